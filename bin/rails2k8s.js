@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Entry point. Prism's WASM loader uses node:wasi, which prints an ExperimentalWarning on Node 20;
+// users of a CLI should not see it, so that one warning is dropped (all others still print).
+const emitWarning = process.emitWarning;
+process.emitWarning = function (warning, ...rest) {
+  const text = typeof warning === "string" ? warning : warning?.message ?? "";
+  const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
+  if (type === "ExperimentalWarning" && /WASI/.test(text)) return;
+  return emitWarning.call(process, warning, ...rest);
+};
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+const cli = new URL("../dist/src/cli.js", import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  process.stderr.write("rails2k8s: not built yet; run `npm ci && npm run build` in " + fileURLToPath(new URL("..", import.meta.url)) + "\n");
+  process.exit(2);
+}
+const { main } = await import(cli.href);
+process.exitCode = await main(process.argv.slice(2));

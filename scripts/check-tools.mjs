@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The tests judge our output with the real tools (Ruby, Rails, Capistrano, Unicorn, nginx,
+// whenever, kubectl, tmux). This checks they are here before the suite starts. As root with
+// apt-get available it installs what is missing from Debian; otherwise it fails at once and says
+// what to install — never a skipped test hiding a missing tool.
+import { execFileSync, spawnSync } from "node:child_process";
+
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "nginx", "ruby-whenever", "tmux", "hyperfine"];
+const checks = [
+  ["ruby", ["-e", "exit 0"], "ruby"],
+  ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
+  ["cap", ["--version"], "capistrano"],
+  ["unicorn", ["-v"], "unicorn"],
+  ["/usr/sbin/nginx", ["-v"], "nginx"],
+  ["whenever", ["--version"], "ruby-whenever"],
+  ["tmux", ["-V"], "tmux"],
+];
+
+function missing() {
+  const out = [];
+  for (const [cmd, args, pkg] of checks) {
+    const r = spawnSync(cmd, args, { stdio: "ignore" });
+    if (r.status !== 0) out.push(pkg);
+  }
+  return [...new Set(out)];
+}
+
+let lack = missing();
+if (lack.length) {
+  const canInstall = process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+  if (canInstall) {
+    console.error(`check-tools: installing from Debian: ${lack.join(" ")}`);
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...DEBIAN], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    lack = missing();
+  }
+  if (lack.length) {
+    console.error(`check-tools: the tests need these Debian packages: ${lack.join(" ")}\n  run: apt-get update && apt-get install -y --no-install-recommends ${DEBIAN.join(" ")}`);
+    process.exit(1);
+  }
+}
+if (spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status !== 0) {
+  console.error("check-tools: kubectl is missing (it is on the machine image; `kubectl kustomize` judges every overlay)");
+  process.exit(1);
+}
