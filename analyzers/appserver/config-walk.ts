@@ -1,0 +1,128 @@
+// Walks a Ruby DSL config file (Unicorn, Puma) the way the server's `instance_eval` runs it, minus
+// the running: top-level calls in order, local variables assigned on the way (`app_path = "..."`),
+// `if`/`unless` taken when the condition is known, `each` over a literal list. Each DSL call is
+// handed to the caller with an evaluator that sees those locals and the file's deployed location.
+import type { RValue, Source } from "../../src/model.js";
+import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
+import { evaluate, truthy, isKnown, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { fileScopeCall } from "./ruby-file.js";
+
+export interface DslCall {
+  name: string;
+  node: any;
+  /** Argument nodes (a trailing keyword hash included). */
+  args: any[];
+  /** A `do ... end` / `{ }` block, or a `&proc` argument. */
+  block: any | null;
+  source: Source;
+  /** The source text of the unknown condition the call sits under, if any. */
+  condition: string | null;
+}
+
+export interface ConfigWalker {
+  /** Evaluates a node with the file's locals and path helpers at this point of the walk. */
+  ev(node: any): RValue;
+  /** Walks a block's body the same way (DSLs that nest: whenever's `every ... do`). */
+  body(block: any, condition: string | null): void;
+  parsed: ParsedRuby;
+}
+
+/**
+ * Walks the file's top level. `deployedPath` is where the file lives on the server (what
+ * `__FILE__` is there), or null when it is not known.
+ */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"]): void {
+  const frames: Map<string, RValue>[] = [new Map()];
+  const scope: Scope = {
+    local(name) {
+      for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
+      return undefined;
+    },
+    call: (node, ev) => extraCall?.(node, ev) ?? fileScopeCall(node, ev, deployedPath),
+  };
+  const ev = (node: any) => evaluate(node, parsed, scope);
+  const walker: ConfigWalker = {
+    ev,
+    parsed,
+    body(block, condition) {
+      frames.push(new Map());
+      walk(statementsOf(block?.body), condition);
+      frames.pop();
+    },
+  };
+  const assign = (name: string, v: RValue) => {
+    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return void frames[i].set(name, v);
+    frames[frames.length - 1].set(name, v);
+  };
+
+  const walk = (stmts: any[], condition: string | null) => {
+    for (const st of stmts) {
+      switch (kind(st)) {
+        case "LocalVariableWriteNode":
+          assign(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          break;
+        case "LocalVariableOrWriteNode": {
+          const cur = scope.local!(st.name);
+          if (cur === undefined || truthy(cur) === false) assign(st.name, ev(st.value));
+          break;
+        }
+        case "IfNode":
+        case "UnlessNode": {
+          const c = truthy(ev(st.predicate));
+          const elseBranch = kind(st) === "IfNode" ? st.subsequent ?? st.consequent : st.elseClause ?? st.else_clause;
+          const thenStmts = statementsOf(st.statements);
+          const elseStmts = !elseBranch ? [] : kind(elseBranch) === "ElseNode" ? statementsOf(elseBranch.statements) : [elseBranch];
+          if (c === null) {
+            const text = `${kind(st) === "IfNode" ? "if" : "unless"} ${shorten(parsed.textOf(st.predicate))}`;
+            walk(thenStmts, condition ?? text);
+            walk(elseStmts, condition ?? text);
+          } else walk((kind(st) === "IfNode") === c ? thenStmts : elseStmts, condition);
+          break;
+        }
+        case "ParenthesesNode":
+        case "BeginNode":
+          walk(statementsOf(st), condition);
+          break;
+        case "CallNode": {
+          if (st.receiver && st.name === "each" && st.block && kind(st.block) === "BlockNode") {
+            const list = ev(st.receiver);
+            const param = blockParam(st.block);
+            if (Array.isArray(list) && isKnown(list) && param) {
+              for (const item of list) {
+                frames.push(new Map([[param, item]]));
+                walk(statementsOf(st.block.body), condition);
+                frames.pop();
+              }
+              break;
+            }
+          }
+          if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
+          const block = st.block ? (kind(st.block) === "BlockArgumentNode" ? st.block.expression ?? st.block : st.block) : null;
+          visit({ name: st.name, node: st, args: argsOf(st), block, source: parsed.sourceOf(st), condition }, walker);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  };
+  walk(statementsOf(parsed.root), null);
+}
+
+function blockParam(block: any): string | null {
+  const req = block.parameters?.parameters?.requireds ?? [];
+  return req.length === 1 && kind(req[0]) === "RequiredParameterNode" ? req[0].name : null;
+}
+
+function shorten(s: string): string {
+  const one = s.replace(/\s+/g, " ");
+  return one.length > 60 ? one.slice(0, 57) + "..." : one;
+}
+
+/** A value set under an unknown condition is not known: which branch ran is decided on the server. */
+export function conditional(call: DslCall, parsed: ParsedRuby, v: RValue): RValue {
+  if (!call.condition) return v;
+  return unknown(parsed, call.node, `set under \`${call.condition}\`, not known statically`);
+}
+
+export { same };

@@ -1,0 +1,100 @@
+// A Puma config file (Puma::DSL): `workers`, `threads min, max`, `bind`/`port`/`ssl_bind`,
+// `worker_timeout`, `preload_app!`, `pidfile`, `stdout_redirect`, `directory` and the hooks.
+import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
+import type { ParsedRuby } from "../ruby/prism.js";
+import { isHash, rubyToS } from "../ruby/evaluate.js";
+import { walkConfig, conditional } from "./config-walk.js";
+import { pumaBind, pumaPort } from "./listen.js";
+
+/** Puma DSL methods that register a hook (a block run by the server at that moment). */
+export const PUMA_HOOKS = [
+  "on_worker_boot",
+  "on_worker_shutdown",
+  "on_worker_fork",
+  "after_worker_fork",
+  "after_worker_boot",
+  "before_fork",
+  "on_restart",
+  "on_booted",
+  "on_stopped",
+  "on_refork",
+  "on_thread_start",
+  "on_thread_exit",
+  "out_of_band",
+  "lowlevel_error_handler",
+  "before_worker_boot",
+  "before_worker_shutdown",
+  "before_worker_fork",
+  "after_booted",
+  "after_stopped",
+  "before_restart",
+  "before_refork",
+  "before_thread_start",
+  "before_thread_exit",
+];
+
+type Base = Pick<AppServerConfig, "file" | "env" | "stages">;
+
+export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null): AppServerConfig {
+  const cfg: AppServerConfig = {
+    kind: "puma",
+    ...base,
+    workers: null,
+    threads: null,
+    listen: [],
+    timeout: null,
+    preloadApp: null,
+    pid: null,
+    stdoutPath: null,
+    stderrPath: null,
+    workingDirectory: null,
+    hooks: [],
+  };
+  walkConfig(parsed, deployedPath, (call, w) => {
+    const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
+    const fact = (v: RValue): Fact<RValue> => ({ value: v, source: call.source });
+    switch (call.name) {
+      case "workers":
+        cfg.workers = fact(arg(0));
+        break;
+      case "threads":
+        cfg.threads = { value: call.args.map((_, i) => arg(i)), source: call.source };
+        break;
+      case "worker_timeout":
+        cfg.timeout = fact(arg(0));
+        break;
+      case "preload_app!":
+        cfg.preloadApp = fact(call.args.length ? arg(0) : conditional(call, parsed, true));
+        break;
+      case "pidfile":
+        cfg.pid = fact(arg(0));
+        break;
+      case "directory":
+        cfg.workingDirectory = fact(arg(0));
+        break;
+      case "stdout_redirect":
+        if (call.args.length > 0) cfg.stdoutPath = fact(arg(0));
+        if (call.args.length > 1) cfg.stderrPath = fact(arg(1));
+        break;
+      case "bind":
+        cfg.listen.push(pumaBind(arg(0), call.source));
+        break;
+      case "port":
+        cfg.listen.push(pumaPort(arg(0), call.args[1] === undefined ? undefined : arg(1), call.source));
+        break;
+      case "ssl_bind": {
+        const host = arg(0);
+        const port = arg(1);
+        const opts = call.args[2] ? w.ev(call.args[2]) : {};
+        const h = rubyToS(host);
+        const p = rubyToS(port);
+        const address: RValue = h !== null && p !== null ? `${h}:${p}` : { interp: [host, ":", port] };
+        cfg.listen.push({ kind: "tcp", address, options: { ssl: true, ...(isHash(opts) ? opts : {}) }, source: call.source });
+        break;
+      }
+      default:
+        if (PUMA_HOOKS.includes(call.name) && (call.block || call.args.length)) cfg.hooks.push({ value: call.name, source: call.source });
+    }
+  });
+  return cfg;
+}

@@ -1,0 +1,91 @@
+// The defaults Capistrano and its plugins set before config/deploy.rb is read, as Ruby run by the
+// same interpreter as the team's files (so lambdas stay lazy exactly as there). Only what we could
+// read in each gem's source is here; a plugin not listed contributes nothing (its variables are then
+// simply absent, never guessed).
+
+/** Capistrano 3.17 `lib/capistrano/defaults.rb` (Debian's capistrano), minus the validators. */
+export const CAP3_CORE = `
+set_if_empty :scm, :"default-git"
+set_if_empty :branch, "master"
+set_if_empty :deploy_to, -> { "/var/www/#{fetch(:application)}" }
+set_if_empty :tmp_dir, "/tmp"
+set_if_empty :default_env, {}
+set_if_empty :keep_releases, 5
+set_if_empty :format, :airbrussh
+set_if_empty :log_level, :debug
+set_if_empty :pty, false
+set_if_empty :local_user, -> { ENV["USER"] || ENV["LOGNAME"] || ENV["USERNAME"] }
+`;
+
+/** `Capistrano::SCM::Git#set_defaults` (3.17 `lib/capistrano/scm/git.rb`). */
+export const CAP3_GIT = `
+set_if_empty :git_shallow_clone, false
+set_if_empty :git_wrapper_path, lambda { "#{fetch(:tmp_dir)}/git-ssh-#{SecureRandom.hex(10)}.sh" }
+set_if_empty :git_environmental_variables, lambda { { git_askpass: "/bin/echo", git_ssh: fetch(:git_wrapper_path) } }
+set_if_empty :git_max_concurrent_connections, 10
+set_if_empty :git_wait_interval, 0
+`;
+
+/**
+ * Plugin defaults by the Capfile require that loads them (capistrano-rails 1.x,
+ * lib/capistrano/tasks/assets.rake and migrations.rake, `namespace :load do task :defaults`).
+ */
+export const CAP3_PLUGINS: Record<string, string[]> = {
+  "whenever/capistrano": ["whenever"],
+  "capistrano/rails": ["rails/assets", "rails/migrations"],
+  "capistrano/rails/assets": ["rails/assets"],
+  "capistrano/rails/migrations": ["rails/migrations"],
+};
+
+export const CAP3_PLUGIN_SNIPPETS: Record<string, string> = {
+  // ruby-whenever 1.0, lib/whenever/capistrano/v3/tasks/whenever.rake (Debian's copy).
+  whenever: `
+set :whenever_roles,        ->{ :db }
+set :whenever_command,      ->{ [:bundle, :exec, :whenever] }
+set :whenever_command_environment_variables, ->{ fetch(:default_env).merge(rails_env: fetch(:whenever_environment)) }
+set :whenever_identifier,   ->{ fetch :application }
+set :whenever_environment,  ->{ fetch :rails_env, fetch(:stage, "production") }
+set :whenever_variables,    ->{ "environment=#{fetch :whenever_environment}" }
+set :whenever_load_file,    ->{ nil }
+set :whenever_update_flags, ->{ "--update-crontab #{fetch :whenever_identifier} --set #{fetch :whenever_variables}" }
+set :whenever_clear_flags,  ->{ "--clear-crontab #{fetch :whenever_identifier}" }
+set :whenever_path,         ->{ release_path }
+`,
+  "rails/assets": `
+set :assets_roles, fetch(:assets_roles, [:web])
+set :assets_prefix, fetch(:assets_prefix, 'assets')
+set :linked_dirs, fetch(:linked_dirs, []).push("public/#{fetch(:assets_prefix)}")
+`,
+  "rails/migrations": `
+set :conditionally_migrate, fetch(:conditionally_migrate, false)
+set :migration_role, fetch(:migration_role, :db)
+set :migration_servers, -> { primary(fetch(:migration_role)) }
+`,
+};
+
+/**
+ * capistrano-rails `set_rails_env.rake`: after the stage task, `deploy:set_rails_env` runs
+ * `set :rails_env, (fetch(:rails_env) || fetch(:stage))` — a Symbol when only the stage gives it.
+ */
+export const CAP3_AFTER_STAGE: Record<string, string> = {
+  "capistrano/rails": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
+  "capistrano/rails/assets": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
+  "capistrano/rails/migrations": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
+};
+
+/**
+ * Capistrano 2.15 `lib/capistrano/recipes/deploy.rb` (`_cset`, loaded by `load 'deploy'` in the
+ * Capfile before config/deploy.rb): the variables that shape a deploy. `shared_children` are the
+ * directories every release links to shared/ (public/system, log, tmp/pids).
+ */
+export const CAP2_CORE = `
+_cset :scm, :subversion
+_cset :deploy_via, :checkout
+_cset(:deploy_to) { "/u/apps/#{application}" }
+_cset :version_dir, "releases"
+_cset :shared_dir, "shared"
+_cset :shared_children, %w(public/system log tmp/pids)
+_cset :current_dir, "current"
+_cset :use_sudo, true
+_cset :keep_releases, 5
+`;

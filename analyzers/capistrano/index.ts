@@ -1,0 +1,232 @@
+// Capistrano 2 and 3: stages, variables (as Capistrano computes them), servers, roles, tasks, hooks.
+// Each stage is a fresh run of the config in Capistrano's load order (see SEMANTICS.md):
+//   Cap 3: Capfile (+ imported lib/capistrano/tasks/*.rake) → set :stage → load:defaults (core,
+//          git, plugins, `namespace :load` tasks) → config/deploy.rb → config/deploy/<stage>.rb →
+//          SCM resolution → plugin hooks after the stage task.
+//   Cap 2: built-in defaults (`load 'deploy'`) → Capfile → config/deploy.rb → multistage's stage
+//          file (config/deploy/<stage>.rb).
+import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef } from "../../src/model.js";
+import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { isSym, rubyToS, same } from "../ruby/evaluate.js";
+import { Session } from "./session.js";
+import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS } from "./defaults.js";
+import { classifyLinked } from "./linked.js";
+
+export interface CapistranoResult {
+  capistrano: CapistranoFacts | null;
+  stages: Stage[];
+  linked: LinkedPath[];
+}
+
+export interface CapistranoOptions {
+  /**
+   * Capfile requires to treat as empty files: their plugin defaults and hooks are not modelled.
+   * This is what real `cap` computes when those gems are stubbed (the oracle test).
+   */
+  stubbed?: string[];
+}
+
+const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
+
+export function analyzeCapistrano(ctx: AnalyzerContext): CapistranoResult {
+  return analyzeCapistranoWith(ctx, {});
+}
+
+export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoOptions): CapistranoResult {
+  const { repo } = ctx;
+  const has = (p: string) => repo.paths.includes(p);
+  const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p));
+  if (!has("Capfile") && !has("config/deploy.rb") && !stageFiles.length) return { capistrano: null, stages: [], linked: [] };
+
+  const reported = new Set<string>();
+  const warn = (file: string, line: number, message: string, severity: "warning" | "error" = "warning") => {
+    const key = `${file}:${line}:${message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    ctx.problem({ file, line, message, severity });
+  };
+  const parsedCache = new Map<string, ParsedRuby | null>();
+  const parse = (path: string): ParsedRuby | null => {
+    if (parsedCache.has(path)) return parsedCache.get(path)!;
+    const r = repo.read(path);
+    let parsed: ParsedRuby | null = null;
+    if ("error" in r) warn(path, 0, `cannot read: ${r.error}`);
+    else if (bracketDepth(r.text) > MAX_NESTING) warn(path, 1, `brackets nested deeper than ${MAX_NESTING}: not read`, "error");
+    else {
+      parsed = parseRuby(path, r.text);
+      // Prism recovers from syntax errors: what it could parse is still used.
+      for (const e of parsed.errors) warn(path, e.line, `Ruby syntax error: ${e.message} (the rest of the file is read as far as it parses)`, "error");
+    }
+    parsedCache.set(path, parsed);
+    return parsed;
+  };
+  const snippet = (name: string, text: string) => parseRuby(name, text);
+
+  const major = detectMajor(ctx, parse);
+  const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
+  const sessionOpts = { major, repo, parse, warn };
+  const capfileSource = (req?: RegExp): Source => {
+    const p = parse("Capfile");
+    if (!p || !req) return { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 1 };
+    const lines = p.text.split("\n");
+    const i = lines.findIndex((l) => req.test(l));
+    return { file: "Capfile", line: i >= 0 ? i + 1 : 1 };
+  };
+
+  // Stage names: Cap 3 lists config/deploy/*.rb; Cap 2 multistage reads `set :stages` (falling back
+  // to the same listing, as capistrano-ext does).
+  let stageNames = stageFiles.map((p) => STAGE_FILE.exec(p)![1]).sort();
+  if (major === 2) {
+    const probe = new Session(sessionOpts);
+    probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource());
+    if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
+    const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
+    if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) stageNames = declared.map((s) => rubyToS(s)!);
+  }
+
+  const stages: Stage[] = [];
+  const sessions: Session[] = [];
+  for (const name of stageNames) {
+    const file = `config/deploy/${name}.rb`;
+    const s = new Session(sessionOpts);
+    if (!has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
+    if (major === 3) runCap3(s, name, file);
+    else runCap2(s, name, file);
+    sessions.push(s);
+    stages.push(stageOf(s, name, file));
+  }
+  if (!stageNames.length) {
+    // No stage files: still read the config for its tasks, hooks and requires.
+    const s = new Session(sessionOpts);
+    if (major === 3) runCap3(s, null, null);
+    else runCap2(s, null, null);
+    sessions.push(s);
+  }
+
+  function runCap3(s: Session, stage: string | null, file: string | null) {
+    if (has("Capfile")) s.runFile("Capfile", true);
+    for (const imp of [...s.imports]) s.runFile(imp, true);
+    if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
+    const requires = s.requires.map((r) => r.value);
+    s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource(/capistrano\/setup/));
+    const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
+    const scmInstalled = s.installs.some((i) => /SCM::/.test(i.value));
+    if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource(/SCM::Git/));
+    {
+      for (const req of requires.filter(modelled))
+        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(new RegExp(`["']${escapeRe(req)}["']`)));
+    }
+    s.runLoadDefaults();
+    if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    if (file && has(file)) s.runFile(file, true);
+    // Capistrano::Configuration::SCMResolver#resolve
+    const scm = s.vars.has("scm") ? s.vars.fetch("scm") : null;
+    if (scm !== null) {
+      const usingDefault = isSym(scm) && scm.sym === "default-git";
+      if (usingDefault) s.vars.set("scm", { sym: "git" }, s.vars.sourceOf("scm")!);
+      if (scmInstalled) s.vars.delete("scm");
+      else if (usingDefault || rubyToS(scm) === "git") s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), s.vars.sourceOf("scm")!);
+    }
+    {
+      const after = [...new Set(requires.filter(modelled).map((r) => CAP3_AFTER_STAGE[r]).filter(Boolean))];
+      for (const code of after) s.runSnippet(snippet("capistrano/rails/set_rails_env.rake", code), capfileSource(/capistrano\/rails/));
+    }
+  }
+
+  function runCap2(s: Session, stage: string | null, file: string | null) {
+    s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource(/load\s+['"]deploy['"]/));
+    if (has("Capfile")) s.runFile("Capfile", true);
+    if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
+    if (file && has(file)) s.runFile(file, true);
+  }
+
+  function stageOf(s: Session, name: string, file: string): Stage {
+    const variables: Record<string, Fact<RValue>> = {};
+    for (const k of s.vars.keys()) {
+      const value = s.vars.fetch(k);
+      variables[k] = { value, source: s.vars.sourceOf(k) ?? { file, line: 1 } };
+    }
+    const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
+    const stage: Stage = { name, source: { file, line: 1 }, variables, servers: s.servers.list(user) };
+    if (s.asked.length) stage.asked = s.asked;
+    return stage;
+  }
+
+  const first = sessions[0];
+  const tasks: TaskDef[] = [];
+  const hooks: HookDef[] = [];
+  for (const s of sessions) {
+    for (const t of s.tasks) if (!tasks.some((x) => x.name === t.name && sameSource(x.source, t.source))) tasks.push(t);
+    for (const h of s.hooks) if (!hooks.some((x) => x.kind === h.kind && x.target === h.target && x.task === h.task && sameSource(x.source, h.source))) hooks.push(h);
+  }
+  const capistrano: CapistranoFacts = {
+    major,
+    requires: first.requires.map((r) => ({ value: r.value, source: r.source })),
+    lock: sessions.find((s) => s.lock)?.lock ?? null,
+    tasks,
+    hooks,
+  };
+  return { capistrano, stages, linked: linkedOf(stages, sessions, major) };
+}
+
+/** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */
+function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | null): 2 | 3 {
+  const text = (p: string) => (ctx.repo.paths.includes(p) ? parse(p)?.text ?? "" : "");
+  const capfile = text("Capfile");
+  const deploy = text("config/deploy.rb");
+  if (/require\s*\(?\s*["']capistrano\/(setup|deploy)["']/.test(capfile)) return 3;
+  if (/^\s*load\s*\(?\s*["']deploy["']/m.test(capfile) || /capistrano\/ext\/multistage/.test(capfile + deploy)) return 2;
+  const lock = ctx.repo.paths.includes("Gemfile.lock") ? ctx.repo.read("Gemfile.lock") : { error: "" };
+  if ("text" in lock && /^    capistrano \(2\./m.test(lock.text)) return 2;
+  return 3;
+}
+
+function linkedOf(stages: Stage[], sessions: Session[], major: 2 | 3): LinkedPath[] {
+  const out: LinkedPath[] = [];
+  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source) => {
+    const hit = out.find((l) => l.path === path && l.kind === kind);
+    if (hit) {
+      if (!hit.stages.includes(stage)) hit.stages.push(stage);
+      return;
+    }
+    out.push({ path, kind, class: classifyLinked(path, kind), stages: [stage], source });
+  };
+  stages.forEach((st, i) => {
+    const s = sessions[i];
+    const lists: [string, LinkedPath["kind"]][] = major === 3 ? [["linked_files", "file"], ["linked_dirs", "dir"]] : [["shared_children", "dir"]];
+    for (const [key, kind] of lists) {
+      const v = st.variables[key]?.value;
+      if (!Array.isArray(v)) continue;
+      for (const x of v) {
+        const p = rubyToS(x);
+        if (p === null || p === "") continue;
+        add(p, kind, st.name, s.linkedSources.get(`${key}\0${p}`) ?? st.variables[key].source);
+      }
+    }
+    // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
+    for (const l of s.manualLinks) add(l.path, l.kind, st.name, l.source);
+  });
+  for (const l of out) l.stages.sort();
+  return out;
+}
+
+/**
+ * Prism's JavaScript side walks the tree recursively: a file nested thousands deep overflows the
+ * stack and leaves the parser unusable, so such a file is refused before parsing.
+ */
+const MAX_NESTING = 1000;
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) max = Math.max(max, ++depth); // ( [ {
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
+}
+
+const sameSource = (a: Source, b: Source) => a.file === b.file && a.line === b.line;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+export { same };

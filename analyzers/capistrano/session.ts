@@ -1,0 +1,704 @@
+// One run of a Capistrano config for one stage, statically: the files are walked statement by
+// statement in the order Capistrano loads them, and the DSL calls (`set`, `fetch`, `append`,
+// `server`, `role`, `task`, `before`...) act on a model of Capistrano's own state. Expressions go
+// through the shared evaluator; whatever is not static becomes an Unknown with its source, and
+// statements we do not model are reported as warnings, never run and never a crash.
+import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
+import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { evaluate, isEnvRef, isHash, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { Variables, isLazy, type Lazy, type Stored } from "./variables.js";
+import { Servers } from "./servers.js";
+import { scanTask } from "./tasks.js";
+import { globToRegExp } from "./glob.js";
+import type { RepoFiles } from "../../src/model.js";
+
+export interface SessionOptions {
+  major: 2 | 3;
+  repo: RepoFiles;
+  /** Parses a repo file once for all stages; null when missing or unreadable (already reported). */
+  parse(path: string): ParsedRuby | null;
+  /** Reports a problem once per file:line:message across stages. */
+  warn(file: string, line: number, message: string): void;
+}
+
+interface Frame {
+  parsed: ParsedRuby;
+  locals: Map<string, RValue>;
+  /** Rake namespaces around the statement. */
+  ns: string[];
+  /** Sources reported for facts from this frame (built-in defaults say where they were required). */
+  sourceOverride?: Source;
+  /** Inside a task body: nothing runs. */
+}
+
+/** Calls that are part of the DSL but have no effect on variables or servers. */
+const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "set_default", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
+
+/** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
+const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log"]);
+
+/** Cap 2: these are configuration attributes (Hashes), used with `[]=`. */
+const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_environment"]);
+
+export class Session {
+  readonly vars: Variables;
+  readonly servers = new Servers();
+  readonly tasks: TaskDef[] = [];
+  readonly hooks: HookDef[] = [];
+  readonly requires: { value: string; source: Source }[] = [];
+  readonly installs: { value: string; source: Source }[] = [];
+  readonly imports: string[] = [];
+  readonly asked: AskedVariable[] = [];
+  lock: { value: string; source: Source } | null = null;
+  /** Where each linked_files / linked_dirs entry first appeared. */
+  readonly linkedSources = new Map<string, Source>();
+  /** `namespace :load do task :defaults` bodies from the Capfile and imported files. */
+  readonly loadDefaults: { body: any; frame: Frame }[] = [];
+  /** `ln -s #{shared_path}/x #{release_path}/x` written in task bodies (the Capistrano 2 way to link). */
+  readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source }[] = [];
+  private loaded = new Set<string>();
+  /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
+  private constants = new Map<string, RValue>();
+  /** Helper methods defined in the config (`def host(name) ... end`), called with known arguments. */
+  private defs = new Map<string, { node: any; parsed: ParsedRuby }>();
+  private callDepth = 0;
+
+  constructor(private opts: SessionOptions) {
+    this.vars = new Variables((lazy, key) => this.resolveLazy(lazy, key));
+  }
+
+  // --- running files ----------------------------------------------------------------------------
+
+  /** Runs a repo file's top level. `once`: a second `require` of it does nothing. */
+  runFile(path: string, once = false): void {
+    if (once && this.loaded.has(path)) return;
+    this.loaded.add(path);
+    const parsed = this.opts.parse(path);
+    if (!parsed) return;
+    this.runStatements(statementsOf(parsed.root), { parsed, locals: new Map(), ns: [] });
+  }
+
+  /** Runs Ruby that is not in the repo (Capistrano's own defaults), reporting facts at `source`. */
+  runSnippet(parsed: ParsedRuby, source: Source): void {
+    this.runStatements(statementsOf(parsed.root), { parsed, locals: new Map(), ns: [], sourceOverride: source });
+  }
+
+  /** Runs the recorded `load:defaults` task bodies, in definition order. */
+  runLoadDefaults(): void {
+    for (const d of this.loadDefaults) this.runStatements(statementsOf(d.body), d.frame);
+  }
+
+  private runStatements(stmts: any[], frame: Frame): void {
+    for (const s of stmts) {
+      try {
+        this.exec(s, frame);
+      } catch (e) {
+        this.warnAt(frame, s, `could not follow this statement (${(e as Error).message})`);
+      }
+    }
+  }
+
+  // --- statements -----------------------------------------------------------------------------------
+
+  private exec(node: any, f: Frame): void {
+    switch (kind(node)) {
+      case "CallNode":
+        return this.execCall(node, f);
+      case "LocalVariableWriteNode":
+        f.locals.set(node.name, this.ev(node.value, f));
+        return;
+      case "IfNode":
+      case "UnlessNode": {
+        const c = this.ev(node.predicate, f);
+        const t = isUnknown(c) || (typeof c === "object" && c !== null && !Array.isArray(c) && !isHash(c) && !isSym(c)) ? null : c !== null && c !== false;
+        if (t === null) {
+          this.warnAt(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);
+          return;
+        }
+        const takeThen = kind(node) === "IfNode" ? t : !t;
+        if (takeThen) return this.runStatements(statementsOf(node.statements), f);
+        const other = kind(node) === "IfNode" ? node.subsequent ?? node.consequent : node.elseClause ?? node.else_clause;
+        if (!other) return;
+        if (kind(other) === "ElseNode") return this.runStatements(statementsOf(other.statements), f);
+        return this.exec(other, f);
+      }
+      case "ParenthesesNode":
+      case "BeginNode":
+      case "StatementsNode":
+        return this.runStatements(statementsOf(node), f);
+      case "ConstantWriteNode":
+        this.constants.set(node.name, this.ev(node.value, f));
+        return;
+      case "DefNode":
+        if (!node.receiver) this.defs.set(node.name, { node, parsed: f.parsed });
+        return;
+      case "ModuleNode":
+      case "ClassNode":
+      case "StringNode":
+      case "SymbolNode":
+      case "NilNode":
+        return; // helper methods and constants: used only from task bodies, which never run here
+      default:
+        this.warnAt(f, node, `${short(f.parsed.textOf(node))}: not followed statically`);
+    }
+  }
+
+  private execCall(node: any, f: Frame): void {
+    const name: string = node.name;
+    const args = argsOf(node);
+    const recv = node.receiver;
+    if (recv) return this.execMethodCall(node, f);
+
+    switch (name) {
+      case "set":
+      case "_cset":
+      case "set_if_empty":
+        return this.execSet(node, f, name !== "set");
+      case "append":
+      case "remove":
+        return this.execAppend(node, f, name);
+      case "ask":
+        return this.execAsk(node, f);
+      case "lock":
+        if (args.length) {
+          const v = this.ev(args[0], f);
+          this.lock = { value: rubyToS(v) ?? f.parsed.textOf(args[0]), source: this.src(f, node) };
+        }
+        return;
+      case "server":
+        return this.execServer(node, f);
+      case "role":
+        return this.execRole(node, f);
+      case "namespace": {
+        const ns = args.length ? this.nameOf(args[0], f) : null;
+        if (ns === null || !node.block) return this.warnAt(f, node, "namespace with a name not known statically: not followed");
+        return this.runStatements(statementsOf(node.block.body), { ...f, ns: [...f.ns, ns] });
+      }
+      case "task":
+        return this.execTask(node, f);
+      case "before":
+      case "after":
+        return this.execHook(node, f, name);
+      case "require":
+      case "require_relative":
+      case "load":
+      case "import":
+        return this.execRequire(node, f, name);
+      case "install_plugin":
+        if (args.length) this.installs.push({ value: f.parsed.textOf(args[0]), source: this.src(f, node) });
+        return;
+      case "delete":
+        if (args.length) {
+          const k = this.nameOf(args[0], f);
+          if (k !== null) this.vars.delete(k);
+        }
+        return;
+      case "fetch":
+        this.ev(node, f); // a bare fetch still memoizes a lambda or stores a callable default
+        return;
+    }
+    if (this.opts.major === 2 && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
+    if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
+    this.warnAt(f, node, `call to \`${name}\` not followed statically`);
+  }
+
+  /** `x.each { }`, `fetch(:k) << v`, `fetch(:default_env)[:K] = v`, `ssh_options[:k] = v` (Cap 2). */
+  private execMethodCall(node: any, f: Frame): void {
+    const name: string = node.name;
+    const recv = node.receiver;
+    const args = argsOf(node);
+    if ((name === "each" || name === "each_with_index") && node.block && kind(node.block) === "BlockNode") {
+      const list = this.ev(recv, f);
+      const params = blockParams(node.block);
+      let items: RValue[][] | null = null;
+      if (Array.isArray(list)) items = list.map((x, i) => (name === "each_with_index" ? [x, i] : params.length > 1 && Array.isArray(x) ? x : [x]));
+      else if (isHash(list)) items = Object.entries(list).map(([k, v]) => [k, v]);
+      if (!items) return this.warnAt(f, node, `\`${name}\` over a value not known statically (${short(f.parsed.textOf(recv))}): block not followed`);
+      for (const it of items) {
+        const locals = new Map(f.locals);
+        params.forEach((p, i) => locals.set(p, it[i] ?? null));
+        this.runStatements(statementsOf(node.block.body), { ...f, locals });
+      }
+      return;
+    }
+    // A mutation of a stored variable through the object `fetch` returns.
+    const target = this.mutationTarget(recv, f);
+    if (target) {
+      const cur = this.vars.fetch(target);
+      const a = args.map((x) => this.ev(x, f));
+      let next: RValue | undefined;
+      if ((name === "push" || name === "<<" || name === "concat" || name === "unshift") && Array.isArray(cur)) {
+        const add = name === "concat" ? a.flatMap((x) => (Array.isArray(x) ? x : [x])) : a;
+        next = name === "unshift" ? [...add, ...cur] : [...cur, ...add];
+      } else if (name === "[]=" && isHash(cur) && a.length === 2) {
+        const k = isSym(a[0]) ? a[0].sym : typeof a[0] === "string" ? a[0] : null;
+        if (k !== null) next = { ...cur, [k]: a[1] };
+      } else if ((name === "merge!" || name === "update") && isHash(cur) && isHash(a[0])) next = { ...cur, ...a[0] };
+      if (next !== undefined) {
+        this.noteLinked(target, cur, next, this.src(f, node));
+        this.vars.replace(target, next);
+        return;
+      }
+    }
+    if (this.opts.major === 2 && name === "[]=" && kind(recv) === "CallNode" && !recv.receiver && CAP2_HASH_ATTRS.has(recv.name)) {
+      const attr: string = recv.name;
+      const cur = this.vars.has(attr) ? this.vars.fetch(attr) : {};
+      const a = args.map((x) => this.ev(x, f));
+      const k = isSym(a[0]) ? a[0].sym : typeof a[0] === "string" ? a[0] : null;
+      if (isHash(cur) && k !== null) {
+        if (this.vars.has(attr)) this.vars.replace(attr, { ...cur, [k]: a[1] });
+        else this.vars.set(attr, { [k]: a[1] }, this.src(f, node));
+        return;
+      }
+    }
+    this.warnAt(f, node, `${short(f.parsed.textOf(node))}: not followed statically`);
+  }
+
+  /** The variable a receiver reads when it is `fetch(:k)` (Cap 3) or a bare variable name (Cap 2). */
+  private mutationTarget(recv: any, f: Frame): string | null {
+    if (kind(recv) !== "CallNode" || recv.receiver) return null;
+    const a = argsOf(recv);
+    if (recv.name === "fetch" && a.length >= 1) {
+      const k = this.nameOf(a[0], f);
+      return k !== null && this.vars.has(k) ? k : null;
+    }
+    if (this.opts.major === 2 && a.length === 0 && this.vars.has(recv.name)) return recv.name;
+    return null;
+  }
+
+  // --- set / fetch / append / ask ----------------------------------------------------------------------
+
+  private execSet(node: any, f: Frame, ifEmpty: boolean): void {
+    const args = argsOf(node);
+    const key = args.length ? this.nameOf(args[0], f) : null;
+    if (key === null) return this.warnAt(f, node, "set of a name not known statically");
+    if (ifEmpty && this.vars.has(key)) return;
+    let value: Stored;
+    const block = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    if (args.length < 2 && block) value = this.lazyOf(block, f);
+    else if (args.length >= 2) value = this.storedOf(args[1], f);
+    else value = null;
+    const prev = this.vars.has(key) && !isLazy(this.vars.peekRaw(key)) ? (this.vars.peekRaw(key) as RValue) : null;
+    // A built-in default that re-sets a value unchanged (`set :x, fetch(:x, d)`) keeps its origin.
+    if (f.sourceOverride && this.vars.has(key) && !isLazy(value) && prev !== null && same(prev, value as RValue)) return;
+    this.vars.set(key, value, this.src(f, node));
+    if (!isLazy(value)) this.noteLinked(key, prev, value as RValue, this.src(f, node));
+  }
+
+  private execAppend(node: any, f: Frame, name: "append" | "remove"): void {
+    const args = argsOf(node);
+    const key = args.length ? this.nameOf(args[0], f) : null;
+    if (key === null) return this.warnAt(f, node, `${name} to a name not known statically`);
+    const cur = this.vars.fetch(key);
+    const vals = args.slice(1).map((a) => this.ev(a, f));
+    const base = toArray(cur);
+    if (base === null) {
+      this.vars.set(key, unknown(f.parsed, node, `${name} to :${key}, whose value is not known statically`), this.src(f, node));
+      return;
+    }
+    const next = name === "append" ? [...base, ...vals] : base.filter((x) => !vals.some((y) => same(x, y)));
+    this.noteLinked(key, cur, next, this.src(f, node));
+    this.vars.set(key, next, this.src(f, node));
+  }
+
+  private execAsk(node: any, f: Frame): void {
+    const args = argsOf(node);
+    const key = args.length ? this.nameOf(args[0], f) : null;
+    if (key === null) return this.warnAt(f, node, "ask for a name not known statically");
+    const dflt = args.length > 1 && kind(args[1]) !== "KeywordHashNode" ? this.ev(args[1], f) : null;
+    this.vars.set(key, { kind: "question", default: dflt }, this.src(f, node));
+    this.asked.push({ name: key, default: dflt, source: this.src(f, node) });
+  }
+
+  /** A value as `set` stores it: callables stay lazy. */
+  private storedOf(node: any, f: Frame): Stored {
+    const k = kind(node);
+    if (k === "LambdaNode") {
+      if (hasParams(node)) return unknown(f.parsed, node, "a lambda with parameters (Capistrano stores it as it is)");
+      return this.lazyOf(node, f);
+    }
+    if (k === "CallNode" && node.block && kind(node.block) === "BlockNode" && ((!node.receiver && (node.name === "lambda" || node.name === "proc")) || (node.name === "new" && kind(node.receiver) === "ConstantReadNode" && node.receiver.name === "Proc"))) {
+      if (hasParams(node.block)) return unknown(f.parsed, node, "a callable with parameters (Capistrano stores it as it is)");
+      return this.lazyOf(node.block, f);
+    }
+    return this.ev(node, f);
+  }
+
+  private lazyOf(blockOrLambda: any, f: Frame): Lazy {
+    return { kind: "lazy", body: blockOrLambda.body, parsed: f.parsed, locals: new Map(f.locals) };
+  }
+
+  private resolveLazy(lazy: Lazy, _key: string): RValue {
+    const stmts = statementsOf(lazy.body);
+    if (!stmts.length) return null;
+    const f: Frame = { parsed: lazy.parsed, locals: new Map(lazy.locals), ns: [] };
+    for (const s of stmts.slice(0, -1)) {
+      if (kind(s) === "LocalVariableWriteNode") f.locals.set(s.name, this.ev(s.value, f));
+      else this.exec(s, f);
+    }
+    return this.ev(stmts[stmts.length - 1], f);
+  }
+
+  /** Records where each new linked_files / linked_dirs entry came from. */
+  private noteLinked(key: string, before: RValue | null, after: RValue, source: Source): void {
+    if (key !== "linked_files" && key !== "linked_dirs") return;
+    if (!Array.isArray(after)) return;
+    const prev = Array.isArray(before) ? before : [];
+    for (const v of after) {
+      const s = rubyToS(v);
+      if (s === null || prev.some((p) => same(p, v))) continue;
+      const id = `${key}\0${s}`;
+      if (!this.linkedSources.has(id)) this.linkedSources.set(id, source);
+    }
+  }
+
+  // --- servers and roles ---------------------------------------------------------------------------------
+
+  private execServer(node: any, f: Frame): void {
+    const args = argsOf(node);
+    if (!args.length) return;
+    const hostName = this.hostOf(this.ev(args[0], f), f, node);
+    if (hostName === null) return this.warnAt(f, node, `server whose host is not known statically (${short(f.parsed.textOf(args[0]))})`);
+    const rest = args.slice(1).map((a) => this.ev(a, f));
+    let props: Record<string, RValue> = {};
+    const roles: RValue[] = [];
+    for (const r of rest) {
+      if (isHash(r)) props = { ...props, ...r };
+      else roles.push(r); // Capistrano 2: `server "h", :app, :web`
+    }
+    if (roles.length) props = { ...props, roles: [...roles, ...(Array.isArray(props.roles) ? props.roles : props.roles !== undefined ? [props.roles] : [])] };
+    this.servers.addHost(hostName, props, this.src(f, node));
+  }
+
+  private execRole(node: any, f: Frame): void {
+    const args = argsOf(node);
+    const role = args.length ? this.nameOf(args[0], f) : null;
+    if (role === null) return this.warnAt(f, node, "role with a name not known statically");
+    const vals = args.slice(1).map((a) => this.ev(a, f));
+    let options: Record<string, RValue> = {};
+    if (vals.length && isHash(vals[vals.length - 1])) options = vals.pop() as Record<string, RValue>;
+    const hosts: string[] = [];
+    for (const v of vals.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
+      const s = this.hostOf(v, f, node);
+      if (s === null) this.warnAt(f, node, `role host not known statically (${short(f.parsed.textOf(node))})`);
+      else hosts.push(s);
+    }
+    this.servers.addRole(role, hosts, options, this.src(f, node));
+  }
+
+  /** A host name; from `ENV.fetch("HOST", "default")` the default, as Capistrano gets it with HOST unset. */
+  private hostOf(v: RValue, f: Frame, node: any): string | null {
+    if (isKnownString(v)) return v as string;
+    if (isEnvRef(v) && typeof v.default === "string") {
+      this.warnAt(f, node, `host from ENV[${JSON.stringify(v.env)}]: its default ${v.default} is used (the value given at deploy time may differ)`);
+      return v.default;
+    }
+    return null;
+  }
+
+  // --- tasks, hooks, requires --------------------------------------------------------------------------------
+
+  private execTask(node: any, f: Frame): void {
+    const args = argsOf(node);
+    if (!args.length) return;
+    let nameNode = args[0];
+    if (kind(nameNode) === "KeywordHashNode" || kind(nameNode) === "HashNode") nameNode = nameNode.elements[0]?.key;
+    const name = this.nameOf(nameNode, f);
+    if (name === null) return this.warnAt(f, node, "task with a name not known statically");
+    const full = [...f.ns, name].join(":");
+    const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    this.addTask(full, node, body, f);
+    if (full === "load:defaults" && body) this.loadDefaults.push({ body: body.body, frame: { ...f, locals: new Map(f.locals), ns: [] } });
+  }
+
+  private addTask(name: string, node: any, body: any, f: Frame): void {
+    const source = this.src(f, node);
+    if (this.tasks.some((t) => t.name === name && t.source.file === source.file && t.source.line === source.line)) return;
+    const { templates, uploads } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [] };
+    this.tasks.push({ name, source, templates, uploads });
+    if (body) for (const l of manualLinksIn(f.parsed.textOf(body))) this.manualLinks.push({ ...l, source });
+  }
+
+  private execHook(node: any, f: Frame, kindName: "before" | "after"): void {
+    const args = argsOf(node);
+    const names = args.filter((a) => kind(a) !== "KeywordHashNode" && kind(a) !== "HashNode").map((a) => this.nameOf(a, f));
+    if (names.length < 2 || names.some((n) => n === null)) return this.warnAt(f, node, `${kindName} hook with task names not known statically`);
+    const [target, ...tasks] = names as string[];
+    for (const t of tasks) this.hooks.push({ kind: kindName, target, task: t, source: this.src(f, node) });
+    const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    if (body) this.addTask([...f.ns, tasks[0]].join(":"), node, body, f);
+  }
+
+  private execRequire(node: any, f: Frame, how: string): void {
+    const args = argsOf(node);
+    if (!args.length) return;
+    const v = this.ev(args[0], f);
+    const target = typeof v === "string" ? v : null;
+    if (target === null) return this.warnAt(f, node, `${how} of a path not known statically`);
+    const found = this.findLoadable(target, how, f.parsed.file);
+    // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
+    // and requires plugins from config/deploy.rb.
+    const pluginFile = f.parsed.file === "Capfile" || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
+    if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
+    if (how === "import") {
+      if (found) this.imports.push(found);
+      else this.warnAt(f, node, `import of ${target}: no such file in the repo`);
+      return;
+    }
+    if (found) return this.runFile(found, how !== "load");
+    // Gems (capistrano/rails...) are not in the repo: their effect is modelled by the defaults.
+    if (how === "require_relative" || target.startsWith(".") || target.startsWith("config/") || target.startsWith("lib/")) this.warnAt(f, node, `${how} ${target}: no such file in the repo`);
+  }
+
+  /** A required file in the repo: `lib/` is on Capistrano's load path; relative paths from the file. */
+  private findLoadable(target: string, how: string, from: string): string | null {
+    const have = (p: string) => this.opts.repo.paths.includes(p);
+    const norm = (p: string) => normalize(p);
+    const cands: string[] = [];
+    if (how === "require_relative") {
+      const dir = from.includes("/") ? from.slice(0, from.lastIndexOf("/")) : "";
+      const base = norm(dir ? `${dir}/${target}` : target);
+      cands.push(base, `${base}.rb`);
+    } else {
+      const t = norm(target.replace(/^\.\//, ""));
+      cands.push(t, `${t}.rb`);
+      if (how === "require") cands.push(`lib/${t}.rb`, `lib/${t}`);
+    }
+    return cands.find((c) => c && have(c)) ?? null;
+  }
+
+  // --- expressions ------------------------------------------------------------------------------------
+
+  ev(node: any, f: Frame): RValue {
+    return evaluate(node, f.parsed, this.scope(f));
+  }
+
+  private scope(f: Frame): Scope {
+    return {
+      local: (name) => f.locals.get(name),
+      call: (node, ev) => this.callHook(node, ev, f),
+      constant: (name) => this.constants.get(name),
+    };
+  }
+
+  private callHook(node: any, ev: (n: any) => RValue, f: Frame): RValue | undefined {
+    if (kind(node) !== "CallNode") return undefined;
+    const name: string = node.name;
+    const args = argsOf(node);
+    const recv = node.receiver;
+    if (!recv) {
+      if (name === "fetch" && args.length >= 1) {
+        const key = this.nameOf(args[0], f);
+        if (key === null) return unknown(f.parsed, node, "fetch of a name not known statically");
+        const block = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+        let dflt: Stored | undefined = args.length > 1 ? this.storedOf(args[1], f) : undefined;
+        if (dflt === undefined && block) {
+          if (this.vars.has(key)) return this.vars.fetch(key);
+          return this.resolveLazy(this.lazyOf(block, f), key);
+        }
+        return this.vars.fetch(key, dflt, this.src(f, node));
+      }
+      if (PATH_HELPERS.has(name) && args.length === 0) return this.pathHelper(name, node, f);
+      if ((name === "roles" || name === "release_roles" || name === "primary" || name === "role_properties") && this.opts.major === 3)
+        return unknown(f.parsed, node, "servers selected at deploy time");
+      if (this.opts.major === 2 && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
+      if (name === "lambda" || name === "proc") return unknown(f.parsed, node, "a callable inside a value (not called by Capistrano)");
+      const def = this.defs.get(name);
+      if (def) return this.callDef(def, args.map(ev), node, f);
+      return undefined;
+    }
+    // Pathname-like helpers: shared_path.join("x"), current_path.to_s
+    if (kind(recv) === "CallNode" && !recv.receiver && PATH_HELPERS.has(recv.name) && (name === "join" || name === "to_s" || name === "to_path" || name === "+" || name === "/")) {
+      const base = ev(recv);
+      if (typeof base !== "string") return isUnknown(base) ? base : undefined;
+      if (name === "to_s" || name === "to_path") return base;
+      const parts = args.map(ev);
+      if (!parts.every((p) => typeof p === "string")) return undefined;
+      return (parts as string[]).reduce(pathJoin, base);
+    }
+    if (kind(recv) === "ConstantReadNode") {
+      const c: string = recv.name;
+      if (c === "File" && name === "read" && args.length === 1) {
+        const p = ev(args[0]);
+        if (typeof p !== "string") return unknown(f.parsed, node, "File.read of a path not known statically");
+        const r = this.opts.repo.read(normalize(p.replace(/^\.\//, "")));
+        return "text" in r ? r.text : unknown(f.parsed, node, `File.read(${JSON.stringify(p)}): ${r.error}`);
+      }
+      if (c === "File" && name === "join") {
+        const parts = args.map(ev);
+        return parts.every((p) => typeof p === "string") ? (parts as string[]).join("/").replace(/\/+/g, "/") : undefined;
+      }
+      if (c === "File" && (name === "exist?" || name === "file?") && args.length === 1) {
+        const p = ev(args[0]);
+        return typeof p === "string" ? this.opts.repo.paths.includes(normalize(p.replace(/^\.\//, ""))) : undefined;
+      }
+      if (c === "File" && name === "basename" && args.length >= 1) {
+        const p = ev(args[0]);
+        const ext = args.length > 1 ? ev(args[1]) : "";
+        if (typeof p !== "string" || typeof ext !== "string") return undefined;
+        let b = p.replace(/\/+$/, "").split("/").pop() ?? "";
+        if (ext === ".*") b = b.replace(/\.[^.]*$/, "");
+        else if (ext && b.endsWith(ext)) b = b.slice(0, -ext.length);
+        return b;
+      }
+      if (c === "Dir" && (name === "glob" || name === "[]") && args.length >= 1) {
+        const pats = args.map(ev);
+        if (!pats.every((p) => typeof p === "string")) return unknown(f.parsed, node, "Dir.glob of a pattern not known statically");
+        return globRepo(this.opts.repo, pats as string[]);
+      }
+      if (c === "Pathname" && name === "new" && args.length === 1) {
+        const p = ev(args[0]);
+        return typeof p === "string" ? p : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** A helper method of the config, run on known arguments (its body evaluated like a lambda's). */
+  private callDef(def: { node: any; parsed: ParsedRuby }, args: RValue[], node: any, f: Frame): RValue {
+    const params = def.node.parameters;
+    const req: string[] = (params?.requireds ?? []).map((r: any) => r.name);
+    const opt: any[] = params?.optionals ?? [];
+    const simple = !params || (!params.rest && !(params.keywords?.length) && !params.keywordRest && !(params.posts?.length));
+    if (!simple || args.length < req.length || args.length > req.length + opt.length) return unknown(f.parsed, node, `call to \`${def.node.name}\` with arguments we cannot bind statically`);
+    if (this.callDepth > 20) return unknown(f.parsed, node, "helper methods call each other too deeply");
+    this.callDepth++;
+    try {
+      const locals = new Map<string, RValue>(req.map((n, i) => [n, args[i]]));
+      const inner: Frame = { parsed: def.parsed, locals, ns: [] };
+      opt.forEach((o: any, i: number) => locals.set(o.name, req.length + i < args.length ? args[req.length + i] : this.ev(o.value, inner)));
+      return this.resolveLazy({ kind: "lazy", body: def.node.body, parsed: def.parsed, locals }, def.node.name);
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  private pathHelper(name: string, node: any, f: Frame): RValue {
+    if (name === "release_path") {
+      if (this.vars.has("release_path")) return this.vars.fetch("release_path");
+      return this.pathHelper("current_path", node, f);
+    }
+    const deployTo = this.opts.major === 2 ? this.vars.fetch("deploy_to") : this.vars.fetch("deploy_to");
+    if (name === "deploy_to") return deployTo;
+    if (typeof deployTo !== "string") return isUnknown(deployTo) ? deployTo : unknown(f.parsed, node, `${name}: deploy_to is not known statically`);
+    const sub = (k: string, d: string) => {
+      const v = this.vars.fetch(k, d);
+      return typeof v === "string" ? v : d;
+    };
+    switch (name) {
+      case "deploy_path":
+        return deployTo;
+      case "shared_path":
+        return pathJoin(deployTo, sub(this.opts.major === 2 ? "shared_dir" : "shared_directory", "shared"));
+      case "current_path":
+        return pathJoin(deployTo, sub(this.opts.major === 2 ? "current_dir" : "current_directory", "current"));
+      case "releases_path":
+        return pathJoin(deployTo, sub(this.opts.major === 2 ? "version_dir" : "releases_directory", "releases"));
+      case "repo_path": {
+        if (this.vars.has("repo_path")) return this.vars.fetch("repo_path");
+        return pathJoin(deployTo, "repo");
+      }
+      case "revision_log":
+        return pathJoin(deployTo, "revisions.log");
+    }
+    return unknown(f.parsed, node, `${name} is not known statically`);
+  }
+
+  /** A symbol or string literal (or an expression giving one). */
+  nameOf(node: any, f: Frame): string | null {
+    if (!node) return null;
+    const lit = literalName(node);
+    if (lit !== null) return lit;
+    const v = this.ev(node, f);
+    if (isSym(v)) return v.sym;
+    return typeof v === "string" ? v : null;
+  }
+
+  private src(f: Frame, node: any): Source {
+    return f.sourceOverride ?? f.parsed.sourceOf(node);
+  }
+
+  private warnAt(f: Frame, node: any, message: string): void {
+    if (f.sourceOverride) return;
+    const s = f.parsed.sourceOf(node);
+    this.opts.warn(s.file, s.line, message);
+  }
+}
+
+/** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */
+function manualLinksIn(text: string): { path: string; kind: "file" | "dir" }[] {
+  const re = /ln\s+-[a-zA-Z]*s[a-zA-Z]*\s+#\{shared_path\}\/([^\s"';&]+)\s+#\{(?:release_path|latest_release|current_release|current_path)\}\/([^\s"';&]+)/g;
+  const out: { path: string; kind: "file" | "dir" }[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const path = m[2].replace(/\/+$/, "");
+    const base = path.split("/").pop() ?? path;
+    out.push({ path, kind: m[2].endsWith("/") || !base.includes(".") ? "dir" : "file" });
+  }
+  return out;
+}
+
+// --- helpers ----------------------------------------------------------------------------------------
+
+function blockParams(block: any): string[] {
+  const params = block?.parameters?.parameters;
+  if (!params) return [];
+  const out: string[] = [];
+  for (const r of params.requireds ?? []) {
+    if (kind(r) === "RequiredParameterNode") out.push(r.name);
+    else if (kind(r) === "MultiTargetNode") for (const l of r.lefts ?? []) out.push(l.name);
+  }
+  return out;
+}
+
+function hasParams(node: any): boolean {
+  const p = node?.parameters;
+  if (!p) return false;
+  if (kind(p) === "NumberedParametersNode" || kind(p) === "ItParametersNode") return true;
+  const inner = p.parameters;
+  return !!inner && ((inner.requireds?.length ?? 0) > 0 || (inner.optionals?.length ?? 0) > 0 || !!inner.rest || (inner.posts?.length ?? 0) > 0 || (inner.keywords?.length ?? 0) > 0 || !!inner.keywordRest || !!inner.block);
+}
+
+/** Ruby's `Array(x)` for a value we know: nil → [], Array → itself, Hash → pairs, else [x]. */
+function toArray(v: RValue): RValue[] | null {
+  if (v === null) return [];
+  if (Array.isArray(v)) return v;
+  if (isUnknown(v)) return null;
+  if (isHash(v)) return Object.entries(v).map(([k, x]) => [k, x]);
+  return [v];
+}
+
+const isKnownString = (v: RValue): boolean => typeof v === "string";
+
+function short(s: string): string {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > 70 ? one.slice(0, 67) + "..." : one;
+}
+
+/** Pathname#join: an absolute part replaces what came before. */
+function pathJoin(base: string, part: string): string {
+  if (part.startsWith("/")) return part;
+  return `${base.replace(/\/+$/, "")}/${part}`;
+}
+
+function normalize(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return out.join("/");
+}
+
+/** Dir.glob against the repo's paths (sorted, as Ruby 3 sorts by default). */
+export function globRepo(repo: RepoFiles, patterns: string[]): string[] {
+  const out: string[] = [];
+  for (const pat of patterns) {
+    const re = globToRegExp(normalize(pat.replace(/^\.\//, "")));
+    for (const p of repo.paths) if (re.test(p) && !out.includes(p)) out.push(p);
+  }
+  return out.sort();
+}
+
+export { parseRuby };

@@ -1,0 +1,71 @@
+// What a task body shows without running it: the ERB templates it reads (string literals naming
+// `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
+// remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
+import type { RValue, RepoFiles } from "../../src/model.js";
+import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
+import { evaluate } from "../ruby/evaluate.js";
+import { globToRegExp } from "./glob.js";
+
+export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[] } {
+  const templates = new Set<string>();
+  const uploads: string[] = [];
+  const assigns = new Map<string, any>();
+  walk(body, (n) => {
+    if (kind(n) === "LocalVariableWriteNode") assigns.set(n.name, n.value);
+  });
+  const erbIn = (re: RegExp) => repo.paths.filter((p) => p.endsWith(".erb") && re.test(p));
+  const scope = { local: (name: string) => locals.get(name) };
+  walk(body, (n) => {
+    const k = kind(n);
+    if (k === "StringNode") {
+      const s: string = n.unescaped?.value ?? "";
+      if (!/\.erb$/.test(s) && !/\*/.test(s)) return;
+      const path = s.replace(/^\.\//, "");
+      if (s.includes("*")) for (const p of erbIn(globToRegExp(path))) templates.add(p);
+      else if (repo.paths.includes(path)) templates.add(path);
+      else {
+        const found = repo.paths.filter((p) => p.endsWith(`/${path}`) && /(^|\/)(config|lib)\//.test(p));
+        found.forEach((p) => templates.add(p));
+        // Named but not in the repo: still what the task reads on the deploying machine.
+        if (!found.length && path.includes("/")) templates.add(path);
+      }
+    } else if (k === "InterpolatedStringNode") {
+      // Unknown pieces become `*`: "templates/global/#{name}.yml.erb" names every such file.
+      let glob = "";
+      for (const part of n.parts) {
+        if (kind(part) === "StringNode") glob += part.unescaped?.value ?? "";
+        else {
+          const v = kind(part) === "EmbeddedStatementsNode" && part.statements?.body?.length === 1 ? evaluate(part.statements.body[0], parsed, scope) : null;
+          glob += typeof v === "string" ? v.replace(/[*?[\]{}]/g, "") : "*";
+        }
+      }
+      if (!/\.erb$/.test(glob)) return;
+      glob = glob.replace(/^\.\//, "");
+      if (!glob.includes("/")) glob = `**/${glob}`;
+      for (const p of erbIn(globToRegExp(glob))) templates.add(p);
+    } else if (k === "CallNode" && !n.receiver && (n.name === "upload!" || n.name === "upload" || n.name === "put") && argsOf(n).length >= 2) {
+      let dest = argsOf(n)[1];
+      if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
+      uploads.push(pathText(dest, parsed));
+    } else if (k === "CallNode" && n.receiver && n.name === "upload" && argsOf(n).length >= 2) {
+      uploads.push(pathText(argsOf(n)[1], parsed));
+    }
+  });
+  return { templates: [...templates].sort(), uploads: [...new Set(uploads)] };
+}
+
+/** A destination as written: a literal's value, an interpolated string's text between its quotes. */
+function pathText(node: any, parsed: ParsedRuby): string {
+  if (kind(node) === "StringNode") return node.unescaped?.value ?? "";
+  const text = parsed.textOf(node);
+  if (kind(node) === "InterpolatedStringNode" && /^["']/.test(text)) return text.slice(1, -1);
+  return text;
+}
+
+/** Visits every node under `node` (Prism nodes expose their children through `compactChildNodes`). */
+function walk(node: any, visit: (n: any) => void): void {
+  if (!node || typeof node !== "object") return;
+  visit(node);
+  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  for (const c of kids) walk(c, visit);
+}

@@ -1,0 +1,43 @@
+// `Global.<namespace>...` call sites in the app's Ruby (app/, lib/, config/), found with Prism so
+// strings, comments and look-alikes (`MyGlobal.x`, `Foo::Global.x`) are never touched. The
+// codemod emitter rewrites them to Rails.configuration.x.
+import type { AnalyzerContext, GlobalCallSite } from "../src/model.js";
+import { parseRuby, kind } from "./ruby/prism.js";
+
+const ROOTS = ["app/", "lib/", "config/"];
+/** Global's own module methods: not namespace reads. */
+const GLOBAL_METHODS = new Set(["configure", "configuration", "reload!", "environment", "environment=", "config_directory", "config_directory=", "backend", "backends", "yaml_whitelist_classes", "load_configuration", "respond_to?", "method_missing", "inspect", "to_s", "class"]);
+/** Files that configure Global or are ours: left alone. */
+const SKIP = [/^config\/deploy/, /^lib\/capistrano\//, /^config\/initializers\/global\.rb$/, /^config\/initializers\/rails2k8s_config\.rb$/, /^lib\/tasks\/rails2k8s\.rake$/];
+
+export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
+  const out: GlobalCallSite[] = [];
+  for (const path of ctx.repo.paths) {
+    if (!ROOTS.some((r) => path.startsWith(r)) || !/\.(rb|rake)$/.test(path) || SKIP.some((re) => re.test(path))) continue;
+    const read = ctx.repo.read(path);
+    if (!("text" in read) || !read.text.includes("Global")) continue;
+    const parsed = parseRuby(path, read.text);
+    // A file Prism cannot parse is not rewritten: a codemod must never guess.
+    if (parsed.errors.length) continue;
+    visit(parsed.root, (node) => {
+      if (kind(node) !== "CallNode" || !node.receiver) return;
+      const r = node.receiver;
+      const isGlobal = (kind(r) === "ConstantReadNode" && r.name === "Global") || (kind(r) === "ConstantPathNode" && r.parent == null && r.name === "Global");
+      if (!isGlobal || GLOBAL_METHODS.has(node.name) || node.name === "[]") return;
+      let expr = parsed.textOf(node);
+      if (expr.length > 120) expr = expr.slice(0, 117) + "...";
+      out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr });
+    });
+  }
+  return out;
+}
+
+function visit(node: any, fn: (n: any) => void): void {
+  if (!node || typeof node !== "object") return;
+  fn(node);
+  for (const [key, v] of Object.entries(node)) {
+    if (key === "location" || key.endsWith("Loc")) continue;
+    if (Array.isArray(v)) for (const x of v) visit(x, fn);
+    else if (v && typeof v === "object" && kind(v).endsWith("Node")) visit(v, fn);
+  }
+}

@@ -1,0 +1,90 @@
+// From Global's whole configuration (per environment) to the model's namespaces: one per file or
+// directory of config/global (and per top-level key of a sibling config/global.yml). A nested
+// directory is its own namespace (`services.search`), and its parent's value leaves its keys out;
+// deep-merging the children back into the parents gives Global's configuration exactly.
+import type { RValue, Source } from "../../src/model.js";
+import { RubyHash, isRubyHash, keyString, rubyToValue, setKey, type RubyVal } from "../ruby/yaml.js";
+import { isHash } from "../ruby/evaluate.js";
+import { looksSecretKey } from "../secrets.js";
+
+export interface NamespaceSlice {
+  name: string;
+  /** The namespace's value, String keys (with_indifferent_access), child namespaces left out. */
+  value: RValue;
+  /** Leaf path → where its value was written. */
+  sources: Record<string, Source>;
+  /** Files whose entries make up the value. */
+  files: Set<string>;
+}
+
+/**
+ * Splits one environment's configuration. `childrenOf(name)` lists the nested namespaces of a
+ * namespace (its directory's entries, as Global names them); `ownFiles(name)` the files that
+ * define it. A directory with no file of its own shows only through its children, unless it has
+ * none: then it is an empty namespace, as in Global.
+ */
+export function sliceNamespaces(config: RubyHash, childrenOf: (name: string) => string[], ownFiles: (name: string) => string[], siblingFile: string): NamespaceSlice[] {
+  const out: NamespaceSlice[] = [];
+  const visit = (name: string, value: RubyVal, fromSibling = false) => {
+    const children = isRubyHash(value) ? childrenOf(name).filter((c) => findEntry(value, c)) : [];
+    const own = isRubyHash(value) ? without(value, children) : value;
+    const sources: Record<string, Source> = {};
+    const files = new Set<string>([...(fromSibling ? [siblingFile] : []), ...ownFiles(name)]);
+    collectSources(own, [], sources, files);
+    const empty = isRubyHash(own) && own.entries.size === 0;
+    if (!empty || children.length === 0 || files.size > 0) out.push({ name, value: rubyToValue(own), sources, files });
+    for (const c of children) visit(`${name}.${c}`, findEntry(value as RubyHash, c)!.value);
+  };
+  // A top-level key first written by the sibling config/global.yml keeps that entry (deep_merge).
+  for (const e of config.entries.values()) visit(keyString(e.key, e.floatKey), e.value, e.file === siblingFile);
+  return out;
+}
+
+/** The entry a String key reads after with_indifferent_access (the last of a Symbol/String pair). */
+function findEntry(h: RubyHash, key: string) {
+  let found;
+  for (const e of h.entries.values()) if (keyString(e.key, e.floatKey) === key) found = e;
+  return found;
+}
+
+function without(h: RubyHash, keys: string[]): RubyHash {
+  const out = new RubyHash();
+  for (const [id, e] of h.entries) if (!keys.includes(keyString(e.key, e.floatKey))) out.entries.set(id, e);
+  return out;
+}
+
+function collectSources(v: RubyVal, path: string[], sources: Record<string, Source>, files: Set<string>): void {
+  if (!isRubyHash(v)) return;
+  for (const e of v.entries.values()) {
+    const p = [...path, keyString(e.key, e.floatKey)];
+    if (e.file) files.add(e.file);
+    if (isRubyHash(e.value) && e.value.entries.size > 0) collectSources(e.value, p, sources, files);
+    else if (e.file) sources[p.join(".")] = { file: e.file, line: e.line };
+  }
+}
+
+/** Merges the sources of another environment: a leaf keeps the first place found. */
+export function addSources(into: Record<string, Source>, more: Record<string, Source>): void {
+  for (const [k, s] of Object.entries(more)) if (!(k in into)) setKey(into as never, k, s as never);
+}
+
+/** Dotted leaf paths whose key looks secret and whose value is written in the file (not ENV). */
+export function secretLeaves(value: RValue): string[] {
+  const out: string[] = [];
+  const walk = (v: RValue, path: string[]) => {
+    if (isHash(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+      return;
+    }
+    if (path.length && looksSecretKey(path[path.length - 1]) && isLiteral(v)) out.push(path.join("."));
+  };
+  walk(value, []);
+  return out;
+}
+
+function isLiteral(v: RValue): boolean {
+  if (typeof v === "string") return v !== "";
+  if (typeof v === "number") return true;
+  if (Array.isArray(v)) return v.length > 0 && v.every(isLiteral);
+  return false;
+}

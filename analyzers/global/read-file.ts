@@ -1,0 +1,90 @@
+// One Global YAML file as the app reads it: ERB first (`ERB.new(File.read(f)).result`, no trim
+// mode, no Capistrano binding — or, for a template Capistrano renders, the stage's variables),
+// then YAML by Psych's rules; ERB values the analysis cannot know come back as EnvRef / Unknown
+// values where the tags were. Each Hash entry remembers its file, for provenance.
+import type { AnalyzerContext, RValue } from "../../src/model.js";
+import { renderErb, restoreString } from "../ruby/erb.js";
+import type { Scope } from "../ruby/evaluate.js";
+import { isEnvRef, isInterp } from "../ruby/evaluate.js";
+import { loadRubyYaml, RubyHash, isRubyHash, type RubyVal } from "../ruby/yaml.js";
+
+export interface GlobalFile {
+  file: string;
+  /** The loaded document (keys typed), or null when Global would raise on it. */
+  ruby: RubyVal;
+  /** Why Global raises on this file (YAML error, ERB syntax, ...); null when it loads. */
+  raises: string | null;
+  /** ENV names read by ERB tags (rendered on the deploying machine for Capistrano templates). */
+  envReads: { name: string; line: number }[];
+}
+
+export interface ReadOptions {
+  /** The Scope of the ERB tags: `{}` for Global's own rendering, a stage's for Capistrano templates. */
+  scope: Scope;
+  /** Capistrano templates are rendered with `trim_mode: "-"` by the usual tasks; Global never trims. */
+  trims: boolean;
+}
+
+export function readGlobalFile(ctx: AnalyzerContext, file: string, opts: ReadOptions): GlobalFile {
+  const r = ctx.repo.read(file);
+  if ("error" in r) {
+    ctx.problem({ file, line: 0, message: r.error, severity: "error" });
+    return { file, ruby: null, raises: r.error, envReads: [] };
+  }
+  return parseGlobalText(ctx, file, r.text, opts);
+}
+
+export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string, opts: ReadOptions): GlobalFile {
+  if (!opts.trims) {
+    const trimmed = /-%>/.exec(text);
+    if (trimmed) {
+      const line = text.slice(0, trimmed.index).split("\n").length;
+      const message = "Global renders ERB without a trim mode: `-%>` is a Ruby syntax error there, so this file does not load";
+      ctx.problem({ file, line, message, severity: "error" });
+      return { file, ruby: null, raises: message, envReads: [] };
+    }
+  }
+  const rendered = renderErb(file, text, opts.scope, ctx.problem);
+  if (rendered.logic.length) {
+    ctx.problem({ file, line: rendered.logic[0].line, message: "ERB code tags (<% %>): read as if every branch rendered, which may differ from what the servers load", severity: "warning" });
+  }
+  const y = loadRubyYaml(rendered.output);
+  if (y.errors.length) {
+    for (const e of y.errors.slice(0, 3)) ctx.problem({ file, line: e.line, message: `YAML: ${e.message}`, severity: "error" });
+    return { file, ruby: null, raises: `YAML: ${y.errors[0].message}`, envReads: [] };
+  }
+  const names = new Set<string>();
+  for (const v of rendered.refs.values()) collectEnv(v, (name) => names.add(name));
+  const lines = text.split("\n");
+  const envReads = [...names].map((name) => ({ name, line: lines.findIndex((l) => l.includes("ENV") && l.includes(name)) + 1 || 1 }));
+  return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Map()), raises: null, envReads };
+}
+
+function collectEnv(v: RValue, add: (name: string) => void): void {
+  if (isEnvRef(v)) {
+    add(v.env);
+    if (v.default !== null) collectEnv(v.default, add);
+  } else if (isInterp(v)) v.interp.forEach((p) => collectEnv(p, add));
+}
+
+/** Puts ERB values back in place of their tokens and stamps every entry with its file. */
+function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, seen: Map<object, RubyVal>): RubyVal {
+  if (typeof v === "string") return refs.size ? (restoreString(v, refs) as RubyVal) : v;
+  if (Array.isArray(v)) {
+    const done = seen.get(v);
+    if (done) return done;
+    const out: RubyVal[] = [];
+    seen.set(v, out);
+    for (const x of v) out.push(restoreAndStamp(x, refs, file, seen));
+    return out;
+  }
+  if (isRubyHash(v)) {
+    const done = seen.get(v);
+    if (done) return done;
+    const out = new RubyHash();
+    seen.set(v, out);
+    for (const [id, e] of v.entries) out.entries.set(id, { ...e, value: restoreAndStamp(e.value, refs, file, seen), file: e.file ?? file });
+    return out;
+  }
+  return v;
+}

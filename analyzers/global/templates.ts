@@ -1,0 +1,58 @@
+// Global files Capistrano writes on the servers: ERB templates rendered per stage (with the stage's
+// variables: `fetch(:s3_bucket)`) and uploaded into config/global, usually under shared/ and linked
+// into each release. Found under config/deploy/templates/global/ and wherever a Capistrano task
+// reads a `.yml.erb` template and uploads into a config/global directory.
+import type { AnalyzerContext, CapistranoFacts, Source, Stage, RValue } from "../../src/model.js";
+import { stageScope } from "../ruby/stage-scope.js";
+import { parseGlobalText, type GlobalFile } from "./read-file.js";
+
+export interface TemplateSpec {
+  template: string;
+  /** Where the rendered file lands, relative to the release (e.g. config/global/aws.yml). */
+  target: string;
+  source: Source;
+}
+
+const TEMPLATE_DIR = /^config\/deploy\/templates\/global\/(.+\.ya?ml)\.erb$/;
+
+export function findTemplates(ctx: AnalyzerContext, dir: string, cap: CapistranoFacts | null): TemplateSpec[] {
+  const out = new Map<string, TemplateSpec>();
+  const add = (template: string, rel: string, source: Source) => {
+    if (!out.has(template)) out.set(template, { template, target: `${dir}/${rel}`, source });
+  };
+  for (const task of cap?.tasks ?? []) {
+    const uploadsToGlobal = task.uploads.some((u) => u.includes(`${dir}/`) || /config\/global\//.test(u));
+    for (const t of task.templates) {
+      if (!/\.ya?ml\.erb$/.test(t)) continue;
+      const m = /\/global\/(.+)\.erb$/.exec(t);
+      if (!m && !uploadsToGlobal) continue;
+      if (!ctx.repo.paths.includes(t)) {
+        ctx.problem({ ...task.source, message: `task ${task.name} renders ${t}, which is not in the repo`, severity: "warning" });
+        continue;
+      }
+      // The name it is uploaded under: the template's, without `.erb` (`x.yaml` is skipped by Global).
+      add(t, m ? m[1] : t.split("/").pop()!.replace(/\.erb$/, ""), task.source);
+    }
+  }
+  for (const p of ctx.repo.paths) {
+    const m = TEMPLATE_DIR.exec(p);
+    if (m) add(p, m[1], { file: p, line: 1 });
+  }
+  return [...out.values()].sort((a, b) => (a.template < b.template ? -1 : 1));
+}
+
+/** Renders a template for a stage and reads it as Global would read the uploaded file. */
+export function renderTemplate(ctx: AnalyzerContext, spec: TemplateSpec, stage: Stage): GlobalFile {
+  const r = ctx.repo.read(spec.template);
+  if ("error" in r) {
+    ctx.problem({ file: spec.template, line: 0, message: r.error, severity: "error" });
+    return { file: spec.template, ruby: null, raises: r.error, envReads: [] };
+  }
+  return parseGlobalText(ctx, spec.template, r.text, { scope: stageScope(stage), trims: true });
+}
+
+/** Whether the stage links the target from shared/ (else the release's own file is what Global reads). */
+export function linkedIn(stage: Stage, target: string): boolean {
+  const v: RValue | undefined = stage.variables["linked_files"]?.value;
+  return Array.isArray(v) && v.some((x) => x === target);
+}

@@ -1,0 +1,291 @@
+// The hazards of the move, from the whole model: one small rule per hazard id, each saying what
+// is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
+// tested with a hand-built one.
+import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
+import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
+import { looksSecretKey, leafPaths } from "./secrets.js";
+
+type Model = Omit<AppModel, "gaps" | "hazards">;
+type Rule = (m: Model, asOf: Date) => Hazard[];
+
+// --- end-of-life tables ----------------------------------------------------------------------------
+// Ruby: end of security maintenance per branch, from ruby-lang.org's branches list
+// (www.ruby-lang.org _data/branches.yml; endoflife.date agrees). 3.3+ are the expected dates.
+export const RUBY_EOL: Record<string, string> = {
+  "2.0": "2016-02-24", "2.1": "2017-03-31", "2.2": "2018-03-31", "2.3": "2019-03-31", "2.4": "2020-03-31",
+  "2.5": "2021-04-05", "2.6": "2022-04-12", "2.7": "2023-03-31", "3.0": "2024-04-23", "3.1": "2025-03-26",
+  "3.2": "2026-03-31", "3.3": "2027-03-31", "3.4": "2028-03-31", "4.0": "2029-03-31",
+};
+// Rails: end of security fixes per minor series (rubyonrails.org/maintenance; from 7.2 on a series
+// gets security fixes for two years after its first release). Older series ended long before.
+export const RAILS_EOL: Record<string, string> = {
+  "5.2": "2022-06-01", "6.0": "2023-06-01", "6.1": "2024-10-01", "7.0": "2025-04-01", "7.1": "2025-10-01",
+  "7.2": "2026-08-09", "8.0": "2026-11-07", "8.1": "2027-10-22",
+};
+
+/** End-of-life date of a version's series; versions older than the table's first entry are EOL. */
+export function eolDate(version: string, table: Record<string, string>): string | null {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return null;
+  const series = `${m[1]}.${m[2]}`;
+  if (table[series]) return table[series];
+  const first = Object.keys(table).map((k) => k.split(".").map(Number)).sort((a, b) => a[0] - b[0] || a[1] - b[1])[0];
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj < first[0] || (maj === first[0] && min < first[1]) ? "long ago" : null;
+}
+
+// --- rules -------------------------------------------------------------------------------------------
+
+const DATA_DIR = /(^|\/)(public\/system|public\/uploads|uploads|storage|public\/files|public\/attachments|files|attachments|media)(\/|$)/;
+
+/** Linked dirs holding data written at run time: each pod has its own disk. */
+const localData: Rule = (m) =>
+  m.linked
+    .filter((l) => l.kind === "dir" && (l.class === "data" || (l.class !== "cache" && l.class !== "log" && l.class !== "pids" && DATA_DIR.test(l.path))))
+    .map((l) => ({
+      id: "data.local-dir",
+      message: `${l.path} is a shared directory on the servers' disk (${l.stages.join(", ") || "all stages"}): files written there (uploads, attachments) live on one machine's disk`,
+      advice: "Move the files to object storage (S3 via Active Storage / Shrine / Paperclip's S3 backend), or mount a ReadWriteMany volume at this path; copy the existing files over before the switch.",
+      source: l.source,
+    }));
+
+/** Cron jobs that ran on one server only: a CronJob runs once per schedule in the cluster. */
+const cronOnOneServer: Rule = (m) => {
+  const out: Hazard[] = [];
+  for (const job of m.cron?.jobs ?? []) {
+    const single: string[] = [];
+    const many: string[] = [];
+    for (const s of m.stages) {
+      const hosts = s.servers.filter((sv) => sv.roles.some((r) => job.roles.includes(r)));
+      if (hosts.length === 1) single.push(`${s.name} (${hosts[0].host})`);
+      else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
+    }
+    const task = typeof job.task === "string" ? job.task : JSON.stringify(job.task);
+    if (single.length) {
+      out.push({
+        id: "cron.single-server",
+        message: `whenever job ${task} ran on one server with role ${job.roles.join("/")} in ${single.join(", ")}`,
+        advice: "A CronJob runs it once per schedule, on whatever node: keep the job idempotent, set concurrencyPolicy: Forbid, and do not rely on that server's local files.",
+        source: job.source,
+      });
+    }
+    if (many.length) {
+      out.push({
+        id: "cron.many-servers",
+        message: `whenever job ${task} ran on every server with role ${job.roles.join("/")} in ${many.join(", ")}: once per server, per schedule`,
+        advice: "A CronJob runs it once per schedule: if each server's run did per-machine work (log rotation, local cleanup), that work has no meaning in a pod; if it did shared work, it now runs once instead of N times.",
+        source: job.source,
+      });
+    }
+  }
+  return out;
+};
+
+/** nginx upstreams that pin a client to one backend. */
+const stickySessions: Rule = (m) =>
+  m.nginx.files.flatMap((f) =>
+    f.upstreams
+      .filter((u) => u.sticky)
+      .map((u) => ({
+        id: "nginx.sticky-sessions",
+        message: `upstream ${u.name} pins clients to one backend (${u.sticky!.value})${f.stage ? ` for stage ${f.stage}` : ""}`,
+        advice: "Set session affinity at the edge (cookie affinity) only if the app needs it; better, keep sessions in the cookie store or Redis so any pod can serve any request.",
+        source: u.sticky!.source,
+      })),
+  );
+
+/** Secret values written in committed YAML (Global, secrets.yml, database.yml). */
+const secretsInYaml: Rule = (m) => {
+  const out: Hazard[] = [];
+  const byFile = new Map<string, { paths: string[]; source: Source }>();
+  const note = (file: string, path: string, source: Source) => {
+    const e = byFile.get(file) ?? { paths: [], source };
+    if (!e.paths.includes(path)) e.paths.push(path);
+    byFile.set(file, e);
+  };
+  for (const k of m.rails.secretKeys ?? []) {
+    // Examples hold placeholders; development/test keys are generated literals by design.
+    if (k.given !== "literal" || /\.(example|sample|dist|template)$|\.example\.yml$/.test(k.file) || /^(development|test)\./.test(k.path)) continue;
+    note(k.file, k.path, k.source);
+  }
+  for (const ns of m.global?.namespaces ?? []) {
+    const given = (ns as { secretPaths?: string[] }).secretPaths;
+    for (const value of Object.values(ns.values)) {
+      for (const path of leafPaths(value)) {
+        const dotted = path.join(".");
+        const secret = Array.isArray(given) ? given.includes(dotted) : looksSecretKey(path[path.length - 1]);
+        if (!secret || !isLiteral(at(value, path))) continue;
+        const src = ns.sources[dotted] ?? { file: ns.files[0] ?? `config/global/${ns.name}.yml`, line: 1 };
+        note(src.file, `${ns.name}.${dotted}`, src);
+      }
+    }
+  }
+  for (const [file, e] of byFile) {
+    out.push({
+      id: "secrets.in-yaml",
+      message: `${file} holds secret values written in the file: ${e.paths.slice(0, 6).join(", ")}${e.paths.length > 6 ? `, and ${e.paths.length - 6} more` : ""}`,
+      advice: "Move them to Kubernetes Secrets (the generated secrets.env per overlay) and read them from ENV; rotate them, since they are in git history.",
+      source: e.source,
+    });
+  }
+  return out;
+};
+
+/** A Rails master key committed to the repo. */
+const masterKeyCommitted: Rule = (m) =>
+  (m.rails.credentials ?? [])
+    .filter((c) => c.value === "config/master.key" || /^config\/credentials\/[^/]+\.key$/.test(c.value))
+    .map((c) => ({
+      id: "secrets.master-key-committed",
+      message: `${c.value} is in the repo: anyone with the code can decrypt the credentials`,
+      advice: "Remove it from git (and history), rotate the credentials, and give RAILS_MASTER_KEY to the pods from a Secret.",
+      source: c.source,
+    }));
+
+/** Unicorn listening on a unix socket: pods talk TCP. */
+const unicornSocket: Rule = (m) =>
+  m.appServers
+    .filter((a) => a.kind === "unicorn")
+    .flatMap((a) =>
+      a.listen
+        .filter((l) => l.kind === "unix")
+        .map((l) => ({
+          id: "unicorn.unix-socket",
+          message: `Unicorn listens on the unix socket ${typeof l.address === "string" ? l.address : JSON.stringify(l.address)} (${a.file}), for the nginx on the same server`,
+          advice: "In the container listen on TCP (the Service port), or keep nginx as a sidecar and share the socket through an emptyDir volume.",
+          source: l.source,
+        })),
+    );
+
+const eolRule =
+  (id: string, what: string, pick: (m: Model) => { value: string; source: Source } | null, table: Record<string, string>, advice: string): Rule =>
+  (m, asOf) => {
+    const v = pick(m);
+    if (!v) return [];
+    const end = eolDate(v.value, table);
+    if (!end) return [];
+    const past = end === "long ago" || new Date(`${end}T00:00:00Z`).getTime() <= asOf.getTime();
+    if (!past) return [];
+    return [{ id, message: `${what} ${v.value} is past its end of life (${end === "long ago" ? "long ago" : `security fixes ended ${end}`})`, advice, source: v.source }];
+  };
+
+const rubyEol = eolRule("ruby.eol", "Ruby", (m) => m.rails.rubyVersion, RUBY_EOL, "The image will carry a Ruby that gets no security fixes: official ruby images for it are old and unpatched. Plan the upgrade; build the image from the same version first so the move changes one thing at a time.");
+const railsEol = eolRule("rails.eol", "Rails", (m) => m.rails.railsVersion, RAILS_EOL, "No security fixes for this Rails series: plan the upgrade (or a paid LTS); keep it separate from the move to Kubernetes.");
+
+/** `ask` in the deploy config: someone typed a value at each deploy. */
+const capAsk: Rule = (m) => {
+  const out: Hazard[] = [];
+  const seen = new Set<string>();
+  for (const s of m.stages) {
+    for (const [name, fact] of Object.entries(s.variables)) {
+      const v = fact.value;
+      if (!isUnknown(v) || !/\bask\b/.test(`${v.unknown} ${v.expr ?? ""}`)) continue;
+      const key = `${name}\0${fact.source.file}:${fact.source.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        id: "cap.ask",
+        message: `:${name} is asked interactively at deploy time (${fact.source.file}:${fact.source.line})`,
+        advice: "Decide where the answer comes from now: a value per overlay, an image tag, or a CI parameter; the migration asks it once.",
+        source: fact.source,
+      });
+    }
+  }
+  return out;
+};
+
+/** Unknown values in what a template renders per stage: the output cannot be computed. */
+const unknownTemplateValues: Rule = (m) => {
+  const out: Hazard[] = [];
+  for (const t of m.global?.templates ?? []) {
+    for (const [stage, rendered] of Object.entries(t.rendered)) {
+      const unknowns = findUnknowns(rendered, []);
+      if (!unknowns.length) continue;
+      const first = unknowns[0];
+      out.push({
+        id: "stage.unknown-template-value",
+        message: `${t.template} for stage ${stage}: ${unknowns.length} value(s) not known statically (${unknowns.slice(0, 3).map((u) => u.path || "(root)").join(", ")}): ${first.reason}`,
+        advice: "Give these values per overlay when asked (or put them in the stage file as plain values) so the generated config matches what the servers had.",
+        source: first.source ?? t.source,
+      });
+    }
+  }
+  return out;
+};
+
+/** nginx serving assets from the release's public/ directory. */
+const assetsFromDisk: Rule = (m) =>
+  m.nginx.files.flatMap((f) =>
+    f.servers.flatMap((s) =>
+      s.locations
+        .filter((l) => l.assets)
+        .map((l) => ({
+          id: "nginx.assets-from-disk",
+          message: `nginx serves ${l.path} from disk${f.stage ? ` (stage ${f.stage})` : ""}: the precompiled assets lived on each server`,
+          advice: "In the cluster the assets are in the image: serve them from the app (RAILS_SERVE_STATIC_FILES / public_file_server with long cache headers), an nginx sidecar sharing the files, or a CDN.",
+          source: l.source,
+        })),
+    ),
+  );
+
+/** Two stages on one rails_env with different settings: config_for keyed by env cannot tell them apart. */
+const sharedRailsEnv: Rule = (m) => {
+  const out: Hazard[] = [];
+  const byEnv = new Map<string, Stage[]>();
+  for (const s of m.stages) {
+    const env = s.variables["rails_env"]?.value ?? s.variables["stage"]?.value ?? s.name;
+    if (typeof env !== "string") continue;
+    byEnv.set(env, [...(byEnv.get(env) ?? []), s]);
+  }
+  for (const [env, stages] of byEnv) {
+    if (stages.length < 2) continue;
+    const differing = (m.global?.templates ?? []).filter((t) => {
+      const vals = stages.map((s) => t.rendered[s.name]).filter((v) => v !== undefined);
+      return vals.length > 1 && vals.some((v) => !same(v, vals[0]));
+    });
+    if (!differing.length) continue;
+    const names = stages.map((s) => s.name).join(" and ");
+    out.push({
+      id: "stage.shared-rails-env",
+      message: `stages ${names} both run RAILS_ENV=${env} but render different settings (${differing.map((t) => t.target).join(", ")})`,
+      advice: "A file keyed by Rails env cannot hold both: give each overlay its own values (ConfigMap per overlay), or give each stage its own Rails env.",
+      source: stages[1].variables["rails_env"]?.source ?? stages[1].source,
+    });
+  }
+  return out;
+};
+
+/** Every rule, by hazard id order in the report. */
+export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv];
+
+export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
+  return RULES.flatMap((rule) => rule(model, asOf));
+}
+
+// --- helpers -------------------------------------------------------------------------------------------
+
+function at(v: RValue, path: string[]): RValue {
+  let cur: RValue = v;
+  for (const k of path) {
+    if (!isHash(cur)) return null;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** A value written as such in the file: not empty, not from ENV, not computed. */
+function isLiteral(v: RValue): boolean {
+  if (typeof v === "number") return true;
+  if (typeof v !== "string") return false;
+  return v.trim() !== "";
+}
+
+function findUnknowns(v: RValue, path: string[]): { path: string; reason: string; source?: Source }[] {
+  if (isUnknown(v)) return [{ path: path.join("."), reason: v.unknown, source: v.source }];
+  if (isHash(v)) return Object.entries(v).flatMap(([k, x]) => findUnknowns(x, [...path, k]));
+  if (Array.isArray(v)) return v.flatMap((x, i) => findUnknowns(x, [...path, String(i)]));
+  if (isInterp(v)) return v.interp.flatMap((x) => findUnknowns(x, path));
+  if (isEnvRef(v)) return [];
+  if (v && typeof v === "object" && "cap" in v) return [{ path: path.join("."), reason: `Capistrano variable :${(v as { cap: string }).cap} not known for this stage` }];
+  return [];
+}

@@ -1,0 +1,150 @@
+// Rails facts: Ruby/Rails/Bundler versions, gems and their groups, private gem sources, the
+// database adapter, the asset pipeline, the app module and time zone, health routes, Procfiles,
+// and the places secrets sit in Rails' own YAML. Each reader lives in analyzers/rails/.
+import type { AnalyzerContext, RailsFacts, ProcfileEntry, Fact, SecretKeyRef } from "../src/model.js";
+import { parseLockfile, lockRubyVersion, type Lockfile } from "./rails/lockfile.js";
+import { readGemfile, redactUrl, type GemfileFacts } from "./rails/gemfile.js";
+import { readDatabase } from "./rails/database.js";
+import { readAssets } from "./rails/assets.js";
+import { readApplication } from "./rails/application.js";
+import { readHealthPaths } from "./rails/routes.js";
+import { readProcfiles } from "./rails/procfile.js";
+import { readErbYaml } from "./rails/erb-yaml.js";
+import { secretKeysOf } from "./rails/secret-keys.js";
+
+export interface RailsResult {
+  rails: RailsFacts;
+  procfile: ProcfileEntry[];
+}
+
+const LOCKFILE = "Gemfile.lock";
+const GEMFILE = "Gemfile";
+
+export function analyzeRails(ctx: AnalyzerContext): RailsResult {
+  const has = (p: string) => ctx.repo.paths.includes(p);
+  const text = (p: string): string | null => {
+    if (!has(p)) return null;
+    const r = ctx.repo.read(p);
+    if ("error" in r) {
+      ctx.problem({ file: p, line: 0, message: r.error, severity: "warning" });
+      return null;
+    }
+    return r.text;
+  };
+
+  const lockText = text(LOCKFILE);
+  const lock = lockText === null ? null : parseLockfile(lockText);
+  for (const e of lock?.errors ?? []) ctx.problem({ file: LOCKFILE, line: e.line, message: e.message, severity: "warning" });
+  if (!lock && has(GEMFILE)) ctx.problem({ file: GEMFILE, line: 0, message: "no Gemfile.lock: gem versions are not known (run `bundle lock`)", severity: "warning" });
+  const gemfileText = text(GEMFILE);
+  const gemfile = gemfileText === null ? null : readGemfile(ctx, GEMFILE, gemfileText);
+
+  const gems = lock ? gemsOf(lock) : {};
+  const at = (line: number) => ({ file: LOCKFILE, line });
+  const railsVersion = gems["rails"] ?? gems["railties"] ?? null;
+  const bundlerVersion = lock?.bundledWith ? { value: lock.bundledWith.value, source: at(lock.bundledWith.line) } : null;
+
+  const database = readDatabase(ctx);
+  const app = readApplication(ctx);
+  const secretKeys: SecretKeyRef[] = [];
+  if (database) secretKeys.push(...secretKeysOf(database.facts.file, database.yaml));
+  if (has("config/secrets.yml")) {
+    const y = readErbYaml(ctx, "config/secrets.yml");
+    if (y) secretKeys.push(...secretKeysOf("config/secrets.yml", y));
+  }
+  const credentials: Fact<string>[] = ctx.repo.paths
+    .filter((p) => p === "config/master.key" || p === "config/credentials.yml.enc" || /^config\/credentials\/[^/]+\.(key|yml\.enc)$/.test(p))
+    .map((p) => ({ value: p, source: { file: p, line: 0 } }));
+
+  const rails: RailsFacts = {
+    rubyVersion: rubyVersion(ctx, lock, gemfile, text),
+    railsVersion,
+    bundlerVersion,
+    gems,
+    gemGroups: gemfile?.gemGroups ?? {},
+    privateSources: privateSources(gemfile, lock),
+    database: database?.facts ?? null,
+    assets: readAssets(ctx, gems),
+    appModule: app.appModule,
+    timeZone: app.timeZone,
+    healthPaths: readHealthPaths(ctx, gems),
+    secretKeys,
+    credentials,
+  };
+  return { rails, procfile: readProcfiles(ctx) };
+}
+
+/** name → version from the lockfile's specs; a gem locked for several platforms appears once. */
+function gemsOf(lock: Lockfile): Record<string, Fact<string>> {
+  const out: Record<string, Fact<string>> = {};
+  for (const s of lock.specs) out[s.name] ??= { value: s.version, source: { file: LOCKFILE, line: s.line } };
+  return out;
+}
+
+/**
+ * The Ruby the app runs on: `.ruby-version` first (what rbenv/rvm picked on the servers and what
+ * Rails' Dockerfile template reads), then an exact `ruby "x.y.z"` in the Gemfile, then the
+ * lockfile's RUBY VERSION (the Ruby that last ran `bundle lock`). Disagreement is reported.
+ */
+function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: GemfileFacts | null, text: (p: string) => string | null): Fact<string> | null {
+  const candidates: Fact<string>[] = [];
+  const fromFile = (file: string): Fact<string> | null => {
+    const t = text(file);
+    if (t === null) return null;
+    const v = normalizeRubyVersion(t);
+    if (!v) {
+      ctx.problem({ file, line: 1, message: "no Ruby version in the file", severity: "warning" });
+      return null;
+    }
+    return { value: v, source: { file, line: 1 } };
+  };
+  const rv = fromFile(".ruby-version");
+  if (rv) candidates.push(rv);
+  if (gemfile?.ruby) {
+    if (gemfile.ruby.file) {
+      const f = gemfile.ruby.file.replace(/^\.\//, "");
+      if (f !== ".ruby-version") {
+        const v = fromFile(f);
+        if (v) candidates.push(v);
+      }
+    } else if (gemfile.ruby.version && /^\d+\.\d+\.\d+/.test(gemfile.ruby.version)) {
+      candidates.push({ value: normalizeRubyVersion(gemfile.ruby.version)!, source: gemfile.ruby.source });
+    }
+  }
+  if (lock?.rubyVersion) {
+    const v = lockRubyVersion(lock.rubyVersion.value);
+    if (v) candidates.push({ value: v, source: { file: LOCKFILE, line: lock.rubyVersion.line } });
+  }
+  const chosen = candidates[0] ?? null;
+  for (const c of candidates.slice(1)) {
+    if (chosen && c.value !== chosen.value) {
+      ctx.problem({ file: c.source.file, line: c.source.line, message: `Ruby ${c.value} here, but ${chosen.source.file} says ${chosen.value} (used)`, severity: "warning" });
+    }
+  }
+  return chosen;
+}
+
+/** `ruby-2.3.8`, `2.3.8-p459`, `3.1.4@gemset`, `ruby 3.2.2` → the version number. */
+export function normalizeRubyVersion(text: string): string | null {
+  const first = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).find(Boolean);
+  if (!first) return null;
+  const m = /^(?:ruby[- ])?(\d+\.\d+(?:\.\d+)?(?:[.-](?:preview|rc)\d+)?)/i.exec(first);
+  return m ? m[1] : null;
+}
+
+/** Gemfile sources first (what the team wrote, with lines), then what only the lockfile shows. */
+function privateSources(gemfile: GemfileFacts | null, lock: Lockfile | null): Fact<string>[] {
+  const out: Fact<string>[] = [...(gemfile?.privateSources ?? [])];
+  const seen = new Set(out.map((f) => f.value));
+  for (const s of lock?.sources ?? []) {
+    for (const remote of s.type === "GEM" ? s.remotes.filter((r) => !/^https?:\/\/(www\.)?rubygems\.org\/?$/i.test(r)) : s.remotes) {
+      const v = redactUrl(remote);
+      const same = [...seen].some((x) => x.replace(/\/$/, "") === v.replace(/\/$/, ""));
+      if (!same) {
+        seen.add(v);
+        out.push({ value: v, source: { file: LOCKFILE, line: s.line } });
+      }
+    }
+  }
+  return out;
+}

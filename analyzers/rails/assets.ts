@@ -1,0 +1,89 @@
+// How the app builds its assets, and whether the image needs Node for that. The gems decide the
+// pipeline; Node is needed when a gem shells out to a JS toolchain (jsbundling, cssbundling,
+// webpacker) or needs a JS runtime through ExecJS (uglifier, terser, autoprefixer-rails, coffee)
+// with no embedded one (mini_racer, therubyracer). The lockfile next to package.json names the
+// package manager; the `packageManager` field of package.json is the fallback.
+import type { AnalyzerContext, AssetFacts, Fact, Source } from "../../src/model.js";
+
+type Pipeline = AssetFacts["pipeline"][number]["value"];
+
+/** Gem → pipeline, in the order they are reported. */
+const PIPELINE_GEMS: [string, Pipeline][] = [
+  ["sprockets-rails", "sprockets"],
+  ["sprockets", "sprockets"],
+  ["propshaft", "propshaft"],
+  ["webpacker", "webpacker"],
+  ["shakapacker", "webpacker"],
+  ["jsbundling-rails", "jsbundling"],
+  ["importmap-rails", "importmap"],
+];
+/** Gems that run a Node toolchain at assets:precompile. */
+const NODE_TOOLCHAIN_GEMS = ["jsbundling-rails", "cssbundling-rails", "webpacker", "shakapacker", "vite_rails", "vite_ruby"];
+/** Gems that evaluate JavaScript through ExecJS: Node is the usual runtime on a server. */
+const EXECJS_GEMS = ["uglifier", "terser", "autoprefixer-rails", "coffee-rails", "coffee-script", "execjs"];
+const EMBEDDED_JS_RUNTIMES = ["mini_racer", "therubyracer", "therubyrhino"];
+const LOCKFILES: [string, "yarn" | "npm" | "pnpm" | "bun"][] = [
+  ["yarn.lock", "yarn"],
+  ["package-lock.json", "npm"],
+  ["pnpm-lock.yaml", "pnpm"],
+  ["bun.lockb", "bun"],
+  ["bun.lock", "bun"],
+];
+
+export function readAssets(ctx: AnalyzerContext, gems: Record<string, Fact<string>>): AssetFacts {
+  const paths = new Set(ctx.repo.paths);
+  const pipeline: AssetFacts["pipeline"] = [];
+  for (const [gem, kind] of PIPELINE_GEMS) {
+    if (gems[gem] && !pipeline.some((p) => p.value === kind)) pipeline.push({ value: kind, source: gems[gem].source });
+  }
+  const lockSource: Source = gems["rails"]?.source ?? { file: "Gemfile.lock", line: 0 };
+  if (pipeline.length === 0) pipeline.push({ value: "none", source: lockSource });
+
+  const toolchain = NODE_TOOLCHAIN_GEMS.find((g) => gems[g]);
+  const execjs = EXECJS_GEMS.find((g) => gems[g]);
+  const embedded = EMBEDDED_JS_RUNTIMES.find((g) => gems[g]);
+  let needsNode: Fact<boolean>;
+  if (toolchain) needsNode = { value: true, source: gems[toolchain].source };
+  else if (execjs && !embedded) needsNode = { value: true, source: gems[execjs].source };
+  else if (paths.has("package.json") && packageBuilds(ctx)) needsNode = { value: true, source: { file: "package.json", line: 1 } };
+  else needsNode = { value: false, source: embedded ? gems[embedded].source : lockSource };
+
+  let packageManager: AssetFacts["packageManager"] = null;
+  if (paths.has("package.json")) {
+    const lock = LOCKFILES.find(([f]) => paths.has(f));
+    if (lock) packageManager = { value: lock[1], source: { file: lock[0], line: 1 } };
+    else {
+      const declared = declaredManager(ctx);
+      packageManager = declared ?? { value: "npm", source: { file: "package.json", line: 1 } };
+    }
+  }
+  return { pipeline, needsNode, packageManager };
+}
+
+function packageJson(ctx: AnalyzerContext): { json: any; text: string } | null {
+  const r = ctx.repo.read("package.json");
+  if ("error" in r) return null;
+  try {
+    return { json: JSON.parse(r.text), text: r.text };
+  } catch (e) {
+    ctx.problem({ file: "package.json", line: 1, message: `not valid JSON: ${(e as Error).message}`, severity: "warning" });
+    return null;
+  }
+}
+
+/** A package.json whose scripts build assets (`build`, `build:css`): precompile runs them. */
+function packageBuilds(ctx: AnalyzerContext): boolean {
+  const p = packageJson(ctx);
+  const scripts = p?.json?.scripts;
+  return !!scripts && typeof scripts === "object" && Object.keys(scripts).some((k) => /^build(:|$)/.test(k));
+}
+
+function declaredManager(ctx: AnalyzerContext): AssetFacts["packageManager"] {
+  const p = packageJson(ctx);
+  const pm = p?.json?.packageManager;
+  if (typeof pm !== "string") return null;
+  const name = pm.split("@")[0];
+  if (name !== "yarn" && name !== "npm" && name !== "pnpm" && name !== "bun") return null;
+  const line = p!.text.split("\n").findIndex((l) => l.includes('"packageManager"')) + 1;
+  return { value: name, source: { file: "package.json", line: line || 1 } };
+}

@@ -1,0 +1,134 @@
+// ERB, statically: a template is split into text and tags; each `<%= %>` tag's Ruby is parsed with
+// Prism and evaluated with the caller's Scope (a stage's Capistrano variables, ENV references...).
+// Values not known as plain text are rendered as unique placeholder tokens, so that the output can
+// still be parsed (as YAML or nginx config) and each token mapped back to its value afterwards.
+import type { RValue, Source, Problem } from "../../src/model.js";
+import { parseRuby, statementsOf } from "./prism.js";
+import { evaluate, rubyToS, isUnknown, type Scope } from "./evaluate.js";
+
+export interface ErbTag {
+  kind: "output" | "code" | "comment";
+  code: string;
+  line: number;
+}
+
+export interface ErbSegment {
+  text?: string;
+  tag?: ErbTag;
+}
+
+/** Splits an ERB template. `-%>` eats the newline after it, `<%-` the indentation before it. */
+export function splitErb(text: string): ErbSegment[] {
+  const out: ErbSegment[] = [];
+  const re = /<%(%|#|=|-)?([\s\S]*?)(-?)%>/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  let line = 1;
+  const countLines = (s: string) => (s.match(/\n/g) ?? []).length;
+  while ((m = re.exec(text))) {
+    let before = text.slice(last, m.index);
+    if (m[1] === "%") {
+      // `<%%` is a literal `<%`.
+      out.push({ text: before + "<%" });
+      line += countLines(before);
+      last = m.index + 3;
+      re.lastIndex = last;
+      continue;
+    }
+    if (m[1] === "-") before = before.replace(/[ \t]*$/, "");
+    out.push({ text: before });
+    line += countLines(text.slice(last, m.index));
+    const kindOf = m[1] === "#" ? "comment" : m[1] === "=" ? "output" : "code";
+    let code = m[2];
+    // `<%-=` is not valid, but `<%=-` is not either; keep code as is.
+    out.push({ tag: { kind: kindOf, code, line } });
+    line += countLines(m[0]);
+    last = m.index + m[0].length;
+    if (m[3] === "-" && text[last] === "\n") last += 1;
+    else if (m[3] === "-" && text.slice(last, last + 2) === "\r\n") last += 2;
+    if (last > m.index + m[0].length) line += 1;
+  }
+  out.push({ text: text.slice(last) });
+  return out.filter((s) => s.tag || s.text);
+}
+
+export interface RenderedErb {
+  /** The output with a token in place of every value not known as plain text. */
+  output: string;
+  /** token → value (EnvRef, CapRef, Interp, Unknown...). */
+  refs: Map<string, RValue>;
+  /** Code tags (`<% if %>`, loops): the output may differ from what the template renders. */
+  logic: Source[];
+}
+
+const TOKEN_PREFIX = "R2K_REF_";
+
+/** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
+export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {
+  const refs = new Map<string, RValue>();
+  const logic: Source[] = [];
+  let output = "";
+  for (const seg of splitErb(text)) {
+    if (seg.text !== undefined) {
+      output += seg.text;
+      continue;
+    }
+    const tag = seg.tag!;
+    if (tag.kind === "comment") continue;
+    if (tag.kind === "code") {
+      logic.push({ file, line: tag.line });
+      continue;
+    }
+    const parsed = parseRuby(file, tag.code, tag.line - 1);
+    if (parsed.errors.length) {
+      problems?.({ file, line: parsed.errors[0].line, message: `ERB tag: ${parsed.errors[0].message}`, severity: "error" });
+      const token = `${TOKEN_PREFIX}${refs.size}_`;
+      refs.set(token, { unknown: "ERB tag with a Ruby syntax error", expr: tag.code.trim().slice(0, 80), source: { file, line: tag.line } });
+      output += token;
+      continue;
+    }
+    const stmts = statementsOf(parsed.root);
+    const value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
+    const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
+    if (s !== null) {
+      output += s;
+    } else {
+      const token = `${TOKEN_PREFIX}${refs.size}_`;
+      refs.set(token, isUnknown(value) && !value.source ? { ...value, source: { file, line: tag.line } } : value);
+      output += token;
+    }
+  }
+  return { output, refs, logic };
+}
+
+const TOKEN_RE = new RegExp(`${TOKEN_PREFIX}\\d+_`, "g");
+
+/** Maps tokens in a parsed string back to values: a whole-token string is the value itself. */
+export function restoreString(s: string, refs: Map<string, RValue>): RValue {
+  if (!s.includes(TOKEN_PREFIX)) return s;
+  const whole = refs.get(s);
+  if (whole !== undefined) return whole;
+  const parts: RValue[] = [];
+  let last = 0;
+  for (const m of s.matchAll(TOKEN_RE)) {
+    if (m.index! > last) parts.push(s.slice(last, m.index));
+    parts.push(refs.get(m[0]) ?? m[0]);
+    last = m.index! + m[0].length;
+  }
+  if (last < s.length) parts.push(s.slice(last));
+  const unknownPart = parts.find((x) => typeof x === "object" && x !== null && isUnknown(x));
+  return unknownPart ?? { interp: parts };
+}
+
+/** Walks a value and restores tokens in every string (keys too). */
+export function restoreRefs(v: RValue, refs: Map<string, RValue>): RValue {
+  if (refs.size === 0) return v;
+  if (typeof v === "string") return restoreString(v, refs);
+  if (Array.isArray(v)) return v.map((x) => restoreRefs(x, refs));
+  if (v && typeof v === "object") {
+    const out: { [k: string]: RValue } = {};
+    for (const [k, x] of Object.entries(v)) out[k] = restoreRefs(x, refs);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,425 @@
+// A small static evaluator of Ruby expressions, shared by every analyzer that reads Ruby
+// (Capistrano, Unicorn, Puma, whenever, ERB tags). It computes what is computable without running
+// anything — literals, %w[], hashes, interpolation, ENV references with their defaults, a few pure
+// String/Array methods — and returns an Unknown (with the reason and the source) for anything else.
+// It never throws on odd input: a Rails team's deploy config is full of Ruby we do not model.
+//
+// Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
+// the Scope the caller passes in.
+import type { RValue, Source, Unknown, EnvRef, Sym, Interp } from "../../src/model.js";
+import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
+
+export interface Scope {
+  /** `fetch(:name)` / `fetch(:name, default)` without a receiver. */
+  fetch?(name: string, dflt: RValue | undefined, node: any): RValue;
+  /** A local variable (block parameter, assignment earlier in the file). */
+  local?(name: string): RValue | undefined;
+  /**
+   * Any other call the caller understands (e.g. Capistrano's `shared_path`, `File.read`).
+   * Return undefined to let the evaluator decide (usually: Unknown).
+   */
+  call?(node: any, ev: (n: any) => RValue): RValue | undefined;
+  /** A constant the caller knows (e.g. one assigned earlier in a deploy config). */
+  constant?(name: string): RValue | undefined;
+}
+
+export function unknown(parsed: ParsedRuby, node: any, reason: string): Unknown {
+  let expr = node ? parsed.textOf(node) : "";
+  if (expr.length > 80) expr = expr.slice(0, 77) + "...";
+  return node ? { unknown: reason, expr, source: parsed.sourceOf(node) } : { unknown: reason };
+}
+
+// --- value predicates -------------------------------------------------------------------------
+
+const isObj = (v: RValue): v is { [k: string]: RValue } => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isUnknown = (v: RValue): v is Unknown => isObj(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
+export const isEnvRef = (v: RValue): v is EnvRef => isObj(v) && typeof v.env === "string" && "default" in v && Object.keys(v).length === 2;
+export const isSym = (v: RValue): v is Sym => isObj(v) && typeof v.sym === "string" && Object.keys(v).length === 1;
+export const isInterp = (v: RValue): v is Interp => isObj(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
+/** Tagged values that are not a plain Ruby Hash. */
+export function isTagged(v: RValue): boolean {
+  if (!isObj(v)) return false;
+  const keys = Object.keys(v);
+  if (isUnknown(v) || isEnvRef(v) || isSym(v) || isInterp(v)) return true;
+  return keys.length === 1 && (keys[0] === "date" || keys[0] === "time" || keys[0] === "cap");
+}
+/** True for a plain Ruby Hash value. */
+export const isHash = (v: RValue): v is { [k: string]: RValue } => isObj(v) && !isTagged(v);
+/** A value that is fully known (no Unknown, EnvRef, Interp or CapRef anywhere inside). */
+export function isKnown(v: RValue): boolean {
+  if (Array.isArray(v)) return v.every(isKnown);
+  if (isHash(v)) return Object.values(v).every(isKnown);
+  if (isObj(v)) return isSym(v) || "date" in v || "time" in v;
+  return true;
+}
+
+/** Ruby's `to_s` for values known enough to print; null when it is not a plain string. */
+export function rubyToS(v: RValue): string | null {
+  if (v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : rubyFloatToS(v);
+  if (typeof v === "boolean") return String(v);
+  if (isSym(v)) return v.sym;
+  if (Array.isArray(v)) {
+    const parts = v.map(rubyInspect);
+    return parts.every((p) => p !== null) ? `[${parts.join(", ")}]` : null;
+  }
+  return null;
+}
+
+function rubyFloatToS(v: number): string {
+  if (!Number.isFinite(v)) return v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN";
+  const s = String(v);
+  return s.includes(".") || s.includes("e") ? s : `${s}.0`;
+}
+
+export function rubyInspect(v: RValue): string | null {
+  if (v === null) return "nil";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (isSym(v)) return `:${v.sym}`;
+  return rubyToS(v);
+}
+
+export const truthy = (v: RValue): boolean | null => (isKnown(v) ? v !== null && v !== false : null);
+
+// --- the evaluator ----------------------------------------------------------------------------
+
+/** Evaluates an expression node. Never throws. */
+export function evaluate(node: any, parsed: ParsedRuby, scope: Scope = {}): RValue {
+  try {
+    return ev(node, parsed, scope);
+  } catch (e) {
+    return unknown(parsed, node, `could not evaluate (${(e as Error).message})`);
+  }
+}
+
+function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
+  const self = (n: any) => ev(n, p, scope);
+  switch (kind(node)) {
+    case "StringNode":
+      return node.unescaped.value;
+    case "SymbolNode":
+      return { sym: node.unescaped.value };
+    case "IntegerNode":
+      return typeof node.value === "bigint" ? Number(node.value) : node.value;
+    case "FloatNode":
+      return node.value;
+    case "TrueNode":
+      return true;
+    case "FalseNode":
+      return false;
+    case "NilNode":
+      return null;
+    case "SourceFileNode":
+      return scope.call?.(node, self) ?? unknown(p, node, "__FILE__ depends on where the file is deployed");
+    case "InstanceVariableReadNode":
+      // DSLs that keep settings in instance variables (whenever's `@environment`) answer through the hook
+      return scope.call?.(node, self) ?? unknown(p, node, `instance variable ${node.name} is not known statically`);
+    case "ArrayNode": {
+      const out: RValue[] = [];
+      for (const el of node.elements) {
+        if (kind(el) === "SplatNode") {
+          const v = self(el.expression);
+          if (Array.isArray(v)) out.push(...v);
+          else return unknown(p, node, "splat of a value not known statically");
+        } else out.push(self(el));
+      }
+      return out;
+    }
+    case "HashNode":
+    case "KeywordHashNode":
+      return evalHash(node, p, scope);
+    case "InterpolatedStringNode":
+    case "InterpolatedSymbolNode":
+    case "InterpolatedXStringNode": {
+      if (kind(node) === "InterpolatedXStringNode") return unknown(p, node, "shell command output (backticks)");
+      const parts: RValue[] = [];
+      for (const part of node.parts) {
+        const v = kind(part) === "StringNode" ? part.unescaped.value : kind(part) === "EmbeddedStatementsNode" ? lastValue(part.statements, p, scope) : self(part);
+        const s = rubyToS(v);
+        parts.push(s ?? v);
+      }
+      const joined = joinParts(parts);
+      if (kind(node) === "InterpolatedSymbolNode") return typeof joined === "string" ? { sym: joined } : joined;
+      return joined;
+    }
+    case "XStringNode":
+      return unknown(p, node, "shell command output (backticks)");
+    case "ParenthesesNode":
+      return lastValue(node.body, p, scope);
+    case "StatementsNode":
+    case "BeginNode":
+      return lastValue(node, p, scope);
+    case "LocalVariableReadNode": {
+      const v = scope.local?.(node.name);
+      return v === undefined ? unknown(p, node, `local variable ${node.name} is not known statically`) : v;
+    }
+    case "OrNode": {
+      const left = self(node.left);
+      // ENV["A"] || ENV["B"] || "x": each unset variable falls through to the next.
+      if (isEnvRef(left) && envChainOpen(left)) return withLastDefault(left, self(node.right));
+      const t = truthy(left);
+      if (t === true) return left;
+      if (t === false) return self(node.right);
+      return unknown(p, node, "`||` over a value not known statically");
+    }
+    case "AndNode": {
+      const left = self(node.left);
+      const t = truthy(left);
+      if (t === true) return self(node.right);
+      if (t === false) return left;
+      return unknown(p, node, "`&&` over a value not known statically");
+    }
+    case "IfNode":
+    case "UnlessNode": {
+      const c = truthy(self(node.predicate));
+      if (c === null) return unknown(p, node, "condition not known statically");
+      const takeThen = kind(node) === "IfNode" ? c : !c;
+      const branch = takeThen ? node.statements : kind(node) === "IfNode" ? node.subsequent ?? node.consequent : node.elseClause ?? node.else_clause;
+      if (!branch) return null;
+      if (kind(branch) === "ElseNode") return lastValue(branch.statements, p, scope);
+      return kind(branch) === "IfNode" ? self(branch) : lastValue(branch, p, scope);
+    }
+    case "CallNode":
+      return evalCall(node, p, scope);
+    case "ConstantReadNode": {
+      const v = scope.constant?.(node.name);
+      return v === undefined ? unknown(p, node, `constant ${node.name} is not known statically`) : v;
+    }
+    default:
+      return unknown(p, node, `${describe(node)} is not evaluated statically`);
+  }
+}
+
+/** An ENV reference whose fallback chain ends without a default (`ENV["A"] || ENV["B"]`). */
+function envChainOpen(v: EnvRef): boolean {
+  return v.default === null || (isEnvRef(v.default) && envChainOpen(v.default));
+}
+
+function withLastDefault(v: EnvRef, dflt: RValue): EnvRef {
+  return { env: v.env, default: v.default === null ? dflt : withLastDefault(v.default as EnvRef, dflt) };
+}
+
+function describe(node: any): string {
+  const k = kind(node).replace(/Node$/, "");
+  return k ? k.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase() : "expression";
+}
+
+function lastValue(stmts: any, p: ParsedRuby, scope: Scope): RValue {
+  const list = statementsOf(stmts);
+  return list.length ? ev(list[list.length - 1], p, scope) : null;
+}
+
+/** Joins interpolation pieces: a plain string when all are known, else an Interp. */
+function joinParts(parts: RValue[]): RValue {
+  const merged: RValue[] = [];
+  for (const part of parts) {
+    const last = merged[merged.length - 1];
+    if (typeof part === "string" && typeof last === "string") merged[merged.length - 1] = last + part;
+    else if (isInterp(part)) merged.push(...part.interp);
+    else if (part !== "") merged.push(part);
+  }
+  if (merged.length === 0) return "";
+  if (merged.length === 1 && typeof merged[0] === "string") return merged[0];
+  if (merged.some(isUnknown)) {
+    const u = merged.find(isUnknown)!;
+    return { ...u };
+  }
+  return { interp: merged };
+}
+
+function evalHash(node: any, p: ParsedRuby, scope: Scope): RValue {
+  const out: { [k: string]: RValue } = {};
+  for (const el of node.elements) {
+    if (kind(el) === "AssocSplatNode") {
+      const v = ev(el.value, p, scope);
+      if (!isHash(v)) return unknown(p, node, "double splat of a value not known statically");
+      Object.assign(out, v);
+      continue;
+    }
+    const k = ev(el.key, p, scope);
+    const key = isSym(k) ? k.sym : typeof k === "string" || typeof k === "number" ? String(k) : null;
+    if (key === null) return unknown(p, el.key, "hash key not known statically");
+    out[key] = ev(el.value, p, scope);
+  }
+  return out;
+}
+
+const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
+
+function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
+  const self = (n: any) => ev(n, p, scope);
+  const name: string = node.name;
+  const args = argsOf(node);
+  const recv = node.receiver;
+
+  // ENV["X"], ENV.fetch("X"), ENV.fetch("X", d), ENV.fetch("X") { d }
+  if (recv && isConst(recv, "ENV") && (name === "[]" || name === "fetch")) {
+    const key = args.length ? self(args[0]) : null;
+    if (typeof key !== "string") return unknown(p, node, "ENV key not known statically");
+    let dflt: RValue | null = null;
+    if (name === "fetch" && args.length > 1) dflt = self(args[1]);
+    else if (name === "fetch" && node.block && kind(node.block) === "BlockNode") dflt = lastValue(node.block.body, p, scope);
+    return { env: key, default: dflt };
+  }
+
+  const hooked = scope.call?.(node, self);
+  if (hooked !== undefined) return hooked;
+
+  if (!recv && name === "fetch" && args.length >= 1 && scope.fetch) {
+    const key = self(args[0]);
+    const keyName = isSym(key) ? key.sym : typeof key === "string" ? key : null;
+    if (keyName === null) return unknown(p, node, "fetch of a name not known statically");
+    let dflt: RValue | undefined = args.length > 1 ? self(args[1]) : undefined;
+    if (dflt === undefined && node.block && kind(node.block) === "BlockNode") dflt = lastValue(node.block.body, p, scope);
+    return scope.fetch(keyName, dflt, node);
+  }
+
+  // Integer(x) / Float(x) / String(x): keep ENV references (their default cast), cast literals.
+  if (!recv && (name === "Integer" || name === "Float" || name === "String") && args.length >= 1) {
+    const v = self(args[0]);
+    return cast(v, name === "Integer" ? "to_i" : name === "Float" ? "to_f" : "to_s") ?? unknown(p, node, `${name}() of a value not known statically`);
+  }
+
+  if (recv) {
+    const r = self(recv);
+    const a = args.map(self);
+    const res = method(r, name, a);
+    if (res !== undefined) return res;
+    if (isUnknown(r)) return r;
+  }
+  return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
+}
+
+/** A cast (`to_i`, `to_s`...) of a value; EnvRefs keep their name, with the default cast. */
+function cast(v: RValue, how: "to_i" | "to_f" | "to_s" | "to_sym"): RValue | undefined {
+  if (isEnvRef(v)) return { env: v.env, default: v.default === null ? null : cast(v.default, how) ?? v.default };
+  if (isUnknown(v)) return v;
+  const s = rubyToS(v);
+  switch (how) {
+    case "to_s":
+      return s ?? undefined;
+    case "to_sym":
+      return s === null ? undefined : { sym: s };
+    case "to_i": {
+      if (typeof v === "number") return Math.trunc(v);
+      if (v === null) return 0;
+      if (typeof v !== "string") return undefined;
+      const m = /^\s*([-+]?\d[\d_]*)/.exec(v);
+      return m ? parseInt(m[1].replace(/_/g, ""), 10) : 0;
+    }
+    case "to_f": {
+      if (typeof v === "number") return v;
+      if (typeof v !== "string") return undefined;
+      const f = parseFloat(v);
+      return Number.isNaN(f) ? 0 : f;
+    }
+  }
+}
+
+/** Pure methods of known values. undefined = not handled. */
+function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
+  if (["to_i", "to_f", "to_s", "to_sym"].includes(name) && a.length === 0) return cast(r, name as "to_i");
+  if (!isKnown(r) || !a.every(isKnown)) {
+    // Concatenation with a partly known string keeps the pieces.
+    if (name === "+" && (typeof r === "string" || isInterp(r) || isEnvRef(r)) && a.length === 1) return joinParts([r, a[0]]);
+    return undefined;
+  }
+  if (["freeze", "dup", "clone", "itself"].includes(name)) return r;
+  if (typeof r === "string") {
+    switch (name) {
+      case "strip":
+        return r.replace(/^[\s\0]+|[\s\0]+$/g, "");
+      case "chomp":
+        return r.replace(/\r?\n$|\r$/, "");
+      case "downcase":
+        return r.toLowerCase();
+      case "upcase":
+        return r.toUpperCase();
+      case "+":
+        return typeof a[0] === "string" ? r + a[0] : undefined;
+      case "split":
+        if (a.length === 0) return r.trim().split(/\s+/).filter(Boolean);
+        return typeof a[0] === "string" ? r.split(a[0]) : undefined;
+      case "empty?":
+        return r.length === 0;
+    }
+    return undefined;
+  }
+  if (Array.isArray(r)) {
+    switch (name) {
+      case "+":
+      case "concat":
+      case "|":
+        if (!Array.isArray(a[0])) return undefined;
+        return name === "|" ? uniq([...r, ...a[0]]) : [...r, ...a[0]];
+      case "push":
+      case "<<":
+        return [...r, ...a];
+      case "-":
+      {
+        const other = a[0];
+        return Array.isArray(other) ? r.filter((x) => !other.some((y) => same(x, y))) : undefined;
+      }
+      case "uniq":
+        return uniq(r);
+      case "compact":
+        return r.filter((x) => x !== null);
+      case "flatten":
+        return r.flat(Infinity as 1) as RValue[];
+      case "first":
+        return r.length ? r[0] : null;
+      case "last":
+        return r.length ? r[r.length - 1] : null;
+      case "join": {
+        const parts = r.map(rubyToS);
+        const sep = a.length ? rubyToS(a[0]) : "";
+        return parts.every((x) => x !== null) && sep !== null ? parts.join(sep) : undefined;
+      }
+      case "empty?":
+        return r.length === 0;
+      case "size":
+      case "length":
+      case "count":
+        return a.length === 0 ? r.length : undefined;
+    }
+    return undefined;
+  }
+  if (isHash(r)) {
+    switch (name) {
+      case "merge":
+        return isHash(a[0]) ? { ...r, ...a[0] } : undefined;
+      case "[]":
+      case "fetch": {
+        const k = a[0];
+        const key = isSym(k) ? k.sym : typeof k === "string" ? k : null;
+        if (key === null) return undefined;
+        if (key in r) return r[key];
+        return name === "fetch" && a.length > 1 ? a[1] : name === "[]" ? null : undefined;
+      }
+    }
+  }
+  if (typeof r === "number" && typeof a[0] === "number") {
+    switch (name) {
+      case "+":
+        return r + a[0];
+      case "-":
+        return r - a[0];
+      case "*":
+        return r * a[0];
+    }
+  }
+  return undefined;
+}
+
+export function same(x: RValue, y: RValue): boolean {
+  return JSON.stringify(x) === JSON.stringify(y);
+}
+
+function uniq(list: RValue[]): RValue[] {
+  const out: RValue[] = [];
+  for (const x of list) if (!out.some((y) => same(x, y))) out.push(x);
+  return out;
+}
+
+export type { Source };

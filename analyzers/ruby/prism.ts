@@ -1,0 +1,103 @@
+// One Prism parser for the whole process (the WASM module is compiled once), and the glue every
+// Ruby-reading analyzer needs: byte offsets → line numbers, source text of a node, syntax errors
+// as Problems with file:line.
+import { loadPrism } from "@ruby/prism";
+import type { Source } from "../../src/model.js";
+
+type ParseFn = Awaited<ReturnType<typeof loadPrism>>;
+let parser: ParseFn | null = null;
+
+/** Loads Prism once. Call (and await) before any `parseRuby`; later calls are free. */
+export async function initPrism(): Promise<void> {
+  if (!parser) parser = await loadPrism();
+}
+
+export interface RubySyntaxError {
+  message: string;
+  line: number;
+}
+
+export interface ParsedRuby {
+  file: string;
+  text: string;
+  /** The ProgramNode. Typed loosely: analyzers switch on `node.constructor.name`. */
+  root: any;
+  errors: RubySyntaxError[];
+  /** 1-based line of a byte offset. */
+  lineOf(offset: number): number;
+  /** The Source (file, line) of a node. */
+  sourceOf(node: { location: { startOffset: number } }): Source;
+  /** The source text of a node (Prism offsets are UTF-8 bytes). */
+  textOf(node: { location: { startOffset: number; length: number } }): string;
+}
+
+/** Parses Ruby. `lineOffset` shifts lines, for snippets cut from a larger file (ERB tags). */
+export function parseRuby(file: string, text: string, lineOffset = 0): ParsedRuby {
+  if (!parser) throw new Error("initPrism() must be awaited before parseRuby()");
+  const bytes = Buffer.from(text, "utf8");
+  const result = parser(text);
+  // Line starts in byte offsets, for a binary search per lookup.
+  const starts: number[] = [0];
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) starts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1 + lineOffset;
+  };
+  return {
+    file,
+    text,
+    root: result.value,
+    errors: result.errors.map((e: any) => ({ message: e.message, line: lineOf(e.location.startOffset) })),
+    lineOf,
+    sourceOf: (node) => ({ file, line: lineOf(node.location.startOffset) }),
+    textOf: (node) => bytes.subarray(node.location.startOffset, node.location.startOffset + node.location.length).toString("utf8"),
+  };
+}
+
+/** The node's class name, e.g. "CallNode". */
+export function kind(node: any): string {
+  return node?.constructor?.name ?? "";
+}
+
+/** Statements of a body node (StatementsNode, BeginNode, ProgramNode, BlockNode...), or []. */
+export function statementsOf(node: any): any[] {
+  if (!node) return [];
+  switch (kind(node)) {
+    case "ProgramNode":
+      return node.statements?.body ?? [];
+    case "StatementsNode":
+      return node.body ?? [];
+    case "BlockNode":
+    case "LambdaNode":
+    case "DefNode":
+      return statementsOf(node.body);
+    case "BeginNode":
+      return statementsOf(node.statements);
+    case "ParenthesesNode":
+      return statementsOf(node.body);
+    default:
+      return [node];
+  }
+}
+
+/** Arguments of a CallNode (the KeywordHashNode, if any, is last), or []. */
+export function argsOf(call: any): any[] {
+  return call?.arguments_?.arguments_ ?? [];
+}
+
+/** A string literal's text (`"x"`, `'x'`, `:x`), else null. */
+export function literalName(node: any): string | null {
+  switch (kind(node)) {
+    case "StringNode":
+    case "SymbolNode":
+      return node.unescaped?.value ?? null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,583 @@
+// YAML as Ruby's Psych reads it (Psych 4, `YAML.safe_load(text, permitted_classes: [Date, Time,
+// DateTime, Symbol], aliases: true)`). The `yaml` package gives the structure (anchors, aliases,
+// tags, styles, line positions); everything Ruby decides is ported from Psych itself:
+// - plain scalars: ScalarScanner#tokenize (psych/scalar_scanner.rb) — `1:30` is 5400, `1e3` a
+//   String, `:foo` a Symbol, `y`/`n` Strings, `0755` octal;
+// - tags, quoting, merge keys `<<`, duplicate keys: Visitors::ToRuby (psych/visitors/to_ruby.rb) —
+//   a key written again keeps its first position and takes the last value; `<<` merges the
+//   aliased Hash into the keys read so far (so a `<<` after a key overrides it); a quoted scalar is
+//   a String unless it carries a tag; classes outside the permitted list raise.
+// Ruby Hash keys keep their type here (`:a` and `"a"`, `1` and `"1"` are different keys), because
+// code that merges loaded Hashes (Global's deep_merge) sees them so; `rubyToValue` then gives the
+// JSON-safe view with String keys, as `with_indifferent_access` does.
+import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
+import type { RValue, Sym, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
+
+export const YAML_LIMITS = {
+  /** Alias nodes per document. */
+  maxAliasCount: 10_000,
+  /** Nodes once aliases are expanded: a "billion laughs" file stops here with an error. */
+  maxExpandedNodes: 200_000,
+  /** Nesting depth of collections (aliases expanded). */
+  maxDepth: 200,
+};
+
+export interface RubyYamlError {
+  message: string;
+  line: number;
+}
+
+// --- Ruby values, typed ------------------------------------------------------------------------
+
+/** A Ruby Hash as Psych builds it: insertion-ordered, keys compared by Ruby type and value. */
+export class RubyHash {
+  readonly entries = new Map<string, RubyEntry>();
+  get(key: RubyVal): RubyVal | undefined {
+    return this.entries.get(rubyKeyId(key))?.value;
+  }
+  /** Ruby's `h[k] = v`: an existing key keeps its position. */
+  set(entry: RubyEntry): void {
+    const id = rubyKeyId(entry.key, entry.floatKey);
+    const old = this.entries.get(id);
+    this.entries.set(id, old ? { ...entry, key: old.key, floatKey: old.floatKey } : entry);
+  }
+  /** Ruby's `merge!`. */
+  mergeFrom(other: RubyHash): void {
+    for (const e of other.entries.values()) this.set(e);
+  }
+  clone(): RubyHash {
+    const h = new RubyHash();
+    for (const [id, e] of this.entries) h.entries.set(id, e);
+    return h;
+  }
+}
+
+export interface RubyEntry {
+  key: RubyVal;
+  value: RubyVal;
+  /** 1-based line of the key in its file. */
+  line: number;
+  /** The file the entry was read from (set by callers that merge several files). */
+  file?: string;
+  /** The key is a Float (`1.0:`): a different key from the Integer 1. */
+  floatKey?: boolean;
+}
+
+/**
+ * A value as Psych gives it. Floats are plain numbers (the model does not keep them apart). EnvRef,
+ * Interp and CapRef never come out of the YAML itself: callers put them back where ERB tags were.
+ */
+export type RubyVal = null | boolean | number | string | Sym | DateValue | TimeValue | Unknown | EnvRef | Interp | CapRef | RubyHash | RubyVal[];
+
+export const isRubyHash = (v: unknown): v is RubyHash => v instanceof RubyHash;
+
+/** A key's identity in a Ruby Hash (`eql?`): type and value. */
+export function rubyKeyId(k: RubyVal, float = false): string {
+  if (k === null) return "nil";
+  if (typeof k === "boolean") return `b:${k}`;
+  if (typeof k === "number") return float || !Number.isInteger(k) ? `f:${k}` : `i:${k}`;
+  if (typeof k === "string") return `s:${k}`;
+  if (Array.isArray(k)) return `a:[${k.map((x) => rubyKeyId(x)).join(",")}]`;
+  if (isRubyHash(k)) return `h:{${[...k.entries].map(([id, e]) => `${id}=>${rubyKeyId(e.value)}`).join(",")}}`;
+  if ("sym" in k) return `y:${k.sym}`;
+  if ("date" in k) return `d:${k.date}`;
+  if ("time" in k) return `t:${k.time}`;
+  return `u:${JSON.stringify(k)}`;
+}
+
+/** A key as the String the model uses (Symbols lose their colon, as with_indifferent_access does). */
+export function keyString(k: RubyVal, float = false): string {
+  if (k === null) return "";
+  if (typeof k === "string") return k;
+  if (typeof k === "boolean") return String(k);
+  if (typeof k === "number") return rubyNumberToS(k, float);
+  if (Array.isArray(k) || isRubyHash(k)) return JSON.stringify(rubyToValue(k));
+  if ("sym" in k) return k.sym;
+  if ("date" in k) return k.date;
+  if ("time" in k) return k.time;
+  return JSON.stringify(k);
+}
+
+function rubyNumberToS(n: number, float: boolean): string {
+  if (!Number.isFinite(n)) return n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN";
+  if (!float && Number.isInteger(n)) return String(n);
+  const s = String(n);
+  return /[.e]/.test(s) ? s.replace(/e\+?/, "e+").replace("e+-", "e-") : `${s}.0`;
+}
+
+/** Defines a key on a plain object without tripping over `__proto__`. */
+export function setKey(o: { [k: string]: RValue }, k: string, v: RValue): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * The JSON-safe view: Hash keys as Strings, the way `with_indifferent_access` sees them (a Symbol
+ * and a String of the same name are one key: first position, last value).
+ */
+export function rubyToValue(v: RubyVal): RValue {
+  if (isRubyHash(v)) {
+    const out: { [k: string]: RValue } = {};
+    for (const e of v.entries.values()) setKey(out, keyString(e.key, e.floatKey), rubyToValue(e.value));
+    return out;
+  }
+  if (Array.isArray(v)) return v.map(rubyToValue);
+  return v as RValue;
+}
+
+// --- scalars: Psych's ScalarScanner#tokenize ---------------------------------------------------
+
+/** An error Psych raises while building a value: the whole load fails in Ruby. */
+class PsychError extends Error {}
+
+interface Token {
+  value: RubyVal;
+  float?: boolean;
+}
+
+// Ruby's \s and [[:alpha:]] (Onigmo, Unicode strings): ASCII whitespace, Unicode Alphabetic.
+const WS = "[ \\t\\r\\n\\f\\v]";
+const STRINGISH = /^[^\d.:-]?[\p{Alphabetic}_ \t\r\n\f\v!@#$%^&*(){}<>|/\\~;=]+/u;
+const TIME = new RegExp(`^-?\\d{4}-\\d{1,2}-\\d{1,2}(?:[Tt]|${WS}+)\\d{1,2}:\\d\\d:\\d\\d(?:\\.\\d*)?(?:${WS}*(?:Z|[-+]\\d{1,2}:?(?:\\d\\d)?))?$`);
+const DATE = /^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$/;
+const SEXA_INT = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}$/;
+const SEXA_FLOAT = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}\.[0-9_]*$/;
+const FLOAT = /^(?:[-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?)$/;
+const INTEGER_LEGACY = /^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$/;
+
+function tokenize(s: string): Token {
+  if (s === "") return { value: null };
+  if (STRINGISH.test(s) || s.includes("\n")) {
+    if ([...s].length > 5) return { value: s };
+    if (/^[^ytonf~]/i.test(s)) return { value: s };
+    if (s === "~" || /^null$/i.test(s)) return { value: null };
+    if (/^(yes|true|on)$/i.test(s)) return { value: true };
+    if (/^(no|false|off)$/i.test(s)) return { value: false };
+    return { value: s };
+  }
+  if (TIME.test(s)) return { value: validTime(s) ? { time: s } : s };
+  if (DATE.test(s)) {
+    const d = validDate(s);
+    return { value: d ? { date: d } : s };
+  }
+  if (/^\+?\.inf$/i.test(s)) return { value: Infinity, float: true };
+  if (/^-\.inf$/i.test(s)) return { value: -Infinity, float: true };
+  if (/^\.nan$/i.test(s)) return { value: NaN, float: true };
+  if (/^:./.test(s)) {
+    const m = /^:(["'])(.*)\1/.exec(s);
+    return { value: { sym: m ? m[2].replace(/^:/, "") : s.slice(1) } };
+  }
+  if (SEXA_INT.test(s)) return { value: sexagesimal(s, rubyToI) };
+  if (SEXA_FLOAT.test(s)) return { value: sexagesimal(s, rubyToF), float: true };
+  if (FLOAT.test(s)) {
+    if (/^[-+]?\.$/.test(s)) return { value: s };
+    return { value: rubyFloat(s.replace(/[,_]/g, "").replace(/\.([Ee]|$)/, "$1")), float: true };
+  }
+  if (INTEGER_LEGACY.test(s)) return { value: rubyInteger(s.replace(/[,_]/g, ""), s) };
+  return { value: s };
+}
+
+/** Psych's plain-scalar resolution (never throws: what Psych raises on becomes an Unknown). */
+export function psychScalar(s: string): RValue {
+  try {
+    return rubyToValue(tokenize(s).value);
+  } catch (e) {
+    return { unknown: `Psych raises on this scalar: ${(e as Error).message}`, expr: s.slice(0, 80) };
+  }
+}
+
+/** `Integer("...")` for what INTEGER_LEGACY admits, commas and underscores removed. */
+function rubyInteger(body: string, original: string): RubyVal {
+  const neg = body.startsWith("-");
+  const b = body.replace(/^[-+]/, "");
+  let digits: string;
+  let base: number;
+  if (/^0b/i.test(b)) [digits, base] = [b.slice(2), 2];
+  else if (/^0x/i.test(b)) [digits, base] = [b.slice(2), 16];
+  else if (/^0./.test(b)) [digits, base] = [b.slice(1), 8];
+  else [digits, base] = [b, 10];
+  if (digits === "") throw new PsychError(`invalid value for Integer(): "${body}"`);
+  const big = BigInt(base === 10 ? digits : `0${base === 2 ? "b" : base === 16 ? "x" : "o"}${digits}`);
+  const n = neg ? -big : big;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { unknown: "an Integer too large to carry exactly", expr: original.slice(0, 80) };
+  }
+  return Number(n);
+}
+
+/** `Float("...")` for the text FLOAT leaves after Psych's clean-up: a mantissa needs a digit. */
+function rubyFloat(s: string): number {
+  const mantissa = s.split(/[eE]/)[0];
+  if (!/\d/.test(mantissa)) throw new PsychError(`invalid value for Float(): "${s}"`);
+  return Number(s);
+}
+
+/** `String#to_i`: leading sign and digits, single underscores between digits. */
+function rubyToI(s: string): number {
+  const m = /^[ \t\r\n\f\v]*([-+]?)(\d+(?:_\d+)*)/.exec(s);
+  return m ? Number(m[1] + m[2].replace(/_/g, "")) || 0 : 0;
+}
+
+/** `String#to_f`. */
+function rubyToF(s: string): number {
+  const m = /^[ \t\r\n\f\v]*([-+]?\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?(?:[eE][-+]?\d+)?)/.exec(s);
+  return m ? Number(m[1].replace(/_/g, "")) : 0;
+}
+
+/** Psych sums `n * 60 ** (e - 2).abs` over the parts: base 60 for three parts, not for two. */
+function sexagesimal(s: string, conv: (p: string) => number): number {
+  let total = 0;
+  s.split(":").forEach((n, e) => {
+    total += conv(n) * 60 ** Math.abs(e - 2);
+  });
+  return total;
+}
+
+/** Whether `Time.utc`/`Time.new` accept the parts Psych's parse_time reads (else it stays a String). */
+function validTime(s: string): boolean {
+  const [date, time] = splitOnce(s, /[ tT]/);
+  const dm = /^(-?\d{4})-(\d{1,2})-(\d{1,2})/.exec(date)!;
+  const [m, d] = [Number(dm[2]), Number(dm[3])];
+  const md = /(\d+:\d+:\d+)(?:\.(\d*))?[ \t\r\n\f\v]*(Z|[-+]\d+(:\d\d)?)?/.exec(time);
+  if (!md) return false;
+  const [hh, mm, ss] = md[1].split(":").map(Number);
+  if (m < 1 || m > 12 || d < 1 || d > 31 || hh > 24 || mm > 59 || ss > 60) return false;
+  if (hh === 24 && (mm > 0 || ss > 0)) return false;
+  if (!md[3] || md[3] === "Z") return true;
+  const tz = /^([+-]?\d{1,2}):?(\d{1,2})?$/.exec(md[3]);
+  if (!tz) return false;
+  const offset = Math.abs(Number(tz[1])) * 3600 + Number(tz[2] ?? 0) * 60;
+  return offset < 86400;
+}
+
+function splitOnce(s: string, re: RegExp): [string, string] {
+  const m = re.exec(s);
+  return m ? [s.slice(0, m.index), s.slice(m.index + 1)] : [s, ""];
+}
+
+/**
+ * `Date.strptime(s, "%Y-%m-%d")` validity, with Ruby's default calendar reform (ITALY): Julian
+ * before 1582-10-15 (1500-02-29 exists), 1582-10-05..14 do not exist. Returns the ISO text.
+ */
+function validDate(s: string): string | null {
+  const [y, m, d] = s.split("-").map(Number);
+  if (m < 1 || m > 12 || d < 1) return null;
+  const julian = y < 1582 || (y === 1582 && (m < 10 || (m === 10 && d < 5)));
+  if (y === 1582 && m === 10 && d >= 5 && d <= 14) return null;
+  const leap = julian ? y % 4 === 0 : (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  if (d > days) return null;
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+// --- tagged scalars: ToRuby#deserialize --------------------------------------------------------
+
+const STR_TAG = "tag:yaml.org,2002:str";
+
+function deserialize(node: Scalar): Token {
+  const text = typeof node.source === "string" ? node.source : String(node.value ?? "");
+  const tag = node.tag;
+  // libyaml's quoted_implicit: a non-plain scalar without a tag. A tagged quoted scalar goes
+  // through the tag's rules (`!!int "3"` is 3, `! "123"` is 123).
+  if (!tag) return node.type === "PLAIN" || node.type === undefined ? tokenize(text) : { value: text };
+  if (tag === "!binary" || tag === "tag:yaml.org,2002:binary") {
+    const bytes = Buffer.from(text.replace(/[^A-Za-z0-9+/=]/g, ""), "base64");
+    const str = bytes.toString("utf8");
+    return { value: Buffer.from(str, "utf8").equals(bytes) ? str : { unknown: "binary data (not UTF-8 text)", expr: text.slice(0, 80) } };
+  }
+  const str = /^!(?:str|ruby\/string)(?::(.*))?$/.exec(tag);
+  if (str || tag === STR_TAG) {
+    if (str?.[1]) throw new PsychError(`Tried to load unspecified class: ${str[1]}`);
+    return { value: text };
+  }
+  if (tag === "!ruby/object:DateTime") {
+    if (!TIME.test(text) && !/^\d{4}-\d{1,2}-\d{1,2}[ tT]\d+:\d+:\d+/.test(text)) throw new PsychError(`cannot read a DateTime from "${text}"`);
+    return { value: { time: text } };
+  }
+  if (tag === "!ruby/encoding") return { value: { unknown: "a Ruby Encoding object", expr: text } };
+  if (tag === "tag:yaml.org,2002:float" || tag === "!float") {
+    const t = tokenize(text).value;
+    if (typeof t === "number") return { value: t, float: true };
+    if (typeof t === "string") return { value: rubyFloatStrict(t), float: true };
+    throw new PsychError(`can't convert ${t === null ? "nil" : typeof t === "boolean" ? String(t) : "this value"} into Float`);
+  }
+  if (/^!ruby\/sym(bol)?:?(.*)?$/.test(tag)) return { value: { sym: text } };
+  const cls = disallowedScalarClass(tag);
+  if (cls) throw new PsychError(`Tried to load unspecified class: ${cls}`);
+  return tokenize(text);
+}
+
+function disallowedScalarClass(tag: string): string | null {
+  const known: Record<string, string> = {
+    "!ruby/object:BigDecimal": "BigDecimal",
+    "!ruby/object:Complex": "Complex",
+    "!ruby/object:Rational": "Rational",
+    "!ruby/regexp": "Regexp",
+    "!ruby/range": "Range",
+    "!ruby/class": "Class",
+    "!ruby/module": "Module",
+  };
+  return known[tag] ?? null;
+}
+
+/** Ruby's `Float(string)`: decimal (underscores between digits), or hex; surrounding blanks allowed. */
+function rubyFloatStrict(s: string): number {
+  const t = s.trim();
+  if (/^[-+]?0x[0-9a-f]+(?:_[0-9a-f]+)*$/i.test(t)) return (t.startsWith("-") ? -1 : 1) * parseInt(t.replace(/^[-+]?0x/i, "").replace(/_/g, ""), 16);
+  const digits = "\\d+(?:_\\d+)*";
+  if (new RegExp(`^[-+]?(?:${digits}(?:\\.${digits})?|\\.${digits})(?:[eE][-+]?${digits})?$`).test(t)) return Number(t.replace(/_/g, ""));
+  throw new PsychError(`invalid value for Float(): "${s}"`);
+}
+
+// --- documents ---------------------------------------------------------------------------------
+
+export interface RubyYaml {
+  /** The document's value, keys as Strings (null for an empty document: Psych's safe_load gives nil). */
+  value: RValue;
+  /** The document as Ruby holds it, keys typed (null when nothing could be loaded). */
+  ruby: RubyVal;
+  /** No document, or only comments. */
+  empty: boolean;
+  /** What Psych raises on (syntax, unknown alias, a class not permitted, ...) or our limits. */
+  errors: RubyYamlError[];
+  /** The 1-based line where the value at a key path starts (keys as Strings, array indexes as numbers). */
+  lineOf(path: (string | number)[]): number;
+}
+
+/** Lines of array items (Hash entries carry their own). */
+const itemLines = new WeakMap<RubyVal[], number[]>();
+
+/** Parses YAML text as Psych would (safe_load with aliases; the first document only). Never throws. */
+export function loadRubyYaml(text: string): RubyYaml {
+  const errors: RubyYamlError[] = [];
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const lineAt = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const lineOfNode = (n: YNode | null | undefined) => (n?.range ? lineAt(n.range[0]) : 1);
+  const failed = (message: string, line = 1): RubyYaml => ({ value: null, ruby: null, empty: false, errors: [...errors, { message, line }], lineOf: () => line });
+
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { version: "1.1", merge: false, uniqueKeys: false, strict: false, prettyErrors: false, keepSourceTokens: false });
+  } catch (e) {
+    return failed((e as Error).message);
+  }
+  // Psych.safe_load reads the first document and stops: later documents are never parsed.
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (!doc) return { value: null, ruby: null, empty: true, errors: [], lineOf: () => 1 };
+  for (const e of doc.errors) errors.push({ message: e.message.split("\n")[0], line: e.linePos?.[0]?.line ?? lineAt(e.pos[0]) });
+
+  const anchors = new Map<string, YNode>();
+  const memo = new Map<YNode, RubyVal>();
+  const building = new Set<YNode>();
+  let aliasCount = 0;
+
+  const psychFail = (node: YNode | null | undefined, e: unknown): Unknown => {
+    const message = (e as Error).message;
+    errors.push({ message, line: lineOfNode(node) });
+    return { unknown: `Psych raises: ${message}` };
+  };
+
+  const convert = (node: YNode | null | undefined, depth: number, inFlow = false): Token => {
+    if (node == null) return { value: null };
+    // `[a: 1]`: a single-pair mapping inside a flow sequence.
+    if (isPair(node)) {
+      const h = new RubyHash();
+      const k = convert(node.key as YNode, depth + 1, true);
+      h.set({ key: k.value, floatKey: k.float, value: convert(node.value as YNode, depth + 1, true).value, line: lineOfNode(node.key as YNode) });
+      return { value: h };
+    }
+    if (depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth}`, lineOfNode(node));
+    if (isAlias(node)) {
+      if (++aliasCount > YAML_LIMITS.maxAliasCount) throw new LimitError(`more than ${YAML_LIMITS.maxAliasCount} aliases (an alias bomb?): not loaded`, lineOfNode(node));
+      const target = anchors.get(node.source);
+      if (!target) return { value: psychFail(node, new PsychError(`Unknown alias: ${node.source}`)) };
+      if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`)) };
+      if (memo.has(target)) return { value: memo.get(target)! };
+      return convert(target, depth);
+    }
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) {
+      anchors.set(anchor, node);
+      building.add(node);
+    }
+    let out: Token;
+    try {
+      out = build(node, depth, inFlow);
+    } finally {
+      if (anchor) building.delete(node);
+    }
+    if (anchor) memo.set(node, out.value);
+    return out;
+  };
+
+  const build = (node: YNode, depth: number, inFlow: boolean): Token => {
+    if (isScalar(node)) {
+      // libyaml: inside `[...]`/`{...}` a plain scalar cannot start with `:` or `?` (`[:sym]` is a
+      // syntax error in Ruby, though YAML 1.2 parsers accept it).
+      if (inFlow && node.type === "PLAIN" && /^[:?]/.test(String(node.source ?? ""))) {
+        return { value: psychFail(node, new PsychError("found character that cannot start any token while scanning a plain scalar in a flow collection")) };
+      }
+      try {
+        return deserialize(node);
+      } catch (e) {
+        if (e instanceof PsychError) return { value: psychFail(node, e) };
+        throw e;
+      }
+    }
+    if (isSeq(node)) {
+      const tag = node.tag;
+      if (tag && /^!(?:seq|ruby\/array):(.*)$/.test(tag)) return { value: psychFail(node, new PsychError(`Tried to load unspecified class: ${tag.split(":").pop()}`)) };
+      if (tag === "!omap" || tag === "tag:yaml.org,2002:omap") {
+        // Psych::Omap, a Hash: each item a one-pair mapping.
+        const h = new RubyHash();
+        for (const item of node.items) {
+          const pair = isPair(item) ? item : isMap(item) ? item.items[0] : null;
+          if (!isPair(pair)) continue;
+          const k = convert(pair.key as YNode, depth + 1, node.flow);
+          h.set({ key: k.value, floatKey: k.float, value: convert(pair.value as YNode, depth + 1, node.flow).value, line: lineOfNode(pair.key as YNode) });
+        }
+        return { value: h };
+      }
+      const list: RubyVal[] = [];
+      const lines: number[] = [];
+      for (const item of node.items) {
+        list.push(convert(item as YNode, depth + 1, inFlow || !!node.flow).value);
+        lines.push(lineOfNode(item as YNode));
+      }
+      itemLines.set(list, lines);
+      return { value: list };
+    }
+    if (isMap(node)) {
+      const tag = node.tag;
+      const cls = tag ? disallowedMapClass(tag) : null;
+      if (cls) return { value: psychFail(node, new PsychError(`Tried to load unspecified class: ${cls}`)) };
+      return { value: reviveHash(node, depth, inFlow || !!node.flow) };
+    }
+    return { value: null };
+  };
+
+  // ToRuby#revive_hash, pair by pair.
+  const reviveHash = (node: YNode & { items: unknown[] }, depth: number, flow: boolean): RubyHash => {
+    const hash = new RubyHash();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as YNode | null;
+      const valNode = pair.value as YNode | null;
+      const key = convert(keyNode, depth + 1, flow);
+      const val = convert(valNode, depth + 1, flow).value;
+      const line = lineOfNode(keyNode ?? valNode);
+      if (key.value === "<<" && !(isScalar(keyNode) && keyNode.tag === STR_TAG)) {
+        if ((isAlias(valNode) || isMap(valNode)) && isRubyHash(val)) {
+          hash.mergeFrom(val);
+          continue;
+        }
+        if (isSeq(valNode) && Array.isArray(val) && val.every(isRubyHash)) {
+          // Later Hashes of the list first, so the earlier ones win; then into the keys read so far.
+          const h = new RubyHash();
+          for (const m of [...val].reverse()) h.mergeFrom(m as RubyHash);
+          hash.mergeFrom(h);
+          continue;
+        }
+        // Not a Hash (TypeError in merge!) or a plain scalar: Psych keeps `<<` as an ordinary key.
+      }
+      hash.set({ key: key.value, floatKey: key.float, value: val, line });
+    }
+    return hash;
+  };
+
+  let ruby: RubyVal;
+  try {
+    ruby = convert(doc.contents as YNode, 0).value;
+    const size = expandedSize(ruby);
+    if (size.nodes > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
+    if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, 1);
+  } catch (e) {
+    if (e instanceof LimitError) return failed(e.message, e.line);
+    if (e instanceof RangeError) return failed(`too deeply nested: ${e.message}`);
+    throw e;
+  }
+  const empty = doc.contents == null;
+  return {
+    value: rubyToValue(ruby),
+    ruby,
+    empty,
+    errors,
+    lineOf: (path) => lineAtPath(ruby, path, 1),
+  };
+}
+
+class LimitError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The class a tagged mapping would load (ToRuby#visit_Psych_Nodes_Mapping); null for a plain Hash. */
+function disallowedMapClass(tag: string): string | null {
+  let m: RegExpExecArray | null;
+  if ((m = /^!ruby\/object:?(.*)?$/.exec(tag))) return m[1] === "Hash" ? null : m[1] || "Object";
+  if ((m = /^!ruby\/struct:?(.*)?$/.exec(tag))) return m[1] || "Struct";
+  if ((m = /^!(?:str|ruby\/string)(?::(.*))?$/.exec(tag)) || tag === STR_TAG) return m?.[1] || "String (with instance variables)";
+  if ((m = /^!ruby\/(?:array|marshalable):(.*)$/.exec(tag))) return m[1];
+  if (tag === "!ruby/range") return "Range";
+  if ((m = /^!ruby\/exception:?(.*)?$/.exec(tag))) return m[1] || "Exception";
+  if (tag === "!set" || tag === "tag:yaml.org,2002:set") return "Psych::Set";
+  if (tag === "!omap" || tag === "tag:yaml.org,2002:omap") return "Psych::Omap";
+  if ((m = /^!ruby\/hash-with-ivars(?::(.*))?$/.exec(tag))) return m[1] || "Hash (with instance variables)";
+  if ((m = /^!(?:map|ruby\/hash):(.*)$/.exec(tag))) return m[1];
+  return null;
+}
+
+/** Size and depth once aliases are expanded (shared nodes counted each time they are reached). */
+function expandedSize(v: RubyVal): { nodes: number; depth: number } {
+  const memo = new Map<object, { nodes: number; depth: number }>();
+  const walk = (x: RubyVal): { nodes: number; depth: number } => {
+    if (x === null || typeof x !== "object") return { nodes: 1, depth: 0 };
+    const known = memo.get(x);
+    if (known) return known;
+    let nodes = 1;
+    let depth = 0;
+    const kids: RubyVal[] = isRubyHash(x) ? [...x.entries.values()].flatMap((e) => [e.key, e.value]) : Array.isArray(x) ? x : [];
+    for (const k of kids) {
+      const s = walk(k);
+      nodes = Math.min(nodes + s.nodes, Number.MAX_SAFE_INTEGER);
+      depth = Math.max(depth, s.depth + 1);
+    }
+    const r = { nodes, depth };
+    memo.set(x, r);
+    return r;
+  };
+  return walk(v);
+}
+
+/** The line of the value at a path (String keys as the model sees them), else of its nearest parent. */
+export function lineAtPath(v: RubyVal, path: (string | number)[], fallback: number): number {
+  let cur: RubyVal = v;
+  let line = fallback;
+  for (const p of path) {
+    if (isRubyHash(cur)) {
+      let found: RubyEntry | undefined;
+      for (const e of cur.entries.values()) if (keyString(e.key, e.floatKey) === String(p)) found = e;
+      if (!found) return line;
+      line = found.line;
+      cur = found.value;
+    } else if (Array.isArray(cur) && typeof p === "number" && p < cur.length) {
+      line = itemLines.get(cur)?.[p] ?? line;
+      cur = cur[p];
+    } else return line;
+  }
+  return line;
+}

@@ -1,0 +1,147 @@
+// Secrets found anywhere in the model: names and places, never values. The name rules below are
+// the one place that decides what "looks secret" (ENV names, YAML keys, Global keys).
+//
+// Sources: every ENV reference in the model (walked generically, so a fact another analyzer adds
+// later is covered too), Global leaves (the Global helper's `secretPaths` when it gives them, else
+// key names), linked files classed secret (or named like key files), secret-looking keys of
+// config/secrets.yml and database.yml, Rails encrypted credentials, credentials in gem source URLs.
+import type { AppModel, SecretRef, Source, RValue, GlobalNamespace } from "../src/model.js";
+import { isHash } from "./ruby/evaluate.js";
+
+// --- what looks secret ---------------------------------------------------------------------------
+
+/** ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD... */
+const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
+const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MASTER_KEY", "DEVISE_SECRET_KEY", "REDIS_PASSWORD"]);
+/** ENV names that contain a secret word but hold no secret. */
+const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
+
+export function looksSecretEnv(name: string): boolean {
+  const n = name.toUpperCase();
+  if (SECRET_ENV_EXACT.has(n) || /_DATABASE_URL$/.test(n)) return true;
+  if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
+  // An access key id is half of a credential pair: treat it as secret too.
+  if (n === "AWS_ACCESS_KEY_ID") return true;
+  return SECRET_ENV.test(n);
+}
+
+/** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
+const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|secret|secrets|token|api_?key|access_?key|secret_?key|private_?key|signing_?key|encryption_?key|credentials?|dsn|salt|pepper)([_.-]|$)/i;
+const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
+
+export function looksSecretKey(key: string): boolean {
+  if (NOT_SECRET_KEY.test(key) && !/^access_key_id$/i.test(key)) return false;
+  if (/^(access_key_id|aws_access_key_id)$/i.test(key)) return true;
+  return SECRET_KEY.test(key) || /secret/i.test(key);
+}
+
+/** Files that hold secrets by their name, whatever class the deploy config gave them. */
+const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
+
+// --- finding them ----------------------------------------------------------------------------------
+
+export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards">): SecretRef[] {
+  const out: SecretRef[] = [];
+  const seen = new Set<string>();
+  const add = (r: SecretRef) => {
+    const key = `${r.kind}\0${r.name}\0${r.source.file}\0${r.source.line}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(r);
+  };
+
+  for (const ref of envRefs(model)) {
+    if (looksSecretEnv(ref.name)) add({ name: ref.name, kind: "env", reason: "ENV name looks secret", source: ref.source });
+  }
+
+  for (const ns of model.global?.namespaces ?? []) for (const r of globalSecrets(ns)) add(r);
+  for (const t of model.global?.templates ?? []) {
+    const ns = t.target.replace(/^config\/global\//, "").replace(/\.ya?ml$/, "").replace(/\//g, ".");
+    for (const rendered of Object.values(t.rendered)) {
+      for (const path of leafPaths(rendered)) {
+        if (looksSecretKey(path[path.length - 1])) add({ name: [ns, ...envLess(path)].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
+      }
+    }
+  }
+
+  for (const l of model.linked) {
+    if (l.kind !== "file") continue;
+    if (l.class === "secret") add({ name: l.path, kind: "file", reason: "linked file classed secret", source: l.source });
+    else if (SECRET_FILE.test(l.path)) add({ name: l.path, kind: "file", reason: "linked file named like a secret file", source: l.source });
+  }
+
+  for (const k of model.rails.secretKeys ?? []) {
+    const where = `${k.file}:${k.path}`;
+    const example = /\.(example|sample|dist|template)$|\.example\.yml$/.test(k.file);
+    if (k.given === "env" && k.env) add({ name: k.env, kind: "env", reason: `read by ${where}`, source: k.source });
+    else if (k.given === "literal") add({ name: where, kind: "yaml", reason: example ? "value written in the committed example file" : "secret value written in the file", source: k.source });
+    else add({ name: where, kind: "yaml", reason: k.given === "empty" ? "secret key left empty: filled on the servers" : "secret key with a value not known statically", source: k.source });
+  }
+
+  const creds = model.rails.credentials ?? [];
+  const masterKey = creds.find((c) => c.value === "config/master.key");
+  if (masterKey) add({ name: "config/master.key", kind: "file", reason: "Rails master key committed to the repo", source: masterKey.source });
+  const encrypted = creds.find((c) => c.value === "config/credentials.yml.enc");
+  if (encrypted) add({ name: "RAILS_MASTER_KEY", kind: "env", reason: "config/credentials.yml.enc needs the master key at boot", source: encrypted.source });
+  for (const c of creds) {
+    const m = /^config\/credentials\/([^/]+)\.yml\.enc$/.exec(c.value);
+    if (m) add({ name: "RAILS_MASTER_KEY", kind: "env", reason: `${c.value} needs config/credentials/${m[1]}.key (or RAILS_MASTER_KEY) in ${m[1]}`, source: c.source });
+  }
+
+  for (const s of model.rails.privateSources) {
+    if (s.value.includes("REDACTED@")) add({ name: s.value, kind: "file", reason: "credentials written in a gem source URL", source: s.source });
+  }
+  return out;
+}
+
+/** Global leaves that look secret: the helper's `secretPaths` when present, else the key names. */
+function globalSecrets(ns: GlobalNamespace): SecretRef[] {
+  const firstSource: Source = { file: ns.files[0] ?? `config/global/${ns.name}.yml`, line: 1 };
+  const given = (ns as GlobalNamespace & { secretPaths?: string[] }).secretPaths;
+  const paths = new Set<string>();
+  if (Array.isArray(given)) given.forEach((p) => paths.add(p));
+  else for (const value of Object.values(ns.values)) for (const path of leafPaths(value)) if (looksSecretKey(path[path.length - 1])) paths.add(path.join("."));
+  return [...paths].map((p) => ({ name: `${ns.name}.${p}`, kind: "global" as const, reason: Array.isArray(given) ? "Global value classed secret" : "key name looks secret", source: ns.sources[p] ?? firstSource }));
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Leaf key paths of a plain value (tagged values such as EnvRef are leaves). */
+export function leafPaths(v: RValue, prefix: string[] = []): string[][] {
+  if (isHash(v)) {
+    return Object.entries(v).flatMap(([k, x]) => leafPaths(x as RValue, [...prefix, k]));
+  }
+  return prefix.length ? [prefix] : [];
+}
+
+/** Template output is `{env: {...}}` per stage: drop the env level when the file has one. */
+function envLess(path: string[]): string[] {
+  return path.length > 1 ? path.slice(1) : path;
+}
+
+/** Every ENV reference in the model, with the nearest enclosing source. */
+export function envRefs(model: object): { name: string; source: Source }[] {
+  const out: { name: string; source: Source }[] = [];
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown, src: Source | null, depth: number) => {
+    if (depth > 200 || v === null || typeof v !== "object") return;
+    if (seen.has(v as object)) return;
+    seen.add(v as object);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, src, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const here = isSource(o.source) ? (o.source as Source) : src;
+    if (typeof o.env === "string" && "default" in o) {
+      if (here) out.push({ name: o.env, source: here });
+      walk(o.default, here, depth + 1);
+      return;
+    }
+    for (const [k, x] of Object.entries(o)) if (k !== "problems" && k !== "source") walk(x, here, depth + 1);
+  };
+  walk(model, null, 0);
+  return out;
+}
+
+const isSource = (s: unknown): boolean => isObj(s) && typeof s.file === "string" && typeof s.line === "number";

@@ -1,0 +1,60 @@
+// Sidekiq: config/sidekiq.yml as Sidekiq reads it (ERB, then YAML; keys symbolized, so `:concurrency:`
+// and `concurrency:` are the same; the section named after the Rails env merged over the top level),
+// and the evidence that the app runs it at all. Null when nothing says the app uses sidekiq.
+import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage } from "../src/model.js";
+import { isHash } from "./ruby/evaluate.js";
+import { readErbYaml } from "./rails/erb-yaml.js";
+
+/** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
+const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
+/** Top-level options Sidekiq knows: a Hash under any other key is an environment section. */
+const OPTIONS = new Set(["concurrency", "timeout", "queues", "verbose", "pidfile", "logfile", "require", "environment", "tag", "labels", "strict", "max_retries", "poll_interval_average", "average_scheduled_poll_interval", "dead_max_jobs", "dead_timeout_in_seconds", "shutdown_timeout", "schedule", "scheduler", "dynamic", "capsules", "lifecycle_events", "error_handlers", "death_handlers", "limits", "process_limits", "retry"]);
+/** Options that make a Hash an environment override rather than, say, a `:schedule:` table. */
+const ENV_SECTION_KEYS = ["concurrency", "timeout", "queues", "verbose", "pidfile", "logfile", "require", "tag", "labels", "strict"];
+
+export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = []): SidekiqFacts | null {
+  const evidence: Fact<string>[] = [];
+  const gem = rails.gems["sidekiq"] ?? rails.gems["sidekiq-pro"] ?? rails.gems["sidekiq-ent"];
+  if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
+  for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
+  for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
+  const file = SIDEKIQ_FILES.find((f) => ctx.repo.paths.includes(f)) ?? null;
+  const usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
+  if (!usesSidekiq) return null;
+  // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be
+  // another job runner, so it counts only once sidekiq is otherwise in use).
+  for (const s of stages) {
+    for (const sv of s.servers) {
+      const role = sv.roles.find((r) => r === "sidekiq" || r === "worker");
+      if (role) evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+    }
+  }
+
+  const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
+  if (file) {
+    const y = readErbYaml(ctx, file);
+    if (y && isHash(y.value)) {
+      const src = (path: (string | number)[]): Source => ({ file, line: y.lineOf(path) });
+      for (const [key, value] of Object.entries(y.value)) {
+        const k = key.replace(/^:/, "");
+        if (k === "concurrency") facts.concurrency = { value, source: src([key]) };
+        else if (k === "timeout" || (k === "shutdown_timeout" && !facts.timeout)) facts.timeout = { value, source: src([key]) };
+        else if (k === "queues" && Array.isArray(value)) facts.queues = value.map((q, i) => ({ value: q, source: src([key, i]) }));
+        else if (!OPTIONS.has(k) && isHash(value) && Object.keys(value).some((x) => ENV_SECTION_KEYS.includes(x.replace(/^:/, "")))) {
+          const o: Record<string, RValue> = {};
+          for (const [ok, ov] of Object.entries(value)) o[ok.replace(/^:/, "")] = ov;
+          facts.envOverrides[k] = o;
+        }
+      }
+    } else if (y && y.value !== null) {
+      ctx.problem({ file, line: 1, message: "sidekiq config is not a mapping", severity: "warning" });
+    }
+  }
+  if (!facts.timeout) {
+    // Sidekiq's own default: 25 seconds since 5.0 (8 before). The grace period must cover it.
+    const v = gem ? Number(gem.value.split(".")[0]) : NaN;
+    const dflt = Number.isFinite(v) && v < 5 ? 8 : 25;
+    facts.timeout = { value: dflt, source: file ? { file, line: 1 } : gem?.source ?? evidence[0].source };
+  }
+  return facts;
+}

@@ -1,0 +1,272 @@
+// whenever's JobList (lib/whenever/job_list.rb + setup.rb), run statically over config/schedule.rb:
+// `set`, `env`, `job_type`, `every ... do` and the job calls inside, then the crontab whenever
+// generates — the same lines in the same order, each traced to the job call that made it.
+import type { Fact, RValue, Source } from "../../src/model.js";
+import type { ParsedRuby } from "../ruby/prism.js";
+import { kind } from "../ruby/prism.js";
+import { isHash, isSym, rubyToS } from "../ruby/evaluate.js";
+import { walkConfig, type DslCall, type ConfigWalker } from "../appserver/config-walk.js";
+import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } from "./cron.js";
+import type { ChronicOptions } from "./chronic.js";
+import { jobCommand, redirection, shellescape, type Options } from "./job.js";
+
+/** What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. */
+export type PreSet = Record<string, string>;
+
+export interface ScheduledJob {
+  type: string;
+  task: RValue;
+  command: RValue;
+  roles: string[];
+  mailto: RValue;
+  /** JSON of the frequency: whenever groups jobs by it. */
+  timeKey: string;
+  times: string[];
+  source: Source;
+}
+
+export interface CrontabLine {
+  /** The time part (`0 3 * * 0`, `@reboot`). */
+  schedule: string;
+  command: RValue;
+  /** Index into jobs of the job the line belongs to. */
+  job: number;
+}
+
+export interface ScheduleResult {
+  settings: Record<string, Fact<RValue>>;
+  /** `env :NAME, value` lines, written at the top of the crontab. */
+  env: [string, RValue][];
+  jobs: ScheduledJob[];
+  lines: CrontabLine[];
+}
+
+/** Files present in the release decide a few defaults (Whenever.bin_rails?, .bundler?). */
+export interface ReleaseFiles {
+  binRails: boolean;
+  scriptRails: boolean;
+  gemfile: boolean;
+}
+
+type Problem = (line: number, message: string) => void;
+
+/** setup.rb: the defaults every schedule starts with. `path` is whenever's Dir.pwd: the release. */
+function setupVariables(files: ReleaseFiles, path: RValue): Options {
+  return {
+    environment_variable: "RAILS_ENV",
+    environment: "production",
+    path,
+    chronic_options: {},
+    job_template: "/bin/bash -l -c ':job'",
+    runner_command: files.binRails ? "bin/rails runner" : files.scriptRails ? "script/rails runner" : "script/runner",
+    bundle_command: files.gemfile ? "bundle exec" : "",
+  };
+}
+
+const BUILTIN_JOB_TYPES: Record<string, string> = {
+  command: ":task :output",
+  rake: "cd :path && :environment_variable=:environment :bundle_command rake :task --silent :output",
+  script: "cd :path && :environment_variable=:environment :bundle_command script/:task :output",
+  runner: "cd :path && :bundle_command :runner_command -e :environment ':task' :output",
+};
+
+export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem): ScheduleResult {
+  const setVars: Options = {};
+  const settings: Record<string, Fact<RValue>> = {};
+  const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== ""));
+  const env: [string, RValue][] = [];
+  const jobTypes: Record<string, string> = {};
+  const pending: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }[] = [];
+  let readEnvironment = false;
+
+  const set = (name: string, value: RValue, source: Source | null) => {
+    if (preSetKeys.has(name)) return;
+    setVars[name] = value;
+    if (source) settings[name] = { value, source };
+  };
+  // pre_set, then setup.rb (which cannot override the pre-set values)
+  for (const k of preSetKeys) setVars[k] = preSet[k].trim();
+  for (const [k, v] of Object.entries(setupVariables(files, defaultPath))) set(k, v, null);
+  for (const [name, tpl] of Object.entries(BUILTIN_JOB_TYPES)) jobTypes[name] = tpl;
+
+  // `path`, `environment`... read as methods (method_missing) or `@environment`: the set variables
+  const varHook = (node: any): RValue | undefined => {
+    const k = kind(node);
+    const name = k === "InstanceVariableReadNode" ? String(node.name).slice(1) : k === "CallNode" && !node.receiver && !node.arguments_ && !node.block ? String(node.name) : null;
+    if (name !== null && name in setVars) {
+      if (name === "environment") readEnvironment = true;
+      return setVars[name];
+    }
+    // 15.minutes, 1.day: Whenever::NumericSeconds (the number truncated to an Integer)
+    if (k === "CallNode" && node.receiver && !node.arguments_ && node.name in UNIT_SECONDS && (kind(node.receiver) === "IntegerNode" || kind(node.receiver) === "FloatNode")) {
+      const n = Number(node.receiver.value);
+      return Math.trunc(n) * UNIT_SECONDS[node.name];
+    }
+    return undefined;
+  };
+
+  let scope: { every: Options; time: RValue; timeSource: Source } | null = null;
+
+  const visit = (call: DslCall, w: ConfigWalker) => {
+    const arg = (i: number): RValue => (call.args[i] === undefined ? null : w.ev(call.args[i]));
+    const nameOf = (v: RValue): string | null => (isSym(v) ? v.sym : typeof v === "string" ? v : null);
+    if (call.condition) problem(call.source.line, `\`${call.name}\` under \`${call.condition}\`: whether whenever runs it is not known statically; read as if it ran`);
+    switch (call.name) {
+      case "set": {
+        const name = nameOf(arg(0));
+        if (name === null) return problem(call.source.line, "set of a variable not known statically");
+        set(name, arg(1), call.source);
+        return;
+      }
+      case "env": {
+        const name = nameOf(arg(0));
+        if (name === null) return problem(call.source.line, "env of a variable not known statically");
+        const value = arg(1);
+        const i = env.findIndex(([k]) => k === name);
+        if (i >= 0) env[i] = [name, value];
+        else env.push([name, value]);
+        settings[`env:${name}`] = { value, source: call.source };
+        return;
+      }
+      case "job_type": {
+        const name = nameOf(arg(0));
+        const tpl = arg(1);
+        if (name === null || typeof tpl !== "string") return problem(call.source.line, "job_type with a name or template not known statically");
+        jobTypes[name] = tpl;
+        settings[`job_type:${name}`] = { value: tpl, source: call.source };
+        return;
+      }
+      case "every": {
+        if (!call.block) return problem(call.source.line, "`every` without a block");
+        const opts = call.args[1] ? arg(1) : {};
+        const outer = scope;
+        scope = { every: isHash(opts) ? opts : {}, time: arg(0), timeSource: call.source };
+        if (!isHash(opts)) problem(call.source.line, "options of `every` not known statically");
+        w.body(call.block, call.condition);
+        scope = outer;
+        return;
+      }
+    }
+    if (!(call.name in jobTypes)) {
+      // inside `every`, an unknown method is a NoMethodError in whenever: the job never existed
+      if (scope) problem(call.source.line, `\`${call.name}\` is not a job type of this schedule (whenever fails on it)`);
+      return;
+    }
+    if (!scope) return problem(call.source.line, `\`${call.name}\` outside an \`every\` block (whenever fails on it)`);
+    // job_type's method: { task:, template: } + the job's own options, mailto and output defaults
+    const own = call.args[1] ? arg(1) : {};
+    const options: Options = { task: arg(0), template: jobTypes[call.name], ...(isHash(own) ? own : {}) };
+    if (!("mailto" in options) || options["mailto"] === null || options["mailto"] === false) options["mailto"] = "mailto" in scope.every ? scope.every["mailto"] : { sym: "default_mailto" };
+    if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
+    if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
+    pending.push({
+      job: { type: call.name, task: arg(0), timeKey: JSON.stringify(scope.time), source: call.source },
+      options: { ...scope.every, ...setVars, ...options, __time: scope.time },
+      template: jobTypes[call.name],
+      atSource: scope.timeSource,
+    });
+  };
+
+  walkConfig(parsed, null, visit, (node) => varHook(node));
+  if (readEnvironment && !preSetKeys.has("environment"))
+    problem(1, "the schedule reads `environment`; Capistrano's whenever passes each stage's rails_env, so jobs may differ per stage (read here for " + rubyToS(setVars["environment"] ?? null) + ")");
+
+  // JobList#cron_jobs_of_time passes @chronic_options: the schedule's last value, for every job
+  const chronic = setVars["chronic_options"];
+  const chronicOpts = isHash(chronic) ? { hours24: typeof chronic["hours24"] === "boolean" ? chronic["hours24"] : null } : {};
+  const jobs: ScheduledJob[] = pending.map((p) => buildJob(p, chronicOpts, problem));
+  return { settings, env, jobs, lines: crontab(jobs) };
+}
+
+function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }, chronic: ChronicOptions, problem: Problem): ScheduledJob {
+  // Whenever::Job#initialize
+  const o: Options = { ...p.options };
+  const time = o["__time"];
+  delete o["__time"];
+  const at = "at" in o ? o["at"] : null;
+  delete o["at"];
+  delete o["template"];
+  const jobTemplateV = o["job_template"];
+  delete o["job_template"];
+  const jobTemplate = jobTemplateV === null || jobTemplateV === undefined || jobTemplateV === false ? ":job" : rubyToS(jobTemplateV);
+  const rolesV = o["roles"];
+  delete o["roles"];
+  const roles = (rolesV === undefined || rolesV === null ? [] : Array.isArray(rolesV) ? rolesV : [rolesV]).map((r) => rubyToS(r) ?? JSON.stringify(r));
+  const mailto = o["mailto"] ?? { sym: "default_mailto" };
+  if ("output" in o) {
+    const r = redirection(o["output"]);
+    o["output"] = r ?? { unknown: "output redirection not known statically" };
+  } else o["output"] = "";
+  if (o["environment_variable"] === null || o["environment_variable"] === undefined || o["environment_variable"] === false) o["environment_variable"] = "RAILS_ENV";
+  if (o["environment"] === null || o["environment"] === undefined || o["environment"] === false) o["environment"] = { sym: "production" };
+  const path = o["path"];
+  o["path"] = typeof path === "string" ? shellescape(path) : path ?? null;
+
+  const command: RValue = jobTemplate === null ? { unknown: "job_template not known statically" } : jobCommand(p.template, jobTemplate, o);
+  let times: string[] = [];
+  const freq = toFrequency(time);
+  const atV = toAt(at);
+  if (freq === null) problem(p.atSource.line, "frequency of `every` not known statically");
+  else if (atV === undefined) problem(p.atSource.line, "`at:` not known statically");
+  else {
+    try {
+      times = cronTimes(freq, atV, chronic);
+    } catch (e) {
+      if (!(e instanceof CronError)) throw e;
+      problem(p.atSource.line, `whenever cannot schedule this: ${e.message}`);
+    }
+  }
+  return { ...p.job, command, roles, mailto, times };
+}
+
+function toFrequency(v: RValue): Frequency | null {
+  if (typeof v === "number" || typeof v === "string") return v;
+  if (isSym(v)) return v;
+  if (Array.isArray(v)) {
+    const list = v.map(toFrequency);
+    return list.every((x) => x !== null) ? (list as Frequency[]) : null;
+  }
+  return null;
+}
+
+function toAt(v: RValue): At | undefined {
+  if (v === null || typeof v === "number" || typeof v === "string") return v;
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x === "number" || typeof x === "string")) return v as At[];
+  return undefined;
+}
+
+/**
+ * JobList#cron_jobs: jobs of the default mailto first, then per mailto; within, per frequency in the
+ * order frequencies first appeared; shortcuts (`@reboot`) before the combined regular lines.
+ */
+function crontab(jobs: ScheduledJob[]): CrontabLine[] {
+  const mailKey = (j: ScheduledJob) => JSON.stringify(j.mailto);
+  const defaultKey = JSON.stringify({ sym: "default_mailto" });
+  const mailtos = [defaultKey, ...unique(jobs.map(mailKey)).filter((k) => k !== defaultKey)];
+  const out: CrontabLine[] = [];
+  for (const m of mailtos) {
+    const mine = jobs.map((j, i) => ({ j, i })).filter(({ j }) => mailKey(j) === m);
+    for (const t of unique(mine.map(({ j }) => j.timeKey))) {
+      const shortcut: CrontabLine[] = [];
+      const regular: { row: string[]; line: CrontabLine }[] = [];
+      for (const { j, i } of mine.filter(({ j }) => j.timeKey === t)) {
+        for (const schedule of j.times) {
+          const line = { schedule, command: j.command, job: i };
+          if (schedule.startsWith("@")) shortcut.push(line);
+          else {
+            // `entry.split(/ +/, 6)`: the command is one field, compared as a whole
+            const fields = schedule.split(/ +/);
+            if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", JSON.stringify(j.command)], line });
+            else regular.push({ row: [...fields, JSON.stringify(j.command)], line });
+          }
+        }
+      }
+      out.push(...shortcut);
+      for (const { row, from } of combine(regular.map((r) => r.row))) out.push({ ...regular[from].line, schedule: row.slice(0, 5).join(" ").trim() });
+    }
+  }
+  return out;
+}
+
+const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+

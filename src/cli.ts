@@ -1,0 +1,68 @@
+// CLI wiring: parses arguments, runs a command, maps failures to exit codes (2 = unusable input).
+import { Command, CommanderError } from "commander";
+import { analyzeDir, UnusableInput } from "./analyze.js";
+import { renderReport } from "./report.js";
+import { MODEL_VERSION } from "./model.js";
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Colour allowed: a TTY and no NO_COLOR. */
+  color: boolean;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
+export const colorAllowed = (isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean => Boolean(isTTY) && !env.NO_COLOR;
+
+const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  color: colorAllowed(process.stdout.isTTY, process.env),
+});
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("rails2k8s")
+    .description("Move a Rails app from EC2 + Capistrano to Kubernetes")
+    .version(String(MODEL_VERSION === 1 ? "0.1.0" : MODEL_VERSION))
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command("analyze")
+    .description("report what the repo says about the app, with the file and line of every fact")
+    .argument("[dir]", "the Rails app", ".")
+    .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const model = await analyzeDir(dir);
+      io.out(opts.json ? JSON.stringify(model, null, 2) + "\n" : renderReport(model, { color: io.color }));
+    });
+
+  program
+    .command("migrate")
+    .description("ask about the gaps, then show and write the Kubernetes migration")
+    .argument("[dir]", "the Rails app", ".")
+    .option("--answers <file>", "answers file (default: <dir>/.rails2k8s.yml)")
+    .option("--yes", "no questions: saved answers or defaults, then write")
+    .option("--dry-run", "show the diff, write nothing")
+    .option("--force", "overwrite generated files edited since rails2k8s wrote them (filled-in secret files are always kept)")
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      const { runMigrate } = await import("./migrate.js");
+      code = await runMigrate(dir, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UnusableInput) {
+      io.err(`rails2k8s: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`rails2k8s: internal error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return code;
+}

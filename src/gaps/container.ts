@@ -1,0 +1,66 @@
+// Gaps of the container family: what the image needs and the repo does not decide. Defaults come
+// from the emitter's own rules (emitters/container/rules.ts), with the reason.
+import type { Gap } from "../model.js";
+import type { ModelForGaps } from "./index.js";
+import {
+  BASE_ANSWER,
+  bundlerCredentialEnv,
+  DEFAULT_NODE_VERSION,
+  DEFAULT_RUBY_VERSION,
+  NODE_VERSION_ANSWER,
+  PRIVATE_GEMS_SSH_ANSWER,
+  privateSources,
+  RUBY_VERSION_ANSWER,
+  SIDECAR_ANSWER,
+  sidecarDefault,
+} from "../../emitters/container/rules.js";
+
+export function containerGaps(model: ModelForGaps): Gap[] {
+  const gaps: Gap[] = [];
+  gaps.push({
+    id: BASE_ANSWER,
+    question: "Which base image family for the app image?",
+    why: "slim (Debian, glibc) is what the Rails generator uses and what precompiled gems target; alpine (musl) is smaller but some native gems must compile",
+    default: "slim",
+    choices: ["slim", "alpine"],
+  });
+
+  const side = sidecarDefault(model);
+  gaps.push({
+    id: SIDECAR_ANSWER,
+    question: "Keep nginx as a sidecar in the web pod (true), or let the edge replace it (false)?",
+    why: `Default ${side.keep}: ${side.why}`,
+    default: side.keep,
+    ...(side.source ? { source: side.source } : {}),
+  });
+
+  if (!model.rails.rubyVersion)
+    gaps.push({
+      id: RUBY_VERSION_ANSWER,
+      question: "Which Ruby version should the image use?",
+      why: "neither .ruby-version nor the RUBY VERSION section of Gemfile.lock names one",
+      default: DEFAULT_RUBY_VERSION,
+    });
+
+  if (model.rails.assets.needsNode.value)
+    gaps.push({
+      id: NODE_VERSION_ANSWER,
+      question: "Which Node.js major version builds the assets?",
+      why: "the asset build needs Node and the repo does not pin its version for the image",
+      default: DEFAULT_NODE_VERSION,
+      source: model.rails.assets.needsNode.source,
+    });
+
+  const ssh = privateSources(model).filter((s) => s.kind === "ssh");
+  if (ssh.length) {
+    const hosts = [...new Set(ssh.map((s) => s.where))];
+    gaps.push({
+      id: PRIVATE_GEMS_SSH_ANSWER,
+      question: `Fetch the private gems from ${hosts.join(", ")} over SSH with the builder's agent (true), or over HTTPS with a token build secret (false)?`,
+      why: `Gemfile points at ${ssh.map((s) => s.fact.value).join(", ")}; SSH needs \`docker build --ssh default\`, HTTPS a secret ${hosts.map(bundlerCredentialEnv).join(", ")}; neither enters an image layer`,
+      default: true,
+      source: ssh[0]!.fact.source,
+    });
+  }
+  return gaps;
+}

@@ -1,0 +1,97 @@
+// Gaps of the core family: where the image lives, the namespace of each stage, and the Capistrano
+// variables that a person typed at each deploy (`ask`) or that the analysis could not compute but
+// an output depends on. Ids are stable: `image.repository`, `stage.<stage>.namespace`,
+// `cap.<stage>.<variable>`.
+import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
+import type { ModelForGaps } from "./index.js";
+import { dnsLabel } from "../../emitters/kustomize/names.js";
+
+/** Stage variables the emitters read directly: unknown values of these change an output. */
+const READ_BY_EMITTERS = ["rails_env", "default_env", "application"];
+
+export const capAnswerId = (stage: string, variable: string): string => `cap.${stage}.${variable}`;
+
+export function coreGaps(model: ModelForGaps): Gap[] {
+  const app = dnsLabel(model.name.value, 40);
+  const gaps: Gap[] = [
+    {
+      id: "image.repository",
+      question: "Which container image repository should the cluster pull the app's image from?",
+      why: `Capistrano shipped code, not images, so the repo names no registry; registry.example.com/${app} is a placeholder (app name from ${model.name.source.file}${model.name.source.line ? `:${model.name.source.line}` : ""}): give your ECR, GCR, GHCR or Docker Hub repository`,
+      default: `registry.example.com/${app}`,
+      source: model.name.source,
+    },
+  ];
+
+  // Same fallback as the Kustomize emitter: an app without stages still gets one overlay.
+  const stages = model.stages.length ? model.stages : [{ name: "production", source: model.name.source, variables: {}, servers: [] } as Stage];
+  for (const st of stages)
+    gaps.push({
+      id: `stage.${st.name}.namespace`,
+      question: `Which Kubernetes namespace does stage ${st.name} deploy to?`,
+      why: `each Capistrano stage becomes one overlay (k8s/overlays/${st.name}); stages ran on separate servers, so each gets its own namespace (default <app>-<stage>)`,
+      default: `${app}-${st.name}`,
+      source: st.source,
+    });
+
+  for (const st of model.stages) gaps.push(...capGaps(st, model.global?.templates ?? []));
+  return gaps;
+}
+
+/** One gap per variable of the stage that was asked at deploy time or is unknown and used by an output. */
+function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
+  const found = new Map<string, Gap>();
+  // `asked` is filled by the Capistrano analyzer when it sees `ask`; read defensively.
+  const asked = Array.isArray(stage.asked) ? stage.asked : [];
+  for (const a of asked) {
+    if (!a || typeof a.name !== "string") continue;
+    const d = knownOrNull(a.default);
+    found.set(a.name, {
+      id: capAnswerId(stage.name, a.name),
+      question: `Capistrano asked for :${a.name} at every deploy of stage ${stage.name}. Which value should the Kubernetes setup use?`,
+      why: `\`ask :${a.name}\` made a person type it at each deploy${d === null ? " and its default is not known statically" : `; its default was ${JSON.stringify(d)}`}; in the cluster it must come from the overlay, the image tag or a CI parameter`,
+      default: d,
+      source: a.source ?? stage.source,
+    });
+  }
+
+  const used = new Set([...READ_BY_EMITTERS, ...capVariablesUsed(templates, stage.name)]);
+  for (const [name, fact] of Object.entries(stage.variables).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (found.has(name) || !isUnknown(fact.value)) continue;
+    const v = fact.value;
+    const viaAsk = /\bask\b/.test(`${v.unknown} ${v.expr ?? ""}`);
+    if (!viaAsk && !used.has(name)) continue;
+    found.set(name, {
+      id: capAnswerId(stage.name, name),
+      question: `What is :${name} for stage ${stage.name}?`,
+      why: `the analysis could not compute it (${v.unknown}${v.expr ? `: ${v.expr}` : ""}) and a generated file depends on it`,
+      default: null,
+      source: v.source ?? fact.source,
+    });
+  }
+  return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Capistrano variables a template renders for this stage (`fetch(:x)` left as a reference or unknown). */
+function capVariablesUsed(templates: GlobalTemplate[], stage: string): string[] {
+  const names: string[] = [];
+  const walk = (v: RValue): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== "object") return;
+    const o = v as Record<string, RValue>;
+    if (typeof o.cap === "string") names.push(o.cap);
+    if (typeof o.unknown === "string") for (const m of `${o.expr ?? ""}`.matchAll(/fetch\(?\s*:(\w+)/g)) names.push(m[1]!);
+    Object.values(o).forEach(walk);
+  };
+  for (const t of templates) if (t.rendered && stage in t.rendered) walk(t.rendered[stage]!);
+  return names;
+}
+
+const isUnknown = (v: RValue): v is Unknown => v !== null && typeof v === "object" && !Array.isArray(v) && typeof (v as Unknown).unknown === "string";
+
+/** A default the wizard can offer: a plain value, or null when it is not known statically. */
+function knownOrNull(v: RValue | undefined): RValue {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  return null;
+}

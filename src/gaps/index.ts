@@ -1,0 +1,16 @@
+// Gaps: what the analysis could not find out, each a question with a default the wizard offers and
+// `--yes` takes. One module per family; ids are stable (`family.stage.thing`) so saved answers
+// replay. The pipeline always hands emitters answers for every gap (the answer or its default).
+import type { AppModel, Gap } from "../model.js";
+import { coreGaps } from "./core.js";
+import { containerGaps } from "./container.js";
+import { kubernetesGaps } from "./kubernetes.js";
+import { configGaps } from "./config.js";
+
+export type ModelForGaps = Omit<AppModel, "gaps">;
+
+export function findGaps(model: ModelForGaps): Gap[] {
+  const all = [...coreGaps(model), ...containerGaps(model), ...kubernetesGaps(model), ...configGaps(model)];
+  const seen = new Set<string>();
+  return all.filter((g) => (seen.has(g.id) ? false : (seen.add(g.id), true)));
+}

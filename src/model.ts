@@ -1,0 +1,529 @@
+// The AppModel: everything the analyzers learned about the app, each fact with the file and line it
+// came from. Analyzers fill it, emitters read it; this file holds types only, so every folder may
+// import it (see ARCHITECTURE.md). The JSON shape printed by `analyze --json` is this object;
+// schema/appmodel.schema.json describes it and MODEL_VERSION versions it.
+
+export const MODEL_VERSION = 1 as const;
+
+/** A place in the repo: path relative to the repo root (always with `/`), 1-based line. */
+export interface Source {
+  file: string;
+  line: number;
+}
+
+/** A fact and where it came from. */
+export interface Fact<T> {
+  value: T;
+  source: Source;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values as Ruby computes them, in a JSON-safe form. Plain JSON scalars, arrays and objects stand
+// for themselves (object keys are the Ruby keys as strings: Capistrano and Global both read keys
+// indifferently). Ruby types JSON cannot carry are tagged objects, each with one distinctive key.
+// ---------------------------------------------------------------------------------------------
+
+/** A Ruby Symbol (`:foo`). */
+export interface Sym {
+  sym: string;
+}
+/** A YAML/Ruby Date (`2020-01-01`), kept as its ISO text. */
+export interface DateValue {
+  date: string;
+}
+/** A YAML Time (`2020-01-01 10:00:00 +01:00`), kept as its text. */
+export interface TimeValue {
+  time: string;
+}
+/** A reference to the process environment: `ENV["X"]`, `ENV.fetch("X", d)`. Resolved in the pod. */
+export interface EnvRef {
+  env: string;
+  default: RValue | null;
+}
+/** A reference to a Capistrano variable not resolvable here (e.g. in a template rendered per stage). */
+export interface CapRef {
+  cap: string;
+}
+/** A string built from pieces, some not known statically (`"#{ENV['HOST']}:3000"`). */
+export interface Interp {
+  interp: RValue[];
+}
+/** A value the analyzers could not pin down. Never guessed: it becomes a gap. */
+export interface Unknown {
+  unknown: string; // the reason, in words
+  expr?: string; // the source text, shortened
+  source?: Source;
+}
+
+export type RScalar = null | boolean | number | string;
+export type RValue =
+  | RScalar
+  | Sym
+  | DateValue
+  | TimeValue
+  | EnvRef
+  | CapRef
+  | Interp
+  | Unknown
+  | RValue[]
+  | { [key: string]: RValue };
+
+// ---------------------------------------------------------------------------------------------
+// Input: the repo as the analyzers see it. src/repo.ts builds it from disk (with limits); tests
+// build it from a plain object. Analyzers never touch the file system themselves.
+// ---------------------------------------------------------------------------------------------
+
+export type FileRead = { text: string } | { error: string };
+
+export interface RepoFiles {
+  /** Every file path the walk found (relative, `/`-separated, sorted), excluding skipped trees. */
+  paths: readonly string[];
+  /** Reads a file as UTF-8 text, or says why it cannot (too big, binary, not UTF-8, unreadable). */
+  read(path: string): FileRead;
+}
+
+/** A problem with the input: it is reported and analysis goes on with the rest. */
+export interface Problem {
+  file: string;
+  line: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export interface AnalyzerContext {
+  repo: RepoFiles;
+  problem(p: Problem): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+// ---------------------------------------------------------------------------------------------
+
+export interface AppModel {
+  version: typeof MODEL_VERSION;
+  /** The app's name: Capistrano's `application`, else the Rails module name, else the folder name. */
+  name: Fact<string>;
+  rails: RailsFacts;
+  capistrano: CapistranoFacts | null;
+  /** One per Capistrano stage, in name order. */
+  stages: Stage[];
+  /** The app server config, per file found (config/unicorn.rb, config/unicorn/<env>.rb, puma...). */
+  appServers: AppServerConfig[];
+  nginx: NginxFacts;
+  global: GlobalFacts | null;
+  sidekiq: SidekiqFacts | null;
+  cron: CronFacts | null;
+  procfile: ProcfileEntry[];
+  linked: LinkedPath[];
+  /** Secrets found anywhere: names and where, never the values. */
+  secrets: SecretRef[];
+  gaps: Gap[];
+  hazards: Hazard[];
+  problems: Problem[];
+  /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x). */
+  globalCalls?: GlobalCallSite[];
+}
+
+export interface GlobalCallSite {
+  file: string;
+  line: number;
+  /** Byte offset and length of the `Global` constant in the file. */
+  offset: number;
+  length: number;
+  /** The whole call chain as written, e.g. `Global.payment.endpoint`. */
+  expr: string;
+}
+
+// --- Rails facts (Gemfile.lock, .ruby-version, database.yml, assets) -------------------------
+
+export interface RailsFacts {
+  rubyVersion: Fact<string> | null;
+  railsVersion: Fact<string> | null;
+  bundlerVersion: Fact<string> | null;
+  /** Gems resolved in Gemfile.lock (name → version), the platform-specific suffixes dropped. */
+  gems: Record<string, Fact<string>>;
+  /** Gemfile groups each top-level gem belongs to (name → groups), e.g. capistrano → [development]. */
+  gemGroups: Record<string, string[]>;
+  /** Gems from git or path sources, and private gem servers (need build secrets). */
+  privateSources: Fact<string>[];
+  database: DatabaseFacts | null;
+  assets: AssetFacts;
+  /** The Rails application module (`module Shop` in config/application.rb). */
+  appModule: Fact<string> | null;
+  /** `config.time_zone`, when set. */
+  timeZone: Fact<string> | null;
+  /** Health check routes found in config/routes.rb (`get "/health"`, `rails/health#show`). */
+  healthPaths: Fact<string>[];
+  /** Secret-looking entries of config/secrets.yml and database.yml (or its example): places, never values. */
+  secretKeys?: SecretKeyRef[];
+  /** Rails encrypted credentials files present: config/master.key, config/credentials.yml.enc, config/credentials/<env>.{key,yml.enc}. */
+  credentials?: Fact<string>[];
+}
+
+/** A secret-looking key in a YAML file Rails reads, and how its value is given (never the value). */
+export interface SecretKeyRef {
+  file: string;
+  /** Dotted key path, e.g. `production.secret_key_base`. */
+  path: string;
+  /** Written in the file, read from ENV by an ERB tag, left empty, or not known statically. */
+  given: "literal" | "env" | "empty" | "unknown";
+  /** The ENV name when `given` is "env". */
+  env?: string;
+  source: Source;
+}
+
+export interface DatabaseFacts {
+  /** Adapter per Rails environment from database.yml (or .example), e.g. production → mysql2. */
+  adapters: Record<string, Fact<RValue>>;
+  /** The database.yml file used, or the example when only that exists. */
+  file: string;
+}
+
+export interface AssetFacts {
+  pipeline: Fact<"sprockets" | "propshaft" | "webpacker" | "jsbundling" | "importmap" | "none">[];
+  /** Node is needed in the image to build assets. */
+  needsNode: Fact<boolean>;
+  packageManager: Fact<"yarn" | "npm" | "pnpm" | "bun"> | null;
+}
+
+// --- Capistrano ---------------------------------------------------------------------------------
+
+export interface CapistranoFacts {
+  major: 2 | 3;
+  /** Capfile requires (capistrano/rails, capistrano3/unicorn, ...). */
+  requires: Fact<string>[];
+  /** `lock "~> 3.x"` in deploy.rb. */
+  lock: Fact<string> | null;
+  tasks: TaskDef[];
+  hooks: HookDef[];
+}
+
+export interface TaskDef {
+  /** Full name with namespaces, e.g. `deploy:upload_configs`. */
+  name: string;
+  source: Source;
+  /** Template files the task's body mentions (ERB under config/, e.g. config/global/aws.yml.erb). */
+  templates: string[];
+  /** Remote paths it uploads to, when statically visible. */
+  uploads: string[];
+}
+
+export interface HookDef {
+  kind: "before" | "after";
+  target: string;
+  task: string;
+  source: Source;
+}
+
+export interface Stage {
+  name: string;
+  source: Source;
+  /** Every variable as Capistrano computes it for this stage, lambdas resolved. */
+  variables: Record<string, Fact<RValue>>;
+  servers: Server[];
+  /**
+   * Variables set with `ask`: Capistrano prompts at each deploy (the variable holds the default
+   * when stdin is not a terminal). A person typed these; the migration must decide where they come from.
+   */
+  asked?: AskedVariable[];
+}
+
+export interface AskedVariable {
+  name: string;
+  /** The default `ask` was given (what Capistrano uses without a terminal). */
+  default: RValue;
+  source: Source;
+}
+
+export interface Server {
+  host: string;
+  user: string | null;
+  port: number | null;
+  roles: string[];
+  primary: boolean;
+  /** Other options given to `server`/`role` (e.g. `no_release: true`), by name. */
+  properties: Record<string, RValue>;
+  source: Source;
+}
+
+// --- App servers (Unicorn, Puma) ------------------------------------------------------------------
+
+export interface AppServerConfig {
+  kind: "unicorn" | "puma";
+  file: string;
+  /** The Rails environment this file serves, when the file is per environment. Null = all. */
+  env: string | null;
+  /** Stages whose Capistrano config points at this file (`unicorn_config_path`, `puma_conf`). */
+  stages: string[];
+  /** Unicorn: worker_processes; Puma: workers. */
+  workers: Fact<RValue> | null;
+  /** Puma: threads min..max. */
+  threads: Fact<RValue[]> | null;
+  listen: ListenSpec[];
+  /** Unicorn: `timeout` (60 when unset, with source = the file's first line); Puma: worker_timeout. */
+  timeout: Fact<RValue> | null;
+  preloadApp: Fact<RValue> | null;
+  pid: Fact<RValue> | null;
+  stdoutPath: Fact<RValue> | null;
+  stderrPath: Fact<RValue> | null;
+  workingDirectory: Fact<RValue> | null;
+  /** Hooks defined: before_fork, after_fork, before_exec, on_worker_boot, ... */
+  hooks: Fact<string>[];
+}
+
+export interface ListenSpec {
+  kind: "unix" | "tcp" | "unknown";
+  /** Socket path, or host:port / port as written, or the Unknown's text. */
+  address: RValue;
+  /** Options such as backlog, tcp_nopush. */
+  options: Record<string, RValue>;
+  source: Source;
+}
+
+// --- nginx --------------------------------------------------------------------------------------
+
+export interface NginxFacts {
+  /** Each nginx config file or template found, parsed. Templates once per stage they render for. */
+  files: NginxFile[];
+}
+
+export interface NginxDirective {
+  name: string;
+  args: string[];
+  source: Source;
+  block?: NginxDirective[];
+  /** The code of an OpenResty `*_by_lua_block { ... }`, kept as text (its braces are Lua's, not nginx's). */
+  raw?: string;
+}
+
+export interface NginxFile {
+  file: string;
+  /** For `.erb` templates: the stage whose variables rendered it. Null for plain files. */
+  stage: string | null;
+  /** The full directive tree, includes resolved where the included file is in the repo. */
+  directives: NginxDirective[];
+  servers: NginxServer[];
+  upstreams: NginxUpstream[];
+}
+
+export interface NginxServer {
+  source: Source;
+  serverNames: Fact<string>[];
+  listens: Fact<{ port: number | null; ssl: boolean; http2: boolean; default: boolean; address: string }>[];
+  certificates: Fact<string>[];
+  clientMaxBodySize: Fact<string> | null;
+  /** proxy_read_timeout / proxy_send_timeout / proxy_connect_timeout / keepalive_timeout... by name. */
+  timeouts: Record<string, Fact<string>>;
+  /** `return 301 https://...` on a plain-HTTP server, or `rewrite ... permanent`. */
+  redirectsToHttps: Fact<boolean> | null;
+  root: Fact<string> | null;
+  tryFiles: Fact<string[]> | null;
+  locations: NginxLocation[];
+  /** proxy_set_header lines by header name. */
+  proxyHeaders: Record<string, Fact<string>>;
+  /** Directives the edge cannot express (rewrite, if, auth_basic, lua, error_page...). */
+  unportable: Fact<string>[];
+}
+
+export interface NginxLocation {
+  source: Source;
+  modifier: string | null; // "=", "~", "~*", "^~" or null
+  path: string;
+  proxyPass: string | null;
+  /** `expires`, `gzip_static`, `add_header Cache-Control`: an asset location. */
+  assets: boolean;
+  /** A location answering health checks (`/health`, `/up`, `/ping`, `return 200`). */
+  health: boolean;
+  /** Upgrade/Connection headers set: websocket (Action Cable). */
+  websocket: boolean;
+  directives: NginxDirective[];
+}
+
+export interface NginxUpstream {
+  name: string;
+  source: Source;
+  servers: Fact<{ address: string; kind: "unix" | "tcp"; options: string[] }>[];
+  /** ip_hash, hash $cookie_..., sticky: requests stick to one backend. */
+  sticky: Fact<string> | null;
+}
+
+// --- Global ---------------------------------------------------------------------------------------
+
+export interface GlobalFacts {
+  /** `config/global` or as configured in an initializer. */
+  dir: string;
+  /** Gem version from Gemfile.lock (loading rules differ slightly between majors). */
+  gemVersion: string | null;
+  /** Every namespace file, with values per Rails environment, as Global would give them. */
+  namespaces: GlobalNamespace[];
+  /** ERB templates Capistrano renders into config/global on the servers, with per-stage values. */
+  templates: GlobalTemplate[];
+}
+
+export interface GlobalNamespace {
+  /** Dotted path of the namespace (`aws`, `services.payment`). */
+  name: string;
+  /** The files contributing, in merge order. */
+  files: string[];
+  /** Rails env → merged value (the gem's rules: default, env section, `<name>.<env>.yml`). */
+  values: Record<string, RValue>;
+  /** Leaf paths (dotted) → where each leaf came from, for provenance. */
+  sources: Record<string, Source>;
+  /**
+   * Leaf paths (dotted, relative to the namespace) whose key looks secret and whose value is
+   * written in the file (not read from ENV): the values are in `values`, never to be printed.
+   */
+  secretPaths?: string[];
+}
+
+export interface GlobalTemplate {
+  template: string; // e.g. config/deploy/templates/global/aws.yml.erb
+  target: string; // e.g. config/global/aws.yml on the server
+  /** Stage → namespace value per env as rendered with that stage's variables. */
+  rendered: Record<string, RValue>;
+  source: Source;
+}
+
+// --- Workers and cron -----------------------------------------------------------------------------
+
+export interface SidekiqFacts {
+  file: string | null;
+  concurrency: Fact<RValue> | null;
+  timeout: Fact<RValue> | null;
+  queues: Fact<RValue>[];
+  /** Per Rails environment overrides (`production: { concurrency: 20 }`). */
+  envOverrides: Record<string, Record<string, RValue>>;
+  /** capistrano-sidekiq in the Capfile, sidekiq in Procfile, or a `sidekiq` role. */
+  evidence: Fact<string>[];
+}
+
+export interface CronFacts {
+  file: string;
+  /** `set :job_template`, `env :PATH`, `set :output`, `job_type` redefinitions. */
+  settings: Record<string, Fact<RValue>>;
+  jobs: CronJob[];
+}
+
+export interface CronJob {
+  /** The cron expression(s) whenever would write (`0 3 * * 0`); `@reboot` style kept as is. */
+  schedules: string[];
+  /** runner / rake / command / custom job type name. */
+  type: string;
+  /** The task as written (`"reports:daily"`, `"Report.nightly"`). */
+  task: RValue;
+  /** The full command line whenever writes, from its templates. */
+  command: RValue;
+  /**
+   * `roles:` of the job as written ([] when none: whenever's Capistrano integration then installs it
+   * on the servers with one of `whenever_roles`, default [:db]); the servers it ran on follow per stage.
+   */
+  roles: string[];
+  source: Source;
+}
+
+export interface ProcfileEntry {
+  name: string;
+  command: string;
+  source: Source;
+}
+
+// --- Linked files and dirs -------------------------------------------------------------------------
+
+export interface LinkedPath {
+  path: string;
+  kind: "file" | "dir";
+  /** secret file (keys, credentials), config file, data dir (uploads), cache dir (tmp, logs). */
+  class: "secret" | "config" | "data" | "cache" | "log" | "pids" | "other";
+  /** Stages where it is linked. */
+  stages: string[];
+  source: Source;
+}
+
+export interface SecretRef {
+  /** What holds the secret: an ENV name, a Global key path, a linked file. */
+  name: string;
+  kind: "env" | "global" | "file" | "yaml";
+  /** Why it counts as secret: key name pattern, known secret file, ... */
+  reason: string;
+  source: Source;
+}
+
+// --- Gaps, hazards ----------------------------------------------------------------------------------
+
+export interface Gap {
+  /** Stable id, e.g. `image.registry`, `stage.production.namespace`, `cap.production.ask.branch`. */
+  id: string;
+  question: string;
+  /** Why it is asked: the missing or unknown fact. */
+  why: string;
+  default: RValue;
+  /** Choices, when the answer is one of a set. */
+  choices?: string[];
+  source?: Source;
+  /** The answer is a secret value: asked with a hidden prompt, never saved to the answers file, never printed. */
+  secret?: boolean;
+}
+
+export interface Hazard {
+  id: string;
+  message: string;
+  /** What to do about it in the move. */
+  advice: string;
+  source: Source;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers and emitted files (the emitters' contract)
+// ---------------------------------------------------------------------------------------------
+
+/** The wizard's answers, by gap id (see src/gaps/). Saved to .rails2k8s.yml. */
+export type Answers = Record<string, RValue>;
+
+/** A file an emitter produces. Paths are repo-relative with `/`. */
+export interface EmittedFile {
+  path: string;
+  content: string;
+  /** File mode (e.g. 0o755 for bin/docker-entrypoint); default 0o644. */
+  mode?: number;
+  /** Holds secret values: written git-ignored, never shown in a diff or in the terminal. */
+  secret?: boolean;
+}
+
+/** Where a generated file's content came from, for MIGRATION.md: source fact → generated file. */
+export interface Provenance {
+  output: string;
+  what: string;
+  source: Source;
+}
+
+/** An edit of an existing file, by byte range; applied only when the range still holds `expect`. */
+export interface FilePatch {
+  path: string;
+  edits: { offset: number; length: number; expect: string; replacement: string }[];
+  source: Source;
+}
+
+export interface EmitResult {
+  files: EmittedFile[];
+  /** Edits to files the team wrote (the codemod), shown in the diff like every other change. */
+  patches?: FilePatch[];
+  provenance: Provenance[];
+  /** Things the emitter could not carry over (e.g. an nginx rewrite), with their source. */
+  notes: { message: string; source?: Source }[];
+}
+
+/** An emitter: pure, never reads the disk, never prompts. */
+export type Emitter = (model: AppModel, answers: Answers) => EmitResult;
+
+// ---------------------------------------------------------------------------------------------
+// Derived facts every folder needs the same way (pure accessors, no I/O)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The Rails environment a stage deploys: its `rails_env`, else the stage's name — what
+ * capistrano-rails computes (`fetch(:rails_env) || fetch(:stage)` in deploy:set_rails_env).
+ */
+export function railsEnvOf(stage: Stage): string {
+  const v = stage.variables["rails_env"]?.value;
+  return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : stage.name;
+}

@@ -1,0 +1,130 @@
+// The repo on disk as the analyzers see it (RepoFiles): a walk that lists paths, skipping trees no
+// analyzer wants, and a lazy reader with limits. Everything that can go wrong with a file (too big,
+// binary, not UTF-8, unreadable, a symlink out of the repo) is a message, never an exception.
+import { readdirSync, readFileSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { RepoFiles, FileRead, Problem } from "./model.js";
+
+export const LIMITS = {
+  /** Largest file read, in bytes: config files are small; a bigger one is not what we look for. */
+  fileBytes: 2 * 1024 * 1024,
+  /** Paths listed at most; a larger tree is cut with a warning. */
+  files: 200_000,
+  /** Directory depth walked at most. */
+  depth: 32,
+};
+
+/** Trees skipped by name anywhere (dependencies, build output, VCS, runtime data). */
+const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", "vendor", "tmp", "log", "coverage", ".bundle", "storage", ".yarn", ".cache", "dist", ".rails2k8s"]);
+/** Trees skipped only at these paths (built assets). */
+const SKIP_PATHS = new Set(["public/assets", "public/packs", "public/packs-test", "public/system", "public/uploads", "app/assets/builds"]);
+
+export interface WalkResult {
+  repo: RepoFiles;
+  problems: Problem[];
+}
+
+export function readRepo(root: string): WalkResult {
+  const problems: Problem[] = [];
+  const paths: string[] = [];
+  const realRoot = realpathSync(root);
+  const walk = (dir: string, rel: string, depth: number) => {
+    if (depth > LIMITS.depth) {
+      problems.push({ file: rel, line: 0, message: `directory nesting deeper than ${LIMITS.depth}: not read`, severity: "warning" });
+      return;
+    }
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      problems.push({ file: rel || ".", line: 0, message: `cannot read directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, severity: "warning" });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      if (paths.length >= LIMITS.files) return;
+      const relPath = rel ? `${rel}/${ent.name}` : ent.name;
+      const abs = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        if (SKIP_DIRS.has(ent.name) || SKIP_PATHS.has(relPath)) continue;
+        walk(abs, relPath, depth + 1);
+      } else if (ent.isFile()) {
+        paths.push(relPath);
+      } else if (ent.isSymbolicLink()) {
+        // A link is followed only to a file inside the repo; linked directories are not walked
+        // (they are how loops and escapes happen, and deploy trees link shared/ dirs).
+        let target: string;
+        try {
+          target = realpathSync(abs);
+        } catch {
+          problems.push({ file: relPath, line: 0, message: "broken symlink: not followed", severity: "warning" });
+          continue;
+        }
+        const inside = target === realRoot || target.startsWith(realRoot + sep);
+        if (!inside) {
+          problems.push({ file: relPath, line: 0, message: "symlink leaves the repo: not followed", severity: "warning" });
+          continue;
+        }
+        try {
+          if (statSync(target).isFile()) paths.push(relPath);
+        } catch {
+          /* vanished: ignore */
+        }
+      }
+    }
+  };
+  walk(realRoot, "", 0);
+  if (paths.length >= LIMITS.files) {
+    problems.push({ file: ".", line: 0, message: `more than ${LIMITS.files} files: the rest of the tree was not read`, severity: "warning" });
+  }
+  const cache = new Map<string, FileRead>();
+  const read = (path: string): FileRead => {
+    const hit = cache.get(path);
+    if (hit) return hit;
+    const result = readOne(realRoot, path);
+    cache.set(path, result);
+    return result;
+  };
+  const set = new Set(paths);
+  return {
+    repo: {
+      paths,
+      read: (p) => (set.has(p) ? read(p) : { error: "no such file" }),
+    },
+    problems,
+  };
+}
+
+function readOne(root: string, path: string): FileRead {
+  const abs = join(root, path);
+  try {
+    const st = lstatSync(abs);
+    const size = st.isSymbolicLink() ? statSync(abs).size : st.size;
+    if (size > LIMITS.fileBytes) return { error: `file is ${size} bytes, over the ${LIMITS.fileBytes}-byte limit: not read` };
+    const buf = readFileSync(abs);
+    return decodeText(buf);
+  } catch (e) {
+    return { error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
+
+/** UTF-8 text or a reason: binary (NUL bytes) and invalid UTF-8 are refused. */
+export function decodeText(buf: Uint8Array): FileRead {
+  if (buf.subarray(0, 8192).includes(0)) return { error: "binary file (NUL bytes): not read" };
+  try {
+    let text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { text };
+  } catch {
+    return { error: "not valid UTF-8: not read" };
+  }
+}
+
+/** An in-memory RepoFiles, for tests and for analyzers handed files directly. */
+export function memoryRepo(files: Record<string, string>): RepoFiles {
+  const paths = Object.keys(files).sort();
+  return { paths, read: (p) => (p in files ? { text: files[p] } : { error: "no such file" }) };
+}
+
+export const toPosix = (p: string) => p.split(sep).join("/");
+export { relative };

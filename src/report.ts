@@ -1,0 +1,137 @@
+// The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
+// the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
+import type { AppModel, Fact, RValue, Source } from "./model.js";
+import { formatValue } from "./format.js";
+
+export interface ReportOptions {
+  color: boolean;
+}
+
+export function renderReport(m: AppModel, opts: ReportOptions): string {
+  const c = colors(opts.color);
+  const lines: string[] = [];
+  const at = (s: Source | undefined | null) => (s ? c.dim(s.line > 0 ? `${s.file}:${s.line}` : s.file) : "");
+  const fact = (label: string, f: Fact<RValue> | null | undefined) => {
+    if (f) lines.push(`  ${label}: ${formatValue(f.value)}  ${at(f.source)}`);
+  };
+  const section = (title: string) => lines.push("", c.bold(title));
+
+  lines.push(c.bold(`rails2k8s analysis of ${m.name.value}`) + `  ${at(m.name.source)}`);
+
+  section("App");
+  fact("Ruby", m.rails.rubyVersion);
+  fact("Rails", m.rails.railsVersion);
+  fact("Bundler", m.rails.bundlerVersion);
+  if (m.rails.database) for (const [env, f] of Object.entries(m.rails.database.adapters)) fact(`database (${env})`, f);
+  for (const p of m.rails.assets.pipeline) fact("assets", p);
+  if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);
+  fact("time zone", m.rails.timeZone);
+  for (const h of m.rails.healthPaths) fact("health route", h);
+  for (const s of m.rails.privateSources) fact("private gem source", s);
+
+  section("Stages and servers");
+  if (m.capistrano) {
+    lines.push(`  Capistrano ${m.capistrano.major}${m.capistrano.lock ? ` (lock ${m.capistrano.lock.value})` : ""}  ${at(m.capistrano.lock?.source)}`);
+    for (const r of m.capistrano.requires) lines.push(`  plugin ${r.value}  ${at(r.source)}`);
+  }
+  if (m.stages.length === 0) lines.push("  (no stages found)");
+  for (const s of m.stages) {
+    lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`);
+    for (const key of ["rails_env", "branch", "deploy_to", "application"]) {
+      const v = s.variables[key];
+      if (v) lines.push(`    ${key}: ${formatValue(v.value)}  ${at(v.source)}`);
+    }
+    for (const srv of s.servers) {
+      const who = srv.user ? `${srv.user}@${srv.host}` : srv.host;
+      lines.push(`    server ${who}${srv.port ? `:${srv.port}` : ""} roles [${srv.roles.join(", ")}]${srv.primary ? " primary" : ""}  ${at(srv.source)}`);
+    }
+  }
+  if (m.capistrano?.tasks.length) {
+    lines.push("  custom tasks:");
+    for (const t of m.capistrano.tasks) lines.push(`    ${t.name}${t.templates.length ? ` (templates: ${t.templates.join(", ")})` : ""}  ${at(t.source)}`);
+  }
+  if (m.capistrano?.hooks.length) {
+    lines.push("  hooks:");
+    for (const h of m.capistrano.hooks) lines.push(`    ${h.kind} ${h.target} → ${h.task}  ${at(h.source)}`);
+  }
+
+  section("Web server");
+  if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
+  for (const a of m.appServers) {
+    lines.push(`  ${a.kind} ${a.file}${a.env ? ` (env ${a.env})` : ""}${a.stages.length ? ` for stages ${a.stages.join(", ")}` : ""}`);
+    fact("  workers", a.workers);
+    if (a.threads) fact("  threads", a.threads as Fact<RValue>);
+    fact("  timeout", a.timeout);
+    fact("  preload_app", a.preloadApp);
+    for (const l of a.listen) lines.push(`    listen ${l.kind} ${formatValue(l.address)}  ${at(l.source)}`);
+    fact("  pid", a.pid);
+    if (a.hooks.length) lines.push(`    hooks: ${a.hooks.map((h) => h.value).join(", ")}`);
+  }
+
+  section("nginx");
+  if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
+  for (const f of m.nginx.files) {
+    lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}`);
+    for (const u of f.upstreams) {
+      lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);
+    }
+    for (const s of f.servers) {
+      const names = s.serverNames.map((n) => n.value).join(" ") || "(no server_name)";
+      const ports = s.listens.map((l) => `${l.value.port ?? l.value.address}${l.value.ssl ? " ssl" : ""}`).join(", ");
+      lines.push(`    server ${names} [${ports}]  ${at(s.source)}`);
+      if (s.clientMaxBodySize) lines.push(`      client_max_body_size ${s.clientMaxBodySize.value}  ${at(s.clientMaxBodySize.source)}`);
+      for (const [k, t] of Object.entries(s.timeouts)) lines.push(`      ${k} ${t.value}  ${at(t.source)}`);
+      for (const l of s.locations) {
+        const tags = [l.health && "health", l.assets && "assets", l.websocket && "websocket", l.proxyPass && `→ ${l.proxyPass}`].filter(Boolean).join(", ");
+        lines.push(`      location ${l.modifier ? l.modifier + " " : ""}${l.path}${tags ? ` (${tags})` : ""}  ${at(l.source)}`);
+      }
+      for (const u of s.unportable) lines.push(`      ${c.yellow("not expressible at the edge")}: ${u.value}  ${at(u.source)}`);
+    }
+  }
+
+  section("Config");
+  if (m.global) {
+    lines.push(`  Global in ${m.global.dir}${m.global.gemVersion ? ` (gem ${m.global.gemVersion})` : ""}: ${m.global.namespaces.length} namespaces`);
+    for (const ns of m.global.namespaces) lines.push(`    ${ns.name}  ${c.dim(ns.files.join(", "))}  envs: ${Object.keys(ns.values).join(", ")}`);
+    for (const t of m.global.templates) lines.push(`    template ${t.template} → ${t.target} (stages: ${Object.keys(t.rendered).join(", ")})  ${at(t.source)}`);
+  } else lines.push("  (no Global config)");
+  for (const l of m.linked) lines.push(`  linked ${l.kind} ${l.path}: ${l.class} (stages ${l.stages.join(", ")})  ${at(l.source)}`);
+
+  section("Workers");
+  if (m.sidekiq) {
+    fact("sidekiq concurrency", m.sidekiq.concurrency);
+    fact("sidekiq timeout", m.sidekiq.timeout);
+    for (const q of m.sidekiq.queues) fact("queue", q);
+    for (const e of m.sidekiq.evidence) fact("evidence", e);
+  } else lines.push("  (no sidekiq)");
+  for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
+
+  section("Cron");
+  if (m.cron) {
+    for (const j of m.cron.jobs) lines.push(`  ${j.schedules.join(" | ")}  ${formatValue(j.command)} (roles ${j.roles.join(", ")})  ${at(j.source)}`);
+  } else lines.push("  (no config/schedule.rb)");
+
+  section("Secrets (names only)");
+  if (m.secrets.length === 0) lines.push("  (none found)");
+  for (const s of m.secrets) lines.push(`  ${s.kind} ${s.name}: ${s.reason}  ${at(s.source)}`);
+
+  section(`Gaps: ${m.gaps.length} question(s) for the wizard`);
+  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${g.source ? "  " + at(g.source) : ""}`);
+
+  section(`Hazards: ${m.hazards.length}`);
+  for (const h of m.hazards) {
+    lines.push(`  ${c.yellow(h.id)}: ${h.message}  ${at(h.source)}`);
+    lines.push(`    → ${h.advice}`);
+  }
+
+  if (m.problems.length) {
+    section(`Problems with the input: ${m.problems.length}`);
+    for (const p of m.problems) lines.push(`  ${p.severity === "error" ? c.red("error") : c.yellow("warning")} ${at({ file: p.file, line: p.line })}: ${p.message}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function colors(on: boolean) {
+  const wrap = (open: number, close: number) => (s: string) => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39) };
+}
