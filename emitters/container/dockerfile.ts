@@ -1,0 +1,271 @@
+// The Dockerfile: base → build → final, as the Rails generator's Dockerfile lays it out, with the
+// packages, Bundler, groups, Node and private sources of this app. Rules: rules.ts; packages: packages.ts.
+import type { Answers, AppModel, EmitResult, RValue, Source } from "../../src/model.js";
+import { APP_DIR, APP_PORT, APP_UID, ENTRYPOINT, PUMA_CONTAINER_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG } from "../contract.js";
+import { ADAPTER_GEMS, packagesFor, type Base } from "./packages.js";
+import {
+  baseOf,
+  bundlerCredentialEnv,
+  bundleWithout,
+  DEFAULT_NODE_VERSION,
+  DEFAULT_RUBY_VERSION,
+  NODE_VERSION_ANSWER,
+  nodeAtRuntime,
+  PRIVATE_GEMS_SSH_ANSWER,
+  answerBool,
+  answerString,
+  privateSources,
+  RUBY_VERSION_ANSWER,
+  rubyTag,
+  serverKind,
+} from "./rules.js";
+import { versionAtLeast } from "./version.js";
+
+export const DOCKERFILE = "Dockerfile";
+const BUNDLE_PATH = "/usr/local/bundle";
+const BASE_RUNTIME: Record<Base, number> = { slim: packagesFor({}, "slim").runtime.length, alpine: packagesFor({}, "alpine").runtime.length };
+
+type Out = Pick<EmitResult, "provenance" | "notes">;
+
+/** `RUN a && \ b && \ c` with one command per line. */
+function run(cmds: string[], mounts: string[] = []): string {
+  const head = ["RUN", ...mounts].join(" ");
+  if (cmds.length === 1 && mounts.length === 0) return `${head} ${cmds[0]}`;
+  return `${head} \\\n    ${cmds.join(" && \\\n    ")}`;
+}
+
+function installPackages(base: Base, pkgs: string[]): string[] {
+  if (pkgs.length === 0) return [];
+  return base === "alpine"
+    ? [`apk add --no-cache ${pkgs.join(" ")}`]
+    : ["apt-get update -qq", `apt-get install --no-install-recommends -y ${pkgs.join(" ")}`, "rm -rf /var/lib/apt/lists /var/cache/apt/archives"];
+}
+
+/** Every ENV name a value reads, with whether it has a default. */
+function envReads(v: RValue, acc: { env: string; hasDefault: boolean }[] = []): { env: string; hasDefault: boolean }[] {
+  if (Array.isArray(v)) v.forEach((x) => envReads(x, acc));
+  else if (v && typeof v === "object") {
+    if ("env" in v && typeof (v as { env: unknown }).env === "string") acc.push({ env: (v as { env: string }).env, hasDefault: (v as { default: RValue }).default !== null });
+    else if ("interp" in v && Array.isArray((v as { interp: unknown }).interp)) envReads((v as { interp: RValue[] }).interp, acc);
+    else if (!("unknown" in v)) Object.values(v as Record<string, RValue>).forEach((x) => envReads(x, acc));
+  }
+  return acc;
+}
+
+export function emitDockerfile(model: AppModel, answers: Answers, out: Out): string {
+  const base = baseOf(answers);
+  const r = model.rails;
+  const prov = (what: string, source: Source) => out.provenance.push({ output: DOCKERFILE, what, source });
+  const note = (message: string, source?: Source) => out.notes.push(source ? { message, source } : { message });
+
+  // --- Facts ------------------------------------------------------------------------------------
+  const ruby = r.rubyVersion ? rubyTag(r.rubyVersion.value) : answerString(answers, RUBY_VERSION_ANSWER, DEFAULT_RUBY_VERSION);
+  if (r.rubyVersion) prov(`Ruby ${ruby} → ARG RUBY_VERSION (ruby:${ruby}-${base})`, r.rubyVersion.source);
+  else note(`no .ruby-version nor RUBY VERSION in Gemfile.lock: the image uses Ruby ${ruby} (answer ${RUBY_VERSION_ANSWER})`);
+  if (!versionAtLeast(ruby, "2.6"))
+    note(`Ruby ${ruby} is long past its end of life: the ruby:${ruby}-${base} image is built on an archived distribution whose package sources no longer answer; point them at the archive or upgrade Ruby first`, r.rubyVersion?.source);
+
+  const kind = serverKind(model);
+  const gems: Record<string, string> = Object.fromEntries(Object.entries(r.gems).map(([g, f]) => [g, f.value]));
+  const prodAdapter = r.database?.adapters["production"] ?? Object.values(r.database?.adapters ?? {})[0] ?? null;
+  const adapter = typeof prodAdapter?.value === "string" ? prodAdapter.value : null;
+  if (adapter && ADAPTER_GEMS[adapter] && !(ADAPTER_GEMS[adapter]! in gems)) gems[ADAPTER_GEMS[adapter]!] = "0";
+  const pk = packagesFor(gems, base);
+  for (const { gem, why } of pk.reasons) prov(`${why} → packages`, r.gems[gem]?.source ?? prodAdapter!.source);
+
+  const without = bundleWithout(model);
+  const leftOut = Object.entries(r.gemGroups).find(([, gs]) => gs.length > 0 && gs.every((g) => without.groups.includes(g)));
+  prov(`gem groups not run in production → BUNDLE_WITHOUT ${without.groups.join(":")}`, (leftOut && r.gems[leftOut[0]]?.source) || { file: "Gemfile", line: 1 });
+  for (const k of without.deployGemsKept)
+    note(`${k.gem} (a deploy tool) is in group ${k.groups.join(", ") || "default"}: it is installed in the image; move it to a :development or :deploy group`, r.gems[k.gem]?.source);
+
+  const nodeBuild = r.assets.needsNode.value;
+  const nodeRun = nodeAtRuntime(model);
+  const pm = r.assets.packageManager?.value ?? null;
+  const nodeVersion = answerString(answers, NODE_VERSION_ANSWER, DEFAULT_NODE_VERSION);
+  if (nodeBuild) prov(`assets need Node → Node ${nodeVersion} in the build stage${pm ? `, ${pm} install` : ""}`, r.assets.needsNode.source);
+  if (pm) prov(`${pm} lockfile → JS install in the build stage`, r.assets.packageManager!.source);
+  if (nodeRun) note("ExecJS is required when the app boots (uglifier/sass in the default group): the final image keeps the node binary as its JavaScript runtime", r.gems["execjs"]?.source);
+
+  const sources = privateSources(model);
+  const useSsh = answerBool(answers, PRIVATE_GEMS_SSH_ANSWER, true);
+  const sshHosts = [...new Set(sources.filter((s) => s.kind === "ssh").map((s) => s.where))].sort();
+  const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https").map((s) => s.where))].sort();
+  const paths = [...new Set(sources.filter((s) => s.kind === "path").map((s) => s.where))].sort();
+  for (const s of sources) prov(`gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`, s.fact.source);
+
+  const bootsnap = r.gems["bootsnap"]?.value ?? null;
+  const rails = r.railsVersion?.value ?? null;
+  const pipelines = r.assets.pipeline.map((p) => p.value).filter((p) => p !== "none");
+  const nokogiriOld = "nokogiri" in gems && !versionAtLeast(gems["nokogiri"]!, "1.11.0");
+
+  // --- Stages -----------------------------------------------------------------------------------
+  const L: string[] = [];
+  L.push("# syntax=docker/dockerfile:1");
+  L.push(`# The image of ${model.name.value}, written by rails2k8s from the repo (see MIGRATION.md for where each value came from).`);
+  const secretHostsForFlags = [...new Set([...(useSsh ? [] : sshHosts), ...httpsHosts])];
+  const buildFlags = [
+    ...(sshHosts.length && useSsh ? ["--ssh default"] : []),
+    ...secretHostsForFlags.map((h) => `--secret id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`),
+  ];
+  L.push(`# Build: docker build ${[...buildFlags, `-t ${model.name.value}`].join(" ")} .`);
+  L.push("");
+  L.push(`ARG RUBY_VERSION=${ruby}`);
+  if (nodeBuild) L.push(`ARG NODE_VERSION=${nodeVersion}`);
+  L.push("");
+  if (nodeBuild) {
+    L.push("# Node comes from its official image: the same binary on amd64 and arm64.");
+    L.push(`FROM node:\${NODE_VERSION}-${base === "alpine" ? "alpine" : "slim"} AS node`);
+    if (pm === "bun") L.push(`FROM oven/bun:1${base === "alpine" ? "-alpine" : "-slim"} AS bun`);
+    L.push("");
+  }
+
+  L.push("# base: what both the build and the final image share.");
+  L.push(`FROM ruby:\${RUBY_VERSION}-${base} AS base`);
+  L.push(`WORKDIR ${APP_DIR}`);
+  const runtimeFor = pk.reasons.filter((x) => packagesFor({ [x.gem]: gems[x.gem]! }, base).runtime.length > BASE_RUNTIME[base]).map((x) => x.gem);
+  L.push(`# Runtime packages: ${runtimeFor.length ? runtimeFor.join(", ") + "; " : ""}jemalloc, linked at a path that is the same on every architecture.`);
+  const jemalloc =
+    base === "alpine"
+      ? "ln -s /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so"
+      : 'ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so';
+  L.push(run([...installPackages(base, pk.runtime), jemalloc]));
+  L.push("");
+  // Bundler 1.x reads BUNDLE_WITHOUT as a colon-separated list; 2.x accepts colons too.
+  L.push(
+    `ENV RAILS_ENV="production" \\\n    BUNDLE_DEPLOYMENT="1" \\\n    BUNDLE_PATH="${BUNDLE_PATH}" \\\n    BUNDLE_WITHOUT="${without.groups.join(":")}"`,
+  );
+  if (r.bundlerVersion) {
+    L.push(`# Bundler as locked (BUNDLED WITH ${r.bundlerVersion.value}).`);
+    L.push(run([`gem install bundler -v ${r.bundlerVersion.value} --no-document`]));
+    prov(`BUNDLED WITH ${r.bundlerVersion.value} → gem install bundler -v ${r.bundlerVersion.value}`, r.bundlerVersion.source);
+  } else note("Gemfile.lock has no BUNDLED WITH: the image uses the Bundler that comes with Ruby");
+  L.push("");
+
+  L.push("# build: gems, JS packages and assets; none of its tools reach the final image.");
+  L.push("FROM base AS build");
+  const buildPkgs = [...pk.build, ...(sshHosts.length && useSsh ? ["openssh-client"] : []), ...(nodeBuild && base === "alpine" ? ["libstdc++"] : [])];
+  L.push(run(installPackages(base, buildPkgs)));
+  if (nodeBuild) {
+    L.push("COPY --from=node /usr/local/bin/node /usr/local/bin/node");
+    L.push("COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules");
+    const links = [
+      "ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm",
+      "ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx",
+      "ln -s ../lib/node_modules/corepack/dist/corepack.js /usr/local/bin/corepack",
+    ];
+    if (pm === "yarn" || pm === "pnpm") links.push(`corepack enable ${pm}`);
+    L.push(run(links));
+    if (pm === "yarn" || pm === "pnpm") L.push('ENV COREPACK_ENABLE_DOWNLOAD_PROMPT="0"');
+    if (pm === "bun") L.push("COPY --from=bun /usr/local/bin/bun /usr/local/bin/bun");
+  }
+  L.push("");
+  L.push("# Gems first: this layer is rebuilt only when the lockfile changes.");
+  L.push("COPY Gemfile Gemfile.lock ./");
+  for (const p of paths) L.push(`COPY ${p} ${p}`);
+  if (sshHosts.length && useSsh) {
+    L.push("# Host keys of the private git servers (fetched at build time; pin them here if your policy asks).");
+    L.push(run([`mkdir -p -m 0700 ~/.ssh`, `ssh-keyscan ${sshHosts.join(" ")} >> ~/.ssh/known_hosts`]));
+  }
+  const mounts = [`--mount=type=cache,id=${model.name.value}-gems,target=/root/.bundle/cache`];
+  const preInstall: string[] = [];
+  if (sshHosts.length && useSsh) mounts.push("--mount=type=ssh");
+  const secretHosts = [...(useSsh ? [] : sshHosts), ...httpsHosts];
+  for (const h of [...new Set(secretHosts)]) mounts.push(`--mount=type=secret,id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`);
+  if (!useSsh) for (const h of sshHosts) preInstall.push(`git config --global url."https://${h}/".insteadOf "git@${h}:"`);
+  const installEnv = ["BUNDLE_GLOBAL_GEM_CACHE=1", ...(nokogiriOld ? ['BUNDLE_BUILD__NOKOGIRI="--use-system-libraries"'] : [])];
+  const install = [
+    ...preInstall,
+    `${installEnv.join(" ")} bundle install`,
+    // Cached .gem files and the history of git-sourced gems are not needed to run.
+    `rm -rf "\${BUNDLE_PATH}"/ruby/*/cache "\${BUNDLE_PATH}"/ruby/*/bundler/gems/*/.git`,
+  ];
+  const bootsnapCli = bootsnap && versionAtLeast(bootsnap, "1.5.0");
+  // -j 1: parallel precompile hangs under QEMU when building for another architecture.
+  const bootsnapJobs = bootsnap && versionAtLeast(bootsnap, "1.6.0") ? " -j 1" : "";
+  if (bootsnapCli) install.push(`bundle exec bootsnap precompile${bootsnapJobs} --gemfile`);
+  L.push(run(install, mounts));
+  if (bootsnap) {
+    if (bootsnapCli) prov(`bootsnap ${bootsnap} → bootsnap precompile${bootsnapJobs}`, r.gems["bootsnap"]!.source);
+    else note(`bootsnap ${bootsnap} has no precompile command (1.5+): its cache is built when the app first boots`, r.gems["bootsnap"]!.source);
+  }
+  if (sshHosts.length && useSsh)
+    note(`private gems from ${sshHosts.join(", ")} are fetched over SSH with the builder's agent (docker build --ssh default); no key enters a layer`, sources.find((s) => s.kind === "ssh")!.fact.source);
+  if (secretHosts.length)
+    note(`credentials for ${secretHosts.join(", ")} come from build secrets (${secretHosts.map(bundlerCredentialEnv).join(", ")}), read by Bundler only during bundle install; they never enter a layer`);
+
+  if (pm) {
+    const lock = { yarn: "yarn.lock", npm: "package-lock.json", pnpm: "pnpm-lock.yaml", bun: "bun.lock*" }[pm];
+    const cache = {
+      yarn: ["/usr/local/share/.cache/yarn", "/root/.yarn/berry/cache"],
+      npm: ["/root/.npm"],
+      pnpm: ["/root/.local/share/pnpm/store"],
+      bun: ["/root/.bun/install/cache"],
+    }[pm];
+    const cmd = { yarn: "yarn install --frozen-lockfile", npm: "npm ci", pnpm: "pnpm install --frozen-lockfile", bun: "bun install --frozen-lockfile" }[pm];
+    L.push("");
+    L.push("# JS packages next, from their lockfile.");
+    L.push(`COPY package.json ${lock} ./`);
+    L.push(run([cmd], cache.map((c, i) => `--mount=type=cache,id=${model.name.value}-${pm}${i ? i : ""},target=${c}`)));
+  }
+  L.push("");
+  L.push("# Then the code.");
+  L.push("COPY . .");
+  if (bootsnapCli) L.push(run([`bundle exec bootsnap precompile${bootsnapJobs} app/ lib/`]));
+
+  if (pipelines.length) {
+    const railsMajorAtLeast = (v: string) => rails !== null && versionAtLeast(rails, v);
+    const env: string[] = [];
+    if (railsMajorAtLeast("7.1")) env.push("SECRET_KEY_BASE_DUMMY=1");
+    else env.push("SECRET_KEY_BASE=precompile-only-not-a-secret");
+    // Apps whose database.yml is a linked file on the servers have none in the repo: Rails (4.2
+    // at least) refuses to boot without one, so the build gets a URL it never connects to.
+    const dbFile = r.database?.file ?? null;
+    if (dbFile && dbFile !== "config/database.yml" && adapter) {
+      const scheme = adapter === "postgis" ? "postgis" : adapter;
+      env.push(`DATABASE_URL=${scheme === "sqlite3" ? "sqlite3:tmp/precompile.sqlite3" : `${scheme}://precompile@127.0.0.1/precompile`}`);
+      note(`config/database.yml is not in the repo (only ${dbFile}): assets:precompile gets a placeholder DATABASE_URL it never connects to`, prodAdapter!.source);
+    }
+    const task = rails !== null && !versionAtLeast(rails, "5.0") ? "bundle exec rake assets:precompile" : "bundle exec rails assets:precompile";
+    L.push(`# Assets, with a placeholder secret: ${railsMajorAtLeast("7.1") ? "Rails 7.1+ takes SECRET_KEY_BASE_DUMMY" : "this Rails needs SECRET_KEY_BASE set to boot"}.`);
+    const steps = [`${env.join(" ")} ${task}`];
+    if (pm) steps.push("rm -rf node_modules");
+    L.push(run(steps));
+    prov(`asset pipeline ${pipelines.join(", ")} → assets:precompile`, r.assets.pipeline[0]!.source);
+    if (r.railsVersion) prov(`Rails ${rails} → ${railsMajorAtLeast("7.1") ? "SECRET_KEY_BASE_DUMMY=1" : "placeholder SECRET_KEY_BASE"} for assets:precompile`, r.railsVersion.source);
+    // Settings read from ENV while the app boots make the precompile fail when they have no default.
+    const reads = new Map<string, Source>();
+    for (const ns of model.global?.namespaces ?? [])
+      for (const v of Object.values(ns.values)) for (const e of envReads(v)) if (!e.hasDefault && !reads.has(e.env)) reads.set(e.env, { file: ns.files[0] ?? model.global!.dir, line: 1 });
+    for (const [env, source] of reads)
+      note(`the app reads ENV ${env} while it boots (Global ${source.file}); if that read has no default (ENV.fetch without one), assets:precompile fails in the build — give it a placeholder there (e.g. ${env}=precompile on the RUN line) or a default`, source);
+  } else note("no asset pipeline found: the image skips assets:precompile");
+
+  L.push("");
+  L.push("# final: the runtime packages, the bundle and the app; runs as a non-root user.");
+  L.push("FROM base");
+  if (nodeRun) L.push("COPY --from=node /usr/local/bin/node /usr/local/bin/node");
+  L.push(`COPY --from=build "\${BUNDLE_PATH}" "\${BUNDLE_PATH}"`);
+  L.push(`COPY --from=build ${APP_DIR} ${APP_DIR}`);
+  const dataDirs = model.linked.filter((l) => l.kind === "dir" && l.class === "data").map((l) => l.path.replace(/\/+$/, ""));
+  const writable = [...new Set(["tmp", "log", ...dataDirs])];
+  for (const l of model.linked.filter((l) => l.kind === "dir" && l.class === "data"))
+    prov(`linked dir ${l.path} → writable by the app user (mount a volume or move to object storage)`, l.source);
+  L.push(`# Only the runtime directories are writable: ${writable.join(", ")} and the socket directory shared with nginx.`);
+  const user =
+    base === "alpine"
+      ? `addgroup -S -g ${APP_UID} rails && adduser -S -D -u ${APP_UID} -G rails -h /home/rails -s /bin/sh rails`
+      : `groupadd --system --gid ${APP_UID} rails && useradd rails --uid ${APP_UID} --gid ${APP_UID} --create-home --shell /bin/bash`;
+  L.push(run([user, `mkdir -p ${writable.join(" ")} tmp/pids ${SOCKET_DIR}`, `chown -R ${APP_UID}:${APP_UID} ${writable.join(" ")} ${SOCKET_DIR}`]));
+  L.push(`USER ${APP_UID}:${APP_UID}`);
+  L.push("");
+  L.push("# The entrypoint clears a stale pid and preloads jemalloc; migrations run in their own Job.");
+  L.push(`ENTRYPOINT ["${APP_DIR}/${ENTRYPOINT}"]`);
+  L.push(`EXPOSE ${APP_PORT}`);
+  if (kind === "unicorn") {
+    L.push("# Unicorn stops gracefully on QUIT (TERM kills the workers at once).");
+    L.push("STOPSIGNAL SIGQUIT");
+    L.push(`CMD ["bundle", "exec", "unicorn", "-c", "${UNICORN_CONTAINER_CONFIG}"]`);
+  } else L.push(`CMD ["bundle", "exec", "puma", "-C", "${PUMA_CONTAINER_CONFIG}"]`);
+  return L.join("\n") + "\n";
+}

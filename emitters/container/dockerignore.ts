@@ -1,0 +1,67 @@
+// .dockerignore: what must never reach the build context (history, secrets, local state) and what
+// the build makes itself (gems, JS packages, assets). Code the image needs stays in.
+import type { AppModel, EmitResult } from "../../src/model.js";
+import { K8S_BASE } from "../contract.js";
+
+export const DOCKERIGNORE = ".dockerignore";
+
+type Out = Pick<EmitResult, "provenance" | "notes">;
+
+export function emitDockerignore(model: AppModel, out: Out): string {
+  const k8sRoot = K8S_BASE.split("/")[0]!;
+  const L = [
+    "# Written by rails2k8s. Keeps history, secrets and local state out of the image build context.",
+    "",
+    "# Version control",
+    "/.git/",
+    "",
+    "# Local environment and secret files (the pod gets its secrets from Kubernetes Secrets)",
+    "/.env*",
+    "/config/master.key",
+    "/config/credentials/*.key",
+    "**/*.key",
+    "",
+    "# Kubernetes manifests, including the git-ignored per-stage secrets.env files",
+    `/${k8sRoot}/`,
+    "",
+    "# Local Bundler settings and installed gems would override the image's",
+    "/.bundle/",
+    "/vendor/bundle/",
+    "",
+    "# Logs, temporary files, local uploads",
+    "/log/*",
+    "!/log/.keep",
+    "/tmp/*",
+    "!/tmp/.keep",
+    "/storage/*",
+    "!/storage/.keep",
+    "",
+    "# Rebuilt in the image: JS packages and precompiled assets",
+    "/node_modules/",
+    "/public/assets/",
+    "/public/packs/",
+    "/public/packs-test/",
+    "/app/assets/builds/*",
+    "!/app/assets/builds/.keep",
+    "",
+    "# Test output and editor/OS files",
+    "/coverage/",
+    "/.rails2k8s.yml",
+    ".DS_Store",
+  ];
+  const data = model.linked.filter((l) => l.kind === "dir" && l.class === "data");
+  const secretFiles = model.linked.filter((l) => l.kind === "file" && l.class === "secret");
+  if (data.length || secretFiles.length) {
+    L.push("", "# Linked on the servers by Capistrano: data and secrets that live outside the image");
+    for (const l of data) {
+      if (!L.includes(`/${l.path.replace(/^\/+|\/+$/g, "")}/`)) L.push(`/${l.path.replace(/^\/+|\/+$/g, "")}/`);
+      out.provenance.push({ output: DOCKERIGNORE, what: `linked data dir ${l.path} → kept out of the image`, source: l.source });
+    }
+    for (const l of secretFiles) {
+      const line = `/${l.path.replace(/^\/+/, "")}`;
+      if (!L.includes(line) && !(line.startsWith("/.env") && L.includes("/.env*"))) L.push(line);
+      out.provenance.push({ output: DOCKERIGNORE, what: `linked secret file ${l.path} → kept out of the image`, source: l.source });
+    }
+  }
+  return L.join("\n") + "\n";
+}

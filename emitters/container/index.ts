@@ -1,0 +1,36 @@
+// The container emitter: the image (Dockerfile, .dockerignore, entrypoint), the app server's
+// container config, and the nginx sidecar when the user keeps it. Each file has its module; the
+// rules they share (and that the gaps use for their defaults) are in rules.ts.
+import type { AppModel, Answers, EmitResult } from "../../src/model.js";
+import { ENTRYPOINT, NGINX_SIDECAR_CONFIG, NGINX_SIDECAR_DOCKERFILE, PUMA_CONTAINER_CONFIG, UNICORN_CONTAINER_CONFIG } from "../contract.js";
+import { DOCKERFILE, emitDockerfile } from "./dockerfile.js";
+import { DOCKERIGNORE, emitDockerignore } from "./dockerignore.js";
+import { emitEntrypoint } from "./entrypoint.js";
+import { emitNginxDockerfile, emitNginxSidecarConfig } from "./nginx-sidecar.js";
+import { emitPumaConfig } from "./puma-config.js";
+import { answerBool, chosenNginxFile, containerAppServer, serverKind, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
+import { emitUnicornConfig } from "./unicorn-config.js";
+
+export function emitContainer(model: AppModel, answers: Answers): EmitResult {
+  const out: EmitResult = { files: [], provenance: [], notes: [] };
+  const kind = serverKind(model);
+  const sidecar = answerBool(answers, SIDECAR_ANSWER, sidecarDefault(model).keep);
+  const server = containerAppServer(model);
+  const serverOfKind = server && server.kind === kind ? server : null;
+
+  out.files.push({ path: DOCKERFILE, content: emitDockerfile(model, answers, out) });
+  out.files.push({ path: DOCKERIGNORE, content: emitDockerignore(model, out) });
+  out.files.push({ path: ENTRYPOINT, content: emitEntrypoint(kind), mode: 0o755 });
+  if (kind === "unicorn") out.files.push({ path: UNICORN_CONTAINER_CONFIG, content: emitUnicornConfig(serverOfKind, sidecar, out) });
+  else out.files.push({ path: PUMA_CONTAINER_CONFIG, content: emitPumaConfig(serverOfKind, out) });
+
+  if (sidecar) {
+    const file = chosenNginxFile(model);
+    const health = model.rails.healthPaths[0]?.value ?? null;
+    out.files.push({ path: NGINX_SIDECAR_CONFIG, content: emitNginxSidecarConfig({ file, kind, healthPath: health }, out) });
+    out.files.push({ path: NGINX_SIDECAR_DOCKERFILE, content: emitNginxDockerfile(model.name.value) });
+  } else if (model.nginx.files.length) {
+    out.notes.push({ message: `nginx is replaced by the edge (answer ${SIDECAR_ANSWER}): ${sidecarDefault(model).why}`, source: model.nginx.files[0]!.servers[0]?.source ?? { file: model.nginx.files[0]!.file, line: 1 } });
+  }
+  return out;
+}

@@ -1,0 +1,327 @@
+// The nginx sidecar: the app's own nginx config rewritten for the pod. What stays: the locations
+// (assets, health, limits, headers, rewrites); what changes: the upstream (the shared socket or
+// 127.0.0.1), listen (NGINX_PORT, plain HTTP: the edge ends TLS), server_name `_`, root (the image's
+// public dir), logs (access log to /dev/stdout, errors to stderr), pid and temp files (/tmp: nginx runs as the app's non-root user).
+import type { EmitResult, NginxDirective, NginxFile, Source } from "../../src/model.js";
+import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET } from "../contract.js";
+
+type Out = Pick<EmitResult, "provenance" | "notes">;
+
+/** The upstream name used when the app's config proxies to a literal address. */
+export const SIDECAR_UPSTREAM = "app";
+export const PUBLIC_DIR = `${APP_DIR}/public`;
+/** Temp paths nginx writes, all under /tmp (an emptyDir in the pod; the root filesystem is read-only). */
+export const NGINX_TEMP = {
+  client_body_temp_path: "/tmp/client_body",
+  proxy_temp_path: "/tmp/proxy",
+  fastcgi_temp_path: "/tmp/fastcgi",
+  uwsgi_temp_path: "/tmp/uwsgi",
+  scgi_temp_path: "/tmp/scgi",
+} as const;
+export const NGINX_PID = "/tmp/nginx.pid";
+
+/** Debian's /etc/nginx/proxy_params, which the official nginx image does not have. */
+const DEBIAN_PROXY_PARAMS: [string, string][] = [
+  ["Host", "$http_host"],
+  ["X-Real-IP", "$remote_addr"],
+  ["X-Forwarded-For", "$proxy_add_x_forwarded_for"],
+  ["X-Forwarded-Proto", "$scheme"],
+];
+
+/** Directives nginx modules of the official image do not have, or that belong to the servers' setup. */
+const FOREIGN = /^(passenger_|lua_|.*_by_lua|more_|pagespeed|brotli|geoip2|vhost_traffic|ngx_)/;
+const SSL = /^(ssl|ssl_.+|http2|http3|quic|quic_.+|spdy_.+)$/;
+/** Variables that tell http from https: in the pod every request arrives over plain HTTP. */
+const SCHEME_VARS = /\$(scheme|https|server_port|http_x_forwarded_proto)\b/;
+
+interface Ctx {
+  out: Out;
+  file: string;
+  upstreams: Set<string>;
+  /** The app server address every upstream now points at. */
+  appAddress: string;
+  needForwardedProto: boolean;
+  needDefaultUpstream: boolean;
+  dropped: Map<string, Source>;
+}
+
+function note(ctx: Ctx, message: string, source?: Source) {
+  ctx.out.notes.push(source ? { message, source } : { message });
+}
+
+function d(name: string, args: string[] = [], block?: NginxDirective[]): NginxDirective {
+  const base = { name, args, source: { file: NGINX_SIDECAR_CONFIG, line: 0 } };
+  return block ? { ...base, block } : base;
+}
+
+/** Flattens `include`s the analyzer resolved (their directives sit in the block). */
+function flatten(list: NginxDirective[], ctx: Ctx, level: "http" | "server"): NginxDirective[] {
+  const res: NginxDirective[] = [];
+  for (const x of list) {
+    if (x.name !== "include") {
+      res.push(x);
+      continue;
+    }
+    if (x.block) {
+      res.push(...flatten(x.block, ctx, level));
+      continue;
+    }
+    const target = x.args[0] ?? "";
+    if (/(^|\/)mime\.types$/.test(target)) continue; // the sidecar's http block includes it
+    if (/(^|\/)proxy_params$/.test(target)) {
+      for (const [h, v] of DEBIAN_PROXY_PARAMS) res.push({ name: "proxy_set_header", args: [h, v], source: x.source });
+      continue;
+    }
+    note(ctx, `include ${target} dropped: the file is not in the repo, so it is not in the sidecar image; copy what it holds into ${NGINX_SIDECAR_CONFIG}`, x.source);
+  }
+  return res;
+}
+
+/** The release's public dir maps to the image's; Capistrano's shared/ (uploads, data) does not. */
+function mapPublicPath(path: string): string | null {
+  if (/\/shared\//.test(path)) return null;
+  const m = /^(.*?\/public)(\/.*)?$/.exec(path);
+  return m ? PUBLIC_DIR + (m[2] ?? "") : null;
+}
+
+function rewriteProxyPass(url: string, ctx: Ctx): string {
+  const m = /^(https?):\/\/([^/]+)(\/.*)?$/.exec(url);
+  if (m && ctx.upstreams.has(m[2]!)) return `http://${m[2]}${m[3] ?? ""}`;
+  if (/^https?:\/\/\$/.test(url)) return url; // a variable target: left as written
+  ctx.needDefaultUpstream = true;
+  // `http://unix:/path.sock:/uri` keeps its URI after the socket path; a host keeps its path.
+  const unix = /^https?:\/\/unix:[^:]+:(\/.*)?$/.exec(url);
+  return `http://${SIDECAR_UPSTREAM}${unix ? unix[1] ?? "" : m?.[3] ?? ""}`;
+}
+
+/** Rewrites the directives of a server or location block for the pod. */
+function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "location"): NginxDirective[] {
+  const res: NginxDirective[] = [];
+  for (const x of flatten(list, ctx, "server")) {
+    const n = x.name;
+    if (level === "server" && (n === "listen" || n === "server_name")) continue;
+    if (SSL.test(n)) {
+      ctx.dropped.set("ssl", ctx.dropped.get("ssl") ?? x.source);
+      continue;
+    }
+    if (FOREIGN.test(n)) {
+      note(ctx, `${n} dropped: the official nginx image has no module for it`, x.source);
+      continue;
+    }
+    if (n === "root" || n === "alias") {
+      const mapped = mapPublicPath(x.args[0] ?? "");
+      if (level === "server" && n === "root") continue; // the server's root is set once, below
+      if (mapped) res.push({ ...x, args: [mapped + (n === "alias" && (x.args[0] ?? "").endsWith("/") && !mapped.endsWith("/") ? "/" : "")] });
+      else note(ctx, `${n} ${x.args[0]} dropped: that directory of the server is not in the image (data dirs move to a volume or object storage)`, x.source);
+      continue;
+    }
+    if (n === "access_log") {
+      res.push({ ...x, args: x.args[0] === "off" ? ["off"] : ["/dev/stdout", ...x.args.slice(1).filter((a) => !a.includes("="))] });
+      continue;
+    }
+    if (n === "error_log") {
+      res.push({ ...x, args: ["stderr", ...x.args.slice(1)] });
+      continue;
+    }
+    if (n === "proxy_pass" && x.args[0]) {
+      res.push({ ...x, args: [rewriteProxyPass(x.args[0], ctx)] });
+      continue;
+    }
+    if (n === "proxy_set_header" && /^x-forwarded-proto$/i.test(x.args[0] ?? "") && x.args[1] === "$scheme") {
+      // Behind the edge $scheme is always http: pass on what the edge says (Rails' force_ssl needs it).
+      ctx.needForwardedProto = true;
+      res.push({ ...x, args: [x.args[0]!, "$forwarded_proto"] });
+      continue;
+    }
+    if (n === "if" && SCHEME_VARS.test(x.args.join(" "))) {
+      note(ctx, `if (${x.args.join(" ")}) dropped: TLS ends at the edge, which also redirects to HTTPS; in the pod it would redirect every request`, x.source);
+      continue;
+    }
+    if (level === "server" && n === "return" && /^https:/.test(x.args[1] ?? "")) {
+      note(ctx, `return ${x.args.join(" ")} dropped: the edge redirects to HTTPS`, x.source);
+      continue;
+    }
+    if (n === "auth_basic_user_file")
+      note(ctx, `auth_basic_user_file ${x.args[0]}: mount that file into the sidecar (from a Secret) at the same path`, x.source);
+    if (x.block) res.push({ ...x, block: rewriteBlock(x.block, ctx, "location") });
+    else res.push(x);
+  }
+  return res;
+}
+
+/** True when a server block carries traffic to the app (not just a redirect). */
+function proxies(list: NginxDirective[]): boolean {
+  return list.some((x) => x.name === "proxy_pass" || x.name === "try_files" || (x.block ? proxies(x.block) : false) || (x.name === "include" && !!x.block && proxies(x.block)));
+}
+
+function isSslServer(list: NginxDirective[]): boolean {
+  return list.some((x) => (x.name === "listen" && x.args.some((a) => a === "ssl" || a === "443")) || x.name === "ssl_certificate");
+}
+
+/** A default config for apps without one: assets from public/, everything else to the app. */
+function defaultServer(): NginxDirective[] {
+  return [
+    d("location", ["^~", "/assets/"], [d("gzip_static", ["on"]), d("expires", ["max"]), d("add_header", ["Cache-Control", "public"])]),
+    d("try_files", ["$uri", "@app"]),
+    d("location", ["@app"], [
+      d("proxy_set_header", ["Host", "$http_host"]),
+      d("proxy_set_header", ["X-Forwarded-For", "$proxy_add_x_forwarded_for"]),
+      d("proxy_set_header", ["X-Forwarded-Proto", "$forwarded_proto"]),
+      d("proxy_redirect", ["off"]),
+      d("proxy_pass", [`http://${SIDECAR_UPSTREAM}`]),
+    ]),
+  ];
+}
+
+const BARE = /^[^\s;{}#"'\\]+$/;
+function quote(a: string): string {
+  if (a !== "" && BARE.test(a)) return a;
+  if (/^(".*"|'.*')$/s.test(a)) return a;
+  return `"${a.replace(/"/g, '\\"')}"`;
+}
+
+function render(list: NginxDirective[], indent: string): string[] {
+  const lines: string[] = [];
+  for (const x of list) {
+    const head = [quote(x.name), ...x.args.map(quote)].join(" ");
+    if (x.block) {
+      lines.push(`${indent}${head} {`);
+      lines.push(...render(x.block, indent + "  "));
+      lines.push(`${indent}}`);
+    } else lines.push(`${indent}${head};`);
+  }
+  return lines;
+}
+
+const HTTP_REPLACED = new Set(["access_log", "error_log", "default_type", ...Object.keys(NGINX_TEMP)]);
+
+export interface SidecarInput {
+  file: NginxFile | null;
+  kind: "unicorn" | "puma";
+  /** The app's health path, kept reachable (it is proxied to the app unless nginx answers it). */
+  healthPath: string | null;
+}
+
+export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
+  const appAddress = input.kind === "unicorn" ? `unix:${UNICORN_SOCKET}` : `127.0.0.1:${APP_PORT}`;
+  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map() };
+  const prov = (what: string, source: Source) => out.provenance.push({ output: NGINX_SIDECAR_CONFIG, what, source });
+
+  let httpLevel: NginxDirective[] = [];
+  if (input.file) {
+    const top = flatten(input.file.directives, ctx, "http");
+    const http = top.find((x) => x.name === "http" && x.block);
+    httpLevel = http ? flatten(http.block!, ctx, "http") : top.filter((x) => !["user", "worker_processes", "pid", "events", "error_log", "daemon", "load_module", "worker_rlimit_nofile", "env", "stream", "mail"].includes(x.name));
+  }
+  for (const u of httpLevel.filter((x) => x.name === "upstream" && x.args[0])) ctx.upstreams.add(u.args[0]!);
+
+  // The server that carries the app's traffic: the TLS one when there is one, else the first proxying.
+  const servers = httpLevel.filter((x) => x.name === "server" && x.block);
+  const proxying = servers.filter((s) => proxies(s.block!));
+  const main = proxying.find((s) => isSslServer(s.block!)) ?? proxying[0] ?? null;
+  for (const s of servers)
+    if (s !== main)
+      note(ctx, proxying.includes(s) ? "another nginx server block is not carried over: the sidecar has one server; give its host its own route at the edge" : "the HTTP→HTTPS redirect server is dropped: the edge redirects", s.source);
+
+  const http: NginxDirective[] = [
+    d("include", ["/etc/nginx/mime.types"]),
+    d("default_type", ["application/octet-stream"]),
+    d("access_log", ["/dev/stdout"]),
+    ...Object.entries(NGINX_TEMP).map(([k, v]) => d(k, [v])),
+  ];
+  const carried: NginxDirective[] = [];
+  for (const x of httpLevel) {
+    if (x.name === "server" || HTTP_REPLACED.has(x.name)) continue;
+    if (SSL.test(x.name)) {
+      ctx.dropped.set("ssl", ctx.dropped.get("ssl") ?? x.source);
+      continue;
+    }
+    if (FOREIGN.test(x.name)) {
+      note(ctx, `${x.name} dropped: the official nginx image has no module for it`, x.source);
+      continue;
+    }
+    if (x.name === "upstream") {
+      const opts = (x.block ?? []).filter((y) => ["keepalive", "keepalive_timeout", "keepalive_requests"].includes(y.name));
+      const sticky = (x.block ?? []).filter((y) => ["ip_hash", "hash", "sticky", "least_conn"].includes(y.name));
+      for (const s of sticky) note(ctx, `${s.name} in upstream ${x.args[0]} dropped: the sidecar has one backend, its own pod (stickiness belongs to the edge)`, s.source);
+      carried.push({ ...x, block: [d("server", [appAddress, "fail_timeout=0"]), ...opts] });
+      prov(`upstream ${x.args[0]} → ${appAddress}`, x.source);
+      continue;
+    }
+    carried.push(x);
+  }
+
+  let serverBody: NginxDirective[];
+  if (main) {
+    serverBody = rewriteBlock(main.block!, ctx, "server");
+    prov(`server block (locations, limits, headers) → the sidecar's server on port ${NGINX_PORT}`, main.source);
+    const root = main.block!.find((x) => x.name === "root");
+    if (root) prov(`root ${root.args[0]} → ${PUBLIC_DIR}`, root.source);
+    for (const l of main.block!.filter((x) => x.name === "listen")) prov(`listen ${l.args.join(" ")} → ${NGINX_PORT}`, l.source);
+  } else {
+    if (input.file) note(ctx, `no server block of ${input.file.file} proxies to the app: the sidecar uses a default config (assets from public/, the rest to the app)`);
+    serverBody = defaultServer();
+    ctx.needDefaultUpstream = true;
+    ctx.needForwardedProto = true;
+  }
+  const ssl = ctx.dropped.get("ssl");
+  if (ssl) note(ctx, "TLS settings dropped from the nginx sidecar: the edge terminates TLS", ssl);
+
+  if (ctx.needDefaultUpstream && !ctx.upstreams.has(SIDECAR_UPSTREAM))
+    carried.unshift(d("upstream", [SIDECAR_UPSTREAM], [d("server", [appAddress, "fail_timeout=0"])]));
+  if (ctx.needForwardedProto)
+    http.push(d("map", ["$http_x_forwarded_proto", "$forwarded_proto"], [d("default", ["$http_x_forwarded_proto"]), d("''", ["$scheme"])]));
+
+  const server = d("server", [], [
+    d("listen", [String(NGINX_PORT), "default_server"]),
+    d("server_name", ["_"]),
+    d("root", [PUBLIC_DIR]),
+    ...serverBody,
+  ]);
+  const from = input.file ? `${input.file.file}${input.file.stage ? ` (as rendered for stage ${input.file.stage})` : ""}` : "a default (the app had no nginx config)";
+  const lines = [
+    `# nginx sidecar, written by rails2k8s from ${from}.`,
+    `# Runs as the app's user (uid ${APP_UID}) beside the app server; TLS ends at the edge.`,
+    `# Stopped gracefully by the pod's preStop (nginx -s quit).`,
+    "",
+    "worker_processes 2;",
+    `pid ${NGINX_PID};`,
+    "error_log stderr warn;",
+    "",
+    "events {",
+    "  worker_connections 1024;",
+    "}",
+    "",
+    "http {",
+    ...render(http, "  "),
+    ...(carried.length ? ["", ...render(carried, "  ")] : []),
+    "",
+    ...render([server], "  "),
+    "}",
+  ];
+  if (input.healthPath) prov(`health path ${input.healthPath} stays reachable through the sidecar`, input.file?.servers[0]?.source ?? { file: NGINX_SIDECAR_CONFIG, line: 0 });
+  return lines.join("\n") + "\n";
+}
+
+/** docker/nginx/Dockerfile: the official nginx image with the config and the app's public/ (assets). */
+export function emitNginxDockerfile(appName: string): string {
+  return `# syntax=docker/dockerfile:1
+# The nginx sidecar of ${appName}, written by rails2k8s. Build it after the app image:
+#   docker build -f docker/nginx/Dockerfile --build-arg APP_IMAGE=${appName}:TAG -t ${appName}-nginx:TAG .
+ARG APP_IMAGE=${appName}:latest
+ARG NGINX_VERSION=1.28
+
+FROM \${APP_IMAGE} AS app
+
+FROM nginx:\${NGINX_VERSION}-alpine
+# The precompiled assets come from the app image, so both always match.
+COPY --from=app ${PUBLIC_DIR} ${PUBLIC_DIR}
+COPY ${NGINX_SIDECAR_CONFIG} /etc/nginx/nginx.conf
+USER ${APP_UID}:${APP_UID}
+EXPOSE ${NGINX_PORT}
+STOPSIGNAL SIGQUIT
+# nginx itself, without the image's entrypoint scripts (they rewrite files under /etc/nginx).
+ENTRYPOINT []
+CMD ["nginx", "-g", "daemon off;"]
+`;
+}

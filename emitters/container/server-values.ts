@@ -1,0 +1,71 @@
+// Rendering the app server's values as Ruby for the container configs: today's value stays the
+// default, and the pod's environment (WEB_CONCURRENCY...) can change it without a new image.
+import type { Fact, RValue } from "../../src/model.js";
+
+function isEnvRef(v: RValue | undefined): v is { env: string; default: RValue } {
+  return !!v && typeof v === "object" && !Array.isArray(v) && "env" in v && typeof (v as { env: unknown }).env === "string";
+}
+
+function scalarText(v: RValue): string | null {
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string" && /^\d+$/.test(v.trim())) return v.trim();
+  return null;
+}
+
+export interface RubyInt {
+  /** The Ruby expression. */
+  expr: string;
+  /** The default it falls back to (for comments and tests). */
+  value: number;
+  /** True when the app's value could not be read (the emitter notes it). */
+  unread: boolean;
+}
+
+/**
+ * An integer setting read from ENV `name`, with today's value as the default. When the app itself
+ * read another ENV name, that name still works (and wins over today's default).
+ */
+export function intFromEnv(name: string, fact: Fact<RValue> | null, fallback: number): RubyInt {
+  const v = fact?.value;
+  if (v === undefined || v === null) return { expr: `Integer(ENV.fetch("${name}", "${fallback}"))`, value: fallback, unread: false };
+  const lit = scalarText(v);
+  if (lit !== null) return { expr: `Integer(ENV.fetch("${name}", "${lit}"))`, value: Number(lit), unread: false };
+  if (isEnvRef(v)) {
+    const d = v.default === null ? null : scalarText(v.default);
+    const def = d ?? String(fallback);
+    if (v.env === name) return { expr: `Integer(ENV.fetch("${name}", "${def}"))`, value: Number(def), unread: false };
+    return { expr: `Integer(ENV.fetch("${name}") { ENV.fetch("${v.env}", "${def}") })`, value: Number(def), unread: false };
+  }
+  return { expr: `Integer(ENV.fetch("${name}", "${fallback}"))`, value: fallback, unread: true };
+}
+
+/** A whole number written literally (or an ENV read with a literal default). */
+export function literalInt(fact: Fact<RValue> | null, fallback: number): RubyInt {
+  const v = fact?.value;
+  if (v === undefined || v === null) return { expr: String(fallback), value: fallback, unread: false };
+  const lit = scalarText(v);
+  if (lit !== null) return { expr: lit, value: Number(lit), unread: false };
+  if (isEnvRef(v)) {
+    const d = v.default === null ? null : scalarText(v.default);
+    return { expr: `Integer(ENV.fetch("${v.env}", "${d ?? fallback}"))`, value: Number(d ?? fallback), unread: false };
+  }
+  return { expr: String(fallback), value: fallback, unread: true };
+}
+
+/** A boolean setting: true/false as written; anything else is unread. */
+export function boolOf(fact: Fact<RValue> | null, fallback: boolean): { value: boolean; unread: boolean } {
+  const v = fact?.value;
+  if (typeof v === "boolean") return { value: v, unread: false };
+  if (v === undefined || v === null) return { value: fallback, unread: false };
+  return { value: fallback, unread: true };
+}
+
+/** Text of a value for notes. */
+export function show(v: RValue): string {
+  if (v === null) return "nil";
+  if (typeof v !== "object") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
+  if ("env" in v) return `ENV[${JSON.stringify((v as { env: string }).env)}]`;
+  if ("unknown" in v) return String((v as { expr?: string }).expr ?? (v as { unknown: string }).unknown);
+  return JSON.stringify(v);
+}

@@ -1,0 +1,66 @@
+// Per-stage settings as env files: config.env (committed, non-secret) feeds the ConfigMap generator,
+// secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
+// and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
+import type { EmitResult, EmittedFile } from "../../src/model.js";
+import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
+import { answerList } from "./answers.js";
+import type { Plan, StagePlan } from "./plan.js";
+import { defaultEnv, isSecretName, secretKeys, stageVariablesTheAppReads } from "./rules.js";
+
+/** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
+export const HOSTS_ENV = "APP_HOSTS";
+
+export interface StageEnv {
+  config: [string, string][];
+  secrets: [string, string][];
+}
+
+const envSafe = (v: string) => !/[\r\n]/.test(v);
+
+export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitResult): StageEnv {
+  const keys = answerList(plan.answers, "secret.keys", secretKeys(plan.model));
+  const secretSet = new Set(keys);
+  const config = new Map<string, string>();
+  const secrets = new Map<string, string>(keys.map((k) => [k, ""]));
+  const put = (name: string, value: string | null, secret: boolean) => {
+    if (secret || secretSet.has(name) || isSecretName(name)) {
+      if (value !== null && envSafe(value)) secrets.set(name, value);
+      else if (!secrets.has(name)) secrets.set(name, "");
+    } else if (value !== null && envSafe(value)) config.set(name, value);
+  };
+  config.set("RAILS_ENV", sp.railsEnv);
+  config.set("RAILS_LOG_TO_STDOUT", "true");
+  // Without nginx in the pod, Rails serves the precompiled assets itself.
+  if (!plan.sidecar) config.set("RAILS_SERVE_STATIC_FILES", "true");
+  config.set(HOSTS_ENV, hosts.join(","));
+  const cfg = configEnvFile(sp.stage.name);
+  for (const e of defaultEnv(sp.stage)) {
+    put(e.name, e.value, false);
+    out.provenance.push({ output: secretSet.has(e.name) || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (Capistrano default_env)`, source: e.source });
+  }
+  for (const v of stageVariablesTheAppReads(plan.model, sp.stage)) {
+    put(v.name, v.value, v.secret);
+    out.provenance.push({ output: v.secret ? secretEnvFile(sp.stage.name) : cfg, what: `${v.name} (stage variable :${v.name.toLowerCase()})`, source: v.source });
+  }
+  for (const k of config.keys()) secrets.delete(k);
+  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)) };
+}
+
+export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
+  const header = (what: string) => `# Stage ${stage}: ${what}\n`;
+  return [
+    {
+      path: configEnvFile(stage),
+      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => `${k}=${v}\n`).join(""),
+    },
+    {
+      path: secretEnvFile(stage),
+      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + env.secrets.map(([k, v]) => `${k}=${v}\n`).join(""),
+      secret: true,
+    },
+    {
+      path: secretEnvExample(stage),
+      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + env.secrets.map(([k]) => `${k}=\n`).join(""),
+    },
+  ];
+}

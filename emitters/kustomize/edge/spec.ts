@@ -1,0 +1,146 @@
+// What nginx did in front of the app on one stage, in target-neutral terms. Each edge target
+// (gateway.ts, alb.ts, ingress-nginx.ts) carries this over as far as it can, through its own table.
+import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/model.js";
+import { answerList } from "../answers.js";
+import {
+  hostsFromNginx,
+  nginxSizeToBytes,
+  nginxTimeToSeconds,
+  placeholderHost,
+  stageServers,
+  nginxFilesFor,
+  unroutableServerNames,
+} from "../rules.js";
+
+export interface Sourced<T> {
+  value: T;
+  source: Source;
+}
+
+export interface EdgeSpec {
+  stage: string;
+  hosts: string[];
+  /** Where the hosts came from: nginx server_name, or the answer to `stage.<name>.hosts`. */
+  hostsFrom: Source | "answer";
+  /** nginx listened with ssl: the edge terminates TLS for these hosts. */
+  tls: Sourced<true> | null;
+  /** A plain-HTTP server redirected to https. */
+  httpsRedirect: Sourced<true> | null;
+  /** client_max_body_size as written (nginx default 1m when absent). */
+  bodySize: Sourced<{ raw: string; bytes: number | null }> | null;
+  /** proxy_{read,send,connect}_timeout in seconds. */
+  timeouts: { read?: Sourced<number>; send?: Sourced<number>; connect?: Sourced<number> };
+  /** ip_hash / hash $cookie_ / sticky: the directive as written. */
+  sticky: Sourced<string> | null;
+  websockets: Sourced<{ path: string; proxyPass: string | null; readTimeout: number | null }>[];
+  /** Directives nginx ran that no edge target expresses (rewrite, if, auth_basic, ...). */
+  unportable: Sourced<string>[];
+  unroutableNames: Sourced<string>[];
+}
+
+export interface EdgeInput {
+  app: string;
+  stage: string;
+  spec: EdgeSpec;
+  answers: Answers;
+  serviceName: string;
+  servicePort: number;
+  healthPath: string;
+  /** Path of the file the edge objects go to (for provenance). */
+  output: string;
+}
+
+export interface EdgeOutput {
+  objects: Record<string, unknown>[];
+  comment: string;
+  notes: EmitResult["notes"];
+  provenance: EmitResult["provenance"];
+}
+
+/** One row of a target's mapping table: an nginx feature and how (or whether) the target says it. */
+export interface MappingRow<Build> {
+  nginx: string;
+  /** The target's field or annotation, or null when the target cannot express it. */
+  target: string | null;
+  apply(input: EdgeInput, build: Build, out: EdgeOutput): void;
+}
+
+export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: string): EdgeSpec {
+  const servers = stageServers(model, stage);
+  const fromNginx = hostsFromNginx(model, stage);
+  const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
+  // nginx is the fact; an answer only fills a stage nginx does not describe (or overrides it on purpose).
+  const hosts = answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
+  const hostsFrom: EdgeSpec["hostsFrom"] = answered.length || !fromNginx.length ? "answer" : fromNginx[0]!.source;
+
+  let tls: EdgeSpec["tls"] = null;
+  let httpsRedirect: EdgeSpec["httpsRedirect"] = null;
+  let bodySize: EdgeSpec["bodySize"] = null;
+  const timeouts: EdgeSpec["timeouts"] = {};
+  const unportable: EdgeSpec["unportable"] = [];
+  const websockets: EdgeSpec["websockets"] = [];
+  for (const s of servers) {
+    const ssl = s.listens.find((l) => l.value.ssl);
+    if (ssl && !tls) tls = { value: true, source: ssl.source };
+    if (s.redirectsToHttps?.value && !httpsRedirect) httpsRedirect = { value: true, source: s.redirectsToHttps.source };
+    if (s.clientMaxBodySize) {
+      const bytes = nginxSizeToBytes(s.clientMaxBodySize.value);
+      const prev = bodySize?.value.bytes ?? -1;
+      // The largest limit wins: the edge has one limit per host, and a smaller one would refuse uploads nginx took.
+      if (!bodySize || bytes === 0 || (bytes !== null && prev !== 0 && bytes > prev))
+        bodySize = { value: { raw: s.clientMaxBodySize.value, bytes }, source: s.clientMaxBodySize.source };
+    }
+    for (const [key, name] of [
+      ["read", "proxy_read_timeout"],
+      ["send", "proxy_send_timeout"],
+      ["connect", "proxy_connect_timeout"],
+    ] as const) {
+      const f = s.timeouts[name];
+      const secs = f ? nginxTimeToSeconds(f.value) : null;
+      if (f && secs !== null && (!timeouts[key] || secs > timeouts[key]!.value)) timeouts[key] = { value: secs, source: f.source };
+    }
+    for (const u of s.unportable) unportable.push({ value: u.value, source: u.source });
+    for (const l of s.locations) {
+      if (!l.websocket) continue;
+      const rt = l.directives.find((d) => d.name === "proxy_read_timeout");
+      websockets.push({
+        value: { path: l.path, proxyPass: l.proxyPass, readTimeout: rt?.args[0] ? nginxTimeToSeconds(rt.args[0]) : null },
+        source: l.source,
+      });
+    }
+  }
+  let sticky: EdgeSpec["sticky"] = null;
+  for (const f of nginxFilesFor(model, stage))
+    for (const u of f.upstreams) if (u.sticky && !sticky) sticky = { value: u.sticky.value, source: u.sticky.source };
+
+  return {
+    stage: stage.name,
+    hosts,
+    hostsFrom,
+    tls,
+    httpsRedirect,
+    bodySize,
+    timeouts,
+    sticky,
+    websockets,
+    unportable,
+    unroutableNames: unroutableServerNames(model, stage).map((n) => ({ value: n.name, source: n.source })),
+  };
+}
+
+/** Notes every target shares: nginx lines no edge can express. */
+export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
+  for (const u of input.spec.unportable)
+    out.notes.push({ message: `stage ${input.stage}: nginx \`${u.value}\` has no equivalent at the edge; carry it in the app or the nginx sidecar`, source: u.source });
+  for (const n of input.spec.unroutableNames)
+    out.notes.push({ message: `stage ${input.stage}: server_name ${n.value} is a regular expression; routes need literal hosts (list them in stage.${input.stage}.hosts)`, source: n.source });
+  for (const w of input.spec.websockets)
+    if (w.value.proxyPass && !/^https?:\/\/(app|unicorn|puma|rails|backend)/.test(w.value.proxyPass) && w.value.proxyPass.includes("cable"))
+      out.notes.push({ message: `stage ${input.stage}: websocket location ${w.value.path} proxied to ${w.value.proxyPass}, a separate server; only the Rails app is emitted`, source: w.source });
+}
+
+/** Provenance of the hosts, shared by the targets. */
+export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
+  const src = input.spec.hostsFrom;
+  if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (nginx server_name)`, source: src });
+}

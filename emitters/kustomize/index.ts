@@ -1,0 +1,88 @@
+// The kustomize emitter: k8s/base (everything the stages share) and k8s/overlays/<stage> (one per
+// Capistrano stage). Mapping rules live in rules.ts; each object kind has its own module; the edge
+// has one module per target (edge/). Output is YAML in a stable key order, without timestamps.
+import type { AppModel, Answers, EmitResult, EmittedFile } from "../../src/model.js";
+import { K8S_BASE, k8sOverlay } from "../contract.js";
+import { envFiles, stageEnv } from "./config.js";
+import { cronJobs } from "./cronjobs.js";
+import { edgeFileName, emitEdge } from "./edge/index.js";
+import { edgeSpec } from "./edge/spec.js";
+import { webHpa } from "./hpa.js";
+import { migrationFlow, migrationJob } from "./migration-job.js";
+import { webName } from "./names.js";
+import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
+import { webPdb } from "./pdb.js";
+import { dataDirs } from "./pod.js";
+import { makePlan } from "./plan.js";
+import { defaultEdgeTarget, needsMigration } from "./rules.js";
+import { SERVICE_PORT, webService } from "./service.js";
+import { webDeployment } from "./web-deployment.js";
+import { workerDeployment } from "./worker-deployment.js";
+import { toYaml } from "./yaml.js";
+
+export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
+  const plan = makePlan(model, answers);
+  const out: EmitResult = { files: [], provenance: [], notes: [] };
+  const base = (f: string) => `${K8S_BASE}/${f}`;
+  const files: EmittedFile[] = [];
+  const baseResources: string[] = [];
+  const add = (dir: string, name: string, objects: unknown[], comment?: string, list?: string[]) => {
+    files.push({ path: `${dir}/${name}`, content: toYaml(objects, comment) });
+    list?.push(name);
+  };
+
+  add(K8S_BASE, "web-deployment.yaml", [webDeployment(plan, out, base("web-deployment.yaml"))],
+    `Web: the Rails app server${plan.sidecar ? " behind an nginx sidecar" : ""}. Overlays set grace period and resources per stage.`, baseResources);
+  add(K8S_BASE, "service.yaml", [webService(plan)], undefined, baseResources);
+  add(K8S_BASE, "hpa.yaml", [webHpa(plan, 1, 2)], "Bounds are set per stage by the overlays (minReplicas = the stage's web servers).", baseResources);
+  add(K8S_BASE, "pdb.yaml", [webPdb(plan)], undefined, baseResources);
+  if (model.sidekiq) add(K8S_BASE, "worker-deployment.yaml", [workerDeployment(plan, out, base("worker-deployment.yaml"))], "Sidekiq worker. Overlays set replicas (the stage's worker servers), grace period and resources.", baseResources);
+  const migrate = needsMigration(model);
+  if (migrate)
+    add(K8S_BASE, "migration-job.yaml", [migrationJob(plan, out, base("migration-job.yaml"))],
+      `db:migrate, run before each rollout. ${migrationFlow(plan.app, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
+  const crons = cronJobs(plan, out, base("cronjobs.yaml"));
+  if (crons.length)
+    add(K8S_BASE, "cronjobs.yaml", crons.map((c) => c.object), `From whenever (${model.cron!.file}); time zone ${plan.cronTimeZone} (answer cron.time_zone).`, baseResources);
+  files.push({
+    path: base("kustomization.yaml"),
+    content: toYaml([{ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: baseResources }], `${plan.app}: what every stage shares. Apply an overlay, not this.`),
+  });
+
+  const target = plan.edgeTarget;
+  const edgeDefault = defaultEdgeTarget(model);
+  out.provenance.push({ output: "k8s/overlays", what: `edge target ${target}${target === edgeDefault.target ? ` (default: ${edgeDefault.why})` : " (answer)"}`, source: edgeDefault.source ?? model.name.source });
+
+  for (const sp of plan.stages) {
+    const dir = k8sOverlay(sp.stage.name);
+    const spec = edgeSpec(model, sp.stage, answers, plan.app);
+    const edgeFile = edgeFileName(target);
+    const edge = emitEdge(target, {
+      app: plan.app,
+      stage: sp.stage.name,
+      spec,
+      answers,
+      serviceName: webName(plan.app),
+      servicePort: SERVICE_PORT,
+      healthPath: plan.health.path,
+      output: `${dir}/${edgeFile}`,
+    });
+    add(dir, edgeFile, edge.objects, edge.comment);
+    out.notes.push(...edge.notes);
+    out.provenance.push(...edge.provenance);
+    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate)],
+      `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
+    add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
+    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
+    if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
+    if (sp.minReplicas === 1)
+      out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
+    files.push(...envFiles(sp.stage.name, stageEnv(plan, sp, spec.hosts, out)));
+  }
+  for (const d of dataDirs(model))
+    out.notes.push({ message: `linked dir ${d.path} held data on the servers; in the pod it is an emptyDir (lost on restart): move it to object storage or a PersistentVolumeClaim`, source: d.source });
+  if (!model.stages.length) out.notes.push({ message: "no Capistrano stage found: one overlay named production was emitted", source: model.name.source });
+  files.push({ path: "k8s/.gitignore", content: "# Per-stage secrets: values never go into git (see secrets.env.example).\noverlays/*/secrets.env\n" });
+  out.files = files;
+  return out;
+}

@@ -1,0 +1,78 @@
+// One overlay per Capistrano stage: namespace, image, replica and HPA bounds, grace periods and
+// resources (patches), the stage's hosts (edge file) and env files. Everything else comes from base.
+import { k8sOverlay } from "../contract.js";
+import type { EmittedCron } from "./cronjobs.js";
+import { appImage, configMapName, migrationName, nginxImage, secretName, webName, workerName } from "./names.js";
+import { resources } from "./pod.js";
+import type { Plan, StagePlan } from "./plan.js";
+import { cronRanOnStage } from "./rules.js";
+import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
+import { WORKER_CONTAINER } from "./worker-deployment.js";
+
+export const PATCHES_FILE = "patches.yaml";
+
+export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean): Record<string, unknown> {
+  const { app } = plan;
+  const images: Record<string, string>[] = [{ name: appImage(app), newName: plan.imageRepository, newTag: plan.imageTag }];
+  if (plan.sidecar) images.push({ name: nginxImage(app), newName: `${plan.imageRepository}-nginx`, newTag: plan.imageTag });
+  const k: Record<string, unknown> = {
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    namespace: sp.namespace,
+    resources: ["../../base", edgeFile],
+    labels: [{ pairs: { "app.kubernetes.io/instance": `${app}-${sp.stage.name}` }, includeTemplates: true }],
+    images,
+    configMapGenerator: [{ name: configMapName(app), envs: ["config.env"] }],
+    secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }],
+    // Labelled so the migration step can apply config and Job alone (see base/migration-job.yaml).
+    generatorOptions: { labels: { "app.kubernetes.io/name": app, "app.kubernetes.io/component": "config" } },
+    patches: [{ path: PATCHES_FILE }],
+  };
+  if (hasMigration) {
+    // The Job's name gets the image tag appended (Jobs are immutable: a new tag must be a new Job).
+    const colons = (plan.imageRepository.match(/:/g) ?? []).length;
+    k["replacements"] = [
+      {
+        source: { kind: "Deployment", name: webName(app), fieldPath: `spec.template.spec.containers.[name=${WEB_CONTAINER}].image`, options: { delimiter: ":", index: colons + 1 } },
+        targets: [{ select: { kind: "Job", name: migrationName(app) }, fieldPaths: ["metadata.name"], options: { delimiter: "-", index: migrationName(app).split("-").length } }],
+      },
+    ];
+  }
+  return k;
+}
+
+/** Strategic-merge patches of the stage: grace periods, resources, HPA bounds, worker replicas, cron suspension. */
+export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[]): Record<string, unknown>[] {
+  const { app } = plan;
+  const webContainers: Record<string, unknown>[] = [{ name: WEB_CONTAINER, resources: resources(sp.webResources) }];
+  void NGINX_CONTAINER;
+  const patches: Record<string, unknown>[] = [
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: webName(app) },
+      spec: { template: { spec: { terminationGracePeriodSeconds: sp.webGrace, containers: webContainers } } },
+    },
+    {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: webName(app) },
+      spec: { minReplicas: sp.minReplicas, maxReplicas: sp.maxReplicas },
+    },
+  ];
+  if (plan.model.sidekiq)
+    patches.push({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: workerName(app) },
+      spec: {
+        replicas: sp.workerReplicas,
+        template: { spec: { terminationGracePeriodSeconds: sp.workerGrace, containers: [{ name: WORKER_CONTAINER, resources: resources(sp.workerResources) }] } },
+      },
+    });
+  for (const c of crons)
+    if (!cronRanOnStage(sp.stage, c.job)) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name }, spec: { suspend: true } });
+  return patches;
+}
+
+export const overlayDir = (stage: string) => k8sOverlay(stage);

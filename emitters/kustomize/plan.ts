@@ -1,0 +1,118 @@
+// Everything the resource emitters need, derived once from the model and the answers through the
+// rules (rules.ts). Per stage: replicas, grace periods, resources, hosts.
+import type { AppModel, Answers, AppServerConfig, Source, Stage } from "../../src/model.js";
+import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
+import { appName } from "./names.js";
+import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
+import {
+  appServerFor,
+  appServerKind,
+  appServerTimeout,
+  appServerWorkers,
+  defaultEdgeTarget,
+  defaultMaxReplicas,
+  defaultWebResources,
+  defaultWorkerResources,
+  DEFAULT_CRON_TIME_ZONE,
+  cronTimeZoneHint,
+  DEFAULT_HEALTH_PATH,
+  healthPath,
+  railsEnvOf,
+  sidekiqConcurrency,
+  sidekiqTimeout,
+  webGracePeriod,
+  webServerCount,
+  workerGracePeriod,
+  workerReplicas,
+} from "./rules.js";
+
+export interface StagePlan {
+  stage: Stage;
+  railsEnv: string;
+  namespace: string;
+  minReplicas: number;
+  maxReplicas: number;
+  workerReplicas: number;
+  appServer: AppServerConfig | null;
+  webTimeout: { seconds: number; source: Source | null };
+  webGrace: number;
+  sidekiqTimeout: number;
+  workerGrace: number;
+  webResources: ResourceSpec;
+  workerResources: ResourceSpec;
+}
+
+export interface Plan {
+  model: AppModel;
+  answers: Answers;
+  app: string;
+  kind: "unicorn" | "puma";
+  sidecar: boolean;
+  health: { path: string; source: Source | null };
+  edgeTarget: EdgeTarget;
+  cronTimeZone: string;
+  imageRepository: string;
+  imageTag: string;
+  stages: StagePlan[];
+}
+
+/** A model without Capistrano stages still gets one overlay: production, with one server. */
+function stagesOf(model: AppModel): Stage[] {
+  if (model.stages.length) return model.stages;
+  return [{ name: "production", source: model.name.source, variables: {}, servers: [] }];
+}
+
+/** The web resources default: from the most Unicorn/Puma workers any stage ran. */
+export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
+  const stages = model.stages.length ? model.stages : [null];
+  return defaultWebResources(Math.max(...stages.map((s) => appServerWorkers(appServerFor(model, s)))));
+}
+
+export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
+  const envs = model.stages.length ? model.stages.map(railsEnvOf) : ["production"];
+  return defaultWorkerResources(Math.max(...envs.map((e) => sidekiqConcurrency(model, e))));
+}
+
+export function makePlan(model: AppModel, answers: Answers): Plan {
+  const app = appName(model);
+  const found = healthPath(model);
+  const target = answerString(answers, "edge.target", defaultEdgeTarget(model).target);
+  const webRes = answerResources(answers, "resources.web", webResourcesDefault(model));
+  const workerRes = answerResources(answers, "resources.worker", workerResourcesDefault(model));
+  const stages = stagesOf(model).map((stage): StagePlan => {
+    const railsEnv = railsEnvOf(stage);
+    const appServer = appServerFor(model, model.stages.length ? stage : null);
+    const timeout = appServerTimeout(appServer);
+    const min = webServerCount(stage);
+    const skTimeout = sidekiqTimeout(model, railsEnv);
+    return {
+      stage,
+      railsEnv,
+      namespace: answerString(answers, `stage.${stage.name}.namespace`, `${app}-${stage.name}`),
+      minReplicas: min,
+      // Never below today's capacity, whatever the answer says.
+      maxReplicas: Math.max(min, answerNumber(answers, `stage.${stage.name}.max_replicas`, defaultMaxReplicas(min))),
+      workerReplicas: workerReplicas(stage),
+      appServer,
+      webTimeout: timeout,
+      webGrace: webGracePeriod(timeout.seconds),
+      sidekiqTimeout: skTimeout,
+      workerGrace: workerGracePeriod(skTimeout),
+      webResources: webRes,
+      workerResources: workerRes,
+    };
+  });
+  return {
+    model,
+    answers,
+    app,
+    kind: appServerKind(model),
+    sidecar: answerBool(answers, "container.nginx_sidecar", false),
+    health: { path: answerString(answers, "health.path", found?.path ?? DEFAULT_HEALTH_PATH), source: found?.source ?? null },
+    edgeTarget: (EDGE_TARGETS as readonly string[]).includes(target) ? (target as EdgeTarget) : "gateway",
+    cronTimeZone: answerString(answers, "cron.time_zone", cronTimeZoneHint(model)?.zone ?? DEFAULT_CRON_TIME_ZONE),
+    imageRepository: answerString(answers, "image.repository", `registry.example.com/${app}`),
+    imageTag: answerString(answers, "image.tag", "latest"),
+    stages,
+  };
+}

@@ -1,0 +1,39 @@
+// Pieces every pod of the app shares: env from the ConfigMap and Secret, the writable emptyDirs of a
+// read-only root filesystem, resources in Kubernetes' shape.
+import type { AppModel } from "../../src/model.js";
+import { APP_DIR } from "../contract.js";
+import type { ResourceSpec } from "./answers.js";
+import { configMapName, secretName } from "./names.js";
+
+export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
+
+export const resources = (r: ResourceSpec) => ({
+  requests: { cpu: r.requests.cpu, memory: r.requests.memory },
+  limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+});
+
+export interface Scratch {
+  volumes: Record<string, unknown>[];
+  mounts: Record<string, unknown>[];
+}
+
+/** Linked dirs that held data on the servers (uploads): an emptyDir keeps the app running, but loses the files. */
+export const dataDirs = (model: AppModel) =>
+  model.linked.filter((l) => l.kind === "dir" && l.class === "data" && !l.path.startsWith("/") && !l.path.includes(".."));
+
+/** Where Rails writes: /tmp, tmp/ (pids, cache), log/, and linked data dirs. */
+export function railsScratch(model: AppModel): Scratch {
+  const dirs: [string, string][] = [
+    ["tmp", "/tmp"],
+    ["app-tmp", `${APP_DIR}/tmp`],
+    ["app-log", `${APP_DIR}/log`],
+  ];
+  for (const d of dataDirs(model)) {
+    const name = `data-${d.path.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`.slice(0, 63);
+    if (!dirs.some(([n]) => n === name)) dirs.push([name, `${APP_DIR}/${d.path.replace(/\/+$/, "")}`]);
+  }
+  return {
+    volumes: dirs.map(([name]) => ({ name, emptyDir: {} })),
+    mounts: dirs.map(([name, mountPath]) => ({ name, mountPath })),
+  };
+}

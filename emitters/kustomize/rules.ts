@@ -1,0 +1,552 @@
+// Every mapping rule from the EC2 app to its Kubernetes objects, one small named function each.
+// Looking for "why is the grace period 70?" or "where does minReplicas come from?": it is here.
+// The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
+// defaults it offers, so a default and what gets emitted never disagree.
+import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
+import type { ResourceSpec } from "./answers.js";
+import { isObject } from "./answers.js";
+
+type ModelLike = Omit<AppModel, "gaps">;
+
+// ------------------------------------------------------------------------------------------------
+// Values in the model
+// ------------------------------------------------------------------------------------------------
+
+/** A number from a model value: literal numbers and numeric strings; `ENV.fetch("X", n)` gives n. */
+export function numberOf(v: RValue | undefined): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  if (isObject(v) && "env" in v) return numberOf((v as { default: RValue }).default);
+  return null;
+}
+
+export function stringOf(v: RValue | undefined): string | null {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  if (isObject(v) && "sym" in v) return String((v as { sym: string }).sym);
+  return null;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Stages and servers
+// ------------------------------------------------------------------------------------------------
+
+/** Rails environment of a stage: Capistrano's `rails_env`, else the stage name (capistrano/rails' default). */
+export function railsEnvOf(stage: Stage): string {
+  return stringOf(stage.variables["rails_env"]?.value) ?? stage.name;
+}
+
+const hasRole = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.some((r) => roles.includes(r));
+
+/**
+ * minReplicas of the web HPA = the servers that served web traffic on the stage: the `web` role
+ * (nginx ran there), or the `app` role when no server has `web`. Never less than 1: Kubernetes must
+ * not run with less capacity than EC2 had.
+ */
+export function webServerCount(stage: Stage): number {
+  const web = stage.servers.filter(hasRole(["web"]));
+  const n = web.length > 0 ? web.length : stage.servers.filter(hasRole(["app"])).length;
+  return Math.max(1, n);
+}
+
+/** The roles sidekiq ran on: capistrano-sidekiq's `sidekiq_roles`, else `worker`/`sidekiq` servers, else `app` (its default). */
+export function sidekiqRoles(stage: Stage): string[] {
+  const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value;
+  const list = Array.isArray(v) ? v.map(stringOf).filter((x): x is string => !!x) : stringOf(v) ? [stringOf(v)!] : [];
+  if (list.length) return list;
+  if (stage.servers.some(hasRole(["worker", "sidekiq"]))) return ["worker", "sidekiq"];
+  return ["app"];
+}
+
+/** Worker replicas = servers with the sidekiq roles × `sidekiq_processes` (capistrano-sidekiq, default 1). */
+export function workerReplicas(stage: Stage): number {
+  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage))).length;
+  const processes = numberOf(stage.variables["sidekiq_processes"]?.value) ?? 1;
+  return Math.max(1, servers * processes);
+}
+
+/** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
+export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
+  const roles = job.roles.length ? job.roles : ["db"];
+  return stage.servers.length === 0 || stage.servers.some(hasRole(roles));
+}
+
+/** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */
+export function cronServerCount(stage: Stage, job: CronJob): number {
+  const roles = job.roles.length ? job.roles : ["db"];
+  return stage.servers.filter(hasRole(roles)).length;
+}
+
+/** HPA maxReplicas default: twice today's servers, room for a peak without a surprise bill. */
+export const defaultMaxReplicas = (min: number): number => Math.max(2, min * 2);
+
+/** The stage that is production: named `production`, else the only stage whose rails_env is production. */
+export function productionStage(stages: Stage[]): Stage | null {
+  const named = stages.find((s) => s.name === "production");
+  if (named) return named;
+  const prod = stages.filter((s) => railsEnvOf(s) === "production");
+  return prod.length === 1 ? prod[0]! : null;
+}
+
+// ------------------------------------------------------------------------------------------------
+// App server: Unicorn / Puma → container, grace period, resources
+// ------------------------------------------------------------------------------------------------
+
+/**
+ * The app server config a stage ran: the one Capistrano points at for the stage, else the one for
+ * the stage's Rails environment, else the one for every environment.
+ */
+export function appServerFor(model: ModelLike, stage: Stage | null): AppServerConfig | null {
+  const all = model.appServers;
+  if (!stage) return all.find((a) => a.env === null) ?? all[0] ?? null;
+  return (
+    all.find((a) => a.stages.includes(stage.name)) ??
+    all.find((a) => a.env === railsEnvOf(stage)) ??
+    all.find((a) => a.env === null) ??
+    all[0] ??
+    null
+  );
+}
+
+/** The app server kind: the config found, else Puma when the puma gem is locked, else Unicorn. */
+export function appServerKind(model: ModelLike): "unicorn" | "puma" {
+  const found = model.appServers[0]?.kind;
+  if (found) return found;
+  return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
+}
+
+/** Unicorn's `timeout` (60 when unset, Unicorn's default); Puma's `worker_timeout` (60 by default). */
+export function appServerTimeout(server: AppServerConfig | null): { seconds: number; source: Source | null } {
+  const n = numberOf(server?.timeout?.value);
+  return n !== null ? { seconds: n, source: server!.timeout!.source } : { seconds: 60, source: server?.timeout?.source ?? null };
+}
+
+/** Worker processes of the app server (Unicorn worker_processes, Puma workers; Puma single mode = 1). */
+export function appServerWorkers(server: AppServerConfig | null): number {
+  const n = numberOf(server?.workers?.value);
+  return n !== null && n >= 1 ? Math.round(n) : 1;
+}
+
+/**
+ * Seconds the preStop hook sleeps before it starts the drain: the pod leaves the Service's endpoints
+ * while it sleeps, so no new request reaches a server that is shutting down.
+ */
+export const PRESTOP_SLEEP_SECONDS = 5;
+/** Slack on top of the longest drain, for the process to exit after its last request. */
+export const GRACE_MARGIN_SECONDS = 5;
+
+/**
+ * terminationGracePeriodSeconds of the web pod ≥ preStop sleep + Unicorn timeout + margin
+ * (SEMANTICS.md: Kubernetes counts the preStop hook inside the grace period; after QUIT Unicorn lets
+ * a request run up to `timeout` before it kills the worker).
+ */
+export const webGracePeriod = (appServerTimeoutSeconds: number): number =>
+  PRESTOP_SLEEP_SECONDS + appServerTimeoutSeconds + GRACE_MARGIN_SECONDS;
+
+/**
+ * The preStop of the Unicorn container: sleep while endpoints update, then QUIT (graceful: workers
+ * finish their request; TERM, which Kubernetes sends next, would kill them at once), and wait until
+ * the master is gone so that TERM finds nothing left to kill.
+ */
+export const unicornPreStop = (): string[] => [
+  "/bin/sh",
+  "-c",
+  `sleep ${PRESTOP_SLEEP_SECONDS}; kill -QUIT 1; while kill -0 1 2>/dev/null; do sleep 1; done`,
+];
+
+/** Puma drains on TERM by itself: the preStop only waits for endpoints to update. */
+export const pumaPreStop = (): string[] => ["/bin/sh", "-c", `sleep ${PRESTOP_SLEEP_SECONDS}`];
+
+/** nginx's preStop: the same sleep, then `nginx -s quit` (graceful), waiting for the master to exit. */
+export const nginxPreStop = (): string[] => [
+  "/bin/sh",
+  "-c",
+  `sleep ${PRESTOP_SLEEP_SECONDS}; nginx -s quit; while kill -0 1 2>/dev/null; do sleep 1; done`,
+];
+
+/** The container command of the web server, reading the container config the image carries. */
+export function webServerArgs(kind: "unicorn" | "puma", unicornConfig: string, pumaConfig: string): string[] {
+  return kind === "unicorn" ? ["bundle", "exec", "unicorn", "-c", unicornConfig] : ["bundle", "exec", "puma", "-C", pumaConfig];
+}
+
+/**
+ * Resource defaults of the web container from its worker processes: a Rails process takes about
+ * 250Mi and the master 200Mi; each worker can keep one core busy (limit) and averages a quarter of one
+ * (request, which the HPA's CPU target is measured against).
+ */
+export function defaultWebResources(workers: number): ResourceSpec {
+  const w = Math.max(1, Math.round(workers));
+  const memory = 200 + 250 * w;
+  return {
+    requests: { cpu: `${250 * w}m`, memory: `${memory}Mi` },
+    limits: { cpu: `${1000 * w}m`, memory: `${memory + 250}Mi` },
+  };
+}
+
+/** Sidekiq is one process (one core at most under the GVL); memory grows a little per thread. */
+export function defaultWorkerResources(concurrency: number): ResourceSpec {
+  const memory = 400 + 10 * Math.max(1, Math.round(concurrency));
+  return { requests: { cpu: "500m", memory: `${memory}Mi` }, limits: { cpu: "1000m", memory: `${memory + 256}Mi` } };
+}
+
+/** One-off processes (db:migrate, cron jobs): one Rails process. */
+export const taskResources = (): ResourceSpec => ({
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { cpu: "1000m", memory: "1Gi" },
+});
+
+/** The nginx sidecar: small and fixed. */
+export const nginxResources = (): ResourceSpec => ({
+  requests: { cpu: "50m", memory: "64Mi" },
+  limits: { cpu: "500m", memory: "128Mi" },
+});
+
+// ------------------------------------------------------------------------------------------------
+// Health
+// ------------------------------------------------------------------------------------------------
+
+/** Mount points of health-check gems, when the app uses one and no route names the path. */
+const HEALTH_GEMS: Record<string, string> = {
+  okcomputer: "/okcomputer",
+  health_check: "/health_check",
+  "rails-healthcheck": "/healthcheck",
+};
+
+/**
+ * The app's health path: a health route in config/routes.rb, else an nginx health location, else a
+ * health gem's mount point. Null when none exists (then it is a gap).
+ */
+export function healthPath(model: ModelLike): { path: string; source: Source } | null {
+  const route = model.rails.healthPaths[0];
+  if (route) return { path: route.value, source: route.source };
+  for (const f of model.nginx.files)
+    for (const s of f.servers)
+      for (const l of s.locations) if (l.health && l.path.startsWith("/")) return { path: l.path, source: l.source };
+  for (const [gem, path] of Object.entries(HEALTH_GEMS)) {
+    const fact = model.rails.gems[gem];
+    if (fact) return { path, source: fact.source };
+  }
+  return null;
+}
+
+/** When nothing names a health path: `/`, which every app answers (200 or a redirect: both pass an httpGet probe). */
+export const DEFAULT_HEALTH_PATH = "/";
+
+/** Readiness: quick to take a pod out of the Service when it stops answering. */
+export const readinessTiming = () => ({ periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+/** Liveness: gentler than readiness (a slow moment must not restart the pod): 6 × 20s before a restart. */
+export const livenessTiming = () => ({ periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 });
+/** Startup: Rails may take minutes to boot; liveness only starts counting once startup passed (5 min max). */
+export const startupTiming = () => ({ periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 60 });
+
+// ------------------------------------------------------------------------------------------------
+// Sidekiq
+// ------------------------------------------------------------------------------------------------
+
+/** An env override of sidekiq.yml (`production: { concurrency: 20 }`) wins over the top level. */
+function sidekiqSetting(model: ModelLike, railsEnv: string, key: string): RValue | undefined {
+  const sk = model.sidekiq;
+  if (!sk) return undefined;
+  const o = sk.envOverrides[railsEnv]?.[key] ?? sk.envOverrides[railsEnv]?.[`:${key}`];
+  if (o !== undefined) return o;
+  return key === "concurrency" ? sk.concurrency?.value : key === "timeout" ? sk.timeout?.value : undefined;
+}
+
+/** Sidekiq's shutdown timeout: the config's, else its default (25s since Sidekiq 6, 8s before). */
+export function sidekiqTimeout(model: ModelLike, railsEnv: string): number {
+  const n = numberOf(sidekiqSetting(model, railsEnv, "timeout"));
+  if (n !== null) return n;
+  const version = model.rails.gems["sidekiq"]?.value;
+  const major = version ? Number.parseInt(version, 10) : NaN;
+  return Number.isFinite(major) && major < 6 ? 8 : 25;
+}
+
+/** Sidekiq's concurrency: the config's, else its default (5 since Sidekiq 7, 10 before). */
+export function sidekiqConcurrency(model: ModelLike, railsEnv: string): number {
+  const n = numberOf(sidekiqSetting(model, railsEnv, "concurrency"));
+  if (n !== null) return n;
+  const version = model.rails.gems["sidekiq"]?.value;
+  const major = version ? Number.parseInt(version, 10) : NaN;
+  return Number.isFinite(major) && major >= 7 ? 5 : 10;
+}
+
+/** Queues as `name` or `name,weight` (sidekiq's `-q` syntax). */
+export function sidekiqQueues(model: ModelLike, railsEnv: string): string[] {
+  const sk = model.sidekiq;
+  if (!sk) return [];
+  const override = sk.envOverrides[railsEnv]?.["queues"] ?? sk.envOverrides[railsEnv]?.[":queues"];
+  const values: RValue[] = Array.isArray(override) ? override : sk.queues.map((q) => q.value);
+  const out: string[] = [];
+  for (const q of values) {
+    if (Array.isArray(q)) {
+      const name = stringOf(q[0]);
+      const weight = numberOf(q[1]);
+      if (name) out.push(weight !== null ? `${name},${weight}` : name);
+    } else {
+      const name = stringOf(q);
+      if (name) out.push(name);
+    }
+  }
+  return out;
+}
+
+/**
+ * The worker's grace period: Sidekiq's timeout (on TERM it waits that long for running jobs) plus
+ * twice the margin, because after the timeout it still pushes unfinished jobs back to Redis.
+ */
+export const workerGracePeriod = (sidekiqTimeoutSeconds: number): number => sidekiqTimeoutSeconds + 2 * GRACE_MARGIN_SECONDS;
+
+/**
+ * Liveness of the worker: the process is alive when its own hostname (the pod name, which Sidekiq
+ * uses as its identity) is in Sidekiq's `processes` set with a live heartbeat. Sidekiq's API drops
+ * processes whose heartbeat key expired (60s) when it lists the set. Reads Redis from REDIS_URL,
+ * Sidekiq's default.
+ */
+export const sidekiqLivenessCommand = (): string[] => [
+  "bundle",
+  "exec",
+  "ruby",
+  "-rsocket",
+  "-rsidekiq/api",
+  "-e",
+  'exit(Sidekiq::ProcessSet.new.any? { |p| p["hostname"] == Socket.gethostname } ? 0 : 1)',
+];
+
+// ------------------------------------------------------------------------------------------------
+// Cron (whenever)
+// ------------------------------------------------------------------------------------------------
+
+/** Schedules Kubernetes cannot run: `@reboot` ran when the server booted; there is no such moment. */
+export const isRunnableSchedule = (schedule: string): boolean => !/^@reboot\b/.test(schedule.trim());
+
+/**
+ * The command a cron line ran, made to run in the container: whenever wraps it as
+ * `/bin/bash -l -c 'cd <release> && RAILS_ENV=x <cmd> >> log/cron.log 2>&1'`; the image's working
+ * directory replaces the `cd`, the ConfigMap sets RAILS_ENV, and output goes to the pod's log.
+ */
+export function cronCommand(job: CronJob): string | null {
+  let s = stringOf(job.command);
+  if (s === null) return fallbackCronCommand(job);
+  s = s.trim();
+  const wrapped = /^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/.exec(s);
+  if (wrapped) s = wrapped[1]!.replace(/'\\''/g, "'");
+  s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
+  s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
+  s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
+  s = s.replace(/(\brunner\s+-e\s+)\S+/, '$1"$RAILS_ENV"');
+  return s.trim() || fallbackCronCommand(job);
+}
+
+function fallbackCronCommand(job: CronJob): string | null {
+  const task = stringOf(job.task);
+  if (task === null) return null;
+  switch (job.type) {
+    case "rake":
+      return `bundle exec rake ${task} --silent`;
+    case "runner":
+      return `bundle exec bin/rails runner -e "$RAILS_ENV" '${task.replace(/'/g, "'\\''")}'`;
+    case "command":
+      return task;
+    case "script":
+      return `bundle exec script/${task}`;
+    default:
+      return null;
+  }
+}
+
+/** `<app>-<task>`: CronJob names stay ≤ 52 characters (the Job controller appends 11). */
+export function cronJobBaseName(app: string, job: CronJob): string {
+  const task = stringOf(job.task) ?? job.type;
+  const slug = task
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `${app}-${slug || "cron"}`.slice(0, 48).replace(/-+$/g, "");
+}
+
+/** The server's time zone hint: TZ in Capistrano's `default_env` (a hint, not a fact — SEMANTICS.md). */
+export function cronTimeZoneHint(model: ModelLike): { zone: string; source: Source } | null {
+  for (const st of model.stages) {
+    const env = st.variables["default_env"];
+    if (env && isObject(env.value)) {
+      const tz = stringOf(env.value["TZ"] ?? env.value["tz"] ?? env.value[":TZ"]);
+      if (tz && /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return { zone: tz, source: env.source };
+    }
+  }
+  return null;
+}
+
+/** EC2's images (Amazon Linux, Ubuntu) run in UTC unless someone changed it. */
+export const DEFAULT_CRON_TIME_ZONE = "Etc/UTC";
+
+// ------------------------------------------------------------------------------------------------
+// Config and secrets
+// ------------------------------------------------------------------------------------------------
+
+/** Names that hold secrets, whatever their value looks like. */
+export const isSecretName = (name: string): boolean =>
+  /(pass(word)?|secret|token|_key$|^key$|api_?key|private|credential|auth|dsn|salt|cert)/i.test(name) &&
+  !/^(RAILS_ENV|RACK_ENV)$/.test(name);
+
+/** Env vars of Capistrano's `default_env` for a stage (what the processes saw on the servers). */
+export function defaultEnv(stage: Stage): { name: string; value: string | null; source: Source }[] {
+  const env = stage.variables["default_env"];
+  if (!env || !isObject(env.value)) return [];
+  return Object.entries(env.value)
+    .map(([k, v]) => ({ name: k.replace(/^:/, ""), value: stringOf(v), source: env.source }))
+    .filter((e) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name));
+}
+
+/**
+ * Stage variables the app reads: Capistrano variables whose value appears in what Capistrano rendered
+ * into the app's config for that stage (Global templates). They become upper-case env vars. One is
+ * secret when its name says so or when the config key it lands in does (or is a known secret).
+ */
+export function stageVariablesTheAppReads(
+  model: ModelLike,
+  stage: Stage,
+): { name: string; value: string; secret: boolean; source: Source }[] {
+  const leaves: { path: string; key: string; value: string }[] = [];
+  const walk = (v: RValue, path: string[]) => {
+    if (typeof v === "string") leaves.push({ path: path.join("."), key: path[path.length - 1] ?? "", value: v });
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, path));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  for (const t of model.global?.templates ?? []) {
+    const ns = t.target.replace(/^.*config\/global\//, "").replace(/\.yml$/, "").replace(/\//g, ".");
+    if (t.rendered[stage.name] !== undefined) walk(t.rendered[stage.name]!, [ns]);
+  }
+  const secretPaths = new Set(model.secrets.filter((x) => x.kind === "global" || x.kind === "yaml").map((x) => x.name));
+  const out: { name: string; value: string; secret: boolean; source: Source }[] = [];
+  const skip = new Set(["application", "stage", "rails_env", "branch", "deploy_to", "repo_url", "user", "server_name"]);
+  for (const [name, fact] of Object.entries(stage.variables)) {
+    const value = stringOf(fact.value);
+    if (skip.has(name) || value === null || value.length < 3 || !/^[a-z_][a-z0-9_]*$/i.test(name)) continue;
+    const hits = leaves.filter((l) => l.value === value || l.value.includes(value));
+    if (!hits.length) continue;
+    const secret = isSecretName(name) || hits.some((h) => isSecretName(h.key) || secretPaths.has(h.path) || [...secretPaths].some((p) => h.path.endsWith(p)));
+    out.push({ name: name.toUpperCase(), value, secret, source: fact.source });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Secret keys the app needs: ENV names found as secrets, plus SECRET_KEY_BASE which production Rails needs. */
+export function secretKeys(model: ModelLike): string[] {
+  const keys = new Set<string>();
+  for (const s of model.secrets) if (s.kind === "env" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) keys.add(s.name);
+  keys.add("SECRET_KEY_BASE");
+  for (const st of model.stages) for (const e of defaultEnv(st)) if (isSecretName(e.name)) keys.add(e.name);
+  return [...keys].sort();
+}
+
+// ------------------------------------------------------------------------------------------------
+// nginx → the edge
+// ------------------------------------------------------------------------------------------------
+
+/** nginx size (`20m`, `1g`, `512k`, `0` = unlimited) → bytes; null when unreadable. */
+export function nginxSizeToBytes(size: string): number | null {
+  const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(size);
+  if (!m) return null;
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Number(m[1]) * mult;
+}
+
+/** nginx time (`90`, `90s`, `2m`, `1h`, `1m30s`) → seconds; null when unreadable. */
+export function nginxTimeToSeconds(time: string): number | null {
+  const t = time.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const re = /(\d+)(ms|s|m|h|d)/g;
+  let total = 0;
+  let consumed = "";
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    const n = Number(m[1]);
+    total += m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n * 86400;
+    consumed += m[0];
+  }
+  return consumed === t && consumed !== "" ? Math.ceil(total) : null;
+}
+
+/** A server_name the edge can route: a host name or a `*.` wildcard; not `_`, regexes, IPs or localhost. */
+export function isRoutableHost(name: string): boolean {
+  if (!name || name === "_" || name.startsWith("~") || name === "localhost") return false;
+  if (/^\d+(\.\d+){3}$/.test(name)) return false;
+  return /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(name);
+}
+
+/**
+ * The nginx files that describe a stage's servers: the templates rendered for it, else the plain
+ * files (one config uploaded to every stage's servers: its limits, TLS and timeouts held everywhere).
+ */
+export function nginxFilesFor(model: ModelLike, stage: Stage) {
+  const rendered = model.nginx.files.filter((f) => f.stage === stage.name);
+  return rendered.length ? rendered : model.nginx.files.filter((f) => f.stage === null);
+}
+
+/**
+ * Whether a stage may take its hosts from these nginx files. A rendered template names the stage's
+ * own hosts; a plain file holds one set of server_names, which only the production stage can claim —
+ * so no production host ever lands on another stage (its hosts become a question instead).
+ */
+function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
+  if (model.nginx.files.some((f) => f.stage === stage.name)) return true;
+  return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
+}
+
+/** Hosts per stage from nginx `server_name`; empty when nginx does not say (then it is a gap). */
+export function hostsFromNginx(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  const out: { host: string; source: Source }[] = [];
+  if (!hostsBelongToStage(model, stage)) return out;
+  for (const f of nginxFilesFor(model, stage))
+    for (const s of f.servers)
+      for (const n of s.serverNames) {
+        const host = n.value.toLowerCase();
+        if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
+      }
+  return out;
+}
+
+/** Server names the edge cannot route (regexes): listed as notes. */
+export function unroutableServerNames(model: ModelLike, stage: Stage): { name: string; source: Source }[] {
+  const out: { name: string; source: Source }[] = [];
+  if (!hostsBelongToStage(model, stage)) return out;
+  for (const f of nginxFilesFor(model, stage))
+    for (const s of f.servers)
+      for (const n of s.serverNames) if (n.value.startsWith("~")) out.push({ name: n.value, source: n.source });
+  return out;
+}
+
+/** Placeholder host for a stage whose host is unknown: under example.com, so it can never be a real host. */
+export const placeholderHost = (app: string, stage: string): string => `${stage}.${app}.example.com`;
+
+export const stageServers = (model: ModelLike, stage: Stage): NginxServer[] => nginxFilesFor(model, stage).flatMap((f) => f.servers);
+
+/**
+ * The edge target the analysis argues for: AWS evidence (AWS gems, S3/AWS settings, EC2 host names)
+ * says the app will most likely land on EKS, where the AWS Load Balancer Controller is the usual edge;
+ * otherwise Gateway API, the portable choice now that ingress-nginx is retired.
+ */
+export function defaultEdgeTarget(model: ModelLike): { target: "gateway" | "alb"; why: string; source?: Source } {
+  const gem = Object.entries(model.rails.gems).find(([g]) => /^(aws-sdk|fog-aws|carrierwave-aws|aws-)/.test(g));
+  if (gem)
+    return { target: "alb", why: `the app uses AWS (gem ${gem[0]}): on EKS the AWS Load Balancer Controller's ALB Ingress is the usual edge`, source: gem[1].source };
+  for (const st of model.stages) {
+    const server = st.servers.find((s) => /(\.compute\.amazonaws\.com|\.compute\.internal|^ec2-)/.test(s.host));
+    if (server) return { target: "alb", why: `stage ${st.name} runs on EC2 hosts (${server.host}): on EKS the ALB Ingress is the usual edge`, source: server.source };
+    const v = Object.entries(st.variables).find(([k, f]) => /(^|_)(s3|aws)(_|$)/.test(k) && typeof f.value === "string");
+    if (v) return { target: "alb", why: `stage ${st.name} sets :${v[0]}, an AWS setting: on EKS the ALB Ingress is the usual edge`, source: v[1].source };
+  }
+  return {
+    target: "gateway",
+    why: "no sign of AWS in the repo; Gateway API is the portable edge (ingress-nginx stopped receiving releases and security fixes in March 2026)",
+  };
+}
+
+/** Whether the app has a database to migrate (database.yml) — then a db:migrate Job runs before each rollout. */
+export const needsMigration = (model: ModelLike): boolean => model.rails.database !== null;
+
+/** Rails ≥ 5 runs tasks through bin/rails; older apps through rake. Both read RAILS_ENV. */
+export function migrateArgs(model: ModelLike): string[] {
+  const v = model.rails.railsVersion?.value;
+  const major = v ? Number.parseInt(v, 10) : NaN;
+  return Number.isFinite(major) && major < 5 ? ["bundle", "exec", "rake", "db:migrate"] : ["bundle", "exec", "rails", "db:migrate"];
+}

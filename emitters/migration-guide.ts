@@ -1,0 +1,166 @@
+// MIGRATION.md: the migration explained to the team that runs it. A pure function of the model,
+// the answers and what the other emitters produced: where each generated value came from, how
+// each question was answered, the hazards with advice, what was not carried over, and the
+// cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
+import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
+import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
+import { k8sOverlay, K8S_BASE } from "./contract.js";
+
+export const MIGRATION_GUIDE = "MIGRATION.md";
+
+export interface EmitterOutput {
+  name: string;
+  result: EmitResult;
+}
+
+const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}` : "");
+const code = (s: string): string => "`" + s.replace(/`/g, "'") + "`";
+const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** An answer as one line of Markdown. */
+export function showValue(v: RValue | undefined): string {
+  if (v === undefined || v === null) return "(none)";
+  if (typeof v === "string") return code(v);
+  return code(JSON.stringify(v));
+}
+
+const sameValue = (a: RValue | undefined, b: RValue | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: EmitterOutput[]): EmittedFile {
+  const app = appName(model);
+  const files = outputs.flatMap((o) => o.result.files.map((f) => ({ ...f, by: o.name })));
+  const has = (path: string) => files.some((f) => f.path === path);
+  const out: string[] = [];
+  const p = (...lines: string[]) => out.push(...lines);
+
+  p(
+    `# Moving ${model.name.value} to Kubernetes`,
+    "",
+    "Written by `rails2k8s migrate` from the repo as it stands and the answers in `.rails2k8s.yml`.",
+    "Re-running it regenerates this file and the others; a generated file you edited is never overwritten",
+    "silently (it shows as a conflict). Secret values appear nowhere in this file.",
+    "",
+  );
+
+  // --- what was generated
+  p("## What was generated", "");
+  for (const o of outputs) {
+    if (!o.result.files.length && !(o.result.patches ?? []).length) continue;
+    p(`### ${o.name}`, "");
+    for (const f of [...o.result.files].sort((a, b) => cmp(a.path, b.path)))
+      p(`- ${code(f.path)}${f.secret ? " — holds secret values: git-ignored, fill it in by hand, never commit it" : ""}`);
+    for (const patch of o.result.patches ?? []) p(`- ${code(patch.path)} — edited in place (${patch.edits.length} change${patch.edits.length === 1 ? "" : "s"}, from ${at(patch.source)})`);
+    p("");
+  }
+
+  // --- provenance
+  const prov = outputs.flatMap((o) => o.result.provenance);
+  if (prov.length) {
+    p("## Where each value came from", "", "| generated file | what | from |", "| --- | --- | --- |");
+    const rows = prov
+      .map((x) => `| ${code(x.output)} | ${cell(x.what)} | ${code(at(x.source))} |`)
+      .sort(cmp);
+    p(...[...new Set(rows)], "");
+  }
+
+  // --- gaps and answers
+  if (model.gaps.length) {
+    p("## Questions and answers", "", "What the repo did not say, and what was decided (edit `.rails2k8s.yml` and re-run to change it).", "");
+    p("| question | id | answer | how |", "| --- | --- | --- | --- |");
+    for (const g of model.gaps) p(gapRow(g, answers));
+    p("");
+  }
+
+  // --- hazards
+  if (model.hazards.length) {
+    p("## Hazards of the move", "");
+    for (const h of model.hazards) p(`- **${cell(h.message)}** (${code(at(h.source))})`, `  ${h.advice}`);
+    p("");
+  }
+
+  // --- notes
+  const notes = outputs.flatMap((o) => o.result.notes.map((n) => ({ ...n, by: o.name })));
+  if (notes.length) {
+    p("## Not carried over, or to check", "");
+    for (const n of notes) p(`- ${n.message}${n.source ? ` (${code(at(n.source))})` : ""}`);
+    p("");
+  }
+
+  // --- problems reading the repo
+  if (model.problems.length) {
+    p("## Files the analysis could not read fully", "");
+    for (const pr of model.problems) p(`- ${code(at(pr))}: ${pr.message}`);
+    p("");
+  }
+
+  // --- cut-over checklist
+  const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];
+  const ns = (stage: string) => {
+    const v = answers[`stage.${stage}.namespace`];
+    return typeof v === "string" && v ? v : `${app}-${stage}`;
+  };
+  const repo = typeof answers["image.repository"] === "string" ? (answers["image.repository"] as string) : `registry.example.com/${app}`;
+  const secretFiles = files.filter((f) => f.secret).map((f) => f.path).sort();
+  const hasWorker = has(`${K8S_BASE}/worker-deployment.yaml`);
+  const hasJob = has(`${K8S_BASE}/migration-job.yaml`);
+  const verifies = files.some((f) => f.content.includes("rails2k8s:verify_config"));
+  const steps: string[] = [];
+  steps.push(
+    `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
+  );
+  steps.push(
+    secretFiles.length
+      ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.`
+      : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
+  );
+  if (verifies) {
+    const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${sv.host} (${s.name})`));
+    steps.push(
+      `**Verify the config on every server before the switch**: deploy this branch with Capistrano as usual, then run ${code("bin/rails rails2k8s:verify_config")} on each server${servers.length ? ` — ${servers.join(", ")}` : ""}. It proves the new config files give the same values as Global did there; fix any difference first.`,
+    );
+  } else
+    steps.push(
+      `**Verify the config on every server before the switch**: no Global config was migrated, so there is no ${code("bin/rails rails2k8s:verify_config")} task; compare the env files with each server's environment by hand.`,
+    );
+  // The Job's name may carry the image tag (a new tag is a new Job): follow what the emitter wrote.
+  const job = files.find((f) => f.path === `${K8S_BASE}/migration-job.yaml`);
+  const jobRef = job && job.content.includes(`${migrationName(app)}-<tag>`) ? `job/${migrationName(app)}-<tag>` : `job/${migrationName(app)}`;
+  const perStage = (s: string) => {
+    const n = ns(s);
+    const lines = [`  - ${s} (namespace ${code(n)}): ${code(`kubectl create namespace ${n}`)} once, then`];
+    if (hasJob)
+      lines.push(
+        `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (config,migration)'`)},`,
+        `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m ${jobRef}`)} (read it with ${code(`kubectl -n ${n} logs ${jobRef}`)}),`,
+      );
+    lines.push(`    ${code(`kubectl apply -k ${k8sOverlay(s)}`)},`);
+    lines.push(`    ${code(`kubectl -n ${n} rollout status deployment/${webName(app)}`)}${hasWorker ? ` and ${code(`deployment/${workerName(app)}`)}` : ""}.`);
+    return lines.join("\n");
+  };
+  steps.push(
+    `**Apply the overlay, ${hasJob ? "run the migration Job and wait for it, " : ""}then watch the rollout** (the pods must pass their probes), production last:\n${rehearsalOrder(stages).map(perStage).join("\n")}` +
+      (hasJob ? "" : "\n  No migration Job was generated: run `bin/rails db:migrate` once against the database before the new pods serve."),
+  );
+  steps.push(
+    "**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running and stop their cron (whenever) and workers only once the cluster runs its own.",
+  );
+  steps.push(
+    "**How to roll back**: point DNS back at the EC2 servers (still running, still on the same database) and restart their workers and cron; inside the cluster, `kubectl rollout undo deployment/<name>` returns to the previous image. Keep each migration backward compatible so the old code runs on the migrated schema.",
+  );
+  p("## Cut-over checklist", "", ...steps.map((s) => `- [ ] ${s}`), "");
+
+  return { path: MIGRATION_GUIDE, content: out.join("\n").replace(/\n+$/, "\n") };
+}
+
+/** Stages in the order to cut over: every other stage rehearses before production. */
+const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => !/^prod(uction)?$/.test(s)), ...stages.filter((s) => /^prod(uction)?$/.test(s))];
+
+function gapRow(g: Gap, answers: Answers): string {
+  const given = Object.prototype.hasOwnProperty.call(answers, g.id);
+  const v = given ? answers[g.id] : g.default;
+  const answer = g.secret ? "(secret, not recorded)" : showValue(v);
+  const how = !given || sameValue(v, g.default) ? "default" : "answered";
+  const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${code(at(g.source))})` : ""}`;
+  return `| ${why} | ${code(g.id)} | ${cell(answer)} | ${how} |`;
+}

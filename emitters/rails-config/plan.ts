@@ -1,0 +1,297 @@
+// The config plan: for every Global namespace, what each Rails environment's section of its
+// config_for file holds, and which values must come from the pod's environment instead — with
+// the per-stage values of those variables. Pure; the files are written from it by the other
+// modules of this folder, and the Kustomize emitter reads `env` to fill the stages' env files.
+//
+// A value goes to the environment (an ERB `ENV` reference in the file) when:
+// - it is secret (by key name, the analysis, or the user's answer): never in a tracked file;
+// - two stages deploy the same Rails environment but render different values (e.g. `demo` and
+//   `production` both run RAILS_ENV=production): one file section cannot hold both;
+// - it is not known here (only the servers know it): the variable is a placeholder to fill.
+// Everything else is written literally, section by section, exactly as Global computes it.
+import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
+import { railsEnvOf } from "../../src/model.js";
+import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
+
+export interface ConfigEnvVar {
+  stage: string;
+  name: string;
+  /** The value as the pod's environment must hold it; null = unknown here, to be filled. */
+  value: string | null;
+  secret: boolean;
+  /** Why the value is in the environment, and what it replaces (`payment.api_key`). */
+  why: string;
+  path: string;
+  source?: Source;
+}
+
+export interface PlannedFile {
+  namespace: string;
+  /** config/custom/<ns path>.yml */
+  path: string;
+  /** The name to pass to config_for: `custom/<ns path>`. */
+  configFor: string;
+  /** Rails env → that environment's value (shared section excluded). */
+  sections: Record<string, OutValue>;
+  shared: OutValue | null;
+  files: string[];
+}
+
+export interface ConfigPlan {
+  envs: string[];
+  files: PlannedFile[];
+  env: ConfigEnvVar[];
+  /** Leaves whose value only the servers know. */
+  unknowns: { path: string; stage: string; source?: Source }[];
+  /** Values that cannot be carried exactly, with why. */
+  notes: { message: string; source?: Source }[];
+}
+
+/** Answer id listing extra dotted paths the user marks secret (see src/gaps/config.ts). */
+export const SECRET_PATHS_ANSWER = "config.secret_paths";
+
+const SECRET_KEY = /(pass(word)?|secret|token|api_?key|private_?key|credential|auth|salt|signing|access_?key|cert(ificate)?_?key|dsn)$/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) || /(^|_)(password|secret|token)(_|$)/i.test(key);
+}
+
+const MISSING = Symbol("missing");
+type Slot = RValue | typeof MISSING;
+
+export function planConfig(model: AppModel, answers: Answers): ConfigPlan {
+  const g = model.global;
+  const plan: ConfigPlan = { envs: [], files: [], env: [], unknowns: [], notes: [] };
+  if (!g || model.stages.length === 0) return plan;
+  const stages = model.stages;
+  const envs = [...new Set(stages.map(railsEnvOf))];
+  plan.envs = envs;
+
+  const answered = answers[SECRET_PATHS_ANSWER];
+  const extraSecret = new Set(Array.isArray(answered) ? answered.filter((x): x is string => typeof x === "string") : []);
+  const names = new EnvNames(model);
+  const sharedOk = supportsSharedSection(model.rails.railsVersion?.value ?? null);
+
+  for (const ns of [...g.namespaces].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const template = g.templates.find((t) => namespaceOfTarget(t.target, g.dir) === ns.name);
+    const secretPaths = new Set([...((ns as GlobalNamespace & { secretPaths?: string[] }).secretPaths ?? []), ...[...extraSecret].filter((p) => p.startsWith(ns.name + ".")).map((p) => p.slice(ns.name.length + 1))]);
+    const valueFor = (s: Stage): RValue => {
+      const v = template && s.name in template.rendered ? template.rendered[s.name] : ns.values[railsEnvOf(s)];
+      return v === undefined ? {} : v;
+    };
+    const sections: Record<string, OutValue> = {};
+    for (const env of envs) {
+      const group = stages.filter((s) => railsEnvOf(s) === env);
+      const ctx: WalkCtx = { ns, group, secretPaths, names, plan, env };
+      sections[env] = walk(ctx, [], group.map(valueFor));
+    }
+    const nsPath = ns.name.split(".").join("/");
+    let shared: OutValue | null = null;
+    let envSections = sections;
+    if (sharedOk && envs.length > 1) {
+      const split = factorShared(envs.map((e) => sections[e]));
+      if (split) {
+        shared = split.shared;
+        envSections = Object.fromEntries(envs.map((e, i) => [e, split.rest[i]]));
+      }
+    }
+    plan.files.push({ namespace: ns.name, path: `config/custom/${nsPath}.yml`, configFor: `custom/${nsPath}`, sections: envSections, shared, files: ns.files });
+  }
+  return plan;
+}
+
+interface WalkCtx {
+  ns: GlobalNamespace;
+  group: Stage[];
+  secretPaths: Set<string>;
+  names: EnvNames;
+  plan: ConfigPlan;
+  env: string;
+}
+
+const isPlainHash = (v: Slot): v is { [k: string]: RValue } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v as RValue);
+
+function isTaggedValue(v: RValue): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  const o = v as Record<string, unknown>;
+  if (keys.length === 1 && ["sym", "date", "time", "cap", "interp", "unknown"].includes(keys[0])) return true;
+  if (typeof o.unknown === "string") return true;
+  return keys.length === 2 && typeof o.env === "string" && "default" in o;
+}
+
+const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING && JSON.stringify(a) === JSON.stringify(b));
+
+/** Walks the values of one namespace for all stages of one Rails env, leaf by leaf. */
+function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
+  const dotted = path.join(".");
+  const leafKey = path[path.length - 1] ?? "";
+  const present = values.filter((v): v is RValue => v !== MISSING);
+  if (present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
+    const keys: string[] = [];
+    for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);
+    const out: { [k: string]: OutValue } = {};
+    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
+    return out;
+  }
+  const secret = ctx.secretPaths.has(dotted) || (isSecretKey(leafKey) && present.some((v) => typeof v === "string" && v !== ""));
+  const allSame = values.every((v) => same(v, values[0]));
+  if (values.some((v) => v === MISSING)) {
+    ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} exists for some stages of ${ctx.env} only; written as an environment variable that is empty where the key was missing (Global raised NoMethodError there, config_for gives nil)` });
+  }
+  if (!secret && allSame) {
+    const v = values[0] === MISSING ? null : values[0];
+    if (!hasUnknown(v)) return toOut(v);
+  }
+  // To the environment: one variable, a value per stage.
+  const name = ctx.names.take(ctx.ns.name, path);
+  const allStrings = values.every((v) => v === MISSING || v === null || typeof v === "string" || isEnvRefValue(v));
+  for (let i = 0; i < ctx.group.length; i++) {
+    const v = values[i];
+    const stage = ctx.group[i].name;
+    const source = ctx.ns.sources[dotted];
+    let text: string | null;
+    if (v === MISSING || v === null) text = "";
+    else if (hasUnknown(v) || isEnvRefValue(v)) {
+      // An ENV reference or an unknown stays a value to fill in the pod's environment.
+      text = isEnvRefValue(v) ? envDefaultText(v) : null;
+      if (text === null) ctx.plan.unknowns.push({ path: `${ctx.ns.name}.${dotted}`, stage, source });
+    } else text = typeof v === "string" ? v : writeFlow(v);
+    if (text !== null && /[\r\n]/.test(text)) {
+      ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} holds a multi-line value, which an env file cannot carry: set ${name} for stage ${stage} by hand`, source });
+      text = null;
+    }
+    const why = secret ? "secret value" : !allSame ? `differs between stages that run ${ctx.env}` : "known only on the servers";
+    ctx.plan.env.push({ stage, name, value: text, secret, why, path: `${ctx.ns.name}.${dotted}`, source });
+  }
+  // Strings come back through to_json, so no YAML rule retypes them; other types as YAML text.
+  return { erb: allStrings ? `<%= ENV["${name}"]&.to_json %>` : `<%= ENV["${name}"] %>` };
+}
+
+function isEnvRefValue(v: Slot): v is { env: string; default: RValue | null } {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as { env?: unknown }).env === "string" && "default" in (v as object) && Object.keys(v as object).length === 2;
+}
+
+function envDefaultText(v: { env: string; default: RValue | null }): string | null {
+  return typeof v.default === "string" ? v.default : v.default === null ? null : writeFlow(v.default);
+}
+
+function hasUnknown(v: RValue): boolean {
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o.unknown === "string" || typeof o.cap === "string") return true;
+  if (Array.isArray(o.interp)) return (o.interp as RValue[]).some((p) => typeof p === "object" && p !== null && (hasUnknown(p) || typeof (p as Record<string, unknown>).cap === "string"));
+  if (isTaggedValue(v)) return false;
+  return Object.values(o as Record<string, RValue>).some(hasUnknown);
+}
+
+/** Converts a known value (EnvRefs and Interps included) to what the YAML writer places. */
+function toOut(v: RValue): OutValue {
+  if (Array.isArray(v)) return v.map(toOut);
+  if (typeof v !== "object" || v === null) return v;
+  const o = v as Record<string, unknown>;
+  if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { erb: envErb(o.env as string, o.default as RValue | null) };
+  if (Array.isArray(o.interp)) {
+    // Pieces as Global's ERB produced them: literal text and ENV tags, in one plain scalar.
+    const text = (o.interp as RValue[]).map((p) => (typeof p === "string" ? p.replace(/<%/g, "<%%") : isEnvRefValue(p) ? envErb(p.env, p.default) : String(p))).join("");
+    return { erb: text };
+  }
+  if (isTaggedValue(v)) return v;
+  const out: { [k: string]: OutValue } = {};
+  for (const [k, x] of Object.entries(o as Record<string, RValue>)) out[k] = toOut(x);
+  return out;
+}
+
+/** The ERB tag reproducing an ENV reference the way Global's file read it. */
+export function envErb(name: string, dflt: RValue | null): string {
+  const lit = dflt === null ? null : rubyLiteral(dflt);
+  return lit === null ? `<%= ENV[${JSON.stringify(name)}] %>` : `<%= ENV.fetch(${JSON.stringify(name)}, ${lit}) %>`;
+}
+
+/**
+ * `shared:` in config_for files: read by Rails 6.0+, deep-merged with the env section only from
+ * 6.0.4 (6.0.0–6.0.3 merge shallowly; before 6.0 it is an ordinary, ignored key). SEMANTICS.md.
+ */
+export function supportsSharedSection(version: string | null): boolean {
+  if (!version) return false;
+  const [maj, min, patch] = version.split(".").map((x) => parseInt(x, 10) || 0);
+  if (maj !== 6) return maj > 6;
+  if (min > 0) return true;
+  return patch >= 4;
+}
+
+/** Splits env sections into what all share (deep) and what each adds; null when nothing is shared. */
+export function factorShared(sections: OutValue[]): { shared: OutValue; rest: OutValue[] } | null {
+  const common = intersect(sections);
+  if (common === null || Object.keys(common).length === 0) return null;
+  return { shared: common, rest: sections.map((s) => subtract(s, common)) };
+}
+
+const isMap = (v: OutValue): v is { [k: string]: OutValue } => typeof v === "object" && v !== null && !Array.isArray(v) && !("erb" in v && Object.keys(v).length === 1) && !isTaggedValue(v as RValue);
+
+function intersect(list: OutValue[]): { [k: string]: OutValue } | null {
+  if (!list.every(isMap)) return null;
+  const [first, ...others] = list as { [k: string]: OutValue }[];
+  const out: { [k: string]: OutValue } = {};
+  for (const [k, v] of Object.entries(first)) {
+    if (!others.every((o) => k in o)) continue;
+    const vs = [v, ...others.map((o) => o[k])];
+    if (vs.every(isMap)) {
+      const sub = intersect(vs);
+      if (sub && Object.keys(sub).length) out[k] = sub;
+    } else if (vs.every((x) => JSON.stringify(x) === JSON.stringify(v))) out[k] = v;
+  }
+  return out;
+}
+
+function subtract(v: OutValue, common: { [k: string]: OutValue }): OutValue {
+  if (!isMap(v)) return v;
+  const out: { [k: string]: OutValue } = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!(k in common)) out[k] = x;
+    else if (isMap(x) && isMap(common[k])) {
+      const rest = subtract(x, common[k] as { [k: string]: OutValue });
+      if (isMap(rest) && Object.keys(rest).length) out[k] = rest;
+    } else if (JSON.stringify(x) !== JSON.stringify(common[k])) out[k] = x;
+  }
+  return out;
+}
+
+/** `config/global/aws.yml` → `aws`; `config/global/services/search.yml` → `services.search`. */
+export function namespaceOfTarget(target: string, dir: string): string {
+  let rel = target.startsWith(dir + "/") ? target.slice(dir.length + 1) : target.split("/").pop() ?? target;
+  rel = rel.replace(/\.ya?ml(\.erb)?$/, "");
+  return rel.split("/").join(".");
+}
+
+/** Environment variable names for values moved out of the files: unique, never an existing one. */
+class EnvNames {
+  private used = new Set<string>();
+  private byPath = new Map<string, string>();
+  constructor(model: AppModel) {
+    const visit = (v: unknown) => {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (typeof o.env === "string" && "default" in o) this.used.add(o.env);
+        Object.values(o).forEach(visit);
+      }
+    };
+    visit(model.global);
+  }
+  take(ns: string, path: string[]): string {
+    const key = [ns, ...path].join(".");
+    const known = this.byPath.get(key);
+    if (known) return known;
+    const base = [ns.replace(/\./g, "_"), ...path].join("_").toUpperCase().replace(/[^A-Z0-9_]+/g, "_").replace(/^([0-9])/, "_$1");
+    let name = base;
+    for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    this.byPath.set(key, name);
+    return name;
+  }
+}
+
+export type { OutValue };

@@ -1,0 +1,113 @@
+// Writes values as YAML text that Ruby reads back (ERB first, then Psych) to exactly the same
+// values. Strings are left plain only when no YAML 1.1 / Psych rule could read them as anything
+// else; everything else is double-quoted (JSON escapes are valid YAML escapes). Because the file
+// goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
+// ERB tags, as Global's own files had them.
+import type { RValue } from "../../src/model.js";
+
+const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
+const SPECIAL_WORDS = /^(y|n|yes|no|on|off|true|false|null|nil)$/i;
+const SIMPLE_SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*[?!]?$/;
+
+/** An ERB tag to place as a scalar, produced by the planner. */
+export interface ErbScalar {
+  erb: string;
+}
+
+export type OutValue = RValue | ErbScalar | OutValue[] | { [k: string]: OutValue };
+
+export const isErb = (v: unknown): v is ErbScalar => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ErbScalar).erb === "string" && Object.keys(v).length === 1;
+
+const erbEscape = (s: string) => s.replace(/<%/g, "<%%");
+
+/** `erb`: the text will pass through ERB first (a file), so `<%` must be escaped. */
+export function quoteString(s: string, erb = true): string {
+  return erb ? erbEscape(JSON.stringify(s)) : JSON.stringify(s);
+}
+
+/** A string as a YAML scalar that Psych reads back as that same String. */
+export function stringScalar(s: string, erb = true): string {
+  if (SAFE_PLAIN.test(s) && !SPECIAL_WORDS.test(s) && s.length > 0) return s;
+  return quoteString(s, erb);
+}
+
+/** A Float as Psych's FLOAT pattern reads it back (it needs a dot: `1e-7` would be a String). */
+export function floatScalar(n: number): string {
+  if (Number.isNaN(n)) return ".nan";
+  if (n === Infinity) return ".inf";
+  if (n === -Infinity) return "-.inf";
+  let s = String(n);
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([-+]\d+)$/.exec(s);
+  if (m) s = `${m[1]}${m[2]}.${m[3] ?? "0"}e${m[4].startsWith("-") || m[4].startsWith("+") ? m[4] : "+" + m[4]}`;
+  else if (!s.includes(".")) s += ".0";
+  return s;
+}
+
+function scalar(v: OutValue, erb = true): string | null {
+  if (isErb(v)) return v.erb;
+  if (v === null) return "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") return Number.isInteger(v) && Number.isFinite(v) ? String(v) : floatScalar(v);
+  if (typeof v === "string") return stringScalar(v, erb);
+  if (Array.isArray(v)) return v.length === 0 ? "[]" : null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.sym === "string" && Object.keys(o).length === 1) return SIMPLE_SYMBOL.test(o.sym) ? `:${o.sym}` : `:${quoteString(o.sym, erb)}`;
+  if (typeof o.date === "string" && Object.keys(o).length === 1) return o.date;
+  if (typeof o.time === "string" && Object.keys(o).length === 1) return o.time;
+  if (Object.keys(o).length === 0) return "{}";
+  return null;
+}
+
+function key(k: string): string {
+  return stringScalar(k);
+}
+
+/** Renders a mapping (the top of a config file) as block YAML. */
+export function writeYaml(value: { [k: string]: OutValue }, indent = 0): string {
+  const pad = " ".repeat(indent);
+  let out = "";
+  for (const [k, v] of Object.entries(value)) {
+    const s = scalar(v);
+    if (s !== null) out += `${pad}${key(k)}: ${s}\n`;
+    else if (Array.isArray(v)) out += `${pad}${key(k)}:\n${writeSeq(v, indent + 2)}`;
+    else out += `${pad}${key(k)}:\n${writeYaml(v as { [k: string]: OutValue }, indent + 2)}`;
+  }
+  return out;
+}
+
+function writeSeq(list: OutValue[], indent: number): string {
+  const pad = " ".repeat(indent);
+  let out = "";
+  for (const item of list) {
+    const s = scalar(item);
+    if (s !== null) out += `${pad}- ${s}\n`;
+    else if (Array.isArray(item)) out += `${pad}-\n${writeSeq(item, indent + 2)}`;
+    else {
+      // "- " followed by the mapping's first key on the same line, the rest aligned under it.
+      const body = writeYaml(item as { [k: string]: OutValue }, indent + 2);
+      out += `${pad}- ${body.slice(indent + 2)}`;
+    }
+  }
+  return out;
+}
+
+/** A Ruby literal for an ENV default inside an ERB tag (`ENV.fetch("X", <literal>)`). */
+export function rubyLiteral(v: RValue): string | null {
+  if (v === null) return "nil";
+  if (typeof v === "boolean") return String(v);
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? floatScalar(v) : null;
+  if (typeof v === "string") return JSON.stringify(v).replace(/#\{/g, "\\#{").replace(/#\$/g, "\\#$").replace(/#@/g, "\\#@");
+  if (typeof v === "object" && !Array.isArray(v) && typeof (v as { sym?: unknown }).sym === "string" && Object.keys(v).length === 1) return `:${JSON.stringify((v as { sym: string }).sym)}`;
+  return null;
+}
+
+/**
+ * A value as one-line YAML (flow style), for a value carried in an environment variable: ERB
+ * inserts it into the file's text after ERB has run, so nothing is ERB-escaped here.
+ */
+export function writeFlow(v: OutValue): string {
+  const s = scalar(v, false);
+  if (s !== null) return s;
+  if (Array.isArray(v)) return `[${v.map(writeFlow).join(", ")}]`;
+  return `{${Object.entries(v as { [k: string]: OutValue }).map(([k, x]) => `${stringScalar(k, false)}: ${writeFlow(x)}`).join(", ")}}`;
+}

@@ -1,0 +1,66 @@
+// The answers file (`.rails2k8s.yml`, or --answers FILE): gap id → answer, each preceded by the
+// question as a comment. Keys sorted, no timestamps, so the same answers give the same bytes.
+// A gap marked secret is never written here.
+import { parse, stringify } from "yaml";
+import type { Answers, Gap, RValue } from "./model.js";
+
+export const ANSWERS_FILE = ".rails2k8s.yml";
+
+export class BadAnswersFile extends Error {}
+
+/** Parses the answers file; a file that is not a mapping is an error the user must fix (exit 2). */
+export function parseAnswers(text: string | null, name: string): Answers {
+  if (text === null || text.trim() === "") return {};
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new BadAnswersFile(`${name}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new BadAnswersFile(`${name}: expected a mapping of question ids to answers`);
+  return doc as Answers;
+}
+
+/** Why a saved answer does not fit its gap (then it is asked again), or null when it fits. */
+export function answerProblem(gap: Gap, value: RValue): string | null {
+  if (gap.choices && !(typeof value === "string" && gap.choices.includes(value))) return `expected one of ${gap.choices.join(", ")}`;
+  const want = shapeOf(gap.default);
+  const got = shapeOf(value);
+  // A gap without a known value (default null) takes any scalar; otherwise the shape must match.
+  if (want === "null") return got === "object" ? "expected a single value" : null;
+  if (got === "null" || got === want) return null;
+  return `expected ${want === "array" ? "a list" : want === "object" ? "a mapping" : `a ${want}`}`;
+}
+
+const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+/** Renders the answers file: gaps in id order with their question; unknown ids kept at the end. */
+export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers): string {
+  const byId = new Map(gaps.map((g) => [g.id, g]));
+  const lines: string[] = [
+    "# rails2k8s answers: what `rails2k8s migrate` asked, by question id.",
+    "# A re-run asks only what is missing here; edit a value and re-run to regenerate.",
+    "# Secret values are never saved in this file.",
+  ];
+  const ids = Object.keys(answers)
+    .filter((id) => byId.has(id) && !byId.get(id)!.secret)
+    .sort();
+  for (const id of ids) {
+    const g = byId.get(id)!;
+    lines.push("", ...comment(g.question), entry(id, answers[id]!));
+  }
+  // Answers to questions this analysis did not raise stay: the repo may raise them again.
+  const stale = Object.keys(previous)
+    .filter((id) => !byId.has(id))
+    .sort();
+  if (stale.length) {
+    lines.push("", "# Not asked by the latest analysis (kept in case it applies again):");
+    for (const id of stale) lines.push(entry(id, previous[id]!));
+  }
+  return lines.join("\n") + "\n";
+}
+
+const comment = (text: string): string[] => text.split("\n").map((l) => `# ${l}`.trimEnd());
+
+const entry = (id: string, value: RValue): string => stringify({ [id]: value }, { lineWidth: 0 }).trimEnd();

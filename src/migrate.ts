@@ -1,0 +1,248 @@
+// `rails2k8s migrate`: analysis → answers (saved, asked, or defaults) → emitters → Tree → review
+// → atomic write. Nothing touches the disk before the last step, so Ctrl-C, a declined write, an
+// emitter that throws or a failed write all leave the repo as it was.
+import { isAbsolute, relative, resolve } from "node:path";
+import type { Io } from "./cli.js";
+import { analyzeDir } from "./analyze.js";
+import type { Answers, AppModel, Gap, RValue } from "./model.js";
+import { Tree, type Change } from "./tree.js";
+import { ANSWERS_FILE, answerProblem, BadAnswersFile, parseAnswers, renderAnswers } from "./answers.js";
+import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
+import { parseRecord, RECORD_PATH, renderRecord } from "./generated.js";
+import { settleGenerated, type GeneratedFile } from "./conflicts.js";
+import { applyPatch } from "./patch.js";
+import { addIgnored, GITIGNORE } from "./gitignore.js";
+import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.js";
+import { writeAtomically, WriteFailed } from "./write.js";
+import { EMITTERS } from "../emitters/index.js";
+import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
+
+export interface MigrateOptions {
+  answers?: string;
+  yes: boolean;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/** What the command needs from its surroundings; tests replace the terminal and the prompts. */
+export interface MigrateEnv {
+  /** Prompts may be shown: stdin is a terminal. */
+  interactive: boolean;
+  prompts: Prompts;
+  analyze: (dir: string, exclude: (path: string) => boolean) => Promise<AppModel>;
+  emitters: typeof EMITTERS;
+}
+
+const defaultEnv = (): MigrateEnv => ({
+  interactive: Boolean(process.stdin.isTTY),
+  prompts: realPrompts,
+  analyze: analyzeDir,
+  emitters: EMITTERS,
+});
+
+/** Exit code for Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** Thrown to end the run with an exit code after the message was printed. */
+class Stop {
+  constructor(readonly code: number) {}
+}
+
+export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, io: Io, env: MigrateEnv = defaultEnv()): Promise<number> {
+  const opts: MigrateOptions = {
+    answers: typeof rawOpts.answers === "string" ? rawOpts.answers : undefined,
+    yes: Boolean(rawOpts.yes),
+    dryRun: Boolean(rawOpts.dryRun),
+    force: Boolean(rawOpts.force),
+  };
+  try {
+    return await migrate(dir, opts, io, env);
+  } catch (e) {
+    if (e instanceof Stop) return e.code;
+    if (isPromptExit(e)) {
+      io.err("\nrails2k8s: interrupted; nothing was written.\n");
+      return EXIT_INTERRUPTED;
+    }
+    throw e;
+  }
+}
+
+async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEnv): Promise<number> {
+  const tree = new Tree(resolve(dir));
+  const warn = (s: string) => io.err(`rails2k8s: warning: ${s}\n`);
+  const fail = (code: number, message: string): never => {
+    io.err(`rails2k8s: ${message}\n`);
+    throw new Stop(code);
+  };
+
+  const { record, warning } = parseRecord(tree.read(RECORD_PATH));
+  if (warning) warn(warning);
+  // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
+  // then computes the same model, hence the same files.
+  const model = await env.analyze(dir, (p) => Object.hasOwn(record, p));
+
+  const answersPath = answersLocation(tree.root, opts.answers);
+  let saved: Answers = {};
+  try {
+    saved = parseAnswers(tree.read(answersPath), answersPath);
+  } catch (e) {
+    if (e instanceof BadAnswersFile) fail(2, e.message);
+    throw e;
+  }
+  const answers = await collectAnswers(model.gaps, saved, answersPath, opts, io, env, warn, fail);
+
+  // Emitters, all in memory; one that throws stops everything before any write.
+  const outputs: EmitterOutput[] = [];
+  for (const e of env.emitters) {
+    try {
+      outputs.push({ name: e.name, result: e.emit(model, answers) });
+    } catch (err) {
+      fail(1, `the ${e.name} emitter failed: ${(err as Error).message}\nNothing was written. This is a bug in rails2k8s; please report it with the output of \`rails2k8s analyze --json\`.`);
+    }
+  }
+  outputs.push({ name: "migration guide", result: { files: [emitMigrationGuide(model, answers, outputs)], provenance: [], notes: [] } });
+
+  // The Tree: generated files, the codemod's edits, .gitignore, the record, the answers.
+  const generated: GeneratedFile[] = [];
+  try {
+    for (const o of outputs) {
+      for (const f of o.result.files) {
+        if (generated.some((g) => g.path === f.path)) throw new Error(`two emitters write ${f.path}`);
+        generated.push({ path: f.path, content: f.content, secret: Boolean(f.secret) });
+        tree.write(f.path, f.content, { origin: "generated", secret: f.secret, mode: f.secret ? 0o600 : (f.mode ?? 0o644), by: o.name });
+      }
+      for (const patch of o.result.patches ?? []) {
+        const skipped = applyPatch(tree, patch, o.name);
+        if (skipped) warn(skipped);
+      }
+    }
+  } catch (err) {
+    fail(1, `${(err as Error).message}\nNothing was written.`);
+  }
+  const ignore = addIgnored(tree.read(GITIGNORE), generated.filter((g) => g.secret).map((g) => g.path));
+  if (ignore !== null) tree.write(GITIGNORE, ignore, { origin: "gitignore" });
+  const settled = await settleGenerated(tree, generated, record, {
+    force: opts.force,
+    dryRun: opts.dryRun,
+    ask: !opts.yes && env.interactive ? (item) => askOverwrite(item, io, env.prompts) : null,
+    warn,
+  });
+  tree.write(RECORD_PATH, renderRecord(settled.record), { origin: "record" });
+  // Saved with the rest, never on their own: a declined write saves no answers either.
+  tree.write(answersPath, renderAnswers(model.gaps, answers, saved), { origin: "answers" });
+
+  // Review, then write.
+  const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const diffs = items.map((i) => renderDiff(i, io.color)).filter(Boolean);
+  if (diffs.length) io.out("\n" + diffs.join("\n") + "\n");
+  io.out(`\n${renderSummary(items, io.color)}${countLine(items)}\n`);
+
+  const changes = tree.changes();
+  if (opts.dryRun) {
+    io.out(changes.length ? `Dry run: ${changes.length} file(s) would be written; nothing was written.\n` : "Dry run: nothing to change.\n");
+    return 0;
+  }
+  if (!changes.length) {
+    io.out("Nothing to write: the repo already holds this output.\n");
+    return 0;
+  }
+  if (!opts.yes) {
+    if (!env.interactive) fail(2, "writing needs a confirmation and there is no terminal: use --yes to write, or --dry-run to only look.");
+    if (!(await env.prompts.confirm({ message: `Write ${changes.length} file(s)?`, default: true }))) {
+      io.out("Nothing was written.\n");
+      return 0;
+    }
+  }
+  try {
+    writeAtomically(changes.map((c) => ({ abs: c.abs, content: c.content, mode: c.meta.mode ?? 0o644 })));
+  } catch (e) {
+    if (e instanceof WriteFailed) fail(1, `writing failed: ${e.message}\nNothing was changed: every file is as it was before this run.`);
+    throw e;
+  }
+  io.out(`Wrote ${changes.length} file(s). Next: read MIGRATION.md.\n`);
+  return 0;
+}
+
+/**
+ * Every gap gets an answer: the saved one, else (--yes, or a dry run without a terminal) its
+ * default, else the wizard's. Without a terminal and without --yes nothing is asked: exit 2.
+ */
+async function collectAnswers(
+  gaps: Gap[],
+  saved: Answers,
+  answersPath: string,
+  opts: MigrateOptions,
+  io: Io,
+  env: MigrateEnv,
+  warn: (s: string) => void,
+  fail: (code: number, message: string) => never,
+): Promise<Answers> {
+  const { usable, unanswered } = sortSaved(gaps, saved, warn);
+  const answers: Answers = {};
+  if (opts.yes || (!env.interactive && opts.dryRun)) {
+    if (gaps.length) io.out(opts.yes ? "Answers (--yes: saved answers, else defaults):\n" : "Answers (no terminal: --dry-run takes saved answers, else defaults):\n");
+    for (const g of gaps) {
+      const fromFile = Object.hasOwn(usable, g.id);
+      answers[g.id] = fromFile ? usable[g.id]! : g.default;
+      io.out(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(answers[g.id])}  (${fromFile ? `saved in ${answersPath}` : "default"})\n`);
+    }
+    return answers;
+  }
+  if (unanswered.length && !env.interactive)
+    fail(
+      2,
+      `no terminal to ask on, and ${unanswered.length} question(s) have no saved answer:\n` +
+        unanswered.map((g) => `  ${g.id}: ${g.question} (default ${g.secret ? "hidden" : plainValue(g.default)})\n`).join("") +
+        `Answer them in ${answersPath}, or run with --yes to take the defaults (--dry-run to only look).`,
+    );
+  const already = gaps.length - unanswered.length;
+  if (already) io.out(`${already} question(s) answered already in ${answersPath}.\n`);
+  const asked = unanswered.length ? await askGaps(unanswered, io.out, env.prompts) : {};
+  for (const g of gaps) answers[g.id] = Object.hasOwn(asked, g.id) ? asked[g.id]! : usable[g.id]!;
+  return answers;
+}
+
+/** An answer on the terminal: strings bare, anything else as JSON. */
+const plainValue = (v: RValue | undefined): string => (typeof v === "string" ? v : JSON.stringify(v ?? null));
+
+/** The answers file as a Tree path: repo-relative when inside the repo, else absolute. */
+function answersLocation(root: string, given: string | undefined): string {
+  if (!given) return ANSWERS_FILE;
+  const abs = resolve(given);
+  const rel = relative(root, abs);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split("\\").join("/") : abs;
+}
+
+/** Splits saved answers into usable ones and the gaps still to ask; a misfit answer is asked again. */
+function sortSaved(gaps: Gap[], saved: Answers, warn: (s: string) => void): { usable: Answers; unanswered: Gap[] } {
+  const usable: Answers = {};
+  const unanswered: Gap[] = [];
+  for (const g of gaps) {
+    if (g.secret || !Object.hasOwn(saved, g.id)) {
+      unanswered.push(g);
+      continue;
+    }
+    const v = saved[g.id] as RValue;
+    const problem = answerProblem(g, v);
+    if (problem) {
+      warn(`saved answer for ${g.id} ignored: ${problem}`);
+      unanswered.push(g);
+    } else usable[g.id] = v;
+  }
+  return { usable, unanswered };
+}
+
+async function askOverwrite(item: ReviewItem, io: Io, prompts: Prompts): Promise<boolean> {
+  io.out(`\n${item.path}: ${item.reason}.\n${renderDiff({ ...item, status: "changed" }, io.color)}\n`);
+  return prompts.confirm({ message: `Overwrite ${item.path} with the generated version (your edits are lost)?`, default: false });
+}
+
+function otherItem(c: Change): ReviewItem {
+  return {
+    path: c.path,
+    status: c.before.kind === "file" ? "changed" : "new",
+    before: c.before.kind === "file" ? c.before.bytes.toString("utf8") : null,
+    after: c.content,
+    quiet: c.meta.origin === "record",
+  };
+}

@@ -1,0 +1,116 @@
+// The in-memory Tree every output goes through before anything touches the disk (the idea of Nx
+// generators' Tree): writes are staged, reads see staged content first, and a write that restores
+// the bytes already on disk drops the change, so a re-run with the same answers stages nothing.
+// The disk is only read here (lazily, once per path); flushing is src/write.ts's job.
+import { lstatSync, readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+
+/** What stands at a path on disk before any change. */
+export type DiskEntry = { kind: "file"; bytes: Buffer } | { kind: "missing" } | { kind: "other"; what: string };
+
+/** Why a file is in the Tree: decides how the review classifies it. */
+export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record";
+
+export interface FileMeta {
+  origin: Origin;
+  /** Holds secret values: never shown, written 0600 and git-ignored. */
+  secret?: boolean;
+  mode?: number;
+  /** The emitter that produced it (for messages). */
+  by?: string;
+}
+
+export interface Change {
+  /** Repo-relative with `/`, or absolute for a file outside the repo (an --answers file). */
+  path: string;
+  abs: string;
+  before: DiskEntry;
+  content: string;
+  meta: FileMeta;
+}
+
+export type DiskReader = (abs: string) => DiskEntry;
+
+export const readDiskEntry: DiskReader = (abs) => {
+  try {
+    const st = lstatSync(abs);
+    if (st.isFile()) return { kind: "file", bytes: readFileSync(abs) };
+    return { kind: "other", what: st.isDirectory() ? "a directory" : st.isSymbolicLink() ? "a symbolic link" : "not a regular file" };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENOTDIR: a file stands where a parent directory should be; the write will say so.
+    if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
+    return { kind: "other", what: `unreadable (${code ?? (e as Error).message})` };
+  }
+};
+
+/** Rejects paths that would leave the repo: an emitter bug must never write outside it. */
+export function checkRepoPath(path: string): void {
+  const bad =
+    path === "" ||
+    isAbsolute(path) ||
+    path.includes("\\") ||
+    path.includes("\0") ||
+    path.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) throw new Error(`refusing to write ${JSON.stringify(path)}: not a plain path inside the repo`);
+}
+
+export class Tree {
+  private readonly disk = new Map<string, DiskEntry>();
+  private readonly staged = new Map<string, Change>();
+
+  constructor(
+    readonly root: string,
+    private readonly readDisk: DiskReader = readDiskEntry,
+  ) {}
+
+  private abs(path: string, allowOutside = true): string {
+    // Only the answers file may live outside the repo (--answers FILE); outputs never.
+    if (isAbsolute(path) && allowOutside) return path;
+    checkRepoPath(path);
+    return join(this.root, path);
+  }
+
+  /** What is on disk at `path` (cached: the disk is read once per path). */
+  original(path: string): DiskEntry {
+    let e = this.disk.get(path);
+    if (!e) this.disk.set(path, (e = this.readDisk(this.abs(path))));
+    return e;
+  }
+
+  /** The text at `path` as the Tree stands: staged content, else the disk's, else null. */
+  read(path: string): string | null {
+    const s = this.staged.get(path);
+    if (s) return s.content;
+    const e = this.original(path);
+    return e.kind === "file" ? e.bytes.toString("utf8") : null;
+  }
+
+  /**
+   * Stages `content` at `path` (repo-relative; absolute only for files outside the repo, such as
+   * an --answers file). Content equal to the disk's bytes drops the change.
+   */
+  write(path: string, content: string, meta: FileMeta): void {
+    const abs = this.abs(path, meta.origin === "answers");
+    const before = this.original(path);
+    if (before.kind === "file" && before.bytes.equals(Buffer.from(content, "utf8"))) {
+      this.staged.delete(path);
+      return;
+    }
+    this.staged.set(path, { path, abs, before, content, meta });
+  }
+
+  /** Drops a staged change (a conflict the user keeps). */
+  revert(path: string): void {
+    this.staged.delete(path);
+  }
+
+  isStaged(path: string): boolean {
+    return this.staged.has(path);
+  }
+
+  /** Staged changes in path order (stable output). */
+  changes(): Change[] {
+    return [...this.staged.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
