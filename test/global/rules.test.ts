@@ -1,0 +1,286 @@
+// Global's loading rules case by case: small repos held in memory for the analyzer, written to
+// temporary directories for the Ruby reference implementation of the gem (one Ruby process), and
+// compared environment by environment. Then what only the analyzer does: initializer paths,
+// Capistrano templates per stage, problems, secrets.
+import { describe, it, expect, beforeAll } from "vitest";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { memoryRepo } from "../../src/repo.js";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeGlobal } from "../../analyzers/global/index.js";
+import { isUnknown } from "../../analyzers/ruby/evaluate.js";
+import type { CapistranoFacts, Problem, RailsFacts, RValue, Stage } from "../../src/model.js";
+import { runRuby, RUBY_ENCODER, normalizeRuby } from "../yaml/ruby.js";
+import { assemble, resolveRefs, encodePlain, canon } from "./compare.js";
+
+const RAILS = { gems: { global: { value: "3.1.1", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.1.4", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+const INIT = {
+  "config/initializers/global.rb": 'Global.configure { |c| c.backend :filesystem, path: Rails.root.join("config", "global").to_s, environment: Rails.env.to_s }\n',
+  "config/environments/development.rb": "",
+  "config/environments/production.rb": "",
+};
+
+function stage(name: string, vars: Record<string, RValue>): Stage {
+  const src = { file: `config/deploy/${name}.rb`, line: 1 };
+  return { name, source: src, servers: [], variables: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { value: v, source: src }])) };
+}
+
+function analyze(files: Record<string, string>, stages: Stage[] = [], cap: CapistranoFacts | null = null) {
+  const problems: Problem[] = [];
+  const global = analyzeGlobal({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, stages, RAILS, cap);
+  return { global: global!, problems };
+}
+
+// --- cases the Ruby reference judges ---------------------------------------------------------------
+
+const CASES: { name: string; files: Record<string, string>; envs: string[]; env?: Record<string, string> }[] = [
+  {
+    name: "sibling global.yml, nested directories, skipped names, extensionless files",
+    envs: ["production", "development"],
+    files: {
+      ...INIT,
+      "config/global.yml": "default:\n  app_name: Shop\n  services:\n    extra: 1\n    timeout: 1\nproduction:\n  app_name: Shop Prod\n  maintenance: false\n",
+      "config/global/services.yml": "default:\n  timeout: 5\n  search:\n    index: shop\n    url: overridden\n",
+      "config/global/services/search.yml": "default:\n  url: http://localhost:9200\nproduction:\n  url: http://search:9200\n",
+      "config/global/services/.hidden.yml": "default:\n  hidden: true\n",
+      "config/global/only_dir/deep/leaf.yml": "default:\n  a: 1\n",
+      "config/global/notes": "free text, never parsed\n",
+      "config/global/x.yaml": "default:\n  never: read\n",
+      "config/global/y.yml.erb": "default:\n  never: <%= 1 %>\n",
+      "config/global/z.production.yml": "overlay: without its base file\n",
+      "config/global/.secret.yml": "default:\n  hidden: 1\n",
+    },
+  },
+  {
+    name: "sections: Symbol before String, nil default, env only, arrays replaced, overlays whole",
+    envs: ["production", "staging", "development"],
+    files: {
+      ...INIT,
+      "config/global/flags.yml": ":default:\n  a: 1\ndefault:\n  a: 2\n  b: 2\n:production:\n  c: sym\nproduction:\n  c: str\nstaging:\n  c: str-only\n",
+      "config/global/nil_default.yml": "default:\nproduction:\n  a: 1\n",
+      "config/global/env_only.yml": "production:\n  a: 1\nunrelated_top_level: {x: 1}\n",
+      "config/global/arrays.yml": "default:\n  list: [1, 2]\n  h: {a: [1], keep: yes}\nproduction:\n  list: [3]\n  h: {b: 1}\n",
+      "config/global/overlay.yml": "default:\n  a: 1\n  nested: {x: 1, y: 1}\nproduction:\n  a: 2\n",
+      "config/global/overlay.production.yml": "a: 3\nnested:\n  y: 2\nproduction:\n  is_a_key: here\n",
+      "config/global/overlay.staging.yml": "# comments only: Global merges `nil || {}`\n",
+      "config/global/keys.yml": "default:\n  :sym: 1\n  sym: 2\n  nested:\n    :a: {x: 1}\n    a: {y: 2}\n",
+    },
+  },
+  {
+    name: "YAML the way Psych reads it, inside Global files",
+    envs: ["production", "development"],
+    files: {
+      ...INIT,
+      "config/global/mixed.yml":
+        "default: &default\n  t: 1:30\n  o: 0755\n  e: 1e3\n  y: y\n  on_: on\n  s: :sym\n  d: 2020-01-01\n  tm: 2020-01-01 10:00:00 +09:00\n  n: ~\n  big: 1_000\n  quoted: \"yes\"\n  block: |\n    a\n    b\nproduction:\n  x: 1\n  <<: *default\n  t: 2:00\ndevelopment:\n  <<: [*default, {extra: 1}]\n",
+    },
+  },
+  {
+    name: "ERB with ENV references",
+    envs: ["production"],
+    env: { PORT: "8080", HOST: "db.internal", A: "from-a", FLAG: "off" },
+    files: {
+      ...INIT,
+      "config/global/erb.yml":
+        "default:\n  port: <%= ENV.fetch('PORT', 3000) %>\n  url: http://<%= ENV['HOST'] %>:80/x\n  either: <%= ENV['A'] || ENV['B'] %>\n  flag: <%= ENV.fetch('FLAG') { 'on' } %>\n  literal: <%= 'abc' %>\n  sum: <%= 1 + 2 %>\n",
+    },
+  },
+];
+
+const RAISES: { name: string; file: string; text: string }[] = [
+  { name: "an empty file", file: "empty", text: "" },
+  { name: "a comment-only file", file: "comments", text: "# nothing here\n" },
+  { name: "a section that is not a mapping", file: "scalar_section", text: "default: 5\n" },
+  { name: "a file that is not a mapping", file: "scalar_file", text: "just a string\n" },
+  { name: "`-%>` without a trim mode", file: "trim", text: "default:\n  a: <%= 1 -%>\n" },
+  { name: "a YAML syntax error", file: "broken", text: "default:\n  a: [1, 2\n  b: 3\n" },
+  { name: "an unknown alias", file: "alias", text: "default:\n  a: *nope\n" },
+];
+
+const RUBY = `
+require ${JSON.stringify(resolve("test/global/reference_global.rb"))}
+${RUBY_ENCODER}
+input = JSON.parse($stdin.read)
+out = input.map do |c|
+  c["env"].each { |k, v| ENV[k] = v }
+  res = c["envs"].to_h do |env|
+    [env, begin
+      enc(ReferenceGlobal.configuration(File.join(c["root"], "config/global"), env))
+    rescue StandardError, SyntaxError => e
+      { "error" => e.class.name }
+    end]
+  end
+  c["env"].each_key { |k| ENV.delete(k) }
+  res
+end
+puts JSON.generate(out)
+`;
+
+function writeTree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "r2k-global-"));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), text);
+  }
+  return root;
+}
+
+let oracle: Record<string, any>[];
+const raiseCase = (r: (typeof RAISES)[number]) => ({ ...INIT, [`config/global/${r.file}.yml`]: r.text, "config/global/fine.yml": "default:\n  ok: true\n" });
+
+beforeAll(async () => {
+  await initPrism();
+  const input = [
+    ...CASES.map((c) => ({ root: writeTree(c.files), envs: c.envs, env: c.env ?? {} })),
+    ...RAISES.map((r) => ({ root: writeTree(raiseCase(r)), envs: ["production"], env: {} })),
+  ];
+  oracle = runRuby(RUBY, input);
+}, 60_000);
+
+describe("Global's rules vs the Ruby reference", () => {
+  CASES.forEach((c, i) => {
+    it(c.name, () => {
+      const { global, problems } = analyze(c.files);
+      expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+      for (const env of c.envs) {
+        const ours = canon(encodePlain(resolveRefs(assemble(global.namespaces, env), (n) => c.env?.[n])));
+        expect({ env, config: ours }).toEqual({ env, config: canon(normalizeRuby(oracle[i][env])) });
+      }
+    });
+  });
+
+  RAISES.forEach((r, j) => {
+    it(`${r.name}: Global raises; reported, the namespace Unknown, the others read`, () => {
+      expect(oracle[CASES.length + j].production).toHaveProperty("error");
+      const { global, problems } = analyze(raiseCase(r));
+      const file = `config/global/${r.file}.yml`;
+      expect(problems.some((p) => p.file === file && p.severity === "error")).toBe(true);
+      const ns = global.namespaces.find((n) => n.name === r.file)!;
+      expect(isUnknown(ns.values.production)).toBe(true);
+      expect(global.namespaces.find((n) => n.name === "fine")!.values.production).toEqual({ ok: true });
+    });
+  });
+});
+
+// --- what only the analyzer does -------------------------------------------------------------------
+
+describe("Global analyzer", () => {
+  it("lists namespaces and files for the directory rules", () => {
+    const { global } = analyze(CASES[0].files);
+    expect(global.namespaces.map((n) => [n.name, n.files])).toEqual([
+      ["app_name", ["config/global.yml"]],
+      ["maintenance", ["config/global.yml"]],
+      ["notes", ["config/global/notes"]],
+      ["only_dir.deep.leaf", ["config/global/only_dir/deep/leaf.yml"]],
+      ["services", ["config/global.yml", "config/global/services.yml"]],
+      ["services.search", ["config/global/services.yml", "config/global/services/search.yml"]],
+    ]);
+    expect(global.namespaces.find((n) => n.name === "notes")!.values).toEqual({ production: {}, development: {} });
+    expect(global.namespaces.find((n) => n.name === "app_name")!.values).toEqual({ production: "Shop Prod", development: "Shop" });
+  });
+
+  it("reads environments from the stages, config/environments and the files' sections", () => {
+    const { global } = analyze(
+      { ...CASES[1].files, "config/environments/uat.rb": "" },
+      [stage("prod-eu", { rails_env: "production" }), stage("qa", {})],
+    );
+    expect(Object.keys(global.namespaces.find((n) => n.name === "flags")!.values)).toEqual(["production", "qa", "development", "staging", "uat"]);
+  });
+
+  it("keeps the Symbol section when both are written, and says where each leaf came from", () => {
+    const { global } = analyze(CASES[1].files);
+    const flags = global.namespaces.find((n) => n.name === "flags")!;
+    expect(flags.values.production).toEqual({ a: 1, c: "sym" });
+    expect(flags.sources).toEqual({ a: { file: "config/global/flags.yml", line: 2 }, c: { file: "config/global/flags.yml", line: 7 } });
+    expect(global.namespaces.find((n) => n.name === "overlay")!.sources["nested.y"]).toEqual({ file: "config/global/overlay.production.yml", line: 3 });
+  });
+
+  it("reads the directory and the environment an initializer configures", () => {
+    const cases: [string, string, string | null][] = [
+      ['c.backend :filesystem, path: Rails.root.join("config", "settings").to_s', "config/settings", null],
+      ['c.backend :filesystem, path: "#{Rails.root}/config/settings", environment: "production"', "config/settings", "production"],
+      ['c.backend :filesystem, path: File.expand_path("../settings", __dir__)', "config/settings", null],
+      ["c.backend(:filesystem, path: Rails.root.join('config/settings').to_s, environment: Rails.env)", "config/settings", null],
+      ["c.config_directory = File.join(Rails.root, 'config', 'settings')\n  c.environment = 'production'", "config/settings", "production"],
+    ];
+    for (const [body, dir, fixed] of cases) {
+      const files = {
+        "config/initializers/global.rb": `Global.configure do |c|\n  ${body}\nend\n`,
+        "config/settings/app.yml": "default:\n  name: x\nproduction:\n  name: prod\nstaging:\n  name: stg\n",
+      };
+      const { global, problems } = analyze(files, [stage("staging", { rails_env: "staging" })]);
+      expect({ body, dir: global.dir, problems }).toEqual({ body, dir, problems: [] });
+      expect(global.namespaces[0].values.staging).toEqual({ name: fixed ? "prod" : "stg" });
+    }
+  });
+
+  it("warns about backends and options it cannot read", () => {
+    const { problems } = analyze({
+      "config/initializers/global.rb": "Global.configure do |c|\n  c.backend :filesystem, directory: 'config/x'\n  c.backend :aws_parameter_store, prefix: '/shop/'\nend\n",
+      "config/global/a.yml": "default:\n  a: 1\n",
+    });
+    expect(problems.map((p) => [p.line, p.message.split(":")[0]])).toEqual([
+      [2, "Global's filesystem backend reads `path"],
+      [3, "Global backend "],
+    ]);
+  });
+
+  it("turns ERB it cannot evaluate into Unknowns with their source", () => {
+    const { global } = analyze({ ...INIT, "config/global/a.yml": "default:\n  key: <%= Rails.application.credentials.dig(:a, :b) %>\n  env: <%= Rails.env %>\n" });
+    const v = global.namespaces[0].values.production as Record<string, RValue>;
+    expect(v.key).toMatchObject({ unknown: expect.any(String), source: { file: "config/global/a.yml", line: 2 } });
+    expect(v.env).toMatchObject({ unknown: expect.any(String), source: { file: "config/global/a.yml", line: 3 } });
+  });
+
+  it("marks literal secrets, not ENV-read or empty ones", () => {
+    const { global } = analyze({
+      ...INIT,
+      "config/global/keys.yml":
+        "default:\n  api_key: FAKE-literal\n  password: <%= ENV['DB_PASSWORD'] %>\n  token: ''\n  oauth:\n    client_secret: FAKE-nested\n    client_id: public\n  secret_list: [FAKE-a, FAKE-b]\n",
+    });
+    expect(global.namespaces[0].secretPaths).toEqual(["api_key", "oauth.client_secret", "secret_list"]);
+  });
+
+  it("renders templates per stage, and flags stages that share a Rails env but not values", () => {
+    const files = {
+      ...INIT,
+      "lib/capistrano/templates/global/gateway.yml.erb": "default:\n  endpoint: <%= fetch(:gateway) %>\n  region: <%= fetch(:region, 'eu') %>\n  missing: <%= fetch(:not_set) %>\n",
+      "config/global/gateway.yml": "default:\n  endpoint: http://localhost\n",
+    };
+    const cap = {
+      major: 3,
+      requires: [],
+      lock: null,
+      hooks: [],
+      tasks: [{ name: "deploy:gateway", source: { file: "lib/capistrano/tasks/gateway.rake", line: 3 }, templates: ["lib/capistrano/templates/global/gateway.yml.erb"], uploads: ["#{shared_path}/config/global/gateway.yml"] }],
+    } as CapistranoFacts;
+    const linked = ["config/global/gateway.yml"];
+    const { global, problems } = analyze(files, [stage("demo", { rails_env: "production", gateway: "https://demo", linked_files: linked }), stage("production", { rails_env: "production", gateway: "https://prod", linked_files: linked })], cap);
+    expect(global.templates).toEqual([
+      {
+        template: "lib/capistrano/templates/global/gateway.yml.erb",
+        target: "config/global/gateway.yml",
+        source: { file: "lib/capistrano/tasks/gateway.rake", line: 3 },
+        rendered: { demo: { endpoint: "https://demo", region: "eu", missing: null }, production: { endpoint: "https://prod", region: "eu", missing: null } },
+      },
+    ]);
+    const ns = global.namespaces.find((n) => n.name === "gateway")!;
+    // production from the first stage deploying it; development from the repo's own file.
+    expect(ns.values).toEqual({ production: { endpoint: "https://demo", region: "eu", missing: null }, development: { endpoint: "http://localhost" } });
+    expect(ns.files).toEqual(["lib/capistrano/templates/global/gateway.yml.erb", "config/global/gateway.yml"]);
+    expect(problems.filter((p) => /both run RAILS_ENV=production/.test(p.message))).toHaveLength(1);
+  });
+
+  it("returns null without any trace of Global", () => {
+    const problems: Problem[] = [];
+    expect(analyzeGlobal({ repo: memoryRepo({ "config/application.rb": "" }), problem: (p) => problems.push(p) }, [], { gems: {} } as unknown as RailsFacts, null)).toBeNull();
+  });
+
+  it("warns when an old Global meets Psych 4", () => {
+    const problems: Problem[] = [];
+    const rails = { gems: { global: { value: "2.0.0", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.2.2", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+    analyzeGlobal({ repo: memoryRepo({ ...INIT, "config/global/a.yml": "default:\n  a: 1\n" }), problem: (p) => problems.push(p) }, [], rails, null);
+    expect(problems.map((p) => `${p.severity}: ${p.message}`)).toEqual([expect.stringMatching(/^error: global 2\.0\.0 calls YAML\.safe_load with positional arguments/)]);
+  });
+});

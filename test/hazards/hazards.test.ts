@@ -1,0 +1,176 @@
+// findHazards: each rule on a hand-built model (other analyzers fill these sections), plus the
+// fixtures' Rails facts. Every hazard must say what, what to do, and where.
+import { describe, it, expect, beforeAll } from "vitest";
+import { readRepo } from "../../src/repo.js";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeRails } from "../../analyzers/rails.js";
+import { findHazards, eolDate, RUBY_EOL, RAILS_EOL } from "../../analyzers/hazards.js";
+import { baseModel, baseRails, server, stage } from "./base-model.js";
+import type { Hazard, NginxFile, AppServerConfig } from "../../src/model.js";
+
+const AS_OF = new Date("2026-11-23T00:00:00Z");
+const ids = (h: Hazard[]) => h.map((x) => x.id);
+const src = (file: string, line: number) => ({ file, line });
+
+beforeAll(async () => {
+  await initPrism();
+});
+
+function wellFormed(h: Hazard[]) {
+  for (const x of h) {
+    expect(x.message.length).toBeGreaterThan(10);
+    expect(x.advice.length).toBeGreaterThan(10);
+    expect(x.source.file).toBeTruthy();
+  }
+}
+
+describe("hazard rules", () => {
+  it("an empty model has none", () => {
+    expect(findHazards(baseModel(), AS_OF)).toEqual([]);
+  });
+
+  it("data.local-dir: uploads in linked dirs, not logs or caches", () => {
+    const h = findHazards(
+      baseModel({
+        linked: [
+          { path: "public/system", kind: "dir", class: "other", stages: ["production"], source: src("config/deploy.rb", 9) },
+          { path: "storage", kind: "dir", class: "data", stages: [], source: src("config/deploy.rb", 9) },
+          { path: "log", kind: "dir", class: "log", stages: ["production"], source: src("config/deploy.rb", 9) },
+          { path: "tmp/cache", kind: "dir", class: "cache", stages: ["production"], source: src("config/deploy.rb", 9) },
+        ],
+      }),
+      AS_OF,
+    );
+    expect(ids(h)).toEqual(["data.local-dir", "data.local-dir"]);
+    expect(h[0].message).toContain("public/system");
+    wellFormed(h);
+  });
+
+  it("cron.single-server / cron.many-servers from the job's roles and each stage's servers", () => {
+    const job = { schedules: ["0 3 * * *"], type: "rake", task: "orders:expire_unpaid", command: "x", roles: ["db"], source: src("config/schedule.rb", 4) };
+    const m = baseModel({
+      cron: { file: "config/schedule.rb", settings: {}, jobs: [job, { ...job, task: "logs:rotate", roles: ["app"], source: src("config/schedule.rb", 8) }] },
+      stages: [
+        stage("production", [server("web1", ["web", "app"], "config/deploy/production.rb", 3), server("web2", ["web", "app"], "config/deploy/production.rb", 4), server("worker1", ["app", "db", "worker"], "config/deploy/production.rb", 5, true)]),
+        stage("staging", [server("staging", ["web", "app", "db"], "config/deploy/staging.rb", 3)]),
+      ],
+    });
+    const h = findHazards(m, AS_OF);
+    expect(ids(h)).toEqual(["cron.single-server", "cron.single-server", "cron.many-servers"]);
+    expect(h[0].message).toContain("production (worker1)");
+    expect(h[0].source).toEqual(src("config/schedule.rb", 4));
+    expect(h[2].message).toContain("3 servers");
+    wellFormed(h);
+  });
+
+  it("nginx.sticky-sessions and nginx.assets-from-disk", () => {
+    const file: NginxFile = {
+      file: "config/nginx.conf", stage: null, directives: [],
+      upstreams: [{ name: "app", source: src("config/nginx.conf", 1), servers: [], sticky: { value: "ip_hash", source: src("config/nginx.conf", 2) } }, { name: "other", source: src("config/nginx.conf", 6), servers: [], sticky: null }],
+      servers: [{
+        source: src("config/nginx.conf", 10), serverNames: [], listens: [], certificates: [], clientMaxBodySize: null, timeouts: {}, redirectsToHttps: null, root: null, tryFiles: null, proxyHeaders: {}, unportable: [],
+        locations: [{ source: src("config/nginx.conf", 14), modifier: "^~", path: "/assets/", proxyPass: null, assets: true, health: false, websocket: false, directives: [] }, { source: src("config/nginx.conf", 18), modifier: null, path: "/", proxyPass: "http://app", assets: false, health: false, websocket: false, directives: [] }],
+      }],
+    };
+    const h = findHazards(baseModel({ nginx: { files: [file] } }), AS_OF);
+    expect(ids(h)).toEqual(["nginx.sticky-sessions", "nginx.assets-from-disk"]);
+    expect(h[0].source).toEqual(src("config/nginx.conf", 2));
+    expect(h[1].source).toEqual(src("config/nginx.conf", 14));
+    wellFormed(h);
+  });
+
+  it("unicorn.unix-socket only for unix listeners", () => {
+    const u: AppServerConfig = {
+      kind: "unicorn", file: "config/unicorn.rb", env: null, stages: [], workers: null, threads: null, timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [],
+      listen: [{ kind: "unix", address: "/var/www/app/shared/tmp/sockets/unicorn.sock", options: { backlog: 64 }, source: src("config/unicorn.rb", 5) }, { kind: "tcp", address: "127.0.0.1:8080", options: {}, source: src("config/unicorn.rb", 6) }],
+    };
+    const h = findHazards(baseModel({ appServers: [u, { ...u, kind: "puma", file: "config/puma.rb" }] }), AS_OF);
+    expect(ids(h)).toEqual(["unicorn.unix-socket"]);
+    expect(h[0].source).toEqual(src("config/unicorn.rb", 5));
+  });
+
+  it("secrets.in-yaml: literal Global secrets and secrets.yml, not ENV values nor example files", () => {
+    const m = baseModel({
+      global: {
+        dir: "config/global", gemVersion: "3.1.1", templates: [],
+        namespaces: [{ name: "payment", files: ["config/global/payment.yml"], values: { production: { api_key: "fake-key", endpoint: "https://pay" }, staging: { api_key: { env: "PAY_KEY", default: null }, endpoint: "x" } }, sources: { api_key: src("config/global/payment.yml", 3) } }],
+      },
+      rails: baseRails({
+        secretKeys: [
+          { file: "config/secrets.yml", path: "production.secret_key_base", given: "literal", source: src("config/secrets.yml", 11) },
+          { file: "config/secrets.yml", path: "staging.secret_key_base", given: "env", env: "SECRET_KEY_BASE", source: src("config/secrets.yml", 15) },
+          { file: "config/database.yml.example", path: "production.password", given: "literal", source: src("config/database.yml.example", 25) },
+        ],
+      }),
+    });
+    const h = findHazards(m, AS_OF);
+    expect(ids(h)).toEqual(["secrets.in-yaml", "secrets.in-yaml"]);
+    expect(h.map((x) => x.source)).toEqual([src("config/secrets.yml", 11), src("config/global/payment.yml", 3)]);
+    expect(h[0].message).toContain("production.secret_key_base");
+    expect(h[0].message).not.toContain("staging");
+    expect(h[1].message).toContain("payment.api_key");
+  });
+
+  it("secrets.master-key-committed", () => {
+    const h = findHazards(baseModel({ rails: baseRails({ credentials: [{ value: "config/master.key", source: src("config/master.key", 0) }, { value: "config/credentials.yml.enc", source: src("config/credentials.yml.enc", 0) }] }) }), AS_OF);
+    expect(ids(h)).toEqual(["secrets.master-key-committed"]);
+  });
+
+  it("ruby.eol / rails.eol by the date the check runs", () => {
+    const rails = baseRails({ rubyVersion: { value: "3.2.2", source: src(".ruby-version", 1) }, railsVersion: { value: "7.2.1", source: src("Gemfile.lock", 90) } });
+    expect(ids(findHazards(baseModel({ rails }), new Date("2026-03-01T00:00:00Z")))).toEqual([]);
+    expect(ids(findHazards(baseModel({ rails }), new Date("2026-04-02T00:00:00Z")))).toEqual(["ruby.eol"]);
+    expect(ids(findHazards(baseModel({ rails }), AS_OF))).toEqual(["ruby.eol", "rails.eol"]);
+    expect(eolDate("2.3.8", RUBY_EOL)).toBe("2019-03-31");
+    expect(eolDate("1.9.3", RUBY_EOL)).toBe("long ago");
+    expect(eolDate("4.2.11.3", RAILS_EOL)).toBe("long ago");
+    expect(eolDate("9.0.0", RAILS_EOL)).toBe(null);
+    expect(eolDate("3.4.1", RUBY_EOL)).toBe("2028-03-31");
+  });
+
+  it("cap.ask from a stage variable left Unknown by `ask`", () => {
+    const v = { value: { unknown: "asked at deploy time (ask)", expr: "ask(:branch, 'main')" }, source: src("config/deploy.rb", 4) };
+    const h = findHazards(baseModel({ stages: [stage("production", [], { branch: v }), stage("staging", [], { branch: v })] }), AS_OF);
+    expect(ids(h)).toEqual(["cap.ask"]);
+    expect(h[0].message).toContain(":branch");
+  });
+
+  it("stage.unknown-template-value and stage.shared-rails-env from Global templates", () => {
+    const envVar = (v: string) => ({ rails_env: { value: v, source: src("config/deploy.rb", 2) } });
+    const m = baseModel({
+      stages: [stage("demo", [], envVar("production")), stage("production", [], envVar("production")), stage("staging", [], envVar("staging"))],
+      global: {
+        dir: "config/global", gemVersion: "3.1.1", namespaces: [],
+        templates: [{
+          template: "config/deploy/templates/aws.yml.erb", target: "config/global/aws.yml", source: src("config/deploy/templates/aws.yml.erb", 1),
+          rendered: {
+            demo: { production: { bucket: "demo-bucket" } },
+            production: { production: { bucket: "prod-bucket" } },
+            staging: { staging: { bucket: { unknown: "fetch(:s3_bucket) is not set for this stage", source: src("config/deploy/templates/aws.yml.erb", 3) } } },
+          },
+        }],
+      },
+    });
+    const h = findHazards(m, AS_OF);
+    expect(ids(h)).toEqual(["stage.unknown-template-value", "stage.shared-rails-env"]);
+    expect(h[0].source).toEqual(src("config/deploy/templates/aws.yml.erb", 3));
+    expect(h[1].message).toContain("demo and production");
+    wellFormed(h);
+  });
+});
+
+describe("fixture Rails facts", () => {
+  const hazardsOf = (app: string) => findHazards(baseModel({ rails: analyzeRails({ repo: readRepo(`fixtures/apps/${app}`).repo, problem: () => {} }).rails }), AS_OF);
+  it("legacy: EOL Ruby and Rails, production secret in secrets.yml", () => {
+    const h = hazardsOf("legacy");
+    expect(ids(h).sort()).toEqual(["rails.eol", "ruby.eol", "secrets.in-yaml"]);
+    const secret = h.find((x) => x.id === "secrets.in-yaml")!;
+    expect(secret.source).toEqual(src("config/secrets.yml", 11));
+    expect(secret.message).not.toContain("development");
+    expect(secret.message).toContain("production.secret_key_base");
+  });
+  it("shop: Ruby 3.1 and Rails 6.1 are past end of life; ledger's Ruby 3.2 and Rails 7.1 too by late 2026", () => {
+    expect(ids(hazardsOf("shop")).sort()).toEqual(["rails.eol", "ruby.eol"]);
+    expect(ids(hazardsOf("ledger")).sort()).toEqual(["rails.eol", "ruby.eol"]);
+  });
+});

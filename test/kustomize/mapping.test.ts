@@ -1,0 +1,251 @@
+// Mapping tests: each rule checked on the built objects (kubectl kustomize output) of hand-built models.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { execFileSync } from "node:child_process";
+import { requireKubectl, removeTrees } from "./kubectl.js";
+import { emitAndBuild, find, all } from "./built.js";
+import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
+import { PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+
+beforeAll(() => {
+  requireKubectl();
+});
+afterAll(removeTrees);
+
+const webPod = (objs: any[]) => find(objs, "Deployment", "-web")["spec"].template.spec;
+const workerPod = (objs: any[]) => find(objs, "Deployment", "-worker")["spec"].template.spec;
+
+describe("grace periods", () => {
+  it("web grace ≥ preStop sleep + Unicorn timeout + a few seconds, per stage", () => {
+    const { stages } = emitAndBuild(shopModel());
+    // production unicorn timeout 30, staging 60 (Unicorn's default)
+    for (const [stage, timeout] of [["production", 30], ["staging", 60]] as const) {
+      const pod = webPod(stages[stage]!);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(PRESTOP_SLEEP_SECONDS + timeout);
+      expect(pod.terminationGracePeriodSeconds).toBe(PRESTOP_SLEEP_SECONDS + timeout + 5);
+      const app = pod.containers.find((c: any) => c.name === "app");
+      const pre = app.lifecycle.preStop.exec.command.join(" ");
+      expect(pre).toMatch(new RegExp(`sleep ${PRESTOP_SLEEP_SECONDS}; kill -QUIT 1`));
+      expect(pre).not.toMatch(/TERM/);
+      expect(app.args).toEqual(["bundle", "exec", "unicorn", "-c", "config/unicorn/kubernetes.rb"]);
+    }
+  });
+
+  it("Puma: grace above its worker_timeout default (60), preStop only sleeps", () => {
+    const { stages } = emitAndBuild(ledgerModel());
+    const pod = webPod(stages["production"]!);
+    expect(pod.terminationGracePeriodSeconds).toBe(70);
+    const app = pod.containers.find((c: any) => c.name === "app");
+    expect(app.lifecycle.preStop.exec.command.join(" ")).not.toMatch(/QUIT/);
+    expect(app.args).toEqual(["bundle", "exec", "puma", "-C", "config/puma/kubernetes.rb"]);
+  });
+
+  it("nginx sidecar drains with quit", () => {
+    const { stages } = emitAndBuild(shopModel(), { "container.nginx_sidecar": true });
+    const nginx = webPod(stages["production"]!).containers.find((c: any) => c.name === "nginx");
+    expect(nginx.lifecycle.preStop.exec.command.join(" ")).toMatch(/nginx -s quit/);
+  });
+
+  it("worker grace above the sidekiq timeout; liveness checks the process set", () => {
+    const { stages } = emitAndBuild(shopModel());
+    for (const s of ["production", "staging"]) {
+      const pod = workerPod(stages[s]!);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(40); // sidekiq.yml timeout: 40
+      const c = pod.containers[0];
+      expect(c.args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml"]);
+      expect(c.livenessProbe.exec.command.join(" ")).toMatch(/Sidekiq::ProcessSet.*Socket\.gethostname/);
+    }
+    expect(all(stages["production"]!, "Service").map((s) => s.metadata.name)).toEqual(["shop-web"]);
+  });
+
+  it("worker without sidekiq.yml gets queues and concurrency as flags", () => {
+    const m = shopModel();
+    m.sidekiq!.file = null;
+    const { stages } = emitAndBuild(m);
+    const args = workerPod(stages["production"]!).containers[0].args;
+    expect(args).toEqual(["bundle", "exec", "sidekiq", "-c", "20", "-q", "critical,2", "-q", "default,1"]);
+  });
+
+  it("the liveness script is valid Ruby (ruby -c)", () => {
+    const cmd = sidekiqLivenessCommand();
+    const script = cmd[cmd.indexOf("-e") + 1]!;
+    expect(execFileSync("ruby", ["-c", "-e", script], { encoding: "utf8" })).toMatch(/Syntax OK/);
+  });
+
+  it("grace rules hold for any timeout", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3600 }), (t) => webGracePeriod(t) >= t + PRESTOP_SLEEP_SECONDS + 3 && workerGracePeriod(t) >= t + 3),
+    );
+  });
+});
+
+describe("replicas", () => {
+  it("HPA minimum = web servers per stage; max from the answer, never below min", () => {
+    const { stages } = emitAndBuild(ledgerModel(), { "stage.production.max_replicas": 2 });
+    // production has 3 `app` servers and no `web` role; demo 1 `web`; staging 1 `app`
+    const hpa = (s: string) => find(stages[s]!, "HorizontalPodAutoscaler")["spec"];
+    expect(hpa("production")).toMatchObject({ minReplicas: 3, maxReplicas: 3 });
+    expect(hpa("demo")).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+    expect(hpa("staging")).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+    const shop = emitAndBuild(shopModel()).stages;
+    expect(find(shop["production"]!, "HorizontalPodAutoscaler")["spec"]).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+    // the Deployment leaves replicas to the HPA; rollouts never drop below capacity
+    const web = find(shop["production"]!, "Deployment", "-web")["spec"];
+    expect(web.replicas).toBeUndefined();
+    expect(web.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(find(shop["production"]!, "PodDisruptionBudget")["spec"].minAvailable).toBe(1);
+  });
+
+  it("worker replicas = worker-role servers × sidekiq_processes", () => {
+    const m = shopModel();
+    m.stages[0]!.servers.push({ ...m.stages[0]!.servers[2]!, host: "worker2.shop.example.com", primary: false });
+    m.stages[0]!.variables["sidekiq_processes"] = { value: 2, source: { file: "config/deploy/production.rb", line: 30 } };
+    const { stages } = emitAndBuild(m);
+    expect(find(stages["production"]!, "Deployment", "-worker")["spec"].replicas).toBe(4);
+    expect(find(stages["staging"]!, "Deployment", "-worker")["spec"].replicas).toBe(1);
+  });
+});
+
+const hostsOf = (objs: any[], target: string): string[] => {
+  const hosts = target === "gateway" ? all(objs, "HTTPRoute").flatMap((r) => r["spec"].hostnames) : all(objs, "Ingress").flatMap((i) => i["spec"].rules.map((r: any) => r.host));
+  return [...new Set<string>(hosts)];
+};
+
+describe.each(["gateway", "alb", "ingress-nginx"])("edge target %s", (target) => {
+  it("hosts per stage from nginx; a staging overlay never carries a production host", () => {
+    const shop = emitAndBuild(shopModel(), { "edge.target": target }).stages;
+    expect(new Set(hostsOf(shop["production"]!, target))).toEqual(new Set(["shop.example.com", "www.shop.example.com"]));
+    expect(new Set(hostsOf(shop["staging"]!, target))).toEqual(new Set(["staging.shop.example.com"]));
+    const ledger = emitAndBuild(ledgerModel(), { "edge.target": target }).stages;
+    expect(new Set(hostsOf(ledger["production"]!, target))).toEqual(new Set(["ledger.example.com"]));
+    for (const s of ["staging", "demo"]) {
+      const hosts = hostsOf(ledger[s]!, target);
+      expect(hosts).not.toContain("ledger.example.com");
+      expect(hosts).toEqual([`${s}.ledger.example.com`]); // the gap's placeholder default
+    }
+    const answered = emitAndBuild(ledgerModel(), { "edge.target": target, "stage.staging.hosts": "qa.ledger.test, qa2.ledger.test" }).stages;
+    expect(hostsOf(answered["staging"]!, target).sort()).toEqual(["qa.ledger.test", "qa2.ledger.test"]);
+  });
+
+  it("body size, timeouts, TLS, redirect and stickiness in the target's terms, or a note with the nginx line", () => {
+    const { result, stages } = emitAndBuild(ledgerModel(), { "edge.target": target });
+    const objs = stages["production"]!;
+    const noteAt = (re: RegExp, line: number) => {
+      const n = result.notes.find((x) => re.test(x.message) && x.message.startsWith("stage production"));
+      expect(n, String(re)).toBeTruthy();
+      expect(n!.source).toEqual({ file: "config/nginx/ledger.conf", line });
+    };
+    if (target === "ingress-nginx") {
+      const a = find(objs, "Ingress").metadata.annotations;
+      expect(a).toMatchObject({
+        "nginx.ingress.kubernetes.io/proxy-body-size": "50m",
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": "300",
+        "nginx.ingress.kubernetes.io/proxy-connect-timeout": "10",
+        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+        "nginx.ingress.kubernetes.io/affinity": "cookie",
+        "cert-manager.io/cluster-issuer": "letsencrypt",
+      });
+      expect(find(objs, "Ingress")["spec"].tls).toEqual([{ hosts: ["ledger.example.com"], secretName: "ledger-tls" }]);
+      expect(result.notes.some((n) => /March 2026/.test(n.message))).toBe(true);
+      expect(result.files.find((f) => f.path === "k8s/overlays/production/ingress.yaml")!.content).toMatch(/WARNING: ingress-nginx stopped receiving releases/);
+    } else if (target === "alb") {
+      const a = find(objs, "Ingress").metadata.annotations;
+      expect(a["alb.ingress.kubernetes.io/load-balancer-attributes"]).toBe("idle_timeout.timeout_seconds=300");
+      expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
+      expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
+      expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toMatch(/stickiness\.enabled=true/);
+      expect(a["alb.ingress.kubernetes.io/healthcheck-path"]).toBe("/up");
+      expect(find(objs, "Ingress")["spec"].ingressClassName).toBe("alb");
+      noteAt(/client_max_body_size 50m/, 26);
+      noteAt(/proxy_connect_timeout 10s/, 29);
+    } else {
+      const route = find(objs, "HTTPRoute", "-web");
+      expect(route["spec"].rules[0].timeouts).toEqual({ request: "300s" });
+      expect(route["spec"].parentRefs).toEqual([{ name: "gateway", namespace: "gateway-system", sectionName: "https" }]);
+      const redirect = find(objs, "HTTPRoute", "-https-redirect");
+      expect(redirect["spec"].rules[0].filters[0]).toEqual({ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } });
+      noteAt(/client_max_body_size 50m is not expressible/, 26);
+      noteAt(/proxy_connect_timeout 10s is not expressible/, 29);
+      noteAt(/ip_hash/, 2);
+    }
+    // what no target expresses: the rewrite and the regex server_name
+    noteAt(/rewrite \^\/old/, 31);
+    noteAt(/regular expression/, 21);
+    // the config of the plain nginx file held on every stage: staging keeps the body limit too
+    if (target === "ingress-nginx")
+      expect(find(stages["staging"]!, "Ingress").metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"]).toBe("50m");
+  });
+});
+
+describe("cron", () => {
+  it("one CronJob per schedule line, same expression, the time zone, Forbid, the command", () => {
+    const { result, stages } = emitAndBuild(shopModel());
+    const crons = all(stages["production"]!, "CronJob");
+    const bySchedule = Object.fromEntries(crons.map((c) => [c.metadata.name, c["spec"]]));
+    expect(Object.keys(bySchedule).sort()).toEqual(["shop-bin-rotate-exports-1", "shop-bin-rotate-exports-2", "shop-order-expire-stale", "shop-reports-daily", "shop-search-reindex"]);
+    expect(bySchedule["shop-reports-daily"].schedule).toBe("0 3 * * *");
+    expect(bySchedule["shop-order-expire-stale"].schedule).toBe("0,15,30,45 * * * *");
+    expect(bySchedule["shop-bin-rotate-exports-1"].schedule).toBe("30 4 * * 1");
+    expect(bySchedule["shop-bin-rotate-exports-2"].schedule).toBe("0 18 * * 1");
+    for (const s of Object.values(bySchedule)) {
+      expect(s.timeZone).toBe("America/New_York"); // TZ from default_env: the gap's default
+      expect(s.concurrencyPolicy).toBe("Forbid");
+    }
+    const cmd = (n: string) => bySchedule[n].jobTemplate.spec.template.spec.containers[0].args;
+    expect(cmd("shop-reports-daily")).toEqual(["/bin/sh", "-c", "bundle exec rake reports:daily --silent"]);
+    expect(cmd("shop-order-expire-stale")).toEqual(["/bin/sh", "-c", `bundle exec bin/rails runner -e "$RAILS_ENV" 'Order.expire_stale!'`]);
+    // no server has the `search` role: suspended, with a note
+    expect(bySchedule["shop-search-reindex"].suspend).toBe(true);
+    expect(bySchedule["shop-reports-daily"].suspend).toBeUndefined();
+    expect(result.notes.some((n) => /@reboot bin\/warm-cache/.test(n.message) && n.source?.line === 17)).toBe(true);
+    const tz = emitAndBuild(shopModel(), { "cron.time_zone": "Europe/Berlin" }).stages["staging"]!;
+    expect(all(tz, "CronJob").every((c) => c["spec"].timeZone === "Europe/Berlin")).toBe(true);
+  });
+});
+
+describe("migration Job", () => {
+  it("is named after the image tag, labelled so it can be applied first with the config", () => {
+    const { stages } = emitAndBuild(shopModel(), { "image.repository": "registry.internal:5000/team/shop", "image.tag": "9a8b7c6" });
+    const objs = stages["production"]!;
+    const job = find(objs, "Job");
+    expect(job.metadata.name).toBe("shop-migrate-9a8b7c6");
+    expect(job["spec"].template.spec.containers[0].args).toEqual(["bundle", "exec", "rails", "db:migrate"]);
+    expect(job["spec"].template.spec.containers[0].image).toBe("registry.internal:5000/team/shop:9a8b7c6");
+    for (const kind of ["ConfigMap", "Secret"]) expect(find(objs, kind).metadata.labels["app.kubernetes.io/component"]).toBe("config");
+    expect(job.metadata.labels["app.kubernetes.io/component"]).toBe("migration");
+  });
+});
+
+describe("config and secrets", () => {
+  it("no secret value in any ConfigMap or tracked file; secrets.env holds them, its example only keys", () => {
+    const { result, stages } = emitAndBuild(shopModel());
+    for (const f of result.files.filter((x) => !x.secret)) for (const v of SHOP_SECRET_VALUES) expect(f.content, f.path).not.toContain(v);
+    for (const objs of Object.values(stages))
+      for (const cm of all(objs, "ConfigMap")) for (const v of SHOP_SECRET_VALUES) expect(JSON.stringify(cm), cm.metadata.name).not.toContain(v);
+    const secretFiles = result.files.filter((x) => x.secret);
+    expect(secretFiles.map((f) => f.path).sort()).toEqual(["k8s/overlays/production/secrets.env", "k8s/overlays/staging/secrets.env"]);
+    const prod = secretFiles.find((f) => f.path.includes("production"))!.content;
+    expect(prod).toContain("PAYMENT_API_KEY=fake-prod-payment-key-123");
+    expect(prod).toContain("S3_SECRET=fake-prod-bucket-secret-789");
+    expect(prod).toMatch(/^SECRET_KEY_BASE=$/m);
+    expect(prod).toMatch(/^DATABASE_PASSWORD=$/m);
+    const example = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content;
+    expect(example.split("\n").filter((l) => l && !l.startsWith("#")).every((l) => /^[A-Z0-9_]+=$/.test(l))).toBe(true);
+    const secret = find(stages["production"]!, "Secret");
+    expect(Buffer.from(secret["data"]["PAYMENT_API_KEY"], "base64").toString()).toBe("fake-prod-payment-key-123");
+    const cm = find(stages["production"]!, "ConfigMap")["data"];
+    expect(cm).toMatchObject({ RAILS_ENV: "production", RAILS_LOG_TO_STDOUT: "true", RAILS_SERVE_STATIC_FILES: "true", APP_HOSTS: "shop.example.com,www.shop.example.com", S3_BUCKET: "shop-prod-assets", PAYMENT_ENDPOINT: "https://payments.example.net/v2" });
+    expect(find(stages["staging"]!, "ConfigMap")["data"]).toMatchObject({ RAILS_ENV: "staging", S3_BUCKET: "shop-staging-assets", APP_HOSTS: "staging.shop.example.com" });
+    // with the nginx sidecar, nginx serves the assets
+    const side = emitAndBuild(shopModel(), { "container.nginx_sidecar": true }).stages["production"]!;
+    expect(find(side, "ConfigMap")["data"]["RAILS_SERVE_STATIC_FILES"]).toBeUndefined();
+  });
+});
+
+describe("nginx units", () => {
+  it("reads nginx times and sizes", () => {
+    expect(["90", "90s", "2m", "1m30s", "1h", "x"].map(nginxTimeToSeconds)).toEqual([90, 90, 120, 90, 3600, null]);
+    expect(["0", "512k", "20m", "1g", "20M", "lots"].map(nginxSizeToBytes)).toEqual([0, 524288, 20971520, 1073741824, 20971520, null]);
+  });
+});

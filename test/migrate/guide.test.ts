@@ -1,0 +1,53 @@
+// MIGRATION.md as a pure function of the model, the answers and the other emitters' results.
+import { describe, it, expect, beforeAll } from "vitest";
+import { join } from "node:path";
+import { analyzeDir } from "../../src/analyze.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide, type EmitterOutput } from "../../emitters/migration-guide.js";
+import type { Answers, AppModel } from "../../src/model.js";
+import { ROOT } from "./helpers.js";
+
+let model: AppModel;
+let defaults: Answers;
+const outputsFor = (answers: Answers): EmitterOutput[] => EMITTERS.map((e) => ({ name: e.name, result: e.emit(model, answers) }));
+
+beforeAll(async () => {
+  model = await analyzeDir(join(ROOT, "fixtures/apps/shop"));
+  defaults = Object.fromEntries(model.gaps.map((g) => [g.id, g.default]));
+});
+
+describe("MIGRATION.md", () => {
+  it("cites sources, answers (answer vs default), hazards with advice, notes and the cut-over checklist", () => {
+    const answers = { ...defaults, "image.repository": "ghcr.io/acme/shop", "stage.production.namespace": "shop-prod" };
+    const outputs = outputsFor(answers);
+    const md = emitMigrationGuide(model, answers, outputs).content;
+    const prov = outputs.flatMap((o) => o.result.provenance)[0]!;
+    expect(md).toContain(`| \`${prov.output}\` |`);
+    expect(md).toContain(`\`${prov.source.file}:${prov.source.line}\``);
+    expect(md).toMatch(/\| `image\.repository` \| `ghcr\.io\/acme\/shop` \| answered \|/);
+    expect(md).toMatch(/\| `stage\.staging\.namespace` \| `shop-staging` \| default \|/);
+    for (const h of model.hazards) expect(md).toContain(h.advice);
+    const note = outputs.flatMap((o) => o.result.notes)[0]!;
+    expect(md).toContain(note.message);
+    for (const step of ["Build and push the image", "Fill the secret files", "rails2k8s:verify_config", "Apply the overlay", "migration Job", "rollout status", "Switch traffic", "How to roll back"])
+      expect(md, step).toContain(step);
+    expect(md).toContain("docker push ghcr.io/acme/shop:<tag>");
+    expect(md).toContain("kubectl -n shop-prod rollout status deployment/shop-web");
+    // production is cut over last
+    expect(md.indexOf("  - staging (namespace")).toBeLessThan(md.indexOf("  - production (namespace"));
+  });
+
+  it("is deterministic and never carries a secret value", () => {
+    const outputs = outputsFor(defaults);
+    const a = emitMigrationGuide(model, defaults, outputs).content;
+    expect(emitMigrationGuide(model, { ...defaults }, outputsFor(defaults)).content).toBe(a);
+    // a secret gap's answer, and the content of secret files, never appear
+    const secretGap = { id: "db.password", question: "Database password?", why: "w", default: null, secret: true };
+    const m2 = { ...model, gaps: [...model.gaps, secretGap] };
+    const withSecret = outputs.map((o) => ({ ...o, result: { ...o.result, files: o.result.files.map((f) => (f.secret ? { ...f, content: "SECRET_KEY_BASE=s3cr3t-value-xyz\n" } : f)) } }));
+    const md = emitMigrationGuide(m2, { ...defaults, "db.password": "hunter2-pass" }, withSecret).content;
+    expect(md).not.toContain("hunter2-pass");
+    expect(md).not.toContain("s3cr3t-value-xyz");
+    expect(md).toContain("(secret, not recorded)");
+  });
+});

@@ -1,0 +1,110 @@
+// Atomic writes: a failure at any point leaves every existing file as it was, and no temp file,
+// backup or new directory behind. Tests run as root (chmod cannot make a write fail), so the
+// failures come from what stands on disk, or from a file-system call made to fail.
+import { describe, it, expect } from "vitest";
+import * as fs from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { writeAtomically, WriteFailed, type WriteFs } from "../../src/write.js";
+import { snapshot } from "./helpers.js";
+
+function repo(): string {
+  const dir = mkdtempSync(join(tmpdir(), "r2k-write-"));
+  writeFileSync(join(dir, "keep.txt"), "original\n");
+  mkdirSync(join(dir, "config"));
+  writeFileSync(join(dir, "config/app.yml"), "a: 1\n");
+  return dir;
+}
+
+describe("writeAtomically", () => {
+  it("writes new and existing files with their modes, creating directories", () => {
+    const dir = repo();
+    writeAtomically([
+      { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+      { abs: join(dir, "bin/entry"), content: "#!/bin/sh\n", mode: 0o755 },
+      { abs: join(dir, "k8s/a/secrets.env"), content: "K=\n", mode: 0o600 },
+    ]);
+    expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("changed\n");
+    expect(statSync(join(dir, "bin/entry")).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, "k8s/a/secrets.env")).mode & 0o777).toBe(0o600);
+    expect(Object.keys(snapshot(dir)).filter((p) => /rails2k8s-.*\.(tmp|bak)$/.test(p))).toEqual([]);
+  });
+
+  it("a directory standing where a file goes: fails before touching anything", () => {
+    const dir = repo();
+    mkdirSync(join(dir, "Dockerfile"));
+    const before = snapshot(dir);
+    expect(() =>
+      writeAtomically([
+        { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+        { abs: join(dir, "new/dir/file.yaml"), content: "x\n", mode: 0o644 },
+        { abs: join(dir, "Dockerfile"), content: "FROM x\n", mode: 0o644 },
+      ]),
+    ).toThrow(/Dockerfile: a directory stands where the file goes/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a file standing where a directory is needed: fails, nothing changed", () => {
+    const dir = repo();
+    writeFileSync(join(dir, "k8s"), "not a dir\n");
+    const before = snapshot(dir);
+    expect(() =>
+      writeAtomically([
+        { abs: join(dir, "config/app.yml"), content: "a: 2\n", mode: 0o644 },
+        { abs: join(dir, "k8s/base/x.yaml"), content: "x\n", mode: 0o644 },
+      ]),
+    ).toThrow(WriteFailed);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a rename failing half-way through the commit puts back the files already renamed", () => {
+    const dir = repo();
+    const before = snapshot(dir);
+    let renames = 0;
+    const failing: WriteFs = {
+      ...fs,
+      renameSync: (a: fs.PathLike, b: fs.PathLike) => {
+        // the third commit rename fails (after keep.txt and config/app.yml were replaced)
+        if (++renames === 3) throw Object.assign(new Error("EIO: i/o error, rename"), { code: "EIO" });
+        return fs.renameSync(a, b);
+      },
+    };
+    expect(() =>
+      writeAtomically(
+        [
+          { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+          { abs: join(dir, "config/app.yml"), content: "a: 2\n", mode: 0o644 },
+          { abs: join(dir, "k8s/base/x.yaml"), content: "x\n", mode: 0o644 },
+          { abs: join(dir, "z.txt"), content: "z\n", mode: 0o644 },
+        ],
+        failing,
+      ),
+    ).toThrow(/EIO/);
+    expect(renames).toBeGreaterThan(3); // the rollback renamed the backups back
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a failure while writing a temp file leaves no temp behind", () => {
+    const dir = repo();
+    const before = snapshot(dir);
+    let writes = 0;
+    const failing: WriteFs = {
+      ...fs,
+      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+        if (++writes === 2) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        return (fs.writeSync as (...a: unknown[]) => number)(...args);
+      }) as typeof fs.writeSync,
+    };
+    expect(() =>
+      writeAtomically(
+        [
+          { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+          { abs: join(dir, "deep/er/file.txt"), content: "x\n", mode: 0o644 },
+        ],
+        failing,
+      ),
+    ).toThrow(/ENOSPC/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});

@@ -1,0 +1,164 @@
+// Global → config_for, judged by real Rails (Debian's railties 6.1) and Ruby's own Psych.
+import { describe, it, expect } from "vitest";
+import type { AppModel, Stage, GlobalNamespace, RValue } from "../../src/model.js";
+import { MODEL_VERSION } from "../../src/model.js";
+import { emitRailsConfig, planConfig } from "../../emitters/rails-config/index.js";
+import { writeYaml, writeFlow } from "../../emitters/rails-config/yaml-writer.js";
+import { supportsSharedSection } from "../../emitters/rails-config/plan.js";
+import { writeApp, bootApp, typedJson, rubyLoad } from "./harness.js";
+
+const src = (file: string, line = 1) => ({ file, line });
+
+function stage(name: string, vars: Record<string, RValue>): Stage {
+  return { name, source: src(`config/deploy/${name}.rb`), servers: [], variables: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { value: v, source: src(`config/deploy/${name}.rb`, 2) }])) };
+}
+
+function model(namespaces: GlobalNamespace[], stages: Stage[], railsVersion = "6.1.7.10", templates: AppModel["global"] extends infer G ? G extends { templates: infer T } ? T : never : never = []): AppModel {
+  return {
+    version: MODEL_VERSION,
+    name: { value: "shop", source: src("config/deploy.rb") },
+    rails: {
+      rubyVersion: { value: "3.1.4", source: src(".ruby-version") }, railsVersion: { value: railsVersion, source: src("Gemfile.lock") }, bundlerVersion: null,
+      gems: {}, gemGroups: {}, privateSources: [], database: null,
+      assets: { pipeline: [], needsNode: { value: false, source: src("Gemfile.lock") }, packageManager: null },
+      appModule: null, timeZone: null, healthPaths: [],
+    },
+    capistrano: null, stages, appServers: [], nginx: { files: [] },
+    global: { dir: "config/global", gemVersion: "3.1.1", namespaces, templates },
+    sidekiq: null, cron: null, procfile: [], linked: [], secrets: [], gaps: [], hazards: [], problems: [],
+  };
+}
+
+const payment: Record<string, RValue> = {
+  endpoint: { env: "PAYMENT_ENDPOINT", default: "https://sandbox.pay.example.com/api" },
+  api_key: "sk_test_FAKE_not_a_real_key_123",
+  default: "card",
+  count: 3,
+  key: "merchant-42",
+  size: "large",
+  retries: { default: 2, max: 5 },
+  currencies: ["USD", "EUR"],
+  enabled: "off",
+  window: 5400,
+  kind: { sym: "stripe" },
+  since: { date: "2020-01-01" },
+  ratio: 0.25,
+  note: "yes",
+  octal_like: "0755",
+  empty: null,
+  tricky: "a: b # not a comment <% not erb %>",
+};
+
+describe("YAML writer", () => {
+  it("writes values that Ruby's Psych (after ERB) reads back identically", () => {
+    const values: Record<string, RValue> = {
+      ...payment,
+      endpoint: "https://x.example.com",
+      strs: ["1", "1.5", "1e3", "true", "~", "", " lead", "trail ", "null", "2020-01-01", ":sym", "12:30", "0x1F", "#x", "- a", "{a}", "[b]", "é ü", "tab\there", "line\nbreak", "@at", "`tick", "%pct", "!bang", "&amp", "*star", "|pipe", ">gt", "'q'", '"dq"'],
+      nums: [0, -1, 1.5, -0.001, 1e-7, 123456789012, 3.14159],
+      nested: { "1": "int-like key", "yes": "bool-like key", "a b": [{ x: 1, y: [] }, {}] },
+    };
+    const text = writeYaml({ production: values });
+    const [back] = rubyLoad([text]) as [{ production: unknown }];
+    expect(back.production).toEqual(typedJson(values));
+  });
+
+  it("writes one-line values for environment variables that YAML reads back the same", () => {
+    const cases: RValue[] = [["a", "b c", 1], { k: "v", n: 2 }, 42, true, { sym: "x" }];
+    const texts = cases.map((c) => `v: ${writeFlow(c)}\n`);
+    const back = rubyLoad(texts) as { v: unknown }[];
+    expect(back.map((b) => b.v)).toEqual(cases.map(typedJson));
+  });
+
+  it("knows which Rails versions read a shared: section the way Global merged", () => {
+    expect(["5.2.8", "6.0.0", "6.0.3.7"].map(supportsSharedSection)).toEqual([false, false, false]);
+    expect(["6.0.4", "6.0.6.1", "6.1.0", "6.1.7.10", "7.1.3", "8.0.1"].map(supportsSharedSection)).toEqual([true, true, true, true, true, true]);
+  });
+});
+
+describe("config_for files under real Rails", () => {
+  const prodValues = payment;
+  const stagingValues: Record<string, RValue> = { ...payment, api_key: "sk_test_FAKE_staging_456", endpoint: "https://staging.pay.example.com", count: 1 };
+  const ns: GlobalNamespace = { name: "payment", files: ["config/global/payment.yml"], values: { production: prodValues, staging: stagingValues }, sources: { api_key: src("config/global/payment.yml", 4) } };
+  const flags: GlobalNamespace = { name: "services.search", files: ["config/global/services/search.yml"], values: { production: { url: "http://search:9200", beta: "f" }, staging: { url: "http://search-staging:9200", beta: true } }, sources: {} };
+  const parent: GlobalNamespace = { name: "services", files: ["config/global/services.yml"], values: { production: { timeout: 5 }, staging: { timeout: 5 } }, sources: {} };
+  const stages = [stage("production", { rails_env: "production" }), stage("staging", {}), stage("demo", { rails_env: "production" })];
+  // demo runs RAILS_ENV=production but its Global values differ: a Capistrano template.
+  const templates = [{ template: "config/deploy/templates/global/services.yml.erb", target: "config/global/services.yml", source: src("lib/capistrano/tasks/global.rake", 3), rendered: { production: { timeout: 5 }, staging: { timeout: 5 }, demo: { timeout: 30 } } }];
+  const m = model([ns, parent, flags], stages, "6.1.7.10", templates);
+  const result = emitRailsConfig(m, {});
+  const plan = planConfig(m, {});
+
+  const expectedFor = (stageName: string, env: Record<string, string>) => {
+    const e = stageName === "staging" ? "staging" : "production";
+    const pay = { ...(e === "staging" ? stagingValues : prodValues) } as Record<string, RValue>;
+    if (typeof pay.endpoint === "object") pay.endpoint = env.PAYMENT_ENDPOINT ?? "https://sandbox.pay.example.com/api";
+    return {
+      payment: typedJson(pay),
+      services: typedJson({ timeout: stageName === "demo" ? 30 : 5, search: flags.values[e] }),
+    };
+  };
+
+  const podEnv = (stageName: string) => Object.fromEntries(plan.env.filter((v) => v.stage === stageName).map((v) => [v.name, v.value ?? ""]));
+
+  it("keeps secrets and stage-specific values out of the files", () => {
+    const files = result.files.map((f) => f.content).join("\n");
+    expect(files).not.toContain("sk_test_FAKE");
+    const secretVars = plan.env.filter((v) => v.secret);
+    expect(secretVars.map((v) => [v.stage, v.name]).sort()).toEqual([["demo", "PAYMENT_API_KEY"], ["production", "PAYMENT_API_KEY"], ["staging", "PAYMENT_API_KEY"]]);
+    const demoTimeout = plan.env.find((v) => v.stage === "demo" && v.path === "services.timeout");
+    expect(demoTimeout).toMatchObject({ name: "SERVICES_TIMEOUT", value: "30", secret: false });
+    expect(result.files.map((f) => f.path).sort()).toEqual([
+      "config/custom/payment.yml", "config/custom/services.yml", "config/custom/services/search.yml",
+      "config/initializers/rails2k8s_config.rb", "lib/tasks/rails2k8s.rake",
+    ]);
+  });
+
+  for (const stageName of ["production", "staging", "demo"]) {
+    it(`${stageName}: Rails.configuration.x equals Global's values, dot access included`, () => {
+      const dir = writeApp(result.files);
+      const env = { ...podEnv(stageName), RAILS_ENV: stageName === "staging" ? "staging" : "production", PAYMENT_ENDPOINT: "https://pay.example.com/live" };
+      const expected = expectedFor(stageName, env);
+      const booted = bootApp(dir, expected, {
+        env,
+        probes: ["payment.default", "payment.count", "payment.key", "payment.size", "payment.retries.default", "payment.enabled?", "payment.note?", "payment.missing", "services.search.beta?"],
+      });
+      expect(booted.namespaces).toEqual(expected);
+      expect(booted.probes["payment.default"]).toBe("card");
+      expect(booted.probes["payment.count"]).toBe(stageName === "staging" ? 1 : 3);
+      expect(booted.probes["payment.key"]).toBe("merchant-42");
+      expect(booted.probes["payment.size"]).toBe("large");
+      expect(booted.probes["payment.retries.default"]).toBe(2);
+      expect(booted.probes["payment.enabled?"]).toBe(false); // "off" casts to false, as in Global 3
+      expect(booted.probes["payment.note?"]).toBe(true);
+      expect(booted.probes["payment.missing"]).toEqual({ error: "NoMethodError" });
+      expect(booted.probes["services.search.beta?"]).toBe(stageName === "staging");
+    });
+  }
+
+  it("the verify task passes on equal config and names the path of a difference, secrets masked", () => {
+    const dir = writeApp(result.files);
+    const env = { ...podEnv("production"), RAILS_ENV: "production" };
+    const expected = expectedFor("production", env) as Record<string, Record<string, unknown>>;
+    const ok = bootApp(dir, expected, { env, task: "rails2k8s:verify_config" });
+    expect(ok.task?.status).toBe(0);
+    expect(ok.task?.output).toMatch(/same values as Global \(2 namespaces\)/);
+
+    const altered = structuredClone(expected);
+    (altered.payment.retries as Record<string, unknown>).max = 6;
+    (altered.payment as Record<string, unknown>).api_key = "sk_live_FAKE_other_789";
+    const bad = bootApp(dir, altered, { env, task: "rails2k8s:verify_config" });
+    expect(bad.task?.status).toBe(1);
+    expect(bad.task?.output).toMatch(/DIFF payment\.retries\.max: different \(Global 6 vs config_for 5\)/);
+    expect(bad.task?.output).toMatch(/DIFF payment\.api_key: different \(Global \[masked\] vs config_for \[masked\]\)/);
+    expect(bad.task?.output).not.toMatch(/sk_(live|test)_FAKE/);
+  });
+
+  it("writes only environment sections for a Rails that ignores or shallow-merges shared:", () => {
+    const old = emitRailsConfig(model([ns], stages, "6.0.3"), {});
+    const file = old.files.find((f) => f.path === "config/custom/payment.yml")!.content;
+    expect(file).not.toMatch(/^shared:/m);
+    const modern = result.files.find((f) => f.path === "config/custom/payment.yml")!.content;
+    expect(modern).toMatch(/^shared:/m);
+  });
+});
