@@ -2,6 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
+import { railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey, leafPaths } from "./secrets.js";
 
@@ -177,17 +178,15 @@ const capAsk: Rule = (m) => {
   const out: Hazard[] = [];
   const seen = new Set<string>();
   for (const s of m.stages) {
-    for (const [name, fact] of Object.entries(s.variables)) {
-      const v = fact.value;
-      if (!isUnknown(v) || !/\bask\b/.test(`${v.unknown} ${v.expr ?? ""}`)) continue;
-      const key = `${name}\0${fact.source.file}:${fact.source.line}`;
+    for (const a of s.asked ?? []) {
+      const key = `${a.name}\0${a.source.file}:${a.source.line}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({
         id: "cap.ask",
-        message: `:${name} is asked interactively at deploy time (${fact.source.file}:${fact.source.line})`,
+        message: `:${a.name} is asked interactively at deploy time (${a.source.file}:${a.source.line})`,
         advice: "Decide where the answer comes from now: a value per overlay, an image tag, or a CI parameter; the migration asks it once.",
-        source: fact.source,
+        source: a.source,
       });
     }
   }
@@ -233,8 +232,7 @@ const sharedRailsEnv: Rule = (m) => {
   const out: Hazard[] = [];
   const byEnv = new Map<string, Stage[]>();
   for (const s of m.stages) {
-    const env = s.variables["rails_env"]?.value ?? s.variables["stage"]?.value ?? s.name;
-    if (typeof env !== "string") continue;
+    const env = railsEnvOf(s);
     byEnv.set(env, [...(byEnv.get(env) ?? []), s]);
   }
   for (const [env, stages] of byEnv) {

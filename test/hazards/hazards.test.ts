@@ -128,17 +128,21 @@ describe("hazard rules", () => {
     expect(eolDate("3.4.1", RUBY_EOL)).toBe("2028-03-31");
   });
 
-  it("cap.ask from a stage variable left Unknown by `ask`", () => {
-    const v = { value: { unknown: "asked at deploy time (ask)", expr: "ask(:branch, 'main')" }, source: src("config/deploy.rb", 4) };
-    const h = findHazards(baseModel({ stages: [stage("production", [], { branch: v }), stage("staging", [], { branch: v })] }), AS_OF);
+  it("cap.ask from the variables a stage asks for, once per ask site", () => {
+    const asked = { name: "branch", default: "main", source: src("config/deploy.rb", 4) };
+    const withAsk = (name: string) => ({ ...stage(name, [], { branch: { value: { kind: "question", default: "main" } as never, source: asked.source } }), asked: [asked] });
+    const h = findHazards(baseModel({ stages: [withAsk("production"), withAsk("staging")] }), AS_OF);
     expect(ids(h)).toEqual(["cap.ask"]);
     expect(h[0].message).toContain(":branch");
+    expect(h[0].source).toEqual(asked.source);
+    expect(findHazards(baseModel({ stages: [stage("production", [], {})] }), AS_OF)).toEqual([]);
   });
 
   it("stage.unknown-template-value and stage.shared-rails-env from Global templates", () => {
-    const envVar = (v: string) => ({ rails_env: { value: v, source: src("config/deploy.rb", 2) } });
+    // Capistrano files set rails_env as a String or a Symbol; both name the same env.
+    const envVar = (v: string, sym = false) => ({ rails_env: { value: sym ? { sym: v } : v, source: src("config/deploy.rb", 2) } });
     const m = baseModel({
-      stages: [stage("demo", [], envVar("production")), stage("production", [], envVar("production")), stage("staging", [], envVar("staging"))],
+      stages: [stage("demo", [], envVar("production")), stage("production", [], envVar("production", true)), stage("staging", [], envVar("staging"))],
       global: {
         dir: "config/global", gemVersion: "3.1.1", namespaces: [],
         templates: [{
