@@ -59,7 +59,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
     const ns = t.target.replace(/^config\/global\//, "").replace(/\.ya?ml$/, "").replace(/\//g, ".");
     for (const rendered of Object.values(t.rendered)) {
       for (const path of leafPaths(rendered)) {
-        if (looksSecretKey(path[path.length - 1])) add({ name: [ns, ...envLess(path)].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
+        if (looksSecretKey(path[path.length - 1])) add({ name: [ns, ...path].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
       }
     }
   }
@@ -112,11 +112,6 @@ export function leafPaths(v: RValue, prefix: string[] = []): string[][] {
     return Object.entries(v).flatMap(([k, x]) => leafPaths(x as RValue, [...prefix, k]));
   }
   return prefix.length ? [prefix] : [];
-}
-
-/** Template output is `{env: {...}}` per stage: drop the env level when the file has one. */
-function envLess(path: string[]): string[] {
-  return path.length > 1 ? path.slice(1) : path;
 }
 
 /** Every ENV reference in the model, with the nearest enclosing source. */

@@ -379,7 +379,7 @@ export interface GlobalNamespace {
 export interface GlobalTemplate {
   template: string; // e.g. config/deploy/templates/global/aws.yml.erb
   target: string; // e.g. config/global/aws.yml on the server
-  /** Stage → namespace value per env as rendered with that stage's variables. */
+  /** Stage → the namespace's value for that stage's Rails env (sections already merged), rendered with that stage's variables. */
   rendered: Record<string, RValue>;
   source: Source;
 }

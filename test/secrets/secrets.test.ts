@@ -45,6 +45,13 @@ describe("findSecrets", () => {
     expect(findSecrets(baseModel({ global: { dir: "config/global", gemVersion: null, namespaces: [classed], templates: [] } })).map((s) => s.name)).toEqual(["aws.bucket"]);
   });
 
+  it("Capistrano-rendered Global templates: full key path inside the namespace, per stage", () => {
+    const src = { file: "lib/capistrano/tasks/global.rake", line: 5 };
+    const rendered = { production: { s3: { bucket: "b", secret_access_key: "x" }, api_token: "t" }, staging: { region: "r", s3: { bucket: "b2" } } };
+    const m = baseModel({ global: { dir: "config/global", gemVersion: "3.1.1", namespaces: [], templates: [{ template: "config/deploy/templates/aws.yml.erb", target: "config/global/aws.yml", rendered, source: src }] } });
+    expect(findSecrets(m).map((s) => s.name).sort()).toEqual(["aws.api_token", "aws.s3.secret_access_key"]);
+  });
+
   it("linked secret files, credentials, and credentials in gem source URLs", () => {
     const m = baseModel({
       linked: [
