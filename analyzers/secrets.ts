@@ -120,8 +120,10 @@ export function envRefs(model: object): { name: string; source: Source }[] {
   const seen = new WeakSet<object>();
   const walk = (v: unknown, src: Source | null, depth: number) => {
     if (depth > 200 || v === null || typeof v !== "object") return;
+    // Values are shared between parts of the model (a Global namespace and the template that
+    // renders it); only a visit that knew a source may close the door on later ones.
     if (seen.has(v as object)) return;
-    seen.add(v as object);
+    if (src) seen.add(v as object);
     if (Array.isArray(v)) {
       for (const x of v) walk(x, src, depth + 1);
       return;

@@ -5,7 +5,7 @@ import type { EmitResult, EmittedFile } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { defaultEnv, isSecretName, secretKeys, stageVariablesTheAppReads } from "./rules.js";
+import { defaultEnv, isSecretName, secretKeys } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -38,9 +38,11 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     put(e.name, e.value, false);
     out.provenance.push({ output: secretSet.has(e.name) || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (Capistrano default_env)`, source: e.source });
   }
-  for (const v of stageVariablesTheAppReads(plan.model, sp.stage)) {
-    put(v.name, v.value, v.secret);
-    out.provenance.push({ output: v.secret ? secretEnvFile(sp.stage.name) : cfg, what: `${v.name} (stage variable :${v.name.toLowerCase()})`, source: v.source });
+  // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
+  for (const e of plan.config.env) {
+    if (e.stage !== sp.stage.name) continue;
+    put(e.name, e.value, e.secret);
+    if (e.source) out.provenance.push({ output: e.secret || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
   for (const k of config.keys()) secrets.delete(k);
   return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)) };

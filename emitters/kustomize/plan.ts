@@ -1,6 +1,7 @@
 // Everything the resource emitters need, derived once from the model and the answers through the
 // rules (rules.ts). Per stage: replicas, grace periods, resources, hosts.
 import type { AppModel, Answers, AppServerConfig, Source, Stage } from "../../src/model.js";
+import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
 import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
 import { appName } from "./names.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
@@ -54,6 +55,8 @@ export interface Plan {
   imageRepository: string;
   imageTag: string;
   stages: StagePlan[];
+  /** The Global → config_for plan: the values it moves to each stage's environment. */
+  config: ConfigPlan;
 }
 
 /** A model without Capistrano stages still gets one overlay: production, with one server. */
@@ -114,5 +117,6 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     imageRepository: answerString(answers, "image.repository", `registry.example.com/${app}`),
     imageTag: answerString(answers, "image.tag", "latest"),
     stages,
+    config: planConfig(model, answers),
   };
 }

@@ -393,42 +393,24 @@ export function defaultEnv(stage: Stage): { name: string; value: string | null; 
   const env = stage.variables["default_env"];
   if (!env || !isObject(env.value)) return [];
   return Object.entries(env.value)
-    .map(([k, v]) => ({ name: k.replace(/^:/, ""), value: stringOf(v), source: env.source }))
-    .filter((e) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name));
+    .map(([k, v]) => ({ name: envNameOf(k), value: stringOf(v), source: env.source }))
+    .filter((e) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name) && !HOST_LAYOUT_ENV.test(e.name));
 }
 
 /**
- * Stage variables the app reads: Capistrano variables whose value appears in what Capistrano rendered
- * into the app's config for that stage (Global templates). They become upper-case env vars. One is
- * secret when its name says so or when the config key it lands in does (or is a known secret).
+ * SSHKit upcases Symbol keys of `default_env` (`path:` sets PATH); the model keeps hash keys as
+ * strings, and an all-lowercase env name is in practice always such a Symbol.
  */
-export function stageVariablesTheAppReads(
-  model: ModelLike,
-  stage: Stage,
-): { name: string; value: string; secret: boolean; source: Source }[] {
-  const leaves: { path: string; key: string; value: string }[] = [];
-  const walk = (v: RValue, path: string[]) => {
-    if (typeof v === "string") leaves.push({ path: path.join("."), key: path[path.length - 1] ?? "", value: v });
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, path));
-    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-  };
-  for (const t of model.global?.templates ?? []) {
-    const ns = t.target.replace(/^.*config\/global\//, "").replace(/\.yml$/, "").replace(/\//g, ".");
-    if (t.rendered[stage.name] !== undefined) walk(t.rendered[stage.name]!, [ns]);
-  }
-  const secretPaths = new Set(model.secrets.filter((x) => x.kind === "global" || x.kind === "yaml").map((x) => x.name));
-  const out: { name: string; value: string; secret: boolean; source: Source }[] = [];
-  const skip = new Set(["application", "stage", "rails_env", "branch", "deploy_to", "repo_url", "user", "server_name"]);
-  for (const [name, fact] of Object.entries(stage.variables)) {
-    const value = stringOf(fact.value);
-    if (skip.has(name) || value === null || value.length < 3 || !/^[a-z_][a-z0-9_]*$/i.test(name)) continue;
-    const hits = leaves.filter((l) => l.value === value || l.value.includes(value));
-    if (!hits.length) continue;
-    const secret = isSecretName(name) || hits.some((h) => isSecretName(h.key) || secretPaths.has(h.path) || [...secretPaths].some((p) => h.path.endsWith(p)));
-    out.push({ name: name.toUpperCase(), value, secret, source: fact.source });
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+function envNameOf(key: string): string {
+  const k = key.replace(/^:/, "");
+  return /^[a-z_][a-z0-9_]*$/.test(k) ? k.toUpperCase() : k;
 }
+
+/**
+ * `default_env` entries that describe the server's layout (rbenv/rvm shims, gem paths, the deploy
+ * user's home), not the app: the image sets its own, and copying them would break the container.
+ */
+export const HOST_LAYOUT_ENV = /^(PATH|HOME|USER|SHELL|RBENV_\w+|RVM_\w+|RUBY_ROOT|RUBY_ENGINE|RUBY_VERSION|GEM_HOME|GEM_PATH|GEM_ROOT|BUNDLE_PATH|BUNDLE_BIN|BUNDLE_GEMFILE|BUNDLE_APP_CONFIG|NVM_DIR|NODENV_\w+)$/;
 
 /** Secret keys the app needs: ENV names found as secrets, plus SECRET_KEY_BASE which production Rails needs. */
 export function secretKeys(model: ModelLike): string[] {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { defaultEnv, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -227,7 +227,11 @@ describe("config and secrets", () => {
     expect(secretFiles.map((f) => f.path).sort()).toEqual(["k8s/overlays/production/secrets.env", "k8s/overlays/staging/secrets.env"]);
     const prod = secretFiles.find((f) => f.path.includes("production"))!.content;
     expect(prod).toContain("PAYMENT_API_KEY=fake-prod-payment-key-123");
-    expect(prod).toContain("S3_SECRET=fake-prod-bucket-secret-789");
+    // A secret Global value moves to the environment under the name the config_for file reads.
+    expect(prod).toContain("AWS_SECRET_ACCESS_KEY=fake-prod-bucket-secret-789");
+    const awsFile = result.files.find((f) => f.path === "config/custom/aws.yml");
+    expect(awsFile).toBeUndefined(); // the Kustomize emitter alone writes only k8s/, the rails-config emitter the file
+    expect(result.provenance.some((p) => p.output === "k8s/overlays/production/secrets.env" && p.what.startsWith("AWS_SECRET_ACCESS_KEY (aws.secret_access_key"))).toBe(true);
     expect(prod).toMatch(/^SECRET_KEY_BASE=$/m);
     expect(prod).toMatch(/^DATABASE_PASSWORD=$/m);
     const example = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content;
@@ -235,11 +239,22 @@ describe("config and secrets", () => {
     const secret = find(stages["production"]!, "Secret");
     expect(Buffer.from(secret["data"]["PAYMENT_API_KEY"], "base64").toString()).toBe("fake-prod-payment-key-123");
     const cm = find(stages["production"]!, "ConfigMap")["data"];
-    expect(cm).toMatchObject({ RAILS_ENV: "production", RAILS_LOG_TO_STDOUT: "true", RAILS_SERVE_STATIC_FILES: "true", APP_HOSTS: "shop.example.com,www.shop.example.com", S3_BUCKET: "shop-prod-assets", PAYMENT_ENDPOINT: "https://payments.example.net/v2" });
-    expect(find(stages["staging"]!, "ConfigMap")["data"]).toMatchObject({ RAILS_ENV: "staging", S3_BUCKET: "shop-staging-assets", APP_HOSTS: "staging.shop.example.com" });
+    expect(cm).toMatchObject({ RAILS_ENV: "production", RAILS_LOG_TO_STDOUT: "true", RAILS_SERVE_STATIC_FILES: "true", APP_HOSTS: "shop.example.com,www.shop.example.com" });
+    expect(find(stages["staging"]!, "ConfigMap")["data"]).toMatchObject({ RAILS_ENV: "staging", APP_HOSTS: "staging.shop.example.com" });
+    // Values that are the same for every stage of a Rails env stay in config/custom, not in the ConfigMap.
+    expect(Object.values(cm)).not.toContain("shop-prod-assets");
     // with the nginx sidecar, nginx serves the assets
     const side = emitAndBuild(shopModel(), { "container.nginx_sidecar": true }).stages["production"]!;
     expect(find(side, "ConfigMap")["data"]["RAILS_SERVE_STATIC_FILES"]).toBeUndefined();
+  });
+});
+
+describe("Capistrano default_env", () => {
+  it("Symbol keys upcased as SSHKit does; the server's PATH, rbenv and gem paths left behind", () => {
+    const src = { file: "config/deploy.rb", line: 20 };
+    const value = { TZ: "Asia/Tokyo", path: "$HOME/.rbenv/shims:$PATH", node_options: "--max-old-space-size=1024", RBENV_VERSION: "3.1.4", GEM_HOME: "/home/deploy/.gem", MALLOC_ARENA_MAX: "2" };
+    const stage = { name: "production", source: src, servers: [], variables: { default_env: { value, source: src } } };
+    expect(defaultEnv(stage).map((e) => [e.name, e.value])).toEqual([["TZ", "Asia/Tokyo"], ["NODE_OPTIONS", "--max-old-space-size=1024"], ["MALLOC_ARENA_MAX", "2"]]);
   });
 });
 

@@ -197,14 +197,26 @@ export function shopModel(): AppModel {
   m.global = {
     dir: "config/global",
     gemVersion: "3.1.0",
-    namespaces: [],
+    // As the Global analyzer gives it: the template's output per stage is the namespace's value for
+    // that stage's Rails env (sections merged), and the namespace holds the same per env.
+    namespaces: [
+      {
+        name: "aws",
+        files: ["config/global/aws.yml"],
+        values: {
+          production: { bucket: "shop-prod-assets", secret_access_key: "fake-prod-bucket-secret-789", payments: "https://payments.example.net/v2" },
+          staging: { bucket: "shop-staging-assets", payments: "https://sandbox.payments.example.net/v2" },
+        },
+        sources: { bucket: at("config/deploy/templates/global/aws.yml.erb", 3), secret_access_key: at("config/deploy/templates/global/aws.yml.erb", 4), payments: at("config/deploy/templates/global/aws.yml.erb", 5) },
+      },
+    ],
     templates: [
       {
         template: "config/deploy/templates/global/aws.yml.erb",
         target: "config/global/aws.yml",
         rendered: {
-          production: { production: { bucket: "shop-prod-assets", secret_access_key: "fake-prod-bucket-secret-789", payments: "https://payments.example.net/v2" } },
-          staging: { staging: { bucket: "shop-staging-assets", payments: "https://sandbox.payments.example.net/v2" } },
+          production: { bucket: "shop-prod-assets", secret_access_key: "fake-prod-bucket-secret-789", payments: "https://payments.example.net/v2" },
+          staging: { bucket: "shop-staging-assets", payments: "https://sandbox.payments.example.net/v2" },
         },
         source: at("config/deploy.rb", 40),
       },
