@@ -6,7 +6,7 @@ import type { CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
 import { containerSecurityContext, podSecurityContext } from "./security.js";
 
 export interface EmittedCron {
@@ -29,6 +29,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): its command could not be determined; no CronJob emitted`, source: job.source });
       continue;
     }
+    const serverPath = serverLayoutPath(command);
+    if (serverPath)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} names ${serverPath}, a path of the servers' deploy layout that the container does not have: point it at a mounted volume or object storage`, source: job.source });
     const runnable = job.schedules.filter(isRunnableSchedule);
     for (const s of job.schedules.filter((x) => !isRunnableSchedule(x)))
       out.notes.push({ message: `cron line "${s} ${command}" ran at server boot; Kubernetes has no boot moment — run it from the entrypoint or drop it`, source: job.source });

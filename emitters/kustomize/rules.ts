@@ -337,6 +337,12 @@ export function cronCommand(job: CronJob): string | null {
   return s.trim() || fallbackCronCommand(job);
 }
 
+/** The first path of the EC2 deploy layout (`/var/www/app/shared/...`, `/home/deploy/...`) a command names, if any. */
+export function serverLayoutPath(command: string): string | null {
+  const m = /(?:^|[\s'"=])((?:\/var\/www|\/home\/\w+|\/srv\/\w+|\/opt\/\w+)\/[^\s'";|&>]*|\/[^\s'";|&>]*\/(?:shared|releases|current)\/[^\s'";|&>]*)/.exec(command);
+  return m ? m[1]! : null;
+}
+
 function fallbackCronCommand(job: CronJob): string | null {
   const task = stringOf(job.task);
   if (task === null) return null;

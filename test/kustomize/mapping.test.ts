@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { defaultEnv, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { defaultEnv, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -246,6 +246,17 @@ describe("config and secrets", () => {
     // with the nginx sidecar, nginx serves the assets
     const side = emitAndBuild(shopModel(), { "container.nginx_sidecar": true }).stages["production"]!;
     expect(find(side, "ConfigMap")["data"]["RAILS_SERVE_STATIC_FILES"]).toBeUndefined();
+  });
+});
+
+describe("cron commands that name the servers' layout", () => {
+  it("finds deploy paths, not container paths or URLs", () => {
+    expect(serverLayoutPath("find /var/www/shop/shared/tmp/exports -type f -mtime +2 -delete")).toBe("/var/www/shop/shared/tmp/exports");
+    expect(serverLayoutPath("cp x /home/deploy/backups/")).toBe("/home/deploy/backups/");
+    expect(serverLayoutPath("tar czf /data/apps/shop/shared/public/system.tgz x")).toBe("/data/apps/shop/shared/public/system.tgz");
+    expect(serverLayoutPath("bundle exec rake orders:nightly_report --silent")).toBeNull();
+    expect(serverLayoutPath("curl -s https://example.com/shared/ping")).toBeNull();
+    expect(serverLayoutPath("bin/rails runner 'X.run' > /tmp/x.log")).toBeNull();
   });
 });
 
