@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
-import { railsEnvOf } from "../src/model.js";
+import { cronRolesOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey, leafPaths } from "./secrets.js";
 
@@ -56,8 +56,10 @@ const cronOnOneServer: Rule = (m) => {
   for (const job of m.cron?.jobs ?? []) {
     const single: string[] = [];
     const many: string[] = [];
+    let roles: string[] = job.roles;
     for (const s of m.stages) {
-      const hosts = s.servers.filter((sv) => sv.roles.some((r) => job.roles.includes(r)));
+      roles = cronRolesOf(s, job);
+      const hosts = s.servers.filter((sv) => sv.roles.some((r) => roles.includes(r)));
       if (hosts.length === 1) single.push(`${s.name} (${hosts[0].host})`);
       else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
     }
@@ -65,7 +67,7 @@ const cronOnOneServer: Rule = (m) => {
     if (single.length) {
       out.push({
         id: "cron.single-server",
-        message: `whenever job ${task} ran on one server with role ${job.roles.join("/")} in ${single.join(", ")}`,
+        message: `whenever job ${task} ran on one server with role ${roles.join("/")} in ${single.join(", ")}`,
         advice: "A CronJob runs it once per schedule, on whatever node: keep the job idempotent, set concurrencyPolicy: Forbid, and do not rely on that server's local files.",
         source: job.source,
       });
@@ -73,7 +75,7 @@ const cronOnOneServer: Rule = (m) => {
     if (many.length) {
       out.push({
         id: "cron.many-servers",
-        message: `whenever job ${task} ran on every server with role ${job.roles.join("/")} in ${many.join(", ")}: once per server, per schedule`,
+        message: `whenever job ${task} ran on every server with role ${roles.join("/")} in ${many.join(", ")}: once per server, per schedule`,
         advice: "A CronJob runs it once per schedule: if each server's run did per-machine work (log rotation, local cleanup), that work has no meaning in a pod; if it did shared work, it now runs once instead of N times.",
         source: job.source,
       });
@@ -212,18 +214,33 @@ const unknownTemplateValues: Rule = (m) => {
   return out;
 };
 
-/** nginx serving assets from the release's public/ directory. */
+/**
+ * nginx serving files from disk: precompiled assets from the release's public/ (they move into the
+ * image), or uploads from a shared/ directory (they have no home in a pod at all).
+ */
 const assetsFromDisk: Rule = (m) =>
   m.nginx.files.flatMap((f) =>
     f.servers.flatMap((s) =>
       s.locations
         .filter((l) => l.assets)
-        .map((l) => ({
-          id: "nginx.assets-from-disk",
-          message: `nginx serves ${l.path} from disk${f.stage ? ` (stage ${f.stage})` : ""}: the precompiled assets lived on each server`,
-          advice: "In the cluster the assets are in the image: serve them from the app (RAILS_SERVE_STATIC_FILES / public_file_server with long cache headers), an nginx sidecar sharing the files, or a CDN.",
-          source: l.source,
-        })),
+        .map((l): Hazard => {
+          const dir = l.directives.find((d) => d.name === "alias" || d.name === "root")?.args[0] ?? "";
+          const uploads = /\/shared\//.test(dir) || DATA_DIR.test(l.path.replace(/^\//, ""));
+          const stage = f.stage ? ` (stage ${f.stage})` : "";
+          return uploads
+            ? {
+                id: "nginx.uploads-from-disk",
+                message: `nginx serves ${l.path} from ${dir || "disk"}${stage}: files uploaded at run time, on each server's own disk`,
+                advice: "Serve them from object storage (or the volume they move to, see data.local-dir) and drop this location; a pod's disk is gone at the next rollout.",
+                source: l.source,
+              }
+            : {
+                id: "nginx.assets-from-disk",
+                message: `nginx serves ${l.path} from disk${stage}: the precompiled assets lived on each server`,
+                advice: "In the cluster the assets are in the image: serve them from the app (RAILS_SERVE_STATIC_FILES / public_file_server with long cache headers), an nginx sidecar sharing the files, or a CDN.",
+                source: l.source,
+              };
+        }),
     ),
   );
 

@@ -527,3 +527,16 @@ export function railsEnvOf(stage: Stage): string {
   const v = stage.variables["rails_env"]?.value;
   return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : stage.name;
 }
+
+/**
+ * The roles whose servers got a whenever job's cron lines on a stage: the job's own `roles:`, else
+ * the stage's `whenever_roles` (whenever/capistrano writes role-less jobs on every server of those
+ * roles), else `:db`, whenever's default.
+ */
+export function cronRolesOf(stage: Stage, job: CronJob): string[] {
+  if (job.roles.length) return job.roles;
+  const names = (v: RValue | undefined): string[] =>
+    typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(names) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
+  const fromStage = names(stage.variables["whenever_roles"]?.value);
+  return fromStage.length ? fromStage : ["db"];
+}

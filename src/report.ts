@@ -108,7 +108,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Cron");
   if (m.cron) {
-    for (const j of m.cron.jobs) lines.push(`  ${j.schedules.join(" | ")}  ${formatValue(j.command)} (roles ${j.roles.join(", ")})  ${at(j.source)}`);
+    for (const j of m.cron.jobs) lines.push(`  ${j.schedules.join(" | ")}  ${formatValue(j.command)} (roles ${j.roles.length ? j.roles.join(", ") : "whenever_roles"})  ${at(j.source)}`);
   } else lines.push("  (no config/schedule.rb)");
 
   section("Secrets (names only)");

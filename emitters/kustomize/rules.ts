@@ -3,6 +3,7 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
+import { cronRolesOf } from "../../src/model.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 
@@ -67,14 +68,12 @@ export function workerReplicas(stage: Stage): number {
 
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
 export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
-  const roles = job.roles.length ? job.roles : ["db"];
-  return stage.servers.length === 0 || stage.servers.some(hasRole(roles));
+  return stage.servers.length === 0 || stage.servers.some(hasRole(cronRolesOf(stage, job)));
 }
 
 /** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */
 export function cronServerCount(stage: Stage, job: CronJob): number {
-  const roles = job.roles.length ? job.roles : ["db"];
-  return stage.servers.filter(hasRole(roles)).length;
+  return stage.servers.filter(hasRole(cronRolesOf(stage, job))).length;
 }
 
 /** HPA maxReplicas default: twice today's servers, room for a peak without a surprise bill. */

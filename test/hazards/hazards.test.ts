@@ -6,7 +6,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeRails } from "../../analyzers/rails.js";
 import { findHazards, eolDate, RUBY_EOL, RAILS_EOL } from "../../analyzers/hazards.js";
 import { baseModel, baseRails, server, stage } from "./base-model.js";
-import type { Hazard, NginxFile, AppServerConfig } from "../../src/model.js";
+import type { Hazard, NginxFile, AppServerConfig, Stage } from "../../src/model.js";
 
 const AS_OF = new Date("2026-11-23T00:00:00Z");
 const ids = (h: Hazard[]) => h.map((x) => x.id);
@@ -63,19 +63,34 @@ describe("hazard rules", () => {
     wellFormed(h);
   });
 
-  it("nginx.sticky-sessions and nginx.assets-from-disk", () => {
+  it("a job without roles: runs on the stage's whenever_roles servers (default :db)", () => {
+    const job = { schedules: ["0 3 * * *"], type: "rake", task: "documents:purge", command: "x", roles: [], source: src("config/schedule.rb", 4) };
+    const servers = [server("app1", ["web", "app"], "config/deploy/production.rb", 3), server("app2", ["web", "app"], "config/deploy/production.rb", 4), server("db1", ["db"], "config/deploy/production.rb", 5)];
+    const roles = (v: unknown) => ({ whenever_roles: { value: v as never, source: src("config/deploy.rb", 6) } });
+    const run = (vars: Stage["variables"]) => findHazards(baseModel({ cron: { file: "config/schedule.rb", settings: {}, jobs: [job] }, stages: [stage("production", servers, vars)] }), AS_OF);
+    expect(run({}).map((x) => x.message)).toEqual([expect.stringContaining("one server with role db in production (db1)")]);
+    expect(run(roles([{ sym: "db" }])).map((x) => x.id)).toEqual(["cron.single-server"]);
+    expect(run(roles([{ sym: "app" }])).map((x) => x.message)).toEqual([expect.stringContaining("every server with role app in production (2 servers)")]);
+  });
+
+  it("nginx.sticky-sessions, nginx.assets-from-disk and nginx.uploads-from-disk", () => {
     const file: NginxFile = {
       file: "config/nginx.conf", stage: null, directives: [],
       upstreams: [{ name: "app", source: src("config/nginx.conf", 1), servers: [], sticky: { value: "ip_hash", source: src("config/nginx.conf", 2) } }, { name: "other", source: src("config/nginx.conf", 6), servers: [], sticky: null }],
       servers: [{
         source: src("config/nginx.conf", 10), serverNames: [], listens: [], certificates: [], clientMaxBodySize: null, timeouts: {}, redirectsToHttps: null, root: null, tryFiles: null, proxyHeaders: {}, unportable: [],
-        locations: [{ source: src("config/nginx.conf", 14), modifier: "^~", path: "/assets/", proxyPass: null, assets: true, health: false, websocket: false, directives: [] }, { source: src("config/nginx.conf", 18), modifier: null, path: "/", proxyPass: "http://app", assets: false, health: false, websocket: false, directives: [] }],
+        locations: [
+          { source: src("config/nginx.conf", 14), modifier: "^~", path: "/assets/", proxyPass: null, assets: true, health: false, websocket: false, directives: [] },
+          { source: src("config/nginx.conf", 18), modifier: null, path: "/", proxyPass: "http://app", assets: false, health: false, websocket: false, directives: [] },
+          { source: src("config/nginx.conf", 22), modifier: "^~", path: "/system/", proxyPass: null, assets: true, health: false, websocket: false, directives: [{ name: "alias", args: ["/var/www/app/shared/system/"], source: src("config/nginx.conf", 23) }] },
+        ],
       }],
     };
     const h = findHazards(baseModel({ nginx: { files: [file] } }), AS_OF);
-    expect(ids(h)).toEqual(["nginx.sticky-sessions", "nginx.assets-from-disk"]);
+    expect(ids(h)).toEqual(["nginx.sticky-sessions", "nginx.assets-from-disk", "nginx.uploads-from-disk"]);
     expect(h[0].source).toEqual(src("config/nginx.conf", 2));
     expect(h[1].source).toEqual(src("config/nginx.conf", 14));
+    expect(h[2].message).toContain("/var/www/app/shared/system/");
     wellFormed(h);
   });
 
