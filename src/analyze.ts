@@ -6,7 +6,7 @@ import { MODEL_VERSION, type AppModel, type AnalyzerContext, type Problem, type 
 import { readRepo } from "./repo.js";
 import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
-import { analyzeCapistrano } from "../analyzers/capistrano/index.js";
+import { analyzeCapistranoWith, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
@@ -21,7 +21,7 @@ import { findGaps } from "./gaps/index.js";
 export class UnusableInput extends Error {}
 
 /** Analyzes a repo held in memory (tests) or read from disk (the CLI). */
-export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = []): Promise<AppModel> {
+export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = [], capOverrides?: CapistranoOptions["overrides"]): Promise<AppModel> {
   await initPrism();
   const problems: Problem[] = [...initialProblems];
   const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p) };
@@ -36,7 +36,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   };
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
-  const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistrano(ctx));
+  const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages));
   const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
@@ -66,9 +66,10 @@ function appName(stages: AppModel["stages"], appModule: Fact<string> | null, fol
 /**
  * Reads a repo from disk and analyzes it. Throws UnusableInput when there is nothing to analyze.
  * `exclude` hides paths from the analyzers: `migrate` hides the files rails2k8s generated itself,
- * so a re-run sees the repo as the team wrote it and gives the same output.
+ * so a re-run sees the repo as the team wrote it and gives the same output. `capOverrides` are the
+ * answers given for Capistrano variables the repo could not tell (see CapistranoOptions).
  */
-export async function analyzeDir(dir: string, exclude?: (path: string) => boolean): Promise<AppModel> {
+export async function analyzeDir(dir: string, exclude?: (path: string) => boolean, capOverrides?: CapistranoOptions["overrides"]): Promise<AppModel> {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UnusableInput(`${dir}: no such directory`);
   const walked = readRepo(root);
@@ -81,5 +82,5 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
   const hasDeploy = has("Capfile") || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
-  return analyzeFiles(repo, basename(root), problems);
+  return analyzeFiles(repo, basename(root), problems, capOverrides);
 }

@@ -16,6 +16,10 @@ import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.
 import { writeAtomically, WriteFailed } from "./write.js";
 import { EMITTERS } from "../emitters/index.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
+import { capAnswerId } from "./gaps/core.js";
+import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
+
+type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
 
 export interface MigrateOptions {
   answers?: string;
@@ -29,7 +33,7 @@ export interface MigrateEnv {
   /** Prompts may be shown: stdin is a terminal. */
   interactive: boolean;
   prompts: Prompts;
-  analyze: (dir: string, exclude: (path: string) => boolean) => Promise<AppModel>;
+  analyze: (dir: string, exclude: (path: string) => boolean, overrides?: CapistranoOverrides) => Promise<AppModel>;
   emitters: typeof EMITTERS;
 }
 
@@ -79,7 +83,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   if (warning) warn(warning);
   // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
   // then computes the same model, hence the same files.
-  const model = await env.analyze(dir, (p) => Object.hasOwn(record, p));
+  const exclude = (p: string) => Object.hasOwn(record, p);
+  const analyzed = await env.analyze(dir, exclude);
 
   const answersPath = answersLocation(tree.root, opts.answers);
   let saved: Answers = {};
@@ -89,7 +94,11 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     if (e instanceof BadAnswersFile) fail(2, e.message);
     throw e;
   }
-  const answers = await collectAnswers(model.gaps, saved, answersPath, opts, io, env, warn, fail);
+  const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail);
+  // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
+  // lazy values that read them are computed with them; the gaps stay those that were asked.
+  const overrides = capOverrides(analyzed, answers, answersPath);
+  const model = overrides ? { ...(await env.analyze(dir, exclude, overrides)), gaps: analyzed.gaps } : analyzed;
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
@@ -204,6 +213,22 @@ async function collectAnswers(
 
 /** An answer on the terminal: strings bare, anything else as JSON. */
 const plainValue = (v: RValue | undefined): string => (typeof v === "string" ? v : JSON.stringify(v ?? null));
+
+/** Answers of the `cap.<stage>.<variable>` gaps that hold a value, per stage. */
+function capOverrides(model: AppModel, answers: Answers, answersPath: string): CapistranoOverrides | undefined {
+  const stages: Record<string, Record<string, RValue>> = {};
+  let any = false;
+  for (const st of model.stages) {
+    const prefix = capAnswerId(st.name, "");
+    for (const g of model.gaps) {
+      const v = answers[g.id];
+      if (!g.id.startsWith(prefix) || v === undefined || v === null || v === "") continue;
+      (stages[st.name] ??= {})[g.id.slice(prefix.length)] = v as RValue;
+      any = true;
+    }
+  }
+  return any ? { source: { file: answersPath, line: 0 }, stages } : undefined;
+}
 
 /** The answers file as a Tree path: repo-relative when inside the repo, else absolute. */
 function answersLocation(root: string, given: string | undefined): string {

@@ -24,6 +24,12 @@ export interface CapistranoOptions {
    * This is what real `cap` computes when those gems are stubbed (the oracle test).
    */
   stubbed?: string[];
+  /**
+   * Values given for a stage's variables where the repo could not say (the answers to `ask` and to
+   * unknowns): set as if the stage file ended with `set :name, value`, so lazy values and Global
+   * templates that read them are computed with them.
+   */
+  overrides?: { source: Source; stages: Record<string, Record<string, RValue>> };
 }
 
 const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
@@ -119,6 +125,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     s.runLoadDefaults();
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
     if (file && has(file)) s.runFile(file, true);
+    applyOverrides(s, stage);
     // Capistrano::Configuration::SCMResolver#resolve
     const scm = s.vars.has("scm") ? s.vars.fetch("scm") : null;
     if (scm !== null) {
@@ -139,6 +146,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
     if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
     if (file && has(file)) s.runFile(file, true);
+    applyOverrides(s, stage);
+  }
+
+  function applyOverrides(s: Session, stage: string | null) {
+    const given = stage !== null ? options.overrides?.stages[stage] : undefined;
+    if (!given) return;
+    for (const [name, value] of Object.entries(given)) s.vars.set(name, value, options.overrides!.source);
   }
 
   function stageOf(s: Session, name: string, file: string): Stage {

@@ -21,6 +21,13 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       default: `registry.example.com/${app}`,
       source: model.name.source,
     },
+    {
+      id: "image.tag",
+      question: "Which image tag should the overlays deploy first?",
+      why: "Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (`kustomize edit set image`)",
+      default: "latest",
+      source: model.stages.find((s) => s.variables["branch"])?.variables["branch"]?.source ?? model.name.source,
+    },
   ];
 
   // Same fallback as the Kustomize emitter: an app without stages still gets one overlay.
@@ -55,12 +62,14 @@ function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
     });
   }
 
-  const used = new Set([...READ_BY_EMITTERS, ...capVariablesUsed(templates, stage.name)]);
+  const rendered = capVariablesUsed(templates, stage.name);
+  const used = new Set([...READ_BY_EMITTERS, ...rendered.names]);
   for (const [name, fact] of Object.entries(stage.variables).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (found.has(name) || !isUnknown(fact.value)) continue;
     const v = fact.value;
     const viaAsk = /\bask\b/.test(`${v.unknown} ${v.expr ?? ""}`);
-    if (!viaAsk && !used.has(name)) continue;
+    // A template that rendered `fetch(:x)` holds x's own Unknown (same expression, same source).
+    if (!viaAsk && !used.has(name) && !rendered.unknowns.has(JSON.stringify(v))) continue;
     found.set(name, {
       id: capAnswerId(stage.name, name),
       question: `What is :${name} for stage ${stage.name}?`,
@@ -72,19 +81,23 @@ function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
   return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Capistrano variables a template renders for this stage (`fetch(:x)` left as a reference or unknown). */
-function capVariablesUsed(templates: GlobalTemplate[], stage: string): string[] {
+/** Capistrano variables a template renders for this stage (`fetch(:x)` left as a reference), and the Unknowns it holds. */
+function capVariablesUsed(templates: GlobalTemplate[], stage: string): { names: string[]; unknowns: Set<string> } {
   const names: string[] = [];
+  const unknowns = new Set<string>();
   const walk = (v: RValue): void => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (v === null || typeof v !== "object") return;
     const o = v as Record<string, RValue>;
     if (typeof o.cap === "string") names.push(o.cap);
-    if (typeof o.unknown === "string") for (const m of `${o.expr ?? ""}`.matchAll(/fetch\(?\s*:(\w+)/g)) names.push(m[1]!);
+    if (typeof o.unknown === "string") {
+      unknowns.add(JSON.stringify(v));
+      for (const m of `${o.expr ?? ""}`.matchAll(/fetch\(?\s*:(\w+)/g)) names.push(m[1]!);
+    }
     Object.values(o).forEach(walk);
   };
   for (const t of templates) if (t.rendered && stage in t.rendered) walk(t.rendered[stage]!);
-  return names;
+  return { names, unknowns };
 }
 
 const isUnknown = (v: RValue): v is Unknown => v !== null && typeof v === "object" && !Array.isArray(v) && typeof (v as Unknown).unknown === "string";

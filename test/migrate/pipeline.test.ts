@@ -57,6 +57,24 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(snapshot(dir)).toEqual(after);
   });
 
+  it("an answer to an unknown Capistrano variable is evaluated like the stage file set it: templates render with it", async () => {
+    const dir = copyFixture();
+    const stageFile = join(dir, "config/deploy/staging.rb");
+    writeFileSync(stageFile, read(dir, "config/deploy/staging.rb").replace(/^set :s3_bucket.*$/m, "set :s3_bucket, `cat /etc/shop/bucket`.strip"));
+    const before = await migrate(dir, { yes: true, dryRun: true });
+    expect(before.out).toMatch(/cap\.staging\.s3_bucket = null {2}\(default\)/);
+    writeFileSync(join(dir, ".rails2k8s.yml"), "cap.staging.s3_bucket: shop-staging-from-answer\n");
+    const run = await migrate(dir, { yes: true });
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/cap\.staging\.s3_bucket = shop-staging-from-answer {2}\(saved in \.rails2k8s\.yml\)/);
+    const aws = read(dir, "config/custom/aws.yml");
+    expect(aws).toMatch(/staging:[\s\S]*bucket: shop-staging-from-answer/);
+    expect(aws).toContain("shop-production-assets");
+    // the answer is kept for the next run, and the gap is still listed in the guide
+    expect(read(dir, ".rails2k8s.yml")).toContain("cap.staging.s3_bucket: shop-staging-from-answer");
+    expect(read(dir, "MIGRATION.md")).toContain("cap.staging.s3_bucket");
+  });
+
   it("without a terminal and without --yes: exit 2 at once naming the unanswered gaps, nothing written", async () => {
     const dir = copyFixture();
     const before = snapshot(dir);
