@@ -57,7 +57,6 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const r = repo.read(path);
     let parsed: ParsedRuby | null = null;
     if ("error" in r) warn(path, 0, `cannot read: ${r.error}`);
-    else if (bracketDepth(r.text) > MAX_NESTING) warn(path, 1, `brackets nested deeper than ${MAX_NESTING}: not read`, "error");
     else {
       parsed = parseRuby(path, r.text);
       // Prism recovers from syntax errors: what it could parse is still used.
@@ -223,22 +222,6 @@ function linkedOf(stages: Stage[], sessions: Session[], major: 2 | 3): LinkedPat
   });
   for (const l of out) l.stages.sort();
   return out;
-}
-
-/**
- * Prism's JavaScript side walks the tree recursively: a file nested thousands deep overflows the
- * stack and leaves the parser unusable, so such a file is refused before parsing.
- */
-const MAX_NESTING = 1000;
-function bracketDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 40 || c === 91 || c === 123) max = Math.max(max, ++depth); // ( [ {
-    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
-  }
-  return max;
 }
 
 const sameSource = (a: Source, b: Source) => a.file === b.file && a.line === b.line;

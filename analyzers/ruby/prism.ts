@@ -34,8 +34,10 @@ export interface ParsedRuby {
 /** Parses Ruby. `lineOffset` shifts lines, for snippets cut from a larger file (ERB tags). */
 export function parseRuby(file: string, text: string, lineOffset = 0): ParsedRuby {
   if (!parser) throw new Error("initPrism() must be awaited before parseRuby()");
-  const bytes = Buffer.from(text, "utf8");
-  const result = parser(text);
+  const tooDeep = nestingDepth(text) > MAX_NESTING;
+  // Offsets and lines of an empty program are valid for any text: the file reads as empty.
+  const bytes = Buffer.from(tooDeep ? "" : text, "utf8");
+  const result = tooDeep ? { value: parser("").value, errors: [] } : parser(text);
   // Line starts in byte offsets, for a binary search per lookup.
   const starts: number[] = [0];
   for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) starts.push(i + 1);
@@ -53,7 +55,9 @@ export function parseRuby(file: string, text: string, lineOffset = 0): ParsedRub
     file,
     text,
     root: result.value,
-    errors: result.errors.map((e: any) => ({ message: e.message, line: lineOf(e.location.startOffset) })),
+    errors: tooDeep
+      ? [{ message: `nested deeper than ${MAX_NESTING} levels: not read`, line: 1 + lineOffset }]
+      : result.errors.map((e: any) => ({ message: e.message, line: lineOf(e.location.startOffset) })),
     lineOf,
     sourceOf: (node) => ({ file, line: lineOf(node.location.startOffset) }),
     textOf: (node) => bytes.subarray(node.location.startOffset, node.location.startOffset + node.location.length).toString("utf8"),
@@ -100,4 +104,28 @@ export function literalName(node: any): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * Prism's JavaScript side walks the tree recursively: a file nested thousands deep overflows the
+ * stack and leaves the WASM parser unusable for every later file, so such text is never parsed.
+ */
+export const MAX_NESTING = 1000;
+
+/**
+ * An upper bound of the nesting a parse would reach: brackets, and the keywords that always close
+ * with `end` (not `if`/`while`..., which may be modifiers without one).
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  const re = /[([{]|[)\]}]|\b(?:do|begin|def|class|module|case)\b|\bend\b/g;
+  // Comments hold English ("what to do"), not nesting; `#{` starts an interpolation, not a comment.
+  const code = text.replace(/#(?!\{)[^\n]*/g, "");
+  for (let m = re.exec(code); m; m = re.exec(code)) {
+    const t = m[0];
+    if (t === "(" || t === "[" || t === "{" || (t.length > 1 && t !== "end")) max = Math.max(max, ++depth);
+    else if (depth > 0) depth--;
+  }
+  return max;
 }

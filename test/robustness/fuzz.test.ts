@@ -94,6 +94,29 @@ describe("analyzers survive mutated input", () => {
     expect(internalErrors(model.problems)).toEqual([]);
   });
 
+  it("deep nesting in each Ruby file (brackets, blocks, ERB tags): that file is refused, the others are read", async () => {
+    const depth = 3000;
+    const brackets = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const blocks = `${"begin\n".repeat(depth)}${"end\n".repeat(depth)}`;
+    const cases: Record<string, string> = {
+      "config/unicorn/production.rb": `worker_processes ${brackets}\n`,
+      "config/schedule.rb": `${"every 1.day do\n".repeat(depth)}${"end\n".repeat(depth)}`,
+      "config/deploy/production.rb": blocks,
+      "config/global/mailer.yml": `default:\n  host: <%= ${brackets} %>\n`,
+    };
+    const shop = apps.find((a) => a.name === "shop")!;
+    const clean = await analyzeFiles(memoryRepo(shop.files), "shop");
+    for (const [path, text] of Object.entries(cases)) {
+      expect(shop.files[path], path).toBeDefined();
+      const model = await analyzeFiles(memoryRepo({ ...shop.files, [path]: text }), "shop");
+      expect(internalErrors(model.problems), path).toEqual([]);
+      expect(model.problems.some((p) => p.file === path && /nested deeper/.test(p.message)), path).toBe(true);
+      // Prism is still usable afterwards: the rest reads as before.
+      expect(model.stages.find((s) => s.name === "staging")?.servers, path).toEqual(clean.stages.find((s) => s.name === "staging")?.servers);
+      expect(model.nginx.files.length, path).toBe(clean.nginx.files.length);
+    }
+  });
+
   it("random bytes in place of every file", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), async (junk) => {
