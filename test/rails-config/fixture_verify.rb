@@ -1,0 +1,110 @@
+# One stage of a fixture app, end to end under real Rails (Debian's railties):
+#   1. what Global gives on that stage's servers — the fixture's config/global read by the gem's
+#      rules (test/global/reference_global.rb), with the Capistrano templates rendered into a copy
+#      using the stage's variables, exactly as deploy put them there;
+#   2. a Rails app booted on the files rails2k8s emitted, with the pod's environment (the process
+#      ENV, set by the test from the stage's config.env and secrets.env);
+#   3. a deep comparison of both, namespace by namespace, and the emitted rake task
+#      rails2k8s:verify_config run against the same Global.
+#
+#   ruby fixture_verify.rb INPUT_JSON
+# INPUT_JSON: { app_dir, fixture_root, global_dir, rails_env, vars, templates: [{template, target}] }
+require "json"
+require "date"
+require "logger"
+require "tmpdir"
+require "fileutils"
+require "stringio"
+require "rails"
+require "active_support/all"
+require_relative "../global/reference_global"
+
+INPUT = JSON.parse(File.read(ARGV[0]))
+input = INPUT
+
+def from_json(v)
+  case v
+  when Hash then v.key?("sym") && v.size == 1 ? v["sym"].to_sym : v.transform_values { |x| from_json(x) }
+  when Array then v.map { |x| from_json(x) }
+  else v
+  end
+end
+
+reference = Dir.mktmpdir do |tmp|
+  dir = input["global_dir"]
+  src = File.join(input["fixture_root"], dir)
+  FileUtils.mkdir_p(File.join(tmp, File.dirname(dir)))
+  FileUtils.cp_r(src, File.join(tmp, dir)) if File.directory?(src)
+  FileUtils.cp(src + ".yml", File.join(tmp, dir + ".yml")) if File.exist?(src + ".yml")
+  bind = ReferenceGlobal::StageBinding.new(from_json(input["vars"]))
+  input["templates"].each do |t|
+    target = File.join(tmp, t["target"])
+    FileUtils.mkdir_p(File.dirname(target))
+    File.write(target, bind.render(File.read(File.join(input["fixture_root"], t["template"]))))
+  end
+  ReferenceGlobal.configuration(File.join(tmp, dir), input["rails_env"])
+end
+
+module Global
+  class << self
+    attr_accessor :values
+  end
+
+  def self.configuration
+    Struct.new(:hash) { def to_hash = hash }.new(values)
+  end
+end
+Global.values = reference
+
+class FixtureApp < Rails::Application
+  config.root = INPUT["app_dir"]
+  config.eager_load = false
+  config.logger = Logger.new(nil)
+  config.secret_key_base = "rails2k8s-test-only"
+  config.active_support.deprecation = :silence
+end
+Rails.application.initialize!
+
+# Plain nested Hashes with String keys, Symbols and Dates as they are: what `==` compares.
+def plain(v)
+  case v
+  when Hash then v.each_with_object({}) { |(k, x), h| h[k.to_s] = plain(x) }
+  when Array then v.map { |x| plain(x) }
+  else v
+  end
+end
+
+# Each difference by its dotted path, values shown by type only (fixtures hold fake secrets, but
+# the test output should not teach anyone to print config values).
+def diffs(a, b, path = [])
+  return [] if a == b
+  if a.is_a?(Hash) && b.is_a?(Hash)
+    (a.keys | b.keys).flat_map { |k| diffs(a[k], b[k], path + [k]) }
+  else
+    ["#{path.join(".")}: Global #{a.class} vs config_for #{b.class}#{a.class == b.class ? " (different value)" : ""}"]
+  end
+end
+
+out = { "namespaces" => reference.keys.sort, "diffs" => [] }
+reference.each do |ns, want|
+  got = Rails.configuration.x.respond_to?(ns) ? Rails.configuration.x.public_send(ns) : nil
+  got = got.respond_to?(:to_h) ? got.to_h : got
+  out["diffs"].concat(diffs(plain(want), plain(got), [ns]))
+end
+
+require "rake"
+Rails.application.load_tasks
+output = StringIO.new
+status = 0
+begin
+  $stdout = output
+  $stderr = output
+  Rake::Task["rails2k8s:verify_config"].invoke
+rescue SystemExit => e
+  status = e.status
+ensure
+  $stdout = STDOUT
+  $stderr = STDERR
+end
+out["task"] = { "status" => status, "output" => output.string }
+puts JSON.generate(out)
