@@ -13,6 +13,7 @@ export function formatValue(v: RValue): string {
   if (typeof o.cap === "string") return `fetch(:${o.cap})`;
   if (typeof o.unknown === "string") return `<unknown: ${o.unknown}${o.expr ? ` — ${o.expr}` : ""}>`;
   if (Array.isArray(o.interp)) return `"${o.interp.map((p) => (typeof p === "string" ? p : `#{${formatValue(p)}}`)).join("")}"`;
+  if (typeof o.float === "string" && Object.keys(o).length === 1) return o.float;
   if (typeof o.date === "string" && Object.keys(o).length === 1) return o.date;
   if (typeof o.time === "string" && Object.keys(o).length === 1) return o.time;
   return `{${Object.entries(o).map(([k, x]) => `${k}: ${formatValue(x)}`).join(", ")}}`;

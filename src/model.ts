@@ -27,6 +27,13 @@ export interface Fact<T> {
 export interface Sym {
   sym: string;
 }
+/**
+ * A Ruby Float that a JSON number cannot mark as one: integral (`2.0`, which JSON writes as 2, an
+ * Integer to Ruby) or not finite (`.inf`, `.nan`). Holds Ruby's `Float#to_s`. Other Floats are numbers.
+ */
+export interface FloatValue {
+  float: string;
+}
 /** A YAML/Ruby Date (`2020-01-01`), kept as its ISO text. */
 export interface DateValue {
   date: string;
@@ -59,6 +66,7 @@ export type RScalar = null | boolean | number | string;
 export type RValue =
   | RScalar
   | Sym
+  | FloatValue
   | DateValue
   | TimeValue
   | EnvRef

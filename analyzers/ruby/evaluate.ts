@@ -41,7 +41,7 @@ export function isTagged(v: RValue): boolean {
   if (!isObj(v)) return false;
   const keys = Object.keys(v);
   if (isUnknown(v) || isEnvRef(v) || isSym(v) || isInterp(v)) return true;
-  return keys.length === 1 && (keys[0] === "date" || keys[0] === "time" || keys[0] === "cap");
+  return keys.length === 1 && (keys[0] === "date" || keys[0] === "time" || keys[0] === "cap" || (keys[0] === "float" && typeof v.float === "string"));
 }
 /** True for a plain Ruby Hash value. */
 export const isHash = (v: RValue): v is { [k: string]: RValue } => isObj(v) && !isTagged(v);

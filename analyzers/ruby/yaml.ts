@@ -11,7 +11,7 @@
 // code that merges loaded Hashes (Global's deep_merge) sees them so; `rubyToValue` then gives the
 // JSON-safe view with String keys, as `with_indifferent_access` does.
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
-import type { RValue, Sym, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
+import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
 
 export const YAML_LIMITS = {
   /** Alias nodes per document. */
@@ -67,7 +67,7 @@ export interface RubyEntry {
  * A value as Psych gives it. Floats are plain numbers (the model does not keep them apart). EnvRef,
  * Interp and CapRef never come out of the YAML itself: callers put them back where ERB tags were.
  */
-export type RubyVal = null | boolean | number | string | Sym | DateValue | TimeValue | Unknown | EnvRef | Interp | CapRef | RubyHash | RubyVal[];
+export type RubyVal = null | boolean | number | string | Sym | FloatValue | DateValue | TimeValue | Unknown | EnvRef | Interp | CapRef | RubyHash | RubyVal[];
 
 export const isRubyHash = (v: unknown): v is RubyHash => v instanceof RubyHash;
 
@@ -98,11 +98,19 @@ export function keyString(k: RubyVal, float = false): string {
   return JSON.stringify(k);
 }
 
-function rubyNumberToS(n: number, float: boolean): string {
+/** Ruby's `Float#to_s` of a number, or `Integer#to_s` when it is not a Float. */
+export function rubyNumberToS(n: number, float: boolean): string {
   if (!Number.isFinite(n)) return n > 0 ? "Infinity" : n < 0 ? "-Infinity" : "NaN";
   if (!float && Number.isInteger(n)) return String(n);
+  const a = Math.abs(n);
+  // Float#to_s: plain decimals in [1e-4, 1e16), else `d.ddde+XX` with at least two exponent digits.
+  if (a !== 0 && (a >= 1e16 || a < 1e-4)) {
+    const [mant, exp] = n.toExponential().split("e") as [string, string];
+    const sign = exp.startsWith("-") ? "-" : "+";
+    return `${mant.includes(".") ? mant : `${mant}.0`}e${sign}${exp.replace(/^[-+]/, "").padStart(2, "0")}`;
+  }
   const s = String(n);
-  return /[.e]/.test(s) ? s.replace(/e\+?/, "e+").replace("e+-", "e-") : `${s}.0`;
+  return s.includes(".") ? s : `${s}.0`;
 }
 
 /** Defines a key on a plain object without tripping over `__proto__`. */
@@ -177,10 +185,19 @@ function tokenize(s: string): Token {
   return { value: s };
 }
 
+/**
+ * A token as a value (not a Hash key, which keeps number + flag): a Float that a number alone
+ * would not show as one becomes a FloatValue.
+ */
+function valueOf(t: Token): RubyVal {
+  if (t.float && typeof t.value === "number" && (!Number.isFinite(t.value) || Number.isInteger(t.value))) return { float: rubyNumberToS(t.value, true) };
+  return t.value;
+}
+
 /** Psych's plain-scalar resolution (never throws: what Psych raises on becomes an Unknown). */
 export function psychScalar(s: string): RValue {
   try {
-    return rubyToValue(tokenize(s).value);
+    return rubyToValue(valueOf(tokenize(s)));
   } catch (e) {
     return { unknown: `Psych raises on this scalar: ${(e as Error).message}`, expr: s.slice(0, 80) };
   }
@@ -377,7 +394,7 @@ export function loadRubyYaml(text: string): RubyYaml {
   for (const e of doc.errors) errors.push({ message: e.message.split("\n")[0], line: e.linePos?.[0]?.line ?? lineAt(e.pos[0]) });
 
   const anchors = new Map<string, YNode>();
-  const memo = new Map<YNode, RubyVal>();
+  const memo = new Map<YNode, Token>();
   const building = new Set<YNode>();
   let aliasCount = 0;
 
@@ -393,7 +410,7 @@ export function loadRubyYaml(text: string): RubyYaml {
     if (isPair(node)) {
       const h = new RubyHash();
       const k = convert(node.key as YNode, depth + 1, true);
-      h.set({ key: k.value, floatKey: k.float, value: convert(node.value as YNode, depth + 1, true).value, line: lineOfNode(node.key as YNode) });
+      h.set({ key: k.value, floatKey: k.float, value: valueOf(convert(node.value as YNode, depth + 1, true)), line: lineOfNode(node.key as YNode) });
       return { value: h };
     }
     if (depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth}`, lineOfNode(node));
@@ -402,7 +419,7 @@ export function loadRubyYaml(text: string): RubyYaml {
       const target = anchors.get(node.source);
       if (!target) return { value: psychFail(node, new PsychError(`Unknown alias: ${node.source}`)) };
       if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`)) };
-      if (memo.has(target)) return { value: memo.get(target)! };
+      if (memo.has(target)) return memo.get(target)!;
       return convert(target, depth);
     }
     const anchor = (node as { anchor?: string }).anchor;
@@ -416,7 +433,7 @@ export function loadRubyYaml(text: string): RubyYaml {
     } finally {
       if (anchor) building.delete(node);
     }
-    if (anchor) memo.set(node, out.value);
+    if (anchor) memo.set(node, out);
     return out;
   };
 
@@ -444,14 +461,14 @@ export function loadRubyYaml(text: string): RubyYaml {
           const pair = isPair(item) ? item : isMap(item) ? item.items[0] : null;
           if (!isPair(pair)) continue;
           const k = convert(pair.key as YNode, depth + 1, node.flow);
-          h.set({ key: k.value, floatKey: k.float, value: convert(pair.value as YNode, depth + 1, node.flow).value, line: lineOfNode(pair.key as YNode) });
+          h.set({ key: k.value, floatKey: k.float, value: valueOf(convert(pair.value as YNode, depth + 1, node.flow)), line: lineOfNode(pair.key as YNode) });
         }
         return { value: h };
       }
       const list: RubyVal[] = [];
       const lines: number[] = [];
       for (const item of node.items) {
-        list.push(convert(item as YNode, depth + 1, inFlow || !!node.flow).value);
+        list.push(valueOf(convert(item as YNode, depth + 1, inFlow || !!node.flow)));
         lines.push(lineOfNode(item as YNode));
       }
       itemLines.set(list, lines);
@@ -474,7 +491,7 @@ export function loadRubyYaml(text: string): RubyYaml {
       const keyNode = pair.key as YNode | null;
       const valNode = pair.value as YNode | null;
       const key = convert(keyNode, depth + 1, flow);
-      const val = convert(valNode, depth + 1, flow).value;
+      const val = valueOf(convert(valNode, depth + 1, flow));
       const line = lineOfNode(keyNode ?? valNode);
       if (key.value === "<<" && !(isScalar(keyNode) && keyNode.tag === STR_TAG)) {
         if ((isAlias(valNode) || isMap(valNode)) && isRubyHash(val)) {
@@ -497,7 +514,7 @@ export function loadRubyYaml(text: string): RubyYaml {
 
   let ruby: RubyVal;
   try {
-    ruby = convert(doc.contents as YNode, 0).value;
+    ruby = valueOf(convert(doc.contents as YNode, 0));
     const size = expandedSize(ruby);
     if (size.nodes > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
     if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, 1);

@@ -17,6 +17,7 @@ type ModelLike = Omit<AppModel, "gaps">;
 export function numberOf(v: RValue | undefined): number | null {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  if (isObject(v) && typeof (v as { float?: unknown }).float === "string") return numberOf(Number((v as { float: string }).float));
   if (isObject(v) && "env" in v) return numberOf((v as { default: RValue }).default);
   return null;
 }
@@ -25,6 +26,7 @@ export function stringOf(v: RValue | undefined): string | null {
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
   if (isObject(v) && "sym" in v) return String((v as { sym: string }).sym);
+  if (isObject(v) && typeof (v as { float?: unknown }).float === "string") return (v as { float: string }).float;
   return null;
 }
 

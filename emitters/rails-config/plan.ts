@@ -116,7 +116,7 @@ function isTaggedValue(v: RValue): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const keys = Object.keys(v);
   const o = v as Record<string, unknown>;
-  if (keys.length === 1 && ["sym", "date", "time", "cap", "interp", "unknown"].includes(keys[0])) return true;
+  if (keys.length === 1 && ["sym", "float", "date", "time", "cap", "interp", "unknown"].includes(keys[0])) return true;
   if (typeof o.unknown === "string") return true;
   return keys.length === 2 && typeof o.env === "string" && "default" in o;
 }

@@ -52,6 +52,7 @@ function scalar(v: OutValue, erb = true): string | null {
   if (Array.isArray(v)) return v.length === 0 ? "[]" : null;
   const o = v as Record<string, unknown>;
   if (typeof o.sym === "string" && Object.keys(o).length === 1) return SIMPLE_SYMBOL.test(o.sym) ? `:${o.sym}` : `:${quoteString(o.sym, erb)}`;
+  if (typeof o.float === "string" && Object.keys(o).length === 1) return floatText(o.float);
   if (typeof o.date === "string" && Object.keys(o).length === 1) return o.date;
   if (typeof o.time === "string" && Object.keys(o).length === 1) return o.time;
   if (Object.keys(o).length === 0) return "{}";
@@ -91,6 +92,14 @@ function writeSeq(list: OutValue[], indent: number): string {
   return out;
 }
 
+/** A FloatValue (Ruby's Float#to_s) as a YAML scalar Psych reads back as that Float. */
+function floatText(rubyText: string): string {
+  if (rubyText === "Infinity") return ".inf";
+  if (rubyText === "-Infinity") return "-.inf";
+  if (rubyText === "NaN") return ".nan";
+  return rubyText;
+}
+
 /** A Ruby literal for an ENV default inside an ERB tag (`ENV.fetch("X", <literal>)`). */
 export function rubyLiteral(v: RValue): string | null {
   if (v === null) return "nil";
@@ -98,6 +107,10 @@ export function rubyLiteral(v: RValue): string | null {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? floatScalar(v) : null;
   if (typeof v === "string") return JSON.stringify(v).replace(/#\{/g, "\\#{").replace(/#\$/g, "\\#$").replace(/#@/g, "\\#@");
   if (typeof v === "object" && !Array.isArray(v) && typeof (v as { sym?: unknown }).sym === "string" && Object.keys(v).length === 1) return `:${JSON.stringify((v as { sym: string }).sym)}`;
+  if (typeof v === "object" && !Array.isArray(v) && typeof (v as { float?: unknown }).float === "string" && Object.keys(v).length === 1) {
+    const f = (v as { float: string }).float;
+    return f === "Infinity" ? "Float::INFINITY" : f === "-Infinity" ? "-Float::INFINITY" : f === "NaN" ? "Float::NAN" : f;
+  }
   return null;
 }
 

@@ -1,7 +1,7 @@
 // Shared by the Global oracle tests: the analyzer's namespaces put back together as Global's
 // configuration (the way the generated loader does), ENV references resolved as the ERB tag would
 // have written them, and both sides in the typed encoding of test/yaml/ruby.ts.
-import { psychScalar } from "../../analyzers/ruby/yaml.js";
+import { psychScalar, rubyNumberToS } from "../../analyzers/ruby/yaml.js";
 import { isEnvRef, isInterp, isHash, isSym, isUnknown, rubyToS } from "../../analyzers/ruby/evaluate.js";
 import type { GlobalNamespace, RValue } from "../../src/model.js";
 import { normalizeTime } from "../yaml/ruby.js";
@@ -44,10 +44,11 @@ export function resolveRefs(v: RValue, env: (name: string) => string | undefined
 export function encodePlain(v: RValue): any {
   if (v === null || typeof v === "boolean") return v;
   if (typeof v === "string") return { s: v };
-  if (typeof v === "number") return { n: Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v };
+  if (typeof v === "number") return Number.isInteger(v) ? { i: String(v) } : { f: rubyNumberToS(v, true) };
   if (Array.isArray(v)) return { a: v.map(encodePlain) };
   if (isSym(v)) return { y: v.sym };
   if (isUnknown(v)) return { ours: v };
+  if ("float" in v && Object.keys(v).length === 1) return { f: v.float };
   if ("date" in v && Object.keys(v).length === 1) return { d: v.date };
   if ("time" in v && Object.keys(v).length === 1) return { t: normalizeTime(String(v.time)) };
   if (isHash(v)) return { h: Object.entries(v).map(([k, x]) => [{ s: k }, encodePlain(x)]) };

@@ -76,10 +76,14 @@ end
 
 # Each difference by its dotted path, values shown by type only (fixtures hold fake secrets, but
 # the test output should not teach anyone to print config values).
+# Strict: 1 and 1.0, or "1" and 1, are different values to the app even where Ruby's == says equal.
 def diffs(a, b, path = [])
-  return [] if a == b
   if a.is_a?(Hash) && b.is_a?(Hash)
     (a.keys | b.keys).flat_map { |k| diffs(a[k], b[k], path + [k]) }
+  elsif a.is_a?(Array) && b.is_a?(Array) && a.size == b.size
+    a.each_index.flat_map { |i| diffs(a[i], b[i], path + [i.to_s]) }
+  elsif a.class == b.class && a == b
+    []
   else
     ["#{path.join(".")}: Global #{a.class} vs config_for #{b.class}#{a.class == b.class ? " (different value)" : ""}"]
   end

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RubyVal } from "../../analyzers/ruby/yaml.js";
-import { isRubyHash } from "../../analyzers/ruby/yaml.js";
+import { isRubyHash, rubyNumberToS } from "../../analyzers/ruby/yaml.js";
 
 export function runRuby(script: string, input: unknown, env: Record<string, string> = {}): any {
   const dir = mkdtempSync(join(tmpdir(), "r2k-yaml-"));
@@ -23,8 +23,8 @@ export function runRuby(script: string, input: unknown, env: Record<string, stri
 
 /**
  * Ruby's `enc(value)`: every Ruby type tagged, Hash keys typed and in order, so that the two sides
- * compare exactly. Integers and Floats both become {n} for values (the model keeps one number
- * type); as Hash keys they stay apart ({i} / {f}), since Ruby keeps `1` and `1.0` apart.
+ * compare exactly. Integers ({i}) and Floats ({f}, as Float#to_s) stay apart, values and keys:
+ * Ruby keeps `1` and `1.0` apart, and so must the model (FloatValue).
  */
 export const RUBY_ENCODER = `
 def enc(v, stack = [])
@@ -37,7 +37,7 @@ def enc(v, stack = [])
     s.valid_encoding? ? { "s" => s } : { "bin" => true }
   when Symbol then { "y" => v.to_s }
   when Integer then { "i" => v.to_s }
-  when Float then { "f" => v.nan? ? "NaN" : v.infinite? ? (v > 0 ? "Infinity" : "-Infinity") : v }
+  when Float then { "f" => v.to_s }
   when DateTime then { "t" => v.to_time.strftime("%Y-%m-%dT%H:%M:%S.%6N%:z") }
   when Date then { "d" => v.iso8601 }
   when Time then { "t" => v.strftime("%Y-%m-%dT%H:%M:%S.%6N%:z") }
@@ -47,17 +47,12 @@ def enc(v, stack = [])
 end
 `;
 
-/** Ruby's encoding with value numbers folded to {n}; huge Integers to {big}. */
+/** Ruby's encoding with Integers beyond JavaScript's safe range as {big}. */
 export function normalizeRuby(v: any, asKey = false): any {
   if (v === null || typeof v !== "object") return v;
   if ("h" in v) return { h: v.h.map(([k, x]: [any, any]) => [normalizeRuby(k, true), normalizeRuby(x)]) };
   if ("a" in v) return { a: v.a.map((x: any) => normalizeRuby(x)) };
-  if ("i" in v) {
-    const n = Number(v.i);
-    if (!Number.isSafeInteger(n)) return { big: v.i };
-    return asKey ? { i: v.i } : { n };
-  }
-  if ("f" in v) return asKey ? { f: v.f } : { n: v.f };
+  if ("i" in v && !Number.isSafeInteger(Number(v.i))) return { big: v.i };
   return v;
 }
 
@@ -65,14 +60,11 @@ export function normalizeRuby(v: any, asKey = false): any {
 export function encodeOurs(v: RubyVal, asKey = false, float = false): any {
   if (v === null || typeof v === "boolean") return v;
   if (typeof v === "string") return { s: v };
-  if (typeof v === "number") {
-    const n = Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v;
-    if (!asKey) return { n };
-    return float || !Number.isInteger(v) ? { f: n } : { i: String(v) };
-  }
+  if (typeof v === "number") return float || !Number.isInteger(v) ? { f: rubyNumberToS(v, true) } : { i: String(v) };
   if (Array.isArray(v)) return { a: v.map((x) => encodeOurs(x)) };
   if (isRubyHash(v)) return { h: [...v.entries.values()].map((e) => [encodeOurs(e.key, true, e.floatKey), encodeOurs(e.value)]) };
   if ("sym" in v) return { y: v.sym };
+  if ("float" in v) return { f: v.float };
   if ("date" in v) return { d: v.date };
   if ("time" in v) return { t: normalizeTime(v.time) };
   if ("unknown" in v) {
