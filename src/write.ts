@@ -17,7 +17,7 @@ export interface WriteOp {
 /** The file-system calls the writer makes; tests pass a copy with one call failing. */
 export type WriteFs = Pick<
   typeof nodeFs,
-  "lstatSync" | "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "fchmodSync" | "linkSync" | "copyFileSync" | "renameSync" | "unlinkSync" | "rmdirSync"
+  "lstatSync" | "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "fchmodSync" | "linkSync" | "copyFileSync" | "renameSync" | "unlinkSync" | "rmdirSync" | "readdirSync"
 >;
 
 export class WriteFailed extends Error {}
@@ -29,6 +29,7 @@ interface Prepared {
 }
 
 export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
+  sweepLeftovers(new Set(ops.map((op) => dirname(op.abs))), fs);
   const tag = `${process.pid}-${Date.now().toString(36)}`;
   const createdDirs: string[] = [];
   const prepared: Prepared[] = [];
@@ -106,6 +107,45 @@ export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
     });
   }
   for (const p of prepared) if (p.backup) silently(() => fs.unlinkSync(p.backup!));
+}
+
+/** Temp and backup names: `.<file>.rails2k8s-<pid>-<time>-<n>.tmp|bak`. */
+const LEFTOVER = /^\..+\.rails2k8s-(\d+)-[0-9a-z]+-\d+\.(?:tmp|bak)$/;
+
+/**
+ * A run killed outright (SIGKILL, power loss) cannot clean up: its temp and backup files stay
+ * beside the targets, every target itself being whole, old or new. The next write removes those
+ * of processes that are gone.
+ */
+export function sweepLeftovers(dirs: Iterable<string>, fs: WriteFs = nodeFs): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir) as string[];
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = LEFTOVER.exec(name);
+      if (!m || alive(Number(m[1]))) continue;
+      silently(() => {
+        fs.unlinkSync(join(dir, name));
+        removed.push(join(dir, name));
+      });
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function ensureDir(fs: WriteFs, dir: string, created: string[]): void {
