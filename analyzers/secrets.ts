@@ -54,6 +54,21 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
     if (looksSecretEnv(ref.name)) add({ name: ref.name, kind: "env", reason: "ENV name looks secret", source: ref.source });
   }
 
+  // Written in the deploy config: default_env entries the servers exported, variables named like secrets.
+  for (const st of model.stages) {
+    for (const [name, fact] of Object.entries(st.variables)) {
+      const v = fact.value;
+      if (name === "default_env" && isObj(v)) {
+        for (const [k, x] of Object.entries(v)) {
+          const env = /^[a-z_][a-z0-9_]*$/.test(k) ? k.toUpperCase() : k;
+          if (typeof x === "string" && x !== "" && (looksSecretEnv(env) || looksSecretKey(k))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
+        }
+      } else if (typeof v === "string" && v !== "" && looksSecretKey(name)) {
+        add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable named like a secret, its value written in the deploy config", source: fact.source });
+      }
+    }
+  }
+
   for (const ns of model.global?.namespaces ?? []) for (const r of globalSecrets(ns)) add(r);
   for (const t of model.global?.templates ?? []) {
     const ns = t.target.replace(/^config\/global\//, "").replace(/\.ya?ml$/, "").replace(/\//g, ".");

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
+import { redactModel } from "./redact.js";
 import { MODEL_VERSION } from "./model.js";
 
 export interface Io {
@@ -37,7 +38,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
     .action(async (dir: string, opts: { json?: boolean }) => {
       const model = await analyzeDir(dir);
-      io.out(opts.json ? JSON.stringify(model, null, 2) + "\n" : renderReport(model, { color: io.color }));
+      // What is shown never holds a secret value (the emitters, in migrate, get the real model).
+      const shown = redactModel(model);
+      io.out(opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color }));
     });
 
   program

@@ -17,6 +17,7 @@ import { writeAtomically, WriteFailed } from "./write.js";
 import { EMITTERS } from "../emitters/index.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
 import { capAnswerId } from "./gaps/core.js";
+import { redactModel, scrubText, secretValues } from "./redact.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
@@ -109,7 +110,9 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
       fail(1, `the ${e.name} emitter failed: ${(err as Error).message}\nNothing was written. This is a bug in rails2k8s; please report it with the output of \`rails2k8s analyze --json\`.`);
     }
   }
-  outputs.push({ name: "migration guide", result: { files: [emitMigrationGuide(model, answers, outputs)], provenance: [], notes: [] } });
+  // The guide is committed: written from the model as it may be shown, any echo of a secret cut out.
+  const guide = emitMigrationGuide(redactModel(model), answers, outputs);
+  outputs.push({ name: "migration guide", result: { files: [{ ...guide, content: scrubText(guide.content, secretValues(model)) }], provenance: [], notes: [] } });
 
   // The Tree: generated files, the codemod's edits, .gitignore, the record, the answers.
   const generated: GeneratedFile[] = [];

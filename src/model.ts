@@ -448,9 +448,9 @@ export interface LinkedPath {
 }
 
 export interface SecretRef {
-  /** What holds the secret: an ENV name, a Global key path, a linked file. */
+  /** What holds the secret: an ENV name, a Global key path, a linked file, a Capistrano variable (`:name`). */
   name: string;
-  kind: "env" | "global" | "file" | "yaml";
+  kind: "env" | "global" | "file" | "yaml" | "capistrano";
   /** Why it counts as secret: key name pattern, known secret file, ... */
   reason: string;
   source: Source;
