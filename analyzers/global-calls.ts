@@ -15,21 +15,34 @@ export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
   for (const path of ctx.repo.paths) {
     if (!ROOTS.some((r) => path.startsWith(r)) || !/\.(rb|rake)$/.test(path) || SKIP.some((re) => re.test(path))) continue;
     const read = ctx.repo.read(path);
-    if (!("text" in read) || !read.text.includes("Global")) continue;
+    if (!("text" in read) || !(read.text.includes("Global") || read.text.includes("configuration.x"))) continue;
     const parsed = parseRuby(path, read.text);
     // A file Prism cannot parse is not rewritten: a codemod must never guess.
     if (parsed.errors.length) continue;
     visit(parsed.root, (node) => {
       if (kind(node) !== "CallNode" || !node.receiver) return;
       const r = node.receiver;
+      if (isConfigX(r)) {
+        out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr: shorten(parsed.textOf(node)), converted: true });
+        return;
+      }
       const isGlobal = (kind(r) === "ConstantReadNode" && r.name === "Global") || (kind(r) === "ConstantPathNode" && r.parent == null && r.name === "Global");
       if (!isGlobal || GLOBAL_METHODS.has(node.name) || node.name === "[]") return;
-      let expr = parsed.textOf(node);
-      if (expr.length > 120) expr = expr.slice(0, 117) + "...";
-      out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr });
+      out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr: shorten(parsed.textOf(node)) });
     });
   }
   return out;
+}
+
+const shorten = (expr: string) => (expr.length > 120 ? expr.slice(0, 117) + "..." : expr);
+
+/** `Rails.configuration.x` (or `::Rails...`), the receiver of a namespace read after the codemod. */
+function isConfigX(n: any): boolean {
+  if (kind(n) !== "CallNode" || n.name !== "x" || n.arguments || !n.receiver) return false;
+  const c = n.receiver;
+  if (kind(c) !== "CallNode" || c.name !== "configuration" || c.arguments || !c.receiver) return false;
+  const r = c.receiver;
+  return (kind(r) === "ConstantReadNode" && r.name === "Rails") || (kind(r) === "ConstantPathNode" && r.parent == null && r.name === "Rails");
 }
 
 function visit(node: any, fn: (n: any) => void): void {

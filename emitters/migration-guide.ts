@@ -46,11 +46,19 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // --- what was generated
   p("## What was generated", "");
   for (const o of outputs) {
-    if (!o.result.files.length && !(o.result.patches ?? []).length) continue;
+    if (!o.result.files.length) continue;
     p(`### ${o.name}`, "");
     for (const f of [...o.result.files].sort((a, b) => cmp(a.path, b.path)))
       p(`- ${code(f.path)}${f.secret ? " — holds secret values: git-ignored, fill it in by hand, never commit it" : ""}`);
-    for (const patch of o.result.patches ?? []) p(`- ${code(patch.path)} — edited in place (${patch.edits.length} change${patch.edits.length === 1 ? "" : "s"}, from ${at(patch.source)})`);
+    p("");
+  }
+
+  // --- the codemod: counted from the code as it stands (Global sites to rewrite + ones already
+  // rewritten), so the guide reads the same before and after the edit
+  const sites = callSitesByFile(model);
+  if (sites.length) {
+    p("### Global call sites", "", "Rewritten from `Global.<namespace>` to `Rails.configuration.x.<namespace>` (found with Prism; strings and comments are left alone):", "");
+    for (const [file, n, first] of sites) p(`- ${code(file)} — ${n} call site${n === 1 ? "" : "s"}, from line ${first}`);
     p("");
   }
 
@@ -163,4 +171,16 @@ function gapRow(g: Gap, answers: Answers): string {
   const how = !given || sameValue(v, g.default) ? "default" : "answered";
   const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${code(at(g.source))})` : ""}`;
   return `| ${why} | ${code(g.id)} | ${cell(answer)} | ${how} |`;
+}
+
+/** Per file: call sites of migrated namespaces, Global or already Rails.configuration.x, and the first line. */
+function callSitesByFile(model: AppModel): [string, number, number][] {
+  const namespaces = new Set((model.global?.namespaces ?? []).map((n) => n.name.split(".")[0]!));
+  const byFile = new Map<string, number[]>();
+  for (const c of model.globalCalls ?? []) {
+    const ns = /^(?:::)?(?:Global|Rails\s*\.\s*configuration\s*\.\s*x)\s*\.\s*([A-Za-z_]\w*)/.exec(c.expr)?.[1];
+    if (!ns || !namespaces.has(ns)) continue;
+    byFile.set(c.file, [...(byFile.get(c.file) ?? []), c.line]);
+  }
+  return [...byFile].sort(([a], [b]) => cmp(a, b)).map(([f, lines]) => [f, lines.length, Math.min(...lines)]);
 }

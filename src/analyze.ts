@@ -21,17 +21,33 @@ import { findGaps } from "./gaps/index.js";
 export class UnusableInput extends Error {}
 
 /** Analyzes a repo held in memory (tests) or read from disk (the CLI). */
-export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = [], capOverrides?: CapistranoOptions["overrides"]): Promise<AppModel> {
+export interface AnalyzeOptions {
+  /** Answers given for Capistrano variables the repo could not tell (see CapistranoOptions). */
+  capOverrides?: CapistranoOptions["overrides"];
+  /**
+   * Find the `Global.x.y` call sites in app/, lib/ and config/ (default true). Only migrate's
+   * codemod needs them, and they mean reading every Ruby file of the app: `analyze` skips them.
+   */
+  callSites?: boolean;
+}
+
+export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = [], opts: AnalyzeOptions = {}): Promise<AppModel> {
+  const capOverrides = opts.capOverrides;
   await initPrism();
   const problems: Problem[] = [...initialProblems];
   const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p) };
+  const timing = process.env.RAILS2K8S_TIMING === "1";
   const guard = <T>(what: string, fallback: T, fn: () => T): T => {
     // An analyzer bug must not take the whole report down: it becomes a problem, like bad input.
+    const t0 = timing ? performance.now() : 0;
     try {
       return fn();
     } catch (e) {
       problems.push({ file: what, line: 0, message: `internal error while reading ${what}: ${(e as Error).message}`, severity: "error" });
       return fallback;
+    } finally {
+      // `npm run bench` breaks the time down by analyzer with RAILS2K8S_TIMING=1.
+      if (timing) process.stderr.write(`timing: ${what} ${(performance.now() - t0).toFixed(1)} ms\n`);
     }
   };
 
@@ -42,7 +58,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx));
-  const globalCalls = global ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : [];
+  const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName);
   const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, nginx, global, sidekiq, cron, procfile, linked, problems };
@@ -51,7 +67,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const withHazards = { ...partial, secrets, hazards };
   const gaps = findGaps(withHazards);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  return { ...withHazards, gaps, problems, globalCalls } as AppModel;
+  return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string): Fact<string> {
@@ -66,10 +82,9 @@ function appName(stages: AppModel["stages"], appModule: Fact<string> | null, fol
 /**
  * Reads a repo from disk and analyzes it. Throws UnusableInput when there is nothing to analyze.
  * `exclude` hides paths from the analyzers: `migrate` hides the files rails2k8s generated itself,
- * so a re-run sees the repo as the team wrote it and gives the same output. `capOverrides` are the
- * answers given for Capistrano variables the repo could not tell (see CapistranoOptions).
+ * so a re-run sees the repo as the team wrote it and gives the same output.
  */
-export async function analyzeDir(dir: string, exclude?: (path: string) => boolean, capOverrides?: CapistranoOptions["overrides"]): Promise<AppModel> {
+export async function analyzeDir(dir: string, exclude?: (path: string) => boolean, opts: AnalyzeOptions = {}): Promise<AppModel> {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UnusableInput(`${dir}: no such directory`);
   const walked = readRepo(root);
@@ -82,5 +97,5 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
   const hasDeploy = has("Capfile") || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
-  return analyzeFiles(repo, basename(root), problems, capOverrides);
+  return analyzeFiles(repo, basename(root), problems, opts);
 }

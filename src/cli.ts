@@ -37,7 +37,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .argument("[dir]", "the Rails app", ".")
     .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
     .action(async (dir: string, opts: { json?: boolean }) => {
-      const model = await analyzeDir(dir);
+      const model = await analyzeDir(dir, undefined, { callSites: false });
       // What is shown never holds a secret value (the emitters, in migrate, get the real model).
       const shown = redactModel(model);
       io.out(opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color }));

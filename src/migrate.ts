@@ -3,7 +3,7 @@
 // emitter that throws or a failed write all leave the repo as it was.
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Io } from "./cli.js";
-import { analyzeDir } from "./analyze.js";
+import { analyzeDir, type AnalyzeOptions } from "./analyze.js";
 import type { Answers, AppModel, Gap, RValue } from "./model.js";
 import { Tree, type Change } from "./tree.js";
 import { ANSWERS_FILE, answerProblem, BadAnswersFile, parseAnswers, renderAnswers } from "./answers.js";
@@ -34,7 +34,7 @@ export interface MigrateEnv {
   /** Prompts may be shown: stdin is a terminal. */
   interactive: boolean;
   prompts: Prompts;
-  analyze: (dir: string, exclude: (path: string) => boolean, overrides?: CapistranoOverrides) => Promise<AppModel>;
+  analyze: (dir: string, exclude: (path: string) => boolean, opts?: AnalyzeOptions) => Promise<AppModel>;
   emitters: typeof EMITTERS;
 }
 
@@ -99,7 +99,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
   const overrides = capOverrides(analyzed, answers, answersPath);
-  const model = overrides ? { ...(await env.analyze(dir, exclude, overrides)), gaps: analyzed.gaps } : analyzed;
+  const model = overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed;
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];

@@ -128,7 +128,7 @@ export interface AppModel {
   gaps: Gap[];
   hazards: Hazard[];
   problems: Problem[];
-  /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x). */
+  /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x); found by `migrate`, absent from `analyze`. */
   globalCalls?: GlobalCallSite[];
 }
 
@@ -140,6 +140,11 @@ export interface GlobalCallSite {
   length: number;
   /** The whole call chain as written, e.g. `Global.payment.endpoint`. */
   expr: string;
+  /**
+   * Already `Rails.configuration.x.<namespace>...` (rewritten by an earlier run, or by hand): not
+   * edited again, but counted, so the guide reads the same on every run.
+   */
+  converted?: boolean;
 }
 
 // --- Rails facts (Gemfile.lock, .ruby-version, database.yml, assets) -------------------------

@@ -38,19 +38,33 @@ export interface BackendOptions {
   overrides?: Map<string, GlobalFile>;
   /** Files already read (shared between the environments and stages). */
   cache?: Map<string, GlobalFile>;
+  /**
+   * Namespaces already loaded, by path and env (shared between the stages): a subtree that no
+   * override touches loads the same for every stage. Values are never mutated (deepMerge copies).
+   */
+  subtrees?: Map<string, RubyHash>;
   onRaise?(e: GlobalRaise): void;
 }
 
 export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: BackendOptions = {}): Backend {
   const overrides = opts.overrides ?? new Map<string, GlobalFile>();
   const cache = opts.cache ?? new Map<string, GlobalFile>();
-  const paths = new Set(ctx.repo.paths);
+  // Only what lies under the Global dir (or beside it: global.yml, global.<env>.yml) can be read.
+  const paths = new Set(ctx.repo.paths.filter((p) => p.startsWith(dir)));
   for (const p of overrides.keys()) paths.add(p);
   const isFile = (p: string) => paths.has(p);
-  const isDir = (p: string) => {
-    for (const x of paths) if (x.startsWith(p + "/")) return true;
-    return false;
-  };
+  // Directory → the names directly in it, built once: Global walks every directory per env and stage.
+  const children = new Map<string, Set<string>>();
+  for (const p of paths) {
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      let set = children.get(d);
+      if (!set) children.set(d, (set = new Set()));
+      set.add(parts[i]!);
+    }
+  }
+  const isDir = (p: string) => children.has(p);
   const read = (file: string): GlobalFile => {
     const o = overrides.get(file);
     if (o) return o;
@@ -96,12 +110,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
   };
 
   const entriesOf = (p: string): string[] => {
-    const names = new Set<string>();
-    for (const x of paths) {
-      if (!x.startsWith(p + "/")) continue;
-      const name = x.slice(p.length + 1).split("/")[0];
-      if (!name.startsWith(".")) names.add(name);
-    }
+    const names = [...(children.get(p) ?? [])].filter((name) => !name.startsWith("."));
     // Dir[] sorts (Ruby ≥ 3.0) by byte order.
     return [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   };
@@ -125,7 +134,18 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     return config;
   };
 
-  const loadFromPath = (p: string, env: string): RubyHash => deepMerge(loadFromFile(p, env), loadFromDirectory(p, env));
+  const subtrees = opts.subtrees ?? new Map<string, RubyHash>();
+  const overridden = [...overrides.keys()];
+  const touched = (p: string) => overridden.some((o) => o.startsWith(`${p}.`) || o.startsWith(`${p}/`));
+  const loadFromPath = (p: string, env: string): RubyHash => {
+    const key = `${p}\0${env}`;
+    const shared = !touched(p);
+    const known = shared ? subtrees.get(key) : undefined;
+    if (known) return known;
+    const value = deepMerge(loadFromFile(p, env), loadFromDirectory(p, env));
+    if (shared) subtrees.set(key, value);
+    return value;
+  };
 
   return {
     load(env) {

@@ -47,7 +47,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   const raise = (e: GlobalRaise) => problem({ file: e.file, line: 1, message: `Global raises loading this file: ${e.message}`, severity: "error" });
   const cache = new Map<string, GlobalFile>();
-  const repoBackend = filesystemBackend(c, dir, { cache, onRaise: raise });
+  const subtrees = new Map<string, RubyHash>();
+  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise });
 
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
@@ -76,13 +77,15 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     if (group.length && templates.length) {
       configs.set(
         env,
-        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, overrides: rendered.get(s.name), onRaise: raise }).load(globalEnvOf(env)), stage: s.name })),
+        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise }).load(globalEnvOf(env)), stage: s.name })),
       );
     } else configs.set(env, [{ config: repoBackend.load(globalEnvOf(env)), stage: null }]);
   }
 
-  const childrenOf = (name: string) => childNamespaces(paths, `${dir}/${name.split(".").join("/")}`);
-  const ownFiles = (name: string) => namespaceFiles(paths, dir, name, templates);
+  const globalPaths = paths.filter((p) => p.startsWith(dir));
+  // Asked again for every env and stage: pure in the name, so computed once.
+  const childrenOf = memo((name: string) => childNamespaces(globalPaths, `${dir}/${name.split(".").join("/")}`));
+  const ownFiles = memo((name: string) => namespaceFiles(globalPaths, dir, name, templates));
   const byName = new Map<string, GlobalNamespace & { secretPaths: string[] }>();
   const templateValues = new Map<string, Record<string, RValue>>();
   const targets = new Map(templates.map((t) => [namespaceOf(t.target, dir), t] as const));
@@ -178,6 +181,14 @@ function orderEnvs(values: Record<string, RValue>, envs: string[]): Record<strin
   return out;
 }
 
+function memo<T>(fn: (name: string) => T): (name: string) => T {
+  const cache = new Map<string, T>();
+  return (name) => {
+    if (!cache.has(name)) cache.set(name, fn(name));
+    return cache.get(name)!;
+  };
+}
+
 /** A directory's nested namespaces as Global names them (hidden and dotted names skipped). */
 function childNamespaces(paths: readonly string[], dirPath: string): string[] {
   const names = new Set<string>();
@@ -194,7 +205,7 @@ function childNamespaces(paths: readonly string[], dirPath: string): string[] {
 function namespaceFiles(paths: readonly string[], dir: string, name: string, templates: TemplateSpec[]): string[] {
   const base = `${dir}/${name.split(".").join("/")}`;
   const out: string[] = [];
-  const has = (p: string) => paths.includes(p);
+  const has = (p: string) => paths.includes(p); // paths: the Global dir's files only
   for (const t of templates) if (t.target === `${base}.yml`) out.push(t.template);
   if (has(`${base}.yml`)) out.push(`${base}.yml`);
   for (const p of paths) if (p.startsWith(`${base}.`) && /^[^./]+\.yml$/.test(p.slice(base.length + 1)) && has(`${base}.yml`)) out.push(p);

@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
 import { analyzeDir } from "../../src/analyze.js";
 import { EMITTERS } from "../../emitters/index.js";
@@ -41,6 +42,13 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(first.out).toMatch(/Wrote \d+ file\(s\)/);
     for (const p of [".rails2k8s.yml", RECORD_PATH, "MIGRATION.md", ".gitignore", "Dockerfile", "k8s/base/kustomization.yaml"]) expect(existsSync(join(dir, p)), p).toBe(true);
     expect(read(dir, ".gitignore")).toContain("/k8s/overlays/production/secrets.env\n");
+    // The codemod: call sites rewritten where Prism found them, the comment that names one kept.
+    const client = read(dir, "app/services/payment_client.rb");
+    expect(client).toContain("Rails.configuration.x.payment.limits.default");
+    expect(client).toContain("Rails.configuration.x.services.search.index_prefix.present?");
+    expect(client).toContain("# The per-environment cap: Global.payment.limits.default");
+    expect(client.match(/\bGlobal\./g)).toHaveLength(1);
+    expect(execFileSync("ruby", ["-c", join(dir, "app/services/payment_client.rb")], { encoding: "utf8" })).toContain("Syntax OK");
 
     const after = snapshot(dir);
     const second = await migrate(dir, { yes: true });

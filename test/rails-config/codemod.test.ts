@@ -59,6 +59,12 @@ describe("Global call-site codemod", () => {
     expect(out).toContain("Global.not_migrated.value");
     // Still valid Ruby, by Ruby's own judgement.
     expect(execFileSync("ruby", ["-c"], { input: out, encoding: "utf8" })).toMatch(/Syntax OK/);
+
+    // Run again on the rewritten file: every site is found as converted, none is edited twice.
+    const again = findGlobalCalls({ repo: memoryRepo({ "app/models/payment_client.rb": out }), problem: () => {} });
+    expect(again.filter((c) => c.converted).map((c) => c.line)).toEqual([5, 7, 8, 9]);
+    expect(again.filter((c) => !c.converted).map((c) => c.expr)).toEqual(["Global.not_migrated"]);
+    expect(codemodPatches(again, new Set(["payment", "features", "services"]))).toEqual([]);
   });
 
   it("leaves a file Prism cannot parse alone", () => {
