@@ -12,6 +12,21 @@ import { RubyHash, isRubyHash, type RubyVal } from "../ruby/yaml.js";
 import { deepMerge, singleKey } from "./deep-merge.js";
 import { readGlobalFile, type GlobalFile } from "./read-file.js";
 
+/** Directory → the entries directly in it (files and subdirectories), for every directory of `paths`. */
+export function entriesByDir(paths: Iterable<string>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of paths) {
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      let set = out.get(d);
+      if (!set) out.set(d, (set = new Set()));
+      set.add(parts[i]!);
+    }
+  }
+  return out;
+}
+
 /** Global raises while loading (the app does not boot with this config). */
 export class GlobalRaise extends Error {
   constructor(
@@ -54,16 +69,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
   for (const p of overrides.keys()) paths.add(p);
   const isFile = (p: string) => paths.has(p);
   // Directory → the names directly in it, built once: Global walks every directory per env and stage.
-  const children = new Map<string, Set<string>>();
-  for (const p of paths) {
-    const parts = p.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const d = parts.slice(0, i).join("/");
-      let set = children.get(d);
-      if (!set) children.set(d, (set = new Set()));
-      set.add(parts[i]!);
-    }
-  }
+  const children = entriesByDir(paths);
   const isDir = (p: string) => children.has(p);
   const read = (file: string): GlobalFile => {
     const o = overrides.get(file);

@@ -13,7 +13,7 @@ import { railsEnvOf } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup } from "./setup.js";
-import { filesystemBackend, type GlobalRaise } from "./backend.js";
+import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
 import { sliceNamespaces, addSources, secretLeaves, type NamespaceSlice } from "./namespaces.js";
@@ -84,7 +84,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   const globalPaths = paths.filter((p) => p.startsWith(dir));
   // Asked again for every env and stage: pure in the name, so computed once.
-  const childrenOf = memo((name: string) => childNamespaces(globalPaths, `${dir}/${name.split(".").join("/")}`));
+  const entries = entriesByDir(globalPaths);
+  const childrenOf = memo((name: string) => childNamespaces(entries, `${dir}/${name.split(".").join("/")}`));
   const ownFiles = memo((name: string) => namespaceFiles(globalPaths, dir, name, templates));
   const byName = new Map<string, GlobalNamespace & { secretPaths: string[] }>();
   const templateValues = new Map<string, Record<string, RValue>>();
@@ -190,11 +191,9 @@ function memo<T>(fn: (name: string) => T): (name: string) => T {
 }
 
 /** A directory's nested namespaces as Global names them (hidden and dotted names skipped). */
-function childNamespaces(paths: readonly string[], dirPath: string): string[] {
+function childNamespaces(entries: Map<string, Set<string>>, dirPath: string): string[] {
   const names = new Set<string>();
-  for (const p of paths) {
-    if (!p.startsWith(`${dirPath}/`)) continue;
-    const entry = p.slice(dirPath.length + 1).split("/")[0];
+  for (const entry of entries.get(dirPath) ?? []) {
     const ns = entry.endsWith(".yml") ? entry.slice(0, -4) : entry;
     if (!entry.startsWith(".") && !ns.includes(".")) names.add(ns);
   }
