@@ -131,6 +131,13 @@ console.error(`generated monolith: ${n} files in ${Date.now() - t0} ms at ${mono
 const a = measure("node", [BIN, "analyze", mono, "--json"]);
 a.rssMb = rssOf("node", [BIN, "analyze", mono, "--json"]);
 row("analyze monolith (30 stages)", a);
+// The same app without the trees no analyzer reads: the time should barely move.
+const lean = join(tmpdir(), "r2k-bench-monolith-lean");
+rmSync(lean, { recursive: true, force: true });
+cpSync(mono, lean, { recursive: true, filter: (src) => !/\/(node_modules|vendor)(\/|$)/.test(src.slice(mono.length)) });
+const l = measure("node", [BIN, "analyze", lean, "--json"]);
+l.rssMb = rssOf("node", [BIN, "analyze", lean, "--json"]);
+row("analyze monolith without node_modules, vendor", l);
 const m = measure("node", [BIN, "migrate", mono, "--yes", "--dry-run"], { allowFail: true });
 m.rssMb = rssOf("node", [BIN, "migrate", mono, "--yes", "--dry-run"]);
 row(`migrate --dry-run monolith${m.status ? ` (exit ${m.status})` : ""}`, m);
@@ -149,3 +156,11 @@ console.log(`${"command".padEnd(w1)}  median ms  peak RSS MB   (${RUNS} runs, ${
 for (const r of rows) console.log(`${r.what.padEnd(w1)}  ${r.ms.padStart(9)}  ${r.rss.padStart(11)}`);
 console.log(`\nanalyze of all 30 stages / Capistrano loading one stage: ${ratio} (target ≤ 1)`);
 console.log("targets: analyze monolith < 400 ms wall and < 150 MB RSS");
+
+// Where the time goes: one run of analyze on the monolith with the analyzers' own timers.
+const timed = spawnSync("node", [BIN, "analyze", mono, "--json"], { encoding: "utf8", env: { ...process.env, RAILS2K8S_TIMING: "1" }, maxBuffer: 256 * 1024 * 1024 });
+const t1 = process.hrtime.bigint();
+spawnSync("node", ["-e", "0"]);
+const nodeStart = Number(process.hrtime.bigint() - t1) / 1e6;
+console.log(`\nanalyze monolith, by analyzer (one run; node itself starts in ${nodeStart.toFixed(0)} ms):`);
+for (const line of timed.stderr.split("\n").filter((x) => x.startsWith("timing: "))) console.log(`  ${line.slice(8)}`);

@@ -86,7 +86,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   // Asked again for every env and stage: pure in the name, so computed once.
   const entries = entriesByDir(globalPaths);
   const childrenOf = memo((name: string) => childNamespaces(entries, `${dir}/${name.split(".").join("/")}`));
-  const ownFiles = memo((name: string) => namespaceFiles(globalPaths, dir, name, templates));
+  const ownFiles = memo((name: string) => namespaceFiles(entries, dir, name, templates));
   const byName = new Map<string, GlobalNamespace & { secretPaths: string[] }>();
   const templateValues = new Map<string, Record<string, RValue>>();
   const targets = new Map(templates.map((t) => [namespaceOf(t.target, dir), t] as const));
@@ -201,14 +201,20 @@ function childNamespaces(entries: Map<string, Set<string>>, dirPath: string): st
 }
 
 /** The files that define a namespace itself, in Global's merge order. */
-function namespaceFiles(paths: readonly string[], dir: string, name: string, templates: TemplateSpec[]): string[] {
+function namespaceFiles(entries: Map<string, Set<string>>, dir: string, name: string, templates: TemplateSpec[]): string[] {
   const base = `${dir}/${name.split(".").join("/")}`;
+  const parent = base.slice(0, base.lastIndexOf("/"));
+  const leaf = base.slice(parent.length + 1);
+  const siblings = entries.get(parent) ?? new Set<string>();
   const out: string[] = [];
-  const has = (p: string) => paths.includes(p); // paths: the Global dir's files only
   for (const t of templates) if (t.target === `${base}.yml`) out.push(t.template);
-  if (has(`${base}.yml`)) out.push(`${base}.yml`);
-  for (const p of paths) if (p.startsWith(`${base}.`) && /^[^./]+\.yml$/.test(p.slice(base.length + 1)) && has(`${base}.yml`)) out.push(p);
-  if (!out.length && has(base)) out.push(base);
+  if (siblings.has(`${leaf}.yml`)) {
+    out.push(`${base}.yml`);
+    // Overlays `<name>.<env>.yml` count only beside `<name>.yml`.
+    for (const e of [...siblings].sort()) if (e.startsWith(`${leaf}.`) && /^[^./]+\.yml$/.test(e.slice(leaf.length + 1))) out.push(`${parent}/${e}`);
+  }
+  // An extensionless file is an empty namespace.
+  if (!out.length && siblings.has(leaf) && !entries.has(base)) out.push(base);
   return out;
 }
 
