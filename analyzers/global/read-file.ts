@@ -57,7 +57,29 @@ export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string
   for (const v of rendered.refs.values()) collectEnv(v, (name) => names.add(name));
   const lines = text.split("\n");
   const envReads = [...names].map((name) => ({ name, line: lines.findIndex((l) => l.includes("ENV") && l.includes(name)) + 1 || 1 }));
-  return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Map()), raises: null, envReads };
+  const quoted = quotedTokens(rendered.output, rendered.refs);
+  return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Map(), quoted), raises: null, envReads };
+}
+
+/**
+ * Tokens written inside a quoted YAML scalar (`key: "<%= ENV['X'] %>"`): Psych reads what the tag
+ * printed as a String there, whatever it looks like ("012345" stays text), while a bare tag's
+ * output is typed by YAML's rules ("012345" is the octal Integer 5349). The quote count before the
+ * token on its line tells which (quoted scalars spanning lines are not followed).
+ */
+function quotedTokens(output: string, refs: Map<string, RValue>): Set<string> {
+  const out = new Set<string>();
+  for (const line of output.split("\n")) {
+    for (const token of refs.keys()) {
+      const at = line.indexOf(token);
+      if (at < 0) continue;
+      const before = line.slice(0, at);
+      const doubles = (before.replace(/\\./g, "").match(/"/g) ?? []).length;
+      const singles = (before.replace(/''/g, "").match(/'/g) ?? []).length;
+      if (doubles % 2 === 1 || singles % 2 === 1) out.add(token);
+    }
+  }
+  return out;
 }
 
 function collectEnv(v: RValue, add: (name: string) => void): void {
@@ -68,14 +90,19 @@ function collectEnv(v: RValue, add: (name: string) => void): void {
 }
 
 /** Puts ERB values back in place of their tokens and stamps every entry with its file. */
-function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, seen: Map<object, RubyVal>): RubyVal {
-  if (typeof v === "string") return refs.size ? (restoreString(v, refs) as RubyVal) : v;
+function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, seen: Map<object, RubyVal>, quoted: Set<string>): RubyVal {
+  if (typeof v === "string") {
+    if (!refs.size) return v;
+    const r = restoreString(v, refs);
+    // A quoted tag alone in its scalar is a String: the Interp says so (a bare EnvRef is YAML-typed).
+    return (quoted.has(v) && isEnvRef(r) ? { interp: [r] } : r) as RubyVal;
+  }
   if (Array.isArray(v)) {
     const done = seen.get(v);
     if (done) return done;
     const out: RubyVal[] = [];
     seen.set(v, out);
-    for (const x of v) out.push(restoreAndStamp(x, refs, file, seen));
+    for (const x of v) out.push(restoreAndStamp(x, refs, file, seen, quoted));
     return out;
   }
   if (isRubyHash(v)) {
@@ -83,7 +110,7 @@ function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, se
     if (done) return done;
     const out = new RubyHash();
     seen.set(v, out);
-    for (const [id, e] of v.entries) out.entries.set(id, { ...e, value: restoreAndStamp(e.value, refs, file, seen), file: e.file ?? file });
+    for (const [id, e] of v.entries) out.entries.set(id, { ...e, value: restoreAndStamp(e.value, refs, file, seen, quoted), file: e.file ?? file });
     return out;
   }
   return v;

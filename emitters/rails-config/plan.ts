@@ -193,15 +193,31 @@ function toOut(v: RValue): OutValue {
   if (typeof v !== "object" || v === null) return v;
   const o = v as Record<string, unknown>;
   if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { erb: envErb(o.env as string, o.default as RValue | null) };
-  if (Array.isArray(o.interp)) {
-    // Pieces as Global's ERB produced them: literal text and ENV tags, in one plain scalar.
-    const text = (o.interp as RValue[]).map((p) => (typeof p === "string" ? p.replace(/<%/g, "<%%") : isEnvRefValue(p) ? envErb(p.env, p.default) : String(p))).join("");
-    return { erb: text };
-  }
+  if (Array.isArray(o.interp)) return { erb: `<%= ${interpRuby(o.interp as RValue[])}.to_json %>` };
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
   for (const [k, x] of Object.entries(o as Record<string, RValue>)) out[k] = toOut(x);
   return out;
+}
+
+/**
+ * An Interp (a quoted ERB tag, or text around tags) is a String to Global; as one Ruby string
+ * literal printed through to_json it stays exactly that String, whatever the environment holds
+ * (`"012345"` is not retyped as an octal Integer, a `: ` or `#` does not break the YAML).
+ */
+function interpRuby(parts: RValue[]): string {
+  const lit = (t: string) => JSON.stringify(t).slice(1, -1).replace(/#(?=[{$@])/g, "\\#");
+  const body = parts
+    .map((p) => {
+      if (typeof p === "string") return lit(p);
+      if (isEnvRefValue(p)) {
+        const d = p.default === null ? null : rubyLiteral(p.default);
+        return `#{${d === null ? `ENV[${JSON.stringify(p.env)}]` : `ENV.fetch(${JSON.stringify(p.env)}, ${d})`}}`;
+      }
+      return lit(typeof p === "number" || typeof p === "boolean" ? String(p) : JSON.stringify(p));
+    })
+    .join("");
+  return `"${body}"`;
 }
 
 /** The ERB tag reproducing an ENV reference the way Global's file read it. */

@@ -27,14 +27,16 @@ function deepMerge(a: Record<string, RValue>, b: Record<string, RValue>): Record
   return out;
 }
 
-/** The text an ERB tag wrote (the variable's value, else its default), read as Psych reads a plain scalar. */
+/** The text an ERB tag wrote (the variable's value, else its default), as Psych reads it there. */
 export function resolveRefs(v: RValue, env: (name: string) => string | undefined): RValue {
   const text = (p: RValue): string => {
     if (!isEnvRef(p)) return rubyToS(p) ?? "";
     const set = env(p.env);
     return set !== undefined ? set : p.default === null ? "" : text(p.default);
   };
-  if (isEnvRef(v) || isInterp(v)) return psychScalar((isInterp(v) ? v.interp : [v]).map(text).join(""));
+  // A bare tag's text is typed by YAML; an Interp (a quoted tag, text around tags) is a String.
+  if (isEnvRef(v)) return psychScalar(text(v));
+  if (isInterp(v)) return v.interp.map(text).join("");
   if (Array.isArray(v)) return v.map((x) => resolveRefs(x, env));
   if (isHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, env)]));
   return v;

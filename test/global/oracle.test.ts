@@ -172,9 +172,9 @@ describe("Global analyzer: what the fixtures show", () => {
 
   it("traces leaves to file:line, merged values to where they were written", () => {
     const s = ns("payment").sources;
-    expect(s["api_key"]).toEqual({ file: "config/global/payment.yml", line: 41 });
-    expect(s["timeout"]).toEqual({ file: "config/global/payment.yml", line: 5 });
-    expect(s["limits.default"]).toEqual({ file: "config/global/payment.yml", line: 40 });
+    expect(s["api_key"]).toEqual({ file: "config/global/payment.yml", line: 44 });
+    expect(s["timeout"]).toEqual({ file: "config/global/payment.yml", line: 8 });
+    expect(s["limits.default"]).toEqual({ file: "config/global/payment.yml", line: 43 });
     expect(ns("mailer").sources["smtp.port"]).toEqual({ file: "config/global/mailer.production.yml", line: 3 });
     expect(ns("aws").sources["s3.bucket"]).toEqual({ file: "config/deploy/templates/global/aws.yml.erb", line: 8 });
   });

@@ -55,7 +55,8 @@ describe("config_for files of the fixture apps under real Rails equal Global, st
         const pod: Record<string, string> = { ...parseEnvFile(byPath(configEnvFile(stage.name))) };
         // secrets.env: what the repo held is there; the rest the team fills in from the servers.
         for (const [k, v] of Object.entries(parseEnvFile(byPath(secretEnvFile(stage.name))))) pod[k] = v || `value-of-${k}`;
-        for (const name of referenced) pod[name] ??= `value-of-${name}`;
+        // Numeric-looking text: YAML types a bare ERB tag's output ("012345" → 5349) but not a quoted one's.
+        for (const name of referenced) pod[name] ??= "012345";
         pod["RAILS_ENV"] = railsEnvOf(stage);
 
         const dir = writeApp(railsFiles);
