@@ -2,7 +2,7 @@
 // the running: top-level calls in order, local variables assigned on the way (`app_path = "..."`),
 // `if`/`unless` taken when the condition is known, `each` over a literal list. Each DSL call is
 // handed to the caller with an evaluator that sees those locals and the file's deployed location.
-import type { RValue, Source } from "../../src/model.js";
+import type { AppServerConfig, RValue, Source } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, truthy, isKnown, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { fileScopeCall } from "./ruby-file.js";
@@ -31,6 +31,13 @@ export interface ConfigWalker {
  * Walks the file's top level. `deployedPath` is where the file lives on the server (what
  * `__FILE__` is there), or null when it is not known.
  */
+export type Base = Pick<AppServerConfig, "file" | "env" | "stages">;
+
+/** A config with nothing read yet: every setting unset until a DSL call says otherwise. */
+export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServerConfig {
+  return { kind, ...base, workers: null, threads: null, listen: [], timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [] };
+}
+
 export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
   const scope: Scope = {

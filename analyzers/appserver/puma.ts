@@ -3,7 +3,7 @@
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { isHash, rubyToS } from "../ruby/evaluate.js";
-import { walkConfig, conditional } from "./config-walk.js";
+import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { pumaBind, pumaPort } from "./listen.js";
 
 /** Puma DSL methods that register a hook (a block run by the server at that moment). */
@@ -33,23 +33,9 @@ export const PUMA_HOOKS = [
   "before_thread_exit",
 ];
 
-type Base = Pick<AppServerConfig, "file" | "env" | "stages">;
 
 export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null): AppServerConfig {
-  const cfg: AppServerConfig = {
-    kind: "puma",
-    ...base,
-    workers: null,
-    threads: null,
-    listen: [],
-    timeout: null,
-    preloadApp: null,
-    pid: null,
-    stdoutPath: null,
-    stderrPath: null,
-    workingDirectory: null,
-    hooks: [],
-  };
+  const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
     const fact = (v: RValue): Fact<RValue> => ({ value: v, source: call.source });

@@ -3,7 +3,7 @@
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { isHash } from "../ruby/evaluate.js";
-import { walkConfig, conditional } from "./config-walk.js";
+import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
 
@@ -13,23 +13,9 @@ export const UNICORN_HOOKS = ["before_fork", "after_fork", "before_exec", "after
 export const UNICORN_DEFAULT_TIMEOUT = 60;
 const UNICORN_MAX_TIMEOUT = 30 * 60 * 60 * 24;
 
-type Base = Pick<AppServerConfig, "file" | "env" | "stages">;
 
 export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null): AppServerConfig {
-  const cfg: AppServerConfig = {
-    kind: "unicorn",
-    ...base,
-    workers: null,
-    threads: null,
-    listen: [],
-    timeout: null,
-    preloadApp: null,
-    pid: null,
-    stdoutPath: null,
-    stderrPath: null,
-    workingDirectory: null,
-    hooks: [],
-  };
+  const cfg = emptyConfig("unicorn", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
     const fact = (i: number): Fact<RValue> => ({ value: arg(i), source: call.source });

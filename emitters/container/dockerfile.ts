@@ -17,9 +17,10 @@ import {
   privateSources,
   RUBY_VERSION_ANSWER,
   rubyTag,
-  serverKind,
+
 } from "./rules.js";
 import { versionAtLeast } from "./version.js";
+import { appServerKind } from "../app-server.js";
 
 export const DOCKERFILE = "Dockerfile";
 const BUNDLE_PATH = "/usr/local/bundle";
@@ -65,7 +66,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   if (!versionAtLeast(ruby, "2.6"))
     note(`Ruby ${ruby} is long past its end of life: the ruby:${ruby}-${base} image is built on an archived distribution whose package sources no longer answer; point them at the archive or upgrade Ruby first`, r.rubyVersion?.source);
 
-  const kind = serverKind(model);
+  const kind = appServerKind(model);
   const gems: Record<string, string> = Object.fromEntries(Object.entries(r.gems).map(([g, f]) => [g, f.value]));
   const prodAdapter = r.database?.adapters["production"] ?? Object.values(r.database?.adapters ?? {})[0] ?? null;
   const adapter = typeof prodAdapter?.value === "string" ? prodAdapter.value : null;

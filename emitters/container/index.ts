@@ -8,12 +8,13 @@ import { DOCKERIGNORE, emitDockerignore } from "./dockerignore.js";
 import { emitEntrypoint } from "./entrypoint.js";
 import { emitNginxDockerfile, emitNginxSidecarConfig } from "./nginx-sidecar.js";
 import { emitPumaConfig } from "./puma-config.js";
-import { answerBool, chosenNginxFile, containerAppServer, serverKind, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
+import { answerBool, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
+import { appServerKind } from "../app-server.js";
 import { emitUnicornConfig } from "./unicorn-config.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const out: EmitResult = { files: [], provenance: [], notes: [] };
-  const kind = serverKind(model);
+  const kind = appServerKind(model);
   const sidecar = answerBool(answers, SIDECAR_ANSWER, sidecarDefault(model).keep);
   const server = containerAppServer(model);
   const serverOfKind = server && server.kind === kind ? server : null;

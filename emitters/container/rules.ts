@@ -1,6 +1,7 @@
 // The container rules in one place: which facts of the model (and which answers) decide the image.
 // Both the emitter and its gaps (src/gaps/container.ts) use them, so a default the wizard offers is
 // the value the emitter would take.
+import { appServerFor } from "../app-server.js";
 import type { Answers, AppModel, AppServerConfig, Fact, NginxFile, RValue, Source, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import type { Base } from "./packages.js";
@@ -97,23 +98,7 @@ export function productionStage(model: Model): Stage | null {
 
 /** The app server config the container runs: the one production uses. */
 export function containerAppServer(model: Model): AppServerConfig | null {
-  const all = model.appServers;
-  const stage = productionStage(model);
-  if (!stage) return all.find((a) => a.env === "production") ?? all.find((a) => a.env === null) ?? all[0] ?? null;
-  return (
-    all.find((a) => a.stages.includes(stage.name)) ??
-    all.find((a) => a.env === railsEnvOf(stage)) ??
-    all.find((a) => a.env === null) ??
-    all[0] ??
-    null
-  );
-}
-
-/** The app server: the config found, else Puma when only the puma gem is locked, else Unicorn. */
-export function serverKind(model: Model): "unicorn" | "puma" {
-  const found = model.appServers[0]?.kind;
-  if (found) return found;
-  return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
+  return appServerFor(model, productionStage(model));
 }
 
 /** The nginx config the sidecar starts from: the one rendered for production, else the first. */

@@ -1,13 +1,12 @@
 // Everything the resource emitters need, derived once from the model and the answers through the
 // rules (rules.ts). Per stage: replicas, grace periods, resources, hosts.
 import type { AppModel, Answers, AppServerConfig, Source, Stage } from "../../src/model.js";
+import { appServerFor, appServerKind } from "../app-server.js";
 import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
 import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
 import { appName } from "./names.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
 import {
-  appServerFor,
-  appServerKind,
   appServerTimeout,
   appServerWorkers,
   defaultEdgeTarget,

@@ -93,29 +93,6 @@ export function productionStage(stages: Stage[]): Stage | null {
 // App server: Unicorn / Puma → container, grace period, resources
 // ------------------------------------------------------------------------------------------------
 
-/**
- * The app server config a stage ran: the one Capistrano points at for the stage, else the one for
- * the stage's Rails environment, else the one for every environment.
- */
-export function appServerFor(model: ModelLike, stage: Stage | null): AppServerConfig | null {
-  const all = model.appServers;
-  if (!stage) return all.find((a) => a.env === null) ?? all[0] ?? null;
-  return (
-    all.find((a) => a.stages.includes(stage.name)) ??
-    all.find((a) => a.env === railsEnvOf(stage)) ??
-    all.find((a) => a.env === null) ??
-    all[0] ??
-    null
-  );
-}
-
-/** The app server kind: the config found, else Puma when the puma gem is locked, else Unicorn. */
-export function appServerKind(model: ModelLike): "unicorn" | "puma" {
-  const found = model.appServers[0]?.kind;
-  if (found) return found;
-  return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
-}
-
 /** Unicorn's `timeout` (60 when unset, Unicorn's default); Puma's `worker_timeout` (60 by default). */
 export function appServerTimeout(server: AppServerConfig | null): { seconds: number; source: Source | null } {
   const n = numberOf(server?.timeout?.value);
