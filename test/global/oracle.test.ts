@@ -34,13 +34,6 @@ interface Analyzed {
 const RUBY = `
 require ${JSON.stringify(join(HERE, "reference_global.rb"))}
 ${RUBY_ENCODER}
-def from_json(v)
-  case v
-  when Hash then v.key?("sym") && v.size == 1 ? v["sym"].to_sym : v.transform_values { |x| from_json(x) }
-  when Array then v.map { |x| from_json(x) }
-  else v
-  end
-end
 input = JSON.parse($stdin.read)
 out = { "unset" => {}, "set" => {} }
 %w[unset set].each do |mode|
@@ -50,19 +43,7 @@ out = { "unset" => {}, "set" => {} }
     a["envs"].each { |env| out[mode]["#{a["app"]}/#{env}"] = enc(ReferenceGlobal.configuration(dir, env)) }
   end
   input["stages"].each do |s|
-    Dir.mktmpdir do |tmp|
-      FileUtils.mkdir_p(File.join(tmp, File.dirname(s["dir"])))
-      src = File.join(s["root"], s["dir"])
-      FileUtils.cp_r(src, File.join(tmp, s["dir"])) if File.directory?(src)
-      FileUtils.cp(src + ".yml", File.join(tmp, s["dir"] + ".yml")) if File.exist?(src + ".yml")
-      bind = ReferenceGlobal::StageBinding.new(from_json(s["vars"]))
-      s["templates"].each do |t|
-        target = File.join(tmp, t["target"])
-        FileUtils.mkdir_p(File.dirname(target))
-        File.write(target, bind.render(File.read(File.join(s["root"], t["template"]))))
-      end
-      out[mode]["#{s["app"]}/stage:#{s["stage"]}"] = enc(ReferenceGlobal.configuration(File.join(tmp, s["dir"]), s["env"]))
-    end
+    out[mode]["#{s["app"]}/stage:#{s["stage"]}"] = enc(ReferenceGlobal.stage_configuration(s["root"], s["dir"], s["env"], s["vars"], s["templates"]))
   end
 end
 puts JSON.generate(out)

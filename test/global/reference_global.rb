@@ -71,4 +71,32 @@ module ReferenceGlobal
       ERB.new(text, trim_mode: "-").result(binding)
     end
   end
+
+  # Typed JSON from the model (Symbols as {"sym": name}) back to Ruby values.
+  def from_json(v)
+    case v
+    when Hash then v.key?("sym") && v.size == 1 ? v["sym"].to_sym : v.transform_values { |x| from_json(x) }
+    when Array then v.map { |x| from_json(x) }
+    else v
+    end
+  end
+
+  # Global on one stage's servers: a copy of the Global dir (and its sibling file) with each
+  # Capistrano template rendered by the stage's variables over its target, then the gem's rules.
+  # templates: [{ "template" => path, "target" => path }], paths relative to root.
+  def stage_configuration(root, dir, env, vars, templates)
+    Dir.mktmpdir do |tmp|
+      FileUtils.mkdir_p(File.join(tmp, File.dirname(dir)))
+      src = File.join(root, dir)
+      FileUtils.cp_r(src, File.join(tmp, dir)) if File.directory?(src)
+      FileUtils.cp(src + ".yml", File.join(tmp, dir + ".yml")) if File.exist?(src + ".yml")
+      bind = StageBinding.new(from_json(vars))
+      templates.each do |t|
+        target = File.join(tmp, t["target"])
+        FileUtils.mkdir_p(File.dirname(target))
+        File.write(target, bind.render(File.read(File.join(root, t["template"]))))
+      end
+      configuration(File.join(tmp, dir), env)
+    end
+  end
 end

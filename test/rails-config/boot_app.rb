@@ -7,11 +7,7 @@
 # GLOBAL_JSON_FILE holds the values Global gives (typed JSON, see `untype`); a minimal `Global`
 # with `configuration.to_hash` serves them to the verify task, since the global gem itself is not
 # packaged by Debian. With TASK, runs that rake task and reports its exit status and output.
-require "json"
-require "date"
-require "logger"
-require "rails"
-require "active_support/all"
+require_relative "rails_harness"
 
 APP_DIR, GLOBAL_FILE, TASK = ARGV
 
@@ -39,25 +35,9 @@ def typed(v)
   end
 end
 
-module Global
-  def self.values=(h)
-    @values = h
-  end
-
-  def self.configuration
-    Struct.new(:hash) { def to_hash = hash }.new(@values)
-  end
-end
 Global.values = untype(JSON.parse(File.read(GLOBAL_FILE)))
 
-class BootedApp < Rails::Application
-  config.root = APP_DIR
-  config.eager_load = false
-  config.logger = Logger.new(nil)
-  config.secret_key_base = "rails2k8s-test-only"
-  config.active_support.deprecation = :silence
-end
-Rails.application.initialize!
+RailsHarness.boot(APP_DIR)
 
 out = { "namespaces" => {} }
 Rails2k8s::CONFIG_FILES.each_key do |ns|
@@ -75,21 +55,5 @@ rescue NoMethodError => e
 end
 out["probes"] = probe
 
-if TASK
-  require "rake"
-  Rails.application.load_tasks
-  output = StringIO.new
-  status = 0
-  begin
-    $stdout = output
-    $stderr = output
-    Rake::Task[TASK].invoke
-  rescue SystemExit => e
-    status = e.status
-  ensure
-    $stdout = STDOUT
-    $stderr = STDERR
-  end
-  out["task"] = { "status" => status, "output" => output.string }
-end
+out["task"] = RailsHarness.run_task(TASK) if TASK
 puts JSON.generate(out)

@@ -9,61 +9,13 @@
 #
 #   ruby fixture_verify.rb INPUT_JSON
 # INPUT_JSON: { app_dir, fixture_root, global_dir, rails_env, vars, templates: [{template, target}] }
-require "json"
-require "date"
-require "logger"
-require "tmpdir"
-require "fileutils"
-require "stringio"
-require "rails"
-require "active_support/all"
+require_relative "rails_harness"
 require_relative "../global/reference_global"
 
-INPUT = JSON.parse(File.read(ARGV[0]))
-input = INPUT
-
-def from_json(v)
-  case v
-  when Hash then v.key?("sym") && v.size == 1 ? v["sym"].to_sym : v.transform_values { |x| from_json(x) }
-  when Array then v.map { |x| from_json(x) }
-  else v
-  end
-end
-
-reference = Dir.mktmpdir do |tmp|
-  dir = input["global_dir"]
-  src = File.join(input["fixture_root"], dir)
-  FileUtils.mkdir_p(File.join(tmp, File.dirname(dir)))
-  FileUtils.cp_r(src, File.join(tmp, dir)) if File.directory?(src)
-  FileUtils.cp(src + ".yml", File.join(tmp, dir + ".yml")) if File.exist?(src + ".yml")
-  bind = ReferenceGlobal::StageBinding.new(from_json(input["vars"]))
-  input["templates"].each do |t|
-    target = File.join(tmp, t["target"])
-    FileUtils.mkdir_p(File.dirname(target))
-    File.write(target, bind.render(File.read(File.join(input["fixture_root"], t["template"]))))
-  end
-  ReferenceGlobal.configuration(File.join(tmp, dir), input["rails_env"])
-end
-
-module Global
-  class << self
-    attr_accessor :values
-  end
-
-  def self.configuration
-    Struct.new(:hash) { def to_hash = hash }.new(values)
-  end
-end
+input = JSON.parse(File.read(ARGV[0]))
+reference = ReferenceGlobal.stage_configuration(input["fixture_root"], input["global_dir"], input["rails_env"], input["vars"], input["templates"])
 Global.values = reference
-
-class FixtureApp < Rails::Application
-  config.root = INPUT["app_dir"]
-  config.eager_load = false
-  config.logger = Logger.new(nil)
-  config.secret_key_base = "rails2k8s-test-only"
-  config.active_support.deprecation = :silence
-end
-Rails.application.initialize!
+RailsHarness.boot(input["app_dir"])
 
 # Plain nested Hashes with String keys, Symbols and Dates as they are: what `==` compares.
 def plain(v)
@@ -96,19 +48,5 @@ reference.each do |ns, want|
   out["diffs"].concat(diffs(plain(want), plain(got), [ns]))
 end
 
-require "rake"
-Rails.application.load_tasks
-output = StringIO.new
-status = 0
-begin
-  $stdout = output
-  $stderr = output
-  Rake::Task["rails2k8s:verify_config"].invoke
-rescue SystemExit => e
-  status = e.status
-ensure
-  $stdout = STDOUT
-  $stderr = STDERR
-end
-out["task"] = { "status" => status, "output" => output.string }
+out["task"] = RailsHarness.run_task("rails2k8s:verify_config")
 puts JSON.generate(out)
