@@ -4,10 +4,10 @@
 // reading) and the command the line ran, minus the EC2 paths and log redirection.
 import type { CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
-import { envFrom, railsScratch, resources } from "./pod.js";
+import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
-import { containerSecurityContext, podSecurityContext } from "./security.js";
+import { containerSecurityContext } from "./security.js";
 
 export interface EmittedCron {
   name: string;
@@ -65,9 +65,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                   metadata: { labels: labels(app, "cron") },
                   spec: {
                     restartPolicy: "Never",
-                    enableServiceLinks: false,
-                    automountServiceAccountToken: false,
-                    securityContext: podSecurityContext(),
+                    ...podDefaults(),
                     containers: [
                       {
                         name: "cron",

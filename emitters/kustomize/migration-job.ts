@@ -6,10 +6,10 @@
 // The flow (MIGRATION_FLOW below) applies the config and the Job first, waits for it, then the rest.
 import type { EmitResult } from "../../src/model.js";
 import { appImage, labels, migrationName } from "./names.js";
-import { envFrom, railsScratch, resources } from "./pod.js";
+import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { migrateArgs, taskResources } from "./rules.js";
-import { containerSecurityContext, podSecurityContext } from "./security.js";
+import { containerSecurityContext } from "./security.js";
 
 export const MIGRATE_CONTAINER = "migrate";
 
@@ -43,9 +43,7 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
         metadata: { labels: labels(app, "migration") },
         spec: {
           restartPolicy: "Never",
-          enableServiceLinks: false,
-          automountServiceAccountToken: false,
-          securityContext: podSecurityContext(),
+          ...podDefaults(),
           containers: [
             {
               name: MIGRATE_CONTAINER,

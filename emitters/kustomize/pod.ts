@@ -1,9 +1,16 @@
 // Pieces every pod of the app shares: env from the ConfigMap and Secret, the writable emptyDirs of a
 // read-only root filesystem, resources in Kubernetes' shape.
+import { podSecurityContext } from "./security.js";
 import type { AppModel } from "../../src/model.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { configMapName, secretName } from "./names.js";
+
+/**
+ * What every pod of the app sets: no Service env vars (they clash with gems reading REDIS_PORT and
+ * the like), no API token (the app never talks to Kubernetes), the restricted security context.
+ */
+export const podDefaults = () => ({ enableServiceLinks: false, automountServiceAccountToken: false, securityContext: podSecurityContext() });
 
 export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
 

@@ -4,7 +4,7 @@
 import type { EmitResult } from "../../src/model.js";
 import { APP_DIR, APP_PORT, NGINX_PORT, NGINX_SIDECAR_CONFIG, PUMA_CONTAINER_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG } from "../contract.js";
 import { appImage, labels, nginxImage, selectorLabels, webName } from "./names.js";
-import { envFrom, railsScratch, resources } from "./pod.js";
+import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import {
   livenessTiming,
@@ -17,7 +17,7 @@ import {
   unicornPreStop,
   webServerArgs,
 } from "./rules.js";
-import { containerSecurityContext, podSecurityContext } from "./security.js";
+import { containerSecurityContext } from "./security.js";
 
 export const WEB_CONTAINER = "app";
 export const NGINX_CONTAINER = "nginx";
@@ -87,10 +87,8 @@ export function webDeployment(plan: Plan, out: EmitResult, output: string): Reco
     out.provenance.push({ output, what: `nginx sidecar (config ${NGINX_SIDECAR_CONFIG}) sharing ${SOCKET_DIR} and the assets`, source: model.nginx.files[0]?.servers[0]?.source ?? model.name.source });
   }
   const spec: Record<string, unknown> = {
-    enableServiceLinks: false,
-    automountServiceAccountToken: false,
+    ...podDefaults(),
     terminationGracePeriodSeconds: grace,
-    securityContext: podSecurityContext(),
   };
   if (initContainers.length) spec["initContainers"] = initContainers;
   spec["containers"] = containers;

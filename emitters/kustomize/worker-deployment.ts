@@ -2,10 +2,10 @@
 // liveness check that the process still beats, a grace period above sidekiq's timeout. No Service.
 import type { EmitResult } from "../../src/model.js";
 import { appImage, labels, selectorLabels, workerName } from "./names.js";
-import { envFrom, railsScratch, resources } from "./pod.js";
+import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { sidekiqConcurrency, sidekiqLivenessCommand, sidekiqQueues } from "./rules.js";
-import { containerSecurityContext, podSecurityContext } from "./security.js";
+import { containerSecurityContext } from "./security.js";
 
 export const WORKER_CONTAINER = "worker";
 
@@ -44,10 +44,8 @@ export function workerDeployment(plan: Plan, out: EmitResult, output: string): R
       template: {
         metadata: { labels: labels(app, "worker") },
         spec: {
-          enableServiceLinks: false,
-          automountServiceAccountToken: false,
+          ...podDefaults(),
           terminationGracePeriodSeconds: Math.max(...plan.stages.map((s) => s.workerGrace)),
-          securityContext: podSecurityContext(),
           containers: [
             {
               name: WORKER_CONTAINER,
