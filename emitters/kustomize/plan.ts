@@ -3,6 +3,7 @@
 import type { AppModel, Answers, AppServerConfig, Source, Stage } from "../../src/model.js";
 import { appServerFor, appServerKind } from "../app-server.js";
 import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
+import { SIDECAR_ANSWER, sidecarDefault } from "../container/rules.js";
 import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
 import { appName } from "./names.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
@@ -109,7 +110,8 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     answers,
     app,
     kind: appServerKind(model),
-    sidecar: answerBool(answers, "container.nginx_sidecar", false),
+    // The same default as the container emitter: both must agree on nginx in the pod.
+    sidecar: answerBool(answers, SIDECAR_ANSWER, sidecarDefault(model).keep),
     health: { path: answerString(answers, "health.path", found?.path ?? DEFAULT_HEALTH_PATH), source: found?.source ?? null },
     edgeTarget: (EDGE_TARGETS as readonly string[]).includes(target) ? (target as EdgeTarget) : "gateway",
     cronTimeZone: answerString(answers, "cron.time_zone", cronTimeZoneHint(model)?.zone ?? DEFAULT_CRON_TIME_ZONE),

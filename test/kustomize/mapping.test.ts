@@ -219,7 +219,7 @@ describe("migration Job", () => {
 
 describe("config and secrets", () => {
   it("no secret value in any ConfigMap or tracked file; secrets.env holds them, its example only keys", () => {
-    const { result, stages } = emitAndBuild(shopModel());
+    const { result, stages } = emitAndBuild(shopModel(), { "container.nginx_sidecar": false });
     for (const f of result.files.filter((x) => !x.secret)) for (const v of SHOP_SECRET_VALUES) expect(f.content, f.path).not.toContain(v);
     for (const objs of Object.values(stages))
       for (const cm of all(objs, "ConfigMap")) for (const v of SHOP_SECRET_VALUES) expect(JSON.stringify(cm), cm.metadata.name).not.toContain(v);
