@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
     // Oracle tests start Ruby, Capistrano, nginx and Unicorn: give them time, and keep to the
     // machine's two cores.
     testTimeout: 60_000,

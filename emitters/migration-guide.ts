@@ -5,6 +5,7 @@
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { k8sOverlay, K8S_BASE } from "./contract.js";
+import { serverOnlyFiles } from "./kustomize/rules.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -119,7 +120,10 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   );
   steps.push(
     secretFiles.length
-      ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.`
+      ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
+          (serverOnlyFiles(model).length
+            ? ` ${serverOnlyFiles(model).map((f) => `${code(f.env)} replaces ${code(f.file)}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
+            : "")
       : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
   if (verifies) {

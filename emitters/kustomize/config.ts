@@ -5,7 +5,7 @@ import type { EmitResult, EmittedFile } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { defaultEnv, isSecretName, secretKeys } from "./rules.js";
+import { defaultEnv, isSecretName, secretKeys, serverOnlyFiles } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -44,6 +44,8 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     put(e.name, e.value, e.secret);
     if (e.source) out.provenance.push({ output: e.secret || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
+  for (const f of serverOnlyFiles(plan.model))
+    out.provenance.push({ output: secretEnvFile(sp.stage.name), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
   for (const k of config.keys()) secrets.delete(k);
   return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)) };
 }

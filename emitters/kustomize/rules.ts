@@ -396,13 +396,34 @@ function envNameOf(key: string): string {
  */
 export const HOST_LAYOUT_ENV = /^(PATH|HOME|USER|SHELL|RBENV_\w+|RVM_\w+|RUBY_ROOT|RUBY_ENGINE|RUBY_VERSION|GEM_HOME|GEM_PATH|GEM_ROOT|BUNDLE_PATH|BUNDLE_BIN|BUNDLE_GEMFILE|BUNDLE_APP_CONFIG|NVM_DIR|NODENV_\w+)$/;
 
-/** Secret keys the app needs: ENV names found as secrets, plus SECRET_KEY_BASE which production Rails needs. */
+/**
+ * Secret keys the app needs: ENV names found as secrets, SECRET_KEY_BASE which production Rails
+ * needs, and what replaces the secret files that lived only on the servers (see serverOnlyFiles).
+ */
 export function secretKeys(model: ModelLike): string[] {
   const keys = new Set<string>();
   for (const s of model.secrets) if (s.kind === "env" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) keys.add(s.name);
   keys.add("SECRET_KEY_BASE");
   for (const st of model.stages) for (const e of defaultEnv(st)) if (isSecretName(e.name)) keys.add(e.name);
+  for (const f of serverOnlyFiles(model)) keys.add(f.env);
   return [...keys].sort();
+}
+
+/**
+ * Files the app reads that existed only on the servers (Capistrano's linked_files, not committed),
+ * and the variable that takes their place in the pod. Without config/database.yml Rails reads
+ * DATABASE_URL (4.1+), so each overlay names its own database; without config/master.key it reads
+ * RAILS_MASTER_KEY (5.2+).
+ */
+export function serverOnlyFiles(model: ModelLike): { file: string; env: string; source: Source }[] {
+  const out: { file: string; env: string; source: Source }[] = [];
+  const linked = (p: string) => model.linked.find((l) => l.kind === "file" && l.path === p);
+  const db = linked("config/database.yml");
+  const committedDb = model.rails.database && model.rails.database.file === "config/database.yml";
+  if (db && !committedDb) out.push({ file: "config/database.yml", env: "DATABASE_URL", source: db.source });
+  const key = linked("config/master.key");
+  if (key) out.push({ file: "config/master.key", env: "RAILS_MASTER_KEY", source: key.source });
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------------

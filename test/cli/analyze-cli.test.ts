@@ -1,6 +1,6 @@
 // The analyze command as a user runs it: the built binary, on every fixture app.
-import { describe, it, expect, beforeAll } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -11,10 +11,6 @@ const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rails2k8s.js");
 const APPS = readdirSync(join(ROOT, "fixtures/apps")).sort();
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync("node", [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
-
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
-});
 
 describe("rails2k8s analyze", () => {
   const schema = JSON.parse(readFileSync(join(ROOT, "schema/appmodel.schema.json"), "utf8"));

@@ -1,6 +1,6 @@
 // `rails2k8s migrate` as a person runs it: the built binary in a real terminal (tmux), answers
 // typed with send-keys, the screen read with capture-pane; and with no terminal at all.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,13 +20,18 @@ function start(cmd: string): string {
 const screen = (s: string) => tmux("capture-pane", "-p", "-t", s, "-S", "-", "-J");
 
 /** Polls the pane until `test` finds what it needs (no fixed sleeps). */
-async function waitFor<T>(s: string, test: (text: string) => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(s: string, test: (text: string) => T | undefined | false, what: string, timeoutMs = 40_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let text = "";
   while (Date.now() < end) {
     text = screen(s);
     const got = test(text);
-    if (got) return got;
+    if (got) {
+      // A prompt is drawn a moment before it listens for keys: on a loaded machine, keys sent in
+      // that moment would be lost.
+      await new Promise((r) => setTimeout(r, 150));
+      return got;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}; screen:\n${text.split("\n").slice(-30).join("\n")}`);
@@ -47,10 +52,6 @@ function promptFor(i: number) {
     return { id: m[2]!, total: Number(m[1]), block };
   };
 }
-
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
-});
 
 afterAll(() => {
   try {
