@@ -42,6 +42,10 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(first.out).toMatch(/Wrote \d+ file\(s\)/);
     for (const p of [".rails2k8s.yml", RECORD_PATH, "MIGRATION.md", ".gitignore", "Dockerfile", "k8s/base/kustomization.yaml"]) expect(existsSync(join(dir, p)), p).toBe(true);
     expect(read(dir, ".gitignore")).toContain("/k8s/overlays/production/secrets.env\n");
+    // config/database.yml and config/master.key lived only on the servers (linked_files): each
+    // overlay's secrets name what replaces them, and the guide says where to take the values.
+    for (const stage of ["production", "staging"]) expect(read(dir, `k8s/overlays/${stage}/secrets.env.example`)).toMatch(/^DATABASE_URL=\n[\s\S]*^RAILS_MASTER_KEY=$/m);
+    expect(read(dir, "MIGRATION.md")).toContain("`DATABASE_URL` replaces `config/database.yml`, which only the servers had");
     // The codemod: call sites rewritten where Prism found them, the comment that names one kept.
     const client = read(dir, "app/services/payment_client.rb");
     expect(client).toContain("Rails.configuration.x.payment.limits.default");
