@@ -246,6 +246,8 @@ export interface AskedVariable {
   /** The default `ask` was given (what Capistrano uses without a terminal). */
   default: RValue;
   source: Source;
+  /** `ask ..., echo: false`: the typed answer was hidden, a secret. */
+  echo?: false;
 }
 
 export interface Server {

@@ -10,8 +10,14 @@ import type { AppModel, RValue } from "./model.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
-/** Values shorter than this are not scrubbed from other strings: `true`, `1234`, `abc` would cut words. */
-const MIN_SCRUB = 6;
+/**
+ * Only values that cannot be ordinary words are cut out of other strings: `secret`, `changeme` or
+ * `production` would cut ids, paths and messages apart. A real secret is long and mixes kinds of
+ * characters; a word that is someone's password is still hidden where it stands (pass 1).
+ */
+const scrubbable = (v: string) => v.length >= 8 && (/\d/.test(v) || /[^A-Za-z0-9]/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v)));
+/** Fields that name things (ids, files, kinds): never rewritten, whatever they contain. */
+const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target", "template", "env", "version"]);
 
 /** The model's own fields about secrets hold names and places, not values. */
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
@@ -38,7 +44,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     if (typeof v === "string" || typeof v === "number") {
       const secret = (key !== null && secretName(key)) || secretPath(path);
       if (!secret || v === "") return v;
-      if (String(v).length >= MIN_SCRUB) found.add(String(v));
+      if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
     }
     if (Array.isArray(v)) return v.map((x, i) => hide(x, key, secretPath, [...path, String(i)]));
@@ -52,8 +58,11 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
 
   const copy = structuredClone(model);
   // Stage variables: the variable's own name counts as the key of its value.
-  for (const st of copy.stages)
+  for (const st of copy.stages) {
     for (const [name, fact] of Object.entries(st.variables)) fact.value = hide(fact.value, name, none, []) as RValue;
+    // The default of a hidden `ask` is a secret written in the deploy config.
+    for (const a of st.asked ?? []) a.default = hide(a.default, a.echo === false ? "password" : a.name, none, []) as RValue;
+  }
   // Global: the paths the analysis classed secret (by its rules or the file's own), per env.
   for (const ns of copy.global?.namespaces ?? []) {
     const paths = new Set(ns.secretPaths ?? []);
@@ -68,5 +77,5 @@ function scrub(v: unknown, secrets: string[]): unknown {
   if (typeof v === "string") return secrets.reduce((s, x) => (s.includes(x) ? s.split(x).join(SECRET_SHOWN_AS) : s), v);
   if (Array.isArray(v)) return v.map((x) => scrub(x, secrets));
   if (v === null || typeof v !== "object") return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrub(x, secrets)]));
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, NAMING.has(k) ? x : scrub(x, secrets)]));
 }

@@ -307,7 +307,10 @@ export class Session {
     if (key === null) return this.warnAt(f, node, "ask for a name not known statically");
     const dflt = args.length > 1 && kind(args[1]) !== "KeywordHashNode" ? this.ev(args[1], f) : null;
     this.vars.set(key, { kind: "question", default: dflt }, this.src(f, node));
-    this.asked.push({ name: key, default: dflt, source: this.src(f, node) });
+    // `echo: false` hides what is typed: Capistrano's own sign that the answer is a secret.
+    const opts = args.find((a: any) => kind(a) === "KeywordHashNode");
+    const hidden = !!opts?.elements?.some((e: any) => kind(e.key) === "SymbolNode" && e.key.unescaped?.value === "echo" && kind(e.value) === "FalseNode");
+    this.asked.push({ name: key, default: dflt, source: this.src(f, node), ...(hidden ? { echo: false } : {}) });
   }
 
   /** A value as `set` stores it: callables stay lazy. */

@@ -5,6 +5,7 @@
 import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { dnsLabel } from "../../emitters/kustomize/names.js";
+import { looksSecretKey } from "../../analyzers/secrets.js";
 
 /** Stage variables the emitters read directly: unknown values of these change an output. */
 const READ_BY_EMITTERS = ["rails_env", "default_env", "application"];
@@ -52,13 +53,17 @@ function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
   const asked = Array.isArray(stage.asked) ? stage.asked : [];
   for (const a of asked) {
     if (!a || typeof a.name !== "string") continue;
-    const d = knownOrNull(a.default);
+    // A hidden or secret-named answer is asked with a masked prompt, never saved nor printed, and
+    // its default (a value written in the deploy config) is not offered.
+    const secret = a.echo === false || looksSecretKey(a.name);
+    const d = secret ? null : knownOrNull(a.default);
     found.set(a.name, {
       id: capAnswerId(stage.name, a.name),
       question: `Capistrano asked for :${a.name} at every deploy of stage ${stage.name}. Which value should the Kubernetes setup use?`,
-      why: `\`ask :${a.name}\` made a person type it at each deploy${d === null ? " and its default is not known statically" : `; its default was ${JSON.stringify(d)}`}; in the cluster it must come from the overlay, the image tag or a CI parameter`,
+      why: `\`ask :${a.name}\` made a person type it at each deploy${secret ? " (a secret: the answer is never saved or shown)" : d === null ? " and its default is not known statically" : `; its default was ${JSON.stringify(d)}`}; in the cluster it must come from the overlay, the image tag or a CI parameter`,
       default: d,
       source: a.source ?? stage.source,
+      ...(secret ? { secret: true } : {}),
     });
   }
 

@@ -7,7 +7,8 @@ import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { BIN, copyFixture } from "../migrate/helpers.js";
+import Ajv from "ajv";
+import { BIN, ROOT, copyFixture } from "../migrate/helpers.js";
 
 const PLANTED = {
   globalLiteral: "PLANTED-global-literal-1111",
@@ -17,6 +18,7 @@ const PLANTED = {
   secretKeyBase: "PLANTED-skb-5555",
   gemSource: "PLANTED-gemsrc-6666",
   templateLiteral: "PLANTED-template-7777",
+  askedDefault: "PLANTED-asked-8888",
 };
 
 function edit(dir: string, path: string, fn: (s: string) => string) {
@@ -31,6 +33,9 @@ function plant(dir: string) {
   edit(dir, "config/global/payment.yml", (s) => s.replace("sk_live_FAKE11111111111111111111", PLANTED.globalLiteral));
   edit(dir, "config/deploy.rb", (s) => s.replace(`"TZ" => "Asia/Tokyo",`, `"TZ" => "Asia/Tokyo",\n  "STRIPE_SECRET_KEY" => "${PLANTED.defaultEnv}",`));
   edit(dir, "config/deploy/production.rb", (s) => `${s}\nset :slack_webhook_token, "${PLANTED.capVariable}"\n`);
+  // A hidden `ask` (its answer typed at each deploy, its default written here), and a short
+  // password that is also an ordinary word: hidden where it stands, no id or path cut apart.
+  edit(dir, "config/deploy.rb", (s) => `${s}\nask :deploy_token, "${PLANTED.askedDefault}", echo: false\nset :smtp_password, "secret"\n`);
   edit(dir, "config/database.yml.example", (s) => s.replace(`<%= ENV["DB_PASSWORD"] %>`, PLANTED.databasePassword));
   mkdirSync(join(dir, "config"), { recursive: true });
   writeFileSync(join(dir, "config/secrets.yml"), `production:\n  secret_key_base: ${PLANTED.secretKeyBase}\n`);
@@ -81,6 +86,15 @@ describe("secret values never leak", () => {
     const names = json.secrets.map((s) => s.name);
     for (const n of ["payment.api_key", "STRIPE_SECRET_KEY", "aws.webhook_secret"]) expect(names, n).toContain(n);
 
+    // The report still reads right: the schema holds, names and ids are whole.
+    expect(printed["analyze --json"]).toContain('"id": "secret.keys"');
+    const schema = JSON.parse(readFileSync(join(ROOT, "schema/appmodel.schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(json), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(printed["analyze --json"]).toContain('"config/secrets.yml"');
+    const asked = (json as unknown as { gaps: { id: string; secret?: boolean; default: unknown }[] }).gaps.find((g) => g.id === "cap.production.deploy_token");
+    expect(asked).toMatchObject({ secret: true, default: null });
+    expect(readFileSync(join(dir, ".rails2k8s.yml"), "utf8")).not.toContain("cap.production.deploy_token");
     for (const [name, text] of Object.entries(printed)) {
       expect({ output: name, leaks: leaks(text) }).toEqual({ output: name, leaks: [] });
     }
