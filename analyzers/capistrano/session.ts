@@ -5,7 +5,7 @@
 // statements we do not model are reported as warnings, never run and never a crash.
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, isEnvRef, isHash, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
@@ -370,6 +370,14 @@ export class Session {
       else roles.push(r); // Capistrano 2: `server "h", :app, :web`
     }
     if (roles.length) props = { ...props, roles: [...roles, ...(Array.isArray(props.roles) ? props.roles : props.roles !== undefined ? [props.roles] : [])] };
+    // What cannot be read is said, not guessed: a server without its roles, or a primary that
+    // might be false, would size and place the workloads wrong.
+    const roleList = Array.isArray(props.roles) ? props.roles : props.roles !== undefined ? [props.roles] : [];
+    if (roleList.some((r) => !isKnown(r))) this.warnAt(f, node, `roles of server ${hostName} not known statically: read without them`);
+    if (props.primary !== undefined && !isKnown(props.primary)) {
+      this.warnAt(f, node, `primary: of server ${hostName} not known statically: read as not primary`);
+      props = { ...props, primary: false };
+    }
     this.servers.addHost(hostName, props, this.src(f, node));
   }
 

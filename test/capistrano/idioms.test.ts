@@ -252,6 +252,16 @@ describe("linked path classes", () => {
 });
 
 describe("limits", () => {
+  it("roles or primary it cannot compute are said, never guessed (primary is not assumed)", async () => {
+    const stage = `HOSTS = ENV.fetch("APP_HOSTS", "a.example.com,b.example.com").split(",")\nHOSTS.each_with_index { |h, i| server h, user: "deploy", roles: (i.zero? ? %w{web app db} : %w{web app}), primary: i.zero? }\nserver "c.example.com", roles: %w{app}, primary: ENV["PRIMARY"]`;
+    const r = await analyze(app(`set :application, "x"`, { production: stage }));
+    const c = r.stage("production").servers.find((s) => s.host === "c.example.com")!;
+    expect(c.primary).toBe(false);
+    expect(r.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 3 && /primary: of server c\.example\.com not known/.test(p.message))).toBe(true);
+    for (const s of r.stage("production").servers) if (s.roles.length === 0) expect(r.problems.some((p) => p.message.includes(`roles of server ${s.host} not known`) || p.message.includes("not known statically"))).toBe(true);
+    expect(r.stage("production").servers.filter((s) => s.primary).length).toBeLessThanOrEqual(1);
+  });
+
   it("a file nested thousands deep is refused with a message before Prism sees it", async () => {
     const deep = `set :x, ${"[".repeat(5000)}${"]".repeat(5000)}\n`;
     const r = await analyze(app(`set :application, "x"`, { deep, p: `set :y, [[1]]` }));
