@@ -225,7 +225,7 @@ export class Session {
     const target = this.mutationTarget(recv, f);
     if (target) {
       const cur = this.vars.fetch(target);
-      const a = args.map((x) => this.ev(x, f));
+      const a = this.evArgs(args, f);
       let next: RValue | undefined;
       if ((name === "push" || name === "<<" || name === "concat" || name === "unshift") && Array.isArray(cur)) {
         const add = name === "concat" ? a.flatMap((x) => (Array.isArray(x) ? x : [x])) : a;
@@ -285,12 +285,21 @@ export class Session {
     if (!isLazy(value)) this.noteLinked(key, prev, value as RValue, this.src(f, node));
   }
 
+  /** Arguments as Ruby passes them: `*list` spreads a known Array, else stays one Unknown. */
+  private evArgs(args: any[], f: Frame): RValue[] {
+    return args.flatMap((a) => {
+      if (kind(a) !== "SplatNode" || !a.expression) return [this.ev(a, f)];
+      const v = this.ev(a.expression, f);
+      return Array.isArray(v) ? v : [unknown(f.parsed, a, "a splat of a value not known statically")];
+    });
+  }
+
   private execAppend(node: any, f: Frame, name: "append" | "remove"): void {
     const args = argsOf(node);
     const key = args.length ? this.nameOf(args[0], f) : null;
     if (key === null) return this.warnAt(f, node, `${name} to a name not known statically`);
     const cur = this.vars.fetch(key);
-    const vals = args.slice(1).map((a) => this.ev(a, f));
+    const vals = this.evArgs(args.slice(1), f);
     const base = toArray(cur);
     if (base === null) {
       this.vars.set(key, unknown(f.parsed, node, `${name} to :${key}, whose value is not known statically`), this.src(f, node));

@@ -252,6 +252,13 @@ describe("linked path classes", () => {
 });
 
 describe("limits", () => {
+  it("append, push and concat spread a splat as Ruby does", async () => {
+    const r = await analyze(app(`set :application, "x"\nappend :linked_dirs, *%w[tmp/cache public/ckeditor_assets]\nfetch(:linked_dirs).push(*["public/uploads"])\nappend :linked_files, *%w[config/a.yml], "config/b.yml"`, { p: "" }));
+    expect(r.v("p", "linked_dirs")).toEqual(["tmp/cache", "public/ckeditor_assets", "public/uploads"]);
+    expect(r.v("p", "linked_files")).toEqual(["config/a.yml", "config/b.yml"]);
+    expect(r.linked.map((l) => l.path)).toEqual(expect.arrayContaining(["public/ckeditor_assets", "public/uploads", "config/a.yml"]));
+  });
+
   it("roles or primary it cannot compute are said, never guessed (primary is not assumed)", async () => {
     const stage = `HOSTS = ENV.fetch("APP_HOSTS", "a.example.com,b.example.com").split(",")\nHOSTS.each_with_index { |h, i| server h, user: "deploy", roles: (i.zero? ? %w{web app db} : %w{web app}), primary: i.zero? }\nserver "c.example.com", roles: %w{app}, primary: ENV["PRIMARY"]`;
     const r = await analyze(app(`set :application, "x"`, { production: stage }));
