@@ -42,15 +42,22 @@ export function quoteArg(a: string): string {
 
 const REDIRECT_CODES = new Set(["301", "302", "303", "307", "308"]);
 
-/** `return 301 https://...`, `return https://...`, `rewrite ^ https://... permanent`. */
+/**
+ * The same URL on https: the only redirect an edge's "redirect http to https" reproduces. Another
+ * host (`www.` → apex) or another path is a redirect of its own, flagged for the guide.
+ */
+const SAME_URL_ON_HTTPS = /^https:\/\/\$(?:host|server_name|http_host)(?:\$request_uri|\$uri(?:\$is_args\$args)?|\$1)?\??$/i;
+
+/** `return 301 https://$host$request_uri`, `rewrite ^ https://$host$request_uri? permanent`, or such in an `if` on the scheme. */
 export function isHttpsRedirect(n: TreeNode): boolean {
   if (n.name === "return") {
-    if (n.args.length === 2 && REDIRECT_CODES.has(n.args[0])) return /^https:\/\//i.test(n.args[1]);
-    return n.args.length === 1 && /^https:\/\//i.test(n.args[0]);
+    if (n.args.length === 2 && REDIRECT_CODES.has(n.args[0])) return SAME_URL_ON_HTTPS.test(n.args[1]);
+    return n.args.length === 1 && SAME_URL_ON_HTTPS.test(n.args[0]);
   }
-  if (n.name === "rewrite") return n.args.length >= 2 && /^https:\/\//i.test(n.args[1]) && (n.args.length === 2 || ["permanent", "redirect"].includes(n.args[2]));
+  if (n.name === "rewrite")
+    return n.args.length >= 2 && /^\^(?:\(\.\*\)\$?|\/\(\.\*\)\$?)?$/.test(n.args[0]) && SAME_URL_ON_HTTPS.test(n.args[1]) && (n.args.length === 2 || ["permanent", "redirect"].includes(n.args[2]));
   // `if ($scheme != "https") { return 301 https://...; }`, common behind a load balancer.
-  if (n.name === "if") return !!n.block?.length && n.block.every(isHttpsRedirect);
+  if (n.name === "if") return /\$(?:scheme|https|http_x_forwarded_proto)\b/i.test(n.args.join(" ")) && !!n.block?.length && n.block.every(isHttpsRedirect);
   return false;
 }
 

@@ -240,4 +240,24 @@ describe("which files are nginx's", () => {
       ["~*", "\\.(png|jpg)$", false, true],
     ]);
   });
+
+  it("a redirect to another host or path is not the http→https redirect: it is flagged with its line", () => {
+    const { facts } = analyze({
+      "config/nginx/app.conf": [
+        "server {",
+        "  listen 443 ssl; server_name shop.example.com www.shop.example.com; ssl_certificate /c.pem;",
+        "  if ($host = www.shop.example.com) { return 301 https://shop.example.com$request_uri; }",
+        "  rewrite ^/old-catalog/(.*)$ https://shop.example.com/catalog/$1 permanent;",
+        "  location / { proxy_pass http://app; }",
+        "}",
+        "server { listen 80; server_name shop.example.com; return 301 https://$server_name$request_uri; }",
+        "",
+      ].join("\n"),
+    });
+    const [ssl, plain] = facts.files[0].servers;
+    expect(ssl.redirectsToHttps).toBeNull();
+    expect(ssl.unportable.map((u) => u.source.line)).toEqual([3, 4]);
+    expect(plain.redirectsToHttps?.value).toBe(true);
+    expect(plain.unportable).toEqual([]);
+  });
 });
