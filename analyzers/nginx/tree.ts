@@ -74,6 +74,10 @@ export function loadTree(repo: RepoFiles, entry: string, problem: (p: Problem) =
           }
           continue;
         }
+        // An absolute path names the server's own files (mime.types, snippets); a relative one
+        // was meant to be in the repo.
+        if (!n.args[0].startsWith("/") && !hasGlob(n.args[0]))
+          problem({ file, line: node.line, message: `include ${n.args[0]}: no such file in the repo, its directives are not read`, severity: "warning" });
       }
       out.push(node);
     }

@@ -260,4 +260,10 @@ describe("which files are nginx's", () => {
     expect(plain.redirectsToHttps?.value).toBe(true);
     expect(plain.unportable).toEqual([]);
   });
+
+  it("a relative include missing from the repo is reported; an absolute one names the server's files", () => {
+    const { problems } = analyze({ "config/nginx/app.conf": "include snippets/missing-headers.conf;\ninclude /etc/nginx/mime.types;\nserver { listen 80; }\n" });
+    expect(problems.map((p) => [p.file, p.line, p.severity])).toEqual([["config/nginx/app.conf", 1, "warning"]]);
+    expect(problems[0].message).toContain("snippets/missing-headers.conf");
+  });
 });
