@@ -145,6 +145,14 @@ const masterKeyCommitted: Rule = (m) =>
       source: c.source,
     }));
 
+/** An address as written: `#{shared_path}/tmp/sockets/unicorn.sock` for a path built in Ruby. */
+function addressText(v: RValue): string {
+  if (typeof v === "string" || typeof v === "number") return String(v);
+  if (isInterp(v)) return v.interp.map((p) => (typeof p === "string" ? p : isEnvRef(p) ? `#{ENV["${p.env}"]}` : isObjWith(p, "cap") ? `#{fetch(:${(p as { cap: string }).cap})}` : "#{…}")).join("");
+  return "(a path not known statically)";
+}
+const isObjWith = (v: RValue, k: string) => typeof v === "object" && v !== null && !Array.isArray(v) && k in v;
+
 /** Unicorn listening on a unix socket: pods talk TCP. */
 const unicornSocket: Rule = (m) =>
   m.appServers
@@ -154,7 +162,7 @@ const unicornSocket: Rule = (m) =>
         .filter((l) => l.kind === "unix")
         .map((l) => ({
           id: "unicorn.unix-socket",
-          message: `Unicorn listens on the unix socket ${typeof l.address === "string" ? l.address : JSON.stringify(l.address)} (${a.file}), for the nginx on the same server`,
+          message: `Unicorn listens on the unix socket ${addressText(l.address)} (${a.file}), for the nginx on the same server`,
           advice: "In the container listen on TCP (the Service port), or keep nginx as a sidecar and share the socket through an emptyDir volume.",
           source: l.source,
         })),

@@ -101,6 +101,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.sidekiq) {
     fact("sidekiq concurrency", m.sidekiq.concurrency);
     fact("sidekiq timeout", m.sidekiq.timeout);
+    for (const [env, over] of Object.entries(m.sidekiq.envOverrides ?? {}))
+      lines.push(`  sidekiq in ${env}: ${Object.entries(over).map(([k, v]) => `${k} ${formatValue(v)}`).join(", ")}  ${m.sidekiq.file ?? ""}`.trimEnd());
     for (const q of m.sidekiq.queues) fact("queue", q);
     for (const e of m.sidekiq.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");

@@ -5,8 +5,8 @@ import type { LinkedPath } from "../../src/model.js";
 type Class = LinkedPath["class"];
 
 const RULES: [RegExp, Class][] = [
-  // Secrets: keys, credentials, dotenv files, secrets.yml, anything named so.
-  [/(^|\/)(master\.key|credentials(\.yml\.enc)?|secrets?\.yml|\.env(\.[^/]*)?|[^/]*\.(key|pem|p12|pfx|jks|keystore))$/i, "secret"],
+  // Secrets: keys, credentials, dotenv files, secrets.yml, Figaro's application.yml (ENV values, secrets among them), anything named so.
+  [/(^|\/)(master\.key|credentials(\.yml\.enc)?|secrets?\.yml|application\.yml|\.env(\.[^/]*)?|[^/]*\.(key|pem|p12|pfx|jks|keystore))$/i, "secret"],
   [/(^|\/)config\/credentials(\/|$)/i, "secret"],
   [/secret|credential|passw|token|(^|[^a-z])keys?([^a-z]|$)/i, "secret"],
   // Runtime state written by the app server.

@@ -232,6 +232,7 @@ describe("linked path classes", () => {
     [".env", "file", "secret"],
     [".env.production", "file", "secret"],
     ["config/secrets.yml", "file", "secret"],
+    ["config/application.yml", "file", "secret"], // Figaro: ENV values, secrets among them
     ["config/api_credentials.yml", "file", "secret"],
     ["config/database.yml", "file", "config"],
     ["config/global/aws.yml", "file", "config"],
