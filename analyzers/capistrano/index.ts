@@ -81,24 +81,29 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Stage names: Cap 3 lists config/deploy/*.rb; Cap 2 multistage reads `set :stages` (falling back
   // to the same listing, as capistrano-ext does).
   let stageNames = stageFiles.map((p) => STAGE_FILE.exec(p)![1]).sort();
+  const taskStages = new Map<string, Source>();
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource());
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
     if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) stageNames = declared.map((s) => rubyToS(s)!);
+    // Without multistage, stages are tasks that declare the servers: `task :production do role ...`.
+    if (!stageNames.length) for (const t of probe.stageTasks()) taskStages.set(t.name, t.source);
+    if (taskStages.size) stageNames = [...taskStages.keys()];
   }
 
   const stages: Stage[] = [];
   const sessions: Session[] = [];
   for (const name of stageNames) {
-    const file = `config/deploy/${name}.rb`;
+    const task = taskStages.get(name);
+    const file = task ? task.file : `config/deploy/${name}.rb`;
     const s = new Session(sessionOpts);
-    if (!has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
+    if (!task && !has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
     if (major === 3) runCap3(s, name, file);
-    else runCap2(s, name, file);
+    else runCap2(s, name, task ? null : file, task ? name : null);
     sessions.push(s);
-    stages.push(stageOf(s, name, file));
+    stages.push(stageOf(s, name, file, task?.line ?? 1));
   }
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
@@ -139,12 +144,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
 
-  function runCap2(s: Session, stage: string | null, file: string | null) {
+  function runCap2(s: Session, stage: string | null, file: string | null, task: string | null = null) {
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource(/load\s+['"]deploy['"]/));
     if (has("Capfile")) s.runFile("Capfile", true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
-    if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
+    if (stage && file) s.vars.set("stage", { sym: stage }, { file, line: 1 });
     if (file && has(file)) s.runFile(file, true);
+    // A stage written as a task: `cap production deploy` runs the task, then deploy.
+    if (task) s.runTask(task);
     applyOverrides(s, stage);
   }
 
@@ -154,14 +161,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     for (const [name, value] of Object.entries(given)) s.vars.set(name, value, options.overrides!.source);
   }
 
-  function stageOf(s: Session, name: string, file: string): Stage {
+  function stageOf(s: Session, name: string, file: string, line = 1): Stage {
     const variables: Record<string, Fact<RValue>> = {};
     for (const k of s.vars.keys()) {
       const value = s.vars.fetch(k);
       variables[k] = { value, source: s.vars.sourceOf(k) ?? { file, line: 1 } };
     }
     const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
-    const stage: Stage = { name, source: { file, line: 1 }, variables, servers: s.servers.list(user) };
+    const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
     if (s.asked.length) stage.asked = s.asked;
     return stage;
   }

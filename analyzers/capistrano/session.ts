@@ -56,6 +56,8 @@ export class Session {
   readonly loadDefaults: { body: any; frame: Frame }[] = [];
   /** `ln -s #{shared_path}/x #{release_path}/x` written in task bodies (the Capistrano 2 way to link). */
   readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source }[] = [];
+  /** Top-level task bodies: Capistrano 2 stages written as `task :production do role ... end`. */
+  private topTasks = new Map<string, { body: any; frame: Frame; source: Source }>();
   private loaded = new Set<string>();
   /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
   private constants = new Map<string, RValue>();
@@ -68,6 +70,21 @@ export class Session {
   }
 
   // --- running files ----------------------------------------------------------------------------
+
+  /**
+   * Top-level tasks that declare servers (`role`/`server` in their body): the stages of a
+   * Capistrano 2 config without multistage (`cap production deploy` runs `production` first).
+   */
+  stageTasks(): { name: string; source: Source }[] {
+    const declares = (n: any): boolean => kind(n) === "CallNode" && !n.receiver && (n.name === "role" || n.name === "server");
+    return [...this.topTasks].filter(([, t]) => statementsOf(t.body).some(declares)).map(([name, t]) => ({ name, source: t.source }));
+  }
+
+  /** Runs a top-level task's body, as `cap <task>` does before the tasks after it. */
+  runTask(name: string): void {
+    const t = this.topTasks.get(name);
+    if (t) this.runStatements(statementsOf(t.body), t.frame);
+  }
 
   /** Runs a repo file's top level. `once`: a second `require` of it does nothing. */
   runFile(path: string, once = false): void {
@@ -428,6 +445,7 @@ export class Session {
     const full = [...f.ns, name].join(":");
     const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
     this.addTask(full, node, body, f);
+    if (f.ns.length === 0 && body) this.topTasks.set(full, { body: body.body, frame: { ...f, locals: new Map(f.locals) }, source: this.src(f, node) });
     if (full === "load:defaults" && body) this.loadDefaults.push({ body: body.body, frame: { ...f, locals: new Map(f.locals), ns: [] } });
   }
 

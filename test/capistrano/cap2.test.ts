@@ -11,6 +11,51 @@ import type { Problem } from "../../src/model.js";
 
 const CAPFILE2 = `load 'deploy'\nload 'config/deploy'\n`;
 
+describe("Capistrano 2 without multistage: stages written as tasks", () => {
+  it("`task :production do role ... end`: each such task is a stage, run after config/deploy.rb", async () => {
+    const r = await analyze({
+      Capfile: CAPFILE2,
+      "config/deploy.rb": [
+        `set :application, "billing"`,
+        `set :user, "deploy"`,
+        `set(:deploy_to) { "/var/www/#{application}" }`,
+        `set :shared_children, shared_children + %w(public/uploads)`,
+        ``,
+        `task :production do`,
+        `  set :rails_env, "production"`,
+        `  role :web, "w1.example.com", "w2.example.com"`,
+        `  role :app, "w1.example.com", "w2.example.com"`,
+        `  role :db, "db.example.com", :primary => true`,
+        `end`,
+        ``,
+        `task :staging do`,
+        `  set :rails_env, "staging"`,
+        `  server "staging.example.com", :web, :app, :db, :primary => true`,
+        `end`,
+        ``,
+        `namespace :deploy do`,
+        `  task :restart do; run "touch #{current_path}/tmp/restart.txt"; end`,
+        `end`,
+      ].join("\n"),
+    });
+    expect(r.stages.map((s) => [s.name, s.source])).toEqual([
+      ["production", { file: "config/deploy.rb", line: 6 }],
+      ["staging", { file: "config/deploy.rb", line: 13 }],
+    ]);
+    expect(r.v("production", "rails_env")).toBe("production");
+    expect(r.v("staging", "deploy_to")).toBe("/var/www/billing");
+    expect(r.stage("production").servers.map((s) => [s.host, s.roles, s.primary])).toEqual([
+      ["w1.example.com", ["web", "app"], false],
+      ["w2.example.com", ["web", "app"], false],
+      ["db.example.com", ["db"], true],
+    ]);
+    expect(r.stage("staging").servers.map((s) => [s.host, s.roles, s.primary])).toEqual([["staging.example.com", ["web", "app", "db"], true]]);
+    expect(r.linked.map((l) => l.path)).toContain("public/uploads");
+    // deploy:restart (in a namespace) is a task, not a stage
+    expect(r.capistrano!.tasks.map((t) => t.name)).toContain("deploy:restart");
+  });
+});
+
 describe("Capistrano 2 multistage", () => {
   it("hash rockets, roles with several hosts, server with roles, variables read by name, lazy blocks", async () => {
     const r = await analyze({
