@@ -4,6 +4,7 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { cronRolesOf } from "../../src/model.js";
+import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 
@@ -312,6 +313,8 @@ export function cronCommand(job: CronJob): string | null {
   s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
   s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
   s = s.replace(/(\brunner\s+-e\s+)\S+/, '$1"$RAILS_ENV"');
+  // The release the servers ran (`<deploy_to>/current/`, `releases/<timestamp>/`) is the image's app dir.
+  s = s.replace(/(^|[\s'"=])\/[^\s'";|&>]*?\/(?:current|releases\/\d+)\//g, `$1${APP_DIR}/`);
   return s.trim() || fallbackCronCommand(job);
 }
 

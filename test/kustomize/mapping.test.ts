@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { defaultEnv, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { cronCommand, defaultEnv, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -257,6 +257,13 @@ describe("cron commands that name the servers' layout", () => {
     expect(serverLayoutPath("bundle exec rake orders:nightly_report --silent")).toBeNull();
     expect(serverLayoutPath("curl -s https://example.com/shared/ping")).toBeNull();
     expect(serverLayoutPath("bin/rails runner 'X.run' > /tmp/x.log")).toBeNull();
+  });
+
+  it("the release the servers ran is the image's app dir", () => {
+    const job = (command: string) => ({ schedules: ["30 23 * * 6"], type: "command", task: "x", command, roles: [], source: { file: "config/schedule.rb", line: 16 } });
+    expect(cronCommand(job("/bin/bash -l -c '/u/apps/legacy/current/script/backup_uploads.sh >> /u/apps/legacy/shared/log/cron.log 2>&1'"))).toBe("/rails/script/backup_uploads.sh");
+    expect(cronCommand(job("/bin/bash -l -c 'cd /var/www/shop/releases/20240101120000 && bundle exec rake a:b --silent'"))).toBe("bundle exec rake a:b --silent");
+    expect(cronCommand(job("ruby /var/www/shop/releases/20240101120000/bin/x /var/www/shop/shared/tmp/y"))).toBe("ruby /rails/bin/x /var/www/shop/shared/tmp/y");
   });
 });
 
