@@ -532,7 +532,14 @@ export function defaultEdgeTarget(model: ModelLike): { target: "gateway" | "alb"
 }
 
 /** Whether the app has a database to migrate (database.yml) — then a db:migrate Job runs before each rollout. */
-export const needsMigration = (model: ModelLike): boolean => model.rails.database !== null;
+/**
+ * The app has a database to migrate: database.yml (or its example) says so, or the servers had it
+ * (a linked config/database.yml), or capistrano-rails ran migrations (db/migrate, migration_role).
+ */
+export const needsMigration = (model: ModelLike): boolean =>
+  model.rails.database !== null ||
+  model.linked.some((l) => l.path === "config/database.yml") ||
+  model.stages.some((s) => s.variables["migration_role"] !== undefined && model.capistrano?.requires.some((r) => r.value === "capistrano/rails/migrations"));
 
 /** Rails ≥ 5 runs tasks through bin/rails; older apps through rake. Both read RAILS_ENV. */
 export function migrateArgs(model: ModelLike): string[] {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { cronCommand, defaultEnv, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { cronCommand, defaultEnv, needsMigration, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -264,6 +264,16 @@ describe("cron commands that name the servers' layout", () => {
     expect(cronCommand(job("/bin/bash -l -c '/u/apps/legacy/current/script/backup_uploads.sh >> /u/apps/legacy/shared/log/cron.log 2>&1'"))).toBe("/rails/script/backup_uploads.sh");
     expect(cronCommand(job("/bin/bash -l -c 'cd /var/www/shop/releases/20240101120000 && bundle exec rake a:b --silent'"))).toBe("bundle exec rake a:b --silent");
     expect(cronCommand(job("ruby /var/www/shop/releases/20240101120000/bin/x /var/www/shop/shared/tmp/y"))).toBe("ruby /rails/bin/x /var/www/shop/shared/tmp/y");
+  });
+});
+
+describe("migration Job when", () => {
+  it("database.yml is known, or only the servers had it", () => {
+    const m = shopModel();
+    expect(needsMigration(m)).toBe(true);
+    const noDb = { ...m, rails: { ...m.rails, database: null }, linked: [] };
+    expect(needsMigration(noDb)).toBe(false);
+    expect(needsMigration({ ...noDb, linked: [{ path: "config/database.yml", kind: "file" as const, class: "config" as const, stages: ["production"], source: { file: "config/deploy.rb", line: 3 } }] })).toBe(true);
   });
 });
 
