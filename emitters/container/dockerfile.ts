@@ -7,7 +7,9 @@ import {
   baseOf,
   bundlerCredentialEnv,
   bundleWithout,
-  DEFAULT_NODE_VERSION,
+  defaultNodeVersion,
+  slimDistro,
+  type Distro,
   DEFAULT_RUBY_VERSION,
   NODE_VERSION_ANSWER,
   nodeAtRuntime,
@@ -35,11 +37,15 @@ function run(cmds: string[], mounts: string[] = []): string {
   return `${head} \\\n    ${cmds.join(" && \\\n    ")}`;
 }
 
-function installPackages(base: Base, pkgs: string[]): string[] {
+function installPackages(base: Base, pkgs: string[], distro: Distro): string[] {
   if (pkgs.length === 0) return [];
-  return base === "alpine"
-    ? [`apk add --no-cache ${pkgs.join(" ")}`]
-    : ["apt-get update -qq", `apt-get install --no-install-recommends -y ${pkgs.join(" ")}`, "rm -rf /var/lib/apt/lists /var/cache/apt/archives"];
+  if (base === "alpine") return [`apk add --no-cache ${pkgs.join(" ")}`];
+  // An archived Debian: its packages are on archive.debian.org, its Release files long expired.
+  const archived = distro.archived
+    ? [`sed -i -e 's|deb.debian.org|archive.debian.org|g' -e 's|security.debian.org|archive.debian.org|g' -e '/-updates/d' /etc/apt/sources.list`]
+    : [];
+  const update = distro.archived ? "apt-get -o Acquire::Check-Valid-Until=false update -qq" : "apt-get update -qq";
+  return [...archived, update, `apt-get install --no-install-recommends -y ${pkgs.join(" ")}`, "rm -rf /var/lib/apt/lists /var/cache/apt/archives"];
 }
 
 /** Every ENV name a value reads, with whether it has a default. */
@@ -83,7 +89,10 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const nodeBuild = r.assets.needsNode.value;
   const nodeRun = nodeAtRuntime(model);
   const pm = r.assets.packageManager?.value ?? null;
-  const nodeVersion = answerString(answers, NODE_VERSION_ANSWER, DEFAULT_NODE_VERSION);
+  const nodeVersion = answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby));
+  const distro: Distro = base === "alpine" ? slimDistro("9") : slimDistro(ruby);
+  if (distro.maxNode !== null && Number(nodeVersion) > distro.maxNode)
+    note(`Node ${nodeVersion} does not run on ruby:${ruby}-slim (Debian ${distro.codename}, glibc too old): Node ${distro.maxNode} is the newest that does`, r.assets.needsNode.source);
   if (nodeBuild) prov(`assets need Node → Node ${nodeVersion} in the build stage${pm ? `, ${pm} install` : ""}`, r.assets.needsNode.source);
   if (pm) prov(`${pm} lockfile → JS install in the build stage`, r.assets.packageManager!.source);
   if (nodeRun) note("ExecJS is required when the app boots (uglifier/sass in the default group): the final image keeps the node binary as its JavaScript runtime", r.gems["execjs"]?.source);
@@ -129,8 +138,9 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const jemalloc =
     base === "alpine"
       ? "ln -s /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so"
-      : 'ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so';
-  L.push(run([...installPackages(base, pk.runtime), jemalloc]));
+      : `ln -s "/usr/lib/$(uname -m)-linux-gnu/${distro.jemalloc.so}" /usr/local/lib/libjemalloc.so`;
+  const runtimePkgs = base === "alpine" ? pk.runtime : pk.runtime.map((p) => (p === "libjemalloc2" ? distro.jemalloc.pkg : p));
+  L.push(run([...installPackages(base, runtimePkgs, distro), jemalloc]));
   L.push("");
   // Bundler 1.x reads BUNDLE_WITHOUT as a colon-separated list; 2.x accepts colons too.
   L.push(
@@ -146,7 +156,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   L.push("# build: gems, JS packages and assets; none of its tools reach the final image.");
   L.push("FROM base AS build");
   const buildPkgs = [...pk.build, ...(sshHosts.length && useSsh ? ["openssh-client"] : []), ...(nodeBuild && base === "alpine" ? ["libstdc++"] : [])];
-  L.push(run(installPackages(base, buildPkgs)));
+  L.push(run(installPackages(base, buildPkgs, distro)));
   if (nodeBuild) {
     L.push("COPY --from=node /usr/local/bin/node /usr/local/bin/node");
     L.push("COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules");

@@ -5,6 +5,7 @@ import { appServerFor } from "../app-server.js";
 import type { Answers, AppModel, AppServerConfig, Fact, NginxFile, RValue, Source, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import type { Base } from "./packages.js";
+import { versionAtLeast } from "./version.js";
 
 type Model = Omit<AppModel, "gaps">;
 
@@ -20,6 +21,31 @@ export const NODE_VERSION_ANSWER = "container.node_version";
 export const DEFAULT_RUBY_VERSION = "3.3";
 /** Node for the asset build when the repo names none (asked as a gap). */
 export const DEFAULT_NODE_VERSION = "22";
+
+/**
+ * The Debian under the official ruby:<version>-slim image. Old Rubies sit on releases whose
+ * package sources moved to archive.debian.org (apt-get update fails on the usual mirrors), with
+ * jemalloc 3 (libjemalloc1) on stretch, and a glibc (2.24) too old for Node 18+.
+ */
+export interface Distro {
+  codename: "stretch" | "buster" | "current";
+  archived: boolean;
+  jemalloc: { pkg: string; so: string };
+  /** The newest Node major whose official binary runs on this glibc. */
+  maxNode: number | null;
+}
+
+export function slimDistro(rubyVersion: string): Distro {
+  if (!versionAtLeast(rubyVersion, "2.4")) return { codename: "stretch", archived: true, jemalloc: { pkg: "libjemalloc1", so: "libjemalloc.so.1" }, maxNode: 16 };
+  if (!versionAtLeast(rubyVersion, "2.6")) return { codename: "buster", archived: true, jemalloc: { pkg: "libjemalloc2", so: "libjemalloc.so.2" }, maxNode: null };
+  return { codename: "current", archived: false, jemalloc: { pkg: "libjemalloc2", so: "libjemalloc.so.2" }, maxNode: null };
+}
+
+/** Node for the asset build: the default, or the newest that runs on the image's Debian. */
+export function defaultNodeVersion(rubyVersion: string | null): string {
+  const max = rubyVersion ? slimDistro(rubyVersion).maxNode : null;
+  return max !== null && max < Number(DEFAULT_NODE_VERSION) ? String(max) : DEFAULT_NODE_VERSION;
+}
 
 export function answerString(answers: Answers, id: string, fallback: string): string {
   const v = answers[id];

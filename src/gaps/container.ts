@@ -5,7 +5,8 @@ import type { ModelForGaps } from "./index.js";
 import {
   BASE_ANSWER,
   bundlerCredentialEnv,
-  DEFAULT_NODE_VERSION,
+  defaultNodeVersion,
+  rubyTag,
   DEFAULT_RUBY_VERSION,
   NODE_VERSION_ANSWER,
   PRIVATE_GEMS_SSH_ANSWER,
@@ -47,7 +48,7 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       id: NODE_VERSION_ANSWER,
       question: "Which Node.js major version builds the assets?",
       why: "the asset build needs Node and the repo does not pin its version for the image",
-      default: DEFAULT_NODE_VERSION,
+      default: defaultNodeVersion(model.rails.rubyVersion ? rubyTag(model.rails.rubyVersion.value) : null),
       source: model.rails.assets.needsNode.source,
     });
 

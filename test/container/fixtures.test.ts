@@ -41,6 +41,20 @@ describe.each(APPS)("fixture %s", (app) => {
     expect(lintDockerfile(d).problems).toEqual([]);
   });
 
+  test("the image's Debian: archived sources, its jemalloc, a Node its glibc runs", () => {
+    const ruby = read(app, ".ruby-version").trim().replace(/^ruby-/, "");
+    const [maj, min] = ruby.split(".").map(Number) as [number, number];
+    const d = dockerfile();
+    const stretch = maj < 2 || (maj === 2 && min < 4); // ruby:2.3-slim is Debian 9
+    const archived = maj < 2 || (maj === 2 && min < 6); // 2.4 and 2.5 are on Debian 10
+    expect(d.includes("archive.debian.org"), ruby).toBe(archived);
+    expect(d.includes("Acquire::Check-Valid-Until=false"), ruby).toBe(archived);
+    expect(d.includes(" libjemalloc1 "), ruby).toBe(stretch);
+    expect(d.includes("libjemalloc.so.1"), ruby).toBe(stretch);
+    const node = /^ARG NODE_VERSION=(\d+)/m.exec(d)?.[1];
+    if (node && stretch) expect(Number(node)).toBeLessThanOrEqual(16);
+  });
+
   test("Bundler pinned to BUNDLED WITH", () => {
     const v = /^BUNDLED WITH\n\s+(\S+)/m.exec(read(app, "Gemfile.lock"))![1]!;
     expect(dockerfile()).toContain(`gem install bundler -v ${v} `);
