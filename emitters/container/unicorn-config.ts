@@ -4,7 +4,7 @@
 // of the EC2 layout. Hooks: the standard fork-safety pair only (see hookPlan).
 import type { AppServerConfig, EmitResult, Source } from "../../src/model.js";
 import { APP_DIR, APP_PORT, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../contract.js";
-import { boolOf, intFromEnv, literalInt, show } from "./server-values.js";
+import { boolOf, intFromEnv, show } from "./server-values.js";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
@@ -34,10 +34,11 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
     if (workers.unread) note(`worker_processes ${show(server.workers.value)} could not be read: the container starts ${workers.value} (set WEB_CONCURRENCY)`, server.workers.source);
     else prov(`worker_processes ${show(server.workers.value)} → default of WEB_CONCURRENCY`, server.workers.source);
   }
-  const timeout = literalInt(server?.timeout ?? null, UNICORN_DEFAULT_TIMEOUT);
+  // From the environment, production's value by default: each overlay sets its stage's own (config.env).
+  const timeout = intFromEnv("UNICORN_TIMEOUT", server?.timeout ?? null, UNICORN_DEFAULT_TIMEOUT);
   if (server?.timeout) {
     if (timeout.unread) note(`timeout ${show(server.timeout.value)} could not be read: the container uses Unicorn's ${UNICORN_DEFAULT_TIMEOUT}s`, server.timeout.source);
-    else prov(`timeout ${timeout.value}`, server.timeout.source);
+    else prov(`timeout ${timeout.value} → default of UNICORN_TIMEOUT`, server.timeout.source);
   }
   const preload = boolOf(server?.preloadApp ?? null, false);
   if (server?.preloadApp) {

@@ -5,7 +5,7 @@ import type { EmitResult, EmittedFile } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { defaultEnv, isSecretName, secretKeys, serverOnlyFiles } from "./rules.js";
+import { defaultEnv, isSecretName, numberOf, secretKeys, serverOnlyFiles } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -34,6 +34,16 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   if (!plan.sidecar) config.set("RAILS_SERVE_STATIC_FILES", "true");
   config.set(HOSTS_ENV, hosts.join(","));
   const cfg = configEnvFile(sp.stage.name);
+  // The image runs one server config; each stage keeps its own capacity and timeout through ENV.
+  const workers = numberOf(sp.appServer?.workers?.value);
+  if (workers !== null && sp.appServer?.workers) {
+    config.set("WEB_CONCURRENCY", String(Math.round(workers)));
+    out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${Math.round(workers)} (this stage's ${plan.kind === "puma" ? "workers" : "worker_processes"})`, source: sp.appServer.workers.source });
+  }
+  if (plan.kind === "unicorn") {
+    config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
+    if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
+  }
   for (const e of defaultEnv(sp.stage)) {
     put(e.name, e.value, false);
     out.provenance.push({ output: secretSet.has(e.name) || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (Capistrano default_env)`, source: e.source });

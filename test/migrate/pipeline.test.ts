@@ -42,6 +42,11 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(first.out).toMatch(/Wrote \d+ file\(s\)/);
     for (const p of [".rails2k8s.yml", RECORD_PATH, "MIGRATION.md", ".gitignore", "Dockerfile", "k8s/base/kustomization.yaml"]) expect(existsSync(join(dir, p)), p).toBe(true);
     expect(read(dir, ".gitignore")).toContain("/k8s/overlays/production/secrets.env\n");
+    // One image, each stage's own Unicorn capacity and timeout (shop: production 4 workers / 30 s,
+    // staging ENV default 2 / 60 s), and the container config reads them.
+    expect(read(dir, "k8s/overlays/production/config.env")).toMatch(/^WEB_CONCURRENCY=4\n[\s\S]*^UNICORN_TIMEOUT=30$/m);
+    expect(read(dir, "k8s/overlays/staging/config.env")).toMatch(/^WEB_CONCURRENCY=2\n[\s\S]*^UNICORN_TIMEOUT=60$/m);
+    expect(read(dir, "config/unicorn/kubernetes.rb")).toContain('timeout Integer(ENV.fetch("UNICORN_TIMEOUT", "30"))');
     // config/database.yml and config/master.key lived only on the servers (linked_files): each
     // overlay's secrets name what replaces them, and the guide says where to take the values.
     for (const stage of ["production", "staging"]) expect(read(dir, `k8s/overlays/${stage}/secrets.env.example`)).toMatch(/^DATABASE_URL=\n[\s\S]*^RAILS_MASTER_KEY=$/m);
