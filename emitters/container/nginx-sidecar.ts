@@ -43,6 +43,8 @@ interface Ctx {
   needForwardedProto: boolean;
   needDefaultUpstream: boolean;
   dropped: Map<string, Source>;
+  /** Linked data dirs (app-relative), mounted into the nginx container too. */
+  dataDirs: string[];
 }
 
 function note(ctx: Ctx, message: string, source?: Source) {
@@ -77,9 +79,19 @@ function flatten(list: NginxDirective[], ctx: Ctx, level: "http" | "server"): Ng
   return res;
 }
 
-/** The release's public dir maps to the image's; Capistrano's shared/ (uploads, data) does not. */
-function mapPublicPath(path: string): string | null {
-  if (/\/shared\//.test(path)) return null;
+/**
+ * The release's public dir maps to the image's. Capistrano's shared/ maps to the app dir only for a
+ * linked data dir, which the pod mounts into the nginx container at the same path; the rest of
+ * shared/ does not exist in the pod.
+ */
+function mapPublicPath(path: string, dataDirs: string[]): string | null {
+  const shared = /\/shared\/(.*)$/.exec(path);
+  if (shared) {
+    // Capistrano 2 kept public/system as shared/system.
+    const rel = shared[1]!.replace(/^system(\/|$)/, "public/system$1");
+    const dir = dataDirs.find((d) => rel === d || rel.startsWith(`${d}/`) || `${rel}/` === `${d}/`.replace(/\/+$/, "/"));
+    return dir ? `${APP_DIR}/${rel}` : null;
+  }
   const m = /^(.*?\/public)(\/.*)?$/.exec(path);
   return m ? PUBLIC_DIR + (m[2] ?? "") : null;
 }
@@ -109,7 +121,7 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
       continue;
     }
     if (n === "root" || n === "alias") {
-      const mapped = mapPublicPath(x.args[0] ?? "");
+      const mapped = mapPublicPath(x.args[0] ?? "", ctx.dataDirs);
       if (level === "server" && n === "root") continue; // the server's root is set once, below
       if (mapped) res.push({ ...x, args: [mapped + (n === "alias" && (x.args[0] ?? "").endsWith("/") && !mapped.endsWith("/") ? "/" : "")] });
       else note(ctx, `${n} ${x.args[0]} dropped: that directory of the server is not in the image (data dirs move to a volume or object storage)`, x.source);
@@ -200,11 +212,13 @@ export interface SidecarInput {
   kind: "unicorn" | "puma";
   /** The app's health path, kept reachable (it is proxied to the app unless nginx answers it). */
   healthPath: string | null;
+  /** Linked data dirs (uploads), app-relative: nginx may serve them from the pod's volume. */
+  dataDirs?: string[];
 }
 
 export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   const appAddress = input.kind === "unicorn" ? `unix:${UNICORN_SOCKET}` : `127.0.0.1:${APP_PORT}`;
-  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map() };
+  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map(), dataDirs: (input.dataDirs ?? []).map((d) => d.replace(/\/+$/, "")) };
   const prov = (what: string, source: Source) => out.provenance.push({ output: NGINX_SIDECAR_CONFIG, what, source });
 
   let httpLevel: NginxDirective[] = [];

@@ -74,6 +74,8 @@ export function webDeployment(plan: Plan, out: EmitResult, output: string): Reco
       volumeMounts: [
         { name: "socket", mountPath: SOCKET_DIR },
         { name: "assets", mountPath: `${APP_DIR}/public`, readOnly: true },
+        // The data dirs (uploads), where the sidecar's config serves them from.
+        ...scratch.mounts.filter((m) => String(m["name"]).startsWith("data-")).map((m) => ({ ...m, readOnly: true })),
         { name: "nginx-tmp", mountPath: "/tmp" },
         { name: "nginx-cache", mountPath: "/var/cache/nginx" },
       ],

@@ -30,6 +30,15 @@ function groupsHolding(app: string, re: RegExp): string[] {
   return [...out];
 }
 
+describe("uploads served by nginx from shared/", () => {
+  it("legacy: the alias into shared/system points at the data dir the pod mounts into nginx too", () => {
+    const files = emitContainer(models["legacy"]!, { "container.nginx_sidecar": true }).files;
+    const conf = files.find((f) => f.path === "docker/nginx/nginx.conf")!.content;
+    expect(conf).toMatch(/location \^~ \/system\/ \{\s*alias \/rails\/public\/system\/;/);
+    expect(conf).not.toContain("/shared/");
+  });
+});
+
 describe.each(APPS)("fixture %s", (app) => {
   const dockerfile = () => emitContainer(models[app]!, {}).files.find((f) => f.path === "Dockerfile")!.content;
 

@@ -115,7 +115,11 @@ describe("the sidecar config is the app's, rewritten for the pod", () => {
     expect(conf).toMatch(/map \$http_x_forwarded_proto \$forwarded_proto/);
     const notes = r.notes.map((n) => n.message);
     expect(notes).toContain("the HTTP→HTTPS redirect server is dropped: the edge redirects");
-    expect(notes.some((n) => n.startsWith("alias /var/www/shop/shared/public/system/ dropped"))).toBe(true);
+    // shared/public/system is a linked data dir: served from the volume the pod mounts into nginx;
+    // any other path of shared/ does not exist in the pod.
+    expect(conf).toMatch(/alias \/rails\/public\/system\/;/);
+    const noData = emitContainer({ ...shopModel(), linked: [] }, {});
+    expect(noData.notes.some((n) => n.message.startsWith("alias /var/www/shop/shared/public/system/ dropped"))).toBe(true);
     expect(notes).toContain("TLS settings dropped from the nginx sidecar: the edge terminates TLS");
   });
 
