@@ -31,7 +31,7 @@ function groupsHolding(app: string, re: RegExp): string[] {
 }
 
 describe("uploads served by nginx from shared/", () => {
-  it("legacy: the alias into shared/system points at the data dir the pod mounts into nginx too", () => {
+  test("legacy: the alias into shared/system points at the data dir the pod mounts into nginx too", () => {
     const files = emitContainer(models["legacy"]!, { "container.nginx_sidecar": true }).files;
     const conf = files.find((f) => f.path === "docker/nginx/nginx.conf")!.content;
     expect(conf).toMatch(/location \^~ \/system\/ \{\s*alias \/rails\/public\/system\/;/);
