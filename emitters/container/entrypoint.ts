@@ -18,6 +18,12 @@ fi
 # A pid file left by a killed container would stop ${kind === "unicorn" ? "Unicorn" : "the server"} from starting.
 rm -f tmp/pids/server.pid tmp/pids/unicorn.pid tmp/pids/puma.pid
 
+# Rails apps whose production.rb does not read RAILS_LOG_TO_STDOUT write log/<env>.log; in a pod
+# that file is on a scratch volume no one reads. Point it at the container's stdout instead.
+if [ -d log ] && [ ! -s "log/\${RAILS_ENV:-production}.log" ]; then
+  ln -sf /dev/stdout "log/\${RAILS_ENV:-production}.log" 2>/dev/null || true
+fi
+
 # Migrations are not run here: the migration Job runs them once, before the rollout.
 exec "$@"
 `;
