@@ -127,6 +127,16 @@ describe.each(["gateway", "alb", "ingress-nginx"])("edge target %s", (target) =>
     expect(hostsOf(answered["staging"]!, target).sort()).toEqual(["qa.ledger.test", "qa2.ledger.test"]);
   });
 
+  it("gateway: a websocket location gets a rule of its own, without the request timeout", () => {
+    const objs = emitAndBuild(shopModel(), { "edge.target": "gateway" }).stages["staging"]!;
+    const rules = find(objs, "HTTPRoute", "-web")["spec"].rules as { matches: { path: { value: string } }[]; timeouts?: unknown; backendRefs: unknown[] }[];
+    expect(rules[0]!.timeouts).toEqual({ request: "120s" });
+    const cable = rules.find((r) => r.matches?.[0]?.path.value === "/cable");
+    expect(cable).toBeDefined();
+    expect(cable!.timeouts).toBeUndefined();
+    expect(cable!.backendRefs).toEqual(rules[0]!.backendRefs);
+  });
+
   it("body size, timeouts, TLS, redirect and stickiness in the target's terms, or a note with the nginx line", () => {
     const { result, stages } = emitAndBuild(ledgerModel(), { "edge.target": target });
     const objs = stages["production"]!;

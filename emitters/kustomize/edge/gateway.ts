@@ -96,9 +96,19 @@ export const GATEWAY_TABLE: MappingRow<GatewayBuild>[] = [
   },
   {
     nginx: "location with Upgrade/Connection headers (websocket)",
-    target: "nothing: Gateway implementations pass HTTP upgrades through",
-    apply(i, _b, out) {
-      for (const w of i.spec.websockets) out.provenance.push({ output: i.output, what: `websocket ${w.value.path} served by the same route`, source: w.source });
+    target: "HTTPRoute rule of its own for the path, without the request timeout (upgrades pass through)",
+    apply(i, b, out) {
+      const main = b.route.spec.rules[0];
+      for (const w of i.spec.websockets) {
+        // A request timeout would cut a long-lived connection (Action Cable) when it expires.
+        const literal = /^\/[^\s*?()[\]{}^$|\\]*$/.test(w.value.path);
+        if (main.timeouts && literal) {
+          b.route.spec.rules.push({ matches: [{ path: { type: "PathPrefix", value: w.value.path.replace(/(.)\/$/, "$1") } }], backendRefs: main.backendRefs });
+          out.provenance.push({ output: i.output, what: `websocket ${w.value.path}: a rule of its own, without the ${main.timeouts.request} request timeout`, source: w.source });
+        } else if (main.timeouts) {
+          out.notes.push({ message: `stage ${i.stage}: websocket location ${w.value.path} is a pattern: its connections share the route's ${main.timeouts.request} request timeout; give it a rule of its own`, source: w.source });
+        } else out.provenance.push({ output: i.output, what: `websocket ${w.value.path} served by the same route`, source: w.source });
+      }
     },
   },
 ];
