@@ -31,6 +31,12 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
     what: "db:migrate Job, before the rollout (name suffixed by the image tag; apply config and Job, wait for completion, then apply the rest)",
     source: src,
   });
+  // The Job's name carries the tag: a tag reused for new code names a Job that already ran.
+  if (!/^[0-9a-f]{7,40}$|\d/.test(plan.imageTag) || plan.imageTag === "latest")
+    out.notes.push({
+      message: `image tag "${plan.imageTag}" names the migration Job (${migrationName(app)}-${plan.imageTag}): a tag reused for the next release names a Job that already ran, so its migrations would not run. Give every build its own tag (the commit SHA) and set it in each overlay`,
+      source: src,
+    });
   return {
     apiVersion: "batch/v1",
     kind: "Job",
