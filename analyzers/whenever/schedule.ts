@@ -213,7 +213,9 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
       times = cronTimes(freq, atV, chronic);
     } catch (e) {
       if (!(e instanceof CronError)) throw e;
-      problem(p.atSource.line, `whenever cannot schedule this: ${e.message}`);
+      // Either whenever itself raises here, or the time is one this reader does not follow: say which.
+      const ours = /this tool|not understood|Chronic's current/.test(e.message);
+      problem(p.atSource.line, ours ? `schedule not computed (${e.message}): no CronJob for this job; run \`whenever\` and give the cron line by hand` : `whenever raises on this schedule: ${e.message}`);
     }
   }
   return { ...p.job, command, roles, mailto, times };

@@ -60,11 +60,11 @@ describe("input the analyzer cannot follow", () => {
     expect(cron!.jobs.find((j) => j.task === "ok")!.schedules).toEqual(["0 4 * * *"]);
     const text = problems.map((p) => `${p.line}: ${p.message}`).join("\n");
     expect(text).toMatch(/1: `at:` not known statically/);
-    expect(text).toMatch(/2: whenever cannot schedule this: at: "next tuesday"/);
-    expect(text).toMatch(/3: whenever cannot schedule this: Time must be in minutes or higher/);
+    expect(text).toMatch(/2: schedule not computed \(at: "next tuesday" is not a time this tool reads as Chronic does\)/);
+    expect(text).toMatch(/3: whenever raises on this schedule: Time must be in minutes or higher/);
     expect(text).toMatch(/4: `runner` outside an `every` block/);
     expect(text).toMatch(/5: `mystery` is not a job type/);
-    expect(text).toMatch(/7: whenever cannot schedule this: You cannot specify an ':at'/);
+    expect(text).toMatch(/7: whenever raises on this schedule: You cannot specify an ':at'/);
   });
 
   it("no schedule file: null; a syntax error: reported, not thrown", () => {
