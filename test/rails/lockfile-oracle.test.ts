@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseLockfile, lockRubyVersion } from "../../analyzers/rails/lockfile.js";
-import { runRuby } from "./ruby.js";
+import { runRuby } from "../yaml/ruby.js";
 
 const fixtures = ["shop", "legacy", "ledger"].map((app) => ({ name: app, text: readFileSync(`fixtures/apps/${app}/Gemfile.lock`, "utf8") }));
 

@@ -10,7 +10,7 @@ import { psychScalar } from "../../analyzers/ruby/yaml.js";
 import { rubyToS, isEnvRef, isInterp, isHash } from "../../analyzers/ruby/evaluate.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { RValue, Problem } from "../../src/model.js";
-import { runRuby } from "./ruby.js";
+import { runRuby } from "../yaml/ruby.js";
 
 const file = (p: string) => readFileSync(p, "utf8");
 const cases: { name: string; text: string; env: string[] }[] = [
