@@ -37,6 +37,9 @@ const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invok
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
 const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log"]);
 
+/** What a Capistrano configuration responds to (its DSL), for `respond_to?` guards in Capfiles. */
+const DSL_METHODS = new Set(["namespace", "task", "set", "fetch", "role", "server", "load", "before", "after", "desc", "run"]);
+
 /** Cap 2: these are configuration attributes (Hashes), used with `[]=`. */
 const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_environment"]);
 
@@ -126,7 +129,11 @@ export class Session {
         return;
       case "IfNode":
       case "UnlessNode": {
-        const c = this.ev(node.predicate, f);
+        // `load 'deploy' if respond_to?(:namespace)`, Capistrano 2's own Capfile line: the
+        // configuration does respond to its DSL.
+        const p = node.predicate;
+        const dslProbe = kind(p) === "CallNode" && !p.receiver && p.name === "respond_to?" && argsOf(p).length === 1 && kind(argsOf(p)[0]) === "SymbolNode" && DSL_METHODS.has(argsOf(p)[0].unescaped?.value);
+        const c = dslProbe ? true : this.ev(node.predicate, f);
         const t = isUnknown(c) || (typeof c === "object" && c !== null && !Array.isArray(c) && !isHash(c) && !isSym(c)) ? null : c !== null && c !== false;
         if (t === null) {
           this.warnAt(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);

@@ -11,6 +11,18 @@ import type { Problem } from "../../src/model.js";
 
 const CAPFILE2 = `load 'deploy'\nload 'config/deploy'\n`;
 
+describe("Capistrano 2's own Capfile line", () => {
+  it("`load 'deploy' if respond_to?(:namespace)` is followed, without a warning", async () => {
+    const r = await analyze({
+      Capfile: "load 'deploy' if respond_to?(:namespace) # cap2 differentiator\nload 'config/deploy'\n",
+      "config/deploy.rb": `require 'capistrano/ext/multistage'\nset :stages, %w(production)\nset :application, "x"`,
+      "config/deploy/production.rb": `role :app, "a1"`,
+    });
+    expect(r.problems.filter((p) => /condition not known/.test(p.message))).toEqual([]);
+    expect(r.capistrano!.requires.map((q) => q.value)).toContain("deploy");
+  });
+});
+
 describe("Capistrano 2 without multistage: stages written as tasks", () => {
   it("`task :production do role ... end`: each such task is a stage, run after config/deploy.rb", async () => {
     const r = await analyze({
