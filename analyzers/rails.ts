@@ -41,7 +41,8 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
 
   const gems = lock ? gemsOf(lock) : {};
   const at = (line: number) => ({ file: LOCKFILE, line });
-  const railsVersion = gems["rails"] ?? gems["railties"] ?? null;
+  // Without a lockfile, a Gemfile that pins Rails closely still names its series.
+  const railsVersion = gems["rails"] ?? gems["railties"] ?? (lock ? null : (gemfile?.pinned["rails"] ?? gemfile?.pinned["railties"] ?? null));
   const bundlerVersion = lock?.bundledWith ? { value: lock.bundledWith.value, source: at(lock.bundledWith.line) } : null;
 
   const database = readDatabase(ctx);

@@ -14,6 +14,8 @@ export interface GemfileFacts {
   privateSources: Fact<string>[];
   /** Gems and where each is declared. */
   gems: Record<string, Source>;
+  /** A version the Gemfile pins closely (`"= 5.2.3"`, `"5.2.3"`, `"~> 5.2.3"`): the lower bound, by gem. */
+  pinned: Record<string, Fact<string>>;
 }
 
 const PUBLIC_SOURCES = /^https?:\/\/(rubygems\.org|www\.rubygems\.org|gems\.rubygems\.org)\/?$/i;
@@ -29,7 +31,7 @@ interface Ctx {
 }
 
 export function readGemfile(actx: AnalyzerContext, file: string, text: string): GemfileFacts {
-  const facts: GemfileFacts = { ruby: null, gemGroups: {}, privateSources: [], gems: {} };
+  const facts: GemfileFacts = { ruby: null, gemGroups: {}, privateSources: [], gems: {}, pinned: {} };
   const parsed = parseRuby(file, text);
   for (const e of parsed.errors.slice(0, 1)) actx.problem({ file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const seen = new Set<string>();
@@ -108,6 +110,10 @@ export function readGemfile(actx: AnalyzerContext, file: string, text: string): 
         const prev = facts.gemGroups[gem] ?? [];
         facts.gemGroups[gem] = [...new Set([...prev, ...(groups.length ? groups : ["default"])])];
         facts.gems[gem] ??= src;
+        // `~> 5.2.3` allows 5.2.x only: its series is known, which is what version rules need.
+        const req = args.slice(1).map((a: any) => (kind(a) === "StringNode" ? a.unescaped?.value : null)).find((v: unknown): v is string => typeof v === "string");
+        const m = req ? /^\s*(?:=|~>)?\s*(\d+\.\d+(?:\.\d+)*)\s*$/.exec(req) : null;
+        if (m && !/~>\s*\d+\.\d+\s*$/.test(req!)) facts.pinned[gem] ??= { value: m[1]!, source: src };
         if (typeof opts.git === "string") addSource(opts.git, src);
         if (typeof opts.github === "string") addSource(githubUrl(opts.github), src);
         if (typeof opts.gitlab === "string") addSource(`https://gitlab.com/${opts.gitlab}.git`, src);

@@ -249,4 +249,15 @@ describe("bad input", () => {
     expect(() => analyzeRails({ repo: unreadable, problem: (p) => problems.push(p) })).not.toThrow();
     expect(problems.length).toBeGreaterThan(2);
   });
+
+  it("without a lockfile, a Gemfile that pins Rails to a series names the version; a loose one does not", () => {
+    const v = (req: string) => mem({ Gemfile: `source "https://rubygems.org"\ngem "rails", ${req}\n` }).rails.railsVersion;
+    expect(v(`"~> 5.2.3"`)).toEqual({ value: "5.2.3", source: { file: "Gemfile", line: 2 } });
+    expect(v(`"4.2.11.3"`)?.value).toBe("4.2.11.3");
+    expect(v(`"= 6.1.7"`)?.value).toBe("6.1.7");
+    expect(v(`"~> 5.2"`)).toBeNull();
+    expect(v(`">= 5"`)).toBeNull();
+    // the lockfile, when there is one, decides
+    expect(mem({ Gemfile: `gem "rails", "~> 5.2.3"\n`, "Gemfile.lock": LOCK("    rails (5.2.8.1)\n") }).rails.railsVersion?.value).toBe("5.2.8.1");
+  });
 });
