@@ -20,8 +20,19 @@ namespace :rails2k8s do
     secret = /${secretPattern}/i
     secret_paths = ${JSON.stringify(secretPaths)}
 
+    # Plain Hashes all the way down: Global 1.x keeps its own wrapper objects inside to_hash.
+    plain = lambda do |v|
+      if v.is_a?(Hash) || (!v.is_a?(Array) && v.respond_to?(:to_hash))
+        v.to_hash.each_with_object({}) { |(k, x), h| h[k.to_s] = plain.call(x) }
+      elsif v.is_a?(Array)
+        v.map { |x| plain.call(x) }
+      else
+        v
+      end
+    end
+
     # Global first, with this server's own environment: it reads ENV when it loads (memoized).
-    expected = Global.configuration.to_hash
+    expected = plain.call(Global.configuration.to_hash)
 
     (ENV["ENV_FILES"] || "").split(",").map(&:strip).reject(&:empty?).each do |file|
       File.foreach(file) do |line|
@@ -33,14 +44,23 @@ namespace :rails2k8s do
       end
     end
 
-    actual = Rails2k8s.load_config
+    actual = plain.call(Rails2k8s.load_config)
     differences = []
 
-    show = lambda do |path, value|
-      next "[masked]" if path.split(".").any? { |part| part =~ secret } || secret_paths.any? { |p| path == p || path.start_with?("#{p}.") }
-
-      value.inspect
+    secret_path = lambda do |path|
+      path.split(".").any? { |part| part.sub(/\[\d+\]\z/, "") =~ secret } || secret_paths.any? { |p| path == p || path.start_with?("#{p}.") || path.start_with?("#{p}[") }
     end
+    # A Hash or Array is shown with every value under a secret-looking key masked, at any depth.
+    masked = lambda do |path, value|
+      next "[masked]" if secret_path.call(path)
+
+      case value
+      when Hash then "{" + value.map { |k, x| "#{k.to_s.inspect}=>#{masked.call(path.empty? ? k.to_s : "#{path}.#{k}", x)}" }.join(", ") + "}"
+      when Array then "[" + value.each_with_index.map { |x, i| masked.call("#{path}[#{i}]", x) }.join(", ") + "]"
+      else value.inspect
+      end
+    end
+    show = masked
 
     compare = lambda do |path, a, b|
       if a.is_a?(Hash) && b.is_a?(Hash)

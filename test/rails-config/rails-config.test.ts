@@ -143,6 +143,9 @@ describe("config_for files under real Rails", () => {
     const ok = bootApp(dir, expected, { env, task: "rails2k8s:verify_config" });
     expect(ok.task?.status).toBe(0);
     expect(ok.task?.output).toMatch(/same values as Global \(2 namespaces\)/);
+    // Global 1.x hands back its own wrappers inside to_hash: equal all the same.
+    const v1 = bootApp(dir, expected, { env: { ...env, GLOBAL_1X: "1" }, task: "rails2k8s:verify_config" });
+    expect(v1.task?.output).toMatch(/same values as Global \(2 namespaces\)/);
 
     const altered = structuredClone(expected);
     (altered.payment.retries as Record<string, unknown>).max = 6;
@@ -152,6 +155,15 @@ describe("config_for files under real Rails", () => {
     expect(bad.task?.output).toMatch(/DIFF payment\.retries\.max: different \(Global 6 vs config_for 5\)/);
     expect(bad.task?.output).toMatch(/DIFF payment\.api_key: different \(Global \[masked\] vs config_for \[masked\]\)/);
     expect(bad.task?.output).not.toMatch(/sk_(live|test)_FAKE/);
+
+    // A whole namespace missing from config_for is shown with its secrets masked at any depth.
+    const extra = structuredClone(expected) as Record<string, Record<string, unknown>>;
+    extra.vault = { token: "tok_FAKE_VAULT_1", nested: { password: "pw_FAKE_VAULT_2", host: "vault.internal" }, api_keys: ["sk_FAKE_LIST_3"] };
+    const missing = bootApp(dir, extra, { env, task: "rails2k8s:verify_config" });
+    expect(missing.task?.status).toBe(1);
+    expect(missing.task?.output).toMatch(/DIFF vault: missing from config\/custom/);
+    expect(missing.task?.output).toContain('"host"=>"vault.internal"');
+    expect(missing.task?.output).not.toMatch(/FAKE_VAULT|FAKE_LIST/);
   });
 
   it("writes only environment sections for a Rails that ignores or shallow-merges shared:", () => {

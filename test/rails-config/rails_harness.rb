@@ -13,7 +13,19 @@ module Global
     attr_accessor :values
   end
 
+  # Global 1.x: to_hash keeps a Configuration object (answering to_hash) for every nested Hash.
+  class Configuration
+    def initialize(hash) = @hash = hash
+    def to_hash = @hash
+  end
+
+  def self.wrap(v)
+    v.is_a?(Hash) ? Configuration.new(v.transform_values { |x| wrap(x) }) : v
+  end
+
   def self.configuration
+    return Configuration.new(values.transform_values { |x| wrap(x) }) if ENV["GLOBAL_1X"]
+
     Struct.new(:hash) { def to_hash = hash }.new(values)
   end
 end
