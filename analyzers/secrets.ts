@@ -10,30 +10,10 @@ import { isHash } from "./ruby/evaluate.js";
 
 // --- what looks secret ---------------------------------------------------------------------------
 
-/** ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD... */
-const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
-const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MASTER_KEY", "DEVISE_SECRET_KEY", "REDIS_PASSWORD"]);
-/** ENV names that contain a secret word but hold no secret. */
-const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
-
-export function looksSecretEnv(name: string): boolean {
-  const n = name.toUpperCase();
-  if (SECRET_ENV_EXACT.has(n) || /_DATABASE_URL$/.test(n)) return true;
-  if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
-  // An access key id is half of a credential pair: treat it as secret too.
-  if (n === "AWS_ACCESS_KEY_ID") return true;
-  return SECRET_ENV.test(n);
-}
-
-/** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
-const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|secret|secrets|token|api_?key|access_?key|secret_?key|private_?key|signing_?key|encryption_?key|credentials?|dsn|salt|pepper)([_.-]|$)/i;
-const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
-
-export function looksSecretKey(key: string): boolean {
-  if (NOT_SECRET_KEY.test(key) && !/^access_key_id$/i.test(key)) return false;
-  if (/^(access_key_id|aws_access_key_id)$/i.test(key)) return true;
-  return SECRET_KEY.test(key) || /secret/i.test(key);
-}
+// The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
+// what is shown all decide "looks secret" the same way.
+export { looksSecretEnv, looksSecretKey, isCredentialUrl } from "../src/model.js";
+import { looksSecretEnv, looksSecretKey } from "../src/model.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;

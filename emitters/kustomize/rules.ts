@@ -3,7 +3,7 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { cronRolesOf } from "../../src/model.js";
+import { cronRolesOf, looksSecretEnv, looksSecretKey } from "../../src/model.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
@@ -371,9 +371,8 @@ export const DEFAULT_CRON_TIME_ZONE = "Etc/UTC";
 // ------------------------------------------------------------------------------------------------
 
 /** Names that hold secrets, whatever their value looks like. */
-export const isSecretName = (name: string): boolean =>
-  /(pass(word)?|secret|token|_key$|^key$|api_?key|private|credential|auth|dsn|salt|cert)/i.test(name) &&
-  !/^(RAILS_ENV|RACK_ENV)$/.test(name);
+/** An env var that holds a secret: the model's one rule, for ENV names and key names alike. */
+export const isSecretName = (name: string): boolean => looksSecretEnv(name) || looksSecretKey(name);
 
 /** Env vars of Capistrano's `default_env` for a stage (what the processes saw on the servers). */
 export function defaultEnv(stage: Stage): { name: string; value: string | null; source: Source }[] {

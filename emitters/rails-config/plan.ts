@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+import { isCredentialUrl, looksSecretKey, railsEnvOf } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -50,10 +50,16 @@ export interface ConfigPlan {
 /** Answer id listing extra dotted paths the user marks secret (see src/gaps/config.ts). */
 export const SECRET_PATHS_ANSWER = "config.secret_paths";
 
-const SECRET_KEY = /(pass(word)?|secret|token|api_?key|private_?key|credential|auth|salt|signing|access_?key|cert(ificate)?_?key|dsn)$/i;
+/** One rule for what looks secret, the analysis's own (analyzers/secrets.ts). */
+export const isSecretKey = (key: string): boolean => looksSecretKey(key);
 
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) || /(^|_)(password|secret|token)(_|$)/i.test(key);
+/** A value written in the file (not read from ENV), at any depth. */
+function holdsLiteral(v: RValue): boolean {
+  if (typeof v === "string") return v !== "";
+  if (typeof v === "number") return true;
+  if (Array.isArray(v)) return v.some(holdsLiteral);
+  if (isPlainHash(v)) return Object.values(v).some(holdsLiteral);
+  return false;
 }
 
 const MISSING = Symbol("missing");
@@ -128,14 +134,20 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   const dotted = path.join(".");
   const leafKey = path[path.length - 1] ?? "";
   const present = values.filter((v): v is RValue => v !== MISSING);
-  if (present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
+  // Under a secret path or key, a Hash or Array written in the file is one secret value: it goes to
+  // the environment whole (YAML flow text), never into the tracked file.
+  const secretHere =
+    path.length > 0 &&
+    ([...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some(isCredentialUrl)) &&
+    present.some(holdsLiteral);
+  if (!secretHere && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
     const keys: string[] = [];
     for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);
     const out: { [k: string]: OutValue } = {};
     for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
     return out;
   }
-  const secret = ctx.secretPaths.has(dotted) || (isSecretKey(leafKey) && present.some((v) => typeof v === "string" && v !== ""));
+  const secret = secretHere;
   const allSame = values.every((v) => same(v, values[0]));
   if (values.some((v) => v === MISSING)) {
     ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} exists for some stages of ${ctx.env} only; written as an environment variable that is empty where the key was missing (Global raised NoMethodError there, config_for gives nil)` });

@@ -174,3 +174,32 @@ describe("config_for files under real Rails", () => {
     expect(modern).toMatch(/^shared:/m);
   });
 });
+
+describe("secrets inside lists, hashes and URLs stay out of the tracked files", () => {
+  it("a secret-named Hash or Array, a credential URL and a user-marked parent path go to the environment whole", () => {
+    const values = {
+      api_keys: ["sk_FAKE_LIST_1", "sk_FAKE_LIST_2"],
+      credentials: { stripe: "sk_FAKE_HASH_3", region: "eu" },
+      jwt_key: "FAKE_JWT_4",
+      database_url: "postgres://app:FAKE_PW_5@db.internal/app",
+      vendor: { settings: { account: "FAKE_MARKED_6", plan: "gold" } },
+      host: "api.example.com",
+    };
+    const ns: GlobalNamespace = { name: "leaks", files: ["config/global/leaks.yml"], values: { production: values, staging: values }, sources: {} };
+    const m = model([ns], [stage("production", { rails_env: "production" }), stage("staging", {})]);
+    const answers = { "config.secret_paths": ["leaks.vendor.settings"] };
+    const files = emitRailsConfig(m, answers).files.map((f) => f.content).join("\n");
+    expect(files).not.toMatch(/FAKE_/);
+    expect(files).toContain("api.example.com");
+    const env = planConfig(m, answers).env.filter((e) => e.stage === "production");
+    expect(env.filter((e) => e.secret).map((e) => e.path).sort()).toEqual(["leaks.api_keys", "leaks.credentials", "leaks.database_url", "leaks.jwt_key", "leaks.vendor.settings"]);
+
+    // and the pod, given those env vars, reads exactly the values Global had
+    const dir = writeApp(emitRailsConfig(m, answers).files);
+    const pod = Object.fromEntries(env.map((e) => [e.name, e.value ?? ""]));
+    const booted = bootApp(dir, { leaks: typedJson(values as RValue) }, { env: { ...pod, RAILS_ENV: "production" }, task: "rails2k8s:verify_config" });
+    expect(booted.namespaces).toEqual({ leaks: typedJson(values as RValue) });
+    expect(booted.task?.status).toBe(0);
+  });
+});
+
