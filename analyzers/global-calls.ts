@@ -8,7 +8,7 @@ const ROOTS = ["app/", "lib/", "config/"];
 /** Global's own module methods: not namespace reads. */
 const GLOBAL_METHODS = new Set(["configure", "configuration", "reload!", "environment", "environment=", "config_directory", "config_directory=", "backend", "backends", "yaml_whitelist_classes", "load_configuration", "respond_to?", "method_missing", "inspect", "to_s", "class"]);
 /** Files that configure Global or are ours: left alone. */
-const SKIP = [/^config\/deploy/, /^lib\/capistrano\//, /^config\/initializers\/global\.rb$/, /^config\/initializers\/rails2k8s_config\.rb$/, /^lib\/tasks\/rails2k8s\.rake$/];
+const SKIP = [/^config\/deploy/, /^lib\/capistrano\//, /^config\/initializers\/global\.rb$/, /^config\/initializers\/(00_)?rails2k8s_config\.rb$/, /^lib\/tasks\/rails2k8s\.rake$/];
 
 export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
   const out: GlobalCallSite[] = [];

@@ -9,7 +9,8 @@
 // read those as keys. `to_h` gives the plain nested Hash (String keys), as the verify task needs.
 import type { PlannedFile } from "./plan.js";
 
-export const LOADER_PATH = "config/initializers/rails2k8s_config.rb";
+// "00_": initializers run in file-name order, and the app's own may read the settings at load.
+export const LOADER_PATH = "config/initializers/00_rails2k8s_config.rb";
 
 /** Global v3 casts `key?` to a boolean; v1–v2 only strip the `?`. */
 export function castsPredicates(globalVersion: string | null): boolean {

@@ -1,5 +1,5 @@
 # Boots a real Rails application (Debian's railties) on a directory that holds emitted files
-# (config/custom/*.yml, config/initializers/rails2k8s_config.rb, lib/tasks/rails2k8s.rake), then
+# (config/custom/*.yml, config/initializers/00_rails2k8s_config.rb, lib/tasks/rails2k8s.rake), then
 # prints what the app sees as JSON, typed so Symbols, Dates and Floats survive the trip.
 #
 #   ruby boot_app.rb APP_DIR GLOBAL_JSON_FILE [TASK]

@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { findGlobalCalls } from "../../analyzers/global-calls.js";
 import { codemodPatches } from "../../emitters/rails-config/codemod.js";
+import { emitRailsConfig } from "../../emitters/rails-config/index.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { FilePatch } from "../../src/model.js";
@@ -71,4 +72,24 @@ describe("Global call-site codemod", () => {
     const repo = memoryRepo({ "app/x.rb": "def broken(\n  Global.payment.a\n" });
     expect(findGlobalCalls({ repo, problem: () => {} })).toEqual([]);
   });
+
+  it("the loader runs before the app's own initializers; sites that run earlier still are named", async () => {
+    const { LOADER_PATH } = await import("../../emitters/rails-config/loader.js");
+    const { analyzeFiles } = await import("../../src/analyze.js");
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const { join, relative } = await import("node:path");
+    const root = join(import.meta.dirname, "../../fixtures/apps/shop");
+    const files: Record<string, string> = {};
+    const walk = (d: string) => { for (const n of readdirSync(d)) { const p = join(d, n); if (statSync(p).isDirectory()) walk(p); else files[relative(root, p)] = readFileSync(p, "utf8"); } };
+    walk(root);
+    files["config/initializers/payment.rb"] = "PAYMENT_TIMEOUT = Global.payment.timeout\n";
+    files["config/environments/production.rb"] = (files["config/environments/production.rb"] ?? "") + "\nRails.application.configure { config.x.mail_from = Global.mailer.from }\n";
+    const initializers = ["config/initializers/payment.rb", "config/initializers/assets.rb", LOADER_PATH].sort();
+    expect(initializers[0]).toBe(LOADER_PATH);
+    const model = await analyzeFiles(memoryRepo(files), "shop");
+    const out = emitRailsConfig(model, {});
+    expect(out.patches!.map((p) => p.path)).toContain("config/initializers/payment.rb");
+    expect(out.notes.filter((n) => /runs before the initializers/.test(n.message)).map((n) => n.source?.file)).toEqual(["config/environments/production.rb"]);
+  });
 });
+

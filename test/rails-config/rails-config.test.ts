@@ -110,7 +110,7 @@ describe("config_for files under real Rails", () => {
     expect(demoTimeout).toMatchObject({ name: "SERVICES_TIMEOUT", value: "30", secret: false });
     expect(result.files.map((f) => f.path).sort()).toEqual([
       "config/custom/payment.yml", "config/custom/services.yml", "config/custom/services/search.yml",
-      "config/initializers/rails2k8s_config.rb", "lib/tasks/rails2k8s.rake",
+      "config/initializers/00_rails2k8s_config.rb", "lib/tasks/rails2k8s.rake",
     ]);
   });
 
