@@ -72,6 +72,7 @@ export function planConfig(model: AppModel, answers: Answers): ConfigPlan {
   const stages = model.stages;
   const envs = [...new Set(stages.map(railsEnvOf))];
   plan.envs = envs;
+  const localEnvs = [...new Set(g.namespaces.flatMap((n) => Object.keys(n.values)))].filter((e) => !envs.includes(e));
 
   const answered = answers[SECRET_PATHS_ANSWER];
   const extraSecret = new Set(Array.isArray(answered) ? answered.filter((x): x is string => typeof x === "string") : []);
@@ -91,19 +92,38 @@ export function planConfig(model: AppModel, answers: Answers): ConfigPlan {
       const ctx: WalkCtx = { ns, group, secretPaths, names, plan, env };
       sections[env] = walk(ctx, [], group.map(valueFor));
     }
+    // Environments no stage deploys (development, test): the app's own test suite and laptops run
+    // them, so their sections are written too, as the repo's Global files hold them (already
+    // committed there; only the deployed stages' values move to the pod's environment).
+    for (const env of localEnvs) sections[env] = localSection(ns, env, plan);
+    const allEnvs = [...envs, ...localEnvs];
     const nsPath = ns.name.split(".").join("/");
     let shared: OutValue | null = null;
     let envSections = sections;
-    if (sharedOk && envs.length > 1) {
-      const split = factorShared(envs.map((e) => sections[e]));
+    if (sharedOk && allEnvs.length > 1) {
+      const split = factorShared(allEnvs.map((e) => sections[e]));
       if (split) {
         shared = split.shared;
-        envSections = Object.fromEntries(envs.map((e, i) => [e, split.rest[i]]));
+        envSections = Object.fromEntries(allEnvs.map((e, i) => [e, split.rest[i]]));
       }
     }
     plan.files.push({ namespace: ns.name, path: `config/custom/${nsPath}.yml`, configFor: `custom/${nsPath}`, sections: envSections, shared, files: ns.files });
   }
   return plan;
+}
+
+/** An environment's section written from the repo's values; what only a server knows is left nil. */
+function localSection(ns: GlobalNamespace, env: string, plan: ConfigPlan): OutValue {
+  const conv = (v: RValue, path: string[]): OutValue => {
+    if (isPlainHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, conv(x, [...path, k])]));
+    if (hasUnknown(v)) {
+      plan.notes.push({ message: `${ns.name}.${path.join(".")} in ${env} is not known statically: written as nil there`, source: ns.sources[path.join(".")] });
+      return null;
+    }
+    return toOut(v);
+  };
+  const v = ns.values[env];
+  return v === undefined ? {} : conv(v, []);
 }
 
 interface WalkCtx {

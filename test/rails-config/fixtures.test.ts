@@ -80,6 +80,25 @@ describe("config_for files of the fixture apps under real Rails equal Global, st
         for (const v of Object.values(pod)) if (v.length > 8 && /key|secret|token|pass/i.test(v)) expect(out.task.output).not.toContain(v);
       }
     }, 120_000);
+
+    it(`${app}: the environments no stage deploys (the app's own tests, laptops) read as Global did`, () => {
+      const { model, files } = emitted[app]!;
+      const deployed = new Set(model.stages.map(railsEnvOf));
+      const local = [...new Set(model.global!.namespaces.flatMap((n) => Object.keys(n.values)))].filter((e) => !deployed.has(e));
+      expect(local.length).toBeGreaterThan(0);
+      const referenced = [...new Set(envRefs(model.global!).map((r) => r.name))];
+      for (const env of local) {
+        const dir = writeApp(files.filter((f) => f.path.startsWith("config/") || f.path.startsWith("lib/tasks/")));
+        const input = join(dir, "verify-input.json");
+        // The repo's own Global files: the servers' rendered templates are not there.
+        writeFileSync(input, JSON.stringify({ app_dir: dir, fixture_root: resolve("fixtures/apps", app), global_dir: model.global!.dir, rails_env: env, vars: {}, templates: [] }));
+        const pod = Object.fromEntries(referenced.map((n) => [n, "012345"]));
+        const r = spawnSync("ruby", [SCRIPT, input], { encoding: "utf8", cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...pod, RAILS_ENV: env } });
+        expect(r.status, `${app}/${env}: ${r.stderr}`).toBe(0);
+        const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { diffs: string[] };
+        expect({ env, diffs: out.diffs }).toEqual({ env, diffs: [] });
+      }
+    }, 120_000);
   }
 
   it("shop covers what issue 4 names: a template, ERB ENV, a secret literal, anchors and merge keys, an overlay file, a nested directory, a key named default", () => {
