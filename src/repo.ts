@@ -14,10 +14,13 @@ export const LIMITS = {
   depth: 32,
 };
 
-/** Trees skipped by name anywhere (dependencies, build output, VCS, runtime data). */
-const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", "vendor", "tmp", "log", "coverage", ".bundle", "storage", ".yarn", ".cache", "dist", ".rails2k8s"]);
-/** Trees skipped only at these paths (built assets). */
-const SKIP_PATHS = new Set(["public/assets", "public/packs", "public/packs-test", "public/system", "public/uploads", "app/assets/builds"]);
+/** Trees skipped by name anywhere (dependencies, VCS, caches): never an app's own config. */
+const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", ".bundle", ".yarn", ".cache", ".rails2k8s"]);
+/**
+ * Trees skipped only at these paths: the app's runtime data and build output. By name anywhere
+ * they would hide config such as config/global/storage/s3.yml or config/global/log/app.yml.
+ */
+const SKIP_PATHS = new Set(["vendor", "tmp", "log", "coverage", "storage", "dist", "public/assets", "public/packs", "public/packs-test", "public/system", "public/uploads", "app/assets/builds"]);
 
 export interface WalkResult {
   repo: RepoFiles;

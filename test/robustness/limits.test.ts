@@ -50,6 +50,11 @@ describe("repo walk limits", () => {
     expect(repo.paths).toEqual(["app/models/a.rb"]);
   });
 
+  it("runtime-data names skip only at the root: config/global/storage and config/global/log are config", () => {
+    const dir = tree({ "storage/x.sqlite3": "1", "log/production.log": "1", "engines/billing/node_modules/x.js": "1", "config/global/storage/s3.yml": "default: {}\n", "config/global/log/app.yml": "default: {}\n" });
+    expect(readRepo(dir).repo.paths).toEqual(["config/global/log/app.yml", "config/global/storage/s3.yml"]);
+  });
+
   it("strips a UTF-8 byte-order mark", () => {
     expect(decodeText(Buffer.from([0xef, 0xbb, 0xbf, 0x61]))).toEqual({ text: "a" });
   });
