@@ -7,13 +7,26 @@ import { parseRuby, kind } from "./ruby/prism.js";
 const ROOTS = ["app/", "lib/", "config/"];
 /** Global's own module methods: not namespace reads. */
 const GLOBAL_METHODS = new Set(["configure", "configuration", "reload!", "environment", "environment=", "config_directory", "config_directory=", "backend", "backends", "yaml_whitelist_classes", "load_configuration", "respond_to?", "method_missing", "inspect", "to_s", "class"]);
+/** Global's methods that read a namespace some other way than by its name as a method. */
+const MANUAL_READS = new Set(["configuration", "[]", "send", "public_send", "fetch", "dig", "to_hash", "to_h"]);
 /** Files that configure Global or are ours: left alone. */
 const SKIP = [/^config\/deploy/, /^lib\/capistrano\//, /^config\/initializers\/global\.rb$/, /^config\/initializers\/(00_)?rails2k8s_config\.rb$/, /^lib\/tasks\/rails2k8s\.rake$/];
 
 export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
   const out: GlobalCallSite[] = [];
   for (const path of ctx.repo.paths) {
-    if (!ROOTS.some((r) => path.startsWith(r)) || !/\.(rb|rake)$/.test(path) || SKIP.some((re) => re.test(path))) continue;
+    if (!ROOTS.some((r) => path.startsWith(r)) || SKIP.some((re) => re.test(path))) continue;
+    if (/\.(erb|haml|slim)$/.test(path)) {
+      // Templates are not rewritten (no Ruby parser for Haml/Slim; ERB edits need care): listed.
+      const read = ctx.repo.read(path);
+      if (!("text" in read) || !read.text.includes("Global")) continue;
+      read.text.split("\n").forEach((l, i) => {
+        const m = /(?<![\w:])(?:::)?Global\s*(?:\.\s*\w+|\[)[^\s%}'"]*/.exec(l);
+        if (m) out.push({ file: path, line: i + 1, offset: -1, length: 0, expr: shorten(m[0]), manual: true });
+      });
+      continue;
+    }
+    if (!/\.(rb|rake)$/.test(path)) continue;
     const read = ctx.repo.read(path);
     if (!("text" in read) || !(read.text.includes("Global") || read.text.includes("configuration.x"))) continue;
     const parsed = parseRuby(path, read.text);
@@ -27,7 +40,13 @@ export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
         return;
       }
       const isGlobal = (kind(r) === "ConstantReadNode" && r.name === "Global") || (kind(r) === "ConstantPathNode" && r.parent == null && r.name === "Global");
-      if (!isGlobal || GLOBAL_METHODS.has(node.name) || node.name === "[]") return;
+      if (!isGlobal) return;
+      // Reads the codemod cannot rewrite by name (`Global.configuration.x`, `Global[:x]`, `Global.send(:x)`): listed.
+      if (MANUAL_READS.has(node.name)) {
+        out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr: shorten(parsed.textOf(node)), manual: true });
+        return;
+      }
+      if (GLOBAL_METHODS.has(node.name) || node.name === "[]") return;
       out.push({ file: path, line: parsed.lineOf(r.location.startOffset), offset: r.location.startOffset, length: r.location.length, expr: shorten(parsed.textOf(node)) });
     });
   }

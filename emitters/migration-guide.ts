@@ -56,6 +56,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
 
   // --- the codemod: counted from the code as it stands (Global sites to rewrite + ones already
   // rewritten), so the guide reads the same before and after the edit
+  const manual = (model.globalCalls ?? []).filter((c) => c.manual);
+  if (manual.length) {
+    p("### Global reads to change by hand", "", "The codemod rewrites `Global.<namespace>...` only; these read Global another way (or sit in a view). Change each to `Rails.configuration.x...` before removing the gem:", "");
+    for (const c of [...manual].sort((a, b) => cmp(a.file, b.file) || a.line - b.line)) p(`- ${code(`${c.file}:${c.line}`)} — ${code(c.expr)}`);
+    p("");
+  }
   const sites = callSitesByFile(model);
   if (sites.length) {
     p("### Global call sites", "", "Rewritten from `Global.<namespace>` to `Rails.configuration.x.<namespace>` (found with Prism; strings and comments are left alone):", "");
@@ -182,6 +188,7 @@ function callSitesByFile(model: AppModel): [string, number, number][] {
   const namespaces = new Set((model.global?.namespaces ?? []).map((n) => n.name.split(".")[0]!));
   const byFile = new Map<string, number[]>();
   for (const c of model.globalCalls ?? []) {
+    if (c.manual) continue;
     const ns = /^(?:::)?(?:Global|Rails\s*\.\s*configuration\s*\.\s*x)\s*\.\s*([A-Za-z_]\w*)/.exec(c.expr)?.[1];
     if (!ns || !namespaces.has(ns)) continue;
     byFile.set(c.file, [...(byFile.get(c.file) ?? []), c.line]);

@@ -145,6 +145,8 @@ export interface GlobalCallSite {
    * edited again, but counted, so the guide reads the same on every run.
    */
   converted?: boolean;
+  /** A Global read the codemod does not rewrite (`Global[:x]`, `Global.configuration.x`, in a view): listed for the team. */
+  manual?: boolean;
 }
 
 // --- Rails facts (Gemfile.lock, .ruby-version, database.yml, assets) -------------------------

@@ -9,7 +9,7 @@ export const REPLACEMENT = "Rails.configuration.x";
 export function codemodPatches(calls: GlobalCallSite[], namespaces: Set<string>): FilePatch[] {
   const byFile = new Map<string, GlobalCallSite[]>();
   for (const c of calls) {
-    if (c.converted) continue;
+    if (c.converted || c.manual) continue;
     const first = /^(?:::)?Global\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(c.expr)?.[1];
     if (!first || !namespaces.has(first)) continue;
     const list = byFile.get(c.file) ?? [];

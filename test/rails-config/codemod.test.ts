@@ -91,5 +91,21 @@ describe("Global call-site codemod", () => {
     expect(out.patches!.map((p) => p.path)).toContain("config/initializers/payment.rb");
     expect(out.notes.filter((n) => /runs before the initializers/.test(n.message)).map((n) => n.source?.file)).toEqual(["config/environments/production.rb"]);
   });
+
+  it("reads it cannot rewrite are listed, never edited: Global[:x], Global.configuration.x, Global in a view", () => {
+    const repo = memoryRepo({
+      "app/models/a.rb": "X = Global[:payment]\nY = Global.configuration.payment.retries\nZ = Global.send(:mailer)\nW = Global.payment.endpoint\n",
+      "app/views/layouts/app.html.erb": "<p><%= Global.mailer.from %></p>\n<p>Global warming</p>\n",
+    });
+    const calls = findGlobalCalls({ repo, problem: () => {} });
+    expect(calls.filter((c) => c.manual).map((c) => [c.file, c.line])).toEqual([
+      ["app/models/a.rb", 1],
+      ["app/models/a.rb", 2],
+      ["app/models/a.rb", 3],
+      ["app/views/layouts/app.html.erb", 1],
+    ]);
+    const patches = codemodPatches(calls, new Set(["payment", "mailer"]));
+    expect(patches.flatMap((p) => p.edits.map((e) => e.offset))).toHaveLength(1);
+  });
 });
 
