@@ -4,13 +4,18 @@
 import { createHash } from "node:crypto";
 
 export const RECORD_PATH = ".rails2k8s/generated.json";
+/**
+ * The hashes of the generated secret files live apart, git-ignored: a committed hash of a file
+ * that holds secret values could be checked against guesses offline.
+ */
+export const SECRET_RECORD_PATH = ".rails2k8s/secret-files.json";
 
 export type GeneratedRecord = Record<string, string>;
 
 export const sha256 = (bytes: Buffer | string): string => "sha256:" + createHash("sha256").update(bytes).digest("hex");
 
 /** Reads the record; a damaged one counts as empty (every existing file then is a conflict: safe side). */
-export function parseRecord(text: string | null): { record: GeneratedRecord; warning?: string } {
+export function parseRecord(text: string | null, file = RECORD_PATH): { record: GeneratedRecord; warning?: string } {
   if (text === null) return { record: {} };
   try {
     const j = JSON.parse(text) as { files?: unknown };
@@ -20,15 +25,18 @@ export function parseRecord(text: string | null): { record: GeneratedRecord; war
     for (const [k, v] of Object.entries(files as Record<string, unknown>)) if (typeof v === "string") record[k] = v;
     return { record };
   } catch (e) {
-    return { record: {}, warning: `${RECORD_PATH} is not readable (${(e as Error).message}): every existing generated file is treated as edited` };
+    return { record: {}, warning: `${file} is not readable (${(e as Error).message}): every existing generated file is treated as edited` };
   }
 }
 
 /** Sorted keys, one file per line: diffs of the record stay small and re-runs byte-identical. */
-export function renderRecord(record: GeneratedRecord): string {
+export function renderRecord(record: GeneratedRecord, secret = false): string {
   const files: GeneratedRecord = {};
   for (const k of Object.keys(record).sort()) files[k] = record[k]!;
-  return JSON.stringify({ comment: "Written by rails2k8s migrate: hashes of the files it generated, to spot edits made since. Commit it.", files }, null, 2) + "\n";
+  const comment = secret
+    ? "Written by rails2k8s migrate: hashes of the secret files it generated. Git-ignored: never commit it."
+    : "Written by rails2k8s migrate: hashes of the files it generated, to spot edits made since. Commit it.";
+  return JSON.stringify({ comment, files }, null, 2) + "\n";
 }
 
 export type GeneratedStatus =

@@ -8,7 +8,7 @@ import type { Answers, AppModel, Gap, RValue } from "./model.js";
 import { Tree, type Change } from "./tree.js";
 import { ANSWERS_FILE, answerProblem, BadAnswersFile, parseAnswers, renderAnswers } from "./answers.js";
 import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
-import { parseRecord, RECORD_PATH, renderRecord } from "./generated.js";
+import { parseRecord, RECORD_PATH, renderRecord, SECRET_RECORD_PATH } from "./generated.js";
 import { settleGenerated, type GeneratedFile } from "./conflicts.js";
 import { applyPatch } from "./patch.js";
 import { addIgnored, GITIGNORE } from "./gitignore.js";
@@ -80,8 +80,10 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     throw new Stop(code);
   };
 
-  const { record, warning } = parseRecord(tree.read(RECORD_PATH));
-  if (warning) warn(warning);
+  const shared = parseRecord(tree.read(RECORD_PATH));
+  const local = parseRecord(tree.read(SECRET_RECORD_PATH), SECRET_RECORD_PATH);
+  for (const w of [shared.warning, local.warning]) if (w) warn(w);
+  const record = { ...shared.record, ...local.record };
   // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
   // then computes the same model, hence the same files.
   const exclude = (p: string) => Object.hasOwn(record, p);
@@ -131,7 +133,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   } catch (err) {
     fail(1, `${(err as Error).message}\nNothing was written.`);
   }
-  const ignore = addIgnored(tree.read(GITIGNORE), generated.filter((g) => g.secret).map((g) => g.path));
+  const secretPaths = new Set(generated.filter((g) => g.secret).map((g) => g.path));
+  const ignore = addIgnored(tree.read(GITIGNORE), [...secretPaths, ...(secretPaths.size ? [SECRET_RECORD_PATH] : [])]);
   if (ignore !== null) tree.write(GITIGNORE, ignore, { origin: "gitignore" });
   const settled = await settleGenerated(tree, generated, record, {
     force: opts.force,
@@ -139,7 +142,9 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     ask: !opts.yes && env.interactive ? (item) => askOverwrite(item, io, env.prompts) : null,
     warn,
   });
-  tree.write(RECORD_PATH, renderRecord(settled.record), { origin: "record" });
+  const split = (secret: boolean) => Object.fromEntries(Object.entries(settled.record).filter(([p]) => secretPaths.has(p) === secret));
+  tree.write(RECORD_PATH, renderRecord(split(false)), { origin: "record" });
+  if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
   tree.write(answersPath, renderAnswers(model.gaps, answers, saved), { origin: "answers" });
 

@@ -209,8 +209,11 @@ describe("rails2k8s migrate (pipeline)", () => {
     writeFileSync(join(dir, ".gitignore"), "/log/*\n/tmp/*\n");
     const first = await migrate(dir, { yes: true });
     expect(first.out).toContain("--- k8s/overlays/production/secrets.env\n  (secret values hidden)");
-    expect(first.out).toContain("+# rails2k8s: files holding secret values (never commit them)\n+/k8s/overlays/production/secrets.env");
-    expect(read(dir, ".gitignore")).toMatch(/^\/log\/\*\n\/tmp\/\*\n\n# rails2k8s: files holding secret values \(never commit them\)\n\/k8s\/overlays\/production\/secrets\.env\n\/k8s\/overlays\/staging\/secrets\.env\n$/);
+    expect(first.out).toContain("+# rails2k8s: files holding secret values (never commit them)\n+/.rails2k8s/secret-files.json\n+/k8s/overlays/production/secrets.env");
+    expect(read(dir, ".gitignore")).toMatch(/^\/log\/\*\n\/tmp\/\*\n\n# rails2k8s: files holding secret values \(never commit them\)\n\/\.rails2k8s\/secret-files\.json\n\/k8s\/overlays\/production\/secrets\.env\n\/k8s\/overlays\/staging\/secrets\.env\n$/);
+    // The committed record holds no hash of a file with secret values; the git-ignored one does.
+    expect(read(dir, ".rails2k8s/generated.json")).not.toContain("secrets.env\"");
+    expect(read(dir, ".rails2k8s/secret-files.json")).toContain("k8s/overlays/production/secrets.env");
     const secretPath = join(dir, "k8s/overlays/production/secrets.env");
     writeFileSync(secretPath, read(dir, "k8s/overlays/production/secrets.env").replace(/^SECRET_KEY_BASE=$/m, "SECRET_KEY_BASE=f4ke-s3cret-for-test"));
     writeFileSync(join(dir, ".rails2k8s.yml"), read(dir, ".rails2k8s.yml").replace(/secret\.keys:\n(  - .*\n)+/, "secret.keys:\n  - SECRET_KEY_BASE\n  - STRIPE_KEY\n"));
