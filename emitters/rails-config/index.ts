@@ -2,6 +2,7 @@
 // initializer keeping Global-style access, a rake task proving both equal on each server, and the
 // codemod of `Global.a.b` call sites. The decisions live in plan.ts; this file assembles outputs.
 import type { AppModel, Answers, EmitResult, EmittedFile, Provenance, FilePatch } from "../../src/model.js";
+import { SECRET_KEY } from "../../src/model.js";
 import { planConfig, SECRET_PATHS_ANSWER, type PlannedFile } from "./plan.js";
 import { writeYaml, type OutValue } from "./yaml-writer.js";
 import { loaderSource, LOADER_PATH } from "./loader.js";
@@ -9,7 +10,11 @@ import { verifyTaskSource, VERIFY_TASK_PATH } from "./verify-task.js";
 import { codemodPatches } from "./codemod.js";
 
 /** Key names whose values the verify task masks (Ruby regexp source, case-insensitive). */
-const SECRET_KEY_RUBY = "pass|secret|token|api_?key|private|credential|auth|salt|signing|access_?key|dsn|cert";
+/**
+ * What the verify task masks when it prints a difference: every key the model's rule calls secret
+ * (SECRET_KEY, valid Ruby as written), and wider word parts besides: masking too much costs nothing.
+ */
+const SECRET_KEY_RUBY = `${SECRET_KEY.source}|pass|secret|token|api_?key|private|credential|auth|salt|signing|access_?key|dsn|cert|jwt`;
 
 export function emitRailsConfig(model: AppModel, answers: Answers): EmitResult {
   const g = model.global;

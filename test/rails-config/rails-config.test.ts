@@ -158,7 +158,7 @@ describe("config_for files under real Rails", () => {
 
     // A whole namespace missing from config_for is shown with its secrets masked at any depth.
     const extra = structuredClone(expected) as Record<string, Record<string, unknown>>;
-    extra.vault = { token: "tok_FAKE_VAULT_1", nested: { password: "pw_FAKE_VAULT_2", host: "vault.internal" }, api_keys: ["sk_FAKE_LIST_3"] };
+    extra.vault = { token: "tok_FAKE_VAULT_1", nested: { password: "pw_FAKE_VAULT_2", host: "vault.internal" }, api_keys: ["sk_FAKE_LIST_3"], jwt_key: "FAKE_VAULT_JWT_4" };
     const missing = bootApp(dir, extra, { env, task: "rails2k8s:verify_config" });
     expect(missing.task?.status).toBe(1);
     expect(missing.task?.output).toMatch(/DIFF vault: missing from config\/custom/);
