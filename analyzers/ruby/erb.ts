@@ -4,7 +4,7 @@
 // still be parsed (as YAML or nginx config) and each token mapped back to its value afterwards.
 import type { RValue, Source, Problem } from "../../src/model.js";
 import { parseRuby, statementsOf } from "./prism.js";
-import { evaluate, rubyToS, isUnknown, type Scope } from "./evaluate.js";
+import { evaluate, rubyToS, isEnvRef, isUnknown, type Scope } from "./evaluate.js";
 
 export interface ErbTag {
   kind: "output" | "code" | "comment";
@@ -62,6 +62,9 @@ export interface RenderedErb {
 }
 
 const TOKEN_PREFIX = "R2K_REF_";
+/** `ENV["X"]`, `ENV.fetch("X", lit)`, `ENV.fetch("X") { lit }`, `ENV["X"] || lit`: a read with nothing around it. */
+const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
+const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\s*\|\|\s*${LIT})?|\.fetch\(\s*["']\w+["']\s*(?:,\s*${LIT}\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)\s*$`);
 
 /** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
 export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {
@@ -89,6 +92,10 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     }
     const stmts = statementsOf(parsed.root);
     const value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
+    // The value stands for "what ENV["X"] holds"; a cast or a test around it (`.to_i`, `== "true"`)
+    // is not kept, and what reads it later sees the raw text: say so rather than pass in silence.
+    if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code))
+      problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });
     const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
     if (s !== null) {
       output += s;

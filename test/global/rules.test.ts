@@ -233,6 +233,13 @@ describe("Global analyzer", () => {
     expect(v.env).toMatchObject({ unknown: expect.any(String), source: { file: "config/global/a.yml", line: 3 } });
   });
 
+  it("an ENV read with a conversion around it is reported; a plain read is not", () => {
+    const { problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV["W"].to_i %>\n  p: <%= ENV["P"] %>\n  q: <%= ENV.fetch("Q", "x") %>\n' });
+    const erb = problems.filter((p) => /ERB tag/.test(p.message));
+    expect(erb.map((p) => [p.file, p.line])).toEqual([["config/global/a.yml", 2]]);
+    expect(erb[0]!.message).toContain('ENV["W"].to_i');
+  });
+
   it("marks literal secrets, not ENV-read or empty ones", () => {
     const { global } = analyze({
       ...INIT,
