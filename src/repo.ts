@@ -111,11 +111,14 @@ function readOne(root: string, path: string): FileRead {
   }
 }
 
+/** One strict decoder for every file: building one per file costs more than the read itself. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** UTF-8 text or a reason: binary (NUL bytes) and invalid UTF-8 are refused. */
 export function decodeText(buf: Uint8Array): FileRead {
   if (buf.subarray(0, 8192).includes(0)) return { error: "binary file (NUL bytes): not read" };
   try {
-    let text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    let text = UTF8.decode(buf);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     return { text };
   } catch {
