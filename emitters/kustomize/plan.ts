@@ -86,7 +86,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     const railsEnv = railsEnvOf(stage);
     const appServer = appServerFor(model, model.stages.length ? stage : null);
     const timeout = appServerTimeout(appServer);
-    const min = webServerCount(stage);
+    const min = webServerCount(stage, model.nginx);
     const skTimeout = sidekiqTimeout(model, railsEnv);
     return {
       stage,

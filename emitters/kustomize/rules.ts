@@ -44,13 +44,24 @@ const hasRole = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.so
 
 /**
  * minReplicas of the web HPA = the servers that served web traffic on the stage: the `web` role
- * (nginx ran there), or the `app` role when no server has `web`. Never less than 1: Kubernetes must
- * not run with less capacity than EC2 had.
+ * (nginx ran there), or the `app` role when no server has `web` — and, when nginx sent requests over
+ * TCP to other servers of the stage (an upstream naming them), those too. Never less than 1:
+ * Kubernetes must not run with less capacity than EC2 had.
  */
-export function webServerCount(stage: Stage): number {
+export function webServerCount(stage: Stage, nginx?: AppModel["nginx"]): number {
   const web = stage.servers.filter(hasRole(["web"]));
   const n = web.length > 0 ? web.length : stage.servers.filter(hasRole(["app"])).length;
-  return Math.max(1, n);
+  const upstreamHosts = new Set<string>();
+  for (const f of nginx?.files ?? [])
+    if (f.stage === null || f.stage === stage.name)
+      for (const u of f.upstreams)
+        for (const s of u.servers) {
+          if (s.value.kind !== "tcp") continue;
+          const host = s.value.address.replace(/:\d+$/, "");
+          if (!/^(127\.|localhost$|0\.0\.0\.0$|\[?::1\]?$)/.test(host)) upstreamHosts.add(host);
+        }
+  const appServers = stage.servers.filter((s) => upstreamHosts.has(s.host)).length;
+  return Math.max(1, n, appServers);
 }
 
 /** The roles sidekiq ran on: capistrano-sidekiq's `sidekiq_roles`, else `worker`/`sidekiq` servers, else `app` (its default). */

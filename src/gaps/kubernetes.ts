@@ -52,7 +52,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         default: [placeholderHost(app, st.name)],
         source: st.source,
       });
-    const min = webServerCount(st);
+    const min = webServerCount(st, model.nginx);
     gaps.push({
       id: `stage.${st.name}.max_replicas`,
       question: `How many web pods may stage ${st.name} scale up to?`,

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { cronCommand, defaultEnv, needsMigration, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { cronCommand, defaultEnv, needsMigration, webServerCount, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -80,6 +80,18 @@ describe("grace periods", () => {
 });
 
 describe("replicas", () => {
+  it("HPA minimum counts the app servers one nginx sent requests to over TCP", () => {
+    const src = { file: "config/deploy/alpha.rb", line: 1 };
+    const server = (host: string, roles: string[]) => ({ host, user: "deploy", port: null, roles, primary: false, properties: {}, source: src });
+    const stage = { name: "alpha", source: src, variables: {}, servers: [server("lb.example.com", ["web"]), server("app1.example.com", ["app"]), server("app2.example.com", ["app"])] };
+    const upstream = (addresses: string[]) => ({
+      files: [{ file: "config/nginx.conf", stage: null, directives: [], servers: [], upstreams: [{ name: "app", source: src, sticky: null, servers: addresses.map((a) => ({ value: { address: a, kind: "tcp" as const, options: [] }, source: src })) }] }],
+    });
+    expect(webServerCount(stage)).toBe(1);
+    expect(webServerCount(stage, upstream(["app1.example.com:8080", "app2.example.com:8080"]) as never)).toBe(2);
+    expect(webServerCount(stage, upstream(["127.0.0.1:8080", "127.0.0.1:8081"]) as never)).toBe(1);
+  });
+
   it("HPA minimum = web servers per stage; max from the answer, never below min", () => {
     const { stages } = emitAndBuild(ledgerModel(), { "stage.production.max_replicas": 2 });
     // production has 3 `app` servers and no `web` role; demo 1 `web`; staging 1 `app`
