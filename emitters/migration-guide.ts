@@ -121,14 +121,15 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const hasJob = has(`${K8S_BASE}/migration-job.yaml`);
   const verifies = files.some((f) => f.content.includes("rails2k8s:verify_config"));
   const steps: string[] = [];
+  const serverOnly = serverOnlyFiles(model);
   steps.push(
     `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
   );
   steps.push(
     secretFiles.length
       ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
-          (serverOnlyFiles(model).length
-            ? ` ${serverOnlyFiles(model).map((f) => `${code(f.env)} replaces ${code(f.file)}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
+          (serverOnly.length
+            ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
             : "")
       : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );

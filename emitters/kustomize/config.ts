@@ -22,40 +22,45 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const secretSet = new Set(keys);
   const config = new Map<string, string>();
   const secrets = new Map<string, string>(keys.map((k) => [k, ""]));
-  const put = (name: string, value: string | null, secret: boolean) => {
+  const cfg = configEnvFile(sp.stage.name);
+  const sec = secretEnvFile(sp.stage.name);
+  /** Puts a variable in the file it belongs to, and says which (for the provenance). */
+  const put = (name: string, value: string | null, secret: boolean): string => {
     if (secret || secretSet.has(name) || isSecretName(name)) {
       if (value !== null && envSafe(value)) secrets.set(name, value);
       else if (!secrets.has(name)) secrets.set(name, "");
-    } else if (value !== null && envSafe(value)) config.set(name, value);
+      return sec;
+    }
+    if (value !== null && envSafe(value)) config.set(name, value);
+    return cfg;
   };
   config.set("RAILS_ENV", sp.railsEnv);
   config.set("RAILS_LOG_TO_STDOUT", "true");
   // Without nginx in the pod, Rails serves the precompiled assets itself.
   if (!plan.sidecar) config.set("RAILS_SERVE_STATIC_FILES", "true");
   config.set(HOSTS_ENV, hosts.join(","));
-  const cfg = configEnvFile(sp.stage.name);
   // The image runs one server config; each stage keeps its own capacity and timeout through ENV.
   const workers = numberOf(sp.appServer?.workers?.value);
   if (workers !== null && sp.appServer?.workers) {
-    config.set("WEB_CONCURRENCY", String(Math.round(workers)));
-    out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${Math.round(workers)} (this stage's ${plan.kind === "puma" ? "workers" : "worker_processes"})`, source: sp.appServer.workers.source });
+    const n = Math.round(workers);
+    config.set("WEB_CONCURRENCY", String(n));
+    out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${n} (this stage's ${plan.kind === "puma" ? "workers" : "worker_processes"})`, source: sp.appServer.workers.source });
   }
   if (plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {
-    put(e.name, e.value, false);
-    out.provenance.push({ output: secretSet.has(e.name) || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (Capistrano default_env)`, source: e.source });
+    out.provenance.push({ output: put(e.name, e.value, false), what: `${e.name} (Capistrano default_env)`, source: e.source });
   }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {
     if (e.stage !== sp.stage.name) continue;
-    put(e.name, e.value, e.secret);
-    if (e.source) out.provenance.push({ output: e.secret || isSecretName(e.name) ? secretEnvFile(sp.stage.name) : cfg, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
+    const output = put(e.name, e.value, e.secret);
+    if (e.source) out.provenance.push({ output, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
   for (const f of serverOnlyFiles(plan.model))
-    out.provenance.push({ output: secretEnvFile(sp.stage.name), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
+    out.provenance.push({ output: sec, what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
   for (const k of config.keys()) secrets.delete(k);
   return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)) };
 }
