@@ -56,14 +56,17 @@ const cronOnOneServer: Rule = (m) => {
   for (const job of m.cron?.jobs ?? []) {
     const single: string[] = [];
     const many: string[] = [];
-    let roles: string[] = job.roles;
+    // The roles that put the job on servers, over every stage (whenever_roles may differ by stage).
+    const seenRoles = new Set<string>();
     for (const s of m.stages) {
-      roles = cronRolesOf(s, job);
+      const roles = cronRolesOf(s, job);
+      roles.forEach((r) => seenRoles.add(r));
       const hosts = s.servers.filter((sv) => sv.roles.some((r) => roles.includes(r)));
       if (hosts.length === 1) single.push(`${s.name} (${hosts[0].host})`);
       else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
     }
     const task = typeof job.task === "string" ? job.task : JSON.stringify(job.task);
+    const roles = [...seenRoles];
     if (single.length) {
       out.push({
         id: "cron.single-server",
