@@ -566,24 +566,40 @@ const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MAST
 /** ENV names that contain a secret word but hold no secret. */
 const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
 
-export function looksSecretEnv(name: string): boolean {
+/**
+ * The same few hundred key names come up again and again across a model (every env of every Global
+ * namespace, every stage): the answers are remembered, bounded so a hostile repo cannot grow it.
+ */
+function memo(rule: (s: string) => boolean): (s: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (s) => {
+    let r = known.get(s);
+    if (r === undefined) {
+      if (known.size > 50_000) known.clear();
+      known.set(s, (r = rule(s)));
+    }
+    return r;
+  };
+}
+
+export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolean {
   const n = name.toUpperCase();
   if (SECRET_ENV_EXACT.has(n) || /_DATABASE_URL$/.test(n)) return true;
   if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
   // An access key id is half of a credential pair: treat it as secret too.
   if (n === "AWS_ACCESS_KEY_ID") return true;
   return SECRET_ENV.test(n);
-}
+});
 
 /** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
 export const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
 const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
 
-export function looksSecretKey(key: string): boolean {
+export const looksSecretKey = memo(function looksSecretKey(key: string): boolean {
   if (NOT_SECRET_KEY.test(key) && !/^access_key_id$/i.test(key)) return false;
   if (/^(access_key_id|aws_access_key_id)$/i.test(key)) return true;
   return SECRET_KEY.test(key) || /secret/i.test(key);
-}
+});
 
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */
 export function isCredentialUrl(v: unknown): boolean {

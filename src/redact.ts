@@ -40,35 +40,52 @@ export function scrubText(text: string, values: string[]): string {
 
 function redact(model: AppModel): { model: AppModel; values: string[] } {
   const found = new Set<string>();
-  const hide = (v: unknown, key: string | null, secretPath: (path: string[]) => boolean, path: string[]): unknown => {
+  // Every object and array is rebuilt (the model itself is never touched). A path is only kept where
+  // a rule reads it: under Global values, as the dotted text the secret paths use.
+  const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
     if (typeof v === "string" || typeof v === "number") {
-      const secret = (key !== null && secretName(key)) || secretPath(path);
+      const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path));
       if (!secret || v === "") return v;
       if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
     }
-    if (Array.isArray(v)) return v.map((x, i) => hide(x, key, secretPath, [...path, String(i)]));
+    const sub = (k: string) => (secretPath === null ? "" : path === "" ? k : `${path}.${k}`);
+    if (Array.isArray(v)) return v.map((x, i) => hide(x, key, secretPath, sub(String(i))));
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
     // References name where a value comes from; they are not values.
     if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { env: o.env, default: hide(o.default, o.env, secretPath, path) };
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, hide(x, k, secretPath, [...path, k])]));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+      const x = hide(o[k], k, secretPath, sub(k));
+      if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+      else out[k] = x;
+    }
+    return out;
   };
-  const none = () => false;
 
-  const copy = structuredClone(model);
-  // Stage variables: the variable's own name counts as the key of its value.
-  for (const st of copy.stages) {
-    for (const [name, fact] of Object.entries(st.variables)) fact.value = hide(fact.value, name, none, []) as RValue;
-    // The default of a hidden `ask` is a secret written in the deploy config.
-    for (const a of st.asked ?? []) a.default = hide(a.default, a.echo === false ? "password" : a.name, none, []) as RValue;
-  }
-  // Global: the paths the analysis classed secret (by its rules or the file's own), per env.
-  for (const ns of copy.global?.namespaces ?? []) {
-    const paths = new Set(ns.secretPaths ?? []);
-    ns.values = hide(ns.values, null, (p) => paths.has(p.slice(1).join(".")), []) as typeof ns.values;
-  }
-  const first = hide(copy, null, none, []) as AppModel;
+  // Stage variables: the variable's own name counts as the key of its value; the default of a
+  // hidden `ask` is a secret written in the deploy config.
+  const stages = model.stages.map((st) => {
+    const variables: typeof st.variables = {};
+    for (const [name, fact] of Object.entries(st.variables)) variables[name] = { ...fact, value: hide(fact.value, name, null, "") as RValue };
+    const asked = st.asked?.map((a) => ({ ...a, default: hide(a.default, a.echo === false ? "password" : a.name, null, "") as RValue }));
+    return { ...st, variables, ...(st.asked ? { asked } : {}) };
+  });
+  // Global: the paths the analysis classed secret (by its rules or the file's own), per env (the
+  // first segment of a path under `values` is the env, which the secret paths leave out).
+  const global = model.global && {
+    ...model.global,
+    namespaces: model.global.namespaces.map((ns) => {
+      const paths = new Set(ns.secretPaths ?? []);
+      const secretPath = (p: string) => {
+        const dot = p.indexOf(".");
+        return dot >= 0 && paths.has(p.slice(dot + 1));
+      };
+      return { ...ns, values: hide(ns.values, null, paths.size ? secretPath : null, "") as typeof ns.values };
+    }),
+  };
+  const first = hide({ ...model, stages, ...(model.global ? { global } : {}) }, null, null, "") as AppModel;
   const values = [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   return { model: values.length ? (scrub(first, values) as AppModel) : first, values };
 }

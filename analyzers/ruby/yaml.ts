@@ -515,7 +515,8 @@ export function loadRubyYaml(text: string): RubyYaml {
   let ruby: RubyVal;
   try {
     ruby = valueOf(convert(doc.contents as YNode, 0));
-    const size = expandedSize(ruby);
+    // Without aliases nothing is shared: the nodes are the text's own and convert bounded the depth.
+    const size = aliasCount ? expandedSize(ruby) : { nodes: 0, depth: 0 };
     if (size.nodes > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
     if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, 1);
   } catch (e) {
