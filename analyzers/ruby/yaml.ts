@@ -11,6 +11,7 @@
 // code that merges loaded Hashes (Global's deep_merge) sees them so; `rubyToValue` then gives the
 // JSON-safe view with String keys, as `with_indifferent_access` does.
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
+import { parseBlockYaml } from "./yaml-block.js";
 import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
 
 export const YAML_LIMITS = {
@@ -364,8 +365,11 @@ export interface RubyYaml {
 /** Lines of array items (Hash entries carry their own). */
 const itemLines = new WeakMap<RubyVal[], number[]>();
 
-/** Parses YAML text as Psych would (safe_load with aliases; the first document only). Never throws. */
-export function loadRubyYaml(text: string): RubyYaml {
+/**
+ * Parses YAML text as Psych would (safe_load with aliases; the first document only). Never throws.
+ * `quick: false` always takes the full parser (the tests compare the two readers).
+ */
+export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): RubyYaml {
   const errors: RubyYamlError[] = [];
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
@@ -379,9 +383,12 @@ export function loadRubyYaml(text: string): RubyYaml {
     }
     return lo + 1;
   };
-  const lineOfNode = (n: YNode | null | undefined) => (n?.range ? lineAt(n.range[0]) : 1);
   const failed = (message: string, line = 1): RubyYaml => ({ value: null, ruby: null, empty: false, errors: [...errors, { message, line }], lineOf: () => line });
 
+  // Plain block YAML (most config files) is read by the quick reader; anything else, or anything
+  // it is unsure of, by the full parser. Both give the same nodes, so the rules below apply alike.
+  const quick = opts.quick === false ? null : parseBlockYaml(text);
+  if (quick) return fromDocument({ ...quick, errors: [] }, errors, lineAt, failed);
   let docs;
   try {
     docs = parseAllDocuments(text, { version: "1.1", merge: false, uniqueKeys: false, strict: false, prettyErrors: false, keepSourceTokens: false });
@@ -391,6 +398,17 @@ export function loadRubyYaml(text: string): RubyYaml {
   // Psych.safe_load reads the first document and stops: later documents are never parsed.
   const doc = Array.isArray(docs) ? docs[0] : undefined;
   if (!doc) return { value: null, ruby: null, empty: true, errors: [], lineOf: () => 1 };
+  return fromDocument(doc, errors, lineAt, failed);
+}
+
+interface ParsedDocument {
+  contents: unknown;
+  errors: { message: string; linePos?: { line: number }[]; pos: [number, number] }[];
+}
+
+/** The Ruby value of a parsed document, by Psych's rules. */
+function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (offset: number) => number, failed: (message: string, line?: number) => RubyYaml): RubyYaml {
+  const lineOfNode = (n: YNode | null | undefined) => (n?.range ? lineAt(n.range[0]) : 1);
   for (const e of doc.errors) errors.push({ message: e.message.split("\n")[0], line: e.linePos?.[0]?.line ?? lineAt(e.pos[0]) });
 
   const anchors = new Map<string, YNode>();
