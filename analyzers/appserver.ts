@@ -7,11 +7,12 @@ import { parseRuby } from "./ruby/prism.js";
 import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
+import { hasPath } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[]): AppServerConfig[] {
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
-  const capfile = ctx.repo.paths.includes("Capfile") ? ctx.repo.read("Capfile") : null;
+  const capfile = hasPath(ctx.repo, "Capfile") ? ctx.repo.read("Capfile") : null;
   const usesUnicornPlugin = !!capfile && "text" in capfile && /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capfile.text);
 
   for (const stage of stages) {
@@ -21,13 +22,13 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[]): AppSer
       let path: string | null;
       if (fact) {
         path = repoPathOf(fact.value, deployToOf(stage));
-        if (path === null || !ctx.repo.paths.includes(path)) {
+        if (path === null || !hasPath(ctx.repo, path)) {
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${variable} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           continue;
         }
       } else if (kind === "unicorn" && usesUnicornPlugin) {
         path = unicornPluginDefault(stage);
-        if (!ctx.repo.paths.includes(path)) continue;
+        if (!hasPath(ctx.repo, path)) continue;
       } else continue;
       if (!files.some((f) => f.file === path)) files.push({ kind, file: path, env: null });
       const list = byStage.get(path) ?? [];

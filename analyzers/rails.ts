@@ -11,6 +11,7 @@ import { readHealthPaths } from "./rails/routes.js";
 import { readProcfiles } from "./rails/procfile.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { secretKeysOf } from "./rails/secret-keys.js";
+import { hasPath } from "../src/model.js";
 
 export interface RailsResult {
   rails: RailsFacts;
@@ -21,7 +22,7 @@ const LOCKFILE = "Gemfile.lock";
 const GEMFILE = "Gemfile";
 
 export function analyzeRails(ctx: AnalyzerContext): RailsResult {
-  const has = (p: string) => ctx.repo.paths.includes(p);
+  const has = (p: string) => hasPath(ctx.repo, p);
   const text = (p: string): string | null => {
     if (!has(p)) return null;
     const r = ctx.repo.read(p);

@@ -4,6 +4,7 @@
 import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
+import { hasPath } from "../src/model.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -18,7 +19,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
   for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
   for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
-  const file = SIDEKIQ_FILES.find((f) => ctx.repo.paths.includes(f)) ?? null;
+  const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
   const usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
   if (!usesSidekiq) return null;
   // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be

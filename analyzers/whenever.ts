@@ -4,6 +4,7 @@
 import type { AnalyzerContext, CronFacts, CronJob, RValue } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
+import { hasPath } from "../src/model.js";
 
 export const SCHEDULE_FILE = "config/schedule.rb";
 
@@ -30,7 +31,7 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}): CronF
 
 /** The schedule as whenever would write it, line by line (for the report and the oracle test). */
 export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}): ScheduleResult | null {
-  if (!ctx.repo.paths.includes(SCHEDULE_FILE)) return null;
+  if (!hasPath(ctx.repo, SCHEDULE_FILE)) return null;
   const read = ctx.repo.read(SCHEDULE_FILE);
   if ("error" in read) {
     ctx.problem({ file: SCHEDULE_FILE, line: 0, message: `cannot read the whenever schedule: ${read.error}`, severity: "warning" });

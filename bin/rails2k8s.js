@@ -11,7 +11,7 @@ process.emitWarning = function (warning, ...rest) {
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-const cli = new URL("../dist/src/cli.js", import.meta.url);
+const cli = new URL("../dist/bundle/cli.js", import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write("rails2k8s: not built yet; run `npm ci && npm run build` in " + fileURLToPath(new URL("..", import.meta.url)) + "\n");
   process.exit(2);

@@ -63,6 +63,9 @@ export interface Unknown {
 }
 
 export type RScalar = null | boolean | number | string;
+/** A list of values (named so that the JSON schema's definition names do not depend on offsets). */
+export type RValueList = RValue[];
+
 export type RValue =
   | RScalar
   | Sym
@@ -88,6 +91,17 @@ export interface RepoFiles {
   paths: readonly string[];
   /** Reads a file as UTF-8 text, or says why it cannot (too big, binary, not UTF-8, unreadable). */
   read(path: string): FileRead;
+}
+
+const pathSets = new WeakMap<readonly string[], Set<string>>();
+/**
+ * Whether the repo holds a file. Analyzers ask this thousands of times (per stage, per include)
+ * of a list that can hold 200,000 paths: a Set is built once per list.
+ */
+export function hasPath(repo: RepoFiles, path: string): boolean {
+  let set = pathSets.get(repo.paths);
+  if (!set) pathSets.set(repo.paths, (set = new Set(repo.paths)));
+  return set.has(path);
 }
 
 /** A problem with the input: it is reported and analysis goes on with the rest. */
@@ -275,7 +289,7 @@ export interface AppServerConfig {
   /** Unicorn: worker_processes; Puma: workers. */
   workers: Fact<RValue> | null;
   /** Puma: threads min..max. */
-  threads: Fact<RValue[]> | null;
+  threads: Fact<RValueList> | null;
   listen: ListenSpec[];
   /** Unicorn: `timeout` (60 when unset, with source = the file's first line); Puma: worker_timeout. */
   timeout: Fact<RValue> | null;
@@ -323,10 +337,26 @@ export interface NginxFile {
   upstreams: NginxUpstream[];
 }
 
+/** A `listen` directive. (Named types keep the generated JSON schema's definition names stable.) */
+export interface NginxListen {
+  port: number | null;
+  ssl: boolean;
+  http2: boolean;
+  default: boolean;
+  address: string;
+}
+
+/** A `server` line of an upstream. */
+export interface NginxUpstreamServer {
+  address: string;
+  kind: "unix" | "tcp";
+  options: string[];
+}
+
 export interface NginxServer {
   source: Source;
   serverNames: Fact<string>[];
-  listens: Fact<{ port: number | null; ssl: boolean; http2: boolean; default: boolean; address: string }>[];
+  listens: Fact<NginxListen>[];
   certificates: Fact<string>[];
   clientMaxBodySize: Fact<string> | null;
   /** proxy_read_timeout / proxy_send_timeout / proxy_connect_timeout / keepalive_timeout... by name. */
@@ -359,7 +389,7 @@ export interface NginxLocation {
 export interface NginxUpstream {
   name: string;
   source: Source;
-  servers: Fact<{ address: string; kind: "unix" | "tcp"; options: string[] }>[];
+  servers: Fact<NginxUpstreamServer>[];
   /** ip_hash, hash $cookie_..., sticky: requests stick to one backend. */
   sticky: Fact<string> | null;
 }

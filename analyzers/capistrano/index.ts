@@ -11,6 +11,7 @@ import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
+import { hasPath } from "../../src/model.js";
 
 export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
@@ -33,6 +34,8 @@ export interface CapistranoOptions {
 }
 
 const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
+/** Parsed built-in recipes (read-only trees), by name and text. */
+const SNIPPETS = new Map<string, ParsedRuby>();
 
 export function analyzeCapistrano(ctx: AnalyzerContext): CapistranoResult {
   return analyzeCapistranoWith(ctx, {});
@@ -40,7 +43,7 @@ export function analyzeCapistrano(ctx: AnalyzerContext): CapistranoResult {
 
 export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoOptions): CapistranoResult {
   const { repo } = ctx;
-  const has = (p: string) => repo.paths.includes(p);
+  const has = (p: string) => hasPath(repo, p);
   const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p));
   if (!has("Capfile") && !has("config/deploy.rb") && !stageFiles.length) return { capistrano: null, stages: [], linked: [] };
 
@@ -65,7 +68,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     parsedCache.set(path, parsed);
     return parsed;
   };
-  const snippet = (name: string, text: string) => parseRuby(name, text);
+  const snippet = (name: string, text: string): ParsedRuby => {
+    // The built-in recipes are the same text for every stage (and every run): parsed once.
+    const key = `${name}\0${text}`;
+    let p = SNIPPETS.get(key);
+    if (!p) SNIPPETS.set(key, (p = parseRuby(name, text)));
+    return p;
+  };
 
   const major = detectMajor(ctx, parse);
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
@@ -192,12 +201,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
 /** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */
 function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | null): 2 | 3 {
-  const text = (p: string) => (ctx.repo.paths.includes(p) ? parse(p)?.text ?? "" : "");
+  const text = (p: string) => (hasPath(ctx.repo, p) ? parse(p)?.text ?? "" : "");
   const capfile = text("Capfile");
   const deploy = text("config/deploy.rb");
   if (/require\s*\(?\s*["']capistrano\/(setup|deploy)["']/.test(capfile)) return 3;
   if (/^\s*load\s*\(?\s*["']deploy["']/m.test(capfile) || /capistrano\/ext\/multistage/.test(capfile + deploy)) return 2;
-  const lock = ctx.repo.paths.includes("Gemfile.lock") ? ctx.repo.read("Gemfile.lock") : { error: "" };
+  const lock = hasPath(ctx.repo, "Gemfile.lock") ? ctx.repo.read("Gemfile.lock") : { error: "" };
   if ("text" in lock && /^    capistrano \(2\./m.test(lock.text)) return 2;
   return 3;
 }

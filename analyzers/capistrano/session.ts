@@ -11,6 +11,7 @@ import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
 import { globToRegExp } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
+import { hasPath } from "../../src/model.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -497,7 +498,7 @@ export class Session {
 
   /** A required file in the repo: `lib/` is on Capistrano's load path; relative paths from the file. */
   private findLoadable(target: string, how: string, from: string): string | null {
-    const have = (p: string) => this.opts.repo.paths.includes(p);
+    const have = (p: string) => hasPath(this.opts.repo, p);
     const norm = (p: string) => normalize(p);
     const cands: string[] = [];
     if (how === "require_relative") {
@@ -575,7 +576,7 @@ export class Session {
       }
       if (c === "File" && (name === "exist?" || name === "file?") && args.length === 1) {
         const p = ev(args[0]);
-        return typeof p === "string" ? this.opts.repo.paths.includes(normalize(p.replace(/^\.\//, ""))) : undefined;
+        return typeof p === "string" ? hasPath(this.opts.repo, normalize(p.replace(/^\.\//, ""))) : undefined;
       }
       if (c === "File" && name === "basename" && args.length >= 1) {
         const p = ev(args[0]);

@@ -5,6 +5,7 @@ import type { RValue, RepoFiles } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { globToRegExp } from "./glob.js";
+import { hasPath } from "../../src/model.js";
 
 export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[] } {
   const templates = new Set<string>();
@@ -22,7 +23,7 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       if (!/\.erb$/.test(s) && !/\*/.test(s)) return;
       const path = s.replace(/^\.\//, "");
       if (s.includes("*")) for (const p of erbIn(globToRegExp(path))) templates.add(p);
-      else if (repo.paths.includes(path)) templates.add(path);
+      else if (hasPath(repo, path)) templates.add(path);
       else {
         const found = repo.paths.filter((p) => p.endsWith(`/${path}`) && /(^|\/)(config|lib)\//.test(p));
         found.forEach((p) => templates.add(p));

@@ -5,6 +5,7 @@
 import type { AnalyzerContext, CapistranoFacts, Source, Stage, RValue } from "../../src/model.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { parseGlobalText, type GlobalFile } from "./read-file.js";
+import { hasPath } from "../../src/model.js";
 
 export interface TemplateSpec {
   template: string;
@@ -26,7 +27,7 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
       if (!/\.ya?ml\.erb$/.test(t)) continue;
       const m = /\/global\/(.+)\.erb$/.exec(t);
       if (!m && !uploadsToGlobal) continue;
-      if (!ctx.repo.paths.includes(t)) {
+      if (!hasPath(ctx.repo, t)) {
         ctx.problem({ ...task.source, message: `task ${task.name} renders ${t}, which is not in the repo`, severity: "warning" });
         continue;
       }

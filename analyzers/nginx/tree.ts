@@ -5,6 +5,7 @@
 import type { RepoFiles, Problem } from "../../src/model.js";
 import { parseConf, type ConfNode } from "./conf-parser.js";
 import { globToRegExp, hasGlob } from "./glob.js";
+import { hasPath } from "../../src/model.js";
 
 /** A directive of the flattened tree, with the file it was written in. */
 export interface TreeNode extends ConfNode {
@@ -101,7 +102,7 @@ export function loadTree(repo: RepoFiles, entry: string, problem: (p: Problem) =
         const re = globToRegExp(c);
         const hits = repo.paths.filter((p) => re.test(p));
         if (hits.length || c === candidates[candidates.length - 1]) return hits.sort(byteOrder);
-      } else if (repo.paths.includes(c)) {
+      } else if (hasPath(repo, c)) {
         return [c];
       }
     }

@@ -3,6 +3,7 @@
 import type { AnalyzerContext, Fact } from "../../src/model.js";
 import { parseRuby, kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
+import { hasPath } from "../../src/model.js";
 
 export interface ApplicationFacts {
   appModule: Fact<string> | null;
@@ -13,7 +14,7 @@ export function readApplication(ctx: AnalyzerContext): ApplicationFacts {
   const out: ApplicationFacts = { appModule: null, timeZone: null };
   const files = ["config/application.rb", ...ctx.repo.paths.filter((p) => /^config\/initializers\/[^/]+\.rb$/.test(p))];
   for (const file of files) {
-    if (!ctx.repo.paths.includes(file)) continue;
+    if (!hasPath(ctx.repo, file)) continue;
     const r = ctx.repo.read(file);
     if ("error" in r) {
       ctx.problem({ file, line: 0, message: r.error, severity: "warning" });

@@ -4,6 +4,7 @@
 import type { AnalyzerContext, Fact } from "../../src/model.js";
 import { parseRuby, kind, argsOf, statementsOf, literalName, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, isSym } from "../ruby/evaluate.js";
+import { hasPath } from "../../src/model.js";
 
 /** Paths that answer a load balancer by convention. */
 const HEALTH_PATH = /^\/(up|health|healthz|healthcheck|health_check|health-check|_health|ping|status|alive|livez|readyz|ready|heartbeat|lbcheck)$/i;
@@ -18,7 +19,7 @@ export function readHealthPaths(ctx: AnalyzerContext, gems: Record<string, Fact<
     if (!out.some((x) => x.value === f.value)) out.push(f);
   };
   const file = "config/routes.rb";
-  if (ctx.repo.paths.includes(file)) {
+  if (hasPath(ctx.repo, file)) {
     const r = ctx.repo.read(file);
     if ("error" in r) ctx.problem({ file, line: 0, message: r.error, severity: "warning" });
     else {

@@ -24,6 +24,9 @@ const MAX_DEPTH = 100;
 /** libyaml refuses an implicit key longer than 1024 characters. */
 const MAX_KEY = 1000;
 
+/** Anything but printable ASCII and newlines (tabs, CR, non-ASCII: the full parser's business). */
+const OUTSIDE = /[^\n\x20-\x7e]/;
+const MARKER = /^(---|\.\.\.)( |$)|^%/;
 const ANCHOR = /^&([A-Za-z0-9_-]+)(?: +|$)/;
 const ALIAS = /^\*([A-Za-z0-9_-]+)(?: +#.*| *)$/;
 const AFTER_QUOTE = /^(?: +#.*| *)$/;
@@ -37,25 +40,22 @@ const bail = (): never => {
 
 /** The document's root node, or null when the text is outside the subset (or empty). */
 export function parseBlockYaml(text: string): { contents: YNode } | null {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 10 && (c < 32 || c > 126)) return null;
-  }
+  // Native string operations throughout: this runs once per file in a cold process, where a
+  // loop over characters in the interpreter costs more than the regex engine's compiled scan.
+  if (OUTSIDE.test(text)) return null;
   const lines: Line[] = [];
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    let indent = start;
-    while (indent < end && text.charCodeAt(indent) === 32) indent++;
-    if (indent < end && text.charCodeAt(indent) !== 35 /* # */) {
-      const line = { indent: indent - start, text: text.slice(indent, end), at: indent };
-      if (line.indent === 0 && /^(---|\.\.\.)( |$)|^%/.test(line.text)) {
+  let at = 0;
+  for (const raw of text.split("\n")) {
+    const body = raw.trimStart();
+    if (body !== "" && body[0] !== "#") {
+      const indent = raw.length - body.length;
+      const line = { indent, text: body, at: at + indent };
+      if (indent === 0 && MARKER.test(body)) {
         // A leading `---` alone opens the one document; any other marker or directive is left alone.
-        if (lines.length || line.text !== "---") return null;
+        if (lines.length || body !== "---") return null;
       } else lines.push(line);
     }
-    start = end + 1;
+    at += raw.length + 1;
   }
   if (!lines.length) return null;
   try {

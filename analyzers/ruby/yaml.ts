@@ -372,7 +372,7 @@ const itemLines = new WeakMap<RubyVal[], number[]>();
 export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): RubyYaml {
   const errors: RubyYamlError[] = [];
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const lineAt = (offset: number) => {
     let lo = 0;
     let hi = lineStarts.length - 1;
