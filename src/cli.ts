@@ -21,6 +21,15 @@ const defaultIo = (): Io => ({
   color: colorAllowed(process.stdout.isTTY, process.env),
 });
 
+/**
+ * With RAILS2K8S_TIMING=1 (`npm run bench` sets it), each phase's end, in ms since the process
+ * started: what the analyzers' own timers leave out (start-up, redaction, rendering).
+ */
+function timer(): (what: string) => void {
+  if (process.env.RAILS2K8S_TIMING !== "1") return () => {};
+  return (what) => process.stderr.write(`timing: ${what} done at ${performance.now().toFixed(1)} ms\n`);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   let code = 0;
@@ -37,10 +46,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .argument("[dir]", "the Rails app", ".")
     .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
     .action(async (dir: string, opts: { json?: boolean }) => {
+      const mark = timer();
+      mark("start");
       const model = await analyzeDir(dir, undefined, { callSites: false });
+      mark("analysis");
       // What is shown never holds a secret value (the emitters, in migrate, get the real model).
       const shown = redactModel(model);
-      io.out(opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color }));
+      mark("redaction");
+      const text = opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color });
+      mark("rendering");
+      io.out(text);
     });
 
   program

@@ -9,7 +9,7 @@
 // with a same-named file, an extensionless file an empty namespace.
 import type { AnalyzerContext } from "../../src/model.js";
 import { RubyHash, isRubyHash, type RubyVal } from "../ruby/yaml.js";
-import { deepMerge, singleKey } from "./deep-merge.js";
+import { deepMerge, mergeInto, singleKey } from "./deep-merge.js";
 import { readGlobalFile, type GlobalFile } from "./read-file.js";
 
 /** Directory → the entries directly in it (files and subdirectories), for every directory of `paths`. */
@@ -122,7 +122,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
   };
 
   const loadFromDirectory = (p: string, env: string): RubyHash => {
-    let config = new RubyHash();
+    const config = new RubyHash();
     if (!isDir(p)) return config;
     for (const entry of entriesOf(p)) {
       const ns = entry.endsWith(".yml") ? entry.slice(0, -4) : entry;
@@ -135,7 +135,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
         opts.onRaise?.(e);
         value = { unknown: `Global raises while loading ${e.file}: ${e.message}`, source: { file: e.file, line: 1 } };
       }
-      config = deepMerge(config, singleKey(ns, value, `${p}/${entry}`));
+      mergeInto(config, singleKey(ns, value, `${p}/${entry}`));
     }
     return config;
   };

@@ -6,7 +6,15 @@
 import { RubyHash, isRubyHash, rubyKeyId, type RubyVal } from "../ruby/yaml.js";
 
 export function deepMerge(left: RubyHash, right: RubyHash): RubyHash {
-  const out = left.clone();
+  return mergeInto(left.clone(), right);
+}
+
+/**
+ * `deep_merge!` into a Hash the caller owns (built by it, never shared): Global's directory loop
+ * merges one namespace at a time, and copying the growing Hash each time would be quadratic.
+ * Values under it may be shared, so a merged child is still a copy.
+ */
+export function mergeInto(out: RubyHash, right: RubyHash): RubyHash {
   for (const e of right.entries.values()) {
     const id = rubyKeyId(e.key, e.floatKey);
     const old = out.entries.get(id);

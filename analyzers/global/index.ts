@@ -105,7 +105,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       byName.set(name, ns);
       ns.values[env] = slice.value;
       addSources(ns.sources, slice.sources);
-      ns.files = orderFiles([...new Set([...ns.files, ...slice.files])], dir, name);
+      if ([...slice.files].some((f) => !ns.files.includes(f))) ns.files = orderFiles([...new Set([...ns.files, ...slice.files])], dir, name);
       for (const p of secretLeaves(slice.value)) if (!ns.secretPaths.includes(p)) ns.secretPaths.push(p);
       differingStages(c, name, env, slices, targets.get(name));
       for (const v of slices) {

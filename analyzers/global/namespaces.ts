@@ -30,7 +30,7 @@ export function sliceNamespaces(config: RubyHash, childrenOf: (name: string) => 
     const own = isRubyHash(value) ? without(value, children) : value;
     const sources: Record<string, Source> = {};
     const files = new Set<string>([...(fromSibling ? [siblingFile] : []), ...ownFiles(name)]);
-    collectSources(own, [], sources, files);
+    collectSources(own, "", sources, files);
     const empty = isRubyHash(own) && own.entries.size === 0;
     if (!empty || children.length === 0 || files.size > 0) out.push({ name, value: rubyToValue(own), sources, files });
     for (const c of children) visit(`${name}.${c}`, findEntry(value as RubyHash, c)!.value);
@@ -48,18 +48,20 @@ function findEntry(h: RubyHash, key: string) {
 }
 
 function without(h: RubyHash, keys: string[]): RubyHash {
+  if (!keys.length) return h;
   const out = new RubyHash();
   for (const [id, e] of h.entries) if (!keys.includes(keyString(e.key, e.floatKey))) out.entries.set(id, e);
   return out;
 }
 
-function collectSources(v: RubyVal, path: string[], sources: Record<string, Source>, files: Set<string>): void {
+function collectSources(v: RubyVal, prefix: string, sources: Record<string, Source>, files: Set<string>): void {
   if (!isRubyHash(v)) return;
   for (const e of v.entries.values()) {
-    const p = [...path, keyString(e.key, e.floatKey)];
+    const key = keyString(e.key, e.floatKey);
+    const p = prefix ? `${prefix}.${key}` : key;
     if (e.file) files.add(e.file);
     if (isRubyHash(e.value) && e.value.entries.size > 0) collectSources(e.value, p, sources, files);
-    else if (e.file) sources[p.join(".")] = { file: e.file, line: e.line };
+    else if (e.file) setKey(sources as never, p, { file: e.file, line: e.line } as never);
   }
 }
 
@@ -71,14 +73,14 @@ export function addSources(into: Record<string, Source>, more: Record<string, So
 /** Dotted leaf paths whose key looks secret and whose value is written in the file (not ENV). */
 export function secretLeaves(value: RValue): string[] {
   const out: string[] = [];
-  const walk = (v: RValue, path: string[]) => {
+  const walk = (v: RValue, path: string, key: string | null) => {
     if (isHash(v)) {
-      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+      for (const k of Object.keys(v)) walk(v[k], path ? `${path}.${k}` : k, k);
       return;
     }
-    if (path.length && looksSecretKey(path[path.length - 1]) && isLiteral(v)) out.push(path.join("."));
+    if (key !== null && looksSecretKey(key) && isLiteral(v)) out.push(path);
   };
-  walk(value, []);
+  walk(value, "", null);
   return out;
 }
 

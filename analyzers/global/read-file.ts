@@ -6,7 +6,7 @@ import type { AnalyzerContext, RValue } from "../../src/model.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import type { Scope } from "../ruby/evaluate.js";
 import { isEnvRef, isInterp } from "../ruby/evaluate.js";
-import { loadRubyYaml, RubyHash, isRubyHash, type RubyVal } from "../ruby/yaml.js";
+import { loadRubyYaml, isRubyHash, type RubyVal } from "../ruby/yaml.js";
 
 export interface GlobalFile {
   file: string;
@@ -55,10 +55,10 @@ export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string
   }
   const names = new Set<string>();
   for (const v of rendered.refs.values()) collectEnv(v, (name) => names.add(name));
-  const lines = text.split("\n");
+  const lines = names.size ? text.split("\n") : [];
   const envReads = [...names].map((name) => ({ name, line: lines.findIndex((l) => l.includes("ENV") && l.includes(name)) + 1 || 1 }));
-  const quoted = quotedTokens(rendered.output, rendered.refs);
-  return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Map(), quoted), raises: null, envReads };
+  const quoted = rendered.refs.size ? quotedTokens(rendered.output, rendered.refs) : new Set<string>();
+  return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Set(), quoted), raises: null, envReads };
 }
 
 /**
@@ -89,8 +89,11 @@ function collectEnv(v: RValue, add: (name: string) => void): void {
   } else if (isInterp(v)) v.interp.forEach((p) => collectEnv(p, add));
 }
 
-/** Puts ERB values back in place of their tokens and stamps every entry with its file. */
-function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, seen: Map<object, RubyVal>, quoted: Set<string>): RubyVal {
+/**
+ * Puts ERB values back in place of their tokens and stamps every entry with its file, in place: the
+ * value was just loaded for this file alone (entries an alias shares belong to the same file).
+ */
+function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, seen: Set<object>, quoted: Set<string>): RubyVal {
   if (typeof v === "string") {
     if (!refs.size) return v;
     const r = restoreString(v, refs);
@@ -98,20 +101,19 @@ function restoreAndStamp(v: RubyVal, refs: Map<string, RValue>, file: string, se
     return (quoted.has(v) && isEnvRef(r) ? { interp: [r] } : r) as RubyVal;
   }
   if (Array.isArray(v)) {
-    const done = seen.get(v);
-    if (done) return done;
-    const out: RubyVal[] = [];
-    seen.set(v, out);
-    for (const x of v) out.push(restoreAndStamp(x, refs, file, seen, quoted));
-    return out;
+    if (seen.has(v)) return v;
+    seen.add(v);
+    for (let i = 0; i < v.length; i++) v[i] = restoreAndStamp(v[i], refs, file, seen, quoted);
+    return v;
   }
   if (isRubyHash(v)) {
-    const done = seen.get(v);
-    if (done) return done;
-    const out = new RubyHash();
-    seen.set(v, out);
-    for (const [id, e] of v.entries) out.entries.set(id, { ...e, value: restoreAndStamp(e.value, refs, file, seen, quoted), file: e.file ?? file });
-    return out;
+    if (seen.has(v)) return v;
+    seen.add(v);
+    for (const e of v.entries.values()) {
+      e.value = restoreAndStamp(e.value, refs, file, seen, quoted);
+      e.file ??= file;
+    }
+    return v;
   }
   return v;
 }
