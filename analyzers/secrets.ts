@@ -130,7 +130,7 @@ export function envRefs(model: object): { name: string; source: Source }[] {
       walk(o.default, here, depth + 1);
       return;
     }
-    for (const [k, x] of Object.entries(o)) if (k !== "problems" && k !== "source") walk(x, here, depth + 1);
+    for (const k in o) if (k !== "problems" && k !== "source") walk(o[k], here, depth + 1);
   };
   walk(model, null, 0);
   return out;

@@ -56,7 +56,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     // References name where a value comes from; they are not values.
     if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { env: o.env, default: hide(o.default, o.env, secretPath, path) };
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) {
+    for (const k in o) {
       const x = hide(o[k], k, secretPath, sub(k));
       if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
       else out[k] = x;

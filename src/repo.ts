@@ -47,7 +47,7 @@ export function readRepo(root: string): WalkResult {
     for (const ent of entries) {
       if (paths.length >= LIMITS.files) return;
       const relPath = rel ? `${rel}/${ent.name}` : ent.name;
-      const abs = join(dir, ent.name);
+      const abs = `${dir}${sep}${ent.name}`;
       if (ent.isDirectory()) {
         if (SKIP_DIRS.has(ent.name) || SKIP_PATHS.has(relPath)) continue;
         walk(abs, relPath, depth + 1);
