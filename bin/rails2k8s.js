@@ -9,12 +9,12 @@ process.emitWarning = function (warning, ...rest) {
   return emitWarning.call(process, warning, ...rest);
 };
 
-import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-const cli = new URL("../dist/bundle/cli.js", import.meta.url);
-if (!existsSync(fileURLToPath(cli))) {
+const { loadCli } = createRequire(import.meta.url)("./load.cjs");
+const cli = loadCli();
+if (!cli) {
   process.stderr.write("rails2k8s: not built yet; run `npm ci && npm run build` in " + fileURLToPath(new URL("..", import.meta.url)) + "\n");
   process.exit(2);
 }
-const { main } = await import(cli.href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await cli.main(process.argv.slice(2));

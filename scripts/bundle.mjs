@@ -1,26 +1,54 @@
 #!/usr/bin/env node
-// `npm run build`, second step: the CLI as one ES module (plus a chunk per lazily imported command),
-// from tsc's output in dist/. Node 20 resolves and compiles ~200 small modules on every start
-// (yaml alone is 80); one file starts ~50 ms sooner, which is most of a small app's analysis.
-// @ruby/prism stays outside: it finds its WASM file next to its own module.
+// `npm run build`, second step: the CLI as one CommonJS file, from tsc's output in dist/, and V8's
+// code cache for it (see bin/load.cjs).
+// - One file: Node 20 resolves and compiles ~200 small modules on every start (yaml alone is 80).
+// - CommonJS: Node 20 can give a code cache to a vm.Script, not to an ES module.
+// - Prism's loader finds its WASM file by `new URL("prism.wasm", import.meta.url)`: the file is
+//   copied beside the bundle and import.meta.url points at the bundle.
+// - The cache is made by running the CLI in this process on the fixture apps (analyze, its JSON,
+//   and a dry-run migrate), so that what those runs compiled is kept.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const out = `${ROOT}dist/bundle`;
-rmSync(out, { recursive: true, force: true });
+const require = createRequire(import.meta.url);
+const { loadCli, BUNDLE, CACHE } = require("../bin/load.cjs");
+
+rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
 await build({
-  entryPoints: [`${ROOT}dist/src/cli.js`],
-  outdir: out,
+  entryPoints: [join(ROOT, "dist/src/cli.js")],
+  outfile: BUNDLE,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  external: ["@ruby/prism"],
-  // CommonJS dependencies (commander) call require(): give the module one.
-  banner: { js: 'import { createRequire as __r2kRequire } from "node:module"; const require = __r2kRequire(import.meta.url);' },
+  define: { "import.meta.url": "__r2k_bundle_url" },
+  banner: { js: 'var __r2k_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   legalComments: "none",
 });
+copyFileSync(join(ROOT, "node_modules/@ruby/prism/src/prism.wasm"), join(ROOT, "dist/bundle/prism.wasm"));
+
+// As in bin/rails2k8s.js: Prism's WASI warning is noise here.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => (/WASI/.test(String(warning?.message ?? warning)) ? undefined : emitWarning.call(process, warning, ...rest));
+const cli = loadCli();
+const quiet = { out: () => {}, err: () => {}, color: false };
+const apps = join(ROOT, "fixtures/apps");
+for (const app of readdirSync(apps).sort()) {
+  await cli.main(["analyze", join(apps, app)], quiet);
+  await cli.main(["analyze", join(apps, app), "--json"], quiet);
+}
+const scratch = mkdtempSync(join(tmpdir(), "r2k-cache-"));
+try {
+  cpSync(join(apps, "shop"), join(scratch, "shop"), { recursive: true });
+  await cli.main(["migrate", join(scratch, "shop"), "--yes", "--dry-run"], quiet);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+cli.saveCache();
+console.log(`built ${BUNDLE.slice(ROOT.length)} and its code cache (${CACHE.slice(ROOT.length)})`);
