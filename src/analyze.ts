@@ -98,5 +98,13 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
   const hasDeploy = has("Capfile") || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
+  // Deploy files that are all unreadable (binary, not UTF-8, too big) leave nothing to analyze: an
+  // empty report would read as "no stages", which is a guess.
+  const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || /^config\/deploy\/[^/]+\.rb$/.test(p));
+  const unreadable = deployFiles.flatMap((p) => {
+    const r = repo.read(p);
+    return "error" in r ? [`${p}:1: ${r.error}`] : [];
+  });
+  if (deployFiles.length && unreadable.length === deployFiles.length) throw new UnusableInput(`no readable Capistrano deploy config:\n  ${unreadable.join("\n  ")}`);
   return analyzeFiles(repo, basename(root), problems, opts);
 }

@@ -1,7 +1,7 @@
 // The analyze command as a user runs it: the built binary, on every fixture app.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync, mkdtempSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import Ajv from "ajv";
@@ -51,6 +51,26 @@ describe("rails2k8s analyze", () => {
     r = run(["analyze", join(dir, "missing")]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no such directory/);
+  });
+
+  it("exits 2 naming the files when no deploy file can be read, and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-cli-"));
+    mkdirSync(join(dir, "config/deploy"), { recursive: true });
+    writeFileSync(join(dir, "Gemfile"), 'source "https://rubygems.org"\n');
+    writeFileSync(join(dir, "Capfile"), Buffer.from([0x72, 0x00, 0x01, 0x02]));
+    writeFileSync(join(dir, "config/deploy/production.rb"), Buffer.from([0xff, 0xfe, 0x73, 0x65, 0x74]));
+    for (const args of [["analyze", dir], ["analyze", dir, "--json"], ["migrate", dir, "--yes"]]) {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/Capfile:1: binary file/);
+      expect(r.stderr).toMatch(/config\/deploy\/production\.rb:1: not valid UTF-8/);
+    }
+    expect(existsSync(join(dir, ".rails2k8s"))).toBe(false);
+    expect(existsSync(join(dir, "Dockerfile"))).toBe(false);
+    // One readable deploy file is enough to go on.
+    writeFileSync(join(dir, "config/deploy.rb"), 'set :application, "x"\n');
+    expect(run(["analyze", dir]).status).toBe(0);
   });
 
   it("keeps going past a Ruby syntax error and names file and line", () => {
