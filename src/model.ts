@@ -46,6 +46,41 @@ export interface TimeValue {
 export interface EnvRef {
   env: string;
   default: RValue | null;
+  /**
+   * The ERB tag's whole Ruby expression, when it does more than read the variable
+   * (`ENV["POOL"].to_i`, `ENV.fetch("T", "5").to_f`): what the app really gets is that expression's
+   * value, so the config files carry the expression, not the raw text.
+   */
+  ruby?: string;
+}
+
+/**
+ * Every ENV read in a value, in order: EnvRefs (and the ENV reads in their defaults), inside
+ * Interps, Hashes and Arrays; never inside an Unknown, which says what it is itself.
+ */
+export function envReadsOf(v: RValue, acc: EnvRef[] = []): EnvRef[] {
+  if (Array.isArray(v)) v.forEach((x) => envReadsOf(x, acc));
+  else if (isEnvRefShape(v)) {
+    acc.push(v);
+    if (v.default !== null) envReadsOf(v.default, acc);
+  } else if (v !== null && typeof v === "object") {
+    const o = v as Record<string, RValue>;
+    if (Array.isArray(o.interp)) envReadsOf(o.interp, acc);
+    else if (typeof o.unknown !== "string") Object.values(o).forEach((x) => envReadsOf(x, acc));
+  }
+  return acc;
+}
+
+/**
+ * Whether a JSON value is an EnvRef: `env` and `default`, and `ruby` when the tag converts the
+ * value. Any other Hash with an `env` key is an ordinary Hash. The one test every folder uses.
+ */
+export function isEnvRefShape(v: unknown): v is EnvRef {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o.env !== "string" || !("default" in o)) return false;
+  const n = Object.keys(o).length;
+  return n === 2 || (n === 3 && typeof o.ruby === "string");
 }
 /** A reference to a Capistrano variable not resolvable here (e.g. in a template rendered per stage). */
 export interface CapRef {

@@ -6,7 +6,7 @@
 //  2. any other string that contains one of those values (an expression echoed in an Unknown, a
 //     value copied to an innocent-looking key) has it cut out.
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import type { AppModel, RValue } from "./model.js";
+import { isEnvRefShape, type AppModel, type RValue } from "./model.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -54,7 +54,12 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
     // References name where a value comes from; they are not values.
-    if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { env: o.env, default: hide(o.default, o.env, secretPath, path) };
+    if (isEnvRefShape(o)) {
+      const shown = hide(o.default, o.env, secretPath, path);
+      // The expression around a hidden default holds it too.
+      const ruby = typeof o.ruby === "string" ? { ruby: shown === o.default ? o.ruby : SECRET_SHOWN_AS } : {};
+      return { env: o.env, default: shown, ...ruby };
+    }
     const out: Record<string, unknown> = {};
     for (const k in o) {
       const x = hide(o[k], k, secretPath, sub(k));

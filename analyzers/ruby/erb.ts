@@ -62,9 +62,14 @@ export interface RenderedErb {
 }
 
 const TOKEN_PREFIX = "R2K_REF_";
-/** `ENV["X"]`, `ENV.fetch("X", lit)`, `ENV.fetch("X") { lit }`, `ENV["X"] || lit`: a read with nothing around it. */
+/**
+ * `ENV["X"]`, `ENV.fetch("X", lit)`, `ENV.fetch("X") { lit }`, and `||` chains of those and
+ * literals: reads with nothing around them, which an EnvRef says whole.
+ */
 const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
-const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\s*\|\|\s*${LIT})?|\.fetch\(\s*["']\w+["']\s*(?:,\s*${LIT}\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)\s*$`);
+const INDEX = String.raw`ENV\[\s*["']\w+["']\s*\]`;
+const READ = String.raw`(?:${INDEX}|ENV\.fetch\(\s*["']\w+["']\s*(?:,\s*(?:${LIT}|${INDEX})\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)`;
+const PLAIN_ENV_READ = new RegExp(String.raw`^\s*${READ}(?:\s*\|\|\s*(?:${READ}|${LIT}))*\s*$`);
 
 /** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
 export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {
@@ -99,11 +104,10 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
       continue;
     }
     const stmts = statementsOf(parsed.root);
-    const value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
-    // The value stands for "what ENV["X"] holds"; a cast or a test around it (`.to_i`, `== "true"`)
-    // is not kept, and what reads it later sees the raw text: say so rather than pass in silence.
-    if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code))
-      problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });
+    let value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
+    // The evaluator reads `ENV["X"].to_i` as "what ENV["X"] holds"; the expression itself goes with
+    // it, so that whatever carries the value on (config_for files) evaluates the same conversion.
+    if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
     const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
     if (s !== null) {
       output += s;

@@ -7,6 +7,7 @@
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
 import type { RValue, Source, Unknown, EnvRef, Sym, Interp } from "../../src/model.js";
+import { isEnvRefShape } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 
 export interface Scope {
@@ -33,7 +34,7 @@ export function unknown(parsed: ParsedRuby, node: any, reason: string): Unknown 
 
 const isObj = (v: RValue): v is { [k: string]: RValue } => typeof v === "object" && v !== null && !Array.isArray(v);
 export const isUnknown = (v: RValue): v is Unknown => isObj(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
-export const isEnvRef = (v: RValue): v is EnvRef => isObj(v) && typeof v.env === "string" && "default" in v && Object.keys(v).length === 2;
+export const isEnvRef = (v: RValue): v is EnvRef => isEnvRefShape(v);
 export const isSym = (v: RValue): v is Sym => isObj(v) && typeof v.sym === "string" && Object.keys(v).length === 1;
 export const isInterp = (v: RValue): v is Interp => isObj(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
 /** Tagged values that are not a plain Ruby Hash. */

@@ -1,7 +1,8 @@
 // Per-stage settings as env files: config.env (committed, non-secret) feeds the ConfigMap generator,
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
-import type { EmitResult, EmittedFile } from "../../src/model.js";
+import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
+import { envReadsOf, isEnvRefShape } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -13,6 +14,15 @@ export const HOSTS_ENV = "APP_HOSTS";
 export interface StageEnv {
   config: [string, string][];
   secrets: [string, string][];
+  /** Read by the app while it boots and set by nothing here: listed commented out, to fill in. */
+  unset: BootRead[];
+}
+
+export interface BootRead {
+  name: string;
+  source: Source;
+  /** The default the app falls back to (`ENV.fetch("X", default)`), null when it has none. */
+  fallback: RValue | null;
 }
 
 const envSafe = (v: string) => !/[\r\n]/.test(v);
@@ -61,8 +71,60 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   for (const f of serverOnlyFiles(plan.model))
     out.provenance.push({ output: sec, what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
+  // What the app reads while it boots and nothing here sets: a secret gets its empty line in
+  // secrets.env like every other; the rest is listed, commented out, in config.env.
+  const unset: BootRead[] = [];
+  for (const r of bootReads(plan, sp)) {
+    if (config.has(r.name) || secrets.has(r.name)) continue;
+    if (secretSet.has(r.name) || isSecretName(r.name)) {
+      out.provenance.push({ output: put(r.name, null, true), what: `${r.name}: read while the app boots (secret); fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
+    } else unset.push(r);
+  }
   for (const k of config.keys()) secrets.delete(k);
-  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)) };
+  if (unset.length) {
+    out.notes.push({
+      message: `${cfg}: the app reads ${unset.map((r) => r.name).join(", ")} while it boots, and nothing in the repo sets ${unset.length === 1 ? "it" : "them"}: on the servers ${unset.length === 1 ? "its value" : "their values"} came from the servers' own environment. Fill in the commented line${unset.length === 1 ? "" : "s"} with stage ${sp.stage.name}'s values, or the app runs on ${unset.length === 1 ? "its default" : "their defaults"}`,
+      source: unset[0].source,
+    });
+    for (const r of unset) out.provenance.push({ output: cfg, what: `${r.name}: read while the app boots; not set (commented out, to fill in from stage ${sp.stage.name}'s servers)`, source: r.source });
+  }
+  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset };
+}
+
+/**
+ * The ENV names the stage's config_for files read as Global's files did (`<%= ENV["X"] %>` kept as
+ * it was), first read first. Values the config plan moved to a variable of their own are left out:
+ * the app no longer reads the old name.
+ */
+function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
+  const moved = plan.config.env.filter((e) => e.stage === sp.stage.name).map((e) => e.path);
+  const isMoved = (path: string) => moved.some((m) => path === m || path.startsWith(`${m}.`));
+  const out = new Map<string, BootRead>();
+  for (const ns of plan.model.global?.namespaces ?? []) {
+    const visit = (v: RValue, path: string[]) => {
+      if (isMoved([ns.name, ...path].join("."))) return;
+      if (isPlainHash(v)) {
+        for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+        return;
+      }
+      for (const ref of envReadsOf(v)) {
+        if (out.has(ref.env)) continue;
+        const source = ns.sources[path.join(".")] ?? { file: ns.files[0] ?? plan.model.global!.dir, line: 1 };
+        out.set(ref.env, { name: ref.env, source, fallback: ref.default });
+      }
+    };
+    const value = ns.values[sp.railsEnv];
+    if (value !== undefined) visit(value, []);
+  }
+  return [...out.values()];
+}
+
+/** A Hash of settings, not one of the model's tagged values (EnvRef, Interp, Unknown, Symbol...). */
+function isPlainHash(v: RValue): v is { [k: string]: RValue } {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || isEnvRefShape(v)) return false;
+  const keys = Object.keys(v);
+  if (keys.includes("interp") || keys.includes("unknown")) return false;
+  return !(keys.length === 1 && ["sym", "float", "date", "time", "cap"].includes(keys[0]));
 }
 
 export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
@@ -70,7 +132,7 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
   return [
     {
       path: configEnvFile(stage),
-      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => `${k}=${v}\n`).join(""),
+      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => `${k}=${v}\n`).join("") + unsetLines(stage, env.unset),
     },
     {
       path: secretEnvFile(stage),
@@ -82,4 +144,18 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
       content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + env.secrets.map(([k]) => `${k}=\n`).join(""),
     },
   ];
+}
+
+/**
+ * The variables to fill in, commented out: an empty `X=` would set X to "", which `ENV.fetch("X",
+ * default)` returns instead of the default.
+ */
+function unsetLines(stage: string, unset: BootRead[]): string {
+  if (!unset.length) return "";
+  const lines = ["", `# Read by the app while it boots, set by nothing above: on stage ${stage}'s servers these came from`, "# the servers' own environment. Uncomment and fill in each with that value; left commented, the app", "# falls back to the default shown (or nil)."];
+  for (const r of unset) {
+    const fallback = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a computed default";
+    lines.push(`# ${r.source.file}:${r.source.line}, ${fallback}`, `# ${r.name}=`);
+  }
+  return lines.join("\n") + "\n";
 }

@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, looksSecretKey, railsEnvOf } from "../../src/model.js";
+import { isCredentialUrl, isEnvRefShape, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -144,7 +144,7 @@ function isTaggedValue(v: RValue): boolean {
   const o = v as Record<string, unknown>;
   if (keys.length === 1 && ["sym", "float", "date", "time", "cap", "interp", "unknown"].includes(keys[0])) return true;
   if (typeof o.unknown === "string") return true;
-  return keys.length === 2 && typeof o.env === "string" && "default" in o;
+  return isEnvRefShape(v);
 }
 
 const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING && JSON.stringify(a) === JSON.stringify(b));
@@ -178,7 +178,11 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   }
   // To the environment: one variable, a value per stage.
   const name = ctx.names.take(ctx.ns.name, path);
-  const allStrings = values.every((v) => v === MISSING || v === null || typeof v === "string" || isEnvRefValue(v));
+  const allStrings = values.every((v) => v === MISSING || v === null || typeof v === "string" || (isEnvRefValue(v) && v.ruby === undefined));
+  // A conversion the Global file applied to an ENV read (`.to_i`) does not follow the value into a
+  // variable of its own: said, with the expression, for the team to check the type.
+  const converted = values.find((v): v is EnvRef => isEnvRefValue(v) && v.ruby !== undefined);
+  if (converted) ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} was \`${converted.ruby}\` in Global's file; in ${ctx.env} it now comes from ${name} as it is, without that conversion: check its type`, source: ctx.ns.sources[dotted] });
   for (let i = 0; i < ctx.group.length; i++) {
     const v = values[i];
     const stage = ctx.group[i].name;
@@ -201,8 +205,8 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   return { erb: allStrings ? `<%= ENV["${name}"]&.to_json %>` : `<%= ENV["${name}"] %>` };
 }
 
-function isEnvRefValue(v: Slot): v is { env: string; default: RValue | null } {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as { env?: unknown }).env === "string" && "default" in (v as object) && Object.keys(v as object).length === 2;
+function isEnvRefValue(v: Slot): v is EnvRef {
+  return isEnvRefShape(v);
 }
 
 function envDefaultText(v: { env: string; default: RValue | null }): string | null {
@@ -224,7 +228,7 @@ function toOut(v: RValue): OutValue {
   if (Array.isArray(v)) return v.map(toOut);
   if (typeof v !== "object" || v === null) return v;
   const o = v as Record<string, unknown>;
-  if (typeof o.env === "string" && "default" in o && Object.keys(o).length === 2) return { erb: envErb(o.env as string, o.default as RValue | null) };
+  if (isEnvRefShape(o)) return { erb: o.ruby !== undefined ? `<%= ${o.ruby} %>` : envErb(o.env, o.default) };
   if (Array.isArray(o.interp)) return { erb: `<%= ${interpRuby(o.interp as RValue[])}.to_json %>` };
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
@@ -243,6 +247,7 @@ function interpRuby(parts: RValue[]): string {
     .map((p) => {
       if (typeof p === "string") return lit(p);
       if (isEnvRefValue(p)) {
+        if (p.ruby !== undefined) return `#{${p.ruby}}`;
         const d = p.default === null ? null : rubyLiteral(p.default);
         return `#{${d === null ? `ENV[${JSON.stringify(p.env)}]` : `ENV.fetch(${JSON.stringify(p.env)}, ${d})`}}`;
       }

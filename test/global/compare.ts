@@ -28,18 +28,37 @@ function deepMerge(a: Record<string, RValue>, b: Record<string, RValue>): Record
 }
 
 /** The text an ERB tag wrote (the variable's value, else its default), as Psych reads it there. */
-export function resolveRefs(v: RValue, env: (name: string) => string | undefined): RValue {
+/**
+ * `ruby`: the text a tag with a conversion (`ENV["W"].to_i`) printed, as Ruby computed it (the
+ * oracle evaluates those expressions in the same ENV).
+ */
+export function resolveRefs(v: RValue, env: (name: string) => string | undefined, ruby: (expr: string) => string = missingRuby): RValue {
   const text = (p: RValue): string => {
     if (!isEnvRef(p)) return rubyToS(p) ?? "";
+    if (p.ruby !== undefined) return ruby(p.ruby);
     const set = env(p.env);
     return set !== undefined ? set : p.default === null ? "" : text(p.default);
   };
   // A bare tag's text is typed by YAML; an Interp (a quoted tag, text around tags) is a String.
   if (isEnvRef(v)) return psychScalar(text(v));
   if (isInterp(v)) return v.interp.map(text).join("");
-  if (Array.isArray(v)) return v.map((x) => resolveRefs(x, env));
-  if (isHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, env)]));
+  if (Array.isArray(v)) return v.map((x) => resolveRefs(x, env, ruby));
+  if (isHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, env, ruby)]));
   return v;
+}
+
+const missingRuby = (expr: string): string => {
+  throw new Error(`no Ruby value given for ${expr}`);
+};
+
+/** Every converting expression (`ruby`) of ENV references in a value. */
+export function rubyExprs(v: RValue, into: Set<string>): Set<string> {
+  if (isEnvRef(v)) {
+    if (v.ruby !== undefined) into.add(v.ruby);
+  } else if (isInterp(v)) v.interp.forEach((p) => rubyExprs(p, into));
+  else if (Array.isArray(v)) v.forEach((x) => rubyExprs(x, into));
+  else if (isHash(v)) Object.values(v).forEach((x) => rubyExprs(x, into));
+  return into;
 }
 
 /** A model value in the oracle's typed encoding. */

@@ -15,7 +15,7 @@ import { analyzeGlobal } from "../../analyzers/global/index.js";
 import { isEnvRef, isInterp } from "../../analyzers/ruby/evaluate.js";
 import { railsEnvOf, type GlobalFacts, type Problem, type RValue, type Stage } from "../../src/model.js";
 import { runRuby, RUBY_ENCODER, normalizeRuby } from "../yaml/ruby.js";
-import { assemble, resolveRefs, encodePlain, canon } from "./compare.js";
+import { assemble, resolveRefs, rubyExprs, encodePlain, canon } from "./compare.js";
 
 /** ENV as the Ruby run had it: every variable unset, or set to `value-of-NAME`. */
 const lookup = (mode: "unset" | "set") => (name: string) => (mode === "set" ? `value-of-${name}` : undefined);
@@ -35,9 +35,11 @@ const RUBY = `
 require ${JSON.stringify(join(HERE, "reference_global.rb"))}
 ${RUBY_ENCODER}
 input = JSON.parse($stdin.read)
-out = { "unset" => {}, "set" => {} }
+out = { "unset" => {}, "set" => {}, "exprs" => { "unset" => {}, "set" => {} } }
 %w[unset set].each do |mode|
   input["env_names"].each { |n| mode == "set" ? ENV[n] = "value-of-#{n}" : ENV.delete(n) }
+  # What a converting ERB tag prints: its expression's value, to_s, as ERB does.
+  input["exprs"].each { |e| out["exprs"][mode][e] = eval(e).to_s }
   input["apps"].each do |a|
     dir = File.join(a["root"], a["dir"])
     a["envs"].each { |env| out[mode]["#{a["app"]}/#{env}"] = enc(ReferenceGlobal.configuration(dir, env)) }
@@ -50,7 +52,9 @@ puts JSON.generate(out)
 `;
 
 let analyzed: Analyzed[];
-let oracle: { unset: Record<string, any>; set: Record<string, any> };
+let oracle: { unset: Record<string, any>; set: Record<string, any>; exprs: { unset: Record<string, string>; set: Record<string, string> } };
+/** What Ruby printed for a converting tag, in the mode's ENV. */
+const rubyOf = (mode: "unset" | "set") => (expr: string) => oracle.exprs[mode][expr];
 
 beforeAll(async () => {
   await initPrism();
@@ -67,7 +71,10 @@ beforeAll(async () => {
   const withGlobal = analyzed.filter((a) => a.global);
   const envNames = new Set<string>();
   for (const a of withGlobal) collectEnvNames([...a.global!.namespaces.map((n) => n.values as RValue), ...a.global!.templates.map((t) => t.rendered as RValue)], envNames);
+  const exprs = new Set<string>();
+  for (const a of withGlobal) [...a.global!.namespaces.map((n) => n.values as RValue), ...a.global!.templates.map((t) => t.rendered as RValue)].forEach((v) => rubyExprs(v, exprs));
   oracle = runRuby(RUBY, {
+    exprs: [...exprs],
     env_names: [...envNames],
     apps: withGlobal.map((a) => ({ app: a.app, root: a.root, dir: a.global!.dir, envs: envsOf(a.global!) })),
     stages: withGlobal.flatMap((a) =>
@@ -102,7 +109,7 @@ describe("Global analyzer vs the gem's rules run by Ruby", () => {
         const envs = envsOf(a.global!);
         expect(envs.length).toBeGreaterThan(2);
         for (const env of envs) {
-          const ours = canon(encodePlain(resolveRefs(assemble(a.global!.namespaces, env), lookup(mode))));
+          const ours = canon(encodePlain(resolveRefs(assemble(a.global!.namespaces, env), lookup(mode), rubyOf(mode))));
           // An environment deployed by a stage reads that stage's rendered templates.
           const stage = a.global!.templates.length ? a.stages.find((st) => railsEnvOf(st) === env) : undefined;
           const theirs = canon(normalizeRuby(oracle[mode][stage ? `${app}/stage:${stage.name}` : `${app}/${env}`]));
@@ -117,10 +124,10 @@ describe("Global analyzer vs the gem's rules run by Ruby", () => {
       for (const s of a.stages) {
         const theirs = normalizeRuby(oracle[mode][`shop/stage:${s.name}`]);
         // The environment's values come from this stage (no two shop stages share a Rails env).
-        const ours = canon(encodePlain(resolveRefs(assemble(a.global!.namespaces, railsEnvOf(s)), lookup(mode))));
+        const ours = canon(encodePlain(resolveRefs(assemble(a.global!.namespaces, railsEnvOf(s)), lookup(mode), rubyOf(mode))));
         expect({ stage: s.name, config: ours }).toEqual({ stage: s.name, config: canon(theirs) });
         const aws = theirs.h.find(([k]: [any]) => k.s === "aws")[1];
-        expect(canon(encodePlain(resolveRefs(a.global!.templates[0].rendered[s.name], lookup(mode))))).toEqual(canon(aws));
+        expect(canon(encodePlain(resolveRefs(a.global!.templates[0].rendered[s.name], lookup(mode), rubyOf(mode))))).toEqual(canon(aws));
       }
     });
   }
@@ -153,9 +160,9 @@ describe("Global analyzer: what the fixtures show", () => {
 
   it("traces leaves to file:line, merged values to where they were written", () => {
     const s = ns("payment").sources;
-    expect(s["api_key"]).toEqual({ file: "config/global/payment.yml", line: 44 });
-    expect(s["timeout"]).toEqual({ file: "config/global/payment.yml", line: 8 });
-    expect(s["limits.default"]).toEqual({ file: "config/global/payment.yml", line: 43 });
+    expect(s["api_key"]).toEqual({ file: "config/global/payment.yml", line: 47 });
+    expect(s["timeout"]).toEqual({ file: "config/global/payment.yml", line: 11 });
+    expect(s["limits.default"]).toEqual({ file: "config/global/payment.yml", line: 46 });
     expect(ns("mailer").sources["smtp.port"]).toEqual({ file: "config/global/mailer.production.yml", line: 3 });
     expect(ns("aws").sources["s3.bucket"]).toEqual({ file: "config/deploy/templates/global/aws.yml.erb", line: 8 });
   });

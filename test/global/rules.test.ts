@@ -233,11 +233,15 @@ describe("Global analyzer", () => {
     expect(v.env).toMatchObject({ unknown: expect.any(String), source: { file: "config/global/a.yml", line: 3 } });
   });
 
-  it("an ENV read with a conversion around it is reported; a plain read is not", () => {
-    const { problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV["W"].to_i %>\n  p: <%= ENV["P"] %>\n  q: <%= ENV.fetch("Q", "x") %>\n' });
-    const erb = problems.filter((p) => /ERB tag/.test(p.message));
-    expect(erb.map((p) => [p.file, p.line])).toEqual([["config/global/a.yml", 2]]);
-    expect(erb[0]!.message).toContain('ENV["W"].to_i');
+  it("an ENV read with a conversion around it keeps the expression; a plain read does not", () => {
+    const { global, problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV["W"].to_i %>\n  p: <%= ENV["P"] %>\n  q: <%= ENV.fetch("Q", "x") %>\n  f: <%= ENV.fetch("F", "1.5").to_f %>\n  o: <%= ENV["O1"] || ENV.fetch("O2", ENV["O3"]) || "none" %>\n' });
+    expect((global.namespaces[0].values.production as Record<string, RValue>).o).not.toHaveProperty("ruby");
+    const v = global.namespaces[0].values.production as Record<string, RValue>;
+    expect(v.w).toEqual({ env: "W", default: null, ruby: 'ENV["W"].to_i' });
+    expect(v.p).toEqual({ env: "P", default: null });
+    expect(v.q).toEqual({ env: "Q", default: "x" });
+    expect(v.f).toMatchObject({ env: "F", ruby: 'ENV.fetch("F", "1.5").to_f' });
+    expect(problems.filter((p) => /ERB tag/.test(p.message))).toEqual([]);
   });
 
   it("marks literal secrets, not ENV-read or empty ones", () => {

@@ -47,3 +47,27 @@ describe.each(APPS)("fixture %s", (app) => {
       }
     });
 });
+
+describe("what the app reads from ENV while it boots (shop's Global files)", () => {
+  it("lists the unset ones commented out in config.env, puts secret ones in secrets.env, and the ConfigMap holds neither", async () => {
+    const model = await analyzed("shop");
+    const result = emitKustomize(model, defaultAnswers(model, {}));
+    const file = (p: string) => result.files.find((f) => f.path === p)!.content;
+    const config = file("k8s/overlays/production/config.env");
+    // A read with a default: listed with its source and default, commented out (an empty `X=`
+    // would give "" where ENV.fetch would give the default).
+    expect(config).toMatch(/^# config\/global\/payment\.yml:3, default "https:\/\/sandbox\.pay\.example\.com\/api"\n# PAYMENT_ENDPOINT=$/m);
+    expect(config).toMatch(/^# PAYMENT_OPEN_TIMEOUT=$/m);
+    expect(config).not.toMatch(/^PAYMENT_ENDPOINT=/m);
+    // A secret-named read is never in the committed file, even commented: secrets.env has its line.
+    expect(config).not.toMatch(/SMTP_PASSWORD/);
+    expect(file("k8s/overlays/production/secrets.env.example")).toMatch(/^SMTP_PASSWORD=$/m);
+    // A value the config plan moved to a variable of its own is not read under its old name.
+    expect(config).not.toMatch(/PAYMENT_API_KEY/);
+    expect(result.notes.some((n) => /config\.env: the app reads .*PAYMENT_ENDPOINT.* while it boots/.test(n.message))).toBe(true);
+    const root = writeTree(result.files);
+    const cm = kustomizeBuild(root, "k8s/overlays/production").find((o) => o.kind === "ConfigMap" && o.data?.RAILS_ENV)!;
+    expect(cm.data.RAILS_ENV).toBe("production");
+    expect(Object.keys(cm.data).filter((k) => k.startsWith("PAYMENT_") || k.startsWith("SMTP_"))).toEqual([]);
+  });
+});
