@@ -130,7 +130,8 @@ export function envRefs(model: object): { name: string; source: Source }[] {
       walk(o.default, here, depth + 1);
       return;
     }
-    for (const k in o) if (k !== "problems" && k !== "source") walk(o[k], here, depth + 1);
+    // database.yml's ENV reads are listed again under `envReads`: the file's own rule names them.
+    for (const k in o) if (k !== "problems" && k !== "source" && k !== "envReads") walk(o[k], here, depth + 1);
   };
   walk(model, null, 0);
   return out;

@@ -241,6 +241,18 @@ export interface DatabaseFacts {
   adapters: Record<string, Fact<RValue>>;
   /** The database.yml file used, or the example when only that exists. */
   file: string;
+  /**
+   * The ENV reads of its ERB, per Rails environment section (`host: <%= ENV["DB_HOST"] %>`): the app
+   * makes them while it boots, so the pod must be given what the servers' environment held.
+   */
+  envReads?: DatabaseEnvRead[];
+}
+
+export interface DatabaseEnvRead {
+  env: string;
+  railsEnv: string;
+  default: RValue | null;
+  source: Source;
 }
 
 export interface AssetFacts {

@@ -2,7 +2,8 @@
 // adapter per Rails environment. Follows what ActiveRecord reads: ERB, anchors and `<<` merges,
 // Rails 6 multi-database sections (`production: { primary: {...}, replica: {...} }`), and `url:`,
 // whose scheme is the adapter when no `adapter:` is written.
-import type { AnalyzerContext, DatabaseFacts, Fact, RValue } from "../../src/model.js";
+import type { AnalyzerContext, DatabaseEnvRead, DatabaseFacts, Fact, RValue } from "../../src/model.js";
+import { envReadsOf } from "../../src/model.js";
 import { isHash, isEnvRef } from "../ruby/evaluate.js";
 import { readErbYaml, type ErbYaml } from "./erb-yaml.js";
 
@@ -22,16 +23,22 @@ export function readDatabase(ctx: AnalyzerContext): { facts: DatabaseFacts; yaml
   const yaml = readErbYaml(ctx, file);
   if (!yaml) return null;
   const adapters: Record<string, Fact<RValue>> = {};
+  const envReads: DatabaseEnvRead[] = [];
   if (isHash(yaml.value)) {
     for (const [env, section] of Object.entries(yaml.value)) {
       if (!isHash(section)) continue;
       const found = adapterOf(section, [env], file, yaml);
       if (found) adapters[env] = found;
+      const visit = (v: RValue, path: string[]) => {
+        if (isHash(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+        else for (const r of envReadsOf(v)) if (!envReads.some((e) => e.env === r.env && e.railsEnv === env)) envReads.push({ env: r.env, railsEnv: env, default: r.default, source: { file, line: yaml.lineOf(path) } });
+      };
+      visit(section, [env]);
     }
   } else if (yaml.value !== null) {
     ctx.problem({ file, line: 1, message: "database.yml is not a mapping of environments", severity: "warning" });
   }
-  return { facts: { adapters, file }, yaml };
+  return { facts: { adapters, file, ...(envReads.length ? { envReads } : {}) }, yaml };
 }
 
 function adapterOf(section: Record<string, RValue>, path: string[], file: string, yaml: ErbYaml): Fact<RValue> | null {

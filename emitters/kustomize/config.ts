@@ -116,6 +116,10 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
     const value = ns.values[sp.railsEnv];
     if (value !== undefined) visit(value, []);
   }
+  // database.yml's ERB, when the committed file is the one the app reads (else DATABASE_URL is).
+  const db = plan.model.rails.database;
+  if (db && !serverOnlyFiles(plan.model).some((f) => f.file === "config/database.yml"))
+    for (const r of db.envReads ?? []) if (r.railsEnv === sp.railsEnv && !out.has(r.env)) out.set(r.env, { name: r.env, source: r.source, fallback: r.default });
   return [...out.values()];
 }
 

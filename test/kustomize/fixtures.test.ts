@@ -70,4 +70,11 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     expect(cm.data.RAILS_ENV).toBe("production");
     expect(Object.keys(cm.data).filter((k) => k.startsWith("PAYMENT_") || k.startsWith("SMTP_"))).toEqual([]);
   });
+
+  it("includes database.yml's reads when the committed file is the one the app reads (ledger)", async () => {
+    const model = await analyzed("ledger");
+    const result = emitKustomize(model, defaultAnswers(model, {}));
+    const config = result.files.find((f) => f.path === "k8s/overlays/production/config.env")!.content;
+    expect(config).toMatch(/^# config\/database\.yml:\d+, default 5\n# RAILS_MAX_THREADS=$/m);
+  });
 });

@@ -172,6 +172,18 @@ describe("database.yml", () => {
     expect(a["staging"].value).toBe("postgresql");
     expect((a["demo"].value as any).unknown).toMatch(/DATABASE_URL/);
   });
+  it("lists the ENV reads of each environment's section, merged defaults included, with their lines", () => {
+    const { rails } = mem({
+      "config/database.yml": `default: &default\n  adapter: postgresql\n  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>\n  host: <%= ENV.fetch("DB_HOST", "localhost") %>\nproduction:\n  <<: *default\n  database: <%= ENV["DB_NAME"] %>\n`,
+    });
+    expect(rails.database!.envReads).toEqual([
+      { env: "RAILS_MAX_THREADS", railsEnv: "default", default: 5, source: { file: "config/database.yml", line: 3 } },
+      { env: "DB_HOST", railsEnv: "default", default: "localhost", source: { file: "config/database.yml", line: 4 } },
+      { env: "RAILS_MAX_THREADS", railsEnv: "production", default: 5, source: { file: "config/database.yml", line: 3 } },
+      { env: "DB_HOST", railsEnv: "production", default: "localhost", source: { file: "config/database.yml", line: 4 } },
+      { env: "DB_NAME", railsEnv: "production", default: null, source: { file: "config/database.yml", line: 7 } },
+    ]);
+  });
   it("prefers the real file over the example", () => {
     const { rails } = mem({ "config/database.yml": "production:\n  adapter: postgresql\n", "config/database.yml.example": "production:\n  adapter: mysql2\n" });
     expect(rails.database).toEqual({ file: "config/database.yml", adapters: { production: { value: "postgresql", source: { file: "config/database.yml", line: 2 } } } });
