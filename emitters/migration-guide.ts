@@ -129,7 +129,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     secretFiles.length
       ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
           (serverOnly.length
-            ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
+            ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}${f.railsEnv ? ` on the stages running ${f.railsEnv}` : ""}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
             : "")
       : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );

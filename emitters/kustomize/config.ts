@@ -6,7 +6,7 @@ import { envReadsOf, isEnvRefShape } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { defaultEnv, isSecretName, numberOf, secretKeys, serverOnlyFiles } from "./rules.js";
+import { defaultEnv, isSecretName, numberOf, secretKeys, serverOnlyFiles, serverOnlyFilesOf } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -69,7 +69,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const output = put(e.name, e.value, e.secret);
     if (e.source) out.provenance.push({ output, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
-  for (const f of serverOnlyFiles(plan.model))
+  for (const f of serverOnlyFilesOf(plan.model, sp.railsEnv))
     out.provenance.push({ output: sec, what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.

@@ -14,7 +14,7 @@ import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js
 import { webPdb } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
-import { defaultEdgeTarget, needsMigration } from "./rules.js";
+import { defaultEdgeTarget, needsMigration, serverDotenvFiles } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment } from "./worker-deployment.js";
@@ -79,6 +79,8 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
     files.push(...envFiles(sp.stage.name, stageEnv(plan, sp, spec.hosts, out)));
   }
+  for (const d of serverDotenvFiles(model))
+    out.notes.push({ message: `${d.file} lived only on the servers (linked_files) and dotenv loads its variables when the app boots: copy them from each stage's servers into that stage's k8s/overlays/<stage>/secrets.env (non-secret ones may go to config.env); the image does not carry the file`, source: d.source });
   for (const d of dataDirs(model))
     out.notes.push({ message: `linked dir ${d.path} held data on the servers; in the pod it is an emptyDir (lost on restart): move it to object storage or a PersistentVolumeClaim`, source: d.source });
   if (!model.stages.length) out.notes.push({ message: "no Capistrano stage found: one overlay named production was emitted", source: model.name.source });

@@ -428,15 +428,41 @@ export function secretKeys(model: ModelLike): string[] {
  * DATABASE_URL (4.1+), so each overlay names its own database; without config/master.key it reads
  * RAILS_MASTER_KEY (5.2+).
  */
-export function serverOnlyFiles(model: ModelLike): { file: string; env: string; source: Source }[] {
-  const out: { file: string; env: string; source: Source }[] = [];
+export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
+  const out: ServerOnlyFile[] = [];
   const linked = (p: string) => model.linked.find((l) => l.kind === "file" && l.path === p);
   const db = linked("config/database.yml");
   const committedDb = model.rails.database && model.rails.database.file === "config/database.yml";
   if (db && !committedDb) out.push({ file: "config/database.yml", env: "DATABASE_URL", source: db.source });
   const key = linked("config/master.key");
   if (key) out.push({ file: "config/master.key", env: "RAILS_MASTER_KEY", source: key.source });
+  // Rails 6+ per-environment credentials: config/credentials/<env>.key, also read from
+  // RAILS_MASTER_KEY (which Rails takes first), for the stages running that environment.
+  for (const l of model.linked) {
+    const m = /^config\/credentials\/([^/]+)\.key$/.exec(l.path);
+    if (l.kind === "file" && m) out.push({ file: l.path, env: "RAILS_MASTER_KEY", source: l.source, railsEnv: m[1] });
+  }
   return out;
+}
+
+export interface ServerOnlyFile {
+  file: string;
+  env: string;
+  source: Source;
+  /** Only for the stages running this Rails environment (a per-environment credentials key). */
+  railsEnv?: string;
+}
+
+/** The server-only files that give a stage its variable: an environment's own key over master.key. */
+export function serverOnlyFilesOf(model: ModelLike, railsEnv: string): ServerOnlyFile[] {
+  const all = serverOnlyFiles(model).filter((f) => f.railsEnv === undefined || f.railsEnv === railsEnv);
+  const ownKey = all.some((f) => f.railsEnv === railsEnv);
+  return all.filter((f) => !(ownKey && f.file === "config/master.key"));
+}
+
+/** Linked dotenv files (`.env`, `.env.production`): variables the app loaded from the servers' disk. */
+export function serverDotenvFiles(model: ModelLike): { file: string; source: Source }[] {
+  return model.linked.filter((l) => l.kind === "file" && /(^|\/)\.env(\.[^/]+)?$/.test(l.path)).map((l) => ({ file: l.path, source: l.source }));
 }
 
 // ------------------------------------------------------------------------------------------------

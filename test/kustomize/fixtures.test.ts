@@ -4,6 +4,7 @@ import { readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeDir } from "../../src/analyze.js";
+import { railsEnvOf } from "../../src/model.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { defaultAnswers } from "./answers.js";
 import { kustomizeBuild, requireKubectl, writeTree, removeTrees } from "./kubectl.js";
@@ -69,6 +70,19 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     const cm = kustomizeBuild(root, "k8s/overlays/production").find((o) => o.kind === "ConfigMap" && o.data?.RAILS_ENV)!;
     expect(cm.data.RAILS_ENV).toBe("production");
     expect(Object.keys(cm.data).filter((k) => k.startsWith("PAYMENT_") || k.startsWith("SMTP_"))).toEqual([]);
+  });
+
+  it("ledger: RAILS_MASTER_KEY from the stage's own credentials key (production.key over master.key), and the linked .env named", async () => {
+    const model = await analyzed("ledger");
+    const result = emitKustomize(model, defaultAnswers(model, {}));
+    const keyFile = (stage: string) =>
+      result.provenance.filter((p) => p.output === `k8s/overlays/${stage}/secrets.env` && p.what.startsWith("RAILS_MASTER_KEY:")).map((p) => /: (\S+) lived/.exec(p.what)![1]);
+    // demo and production run RAILS_ENV=production; staging runs staging, which has no key of its own.
+    expect(model.stages.map((s) => [s.name, railsEnvOf(s)])).toEqual([["demo", "production"], ["production", "production"], ["staging", "staging"]]);
+    expect(keyFile("demo")).toEqual(["config/credentials/production.key"]);
+    expect(keyFile("production")).toEqual(["config/credentials/production.key"]);
+    expect(keyFile("staging")).toEqual(["config/master.key"]);
+    expect(result.notes.some((n) => /^\.env lived only on the servers .*dotenv/.test(n.message) && n.source?.file === "config/deploy.rb")).toBe(true);
   });
 
   it("includes database.yml's reads when the committed file is the one the app reads (ledger)", async () => {
