@@ -100,6 +100,15 @@ describe("the quick block-YAML reader reads what the full parser reads", () => {
     );
   });
 
+  it("keeps the alias-bomb limit: a block-style billion laughs is read quickly and refused", () => {
+    let text = "l0: &l0\n" + Array.from({ length: 10 }, () => "  - x").join("\n") + "\n";
+    for (let i = 1; i < 12; i++) text += `l${i}: &l${i}\n` + Array.from({ length: 10 }, () => `  - *l${i - 1}`).join("\n") + "\n";
+    expect(parseBlockYaml(text)).not.toBeNull();
+    const r = loadRubyYaml(text);
+    expect(r.ruby).toBeNull();
+    expect(r.errors[0]!.message).toMatch(/alias bomb/);
+  });
+
   it("leaves to the full parser what it does not read", () => {
     for (const text of ["a:\tb\n", "a: [1, 2]\n", "a: |\n  x\n", "a: !!str 1\n", 'a: "x\\ny"\n', "a: b\n  c\n", "a: b\n---\nc: d\n", "? a\n: b\n", "\"k\": v\n", "a: é\n", "%YAML 1.1\n---\na: 1\n", "a:\r\n  b: 1\r\n", "plain\n", "", "# only\n"]) {
       expect(parseBlockYaml(text), JSON.stringify(text)).toBeNull();
