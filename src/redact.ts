@@ -53,19 +53,17 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     if (Array.isArray(v)) return v.map((x, i) => hide(x, key, secretPath, sub(String(i))));
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
-    // References name where a value comes from; they are not values.
-    if (isEnvRefShape(o)) {
-      const shown = hide(o.default, o.env, secretPath, path);
-      // The expression around a hidden default holds it too.
-      const ruby = typeof o.ruby === "string" ? { ruby: shown === o.default ? o.ruby : SECRET_SHOWN_AS } : {};
-      return { env: o.env, default: shown, ...ruby };
-    }
+    // References name where a value comes from, not a value: an ENV reference's default (a
+    // database.yml read's too) is secret when the variable's name is.
+    const keyOf = (k: string) => (k === "default" && typeof o.env === "string" ? o.env : k);
     const out: Record<string, unknown> = {};
     for (const k in o) {
-      const x = hide(o[k], k, secretPath, sub(k));
+      const x = hide(o[k], keyOf(k), secretPath, k === "default" && typeof o.env === "string" ? path : sub(k));
       if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
       else out[k] = x;
     }
+    // The expression around a hidden default holds it too.
+    if (isEnvRefShape(o) && typeof o.ruby === "string" && out.default !== o.default) out.ruby = SECRET_SHOWN_AS;
     return out;
   };
 

@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { envReadsOf, isEnvRefShape } from "../../src/model.js";
+import { envReadsOf, isCredentialUrl, isEnvRefShape } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -158,7 +158,8 @@ function unsetLines(stage: string, unset: BootRead[]): string {
   if (!unset.length) return "";
   const lines = ["", `# Read by the app while it boots, set by nothing above: on stage ${stage}'s servers these came from`, "# the servers' own environment. Uncomment and fill in each with that value; left commented, the app", "# falls back to the default shown (or nil)."];
   for (const r of unset) {
-    const fallback = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a computed default";
+    const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !isCredentialUrl(r.fallback));
+    const fallback = shown ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a default (see the source)";
     lines.push(`# ${r.source.file}:${r.source.line}, ${fallback}`, `# ${r.name}=`);
   }
   return lines.join("\n") + "\n";

@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isEnvRefShape, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCredentialUrl, isEnvRefShape, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -156,10 +156,13 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   const present = values.filter((v): v is RValue => v !== MISSING);
   // Under a secret path or key, a Hash or Array written in the file is one secret value: it goes to
   // the environment whole (YAML flow text), never into the tracked file.
+  // The default of an ENV read is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`): a
+  // secret when the key is, or when the variable's name is.
+  const literalDefault = (v: RValue): boolean => isEnvRefValue(v) && v.default !== null && (holdsLiteral(v.default) || literalDefault(v.default));
   const secretHere =
     path.length > 0 &&
-    ([...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some(isCredentialUrl)) &&
-    present.some(holdsLiteral);
+    ((([...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some(isCredentialUrl)) && present.some((v) => holdsLiteral(v) || literalDefault(v))) ||
+      present.some((v) => isEnvRefValue(v) && looksSecretEnv(v.env) && literalDefault(v)));
   if (!secretHere && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
     const keys: string[] = [];
     for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);

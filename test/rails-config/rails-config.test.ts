@@ -185,20 +185,24 @@ describe("secrets inside lists, hashes and URLs stay out of the tracked files", 
       vendor: { settings: { account: "FAKE_MARKED_6", plan: "gold" } },
       host: "api.example.com",
     };
-    const ns: GlobalNamespace = { name: "leaks", files: ["config/global/leaks.yml"], values: { production: values, staging: values }, sources: {} };
+    // Secrets written as the defaults of ENV reads: under a secret key, and behind a secret ENV name.
+    const withDefaults = { ...values, smtp_password: { env: "SMTP_PASSWORD", default: "FAKE_DEFAULT_7" }, mailer: { api: { env: "MAILER_SECRET_KEY", default: "FAKE_DEFAULT_8", ruby: 'ENV.fetch("MAILER_SECRET_KEY", "FAKE_DEFAULT_8").to_s' } } };
+    // What Global gave on servers that did not set them: the defaults.
+    const expected = { ...values, smtp_password: "FAKE_DEFAULT_7", mailer: { api: "FAKE_DEFAULT_8" } };
+    const ns: GlobalNamespace = { name: "leaks", files: ["config/global/leaks.yml"], values: { production: withDefaults, staging: withDefaults }, sources: {} };
     const m = model([ns], [stage("production", { rails_env: "production" }), stage("staging", {})]);
     const answers = { "config.secret_paths": ["leaks.vendor.settings"] };
     const files = emitRailsConfig(m, answers).files.map((f) => f.content).join("\n");
     expect(files).not.toMatch(/FAKE_/);
     expect(files).toContain("api.example.com");
     const env = planConfig(m, answers).env.filter((e) => e.stage === "production");
-    expect(env.filter((e) => e.secret).map((e) => e.path).sort()).toEqual(["leaks.api_keys", "leaks.credentials", "leaks.database_url", "leaks.jwt_key", "leaks.vendor.settings"]);
+    expect(env.filter((e) => e.secret).map((e) => e.path).sort()).toEqual(["leaks.api_keys", "leaks.credentials", "leaks.database_url", "leaks.jwt_key", "leaks.mailer.api", "leaks.smtp_password", "leaks.vendor.settings"]);
 
     // and the pod, given those env vars, reads exactly the values Global had
     const dir = writeApp(emitRailsConfig(m, answers).files);
     const pod = Object.fromEntries(env.map((e) => [e.name, e.value ?? ""]));
-    const booted = bootApp(dir, { leaks: typedJson(values as RValue) }, { env: { ...pod, RAILS_ENV: "production" }, task: "rails2k8s:verify_config" });
-    expect(booted.namespaces).toEqual({ leaks: typedJson(values as RValue) });
+    const booted = bootApp(dir, { leaks: typedJson(expected as RValue) }, { env: { ...pod, RAILS_ENV: "production" }, task: "rails2k8s:verify_config" });
+    expect(booted.namespaces).toEqual({ leaks: typedJson(expected as RValue) });
     expect(booted.task?.status).toBe(0);
   });
 });

@@ -19,6 +19,8 @@ const PLANTED = {
   gemSource: "PLANTED-gemsrc-6666",
   templateLiteral: "PLANTED-template-7777",
   askedDefault: "PLANTED-asked-8888",
+  envDefault: "PLANTED-env-default-9999",
+  dbEnvDefault: "PLANTED-db-env-default-0000",
 };
 
 function edit(dir: string, path: string, fn: (s: string) => string) {
@@ -37,6 +39,10 @@ function plant(dir: string) {
   // password that is also an ordinary word: hidden where it stands, no id or path cut apart.
   edit(dir, "config/deploy.rb", (s) => `${s}\nask :deploy_token, "${PLANTED.askedDefault}", echo: false\nset :smtp_password, "secret"\n`);
   edit(dir, "config/database.yml.example", (s) => s.replace(`<%= ENV["DB_PASSWORD"] %>`, PLANTED.databasePassword));
+  // Secrets as the defaults of ENV reads: in a Global file (with a conversion around the read) and
+  // in database.yml.
+  edit(dir, "config/global/mailer.yml", (s) => s.replace(`<%= ENV["SMTP_PASSWORD"] %>`, `<%= ENV.fetch("SMTP_PASSWORD", "${PLANTED.envDefault}").to_s %>`));
+  edit(dir, "config/database.yml.example", (s) => s.replace(`  host: <%= ENV.fetch("DB_HOST", "127.0.0.1") %>`, `  host: <%= ENV.fetch("DB_HOST", "127.0.0.1") %>\n  replica_password: <%= ENV.fetch("DB_REPLICA_PASSWORD", "${PLANTED.dbEnvDefault}") %>`));
   mkdirSync(join(dir, "config"), { recursive: true });
   writeFileSync(join(dir, "config/secrets.yml"), `production:\n  secret_key_base: ${PLANTED.secretKeyBase}\n`);
   edit(dir, "Gemfile", (s) => s.replace(`source "https://rubygems.org"`, `source "https://rubygems.org"\nsource "https://deploy:${PLANTED.gemSource}@gems.example.com" do\n  gem "shop-internal"\nend`));
