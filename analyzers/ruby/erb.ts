@@ -69,6 +69,8 @@ const TOKEN_PREFIX = "R2K_REF_";
 const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
 const INDEX = String.raw`ENV\[\s*["']\w+["']\s*\]`;
 const READ = String.raw`(?:${INDEX}|ENV\.fetch\(\s*["']\w+["']\s*(?:,\s*(?:${LIT}|${INDEX})\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)`;
+/** Calls only Capistrano's binding answers (`fetch(:x)`, `release_path`...): not the app's. */
+const CAPISTRANO_CALL = /(?<![.\w:@$])(?:fetch|any\?|roles|release_path|shared_path|current_path|deploy_to|host|server)\b(?!\s*:)/;
 const PLAIN_ENV_READ = new RegExp(String.raw`^\s*${READ}(?:\s*\|\|\s*(?:${READ}|${LIT}))*\s*$`);
 
 /** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
@@ -107,7 +109,12 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     let value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
     // The evaluator reads `ENV["X"].to_i` as "what ENV["X"] holds"; the expression itself goes with
     // it, so that whatever carries the value on (config_for files) evaluates the same conversion.
-    if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
+    // A tag that also reads Capistrano's variables (a deploy template's) cannot run in the app: the
+    // conversion is then not carried, and said.
+    if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code)) {
+      if (!CAPISTRANO_CALL.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
+      else problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: it also reads Capistrano's variables, so the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });
+    }
     const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
     if (s !== null) {
       output += s;

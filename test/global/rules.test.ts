@@ -244,6 +244,12 @@ describe("Global analyzer", () => {
     expect(problems.filter((p) => /ERB tag/.test(p.message))).toEqual([]);
   });
 
+  it("does not carry a conversion whose tag also reads Capistrano's variables, and says so", () => {
+    const { global, problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV.fetch("W", fetch(:workers)).to_i %>\n' });
+    expect((global.namespaces[0].values.production as Record<string, RValue>).w).not.toHaveProperty("ruby");
+    expect(problems.filter((p) => /ERB tag/.test(p.message)).map((p) => [p.file, p.line])).toEqual([["config/global/a.yml", 2]]);
+  });
+
   it("marks literal secrets, not ENV-read or empty ones", () => {
     const { global } = analyze({
       ...INIT,
