@@ -9,6 +9,13 @@ process.emitWarning = function (warning, ...rest) {
   return emitWarning.call(process, warning, ...rest);
 };
 
+// A reader that stops early (`rails2k8s analyze --json | head`) closes the pipe: there is nothing
+// more to say, and no stack trace to print.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 const { loadCli } = createRequire(import.meta.url)("./load.cjs");

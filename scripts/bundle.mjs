@@ -8,7 +8,7 @@
 // - The cache is made by running the CLI in this process on the fixture apps (analyze, its JSON,
 //   and a dry-run migrate), so that what those runs compiled is kept.
 import { build } from "esbuild";
-import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync } from "node:fs";
+import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync, statSync, chmodSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,16 +39,27 @@ process.emitWarning = (warning, ...rest) => (/WASI/.test(String(warning?.message
 const cli = loadCli();
 const quiet = { out: () => {}, err: () => {}, color: false };
 const apps = join(ROOT, "fixtures/apps");
+const warmed = [];
 for (const app of readdirSync(apps).sort()) {
-  await cli.main(["analyze", join(apps, app)], quiet);
-  await cli.main(["analyze", join(apps, app), "--json"], quiet);
+  warmed.push([`analyze ${app}`, await cli.main(["analyze", join(apps, app)], quiet)]);
+  warmed.push([`analyze ${app} --json`, await cli.main(["analyze", join(apps, app), "--json"], quiet)]);
 }
 const scratch = mkdtempSync(join(tmpdir(), "r2k-cache-"));
 try {
   cpSync(join(apps, "shop"), join(scratch, "shop"), { recursive: true });
-  await cli.main(["migrate", join(scratch, "shop"), "--yes", "--dry-run"], quiet);
+  // The copy keeps the fixtures' modes: made writable, or a read-only checkout could not clean up.
+  writable(join(scratch, "shop"));
+  warmed.push(["migrate --dry-run shop", await cli.main(["migrate", join(scratch, "shop"), "--yes", "--dry-run"], quiet)]);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
+// A run that failed compiled less than it should: said, not fatal (the tests judge the CLI).
+for (const [what, code] of warmed) if (code !== 0) console.warn(`warning: the warm-up run \`${what}\` exited ${code}`);
 cli.saveCache();
 console.log(`built ${BUNDLE.slice(ROOT.length)} and its code cache (${CACHE.slice(ROOT.length)})`);
+
+function writable(path) {
+  const st = statSync(path);
+  chmodSync(path, st.mode | (st.isDirectory() ? 0o700 : 0o600));
+  if (st.isDirectory()) for (const name of readdirSync(path)) writable(join(path, name));
+}

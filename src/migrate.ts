@@ -90,6 +90,9 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   const analyzed = await env.analyze(dir, exclude);
 
   const answersPath = answersLocation(tree.root, opts.answers);
+  // A directory or a device named as the answers file is a typo, not "no answers yet".
+  const entry = tree.original(answersPath);
+  if (entry.kind === "other") fail(2, `${answersPath}: the answers file is ${entry.what}`);
   let saved: Answers = {};
   try {
     saved = parseAnswers(tree.read(answersPath), answersPath);

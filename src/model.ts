@@ -253,6 +253,8 @@ export interface DatabaseEnvRead {
   railsEnv: string;
   default: RValue | null;
   source: Source;
+  /** Under a key that names a secret (`password:`): its default is one too. */
+  secret?: boolean;
 }
 
 export interface AssetFacts {
@@ -680,6 +682,6 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
 
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */
 export function isCredentialUrl(v: unknown): boolean {
-  return typeof v === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(v);
+  return typeof v === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i.test(v);
 }
 

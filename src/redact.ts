@@ -54,8 +54,8 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     if (v === null || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
     // References name where a value comes from, not a value: an ENV reference's default (a
-    // database.yml read's too) is secret when the variable's name is.
-    const keyOf = (k: string) => (k === "default" && typeof o.env === "string" ? o.env : k);
+    // database.yml read's too) is secret when the variable's name is, or the key holding it.
+    const keyOf = (k: string) => (k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k);
     const out: Record<string, unknown> = {};
     for (const k in o) {
       const x = hide(o[k], keyOf(k), secretPath, k === "default" && typeof o.env === "string" ? path : sub(k));
@@ -63,7 +63,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
       else out[k] = x;
     }
     // The expression around a hidden default holds it too.
-    if (isEnvRefShape(o) && typeof o.ruby === "string" && out.default !== o.default) out.ruby = SECRET_SHOWN_AS;
+    if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
     return out;
   };
 
@@ -98,4 +98,11 @@ function scrub(v: unknown, secrets: string[]): unknown {
   if (Array.isArray(v)) return v.map((x) => scrub(x, secrets));
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, NAMING.has(k) ? x : scrub(x, secrets)]));
+}
+
+/** Whether a redacted value hides something, at any depth. */
+function holdsHidden(v: unknown): boolean {
+  if (v === HIDDEN) return true;
+  if (Array.isArray(v)) return v.some(holdsHidden);
+  return v !== null && typeof v === "object" && Object.values(v).some(holdsHidden);
 }

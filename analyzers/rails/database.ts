@@ -3,7 +3,7 @@
 // Rails 6 multi-database sections (`production: { primary: {...}, replica: {...} }`), and `url:`,
 // whose scheme is the adapter when no `adapter:` is written.
 import type { AnalyzerContext, DatabaseEnvRead, DatabaseFacts, Fact, RValue } from "../../src/model.js";
-import { envReadsOf } from "../../src/model.js";
+import { envReadsOf, isCredentialUrl, looksSecretKey } from "../../src/model.js";
 import { isHash, isEnvRef } from "../ruby/evaluate.js";
 import { readErbYaml, type ErbYaml } from "./erb-yaml.js";
 
@@ -31,7 +31,12 @@ export function readDatabase(ctx: AnalyzerContext): { facts: DatabaseFacts; yaml
       if (found) adapters[env] = found;
       const visit = (v: RValue, path: string[]) => {
         if (isHash(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
-        else for (const r of envReadsOf(v)) if (!envReads.some((e) => e.env === r.env && e.railsEnv === env)) envReads.push({ env: r.env, railsEnv: env, default: r.default, source: { file, line: yaml.lineOf(path) } });
+        else
+          for (const r of envReadsOf(v)) {
+            if (envReads.some((e) => e.env === r.env && e.railsEnv === env)) continue;
+            const secret = looksSecretKey(path[path.length - 1]) || isCredentialUrl(r.default);
+            envReads.push({ env: r.env, railsEnv: env, default: r.default, source: { file, line: yaml.lineOf(path) }, ...(secret ? { secret } : {}) });
+          }
       };
       visit(section, [env]);
     }

@@ -63,15 +63,14 @@ export interface RenderedErb {
 
 const TOKEN_PREFIX = "R2K_REF_";
 /**
- * `ENV["X"]`, `ENV.fetch("X", lit)`, `ENV.fetch("X") { lit }`, and `||` chains of those and
- * literals: reads with nothing around them, which an EnvRef says whole.
+ * `ENV["X"]`, `ENV.fetch("X", lit)`, `ENV.fetch("X") { lit }`, `ENV["X"] || lit`: a read with
+ * nothing around it, which an EnvRef says whole. Anything more (a conversion, a second ENV read as
+ * the fallback) keeps its expression (`ruby`), which the app's config files then carry verbatim.
  */
-const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
-const INDEX = String.raw`ENV\[\s*["']\w+["']\s*\]`;
-const READ = String.raw`(?:${INDEX}|ENV\.fetch\(\s*["']\w+["']\s*(?:,\s*(?:${LIT}|${INDEX})\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)`;
 /** Calls only Capistrano's binding answers (`fetch(:x)`, `release_path`...): not the app's. */
 const CAPISTRANO_CALL = /(?<![.\w:@$])(?:fetch|any\?|roles|release_path|shared_path|current_path|deploy_to|host|server)\b(?!\s*:)/;
-const PLAIN_ENV_READ = new RegExp(String.raw`^\s*${READ}(?:\s*\|\|\s*(?:${READ}|${LIT}))*\s*$`);
+const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
+const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\s*\|\|\s*${LIT})?|\.fetch\(\s*["']\w+["']\s*(?:,\s*${LIT}\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)\s*$`);
 
 /** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
 export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {

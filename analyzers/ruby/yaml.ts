@@ -508,6 +508,22 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
       if (!isPair(pair)) continue;
       const keyNode = pair.key as YNode | null;
       const valNode = pair.value as YNode | null;
+      // `<<: *x` inside x itself: Psych merges the Hash it is still building into itself, which
+      // changes nothing (it is not the self-containing Hash a plain `*x` there would make).
+      const selfMerge = (n: unknown) => isAlias(n) && building.has(anchors.get(n.source) as YNode);
+      if (isScalar(keyNode) && keyNode.type === "PLAIN" && keyNode.source === "<<" && !keyNode.tag) {
+        if (selfMerge(valNode)) continue;
+        if (isSeq(valNode) && valNode.items.some(selfMerge)) {
+          // In a list, the Hash so far takes its place in the order (earlier entries win).
+          const parts = valNode.items.map((n) => (selfMerge(n) ? hash.clone() : valueOf(convert(n as YNode, depth + 1, flow))));
+          if (parts.every(isRubyHash)) {
+            const h = new RubyHash();
+            for (const m of [...parts].reverse()) h.mergeFrom(m as RubyHash);
+            hash.mergeFrom(h);
+            continue;
+          }
+        }
+      }
       const key = convert(keyNode, depth + 1, flow);
       const val = valueOf(convert(valNode, depth + 1, flow));
       const line = lineOfNode(keyNode ?? valNode);

@@ -23,6 +23,8 @@ export interface BootRead {
   source: Source;
   /** The default the app falls back to (`ENV.fetch("X", default)`), null when it has none. */
   fallback: RValue | null;
+  /** Held under a key that names a secret: a secret whatever the variable is called. */
+  secret?: boolean;
 }
 
 const envSafe = (v: string) => !/[\r\n]/.test(v);
@@ -70,20 +72,23 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     if (e.source) out.provenance.push({ output, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
   for (const f of serverOnlyFilesOf(plan.model, sp.railsEnv))
-    out.provenance.push({ output: sec, what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
+    out.provenance.push({ output: put(f.env, null, true), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
   for (const r of bootReads(plan, sp)) {
     if (config.has(r.name) || secrets.has(r.name)) continue;
-    if (secretSet.has(r.name) || isSecretName(r.name)) {
-      out.provenance.push({ output: put(r.name, null, true), what: `${r.name}: read while the app boots (secret); fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
+    if (r.secret || secretSet.has(r.name) || isSecretName(r.name) || isCredentialUrl(r.fallback)) {
+      // Prefilled with the read's default, so that the pod gets what the app got wherever the
+      // servers did not set it (an empty line would give "" instead of the default).
+      const prefill = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? String(r.fallback) : null;
+      out.provenance.push({ output: put(r.name, prefill, true), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
     } else unset.push(r);
   }
   for (const k of config.keys()) secrets.delete(k);
   if (unset.length) {
     out.notes.push({
-      message: `${cfg}: the app reads ${unset.map((r) => r.name).join(", ")} while it boots, and nothing in the repo sets ${unset.length === 1 ? "it" : "them"}: on the servers ${unset.length === 1 ? "its value" : "their values"} came from the servers' own environment. Fill in the commented line${unset.length === 1 ? "" : "s"} with stage ${sp.stage.name}'s values, or the app runs on ${unset.length === 1 ? "its default" : "their defaults"}`,
+      message: `${cfg}: the app reads ${unset.map((r) => r.name).join(", ")} while it boots, and nothing in the repo sets ${unset.length === 1 ? "it" : "them"}: ${unset.length === 1 ? "its value" : "their values"} came from the environment the old setup gave (the servers', or the deploying machine's for a Capistrano template). Fill in the commented line${unset.length === 1 ? "" : "s"} with stage ${sp.stage.name}'s values, or the app runs on ${unset.length === 1 ? "its default" : "their defaults"}`,
       source: unset[0].source,
     });
     for (const r of unset) out.provenance.push({ output: cfg, what: `${r.name}: read while the app boots; not set (commented out, to fill in from stage ${sp.stage.name}'s servers)`, source: r.source });
@@ -110,7 +115,8 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
       for (const ref of envReadsOf(v)) {
         if (out.has(ref.env)) continue;
         const source = ns.sources[path.join(".")] ?? { file: ns.files[0] ?? plan.model.global!.dir, line: 1 };
-        out.set(ref.env, { name: ref.env, source, fallback: ref.default });
+        const secret = path.length > 0 && isSecretName(path[path.length - 1]);
+        out.set(ref.env, { name: ref.env, source, fallback: ref.default, ...(secret ? { secret } : {}) });
       }
     };
     const value = ns.values[sp.railsEnv];
@@ -119,7 +125,7 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
   // database.yml's ERB, when the committed file is the one the app reads (else DATABASE_URL is).
   const db = plan.model.rails.database;
   if (db && !serverOnlyFiles(plan.model).some((f) => f.file === "config/database.yml"))
-    for (const r of db.envReads ?? []) if (r.railsEnv === sp.railsEnv && !out.has(r.env)) out.set(r.env, { name: r.env, source: r.source, fallback: r.default });
+    for (const r of db.envReads ?? []) if (r.railsEnv === sp.railsEnv && !out.has(r.env)) out.set(r.env, { name: r.env, source: r.source, fallback: r.default, ...(r.secret ? { secret: true } : {}) });
   return [...out.values()];
 }
 
@@ -156,7 +162,12 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
  */
 function unsetLines(stage: string, unset: BootRead[]): string {
   if (!unset.length) return "";
-  const lines = ["", `# Read by the app while it boots, set by nothing above: on stage ${stage}'s servers these came from`, "# the servers' own environment. Uncomment and fill in each with that value; left commented, the app", "# falls back to the default shown (or nil)."];
+  const lines = [
+    "",
+    `# Read by the app while it boots, set by nothing above: for stage ${stage} these came from the environment`,
+    "# the old setup gave them (the servers', or the deploying machine's for a template Capistrano rendered).",
+    "# Uncomment and fill in each with that value; left commented, the app falls back to the default shown (or nil).",
+  ];
   for (const r of unset) {
     const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !isCredentialUrl(r.fallback));
     const fallback = shown ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a default (see the source)";

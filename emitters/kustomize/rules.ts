@@ -418,7 +418,8 @@ export function secretKeys(model: ModelLike): string[] {
   for (const s of model.secrets) if (s.kind === "env" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) keys.add(s.name);
   keys.add("SECRET_KEY_BASE");
   for (const st of model.stages) for (const e of defaultEnv(st)) if (isSecretName(e.name)) keys.add(e.name);
-  for (const f of serverOnlyFiles(model)) keys.add(f.env);
+  // A per-environment credentials key gives its stages the variable (stageEnv), not every stage.
+  for (const f of serverOnlyFiles(model)) if (f.railsEnv === undefined) keys.add(f.env);
   return [...keys].sort();
 }
 

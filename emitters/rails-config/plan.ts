@@ -155,14 +155,20 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   const leafKey = path[path.length - 1] ?? "";
   const present = values.filter((v): v is RValue => v !== MISSING);
   // Under a secret path or key, a Hash or Array written in the file is one secret value: it goes to
-  // the environment whole (YAML flow text), never into the tracked file.
-  // The default of an ENV read is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`): a
-  // secret when the key is, or when the variable's name is.
-  const literalDefault = (v: RValue): boolean => isEnvRefValue(v) && v.default !== null && (holdsLiteral(v.default) || literalDefault(v.default));
+  // the environment whole (YAML flow text), never into the tracked file. The default of an ENV read
+  // is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`), quoted or bare: a secret when
+  // the key is, when the variable's name is, or when it is a URL with a password.
+  const secretContext =
+    [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some((v) => isCredentialUrl(v) || envReadsIn(v).some((r) => isCredentialUrl(r.default)));
   const secretHere =
     path.length > 0 &&
-    ((([...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some(isCredentialUrl)) && present.some((v) => holdsLiteral(v) || literalDefault(v))) ||
-      present.some((v) => isEnvRefValue(v) && looksSecretEnv(v.env) && literalDefault(v)));
+    ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => looksSecretEnv(r.env) && literalDefault(r))));
+  // An ENV read with a secret default keeps its own variable: secrets.env holds it, prefilled with
+  // the default (what the app got wherever the servers did not set it).
+  if (secretHere) {
+    const single = singleEnvRead(present);
+    if (single && present.length === values.length) return secretDefault(ctx, path, values as RValue[], single);
+  }
   if (!secretHere && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
     const keys: string[] = [];
     for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);
@@ -185,7 +191,8 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // A conversion the Global file applied to an ENV read (`.to_i`) does not follow the value into a
   // variable of its own: said, with the expression, for the team to check the type.
   const converted = values.find((v): v is EnvRef => isEnvRefValue(v) && v.ruby !== undefined);
-  if (converted) ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} was \`${converted.ruby}\` in Global's file; in ${ctx.env} it now comes from ${name} as it is, without that conversion: check its type`, source: ctx.ns.sources[dotted] });
+  // (The expression is not repeated: it may hold a secret default.)
+  if (converted) ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted}: Global's file converted ENV["${converted.env}"] in Ruby; in ${ctx.env} the value now comes from ${name} as it is, without that conversion: check its type`, source: ctx.ns.sources[dotted] });
   for (let i = 0; i < ctx.group.length; i++) {
     const v = values[i];
     const stage = ctx.group[i].name;
@@ -208,12 +215,56 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   return { erb: allStrings ? `<%= ENV["${name}"]&.to_json %>` : `<%= ENV["${name}"] %>` };
 }
 
+/** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */
+function envReadsIn(v: Slot): EnvRef[] {
+  if (isEnvRefValue(v)) return [v, ...(v.default !== null ? envReadsIn(v.default) : [])];
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp)) return (v as { interp: RValue[] }).interp.flatMap(envReadsIn);
+  return [];
+}
+
+/** A default written as a literal in the file (not another ENV read). */
+const literalDefault = (r: EnvRef): boolean => r.default !== null && holdsLiteral(r.default);
+
+/**
+ * The one ENV variable every stage's value reads, bare (`<%= ENV.fetch("X", "d") %>`) or as a
+ * quoted tag alone in its scalar (`"<%= ... %>"`, a String): null for anything else.
+ */
+function singleEnvRead(values: RValue[]): { env: string; quoted: boolean } | null {
+  let found: { env: string; quoted: boolean } | null = null;
+  for (const v of values) {
+    const o = v as { interp?: RValue[] };
+    const quoted = typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray(o.interp) && o.interp.length === 1;
+    const ref = quoted ? o.interp![0] : v;
+    if (!isEnvRefValue(ref) || (ref.default !== null && !holdsLiteral(ref.default))) return null;
+    if (found && (found.env !== ref.env || found.quoted !== quoted)) return null;
+    found = { env: ref.env, quoted };
+  }
+  return found;
+}
+
+/** A secret default of an ENV read: the file reads the variable alone; secrets.env holds the default. */
+function secretDefault(ctx: WalkCtx, path: string[], values: RValue[], read: { env: string; quoted: boolean }): OutValue {
+  const dotted = path.join(".");
+  const source = ctx.ns.sources[dotted];
+  values.forEach((v, i) => {
+    const ref = (read.quoted ? (v as { interp: RValue[] }).interp[0] : v) as EnvRef;
+    const value = ref.default === null ? null : typeof ref.default === "string" ? ref.default : writeFlow(ref.default);
+    ctx.plan.env.push({ stage: ctx.group[i].name, name: read.env, value, secret: true, why: `secret default of ENV["${read.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${read.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
+  });
+  if (values.some((v) => isEnvRefValue(v) && v.ruby !== undefined))
+    ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted}: Global's file converted ENV["${read.env}"] in Ruby around a secret default; the config file reads ${read.env} as it is, without that conversion: check its type`, source });
+  // Quoted in Global's file, a String whatever it holds; bare, typed by YAML as the tag's output was.
+  return { erb: read.quoted ? `<%= ENV[${JSON.stringify(read.env)}]&.to_json %>` : `<%= ENV[${JSON.stringify(read.env)}] %>` };
+}
+
 function isEnvRefValue(v: Slot): v is EnvRef {
   return isEnvRefShape(v);
 }
 
+/** An ENV read's default as the text of a variable; null when it is not a literal (another read). */
 function envDefaultText(v: { env: string; default: RValue | null }): string | null {
-  return typeof v.default === "string" ? v.default : v.default === null ? null : writeFlow(v.default);
+  if (typeof v.default === "string") return v.default;
+  return v.default === null || !holdsLiteral(v.default) || hasUnknown(v.default) || isEnvRefValue(v.default) ? null : writeFlow(v.default);
 }
 
 function hasUnknown(v: RValue): boolean {

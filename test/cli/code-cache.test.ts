@@ -3,7 +3,7 @@
 // nothing but speed.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync, existsSync, symlinkSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -40,6 +40,15 @@ describe("the CLI's code cache", () => {
       expect(corrupt.status).toBe(0);
       expect(corrupt.stdout).toBe(expected.stdout);
       expect(corrupt.stderr).toBe(expected.stderr);
+      // A cache made for another bundle of the same length: V8 alone would take it and run the
+      // other bundle's code; the digest in front of it turns it away.
+      const bundle = join(dir, "dist/bundle/rails2k8s.cjs");
+      cpSync(join(ROOT, "dist/bundle/rails2k8s.cjs.cache"), join(dir, "dist/bundle/rails2k8s.cjs.cache"));
+      writeFileSync(bundle, readFileSync(bundle, "utf8").replace("no such directory", "no such DIRECTORY"));
+      const edited = spawnSync(process.execPath, [join(dir, "bin/rails2k8s.js"), "analyze", join(dir, "nowhere")], { encoding: "utf8" });
+      expect(edited.status).toBe(2);
+      expect(edited.stderr).toMatch(/no such DIRECTORY/);
+      cpSync(join(ROOT, "dist/bundle/rails2k8s.cjs"), bundle);
       rmSync(join(dir, "dist/bundle/rails2k8s.cjs.cache"));
       const missing = run(dir);
       expect(missing.status).toBe(0);

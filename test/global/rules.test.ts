@@ -12,7 +12,7 @@ import { analyzeGlobal } from "../../analyzers/global/index.js";
 import { isUnknown } from "../../analyzers/ruby/evaluate.js";
 import type { CapistranoFacts, Problem, RailsFacts, RValue, Stage } from "../../src/model.js";
 import { runRuby, RUBY_ENCODER, normalizeRuby } from "../yaml/ruby.js";
-import { assemble, resolveRefs, encodePlain, canon } from "./compare.js";
+import { assemble, resolveRefs, rubyExprs, encodePlain, canon } from "./compare.js";
 
 const RAILS = { gems: { global: { value: "3.1.1", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.1.4", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
 const INIT = {
@@ -104,6 +104,8 @@ ${RUBY_ENCODER}
 input = JSON.parse($stdin.read)
 out = input.map do |c|
   c["env"].each { |k, v| ENV[k] = v }
+  # What each converting ERB tag (an expression around ENV reads) prints here.
+  exprs = c["exprs"].to_h { |e| [e, eval(e).to_s] }
   res = c["envs"].to_h do |env|
     [env, begin
       enc(ReferenceGlobal.configuration(File.join(c["root"], "config/global"), env))
@@ -112,7 +114,7 @@ out = input.map do |c|
     end]
   end
   c["env"].each_key { |k| ENV.delete(k) }
-  res
+  res.merge("exprs" => exprs)
 end
 puts JSON.generate(out)
 `;
@@ -132,8 +134,8 @@ const raiseCase = (r: (typeof RAISES)[number]) => ({ ...INIT, [`config/global/${
 beforeAll(async () => {
   await initPrism();
   const input = [
-    ...CASES.map((c) => ({ root: writeTree(c.files), envs: c.envs, env: c.env ?? {} })),
-    ...RAISES.map((r) => ({ root: writeTree(raiseCase(r)), envs: ["production"], env: {} })),
+    ...CASES.map((c) => ({ root: writeTree(c.files), envs: c.envs, env: c.env ?? {}, exprs: [...analyze(c.files).global.namespaces.reduce((acc, n) => rubyExprs(n.values as RValue, acc), new Set<string>())] })),
+    ...RAISES.map((r) => ({ root: writeTree(raiseCase(r)), envs: ["production"], env: {}, exprs: [] })),
   ];
   oracle = runRuby(RUBY, input);
 }, 60_000);
@@ -144,7 +146,7 @@ describe("Global's rules vs the Ruby reference", () => {
       const { global, problems } = analyze(c.files);
       expect(problems.filter((p) => p.severity === "error")).toEqual([]);
       for (const env of c.envs) {
-        const ours = canon(encodePlain(resolveRefs(assemble(global.namespaces, env), (n) => c.env?.[n])));
+        const ours = canon(encodePlain(resolveRefs(assemble(global.namespaces, env), (n) => c.env?.[n], (e) => oracle[i].exprs[e])));
         expect({ env, config: ours }).toEqual({ env, config: canon(normalizeRuby(oracle[i][env])) });
       }
     });
@@ -235,7 +237,8 @@ describe("Global analyzer", () => {
 
   it("an ENV read with a conversion around it keeps the expression; a plain read does not", () => {
     const { global, problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV["W"].to_i %>\n  p: <%= ENV["P"] %>\n  q: <%= ENV.fetch("Q", "x") %>\n  f: <%= ENV.fetch("F", "1.5").to_f %>\n  o: <%= ENV["O1"] || ENV.fetch("O2", ENV["O3"]) || "none" %>\n' });
-    expect((global.namespaces[0].values.production as Record<string, RValue>).o).not.toHaveProperty("ruby");
+    // A second ENV read as the fallback is an expression too: carried whole.
+    expect((global.namespaces[0].values.production as Record<string, RValue>).o).toMatchObject({ env: "O1", ruby: 'ENV["O1"] || ENV.fetch("O2", ENV["O3"]) || "none"' });
     const v = global.namespaces[0].values.production as Record<string, RValue>;
     expect(v.w).toEqual({ env: "W", default: null, ruby: 'ENV["W"].to_i' });
     expect(v.p).toEqual({ env: "P", default: null });

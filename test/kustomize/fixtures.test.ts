@@ -85,6 +85,33 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     expect(result.notes.some((n) => /^\.env lived only on the servers .*dotenv/.test(n.message) && n.source?.file === "config/deploy.rb")).toBe(true);
   });
 
+  it("atlas: a per-environment credentials key gives RAILS_MASTER_KEY to the stages of that environment only", async () => {
+    const model = await analyzed("atlas");
+    const result = emitKustomize(model, defaultAnswers(model, {}));
+    const keys = (stage: string) => result.files.find((f) => f.path === `k8s/overlays/${stage}/secrets.env.example`)!.content;
+    expect(railsEnvOf(model.stages.find((s) => s.name === "beta")!)).toBe("production");
+    expect(keys("beta")).toMatch(/^RAILS_MASTER_KEY=$/m);
+    // alpha runs staging: an empty RAILS_MASTER_KEY there would make Rails fail to read its credentials.
+    expect(keys("alpha")).not.toMatch(/RAILS_MASTER_KEY/);
+  });
+
+  it("a secret read while the app boots is prefilled with its default in secrets.env, never shown in config.env", async () => {
+    const model = await analyzed("shop");
+    const ns = model.global!.namespaces.find((n) => n.name === "mailer")!;
+    const values = structuredClone(ns.values.production) as Record<string, any>;
+    values.smtp.authentication = { env: "SMTP_AUTH_METHOD", default: "plain" };
+    values.smtp.user_password = { env: "MAIL_LOGIN", default: null };
+    const changed = { ...model, global: { ...model.global!, namespaces: model.global!.namespaces.map((n) => (n === ns ? { ...n, values: { ...n.values, production: values } } : n)) } };
+    const result = emitKustomize(changed, defaultAnswers(changed, {}));
+    const secrets = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env")!.content;
+    const config = result.files.find((f) => f.path === "k8s/overlays/production/config.env")!.content;
+    // "auth" makes the name look secret: the default keeps the app's behaviour where the servers had none.
+    expect(secrets).toMatch(/^SMTP_AUTH_METHOD=plain$/m);
+    // Under a secret-named key: its line is in secrets.env, whatever the variable is called.
+    expect(secrets).toMatch(/^MAIL_LOGIN=$/m);
+    expect(config).not.toMatch(/SMTP_AUTH_METHOD|MAIL_LOGIN/);
+  });
+
   it("includes database.yml's reads when the committed file is the one the app reads (ledger)", async () => {
     const model = await analyzed("ledger");
     const result = emitKustomize(model, defaultAnswers(model, {}));

@@ -207,3 +207,50 @@ describe("secrets inside lists, hashes and URLs stay out of the tracked files", 
   });
 });
 
+
+describe("ENV reads with an expression around them, and secret defaults (real Rails)", () => {
+  it("an `||` chain, a nested fallback and Integer() are carried verbatim and give Global's values", () => {
+    const values: Record<string, RValue> = {
+      chain: { env: "CHAIN_A", default: { env: "CHAIN_B", default: null }, ruby: "ENV['CHAIN_A'] || ENV['CHAIN_B']" },
+      nested: { env: "NEST_1", default: { env: "NEST_2", default: null }, ruby: 'ENV.fetch("NEST_1", ENV["NEST_2"])' },
+      octal: { env: "OCT_I", default: 10, ruby: 'Integer(ENV.fetch("OCT_I", "010"))' },
+      ratio: { env: "RATIO_F", default: null, ruby: 'ENV["RATIO_F"].to_f' },
+    };
+    const ns: GlobalNamespace = { name: "exprs", files: ["config/global/exprs.yml"], values: { production: values }, sources: {} };
+    const m = model([ns], [stage("production", { rails_env: "production" })]);
+    const files = emitRailsConfig(m, {}).files;
+    const text = files.find((f) => f.path === "config/custom/exprs.yml")!.content;
+    expect(text).toContain("<%= ENV['CHAIN_A'] || ENV['CHAIN_B'] %>");
+    expect(text).toContain('<%= Integer(ENV.fetch("OCT_I", "010")) %>');
+    // What Global gave on servers where CHAIN_B, NEST_2 and RATIO_F were set and the rest not.
+    const expected = { chain: "bee", nested: "two", octal: 8, ratio: 0.5 };
+    const booted = bootApp(writeApp(files), { exprs: typedJson(expected as RValue) }, { env: { CHAIN_B: "bee", NEST_2: "two", RATIO_F: "0.5", RAILS_ENV: "production" } });
+    expect(booted.namespaces).toEqual({ exprs: typedJson(expected as RValue) });
+  });
+
+  it("a secret default keeps its variable, prefilled in the environment, and never reaches the file", () => {
+    const values: Record<string, RValue> = {
+      password: { env: "SMTP_PASSWORD", default: "FAKE_SMTP_PW_1" },
+      quoted_password: { interp: [{ env: "QUOTED_PW", default: "012345" }] },
+      jwt_key: { env: "JWT_SIGNING", default: "FAKE_JWT_2", ruby: 'ENV.fetch("JWT_SIGNING", "FAKE_JWT_2").to_s' },
+      cache_url: { env: "CACHE_URL", default: "redis://:FAKE_PW_3@cache.internal:6379/0" },
+    };
+    const ns: GlobalNamespace = { name: "mail", files: ["config/global/mail.yml"], values: { production: values }, sources: {} };
+    const m = model([ns], [stage("production", { rails_env: "production" })]);
+    const plan = planConfig(m, {});
+    const files = emitRailsConfig(m, {}).files;
+    expect(files.map((f) => f.content).join("\n")).not.toMatch(/FAKE_|012345/);
+    // The variables keep their names: where the servers set them, their value goes in.
+    expect(plan.env.map((e) => [e.name, e.value, e.secret])).toEqual([
+      ["SMTP_PASSWORD", "FAKE_SMTP_PW_1", true],
+      ["QUOTED_PW", "012345", true],
+      ["JWT_SIGNING", "FAKE_JWT_2", true],
+      ["CACHE_URL", "redis://:FAKE_PW_3@cache.internal:6379/0", true],
+    ]);
+    // The servers set SMTP_PASSWORD; the rest fell back to their defaults (a quoted tag is a String).
+    const pod = { ...Object.fromEntries(plan.env.map((e) => [e.name, e.value ?? ""])), SMTP_PASSWORD: "from-the-server", RAILS_ENV: "production" };
+    const expected = { password: "from-the-server", quoted_password: "012345", jwt_key: "FAKE_JWT_2", cache_url: "redis://:FAKE_PW_3@cache.internal:6379/0" };
+    const booted = bootApp(writeApp(files), { mail: typedJson(expected as RValue) }, { env: pod });
+    expect(booted.namespaces).toEqual({ mail: typedJson(expected as RValue) });
+  });
+});

@@ -101,6 +101,9 @@ const DOCS: { name: string; text: string }[] = [
   // what Psych raises on
   { name: "unknown alias", text: "a: *nope\n" },
   { name: "recursive alias", text: "a: &a {b: *a}\n" },
+  { name: "merge of the Hash being built into itself", text: "a: &x\n  c: 2\n  <<: *x\n  b: 1\n" },
+  { name: "merge list holding the Hash being built, first", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*x, *y]\n  b: 1\n" },
+  { name: "merge list holding the Hash being built, last", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*y, *x]\n  b: 1\n" },
   { name: "a Regexp", text: "a: !ruby/regexp /x/\n" },
   { name: "a Set", text: "a: !!set {a, b}\n" },
   { name: "a Ruby object", text: "a: !ruby/object:Foo {x: 1}\n" },
