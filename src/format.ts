@@ -1,6 +1,6 @@
 // How an RValue reads in terminal output and generated docs. Secrets never reach here as values:
 // the analyzers keep secret values out of facts meant for display (see analyzers/secrets.ts).
-import type { RValue } from "./model.js";
+import { isDateValue, isFloatValue, isTimeValue, type RValue } from "./model.js";
 
 export function formatValue(v: RValue): string {
   if (v === null) return "nil";
@@ -13,8 +13,8 @@ export function formatValue(v: RValue): string {
   if (typeof o.cap === "string") return `fetch(:${o.cap})`;
   if (typeof o.unknown === "string") return `<unknown: ${o.unknown}${o.expr ? ` — ${o.expr}` : ""}>`;
   if (Array.isArray(o.interp)) return `"${o.interp.map((p) => (typeof p === "string" ? p : `#{${formatValue(p)}}`)).join("")}"`;
-  if (typeof o.float === "string" && Object.keys(o).length === 1) return o.float;
-  if (typeof o.date === "string" && Object.keys(o).length === 1) return o.date;
-  if (typeof o.time === "string" && Object.keys(o).length === 1) return o.time;
+  if (isFloatValue(o)) return o.float;
+  if (isDateValue(o)) return o.date;
+  if (isTimeValue(o)) return o.time;
   return `{${Object.entries(o).map(([k, x]) => `${k}: ${formatValue(x)}`).join(", ")}}`;
 }

@@ -55,6 +55,25 @@ export interface EnvRef {
 }
 
 /**
+ * The model's tagged scalars, by their text as well as their one key: a user's Hash of the same
+ * shape (`formats: {date: "%Y-%m-%d"}`) is a Hash, not a Date to write back raw.
+ */
+export function isFloatValue(v: unknown): v is FloatValue {
+  return oneKey(v, "float") && /^(?:-?\d+\.\d+(?:e[+-]\d+)?|-?Infinity|NaN)$/.test((v as FloatValue).float);
+}
+export function isDateValue(v: unknown): v is DateValue {
+  return oneKey(v, "date") && /^-?\d{4,}-\d{2}-\d{2}$/.test((v as DateValue).date);
+}
+export function isTimeValue(v: unknown): v is TimeValue {
+  return oneKey(v, "time") && /^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t]+)\d{1,2}:\d\d:\d\d/.test((v as TimeValue).time);
+}
+function oneKey(v: unknown, key: string): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === key && typeof (v as Record<string, unknown>)[key] === "string";
+}
+
+/**
  * Every ENV read in a value, in order: EnvRefs (and the ENV reads in their defaults), inside
  * Interps, Hashes and Arrays; never inside an Unknown, which says what it is itself.
  */

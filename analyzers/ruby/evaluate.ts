@@ -7,7 +7,7 @@
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
 import type { RValue, Source, Unknown, EnvRef, Sym, Interp } from "../../src/model.js";
-import { isEnvRefShape } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isTimeValue } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 
 export interface Scope {
@@ -42,7 +42,7 @@ export function isTagged(v: RValue): boolean {
   if (!isObj(v)) return false;
   const keys = Object.keys(v);
   if (isUnknown(v) || isEnvRef(v) || isSym(v) || isInterp(v)) return true;
-  return keys.length === 1 && (keys[0] === "date" || keys[0] === "time" || keys[0] === "cap" || (keys[0] === "float" && typeof v.float === "string"));
+  return isDateValue(v) || isTimeValue(v) || isFloatValue(v) || (keys.length === 1 && keys[0] === "cap" && typeof v.cap === "string");
 }
 /** True for a plain Ruby Hash value. */
 export const isHash = (v: RValue): v is { [k: string]: RValue } => isObj(v) && !isTagged(v);
@@ -50,7 +50,7 @@ export const isHash = (v: RValue): v is { [k: string]: RValue } => isObj(v) && !
 export function isKnown(v: RValue): boolean {
   if (Array.isArray(v)) return v.every(isKnown);
   if (isHash(v)) return Object.values(v).every(isKnown);
-  if (isObj(v)) return isSym(v) || "date" in v || "time" in v;
+  if (isObj(v)) return isSym(v) || isDateValue(v) || isTimeValue(v) || isFloatValue(v);
   return true;
 }
 

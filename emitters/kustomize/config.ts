@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { envReadsOf, isCredentialUrl, isEnvRefShape } from "../../src/model.js";
+import { envReadsOf, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isTimeValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -134,7 +134,8 @@ function isPlainHash(v: RValue): v is { [k: string]: RValue } {
   if (v === null || typeof v !== "object" || Array.isArray(v) || isEnvRefShape(v)) return false;
   const keys = Object.keys(v);
   if (keys.includes("interp") || keys.includes("unknown")) return false;
-  return !(keys.length === 1 && ["sym", "float", "date", "time", "cap"].includes(keys[0]));
+  if (isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return false;
+  return !(keys.length === 1 && ["sym", "cap"].includes(keys[0]));
 }
 
 export function envFiles(stage: string, env: StageEnv): EmittedFile[] {

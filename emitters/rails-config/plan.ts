@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isEnvRefShape, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isTimeValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -142,7 +142,8 @@ function isTaggedValue(v: RValue): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const keys = Object.keys(v);
   const o = v as Record<string, unknown>;
-  if (keys.length === 1 && ["sym", "float", "date", "time", "cap", "interp", "unknown"].includes(keys[0])) return true;
+  if (isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return true;
+  if (keys.length === 1 && ["sym", "cap", "interp", "unknown"].includes(keys[0])) return true;
   if (typeof o.unknown === "string") return true;
   return isEnvRefShape(v);
 }

@@ -3,7 +3,7 @@
 // else; everything else is double-quoted (JSON escapes are valid YAML escapes). Because the file
 // goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
 // ERB tags, as Global's own files had them.
-import type { RValue } from "../../src/model.js";
+import { isDateValue, isFloatValue, isTimeValue, type RValue } from "../../src/model.js";
 
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
 const SPECIAL_WORDS = /^(y|n|yes|no|on|off|true|false|null|nil)$/i;
@@ -52,9 +52,9 @@ function scalar(v: OutValue, erb = true): string | null {
   if (Array.isArray(v)) return v.length === 0 ? "[]" : null;
   const o = v as Record<string, unknown>;
   if (typeof o.sym === "string" && Object.keys(o).length === 1) return SIMPLE_SYMBOL.test(o.sym) ? `:${o.sym}` : `:${quoteString(o.sym, erb)}`;
-  if (typeof o.float === "string" && Object.keys(o).length === 1) return floatText(o.float);
-  if (typeof o.date === "string" && Object.keys(o).length === 1) return o.date;
-  if (typeof o.time === "string" && Object.keys(o).length === 1) return o.time;
+  if (isFloatValue(o)) return floatText(o.float);
+  if (isDateValue(o)) return o.date;
+  if (isTimeValue(o)) return o.time;
   if (Object.keys(o).length === 0) return "{}";
   return null;
 }

@@ -57,6 +57,10 @@ describe("YAML writer", () => {
       strs: ["1", "1.5", "1e3", "true", "~", "", " lead", "trail ", "null", "2020-01-01", ":sym", "12:30", "0x1F", "#x", "- a", "{a}", "[b]", "é ü", "tab\there", "line\nbreak", "@at", "`tick", "%pct", "!bang", "&amp", "*star", "|pipe", ">gt", "'q'", '"dq"'],
       nums: [0, -1, 1.5, -0.001, 1e-7, 123456789012, 3.14159],
       nested: { "1": "int-like key", "yes": "bool-like key", "a b": [{ x: 1, y: [] }, {}] },
+      // Hashes shaped like the model's tagged scalars, told apart by their text.
+      formats: { date: "%Y-%m-%d" },
+      report: { time: "03:00" },
+      speed: { float: "fast" },
     };
     const text = writeYaml({ production: values });
     const [back] = rubyLoad([text]) as [{ production: unknown }];
