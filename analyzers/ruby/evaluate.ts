@@ -279,6 +279,9 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
   // Integer(x) / Float(x) / String(x): keep ENV references (their default cast), cast literals.
   if (!recv && (name === "Integer" || name === "Float" || name === "String") && args.length >= 1) {
     const v = self(args[0]);
+    // Integer() is stricter than to_i: a radix prefix counts ("010" is 8), and junk raises.
+    if (name === "Integer" && isEnvRef(v)) return { env: v.env, default: v.default === null ? null : kernelInteger(v.default) ?? v.default };
+    if (name === "Integer" && !isUnknown(v)) return kernelInteger(v) ?? unknown(p, node, "Integer() raises on this value");
     return cast(v, name === "Integer" ? "to_i" : name === "Float" ? "to_f" : "to_s") ?? unknown(p, node, `${name}() of a value not known statically`);
   }
 
@@ -290,6 +293,19 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     if (isUnknown(r)) return r;
   }
   return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
+}
+
+/** Ruby's `Integer(x)` of a String or number: null where Ruby raises. */
+function kernelInteger(v: RValue): number | null {
+  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : null;
+  if (typeof v !== "string") return null;
+  const m = /^\s*([-+]?)(0[bB][01]+(?:_[01]+)*|0[oO]?[0-7]+(?:_[0-7]+)*|0[xX][\da-fA-F]+(?:_[\da-fA-F]+)*|\d+(?:_\d+)*)\s*$/.exec(v);
+  if (!m) return null;
+  const body = m[2].replace(/_/g, "");
+  // A leading 0 makes it octal: "08" and "019" raise in Ruby.
+  if (/^0\d/.test(body) && !/^0[0-7]+$/.test(body)) return null;
+  const n = /^0[bB]/.test(body) ? parseInt(body.slice(2), 2) : /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : /^0[oO]/.test(body) ? parseInt(body.slice(2), 8) : body.length > 1 && body[0] === "0" ? parseInt(body.slice(1), 8) : parseInt(body, 10);
+  return m[1] === "-" ? -n : n;
 }
 
 /** A cast (`to_i`, `to_s`...) of a value; EnvRefs keep their name, with the default cast. */

@@ -87,6 +87,13 @@ describe("variables", () => {
     expect(r.v("p", "url")).toEqual({ interp: ["https://", { env: "HOST", default: null }, "/"] });
   });
 
+  it("Integer() reads a radix prefix and raises on junk, unlike to_i", async () => {
+    const r = await analyze(app(`set :octal, Integer("010")\nset :hex, Integer("0x1A")\nset :under, Integer("1_000")\nset :lenient, "010".to_i\nset :junk, Integer("08")\nset :port, Integer(ENV.fetch("PORT", "010"))`, { p: "" }));
+    expect([r.v("p", "octal"), r.v("p", "hex"), r.v("p", "under"), r.v("p", "lenient")]).toEqual([8, 26, 1000, 10]);
+    expect(r.v("p", "junk")).toMatchObject({ unknown: expect.stringContaining("raises") });
+    expect(r.v("p", "port")).toEqual({ env: "PORT", default: 8 });
+  });
+
   it("ask: the default is the value (no terminal), and the question is recorded", async () => {
     const r = await analyze(app(`ask :confirm, "no"\nask :branch, \`git rev-parse HEAD\`.chomp\nask :password, nil, echo: false`, { p: "" }));
     expect(r.v("p", "confirm")).toBe("no");
