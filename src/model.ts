@@ -67,6 +67,20 @@ export function isDateValue(v: unknown): v is DateValue {
 export function isTimeValue(v: unknown): v is TimeValue {
   return oneKey(v, "time") && /^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t]+)\d{1,2}:\d\d:\d\d/.test((v as TimeValue).time);
 }
+/**
+ * One of the model's tagged values (Unknown, EnvRef, Symbol, Interp, CapRef, Float, Date, Time),
+ * not a plain Hash of settings. The one test every folder uses.
+ */
+export function isTaggedValue(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (typeof o.unknown === "string" && keys.every((k) => k === "unknown" || k === "expr" || k === "source")) return true;
+  if (isEnvRefShape(v) || isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return true;
+  if (keys.length !== 1) return false;
+  return (keys[0] === "sym" && typeof o.sym === "string") || (keys[0] === "cap" && typeof o.cap === "string") || (keys[0] === "interp" && Array.isArray(o.interp));
+}
+
 function oneKey(v: unknown, key: string): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const keys = Object.keys(v);

@@ -7,7 +7,7 @@
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
 import type { RValue, Source, Unknown, EnvRef, Sym, Interp } from "../../src/model.js";
-import { isDateValue, isEnvRefShape, isFloatValue, isTimeValue } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isTaggedValue, isTimeValue } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 
 export interface Scope {
@@ -37,13 +37,8 @@ export const isUnknown = (v: RValue): v is Unknown => isObj(v) && typeof v.unkno
 export const isEnvRef = (v: RValue): v is EnvRef => isEnvRefShape(v);
 export const isSym = (v: RValue): v is Sym => isObj(v) && typeof v.sym === "string" && Object.keys(v).length === 1;
 export const isInterp = (v: RValue): v is Interp => isObj(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
-/** Tagged values that are not a plain Ruby Hash. */
-export function isTagged(v: RValue): boolean {
-  if (!isObj(v)) return false;
-  const keys = Object.keys(v);
-  if (isUnknown(v) || isEnvRef(v) || isSym(v) || isInterp(v)) return true;
-  return isDateValue(v) || isTimeValue(v) || isFloatValue(v) || (keys.length === 1 && keys[0] === "cap" && typeof v.cap === "string");
-}
+/** Tagged values that are not a plain Ruby Hash (the model's one rule). */
+export const isTagged = (v: RValue): boolean => isTaggedValue(v);
 /** True for a plain Ruby Hash value. */
 export const isHash = (v: RValue): v is { [k: string]: RValue } => isObj(v) && !isTagged(v);
 /** A value that is fully known (no Unknown, EnvRef, Interp or CapRef anywhere inside). */

@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { envReadsOf, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isTimeValue } from "../../src/model.js";
+import { envReadsOf, isCredentialUrl, isTaggedValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -130,13 +130,7 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
 }
 
 /** A Hash of settings, not one of the model's tagged values (EnvRef, Interp, Unknown, Symbol...). */
-function isPlainHash(v: RValue): v is { [k: string]: RValue } {
-  if (v === null || typeof v !== "object" || Array.isArray(v) || isEnvRefShape(v)) return false;
-  const keys = Object.keys(v);
-  if (keys.includes("interp") || keys.includes("unknown")) return false;
-  if (isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return false;
-  return !(keys.length === 1 && ["sym", "cap"].includes(keys[0]));
-}
+const isPlainHash = (v: RValue): v is { [k: string]: RValue } => typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v);
 
 export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
   const header = (what: string) => `# Stage ${stage}: ${what}\n`;

@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isTimeValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCredentialUrl, isEnvRefShape, isTaggedValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -138,15 +138,6 @@ interface WalkCtx {
 const isPlainHash = (v: Slot): v is { [k: string]: RValue } =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v as RValue);
 
-function isTaggedValue(v: RValue): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const keys = Object.keys(v);
-  const o = v as Record<string, unknown>;
-  if (isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return true;
-  if (keys.length === 1 && ["sym", "cap", "interp", "unknown"].includes(keys[0])) return true;
-  if (typeof o.unknown === "string") return true;
-  return isEnvRefShape(v);
-}
 
 const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING && JSON.stringify(a) === JSON.stringify(b));
 
@@ -188,11 +179,11 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   }
   // To the environment: one variable, a value per stage.
   const name = ctx.names.take(ctx.ns.name, path);
-  const allStrings = values.every((v) => v === MISSING || v === null || typeof v === "string" || (isEnvRefValue(v) && v.ruby === undefined));
+  const allStrings = values.every((v) => v === MISSING || v === null || typeof v === "string" || (isEnvRefShape(v) && v.ruby === undefined));
   // A conversion the Global file applied to an ENV read (`.to_i`) does not follow the value into a
-  // variable of its own: said, with the expression, for the team to check the type.
-  const converted = values.find((v): v is EnvRef => isEnvRefValue(v) && v.ruby !== undefined);
-  // (The expression is not repeated: it may hold a secret default.)
+  // variable of its own: said, for the team to check the type (not the expression itself, which
+  // may hold a secret default).
+  const converted = values.find((v): v is EnvRef => isEnvRefShape(v) && v.ruby !== undefined);
   if (converted) ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted}: Global's file converted ENV["${converted.env}"] in Ruby; in ${ctx.env} the value now comes from ${name} as it is, without that conversion: check its type`, source: ctx.ns.sources[dotted] });
   for (let i = 0; i < ctx.group.length; i++) {
     const v = values[i];
@@ -200,9 +191,9 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     const source = ctx.ns.sources[dotted];
     let text: string | null;
     if (v === MISSING || v === null) text = "";
-    else if (hasUnknown(v) || isEnvRefValue(v)) {
+    else if (hasUnknown(v) || isEnvRefShape(v)) {
       // An ENV reference or an unknown stays a value to fill in the pod's environment.
-      text = isEnvRefValue(v) ? envDefaultText(v) : null;
+      text = isEnvRefShape(v) ? envDefaultText(v) : null;
       if (text === null) ctx.plan.unknowns.push({ path: `${ctx.ns.name}.${dotted}`, stage, source });
     } else text = typeof v === "string" ? v : writeFlow(v);
     if (text !== null && /[\r\n]/.test(text)) {
@@ -218,7 +209,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
 
 /** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */
 function envReadsIn(v: Slot): EnvRef[] {
-  if (isEnvRefValue(v)) return [v, ...(v.default !== null ? envReadsIn(v.default) : [])];
+  if (isEnvRefShape(v)) return [v, ...(v.default !== null ? envReadsIn(v.default) : [])];
   if (typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp)) return (v as { interp: RValue[] }).interp.flatMap(envReadsIn);
   return [];
 }
@@ -236,7 +227,7 @@ function singleEnvRead(values: RValue[]): { env: string; quoted: boolean } | nul
     const o = v as { interp?: RValue[] };
     const quoted = typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray(o.interp) && o.interp.length === 1;
     const ref = quoted ? o.interp![0] : v;
-    if (!isEnvRefValue(ref) || (ref.default !== null && !holdsLiteral(ref.default))) return null;
+    if (!isEnvRefShape(ref) || (ref.default !== null && !holdsLiteral(ref.default))) return null;
     if (found && (found.env !== ref.env || found.quoted !== quoted)) return null;
     found = { env: ref.env, quoted };
   }
@@ -249,23 +240,18 @@ function secretDefault(ctx: WalkCtx, path: string[], values: RValue[], read: { e
   const source = ctx.ns.sources[dotted];
   values.forEach((v, i) => {
     const ref = (read.quoted ? (v as { interp: RValue[] }).interp[0] : v) as EnvRef;
-    const value = ref.default === null ? null : typeof ref.default === "string" ? ref.default : writeFlow(ref.default);
-    ctx.plan.env.push({ stage: ctx.group[i].name, name: read.env, value, secret: true, why: `secret default of ENV["${read.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${read.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
+    ctx.plan.env.push({ stage: ctx.group[i].name, name: read.env, value: envDefaultText(ref), secret: true, why: `secret default of ENV["${read.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${read.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
   });
-  if (values.some((v) => isEnvRefValue(v) && v.ruby !== undefined))
+  if (values.some((v) => isEnvRefShape(v) && v.ruby !== undefined))
     ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted}: Global's file converted ENV["${read.env}"] in Ruby around a secret default; the config file reads ${read.env} as it is, without that conversion: check its type`, source });
   // Quoted in Global's file, a String whatever it holds; bare, typed by YAML as the tag's output was.
   return { erb: read.quoted ? `<%= ENV[${JSON.stringify(read.env)}]&.to_json %>` : `<%= ENV[${JSON.stringify(read.env)}] %>` };
 }
 
-function isEnvRefValue(v: Slot): v is EnvRef {
-  return isEnvRefShape(v);
-}
-
 /** An ENV read's default as the text of a variable; null when it is not a literal (another read). */
 function envDefaultText(v: { env: string; default: RValue | null }): string | null {
   if (typeof v.default === "string") return v.default;
-  return v.default === null || !holdsLiteral(v.default) || hasUnknown(v.default) || isEnvRefValue(v.default) ? null : writeFlow(v.default);
+  return v.default === null || !holdsLiteral(v.default) || hasUnknown(v.default) || isEnvRefShape(v.default) ? null : writeFlow(v.default);
 }
 
 function hasUnknown(v: RValue): boolean {
@@ -301,7 +287,7 @@ function interpRuby(parts: RValue[]): string {
   const body = parts
     .map((p) => {
       if (typeof p === "string") return lit(p);
-      if (isEnvRefValue(p)) {
+      if (isEnvRefShape(p)) {
         if (p.ruby !== undefined) return `#{${p.ruby}}`;
         const d = p.default === null ? null : rubyLiteral(p.default);
         return `#{${d === null ? `ENV[${JSON.stringify(p.env)}]` : `ENV.fetch(${JSON.stringify(p.env)}, ${d})`}}`;
