@@ -6,7 +6,7 @@
 //  2. any other string that contains one of those values (an expression echoed in an Unknown, a
 //     value copied to an innocent-looking key) has it cut out.
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isEnvRefShape, type AppModel, type RValue } from "./model.js";
+import { isCredentialUrl, isEnvRefShape, type AppModel, type RValue } from "./model.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -44,7 +44,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
   // a rule reads it: under Global values, as the dotted text the secret paths use.
   const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
     if (typeof v === "string" || typeof v === "number") {
-      const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path));
+      const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || isCredentialUrl(v);
       if (!secret || v === "") return v;
       if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
@@ -62,6 +62,8 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
       if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
       else out[k] = x;
     }
+    // An Unknown under a secret key: its expression is the secret's source text.
+    if (typeof o.unknown === "string" && typeof o.expr === "string" && key !== null && secretName(key)) out.expr = SECRET_SHOWN_AS;
     // The expression around a hidden default holds it too.
     if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
     return out;

@@ -37,10 +37,16 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const cfg = configEnvFile(sp.stage.name);
   const sec = secretEnvFile(sp.stage.name);
   /** Puts a variable in the file it belongs to, and says which (for the provenance). */
+  // Two places in the repo that prefill one secret variable with different values: the first is
+  // kept, and the team is told (without the values) to take the servers' value.
+  const conflicting = new Set<string>();
   const put = (name: string, value: string | null, secret: boolean): string => {
-    if (secret || secretSet.has(name) || isSecretName(name)) {
-      if (value !== null && envSafe(value)) secrets.set(name, value);
-      else if (!secrets.has(name)) secrets.set(name, "");
+    if (secret || secretSet.has(name) || isSecretName(name) || isCredentialUrl(value)) {
+      const had = secrets.get(name);
+      if (value !== null && envSafe(value)) {
+        if (had && had !== value) conflicting.add(name);
+        else secrets.set(name, value);
+      } else if (had === undefined) secrets.set(name, "");
       return sec;
     }
     if (value !== null && envSafe(value)) config.set(name, value);
@@ -77,14 +83,25 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
   for (const r of bootReads(plan, sp)) {
-    if (config.has(r.name) || secrets.has(r.name)) continue;
-    if (r.secret || secretSet.has(r.name) || isSecretName(r.name) || isCredentialUrl(r.fallback)) {
-      // Prefilled with the read's default, so that the pod gets what the app got wherever the
-      // servers did not set it (an empty line would give "" instead of the default).
-      const prefill = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? String(r.fallback) : null;
-      out.provenance.push({ output: put(r.name, prefill, true), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
-    } else unset.push(r);
+    if (config.has(r.name)) continue;
+    const secret = r.secret || secretSet.has(r.name) || isSecretName(r.name) || isCredentialUrl(r.fallback);
+    if (!secret) {
+      if (!secrets.has(r.name)) unset.push(r);
+      continue;
+    }
+    // Prefilled with the read's default, so that the pod gets what the app got wherever the
+    // servers did not set it (an empty line would give "" instead of the default).
+    const prefill = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? String(r.fallback) : null;
+    if (prefill === null && r.fallback !== null) {
+      // Its fallback is another variable: a line here, even empty, would hide that fallback.
+      secrets.delete(r.name);
+      out.notes.push({ message: `${sec}: ${r.name} is read while the app boots with another variable as its fallback; add it to this file only if stage ${sp.stage.name}'s servers set it`, source: r.source });
+      continue;
+    }
+    out.provenance.push({ output: put(r.name, prefill, true), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
   }
+  for (const name of conflicting)
+    out.notes.push({ message: `${sec}: ${name} has different defaults in different places of the repo; the first is prefilled: set the value stage ${sp.stage.name}'s servers had` });
   for (const k of config.keys()) secrets.delete(k);
   if (unset.length) {
     out.notes.push({

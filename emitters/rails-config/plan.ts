@@ -155,20 +155,33 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   const secretHere =
     path.length > 0 &&
     ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => looksSecretEnv(r.env) && literalDefault(r))));
-  // An ENV read with a secret default keeps its own variable: secrets.env holds it, prefilled with
-  // the default (what the app got wherever the servers did not set it).
-  if (secretHere) {
-    const single = singleEnvRead(present);
-    if (single && present.length === values.length) return secretDefault(ctx, path, values as RValue[], single);
+  // ENV reads whose defaults are the only secret: the file keeps the reads without their defaults,
+  // and each variable keeps its name, prefilled in secrets.env with the default (what the app got
+  // wherever the servers did not set it; their value replaces it where they did).
+  let secret = secretHere;
+  if (secretHere && present.length === values.length) {
+    const prefills: { env: string; text: string | null }[][] = [];
+    const stripped = (values as RValue[]).map((v) => {
+      const found: { env: string; text: string | null }[] = [];
+      prefills.push(found);
+      return withoutSecretDefaults(v, found);
+    });
+    if (stripped.every((v): v is RValue => v !== null)) {
+      const source = ctx.ns.sources[dotted];
+      prefills.forEach((found, i) => {
+        for (const f of found) ctx.plan.env.push({ stage: ctx.group[i].name, name: f.env, value: f.text, secret: true, why: `secret default of ENV["${f.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${f.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
+      });
+      values = stripped;
+      secret = false;
+    }
   }
-  if (!secretHere && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
+  if (!secret && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
     const keys: string[] = [];
     for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);
     const out: { [k: string]: OutValue } = {};
     for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
     return out;
   }
-  const secret = secretHere;
   const allSame = values.every((v) => same(v, values[0]));
   if (values.some((v) => v === MISSING)) {
     ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted} exists for some stages of ${ctx.env} only; written as an environment variable that is empty where the key was missing (Global raised NoMethodError there, config_for gives nil)` });
@@ -218,34 +231,56 @@ function envReadsIn(v: Slot): EnvRef[] {
 const literalDefault = (r: EnvRef): boolean => r.default !== null && holdsLiteral(r.default);
 
 /**
- * The one ENV variable every stage's value reads, bare (`<%= ENV.fetch("X", "d") %>`) or as a
- * quoted tag alone in its scalar (`"<%= ... %>"`, a String): null for anything else.
+ * A value whose secrets are only the literal defaults of its ENV reads (bare, quoted, inside a
+ * string such as a URL, or inside a converting expression), with those defaults taken out; each
+ * read and its default's text go to `found`. Null when something else in it would stay written.
  */
-function singleEnvRead(values: RValue[]): { env: string; quoted: boolean } | null {
-  let found: { env: string; quoted: boolean } | null = null;
-  for (const v of values) {
-    const o = v as { interp?: RValue[] };
-    const quoted = typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray(o.interp) && o.interp.length === 1;
-    const ref = quoted ? o.interp![0] : v;
-    if (!isEnvRefShape(ref) || (ref.default !== null && !holdsLiteral(ref.default))) return null;
-    if (found && (found.env !== ref.env || found.quoted !== quoted)) return null;
-    found = { env: ref.env, quoted };
+function withoutSecretDefaults(v: RValue, found: { env: string; text: string | null }[]): RValue | null {
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp)) {
+    const parts: RValue[] = [];
+    for (const p of (v as { interp: RValue[] }).interp) {
+      const q = typeof p === "string" ? p : withoutSecretDefaults(p, found);
+      if (q === null) return null;
+      parts.push(q);
+    }
+    return { interp: parts };
   }
-  return found;
+  if (!isEnvRefShape(v)) return null;
+  // The read whose default is the literal: the last of an `||` or fetch chain.
+  let last: EnvRef = v;
+  while (last.default !== null && isEnvRefShape(last.default)) last = last.default;
+  const text = last.default === null ? null : envDefaultText(last);
+  if (last.default !== null && (text === null || !holdsLiteral(last.default))) return null;
+  if (last.default !== null) found.push({ env: last.env, text });
+  const bare = (r: EnvRef): EnvRef => ({ env: r.env, default: r === last ? null : r.default !== null && isEnvRefShape(r.default) ? bare(r.default) : r.default });
+  if (v.ruby === undefined) return bare(v);
+  if (last.default === null) return { ...bare(v), ruby: v.ruby };
+  // A converting expression holds the default as Ruby source: taken out where it is one of the
+  // plain forms (`ENV.fetch("X", lit)`, `|| lit`), the variable then holding the literal's text.
+  const cut = withoutLiteral(v.ruby, last.env);
+  if (cut === null) return null;
+  found[found.length - 1] = { env: last.env, text: cut.text };
+  return { ...bare(v), ruby: cut.ruby };
 }
 
-/** A secret default of an ENV read: the file reads the variable alone; secrets.env holds the default. */
-function secretDefault(ctx: WalkCtx, path: string[], values: RValue[], read: { env: string; quoted: boolean }): OutValue {
-  const dotted = path.join(".");
-  const source = ctx.ns.sources[dotted];
-  values.forEach((v, i) => {
-    const ref = (read.quoted ? (v as { interp: RValue[] }).interp[0] : v) as EnvRef;
-    ctx.plan.env.push({ stage: ctx.group[i].name, name: read.env, value: envDefaultText(ref), secret: true, why: `secret default of ENV["${read.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${read.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
-  });
-  if (values.some((v) => isEnvRefShape(v) && v.ruby !== undefined))
-    ctx.plan.notes.push({ message: `${ctx.ns.name}.${dotted}: Global's file converted ENV["${read.env}"] in Ruby around a secret default; the config file reads ${read.env} as it is, without that conversion: check its type`, source });
-  // Quoted in Global's file, a String whatever it holds; bare, typed by YAML as the tag's output was.
-  return { erb: read.quoted ? `<%= ENV[${JSON.stringify(read.env)}]&.to_json %>` : `<%= ENV[${JSON.stringify(read.env)}] %>` };
+/**
+ * `ENV.fetch("X", lit)` → `ENV.fetch("X")`, or `… || lit` → `…`, in Ruby source, with the
+ * literal as the variable's text (what `ENV["X"]` must hold for the expression to give what the
+ * literal gave); null when the source has neither form, or more than one literal.
+ */
+function withoutLiteral(ruby: string, env: string): { ruby: string; text: string } | null {
+  const LIT = String.raw`("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?)`;
+  const name = env.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const fetch = new RegExp(String.raw`(ENV\.fetch\(\s*["']${name}["'])\s*,\s*${LIT}\s*\)`);
+  const or = new RegExp(String.raw`\s*\|\|\s*${LIT}(?![\w"'])`);
+  const byFetch = fetch.exec(ruby);
+  const byOr = byFetch ? null : or.exec(ruby);
+  const lit = byFetch ? byFetch[2] : byOr?.[1];
+  if (lit === undefined) return null;
+  const out = byFetch ? ruby.replace(fetch, "$1)") : ruby.replace(or, "");
+  if (fetch.test(out) || or.test(out)) return null;
+  const text = lit.startsWith('"') ? JSON.parse(lit.replace(/\\#/g, "#")) : lit.startsWith("'") ? lit.slice(1, -1).replace(/\\([\\'])/g, "$1") : lit;
+  return { ruby: out, text };
 }
 
 /** An ENV read's default as the text of a variable; null when it is not a literal (another read). */

@@ -101,7 +101,14 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     const values = structuredClone(ns.values.production) as Record<string, any>;
     values.smtp.authentication = { env: "SMTP_AUTH_METHOD", default: "plain" };
     values.smtp.user_password = { env: "MAIL_LOGIN", default: null };
-    const changed = { ...model, global: { ...model.global!, namespaces: model.global!.namespaces.map((n) => (n === ns ? { ...n, values: { ...n.values, production: values } } : n)) } };
+    // One variable with a different default in two namespaces.
+    values.smtp.relay_password = { env: "SHARED_PW", default: "FAKE_FIRST" };
+    const pay = model.global!.namespaces.find((n) => n.name === "payment")!;
+    const payValues = { ...(pay.values.production as Record<string, any>), webhook_password: { env: "SHARED_PW", default: "FAKE_SECOND" } };
+    const changed = {
+      ...model,
+      global: { ...model.global!, namespaces: model.global!.namespaces.map((n) => (n === ns ? { ...n, values: { ...n.values, production: values } } : n === pay ? { ...n, values: { ...n.values, production: payValues } } : n)) },
+    };
     const result = emitKustomize(changed, defaultAnswers(changed, {}));
     const secrets = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env")!.content;
     const config = result.files.find((f) => f.path === "k8s/overlays/production/config.env")!.content;
@@ -110,6 +117,28 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     // Under a secret-named key: its line is in secrets.env, whatever the variable is called.
     expect(secrets).toMatch(/^MAIL_LOGIN=$/m);
     expect(config).not.toMatch(/SMTP_AUTH_METHOD|MAIL_LOGIN/);
+    // The first default is kept, and the team is told the two differ (without the values).
+    expect(secrets.match(/^SHARED_PW=.*$/gm)).toEqual(["SHARED_PW=FAKE_FIRST"]);
+    const note = result.notes.find((n) => /SHARED_PW has different defaults/.test(n.message));
+    expect(note?.message).not.toMatch(/FAKE_/);
+  });
+
+  it("secret prefills: a default fills a key already listed empty; another variable as fallback gets no line; two different defaults are said", async () => {
+    const model = structuredClone(await analyzed("ledger"));
+    const src = { file: "config/database.yml", line: 9 };
+    model.rails.database!.envReads = [
+      ...(model.rails.database!.envReads ?? []),
+      { env: "DB_PASSWORD", railsEnv: "production", default: "FAKE_DB_1", source: src, secret: true },
+      { env: "OTHER_TOKEN", railsEnv: "production", default: { env: "FALLBACK_VALUE", default: null }, source: src },
+    ];
+    const answers = defaultAnswers(model, {});
+    answers["secret.keys"] = [...(answers["secret.keys"] as string[]), "DB_PASSWORD", "OTHER_TOKEN"];
+    const result = emitKustomize(model, answers);
+    const secrets = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env")!.content;
+    expect(secrets).toMatch(/^DB_PASSWORD=FAKE_DB_1$/m);
+    // An empty OTHER_TOKEN= would hide its fallback (ENV["FALLBACK_VALUE"]).
+    expect(secrets).not.toMatch(/^OTHER_TOKEN=/m);
+    expect(result.notes.some((n) => /OTHER_TOKEN is read while the app boots with another variable as its fallback/.test(n.message))).toBe(true);
   });
 
   it("includes database.yml's reads when the committed file is the one the app reads (ledger)", async () => {

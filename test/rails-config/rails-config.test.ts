@@ -238,6 +238,10 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       quoted_password: { interp: [{ env: "QUOTED_PW", default: "012345" }] },
       jwt_key: { env: "JWT_SIGNING", default: "FAKE_JWT_2", ruby: 'ENV.fetch("JWT_SIGNING", "FAKE_JWT_2").to_s' },
       cache_url: { env: "CACHE_URL", default: "redis://:FAKE_PW_3@cache.internal:6379/0" },
+      // A secret default inside a string (a URL built around the read), and inside conversions.
+      redis_url: { interp: ["redis://:", { env: "REDIS_PASSWORD", default: "FAKE_DEV_4" }, "@redis:6379/0"] },
+      int_secret: { env: "INT_SECRET", default: 42, ruby: 'ENV.fetch("INT_SECRET", "0042").to_i' },
+      strip_password: { env: "STRIP_PASSWORD", default: "FAKE_STRIP_5", ruby: '(ENV["STRIP_PASSWORD"] || "FAKE_STRIP_5").strip' },
     };
     const ns: GlobalNamespace = { name: "mail", files: ["config/global/mail.yml"], values: { production: values }, sources: {} };
     const m = model([ns], [stage("production", { rails_env: "production" })]);
@@ -250,10 +254,22 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       ["QUOTED_PW", "012345", true],
       ["JWT_SIGNING", "FAKE_JWT_2", true],
       ["CACHE_URL", "redis://:FAKE_PW_3@cache.internal:6379/0", true],
+      ["REDIS_PASSWORD", "FAKE_DEV_4", true],
+      ["INT_SECRET", "0042", true],
+      ["STRIP_PASSWORD", "FAKE_STRIP_5", true],
     ]);
-    // The servers set SMTP_PASSWORD; the rest fell back to their defaults (a quoted tag is a String).
-    const pod = { ...Object.fromEntries(plan.env.map((e) => [e.name, e.value ?? ""])), SMTP_PASSWORD: "from-the-server", RAILS_ENV: "production" };
-    const expected = { password: "from-the-server", quoted_password: "012345", jwt_key: "FAKE_JWT_2", cache_url: "redis://:FAKE_PW_3@cache.internal:6379/0" };
+    // The servers set SMTP_PASSWORD, REDIS_PASSWORD and INT_SECRET; the rest fell back to their
+    // defaults (a quoted tag is a String).
+    const pod = { ...Object.fromEntries(plan.env.map((e) => [e.name, e.value ?? ""])), SMTP_PASSWORD: "from-the-server", REDIS_PASSWORD: "srv-pw", INT_SECRET: "0077", RAILS_ENV: "production" };
+    const expected = {
+      password: "from-the-server",
+      quoted_password: "012345",
+      jwt_key: "FAKE_JWT_2",
+      cache_url: "redis://:FAKE_PW_3@cache.internal:6379/0",
+      redis_url: "redis://:srv-pw@redis:6379/0",
+      int_secret: 77,
+      strip_password: "FAKE_STRIP_5",
+    };
     const booted = bootApp(writeApp(files), { mail: typedJson(expected as RValue) }, { env: pod });
     expect(booted.namespaces).toEqual({ mail: typedJson(expected as RValue) });
   });

@@ -22,6 +22,8 @@ describe("redaction of ENV reads", () => {
                 login: { env: "SMTP_API_TOKEN", default: "Zq9-secret-2" },
                 mode: { env: "MODE", default: "fast", ruby: 'ENV.fetch("MODE", "fast").to_sym' },
                 nested: { env: "N5", default: { env: "N6", default: "7" }, ruby: 'ENV.fetch("N5", ENV.fetch("N6", "7"))' },
+                cache: "redis://:Zq9-secret-4@cache.internal:6379/0",
+                strip_password: { unknown: "method `strip` on a value not known statically", expr: 'ENV.fetch("X", "Zq9-secret-5").strip' },
               }),
             ],
           },
