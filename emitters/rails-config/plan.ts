@@ -151,7 +151,9 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`), quoted or bare: a secret when
   // the key is, when the variable's name is, or when it is a URL with a password.
   const secretContext =
-    [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) || isSecretKey(leafKey) || present.some((v) => isCredentialUrl(v) || envReadsIn(v).some((r) => isCredentialUrl(r.default)));
+    [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) ||
+    isSecretKey(leafKey) ||
+    present.some((v) => isCredentialUrl(v) || envReadsIn(v).some((r) => isCredentialUrl(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
     path.length > 0 &&
     ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => looksSecretEnv(r.env) && literalDefault(r))));
@@ -218,6 +220,17 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   }
   // Strings come back through to_json, so no YAML rule retypes them; other types as YAML text.
   return { erb: allStrings ? `<%= ENV["${name}"]&.to_json %>` : `<%= ENV["${name}"] %>` };
+}
+
+/**
+ * A list is a leaf here (never walked item by item): one holding a secret-named literal in a Hash,
+ * or a URL with a password, is secret whole.
+ */
+function listHoldsSecret(v: RValue): boolean {
+  if (Array.isArray(v)) return v.some(listHoldsSecret);
+  if (isCredentialUrl(v)) return true;
+  if (!isPlainHash(v)) return false;
+  return Object.entries(v).some(([k, x]) => (isSecretKey(k) && holdsLiteral(x)) || listHoldsSecret(x));
 }
 
 /** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */

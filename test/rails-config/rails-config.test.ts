@@ -188,6 +188,9 @@ describe("secrets inside lists, hashes and URLs stay out of the tracked files", 
       database_url: "postgres://app:FAKE_PW_5@db.internal/app",
       vendor: { settings: { account: "FAKE_MARKED_6", plan: "gold" } },
       host: "api.example.com",
+      // Lists are leaves: one holding a secret-named literal or a credential URL goes whole.
+      servers: [{ host: "a.internal", password: "FAKE_IN_LIST_9" }],
+      urls: ["redis://:FAKE_URL_10@r.internal"],
     };
     // Secrets written as the defaults of ENV reads: under a secret key, and behind a secret ENV name.
     const withDefaults = { ...values, smtp_password: { env: "SMTP_PASSWORD", default: "FAKE_DEFAULT_7" }, mailer: { api: { env: "MAILER_SECRET_KEY", default: "FAKE_DEFAULT_8", ruby: 'ENV.fetch("MAILER_SECRET_KEY", "FAKE_DEFAULT_8").to_s' } } };
@@ -200,7 +203,7 @@ describe("secrets inside lists, hashes and URLs stay out of the tracked files", 
     expect(files).not.toMatch(/FAKE_/);
     expect(files).toContain("api.example.com");
     const env = planConfig(m, answers).env.filter((e) => e.stage === "production");
-    expect(env.filter((e) => e.secret).map((e) => e.path).sort()).toEqual(["leaks.api_keys", "leaks.credentials", "leaks.database_url", "leaks.jwt_key", "leaks.mailer.api", "leaks.smtp_password", "leaks.vendor.settings"]);
+    expect(env.filter((e) => e.secret).map((e) => e.path).sort()).toEqual(["leaks.api_keys", "leaks.credentials", "leaks.database_url", "leaks.jwt_key", "leaks.mailer.api", "leaks.servers", "leaks.smtp_password", "leaks.urls", "leaks.vendor.settings"]);
 
     // and the pod, given those env vars, reads exactly the values Global had
     const dir = writeApp(emitRailsConfig(m, answers).files);
