@@ -5,6 +5,7 @@
 import type { RValue, Source, Problem } from "../../src/model.js";
 import { parseRuby, statementsOf } from "./prism.js";
 import { evaluate, rubyToS, isEnvRef, isUnknown, type Scope } from "./evaluate.js";
+import { rubyNumberToS } from "./yaml.js";
 
 export interface ErbTag {
   kind: "output" | "code" | "comment";
@@ -69,6 +70,8 @@ const TOKEN_PREFIX = "R2K_REF_";
  */
 /** Calls only Capistrano's binding answers (`fetch(:x)`, `release_path`...): not the app's. */
 const CAPISTRANO_CALL = /(?<![.\w:@$])(?:fetch|any\?|roles|release_path|shared_path|current_path|deploy_to|host|server)\b(?!\s*:)/;
+/** A plain read's default written as a Float literal: `ENV.fetch("T", 1.0)`, `ENV["T"] || 2.0`. */
+const FLOAT_DEFAULT = /(?:,|\|\||\{)\s*(-?\d+\.\d+)\s*[)}]?\s*$/;
 const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
 const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\s*\|\|\s*${LIT})?|\.fetch\(\s*["']\w+["']\s*(?:,\s*${LIT}\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)\s*$`);
 
@@ -110,6 +113,10 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     // it, so that whatever carries the value on (config_for files) evaluates the same conversion.
     // A tag that also reads Capistrano's variables (a deploy template's) cannot run in the app: the
     // conversion is then not carried, and said.
+    // The evaluator reads a Float literal that is a whole number (`1.0`) as the Integer 1: in a
+    // default written back into a config file, it must stay a Float.
+    const floatDefault = isEnvRef(value) && typeof value.default === "number" && Number.isInteger(value.default) && PLAIN_ENV_READ.test(tag.code) ? FLOAT_DEFAULT.exec(tag.code) : null;
+    if (floatDefault && isEnvRef(value)) value = { ...value, default: { float: rubyNumberToS(Number(floatDefault[1]), true) } };
     if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code)) {
       if (!CAPISTRANO_CALL.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
       else problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: it also reads Capistrano's variables, so the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });

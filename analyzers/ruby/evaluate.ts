@@ -54,6 +54,7 @@ export function rubyToS(v: RValue): string | null {
   if (v === null) return "";
   if (typeof v === "string") return v;
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : rubyFloatToS(v);
+  if (isFloatValue(v)) return v.float;
   if (typeof v === "boolean") return String(v);
   if (isSym(v)) return v.sym;
   if (Array.isArray(v)) {

@@ -247,6 +247,14 @@ describe("Global analyzer", () => {
     expect(problems.filter((p) => /ERB tag/.test(p.message))).toEqual([]);
   });
 
+  it("keeps a whole-number Float default a Float (the evaluator reads 1.0 as 1)", () => {
+    const { global } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  t: <%= ENV.fetch("T", 1.0) %>\n  u: <%= ENV["U"] || 2.0 %>\n  i: <%= ENV.fetch("I", 1.0).to_i %>\n' });
+    const v = global.namespaces[0].values.production as Record<string, RValue>;
+    expect(v.t).toEqual({ env: "T", default: { float: "1.0" } });
+    expect(v.u).toEqual({ env: "U", default: { float: "2.0" } });
+    expect(v.i).toMatchObject({ env: "I", default: 1, ruby: 'ENV.fetch("I", 1.0).to_i' });
+  });
+
   it("does not carry a conversion whose tag also reads Capistrano's variables, and says so", () => {
     const { global, problems } = analyze({ ...INIT, "config/global/a.yml": 'default:\n  w: <%= ENV.fetch("W", fetch(:workers)).to_i %>\n' });
     expect((global.namespaces[0].values.production as Record<string, RValue>).w).not.toHaveProperty("ruby");

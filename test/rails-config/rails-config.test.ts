@@ -222,6 +222,7 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       nested: { env: "NEST_1", default: { env: "NEST_2", default: null }, ruby: 'ENV.fetch("NEST_1", ENV["NEST_2"])' },
       octal: { env: "OCT_I", default: 10, ruby: 'Integer(ENV.fetch("OCT_I", "010"))' },
       ratio: { env: "RATIO_F", default: null, ruby: 'ENV["RATIO_F"].to_f' },
+      timeout: { env: "TIMEOUT_F", default: { float: "1.0" } },
     };
     const ns: GlobalNamespace = { name: "exprs", files: ["config/global/exprs.yml"], values: { production: values }, sources: {} };
     const m = model([ns], [stage("production", { rails_env: "production" })]);
@@ -230,7 +231,7 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
     expect(text).toContain("<%= ENV['CHAIN_A'] || ENV['CHAIN_B'] %>");
     expect(text).toContain('<%= Integer(ENV.fetch("OCT_I", "010")) %>');
     // What Global gave on servers where CHAIN_B, NEST_2 and RATIO_F were set and the rest not.
-    const expected = { chain: "bee", nested: "two", octal: 8, ratio: 0.5 };
+    const expected = { chain: "bee", nested: "two", octal: 8, ratio: 0.5, timeout: { float: "1.0" } };
     const booted = bootApp(writeApp(files), { exprs: typedJson(expected as RValue) }, { env: { CHAIN_B: "bee", NEST_2: "two", RATIO_F: "0.5", RAILS_ENV: "production" } });
     expect(booted.namespaces).toEqual({ exprs: typedJson(expected as RValue) });
   });
