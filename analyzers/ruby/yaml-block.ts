@@ -5,8 +5,9 @@
 //
 // It only decides how a file is read, never what it means: it builds the same nodes the `yaml`
 // package would (so yaml.ts applies Psych's rules to both alike), and on anything outside its
-// subset — a tab, a non-ASCII character, flow collections, block scalars, tags, escapes, multi-line
-// scalars, odd indentation, a second document — it answers null and the full parser reads the file.
+// subset — a tab, a non-ASCII character, flow collections other than `[]` and `{}`, block scalars,
+// tags, escapes, multi-line scalars, odd indentation, a second document — it answers null and the
+// full parser reads the file.
 // A test holds it to the full parser's nodes on every fixture and on generated documents.
 import { Alias, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YNode } from "yaml";
 
@@ -32,6 +33,9 @@ const ALIAS = /^\*([A-Za-z0-9_-]+)(?: +#.*| *)$/;
 const AFTER_QUOTE = /^(?: +#.*| *)$/;
 /** Characters that cannot start a plain scalar here, or start something this reader leaves alone. */
 const NOT_PLAIN_START = new Set([..."[]{},#&*!|>'\"%@`"]);
+
+/** `[]` or `{}` alone (a comment may follow): the commonest flow collections, and the only ones read here. */
+const EMPTY_FLOW = /^(\[\s*\]|\{\s*\})(?: +#.*| *)$/;
 
 class Bail extends Error {}
 const bail = (): never => {
@@ -153,6 +157,7 @@ class Reader {
         alias.range = [offset, offset + m![1].length + 1, offset + m![1].length + 1];
         node = alias;
       } else if (s.startsWith('"') || s.startsWith("'")) node = quoted(s, offset);
+      else if (EMPTY_FLOW.test(s)) node = emptyFlow(s, offset);
       else node = plain(s, offset);
       // A scalar ends its entry: a deeper line after it would continue it (or be an error).
       const next = this.lines[this.pos];
@@ -174,6 +179,14 @@ function scalar(source: string, type: Scalar.Type, at: number, value: string | n
   node.source = source;
   node.type = type;
   node.range = [at, at + source.length, at + source.length];
+  return node;
+}
+
+function emptyFlow(s: string, at: number): YAMLSeq | YAMLMap {
+  const node = s[0] === "[" ? new YAMLSeq() : new YAMLMap();
+  node.flow = true;
+  const end = at + s.indexOf(s[0] === "[" ? "]" : "}") + 1;
+  node.range = [at, end, end];
   return node;
 }
 

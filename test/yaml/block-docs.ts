@@ -7,7 +7,7 @@ const KEYS = ["a", "b", "url", "api_key", "<<", ":sym", "true", "no", "1", "010"
 const SCALARS = [
   "1", "0755", "1:30", "1_000", "1.5", ".inf", "~", "null", "yes", "No", "on", "2020-01-01", "2020-01-01 10:00:00", ":foo", "foo", "a b", "a #b", "a#b", "a:b",
   "http://x.example.com:8080/a", "'it''s'", "\"q\"", "\"a: b\"", "'a # b'", "\"\"", "''", "R2K_REF_0_", "<%= ENV['X'] %>", "1e3", "-1", "+1", "0x1F", "0b101",
-  "y", "=", "$x", "a: b", "url: http:", "\"x\" y", "'x' #c", "[a]", "{a: 1}", "!str 1", "|", ">-", "@x", "`x`", "%x", "- a", "? a",
+  "y", "=", "$x", "a: b", "url: http:", "\"x\" y", "'x' #c", "[a]", "{a: 1}", "[]", "{}", "[ ]", "{} # none", "[]x", "!str 1", "|", ">-", "@x", "`x`", "%x", "- a", "? a",
 ];
 
 type Tree = { kind: "map"; entries: [string, Tree][]; anchor?: string } | { kind: "seq"; items: Tree[]; sameIndent: boolean; anchor?: string } | { kind: "scalar"; text: string; anchor?: string } | { kind: "alias"; name: string };
