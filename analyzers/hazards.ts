@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
-import { cronRolesOf, railsEnvOf } from "../src/model.js";
+import { cronRolesOf, envReadsOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey, leafPaths } from "./secrets.js";
 
@@ -281,8 +281,42 @@ const sharedRailsEnv: Rule = (m) => {
   return out;
 };
 
+/**
+ * ENV the app reads while it boots (Global, a committed database.yml) that nothing in the repo sets
+ * (no stage's default_env): on EC2 the servers' own environment gave it, and a pod would silently
+ * run on the defaults written in the files (a sandbox endpoint in production).
+ */
+const envFromServers: Rule = (m) => {
+  const deployed = new Set(m.stages.map(railsEnvOf));
+  const set = new Set<string>();
+  for (const s of m.stages) {
+    const env = s.variables["default_env"]?.value;
+    if (isHash(env)) for (const k of Object.keys(env)) set.add(k.toUpperCase());
+  }
+  const reads = new Map<string, Source>();
+  for (const ns of m.global?.namespaces ?? []) {
+    const visit = (v: RValue, path: string[]) => {
+      if (isHash(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+      else for (const r of envReadsOf(v)) if (!reads.has(r.env)) reads.set(r.env, ns.sources[path.join(".")] ?? { file: ns.files[0] ?? m.global!.dir, line: 1 });
+    };
+    for (const [env, value] of Object.entries(ns.values)) if (deployed.has(env)) visit(value, []);
+  }
+  const db = m.rails.database;
+  if (db?.file === "config/database.yml") for (const r of db.envReads ?? []) if (deployed.has(r.railsEnv) && !reads.has(r.env)) reads.set(r.env, r.source);
+  const names = [...reads.keys()].filter((n) => !set.has(n.toUpperCase()));
+  if (!names.length) return [];
+  return [
+    {
+      id: "env.from-servers",
+      message: `the app reads ${names.length} environment variable${names.length === 1 ? "" : "s"} while it boots that nothing in the repo sets: ${names.join(", ")}; ${names.length === 1 ? "its value" : "their values"} came from the old setup's environment (the servers', or the deploying machine's for a template Capistrano rendered)`,
+      advice: "Take each value from each stage's servers (/etc/environment, the app user's profile, a systemd unit, a dotenv file) into that stage's overlay: migrate lists them, commented out, in config.env (secret ones in secrets.env). Left unset, the pod runs on the defaults written in the files.",
+      source: reads.get(names[0])!,
+    },
+  ];
+};
+
 /** Every rule, by hazard id order in the report. */
-export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv];
+export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -6,7 +6,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeRails } from "../../analyzers/rails.js";
 import { findHazards, eolDate, RUBY_EOL, RAILS_EOL } from "../../analyzers/hazards.js";
 import { baseModel, baseRails, server, stage } from "./base-model.js";
-import type { Hazard, NginxFile, AppServerConfig, Stage } from "../../src/model.js";
+import type { Hazard, NginxFile, AppServerConfig, Stage, GlobalNamespace } from "../../src/model.js";
 
 const AS_OF = new Date("2026-11-23T00:00:00Z");
 const ids = (h: Hazard[]) => h.map((x) => x.id);
@@ -151,6 +151,27 @@ describe("hazard rules", () => {
     expect(h[0].message).toContain(":branch");
     expect(h[0].source).toEqual(asked.source);
     expect(findHazards(baseModel({ stages: [stage("production", [], {})] }), AS_OF)).toEqual([]);
+  });
+
+  it("env.from-servers: ENV read at boot by Global or a committed database.yml, set by no default_env", () => {
+    const ns: GlobalNamespace = {
+      name: "payment",
+      files: ["config/global/payment.yml"],
+      values: { production: { endpoint: { env: "PAYMENT_ENDPOINT", default: "https://sandbox.example.com" }, tz: { env: "TZ", default: null } }, development: { debug: { env: "DEV_ONLY", default: null } } },
+      sources: { endpoint: src("config/global/payment.yml", 3), tz: src("config/global/payment.yml", 4) },
+    };
+    const m = baseModel({
+      stages: [stage("production", [], { default_env: { value: { tz: "Asia/Tokyo" }, source: src("config/deploy.rb", 7) } })],
+      global: { dir: "config/global", gemVersion: "3.1.1", namespaces: [ns], templates: [] },
+      rails: baseRails({ database: { file: "config/database.yml", adapters: {}, envReads: [{ env: "DB_HOST", railsEnv: "production", default: "localhost", source: src("config/database.yml", 9) }] } }),
+    });
+    const h = findHazards(m, AS_OF).filter((x) => x.id === "env.from-servers");
+    // TZ is set by default_env (SSHKit upcases the key); DEV_ONLY is read by no deployed env.
+    expect(h).toHaveLength(1);
+    expect(h[0].message).toContain("PAYMENT_ENDPOINT, DB_HOST");
+    expect(h[0].message).not.toMatch(/\bTZ\b|DEV_ONLY/);
+    expect(h[0].source).toEqual(src("config/global/payment.yml", 3));
+    wellFormed(h);
   });
 
   it("stage.unknown-template-value and stage.shared-rails-env from Global templates", () => {
