@@ -303,7 +303,8 @@ const envFromServers: Rule = (m) => {
   }
   const db = m.rails.database;
   if (db?.file === "config/database.yml") for (const r of db.envReads ?? []) if (deployed.has(r.railsEnv) && !reads.has(r.env)) reads.set(r.env, r.source);
-  const names = [...reads.keys()].filter((n) => !set.has(n.toUpperCase()));
+  // RAILS_ENV and RACK_ENV are the deploy's own: every pod gets them.
+  const names = [...reads.keys()].filter((n) => !set.has(n.toUpperCase()) && n !== "RAILS_ENV" && n !== "RACK_ENV");
   if (!names.length) return [];
   return [
     {

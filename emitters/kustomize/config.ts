@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { envReadsOf, isCredentialUrl, isTaggedValue } from "../../src/model.js";
+import { envReadsOf, isCredentialUrl, isFloatValue, isTaggedValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -91,11 +91,12 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     }
     // Prefilled with the read's default, so that the pod gets what the app got wherever the
     // servers did not set it (an empty line would give "" instead of the default).
-    const prefill = typeof r.fallback === "string" || typeof r.fallback === "number" || typeof r.fallback === "boolean" ? String(r.fallback) : null;
+    const prefill = envText(r.fallback);
     if (prefill === null && r.fallback !== null) {
-      // Its fallback is another variable: a line here, even empty, would hide that fallback.
-      secrets.delete(r.name);
-      out.notes.push({ message: `${sec}: ${r.name} is read while the app boots with another variable as its fallback; add it to this file only if stage ${sp.stage.name}'s servers set it`, source: r.source });
+      // Its fallback is another variable (or not text): a line here, even empty, would hide that
+      // fallback. Only an empty placeholder goes; another read's prefill stays.
+      if (secrets.get(r.name) === "") secrets.delete(r.name);
+      out.notes.push({ message: `${sec}: ${r.name} is read while the app boots with a fallback that is not text (another variable, or a Symbol); add it to this file only if stage ${sp.stage.name}'s servers set it`, source: r.source });
       continue;
     }
     out.provenance.push({ output: put(r.name, prefill, true), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
@@ -113,13 +114,20 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset };
 }
 
+/** A default as the text an env var holds to give it back (ENV values are text); null if none can. */
+function envText(v: RValue | null): string | null {
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
+  return isFloatValue(v) ? v.float : null;
+}
+
 /**
  * The ENV names the stage's config_for files read as Global's files did (`<%= ENV["X"] %>` kept as
  * it was), first read first. Values the config plan moved to a variable of their own are left out:
  * the app no longer reads the old name.
  */
 function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
-  const moved = plan.config.env.filter((e) => e.stage === sp.stage.name).map((e) => e.path);
+  // Prefilled reads (a secret default taken out of the file) are still read under their names.
+  const moved = plan.config.env.filter((e) => e.stage === sp.stage.name && !e.prefill).map((e) => e.path);
   const isMoved = (path: string) => moved.some((m) => path === m || path.startsWith(`${m}.`));
   const out = new Map<string, BootRead>();
   for (const ns of plan.model.global?.namespaces ?? []) {

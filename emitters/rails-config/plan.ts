@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isEnvRefShape, isTaggedValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCredentialUrl, isEnvRefShape, isFloatValue, isTaggedValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -23,6 +23,11 @@ export interface ConfigEnvVar {
   why: string;
   path: string;
   source?: Source;
+  /**
+   * The app's own variable, prefilled with a secret default taken out of the file: the config file
+   * still reads it under this name (as it does any other read of the value at `path`).
+   */
+  prefill?: true;
 }
 
 export interface PlannedFile {
@@ -171,7 +176,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     if (stripped.every((v): v is RValue => v !== null)) {
       const source = ctx.ns.sources[dotted];
       prefills.forEach((found, i) => {
-        for (const f of found) ctx.plan.env.push({ stage: ctx.group[i].name, name: f.env, value: f.text, secret: true, why: `secret default of ENV["${f.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${f.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
+        for (const f of found) ctx.plan.env.push({ stage: ctx.group[i].name, name: f.env, value: f.text, secret: true, prefill: true, why: `secret default of ENV["${f.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${f.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
       });
       values = stripped;
       secret = false;
@@ -241,7 +246,10 @@ function envReadsIn(v: Slot): EnvRef[] {
 }
 
 /** A default written as a literal in the file (not another ENV read). */
-const literalDefault = (r: EnvRef): boolean => r.default !== null && holdsLiteral(r.default);
+const literalDefault = (r: EnvRef): boolean => r.default !== null && (holdsLiteral(r.default) || isTaggedScalar(r.default));
+
+/** A Symbol or Float default: written in the file as a literal too. */
+const isTaggedScalar = (v: RValue): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && isTaggedValue(v) && !isEnvRefShape(v) && !("interp" in v) && !("unknown" in v) && !("cap" in v);
 
 /**
  * A value whose secrets are only the literal defaults of its ENV reads (bare, quoted, inside a
@@ -263,7 +271,7 @@ function withoutSecretDefaults(v: RValue, found: { env: string; text: string | n
   let last: EnvRef = v;
   while (last.default !== null && isEnvRefShape(last.default)) last = last.default;
   const text = last.default === null ? null : envDefaultText(last);
-  if (last.default !== null && (text === null || !holdsLiteral(last.default))) return null;
+  if (last.default !== null && text === null) return null;
   if (last.default !== null) found.push({ env: last.env, text });
   const bare = (r: EnvRef): EnvRef => ({ env: r.env, default: r === last ? null : r.default !== null && isEnvRefShape(r.default) ? bare(r.default) : r.default });
   if (v.ruby === undefined) return bare(v);
@@ -292,13 +300,17 @@ function withoutLiteral(ruby: string, env: string): { ruby: string; text: string
   if (lit === undefined) return null;
   const out = byFetch ? ruby.replace(fetch, "$1)") : ruby.replace(or, "");
   if (fetch.test(out) || or.test(out)) return null;
-  const text = lit.startsWith('"') ? JSON.parse(lit.replace(/\\#/g, "#")) : lit.startsWith("'") ? lit.slice(1, -1).replace(/\\([\\'])/g, "$1") : lit;
+  // A bare number is Ruby source too: `010` is the Integer 8.
+  const number = (t: string) => (/^-?0\d+$/.test(t) ? String(parseInt(t, 8)) : t);
+  const text = lit.startsWith('"') ? JSON.parse(lit.replace(/\\#/g, "#")) : lit.startsWith("'") ? lit.slice(1, -1).replace(/\\([\\'])/g, "$1") : number(lit);
   return { ruby: out, text };
 }
 
 /** An ENV read's default as the text of a variable; null when it is not a literal (another read). */
 function envDefaultText(v: { env: string; default: RValue | null }): string | null {
   if (typeof v.default === "string") return v.default;
+  // A Float default is its Ruby text; what reads the variable then types it as the default was.
+  if (isFloatValue(v.default)) return v.default.float;
   return v.default === null || !holdsLiteral(v.default) || hasUnknown(v.default) || isEnvRefShape(v.default) ? null : writeFlow(v.default);
 }
 

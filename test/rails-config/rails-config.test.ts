@@ -246,6 +246,10 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       redis_url: { interp: ["redis://:", { env: "REDIS_PASSWORD", default: "FAKE_DEV_4" }, "@redis:6379/0"] },
       int_secret: { env: "INT_SECRET", default: 42, ruby: 'ENV.fetch("INT_SECRET", "0042").to_i' },
       strip_password: { env: "STRIP_PASSWORD", default: "FAKE_STRIP_5", ruby: '(ENV["STRIP_PASSWORD"] || "FAKE_STRIP_5").strip' },
+      secret_f: { env: "SECRET_F", default: { float: "1.0" } },
+      // A URL with two reads: the one without a default stays the app's own variable.
+      api_url: { interp: ["https://", { env: "API_HOST", default: null }, "/?k=", { env: "API_KEY", default: "FAKE_K_11" }] },
+      octal_pin: { env: "PIN_SECRET", default: 8, ruby: 'ENV.fetch("PIN_SECRET", 010).to_i' },
     };
     const ns: GlobalNamespace = { name: "mail", files: ["config/global/mail.yml"], values: { production: values }, sources: {} };
     const m = model([ns], [stage("production", { rails_env: "production" })]);
@@ -261,10 +265,13 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       ["REDIS_PASSWORD", "FAKE_DEV_4", true],
       ["INT_SECRET", "0042", true],
       ["STRIP_PASSWORD", "FAKE_STRIP_5", true],
+      ["SECRET_F", "1.0", true],
+      ["API_KEY", "FAKE_K_11", true],
+      ["PIN_SECRET", "8", true],
     ]);
     // The servers set SMTP_PASSWORD, REDIS_PASSWORD and INT_SECRET; the rest fell back to their
     // defaults (a quoted tag is a String).
-    const pod = { ...Object.fromEntries(plan.env.map((e) => [e.name, e.value ?? ""])), SMTP_PASSWORD: "from-the-server", REDIS_PASSWORD: "srv-pw", INT_SECRET: "0077", RAILS_ENV: "production" };
+    const pod = { ...Object.fromEntries(plan.env.map((e) => [e.name, e.value ?? ""])), SMTP_PASSWORD: "from-the-server", REDIS_PASSWORD: "srv-pw", INT_SECRET: "0077", API_HOST: "h.example", RAILS_ENV: "production" };
     const expected = {
       password: "from-the-server",
       quoted_password: "012345",
@@ -273,6 +280,9 @@ describe("ENV reads with an expression around them, and secret defaults (real Ra
       redis_url: "redis://:srv-pw@redis:6379/0",
       int_secret: 77,
       strip_password: "FAKE_STRIP_5",
+      secret_f: { float: "1.0" },
+      api_url: "https://h.example/?k=FAKE_K_11",
+      octal_pin: 8,
     };
     const booted = bootApp(writeApp(files), { mail: typedJson(expected as RValue) }, { env: pod });
     expect(booted.namespaces).toEqual({ mail: typedJson(expected as RValue) });
