@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
-import { cronRolesOf, envReadsOf, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey, leafPaths } from "./secrets.js";
 
@@ -294,15 +294,8 @@ const envFromServers: Rule = (m) => {
     if (isHash(env)) for (const k of Object.keys(env)) set.add(k.toUpperCase());
   }
   const reads = new Map<string, Source>();
-  for (const ns of m.global?.namespaces ?? []) {
-    const visit = (v: RValue, path: string[]) => {
-      if (isHash(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
-      else for (const r of envReadsOf(v)) if (!reads.has(r.env)) reads.set(r.env, ns.sources[path.join(".")] ?? { file: ns.files[0] ?? m.global!.dir, line: 1 });
-    };
-    for (const [env, value] of Object.entries(ns.values)) if (deployed.has(env)) visit(value, []);
-  }
-  const db = m.rails.database;
-  if (db?.file === "config/database.yml") for (const r of db.envReads ?? []) if (deployed.has(r.railsEnv) && !reads.has(r.env)) reads.set(r.env, r.source);
+  const committedDb = m.rails.database?.file === "config/database.yml";
+  for (const r of bootEnvReads(m, deployed, committedDb)) if (!reads.has(r.env)) reads.set(r.env, r.source);
   // RAILS_ENV and RACK_ENV are the deploy's own: every pod gets them.
   const names = [...reads.keys()].filter((n) => !set.has(n.toUpperCase()) && n !== "RAILS_ENV" && n !== "RACK_ENV");
   if (!names.length) return [];

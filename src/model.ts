@@ -104,6 +104,44 @@ export function envReadsOf(v: RValue, acc: EnvRef[] = []): EnvRef[] {
   return acc;
 }
 
+/** An ENV read the app makes while it boots (a Global value, a database.yml entry). */
+export interface BootEnvRead {
+  env: string;
+  default: RValue | null;
+  source: Source;
+  /** The value's dotted path (`payment.endpoint`) for a Global read; null for database.yml. */
+  path: string | null;
+  /** The key holding the read (`password`), when there is one. */
+  key: string | null;
+  /** database.yml only: under a key that names a secret. */
+  secret?: boolean;
+}
+
+/**
+ * The ENV reads the app makes while it boots under the given Rails environments, in file order (a
+ * name can come more than once): Global's values, namespace by namespace, then database.yml's
+ * sections when `database` says that file is the one the app reads. One walk for the hazard that
+ * names them and for the env files that list them.
+ */
+export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
+  const out: BootEnvRead[] = [];
+  for (const ns of model.global?.namespaces ?? []) {
+    const visit = (v: RValue, path: string[]) => {
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v)) {
+        for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+        return;
+      }
+      const source = ns.sources[path.join(".")] ?? { file: ns.files[0] ?? model.global!.dir, line: 1 };
+      for (const r of envReadsOf(v)) out.push({ env: r.env, default: r.default, source, path: [ns.name, ...path].join("."), key: path[path.length - 1] ?? null });
+    };
+    for (const [env, value] of Object.entries(ns.values)) if (railsEnvs.has(env)) visit(value, []);
+  }
+  if (database)
+    for (const r of model.rails.database?.envReads ?? [])
+      if (railsEnvs.has(r.railsEnv)) out.push({ env: r.env, default: r.default, source: r.source, path: null, key: null, ...(r.secret ? { secret: true } : {}) });
+  return out;
+}
+
 /**
  * Whether a JSON value is an EnvRef: `env` and `default`, and `ruby` when the tag converts the
  * value. Any other Hash with an `env` key is an ordinary Hash. The one test every folder uses.

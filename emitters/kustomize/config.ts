@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { envReadsOf, isCredentialUrl, isFloatValue, isTaggedValue } from "../../src/model.js";
+import { bootEnvReads, isCredentialUrl, isFloatValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -36,10 +36,10 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const secrets = new Map<string, string>(keys.map((k) => [k, ""]));
   const cfg = configEnvFile(sp.stage.name);
   const sec = secretEnvFile(sp.stage.name);
-  /** Puts a variable in the file it belongs to, and says which (for the provenance). */
   // Two places in the repo that prefill one secret variable with different values: the first is
   // kept, and the team is told (without the values) to take the servers' value.
   const conflicting = new Set<string>();
+  /** Puts a variable in the file it belongs to, and says which (for the provenance). */
   const put = (name: string, value: string | null, secret: boolean): string => {
     if (secret || secretSet.has(name) || isSecretName(name) || isCredentialUrl(value)) {
       const had = secrets.get(name);
@@ -129,33 +129,16 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
   // Prefilled reads (a secret default taken out of the file) are still read under their names.
   const moved = plan.config.env.filter((e) => e.stage === sp.stage.name && !e.prefill).map((e) => e.path);
   const isMoved = (path: string) => moved.some((m) => path === m || path.startsWith(`${m}.`));
-  const out = new Map<string, BootRead>();
-  for (const ns of plan.model.global?.namespaces ?? []) {
-    const visit = (v: RValue, path: string[]) => {
-      if (isMoved([ns.name, ...path].join("."))) return;
-      if (isPlainHash(v)) {
-        for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
-        return;
-      }
-      for (const ref of envReadsOf(v)) {
-        if (out.has(ref.env)) continue;
-        const source = ns.sources[path.join(".")] ?? { file: ns.files[0] ?? plan.model.global!.dir, line: 1 };
-        const secret = path.length > 0 && isSecretName(path[path.length - 1]);
-        out.set(ref.env, { name: ref.env, source, fallback: ref.default, ...(secret ? { secret } : {}) });
-      }
-    };
-    const value = ns.values[sp.railsEnv];
-    if (value !== undefined) visit(value, []);
-  }
   // database.yml's ERB, when the committed file is the one the app reads (else DATABASE_URL is).
-  const db = plan.model.rails.database;
-  if (db && !serverOnlyFiles(plan.model).some((f) => f.file === "config/database.yml"))
-    for (const r of db.envReads ?? []) if (r.railsEnv === sp.railsEnv && !out.has(r.env)) out.set(r.env, { name: r.env, source: r.source, fallback: r.default, ...(r.secret ? { secret: true } : {}) });
+  const database = !serverOnlyFiles(plan.model).some((f) => f.file === "config/database.yml");
+  const out = new Map<string, BootRead>();
+  for (const r of bootEnvReads(plan.model, new Set([sp.railsEnv]), database)) {
+    if (out.has(r.env) || (r.path !== null && isMoved(r.path))) continue;
+    const secret = r.secret || (r.key !== null && isSecretName(r.key));
+    out.set(r.env, { name: r.env, source: r.source, fallback: r.default, ...(secret ? { secret: true } : {}) });
+  }
   return [...out.values()];
 }
-
-/** A Hash of settings, not one of the model's tagged values (EnvRef, Interp, Unknown, Symbol...). */
-const isPlainHash = (v: RValue): v is { [k: string]: RValue } => typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v);
 
 export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
   const header = (what: string) => `# Stage ${stage}: ${what}\n`;
