@@ -6,7 +6,7 @@ import { MODEL_VERSION, type AppModel, type AnalyzerContext, type Problem, type 
 import { readRepo } from "./repo.js";
 import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
-import { analyzeCapistranoWith, type CapistranoOptions } from "../analyzers/capistrano/index.js";
+import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
@@ -100,7 +100,7 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
   // Deploy files that are all unreadable (binary, not UTF-8, too big) leave nothing to analyze: an
   // empty report would read as "no stages", which is a guess.
-  const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || /^config\/deploy\/[^/]+\.rb$/.test(p));
+  const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
   const unreadable = deployFiles.flatMap((p) => {
     const r = repo.read(p);
     return "error" in r ? [`${p}:1: ${r.error}`] : [];

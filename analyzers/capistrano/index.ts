@@ -33,7 +33,8 @@ export interface CapistranoOptions {
   overrides?: { source: Source; stages: Record<string, Record<string, RValue>> };
 }
 
-const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
+/** A Capistrano 3 stage file (and Cap 2 multistage's): its name is the stage's. */
+export const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
 /** Parsed built-in recipes (read-only trees), by name and text. */
 const SNIPPETS = new Map<string, ParsedRuby>();
 

@@ -109,14 +109,14 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     }
     const stmts = statementsOf(parsed.root);
     let value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
-    // The evaluator reads `ENV["X"].to_i` as "what ENV["X"] holds"; the expression itself goes with
-    // it, so that whatever carries the value on (config_for files) evaluates the same conversion.
-    // A tag that also reads Capistrano's variables (a deploy template's) cannot run in the app: the
-    // conversion is then not carried, and said.
     // The evaluator reads a Float literal that is a whole number (`1.0`) as the Integer 1: in a
     // default written back into a config file, it must stay a Float.
     const floatDefault = isEnvRef(value) && typeof value.default === "number" && Number.isInteger(value.default) && PLAIN_ENV_READ.test(tag.code) ? FLOAT_DEFAULT.exec(tag.code) : null;
     if (floatDefault && isEnvRef(value)) value = { ...value, default: { float: rubyNumberToS(Number(floatDefault[1]), true) } };
+    // The evaluator reads `ENV["X"].to_i` as "what ENV["X"] holds"; the expression itself goes with
+    // it, so that whatever carries the value on (config_for files) evaluates the same conversion.
+    // A tag that also reads Capistrano's variables (a deploy template's) cannot run in the app: the
+    // conversion is then not carried, and said.
     if (isEnvRef(value) && !PLAIN_ENV_READ.test(tag.code)) {
       if (!CAPISTRANO_CALL.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
       else problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: it also reads Capistrano's variables, so the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });
