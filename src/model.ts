@@ -72,14 +72,12 @@ export function isTimeValue(v: unknown): v is TimeValue {
  * not a plain Hash of settings. The one test every folder uses.
  */
 export function isTaggedValue(v: unknown): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (typeof o.unknown === "string" && keys.every((k) => k === "unknown" || k === "expr" || k === "source")) return true;
-  if (isEnvRefShape(v) || isFloatValue(v) || isDateValue(v) || isTimeValue(v)) return true;
-  if (keys.length !== 1) return false;
-  return (keys[0] === "sym" && typeof o.sym === "string") || (keys[0] === "cap" && typeof o.cap === "string") || (keys[0] === "interp" && Array.isArray(o.interp));
+  return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
+export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
+export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function oneKey(v: unknown, key: string): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;

@@ -6,8 +6,8 @@
 //
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
-import type { RValue, Source, Unknown, EnvRef, Sym, Interp } from "../../src/model.js";
-import { isDateValue, isEnvRefShape, isFloatValue, isTaggedValue, isTimeValue } from "../../src/model.js";
+import type { RValue, Source, Unknown, EnvRef } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 
 export interface Scope {
@@ -33,10 +33,9 @@ export function unknown(parsed: ParsedRuby, node: any, reason: string): Unknown 
 // --- value predicates -------------------------------------------------------------------------
 
 const isObj = (v: RValue): v is { [k: string]: RValue } => typeof v === "object" && v !== null && !Array.isArray(v);
-export const isUnknown = (v: RValue): v is Unknown => isObj(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
+// The model's own predicates (src/model.ts), under the names the analyzers use.
+export { isUnknown, isSym, isInterp } from "../../src/model.js";
 export const isEnvRef = (v: RValue): v is EnvRef => isEnvRefShape(v);
-export const isSym = (v: RValue): v is Sym => isObj(v) && typeof v.sym === "string" && Object.keys(v).length === 1;
-export const isInterp = (v: RValue): v is Interp => isObj(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
 /** Tagged values that are not a plain Ruby Hash (the model's one rule). */
 export const isTagged = (v: RValue): boolean => isTaggedValue(v);
 /** True for a plain Ruby Hash value. */
