@@ -1,6 +1,6 @@
 // How an RValue reads in terminal output and generated docs. Secrets never reach here as values:
 // the analyzers keep secret values out of facts meant for display (see analyzers/secrets.ts).
-import { isDateValue, isFloatValue, isTimeValue, type RValue } from "./model.js";
+import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "./model.js";
 
 export function formatValue(v: RValue): string {
   if (v === null) return "nil";
@@ -8,7 +8,7 @@ export function formatValue(v: RValue): string {
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
   const o = v as Record<string, RValue>;
-  if (typeof o.sym === "string" && Object.keys(o).length === 1) return `:${o.sym}`;
+  if (isSym(o)) return `:${o.sym}`;
   if (typeof o.env === "string" && "default" in o) return `ENV[${JSON.stringify(o.env)}]${o.default === null ? "" : ` (default ${formatValue(o.default)})`}`;
   if (typeof o.cap === "string") return `fetch(:${o.cap})`;
   if (typeof o.unknown === "string") return `<unknown: ${o.unknown}${o.expr ? ` — ${o.expr}` : ""}>`;

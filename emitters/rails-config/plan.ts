@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isEnvRefShape, isFloatValue, isTaggedValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -249,7 +249,7 @@ function envReadsIn(v: Slot): EnvRef[] {
 const literalDefault = (r: EnvRef): boolean => r.default !== null && (holdsLiteral(r.default) || isTaggedScalar(r.default));
 
 /** A Symbol or Float default: written in the file as a literal too. */
-const isTaggedScalar = (v: RValue): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && isTaggedValue(v) && !isEnvRefShape(v) && !("interp" in v) && !("unknown" in v) && !("cap" in v);
+const isTaggedScalar = (v: RValue): boolean => isSym(v) || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 
 /**
  * A value whose secrets are only the literal defaults of its ENV reads (bare, quoted, inside a

@@ -3,7 +3,7 @@
 // else; everything else is double-quoted (JSON escapes are valid YAML escapes). Because the file
 // goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
 // ERB tags, as Global's own files had them.
-import { isDateValue, isFloatValue, isTimeValue, type RValue } from "../../src/model.js";
+import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "../../src/model.js";
 
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
 const SPECIAL_WORDS = /^(y|n|yes|no|on|off|true|false|null|nil)$/i;
@@ -51,7 +51,7 @@ function scalar(v: OutValue, erb = true): string | null {
   if (typeof v === "string") return stringScalar(v, erb);
   if (Array.isArray(v)) return v.length === 0 ? "[]" : null;
   const o = v as Record<string, unknown>;
-  if (typeof o.sym === "string" && Object.keys(o).length === 1) return SIMPLE_SYMBOL.test(o.sym) ? `:${o.sym}` : `:${quoteString(o.sym, erb)}`;
+  if (isSym(o)) return SIMPLE_SYMBOL.test(o.sym) ? `:${o.sym}` : `:${quoteString(o.sym, erb)}`;
   if (isFloatValue(o)) return floatText(o.float);
   if (isDateValue(o)) return o.date;
   if (isTimeValue(o)) return o.time;
