@@ -8,10 +8,10 @@
 // - The cache is made by running the CLI in this process on the fixture apps (analyze, its JSON,
 //   and a dry-run migrate), so that what those runs compiled is kept.
 import { build } from "esbuild";
-import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync, statSync, chmodSync } from "node:fs";
+import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, chmodSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -30,6 +30,7 @@ await build({
   banner: { js: 'var __r2k_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   legalComments: "none",
+  plugins: [rawTemplates()],
 });
 copyFileSync(join(ROOT, "node_modules/@ruby/prism/src/prism.wasm"), join(ROOT, "dist/bundle/prism.wasm"));
 
@@ -63,3 +64,23 @@ function writable(path) {
   chmodSync(path, st.mode | (st.isDirectory() ? 0o700 : 0o600));
   if (st.isDirectory()) for (const name of readdirSync(path)) writable(join(path, name));
 }
+
+/**
+ * `import text from "./x.rb.tmpl?raw"` (src/raw-modules.d.ts): tsc leaves the import as it is in
+ * dist/, where the template is not copied; it is read from the source tree, beside the emitter that
+ * imports it, as text.
+ */
+function rawTemplates() {
+  return {
+    name: "raw-templates",
+    setup(b) {
+      b.onResolve({ filter: /\?raw$/ }, (args) => {
+        const fromDist = relative(join(ROOT, "dist"), args.resolveDir);
+        if (fromDist.startsWith("..")) throw new Error(`?raw import outside dist/: ${args.path} in ${args.importer}`);
+        return { path: join(ROOT, fromDist, args.path.replace(/\?raw$/, "")), namespace: "raw-template" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "raw-template" }, (args) => ({ contents: readFileSync(args.path, "utf8"), loader: "text" }));
+    },
+  };
+}
+
