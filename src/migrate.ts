@@ -15,6 +15,7 @@ import { addIgnored, GITIGNORE } from "./gitignore.js";
 import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.js";
 import { writeAtomically, WriteFailed } from "./write.js";
 import { EMITTERS } from "../emitters/index.js";
+import { RefusedInput } from "../emitters/encode/refuse.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
 import { capAnswerId } from "./gaps/core.js";
 import { redactModel, scrubText, secretValues } from "./redact.js";
@@ -112,6 +113,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     try {
       outputs.push({ name: e.name, result: e.emit(model, answers) });
     } catch (err) {
+      if (err instanceof RefusedInput) fail(2, `${err.message}\nNothing was written.`);
       fail(1, `the ${e.name} emitter failed: ${(err as Error).message}\nNothing was written. This is a bug in rails2k8s; please report it with the output of \`rails2k8s analyze --json\`.`);
     }
   }
