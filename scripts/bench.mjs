@@ -105,6 +105,100 @@ function generateMonolith(dir) {
   return files;
 }
 
+// --- scale inputs ----------------------------------------------------------------------------
+
+/** The files every generated app shares: a Rails 6.1 app deployed with Capistrano, using Global. */
+function writeBaseApp(dir, name) {
+  rmSync(dir, { recursive: true, force: true });
+  const w = (p, text) => {
+    mkdirSync(join(dir, p, ".."), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  };
+  w("Gemfile", 'source "https://rubygems.org"\ngem "rails", "~> 6.1.7"\ngem "unicorn"\ngem "global"\n');
+  w("Gemfile.lock", "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (6.1.7.10)\n    unicorn (6.1.0)\n    global (3.1.1)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  global\n  rails (~> 6.1.7)\n  unicorn\n\nBUNDLED WITH\n   2.4.22\n");
+  w(".ruby-version", "3.1.4\n");
+  w("config/application.rb", `require_relative "boot"\nrequire "rails/all"\nmodule ${name}\n  class Application < Rails::Application\n  end\nend\n`);
+  w("Capfile", 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/scm/git"\ninstall_plugin Capistrano::SCM::Git\n');
+  w("config/deploy.rb", [
+    `set :application, "${name.toLowerCase()}"`,
+    `set :repo_url, "git@example.com:acme/${name.toLowerCase()}.git"`,
+    'set :deploy_to, -> { "/var/www/#{fetch(:application)}" }',
+    'set :linked_dirs, fetch(:linked_dirs, []).push("log", "tmp/pids")',
+  ].join("\n") + "\n");
+  w("config/unicorn/production.rb", "worker_processes 4\ntimeout 30\nlisten 8080\n");
+  return w;
+}
+
+/** n small stage files: one or two servers, a branch, a rails_env, as a fleet of per-customer stages would have. */
+function generateStages(dir, n) {
+  const w = writeBaseApp(dir, "Fleet");
+  for (let s = 0; s < n; s++) {
+    const name = `c${String(s).padStart(6, "0")}`;
+    const lines = [`server "app1.${name}.example.com", user: "deploy", roles: %w[web app db], primary: true`];
+    if (s % 3 === 0) lines.push(`server "app2.${name}.example.com", user: "deploy", roles: %w[web app]`);
+    lines.push(`set :branch, "${s % 10 === 0 ? "main" : `release-${s % 50}`}"`, `set :rails_env, "${s % 4 === 0 ? "staging" : "production"}"`);
+    w(`config/deploy/${name}.rb`, lines.join("\n") + "\n");
+  }
+  return n;
+}
+
+/**
+ * Three Global files of about 2 MB each (under the 2 MiB a file may have): a default section of many nested service blocks (with
+ * an anchor reused, ERB ENV reads every few blocks), a production section overriding part of them.
+ */
+function generateBigGlobal(dir, bytes = 1_990_000) {
+  const w = writeBaseApp(dir, "Heavy");
+  w("config/deploy/production.rb", 'server "web1.heavy.example.com", user: "deploy", roles: %w[web app db], primary: true\nset :branch, "main"\nset :rails_env, "production"\n');
+  w("config/initializers/global.rb", 'Global.configure do |config|\n  config.environment = Rails.env.to_s\n  config.config_directory = Rails.root.join("config/global").to_s\nend\n');
+  const sizes = [];
+  for (const ns of ["services", "integrations", "tenants"]) {
+    const def = ["# Settings for every environment; production overrides below.", "default:", "  limits: &limits", "    requests: 100", "    burst: 20"];
+    const prod = ["production:"];
+    let size = 0;
+    for (let i = 0; size < bytes; i++) {
+      const k = `${ns.slice(0, 3)}_${String(i).padStart(5, "0")}`;
+      const block = [
+        `  ${k}:`,
+        `    enabled: ${i % 7 !== 0}`,
+        `    url: "https://${k.replace("_", "-")}.internal.example.com/api/v${1 + (i % 3)}"`,
+        `    timeout: ${5 + (i % 10)}`,
+        `    retries: ${i % 4}`,
+        `    pool:`,
+        `      size: ${2 + (i % 8)}`,
+        `      idle_seconds: ${30 * (1 + (i % 4))}`,
+        `    tags:`,
+        `      - ${ns}`,
+        `      - tier${i % 3}`,
+        `    limits: *limits`,
+      ];
+      if (i % 5 === 0) block.push(`    api_key: <%= ENV["${k.toUpperCase()}_API_KEY"] %>`);
+      if (i % 11 === 0) block.push(`    region: <%= ENV.fetch("${k.toUpperCase()}_REGION", "ap-northeast-1") %>`);
+      def.push(...block);
+      size += block.join("\n").length + 1;
+      if (i % 2 === 0) {
+        const over = [`  ${k}:`, `    url: "https://${k.replace("_", "-")}.example.com/api"`, `    timeout: ${15 + (i % 10)}`];
+        if (i % 6 === 0) over.push(`    pool:`, `      size: ${10 + (i % 8)}`);
+        prod.push(...over);
+        size += over.join("\n").length + 1;
+      }
+    }
+    const text = def.join("\n") + "\n\n" + prod.join("\n") + "\n";
+    w(`config/global/${ns}.yml`, text);
+    sizes.push(text.length);
+  }
+  return sizes;
+}
+
+// `node scripts/bench.mjs --generate stages <n> <dir>` or `--generate global <dir>`: only writes the
+// input, to profile a run by hand (`node --cpu-prof bin/rails2k8s.js analyze <dir>`).
+if (process.argv[2] === "--generate") {
+  const [kind, a, b] = process.argv.slice(3);
+  if (kind === "stages") console.log(`${generateStages(b, Number(a))} stage files in ${b}`);
+  else if (kind === "global") console.log(`Global files of ${generateBigGlobal(a).join(", ")} bytes in ${a}`);
+  else throw new Error("--generate stages <n> <dir> | --generate global <dir>");
+  process.exit(0);
+}
+
 // --- run -----------------------------------------------------------------------------------------
 
 const rows = [];

@@ -23,10 +23,7 @@ export function renderDiff(item: ReviewItem, color: boolean): string {
   if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped" || item.quiet) return "";
   if (item.secret) return `${paint(color, "1", `--- ${item.path}`)}\n  (secret values hidden)\n`;
   if (item.before !== null && item.before.includes("\0")) return `${paint(color, "1", `--- ${item.path}`)}\n  (binary file)\n`;
-  const patch = createTwoFilesPatch(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "", undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
-  });
+  const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
   return patch
     .split("\n")
     .map((l) => {
@@ -39,6 +36,38 @@ export function renderDiff(item: ReviewItem, color: boolean): string {
     })
     .join("\n");
 }
+
+/**
+ * Myers' diff costs (lines of both files) × (lines changed): two large files that differ a lot
+ * would take minutes. Past this many line-steps the review says how the file changes instead.
+ */
+export const DIFF_BUDGET = 20_000_000;
+
+/** `diff -u` text of one file, as the diff package writes it, in time linear in the files' size. */
+export function unifiedDiff(oldName: string, newName: string, before: string, after: string): string {
+  const opts = { context: 3, headerOptions: FILE_HEADERS_ONLY };
+  // The headers as the package writes them (it quotes unusual names): a diff of two empty texts.
+  const head = () => createTwoFilesPatch(oldName, newName, "", "", undefined, undefined, opts);
+  // A new file is all additions: written directly (the package's Myers run is quadratic here).
+  if (before === "") {
+    if (after === "") return head();
+    const lines = after.split("\n");
+    const eol = lines[lines.length - 1] === "";
+    if (eol) lines.pop();
+    return `${head()}@@ -0,0 +1,${lines.length} @@\n+${lines.join("\n+")}\n${eol ? "" : "\\ No newline at end of file\n"}`;
+  }
+  const size = lineCount(before) + lineCount(after);
+  const maxEditLength = Math.max(100, Math.floor(DIFF_BUDGET / size));
+  const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, { ...opts, maxEditLength });
+  if (patch !== undefined) return patch;
+  return `${head()}  (more than ${maxEditLength} lines differ: ${lineCount(before)} lines before, ${lineCount(after)} after; the diff is not shown)\n`;
+}
+
+const lineCount = (s: string): number => {
+  let n = s.length && !s.endsWith("\n") ? 1 : 0;
+  for (let at = s.indexOf("\n"); at >= 0; at = s.indexOf("\n", at + 1)) n++;
+  return n;
+};
 
 const LABEL: Record<ReviewStatus, [string, string]> = {
   new: ["new", "32"],

@@ -186,9 +186,18 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const first = sessions[0];
   const tasks: TaskDef[] = [];
   const hooks: HookDef[] = [];
+  // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
+  const taskKeys = new Set<string>();
+  const hookKeys = new Set<string>();
   for (const s of sessions) {
-    for (const t of s.tasks) if (!tasks.some((x) => x.name === t.name && sameSource(x.source, t.source))) tasks.push(t);
-    for (const h of s.hooks) if (!hooks.some((x) => x.kind === h.kind && x.target === h.target && x.task === h.task && sameSource(x.source, h.source))) hooks.push(h);
+    for (const t of s.tasks) {
+      const key = JSON.stringify([t.name, t.source.file, t.source.line]);
+      if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
+    }
+    for (const h of s.hooks) {
+      const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
+      if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
+    }
   }
   const capistrano: CapistranoFacts = {
     major,
@@ -214,13 +223,19 @@ function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | nu
 
 function linkedOf(stages: Stage[], sessions: Session[], major: 2 | 3): LinkedPath[] {
   const out: LinkedPath[] = [];
+  // By path and kind, each with the set of its stages: every stage links the same few paths, and a
+  // scan of the list per stage would grow with the square of the stages.
+  const byKey = new Map<string, { linked: LinkedPath; stages: Set<string> }>();
   const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source) => {
-    const hit = out.find((l) => l.path === path && l.kind === kind);
+    const key = `${kind}\0${path}`;
+    const hit = byKey.get(key);
     if (hit) {
-      if (!hit.stages.includes(stage)) hit.stages.push(stage);
+      if (!hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
       return;
     }
-    out.push({ path, kind, class: classifyLinked(path, kind), stages: [stage], source });
+    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source };
+    byKey.set(key, { linked, stages: new Set([stage]) });
+    out.push(linked);
   };
   stages.forEach((st, i) => {
     const s = sessions[i];
@@ -241,6 +256,5 @@ function linkedOf(stages: Stage[], sessions: Session[], major: 2 | 3): LinkedPat
   return out;
 }
 
-const sameSource = (a: Source, b: Source) => a.file === b.file && a.line === b.line;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 export { same };

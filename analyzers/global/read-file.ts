@@ -3,7 +3,7 @@
 // then YAML by Psych's rules; ERB values the analysis cannot know come back as EnvRef / Unknown
 // values where the tags were. Each Hash entry remembers its file, for provenance.
 import type { AnalyzerContext, RValue } from "../../src/model.js";
-import { renderErb, restoreString } from "../ruby/erb.js";
+import { renderErb, restoreString, TOKEN_RE } from "../ruby/erb.js";
 import type { Scope } from "../ruby/evaluate.js";
 import { isEnvRef, isInterp } from "../ruby/evaluate.js";
 import { loadRubyYaml, isRubyHash, type RubyVal } from "../ruby/yaml.js";
@@ -55,8 +55,7 @@ export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string
   }
   const names = new Set<string>();
   for (const v of rendered.refs.values()) collectEnv(v, (name) => names.add(name));
-  const lines = names.size ? text.split("\n") : [];
-  const envReads = [...names].map((name) => ({ name, line: lines.findIndex((l) => l.includes("ENV") && l.includes(name)) + 1 || 1 }));
+  const envReads = envReadLines(text, names);
   const quoted = rendered.refs.size ? quotedTokens(rendered.output, rendered.refs) : new Set<string>();
   return { file, ruby: restoreAndStamp(y.ruby, rendered.refs, file, new Set(), quoted), raises: null, envReads };
 }
@@ -69,17 +68,50 @@ export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string
  */
 function quotedTokens(output: string, refs: Map<string, RValue>): Set<string> {
   const out = new Set<string>();
-  for (const line of output.split("\n")) {
-    for (const token of refs.keys()) {
-      const at = line.indexOf(token);
-      if (at < 0) continue;
-      const before = line.slice(0, at);
-      const doubles = (before.replace(/\\./g, "").match(/"/g) ?? []).length;
-      const singles = (before.replace(/''/g, "").match(/'/g) ?? []).length;
-      if (doubles % 2 === 1 || singles % 2 === 1) out.add(token);
-    }
+  // One pass over the output for every token where it stands (a 2 MB file has thousands of tags: a
+  // search for each token grew with their product); a token's first place on a line is the one judged.
+  const judged = new Map<string, number>();
+  for (const m of output.matchAll(TOKEN_RE)) {
+    const token = m[0];
+    if (!refs.has(token)) continue;
+    const start = output.lastIndexOf("\n", m.index) + 1;
+    if (judged.get(token) === start) continue;
+    judged.set(token, start);
+    const before = output.slice(start, m.index);
+    const doubles = (before.replace(/\\./g, "").match(/"/g) ?? []).length;
+    const singles = (before.replace(/''/g, "").match(/'/g) ?? []).length;
+    if (doubles % 2 === 1 || singles % 2 === 1) out.add(token);
   }
   return out;
+}
+
+/**
+ * The line of each ENV name read: the first line that mentions ENV and the name. Searched in the
+ * ENV lines joined, once per name, rather than line by line for every name.
+ */
+function envReadLines(text: string, names: Set<string>): { name: string; line: number }[] {
+  if (!names.size) return [];
+  const envLines: number[] = [];
+  const kept: string[] = [];
+  text.split("\n").forEach((l, i) => {
+    if (l.includes("ENV")) envLines.push(i + 1), kept.push(l);
+  });
+  const joined = kept.join("\n");
+  // Where each kept line starts in `joined`, to map a match back to its line.
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < kept.length; at += kept[i].length + 1, i++) starts.push(at);
+  return [...names].map((name) => {
+    const at = !kept.length || name.includes("\n") ? -1 : joined.indexOf(name);
+    if (at < 0) return { name, line: 1 };
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { name, line: envLines[lo] };
+  });
 }
 
 function collectEnv(v: RValue, add: (name: string) => void): void {

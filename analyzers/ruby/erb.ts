@@ -133,7 +133,8 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
   return { output, refs, logic };
 }
 
-const TOKEN_RE = new RegExp(`${TOKEN_PREFIX}\\d+_`, "g");
+/** A token in rendered output (use with matchAll, which copies the regex). */
+export const TOKEN_RE = new RegExp(`${TOKEN_PREFIX}\\d+_`, "g");
 
 /** Maps tokens in a parsed string back to values: a whole-token string is the value itself. */
 export function restoreString(s: string, refs: Map<string, RValue>): RValue {

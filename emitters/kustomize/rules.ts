@@ -95,11 +95,17 @@ export const defaultMaxReplicas = (min: number): number => Math.max(2, min * 2);
 
 /** The stage that is production: named `production`, else the only stage whose rails_env is production. */
 export function productionStage(stages: Stage[]): Stage | null {
+  // Asked once per stage (hosts, gaps): without the memo, 10,000 stages cost 10⁸ comparisons. The
+  // length guards against a list that grew since (the analysis builds it, nothing edits it later).
+  const memo = productionMemo.get(stages);
+  if (memo && memo.length === stages.length) return memo.prod;
   const named = stages.find((s) => s.name === "production");
-  if (named) return named;
-  const prod = stages.filter((s) => railsEnvOf(s) === "production");
-  return prod.length === 1 ? prod[0]! : null;
+  const prod = named ? [named] : stages.filter((s) => railsEnvOf(s) === "production");
+  const found = prod.length === 1 ? prod[0]! : null;
+  productionMemo.set(stages, { length: stages.length, prod: found });
+  return found;
 }
+const productionMemo = new WeakMap<Stage[], { length: number; prod: Stage | null }>();
 
 // ------------------------------------------------------------------------------------------------
 // App server: Unicorn / Puma → container, grace period, resources
