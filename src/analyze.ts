@@ -3,7 +3,7 @@
 import { basename, resolve } from "node:path";
 import { existsSync, statSync } from "node:fs";
 import { MODEL_VERSION, type AppModel, type AnalyzerContext, type Problem, type RepoFiles, type Fact } from "./model.js";
-import { readRepo } from "./repo.js";
+import { LIMITS, readRepo } from "./repo.js";
 import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
@@ -101,6 +101,9 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   // Deploy files that are all unreadable (binary, not UTF-8, too big) leave nothing to analyze: an
   // empty report would read as "no stages", which is a guess.
   const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
+  const stageFiles = deployFiles.filter((p) => STAGE_FILE.test(p)).length;
+  if (stageFiles > LIMITS.stages)
+    throw new UnusableInput(`config/deploy/: ${stageFiles} stage files (config/deploy/<stage>.rb), more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);
   const unreadable = deployFiles.flatMap((p) => {
     const r = repo.read(p);
     return "error" in r ? [`${p}:1: ${r.error}`] : [];

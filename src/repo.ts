@@ -12,6 +12,12 @@ export const LIMITS = {
   files: 200_000,
   /** Directory depth walked at most. */
   depth: 32,
+  /**
+   * Capistrano stage files read at most. Each stage is a full evaluation of the deploy config
+   * (about 0.3 ms and 30 KB of model): 10,000 take a few seconds; far more is not a fleet of
+   * servers but generated input, refused rather than run out of memory.
+   */
+  stages: 10_000,
 };
 
 /** Trees skipped by name anywhere (dependencies, VCS, caches): never an app's own config. */

@@ -38,8 +38,11 @@ const NOT_PLAIN_START = new Set([..."[]{},#&*!|>'\"%@`"]);
 const EMPTY_FLOW = /^(\[\s*\]|\{\s*\})(?: +#.*| *)$/;
 
 class Bail extends Error {}
+// One instance, thrown every time: an Error records a stack when made, and `hasKey` bails on every
+// plain list item (thousands in a large file).
+const BAIL = new Bail();
 const bail = (): never => {
-  throw new Bail();
+  throw BAIL;
 };
 
 /** The document's root node, or null when the text is outside the subset (or empty). */
