@@ -3,7 +3,8 @@
 // peak RSS, on (a) the fixture apps and (b) a generated large monolith (50,000 files in the tree,
 // 30 Capistrano stages, 500 Global files, an nginx config with 300 locations); and, in the same
 // run, Capistrano's own evaluation of one stage of that monolith (`cap <stage> doctor:variables`),
-// with the ratio. Measures; asserts nothing (the targets are printed beside the figures).
+// with the ratio; and the scale inputs: 10,000 small stage files, three 2 MB Global files, and one
+// stage file past the limit. Measures; asserts nothing (the targets are printed beside the figures).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync, rmSync, readdirSync, existsSync, cpSync } from "node:fs";
 import { join } from "node:path";
@@ -13,12 +14,13 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin/rails2k8s.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SCALE_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 3);
 
 /** Runs a command RUNS times; returns the median wall time in ms and the exit status. */
 function measure(cmd, args, opts = {}) {
   const walls = [];
   let status = 0;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < (opts.runs ?? RUNS); i++) {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, args, { encoding: "utf8", cwd: opts.cwd, input: "", env: { ...process.env, ...opts.env }, maxBuffer: 256 * 1024 * 1024 });
     walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -236,6 +238,29 @@ const m = measure("node", [BIN, "migrate", mono, "--yes", "--dry-run"], { allowF
 m.rssMb = rssOf("node", [BIN, "migrate", mono, "--yes", "--dry-run"]);
 row(`migrate --dry-run monolith${m.status ? ` (exit ${m.status})` : ""}`, m);
 
+// Scale: 10,000 stage files (analyze), three 2 MB Global files (migrate --dry-run). Fewer runs: each
+// takes seconds. BENCH_SCALE=0 leaves them out.
+const scaleRows = [];
+if (process.env.BENCH_SCALE !== "0") {
+  const timeScale = (what, args, target) => {
+    const r = measure("node", [BIN, ...args], { allowFail: true, runs: SCALE_RUNS });
+    r.rssMb = rssOf("node", [BIN, ...args]);
+    row(`${what}${r.status ? ` (exit ${r.status})` : ""}`, r);
+    scaleRows.push(`${what}: ${r.ms.toFixed(0)} ms, ${r.rssMb?.toFixed(0) ?? "-"} MB (target ${target})`);
+  };
+  const fleet = join(tmpdir(), "r2k-bench-stages");
+  generateStages(fleet, 10_000);
+  timeScale("analyze 10,000 stage files", ["analyze", fleet], "< 3000 ms, < 400 MB");
+  const heavy = join(tmpdir(), "r2k-bench-global-2mb");
+  generateBigGlobal(heavy);
+  timeScale("migrate --dry-run three 2 MB Global files", ["migrate", heavy, "--yes", "--dry-run"], "< 5000 ms");
+  // Past the limit: refused at once with exit 2 (not run out of memory).
+  const over = join(tmpdir(), "r2k-bench-stages-over");
+  generateStages(over, 10_001);
+  timeScale("analyze 10,001 stage files (over the limit)", ["analyze", over], "exit 2");
+  for (const d of [fleet, heavy, over]) rmSync(d, { recursive: true, force: true });
+}
+
 let ratio = "-";
 const cap = spawnSync("cap", ["--version"], { encoding: "utf8" });
 if (cap.status === 0) {
@@ -246,10 +271,11 @@ if (cap.status === 0) {
 }
 
 const w1 = Math.max(...rows.map((r) => r.what.length));
-console.log(`${"command".padEnd(w1)}  median ms  peak RSS MB   (${RUNS} runs, ${process.arch}, node ${process.version})`);
+console.log(`${"command".padEnd(w1)}  median ms  peak RSS MB   (${RUNS} runs, scale rows ${SCALE_RUNS}, ${process.arch}, node ${process.version})`);
 for (const r of rows) console.log(`${r.what.padEnd(w1)}  ${r.ms.padStart(9)}  ${r.rss.padStart(11)}`);
 console.log(`\nanalyze of all 30 stages / Capistrano loading one stage: ${ratio} (target ≤ 1)`);
 console.log("targets: analyze monolith < 400 ms wall and < 150 MB RSS");
+for (const l of scaleRows) console.log(l);
 
 // Where the time goes: one run of analyze on the monolith with the analyzers' own timers.
 const timed = spawnSync("node", [BIN, "analyze", mono, "--json"], { encoding: "utf8", env: { ...process.env, RAILS2K8S_TIMING: "1" }, maxBuffer: 256 * 1024 * 1024 });
