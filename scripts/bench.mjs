@@ -206,6 +206,42 @@ if (process.argv[2] === "--generate") {
 const rows = [];
 const row = (what, r) => rows.push({ what, ms: r.ms.toFixed(0), rss: r.rssMb ? r.rssMb.toFixed(0) : "-" });
 
+const printRows = () => {
+  const w1 = Math.max(...rows.map((r) => r.what.length));
+  console.log(`${"command".padEnd(w1)}  median ms  peak RSS MB   (${RUNS} runs, scale rows ${SCALE_RUNS}, ${process.arch}, node ${process.version})`);
+  for (const r of rows) console.log(`${r.what.padEnd(w1)}  ${r.ms.padStart(9)}  ${r.rss.padStart(11)}`);
+};
+
+// Scale: 10,000 stage files (analyze), three 2 MB Global files (migrate --dry-run). Fewer runs: each
+// takes seconds. BENCH_SCALE=0 leaves them out; BENCH_ONLY=scale runs only them.
+const scaleRows = [];
+if (process.env.BENCH_SCALE !== "0") {
+  const timeScale = (what, args, target) => {
+    const r = measure("node", [BIN, ...args], { allowFail: true, runs: SCALE_RUNS });
+    r.rssMb = rssOf("node", [BIN, ...args]);
+    row(`${what}${r.status ? ` (exit ${r.status})` : ""}`, r);
+    scaleRows.push(`${what}: ${r.ms.toFixed(0)} ms, ${r.rssMb?.toFixed(0) ?? "-"} MB (target ${target})`);
+  };
+  const fleet = join(tmpdir(), "r2k-bench-stages");
+  generateStages(fleet, 10_000);
+  timeScale("analyze 10,000 stage files", ["analyze", fleet], "< 3000 ms, < 400 MB");
+  const heavy = join(tmpdir(), "r2k-bench-global-2mb");
+  generateBigGlobal(heavy);
+  timeScale("migrate --dry-run three 2 MB Global files", ["migrate", heavy, "--yes", "--dry-run"], "< 5000 ms");
+  // Past the limit: refused at once with exit 2 (not run out of memory).
+  const over = join(tmpdir(), "r2k-bench-stages-over");
+  generateStages(over, 10_001);
+  timeScale("analyze 10,001 stage files (over the limit)", ["analyze", over], "exit 2");
+  for (const d of [fleet, heavy, over]) rmSync(d, { recursive: true, force: true });
+}
+
+// BENCH_ONLY=scale: the scale rows alone.
+if (process.env.BENCH_ONLY === "scale") {
+  printRows();
+  for (const l of scaleRows) console.log(l);
+  process.exit(0);
+}
+
 const apps = readdirSync(join(ROOT, "fixtures/apps")).sort();
 for (const app of apps) {
   const dir = join(ROOT, "fixtures/apps", app);
@@ -238,29 +274,6 @@ const m = measure("node", [BIN, "migrate", mono, "--yes", "--dry-run"], { allowF
 m.rssMb = rssOf("node", [BIN, "migrate", mono, "--yes", "--dry-run"]);
 row(`migrate --dry-run monolith${m.status ? ` (exit ${m.status})` : ""}`, m);
 
-// Scale: 10,000 stage files (analyze), three 2 MB Global files (migrate --dry-run). Fewer runs: each
-// takes seconds. BENCH_SCALE=0 leaves them out.
-const scaleRows = [];
-if (process.env.BENCH_SCALE !== "0") {
-  const timeScale = (what, args, target) => {
-    const r = measure("node", [BIN, ...args], { allowFail: true, runs: SCALE_RUNS });
-    r.rssMb = rssOf("node", [BIN, ...args]);
-    row(`${what}${r.status ? ` (exit ${r.status})` : ""}`, r);
-    scaleRows.push(`${what}: ${r.ms.toFixed(0)} ms, ${r.rssMb?.toFixed(0) ?? "-"} MB (target ${target})`);
-  };
-  const fleet = join(tmpdir(), "r2k-bench-stages");
-  generateStages(fleet, 10_000);
-  timeScale("analyze 10,000 stage files", ["analyze", fleet], "< 3000 ms, < 400 MB");
-  const heavy = join(tmpdir(), "r2k-bench-global-2mb");
-  generateBigGlobal(heavy);
-  timeScale("migrate --dry-run three 2 MB Global files", ["migrate", heavy, "--yes", "--dry-run"], "< 5000 ms");
-  // Past the limit: refused at once with exit 2 (not run out of memory).
-  const over = join(tmpdir(), "r2k-bench-stages-over");
-  generateStages(over, 10_001);
-  timeScale("analyze 10,001 stage files (over the limit)", ["analyze", over], "exit 2");
-  for (const d of [fleet, heavy, over]) rmSync(d, { recursive: true, force: true });
-}
-
 let ratio = "-";
 const cap = spawnSync("cap", ["--version"], { encoding: "utf8" });
 if (cap.status === 0) {
@@ -270,9 +283,7 @@ if (cap.status === 0) {
   ratio = (a.ms / c.ms).toFixed(2);
 }
 
-const w1 = Math.max(...rows.map((r) => r.what.length));
-console.log(`${"command".padEnd(w1)}  median ms  peak RSS MB   (${RUNS} runs, scale rows ${SCALE_RUNS}, ${process.arch}, node ${process.version})`);
-for (const r of rows) console.log(`${r.what.padEnd(w1)}  ${r.ms.padStart(9)}  ${r.rss.padStart(11)}`);
+printRows();
 console.log(`\nanalyze of all 30 stages / Capistrano loading one stage: ${ratio} (target ≤ 1)`);
 console.log("targets: analyze monolith < 400 ms wall and < 150 MB RSS");
 for (const l of scaleRows) console.log(l);

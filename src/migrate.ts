@@ -18,7 +18,7 @@ import { EMITTERS } from "../emitters/index.js";
 import { RefusedInput } from "../emitters/encode/refuse.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
 import { capAnswerId } from "./gaps/core.js";
-import { redactModel, scrubText, secretValues } from "./redact.js";
+import { redactWithValues, scrubText } from "./redact.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
@@ -118,15 +118,18 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     }
   }
   // The guide is committed: written from the model as it may be shown, any echo of a secret cut out.
-  const guide = emitMigrationGuide(redactModel(model), answers, outputs);
-  outputs.push({ name: "migration guide", result: { files: [{ ...guide, content: scrubText(guide.content, secretValues(model)) }], provenance: [], notes: [] } });
+  const shown = redactWithValues(model);
+  const guide = emitMigrationGuide(shown.model, answers, outputs);
+  outputs.push({ name: "migration guide", result: { files: [{ ...guide, content: scrubText(guide.content, shown.values) }], provenance: [], notes: [] } });
 
   // The Tree: generated files, the codemod's edits, .gitignore, the record, the answers.
   const generated: GeneratedFile[] = [];
+  const written = new Set<string>();
   try {
     for (const o of outputs) {
       for (const f of o.result.files) {
-        if (generated.some((g) => g.path === f.path)) throw new Error(`two emitters write ${f.path}`);
+        if (written.has(f.path)) throw new Error(`two emitters write ${f.path}`);
+        written.add(f.path);
         generated.push({ path: f.path, content: f.content, secret: Boolean(f.secret) });
         tree.write(f.path, f.content, { origin: "generated", secret: f.secret, mode: f.secret ? 0o600 : (f.mode ?? 0o644), by: o.name });
       }
@@ -231,9 +234,19 @@ const plainValue = (v: RValue | undefined): string => (typeof v === "string" ? v
 function capOverrides(model: AppModel, answers: Answers, answersPath: string): CapistranoOverrides | undefined {
   const stages: Record<string, Record<string, RValue>> = {};
   let any = false;
+  // The gaps under each `cap.<...>.` prefix, in order: a scan of every gap for every stage grew with
+  // the square of the stages (each has gaps of its own).
+  const byPrefix = new Map<string, Gap[]>();
+  for (const g of model.gaps)
+    for (let i = g.id.indexOf("."); i >= 0; i = g.id.indexOf(".", i + 1)) {
+      const p = g.id.slice(0, i + 1);
+      const list = byPrefix.get(p);
+      if (!list) byPrefix.set(p, [g]);
+      else if (list[list.length - 1] !== g) list.push(g);
+    }
   for (const st of model.stages) {
     const prefix = capAnswerId(st.name, "");
-    for (const g of model.gaps) {
+    for (const g of byPrefix.get(prefix) ?? []) {
       const v = answers[g.id];
       if (!g.id.startsWith(prefix) || v === undefined || v === null || v === "") continue;
       (stages[st.name] ??= {})[g.id.slice(prefix.length)] = v as RValue;

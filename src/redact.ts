@@ -33,6 +33,11 @@ export function secretValues(model: AppModel): string[] {
   return redact(model).values;
 }
 
+/** Both at once: one pass over the model where a caller needs the shown model and the values. */
+export function redactWithValues(model: AppModel): { model: AppModel; values: string[] } {
+  return redact(model);
+}
+
 /** A text with every given secret value cut out. */
 export function scrubText(text: string, values: string[]): string {
   return scrub(text, values) as string;

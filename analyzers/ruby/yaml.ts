@@ -550,8 +550,10 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
   try {
     ruby = valueOf(convert(doc.contents as YNode, 0));
     // Without aliases nothing is shared: the nodes are the text's own and convert bounded the depth.
-    const size = aliasCount ? expandedSize(ruby) : { nodes: 0, depth: 0 };
-    if (size.nodes > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
+    const size = aliasCount ? expandedSize(ruby) : { nodes: 0, own: 0, depth: 0 };
+    // What the aliases add is bounded, not the document's own nodes: a 2 MB file that reuses one
+    // anchor is not a bomb, and its text is bounded by the file-size limit already.
+    if (size.nodes - size.own > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
     if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, 1);
   } catch (e) {
     if (e instanceof LimitError) return failed(e.message, e.line);
@@ -593,17 +595,23 @@ function disallowedMapClass(tag: string): string | null {
   return null;
 }
 
-/** Size and depth once aliases are expanded (shared nodes counted each time they are reached). */
-function expandedSize(v: RubyVal): { nodes: number; depth: number } {
+/**
+ * Size and depth once aliases are expanded (shared nodes counted each time they are reached), and
+ * `own`: the nodes counted once each, as the text holds them.
+ */
+function expandedSize(v: RubyVal): { nodes: number; own: number; depth: number } {
   const memo = new Map<object, { nodes: number; depth: number }>();
+  let own = 0;
   const walk = (x: RubyVal): { nodes: number; depth: number } => {
     if (x === null || typeof x !== "object") return { nodes: 1, depth: 0 };
     const known = memo.get(x);
     if (known) return known;
     let nodes = 1;
     let depth = 0;
+    own++;
     const kids: RubyVal[] = isRubyHash(x) ? [...x.entries.values()].flatMap((e) => [e.key, e.value]) : Array.isArray(x) ? x : [];
     for (const k of kids) {
+      if (k === null || typeof k !== "object") own++;
       const s = walk(k);
       nodes = Math.min(nodes + s.nodes, Number.MAX_SAFE_INTEGER);
       depth = Math.max(depth, s.depth + 1);
@@ -612,7 +620,8 @@ function expandedSize(v: RubyVal): { nodes: number; depth: number } {
     memo.set(x, r);
     return r;
   };
-  return walk(v);
+  const top = walk(v);
+  return { ...top, own: v === null || typeof v !== "object" ? 1 : own };
 }
 
 /** The line of the value at a path (String keys as the model sees them), else of its nearest parent. */

@@ -37,8 +37,9 @@ export function emitRailsConfig(model: AppModel, answers: Answers): EmitResult {
   provenance.push({ output: LOADER_PATH, what: "Global access (Global.<namespace>.<key>) kept as Rails.configuration.x", source: { file: g.dir, line: 0 } });
 
   const notes: EmitResult["notes"] = [...plan.notes];
+  const envName = envNames(plan);
   for (const u of plan.unknowns) {
-    notes.push({ message: `${u.path} for stage ${u.stage} is known only on the servers: fill ${envNameFor(plan, u.path, u.stage)} in that stage's env file`, source: u.source });
+    notes.push({ message: `${u.path} for stage ${u.stage} is known only on the servers: fill ${envName(u.path, u.stage)} in that stage's env file`, source: u.source });
   }
   const patches: FilePatch[] = codemodPatches(model.globalCalls ?? [], new Set(plan.files.map((f) => f.namespace.split(".")[0])));
   // Files Rails reads before any initializer: Rails.configuration.x is not filled in yet there.
@@ -51,8 +52,14 @@ export function emitRailsConfig(model: AppModel, answers: Answers): EmitResult {
   return { files, provenance, notes, patches };
 }
 
-function envNameFor(plan: ReturnType<typeof planConfig>, path: string, stage: string): string {
-  return plan.env.find((e) => e.path === path && e.stage === stage)?.name ?? "(variable)";
+/** The variable of a path for a stage (the first planned), by lookup: a scan per unknown grew with their square. */
+function envNames(plan: ReturnType<typeof planConfig>): (path: string, stage: string) => string {
+  const byKey = new Map<string, string>();
+  for (const e of plan.env) {
+    const key = JSON.stringify([e.path, e.stage]);
+    if (!byKey.has(key)) byKey.set(key, e.name);
+  }
+  return (path, stage) => byKey.get(JSON.stringify([path, stage])) ?? "(variable)";
 }
 
 function configFile(f: PlannedFile): string {

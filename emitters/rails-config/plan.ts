@@ -183,8 +183,9 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     }
   }
   if (!secret && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
-    const keys: string[] = [];
-    for (const v of present) for (const k of Object.keys(v as object)) if (!keys.includes(k)) keys.push(k);
+    // A Set keeps the first-seen order: a list searched per key grew with the square of a large section's keys.
+    const keys = new Set<string>();
+    for (const v of present) for (const k of Object.keys(v as object)) keys.add(k);
     const out: { [k: string]: OutValue } = {};
     for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
     return out;

@@ -11,7 +11,7 @@ import { memoryRepo } from "../../src/repo.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { parseGlobalText } from "../../analyzers/global/read-file.js";
 import { isEnvRef } from "../../analyzers/ruby/evaluate.js";
-import { isRubyHash, type RubyHash } from "../../analyzers/ruby/yaml.js";
+import { isRubyHash, loadRubyYaml, YAML_LIMITS, type RubyHash } from "../../analyzers/ruby/yaml.js";
 import { productionStage } from "../../emitters/kustomize/rules.js";
 import type { Problem, Stage } from "../../src/model.js";
 
@@ -140,5 +140,27 @@ describe("Global file reading, linear", () => {
     expect(v("esc")).toEqual({ interp: ['a" ', { env: "F", default: null }] });
     expect(isEnvRef(v("list")[0])).toBe(true);
     expect(v("list")[1]).toEqual({ interp: [{ env: "H", default: null }] });
+  });
+});
+
+describe("the alias limit counts what aliases add, not the document's own nodes", () => {
+  it("loads a large document that reuses one anchor", () => {
+    const lines = ["base: &b", "  x: 1", "items:"];
+    for (let i = 0; i < 120_000; i++) lines.push(`  k${i}: v`);
+    lines.push("ref: *b");
+    const r = loadRubyYaml(lines.join("\n") + "\n");
+    expect(r.errors).toEqual([]);
+    expect((r.value as any).ref).toEqual({ x: 1 });
+    expect(Object.keys((r.value as any).items)).toHaveLength(120_000);
+  });
+
+  it("refuses aliases that add more than the limit, and accepts them just under it", () => {
+    const doc = (refs: number) => `list: &l [${Array(999).fill("1").join(", ")}]\nrefs: [${Array(refs).fill("*l").join(", ")}]\n`;
+    // Each alias adds the list again: 1 node for the list, 999 for its items.
+    expect(YAML_LIMITS.maxExpandedNodes).toBe(200_000);
+    expect(loadRubyYaml(doc(199)).errors).toEqual([]);
+    const over = loadRubyYaml(doc(201));
+    expect(over.value).toBeNull();
+    expect(over.errors[0]!.message).toMatch(/alias bomb/);
   });
 });
