@@ -20,7 +20,7 @@ function repo(): string {
 describe("writeAtomically", () => {
   it("writes new and existing files with their modes, creating directories", () => {
     const dir = repo();
-    writeAtomically([
+    writeAtomically(dir, [
       { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
       { abs: join(dir, "bin/entry"), content: "#!/bin/sh\n", mode: 0o755 },
       { abs: join(dir, "k8s/a/secrets.env"), content: "K=\n", mode: 0o600 },
@@ -36,7 +36,7 @@ describe("writeAtomically", () => {
     mkdirSync(join(dir, "Dockerfile"));
     const before = snapshot(dir);
     expect(() =>
-      writeAtomically([
+      writeAtomically(dir, [
         { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
         { abs: join(dir, "new/dir/file.yaml"), content: "x\n", mode: 0o644 },
         { abs: join(dir, "Dockerfile"), content: "FROM x\n", mode: 0o644 },
@@ -50,7 +50,7 @@ describe("writeAtomically", () => {
     writeFileSync(join(dir, "k8s"), "not a dir\n");
     const before = snapshot(dir);
     expect(() =>
-      writeAtomically([
+      writeAtomically(dir, [
         { abs: join(dir, "config/app.yml"), content: "a: 2\n", mode: 0o644 },
         { abs: join(dir, "k8s/base/x.yaml"), content: "x\n", mode: 0o644 },
       ]),
@@ -72,6 +72,7 @@ describe("writeAtomically", () => {
     };
     expect(() =>
       writeAtomically(
+        dir,
         [
           { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
           { abs: join(dir, "config/app.yml"), content: "a: 2\n", mode: 0o644 },
@@ -85,26 +86,30 @@ describe("writeAtomically", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it("a failure while writing a temp file leaves no temp behind", () => {
-    const dir = repo();
-    const before = snapshot(dir);
-    let writes = 0;
-    const failing: WriteFs = {
-      ...fs,
-      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-        if (++writes === 2) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-        return (fs.writeSync as (...a: unknown[]) => number)(...args);
-      }) as typeof fs.writeSync,
-    };
-    expect(() =>
-      writeAtomically(
-        [
-          { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
-          { abs: join(dir, "deep/er/file.txt"), content: "x\n", mode: 0o644 },
-        ],
-        failing,
-      ),
-    ).toThrow(/ENOSPC/);
-    expect(snapshot(dir)).toEqual(before);
+  it("a failure at any write (tmp .gitignore, journal, a temp file) leaves nothing behind", () => {
+    // writes: 1 the tmp dir's .gitignore, 2 the journal, 3 and 4 the temp files
+    for (const failAt of [1, 2, 3, 4]) {
+      const dir = repo();
+      const before = snapshot(dir);
+      let writes = 0;
+      const failing: WriteFs = {
+        ...fs,
+        writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+          if (++writes === failAt) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+          return (fs.writeSync as (...a: unknown[]) => number)(...args);
+        }) as typeof fs.writeSync,
+      };
+      expect(() =>
+        writeAtomically(
+          dir,
+          [
+            { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+            { abs: join(dir, "deep/er/file.txt"), content: "x\n", mode: 0o644 },
+          ],
+          failing,
+        ),
+      ).toThrow(/ENOSPC/);
+      expect(snapshot(dir), `write ${failAt} failing`).toEqual(before);
+    }
   });
 });
