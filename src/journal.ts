@@ -30,8 +30,6 @@ export interface TmpDir {
   dir: string;
   /** Directories this run created for it (deepest last), removed again when left empty. */
   created: string[];
-  /** This run wrote the tmp directory's .gitignore (it removes it again when tidying up). */
-  wroteIgnore: boolean;
 }
 
 /** Makes `.rails2k8s/tmp/` (refusing links on the way) with its .gitignore. */
@@ -51,7 +49,6 @@ export function openTmpDir(root: string, fs: JournalFs = nodeFs): TmpDir {
   }
   const dir = path;
   const ignore = join(dir, GITIGNORE);
-  let wroteIgnore = false;
   const st = lstatOrNull(fs, ignore);
   if (!st || !st.isFile() || fs.readFileSync(ignore, "utf8") !== IGNORE_ALL) {
     // Written before any temp file exists: there is no moment where one is not ignored.
@@ -63,9 +60,8 @@ export function openTmpDir(root: string, fs: JournalFs = nodeFs): TmpDir {
       for (const d of [...created].reverse()) silently(() => fs.rmdirSync(d));
       throw e;
     }
-    wroteIgnore = true;
   }
-  return { dir, created, wroteIgnore };
+  return { dir, created };
 }
 
 /** Records this run's temp and backup names (before any of them exists). Returns the journal's path. */
@@ -123,7 +119,8 @@ export function closeTmpDir(tmp: TmpDir, journal: string | null, fs: JournalFs =
   if (journal) silently(() => fs.unlinkSync(journal));
   silently(() => {
     const left = fs.readdirSync(tmp.dir) as string[];
-    if (left.length === 1 && left[0] === GITIGNORE && tmp.wroteIgnore) fs.unlinkSync(join(tmp.dir, GITIGNORE));
+    // Nothing but our `*` left (this run's, or one a killed run wrote): the directory goes.
+    if (left.length === 1 && left[0] === GITIGNORE && fs.readFileSync(join(tmp.dir, GITIGNORE), "utf8") === IGNORE_ALL) fs.unlinkSync(join(tmp.dir, GITIGNORE));
   });
   silently(() => fs.rmdirSync(tmp.dir));
   for (const d of [...tmp.created].reverse()) silently(() => fs.rmdirSync(d));
