@@ -71,6 +71,24 @@ describe("links in the repo", () => {
     expect(readFileSync(join(outside, "passwd"), "utf8")).toContain("PLANTED-OUTSIDE-CONTENT");
   });
 
+  it("a directory on the way that is a link: the files under it are neither read nor shown", async () => {
+    const dir = copyFixture();
+    const outside = mkdtempSync(join(tmpdir(), "r2k-outside-"));
+    for (const f of ["secrets.env", "config.env", "kustomization.yaml"]) writeFileSync(join(outside, f), `PLANTED_${f.replace(/\W/g, "_")}=PLANTED-OUTSIDE-CONTENT\n`);
+    mkdirSync(join(dir, "k8s/overlays"), { recursive: true });
+    symlinkSync(outside, join(dir, "k8s/overlays/production"));
+    const before = snapshot(dir);
+    const outsideBefore = snapshot(outside);
+    for (const opts of [{ yes: true, dryRun: true }, { yes: true, force: true }]) {
+      const r = await migrate(dir, opts);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/k8s\/overlays\/production\/[\w.]+: passes through k8s\/overlays\/production, a symbolic link/);
+      expect(r.out + r.err).not.toContain("PLANTED");
+      expect(snapshot(dir)).toEqual(before);
+      expect(snapshot(outside)).toEqual(outsideBefore);
+    }
+  });
+
   it(".rails2k8s a link: the lock is refused before anything is read or written", async () => {
     const dir = copyFixture();
     const outside = mkdtempSync(join(tmpdir(), "r2k-outside-"));
