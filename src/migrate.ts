@@ -1,7 +1,7 @@
 // `rails2k8s migrate`: analysis → answers (saved, asked, or defaults) → emitters → Tree → review
 // → atomic write. Nothing touches the disk before the last step, so Ctrl-C, a declined write, an
 // emitter that throws or a failed write all leave the repo as it was.
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Io } from "./cli.js";
 import { analyzeDir, type AnalyzeOptions } from "./analyze.js";
 import type { Answers, AppModel, Gap, RValue } from "./model.js";
@@ -15,7 +15,7 @@ import { addIgnored, GITIGNORE } from "./gitignore.js";
 import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.js";
 import { writeAtomically, WriteFailed } from "./write.js";
 import { acquireLock, LockHeld, type Lock } from "./lock.js";
-import { LinkRefused, showPath } from "./safe-path.js";
+import { insideRoot, LinkRefused, showPath } from "./safe-path.js";
 import { EMITTERS } from "../emitters/index.js";
 import { RefusedInput } from "../emitters/encode/refuse.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
@@ -96,11 +96,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   const local = parseRecord(tree.read(SECRET_RECORD_PATH), SECRET_RECORD_PATH);
   for (const w of [shared.warning, local.warning]) if (w) warn(w);
   const record = { ...shared.record, ...local.record };
-  // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
-  // then computes the same model, hence the same files.
-  const exclude = (p: string) => Object.hasOwn(record, p);
-  const analyzed = await env.analyze(dir, exclude);
-
+  // The answers file is checked before the analysis: a wrong path fails fast.
   const answersPath = answersLocation(tree.root, opts.answers);
   const shownAnswers = showPath(answersPath);
   const entry = tree.original(answersPath);
@@ -124,6 +120,11 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     if (e instanceof BadAnswersFile) fail(2, e.message);
     throw e;
   }
+  // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
+  // then computes the same model, hence the same files.
+  const exclude = (p: string) => Object.hasOwn(record, p);
+  const analyzed = await env.analyze(dir, exclude);
+
   const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail);
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
@@ -274,8 +275,7 @@ function capOverrides(model: AppModel, answers: Answers, answersPath: string): C
 function answersLocation(root: string, given: string | undefined): string {
   if (!given) return ANSWERS_FILE;
   const abs = resolve(given);
-  const rel = relative(root, abs);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split("\\").join("/") : abs;
+  return insideRoot(root, abs) ?? abs;
 }
 
 /** Splits saved answers into usable ones and the gaps still to ask; a misfit answer is asked again. */
