@@ -90,7 +90,8 @@ export function removeStale(tmp: TmpDir, fs: JournalFs = nodeFs, alive: (pid: nu
     const m = JOURNAL.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || alive(pid)) continue;
+    // Our own pid names a dead run too (pids are reused): this run writes its journal only after this sweep.
+    if (pid !== process.pid && alive(pid)) continue;
     const journal = join(tmp.dir, name);
     const st = lstatOrNull(fs, journal);
     if (!st || !st.isFile()) continue;

@@ -110,7 +110,8 @@ export function acquireLock(root: string, warn: (s: string) => void, alive: (pid
       // Released between our create and our read: try again.
       if (text === null && !nodeFs.existsSync(abs) && attempt < 3) continue;
       const owner = parseOwner(text);
-      const stale = owner ? owner.host === me.host && !alive(owner.pid) : ageMs(abs) > UNREADABLE_GRACE_MS;
+      // Our own pid in a lock we do not hold is a dead run's (pids are reused).
+      const stale = owner ? owner.host === me.host && (owner.pid === process.pid || !alive(owner.pid)) : ageMs(abs) > UNREADABLE_GRACE_MS;
       if (!stale) throw new LockHeld(heldMessage(owner));
       replaceStale(root, abs, text, tryCreate);
       warn(

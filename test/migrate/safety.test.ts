@@ -193,6 +193,28 @@ describe("the lock", () => {
     expect(existsSync(join(dir, LOCK_PATH))).toBe(false);
   });
 
+  it("a run stopped by SIGTERM or SIGINT removes its lock on the way out", async () => {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      const dir = copyFixture();
+      const child = spawn(process.execPath, [BIN, "migrate", dir, "--yes"], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      const closed = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+      // the lock is taken first, before the analysis (a second or so): stop the run once it holds it
+      const lock = join(dir, LOCK_PATH);
+      for (let i = 0; i < 500 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(existsSync(lock), "the run never took the lock").toBe(true);
+      child.kill(sig);
+      const code = await closed;
+      expect(existsSync(lock)).toBe(false);
+      // it may have finished just before the signal
+      if (code !== 0) {
+        expect(code).toBe(sig === "SIGTERM" ? 143 : 130);
+        expect(err).toContain(`interrupted (${sig}); nothing was written`);
+      }
+    }
+  }, 60_000);
+
   it("two real runs at once: one waits its turn (exit 2 naming the other) or they run one after the other; the tree is that of one run", async () => {
     const single = copyFixture();
     expect((await cli(["migrate", single, "--yes"])).code).toBe(0);

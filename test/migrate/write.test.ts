@@ -159,7 +159,9 @@ describe("writeAtomically", () => {
       join(tmp, `journal-${dead}.json`),
       JSON.stringify({ files: [`${dead}-abc-0.tmp`, `${dead}-abc-0.bak`, "../../keep.txt", join(dir, "keep.txt"), `${dead + 1}-abc-0.tmp`, `../${dead}-abc-9.tmp`] }),
     );
-    writeFileSync(join(tmp, `journal-${process.pid}.json`), JSON.stringify({ files: [] })); // ours (a live pid): left for its owner... and replaced
+    // a dead run that had this process's pid (pids are reused): its files go too
+    writeFileSync(join(tmp, `${process.pid}-old-0.tmp`), "x\n");
+    writeFileSync(join(tmp, `journal-${process.pid}.json`), JSON.stringify({ files: [`${process.pid}-old-0.tmp`] }));
     writeAtomically(dir, [{ abs: join(dir, "new.txt"), content: "n\n", mode: 0o644 }]);
     expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("original\n");
     expect(readdirSync(tmp).sort()).toEqual([`${dead + 1}-abc-0.tmp`, `${dead}-abc-1.tmp`, ".gitignore"].sort());
