@@ -5,6 +5,13 @@ import { parse, stringify } from "yaml";
 import type { Answers, Gap, RValue } from "./model.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
+/**
+ * The first line of every answers file rails2k8s writes: a file that does not start with it was
+ * not written by rails2k8s and is never overwritten.
+ */
+export const ANSWERS_HEADER = "# rails2k8s answers";
+
+export const hasAnswersHeader = (text: string): boolean => text.replace(/^\uFEFF/, "").startsWith(ANSWERS_HEADER);
 
 export class BadAnswersFile extends Error {}
 
@@ -39,7 +46,7 @@ const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ?
 export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers): string {
   const byId = new Map(gaps.map((g) => [g.id, g]));
   const lines: string[] = [
-    "# rails2k8s answers: what `rails2k8s migrate` asked, by question id.",
+    `${ANSWERS_HEADER}: what \`rails2k8s migrate\` asked, by question id.`,
     "# A re-run asks only what is missing here; edit a value and re-run to regenerate.",
     "# Secret values are never saved in this file.",
   ];

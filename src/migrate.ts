@@ -1,12 +1,12 @@
 // `rails2k8s migrate`: analysis → answers (saved, asked, or defaults) → emitters → Tree → review
 // → atomic write. Nothing touches the disk before the last step, so Ctrl-C, a declined write, an
 // emitter that throws or a failed write all leave the repo as it was.
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Io } from "./cli.js";
 import { analyzeDir, type AnalyzeOptions } from "./analyze.js";
 import type { Answers, AppModel, Gap, RValue } from "./model.js";
 import { Tree, type Change } from "./tree.js";
-import { ANSWERS_FILE, answerProblem, BadAnswersFile, parseAnswers, renderAnswers } from "./answers.js";
+import { ANSWERS_FILE, ANSWERS_HEADER, answerProblem, BadAnswersFile, hasAnswersHeader, parseAnswers, renderAnswers } from "./answers.js";
 import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
 import { parseRecord, RECORD_PATH, renderRecord, SECRET_RECORD_PATH } from "./generated.js";
 import { settleGenerated, type GeneratedFile } from "./conflicts.js";
@@ -14,6 +14,8 @@ import { applyPatch } from "./patch.js";
 import { addIgnored, GITIGNORE } from "./gitignore.js";
 import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.js";
 import { writeAtomically, WriteFailed } from "./write.js";
+import { acquireLock, LockHeld, type Lock } from "./lock.js";
+import { insideRoot, LinkRefused, showPath } from "./safe-path.js";
 import { EMITTERS } from "../emitters/index.js";
 import { RefusedInput } from "../emitters/encode/refuse.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
@@ -61,15 +63,24 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
     dryRun: Boolean(rawOpts.dryRun),
     force: Boolean(rawOpts.force),
   };
+  // Only a run that may write takes the lock (a dry run changes nothing another run could see).
+  let lock: Lock | null = null;
   try {
+    if (!opts.dryRun) lock = acquireLock(resolve(dir), (s) => io.err(`rails2k8s: warning: ${s}\n`));
     return await migrate(dir, opts, io, env);
   } catch (e) {
     if (e instanceof Stop) return e.code;
+    if (e instanceof LockHeld || e instanceof LinkRefused) {
+      io.err(`rails2k8s: ${e.message}\nNothing was written.\n`);
+      return 2;
+    }
     if (isPromptExit(e)) {
       io.err("\nrails2k8s: interrupted; nothing was written.\n");
       return EXIT_INTERRUPTED;
     }
     throw e;
+  } finally {
+    lock?.release();
   }
 }
 
@@ -85,15 +96,23 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   const local = parseRecord(tree.read(SECRET_RECORD_PATH), SECRET_RECORD_PATH);
   for (const w of [shared.warning, local.warning]) if (w) warn(w);
   const record = { ...shared.record, ...local.record };
-  // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
-  // then computes the same model, hence the same files.
-  const exclude = (p: string) => Object.hasOwn(record, p);
-  const analyzed = await env.analyze(dir, exclude);
-
+  // The answers file is checked before the analysis: a wrong path fails fast.
   const answersPath = answersLocation(tree.root, opts.answers);
-  // A directory or a device named as the answers file is a typo, not "no answers yet".
+  const shownAnswers = showPath(answersPath);
   const entry = tree.original(answersPath);
-  if (entry.kind === "other") fail(2, `${answersPath}: the answers file is ${entry.what}`);
+  // A mistyped --answers path is not "no answers yet": it would take the defaults and create a
+  // stray file wherever the typo points. Only the default file is created when missing.
+  if (opts.answers !== undefined && entry.kind === "missing")
+    fail(2, `${shownAnswers}: no such answers file. --answers names an answers file rails2k8s wrote; without it, ${ANSWERS_FILE} in the repo is used (and created).`);
+  // A directory, a device or a link named as the answers file is a typo too.
+  if (entry.kind === "other") fail(2, `${shownAnswers}: the answers file is ${entry.what}`);
+  // Only a file rails2k8s wrote is ever overwritten: `--answers config/sidekiq.yml` is the app's own file.
+  if (entry.kind === "file" && !hasAnswersHeader(entry.bytes.toString("utf8")))
+    fail(
+      2,
+      `${shownAnswers}: not a rails2k8s answers file (its first line is not "${ANSWERS_HEADER}…"), and rails2k8s never overwrites a file it did not write. ` +
+        `Name the answers file rails2k8s wrote, or, if this file holds only answers, add the line "${ANSWERS_HEADER}" at its top.`,
+    );
   let saved: Answers = {};
   try {
     saved = parseAnswers(tree.read(answersPath), answersPath);
@@ -101,6 +120,11 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     if (e instanceof BadAnswersFile) fail(2, e.message);
     throw e;
   }
+  // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
+  // then computes the same model, hence the same files.
+  const exclude = (p: string) => Object.hasOwn(record, p);
+  const analyzed = await env.analyze(dir, exclude);
+
   const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail);
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
@@ -139,6 +163,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
       }
     }
   } catch (err) {
+    if (err instanceof LinkRefused) throw err;
     fail(1, `${(err as Error).message}\nNothing was written.`);
   }
   const secretPaths = new Set(generated.filter((g) => g.secret).map((g) => g.path));
@@ -179,7 +204,10 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     }
   }
   try {
-    writeAtomically(changes.map((c) => ({ abs: c.abs, content: c.content, mode: c.meta.mode ?? 0o644 })));
+    writeAtomically(
+      tree.root,
+      changes.map((c) => ({ abs: c.abs, content: c.content, mode: c.meta.mode ?? 0o644 })),
+    );
   } catch (e) {
     if (e instanceof WriteFailed) fail(1, `writing failed: ${e.message}\nNothing was changed: every file is as it was before this run.`);
     throw e;
@@ -260,8 +288,7 @@ function capOverrides(model: AppModel, answers: Answers, answersPath: string): C
 function answersLocation(root: string, given: string | undefined): string {
   if (!given) return ANSWERS_FILE;
   const abs = resolve(given);
-  const rel = relative(root, abs);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split("\\").join("/") : abs;
+  return insideRoot(root, abs) ?? abs;
 }
 
 /** Splits saved answers into usable ones and the gaps still to ask; a misfit answer is asked again. */

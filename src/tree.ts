@@ -2,11 +2,12 @@
 // generators' Tree): writes are staged, reads see staged content first, and a write that restores
 // the bytes already on disk drops the change, so a re-run with the same answers stages nothing.
 // The disk is only read here (lazily, once per path); flushing is src/write.ts's job.
-import { lstatSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { linkOnPath, LinkRefused } from "./safe-path.js";
 
-/** What stands at a path on disk before any change. */
-export type DiskEntry = { kind: "file"; bytes: Buffer } | { kind: "missing" } | { kind: "other"; what: string };
+/** What stands at a path on disk before any change. `link`: the component that is a symbolic link. */
+export type DiskEntry = { kind: "file"; bytes: Buffer } | { kind: "missing" } | { kind: "other"; what: string; link?: string };
 
 /** Why a file is in the Tree: decides how the review classifies it. */
 export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record";
@@ -29,17 +30,33 @@ export interface Change {
   meta: FileMeta;
 }
 
-export type DiskReader = (abs: string) => DiskEntry;
+/** Reads `path` (repo-relative, or absolute outside the repo) under `root`. */
+export type DiskReader = (root: string, path: string) => DiskEntry;
 
-export const readDiskEntry: DiskReader = (abs) => {
+/**
+ * Never follows a link: each component from the root down is lstat'd (a planted
+ * `k8s/overlays/production/secrets.env` -> /etc/passwd is neither read nor shown), and the file is
+ * opened with O_NOFOLLOW so that a link swapped in after the check is not followed either.
+ */
+export const readDiskEntry: DiskReader = (root, path) => {
+  const abs = isAbsolute(path) ? path : join(root, path);
   try {
+    const link = isAbsolute(path) ? (lstatSync(abs).isSymbolicLink() ? path : null) : linkOnPath(root, path);
+    if (link !== null) return { kind: "other", what: link === path ? "a symbolic link" : `under ${link}, a symbolic link`, link };
     const st = lstatSync(abs);
-    if (st.isFile()) return { kind: "file", bytes: readFileSync(abs) };
-    return { kind: "other", what: st.isDirectory() ? "a directory" : st.isSymbolicLink() ? "a symbolic link" : "not a regular file" };
+    if (!st.isFile()) return { kind: "other", what: st.isDirectory() ? "a directory" : "not a regular file" };
+    const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if (!fstatSync(fd).isFile()) return { kind: "other", what: "not a regular file" };
+      return { kind: "file", bytes: readFileSync(fd) };
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // ENOTDIR: a file stands where a parent directory should be; the write will say so.
     if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
+    if (code === "ELOOP") return { kind: "other", what: "a symbolic link", link: path };
     return { kind: "other", what: `unreadable (${code ?? (e as Error).message})` };
   }
 };
@@ -74,7 +91,10 @@ export class Tree {
   /** What is on disk at `path` (cached: the disk is read once per path). */
   original(path: string): DiskEntry {
     let e = this.disk.get(path);
-    if (!e) this.disk.set(path, (e = this.readDisk(this.abs(path))));
+    if (!e) {
+      this.abs(path); // the path check
+      this.disk.set(path, (e = this.readDisk(this.root, path)));
+    }
     return e;
   }
 
@@ -93,6 +113,8 @@ export class Tree {
   write(path: string, content: string, meta: FileMeta): void {
     const abs = this.abs(path, meta.origin === "answers");
     const before = this.original(path);
+    // Refused here rather than at the write: a dry run says so too, and no diff is made of it.
+    if (before.kind === "other" && before.link !== undefined) throw new LinkRefused(path, before.link);
     if (before.kind === "file" && before.bytes.equals(Buffer.from(content, "utf8"))) {
       this.staged.delete(path);
       return;

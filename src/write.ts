@@ -1,12 +1,16 @@
 // Flushes staged changes to disk so that a failure anywhere leaves the repo as it was:
-//  1. prepare: create missing directories, write each file to a temp file in its own directory
-//     (fsync'd), hard-link a backup of each file it replaces — any error here removes every temp,
-//     backup and new directory, and no existing file has been touched;
+//  1. prepare: refuse any path that is or passes through a symbolic link; record in the journal
+//     (src/journal.ts) the temp and backup files about to exist; create missing directories; write
+//     each file to a temp file in `.rails2k8s/tmp/` (0600, exclusive create, fsync'd), hard-link
+//     a backup of each file it replaces there — any error here removes every temp, backup and new
+//     directory, and no existing file has been touched;
 //  2. commit: rename each temp over its target (atomic per file on POSIX); if a rename fails, the
 //     files already renamed are put back from their backups;
-//  3. fsync the directories, drop the backups.
+//  3. fsync the directories, drop the backups and the journal.
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { closeTmpDir, openTmpDir, removeStale, writeJournal, type TmpDir } from "./journal.js";
+import { insideRoot, LinkRefused, refuseLinks } from "./safe-path.js";
 
 export interface WriteOp {
   abs: string;
@@ -17,7 +21,20 @@ export interface WriteOp {
 /** The file-system calls the writer makes; tests pass a copy with one call failing. */
 export type WriteFs = Pick<
   typeof nodeFs,
-  "lstatSync" | "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "fchmodSync" | "linkSync" | "copyFileSync" | "renameSync" | "unlinkSync" | "rmdirSync" | "readdirSync"
+  | "lstatSync"
+  | "mkdirSync"
+  | "openSync"
+  | "writeSync"
+  | "fsyncSync"
+  | "closeSync"
+  | "fchmodSync"
+  | "linkSync"
+  | "copyFileSync"
+  | "renameSync"
+  | "unlinkSync"
+  | "rmdirSync"
+  | "readdirSync"
+  | "readFileSync"
 >;
 
 export class WriteFailed extends Error {}
@@ -28,11 +45,26 @@ interface Prepared {
   backup: string | null;
 }
 
-export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
-  sweepLeftovers(new Set(ops.map((op) => dirname(op.abs))), fs);
+/**
+ * Writes `ops` under the repo `root`. A target outside the root (only an --answers file the user
+ * named) gets its temp file beside it, as a rename must stay on one file system; it holds no
+ * secret (the answers file never does) and is not journaled: a file in the repo never decides
+ * what is deleted outside it.
+ */
+export function writeAtomically(root: string, ops: WriteOp[], fs: WriteFs = nodeFs): void {
+  const shown = (abs: string) => insideRoot(root, abs) ?? abs;
+  for (const op of ops) refuseLinks(root, op.abs, shown(op.abs), fs.lstatSync);
+
   const tag = `${process.pid}-${Date.now().toString(36)}`;
+  const names = ops.map((op, i) => {
+    const inside = insideRoot(root, op.abs) !== null;
+    const stem = inside ? `${tag}-${i}` : `.${basename(op.abs)}.rails2k8s-${tag}-${i}`;
+    return { inside, tmp: `${stem}.tmp`, bak: `${stem}.bak` };
+  });
   const createdDirs: string[] = [];
   const prepared: Prepared[] = [];
+  let tmp: TmpDir | null = null;
+  let journal: string | null = null;
 
   const cleanUp = () => {
     for (const p of prepared) {
@@ -40,19 +72,25 @@ export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
       if (p.backup) silently(() => fs.unlinkSync(p.backup!));
     }
     for (const d of [...createdDirs].reverse()) silently(() => fs.rmdirSync(d));
+    if (tmp) closeTmpDir(tmp, journal, fs);
   };
 
   // 1. prepare
   try {
+    tmp = openTmpDir(root, fs);
+    removeStale(tmp, fs);
+    journal = writeJournal(tmp, names.filter((n) => n.inside).flatMap((n) => [n.tmp, n.bak]), fs);
     ops.forEach((op, i) => {
-      ensureDir(fs, dirname(op.abs), createdDirs);
+      const { inside, tmp: tmpName, bak } = names[i]!;
+      const dir = dirname(op.abs);
+      ensureDir(fs, root, dir, inside, createdDirs);
       const existing = statOrNull(fs, op.abs);
       if (existing && !existing.isFile())
-        throw new WriteFailed(`${op.abs}: ${existing.isDirectory() ? "a directory" : "something that is not a regular file"} stands where the file goes`);
-      const dir = dirname(op.abs);
-      const base = basename(op.abs);
-      const p: Prepared = { op, temp: join(dir, `.${base}.rails2k8s-${tag}-${i}.tmp`), backup: null };
+        throw new WriteFailed(`${shown(op.abs)}: ${existing.isDirectory() ? "a directory" : "something that is not a regular file"} stands where the file goes`);
+      const at = inside ? tmp!.dir : dir;
+      const p: Prepared = { op, temp: join(at, tmpName), backup: null };
       prepared.push(p);
+      // 0600 until complete: a temp file of a secret is never readable by others, even for a moment.
       const fd = fs.openSync(p.temp, "wx", 0o600);
       try {
         const buf = Buffer.from(op.content, "utf8");
@@ -64,11 +102,11 @@ export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
         fs.closeSync(fd);
       }
       if (existing) {
-        const backup = join(dir, `.${base}.rails2k8s-${tag}-${i}.bak`);
+        const backup = join(at, bak);
         try {
           fs.linkSync(op.abs, backup);
         } catch {
-          fs.copyFileSync(op.abs, backup);
+          fs.copyFileSync(op.abs, backup, nodeFs.constants.COPYFILE_EXCL);
         }
         p.backup = backup;
       }
@@ -107,56 +145,24 @@ export function writeAtomically(ops: WriteOp[], fs: WriteFs = nodeFs): void {
     });
   }
   for (const p of prepared) if (p.backup) silently(() => fs.unlinkSync(p.backup!));
+  closeTmpDir(tmp, journal, fs);
 }
-
-/** Temp and backup names: `.<file>.rails2k8s-<pid>-<time>-<n>.tmp|bak`. */
-const LEFTOVER = /^\..+\.rails2k8s-(\d+)-[0-9a-z]+-\d+\.(?:tmp|bak)$/;
 
 /**
- * A run killed outright (SIGKILL, power loss) cannot clean up: its temp and backup files stay
- * beside the targets, every target itself being whole, old or new. The next write removes those
- * of processes that are gone.
+ * Creates `dir` and its missing parents. Inside the repo each component was checked not to be a
+ * link (refuseLinks); outside it (an --answers file's directory) nothing is created: that file
+ * exists already.
  */
-export function sweepLeftovers(dirs: Iterable<string>, fs: WriteFs = nodeFs): string[] {
-  const removed: string[] = [];
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir) as string[];
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const m = LEFTOVER.exec(name);
-      if (!m || alive(Number(m[1]))) continue;
-      silently(() => {
-        fs.unlinkSync(join(dir, name));
-        removed.push(join(dir, name));
-      });
-    }
-  }
-  return removed;
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function ensureDir(fs: WriteFs, dir: string, created: string[]): void {
+function ensureDir(fs: WriteFs, root: string, dir: string, inside: boolean, created: string[]): void {
   const st = statOrNull(fs, dir);
   if (st) {
-    if (st.isSymbolicLink()) throw new WriteFailed(`${dir}: a symbolic link; rails2k8s does not write through links`);
-    if (!st.isDirectory()) throw new WriteFailed(`${dir}: a file stands where a directory is needed`);
+    if (st.isSymbolicLink()) throw new LinkRefused(insideRoot(root, dir) ?? dir, insideRoot(root, dir) ?? dir);
+    if (!st.isDirectory()) throw new WriteFailed(`${insideRoot(root, dir) ?? dir}: a file stands where a directory is needed`);
     return;
   }
+  if (!inside) throw new WriteFailed(`${dir}: no such directory`);
   const parent = dirname(dir);
-  if (parent !== dir) ensureDir(fs, parent, created);
+  if (parent !== dir) ensureDir(fs, root, parent, insideRoot(root, parent) !== null, created);
   fs.mkdirSync(dir);
   created.push(dir);
 }
@@ -180,4 +186,4 @@ function silently(fn: () => void): void {
   }
 }
 
-const asWriteFailed = (e: unknown): WriteFailed => (e instanceof WriteFailed ? e : new WriteFailed((e as Error).message));
+const asWriteFailed = (e: unknown): Error => (e instanceof WriteFailed || e instanceof LinkRefused ? e : new WriteFailed((e as Error).message));

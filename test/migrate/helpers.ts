@@ -1,6 +1,6 @@
 // Shared helpers of the migrate tests: throwaway copies of fixture apps, directory snapshots, and
 // an Io that records what the command printed.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ export function copyFixture(name = "shop"): string {
   return dir;
 }
 
-/** Every file (path → sha256) and directory under `dir`: equal snapshots = nothing changed. */
+/** Every file (path → sha256), directory and link (never followed) under `dir`: equal snapshots = nothing changed. */
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (abs: string, rel: string) => {
@@ -27,7 +27,8 @@ export function snapshot(dir: string): Record<string, string> {
       if (st.isDirectory()) {
         out[r + "/"] = "dir";
         walk(a, r);
-      } else out[r] = createHash("sha256").update(readFileSync(a)).digest("hex") + ` ${(st.mode & 0o777).toString(8)}`;
+      } else if (st.isSymbolicLink()) out[r] = `-> ${readlinkSync(a)}`;
+      else out[r] = createHash("sha256").update(readFileSync(a)).digest("hex") + ` ${(st.mode & 0o777).toString(8)}`;
     }
   };
   walk(dir, "");

@@ -80,7 +80,7 @@ describe("rails2k8s migrate (pipeline)", () => {
     writeFileSync(stageFile, read(dir, "config/deploy/staging.rb").replace(/^set :s3_bucket.*$/m, "set :s3_bucket, `cat /etc/shop/bucket`.strip"));
     const before = await migrate(dir, { yes: true, dryRun: true });
     expect(before.out).toMatch(/cap\.staging\.s3_bucket = null {2}\(default\)/);
-    writeFileSync(join(dir, ".rails2k8s.yml"), "cap.staging.s3_bucket: shop-staging-from-answer\n");
+    writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\ncap.staging.s3_bucket: shop-staging-from-answer\n");
     const run = await migrate(dir, { yes: true });
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/cap\.staging\.s3_bucket = shop-staging-from-answer {2}\(saved in \.rails2k8s\.yml\)/);
@@ -262,7 +262,7 @@ describe("rails2k8s migrate (pipeline)", () => {
   it("--answers FILE outside the repo: read from and saved there, not in the repo", async () => {
     const dir = copyFixture();
     const answers = join(dirname(dir), "answers.yml");
-    writeFileSync(answers, "image.repository: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop\n");
+    writeFileSync(answers, "# rails2k8s answers (hand-written)\nimage.repository: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop\n");
     const r = await migrate(dir, { yes: true, answers });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/image\.repository = 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop {2}\(saved in /);
@@ -273,11 +273,11 @@ describe("rails2k8s migrate (pipeline)", () => {
 
   it("a broken answers file is exit 2 with its name; a misfit answer is asked again (default under --yes)", async () => {
     const dir = copyFixture();
-    writeFileSync(join(dir, ".rails2k8s.yml"), "- not\n- a mapping\n");
+    writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\n- not\n- a mapping\n");
     const bad = await migrate(dir, { yes: true });
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/\.rails2k8s\.yml: expected a mapping/);
-    writeFileSync(join(dir, ".rails2k8s.yml"), "edge.target: haproxy\n");
+    writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\nedge.target: haproxy\n");
     const r = await migrate(dir, { yes: true });
     expect(r.err).toMatch(/saved answer for edge\.target ignored: expected one of gateway, alb, ingress-nginx/);
     expect(r.out).toMatch(/edge\.target = \w+ {2}\(default\)/);

@@ -1,11 +1,12 @@
 // The small modules of the pipeline: the Tree, the generated-file record, the answers file and
 // the .gitignore update.
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { parse } from "yaml";
 import { Tree } from "../../src/tree.js";
+import { LinkRefused, showPath } from "../../src/safe-path.js";
 import { classifyGenerated, parseRecord, renderRecord, sha256 } from "../../src/generated.js";
 import { answerProblem, parseAnswers, renderAnswers, BadAnswersFile } from "../../src/answers.js";
 import { addIgnored } from "../../src/gitignore.js";
@@ -32,6 +33,23 @@ describe("Tree", () => {
   it("refuses paths that leave the repo", () => {
     const t = new Tree(tmp());
     for (const p of ["../x", "/etc/passwd", "a/../../x", "a//b", "a\\b", ""]) expect(() => t.write(p, "x", { origin: "generated" }), p).toThrow(/refusing/);
+  });
+
+  it("never reads through a link, at any component; staging a write there is refused", () => {
+    const dir = tmp();
+    const outside = tmp();
+    writeFileSync(join(outside, "secrets.env"), "PLANTED=1\n");
+    mkdirSync(join(dir, "k8s"));
+    symlinkSync(outside, join(dir, "k8s/overlays"));
+    symlinkSync(join(outside, "secrets.env"), join(dir, "direct.env"));
+    const t = new Tree(dir);
+    expect(t.original("k8s/overlays/secrets.env")).toEqual({ kind: "other", what: "under k8s/overlays, a symbolic link", link: "k8s/overlays" });
+    expect(t.original("direct.env")).toEqual({ kind: "other", what: "a symbolic link", link: "direct.env" });
+    expect(t.read("k8s/overlays/secrets.env")).toBeNull();
+    expect(() => t.write("k8s/overlays/secrets.env", "x", { origin: "generated" })).toThrow(LinkRefused);
+    expect(() => t.write("direct.env", "x", { origin: "generated" })).toThrow(/direct\.env: a symbolic link/);
+    expect(t.changes()).toEqual([]);
+    expect(showPath("k8s/a\u001b[31m\nb")).toBe('"k8s/a\\u001b[31m\\nb"');
   });
 
   it("sees a directory standing where a file goes", () => {
