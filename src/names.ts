@@ -29,7 +29,7 @@ export function dnsLabel(text: string, max: number = NAME_LIMITS.label): string 
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/-+/g, "-")
     .replace(/^-+|-+$/g, "");
-  return s.slice(0, max).replace(/-+$/g, "") || "app";
+  return s.slice(0, max).replace(/-+$/g, "") || "app".slice(0, max);
 }
 
 /**
