@@ -124,6 +124,31 @@ describe("stage names mapped to Kubernetes names", () => {
   });
 });
 
+describe("the app name", () => {
+  it("a planted :application reaches the Dockerfiles and objects only as a DNS label", () => {
+    const dir = copyFixture("shop");
+    const file = join(dir, "config/deploy.rb");
+    writeFileSync(file, readFileSync(file, "utf8").replace('set :application, "shop"', 'set :application, "Shop App\nRUN touch /pwned #"'));
+    const r = run(["migrate", dir, "--yes"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ["Dockerfile", "docker/nginx/Dockerfile"]) {
+      let text: string;
+      try {
+        text = readFileSync(join(dir, f), "utf8");
+      } catch {
+        continue;
+      }
+      expect(text, f).not.toMatch(/^RUN touch/m);
+      expect(text, f).not.toContain("touch /pwned");
+    }
+    const out = execFileSync("kubectl", ["kustomize", join(dir, "k8s/overlays/production")], { encoding: "utf8" });
+    for (const o of parseAllDocuments(out).map((d) => d.toJSON())) {
+      expect(o.metadata.name).toMatch(/^shop-app-run-touch-pwned-/);
+      expect(o.metadata.labels["app.kubernetes.io/name"]).toMatch(LABEL);
+    }
+  });
+});
+
 describe("an unknown rails_env", () => {
   it("is a gap whose labelled default is the stage name, recorded by --yes", () => {
     const dir = copyFixture("shop");
