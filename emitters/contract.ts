@@ -1,5 +1,6 @@
 // Names and paths the emitters agree on, so the Dockerfile, the container configs and the
 // Kubernetes objects fit together. Change one here and every emitter follows.
+import { stageLabel } from "../src/model.js";
 
 /** The app's code inside the image. */
 export const APP_DIR = "/rails";
@@ -20,12 +21,12 @@ export const ENTRYPOINT = "bin/docker-entrypoint";
 /** The nginx sidecar: its config and image build. */
 export const NGINX_SIDECAR_CONFIG = "docker/nginx/nginx.conf";
 export const NGINX_SIDECAR_DOCKERFILE = "docker/nginx/Dockerfile";
-/** Kustomize layout. */
+/** Kustomize layout. An overlay's directory is its stage's Kubernetes name: one safe path segment. */
 export const K8S_BASE = "k8s/base";
-export const k8sOverlay = (stage: string) => `k8s/overlays/${stage}`;
+export const k8sOverlay = (stage: string) => `k8s/overlays/${stageLabel(stage)}`;
 /** Per-stage env files: committed config and git-ignored secrets (with a committed example). */
-export const configEnvFile = (stage: string) => `k8s/overlays/${stage}/config.env`;
-export const secretEnvFile = (stage: string) => `k8s/overlays/${stage}/secrets.env`;
-export const secretEnvExample = (stage: string) => `k8s/overlays/${stage}/secrets.env.example`;
+export const configEnvFile = (stage: string) => `${k8sOverlay(stage)}/config.env`;
+export const secretEnvFile = (stage: string) => `${k8sOverlay(stage)}/secrets.env`;
+export const secretEnvExample = (stage: string) => `${k8sOverlay(stage)}/secrets.env.example`;
 /** The non-root user of the image. */
 export const APP_UID = 1000;

@@ -16,7 +16,7 @@ import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
-import { hasPath } from "./model.js";
+import { hasPath, shownPath } from "./model.js";
 
 /** Input that cannot be analyzed at all: the CLI prints the message and exits 2. */
 export class UnusableInput extends Error {}
@@ -30,13 +30,18 @@ export interface AnalyzeOptions {
    * codemod needs them, and they mean reading every Ruby file of the app: `analyze` skips them.
    */
   callSites?: boolean;
+  /**
+   * Hears of input the tool must not go on with (see AnalyzerContext.unusable). `analyzeDir` passes
+   * one and throws UnusableInput after the analysis, naming every such file and line at once.
+   */
+  unusable?: (p: Omit<Problem, "severity">) => void;
 }
 
 export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = [], opts: AnalyzeOptions = {}): Promise<AppModel> {
   const capOverrides = opts.capOverrides;
   await initPrism();
   const problems: Problem[] = [...initialProblems];
-  const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p) };
+  const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p), ...(opts.unusable ? { unusable: opts.unusable } : {}) };
   const timing = process.env.RAILS2K8S_TIMING === "1";
   const guard = <T>(what: string, fallback: T, fn: () => T): T => {
     // An analyzer bug must not take the whole report down: it becomes a problem, like bad input.
@@ -98,16 +103,30 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
   const hasDeploy = has("Capfile") || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
-  // Deploy files that are all unreadable (binary, not UTF-8, too big) leave nothing to analyze: an
-  // empty report would read as "no stages", which is a guess.
+  // A deploy file that cannot be read (binary, not UTF-8, too big) is one `cap` cannot load either:
+  // whatever the analysis made of the rest would be a guess at that stage.
   const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
   const stageFiles = deployFiles.filter((p) => STAGE_FILE.test(p)).length;
   if (stageFiles > LIMITS.stages)
     throw new UnusableInput(`config/deploy/: ${stageFiles} stage files (config/deploy/<stage>.rb), more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);
   const unreadable = deployFiles.flatMap((p) => {
     const r = repo.read(p);
-    return "error" in r ? [`${p}:1: ${r.error}`] : [];
+    return "error" in r ? [`${shownPath(p)}:1: ${r.error}`] : [];
   });
-  if (deployFiles.length && unreadable.length === deployFiles.length) throw new UnusableInput(`no readable Capistrano deploy config:\n  ${unreadable.join("\n  ")}`);
-  return analyzeFiles(repo, basename(root), problems, opts);
+  if (unreadable.length) throw new UnusableInput(`unreadable Capistrano deploy config:\n  ${unreadable.join("\n  ")}`);
+  const refused: Omit<Problem, "severity">[] = [];
+  const model = await analyzeFiles(repo, basename(root), problems, { ...opts, unusable: (p) => refused.push(p) });
+  if (refused.length) throw unusableOf(refused);
+  return model;
+}
+
+/** One message for every unusable input found, each as file:line (paths quoted when not plain). */
+function unusableOf(list: Omit<Problem, "severity">[]): UnusableInput {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const p of list) {
+    const line = `${shownPath(p.file)}:${p.line}: ${p.message}`;
+    if (!seen.has(line)) (seen.add(line), lines.push(line));
+  }
+  return new UnusableInput(`unusable input:\n  ${lines.join("\n  ")}`);
 }

@@ -1,6 +1,7 @@
 // The answers file (`.rails2k8s.yml`, or --answers FILE): gap id → answer, each preceded by the
 // question as a comment. Keys sorted, no timestamps, so the same answers give the same bytes.
 // A gap marked secret is never written here.
+import { isDnsLabel } from "./names.js";
 import { parse, stringify } from "yaml";
 import type { Answers, Gap, RValue } from "./model.js";
 
@@ -32,6 +33,8 @@ export function parseAnswers(text: string | null, name: string): Answers {
 /** Why a saved answer does not fit its gap (then it is asked again), or null when it fits. */
 export function answerProblem(gap: Gap, value: RValue): string | null {
   if (gap.choices && !(typeof value === "string" && gap.choices.includes(value))) return `expected one of ${gap.choices.join(", ")}`;
+  // An answers file may come with the repo: a namespace from it is as untrusted as the repo.
+  if (/^stage\..+\.namespace$/.test(gap.id) && typeof value === "string" && !isDnsLabel(value)) return "expected a Kubernetes namespace: lower-case letters, digits and '-', at most 63 characters";
   const want = shapeOf(gap.default);
   const got = shapeOf(value);
   // A gap without a known value (default null) takes any scalar; otherwise the shape must match.

@@ -188,7 +188,8 @@ export type RValue =
 // build it from a plain object. Analyzers never touch the file system themselves.
 // ---------------------------------------------------------------------------------------------
 
-export type FileRead = { text: string } | { error: string };
+/** `invalid`: the bytes are not text (NUL bytes, not UTF-8), which Ruby refuses too; else a limit of ours or an I/O error. */
+export type FileRead = { text: string } | { error: string; invalid?: true };
 
 export interface RepoFiles {
   /** Every file path the walk found (relative, `/`-separated, sorted), excluding skipped trees. */
@@ -219,7 +220,21 @@ export interface Problem {
 export interface AnalyzerContext {
   repo: RepoFiles;
   problem(p: Problem): void;
+  /**
+   * Input the tool must not go on with (an alias bomb, a Global file that raises, a stage file that
+   * cannot be read or named): the CLI exits 2 naming file and line, and writes nothing. Without it
+   * (analyzers handed files in tests) the same is reported as an error problem.
+   */
+  unusable?(p: Omit<Problem, "severity">): void;
 }
+
+/** Reports unusable input where the caller listens for it, else as an error problem. */
+export function reportUnusable(ctx: AnalyzerContext, p: Omit<Problem, "severity">): void {
+  if (ctx.unusable) ctx.unusable(p);
+  else ctx.problem({ ...p, severity: "error" });
+}
+
+export { stageSlug, stageLabel, shownPath } from "./names.js";
 
 // ---------------------------------------------------------------------------------------------
 // The model

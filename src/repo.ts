@@ -122,13 +122,13 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** UTF-8 text or a reason: binary (NUL bytes) and invalid UTF-8 are refused. */
 export function decodeText(buf: Uint8Array): FileRead {
-  if (buf.subarray(0, 8192).includes(0)) return { error: "binary file (NUL bytes): not read" };
+  if (buf.subarray(0, 8192).includes(0)) return { error: "binary file (NUL bytes): not read", invalid: true };
   try {
     let text = UTF8.decode(buf);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     return { text };
   } catch {
-    return { error: "not valid UTF-8: not read" };
+    return { error: "not valid UTF-8: not read", invalid: true };
   }
 }
 

@@ -11,7 +11,8 @@ import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
-import { hasPath } from "../../src/model.js";
+import { hasPath, reportUnusable } from "../../src/model.js";
+import { acceptedStages } from "./stage-names.js";
 
 export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
@@ -35,6 +36,7 @@ export interface CapistranoOptions {
 
 /** A Capistrano 3 stage file (and Cap 2 multistage's): its name is the stage's. */
 export const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
+const isDeployFile = (p: string) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p);
 /** Parsed built-in recipes (read-only trees), by name and text. */
 const SNIPPETS = new Map<string, ParsedRuby>();
 
@@ -60,9 +62,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (parsedCache.has(path)) return parsedCache.get(path)!;
     const r = repo.read(path);
     let parsed: ParsedRuby | null = null;
-    if ("error" in r) warn(path, 0, `cannot read: ${r.error}`);
-    else {
+    if ("error" in r) {
+      // `cap` cannot load it either: whatever the analysis made of that stage would be a guess.
+      if (isDeployFile(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
+      else warn(path, 0, `cannot read: ${r.error}`);
+    } else {
       parsed = parseRuby(path, r.text);
+      // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
+      if (STAGE_FILE.test(path) && parsed.errors.length) reportUnusable(ctx, { file: path, line: parsed.errors[0].line, message: `Ruby syntax error: ${parsed.errors[0].message}` });
       // Prism recovers from syntax errors: what it could parse is still used.
       for (const e of parsed.errors) warn(path, e.line, `Ruby syntax error: ${e.message} (the rest of the file is read as far as it parses)`, "error");
     }
@@ -92,16 +99,23 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // to the same listing, as capistrano-ext does).
   let stageNames = stageFiles.map((p) => STAGE_FILE.exec(p)![1]).sort();
   const taskStages = new Map<string, Source>();
+  let stagesSetAt: Source | null = null;
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource());
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
-    if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) stageNames = declared.map((s) => rubyToS(s)!);
+    if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
+      stageNames = declared.map((s) => rubyToS(s)!);
+      stagesSetAt = probe.vars.sourceOf("stages") ?? null;
+    }
     // Without multistage, stages are tasks that declare the servers: `task :production do role ...`.
     if (!stageNames.length) for (const t of probe.stageTasks()) taskStages.set(t.name, t.source);
     if (taskStages.size) stageNames = [...taskStages.keys()];
   }
+
+  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: `config/deploy/${name}.rb`, line: 1 };
+  stageNames = acceptedStages(ctx, stageNames, declaredAt);
 
   const stages: Stage[] = [];
   const sessions: Session[] = [];

@@ -32,6 +32,9 @@ export class GlobalRaise extends Error {
   constructor(
     message: string,
     readonly file: string,
+    readonly line = 1,
+    /** False where only our own reading failed (a file over the size limit): Ruby may well load it. */
+    readonly certain = true,
   ) {
     super(message);
   }
@@ -84,7 +87,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
 
   const loadYml = (file: string): RubyVal => {
     const f = read(file);
-    if (f.raises) throw new GlobalRaise(f.raises, file);
+    if (f.raises) throw new GlobalRaise(f.raises, file, f.raisesLine ?? 1, !f.unread);
     return f.ruby;
   };
 

@@ -9,7 +9,7 @@
 // 4. The model: one namespace per file/directory with values per environment, each leaf's
 //    file:line, and the leaves that hold a secret written in the file (namespaces.ts).
 import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Problem, RValue, Source, Stage, RailsFacts, CapistranoFacts } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+import { railsEnvOf, reportUnusable } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup } from "./setup.js";
@@ -30,7 +30,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       ctx.problem(p);
     }
   };
-  const c: AnalyzerContext = { repo: ctx.repo, problem };
+  const c: AnalyzerContext = { repo: ctx.repo, problem, ...(ctx.unusable ? { unusable: ctx.unusable } : {}) };
 
   const setup = readSetup(c);
   const dir = setup.dir;
@@ -45,7 +45,12 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     problem({ file: setup.source?.file ?? "Gemfile.lock", line: setup.source?.line ?? 0, message: `Global is used but ${dir} has no files in the repo: its settings exist on the servers only`, severity: "warning" });
   }
 
-  const raise = (e: GlobalRaise) => problem({ file: e.file, line: 1, message: `Global raises loading this file: ${e.message}`, severity: "error" });
+  // The app does not boot with a file Global raises on: no config can be carried over from it.
+  const raise = (e: GlobalRaise) => {
+    const p = { file: e.file, line: e.line, message: `Global raises loading this file: ${e.message}` };
+    if (e.certain) reportUnusable(c, p);
+    else problem({ ...p, severity: "error" });
+  };
   const cache = new Map<string, GlobalFile>();
   const subtrees = new Map<string, RubyHash>();
   const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise });

@@ -14,6 +14,10 @@ export interface GlobalFile {
   ruby: RubyVal;
   /** Why Global raises on this file (YAML error, ERB syntax, ...); null when it loads. */
   raises: string | null;
+  /** The line Global raises at (a YAML error's, a raising ERB tag's). */
+  raisesLine?: number;
+  /** Not read for a reason of ours (size limit, I/O), not one Ruby shares: whether Global raises is not known. */
+  unread?: true;
   /** ENV names read by ERB tags (rendered on the deploying machine for Capistrano templates). */
   envReads: { name: string; line: number }[];
 }
@@ -29,7 +33,8 @@ export function readGlobalFile(ctx: AnalyzerContext, file: string, opts: ReadOpt
   const r = ctx.repo.read(file);
   if ("error" in r) {
     ctx.problem({ file, line: 0, message: r.error, severity: "error" });
-    return { file, ruby: null, raises: r.error, envReads: [] };
+    // Psych raises on NUL bytes and invalid UTF-8 as surely as we refuse them; a size limit is ours.
+    return { file, ruby: null, raises: r.error, raisesLine: 1, envReads: [], ...(r.invalid ? {} : { unread: true as const }) };
   }
   return parseGlobalText(ctx, file, r.text, opts);
 }
@@ -41,17 +46,21 @@ export function parseGlobalText(ctx: AnalyzerContext, file: string, text: string
       const line = text.slice(0, trimmed.index).split("\n").length;
       const message = "Global renders ERB without a trim mode: `-%>` is a Ruby syntax error there, so this file does not load";
       ctx.problem({ file, line, message, severity: "error" });
-      return { file, ruby: null, raises: message, envReads: [] };
+      return { file, ruby: null, raises: message, raisesLine: line, envReads: [] };
     }
   }
   const rendered = renderErb(file, text, opts.scope, ctx.problem);
+  if (rendered.raises.length) {
+    const r = rendered.raises[0];
+    return { file, ruby: null, raises: r.why, raisesLine: r.line, envReads: [] };
+  }
   if (rendered.logic.length) {
     ctx.problem({ file, line: rendered.logic[0].line, message: "ERB code tags (<% %>): read as if every branch rendered, which may differ from what the servers load", severity: "warning" });
   }
   const y = loadRubyYaml(rendered.output);
   if (y.errors.length) {
     for (const e of y.errors.slice(0, 3)) ctx.problem({ file, line: e.line, message: `YAML: ${e.message}`, severity: "error" });
-    return { file, ruby: null, raises: `YAML: ${y.errors[0].message}`, envReads: [] };
+    return { file, ruby: null, raises: `YAML: ${y.errors[0].message}`, raisesLine: y.errors[0].line, envReads: [] };
   }
   const names = new Set<string>();
   for (const v of rendered.refs.values()) collectEnv(v, (name) => names.add(name));

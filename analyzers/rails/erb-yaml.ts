@@ -2,6 +2,7 @@
 // with no Capistrano binding (on the server it runs in the app's process), so `ENV[...]` tags stay
 // environment references; then the YAML is read by Psych's rules and the references put back.
 import type { AnalyzerContext, RValue } from "../../src/model.js";
+import { reportUnusable } from "../../src/model.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
 import { loadRubyYaml } from "../ruby/yaml.js";
 
@@ -26,6 +27,7 @@ export function parseErbYaml(ctx: AnalyzerContext, file: string, text: string): 
   const rendered = renderErb(file, text, {}, ctx.problem);
   const y = loadRubyYaml(rendered.output);
   for (const e of y.errors.slice(0, 3)) ctx.problem({ file, line: e.line, message: `YAML: ${e.message}`, severity: "error" });
+  for (const e of y.errors) if (e.aliasBomb) reportUnusable(ctx, { file, line: e.line, message: `YAML: ${e.message}` });
   if (rendered.logic.length) {
     ctx.problem({ file, line: rendered.logic[0].line, message: "ERB code tags (<% %>): read as if they rendered nothing", severity: "warning" });
   }

@@ -3,7 +3,7 @@
 // Values not known as plain text are rendered as unique placeholder tokens, so that the output can
 // still be parsed (as YAML or nginx config) and each token mapped back to its value afterwards.
 import type { RValue, Source, Problem } from "../../src/model.js";
-import { parseRuby, statementsOf } from "./prism.js";
+import { kind, parseRuby, statementsOf } from "./prism.js";
 import { evaluate, rubyToS, isEnvRef, isUnknown, type Scope } from "./evaluate.js";
 import { rubyNumberToS } from "./yaml.js";
 
@@ -60,6 +60,11 @@ export interface RenderedErb {
   refs: Map<string, RValue>;
   /** Code tags (`<% if %>`, loops): the output may differ from what the template renders. */
   logic: Source[];
+  /**
+   * Output tags Ruby certainly raises on (a syntax error, a `raise` that nothing guards): rendering
+   * the template fails. A tag whose outcome is merely unknown is not here; it is a token in refs.
+   */
+  raises: { line: number; why: string }[];
 }
 
 const TOKEN_PREFIX = "R2K_REF_";
@@ -79,6 +84,7 @@ const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\
 export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {
   const refs = new Map<string, RValue>();
   const logic: Source[] = [];
+  const raises: RenderedErb["raises"] = [];
   let output = "";
   for (const seg of splitErb(text)) {
     if (seg.text !== undefined) {
@@ -102,12 +108,15 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     const parsed = parseRuby(file, tag.code, tag.line - 1);
     if (parsed.errors.length) {
       problems?.({ file, line: parsed.errors[0].line, message: `ERB tag: ${parsed.errors[0].message}`, severity: "error" });
+      raises.push({ line: parsed.errors[0].line, why: `ERB tag: Ruby syntax error: ${parsed.errors[0].message}` });
       const token = `${TOKEN_PREFIX}${refs.size}_`;
       refs.set(token, { unknown: "ERB tag with a Ruby syntax error", expr: tag.code.trim().slice(0, 80), source: { file, line: tag.line } });
       output += token;
       continue;
     }
     const stmts = statementsOf(parsed.root);
+    const raising = certainRaise(stmts[0]);
+    if (raising) raises.push({ line: parsed.lineOf(stmts[0].location.startOffset), why: `ERB tag \`${tag.code.trim().slice(0, 80)}\` raises when the file is rendered` });
     let value: RValue = stmts.length ? evaluate(stmts[stmts.length - 1], parsed, scope) : null;
     // The evaluator reads a Float literal that is a whole number (`1.0`) as the Integer 1: in a
     // default written back into a config file, it must stay a Float.
@@ -130,7 +139,16 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
       output += token;
     }
   }
-  return { output, refs, logic };
+  return { output, refs, logic, raises };
+}
+
+/**
+ * `raise ...` / `fail ...` (or `Kernel.raise`) as a tag's first statement: nothing runs before it
+ * that could skip it, so Ruby raises for sure. A raise under a condition or a rescue is not certain.
+ */
+function certainRaise(node: any): boolean {
+  if (kind(node) !== "CallNode" || (node.name !== "raise" && node.name !== "fail")) return false;
+  return !node.receiver || (kind(node.receiver) === "ConstantReadNode" && node.receiver.name === "Kernel");
 }
 
 /** A token in rendered output (use with matchAll, which copies the regex). */

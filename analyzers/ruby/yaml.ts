@@ -26,6 +26,8 @@ export const YAML_LIMITS = {
 export interface RubyYamlError {
   message: string;
   line: number;
+  /** An alias limit was hit (a "billion laughs" file): hostile input, not a mistake to report and pass. */
+  aliasBomb?: true;
 }
 
 // --- Ruby values, typed ------------------------------------------------------------------------
@@ -383,7 +385,13 @@ export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): Ruby
     }
     return lo + 1;
   };
-  const failed = (message: string, line = 1): RubyYaml => ({ value: null, ruby: null, empty: false, errors: [...errors, { message, line }], lineOf: () => line });
+  const failed = (message: string, line = 1, aliasBomb = false): RubyYaml => ({
+    value: null,
+    ruby: null,
+    empty: false,
+    errors: [...errors, { message, line, ...(aliasBomb ? { aliasBomb: true as const } : {}) }],
+    lineOf: () => line,
+  });
 
   // Plain block YAML (most config files) is read by the quick reader; anything else, or anything
   // it is unsure of, by the full parser. Both give the same nodes, so the rules below apply alike.
@@ -407,7 +415,7 @@ interface ParsedDocument {
 }
 
 /** The Ruby value of a parsed document, by Psych's rules. */
-function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (offset: number) => number, failed: (message: string, line?: number) => RubyYaml): RubyYaml {
+function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (offset: number) => number, failed: (message: string, line?: number, aliasBomb?: boolean) => RubyYaml): RubyYaml {
   const lineOfNode = (n: YNode | null | undefined) => (n?.range ? lineAt(n.range[0]) : 1);
   for (const e of doc.errors) errors.push({ message: e.message.split("\n")[0], line: e.linePos?.[0]?.line ?? lineAt(e.pos[0]) });
 
@@ -415,6 +423,8 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
   const memo = new Map<YNode, Token>();
   const building = new Set<YNode>();
   let aliasCount = 0;
+  /** The last alias read: where an expansion that grows too large is named. */
+  let aliasLine = 1;
 
   const psychFail = (node: YNode | null | undefined, e: unknown): Unknown => {
     const message = (e as Error).message;
@@ -433,7 +443,8 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
     }
     if (depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth}`, lineOfNode(node));
     if (isAlias(node)) {
-      if (++aliasCount > YAML_LIMITS.maxAliasCount) throw new LimitError(`more than ${YAML_LIMITS.maxAliasCount} aliases (an alias bomb?): not loaded`, lineOfNode(node));
+      aliasLine = lineOfNode(node);
+      if (++aliasCount > YAML_LIMITS.maxAliasCount) throw new LimitError(`more than ${YAML_LIMITS.maxAliasCount} aliases (an alias bomb?): not loaded`, aliasLine, true);
       const target = anchors.get(node.source);
       if (!target) return { value: psychFail(node, new PsychError(`Unknown alias: ${node.source}`)) };
       if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`)) };
@@ -553,10 +564,10 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
     const size = aliasCount ? expandedSize(ruby) : { nodes: 0, own: 0, depth: 0 };
     // What the aliases add is bounded, not the document's own nodes: a 2 MB file that reuses one
     // anchor is not a bomb, and its text is bounded by the file-size limit already.
-    if (size.nodes - size.own > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, 1);
-    if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, 1);
+    if (size.nodes - size.own > YAML_LIMITS.maxExpandedNodes) throw new LimitError(`aliases expand to more than ${YAML_LIMITS.maxExpandedNodes} nodes (an alias bomb?): not loaded`, aliasLine, true);
+    if (size.depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth} once aliases are expanded`, aliasLine, true);
   } catch (e) {
-    if (e instanceof LimitError) return failed(e.message, e.line);
+    if (e instanceof LimitError) return failed(e.message, e.line, e.aliasBomb);
     if (e instanceof RangeError) return failed(`too deeply nested: ${e.message}`);
     throw e;
   }
@@ -574,6 +585,7 @@ class LimitError extends Error {
   constructor(
     message: string,
     readonly line: number,
+    readonly aliasBomb = false,
   ) {
     super(message);
   }

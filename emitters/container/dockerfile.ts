@@ -23,6 +23,7 @@ import {
 } from "./rules.js";
 import { versionAtLeast } from "./version.js";
 import { appServerKind } from "../app-server.js";
+import { appName } from "../kustomize/names.js";
 
 export const DOCKERFILE = "Dockerfile";
 const BUNDLE_PATH = "/usr/local/bundle";
@@ -110,15 +111,17 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const nokogiriOld = "nokogiri" in gems && !versionAtLeast(gems["nokogiri"]!, "1.11.0");
 
   // --- Stages -----------------------------------------------------------------------------------
+  // The image's name, as the overlays' `images:` call it: a DNS label, never the repo's raw text.
+  const app = appName(model);
   const L: string[] = [];
   L.push("# syntax=docker/dockerfile:1");
-  L.push(`# The image of ${model.name.value}, written by rails2k8s from the repo (see MIGRATION.md for where each value came from).`);
+  L.push(`# The image of ${app}, written by rails2k8s from the repo (see MIGRATION.md for where each value came from).`);
   const secretHostsForFlags = [...new Set([...(useSsh ? [] : sshHosts), ...httpsHosts])];
   const buildFlags = [
     ...(sshHosts.length && useSsh ? ["--ssh default"] : []),
     ...secretHostsForFlags.map((h) => `--secret id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`),
   ];
-  L.push(`# Build: docker build ${[...buildFlags, `-t ${model.name.value}`].join(" ")} .`);
+  L.push(`# Build: docker build ${[...buildFlags, `-t ${app}`].join(" ")} .`);
   L.push("");
   L.push(`ARG RUBY_VERSION=${ruby}`);
   if (nodeBuild) L.push(`ARG NODE_VERSION=${nodeVersion}`);
@@ -178,7 +181,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     L.push("# Host keys of the private git servers (fetched at build time; pin them here if your policy asks).");
     L.push(run([`mkdir -p -m 0700 ~/.ssh`, `ssh-keyscan ${sshHosts.join(" ")} >> ~/.ssh/known_hosts`]));
   }
-  const mounts = [`--mount=type=cache,id=${model.name.value}-gems,target=/root/.bundle/cache`];
+  const mounts = [`--mount=type=cache,id=${app}-gems,target=/root/.bundle/cache`];
   const preInstall: string[] = [];
   if (sshHosts.length && useSsh) mounts.push("--mount=type=ssh");
   const secretHosts = [...(useSsh ? [] : sshHosts), ...httpsHosts];
@@ -217,7 +220,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     L.push("");
     L.push("# JS packages next, from their lockfile.");
     L.push(`COPY package.json ${lock} ./`);
-    L.push(run([cmd], cache.map((c, i) => `--mount=type=cache,id=${model.name.value}-${pm}${i ? i : ""},target=${c}`)));
+    L.push(run([cmd], cache.map((c, i) => `--mount=type=cache,id=${app}-${pm}${i ? i : ""},target=${c}`)));
   }
   L.push("");
   L.push("# Then the code.");

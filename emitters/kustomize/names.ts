@@ -2,18 +2,15 @@
 // app.kubernetes.io/* recommended labels. Selectors use only name + component, which never change
 // after the first apply (a Deployment's selector is immutable).
 import type { AppModel } from "../../src/model.js";
+import { dnsLabel, joinLabel, stageLabel } from "../../src/names.js";
 
-/** A DNS-1123 label from any text: lower case, `-` for anything else, trimmed to `max`. */
-export function dnsLabel(text: string, max = 63): string {
-  const s = text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return (s.slice(0, max).replace(/-+$/g, "") || "app");
-}
+export { dnsLabel };
 
+/** The app's name, at most 40 characters: `<app>-<suffix>` names and the generators' hash suffix fit in 63. */
 export const appName = (model: AppModel): string => dnsLabel(model.name.value, 40);
+
+/** `<app>-<stage>`: the default namespace and the instance label of a stage, a DNS-1123 label. */
+export const stageInstance = (app: string, stage: string): string => joinLabel([app, stageLabel(stage)]);
 
 export type Component = "web" | "worker" | "migration" | "cron" | "config";
 

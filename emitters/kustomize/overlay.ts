@@ -2,7 +2,7 @@
 // resources (patches), the stage's hosts (edge file) and env files. Everything else comes from base.
 import { k8sOverlay } from "../contract.js";
 import type { EmittedCron } from "./cronjobs.js";
-import { appImage, configMapName, migrationName, nginxImage, secretName, webName, workerName } from "./names.js";
+import { appImage, configMapName, migrationName, nginxImage, secretName, stageInstance, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { cronRanOnStage } from "./rules.js";
@@ -20,7 +20,7 @@ export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string
     kind: "Kustomization",
     namespace: sp.namespace,
     resources: ["../../base", edgeFile],
-    labels: [{ pairs: { "app.kubernetes.io/instance": `${app}-${sp.stage.name}` }, includeTemplates: true }],
+    labels: [{ pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true }],
     images,
     configMapGenerator: [{ name: configMapName(app), envs: ["config.env"] }],
     secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }],

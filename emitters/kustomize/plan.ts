@@ -5,7 +5,7 @@ import { appServerFor, appServerKind } from "../app-server.js";
 import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
 import { SIDECAR_ANSWER, sidecarDefault } from "../container/rules.js";
 import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
-import { appName } from "./names.js";
+import { appName, stageInstance } from "./names.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
 import {
   appServerTimeout,
@@ -91,7 +91,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     return {
       stage,
       railsEnv,
-      namespace: answerString(answers, `stage.${stage.name}.namespace`, `${app}-${stage.name}`),
+      namespace: answerString(answers, `stage.${stage.name}.namespace`, stageInstance(app, stage.name)),
       minReplicas: min,
       // Never below today's capacity, whatever the answer says.
       maxReplicas: Math.max(min, answerNumber(answers, `stage.${stage.name}.max_replicas`, defaultMaxReplicas(min))),

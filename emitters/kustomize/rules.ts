@@ -3,7 +3,8 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { cronRolesOf, looksSecretEnv, looksSecretKey } from "../../src/model.js";
+import { cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { joinLabel } from "../../src/names.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
@@ -365,7 +366,8 @@ export function cronJobBaseName(app: string, job: CronJob): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
-  return `${app}-${slug || "cron"}`.slice(0, 48).replace(/-+$/g, "");
+  // 48 leaves room for the `-<n>` that tells apart the schedules of one job, within CronJob's 52.
+  return joinLabel([app, slug || "cron"], 48);
 }
 
 /** The server's time zone hint: TZ in Capistrano's `default_env` (a hint, not a fact — SEMANTICS.md). */
@@ -549,7 +551,7 @@ export function unroutableServerNames(model: ModelLike, stage: Stage): { name: s
 }
 
 /** Placeholder host for a stage whose host is unknown: under example.com, so it can never be a real host. */
-export const placeholderHost = (app: string, stage: string): string => `${stage}.${app}.example.com`;
+export const placeholderHost = (app: string, stage: string): string => `${stageLabel(stage)}.${app}.example.com`;
 
 export const stageServers = (model: ModelLike, stage: Stage): NginxServer[] => nginxFilesFor(model, stage).flatMap((f) => f.servers);
 

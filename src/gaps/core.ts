@@ -4,7 +4,8 @@
 // `cap.<stage>.<variable>`.
 import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { dnsLabel } from "../../emitters/kustomize/names.js";
+import { dnsLabel, stageInstance } from "../../emitters/kustomize/names.js";
+import { k8sOverlay } from "../../emitters/contract.js";
 import { looksSecretKey } from "../../analyzers/secrets.js";
 
 /** Stage variables the emitters read directly: unknown values of these change an output. */
@@ -37,8 +38,8 @@ export function coreGaps(model: ModelForGaps): Gap[] {
     gaps.push({
       id: `stage.${st.name}.namespace`,
       question: `Which Kubernetes namespace does stage ${st.name} deploy to?`,
-      why: `each Capistrano stage becomes one overlay (k8s/overlays/${st.name}); stages ran on separate servers, so each gets its own namespace (default <app>-<stage>)`,
-      default: `${app}-${st.name}`,
+      why: `each Capistrano stage becomes one overlay (${k8sOverlay(st.name)}); stages ran on separate servers, so each gets its own namespace (default <app>-<stage>)`,
+      default: stageInstance(app, st.name),
       source: st.source,
     });
 
@@ -75,11 +76,15 @@ function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
     const viaAsk = /\bask\b/.test(`${v.unknown} ${v.expr ?? ""}`);
     // A template that rendered `fetch(:x)` holds x's own Unknown (same expression, same source).
     if (!viaAsk && !used.has(name) && !rendered.unknowns.has(JSON.stringify(v))) continue;
+    // rails_env picks the stage's Rails environment (config, Global sections, sidekiq.yml): its
+    // default is the stage name, what capistrano-rails falls back to, offered as such and not
+    // taken silently.
+    const railsEnv = name === "rails_env";
     found.set(name, {
       id: capAnswerId(stage.name, name),
-      question: `What is :${name} for stage ${stage.name}?`,
-      why: `the analysis could not compute it (${v.unknown}${v.expr ? `: ${v.expr}` : ""}) and a generated file depends on it`,
-      default: null,
+      question: railsEnv ? `Which Rails environment (RAILS_ENV) does stage ${stage.name} run?` : `What is :${name} for stage ${stage.name}?`,
+      why: `the analysis could not compute it (${v.unknown}${v.expr ? `: ${v.expr}` : ""}) and a generated file depends on it${railsEnv ? `; default: the stage name "${stage.name}", which capistrano-rails uses when rails_env is not set` : ""}`,
+      default: railsEnv ? stage.name : null,
       source: v.source ?? fact.source,
     });
   }

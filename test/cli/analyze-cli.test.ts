@@ -53,7 +53,7 @@ describe("rails2k8s analyze", () => {
     expect(r.stderr).toMatch(/no such directory/);
   });
 
-  it("exits 2 naming the files when no deploy file can be read, and writes nothing", () => {
+  it("exits 2 naming the files when a deploy file cannot be read, and writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "r2k-cli-"));
     mkdirSync(join(dir, "config/deploy"), { recursive: true });
     writeFileSync(join(dir, "Gemfile"), 'source "https://rubygems.org"\n');
@@ -68,8 +68,13 @@ describe("rails2k8s analyze", () => {
     }
     expect(existsSync(join(dir, ".rails2k8s"))).toBe(false);
     expect(existsSync(join(dir, "Dockerfile"))).toBe(false);
-    // One readable deploy file is enough to go on.
+    // A readable config/deploy.rb does not make up for an unreadable stage file: `cap` cannot load it.
     writeFileSync(join(dir, "config/deploy.rb"), 'set :application, "x"\n');
+    const r = run(["analyze", dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/config\/deploy\/production\.rb:1: not valid UTF-8/);
+    writeFileSync(join(dir, "Capfile"), 'require "capistrano/setup"\n');
+    writeFileSync(join(dir, "config/deploy/production.rb"), 'server "a.example.com", roles: %w[web]\n');
     expect(run(["analyze", dir]).status).toBe(0);
   });
 

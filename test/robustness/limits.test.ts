@@ -25,8 +25,9 @@ describe("repo walk limits", () => {
     });
     const { repo } = readRepo(dir);
     expect(repo.read("config/huge.yml")).toEqual({ error: expect.stringMatching(/over the \d+-byte limit/) });
-    expect(repo.read("config/binary.yml")).toEqual({ error: expect.stringMatching(/binary/) });
-    expect(repo.read("config/latin1.yml")).toEqual({ error: expect.stringMatching(/UTF-8/) });
+    // Not text is marked `invalid` (Ruby refuses it too); a size limit is only ours.
+    expect(repo.read("config/binary.yml")).toEqual({ error: expect.stringMatching(/binary/), invalid: true });
+    expect(repo.read("config/latin1.yml")).toEqual({ error: expect.stringMatching(/UTF-8/), invalid: true });
     expect(repo.read("config/ok.yml")).toEqual({ text: "a: 1\n" });
   });
 
@@ -65,7 +66,8 @@ describe("YAML limits", () => {
     const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
     for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill("*" + String.fromCharCode(96 + i)).join(", ")}]`);
     const r = loadRubyYaml(lines.join("\n") + "\n");
-    expect(r.errors[0]).toEqual({ message: expect.stringMatching(/alias/), line: expect.any(Number) });
+    expect(r.errors[0]).toEqual({ message: expect.stringMatching(/alias/), line: expect.any(Number), aliasBomb: true });
+    expect(r.errors[0]!.line).toBeGreaterThan(1);
     expect(r.value).toBeNull();
   });
 
