@@ -2,11 +2,18 @@
 // emitters need the real values (they carry them to the git-ignored secret env files); a person's
 // terminal, a CI log or a committed file must never hold one. Two passes over a copy:
 //  1. a string under a key that names a secret (`api_key`, `STRIPE_SECRET_KEY`, a stage variable
-//     `slack_webhook_token`, a Global path the analysis classed secret) becomes an Unknown saying so;
+//     `slack_webhook_token`, a whenever `env:CRON_TOKEN`, a Global path the analysis classed secret),
+//     or whose whole value is shaped like one (src/secret-shapes.ts), becomes an Unknown saying so;
+//     a string that only contains a secret (a command with a Bearer token, a URL with a password)
+//     keeps its text with the secret part cut;
 //  2. any other string that contains one of those values (an expression echoed in an Unknown, a
 //     value copied to an innocent-looking key) has it cut out.
+// The values found are what every other output is checked against: the terminal (scrubbingIo), the
+// answers file and the committed generated files (secretLeak).
+import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isCredentialUrl, isEnvRefShape, type AppModel, type RValue } from "./model.js";
+import { isCredentialUrl, isEnvRefShape, type AppModel, type RValue, type Source } from "./model.js";
+import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -21,31 +28,37 @@ const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target",
 
 /** The model's own fields about secrets hold names and places, not values. */
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
+/** HTTP headers (nginx `proxy_set_header`) whose value is a credential. */
+const CREDENTIAL_HEADER = /^(proxy-)?authorization$|^x-[a-z-]*(api-key|token|secret|auth)[a-z-]*$|^cookie$/i;
 
-const secretName = (k: string) => !STRUCTURAL.has(k) && (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)));
+const secretName = (k: string) =>
+  !STRUCTURAL.has(k) &&
+  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || CREDENTIAL_HEADER.test(k));
 
 export function redactModel(model: AppModel): AppModel {
-  return redact(model).model;
+  return redaction(model).model;
 }
 
 /** The secret values the model holds (longest first), to cut out of any text made from it. */
 export function secretValues(model: AppModel): string[] {
-  return redact(model).values;
+  return redaction(model).values;
 }
 
-/** A text with every given secret value cut out. */
+/** A text with every given secret value, and every secret by shape, cut out. */
 export function scrubText(text: string, values: string[]): string {
-  return scrub(text, values) as string;
+  return cutSecretShapes(cutValues(text, values), SECRET_SHOWN_AS);
 }
 
-function redact(model: AppModel): { model: AppModel; values: string[] } {
+/** The model as shown and the secret values it held, in one pass. */
+export function redaction(model: AppModel): { model: AppModel; values: string[] } {
   const found = new Set<string>();
   // Every object and array is rebuilt (the model itself is never touched). A path is only kept where
   // a rule reads it: under Global values, as the dotted text the secret paths use.
   const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
     if (typeof v === "string" || typeof v === "number") {
+      if (v === "") return v;
       const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || isCredentialUrl(v);
-      if (!secret || v === "") return v;
+      if (!secret) return key !== null && NAMING.has(key) ? v : cutShapes(String(v), v);
       if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
     }
@@ -67,6 +80,27 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     // The expression around a hidden default holds it too.
     if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
     return out;
+  };
+
+  // A value shaped like a secret: hidden whole when the secret is all it holds, else the secret part
+  // is cut and the rest (a URL's host, a header's scheme, a command) still shown.
+  const cutShapes = (text: string, v: string | number): unknown => {
+    const spans = secretSpans(text);
+    if (!spans.length) return v;
+    let rest = "";
+    let at = 0;
+    for (const sp of spans) {
+      const part = text.slice(sp.start, sp.end);
+      if (scrubbable(part)) found.add(part);
+      rest += text.slice(at, sp.start) + SECRET_SHOWN_AS;
+      at = sp.end;
+    }
+    rest += text.slice(at);
+    if (/^["'\s]*$/.test(rest.split(SECRET_SHOWN_AS).join(""))) {
+      if (scrubbable(text)) found.add(text);
+      return HIDDEN;
+    }
+    return rest;
   };
 
   // Stage variables: the variable's own name counts as the key of its value; the default of a
@@ -96,7 +130,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
 }
 
 function scrub(v: unknown, secrets: string[]): unknown {
-  if (typeof v === "string") return secrets.reduce((s, x) => (s.includes(x) ? s.split(x).join(SECRET_SHOWN_AS) : s), v);
+  if (typeof v === "string") return cutValues(v, secrets);
   if (Array.isArray(v)) return v.map((x) => scrub(x, secrets));
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, NAMING.has(k) ? x : scrub(x, secrets)]));
@@ -108,3 +142,83 @@ function holdsHidden(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(holdsHidden);
   return v !== null && typeof v === "object" && Object.values(v).some(holdsHidden);
 }
+
+/** Known values cut out of a text, longest first (a value inside another is cut with it). */
+function cutValues(text: string, values: string[]): string {
+  let out = text;
+  for (const x of values) if (out.includes(x)) out = out.split(x).join(SECRET_SHOWN_AS);
+  return out;
+}
+
+// --- the terminal ------------------------------------------------------------------------------------
+
+/** An Io that cuts secrets out of every write: shapes always, the model's known values once learnt. */
+export interface ScrubbingIo extends Io {
+  /** Values to cut from now on (the model's secrets once analyzed, a secret answer once typed). */
+  learn(values: string[]): void;
+}
+
+export function scrubbingIo(io: Io): ScrubbingIo {
+  const known: string[] = [];
+  const clean = (s: string) => scrubText(s, known);
+  return {
+    out: (s) => io.out(clean(s)),
+    err: (s) => io.err(clean(s)),
+    color: io.color,
+    learn(values) {
+      for (const v of values) if (v !== "" && !known.includes(v)) known.push(v);
+      known.sort((a, b) => b.length - a.length);
+    },
+  };
+}
+
+// --- committed output ----------------------------------------------------------------------------------
+
+export interface SecretLeak {
+  /** The generated file and the line holding the value. */
+  path: string;
+  line: number;
+  /** What it is: a shape's name, or "a secret value of the repo". */
+  what: SecretShape | "secret value";
+  /** Where the value came from in the repo, when the model says. */
+  from: Source | null;
+}
+
+/**
+ * The first secret a committed (non-secret) file would hold: a known value of the model, or any
+ * value shaped like a secret. Null when the files are clean.
+ */
+export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[]): SecretLeak | null {
+  for (const f of files) {
+    let hit: { at: number; needle: string; what: SecretLeak["what"] } | null = null;
+    for (const v of values) {
+      const at = f.content.indexOf(v);
+      if (at >= 0 && (hit === null || at < hit.at)) hit = { at, needle: v, what: "secret value" };
+    }
+    const span = secretSpans(f.content)[0];
+    if (span && (hit === null || span.start < hit.at)) hit = { at: span.start, needle: f.content.slice(span.start, span.end), what: span.shape };
+    if (hit) return { path: f.path, line: f.content.slice(0, hit.at).split("\n").length, what: hit.what, from: whereFrom(model, hit.needle) };
+  }
+  return null;
+}
+
+/** The source of the first fact of the model whose text holds the value (nearest enclosing source). */
+export function whereFrom(model: AppModel, needle: string): Source | null {
+  const seen = new Set<object>();
+  const walk = (v: unknown, src: Source | null, depth: number): Source | null => {
+    if (typeof v === "string") return v.includes(needle) ? src : null;
+    if (v === null || typeof v !== "object" || depth > 200 || seen.has(v)) return null;
+    seen.add(v);
+    const o = v as Record<string, unknown>;
+    const here = isSourceLike(o.source) ? (o.source as Source) : Array.isArray(o.files) && typeof o.files[0] === "string" ? { file: o.files[0], line: 0 } : src;
+    for (const k in o) {
+      if (k === "source" || k === "secrets") continue;
+      const r = walk(o[k], here, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  };
+  return walk(model, null, 0);
+}
+
+const isSourceLike = (s: unknown): boolean => typeof s === "object" && s !== null && typeof (s as Source).file === "string" && typeof (s as Source).line === "number";
