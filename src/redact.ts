@@ -12,7 +12,7 @@
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isCredentialUrl, isEnvRefShape, type AppModel, type RValue, type Source } from "./model.js";
+import { isCredentialUrl, isEnvRefShape, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
@@ -189,17 +189,35 @@ export interface SecretLeak {
  * value shaped like a secret. Null when the files are clean.
  */
 export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[]): SecretLeak | null {
+  const committed = undeployedValues(model);
+  const already = (needle: string) => committed.some((c) => c.includes(needle));
   for (const f of files) {
     let hit: { at: number; needle: string; what: SecretLeak["what"] } | null = null;
     for (const v of values) {
       const at = f.content.indexOf(v);
-      if (at >= 0 && (hit === null || at < hit.at)) hit = { at, needle: v, what: "secret value" };
+      if (at >= 0 && (hit === null || at < hit.at) && !already(v)) hit = { at, needle: v, what: "secret value" };
     }
-    const span = secretSpans(f.content)[0];
+    const span = secretSpans(f.content).find((sp) => !already(f.content.slice(sp.start, sp.end)));
     if (span && (hit === null || span.start < hit.at)) hit = { at: span.start, needle: f.content.slice(span.start, span.end), what: span.shape };
     if (hit) return { path: f.path, line: f.content.slice(0, hit.at).split("\n").length, what: hit.what, from: whereFrom(model, hit.needle) };
   }
   return null;
+}
+
+/**
+ * What the repo's Global files commit for environments no stage deploys (development, test): the
+ * rails-config emitter writes those sections as the repo holds them (laptops and the test suite run
+ * them), so a value there is already in a tracked file and copying it leaks nothing new.
+ */
+function undeployedValues(model: AppModel): string[] {
+  const deployed = new Set(model.stages.map(railsEnvOf));
+  const out: string[] = [];
+  const leaves = (v: unknown, depth: number): void => {
+    if (typeof v === "string" || typeof v === "number") out.push(String(v));
+    else if (v !== null && typeof v === "object" && depth < 100) for (const x of Object.values(v)) leaves(x, depth + 1);
+  };
+  for (const ns of model.global?.namespaces ?? []) for (const [env, v] of Object.entries(ns.values)) if (!deployed.has(env)) leaves(v, 0);
+  return out.filter((x) => x.length >= 8);
 }
 
 /** The source of the first fact of the model whose text holds the value (nearest enclosing source). */

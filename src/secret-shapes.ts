@@ -49,6 +49,8 @@ interface Rule {
 }
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
+/** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
+const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
 
 const RULES: Rule[] = [
   // PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted, PGP): to the END line, or to the end of the text.
@@ -71,17 +73,25 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
   { re: /^\s*(?:Basic|Bearer)\s+([A-Za-z0-9+/=._~-]{8,})\s*$/g, shape: "Authorization header", group: 1, ok: (s) => notPlaceholder(s) && (/[0-9+/=]/.test(s) || (/[a-z]/.test(s) && /[A-Z]/.test(s))) },
-  // `password=…`, `?access_token=…`, `X-Api-Key: …` inside a command, a URL or a header line.
+  // `password=…`, `?access_token=…` inside a command, a URL or an env line...
   {
-    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)(?![A-Za-z0-9])["']?(?:=|:[ \t]?)["']?([^\s"'&;,)]{4,})/gi,
+    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=["']?([^\s"'&;,)]{4,})/gi,
     shape: "secret parameter",
     group: 1,
-    ok: (s) => notPlaceholder(s) && !/^(true|false|nil|null|none|yes|no|required|optional)$/i.test(s) && !/^[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*$/.test(s),
+    ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
+  },
+  // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
+  // common (`secret: this Rails needs…`), so only a value that is not a word counts.
+  {
+    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
+    shape: "secret parameter",
+    group: 1,
+    ok: (s) => notPlaceholder(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s) && !/^[a-z]+[0-9]*$/i.test(s.replace(/[._-]/g, "")),
   },
 ];
 
 /** Long runs over the base64/base64url/hex alphabets, the candidates for the entropy rule. */
-const TOKEN = /[A-Za-z0-9+/=_-]{32,}/g;
+const TOKEN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
 const HEX = /^[0-9a-f]+$|^[0-9A-F]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A label before a hash says what it is: a digest, a public key, not a secret. */
@@ -105,7 +115,8 @@ export function entropy(s: string): number {
  */
 function wordLike(token: string): boolean {
   const parts = token.split(/[/_.+=-]+|(?<=[a-z])(?=[A-Z])/).filter(Boolean);
-  return parts.every((p) => /^[A-Za-z][a-z]*$|^[A-Z]+$|^[0-9]+$/.test(p) && p.length <= 20);
+  // Short parts mixing letters and digits are words too: k8s, i18n, utf8, v2, x86.
+  return parts.every((p) => (/^[A-Za-z][a-z]*$|^[A-Z]+$|^[0-9]+$/.test(p) && p.length <= 20) || /^[a-z0-9]{1,4}$/i.test(p));
 }
 
 function highEntropy(text: string, out: SecretSpan[]) {
