@@ -68,7 +68,9 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     const o = v as Record<string, unknown>;
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
-    const keyOf = (k: string) => (k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k);
+    // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
+    const keyOf = (k: string) =>
+      k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k === "value" && key !== null && isSourceLike(o.source) ? key : k;
     const out: Record<string, unknown> = {};
     for (const k in o) {
       const x = hide(o[k], keyOf(k), secretPath, k === "default" && typeof o.env === "string" ? path : sub(k));
