@@ -115,32 +115,45 @@ export function entropy(s: string): number {
  */
 function wordLike(token: string): boolean {
   const parts = token.split(/[/_.+=-]+|(?<=[a-z])(?=[A-Z])/).filter(Boolean);
-  // Short parts mixing letters and digits are words too: k8s, i18n, utf8, v2, x86.
-  return parts.every((p) => (/^[A-Za-z][a-z]*$|^[A-Z]+$|^[0-9]+$/.test(p) && p.length <= 20) || /^[a-z0-9]{1,4}$/i.test(p));
+  // A word may end in a number (web01, shop2024); short parts mixing letters and digits are words
+  // too (k8s, i18n, utf8, x86).
+  return parts.every((p) => (/^[A-Za-z][a-z]*[0-9]*$|^[A-Z]+[0-9]*$|^[0-9]+$/.test(p) && p.length <= 20) || /^[a-z0-9]{1,4}$/i.test(p));
 }
 
 function highEntropy(text: string, out: SecretSpan[]) {
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    // Padding and separators at the edges are not part of the value.
-    const token = m[0].replace(/^[-_/+=]+/, "");
-    const start = m.index + (m[0].length - token.length);
-    const before = text.slice(Math.max(0, start - 40), start);
-    if (LABELLED.test(before)) continue;
-    if (UUID.test(token)) continue;
-    if (HEX.test(token)) {
-      // git SHAs (40) and unlabelled short hashes stay; 64+ hex is key material.
-      if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });
-      continue;
-    }
-    if (token.length < 32 || token.startsWith("/") || wordLike(token)) continue;
-    // A secret from a generator mixes cases and digits (base64, base62) or at least letters and
-    // digits evenly (base36); an English-ish identifier does not reach 4 bits per character.
-    const mixed = /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9]/.test(token);
-    const digits = (token.match(/[0-9]/g) ?? []).length / token.length;
-    const base36 = /[A-Za-z]/.test(token) && digits >= 0.15;
-    if ((mixed || base36) && entropy(token) >= 4.0) out.push({ start, end: start + token.length, shape: "high-entropy string" });
+    // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
+    // has slashes too, but no run of plain lowercase letters between two of them.
+    if (m[0].split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
+      let at = m.index;
+      for (const seg of m[0].split("/")) {
+        if (seg.length >= 32) judge(text, seg, at, out);
+        at += seg.length + 1;
+      }
+    } else judge(text, m[0], m.index, out);
   }
+}
+
+/** One candidate run of the entropy rule: a key by its alphabet, length and entropy, or nothing. */
+function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
+  // Padding and separators at the edges are not part of the value.
+  const token = raw.replace(/^[-_/+=]+/, "");
+  const start = rawStart + (raw.length - token.length);
+  const before = text.slice(Math.max(0, start - 40), start);
+  if (LABELLED.test(before) || UUID.test(token)) return;
+  if (HEX.test(token)) {
+    // git SHAs (40) and unlabelled short hashes stay; 64+ hex is key material.
+    if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });
+    return;
+  }
+  if (token.length < 32 || wordLike(token)) return;
+  // A secret from a generator mixes cases and digits (base64, base62) or at least letters and
+  // digits evenly (base36); an English-ish identifier does not reach 4 bits per character.
+  const mixed = /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9]/.test(token);
+  const digits = (token.match(/[0-9]/g) ?? []).length / token.length;
+  const base36 = /[A-Za-z]/.test(token) && digits >= 0.15;
+  if ((mixed || base36) && entropy(token) >= 4.0) out.push({ start, end: start + token.length, shape: "high-entropy string" });
 }
 
 /** Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins). */
