@@ -134,6 +134,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     outputs.flatMap((o) => o.result.files.filter((f) => !f.secret)),
     model,
     shown.values,
+    { file: answersPath, values: answers },
   );
   if (leak)
     fail(

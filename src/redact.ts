@@ -190,7 +190,7 @@ export interface SecretLeak {
  * The first secret a committed (non-secret) file would hold: a known value of the model, or any
  * value shaped like a secret. Null when the files are clean.
  */
-export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[]): SecretLeak | null {
+export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[], answers?: { file: string; values: Record<string, unknown> }): SecretLeak | null {
   const committed = undeployedValues(model);
   const already = (needle: string) => committed.some((c) => c.includes(needle));
   for (const f of files) {
@@ -201,7 +201,10 @@ export function secretLeak(files: { path: string; content: string }[], model: Ap
     }
     const span = secretSpans(f.content).find((sp) => !already(f.content.slice(sp.start, sp.end)));
     if (span && (hit === null || span.start < hit.at)) hit = { at: span.start, needle: f.content.slice(span.start, span.end), what: span.shape };
-    if (hit) return { path: f.path, line: f.content.slice(0, hit.at).split("\n").length, what: hit.what, from: whereFrom(model, hit.needle) };
+    if (!hit) continue;
+    const needle = hit.needle;
+    const answered = answers && Object.values(answers.values).some((v) => JSON.stringify(v ?? null).includes(JSON.stringify(needle).slice(1, -1)));
+    return { path: f.path, line: f.content.slice(0, hit.at).split("\n").length, what: hit.what, from: whereFrom(model, needle) ?? (answered ? { file: answers.file, line: 0 } : null) };
   }
   return null;
 }

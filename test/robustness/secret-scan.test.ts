@@ -240,6 +240,12 @@ const PLACES: Place[] = [
     plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => `${s}\n${lines(items, (k, p) => `set :plant_v_${k}, ${quoted(p.text)}`)}\n`),
   },
   {
+    // A question Capistrano asked at each deploy, its default written here: asked masked, never saved.
+    name: "Capistrano ask default",
+    fits: oneLine,
+    plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => `${s}\n${lines(items, (k, p) => `ask :plant_a_${k}, ${quoted(p.text)}`)}\n`),
+  },
+  {
     name: "config/deploy.rb default_env",
     fits: any,
     plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => s.replace(`"TZ" => "Asia/Tokyo",`, `"TZ" => "Asia/Tokyo",\n${lines(items, (k, p) => `  "PLANT_D_${k.toUpperCase()}" => ${quoted(p.text)},`)}`)),
@@ -372,5 +378,21 @@ describe("secrets recognised by shape never leak", () => {
       const written = trackedOutput(dir, new Set(Object.keys(before)));
       for (const p of written) expect({ file: p, leaks: leaksOf(planted, readFileSync(join(dir, p), "utf8")) }).toEqual({ file: p, leaks: [] });
     }
+  }, 60_000);
+
+  it("an answer shaped like a secret is never saved in the answers file, and never reaches a committed file", () => {
+    const dir = copyFixture("shop");
+    expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
+    const token = secretOf("github", "answer").text;
+    const answersFile = join(dir, ".rails2k8s.yml");
+    edit(dir, ".rails2k8s.yml", (s) => s.replace(/^image\.tag: .*$/m, `image.tag: ${token}`));
+    const before = snapshot(dir);
+    const r = run(dir, ["migrate", ".", "--yes"]);
+    expect(r.text).not.toContain(token);
+    // The tag is written into the kustomizations (committed): refused, naming the file and the answer.
+    expect(r.code, r.text.slice(-400)).toBe(2);
+    expect(r.text).toMatch(/k8s\/\S+:\d+: would hold a secret \(GitHub token\) taken from \.rails2k8s\.yml/);
+    expect(snapshot(dir)).toEqual(before);
+    expect(readFileSync(answersFile, "utf8")).toContain(token); // the user's own file, untouched
   }, 60_000);
 });
