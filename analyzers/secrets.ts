@@ -4,7 +4,9 @@
 // Sources: every ENV reference in the model (walked generically, so a fact another analyzer adds
 // later is covered too), Global leaves (the Global helper's `secretPaths` when it gives them, else
 // key names), linked files classed secret (or named like key files), secret-looking keys of
-// config/secrets.yml and database.yml, Rails encrypted credentials, credentials in gem source URLs.
+// config/secrets.yml and database.yml, Rails encrypted credentials, credentials in gem source URLs,
+// whenever's `env` lines, nginx headers carrying credentials, and any value written in the deploy
+// config whose shape is a secret's (src/secret-shapes.ts).
 import type { AppModel, SecretRef, Source, RValue, GlobalNamespace } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 
@@ -12,8 +14,8 @@ import { isHash } from "./ruby/evaluate.js";
 
 // The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
 // what is shown all decide "looks secret" the same way.
-export { looksSecretEnv, looksSecretKey, isCredentialUrl } from "../src/model.js";
-import { looksSecretEnv, looksSecretKey } from "../src/model.js";
+export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
+import { looksSecretEnv, looksSecretKey, looksSecretValue } from "../src/model.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
@@ -41,10 +43,12 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
       if (name === "default_env" && isObj(v)) {
         for (const [k, x] of Object.entries(v)) {
           const env = /^[a-z_][a-z0-9_]*$/.test(k) ? k.toUpperCase() : k;
-          if (typeof x === "string" && x !== "" && (looksSecretEnv(env) || looksSecretKey(k))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
+          if (typeof x === "string" && x !== "" && (looksSecretEnv(env) || looksSecretKey(k) || looksSecretValue(x))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
         }
       } else if (typeof v === "string" && v !== "" && looksSecretKey(name)) {
         add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable named like a secret, its value written in the deploy config", source: fact.source });
+      } else if (holdsSecretShape(v)) {
+        add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable holding a value shaped like a secret (a token, key, webhook or password)", source: fact.source });
       }
     }
   }
@@ -54,10 +58,27 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
     const ns = t.target.replace(/^config\/global\//, "").replace(/\.ya?ml$/, "").replace(/\//g, ".");
     for (const rendered of Object.values(t.rendered)) {
       for (const path of leafPaths(rendered)) {
+        const leaf = valueAt(rendered, path);
         if (looksSecretKey(path[path.length - 1])) add({ name: [ns, ...path].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
+        else if (holdsSecretShape(leaf)) add({ name: [ns, ...path].join("."), kind: "global", reason: `value shaped like a secret (template ${t.template})`, source: t.source });
       }
     }
   }
+
+  // whenever's `env :NAME, "value"`: written at the top of the crontab, so every job had it.
+  for (const [key, fact] of Object.entries(model.cron?.settings ?? {})) {
+    if (!key.startsWith("env:")) continue;
+    const name = key.slice(4);
+    if (fact.value !== "" && fact.value !== null && (looksSecretEnv(name) || holdsSecretShape(fact.value))) add({ name, kind: "env", reason: "value written in config/schedule.rb (whenever `env`)", source: fact.source });
+  }
+
+  // nginx headers that carry credentials to the app or an upstream (`proxy_set_header Authorization "Basic …"`).
+  for (const f of model.nginx.files)
+    for (const server of f.servers)
+      for (const [header, fact] of Object.entries(server.proxyHeaders)) {
+        if (!fact.value || fact.value.includes("$")) continue;
+        if (CREDENTIAL_HEADER.test(header) || looksSecretValue(fact.value)) add({ name: `${f.file}: proxy_set_header ${header}`, kind: "file", reason: "credentials written in an nginx header", source: fact.source });
+      }
 
   for (const l of model.linked) {
     if (l.kind !== "file") continue;
@@ -97,6 +118,23 @@ function globalSecrets(ns: GlobalNamespace): SecretRef[] {
   if (Array.isArray(given)) given.forEach((p) => paths.add(p));
   else for (const value of Object.values(ns.values)) for (const path of leafPaths(value)) if (looksSecretKey(path[path.length - 1])) paths.add(path.join("."));
   return [...paths].map((p) => ({ name: `${ns.name}.${p}`, kind: "global" as const, reason: Array.isArray(given) ? "Global value classed secret" : "key name looks secret", source: ns.sources[p] ?? firstSource }));
+}
+
+/** Headers whose value is a credential whatever it looks like. */
+const CREDENTIAL_HEADER = /^(proxy-)?authorization$|^x-[a-z-]*(api-key|token|secret|auth)[a-z-]*$|^cookie$/i;
+
+/** A value (at any depth: lists, hashes, the parts of an interpolation) shaped like a secret. */
+export function holdsSecretShape(v: unknown, depth = 0): boolean {
+  if (depth > 50) return false;
+  if (typeof v === "string" || typeof v === "number") return looksSecretValue(v);
+  if (Array.isArray(v)) return v.some((x) => holdsSecretShape(x, depth + 1));
+  return isObj(v) && Object.values(v).some((x) => holdsSecretShape(x, depth + 1));
+}
+
+function valueAt(v: RValue, path: string[]): RValue | undefined {
+  let at: unknown = v;
+  for (const k of path) at = isObj(at) ? at[k] : undefined;
+  return at as RValue | undefined;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
-import { redactModel } from "./redact.js";
+import { redaction, scrubbingIo } from "./redact.js";
 import { MODEL_VERSION } from "./model.js";
 
 export interface Io {
@@ -31,7 +31,9 @@ function timer(): (what: string) => void {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+export async function main(argv: string[], given: Io = defaultIo()): Promise<number> {
+  // Nothing reaches the terminal without the redaction pass (migrate adds the values it learns).
+  const io = scrubbingIo(given);
   let code = 0;
   const program = new Command()
     .name("rails2k8s")
@@ -51,7 +53,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const model = await analyzeDir(dir, undefined, { callSites: false });
       mark("analysis");
       // What is shown never holds a secret value (the emitters, in migrate, get the real model).
-      const shown = redactModel(model);
+      const { model: shown, values } = redaction(model);
+      io.learn(values);
       mark("redaction");
       const text = opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color });
       mark("rendering");

@@ -20,7 +20,8 @@ import { EMITTERS } from "../emitters/index.js";
 import { RefusedInput } from "../emitters/encode/refuse.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
 import { capAnswerId } from "./gaps/core.js";
-import { redactWithValues, scrubText } from "./redact.js";
+import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from "./redact.js";
+import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
@@ -67,7 +68,9 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
   let lock: Lock | null = null;
   try {
     if (!opts.dryRun) lock = acquireLock(resolve(dir), (s) => io.err(`rails2k8s: warning: ${s}\n`));
-    return await migrate(dir, opts, io, env);
+    // Every line printed passes the one redaction: secret shapes always, the repo's known secret
+    // values (and typed secret answers) once the analysis found them.
+    return await migrate(dir, opts, scrubbingIo(io), env);
   } catch (e) {
     if (e instanceof Stop) return e.code;
     if (e instanceof LockHeld || e instanceof LinkRefused) {
@@ -84,7 +87,7 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
   }
 }
 
-async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEnv): Promise<number> {
+async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: MigrateEnv): Promise<number> {
   const tree = new Tree(resolve(dir));
   const warn = (s: string) => io.err(`rails2k8s: warning: ${s}\n`);
   const fail = (code: number, message: string): never => {
@@ -124,8 +127,10 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   // then computes the same model, hence the same files.
   const exclude = (p: string) => Object.hasOwn(record, p);
   const analyzed = await env.analyze(dir, exclude);
+  io.learn(redaction(analyzed).values);
 
   const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail);
+  io.learn(analyzed.gaps.flatMap((g) => (g.secret && typeof answers[g.id] === "string" ? [answers[g.id] as string] : [])));
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
   const overrides = capOverrides(analyzed, answers, answersPath);
@@ -142,9 +147,25 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
     }
   }
   // The guide is committed: written from the model as it may be shown, any echo of a secret cut out.
-  const shown = redactWithValues(model);
+  const shown = redaction(model);
+  io.learn(shown.values);
   const guide = emitMigrationGuide(shown.model, answers, outputs);
   outputs.push({ name: "migration guide", result: { files: [{ ...guide, content: scrubText(guide.content, shown.values) }], provenance: [], notes: [] } });
+  // Every committed file is checked for the repo's secret values and for secret shapes. A hit is an
+  // emitter that should have routed the value to secrets.env: rewriting it here would leave a file
+  // that no longer does what the repo did, so nothing is written and the value's source is named.
+  const leak = secretLeak(
+    outputs.flatMap((o) => o.result.files.filter((f) => !f.secret)),
+    model,
+    shown.values,
+    { file: answersPath, values: answers },
+  );
+  if (leak)
+    fail(
+      2,
+      `${leak.path}:${leak.line}: would hold a secret (${leak.what})${leak.from ? ` taken from ${leak.from.file}${leak.from.line ? `:${leak.from.line}` : ""}` : ""}, and it is a committed file. ` +
+        `Move the value out of the repo (read it from ENV there), then run again.\nNothing was written.`,
+    );
 
   // The Tree: generated files, the codemod's edits, .gitignore, the record, the answers.
   const generated: GeneratedFile[] = [];
@@ -179,7 +200,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: Io, env: MigrateEn
   tree.write(RECORD_PATH, renderRecord(split(false)), { origin: "record" });
   if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
-  tree.write(answersPath, renderAnswers(model.gaps, answers, saved), { origin: "answers" });
+  tree.write(answersPath, renderAnswers(unsavable(model.gaps, answers, shown.values, warn), answers, saved), { origin: "answers" });
 
   // Review, then write.
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -253,6 +274,20 @@ async function collectAnswers(
   const asked = unanswered.length ? await askGaps(unanswered, io.out, env.prompts) : {};
   for (const g of gaps) answers[g.id] = Object.hasOwn(asked, g.id) ? asked[g.id]! : usable[g.id]!;
   return answers;
+}
+
+/**
+ * The answers file is committed: an answer holding a secret (a known value of the repo, or a value
+ * shaped like one) is not saved, as if its question were a secret one, and asked again next time.
+ */
+function unsavable(gaps: Gap[], answers: Answers, values: string[], warn: (s: string) => void): Gap[] {
+  const holds = (v: unknown): boolean =>
+    typeof v === "string" ? looksSecretValue(v) || values.some((x) => v.includes(x)) : Array.isArray(v) ? v.some(holds) : typeof v === "object" && v !== null && Object.values(v).some(holds);
+  return gaps.map((g) => {
+    if (g.secret || !holds(answers[g.id])) return g;
+    warn(`the answer to ${g.id} holds a secret value: it is not saved in the answers file`);
+    return { ...g, secret: true };
+  });
 }
 
 /** An answer on the terminal: strings bare, anything else as JSON. */

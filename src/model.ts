@@ -764,6 +764,10 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
   return SECRET_KEY.test(key) || /secret/i.test(key);
 });
 
+// A value shaped like a secret (a token, a key, a webhook, a URL password...), whatever it is called:
+// the rules live in their own module, re-exported here so that every folder asks the same question.
+export { looksSecretValue } from "./secret-shapes.js";
+
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */
 export function isCredentialUrl(v: unknown): boolean {
   return typeof v === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i.test(v);

@@ -2,11 +2,18 @@
 // emitters need the real values (they carry them to the git-ignored secret env files); a person's
 // terminal, a CI log or a committed file must never hold one. Two passes over a copy:
 //  1. a string under a key that names a secret (`api_key`, `STRIPE_SECRET_KEY`, a stage variable
-//     `slack_webhook_token`, a Global path the analysis classed secret) becomes an Unknown saying so;
+//     `slack_webhook_token`, a whenever `env:CRON_TOKEN`, a Global path the analysis classed secret),
+//     or whose whole value is shaped like one (src/secret-shapes.ts), becomes an Unknown saying so;
+//     a string that only contains a secret (a command with a Bearer token, a URL with a password)
+//     keeps its text with the secret part cut;
 //  2. any other string that contains one of those values (an expression echoed in an Unknown, a
 //     value copied to an innocent-looking key) has it cut out.
+// The values found are what every other output is checked against: the terminal (scrubbingIo), the
+// answers file and the committed generated files (secretLeak).
+import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isCredentialUrl, isEnvRefShape, type AppModel, type RValue } from "./model.js";
+import { isCredentialUrl, isEnvRefShape, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
+import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -21,36 +28,37 @@ const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target",
 
 /** The model's own fields about secrets hold names and places, not values. */
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
+/** HTTP headers (nginx `proxy_set_header`) whose value is a credential. */
+const CREDENTIAL_HEADER = /^(proxy-)?authorization$|^x-[a-z-]*(api-key|token|secret|auth)[a-z-]*$|^cookie$/i;
 
-const secretName = (k: string) => !STRUCTURAL.has(k) && (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)));
+const secretName = (k: string) =>
+  !STRUCTURAL.has(k) &&
+  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || CREDENTIAL_HEADER.test(k));
 
 export function redactModel(model: AppModel): AppModel {
-  return redact(model).model;
+  return redaction(model).model;
 }
 
 /** The secret values the model holds (longest first), to cut out of any text made from it. */
 export function secretValues(model: AppModel): string[] {
-  return redact(model).values;
+  return redaction(model).values;
 }
 
-/** Both at once: one pass over the model where a caller needs the shown model and the values. */
-export function redactWithValues(model: AppModel): { model: AppModel; values: string[] } {
-  return redact(model);
-}
-
-/** A text with every given secret value cut out. */
+/** A text with every given secret value, and every secret by shape, cut out. */
 export function scrubText(text: string, values: string[]): string {
-  return scrub(text, values) as string;
+  return cutSecretShapes(cutValues(text, values), SECRET_SHOWN_AS);
 }
 
-function redact(model: AppModel): { model: AppModel; values: string[] } {
+/** The model as shown and the secret values it held, in one pass. */
+export function redaction(model: AppModel): { model: AppModel; values: string[] } {
   const found = new Set<string>();
   // Every object and array is rebuilt (the model itself is never touched). A path is only kept where
   // a rule reads it: under Global values, as the dotted text the secret paths use.
   const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
     if (typeof v === "string" || typeof v === "number") {
+      if (v === "") return v;
       const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || isCredentialUrl(v);
-      if (!secret || v === "") return v;
+      if (!secret) return key !== null && NAMING.has(key) ? v : cutShapes(String(v), v);
       if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
     }
@@ -60,7 +68,9 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     const o = v as Record<string, unknown>;
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
-    const keyOf = (k: string) => (k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k);
+    // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
+    const keyOf = (k: string) =>
+      k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k === "value" && key !== null && isSourceLike(o.source) ? key : k;
     const out: Record<string, unknown> = {};
     for (const k in o) {
       const x = hide(o[k], keyOf(k), secretPath, k === "default" && typeof o.env === "string" ? path : sub(k));
@@ -72,6 +82,27 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
     // The expression around a hidden default holds it too.
     if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
     return out;
+  };
+
+  // A value shaped like a secret: hidden whole when the secret is all it holds, else the secret part
+  // is cut and the rest (a URL's host, a header's scheme, a command) still shown.
+  const cutShapes = (text: string, v: string | number): unknown => {
+    const spans = secretSpans(text);
+    if (!spans.length) return v;
+    let rest = "";
+    let at = 0;
+    for (const sp of spans) {
+      const part = text.slice(sp.start, sp.end);
+      if (scrubbable(part)) found.add(part);
+      rest += text.slice(at, sp.start) + SECRET_SHOWN_AS;
+      at = sp.end;
+    }
+    rest += text.slice(at);
+    if (/^["'\s]*$/.test(rest.split(SECRET_SHOWN_AS).join(""))) {
+      if (scrubbable(text)) found.add(text);
+      return HIDDEN;
+    }
+    return rest;
   };
 
   // Stage variables: the variable's own name counts as the key of its value; the default of a
@@ -101,7 +132,7 @@ function redact(model: AppModel): { model: AppModel; values: string[] } {
 }
 
 function scrub(v: unknown, secrets: string[]): unknown {
-  if (typeof v === "string") return secrets.reduce((s, x) => (s.includes(x) ? s.split(x).join(SECRET_SHOWN_AS) : s), v);
+  if (typeof v === "string") return cutValues(v, secrets);
   if (Array.isArray(v)) return v.map((x) => scrub(x, secrets));
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, NAMING.has(k) ? x : scrub(x, secrets)]));
@@ -113,3 +144,104 @@ function holdsHidden(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(holdsHidden);
   return v !== null && typeof v === "object" && Object.values(v).some(holdsHidden);
 }
+
+/** Known values cut out of a text, longest first (a value inside another is cut with it). */
+function cutValues(text: string, values: string[]): string {
+  let out = text;
+  for (const x of values) if (out.includes(x)) out = out.split(x).join(SECRET_SHOWN_AS);
+  return out;
+}
+
+// --- the terminal ------------------------------------------------------------------------------------
+
+/** An Io that cuts secrets out of every write: shapes always, the model's known values once learnt. */
+export interface ScrubbingIo extends Io {
+  /** Values to cut from now on (the model's secrets once analyzed, a secret answer once typed). */
+  learn(values: string[]): void;
+}
+
+export function scrubbingIo(io: Io): ScrubbingIo {
+  const known: string[] = [];
+  const clean = (s: string) => scrubText(s, known);
+  return {
+    out: (s) => io.out(clean(s)),
+    err: (s) => io.err(clean(s)),
+    color: io.color,
+    learn(values) {
+      for (const v of values) if (v !== "" && !known.includes(v)) known.push(v);
+      known.sort((a, b) => b.length - a.length);
+    },
+  };
+}
+
+// --- committed output ----------------------------------------------------------------------------------
+
+export interface SecretLeak {
+  /** The generated file and the line holding the value. */
+  path: string;
+  line: number;
+  /** What it is: a shape's name, or "a secret value of the repo". */
+  what: SecretShape | "secret value";
+  /** Where the value came from in the repo, when the model says. */
+  from: Source | null;
+}
+
+/**
+ * The first secret a committed (non-secret) file would hold: a known value of the model, or any
+ * value shaped like a secret. Null when the files are clean.
+ */
+export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[], answers?: { file: string; values: Record<string, unknown> }): SecretLeak | null {
+  const committed = undeployedValues(model);
+  const already = (needle: string) => committed.some((c) => c.includes(needle));
+  for (const f of files) {
+    let hit: { at: number; needle: string; what: SecretLeak["what"] } | null = null;
+    for (const v of values) {
+      const at = f.content.indexOf(v);
+      if (at >= 0 && (hit === null || at < hit.at) && !already(v)) hit = { at, needle: v, what: "secret value" };
+    }
+    const span = secretSpans(f.content).find((sp) => !already(f.content.slice(sp.start, sp.end)));
+    if (span && (hit === null || span.start < hit.at)) hit = { at: span.start, needle: f.content.slice(span.start, span.end), what: span.shape };
+    if (!hit) continue;
+    const needle = hit.needle;
+    const answered = answers && Object.values(answers.values).some((v) => JSON.stringify(v ?? null).includes(JSON.stringify(needle).slice(1, -1)));
+    return { path: f.path, line: f.content.slice(0, hit.at).split("\n").length, what: hit.what, from: whereFrom(model, needle) ?? (answered ? { file: answers.file, line: 0 } : null) };
+  }
+  return null;
+}
+
+/**
+ * What the repo's Global files commit for environments no stage deploys (development, test): the
+ * rails-config emitter writes those sections as the repo holds them (laptops and the test suite run
+ * them), so a value there is already in a tracked file and copying it leaks nothing new.
+ */
+function undeployedValues(model: AppModel): string[] {
+  const deployed = new Set(model.stages.map(railsEnvOf));
+  const out: string[] = [];
+  const leaves = (v: unknown, depth: number): void => {
+    if (typeof v === "string" || typeof v === "number") out.push(String(v));
+    else if (v !== null && typeof v === "object" && depth < 100) for (const x of Object.values(v)) leaves(x, depth + 1);
+  };
+  for (const ns of model.global?.namespaces ?? []) for (const [env, v] of Object.entries(ns.values)) if (!deployed.has(env)) leaves(v, 0);
+  return out.filter((x) => x.length >= 8);
+}
+
+/** The source of the first fact of the model whose text holds the value (nearest enclosing source). */
+export function whereFrom(model: AppModel, needle: string): Source | null {
+  const seen = new Set<object>();
+  const walk = (v: unknown, src: Source | null, depth: number): Source | null => {
+    if (typeof v === "string") return v.includes(needle) ? src : null;
+    if (v === null || typeof v !== "object" || depth > 200 || seen.has(v)) return null;
+    seen.add(v);
+    const o = v as Record<string, unknown>;
+    const here = isSourceLike(o.source) ? (o.source as Source) : Array.isArray(o.files) && typeof o.files[0] === "string" ? { file: o.files[0], line: 0 } : src;
+    for (const k in o) {
+      if (k === "source" || k === "secrets") continue;
+      const r = walk(o[k], here, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  };
+  return walk(model, null, 0);
+}
+
+const isSourceLike = (s: unknown): boolean => typeof s === "object" && s !== null && typeof (s as Source).file === "string" && typeof (s as Source).line === "number";

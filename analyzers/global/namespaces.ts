@@ -5,7 +5,7 @@
 import type { RValue, Source } from "../../src/model.js";
 import { RubyHash, isRubyHash, keyString, rubyToValue, setKey, type RubyVal } from "../ruby/yaml.js";
 import { isHash } from "../ruby/evaluate.js";
-import { looksSecretKey } from "../secrets.js";
+import { looksSecretKey, looksSecretValue } from "../secrets.js";
 
 export interface NamespaceSlice {
   name: string;
@@ -70,7 +70,10 @@ export function addSources(into: Record<string, Source>, more: Record<string, So
   for (const [k, s] of Object.entries(more)) if (!(k in into)) setKey(into as never, k, s as never);
 }
 
-/** Dotted leaf paths whose key looks secret and whose value is written in the file (not ENV). */
+/**
+ * Dotted leaf paths whose value is written in the file (not ENV) and is a secret: by its key's name,
+ * or by its own shape (a webhook under `notify`, a token under `misc`).
+ */
 export function secretLeaves(value: RValue): string[] {
   const out: string[] = [];
   const walk = (v: RValue, path: string, key: string | null) => {
@@ -78,11 +81,13 @@ export function secretLeaves(value: RValue): string[] {
       for (const k of Object.keys(v)) walk(v[k], path ? `${path}.${k}` : k, k);
       return;
     }
-    if (key !== null && looksSecretKey(key) && isLiteral(v)) out.push(path);
+    if (key !== null && (looksSecretKey(key) || shapedSecret(v)) && isLiteral(v)) out.push(path);
   };
   walk(value, "", null);
   return out;
 }
+
+const shapedSecret = (v: RValue): boolean => (Array.isArray(v) ? v.some(shapedSecret) : looksSecretValue(v));
 
 function isLiteral(v: RValue): boolean {
   if (typeof v === "string") return v !== "";

@@ -2,7 +2,7 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { bootEnvReads, isCredentialUrl, isFloatValue } from "../../src/model.js";
+import { bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -41,7 +41,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const conflicting = new Set<string>();
   /** Puts a variable in the file it belongs to, and says which (for the provenance). */
   const put = (name: string, value: string | null, secret: boolean): string => {
-    if (secret || secretSet.has(name) || isSecretName(name) || isCredentialUrl(value)) {
+    if (secret || secretSet.has(name) || isSecretName(name) || looksSecretValue(value)) {
       const had = secrets.get(name);
       if (value !== null && envSafe(value)) {
         if (had && had !== value) conflicting.add(name);
@@ -71,6 +71,12 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   for (const e of defaultEnv(sp.stage)) {
     out.provenance.push({ output: put(e.name, e.value, false), what: `${e.name} (Capistrano default_env)`, source: e.source });
   }
+  // whenever's `env` lines that hold a secret: every cron line had them; the CronJobs read them
+  // from the Secret, prefilled with the value the schedule wrote.
+  for (const [key, fact] of Object.entries(plan.model.cron?.settings ?? {})) {
+    const name = key.slice(4);
+    if (key.startsWith("env:") && typeof fact.value === "string" && secretSet.has(name)) out.provenance.push({ output: put(name, fact.value, true), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
+  }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {
     if (e.stage !== sp.stage.name) continue;
@@ -84,7 +90,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const unset: BootRead[] = [];
   for (const r of bootReads(plan, sp)) {
     if (config.has(r.name)) continue;
-    const secret = r.secret || secretSet.has(r.name) || isSecretName(r.name) || isCredentialUrl(r.fallback);
+    const secret = r.secret || secretSet.has(r.name) || isSecretName(r.name) || looksSecretValue(r.fallback);
     if (!secret) {
       if (!secrets.has(r.name)) unset.push(r);
       continue;
@@ -172,7 +178,7 @@ function unsetLines(stage: string, unset: BootRead[]): string {
     "# Uncomment and fill in each with that value; left commented, the app falls back to the default shown (or nil).",
   ];
   for (const r of unset) {
-    const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !isCredentialUrl(r.fallback));
+    const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !looksSecretValue(r.fallback));
     const fallback = shown ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a default (see the source)";
     lines.push(`# ${r.source.file}:${r.source.line}, ${fallback}`, `# ${r.name}=`);
   }

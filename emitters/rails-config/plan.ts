@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
 
 export interface ConfigEnvVar {
@@ -154,11 +154,12 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // Under a secret path or key, a Hash or Array written in the file is one secret value: it goes to
   // the environment whole (YAML flow text), never into the tracked file. The default of an ENV read
   // is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`), quoted or bare: a secret when
-  // the key is, when the variable's name is, or when it is a URL with a password.
+  // the key is, when the variable's name is, or when its value is shaped like a secret (a URL with
+  // a password, a token, a key).
   const secretContext =
     [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) ||
     isSecretKey(leafKey) ||
-    present.some((v) => isCredentialUrl(v) || envReadsIn(v).some((r) => isCredentialUrl(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
+    present.some((v) => looksSecretValue(v) || envReadsIn(v).some((r) => looksSecretValue(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
     path.length > 0 &&
     ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => looksSecretEnv(r.env) && literalDefault(r))));
@@ -230,11 +231,11 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
 
 /**
  * A list is a leaf here (never walked item by item): one holding a secret-named literal in a Hash,
- * or a URL with a password, is secret whole.
+ * or a value shaped like a secret, is secret whole.
  */
 function listHoldsSecret(v: RValue): boolean {
   if (Array.isArray(v)) return v.some(listHoldsSecret);
-  if (isCredentialUrl(v)) return true;
+  if (looksSecretValue(v)) return true;
   if (!isPlainHash(v)) return false;
   return Object.entries(v).some(([k, x]) => (isSecretKey(k) && holdsLiteral(x)) || listHoldsSecret(x));
 }

@@ -6,7 +6,7 @@ import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { dnsLabel, stageInstance } from "../../emitters/kustomize/names.js";
 import { k8sOverlay } from "../../emitters/contract.js";
-import { looksSecretKey } from "../../analyzers/secrets.js";
+import { holdsSecretShape, looksSecretKey } from "../../analyzers/secrets.js";
 
 /** Stage variables the emitters read directly: unknown values of these change an output. */
 const READ_BY_EMITTERS = ["rails_env", "default_env", "application"];
@@ -54,9 +54,10 @@ function capGaps(stage: Stage, templates: GlobalTemplate[]): Gap[] {
   const asked = Array.isArray(stage.asked) ? stage.asked : [];
   for (const a of asked) {
     if (!a || typeof a.name !== "string") continue;
-    // A hidden or secret-named answer is asked with a masked prompt, never saved nor printed, and
-    // its default (a value written in the deploy config) is not offered.
-    const secret = a.echo === false || looksSecretKey(a.name);
+    // A hidden or secret-named answer (or one whose default is shaped like a secret: a token, a
+    // webhook) is asked with a masked prompt, never saved nor printed, and its default (a value
+    // written in the deploy config) is not offered.
+    const secret = a.echo === false || looksSecretKey(a.name) || holdsSecretShape(a.default);
     const d = secret ? null : knownOrNull(a.default);
     found.set(a.name, {
       id: capAnswerId(stage.name, a.name),

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import Ajv from "ajv";
-import { BIN, ROOT, copyFixture } from "../migrate/helpers.js";
+import { BIN, ROOT, copyFixture, snapshot } from "../migrate/helpers.js";
 
 const PLANTED = {
   globalLiteral: "PLANTED-global-literal-1111",
@@ -121,5 +121,278 @@ describe("secret values never leak", () => {
     expect(prodSecrets).toContain(`STRIPE_SECRET_KEY=${PLANTED.defaultEnv}\n`);
     expect(prodSecrets).toContain(`=${PLANTED.templateLiteral}\n`);
     expect(statSync(join(dir, "k8s/overlays/production/secrets.env")).mode & 0o077).toBe(0);
+  }, 60_000);
+});
+
+// --- every kind of secret, by its shape, in every input file type ---------------------------------
+//
+// The values below sit under innocent names (`k3`, `PLANT_D4`, `:plant_v5`): only their shape says
+// they are secrets. Each planted value is unique to its place, so a leak names where it came from.
+
+/** Deterministic noise over an alphabet (seeded by the place), so that a failure can be replayed. */
+function noise(seed: string, length: number, alphabet: string): string {
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    h = (Math.imul(h, 1664525) + 1013904223) >>> 0;
+    out += alphabet[(h >>> 8) % alphabet.length];
+  }
+  return out;
+}
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const B64 = ALNUM + "+/";
+const B64URL = ALNUM + "-_";
+
+interface Planted {
+  /** What is written into the input file. */
+  text: string;
+  /** The part that must never appear in an output (a URL's host or a header's scheme may). */
+  needle: string;
+  /** One line, usable in a URL userinfo, or neither. */
+  oneLine: boolean;
+  urlSafe: boolean;
+}
+
+type Kind = "pem" | "awsKeyId" | "awsSecret" | "stripe" | "slackToken" | "slackWebhook" | "github" | "jwt" | "urlUserinfo" | "authHeader" | "entropy";
+const KINDS: Kind[] = ["pem", "awsKeyId", "awsSecret", "stripe", "slackToken", "slackWebhook", "github", "jwt", "urlUserinfo", "authHeader", "entropy"];
+
+function secretOf(kind: Kind, place: string): Planted {
+  const n = (len: number, alphabet = ALNUM) => noise(`${kind}:${place}`, len, alphabet);
+  switch (kind) {
+    case "pem": {
+      const body = `MIIEow${n(58, B64)}`;
+      return { text: `-----BEGIN RSA PRIVATE KEY-----\n${body}\n${n(64, B64).split("").reverse().join("")}\n-----END RSA PRIVATE KEY-----\n`, needle: body, oneLine: false, urlSafe: false };
+    }
+    case "awsKeyId": {
+      const v = `AKIA${noise(place, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: true };
+    }
+    case "awsSecret": {
+      const v = `wJ7${n(37, B64)}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: false };
+    }
+    case "stripe": {
+      const v = `sk_live_${n(24)}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: true };
+    }
+    case "slackToken": {
+      const v = `xoxb-${noise(place, 12, "0123456789")}-${noise(place + "b", 13, "0123456789")}-${n(24)}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: true };
+    }
+    case "slackWebhook": {
+      const path = `T0${n(8).toUpperCase()}/B0${n(8).toUpperCase()}/${n(24)}`;
+      return { text: `https://hooks.slack.com/services/${path}`, needle: path, oneLine: true, urlSafe: false };
+    }
+    case "github": {
+      const v = `ghp_${n(36)}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: true };
+    }
+    case "jwt": {
+      const rest = `eyJ${n(40, B64URL)}.${n(43, B64URL)}`;
+      return { text: `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${rest}`, needle: rest, oneLine: true, urlSafe: true };
+    }
+    case "urlUserinfo": {
+      const pw = `Pw9${n(21)}`;
+      return { text: `https://deploy:${pw}@api.example.com/v1`, needle: pw, oneLine: true, urlSafe: false };
+    }
+    case "authHeader": {
+      const token = Buffer.from(`svc:${n(24)}`).toString("base64");
+      return { text: `Basic ${token}`, needle: token, oneLine: true, urlSafe: false };
+    }
+    case "entropy": {
+      const v = `Zq7${n(41)}`;
+      return { text: v, needle: v, oneLine: true, urlSafe: true };
+    }
+  }
+}
+
+/** A Ruby string literal and a YAML scalar for any value (JSON's escapes mean the same in both). */
+const quoted = (s: string) => JSON.stringify(s);
+
+interface Place {
+  name: string;
+  /** Which kinds fit the place (a PEM cannot be a Procfile command, a webhook URL cannot be a password). */
+  fits: (p: Planted) => boolean;
+  plant: (dir: string, items: { key: string; p: Planted }[]) => void;
+  /** Where migrate carries the value (a stage's git-ignored secrets.env), checked for single-line values. */
+  carried?: (key: string) => { stage: string; name: string };
+}
+
+const any = () => true;
+const oneLine = (p: Planted) => p.oneLine;
+const lines = (items: { key: string; p: Planted }[], f: (key: string, p: Planted) => string) => items.map((i) => f(i.key, i.p)).join("\n");
+
+const PLACES: Place[] = [
+  {
+    name: "Global YAML value",
+    fits: any,
+    plant: (dir, items) => writeFileSync(join(dir, "config/global/plant.yml"), `default:\n  flag: true\nproduction:\n${lines(items, (k, p) => `  ${k}: ${quoted(p.text)}`)}\n`),
+  },
+  {
+    name: "Global ERB default",
+    fits: (p) => p.oneLine,
+    plant: (dir, items) => writeFileSync(join(dir, "config/global/plant_erb.yml"), `production:\n${lines(items, (k, p) => `  ${k}: <%= ENV.fetch("PLANT_E_${k.toUpperCase()}", ${quoted(p.text)}) %>`)}\n`),
+  },
+  {
+    name: "config/deploy.rb variable",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => `${s}\n${lines(items, (k, p) => `set :plant_v_${k}, ${quoted(p.text)}`)}\n`),
+  },
+  {
+    // A question Capistrano asked at each deploy, its default written here: asked masked, never saved.
+    name: "Capistrano ask default",
+    fits: oneLine,
+    plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => `${s}\n${lines(items, (k, p) => `ask :plant_a_${k}, ${quoted(p.text)}`)}\n`),
+  },
+  {
+    name: "config/deploy.rb default_env",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/deploy.rb", (s) => s.replace(`"TZ" => "Asia/Tokyo",`, `"TZ" => "Asia/Tokyo",\n${lines(items, (k, p) => `  "PLANT_D_${k.toUpperCase()}" => ${quoted(p.text)},`)}`)),
+    // production.rb sets its own default_env below: deploy.rb's is staging's.
+    carried: (k) => ({ stage: "staging", name: `PLANT_D_${k.toUpperCase()}` }),
+  },
+  {
+    name: "stage file variable and default_env",
+    fits: any,
+    plant: (dir, items) =>
+      edit(dir, "config/deploy/production.rb", (s) => `${s}\n${lines(items, (k, p) => `set :plant_s_${k}, ${quoted(p.text)}`)}\nset :default_env, {\n  "TZ" => "Asia/Tokyo",\n  path: "$HOME/.rbenv/shims:$PATH",\n${lines(items, (k, p) => `  "PLANT_SD_${k.toUpperCase()}" => ${quoted(p.text)},`)}\n}\n`),
+    carried: (k) => ({ stage: "production", name: `PLANT_SD_${k.toUpperCase()}` }),
+  },
+  {
+    name: "schedule.rb env",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/schedule.rb", (s) => s.replace(`env :PATH,`, `${lines(items, (k, p) => `env :PLANT_C_${k.toUpperCase()}, ${quoted(p.text)}`)}\nenv :PATH,`)),
+    carried: (k) => ({ stage: "production", name: `PLANT_C_${k.toUpperCase()}` }),
+  },
+  {
+    name: "database.yml",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/database.yml.example", (s) => `${s}${lines(items, (k, p) => `  ${k}: ${quoted(p.text)}`)}\n`),
+  },
+  {
+    name: "secrets.yml",
+    fits: any,
+    plant: (dir, items) => writeFileSync(join(dir, "config/secrets.yml"), `production:\n${lines(items, (k, p) => `  ${k}: ${quoted(p.text)}`)}\n`),
+  },
+  {
+    name: "sidekiq.yml",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/sidekiq.yml", (s) => `${s}${lines(items, (k, p) => `:${k}: ${quoted(p.text)}`)}\n`),
+  },
+  {
+    name: "Procfile",
+    fits: oneLine,
+    plant: (dir, items) => edit(dir, "Procfile", (s) => `${s}${lines(items, (k, p) => `${k}: bin/notify --to '${p.text}'`)}\n`),
+  },
+  {
+    name: "Gemfile source URL",
+    fits: (p) => p.urlSafe,
+    plant: (dir, items) => edit(dir, "Gemfile", (s) => `${s}\n${lines(items, (k, p) => `source "https://deploy:${p.text}@gems-${k}.example.com" do\n  gem "plant-${k}"\nend`)}\n`),
+  },
+];
+
+function plantEverywhere(dir: string, places: Place[], kinds: Kind[]) {
+  const planted: { place: string; kind: Kind; key: string; p: Planted }[] = [];
+  for (const place of places) {
+    const items = kinds.map((kind, i) => ({ kind, key: `k${i}`, p: secretOf(kind, `${place.name}:${kind}`) })).filter((x) => place.fits(x.p));
+    place.plant(dir, items);
+    planted.push(...items.map((x) => ({ place: place.name, kind: x.kind, key: x.key, p: x.p })));
+  }
+  return planted;
+}
+
+const leaksOf = (planted: { place: string; kind: Kind; p: Planted }[], text: string) => planted.filter((x) => text.includes(x.p.needle)).map((x) => `${x.place}: ${x.kind}`);
+
+function trackedOutput(dir: string, before: Set<string>): string[] {
+  const ignored = readFileSync(join(dir, ".gitignore"), "utf8").split("\n").filter((l) => l.startsWith("/")).map((l) => l.slice(1));
+  return filesUnder(dir).filter((p) => (!before.has(p) || p === ".gitignore") && !ignored.includes(p));
+}
+
+describe("secrets recognised by shape never leak", () => {
+  it("each kind, planted under innocent names in every input file type, stays out of every output", () => {
+    const dir = copyFixture("shop");
+    const planted = plantEverywhere(dir, PLACES, KINDS);
+    const before = new Set(filesUnder(dir));
+    const printed: Record<string, string> = {};
+    for (const [name, args] of [
+      ["analyze", ["analyze", "."]],
+      ["analyze --json", ["analyze", ".", "--json"]],
+      ["migrate --dry-run", ["migrate", ".", "--dry-run", "--yes"]],
+      ["migrate --yes", ["migrate", ".", "--yes"]],
+      ["migrate --yes again", ["migrate", ".", "--yes"]],
+    ] as [string, string[]][]) {
+      const r = run(dir, args);
+      expect(r.code, `${name}: ${r.text.slice(-800)}`).toBe(0);
+      printed[name] = r.text;
+    }
+    for (const [name, text] of Object.entries(printed)) expect({ output: name, leaks: leaksOf(planted, text) }).toEqual({ output: name, leaks: [] });
+    const written = trackedOutput(dir, before);
+    expect(written).toContain("MIGRATION.md");
+    expect(written).toContain(".rails2k8s.yml");
+    for (const p of written) expect({ file: p, leaks: leaksOf(planted, readFileSync(join(dir, p), "utf8")) }).toEqual({ file: p, leaks: [] });
+
+    // Seen as secrets (the report lists them), and carried where a variable holds them.
+    const json = JSON.parse(printed["analyze --json"]!.trim().split("\n\n")[0]!) as { secrets: { name: string }[] };
+    const names = json.secrets.map((s) => s.name);
+    expect(names).toContain("PLANT_C_K3");
+    expect(names).toContain(":plant_v_k5");
+    for (const place of PLACES.filter((p) => p.carried))
+      for (const x of planted.filter((y) => y.place === place.name && y.p.oneLine)) {
+        const { stage, name } = place.carried!(x.key);
+        expect(readFileSync(join(dir, `k8s/overlays/${stage}/secrets.env`), "utf8"), `${place.name} ${x.kind}`).toContain(`${name}=${x.p.text}\n`);
+      }
+  }, 120_000);
+
+  it("a secret in a cron command or an nginx header: kept out of every committed file, or refused naming the file (exit 2, nothing written)", () => {
+    const dir = copyFixture("shop");
+    const planted = plantEverywhere(
+      dir,
+      [
+        {
+          name: "schedule.rb command",
+          fits: oneLine,
+          plant: (d, items) => edit(d, "config/schedule.rb", (s) => `${s}\nevery 1.day do\n${lines(items, (k, p) => `  command "curl -fsS -H 'Authorization: Bearer ${p.needle}' https://example.com/${k}"`)}\nend\n`),
+        },
+        {
+          name: "nginx proxy_set_header",
+          fits: oneLine,
+          plant: (d, items) => edit(d, "config/deploy/templates/nginx.conf.erb", (s) => s.replace("    proxy_set_header X-Forwarded-Proto $scheme;", `    proxy_set_header X-Forwarded-Proto $scheme;\n${lines(items, (k, p) => `    proxy_set_header ${p.text.startsWith("Basic ") ? "Authorization" : `X-Plant-${k}`} "${p.text}";`)}`)),
+        },
+      ],
+      KINDS,
+    );
+    const before = snapshot(dir);
+    for (const args of [["analyze", "."], ["analyze", ".", "--json"]]) {
+      const r = run(dir, args);
+      expect(r.code).toBe(0);
+      expect(leaksOf(planted, r.text), args.join(" ")).toEqual([]);
+    }
+    const r = run(dir, ["migrate", ".", "--yes"]);
+    expect(leaksOf(planted, r.text)).toEqual([]);
+    if (r.code === 2) {
+      expect(r.text).toMatch(/(k8s\/\S+|docker\/nginx\/nginx\.conf):\d+: would hold a secret \([^)]+\) taken from config\/(schedule\.rb|deploy\/templates\/nginx\.conf\.erb)/);
+      expect(snapshot(dir)).toEqual(before);
+    } else {
+      expect(r.code, r.text.slice(-500)).toBe(0);
+      const written = trackedOutput(dir, new Set(Object.keys(before)));
+      for (const p of written) expect({ file: p, leaks: leaksOf(planted, readFileSync(join(dir, p), "utf8")) }).toEqual({ file: p, leaks: [] });
+    }
+  }, 60_000);
+
+  it("an answer shaped like a secret is never saved in the answers file, and never reaches a committed file", () => {
+    const dir = copyFixture("shop");
+    expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
+    const token = secretOf("github", "answer").text;
+    const answersFile = join(dir, ".rails2k8s.yml");
+    edit(dir, ".rails2k8s.yml", (s) => s.replace(/^image\.tag: .*$/m, `image.tag: ${token}`));
+    const before = snapshot(dir);
+    const r = run(dir, ["migrate", ".", "--yes"]);
+    expect(r.text).not.toContain(token);
+    // The tag is written into the kustomizations (committed): refused, naming the file and the answer.
+    expect(r.code, r.text.slice(-400)).toBe(2);
+    expect(r.text).toMatch(/k8s\/\S+:\d+: would hold a secret \(GitHub token\) taken from \.rails2k8s\.yml/);
+    expect(snapshot(dir)).toEqual(before);
+    expect(readFileSync(answersFile, "utf8")).toContain(token); // the user's own file, untouched
   }, 60_000);
 });

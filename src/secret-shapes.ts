@@ -1,0 +1,204 @@
+// Secrets recognised by the shape of the value, whatever the key holding it is called: a Slack
+// webhook in a Capistrano variable named `notify_url`, a Bearer token in a cron command, a key in
+// a Global value under `misc`. The name rules (src/model.ts) catch what is labelled; these catch
+// what is not. Every rule returns the span of the secret part only, so that what surrounds it (the
+// host of a URL, the scheme of an Authorization header) can still be shown.
+//
+// What is deliberately NOT a secret by shape (a false positive here hides a fact from the report,
+// and in a generated file makes `migrate` refuse): hostnames, paths, cron lines, versions, UUIDs
+// (request and app ids far more often than credentials; a UUID under a secret name is still hidden
+// by the name rules), git SHAs (a 40-hex `revision`), digests with their algorithm label
+// (`sha256:…`, `sha384-…`), SSH public keys, X.509 certificates (public), identifiers made of words.
+// Hex of 64+ characters with no label is a key (`secret_key_base` is 128 hex).
+
+export type SecretShape =
+  | "private key"
+  | "AWS access key id"
+  | "Azure storage key"
+  | "Stripe key"
+  | "Slack token"
+  | "Slack webhook"
+  | "Discord webhook"
+  | "GitHub token"
+  | "GitLab token"
+  | "Google API key"
+  | "SendGrid key"
+  | "JWT"
+  | "URL password"
+  | "Authorization header"
+  | "secret parameter"
+  | "hex key"
+  | "high-entropy string";
+
+export interface SecretSpan {
+  start: number;
+  end: number;
+  shape: SecretShape;
+}
+
+/** An interpolation or variable in place of a value: names where the secret comes from, holds none. */
+const PLACEHOLDER = /^(\$|%\{|<%|\{\{|#\{|\[secret\]|\*{3,}|x{6,}$|X{6,}$|ENV\b|<[A-Za-z_])/;
+
+/** Each rule: a global regex, the shape it finds, and which capture group is the secret (0 = all). */
+interface Rule {
+  re: RegExp;
+  shape: SecretShape;
+  group: number;
+  /** Extra check on the secret part (and the text before it). */
+  ok?: (secret: string, before: string) => boolean;
+}
+
+const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
+/** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
+const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
+
+const RULES: Rule[] = [
+  // PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted, PGP): to the END line, or to the end of the text.
+  { re: /-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----|$)/g, shape: "private key", group: 0 },
+  // Access key ids; the secret half (40 characters of base64) is the entropy rule's.
+  { re: /(?<![A-Za-z0-9+/])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, shape: "AWS access key id", group: 0 },
+  { re: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/g, shape: "Azure storage key", group: 1 },
+  { re: /(?<![A-Za-z0-9])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{16,}/g, shape: "Stripe key", group: 0, ok: (s) => !s.startsWith("pk_") },
+  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|(?<![A-Za-z0-9])xapp-[A-Za-z0-9-]{10,}/g, shape: "Slack token", group: 0 },
+  { re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{8,})/g, shape: "Slack webhook", group: 1 },
+  { re: /(?:discord|discordapp)\.com\/api\/webhooks\/([0-9]+\/[A-Za-z0-9_-]{20,})/g, shape: "Discord webhook", group: 1 },
+  { re: /(?<![A-Za-z0-9])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{30,}/g, shape: "GitHub token", group: 0 },
+  { re: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}/g, shape: "GitLab token", group: 0 },
+  { re: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, shape: "Google API key", group: 0 },
+  { re: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, shape: "SendGrid key", group: 0 },
+  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 },
+  // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
+  { re: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder },
+  // The credentials of an Authorization header, wherever the header is named before them...
+  { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
+  // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
+  { re: /^\s*(?:Basic|Bearer)\s+([A-Za-z0-9+/=._~-]{8,})\s*$/g, shape: "Authorization header", group: 1, ok: (s) => notPlaceholder(s) && (/[0-9+/=]/.test(s) || (/[a-z]/.test(s) && /[A-Z]/.test(s))) },
+  // `password=…`, `?access_token=…` inside a command, a URL or an env line...
+  {
+    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=["']?([^\s"'&;,)]{4,})/gi,
+    shape: "secret parameter",
+    group: 1,
+    ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
+  },
+  // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
+  // common (`secret: this Rails needs…`), so only a value that is not a word counts.
+  {
+    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
+    shape: "secret parameter",
+    group: 1,
+    ok: (s) => notPlaceholder(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s) && !/^[a-z]+[0-9]*$/i.test(s.replace(/[._-]/g, "")),
+  },
+];
+
+/** Long runs over the base64/base64url/hex alphabets, the candidates for the entropy rule. */
+const TOKEN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+const HEX = /^[0-9a-f]+$|^[0-9A-F]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A label before a hash says what it is: a digest, a public key, not a secret. */
+const LABELLED = /(?:sha1|sha224|sha256|sha384|sha512|md5|sha)[:=-]$|(?:ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) $|@sha256:$/i;
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * A path, an identifier or a date-stamped name, not a key: every part between separators is a
+ * word (letters, maybe camel-cased) or a number. Random text mixes digits into its letters.
+ */
+function wordLike(token: string): boolean {
+  const parts = token.split(/[/_.+=-]+|(?<=[a-z])(?=[A-Z])/).filter(Boolean);
+  // A word may end in a number (web01, shop2024); short parts mixing letters and digits are words
+  // too (k8s, i18n, utf8, x86).
+  return parts.every((p) => (/^[A-Za-z][a-z]*[0-9]*$|^[A-Z]+[0-9]*$|^[0-9]+$/.test(p) && p.length <= 20) || /^[a-z0-9]{1,4}$/i.test(p));
+}
+
+function highEntropy(text: string, out: SecretSpan[]) {
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+    // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
+    // has slashes too, but no run of plain lowercase letters between two of them.
+    if (m[0].split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
+      let at = m.index;
+      for (const seg of m[0].split("/")) {
+        if (seg.length >= 32) judge(text, seg, at, out);
+        at += seg.length + 1;
+      }
+    } else judge(text, m[0], m.index, out);
+  }
+}
+
+/** One candidate run of the entropy rule: a key by its alphabet, length and entropy, or nothing. */
+function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
+  // Padding and separators at the edges are not part of the value.
+  const token = raw.replace(/^[-_/+=]+/, "");
+  const start = rawStart + (raw.length - token.length);
+  const before = text.slice(Math.max(0, start - 40), start);
+  if (LABELLED.test(before) || UUID.test(token)) return;
+  if (HEX.test(token)) {
+    // git SHAs (40) and unlabelled short hashes stay; 64+ hex is key material.
+    if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });
+    return;
+  }
+  if (token.length < 32 || wordLike(token)) return;
+  // A secret from a generator mixes cases and digits (base64, base62) or at least letters and
+  // digits evenly (base36); an English-ish identifier does not reach 4 bits per character.
+  const mixed = /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9]/.test(token);
+  const digits = (token.match(/[0-9]/g) ?? []).length / token.length;
+  const base36 = /[A-Za-z]/.test(token) && digits >= 0.15;
+  if ((mixed || base36) && entropy(token) >= 4.0) out.push({ start, end: start + token.length, shape: "high-entropy string" });
+}
+
+/** Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins). */
+export function secretSpans(text: string): SecretSpan[] {
+  if (text.length < 12) return [];
+  const found: SecretSpan[] = [];
+  for (const rule of RULES) {
+    rule.re.lastIndex = 0;
+    for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
+      if (m[0] === "") {
+        rule.re.lastIndex++;
+        continue;
+      }
+      const secret = m[rule.group];
+      if (secret === undefined || secret === "") continue;
+      const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
+      if (rule.ok && !rule.ok(secret, text.slice(0, start))) continue;
+      found.push({ start, end: start + secret.length, shape: rule.shape });
+    }
+  }
+  highEntropy(text, found);
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: SecretSpan[] = [];
+  for (const s of found) {
+    const last = merged[merged.length - 1];
+    if (last && s.start < last.end) last.end = Math.max(last.end, s.end);
+    else merged.push({ ...s });
+  }
+  return merged;
+}
+
+/** Whether a value (a string, or a number written as one) holds a secret by its shape. */
+export function looksSecretValue(v: unknown): boolean {
+  return (typeof v === "string" || typeof v === "number") && secretSpans(String(v)).length > 0;
+}
+
+/** The text with every secret part replaced by `mark`. */
+export function cutSecretShapes(text: string, mark: string): string {
+  const spans = secretSpans(text);
+  if (!spans.length) return text;
+  let out = "";
+  let at = 0;
+  for (const s of spans) {
+    out += text.slice(at, s.start) + mark;
+    at = s.end;
+  }
+  return out + text.slice(at);
+}

@@ -1,0 +1,148 @@
+// The value-shape detector (src/secret-shapes.ts): each kind it knows is found, and only its secret
+// part is cut; ordinary config values (hosts, paths, cron lines, versions, UUIDs, git SHAs,
+// digests, identifiers) are never taken for secrets — a false positive hides a fact from the report
+// and, in a generated file, stops `migrate`.
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { cutSecretShapes, secretSpans, looksSecretValue, entropy } from "../../src/secret-shapes.js";
+import { redactModel, scrubbingIo } from "../../src/redact.js";
+import { baseModel } from "../hazards/base-model.js";
+import { findSecrets } from "../../analyzers/secrets.js";
+import type { AppModel, NginxServer, Stage } from "../../src/model.js";
+
+const cut = (s: string) => cutSecretShapes(s, "[secret]");
+
+describe("each kind is found, and only its secret part is cut", () => {
+  it.each([
+    ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "[secret]\n", "private key"],
+    ['{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n"}', '{"type": "service_account", "private_key": "[secret]\\n"}', "private key"],
+    ["AKIAIOSFODNN7EXAMPL3", "[secret]", "AWS access key id"],
+    ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [secret]", "high-entropy string"],
+    ["DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy==;EndpointSuffix=core.windows.net", "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=[secret];EndpointSuffix=core.windows.net", "Azure storage key"],
+    ["sk_live_51HqT2eKx9ZbQw8RrT0", "[secret]", "Stripe key"],
+    ["rk_test_51HqT2eKx9ZbQw8RrT0", "[secret]", "Stripe key"],
+    ["xoxp-1234567890-0987654321-abcdefABCDEF", "[secret]", "Slack token"],
+    ["https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX", "https://hooks.slack.com/services/[secret]", "Slack webhook"],
+    ["https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyzABCD", "https://discord.com/api/webhooks/[secret]", "Discord webhook"],
+    ["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "[secret]", "GitHub token"],
+    ["github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "[secret]", "GitHub token"],
+    ["glpat-xxXXxxXXxx00112233aa", "[secret]", "GitLab token"],
+    ["AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "[secret]", "Google API key"],
+    ["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", "[secret]", "SendGrid key"],
+    ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "[secret]", "JWT"],
+    ["mysql2://shop:s3cr3t-Pw@db.internal:3306/shop", "mysql2://shop:[secret]@db.internal:3306/shop", "URL password"],
+    ["Basic c2hvcDpzM2NyM3Q=", "Basic [secret]", "Authorization header"],
+    ['proxy_set_header Authorization "Bearer abc.def-123";', 'proxy_set_header Authorization "Bearer [secret]";', "Authorization header"],
+    ["curl -H 'Authorization: token 0123abcd' https://api.example.com", "curl -H 'Authorization: token [secret]' https://api.example.com", "Authorization header"],
+    ["https://api.example.com/ping?access_token=q1w2e3r4&x=1", "https://api.example.com/ping?access_token=[secret]&x=1", "secret parameter"],
+    ["X-Api-Key: 9f8e7d6c5b4a", "X-Api-Key: [secret]", "secret parameter"],
+    ["0c8b7e1f3a2d4c6b9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5", "[secret]", "hex key"],
+    ["token Zq7dGOzve9N3jS7wD9Y2uGv2Ybw3PDpn6elE", "token [secret]", "high-entropy string"],
+  ])("%s", (text, shown, shape) => {
+    expect(secretSpans(text)[0]?.shape).toBe(shape);
+    expect(cut(text)).toBe(shown);
+  });
+
+  it("finds a token of each random kind wherever it stands in a line", () => {
+    const alnum = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), minLength: 36, maxLength: 48 });
+    const token = fc.oneof(
+      alnum.map((s) => `sk_live_${s}`),
+      alnum.map((s) => `ghp_${s}`),
+      alnum.map((s) => `xoxb-1234-${s}`),
+      alnum.map((s) => `https://hooks.slack.com/services/T01/B02/${s}`),
+      alnum.map((s) => `https://ci:${s}@git.example.com/shop.git`),
+    );
+    const around = fc.string({ unit: fc.constantFrom(..."abc XYZ-=:/'\"()"), maxLength: 12 }).map((s) => s.replace(/[A-Za-z0-9_-]$/, " "));
+    fc.assert(
+      fc.property(around, token, around, (a, t, b) => {
+        const text = `${a}${t} ${b}`;
+        expect(secretSpans(text).length).toBeGreaterThan(0);
+        expect(cut(text)).not.toContain(t.slice(-30));
+      }),
+    );
+  });
+});
+
+describe("no false positive on ordinary config values", () => {
+  // Words as config has them: letters, maybe a number after (`web1`, `shop2024`, `v2`).
+  const word = fc.stringMatching(/^[a-z]{1,10}[0-9]{0,4}$/);
+  const ordinary = fc.oneof(
+    fc.domain(),
+    fc.ipV4(),
+    fc.uuid(),
+    fc.array(word, { minLength: 1, maxLength: 8 }).map((p) => `/${p.join("/")}`),
+    fc.array(word, { minLength: 1, maxLength: 6 }).map((p) => `${p.join("/")}.yml`),
+    fc.tuple(fc.nat(99), fc.nat(99), fc.nat(999)).map(([a, b, c]) => `${a}.${b}.${c}`),
+    fc.stringMatching(/^[0-9a-f]{40}$/),
+    fc.stringMatching(/^[0-9a-f]{7,12}$/),
+    fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`),
+    fc.stringMatching(/^[A-Z][A-Z0-9_]{2,40}$/),
+    fc.array(fc.stringMatching(/^[A-Z][a-z]{2,10}$/), { minLength: 1, maxLength: 5 }).map((p) => p.join("::")),
+    fc.tuple(fc.nat(59), fc.nat(23), word).map(([m, h, t]) => `${m} ${h} * * * /bin/bash -l -c 'cd /var/www/shop/current && RAILS_ENV=production bundle exec rake ${t}:run --silent >> log/cron.log 2>&1'`),
+    fc.tuple(word, fc.nat(65535)).map(([h, p]) => `redis://${h}.internal:${p}/0`),
+    fc.tuple(word, word).map(([u, h]) => `postgres://${u}@${h}.internal/shop_production`),
+    fc.tuple(word, word).map(([u, h]) => `git@github.com:${u}/${h}.git`),
+    fc.array(word, { minLength: 3, maxLength: 8 }).map((p) => p.join("_")),
+    fc.array(word, { minLength: 3, maxLength: 8 }).map((p) => p.join("-")),
+    fc.tuple(word, fc.integer({ min: 1, max: 999 })).map(([w, n]) => `proxy_read_timeout ${n}s; # ${w}`),
+    fc.constantFrom("Basic authentication for the admin area", "Bearer tokens are checked by Rack::Attack", "secret: this Rails needs SECRET_KEY_BASE set to boot", "password=true", "token: required", "--mount=type=secret,id=BUNDLE_GEMS__EXAMPLE__COM", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deploy@ci", "ENV_FILES=k8s/overlays/production/config.env,k8s/overlays/production/secrets.env", "redis://:${REDIS_PASSWORD}@redis.internal:6379", "ActiveSupport::Cache::RedisCacheStore", "shop_production_sidekiq_queue_default_20240101"),
+  );
+  it("hosts, IPs, UUIDs, paths, versions, git SHAs, digests, ENV names, constants, cron lines, URLs without a password, identifiers", () => {
+    fc.assert(
+      fc.property(ordinary, (v) => {
+        expect(secretSpans(v), v).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("entropy: a random base62 string is above the threshold, English identifiers are below", () => {
+    expect(entropy("Zq7dGOzve9N3jS7wD9Y2uGv2Ybw3PDpn6elE")).toBeGreaterThan(4.0);
+    expect(entropy("shop_production_sidekiq_queue_default")).toBeLessThan(4.0);
+  });
+});
+
+describe("the holes of issue 11 are closed in analyze's model", () => {
+  const src = (file: string, line: number) => ({ file, line });
+  const stage: Stage = {
+    name: "production",
+    source: src("config/deploy/production.rb", 1),
+    servers: [],
+    variables: { notify_url: { value: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX", source: src("config/deploy/production.rb", 9) } },
+  } as unknown as Stage;
+  const server = { source: src("config/nginx.conf", 3), proxyHeaders: { Authorization: { value: "Basic c2hvcDpzM2NyM3Q=", source: src("config/nginx.conf", 12) } } } as unknown as NginxServer;
+  const model = baseModel({
+    stages: [stage],
+    cron: { file: "config/schedule.rb", settings: { "env:CRON_TOKEN": { value: "tok3n-v4lue", source: src("config/schedule.rb", 4) } }, jobs: [] },
+    nginx: { files: [{ file: "config/nginx.conf", stage: null, directives: [{ name: "proxy_set_header", args: ["Authorization", "Basic c2hvcDpzM2NyM3Q="], source: src("config/nginx.conf", 12) }], servers: [server], upstreams: [] }] },
+  });
+
+  it("hides whenever's env :CRON_TOKEN, a webhook in an innocent Capistrano variable and an nginx Authorization header", () => {
+    const shown = JSON.stringify(redactModel({ ...model, gaps: [], hazards: [] } as AppModel));
+    expect(shown).not.toContain("tok3n-v4lue");
+    expect(shown).not.toContain("XXXXXXXXXXXXXXXXXXXXXXXX");
+    expect(shown).not.toContain("c2hvcDpzM2NyM3Q=");
+    // What is not secret is still shown: the host of the webhook, the header's name.
+    expect(shown).toContain("https://hooks.slack.com/services/[secret]");
+    expect(shown).toContain('"Authorization"');
+  });
+
+  it("lists them as secrets, by name, never by value", () => {
+    const found = findSecrets(model);
+    expect(found.map((s) => s.name)).toEqual(expect.arrayContaining(["CRON_TOKEN", ":notify_url", "config/nginx.conf: proxy_set_header Authorization"]));
+    expect(JSON.stringify(found)).not.toMatch(/tok3n|XXXXXXXX|c2hvcDpz/);
+  });
+
+  it("the terminal: every write is scrubbed of shapes, and of the known values once learnt", () => {
+    let printed = "";
+    const io = scrubbingIo({ out: (s) => (printed += s), err: (s) => (printed += s), color: false });
+    io.out("deploying with sk_live_51HqT2eKx9ZbQw8RrT0 and tok3n-v4lue\n");
+    io.learn(["tok3n-v4lue"]);
+    io.err("again: tok3n-v4lue\n");
+    expect(printed).toBe("deploying with [secret] and tok3n-v4lue\nagain: [secret]\n");
+  });
+
+  it("a number is a value too", () => {
+    expect(looksSecretValue(12345)).toBe(false);
+  });
+});
