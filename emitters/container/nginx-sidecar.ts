@@ -227,7 +227,9 @@ function vet(list: NginxDirective[], ctx: Ctx, template: boolean, handler = fals
     }
     const bad = [x.name, ...x.args].map(nginxRefusal).find((w) => w !== null);
     if (bad) {
-      note(ctx, `a ${handler ? "map entry" : "directive"} left out of ${NGINX_SIDECAR_CONFIG}: ${bad}`, x.source);
+      // Named by the words that can be shown; the value itself may be what is wrong.
+      const label = NGINX_NAME.test(x.name) ? [x.name, ...x.args.slice(0, 1).filter((a) => nginxRefusal(a) === null)].join(" ") : handler ? "a map entry" : "a directive";
+      note(ctx, `${label} left out of ${NGINX_SIDECAR_CONFIG}: ${bad}`, x.source);
       continue;
     }
     if (!handler && !NGINX_NAME.test(x.name)) {
