@@ -33,7 +33,7 @@ function repo(): string {
     // default and text around an ENV read holding `%>`.
     "config/global/values.yml": [
       "production:",
-      `  ${JSON.stringify(payload("key"))}: ${JSON.stringify(payload("value") + "\n__END__\n\u0000\u001b[31m<%= 1 %>")}`,
+      `  ${JSON.stringify(payload("key"))}: ${JSON.stringify(payload("value") + "\n__END__\n\u0000\u001b[31m\u007f\u0085\u2028\ufeff<%= 1 %>")}`,
       `  erb_looking: "<%%= ${run("erbtext")} %%>"`,
       `  url: "http://<%= ENV['HOSTILE_HOST'] %>/x%>y#{${run("interp")}}"`,
       // ERB writes the default into the YAML text as it is (as it did for Global): it starts with a
