@@ -368,8 +368,9 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   return text;
 }
 
-/** docker/nginx/Dockerfile: the official nginx image with the config and the app's public/ (assets). */
+/** docker/nginx/Dockerfile: the official nginx image with the config and the app's public/ (assets). `appName` is a DNS label (kustomize/names.ts appName), never the repo's raw text. */
 export function emitNginxDockerfile(appName: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(appName)) throw new Error(`emitNginxDockerfile: ${JSON.stringify(appName)} is not a DNS label`);
   return `# syntax=docker/dockerfile:1
 # The nginx sidecar of ${appName}, written by rails2k8s. Build it after the app image:
 #   docker build -f docker/nginx/Dockerfile --build-arg APP_IMAGE=${appName}:TAG -t ${appName}-nginx:TAG .
