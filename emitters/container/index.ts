@@ -11,8 +11,9 @@ import { emitPumaConfig } from "./puma-config.js";
 import { answerBool, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
 import { appServerKind } from "../app-server.js";
 import { dataDirs } from "../kustomize/pod.js";
-import { emitUnicornConfig } from "./unicorn-config.js";
+// The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
 import { appName } from "../kustomize/names.js";
+import { emitUnicornConfig } from "./unicorn-config.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const out: EmitResult = { files: [], provenance: [], notes: [] };

@@ -4,6 +4,10 @@
 // public dir), logs (access log to /dev/stdout, errors to stderr), pid and temp files (/tmp: nginx runs as the app's non-root user).
 import type { EmitResult, NginxDirective, NginxFile, Source } from "../../src/model.js";
 import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET } from "../contract.js";
+import { looksSecretKey } from "../../src/model.js";
+import { NGINX_NAME, nginxCommentValue, nginxRefusal, nginxWord } from "../encode/nginx.js";
+import { fill } from "../text/fill.js";
+import template_text from "./nginx.conf.tmpl?raw";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
@@ -185,17 +189,67 @@ function defaultServer(): NginxDirective[] {
   ];
 }
 
-const BARE = /^[^\s;{}#"'\\]+$/;
-function quote(a: string): string {
-  if (a !== "" && BARE.test(a)) return a;
-  if (/^(".*"|'.*')$/s.test(a)) return a;
-  return `"${a.replace(/"/g, '\\"')}"`;
+/** Blocks whose entries are key/value pairs, not directives (nginx hands them to a handler). */
+const HANDLER_BLOCKS = new Set(["types", "map", "geo", "split_clients", "charset_map"]);
+/** Directives that set a header or a backend parameter: name first, then its value. */
+const HEADER_SETTERS = new Set(["proxy_set_header", "add_header", "add_trailer", "grpc_set_header", "fastcgi_param", "uwsgi_param", "scgi_param"]);
+const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password|passwd|credential/i;
+const SECRET_VALUE = /^(basic|bearer|token|digest|negotiate)\s+\S/i;
+
+/**
+ * A header set to a literal credential (`proxy_set_header Authorization "Basic …"`): copying it
+ * would put the secret in docker/nginx/nginx.conf, a tracked file. A header passed on from a
+ * variable (`$http_authorization`) holds no secret and stays.
+ */
+function secretHeader(x: NginxDirective): boolean {
+  if (!HEADER_SETTERS.has(x.name) || x.args.length < 2) return false;
+  const [name, value] = [x.args[0]!, x.args[1]!];
+  if (value.includes("$")) return false;
+  return SECRET_HEADER.test(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
+}
+
+/** An ERB tag of a template that no stage's variables resolve: the analysis put its text back. */
+const unresolvedIn = (x: NginxDirective, template: boolean): string | undefined =>
+  template ? [x.name, ...x.args].find((a) => a.includes("<%")) : undefined;
+
+/**
+ * The last pass before the text is written: every directive whose words cannot be written as nginx
+ * words, whose value the analysis does not know, or that would carry a secret, is left out with a
+ * note naming where it came from. What remains is written only through nginxWord.
+ */
+function vet(list: NginxDirective[], ctx: Ctx, template: boolean, handler = false): NginxDirective[] {
+  const res: NginxDirective[] = [];
+  for (const x of list) {
+    const unknown = unresolvedIn(x, template);
+    if (unknown !== undefined) {
+      note(ctx, `${x.name} left out of ${NGINX_SIDECAR_CONFIG}: ${unknown} has no value known here (the template's ERB could not be evaluated); write the value the servers had into it by hand`, x.source);
+      continue;
+    }
+    const bad = [x.name, ...x.args].map(nginxRefusal).find((w) => w !== null);
+    if (bad) {
+      // Named by the words that can be shown; the value itself may be what is wrong.
+      const label = NGINX_NAME.test(x.name) ? [x.name, ...x.args.slice(0, 1).filter((a) => nginxRefusal(a) === null)].join(" ") : handler ? "a map entry" : "a directive";
+      note(ctx, `${label} left out of ${NGINX_SIDECAR_CONFIG}: ${bad}`, x.source);
+      continue;
+    }
+    if (!handler && !NGINX_NAME.test(x.name)) {
+      note(ctx, `a directive left out of ${NGINX_SIDECAR_CONFIG}: its name is not an nginx directive name`, x.source);
+      continue;
+    }
+    if (secretHeader(x)) {
+      note(ctx, `${x.name} ${x.args[0]} left out of ${NGINX_SIDECAR_CONFIG}: its value is a credential, which must not be in a tracked file; supply it from a Kubernetes Secret (a file mounted into the sidecar and included from this config)`, x.source);
+      continue;
+    }
+    if (x.block) res.push({ ...x, block: vet(x.block, ctx, template, HANDLER_BLOCKS.has(x.name)) });
+    else res.push(x);
+  }
+  return res;
 }
 
 function render(list: NginxDirective[], indent: string): string[] {
   const lines: string[] = [];
   for (const x of list) {
-    const head = [quote(x.name), ...x.args.map(quote)].join(" ");
+    const head = [nginxWord(x.name), ...x.args.map(nginxWord)].join(" ");
     if (x.block) {
       lines.push(`${indent}${head} {`);
       lines.push(...render(x.block, indent + "  "));
@@ -284,7 +338,7 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   if (ctx.needDefaultUpstream && !ctx.upstreams.has(SIDECAR_UPSTREAM))
     carried.unshift(d("upstream", [SIDECAR_UPSTREAM], [d("server", [appAddress, "fail_timeout=0"])]));
   if (ctx.needForwardedProto)
-    http.push(d("map", ["$http_x_forwarded_proto", "$forwarded_proto"], [d("default", ["$http_x_forwarded_proto"]), d("''", ["$scheme"])]));
+    http.push(d("map", ["$http_x_forwarded_proto", "$forwarded_proto"], [d("default", ["$http_x_forwarded_proto"]), d("", ["$scheme"])]));
 
   const server = d("server", [], [
     d("listen", [String(NGINX_PORT), "default_server"]),
@@ -292,33 +346,31 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
     d("root", [PUBLIC_DIR]),
     ...serverBody,
   ]);
-  const from = input.file ? `${input.file.file}${input.file.stage ? ` (as rendered for stage ${input.file.stage})` : ""}` : "a default (the app had no nginx config)";
-  const lines = [
-    `# nginx sidecar, written by rails2k8s from ${from}.`,
-    `# Runs as the app's user (uid ${APP_UID}) beside the app server; TLS ends at the edge.`,
-    `# Stopped gracefully by the pod's preStop (nginx -s quit).`,
-    "",
-    "worker_processes 2;",
-    `pid ${NGINX_PID};`,
-    "error_log stderr warn;",
-    "",
-    "events {",
-    "  worker_connections 1024;",
-    "}",
-    "",
-    "http {",
-    ...render(http, "  "),
-    ...(carried.length ? ["", ...render(carried, "  ")] : []),
-    "",
-    ...render([server], "  "),
-    "}",
-  ];
+  // Templates (.erb) carry the ERB text of what no stage's variables resolve: never written.
+  const template = !!input.file && /\.erb$/.test(input.file.file);
+  const from = input.file ? `${nginxCommentValue(input.file.file)}${input.file.stage ? ` (as rendered for stage ${nginxCommentValue(input.file.stage)})` : ""}` : "a default (the app had no nginx config)";
+  const text = fill(
+    template_text,
+    {
+      from,
+      uid: String(APP_UID),
+      pid: nginxWord(NGINX_PID),
+      http: render(vet(http, ctx, template), "  ").join("\n"),
+      carried: (() => {
+        const lines = render(vet(carried, ctx, template), "  ");
+        return lines.length ? "\n" + lines.join("\n") + "\n" : "";
+      })(),
+      server: render(vet([server], ctx, template), "  ").join("\n"),
+    },
+    "nginx.conf.tmpl",
+  );
   if (input.healthPath) prov(`health path ${input.healthPath} stays reachable through the sidecar`, input.file?.servers[0]?.source ?? { file: NGINX_SIDECAR_CONFIG, line: 0 });
-  return lines.join("\n") + "\n";
+  return text;
 }
 
-/** docker/nginx/Dockerfile: the official nginx image with the config and the app's public/ (assets). */
+/** docker/nginx/Dockerfile: the official nginx image with the config and the app's public/ (assets). `appName` is a DNS label (kustomize/names.ts appName), never the repo's raw text. */
 export function emitNginxDockerfile(appName: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(appName)) throw new Error(`emitNginxDockerfile: ${JSON.stringify(appName)} is not a DNS label`);
   return `# syntax=docker/dockerfile:1
 # The nginx sidecar of ${appName}, written by rails2k8s. Build it after the app image:
 #   docker build -f docker/nginx/Dockerfile --build-arg APP_IMAGE=${appName}:TAG -t ${appName}-nginx:TAG .

@@ -4,6 +4,9 @@
 import type { AppServerConfig, EmitResult, RValue, Source } from "../../src/model.js";
 import { APP_PORT, PUMA_CONTAINER_CONFIG } from "../contract.js";
 import { boolOf, intFromEnv, literalInt, show } from "./server-values.js";
+import template from "./puma.rb.tmpl?raw";
+import { fill } from "../text/fill.js";
+import { rubyCommentValue, rubyString } from "../encode/ruby.js";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
@@ -38,20 +41,19 @@ export function emitPumaConfig(server: AppServerConfig | null, out: Out): string
   for (const h of server?.hooks ?? [])
     note(`${h.value} not carried over: review it and port it to ${file} by hand if it is still needed (database reconnects are automatic on Rails 5.2+)`, h.source);
 
-  const L = [
-    `# Puma in the container, written by rails2k8s from ${from}.`,
-    `# Started by the image: bundle exec puma -C ${file}. Puma drains in-flight requests on TERM.`,
-    "",
-    `workers ${workers.expr}`,
-    `max_threads = ${maxT.expr}`,
-    `min_threads = ${minT.expr.replace(`"${maxT.value}"`, "max_threads.to_s")}`,
-    "threads min_threads, max_threads",
-    "",
-    `bind "tcp://0.0.0.0:${APP_PORT}"`,
-    'environment ENV.fetch("RAILS_ENV", "production")',
-  ];
-  if (preload.value) L.push("preload_app!");
-  if (timeout) L.push(`worker_timeout ${timeout.expr}`);
-  L.push("", "# No pidfile, state_path or stdout_redirect: logs go to stdout/stderr, Kubernetes collects them.");
-  return L.join("\n") + "\n";
+  return fill(
+    template,
+    {
+      from: server ? rubyCommentValue(from) : from,
+      file,
+      workers: workers.expr,
+      max_threads: maxT.expr,
+      // The same default as max_threads: said as max_threads, so one variable changes both.
+      min_threads: minT.expr.replace(rubyString(String(maxT.value)), "max_threads.to_s"),
+      bind: rubyString(`tcp://0.0.0.0:${APP_PORT}`),
+      preload: preload.value ? "preload_app!\n" : "",
+      worker_timeout: timeout ? `worker_timeout ${timeout.expr}\n` : "",
+    },
+    "puma.rb.tmpl",
+  );
 }

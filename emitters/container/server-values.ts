@@ -1,13 +1,15 @@
 // Rendering the app server's values as Ruby for the container configs: today's value stays the
 // default, and the pod's environment (WEB_CONCURRENCY...) can change it without a new image.
 import type { Fact, RValue } from "../../src/model.js";
+import { rubyInteger, rubyString } from "../encode/ruby.js";
 
 function isEnvRef(v: RValue | undefined): v is { env: string; default: RValue } {
   return !!v && typeof v === "object" && !Array.isArray(v) && "env" in v && typeof (v as { env: unknown }).env === "string";
 }
 
+/** A whole number's text, checked: it is written as Ruby code. */
 function scalarText(v: RValue): string | null {
-  if (typeof v === "number") return String(v);
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? String(v) : null;
   if (typeof v === "string" && /^\d+$/.test(v.trim())) return v.trim();
   return null;
 }
@@ -21,35 +23,38 @@ export interface RubyInt {
   unread: boolean;
 }
 
+/** `Integer(ENV.fetch("NAME", "default"))`, every part a Ruby literal. */
+const envInt = (name: string, dflt: string) => `Integer(ENV.fetch(${rubyString(name)}, ${rubyString(dflt)}))`;
+
 /**
  * An integer setting read from ENV `name`, with today's value as the default. When the app itself
  * read another ENV name, that name still works (and wins over today's default).
  */
 export function intFromEnv(name: string, fact: Fact<RValue> | null, fallback: number): RubyInt {
   const v = fact?.value;
-  if (v === undefined || v === null) return { expr: `Integer(ENV.fetch("${name}", "${fallback}"))`, value: fallback, unread: false };
+  if (v === undefined || v === null) return { expr: envInt(name, String(fallback)), value: fallback, unread: false };
   const lit = scalarText(v);
-  if (lit !== null) return { expr: `Integer(ENV.fetch("${name}", "${lit}"))`, value: Number(lit), unread: false };
+  if (lit !== null) return { expr: envInt(name, lit), value: Number(lit), unread: false };
   if (isEnvRef(v)) {
     const d = v.default === null ? null : scalarText(v.default);
     const def = d ?? String(fallback);
-    if (v.env === name) return { expr: `Integer(ENV.fetch("${name}", "${def}"))`, value: Number(def), unread: false };
-    return { expr: `Integer(ENV.fetch("${name}") { ENV.fetch("${v.env}", "${def}") })`, value: Number(def), unread: false };
+    if (v.env === name) return { expr: envInt(name, def), value: Number(def), unread: false };
+    return { expr: `Integer(ENV.fetch(${rubyString(name)}) { ENV.fetch(${rubyString(v.env)}, ${rubyString(def)}) })`, value: Number(def), unread: false };
   }
-  return { expr: `Integer(ENV.fetch("${name}", "${fallback}"))`, value: fallback, unread: true };
+  return { expr: envInt(name, String(fallback)), value: fallback, unread: true };
 }
 
 /** A whole number written literally (or an ENV read with a literal default). */
 export function literalInt(fact: Fact<RValue> | null, fallback: number): RubyInt {
   const v = fact?.value;
-  if (v === undefined || v === null) return { expr: String(fallback), value: fallback, unread: false };
+  if (v === undefined || v === null) return { expr: rubyInteger(fallback), value: fallback, unread: false };
   const lit = scalarText(v);
   if (lit !== null) return { expr: lit, value: Number(lit), unread: false };
   if (isEnvRef(v)) {
     const d = v.default === null ? null : scalarText(v.default);
-    return { expr: `Integer(ENV.fetch("${v.env}", "${d ?? fallback}"))`, value: Number(d ?? fallback), unread: false };
+    return { expr: envInt(v.env, d ?? String(fallback)), value: Number(d ?? fallback), unread: false };
   }
-  return { expr: String(fallback), value: fallback, unread: true };
+  return { expr: rubyInteger(fallback), value: fallback, unread: true };
 }
 
 /** A boolean setting: true/false as written; anything else is unread. */

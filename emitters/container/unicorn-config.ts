@@ -5,23 +5,16 @@
 import type { AppServerConfig, EmitResult, Source } from "../../src/model.js";
 import { APP_DIR, APP_PORT, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../contract.js";
 import { boolOf, intFromEnv, show } from "./server-values.js";
+import template from "./unicorn.rb.tmpl?raw";
+import FORK_HOOKS from "./unicorn-fork-hooks.rb.tmpl?raw";
+import { fill } from "../text/fill.js";
+import { rubyCommentValue, rubyInteger, rubyString } from "../encode/ruby.js";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
 /** Unicorn's own defaults (Unicorn::Configurator::DEFAULTS). */
 const UNICORN_DEFAULT_TIMEOUT = 60;
 const UNICORN_DEFAULT_WORKERS = 1;
-
-const FORK_HOOKS = `
-# With preload_app the master loads the app once; each worker needs its own database connection.
-before_fork do |_server, _worker|
-  ActiveRecord::Base.connection_pool.disconnect! if defined?(ActiveRecord::Base)
-end
-
-after_fork do |_server, _worker|
-  ActiveRecord::Base.establish_connection if defined?(ActiveRecord::Base)
-end
-`;
 
 export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boolean, out: Out): string {
   const file = UNICORN_CONTAINER_CONFIG;
@@ -47,9 +40,9 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
   }
 
   // listen: the pod's address replaces every address of the servers (sockets under shared/, ports).
-  const backlog = server?.listen.map((l) => l.options["backlog"]).find((b) => typeof b === "number");
-  const listenOpts = typeof backlog === "number" ? `, backlog: ${backlog}` : "";
-  const listen = sidecar ? `listen "${UNICORN_SOCKET}"${listenOpts}` : `listen "0.0.0.0:${APP_PORT}"${listenOpts}`;
+  const backlog = server?.listen.map((l) => l.options["backlog"]).find((b) => typeof b === "number" && Number.isSafeInteger(b) && b > 0);
+  const listenOpts = typeof backlog === "number" ? `, backlog: ${rubyInteger(backlog)}` : "";
+  const listen = rubyString(sidecar ? UNICORN_SOCKET : `0.0.0.0:${APP_PORT}`) + listenOpts;
   for (const l of server?.listen ?? [])
     prov(`listen ${show(l.address)} → ${sidecar ? `${UNICORN_SOCKET} (shared with the nginx sidecar)` : `0.0.0.0:${APP_PORT}`}`, l.source);
   for (const [name, f] of [["pid", server?.pid], ["stderr_path", server?.stderrPath], ["stdout_path", server?.stdoutPath]] as const)
@@ -58,24 +51,21 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
 
   const hooks = hookPlan(server, preload.value, out);
 
-  const L = [
-    `# Unicorn in the container, written by rails2k8s from ${from}.`,
-    "# Started by the image: bundle exec unicorn -c " + file,
-    "# Stopped gracefully with QUIT (the image's STOPSIGNAL and the pod's preStop): workers finish",
-    "# their requests; TERM would kill them at once.",
-    "",
-    `worker_processes ${workers.expr}`,
-    `timeout ${timeout.expr}`,
-    `preload_app ${preload.value}`,
-    `working_directory "${APP_DIR}"`,
-    "",
-    sidecar ? "# On the socket in the directory shared with the nginx sidecar." : "# On TCP: the Service (or the edge) sends requests here.",
-    listen,
-    "",
-    "# No stderr_path/stdout_path: Unicorn logs to stderr and Kubernetes collects it. No pid file.",
-  ];
-  if (hooks) L.push(hooks.trimEnd());
-  return L.join("\n") + "\n";
+  return fill(
+    template,
+    {
+      from: server ? rubyCommentValue(from) : from,
+      file,
+      workers: workers.expr,
+      timeout: timeout.expr,
+      preload: String(preload.value),
+      app_dir: rubyString(APP_DIR),
+      listen_comment: sidecar ? "# On the socket in the directory shared with the nginx sidecar." : "# On TCP: the Service (or the edge) sends requests here.",
+      listen,
+      hooks: hooks ?? "",
+    },
+    "unicorn.rb.tmpl",
+  ).replace(/\n+$/, "\n");
 }
 
 /**

@@ -10,8 +10,9 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
-import { type OutValue, rubyLiteral, writeFlow } from "./yaml-writer.js";
+import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
+import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
 export interface ConfigEnvVar {
   stage: string;
@@ -226,7 +227,8 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     ctx.plan.env.push({ stage, name, value: text, secret, why, path: `${ctx.ns.name}.${dotted}`, source });
   }
   // Strings come back through to_json, so no YAML rule retypes them; other types as YAML text.
-  return { erb: allStrings ? `<%= ENV["${name}"]&.to_json %>` : `<%= ENV["${name}"] %>` };
+  const read = `ENV[${rubyString(name, { erb: true })}]`;
+  return { erb: allStrings ? `<%= ${read}&.to_json %>` : `<%= ${read} %>` };
 }
 
 /**
@@ -331,7 +333,7 @@ function toOut(v: RValue): OutValue {
   if (Array.isArray(v)) return v.map(toOut);
   if (typeof v !== "object" || v === null) return v;
   const o = v as Record<string, unknown>;
-  if (isEnvRefShape(o)) return { erb: o.ruby !== undefined ? `<%= ${o.ruby} %>` : envErb(o.env, o.default) };
+  if (isEnvRefShape(o)) return { erb: o.ruby !== undefined ? `<%= ${erbCode(o.ruby)} %>` : envErb(o.env, o.default) };
   if (Array.isArray(o.interp)) return { erb: `<%= ${interpRuby(o.interp as RValue[])}.to_json %>` };
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
@@ -345,14 +347,15 @@ function toOut(v: RValue): OutValue {
  * (`"012345"` is not retyped as an octal Integer, a `: ` or `#` does not break the YAML).
  */
 function interpRuby(parts: RValue[]): string {
-  const lit = (t: string) => JSON.stringify(t).slice(1, -1).replace(/#(?=[{$@])/g, "\\#");
+  const lit = (t: string) => rubyStringBody(t, { erb: true });
   const body = parts
     .map((p) => {
       if (typeof p === "string") return lit(p);
       if (isEnvRefShape(p)) {
-        if (p.ruby !== undefined) return `#{${p.ruby}}`;
+        if (p.ruby !== undefined) return `#{${erbCode(p.ruby)}}`;
         const d = p.default === null ? null : rubyLiteral(p.default);
-        return `#{${d === null ? `ENV[${JSON.stringify(p.env)}]` : `ENV.fetch(${JSON.stringify(p.env)}, ${d})`}}`;
+        const env = rubyString(p.env, { erb: true });
+        return `#{${d === null ? `ENV[${env}]` : `ENV.fetch(${env}, ${d})`}}`;
       }
       return lit(typeof p === "number" || typeof p === "boolean" ? String(p) : JSON.stringify(p));
     })
@@ -363,7 +366,8 @@ function interpRuby(parts: RValue[]): string {
 /** The ERB tag reproducing an ENV reference the way Global's file read it. */
 export function envErb(name: string, dflt: RValue | null): string {
   const lit = dflt === null ? null : rubyLiteral(dflt);
-  return lit === null ? `<%= ENV[${JSON.stringify(name)}] %>` : `<%= ENV.fetch(${JSON.stringify(name)}, ${lit}) %>`;
+  const env = rubyString(name, { erb: true });
+  return lit === null ? `<%= ENV[${env}] %>` : `<%= ENV.fetch(${env}, ${lit}) %>`;
 }
 
 /**

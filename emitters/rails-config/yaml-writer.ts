@@ -4,6 +4,7 @@
 // goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
 // ERB tags, as Global's own files had them.
 import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "../../src/model.js";
+import { rubyFloat, rubyInteger, rubyString, rubySymbol } from "../encode/ruby.js";
 
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
 const SPECIAL_WORDS = /^(y|n|yes|no|on|off|true|false|null|nil)$/i;
@@ -18,11 +19,29 @@ export type OutValue = RValue | ErbScalar | OutValue[] | { [k: string]: OutValue
 
 export const isErb = (v: unknown): v is ErbScalar => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ErbScalar).erb === "string" && Object.keys(v).length === 1;
 
+/** A lone surrogate has no UTF-8 form: written as U+FFFD, as the Ruby encoder does. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 const erbEscape = (s: string) => s.replace(/<%/g, "<%%");
+
+/**
+ * A YAML double-quoted scalar. JSON's escapes are YAML's, but JSON leaves raw what Psych refuses or
+ * reads as a line break (DEL, C1 controls, U+2028/2029, a BOM, lone surrogates): those are escaped
+ * too, so any value is one line Psych reads back as itself.
+ */
+function doubleQuoted(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
 
 /** `erb`: the text will pass through ERB first (a file), so `<%` must be escaped. */
 export function quoteString(s: string, erb = true): string {
-  return erb ? erbEscape(JSON.stringify(s)) : JSON.stringify(s);
+  const q = doubleQuoted(s.replace(LONE_SURROGATE, "\ufffd"));
+  return erb ? erbEscape(q) : q;
+}
+
+/** A repo value (a file name) in a comment of a file ERB reads first: one line, no ERB tag. */
+export function commentValue(s: string): string {
+  return quoteString(s, true);
 }
 
 /** A string as a YAML scalar that Psych reads back as that same String. */
@@ -104,14 +123,27 @@ function floatText(rubyText: string): string {
 export function rubyLiteral(v: RValue): string | null {
   if (v === null) return "nil";
   if (typeof v === "boolean") return String(v);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? floatScalar(v) : null;
-  if (typeof v === "string") return JSON.stringify(v).replace(/#\{/g, "\\#{").replace(/#\$/g, "\\#$").replace(/#@/g, "\\#@");
-  if (typeof v === "object" && !Array.isArray(v) && typeof (v as { sym?: unknown }).sym === "string" && Object.keys(v).length === 1) return `:${JSON.stringify((v as { sym: string }).sym)}`;
-  if (typeof v === "object" && !Array.isArray(v) && typeof (v as { float?: unknown }).float === "string" && Object.keys(v).length === 1) {
-    const f = (v as { float: string }).float;
-    return f === "Infinity" ? "Float::INFINITY" : f === "-Infinity" ? "-Float::INFINITY" : f === "NaN" ? "Float::NAN" : f;
+  if (typeof v === "number") return Number.isSafeInteger(v) ? rubyInteger(v) : Number.isInteger(v) || !Number.isFinite(v) ? null : rubyFloat(v);
+  if (typeof v === "string") return rubyString(v, { erb: true });
+  if (isSym(v)) return rubySymbol(v.sym, { erb: true });
+  if (isFloatValue(v)) {
+    const f = v.float;
+    if (f === "Infinity") return "Float::INFINITY";
+    if (f === "-Infinity") return "-Float::INFINITY";
+    if (f === "NaN") return "Float::NAN";
+    // Ruby's own Float#to_s text, checked: it is written as code.
+    return /^-?\d+\.\d+(e[-+]\d+)?$/.test(f) ? f : null;
   }
   return null;
+}
+
+/**
+ * Ruby copied on purpose from a Global file's ERB tag into a config_for file's tag: the same code,
+ * with every `%>` written `%%>` (ERB's own escape inside a tag, read back as `%>`), so no text of
+ * it can close the tag early and turn the rest into something else.
+ */
+export function erbCode(ruby: string): string {
+  return ruby.replace(/%>/g, "%%>");
 }
 
 /**
