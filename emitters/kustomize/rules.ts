@@ -391,7 +391,8 @@ export function defaultEnv(stage: Stage): { name: string; value: string | null; 
   if (!env || !isObject(env.value)) return [];
   return Object.entries(env.value)
     .map(([k, v]) => ({ name: envNameOf(k), value: stringOf(v), source: env.source }))
-    .filter((e) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name) && !HOST_LAYOUT_ENV.test(e.name));
+    // A key that is not an env name stays: the env-file writer leaves it out and says so.
+    .filter((e) => !HOST_LAYOUT_ENV.test(e.name));
 }
 
 /**
