@@ -10,11 +10,11 @@ const hex4 = (ch: string) => "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "
 
 /**
  * `value` with every control character written as `\uXXXX` (tab and newline too: callers that
- * keep lines split first). A backslash that would read as such an escape is doubled, so the text
- * shows the value unambiguously.
+ * keep lines split first). A backslash already in the value is left as it is: this text is read by
+ * people, and a file's own `\u00e9` must look like itself.
  */
-export function escapeControls(value: string): string {
-  return value.replace(/\\(?=u[0-9a-fA-F]{4})/g, "\\\\").replace(CONTROL, hex4);
+export function escapeControls(value: string, keepTab = false): string {
+  return value.replace(CONTROL, (ch) => (keepTab && ch === "\t" ? ch : hex4(ch)));
 }
 
 export const hasControls = (value: string): boolean => new RegExp(CONTROL.source).test(value);
