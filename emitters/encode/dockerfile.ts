@@ -38,7 +38,7 @@ export function dockerPair(key: string, value: string, source: Source | null, qu
  * refused rather than escaped, naming its source.
  */
 export function dockerPath(path: string, source: Source, what = "path"): string {
-  const ok = /^[A-Za-z0-9_.@+-][A-Za-z0-9_./@+-]*$/.test(path) && !path.split("/").some((c) => c === "..");
+  const ok = /^[A-Za-z0-9_.@+][A-Za-z0-9_./@+-]*$/.test(path) && !path.split("/").some((c) => c === "..");
   if (!ok) throw new RefusedInput(source, `${what} ${JSON.stringify(path)} is not a plain relative path inside the repo (letters, digits, . _ / @ + -); refusing to write it into a COPY line`);
   return path;
 }
