@@ -5,7 +5,7 @@
 // Paths (COPY) and image tags (FROM) are held to a strict grammar instead of being quoted, because
 // COPY globs its sources and a tag has its own syntax.
 import type { Source } from "../../src/model.js";
-import { escapeControls } from "./controls.js";
+import { escapeControls, hasControls } from "./controls.js";
 import { RefusedInput } from "./refuse.js";
 
 const BARE = /^[A-Za-z0-9_.,:/@+=%-]+$/;
@@ -54,4 +54,16 @@ export function imageTag(tag: string, source: Source, what: string): string {
 /** A `#` comment line: a value in it cannot start a new instruction, its controls are shown escaped. */
 export function dockerComment(text: string): string {
   return "# " + escapeControls(text);
+}
+
+/**
+ * A .dockerignore line matching exactly the repo path `path` (anchored at the context root). Docker
+ * reads each line as a Go filepath.Match pattern, `\` escaping: `*`, `?`, `[` and `\` in a name are
+ * escaped, and the leading `/` keeps a `!` or `#` in the name from reading as a negation or comment.
+ * A path holding a line break or another control is not expressible: null, for the caller to say so.
+ */
+export function dockerignorePath(path: string, dir: boolean): string | null {
+  const p = path.replace(/^\/+|\/+$/g, "");
+  if (p === "" || hasControls(p)) return null;
+  return `/${p.replace(/[*?[\]\\]/g, (c) => "\\" + c)}${dir ? "/" : ""}`;
 }
