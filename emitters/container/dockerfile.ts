@@ -114,7 +114,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const sources = privateSources(model);
   for (const s of sources) {
     if (s.kind === "path") dockerPath(s.where, s.fact.source, "the path gem source");
-    else checked(s.where, HOST, "the gem source host", s.fact.source);
+    else checked(s.where, HOST, "the gem source host", s.fact.source, "a host name");
   }
   const useSsh = answerBool(answers, PRIVATE_GEMS_SSH_ANSWER, true);
   const sshHosts = [...new Set(sources.filter((s) => s.kind === "ssh").map((s) => s.where))].sort();

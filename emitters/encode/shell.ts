@@ -25,9 +25,9 @@ export const shellWords = (values: readonly string[]): string => values.map(shel
  */
 export const GEM_VERSION = /^\d+(?:\.[0-9A-Za-z]+)*$/;
 
-/** The value if it matches `grammar`, else a refusal naming the source. */
-export function checked(value: string, grammar: RegExp, what: string, source: Source): string {
-  if (!grammar.test(value)) throw new RefusedInput(source, `${what} ${JSON.stringify(value)} is not ${describe(grammar)}; refusing to write it into a shell command`);
+/** The value if it matches `grammar` (described to the user as `expected`), else a refusal naming the source. */
+export function checked(value: string, grammar: RegExp, what: string, source: Source, expected = describe(grammar)): string {
+  if (!grammar.test(value)) throw new RefusedInput(source, `${what} ${JSON.stringify(value)} is not ${expected}; refusing to write it into a shell command`);
   return value;
 }
 
