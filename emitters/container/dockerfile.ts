@@ -197,7 +197,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   for (const p of paths) L.push(`COPY ${p} ${p}`); // checked by dockerPath above
   if (sshHosts.length && useSsh) {
     L.push("# Host keys of the private git servers (fetched at build time; pin them here if your policy asks).");
-    L.push(run([`mkdir -p -m 0700 ~/.ssh`, `ssh-keyscan ${shellWords(sshHosts)} >> ~/.ssh/known_hosts`]));
+    L.push(run([`mkdir -p ~/.ssh`, "chmod 0700 ~/.ssh", `ssh-keyscan ${shellWords(sshHosts)} >> ~/.ssh/known_hosts`]));
   }
   const mounts = [`--mount=type=cache,id=${imageName}-gems,target=/root/.bundle/cache`];
   const preInstall: string[] = [];

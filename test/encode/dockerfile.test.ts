@@ -92,3 +92,28 @@ describe("the Dockerfile emitter with planted values", () => {
     expect(r.stdout.split("\0")).toContain(dir);
   });
 });
+
+describe("RUN lines under shellcheck", () => {
+  it("every RUN command of the emitted Dockerfiles, planted values included, has no shellcheck warning", async () => {
+    const { ledgerModel, legacyModel } = await import("../container/models.js");
+    const hostile = shopModel();
+    hostile.linked = [{ path: "public/$(touch x) `id`;'q' *", kind: "dir", class: "data", stages: ["production"], source: SRC }];
+    const cases: [ReturnType<typeof shopModel>, Record<string, unknown>][] = [
+      [shopModel(), {}],
+      [legacyModel(), {}],
+      [ledgerModel(), {}],
+      [ledgerModel(), { "container.base": "alpine", "container.private_gems_ssh": false }],
+      [hostile, {}],
+    ];
+    for (const [m, answers] of cases) {
+      const d = emitContainer(m, answers as never).files[0]!.content;
+      const runs = DockerfileParser.parse(d)
+        .getInstructions()
+        .filter((i) => i.getKeyword() === "RUN")
+        .map((i) => (i.getArgumentsContent() ?? "").replace(/\\\n\s*/g, "").replace(/^(--mount=\S+\s+)+/, ""));
+      const script = "#!/bin/sh\n" + runs.join("\n") + "\n";
+      const r = spawnSync("shellcheck", ["-s", "sh", "-S", "warning", "-"], { input: script, encoding: "utf8" });
+      expect(r.stdout + r.stderr, script).toBe("");
+    }
+  });
+});
