@@ -6,6 +6,7 @@ import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } 
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { k8sOverlay, K8S_BASE } from "./contract.js";
 import { serverOnlyFiles } from "./kustomize/rules.js";
+import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -15,15 +16,18 @@ export interface EmitterOutput {
 }
 
 const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}` : "");
-const code = (s: string): string => "`" + s.replace(/`/g, "'") + "`";
-const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+// Every value (and every message that may carry one) goes through the Markdown encoder: code spans
+// in table cells escape `|` too, prose keeps our own code spans but cannot open structure.
+const code = (s: string): string => mdCode(s);
+const tcode = (s: string): string => mdCode(s, true);
+const cell = mdCell;
+const text = mdText;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** An answer as one line of Markdown. */
-export function showValue(v: RValue | undefined): string {
+export function showValue(v: RValue | undefined, inTable = false): string {
   if (v === undefined || v === null) return "(none)";
-  if (typeof v === "string") return code(v);
-  return code(JSON.stringify(v));
+  return mdCode(typeof v === "string" ? v : JSON.stringify(v), inTable);
 }
 
 const sameValue = (a: RValue | undefined, b: RValue | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -36,7 +40,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const p = (...lines: string[]) => out.push(...lines);
 
   p(
-    `# Moving ${model.name.value} to Kubernetes`,
+    `# Moving ${text(model.name.value)} to Kubernetes`,
     "",
     "Written by `rails2k8s migrate` from the repo as it stands and the answers in `.rails2k8s.yml`.",
     "Re-running it regenerates this file and the others; a generated file you edited is never overwritten",
@@ -74,7 +78,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   if (prov.length) {
     p("## Where each value came from", "", "| generated file | what | from |", "| --- | --- | --- |");
     const rows = prov
-      .map((x) => `| ${code(x.output)} | ${cell(x.what)} | ${code(at(x.source))} |`)
+      .map((x) => `| ${tcode(x.output)} | ${cell(x.what)} | ${tcode(at(x.source))} |`)
       .sort(cmp);
     p(...[...new Set(rows)], "");
   }
@@ -90,7 +94,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // --- hazards
   if (model.hazards.length) {
     p("## Hazards of the move", "");
-    for (const h of model.hazards) p(`- **${cell(h.message)}** (${code(at(h.source))})`, `  ${h.advice}`);
+    for (const h of model.hazards) p(`- **${text(h.message)}** (${code(at(h.source))})`, `  ${text(h.advice)}`);
     p("");
   }
 
@@ -98,14 +102,14 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const notes = outputs.flatMap((o) => o.result.notes.map((n) => ({ ...n, by: o.name })));
   if (notes.length) {
     p("## Not carried over, or to check", "");
-    for (const n of notes) p(`- ${n.message}${n.source ? ` (${code(at(n.source))})` : ""}`);
+    for (const n of notes) p(`- ${text(n.message)}${n.source ? ` (${code(at(n.source))})` : ""}`);
     p("");
   }
 
   // --- problems reading the repo
   if (model.problems.length) {
     p("## Files the analysis could not read fully", "");
-    for (const pr of model.problems) p(`- ${code(at(pr))}: ${pr.message}`);
+    for (const pr of model.problems) p(`- ${code(at(pr))}: ${text(pr.message)}`);
     p("");
   }
 
@@ -129,12 +133,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     secretFiles.length
       ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
           (serverOnly.length
-            ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}${f.railsEnv ? ` on the stages running ${f.railsEnv}` : ""}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
+            ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}${f.railsEnv ? ` on the stages running ${text(f.railsEnv)}` : ""}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
             : "")
       : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
   if (verifies) {
-    const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${sv.host} (${s.name})`));
+    const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${code(sv.host)} (${text(s.name)})`));
     steps.push(
       `**Verify the config on every server before the switch**: deploy this branch with Capistrano as usual, then run ${code("bin/rails rails2k8s:verify_config")} on each server${servers.length ? ` — ${servers.join(", ")}` : ""}. It proves the new config files give the same values as Global did there; fix any difference first.`,
     );
@@ -147,7 +151,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const jobRef = job && job.content.includes(`${migrationName(app)}-<tag>`) ? `job/${migrationName(app)}-<tag>` : `job/${migrationName(app)}`;
   const perStage = (s: string) => {
     const n = ns(s);
-    const lines = [`  - ${s} (namespace ${code(n)}): ${code(`kubectl create namespace ${n}`)} once, then`];
+    const lines = [`  - ${text(s)} (namespace ${code(n)}): ${code(`kubectl create namespace ${n}`)} once, then`];
     if (hasJob)
       lines.push(
         `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (config,migration)'`)},`,
@@ -178,10 +182,10 @@ const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => 
 function gapRow(g: Gap, answers: Answers): string {
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;
-  const answer = g.secret ? "(secret, not recorded)" : showValue(v);
+  const answer = g.secret ? "(secret, not recorded)" : showValue(v, true);
   const how = !given || sameValue(v, g.default) ? "default" : "answered";
-  const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${code(at(g.source))})` : ""}`;
-  return `| ${why} | ${code(g.id)} | ${cell(answer)} | ${how} |`;
+  const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${tcode(at(g.source))})` : ""}`;
+  return `| ${why} | ${tcode(g.id)} | ${answer} | ${how} |`;
 }
 
 /** Per file: call sites of migrated namespaces, Global or already Rails.configuration.x, and the first line. */

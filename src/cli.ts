@@ -4,6 +4,7 @@ import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
 import { redaction, scrubbingIo } from "./redact.js";
 import { MODEL_VERSION } from "./model.js";
+import { termJson, termLines } from "../emitters/encode/terminal.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -56,7 +57,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
       const { model: shown, values } = redaction(model);
       io.learn(values);
       mark("redaction");
-      const text = opts.json ? JSON.stringify(shown, null, 2) + "\n" : renderReport(shown, { color: io.color });
+      const text = opts.json ? termJson(JSON.stringify(shown, null, 2)) + "\n" : renderReport(shown, { color: io.color });
       mark("rendering");
       io.out(text);
     });
@@ -79,10 +80,10 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof UnusableInput) {
-      io.err(`rails2k8s: ${e.message}\n`);
+      io.err(`rails2k8s: ${termLines(e.message)}\n`);
       return 2;
     }
-    io.err(`rails2k8s: internal error: ${(e as Error).message}\n`);
+    io.err(`rails2k8s: internal error: ${termLines((e as Error).message)}\n`);
     return 1;
   }
   return code;

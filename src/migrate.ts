@@ -18,6 +18,7 @@ import { acquireLock, LockHeld, type Lock } from "./lock.js";
 import { insideRoot, LinkRefused, showPath } from "./safe-path.js";
 import { EMITTERS } from "../emitters/index.js";
 import { RefusedInput } from "../emitters/encode/refuse.js";
+import { termLines, termText } from "../emitters/encode/terminal.js";
 import { emitMigrationGuide, type EmitterOutput } from "../emitters/migration-guide.js";
 import { capAnswerId } from "./gaps/core.js";
 import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from "./redact.js";
@@ -89,9 +90,10 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
 
 async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: MigrateEnv): Promise<number> {
   const tree = new Tree(resolve(dir));
-  const warn = (s: string) => io.err(`rails2k8s: warning: ${s}\n`);
+  // Messages name repo files and values: each line is escaped for the terminal.
+  const warn = (s: string) => io.err(`rails2k8s: warning: ${termLines(s)}\n`);
   const fail = (code: number, message: string): never => {
-    io.err(`rails2k8s: ${message}\n`);
+    io.err(`rails2k8s: ${termLines(message)}\n`);
     throw new Stop(code);
   };
 
@@ -258,7 +260,7 @@ async function collectAnswers(
     for (const g of gaps) {
       const fromFile = Object.hasOwn(usable, g.id);
       answers[g.id] = fromFile ? usable[g.id]! : g.default;
-      io.out(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(answers[g.id])}  (${fromFile ? `saved in ${answersPath}` : "default"})\n`);
+      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(answers[g.id])}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
     }
     return answers;
   }
@@ -346,7 +348,7 @@ function sortSaved(gaps: Gap[], saved: Answers, warn: (s: string) => void): { us
 }
 
 async function askOverwrite(item: ReviewItem, io: Io, prompts: Prompts): Promise<boolean> {
-  io.out(`\n${item.path}: ${item.reason}.\n${renderDiff({ ...item, status: "changed" }, io.color)}\n`);
+  io.out(`\n${termText(`${item.path}: ${item.reason}`)}.\n${renderDiff({ ...item, status: "changed" }, io.color)}\n`);
   return prompts.confirm({ message: `Overwrite ${item.path} with the generated version (your edits are lost)?`, default: false });
 }
 

@@ -2,13 +2,17 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, Fact, RValue, Source } from "./model.js";
 import { formatValue } from "./format.js";
+import { painter } from "../emitters/encode/terminal.js";
 
 export interface ReportOptions {
   color: boolean;
 }
 
 export function renderReport(m: AppModel, opts: ReportOptions): string {
-  const c = colors(opts.color);
+  // Every line is escaped for the terminal as it is finished: the repo's values in it (hosts, names,
+  // paths) cannot carry a terminal sequence, while the painter's colours stay.
+  const paint = painter(opts.color);
+  const c = colors(paint.wrap);
   const lines: string[] = [];
   const at = (s: Source | undefined | null) => (s ? c.dim(s.line > 0 ? `${s.file}:${s.line}` : s.file) : "");
   const fact = (label: string, f: Fact<RValue> | null | undefined) => {
@@ -130,10 +134,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     section(`Problems with the input: ${m.problems.length}`);
     for (const p of m.problems) lines.push(`  ${p.severity === "error" ? c.red("error") : c.yellow("warning")} ${at({ file: p.file, line: p.line })}: ${p.message}`);
   }
-  return lines.join("\n") + "\n";
+  return lines.map(paint.line).join("\n") + "\n";
 }
 
-function colors(on: boolean) {
-  const wrap = (open: number, close: number) => (s: string) => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s);
-  return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39) };
+function colors(wrap: (open: string, close: string) => (s: string) => string) {
+  return { bold: wrap("1", "22"), dim: wrap("2", "22"), red: wrap("31", "39"), yellow: wrap("33", "39") };
 }

@@ -1,6 +1,7 @@
 // The review shown before anything is written, like Yeoman's conflicter: a unified diff per file
 // against the working tree, then one summary line per file. Secret files never show their content.
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import { termText } from "../emitters/encode/terminal.js";
 
 export type ReviewStatus = "new" | "changed" | "unchanged" | "conflict" | "overwrite" | "skipped" | "kept";
 
@@ -15,17 +16,20 @@ export interface ReviewItem {
   reason?: string;
 }
 
+// Paths, reasons and file content come from the repo: each is escaped for the terminal (termText)
+// before our own colour is put around it.
 const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 /** A unified diff of one file (empty for unchanged ones); secrets show a placeholder instead. */
 export function renderDiff(item: ReviewItem, color: boolean): string {
   // Skipped and kept files are not written: the summary says why, a diff would mislead.
   if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped" || item.quiet) return "";
-  if (item.secret) return `${paint(color, "1", `--- ${item.path}`)}\n  (secret values hidden)\n`;
-  if (item.before !== null && item.before.includes("\0")) return `${paint(color, "1", `--- ${item.path}`)}\n  (binary file)\n`;
+  if (item.secret) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (secret values hidden)\n`;
+  if (item.before !== null && item.before.includes("\0")) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (binary file)\n`;
   const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
   return patch
     .split("\n")
+    .map(termText)
     .map((l) => {
       if (!color || l === "") return l;
       if (l.startsWith("+++") || l.startsWith("---")) return paint(true, "1", l);
@@ -86,7 +90,7 @@ export function renderSummary(items: ReviewItem[], color: boolean): string {
     .map((i) => {
       const [label, code] = LABEL[i.status];
       const note = [i.secret ? "secret, git-ignored" : "", i.reason ?? ""].filter(Boolean).join("; ");
-      return `  ${paint(color, code, label.padEnd(width))}  ${i.path}${note ? `  (${note})` : ""}`;
+      return `  ${paint(color, code, label.padEnd(width))}  ${termText(i.path)}${note ? `  (${termText(note)})` : ""}`;
     })
     .join("\n")
     .concat(items.length ? "\n" : "");

@@ -5,6 +5,7 @@
 import { confirm, input, password, select } from "@inquirer/prompts";
 import { parse, stringify } from "yaml";
 import type { Gap, RValue } from "./model.js";
+import { termLines, termText } from "../emitters/encode/terminal.js";
 
 export type PromptSpec =
   | { kind: "select"; config: { message: string; choices: { name: string; value: string }[]; default?: string }; parse: (v: string) => RValue }
@@ -13,11 +14,12 @@ export type PromptSpec =
   | { kind: "password"; config: { message: string; mask: string }; parse: (v: string) => RValue };
 
 export function promptFor(gap: Gap): PromptSpec {
-  const message = gap.question;
+  // Questions and choices name repo values: shown with their controls escaped.
+  const message = termText(gap.question);
   const d = gap.default;
   if (gap.secret) return { kind: "password", config: { message, mask: "*" }, parse: (v) => v };
   if (gap.choices?.length) {
-    const choices = gap.choices.map((c) => ({ name: c, value: c }));
+    const choices = gap.choices.map((c) => ({ name: termText(c), value: c }));
     return { kind: "select", config: { message, choices, ...(typeof d === "string" && gap.choices.includes(d) ? { default: d } : {}) }, parse: (v) => v };
   }
   if (typeof d === "boolean") return { kind: "confirm", config: { message, default: d }, parse: (v) => v };
@@ -96,7 +98,7 @@ export async function ask(spec: PromptSpec, prompts: Prompts = realPrompts): Pro
 export async function askGaps(gaps: Gap[], out: (s: string) => void, prompts: Prompts = realPrompts): Promise<Record<string, RValue>> {
   const answers: Record<string, RValue> = {};
   for (const [i, gap] of gaps.entries()) {
-    out(`\n[${i + 1}/${gaps.length}] ${gap.id}\n${gapContext(gap)}`);
+    out(`\n[${i + 1}/${gaps.length}] ${termText(gap.id)}\n${termLines(gapContext(gap))}`);
     answers[gap.id] = await ask(promptFor(gap), prompts);
   }
   return answers;

@@ -22,6 +22,9 @@ import {
 
 } from "./rules.js";
 import { versionAtLeast } from "./version.js";
+import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js";
+import { dockerComment, dockerPair, dockerPath, imageTag } from "../encode/dockerfile.js";
+import { ANSWERS_FILE } from "../../src/answers.js";
 import { appServerKind } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
 
@@ -30,6 +33,12 @@ const BUNDLE_PATH = "/usr/local/bundle";
 const BASE_RUNTIME: Record<Base, number> = { slim: packagesFor({}, "slim").runtime.length, alpine: packagesFor({}, "alpine").runtime.length };
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
+
+/** A host name as DNS spells it: anything else is not a host a gem source can name. */
+const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
+
+/** Where an answer came from, for a refusal: the answers file (its line is not kept). */
+const answerSource = { file: ANSWERS_FILE, line: 0 };
 
 /** `RUN a && \ b && \ c` with one command per line. */
 function run(cmds: string[], mounts: string[] = []): string {
@@ -40,13 +49,13 @@ function run(cmds: string[], mounts: string[] = []): string {
 
 function installPackages(base: Base, pkgs: string[], distro: Distro): string[] {
   if (pkgs.length === 0) return [];
-  if (base === "alpine") return [`apk add --no-cache ${pkgs.join(" ")}`];
+  if (base === "alpine") return [`apk add --no-cache ${shellWords(pkgs)}`];
   // An archived Debian: its packages are on archive.debian.org, its Release files long expired.
   const archived = distro.archived
     ? [`sed -i -e 's|deb.debian.org|archive.debian.org|g' -e 's|security.debian.org|archive.debian.org|g' -e '/-updates/d' /etc/apt/sources.list`]
     : [];
   const update = distro.archived ? "apt-get -o Acquire::Check-Valid-Until=false update -qq" : "apt-get update -qq";
-  return [...archived, update, `apt-get install --no-install-recommends -y ${pkgs.join(" ")}`, "rm -rf /var/lib/apt/lists /var/cache/apt/archives"];
+  return [...archived, update, `apt-get install --no-install-recommends -y ${shellWords(pkgs)}`, "rm -rf /var/lib/apt/lists /var/cache/apt/archives"];
 }
 
 /** Every ENV name a value reads, with whether it has a default. */
@@ -67,7 +76,11 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const note = (message: string, source?: Source) => out.notes.push(source ? { message, source } : { message });
 
   // --- Facts ------------------------------------------------------------------------------------
-  const ruby = r.rubyVersion ? rubyTag(r.rubyVersion.value) : answerString(answers, RUBY_VERSION_ANSWER, DEFAULT_RUBY_VERSION);
+  const ruby = imageTag(
+    r.rubyVersion ? rubyTag(r.rubyVersion.value) : answerString(answers, RUBY_VERSION_ANSWER, DEFAULT_RUBY_VERSION),
+    r.rubyVersion?.source ?? answerSource,
+    "the Ruby version",
+  );
   if (r.rubyVersion) prov(`Ruby ${ruby} → ARG RUBY_VERSION (ruby:${ruby}-${base})`, r.rubyVersion.source);
   else note(`no .ruby-version nor RUBY VERSION in Gemfile.lock: the image uses Ruby ${ruby} (answer ${RUBY_VERSION_ANSWER})`);
   if (!versionAtLeast(ruby, "2.6"))
@@ -90,7 +103,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const nodeBuild = r.assets.needsNode.value;
   const nodeRun = nodeAtRuntime(model);
   const pm = r.assets.packageManager?.value ?? null;
-  const nodeVersion = answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby));
+  const nodeVersion = imageTag(answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby)), answerSource, `answer ${NODE_VERSION_ANSWER}`);
   const distro: Distro = base === "alpine" ? slimDistro("9") : slimDistro(ruby);
   if (distro.maxNode !== null && Number(nodeVersion) > distro.maxNode)
     note(`Node ${nodeVersion} does not run on ruby:${ruby}-slim (Debian ${distro.codename}, glibc too old): Node ${distro.maxNode} is the newest that does`, r.assets.needsNode.source);
@@ -99,6 +112,10 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   if (nodeRun) note("ExecJS is required when the app boots (uglifier/sass in the default group): the final image keeps the node binary as its JavaScript runtime", r.gems["execjs"]?.source);
 
   const sources = privateSources(model);
+  for (const s of sources) {
+    if (s.kind === "path") dockerPath(s.where, s.fact.source, "the path gem source");
+    else checked(s.where, HOST, "the gem source host", s.fact.source, "a host name");
+  }
   const useSsh = answerBool(answers, PRIVATE_GEMS_SSH_ANSWER, true);
   const sshHosts = [...new Set(sources.filter((s) => s.kind === "ssh").map((s) => s.where))].sort();
   const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https").map((s) => s.where))].sort();
@@ -115,16 +132,16 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const app = appName(model);
   const L: string[] = [];
   L.push("# syntax=docker/dockerfile:1");
-  L.push(`# The image of ${app}, written by rails2k8s from the repo (see MIGRATION.md for where each value came from).`);
+  L.push(dockerComment(`The image of ${app}, written by rails2k8s from the repo (see MIGRATION.md for where each value came from).`));
   const secretHostsForFlags = [...new Set([...(useSsh ? [] : sshHosts), ...httpsHosts])];
   const buildFlags = [
     ...(sshHosts.length && useSsh ? ["--ssh default"] : []),
     ...secretHostsForFlags.map((h) => `--secret id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`),
   ];
-  L.push(`# Build: docker build ${[...buildFlags, `-t ${app}`].join(" ")} .`);
+  L.push(dockerComment(`Build: docker build ${[...buildFlags, `-t ${app}`].join(" ")} .`));
   L.push("");
-  L.push(`ARG RUBY_VERSION=${ruby}`);
-  if (nodeBuild) L.push(`ARG NODE_VERSION=${nodeVersion}`);
+  L.push(`ARG ${dockerPair("RUBY_VERSION", ruby, r.rubyVersion?.source ?? answerSource)}`);
+  if (nodeBuild) L.push(`ARG ${dockerPair("NODE_VERSION", nodeVersion, answerSource)}`);
   L.push("");
   if (nodeBuild) {
     L.push("# Node comes from its official image: the same binary on amd64 and arm64.");
@@ -137,7 +154,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   L.push(`FROM ruby:\${RUBY_VERSION}-${base} AS base`);
   L.push(`WORKDIR ${APP_DIR}`);
   const runtimeFor = pk.reasons.filter((x) => packagesFor({ [x.gem]: gems[x.gem]! }, base).runtime.length > BASE_RUNTIME[base]).map((x) => x.gem);
-  L.push(`# Runtime packages: ${runtimeFor.length ? runtimeFor.join(", ") + "; " : ""}jemalloc, linked at a path that is the same on every architecture.`);
+  L.push(dockerComment(`Runtime packages: ${runtimeFor.length ? runtimeFor.join(", ") + "; " : ""}jemalloc, linked at a path that is the same on every architecture.`));
   const jemalloc =
     base === "alpine"
       ? "ln -s /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so"
@@ -146,12 +163,13 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   L.push(run([...installPackages(base, runtimePkgs, distro), jemalloc]));
   L.push("");
   // Bundler 1.x reads BUNDLE_WITHOUT as a colon-separated list; 2.x accepts colons too.
-  L.push(
-    `ENV RAILS_ENV="production" \\\n    BUNDLE_DEPLOYMENT="1" \\\n    BUNDLE_PATH="${BUNDLE_PATH}" \\\n    BUNDLE_WITHOUT="${without.groups.join(":")}"`,
-  );
+  const gemfile = { file: "Gemfile", line: 1 };
+  const imageEnv: [string, string][] = [["RAILS_ENV", "production"], ["BUNDLE_DEPLOYMENT", "1"], ["BUNDLE_PATH", BUNDLE_PATH], ["BUNDLE_WITHOUT", without.groups.join(":")]];
+  L.push(`ENV ${imageEnv.map(([k, v]) => dockerPair(k, v, gemfile, true)).join(" \\\n    ")}`);
   if (r.bundlerVersion) {
-    L.push(`# Bundler as locked (BUNDLED WITH ${r.bundlerVersion.value}).`);
-    L.push(run([`gem install bundler -v ${r.bundlerVersion.value} --no-document`]));
+    const bundler = checked(r.bundlerVersion.value, GEM_VERSION, "BUNDLED WITH", r.bundlerVersion.source);
+    L.push(dockerComment(`Bundler as locked (BUNDLED WITH ${bundler}).`));
+    L.push(run([`gem install bundler -v ${shellWord(bundler)} --no-document`]));
     prov(`BUNDLED WITH ${r.bundlerVersion.value} → gem install bundler -v ${r.bundlerVersion.value}`, r.bundlerVersion.source);
   } else note("Gemfile.lock has no BUNDLED WITH: the image uses the Bundler that comes with Ruby");
   L.push("");
@@ -176,17 +194,17 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   L.push("");
   L.push("# Gems first: this layer is rebuilt only when the lockfile changes.");
   L.push("COPY Gemfile Gemfile.lock ./");
-  for (const p of paths) L.push(`COPY ${p} ${p}`);
+  for (const p of paths) L.push(`COPY ${p} ${p}`); // checked by dockerPath above
   if (sshHosts.length && useSsh) {
     L.push("# Host keys of the private git servers (fetched at build time; pin them here if your policy asks).");
-    L.push(run([`mkdir -p -m 0700 ~/.ssh`, `ssh-keyscan ${sshHosts.join(" ")} >> ~/.ssh/known_hosts`]));
+    L.push(run([`mkdir -p ~/.ssh`, "chmod 0700 ~/.ssh", `ssh-keyscan ${shellWords(sshHosts)} >> ~/.ssh/known_hosts`]));
   }
   const mounts = [`--mount=type=cache,id=${app}-gems,target=/root/.bundle/cache`];
   const preInstall: string[] = [];
   if (sshHosts.length && useSsh) mounts.push("--mount=type=ssh");
   const secretHosts = [...(useSsh ? [] : sshHosts), ...httpsHosts];
   for (const h of [...new Set(secretHosts)]) mounts.push(`--mount=type=secret,id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`);
-  if (!useSsh) for (const h of sshHosts) preInstall.push(`git config --global url."https://${h}/".insteadOf "git@${h}:"`);
+  if (!useSsh) for (const h of sshHosts) preInstall.push(`git config --global ${shellWord(`url.https://${h}/.insteadOf`)} ${shellWord(`git@${h}:`)}`);
   const installEnv = ["BUNDLE_GLOBAL_GEM_CACHE=1", ...(nokogiriOld ? ['BUNDLE_BUILD__NOKOGIRI="--use-system-libraries"'] : [])];
   const install = [
     ...preInstall,
@@ -237,7 +255,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     const dbFile = r.database?.file ?? null;
     if (dbFile && dbFile !== "config/database.yml" && adapter) {
       const scheme = adapter === "postgis" ? "postgis" : adapter;
-      env.push(`DATABASE_URL=${scheme === "sqlite3" ? "sqlite3:tmp/precompile.sqlite3" : `${scheme}://precompile@127.0.0.1/precompile`}`);
+      env.push(`DATABASE_URL=${shellWord(scheme === "sqlite3" ? "sqlite3:tmp/precompile.sqlite3" : `${scheme}://precompile@127.0.0.1/precompile`)}`);
       note(`config/database.yml is not in the repo (only ${dbFile}): assets:precompile gets a placeholder DATABASE_URL it never connects to`, prodAdapter!.source);
     }
     const task = rails !== null && !versionAtLeast(rails, "5.0") ? "bundle exec rake assets:precompile" : "bundle exec rails assets:precompile";
@@ -265,12 +283,12 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const writable = [...new Set(["tmp", "log", ...dataDirs])];
   for (const l of model.linked.filter((l) => l.kind === "dir" && l.class === "data"))
     prov(`linked dir ${l.path} → writable by the app user (mount a volume or move to object storage)`, l.source);
-  L.push(`# Only the runtime directories are writable: ${writable.join(", ")} and the socket directory shared with nginx.`);
+  L.push(dockerComment(`Only the runtime directories are writable: ${writable.join(", ")} and the socket directory shared with nginx.`));
   const user =
     base === "alpine"
       ? `addgroup -S -g ${APP_UID} rails && adduser -S -D -u ${APP_UID} -G rails -h /home/rails -s /bin/sh rails`
       : `groupadd --system --gid ${APP_UID} rails && useradd rails --uid ${APP_UID} --gid ${APP_UID} --create-home --shell /bin/bash`;
-  L.push(run([user, `mkdir -p ${writable.join(" ")} tmp/pids ${SOCKET_DIR}`, `chown -R ${APP_UID}:${APP_UID} ${writable.join(" ")} ${SOCKET_DIR}`]));
+  L.push(run([user, `mkdir -p ${shellWords(writable)} tmp/pids ${SOCKET_DIR}`, `chown -R ${APP_UID}:${APP_UID} ${shellWords(writable)} ${SOCKET_DIR}`]));
   L.push(`USER ${APP_UID}:${APP_UID}`);
   L.push("");
   L.push("# The entrypoint clears a stale pid and preloads jemalloc; migrations run in their own Job.");

@@ -2,6 +2,7 @@
 // the build makes itself (gems, JS packages, assets). Code the image needs stays in.
 import type { AppModel, EmitResult } from "../../src/model.js";
 import { K8S_BASE } from "../contract.js";
+import { dockerignorePath } from "../encode/dockerfile.js";
 
 export const DOCKERIGNORE = ".dockerignore";
 
@@ -53,12 +54,24 @@ export function emitDockerignore(model: AppModel, out: Out): string {
   const secretFiles = model.linked.filter((l) => l.kind === "file" && l.class === "secret");
   if (data.length || secretFiles.length) {
     L.push("", "# Linked on the servers by Capistrano: data and secrets that live outside the image");
+    // Repo paths go through the .dockerignore encoder: a glob character in a name matches itself only.
+    const unwritable = (l: (typeof model.linked)[number]) =>
+      out.notes.push({ message: `linked ${l.kind} ${JSON.stringify(l.path)} holds a line break or control character: it cannot be written to .dockerignore; keep it out of the image by hand`, source: l.source });
     for (const l of data) {
-      if (!L.includes(`/${l.path.replace(/^\/+|\/+$/g, "")}/`)) L.push(`/${l.path.replace(/^\/+|\/+$/g, "")}/`);
+      const line = dockerignorePath(l.path, true);
+      if (line === null) {
+        unwritable(l);
+        continue;
+      }
+      if (!L.includes(line)) L.push(line);
       out.provenance.push({ output: DOCKERIGNORE, what: `linked data dir ${l.path} → kept out of the image`, source: l.source });
     }
     for (const l of secretFiles) {
-      const line = `/${l.path.replace(/^\/+/, "")}`;
+      const line = dockerignorePath(l.path, false);
+      if (line === null) {
+        unwritable(l);
+        continue;
+      }
       if (!L.includes(line) && !(line.startsWith("/.env") && L.includes("/.env*"))) L.push(line);
       out.provenance.push({ output: DOCKERIGNORE, what: `linked secret file ${l.path} → kept out of the image`, source: l.source });
     }

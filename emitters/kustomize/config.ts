@@ -5,6 +5,7 @@ import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js
 import { bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
+import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { defaultEnv, isSecretName, numberOf, secretKeys, serverOnlyFiles, serverOnlyFilesOf } from "./rules.js";
 
@@ -27,7 +28,7 @@ export interface BootRead {
   secret?: boolean;
 }
 
-const envSafe = (v: string) => !/[\r\n]/.test(v);
+const envSafe = envExpressible;
 
 export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitResult): StageEnv {
   const keys = answerList(plan.answers, "secret.keys", secretKeys(plan.model));
@@ -39,9 +40,16 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // Two places in the repo that prefill one secret variable with different values: the first is
   // kept, and the team is told (without the values) to take the servers' value.
   const conflicting = new Set<string>();
+  /** Values an env file cannot carry (a line break): left out, and said, once per variable. */
+  const sources = new Map<string, Source>();
+  const keySource = (name: string) => sources.get(name) ?? null;
+  const inexpressible = new Map<string, { source: Source | null; secret: boolean }>();
   /** Puts a variable in the file it belongs to, and says which (for the provenance). */
-  const put = (name: string, value: string | null, secret: boolean): string => {
-    if (secret || secretSet.has(name) || isSecretName(name) || looksSecretValue(value)) {
+  const put = (name: string, value: string | null, secret: boolean, source: Source | null = null): string => {
+    if (source && !sources.has(name)) sources.set(name, source);
+    const isSecret = secret || secretSet.has(name) || isSecretName(name) || looksSecretValue(value);
+    if (value !== null && !envSafe(value) && !inexpressible.has(name)) inexpressible.set(name, { source, secret: isSecret });
+    if (isSecret) {
       const had = secrets.get(name);
       if (value !== null && envSafe(value)) {
         if (had && had !== value) conflicting.add(name);
@@ -69,22 +77,24 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {
-    out.provenance.push({ output: put(e.name, e.value, false), what: `${e.name} (Capistrano default_env)`, source: e.source });
+    const output = put(e.name, e.value, false, e.source);
+    // A value left out is not listed as carried over: the note below says what happened to it.
+    if (e.value === null || envSafe(e.value) || output === sec) out.provenance.push({ output, what: `${e.name} (Capistrano default_env)`, source: e.source });
   }
   // whenever's `env` lines that hold a secret: every cron line had them; the CronJobs read them
   // from the Secret, prefilled with the value the schedule wrote.
   for (const [key, fact] of Object.entries(plan.model.cron?.settings ?? {})) {
     const name = key.slice(4);
-    if (key.startsWith("env:") && typeof fact.value === "string" && secretSet.has(name)) out.provenance.push({ output: put(name, fact.value, true), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
+    if (key.startsWith("env:") && typeof fact.value === "string" && secretSet.has(name)) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
   }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {
     if (e.stage !== sp.stage.name) continue;
-    const output = put(e.name, e.value, e.secret);
+    const output = put(e.name, e.value, e.secret, e.source ?? null);
     if (e.source) out.provenance.push({ output, what: `${e.name} (${e.path}: ${e.why})`, source: e.source });
   }
   for (const f of serverOnlyFilesOf(plan.model, sp.railsEnv))
-    out.provenance.push({ output: put(f.env, null, true), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
+    out.provenance.push({ output: put(f.env, null, true, f.source), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
@@ -105,11 +115,29 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
       out.notes.push({ message: `${sec}: ${r.name} is read while the app boots with a fallback that is not text (another variable, or a Symbol); add it to this file only if stage ${sp.stage.name}'s servers set it`, source: r.source });
       continue;
     }
-    out.provenance.push({ output: put(r.name, prefill, true), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
+    out.provenance.push({ output: put(r.name, prefill, true, r.source), what: `${r.name}: read while the app boots (secret)${prefill !== null ? ", prefilled with its default" : ""}; fill it in from stage ${sp.stage.name}'s servers`, source: r.source });
   }
+  for (const [name, { source, secret }] of inexpressible)
+    out.notes.push({
+      message: secret
+        ? `${sec}: the value of ${name} holds a line break, which a kustomize env file cannot carry; its line is left empty: create that Secret key from a file (a secretGenerator \`files:\` entry) or set it as one line`
+        : `${cfg}: the value of ${name} holds a line break, which a kustomize env file cannot carry; it is left out: set it in the overlay another way (a ConfigMap entry from a file) or as one line`,
+      ...(source ? { source } : {}),
+    });
+  // Env files, envFrom and every shell want a name: a key that is not one cannot be set this way.
+  for (const [map, file] of [[config, cfg], [secrets, sec]] as const)
+    for (const name of [...map.keys()])
+      if (!isEnvKey(name)) {
+        map.delete(name);
+        out.notes.push({ message: `${file}: ${JSON.stringify(name)} is not an environment variable name (letters, digits and _, not starting with a digit); it is left out: the app cannot receive it through envFrom`, ...(keySource(name) ? { source: keySource(name)! } : {}) });
+      }
   for (const name of conflicting)
     out.notes.push({ message: `${sec}: ${name} has different defaults in different places of the repo; the first is prefilled: set the value stage ${sp.stage.name}'s servers had` });
   for (const k of config.keys()) secrets.delete(k);
+  for (const r of unset.filter((r) => !isEnvKey(r.name))) {
+    unset.splice(unset.indexOf(r), 1);
+    out.notes.push({ message: `${cfg}: the app reads ${JSON.stringify(r.name)} while it boots, which is not an environment variable name envFrom can set; set it another way`, source: r.source });
+  }
   if (unset.length) {
     out.notes.push({
       message: `${cfg}: the app reads ${unset.map((r) => r.name).join(", ")} while it boots, and nothing in the repo sets ${unset.length === 1 ? "it" : "them"}: ${unset.length === 1 ? "its value" : "their values"} came from the environment the old setup gave (the servers', or the deploying machine's for a Capistrano template). Fill in the commented line${unset.length === 1 ? "" : "s"} with stage ${sp.stage.name}'s values, or the app runs on ${unset.length === 1 ? "its default" : "their defaults"}`,
@@ -147,20 +175,20 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
 }
 
 export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
-  const header = (what: string) => `# Stage ${stage}: ${what}\n`;
+  const header = (what: string) => envComment(`Stage ${stage}: ${what}`);
   return [
     {
       path: configEnvFile(stage),
-      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => `${k}=${v}\n`).join("") + unsetLines(stage, env.unset),
+      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => envLine(k, v)).join("") + unsetLines(stage, env.unset),
     },
     {
       path: secretEnvFile(stage),
-      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + env.secrets.map(([k, v]) => `${k}=${v}\n`).join(""),
+      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + env.secrets.map(([k, v]) => envLine(k, v)).join(""),
       secret: true,
     },
     {
       path: secretEnvExample(stage),
-      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + env.secrets.map(([k]) => `${k}=\n`).join(""),
+      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + env.secrets.map(([k]) => envLine(k, "")).join(""),
     },
   ];
 }
@@ -171,16 +199,13 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
  */
 function unsetLines(stage: string, unset: BootRead[]): string {
   if (!unset.length) return "";
-  const lines = [
-    "",
-    `# Read by the app while it boots, set by nothing above: for stage ${stage} these came from the environment`,
-    "# the old setup gave them (the servers', or the deploying machine's for a template Capistrano rendered).",
-    "# Uncomment and fill in each with that value; left commented, the app falls back to the default shown (or nil).",
-  ];
+  let text = "\n" + envComment(`Read by the app while it boots, set by nothing above: for stage ${stage} these came from the environment`);
+  text += "# the old setup gave them (the servers', or the deploying machine's for a template Capistrano rendered).\n";
+  text += "# Uncomment and fill in each with that value; left commented, the app falls back to the default shown (or nil).\n";
   for (const r of unset) {
     const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !looksSecretValue(r.fallback));
     const fallback = shown ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a default (see the source)";
-    lines.push(`# ${r.source.file}:${r.source.line}, ${fallback}`, `# ${r.name}=`);
+    text += envComment(`${r.source.file}:${r.source.line}, ${fallback}`) + envComment(`${r.name}=`);
   }
-  return lines.join("\n") + "\n";
+  return text;
 }

@@ -8,6 +8,7 @@ import { joinLabel } from "../../src/names.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
+import { shellWord, shellWords } from "../encode/shell.js";
 
 type ModelLike = Omit<AppModel, "gaps">;
 
@@ -342,18 +343,24 @@ export function serverLayoutPath(command: string): string | null {
   return m ? m[1]! : null;
 }
 
+/**
+ * The command of a job whenever did not render. whenever pastes a rake task or script name into the
+ * line as shell words: the words are kept (`db:thing ARG=1` stays two arguments) but each is quoted,
+ * so a name cannot run anything else. A `command` job is shell the repo wrote to run as shell: kept.
+ */
 function fallbackCronCommand(job: CronJob): string | null {
   const task = stringOf(job.task);
   if (task === null) return null;
+  const words = (s: string) => shellWords(s.trim().split(/\s+/).filter(Boolean));
   switch (job.type) {
     case "rake":
-      return `bundle exec rake ${task} --silent`;
+      return `bundle exec rake ${words(task)} --silent`;
     case "runner":
-      return `bundle exec bin/rails runner -e "$RAILS_ENV" '${task.replace(/'/g, "'\\''")}'`;
+      return `bundle exec bin/rails runner -e "$RAILS_ENV" ${shellWord(task)}`;
     case "command":
       return task;
     case "script":
-      return `bundle exec script/${task}`;
+      return `bundle exec ${words(`script/${task}`)}`;
     default:
       return null;
   }
@@ -399,7 +406,8 @@ export function defaultEnv(stage: Stage): { name: string; value: string | null; 
   if (!env || !isObject(env.value)) return [];
   return Object.entries(env.value)
     .map(([k, v]) => ({ name: envNameOf(k), value: stringOf(v), source: env.source }))
-    .filter((e) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name) && !HOST_LAYOUT_ENV.test(e.name));
+    // A key that is not an env name stays: the env-file writer leaves it out and says so.
+    .filter((e) => !HOST_LAYOUT_ENV.test(e.name));
 }
 
 /**

@@ -179,7 +179,7 @@ describe("Dockerfile follows the app", () => {
     const token = file(ledgerModel(), { "container.private_gems_ssh": false }, "Dockerfile");
     expect(token).not.toContain("--mount=type=ssh");
     expect(token).toContain("--mount=type=secret,id=BUNDLE_GITHUB__COM,env=BUNDLE_GITHUB__COM");
-    expect(token).toContain('url."https://github.com/".insteadOf "git@github.com:"');
+    expect(token).toContain("git config --global url.https://github.com/.insteadOf git@github.com:");
     for (const d of [ssh, token]) {
       expect(d).not.toMatch(/COPY [^\n]*(\.ssh|id_rsa|id_ed25519|\.key|credentials)/);
       expect(d).not.toMatch(/ARG [^\n]*(TOKEN|PASSWORD|SECRET)/);

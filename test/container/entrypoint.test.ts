@@ -27,3 +27,13 @@ describe("bin/docker-entrypoint", () => {
     expect(existsSync(join(dir, "tmp/pids/unicorn.pid"))).toBe(false);
   });
 });
+
+describe("bin/docker-entrypoint under shellcheck", () => {
+  it("has no finding, for both servers", () => {
+    for (const kind of ["unicorn", "puma"] as const) {
+      const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: emitEntrypoint(kind), encoding: "utf8" });
+      expect(r.stdout + r.stderr, kind).toBe("");
+      expect(r.status).toBe(0);
+    }
+  });
+});

@@ -11,6 +11,11 @@ interface NginxIngressBuild {
 }
 
 const N = "nginx.ingress.kubernetes.io/";
+// Grammars of the annotation values built from nginx directives: ingress-nginx writes them into its
+// own nginx.conf, so a value outside them is left out, never written.
+const NGINX_SIZE = /^\d+[kKmMgG]?$/;
+const NGINX_VARIABLE = /^\$[A-Za-z_][A-Za-z0-9_]*$/;
+const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 export const INGRESS_NGINX_WARNING =
   "ingress-nginx stopped receiving releases, bug fixes and security fixes in March 2026: plan a move to a Gateway API implementation (ingress2gateway translates these annotations)";
@@ -52,6 +57,11 @@ export const INGRESS_NGINX_TABLE: MappingRow<NginxIngressBuild>[] = [
     apply(i, b, out) {
       const s = i.spec.bodySize;
       if (!s) return;
+      // ingress-nginx pastes annotation values into its own nginx.conf: only a size is written.
+      if (!NGINX_SIZE.test(s.value.raw)) {
+        out.notes.push({ message: `stage ${i.stage}: client_max_body_size ${JSON.stringify(s.value.raw)} is not a plain size; proxy-body-size is left at the controller's default`, source: s.source });
+        return;
+      }
       b.annotations[`${N}proxy-body-size`] = s.value.raw;
       out.provenance.push({ output: i.output, what: `proxy-body-size ${s.value.raw}`, source: s.source });
     },
@@ -79,10 +89,14 @@ export const INGRESS_NGINX_TABLE: MappingRow<NginxIngressBuild>[] = [
       const s = i.spec.sticky;
       if (!s) return;
       const hashBy = /^hash\s+(\$\S+)/.exec(s.value);
-      if (hashBy) b.annotations[`${N}upstream-hash-by`] = hashBy[1]!;
-      else {
+      const unknown = (what: string) => out.notes.push({ message: `stage ${i.stage}: ${what} is not a plain name; left out of the Ingress (set it by hand if it matters)`, source: s.source });
+      if (hashBy) {
+        if (NGINX_VARIABLE.test(hashBy[1]!)) b.annotations[`${N}upstream-hash-by`] = hashBy[1]!;
+        else unknown(`hash key ${JSON.stringify(hashBy[1])}`);
+      } else {
         b.annotations[`${N}affinity`] = "cookie";
-        const name = /name=(\S+)/.exec(s.value)?.[1] ?? /sticky\s+cookie\s+(\S+)/.exec(s.value)?.[1];
+        const found = /name=(\S+)/.exec(s.value)?.[1] ?? /sticky\s+cookie\s+(\S+)/.exec(s.value)?.[1];
+        const name = found !== undefined && !COOKIE_NAME.test(found) ? (unknown(`cookie name ${JSON.stringify(found)}`), undefined) : found;
         b.annotations[`${N}session-cookie-name`] = name ?? `${i.app}_route`;
         if (/ip_hash/.test(s.value)) out.notes.push({ message: `stage ${i.stage}: ip_hash (client address) becomes cookie affinity: behind a cloud load balancer the client address is not the visitor's`, source: s.source });
       }
