@@ -64,6 +64,9 @@ function takeMarkers(dirs: string[]): string[] {
   return found;
 }
 
+/** What a run said, without the diff it showed (a value inside a diffed file is not a warning). */
+const saidOutsideDiff = (r: CliRun) => r.stderr + "\n" + r.stdout.split("\n").filter((l) => !/^(\+|-|@@| (?! ))/.test(l)).join("\n");
+
 const show = (r: CliRun) => `$ rails2k8s ${r.args.join(" ")} → exit ${r.code}\n${(r.stdout + r.stderr).slice(-1500)}`;
 
 /** Every object of every field, depth first: [path, value]. */
@@ -78,7 +81,7 @@ describe("hostile repo: every planted value stays inert", () => {
   let parent = "";
   let outside = "";
   let scratch = "";
-  const runs: Record<"analyze" | "json" | "dry" | "migrate", CliRun> = {} as never;
+  const runs: Record<"analyze" | "json" | "dry" | "migrate" | "again", CliRun> = {} as never;
   let before: Record<string, string> = {};
   let afterDry: Record<string, string> = {};
   let outsideBefore: Record<string, string> = {};
@@ -109,7 +112,9 @@ describe("hostile repo: every planted value stays inert", () => {
     [runs.analyze, runs.json, runs.dry] = await Promise.all([cliAsync(dir, ["analyze", "."]), cliAsync(dir, ["analyze", ".", "--json"]), cliAsync(dir, ["migrate", ".", "--dry-run", "--yes"])]);
     afterDry = hashTree(dir, (r) => r === ".git");
     runs.migrate = await cliAsync(dir, ["migrate", ".", "--yes"]);
-    written = changedFiles(before, hashTree(dir, (r) => r === ".git"));
+    const afterMigrate = hashTree(dir, (r) => r === ".git");
+    written = changedFiles(before, afterMigrate);
+    runs.again = await cliAsync(dir, ["migrate", ".", "--dry-run", "--yes"]);
 
     const root = join(dir, "k8s/overlays");
     overlays = existsSync(root) ? readdirSync(root).filter((n) => lstatSync(join(root, n)).isDirectory()) : [];
@@ -140,6 +145,16 @@ describe("hostile repo: every planted value stays inert", () => {
     it("the stage with a hostile name gets its own overlay, beside production and staging", () => {
       expect(overlays.length, overlays.join(" | ")).toBe(3);
       expect(written.filter((p) => p.startsWith("k8s/overlays/") && p.endsWith("/kustomization.yaml")).length).toBe(3);
+    });
+
+    it("a second migrate (--dry-run) with the saved answers has nothing to change", () => {
+      expect(runs.again.stdout, show(runs.again)).toMatch(/nothing to change/);
+    });
+
+    it("the answers file .rails2k8s.yml is one valid YAML document", () => {
+      const docs = parseAllDocuments(read(".rails2k8s.yml"));
+      expect(docs.length).toBe(1);
+      expect(docs[0].errors.map((e) => e.message)).toEqual([]);
     });
 
     it("analyze --json is one JSON document", () => {
@@ -250,7 +265,7 @@ describe("hostile repo: every planted value stays inert", () => {
       const c = conf();
       expect(c).not.toMatch(/<%|%>/);
       expect(c).not.toContain("echo 20M");
-      expect(c).not.toContain(MARK);
+      expect(c).not.toContain(marker("erb"));
       expect(c).not.toMatch(CONTROL);
     });
   });
@@ -286,11 +301,17 @@ describe("hostile repo: every planted value stays inert", () => {
       expect(bad).toEqual([]);
     });
 
-    it("every ConfigMap and Secret key is a valid env name", () => {
+    it("every ConfigMap and Secret key is valid: an env name where the generator reads an env file", () => {
       const bad: string[] = [];
-      for (const o of allObjects()) {
-        if (o.kind !== "ConfigMap" && o.kind !== "Secret") continue;
-        for (const k of Object.keys({ ...(o.data as object), ...(o.stringData as object) })) if (!ENV_KEY.test(k)) bad.push(`${o.kind}/${o.metadata.name}: ${JSON.stringify(k)}`);
+      for (const [o, b] of Object.entries(built)) {
+        const k = parseAllDocuments(read(`k8s/overlays/${o}/kustomization.yaml`))[0]?.toJSON() as Record<string, { name: string; envs?: string[] }[] | undefined> | null;
+        const fromEnv = [...(k?.configMapGenerator ?? []), ...(k?.secretGenerator ?? [])].filter((g) => g.envs?.length).map((g) => g.name);
+        for (const obj of b.objects) {
+          if (obj.kind !== "ConfigMap" && obj.kind !== "Secret") continue;
+          const envKeys = fromEnv.some((n) => obj.metadata.name === n || obj.metadata.name.startsWith(`${n}-`));
+          for (const key of Object.keys({ ...(obj.data as object), ...(obj.stringData as object) }))
+            if (!(envKeys ? ENV_KEY : /^[-._a-zA-Z0-9]+$/).test(key)) bad.push(`${obj.kind}/${obj.metadata.name}: ${JSON.stringify(key)}`);
+        }
       }
       expect(bad).toEqual([]);
     });
@@ -326,7 +347,7 @@ describe("hostile repo: every planted value stays inert", () => {
     it("each planted default_env value reaches the hostile stage's ConfigMap whole, or the output says it was left out", () => {
       const cms = allObjects().filter((o) => o.kind === "ConfigMap" && (o.data as Record<string, string> | undefined)?.RAILS_ENV);
       expect(cms.length).toBeGreaterThan(0);
-      const said = runs.migrate.stdout + runs.migrate.stderr;
+      const said = saidOutsideDiff(runs.analyze) + saidOutsideDiff(runs.migrate);
       for (const [key, value] of [["EVIL_NL", VALUES.defaultEnvNewline], ["EVIL_Q", VALUES.defaultEnvQuotes]]) {
         for (const cm of cms) {
           const got = (cm.data as Record<string, string>)[key];
@@ -665,9 +686,10 @@ const INERT_OR_REFUSED: InertOrRefused[] = [
     setup: (d) => writeFileSync(join(d, ".ruby-version"), `3.1.4;touch /tmp/${marker("rubyver")};#\n`),
   },
   {
-    name: "Gemfile.lock RUBY VERSION that is not a version",
+    name: "Gemfile.lock RUBY VERSION that is not a version (no .ruby-version: the lockfile decides)",
     file: "Gemfile.lock",
     setup: (d) => {
+      rmSync(join(d, ".ruby-version"));
       const p = join(d, "Gemfile.lock");
       writeFileSync(p, readFileSync(p, "utf8").replace("ruby 3.1.4p223", `ruby 3.1.4p223$(touch /tmp/${marker("lockruby")})`));
     },
@@ -704,7 +726,7 @@ describe("a value no encoder may write is refused (exit 2, named) or left out in
     it(c.name, () => {
       const { dir, r, before, after, markers } = results.get(c.name)!;
       expect([0, 2], show(r)).toContain(r.code);
-      expect(r.stdout + r.stderr, "the value refused or left out is named by its file").toContain(c.file);
+      expect(saidOutsideDiff(r), "the value refused or left out is named by its file, outside the diff").toContain(c.file);
       if (r.code === 2) expect(after).toEqual(before);
       else {
         const out = changedFiles(before, after);

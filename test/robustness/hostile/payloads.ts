@@ -68,9 +68,11 @@ export const VALUES = {
   app: `shop"$(${touchTmp("app")})'`,
   defaultEnvNewline: `line1\n${NLTAIL} $(${touchTmp("denv")})`,
   defaultEnvQuotes: `it's "q" $(${touchTmp("denv2")}) \`${touchTmp("denv3")}\` #{x}`,
-  linkedFile: `config/evil"$(${touchTmp("lfile")})'.yml`,
-  linkedFileNewline: `config/evil\n!/k8s/\n${NLTAIL}`,
-  linkedDir: `public/evil dir$(${touchTmp("ldir")})'`,
+  // Paths: secret-looking files (.key) and an uploads dir, so that they reach .dockerignore, the
+  // Secret and the Dockerfile; relative markers, as a "/tmp/" would make a path look like a cache.
+  linkedFile: `config/evil"$(${touchHere("lfile")})'.key`,
+  linkedFileNewline: `config/evil\n!/k8s/\n${NLTAIL}.key`,
+  linkedDir: `public/uploads/evil dir$(${touchHere("ldir")})'`,
   host: `evil-host.example.com\`${touchTmp("host")}\``,
   hostEscape: `web3${ESC_TITLE}${ESC_CLEAR}.shop.example.com`,
   serverNameEscape: `e${ESC_CLEAR}x.example.com`,
