@@ -64,17 +64,25 @@ export function acquireLock(root: string, warn: (s: string) => void, alive: (pid
   };
 
   let held = false;
-  const release = () => {
-    if (!held) return;
-    held = false;
+  let listening = false;
+  const unlisten = () => {
+    if (!listening) return;
+    listening = false;
     for (const [sig, fn] of handlers) process.removeListener(sig, fn);
     process.removeListener("exit", release);
-    try {
-      if (nodeFs.readFileSync(abs, "utf8") === mine) nodeFs.unlinkSync(abs);
-    } catch {
-      /* gone already */
+  };
+  const release = () => {
+    unlisten();
+    if (held) {
+      held = false;
+      try {
+        if (readOrNull(abs) === mine) nodeFs.unlinkSync(abs);
+      } catch {
+        /* gone already */
+      }
     }
     if (createdDir) {
+      createdDir = false;
       try {
         nodeFs.rmdirSync(dir);
       } catch {
@@ -94,16 +102,16 @@ export function acquireLock(root: string, warn: (s: string) => void, alive: (pid
     },
   ]);
 
-  const take = () => {
-    held = true;
-    for (const [sig, fn] of handlers) process.on(sig, fn);
-    process.on("exit", release);
-  };
+  // Listening before the lock file exists: a signal between its creation and the listeners would
+  // otherwise end the process with the lock left behind.
+  listening = true;
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  process.on("exit", release);
 
   try {
     for (let attempt = 0; ; attempt++) {
       if (tryCreate()) {
-        take();
+        held = true;
         return { release };
       }
       const text = readOrNull(abs);
@@ -113,23 +121,16 @@ export function acquireLock(root: string, warn: (s: string) => void, alive: (pid
       // Our own pid in a lock we do not hold is a dead run's (pids are reused).
       const stale = owner ? owner.host === me.host && (owner.pid === process.pid || !alive(owner.pid)) : ageMs(abs) > UNREADABLE_GRACE_MS;
       if (!stale) throw new LockHeld(heldMessage(owner));
-      replaceStale(root, abs, text, tryCreate);
+      replaceStale(root, abs, text, () => (held = tryCreate()));
       warn(
         owner
           ? `took over ${LOCK_PATH} from pid ${owner.pid} (started ${owner.started}), which is no longer running: it was stopped without cleaning up`
           : `took over ${LOCK_PATH}, which was unreadable: a run was stopped while taking it`,
       );
-      take();
       return { release };
     }
   } catch (e) {
-    if (createdDir) {
-      try {
-        nodeFs.rmdirSync(dir);
-      } catch {
-        /* not empty */
-      }
-    }
+    release();
     throw e;
   }
 }

@@ -130,7 +130,7 @@ describe("SIGKILL mid-write", () => {
     expect(interrupted, `${finished} runs finished before the kill`).toBeGreaterThan(0);
     expect(swept, "no kill left temp or backup files: the sweep was not exercised").toBeGreaterThan(0);
     expect(mixed, "no kill landed between two renames").toBeGreaterThan(0);
-  }, 60_000);
+  }, 180_000);
 
   it("temp files of secrets left by a kill are 0600 and git-ignored (git add -A takes none); the next write removes them", async () => {
     const git = (dir: string, ...args: string[]) =>
@@ -163,5 +163,5 @@ describe("SIGKILL mid-write", () => {
       expect(existsSync(join(dir, TMP_DIR))).toBe(false);
     }
     expect(seen, "no kill left a temp file: the test exercised nothing").toBeGreaterThan(0);
-  }, 60_000);
+  }, 180_000);
 });
