@@ -202,7 +202,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   tree.write(RECORD_PATH, renderRecord(split(false)), { origin: "record" });
   if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
-  tree.write(answersPath, renderAnswers(unsavable(model.gaps, answers, shown.values, warn), answers, saved), { origin: "answers" });
+  const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
+  tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous), { origin: "answers" });
 
   // Review, then write.
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -281,15 +282,26 @@ async function collectAnswers(
 /**
  * The answers file is committed: an answer holding a secret (a known value of the repo, or a value
  * shaped like one) is not saved, as if its question were a secret one, and asked again next time.
+ * An old entry no question asks any more is dropped too when it holds one.
  */
-function unsavable(gaps: Gap[], answers: Answers, values: string[], warn: (s: string) => void): Gap[] {
+function unsavable(gaps: Gap[], answers: Answers, saved: Answers, values: string[], warn: (s: string) => void): { gaps: Gap[]; previous: Answers } {
   const holds = (v: unknown): boolean =>
     typeof v === "string" ? looksSecretValue(v) || values.some((x) => v.includes(x)) : Array.isArray(v) ? v.some(holds) : typeof v === "object" && v !== null && Object.values(v).some(holds);
-  return gaps.map((g) => {
-    if (g.secret || !holds(answers[g.id])) return g;
-    warn(`the answer to ${g.id} holds a secret value: it is not saved in the answers file`);
-    return { ...g, secret: true };
-  });
+  const said = (id: string) => warn(`the answer to ${id} holds a secret value: it is not saved in the answers file`);
+  const asked = new Set(gaps.map((g) => g.id));
+  const previous: Answers = Object.create(null);
+  for (const [id, v] of Object.entries(saved)) {
+    if (!asked.has(id) && holds(v)) said(id);
+    else previous[id] = v;
+  }
+  return {
+    gaps: gaps.map((g) => {
+      if (g.secret || !holds(answers[g.id])) return g;
+      said(g.id);
+      return { ...g, secret: true };
+    }),
+    previous,
+  };
 }
 
 /** An answer on the terminal: strings bare, anything else as JSON. */

@@ -44,8 +44,10 @@ interface Rule {
   re: RegExp;
   shape: SecretShape;
   group: number;
-  /** Extra check on the secret part (and the text before it). */
-  ok?: (secret: string, before: string) => boolean;
+  /** Extra check on the secret part. */
+  ok?: (secret: string) => boolean;
+  /** A cheap test the text must pass for the rule to be worth running (long texts: the terminal, a diff). */
+  hint?: RegExp;
 }
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
@@ -58,7 +60,8 @@ const RULES: Rule[] = [
   // Access key ids; the secret half (40 characters of base64) is the entropy rule's.
   { re: /(?<![A-Za-z0-9+/])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, shape: "AWS access key id", group: 0 },
   { re: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/g, shape: "Azure storage key", group: 1 },
-  { re: /(?<![A-Za-z0-9])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{16,}/g, shape: "Stripe key", group: 0, ok: (s) => !s.startsWith("pk_") },
+  // Secret and restricted keys, webhook signing secrets (a publishable `pk_` key is public).
+  { re: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{16,}/g, shape: "Stripe key", group: 0 },
   { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|(?<![A-Za-z0-9])xapp-[A-Za-z0-9-]{10,}/g, shape: "Slack token", group: 0 },
   { re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{8,})/g, shape: "Slack webhook", group: 1 },
   { re: /(?:discord|discordapp)\.com\/api\/webhooks\/([0-9]+\/[A-Za-z0-9_-]{20,})/g, shape: "Discord webhook", group: 1 },
@@ -68,7 +71,8 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, shape: "SendGrid key", group: 0 },
   { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 },
   // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
-  { re: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder },
+  // (The scheme starts only where a word starts: a long run of letters is not tried at each offset.)
+  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /:\/\/[^@]*@/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
@@ -78,6 +82,7 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=["']?([^\s"'&;,)]{4,})/gi,
     shape: "secret parameter",
     group: 1,
+    hint: /pass|pwd|secret|token|key|signature/i,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
@@ -86,6 +91,7 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
     shape: "secret parameter",
     group: 1,
+    hint: /pass|pwd|secret|token|key|signature/i,
     ok: (s) => notPlaceholder(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s) && !/^[a-z]+[0-9]*$/i.test(s.replace(/[._-]/g, "")),
   },
 ];
@@ -161,6 +167,7 @@ export function secretSpans(text: string): SecretSpan[] {
   if (text.length < 12) return [];
   const found: SecretSpan[] = [];
   for (const rule of RULES) {
+    if (rule.hint && !rule.hint.test(text)) continue;
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
       if (m[0] === "") {
@@ -170,7 +177,7 @@ export function secretSpans(text: string): SecretSpan[] {
       const secret = m[rule.group];
       if (secret === undefined || secret === "") continue;
       const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
-      if (rule.ok && !rule.ok(secret, text.slice(0, start))) continue;
+      if (rule.ok && !rule.ok(secret)) continue;
       found.push({ start, end: start + secret.length, shape: rule.shape });
     }
   }

@@ -395,4 +395,18 @@ describe("secrets recognised by shape never leak", () => {
     expect(snapshot(dir)).toEqual(before);
     expect(readFileSync(answersFile, "utf8")).toContain(token); // the user's own file, untouched
   }, 60_000);
+
+  it("an old answer holding a secret is dropped when the answers file is written again", () => {
+    const dir = copyFixture("shop");
+    expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
+    const hook = secretOf("slackWebhook", "old answer");
+    edit(dir, ".rails2k8s.yml", (s) => `${s}\nold.notify_url: ${hook.text}\nold.kept: plain value\n`);
+    const r = run(dir, ["migrate", ".", "--yes"]);
+    expect(r.code, r.text.slice(-400)).toBe(0);
+    expect(r.text).toContain("the answer to old.notify_url holds a secret value: it is not saved in the answers file");
+    expect(r.text).not.toContain(hook.needle);
+    const saved = readFileSync(join(dir, ".rails2k8s.yml"), "utf8");
+    expect(saved).not.toContain(hook.needle);
+    expect(saved).toContain("old.kept: plain value");
+  }, 60_000);
 });

@@ -96,6 +96,15 @@ describe("no false positive on ordinary config values", () => {
     );
   });
 
+  // Quadratic rules would take minutes here; linear ones well under a second each (the budget is
+  // loose because this machine is shared).
+  it("takes linear time on long runs a hostile repo could hold", () => {
+    const t0 = performance.now();
+    for (const text of ["a".repeat(1_000_000), "a_".repeat(500_000), "Aa1".repeat(300_000) + "://x", `${"x".repeat(500_000)}:${"y".repeat(500_000)}`])
+      secretSpans(text);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
   it("entropy: a random base62 string is above the threshold, English identifiers are below", () => {
     expect(entropy("Zq7dGOzve9N3jS7wD9Y2uGv2Ybw3PDpn6elE")).toBeGreaterThan(4.0);
     expect(entropy("shop_production_sidekiq_queue_default")).toBeLessThan(4.0);
