@@ -202,12 +202,13 @@ const SECRET_VALUE = /^(basic|bearer|token|digest|negotiate)\s+\S/i;
 /**
  * A header set to a literal credential (`proxy_set_header Authorization "Basic …"`): copying it
  * would put the secret in docker/nginx/nginx.conf, a tracked file. A header passed on from a
- * variable (`$http_authorization`) holds no secret and stays.
+ * variable (`$http_authorization`) or cleared (`""`) holds no secret and stays.
  */
 function secretHeader(x: NginxDirective): boolean {
   if (!HEADER_SETTERS.has(x.name) || x.args.length < 2) return false;
   const [name, value] = [x.args[0]!, x.args[1]!];
-  if (value.includes("$")) return false;
+  // An empty value clears the header (`proxy_set_header Authorization "";`): nothing to hide.
+  if (value.includes("$") || value.trim() === "") return false;
   return SECRET_HEADER.test(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
 }
 

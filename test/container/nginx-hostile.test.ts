@@ -42,6 +42,7 @@ server {
   add_header X-Api-Key "sk_live_0123456789abcdef";
   proxy_set_header Authorization "Basic dXNlcjpzM2NyM3Q=";
   proxy_set_header X-Token $http_x_token;
+  proxy_set_header Cookie "";
 
   location ~ "^/odd/\"[0-9]{2}\"\\d;$" {
     return 204;
@@ -113,6 +114,8 @@ describe("the nginx sidecar of a hostile app", () => {
     expect(nodes.filter((n) => n.name === "listen").map((n) => n.args[0])).toEqual(["8080"]);
     // A variable passed on stays a variable.
     expect(nodes.some((n) => n.name === "proxy_set_header" && n.args[0] === "X-Token" && n.args[1] === "$http_x_token")).toBe(true);
+    // A header cleared is no secret.
+    expect(nodes.some((n) => n.name === "proxy_set_header" && n.args[0] === "Cookie" && n.args[1] === "")).toBe(true);
   });
 
   it("writes no credential, and says where to supply it from", () => {
