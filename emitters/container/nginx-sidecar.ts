@@ -7,6 +7,7 @@ import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_S
 import { looksSecretKey } from "../../src/model.js";
 import { NGINX_NAME, nginxCommentValue, nginxRefusal, nginxWord } from "../encode/nginx.js";
 import { fill } from "../text/fill.js";
+import { BODY_SIZE_ANSWER, NGINX_SIZE } from "./rules.js";
 import template_text from "./nginx.conf.tmpl?raw";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
@@ -49,6 +50,8 @@ interface Ctx {
   dropped: Map<string, Source>;
   /** Linked data dirs (app-relative), mounted into the nginx container too. */
   dataDirs: string[];
+  /** The answer for a client_max_body_size the template's ERB left unknown; null when not answered. */
+  bodySize: string | null;
 }
 
 function note(ctx: Ctx, message: string, source?: Source) {
@@ -199,12 +202,13 @@ const SECRET_VALUE = /^(basic|bearer|token|digest|negotiate)\s+\S/i;
 /**
  * A header set to a literal credential (`proxy_set_header Authorization "Basic …"`): copying it
  * would put the secret in docker/nginx/nginx.conf, a tracked file. A header passed on from a
- * variable (`$http_authorization`) holds no secret and stays.
+ * variable (`$http_authorization`) or cleared (`""`) holds no secret and stays.
  */
 function secretHeader(x: NginxDirective): boolean {
   if (!HEADER_SETTERS.has(x.name) || x.args.length < 2) return false;
   const [name, value] = [x.args[0]!, x.args[1]!];
-  if (value.includes("$")) return false;
+  // An empty value clears the header (`proxy_set_header Authorization "";`): nothing to hide.
+  if (value.includes("$") || value.trim() === "") return false;
   return SECRET_HEADER.test(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
 }
 
@@ -221,8 +225,16 @@ function vet(list: NginxDirective[], ctx: Ctx, template: boolean, handler = fals
   const res: NginxDirective[] = [];
   for (const x of list) {
     const unknown = unresolvedIn(x, template);
+    if (unknown !== undefined && x.name === "client_max_body_size" && ctx.bodySize !== null) {
+      // Asked as a gap (BODY_SIZE_ANSWER); an answer that is not an nginx size is not written.
+      if (NGINX_SIZE.test(ctx.bodySize)) {
+        res.push({ ...x, args: [ctx.bodySize] });
+        ctx.out.provenance.push({ output: NGINX_SIDECAR_CONFIG, what: `client_max_body_size ${ctx.bodySize} (answer ${BODY_SIZE_ANSWER}; the template's value is not known here)`, source: x.source });
+      } else note(ctx, `client_max_body_size left out of ${NGINX_SIDECAR_CONFIG}: the answer ${BODY_SIZE_ANSWER} is not an nginx size (such as 20M)`, x.source);
+      continue;
+    }
     if (unknown !== undefined) {
-      note(ctx, `${x.name} left out of ${NGINX_SIDECAR_CONFIG}: ${unknown} has no value known here (the template's ERB could not be evaluated); write the value the servers had into it by hand`, x.source);
+      note(ctx, `${x.name} left out of ${NGINX_SIDECAR_CONFIG}: ${unknown} has no value known here (the template's ERB could not be evaluated); write the value the servers had into it by hand${x.name === "client_max_body_size" ? ` (or answer ${BODY_SIZE_ANSWER})` : ""}`, x.source);
       continue;
     }
     const bad = [x.name, ...x.args].map(nginxRefusal).find((w) => w !== null);
@@ -268,11 +280,13 @@ export interface SidecarInput {
   healthPath: string | null;
   /** Linked data dirs (uploads), app-relative: nginx may serve them from the pod's volume. */
   dataDirs?: string[];
+  /** The answer for BODY_SIZE_ANSWER, when given. */
+  bodySize?: string | null;
 }
 
 export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   const appAddress = input.kind === "unicorn" ? `unix:${UNICORN_SOCKET}` : `127.0.0.1:${APP_PORT}`;
-  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map(), dataDirs: (input.dataDirs ?? []).map((d) => d.replace(/\/+$/, "")) };
+  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map(), dataDirs: (input.dataDirs ?? []).map((d) => d.replace(/\/+$/, "")), bodySize: input.bodySize ?? null };
   const prov = (what: string, source: Source) => out.provenance.push({ output: NGINX_SIDECAR_CONFIG, what, source });
 
   let httpLevel: NginxDirective[] = [];

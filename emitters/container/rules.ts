@@ -2,7 +2,7 @@
 // Both the emitter and its gaps (src/gaps/container.ts) use them, so a default the wizard offers is
 // the value the emitter would take.
 import { appServerFor } from "../app-server.js";
-import type { Answers, AppModel, AppServerConfig, Fact, NginxFile, RValue, Source, Stage } from "../../src/model.js";
+import type { Answers, AppModel, AppServerConfig, Fact, NginxDirective, NginxFile, RValue, Source, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import type { Base } from "./packages.js";
 import { versionAtLeast } from "./version.js";
@@ -128,6 +128,31 @@ export function containerAppServer(model: Model): AppServerConfig | null {
 }
 
 /** The nginx config the sidecar starts from: the one rendered for production, else the first. */
+/** Answer id: the sidecar's client_max_body_size when the app's template sets it with ERB no stage evaluates. */
+export const BODY_SIZE_ANSWER = "nginx.client_max_body_size";
+
+/** An nginx size (`20M`, `512k`, `0`): what an answer for client_max_body_size must be. */
+export const NGINX_SIZE = /^\d+[kKmMgG]?$/;
+
+/**
+ * The client_max_body_size of the chosen nginx template that the analysis could not evaluate (its
+ * ERB text was put back): left out, the pod's nginx would refuse uploads over its 1m default.
+ */
+export function unresolvedBodySize(model: Model): { source: NginxDirective["source"]; text: string } | null {
+  const file = chosenNginxFile(model);
+  if (!file || !/\.erb$/.test(file.file)) return null;
+  const walk = (list: NginxDirective[]): NginxDirective | undefined => {
+    for (const x of list) {
+      if (x.name === "client_max_body_size" && x.args.some((a) => a.includes("<%"))) return x;
+      const inner = x.block ? walk(x.block) : undefined;
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  const found = walk(file.directives);
+  return found ? { source: found.source, text: found.args.join(" ") } : null;
+}
+
 export function chosenNginxFile(model: Model): NginxFile | null {
   const files = model.nginx.files;
   const prod = productionStage(model);

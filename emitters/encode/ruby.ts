@@ -65,11 +65,11 @@ export function rubyFloat(n: number): string {
 }
 
 /**
- * A repo value shown in a Ruby comment (a file name, an address): as a String literal, so a
- * newline in it cannot end the comment and start code.
+ * A repo value shown in a Ruby comment (a file name, an address): as it is when it is a plain path,
+ * else as a String literal, so that a newline in it cannot end the comment and start code.
  */
 export function rubyCommentValue(value: string): string {
-  return rubyString(value);
+  return /^[A-Za-z0-9_./@+-]+$/.test(value) ? value : rubyString(value);
 }
 
 /** A plain Ruby method name (`payment`, `beta?` excluded): safe to write after a `.`. */

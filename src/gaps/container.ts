@@ -14,6 +14,8 @@ import {
   RUBY_VERSION_ANSWER,
   SIDECAR_ANSWER,
   sidecarDefault,
+  BODY_SIZE_ANSWER,
+  unresolvedBodySize,
 } from "../../emitters/container/rules.js";
 
 export function containerGaps(model: ModelForGaps): Gap[] {
@@ -34,6 +36,17 @@ export function containerGaps(model: ModelForGaps): Gap[] {
     default: side.keep,
     ...(side.source ? { source: side.source } : {}),
   });
+
+  // The upload limit matters: a value the analysis does not know is asked, never written as found.
+  const bodySize = side.keep ? unresolvedBodySize(model) : null;
+  if (bodySize)
+    gaps.push({
+      id: BODY_SIZE_ANSWER,
+      question: "Largest request body the nginx sidecar accepts (client_max_body_size, e.g. 20M)?",
+      why: `the app's nginx template sets it with ERB that cannot be evaluated here (${bodySize.text}); 1m is nginx's own default, which refuses larger uploads`,
+      default: "1m",
+      source: bodySize.source,
+    });
 
   if (!model.rails.rubyVersion)
     gaps.push({

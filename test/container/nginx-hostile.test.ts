@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { analyzeDir } from "../../src/analyze.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { NGINX_SIDECAR_CONFIG } from "../../emitters/contract.js";
+import { BODY_SIZE_ANSWER } from "../../emitters/container/rules.js";
+import { findGaps } from "../../src/gaps/index.js";
+import type { AppModel } from "../../src/model.js";
 import { parseConf, type ConfNode } from "../../analyzers/nginx/conf-parser.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -39,6 +42,7 @@ server {
   add_header X-Api-Key "sk_live_0123456789abcdef";
   proxy_set_header Authorization "Basic dXNlcjpzM2NyM3Q=";
   proxy_set_header X-Token $http_x_token;
+  proxy_set_header Cookie "";
 
   location ~ "^/odd/\"[0-9]{2}\"\\d;$" {
     return 204;
@@ -57,6 +61,7 @@ server {
 
 let conf = "";
 let notes: string[] = [];
+let model: AppModel;
 beforeAll(async () => {
   const app = join(dir, "shop");
   cpSync(join(ROOT, "fixtures/apps/shop"), app, { recursive: true });
@@ -64,7 +69,7 @@ beforeAll(async () => {
   const prod = readFileSync(join(app, "config/deploy/production.rb"), "utf8")
     .replace(/^set :server_name, .*$/m, (line) => `${line}\nset :served_by, ${JSON.stringify(HOST)}\nset :note, "line one\\nline two"`);
   writeFileSync(join(app, "config/deploy/production.rb"), prod);
-  const model = await analyzeDir(app);
+  model = await analyzeDir(app);
   const r = emitContainer(model, { "container.nginx_sidecar": true });
   conf = r.files.find((f) => f.path === NGINX_SIDECAR_CONFIG)!.content;
   notes = r.notes.map((n) => `${n.source?.file ?? ""}:${n.source?.line ?? ""} ${n.message}`);
@@ -109,6 +114,8 @@ describe("the nginx sidecar of a hostile app", () => {
     expect(nodes.filter((n) => n.name === "listen").map((n) => n.args[0])).toEqual(["8080"]);
     // A variable passed on stays a variable.
     expect(nodes.some((n) => n.name === "proxy_set_header" && n.args[0] === "X-Token" && n.args[1] === "$http_x_token")).toBe(true);
+    // A header cleared is no secret.
+    expect(nodes.some((n) => n.name === "proxy_set_header" && n.args[0] === "Cookie" && n.args[1] === "")).toBe(true);
   });
 
   it("writes no credential, and says where to supply it from", () => {
@@ -128,5 +135,19 @@ describe("the nginx sidecar of a hostile app", () => {
     expect(notes.some((n) => n.startsWith(`${erbPath}:`) && n.includes("location left out") && n.includes("no value known"))).toBe(true);
     expect(notes.some((n) => n.startsWith(`${erbPath}:13 add_header X-Note left out`) && n.includes("control character"))).toBe(true);
   });
-});
 
+  it("asks the upload limit the template's ERB left unknown, and writes only an nginx size as the answer", () => {
+    const gap = findGaps(model).find((g) => g.id === BODY_SIZE_ANSWER);
+    expect(gap).toMatchObject({ default: "1m", source: { file: "config/deploy/templates/nginx.conf.erb", line: 10 } });
+    const answered = (v: string) => {
+      const r = emitContainer(model, { "container.nginx_sidecar": true, [BODY_SIZE_ANSWER]: v });
+      return { conf: r.files.find((f) => f.path === NGINX_SIDECAR_CONFIG)!.content, notes: r.notes.map((n) => n.message) };
+    };
+    const good = answered("25M");
+    expect(good.conf).toContain("client_max_body_size 25M;");
+    expect(nginxTest(good.conf).ok).toBe(true);
+    const bad = answered("20M; return 200 pwned");
+    expect(bad.conf).not.toMatch(/client_max_body_size/);
+    expect(bad.notes.some((n) => n.includes(`the answer ${BODY_SIZE_ANSWER} is not an nginx size`))).toBe(true);
+  });
+});

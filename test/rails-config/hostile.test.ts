@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import type { AppModel, EmittedFile, RValue } from "../../src/model.js";
 import { analyzeDir } from "../../src/analyze.js";
-import { emitRailsConfig } from "../../emitters/rails-config/index.js";
+import { emitRailsConfig, planConfig } from "../../emitters/rails-config/index.js";
 import { bootApp, typedJson, writeApp } from "./harness.js";
 
 const MARK = "PWN";
@@ -40,6 +40,8 @@ function repo(): string {
       // letter so that YAML reads it as a String, not a comment.
       `  with_default: <%= ENV.fetch("HOSTILE_DEFAULT", 'x#{${run("default")}}"%') %>`,
       `  sym: :"#{${run("sym")}}"`,
+      // A secret-named key: its value moves to the pod's environment under a derived name.
+      `  ${JSON.stringify(`secret"#{${run("secretkey")}}`)}: "s3cr3t#{x}%>"`,
       "",
     ].join("\n"),
   };
@@ -101,6 +103,7 @@ describe("a hostile Global configuration", () => {
   });
 
   it("every Ruby file, and the Ruby ERB makes of every config_for file, parses and holds the payloads only as strings", () => {
+    expect(files.filter((f) => f.content.includes("s3cr3t")).map((f) => f.path)).toEqual([]);
     const verdicts = judge(files);
     expect(Object.keys(verdicts).filter((p) => p.endsWith(".rb") || p.endsWith(".rake")).length).toBeGreaterThanOrEqual(2);
     expect(Object.keys(verdicts).filter((p) => p.endsWith(".yml")).length).toBeGreaterThanOrEqual(3);
@@ -113,7 +116,10 @@ describe("a hostile Global configuration", () => {
   it("real Rails boots the loader and reads every value back as Global gave it; the verify task agrees; nothing planted runs", () => {
     const dir = writeApp(files);
     const expected = globalValues(model);
-    const booted = bootApp(dir, expected, { task: "rails2k8s:verify_config", env: { RAILS_ENV: "production", ...ENV_GIVEN } });
+    // The moved secret, as the stage's secrets.env would give it to the pod.
+    const moved = Object.fromEntries(planConfig(model, {}).env.filter((e) => e.value !== null).map((e) => [e.name, e.value!]));
+    expect(Object.keys(moved).length).toBeGreaterThan(0);
+    const booted = bootApp(dir, expected, { task: "rails2k8s:verify_config", env: { RAILS_ENV: "production", ...ENV_GIVEN, ...moved } });
     expect(readdirSync(dir).filter((f) => f.startsWith(MARK))).toEqual([]);
     expect(booted.namespaces).toEqual(expected);
     expect(booted.task?.output).toContain("config/custom gives the same values as Global");
