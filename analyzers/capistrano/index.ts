@@ -64,7 +64,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     let parsed: ParsedRuby | null = null;
     if ("error" in r) {
       // `cap` cannot load it either: whatever the analysis made of that stage would be a guess.
-      if (isDeployFile(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
+      // A deploy file that is not there is read as empty, as `cap` does without a Capfile's requires;
+      // one that is there and cannot be read is unusable.
+      if (isDeployFile(path) && has(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
       parsed = parseRuby(path, r.text);
