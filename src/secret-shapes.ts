@@ -126,6 +126,17 @@ function wordLike(token: string): boolean {
   return parts.every((p) => (/^[A-Za-z][a-z]*[0-9]*$|^[A-Z]+[0-9]*$|^[0-9]+$/.test(p) && p.length <= 20) || /^[a-z0-9]{1,4}$/i.test(p));
 }
 
+/**
+ * A Kubernetes or DNS name built from pieces (`shop-web-7f9c2d1b-cron-a1b2c3`): lower case, three
+ * or more short parts between separators. Hash suffixes make such names look random, but a
+ * generated secret is not cut into short lower-case pieces.
+ */
+function nameLike(token: string): boolean {
+  if (/[A-Z+/=]/.test(token)) return false;
+  const parts = token.split(/[-_.]+/).filter(Boolean);
+  return parts.length >= 3 && parts.every((p) => p.length <= 16);
+}
+
 function highEntropy(text: string, out: SecretSpan[]) {
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
@@ -153,7 +164,7 @@ function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
     if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });
     return;
   }
-  if (token.length < 32 || wordLike(token)) return;
+  if (token.length < 32 || wordLike(token) || nameLike(token)) return;
   // A secret from a generator mixes cases and digits (base64, base62) or at least letters and
   // digits evenly (base36); an English-ish identifier does not reach 4 bits per character.
   const mixed = /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9]/.test(token);

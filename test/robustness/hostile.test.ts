@@ -15,7 +15,7 @@ import { parseAllDocuments } from "yaml";
 import { DockerfileParser } from "dockerfile-ast";
 import { copyFixture } from "../migrate/helpers.js";
 import { lintDockerfile } from "../container/dockerfile-lint.js";
-import { MARK, NLTAIL, PLANTED, RUN_ID, SECRETS, VALUES, fieldsIn, makeOutside, marker, plantHostile } from "./hostile/payloads.js";
+import { MARK, NLTAIL, PLANTED, RUN_ID, SECRETS, VALUES, fieldsIn, makeOutside, marker, plantHostile, UNMAPPABLE_STAGE } from "./hostile/payloads.js";
 import { type CliRun, changedFiles, cliAsync, run, gitCommitAll, gitIgnores, gitWouldCommit, hashTree, limited } from "./hostile/tree.js";
 import { SAFE_WORD, liveOccurrences, shellcheck, shellcheckAll } from "./hostile/shell.js";
 
@@ -617,6 +617,11 @@ const REFUSALS: Refusal[] = [
     name: "MIGRATION.md a symlink out of the repo",
     setup: (d, o) => symlinkSync(join(o, "MIGRATION.md"), join(d, "MIGRATION.md")),
     names: [{ file: "MIGRATION.md" }],
+  },
+  {
+    name: "a stage file whose name holds a space, quotes, $(...) and a newline",
+    setup: (d) => writeFileSync(join(d, UNMAPPABLE_STAGE), stagingText()),
+    names: [{ file: "config/deploy/evil stage" }],
   },
   {
     name: "two stage files mapping to the same Kubernetes name (Prod.rb + prod.rb)",

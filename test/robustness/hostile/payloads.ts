@@ -49,8 +49,13 @@ export const NAMES = {
   globalFile: `config/global/a"#{\`${touchHere("gfile")}\`}".yml`,
   globalDir: `config/global/$(${touchHere("gdir")})'q/b"c.yml`,
   globalNewline: `config/global/nl\n${NLTAIL} ${marker("gnl")}.yml`,
-  stage: `config/deploy/evil stage "q' $(${touchHere("stage")})\n${NLTAIL}.rb`,
+  // Upper case, an underscore and a dot: mapped to a DNS label (qa-blue-v2), not refused. A name
+  // that cannot be mapped (a space, a quote, a newline) is refused: see UNMAPPABLE_STAGE.
+  stage: `config/deploy/QA_Blue.v2.rb`,
 };
+
+/** A stage file name no Kubernetes name can be made of: refused (exit 2), never mapped. */
+export const UNMAPPABLE_STAGE = `config/deploy/evil stage "q' $(${touchHere("stage")})\n${NLTAIL}.rb`;
 
 /** Values planted inside files, as the app would read them (after Ruby/YAML decoding). */
 export const VALUES = {
@@ -149,7 +154,7 @@ export function plantHostile(dir: string, outside: string): void {
     ].join("\n"),
   );
 
-  // A stage whose file name holds a newline, spaces, quotes and $(...); its values are hostile too.
+  // A stage whose file name must be mapped to be a Kubernetes name; its values are hostile.
   put(
     dir,
     NAMES.stage,
