@@ -95,7 +95,7 @@ function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: Gemfi
     if (t === null) return null;
     const v = normalizeRubyVersion(t);
     if (!v) {
-      ctx.problem({ file, line: 1, message: "no Ruby version in the file", severity: "warning" });
+      ctx.problem({ file, line: 1, message: "not a Ruby version (the file's first line must be one, such as 3.3.6): ignored", severity: "warning" });
       return null;
     }
     return { value: v, source: { file, line: 1 } };
@@ -116,6 +116,7 @@ function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: Gemfi
   if (lock?.rubyVersion) {
     const v = lockRubyVersion(lock.rubyVersion.value);
     if (v) candidates.push({ value: v, source: { file: LOCKFILE, line: lock.rubyVersion.line } });
+    else if (/^ruby\s/.test(lock.rubyVersion.value.trim())) ctx.problem({ file: LOCKFILE, line: lock.rubyVersion.line, message: "RUBY VERSION is not a Ruby version (such as ruby 3.3.6p108): ignored", severity: "warning" });
   }
   const chosen = candidates[0] ?? null;
   for (const c of candidates.slice(1)) {
@@ -130,7 +131,9 @@ function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: Gemfi
 export function normalizeRubyVersion(text: string): string | null {
   const first = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).find(Boolean);
   if (!first) return null;
-  const m = /^(?:ruby[- ])?(\d+\.\d+(?:\.\d+)?(?:[.-](?:preview|rc)\d+)?)/i.exec(first);
+  // The whole line must be a version (rbenv/rvm/chruby forms, an rvm `@gemset` after it): a version
+  // followed by anything else is not what any version manager installs, and is not taken apart.
+  const m = /^(?:ruby[- ])?(\d+\.\d+(?:\.\d+)?(?:[.-](?:preview|rc)\d+)?)(?:-?p\d+)?(?:@[\w.-]+)?$/i.exec(first);
   return m ? m[1] : null;
 }
 

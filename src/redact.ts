@@ -192,7 +192,9 @@ export interface SecretLeak {
  */
 export function secretLeak(files: { path: string; content: string }[], model: AppModel, values: string[], answers?: { file: string; values: Record<string, unknown> }): SecretLeak | null {
   const committed = undeployedValues(model);
-  const already = (needle: string) => committed.some((c) => c.includes(needle));
+  // A multi-line value is written escaped (YAML's double-quoted `\n`, as JSON writes it).
+  const committedText = committed.flatMap((c) => [c, JSON.stringify(c)]);
+  const already = (needle: string) => committedText.some((c) => c.includes(needle));
   for (const f of files) {
     let hit: { at: number; needle: string; what: SecretLeak["what"] } | null = null;
     for (const v of values) {

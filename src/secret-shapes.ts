@@ -132,8 +132,10 @@ function wordLike(token: string): boolean {
  * generated secret is not cut into short lower-case pieces.
  */
 function nameLike(token: string): boolean {
-  if (/[A-Z+/=]/.test(token)) return false;
-  const parts = token.split(/[-_.]+/).filter(Boolean);
+  // A trailing `=` is the run's edge (`name=<value>`), not base64 padding, for a name like this.
+  const name = token.replace(/=+$/, "");
+  if (/[A-Z+/=]/.test(name)) return false;
+  const parts = name.split(/[-_.]+/).filter(Boolean);
   return parts.length >= 3 && parts.every((p) => p.length <= 16);
 }
 

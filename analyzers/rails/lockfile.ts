@@ -122,6 +122,6 @@ export function parseLockfile(text: string): Lockfile {
 
 /** `ruby 3.1.4p223` → `3.1.4`; `ruby 3.3.0.preview1` stays with its prerelease part. */
 export function lockRubyVersion(written: string): string | null {
-  const m = /^ruby\s+(\d+\.\d+(?:\.\d+)?(?:\.[a-z]+\d*)?)(?:p\d+)?/.exec(written.trim());
+  const m = /^ruby\s+(\d+\.\d+(?:\.\d+)?(?:\.[a-z]+\d*)?)(?:p\d+)?$/.exec(written.trim());
   return m ? m[1] : null;
 }

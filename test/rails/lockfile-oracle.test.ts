@@ -120,6 +120,7 @@ describe("Gemfile.lock parser vs Bundler::LockfileParser", () => {
     expect(lockRubyVersion("ruby 3.1.4p223")).toBe("3.1.4");
     expect(lockRubyVersion("ruby 2.3.8p459")).toBe("2.3.8");
     expect(lockRubyVersion("jruby 9.4")).toBe(null);
+    expect(lockRubyVersion("ruby 3.1.4p223$(touch /tmp/x)")).toBe(null);
   });
 
   it("reports merge conflict markers instead of guessing", () => {

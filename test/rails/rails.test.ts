@@ -92,6 +92,9 @@ describe("Ruby version", () => {
     expect(normalizeRubyVersion("2.6.10-p210")).toBe("2.6.10");
     expect(normalizeRubyVersion("# comment\n3.3.0-preview1")).toBe("3.3.0-preview1");
     expect(normalizeRubyVersion("system")).toBe(null);
+    // A version with anything after it is not taken apart: it is not a version at all.
+    expect(normalizeRubyVersion("3.1.4;touch /tmp/x;#")).toBe(null);
+    expect(normalizeRubyVersion("3.1.4 $(id)")).toBe(null);
   });
   it("uses `ruby file:` and then the lockfile, and reports disagreement", () => {
     const r = mem({ Gemfile: 'ruby file: ".tool-versions-ruby"\ngem "rails"\n', ".tool-versions-ruby": "3.2.3\n", "Gemfile.lock": LOCK("    rails (7.1.3)\n") + "\nRUBY VERSION\n   ruby 3.2.2p53\n" });

@@ -347,7 +347,8 @@ describe("hostile repo: every planted value stays inert", () => {
     it("each planted default_env value reaches the hostile stage's ConfigMap whole, or the output says it was left out", () => {
       const cms = allObjects().filter((o) => o.kind === "ConfigMap" && (o.data as Record<string, string> | undefined)?.RAILS_ENV);
       expect(cms.length).toBeGreaterThan(0);
-      const said = saidOutsideDiff(runs.analyze) + saidOutsideDiff(runs.migrate);
+      // Said on the terminal, or in MIGRATION.md's list of what was left out.
+      const said = saidOutsideDiff(runs.analyze) + saidOutsideDiff(runs.migrate) + read("MIGRATION.md");
       for (const [key, value] of [["EVIL_NL", VALUES.defaultEnvNewline], ["EVIL_Q", VALUES.defaultEnvQuotes]]) {
         for (const cm of cms) {
           const got = (cm.data as Record<string, string>)[key];
@@ -731,7 +732,9 @@ describe("a value no encoder may write is refused (exit 2, named) or left out in
     it(c.name, () => {
       const { dir, r, before, after, markers } = results.get(c.name)!;
       expect([0, 2], show(r)).toContain(r.code);
-      expect(saidOutsideDiff(r), "the value refused or left out is named by its file, outside the diff").toContain(c.file);
+      // Said on the terminal, or (written, exit 0) in MIGRATION.md's list of what was left out.
+      const guide = r.code === 0 && existsSync(join(dir, "MIGRATION.md")) ? readFileSync(join(dir, "MIGRATION.md"), "utf8") : "";
+      expect(saidOutsideDiff(r) + guide, "the value refused or left out is named by its file, outside the diff").toContain(c.file);
       if (r.code === 2) expect(after).toEqual(before);
       else {
         const out = changedFiles(before, after);

@@ -86,6 +86,7 @@ describe("no false positive on ordinary config values", () => {
     fc.array(word, { minLength: 3, maxLength: 8 }).map((p) => p.join("-")),
     // Kubernetes names with hash pieces (a CronJob named from the app, a run id and a job hash).
     fc.array(fc.oneof(word, fc.stringMatching(/^[0-9a-f]{6,10}$/)), { minLength: 4, maxLength: 8 }).map((p) => p.join("-")),
+    fc.array(fc.oneof(word, fc.stringMatching(/^[0-9a-f]{6,10}$/)), { minLength: 4, maxLength: 8 }).map((p) => `kustomize edit set image ${p.join("-")}=<repository>:<tag>`),
     fc.tuple(word, fc.integer({ min: 1, max: 999 })).map(([w, n]) => `proxy_read_timeout ${n}s; # ${w}`),
     fc.constantFrom("Basic authentication for the admin area", "Bearer tokens are checked by Rack::Attack", "secret: this Rails needs SECRET_KEY_BASE set to boot", "password=true", "token: required", "--mount=type=secret,id=BUNDLE_GEMS__EXAMPLE__COM", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deploy@ci", "ENV_FILES=k8s/overlays/production/config.env,k8s/overlays/production/secrets.env", "redis://:${REDIS_PASSWORD}@redis.internal:6379", "ActiveSupport::Cache::RedisCacheStore", "shop_production_sidekiq_queue_default_20240101"),
   );

@@ -145,11 +145,13 @@ export function plantHostile(dir: string, outside: string): void {
       `  sq: '${VALUES.yamlValSingle.replace(/'/g, "''")}'`,
       `  erb_text: "<%%= \`${touchTmp("yerb")}\` %>"`,
       `  ${yamlStr(VALUES.yamlSecretKey)}: "s3cr3t-${RUN_ID}"`,
+      "production:",
+      "  sq: 'prod'",
+      // Under a deployed environment: the values the servers use, which no committed output may
+      // hold. (A secret the repo already commits for development or test is copied there as is.)
       `  processor_ref: ${SECRETS.stripe.value}`,
       "  tls_blob: |",
       ...SECRETS.pem.value.trimEnd().split("\n").map((l) => `    ${l}`),
-      "production:",
-      "  sq: 'prod'",
       "",
     ].join("\n"),
   );
