@@ -3,7 +3,7 @@
 // A gap marked secret is never written here.
 import { isDnsLabel } from "./names.js";
 import { parse, stringify } from "yaml";
-import type { Answers, Gap, RValue } from "./model.js";
+import type { AnswerFormat, Answers, Gap, RValue } from "./model.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
 /**
@@ -33,14 +33,38 @@ export function parseAnswers(text: string | null, name: string): Answers {
 /** Why a saved answer does not fit its gap (then it is asked again), or null when it fits. */
 export function answerProblem(gap: Gap, value: RValue): string | null {
   if (gap.choices && !(typeof value === "string" && gap.choices.includes(value))) return `expected one of ${gap.choices.join(", ")}`;
-  // An answers file may come with the repo: a namespace from it is as untrusted as the repo.
-  if (/^stage\..+\.namespace$/.test(gap.id) && typeof value === "string" && !isDnsLabel(value)) return "expected a Kubernetes namespace: lower-case letters, digits and '-', at most 63 characters";
+  // An answers file may come with the repo: a name, a reference or a host from it is as untrusted
+  // as the repo, and is held to its grammar before any emitter sees it.
+  if (gap.format) {
+    const problem = formatProblem(gap.format, value);
+    if (problem) return problem;
+  }
   const want = shapeOf(gap.default);
   const got = shapeOf(value);
   // A gap without a known value (default null) takes any scalar; otherwise the shape must match.
   if (want === "null") return got === "object" ? "expected a single value" : null;
   if (got === "null" || got === want) return null;
   return `expected ${want === "array" ? "a list" : want === "object" ? "a mapping" : `a ${want}`}`;
+}
+
+/** Image references as the Docker distribution grammar has them: [host[:port]/]path, lower-case path components. */
+const IMAGE_REPOSITORY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** A tag the migration Job's name can end with (a DNS label's characters, and `.`). */
+const IMAGE_TAG = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
+const HOST = /^(?:\*\.)?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why a value does not follow its grammar, or null when it does. */
+export function formatProblem(format: AnswerFormat, value: RValue): string | null {
+  switch (format) {
+    case "dns-label":
+      return typeof value === "string" && isDnsLabel(value) ? null : "expected a Kubernetes name: lower-case letters, digits and '-', at most 63 characters";
+    case "image-repository":
+      return typeof value === "string" && value.length <= 255 && IMAGE_REPOSITORY.test(value) ? null : "expected an image repository such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop or ghcr.io/acme/shop (no tag)";
+    case "image-tag":
+      return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
+    case "host-list":
+      return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";
+  }
 }
 
 const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);

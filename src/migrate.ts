@@ -75,7 +75,8 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
   } catch (e) {
     if (e instanceof Stop) return e.code;
     if (e instanceof LockHeld || e instanceof LinkRefused) {
-      io.err(`rails2k8s: ${e.message}\nNothing was written.\n`);
+      // The lock's owner and the path are the repo's text: shown escaped.
+      io.err(`rails2k8s: ${termLines(e.message)}\nNothing was written.\n`);
       return 2;
     }
     if (isPromptExit(e)) {

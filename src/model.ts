@@ -642,7 +642,12 @@ export interface Gap {
   source?: Source;
   /** The answer is a secret value: asked with a hidden prompt, never saved to the answers file, never printed. */
   secret?: boolean;
+  /** The grammar the answer must follow (src/answers.ts formatProblem): an answers file may come with the repo. */
+  format?: AnswerFormat;
 }
+
+/** Grammars of answers that become names, references or hosts in the output. */
+export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list";
 
 export interface Hazard {
   id: string;
@@ -770,6 +775,9 @@ export { looksSecretValue } from "./secret-shapes.js";
 
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */
 export function isCredentialUrl(v: unknown): boolean {
-  return typeof v === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i.test(v);
+  if (typeof v !== "string") return false;
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^/\s@]+)@/i.exec(v);
+  // A placeholder (`${RABBIT_PASSWORD}`, `<%= … %>`, `%{password}`) names where the password comes from.
+  return m !== null && !/^(?:\$|%\{|<%|\{\{|#\{)/.test(m[1]!);
 }
 

@@ -72,7 +72,7 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 },
   // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
   // (The scheme starts only where a word starts: a long run of letters is not tried at each offset.)
-  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /:\/\/[^@]*@/ },
+  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /:\/\/[^@\s]*@/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
@@ -160,7 +160,9 @@ function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
   const token = raw.replace(/^[-_/+=]+/, "");
   const start = rawStart + (raw.length - token.length);
   const before = text.slice(Math.max(0, start - 40), start);
-  if (LABELLED.test(before) || UUID.test(token)) return;
+  // A hash labelled inside the run (a CSP source or an SRI `integrity`: `sha256-…`) and a
+  // publishable key (`pk_live_…`, public by design) are not secrets either.
+  if (LABELLED.test(before) || UUID.test(token) || /^(?:sha1|sha224|sha256|sha384|sha512|md5)-|^pk_(?:live|test)_/i.test(token)) return;
   if (HEX.test(token)) {
     // git SHAs (40) and unlabelled short hashes stay; 64+ hex is key material.
     if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });

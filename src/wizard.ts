@@ -6,6 +6,7 @@ import { confirm, input, password, select } from "@inquirer/prompts";
 import { parse, stringify } from "yaml";
 import type { Gap, RValue } from "./model.js";
 import { termLines, termText } from "../emitters/encode/terminal.js";
+import { formatProblem } from "./answers.js";
 
 export type PromptSpec =
   | { kind: "select"; config: { message: string; choices: { name: string; value: string }[]; default?: string }; parse: (v: string) => RValue }
@@ -32,8 +33,8 @@ export function promptFor(gap: Gap): PromptSpec {
   if (Array.isArray(d) && d.every((x) => typeof x === "string"))
     return {
       kind: "input",
-      config: { message: `${message} (comma-separated)`, default: d.join(", "), validate: () => true },
-      parse: (s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""),
+      config: { message: `${message} (comma-separated)`, default: d.join(", "), validate: (s) => fits(gap, splitList(s)) },
+      parse: splitList,
     };
   if (d !== null && typeof d === "object") {
     const want = Array.isArray(d) ? "a YAML list" : "a YAML mapping";
@@ -60,10 +61,15 @@ export function promptFor(gap: Gap): PromptSpec {
   // A string, or no known value at all (null): free text; empty means "still unknown".
   return {
     kind: "input",
-    config: { message, ...(typeof d === "string" && d !== "" ? { default: d } : {}), validate: () => true },
+    config: { message, ...(typeof d === "string" && d !== "" ? { default: d } : {}), validate: (s) => (s.trim() === "" && d === null ? true : fits(gap, s.trim())) },
     parse: (s) => (s.trim() === "" && d === null ? null : s.trim()),
   };
 }
+
+const splitList = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+
+/** A typed answer is held to the gap's grammar, as a saved one is (src/answers.ts). */
+const fits = (gap: Gap, v: RValue): true | string => (gap.format ? (formatProblem(gap.format, v) ?? true) : true);
 
 /** Two lines before each question: why it is asked, and where the fact (or its absence) is. */
 export function gapContext(gap: Gap): string {

@@ -46,10 +46,12 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   }
 
   // The app does not boot with a file Global raises on: no config can be carried over from it.
+  // A file rails2k8s could not read itself (over its size limit) may load fine in Ruby, but its
+  // settings cannot be carried over: config_for would get a namespace without its values, so that
+  // is unusable input too, said as what it is.
   const raise = (e: GlobalRaise) => {
-    const p = { file: e.file, line: e.line, message: `Global raises loading this file: ${e.message}` };
-    if (e.certain) reportUnusable(c, p);
-    else problem({ ...p, severity: "error" });
+    const message = e.certain ? `Global raises loading this file: ${e.message}` : `not read by rails2k8s (${e.message}), so its settings cannot be carried over to config_for`;
+    reportUnusable(c, { file: e.file, line: e.line, message });
   };
   const cache = new Map<string, GlobalFile>();
   const subtrees = new Map<string, RubyHash>();

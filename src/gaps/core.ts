@@ -21,6 +21,7 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       question: "Which container image repository should the cluster pull the app's image from?",
       why: `Capistrano shipped code, not images, so the repo names no registry; registry.example.com/${app} is a placeholder (app name from ${model.name.source.file}${model.name.source.line ? `:${model.name.source.line}` : ""}): give your ECR, GCR, GHCR or Docker Hub repository`,
       default: `registry.example.com/${app}`,
+      format: "image-repository",
       source: model.name.source,
     },
     {
@@ -28,6 +29,7 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       question: "Which image tag should the overlays deploy first?",
       why: "Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (`kustomize edit set image`)",
       default: "latest",
+      format: "image-tag",
       source: model.stages.find((s) => s.variables["branch"])?.variables["branch"]?.source ?? model.name.source,
     },
   ];
@@ -40,6 +42,7 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       question: `Which Kubernetes namespace does stage ${st.name} deploy to?`,
       why: `each Capistrano stage becomes one overlay (${k8sOverlay(st.name)}); stages ran on separate servers, so each gets its own namespace (default <app>-<stage>)`,
       default: stageInstance(app, st.name),
+      format: "dns-label",
       source: st.source,
     });
 

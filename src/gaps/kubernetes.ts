@@ -50,6 +50,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
             ? `no nginx config rendered for stage ${st.name} names its hosts; the production hosts are never reused for another stage`
             : `no nginx server_name names the hosts of stage ${st.name}`,
         default: [placeholderHost(app, st.name)],
+        format: "host-list",
         source: st.source,
       });
     const min = webServerCount(st, model.nginx);
@@ -84,12 +85,14 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       question: "Name of the Gateway the cluster provides (for the gateway edge target)?",
       why: "an HTTPRoute attaches to a Gateway the platform team runs; `kubectl get gateways -A` lists them",
       default: "gateway",
+      format: "dns-label",
     },
     {
       id: "gateway.namespace",
       question: "Namespace of that Gateway?",
       why: "the HTTPRoute's parentRef names it; the Gateway must allow routes from the app's namespaces",
       default: "gateway-system",
+      format: "dns-label",
     },
   );
   if (anyRedirect)

@@ -88,7 +88,7 @@ describe("no false positive on ordinary config values", () => {
     fc.array(fc.oneof(word, fc.stringMatching(/^[0-9a-f]{6,10}$/)), { minLength: 4, maxLength: 8 }).map((p) => p.join("-")),
     fc.array(fc.oneof(word, fc.stringMatching(/^[0-9a-f]{6,10}$/)), { minLength: 4, maxLength: 8 }).map((p) => `kustomize edit set image ${p.join("-")}=<repository>:<tag>`),
     fc.tuple(word, fc.integer({ min: 1, max: 999 })).map(([w, n]) => `proxy_read_timeout ${n}s; # ${w}`),
-    fc.constantFrom("Basic authentication for the admin area", "Bearer tokens are checked by Rack::Attack", "secret: this Rails needs SECRET_KEY_BASE set to boot", "password=true", "token: required", "--mount=type=secret,id=BUNDLE_GEMS__EXAMPLE__COM", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deploy@ci", "ENV_FILES=k8s/overlays/production/config.env,k8s/overlays/production/secrets.env", "redis://:${REDIS_PASSWORD}@redis.internal:6379", "ActiveSupport::Cache::RedisCacheStore", "shop_production_sidekiq_queue_default_20240101"),
+    fc.constantFrom("Basic authentication for the admin area", "Bearer tokens are checked by Rack::Attack", "secret: this Rails needs SECRET_KEY_BASE set to boot", "password=true", "token: required", "--mount=type=secret,id=BUNDLE_GEMS__EXAMPLE__COM", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deploy@ci", "ENV_FILES=k8s/overlays/production/config.env,k8s/overlays/production/secrets.env", "redis://:${REDIS_PASSWORD}@redis.internal:6379", "ActiveSupport::Cache::RedisCacheStore", "shop_production_sidekiq_queue_default_20240101", "script-src 'self' 'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='", 'integrity="sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC"', "pk_live_51HqLyjWDarjtT1zdp7dcXdy2ZcgqhhN8q"),
   );
   it("hosts, IPs, UUIDs, paths, versions, git SHAs, digests, ENV names, constants, cron lines, URLs without a password, identifiers", () => {
     fc.assert(
@@ -156,5 +156,16 @@ describe("the holes of issue 11 are closed in analyze's model", () => {
 
   it("a number is a value too", () => {
     expect(looksSecretValue(12345)).toBe(false);
+  });
+});
+
+describe("a URL whose password is a placeholder", () => {
+  it("names where the password comes from and holds none", async () => {
+    const { isCredentialUrl } = await import("../../src/model.js");
+    for (const u of ["amqp://app:${RABBIT_PASSWORD}@rabbit.internal:5672/shop", "postgres://app:<%= ENV['DB_PASSWORD'] %>@db/shop", "redis://:%{password}@cache:6379/0"]) {
+      expect(isCredentialUrl(u), u).toBe(false);
+      expect(secretSpans(u), u).toEqual([]);
+    }
+    expect(isCredentialUrl("postgres://app:s3cr3tPw@db/shop")).toBe(true);
   });
 });
