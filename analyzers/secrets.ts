@@ -15,7 +15,7 @@ import { isHash } from "./ruby/evaluate.js";
 // The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
 // what is shown all decide "looks secret" the same way.
 export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
-import { looksSecretEnv, looksSecretKey, looksSecretValue } from "../src/model.js";
+import { looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue } from "../src/model.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
@@ -77,7 +77,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
     for (const server of f.servers)
       for (const [header, fact] of Object.entries(server.proxyHeaders)) {
         if (!fact.value || fact.value.includes("$")) continue;
-        if (CREDENTIAL_HEADER.test(header) || looksSecretValue(fact.value)) add({ name: `${f.file}: proxy_set_header ${header}`, kind: "file", reason: "credentials written in an nginx header", source: fact.source });
+        if (looksCredentialHeader(header) || looksSecretValue(fact.value)) add({ name: `${f.file}: proxy_set_header ${header}`, kind: "file", reason: "credentials written in an nginx header", source: fact.source });
       }
 
   for (const l of model.linked) {
@@ -121,7 +121,6 @@ function globalSecrets(ns: GlobalNamespace): SecretRef[] {
 }
 
 /** Headers whose value is a credential whatever it looks like. */
-const CREDENTIAL_HEADER = /^(proxy-)?authorization$|^x-[a-z-]*(api-key|token|secret|auth)[a-z-]*$|^cookie$/i;
 
 /** A value (at any depth: lists, hashes, the parts of an interpolation) shaped like a secret. */
 export function holdsSecretShape(v: unknown, depth = 0): boolean {

@@ -769,6 +769,14 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
   return SECRET_KEY.test(key) || /secret/i.test(key);
 });
 
+/**
+ * HTTP header names that carry credentials: Authorization, Cookie, Set-Cookie, Api-Key, X-Api-Key,
+ * X-Auth-Token... The nginx sidecar leaves such a header out when its value is written literally,
+ * and the redaction hides the value wherever the model holds it: one rule for both.
+ */
+export const looksCredentialHeader = (name: string): boolean =>
+  /^(?:proxy-)?authorization$|(?:^|-)(?:set-)?cookie$|(?:^|-)(?:api-?key|token|secret|password|passwd|credentials?|auth)(?:-|$)/i.test(name);
+
 // A value shaped like a secret (a token, a key, a webhook, a URL password...), whatever it is called:
 // the rules live in their own module, re-exported here so that every folder asks the same question.
 export { looksSecretValue } from "./secret-shapes.js";

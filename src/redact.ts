@@ -12,7 +12,7 @@
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isCredentialUrl, isEnvRefShape, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
+import { isCredentialUrl, isEnvRefShape, looksCredentialHeader, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
@@ -29,19 +29,13 @@ const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target",
 /** The model's own fields about secrets hold names and places, not values. */
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
 /** HTTP headers (nginx `proxy_set_header`) whose value is a credential. */
-const CREDENTIAL_HEADER = /^(proxy-)?authorization$|^x-[a-z-]*(api-key|token|secret|auth)[a-z-]*$|^cookie$/i;
 
 const secretName = (k: string) =>
   !STRUCTURAL.has(k) &&
-  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || CREDENTIAL_HEADER.test(k));
+  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || looksCredentialHeader(k));
 
 export function redactModel(model: AppModel): AppModel {
   return redaction(model).model;
-}
-
-/** The secret values the model holds (longest first), to cut out of any text made from it. */
-export function secretValues(model: AppModel): string[] {
-  return redaction(model).values;
 }
 
 /** A text with every given secret value, and every secret by shape, cut out. */

@@ -4,7 +4,7 @@
 // public dir), logs (access log to /dev/stdout, errors to stderr), pid and temp files (/tmp: nginx runs as the app's non-root user).
 import type { EmitResult, NginxDirective, NginxFile, Source } from "../../src/model.js";
 import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET } from "../contract.js";
-import { looksSecretKey } from "../../src/model.js";
+import { looksCredentialHeader, looksSecretKey } from "../../src/model.js";
 import { NGINX_NAME, nginxCommentValue, nginxRefusal, nginxWord } from "../encode/nginx.js";
 import { fill } from "../text/fill.js";
 import { BODY_SIZE_ANSWER, NGINX_SIZE } from "./rules.js";
@@ -196,7 +196,6 @@ function defaultServer(): NginxDirective[] {
 const HANDLER_BLOCKS = new Set(["types", "map", "geo", "split_clients", "charset_map"]);
 /** Directives that set a header or a backend parameter: name first, then its value. */
 const HEADER_SETTERS = new Set(["proxy_set_header", "add_header", "add_trailer", "grpc_set_header", "fastcgi_param", "uwsgi_param", "scgi_param"]);
-const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password|passwd|credential/i;
 const SECRET_VALUE = /^(basic|bearer|token|digest|negotiate)\s+\S/i;
 
 /**
@@ -209,7 +208,7 @@ function secretHeader(x: NginxDirective): boolean {
   const [name, value] = [x.args[0]!, x.args[1]!];
   // An empty value clears the header (`proxy_set_header Authorization "";`): nothing to hide.
   if (value.includes("$") || value.trim() === "") return false;
-  return SECRET_HEADER.test(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
+  return looksCredentialHeader(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
 }
 
 /** An ERB tag of a template that no stage's variables resolve: the analysis put its text back. */

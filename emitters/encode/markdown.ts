@@ -15,7 +15,8 @@ export function mdText(text: string, inTable = false): string {
     .replace(/\]\(/g, "]\\(");
   if (inTable) s = s.replace(/\|/g, "\\|");
   // A block marker where the text starts a line or a list item: heading, quote, list, rule, fence.
-  s = s.replace(/^( *)([#>+*=~`-])/, "$1\\$2").replace(/^( *\d+)([.)])/, "$1\\$2");
+  // (A fence is three backticks or tildes: one backtick opens a code span, which is inline.)
+  s = s.replace(/^( *)([#>+*=-]|`(?=``)|~(?=~~))/, "$1\\$2").replace(/^( *\d+)([.)])/, "$1\\$2");
   // Leading spaces (four make a code block) as character references, which read as spaces.
   return s.replace(/^ +/, (sp) => "&#32;".repeat(sp.length));
 }

@@ -71,6 +71,3 @@ export function rubyFloat(n: number): string {
 export function rubyCommentValue(value: string): string {
   return /^[A-Za-z0-9_./@+-]+$/.test(value) ? value : rubyString(value);
 }
-
-/** A plain Ruby method name (`payment`, `beta?` excluded): safe to write after a `.`. */
-export const RUBY_IDENTIFIER = /^[a-z_][A-Za-z0-9_]*$/;

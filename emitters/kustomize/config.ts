@@ -28,8 +28,6 @@ export interface BootRead {
   secret?: boolean;
 }
 
-const envSafe = envExpressible;
-
 export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitResult): StageEnv {
   const keys = answerList(plan.answers, "secret.keys", secretKeys(plan.model));
   const secretSet = new Set(keys);
@@ -48,16 +46,16 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const put = (name: string, value: string | null, secret: boolean, source: Source | null = null): string => {
     if (source && !sources.has(name)) sources.set(name, source);
     const isSecret = secret || secretSet.has(name) || isSecretName(name) || looksSecretValue(value);
-    if (value !== null && !envSafe(value) && !inexpressible.has(name)) inexpressible.set(name, { source, secret: isSecret });
+    if (value !== null && !envExpressible(value) && !inexpressible.has(name)) inexpressible.set(name, { source, secret: isSecret });
     if (isSecret) {
       const had = secrets.get(name);
-      if (value !== null && envSafe(value)) {
+      if (value !== null && envExpressible(value)) {
         if (had && had !== value) conflicting.add(name);
         else secrets.set(name, value);
       } else if (had === undefined) secrets.set(name, "");
       return sec;
     }
-    if (value !== null && envSafe(value)) config.set(name, value);
+    if (value !== null && envExpressible(value)) config.set(name, value);
     return cfg;
   };
   config.set("RAILS_ENV", sp.railsEnv);
@@ -78,8 +76,8 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   for (const e of defaultEnv(sp.stage)) {
     const output = put(e.name, e.value, false, e.source);
-    // A value left out is not listed as carried over: the note below says what happened to it.
-    if (e.value === null || envSafe(e.value) || output === sec) out.provenance.push({ output, what: `${e.name} (Capistrano default_env)`, source: e.source });
+    // A value or key left out is not listed as carried over: the notes below say what happened to it.
+    if (isEnvKey(e.name) && (e.value === null || envExpressible(e.value) || output === sec)) out.provenance.push({ output, what: `${e.name} (Capistrano default_env)`, source: e.source });
   }
   // whenever's `env` lines that hold a secret: every cron line had them; the CronJobs read them
   // from the Secret, prefilled with the value the schedule wrote.

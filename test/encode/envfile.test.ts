@@ -68,5 +68,6 @@ describe("the kustomize emitter with planted env values", () => {
     expect(notes.some((n) => n.includes('"BAD-KEY"') && n.includes("not an environment variable name"))).toBe(true);
     // Not listed as carried over.
     expect(built.result.provenance.some((p) => p.what.startsWith("MULTI "))).toBe(false);
+    expect(built.result.provenance.some((p) => p.what.startsWith("BAD-KEY "))).toBe(false);
   });
 });

@@ -29,7 +29,8 @@ function inlineOnly(encoded: string): boolean {
   // Leading spaces come as `&#32;` references, which are text, never indentation.
   const text = encoded.replace(/^(&#32;)+/, "");
   if (/[\n\r\u2028\u2029]/.test(text)) return false;
-  if (/^ {0,3}([#>+*=~`-]|\d+[.)])/.test(text) || /^ /.test(text)) return false;
+  // One backtick opens an inline code span; three (or three tildes) open a fenced block.
+  if (/^ {0,3}([#>+*=-]|`{3}|~{3}|\d+[.)])/.test(text) || /^ /.test(text)) return false;
   if (/(^|[^\\])<[A-Za-z/!?]/.test(text) || /(^|[^\\])&#?[A-Za-z0-9]+;/.test(text) || /(^|[^\\])\]\(/.test(text)) return false;
   return !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text);
 }
@@ -48,6 +49,10 @@ describe("mdText / mdCell", () => {
   it("never opens a block, HTML, an entity or a link, and stays one line (planted and property)", () => {
     for (const v of HOSTILE) expect(inlineOnly(mdText(v)), `${v} → ${mdText(v)}`).toBe(true);
     fc.assert(fc.property(any, (v) => inlineOnly(mdText(v))));
+  });
+  it("our own code span at the start of a text stays a code span (the `ask` rows of the gap table)", () => {
+    expect(mdText("`ask :deploy_token` made a person type it")).toBe("`ask :deploy_token` made a person type it");
+    expect(mdText("```")).toBe("\\```");
   });
   it("a cell never holds an unescaped `|`", () => {
     fc.assert(fc.property(any, (v) => !/(^|[^\\])\|/.test(mdCell(v).replace(/\\\\/g, ""))));

@@ -169,3 +169,11 @@ describe("a URL whose password is a placeholder", () => {
     expect(isCredentialUrl("postgres://app:s3cr3tPw@db/shop")).toBe(true);
   });
 });
+
+describe("credential headers: one rule for the sidecar and the redaction", () => {
+  it("names that carry credentials, and names that do not", async () => {
+    const { looksCredentialHeader } = await import("../../src/model.js");
+    for (const h of ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "Api-Key", "X-Api-Key", "X-Auth-Token", "X-Secret"]) expect(looksCredentialHeader(h), h).toBe(true);
+    for (const h of ["Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-IP", "Content-Security-Policy", "Strict-Transport-Security", "X-Request-Start"]) expect(looksCredentialHeader(h), h).toBe(false);
+  });
+});
