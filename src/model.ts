@@ -760,7 +760,7 @@ export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolea
 });
 
 /** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
-export const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
+export const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|pw|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
 const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
 
 export const looksSecretKey = memo(function looksSecretKey(key: string): boolean {

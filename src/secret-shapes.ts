@@ -73,6 +73,8 @@ const RULES: Rule[] = [
   // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
   // (The scheme starts only where a word starts: a long run of letters is not tried at each offset.)
   { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /:\/\/[^@\s]*@/ },
+  // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
+  { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).

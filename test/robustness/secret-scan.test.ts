@@ -385,15 +385,27 @@ describe("secrets recognised by shape never leak", () => {
     expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
     const token = secretOf("github", "answer").text;
     const answersFile = join(dir, ".rails2k8s.yml");
-    edit(dir, ".rails2k8s.yml", (s) => s.replace(/^image\.tag: .*$/m, `image.tag: ${token}`));
+    // A free-text answer that lands in a committed file (the CronJobs' time zone).
+    edit(dir, ".rails2k8s.yml", (s) => s.replace(/^cron\.time_zone: .*$/m, `cron.time_zone: ${token}`));
     const before = snapshot(dir);
     const r = run(dir, ["migrate", ".", "--yes"]);
     expect(r.text).not.toContain(token);
-    // The tag is written into the kustomizations (committed): refused, naming the file and the answer.
+    // Refused, naming the committed file and the answer.
     expect(r.code, r.text.slice(-400)).toBe(2);
     expect(r.text).toMatch(/k8s\/\S+:\d+: would hold a secret \(GitHub token\) taken from \.rails2k8s\.yml/);
     expect(snapshot(dir)).toEqual(before);
     expect(readFileSync(answersFile, "utf8")).toContain(token); // the user's own file, untouched
+  }, 60_000);
+
+  it("an answer with a grammar (the image tag) that holds a secret is refused by the grammar, never shown", () => {
+    const dir = copyFixture("shop");
+    expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
+    const token = secretOf("github", "tag").text;
+    edit(dir, ".rails2k8s.yml", (s) => s.replace(/^image\.tag: .*$/m, `image.tag: ${token}`));
+    const r = run(dir, ["migrate", ".", "--yes", "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.text).not.toContain(token);
+    expect(r.text).toContain("saved answer for image.tag ignored: expected an image tag");
   }, 60_000);
 
   it("an old answer holding a secret is dropped when the answers file is written again", () => {

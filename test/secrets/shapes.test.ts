@@ -159,6 +159,19 @@ describe("the holes of issue 11 are closed in analyze's model", () => {
   });
 });
 
+describe("curl's user:password", () => {
+  it("is cut, and only the password", () => {
+    expect(cutSecretShapes("curl -u admin:SECRETgCron88 https://x.example.com/ping", "[secret]")).toBe("curl -u admin:[secret] https://x.example.com/ping");
+    expect(cutSecretShapes("curl --user=deploy:hunter2hunter2 -fsS https://x", "[secret]")).toBe("curl --user=deploy:[secret] -fsS https://x");
+    expect(secretSpans("curl -u admin:$CRON_PASSWORD https://x")).toEqual([]);
+  });
+  it("a key named *_pw is a secret by name", async () => {
+    const { looksSecretKey } = await import("../../src/model.js");
+    expect(looksSecretKey("shared_pw")).toBe(true);
+    expect(looksSecretKey("pwd_hint_path")).toBe(false);
+  });
+});
+
 describe("a URL whose password is a placeholder", () => {
   it("names where the password comes from and holds none", async () => {
     const { isCredentialUrl } = await import("../../src/model.js");
