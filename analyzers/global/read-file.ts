@@ -7,6 +7,7 @@ import { renderErb, restoreString, TOKEN_RE } from "../ruby/erb.js";
 import type { Scope } from "../ruby/evaluate.js";
 import { isEnvRef, isInterp } from "../ruby/evaluate.js";
 import { loadRubyYaml, isRubyHash, type RubyVal } from "../ruby/yaml.js";
+import { lastAtOrBefore } from "../ruby/line-index.js";
 
 export interface GlobalFile {
   file: string;
@@ -112,14 +113,7 @@ function envReadLines(text: string, names: Set<string>): { name: string; line: n
   return [...names].map((name) => {
     const at = !kept.length || name.includes("\n") ? -1 : joined.indexOf(name);
     if (at < 0) return { name, line: 1 };
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return { name, line: envLines[lo] };
+    return { name, line: envLines[lastAtOrBefore(starts, at)] };
   });
 }
 

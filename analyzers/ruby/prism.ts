@@ -3,6 +3,7 @@
 // as Problems with file:line.
 import { loadPrism } from "@ruby/prism";
 import type { Source } from "../../src/model.js";
+import { lastAtOrBefore } from "./line-index.js";
 
 type ParseFn = Awaited<ReturnType<typeof loadPrism>>;
 let parser: ParseFn | null = null;
@@ -41,16 +42,7 @@ export function parseRuby(file: string, text: string, lineOffset = 0): ParsedRub
   // Line starts in byte offsets, for a binary search per lookup.
   const starts: number[] = [0];
   for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) starts.push(i + 1);
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1 + lineOffset;
-  };
+  const lineOf = (offset: number): number => lastAtOrBefore(starts, offset) + 1 + lineOffset;
   return {
     file,
     text,

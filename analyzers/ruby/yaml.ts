@@ -13,6 +13,7 @@
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
 import { parseBlockYaml } from "./yaml-block.js";
 import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
+import { lastAtOrBefore } from "./line-index.js";
 
 export const YAML_LIMITS = {
   /** Alias nodes per document. */
@@ -375,16 +376,7 @@ export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): Ruby
   const errors: RubyYamlError[] = [];
   const lineStarts = [0];
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const lineAt = (offset: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const lineAt = (offset: number) => lastAtOrBefore(lineStarts, offset) + 1;
   const failed = (message: string, line = 1, aliasBomb = false): RubyYaml => ({
     value: null,
     ruby: null,
