@@ -47,12 +47,21 @@ interface Rule {
   /** Extra check on the secret part. */
   ok?: (secret: string) => boolean;
   /** A cheap test the text must pass for the rule to be worth running (long texts: the terminal, a diff). */
-  hint?: RegExp;
+  hint?: { test(text: string): boolean };
 }
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
 /** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
 const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
+
+// The URL rule's pre-check: a "://" with an "@" somewhere after it. As a regex (/:\/\/[^@]*@/) it
+// rescans to the end from every "://" when no "@" follows, which is quadratic on a large text.
+const schemeThenAt = {
+  test(text: string): boolean {
+    const at = text.indexOf("://");
+    return at >= 0 && text.indexOf("@", at + 3) >= 0;
+  },
+};
 
 const RULES: Rule[] = [
   // PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted, PGP): to the END line, or to the end of the text.
@@ -72,7 +81,7 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 },
   // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
   // (The scheme starts only where a word starts: a long run of letters is not tried at each offset.)
-  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /:\/\/[^@\s]*@/ },
+  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt },
   // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
   { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
   // The credentials of an Authorization header, wherever the header is named before them...
