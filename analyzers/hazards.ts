@@ -309,8 +309,39 @@ const envFromServers: Rule = (m) => {
   ];
 };
 
+/**
+ * Job backends whose jobs run in worker processes of their own, each with the command its worker
+ * runs. The migration emits workers for Sidekiq only: a backend below would have its jobs sit in
+ * the queue once the EC2 workers stop, so it is said, with the command to run, never dropped.
+ */
+const JOB_BACKENDS: [gem: string, name: string, command: string, inWeb?: string][] = [
+  ["delayed_job", "delayed_job", "bin/rails jobs:work"],
+  ["resque", "Resque", "QUEUE=* bundle exec rake resque:work"],
+  ["shoryuken", "Shoryuken", "bundle exec shoryuken -R -C config/shoryuken.yml"],
+  ["sneakers", "Sneakers", "bundle exec rake sneakers:run"],
+  ["good_job", "GoodJob", "bundle exec good_job start", "unless it runs inside the web server (execution_mode :async)"],
+  ["solid_queue", "Solid Queue", "bin/jobs", "unless it runs inside Puma (plugin :solid_queue)"],
+  ["que", "Que", "bundle exec que"],
+  ["backburner", "Backburner", "bundle exec backburner"],
+];
+
+/** A job backend other than Sidekiq: no worker Deployment is emitted for it. */
+const otherJobBackends: Rule = (m) =>
+  JOB_BACKENDS.flatMap(([gem, name, command, inWeb]) => {
+    const fact = m.rails.gems[gem];
+    if (!fact) return [];
+    return [
+      {
+        id: "workers.backend-not-migrated",
+        message: `${name} (${gem} ${fact.value}) runs the app's jobs in worker processes of its own${inWeb ? `, ${inWeb}` : ""}, and migrate emits no worker Deployment for it: in the cluster its jobs would wait in the queue forever`,
+        advice: `Add a Deployment that runs \`${command}\`${m.rails.gems["resque-scheduler"] && gem === "resque" ? " (and one that runs `bundle exec rake resque:scheduler`)" : ""} from the app image (copy the worker Deployment's shape: same envFrom, a preStop and a grace period longer than the longest job), and keep the EC2 workers running until it does.`,
+        source: fact.source,
+      },
+    ];
+  });
+
 /** Every rule, by hazard id order in the report. */
-export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers];
+export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -131,6 +131,19 @@ describe("hazard rules", () => {
     expect(ids(h)).toEqual(["secrets.master-key-committed"]);
   });
 
+  it("workers.backend-not-migrated: a job backend with workers of its own other than Sidekiq is said, with its command", () => {
+    const gems = {
+      delayed_job: { value: "4.1.11", source: src("Gemfile.lock", 40) },
+      resque: { value: "2.6.0", source: src("Gemfile.lock", 90) },
+      sidekiq: { value: "7.2.0", source: src("Gemfile.lock", 120) },
+      sucker_punch: { value: "3.1.0", source: src("Gemfile.lock", 130) },
+    };
+    const h = findHazards(baseModel({ rails: baseRails({ gems }) }), AS_OF).filter((x) => x.id === "workers.backend-not-migrated");
+    expect(h.map((x) => x.source)).toEqual([src("Gemfile.lock", 40), src("Gemfile.lock", 90)]);
+    expect(h[0]!.advice).toContain("bin/rails jobs:work");
+    expect(h[1]!.message).toContain("Resque (resque 2.6.0)");
+  });
+
   it("ruby.eol / rails.eol by the date the check runs", () => {
     const rails = baseRails({ rubyVersion: { value: "3.2.2", source: src(".ruby-version", 1) }, railsVersion: { value: "7.2.1", source: src("Gemfile.lock", 90) } });
     expect(ids(findHazards(baseModel({ rails }), new Date("2026-03-01T00:00:00Z")))).toEqual([]);
