@@ -158,10 +158,11 @@ function lstatOrNull(fs: JournalFs, path: string): nodeFs.Stats | null {
   }
 }
 
-function silently(fn: () => void): void {
+/** Best effort: used while tidying up or reporting another error, where a second failure must not hide the first. */
+export function silently(fn: () => void): void {
   try {
     fn();
   } catch {
-    /* tidying up: what is left is harmless and git-ignored */
+    /* what is left is harmless and git-ignored, or the error that matters is being reported */
   }
 }

@@ -4,6 +4,7 @@
 // namespace or an overlay directory goes through here, so the rules live in one place. The
 // patterns are Kubernetes' own (k8s.io/apimachinery/pkg/util/validation).
 import { createHash } from "node:crypto";
+import { quotedText } from "../emitters/encode/controls.js";
 
 /** RFC 1123 label: namespaces, Service names, label values we generate, overlay directories. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -72,4 +73,4 @@ export function stageLabel(name: string): string {
 }
 
 /** A file path for a message: as is when plain, else quoted with every control character escaped. */
-export const shownPath = (p: string): string => (/^[\x21-\x7e]+$/.test(p) ? p : JSON.stringify(p));
+export const shownPath = (p: string): string => (/^[\x21-\x7e]+$/.test(p) ? p : quotedText(p));

@@ -4,6 +4,7 @@
 // the repo: telling the two apart needs the link resolved, and refusing both is simpler and safe.
 import * as nodeFs from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
+import { hasControls, quotedText } from "../emitters/encode/controls.js";
 
 /** An output path that is, or passes through, a symbolic link: exit 2, nothing written. */
 export class LinkRefused extends Error {
@@ -69,6 +70,4 @@ export function refuseLinks(root: string, abs: string, shown: string, lstat: typ
 }
 
 /** A path in a message: control characters (a planted file name) shown as escapes, never sent to the terminal. */
-export const showPath = (p: string): string =>
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f]/.test(p) ? JSON.stringify(p).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : p;
+export const showPath = (p: string): string => (hasControls(p) ? quotedText(p) : p);

@@ -9,7 +9,7 @@
 //  3. fsync the directories, drop the backups and the journal.
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { closeTmpDir, openTmpDir, removeStale, writeJournal, type TmpDir } from "./journal.js";
+import { closeTmpDir, openTmpDir, removeStale, silently, writeJournal, type TmpDir } from "./journal.js";
 import { insideRoot, LinkRefused, refuseLinks } from "./safe-path.js";
 
 export interface WriteOp {
@@ -178,12 +178,5 @@ function statOrNull(fs: WriteFs, path: string): nodeFs.Stats | null {
   }
 }
 
-function silently(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    /* best effort: the error that matters is being reported */
-  }
-}
 
 const asWriteFailed = (e: unknown): Error => (e instanceof WriteFailed || e instanceof LinkRefused ? e : new WriteFailed((e as Error).message));

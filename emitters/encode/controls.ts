@@ -18,3 +18,6 @@ export function escapeControls(value: string, keepTab = false): string {
 }
 
 export const hasControls = (value: string): boolean => new RegExp(CONTROL.source).test(value);
+
+/** `value` in double quotes (JSON's escapes for quotes, backslashes and C0), every other control written as `\uXXXX`. */
+export const quotedText = (value: string): string => escapeControls(JSON.stringify(value));

@@ -9,15 +9,16 @@
 // variables the same way, in quoted words too: a `$` there was meant, and quoting does not change
 // what nginx makes of it. Values the emitter makes itself hold no `$` but the ones it means.
 
+import { hasControls } from "./controls.js";
+
 /** A bare word: no space, no quote, no `;{}` or `#`, no backslash, nothing nginx reads as syntax. */
 const BARE = /^[^\s;{}#"'\\]+$/;
-/** C0 controls, DEL and the C1 controls: not text in a config file. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /** Why a value cannot be written as an nginx word, or null when it can. */
 export function nginxRefusal(value: string): string | null {
-  if (CONTROL.test(value)) return "it holds a control character (a newline, a tab, NUL, a terminal escape)";
   if (/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) return "it is not valid UTF-8 text";
+  // The shared set (controls.ts): C0, DEL, C1, and the line separators and bidi controls that would
+  // make the committed config read differently from what nginx runs.
+  if (hasControls(value)) return "it holds a control character (a newline, a tab, NUL, a terminal escape, a bidi override)";
   return null;
 }
 

@@ -57,11 +57,18 @@ export function rubyFloat(n: number): string {
   if (Number.isNaN(n)) return "Float::NAN";
   if (n === Infinity) return "Float::INFINITY";
   if (n === -Infinity) return "-Float::INFINITY";
-  let s = String(n);
+  return floatDigits(n);
+}
+
+/**
+ * A finite Float's shortest round-trip digits with a decimal point, as both Ruby and Psych's FLOAT
+ * pattern need it (`1e-7` → `1.0e-7`, `3` → `3.0`; JavaScript always signs the exponent).
+ */
+export function floatDigits(n: number): string {
+  const s = String(n);
   const m = /^(-?)(\d+)(?:\.(\d+))?e([-+]\d+)$/.exec(s);
-  if (m) s = `${m[1]}${m[2]}.${m[3] ?? "0"}e${m[4]}`;
-  else if (!s.includes(".")) s += ".0";
-  return s;
+  if (m) return `${m[1]}${m[2]}.${m[3] ?? "0"}e${m[4]}`;
+  return s.includes(".") ? s : `${s}.0`;
 }
 
 /**

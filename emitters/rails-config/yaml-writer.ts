@@ -4,7 +4,7 @@
 // goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
 // ERB tags, as Global's own files had them.
 import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "../../src/model.js";
-import { rubyFloat, rubyInteger, rubyString, rubySymbol } from "../encode/ruby.js";
+import { floatDigits, rubyFloat, rubyInteger, rubyString, rubySymbol } from "../encode/ruby.js";
 
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
 const SPECIAL_WORDS = /^(y|n|yes|no|on|off|true|false|null|nil)$/i;
@@ -55,11 +55,7 @@ export function floatScalar(n: number): string {
   if (Number.isNaN(n)) return ".nan";
   if (n === Infinity) return ".inf";
   if (n === -Infinity) return "-.inf";
-  let s = String(n);
-  const m = /^(-?)(\d+)(?:\.(\d+))?e([-+]\d+)$/.exec(s);
-  if (m) s = `${m[1]}${m[2]}.${m[3] ?? "0"}e${m[4].startsWith("-") || m[4].startsWith("+") ? m[4] : "+" + m[4]}`;
-  else if (!s.includes(".")) s += ".0";
-  return s;
+  return floatDigits(n);
 }
 
 function scalar(v: OutValue, erb = true): string | null {

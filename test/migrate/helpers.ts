@@ -1,6 +1,6 @@
 // Shared helpers of the migrate tests: throwaway copies of fixture apps, directory snapshots, and
 // an Io that records what the command printed.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -44,4 +44,13 @@ export function recordingIo(color = false): RecordingIo {
   let o = "";
   let e = "";
   return { out: (s) => void (o += s), err: (s) => void (e += s), color, stdout: () => o, stderr: () => e };
+}
+
+/** Plants by rewriting one file of a copied app; a rewrite that changes nothing is a broken test. */
+export function edit(dir: string, path: string, fn: (s: string) => string): void {
+  const p = join(dir, path);
+  const before = readFileSync(p, "utf8");
+  const after = fn(before);
+  if (after === before) throw new Error(`planting in ${path} changed nothing`);
+  writeFileSync(p, after);
 }

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import Ajv from "ajv";
-import { BIN, ROOT, copyFixture, snapshot } from "../migrate/helpers.js";
+import { BIN, ROOT, copyFixture, edit, snapshot } from "../migrate/helpers.js";
 
 const PLANTED = {
   globalLiteral: "PLANTED-global-literal-1111",
@@ -22,14 +22,6 @@ const PLANTED = {
   envDefault: "PLANTED-env-default-9999",
   dbEnvDefault: "PLANTED-db-env-default-0000",
 };
-
-function edit(dir: string, path: string, fn: (s: string) => string) {
-  const p = join(dir, path);
-  const before = readFileSync(p, "utf8");
-  const after = fn(before);
-  if (after === before) throw new Error(`planting in ${path} changed nothing`);
-  writeFileSync(p, after);
-}
 
 function plant(dir: string) {
   edit(dir, "config/global/payment.yml", (s) => s.replace("sk_live_FAKE11111111111111111111", PLANTED.globalLiteral));
@@ -67,6 +59,23 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
+/** analyze (text and JSON), a dry run, a write and a re-run: each must succeed; what each printed. */
+function runEveryCommand(dir: string): Record<string, string> {
+  const printed: Record<string, string> = {};
+  for (const [name, args] of [
+    ["analyze", ["analyze", "."]],
+    ["analyze --json", ["analyze", ".", "--json"]],
+    ["migrate --dry-run", ["migrate", ".", "--dry-run", "--yes"]],
+    ["migrate --yes", ["migrate", ".", "--yes"]],
+    ["migrate --yes again", ["migrate", ".", "--yes"]],
+  ] as [string, string[]][]) {
+    const r = run(dir, args);
+    expect(r.code, `${name}: ${r.text.slice(-800)}`).toBe(0);
+    printed[name] = r.text;
+  }
+  return printed;
+}
+
 const leaks = (text: string) => Object.entries(PLANTED).filter(([, v]) => text.includes(v)).map(([k]) => k);
 
 describe("secret values never leak", () => {
@@ -75,18 +84,7 @@ describe("secret values never leak", () => {
     plant(dir);
     const before = new Set(filesUnder(dir));
 
-    const printed: Record<string, string> = {};
-    for (const [name, args] of [
-      ["analyze", ["analyze", "."]],
-      ["analyze --json", ["analyze", ".", "--json"]],
-      ["migrate --dry-run", ["migrate", ".", "--dry-run", "--yes"]],
-      ["migrate --yes", ["migrate", ".", "--yes"]],
-      ["migrate --yes again", ["migrate", ".", "--yes"]],
-    ] as [string, string[]][]) {
-      const r = run(dir, args);
-      expect(r.code, `${name}: ${r.text.slice(-500)}`).toBe(0);
-      printed[name] = r.text;
-    }
+    const printed = runEveryCommand(dir);
     // The planted secrets were seen as secrets (else the scan proves nothing).
     const json = JSON.parse(run(dir, ["analyze", ".", "--json"]).text.trim().split("\n\n")[0]!) as { secrets: { name: string }[] };
     const names = json.secrets.map((s) => s.name);
@@ -314,18 +312,7 @@ describe("secrets recognised by shape never leak", () => {
     const dir = copyFixture("shop");
     const planted = plantEverywhere(dir, PLACES, KINDS);
     const before = new Set(filesUnder(dir));
-    const printed: Record<string, string> = {};
-    for (const [name, args] of [
-      ["analyze", ["analyze", "."]],
-      ["analyze --json", ["analyze", ".", "--json"]],
-      ["migrate --dry-run", ["migrate", ".", "--dry-run", "--yes"]],
-      ["migrate --yes", ["migrate", ".", "--yes"]],
-      ["migrate --yes again", ["migrate", ".", "--yes"]],
-    ] as [string, string[]][]) {
-      const r = run(dir, args);
-      expect(r.code, `${name}: ${r.text.slice(-800)}`).toBe(0);
-      printed[name] = r.text;
-    }
+    const printed = runEveryCommand(dir);
     for (const [name, text] of Object.entries(printed)) expect({ output: name, leaks: leaksOf(planted, text) }).toEqual({ output: name, leaks: [] });
     const written = trackedOutput(dir, before);
     expect(written).toContain("MIGRATION.md");

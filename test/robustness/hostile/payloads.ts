@@ -4,7 +4,8 @@
 // the real tools, and by the marker never appearing. Every marker carries this run's random id,
 // so a leftover from another run cannot make a test pass or fail.
 import { randomBytes, createHash } from "node:crypto";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { edit } from "../../migrate/helpers.js";
 import { dirname, join } from "node:path";
 
 export const RUN_ID = randomBytes(4).toString("hex");
@@ -109,14 +110,6 @@ function rubyStr(s: string): string {
 /** A YAML double-quoted scalar for any text. */
 function yamlStr(s: string): string {
   return JSON.stringify(s);
-}
-
-function edit(dir: string, path: string, fn: (s: string) => string) {
-  const p = join(dir, path);
-  const before = readFileSync(p, "utf8");
-  const after = fn(before);
-  if (after === before) throw new Error(`planting in ${path} changed nothing`);
-  writeFileSync(p, after);
 }
 
 function put(dir: string, path: string, text: string | Buffer) {
