@@ -64,8 +64,15 @@ export function formatProblem(format: AnswerFormat, value: RValue): string | nul
       return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
     case "host-list":
       return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";
+    case "cron-schedule":
+      // null: not answered yet (the CronJob stays suspended)
+      return value === null || (typeof value === "string" && CRON_SCHEDULE.test(value.trim())) ? null : 'expected a cron line of 5 fields such as "30 3 * * *" or "*/15 * * * 1-5"';
   }
 }
+
+/** Five cron fields as Kubernetes' CronJob parser takes them (numbers, names, ranges, steps, lists). */
+const CRON_FIELD = String.raw`(?:\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/[0-9]+)?`;
+const CRON_SCHEDULE = new RegExp(String.raw`^${CRON_FIELD}(?:,${CRON_FIELD})*(?:\s+${CRON_FIELD}(?:,${CRON_FIELD})*){4}$`);
 
 const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 

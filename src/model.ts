@@ -577,6 +577,13 @@ export interface SidekiqFacts {
   evidence: Fact<string>[];
 }
 
+/**
+ * The Unknown that stands for a job's `:output` redirection when its path is computed on the server
+ * (`set :output, "#{path}/log/cron.log"`): the container sends output to the pod's log instead, so
+ * an emitter may drop exactly this piece and keep the rest of the command.
+ */
+export const CRON_OUTPUT_UNKNOWN = "output redirection not known statically";
+
 export interface CronFacts {
   file: string;
   /** `set :job_template`, `env :PATH`, `set :output`, `job_type` redefinitions. */
@@ -647,7 +654,7 @@ export interface Gap {
 }
 
 /** Grammars of answers that become names, references or hosts in the output. */
-export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list";
+export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list" | "cron-schedule";
 
 export interface Hazard {
   id: string;

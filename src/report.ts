@@ -1,6 +1,7 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
-import type { AppModel, Fact, RValue, Source } from "./model.js";
+import type { AppModel, CronJob, Fact, RValue, Source } from "./model.js";
+import { cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 
@@ -114,7 +115,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Cron");
   if (m.cron) {
-    for (const j of m.cron.jobs) lines.push(`  ${j.schedules.join(" | ")}  ${formatValue(j.command)} (roles ${j.roles.length ? j.roles.join(", ") : "whenever_roles"})  ${at(j.source)}`);
+    for (const j of m.cron.jobs)
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})  ${at(j.source)}`);
   } else lines.push("  (no config/schedule.rb)");
 
   section("Secrets (names only)");
@@ -139,4 +141,17 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
 function colors(wrap: (open: string, close: string) => (s: string) => string) {
   return { bold: wrap("1", "22"), dim: wrap("2", "22"), red: wrap("31", "39"), yellow: wrap("33", "39") };
+}
+
+/**
+ * The roles whose servers ran a cron job: its own `roles:`, else each stage's `whenever_roles`
+ * (Capistrano's default `:db`), said per stage when the stages differ.
+ */
+function cronRolesText(m: AppModel, job: CronJob): string {
+  if (job.roles.length) return `roles ${job.roles.join(", ")}`;
+  const per = m.stages.map((st) => ({ stage: st.name, roles: cronRolesOf(st, job).join(", "), set: st.variables["whenever_roles"] !== undefined }));
+  if (per.length === 0) return "roles db (whenever_roles default)";
+  const distinct = new Set(per.map((p) => p.roles));
+  if (distinct.size === 1) return `roles ${per[0]!.roles} (whenever_roles${per.some((p) => p.set) ? "" : " default"})`;
+  return `roles by stage (whenever_roles): ${per.map((p) => `${p.stage} ${p.roles}`).join("; ")}`;
 }

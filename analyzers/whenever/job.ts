@@ -3,7 +3,7 @@
 // analyzer cannot know (a path computed on the server) stay in place as RValues, so the command is a
 // string when everything is known and an Interp otherwise.
 import type { RValue } from "../../src/model.js";
-import { isHash, isInterp, isKnown, isSym, isUnknown, rubyToS } from "../ruby/evaluate.js";
+import { isHash, isInterp, isKnown, isSym, rubyToS } from "../ruby/evaluate.js";
 
 export type Options = Record<string, RValue>;
 
@@ -82,11 +82,14 @@ function squeeze(pieces: Piece[]): Piece[] {
   return out.filter((p) => p !== "");
 }
 
+/**
+ * Known text and unknown pieces stay side by side: whenever combines cron lines whose commands are
+ * equal, so a command reduced to its one unknown piece (an output path computed on the server)
+ * would make every job of the schedule look the same, and their lines would merge into one job.
+ */
 function join(pieces: Piece[]): RValue {
   if (pieces.length === 0) return "";
   if (pieces.every((p) => typeof p === "string")) return pieces.join("");
-  const u = pieces.find((p) => isUnknown(p as RValue));
-  if (u !== undefined) return u as RValue;
   return { interp: pieces as RValue[] };
 }
 

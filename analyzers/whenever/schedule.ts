@@ -2,6 +2,7 @@
 // `set`, `env`, `job_type`, `every ... do` and the job calls inside, then the crontab whenever
 // generates — the same lines in the same order, each traced to the job call that made it.
 import type { Fact, RValue, Source } from "../../src/model.js";
+import { CRON_OUTPUT_UNKNOWN } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { kind } from "../ruby/prism.js";
 import { isHash, isSym, rubyToS } from "../ruby/evaluate.js";
@@ -195,7 +196,7 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
   const mailto = o["mailto"] ?? { sym: "default_mailto" };
   if ("output" in o) {
     const r = redirection(o["output"]);
-    o["output"] = r ?? { unknown: "output redirection not known statically" };
+    o["output"] = r ?? { unknown: CRON_OUTPUT_UNKNOWN };
   } else o["output"] = "";
   if (o["environment_variable"] === null || o["environment_variable"] === undefined || o["environment_variable"] === false) o["environment_variable"] = "RAILS_ENV";
   if (o["environment"] === null || o["environment"] === undefined || o["environment"] === false) o["environment"] = { sym: "production" };

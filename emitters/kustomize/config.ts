@@ -83,7 +83,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // from the Secret, prefilled with the value the schedule wrote.
   for (const [key, fact] of Object.entries(plan.model.cron?.settings ?? {})) {
     const name = key.slice(4);
-    if (key.startsWith("env:") && typeof fact.value === "string" && secretSet.has(name)) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
+    if (key.startsWith("env:") && typeof fact.value === "string" && (secretSet.has(name) || isSecretName(name) || looksSecretValue(fact.value))) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
   }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {

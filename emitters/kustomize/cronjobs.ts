@@ -2,12 +2,18 @@
 // schedule, the time zone the crontab ran in (answer cron.time_zone), Forbid concurrency (a cron line
 // on one server never overlapped itself unless the job outlived its interval; Forbid is the safe
 // reading) and the command the line ran, minus the EC2 paths and log redirection.
-import type { CronJob, EmitResult } from "../../src/model.js";
+import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { isSecretName, cronCommand, cronScheduleAnswerId, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
+import { answerString } from "./answers.js";
+import { isEnvKey } from "../encode/envfile.js";
+import { looksSecretValue } from "../../src/model.js";
+
+/** The cron line of a suspended CronJob whose real schedule is not known yet: never runs as written (Feb 30th). */
+const UNKNOWN_SCHEDULE_PLACEHOLDER = "0 0 30 2 *";
 
 export interface EmittedCron {
   name: string;
@@ -21,6 +27,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
   const cron = model.cron;
   if (!cron) return [];
   const scratch = railsScratch(model);
+  const cronEnv = scheduleEnv(cron, out);
   const used = new Set<string>();
   const result: EmittedCron[] = [];
   for (const job of cron.jobs) {
@@ -32,7 +39,14 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     const serverPath = serverLayoutPath(command);
     if (serverPath)
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} names ${serverPath}, a path of the servers' deploy layout that the container does not have: point it at a mounted volume or object storage`, source: job.source });
-    const runnable = job.schedules.filter(isRunnableSchedule);
+    // A job whose schedule the analysis could not compute still gets its CronJob: with the
+    // answered cron line, else suspended with a placeholder line until someone answers.
+    const unknownSchedule = job.schedules.length === 0;
+    const answered = unknownSchedule ? answerString(plan.answers, cronScheduleAnswerId(job.source.line), "") || null : null;
+    if (unknownSchedule && !answered)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)}: its schedule is computed when whenever runs; its CronJob is written suspended (schedule "${UNKNOWN_SCHEDULE_PLACEHOLDER}" is a placeholder) until you answer ${cronScheduleAnswerId(job.source.line)}`, source: job.source });
+    const schedules = unknownSchedule ? [answered ?? UNKNOWN_SCHEDULE_PLACEHOLDER] : job.schedules;
+    const runnable = schedules.filter(isRunnableSchedule);
     for (const s of job.schedules.filter((x) => !isRunnableSchedule(x)))
       out.notes.push({ message: `cron line "${s} ${command}" ran at server boot; Kubernetes has no boot moment — run it from the entrypoint or drop it`, source: job.source });
     runnable.forEach((schedule, i) => {
@@ -51,6 +65,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           metadata: { name, labels: labels(app, "cron") },
           spec: {
             schedule,
+            ...(unknownSchedule && !answered ? { suspend: true } : {}),
             timeZone: plan.cronTimeZone,
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
@@ -72,6 +87,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                         image: appImage(app),
                         args: ["/bin/sh", "-c", command],
                         envFrom: envFrom(app),
+                        ...(cronEnv.length ? { env: cronEnv } : {}),
                         resources: resources(taskResources()),
                         securityContext: containerSecurityContext(),
                         volumeMounts: scratch.mounts,
@@ -93,4 +109,31 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     }
   }
   return result;
+}
+
+/**
+ * whenever's `env` lines were set at the top of the crontab, so every job saw them. Plain values
+ * are carried onto each CronJob's container; a secret one reaches it through the stage's Secret
+ * (config.ts puts it in secrets.env). PATH named the servers' directories (rbenv shims, /usr/local)
+ * and would hide the image's, and MAILTO mailed cron output, which is the pod's log now: both are
+ * left out, and said.
+ */
+function scheduleEnv(cron: CronFacts, out: EmitResult): { name: string; value: string }[] {
+  const env: { name: string; value: string }[] = [];
+  for (const [key, fact] of Object.entries(cron.settings)) {
+    if (!key.startsWith("env:")) continue;
+    const name = key.slice(4);
+    if (name === "PATH" || name === "MAILTO") {
+      out.notes.push({ message: `config/schedule.rb: env ${name} is not carried to the CronJobs: ${name === "PATH" ? "it named the servers' directories; the image has its own PATH" : "cron mailed job output; it is in the pod's log now"}`, source: fact.source });
+      continue;
+    }
+    if (isSecretName(name) || looksSecretValue(typeof fact.value === "string" ? fact.value : null)) continue;
+    const value = typeof fact.value === "string" ? fact.value : typeof fact.value === "number" || typeof fact.value === "boolean" ? String(fact.value) : null;
+    if (value === null || !isEnvKey(name)) {
+      out.notes.push({ message: `config/schedule.rb: env ${JSON.stringify(name)} ${value === null ? "has a value not known statically" : "is not an environment variable name"}; not carried to the CronJobs: set it in the stage's config.env`, source: fact.source });
+      continue;
+    }
+    env.push({ name, value });
+  }
+  return env;
 }

@@ -3,7 +3,7 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { CRON_OUTPUT_UNKNOWN, cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
@@ -320,27 +320,58 @@ export const isRunnableSchedule = (schedule: string): boolean => !/^@reboot\b/.t
 /**
  * The command a cron line ran, made to run in the container: whenever wraps it as
  * `/bin/bash -l -c 'cd <release> && RAILS_ENV=x <cmd> >> log/cron.log 2>&1'`; the image's working
- * directory replaces the `cd`, the ConfigMap sets RAILS_ENV, and output goes to the pod's log.
+ * directory replaces whenever's own `cd` (the rake/runner/script templates start with `cd :path`,
+ * and :path is the release Capistrano ran whenever in), the ConfigMap sets RAILS_ENV, and output
+ * goes to the pod's log. A `cd` the schedule itself wrote (`command "cd /data && …"`) keeps its
+ * meaning: it stays, with the release layout mapped to the image's app directory.
  */
 export function cronCommand(job: CronJob): string | null {
-  let s = stringOf(job.command);
+  let s = cronCommandText(job.command);
   if (s === null) return fallbackCronCommand(job);
   s = s.trim();
   const wrapped = /^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/.exec(s);
   if (wrapped) s = wrapped[1]!.replace(/'\\''/g, "'");
-  s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
+  if (job.type !== "command") s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
   s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
   s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
   s = s.replace(/(\brunner\s+-e\s+)\S+/, '$1"$RAILS_ENV"');
   // The release the servers ran (`<deploy_to>/current/`, `releases/<timestamp>/`) is the image's app dir.
-  s = s.replace(/(^|[\s'"=])\/[^\s'";|&>]*?\/(?:current|releases\/\d+)\//g, `$1${APP_DIR}/`);
+  s = s.replace(/(^|[\s'"=])\/[^\s'";|&>]*?\/(?:current|releases\/\d+)(?=\/|[\s'";|&>]|$)/g, `$1${APP_DIR}`);
+  if (s.startsWith(`cd ${APP_DIR} && `)) s = s.slice(`cd ${APP_DIR} && `.length);
   return s.trim() || fallbackCronCommand(job);
 }
 
-/** The first path of the EC2 deploy layout (`/var/www/app/shared/...`, `/home/deploy/...`) a command names, if any. */
+/**
+ * A command whenever rendered, as text: the release path Capistrano ran whenever in is the image's
+ * app directory, and an output redirection computed on the server is dropped (the pod logs stdout).
+ * Null when another piece is unknown.
+ */
+function cronCommandText(v: RValue): string | null {
+  const s = stringOf(v);
+  if (s !== null) return s;
+  if (!isObject(v) || !Array.isArray((v as { interp?: unknown }).interp)) return null;
+  let out = "";
+  for (const p of (v as { interp: RValue[] }).interp) {
+    const text = stringOf(p);
+    if (text !== null) out += text;
+    else if (isObject(p) && ((p as { cap?: unknown }).cap === "release_path" || (p as { cap?: unknown }).cap === "current_path")) out += APP_DIR;
+    else if (isObject(p) && (p as { unknown?: unknown }).unknown === CRON_OUTPUT_UNKNOWN) continue;
+    else return null;
+  }
+  return out;
+}
+
+/**
+ * The first path a command names that only the servers had: the EC2 deploy layout
+ * (`/var/www/app/shared/...`, `/home/deploy/...`), or a directory it `cd`s into outside the image's
+ * app directory (the image has no such directory, so the command would fail on every run).
+ */
 export function serverLayoutPath(command: string): string | null {
   const m = /(?:^|[\s'"=])((?:\/var\/www|\/home\/\w+|\/srv\/\w+|\/opt\/\w+)\/[^\s'";|&>]*|\/[^\s'";|&>]*\/(?:shared|releases|current)\/[^\s'";|&>]*)/.exec(command);
-  return m ? m[1]! : null;
+  if (m) return m[1]!;
+  const cd = /(?:^|[;&|]\s*)cd\s+['"]?(\/[^\s'";|&>]*)/.exec(command);
+  if (cd && cd[1] !== APP_DIR && !cd[1]!.startsWith(`${APP_DIR}/`) && !/^\/(?:tmp|var\/tmp)(?:\/|$)/.test(cd[1]!)) return cd[1]!;
+  return null;
 }
 
 /**
@@ -365,6 +396,9 @@ function fallbackCronCommand(job: CronJob): string | null {
       return null;
   }
 }
+
+/** Id of the answer giving the cron line of the whenever job defined at `line` of config/schedule.rb (src/gaps/cron.ts). */
+export const cronScheduleAnswerId = (line: number): string => `cron.job_at_line_${line}.schedule`;
 
 /** `<app>-<task>`: CronJob names stay ≤ 52 characters (the Job controller appends 11). */
 export function cronJobBaseName(app: string, job: CronJob): string {

@@ -1,0 +1,21 @@
+// Gaps of whenever jobs whose schedule the analysis could not compute (`every 1.day, at: TIMES[i]`,
+// a frequency read from a constant). The job still gets its CronJob — one per job, always — but it
+// is written suspended until a person gives the cron line whenever wrote; never a guessed time.
+import type { Gap } from "../model.js";
+import type { ModelForGaps } from "./index.js";
+import { cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
+
+
+export function cronGaps(model: ModelForGaps): Gap[] {
+  if (!model.cron) return [];
+  return model.cron.jobs
+    .filter((j) => j.schedules.length === 0)
+    .map((j) => ({
+      id: cronScheduleAnswerId(j.source.line),
+      question: `What cron line (5 fields, e.g. "30 3 * * *") ran the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line}?`.replace(/  +/g, " "),
+      why: "its `every`/`at:` is computed when whenever runs, so the analysis cannot say when it ran; `whenever -f config/schedule.rb` on a server prints the line. Until answered, its CronJob is written suspended",
+      default: null,
+      format: "cron-schedule" as const,
+      source: j.source,
+    }));
+}

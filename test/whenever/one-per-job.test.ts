@@ -1,0 +1,156 @@
+// One CronJob per whenever job, always: a value the analysis cannot know (an output path computed on
+// the server, a computed `at:`) never merges jobs nor drops one; a `cd` the schedule wrote keeps its
+// meaning; `env` lines reach the CronJobs. Judged by the real `whenever -f` and `kubectl kustomize`.
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeCron } from "../../analyzers/whenever.js";
+import { memoryRepo } from "../../src/repo.js";
+import type { Problem } from "../../src/model.js";
+import { runWhenever } from "./crontab.js";
+import { shopModel } from "../kustomize/models.js";
+import { emitAndBuild, all } from "../kustomize/built.js";
+import { requireKubectl } from "../kustomize/kubectl.js";
+import { cronGaps } from "../../src/gaps/cron.js";
+import { formatProblem } from "../../src/answers.js";
+import { cronCommand, serverLayoutPath } from "../../emitters/kustomize/rules.js";
+
+beforeAll(async () => {
+  await initPrism();
+  requireKubectl();
+});
+
+const analyze = (schedule: string) => {
+  const problems: Problem[] = [];
+  const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": schedule, Gemfile: "", "bin/rails": "" }), problem: (p) => problems.push(p) })!;
+  return { cron, problems };
+};
+
+const whenever = (schedule: string, set = "environment=production") => {
+  const dir = mkdtempSync(join(tmpdir(), "r2k-one-per-job-"));
+  const file = join(dir, "schedule.rb");
+  writeFileSync(file, schedule);
+  return runWhenever(file, { gemfile: true, binRails: true }, set);
+};
+
+const built = (schedule: string, answers: Record<string, unknown> = {}) => {
+  const m = shopModel();
+  m.cron = analyze(schedule).cron;
+  const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC", ...(answers as object) });
+  const crons = all(stages["production"]!, "CronJob").map((c) => ({
+    name: c.metadata.name,
+    schedule: c["spec"].schedule as string,
+    suspend: c["spec"].suspend === true,
+    command: c["spec"].jobTemplate.spec.template.spec.containers[0].args[2] as string,
+    env: (c["spec"].jobTemplate.spec.template.spec.containers[0].env ?? []) as { name: string; value: string }[],
+  }));
+  return { crons, notes: result.notes.map((n) => n.message) };
+};
+
+describe("an output path computed on the server", () => {
+  const SCHEDULE = `set :output, "#{path}/log/whenever.log"
+every 1.day, at: '6:31 am' do
+  rake "a:first"
+end
+every 1.day, at: '6:51 am' do
+  rake "b:second"
+end
+every 1.day, at: '6:51 am' do
+  runner "Report.send!"
+end
+`;
+  it("keeps each job apart, as whenever does", () => {
+    const real = whenever(SCHEDULE, "environment=production&path=/srv/app/releases/1");
+    const { cron } = analyze(SCHEDULE);
+    // whenever: one line per job, none combined (the commands differ)
+    expect(real.lines.length).toBe(3);
+    expect(cron.jobs.map((j) => j.schedules)).toEqual([["31 6 * * *"], ["51 6 * * *"], ["51 6 * * *"]]);
+    expect(cron.jobs.map((j) => j.schedules[0]).sort()).toEqual(real.lines.map((l) => l.schedule).sort());
+  });
+  it("gives each job its own CronJob with its own task and time", () => {
+    const { crons } = built(SCHEDULE);
+    expect(crons.map((c) => [c.schedule, c.command]).sort()).toEqual([
+      ["31 6 * * *", "bundle exec rake a:first --silent"],
+      ["51 6 * * *", `bundle exec bin/rails runner -e "$RAILS_ENV" 'Report.send!'`],
+      ["51 6 * * *", "bundle exec rake b:second --silent"],
+    ]);
+    expect(crons.every((c) => !c.suspend)).toBe(true);
+  });
+});
+
+describe("a cd the schedule wrote", () => {
+  const SCHEDULE = `every 1.day, at: '2am' do
+  command "cd /apps/x/backups && ls | grep y | xargs rm"
+end
+every 1.hour do
+  command "cd /var/www/shop/current && bin/sweep"
+end
+`;
+  it("stays in the command; the release layout becomes the app directory", () => {
+    const { cron } = analyze(SCHEDULE);
+    const real = whenever(SCHEDULE);
+    expect(real.lines.map((l) => l.command)).toEqual(cron.jobs.map((j) => j.command));
+    expect(cronCommand(cron.jobs[0]!)).toBe("cd /apps/x/backups && ls | grep y | xargs rm");
+    expect(cronCommand(cron.jobs[1]!)).toBe("bin/sweep");
+  });
+  it("a directory only the servers had is named", () => {
+    expect(serverLayoutPath("cd /apps/x/backups && ls")).toBe("/apps/x/backups");
+    expect(serverLayoutPath("cd /rails/tmp && ls")).toBeNull();
+    expect(serverLayoutPath("cd /tmp && ls")).toBeNull();
+    const { notes } = built(SCHEDULE);
+    expect(notes.some((n) => n.includes("/apps/x/backups"))).toBe(true);
+  });
+});
+
+describe("a schedule computed when whenever runs", () => {
+  const SCHEDULE = `SLOTS = %w[1am 2am]
+every 1.day, at: SLOTS.sample do
+  rake "c:computed"
+end
+every 1.day, at: '4am' do
+  rake "d:fixed"
+end
+`;
+  it("is a gap whose answer must be a cron line", () => {
+    const { cron } = analyze(SCHEDULE);
+    const gaps = cronGaps({ cron } as never);
+    expect(gaps.map((g) => g.id)).toEqual(["cron.job_at_line_3.schedule"]);
+    expect(formatProblem("cron-schedule", "0 1 * * *")).toBeNull();
+    expect(formatProblem("cron-schedule", null)).toBeNull();
+    expect(formatProblem("cron-schedule", "0 1 * *")).not.toBeNull();
+    expect(formatProblem("cron-schedule", "0 1 * * *; rm -rf /")).not.toBeNull();
+  });
+  it("unanswered: its CronJob is written suspended, and said", () => {
+    const { crons, notes } = built(SCHEDULE);
+    expect(crons.length).toBe(2);
+    const c = crons.find((x) => x.command.includes("c:computed"))!;
+    expect(c.suspend).toBe(true);
+    expect(crons.find((x) => x.command.includes("d:fixed"))!.suspend).toBe(false);
+    expect(notes.some((n) => n.includes("cron.job_at_line_3.schedule") && n.includes("suspended"))).toBe(true);
+  });
+  it("answered: runs at the given line", () => {
+    const { crons } = built(SCHEDULE, { "cron.job_at_line_3.schedule": "15 1 * * *" });
+    const c = crons.find((x) => x.command.includes("c:computed"))!;
+    expect([c.schedule, c.suspend]).toEqual(["15 1 * * *", false]);
+  });
+});
+
+describe("env lines", () => {
+  const SCHEDULE = `env :PATH, "/home/deploy/.rbenv/shims:/usr/bin"
+env :MAILTO, "ops@example.com"
+env :REPORT_BUCKET, "shop-reports"
+every 1.day, at: '4am' do
+  rake "d:fixed"
+end
+`;
+  it("plain values reach every CronJob; PATH and MAILTO are named, not carried", () => {
+    const real = whenever(SCHEDULE);
+    expect(real.env.map(([k]) => k)).toEqual(["PATH", "MAILTO", "REPORT_BUCKET"]);
+    const { crons, notes } = built(SCHEDULE);
+    expect(crons[0]!.env).toEqual([{ name: "REPORT_BUCKET", value: "shop-reports" }]);
+    expect(notes.some((n) => n.includes("env PATH"))).toBe(true);
+    expect(notes.some((n) => n.includes("env MAILTO"))).toBe(true);
+  });
+});
