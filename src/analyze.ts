@@ -8,6 +8,7 @@ import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
+import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
@@ -60,6 +61,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages));
+  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile));
   const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
@@ -67,7 +69,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName);
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, nginx, global, sidekiq, cron, procfile, linked, problems };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, cron, procfile, linked, problems };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const withHazards = { ...partial, secrets, hazards };

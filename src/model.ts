@@ -250,6 +250,8 @@ export interface AppModel {
   stages: Stage[];
   /** The app server config, per file found (config/unicorn.rb, config/unicorn/<env>.rb, puma...). */
   appServers: AppServerConfig[];
+  /** The web server the deploy started (null: nothing in the repo says). */
+  webServer?: WebServerFacts | null;
   nginx: NginxFacts;
   global: GlobalFacts | null;
   sidekiq: SidekiqFacts | null;
@@ -433,6 +435,17 @@ export interface AppServerConfig {
   workingDirectory: Fact<RValue> | null;
   /** Hooks defined: before_fork, after_fork, before_exec, on_worker_boot, ... */
   hooks: Fact<string>[];
+}
+
+/** Web servers a deploy may start; only Unicorn and Puma have a container config here. */
+export type WebServerKind = "unicorn" | "puma" | "passenger" | "thin";
+
+/** The web server the deploy started on the servers, decided from what started it (analyzers/appserver/started.ts). */
+export interface WebServerFacts {
+  /** Null when the evidence disagrees and nothing breaks the tie. */
+  kind: WebServerKind | null;
+  /** `<kind>: <what says so>`, strongest first: Capistrano plugin, Procfile, deploy commands, service files. */
+  evidence: Fact<string>[];
 }
 
 export interface ListenSpec {

@@ -61,6 +61,10 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
 
   section("Web server");
+  if (m.webServer) {
+    lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees)"}`);
+    for (const e of m.webServer.evidence) fact("evidence", e);
+  } else lines.push("  started by the deploy: nothing in the repo says (read from the config files and the bundle)");
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
   for (const a of m.appServers) {
     lines.push(`  ${a.kind} ${a.file}${a.env ? ` (env ${a.env})` : ""}${a.stages.length ? ` for stages ${a.stages.join(", ")}` : ""}`);

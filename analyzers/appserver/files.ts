@@ -16,12 +16,17 @@ export interface ConfigFile {
 /** The Capistrano variable naming each server's config file (capistrano3-unicorn, capistrano3-puma). */
 export const CONFIG_VARIABLE: Record<ServerKind, string> = { unicorn: "unicorn_config_path", puma: "puma_conf" };
 
+/** Basenames of a per-server config directory that are shared by every environment, not one of them. */
+const NOT_AN_ENV = new Set(["base", "common", "shared", "default", "config", "settings"]);
+
 /** Config files at the places Unicorn/Puma users put them, with the env a per-env file serves. */
 export function conventionalFiles(paths: readonly string[]): ConfigFile[] {
   const out: ConfigFile[] = [];
   for (const p of paths) {
-    const m = /^config\/(unicorn|puma)(?:\.rb|\/([^/]+)\.rb)$/.exec(p);
-    if (m) out.push({ kind: m[1] as ServerKind, file: p, env: m[2] ?? null });
+    // `config/unicorn.conf` is as common as `.rb` in older apps (Unicorn reads any Ruby file given by -c).
+    const m = /^config\/(unicorn|puma)(?:\.rb|\.conf|\/([^/]+)\.(?:rb|conf))$/.exec(p);
+    // config/unicorn/unicorn.rb or config/puma/base.rb serve every environment, not one named "unicorn".
+    if (m) out.push({ kind: m[1] as ServerKind, file: p, env: m[2] === undefined || NOT_AN_ENV.has(m[2]) || m[2] === m[1] ? null : m[2] });
   }
   return out;
 }

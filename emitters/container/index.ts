@@ -9,7 +9,7 @@ import { emitEntrypoint } from "./entrypoint.js";
 import { emitNginxDockerfile, emitNginxSidecarConfig } from "./nginx-sidecar.js";
 import { emitPumaConfig } from "./puma-config.js";
 import { answerBool, answerString, BODY_SIZE_ANSWER, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
-import { appServerKind } from "../app-server.js";
+import { appServerKind, replacedWebServer } from "../app-server.js";
 import { dataDirs } from "../kustomize/pod.js";
 // The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
 import { appName } from "../kustomize/names.js";
@@ -22,6 +22,13 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const server = containerAppServer(model);
   const serverOfKind = server && server.kind === kind ? server : null;
 
+  const replaced = replacedWebServer(model);
+  if (replaced)
+    out.notes.push({
+      message: `the servers ran ${replaced.was === "passenger" ? "Passenger" : "Thin"}, which has no container config here; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}). Check its worker and thread counts against what ${replaced.was} ran`,
+      source: replaced.source,
+    });
+  for (const e of model.webServer?.evidence ?? []) out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (started by the deploy: ${e.value})`, source: e.source });
   out.files.push({ path: DOCKERFILE, content: emitDockerfile(model, answers, out) });
   out.files.push({ path: DOCKERIGNORE, content: emitDockerignore(model, out) });
   out.files.push({ path: ENTRYPOINT, content: emitEntrypoint(kind), mode: 0o755 });

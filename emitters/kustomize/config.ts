@@ -7,7 +7,7 @@ import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { defaultEnv, isSecretName, numberOf, secretKeys, serverOnlyFiles, serverOnlyFilesOf } from "./rules.js";
+import { defaultEnv, isSecretName, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -66,9 +66,15 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // The image runs one server config; each stage keeps its own capacity and timeout through ENV.
   const workers = numberOf(sp.appServer?.workers?.value);
   if (workers !== null && sp.appServer?.workers) {
-    const n = Math.round(workers);
+    const perServer = Math.round(workers);
+    const n = workersPerPod(perServer);
     config.set("WEB_CONCURRENCY", String(n));
-    out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${n} (this stage's ${plan.kind === "puma" ? "workers" : "worker_processes"})`, source: sp.appServer.workers.source });
+    const what = plan.kind === "puma" ? "workers" : "worker_processes";
+    out.provenance.push({
+      output: cfg,
+      what: n === perServer ? `WEB_CONCURRENCY=${n} (this stage's ${what})` : `WEB_CONCURRENCY=${n}: this stage's ${what} ${perServer} per server, spread over ${podsPerServer(perServer)} pods per server (at most ${MAX_WORKERS_PER_POD} workers a pod; the HPA minimum counts those pods)`,
+      source: sp.appServer.workers.source,
+    });
   }
   if (plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));

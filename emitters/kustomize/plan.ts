@@ -22,7 +22,8 @@ import {
   sidekiqConcurrency,
   sidekiqTimeout,
   webGracePeriod,
-  webServerCount,
+  webMinReplicas,
+  workersPerPod,
   workerGracePeriod,
   workerReplicas,
 } from "./rules.js";
@@ -68,7 +69,7 @@ function stagesOf(model: AppModel): Stage[] {
 /** The web resources default: from the most Unicorn/Puma workers any stage ran. */
 export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
   const stages = model.stages.length ? model.stages : [null];
-  return defaultWebResources(Math.max(...stages.map((s) => appServerWorkers(appServerFor(model, s)))));
+  return defaultWebResources(Math.max(...stages.map((s) => workersPerPod(appServerWorkers(appServerFor(model, s))))));
 }
 
 export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
@@ -86,7 +87,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     const railsEnv = railsEnvOf(stage);
     const appServer = appServerFor(model, model.stages.length ? stage : null);
     const timeout = appServerTimeout(appServer);
-    const min = webServerCount(stage, model.nginx);
+    const min = webMinReplicas(stage, model.nginx, appServer);
     const skTimeout = sidekiqTimeout(model, railsEnv);
     return {
       stage,

@@ -126,6 +126,34 @@ export function appServerWorkers(server: AppServerConfig | null): number {
 }
 
 /**
+ * The most app-server worker processes one pod runs. A server with 30 Unicorn workers becomes 8
+ * pods of 4 (at least the same capacity: 32 ≥ 30), not one pod asking for 30 workers' CPU and memory,
+ * which most nodes cannot schedule and which one node failure takes down whole. Four workers keep the
+ * pod near one CPU requested (defaultWebResources), and a master process still shares its preloaded
+ * memory among several workers.
+ */
+export const MAX_WORKERS_PER_POD = 4;
+
+/** Pods that carry one server's workers: ceil(workers / MAX_WORKERS_PER_POD). */
+export function podsPerServer(workersPerServer: number): number {
+  return Math.max(1, Math.ceil(Math.max(1, Math.round(workersPerServer)) / MAX_WORKERS_PER_POD));
+}
+
+/** Workers per pod once a server's workers are spread over podsPerServer pods (evenly, rounding up). */
+export function workersPerPod(workersPerServer: number): number {
+  const w = Math.max(1, Math.round(workersPerServer));
+  return Math.ceil(w / podsPerServer(w));
+}
+
+/**
+ * minReplicas of the web HPA: the stage's web servers (webServerCount) × the pods each server's
+ * workers spread over, so the cluster never starts below the capacity EC2 had.
+ */
+export function webMinReplicas(stage: Stage, nginx: AppModel["nginx"] | undefined, server: AppServerConfig | null): number {
+  return webServerCount(stage, nginx) * podsPerServer(appServerWorkers(server));
+}
+
+/**
  * Seconds the preStop hook sleeps before it starts the drain: the pod leaves the Service's endpoints
  * while it sleeps, so no new request reaches a server that is shutting down.
  */

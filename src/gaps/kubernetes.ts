@@ -15,9 +15,12 @@ import {
   secretKeys,
   stageServers,
   webServerCount,
+  webMinReplicas,
+  MAX_WORKERS_PER_POD,
 } from "../../emitters/kustomize/rules.js";
 import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kustomize/plan.js";
 import { dnsLabel } from "../../emitters/kustomize/names.js";
+import { appServerFor } from "../../emitters/app-server.js";
 
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
@@ -53,11 +56,12 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         format: "host-list",
         source: st.source,
       });
-    const min = webServerCount(st, model.nginx);
+    const webServers = webServerCount(st, model.nginx);
+    const min = webMinReplicas(st, model.nginx, appServerFor(model, st));
     gaps.push({
       id: `stage.${st.name}.max_replicas`,
       question: `How many web pods may stage ${st.name} scale up to?`,
-      why: `the HPA's minimum is today's ${min} web server(s) of stage ${st.name}; the maximum is a budget decision (default: twice that)`,
+      why: `the HPA's minimum is today's ${webServers} web server(s) of stage ${st.name}${min !== webServers ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : ""}; the maximum is a budget decision (default: twice that)`,
       default: defaultMaxReplicas(min),
       source: st.servers[0]?.source ?? st.source,
     });

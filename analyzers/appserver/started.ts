@@ -1,0 +1,76 @@
+// Which web server the deploy actually started on the servers. A config file in the repo proves
+// nothing (an app that moved from Puma to Unicorn often keeps both), so the kind is decided by what
+// started it, strongest first: the Capistrano plugin the Capfile loads, the Procfile's `web:` line,
+// the deploy's own restart commands, and service units kept in the repo. Each piece of evidence is
+// kept with its file and line; pieces that disagree are said.
+import type { AnalyzerContext, Fact, ProcfileEntry, WebServerFacts, WebServerKind } from "../../src/model.js";
+
+/** Capistrano plugins that start a web server (their `require` in the Capfile). */
+const PLUGINS: [RegExp, WebServerKind][] = [
+  [/^capistrano3?\/unicorn(?:_nginx)?(?:\/|$)|^capistrano-unicorn|^capistrano\/unicorn/, "unicorn"],
+  [/^capistrano3?\/puma(?:\/|$)/, "puma"],
+  [/^capistrano\/passenger(?:\/|$)/, "passenger"],
+  [/^capistrano\/thin(?:\/|$)/, "thin"],
+];
+
+/** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
+const COMMANDS: [RegExp, WebServerKind][] = [
+  [/\bunicorn(?:_rails)?\b(?!\.(?:rb|conf|pid|sock|log))|\bunicorn:(?:restart|reload|start|duplicate)\b/, "unicorn"],
+  [/\bpuma(?:ctl)?\b(?!\.(?:rb|pid|sock|state|log))|\bpuma:(?:restart|phased[-_]restart|start)\b/, "puma"],
+  [/\bpassenger(?:-config)?\b|tmp\/restart\.txt/, "passenger"],
+  [/\bthin\s+(?:start|restart|-C)\b/, "thin"],
+];
+
+const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
+
+/** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
+const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
+/** Service definitions kept in the repo: systemd units, upstart/init scripts, monit/god configs. */
+const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
+
+export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[]): WebServerFacts | null {
+  const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number }[] = [];
+  for (const r of requires) {
+    const kind = kindOf(r.value, PLUGINS);
+    if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}`, source: r.source } });
+  }
+  for (const p of procfile.filter((x) => x.name === "web" && /^Procfile$/.test(x.source.file))) {
+    const kind = kindOf(p.command, COMMANDS);
+    if (kind) evidence.push({ kind, tier: 1, fact: { value: `Procfile web: ${p.command}`, source: p.source } });
+  }
+  for (const file of ctx.repo.paths) {
+    const tier = DEPLOY_FILE.test(file) ? 2 : SERVICE_FILE.test(file) ? 3 : -1;
+    if (tier < 0) continue;
+    const read = ctx.repo.read(file);
+    if ("error" in read) continue;
+    const lines = read.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length && i < 5000; i++) {
+      const line = lines[i]!;
+      if (/^\s*#/.test(line)) continue;
+      // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
+      if (tier === 3 && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
+      const kind = kindOf(line, COMMANDS);
+      if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === file))
+        evidence.push({ kind, tier, fact: { value: `${tier === 2 ? "deploy task" : "service definition"}: ${line.trim().slice(0, 120)}`, source: { file, line: i + 1 } } });
+    }
+  }
+  if (evidence.length === 0) return null;
+  const best = Math.min(...evidence.map((e) => e.tier));
+  const strongest = [...new Set(evidence.filter((e) => e.tier === best).map((e) => e.kind))];
+  // Two plugins in one Capfile (capistrano/passenger next to capistrano3/unicorn): the deploy's own
+  // restart commands break the tie when they name one of them; otherwise it is not known.
+  let kind: WebServerKind | null = strongest.length === 1 ? strongest[0]! : null;
+  if (kind === null) {
+    const weaker = [...new Set(evidence.filter((e) => e.tier > best && strongest.includes(e.kind)).map((e) => e.kind))];
+    if (weaker.length === 1) kind = weaker[0]!;
+  }
+  const kinds = [...new Set(evidence.map((e) => e.kind))];
+  if (kinds.length > 1)
+    ctx.problem({
+      file: evidence[0]!.fact.source.file,
+      line: evidence[0]!.fact.source.line,
+      message: `the deploy names more than one web server (${kinds.join(", ")}): ${kind ? `${kind} is read as the one started (${best === 0 ? "its Capistrano plugin" : best === 1 ? "the Procfile" : "the deploy's commands"})` : "which one served requests is not known"}`,
+      severity: "warning",
+    });
+  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })) };
+}
