@@ -1,6 +1,7 @@
 // Rails facts: Ruby/Rails/Bundler versions, gems and their groups, private gem sources, the
 // database adapter, the asset pipeline, the app module and time zone, health routes, Procfiles,
 // and the places secrets sit in Rails' own YAML. Each reader lives in analyzers/rails/.
+import { readMailerHosts } from "./rails/mailer-hosts.js";
 import type { AnalyzerContext, RailsFacts, ProcfileEntry, Fact, SecretKeyRef } from "../src/model.js";
 import { parseLockfile, lockRubyVersion, type Lockfile } from "./rails/lockfile.js";
 import { readGemfile, redactUrl, type GemfileFacts } from "./rails/gemfile.js";
@@ -69,6 +70,7 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
     assets: readAssets(ctx, gems),
     appModule: app.appModule,
     timeZone: app.timeZone,
+    mailerHosts: readMailerHosts(ctx),
     healthPaths: readHealthPaths(ctx, gems),
     secretKeys,
     credentials,

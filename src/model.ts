@@ -298,6 +298,8 @@ export interface RailsFacts {
   privateSources: Fact<string>[];
   database: DatabaseFacts | null;
   assets: AssetFacts;
+  /** Rails env → the host `config.action_mailer.default_url_options` links to in config/environments/<env>.rb. */
+  mailerHosts?: Record<string, Fact<string>>;
   /** The Rails application module (`module Shop` in config/application.rb). */
   appModule: Fact<string> | null;
   /** `config.time_zone`, when set. */
@@ -481,6 +483,11 @@ export interface NginxFile {
   directives: NginxDirective[];
   servers: NginxServer[];
   upstreams: NginxUpstream[];
+  /**
+   * A copy to be edited before use (`nginx.conf.example`, `.sample`): its limits and locations are
+   * read when no real config exists, but its server_names are never taken as the stage's hosts.
+   */
+  example?: boolean;
 }
 
 /** A `listen` directive. (Named types keep the generated JSON schema's definition names stable.) */

@@ -11,16 +11,25 @@ const NOT_NGINX = /\.(rb|ru|rake|ya?ml|json|js|mjs|cjs|ts|sh|bash|md|txt|html?|c
 /** A `server {`, `http {` or `upstream name {` block: content only nginx writes. */
 const NGINX_CONTENT = /^[ \t]*(?:server|http)[ \t]*\{|^[ \t]*upstream[ \t]+[^\s{]+[ \t]*\{/m;
 
+/** Folders where deploy tooling keeps server configs (besides config/): Capistrano templates, install scripts, ops. */
+const DEPLOY_DIRS = /^(?:config|lib\/capistrano|deploy|script|scripts|docker|\.docker|ops|infra|infrastructure|provisioning|server|etc)\//;
+/** Folders that are never the app's own deploy config (vendored gems, tests, build output). */
+const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\//;
+/** A copy meant to be edited before use: read, and marked, so its limits are carried but its hosts are not taken as facts. */
+export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+
 /**
- * Whether a path may hold nginx config: under config/ (or nginx.conf at the root), not a known
- * other kind of file, and either named for nginx (nginx*.conf, config/nginx/, templates/*nginx*)
- * or a .conf / .erb / extension-less file whose content has nginx blocks.
+ * Whether a path may hold nginx config: nginx.conf at the root, or a file under the app's deploy
+ * folders (config/, lib/capistrano/templates/, deploy/, script/...) or anywhere named for nginx,
+ * not a known other kind of file (once `.erb` and `.example`-style suffixes are set aside), and
+ * either named for nginx (nginx*.conf, a folder named nginx) with content that parses, or holding nginx blocks.
  */
 export function isNginxCandidate(path: string, text: () => string | null): boolean {
-  if (path === "nginx.conf") return true;
-  if (!path.startsWith("config/")) return false;
+  if (NEVER.test(path)) return false;
   const base = path.slice(path.lastIndexOf("/") + 1);
-  const inner = base.replace(/\.erb$/, "");
+  const inner = base.replace(EXAMPLE_SUFFIX, "").replace(/\.erb$/, "").replace(EXAMPLE_SUFFIX, "");
+  if (inner === "nginx.conf" && !path.includes("/")) return true;
+  if (!DEPLOY_DIRS.test(path) && !/nginx/i.test(path)) return false;
   if (NOT_NGINX.test(inner)) return false;
   const t = text();
   if (t === null) return false;
@@ -47,7 +56,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
   const files: NginxFile[] = [];
   const includedBy = new Map<string, string>();
   const plain: { file: string; tree: ReturnType<typeof loadTree> }[] = [];
-  for (const file of candidates.filter((f) => !f.endsWith(".erb"))) {
+  const isErb = (f: string) => f.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
+  for (const file of candidates.filter((f) => !isErb(f))) {
     const tree = loadTree(ctx.repo, file, problem);
     for (const f of tree.files) if (f !== file) includedBy.set(f, file);
     plain.push({ file, tree });
@@ -58,7 +68,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     files.push(nginxFile(file, null, tree.directives));
   }
 
-  for (const file of candidates.filter((f) => f.endsWith(".erb"))) {
+  for (const file of candidates.filter(isErb)) {
     const text = textOf(file);
     if (text === null) continue;
     for (const stage of stages.length ? stages : [null]) {
@@ -74,7 +84,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
 
 function nginxFile(file: string, stage: string | null, directives: ReturnType<typeof loadTree>["directives"]): NginxFile {
   const { servers, upstreams } = extract(directives);
-  return { file, stage, directives: toModel(directives), servers, upstreams };
+  return { file, stage, directives: toModel(directives), servers, upstreams, ...(EXAMPLE_SUFFIX.test(file) ? { example: true } : {}) };
 }
 
 export { parseConf } from "./conf-parser.js";

@@ -154,7 +154,9 @@ export function unresolvedBodySize(model: Model): { source: NginxDirective["sour
 }
 
 export function chosenNginxFile(model: Model): NginxFile | null {
-  const files = model.nginx.files;
+  // An example copy (nginx.conf.example) is the config only where the repo has no real one.
+  const real = model.nginx.files.filter((f) => !f.example);
+  const files = real.length ? real : model.nginx.files;
   const prod = productionStage(model);
   return files.find((f) => prod && f.stage === prod.name) ?? files.find((f) => f.stage === null) ?? files[0] ?? null;
 }

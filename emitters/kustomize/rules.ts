@@ -583,8 +583,11 @@ export function isRoutableHost(name: string): boolean {
  * files (one config uploaded to every stage's servers: its limits, TLS and timeouts held everywhere).
  */
 export function nginxFilesFor(model: ModelLike, stage: Stage) {
-  const rendered = model.nginx.files.filter((f) => f.stage === stage.name);
-  return rendered.length ? rendered : model.nginx.files.filter((f) => f.stage === null);
+  // An example copy (nginx.conf.example) speaks only where no real config does.
+  const real = model.nginx.files.filter((f) => !f.example);
+  const files = real.length ? real : model.nginx.files;
+  const rendered = files.filter((f) => f.stage === stage.name);
+  return rendered.length ? rendered : files.filter((f) => f.stage === null);
 }
 
 /**
@@ -597,11 +600,41 @@ function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
-/** Hosts per stage from nginx `server_name`; empty when nginx does not say (then it is a gap). */
-export function hostsFromNginx(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+/** Capistrano variables that name a stage's own host (capistrano3-nginx's nginx_server_name, and the common hand-made ones). */
+const HOST_VARIABLES = ["nginx_server_name", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
+
+/**
+ * Hosts of a stage from its own evidence only, never another stage's: its nginx `server_name`s (see
+ * hostsBelongToStage), else its Capistrano host variables, else the host its Rails environment's
+ * mailer links to (`action_mailer.default_url_options`). Empty when nothing names one: a gap.
+ */
+export function stageHosts(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  const fromNginx = hostsFromNginx(model, stage);
+  if (fromNginx.length) return fromNginx;
+  const out: { host: string; source: Source }[] = [];
+  for (const name of HOST_VARIABLES) {
+    const fact = stage.variables[name];
+    const text = fact ? stringOf(fact.value) : null;
+    if (!fact || text === null) continue;
+    for (const word of text.split(/[\s,]+/)) {
+      const host = word.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/[/:].*$/, "").toLowerCase();
+      if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: fact.source });
+    }
+  }
+  if (out.length) return out;
+  const mailer = model.rails.mailerHosts?.[railsEnvOf(stage)];
+  if (mailer) {
+    const host = mailer.value.toLowerCase();
+    if (isRoutableHost(host)) out.push({ host, source: mailer.source });
+  }
+  return out;
+}
+
+/** Hosts per stage from nginx `server_name`; empty when nginx does not say. */
+function hostsFromNginx(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const out: { host: string; source: Source }[] = [];
   if (!hostsBelongToStage(model, stage)) return out;
-  for (const f of nginxFilesFor(model, stage))
+  for (const f of nginxFilesFor(model, stage).filter((x) => !x.example))
     for (const s of f.servers)
       for (const n of s.serverNames) {
         const host = n.value.toLowerCase();

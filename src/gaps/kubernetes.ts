@@ -9,7 +9,7 @@ import {
   defaultEdgeTarget,
   defaultMaxReplicas,
   healthPath,
-  hostsFromNginx,
+  stageHosts,
   placeholderHost,
   productionStage,
   secretKeys,
@@ -44,7 +44,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     const servers = stageServers(model, st);
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
-    if (!hostsFromNginx(model, st).length)
+    if (!stageHosts(model, st).length)
       gaps.push({
         id: `stage.${st.name}.hosts`,
         question: `Which host names does stage ${st.name} answer on?`,

@@ -3,7 +3,7 @@
 import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/model.js";
 import { answerList } from "../answers.js";
 import {
-  hostsFromNginx,
+  stageHosts,
   nginxSizeToBytes,
   nginxTimeToSeconds,
   placeholderHost,
@@ -67,7 +67,7 @@ export interface MappingRow<Build> {
 
 export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: string): EdgeSpec {
   const servers = stageServers(model, stage);
-  const fromNginx = hostsFromNginx(model, stage);
+  const fromNginx = stageHosts(model, stage);
   const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
   // nginx is the fact; an answer only fills a stage nginx does not describe (or overrides it on purpose).
   const hosts = answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
