@@ -52,10 +52,10 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     }
   }
   if (!facts.timeout) {
-    // Sidekiq's own default: 25 seconds since 5.0 (8 before). The grace period must cover it.
+    // Sidekiq's own default: 25 seconds since 6.0 (8 before; its changelog, 6.0). The grace period must cover it.
     const v = gem ? Number(gem.value.split(".")[0]) : NaN;
-    const dflt = Number.isFinite(v) && v < 5 ? 8 : 25;
-    facts.timeout = { value: dflt, source: file ? { file, line: 1 } : gem?.source ?? evidence[0].source };
+    const dflt = Number.isFinite(v) && v < 6 ? 8 : 25;
+    facts.timeout = { value: dflt, source: file ? { file, line: 0 } : gem?.source ?? evidence[0].source, defaultOf: Number.isFinite(v) ? `Sidekiq ${v < 6 ? "before 6" : "6+"}` : "Sidekiq" };
   }
   return facts;
 }

@@ -15,6 +15,11 @@ export interface Source {
 export interface Fact<T> {
   value: T;
   source: Source;
+  /**
+   * Set when no file says the value: it is this software's default (`"Unicorn"`, `"Sidekiq 6+"`),
+   * and source names the file that left it unset (line 0), never a line as if the line said it.
+   */
+  defaultOf?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +361,8 @@ export interface AssetFacts {
 
 export interface CapistranoFacts {
   major: 2 | 3;
+  /** Set when the deploy tool is Mina, whose deploy.rb is read with the same DSL (analyzers/capistrano/index.ts). */
+  tool?: "mina";
   /** Capfile requires (capistrano/rails, capistrano3/unicorn, ...). */
   requires: Fact<string>[];
   /** `lock "~> 3.x"` in deploy.rb. */

@@ -17,7 +17,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   const lines: string[] = [];
   const at = (s: Source | undefined | null) => (s ? c.dim(s.line > 0 ? `${s.file}:${s.line}` : s.file) : "");
   const fact = (label: string, f: Fact<RValue> | null | undefined) => {
-    if (f) lines.push(`  ${label}: ${formatValue(f.value)}  ${at(f.source)}`);
+    if (f) lines.push(f.defaultOf ? `  ${label}: ${formatValue(f.value)} (${f.defaultOf}'s default: ${f.source.file} sets none)` : `  ${label}: ${formatValue(f.value)}  ${at(f.source)}`);
   };
   const section = (title: string) => lines.push("", c.bold(title));
 
@@ -36,7 +36,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Stages and servers");
   if (m.capistrano) {
-    lines.push(`  Capistrano ${m.capistrano.major}${m.capistrano.lock ? ` (lock ${m.capistrano.lock.value})` : ""}  ${at(m.capistrano.lock?.source)}`);
+    lines.push(`  ${m.capistrano.tool === "mina" ? "Mina (not Capistrano: its deploy.rb read with the same set/fetch/task DSL; its server is `set :domain`)" : `Capistrano ${m.capistrano.major}`}${m.capistrano.lock ? ` (lock ${m.capistrano.lock.value})` : ""}  ${at(m.capistrano.lock?.source)}`);
     for (const r of m.capistrano.requires) lines.push(`  plugin ${r.value}  ${at(r.source)}`);
   }
   if (m.stages.length === 0) lines.push("  (no stages found)");

@@ -68,6 +68,6 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
         }
     }
   });
-  if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 1 } };
+  if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

@@ -137,6 +137,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (major === 3) runCap3(s, null, null);
     else runCap2(s, null, null);
     sessions.push(s);
+    // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
+    // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
+    if (major === 2 && s.servers.list(null).length > 0) {
+      const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
+      const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
+      warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);
+      stages.push(stageOf(s, name, "config/deploy.rb", 1));
+    }
   }
 
   function runCap3(s: Session, stage: string | null, file: string | null) {
@@ -199,6 +207,24 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     return stage;
   }
 
+  // Mina (`require "mina/rails"` in config/deploy.rb) is not Capistrano, but its deploy.rb is the same
+  // `set`/`fetch`/`task` DSL: it is read alike, and its one host, `set :domain`, is the server that ran
+  // everything (Mina deploys web, app and db work to that host). Stage files are mina-multistage's.
+  const mina = isMina(parse, has);
+  if (mina) {
+    if (stages.length === 0 && sessions[0] && sessions[0].vars.has("domain")) stages.push(stageOf(sessions[0], minaStageName(sessions[0]), "config/deploy.rb", 1));
+    for (const st of stages) {
+      const domain = st.variables["domain"];
+      const host = domain ? rubyToS(domain.value) : null;
+      if (!domain || !host || st.servers.some((x) => x.host === host)) {
+        if (!st.servers.length) warn(st.source.file, st.source.line, `Mina stage ${st.name}: \`domain\` is not known statically; its server is not known`);
+        continue;
+      }
+      const user = st.variables["user"] ? rubyToS(st.variables["user"].value) : null;
+      st.servers.push({ host, user, port: null, roles: ["web", "app", "db"], primary: true, properties: {}, source: domain.source });
+    }
+  }
+
   const first = sessions[0];
   const tasks: TaskDef[] = [];
   const hooks: HookDef[] = [];
@@ -217,12 +243,24 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
   const capistrano: CapistranoFacts = {
     major,
+    ...(mina ? { tool: "mina" as const } : {}),
     requires: first.requires.map((r) => ({ value: r.value, source: r.source })),
     lock: sessions.find((s) => s.lock)?.lock ?? null,
     tasks,
     hooks,
   };
   return { capistrano, stages, linked: linkedOf(stages, sessions, major) };
+}
+
+/** Mina's deploy.rb requires its own recipes (`mina/rails`, `mina/git`, `mina/bundler`). */
+function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boolean): boolean {
+  return has("config/deploy.rb") && /^\s*require\s*\(?\s*["']mina\//m.test(parse("config/deploy.rb")?.text ?? "");
+}
+
+/** A Mina app without stage files deploys one environment: its rails_env, else production (mina/rails' default). */
+function minaStageName(s: Session): string {
+  const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
+  return env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
 }
 
 /** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */

@@ -13,8 +13,8 @@ const NGINX_CONTENT = /^[ \t]*(?:server|http)[ \t]*\{|^[ \t]*upstream[ \t]+[^\s{
 
 /** Folders where deploy tooling keeps server configs (besides config/): Capistrano templates, install scripts, ops. */
 const DEPLOY_DIRS = /^(?:config|lib\/capistrano|deploy|script|scripts|docker|\.docker|ops|infra|infrastructure|provisioning|server|etc)\//;
-/** Folders that are never the app's own deploy config (vendored gems, tests, build output). */
-const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\//;
+/** Folders that are never the app's own deploy config (vendored gems, tests, build output, docs, app code). */
+const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:docs?|app)\//;
 /** A copy meant to be edited before use: read, and marked, so its limits are carried but its hosts are not taken as facts. */
 export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
 

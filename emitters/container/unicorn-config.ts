@@ -31,7 +31,7 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
   const timeout = intFromEnv("UNICORN_TIMEOUT", server?.timeout ?? null, UNICORN_DEFAULT_TIMEOUT);
   if (server?.timeout) {
     if (timeout.unread) note(`timeout ${show(server.timeout.value)} could not be read: the container uses Unicorn's ${UNICORN_DEFAULT_TIMEOUT}s`, server.timeout.source);
-    else prov(`timeout ${timeout.value} → default of UNICORN_TIMEOUT`, server.timeout.source);
+    else if (!server.timeout.defaultOf) prov(`timeout ${timeout.value} → default of UNICORN_TIMEOUT`, server.timeout.source);
   }
   const preload = boolOf(server?.preloadApp ?? null, false);
   if (server?.preloadApp) {

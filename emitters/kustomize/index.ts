@@ -14,7 +14,7 @@ import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js
 import { webPdb } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
-import { defaultEdgeTarget, needsMigration, serverDotenvFiles } from "./rules.js";
+import { appServerWorkers, defaultEdgeTarget, needsMigration, podsPerServer, serverDotenvFiles, webServerBasis } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment } from "./worker-deployment.js";
@@ -73,7 +73,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate)],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
-    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
+    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
     if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
     if (sp.minReplicas === 1)
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });

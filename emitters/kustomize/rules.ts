@@ -66,6 +66,17 @@ export function webServerCount(stage: Stage, nginx?: AppModel["nginx"]): number 
   return Math.max(1, n, appServers);
 }
 
+/** What webServerCount counted, in words, so no count is stated as more than its roles say. */
+export function webServerBasis(stage: Stage, nginx?: AppModel["nginx"]): string {
+  const n = webServerCount(stage, nginx);
+  const web = stage.servers.filter(hasRole(["web"])).length;
+  const app = stage.servers.filter(hasRole(["app"])).length;
+  if (stage.servers.length === 0) return `${n} (no server is listed for stage ${stage.name}: the default minimum)`;
+  if (web > 0) return `${n} server(s) of stage ${stage.name}${n === web ? " with the web role" : ` (${web} with the web role, and app servers nginx proxied to)`}`;
+  if (app > 0) return `${n} server(s) of stage ${stage.name} with the app role (no server has the web role)`;
+  return `${n} (no server of stage ${stage.name} has the web or app role: the default minimum)`;
+}
+
 /** The roles sidekiq ran on: capistrano-sidekiq's `sidekiq_roles`, else `worker`/`sidekiq` servers, else `app` (its default). */
 export function sidekiqRoles(stage: Stage): string[] {
   const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value;
@@ -116,7 +127,9 @@ const productionMemo = new WeakMap<Stage[], { length: number; prod: Stage | null
 /** Unicorn's `timeout` (60 when unset, Unicorn's default); Puma's `worker_timeout` (60 by default). */
 export function appServerTimeout(server: AppServerConfig | null): { seconds: number; source: Source | null } {
   const n = numberOf(server?.timeout?.value);
-  return n !== null ? { seconds: n, source: server!.timeout!.source } : { seconds: 60, source: server?.timeout?.source ?? null };
+  // A default is not evidence: no file line is cited for it.
+  const source = server?.timeout && !server.timeout.defaultOf ? server.timeout.source : null;
+  return n !== null ? { seconds: n, source } : { seconds: 60, source };
 }
 
 /** Worker processes of the app server (Unicorn worker_processes, Puma workers; Puma single mode = 1). */

@@ -27,7 +27,7 @@ export function workerDeployment(plan: Plan, out: EmitResult, output: string): R
   for (const e of sk.evidence.slice(0, 1)) out.provenance.push({ output, what: "sidekiq worker", source: e.source });
   if (sk.concurrency) out.provenance.push({ output, what: "sidekiq concurrency", source: sk.concurrency.source });
   for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: "sidekiq queues", source: q.source });
-  if (sk.timeout) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
+  if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
   out.notes.push({
     message: "worker liveness asks Redis (REDIS_URL, Sidekiq's default) whether this pod's Sidekiq process still beats; if the app configures Redis another way, adjust the probe",
     source: sk.evidence[0]?.source,

@@ -16,6 +16,7 @@ import {
   stageServers,
   webServerCount,
   webMinReplicas,
+  webServerBasis,
   MAX_WORKERS_PER_POD,
 } from "../../emitters/kustomize/rules.js";
 import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kustomize/plan.js";
@@ -61,7 +62,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     gaps.push({
       id: `stage.${st.name}.max_replicas`,
       question: `How many web pods may stage ${st.name} scale up to?`,
-      why: `the HPA's minimum is today's ${webServers} web server(s) of stage ${st.name}${min !== webServers ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : ""}; the maximum is a budget decision (default: twice that)`,
+      why: `the HPA's minimum is today's ${webServerBasis(st, model.nginx)}${min !== webServers ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : ""}; the maximum is a budget decision (default: twice that)`,
       default: defaultMaxReplicas(min),
       source: st.servers[0]?.source ?? st.source,
     });
