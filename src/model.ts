@@ -351,7 +351,11 @@ export interface DatabaseEnvRead {
 }
 
 export interface AssetFacts {
-  pipeline: Fact<"sprockets" | "propshaft" | "webpacker" | "jsbundling" | "importmap" | "none">[];
+  /**
+   * `deploy-precompiled`: no pipeline gem is locked, but the deploy ran assets:precompile
+   * (capistrano/rails/assets, Capistrano 2's deploy/assets) — so the image must too.
+   */
+  pipeline: Fact<"sprockets" | "propshaft" | "webpacker" | "jsbundling" | "importmap" | "deploy-precompiled" | "none">[];
   /** Node is needed in the image to build assets. */
   needsNode: Fact<boolean>;
   packageManager: Fact<"yarn" | "npm" | "pnpm" | "bun"> | null;

@@ -37,7 +37,11 @@ export function readAssets(ctx: AnalyzerContext, gems: Record<string, Fact<strin
     if (gems[gem] && !pipeline.some((p) => p.value === kind)) pipeline.push({ value: kind, source: gems[gem].source });
   }
   const lockSource: Source = gems["rails"]?.source ?? { file: "Gemfile.lock", line: 0 };
-  if (pipeline.length === 0) pipeline.push({ value: "none", source: lockSource });
+  // No pipeline gem locked (no lockfile, or an old one): the deploy's own precompile step is evidence.
+  if (pipeline.length === 0) {
+    const precompiled = deployPrecompiles(ctx);
+    pipeline.push(precompiled ? { value: "deploy-precompiled", source: precompiled } : { value: "none", source: lockSource });
+  }
 
   const toolchain = NODE_TOOLCHAIN_GEMS.find((g) => gems[g]);
   const execjs = EXECJS_GEMS.find((g) => gems[g]);
@@ -86,4 +90,16 @@ function declaredManager(ctx: AnalyzerContext): AssetFacts["packageManager"] {
   if (name !== "yarn" && name !== "npm" && name !== "pnpm" && name !== "bun") return null;
   const line = p!.text.split("\n").findIndex((l) => l.includes('"packageManager"')) + 1;
   return { value: name, source: { file: "package.json", line: line || 1 } };
+}
+
+/**
+ * Where the deploy precompiled assets: capistrano-rails' assets recipe (`capistrano/rails` loads it),
+ * or Capistrano 2's `load 'deploy/assets'`. Null when the deploy never did.
+ */
+function deployPrecompiles(ctx: AnalyzerContext): Source | null {
+  const r = ctx.repo.paths.includes("Capfile") ? ctx.repo.read("Capfile") : null;
+  if (!r || "error" in r) return null;
+  const lines = r.text.split(/\r?\n/);
+  const i = lines.findIndex((l) => /^\s*(?:require\s*\(?\s*["']capistrano\/rails(?:\/assets)?["']|load\s*\(?\s*["']deploy\/assets["'])/.test(l));
+  return i >= 0 ? { file: "Capfile", line: i + 1 } : null;
 }

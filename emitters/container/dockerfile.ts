@@ -204,6 +204,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   if (sshHosts.length && useSsh) mounts.push("--mount=type=ssh");
   const secretHosts = [...(useSsh ? [] : sshHosts), ...httpsHosts];
   for (const h of [...new Set(secretHosts)]) mounts.push(`--mount=type=secret,id=${bundlerCredentialEnv(h)},env=${bundlerCredentialEnv(h)}`);
+  for (const h of [...new Set(sources.filter((s) => s.gitProtocol).map((s) => s.where))].sort()) preInstall.push(`git config --global ${shellWord(`url.https://${h}/.insteadOf`)} ${shellWord(`git://${h}/`)}`);
   if (!useSsh) for (const h of sshHosts) preInstall.push(`git config --global ${shellWord(`url.https://${h}/.insteadOf`)} ${shellWord(`git@${h}:`)}`);
   const installEnv = ["BUNDLE_GLOBAL_GEM_CACHE=1", ...(nokogiriOld ? ['BUNDLE_BUILD__NOKOGIRI="--use-system-libraries"'] : [])];
   const install = [

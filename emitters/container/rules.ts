@@ -213,6 +213,11 @@ export interface PrivateSource {
   /** Host for ssh/https, the repo path for path sources. */
   where: string;
   fact: Fact<string>;
+  /**
+   * `git://` (an old lockfile's `github:` gems): the anonymous git protocol, public repos only and no
+   * longer served by GitHub; fetched over https instead, with no SSH agent and no credential needed.
+   */
+  gitProtocol?: boolean;
 }
 
 export function classifySource(f: Fact<string>): PrivateSource {
@@ -220,7 +225,8 @@ export function classifySource(f: Fact<string>): PrivateSource {
   const scp = /^[^@\s/]+@([^:/\s]+):/.exec(v);
   if (scp) return { kind: "ssh", where: scp[1]!, fact: f };
   const url = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([^/:]+)/i.exec(v);
-  if (url) return { kind: url[1]!.toLowerCase().startsWith("ssh") || url[1]!.toLowerCase() === "git" ? "ssh" : "https", where: url[2]!.toLowerCase(), fact: f };
+  if (url && url[1]!.toLowerCase() === "git") return { kind: "https", where: url[2]!.toLowerCase(), fact: f, gitProtocol: true };
+  if (url) return { kind: url[1]!.toLowerCase().startsWith("ssh") ? "ssh" : "https", where: url[2]!.toLowerCase(), fact: f };
   return { kind: "path", where: v.replace(/^\.\//, "").replace(/\/+$/, ""), fact: f };
 }
 
