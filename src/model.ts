@@ -448,6 +448,8 @@ export interface AppServerConfig {
   workingDirectory: Fact<RValue> | null;
   /** Hooks defined: before_fork, after_fork, before_exec, on_worker_boot, ... */
   hooks: Fact<string>[];
+  /** Client set-up inside the hooks (`after_fork: Sidekiq.configure_client`), each at its line: not carried, listed. */
+  hookCalls?: Fact<string>[];
 }
 
 /** Web servers a deploy may start; only Unicorn and Puma have a container config here. */

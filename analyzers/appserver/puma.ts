@@ -1,5 +1,6 @@
 // A Puma config file (Puma::DSL): `workers`, `threads min, max`, `bind`/`port`/`ssl_bind`,
 // `worker_timeout`, `preload_app!`, `pidfile`, `stdout_redirect`, `directory` and the hooks.
+import { hookClientCalls } from "./hook-clients.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { isHash, rubyToS } from "../ruby/evaluate.js";
@@ -79,7 +80,10 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
         break;
       }
       default:
-        if (PUMA_HOOKS.includes(call.name) && (call.block || call.args.length)) cfg.hooks.push({ value: call.name, source: call.source });
+        if (PUMA_HOOKS.includes(call.name) && (call.block || call.args.length)) {
+          cfg.hooks.push({ value: call.name, source: call.source });
+          if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
+        }
     }
   });
   return cfg;

@@ -6,6 +6,7 @@ import { isHash } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
+import { hookClientCalls } from "./hook-clients.js";
 
 /** Hooks Unicorn calls; a `nil` argument restores the default, so it is not a hook of the app. */
 export const UNICORN_HOOKS = ["before_fork", "after_fork", "before_exec", "after_worker_ready", "after_worker_exit"];
@@ -64,7 +65,11 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           const given = call.block ?? call.args[0];
           const isNil = !call.block && (call.args.length === 0 || w.ev(call.args[0]) === null);
           cfg.hooks = cfg.hooks.filter((h) => h.value !== call.name);
-          if (given && !isNil) cfg.hooks.push({ value: call.name, source: call.source });
+          cfg.hookCalls = (cfg.hookCalls ?? []).filter((c) => !c.value.startsWith(`${call.name}:`));
+          if (given && !isNil) {
+            cfg.hooks.push({ value: call.name, source: call.source });
+            if (call.block) cfg.hookCalls.push(...hookClientCalls(parsed, call.name, call.block));
+          }
         }
     }
   });

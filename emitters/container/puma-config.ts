@@ -40,6 +40,7 @@ export function emitPumaConfig(server: AppServerConfig | null, out: Out): string
   if (server?.workingDirectory) note(`directory ${show(server.workingDirectory.value)} dropped: Puma runs from the image's WORKDIR`, server.workingDirectory.source);
   for (const h of server?.hooks ?? [])
     note(`${h.value} not carried over: review it and port it to ${file} by hand if it is still needed (database reconnects are automatic on Rails 5.2+)`, h.source);
+  for (const c of server?.hookCalls ?? []) note(`${c.value} is not carried into ${file} (no repo code is copied into generated files): port it there if each worker needs it`, c.source);
 
   return fill(
     template,

@@ -94,6 +94,8 @@ function hookPlan(server: AppServerConfig | null, preload: boolean, out: Out): s
       out.notes.push({ message: "before_exec dropped: it serves the USR2 re-exec, which does not happen in a pod", source: h.source });
     else out.notes.push({ message: `${h.value} not carried over: review it and port it to ${UNICORN_CONTAINER_CONFIG} by hand if it is still needed`, source: h.source });
   }
+  for (const c of server?.hookCalls ?? [])
+    out.notes.push({ message: `${c.value} is not carried into ${UNICORN_CONTAINER_CONFIG} (no repo code is copied into generated files): if each worker needs it after the fork, port it to an after_fork there`, source: c.source });
   if (!preload) return null;
   if (!hooks.some((h) => h.value === "before_fork" || h.value === "after_fork"))
     out.notes.push({ message: `preload_app without fork hooks in ${server?.file ?? "the app"}: the container config adds the standard database disconnect/reconnect` });

@@ -106,3 +106,32 @@ describe("large per-server worker counts", () => {
     expect(out.provenance.some((p) => /worker_processes 30 per server, spread over 8 pods/.test(p.what))).toBe(true);
   });
 });
+
+describe("client set-up in fork hooks", () => {
+  it("each Redis/Sidekiq/global set-up in after_fork is listed with its line, not dropped, and never copied", async () => {
+    const m = await model({
+      Capfile: 'require "capistrano/setup"\nrequire "capistrano3/unicorn"\n',
+      "Gemfile.lock": LOCK(["rails", "unicorn"]),
+      "config/unicorn/production.rb": [
+        "worker_processes 2",
+        "preload_app true",
+        "after_fork do |server, worker|",
+        "  ActiveRecord::Base.establish_connection",
+        "  Sidekiq.configure_client do |config|",
+        '    config.redis = { url: "redis://cache.internal:6379/0" }',
+        "  end",
+        '  $redis = Redis.new(url: "redis://cache.internal:6379/1")',
+        "end",
+      ].join("\n") + "\n",
+    });
+    const cfg = m.appServers.find((a) => a.file === "config/unicorn/production.rb")!;
+    expect(cfg.hookCalls?.map((c) => [c.value, c.source.line])).toEqual([
+      ["after_fork: Sidekiq.configure_client", 5],
+      ["after_fork: $redis = …", 8],
+    ]);
+    const out = emitContainer(m, {});
+    expect(out.notes.filter((n) => /is not carried into/.test(n.message)).map((n) => n.source?.line)).toEqual([5, 8]);
+    const config = out.files.find((f) => f.path === UNICORN_CONTAINER_CONFIG)!.content;
+    expect(config).not.toMatch(/Sidekiq|cache\.internal|\$redis/);
+  });
+});
