@@ -3,7 +3,7 @@ import { Command, CommanderError } from "commander";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
 import { redaction, scrubbingIo } from "./redact.js";
-import { MODEL_VERSION } from "./model.js";
+import { VERSION } from "./version.js";
 import { termJson, termLines } from "../emitters/encode/terminal.js";
 
 export interface Io {
@@ -39,7 +39,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
   const program = new Command()
     .name("rails2k8s")
     .description("Move a Rails app from EC2 + Capistrano to Kubernetes")
-    .version(String(MODEL_VERSION === 1 ? "0.1.0" : MODEL_VERSION))
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
