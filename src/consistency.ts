@@ -102,10 +102,11 @@ export function keptReports(items: ReviewItem[], generatedPaths: Set<string>): K
   const reports: KeptReport[] = [];
   for (const item of items) {
     if ((item.status !== "skipped" && item.status !== "conflict") || item.secret || item.before === null || item.before.includes("\0")) continue;
-    const disagreements = differences(item).map((d) => ({
-      ...d,
-      alsoIn: d.generated !== null && distinctive(d.generated) ? others.filter((o) => o.path !== item.path && o.after!.includes(d.generated!)).map((o) => o.path) : [],
-    }));
+    const disagreements = differences(item).map((d) => {
+      // A list value (`APP_HOSTS=a,b`) is found elsewhere item by item: the new items yours lacks.
+      const needles = d.generated === null ? [] : [d.generated, ...d.generated.split(/[\s,]+/).filter((x) => x !== d.generated && !(d.yours ?? "").split(/[\s,]+/).includes(x))].filter(distinctive);
+      return { ...d, alsoIn: others.filter((o) => o.path !== item.path && needles.some((n) => o.after!.includes(n))).map((o) => o.path) };
+    });
     const base = item.path.slice(item.path.lastIndexOf("/") + 1);
     const related = others
       .filter((o) => o.path !== item.path)

@@ -90,10 +90,18 @@ describe("rails2k8s migrate in a real terminal (tmux)", () => {
       if (i === p.total) break;
     }
     expect(seen).toContain("stage.staging.namespace");
+    // The summary table first, then the diff in the pager (less -R: no PAGER in this shell), one
+    // screen at a time: the last file's diff is not on the screen until the user pages on.
+    const paged = await waitFor(s, (t) => /^\+\+\+ b\//m.test(t) && t, "the diff in less");
+    expect(paged).toMatch(/^ {2}status\s+file\s+lines\s+why$/m);
+    expect(paged.indexOf("  status  ")).toBeLessThan(paged.search(/^\+\+\+ b\//m));
+    expect(paged).not.toContain("+++ b/lib/tasks/rails2k8s.rake");
+    expect(paged).not.toMatch(/\? Write \d+ file\(s\)\?/);
+    keys(s, "q");
     const confirm = await waitFor(s, (t) => /\? Write (\d+) file\(s\)\?/.exec(t)?.[1], "the write confirmation");
     const shown = screen(s);
-    expect(shown).toMatch(/new\s+k8s\/base\/kustomization\.yaml/);
-    expect(shown).toMatch(/new\s+k8s\/overlays\/production\/secrets\.env {2}\(secret, git-ignored\)/);
+    expect(shown).toMatch(/new\s+k8s\/base\/kustomization\.yaml\s+\+\d+\s+lists the resources every stage shares/);
+    expect(shown).toMatch(/new\s+k8s\/overlays\/production\/secrets\.env\s+\+\d+\s+stage production: secret values, filled in by hand {2}\(secret, git-ignored\)/);
     keys(s, "y");
     keys(s, "Enter");
     expect(await exitCode(s)).toBe(0);
