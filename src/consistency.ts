@@ -3,8 +3,10 @@
 // be silently inconsistent, so for each kept file this finds what its new version changes (values
 // by key in YAML and env files, else lines), which files just written hold the new values, and
 // which files refer to the kept one. The new version itself is written beside it.
+import { posix } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { ReviewItem } from "./review.js";
+import { MIGRATION_GUIDE } from "../emitters/migration-guide.js";
 
 /** Where the new version of a kept file is written, for the team to compare and merge. */
 export const besidePath = (path: string): string => `${path}.rails2k8s-new`;
@@ -90,6 +92,13 @@ function differences(item: ReviewItem): { key: string; yours: string | null; gen
 /** A value worth looking for elsewhere: short ones (`1`, `true`) would match everywhere. */
 const distinctive = (v: string): boolean => v.length >= 4 && !/^(true|false|null|\d+)$/.test(v);
 
+/** `text` names the file at `path` (from `from`'s directory, as kustomization.yaml does, or from the root). */
+function mentions(text: string, from: string, path: string): boolean {
+  const refs = new Set([path, posix.relative(posix.dirname(from), path)]);
+  const esc = (r: string) => r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return [...refs].some((r) => new RegExp(`(^|[^\\w./-])${esc(r)}($|[^\\w/-])`, "m").test(text));
+}
+
 const written = (i: ReviewItem): boolean => i.status === "new" || i.status === "changed" || i.status === "overwrite" || i.status === "unchanged";
 
 /**
@@ -98,7 +107,8 @@ const written = (i: ReviewItem): boolean => i.status === "new" || i.status === "
  * files that go with it. Secret files are never looked into.
  */
 export function keptReports(items: ReviewItem[], generatedPaths: Set<string>): KeptReport[] {
-  const others = items.filter((i) => written(i) && !i.secret && i.after !== null && generatedPaths.has(i.path));
+  // The guide cites every file and value: naming it would say nothing.
+  const others = items.filter((i) => written(i) && !i.secret && i.after !== null && generatedPaths.has(i.path) && i.path !== MIGRATION_GUIDE);
   const reports: KeptReport[] = [];
   for (const item of items) {
     if ((item.status !== "skipped" && item.status !== "conflict") || item.secret || item.before === null || item.before.includes("\0")) continue;
@@ -107,10 +117,9 @@ export function keptReports(items: ReviewItem[], generatedPaths: Set<string>): K
       const needles = d.generated === null ? [] : [d.generated, ...d.generated.split(/[\s,]+/).filter((x) => x !== d.generated && !(d.yours ?? "").split(/[\s,]+/).includes(x))].filter(distinctive);
       return { ...d, alsoIn: others.filter((o) => o.path !== item.path && needles.some((n) => o.after!.includes(n))).map((o) => o.path) };
     });
-    const base = item.path.slice(item.path.lastIndexOf("/") + 1);
     const related = others
       .filter((o) => o.path !== item.path)
-      .filter((o) => o.after!.includes(base) || (item.after ?? "").includes(o.path.slice(o.path.lastIndexOf("/") + 1)))
+      .filter((o) => mentions(o.after!, o.path, item.path) || mentions(item.after ?? "", item.path, o.path))
       .map((o) => o.path);
     reports.push({ path: item.path, beside: besidePath(item.path), disagreements, related });
   }

@@ -108,7 +108,7 @@ describe("the diff", () => {
     expect(readFileSync(got, "utf8")).toBe("hello\n\x1b[32m+x\x1b[0m\n");
     // The default is less -R, with git's LESS=FRX unless LESS is set.
     const fake = join(tmp, "less");
-    writeFileSync(fake, `#!/bin/sh\necho "$@ LESS=$LESS" > ${JSON.stringify(got)}\ncat > /dev/null\n`);
+    writeFileSync(fake, `#!/bin/sh\necho "$@ LESS=$LESS" > ${JSON.stringify(got)}\n/bin/cat > /dev/null\n`);
     chmodSync(fake, 0o755);
     expect(await page("x\n", { PATH: tmp })).toBe(true);
     expect(readFileSync(got, "utf8")).toBe("-R LESS=FRX\n");
