@@ -219,6 +219,11 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     const item = settled.items.find((i) => i.path === r.path)!;
     tree.write(r.beside, item.after ?? "", { origin: "beside", by: "review" });
   }
+  // A new version left beside a file that is no longer kept (taken since, or merged and forced).
+  const keptPaths = new Set(kept.map((r) => r.path));
+  for (const g of generated)
+    if (!keptPaths.has(g.path) && tree.original(besidePath(g.path)).kind === "file")
+      warn(`${besidePath(g.path)} is left from an earlier run, and ${g.path} is no longer kept as you edited it: delete ${besidePath(g.path)} once you have merged what you need.`);
   if (kept.length) {
     const guideItem = settled.items.find((i) => i.path === guide.path);
     if (guideItem && (guideItem.status === "new" || guideItem.status === "changed" || guideItem.status === "unchanged" || guideItem.status === "overwrite")) {

@@ -183,5 +183,10 @@ describe("a generated file the user edited", () => {
     expect(again.out).toContain("Nothing to write");
     expect(snapshot(dir)).toEqual(after);
     expect(existsSync(join(dir, "k8s/overlays/staging/config.env.rails2k8s-new"))).toBe(false);
+    // Taken at last (--force): the new version left beside it is named as stale.
+    const forced = await migrate(dir, { yes: true, force: true });
+    expect(read(dir, "k8s/overlays/production/config.env")).toBe(beside);
+    expect(forced.err).toContain("k8s/overlays/production/config.env.rails2k8s-new is left from an earlier run");
+    expect(read(dir, "MIGRATION.md")).not.toContain("## Generated files you edited and kept");
   });
 });
