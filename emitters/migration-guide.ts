@@ -6,6 +6,8 @@ import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } 
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { k8sOverlay, K8S_BASE } from "./contract.js";
 import { serverOnlyFiles } from "./kustomize/rules.js";
+import { dataDirs } from "./kustomize/pod.js";
+import { NGINX_SIDECAR_DOCKERFILE } from "./contract.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
@@ -32,7 +34,18 @@ export function showValue(v: RValue | undefined, inTable = false): string {
 
 const sameValue = (a: RValue | undefined, b: RValue | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: EmitterOutput[]): EmittedFile {
+/**
+ * A generated file the team edited and kept (src/consistency.ts): the guide names what its new
+ * version, written beside it, changes and which files just written hold the new values.
+ */
+export interface KeptFile {
+  path: string;
+  beside: string;
+  disagreements: { key: string; yours: string | null; generated: string | null; alsoIn: string[] }[];
+  related: string[];
+}
+
+export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: EmitterOutput[], kept: KeptFile[] = []): EmittedFile {
   const app = appName(model);
   const files = outputs.flatMap((o) => o.result.files.map((f) => ({ ...f, by: o.name })));
   const has = (path: string) => files.some((f) => f.path === path);
@@ -129,6 +142,11 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   steps.push(
     `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
   );
+  // Every image the pods run is built by the team: the nginx sidecar's too, from the app image.
+  if (has(NGINX_SIDECAR_DOCKERFILE))
+    steps.push(
+      `**Build and push the nginx image** after the app image (it copies the app's precompiled assets): ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)} then ${code(`docker push ${repo}-nginx:<tag>`)}; the overlays set its tag with the app's.`,
+    );
   steps.push(
     secretFiles.length
       ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
@@ -137,6 +155,26 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
             : "")
       : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
+  // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
+  // the pod, so its files would be lost at every restart and differ between pods.
+  for (const d of dataDirs(model))
+    steps.push(
+      `**Move ${code(d.path)} off the servers' disk** (a linked dir shared by every release${d.stages.length ? ` on ${d.stages.map((s) => text(s)).join(", ")}` : ""}, ${code(at(d.source))}): in the pods it is an emptyDir, so files written there are lost at each restart and not shared between pods. ` +
+        `Move it to object storage (Active Storage or your upload gem's S3 backend) or to a PersistentVolumeClaim (ReadWriteMany when several pods write), and copy the existing files from each stage's servers (${code(`shared/${d.path}`)} under the deploy path) before the switch.`,
+    );
+  // Shared dirs the analysis cannot class (not data, cache, logs or pids): not mounted in the pods.
+  for (const d of model.linked.filter((l) => l.kind === "dir" && l.class === "other"))
+    steps.push(
+      `**Decide where ${code(d.path)} goes** (a linked dir shared by every release${d.stages.length ? ` on ${d.stages.map((s) => text(s)).join(", ")}` : ""}, ${code(at(d.source))}; rails2k8s cannot tell what it holds): the pods do not mount it and their root filesystem is read-only, so writes there fail. ` +
+        `If it holds data, move it to object storage or a PersistentVolumeClaim and copy the files from each stage's servers; if it is a cache, mount an emptyDir in ${code(`${K8S_BASE}/web-deployment.yaml`)}.`,
+    );
+  // Every change to the team's own code: the codemod's files, counted from the code as it stands
+  // (rewritten or still to rewrite), so the step reads the same before and after the edit.
+  const changedCode = [...new Set([...sites.map(([f]) => f), ...outputs.flatMap((o) => (o.result.patches ?? []).map((x) => x.path))])].sort(cmp);
+  if (changedCode.length)
+    steps.push(
+      `**Review the app code rails2k8s changed** (the codemod rewrote ${"`Global.<namespace>`"} reads to ${"`Rails.configuration.x.<namespace>`"}): ${changedCode.map(code).join(", ")}. Run the app's tests on the change and commit it with the generated files.`,
+    );
   if (verifies) {
     const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${code(sv.host)} (${text(s.name)})`));
     steps.push(
@@ -172,6 +210,31 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     "**How to roll back**: point DNS back at the EC2 servers (still running, still on the same database) and restart their workers and cron; inside the cluster, `kubectl rollout undo deployment/<name>` returns to the previous image. Keep each migration backward compatible so the old code runs on the migrated schema.",
   );
   p("## Cut-over checklist", "", ...steps.map((s) => `- [ ] ${s}`), "");
+
+  // --- generated files the team edited and kept
+  if (kept.length) {
+    p(
+      "## Generated files you edited and kept",
+      "",
+      "Each was left as you edited it, and everything around it was regenerated: until you merge, the set is not one consistent output. The new version of each is written beside it.",
+      "",
+    );
+    for (const k of kept) {
+      p(`- ${code(k.path)} — the new version is ${code(k.beside)}; merge what you need, then delete it.`);
+      for (const d of k.disagreements.slice(0, 12)) {
+        const what =
+          d.key === "line"
+            ? d.generated !== null
+              ? `only the new version has ${code(d.generated)}`
+              : `only yours has ${code(d.yours ?? "")}`
+            : `${code(d.key)}: yours ${d.yours === null ? "has none" : code(d.yours)}, the new version ${d.generated === null ? "has none" : code(d.generated)}`;
+        p(`  - ${what}${d.alsoIn.length ? `; the new value is in ${d.alsoIn.map(code).join(", ")}` : ""}`);
+      }
+      if (k.disagreements.length > 12) p(`  - and ${k.disagreements.length - 12} more difference(s)`);
+      if (k.related.length) p(`  - goes with ${k.related.map(code).join(", ")} (they name it, or it names them)`);
+    }
+    p("");
+  }
 
   return { path: MIGRATION_GUIDE, content: out.join("\n").replace(/\n+$/, "\n") };
 }

@@ -7,8 +7,11 @@
 //   copied beside the bundle and import.meta.url points at the bundle.
 // - The cache is made by running the CLI in this process on the fixture apps (analyze, its JSON,
 //   and a dry-run migrate), so that what those runs compiled is kept.
+// - The bundle holds the code of the packages it imports (the installed CLI needs no node_modules,
+//   so the package has no runtime dependencies): their licence texts go beside it, as their
+//   licences ask, in THIRD-PARTY-LICENSES.txt.
 import { build } from "esbuild";
-import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, chmodSync } from "node:fs";
+import { rmSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -19,7 +22,8 @@ const require = createRequire(import.meta.url);
 const { loadCli, BUNDLE, CACHE } = require("../bin/load.cjs");
 
 rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
-await build({
+const built = await build({
+  metafile: true,
   entryPoints: [join(ROOT, "dist/src/cli.js")],
   outfile: BUNDLE,
   bundle: true,
@@ -33,6 +37,7 @@ await build({
   plugins: [rawTemplates()],
 });
 copyFileSync(join(ROOT, "node_modules/@ruby/prism/src/prism.wasm"), join(ROOT, "dist/bundle/prism.wasm"));
+writeFileSync(join(ROOT, "dist/bundle/THIRD-PARTY-LICENSES.txt"), thirdPartyLicenses(Object.keys(built.metafile.inputs)));
 
 // As in bin/rails2k8s.js: Prism's WASI warning is noise here.
 const emitWarning = process.emitWarning;
@@ -84,3 +89,25 @@ function rawTemplates() {
   };
 }
 
+
+/** The licence of every package whose code the bundle holds (found from esbuild's list of inputs). */
+function thirdPartyLicenses(inputs) {
+  const roots = new Set();
+  for (const input of inputs) {
+    const at = input.lastIndexOf("node_modules/");
+    if (at < 0) continue;
+    const rest = input.slice(at + "node_modules/".length).split("/");
+    roots.add(join(ROOT, input.slice(0, at), "node_modules", ...rest.slice(0, rest[0].startsWith("@") ? 2 : 1)));
+  }
+  const parts = [];
+  for (const root of [...roots].sort()) {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const file = readdirSync(root).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const repo = typeof pkg.repository === "string" ? pkg.repository : pkg.repository?.url;
+    // A package that ships no licence file (@ruby/prism): its declared licence and where its text is.
+    const body = file ? readFileSync(join(root, file), "utf8").trim() : `No licence file in the package; its licence is ${pkg.license}${repo ? `, as published at ${repo}` : ""}.`;
+    if (!file && !pkg.license) throw new Error(`${relative(ROOT, root)}: bundled, but it names no licence`);
+    parts.push(`${pkg.name}@${pkg.version} (${pkg.license ?? "see below"})\n\n${body}\n`);
+  }
+  return `The rails2k8s bundle (dist/bundle/rails2k8s.cjs, prism.wasm) holds code of these packages:\n\n${parts.join("\n" + "-".repeat(72) + "\n\n")}`;
+}

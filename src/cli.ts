@@ -3,18 +3,25 @@ import { Command, CommanderError } from "commander";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
 import { redaction, scrubbingIo } from "./redact.js";
-import { MODEL_VERSION } from "./model.js";
+import { VERSION } from "./version.js";
 import { termJson, termLines } from "../emitters/encode/terminal.js";
 
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
-  /** Colour allowed: a TTY and no NO_COLOR. */
+  /** Colour allowed: a TTY and no NO_COLOR, or FORCE_COLOR. */
   color: boolean;
 }
 
-/** Colour only on a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
-export const colorAllowed = (isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean => Boolean(isTTY) && !env.NO_COLOR;
+/**
+ * Colour on a terminal, never when NO_COLOR is set to anything non-empty (no-color.org); FORCE_COLOR
+ * decides over both, as in Node and most CLIs: `0` or `false` turns colour off, any other value on.
+ */
+export const colorAllowed = (isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean => {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !["0", "false"].includes(force.trim().toLowerCase());
+  return Boolean(isTTY) && !env.NO_COLOR;
+};
 
 const defaultIo = (): Io => ({
   out: (s) => process.stdout.write(s),
@@ -39,7 +46,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
   const program = new Command()
     .name("rails2k8s")
     .description("Move a Rails app from EC2 + Capistrano to Kubernetes")
-    .version(String(MODEL_VERSION === 1 ? "0.1.0" : MODEL_VERSION))
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -69,6 +76,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
     .option("--answers <file>", "answers file (default: <dir>/.rails2k8s.yml)")
     .option("--yes", "no questions: saved answers or defaults, then write")
     .option("--dry-run", "show the diff, write nothing")
+    .option("--stat", "show the summary of what would be written (file, status, lines, why) without the diff")
     .option("--force", "overwrite generated files edited since rails2k8s wrote them (filled-in secret files are always kept)")
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const { runMigrate } = await import("./migrate.js");

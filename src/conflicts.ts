@@ -10,6 +10,8 @@ export interface GeneratedFile {
   path: string;
   content: string;
   secret: boolean;
+  /** Why it is written (the review's summary). */
+  why?: string;
 }
 
 export interface ConflictPolicy {
@@ -25,7 +27,7 @@ export async function settleGenerated(tree: Tree, files: GeneratedFile[], record
   const items: ReviewItem[] = [];
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     const disk = tree.original(f.path);
-    const item: ReviewItem = { path: f.path, status: "new", before: disk.kind === "file" ? disk.bytes.toString("utf8") : null, after: f.content, secret: f.secret };
+    const item: ReviewItem = { path: f.path, status: "new", before: disk.kind === "file" ? disk.bytes.toString("utf8") : null, after: f.content, secret: f.secret, ...(f.why ? { why: f.why } : {}) };
     if (disk.kind === "other") Object.assign(item, { status: "conflict", reason: `${disk.what} stands there` });
     else {
       const c = classifyGenerated(f.path, disk.kind === "file" ? disk.bytes : null, f.content, record, f.secret);

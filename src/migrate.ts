@@ -10,9 +10,12 @@ import { ANSWERS_FILE, ANSWERS_HEADER, answerProblem, BadAnswersFile, hasAnswers
 import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
 import { parseRecord, RECORD_PATH, renderRecord, SECRET_RECORD_PATH } from "./generated.js";
 import { settleGenerated, type GeneratedFile } from "./conflicts.js";
+import { sha256 } from "./generated.js";
 import { applyPatch } from "./patch.js";
 import { addIgnored, GITIGNORE } from "./gitignore.js";
-import { countLine, renderDiff, renderSummary, type ReviewItem } from "./review.js";
+import { countLine, renderDiff, renderTable, whyWritten, type ReviewItem } from "./review.js";
+import { page } from "./pager.js";
+import { besidePath, describeKept, keptReports } from "./consistency.js";
 import { writeAtomically, WriteFailed } from "./write.js";
 import { acquireLock, LockHeld, type Lock } from "./lock.js";
 import { insideRoot, LinkRefused, showPath } from "./safe-path.js";
@@ -32,6 +35,8 @@ export interface MigrateOptions {
   yes: boolean;
   dryRun: boolean;
   force: boolean;
+  /** The summary table only, no diff. */
+  stat: boolean;
 }
 
 /** What the command needs from its surroundings; tests replace the terminal and the prompts. */
@@ -41,9 +46,15 @@ export interface MigrateEnv {
   prompts: Prompts;
   analyze: (dir: string, exclude: (path: string) => boolean, opts?: AnalyzeOptions) => Promise<AppModel>;
   emitters: typeof EMITTERS;
+  /**
+   * Shows the diff in a pager and resolves once it is closed; false when no pager ran (then the
+   * diff is printed). Absent or null: stdout is not a terminal, the diff is printed.
+   */
+  page?: ((text: string) => Promise<boolean>) | null;
 }
 
 const defaultEnv = (): MigrateEnv => ({
+  page: process.stdout.isTTY ? (text) => page(text) : null,
   interactive: Boolean(process.stdin.isTTY),
   prompts: realPrompts,
   analyze: analyzeDir,
@@ -64,6 +75,7 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
     yes: Boolean(rawOpts.yes),
     dryRun: Boolean(rawOpts.dryRun),
     force: Boolean(rawOpts.force),
+    stat: Boolean(rawOpts.stat),
   };
   // Only a run that may write takes the lock (a dry run changes nothing another run could see).
   let lock: Lock | null = null;
@@ -178,7 +190,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
       for (const f of o.result.files) {
         if (written.has(f.path)) throw new Error(`two emitters write ${f.path}`);
         written.add(f.path);
-        generated.push({ path: f.path, content: f.content, secret: Boolean(f.secret) });
+        generated.push({ path: f.path, content: f.content, secret: Boolean(f.secret), why: whyWritten(f.path, o.name, f.why) });
         tree.write(f.path, f.content, { origin: "generated", secret: f.secret, mode: f.secret ? 0o600 : (f.mode ?? 0o644), by: o.name });
       }
       for (const patch of o.result.patches ?? []) {
@@ -196,9 +208,32 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const settled = await settleGenerated(tree, generated, record, {
     force: opts.force,
     dryRun: opts.dryRun,
-    ask: !opts.yes && env.interactive ? (item) => askOverwrite(item, io, env.prompts) : null,
+    ask: !opts.yes && env.interactive ? (item) => askOverwrite(item, io, env) : null,
     warn,
   });
+  // An edited file kept as it is: its new version goes beside it, and what now disagrees is named,
+  // here and in MIGRATION.md (rewritten with the list) — never a silently inconsistent set.
+  const kept = keptReports(settled.items, new Set(generated.map((g) => g.path)));
+  for (const r of kept) {
+    warn(describeKept(r, !opts.dryRun));
+    const item = settled.items.find((i) => i.path === r.path)!;
+    tree.write(r.beside, item.after ?? "", { origin: "beside", by: "review" });
+  }
+  // A new version left beside a file that is no longer kept (taken since, or merged and forced).
+  const keptPaths = new Set(kept.map((r) => r.path));
+  for (const g of generated)
+    if (!keptPaths.has(g.path) && tree.original(besidePath(g.path)).kind === "file")
+      warn(`${besidePath(g.path)} is left from an earlier run, and ${g.path} is no longer kept as you edited it: delete ${besidePath(g.path)} once you have merged what you need.`);
+  if (kept.length) {
+    const guideItem = settled.items.find((i) => i.path === guide.path);
+    if (guideItem && (guideItem.status === "new" || guideItem.status === "changed" || guideItem.status === "unchanged" || guideItem.status === "overwrite")) {
+      const content = scrubText(emitMigrationGuide(shown.model, answers, outputs.slice(0, -1), kept).content, shown.values);
+      guideItem.after = content;
+      if (guideItem.status !== "overwrite") guideItem.status = guideItem.before === null ? "new" : guideItem.before === content ? "unchanged" : "changed";
+      tree.write(guide.path, content, { origin: "generated", mode: 0o644, by: "migration guide" });
+      settled.record[guide.path] = sha256(content);
+    }
+  }
   const split = (secret: boolean) => Object.fromEntries(Object.entries(settled.record).filter(([p]) => secretPaths.has(p) === secret));
   tree.write(RECORD_PATH, renderRecord(split(false)), { origin: "record" });
   if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
@@ -206,11 +241,13 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
   tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous), { origin: "answers" });
 
-  // Review, then write.
+  // Review, then write: the table first; the diff through the pager on a terminal, printed
+  // otherwise, left out with --stat.
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const diffs = items.map((i) => renderDiff(i, io.color)).filter(Boolean);
-  if (diffs.length) io.out("\n" + diffs.join("\n") + "\n");
-  io.out(`\n${renderSummary(items, io.color)}${countLine(items)}\n`);
+  io.out(`\n${renderTable(items, io.color)}`);
+  const diffs = opts.stat ? [] : items.map((i) => renderDiff(i, io.color)).filter(Boolean);
+  if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, env);
+  io.out(`${countLine(items)}\n`);
 
   const changes = tree.changes();
   if (opts.dryRun) {
@@ -360,17 +397,55 @@ function sortSaved(gaps: Gap[], saved: Answers, warn: (s: string) => void): { us
   return { usable, unanswered };
 }
 
-async function askOverwrite(item: ReviewItem, io: Io, prompts: Prompts): Promise<boolean> {
-  io.out(`\n${termText(`${item.path}: ${item.reason}`)}.\n${renderDiff({ ...item, status: "changed" }, io.color)}\n`);
-  return prompts.confirm({ message: `Overwrite ${item.path} with the generated version (your edits are lost)?`, default: false });
+/** The diff in the pager when there is one to run, else printed; the same redaction either way. */
+async function showDiff(text: string, io: ScrubbingIo, env: MigrateEnv): Promise<void> {
+  if (env.page && (await env.page(io.scrub(text)))) return;
+  io.out("\n" + text);
+}
+
+/** A generated file the user edited: keep it, take the new version, or look at the diff first. */
+async function askOverwrite(item: ReviewItem, io: ScrubbingIo, env: MigrateEnv): Promise<boolean> {
+  io.out(`\n${termText(`${item.path}: ${item.reason}`)}.\n`);
+  for (;;) {
+    const choice = await env.prompts.select({
+      message: `${termText(item.path)}: keep your version, or take the new one (your edits are lost)?`,
+      choices: [
+        { name: "keep mine (the new version is written beside it)", value: "keep" },
+        { name: "take the new version", value: "take" },
+        { name: "show the diff (yours → new)", value: "diff" },
+      ],
+      default: "keep",
+    });
+    if (choice !== "diff") return choice === "take";
+    await showDiff(renderDiff({ ...item, status: "changed" }, io.color) + "\n", io, env);
+  }
 }
 
 function otherItem(c: Change): ReviewItem {
   return {
+    why: otherWhy(c),
     path: c.path,
     status: c.before.kind === "file" ? "changed" : "new",
     before: c.before.kind === "file" ? c.before.bytes.toString("utf8") : null,
     after: c.content,
     quiet: c.meta.origin === "record",
   };
+}
+
+/** Why a file that no emitter generated is written. */
+function otherWhy(c: Change): string {
+  switch (c.meta.origin) {
+    case "patched":
+      return "codemod: Global.<namespace> reads become Rails.configuration.x.<namespace>";
+    case "gitignore":
+      return "git-ignores the files that hold secret values";
+    case "answers":
+      return "your answers, so that a re-run asks nothing";
+    case "record":
+      return c.meta.secret ? "hashes of the secret files written (git-ignored)" : "hashes of the files written, to spot your edits on a re-run";
+    case "beside":
+      return `the new version of ${c.path.replace(/\.rails2k8s-new$/, "")}, which you kept: compare, merge, delete`;
+    default:
+      return "";
+  }
 }

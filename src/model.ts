@@ -712,6 +712,8 @@ export interface EmittedFile {
   mode?: number;
   /** Holds secret values: written git-ignored, never shown in a diff or in the terminal. */
   secret?: boolean;
+  /** Why the file is written, for the review's summary; default: by path (src/review.ts whyWritten). */
+  why?: string;
 }
 
 /** Where a generated file's content came from, for MIGRATION.md: source fact → generated file. */

@@ -152,6 +152,8 @@ function cutValues(text: string, values: string[]): string {
 export interface ScrubbingIo extends Io {
   /** Values to cut from now on (the model's secrets once analyzed, a secret answer once typed). */
   learn(values: string[]): void;
+  /** The same cut, for text that reaches the terminal another way (through the pager). */
+  scrub(text: string): string;
 }
 
 export function scrubbingIo(io: Io): ScrubbingIo {
@@ -161,6 +163,7 @@ export function scrubbingIo(io: Io): ScrubbingIo {
     out: (s) => io.out(clean(s)),
     err: (s) => io.err(clean(s)),
     color: io.color,
+    scrub: clean,
     learn(values) {
       for (const v of values) if (v !== "" && !known.includes(v)) known.push(v);
       known.sort((a, b) => b.length - a.length);

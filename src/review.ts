@@ -14,6 +14,8 @@ export interface ReviewItem {
   /** Shown in the summary only (the generated-file record: hashes are noise in a diff). */
   quiet?: boolean;
   reason?: string;
+  /** Why the file is written at all (the summary's last column); see whyWritten(). */
+  why?: string;
 }
 
 // Paths, reasons and file content come from the repo: each is escaped for the terminal (termText)
@@ -104,4 +106,92 @@ export function countLine(items: ReviewItem[]): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
+}
+
+// --- the summary table ---------------------------------------------------------------------------
+
+/**
+ * Why each generated file exists, by path: the default for a file whose emitter gave no `why`. One
+ * table, so that the reasons read alike; a path it does not know says which emitter wrote it.
+ */
+const WHY: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^Dockerfile$/, () => "builds the app image the pods run (Ruby, gems, assets)"],
+  [/^\.dockerignore$/, () => "keeps secrets, logs and git history out of the image"],
+  [/^bin\/docker-entrypoint$/, () => "the image's entrypoint: clears stale pid files, then runs the command"],
+  [/^config\/(unicorn|puma)\/kubernetes\.rb$/, (m) => `${m[1]} in a container: listen, workers and timeout from each stage's config`],
+  [/^docker\/nginx\/Dockerfile$/, () => "builds the nginx image of the web pod's sidecar"],
+  [/^docker\/nginx\/nginx\.conf$/, () => "the nginx rules the edge cannot express, run in the sidecar"],
+  [/^config\/custom\/.+\.yml$/, () => "Global's settings as a config_for file"],
+  [/^config\/initializers\/.*rails2k8s.*\.rb$/, () => "loads config/custom/ so that Global-style reads keep working"],
+  [/^lib\/tasks\/rails2k8s\.rake$/, () => "rails2k8s:verify_config: proves the new config equals Global's on each server"],
+  [/^k8s\/\.gitignore$/, () => "keeps the filled-in secrets.env files out of git"],
+  [/^k8s\/base\/kustomization\.yaml$/, () => "lists the resources every stage shares"],
+  [/^k8s\/base\/web-deployment\.yaml$/, () => "runs the web role (app server, nginx sidecar if any) as pods"],
+  [/^k8s\/base\/worker-deployment\.yaml$/, () => "runs the job workers as pods"],
+  [/^k8s\/base\/cronjobs\.yaml$/, () => "the whenever schedule, as CronJobs"],
+  [/^k8s\/base\/migration-job\.yaml$/, () => "runs db:migrate once per release, before the rollout"],
+  [/^k8s\/base\/hpa\.yaml$/, () => "scales the web pods between each stage's bounds"],
+  [/^k8s\/base\/pdb\.yaml$/, () => "keeps web pods serving while nodes are drained"],
+  [/^k8s\/base\/service\.yaml$/, () => "gives the web pods one address inside the cluster"],
+  [/^k8s\/overlays\/([^/]+)\/kustomization\.yaml$/, (m) => `stage ${m[1]}: namespace, image, config and secrets`],
+  [/^k8s\/overlays\/([^/]+)\/patches\.yaml$/, (m) => `stage ${m[1]}: replicas, resources and grace periods`],
+  [/^k8s\/overlays\/([^/]+)\/config\.env$/, (m) => `stage ${m[1]}: settings that are not secret (a ConfigMap)`],
+  [/^k8s\/overlays\/([^/]+)\/secrets\.env$/, (m) => `stage ${m[1]}: secret values, filled in by hand`],
+  [/^k8s\/overlays\/([^/]+)\/secrets\.env\.example$/, (m) => `stage ${m[1]}: the secret keys to fill in, without values`],
+  [/^k8s\/overlays\/([^/]+)\/(httproute|ingress)\.yaml$/, (m) => `stage ${m[1]}: the hosts and TLS nginx served`],
+  [/^MIGRATION\.md$/, () => "the steps of the move, and where each value came from"],
+];
+
+/** Why a generated file is written: its emitter's own reason, else the table's, else its emitter. */
+export function whyWritten(path: string, by: string, given?: string): string {
+  if (given) return given;
+  for (const [re, why] of WHY) {
+    const m = re.exec(path);
+    if (m) return why(m);
+  }
+  return `written by the ${by} emitter`;
+}
+
+/** Lines added and removed, from the diff as renderDiff prints it; null when no diff is shown. */
+export function diffStat(item: ReviewItem): { added: number; removed: number } | null {
+  if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped") return null;
+  const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
+  let added = 0;
+  let removed = 0;
+  let body = false;
+  for (const l of patch.split("\n")) {
+    if (l.startsWith("@@")) body = true;
+    else if (!body) continue;
+    else if (l.startsWith("+")) added++;
+    else if (l.startsWith("-")) removed++;
+  }
+  // Past the diff budget there are no hunks: the whole files, as the diff note says.
+  if (!body && item.before !== item.after) return { added: lineCount(item.after ?? ""), removed: lineCount(item.before ?? "") };
+  return { added, removed };
+}
+
+/**
+ * The review's first screen: one row per file with its status, path, lines added and removed, and
+ * why it is written (with the reason a file is kept, skipped or in conflict).
+ */
+export function renderTable(items: ReviewItem[], color: boolean): string {
+  if (!items.length) return "";
+  const statusWidth = Math.max(...Object.values(LABEL).map(([l]) => l.length));
+  const rows = items.map((i) => {
+    const stat = diffStat(i);
+    const lines = stat === null ? "" : `+${stat.added}${stat.removed ? ` -${stat.removed}` : ""}`;
+    const note = [i.reason ?? "", i.secret ? "secret, git-ignored" : ""].filter(Boolean).join("; ");
+    return { i, path: termText(i.path), lines, stat, why: termText([i.why ?? "", note ? `(${note})` : ""].filter(Boolean).join("  ")) };
+  });
+  // Long paths overflow their column rather than push every row far right.
+  const pathWidth = Math.min(56, Math.max(4, ...rows.map((r) => r.path.length)));
+  const linesWidth = Math.max(5, ...rows.map((r) => r.lines.length));
+  const head = `  ${"status".padEnd(statusWidth)}  ${"file".padEnd(pathWidth)}  ${"lines".padEnd(linesWidth)}  why`;
+  const body = rows.map(({ i, path, lines, stat, why }) => {
+    const [label, code] = LABEL[i.status];
+    const shownLines =
+      color && stat ? `${paint(true, "32", `+${stat.added}`)}${stat.removed ? ` ${paint(true, "31", `-${stat.removed}`)}` : ""}${" ".repeat(linesWidth - lines.length)}` : lines.padEnd(linesWidth);
+    return `  ${paint(color, code, label.padEnd(statusWidth))}  ${path.padEnd(pathWidth)}  ${shownLines}  ${why}`.trimEnd();
+  });
+  return [paint(color, "1", head), ...body].join("\n") + "\n";
 }

@@ -10,7 +10,7 @@ import { linkOnPath, LinkRefused } from "./safe-path.js";
 export type DiskEntry = { kind: "file"; bytes: Buffer } | { kind: "missing" } | { kind: "other"; what: string; link?: string };
 
 /** Why a file is in the Tree: decides how the review classifies it. */
-export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record";
+export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record" | "beside";
 
 export interface FileMeta {
   origin: Origin;

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { painter, termJson, termLines, termText } from "../../emitters/encode/terminal.js";
-import { renderDiff, renderSummary } from "../../src/review.js";
+import { renderDiff, renderSummary, renderTable } from "../../src/review.js";
 import { BIN, copyFixture, snapshot } from "../migrate/helpers.js";
 
 const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -45,9 +45,9 @@ describe("termText / painter", () => {
 
 describe("the review", () => {
   it("the diff and summary of a file holding ESC show it escaped, in colour and without", () => {
-    const item = { path: "k8s/a\u001b[31m.yaml", status: "changed" as const, before: "a: 1\n", after: `a: "${PAYLOAD}"\n`, reason: "r\u001b[0m" };
+    const item = { path: "k8s/a\u001b[31m.yaml", status: "changed" as const, before: "a: 1\n", after: `a: "${PAYLOAD}"\n`, reason: "r\u001b[0m", why: "w\u001b]0;x\u0007" };
     for (const color of [false, true]) {
-      const out = renderDiff(item, color) + renderSummary([item], color);
+      const out = renderDiff(item, color) + renderSummary([item], color) + renderTable([item], color);
       expect(withoutSgr(out).split("\n").every((l) => !CONTROLS.test(l))).toBe(true);
       expect(out).toContain("\\u001b]0;pwned\\u0007");
     }

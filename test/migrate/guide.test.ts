@@ -37,6 +37,28 @@ describe("MIGRATION.md", () => {
     expect(md.indexOf("  - staging (namespace")).toBeLessThan(md.indexOf("  - production (namespace"));
   });
 
+  it("the checklist builds every image, moves every shared data dir off the servers, and lists the app code the codemod changed", async () => {
+    const md = emitMigrationGuide(model, defaults, outputsFor(defaults)).content;
+    const checklist = md.slice(md.indexOf("## Cut-over checklist"));
+    expect(checklist).toContain("**Build and push the image**");
+    expect(checklist).toContain("**Build and push the nginx image** after the app image");
+    expect(checklist).toContain("docker build -f docker/nginx/Dockerfile --build-arg APP_IMAGE=registry.example.com/shop:<tag> -t registry.example.com/shop-nginx:<tag> .");
+    expect(checklist).toMatch(/\*\*Move `public\/system` off the servers' disk\*\* \(a linked dir shared by every release on production, staging, `config\/deploy\.rb:18`\): in the pods it is an emptyDir/);
+    expect(checklist).toMatch(/\*\*Review the app code rails2k8s changed\*\*[^\n]*`app\/services\/payment_client\.rb`/);
+    // Without the sidecar there is no nginx image to build.
+    const noSidecar = { ...defaults, "container.nginx_sidecar": false };
+    expect(emitMigrationGuide(model, noSidecar, outputsFor(noSidecar)).content).not.toContain("nginx image");
+
+    const atlas = await analyzeDir(join(ROOT, "fixtures/apps/atlas"));
+    const atlasAnswers = Object.fromEntries(atlas.gaps.map((g) => [g.id, g.default]));
+    const a = emitMigrationGuide(atlas, atlasAnswers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(atlas, atlasAnswers) }))).content;
+    expect(a).toContain("**Move `public/uploads` off the servers' disk**");
+    expect(a).toContain("**Move `storage` off the servers' disk**");
+    // A shared dir of no known kind: not mounted, so the team decides.
+    expect(a).toMatch(/\*\*Decide where `public\/exports` goes\*\* \(a linked dir shared by every release on beta,/);
+    expect(a).not.toContain("Review the app code rails2k8s changed");
+  });
+
   it("is deterministic and never carries a secret value", () => {
     const outputs = outputsFor(defaults);
     const a = emitMigrationGuide(model, defaults, outputs).content;

@@ -172,7 +172,7 @@ describe("rails2k8s migrate (pipeline)", () => {
     writeFileSync(join(dir, ".rails2k8s.yml"), read(dir, ".rails2k8s.yml").replace("image.repository: registry.example.com/shop", "image.repository: ghcr.io/acme/shop"));
 
     const dry = await migrate(dir, { dryRun: true });
-    expect(dry.out).toMatch(/conflict\s+k8s\/base\/service\.yaml\s+\(edited since rails2k8s wrote it\)/);
+    expect(dry.out).toMatch(/conflict\s+k8s\/base\/service\.yaml\s.*\(edited since rails2k8s wrote it\)/);
     const r = await migrate(dir, { yes: true });
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/k8s\/base\/service\.yaml edited since rails2k8s wrote it: skipped \(--force overwrites it\)/);
@@ -185,9 +185,9 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(read(dir, "k8s/base/service.yaml")).toBe(edited);
 
     // interactive: the team says no to the overwrite
-    const keep = scripted((_k, cfg) => (/^Overwrite/.test(cfg.message) ? false : true));
+    const keep = scripted((kind) => (kind === "select" ? "keep" : true));
     await migrate(dir, {}, env({ interactive: true, prompts: keep }));
-    expect(keep.asked.some((m) => /^Overwrite k8s\/base\/service\.yaml/.test(m))).toBe(true);
+    expect(keep.asked.some((m) => /^k8s\/base\/service\.yaml: keep your version, or take the new one/.test(m))).toBe(true);
     expect(read(dir, "k8s/base/service.yaml")).toBe(edited);
 
     const forced = await migrate(dir, { yes: true, force: true });

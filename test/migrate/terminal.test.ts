@@ -2,7 +2,7 @@
 // typed with send-keys, the screen read with capture-pane; and with no terminal at all.
 import { describe, it, expect, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, ROOT, copyFixture, snapshot } from "./helpers.js";
 
@@ -90,10 +90,18 @@ describe("rails2k8s migrate in a real terminal (tmux)", () => {
       if (i === p.total) break;
     }
     expect(seen).toContain("stage.staging.namespace");
+    // The summary table first, then the diff in the pager (less -R: no PAGER in this shell), one
+    // screen at a time: the last file's diff is not on the screen until the user pages on.
+    const paged = await waitFor(s, (t) => /^\+\+\+ b\//m.test(t) && t, "the diff in less");
+    expect(paged).toMatch(/^ {2}status\s+file\s+lines\s+why$/m);
+    expect(paged.indexOf("  status  ")).toBeLessThan(paged.search(/^\+\+\+ b\//m));
+    expect(paged).not.toContain("+++ b/lib/tasks/rails2k8s.rake");
+    expect(paged).not.toMatch(/\? Write \d+ file\(s\)\?/);
+    keys(s, "q");
     const confirm = await waitFor(s, (t) => /\? Write (\d+) file\(s\)\?/.exec(t)?.[1], "the write confirmation");
     const shown = screen(s);
-    expect(shown).toMatch(/new\s+k8s\/base\/kustomization\.yaml/);
-    expect(shown).toMatch(/new\s+k8s\/overlays\/production\/secrets\.env {2}\(secret, git-ignored\)/);
+    expect(shown).toMatch(/new\s+k8s\/base\/kustomization\.yaml\s+\+\d+\s+lists the resources every stage shares/);
+    expect(shown).toMatch(/new\s+k8s\/overlays\/production\/secrets\.env\s+\+\d+\s+stage production: secret values, filled in by hand {2}\(secret, git-ignored\)/);
     keys(s, "y");
     keys(s, "Enter");
     expect(await exitCode(s)).toBe(0);
@@ -133,6 +141,39 @@ describe("rails2k8s migrate in a real terminal (tmux)", () => {
     expect(await exitCode(s)).toBe(130);
     expect(screen(s)).toContain("interrupted; nothing was written");
     expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe("an edited generated file, in a real terminal", () => {
+  it("show the diff (in less), then keep it: the new version lands beside it; the review shows both", async () => {
+    const dir = copyFixture("shop");
+    expect(spawnSync("node", [BIN, "migrate", dir, "--yes"], { encoding: "utf8", input: "" }).status).toBe(0);
+    const path = join(dir, "k8s/base/service.yaml");
+    const edited = readFileSync(path, "utf8") + "# tuned by the team\n";
+    writeFileSync(path, edited);
+    const s = start(`cd ${JSON.stringify(dir)} && node ${JSON.stringify(BIN)} migrate .`);
+    const choice = /\? k8s\/base\/service\.yaml: keep your version, or take the new one/;
+    const first = await waitFor(s, (t) => choice.test(t) && t, "the keep/take/diff choice");
+    expect(first).toMatch(/❯ keep mine/);
+    keys(s, "Down");
+    keys(s, "Down");
+    keys(s, "Enter");
+    // The diff of this one file, yours → new (short: less shows it and returns at once, F).
+    await waitFor(s, (t) => /^-# tuned by the team$/m.test(t) && t, "the file's diff");
+    // Asked again below the diff (the answered prompt above it now starts with ✔).
+    await waitFor(s, (t) => t.search(choice) > t.indexOf("-# tuned by the team") && t, "the choice asked again");
+    keys(s, "Enter"); // keep mine
+    await waitFor(s, (t) => /\? Write \d+ file\(s\)\?/.test(t) || /^\+\+\+ b\//m.test(t), "the review");
+    // Nothing else changed since the first run: the diff (the new version beside it, the guide's
+    // note on it) fits on the screen, so less (F) returns at once.
+    const review = await waitFor(s, (t) => /\? Write (\d+) file\(s\)\?/.test(t) && t, "the write confirmation");
+    expect(review).toMatch(/^ {2}skipped\s+k8s\/base\/service\.yaml\s.*\(edited since rails2k8s wrote it\)$/m);
+    expect(review).toMatch(/^ {2}new\s+k8s\/base\/service\.yaml\.rails2k8s-new\s+\+\d+\s+the new version of k8s\/base\/service\.yaml, which you kept/m);
+    keys(s, "y");
+    keys(s, "Enter");
+    expect(await exitCode(s)).toBe(0);
+    expect(readFileSync(path, "utf8")).toBe(edited);
+    expect(readFileSync(`${path}.rails2k8s-new`, "utf8")).not.toContain("tuned by the team");
   });
 });
 
