@@ -7,6 +7,7 @@ import { appName, migrationName, webName, workerName } from "./kustomize/names.j
 import { k8sOverlay, K8S_BASE } from "./contract.js";
 import { serverOnlyFiles } from "./kustomize/rules.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
+import { secretsGuide } from "./release/guide.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -112,6 +113,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     for (const pr of model.problems) p(`- ${code(at(pr))}: ${text(pr.message)}`);
     p("");
   }
+
+  // --- secrets at rest (external-secrets, sops): how the servers' values reach the store
+  p(...secretsGuide(model, answers));
 
   // --- cut-over checklist
   const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];

@@ -11,6 +11,8 @@ import { makeReleasePlan } from "./plan.js";
 import { AWS_ROLE_VARIABLE, EKS_CLUSTER_VARIABLE, KUBECONFIG_SECRET, REGISTRY_PASSWORD, REGISTRY_USERNAME, UNRELEASED_TAG } from "./rules.js";
 import { SECRETS_ENV_SECRET } from "./secrets-env.js";
 import { secretsBackend } from "./secrets-backend.js";
+import { argocdApplication, argocdApplicationFile, REPO_URL } from "./argocd.js";
+import { answerString } from "../kustomize/answers.js";
 
 export function emitRelease(model: AppModel, answers: Answers): EmitResult {
   const rp = makeReleasePlan(model, answers);
@@ -38,6 +40,14 @@ export function emitRelease(model: AppModel, answers: Answers): EmitResult {
   if (rp.ci === "circleci") out.files.push({ path: CIRCLECI_CONFIG, content: toYaml([circleciConfig(rp, envFiles)], comment) });
   if (rp.ci === "gitlab") out.files.push({ path: GITLAB_CONFIG, content: toYaml([gitlabConfig(rp, envFiles)], comment) });
   if (rp.ci !== "none") out.notes.push({ message: ciSettings(rp, envFiles) });
+  if (rp.mode === "argocd") {
+    const url = answerString(answers, "argocd.repo_url", "");
+    if (!REPO_URL.test(url)) out.notes.push({ message: "deploy.mode argocd: no Argo CD Application was written, as no git URL is known (answer argocd.repo_url)" });
+    else
+      for (const s of rp.stages)
+        if (s.branch !== null)
+          out.files.push({ path: argocdApplicationFile(s.key), content: toYaml([argocdApplication(rp, { ...s, branch: s.branch }, url)], `Stage ${s.name}: Argo CD syncs ${s.overlay} from branch ${s.branch}; apply once: kubectl apply -f ${argocdApplicationFile(s.key)}`) });
+  }
   if (rp.mode === "argocd" && envFiles)
     out.notes.push({ message: "deploy.mode argocd with secrets.backend env-files: Argo CD builds the overlay from git, where secrets.env is not (it is git-ignored); choose external-secrets or sops" });
   return out;

@@ -4,6 +4,8 @@
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, stageBranch } from "../../emitters/release/rules.js";
+import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
+import { DEFAULT_KEY_SCHEME, DEFAULT_STORE } from "../../emitters/kustomize/secrets-backend/external-secrets.js";
 
 export function releaseGaps(model: ModelForGaps): Gap[] {
   const ci = defaultCi(model);
@@ -42,6 +44,38 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       why: "used with EKS access (aws eks update-kubeconfig --name). Left empty, the pipeline reads it from the CI secret EKS_CLUSTER_NAME (set it per environment when stages use different clusters)",
       default: null,
       format: "dns-label",
+    },
+    {
+      id: "argocd.repo_url",
+      question: "Which git URL does Argo CD read the overlays from?",
+      why: "used when deploy.mode is argocd: each stage's Application syncs its overlay from this repository, at the stage's branch. Left empty, no Application is written",
+      default: null,
+    },
+    {
+      id: "secrets.backend",
+      question: "Where do the stages' secrets live at rest?",
+      why: "env-files = a git-ignored secrets.env per stage, as today (default); external-secrets = a cloud secret store (AWS Secrets Manager, SSM Parameter Store...) read by the External Secrets Operator, the usual choice on EKS; sops = committed encrypted (SOPS) and decrypted by KSOPS",
+      default: "env-files",
+      choices: [...SECRETS_BACKENDS],
+    },
+    {
+      id: "external_secrets.store",
+      question: "Name of the ClusterSecretStore the ExternalSecrets read from?",
+      why: `used with secrets.backend external-secrets: the platform team's store (kubectl get clustersecretstores); default ${DEFAULT_STORE}`,
+      default: DEFAULT_STORE,
+      format: "dns-label",
+    },
+    {
+      id: "external_secrets.key_scheme",
+      question: "How are the remote keys named in the secret store ({app}, {stage}, {key})?",
+      why: `used with secrets.backend external-secrets: one remote secret per stage and variable; default ${DEFAULT_KEY_SCHEME} (start it with / for SSM Parameter Store)`,
+      default: DEFAULT_KEY_SCHEME,
+    },
+    {
+      id: "sops.recipient",
+      question: "Who can decrypt the stages' secrets (an age public key, or a KMS key ARN)?",
+      why: "used with secrets.backend sops: .sops.yaml's creation rule encrypts every secrets.enc.env for it. Left empty, the rule names none and sops --encrypt needs --age or --kms",
+      default: null,
     },
   ];
   for (const st of model.stages) {
