@@ -11,6 +11,7 @@ import { makeReleasePlan } from "./plan.js";
 import { AWS_ROLE_VARIABLE, EKS_CLUSTER_VARIABLE, KUBECONFIG_SECRET, REGISTRY_PASSWORD, REGISTRY_USERNAME, UNRELEASED_TAG } from "./rules.js";
 import { SECRETS_ENV_SECRET } from "./secrets-env.js";
 import { secretsBackend } from "./secrets-backend.js";
+import { SOPS_CONFIG, sopsConfig, sopsRecipient } from "../kustomize/secrets-backend/sops.js";
 import { argocdApplication, argocdApplicationFile, REPO_URL } from "./argocd.js";
 import { answerString } from "../kustomize/answers.js";
 
@@ -19,6 +20,11 @@ export function emitRelease(model: AppModel, answers: Answers): EmitResult {
   const out: EmitResult = { files: [], provenance: [], notes: [] };
   const envFiles = secretsBackend(answers) === "env-files";
   out.files.push({ path: DEPLOY_SCRIPT, content: emitDeployScript(rp), mode: 0o755 });
+  if (secretsBackend(answers) === "sops") {
+    const recipient = sopsRecipient(answers);
+    out.files.push({ path: SOPS_CONFIG, content: toYaml([sopsConfig(recipient)], "Written by rails2k8s: every stage's secrets.enc.env is encrypted for this recipient.") });
+    if (!recipient) out.notes.push({ message: `${SOPS_CONFIG}: no recipient is known (answer sops.recipient with an age public key or a KMS key ARN), so the creation rule names none` });
+  }
   out.provenance.push({ output: DEPLOY_SCRIPT, what: `images ${rp.images.map((i) => i.name).join(", ")}, Deployments ${rp.deployments.join(", ")}${rp.migration ? ", the migration Job first" : ""}`, source: model.name.source });
 
   const tag = rp.kustomize.imageTag;
