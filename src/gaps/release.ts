@@ -5,6 +5,8 @@ import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, stageBranch } from "../../emitters/release/rules.js";
 import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
+import { AWS_IDENTITIES, readsStaticKeys, roleAnswer } from "../../emitters/kustomize/secrets-backend/aws-identity.js";
+import { secretKeys } from "../../emitters/kustomize/rules.js";
 import { DEFAULT_KEY_SCHEME, DEFAULT_STORE } from "../../emitters/kustomize/secrets-backend/external-secrets.js";
 
 export function releaseGaps(model: ModelForGaps): Gap[] {
@@ -78,6 +80,18 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       default: null,
     },
   ];
+  if (readsStaticKeys(secretKeys(model))) {
+    gaps.push({
+      id: "aws.identity",
+      question: "The app reads AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: on EKS, which identity should its pods use?",
+      why: "static-keys = keep the keys in each stage's secrets (today's behaviour, default); irsa = IAM Roles for Service Accounts (a role annotation on a ServiceAccount per stage); pod-identity = EKS Pod Identity (an association per stage). With either role, the static keys leave the secrets",
+      default: "static-keys",
+      choices: [...AWS_IDENTITIES],
+    });
+    const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];
+    for (const st of stages)
+      gaps.push({ id: roleAnswer(st), question: `Which IAM role do stage ${st}'s pods assume (aws.identity irsa or pod-identity)?`, why: "its ARN goes on the stage's ServiceAccount (IRSA) or into the Pod Identity association; one role per stage keeps production's permissions apart", default: null });
+  }
   for (const st of model.stages) {
     const b = stageBranch(st, {});
     // An asked branch is already the cap.<stage>.branch gap; a literal needs no question.

@@ -176,3 +176,52 @@ describe("MIGRATION.md: secrets at rest", () => {
     expect(sops.creation_rules[0].age).toBe(age);
   });
 });
+
+describe("AWS access on EKS (aws.identity)", () => {
+  const withKeys = () => {
+    const m = shopWithBranches();
+    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) m.secrets.push({ name, kind: "env", reason: "ENV read", source: { file: "config/initializers/aws.rb", line: 3 } } as any);
+    return m;
+  };
+  for (const identity of ["irsa", "pod-identity"])
+    for (const backend of ["env-files", "external-secrets"])
+      it(`${identity}, ${backend}: a ServiceAccount per stage, every pod on it, the static keys out of the secrets`, async () => {
+        const { ServiceAccount } = await import("kubernetes-models/v1");
+        const m = withKeys();
+        const gaps = (await import("../../src/gaps/index.js")).findGaps(m).map((g) => g.id);
+        expect(gaps).toEqual(expect.arrayContaining(["aws.identity", "stage.production.aws_role_arn", "stage.staging.aws_role_arn"]));
+        const role = "arn:aws:iam::123456789012:role/shop-production";
+        const a = allAnswers(m, { "aws.identity": identity, "stage.production.aws_role_arn": role, "secrets.backend": backend });
+        const k = emitKustomize(m, a);
+        const root = writeTree(k.files);
+        for (const stage of ["production", "staging"]) {
+          const objects = kustomizeBuild(root, `k8s/overlays/${stage}`);
+          const sa = objects.find((o) => o.kind === "ServiceAccount")!;
+          new ServiceAccount(sa as any).validate();
+          expect(sa.metadata.name).toBe("shop-app");
+          expect(sa.automountServiceAccountToken).toBe(false);
+          expect(sa.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe(identity === "irsa" && stage === "production" ? role : undefined);
+          const pods = objects.flatMap((o: any) => [o.spec?.template?.spec, o.spec?.jobTemplate?.spec?.template?.spec].filter(Boolean));
+          expect(pods.length).toBeGreaterThan(2);
+          for (const p of pods) {
+            expect(p.serviceAccountName).toBe("shop-app");
+            expect(p.automountServiceAccountToken).toBe(false);
+          }
+          const secret = objects.find((o) => o.kind === "Secret");
+          const keys = secret ? Object.keys(secret["data"] ?? {}) : objects.find((o) => o.kind === "ExternalSecret")!.spec.data.map((d: any) => d.secretKey);
+          expect(keys.length).toBeGreaterThan(0);
+          for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) expect(keys).not.toContain(key);
+        }
+        if (identity === "pod-identity") expect(k.notes.some((n) => n.message.includes("aws eks create-pod-identity-association") && n.message.includes(role))).toBe(true);
+        else expect(k.notes.some((n) => /no IAM role is known for stage staging/.test(n.message))).toBe(true);
+      });
+
+  it("static-keys (the default) keeps today's Secret, with the keys", () => {
+    const m = withKeys();
+    const k = emitKustomize(m, allAnswers(m));
+    const root = writeTree(k.files);
+    const objects = kustomizeBuild(root, "k8s/overlays/production");
+    expect(objects.some((o) => o.kind === "ServiceAccount")).toBe(false);
+    expect(Object.keys(objects.find((o) => o.kind === "Secret")!["data"])).toContain("AWS_ACCESS_KEY_ID");
+  });
+});

@@ -10,6 +10,7 @@ import { toYaml } from "../yaml.js";
 import { secretsBackend } from "../../release/secrets-backend.js";
 import { EXTERNAL_SECRET_FILE, externalSecret, keyScheme, storeName } from "./external-secrets.js";
 import { ENCRYPTED_ENV, KSOPS_FILE, ksopsGenerator } from "./sops.js";
+import { applyAwsIdentity, SERVICE_ACCOUNT_FILE } from "./aws-identity.js";
 
 export interface BackendOverlay {
   /** Files the overlay gains. */
@@ -19,9 +20,16 @@ export interface BackendOverlay {
 }
 
 export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string, unknown>, env: StageEnv, out: EmitResult): BackendOverlay {
-  const backend = secretsBackend(plan.answers);
-  if (backend === "env-files") return { files: [], envFiles: true };
   const dir = k8sOverlay(sp.stage.name);
+  const files: EmittedFile[] = [];
+  const identity = applyAwsIdentity(plan.app, sp.stage.name, dir, env, plan.answers, Boolean(plan.model.cron?.jobs.length), out, sp.stage.source);
+  if (identity) {
+    (k["resources"] as string[]).push(SERVICE_ACCOUNT_FILE);
+    (k["patches"] as unknown[]).push(...identity.patches);
+    files.push({ path: `${dir}/${SERVICE_ACCOUNT_FILE}`, content: toYaml([identity.serviceAccount], `Stage ${sp.stage.name}: the identity of the app's pods on AWS, instead of static keys.`) });
+  }
+  const backend = secretsBackend(plan.answers);
+  if (backend === "env-files") return { files, envFiles: true };
   delete k["secretGenerator"];
   const keys = env.secrets.map(([key]) => key);
   const prefilled = env.secrets.filter(([, v]) => v !== "").map(([key]) => key);
@@ -32,14 +40,14 @@ export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string,
     if (prefilled.length)
       out.notes.push({ message: `stage ${sp.stage.name}: the repo held values for ${prefilled.join(", ")}; load them into the secret store with the other secrets (MIGRATION.md, "Secrets at rest"), not into a file` });
     return {
-      files: [{ path: `${dir}/${EXTERNAL_SECRET_FILE}`, content: toYaml([externalSecret(plan.app, sp.stage.name, keys, plan.answers)], `Stage ${sp.stage.name}: the Secret the pods read, written by the External Secrets Operator from the store.`) }],
+      files: [...files, { path: `${dir}/${EXTERNAL_SECRET_FILE}`, content: toYaml([externalSecret(plan.app, sp.stage.name, keys, plan.answers)], `Stage ${sp.stage.name}: the Secret the pods read, written by the External Secrets Operator from the store.`) }],
       envFiles: false,
     };
   }
   k["generators"] = [KSOPS_FILE];
   out.notes.push({ message: `${dir}/${ENCRYPTED_ENV}: create it encrypted from stage ${sp.stage.name}'s values (MIGRATION.md, "Secrets at rest"); the overlay builds only with kustomize's exec plugins enabled and ksops installed (kustomize build --enable-alpha-plugins --enable-exec)` });
   return {
-    files: [{ path: `${dir}/${KSOPS_FILE}`, content: toYaml([ksopsGenerator(plan.app)], `Stage ${sp.stage.name}: decrypts ${ENCRYPTED_ENV} (SOPS) into the Secret the pods read.`) }],
+    files: [...files, { path: `${dir}/${KSOPS_FILE}`, content: toYaml([ksopsGenerator(plan.app)], `Stage ${sp.stage.name}: decrypts ${ENCRYPTED_ENV} (SOPS) into the Secret the pods read.`) }],
     envFiles: false,
   };
 }
