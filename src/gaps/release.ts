@@ -45,7 +45,6 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "Name of the EKS cluster the stages deploy to?",
       why: "used with EKS access (aws eks update-kubeconfig --name). Left empty, the pipeline reads it from the CI secret EKS_CLUSTER_NAME (set it per environment when stages use different clusters)",
       default: null,
-      format: "dns-label",
     },
     {
       id: "argocd.repo_url",
