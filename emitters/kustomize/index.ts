@@ -78,7 +78,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     const backend = applySecretsBackend(plan, sp, kustomization, env, out);
     files.push(...backend.files);
     add(dir, "kustomization.yaml", [kustomization],
-      `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
+      `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
     if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
