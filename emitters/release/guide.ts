@@ -11,6 +11,7 @@ import { ENCRYPTED_ENV, SOPS_CONFIG, sopsRecipient } from "../kustomize/secrets-
 import { k8sOverlay } from "../contract.js";
 import { stageLabel } from "../../src/names.js";
 import { secretsBackend } from "./secrets-backend.js";
+import { ciChoice, deployMode } from "./rules.js";
 
 const stagesOf = (model: AppModel): string[] => (model.stages.length ? model.stages.map((s) => s.name) : ["production"]);
 
@@ -35,10 +36,20 @@ const fenced = (lang: string, text: string): string[] => {
 };
 
 export function secretsGuide(model: AppModel, answers: Answers): string[] {
-  const backend = secretsBackend(answers);
-  if (backend === "env-files") return [];
   const stages = stagesOf(model);
-  const out = ["## Secrets at rest", ""];
+  const mode = deployMode(answers);
+  const ci = ciChoice(model, answers);
+  const out = [
+    "## The release",
+    "",
+    mode === "push"
+      ? `Each release is ${mdCode("bin/k8s-deploy STAGE TAG")}: it sets every image of the release to TAG, runs the migration Job and waits for it (printing its logs and stopping when it fails), applies the overlay and waits for each rollout. ${ci === "none" ? "No pipeline was written: run it by hand after pushing the images." : "The pipeline runs it on a push to each stage's branch, after building and pushing the images tagged with the commit."} It needs kubectl and kustomize.`
+      : `Argo CD syncs each stage (${mdCode("k8s/argocd/<stage>.yaml")}, applied once); the migration Job runs first as a PreSync hook. ${ci === "none" ? "Release by hand:" : "The pipeline does this on a push to each stage's branch:"} ${mdCode("bin/k8s-deploy STAGE TAG")} sets the images, then commit and push the overlay.`,
+    "",
+  ];
+  const backend = secretsBackend(answers);
+  if (backend === "env-files") return out;
+  out.push("## Secrets at rest", "");
   if (backend === "external-secrets") {
     out.push(
       `Each overlay has an ExternalSecret that writes the Secret the pods read, from the ClusterSecretStore ${mdCode(storeName(answers))}, one remote key per variable (${mdCode(keyScheme(answers, appName(model)).scheme)}). No secret file is written.`,

@@ -54,6 +54,8 @@ export function emitRelease(model: AppModel, answers: Answers): EmitResult {
         if (s.branch !== null)
           out.files.push({ path: argocdApplicationFile(s.key), content: toYaml([argocdApplication(rp, { ...s, branch: s.branch }, url)], `Stage ${s.name}: Argo CD syncs ${s.overlay} from branch ${s.branch}; apply once: kubectl apply -f ${argocdApplicationFile(s.key)}`) });
   }
+  if (rp.mode === "argocd" && (rp.ci === "gitlab" || rp.ci === "circleci"))
+    out.notes.push({ message: `deploy.mode argocd: the ${rp.ci === "gitlab" ? "GitLab" : "CircleCI"} deploy jobs push the new tag to the stage's branch, which needs a credential with write access (${rp.ci === "gitlab" ? "a project access token in the clone URL, or a deploy key" : "a read-write deploy key added to the project"}); GitHub's token does this by itself` });
   if (rp.mode === "argocd" && envFiles)
     out.notes.push({ message: "deploy.mode argocd with secrets.backend env-files: Argo CD builds the overlay from git, where secrets.env is not (it is git-ignored); choose external-secrets or sops" });
   return out;
