@@ -9,6 +9,7 @@ import { serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { NGINX_SIDECAR_DOCKERFILE } from "./contract.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
+import { secretsGuide } from "./release/guide.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -125,6 +126,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     for (const pr of model.problems) p(`- ${code(at(pr))}: ${text(pr.message)}`);
     p("");
   }
+
+  // --- secrets at rest (external-secrets, sops): how the servers' values reach the store
+  p(...secretsGuide(model, answers));
 
   // --- cut-over checklist
   const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];

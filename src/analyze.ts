@@ -18,6 +18,8 @@ import { findGlobalCalls } from "../analyzers/global-calls.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
 import { hasPath, shownPath } from "./model.js";
+import { headCommit } from "./git.js";
+import { ciConfigs } from "../analyzers/ci.js";
 
 /** Input that cannot be analyzed at all: the CLI prints the message and exits 2. */
 export class UnusableInput extends Error {}
@@ -36,6 +38,8 @@ export interface AnalyzeOptions {
    * one and throws UnusableInput after the analysis, naming every such file and line at once.
    */
   unusable?: (p: Omit<Problem, "severity">) => void;
+  /** The repo's HEAD commit (short SHA); `analyzeDir` reads it with git, in-memory repos have none. */
+  commit?: Fact<string> | null;
 }
 
 export async function analyzeFiles(repo: RepoFiles, folderName: string, initialProblems: Problem[] = [], opts: AnalyzeOptions = {}): Promise<AppModel> {
@@ -72,7 +76,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, cron, procfile, linked, problems };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
-  const withHazards = { ...partial, secrets, hazards };
+  const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };
+  const withHazards = { ...partial, secrets, hazards, release };
   const gaps = findGaps(withHazards);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
@@ -117,7 +122,7 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   });
   if (unreadable.length) throw new UnusableInput(`unreadable Capistrano deploy config:\n  ${unreadable.join("\n  ")}`);
   const refused: Omit<Problem, "severity">[] = [];
-  const model = await analyzeFiles(repo, basename(root), problems, { ...opts, unusable: (p) => refused.push(p) });
+  const model = await analyzeFiles(repo, basename(root), problems, { commit: headCommit(root), ...opts, unusable: (p) => refused.push(p) });
   if (refused.length) throw unusableOf(refused);
   return model;
 }

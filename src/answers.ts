@@ -61,6 +61,8 @@ export function formatProblem(format: AnswerFormat, value: RValue): string | nul
     case "image-repository":
       return typeof value === "string" && value.length <= 255 && IMAGE_REPOSITORY.test(value) ? null : "expected an image repository such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop or ghcr.io/acme/shop (no tag)";
     case "image-tag":
+      // `latest` names no build: the deployed version would depend on when a node pulls.
+      if (value === "latest") return "expected a tag that names one build, such as the commit's short SHA (never latest)";
       return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
     case "host-list":
       return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";

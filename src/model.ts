@@ -270,6 +270,18 @@ export interface AppModel {
   problems: Problem[];
   /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x); found by `migrate`, absent from `analyze`. */
   globalCalls?: GlobalCallSite[];
+  /** What the release tooling starts from: the commit the repo is at, the CI it already has. Absent in hand-built models. */
+  release?: ReleaseFacts;
+}
+
+/** The CI providers rails2k8s writes a pipeline for. */
+export type CiProvider = "github-actions" | "circleci" | "gitlab";
+
+export interface ReleaseFacts {
+  /** `git rev-parse --short HEAD` in the repo: the tag the overlays start from. Null when it is not a git checkout. */
+  commit: Fact<string> | null;
+  /** CI configs present in the repo (.github/workflows, .circleci, .gitlab-ci.yml), with the file that shows each. */
+  ci: { provider: CiProvider; source: Source }[];
 }
 
 export interface GlobalCallSite {

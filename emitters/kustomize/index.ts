@@ -19,6 +19,8 @@ import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment } from "./worker-deployment.js";
 import { toYaml } from "./yaml.js";
+import { applySecretsBackend, keptEnvFiles } from "./secrets-backend/index.js";
+import { deployModePatches } from "../release/overlay.js";
 
 export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const plan = makePlan(model, answers);
@@ -70,14 +72,19 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, edgeFile, edge.objects, edge.comment);
     out.notes.push(...edge.notes);
     out.provenance.push(...edge.provenance);
-    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate)],
-      `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
+    const kustomization = overlayKustomization(plan, sp, edgeFile, migrate);
+    (kustomization["patches"] as unknown[]).push(...deployModePatches(answers, migrate));
+    const env = stageEnv(plan, sp, spec.hosts, out);
+    const backend = applySecretsBackend(plan, sp, kustomization, env, out);
+    files.push(...backend.files);
+    add(dir, "kustomization.yaml", [kustomization],
+      `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
     if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
     if (sp.minReplicas === 1)
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
-    files.push(...envFiles(sp.stage.name, stageEnv(plan, sp, spec.hosts, out)));
+    files.push(...keptEnvFiles(sp.stage.name, envFiles(sp.stage.name, env), backend));
   }
   for (const d of serverDotenvFiles(model))
     out.notes.push({ message: `${d.file} lived only on the servers (linked_files) and dotenv loads its variables when the app boots: copy them from each stage's servers into that stage's k8s/overlays/<stage>/secrets.env (non-secret ones may go to config.env); the image does not carry the file`, source: d.source });

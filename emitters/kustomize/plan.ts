@@ -6,6 +6,7 @@ import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
 import { SIDECAR_ANSWER, sidecarDefault } from "../container/rules.js";
 import { answerBool, answerNumber, answerResources, answerString, type ResourceSpec } from "./answers.js";
 import { appName, stageInstance } from "./names.js";
+import { imageTagOf } from "../release/rules.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
 import {
   appServerTimeout,
@@ -117,7 +118,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     edgeTarget: (EDGE_TARGETS as readonly string[]).includes(target) ? (target as EdgeTarget) : "gateway",
     cronTimeZone: answerString(answers, "cron.time_zone", cronTimeZoneHint(model)?.zone ?? DEFAULT_CRON_TIME_ZONE),
     imageRepository: answerString(answers, "image.repository", `registry.example.com/${app}`),
-    imageTag: answerString(answers, "image.tag", "latest"),
+    imageTag: imageTagOf(model, answers),
     stages,
     config: planConfig(model, answers),
   };

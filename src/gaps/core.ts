@@ -7,6 +7,7 @@ import type { ModelForGaps } from "./index.js";
 import { dnsLabel, stageInstance } from "../../emitters/kustomize/names.js";
 import { k8sOverlay } from "../../emitters/contract.js";
 import { holdsSecretShape, looksSecretKey } from "../../analyzers/secrets.js";
+import { initialTag, UNRELEASED_TAG } from "../../emitters/release/rules.js";
 
 /** Stage variables the emitters read directly: unknown values of these change an output. */
 const READ_BY_EMITTERS = ["rails_env", "default_env", "application"];
@@ -27,8 +28,8 @@ export function coreGaps(model: ModelForGaps): Gap[] {
     {
       id: "image.tag",
       question: "Which image tag should the overlays deploy first?",
-      why: "Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (`kustomize edit set image`)",
-      default: "latest",
+      why: `Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (\`kustomize edit set image\`). ${initialTag(model) ? "Default: the repo's current commit (short SHA)" : `The repo is not a git checkout, so no commit names the first image: default ${UNRELEASED_TAG}, a tag no image has, until the pipeline sets one`}; never latest`,
+      default: initialTag(model)?.tag ?? UNRELEASED_TAG,
       format: "image-tag",
       source: model.stages.find((s) => s.variables["branch"])?.variables["branch"]?.source ?? model.name.source,
     },

@@ -1,0 +1,53 @@
+// secrets.backend external-secrets: each stage's Secret is written by the External Secrets Operator
+// from a cloud secret store, through one ExternalSecret per stage. Its target is exactly the Secret
+// the pods' envFrom reads (no generator: no hash suffix, no plaintext file in the overlay).
+import type { Answers } from "../../../src/model.js";
+import { answerString } from "../answers.js";
+import { labels, secretName } from "../names.js";
+
+export const EXTERNAL_SECRET_FILE = "external-secret.yaml";
+export const DEFAULT_KEY_SCHEME = "{app}/{stage}/{key}";
+export const DEFAULT_STORE = "aws-secrets-manager";
+/** A remote key as Secrets Manager and Parameter Store both accept it. */
+const REMOTE_KEY = /^[A-Za-z0-9_.\/+=@-]{1,512}$/;
+
+export interface KeyScheme {
+  scheme: string;
+  /** The remote key of one variable of one stage. */
+  key: (stage: string, name: string) => string;
+  /** What comes before and after the variable name, per stage (for the loading script). */
+  parts: (stage: string) => { before: string; after: string };
+}
+
+/** The answered scheme (`{app}`, `{stage}`, `{key}` placeholders), or the default when it cannot name a key. */
+export function keyScheme(answers: Answers, app: string): KeyScheme {
+  const answered = answerString(answers, "external_secrets.key_scheme", DEFAULT_KEY_SCHEME);
+  const usable = (s: string) => s.split("{key}").length === 2 && REMOTE_KEY.test(s.replaceAll("{app}", app).replaceAll("{stage}", "x").replace("{key}", "X"));
+  const scheme = usable(answered) ? answered : DEFAULT_KEY_SCHEME;
+  const parts = (stage: string) => {
+    const [before, after] = scheme.replaceAll("{app}", app).replaceAll("{stage}", stage).split("{key}") as [string, string];
+    return { before, after };
+  };
+  return { scheme, parts, key: (stage, name) => `${parts(stage).before}${name}${parts(stage).after}` };
+}
+
+export const storeName = (answers: Answers): string => {
+  const v = answerString(answers, "external_secrets.store", DEFAULT_STORE);
+  return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v) ? v : DEFAULT_STORE;
+};
+
+export function externalSecret(app: string, stage: string, keys: string[], answers: Answers): Record<string, unknown> {
+  const scheme = keyScheme(answers, app);
+  return {
+    apiVersion: "external-secrets.io/v1",
+    kind: "ExternalSecret",
+    // Labelled as config: bin/k8s-deploy applies it with the migration Job, which reads the Secret.
+    metadata: { name: secretName(app), labels: labels(app, "config") },
+    spec: {
+      refreshInterval: "1h",
+      secretStoreRef: { kind: "ClusterSecretStore", name: storeName(answers) },
+      target: { name: secretName(app), creationPolicy: "Owner" },
+      data: keys.map((k) => ({ secretKey: k, remoteRef: { key: scheme.key(stage, k) } })),
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Where a stage's secrets live at rest (answer secrets.backend), as the overlay sees it:
+// env-files keeps today's secretGenerator over a git-ignored secrets.env; external-secrets swaps it
+// for an ExternalSecret; sops for a KSOPS generator over the committed, encrypted secrets.enc.env.
+// Called once per overlay by the kustomize emitter, after the overlay's kustomization is built.
+import type { EmitResult, EmittedFile } from "../../../src/model.js";
+import type { Plan, StagePlan } from "../plan.js";
+import type { StageEnv } from "../config.js";
+import { k8sOverlay, secretEnvExample, secretEnvFile } from "../../contract.js";
+import { toYaml } from "../yaml.js";
+import { secretsBackend } from "../../release/secrets-backend.js";
+import { EXTERNAL_SECRET_FILE, externalSecret, keyScheme, storeName } from "./external-secrets.js";
+import { ENCRYPTED_ENV, KSOPS_FILE, ksopsGenerator } from "./sops.js";
+import { applyAwsIdentity, SERVICE_ACCOUNT_FILE } from "./aws-identity.js";
+
+export interface BackendOverlay {
+  /** Files the overlay gains. */
+  files: EmittedFile[];
+  /** Whether the stage's secrets.env (and its example) are written. */
+  envFiles: boolean;
+}
+
+export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string, unknown>, env: StageEnv, out: EmitResult): BackendOverlay {
+  const dir = k8sOverlay(sp.stage.name);
+  const files: EmittedFile[] = [];
+  const identity = applyAwsIdentity(plan.app, sp.stage.name, dir, env, plan.answers, Boolean(plan.model.cron?.jobs.length), out, sp.stage.source);
+  if (identity) {
+    (k["resources"] as string[]).push(SERVICE_ACCOUNT_FILE);
+    (k["patches"] as unknown[]).push(...identity.patches);
+    files.push({ path: `${dir}/${SERVICE_ACCOUNT_FILE}`, content: toYaml([identity.serviceAccount], `Stage ${sp.stage.name}: the identity of the app's pods on AWS, instead of static keys.`) });
+  }
+  const backend = secretsBackend(plan.answers);
+  if (backend === "env-files") return { files, envFiles: true };
+  delete k["secretGenerator"];
+  const keys = env.secrets.map(([key]) => key);
+  const prefilled = env.secrets.filter(([, v]) => v !== "").map(([key]) => key);
+  if (backend === "external-secrets") {
+    (k["resources"] as string[]).push(EXTERNAL_SECRET_FILE);
+    const scheme = keyScheme(plan.answers, plan.app);
+    out.provenance.push({ output: `${dir}/${EXTERNAL_SECRET_FILE}`, what: `${keys.length} secret keys of stage ${sp.stage.name}, remote keys ${scheme.scheme} in ClusterSecretStore ${storeName(plan.answers)}`, source: sp.stage.source });
+    if (prefilled.length)
+      out.notes.push({ message: `stage ${sp.stage.name}: the repo held values for ${prefilled.join(", ")}; load them into the secret store with the other secrets (MIGRATION.md, "Secrets at rest"), not into a file` });
+    return {
+      files: [...files, { path: `${dir}/${EXTERNAL_SECRET_FILE}`, content: toYaml([externalSecret(plan.app, sp.stage.name, keys, plan.answers)], `Stage ${sp.stage.name}: the Secret the pods read, written by the External Secrets Operator from the store.`) }],
+      envFiles: false,
+    };
+  }
+  k["generators"] = [KSOPS_FILE];
+  out.notes.push({ message: `${dir}/${ENCRYPTED_ENV}: create it encrypted from stage ${sp.stage.name}'s values (MIGRATION.md, "Secrets at rest"); the overlay builds only with kustomize's exec plugins enabled and ksops installed (kustomize build --enable-alpha-plugins --enable-exec)` });
+  return {
+    files: [...files, { path: `${dir}/${KSOPS_FILE}`, content: toYaml([ksopsGenerator(plan.app)], `Stage ${sp.stage.name}: decrypts ${ENCRYPTED_ENV} (SOPS) into the Secret the pods read.`) }],
+    envFiles: false,
+  };
+}
+
+/** The env files of a stage minus those the backend replaces. */
+export const keptEnvFiles = (stage: string, files: EmittedFile[], backend: BackendOverlay): EmittedFile[] =>
+  backend.envFiles ? files : files.filter((f) => f.path !== secretEnvFile(stage) && f.path !== secretEnvExample(stage));
