@@ -156,7 +156,7 @@ export function quantityValue(q: string): number | null {
   if (!m) return null;
   const n = Number(m[2]) * (m[1] === "-" ? -1 : 1);
   const suffix = m[3] ?? "";
-  return /^[eE]/.test(suffix) ? n * 10 ** Number(suffix.slice(1)) : n * (SUFFIX[suffix] ?? 1);
+  return /^[eE][+-]?[0-9]/.test(suffix) ? n * 10 ** Number(suffix.slice(1)) : n * (SUFFIX[suffix] ?? 1);
 }
 
 const RESOURCE_EXAMPLE = "{requests: {cpu: 500m, memory: 512Mi}, limits: {cpu: 1, memory: 1Gi}} (a limit of null: no limit)";
