@@ -1,6 +1,6 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
-import type { AppModel, Fact, RValue, Source } from "./model.js";
+import type { AppModel, Fact, Gap, RValue, Source } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 
@@ -122,7 +122,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const s of m.secrets) lines.push(`  ${s.kind} ${s.name}: ${s.reason}  ${at(s.source)}`);
 
   section(`Gaps: ${m.gaps.length} question(s) for the wizard`);
-  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${g.source ? "  " + at(g.source) : ""}`);
+  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${askedWhen(g)}${g.source ? "  " + at(g.source) : ""}`);
 
   section(`Hazards: ${m.hazards.length}`);
   for (const h of m.hazards) {
@@ -140,3 +140,6 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 function colors(wrap: (open: string, close: string) => (s: string) => string) {
   return { bold: wrap("1", "22"), dim: wrap("2", "22"), red: wrap("31", "39"), yellow: wrap("33", "39") };
 }
+
+/** A question that depends on an earlier answer says on which. */
+const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}`).join(" and ")})` : "");

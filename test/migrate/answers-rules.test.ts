@@ -193,6 +193,8 @@ describe("the wizard asks only what applies, and re-asks an answer that breaks i
     expect(row).toMatch(/Amazon ECR/);
     expect(row).not.toMatch(/no sign of AWS/);
     expect(row).toMatch(/\| default \|$/);
+    // A question that did not apply shows no answer, and why.
+    expect(guide.split("\n").find((l) => l.includes("`gateway.name`"))).toMatch(/\| — \| not asked: `edge\.target` is `alb` \|$/);
   }, 60_000);
 
   it("typed answers that break their rule are refused with the reason, then the valid one is taken and saved", async () => {
