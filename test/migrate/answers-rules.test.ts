@@ -13,7 +13,8 @@ import { analyzeDir } from "../../src/analyze.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { promptFor, type Prompts } from "../../src/wizard.js";
 import type { Gap } from "../../src/model.js";
-import { copyFixture, recordingIo, snapshot } from "./helpers.js";
+import { copyFixture, recordingIo, ROOT, snapshot } from "./helpers.js";
+import { checkSaved, problemLine, walkGaps } from "../../src/answers.js";
 import { kustomizeBuild, removeTrees, requireKubectl, type K8sObject } from "../kustomize/kubectl.js";
 
 afterAll(removeTrees);
@@ -240,4 +241,26 @@ describe("the wizard asks only what applies, and re-asks an answer that breaks i
     r.events.keypress("enter");
     expect(await r.answer).toBe("UTC");
   });
+});
+
+describe("defaults pass their own rules", () => {
+  it("on every fixture app, each gap's default (in the context of the defaults before it) is accepted", async () => {
+    for (const name of ["shop", "ledger", "legacy", "atlas"]) {
+      const model = await analyzeDir(join(ROOT, "fixtures/apps", name), () => false);
+      const { answers } = await walkGaps(model.gaps, (g) => g.default);
+      const { problems } = checkSaved(model.gaps, answers);
+      expect(problems.map(problemLine), name).toEqual([]);
+    }
+  }, 60_000);
+
+  it("a TZ in default_env that is not an IANA name is not offered as cron's zone", async () => {
+    const dir = copyFixture("shop");
+    const model = await analyzeDir(dir, () => false);
+    expect(model.gaps.find((g) => g.id === "cron.time_zone")!.default).toBe("Asia/Tokyo");
+    const deploy = join(dir, "config/deploy.rb");
+    const text = readFileSync(deploy, "utf8");
+    writeFileSync(deploy, text.replace('"TZ" => "Asia/Tokyo"', '"TZ" => "Eastern"'));
+    const planted = await analyzeDir(dir, () => false);
+    expect(planted.gaps.find((g) => g.id === "cron.time_zone")!.default).toBe("Etc/UTC");
+  }, 60_000);
 });
