@@ -101,7 +101,8 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
     case "replicas": {
       const min = Math.max(1, ctx.gap?.min ?? 1);
       if (typeof value === "number" && Number.isInteger(value) && value >= min) return null;
-      return `expected a whole number of pods, at least ${min}${ctx.gap?.min ? ` (the HPA's minimum: today's ${ctx.gap.min} web server(s)); a smaller maximum is refused, never raised silently` : ""}`;
+      const stage = /^stage\.(.+)\.max_replicas$/.exec(ctx.gap?.id ?? "")?.[1];
+      return `expected a whole number of pods, at least ${min}${ctx.gap?.min ? ` (the HPA's minimum: today's ${ctx.gap.min} web server(s)${stage ? ` of stage ${stage}` : ""}); a smaller maximum is refused, never raised silently` : ""}`;
     }
   }
 }
