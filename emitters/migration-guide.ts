@@ -247,6 +247,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
 const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => !/^prod(uction)?$/.test(s)), ...stages.filter((s) => /^prod(uction)?$/.test(s))];
 
 function gapRow(g: Gap, answers: Answers): string {
+  // A question that did not apply (gateway.name for an ALB) was not asked: no answer is shown for it.
+  const unmet = (g.askIf ?? []).find((c) => !(typeof answers[c.id] === "string" && c.oneOf.includes(answers[c.id] as string)));
+  if (unmet) return `| ${cell(g.question)} | ${tcode(g.id)} | — | not asked: ${tcode(unmet.id)} is ${showValue(answers[unmet.id] ?? null, true)} |`;
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;
   const answer = g.secret ? "(secret, not recorded)" : showValue(v, true);

@@ -1,9 +1,12 @@
 // The answers file (`.rails2k8s.yml`, or --answers FILE): gap id → answer, each preceded by the
 // question as a comment. Keys sorted, no timestamps, so the same answers give the same bytes.
 // A gap marked secret is never written here.
-import { isDnsLabel } from "./names.js";
+import { DNS1123_SUBDOMAIN, isDnsLabel, NAME_LIMITS } from "./names.js";
 import { parse, stringify } from "yaml";
 import type { AnswerFormat, Answers, Gap, RValue } from "./model.js";
+import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
+import { isEnvKey } from "../emitters/encode/envfile.js";
+import { answerResources, isObject, type ResourceSpec } from "../emitters/kustomize/answers.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
 /**
@@ -30,51 +33,303 @@ export function parseAnswers(text: string | null, name: string): Answers {
   return doc as Answers;
 }
 
-/** Why a saved answer does not fit its gap (then it is asked again), or null when it fits. */
-export function answerProblem(gap: Gap, value: RValue): string | null {
+/** Why an answer does not fit its gap (then it is asked again, or refused), or null when it fits. `earlier`: the answers before it, for rules that depend on them (hosts on the edge target). */
+export function answerProblem(gap: Gap, value: RValue, earlier: Answers = {}): string | null {
   if (gap.choices && !(typeof value === "string" && gap.choices.includes(value))) return `expected one of ${gap.choices.join(", ")}`;
+  const want = shapeOf(gap.default);
+  const got = shapeOf(value);
   // An answers file may come with the repo: a name, a reference or a host from it is as untrusted
   // as the repo, and is held to its grammar before any emitter sees it.
   if (gap.format) {
-    const problem = formatProblem(gap.format, value);
+    const problem = formatProblem(gap.format, value, { gap, earlier });
     if (problem) return problem;
+    return null;
   }
-  const want = shapeOf(gap.default);
-  const got = shapeOf(value);
   // A gap without a known value (default null) takes any scalar; otherwise the shape must match.
   if (want === "null") return got === "object" ? "expected a single value" : null;
   if (got === "null" || got === want) return null;
   return `expected ${want === "array" ? "a list" : want === "object" ? "a mapping" : `a ${want}`}`;
 }
 
-/** Image references as the Docker distribution grammar has them: [host[:port]/]path, lower-case path components. */
+/** What a rule may need besides the value: its gap (bounds, defaults) and the answers before it. */
+export interface FormatContext {
+  gap?: Gap;
+  earlier?: Answers;
+}
+
+/** Image references as the OCI distribution grammar has them: [host[:port]/]path, lower-case path components. */
 const IMAGE_REPOSITORY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-/** A tag the migration Job's name can end with (a DNS label's characters, and `.`). */
-const IMAGE_TAG = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
-const HOST = /^(?:\*\.)?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+/** A tag as the OCI distribution spec has it. */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** A tag the migration Job's name can end with: the Job name is an RFC 1123 subdomain and a label value. */
+const JOB_TAG = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
+const HOST_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const TAG_RULE = "an image tag (OCI: letters, digits, '_', '.' and '-', not starting with '.' or '-', at most 128)";
 
 /** Why a value does not follow its grammar, or null when it does. */
-export function formatProblem(format: AnswerFormat, value: RValue): string | null {
+export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatContext = {}): string | null {
   switch (format) {
     case "dns-label":
-      return typeof value === "string" && isDnsLabel(value) ? null : "expected a Kubernetes name: lower-case letters, digits and '-', at most 63 characters";
+      return typeof value === "string" && isDnsLabel(value)
+        ? null
+        : `expected a Kubernetes name (RFC 1123 label): lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAME_LIMITS.label} characters${lengthSaid(value, NAME_LIMITS.label)}`;
+    case "dns-subdomain":
+      return typeof value === "string" && value.length <= NAME_LIMITS.subdomain && DNS1123_SUBDOMAIN.test(value)
+        ? null
+        : `expected a Kubernetes object name (RFC 1123 subdomain): lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${NAME_LIMITS.subdomain} characters${lengthSaid(value, NAME_LIMITS.subdomain)}`;
     case "image-repository":
       return typeof value === "string" && value.length <= 255 && IMAGE_REPOSITORY.test(value) ? null : "expected an image repository such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop or ghcr.io/acme/shop (no tag)";
     case "image-tag":
       // `latest` names no build: the deployed version would depend on when a node pulls.
-      if (value === "latest") return "expected a tag that names one build, such as the commit's short SHA (never latest)";
-      return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
+      if (value === "latest") return LATEST_REFUSED;
+      return typeof value === "string" && OCI_TAG.test(value) ? null : `expected ${TAG_RULE}, such as a short commit SHA`;
+    case "job-image-tag": {
+      if (value === "latest") return LATEST_REFUSED;
+      const max = Math.min(128, ctx.gap?.maxLength ?? NAME_LIMITS.job);
+      return typeof value === "string" && OCI_TAG.test(value) && JOB_TAG.test(value) && value.length <= max
+        ? null
+        : `expected ${TAG_RULE}; the db:migrate Job's name ends with it, so only lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, at most ${max} characters${lengthSaid(value, max)}; a short commit SHA fits`;
+    }
     case "host-list":
-      return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";
+      return hostListProblem(value, ctx.earlier?.["edge.target"]);
+    case "time-zone":
+      return timeZoneProblem(value);
+    case "env-var-list": {
+      if (!Array.isArray(value)) return "expected a list of env var names";
+      const bad = value.filter((k) => typeof k !== "string" || !isEnvKey(k));
+      return bad.length ? `${bad.map((b) => JSON.stringify(b)).join(", ")}: not an env var name (letters, digits and '_', not starting with a digit)` : null;
+    }
+    case "resources":
+      return resourcesProblem(value, ctx.gap?.default);
+    case "replicas": {
+      const min = Math.max(1, ctx.gap?.min ?? 1);
+      if (typeof value === "number" && Number.isInteger(value) && value >= min) return null;
+      const stage = /^stage\.(.+)\.max_replicas$/.exec(ctx.gap?.id ?? "")?.[1];
+      return `expected a whole number of pods, at least ${min}${ctx.gap?.min ? ` (the HPA's minimum: today's ${ctx.gap.min} web pod(s)${stage ? ` of stage ${stage}` : ""}); a smaller maximum is refused, never raised silently` : ""}`;
+    }
     case "cron-schedule":
       // null: not answered yet (the CronJob stays suspended)
       return value === null || (typeof value === "string" && CRON_SCHEDULE.test(value.trim())) ? null : 'expected a cron line of 5 fields such as "30 3 * * *" or "*/15 * * * 1-5"';
   }
 }
 
+const LATEST_REFUSED = "expected a tag that names one build, such as the commit's short SHA (never latest)";
+
 /** Five cron fields as Kubernetes' CronJob parser takes them (numbers, names, ranges, steps, lists). */
 const CRON_FIELD = String.raw`(?:\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/[0-9]+)?`;
 const CRON_SCHEDULE = new RegExp(String.raw`^${CRON_FIELD}(?:,${CRON_FIELD})*(?:\s+${CRON_FIELD}(?:,${CRON_FIELD})*){4}$`);
+
+const lengthSaid = (v: RValue, max: number): string => (typeof v === "string" && v.length > max ? ` (this one has ${v.length})` : "");
+
+/**
+ * Host names per edge target. Every target takes a wildcard as the first label (`*.example.com`):
+ * an HTTPRoute's hostnames, an Ingress rule's host (ingress-nginx), and the ALB's host-header
+ * condition the AWS Load Balancer Controller makes of it. None takes an IP address. The ALB adds
+ * its own limits: at most 128 characters, at least one '.', letters only after the last '.'.
+ */
+export function hostProblem(host: string, target?: string): string | null {
+  const name = host.startsWith("*.") ? host.slice(2) : host;
+  const labels = name.split(".");
+  if (host.length > 253 || !labels.every((l) => HOST_LABEL.test(l)))
+    return "lower-case letters, digits, '-' and '.', labels of at most 63 characters, a wildcard only as the whole first label (*.example.com)";
+  if (labels.every((l) => /^[0-9]+$/.test(l))) return "an IP address: the edge routes by host name";
+  if (target === "alb") {
+    if (host.length > 128) return "longer than the 128 characters an ALB host-header condition takes";
+    if (labels.length < 2 || !/^[a-z]+$/.test(labels[labels.length - 1]!)) return "an ALB host-header condition needs a '.' and letters only after the last one (shop.example.com)";
+  }
+  return null;
+}
+
+function hostListProblem(value: RValue, target: RValue | undefined): string | null {
+  const example = "expected a list of host names such as shop.example.com or *.example.com (a wildcard first label is accepted by the gateway, alb and ingress-nginx targets)";
+  if (!Array.isArray(value) || value.length === 0) return example;
+  const bad: string[] = [];
+  for (const h of value) {
+    const p = typeof h === "string" ? hostProblem(h, typeof target === "string" ? target : undefined) : "not a string";
+    if (p) bad.push(`${JSON.stringify(h)}: ${p}`);
+  }
+  return bad.length ? `${example}; ${bad.join("; ")}${target === "alb" ? " (edge target alb)" : ""}` : null;
+}
+
+function timeZoneProblem(value: RValue): string | null {
+  if (typeof value === "string" && TIME_ZONE_NAMES.has(value)) return null;
+  const near = typeof value === "string" ? [...TIME_ZONE_NAMES].find((z) => z.toLowerCase() === value.toLowerCase()) : undefined;
+  return `expected an IANA time zone name such as Etc/UTC, UTC or America/New_York (the tz database ${TZDATA_VERSION} that the API server checks a CronJob's timeZone against)${near ? `; names are case-sensitive: ${near}?` : ""}`;
+}
+
+// --- Resource quantities -------------------------------------------------------------------------
+
+/** Kubernetes' quantity grammar (k8s.io/apimachinery resource.Quantity): a number, then a binary or decimal SI suffix or an exponent. */
+const QUANTITY = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+const SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** The value of a Kubernetes quantity (cores, bytes), or null when it is not one. */
+export function quantityValue(q: string): number | null {
+  const m = QUANTITY.exec(q);
+  if (!m) return null;
+  const n = Number(m[2]) * (m[1] === "-" ? -1 : 1);
+  const suffix = m[3] ?? "";
+  return /^[eE][+-]?[0-9]/.test(suffix) ? n * 10 ** Number(suffix.slice(1)) : n * (SUFFIX[suffix] ?? 1);
+}
+
+const RESOURCE_EXAMPLE = "{requests: {cpu: 500m, memory: 512Mi}, limits: {cpu: 1, memory: 1Gi}} (a limit of null: no limit)";
+
+/**
+ * A resources answer: each field named replaces the default's, `null` under limits means "no
+ * limit", and a request above its limit (named or default) is refused. The merge is the emitter's
+ * own (answerResources), so what is checked is what is written.
+ */
+function resourcesProblem(value: RValue, fallback: RValue | undefined): string | null {
+  if (!isObject(value)) return `expected a mapping such as ${RESOURCE_EXAMPLE}`;
+  const problems: string[] = [];
+  for (const part of Object.keys(value)) {
+    if (part !== "requests" && part !== "limits") {
+      problems.push(`unknown key ${JSON.stringify(part)} (requests, limits)`);
+      continue;
+    }
+    const p = value[part];
+    if (p === undefined) continue;
+    if (!isObject(p)) {
+      problems.push(`${part}: expected a mapping of cpu and memory`);
+      continue;
+    }
+    for (const [key, q] of Object.entries(p)) {
+      const at = `${part}.${key}`;
+      if (key !== "cpu" && key !== "memory") problems.push(`unknown key ${JSON.stringify(at)} (cpu, memory)`);
+      else if (q === null) {
+        if (part === "requests") problems.push(`${at}: null is for limits only (the scheduler, and the autoscaler's CPU target, need a request)`);
+      } else {
+        const text = typeof q === "number" ? String(q) : typeof q === "string" ? q.trim() : null;
+        const n = text === null ? null : quantityValue(text);
+        if (n === null) problems.push(`${at}: ${JSON.stringify(q)} is not a Kubernetes quantity (such as 250m, 1, 512Mi, 1Gi)`);
+        else if (n < 0) problems.push(`${at}: ${text} is negative`);
+        else if (key === "memory" && !Number.isInteger(n)) problems.push(`${at}: ${text} is a fraction of a byte ('m' is milli: write Mi for mebibytes)`);
+      }
+    }
+  }
+  if (problems.length) return problems.join("; ");
+  const d = isResourceSpec(fallback) ? fallback : { requests: { cpu: "0", memory: "0" }, limits: { cpu: null, memory: null } };
+  const eff = answerResources({ r: value }, "r", d);
+  for (const key of ["cpu", "memory"] as const) {
+    const req = eff.requests[key];
+    const lim = eff.limits[key];
+    if (lim === null) continue;
+    const named = isObject(value["limits"]) && Object.hasOwn(value["limits"], key);
+    if (quantityValue(req)! > quantityValue(lim)!)
+      problems.push(`requests.${key} ${req} is above limits.${key} ${lim}${named ? "" : " (the default limit: name a limit, or null for none)"}`);
+  }
+  return problems.length ? problems.join("; ") : null;
+}
+
+function isResourceSpec(v: RValue | undefined): v is RValue & ResourceSpec {
+  if (!isObject(v)) return false;
+  const r = v["requests"];
+  const l = v["limits"];
+  return isObject(r) && isObject(l) && typeof r["cpu"] === "string" && typeof r["memory"] === "string";
+}
+
+// --- Questions that depend on earlier answers ----------------------------------------------------
+
+/** Whether a gap is asked, given the answers before it (each an answer or its default). */
+export const applies = (gap: Gap, earlier: Answers): boolean =>
+  (gap.askIf ?? []).every((c) => {
+    const v = earlier[c.id];
+    return typeof v === "string" && c.oneOf.includes(v);
+  });
+
+/** The gap as the answers before it make it: an earlier answer that says more than the repo changes its why (and default). */
+export function inContext(gap: Gap, earlier: Answers): Gap {
+  for (const w of gap.whyIf ?? []) {
+    const v = earlier[w.id];
+    if (typeof v === "string" && new RegExp(w.matches).test(v)) return { ...gap, why: w.why, ...(w.default !== undefined ? { default: w.default } : {}) };
+  }
+  return gap;
+}
+
+/** Why a gap is not asked, from its first unmet condition. */
+export function notAskedBecause(gap: Gap, earlier: Answers): string {
+  const c = (gap.askIf ?? []).find((c) => !(typeof earlier[c.id] === "string" && c.oneOf.includes(earlier[c.id] as string)));
+  if (!c) return "";
+  const v = earlier[c.id];
+  return v === undefined ? `${c.id} is not asked` : `${c.id} is ${typeof v === "string" ? v : JSON.stringify(v)}, not ${c.oneOf.join(" or ")}`;
+}
+
+/**
+ * Walks the gaps in order, each seen in the context of the answers before it: `pick` gives its
+ * answer (a saved one, the default, or the wizard's). Gaps that do not apply are skipped, with why.
+ */
+export async function walkGaps(
+  gaps: Gap[],
+  pick: (gap: Gap, earlier: Answers) => RValue | Promise<RValue>,
+): Promise<{ answers: Answers; skipped: { gap: Gap; because: string }[] }> {
+  const answers: Answers = {};
+  const skipped: { gap: Gap; because: string }[] = [];
+  for (const g of gaps) {
+    if (!applies(g, answers)) {
+      skipped.push({ gap: g, because: notAskedBecause(g, answers) });
+      continue;
+    }
+    answers[g.id] = await pick(inContext(g, answers), answers);
+  }
+  return { answers, skipped };
+}
+
+/** One saved answer that breaks its rule: the key, the value as written, and the rule. */
+export interface AnswerProblem {
+  id: string;
+  value: RValue;
+  problem: string;
+}
+
+/**
+ * Checks every saved answer against its gap, in order and in the context of the answers before it
+ * (a saved valid one, else the default). Secret gaps are never read from the file.
+ */
+export function checkSaved(gaps: Gap[], saved: Answers): { usable: Answers; problems: AnswerProblem[] } {
+  const usable: Answers = {};
+  const problems: AnswerProblem[] = [];
+  const earlier: Answers = {};
+  for (const raw of gaps) {
+    const g = inContext(raw, earlier);
+    if (!g.secret && Object.hasOwn(saved, g.id)) {
+      const v = saved[g.id] as RValue;
+      const problem = answerProblem(g, v, earlier);
+      if (problem) problems.push({ id: g.id, value: v, problem });
+      else usable[g.id] = v;
+    }
+    if (applies(g, earlier)) earlier[g.id] = Object.hasOwn(usable, g.id) ? usable[g.id]! : g.default;
+  }
+  return { usable, problems };
+}
+
+/** A problem as one line: the key, its value (short) and the rule. */
+export const problemLine = (p: AnswerProblem): string => `${p.id}: ${shortValue(p.value)} — ${p.problem}`;
+
+const shortValue = (v: RValue): string => {
+  const s = JSON.stringify(v) ?? "null";
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+};
+
+/**
+ * Keys of the answers file that no question of this analysis has: a stage the repo does not have
+ * (a typo, or a stage since removed), or a key no question uses. Kept in the file, and named.
+ */
+export function unknownAnswers(gaps: Gap[], saved: Answers, stages: string[]): { stages: Map<string, string[]>; keys: string[] } {
+  const ids = new Set(gaps.map((g) => g.id));
+  const known = new Set(stages);
+  const byStage = new Map<string, string[]>();
+  const keys: string[] = [];
+  for (const id of Object.keys(saved).sort()) {
+    if (ids.has(id)) continue;
+    const m = /^(?:stage|cap)\.([^.]+)\./.exec(id);
+    if (m && !known.has(m[1]!)) {
+      const list = byStage.get(m[1]!) ?? [];
+      list.push(id);
+      byStage.set(m[1]!, list);
+    } else keys.push(id);
+  }
+  return { stages: byStage, keys };
+}
 
 const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
@@ -93,9 +348,10 @@ export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers):
     const g = byId.get(id)!;
     lines.push("", ...comment(g.question), entry(id, answers[id]!));
   }
-  // Answers to questions this analysis did not raise stay: the repo may raise them again.
+  // Answers to questions this analysis did not raise, or did not ask (gateway.name once the edge
+  // is an ALB), stay: the repo or an answer may raise them again.
   const stale = Object.keys(previous)
-    .filter((id) => !byId.has(id))
+    .filter((id) => !byId.has(id) || (!Object.hasOwn(answers, id) && !byId.get(id)!.secret))
     .sort();
   if (stale.length) {
     lines.push("", "# Not asked by the latest analysis (kept in case it applies again):");

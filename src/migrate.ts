@@ -6,7 +6,7 @@ import type { Io } from "./cli.js";
 import { analyzeDir, type AnalyzeOptions } from "./analyze.js";
 import type { Answers, AppModel, Gap, RValue } from "./model.js";
 import { Tree, type Change } from "./tree.js";
-import { ANSWERS_FILE, ANSWERS_HEADER, answerProblem, BadAnswersFile, hasAnswersHeader, parseAnswers, renderAnswers } from "./answers.js";
+import { ANSWERS_FILE, ANSWERS_HEADER, BadAnswersFile, checkSaved, hasAnswersHeader, inContext, parseAnswers, problemLine, renderAnswers, unknownAnswers, walkGaps } from "./answers.js";
 import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
 import { parseRecord, RECORD_PATH, renderRecord, SECRET_RECORD_PATH } from "./generated.js";
 import { settleGenerated, type GeneratedFile } from "./conflicts.js";
@@ -144,12 +144,14 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const analyzed = await env.analyze(dir, exclude);
   io.learn(redaction(analyzed).values);
 
-  const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail);
+  const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, analyzed.stages.map((s) => s.name));
   io.learn(analyzed.gaps.flatMap((g) => (g.secret && typeof answers[g.id] === "string" ? [answers[g.id] as string] : [])));
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
   const overrides = capOverrides(analyzed, answers, answersPath);
-  const model = overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed;
+  // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
+  const asAsked = analyzed.gaps.map((g) => inContext(g, answers));
+  const model = { ...(overrides ? await env.analyze(dir, exclude, { capOverrides: overrides }) : analyzed), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
@@ -279,8 +281,12 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
 }
 
 /**
- * Every gap gets an answer: the saved one, else (--yes, or a dry run without a terminal) its
- * default, else the wizard's. Without a terminal and without --yes nothing is asked: exit 2.
+ * Every gap that applies gets an answer: the saved one, else (--yes, or a dry run without a
+ * terminal) its default, else the wizard's. A gap that does not apply given the answers before it
+ * (gateway.name when the edge is an ALB) is skipped. Saved answers are checked first, each against
+ * its rule: under --yes, --answers or without a terminal one that breaks it stops the run (exit 2,
+ * every such key named with its value and the rule); in the wizard it is asked again, with why.
+ * Without a terminal and without --yes nothing is asked: exit 2.
  */
 async function collectAnswers(
   gaps: Gap[],
@@ -291,18 +297,38 @@ async function collectAnswers(
   env: MigrateEnv,
   warn: (s: string) => void,
   fail: (code: number, message: string) => never,
+  stages: string[],
 ): Promise<Answers> {
-  const { usable, unanswered } = sortSaved(gaps, saved, warn);
-  const answers: Answers = {};
+  const { usable, problems } = checkSaved(gaps, saved);
+  const unknown = unknownAnswers(gaps, saved, stages);
+  for (const [stage, ids] of unknown.stages)
+    warn(`${answersPath}: stage ${stage} is not a Capistrano stage of this repo (config/deploy/${stage}.rb): ${ids.join(", ")} kept but unused`);
+  if (unknown.keys.length) warn(`${answersPath}: no question of this analysis has the key(s) ${unknown.keys.join(", ")}: kept but unused`);
+  if (problems.length) {
+    if (opts.yes || opts.answers !== undefined || !env.interactive)
+      fail(
+        2,
+        `${answersPath}: ${problems.length} answer(s) break their rule:\n` +
+          problems.map((p) => `  ${problemLine(p)}\n`).join("") +
+          `Fix them in ${answersPath} (or delete a line to take its default), then run again.\nNothing was written.`,
+      );
+    for (const p of problems) warn(`saved answer ${problemLine(p)}; asked again`);
+  }
   if (opts.yes || (!env.interactive && opts.dryRun)) {
     if (gaps.length) io.out(opts.yes ? "Answers (--yes: saved answers, else defaults):\n" : "Answers (no terminal: --dry-run takes saved answers, else defaults):\n");
-    for (const g of gaps) {
-      const fromFile = Object.hasOwn(usable, g.id);
-      answers[g.id] = fromFile ? usable[g.id]! : g.default;
-      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(answers[g.id])}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
-    }
+    const { answers, skipped } = await walkGaps(gaps, (g) => {
+      const fromFile = !g.secret && Object.hasOwn(usable, g.id);
+      const v = fromFile ? usable[g.id]! : g.default;
+      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
+      return v;
+    });
+    for (const s of skipped) io.out(termText(`  ${s.gap.id}: not asked (${s.because})`) + "\n");
     return answers;
   }
+  // What the wizard would ask, if each question it asks took its default.
+  const { skipped, answers: planned } = await walkGaps(gaps, (g) => (!g.secret && Object.hasOwn(usable, g.id) ? usable[g.id]! : g.default));
+  const skippedIds = new Set(skipped.map((s) => s.gap.id));
+  const unanswered = gaps.filter((g) => !skippedIds.has(g.id) && (g.secret || !Object.hasOwn(usable, g.id))).map((g) => inContext(g, planned));
   if (unanswered.length && !env.interactive)
     fail(
       2,
@@ -310,11 +336,9 @@ async function collectAnswers(
         unanswered.map((g) => `  ${g.id}: ${g.question} (default ${g.secret ? "hidden" : plainValue(g.default)})\n`).join("") +
         `Answer them in ${answersPath}, or run with --yes to take the defaults (--dry-run to only look).`,
     );
-  const already = gaps.length - unanswered.length;
+  const already = Object.keys(usable).length;
   if (already) io.out(`${already} question(s) answered already in ${answersPath}.\n`);
-  const asked = unanswered.length ? await askGaps(unanswered, io.out, env.prompts) : {};
-  for (const g of gaps) answers[g.id] = Object.hasOwn(asked, g.id) ? asked[g.id]! : usable[g.id]!;
-  return answers;
+  return askGaps(gaps, io.out, env.prompts, usable);
 }
 
 /**
@@ -376,25 +400,6 @@ function answersLocation(root: string, given: string | undefined): string {
   if (!given) return ANSWERS_FILE;
   const abs = resolve(given);
   return insideRoot(root, abs) ?? abs;
-}
-
-/** Splits saved answers into usable ones and the gaps still to ask; a misfit answer is asked again. */
-function sortSaved(gaps: Gap[], saved: Answers, warn: (s: string) => void): { usable: Answers; unanswered: Gap[] } {
-  const usable: Answers = {};
-  const unanswered: Gap[] = [];
-  for (const g of gaps) {
-    if (g.secret || !Object.hasOwn(saved, g.id)) {
-      unanswered.push(g);
-      continue;
-    }
-    const v = saved[g.id] as RValue;
-    const problem = answerProblem(g, v);
-    if (problem) {
-      warn(`saved answer for ${g.id} ignored: ${problem}`);
-      unanswered.push(g);
-    } else usable[g.id] = v;
-  }
-  return { usable, unanswered };
 }
 
 /** The diff in the pager when there is one to run, else printed; the same redaction either way. */

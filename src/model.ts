@@ -696,10 +696,29 @@ export interface Gap {
   secret?: boolean;
   /** The grammar the answer must follow (src/answers.ts formatProblem): an answers file may come with the repo. */
   format?: AnswerFormat;
+  /** replicas: the smallest count accepted (the HPA's minimum, today's servers). */
+  min?: number;
+  /** job-image-tag: the longest tag the Job's name has room for. */
+  maxLength?: number;
+  /** Asked only when each named earlier answer (or its default) is one of the values: gateway.name only for the gateway target. */
+  askIf?: { id: string; oneOf: string[] }[];
+  /** An earlier answer that says more than the repo: the first whose value matches (a regular expression) gives the why and default. */
+  whyIf?: { id: string; matches: string; why: string; default?: string }[];
 }
 
-/** Grammars of answers that become names, references or hosts in the output. */
-export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list" | "cron-schedule";
+/** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */
+export type AnswerFormat =
+  | "dns-label"
+  | "dns-subdomain"
+  | "image-repository"
+  | "image-tag"
+  | "job-image-tag"
+  | "host-list"
+  | "time-zone"
+  | "env-var-list"
+  | "resources"
+  | "replicas"
+  | "cron-schedule";
 
 export interface Hazard {
   id: string;

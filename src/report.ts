@@ -1,6 +1,6 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
-import type { AppModel, CronJob, Fact, RValue, Source } from "./model.js";
+import type { AppModel, CronJob, Fact, Gap, RValue, Source } from "./model.js";
 import { cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
@@ -128,7 +128,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const s of m.secrets) lines.push(`  ${s.kind} ${s.name}: ${s.reason}  ${at(s.source)}`);
 
   section(`Gaps: ${m.gaps.length} question(s) for the wizard`);
-  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${g.source ? "  " + at(g.source) : ""}`);
+  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${askedWhen(g)}${g.source ? "  " + at(g.source) : ""}`);
 
   section(`Hazards: ${m.hazards.length}`);
   for (const h of m.hazards) {
@@ -159,3 +159,6 @@ function cronRolesText(m: AppModel, job: CronJob): string {
   if (distinct.size === 1) return `roles ${per[0]!.roles} (whenever_roles${per.some((p) => p.set) ? "" : " default"})`;
   return `roles by stage (whenever_roles): ${per.map((p) => `${p.stage} ${p.roles}`).join("; ")}`;
 }
+
+/** A question that depends on an earlier answer says on which. */
+const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}`).join(" and ")})` : "");

@@ -4,9 +4,9 @@
 // each kind can be tested keystroke by keystroke (@inquirer/testing) without a terminal.
 import { confirm, input, password, select } from "@inquirer/prompts";
 import { parse, stringify } from "yaml";
-import type { Gap, RValue } from "./model.js";
+import type { Answers, Gap, RValue } from "./model.js";
 import { termLines, termText } from "../emitters/encode/terminal.js";
-import { formatProblem } from "./answers.js";
+import { answerProblem, applies, inContext, walkGaps } from "./answers.js";
 
 export type PromptSpec =
   | { kind: "select"; config: { message: string; choices: { name: string; value: string }[]; default?: string }; parse: (v: string) => RValue }
@@ -14,7 +14,9 @@ export type PromptSpec =
   | { kind: "input"; config: { message: string; default?: string; validate: (s: string) => true | string }; parse: (v: string) => RValue }
   | { kind: "password"; config: { message: string; mask: string }; parse: (v: string) => RValue };
 
-export function promptFor(gap: Gap): PromptSpec {
+/** The prompt for a gap; `earlier` are the answers before it (some rules depend on them). */
+export function promptFor(gap: Gap, earlier: Answers = {}): PromptSpec {
+  const fits = (v: RValue): true | string => answerProblem(gap, v, earlier) ?? true;
   // Questions and choices name repo values: shown with their controls escaped.
   const message = termText(gap.question);
   const d = gap.default;
@@ -27,13 +29,13 @@ export function promptFor(gap: Gap): PromptSpec {
   if (typeof d === "number")
     return {
       kind: "input",
-      config: { message, default: String(d), validate: (s) => (s.trim() !== "" && Number.isFinite(Number(s)) ? true : "a number, please") },
+      config: { message, default: String(d), validate: (s) => (s.trim() !== "" && Number.isFinite(Number(s)) ? fits(Number(s)) : "a number, please") },
       parse: (s) => Number(s),
     };
   if (Array.isArray(d) && d.every((x) => typeof x === "string"))
     return {
       kind: "input",
-      config: { message: `${message} (comma-separated)`, default: d.join(", "), validate: (s) => fits(gap, splitList(s)) },
+      config: { message: `${message} (comma-separated)`, default: d.join(", "), validate: (s) => fits(splitList(s)) },
       parse: splitList,
     };
   if (d !== null && typeof d === "object") {
@@ -52,7 +54,7 @@ export function promptFor(gap: Gap): PromptSpec {
         default: stringify(d, { collectionStyle: "flow", lineWidth: 0 }).trim(),
         validate: (s) => {
           const v = read(s);
-          return v !== null && typeof v === "object" && Array.isArray(v) === Array.isArray(d) ? true : `${want}, please`;
+          return v !== null && typeof v === "object" && Array.isArray(v) === Array.isArray(d) ? fits(v as RValue) : `${want}, please`;
         },
       },
       parse: (s) => read(s) as RValue,
@@ -61,15 +63,13 @@ export function promptFor(gap: Gap): PromptSpec {
   // A string, or no known value at all (null): free text; empty means "still unknown".
   return {
     kind: "input",
-    config: { message, ...(typeof d === "string" && d !== "" ? { default: d } : {}), validate: (s) => (s.trim() === "" && d === null ? true : fits(gap, s.trim())) },
+    config: { message, ...(typeof d === "string" && d !== "" ? { default: d } : {}), validate: (s) => (s.trim() === "" && d === null ? true : fits(s.trim())) },
     parse: (s) => (s.trim() === "" && d === null ? null : s.trim()),
   };
 }
 
 const splitList = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x !== "");
 
-/** A typed answer is held to the gap's grammar, as a saved one is (src/answers.ts). */
-const fits = (gap: Gap, v: RValue): true | string => (gap.format ? (formatProblem(gap.format, v) ?? true) : true);
 
 /** Two lines before each question: why it is asked, and where the fact (or its absence) is. */
 export function gapContext(gap: Gap): string {
@@ -100,14 +100,34 @@ export async function ask(spec: PromptSpec, prompts: Prompts = realPrompts): Pro
   }
 }
 
-/** Asks each gap in turn; the caller catches Ctrl-C (ExitPromptError). */
-export async function askGaps(gaps: Gap[], out: (s: string) => void, prompts: Prompts = realPrompts): Promise<Record<string, RValue>> {
-  const answers: Record<string, RValue> = {};
-  for (const [i, gap] of gaps.entries()) {
-    out(`\n[${i + 1}/${gaps.length}] ${termText(gap.id)}\n${termLines(gapContext(gap))}`);
-    answers[gap.id] = await ask(promptFor(gap), prompts);
-  }
+/**
+ * Walks the gaps in order: an answer in `known` (saved) is taken, a gap that does not apply given
+ * the answers before it is skipped, any other is asked, its why computed from those answers. A
+ * typed answer that breaks the gap's rule is refused by the prompt, which says why and asks again.
+ */
+export async function askGaps(gaps: Gap[], out: (s: string) => void, prompts: Prompts = realPrompts, known: Answers = {}): Promise<Record<string, RValue>> {
+  let asked = 0;
+  const { answers } = await walkGaps(gaps, async (gap, earlier) => {
+    if (Object.hasOwn(known, gap.id) && !gap.secret) return known[gap.id]!;
+    asked += 1;
+    out(`\n[${asked}/${asked + toAsk(gaps, gap, earlier, known)}] ${termText(gap.id)}\n${termLines(gapContext(gap))}`);
+    return ask(promptFor(gap, earlier), prompts);
+  });
   return answers;
+}
+
+/** How many questions follow `after`, if each takes its default: the count the wizard shows. */
+function toAsk(gaps: Gap[], after: Gap, earlier: Answers, known: Answers): number {
+  const ahead = { ...earlier, [after.id]: after.default };
+  let n = 0;
+  for (const raw of gaps.slice(gaps.findIndex((g) => g.id === after.id) + 1)) {
+    if (!applies(raw, ahead)) continue;
+    const g = inContext(raw, ahead);
+    const saved = Object.hasOwn(known, g.id) && !g.secret;
+    if (!saved) n += 1;
+    ahead[g.id] = saved ? known[g.id]! : g.default;
+  }
+  return n;
 }
 
 /** Ctrl-C (or a closed terminal) inside an @inquirer prompt. */

@@ -35,20 +35,31 @@ export function answerList(answers: Answers, id: string, fallback: string[]): st
 
 export interface ResourceSpec {
   requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  /** null: no limit (the container is not capped on that resource). */
+  limits: { cpu: string | null; memory: string | null };
 }
 
-/** `{requests: {cpu, memory}, limits: {cpu, memory}}`; any missing part comes from the fallback. */
+/**
+ * `{requests: {cpu, memory}, limits: {cpu, memory}}`: each field named replaces the fallback's,
+ * `null` under limits means no limit; a field not named keeps the fallback. Refusing a request
+ * above its limit is src/answers.ts' job, before any emitter runs.
+ */
 export function answerResources(answers: Answers, id: string, fallback: ResourceSpec): ResourceSpec {
   const v = answers[id];
-  const part = (o: RValue | undefined, key: "requests" | "limits") => {
-    const p = isObject(o) ? o[key] : undefined;
-    const f = fallback[key];
-    if (!isObject(p)) return { ...f };
-    const q = (x: RValue | undefined, d: string) => (typeof x === "string" && x.trim() ? x.trim() : typeof x === "number" ? String(x) : d);
-    return { cpu: q(p["cpu"], f.cpu), memory: q(p["memory"], f.memory) };
+  const q = (x: RValue | undefined): string | null | undefined => (typeof x === "string" && x.trim() ? x.trim() : typeof x === "number" ? String(x) : x === null ? null : undefined);
+  const given = (key: "requests" | "limits") => {
+    const p = isObject(v) ? v[key] : undefined;
+    return isObject(p) ? p : {};
   };
-  return { requests: part(v, "requests"), limits: part(v, "limits") };
+  const req = given("requests");
+  const lim = given("limits");
+  return {
+    requests: { cpu: q(req["cpu"]) ?? fallback.requests.cpu, memory: q(req["memory"]) ?? fallback.requests.memory },
+    limits: {
+      cpu: Object.hasOwn(lim, "cpu") && q(lim["cpu"]) !== undefined ? q(lim["cpu"])! : fallback.limits.cpu,
+      memory: Object.hasOwn(lim, "memory") && q(lim["memory"]) !== undefined ? q(lim["memory"])! : fallback.limits.memory,
+    },
+  };
 }
 
 export function isObject(v: RValue | undefined): v is { [key: string]: RValue } {

@@ -14,10 +14,11 @@ export const podDefaults = () => ({ enableServiceLinks: false, automountServiceA
 
 export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
 
-export const resources = (r: ResourceSpec) => ({
-  requests: { cpu: r.requests.cpu, memory: r.requests.memory },
-  limits: { cpu: r.limits.cpu, memory: r.limits.memory },
-});
+/** A limit answered null is left out: the container has no such limit. */
+export const resources = (r: ResourceSpec) => {
+  const limits = Object.fromEntries(Object.entries(r.limits).filter(([, v]) => v !== null));
+  return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, ...(Object.keys(limits).length ? { limits } : {}) };
+};
 
 export interface Scratch {
   volumes: Record<string, unknown>[];

@@ -2,6 +2,7 @@
 // Looking for "why is the grace period 70?" or "where does minReplicas come from?": it is here.
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
+import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { CRON_OUTPUT_UNKNOWN, cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
@@ -458,7 +459,8 @@ export function cronTimeZoneHint(model: ModelLike): { zone: string; source: Sour
     const env = st.variables["default_env"];
     if (env && isObject(env.value)) {
       const tz = stringOf(env.value["TZ"] ?? env.value["tz"] ?? env.value[":TZ"]);
-      if (tz && /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return { zone: tz, source: env.source };
+      // Only a name the API server knows is a hint (TZ=Eastern is not): otherwise cron's zone stays a gap with the UTC default.
+      if (tz && TIME_ZONE_NAMES.has(tz)) return { zone: tz, source: env.source };
     }
   }
   return null;

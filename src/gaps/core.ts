@@ -4,7 +4,9 @@
 // `cap.<stage>.<variable>`.
 import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { dnsLabel, stageInstance } from "../../emitters/kustomize/names.js";
+import { dnsLabel, migrationName, stageInstance } from "../../emitters/kustomize/names.js";
+import { needsMigration } from "../../emitters/kustomize/rules.js";
+import { NAME_LIMITS } from "../names.js";
 import { k8sOverlay } from "../../emitters/contract.js";
 import { holdsSecretShape, looksSecretKey } from "../../analyzers/secrets.js";
 import { initialTag, UNRELEASED_TAG } from "../../emitters/release/rules.js";
@@ -30,7 +32,8 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       question: "Which image tag should the overlays deploy first?",
       why: `Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (\`kustomize edit set image\`). ${initialTag(model) ? "Default: the repo's current commit (short SHA)" : `The repo is not a git checkout, so no commit names the first image: default ${UNRELEASED_TAG}, a tag no image has, until the pipeline sets one`}; never latest`,
       default: initialTag(model)?.tag ?? UNRELEASED_TAG,
-      format: "image-tag",
+      // The db:migrate Job's name is `<app>-migrate-<tag>`: then the tag must also fit a Job name.
+      ...(needsMigration(model) ? { format: "job-image-tag" as const, maxLength: NAME_LIMITS.job - migrationName(app).length - 1 } : { format: "image-tag" as const }),
       source: model.stages.find((s) => s.variables["branch"])?.variables["branch"]?.source ?? model.name.source,
     },
   ];

@@ -23,6 +23,29 @@ import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kust
 import { dnsLabel } from "../../emitters/kustomize/names.js";
 import { appServerFor } from "../../emitters/app-server.js";
 
+/** The Gateway's questions matter only when the edge is an HTTPRoute. */
+const onGateway = [{ id: "edge.target", oneOf: ["gateway"] }];
+
+/**
+ * A registry that names its cloud: Amazon ECR means EKS is likely (the ALB Ingress its usual edge);
+ * Google's registries, GKE (its Gateway controller). `repoWhy` is what the repo itself said.
+ */
+function registryHints(repoWhy: string): NonNullable<Gap["whyIf"]> {
+  return [
+    {
+      id: "image.repository",
+      matches: String.raw`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`,
+      why: "Default alb: the image repository answered is in Amazon ECR, so the cluster is likely EKS, where the AWS Load Balancer Controller's ALB Ingress is the usual edge (the repo itself shows no AWS). gateway = Gateway API HTTPRoute on a Gateway the cluster provides; alb = AWS Load Balancer Controller Ingress; ingress-nginx = its Ingress (no releases or security fixes since March 2026)",
+      default: "alb",
+    },
+    {
+      id: "image.repository",
+      matches: String.raw`^([a-z0-9-]+\.)?gcr\.io/|^[a-z0-9-]+-docker\.pkg\.dev/`,
+      why: `Default gateway: the image repository answered is in Google's registry, so the cluster is likely GKE, whose Gateway controller serves HTTPRoutes (${repoWhy.replace(/;.*$/, "")}). gateway = Gateway API HTTPRoute on a Gateway the cluster provides; alb = AWS Load Balancer Controller Ingress; ingress-nginx = its Ingress (no releases or security fixes since March 2026)`,
+    },
+  ];
+}
+
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
   const app = dnsLabel(model.name.value, 40);
@@ -36,6 +59,9 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     default: edge.target,
     choices: ["gateway", "alb", "ingress-nginx"],
     ...(edge.source ? { source: edge.source } : {}),
+    // The image repository is answered first: a registry says which cloud the cluster likely runs
+    // in, unless the repo said it already.
+    ...(edge.target === "alb" ? {} : { whyIf: registryHints(edge.why) }),
   });
 
   const prod = productionStage(model.stages);
@@ -64,6 +90,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       question: `How many web pods may stage ${st.name} scale up to?`,
       why: `the HPA's minimum is today's ${webServerBasis(st, model.nginx)}${min !== webServers ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : ""}; the maximum is a budget decision (default: twice that)`,
       default: defaultMaxReplicas(min),
+      format: "replicas",
+      min,
       source: st.servers[0]?.source ?? st.source,
     });
   }
@@ -72,15 +100,21 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     gaps.push({
       id: "edge.tls",
       question: "Where does the TLS certificate for the hosts come from?",
-      why: "nginx terminated TLS with certificate files on the servers; in the cluster the edge needs one (ALB always uses ACM)",
+      why: "nginx terminated TLS with certificate files on the servers; the ingress-nginx Ingress needs a certificate Secret, issued by cert-manager or made by hand (an ALB takes its certificate from ACM, a Gateway's listener holds its own: neither asks this)",
       default: "cert-manager",
       choices: ["cert-manager", "secret", "acm"],
+      askIf: [{ id: "edge.target", oneOf: ["ingress-nginx"] }],
     });
     gaps.push({
       id: "edge.tls.issuer",
       question: "Which cert-manager ClusterIssuer issues the certificate?",
-      why: "used when edge.tls is cert-manager (ingress-nginx target)",
+      why: "the ingress-nginx Ingress names it in its cert-manager.io/cluster-issuer annotation (edge.tls is cert-manager); `kubectl get clusterissuers` lists them. A wildcard host needs an issuer with a DNS-01 solver",
       default: "letsencrypt",
+      format: "dns-subdomain",
+      askIf: [
+        { id: "edge.target", oneOf: ["ingress-nginx"] },
+        { id: "edge.tls", oneOf: ["cert-manager"] },
+      ],
     });
   }
 
@@ -90,7 +124,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       question: "Name of the Gateway the cluster provides (for the gateway edge target)?",
       why: "an HTTPRoute attaches to a Gateway the platform team runs; `kubectl get gateways -A` lists them",
       default: "gateway",
-      format: "dns-label",
+      format: "dns-subdomain",
+      askIf: onGateway,
     },
     {
       id: "gateway.namespace",
@@ -98,12 +133,13 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       why: "the HTTPRoute's parentRef names it; the Gateway must allow routes from the app's namespaces",
       default: "gateway-system",
       format: "dns-label",
+      askIf: onGateway,
     },
   );
   if (anyRedirect)
     gaps.push(
-      { id: "gateway.listener.https", question: "Name of the Gateway's HTTPS listener?", why: "nginx redirected http to https: the app's route attaches to the HTTPS listener, a redirect route to the HTTP one", default: "https" },
-      { id: "gateway.listener.http", question: "Name of the Gateway's HTTP listener?", why: "the https redirect route attaches to it", default: "http" },
+      { id: "gateway.listener.https", question: "Name of the Gateway's HTTPS listener?", why: "nginx redirected http to https: the app's route attaches to the HTTPS listener, a redirect route to the HTTP one", default: "https", format: "dns-subdomain", askIf: onGateway },
+      { id: "gateway.listener.http", question: "Name of the Gateway's HTTP listener?", why: "the https redirect route attaches to it", default: "http", format: "dns-subdomain", askIf: onGateway },
     );
 
   const web = webResourcesDefault(model);
@@ -113,6 +149,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     question: "CPU and memory requests/limits of the web container?",
     why: `derived from the ${server?.kind ?? "app server"}'s worker processes (about 250Mi and a quarter core each, one core at most); adjust from what the EC2 servers used`,
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
+    format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),
   });
   if (model.sidekiq) {
@@ -122,6 +159,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       question: "CPU and memory requests/limits of the sidekiq container?",
       why: "one Sidekiq process uses at most one core; memory grows with concurrency",
       default: { requests: { ...w.requests }, limits: { ...w.limits } },
+      format: "resources",
       ...(model.sidekiq.concurrency ? { source: model.sidekiq.concurrency.source } : {}),
     });
   }
@@ -143,6 +181,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         ? `TZ=${hint.zone} in Capistrano's default_env is a hint (the crontab ran in the server's system zone, which the repo does not state)`
         : `the crontab ran in the server's system time zone, which the repo does not state; EC2 images default to UTC${model.rails.timeZone ? ` (config.time_zone ${model.rails.timeZone.value} is Rails' zone, not cron's)` : ""}`,
       default: hint?.zone ?? DEFAULT_CRON_TIME_ZONE,
+      format: "time-zone",
       ...(hint ? { source: hint.source } : model.cron.jobs[0] ? { source: model.cron.jobs[0].source } : {}),
     });
   }
@@ -152,6 +191,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     question: "Which env vars hold secrets (keys of each stage's secrets.env)?",
     why: "found as secrets in the repo (ENV names read by the app, secret-looking default_env entries) plus SECRET_KEY_BASE; values are never asked here: fill them in secrets.env",
     default: secretKeys(model),
+    format: "env-var-list",
   });
   return gaps;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesGaps } from "../../src/gaps/kubernetes.js";
 import { ledgerModel, shopModel } from "./models.js";
+import { inContext } from "../../src/answers.js";
 
 const byId = (gaps: ReturnType<typeof kubernetesGaps>) => Object.fromEntries(gaps.map((g) => [g.id, g]));
 
@@ -53,6 +54,41 @@ describe("kubernetesGaps", () => {
     const g = byId(kubernetesGaps(m))["cron.time_zone"]!;
     expect(g.default).toBe("Etc/UTC");
     expect(g.why).toMatch(/Eastern Time.*not cron's/);
+  });
+
+  it("questions that depend on the edge target say so; the edge's why follows a registry answered before it", () => {
+    const g = byId(kubernetesGaps(ledgerModel()));
+    const gw = [{ id: "edge.target", oneOf: ["gateway"] }];
+    expect(g["gateway.name"]!.askIf).toEqual(gw);
+    expect(g["gateway.namespace"]!.askIf).toEqual(gw);
+    expect(g["gateway.listener.https"]!.askIf).toEqual(gw);
+    expect(g["edge.tls"]!.askIf).toEqual([{ id: "edge.target", oneOf: ["ingress-nginx"] }]);
+    expect(g["edge.tls.issuer"]!.askIf).toEqual([
+      { id: "edge.target", oneOf: ["ingress-nginx"] },
+      { id: "edge.tls", oneOf: ["cert-manager"] },
+    ]);
+    expect(g["edge.tls.issuer"]!.why).not.toMatch(/gateway/i);
+    const ecr = inContext(g["edge.target"]!, { "image.repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ledger" });
+    expect(ecr.default).toBe("alb");
+    expect(ecr.why).toMatch(/Amazon ECR/);
+    expect(ecr.why).not.toMatch(/no sign of AWS/);
+    const gcr = inContext(g["edge.target"]!, { "image.repository": "europe-docker.pkg.dev/acme/ledger/web" });
+    expect(gcr.default).toBe("gateway");
+    expect(gcr.why).toMatch(/GKE/);
+    expect(inContext(g["edge.target"]!, { "image.repository": "ghcr.io/acme/ledger" }).why).toMatch(/no sign of AWS/);
+    // The repo's own AWS evidence is not overridden by a registry.
+    expect(byId(kubernetesGaps(shopModel()))["edge.target"]!.whyIf).toBeUndefined();
+  });
+
+  it("each answer type has its validator: replicas bounded below by today's servers, zones, resources, env var names", () => {
+    const g = byId(kubernetesGaps(shopModel()));
+    expect(g["stage.production.max_replicas"]).toMatchObject({ format: "replicas", min: 2 });
+    expect(g["cron.time_zone"]!.format).toBe("time-zone");
+    expect(g["resources.web"]!.format).toBe("resources");
+    expect(g["resources.worker"]!.format).toBe("resources");
+    expect(g["secret.keys"]!.format).toBe("env-var-list");
+    expect(g["gateway.name"]!.format).toBe("dns-subdomain");
+    expect(g["gateway.namespace"]!.format).toBe("dns-label");
   });
 
   it("every gap id is unique and every default is set", () => {

@@ -271,7 +271,7 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(read(dir, "k8s/overlays/production/kustomization.yaml")).toContain("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop");
   });
 
-  it("a broken answers file is exit 2 with its name; a misfit answer is asked again (default under --yes)", async () => {
+  it("a broken answers file is exit 2 with its name; a misfit answer under --yes is exit 2 naming it", async () => {
     const dir = copyFixture();
     writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\n- not\n- a mapping\n");
     const bad = await migrate(dir, { yes: true });
@@ -279,7 +279,8 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(bad.err).toMatch(/\.rails2k8s\.yml: expected a mapping/);
     writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\nedge.target: haproxy\n");
     const r = await migrate(dir, { yes: true });
-    expect(r.err).toMatch(/saved answer for edge\.target ignored: expected one of gateway, alb, ingress-nginx/);
-    expect(r.out).toMatch(/edge\.target = \w+ {2}\(default\)/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/edge\.target: "haproxy" — expected one of gateway, alb, ingress-nginx/);
+    expect(r.err).toMatch(/Nothing was written/);
   });
 });

@@ -129,6 +129,34 @@ describe("rails2k8s migrate in a real terminal (tmux)", () => {
     expect(snapshot(dir)).toEqual(after);
   });
 
+  it("the wizard asks only what applies (an ALB: no Gateway, no TLS source) and re-asks an invalid answer with the reason", async () => {
+    const dir = copyFixture("ledger");
+    const s = start(`cd ${JSON.stringify(dir)} && node ${JSON.stringify(BIN)} migrate . --dry-run`);
+    const seen: string[] = [];
+    for (let i = 1; ; i++) {
+      const p = await waitFor(s, promptFor(i), `question ${i}`);
+      seen.push(p.id);
+      if (p.id === "stage.production.namespace") {
+        const bad = "Kube System/../x";
+        typeText(s, bad);
+        keys(s, "Enter");
+        await waitFor(s, (t) => t.slice(t.lastIndexOf(`\n[${i}/`)).includes("expected a Kubernetes name (RFC 1123 label)"), "the reason");
+        keys(s, ...Array<string>(bad.length).fill("BSpace"));
+        typeText(s, "ledger-prod");
+        keys(s, "Enter");
+      } else if (p.id === "edge.target") {
+        expect(p.block).toMatch(/❯ gateway/);
+        keys(s, "Down"); // gateway → alb
+        keys(s, "Enter");
+      } else keys(s, "Enter");
+      if (i === p.total) break;
+    }
+    expect(await exitCode(s)).toBe(0);
+    expect(seen).toContain("edge.target");
+    expect(seen.filter((id) => /^gateway\.|^edge\.tls/.test(id))).toEqual([]);
+    expect(screen(s)).toContain("namespace: ledger-prod");
+  });
+
   it("Ctrl-C in the middle of the wizard writes nothing", async () => {
     const dir = copyFixture("shop");
     const before = snapshot(dir);
