@@ -115,13 +115,25 @@ export interface BootEnvRead {
   secret?: boolean;
 }
 
+/** An ENV read in the app's Ruby or YAML ERB at boot (see analyzers/rails/boot-env.ts). */
+export interface RubyEnvRead {
+  env: string;
+  /** The default the code gives (`ENV.fetch("X", d)`, `|| d`, the block); null when none. */
+  default: RValue | null;
+  source: Source;
+  /** The Rails environment the file (or YAML section) applies to; null = every environment. */
+  railsEnv: string | null;
+  /** `ENV.fetch("X")` with no default: the boot fails without it. */
+  required?: true;
+}
+
 /**
  * The ENV reads the app makes while it boots under the given Rails environments, in file order (a
  * name can come more than once): Global's values, namespace by namespace, then database.yml's
  * sections when `database` says that file is the one the app reads. One walk for the hazard that
  * names them and for the env files that list them.
  */
-export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
+export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts; bootEnv?: RubyEnvRead[] }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
   const out: BootEnvRead[] = [];
   for (const ns of model.global?.namespaces ?? []) {
     const visit = (v: RValue, path: string[]) => {
@@ -137,6 +149,8 @@ export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFa
   if (database)
     for (const r of model.rails.database?.envReads ?? [])
       if (railsEnvs.has(r.railsEnv)) out.push({ env: r.env, default: r.default, source: r.source, path: null, key: null, ...(r.secret ? { secret: true } : {}) });
+  // The app's own Ruby and YAML ERB: a read in config/environments/production.rb only where production runs.
+  for (const r of model.bootEnv ?? []) if (r.railsEnv === null || railsEnvs.has(r.railsEnv)) out.push({ env: r.env, default: r.default, source: r.source, path: null, key: null });
   return out;
 }
 
@@ -261,6 +275,11 @@ export interface AppModel {
   gaps: Gap[];
   hazards: Hazard[];
   problems: Problem[];
+  /**
+   * ENV reads made while the app boots outside Global and database.yml: config/application.rb,
+   * config/environments/<env>.rb, config/initializers/**, the app server config, ERB in config/*.yml.
+   */
+  bootEnv?: RubyEnvRead[];
   /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x); found by `migrate`, absent from `analyze`. */
   globalCalls?: GlobalCallSite[];
 }

@@ -100,6 +100,12 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const t of m.global.templates) lines.push(`    template ${t.template} → ${t.target} (stages: ${Object.keys(t.rendered).join(", ")})  ${at(t.source)}`);
   } else lines.push("  (no Global config)");
   for (const l of m.linked) lines.push(`  linked ${l.kind} ${l.path}: ${l.class} (stages ${l.stages.join(", ")})  ${at(l.source)}`);
+  if (m.bootEnv?.length) {
+    // Each read with the Rails environment it applies to: a stage gets it only where that env runs.
+    section(`ENV read while the app boots (outside Global and database.yml): ${new Set(m.bootEnv.map((r) => r.env)).size} name(s)`);
+    for (const r of m.bootEnv)
+      lines.push(`  ${r.env}  ${r.railsEnv === null ? "every environment" : `${r.railsEnv} only`}  ${r.default === null ? (r.required ? "no default (required)" : "no default") : `default ${formatValue(r.default)}`}  ${at(r.source)}`);
+  }
 
   section("Workers");
   if (m.sidekiq) {
