@@ -74,7 +74,9 @@ export function isTimeValue(v: unknown): v is TimeValue {
 export function isTaggedValue(v: unknown): boolean {
   return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
-export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
+/** An Unknown the app evaluates again itself: its ERB tag is carried as written (see Unknown.erb). */
+export const isCarriedErb = (v: unknown): v is Unknown & { erb: string } => isUnknown(v) && typeof v.erb === "string";
 export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
 export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -177,6 +179,8 @@ export interface Interp {
 export interface Unknown {
   unknown: string; // the reason, in words
   expr?: string; // the source text, shortened
+  /** A whole ERB tag's code in the app's own file (Global): carried as it is, Rails evaluates it again. */
+  erb?: string;
   source?: Source;
 }
 
