@@ -561,6 +561,11 @@ export interface GlobalFacts {
   namespaces: GlobalNamespace[];
   /** ERB templates Capistrano renders into config/global on the servers, with per-stage values. */
   templates: GlobalTemplate[];
+  /**
+   * Files with plain top-level keys (no `default:`, no environment section): Global reads none of
+   * their keys, so their namespace is empty wherever they apply.
+   */
+  plainFiles?: { file: string; line: number; keys: string[] }[];
 }
 
 export interface GlobalNamespace {

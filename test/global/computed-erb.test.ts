@@ -55,6 +55,8 @@ const APP: Record<string, string> = {
   "config/deploy/production.rb": 'server "web1.example.com", user: "deploy", roles: %w[web app]\n',
   "config/deploy/staging.rb": 'server "staging.example.com", user: "deploy", roles: %w[web app]\nset :rails_env, "staging"\n',
   "config/global/jwt.yml": JWT,
+  // Plain top-level keys: the gem reads none of them (issue 12).
+  "config/global/legacy.yml": "api_host: legacy.example.com\nretries: 3\n",
 };
 
 let model: AppModel;
@@ -92,6 +94,21 @@ describe("computed ERB values in Global", () => {
     expect(file).toMatch(/label: <%= "#\{\(Rails\.env\)\}-jwt"\.to_json %>/);
   });
 
+  it("a plain-key file is a hazard (keys never read by Global), and not listed as holding values", async () => {
+    const legacy = model.global!.namespaces.find((n) => n.name === "legacy")!;
+    expect(Object.values(legacy.values).every((v) => JSON.stringify(v) === "{}")).toBe(true);
+    expect(model.global!.plainFiles).toEqual([{ file: "config/global/legacy.yml", line: 1, keys: ["api_host", "retries"] }]);
+    const h = model.hazards.find((x) => x.id === "global.plain-keys")!;
+    expect(h.message).toMatch(/config\/global\/legacy\.yml: keys never read by Global \(api_host, retries\)/);
+    expect(h.source).toEqual({ file: "config/global/legacy.yml", line: 1 });
+    const { renderReport } = await import("../../src/report.js");
+    const report = renderReport(model, { color: false });
+    expect(report).toMatch(/^ {4}legacy  config\/global\/legacy\.yml  no values: its keys are never read by Global/m);
+    expect(report).toMatch(/^ {4}jwt  config\/global\/jwt\.yml  envs: /m);
+    // jwt has sections: not a plain file.
+    expect(model.global!.plainFiles!.map((f) => f.file)).not.toContain("config/global/jwt.yml");
+  });
+
   for (const stageName of ["production", "staging"])
     it(`${stageName}: real Rails reads the emitted config_for files as the gem's rules read the Global file`, () => {
       const stage = model.stages.find((s) => s.name === stageName)!;
@@ -102,7 +119,7 @@ describe("computed ERB values in Global", () => {
       const r = spawnSync("ruby", [resolve("test/rails-config/fixture_verify.rb"), input], { encoding: "utf8", cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", RAILS_ENV: railsEnvOf(stage) } });
       expect(r.status, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { namespaces: string[]; diffs: string[]; task: { status: number; output: string } };
-      expect(out.namespaces).toEqual(["jwt"]);
+      expect(out.namespaces).toEqual(["jwt", "legacy"]);
       expect(out.diffs).toEqual([]);
       expect(out.task.status, out.task.output).toBe(0);
     }, 60_000);
