@@ -35,13 +35,16 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
         ctx.problem({ ...task.source, message: `task ${task.name} renders ${t}, which is not in the repo`, severity: "warning" });
         continue;
       }
-      if (dest && "unresolved" in dest) {
+      // A template kept under a `global/` folder outside the Global dir (config/deploy/templates/
+      // global/aws.yml.erb) is named by its place there, as before; one inside the Global dir
+      // itself cannot be: its folder is a namespace of its own on the servers too.
+      if (dest && "unresolved" in dest && !(m && !t.startsWith(`${dir}/`))) {
         ctx.problem({ ...task.source, message: `task ${task.name} uploads ${t} rendered to ${dest.unresolved}: the file name on the servers cannot be resolved here, so its Global namespace is not known; the values the servers have from it are missing`, severity: "warning" });
         continue;
       }
       const base = t.split("/").pop()!.replace(/\.erb$/, "");
       // The name it is uploaded under: the template's, without `.erb` (`x.yaml` is skipped by Global).
-      add(t, dest ? dest.name(base) : m ? m[1] : base, task.source);
+      add(t, dest && "name" in dest ? dest.name(base) : m ? m[1] : base, task.source);
     }
   }
   for (const p of ctx.repo.paths) {
