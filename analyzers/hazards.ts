@@ -341,7 +341,16 @@ const otherJobBackends: Rule = (m) =>
   });
 
 /** Every rule, by hazard id order in the report. */
-export const RULES: Rule[] = [localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+/** Global files with plain top-level keys: the gem reads only `default` and environment sections. */
+const globalPlainKeys: Rule = (m) =>
+  (m.global?.plainFiles ?? []).map((f) => ({
+    id: "global.plain-keys",
+    message: `${f.file}: keys never read by Global (${f.keys.slice(0, 5).join(", ")}${f.keys.length > 5 ? ", ..." : ""}): the file has no \`default:\` and no environment section, so its namespace is empty on every stage`,
+    advice: "Global gives {} for this namespace and so does the migrated config: nothing is lost, but whatever reads these keys gets nothing today. Put them under `default:` (or an environment) if they are meant to be read, or delete the file.",
+    source: { file: f.file, line: f.line },
+  }));
+
+export const RULES: Rule[] = [globalPlainKeys, localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

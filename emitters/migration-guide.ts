@@ -4,7 +4,7 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
-import { k8sOverlay, K8S_BASE } from "./contract.js";
+import { configEnvFile, k8sOverlay, K8S_BASE, secretEnvFile } from "./contract.js";
 import { serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { NGINX_SIDECAR_DOCKERFILE } from "./contract.js";
@@ -82,7 +82,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   }
   const sites = callSitesByFile(model);
   if (sites.length) {
-    p("### Global call sites", "", "Rewritten from `Global.<namespace>` to `Rails.configuration.x.<namespace>` (found with Prism; strings and comments are left alone):", "");
+    p("### Global call sites", "", "Left as they are by `migrate`; `rails2k8s switch-config` rewrites them from `Global.<namespace>` to `Rails.configuration.x.<namespace>` once every server proved the new config equal (found with Prism; strings and comments are left alone):", "");
     for (const [file, n, first] of sites) p(`- ${code(file)} — ${n} call site${n === 1 ? "" : "s"}, from line ${first}`);
     p("");
   }
@@ -181,9 +181,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     );
   if (verifies) {
     const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${code(sv.host)} (${text(s.name)})`));
-    steps.push(
-      `**Verify the config on every server before the switch**: deploy this branch with Capistrano as usual, then run ${code("bin/rails rails2k8s:verify_config")} on each server${servers.length ? ` — ${servers.join(", ")}` : ""}. It proves the new config files give the same values as Global did there; fix any difference first.`,
-    );
+    steps.push(...verifyThenSwitchSteps(model, servers));
   } else
     steps.push(
       `**Verify the config on every server before the switch**: no Global config was migrated, so there is no ${code("bin/rails rails2k8s:verify_config")} task; compare the env files with each server's environment by hand.`,
@@ -241,6 +239,24 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   }
 
   return { path: MIGRATION_GUIDE, content: out.join("\n").replace(/\n+$/, "\n") };
+}
+
+/**
+ * The config moves in four steps, in this order: the new files go to the servers unreferenced, every
+ * server proves them equal to Global, the reports are read together, and only then do the call
+ * sites change (`switch-config` refuses before).
+ */
+function verifyThenSwitchSteps(model: AppModel, servers: string[]): string[] {
+  const stageCmd = (s: string) =>
+    code(`bin/rails rails2k8s:verify_config ENV_FILES=${configEnvFile(s)},${secretEnvFile(s)} STAGE=${s} SERVER=<host> REPORT=tmp/rails2k8s-verify.json`);
+  const perStage = model.stages.map((s) => `  - ${text(s.name)}: ${stageCmd(s.name)} on ${s.servers.length ? [...new Set(s.servers.map((sv) => code(sv.host)))].join(", ") : "each of its servers"}`);
+  return [
+    `**Deploy the new config to the EC2 servers, unreferenced**: deploy this branch with Capistrano as usual (with the env files filled in on the servers). \`migrate\` left every ${code("Global.")} call site alone, so the app still reads Global there${servers.length ? ` — ${servers.join(", ")}` : ""}.`,
+    `**Run the verify task on every server of every stage** (it compares Global with the new config_for files, value for value, and masks secrets):\n${perStage.join("\n")}`,
+    `**Collect the reports** into one folder on your machine, one subfolder per stage: ${code("reports/<stage>/<host>.json")}.`,
+    `**Read them together**: ${code("rails2k8s verify-config --reports reports")} prints one table of every stage and server, each difference by its path; it exits 1 on any difference or missing server. Fix each difference, deploy and verify again.`,
+    `**Then switch**: ${code("rails2k8s switch-config --reports reports")} rewrites the ${code("Global.")} call sites to ${code("Rails.configuration.x")}; it refuses while any stage lacks a clean report (${code("--force")} overrides, at your own risk).`,
+  ];
 }
 
 /** Stages in the order to cut over: every other stage rehearses before production. */

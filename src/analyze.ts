@@ -15,9 +15,10 @@ import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
+import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
-import { hasPath, shownPath } from "./model.js";
+import { hasPath, railsEnvOf, shownPath } from "./model.js";
 import { headCommit } from "./git.js";
 import { ciConfigs } from "../analyzers/ci.js";
 
@@ -70,10 +71,11 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx));
+  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers, [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName);
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, cron, procfile, linked, problems };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };

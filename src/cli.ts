@@ -83,6 +83,38 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
       code = await runMigrate(dir, opts, io);
     });
 
+  program
+    .command("verify-config")
+    .description("read the reports rails2k8s:verify_config wrote on every server: one table of every stage and server, exit 1 on any difference")
+    .argument("[dir]", "the Rails app", ".")
+    .requiredOption("--reports <dir>", "the folder holding the collected reports (<stage>/<server>.json, or any *.json naming its stage)")
+    .action(async (dir: string, opts: { reports: string }) => {
+      const { verifyReports, renderVerification, BadReport } = await import("./verify-config.js");
+      const model = await analyzeDir(dir, undefined, { callSites: false });
+      io.learn(redaction(model).values);
+      try {
+        const v = verifyReports(opts.reports, model);
+        io.out(renderVerification(v));
+        code = v.stages.every((s) => v.clean.has(s)) ? 0 : 1;
+      } catch (e) {
+        if (!(e instanceof BadReport)) throw e;
+        io.err(`rails2k8s: ${termLines(e.message)}\n`);
+        code = 2;
+      }
+    });
+
+  program
+    .command("switch-config")
+    .description("rewrite Global.<namespace> call sites to Rails.configuration.x, once every stage has a clean verify report")
+    .argument("[dir]", "the Rails app", ".")
+    .option("--reports <dir>", "the collected reports of rails2k8s:verify_config (every stage must be clean)")
+    .option("--force", "switch without clean reports")
+    .option("--dry-run", "show the edits, write nothing")
+    .action(async (dir: string, opts: { reports?: string; force?: boolean; dryRun?: boolean }) => {
+      const { runSwitchConfig } = await import("./switch-config.js");
+      code = await runSwitchConfig(dir, { reports: opts.reports, force: Boolean(opts.force), dryRun: Boolean(opts.dryRun) }, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

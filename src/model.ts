@@ -79,7 +79,9 @@ export function isTimeValue(v: unknown): v is TimeValue {
 export function isTaggedValue(v: unknown): boolean {
   return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
-export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source");
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
+/** An Unknown the app evaluates again itself: its ERB tag is carried as written (see Unknown.erb). */
+export const isCarriedErb = (v: unknown): v is Unknown & { erb: string } => isUnknown(v) && typeof v.erb === "string";
 export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
 export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -120,13 +122,25 @@ export interface BootEnvRead {
   secret?: boolean;
 }
 
+/** An ENV read in the app's Ruby or YAML ERB at boot (see analyzers/rails/boot-env.ts). */
+export interface RubyEnvRead {
+  env: string;
+  /** The default the code gives (`ENV.fetch("X", d)`, `|| d`, the block); null when none. */
+  default: RValue | null;
+  source: Source;
+  /** The Rails environment the file (or YAML section) applies to; null = every environment. */
+  railsEnv: string | null;
+  /** `ENV.fetch("X")` with no default: the boot fails without it. */
+  required?: true;
+}
+
 /**
  * The ENV reads the app makes while it boots under the given Rails environments, in file order (a
  * name can come more than once): Global's values, namespace by namespace, then database.yml's
  * sections when `database` says that file is the one the app reads. One walk for the hazard that
  * names them and for the env files that list them.
  */
-export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
+export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts; bootEnv?: RubyEnvRead[] }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
   const out: BootEnvRead[] = [];
   for (const ns of model.global?.namespaces ?? []) {
     const visit = (v: RValue, path: string[]) => {
@@ -142,6 +156,8 @@ export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFa
   if (database)
     for (const r of model.rails.database?.envReads ?? [])
       if (railsEnvs.has(r.railsEnv)) out.push({ env: r.env, default: r.default, source: r.source, path: null, key: null, ...(r.secret ? { secret: true } : {}) });
+  // The app's own Ruby and YAML ERB: a read in config/environments/production.rb only where production runs.
+  for (const r of model.bootEnv ?? []) if (r.railsEnv === null || railsEnvs.has(r.railsEnv)) out.push({ env: r.env, default: r.default, source: r.source, path: null, key: null });
   return out;
 }
 
@@ -168,6 +184,8 @@ export interface Interp {
 export interface Unknown {
   unknown: string; // the reason, in words
   expr?: string; // the source text, shortened
+  /** A whole ERB tag's code in the app's own file (Global): carried as it is, Rails evaluates it again. */
+  erb?: string;
   source?: Source;
 }
 
@@ -268,6 +286,11 @@ export interface AppModel {
   gaps: Gap[];
   hazards: Hazard[];
   problems: Problem[];
+  /**
+   * ENV reads made while the app boots outside Global and database.yml: config/application.rb,
+   * config/environments/<env>.rb, config/initializers/**, the app server config, ERB in config/*.yml.
+   */
+  bootEnv?: RubyEnvRead[];
   /** `Global.a.b` call sites in app/, lib/, config/ (for the codemod to Rails.configuration.x); found by `migrate`, absent from `analyze`. */
   globalCalls?: GlobalCallSite[];
   /** What the release tooling starts from: the commit the repo is at, the CI it already has. Absent in hand-built models. */
@@ -583,6 +606,11 @@ export interface GlobalFacts {
   namespaces: GlobalNamespace[];
   /** ERB templates Capistrano renders into config/global on the servers, with per-stage values. */
   templates: GlobalTemplate[];
+  /**
+   * Files with plain top-level keys (no `default:`, no environment section): Global reads none of
+   * their keys, so their namespace is empty wherever they apply.
+   */
+  plainFiles?: { file: string; line: number; keys: string[] }[];
 }
 
 export interface GlobalNamespace {

@@ -73,6 +73,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     }
     // An Unknown under a secret key: its expression is the secret's source text.
     if (typeof o.unknown === "string" && typeof o.expr === "string" && key !== null && secretName(key)) out.expr = SECRET_SHOWN_AS;
+    if (typeof o.unknown === "string" && typeof o.erb === "string" && key !== null && secretName(key)) out.erb = SECRET_SHOWN_AS;
     // The expression around a hidden default holds it too.
     if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
     return out;

@@ -101,10 +101,21 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   section("Config");
   if (m.global) {
     lines.push(`  Global in ${m.global.dir}${m.global.gemVersion ? ` (gem ${m.global.gemVersion})` : ""}: ${m.global.namespaces.length} namespaces`);
-    for (const ns of m.global.namespaces) lines.push(`    ${ns.name}  ${c.dim(ns.files.join(", "))}  envs: ${Object.keys(ns.values).join(", ")}`);
+    const plain = new Set((m.global.plainFiles ?? []).map((f) => f.file));
+    for (const ns of m.global.namespaces) {
+      // A namespace made only of plain-key files holds nothing Global reads: not listed as holding values.
+      const empty = ns.files.length > 0 && ns.files.every((f) => plain.has(f));
+      lines.push(`    ${ns.name}  ${c.dim(ns.files.join(", "))}  ${empty ? "no values: its keys are never read by Global (no default: or environment section)" : `envs: ${Object.keys(ns.values).join(", ")}`}`);
+    }
     for (const t of m.global.templates) lines.push(`    template ${t.template} → ${t.target} (stages: ${Object.keys(t.rendered).join(", ")})  ${at(t.source)}`);
   } else lines.push("  (no Global config)");
   for (const l of m.linked) lines.push(`  linked ${l.kind} ${l.path}: ${l.class} (stages ${l.stages.join(", ")})  ${at(l.source)}`);
+  if (m.bootEnv?.length) {
+    // Each read with the Rails environment it applies to: a stage gets it only where that env runs.
+    section(`ENV read while the app boots (outside Global and database.yml): ${new Set(m.bootEnv.map((r) => r.env)).size} name(s)`);
+    for (const r of m.bootEnv)
+      lines.push(`  ${r.env}  ${r.railsEnv === null ? "every environment" : `${r.railsEnv} only`}  ${r.default === null ? (r.required ? "no default (required)" : "no default") : `default ${formatValue(r.default)}`}  ${at(r.source)}`);
+  }
 
   section("Workers");
   if (m.sidekiq) {

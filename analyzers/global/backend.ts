@@ -79,7 +79,8 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     if (o) return o;
     let f = cache.get(file);
     if (!f) {
-      f = readGlobalFile(ctx, file, { scope: {}, trims: false });
+      // Global's files are rendered inside the app: ActiveSupport is loaded there.
+      f = readGlobalFile(ctx, file, { scope: { activeSupport: true }, trims: false });
       cache.set(file, f);
     }
     return f;

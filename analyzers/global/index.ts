@@ -74,7 +74,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   }
   templateNotes(c, templates, stages, rendered);
 
-  const envs = environments(c, dir, stages, repoBackend, rendered, globalEnvOf);
+  const plainFiles: NonNullable<GlobalFacts["plainFiles"]> = [];
+  const envs = environments(c, dir, stages, repoBackend, rendered, globalEnvOf, plainFiles);
   const stageEnvs = new Set(stages.map(railsEnvOf));
 
   // Each environment's configuration; per stage where templates make the servers differ.
@@ -133,7 +134,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     rendered: templateValues.get(namespaceOf(t.target, dir)) ?? {},
     source: t.source,
   }));
-  return { dir, gemVersion, namespaces, templates: globalTemplates };
+  return { dir, gemVersion, namespaces, templates: globalTemplates, ...(plainFiles.length ? { plainFiles } : {}) };
 }
 
 /**
@@ -147,6 +148,7 @@ function environments(
   repoBackend: ReturnType<typeof filesystemBackend>,
   rendered: Map<string, Map<string, GlobalFile>>,
   globalEnvOf: (e: string) => string,
+  plainFiles: NonNullable<GlobalFacts["plainFiles"]> = [],
 ): string[] {
   const envs: string[] = [];
   const add = (e: string) => {
@@ -169,6 +171,12 @@ function environments(
     // Beside a `default` section, the other sections are environments (shared blocks aside);
     // without one, only names known as environments are.
     const sectioned = keys.includes("default");
+    // No `default` and no environment key: Global reads nothing of this file (issue 12).
+    const allKeys = [...f.ruby.entries.values()].map((e) => keyString(e.key, e.floatKey));
+    if (!sectioned && allKeys.length && !allKeys.some((k) => known.has(k)) && !plainFiles.some((p) => p.file === f.file)) {
+      const first = [...f.ruby.entries.values()][0] as { line?: number } | undefined;
+      plainFiles.push({ file: f.file, line: first?.line ?? 1, keys: allKeys });
+    }
     for (const k of keys) if (k !== "default" && !SHARED_BLOCK.test(k) && (sectioned || known.has(k))) fromFiles.push(k);
   }
   const paths = new Set(c.repo.paths);

@@ -22,7 +22,11 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
     if (!out.has(template)) out.set(template, { template, target: `${dir}/${rel}`, source });
   };
   for (const task of cap?.tasks ?? []) {
-    const uploadsToGlobal = task.uploads.some((u) => u.includes(`${dir}/`) || /config\/global\//.test(u));
+    const toGlobal = task.uploads.filter((u) => u.includes(`${dir}/`) || /config\/global\//.test(u));
+    const uploadsToGlobal = toGlobal.length > 0;
+    // One destination in config/global for every template the task renders: the name each lands
+    // under is read from it (`#{File.basename(t, '.erb')}`), not from where the template lives.
+    const dest = toGlobal.length === 1 ? destinationRule(toGlobal[0]!, dir) : null;
     for (const t of task.templates) {
       if (!/\.ya?ml\.erb$/.test(t)) continue;
       const m = /\/global\/(.+)\.erb$/.exec(t);
@@ -31,8 +35,16 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
         ctx.problem({ ...task.source, message: `task ${task.name} renders ${t}, which is not in the repo`, severity: "warning" });
         continue;
       }
+      // A template kept under a `global/` folder outside the Global dir (config/deploy/templates/
+      // global/aws.yml.erb) is named by its place there, as before; one inside the Global dir
+      // itself cannot be: its folder is a namespace of its own on the servers too.
+      if (dest && "unresolved" in dest && !(m && !t.startsWith(`${dir}/`))) {
+        ctx.problem({ ...task.source, message: `task ${task.name} uploads ${t} rendered to ${dest.unresolved}: the file name on the servers cannot be resolved here, so its Global namespace is not known; the values the servers have from it are missing`, severity: "warning" });
+        continue;
+      }
+      const base = t.split("/").pop()!.replace(/\.erb$/, "");
       // The name it is uploaded under: the template's, without `.erb` (`x.yaml` is skipped by Global).
-      add(t, m ? m[1] : t.split("/").pop()!.replace(/\.erb$/, ""), task.source);
+      add(t, dest && "name" in dest ? dest.name(base) : m ? m[1] : base, task.source);
     }
   }
   for (const p of ctx.repo.paths) {
@@ -40,6 +52,28 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
     if (m) add(p, m[1], { file: p, line: 1 });
   }
   return [...out.values()].sort((a, b) => (a.template < b.template ? -1 : 1));
+}
+
+/**
+ * The path under the Global dir an upload destination names (`#{release_path}/config/global/x.yml`,
+ * `.../config/global/#{File.basename(t, '.erb')}`), as a rule from the template's own basename
+ * (without `.erb`). Any other interpolation in the file name is not resolved: said, never guessed.
+ */
+function destinationRule(upload: string, dir: string): { name: (base: string) => string } | { unresolved: string } | null {
+  const at = upload.lastIndexOf(`${dir}/`);
+  const other = upload.search(/config\/global\//);
+  if (at < 0 && other < 0) return null;
+  const i = at >= 0 ? at + dir.length + 1 : other + "config/global/".length;
+  const rest = upload.slice(i);
+  const slash = rest.lastIndexOf("/");
+  const sub = slash >= 0 ? rest.slice(0, slash + 1) : "";
+  const file = rest.slice(slash + 1);
+  if (sub.includes("#{")) return { unresolved: upload };
+  if (!file.includes("#{")) return file ? { name: () => `${sub}${file}` } : null;
+  const basename = /^#\{\s*(?:::)?File\.basename\(\s*[a-z_]\w*\s*,\s*(["'])\.erb\1\s*\)\s*\}$/;
+  const chomped = /^#\{\s*(?:::)?File\.basename\(\s*[a-z_]\w*\s*\)\.(?:chomp|delete_suffix)\(\s*(["'])\.erb\1\s*\)\s*\}$/;
+  if (basename.test(file) || chomped.test(file)) return { name: (base) => `${sub}${base}` };
+  return { unresolved: upload };
 }
 
 /** Renders a template for a stage and reads it as Global would read the uploaded file. */

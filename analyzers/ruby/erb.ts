@@ -4,7 +4,8 @@
 // still be parsed (as YAML or nginx config) and each token mapped back to its value afterwards.
 import type { RValue, Source, Problem } from "../../src/model.js";
 import { kind, parseRuby, statementsOf } from "./prism.js";
-import { evaluate, rubyToS, isEnvRef, isUnknown, type Scope } from "./evaluate.js";
+import { evaluate, rubyToS, isEnvRef, isUnknown, isInterp, type Scope } from "./evaluate.js";
+import { isCarriedErb } from "../../src/model.js";
 import { rubyNumberToS } from "./yaml.js";
 
 export interface ErbTag {
@@ -135,7 +136,17 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
       output += s;
     } else {
       const token = `${TOKEN_PREFIX}${refs.size}_`;
-      refs.set(token, isUnknown(value) && !value.source ? { ...value, source: { file, line: tag.line } } : value);
+      if (isUnknown(value)) {
+        value = value.source ? value : { ...value, source: { file, line: tag.line } };
+        // In the app's own files (no Capistrano binding), the tag is carried as it is written: the
+        // app evaluates it again, in Rails, wherever the value goes (config_for renders ERB too).
+        if (scope.activeSupport && !CAPISTRANO_CALL.test(tag.code) && !/[@$]/.test(tag.code)) {
+          value = { ...value, erb: tag.code.trim() };
+          // Inside YAML quotes the tag's text is a String, whatever it looks like: said as an Interp.
+          if (/["']$/.test(output)) value = { interp: [value] };
+        }
+      }
+      refs.set(token, value);
       output += token;
     }
   }
@@ -163,11 +174,14 @@ export function restoreString(s: string, refs: Map<string, RValue>): RValue {
   let last = 0;
   for (const m of s.matchAll(TOKEN_RE)) {
     if (m.index! > last) parts.push(s.slice(last, m.index));
-    parts.push(refs.get(m[0]) ?? m[0]);
+    const r = refs.get(m[0]);
+    if (isInterp(r)) parts.push(...r.interp);
+    else parts.push(r ?? m[0]);
     last = m.index! + m[0].length;
   }
   if (last < s.length) parts.push(s.slice(last));
-  const unknownPart = parts.find((x) => typeof x === "object" && x !== null && isUnknown(x));
+  // A tag the app evaluates again (Unknown.erb) stays a part of the String, as written.
+  const unknownPart = parts.find((x) => typeof x === "object" && x !== null && isUnknown(x) && !isCarriedErb(x));
   return unknownPart ?? { interp: parts };
 }
 

@@ -22,7 +22,25 @@ export interface Scope {
   call?(node: any, ev: (n: any) => RValue): RValue | undefined;
   /** A constant the caller knows (e.g. one assigned earlier in a deploy config). */
   constant?(name: string): RValue | undefined;
+  /**
+   * The code runs inside the Rails app (a Global file's ERB, config_for): ActiveSupport's Integer
+   * durations and byte sizes (`1.month`, `5.megabytes`) are known. Not Capistrano's own Ruby.
+   */
+  activeSupport?: boolean;
 }
+
+/**
+ * ActiveSupport (6.1–8.x, `active_support/core_ext/numeric` and `integer/time`): an Integer's
+ * duration in seconds and size in bytes. A Duration prints its seconds (`1.month.to_s` is
+ * "2629746", the mean Gregorian month); sizes are plain Integers. Checked against real Ruby in
+ * test/global/computed-erb.test.ts.
+ */
+const AS_UNITS: Record<string, number> = {
+  second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86400, days: 86400,
+  week: 604800, weeks: 604800, fortnight: 1209600, fortnights: 1209600, month: 2629746, months: 2629746, year: 31556952, years: 31556952,
+  byte: 1, bytes: 1, kilobyte: 1024, kilobytes: 1024, megabyte: 1024 ** 2, megabytes: 1024 ** 2, gigabyte: 1024 ** 3, gigabytes: 1024 ** 3,
+  terabyte: 1024 ** 4, terabytes: 1024 ** 4, petabyte: 1024 ** 5, petabytes: 1024 ** 5, exabyte: 1024 ** 6, exabytes: 1024 ** 6,
+};
 
 export function unknown(parsed: ParsedRuby, node: any, reason: string): Unknown {
   let expr = node ? parsed.textOf(node) : "";
@@ -280,6 +298,13 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     return cast(v, name === "Integer" ? "to_i" : name === "Float" ? "to_f" : "to_s") ?? unknown(p, node, `${name}() of a value not known statically`);
   }
 
+  // Only on an Integer literal (or an Integer computed from them): `1.5.hours` is a Float Duration.
+  if (scope.activeSupport && recv && !args.length && !node.block && Object.hasOwn(AS_UNITS, name) && integerExpr(recv)) {
+    const n = self(recv);
+    const v = typeof n === "number" && Number.isSafeInteger(n) ? n * AS_UNITS[name]! : null;
+    if (v !== null && Number.isSafeInteger(v)) return v;
+  }
+
   if (recv) {
     const r = self(recv);
     const a = args.map(self);
@@ -288,6 +313,22 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     if (isUnknown(r)) return r;
   }
   return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
+}
+
+/** Integer literals and `+ - *` of them (with durations inside): what Ruby computes as an Integer. */
+function integerExpr(node: any): boolean {
+  switch (kind(node)) {
+    case "IntegerNode":
+      return true;
+    case "ParenthesesNode": {
+      const body = statementsOf(node.body);
+      return body.length === 1 && integerExpr(body[0]);
+    }
+    case "CallNode":
+      if (["+", "-", "*"].includes(node.name) && node.receiver && argsOf(node).length === 1) return integerExpr(node.receiver) && integerExpr(argsOf(node)[0]);
+      return !argsOf(node).length && Object.hasOwn(AS_UNITS, node.name) && node.receiver && integerExpr(node.receiver);
+  }
+  return false;
 }
 
 /** Ruby's `Integer(x)` of a String or number: null where Ruby raises. */

@@ -41,7 +41,6 @@ export function emitRailsConfig(model: AppModel, answers: Answers): EmitResult {
   for (const u of plan.unknowns) {
     notes.push({ message: `${u.path} for stage ${u.stage} is known only on the servers: fill ${envName(u.path, u.stage)} in that stage's env file`, source: u.source });
   }
-  const patches: FilePatch[] = codemodPatches(model.globalCalls ?? [], new Set(plan.files.map((f) => f.namespace.split(".")[0])));
   // Files Rails reads before any initializer: Rails.configuration.x is not filled in yet there.
   for (const c of model.globalCalls ?? [])
     if (!c.converted && /^config\/(application|boot|environment)\.rb$|^config\/environments\//.test(c.file))
@@ -49,7 +48,15 @@ export function emitRailsConfig(model: AppModel, answers: Answers): EmitResult {
         message: `${c.expr} in ${c.file} runs before the initializers that load config/custom: read it there with Rails.application.config_for("custom/<namespace>") instead of Rails.configuration.x`,
         source: { file: c.file, line: c.line },
       });
-  return { files, provenance, notes, patches };
+  // No patches: the call sites change only in `rails2k8s switch-config`, once every server proved
+  // config/custom equal to Global while the code still read Global (see switchPatches).
+  return { files, provenance, notes };
+}
+
+/** The codemod's edits, for `switch-config`: only namespaces that now live in config/custom. */
+export function switchPatches(model: AppModel): FilePatch[] {
+  const namespaces = new Set((model.global?.namespaces ?? []).map((ns) => ns.name.split(".")[0]!));
+  return codemodPatches(model.globalCalls ?? [], namespaces);
 }
 
 /** The variable of a path for a stage (the first planned), by lookup: a scan per unknown grew with their square. */

@@ -5,8 +5,9 @@
 // The wrapper answers the same methods Global's configuration object answered (key?, [], fetch,
 // to_hash, to_json, inspect, hash, filter) and nothing else of its own: it is a plain Object, not a
 // Hash, so keys like `count`, `key`, `default`, `size`, `name`, `select` are read as keys, exactly
-// as they were under Global, while `class`, `method`, `tap`, `to_s` stay Object's — the app never
-// read those as keys. `to_h` gives the plain nested Hash (String keys), as the verify task needs.
+// as they were under Global. A key named like one of Object's other methods (`class`, `hash`,
+// `display`) is read as the key too, where the namespace has it (issue 12); the reflective core
+// (`send`, `respond_to?`, `is_a?`, `method`, `tap`, `to_s`...) always stays Object's. `to_h` gives the plain nested Hash (String keys), as the verify task needs.
 import type { PlannedFile } from "./plan.js";
 import template from "./loader.rb.tmpl?raw";
 import { fill } from "../text/fill.js";

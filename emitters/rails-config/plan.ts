@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -152,6 +152,9 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   const dotted = path.join(".");
   const leafKey = path[path.length - 1] ?? "";
   const present = values.filter((v): v is RValue => v !== MISSING);
+  // ERB the app evaluates itself (`<%= 1.month.from_now.year %>`), the same on every stage: carried
+  // as written; Rails evaluates it in config_for as Global did. Never an empty variable.
+  if (values.length && values.every((v) => isCarriedErb(v) && same(v, values[0]))) return toOut(values[0] as RValue);
   // Under a secret path or key, a Hash or Array written in the file is one secret value: it goes to
   // the environment whole (YAML flow text), never into the tracked file. The default of an ENV read
   // is written in the file too (`ENV.fetch("SMTP_PASSWORD", "...")`), quoted or bare: a secret when
@@ -322,6 +325,7 @@ function hasUnknown(v: RValue): boolean {
   if (Array.isArray(v)) return v.some(hasUnknown);
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
+  if (isCarriedErb(o)) return false;
   if (typeof o.unknown === "string" || typeof o.cap === "string") return true;
   if (Array.isArray(o.interp)) return (o.interp as RValue[]).some((p) => typeof p === "object" && p !== null && (hasUnknown(p) || typeof (p as Record<string, unknown>).cap === "string"));
   if (isTaggedValue(v)) return false;
@@ -334,6 +338,8 @@ function toOut(v: RValue): OutValue {
   if (typeof v !== "object" || v === null) return v;
   const o = v as Record<string, unknown>;
   if (isEnvRefShape(o)) return { erb: o.ruby !== undefined ? `<%= ${erbCode(o.ruby)} %>` : envErb(o.env, o.default) };
+  // A bare tag Global's file rendered in the app: the same tag, the same text for YAML to type.
+  if (isCarriedErb(o)) return { erb: `<%= ${erbCode(o.erb)} %>` };
   if (Array.isArray(o.interp)) return { erb: `<%= ${interpRuby(o.interp as RValue[])}.to_json %>` };
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
@@ -357,6 +363,7 @@ function interpRuby(parts: RValue[]): string {
         const env = rubyString(p.env, { erb: true });
         return `#{${d === null ? `ENV[${env}]` : `ENV.fetch(${env}, ${d})`}}`;
       }
+      if (isCarriedErb(p)) return `#{(${erbCode(p.erb)})}`;
       return lit(typeof p === "number" || typeof p === "boolean" ? String(p) : JSON.stringify(p));
     })
     .join("");

@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { findGlobalCalls } from "../../analyzers/global-calls.js";
 import { codemodPatches } from "../../emitters/rails-config/codemod.js";
-import { emitRailsConfig } from "../../emitters/rails-config/index.js";
+import { emitRailsConfig, switchPatches } from "../../emitters/rails-config/index.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { FilePatch } from "../../src/model.js";
@@ -88,7 +88,7 @@ describe("Global call-site codemod", () => {
     expect(initializers[0]).toBe(LOADER_PATH);
     const model = await analyzeFiles(memoryRepo(files), "shop");
     const out = emitRailsConfig(model, {});
-    expect(out.patches!.map((p) => p.path)).toContain("config/initializers/payment.rb");
+    expect(switchPatches(model).map((p) => p.path)).toContain("config/initializers/payment.rb");
     expect(out.notes.filter((n) => /runs before the initializers/.test(n.message)).map((n) => n.source?.file)).toEqual(["config/environments/production.rb"]);
   });
 

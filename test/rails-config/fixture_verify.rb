@@ -13,9 +13,10 @@ require_relative "rails_harness"
 require_relative "../global/reference_global"
 
 input = JSON.parse(File.read(ARGV[0]))
+# Booted first: Global loads inside the booted app (an initializer), where Rails.root is set.
+RailsHarness.boot(input["app_dir"])
 reference = ReferenceGlobal.stage_configuration(input["fixture_root"], input["global_dir"], input["rails_env"], input["vars"], input["templates"])
 Global.values = reference
-RailsHarness.boot(input["app_dir"])
 
 # Plain nested Hashes with String keys, Symbols and Dates as they are: what `==` compares.
 def plain(v)
