@@ -8,7 +8,8 @@ import { cronJobs } from "./cronjobs.js";
 import { edgeFileName, emitEdge } from "./edge/index.js";
 import { edgeSpec } from "./edge/spec.js";
 import { webHpa } from "./hpa.js";
-import { migrationFlow, migrationJob } from "./migration-job.js";
+import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrationJob, migrationOverlay } from "./migration-job.js";
+import { createsNamespace, NAMESPACE_COMMENT, NAMESPACE_FILE, stageNamespace } from "./namespace.js";
 import { webName } from "./names.js";
 import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
 import { webPdb } from "./pdb.js";
@@ -40,7 +41,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const migrate = needsMigration(model);
   if (migrate)
     add(K8S_BASE, "migration-job.yaml", [migrationJob(plan, out, base("migration-job.yaml"))],
-      `db:migrate, run before each rollout. ${migrationFlow(plan.app, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
+      `db:migrate, one Job per release, run before the rollout. ${migrationFlow(plan, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
   const crons = cronJobs(plan, out, base("cronjobs.yaml"));
   if (crons.length)
     add(K8S_BASE, "cronjobs.yaml", crons.map((c) => c.object), `From whenever (${model.cron!.file}); time zone ${plan.cronTimeZone} (answer cron.time_zone).`, baseResources);
@@ -70,8 +71,11 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, edgeFile, edge.objects, edge.comment);
     out.notes.push(...edge.notes);
     out.provenance.push(...edge.provenance);
-    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate)],
-      `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
+    const nsFile = createsNamespace(answers) ? NAMESPACE_FILE : undefined;
+    if (nsFile) add(dir, nsFile, [stageNamespace(plan, sp)], NAMESPACE_COMMENT);
+    if (migrate) add(dir, KUSTOMIZE_CONFIG_FILE, [migrationOverlay(plan).config], MIGRATION_CONFIG_COMMENT);
+    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate, nsFile)],
+      `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
     if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });

@@ -227,11 +227,11 @@ describe("cron", () => {
 });
 
 describe("migration Job", () => {
-  it("is named after the image tag, labelled so it can be applied first with the config", () => {
+  it("is named after the image tag and the hash of its inputs, labelled so it can be applied first with the config", () => {
     const { stages } = emitAndBuild(shopModel(), { "image.repository": "registry.internal:5000/team/shop", "image.tag": "9a8b7c6" });
     const objs = stages["production"]!;
     const job = find(objs, "Job");
-    expect(job.metadata.name).toBe("shop-migrate-9a8b7c6");
+    expect(job.metadata.name).toMatch(/^shop-migrate-9a8b7c6-[a-z0-9]{10}$/);
     expect(job["spec"].template.spec.containers[0].args).toEqual(["bundle", "exec", "rails", "db:migrate"]);
     expect(job["spec"].template.spec.containers[0].image).toBe("registry.internal:5000/team/shop:9a8b7c6");
     for (const kind of ["ConfigMap", "Secret"]) expect(find(objs, kind).metadata.labels["app.kubernetes.io/component"]).toBe("config");
