@@ -254,12 +254,14 @@ describe("config and secrets", () => {
     const awsFile = result.files.find((f) => f.path === "config/custom/aws.yml");
     expect(awsFile).toBeUndefined(); // the Kustomize emitter alone writes only k8s/, the rails-config emitter the file
     expect(result.provenance.some((p) => p.output === "k8s/overlays/production/secrets.env" && p.what.startsWith("AWS_SECRET_ACCESS_KEY (aws.secret_access_key"))).toBe(true);
-    expect(prod).toMatch(/^SECRET_KEY_BASE=$/m);
-    expect(prod).toMatch(/^DATABASE_PASSWORD=$/m);
+    expect(prod).toMatch(/^# SECRET_KEY_BASE=$/m);
+    expect(prod).toMatch(/^# DATABASE_PASSWORD=$/m);
     const example = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content;
     expect(example.split("\n").filter((l) => l && !l.startsWith("#")).every((l) => /^[A-Z0-9_]+=$/.test(l))).toBe(true);
     const secret = find(stages["production"]!, "Secret");
     expect(Buffer.from(secret["data"]["PAYMENT_API_KEY"], "base64").toString()).toBe("fake-prod-payment-key-123");
+    // A key without a value is absent from the pod, never empty (an empty SECRET_KEY_BASE beats credentials).
+    for (const s of all(stages["production"]!, "Secret")) expect(Object.keys(s["data"])).not.toContain("SECRET_KEY_BASE");
     const cm = find(stages["production"]!, "ConfigMap")["data"];
     expect(cm).toMatchObject({ RAILS_ENV: "production", RAILS_LOG_TO_STDOUT: "true", RAILS_SERVE_STATIC_FILES: "true", APP_HOSTS: "shop.example.com,www.shop.example.com" });
     expect(find(stages["staging"]!, "ConfigMap")["data"]).toMatchObject({ RAILS_ENV: "staging", APP_HOSTS: "staging.shop.example.com" });
