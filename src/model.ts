@@ -598,6 +598,8 @@ export interface CronJob {
    * on the servers with one of `whenever_roles`, default [:db]); the servers it ran on follow per stage.
    */
   roles: string[];
+  /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
+  missingFiles?: string[];
   source: Source;
 }
 

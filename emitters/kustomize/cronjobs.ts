@@ -6,7 +6,7 @@ import type { CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronServerOnlyReason, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export interface EmittedCron {
@@ -29,9 +29,10 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): its command could not be determined; no CronJob emitted`, source: job.source });
       continue;
     }
-    const serverPath = serverLayoutPath(command);
-    if (serverPath)
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} names ${serverPath}, a path of the servers' deploy layout that the container does not have: point it at a mounted volume or object storage`, source: job.source });
+    // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
+    const serverOnly = cronServerOnlyReason(job, command);
+    if (serverOnly)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${serverOnly}. Put what it needs in the repo (or point it at a mounted volume or object storage), then remove suspend: true`, source: job.source });
     const runnable = job.schedules.filter(isRunnableSchedule);
     for (const s of job.schedules.filter((x) => !isRunnableSchedule(x)))
       out.notes.push({ message: `cron line "${s} ${command}" ran at server boot; Kubernetes has no boot moment — run it from the entrypoint or drop it`, source: job.source });
@@ -52,6 +53,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
+            ...(serverOnly ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,
@@ -61,6 +63,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
               spec: {
                 // cron did not retry a failed line either
                 backoffLimit: 0,
+                activeDeadlineSeconds: cronDeadlineSeconds(schedule),
                 template: {
                   metadata: { labels: labels(app, "cron") },
                   spec: {

@@ -1,4 +1,5 @@
 // Mapping tests: each rule checked on the built objects (kubectl kustomize output) of hand-built models.
+import { missingCommandFiles } from "../../analyzers/whenever.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { execFileSync } from "node:child_process";
@@ -220,9 +221,47 @@ describe("cron", () => {
     // no server has the `search` role: suspended, with a note
     expect(bySchedule["shop-search-reindex"].suspend).toBe(true);
     expect(bySchedule["shop-reports-daily"].suspend).toBeUndefined();
+    // Every run is bounded: under Forbid a hung run would block all later ones.
+    expect(bySchedule["shop-reports-daily"].jobTemplate.spec.activeDeadlineSeconds).toBe(86400);
+    expect(bySchedule["shop-order-expire-stale"].jobTemplate.spec.activeDeadlineSeconds).toBe(900);
     expect(result.notes.some((n) => /@reboot bin\/warm-cache/.test(n.message) && n.source?.line === 17)).toBe(true);
     const tz = emitAndBuild(shopModel(), { "cron.time_zone": "Europe/Berlin" }).stages["staging"]!;
     expect(all(tz, "CronJob").every((c) => c["spec"].timeZone === "Europe/Berlin")).toBe(true);
+  });
+});
+
+describe("cron commands that only the servers could run", () => {
+  const withCommand = (command: string, missingFiles?: string[]) => {
+    const m = shopModel();
+    const job = m.cron!.jobs.find((j) => j.type === "command")!;
+    job.command = command;
+    if (missingFiles) job.missingFiles = missingFiles;
+    return m;
+  };
+  for (const [why, model, reason] of [
+    ["a script the repo does not hold", () => withCommand("/bin/bash -l -c 'script/backup.sh'", ["script/backup.sh"]), /script\/backup\.sh, which the repo does not hold/],
+    ["a program installed on the servers", () => withCommand("/bin/bash -l -c '/usr/local/bin/s3-sync --all'"), /\/usr\/local\/bin\/s3-sync, a program installed on the servers/],
+    ["a path of the deploy layout", () => withCommand("/bin/bash -l -c 'find /var/www/shop/shared/tmp -delete'"), /\/var\/www\/shop\/shared\/tmp/],
+  ] as const)
+    it(`is written suspended, with the reason: ${why}`, () => {
+      const { result, stages } = emitAndBuild(model());
+      const cron = all(stages["production"]!, "CronJob").filter((c) => c.metadata.name.startsWith("shop-bin-rotate") || c.metadata.name.startsWith("shop-usr") || c.metadata.name.startsWith("shop-find") || c.metadata.name.startsWith("shop-script"));
+      expect(cron.length).toBeGreaterThan(0);
+      for (const c of cron) expect(c["spec"].suspend, c.metadata.name).toBe(true);
+      expect(result.notes.some((n) => /is written suspended/.test(n.message) && reason.test(n.message))).toBe(true);
+    });
+
+  it("the analysis names the files a command runs that the repo does not hold", () => {
+    const paths = ["bin/rails", "bin/rotate-exports", "Gemfile"];
+    expect(missingCommandFiles("/bin/bash -l -c '/u/apps/x/current/script/backup.sh >> /u/apps/x/shared/log/cron.log 2>&1'", paths)).toEqual(["script/backup.sh"]);
+    expect(missingCommandFiles("/bin/bash -l -c 'cd /release/current/ && RAILS_ENV=production bundle exec bin/rails runner -e production X >> log 2>&1'", paths)).toEqual([]);
+    expect(missingCommandFiles("/bin/bash -l -c 'bin/rotate-exports && sh tools/cleanup.sh'", paths)).toEqual(["tools/cleanup.sh"]);
+    expect(missingCommandFiles("/bin/bash -l -c 'find /var/www -delete'", paths)).toEqual([]);
+  });
+
+  it("a command the image can run stays active", () => {
+    const { stages } = emitAndBuild(withCommand("/bin/bash -l -c 'bin/rotate-exports'"));
+    for (const c of all(stages["production"]!, "CronJob").filter((x) => x.metadata.name.startsWith("shop-bin-rotate"))) expect(c["spec"].suspend).toBeUndefined();
   });
 });
 
