@@ -51,6 +51,8 @@ export function answerProblem(gap: Gap, value: RValue): string | null {
 const IMAGE_REPOSITORY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 /** A tag the migration Job's name can end with (a DNS label's characters, and `.`). */
 const IMAGE_TAG = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
+/** An ACM certificate ARN, in any AWS partition. */
+const ACM_CERTIFICATE_ARN = /^arn:aws(?:-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]{1,128}$/;
 const HOST = /^(?:\*\.)?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Why a value does not follow its grammar, or null when it does. */
@@ -62,6 +64,8 @@ export function formatProblem(format: AnswerFormat, value: RValue): string | nul
       return typeof value === "string" && value.length <= 255 && IMAGE_REPOSITORY.test(value) ? null : "expected an image repository such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop or ghcr.io/acme/shop (no tag)";
     case "image-tag":
       return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
+    case "acm-certificate-arn":
+      return typeof value === "string" && (value === "" || ACM_CERTIFICATE_ARN.test(value)) ? null : "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), or empty to let the ALB find one by host";
     case "host-list":
       return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";
   }

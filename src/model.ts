@@ -649,7 +649,7 @@ export interface Gap {
 }
 
 /** Grammars of answers that become names, references or hosts in the output. */
-export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list";
+export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list" | "acm-certificate-arn";
 
 export interface Hazard {
   id: string;

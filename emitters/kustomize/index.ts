@@ -12,9 +12,10 @@ import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrati
 import { createsNamespace, NAMESPACE_COMMENT, NAMESPACE_FILE, stageNamespace } from "./namespace.js";
 import { webName } from "./names.js";
 import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
-import { webPdb } from "./pdb.js";
+import { webPdb, WORKER_PDB_COMMENT, WORKER_PDB_FILE, workerPdb } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
+import { withPlacement } from "./placement.js";
 import { defaultEdgeTarget, needsMigration, serverDotenvFiles } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
@@ -28,7 +29,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const files: EmittedFile[] = [];
   const baseResources: string[] = [];
   const add = (dir: string, name: string, objects: unknown[], comment?: string, list?: string[]) => {
-    files.push({ path: `${dir}/${name}`, content: toYaml(objects, comment) });
+    files.push({ path: `${dir}/${name}`, content: toYaml(withPlacement(objects), comment) });
     list?.push(name);
   };
 
@@ -71,10 +72,11 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, edgeFile, edge.objects, edge.comment);
     out.notes.push(...edge.notes);
     out.provenance.push(...edge.provenance);
-    const nsFile = createsNamespace(answers) ? NAMESPACE_FILE : undefined;
-    if (nsFile) add(dir, nsFile, [stageNamespace(plan, sp)], NAMESPACE_COMMENT);
+    const extra: string[] = [];
+    if (createsNamespace(answers)) add(dir, NAMESPACE_FILE, [stageNamespace(plan, sp)], NAMESPACE_COMMENT, extra);
+    if (model.sidekiq && sp.workerReplicas > 1) add(dir, WORKER_PDB_FILE, [workerPdb(plan)], WORKER_PDB_COMMENT, extra);
     if (migrate) add(dir, KUSTOMIZE_CONFIG_FILE, [migrationOverlay(plan).config], MIGRATION_CONFIG_COMMENT);
-    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate, nsFile)],
+    add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate, extra)],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });

@@ -57,3 +57,9 @@ export function migrationInputsName(app: string, tag: string): string {
   const slug = valid && room > 0 ? dnsLabel(tag, room) : "";
   return slug && slug !== "app" ? `${prefix}-${slug}` : prefix;
 }
+
+/** `app.kubernetes.io/version`: the image tag as a label value (≤ 63, alphanumeric ends, `:` of a digest as `-`); "" when nothing is left. */
+export function versionLabel(tag: string): string {
+  if (!OCI_TAG.test(tag) && !OCI_DIGEST.test(tag)) return "";
+  return tag.replace(/:/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}

@@ -3,7 +3,7 @@
 import { k8sOverlay } from "../contract.js";
 import type { EmittedCron } from "./cronjobs.js";
 import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration-job.js";
-import { appImage, configMapName, nginxImage, secretName, stageInstance, webName, workerName } from "./names.js";
+import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { cronRanOnStage } from "./rules.js";
@@ -12,7 +12,7 @@ import { WORKER_CONTAINER } from "./worker-deployment.js";
 
 export const PATCHES_FILE = "patches.yaml";
 
-export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean, namespaceFile?: string): Record<string, unknown> {
+export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean, extraResources: string[] = []): Record<string, unknown> {
   const { app } = plan;
   // Every image the release builds is an `images:` entry, so one `kustomize edit set image` moves them all.
   const images: Record<string, string>[] = [imageEntry(appImage(app), plan.imageRepository, plan.imageTag)];
@@ -22,8 +22,12 @@ export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: sp.namespace,
-    resources: ["../../base", ...(namespaceFile ? [namespaceFile] : []), edgeFile],
-    labels: [{ pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true }],
+    resources: ["../../base", ...extraResources, edgeFile],
+    labels: [
+      { pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true },
+      // Never in a selector (selectors cannot change); the tag this overlay was written for.
+      ...(versionLabel(plan.imageTag) ? [{ pairs: { "app.kubernetes.io/version": versionLabel(plan.imageTag) }, includeTemplates: true }] : []),
+    ],
     images,
     configMapGenerator: [{ name: configMapName(app), envs: ["config.env"] }],
     secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }, ...(migration ? [migration.generator] : [])],

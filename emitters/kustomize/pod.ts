@@ -5,6 +5,7 @@ import type { AppModel } from "../../src/model.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { configMapName, secretName } from "./names.js";
+import { cpuLimitOf } from "./rules.js";
 
 /**
  * What every pod of the app sets: no Service env vars (they clash with gems reading REDIS_PORT and
@@ -14,9 +15,10 @@ export const podDefaults = () => ({ enableServiceLinks: false, automountServiceA
 
 export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
 
+/** Kubernetes' shape; the CPU limit follows the request whatever the answer said (rules.ts cpuLimitOf). */
 export const resources = (r: ResourceSpec) => ({
   requests: { cpu: r.requests.cpu, memory: r.requests.memory },
-  limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+  limits: { cpu: cpuLimitOf(r), memory: r.limits.memory },
 });
 
 export interface Scratch {

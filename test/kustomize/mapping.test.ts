@@ -106,7 +106,7 @@ describe("replicas", () => {
     const web = find(shop["production"]!, "Deployment", "-web")["spec"];
     expect(web.replicas).toBeUndefined();
     expect(web.strategy.rollingUpdate.maxUnavailable).toBe(0);
-    expect(find(shop["production"]!, "PodDisruptionBudget")["spec"].minAvailable).toBe(1);
+    expect(find(shop["production"]!, "PodDisruptionBudget", "-web")["spec"].minAvailable).toBe(1);
   });
 
   it("worker replicas = worker-role servers × sidekiq_processes", () => {
