@@ -290,6 +290,8 @@ export interface RailsFacts {
   bundlerVersion: Fact<string> | null;
   /** Gems resolved in Gemfile.lock (name → version), the platform-specific suffixes dropped. */
   gems: Record<string, Fact<string>>;
+  /** Whether Gemfile.lock is in the repo (set by the analyzer when there is a Gemfile; absent in hand-built models). */
+  lockfilePresent?: boolean;
   /** Gemfile groups each top-level gem belongs to (name → groups), e.g. capistrano → [development]. */
   gemGroups: Record<string, string[]>;
   /** Gems from git or path sources, and private gem servers (need build secrets). */
