@@ -129,7 +129,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const serverOnly = serverOnlyFiles(model);
   steps.push(
     sidecarImage
-      ? `**Build and push the images** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} and ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)}, push both; set every image of the release in each overlay with one command (${code(`kustomize edit set image ${app}=${repo}:<tag> ${app}-nginx=${repo}-nginx:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`
+      ? `**Build and push the images** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} and ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)}, then ${code(`docker push ${repo}:<tag>`)} and ${code(`docker push ${repo}-nginx:<tag>`)}; set every image of the release in each overlay with one command (${code(`kustomize edit set image ${app}=${repo}:<tag> ${app}-nginx=${repo}-nginx:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`
       : `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
   );
   steps.push(
