@@ -64,6 +64,7 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
     railsVersion,
     bundlerVersion,
     gems,
+    ...(has(GEMFILE) ? { lockfilePresent: lock !== null } : {}),
     gemGroups: gemfile?.gemGroups ?? {},
     privateSources: privateSources(gemfile, lock),
     database: database?.facts ?? null,

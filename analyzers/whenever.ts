@@ -26,7 +26,7 @@ const RELEASE_PATH: RValue = { cap: "release_path" };
 export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}): CronFacts | null {
   const r = readCrontab(ctx, opts);
   if (!r) return null;
-  return { file: SCHEDULE_FILE, settings: r.settings, jobs: toCronJobs(r) };
+  return { file: SCHEDULE_FILE, settings: r.settings, jobs: toCronJobs(r).map((j) => withMissingFiles(j, ctx.repo.paths)) };
 }
 
 /** The schedule as whenever would write it, line by line (for the report and the oracle test). */
@@ -55,3 +55,41 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
     source: j.source,
   }));
 }
+
+/** Interpreters whose first argument is the file they run (`sh script/backup.sh`). */
+const INTERPRETERS = new Set(["sh", "bash", "ruby", "python", "python3", "perl", "node"]);
+
+/**
+ * The files a cron command runs by a path relative to the app, that the repo does not hold: they
+ * existed only on the servers (copied there by hand, or by a step outside the repo), so the image
+ * does not have them either.
+ */
+export function missingCommandFiles(command: string, paths: readonly string[]): string[] {
+  const have = new Set(paths);
+  const out: string[] = [];
+  // whenever wraps the line in `/bin/bash -l -c '...'`; the release dir (`.../current/`) is the app's root.
+  const line = command.trim().replace(/^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/, "$1").replace(/'\\''/g, "'");
+  for (const raw of line.split(/&&|\|\||[;|]/)) {
+    const segment = raw.replace(/(^|\s)\/[^\s'";|&>]*?\/(?:current|releases\/\d+)\//g, "$1");
+    const words = segment.trim().replace(/^'+|'+$/g, "").split(/\s+/).filter(Boolean);
+    while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!)) words.shift();
+    if (words[0] === "cd") continue;
+    if (words[0] === "bundle" && words[1] === "exec") words.splice(0, 2);
+    if (words[0] && INTERPRETERS.has(words[0])) words.shift();
+    const w = (words[0] ?? "").replace(/^\.\//, "");
+    if (!w || w.startsWith("/") || w.startsWith("$") || w.startsWith("~") || w.includes("..")) continue;
+    if ((w.includes("/") || /\.(sh|rb|py|pl)$/.test(w)) && /^[\w./-]+$/.test(w) && !have.has(w) && !out.includes(w)) out.push(w);
+  }
+  return out;
+}
+
+function withMissingFiles(job: CronJob, paths: readonly string[]): CronJob {
+  // A command with an unresolved part (the release path): its text around that part is what runs.
+  const parts = typeof job.command === "string" ? [job.command] : isInterp(job.command) ? job.command.interp : null;
+  if (!parts) return job;
+  const text = parts.map((p) => (typeof p === "string" ? p : "/release/current/")).join("");
+  const missing = missingCommandFiles(text, paths);
+  return missing.length ? { ...job, missingFiles: missing } : job;
+}
+
+const isInterp = (v: RValue): v is { interp: RValue[] } => typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp);

@@ -4,10 +4,9 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
-import { configEnvFile, k8sOverlay, K8S_BASE, secretEnvFile } from "./contract.js";
+import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
-import { NGINX_SIDECAR_DOCKERFILE } from "./contract.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 
@@ -142,9 +141,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const hasJob = has(`${K8S_BASE}/migration-job.yaml`);
   const verifies = files.some((f) => f.content.includes("rails2k8s:verify_config"));
   const steps: string[] = [];
+  const sidecarImage = has(NGINX_SIDECAR_DOCKERFILE);
   const serverOnly = serverOnlyFiles(model);
   steps.push(
-    `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
+    sidecarImage
+      ? `**Build and push the images** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} and ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)}, then ${code(`docker push ${repo}:<tag>`)} and ${code(`docker push ${repo}-nginx:<tag>`)}; set every image of the release in each overlay with one command (${code(`kustomize edit set image ${app}=${repo}:<tag> ${app}-nginx=${repo}-nginx:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`
+      : `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
   );
   // Every image the pods run is built by the team: the nginx sidecar's too, from the app image.
   if (has(NGINX_SIDECAR_DOCKERFILE))
@@ -186,16 +188,16 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     steps.push(
       `**Verify the config on every server before the switch**: no Global config was migrated, so there is no ${code("bin/rails rails2k8s:verify_config")} task; compare the env files with each server's environment by hand.`,
     );
-  // The Job's name may carry the image tag (a new tag is a new Job): follow what the emitter wrote.
-  const job = files.find((f) => f.path === `${K8S_BASE}/migration-job.yaml`);
-  const jobRef = job && job.content.includes(`${migrationName(app)}-<tag>`) ? `job/${migrationName(app)}-<tag>` : `job/${migrationName(app)}`;
+  // The migration Job is one per release: its name ends with the hash of its inputs (image, config.env, secrets.env).
+  const nsInOverlay = files.some((f) => f.path.startsWith("k8s/overlays/") && f.path.endsWith("/namespace.yaml"));
   const perStage = (s: string) => {
     const n = ns(s);
-    const lines = [`  - ${text(s)} (namespace ${code(n)}): ${code(`kubectl create namespace ${n}`)} once, then`];
+    const lines = [`  - ${text(s)} (namespace ${code(n)}): ${nsInOverlay ? "the overlay creates the namespace (Pod Security restricted enforced)" : `${code(`kubectl create namespace ${n}`)} once (or ask the platform team for it, labelled pod-security.kubernetes.io/enforce=restricted)`}, then`];
     if (hasJob)
       lines.push(
-        `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (config,migration)'`)},`,
-        `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m ${jobRef}`)} (read it with ${code(`kubectl -n ${n} logs ${jobRef}`)}),`,
+        `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (namespace,config)'`)},`,
+        `    ${code(`job=$(kubectl apply -k ${k8sOverlay(s)} -l app.kubernetes.io/component=migration -o name)`)} (a new Job whenever the image, config.env or secrets.env changed; an unchanged release leaves the finished one as it is),`,
+        `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m "$job"`)} (on failure read ${code(`kubectl -n ${n} logs "$job"`)} and stop; finished Jobs delete themselves after a day),`,
       );
     lines.push(`    ${code(`kubectl apply -k ${k8sOverlay(s)}`)},`);
     lines.push(`    ${code(`kubectl -n ${n} rollout status deployment/${webName(app)}`)}${hasWorker ? ` and ${code(`deployment/${workerName(app)}`)}` : ""}.`);

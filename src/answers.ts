@@ -61,10 +61,10 @@ export interface FormatContext {
 const IMAGE_REPOSITORY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 /** A tag as the OCI distribution spec has it. */
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** A tag the migration Job's name can end with: the Job name is an RFC 1123 subdomain and a label value. */
-const JOB_TAG = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 const HOST_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const TAG_RULE = "an image tag (OCI: letters, digits, '_', '.' and '-', not starting with '.' or '-', at most 128)";
+/** An ACM certificate ARN, in any AWS partition. */
+const ACM_CERTIFICATE_ARN = /^arn:aws(?:-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]{1,128}$/;
 
 /** Why a value does not follow its grammar, or null when it does. */
 export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatContext = {}): string | null {
@@ -83,13 +83,8 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
       // `latest` names no build: the deployed version would depend on when a node pulls.
       if (value === "latest") return LATEST_REFUSED;
       return typeof value === "string" && OCI_TAG.test(value) ? null : `expected ${TAG_RULE}, such as a short commit SHA`;
-    case "job-image-tag": {
-      if (value === "latest") return LATEST_REFUSED;
-      const max = Math.min(128, ctx.gap?.maxLength ?? NAME_LIMITS.job);
-      return typeof value === "string" && OCI_TAG.test(value) && JOB_TAG.test(value) && value.length <= max
-        ? null
-        : `expected ${TAG_RULE}; the db:migrate Job's name ends with it, so only lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, at most ${max} characters${lengthSaid(value, max)}; a short commit SHA fits`;
-    }
+    case "acm-certificate-arn":
+      return typeof value === "string" && (value === "" || ACM_CERTIFICATE_ARN.test(value)) ? null : "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), or empty to let the ALB find one by host";
     case "host-list":
       return hostListProblem(value, ctx.earlier?.["edge.target"]);
     case "time-zone":

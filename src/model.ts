@@ -332,6 +332,8 @@ export interface RailsFacts {
   bundlerVersion: Fact<string> | null;
   /** Gems resolved in Gemfile.lock (name → version), the platform-specific suffixes dropped. */
   gems: Record<string, Fact<string>>;
+  /** Whether Gemfile.lock is in the repo (set by the analyzer when there is a Gemfile; absent in hand-built models). */
+  lockfilePresent?: boolean;
   /** Gemfile groups each top-level gem belongs to (name → groups), e.g. capistrano → [development]. */
   gemGroups: Record<string, string[]>;
   /** Gems from git or path sources, and private gem servers (need build secrets). */
@@ -678,6 +680,8 @@ export interface CronJob {
    * on the servers with one of `whenever_roles`, default [:db]); the servers it ran on follow per stage.
    */
   roles: string[];
+  /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
+  missingFiles?: string[];
   source: Source;
 }
 
@@ -726,8 +730,6 @@ export interface Gap {
   format?: AnswerFormat;
   /** replicas: the smallest count accepted (the HPA's minimum, today's servers). */
   min?: number;
-  /** job-image-tag: the longest tag the Job's name has room for. */
-  maxLength?: number;
   /** Asked only when each named earlier answer (or its default) is one of the values: gateway.name only for the gateway target. */
   askIf?: { id: string; oneOf: string[] }[];
   /** An earlier answer that says more than the repo: the first whose value matches (a regular expression) gives the why and default. */
@@ -740,13 +742,13 @@ export type AnswerFormat =
   | "dns-subdomain"
   | "image-repository"
   | "image-tag"
-  | "job-image-tag"
   | "host-list"
   | "time-zone"
   | "env-var-list"
   | "resources"
   | "replicas"
-  | "cron-schedule";
+  | "cron-schedule"
+  | "acm-certificate-arn";
 
 export interface Hazard {
   id: string;

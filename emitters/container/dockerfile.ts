@@ -1,7 +1,7 @@
 // The Dockerfile: base → build → final, as the Rails generator's Dockerfile lays it out, with the
 // packages, Bundler, groups, Node and private sources of this app. Rules: rules.ts; packages: packages.ts.
 import type { Answers, AppModel, EmitResult, RValue, Source } from "../../src/model.js";
-import { APP_DIR, APP_PORT, APP_UID, ENTRYPOINT, PUMA_CONTAINER_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG } from "../contract.js";
+import { APP_DIR, APP_PORT, APP_UID, ENTRYPOINT, PUMA_CONTAINER_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../contract.js";
 import { ADAPTER_GEMS, packagesFor, type Base } from "./packages.js";
 import {
   baseOf,
@@ -19,16 +19,40 @@ import {
   privateSources,
   RUBY_VERSION_ANSWER,
   rubyTag,
-
+  SIDECAR_ANSWER,
+  sidecarDefault,
 } from "./rules.js";
 import { versionAtLeast } from "./version.js";
 import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js";
 import { dockerComment, dockerPair, dockerPath, imageTag } from "../encode/dockerfile.js";
 import { ANSWERS_FILE } from "../../src/answers.js";
+import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
 
 export const DOCKERFILE = "Dockerfile";
+/** bootsnap's cache, precompiled in the build: under the app, outside tmp/ (an emptyDir in the pod). */
+export const BOOTSNAP_CACHE_DIR = `${APP_DIR}/.bootsnap`;
+
+/** Unicorn with the nginx sidecar listens on the shared socket (unicorn-config.ts), not on a port. */
+const listensOnSocket = (model: AppModel, answers: Answers, kind: "unicorn" | "puma"): boolean =>
+  kind === "unicorn" && answerBool(answers, SIDECAR_ANSWER, sidecarDefault(model).keep);
+
+/**
+ * A Dockerfile that cannot build is never written: without Gemfile.lock, `bundle install` in
+ * deployment mode refuses to run, and an image whose server gem is not in the bundle cannot start.
+ * Both stop migrate (exit 2, nothing written) with the fix.
+ */
+function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma"): void {
+  const r = model.rails;
+  if (r.lockfilePresent === false)
+    throw new RefusedInput({ file: "Gemfile", line: 0 }, "no Gemfile.lock beside it: commit Gemfile.lock (run `bundle lock` and add it to git); the image installs exactly the locked gems, and Bundler's deployment mode refuses to run without it");
+  if (r.lockfilePresent === true && !r.gems[kind]) {
+    const config = model.appServers.find((a) => a.kind === kind)?.file;
+    const evidence = config ? { file: config, line: 1 } : { file: "Gemfile", line: 0 };
+    throw new RefusedInput(evidence, `the image starts ${kind}, which Gemfile.lock does not hold: add ${kind} to the Gemfile (gem "${kind}") and run \`bundle lock\``);
+  }
+}
 const BUNDLE_PATH = "/usr/local/bundle";
 const BASE_RUNTIME: Record<Base, number> = { slim: packagesFor({}, "slim").runtime.length, alpine: packagesFor({}, "alpine").runtime.length };
 
@@ -87,6 +111,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     note(`Ruby ${ruby} is long past its end of life: the ruby:${ruby}-${base} image is built on an archived distribution whose package sources no longer answer; point them at the archive or upgrade Ruby first`, r.rubyVersion?.source);
 
   const kind = appServerKind(model);
+  refuseUnbuildable(model, kind);
   const gems: Record<string, string> = Object.fromEntries(Object.entries(r.gems).map(([g, f]) => [g, f.value]));
   const prodAdapter = r.database?.adapters["production"] ?? Object.values(r.database?.adapters ?? {})[0] ?? null;
   const adapter = typeof prodAdapter?.value === "string" ? prodAdapter.value : null;
@@ -123,6 +148,7 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   for (const s of sources) prov(`gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`, s.fact.source);
 
   const bootsnap = r.gems["bootsnap"]?.value ?? null;
+  const bootsnapCli = bootsnap && versionAtLeast(bootsnap, "1.5.0");
   const rails = r.railsVersion?.value ?? null;
   const pipelines = r.assets.pipeline.map((p) => p.value).filter((p) => p !== "none");
   const nokogiriOld = "nokogiri" in gems && !versionAtLeast(gems["nokogiri"]!, "1.11.0");
@@ -165,6 +191,8 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   // Bundler 1.x reads BUNDLE_WITHOUT as a colon-separated list; 2.x accepts colons too.
   const gemfile = { file: "Gemfile", line: 1 };
   const imageEnv: [string, string][] = [["RAILS_ENV", "production"], ["BUNDLE_DEPLOYMENT", "1"], ["BUNDLE_PATH", BUNDLE_PATH], ["BUNDLE_WITHOUT", without.groups.join(":")]];
+  // bootsnap's cache outside tmp/, which is an emptyDir in the pod: the cache precompiled here survives.
+  if (bootsnapCli) imageEnv.push(["BOOTSNAP_CACHE_DIR", BOOTSNAP_CACHE_DIR]);
   L.push(`ENV ${imageEnv.map(([k, v]) => dockerPair(k, v, gemfile, true)).join(" \\\n    ")}`);
   if (r.bundlerVersion) {
     const bundler = checked(r.bundlerVersion.value, GEM_VERSION, "BUNDLED WITH", r.bundlerVersion.source);
@@ -213,7 +241,6 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     // Cached .gem files and the history of git-sourced gems are not needed to run.
     `rm -rf "\${BUNDLE_PATH}"/ruby/*/cache "\${BUNDLE_PATH}"/ruby/*/bundler/gems/*/.git`,
   ];
-  const bootsnapCli = bootsnap && versionAtLeast(bootsnap, "1.5.0");
   // -j 1: parallel precompile hangs under QEMU when building for another architecture.
   const bootsnapJobs = bootsnap && versionAtLeast(bootsnap, "1.6.0") ? " -j 1" : "";
   if (bootsnapCli) install.push(`bundle exec bootsnap precompile${bootsnapJobs} --gemfile`);
@@ -290,11 +317,18 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
       ? `addgroup -S -g ${APP_UID} rails && adduser -S -D -u ${APP_UID} -G rails -h /home/rails -s /bin/sh rails`
       : `groupadd --system --gid ${APP_UID} rails && useradd rails --uid ${APP_UID} --gid ${APP_UID} --create-home --shell /bin/bash`;
   L.push(run([user, `mkdir -p ${shellWords(writable)} tmp/pids ${SOCKET_DIR}`, `chown -R ${APP_UID}:${APP_UID} ${shellWords(writable)} ${SOCKET_DIR}`]));
+  if (bootsnapCli) {
+    L.push("# The root filesystem is read-only: bootsnap reads the cache precompiled above and never writes.");
+    L.push('ENV BOOTSNAP_READONLY="1"');
+    prov(`bootsnap ${bootsnap} → BOOTSNAP_CACHE_DIR ${BOOTSNAP_CACHE_DIR} (outside the tmp emptyDir), BOOTSNAP_READONLY`, r.gems["bootsnap"]!.source);
+  }
   L.push(`USER ${APP_UID}:${APP_UID}`);
   L.push("");
   L.push("# The entrypoint clears a stale pid and preloads jemalloc; migrations run in their own Job.");
   L.push(`ENTRYPOINT ["${APP_DIR}/${ENTRYPOINT}"]`);
-  L.push(`EXPOSE ${APP_PORT}`);
+  // EXPOSE what the server listens on: Unicorn behind the sidecar listens on a socket, no port.
+  if (listensOnSocket(model, answers, kind)) L.push(dockerComment(`No EXPOSE: Unicorn listens on ${UNICORN_SOCKET}, shared with the nginx sidecar (which exposes its port).`));
+  else L.push(`EXPOSE ${APP_PORT}`);
   if (kind === "unicorn") {
     L.push("# Unicorn stops gracefully on QUIT (TERM kills the workers at once).");
     L.push("STOPSIGNAL SIGQUIT");

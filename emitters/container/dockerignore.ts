@@ -18,6 +18,7 @@ export function emitDockerignore(model: AppModel, out: Out): string {
     "",
     "# Local environment and secret files (the pod gets its secrets from Kubernetes Secrets)",
     "/.env*",
+    "**/.env*",
     "/config/master.key",
     "/config/credentials/*.key",
     "**/*.key",
@@ -48,6 +49,10 @@ export function emitDockerignore(model: AppModel, out: Out): string {
     "# Test output and editor/OS files",
     "/coverage/",
     "/.rails2k8s.yml",
+    "# rails2k8s' own state (journal, secret-file list)",
+    "/.rails2k8s/",
+    "# Built in the image (bootsnap's precompiled cache)",
+    "/.bootsnap/",
     ".DS_Store",
   ];
   const data = model.linked.filter((l) => l.kind === "dir" && l.class === "data");
@@ -72,7 +77,7 @@ export function emitDockerignore(model: AppModel, out: Out): string {
         unwritable(l);
         continue;
       }
-      if (!L.includes(line) && !(line.startsWith("/.env") && L.includes("/.env*"))) L.push(line);
+      if (!L.includes(line) && !(/(^|\/)\.env[^/]*$/.test(line) && L.includes("**/.env*"))) L.push(line);
       out.provenance.push({ output: DOCKERIGNORE, what: `linked secret file ${l.path} → kept out of the image`, source: l.source });
     }
   }

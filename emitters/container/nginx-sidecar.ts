@@ -387,7 +387,8 @@ export function emitNginxDockerfile(appName: string): string {
   return `# syntax=docker/dockerfile:1
 # The nginx sidecar of ${appName}, written by rails2k8s. Build it after the app image:
 #   docker build -f docker/nginx/Dockerfile --build-arg APP_IMAGE=${appName}:TAG -t ${appName}-nginx:TAG .
-ARG APP_IMAGE=${appName}:latest
+# No default: the sidecar takes the assets of exactly the app image of its release, never :latest.
+ARG APP_IMAGE
 ARG NGINX_VERSION=1.28
 
 FROM \${APP_IMAGE} AS app

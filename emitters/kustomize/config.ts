@@ -187,15 +187,22 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
     },
     {
       path: secretEnvFile(stage),
-      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + env.secrets.map(([k, v]) => envLine(k, v)).join(""),
+      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + UNSET_SECRET_NOTE + env.secrets.map(([k, v]) => secretLine(k, v)).join(""),
       secret: true,
     },
     {
       path: secretEnvExample(stage),
-      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + env.secrets.map(([k]) => envLine(k, "")).join(""),
+      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + UNSET_SECRET_NOTE + env.secrets.map(([k]) => secretLine(k, "")).join(""),
     },
   ];
 }
+
+/**
+ * A secret without a value is a commented line, so the pod does not get it at all: an empty
+ * SECRET_KEY_BASE would beat the credentials and an empty DATABASE_URL database.yml, and boot fails.
+ */
+const secretLine = (key: string, value: string): string => (value === "" ? envComment(`${key}=`) : envLine(key, value));
+const UNSET_SECRET_NOTE = envComment("A commented key is absent from the pod (an empty value would override the app's fallback): uncomment it when you fill it in.");
 
 /**
  * The variables to fill in, commented out: an empty `X=` would set X to "", which `ENV.fetch("X",

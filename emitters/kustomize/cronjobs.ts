@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronScheduleAnswerId, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -36,9 +36,10 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): its command could not be determined; no CronJob emitted`, source: job.source });
       continue;
     }
-    const serverPath = serverLayoutPath(command);
-    if (serverPath)
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} names ${serverPath}, a path of the servers' deploy layout that the container does not have: point it at a mounted volume or object storage`, source: job.source });
+    // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
+    const serverOnly = cronServerOnlyReason(job, command);
+    if (serverOnly)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${serverOnly}. Put what it needs in the repo (or point it at a mounted volume or object storage), then remove suspend: true`, source: job.source });
     // A job whose schedule the analysis could not compute still gets its CronJob: with the
     // answered cron line, else suspended with a placeholder line until someone answers.
     const unknownSchedule = job.schedules.length === 0;
@@ -65,8 +66,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           metadata: { name, labels: labels(app, "cron") },
           spec: {
             schedule,
-            ...(unknownSchedule && !answered ? { suspend: true } : {}),
             timeZone: plan.cronTimeZone,
+            ...(serverOnly || (unknownSchedule && !answered) ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,
@@ -76,6 +77,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
               spec: {
                 // cron did not retry a failed line either
                 backoffLimit: 0,
+                activeDeadlineSeconds: cronDeadlineSeconds(schedule),
                 template: {
                   metadata: { labels: labels(app, "cron") },
                   spec: {

@@ -1,7 +1,8 @@
 // The web HPA (autoscaling/v2): minReplicas = the stage's web servers today (set per overlay), never
-// less capacity than EC2 had; maxReplicas from the answers; scales on CPU against the requests.
+// less capacity than EC2 had; maxReplicas from the answers; scales on the app container's CPU against its request.
 import { labels, webName } from "./names.js";
 import type { Plan } from "./plan.js";
+import { WEB_CONTAINER } from "./web-deployment.js";
 
 export const HPA_CPU_TARGET = 70;
 
@@ -14,7 +15,8 @@ export function webHpa(plan: Plan, minReplicas: number, maxReplicas: number): Re
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: webName(plan.app) },
       minReplicas,
       maxReplicas,
-      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: HPA_CPU_TARGET } } }],
+      // The app container alone: a pod-wide Resource metric would average in the nginx sidecar.
+      metrics: [{ type: "ContainerResource", containerResource: { name: "cpu", container: WEB_CONTAINER, target: { type: "Utilization", averageUtilization: HPA_CPU_TARGET } } }],
     },
   };
 }

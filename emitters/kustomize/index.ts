@@ -8,12 +8,14 @@ import { cronJobs } from "./cronjobs.js";
 import { edgeFileName, emitEdge } from "./edge/index.js";
 import { edgeSpec } from "./edge/spec.js";
 import { webHpa } from "./hpa.js";
-import { migrationFlow, migrationJob } from "./migration-job.js";
+import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrationJob, migrationOverlay } from "./migration-job.js";
+import { createsNamespace, NAMESPACE_COMMENT, NAMESPACE_FILE, stageNamespace } from "./namespace.js";
 import { webName } from "./names.js";
 import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
-import { webPdb } from "./pdb.js";
+import { webPdb, WORKER_PDB_COMMENT, WORKER_PDB_FILE, workerPdb } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
+import { withPlacement } from "./placement.js";
 import { appServerWorkers, defaultEdgeTarget, needsMigration, podsPerServer, serverDotenvFiles, webServerBasis } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
@@ -29,7 +31,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const files: EmittedFile[] = [];
   const baseResources: string[] = [];
   const add = (dir: string, name: string, objects: unknown[], comment?: string, list?: string[]) => {
-    files.push({ path: `${dir}/${name}`, content: toYaml(objects, comment) });
+    files.push({ path: `${dir}/${name}`, content: toYaml(withPlacement(objects), comment) });
     list?.push(name);
   };
 
@@ -42,7 +44,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const migrate = needsMigration(model);
   if (migrate)
     add(K8S_BASE, "migration-job.yaml", [migrationJob(plan, out, base("migration-job.yaml"))],
-      `db:migrate, run before each rollout. ${migrationFlow(plan.app, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
+      `db:migrate, one Job per release, run before the rollout. ${migrationFlow(plan, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
   const crons = cronJobs(plan, out, base("cronjobs.yaml"));
   if (crons.length)
     add(K8S_BASE, "cronjobs.yaml", crons.map((c) => c.object), `From whenever (${model.cron!.file}); time zone ${plan.cronTimeZone} (answer cron.time_zone).`, baseResources);
@@ -72,13 +74,17 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, edgeFile, edge.objects, edge.comment);
     out.notes.push(...edge.notes);
     out.provenance.push(...edge.provenance);
-    const kustomization = overlayKustomization(plan, sp, edgeFile, migrate);
+    const extra: string[] = [];
+    if (createsNamespace(answers)) add(dir, NAMESPACE_FILE, [stageNamespace(plan, sp)], NAMESPACE_COMMENT, extra);
+    if (model.sidekiq && sp.workerReplicas > 1) add(dir, WORKER_PDB_FILE, [workerPdb(plan)], WORKER_PDB_COMMENT, extra);
+    if (migrate) add(dir, KUSTOMIZE_CONFIG_FILE, [migrationOverlay(plan).config], MIGRATION_CONFIG_COMMENT);
+    const kustomization = overlayKustomization(plan, sp, edgeFile, migrate, extra);
     (kustomization["patches"] as unknown[]).push(...deployModePatches(answers, migrate));
     const env = stageEnv(plan, sp, spec.hosts, out);
     const backend = applySecretsBackend(plan, sp, kustomization, env, out);
     files.push(...backend.files);
     add(dir, "kustomization.yaml", [kustomization],
-      `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
+      `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
     if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });

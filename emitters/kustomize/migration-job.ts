@@ -1,50 +1,101 @@
-// The db:migrate Job, run before each rollout.
+// The db:migrate Job, one per release.
 //
-// Kubernetes cannot change a Job's pod template once created, so the Job's name carries the image tag:
-// each overlay has a Kustomize replacement that appends the tag of the web image to
-// `<app>-migrate`. A new tag is a new Job; re-applying the same tag changes nothing.
-// The flow (MIGRATION_FLOW below) applies the config and the Job first, waits for it, then the rest.
+// A Job's pod template cannot change once created, so every input of the Job is in its name: each
+// overlay generates a Secret named like the Job from config.env, secrets.env and the image the
+// release runs (a `stringData` field the images transformer rewrites), and tells kustomize that the
+// Job's name refers to that Secret (kustomizeconfig.yaml). kustomize appends the Secret's content
+// hash to both names, so a new image, a changed config.env or a changed secrets.env is a new Job,
+// and re-applying an unchanged release leaves the finished Job as it is: `apply` never has to
+// change a Job. The Job reads its environment from that same Secret, so it migrates with exactly
+// the inputs its name stands for. Finished Jobs delete themselves after TTL_SECONDS.
 import type { EmitResult } from "../../src/model.js";
-import { appImage, labels, migrationName } from "./names.js";
-import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
+import { appImage, labels, migrationInputsName, nginxImage, OCI_DIGEST, OCI_TAG } from "./names.js";
+import { podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { migrateArgs, taskResources } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export const MIGRATE_CONTAINER = "migrate";
+/** The field of the inputs Secret that carries the image: rewritten by `images:`, so it is hashed. */
+export const RELEASE_IMAGE_KEY = "RELEASE_IMAGE";
+/** The overlay's transformer configuration (nameReference + image field), beside kustomization.yaml. */
+export const KUSTOMIZE_CONFIG_FILE = "kustomizeconfig.yaml";
+export const MIGRATION_CONFIG_COMMENT =
+  "The migration Job's name refers to its inputs Secret (config.env, secrets.env and the image), so kustomize\nappends that Secret's content hash to the Job's name: a changed input is a new Job (see base/migration-job.yaml).";
+/** Finished migration Jobs (and their pods, with the logs) stay a day, then go. */
+export const TTL_SECONDS = 86400;
 
-export const migrationFlow = (app: string, overlay: string, namespace: string): string =>
+/** The `kustomize edit set image` arguments of a release: every image it builds, in one command. */
+export function setImageArgs(plan: Plan, tag = "<tag>"): string {
+  const args = [`${appImage(plan.app)}=${plan.imageRepository}:${tag}`];
+  if (plan.sidecar) args.push(`${nginxImage(plan.app)}=${plan.imageRepository}-nginx:${tag}`);
+  return args.join(" ");
+}
+
+/** The deploy order the per-release Job relies on; written in each overlay and in MIGRATION.md. */
+export const migrationFlow = (plan: Plan, overlay: string, namespace: string): string =>
   [
-    `Deploy (the Job's name ends with the image tag, so a new tag is a new Job):`,
-    `  kubectl apply -k ${overlay} -l 'app.kubernetes.io/component in (config,migration)'`,
-    `  kubectl -n ${namespace} wait --for=condition=complete --timeout=30m job/${migrationName(app)}-<tag>`,
-    `  kubectl apply -k ${overlay}`,
-    `(set the tag first: cd ${overlay} && kustomize edit set image ${appImage(app)}=<repository>:<tag>; tags must be lower case letters, digits, '.' and '-')`,
+    "Deploy a release, in this order (the migration Job's name ends with a hash of its image, config.env",
+    "and secrets.env: any change is a new Job, an unchanged release re-applies without touching it):",
+    `  1. cd ${overlay} && kustomize edit set image ${setImageArgs(plan)}`,
+    `  2. kubectl apply -k ${overlay} -l 'app.kubernetes.io/component in (namespace,config)'`,
+    "     (the new ConfigMap and Secrets get new names; running pods keep reading the old ones)",
+    `  3. job=$(kubectl apply -k ${overlay} -l app.kubernetes.io/component=migration -o name)`,
+    `  4. kubectl -n ${namespace} wait --for=condition=complete --timeout=30m "$job"   (on failure: kubectl -n ${namespace} logs "$job"; stop)`,
+    `  5. kubectl apply -k ${overlay}   (the rollout: new pods start only on the migrated schema)`,
+    `Finished Jobs delete themselves ${TTL_SECONDS / 3600} hours after they end (ttlSecondsAfterFinished).`,
   ].join("\n");
+
+/** The Job's name in base: the overlay's inputs Secret has the same name, and kustomize appends the hash to both. */
+export const migrationJobName = (plan: Plan): string => migrationInputsName(plan.app, plan.imageTag);
+
+/** The overlay's images entry for the app: a digest is pinned as a digest, anything else as a tag. */
+export function imageEntry(name: string, repository: string, tag: string): Record<string, string> {
+  return OCI_DIGEST.test(tag) ? { name, newName: repository, digest: tag } : { name, newName: repository, newTag: tag };
+}
+
+/** What goes into an overlay for the Job: the inputs Secret, its image field and the name reference. */
+export function migrationOverlay(plan: Plan): { generator: Record<string, unknown>; patch: Record<string, unknown>; config: Record<string, unknown> } {
+  const name = migrationJobName(plan);
+  return {
+    generator: { name, envs: ["config.env", "secrets.env"] },
+    patch: {
+      target: { kind: "Secret", name },
+      patch: `- op: add\n  path: /stringData\n  value:\n    ${RELEASE_IMAGE_KEY}: ${appImage(plan.app)}\n`,
+    },
+    config: {
+      nameReference: [{ kind: "Secret", fieldSpecs: [{ kind: "Job", path: "metadata/name" }] }],
+      images: [{ kind: "Secret", path: `stringData/${RELEASE_IMAGE_KEY}` }],
+    },
+  };
+}
 
 export function migrationJob(plan: Plan, out: EmitResult, output: string): Record<string, unknown> {
   const { app, model } = plan;
   const scratch = railsScratch(model);
+  const name = migrationJobName(plan);
   const src = model.capistrano?.requires.find((r) => /rails|migrat/.test(r.value))?.source ?? model.rails.database?.adapters["production"]?.source ?? model.name.source;
   out.provenance.push({
     output,
-    what: "db:migrate Job, before the rollout (name suffixed by the image tag; apply config and Job, wait for completion, then apply the rest)",
+    what: `db:migrate Job ${name}-<hash of image, config.env and secrets.env>, before the rollout`,
     source: src,
   });
-  // The Job's name carries the tag: a tag reused for new code names a Job that already ran.
-  if (!/^[0-9a-f]{7,40}$|\d/.test(plan.imageTag) || plan.imageTag === "latest")
+  if (!OCI_TAG.test(plan.imageTag) && !OCI_DIGEST.test(plan.imageTag))
+    out.notes.push({ message: `image tag ${JSON.stringify(plan.imageTag)} is neither a tag nor a digest: the migration Job's name leaves it out (the hash of its inputs still tells releases apart); answer image.tag with the tag CI pushes`, source: src });
+  // The image is hashed by its reference, not its content: a tag pushed twice is one Job.
+  if (plan.imageTag === "latest" || !/\d/.test(plan.imageTag))
     out.notes.push({
-      message: `image tag "${plan.imageTag}" names the migration Job (${migrationName(app)}-${plan.imageTag}): a tag reused for the next release names a Job that already ran, so its migrations would not run. Give every build its own tag (the commit SHA) and set it in each overlay`,
+      message: `image tag "${plan.imageTag}" may be pushed again for new code: the migration Job is named by the image reference, so the next push under that tag would not run its migrations. Give every build its own tag (the commit SHA) and set it with kustomize edit set image`,
       source: src,
     });
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: migrationName(app), labels: labels(app, "migration") },
+    metadata: { name, labels: labels(app, "migration") },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: 1800,
-      ttlSecondsAfterFinished: 604800,
+      ttlSecondsAfterFinished: TTL_SECONDS,
       template: {
         metadata: { labels: labels(app, "migration") },
         spec: {
@@ -55,7 +106,8 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
               name: MIGRATE_CONTAINER,
               image: appImage(app),
               args: migrateArgs(model),
-              envFrom: envFrom(app),
+              // The inputs Secret holds config.env and secrets.env: what the name's hash covers.
+              envFrom: [{ secretRef: { name } }],
               resources: resources(taskResources()),
               securityContext: containerSecurityContext(),
               volumeMounts: scratch.mounts,

@@ -2,7 +2,8 @@
 // resources (patches), the stage's hosts (edge file) and env files. Everything else comes from base.
 import { k8sOverlay } from "../contract.js";
 import type { EmittedCron } from "./cronjobs.js";
-import { appImage, configMapName, migrationName, nginxImage, secretName, stageInstance, webName, workerName } from "./names.js";
+import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration-job.js";
+import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { cronRanOnStage } from "./rules.js";
@@ -11,33 +12,30 @@ import { WORKER_CONTAINER } from "./worker-deployment.js";
 
 export const PATCHES_FILE = "patches.yaml";
 
-export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean): Record<string, unknown> {
+export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean, extraResources: string[] = []): Record<string, unknown> {
   const { app } = plan;
-  const images: Record<string, string>[] = [{ name: appImage(app), newName: plan.imageRepository, newTag: plan.imageTag }];
-  if (plan.sidecar) images.push({ name: nginxImage(app), newName: `${plan.imageRepository}-nginx`, newTag: plan.imageTag });
+  // Every image the release builds is an `images:` entry, so one `kustomize edit set image` moves them all.
+  const images: Record<string, string>[] = [imageEntry(appImage(app), plan.imageRepository, plan.imageTag)];
+  if (plan.sidecar) images.push(imageEntry(nginxImage(app), `${plan.imageRepository}-nginx`, plan.imageTag));
+  const migration = hasMigration ? migrationOverlay(plan) : null;
   const k: Record<string, unknown> = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: sp.namespace,
-    resources: ["../../base", edgeFile],
-    labels: [{ pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true }],
+    resources: ["../../base", ...extraResources, edgeFile],
+    labels: [
+      { pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true },
+      // Never in a selector (selectors cannot change); the tag this overlay was written for.
+      ...(versionLabel(plan.imageTag) ? [{ pairs: { "app.kubernetes.io/version": versionLabel(plan.imageTag) }, includeTemplates: true }] : []),
+    ],
     images,
     configMapGenerator: [{ name: configMapName(app), envs: ["config.env"] }],
-    secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }],
-    // Labelled so the migration step can apply config and Job alone (see base/migration-job.yaml).
+    secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }, ...(migration ? [migration.generator] : [])],
+    // Labelled so the deploy applies config (and the migration's inputs) before the Job (see base/migration-job.yaml).
     generatorOptions: { labels: { "app.kubernetes.io/name": app, "app.kubernetes.io/component": "config" } },
-    patches: [{ path: PATCHES_FILE }],
+    patches: [{ path: PATCHES_FILE }, ...(migration ? [migration.patch] : [])],
   };
-  if (hasMigration) {
-    // The Job's name gets the image tag appended (Jobs are immutable: a new tag must be a new Job).
-    const colons = (plan.imageRepository.match(/:/g) ?? []).length;
-    k["replacements"] = [
-      {
-        source: { kind: "Deployment", name: webName(app), fieldPath: `spec.template.spec.containers.[name=${WEB_CONTAINER}].image`, options: { delimiter: ":", index: colons + 1 } },
-        targets: [{ select: { kind: "Job", name: migrationName(app) }, fieldPaths: ["metadata.name"], options: { delimiter: "-", index: migrationName(app).split("-").length } }],
-      },
-    ];
-  }
+  if (migration) k["configurations"] = [KUSTOMIZE_CONFIG_FILE];
   return k;
 }
 

@@ -5,6 +5,7 @@ import type { AppModel } from "../../src/model.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { configMapName, secretName } from "./names.js";
+import { cpuLimitOf } from "./rules.js";
 
 /**
  * What every pod of the app sets: no Service env vars (they clash with gems reading REDIS_PORT and
@@ -14,9 +15,14 @@ export const podDefaults = () => ({ enableServiceLinks: false, automountServiceA
 
 export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
 
-/** A limit answered null is left out: the container has no such limit. */
+/**
+ * Kubernetes' shape. The CPU limit follows the request whatever the answer said (rules.ts
+ * cpuLimitOf), unless the answer removed it (null): a limit answered null is left out.
+ */
 export const resources = (r: ResourceSpec) => {
-  const limits = Object.fromEntries(Object.entries(r.limits).filter(([, v]) => v !== null));
+  const limits: Record<string, string> = {};
+  if (r.limits.cpu !== null) limits["cpu"] = cpuLimitOf(r);
+  if (r.limits.memory !== null) limits["memory"] = r.limits.memory;
   return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, ...(Object.keys(limits).length ? { limits } : {}) };
 };
 

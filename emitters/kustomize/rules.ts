@@ -210,35 +210,43 @@ export function webServerArgs(kind: "unicorn" | "puma", unicornConfig: string, p
 }
 
 /**
+ * CPU: the limit equals the request. A limit above the request lets a pod burst on a quiet node and
+ * be throttled on a busy one, so latency depends on the neighbours; the HPA's utilisation target is
+ * measured against the request, which is then what the pod really has. Memory keeps headroom above
+ * the request: a Rails process grows, and running out is a restart, not a slowdown.
+ * resources() in pod.ts applies this rule to every container, answers included.
+ */
+export const cpuLimitOf = (r: ResourceSpec): string => r.requests.cpu;
+
+/**
  * Resource defaults of the web container from its worker processes: a Rails process takes about
- * 250Mi and the master 200Mi; each worker can keep one core busy (limit) and averages a quarter of one
- * (request, which the HPA's CPU target is measured against).
+ * 250Mi and the master 200Mi; each worker gets half a core (request = limit, see cpuLimitOf).
  */
 export function defaultWebResources(workers: number): ResourceSpec {
   const w = Math.max(1, Math.round(workers));
   const memory = 200 + 250 * w;
   return {
-    requests: { cpu: `${250 * w}m`, memory: `${memory}Mi` },
-    limits: { cpu: `${1000 * w}m`, memory: `${memory + 250}Mi` },
+    requests: { cpu: `${500 * w}m`, memory: `${memory}Mi` },
+    limits: { cpu: `${500 * w}m`, memory: `${memory + 250}Mi` },
   };
 }
 
-/** Sidekiq is one process (one core at most under the GVL); memory grows a little per thread. */
+/** Sidekiq is one process: one core at most under the GVL; memory grows a little per thread. */
 export function defaultWorkerResources(concurrency: number): ResourceSpec {
   const memory = 400 + 10 * Math.max(1, Math.round(concurrency));
-  return { requests: { cpu: "500m", memory: `${memory}Mi` }, limits: { cpu: "1000m", memory: `${memory + 256}Mi` } };
+  return { requests: { cpu: "1000m", memory: `${memory}Mi` }, limits: { cpu: "1000m", memory: `${memory + 256}Mi` } };
 }
 
 /** One-off processes (db:migrate, cron jobs): one Rails process. */
 export const taskResources = (): ResourceSpec => ({
-  requests: { cpu: "250m", memory: "512Mi" },
-  limits: { cpu: "1000m", memory: "1Gi" },
+  requests: { cpu: "500m", memory: "512Mi" },
+  limits: { cpu: "500m", memory: "1Gi" },
 });
 
 /** The nginx sidecar: small and fixed. */
 export const nginxResources = (): ResourceSpec => ({
-  requests: { cpu: "50m", memory: "64Mi" },
-  limits: { cpu: "500m", memory: "128Mi" },
+  requests: { cpu: "100m", memory: "64Mi" },
+  limits: { cpu: "100m", memory: "128Mi" },
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -441,6 +449,65 @@ function fallbackCronCommand(job: CronJob): string | null {
 
 /** Id of the answer giving the cron line of the whenever job defined at `line` of config/schedule.rb (src/gaps/cron.ts). */
 export const cronScheduleAnswerId = (line: number): string => `cron.job_at_line_${line}.schedule`;
+
+/**
+ * A command whose program is an absolute path outside the system's own directories
+ * (`/usr/local/bin/backup`, `/home/deploy/bin/x`): it was installed on the servers, not in the image.
+ */
+export function serverOnlyProgram(command: string): string | null {
+  for (const segment of command.split(/&&|\|\||[;|]/)) {
+    const words = segment.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+    const w = words[0] === "bundle" && words[1] === "exec" ? words[2] : words[0];
+    if (w && w.startsWith("/") && !w.startsWith(`${APP_DIR}/`) && !/^\/(usr\/)?s?bin\/[\w.-]+$/.test(w)) return w;
+  }
+  return null;
+}
+
+/** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */
+export function cronServerOnlyReason(job: CronJob, command: string): string | null {
+  if (job.missingFiles?.length) return `it runs ${job.missingFiles.join(", ")}, which the repo does not hold (the servers had ${job.missingFiles.length === 1 ? "it" : "them"}; the image will not)`;
+  const program = serverOnlyProgram(command);
+  if (program) return `it runs ${program}, a program installed on the servers, not in the image`;
+  const layout = serverLayoutPath(command);
+  if (layout) return `it names ${layout}, a path of the servers' deploy layout that the container does not have`;
+  return null;
+}
+
+/**
+ * activeDeadlineSeconds of a cron job: the shortest interval of its schedule, within 10 minutes (a
+ * Rails boot must fit) and a day. Under `Forbid` a run that hangs blocks every later one; killed at
+ * its interval, it gives the next run its turn (startingDeadlineSeconds lets that one start late).
+ */
+export function cronDeadlineSeconds(schedule: string): number {
+  const macro: Record<string, number> = { "@hourly": 3600 };
+  const s = schedule.trim();
+  let interval = macro[s] ?? 86400;
+  const f = s.split(/\s+/);
+  if (f.length === 5) {
+    const minutes = cronFieldValues(f[0]!, 60);
+    const hours = cronFieldValues(f[1]!, 24);
+    if (minutes && minutes.length > 1) interval = minCyclicGap(minutes, 60) * 60;
+    else if (hours && hours.length > 1) interval = minCyclicGap(hours, 24) * 3600;
+  }
+  return Math.min(86400, Math.max(600, interval));
+}
+
+/** The values a cron field (`*`, `*\/15`, `1-5`, `0,30`) stands for, or null when unreadable. */
+function cronFieldValues(field: string, size: number): number[] | null {
+  const out = new Set<number>();
+  for (const part of field.split(",")) {
+    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) return null;
+    const from = m[1] === "*" ? 0 : Number(m[1]);
+    const to = m[2] !== undefined ? Number(m[2]) : m[1] === "*" || m[3] !== undefined ? size - 1 : from;
+    const step = m[3] !== undefined ? Math.max(1, Number(m[3])) : 1;
+    for (let v = from; v <= to && v < size; v += step) out.add(v);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+const minCyclicGap = (values: number[], size: number): number =>
+  Math.min(...values.map((v, i) => (i + 1 < values.length ? values[i + 1]! - v : values[0]! + size - v)));
 
 /** `<app>-<task>`: CronJob names stay ≤ 52 characters (the Job controller appends 11). */
 export function cronJobBaseName(app: string, job: CronJob): string {

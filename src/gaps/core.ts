@@ -32,8 +32,9 @@ export function coreGaps(model: ModelForGaps): Gap[] {
       question: "Which image tag should the overlays deploy first?",
       why: `Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (\`kustomize edit set image\`). ${initialTag(model) ? "Default: the repo's current commit (short SHA)" : `The repo is not a git checkout, so no commit names the first image: default ${UNRELEASED_TAG}, a tag no image has, until the pipeline sets one`}; never latest`,
       default: initialTag(model)?.tag ?? UNRELEASED_TAG,
-      // The db:migrate Job's name is `<app>-migrate-<tag>`: then the tag must also fit a Job name.
-      ...(needsMigration(model) ? { format: "job-image-tag" as const, maxLength: NAME_LIMITS.job - migrationName(app).length - 1 } : { format: "image-tag" as const }),
+      // Any OCI tag: the db:migrate Job's name carries a validated, shortened form of it plus a
+      // hash of its inputs (emitters/kustomize/migration-job.ts), so the tag itself need not be a name.
+      format: "image-tag",
       source: model.stages.find((s) => s.variables["branch"])?.variables["branch"]?.source ?? model.name.source,
     },
   ];

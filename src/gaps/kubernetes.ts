@@ -45,6 +45,7 @@ function registryHints(repoWhy: string): NonNullable<Gap["whyIf"]> {
     },
   ];
 }
+import { CREATE_NAMESPACE_ANSWER } from "../../emitters/kustomize/namespace.js";
 
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
@@ -96,6 +97,29 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     });
   }
 
+  gaps.push({
+    id: "edge.https",
+    question: "Should the edge serve HTTPS (and redirect HTTP to it)?",
+    why: anySsl ? "nginx terminated TLS (listen ... ssl): the edge takes that over" : "no nginx server listened with ssl; say yes if a load balancer in front of nginx terminated TLS",
+    default: anySsl,
+  });
+  gaps.push({
+    id: CREATE_NAMESPACE_ANSWER,
+    question: "May the overlays create their namespace (labelled to enforce Pod Security restricted)?",
+    why: "each overlay writes a Namespace with pod-security.kubernetes.io/enforce: restricted, so the profile every pod follows is enforced; answer false if the platform team creates namespaces (then ask them for that label)",
+    default: true,
+  });
+  if (anySsl)
+    for (const st of stages)
+      gaps.push({
+        id: `stage.${st.name}.alb.certificate_arn`,
+        question: `ACM certificate ARN for the hosts of stage ${st.name} (edge target alb)?`,
+        why: "an ALB takes its certificate from ACM, never from the certificate files nginx read; empty lets the controller find one by host (it must exist in ACM and cover every host)",
+        default: "",
+        format: "acm-certificate-arn",
+        source: st.source,
+      });
+
   if (anySsl) {
     gaps.push({
       id: "edge.tls",
@@ -136,7 +160,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       askIf: onGateway,
     },
   );
-  if (anyRedirect)
+  if (anyRedirect || anySsl)
     gaps.push(
       { id: "gateway.listener.https", question: "Name of the Gateway's HTTPS listener?", why: "nginx redirected http to https: the app's route attaches to the HTTPS listener, a redirect route to the HTTP one", default: "https", format: "dns-subdomain", askIf: onGateway },
       { id: "gateway.listener.http", question: "Name of the Gateway's HTTP listener?", why: "the https redirect route attaches to it", default: "http", format: "dns-subdomain", askIf: onGateway },
@@ -147,7 +171,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
   gaps.push({
     id: "resources.web",
     question: "CPU and memory requests/limits of the web container?",
-    why: `derived from the ${server?.kind ?? "app server"}'s worker processes (about 250Mi and a quarter core each, one core at most); adjust from what the EC2 servers used`,
+    why: `derived from the ${server?.kind ?? "app server"}'s worker processes (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),

@@ -46,9 +46,11 @@ describe.each(CASES)("$name", ({ model }) => {
         for (const st of m.stages) {
           const objects = kustomizeBuild(root, `k8s/overlays/${st.name}`);
           checkBuilt(objects);
-          for (const o of objects) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(`${m.name.value}-${st.name}`);
+          for (const o of objects)
+            if (o.kind === "Namespace") expect(o.metadata.name).toBe(`${m.name.value}-${st.name}`);
+            else expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(`${m.name.value}-${st.name}`);
           const kinds = new Set(objects.map((o) => o.kind));
-          for (const k of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap", "Secret", "Job"]) expect(kinds).toContain(k);
+          for (const k of ["Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap", "Secret", "Job"]) expect(kinds).toContain(k);
           expect(kinds).toContain(target === "gateway" ? "HTTPRoute" : "Ingress");
           const web = objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-web"))!;
           const names = web["spec"].template.spec.containers.map((c: any) => c.name);

@@ -62,7 +62,7 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     expect(config).not.toMatch(/^PAYMENT_ENDPOINT=/m);
     // A secret-named read is never in the committed file, even commented: secrets.env has its line.
     expect(config).not.toMatch(/SMTP_PASSWORD/);
-    expect(file("k8s/overlays/production/secrets.env.example")).toMatch(/^SMTP_PASSWORD=$/m);
+    expect(file("k8s/overlays/production/secrets.env.example")).toMatch(/^# SMTP_PASSWORD=$/m);
     // A value the config plan moved to a variable of its own is not read under its old name.
     expect(config).not.toMatch(/PAYMENT_API_KEY/);
     expect(result.notes.some((n) => /config\.env: the app reads .*PAYMENT_ENDPOINT.* while it boots/.test(n.message))).toBe(true);
@@ -90,7 +90,7 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     const result = emitKustomize(model, defaultAnswers(model, {}));
     const keys = (stage: string) => result.files.find((f) => f.path === `k8s/overlays/${stage}/secrets.env.example`)!.content;
     expect(railsEnvOf(model.stages.find((s) => s.name === "beta")!)).toBe("production");
-    expect(keys("beta")).toMatch(/^RAILS_MASTER_KEY=$/m);
+    expect(keys("beta")).toMatch(/^# RAILS_MASTER_KEY=$/m);
     // alpha runs staging: an empty RAILS_MASTER_KEY there would make Rails fail to read its credentials.
     expect(keys("alpha")).not.toMatch(/RAILS_MASTER_KEY/);
   });
@@ -120,7 +120,7 @@ describe("what the app reads from ENV while it boots (shop's Global files)", () 
     // "auth" makes the name look secret: the default keeps the app's behaviour where the servers had none.
     expect(secrets).toMatch(/^SMTP_AUTH_METHOD=plain$/m);
     // Under a secret-named key: its line is in secrets.env, whatever the variable is called.
-    expect(secrets).toMatch(/^MAIL_LOGIN=$/m);
+    expect(secrets).toMatch(/^# MAIL_LOGIN=$/m);
     expect(config).not.toMatch(/SMTP_AUTH_METHOD|MAIL_LOGIN/);
     expect(secrets).toMatch(/^API_TOKEN=FAKE_TOKEN_D$/m);
     expect(secrets).toMatch(/^RELAY_KEY=FAKE_RELAY$/m);

@@ -20,7 +20,7 @@ describe("kubernetesGaps", () => {
     expect(g["stage.staging.max_replicas"]!.default).toBe(2);
     expect(g["health.path"]).toBeUndefined(); // /health route found
     expect(g["edge.tls"]).toBeUndefined(); // no ssl in nginx
-    expect(g["resources.web"]!.default).toEqual({ requests: { cpu: "1000m", memory: "1200Mi" }, limits: { cpu: "4000m", memory: "1450Mi" } });
+    expect(g["resources.web"]!.default).toEqual({ requests: { cpu: "2000m", memory: "1200Mi" }, limits: { cpu: "2000m", memory: "1450Mi" } });
     expect(g["resources.worker"]).toBeTruthy();
     expect(g["secret.keys"]!.default).toEqual(["DATABASE_PASSWORD", "PAYMENT_API_KEY", "SECRET_KEY_BASE"]);
   });

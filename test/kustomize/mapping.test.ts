@@ -1,4 +1,5 @@
 // Mapping tests: each rule checked on the built objects (kubectl kustomize output) of hand-built models.
+import { missingCommandFiles } from "../../analyzers/whenever.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { execFileSync } from "node:child_process";
@@ -105,7 +106,7 @@ describe("replicas", () => {
     const web = find(shop["production"]!, "Deployment", "-web")["spec"];
     expect(web.replicas).toBeUndefined();
     expect(web.strategy.rollingUpdate.maxUnavailable).toBe(0);
-    expect(find(shop["production"]!, "PodDisruptionBudget")["spec"].minAvailable).toBe(1);
+    expect(find(shop["production"]!, "PodDisruptionBudget", "-web")["spec"].minAvailable).toBe(1);
   });
 
   it("worker replicas = worker-role servers × sidekiq_processes", () => {
@@ -220,18 +221,56 @@ describe("cron", () => {
     // no server has the `search` role: suspended, with a note
     expect(bySchedule["shop-search-reindex"].suspend).toBe(true);
     expect(bySchedule["shop-reports-daily"].suspend).toBeUndefined();
+    // Every run is bounded: under Forbid a hung run would block all later ones.
+    expect(bySchedule["shop-reports-daily"].jobTemplate.spec.activeDeadlineSeconds).toBe(86400);
+    expect(bySchedule["shop-order-expire-stale"].jobTemplate.spec.activeDeadlineSeconds).toBe(900);
     expect(result.notes.some((n) => /@reboot bin\/warm-cache/.test(n.message) && n.source?.line === 17)).toBe(true);
     const tz = emitAndBuild(shopModel(), { "cron.time_zone": "Europe/Berlin" }).stages["staging"]!;
     expect(all(tz, "CronJob").every((c) => c["spec"].timeZone === "Europe/Berlin")).toBe(true);
   });
 });
 
+describe("cron commands that only the servers could run", () => {
+  const withCommand = (command: string, missingFiles?: string[]) => {
+    const m = shopModel();
+    const job = m.cron!.jobs.find((j) => j.type === "command")!;
+    job.command = command;
+    if (missingFiles) job.missingFiles = missingFiles;
+    return m;
+  };
+  for (const [why, model, reason] of [
+    ["a script the repo does not hold", () => withCommand("/bin/bash -l -c 'script/backup.sh'", ["script/backup.sh"]), /script\/backup\.sh, which the repo does not hold/],
+    ["a program installed on the servers", () => withCommand("/bin/bash -l -c '/usr/local/bin/s3-sync --all'"), /\/usr\/local\/bin\/s3-sync, a program installed on the servers/],
+    ["a path of the deploy layout", () => withCommand("/bin/bash -l -c 'find /var/www/shop/shared/tmp -delete'"), /\/var\/www\/shop\/shared\/tmp/],
+  ] as const)
+    it(`is written suspended, with the reason: ${why}`, () => {
+      const { result, stages } = emitAndBuild(model());
+      const cron = all(stages["production"]!, "CronJob").filter((c) => c.metadata.name.startsWith("shop-bin-rotate") || c.metadata.name.startsWith("shop-usr") || c.metadata.name.startsWith("shop-find") || c.metadata.name.startsWith("shop-script"));
+      expect(cron.length).toBeGreaterThan(0);
+      for (const c of cron) expect(c["spec"].suspend, c.metadata.name).toBe(true);
+      expect(result.notes.some((n) => /is written suspended/.test(n.message) && reason.test(n.message))).toBe(true);
+    });
+
+  it("the analysis names the files a command runs that the repo does not hold", () => {
+    const paths = ["bin/rails", "bin/rotate-exports", "Gemfile"];
+    expect(missingCommandFiles("/bin/bash -l -c '/u/apps/x/current/script/backup.sh >> /u/apps/x/shared/log/cron.log 2>&1'", paths)).toEqual(["script/backup.sh"]);
+    expect(missingCommandFiles("/bin/bash -l -c 'cd /release/current/ && RAILS_ENV=production bundle exec bin/rails runner -e production X >> log 2>&1'", paths)).toEqual([]);
+    expect(missingCommandFiles("/bin/bash -l -c 'bin/rotate-exports && sh tools/cleanup.sh'", paths)).toEqual(["tools/cleanup.sh"]);
+    expect(missingCommandFiles("/bin/bash -l -c 'find /var/www -delete'", paths)).toEqual([]);
+  });
+
+  it("a command the image can run stays active", () => {
+    const { stages } = emitAndBuild(withCommand("/bin/bash -l -c 'bin/rotate-exports'"));
+    for (const c of all(stages["production"]!, "CronJob").filter((x) => x.metadata.name.startsWith("shop-bin-rotate"))) expect(c["spec"].suspend).toBeUndefined();
+  });
+});
+
 describe("migration Job", () => {
-  it("is named after the image tag, labelled so it can be applied first with the config", () => {
+  it("is named after the image tag and the hash of its inputs, labelled so it can be applied first with the config", () => {
     const { stages } = emitAndBuild(shopModel(), { "image.repository": "registry.internal:5000/team/shop", "image.tag": "9a8b7c6" });
     const objs = stages["production"]!;
     const job = find(objs, "Job");
-    expect(job.metadata.name).toBe("shop-migrate-9a8b7c6");
+    expect(job.metadata.name).toMatch(/^shop-migrate-9a8b7c6-[a-z0-9]{10}$/);
     expect(job["spec"].template.spec.containers[0].args).toEqual(["bundle", "exec", "rails", "db:migrate"]);
     expect(job["spec"].template.spec.containers[0].image).toBe("registry.internal:5000/team/shop:9a8b7c6");
     for (const kind of ["ConfigMap", "Secret"]) expect(find(objs, kind).metadata.labels["app.kubernetes.io/component"]).toBe("config");
@@ -254,12 +293,14 @@ describe("config and secrets", () => {
     const awsFile = result.files.find((f) => f.path === "config/custom/aws.yml");
     expect(awsFile).toBeUndefined(); // the Kustomize emitter alone writes only k8s/, the rails-config emitter the file
     expect(result.provenance.some((p) => p.output === "k8s/overlays/production/secrets.env" && p.what.startsWith("AWS_SECRET_ACCESS_KEY (aws.secret_access_key"))).toBe(true);
-    expect(prod).toMatch(/^SECRET_KEY_BASE=$/m);
-    expect(prod).toMatch(/^DATABASE_PASSWORD=$/m);
+    expect(prod).toMatch(/^# SECRET_KEY_BASE=$/m);
+    expect(prod).toMatch(/^# DATABASE_PASSWORD=$/m);
     const example = result.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content;
     expect(example.split("\n").filter((l) => l && !l.startsWith("#")).every((l) => /^[A-Z0-9_]+=$/.test(l))).toBe(true);
     const secret = find(stages["production"]!, "Secret");
     expect(Buffer.from(secret["data"]["PAYMENT_API_KEY"], "base64").toString()).toBe("fake-prod-payment-key-123");
+    // A key without a value is absent from the pod, never empty (an empty SECRET_KEY_BASE beats credentials).
+    for (const s of all(stages["production"]!, "Secret")) expect(Object.keys(s["data"])).not.toContain("SECRET_KEY_BASE");
     const cm = find(stages["production"]!, "ConfigMap")["data"];
     expect(cm).toMatchObject({ RAILS_ENV: "production", RAILS_LOG_TO_STDOUT: "true", RAILS_SERVE_STATIC_FILES: "true", APP_HOSTS: "shop.example.com,www.shop.example.com" });
     expect(find(stages["staging"]!, "ConfigMap")["data"]).toMatchObject({ RAILS_ENV: "staging", APP_HOSTS: "staging.shop.example.com" });

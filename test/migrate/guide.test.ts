@@ -32,6 +32,11 @@ describe("MIGRATION.md", () => {
     for (const step of ["Build and push the image", "Fill the secret files", "rails2k8s:verify_config", "Apply the overlay", "migration Job", "rollout status", "Switch traffic", "How to roll back"])
       expect(md, step).toContain(step);
     expect(md).toContain("docker push ghcr.io/acme/shop:<tag>");
+    // The deploy order the per-release migration Job relies on, and one set-image command for every image.
+    expect(md).toMatch(/kustomize edit set image shop=ghcr\.io\/acme\/shop:<tag> shop-nginx=ghcr\.io\/acme\/shop-nginx:<tag>/);
+    const order = ["component in (namespace,config)", "component=migration -o name", "wait --for=condition=complete", "rollout status"].map((x) => md.indexOf(x));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(md).toContain("kubectl -n shop-prod rollout status deployment/shop-web");
     // production is cut over last
     expect(md.indexOf("  - staging (namespace")).toBeLessThan(md.indexOf("  - production (namespace"));

@@ -49,7 +49,7 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(read(dir, "config/unicorn/kubernetes.rb")).toContain('timeout Integer(ENV.fetch("UNICORN_TIMEOUT", "30"))');
     // config/database.yml and config/master.key lived only on the servers (linked_files): each
     // overlay's secrets name what replaces them, and the guide says where to take the values.
-    for (const stage of ["production", "staging"]) expect(read(dir, `k8s/overlays/${stage}/secrets.env.example`)).toMatch(/^DATABASE_URL=\n[\s\S]*^RAILS_MASTER_KEY=$/m);
+    for (const stage of ["production", "staging"]) expect(read(dir, `k8s/overlays/${stage}/secrets.env.example`)).toMatch(/^# DATABASE_URL=\n[\s\S]*^# RAILS_MASTER_KEY=$/m);
     expect(read(dir, "MIGRATION.md")).toContain("`DATABASE_URL` replaces `config/database.yml`, which only the servers had");
     // Verify first, switch second: migrate leaves every call site alone (switch-config rewrites them).
     const client = read(dir, "app/services/payment_client.rb");
@@ -213,7 +213,7 @@ describe("rails2k8s migrate (pipeline)", () => {
     expect(read(dir, ".rails2k8s/generated.json")).not.toContain("secrets.env\"");
     expect(read(dir, ".rails2k8s/secret-files.json")).toContain("k8s/overlays/production/secrets.env");
     const secretPath = join(dir, "k8s/overlays/production/secrets.env");
-    writeFileSync(secretPath, read(dir, "k8s/overlays/production/secrets.env").replace(/^SECRET_KEY_BASE=$/m, "SECRET_KEY_BASE=f4ke-s3cret-for-test"));
+    writeFileSync(secretPath, read(dir, "k8s/overlays/production/secrets.env").replace(/^# SECRET_KEY_BASE=$/m, "SECRET_KEY_BASE=f4ke-s3cret-for-test"));
     writeFileSync(join(dir, ".rails2k8s.yml"), read(dir, ".rails2k8s.yml").replace(/secret\.keys:\n(  - .*\n)+/, "secret.keys:\n  - SECRET_KEY_BASE\n  - STRIPE_KEY\n"));
     const r = await migrate(dir, { yes: true, force: true });
     expect(r.code).toBe(0);

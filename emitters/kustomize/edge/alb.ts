@@ -1,5 +1,6 @@
 // Edge target: AWS Load Balancer Controller, an Ingress of class `alb` with alb.ingress.kubernetes.io/*
 // annotations. TLS uses ACM certificates, discovered by the hosts in spec.tls.
+import { answerString } from "../answers.js";
 import { labels } from "../names.js";
 import type { EdgeInput, EdgeOutput, MappingRow } from "./spec.js";
 
@@ -28,8 +29,11 @@ export const ALB_TABLE: MappingRow<AlbBuild>[] = [
       if (!i.spec.tls) return;
       b.annotations[`${A}listen-ports`] = '[{"HTTP": 80}, {"HTTPS": 443}]';
       b.tls = [{ hosts: i.spec.hosts }];
-      out.provenance.push({ output: i.output, what: "HTTPS listener (certificate from ACM by host)", source: i.spec.tls.source });
-      out.notes.push({ message: `stage ${i.stage}: the ALB takes its certificate from ACM, not from the nginx certificate files: import or request one covering ${i.spec.hosts.join(", ")}`, source: i.spec.tls.source });
+      const arn = answerString(i.answers, `stage.${i.stage}.alb.certificate_arn`, "");
+      if (arn) b.annotations[`${A}certificate-arn`] = arn;
+      out.provenance.push({ output: i.output, what: `HTTPS listener (certificate ${arn ? "from the answer" : "from ACM by host"})`, source: i.spec.tls.source });
+      if (!arn)
+        out.notes.push({ message: `stage ${i.stage}: the ALB takes its certificate from ACM, not from the nginx certificate files: import or request one covering ${i.spec.hosts.join(", ")}, and answer stage.${i.stage}.alb.certificate_arn with its ARN (until then the controller looks one up by host)`, source: i.spec.tls.source });
     },
   },
   {

@@ -1,7 +1,7 @@
 // What nginx did in front of the app on one stage, in target-neutral terms. Each edge target
 // (gateway.ts, alb.ts, ingress-nginx.ts) carries this over as far as it can, through its own table.
 import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/model.js";
-import { answerList } from "../answers.js";
+import { answerBool, answerList } from "../answers.js";
 import {
   stageHosts,
   nginxSizeToBytes,
@@ -109,6 +109,12 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
       });
     }
   }
+  // HTTPS when nginx had it, or when the answer says so (TLS ended before nginx); never half: a
+  // host served over HTTPS redirects its HTTP to it.
+  const https = answerBool(answers, "edge.https", tls !== null);
+  if (!https) tls = null;
+  else if (!tls) tls = { value: true, source: stage.source };
+  if (tls && !httpsRedirect) httpsRedirect = { value: true, source: tls.source };
   let sticky: EdgeSpec["sticky"] = null;
   for (const f of nginxFilesFor(model, stage))
     for (const u of f.upstreams) if (u.sticky && !sticky) sticky = { value: u.sticky.value, source: u.sticky.source };
