@@ -11,6 +11,7 @@ import { analyzeAppServers } from "../analyzers/appserver.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
+import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
@@ -63,11 +64,12 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
+  const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName);
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, nginx, global, sidekiq, cron, procfile, linked, problems };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, nginx, global, sidekiq, workers, cron, procfile, linked, problems };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const withHazards = { ...partial, secrets, hazards };

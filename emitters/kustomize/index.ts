@@ -17,7 +17,7 @@ import { makePlan } from "./plan.js";
 import { defaultEdgeTarget, needsMigration, serverDotenvFiles } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
-import { workerDeployment } from "./worker-deployment.js";
+import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.js";
 import { toYaml } from "./yaml.js";
 
 export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
@@ -36,7 +36,9 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   add(K8S_BASE, "service.yaml", [webService(plan)], undefined, baseResources);
   add(K8S_BASE, "hpa.yaml", [webHpa(plan, 1, 2)], "Bounds are set per stage by the overlays (minReplicas = the stage's web servers).", baseResources);
   add(K8S_BASE, "pdb.yaml", [webPdb(plan)], undefined, baseResources);
-  if (model.sidekiq) add(K8S_BASE, "worker-deployment.yaml", [workerDeployment(plan, out, base("worker-deployment.yaml"))], "Sidekiq worker. Overlays set replicas (the stage's worker servers), grace period and resources.", baseResources);
+  const workers = workerSpecs(plan);
+  for (const w of workers)
+    add(K8S_BASE, workerFile(w), [workerDeployment(plan, w, out, base(workerFile(w)))], `${w.facts.label} worker. Overlays set replicas (the stage's worker servers), grace period and resources.`, baseResources);
   const migrate = needsMigration(model);
   if (migrate)
     add(K8S_BASE, "migration-job.yaml", [migrationJob(plan, out, base("migration-job.yaml"))],
@@ -72,9 +74,11 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     out.provenance.push(...edge.provenance);
     add(dir, "kustomization.yaml", [overlayKustomization(plan, sp, edgeFile, migrate)],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored).${migrate ? `\n${migrationFlow(plan.app, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
-    add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
+    add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons, workers), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} = web servers of stage ${sp.stage.name}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
-    if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
+    const si = plan.stages.indexOf(sp);
+    for (const w of workers)
+      out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `${w.name} replicas ${w.stages[si]!.replicas} (${w.stages[si]!.replicasWhy})`, source: sp.stage.source });
     if (sp.minReplicas === 1)
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
     files.push(...envFiles(sp.stage.name, stageEnv(plan, sp, spec.hosts, out)));
