@@ -604,6 +604,8 @@ export interface WorkerFacts {
   stopTimeout: { seconds: number; source: Source | null };
   /** Server roles the process ran on, per stage: replicas follow them. */
   roles: string[];
+  /** Stage variable giving processes per server (the plugin's), if the backend's plugin has one. */
+  processesVariable?: string;
   evidence: Fact<string>[];
   /** False when no Deployment can be emitted for it; `why` then says what is missing. */
   carried: boolean;

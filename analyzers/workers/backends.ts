@@ -26,6 +26,8 @@ export interface JobBackend {
   drain: string;
   /** Env var naming the queues when the command does not (Resque's QUEUE), if the backend reads one. */
   queueEnv?: string;
+  /** The Capistrano plugin's variable for processes per server (capistrano3-delayed-job's delayed_job_workers). */
+  processesVariable?: string;
   /** Runs inside the web server under some configurations: then no Deployment may be needed. */
   inWeb?: string;
 }
@@ -45,6 +47,7 @@ export const JOB_BACKENDS: JobBackend[] = [
     command: /(^|[\s/])sidekiq(\s|$)/,
     capistrano: /^capistrano\/sidekiq(\/|$)/,
     standardCommand: ["bundle", "exec", "sidekiq"],
+    processesVariable: "sidekiq_processes",
     stopSignal: "TERM",
     stopTimeout: 25,
     drain: "on TERM it stops fetching, waits `timeout` for running jobs, then pushes the unfinished ones back to Redis",
@@ -56,6 +59,7 @@ export const JOB_BACKENDS: JobBackend[] = [
     command: /\bjobs:work\b|(^|[\s/])(script|bin)\/delayed_job\b/,
     capistrano: /^capistrano\/delayed[_-]job(\/|$)/,
     standardCommand: ["bundle", "exec", "rake", "jobs:work"],
+    processesVariable: "delayed_job_workers",
     stopSignal: "TERM",
     // delayed_job has no shutdown timeout: it finishes the job it runs. 60s is rails2k8s' default
     // for the grace period; a job still running at SIGKILL keeps its lock until max_run_time and

@@ -59,6 +59,7 @@ export function analyzeWorkers(
       stopTimeout: { seconds: b.stopTimeout, source: null },
       roles,
       evidence,
+      ...(b.processesVariable ? { processesVariable: b.processesVariable } : {}),
     };
     if (!gem && !ownLines.length) {
       out.push({

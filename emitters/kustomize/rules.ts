@@ -347,9 +347,10 @@ export const HEARTBEAT_ENV = "RAILS2K8S_HEARTBEAT_FILE";
 export const heartbeatProbeCommand = (): string[] => ["/bin/sh", "-c", `test -n "$(find ${HEARTBEAT_FILE} -mmin -2 2>/dev/null)"`];
 
 /** Replicas of a worker other than Sidekiq: servers with its roles, else 1 (a default, labelled as one). */
-export function backendWorkerReplicas(stage: Stage, roles: string[]): { replicas: number; fromServers: boolean } {
+export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string): { replicas: number; fromServers: boolean } {
   const servers = stage.servers.filter(hasRole(roles)).length;
-  return servers > 0 ? { replicas: servers, fromServers: true } : { replicas: 1, fromServers: false };
+  const processes = (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
+  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: 1, fromServers: false };
 }
 
 /** Path the generated Rack middleware answers for liveness, before the app (and its database) runs. */

@@ -80,10 +80,10 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         if (sidekiq)
           return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace };
-        const r = backendWorkerReplicas(sp.stage, w.roles);
+        const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable);
         return {
           replicas: r.replicas,
-          replicasWhy: r.fromServers ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}` : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role`,
+          replicasWhy: r.fromServers ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}` : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role`,
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };
