@@ -5,7 +5,7 @@
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
 import { appName, migrationName, webName } from "./kustomize/names.js";
 import { k8sOverlay, K8S_BASE } from "./contract.js";
-import { serverOnlyFiles } from "./kustomize/rules.js";
+import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 
@@ -135,6 +135,20 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     for (const w of missing) p(`- **Not carried**: ${text(w.label)}: ${text(w.why ?? "no Deployment was generated for it")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. Its EC2 workers must keep running.`);
     p("");
   }
+
+  // --- how each process stops (kustomize/rules.ts): the kubelet runs the preStop hook, then sends
+  // the image's STOPSIGNAL, then SIGKILL when the grace period ends.
+  const hasCron = files.some((f) => f.path === `${K8S_BASE}/cronjobs.yaml`);
+  const hasMigrationJob = has(`${K8S_BASE}/migration-job.yaml`);
+  p(
+    "## How each process stops",
+    "",
+    "- Web: the preStop hook sleeps while the pod leaves the Service's endpoints; behind the nginx sidecar nginx quits first (stops accepting, finishes what it accepted) and the app server waits for it before it closes its listener (Unicorn: QUIT, its graceful stop; Puma: TERM). The grace period covers the sleep plus the app server's timeout.",
+    ...(carried.length ? ["- Workers: the preStop hook sends each backend its own drain signal (listed above) and waits for it to exit, so the image's STOPSIGNAL never reaches a worker; the grace period exceeds the backend's drain timeout."] : []),
+    ...(hasMigrationJob ? [`- The migration Job: no signal; its preStop waits for the migration to finish (grace period ${MIGRATION_GRACE_SECONDS}s, its deadline), since a migration cut halfway can leave the schema half-changed.`] : []),
+    ...(hasCron ? [`- CronJobs: no signal; a run gets ${CRON_GRACE_SECONDS}s (a default) to finish when its node drains.`] : []),
+    "",
+  );
 
   // --- cut-over checklist
   const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];

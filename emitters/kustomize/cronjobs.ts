@@ -6,7 +6,7 @@ import type { CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { cronCommand, serverLayoutPath, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export interface EmittedCron {
@@ -66,6 +66,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                   spec: {
                     restartPolicy: "Never",
                     ...podDefaults(),
+                    // Drains on nothing: the run finishes (rules.ts taskPreStop), within a default bound.
+                    terminationGracePeriodSeconds: CRON_GRACE_SECONDS,
                     containers: [
                       {
                         name: "cron",
@@ -73,6 +75,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                         args: ["/bin/sh", "-c", command],
                         envFrom: envFrom(app),
                         resources: resources(taskResources()),
+                        lifecycle: { preStop: { exec: { command: taskPreStop() } } },
                         securityContext: containerSecurityContext(),
                         volumeMounts: scratch.mounts,
                       },

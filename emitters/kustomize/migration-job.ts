@@ -8,7 +8,7 @@ import type { EmitResult } from "../../src/model.js";
 import { appImage, labels, migrationName } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { migrateArgs, taskResources } from "./rules.js";
+import { migrateArgs, taskResources, MIGRATION_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export const MIGRATE_CONTAINER = "migrate";
@@ -50,6 +50,8 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
         spec: {
           restartPolicy: "Never",
           ...podDefaults(),
+          // Drains on nothing: it finishes (rules.ts taskPreStop).
+          terminationGracePeriodSeconds: MIGRATION_GRACE_SECONDS,
           containers: [
             {
               name: MIGRATE_CONTAINER,
@@ -57,6 +59,7 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
               args: migrateArgs(model),
               envFrom: envFrom(app),
               resources: resources(taskResources()),
+              lifecycle: { preStop: { exec: { command: taskPreStop() } } },
               securityContext: containerSecurityContext(),
               volumeMounts: scratch.mounts,
             },

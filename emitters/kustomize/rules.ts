@@ -333,6 +333,19 @@ export const workerPreStop = (signal: "TERM" | "QUIT" | "INT"): string[] => [
   `pid=1; kill -${signal} "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`,
 ];
 
+/**
+ * The stop of one-off tasks (the migration Job, cron runs): they have no drain of their own. Rake
+ * dies on TERM and on the image's QUIT alike (Ruby raises SignalException for both), and a
+ * migration cut halfway leaves MySQL's schema half-changed (its DDL is not transactional). So when
+ * the pod is stopped (node drain, eviction, deletion) the preStop hook sends nothing and waits for
+ * the task to end by itself; the signal comes only if it is still running at the grace period.
+ */
+export const taskPreStop = (): string[] => ["/bin/sh", "-c", `pid=1; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`];
+/** A migration may finish within its Job's deadline (activeDeadlineSeconds 1800): a drain waits as long. */
+export const MIGRATION_GRACE_SECONDS = 1800;
+/** A cron run gets 5 minutes to finish when its node drains (a default, labelled as one in MIGRATION.md). */
+export const CRON_GRACE_SECONDS = 300;
+
 /** The file the generated initializer touches every HEARTBEAT_SECONDS in a worker (the pod's /tmp emptyDir). */
 export const HEARTBEAT_FILE = "/tmp/rails2k8s-worker-heartbeat";
 export const HEARTBEAT_SECONDS = 10;
