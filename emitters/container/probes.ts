@@ -1,5 +1,6 @@
-// config/initializers/rails2k8s_probes.rb: the liveness path of the web container (a Rack middleware,
-// for apps without Rails 7.1's /up) and the heartbeat file of worker containers. The Ruby is
+// config/initializers/rails2k8s_probes.rb: the liveness path of the web container (a Rack middleware
+// first in the stack, so neither the database nor host checks can fail it; see rules.ts livenessPath)
+// and the heartbeat file of worker containers. The Ruby is
 // probes.rb.tmpl; its slots take Ruby literals only.
 import template from "./probes.rb.tmpl?raw";
 import { fill } from "../text/fill.js";

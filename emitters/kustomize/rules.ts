@@ -370,14 +370,13 @@ export function backendWorkerReplicas(stage: Stage, roles: string[], processesVa
 export const LIVENESS_PATH = "/rails2k8s/live";
 
 /**
- * Liveness path of the app container: Rails 7.1's `/up` (rails/health#show, which touches no
- * database) when the routes have it, else the generated middleware's path.
+ * Liveness path of the app container: always the generated middleware's, even where Rails 7.1's
+ * `/up` exists. `/up` sits behind the app's middleware, and HostAuthorization (`config.hosts`)
+ * answers 403 to the kubelet, whose Host header is the pod's IP: every pod would be restarted. The
+ * middleware answers first, before any of that; `/up` stays the readiness path where nothing else is.
  */
-export function livenessPath(model: ModelLike): string {
-  const v = model.rails.railsVersion?.value;
-  const m = v ? /^(\d+)\.(\d+)/.exec(v) : null;
-  const is71 = m ? Number(m[1]) > 7 || (Number(m[1]) === 7 && Number(m[2]) >= 1) : false;
-  return is71 && model.rails.healthPaths.some((h) => h.value === "/up") ? "/up" : LIVENESS_PATH;
+export function livenessPath(_model: ModelLike): string {
+  return LIVENESS_PATH;
 }
 
 // ------------------------------------------------------------------------------------------------
