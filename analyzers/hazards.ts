@@ -5,6 +5,7 @@ import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
 import { bootEnvReads, cronRolesOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey, leafPaths } from "./secrets.js";
+import { backendById } from "./workers/backends.js";
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
 type Rule = (m: Model, asOf: Date) => Hazard[];
@@ -325,9 +326,24 @@ const JOB_BACKENDS: [gem: string, name: string, command: string, inWeb?: string]
   ["backburner", "Backburner", "bundle exec backburner"],
 ];
 
-/** A job backend other than Sidekiq: no worker Deployment is emitted for it. */
-const otherJobBackends: Rule = (m) =>
-  JOB_BACKENDS.flatMap(([gem, name, command, inWeb]) => {
+/**
+ * A job backend that gets no worker Deployment (analyzers/workers says why): its jobs would wait in
+ * the queue forever. A model without the workers list (built by hand) falls back to the lockfile.
+ */
+const otherJobBackends: Rule = (m) => {
+  if (m.workers)
+    return m.workers
+      .filter((w) => !w.carried)
+      .map((w) => {
+        const b = backendById(w.backend)!;
+        return {
+          id: "workers.backend-not-migrated",
+          message: `${b.label} ran the app's jobs in worker processes of its own, and migrate emits no worker Deployment for it: ${w.why ?? "its command is unknown"}`,
+          advice: `Add ${b.gems[0]} to the Gemfile (then migrate emits a Deployment running \`${b.standardCommand.join(" ")}\`), or add that Deployment by hand; keep the EC2 workers running until the cluster runs it.`,
+          source: w.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 },
+        };
+      });
+  return JOB_BACKENDS.flatMap(([gem, name, command, inWeb]) => {
     const fact = m.rails.gems[gem];
     if (!fact) return [];
     return [
@@ -339,6 +355,7 @@ const otherJobBackends: Rule = (m) =>
       },
     ];
   });
+};
 
 /** Every rule, by hazard id order in the report. */
 /** Global files with plain top-level keys: the gem reads only `default` and environment sections. */

@@ -10,6 +10,11 @@ export const APP_PORT = 3000;
 export const NGINX_PORT = 8080;
 /** The directory shared by the app container and the nginx sidecar (an emptyDir). */
 export const SOCKET_DIR = "/var/run/app";
+/**
+ * The nginx sidecar's pid file, in that directory: nginx deletes it when its master exits, which is
+ * how the app container's preStop knows nginx has finished (see kustomize/rules.ts unicornPreStop).
+ */
+export const NGINX_PID_FILE = `${SOCKET_DIR}/nginx.pid`;
 /** Unicorn's socket in that directory, when nginx stays as a sidecar. */
 export const UNICORN_SOCKET = `${SOCKET_DIR}/unicorn.sock`;
 /** The container Unicorn config, derived from the app's own. */

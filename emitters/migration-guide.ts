@@ -5,8 +5,9 @@
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
-import { serverOnlyFiles } from "./kustomize/rules.js";
+import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
+import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 
@@ -129,6 +130,42 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // --- secrets at rest (external-secrets, sops): how the servers' values reach the store
   p(...secretsGuide(model, answers));
 
+  // --- workers: each job runner the servers ran, carried or not
+  const workers = workersOf(model);
+  const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${w.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`}`));
+  const missing = workers.filter((w) => !carried.includes(w));
+  if (workers.length) {
+    p("## Workers", "");
+    for (const w of carried) {
+      const from =
+        w.commandFrom === "standard"
+          ? `the backend's standard command${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
+          : w.commandFrom === "sidekiq"
+            ? `Sidekiq's config`
+            : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
+      p(
+        `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
+      );
+    }
+    for (const w of missing) p(`- **Not carried**: ${text(w.label)}: ${text(w.why ?? "no Deployment was generated for it")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. Its EC2 workers must keep running.`);
+    p("");
+  }
+
+  // --- how each process stops (kustomize/rules.ts): the kubelet runs the preStop hook, then sends
+  // the image's STOPSIGNAL, then SIGKILL when the grace period ends.
+  const hasCron = files.some((f) => f.path === `${K8S_BASE}/cronjobs.yaml`);
+  const hasMigrationJob = has(`${K8S_BASE}/migration-job.yaml`);
+  p(
+    "## How each process stops",
+    "",
+    "- Web: the preStop hook sleeps while the pod leaves the Service's endpoints; behind the nginx sidecar nginx quits first (stops accepting, finishes what it accepted) and the app server waits for it before it closes its listener (Unicorn: QUIT, its graceful stop; Puma: TERM). The grace period covers the sleep plus the app server's timeout.",
+    ...(carried.length ? ["- Workers: the preStop hook sends each backend its own drain signal (listed above) and waits for it to exit, so the image's STOPSIGNAL never reaches a worker; the grace period exceeds the backend's drain timeout."] : []),
+    ...(hasMigrationJob ? [`- The migration Job: no signal; its preStop waits for the migration to finish (grace period ${MIGRATION_GRACE_SECONDS}s, its deadline), since a migration cut halfway can leave the schema half-changed.`] : []),
+    ...(hasCron ? [`- CronJobs: no signal; a run gets ${CRON_GRACE_SECONDS}s (a default) to finish when its node drains.`] : []),
+    "",
+  );
+
   // --- cut-over checklist
   const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];
   const ns = (stage: string) => {
@@ -137,7 +174,6 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   };
   const repo = typeof answers["image.repository"] === "string" ? (answers["image.repository"] as string) : `registry.example.com/${app}`;
   const secretFiles = files.filter((f) => f.secret).map((f) => f.path).sort();
-  const hasWorker = has(`${K8S_BASE}/worker-deployment.yaml`);
   const hasJob = has(`${K8S_BASE}/migration-job.yaml`);
   const verifies = files.some((f) => f.content.includes("rails2k8s:verify_config"));
   const steps: string[] = [];
@@ -200,15 +236,20 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m "$job"`)} (on failure read ${code(`kubectl -n ${n} logs "$job"`)} and stop; finished Jobs delete themselves after a day),`,
       );
     lines.push(`    ${code(`kubectl apply -k ${k8sOverlay(s)}`)},`);
-    lines.push(`    ${code(`kubectl -n ${n} rollout status deployment/${webName(app)}`)}${hasWorker ? ` and ${code(`deployment/${workerName(app)}`)}` : ""}.`);
+    const rolled = carried.map((w) => code(`deployment/${workerDeploymentName(app, w)}`));
+    lines.push(`    ${code(`kubectl -n ${n} rollout status deployment/${webName(app)}`)}${rolled.length ? ` and ${rolled.join(", ")}` : ""}.`);
     return lines.join("\n");
   };
   steps.push(
     `**Apply the overlay, ${hasJob ? "run the migration Job and wait for it, " : ""}then watch the rollout** (the pods must pass their probes), production last:\n${rehearsalOrder(stages).map(perStage).join("\n")}` +
       (hasJob ? "" : "\n  No migration Job was generated: run `bin/rails db:migrate` once against the database before the new pods serve."),
   );
+  const stopWorkers = carried.length
+    ? ` and stop their ${carried.map((w) => text(w.label)).join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`
+    : "";
+  const keepWorkers = missing.length ? `; keep their ${missing.map((w) => text(w.label)).join(", ")} workers running: the cluster has none for ${missing.length > 1 ? "them" : "it"}` : "";
   steps.push(
-    "**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running and stop their cron (whenever) and workers only once the cluster runs its own.",
+    `**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running, stop their cron (whenever) only once the cluster runs its own${stopWorkers}${keepWorkers}.`,
   );
   steps.push(
     "**How to roll back**: point DNS back at the EC2 servers (still running, still on the same database) and restart their workers and cron; inside the cluster, `kubectl rollout undo deployment/<name>` returns to the previous image. Keep each migration backward compatible so the old code runs on the migrated schema.",

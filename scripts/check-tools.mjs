@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The tests judge our output with the real tools (Ruby, Rails, Capistrano, Unicorn, nginx,
-// whenever, kubectl, tmux, less, shellcheck). This checks they are here before the suite starts. As
+// whenever, Sidekiq, Redis, kubectl, tmux, less, shellcheck). This checks they are here before the suite starts. As
 // root with apt-get available it installs what is missing from Debian; otherwise it fails at once
 // and says what to install — never a skipped test hiding a missing tool.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "nginx", "ruby-whenever", "tmux", "less", "hyperfine", "shellcheck"];
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "nginx", "ruby-whenever", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
 const checks = [
   ["ruby", ["-e", "exit 0"], "ruby"],
   ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
@@ -17,6 +17,9 @@ const checks = [
   // The review's pager in the terminal tests (test/migrate/terminal.test.ts).
   ["less", ["--version"], "less"],
   ["shellcheck", ["--version"], "shellcheck"],
+  ["ruby", ["-e", "require 'sidekiq/cli'"], "ruby-sidekiq"],
+  ["redis-server", ["--version"], "redis-server"],
+  ["redis-cli", ["--version"], "redis-server"],
 ];
 
 function missing() {

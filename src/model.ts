@@ -278,6 +278,8 @@ export interface AppModel {
   nginx: NginxFacts;
   global: GlobalFacts | null;
   sidekiq: SidekiqFacts | null;
+  /** One per job-runner process the servers ran (Sidekiq included), from analyzers/workers. */
+  workers?: WorkerFacts[];
   cron: CronFacts | null;
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
@@ -658,6 +660,39 @@ export interface SidekiqFacts {
  * an emitter may drop exactly this piece and keep the rest of the command.
  */
 export const CRON_OUTPUT_UNKNOWN = "output redirection not known statically";
+
+/** A job-runner process: its backend's row in analyzers/workers/backends.ts says how it stops. */
+export interface WorkerFacts {
+  /** Backend id (analyzers/workers/backends.ts). */
+  backend: string;
+  /** The backend as people write it (delayed_job, Resque...). */
+  label: string;
+  /** What the stop signal does with running jobs, and what SIGKILL would do (backends.ts). */
+  drain: string;
+  /** Deployment suffix, unique among the workers (`worker` for Sidekiq, else `worker-<id>[-<name>]`). */
+  name: string;
+  /** The command: a Procfile/systemd line when it is plain words, else the backend's standard command. */
+  args: string[];
+  /** `VAR=value` words that led the command line: env of the container. */
+  env: Record<string, string>;
+  /** Where the command comes from; `standard` means the gem's documented command (labelled as such). */
+  commandFrom: "procfile" | "service" | "sidekiq" | "standard";
+  commandSource: Source | null;
+  /** Why a line the repo gave was not used as is (shell syntax), when it was not. */
+  commandNote?: string;
+  queues: string[];
+  stopSignal: "TERM" | "QUIT" | "INT";
+  /** Seconds the backend drains after its stop signal; `source` null = the gem's default. */
+  stopTimeout: { seconds: number; source: Source | null };
+  /** Server roles the process ran on, per stage: replicas follow them. */
+  roles: string[];
+  /** Stage variable giving processes per server (the plugin's), if the backend's plugin has one. */
+  processesVariable?: string;
+  evidence: Fact<string>[];
+  /** False when no Deployment can be emitted for it; `why` then says what is missing. */
+  carried: boolean;
+  why?: string;
+}
 
 export interface CronFacts {
   file: string;

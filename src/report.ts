@@ -126,6 +126,16 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const q of m.sidekiq.queues) fact("queue", q);
     for (const e of m.sidekiq.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
+  for (const w of m.workers ?? []) {
+    if (w.commandFrom === "sidekiq") continue;
+    const cmd = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.args].join(" ");
+    lines.push(
+      w.carried
+        ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
+        : `  ${w.label}: not carried, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
+    );
+    for (const e of w.evidence) fact("evidence", e);
+  }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
 
   section("Cron");

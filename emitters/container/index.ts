@@ -14,6 +14,7 @@ import { dataDirs } from "../kustomize/pod.js";
 // The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
 import { appName } from "../kustomize/names.js";
 import { emitUnicornConfig } from "./unicorn-config.js";
+import { emitProbesInitializer, PROBES_INITIALIZER } from "./probes.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const out: EmitResult = { files: [], provenance: [], notes: [] };
@@ -32,6 +33,7 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   out.files.push({ path: DOCKERFILE, content: emitDockerfile(model, answers, out) });
   out.files.push({ path: DOCKERIGNORE, content: emitDockerignore(model, out) });
   out.files.push({ path: ENTRYPOINT, content: emitEntrypoint(kind), mode: 0o755 });
+  out.files.push({ path: PROBES_INITIALIZER, content: emitProbesInitializer() });
   if (kind === "unicorn") out.files.push({ path: UNICORN_CONTAINER_CONFIG, content: emitUnicornConfig(serverOfKind, sidecar, out) });
   else out.files.push({ path: PUMA_CONTAINER_CONFIG, content: emitPumaConfig(serverOfKind, out) });
 

@@ -3,7 +3,7 @@
 // 127.0.0.1), listen (NGINX_PORT, plain HTTP: the edge ends TLS), server_name `_`, root (the image's
 // public dir), logs (access log to /dev/stdout, errors to stderr), pid and temp files (/tmp: nginx runs as the app's non-root user).
 import type { EmitResult, NginxDirective, NginxFile, Source } from "../../src/model.js";
-import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET } from "../contract.js";
+import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET, NGINX_PID_FILE } from "../contract.js";
 import { looksCredentialHeader, looksSecretKey } from "../../src/model.js";
 import { NGINX_NAME, nginxCommentValue, nginxRefusal, nginxWord } from "../encode/nginx.js";
 import { fill } from "../text/fill.js";
@@ -23,7 +23,7 @@ export const NGINX_TEMP = {
   uwsgi_temp_path: "/tmp/uwsgi",
   scgi_temp_path: "/tmp/scgi",
 } as const;
-export const NGINX_PID = "/tmp/nginx.pid";
+export const NGINX_PID = NGINX_PID_FILE;
 
 /** Debian's /etc/nginx/proxy_params, which the official nginx image does not have. */
 const DEBIAN_PROXY_PARAMS: [string, string][] = [

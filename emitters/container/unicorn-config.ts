@@ -43,6 +43,9 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
   const backlog = server?.listen.map((l) => l.options["backlog"]).find((b) => typeof b === "number" && Number.isSafeInteger(b) && b > 0);
   const listenOpts = typeof backlog === "number" ? `, backlog: ${rubyInteger(backlog)}` : "";
   const listen = rubyString(sidecar ? UNICORN_SOCKET : `0.0.0.0:${APP_PORT}`) + listenOpts;
+  // Behind the sidecar Unicorn also listens on TCP, for the kubelet's liveness probe only: liveness
+  // must ask the app server itself, not nginx (a dead Unicorn behind a live nginx answers 502).
+  const probeListen = sidecar ? `listen ${rubyString(`0.0.0.0:${APP_PORT}`)}\n` : "";
   for (const l of server?.listen ?? [])
     prov(`listen ${show(l.address)} → ${sidecar ? `${UNICORN_SOCKET} (shared with the nginx sidecar)` : `0.0.0.0:${APP_PORT}`}`, l.source);
   for (const [name, f] of [["pid", server?.pid], ["stderr_path", server?.stderrPath], ["stdout_path", server?.stdoutPath]] as const)
@@ -62,6 +65,7 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
       app_dir: rubyString(APP_DIR),
       listen_comment: sidecar ? "# On the socket in the directory shared with the nginx sidecar." : "# On TCP: the Service (or the edge) sends requests here.",
       listen,
+      probe_listen: probeListen,
       hooks: hooks ?? "",
     },
     "unicorn.rb.tmpl",

@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -83,6 +83,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                   spec: {
                     restartPolicy: "Never",
                     ...podDefaults(),
+                    // Drains on nothing: the run finishes (rules.ts taskPreStop), within a default bound.
+                    terminationGracePeriodSeconds: CRON_GRACE_SECONDS,
                     containers: [
                       {
                         name: "cron",
@@ -91,6 +93,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                         envFrom: envFrom(app),
                         ...(cronEnv.length ? { env: cronEnv } : {}),
                         resources: resources(taskResources()),
+                        lifecycle: { preStop: { exec: { command: taskPreStop() } } },
                         securityContext: containerSecurityContext(),
                         volumeMounts: scratch.mounts,
                       },

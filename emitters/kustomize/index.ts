@@ -12,14 +12,14 @@ import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrati
 import { createsNamespace, NAMESPACE_COMMENT, NAMESPACE_FILE, stageNamespace } from "./namespace.js";
 import { webName } from "./names.js";
 import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
-import { webPdb, WORKER_PDB_COMMENT, WORKER_PDB_FILE, workerPdb } from "./pdb.js";
+import { webPdb, WORKER_PDB_COMMENT, workerPdb, workerPdbFile } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
 import { withPlacement } from "./placement.js";
 import { appServerWorkers, defaultEdgeTarget, needsMigration, podsPerServer, serverDotenvFiles, webServerBasis } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
-import { workerDeployment } from "./worker-deployment.js";
+import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.js";
 import { toYaml } from "./yaml.js";
 import { applySecretsBackend, keptEnvFiles } from "./secrets-backend/index.js";
 import { deployModePatches } from "../release/overlay.js";
@@ -40,7 +40,9 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   add(K8S_BASE, "service.yaml", [webService(plan)], undefined, baseResources);
   add(K8S_BASE, "hpa.yaml", [webHpa(plan, 1, 2)], "Bounds are set per stage by the overlays (minReplicas = the stage's web servers).", baseResources);
   add(K8S_BASE, "pdb.yaml", [webPdb(plan)], undefined, baseResources);
-  if (model.sidekiq) add(K8S_BASE, "worker-deployment.yaml", [workerDeployment(plan, out, base("worker-deployment.yaml"))], "Sidekiq worker. Overlays set replicas (the stage's worker servers), grace period and resources.", baseResources);
+  const workers = workerSpecs(plan);
+  for (const w of workers)
+    add(K8S_BASE, workerFile(w), [workerDeployment(plan, w, out, base(workerFile(w)))], `${w.facts.label} worker. Overlays set replicas (the stage's worker servers), grace period and resources.`, baseResources);
   const migrate = needsMigration(model);
   if (migrate)
     add(K8S_BASE, "migration-job.yaml", [migrationJob(plan, out, base("migration-job.yaml"))],
@@ -76,7 +78,8 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     out.provenance.push(...edge.provenance);
     const extra: string[] = [];
     if (createsNamespace(answers)) add(dir, NAMESPACE_FILE, [stageNamespace(plan, sp)], NAMESPACE_COMMENT, extra);
-    if (model.sidekiq && sp.workerReplicas > 1) add(dir, WORKER_PDB_FILE, [workerPdb(plan)], WORKER_PDB_COMMENT, extra);
+    for (const w of workers)
+      if (w.stages[plan.stages.indexOf(sp)]!.replicas > 1) add(dir, workerPdbFile(w.component), [workerPdb(plan, w.name, w.component)], WORKER_PDB_COMMENT, extra);
     if (migrate) add(dir, KUSTOMIZE_CONFIG_FILE, [migrationOverlay(plan).config], MIGRATION_CONFIG_COMMENT);
     const kustomization = overlayKustomization(plan, sp, edgeFile, migrate, extra);
     (kustomization["patches"] as unknown[]).push(...deployModePatches(answers, migrate));
@@ -85,9 +88,11 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     files.push(...backend.files);
     add(dir, "kustomization.yaml", [kustomization],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
-    add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons), `Stage ${sp.stage.name}: what differs from base.`);
+    add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons, workers), `Stage ${sp.stage.name}: what differs from base.`);
     out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
-    if (model.sidekiq) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `worker replicas ${sp.workerReplicas} (sidekiq servers of stage ${sp.stage.name})`, source: sp.stage.source });
+    const si = plan.stages.indexOf(sp);
+    for (const w of workers)
+      out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `${w.name} replicas ${w.stages[si]!.replicas} (${w.stages[si]!.replicasWhy})`, source: sp.stage.source });
     if (sp.minReplicas === 1)
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
     files.push(...keptEnvFiles(sp.stage.name, envFiles(sp.stage.name, env), backend));

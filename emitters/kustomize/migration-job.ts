@@ -12,7 +12,7 @@ import type { EmitResult } from "../../src/model.js";
 import { appImage, labels, migrationInputsName, nginxImage, OCI_DIGEST, OCI_TAG } from "./names.js";
 import { podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { migrateArgs, taskResources } from "./rules.js";
+import { migrateArgs, taskResources, MIGRATION_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export const MIGRATE_CONTAINER = "migrate";
@@ -101,6 +101,8 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
         spec: {
           restartPolicy: "Never",
           ...podDefaults(),
+          // Drains on nothing: it finishes (rules.ts taskPreStop).
+          terminationGracePeriodSeconds: MIGRATION_GRACE_SECONDS,
           containers: [
             {
               name: MIGRATE_CONTAINER,
@@ -109,6 +111,7 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
               // The inputs Secret holds config.env and secrets.env: what the name's hash covers.
               envFrom: [{ secretRef: { name } }],
               resources: resources(taskResources()),
+              lifecycle: { preStop: { exec: { command: taskPreStop() } } },
               securityContext: containerSecurityContext(),
               volumeMounts: scratch.mounts,
             },

@@ -12,7 +12,7 @@ export const appName = (model: AppModel): string => dnsLabel(model.name.value, 4
 /** `<app>-<stage>`: the default namespace and the instance label of a stage, a DNS-1123 label. */
 export const stageInstance = (app: string, stage: string): string => joinLabel([app, stageLabel(stage)]);
 
-export type Component = "web" | "worker" | "migration" | "cron" | "config" | "namespace";
+export type Component = "web" | "worker" | `worker-${string}` | "migration" | "cron" | "config" | "namespace";
 
 /** `<app>-<suffix>`, e.g. shop-web. */
 export const objectName = (app: string, suffix: string): string => `${app}-${suffix}`;

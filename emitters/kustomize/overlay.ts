@@ -8,7 +8,7 @@ import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { cronRanOnStage } from "./rules.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
-import { WORKER_CONTAINER } from "./worker-deployment.js";
+import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 
 export const PATCHES_FILE = "patches.yaml";
 
@@ -40,7 +40,7 @@ export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string
 }
 
 /** Strategic-merge patches of the stage: grace periods, resources, HPA bounds, worker replicas, cron suspension. */
-export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[]): Record<string, unknown>[] {
+export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], workers: WorkerSpec[] = workerSpecs(plan)): Record<string, unknown>[] {
   const { app } = plan;
   const webContainers: Record<string, unknown>[] = [{ name: WEB_CONTAINER, resources: resources(sp.webResources) }];
   void NGINX_CONTAINER;
@@ -58,14 +58,15 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[]):
       spec: { minReplicas: sp.minReplicas, maxReplicas: sp.maxReplicas },
     },
   ];
-  if (plan.model.sidekiq)
+  const si = plan.stages.indexOf(sp);
+  for (const w of workers)
     patches.push({
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name: workerName(app) },
+      metadata: { name: w.name },
       spec: {
-        replicas: sp.workerReplicas,
-        template: { spec: { terminationGracePeriodSeconds: sp.workerGrace, containers: [{ name: WORKER_CONTAINER, resources: resources(sp.workerResources) }] } },
+        replicas: w.stages[si]!.replicas,
+        template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, resources: resources(sp.workerResources) }] } },
       },
     });
   for (const c of crons)

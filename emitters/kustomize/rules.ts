@@ -6,7 +6,7 @@ import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { CRON_OUTPUT_UNKNOWN, cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
-import { APP_DIR } from "../contract.js";
+import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
@@ -184,24 +184,46 @@ export const webGracePeriod = (appServerTimeoutSeconds: number): number =>
   PRESTOP_SLEEP_SECONDS + appServerTimeoutSeconds + GRACE_MARGIN_SECONDS;
 
 /**
- * The preStop of the Unicorn container: sleep while endpoints update, then QUIT (graceful: workers
- * finish their request; TERM, which Kubernetes sends next, would kill them at once), and wait until
- * the master is gone so that TERM finds nothing left to kill.
+ * Where the nginx sidecar keeps its pid file: in the directory both containers share, so the app
+ * container can see when nginx has finished (nginx deletes the file when its master exits).
  */
-export const unicornPreStop = (): string[] => [
+export const NGINX_SHARED_PID = NGINX_PID_FILE;
+
+/**
+ * Behind the nginx sidecar, the app waits for nginx to finish (its pid file gone, for at most the
+ * app server's timeout) before it closes its listener: nginx stops accepting at the end of its own
+ * sleep but still forwards what it accepted, and those requests would get a 502 from a closed socket.
+ */
+const waitForNginx = (sidecar: boolean, waitSeconds: number): string =>
+  sidecar ? `n=0; while [ -e ${NGINX_SHARED_PID} ] && [ $n -lt ${Math.max(1, Math.round(waitSeconds))} ]; do sleep 1; n=$((n+1)); done; ` : "";
+
+/**
+ * The preStop of the Unicorn container: sleep while endpoints update, (wait for nginx,) then QUIT
+ * (graceful: workers finish their request; TERM would kill them at once), and wait until the master
+ * is gone so that the image's stop signal finds nothing left to kill.
+ * `pid=1`: the entrypoint exec'ed the server, so it is PID 1 of the container.
+ */
+export const unicornPreStop = (sidecar = false, waitSeconds = 60): string[] => [
   "/bin/sh",
   "-c",
-  `sleep ${PRESTOP_SLEEP_SECONDS}; kill -QUIT 1; while kill -0 1 2>/dev/null; do sleep 1; done`,
+  `pid=1; sleep ${PRESTOP_SLEEP_SECONDS}; ${waitForNginx(sidecar, waitSeconds)}kill -QUIT "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`,
 ];
 
-/** Puma drains on TERM by itself: the preStop only waits for endpoints to update. */
-export const pumaPreStop = (): string[] => ["/bin/sh", "-c", `sleep ${PRESTOP_SLEEP_SECONDS}`];
+/** Puma drains on TERM, the signal the kubelet sends after the hook: the preStop only waits (endpoints, nginx). */
+export const pumaPreStop = (sidecar = false, waitSeconds = 60): string[] => [
+  "/bin/sh",
+  "-c",
+  `sleep ${PRESTOP_SLEEP_SECONDS}${sidecar ? `; ${waitForNginx(true, waitSeconds).replace(/; $/, "")}` : ""}`,
+];
 
-/** nginx's preStop: the same sleep, then `nginx -s quit` (graceful), waiting for the master to exit. */
+/**
+ * nginx's preStop: the same sleep, then `nginx -s quit` (it closes its listener at once and finishes
+ * the requests it accepted), waiting for the master to exit. It acts first: the app waits for it.
+ */
 export const nginxPreStop = (): string[] => [
   "/bin/sh",
   "-c",
-  `sleep ${PRESTOP_SLEEP_SECONDS}; nginx -s quit; while kill -0 1 2>/dev/null; do sleep 1; done`,
+  `pid=1; sleep ${PRESTOP_SLEEP_SECONDS}; nginx -s quit; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`,
 ];
 
 /** The container command of the web server, reading the container config the image carries. */
@@ -345,20 +367,67 @@ export function sidekiqQueues(model: ModelLike, railsEnv: string): string[] {
 export const workerGracePeriod = (sidekiqTimeoutSeconds: number): number => sidekiqTimeoutSeconds + 2 * GRACE_MARGIN_SECONDS;
 
 /**
- * Liveness of the worker: the process is alive when its own hostname (the pod name, which Sidekiq
- * uses as its identity) is in Sidekiq's `processes` set with a live heartbeat. Sidekiq's API drops
- * processes whose heartbeat key expired (60s) when it lists the set. Reads Redis from REDIS_URL,
- * Sidekiq's default.
+ * The worker's stop, delivered by its preStop hook. The image's STOPSIGNAL is Unicorn's QUIT, which
+ * kills Sidekiq at once (Ruby's default for QUIT) and means something else again to each backend;
+ * Kubernetes has no per-container stop signal before the ContainerStopSignals feature (alpha in
+ * 1.33), and an entrypoint that traps and forwards signals would put a shell between the kubelet and
+ * the worker as PID 1. A preStop hook runs first on every cluster version: it sends the backend's
+ * own drain signal (analyzers/workers/backends.ts) to the worker (PID 1: the entrypoint exec'ed it)
+ * and waits until it has exited, so the STOPSIGNAL, sent only after the hook, finds nothing to stop.
+ * When the worker exits, the hook ends with it; the kubelet may log a FailedPreStopHook event for
+ * that, which is harmless here.
  */
-export const sidekiqLivenessCommand = (): string[] => [
-  "bundle",
-  "exec",
-  "ruby",
-  "-rsocket",
-  "-rsidekiq/api",
-  "-e",
-  'exit(Sidekiq::ProcessSet.new.any? { |p| p["hostname"] == Socket.gethostname } ? 0 : 1)',
+export const workerPreStop = (signal: "TERM" | "QUIT" | "INT"): string[] => [
+  "/bin/sh",
+  "-c",
+  `pid=1; kill -${signal} "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`,
 ];
+
+/**
+ * The stop of one-off tasks (the migration Job, cron runs): they have no drain of their own. Rake
+ * dies on TERM and on the image's QUIT alike (Ruby raises SignalException for both), and a
+ * migration cut halfway leaves MySQL's schema half-changed (its DDL is not transactional). So when
+ * the pod is stopped (node drain, eviction, deletion) the preStop hook sends nothing and waits for
+ * the task to end by itself; the signal comes only if it is still running at the grace period.
+ */
+export const taskPreStop = (): string[] => ["/bin/sh", "-c", `pid=1; while kill -0 "$pid" 2>/dev/null; do sleep 1; done`];
+/** A migration may finish within its Job's deadline (activeDeadlineSeconds 1800): a drain waits as long. */
+export const MIGRATION_GRACE_SECONDS = 1800;
+/** A cron run gets 5 minutes to finish when its node drains (a default, labelled as one in MIGRATION.md). */
+export const CRON_GRACE_SECONDS = 300;
+
+/** The file the generated initializer touches every HEARTBEAT_SECONDS in a worker (the pod's /tmp emptyDir). */
+export const HEARTBEAT_FILE = "/tmp/rails2k8s-worker-heartbeat";
+export const HEARTBEAT_SECONDS = 10;
+/** The env var that turns the heartbeat on: set on worker containers only. */
+export const HEARTBEAT_ENV = "RAILS2K8S_HEARTBEAT_FILE";
+
+/**
+ * Worker liveness: the heartbeat file was touched within the last 2 minutes (find's -mmin counts
+ * whole minutes). A shell and find, not a Ruby process per probe, which would cost a Rails boot's
+ * memory inside the worker's limit every period.
+ */
+export const heartbeatProbeCommand = (): string[] => ["/bin/sh", "-c", `test -n "$(find ${HEARTBEAT_FILE} -mmin -2 2>/dev/null)"`];
+
+/** Replicas of a worker other than Sidekiq: servers with its roles, else 1 (a default, labelled as one). */
+export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string): { replicas: number; fromServers: boolean } {
+  const servers = stage.servers.filter(hasRole(roles)).length;
+  const processes = (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
+  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: 1, fromServers: false };
+}
+
+/** Path the generated Rack middleware answers for liveness, before the app (and its database) runs. */
+export const LIVENESS_PATH = "/rails2k8s/live";
+
+/**
+ * Liveness path of the app container: always the generated middleware's, even where Rails 7.1's
+ * `/up` exists. `/up` sits behind the app's middleware, and HostAuthorization (`config.hosts`)
+ * answers 403 to the kubelet, whose Host header is the pod's IP: every pod would be restarted. The
+ * middleware answers first, before any of that; `/up` stays the readiness path where nothing else is.
+ */
+export function livenessPath(_model: ModelLike): string {
+  return LIVENESS_PATH;
+}
 
 // ------------------------------------------------------------------------------------------------
 // Cron (whenever)

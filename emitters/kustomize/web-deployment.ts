@@ -7,6 +7,7 @@ import { appImage, labels, nginxImage, selectorLabels, webName } from "./names.j
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import {
+  livenessPath,
   livenessTiming,
   nginxPreStop,
   nginxResources,
@@ -32,6 +33,8 @@ export function webDeployment(plan: Plan, out: EmitResult, output: string): Reco
   const scratch = railsScratch(model);
   // Base values: the longest grace and the largest resources of any stage; overlays set their own.
   const grace = Math.max(...plan.stages.map((s) => s.webGrace));
+  // The app waits for nginx to finish for at most the longest request nginx may still be forwarding.
+  const webWait = Math.max(...plan.stages.map((s) => s.webTimeout.seconds));
   const appContainer: Record<string, unknown> = {
     name: WEB_CONTAINER,
     image: appImage(app),
@@ -43,8 +46,10 @@ export function webDeployment(plan: Plan, out: EmitResult, output: string): Reco
     resources: resources(plan.stages[0]!.webResources),
     startupProbe: probe(startupTiming()),
     readinessProbe: probe(readinessTiming()),
-    livenessProbe: probe(livenessTiming()),
-    lifecycle: { preStop: { exec: { command: plan.kind === "unicorn" ? unicornPreStop() : pumaPreStop() } } },
+    // Liveness asks the app server itself, on its own port (never through nginx), a path that runs
+    // before the app: a database or Redis blip must not restart every web pod. Readiness may check them.
+    livenessProbe: { httpGet: { path: livenessPath(model), port: APP_PORT }, ...livenessTiming() },
+    lifecycle: { preStop: { exec: { command: plan.kind === "unicorn" ? unicornPreStop(plan.sidecar, webWait) : pumaPreStop(plan.sidecar, webWait) } } },
     securityContext: containerSecurityContext(),
     volumeMounts: [...scratch.mounts, ...(plan.sidecar ? [{ name: "socket", mountPath: SOCKET_DIR }] : [])],
   });

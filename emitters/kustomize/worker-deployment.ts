@@ -1,10 +1,21 @@
-// The sidekiq worker Deployment: the same image, queues and concurrency from config/sidekiq.yml, a
-// liveness check that the process still beats, a grace period above sidekiq's timeout. No Service.
-import type { EmitResult } from "../../src/model.js";
-import { appImage, labels, selectorLabels, workerName } from "./names.js";
+// Worker Deployments, one per job-runner process the servers ran (model.workers): the same image,
+// the process's own command, the backend's drain signal delivered by a preStop hook, a grace period
+// above its drain timeout, a heartbeat-file liveness check. No Service. Nothing here is specific to
+// one backend: the backend's row (analyzers/workers/backends.ts) reached the model as data.
+import type { AppModel, EmitResult, WorkerFacts } from "../../src/model.js";
+import { appImage, labels, objectName, selectorLabels, workerName, type Component } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
-import type { Plan } from "./plan.js";
-import { sidekiqConcurrency, sidekiqLivenessCommand, sidekiqQueues } from "./rules.js";
+import type { Plan, StagePlan } from "./plan.js";
+import {
+  backendWorkerReplicas,
+  HEARTBEAT_ENV,
+  HEARTBEAT_FILE,
+  heartbeatProbeCommand,
+  sidekiqConcurrency,
+  sidekiqQueues,
+  workerGracePeriod,
+  workerPreStop,
+} from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 
 export const WORKER_CONTAINER = "worker";
@@ -19,43 +30,127 @@ export function workerArgs(plan: Plan): string[] {
   return args;
 }
 
-export function workerDeployment(plan: Plan, out: EmitResult, output: string): Record<string, unknown> {
+/** The workers of the model; a model built without the list (older JSON, tests) still has its Sidekiq. */
+export function workersOf(model: Omit<AppModel, "gaps">): WorkerFacts[] {
+  if (model.workers) return model.workers;
+  if (!model.sidekiq) return [];
+  return [
+    {
+      backend: "sidekiq",
+      label: "Sidekiq",
+      drain: "on TERM it stops fetching, waits `timeout` for running jobs, then pushes the unfinished ones back to Redis",
+      name: "worker",
+      args: [],
+      env: {},
+      commandFrom: "sidekiq",
+      commandSource: null,
+      queues: [],
+      stopSignal: "TERM",
+      stopTimeout: { seconds: 25, source: null },
+      roles: ["sidekiq", "worker"],
+      evidence: model.sidekiq.evidence,
+      carried: true,
+    },
+  ];
+}
+
+export interface WorkerStage {
+  replicas: number;
+  /** Where the replica count comes from, for provenance and MIGRATION.md. */
+  replicasWhy: string;
+  timeout: number;
+  grace: number;
+}
+
+export interface WorkerSpec {
+  facts: WorkerFacts;
+  name: string;
+  component: Component;
+  args: string[];
+  /** Per stage, in plan.stages order. */
+  stages: WorkerStage[];
+}
+
+/** Deployment name, selector component, command and per-stage numbers of each carried worker. */
+export function workerSpecs(plan: Plan): WorkerSpec[] {
+  return workersOf(plan.model)
+    .filter((w) => w.carried)
+    .map((w) => {
+      const sidekiq = w.commandFrom === "sidekiq";
+      const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
+        if (sidekiq)
+          return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace };
+        const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable);
+        return {
+          replicas: r.replicas,
+          replicasWhy: r.fromServers ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}` : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role`,
+          timeout: w.stopTimeout.seconds,
+          grace: workerGracePeriod(w.stopTimeout.seconds),
+        };
+      });
+      return {
+        facts: w,
+        name: workerDeploymentName(plan.app, w),
+        // Sidekiq keeps the selector it always had (a Deployment's selector is immutable).
+        component: (sidekiq ? "worker" : w.name) as Component,
+        args: sidekiq ? workerArgs(plan) : w.args,
+        stages,
+      };
+    });
+}
+
+export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, output: string): Record<string, unknown> {
   const { app, model } = plan;
-  const sk = model.sidekiq!;
+  const w = spec.facts;
   const scratch = railsScratch(model);
-  const exec = { exec: { command: sidekiqLivenessCommand() } };
-  for (const e of sk.evidence.slice(0, 1)) out.provenance.push({ output, what: "sidekiq worker", source: e.source });
-  if (sk.concurrency) out.provenance.push({ output, what: "sidekiq concurrency", source: sk.concurrency.source });
-  for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: "sidekiq queues", source: q.source });
-  if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
-  out.notes.push({
-    message: "worker liveness asks Redis (REDIS_URL, Sidekiq's default) whether this pod's Sidekiq process still beats; if the app configures Redis another way, adjust the probe",
-    source: sk.evidence[0]?.source,
-  });
+  const exec = { exec: { command: heartbeatProbeCommand() } };
+  for (const e of w.evidence.slice(0, 1)) out.provenance.push({ output, what: `${w.label} worker`, source: e.source });
+  if (w.commandSource)
+    out.provenance.push({ output, what: `${w.label} command${w.commandFrom === "standard" ? " (the backend's standard command)" : ""}`, source: w.commandSource });
+  const sk = model.sidekiq;
+  if (w.commandFrom === "sidekiq" && sk) {
+    if (sk.concurrency) out.provenance.push({ output, what: "sidekiq concurrency", source: sk.concurrency.source });
+    for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: "sidekiq queues", source: q.source });
+    if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
+  } else if (w.evidence[0]) {
+    out.provenance.push({
+      output,
+      what: `${w.label} stop: ${w.stopSignal} from the preStop hook, ${w.stopTimeout.seconds}s drain${w.stopTimeout.source ? "" : " (default)"} → terminationGracePeriodSeconds ${workerGracePeriod(w.stopTimeout.seconds)}`,
+      source: w.stopTimeout.source ?? w.evidence[0].source,
+    });
+  }
+  const env = [
+    { name: HEARTBEAT_ENV, value: HEARTBEAT_FILE },
+    ...Object.entries(w.env)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => ({ name, value })),
+  ];
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: workerName(app), labels: labels(app, "worker") },
+    metadata: { name: spec.name, labels: labels(app, spec.component) },
     spec: {
       replicas: 1,
       revisionHistoryLimit: 5,
-      selector: { matchLabels: selectorLabels(app, "worker") },
+      selector: { matchLabels: selectorLabels(app, spec.component) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: labels(app, "worker") },
+        metadata: { labels: labels(app, spec.component) },
         spec: {
           ...podDefaults(),
-          terminationGracePeriodSeconds: Math.max(...plan.stages.map((s) => s.workerGrace)),
+          terminationGracePeriodSeconds: Math.max(...spec.stages.map((s) => s.grace)),
           containers: [
             {
               name: WORKER_CONTAINER,
               image: appImage(app),
-              args: workerArgs(plan),
+              args: spec.args,
+              env,
               envFrom: envFrom(app),
               resources: resources(plan.stages[0]!.workerResources),
-              // Boot and first heartbeat may take minutes; then a beat must be seen at least every 90s.
-              startupProbe: { ...exec, periodSeconds: 10, timeoutSeconds: 20, failureThreshold: 30 },
-              livenessProbe: { ...exec, periodSeconds: 30, timeoutSeconds: 20, failureThreshold: 3 },
+              // Boot may take minutes (startup allows 5); then the heartbeat must be under 2 minutes old.
+              startupProbe: { ...exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+              livenessProbe: { ...exec, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+              lifecycle: { preStop: { exec: { command: workerPreStop(w.stopSignal) } } },
               securityContext: containerSecurityContext(),
               volumeMounts: scratch.mounts,
             },
@@ -66,3 +161,13 @@ export function workerDeployment(plan: Plan, out: EmitResult, output: string): R
     },
   };
 }
+
+/** `<app>-worker` for Sidekiq (the name it always had), `<app>-worker-<backend>` for the others. */
+export const workerDeploymentName = (app: string, w: WorkerFacts): string => (w.commandFrom === "sidekiq" ? workerName(app) : objectName(app, w.name));
+
+/** The command a worker runs, as one line for people to read (env first, as a shell would show it). */
+export const workerCommandLine = (w: WorkerFacts, args: string[] = w.args): string =>
+  [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...args].join(" ");
+
+/** base/ file name of a worker's Deployment. */
+export const workerFile = (spec: WorkerSpec): string => (spec.facts.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${spec.facts.name}-deployment.yaml`);

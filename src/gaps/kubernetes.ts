@@ -186,6 +186,19 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       format: "resources",
       ...(model.sidekiq.concurrency ? { source: model.sidekiq.concurrency.source } : {}),
     });
+  } else {
+    // Other job backends share the worker resources (one Ruby process each).
+    const other = (model.workers ?? []).filter((x) => x.carried);
+    if (other.length) {
+      const w = workerResourcesDefault(model);
+      gaps.push({
+        id: "resources.worker",
+        question: `CPU and memory requests/limits of the worker containers (${other.map((x) => x.label).join(", ")})?`,
+        why: "one Ruby process each: at most one core; the default is the one for a Sidekiq process of 10 threads",
+        default: { requests: { ...w.requests }, limits: { ...w.limits } },
+        ...(other[0]!.commandSource ? { source: other[0]!.commandSource } : {}),
+      });
+    }
   }
 
   if (!healthPath(model))

@@ -2,12 +2,12 @@
 // says what the pod needs: port, no TLS, the image's public dir, logs to stdout/stderr, /tmp paths.
 import { afterAll, describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Answers, AppModel } from "../../src/model.js";
 import { emitContainer } from "../../emitters/container/index.js";
-import { NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET, APP_PORT } from "../../emitters/contract.js";
+import { NGINX_PID_FILE, NGINX_PORT, NGINX_SIDECAR_CONFIG, SOCKET_DIR, UNICORN_SOCKET, APP_PORT } from "../../emitters/contract.js";
 import { ledgerModel, legacyModel, shopModel } from "./models.js";
 import { nginxFile } from "./nginx-text.js";
 
@@ -17,7 +17,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** nginx -t on a config; the /tmp temp paths are nginx's own to create, the pid is not written. */
 function nginxTest(conf: string, name: string): { ok: boolean; out: string } {
   const path = join(dir, `${name}.conf`);
-  writeFileSync(path, conf);
+  // nginx -t opens the pid file's directory: the pod's shared dir is moved under the temp dir.
+  mkdirSync(join(dir, "shared"), { recursive: true });
+  writeFileSync(path, conf.split(` ${NGINX_PID_FILE};`).join(` ${join(dir, "shared", NGINX_PID_FILE.slice(SOCKET_DIR.length + 1))};`));
   // Output to a file, as in a container: nginx opens /dev/stdout, which a socket pair would refuse.
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, "w");
@@ -84,7 +86,8 @@ describe("the sidecar config is the app's, rewritten for the pod", () => {
       expect(conf).toContain(`listen ${NGINX_PORT} default_server;`);
       expect(conf).toContain("server_name _;");
       expect(conf).toContain("root /rails/public;");
-      expect(conf).toContain("pid /tmp/nginx.pid;");
+      // In the directory shared with the app container, which waits for it to go before it stops.
+      expect(conf).toContain(`pid ${NGINX_PID_FILE};`);
       expect(conf).toContain("error_log stderr");
       expect(conf).toContain("access_log /dev/stdout;");
       expect(conf).toMatch(/client_body_temp_path \/tmp\//);

@@ -5,7 +5,7 @@
 // QUIT) runs while a slow request is in flight, and that request must complete.
 // The emitted files are used as written; only the pod's paths and port are moved into the temp dir.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -13,7 +13,11 @@ import type { ChildProcess } from "node:child_process";
 import { emitContainer } from "../../emitters/container/index.js";
 import { JEMALLOC_LINK } from "../../emitters/container/entrypoint.js";
 import { NGINX_PID, NGINX_TEMP, PUBLIC_DIR } from "../../emitters/container/nginx-sidecar.js";
-import { APP_DIR, ENTRYPOINT, NGINX_PORT, NGINX_SIDECAR_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../../emitters/contract.js";
+import { emitKustomize } from "../../emitters/kustomize/index.js";
+import { LIVENESS_PATH } from "../../emitters/kustomize/rules.js";
+import { PROBES_INITIALIZER } from "../../emitters/container/probes.js";
+import { parseAllDocuments } from "yaml";
+import { APP_DIR, APP_PORT, ENTRYPOINT, NGINX_PID_FILE, NGINX_PORT, NGINX_SIDECAR_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../../emitters/contract.js";
 import { shopModel } from "./models.js";
 import { freePort, get, Procs, waitForListener } from "./procs.js";
 
@@ -24,11 +28,14 @@ const sock = join(T, "sock");
 const nginxDir = join(T, "nginx");
 const procs = new Procs();
 let port = 0;
+let appPort = 0;
 let unicorn: ChildProcess;
 let nginx: ChildProcess;
 let nginxConf = "";
 
 const emitted = emitContainer(shopModel(), { "container.nginx_sidecar": true });
+const web = parseAllDocuments(emitKustomize(shopModel(), { "container.nginx_sidecar": true }).files.find((f) => f.path === "k8s/base/web-deployment.yaml")!.content)[0]!.toJS();
+const containerOf = (name: string) => web.spec.template.spec.containers.find((c: { name: string }) => c.name === name);
 const fileOf = (p: string) => emitted.files.find((f) => f.path === p)!;
 
 beforeAll(async () => {
@@ -43,7 +50,21 @@ beforeAll(async () => {
   writeFileSync(join(app, ENTRYPOINT), ep.content);
   chmodSync(join(app, ENTRYPOINT), ep.mode!);
 
-  const unicornConf = fileOf(UNICORN_CONTAINER_CONFIG).content.split(`"${APP_DIR}"`).join(JSON.stringify(app)).split(SOCKET_DIR).join(sock);
+  appPort = await freePort();
+  const unicornConf = fileOf(UNICORN_CONTAINER_CONFIG)
+    .content.split(`"${APP_DIR}"`)
+    .join(JSON.stringify(app))
+    .split(SOCKET_DIR)
+    .join(sock)
+    .split(`"0.0.0.0:${APP_PORT}"`)
+    .join(`"127.0.0.1:${appPort}"`);
+  // The generated probes initializer, in front of the Rack app as Rails would put it (first middleware).
+  mkdirSync(join(app, "config/initializers"), { recursive: true });
+  writeFileSync(join(app, PROBES_INITIALIZER), fileOf(PROBES_INITIALIZER).content);
+  writeFileSync(
+    join(app, "config.live.ru"),
+    'require_relative "config/initializers/rails2k8s_probes"\nuse Rails2k8sProbes::Liveness\ninstance_eval(File.read(File.join(__dir__, "config.ru")))\n',
+  );
   mkdirSync(join(app, "config/unicorn"), { recursive: true });
   writeFileSync(join(app, UNICORN_CONTAINER_CONFIG), unicornConf);
 
@@ -57,7 +78,7 @@ beforeAll(async () => {
   nginxConf = join(nginxDir, "nginx.conf");
   writeFileSync(nginxConf, conf);
 
-  unicorn = procs.start("unicorn", join(app, ENTRYPOINT), ["unicorn", "-c", UNICORN_CONTAINER_CONFIG, "config.ru"], {
+  unicorn = procs.start("unicorn", join(app, ENTRYPOINT), ["unicorn", "-c", UNICORN_CONTAINER_CONFIG, "config.live.ru"], {
     cwd: app,
     env: { ...process.env, WEB_CONCURRENCY: "2", RACK_ENV: "none" },
   }).child;
@@ -101,21 +122,62 @@ describe("the web pod, rehearsed with Debian's Unicorn and nginx", () => {
     expect(r.headers["expires"]).toBeDefined();
   });
 
-  test("a slow in-flight request completes through the preStop sequence (nginx quit, Unicorn QUIT)", async () => {
-    const started = Date.now();
-    const slow = get(port, "/slow");
-    await new Promise((r) => setTimeout(r, 500)); // the request is inside a Unicorn worker now
-    // The preStop hooks of the pod (without their endpoint-drain sleep): nginx -s quit, kill -QUIT 1.
-    execFileSync("/usr/sbin/nginx", ["-p", nginxDir, "-e", "stderr", "-c", nginxConf, "-s", "quit"], { stdio: "ignore" });
-    process.kill(unicorn.pid!, "SIGQUIT");
-    const r = await slow;
+  test("liveness asks Unicorn itself on its own port, answered by the generated middleware, not through nginx", async () => {
+    const live = containerOf("app").livenessProbe.httpGet;
+    expect(live).toEqual({ path: LIVENESS_PATH, port: APP_PORT });
+    const r = await get(appPort, live.path);
     expect(r.status).toBe(200);
-    expect(r.body).toBe("slow done\n");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
-    expect(await Procs.exited(nginx, 10_000)).toBe(0);
-    expect(await Procs.exited(unicorn, 15_000)).toBe(0);
+    expect(r.body).toBe("live\n");
+    expect((await get(appPort, "/orders")).status).toBe(200); // everything else still reaches the app
+  });
+
+  test("termination under a steady stream of requests: the preStop hooks as emitted, nginx first, zero 502s", async () => {
+    // The hooks as the pod runs them, with this run's pids and paths and a 2 s endpoint sleep.
+    const hook = (name: string, pid: number) =>
+      (containerOf(name).lifecycle.preStop.exec.command as string[])[2]!
+        .replace(/\bpid=1\b/, `pid=${pid}`)
+        .replace(/sleep \d+;/, "sleep 2;")
+        .split(NGINX_PID_FILE)
+        .join(join(sock, NGINX_PID_FILE.slice(SOCKET_DIR.length + 1)))
+        .replace("nginx -s quit", `/usr/sbin/nginx -p ${nginxDir} -e stderr -c ${nginxConf} -s quit`);
+    expect(existsSync(join(sock, NGINX_PID_FILE.slice(SOCKET_DIR.length + 1)))).toBe(true);
+    const results: (number | string)[] = [];
+    const inflight: Promise<void>[] = [];
+    const send = (path: string) =>
+      inflight.push(
+        get(port, path).then(
+          (r) => void results.push(r.status),
+          (e: Error) => void results.push(e.message),
+        ),
+      );
+    // More slow requests than Unicorn has workers: the rest wait in its listen backlog, and would
+    // be reset (502) if Unicorn closed its socket before nginx had finished.
+    for (let i = 0; i < 6; i++) send("/slow");
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        send("/orders");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const exits: Record<string, number> = {};
+    nginx.once("exit", () => (exits["nginx"] = Date.now()));
+    unicorn.once("exit", () => (exits["unicorn"] = Date.now()));
+    const hooks = [spawn("/bin/sh", ["-c", hook("nginx", nginx.pid!)], { stdio: "ignore" }), spawn("/bin/sh", ["-c", hook("app", unicorn.pid!)], { stdio: "ignore" })];
+    // The endpoints are gone when the hooks' sleep ends: no new request arrives after that.
+    await new Promise((r) => setTimeout(r, 1200));
+    streaming = false;
+    await stream;
+    await Promise.all(inflight);
+    await Promise.all(hooks.map((h) => new Promise((r) => (h.exitCode !== null ? r(null) : h.once("exit", r)))));
+    expect(await Procs.exited(nginx, 20_000)).toBe(0);
+    expect(await Procs.exited(unicorn, 20_000)).toBe(0);
+    expect(results.length).toBeGreaterThan(20);
+    expect(results.filter((r) => r !== 200)).toEqual([]);
+    expect(exits["nginx"]!).toBeLessThan(exits["unicorn"]!);
     await expect(get(port, "/")).rejects.toThrow(); // nobody listens any more
-  }, 30_000);
+  }, 60_000);
 });
 
 describe("the entrypoint", () => {

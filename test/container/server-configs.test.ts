@@ -54,7 +54,8 @@ describe("Unicorn reads the container config", () => {
     const r = result["shop-sidecar"]!;
     expect(r["error"]).toBeUndefined();
     expect(r).toMatchObject({ worker_processes: 4, timeout: 30, preload_app: true, pid: null, stderr_path: null, cwd: appDir });
-    expect(r["listeners"]).toEqual([join(dir, "sock", UNICORN_SOCKET.slice(SOCKET_DIR.length + 1))]);
+    // The socket for nginx, and TCP for the kubelet's liveness probe (never through nginx).
+    expect(r["listeners"]).toEqual([join(dir, "sock", UNICORN_SOCKET.slice(SOCKET_DIR.length + 1)), `0.0.0.0:${APP_PORT}`]);
     expect(Object.values(r["listener_opts"] as object)[0]).toMatchObject({ backlog: 64 });
     expect(r["before_fork"]).toBe(true);
     expect(r["after_fork"]).toBe(true);

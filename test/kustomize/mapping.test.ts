@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
-import { cronCommand, defaultEnv, needsMigration, webServerCount, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, sidekiqLivenessCommand } from "../../emitters/kustomize/rules.js";
+import { APP_PORT, NGINX_PID_FILE } from "../../emitters/contract.js";
+import { cronCommand, defaultEnv, needsMigration, webServerCount, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, heartbeatProbeCommand, HEARTBEAT_ENV, HEARTBEAT_FILE, LIVENESS_PATH } from "../../emitters/kustomize/rules.js";
 
 beforeAll(() => {
   requireKubectl();
@@ -26,7 +27,7 @@ describe("grace periods", () => {
       expect(pod.terminationGracePeriodSeconds).toBe(PRESTOP_SLEEP_SECONDS + timeout + 5);
       const app = pod.containers.find((c: any) => c.name === "app");
       const pre = app.lifecycle.preStop.exec.command.join(" ");
-      expect(pre).toMatch(new RegExp(`sleep ${PRESTOP_SLEEP_SECONDS}; kill -QUIT 1`));
+      expect(pre).toMatch(new RegExp(`pid=1; sleep ${PRESTOP_SLEEP_SECONDS}; .*kill -QUIT "\\$pid"; while kill -0`));
       expect(pre).not.toMatch(/TERM/);
       expect(app.args).toEqual(["bundle", "exec", "unicorn", "-c", "config/unicorn/kubernetes.rb"]);
     }
@@ -41,20 +42,30 @@ describe("grace periods", () => {
     expect(app.args).toEqual(["bundle", "exec", "puma", "-C", "config/puma/kubernetes.rb"]);
   });
 
-  it("nginx sidecar drains with quit", () => {
+  it("nginx sidecar drains with quit; the app waits for nginx's pid file to go before QUIT; liveness asks the app directly", () => {
     const { stages } = emitAndBuild(shopModel(), { "container.nginx_sidecar": true });
-    const nginx = webPod(stages["production"]!).containers.find((c: any) => c.name === "nginx");
+    const pod = webPod(stages["production"]!);
+    const nginx = pod.containers.find((c: any) => c.name === "nginx");
     expect(nginx.lifecycle.preStop.exec.command.join(" ")).toMatch(/nginx -s quit/);
+    const app = pod.containers.find((c: any) => c.name === "app");
+    const pre = app.lifecycle.preStop.exec.command[2] as string;
+    expect(pre.indexOf(NGINX_PID_FILE)).toBeGreaterThan(-1);
+    expect(pre.indexOf(NGINX_PID_FILE)).toBeLessThan(pre.indexOf("kill -QUIT"));
+    expect(app.livenessProbe.httpGet).toEqual({ path: LIVENESS_PATH, port: APP_PORT });
+    expect(app.readinessProbe.httpGet.port).not.toBe(APP_PORT); // readiness goes through nginx
   });
 
-  it("worker grace above the sidekiq timeout; liveness checks the process set", () => {
+  it("worker grace above the sidekiq timeout; TERM from the preStop; liveness is a shell test of the heartbeat file", () => {
     const { stages } = emitAndBuild(shopModel());
     for (const s of ["production", "staging"]) {
       const pod = workerPod(stages[s]!);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(40); // sidekiq.yml timeout: 40
       const c = pod.containers[0];
       expect(c.args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml"]);
-      expect(c.livenessProbe.exec.command.join(" ")).toMatch(/Sidekiq::ProcessSet.*Socket\.gethostname/);
+      expect(c.livenessProbe.exec.command).toEqual(heartbeatProbeCommand());
+      expect(c.livenessProbe.exec.command.join(" ")).not.toMatch(/ruby|bundle/);
+      expect(c.lifecycle.preStop.exec.command.join(" ")).toMatch(/kill -TERM "\$pid"; while kill -0/);
+      expect(c.env).toContainEqual({ name: HEARTBEAT_ENV, value: HEARTBEAT_FILE });
     }
     expect(all(stages["production"]!, "Service").map((s) => s.metadata.name)).toEqual(["shop-web"]);
   });
@@ -67,10 +78,9 @@ describe("grace periods", () => {
     expect(args).toEqual(["bundle", "exec", "sidekiq", "-c", "20", "-q", "critical,2", "-q", "default,1"]);
   });
 
-  it("the liveness script is valid Ruby (ruby -c)", () => {
-    const cmd = sidekiqLivenessCommand();
-    const script = cmd[cmd.indexOf("-e") + 1]!;
-    expect(execFileSync("ruby", ["-c", "-e", script], { encoding: "utf8" })).toMatch(/Syntax OK/);
+  it("the heartbeat probe is valid sh (shellcheck)", () => {
+    const cmd = heartbeatProbeCommand();
+    execFileSync("shellcheck", ["-s", "sh", "-"], { input: cmd[2]!, encoding: "utf8" });
   });
 
   it("grace rules hold for any timeout", () => {

@@ -1,0 +1,169 @@
+// The job backends, one row each: how to recognise the backend in a repo, the command its own docs
+// give for a worker process, and how it stops. This table is the one place these facts live; the
+// analyzer reads it to detect workers, the emitters read it (through the model) for the stop and the
+// grace period. Every default here is the gem's own, and is labelled as such where it is used.
+
+export type StopSignal = "TERM" | "QUIT" | "INT";
+
+export interface JobBackend {
+  /** Stable id: the Deployment suffix and the answer keys use it. */
+  id: string;
+  /** Name as people write it. */
+  label: string;
+  /** Gems whose presence in Gemfile.lock says the app uses the backend. */
+  gems: string[];
+  /** A process command (Procfile line, systemd ExecStart, monit/god start) that runs this backend. */
+  command: RegExp;
+  /** Capfile requires of the backend's Capistrano plugin. */
+  capistrano: RegExp;
+  /** The worker command the backend documents, run when the repo names none. */
+  standardCommand: string[];
+  /** The signal it drains on: stops taking jobs, lets running ones finish (or hands them back). */
+  stopSignal: StopSignal;
+  /** Seconds it lets running jobs go on after the signal before it gives up on them (the gem's default). */
+  stopTimeout: number;
+  /** What that stop does with a running job, and what SIGKILL would do: shown in MIGRATION.md. */
+  drain: string;
+  /** Env var naming the queues when the command does not (Resque's QUEUE), if the backend reads one. */
+  queueEnv?: string;
+  /** The Capistrano plugin's variable for processes per server (capistrano3-delayed-job's delayed_job_workers). */
+  processesVariable?: string;
+  /** Runs inside the web server under some configurations: then no Deployment may be needed. */
+  inWeb?: string;
+}
+
+/**
+ * Sidekiq first: its own analyzer (config/sidekiq.yml) gives its command, queues and timeout.
+ * Signals, from each gem's source: Sidekiq traps INT/TERM/TTIN/TSTP (QUIT kills it at once, Ruby's
+ * default); delayed_job traps TERM/INT and finishes the current job; Resque's parent on QUIT waits
+ * for the forked job, on TERM kills it; resque-scheduler, Shoryuken, Sneakers (ServerEngine), GoodJob,
+ * Solid Queue, Que and Backburner drain on TERM.
+ */
+export const JOB_BACKENDS: JobBackend[] = [
+  {
+    id: "sidekiq",
+    label: "Sidekiq",
+    gems: ["sidekiq", "sidekiq-pro", "sidekiq-ent"],
+    command: /(^|[\s/])sidekiq(\s|$)/,
+    capistrano: /^capistrano\/sidekiq(\/|$)/,
+    standardCommand: ["bundle", "exec", "sidekiq"],
+    processesVariable: "sidekiq_processes",
+    stopSignal: "TERM",
+    stopTimeout: 25,
+    drain: "on TERM it stops fetching, waits `timeout` for running jobs, then pushes the unfinished ones back to Redis",
+  },
+  {
+    id: "delayed-job",
+    label: "delayed_job",
+    gems: ["delayed_job"],
+    command: /\bjobs:work\b|(^|[\s/])(script|bin)\/delayed_job\b/,
+    capistrano: /^capistrano\/delayed[_-]job(\/|$)/,
+    standardCommand: ["bundle", "exec", "rake", "jobs:work"],
+    processesVariable: "delayed_job_workers",
+    stopSignal: "TERM",
+    // delayed_job has no shutdown timeout: it finishes the job it runs. 60s is rails2k8s' default
+    // for the grace period; a job still running at SIGKILL keeps its lock until max_run_time and
+    // then runs again on another worker.
+    stopTimeout: 60,
+    drain: "on TERM it finishes the running job and exits; a job cut by SIGKILL stays locked until `max_run_time` (4 h by default) and then runs again",
+  },
+  {
+    id: "resque-scheduler",
+    label: "resque-scheduler",
+    gems: ["resque-scheduler"],
+    command: /\bresque:scheduler\b|(^|[\s/])resque-scheduler\b/,
+    capistrano: /^capistrano[-/]resque\/scheduler\b/,
+    standardCommand: ["bundle", "exec", "rake", "resque:scheduler"],
+    stopSignal: "TERM",
+    stopTimeout: 5,
+    drain: "on TERM it finishes the enqueue it is doing and exits; it runs no jobs itself",
+  },
+  {
+    id: "resque",
+    label: "Resque",
+    gems: ["resque"],
+    command: /\bresque:work(ers)?\b|(^|[\s/])resque-pool\b/,
+    capistrano: /^capistrano[-/]resque(\/|$)/,
+    standardCommand: ["bundle", "exec", "rake", "resque:work"],
+    // QUIT, not TERM: on TERM Resque kills the forked child running the job (the job fails).
+    stopSignal: "QUIT",
+    stopTimeout: 60,
+    drain: "on QUIT it waits for the forked job to finish, then exits (TERM would kill the job); the grace period is rails2k8s' default of 60s",
+    queueEnv: "QUEUE",
+  },
+  {
+    id: "shoryuken",
+    label: "Shoryuken",
+    gems: ["shoryuken"],
+    command: /(^|[\s/])shoryuken(\s|$)/,
+    capistrano: /^capistrano\/shoryuken(\/|$)/,
+    standardCommand: ["bundle", "exec", "shoryuken", "-R"],
+    stopSignal: "TERM",
+    stopTimeout: 8,
+    drain: "on TERM it stops fetching and waits `timeout` (8s by default); an unfinished message returns to SQS after its visibility timeout",
+  },
+  {
+    id: "sneakers",
+    label: "Sneakers",
+    gems: ["sneakers"],
+    command: /\bsneakers:run\b|(^|[\s/])sneakers\s+work\b/,
+    capistrano: /^capistrano\/sneakers(\/|$)/,
+    standardCommand: ["bundle", "exec", "rake", "sneakers:run"],
+    stopSignal: "TERM",
+    stopTimeout: 30,
+    drain: "on TERM its workers finish the message in hand; an unacknowledged message goes back to RabbitMQ; the grace period is rails2k8s' default of 30s",
+  },
+  {
+    id: "good-job",
+    label: "GoodJob",
+    gems: ["good_job"],
+    command: /(^|[\s/])good_job(\s+start)?(\s|$)/,
+    capistrano: /^capistrano\/good[_-]job(\/|$)/,
+    standardCommand: ["bundle", "exec", "good_job", "start"],
+    stopSignal: "TERM",
+    stopTimeout: 60,
+    drain: "on TERM it waits for running jobs (`shutdown_timeout`, unlimited by default); a job cut by SIGKILL is retried once its advisory lock is gone; the grace period is rails2k8s' default of 60s",
+    inWeb: "unless it runs inside the web server (execution_mode :async)",
+  },
+  {
+    id: "solid-queue",
+    label: "Solid Queue",
+    gems: ["solid_queue"],
+    command: /(^|[\s/])bin\/jobs\b|\bsolid_queue:start\b/,
+    capistrano: /^capistrano\/solid[_-]queue(\/|$)/,
+    standardCommand: ["bin/jobs"],
+    stopSignal: "TERM",
+    stopTimeout: 5,
+    drain: "on TERM it waits `shutdown_timeout` (5s by default) for running jobs; jobs of a process that died are released when its heartbeat expires",
+    inWeb: "unless it runs inside Puma (plugin :solid_queue)",
+  },
+  {
+    id: "que",
+    label: "Que",
+    gems: ["que"],
+    command: /(^|[\s/])que(\s|$)/,
+    capistrano: /^capistrano\/que(\/|$)/,
+    standardCommand: ["bundle", "exec", "que"],
+    stopSignal: "TERM",
+    stopTimeout: 60,
+    drain: "on TERM it finishes running jobs and exits; a job cut by SIGKILL is unlocked when its connection closes and runs again; the grace period is rails2k8s' default of 60s",
+  },
+  {
+    id: "backburner",
+    label: "Backburner",
+    gems: ["backburner"],
+    command: /\bbackburner(:work)?\b/,
+    capistrano: /^capistrano\/backburner(\/|$)/,
+    standardCommand: ["bundle", "exec", "backburner"],
+    stopSignal: "TERM",
+    stopTimeout: 60,
+    drain: "on TERM it finishes the job in hand; a reserved job cut by SIGKILL returns to beanstalkd after its TTR; the grace period is rails2k8s' default of 60s",
+  },
+];
+
+export const backendById = (id: string): JobBackend | undefined => JOB_BACKENDS.find((b) => b.id === id);
+
+/** The backend a command runs, by the order of the table (resque-scheduler before resque). */
+export function backendOfCommand(command: string): JobBackend | undefined {
+  return JOB_BACKENDS.find((b) => b.command.test(command));
+}

@@ -1,0 +1,186 @@
+// Job-runner processes the servers ran, one entry per process: from the lockfile (the gem), the
+// Procfile (the command as the team wrote it), the Capistrano plugin or its hooks, and service
+// definitions kept in the repo (systemd units, monit, god). How each backend stops comes from its row
+// in backends.ts; the command is the repo's own line when it is plain words, else the backend's
+// standard command, said so.
+import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
+
+/** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
+const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$/;
+/** The line of such a file that starts the process. */
+const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|command\s*=)/i;
+/** One shell word without quoting, expansion or operators: safe to run as an argv element. */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,.\/*-]+$/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+
+export function analyzeWorkers(
+  ctx: AnalyzerContext,
+  rails: RailsFacts,
+  cap: CapistranoFacts | null,
+  procfile: ProcfileEntry[],
+  stages: Stage[],
+  sidekiq: SidekiqFacts | null,
+): WorkerFacts[] {
+  const out: WorkerFacts[] = [];
+  const services = serviceLines(ctx);
+  // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
+  const main = procfile.filter((p) => p.source.file === "Procfile");
+  const lines = main.length ? main : procfile;
+  for (const b of JOB_BACKENDS) {
+    const evidence: Fact<string>[] = [];
+    const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
+    if (gem) evidence.push({ value: `${b.gems.find((g) => rails.gems[g])} ${gem.value} in Gemfile.lock`, source: gem.source });
+    for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
+    const prefix = b.id.replace(/-/g, "_");
+    for (const h of cap?.hooks ?? [])
+      if (h.task.replace(/^:/, "").startsWith(`${prefix}:`)) evidence.push({ value: `${h.kind} "${h.target}", "${h.task}" (Capistrano hook)`, source: h.source });
+    const ownLines = lines.filter((p) => backendOfCommand(p.command) === b);
+    for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
+    const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
+    for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
+    if (b.id === "sidekiq") {
+      // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
+      if (sidekiq) out.push(sidekiqWorker(b, sidekiq, stages));
+      continue;
+    }
+    if (!evidence.length) continue;
+    const roles = rolesOf(b, stages);
+    for (const s of stages)
+      for (const sv of s.servers) {
+        const role = sv.roles.find((r) => roleNames(b).includes(r));
+        if (role) evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+      }
+    const base = {
+      backend: b.id,
+      label: b.label,
+      drain: b.drain,
+      stopSignal: b.stopSignal,
+      stopTimeout: { seconds: b.stopTimeout, source: null },
+      roles,
+      evidence,
+      ...(b.processesVariable ? { processesVariable: b.processesVariable } : {}),
+    };
+    if (!gem && !ownLines.length) {
+      out.push({
+        ...base,
+        name: `worker-${b.id}`,
+        args: [],
+        env: {},
+        commandFrom: "standard",
+        commandSource: null,
+        queues: [],
+        carried: false,
+        why: `${b.gems[0]} is not in Gemfile.lock, so the image would not have it (${evidence[0]!.value})`,
+      });
+      continue;
+    }
+    if (ownLines.length) {
+      for (const p of ownLines) out.push({ ...base, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true });
+    } else if (ownServices.length === 1) {
+      out.push({ ...base, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true });
+    } else {
+      out.push({ ...base, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+    }
+  }
+  // resque-scheduler is a process of its own only when Resque runs at all.
+  return out;
+}
+
+function sidekiqWorker(b: JobBackend, sk: SidekiqFacts, _stages: Stage[]): WorkerFacts {
+  const timeout = typeof sk.timeout?.value === "number" && sk.file && sk.timeout.source.file === sk.file ? sk.timeout : null;
+  return {
+    backend: b.id,
+    label: b.label,
+    drain: b.drain,
+    name: "worker",
+    args: [],
+    env: {},
+    commandFrom: "sidekiq",
+    commandSource: sk.file ? { file: sk.file, line: 1 } : null,
+    queues: sk.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)),
+    stopSignal: b.stopSignal,
+    stopTimeout: { seconds: typeof sk.timeout?.value === "number" ? sk.timeout.value : b.stopTimeout, source: timeout?.source ?? null },
+    roles: ["sidekiq", "worker"],
+    evidence: sk.evidence,
+    carried: true,
+  };
+}
+
+type Command = Pick<WorkerFacts, "args" | "env" | "commandFrom" | "commandSource" | "commandNote" | "queues">;
+
+/** The repo's line as argv when it is plain words (leading `VAR=x` become env), else the standard command. */
+export function commandOf(b: JobBackend, line: string, from: "procfile" | "service", source: Source): Command {
+  const words = line.trim().replace(/^exec\s+/, "").split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length && ASSIGNMENT.test(words[0]!) && PLAIN_WORD.test(words[0]!)) {
+    const m = ASSIGNMENT.exec(words.shift()!)!;
+    env[m[1]!] = m[2]!;
+  }
+  // RAILS_ENV/RACK_ENV come from each stage's ConfigMap; the line's value was one server's.
+  delete env["RAILS_ENV"];
+  delete env["RACK_ENV"];
+  const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
+  if (!plain || from === "service") {
+    const std = standardCommand(b);
+    return {
+      ...std,
+      commandSource: source,
+      commandNote: from === "service" ? `the service line names paths of the servers (${line.trim()}): the backend's standard command runs instead` : `the line uses shell syntax (${line.trim()}): the backend's standard command runs instead`,
+    };
+  }
+  return { args: words, env, commandFrom: from, commandSource: source, queues: queuesOf(b, words, env) };
+}
+
+function standardCommand(b: JobBackend): Command {
+  // Resque's worker refuses to start without QUEUE; `*` is every queue, as its README starts it.
+  const env: Record<string, string> = b.queueEnv ? { [b.queueEnv]: "*" } : {};
+  return { args: [...b.standardCommand], env, commandFrom: "standard", commandSource: null, queues: b.queueEnv ? ["*"] : [] };
+}
+
+function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): string[] {
+  const fromEnv = env["QUEUES"] ?? env["QUEUE"];
+  if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
+  const out: string[] = [];
+  args.forEach((a, i) => {
+    const m = /^--queues?=(.+)$/.exec(a);
+    if (m) out.push(...m[1]!.split(","));
+    else if ((a === "-q" || a === "--queue") && args[i + 1]) out.push(args[i + 1]!.split(",")[0]!);
+  });
+  void b;
+  return out.filter(Boolean);
+}
+
+/** Roles that mean "this server ran the backend": its own name, the plugins' role names, `worker`. */
+export function roleNames(b: JobBackend): string[] {
+  const u = b.id.replace(/-/g, "_");
+  const extra = b.id === "resque" ? ["resque_worker"] : b.id === "resque-scheduler" ? ["resque_scheduler"] : [];
+  return [u, b.id, ...extra, "worker", "workers", "jobs"];
+}
+
+/** The plugin's `<backend>_roles` variable on any stage, else the role names above. */
+function rolesOf(b: JobBackend, stages: Stage[]): string[] {
+  const u = b.id.replace(/-/g, "_");
+  for (const s of stages) {
+    const v = s.variables[`${u}_roles`]?.value ?? s.variables[`${u}_role`]?.value;
+    const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && "sym" in x ? String((x as { sym: string }).sym) : null)).filter((x): x is string => !!x);
+    if (list.length) return list;
+  }
+  return roleNames(b);
+}
+
+function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
+  const out: { command: string; source: Source }[] = [];
+  for (const file of ctx.repo.paths.filter((p) => SERVICE_FILE.test(p))) {
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    r.text.split(/\r?\n/).forEach((text, i) => {
+      if (!START_LINE.test(text)) return;
+      const command = text.replace(START_LINE, "").trim().replace(/^["']|["']$/g, "");
+      if (backendOfCommand(command)) out.push({ command, source: { file, line: i + 1 } });
+    });
+  }
+  return out;
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
