@@ -107,8 +107,8 @@ const RULES: Rule[] = [
   },
 ];
 
-/** Long runs over the base64/base64url/hex alphabets, the candidates for the entropy rule. */
-const TOKEN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+// The candidates for the entropy rule are the matches of /[A-Za-z0-9+/_-]{32,}={0,2}/g: long runs
+// over the base64/base64url/hex alphabets (found by highEntropy without the regex).
 const HEX = /^[0-9a-f]+$|^[0-9A-F]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A label before a hash says what it is: a digest, a public key, not a secret. */
@@ -150,19 +150,52 @@ function nameLike(token: string): boolean {
   return parts.length >= 3 && parts.every((p) => p.length <= 16);
 }
 
+/** The characters of the candidate runs, by char code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
 function highEntropy(text: string, out: SecretSpan[]) {
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
-    // has slashes too, but no run of plain lowercase letters between two of them.
-    if (m[0].split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
-      let at = m.index;
-      for (const seg of m[0].split("/")) {
-        if (seg.length >= 32) judge(text, seg, at, out);
-        at += seg.length + 1;
-      }
-    } else judge(text, m[0], m.index, out);
+  // The candidates, found in one pass over the text: as a regex it retries up to 32
+  // characters from every offset inside a shorter run, and the terminal output is megabytes.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOKEN_CHAR[c] === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d >= 128 || TOKEN_CHAR[d] === 0) break;
+      j++;
+    }
+    if (j - i < 32) {
+      i = j;
+      continue;
+    }
+    // Up to two `=` of padding.
+    let end = j;
+    if (end < n && text.charCodeAt(end) === 61) {
+      end++;
+      if (end < n && text.charCodeAt(end) === 61) end++;
+    }
+    tokenRun(text, text.slice(i, end), i, out);
+    i = end;
   }
+}
+
+function tokenRun(text: string, run: string, index: number, out: SecretSpan[]) {
+  // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
+  // has slashes too, but no run of plain lowercase letters between two of them.
+  if (run.split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
+    let at = index;
+    for (const seg of run.split("/")) {
+      if (seg.length >= 32) judge(text, seg, at, out);
+      at += seg.length + 1;
+    }
+  } else judge(text, run, index, out);
 }
 
 /** One candidate run of the entropy rule: a key by its alphabet, length and entropy, or nothing. */
@@ -188,9 +221,33 @@ function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
   if ((mixed || base36) && entropy(token) >= 4.0) out.push({ start, end: start + token.length, shape: "high-entropy string" });
 }
 
-/** Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins). */
-export function secretSpans(text: string): SecretSpan[] {
-  if (text.length < 12) return [];
+const NO_SPANS: readonly SecretSpan[] = Object.freeze([]);
+/**
+ * Answers for the short texts seen so far: a model holds the same values many times over (every
+ * stage repeats the deploy config's), and redaction, the secret finder and the emitters each ask.
+ */
+const known = new Map<string, readonly SecretSpan[]>();
+const MEMO_MAX_LENGTH = 2048;
+const MEMO_MAX_ENTRIES = 200_000;
+
+/**
+ * Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins).
+ * The answer is shared between callers: read it, do not change it.
+ */
+export function secretSpans(text: string): readonly SecretSpan[] {
+  if (text.length < 12) return NO_SPANS;
+  if (text.length > MEMO_MAX_LENGTH) return findSpans(text);
+  let spans = known.get(text);
+  if (spans === undefined) {
+    if (known.size >= MEMO_MAX_ENTRIES) known.clear();
+    spans = findSpans(text);
+    if (!spans.length) spans = NO_SPANS;
+    known.set(text, spans);
+  }
+  return spans;
+}
+
+function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
   for (const rule of RULES) {
     if (rule.hint && !rule.hint.test(text)) continue;
