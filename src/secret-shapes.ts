@@ -48,6 +48,11 @@ interface Rule {
   ok?: (secret: string) => boolean;
   /** A cheap test the text must pass for the rule to be worth running (long texts: the terminal, a diff). */
   hint?: { test(text: string): boolean };
+  /**
+   * The rule matches only at the start of a run of [A-Za-z0-9_-] that holds one of these words:
+   * it is tried there alone, not at every offset of the text (where its nested repetition is slow).
+   */
+  anchor?: RegExp;
 }
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
@@ -93,7 +98,7 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=["']?([^\s"'&;,)]{4,})/gi,
     shape: "secret parameter",
     group: 1,
-    hint: /pass|pwd|secret|token|key|signature/i,
+    anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
@@ -102,7 +107,7 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
     shape: "secret parameter",
     group: 1,
-    hint: /pass|pwd|secret|token|key|signature/i,
+    anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s) && !/^[a-z]+[0-9]*$/i.test(s.replace(/[._-]/g, "")),
   },
 ];
@@ -249,7 +254,18 @@ export function secretSpans(text: string): readonly SecretSpan[] {
 
 function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
+  const take = (rule: Rule, m: RegExpExecArray) => {
+    const secret = m[rule.group];
+    if (secret === undefined || secret === "") return;
+    const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
+    if (rule.ok && !rule.ok(secret)) return;
+    found.push({ start, end: start + secret.length, shape: rule.shape });
+  };
   for (const rule of RULES) {
+    if (rule.anchor) {
+      anchored(rule, text, take);
+      continue;
+    }
     if (rule.hint && !rule.hint.test(text)) continue;
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
@@ -257,11 +273,7 @@ function findSpans(text: string): SecretSpan[] {
         rule.re.lastIndex++;
         continue;
       }
-      const secret = m[rule.group];
-      if (secret === undefined || secret === "") continue;
-      const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
-      if (rule.ok && !rule.ok(secret)) continue;
-      found.push({ start, end: start + secret.length, shape: rule.shape });
+      take(rule, m);
     }
   }
   highEntropy(text, found);
@@ -273,6 +285,40 @@ function findSpans(text: string): SecretSpan[] {
     else merged.push({ ...s });
   }
   return merged;
+}
+
+const IDENT_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") IDENT_CHAR[c.charCodeAt(0)] = 1;
+const isIdent = (c: number) => c < 128 && IDENT_CHAR[c] === 1;
+const stickyOf = new Map<Rule, RegExp>();
+
+/**
+ * The matches `rule.re` finds scanning the text, tried only where one can start. Such a rule starts
+ * after no [A-Za-z0-9_-] and reads only those characters up to its word, so a match starts where
+ * a run of them that holds an anchor word starts; it ends before a character that cannot be in
+ * such a run, so the next match starts in a later run, as a scan from the end of this one finds.
+ */
+function anchored(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray) => void) {
+  let sticky = stickyOf.get(rule);
+  if (!sticky) stickyOf.set(rule, (sticky = new RegExp(rule.re.source, rule.re.flags.replace("g", "") + "y")));
+  const anchor = rule.anchor!;
+  anchor.lastIndex = 0;
+  let done = 0;
+  for (let a = anchor.exec(text); a; a = anchor.exec(text)) {
+    let s = a.index;
+    while (s > done && isIdent(text.charCodeAt(s - 1))) s--;
+    // The run's other words start the same run: the next anchor is looked for after it.
+    let e = anchor.lastIndex;
+    while (e < text.length && isIdent(text.charCodeAt(e))) e++;
+    anchor.lastIndex = e;
+    if (s > 0 && isIdent(text.charCodeAt(s - 1))) continue;
+    sticky.lastIndex = s;
+    const m = sticky.exec(text);
+    if (!m) continue;
+    done = m.index + m[0].length;
+    if (anchor.lastIndex < done) anchor.lastIndex = done;
+    take(rule, m);
+  }
 }
 
 /** Whether a value (a string, or a number written as one) holds a secret by its shape. */
