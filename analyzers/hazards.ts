@@ -262,7 +262,9 @@ const sharedRailsEnv: Rule = (m) => {
   const byEnv = new Map<string, Stage[]>();
   for (const s of m.stages) {
     const env = railsEnvOf(s);
-    byEnv.set(env, [...(byEnv.get(env) ?? []), s]);
+    const list = byEnv.get(env);
+    if (list) list.push(s);
+    else byEnv.set(env, [s]);
   }
   for (const [env, stages] of byEnv) {
     if (stages.length < 2) continue;

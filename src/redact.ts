@@ -46,9 +46,15 @@ export function scrubText(text: string, values: string[]): string {
 /** The model as shown and the secret values it held, in one pass. */
 export function redaction(model: AppModel): { model: AppModel; values: string[] } {
   const found = new Set<string>();
+  // Parts redacted by their own rules first (Global values, by their secret paths): the pass over the
+  // whole model leaves them as they are. Hiding again under a key that names no secret changes nothing
+  // (what a value's shape or a URL password gives away is already cut), so only a secret key there
+  // walks them again.
+  const settled = new WeakSet<object>();
   // Every object and array is rebuilt (the model itself is never touched). A path is only kept where
   // a rule reads it: under Global values, as the dotted text the secret paths use.
   const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
+    if (typeof v === "object" && v !== null && settled.has(v) && secretPath === null && (key === null || !secretName(key))) return v;
     if (typeof v === "string" || typeof v === "number") {
       if (v === "") return v;
       const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || isCredentialUrl(v);
@@ -100,13 +106,18 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     return rest;
   };
 
-  // Stage variables: the variable's own name counts as the key of its value; the default of a
-  // hidden `ask` is a secret written in the deploy config.
+  const settle = (v: unknown): unknown => {
+    // HIDDEN itself is shared: the pass over the whole model copies it as it always did.
+    if (typeof v === "object" && v !== null && v !== HIDDEN) settled.add(v);
+    return v;
+  };
+  // Stage variables: the variable's own name counts as the key of its value (the pass over the whole
+  // model gives it that key: a fact is named by the key holding it). The default of a hidden `ask`
+  // is a secret written in the deploy config.
   const stages = model.stages.map((st) => {
-    const variables: typeof st.variables = {};
-    for (const [name, fact] of Object.entries(st.variables)) variables[name] = { ...fact, value: hide(fact.value, name, null, "") as RValue };
-    const asked = st.asked?.map((a) => ({ ...a, default: hide(a.default, a.echo === false ? "password" : a.name, null, "") as RValue }));
-    return { ...st, variables, ...(st.asked ? { asked } : {}) };
+    if (!st.asked) return st;
+    const asked = st.asked.map((a) => ({ ...a, default: hide(a.default, a.echo === false ? "password" : a.name, null, "") as RValue }));
+    return { ...st, asked };
   });
   // Global: the paths the analysis classed secret (by its rules or the file's own), per env (the
   // first segment of a path under `values` is the env, which the secret paths leave out).
@@ -118,7 +129,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
         const dot = p.indexOf(".");
         return dot >= 0 && paths.has(p.slice(dot + 1));
       };
-      return { ...ns, values: hide(ns.values, null, paths.size ? secretPath : null, "") as typeof ns.values };
+      return { ...ns, values: settle(hide(ns.values, null, paths.size ? secretPath : null, "")) as typeof ns.values };
     }),
   };
   const first = hide({ ...model, stages, ...(model.global ? { global } : {}) }, null, null, "") as AppModel;

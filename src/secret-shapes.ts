@@ -48,6 +48,11 @@ interface Rule {
   ok?: (secret: string) => boolean;
   /** A cheap test the text must pass for the rule to be worth running (long texts: the terminal, a diff). */
   hint?: { test(text: string): boolean };
+  /**
+   * The rule matches only at the start of a run of [A-Za-z0-9_-] that holds one of these words:
+   * it is tried there alone, not at every offset of the text (where its nested repetition is slow).
+   */
+  anchor?: RegExp;
 }
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
@@ -93,7 +98,7 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=["']?([^\s"'&;,)]{4,})/gi,
     shape: "secret parameter",
     group: 1,
-    hint: /pass|pwd|secret|token|key|signature/i,
+    anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
@@ -102,13 +107,13 @@ const RULES: Rule[] = [
     re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
     shape: "secret parameter",
     group: 1,
-    hint: /pass|pwd|secret|token|key|signature/i,
+    anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s) && !/^[a-z]+[0-9]*$/i.test(s.replace(/[._-]/g, "")),
   },
 ];
 
-/** Long runs over the base64/base64url/hex alphabets, the candidates for the entropy rule. */
-const TOKEN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+// The candidates for the entropy rule are the matches of /[A-Za-z0-9+/_-]{32,}={0,2}/g: long runs
+// over the base64/base64url/hex alphabets (found by highEntropy without the regex).
 const HEX = /^[0-9a-f]+$|^[0-9A-F]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A label before a hash says what it is: a digest, a public key, not a secret. */
@@ -150,19 +155,52 @@ function nameLike(token: string): boolean {
   return parts.length >= 3 && parts.every((p) => p.length <= 16);
 }
 
+/** The characters of the candidate runs, by char code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
 function highEntropy(text: string, out: SecretSpan[]) {
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
-    // has slashes too, but no run of plain lowercase letters between two of them.
-    if (m[0].split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
-      let at = m.index;
-      for (const seg of m[0].split("/")) {
-        if (seg.length >= 32) judge(text, seg, at, out);
-        at += seg.length + 1;
-      }
-    } else judge(text, m[0], m.index, out);
+  // The candidates, found in one pass over the text: as a regex it retries up to 32
+  // characters from every offset inside a shorter run, and the terminal output is megabytes.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOKEN_CHAR[c] === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d >= 128 || TOKEN_CHAR[d] === 0) break;
+      j++;
+    }
+    if (j - i < 32) {
+      i = j;
+      continue;
+    }
+    // Up to two `=` of padding.
+    let end = j;
+    if (end < n && text.charCodeAt(end) === 61) {
+      end++;
+      if (end < n && text.charCodeAt(end) === 61) end++;
+    }
+    tokenRun(text, text.slice(i, end), i, out);
+    i = end;
   }
+}
+
+function tokenRun(text: string, run: string, index: number, out: SecretSpan[]) {
+  // A path (`/api/webhooks/<id>/<token>`, `var/www/shop`) is judged segment by segment; base64
+  // has slashes too, but no run of plain lowercase letters between two of them.
+  if (run.split("/").some((seg) => /^[a-z]{3,}$/.test(seg))) {
+    let at = index;
+    for (const seg of run.split("/")) {
+      if (seg.length >= 32) judge(text, seg, at, out);
+      at += seg.length + 1;
+    }
+  } else judge(text, run, index, out);
 }
 
 /** One candidate run of the entropy rule: a key by its alphabet, length and entropy, or nothing. */
@@ -188,11 +226,46 @@ function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
   if ((mixed || base36) && entropy(token) >= 4.0) out.push({ start, end: start + token.length, shape: "high-entropy string" });
 }
 
-/** Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins). */
-export function secretSpans(text: string): SecretSpan[] {
-  if (text.length < 12) return [];
+const NO_SPANS: readonly SecretSpan[] = Object.freeze([]);
+/**
+ * Answers for the short texts seen so far: a model holds the same values many times over (every
+ * stage repeats the deploy config's), and redaction, the secret finder and the emitters each ask.
+ */
+const known = new Map<string, readonly SecretSpan[]>();
+const MEMO_MAX_LENGTH = 2048;
+const MEMO_MAX_ENTRIES = 200_000;
+
+/**
+ * Where the text holds a secret by shape: sorted, overlaps merged (the first rule's shape wins).
+ * The answer is shared between callers: read it, do not change it.
+ */
+export function secretSpans(text: string): readonly SecretSpan[] {
+  if (text.length < 12) return NO_SPANS;
+  if (text.length > MEMO_MAX_LENGTH) return findSpans(text);
+  let spans = known.get(text);
+  if (spans === undefined) {
+    if (known.size >= MEMO_MAX_ENTRIES) known.clear();
+    spans = findSpans(text);
+    if (!spans.length) spans = NO_SPANS;
+    known.set(text, spans);
+  }
+  return spans;
+}
+
+function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
+  const take = (rule: Rule, m: RegExpExecArray) => {
+    const secret = m[rule.group];
+    if (secret === undefined || secret === "") return;
+    const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
+    if (rule.ok && !rule.ok(secret)) return;
+    found.push({ start, end: start + secret.length, shape: rule.shape });
+  };
   for (const rule of RULES) {
+    if (rule.anchor) {
+      anchored(rule, text, take);
+      continue;
+    }
     if (rule.hint && !rule.hint.test(text)) continue;
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
@@ -200,11 +273,7 @@ export function secretSpans(text: string): SecretSpan[] {
         rule.re.lastIndex++;
         continue;
       }
-      const secret = m[rule.group];
-      if (secret === undefined || secret === "") continue;
-      const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
-      if (rule.ok && !rule.ok(secret)) continue;
-      found.push({ start, end: start + secret.length, shape: rule.shape });
+      take(rule, m);
     }
   }
   highEntropy(text, found);
@@ -216,6 +285,40 @@ export function secretSpans(text: string): SecretSpan[] {
     else merged.push({ ...s });
   }
   return merged;
+}
+
+const IDENT_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") IDENT_CHAR[c.charCodeAt(0)] = 1;
+const isIdent = (c: number) => c < 128 && IDENT_CHAR[c] === 1;
+const stickyOf = new Map<Rule, RegExp>();
+
+/**
+ * The matches `rule.re` finds scanning the text, tried only where one can start. Such a rule starts
+ * after no [A-Za-z0-9_-] and reads only those characters up to its word, so a match starts where
+ * a run of them that holds an anchor word starts; it ends before a character that cannot be in
+ * such a run, so the next match starts in a later run, as a scan from the end of this one finds.
+ */
+function anchored(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray) => void) {
+  let sticky = stickyOf.get(rule);
+  if (!sticky) stickyOf.set(rule, (sticky = new RegExp(rule.re.source, rule.re.flags.replace("g", "") + "y")));
+  const anchor = rule.anchor!;
+  anchor.lastIndex = 0;
+  let done = 0;
+  for (let a = anchor.exec(text); a; a = anchor.exec(text)) {
+    let s = a.index;
+    while (s > done && isIdent(text.charCodeAt(s - 1))) s--;
+    // The run's other words start the same run: the next anchor is looked for after it.
+    let e = anchor.lastIndex;
+    while (e < text.length && isIdent(text.charCodeAt(e))) e++;
+    anchor.lastIndex = e;
+    if (s > 0 && isIdent(text.charCodeAt(s - 1))) continue;
+    sticky.lastIndex = s;
+    const m = sticky.exec(text);
+    if (!m) continue;
+    done = m.index + m[0].length;
+    if (anchor.lastIndex < done) anchor.lastIndex = done;
+    take(rule, m);
+  }
 }
 
 /** Whether a value (a string, or a number written as one) holds a secret by its shape. */

@@ -121,16 +121,31 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const stages: Stage[] = [];
   const sessions: Session[] = [];
-  for (const name of stageNames) {
+  // Every stage loads the same Capfile and deploy.rb before its own file. That part is run once, for
+  // the first stage, and each stage goes on from a copy of its state, unless it read the stage's
+  // name (`fetch(:stage)`, `set` of a name that holds it...): then each stage runs it again.
+  let shared: { session: Session; loaded: Cap3Loaded | null } | null = null;
+  stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
     const file = task ? task.file : `config/deploy/${name}.rb`;
-    const s = new Session(sessionOpts);
     if (!task && !has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
-    if (major === 3) runCap3(s, name, file);
-    else runCap2(s, name, task ? null : file, task ? name : null);
+    let s: Session;
+    let loaded: Cap3Loaded | null = null;
+    if (shared) {
+      s = shared.session.fork();
+      loaded = shared.loaded;
+      if (major === 3) s.vars.set("stage", { sym: name }, { file, line: 1 });
+    } else {
+      s = new Session(sessionOpts);
+      if (major === 3) loaded = cap3Config(s, name, file);
+      else cap2Config(s);
+      if (i === 0 && stageNames.length > 1 && (loaded === null || loaded.sameForEveryStage)) shared = { session: s.fork(), loaded };
+    }
+    if (major === 3) cap3Stage(s, name, file, loaded!);
+    else cap2Stage(s, name, task ? null : file, task ? name : null);
     sessions.push(s);
     stages.push(stageOf(s, name, file, task?.line ?? 1));
-  }
+  });
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
     const s = new Session(sessionOpts);
@@ -148,9 +163,16 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
 
   function runCap3(s: Session, stage: string | null, file: string | null) {
+    cap3Stage(s, stage, file, cap3Config(s, stage, file));
+  }
+
+  /** Capfile, defaults and config/deploy.rb, as loaded before the stage's file. */
+  function cap3Config(s: Session, stage: string | null, file: string | null): Cap3Loaded {
     if (has("Capfile")) s.runFile("Capfile", true);
     for (const imp of [...s.imports]) s.runFile(imp, true);
     if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
+    const stageEntry = s.vars.entry("stage");
+    s.vars.watch = new Set();
     const requires = s.requires.map((r) => r.value);
     s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource(/capistrano\/setup/));
     const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
@@ -162,6 +184,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
     s.runLoadDefaults();
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    const readStage = s.vars.watch.has("stage") || s.vars.watch.has("*");
+    s.vars.watch = null;
+    return { requires, scmInstalled, sameForEveryStage: !readStage && s.vars.entry("stage") === stageEntry };
+  }
+
+  /** The stage's own file and what Capistrano does after it. */
+  function cap3Stage(s: Session, stage: string | null, file: string | null, { requires, scmInstalled }: Cap3Loaded) {
     if (file && has(file)) s.runFile(file, true);
     applyOverrides(s, stage);
     // Capistrano::Configuration::SCMResolver#resolve
@@ -179,9 +208,19 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
 
   function runCap2(s: Session, stage: string | null, file: string | null, task: string | null = null) {
+    cap2Config(s);
+    cap2Stage(s, stage, file, task);
+  }
+
+  /** Built-in recipes, Capfile and config/deploy.rb: loaded before the stage is known (always shared). */
+  function cap2Config(s: Session): true {
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource(/load\s+['"]deploy['"]/));
     if (has("Capfile")) s.runFile("Capfile", true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    return true;
+  }
+
+  function cap2Stage(s: Session, stage: string | null, file: string | null, task: string | null = null) {
     if (stage && file) s.vars.set("stage", { sym: stage }, { file, line: 1 });
     if (file && has(file)) s.runFile(file, true);
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
@@ -261,6 +300,18 @@ function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boo
 function minaStageName(s: Session): string {
   const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
   return env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
+}
+
+/** What loading the config before the stage's file (Capistrano 3) leaves for after it. */
+interface Cap3Loaded {
+  /** The Capfile's requires and whether it installed an SCM plugin, as they were before the defaults. */
+  requires: string[];
+  scmInstalled: boolean;
+  /**
+   * Nothing read the stage's name (nor set it again): every stage would compute the same, and
+   * goes on from a copy. (The name is then the only thing a stage changes in this state.)
+   */
+  sameForEveryStage: boolean;
 }
 
 /** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */

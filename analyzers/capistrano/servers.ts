@@ -27,6 +27,13 @@ const SETTERS = new Set(["user", "port", "hostname", "password", "key", "keys", 
 export class Servers {
   private entries: Entry[] = [];
 
+  /** A copy whose hosts change apart from this one's. */
+  copy(): Servers {
+    const c = new Servers();
+    c.entries = this.entries.map((e) => ({ ...e, roles: [...e.roles], properties: { ...e.properties } }));
+    return c;
+  }
+
   /** `server "host", properties` (Capistrano 3). */
   addHost(hostText: string, props: Record<string, RValue>, source: Source): void {
     const parsed = parseHost(hostText);

@@ -46,7 +46,7 @@ const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_
 
 export class Session {
   readonly vars: Variables;
-  readonly servers = new Servers();
+  readonly servers: Servers = new Servers();
   readonly tasks: TaskDef[] = [];
   readonly hooks: HookDef[] = [];
   readonly requires: { value: string; source: Source }[] = [];
@@ -69,8 +69,36 @@ export class Session {
   private defs = new Map<string, { node: any; parsed: ParsedRuby }>();
   private callDepth = 0;
 
-  constructor(private opts: SessionOptions) {
-    this.vars = new Variables((lazy, key) => this.resolveLazy(lazy, key));
+  constructor(private opts: SessionOptions, from?: Session) {
+    if (!from) {
+      this.vars = new Variables((lazy, key) => this.resolveLazy(lazy, key));
+      return;
+    }
+    // A copy of `from`'s state: what runs next in this session leaves `from` as it was. Facts
+    // already made (values, tasks, sources) are shared; they are never changed in place.
+    this.vars = from.vars.copy((lazy, key) => this.resolveLazy(lazy, key));
+    this.servers = from.servers.copy();
+    this.tasks.push(...from.tasks);
+    this.hooks.push(...from.hooks);
+    this.requires.push(...from.requires);
+    this.installs.push(...from.installs);
+    this.imports.push(...from.imports);
+    this.asked.push(...from.asked);
+    this.lock = from.lock;
+    for (const [k, v] of from.linkedSources) this.linkedSources.set(k, v);
+    // Task bodies keep the locals of where they were defined; running one sets locals in its frame.
+    const frameCopy = (f: Frame): Frame => ({ ...f, locals: new Map(f.locals) });
+    for (const d of from.loadDefaults) this.loadDefaults.push({ body: d.body, frame: frameCopy(d.frame) });
+    this.manualLinks.push(...from.manualLinks);
+    for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
+    for (const p of from.loaded) this.loaded.add(p);
+    for (const [k, v] of from.constants) this.constants.set(k, v);
+    for (const [k, v] of from.defs) this.defs.set(k, v);
+  }
+
+  /** A session that goes on from this one's state (the deploy config every stage loads the same). */
+  fork(): Session {
+    return new Session(this.opts, this);
   }
 
   // --- running files ----------------------------------------------------------------------------

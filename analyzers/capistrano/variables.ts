@@ -34,18 +34,39 @@ export class Variables {
   private values = new Map<string, Entry>();
   private resolving = new Set<string>();
 
+  /**
+   * The names read since `watch` was given (every name, as "*", when all are listed): whether what
+   * was computed so far depends on a variable's value.
+   */
+  watch: Set<string> | null = null;
+
   /** `resolve` evaluates a Lazy body (in the session's scope at the time of the fetch). */
   constructor(private resolve: (lazy: Lazy, key: string) => RValue) {}
 
+  /** A copy with its own entries (values are shared: they are never changed in place). */
+  copy(resolve: (lazy: Lazy, key: string) => RValue): Variables {
+    const v = new Variables(resolve);
+    for (const [k, e] of this.values) v.values.set(k, { value: e.value, source: e.source });
+    return v;
+  }
+
+  /** The stored entry itself, to tell later whether anything replaced it. */
+  entry(key: string): object | undefined {
+    return this.values.get(key);
+  }
+
   has(key: string): boolean {
+    this.watch?.add(key);
     return this.values.has(key);
   }
 
   keys(): string[] {
+    this.watch?.add("*");
     return [...this.values.keys()];
   }
 
   sourceOf(key: string): Source | undefined {
+    this.watch?.add(key);
     return this.values.get(key)?.source;
   }
 
@@ -68,6 +89,7 @@ export class Variables {
    * Capistrano's `peek` does). Undefined default = nil.
    */
   fetch(key: string, dflt?: Stored, dfltSource?: Source): RValue {
+    this.watch?.add(key);
     const e = this.values.get(key);
     if (!e) {
       if (dflt === undefined) return null;
@@ -94,6 +116,7 @@ export class Variables {
 
   /** The stored value without calling anything (for `set_if_empty`-like checks and dumps). */
   peekRaw(key: string): Stored | undefined {
+    this.watch?.add(key);
     return this.values.get(key)?.value;
   }
 
