@@ -10,7 +10,7 @@ import type { RValue, Source, Unknown, EnvRef } from "../../src/model.js";
 import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 import type { Budget } from "./idioms/limits.js";
-import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod } from "./idioms/blocks.js";
+import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod, setMethodApplier } from "./idioms/blocks.js";
 import { rubyFormat } from "./idioms/format.js";
 import { tooLong } from "./idioms/limits.js";
 
@@ -470,6 +470,9 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
   }
   return undefined;
 }
+
+// `list.map(&:upcase)` applies the same methods a call would.
+setMethodApplier((x, m, p, node) => method(x, m, []) ?? (isKnown(x) ? evalIdiomMethod(x, m, [], p, node) : undefined));
 
 export function same(x: RValue, y: RValue): boolean {
   return JSON.stringify(x) === JSON.stringify(y);

@@ -164,7 +164,10 @@ export function yieldsOf(recv: RValue, name: string, args: RValue[]): RValue[][]
 /** A call with a block the evaluator computes, or undefined when it is not one of ours. */
 export function evalBlockCall(node: any, p: ParsedRuby, scope: Scope, ev: Ev): RValue | undefined {
   const name: string = node.name;
-  if (!node.receiver || !node.block || kind(node.block) !== "BlockNode" || !BLOCK_METHODS.has(name)) return undefined;
+  if (!node.receiver || !node.block || !BLOCK_METHODS.has(name)) return undefined;
+  // `list.map(&:upcase)`: the block calls one method on each item.
+  if (kind(node.block) === "BlockArgumentNode") return symbolBlock(node, p, scope, ev);
+  if (kind(node.block) !== "BlockNode") return undefined;
   const recv = ev(node.receiver, scope);
   const args = argsOf(node).map((a: any) => ev(a, scope));
   if (isUnknown(recv)) return recv;
@@ -261,6 +264,33 @@ export function evalBlockCall(node: any, p: ParsedRuby, scope: Scope, ev: Ev): R
       return unknown(p, node, "`each_with_object` is not evaluated statically");
   }
   return undefined;
+}
+
+function symbolBlock(node: any, p: ParsedRuby, scope: Scope, ev: Ev): RValue | undefined {
+  const sym = node.block.expression;
+  if (kind(sym) !== "SymbolNode" || !["map", "collect", "select", "filter", "reject", "flat_map", "each"].includes(node.name)) return undefined;
+  const recv = ev(node.receiver, scope);
+  if (!Array.isArray(recv) || !isKnown(recv)) return isUnknown(recv) ? recv : unknown(p, node, `\`${node.name}\` over a value not known statically`);
+  const m: string = sym.unescaped.value;
+  const over = budgetOf(scope).take(recv.length);
+  if (over) return unknown(p, node, over);
+  const results: RValue[] = [];
+  for (const x of recv) {
+    const v = applyMethod(x, m, p, node);
+    if (v === undefined) return unknown(p, node, `\`&:${m}\` on a value we do not compute`);
+    results.push(v);
+  }
+  if (node.name === "each") return recv;
+  if (node.name === "flat_map") return results.flatMap((r) => (Array.isArray(r) ? r : [r]));
+  if (node.name === "map" || node.name === "collect") return results;
+  const f = results.map(truthy);
+  return recv.filter((_, i) => (node.name === "reject" ? !f[i] : !!f[i]));
+}
+
+/** One method without arguments, through the evaluator's own method tables. */
+let applyMethod: (x: RValue, m: string, p: ParsedRuby, node: any) => RValue | undefined = () => undefined;
+export function setMethodApplier(fn: typeof applyMethod): void {
+  applyMethod = fn;
 }
 
 /** `x.call(a)`, `x.(a)`, `x[a]` on a lambda the config built. */
