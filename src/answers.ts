@@ -64,7 +64,17 @@ export function formatProblem(format: AnswerFormat, value: RValue): string | nul
       return typeof value === "string" && IMAGE_TAG.test(value) ? null : "expected an image tag of lower-case letters, digits, '.' and '-' (at most 63), such as a short commit SHA";
     case "host-list":
       return Array.isArray(value) && value.every((h) => typeof h === "string" && h.length <= 253 && HOST.test(h)) ? null : "expected a list of host names (lower case, such as shop.example.com or *.example.com)";
+    case "server-list":
+      return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === "string" && serverEntryOk(e))
+        ? null
+        : 'expected a list of servers, each "host role role..." (such as "app1.example.com web app"), at least one';
   }
+}
+
+/** `host role role...`: a host name, then the Capistrano roles it had (Ruby symbol names). */
+function serverEntryOk(e: string): boolean {
+  const [host, ...roles] = e.trim().split(/\s+/);
+  return !!host && host.length <= 253 && HOST.test(host) && roles.length <= 20 && roles.every((r) => /^[a-z_][a-z0-9_]{0,40}$/.test(r));
 }
 
 const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);

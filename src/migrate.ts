@@ -24,6 +24,7 @@ import { capAnswerId } from "./gaps/core.js";
 import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from "./redact.js";
 import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
+import { withAnsweredServers } from "./gaps/servers.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
 
@@ -137,7 +138,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
   const overrides = capOverrides(analyzed, answers, answersPath);
-  const model = overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed;
+  const model = withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath);
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
@@ -261,6 +262,9 @@ async function collectAnswers(
     if (gaps.length) io.out(opts.yes ? "Answers (--yes: saved answers, else defaults):\n" : "Answers (no terminal: --dry-run takes saved answers, else defaults):\n");
     for (const g of gaps) {
       const fromFile = Object.hasOwn(usable, g.id);
+      // A question no default can answer (servers that could not be read) is not guessed.
+      if (!fromFile && g.required && opts.yes)
+        fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       answers[g.id] = fromFile ? usable[g.id]! : g.default;
       io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(answers[g.id])}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
     }

@@ -388,6 +388,20 @@ export interface Stage {
    * when stdin is not a terminal). A person typed these; the migration must decide where they come from.
    */
   asked?: AskedVariable[];
+  /**
+   * Code of the stage's run that would declare servers or set a variable an output reads, and that
+   * the analysis could not follow: the server list (and such variables) may be incomplete.
+   */
+  unread?: UnreadCode[];
+}
+
+export interface UnreadCode {
+  what: "servers" | "variable";
+  /** The variable, for `what: "variable"`. */
+  name?: string;
+  source: Source;
+  /** Why it could not be followed. */
+  message: string;
 }
 
 export interface AskedVariable {
@@ -644,10 +658,12 @@ export interface Gap {
   secret?: boolean;
   /** The grammar the answer must follow (src/answers.ts formatProblem): an answers file may come with the repo. */
   format?: AnswerFormat;
+  /** No default can stand in for the answer: `--yes` refuses (exit 2) unless the answers file holds it. */
+  required?: boolean;
 }
 
 /** Grammars of answers that become names, references or hosts in the output. */
-export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list";
+export type AnswerFormat = "dns-label" | "image-repository" | "image-tag" | "host-list" | "server-list";
 
 export interface Hazard {
   id: string;

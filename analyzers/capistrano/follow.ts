@@ -11,6 +11,25 @@ import { tooManyElements } from "../ruby/idioms/limits.js";
 /** Methods whose block the session runs as statements (servers and `set` inside them take effect). */
 export const LOOP_METHODS = new Set(["each", "each_with_index", "with_index", "each_pair", "times", "upto", "downto", "each_slice", "map", "flat_map", "collect"]);
 
+/**
+ * Variables an output is built from (the emitters and gaps read them): when code that sets one is
+ * not followed, its value is not known, whatever it was before that code.
+ */
+export const OUTPUT_VARIABLES = new Set(["rails_env", "branch", "deploy_to", "application", "default_env", "linked_files", "linked_dirs", "migration_role", "assets_roles", "sidekiq_roles", "sidekiq_role", "sidekiq_processes", "whenever_roles", "whenever_environment", "puma_bind", "unicorn_config_path"]);
+
+/** The stage's record of what was not followed: servers once per place, output variables once per name. */
+export function unreadOf(list: Unread[]): { what: "servers" | "variable"; name?: string; source: Source; message: string }[] {
+  const out: { what: "servers" | "variable"; name?: string; source: Source; message: string }[] = [];
+  const seen = new Set<string>();
+  for (const u of list) {
+    const at = `${u.source.file}:${u.source.line}`;
+    if (u.servers && !seen.has(`s\0${at}`)) seen.add(`s\0${at}`), out.push({ what: "servers", source: u.source, message: u.message });
+    for (const name of u.variables)
+      if (OUTPUT_VARIABLES.has(name) && !seen.has(`v\0${name}`)) seen.add(`v\0${name}`), out.push({ what: "variable", name, source: u.source, message: u.message });
+  }
+  return out;
+}
+
 /** Code not followed that would have declared servers or set variables. */
 export interface Unread {
   servers: boolean;

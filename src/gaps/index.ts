@@ -6,11 +6,12 @@ import { coreGaps } from "./core.js";
 import { containerGaps } from "./container.js";
 import { kubernetesGaps } from "./kubernetes.js";
 import { configGaps } from "./config.js";
+import { unreadGaps } from "./servers.js";
 
 export type ModelForGaps = Omit<AppModel, "gaps">;
 
 export function findGaps(model: ModelForGaps): Gap[] {
-  const all = [...coreGaps(model), ...containerGaps(model), ...kubernetesGaps(model), ...configGaps(model)];
+  const all = [...coreGaps(model), ...containerGaps(model), ...kubernetesGaps(model), ...configGaps(model), ...unreadGaps(model)];
   const seen = new Set<string>();
   return all.filter((g) => (seen.has(g.id) ? false : (seen.add(g.id), true)));
 }
