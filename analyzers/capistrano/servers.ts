@@ -27,6 +27,11 @@ const SETTERS = new Set(["user", "port", "hostname", "password", "key", "keys", 
 export class Servers {
   private entries: Entry[] = [];
 
+  /** Servers declared so far (for the limit). */
+  get count(): number {
+    return this.entries.length;
+  }
+
   /** `server "host", properties` (Capistrano 3). */
   addHost(hostText: string, props: Record<string, RValue>, source: Source): void {
     const parsed = parseHost(hostText);

@@ -434,7 +434,7 @@ export class Session {
   private execServer(node: any, f: Frame): void {
     const args = argsOf(node);
     if (!args.length) return;
-    if (this.servers.list().length >= EVAL_LIMITS.servers) {
+    if (this.servers.count >= EVAL_LIMITS.servers) {
       if (!this.serverLimitSaid) this.notFollowed(f, node, `more than ${EVAL_LIMITS.servers} servers: the rest are not read (limit)`);
       this.serverLimitSaid = true;
       return;
