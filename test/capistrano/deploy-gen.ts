@@ -16,7 +16,20 @@ const word = fc.constantFrom(...WORDS);
 const lit = word.map((w) => JSON.stringify(w));
 const small = fc.integer({ min: 0, max: 3 });
 
-export function intExpr(d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> {
+/** Arbitraries are built once per depth and locals: built afresh, their tree grows exponentially. */
+const memo = new Map<string, fc.Arbitrary<string>>();
+function once(kind: string, d: number, env: Env, build: () => fc.Arbitrary<string>): fc.Arbitrary<string> {
+  const k = `${kind}/${d}/${env.ints}/${env.strs}`;
+  let a = memo.get(k);
+  if (!a) memo.set(k, (a = build()));
+  return a;
+}
+
+export const intExpr = (d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> => once("int", d, env, () => intExprOf(d, env));
+export const strExpr = (d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> => once("str", d, env, () => strExprOf(d, env));
+export const strList = (d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> => once("list", d, env, () => strListOf(d, env));
+
+function intExprOf(d: number, env: Env): fc.Arbitrary<string> {
   const leaves: fc.Arbitrary<string>[] = [small.map(String), fc.constant("COUNT"), ...env.ints.map((n) => fc.constant(n))];
   if (d <= 0) return fc.oneof(...leaves);
   return fc.oneof(
@@ -27,7 +40,7 @@ export function intExpr(d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> {
   );
 }
 
-export function strExpr(d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> {
+function strExprOf(d: number, env: Env): fc.Arbitrary<string> {
   const leaves: fc.Arbitrary<string>[] = [
     lit,
     fc.constant("DOMAIN"),
@@ -62,7 +75,7 @@ export function strExpr(d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> {
   );
 }
 
-export function strList(d: number, env: Env = NO_LOCALS): fc.Arbitrary<string> {
+function strListOf(d: number, env: Env): fc.Arbitrary<string> {
   const leaves: fc.Arbitrary<string>[] = [fc.array(word, { maxLength: 3 }).map((ws) => `%w[${ws.join(" ")}]`), fc.constant("ROLES")];
   if (d <= 0) return fc.oneof(...leaves);
   const l = () => strList(d - 1, env);
@@ -111,20 +124,20 @@ const serverStmt: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A statement of config/deploy.rb or a stage file setting a variable. */
-const varStmt = (n: number): fc.Arbitrary<string> =>
-  fc.oneof(
-    strExpr(3).map((e) => `set :v${n}, ${e}`),
-    intExpr(2).map((e) => `set :v${n}, ${e}`),
-    strList(2).map((e) => `set :v${n}, ${e}`),
-    strExpr(2).map((e) => `set :v${n}, -> { ${e} + fetch(:later, "none") }`),
-    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => `set :v${n}, { "A" => ${a} }.merge("B" => ${b})`),
-    lit.map((l) => `set :v${n}, ENV.fetch("R2K_BRANCH", ${l})`),
-    fc.tuple(lit, strExpr(2)).map(([l, e]) => `set :v${n}, "#{ENV.fetch("R2K_UNSET", ${l})}-#{${e}}"`),
-    fc.tuple(lit, strExpr(1)).map(([l, e]) => `set :v${n}, ENV.fetch("R2K_UNSET", ${l}) + ${e}`),
-    fc.constant(`set :v${n}, File.read(".ruby-version").strip`),
-    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => `if fetch(:stage) == :production\n  set :v${n}, ${a}\nelse\n  set :v${n}, ${b}\nend`),
-    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => `case fetch(:stage)\nwhen :staging then set :v${n}, ${a}\nelse set :v${n}, ${b}\nend`),
-    lit.map((l) => `set :v${n}, fetch(:v${n}, ${l})`),
+const varStmt = (n: number): fc.Arbitrary<string> => varBody.map((f) => f(n));
+const varBody: fc.Arbitrary<(n: number) => string> = fc.oneof(
+    strExpr(3).map((e) => (n: number) => `set :v${n}, ${e}`),
+    intExpr(2).map((e) => (n: number) => `set :v${n}, ${e}`),
+    strList(2).map((e) => (n: number) => `set :v${n}, ${e}`),
+    strExpr(2).map((e) => (n: number) => `set :v${n}, -> { ${e} + fetch(:later, "none") }`),
+    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => (n: number) => `set :v${n}, { "A" => ${a} }.merge("B" => ${b})`),
+    lit.map((l) => (n: number) => `set :v${n}, ENV.fetch("R2K_BRANCH", ${l})`),
+    fc.tuple(lit, strExpr(2)).map(([l, e]) => (n: number) => `set :v${n}, "#{ENV.fetch("R2K_UNSET", ${l})}-#{${e}}"`),
+    fc.tuple(lit, strExpr(1)).map(([l, e]) => (n: number) => `set :v${n}, ENV.fetch("R2K_UNSET", ${l}) + ${e}`),
+    fc.constant((n: number) => `set :v${n}, File.read(".ruby-version").strip`),
+    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => (n: number) => `if fetch(:stage) == :production\n  set :v${n}, ${a}\nelse\n  set :v${n}, ${b}\nend`),
+    fc.tuple(strExpr(1), strExpr(1)).map(([a, b]) => (n: number) => `case fetch(:stage)\nwhen :staging then set :v${n}, ${a}\nelse set :v${n}, ${b}\nend`),
+    lit.map((l) => (n: number) => `set :v${n}, fetch(:v${n}, ${l})`),
   );
 
 const STAGES = ["production", "staging", "qa"];
