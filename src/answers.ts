@@ -105,7 +105,17 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
     case "cron-schedule":
       // null: not answered yet (the CronJob stays suspended)
       return value === null || (typeof value === "string" && CRON_SCHEDULE.test(value.trim())) ? null : 'expected a cron line of 5 fields such as "30 3 * * *" or "*/15 * * * 1-5"';
+    case "server-list":
+      return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === "string" && serverEntryOk(e))
+        ? null
+        : 'expected a list of servers, each "host role role..." (such as "app1.example.com web app"), at least one';
   }
+}
+
+/** `host role role...`: a host name, then the Capistrano roles it had (Ruby symbol names). */
+function serverEntryOk(e: string): boolean {
+  const [host, ...roles] = e.trim().split(/\s+/);
+  return !!host && hostProblem(host) === null && roles.length <= 20 && roles.every((r) => /^[a-z_][a-z0-9_]{0,40}$/.test(r));
 }
 
 const LATEST_REFUSED = "expected a tag that names one build, such as the commit's short SHA (never latest)";

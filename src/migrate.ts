@@ -27,6 +27,7 @@ import { capAnswerId } from "./gaps/core.js";
 import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from "./redact.js";
 import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
+import { withAnsweredServers } from "./gaps/servers.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
 
@@ -151,7 +152,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const overrides = capOverrides(analyzed, answers, answersPath);
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
   const asAsked = analyzed.gaps.map((g) => inContext(g, answers));
-  const model = { ...(overrides ? await env.analyze(dir, exclude, { capOverrides: overrides }) : analyzed), gaps: asAsked };
+  const model = { ...withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
@@ -318,6 +319,9 @@ async function collectAnswers(
     if (gaps.length) io.out(opts.yes ? "Answers (--yes: saved answers, else defaults):\n" : "Answers (no terminal: --dry-run takes saved answers, else defaults):\n");
     const { answers, skipped } = await walkGaps(gaps, (g) => {
       const fromFile = !g.secret && Object.hasOwn(usable, g.id);
+      // A question no default can answer (servers that could not be read) is not guessed.
+      if (!fromFile && g.required && opts.yes)
+        fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       const v = fromFile ? usable[g.id]! : g.default;
       io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
       return v;

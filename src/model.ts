@@ -442,6 +442,20 @@ export interface Stage {
    * when stdin is not a terminal). A person typed these; the migration must decide where they come from.
    */
   asked?: AskedVariable[];
+  /**
+   * Code of the stage's run that would declare servers or set a variable an output reads, and that
+   * the analysis could not follow: the server list (and such variables) may be incomplete.
+   */
+  unread?: UnreadCode[];
+}
+
+export interface UnreadCode {
+  what: "servers" | "variable";
+  /** The variable, for `what: "variable"`. */
+  name?: string;
+  source: Source;
+  /** Why it could not be followed. */
+  message: string;
 }
 
 export interface AskedVariable {
@@ -769,6 +783,8 @@ export interface Gap {
   askIf?: { id: string; oneOf: string[] }[];
   /** An earlier answer that says more than the repo: the first whose value matches (a regular expression) gives the why and default. */
   whyIf?: { id: string; matches: string; why: string; default?: string }[];
+  /** No default can stand in for the answer: `--yes` refuses (exit 2) unless the answers file holds it. */
+  required?: boolean;
 }
 
 /** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */
@@ -783,7 +799,8 @@ export type AnswerFormat =
   | "resources"
   | "replicas"
   | "cron-schedule"
-  | "acm-certificate-arn";
+  | "acm-certificate-arn"
+  | "server-list";
 
 export interface Hazard {
   id: string;

@@ -50,6 +50,13 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       const who = srv.user ? `${srv.user}@${srv.host}` : srv.host;
       lines.push(`    server ${who}${srv.port ? `:${srv.port}` : ""} roles [${srv.roles.join(", ")}]${srv.primary ? " primary" : ""}  ${at(srv.source)}`);
     }
+    // Beside the stage, not in a footnote: the list above is then not the stage's whole list.
+    for (const u of Array.isArray(s.unread) ? s.unread : [])
+      lines.push(
+        u.what === "servers"
+          ? `    ${c.bold("servers not read")}: ${u.message}  ${at(u.source)} — the ${s.servers.length} server(s) above may be only part of the stage (question servers.${s.name})`
+          : `    ${c.bold(`${u.name} not read`)}: ${u.message}  ${at(u.source)}`,
+      );
   }
   if (m.capistrano?.tasks.length) {
     lines.push("  custom tasks:");

@@ -13,6 +13,7 @@ import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PL
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages } from "./stage-names.js";
+import { unreadOf } from "./follow.js";
 
 export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
@@ -243,6 +244,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
     const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
     if (s.asked.length) stage.asked = s.asked;
+    const unread = unreadOf(s.unread);
+    if (unread.length) stage.unread = unread;
+    // A variable an output reads, set in code that was not followed: its value is not known (the
+    // value before that code would be a guess). Overrides (answers) stand.
+    for (const u of unread)
+      if (u.what === "variable" && u.name && !(options.overrides?.stages[name] && u.name in options.overrides.stages[name]))
+        variables[u.name] = { value: { unknown: `set in code that could not be followed (${u.message})`, expr: u.name, source: u.source }, source: u.source };
     return stage;
   }
 

@@ -34,6 +34,11 @@ export class Servers {
     return c;
   }
 
+  /** Servers declared so far (for the limit). */
+  get count(): number {
+    return this.entries.length;
+  }
+
   /** `server "host", properties` (Capistrano 3). */
   addHost(hostText: string, props: Record<string, RValue>, source: Source): void {
     const parsed = parseHost(hostText);

@@ -12,6 +12,9 @@ import { scanTask } from "./tasks.js";
 import { globToRegExp } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
+import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
+import { yieldsOf, bindParams, caseBranch } from "../ruby/idioms/blocks.js";
+import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -68,6 +71,11 @@ export class Session {
   /** Helper methods defined in the config (`def host(name) ... end`), called with known arguments. */
   private defs = new Map<string, { node: any; parsed: ParsedRuby }>();
   private callDepth = 0;
+  /** Iterations of every loop of this run (one stage), bounded. */
+  readonly budget = new Budget();
+  /** Code that would declare servers or set variables and was not followed (for gaps). */
+  readonly unread: Unread[] = [];
+  private serverLimitSaid = false;
 
   constructor(private opts: SessionOptions, from?: Session) {
     if (!from) {
@@ -165,8 +173,7 @@ export class Session {
         const c = dslProbe ? true : this.ev(node.predicate, f);
         const t = isUnknown(c) || (typeof c === "object" && c !== null && !Array.isArray(c) && !isHash(c) && !isSym(c)) ? null : c !== null && c !== false;
         if (t === null) {
-          this.warnAt(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);
-          return;
+          return this.notFollowed(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);
         }
         const takeThen = kind(node) === "IfNode" ? t : !t;
         if (takeThen) return this.runStatements(statementsOf(node.statements), f);
@@ -182,6 +189,27 @@ export class Session {
       case "ConstantWriteNode":
         this.constants.set(node.name, this.ev(node.value, f));
         return;
+      case "CaseNode": {
+        const b = caseBranch(node, this.scope(f), (n, sc) => evaluate(n, f.parsed, sc));
+        if (!b) return this.notFollowed(f, node, `case over a value not known statically (${short(f.parsed.textOf(node.predicate ?? node))}): no branch followed`);
+        return this.runStatements(statementsOf(b.statements), f);
+      }
+      case "LocalVariableOperatorWriteNode":
+      case "LocalVariableOrWriteNode":
+      case "LocalVariableAndWriteNode": {
+        const cur = f.locals.get(node.name) ?? null;
+        if (kind(node) === "LocalVariableOrWriteNode") {
+          if (cur === null || cur === false) f.locals.set(node.name, this.ev(node.value, f));
+          return;
+        }
+        if (kind(node) === "LocalVariableAndWriteNode") {
+          if (cur !== null && cur !== false) f.locals.set(node.name, this.ev(node.value, f));
+          return;
+        }
+        const op: string = node.binaryOperator ?? node.operator;
+        f.locals.set(node.name, this.applyOp(cur, op, this.ev(node.value, f), f, node));
+        return;
+      }
       case "DefNode":
         if (!node.receiver) this.defs.set(node.name, { node, parsed: f.parsed });
         return;
@@ -260,19 +288,31 @@ export class Session {
     const name: string = node.name;
     const recv = node.receiver;
     const args = argsOf(node);
-    if ((name === "each" || name === "each_with_index") && node.block && kind(node.block) === "BlockNode") {
+    if (LOOP_METHODS.has(name) && node.block && kind(node.block) === "BlockNode") {
       const list = this.ev(recv, f);
-      const params = blockParams(node.block);
-      let items: RValue[][] | null = null;
-      if (Array.isArray(list)) items = list.map((x, i) => (name === "each_with_index" ? [x, i] : params.length > 1 && Array.isArray(x) ? x : [x]));
-      else if (isHash(list)) items = Object.entries(list).map(([k, v]) => [k, v]);
-      if (!items) return this.warnAt(f, node, `\`${name}\` over a value not known statically (${short(f.parsed.textOf(recv))}): block not followed`);
-      for (const it of items) {
+      const yields = isUnknown(list) ? list.unknown : yieldsOf(list, name, this.evArgs(args, f));
+      if (typeof yields === "string") return this.notFollowed(f, node, `\`${name}\` over ${short(f.parsed.textOf(recv))}: block not followed (${yields})`);
+      const over = this.budget.take(yields.length);
+      if (over) return this.notFollowed(f, node, over);
+      for (const y of yields) {
+        const bound = bindParams(node.block.parameters, y);
+        if (!bound) return this.notFollowed(f, node, "block parameters not bound statically (optional, splat or keyword): block not followed");
         const locals = new Map(f.locals);
-        params.forEach((p, i) => locals.set(p, it[i] ?? null));
+        bound.forEach((v, k) => locals.set(k, v));
         this.runStatements(statementsOf(node.block.body), { ...f, locals });
+        // Assignments to the enclosing method's variables outlive the block, as in Ruby.
+        for (const k of f.locals.keys()) if (!bound.has(k)) f.locals.set(k, locals.get(k)!);
       }
       return;
+    }
+    // `hosts << "app1"`, `hosts.push(...)`, `hosts.concat(...)` on a local Array.
+    if (kind(recv) === "LocalVariableReadNode") {
+      const cur = f.locals.get(recv.name);
+      const next = cur === undefined ? undefined : localMutation(cur, name, this.evArgs(args, f));
+      if (next !== undefined) {
+        f.locals.set(recv.name, next);
+        return;
+      }
     }
     // A mutation of a stored variable through the object `fetch` returns.
     const target = this.mutationTarget(recv, f);
@@ -422,8 +462,13 @@ export class Session {
   private execServer(node: any, f: Frame): void {
     const args = argsOf(node);
     if (!args.length) return;
+    if (this.servers.count >= EVAL_LIMITS.servers) {
+      if (!this.serverLimitSaid) this.notFollowed(f, node, `more than ${EVAL_LIMITS.servers} servers: the rest are not read (limit)`);
+      this.serverLimitSaid = true;
+      return;
+    }
     const hostName = this.hostOf(this.ev(args[0], f), f, node);
-    if (hostName === null) return this.warnAt(f, node, `server whose host is not known statically (${short(f.parsed.textOf(args[0]))})`);
+    if (hostName === null) return this.notFollowed(f, node, `server whose host is not known statically (${short(f.parsed.textOf(args[0]))})`);
     const rest = args.slice(1).map((a) => this.ev(a, f));
     let props: Record<string, RValue> = {};
     const roles: RValue[] = [];
@@ -453,7 +498,7 @@ export class Session {
     const hosts: string[] = [];
     for (const v of vals.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
       const s = this.hostOf(v, f, node);
-      if (s === null) this.warnAt(f, node, `role host not known statically (${short(f.parsed.textOf(node))})`);
+      if (s === null) this.notFollowed(f, node, `role host not known statically (${short(f.parsed.textOf(node))})`);
       else hosts.push(s);
     }
     this.servers.addRole(role, hosts, options, this.src(f, node));
@@ -552,6 +597,8 @@ export class Session {
       local: (name) => f.locals.get(name),
       call: (node, ev) => this.callHook(node, ev, f),
       constant: (name) => this.constants.get(name),
+      budget: this.budget,
+      envDefault: (env, node) => this.warnAt(f, node, `decided by ENV[${JSON.stringify(env)}] unset (its default); the value given at deploy time may differ`),
     };
   }
 
@@ -598,6 +645,8 @@ export class Session {
         const r = this.opts.repo.read(normalize(p.replace(/^\.\//, "")));
         return "text" in r ? r.text : unknown(f.parsed, node, `File.read(${JSON.stringify(p)}): ${r.error}`);
       }
+      const data = readDataFile(c, name, node, args, ev, this.opts.repo, f.parsed);
+      if (data !== undefined) return data;
       if (c === "File" && name === "join") {
         const parts = args.map(ev);
         return parts.every((p) => typeof p === "string") ? (parts as string[]).join("/").replace(/\/+/g, "/") : undefined;
@@ -688,6 +737,23 @@ export class Session {
     return typeof v === "string" ? v : null;
   }
 
+  /** A statement not followed: warned, and remembered when it would declare servers or set variables. */
+  private notFollowed(f: Frame, node: any, message: string): void {
+    this.warnAt(f, node, message);
+    if (f.sourceOverride) return;
+    const d = declaredIn(node);
+    if (d.servers || d.variables.length) this.unread.push({ ...d, source: f.parsed.sourceOf(node), message });
+  }
+
+  /** `x += y` on a local: the operator as a method of the current value. */
+  private applyOp(cur: RValue, op: string, v: RValue, f: Frame, node: any): RValue {
+    const scope: Scope = { ...this.scope(f), local: (n) => (n === "__r2k_l" ? cur : n === "__r2k_r" ? v : f.locals.get(n)) };
+    const parsed = opSnippet(op);
+    const stmts = statementsOf(parsed.root);
+    const res = evaluate(stmts[stmts.length - 1], parsed, scope);
+    return isUnknown(res) ? unknown(f.parsed, node, `\`${op}=\` on a value not known statically`) : res;
+  }
+
   private src(f: Frame, node: any): Source {
     return f.sourceOverride ?? f.parsed.sourceOf(node);
   }
@@ -714,15 +780,12 @@ function manualLinksIn(text: string): { path: string; kind: "file" | "dir" }[] {
 
 // --- helpers ----------------------------------------------------------------------------------------
 
-function blockParams(block: any): string[] {
-  const params = block?.parameters?.parameters;
-  if (!params) return [];
-  const out: string[] = [];
-  for (const r of params.requireds ?? []) {
-    if (kind(r) === "RequiredParameterNode") out.push(r.name);
-    else if (kind(r) === "MultiTargetNode") for (const l of r.lefts ?? []) out.push(l.name);
-  }
-  return out;
+/** `l <op> r` as a parsed expression, once per operator. */
+const OP_SNIPPETS = new Map<string, ParsedRuby>();
+function opSnippet(op: string): ParsedRuby {
+  let p = OP_SNIPPETS.get(op);
+  if (!p) OP_SNIPPETS.set(op, (p = parseRuby("(operator)", `__r2k_l = nil; __r2k_r = nil; __r2k_l ${/^[-+*\/%|&^<>]+$/.test(op) ? op : "+"} __r2k_r`)));
+  return p;
 }
 
 function hasParams(node: any): boolean {

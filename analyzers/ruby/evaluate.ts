@@ -9,6 +9,10 @@
 import type { RValue, Source, Unknown, EnvRef } from "../../src/model.js";
 import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
+import type { Budget } from "./idioms/limits.js";
+import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod, setMethodApplier } from "./idioms/blocks.js";
+import { rubyFormat } from "./idioms/format.js";
+import { tooLong } from "./idioms/limits.js";
 
 export interface Scope {
   /** `fetch(:name)` / `fetch(:name, default)` without a receiver. */
@@ -27,6 +31,10 @@ export interface Scope {
    * durations and byte sizes (`1.month`, `5.megabytes`) are known. Not Capistrano's own Ruby.
    */
   activeSupport?: boolean;
+  /** The iteration budget of the run this scope belongs to (one per Capistrano stage). */
+  budget?: Budget;
+  /** Told when a condition was decided by an ENV variable's default (the deploy may set it). */
+  envDefault?(env: string, node: any): void;
 }
 
 /**
@@ -154,6 +162,7 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
         parts.push(s ?? v);
       }
       const joined = joinParts(parts);
+      if (typeof joined === "string" && tooLong(joined.length)) return unknown(p, node, tooLong(joined.length)!);
       if (kind(node) === "InterpolatedSymbolNode") return typeof joined === "string" ? { sym: joined } : joined;
       return joined;
     }
@@ -199,6 +208,16 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
     case "ConstantReadNode": {
       const v = scope.constant?.(node.name);
       return v === undefined ? unknown(p, node, `constant ${node.name} is not known statically`) : v;
+    }
+    case "RangeNode":
+      return evalRange(node, p, scope, (n, s) => ev(n, p, s));
+    case "CaseNode":
+      return evalCase(node, p, scope, (n, s) => ev(n, p, s));
+    case "LambdaNode":
+      return makeClosure(node, p, scope);
+    case "ItLocalVariableReadNode": {
+      const v = scope.local?.("it");
+      return v === undefined ? unknown(p, node, "`it` is not known statically") : v;
     }
     default:
       return unknown(p, node, `${describe(node)} is not evaluated statically`);
@@ -277,6 +296,17 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     return { env: key, default: dflt };
   }
 
+  // Lambdas, blocks and `format`: analyzers/ruby/idioms.
+  if (!recv && (name === "lambda" || name === "proc") && node.block && kind(node.block) === "BlockNode") return makeClosure(node.block, p, scope);
+  const evIn = (n: any, s: Scope) => ev(n, p, s);
+  const blockCall = evalBlockCall(node, p, scope, evIn) ?? evalClosureCall(node, p, scope, evIn);
+  if (blockCall !== undefined) return blockCall;
+  if (!recv && (name === "format" || name === "sprintf") && args.length >= 1) {
+    const a = args.map(self);
+    const out = typeof a[0] === "string" && a.every(isKnown) ? rubyFormat(a[0], a.slice(1)) : null;
+    return out ?? unknown(p, node, `${name} with a format or arguments not known statically`);
+  }
+
   const hooked = scope.call?.(node, self);
   if (hooked !== undefined) return hooked;
 
@@ -309,7 +339,21 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     const r = self(recv);
     const a = args.map(self);
     const res = method(r, name, a);
+    if (typeof res === "string" && tooLong(res.length)) return unknown(p, node, tooLong(res.length)!);
     if (res !== undefined) return res;
+    if (isKnown(r) && a.every(isKnown)) {
+      const more = evalIdiomMethod(r, name, a, p, node);
+      if (more !== undefined) return more;
+    }
+    // A condition on an ENV variable with a default: decided as Capistrano decides it when the
+    // variable is not set, and said so (the deploy may set it).
+    if (isEnvRef(r) && r.default !== null && isKnown(r.default) && a.every(isKnown) && ENV_PREDICATES.has(name)) {
+      const more = method(r.default, name, a) ?? evalIdiomMethod(r.default, name, a, p, node);
+      if (more !== undefined) {
+        scope.envDefault?.(r.env, node);
+        return more;
+      }
+    }
     if (isUnknown(r)) return r;
   }
   return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
@@ -330,6 +374,9 @@ function integerExpr(node: any): boolean {
   }
   return false;
 }
+
+/** Methods whose result on an ENV variable is taken from its default (conditions, not values). */
+const ENV_PREDICATES = new Set(["==", "!=", "include?", "start_with?", "end_with?", "empty?", "nil?", "!"]);
 
 /** Ruby's `Integer(x)` of a String or number: null where Ruby raises. */
 function kernelInteger(v: RValue): number | null {
@@ -464,6 +511,9 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
   }
   return undefined;
 }
+
+// `list.map(&:upcase)` applies the same methods a call would.
+setMethodApplier((x, m, p, node) => method(x, m, []) ?? (isKnown(x) ? evalIdiomMethod(x, m, [], p, node) : undefined));
 
 export function same(x: RValue, y: RValue): boolean {
   return JSON.stringify(x) === JSON.stringify(y);

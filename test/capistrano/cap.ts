@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const PRELUDE = `
+export const PRELUDE = `
 R2K_STUBBED = []
 module Kernel
   alias_method :__r2k_require, :require
@@ -37,7 +37,7 @@ module Capistrano; end
 Capistrano.extend(R2kStubPlugin)
 `;
 
-const DUMP = `
+export const DUMP = `
 module Capistrano::DSL
   def lock(*); end
 end

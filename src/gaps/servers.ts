@@ -1,0 +1,63 @@
+// Gaps of a stage whose run could not be followed everywhere: the servers a block would have
+// declared (`(1..n).each { server ... }` over a value we cannot compute), and variables an output
+// reads set in such code. A server list is the source of replica counts, so a partial one is never
+// taken as the stage's: the question has no default and `--yes` refuses without an answer.
+// Ids: `servers.<stage>` (answer: ["host role role", ...]) and `cap.<stage>.<variable>`.
+import type { AppModel, Answers, Gap, Server, Stage } from "../model.js";
+import type { ModelForGaps } from "./index.js";
+import { capAnswerId } from "./core.js";
+
+export const serversAnswerId = (stage: string): string => `servers.${stage}`;
+
+const at = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
+
+export function unreadGaps(model: ModelForGaps): Gap[] {
+  const gaps: Gap[] = [];
+  for (const st of model.stages) {
+    const unread = Array.isArray(st.unread) ? st.unread : [];
+    const servers = unread.filter((u) => u.what === "servers");
+    if (servers.length) {
+      const where = servers.map((u) => at(u.source)).join(", ");
+      gaps.push({
+        id: serversAnswerId(st.name),
+        question: `stage ${st.name}: servers at ${where} could not be read; list them (each "host role role...", such as "app1.example.com web app")`,
+        why: `${servers.map((u) => `${at(u.source)}: ${u.message}`).join("; ")}. The stage's web replicas, HPA minimum and worker replicas come from its servers, and the ${st.servers.length} read elsewhere may be only part of them; list the servers that code declared (not those already read)`,
+        default: [],
+        format: "server-list",
+        required: true,
+        source: servers[0].source,
+      });
+    }
+    for (const u of unread) {
+      if (u.what !== "variable" || !u.name) continue;
+      gaps.push({
+        id: capAnswerId(st.name, u.name),
+        question: `What is :${u.name} for stage ${st.name}? It is set at ${at(u.source)} in code that could not be followed.`,
+        why: `${u.message}; a generated file depends on :${u.name}`,
+        default: null,
+        source: u.source,
+      });
+    }
+  }
+  return gaps;
+}
+
+/** Servers listed in a `servers.<stage>` answer, as the stage's own (roles as Capistrano keeps them). */
+export function answeredServers(stage: Stage, answers: Answers, answersFile: string): Server[] {
+  const v = answers[serversAnswerId(stage.name)];
+  if (!Array.isArray(v)) return [];
+  const out: Server[] = [];
+  for (const e of v) {
+    if (typeof e !== "string") continue;
+    const [host, ...roles] = e.trim().split(/\s+/);
+    if (!host || out.some((s) => s.host === host) || stage.servers.some((s) => s.host === host)) continue;
+    out.push({ host, user: null, port: null, roles, primary: false, properties: {}, source: { file: answersFile, line: 0 } });
+  }
+  return out;
+}
+
+/** The model with each stage's answered servers added after those read from the repo. */
+export function withAnsweredServers<M extends Pick<AppModel, "stages">>(model: M, answers: Answers, answersFile: string): M {
+  if (!model.stages.some((s) => answeredServers(s, answers, answersFile).length)) return model;
+  return { ...model, stages: model.stages.map((s) => ({ ...s, servers: [...s.servers, ...answeredServers(s, answers, answersFile)] })) };
+}
