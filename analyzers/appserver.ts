@@ -8,7 +8,7 @@ import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, CONFIG
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
 import { namedConfigs } from "./appserver/named-configs.js";
-import { pumaPluginConfig } from "./appserver/puma-plugin.js";
+import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = []): AppServerConfig[] {
@@ -121,10 +121,11 @@ function runningStages(f: ConfigFile, byStage: Map<string, string[]>, files: Con
 
 /** capistrano3-puma's rendered configs, one per group of stages that render the same. */
 function pumaPluginConfigs(ctx: AnalyzerContext, stages: Stage[]): AppServerConfig[] {
-  void ctx;
   const out: AppServerConfig[] = [];
   for (const stage of stages) {
-    const cfg = pumaPluginConfig(stage);
+    const template = pumaTemplatePaths(stage.name).find((p) => hasPath(ctx.repo, p));
+    const read = template ? ctx.repo.read(template) : null;
+    const cfg = template && read && "text" in read ? renderedPumaTemplate(ctx, template, read.text, stage) : pumaPluginConfig(stage);
     const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [] });
     const same = out.find((o) => key(o) === key(cfg));
     if (same) same.stages.push(stage.name);

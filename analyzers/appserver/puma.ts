@@ -4,7 +4,7 @@ import { hookClientCalls } from "./hook-clients.js";
 import { railsEnvCall } from "./rails-env.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
-import { isHash, rubyToS } from "../ruby/evaluate.js";
+import { isHash, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { pumaBind, pumaPort } from "./listen.js";
 
@@ -37,7 +37,8 @@ export const PUMA_HOOKS = [
 
 
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
-export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null): AppServerConfig {
+export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"]): AppServerConfig {
+  const envCall = railsEnvCall(railsEnv, "puma");
   const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -87,6 +88,6 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
           if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
         }
     }
-  }, railsEnvCall(railsEnv, "puma"));
+  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev));
   return cfg;
 }

@@ -117,6 +117,29 @@ describe("capistrano3-puma: the config its template renders", () => {
     expect(appServerFor(m, null)?.workers?.value).toBe(3);
   });
 
+  it("a repo template (config/deploy/templates/puma.rb.erb) is rendered with the stage's variables", () => {
+    const template = [
+      "#!/usr/bin/env puma",
+      "directory '<%= current_path %>'",
+      "threads <%= fetch(:puma_threads).join(',') %>",
+      "<%= puma_bind %>",
+      "workers <%= puma_workers %>",
+      "worker_timeout <%= fetch(:puma_worker_timeout, 75) %>",
+      "",
+    ].join("\n");
+    const repo = memoryRepo({ Capfile: capfile, "config/deploy/templates/puma.rb.erb": template });
+    const st = stage("production", { deploy_to: "/opt/shelf", puma_threads: [2, 10], puma_workers: 4 });
+    const { servers, problems } = run(repo, [st]);
+    expect(problems).toEqual([]);
+    const p = appServerFor(model(servers, "puma"), st)!;
+    expect(p.file).toBe("config/deploy/templates/puma.rb.erb");
+    expect(p.threads).toEqual({ value: [2, 10], source: { file: "config/deploy/templates/puma.rb.erb", line: 3 } });
+    expect(p.workers).toEqual({ value: 4, source: { file: "config/deploy/templates/puma.rb.erb", line: 5 } });
+    expect(p.timeout?.value).toBe(75);
+    expect(p.workingDirectory?.value).toBe("/opt/shelf/current");
+    expect(p.listen.map((l) => [l.kind, l.address, l.source.line])).toEqual([["unix", "/opt/shelf/shared/tmp/sockets/puma.sock", 4]]);
+  });
+
   it("puma_conf naming a repo file is that file; without the plugin nothing is generated", () => {
     const repo = memoryRepo({ Capfile: capfile, "config/puma/live.rb": "workers 7\n" });
     const st = stage("production", { deploy_to: "/srv/k", puma_conf: "/srv/k/current/config/puma/live.rb" });
