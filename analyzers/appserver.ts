@@ -82,7 +82,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const fileStages = (byStage.get(f.file) ?? []).sort();
     const deployed = deployedPath(f, fileStages, stages);
     const base = { file: f.file, env: f.env, stages: fileStages };
-    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env));
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, usesPumaPlugin));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages)));
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));

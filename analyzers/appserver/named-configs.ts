@@ -18,7 +18,8 @@ export interface NamedConfig {
   stage: string | null;
 }
 
-const FLAG = /(?:^|[\s"'])(?:-c|-C|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
+// Unicorn: -c / --config-file; Puma: -C / --config.
+const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
 // Where a deploy puts the release, written the ways tasks, templates and shells write it.
 const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<%=\s*(?:fetch\(:)?(?:current_path|release_path)\)?\s*%>)\//;
 
@@ -38,7 +39,8 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
-  for (const p of procfile.filter((x) => x.name === "web")) consider(p.command, p.source);
+  // Procfile.dev and the like start the app on a laptop, not on the servers.
+  for (const p of procfile.filter((x) => x.name === "web" && x.source.file === "Procfile")) consider(p.command, p.source);
   for (const file of ctx.repo.paths) {
     const service = SERVICE_FILE.test(file);
     if (!service && !DEPLOY_FILE.test(file)) continue;

@@ -134,6 +134,7 @@ export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: s
   const token = /^R2K_REF_\d+_$/;
   const cfg = readPuma(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, null, railsEnvOf(stage), (node) =>
     kind(node) === "CallNode" && !node.receiver && token.test(node.name) ? out.refs.get(node.name) : undefined,
+    true,
   );
   // Facts name the template's lines, and values keep what stood in for unknown tags.
   const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);

@@ -7,9 +7,10 @@
 // - RAILS_ENV: the stage's rails_env. capistrano3-unicorn starts Unicorn inside
 //   `with rails_env: fetch(:rails_env)`, and Rails apps started any other way are started for the
 //   environment they run.
-// - RACK_ENV, Puma only: capistrano3-puma starts Puma inside `with rack_env: fetch(:puma_env)`,
-//   and puma_env defaults to rails_env. Unicorn's own `-E` sets RACK_ENV (capistrano3-unicorn
-//   passes `deployment`, not the Rails env), and bin/unicorn defaults it to `development`, so in a
+// - RACK_ENV, only for a Puma that capistrano3-puma starts: it runs Puma inside `with rack_env:
+//   fetch(:puma_env)`, and puma_env defaults to rails_env. A Puma started otherwise (systemd,
+//   Procfile) may have no RACK_ENV at all. Unicorn's own `-E` sets RACK_ENV (capistrano3-unicorn
+//   passes `deployment`, not the Rails env; bin/unicorn defaults it to `development`), so in a
 //   Unicorn config RACK_ENV stays unknown.
 // - `Rails.env`: the Rails environment, when the config loads Rails (`Rails.env.production?`).
 // A bare `rails_env` method does not exist in either DSL (a NameError there); as a local
@@ -17,15 +18,14 @@
 import type { RValue } from "../../src/model.js";
 import { kind, argsOf } from "../ruby/prism.js";
 import { isEnvRef, isKnown, same, type Scope } from "../ruby/evaluate.js";
-import type { ServerKind } from "./files.js";
 
 const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
 const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "env" && node.receiver && isConst(node.receiver, "Rails") && argsOf(node).length === 0;
 
 /** A Scope.call hook deciding Rails-environment reads for `railsEnv`; undefined when none is known. */
-export function railsEnvCall(railsEnv: string | null, server: ServerKind): Scope["call"] | undefined {
+export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean): Scope["call"] | undefined {
   if (railsEnv === null) return undefined;
-  const vars = server === "puma" ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
+  const vars = rackEnvToo ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
   // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
   // starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
   const resolve = (v: RValue): RValue => (isEnvRef(v) && vars.includes(v.env) ? railsEnv : v);

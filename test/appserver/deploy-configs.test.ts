@@ -81,6 +81,18 @@ describe("config paths the start commands name", () => {
     expect(appServerFor(m, stages[0]!)?.workers?.value).toBe(5);
   });
 
+  it("an init script's `--config-file`; Procfile.dev's web line is a laptop's, not the servers'", () => {
+    const repo = memoryRepo({
+      "script/init.d/box-web": '#!/bin/sh\nstart() {\n  su - deploy -c "cd /srv/box/current && bundle exec unicorn_rails --config-file config/box_unicorn.rb -D"\n}\n',
+      "config/box_unicorn.rb": "worker_processes 2\n",
+      "config/dev_puma.rb": "workers 0\n",
+    });
+    const procfile = [{ name: "web", command: "bundle exec puma -C config/dev_puma.rb", source: { file: "Procfile.dev", line: 1 } }];
+    const { servers, problems } = run(repo, [], procfile);
+    expect(problems).toEqual([]);
+    expect(servers.map((s) => [s.file, s.workers?.value])).toEqual([["config/box_unicorn.rb", 2]]);
+  });
+
   it("a named file the repo does not have is a warning at the line that names it", () => {
     const repo = memoryRepo({ "config/deploy.rb": 'set :x, 1\nafter :publishing, :web do\n  execute "bundle exec unicorn -c config/unicorn_gone.rb -D"\nend\n' });
     const { problems } = run(repo, [stage("production", {})]);
@@ -175,6 +187,11 @@ describe("branches on the Rails environment, per stage (unit)", () => {
     expect(none[0]!.timeout?.value).toMatchObject({ unknown: expect.any(String) });
   });
 
+  it("RACK_ENV in a Puma config no capistrano3-puma starts stays unknown", () => {
+    const { servers } = run(memoryRepo({ "config/puma.rb": 'workers 2 if ENV["RACK_ENV"] == "production"\n' }), [stage("production", {})]);
+    expect(servers[0]!.workers?.value).toMatchObject({ unknown: expect.any(String) });
+  });
+
   it("a per-env file is read for its own env; RACK_ENV stays unknown in a Unicorn config", () => {
     const repo = memoryRepo({
       "config/unicorn/staging.rb": 'worker_processes(ENV["RAILS_ENV"] == "staging" ? 2 : 8)\npreload_app true if ENV["RACK_ENV"] == "staging"\n',
@@ -235,7 +252,10 @@ preload_app! if %w[production staging].include?(app_env)
 
   it("Puma::Configuration agrees for each stage", () => {
     const oracle = runRubyFile(join(here, "puma_oracle.rb"), ENVS.map((env) => ({ path: join(root, "config/puma.rb"), env })));
-    const servers = run(memoryRepo({ "config/puma.rb": PUMA }), stages).servers;
+    // capistrano3-puma starts it (so RACK_ENV is set) with the repo's file as puma_conf
+    const viaPlugin = [stage("production", { puma_conf: "config/puma.rb" }), stage("staging", { puma_conf: "config/puma.rb" })];
+    const servers = run(memoryRepo({ Capfile: 'require "capistrano/puma"\n', "config/puma.rb": PUMA }), viaPlugin).servers;
+    expect(servers.map((s) => [s.env, s.stages])).toEqual([["production", ["production"]], ["staging", ["staging"]]]);
     ENVS.forEach((env, i) => {
       const o = oracle[i];
       expect(o.error).toBeUndefined();
