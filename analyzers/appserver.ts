@@ -83,7 +83,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const deployed = deployedPath(f, fileStages, stages);
     const base = { file: f.file, env: f.env, stages: fileStages };
     const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, usesPumaPlugin));
-    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages)));
+    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)))));
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
   return out;

@@ -53,7 +53,10 @@ export function pumaPluginConfig(stage: Stage): AppServerConfig {
   const deployTo = deployToOf(stage);
   const shared = (tail: string): RValue => (deployTo ? `${deployTo.replace(/\/+$/, "")}/shared/${tail}` : { interp: [{ cap: "shared_path" }, `/${tail}`] });
 
-  const cfg = emptyConfig("puma", { file: stage.source.file, env: railsEnvOf(stage), stages: [stage.name] });
+  // Puma reads `-C <puma_conf>`, on the server: that path names the config (no repo file is it).
+  const conf = vars["puma_conf"] ? rubyToS(vars["puma_conf"]!.value) : null;
+  const file = conf ?? (deployTo ? `${deployTo.replace(/\/+$/, "")}/shared/puma.rb` : "<shared_path>/puma.rb");
+  const cfg = emptyConfig("puma", { file, env: railsEnvOf(stage), stages: [stage.name] });
   cfg.workers = given("puma_workers") ?? dflt(0);
   const threads = given("puma_threads");
   // the template writes `threads <%= fetch(:puma_threads).join(',') %>`: min and max
