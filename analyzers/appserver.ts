@@ -1,39 +1,71 @@
 // Unicorn and Puma configs, per file and environment. Each file is read as the server reads it
 // (analyzers/appserver/unicorn.ts, puma.ts); `__FILE__` is where Capistrano puts the file
 // (`<deploy_to>/current/<path>`) when the stages running it agree on `deploy_to`.
-import type { AnalyzerContext, AppServerConfig, Stage } from "../src/model.js";
+import type { AnalyzerContext, AppServerConfig, ProcfileEntry, Stage } from "../src/model.js";
 import { railsEnvOf } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
+import { namedConfigs } from "./appserver/named-configs.js";
+import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[]): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = []): AppServerConfig[] {
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfile = hasPath(ctx.repo, "Capfile") ? ctx.repo.read("Capfile") : null;
-  const usesUnicornPlugin = !!capfile && "text" in capfile && /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capfile.text);
+  const capText = !!capfile && "text" in capfile ? capfile.text : "";
+  const usesUnicornPlugin = /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capText);
+  // capistrano3-puma's entry point (`capistrano/puma` since 3.x, `capistrano3/puma` before)
+  const usesPumaPlugin = /^\s*require\s*\(?\s*["']capistrano3?\/puma["']/m.test(capText);
+  const point = (kind: ServerKind, path: string, stage: string | null) => {
+    if (!files.some((f) => f.file === path)) files.push({ kind, file: path, env: null });
+    if (stage === null) return;
+    const list = byStage.get(path) ?? [];
+    if (!list.includes(stage)) list.push(stage);
+    byStage.set(path, list);
+  };
+
+  // Start commands naming a config (`unicorn -c x`, `puma -C x`): read even without stages.
+  const named = namedConfigs(ctx, procfile, stages.map((s) => s.name));
+  for (const n of named) {
+    if (n.path === null) {
+      if (!(n.kind === "puma" && usesPumaPlugin))
+        ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config as ${n.written}, which is not a file of the repo (a path on the server or not known statically); its settings are not read`, severity: "warning" });
+    } else if (!hasPath(ctx.repo, n.path)) {
+      ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config ${n.written}, but the repo has no ${n.path}; its settings are not read`, severity: "warning" });
+    } else if (stages.length === 0) point(n.kind, n.path, null);
+  }
+  const generated: Stage[] = []; // stages running the config capistrano3-puma renders
 
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
+      // what the stage's own commands name, its stage file first
+      const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
       if (fact) {
         path = repoPathOf(fact.value, deployToOf(stage));
         if (path === null || !hasPath(ctx.repo, path)) {
+          if (kind === "puma" && usesPumaPlugin && path === null) {
+            generated.push(stage);
+            continue;
+          }
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${variable} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           continue;
         }
+      } else if (fromCommand) {
+        path = fromCommand.path!;
       } else if (kind === "unicorn" && usesUnicornPlugin) {
         path = unicornPluginDefault(stage);
         if (!hasPath(ctx.repo, path)) continue;
+      } else if (kind === "puma" && usesPumaPlugin) {
+        generated.push(stage);
+        continue;
       } else continue;
-      if (!files.some((f) => f.file === path)) files.push({ kind, file: path, env: null });
-      const list = byStage.get(path) ?? [];
-      if (!list.includes(stage.name)) list.push(stage.name);
-      byStage.set(path, list);
+      point(kind, path, stage.name);
     }
   }
 
@@ -50,7 +82,54 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[]): AppSer
     const fileStages = (byStage.get(f.file) ?? []).sort();
     const deployed = deployedPath(f, fileStages, stages);
     const base = { file: f.file, env: f.env, stages: fileStages };
-    out.push(f.kind === "unicorn" ? readUnicorn(parsed, base, deployed) : readPuma(parsed, base, deployed));
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, usesPumaPlugin));
+    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)))));
+  }
+  out.unshift(...pumaPluginConfigs(ctx, generated));
+  return out;
+}
+
+/**
+ * A config whose settings depend on the Rails environment (`workers 4 if rails_env ==
+ * "production"`) read once per environment of the stages running it. When every environment reads
+ * the same, the file stays one config as before. Otherwise it becomes one config per environment,
+ * with `env` set to it and `stages` narrowed to that environment's: appServerFor already picks a
+ * stage's config by its stages, then by its env, so no consumer changes, and a file stays one entry
+ * per thing a reader must tell apart.
+ */
+function perEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerConfig, "file" | "env" | "stages">) => AppServerConfig, running: Stage[]): AppServerConfig[] {
+  const plain = read(f.env);
+  const envs = f.env !== null ? [] : [...new Set(running.map(railsEnvOf))].sort();
+  if (envs.length === 0) return [plain];
+  const readings = envs.map((env) => ({ env, cfg: read(env) }));
+  const key = (c: AppServerConfig) => JSON.stringify({ ...c, env: null, stages: [] });
+  if (readings.every((r) => key(r.cfg) === key(plain))) return [plain];
+  if (readings.every((r) => key(r.cfg) === key(readings[0]!.cfg)) && envs.length > 1) return [readings[0]!.cfg];
+  return readings.map(({ env }) =>
+    read(env, { file: f.file, env, stages: plain.stages.filter((s) => running.some((r) => r.name === s && railsEnvOf(r) === env)) }),
+  );
+}
+
+/** The stages that run a file: those pointing at it; else those of its env; else those no other file of its kind serves. */
+function runningStages(f: ConfigFile, byStage: Map<string, string[]>, files: ConfigFile[], stages: Stage[]): Stage[] {
+  const pointing = byStage.get(f.file) ?? [];
+  if (pointing.length) return stages.filter((s) => pointing.includes(s.name));
+  const elsewhere = (s: Stage) => files.some((o) => o.kind === f.kind && o.file !== f.file && ((byStage.get(o.file) ?? []).includes(s.name) || o.env === railsEnvOf(s)));
+  if (f.env !== null) return stages.filter((s) => railsEnvOf(s) === f.env && !elsewhere(s));
+  return stages.filter((s) => !elsewhere(s));
+}
+
+/** capistrano3-puma's rendered configs, one per group of stages that render the same. */
+function pumaPluginConfigs(ctx: AnalyzerContext, stages: Stage[]): AppServerConfig[] {
+  const out: AppServerConfig[] = [];
+  for (const stage of stages) {
+    const template = pumaTemplatePaths(stage.name).find((p) => hasPath(ctx.repo, p));
+    const read = template ? ctx.repo.read(template) : null;
+    const cfg = template && read && "text" in read ? renderedPumaTemplate(ctx, template, read.text, stage) : pumaPluginConfig(stage);
+    const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [] });
+    const same = out.find((o) => key(o) === key(cfg));
+    if (same) same.stages.push(stage.name);
+    else out.push(cfg);
   }
   return out;
 }

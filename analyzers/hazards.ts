@@ -170,7 +170,9 @@ const unicornSocket: Rule = (m) =>
           advice: "In the container listen on TCP (the Service port), or keep nginx as a sidecar and share the socket through an emptyDir volume.",
           source: l.source,
         })),
-    );
+    )
+    // a file read once per Rails environment lists the same `listen` line once per env
+    .filter((h, i, all) => all.findIndex((o) => o.source.file === h.source.file && o.source.line === h.source.line) === i);
 
 const eolRule =
   (id: string, what: string, pick: (m: Model) => { value: string; source: Source } | null, table: Record<string, string>, advice: string): Rule =>

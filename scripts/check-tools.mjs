@@ -5,12 +5,14 @@
 // and says what to install — never a skipped test hiding a missing tool.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "nginx", "ruby-whenever", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
 const checks = [
   ["ruby", ["-e", "exit 0"], "ruby"],
   ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
   ["cap", ["--version"], "capistrano"],
   ["unicorn", ["-v"], "unicorn"],
+  // Puma's own config DSL judges the Puma reader (test/appserver/puma_oracle.rb).
+  ["ruby", ["-e", "require 'puma'; require 'puma/configuration'"], "puma"],
   ["/usr/sbin/nginx", ["-v"], "nginx"],
   ["whenever", ["--version"], "ruby-whenever"],
   ["tmux", ["-V"], "tmux"],

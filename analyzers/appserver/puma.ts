@@ -1,9 +1,10 @@
 // A Puma config file (Puma::DSL): `workers`, `threads min, max`, `bind`/`port`/`ssl_bind`,
 // `worker_timeout`, `preload_app!`, `pidfile`, `stdout_redirect`, `directory` and the hooks.
 import { hookClientCalls } from "./hook-clients.js";
+import { railsEnvCall } from "./rails-env.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
-import { isHash, rubyToS } from "../ruby/evaluate.js";
+import { isHash, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { pumaBind, pumaPort } from "./listen.js";
 
@@ -35,7 +36,10 @@ export const PUMA_HOOKS = [
 ];
 
 
-export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null): AppServerConfig {
+/** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
+/** `byPumaPlugin`: capistrano3-puma starts this Puma, so RACK_ENV is the Rails env too (rails-env.ts). */
+export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"], byPumaPlugin = false): AppServerConfig {
+  const envCall = railsEnvCall(railsEnv, byPumaPlugin);
   const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -85,6 +89,6 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
           if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
         }
     }
-  });
+  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev));
   return cfg;
 }

@@ -14,7 +14,7 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 ];
 
 /** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
-const COMMANDS: [RegExp, WebServerKind][] = [
+export const COMMANDS: [RegExp, WebServerKind][] = [
   [/\bunicorn(?:_rails)?\b(?!\.(?:rb|conf|pid|sock|log))|\bunicorn:(?:restart|reload|start|duplicate)\b/, "unicorn"],
   [/\bpuma(?:ctl)?\b(?!\.(?:rb|pid|sock|state|log))|\bpuma:(?:restart|phased[-_]restart|start)\b/, "puma"],
   [/\bpassenger(?:-config)?\b|tmp\/restart\.txt/, "passenger"],
@@ -24,9 +24,9 @@ const COMMANDS: [RegExp, WebServerKind][] = [
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
-const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
+export const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
 /** Service definitions kept in the repo: systemd units, upstart/init scripts, monit/god configs. */
-const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
+export const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
 
 export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[]): WebServerFacts | null {
   const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number }[] = [];

@@ -7,6 +7,7 @@ import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.j
 import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
 import { hookClientCalls } from "./hook-clients.js";
+import { railsEnvCall } from "./rails-env.js";
 
 /** Hooks Unicorn calls; a `nil` argument restores the default, so it is not a hook of the app. */
 export const UNICORN_HOOKS = ["before_fork", "after_fork", "before_exec", "after_worker_ready", "after_worker_exit"];
@@ -15,7 +16,8 @@ export const UNICORN_DEFAULT_TIMEOUT = 60;
 const UNICORN_MAX_TIMEOUT = 30 * 60 * 60 * 24;
 
 
-export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null): AppServerConfig {
+/** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
+export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null): AppServerConfig {
   const cfg = emptyConfig("unicorn", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -72,7 +74,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  });
+  }, railsEnvCall(railsEnv, false));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

@@ -30,7 +30,7 @@ export function renderTemplate(file: string, text: string, stage: Stage | null, 
  * template's segments over the output finds where each tag's value sits; `-%>` (which eats a
  * newline) and multi-line tags are what make the two line counts differ.
  */
-function lineMap(template: string, output: string): number[] {
+export function lineMap(template: string, output: string): number[] {
   const segs = splitErb(template);
   const templateLines = (template.match(/\n/g) ?? []).length + 1;
   const nl = (s: string) => (s.match(/\n/g) ?? []).length;

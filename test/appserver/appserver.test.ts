@@ -67,7 +67,7 @@ describe("legacy (one Unicorn file for every stage)", () => {
     const u = servers[0];
     expect([u.file, u.env, u.kind]).toEqual(["config/unicorn.rb", null, "unicorn"]);
     expect(u.workers?.value).toBe(3);
-    expect(u.timeout).toEqual({ value: 60, source: { file: "config/unicorn.rb", line: 1 } });
+    expect(u.timeout).toEqual({ value: 60, source: { file: "config/unicorn.rb", line: 0 }, defaultOf: "Unicorn" });
     expect(u.listen.map((l) => [l.kind, l.address, l.options])).toEqual([["tcp", 8080, { tcp_nopush: true, backlog: 1024 }]]);
   });
 });

@@ -22,7 +22,9 @@ File.singleton_class.prepend(Module.new { def writable?(_path) = true })
 HOOKS = %i[before_fork after_fork before_exec after_worker_ready after_worker_exit].freeze
 defaults = Unicorn::Configurator::DEFAULTS
 
-out = JSON.parse($stdin.read).map do |path|
+out = JSON.parse($stdin.read).map do |item|
+  path, env = item.is_a?(Hash) ? [item["path"], item["env"]] : [item, nil]
+  env ? ENV["RAILS_ENV"] = env : ENV.delete("RAILS_ENV")
   set = Unicorn::Configurator.new(config_file: path).set
   given = ->(k) { set[k] == :unset ? nil : set[k] }
   {

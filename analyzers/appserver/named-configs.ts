@@ -1,0 +1,69 @@
+// Config files the deploy's own start commands name: `-c <path>` (Unicorn), `-C <path>` /
+// `--config <path>` (Puma) on the Procfile's web line, in Capistrano tasks
+// (`bundle exec unicorn -c config/unicorn/production.rb -E production -D`) and in the service
+// files kept in the repo (systemd ExecStart, init scripts, monit). The server reads that file, so
+// it is the stage's config whatever the conventional places hold.
+import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js";
+import { COMMANDS, DEPLOY_FILE, SERVICE_FILE } from "./started.js";
+import type { ServerKind } from "./files.js";
+
+export interface NamedConfig {
+  kind: ServerKind;
+  /** The repo path, or null when the path is on the server only or not known statically. */
+  path: string | null;
+  /** The path as written on the line. */
+  written: string;
+  source: Source;
+  /** The stage whose deploy file says it (`config/deploy/<stage>.rb`); null = every stage. */
+  stage: string | null;
+}
+
+// Unicorn: -c / --config-file; Puma: -C / --config.
+const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
+// Where a deploy puts the release, written the ways tasks, templates and shells write it.
+const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<%=\s*(?:fetch\(:)?(?:current_path|release_path)\)?\s*%>)\//;
+
+export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], stageNames: string[]): NamedConfig[] {
+  const out: NamedConfig[] = [];
+  const consider = (line: string, source: Source) => {
+    const hit = COMMANDS.map(([re, kind]) => ({ m: re.exec(line), kind })).find((h) => h.m && (h.kind === "unicorn" || h.kind === "puma"));
+    if (!hit?.m) return;
+    // the flag after the server's name: `bash -c "... unicorn -c x"` names x, not the shell's -c
+    const m = FLAG.exec(line.slice(hit.m.index));
+    if (!m) return;
+    const written = m[1]!;
+    // `-c fetch(:unicorn_config_path)` or `-C $CONF`: a variable, read where it is set
+    if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;
+    const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(source.file)?.[1];
+    const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
+    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage };
+    if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
+  };
+  // Procfile.dev and the like start the app on a laptop, not on the servers.
+  for (const p of procfile.filter((x) => x.name === "web" && x.source.file === "Procfile")) consider(p.command, p.source);
+  for (const file of ctx.repo.paths) {
+    const service = SERVICE_FILE.test(file);
+    if (!service && !DEPLOY_FILE.test(file)) continue;
+    const read = ctx.repo.read(file);
+    if ("error" in read) continue;
+    const lines = read.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length && i < 5000; i++) {
+      const line = lines[i]!;
+      if (/^\s*#/.test(line)) continue;
+      consider(line, { file, line: i + 1 });
+    }
+  }
+  return out;
+}
+
+/** `config/unicorn.rb`, `./config/x.rb`, `#{current_path}/config/x.rb`, `/var/www/app/current/config/x.rb` → the repo path. */
+function repoPath(written: string): string | null {
+  let s = written.replace(RELEASE_PREFIX, "");
+  if (/#\{|<%|\$|%[{(]/.test(s)) return null;
+  if (s.startsWith("/")) {
+    const m = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(s);
+    return m ? m[1]! : null;
+  }
+  s = s.replace(/^(\.\/)+/, "");
+  return s === "" ? null : s;
+}

@@ -1,0 +1,53 @@
+// Conditions on the Rails environment inside a Unicorn/Puma config (`workers 4 if rails_env ==
+// "production"`, `if ENV["RAILS_ENV"] == "production" ... else ... end`, `Rails.env.production?`),
+// decided for one environment. The deploy tells which environment each stage runs (its
+// `rails_env`), so a config read for a stage sees it as the server did.
+//
+// What the servers' environment held when the file was evaluated:
+// - RAILS_ENV: the stage's rails_env. capistrano3-unicorn starts Unicorn inside
+//   `with rails_env: fetch(:rails_env)`, and Rails apps started any other way are started for the
+//   environment they run.
+// - RACK_ENV, only for a Puma that capistrano3-puma starts: it runs Puma inside `with rack_env:
+//   fetch(:puma_env)`, and puma_env defaults to rails_env. A Puma started otherwise (systemd,
+//   Procfile) may have no RACK_ENV at all. Unicorn's own `-E` sets RACK_ENV (capistrano3-unicorn
+//   passes `deployment`, not the Rails env; bin/unicorn defaults it to `development`), so in a
+//   Unicorn config RACK_ENV stays unknown.
+// - `Rails.env`: the Rails environment, when the config loads Rails (`Rails.env.production?`).
+// A bare `rails_env` method does not exist in either DSL (a NameError there); as a local
+// (`rails_env = ENV["RAILS_ENV"] || "production"`) it is the ENV read and is decided through it.
+import type { RValue } from "../../src/model.js";
+import { kind, argsOf } from "../ruby/prism.js";
+import { isEnvRef, isKnown, same, type Scope } from "../ruby/evaluate.js";
+
+const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
+const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "env" && node.receiver && isConst(node.receiver, "Rails") && argsOf(node).length === 0;
+
+/** A Scope.call hook deciding Rails-environment reads for `railsEnv`; undefined when none is known. */
+export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean): Scope["call"] | undefined {
+  if (railsEnv === null) return undefined;
+  const vars = rackEnvToo ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
+  // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
+  // starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
+  const resolve = (v: RValue): RValue => (isEnvRef(v) && vars.includes(v.env) ? railsEnv : v);
+  return (node, ev) => {
+    if (kind(node) !== "CallNode") return undefined;
+    const args = argsOf(node);
+    const recv = node.receiver;
+    if (isRailsEnv(node)) return railsEnv;
+    if (recv && isRailsEnv(recv) && args.length === 0 && /^[a-z_][a-z0-9_]*\?$/.test(node.name) && node.name !== "nil?") return railsEnv === node.name.slice(0, -1);
+    if ((node.name === "==" || node.name === "!=" || node.name === "eql?") && recv && args.length === 1) {
+      const l = resolve(ev(recv));
+      const r = resolve(ev(args[0]));
+      if (!isKnown(l) || !isKnown(r)) return undefined;
+      return node.name === "!=" ? !same(l, r) : same(l, r);
+    }
+    // %w[production staging].include?(ENV["RAILS_ENV"])
+    if (node.name === "include?" && recv && args.length === 1) {
+      const list = ev(recv);
+      const item = resolve(ev(args[0]));
+      if (!Array.isArray(list) || !isKnown(list) || !isKnown(item)) return undefined;
+      return list.some((x) => same(x, item));
+    }
+    return undefined;
+  };
+}

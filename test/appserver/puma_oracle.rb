@@ -1,0 +1,29 @@
+# Reads Puma config files the way Puma does (Puma::Configuration of Debian's puma 5.6, its DSL
+# evaluating the file) and prints what each file set as JSON. Input (stdin): a JSON list of
+# {"path": ..., "env": ...}; "env" is put in RAILS_ENV and RACK_ENV before the file is read, as
+# capistrano3-puma starts Puma (`with rack_env: puma_env`, under RAILS_ENV of the stage).
+require "json"
+require "puma"
+require "puma/configuration"
+
+out = JSON.parse($stdin.read).map do |c|
+  ENV.delete("RAILS_ENV")
+  ENV.delete("RACK_ENV")
+  if c["env"]
+    ENV["RAILS_ENV"] = c["env"]
+    ENV["RACK_ENV"] = c["env"]
+  end
+  conf = Puma::Configuration.new(config_files: [c["path"]])
+  conf.load
+  set = conf.options.file_options
+  {
+    "workers" => set[:workers],
+    "threads" => set.key?(:min_threads) ? [set[:min_threads], set[:max_threads]] : nil,
+    "worker_timeout" => set[:worker_timeout],
+    "preload_app" => set[:preload_app],
+    "binds" => set[:binds],
+  }
+rescue StandardError, ScriptError => e
+  { "error" => "#{e.class}: #{e.message}" }
+end
+puts JSON.generate(out)
