@@ -21,6 +21,12 @@ export const COMMANDS: [RegExp, WebServerKind][] = [
   [/\bthin\s+(?:start|restart|-C)\b/, "thin"],
 ];
 
+/** In deploy files: a pid file or socket named for the server (`/tmp/unicorn_app.pid` signalled with USR2) says which ran. */
+const RUNTIME_FILES: [RegExp, WebServerKind][] = [
+  [/unicorn[\w.-]*\.(?:pid|sock)\b/, "unicorn"],
+  [/puma[\w.-]*\.(?:pid|sock|state)\b/, "puma"],
+];
+
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
@@ -49,7 +55,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
       if (/^\s*#/.test(line)) continue;
       // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
       if (tier === 3 && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
-      const kind = kindOf(line, COMMANDS);
+      const kind = kindOf(line, COMMANDS) ?? (tier === 2 ? kindOf(line, RUNTIME_FILES) : null);
       if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === file))
         evidence.push({ kind, tier, fact: { value: `${tier === 2 ? "deploy task" : "service definition"}: ${line.trim().slice(0, 120)}`, source: { file, line: i + 1 } } });
     }

@@ -135,3 +135,17 @@ describe("client set-up in fork hooks", () => {
     expect(config).not.toMatch(/Sidekiq|cache\.internal|\$redis/);
   });
 });
+
+describe("runtime files named in the deploy", () => {
+  it("a USR2 to a unicorn pid file in deploy.rb is evidence of Unicorn", async () => {
+    const m = await model({
+      Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
+      "Gemfile.lock": LOCK(["puma", "rails", "unicorn"]),
+      "config/deploy.rb": DEPLOY + "pid_file = '/tmp/unicorn_ledger.pid'\nnamespace :deploy do\n  task :restart do\n    on roles(:app) do\n      execute \"kill -USR2 `cat #{pid_file}`\"\n    end\n  end\nend\n",
+      "config/puma.rb": "threads 5, 5\n",
+      "config/unicorn.rb": "worker_processes 3\n",
+    });
+    expect(m.webServer?.kind).toBe("unicorn");
+    expect(appServerKind(m)).toBe("unicorn");
+  });
+});
