@@ -70,10 +70,15 @@ describe("every overlay in every mode builds and validates", () => {
           const hook = job.metadata.annotations?.["argocd.argoproj.io/hook"];
           expect(hook, `${stage} Job hook`).toBe(mode === "argocd" ? "PreSync" : undefined);
           if (mode === "argocd") expect(job.metadata.annotations["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation");
-          const secretsRead = new Set(objects.flatMap((o: any) => (o.spec?.template?.spec?.containers ?? o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).flatMap((c: any) => (c.envFrom ?? []).map((e: any) => e.secretRef?.name).filter(Boolean))));
+          // The Secrets the pods read; the migration Job also reads its inputs Secret (config.env and
+          // the image, hashed into its name), which is not where secrets come from.
+          const inputs = job.spec.template.spec.containers[0].envFrom.map((e: any) => e.secretRef?.name).filter((n: string) => n && n.startsWith(job.metadata.name.replace(/-[a-z0-9]{10}$/, "")));
+          const secretsRead = new Set(objects.flatMap((o: any) => (o.spec?.template?.spec?.containers ?? o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).flatMap((c: any) => (c.envFrom ?? []).map((e: any) => e.secretRef?.name).filter((n: string) => n && !inputs.includes(n)))));
+          expect(inputs.length, `${stage}: the Job reads its inputs Secret`).toBe(1);
           if (backend === "external-secrets") {
             expect(es.length).toBe(1);
-            expect(objects.some((o) => o.kind === "Secret")).toBe(false);
+            // No Secret but the migration Job's inputs (config.env and the image): secrets come from the store.
+            expect(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name)).toEqual(inputs);
             // The ExternalSecret's target is exactly what every pod's envFrom reads.
             expect([...secretsRead]).toEqual([es[0]!.spec.target.name]);
             expect(es[0]!.metadata.namespace).toBe(`shop-${stage}`);
@@ -81,14 +86,15 @@ describe("every overlay in every mode builds and validates", () => {
             for (const d of es[0]!.spec.data) expect(d.remoteRef.key).toBe(`shop/${stage}/${d.secretKey}`);
             expect(es[0]!.spec.data.map((d: any) => d.secretKey)).toContain("SECRET_KEY_BASE");
           } else if (backend === "env-files") {
-            const secret = objects.find((o) => o.kind === "Secret")!;
+            const secret = stageSecret(objects)!;
             expect([...secretsRead]).toEqual([secret.metadata.name]);
           }
         }
         const paths = files.map((f) => f.path);
         if (backend !== "env-files") {
           expect(paths.some((p) => /secrets\.env$/.test(p))).toBe(false);
-          for (const f of files.filter((f) => f.path.endsWith("kustomization.yaml"))) expect(f.content).not.toContain("secretGenerator");
+          // The only generator left is the migration Job's inputs, which never reads secrets.env.
+          for (const f of files.filter((f) => f.path.endsWith("kustomization.yaml"))) expect(f.content).not.toMatch(/envs:[^\n]*\n(?:\s+- [^\n]+\n)*\s+- secrets\.env/);
         } else expect(paths).toContain("k8s/overlays/production/secrets.env");
         if (backend === "sops") {
           const sops = parse(files.find((f) => f.path === ".sops.yaml")!.content);
@@ -207,7 +213,7 @@ describe("AWS access on EKS (aws.identity)", () => {
             expect(p.serviceAccountName).toBe("shop-app");
             expect(p.automountServiceAccountToken).toBe(false);
           }
-          const secret = objects.find((o) => o.kind === "Secret");
+          const secret = stageSecret(objects);
           const keys = secret ? Object.keys(secret["data"] ?? {}) : objects.find((o) => o.kind === "ExternalSecret")!.spec.data.map((d: any) => d.secretKey);
           expect(keys.length).toBeGreaterThan(0);
           for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) expect(keys).not.toContain(key);
@@ -222,6 +228,13 @@ describe("AWS access on EKS (aws.identity)", () => {
     const root = writeTree(k.files);
     const objects = kustomizeBuild(root, "k8s/overlays/production");
     expect(objects.some((o) => o.kind === "ServiceAccount")).toBe(false);
-    expect(Object.keys(objects.find((o) => o.kind === "Secret")!["data"])).toContain("AWS_ACCESS_KEY_ID");
+    // The keys stay in the stage's secrets (an unfilled key is a commented line until filled in).
+    expect(stageSecret(objects)).toBeDefined();
+    expect(k.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content).toMatch(/^# AWS_ACCESS_KEY_ID=|^AWS_ACCESS_KEY_ID=/m);
   });
 });
+
+/** The stage's Secret (what envFrom reads), not the migration Job's inputs Secret. */
+function stageSecret(objects: any[]): any {
+  return objects.find((o) => o.kind === "Secret" && /^shop-secrets(-|$)/.test(o.metadata.name));
+}

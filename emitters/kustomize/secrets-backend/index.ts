@@ -7,6 +7,7 @@ import type { Plan, StagePlan } from "../plan.js";
 import type { StageEnv } from "../config.js";
 import { k8sOverlay, secretEnvExample, secretEnvFile } from "../../contract.js";
 import { toYaml } from "../yaml.js";
+import { secretName } from "../names.js";
 import { secretsBackend } from "../../release/secrets-backend.js";
 import { EXTERNAL_SECRET_FILE, externalSecret, keyScheme, storeName } from "./external-secrets.js";
 import { ENCRYPTED_ENV, KSOPS_FILE, ksopsGenerator } from "./sops.js";
@@ -30,7 +31,19 @@ export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string,
   }
   const backend = secretsBackend(plan.answers);
   if (backend === "env-files") return { files, envFiles: true };
-  delete k["secretGenerator"];
+  // The stage's Secret now comes from the store (or SOPS), not from a secrets.env. The migration
+  // Job's inputs Secret stays, from config.env and the image only (its name still changes with
+  // them); the Job reads the stage's secrets from the same Secret as every other pod.
+  const inputs = ((k["secretGenerator"] as { name: string; envs?: string[] }[] | undefined) ?? [])
+    .filter((g) => g.name !== secretName(plan.app))
+    .map((g) => ({ ...g, envs: (g.envs ?? []).filter((e) => e !== "secrets.env") }));
+  if (inputs.length) {
+    k["secretGenerator"] = inputs;
+    (k["patches"] as unknown[]).push({
+      target: { kind: "Job", labelSelector: "app.kubernetes.io/component=migration" },
+      patch: `- op: add\n  path: /spec/template/spec/containers/0/envFrom/-\n  value:\n    secretRef:\n      name: ${secretName(plan.app)}\n`,
+    });
+  } else delete k["secretGenerator"];
   const keys = env.secrets.map(([key]) => key);
   const prefilled = env.secrets.filter(([, v]) => v !== "").map(([key]) => key);
   if (backend === "external-secrets") {
