@@ -157,7 +157,10 @@ describe("the web pod, rehearsed with Debian's Unicorn and nginx", () => {
     const stream = (async () => {
       while (streaming) {
         send("/orders");
-        await new Promise((r) => setTimeout(r, 20));
+        // Every 40 ms: the shop's own `backlog: 64` (carried into the container config) must hold what
+        // waits behind the slow requests; a faster stream overflows it (EAGAIN, 502) whether or not
+        // the pod is stopping, which is capacity, not the shutdown this test is about.
+        await new Promise((r) => setTimeout(r, 40));
       }
     })();
     await new Promise((r) => setTimeout(r, 300));
