@@ -445,6 +445,9 @@ export const isRunnableSchedule = (schedule: string): boolean => !/^@reboot\b/.t
  * meaning: it stays, with the release layout mapped to the image's app directory.
  */
 export function cronCommand(job: CronJob): string | null {
+  // whenever pastes a rake/runner/script task into its line unquoted: a task with a quote made a
+  // broken line on the servers too. Built from the task, each word quoted, it means what was meant.
+  if (BUILTIN_TASK_TYPES.has(job.type) && stringOf(job.task) !== null) return fallbackCronCommand(job);
   let s = cronCommandText(job.command);
   if (s === null) return fallbackCronCommand(job);
   s = s.trim();
@@ -459,6 +462,9 @@ export function cronCommand(job: CronJob): string | null {
   if (s.startsWith(`cd ${APP_DIR} && `)) s = s.slice(`cd ${APP_DIR} && `.length);
   return s.trim() || fallbackCronCommand(job);
 }
+
+/** whenever's own job types whose line is `cd :path && … <task>`: the command follows from the task. */
+const BUILTIN_TASK_TYPES = new Set(["rake", "runner", "script"]);
 
 /**
  * A command whenever rendered, as text: the release path Capistrano ran whenever in is the image's

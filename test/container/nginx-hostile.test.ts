@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { analyzeDir } from "../../src/analyze.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { NGINX_SIDECAR_CONFIG } from "../../emitters/contract.js";
+import { withLocalPid } from "./nginx-text.js";
 import { BODY_SIZE_ANSWER } from "../../emitters/container/rules.js";
 import { findGaps } from "../../src/gaps/index.js";
 import type { AppModel } from "../../src/model.js";
@@ -77,7 +78,7 @@ beforeAll(async () => {
 
 function nginxTest(text: string): { ok: boolean; out: string } {
   const path = join(dir, "nginx.conf");
-  writeFileSync(path, text);
+  writeFileSync(path, withLocalPid(text, dir));
   const log = join(dir, "nginx.log");
   const fd = openSync(log, "w");
   try {

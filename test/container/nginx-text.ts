@@ -2,6 +2,9 @@
 // write without depending on the nginx analyzer. Enough of nginx's syntax for that: quotes,
 // comments, blocks; the server facts the container rules read (locations' assets/health flags).
 import type { NginxDirective, NginxFile, NginxLocation, NginxServer } from "../../src/model.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { NGINX_PID_FILE, SOCKET_DIR } from "../../emitters/contract.js";
 
 function tokens(text: string): { t: string; line: number; quoted: boolean }[] {
   const out: { t: string; line: number; quoted: boolean }[] = [];
@@ -100,4 +103,13 @@ export function nginxFile(text: string, file: string, stage: string | null = nul
       };
     });
   return { file, stage, directives, servers, upstreams: [] };
+}
+
+/**
+ * A generated nginx.conf made testable by `nginx -t` outside a pod: its pid file lives in the
+ * pod's shared directory (contract NGINX_PID_FILE), which nginx -t opens; it is moved under `dir`.
+ */
+export function withLocalPid(conf: string, dir: string): string {
+  mkdirSync(join(dir, "shared"), { recursive: true });
+  return conf.split(` ${NGINX_PID_FILE};`).join(` ${join(dir, "shared", NGINX_PID_FILE.slice(SOCKET_DIR.length + 1))};`);
 }
