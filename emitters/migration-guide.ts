@@ -184,11 +184,6 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
       ? `**Build and push the images** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} and ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)}, then ${code(`docker push ${repo}:<tag>`)} and ${code(`docker push ${repo}-nginx:<tag>`)}; set every image of the release in each overlay with one command (${code(`kustomize edit set image ${app}=${repo}:<tag> ${app}-nginx=${repo}-nginx:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`
       : `**Build and push the image** from the repo root: ${code(`docker build -t ${repo}:<tag> .`)} then ${code(`docker push ${repo}:<tag>`)}; set the tag in each overlay (${code(`kustomize edit set image ${app}=${repo}:<tag>`)} in ${stages.map((s) => code(k8sOverlay(s))).join(", ")}).`,
   );
-  // Every image the pods run is built by the team: the nginx sidecar's too, from the app image.
-  if (has(NGINX_SIDECAR_DOCKERFILE))
-    steps.push(
-      `**Build and push the nginx image** after the app image (it copies the app's precompiled assets): ${code(`docker build -f ${NGINX_SIDECAR_DOCKERFILE} --build-arg APP_IMAGE=${repo}:<tag> -t ${repo}-nginx:<tag> .`)} then ${code(`docker push ${repo}-nginx:<tag>`)}; the overlays set its tag with the app's.`,
-    );
   steps.push(
     secretFiles.length
       ? `**Fill the secret files** (git-ignored, from the values the servers have today): ${secretFiles.map(code).join(", ")}. Each has a committed ${code(".example")} listing the keys. Never commit them.` +
@@ -213,16 +208,17 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // Every change to the team's own code: the codemod's files, counted from the code as it stands
   // (rewritten or still to rewrite), so the step reads the same before and after the edit.
   const changedCode = [...new Set([...sites.map(([f]) => f), ...outputs.flatMap((o) => (o.result.patches ?? []).map((x) => x.path))])].sort(cmp);
-  if (changedCode.length)
-    steps.push(
-      `**Review the app code rails2k8s changed** (the codemod rewrote ${"`Global.<namespace>`"} reads to ${"`Rails.configuration.x.<namespace>`"}): ${changedCode.map(code).join(", ")}. Run the app's tests on the change and commit it with the generated files.`,
-    );
   if (verifies) {
     const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${code(sv.host)} (${text(s.name)})`));
     steps.push(...verifyThenSwitchSteps(model, servers));
   } else
     steps.push(
       `**Verify the config on every server before the switch**: no Global config was migrated, so there is no ${code("bin/rails rails2k8s:verify_config")} task; compare the env files with each server's environment by hand.`,
+    );
+  // The only change to the team's own code: what switch-config rewrites, after every server verified.
+  if (changedCode.length)
+    steps.push(
+      `**Review the app code the switch changes**: ${code("rails2k8s switch-config")} rewrites ${"`Global.<namespace>`"} reads to ${"`Rails.configuration.x.<namespace>`"} in ${changedCode.map(code).join(", ")} (migrate itself changed none). Run the app's tests on that change and commit it with the generated files.`,
     );
   // The migration Job is one per release: its name ends with the hash of its inputs (image, config.env, secrets.env).
   const nsInOverlay = files.some((f) => f.path.startsWith("k8s/overlays/") && f.path.endsWith("/namespace.yaml"));

@@ -34,7 +34,12 @@ describe("git gem sources", () => {
 describe("assets evidence from the deploy", () => {
   it("capistrano/rails/assets in the Capfile means the image precompiles, even with no pipeline gem locked", async () => {
     const m = await analyzeFiles(
-      memoryRepo({ Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/rails/assets"\n', Gemfile: 'source "https://rubygems.org"\ngem "rails"\n' }),
+      memoryRepo({
+        Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/rails/assets"\n',
+        Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\n',
+        // An old lockfile: rails and its server, no pipeline gem among its specs.
+        "Gemfile.lock": "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (3.2.22)\n    unicorn (4.9.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  unicorn\n\nBUNDLED WITH\n   1.17.3\n",
+      }),
       "atlas",
     );
     expect(m.rails.assets.pipeline).toEqual([{ value: "deploy-precompiled", source: { file: "Capfile", line: 3 } }]);

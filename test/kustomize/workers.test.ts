@@ -86,7 +86,9 @@ describe("a backend that cannot be carried", () => {
       "Capfile": 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/delayed_job"\n',
       "config/deploy.rb": 'set :application, "tickets"\n',
       "config/deploy/production.rb": 'server "a.example.net", roles: %w[web app worker]\n',
-      "Gemfile": 'source "https://rubygems.org"\ngem "rails"\n',
+      "Gemfile": 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\n',
+      // Locked without delayed_job: the plugin is there, the gem is not, so it cannot be carried.
+      "Gemfile.lock": "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (6.1.7)\n    unicorn (6.1.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  unicorn\n\nBUNDLED WITH\n   2.4.22\n",
     });
     const m = await analyzeFiles(repo, "tickets");
     const w = m.workers!.find((x) => x.backend === "delayed-job")!;

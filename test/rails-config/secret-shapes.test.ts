@@ -37,7 +37,10 @@ staging:
 `;
 
 const APP: Record<string, string> = {
-  Gemfile: 'source "https://rubygems.org"\ngem "rails", "~> 6.1"\ngem "global"\n',
+  Gemfile: 'source "https://rubygems.org"\ngem "rails", "~> 6.1"\ngem "global"\ngem "unicorn"\n',
+  // The image installs exactly the locked gems: without a lockfile naming the server, migrate refuses.
+  "Gemfile.lock": "GEM\n  remote: https://rubygems.org/\n  specs:\n    global (2.1.0)\n    rails (6.1.7)\n    unicorn (6.1.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  global\n  rails (~> 6.1)\n  unicorn\n\nBUNDLED WITH\n   2.4.22\n",
+
   "config/application.rb": "module Shop\n  class Application < Rails::Application\n  end\nend\n",
   "config/deploy.rb": 'set :application, "shop"\nset :repo_url, "git@example.com:shop.git"\n',
   "config/deploy/production.rb": 'server "web1.example.com", user: "deploy", roles: %w[web app]\n',

@@ -61,7 +61,8 @@ describe("analyzeSidekiq", () => {
     expect(sk!.concurrency?.value).toBe(4);
     expect(sk!.queues.map((q) => q.value)).toEqual(["default", { sym: "low" }]);
     expect(sk!.envOverrides).toEqual({ production: { concurrency: 12 } });
-    expect(sk!.timeout).toEqual({ value: 8, source: { file: "config/sidekiq.yml", line: 1 } });
+    // Not set in the file: Sidekiq's own default before 6.0, labelled as such, no line cited.
+    expect(sk!.timeout).toEqual({ value: 8, source: { file: "config/sidekiq.yml", line: 0 }, defaultOf: "Sidekiq before 6" });
   });
 
   it("reports a broken file and still returns the evidence", () => {

@@ -386,7 +386,7 @@ describe("secrets recognised by shape never leak", () => {
     expect(readFileSync(answersFile, "utf8")).toContain(token); // the user's own file, untouched
   }, 60_000);
 
-  it("an answer with a grammar (the image tag) that holds a secret is refused by the grammar, never shown", () => {
+  it("an answer with a grammar (the image tag) that holds a secret is refused, never shown", () => {
     const dir = copyFixture("shop");
     expect(run(dir, ["migrate", ".", "--yes"]).code).toBe(0);
     const token = secretOf("github", "tag").text;
@@ -394,7 +394,8 @@ describe("secrets recognised by shape never leak", () => {
     const r = run(dir, ["migrate", ".", "--yes", "--dry-run"]);
     expect(r.code).toBe(2);
     expect(r.text).not.toContain(token);
-    expect(r.text).toMatch(/image\.tag: .* — expected an image tag/);
+    // A GitHub token is a valid OCI tag: the secret check refuses it, naming the question, not the value.
+    expect(r.text).toMatch(/image\.tag/);
   }, 60_000);
 
   it("an old answer holding a secret is dropped when the answers file is written again", () => {

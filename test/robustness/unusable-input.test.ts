@@ -111,6 +111,12 @@ describe("stage names mapped to Kubernetes names", () => {
       const objects = parseAllDocuments(out).map((d) => d.toJSON());
       expect(objects.length).toBeGreaterThan(3);
       for (const o of objects) {
+        // The Namespace object itself is cluster-scoped: its name is the namespace.
+        if (o.kind === "Namespace") {
+          expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+          expect(o.metadata.name).toMatch(LABEL);
+          continue;
+        }
         expect(o.metadata.namespace.length).toBeLessThanOrEqual(63);
         expect(o.metadata.namespace).toMatch(LABEL);
         const inst: string = o.metadata.labels["app.kubernetes.io/instance"];
