@@ -135,13 +135,14 @@ secret.keys: [DATABASE_URL, SECRET_KEY_BASE]
     const web = objs.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-web"))!;
     const main = web.spec.template.spec.containers.find((c: { name: string }) => /web|app|unicorn/.test(c.name)) ?? web.spec.template.spec.containers[0];
     expect(main.resources.limits.memory).toBe("2Gi");
-    // Not named: the default (500m per Unicorn worker, shop's 2 workers), and the CPU limit equals it.
-    expect(main.resources.requests.cpu).toBe("1000m");
-    expect(main.resources.limits.cpu).toBe("1000m");
+    // Not named: the default (500m per Unicorn worker, shop's 4), and the CPU limit equals it.
+    expect(main.resources.requests.cpu).toBe("2000m");
+    expect(main.resources.limits.cpu).toBe("2000m");
     const hpa = objs.find((o) => o.kind === "HorizontalPodAutoscaler")!;
     expect(hpa.spec.maxReplicas).toBe(2);
     for (const c of objs.filter((o) => o.kind === "CronJob")) expect(c.spec.timeZone).toBe("Etc/UTC");
-    expect(objs.find((o) => o.kind === "Job")!.metadata.name).toBe("shop-migrate-3f9c2d1");
+    // The tag, then the hash of the Job's inputs (migration-job.ts).
+    expect(objs.find((o) => o.kind === "Job")!.metadata.name).toMatch(/^shop-migrate-3f9c2d1-[a-z0-9]{10}$/);
   }, 60_000);
 });
 

@@ -60,7 +60,9 @@ describe("MIGRATION.md", () => {
 
     const atlas = await analyzeDir(join(ROOT, "fixtures/apps/atlas"));
     const atlasAnswers = Object.fromEntries(atlas.gaps.map((g) => [g.id, g.default]));
-    const a = emitMigrationGuide(atlas, atlasAnswers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(atlas, atlasAnswers) }))).content;
+    // atlas is a deploy-config fixture with no lockfile: the image cannot be built from it (the
+    // container emitter refuses), so the guide is made from the other outputs.
+    const a = emitMigrationGuide(atlas, atlasAnswers, EMITTERS.filter((e) => e.name !== "container").map((e) => ({ name: e.name, result: e.emit(atlas, atlasAnswers) }))).content;
     expect(a).toContain("**Move `public/uploads` off the servers' disk**");
     expect(a).toContain("**Move `storage` off the servers' disk**");
     // A shared dir of no known kind: not mounted, so the team decides.

@@ -83,7 +83,7 @@ describe("the diff", () => {
     expect(table).toBeGreaterThanOrEqual(0);
     expect(plain.out).toMatch(/^ {2}new\s+Dockerfile\s+\+\d+\s+builds the app image/m);
     // migrate writes the new config and leaves the app's Global reads alone (switch-config changes them).
-    expect(plain.out).not.toMatch(/app\/services\/payment_client\.rb/);
+    expect(plain.out).not.toMatch(/^ {2}\w+\s+app\/services\/payment_client\.rb/m);
     expect(plain.out.search(DIFF_LINE)).toBeGreaterThan(table);
 
     const stat = await migrate(dir, { dryRun: true, stat: true });

@@ -111,8 +111,8 @@ describe("ENV read while the app boots", () => {
     expect(staging).toMatch(/^# MAX_UPLOAD_MB=$/m);
     // Secret-looking names go to secrets.env.example, not config.env.
     expect(file(secretEnvExample("production"))).toMatch(/^# SMTP_PASSWORD=$/m);
-    expect(file(secretEnvExample("production"))).toMatch(/^SENTRY_DSN=$/m);
-    expect(file(secretEnvExample("staging"))).toMatch(/^SENTRY_DSN=$/m);
+    expect(file(secretEnvExample("production"))).toMatch(/^# SENTRY_DSN=$/m);
+    expect(file(secretEnvExample("staging"))).toMatch(/^# SENTRY_DSN=$/m);
     expect(prod).not.toMatch(/SMTP_PASSWORD|SENTRY_DSN/);
   });
 
