@@ -136,9 +136,11 @@ function wheneverOracle(repoDir, summary, overlays, capEnv, outDir, scratchRoot)
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
     });
     const overlay = overlays.find((o) => o.name === overlayName(stage.name));
+    const lines = r.status === 0 ? cronLines(r.stdout) : null;
     perStage.push({
       stage: stage.name,
-      lines: r.status === 0 ? cronLines(r.stdout).length : null,
+      lines: lines?.length ?? null,
+      reboot: lines?.filter((l) => /^@reboot\b/.test(l)).length ?? 0,
       error: r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`,
       cronJobs: overlay?.kinds ? overlay.kinds.CronJob ?? 0 : null,
     });

@@ -130,7 +130,7 @@ export function cronLines(text) {
 
 /**
  * whenever oracle: per stage, whenever's cron lines against the CronJobs of that stage's overlay.
- * `perStage`: [{ stage, lines: number | null, error?, cronJobs: number | null }].
+ * `perStage`: [{ stage, lines: number | null, reboot?: number (of those lines), error?, cronJobs: number | null }].
  */
 export function compareWhenever(perStage) {
   if (!perStage.length) return { verdict: "n.a.", details: [] };
@@ -146,7 +146,11 @@ export function compareWhenever(perStage) {
       continue;
     }
     compared++;
-    if (s.lines !== s.cronJobs) details.push(`${s.stage}: ${s.lines} cron lines vs ${s.cronJobs} CronJobs`);
+    // `@reboot` ran when a server booted; Kubernetes has no such moment, so the tool leaves those
+    // lines out on purpose (emitters/kustomize/rules.ts isRunnableSchedule) and names them.
+    const reboot = s.reboot ?? 0;
+    const note = reboot ? ` (+${reboot} @reboot, left out by design)` : "";
+    if (s.lines - reboot !== s.cronJobs) details.push(`${s.stage}: ${s.lines - reboot} cron lines vs ${s.cronJobs} CronJobs${note}`);
   }
   if (compared === 0) return { verdict: "n.a.", details };
   return { verdict: details.some((d) => / cron lines vs /.test(d) || /no overlay/.test(d)) ? "disagree" : "agree", details };

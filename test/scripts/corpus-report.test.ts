@@ -108,3 +108,10 @@ describe("table and summary", () => {
     expect(summaryLine(results)).toBe("Summary: 2 repos, 1 with crashes, 1 oracle disagreements (cap 0/1, unicorn 1/1, whenever 0/0 repos disagreeing/compared).");
   });
 });
+
+describe("whenever's @reboot lines", () => {
+  it("are compared apart: the tool leaves them out on purpose", () => {
+    expect(compareWhenever([{ stage: "production", lines: 2, reboot: 1, cronJobs: 1 }]).verdict).toBe("agree");
+    expect(compareWhenever([{ stage: "production", lines: 3, reboot: 1, cronJobs: 1 }]).details).toEqual(["production: 2 cron lines vs 1 CronJobs (+1 @reboot, left out by design)"]);
+  });
+});
