@@ -177,7 +177,7 @@ function runRepo(name) {
     const copy = scratchCopy(repoDir, scratchRoot, "migrate");
     result.migrate = run(outDir, "migrate", "node", [BIN, "migrate", copy, "--yes"]);
     crash("migrate", result.migrate);
-    if (result.migrate.status !== 0) result.migrateError = firstLine(result.migrate.stderr);
+    if (result.migrate.status !== 0) result.migrateError = (result.migrate.stderr.split("\n").find((l) => l.startsWith("rails2k8s:")) ?? firstLine(result.migrate.stderr)).slice(0, 200);
     const overlaysDir = join(copy, "k8s/overlays");
     result.overlays = [];
     if (existsSync(overlaysDir))
