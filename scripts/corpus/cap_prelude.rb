@@ -4,6 +4,8 @@
 # a known prefix or when the repo's own deploy files ask for it.
 CORPUS_MISSING = []
 CORPUS_APP = Dir.pwd
+# `require "bundler/setup"` would hold the repo's Gemfile (its Ruby, its gems) against this machine.
+$LOADED_FEATURES << $LOAD_PATH.resolve_feature_path("bundler/setup")&.last.to_s
 
 module Kernel
   alias_method :__corpus_original_require, :require

@@ -19,8 +19,6 @@ module CorpusNoServerChecks
 end
 Unicorn::Configurator.prepend(CorpusNoServerChecks)
 File.singleton_class.prepend(Module.new { def writable?(_path) = true })
-# `require "bundler/setup"` would hold the repo's Gemfile (its Ruby, its gems) against this machine.
-$LOADED_FEATURES << $LOAD_PATH.resolve_feature_path("bundler/setup")&.last.to_s
 
 results = JSON.parse($stdin.read).map do |path|
   set = Unicorn::Configurator.new(config_file: path).set
