@@ -1,0 +1,25 @@
+# Appended (by `load`) to the Capfile of a scratch copy. `lock` is a no-op because each repo pins its
+# own 3.x version. Each answer is one line, prefixed CORPUS-JSON, that scripts/corpus.mjs reads.
+module Capistrano::DSL
+  def lock(*); end
+end
+
+# Capistrano runs no task without a stage, so the stage names it accepts are printed here, as the
+# Capfile finishes loading, when asked for.
+if ENV["CORPUS_LIST_STAGES"]
+  puts "CORPUS-JSON" + JSON.generate(stages: stages)
+  exit 0
+end
+
+namespace :corpus do
+  desc "The servers of the stage, with their roles"
+  task :dump do
+    plain = ->(v) { v.is_a?(Symbol) || v.is_a?(String) || v.is_a?(Numeric) ? v.to_s : nil }
+    servers = roles(:all).map { |s| { host: s.hostname, user: s.user, roles: s.roles.map(&:to_s).sort } }
+    puts "CORPUS-JSON" + JSON.generate(
+      servers: servers,
+      rails_env: env.variables.keys.include?(:rails_env) ? plain.(fetch(:rails_env)) : nil,
+      missing: CORPUS_MISSING
+    )
+  end
+end

@@ -1,0 +1,226 @@
+// Pure parts of the practice-corpus run (scripts/corpus.mjs): reading the tool's JSON, comparing it
+// with what the oracles said, and writing the table and the summary line. No I/O here, so the
+// judgements can be tested without any corpus.
+
+/** A value as the app would see it with no ENV variable set: an ENV read is its default. */
+export function plainValue(v) {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (typeof v.unknown === "string") return { unknown: v.unknown };
+  if (typeof v.env === "string" && "default" in v) {
+    const d = plainValue(v.default);
+    if (v.ruby === "to_i" && typeof d === "string" && /^-?\d+$/.test(d)) return Number(d);
+    return d;
+  }
+  if (typeof v.sym === "string") return v.sym;
+  if (Array.isArray(v.interp)) {
+    const parts = v.interp.map(plainValue);
+    return parts.every((p) => p === null || typeof p !== "object") ? parts.map((p) => (p === null ? "" : String(p))).join("") : { unknown: "interpolation" };
+  }
+  return v;
+}
+
+const isUnknownValue = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.unknown === "string";
+
+/** Ruby's and the tool's numbers agree when they are the same number, whatever its spelling. */
+export function sameNumber(a, b) {
+  if (a === null || b === null || a === undefined || b === undefined) return a == b; // eslint-disable-line eqeqeq
+  return String(a) === String(b);
+}
+
+/** Overlay directory name of a stage, as the tool names it (src/names.ts, simple cases). */
+export function overlayName(stage) {
+  return String(stage)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/** What the table shows of `analyze --json`. */
+export function summariseModel(model) {
+  const stages = (model.stages ?? []).map((s) => ({
+    name: s.name,
+    railsEnv: s.variables?.rails_env ? plainValue(s.variables.rails_env.value) : null,
+    servers: (s.servers ?? []).map((x) => ({ host: x.host, roles: [...x.roles].sort() })),
+  }));
+  return {
+    deployTool: model.capistrano ? `cap${model.capistrano.major ?? "?"}` : model.deployTool ?? null,
+    stages,
+    webServer: model.webServer?.kind ?? null,
+    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
+    cronJobs: model.cron?.jobs?.length ?? 0,
+    gaps: model.gaps?.length ?? 0,
+    hazards: model.hazards?.length ?? 0,
+    problems: model.problems?.length ?? 0,
+  };
+}
+
+/**
+ * Capistrano oracle: the stage names Capistrano accepts and, per stage, its servers (host → roles)
+ * against the analysis. Returns { verdict: "agree" | "disagree" | "n.a.", details: string[] }.
+ * `capStages` null = Capistrano could not list stages (the reason is in `error`); `capServers` maps
+ * stage → servers or { error }.
+ */
+export function compareCapistrano(summary, capStages, capServers, error = null) {
+  if (capStages === null) return { verdict: "n.a.", details: error ? [`cap: ${error}`] : [] };
+  const details = [];
+  const ours = summary.stages.map((s) => s.name).sort();
+  const theirs = [...capStages].sort();
+  const missing = theirs.filter((s) => !ours.includes(s));
+  const extra = ours.filter((s) => !theirs.includes(s));
+  if (missing.length) details.push(`stages missed: ${missing.join(", ")}`);
+  if (extra.length) details.push(`stages cap does not have: ${extra.join(", ")}`);
+  let compared = 0;
+  for (const stage of summary.stages) {
+    const got = capServers[stage.name];
+    if (!got) continue;
+    if (got.error) {
+      details.push(`${stage.name}: cap failed (${got.error})`);
+      continue;
+    }
+    compared++;
+    const key = (list) => new Map(list.map((s) => [s.host, [...s.roles].sort().join(",")]));
+    const a = key(stage.servers);
+    const b = key(got);
+    const hostsA = [...a.keys()].sort();
+    const hostsB = [...b.keys()].sort();
+    if (hostsA.join(" ") !== hostsB.join(" ")) {
+      details.push(`${stage.name}: hosts ${hostsA.length} vs cap ${hostsB.length} (${hostsB.filter((h) => !a.has(h)).slice(0, 3).join(" ") || "-"} missed; ${hostsA.filter((h) => !b.has(h)).slice(0, 3).join(" ") || "-"} extra)`);
+      continue;
+    }
+    for (const h of hostsA) if (a.get(h) !== b.get(h)) details.push(`${stage.name}: ${h} roles ${a.get(h) || "-"} vs cap ${b.get(h) || "-"}`);
+  }
+  const failedOnly = compared === 0 && missing.length === 0 && extra.length === 0;
+  if (failedOnly && details.length) return { verdict: "n.a.", details };
+  return { verdict: details.length ? "disagree" : "agree", details };
+}
+
+/**
+ * Unicorn oracle: per Unicorn config the analysis reported, what Unicorn::Configurator set.
+ * `oracle[i]` answers `unicorns[i]` ({ worker_processes, timeout } or { error }).
+ */
+export function compareUnicorn(unicorns, oracle) {
+  if (!unicorns.length) return { verdict: "n.a.", details: [] };
+  const details = [];
+  let compared = 0;
+  unicorns.forEach((u, i) => {
+    const o = oracle?.[i];
+    if (!o || o.error) {
+      details.push(`${u.file}: Unicorn could not read it (${o?.error ?? "no answer"})`);
+      return;
+    }
+    compared++;
+    const show = (v) => (isUnknownValue(v) ? "unknown" : JSON.stringify(v));
+    if (isUnknownValue(u.workers) || !sameNumber(u.workers, o.worker_processes)) details.push(`${u.file}: workers ${show(u.workers)} vs unicorn ${show(o.worker_processes)}`);
+    if (isUnknownValue(u.timeout) || !sameNumber(u.timeout, o.timeout)) details.push(`${u.file}: timeout ${show(u.timeout)} vs unicorn ${show(o.timeout)}`);
+  });
+  if (compared === 0) return { verdict: "n.a.", details };
+  return { verdict: details.some((d) => / vs unicorn /.test(d)) ? "disagree" : "agree", details };
+}
+
+/** The job lines of a crontab whenever printed (no comments, blank lines or VAR=value lines). */
+export function cronLines(text) {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(l))
+    .filter((l) => /^(@\w+|(\S+\s+){5})\S/.test(l));
+}
+
+/**
+ * whenever oracle: per stage, whenever's cron lines against the CronJobs of that stage's overlay.
+ * `perStage`: [{ stage, lines: number | null, reboot?: number (of those lines), error?, cronJobs: number | null }].
+ */
+export function compareWhenever(perStage) {
+  if (!perStage.length) return { verdict: "n.a.", details: [] };
+  const details = [];
+  let compared = 0;
+  for (const s of perStage) {
+    if (s.lines === null) {
+      details.push(`${s.stage}: whenever failed (${s.error ?? "?"})`);
+      continue;
+    }
+    if (s.cronJobs === null) {
+      details.push(`${s.stage}: no overlay to compare (${s.lines} cron lines)`);
+      continue;
+    }
+    compared++;
+    // `@reboot` ran when a server booted; Kubernetes has no such moment, so the tool leaves those
+    // lines out on purpose (emitters/kustomize/rules.ts isRunnableSchedule) and names them.
+    const reboot = s.reboot ?? 0;
+    const note = reboot ? ` (+${reboot} @reboot, left out by design)` : "";
+    if (s.lines - reboot !== s.cronJobs) details.push(`${s.stage}: ${s.lines - reboot} cron lines vs ${s.cronJobs} CronJobs${note}`);
+  }
+  if (compared === 0) return { verdict: "n.a.", details };
+  return { verdict: details.some((d) => / cron lines vs /.test(d) || /no overlay/.test(d)) ? "disagree" : "agree", details };
+}
+
+/** Kinds of the top-level documents in `kubectl kustomize` output. */
+export function countKinds(yamlText) {
+  const counts = {};
+  for (const m of yamlText.matchAll(/^kind:\s*(\S+)\s*$/gm)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  return counts;
+}
+
+/** A run that stopped on something other than a clear exit: a stack trace, an internal error or the timeout. */
+export function crashOf(run) {
+  if (!run) return null;
+  if (run.timedOut) return "timeout";
+  if (run.status === null) return `signal ${run.signal ?? "?"}`;
+  if (/^\s+at .+:\d+:\d+\)?$/m.test(run.stderr ?? "") || /internal error/i.test(run.stderr ?? "")) return "stack trace";
+  if (run.status !== 0 && run.status !== 2) return `exit ${run.status}`;
+  return null;
+}
+
+const cell = (s) =>
+  String(s ?? "-")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n/g, "<br>") || "-";
+
+export const COLUMNS = ["repo", "analyze exit json/text (s)", "stages", "servers", "web (app server configs)", "gaps/hazards/problems", "migrate", "kustomize", "Deployments/CronJobs per overlay", "cap", "unicorn", "whenever", "crash", "disagreements and failures"];
+
+/** One table row from one repo's results (see scripts/corpus.mjs runRepo). */
+export function rowCells(r) {
+  const s = r.summary;
+  const secs = (run) => (run ? (run.ms / 1000).toFixed(1) : "-");
+  const code = (run) => (run ? (run.timedOut ? "T" : run.status ?? "sig") : "-");
+  const appServers = s ? s.appServers.map((a) => `${a.kind}:${a.workers === null ? "-" : isUnknownValue(a.workers) ? "?" : a.workers}`).join(" ") : "";
+  const overlays = (r.overlays ?? []).map((o) => `${o.name} ${o.kinds ? `${o.kinds.Deployment ?? 0}/${o.kinds.CronJob ?? 0}` : "fail"}`).join("<br>");
+  const notes = [];
+  for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);
+  if (r.migrateError) notes.push(`migrate: ${r.migrateError}`);
+  return [
+    r.repo,
+    `${code(r.analyzeJson)}/${code(r.analyzeText)} (${secs(r.analyzeJson)}/${secs(r.analyzeText)})`,
+    s ? s.stages.map((x) => x.name).join(", ") || "none" : "-",
+    s ? s.stages.map((x) => x.servers.length).join(", ") || "-" : "-",
+    s ? `${s.webServer ?? "?"}${appServers ? ` (${appServers})` : ""}` : "-",
+    s ? `${s.gaps}/${s.hazards}/${s.problems}` : "-",
+    r.migrate ? `${code(r.migrate)} (${secs(r.migrate)})` : "-",
+    r.overlays ? `${r.overlays.filter((o) => o.kinds).length}/${r.overlays.length}` : "-",
+    overlays || "-",
+    r.cap?.verdict ?? "n.a.",
+    r.unicorn?.verdict ?? "n.a.",
+    r.whenever?.verdict ?? "n.a.",
+    r.crashes?.length ? r.crashes.join("; ") : "-",
+    notes.join("<br>") || "-",
+  ].map(cell);
+}
+
+export function table(results) {
+  const lines = [`| ${COLUMNS.join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
+  for (const r of results) lines.push(`| ${rowCells(r).join(" | ")} |`);
+  return lines.join("\n");
+}
+
+/** The last line: how many repos, how many crashed, how many oracle verdicts disagreed. */
+export function summaryLine(results) {
+  const crashed = results.filter((r) => r.crashes?.length).length;
+  const oracles = ["cap", "unicorn", "whenever"];
+  const disagree = Object.fromEntries(oracles.map((o) => [o, results.filter((r) => r[o]?.verdict === "disagree").length]));
+  const applied = Object.fromEntries(oracles.map((o) => [o, results.filter((r) => r[o] && r[o].verdict !== "n.a.").length]));
+  const total = oracles.reduce((n, o) => n + disagree[o], 0);
+  const per = oracles.map((o) => `${o} ${disagree[o]}/${applied[o]}`).join(", ");
+  return `Summary: ${results.length} repos, ${crashed} with crashes, ${total} oracle disagreements (${per} repos disagreeing/compared).`;
+}

@@ -1,0 +1,117 @@
+// The practice-corpus judgements (scripts/corpus/report.mjs) on hand-made results: no corpus, no
+// tools; the runner that feeds them real outputs is scripts/corpus.mjs.
+import { describe, it, expect } from "vitest";
+// A plain .mjs script module (no type declarations; the tests are not type-checked by tsc).
+import * as report from "../../scripts/corpus/report.mjs";
+
+const { compareCapistrano, compareUnicorn, compareWhenever, cronLines, countKinds, crashOf, plainValue, summaryLine, table, overlayName } = report;
+
+const summary = (stages: { name: string; servers: { host: string; roles: string[] }[] }[]) => ({ stages, appServers: [] });
+
+describe("Capistrano comparison", () => {
+  const ours = summary([{ name: "production", servers: [{ host: "a.example.org", roles: ["app", "web"] }] }]);
+
+  it("agrees when stages, hosts and roles are the same (role order aside)", () => {
+    expect(compareCapistrano(ours, ["production"], { production: [{ host: "a.example.org", roles: ["web", "app"] }] })).toEqual({ verdict: "agree", details: [] });
+  });
+
+  it("names a missed stage, a missed host and a role difference", () => {
+    expect(compareCapistrano(ours, ["production", "staging"], { production: [{ host: "a.example.org", roles: ["app"] }] }).details).toEqual([
+      "stages missed: staging",
+      "production: a.example.org roles app,web vs cap app",
+    ]);
+    const r = compareCapistrano(ours, ["production"], { production: [{ host: "b.example.org", roles: ["app"] }, { host: "a.example.org", roles: ["app", "web"] }] });
+    expect(r.verdict).toBe("disagree");
+    expect(r.details[0]).toMatch(/^production: hosts 1 vs cap 2 \(b\.example\.org missed/);
+  });
+
+  it("is not applicable when cap could not run at all, and says why", () => {
+    expect(compareCapistrano(ours, null, {}, "LoadError: x")).toEqual({ verdict: "n.a.", details: ["cap: LoadError: x"] });
+    expect(compareCapistrano(ours, ["production"], { production: { error: "boom" } })).toEqual({ verdict: "n.a.", details: ["production: cap failed (boom)"] });
+  });
+});
+
+describe("Unicorn comparison", () => {
+  const u = (workers: unknown, timeout: unknown) => ({ kind: "unicorn", file: "config/unicorn.rb", workers, timeout });
+
+  it("reads an ENV default as the oracle does (ENV unset) and compares numbers", () => {
+    const workers = plainValue({ env: "WEB_CONCURRENCY", default: "3", ruby: "to_i" });
+    expect(workers).toBe(3);
+    expect(compareUnicorn([u(workers, 60)], [{ worker_processes: 3, timeout: 60 }]).verdict).toBe("agree");
+  });
+
+  it("disagrees on another number or an unknown, and is n.a. when Unicorn could not read the file", () => {
+    expect(compareUnicorn([u(1, 60)], [{ worker_processes: 8, timeout: 60 }]).details).toEqual(["config/unicorn.rb: workers 1 vs unicorn 8"]);
+    expect(compareUnicorn([u({ unknown: "x" }, 60)], [{ worker_processes: 2, timeout: 60 }]).verdict).toBe("disagree");
+    expect(compareUnicorn([u(1, 60)], [{ error: "LoadError" }]).verdict).toBe("n.a.");
+  });
+});
+
+describe("whenever comparison", () => {
+  it("counts only job lines of whenever's crontab", () => {
+    const crontab = ["", "PATH=/usr/bin", "# Begin Whenever", "0 21 * * 2 /bin/bash -l -c 'x'", "@reboot /bin/bash -l -c 'y'", "## [message] Above is your schedule"].join("\n");
+    expect(cronLines(crontab)).toHaveLength(2);
+  });
+
+  it("agrees on equal counts, names each stage that differs", () => {
+    expect(compareWhenever([{ stage: "production", lines: 1, cronJobs: 1 }]).verdict).toBe("agree");
+    expect(compareWhenever([{ stage: "production", lines: 1, cronJobs: 1 }, { stage: "staging", lines: 0, cronJobs: 1 }])).toEqual({
+      verdict: "disagree",
+      details: ["staging: 0 cron lines vs 1 CronJobs"],
+    });
+    expect(compareWhenever([{ stage: "production", lines: null, error: "NameError", cronJobs: 1 }]).verdict).toBe("n.a.");
+  });
+});
+
+describe("runs, kinds, names", () => {
+  it("calls a stack trace, a timeout or an unexpected exit a crash; 0 and 2 are not", () => {
+    expect(crashOf({ status: 2, stderr: "config/deploy.rb:3: bad" })).toBeNull();
+    expect(crashOf({ status: 1, stderr: "TypeError: x\n    at f (/a/b.js:1:2)" })).toBe("stack trace");
+    expect(crashOf({ status: null, timedOut: true, stderr: "" })).toBe("timeout");
+    expect(crashOf({ status: 1, stderr: "" })).toBe("exit 1");
+  });
+
+  it("counts top-level kinds only", () => {
+    expect(countKinds("kind: Deployment\nspec:\n  kind: CronJob\n---\nkind: CronJob\n---\nkind: Deployment\n")).toEqual({ Deployment: 2, CronJob: 1 });
+  });
+
+  it("maps stage names to overlay folders", () => {
+    expect(overlayName("production_primary")).toBe("production-primary");
+  });
+});
+
+describe("table and summary", () => {
+  const results = [
+    {
+      repo: "a|b",
+      crashes: [],
+      analyzeJson: { status: 0, ms: 1200 },
+      analyzeText: { status: 0, ms: 900 },
+      summary: { stages: [{ name: "production", servers: [{}, {}] }], webServer: "unicorn", appServers: [{ kind: "unicorn", workers: 4 }], gaps: 3, hazards: 2, problems: 1 },
+      migrate: { status: 0, ms: 1000 },
+      overlays: [{ name: "production", kinds: { Deployment: 2, CronJob: 1 } }],
+      cap: { verdict: "agree", details: [] },
+      unicorn: { verdict: "disagree", details: ["config/unicorn.rb: workers 1 vs unicorn 8"] },
+      whenever: { verdict: "n.a.", details: [] },
+    },
+    { repo: "c", crashes: ["migrate: timeout"], analyzeJson: { status: 0, ms: 1 }, summary: null },
+  ];
+
+  it("writes one escaped row per repo", () => {
+    const lines = table(results).split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toContain("| a\\|b | 0/0 (1.2/0.9) | production | 2 | unicorn (unicorn:4) | 3/2/1 | 0 (1.0) | 1/1 | production 2/1 | agree | disagree | n.a. | - | unicorn: config/unicorn.rb: workers 1 vs unicorn 8 |");
+    expect(lines[3]).toContain("| migrate: timeout |");
+  });
+
+  it("counts repos, crashes and disagreements per oracle", () => {
+    expect(summaryLine(results)).toBe("Summary: 2 repos, 1 with crashes, 1 oracle disagreements (cap 0/1, unicorn 1/1, whenever 0/0 repos disagreeing/compared).");
+  });
+});
+
+describe("whenever's @reboot lines", () => {
+  it("are compared apart: the tool leaves them out on purpose", () => {
+    expect(compareWhenever([{ stage: "production", lines: 2, reboot: 1, cronJobs: 1 }]).verdict).toBe("agree");
+    expect(compareWhenever([{ stage: "production", lines: 3, reboot: 1, cronJobs: 1 }]).details).toEqual(["production: 2 cron lines vs 1 CronJobs (+1 @reboot, left out by design)"]);
+  });
+});
