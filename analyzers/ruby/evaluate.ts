@@ -181,6 +181,8 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       const left = self(node.left);
       // ENV["A"] || ENV["B"] || "x": each unset variable falls through to the next.
       if (isEnvRef(left) && envChainOpen(left)) return withLastDefault(left, self(node.right));
+      // Set, a variable is a String; unset, its default: neither nil nor false, so `||` keeps it.
+      if (isEnvRef(left) && left.default !== false && !isEnvRef(left.default) && left.default !== null) return left;
       const t = truthy(left);
       if (t === true) return left;
       if (t === false) return self(node.right);
@@ -393,7 +395,9 @@ function kernelInteger(v: RValue): number | null {
 
 /** A cast (`to_i`, `to_s`...) of a value; EnvRefs keep their name, with the default cast. */
 function cast(v: RValue, how: "to_i" | "to_f" | "to_s" | "to_sym"): RValue | undefined {
-  if (isEnvRef(v)) return { env: v.env, default: v.default === null ? null : cast(v.default, how) ?? v.default };
+  // An unset variable is nil, and nil.to_i is 0, nil.to_s "" (nil.to_sym raises): `ENV["X"].to_i`
+  // is never nil, so a `|| default` after it never applies.
+  if (isEnvRef(v)) return { env: v.env, default: v.default === null ? (how === "to_i" || how === "to_f" ? 0 : how === "to_s" ? "" : null) : cast(v.default, how) ?? v.default };
   if (isUnknown(v)) return v;
   const s = rubyToS(v);
   switch (how) {

@@ -119,3 +119,17 @@ describe("bad and unusual input", () => {
     expect((u.workers?.value as any).unknown).toMatch(/set under `if ENV/);
   });
 });
+
+describe("ENV reads cast with to_i", () => {
+  it("`ENV[\"X\"].to_i || 1` is 0 when X is unset, as Ruby reads it: the `|| 1` never applies", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const ruby = execFileSync("ruby", ["-e", 'ENV.delete("R2K_UNSET_PROCS"); p(ENV["R2K_UNSET_PROCS"].to_i || 1); p(ENV["R2K_UNSET_PROCS"] || 1); p(ENV["R2K_UNSET_PROCS"].to_s || "x")'], { encoding: "utf8" }).trim().split("\n");
+    expect(ruby).toEqual(["0", "1", '""']);
+    const { servers } = run(
+      memoryRepo({ "config/unicorn.rb": 'worker_processes ENV["R2K_UNSET_PROCS"].to_i || 1\ntimeout ENV["R2K_UNSET_PROCS"] || 1\n' }),
+      [stage("production", { deploy_to: "/srv/app" })],
+    );
+    expect(servers[0]!.workers?.value).toEqual({ env: "R2K_UNSET_PROCS", default: 0 });
+    expect(servers[0]!.timeout?.value).toEqual({ env: "R2K_UNSET_PROCS", default: 1 });
+  });
+});
