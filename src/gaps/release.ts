@@ -1,6 +1,8 @@
 // Gaps of the release family: the CI that builds and deploys, how the cluster gets the new tag, the
 // branch each stage deploys from when Capistrano did not state it, and the cloud identities the
 // pipeline assumes. Defaults come from emitters/release/rules.ts, the rules the emitters follow.
+// A question that only one choice uses (the store of external-secrets, Argo CD's repo) is asked
+// only after that choice (askIf); skipped, its emitter takes the same default.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, stageBranch } from "../../emitters/release/rules.js";
@@ -29,6 +31,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     },
     {
       id: "ci.cluster_access",
+      askIf: [{ id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") }],
       question: "How does the pipeline reach the cluster?",
       why: `auto = EKS (aws eks update-kubeconfig with the deploy role) when image.repository is an ECR repository, else a kubeconfig held in the CI secret KUBECONFIG_DATA; eks; kubeconfig`,
       default: "auto",
@@ -36,18 +39,21 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     },
     {
       id: "ci.aws.role_arn",
+      askIf: [{ id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") }],
       question: "Which IAM role does the pipeline assume (OIDC) to push to ECR and deploy to EKS?",
       why: "used with an ECR image repository or EKS access: the CI's OIDC token is exchanged for this role, no static AWS keys in CI. Left empty, the pipeline reads it from the CI secret AWS_ROLE_ARN",
       default: null,
     },
     {
       id: "ci.eks.cluster",
+      askIf: [{ id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") }],
       question: "Name of the EKS cluster the stages deploy to?",
       why: "used with EKS access (aws eks update-kubeconfig --name). Left empty, the pipeline reads it from the CI secret EKS_CLUSTER_NAME (set it per environment when stages use different clusters)",
       default: null,
     },
     {
       id: "argocd.repo_url",
+      askIf: [{ id: "deploy.mode", oneOf: ["argocd"] }],
       question: "Which git URL does Argo CD read the overlays from?",
       why: "used when deploy.mode is argocd: each stage's Application syncs its overlay from this repository, at the stage's branch. Left empty, no Application is written",
       default: null,
@@ -61,6 +67,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     },
     {
       id: "external_secrets.store",
+      askIf: [{ id: "secrets.backend", oneOf: ["external-secrets"] }],
       question: "Name of the ClusterSecretStore the ExternalSecrets read from?",
       why: `used with secrets.backend external-secrets: the platform team's store (kubectl get clustersecretstores); default ${DEFAULT_STORE}`,
       default: DEFAULT_STORE,
@@ -68,12 +75,14 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     },
     {
       id: "external_secrets.key_scheme",
+      askIf: [{ id: "secrets.backend", oneOf: ["external-secrets"] }],
       question: "How are the remote keys named in the secret store ({app}, {stage}, {key})?",
       why: `used with secrets.backend external-secrets: one remote secret per stage and variable; default ${DEFAULT_KEY_SCHEME} (start it with / for SSM Parameter Store)`,
       default: DEFAULT_KEY_SCHEME,
     },
     {
       id: "sops.recipient",
+      askIf: [{ id: "secrets.backend", oneOf: ["sops"] }],
       question: "Who can decrypt the stages' secrets (an age public key, or a KMS key ARN)?",
       why: "used with secrets.backend sops: .sops.yaml's creation rule encrypts every secrets.enc.env for it. Left empty, the rule names none and sops --encrypt needs --age or --kms",
       default: null,
@@ -89,7 +98,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     });
     const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];
     for (const st of stages)
-      gaps.push({ id: roleAnswer(st), question: `Which IAM role do stage ${st}'s pods assume (aws.identity irsa or pod-identity)?`, why: "its ARN goes on the stage's ServiceAccount (IRSA) or into the Pod Identity association; one role per stage keeps production's permissions apart", default: null });
+      gaps.push({ id: roleAnswer(st), askIf: [{ id: "aws.identity", oneOf: ["irsa", "pod-identity"] }], question: `Which IAM role do stage ${st}'s pods assume (aws.identity irsa or pod-identity)?`, why: "its ARN goes on the stage's ServiceAccount (IRSA) or into the Pod Identity association; one role per stage keeps production's permissions apart", default: null });
   }
   for (const st of model.stages) {
     const b = stageBranch(st, {});
