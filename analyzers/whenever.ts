@@ -23,10 +23,26 @@ export interface CronOptions {
  */
 const RELEASE_PATH: RValue = { cap: "release_path" };
 
-export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}): CronFacts | null {
+export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = []): CronFacts | null {
   const r = readCrontab(ctx, opts);
   if (!r) return null;
-  return { file: SCHEDULE_FILE, settings: r.settings, jobs: toCronJobs(r).map((j) => withMissingFiles(j, ctx.repo.paths)) };
+  let jobs = toCronJobs(r);
+  // Capistrano's whenever runs `whenever --set environment=<rails_env>` per stage: a schedule that
+  // reads `environment` (`if @environment == :production`) may define other jobs per stage. Each
+  // stage's Rails env is read again, quietly (the first read said its problems), and a job that
+  // only some envs define is marked with them.
+  if (railsEnvs.length && !opts.set && r.readsEnvironment) {
+    const quiet: AnalyzerContext = { ...ctx, problem: () => {} };
+    const byEnv = railsEnvs.map((env) => ({ env, jobs: toCronJobs(readCrontab(quiet, { set: { environment: env } })!) }));
+    const key = (j: CronJob) => `${j.source.line}\0${j.type}\0${JSON.stringify(j.task)}`;
+    const all = new Map<string, CronJob>();
+    for (const { jobs: js } of byEnv) for (const j of js) if (!all.has(key(j))) all.set(key(j), j);
+    jobs = [...all.values()].map((j) => {
+      const envs = byEnv.filter((b) => b.jobs.some((x) => key(x) === key(j))).map((b) => b.env);
+      return envs.length === railsEnvs.length ? j : { ...j, envs };
+    });
+  }
+  return { file: SCHEDULE_FILE, settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
 }
 
 /** The schedule as whenever would write it, line by line (for the report and the oracle test). */
@@ -44,10 +60,14 @@ export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}): Sched
   return readSchedule(parsed, files, opts.set ?? {}, RELEASE_PATH, (line, message) => ctx.problem({ file: SCHEDULE_FILE, line, message, severity: "warning" }));
 }
 
-/** One CronJob per job call, with the crontab lines it produced (after whenever's combining). */
+/**
+ * One CronJob per job call, with the crontab lines it produced on the servers: whenever combines
+ * equal commands within a crontab, and each server's crontab held only its roles' jobs, so two
+ * `restart "x"` jobs for roles one and two keep their own lines (serverLines).
+ */
 function toCronJobs(r: ScheduleResult): CronJob[] {
   return r.jobs.map((j, i) => ({
-    schedules: r.lines.filter((l) => l.job === i).map((l) => l.schedule),
+    schedules: r.serverLines.filter((l) => l.job === i).map((l) => l.schedule),
     type: j.type,
     task: j.task,
     command: j.command,

@@ -716,6 +716,11 @@ export interface CronFacts {
 }
 
 export interface CronJob {
+  /**
+   * The Rails envs whose schedule defines this job, when not all of the stages' envs do (a job under
+   * `if @environment == :production`); absent = every stage's.
+   */
+  envs?: string[];
   /** The cron expression(s) whenever would write (`0 3 * * 0`); `@reboot` style kept as is. */
   schedules: string[];
   /** runner / rake / command / custom job type name. */

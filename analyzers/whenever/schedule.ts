@@ -40,6 +40,13 @@ export interface ScheduleResult {
   env: [string, RValue][];
   jobs: ScheduledJob[];
   lines: CrontabLine[];
+  /**
+   * The lines as the servers had them: whenever combines equal commands within one crontab, and
+   * each server's crontab holds only the jobs of its roles, so jobs of different roles never combine.
+   */
+  serverLines: CrontabLine[];
+  /** The schedule reads `environment` (`@environment`, `environment`): its jobs may differ per Rails env. */
+  readsEnvironment: boolean;
 }
 
 /** Files present in the release decide a few defaults (Whenever.bin_rails?, .bundler?). */
@@ -176,7 +183,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   const chronic = setVars["chronic_options"];
   const chronicOpts = isHash(chronic) ? { hours24: typeof chronic["hours24"] === "boolean" ? chronic["hours24"] : null } : {};
   const jobs: ScheduledJob[] = pending.map((p) => buildJob(p, chronicOpts, problem));
-  return { settings, env, jobs, lines: crontab(jobs) };
+  return { settings, env, jobs, lines: crontab(jobs), serverLines: crontab(jobs, true), readsEnvironment: readEnvironment };
 }
 
 function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }, chronic: ChronicOptions, problem: Problem): ScheduledJob {
@@ -242,7 +249,7 @@ function toAt(v: RValue): At | undefined {
  * JobList#cron_jobs: jobs of the default mailto first, then per mailto; within, per frequency in the
  * order frequencies first appeared; shortcuts (`@reboot`) before the combined regular lines.
  */
-function crontab(jobs: ScheduledJob[]): CrontabLine[] {
+function crontab(jobs: ScheduledJob[], byRoles = false): CrontabLine[] {
   const mailKey = (j: ScheduledJob) => JSON.stringify(j.mailto);
   const defaultKey = JSON.stringify({ sym: "default_mailto" });
   const mailtos = [defaultKey, ...unique(jobs.map(mailKey)).filter((k) => k !== defaultKey)];
@@ -259,8 +266,9 @@ function crontab(jobs: ScheduledJob[]): CrontabLine[] {
           else {
             // `entry.split(/ +/, 6)`: the command is one field, compared as a whole
             const fields = schedule.split(/ +/);
-            if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", JSON.stringify(j.command)], line });
-            else regular.push({ row: [...fields, JSON.stringify(j.command)], line });
+            const same = JSON.stringify(byRoles ? [j.command, [...j.roles].sort()] : j.command);
+            if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", same], line });
+            else regular.push({ row: [...fields, same], line });
           }
         }
       }

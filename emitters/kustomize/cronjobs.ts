@@ -110,7 +110,13 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     for (const st of plan.stages) {
       const n = cronServerCount(st.stage, job);
       if (n > 1) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} ran on ${n} servers (roles ${job.roles.join(", ") || "db"}); its CronJob runs it once`, source: job.source });
-      if (!cronRanOnStage(st.stage, job)) out.notes.push({ message: `stage ${st.stage.name}: no server had the roles of cron job ${JSON.stringify(job.task)}; its CronJob is suspended there`, source: job.source });
+      if (!cronRanOnStage(st.stage, job))
+        out.notes.push({
+          message: job.envs && !job.envs.includes(st.railsEnv)
+            ? `stage ${st.stage.name}: config/schedule.rb defines cron job ${JSON.stringify(job.task)} only for RAILS_ENV ${job.envs.join(", ")}, not ${st.railsEnv}; its CronJob is suspended there`
+            : `stage ${st.stage.name}: no server had the roles of cron job ${JSON.stringify(job.task)}; its CronJob is suspended there`,
+          source: job.source,
+        });
     }
   }
   return result;

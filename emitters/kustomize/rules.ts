@@ -96,6 +96,7 @@ export function workerReplicas(stage: Stage): number {
 
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
 export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
+  if (job.envs && !job.envs.includes(railsEnvOf(stage))) return false;
   return stage.servers.length === 0 || stage.servers.some(hasRole(cronRolesOf(stage, job)));
 }
 

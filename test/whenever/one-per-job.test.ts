@@ -154,3 +154,47 @@ end
     expect(notes.some((n) => n.includes("env MAILTO"))).toBe(true);
   });
 });
+
+describe("jobs per Rails env and per server", () => {
+  const SCHEDULE = `every 1.day, at: '4am' do
+  rake "d:fixed"
+end
+if @environment == "production"
+  every 1.hour do
+    rake "p:only"
+  end
+end
+every 1.day, at: '0:05 am', roles: [:one] do
+  command "sudo service nginx restart"
+end
+every 1.day, at: '0:15 am', roles: [:two] do
+  command "sudo service nginx restart"
+end
+`;
+  const analyzeEnvs = () => analyzeCron({ repo: memoryRepo({ "config/schedule.rb": SCHEDULE, Gemfile: "", "bin/rails": "" }), problem: () => {} }, {}, ["production", "staging"])!;
+
+  it("a job under `if @environment == ...` exists only in those envs, as whenever writes them", () => {
+    const prod = whenever(SCHEDULE, "environment=production");
+    const staging = whenever(SCHEDULE, "environment=staging");
+    expect(prod.lines.some((l) => l.command.includes("p:only"))).toBe(true);
+    expect(staging.lines.some((l) => l.command.includes("p:only"))).toBe(false);
+    const cron = analyzeEnvs();
+    expect(cron.jobs.find((j) => j.task === "p:only")!.envs).toEqual(["production"]);
+    expect(cron.jobs.find((j) => j.task === "d:fixed")!.envs).toBeUndefined();
+  });
+
+  it("two equal commands for different roles keep their own times (each server had its own crontab)", () => {
+    const cron = analyzeEnvs();
+    expect(cron.jobs.filter((j) => j.task === "sudo service nginx restart").map((j) => j.schedules)).toEqual([["5 0 * * *"], ["15 0 * * *"]]);
+  });
+
+  it("the production-only CronJob is suspended in staging's overlay, and said", () => {
+    const m = shopModel();
+    m.cron = analyzeEnvs();
+    const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC" });
+    const only = (stage: string) => all(stages[stage]!, "CronJob").find((c) => c["spec"].jobTemplate.spec.template.spec.containers[0].args[2].includes("p:only"))!;
+    expect(only("production")["spec"].suspend).toBeUndefined();
+    expect(only("staging")["spec"].suspend).toBe(true);
+    expect(result.notes.some((n) => /only for RAILS_ENV production, not staging/.test(n.message))).toBe(true);
+  });
+});
