@@ -218,7 +218,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // The only change to the team's own code: what switch-config rewrites, after every server verified.
   if (changedCode.length)
     steps.push(
-      `**Review the app code the switch changes**: ${code("rails2k8s switch-config")} rewrites ${"`Global.<namespace>`"} reads to ${"`Rails.configuration.x.<namespace>`"} in ${changedCode.map(code).join(", ")} (migrate itself changed none). Run the app's tests on that change and commit it with the generated files.`,
+      `**Review the app code the switch changes**: ${code("rails2k8s switch-config")} rewrites ${"`Global.<namespace>`"} reads to ${"`Rails.configuration.x.<namespace>`"} in ${changedCode.map(code).join(", ")} (migrate itself changed none). Run the app's tests on that change, commit it with the generated files, and build and push the images again from that commit: the pods must run the switched code.`,
     );
   // The migration Job is one per release: its name ends with the hash of its inputs (image, config.env, secrets.env).
   const nsInOverlay = files.some((f) => f.path.startsWith("k8s/overlays/") && f.path.endsWith("/namespace.yaml"));

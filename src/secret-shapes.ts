@@ -209,9 +209,10 @@ function judge(text: string, raw: string, rawStart: number, out: SecretSpan[]) {
   const token = raw.replace(/^[-_/+=]+/, "");
   const start = rawStart + (raw.length - token.length);
   const before = text.slice(Math.max(0, start - 40), start);
-  // A hash labelled inside the run (a CSP source or an SRI `integrity`: `sha256-…`) and a
-  // publishable key (`pk_live_…`, public by design) are not secrets either.
-  if (LABELLED.test(before) || UUID.test(token) || /^(?:sha1|sha224|sha256|sha384|sha512|md5)-|^pk_(?:live|test)_/i.test(token)) return;
+  // A hash labelled inside the run (a CSP source or an SRI `integrity`: `sha256-…`), a
+  // publishable key (`pk_live_…`) and an age recipient (`age1…`, a public key: SOPS encrypts for
+  // it) are public by design.
+  if (LABELLED.test(before) || UUID.test(token) || /^(?:sha1|sha224|sha256|sha384|sha512|md5)-|^pk_(?:live|test)_|^age1[02-9ac-hj-np-z]{58}$/i.test(token)) return;
   if (HEX.test(token)) {
     // git SHAs (40) and unlabelled short hashes stay; 64+ hex is key material.
     if (token.length >= 64) out.push({ start, end: start + token.length, shape: "hex key" });

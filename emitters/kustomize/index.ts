@@ -8,7 +8,7 @@ import { cronJobs } from "./cronjobs.js";
 import { edgeFileName, emitEdge } from "./edge/index.js";
 import { edgeSpec } from "./edge/spec.js";
 import { webHpa } from "./hpa.js";
-import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrationJob, migrationOverlay } from "./migration-job.js";
+import { KUSTOMIZE_CONFIG_FILE, MIGRATION_CONFIG_COMMENT, migrationFlow, migrationJob, migrationJobName, migrationOverlay } from "./migration-job.js";
 import { createsNamespace, NAMESPACE_COMMENT, NAMESPACE_FILE, stageNamespace } from "./namespace.js";
 import { webName } from "./names.js";
 import { overlayKustomization, overlayPatches, PATCHES_FILE } from "./overlay.js";
@@ -82,7 +82,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
       if (w.stages[plan.stages.indexOf(sp)]!.replicas > 1) add(dir, workerPdbFile(w.component), [workerPdb(plan, w.name, w.component)], WORKER_PDB_COMMENT, extra);
     if (migrate) add(dir, KUSTOMIZE_CONFIG_FILE, [migrationOverlay(plan).config], MIGRATION_CONFIG_COMMENT);
     const kustomization = overlayKustomization(plan, sp, edgeFile, migrate, extra);
-    (kustomization["patches"] as unknown[]).push(...deployModePatches(answers, migrate));
+    (kustomization["patches"] as unknown[]).push(...deployModePatches(answers, migrate, migrate ? migrationJobName(plan) : undefined));
     const env = stageEnv(plan, sp, spec.hosts, out);
     const backend = applySecretsBackend(plan, sp, kustomization, env, out);
     files.push(...backend.files);

@@ -75,7 +75,7 @@ describe("bin/k8s-deploy STAGE TAG", () => {
     expect(r.status, r.stderr).toBe(0);
     const kinds = r.calls.map((c) => c.split(" ").slice(0, 2).join(" "));
     expect(kinds).toEqual(["kustomize edit", "kubectl apply", "kubectl -n", "kubectl apply", "kubectl -n", "kubectl -n"]);
-    expect(r.calls[1]).toContain("-l app.kubernetes.io/component in (config,migration) -o name");
+    expect(r.calls[1]).toContain("-l app.kubernetes.io/component in (namespace,config,migration) -o name");
     expect(r.calls[2]).toBe("kubectl -n shop-production wait --for=condition=complete --timeout=10s job.batch/shop-migrate-9e8d7c6");
     expect(r.calls[3]).toBe(`kubectl apply -k ${root}/k8s/overlays/production`);
     expect(r.calls.slice(4)).toEqual([

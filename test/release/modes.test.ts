@@ -75,6 +75,10 @@ describe("every overlay in every mode builds and validates", () => {
           const inputs = job.spec.template.spec.containers[0].envFrom.map((e: any) => e.secretRef?.name).filter((n: string) => n && n.startsWith(job.metadata.name.replace(/-[a-z0-9]{10}$/, "")));
           const secretsRead = new Set(objects.flatMap((o: any) => (o.spec?.template?.spec?.containers ?? o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).flatMap((c: any) => (c.envFrom ?? []).map((e: any) => e.secretRef?.name).filter((n: string) => n && !inputs.includes(n)))));
           expect(inputs.length, `${stage}: the Job reads its inputs Secret`).toBe(1);
+          // Under Argo CD the Job is a PreSync hook: the Secret it reads must be created before it.
+          const inputsSecret = objects.find((o) => o.kind === "Secret" && o.metadata.name === inputs[0])!;
+          expect(inputsSecret.metadata.annotations?.["argocd.argoproj.io/hook"], `${stage} inputs Secret hook`).toBe(mode === "argocd" ? "PreSync" : undefined);
+          if (mode === "argocd") expect(inputsSecret.metadata.annotations["argocd.argoproj.io/sync-wave"]).toBe("-1");
           if (backend === "external-secrets") {
             expect(es.length).toBe(1);
             // No Secret but the migration Job's inputs (config.env and the image): secrets come from the store.

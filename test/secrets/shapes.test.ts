@@ -203,3 +203,11 @@ describe("a large text is scanned in linear time", () => {
     expect(spans.map((s) => [s.shape, text.slice(s.start, s.end)])).toEqual([["URL password", "Zq7pLx9w"]]);
   });
 });
+
+describe("public keys are not secrets", () => {
+  it("an age recipient (SOPS encrypts for it) is not taken for a secret; a generated token still is", async () => {
+    const { looksSecretValue } = await import("../../src/secret-shapes.js");
+    expect(looksSecretValue("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")).toBe(false);
+    expect(looksSecretValue("k3J9sL2mQ8vX4nR7tY1wZ5bC6dF0gH2jP4s")).toBe(true);
+  });
+});
