@@ -10,6 +10,7 @@ import { dataDirs } from "./kustomize/pod.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
+import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -190,7 +191,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
           (serverOnly.length
             ? ` ${serverOnly.map((f) => `${code(f.env)} replaces ${code(f.file)}${f.railsEnv ? ` on the stages running ${text(f.railsEnv)}` : ""}, which only the servers had`).join("; ")}: take each stage's value from that stage's own servers (production's from a production server), and check the host and database name in each overlay before applying it.`
             : "")
-      : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
+      : secretsBackend(answers) !== "env-files"
+        ? `**Load the secrets into the ${secretsBackend(answers) === "sops" ? "SOPS-encrypted files" : "secret store"}** from each stage's servers, as "Secrets at rest" shows; no plaintext secrets.env is written.`
+        : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
   // the pod, so its files would be lost at every restart and differ between pods.
@@ -210,7 +213,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const changedCode = [...new Set([...sites.map(([f]) => f), ...outputs.flatMap((o) => (o.result.patches ?? []).map((x) => x.path))])].sort(cmp);
   if (verifies) {
     const servers = model.stages.flatMap((s) => s.servers.map((sv) => `${code(sv.host)} (${text(s.name)})`));
-    steps.push(...verifyThenSwitchSteps(model, servers));
+    steps.push(...verifyThenSwitchSteps(model, servers, secretsBackend(answers)));
   } else
     steps.push(
       `**Verify the config on every server before the switch**: no Global config was migrated, so there is no ${code("bin/rails rails2k8s:verify_config")} task; compare the env files with each server's environment by hand.`,
@@ -285,13 +288,16 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
  * server proves them equal to Global, the reports are read together, and only then do the call
  * sites change (`switch-config` refuses before).
  */
-function verifyThenSwitchSteps(model: AppModel, servers: string[]): string[] {
-  const stageCmd = (s: string) =>
-    code(`bin/rails rails2k8s:verify_config ENV_FILES=${configEnvFile(s)},${secretEnvFile(s)} STAGE=${s} SERVER=<host> REPORT=tmp/rails2k8s-verify.json`);
+function verifyThenSwitchSteps(model: AppModel, servers: string[], backend: SecretsBackend): string[] {
+  // With env-files the stage's secrets.env (git-ignored: copied to the server by hand) holds the
+  // secrets; with a secret store or SOPS there is no such file, and the task reads them from the
+  // environment of the shell that runs it.
+  const files = (s: string) => (backend === "env-files" ? `${configEnvFile(s)},${secretEnvFile(s)}` : configEnvFile(s));
+  const stageCmd = (s: string) => code(`bin/rails rails2k8s:verify_config ENV_FILES=${files(s)} STAGE=${s} SERVER=<host> REPORT=tmp/rails2k8s-verify.json`);
   const perStage = model.stages.map((s) => `  - ${text(s.name)}: ${stageCmd(s.name)} on ${s.servers.length ? [...new Set(s.servers.map((sv) => code(sv.host)))].join(", ") : "each of its servers"}`);
   return [
     `**Deploy the new config to the EC2 servers, unreferenced**: deploy this branch with Capistrano as usual (with the env files filled in on the servers). \`migrate\` left every ${code("Global.")} call site alone, so the app still reads Global there${servers.length ? ` — ${servers.join(", ")}` : ""}.`,
-    `**Run the verify task on every server of every stage** (it compares Global with the new config_for files, value for value, and masks secrets):\n${perStage.join("\n")}`,
+    `**Run the verify task on every server of every stage** (it compares Global with the new config_for files, value for value, and masks secrets)${backend === "env-files" ? `; copy each stage's filled-in ${code("secrets.env")} to its servers first (it is git-ignored, so a deploy does not carry it)` : `; the secrets come from the environment of the shell that runs it (export the stage's values there, as the ${backend === "sops" ? "SOPS file" : "secret store"} holds them), since ${backend} writes no secrets.env`}:\n${perStage.join("\n")}`,
     `**Collect the reports** into one folder on your machine, one subfolder per stage: ${code("reports/<stage>/<host>.json")}.`,
     `**Read them together**: ${code("rails2k8s verify-config --reports reports")} prints one table of every stage and server, each difference by its path; it exits 1 on any difference or missing server. Fix each difference, deploy and verify again.`,
     `**Then switch**: ${code("rails2k8s switch-config --reports reports")} rewrites the ${code("Global.")} call sites to ${code("Rails.configuration.x")}; it refuses while any stage lacks a clean report (${code("--force")} overrides, at your own risk).`,

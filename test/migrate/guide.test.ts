@@ -83,4 +83,14 @@ describe("MIGRATION.md", () => {
     expect(md).not.toContain("s3cr3t-value-xyz");
     expect(md).toContain("(secret, not recorded)");
   });
+
+  it("with a secret store, the verify task and the checklist name no secrets.env", () => {
+    const es = { ...defaults, "secrets.backend": "external-secrets" };
+    const md = emitMigrationGuide(model, es, outputsFor(es)).content;
+    expect(md).toMatch(/rails2k8s:verify_config ENV_FILES=k8s\/overlays\/production\/config\.env STAGE=production/);
+    expect(md).not.toMatch(/ENV_FILES=[^`]*secrets\.env/);
+    expect(md).toContain("**Load the secrets into the secret store**");
+    const plain = emitMigrationGuide(model, defaults, outputsFor(defaults)).content;
+    expect(plain).toMatch(/ENV_FILES=k8s\/overlays\/production\/config\.env,k8s\/overlays\/production\/secrets\.env/);
+  });
 });
