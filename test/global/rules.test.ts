@@ -240,7 +240,8 @@ describe("Global analyzer", () => {
     // A second ENV read as the fallback is an expression too: carried whole.
     expect((global.namespaces[0].values.production as Record<string, RValue>).o).toMatchObject({ env: "O1", ruby: 'ENV["O1"] || ENV.fetch("O2", ENV["O3"]) || "none"' });
     const v = global.namespaces[0].values.production as Record<string, RValue>;
-    expect(v.w).toEqual({ env: "W", default: null, ruby: 'ENV["W"].to_i' });
+    // Unset, W is nil and nil.to_i is 0: the default is what Ruby gives.
+    expect(v.w).toEqual({ env: "W", default: 0, ruby: 'ENV["W"].to_i' });
     expect(v.p).toEqual({ env: "P", default: null });
     expect(v.q).toEqual({ env: "Q", default: "x" });
     expect(v.f).toMatchObject({ env: "F", ruby: 'ENV.fetch("F", "1.5").to_f' });
