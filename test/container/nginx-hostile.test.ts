@@ -5,14 +5,13 @@
 // one word (read back by our nginx-faithful parser), and holds no credential and no ERB; what was
 // left out is named in the notes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeDir } from "../../src/analyze.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { NGINX_SIDECAR_CONFIG } from "../../emitters/contract.js";
-import { withLocalPid } from "./nginx-text.js";
+import { nginxTest as nginxTestIn } from "./nginx-text.js";
 import { BODY_SIZE_ANSWER } from "../../emitters/container/rules.js";
 import { findGaps } from "../../src/gaps/index.js";
 import type { AppModel } from "../../src/model.js";
@@ -76,20 +75,7 @@ beforeAll(async () => {
   notes = r.notes.map((n) => `${n.source?.file ?? ""}:${n.source?.line ?? ""} ${n.message}`);
 });
 
-function nginxTest(text: string): { ok: boolean; out: string } {
-  const path = join(dir, "nginx.conf");
-  writeFileSync(path, withLocalPid(text, dir));
-  const log = join(dir, "nginx.log");
-  const fd = openSync(log, "w");
-  try {
-    execFileSync("/usr/sbin/nginx", ["-t", "-p", dir, "-e", "stderr", "-c", path], { stdio: ["ignore", fd, fd] });
-    return { ok: true, out: readFileSync(log, "utf8") };
-  } catch {
-    return { ok: false, out: readFileSync(log, "utf8") };
-  } finally {
-    closeSync(fd);
-  }
-}
+const nginxTest = (text: string) => nginxTestIn(text, dir);
 
 const all = (list: ConfNode[]): ConfNode[] => list.flatMap((n) => [n, ...all(n.block ?? [])]);
 

@@ -2,7 +2,8 @@
 // write without depending on the nginx analyzer. Enough of nginx's syntax for that: quotes,
 // comments, blocks; the server facts the container rules read (locations' assets/health flags).
 import type { NginxDirective, NginxFile, NginxLocation, NginxServer } from "../../src/model.js";
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_PID_FILE, SOCKET_DIR } from "../../emitters/contract.js";
 
@@ -106,10 +107,23 @@ export function nginxFile(text: string, file: string, stage: string | null = nul
 }
 
 /**
- * A generated nginx.conf made testable by `nginx -t` outside a pod: its pid file lives in the
- * pod's shared directory (contract NGINX_PID_FILE), which nginx -t opens; it is moved under `dir`.
+ * `nginx -t` on a generated config, in `dir` (nginx's prefix: the /tmp temp paths are its own to
+ * create). The pid file lives in the pod's shared directory (contract NGINX_PID_FILE), which
+ * nginx -t opens: it is moved under `dir`. Output goes to a file, as in a container: nginx opens
+ * /dev/stdout, which a socket pair would refuse.
  */
-export function withLocalPid(conf: string, dir: string): string {
+export function nginxTest(conf: string, dir: string, name = "nginx"): { ok: boolean; out: string } {
   mkdirSync(join(dir, "shared"), { recursive: true });
-  return conf.split(` ${NGINX_PID_FILE};`).join(` ${join(dir, "shared", NGINX_PID_FILE.slice(SOCKET_DIR.length + 1))};`);
+  const path = join(dir, `${name}.conf`);
+  writeFileSync(path, conf.split(` ${NGINX_PID_FILE};`).join(` ${join(dir, "shared", NGINX_PID_FILE.slice(SOCKET_DIR.length + 1))};`));
+  const log = join(dir, `${name}.log`);
+  const fd = openSync(log, "w");
+  try {
+    execFileSync("/usr/sbin/nginx", ["-t", "-p", dir, "-e", "stderr", "-c", path], { stdio: ["ignore", fd, fd] });
+    return { ok: true, out: readFileSync(log, "utf8") };
+  } catch {
+    return { ok: false, out: readFileSync(log, "utf8") };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,37 +1,20 @@
 // Every emitted nginx sidecar config passes `nginx -t` (Debian's nginx, prefix in a temp dir), and
 // says what the pod needs: port, no TLS, the image's public dir, logs to stdout/stderr, /tmp paths.
 import { afterAll, describe, expect, test } from "vitest";
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Answers, AppModel } from "../../src/model.js";
 import { emitContainer } from "../../emitters/container/index.js";
-import { NGINX_PID_FILE, NGINX_PORT, NGINX_SIDECAR_CONFIG, SOCKET_DIR, UNICORN_SOCKET, APP_PORT } from "../../emitters/contract.js";
+import { NGINX_PID_FILE, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET, APP_PORT } from "../../emitters/contract.js";
 import { ledgerModel, legacyModel, shopModel } from "./models.js";
-import { nginxFile } from "./nginx-text.js";
+import { nginxFile, nginxTest as nginxTestIn } from "./nginx-text.js";
 
 const dir = mkdtempSync(join(tmpdir(), "r2k-nginx-t-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** nginx -t on a config; the /tmp temp paths are nginx's own to create, the pid is not written. */
-function nginxTest(conf: string, name: string): { ok: boolean; out: string } {
-  const path = join(dir, `${name}.conf`);
-  // nginx -t opens the pid file's directory: the pod's shared dir is moved under the temp dir.
-  mkdirSync(join(dir, "shared"), { recursive: true });
-  writeFileSync(path, conf.split(` ${NGINX_PID_FILE};`).join(` ${join(dir, "shared", NGINX_PID_FILE.slice(SOCKET_DIR.length + 1))};`));
-  // Output to a file, as in a container: nginx opens /dev/stdout, which a socket pair would refuse.
-  const log = join(dir, `${name}.log`);
-  const fd = openSync(log, "w");
-  try {
-    execFileSync("/usr/sbin/nginx", ["-t", "-p", dir, "-e", "stderr", "-c", path], { stdio: ["ignore", fd, fd] });
-    return { ok: true, out: readFileSync(log, "utf8") };
-  } catch {
-    return { ok: false, out: readFileSync(log, "utf8") };
-  } finally {
-    closeSync(fd);
-  }
-}
+/** nginx -t on a config, in this file's temp dir. */
+const nginxTest = (conf: string, name: string) => nginxTestIn(conf, dir, name);
 
 function sidecarConf(m: AppModel, a: Answers = {}): string {
   const f = emitContainer(m, { "container.nginx_sidecar": true, ...a }).files.find((x) => x.path === NGINX_SIDECAR_CONFIG);

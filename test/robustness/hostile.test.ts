@@ -6,10 +6,10 @@
 // wrote: Ruby's parser, Rails' config_for reader, nginx -t, kubectl kustomize, shellcheck, git.
 // Unusable inputs (second part) must be refused: exit 2, the file (and line) named, the repo
 // unchanged byte for byte.
-import { withLocalPid } from "../container/nginx-text.js";
+import { nginxTest } from "../container/nginx-text.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync, execFileSync } from "node:child_process";
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -250,13 +250,8 @@ describe("hostile repo: every planted value stays inert", () => {
     it("docker/nginx/nginx.conf passes nginx -t", () => {
       const d = mkdtempSync(join(tmpdir(), "r2k-hostile-nginx-"));
       try {
-        const path = join(d, "nginx.conf");
-        writeFileSync(path, withLocalPid(conf(), d));
-        const log = join(d, "out.log");
-        const fd = openSync(log, "w");
-        const r = spawnSync("/usr/sbin/nginx", ["-t", "-p", d, "-e", "stderr", "-c", path], { stdio: ["ignore", fd, fd] });
-        closeSync(fd);
-        expect(r.status, readFileSync(log, "utf8")).toBe(0);
+        const r = nginxTest(conf(), d);
+        expect(r.ok, r.out).toBe(true);
       } finally {
         rmSync(d, { recursive: true, force: true });
       }
