@@ -4,7 +4,7 @@
 // files kept in the repo (systemd ExecStart, init scripts, monit). The server reads that file, so
 // it is the stage's config whatever the conventional places hold.
 import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js";
-import { COMMANDS, DEPLOY_FILE, SERVICE_FILE } from "./started.js";
+import { COMMANDS, startLines, webProcfileEntries } from "./started.js";
 import type { ServerKind } from "./files.js";
 
 export interface NamedConfig {
@@ -39,20 +39,8 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
-  // Procfile.dev and the like start the app on a laptop, not on the servers.
-  for (const p of procfile.filter((x) => x.name === "web" && x.source.file === "Procfile")) consider(p.command, p.source);
-  for (const file of ctx.repo.paths) {
-    const service = SERVICE_FILE.test(file);
-    if (!service && !DEPLOY_FILE.test(file)) continue;
-    const read = ctx.repo.read(file);
-    if ("error" in read) continue;
-    const lines = read.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length && i < 5000; i++) {
-      const line = lines[i]!;
-      if (/^\s*#/.test(line)) continue;
-      consider(line, { file, line: i + 1 });
-    }
-  }
+  for (const p of webProcfileEntries(procfile)) consider(p.command, p.source);
+  for (const { text, source } of startLines(ctx)) consider(text, source);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // started it, strongest first: the Capistrano plugin the Capfile loads, the Procfile's `web:` line,
 // the deploy's own restart commands, and service units kept in the repo. Each piece of evidence is
 // kept with its file and line; pieces that disagree are said.
-import type { AnalyzerContext, Fact, ProcfileEntry, WebServerFacts, WebServerKind } from "../../src/model.js";
+import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -30,9 +30,28 @@ const RUNTIME_FILES: [RegExp, WebServerKind][] = [
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
-export const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
+const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
 /** Service definitions kept in the repo: systemd units, upstart/init scripts, monit/god configs. */
-export const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
+const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
+
+/** The Procfile's `web:` entries: Procfile.dev and the like start the app on a laptop, not on the servers. */
+export const webProcfileEntries = (procfile: ProcfileEntry[]): ProcfileEntry[] => procfile.filter((x) => x.name === "web" && x.source.file === "Procfile");
+
+/**
+ * The lines that start or restart the servers' processes: every line of the deploy's task files
+ * and of the service files kept in the repo (the first 5,000 of each), comments left out.
+ */
+export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; source: Source; service: boolean }> {
+  for (const file of ctx.repo.paths) {
+    const service = SERVICE_FILE.test(file);
+    if (!service && !DEPLOY_FILE.test(file)) continue;
+    const read = ctx.repo.read(file);
+    if ("error" in read) continue;
+    const lines = read.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length && i < 5000; i++)
+      if (!/^\s*#/.test(lines[i]!)) yield { text: lines[i]!, source: { file, line: i + 1 }, service };
+  }
+}
 
 export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[]): WebServerFacts | null {
   const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number }[] = [];
@@ -40,25 +59,16 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(r.value, PLUGINS);
     if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}`, source: r.source } });
   }
-  for (const p of procfile.filter((x) => x.name === "web" && /^Procfile$/.test(x.source.file))) {
+  for (const p of webProcfileEntries(procfile)) {
     const kind = kindOf(p.command, COMMANDS);
     if (kind) evidence.push({ kind, tier: 1, fact: { value: `Procfile web: ${p.command}`, source: p.source } });
   }
-  for (const file of ctx.repo.paths) {
-    const tier = DEPLOY_FILE.test(file) ? 2 : SERVICE_FILE.test(file) ? 3 : -1;
-    if (tier < 0) continue;
-    const read = ctx.repo.read(file);
-    if ("error" in read) continue;
-    const lines = read.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length && i < 5000; i++) {
-      const line = lines[i]!;
-      if (/^\s*#/.test(line)) continue;
-      // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
-      if (tier === 3 && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
-      const kind = kindOf(line, COMMANDS) ?? (tier === 2 ? kindOf(line, RUNTIME_FILES) : null);
-      if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === file))
-        evidence.push({ kind, tier, fact: { value: `${tier === 2 ? "deploy task" : "service definition"}: ${line.trim().slice(0, 120)}`, source: { file, line: i + 1 } } });
-    }
+  for (const { text: line, source, service } of startLines(ctx)) {
+    // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
+    if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
+    const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
+    if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === source.file))
+      evidence.push({ kind, tier: service ? 3 : 2, fact: { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source } });
   }
   if (evidence.length === 0) return null;
   const best = Math.min(...evidence.map((e) => e.tier));
