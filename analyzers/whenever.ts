@@ -24,21 +24,22 @@ export interface CronOptions {
 const RELEASE_PATH: RValue = { cap: "release_path" };
 
 export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = []): CronFacts | null {
-  const r = readCrontab(ctx, opts);
-  if (!r) return null;
+  const schedule = loadSchedule(ctx);
+  if (!schedule) return null;
+  const r = schedule.run(opts.set ?? {}, ctx.problem);
   let jobs = toCronJobs(r);
   // Capistrano's whenever runs `whenever --set environment=<rails_env>` per stage: a schedule that
   // reads `environment` (`if @environment == :production`) may define other jobs per stage. Each
-  // stage's Rails env is read again, quietly (the first read said its problems), and a job that
+  // stage's Rails env is run again, quietly (the first run said its problems), and a job that
   // only some envs define is marked with them.
   if (railsEnvs.length && !opts.set && r.readsEnvironment) {
-    const quiet: AnalyzerContext = { ...ctx, problem: () => {} };
-    const byEnv = railsEnvs.map((env) => ({ env, jobs: toCronJobs(readCrontab(quiet, { set: { environment: env } })!) }));
     const key = (j: CronJob) => `${j.source.line}\0${j.type}\0${JSON.stringify(j.task)}`;
+    const byEnv = railsEnvs.map((env) => ({ env, jobs: toCronJobs(schedule.run({ environment: env }, () => {})) }));
+    const keysOf = new Map(byEnv.map((b) => [b.env, new Set(b.jobs.map(key))]));
     const all = new Map<string, CronJob>();
     for (const { jobs: js } of byEnv) for (const j of js) if (!all.has(key(j))) all.set(key(j), j);
-    jobs = [...all.values()].map((j) => {
-      const envs = byEnv.filter((b) => b.jobs.some((x) => key(x) === key(j))).map((b) => b.env);
+    jobs = [...all.entries()].map(([k, j]) => {
+      const envs = railsEnvs.filter((env) => keysOf.get(env)!.has(k));
       return envs.length === railsEnvs.length ? j : { ...j, envs };
     });
   }
@@ -47,6 +48,11 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
 
 /** The schedule as whenever would write it, line by line (for the report and the oracle test). */
 export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}): ScheduleResult | null {
+  return loadSchedule(ctx)?.run(opts.set ?? {}, ctx.problem) ?? null;
+}
+
+/** config/schedule.rb read and parsed once; `run` is whenever with a `--set`, as often as needed. */
+function loadSchedule(ctx: AnalyzerContext): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
   if (!hasPath(ctx.repo, SCHEDULE_FILE)) return null;
   const read = ctx.repo.read(SCHEDULE_FILE);
   if ("error" in read) {
@@ -57,7 +63,7 @@ export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}): Sched
   for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file: SCHEDULE_FILE, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const paths = ctx.repo.paths;
   const files = { binRails: paths.includes("bin/rails"), scriptRails: paths.includes("script/rails"), gemfile: paths.includes("Gemfile") };
-  return readSchedule(parsed, files, opts.set ?? {}, RELEASE_PATH, (line, message) => ctx.problem({ file: SCHEDULE_FILE, line, message, severity: "warning" }));
+  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file: SCHEDULE_FILE, line, message, severity: "warning" })) };
 }
 
 /**
