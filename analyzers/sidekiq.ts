@@ -5,6 +5,8 @@ import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, Rai
 import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
+import { sidekiqFlagTimeout } from "./workers/timeouts.js";
+import { serviceLines } from "./workers/index.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -50,6 +52,18 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     } else if (y && y.value !== null) {
       ctx.problem({ file, line: 1, message: "sidekiq config is not a mapping", severity: "warning" });
     }
+  }
+  // `-t N` on the line the servers started Sidekiq with (the Procfile, else a service file): Sidekiq's
+  // CLI flag wins over the config file, so it is the timeout the processes drained with.
+  const main = procfile.filter((p) => p.source.file === "Procfile");
+  const lines = [...(main.length ? main : procfile).filter((p) => /(^|[\s/])sidekiq(\s|$)/.test(p.command)), ...serviceLines(ctx).filter((l) => /(^|[\s/])sidekiq(\s|$)/.test(l.command))];
+  for (const l of lines) {
+    const t = sidekiqFlagTimeout(l.command, l.source);
+    if (!t) continue;
+    facts.commandTimeout = { value: t.seconds, source: t.source };
+    facts.timeout = { value: t.seconds, source: t.source };
+    evidence.push({ value: `${t.written} on the command line (Sidekiq's flag wins over its config file)`, source: t.source });
+    break;
   }
   if (!facts.timeout) {
     // Sidekiq's own default: 25 seconds since 6.0 (8 before; its changelog, 6.0). The grace period must cover it.

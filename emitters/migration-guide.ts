@@ -2,7 +2,7 @@
 // the answers and what the other emitters produced: where each generated value came from, how
 // each question was answered, the hazards with advice, what was not carried over, and the
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
-import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source } from "../src/model.js";
+import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
@@ -134,7 +134,8 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   // --- workers: each job runner the servers ran, carried or not
   const workers = workersOf(model);
   const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${w.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`}`));
-  const missing = workers.filter((w) => !carried.includes(w));
+  const inWeb = workers.filter((w) => !carried.includes(w) && w.inWeb);
+  const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb);
   if (workers.length) {
     p("## Workers", "");
     for (const w of carried) {
@@ -143,12 +144,18 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
           ? `the backend's standard command${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
           : w.commandFrom === "sidekiq"
             ? `Sidekiq's config`
-            : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
+            : w.commandFrom === "capistrano"
+              ? `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
+              : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
-          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
       );
     }
+    for (const w of inWeb)
+      p(
+        `- ${text(w.label)}: no Deployment, it ran inside the web server (${text(w.inWeb!.why)}, ${code(at(w.inWeb!.source))}). The web pods now run its jobs too: their grace period bounds how long a running job gets when a pod stops (a longer job is cut and runs again), and their probes check HTTP only, not the job threads. Its EC2 workers stop with the web servers.`,
+      );
     for (const w of missing) p(`- **Not carried**: ${text(w.label)}: ${text(w.why ?? "no Deployment was generated for it")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. Its EC2 workers must keep running.`);
     p("");
   }
@@ -244,9 +251,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
       (hasJob ? "" : "\n  No migration Job was generated: run `bin/rails db:migrate` once against the database before the new pods serve."),
   );
   const stopWorkers = carried.length
-    ? ` and stop their ${carried.map((w) => text(w.label)).join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`
+    ? ` and stop their ${[...new Set(carried.map((w) => text(w.label)))].join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`
     : "";
-  const keepWorkers = missing.length ? `; keep their ${missing.map((w) => text(w.label)).join(", ")} workers running: the cluster has none for ${missing.length > 1 ? "them" : "it"}` : "";
+  const keepWorkers = missing.length ? `; keep their ${[...new Set(missing.map((w) => text(w.label)))].join(", ")} workers running: the cluster has none for ${missing.length > 1 ? "them" : "it"}` : "";
   steps.push(
     `**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running, stop their cron (whenever) only once the cluster runs its own${stopWorkers}${keepWorkers}.`,
   );
@@ -305,6 +312,16 @@ function verifyThenSwitchSteps(model: AppModel, servers: string[], backend: Secr
 }
 
 /** Stages in the order to cut over: every other stage rehearses before production. */
+/**
+ * A worker counted per stage: its processes per server in each stage, and the rule that makes them
+ * replicas (one process per pod, × the servers of its role; k8s/overlays/<stage>/patches.yaml).
+ */
+function perStageText(w: WorkerFacts): string {
+  if (!w.perStage) return "";
+  const counts = Object.entries(w.perStage).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
+  return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's servers with the ${w.roles.map(code).join("/")} role; a stage not listed runs none)`;
+}
+
 const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => !/^prod(uction)?$/.test(s)), ...stages.filter((s) => /^prod(uction)?$/.test(s))];
 
 function gapRow(g: Gap, answers: Answers): string {

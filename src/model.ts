@@ -666,6 +666,8 @@ export interface SidekiqFacts {
   envOverrides: Record<string, Record<string, RValue>>;
   /** capistrano-sidekiq in the Capfile, sidekiq in Procfile, or a `sidekiq` role. */
   evidence: Fact<string>[];
+  /** `-t N`/`--timeout N` on the command the servers ran: Sidekiq's CLI flag wins over the config file's. */
+  commandTimeout?: Fact<number>;
 }
 
 /**
@@ -690,7 +692,7 @@ export interface WorkerFacts {
   /** `VAR=value` words that led the command line: env of the container. */
   env: Record<string, string>;
   /** Where the command comes from; `standard` means the gem's documented command (labelled as such). */
-  commandFrom: "procfile" | "service" | "sidekiq" | "standard";
+  commandFrom: "procfile" | "service" | "sidekiq" | "standard" | "capistrano";
   commandSource: Source | null;
   /** Why a line the repo gave was not used as is (shell syntax), when it was not. */
   commandNote?: string;
@@ -706,6 +708,17 @@ export interface WorkerFacts {
   /** False when no Deployment can be emitted for it; `why` then says what is missing. */
   carried: boolean;
   why?: string;
+  /**
+   * Processes per server in each stage, when the deploy set them per entry (capistrano-resque's
+   * `:workers` hash) or ran the backend elsewhere in some stages (0: GoodJob `:async` there).
+   * A stage absent from a present map ran none. Absent: `processesVariable` or 1.
+   */
+  perStage?: Record<string, { processes: number; why: string; source: Source | null }>;
+  /**
+   * The backend ran inside the web server's processes in every stage (GoodJob `:async`, Solid
+   * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.
+   */
+  inWeb?: { why: string; source: Source };
 }
 
 export interface CronFacts {

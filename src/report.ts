@@ -139,7 +139,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     lines.push(
       w.carried
         ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
-        : `  ${w.label}: not carried, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
+        : w.inWeb
+          ? `  ${w.label}: runs inside the web server, no worker of its own (${w.inWeb.why})  ${at(w.inWeb.source)}`.trimEnd()
+          : `  ${w.label}: not carried, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
     );
     for (const e of w.evidence) fact("evidence", e);
   }

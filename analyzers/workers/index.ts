@@ -5,6 +5,9 @@
 // standard command, said so.
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
+import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
+import { resquePluginWorkers } from "./resque-plugin.js";
+import { goodJobShutdownTimeout } from "./timeouts.js";
 
 /** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
 const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$/;
@@ -75,16 +78,74 @@ export function analyzeWorkers(
       });
       continue;
     }
+    const plugin = (cap?.requires ?? []).find((r) => b.capistrano.test(r.value));
+    const hooked = (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
+    if (b.id === "resque" && plugin && (hooked || stages.some((s) => s.variables["workers"]))) {
+      // The deploy started capistrano-resque's `:workers`: those are the processes the servers ran.
+      const ws = resquePluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
+      const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
+      for (const w of ws) out.push(note.length ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
+      if (ws.length) continue;
+    }
+    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
+    const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
+    if (placed && placed.every((x) => x.p.where === "web")) {
+      const first = placed[0]!.p;
+      out.push({
+        ...base,
+        name: `worker-${b.id}`,
+        ...standardCommand(b),
+        carried: false,
+        why: `it ran inside the web server on every stage (${placed.map((x) => `${x.stage.name}: ${x.p.why}`).join("; ")})`,
+        inWeb: { why: placed.map((x) => `${x.stage.name}: ${x.p.why}`).join("; "), source: first.source ?? evidence[0]!.source },
+      });
+      continue;
+    }
+    const perStage = placed?.some((x) => x.p.where === "web")
+      ? Object.fromEntries(placed.map((x) => [x.stage.name, { processes: x.p.where === "web" ? 0 : 1, why: x.p.why, source: x.p.source }]))
+      : undefined;
+    for (const x of placed ?? [])
+      if (x.p.where === "unknown")
+        ctx.problem({ ...(x.p.source ?? x.stage.source), message: `${b.label}, stage ${x.stage.name}: ${x.p.why}; a worker Deployment is emitted (if the web server ran the jobs too, both now take them)`, severity: "warning" });
+    if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
+    const extra = perStage ? { perStage } : {};
     if (ownLines.length) {
-      for (const p of ownLines) out.push({ ...base, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true });
+      for (const p of ownLines) out.push(withTimeout(b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
-      out.push({ ...base, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true });
+      out.push(withTimeout(b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
     } else {
-      out.push({ ...base, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+      out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
   }
   // resque-scheduler is a process of its own only when Resque runs at all.
-  return out;
+  // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
+  const used = new Set<string>();
+  return out.map((w) => {
+    let name = w.name;
+    for (let i = 2; used.has(name); i++) name = `${w.name}-${i}`;
+    used.add(name);
+    return name === w.name ? w : { ...w, name };
+  });
+}
+
+/** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */
+function placements(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], procfile: ProcfileEntry[], cap: CapistranoFacts | null): { stage: Stage; p: Placement }[] | null {
+  if (!stages.length) return null;
+  return stages.map((stage) => ({ stage, p: b.id === "good-job" ? goodJobPlacement(ctx, stage, procfile) : solidQueuePlacement(ctx, stage, procfile, cap?.requires ?? []) }));
+}
+
+/**
+ * A drain timeout the servers' command line set (analyzers/workers/timeouts.ts). When the line was
+ * not run as is, the flag is added to the standard command, so the pod drains as the servers did.
+ */
+function withTimeout(b: JobBackend, w: WorkerFacts, line: string, source: Source): WorkerFacts {
+  if (b.id !== "good-job") return w;
+  const t = goodJobShutdownTimeout(line, source);
+  if (!t) return w;
+  w.evidence = [...w.evidence, { value: `${t.written} on the command line${t.seconds < 0 ? " (no limit: it waits for running jobs)" : ""}`, source }];
+  if (t.seconds < 0) return w;
+  const args = w.commandFrom === "standard" && !w.args.some((a) => a.startsWith("--shutdown-timeout")) ? [...w.args, "--shutdown-timeout", String(t.seconds)] : w.args;
+  return { ...w, args, stopTimeout: { seconds: t.seconds, source } };
 }
 
 function sidekiqWorker(b: JobBackend, sk: SidekiqFacts, _stages: Stage[]): WorkerFacts {
@@ -169,7 +230,7 @@ function rolesOf(b: JobBackend, stages: Stage[]): string[] {
   return roleNames(b);
 }
 
-function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
+export function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
   const out: { command: string; source: Source }[] = [];
   for (const file of ctx.repo.paths.filter((p) => SERVICE_FILE.test(p))) {
     const r = ctx.repo.read(file);

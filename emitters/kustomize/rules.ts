@@ -325,6 +325,8 @@ function sidekiqSetting(model: ModelLike, railsEnv: string, key: string): RValue
 
 /** Sidekiq's shutdown timeout: the config's, else its default (25s since Sidekiq 6, 8s before). */
 export function sidekiqTimeout(model: ModelLike, railsEnv: string): number {
+  // `-t N` on the command the servers ran wins over sidekiq.yml, as in Sidekiq's CLI.
+  if (model.sidekiq?.commandTimeout) return model.sidekiq.commandTimeout.value;
   const n = numberOf(sidekiqSetting(model, railsEnv, "timeout"));
   if (n !== null) return n;
   const version = model.rails.gems["sidekiq"]?.value;
@@ -410,11 +412,17 @@ export const HEARTBEAT_ENV = "RAILS2K8S_HEARTBEAT_FILE";
  */
 export const heartbeatProbeCommand = (): string[] => ["/bin/sh", "-c", `test -n "$(find ${HEARTBEAT_FILE} -mmin -2 2>/dev/null)"`];
 
-/** Replicas of a worker other than Sidekiq: servers with its roles, else 1 (a default, labelled as one). */
-export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string): { replicas: number; fromServers: boolean } {
+/**
+ * Replicas of a worker other than Sidekiq: servers with its roles × processes per server (one
+ * process per pod), else 1 (a default, labelled as one). `processesPerServer` is the deploy's own
+ * count for this worker on the stage (capistrano-resque's `:workers` entry; 0 where the stage ran
+ * none), which wins over the plugin's variable.
+ */
+export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string, processesPerServer?: number): { replicas: number; fromServers: boolean } {
   const servers = stage.servers.filter(hasRole(roles)).length;
-  const processes = (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
-  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: 1, fromServers: false };
+  const processes = processesPerServer ?? (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
+  if (processes === 0) return { replicas: 0, fromServers: true };
+  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processesPerServer ?? 1, fromServers: false };
 }
 
 /** Path the generated Rack middleware answers for liveness, before the app (and its database) runs. */

@@ -23,11 +23,13 @@ export const WORKER_CONTAINER = "worker";
 /** sidekiq's command: its own config file when the app has one (it carries per-env sections), else flags. */
 export function workerArgs(plan: Plan): string[] {
   const sk = plan.model.sidekiq!;
-  if (sk.file) return ["bundle", "exec", "sidekiq", "-C", sk.file];
+  // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
+  const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
+  if (sk.file) return ["bundle", "exec", "sidekiq", "-C", sk.file, ...t];
   const env = plan.stages[0]!.railsEnv;
   const args = ["bundle", "exec", "sidekiq", "-c", String(sidekiqConcurrency(plan.model, env))];
   for (const q of sidekiqQueues(plan.model, env)) args.push("-q", q);
-  return args;
+  return [...args, ...t];
 }
 
 /** The workers of the model; a model built without the list (older JSON, tests) still has its Sidekiq. */
@@ -80,10 +82,18 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         if (sidekiq)
           return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace };
-        const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable);
+        // A worker counted per stage (capistrano-resque's entries, GoodJob in the web pods somewhere):
+        // a stage missing from the map started none of it.
+        const own = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
+        const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable, own?.processes);
         return {
           replicas: r.replicas,
-          replicasWhy: r.fromServers ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}` : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role`,
+          replicasWhy:
+            own?.processes === 0
+              ? `none: ${own.why}`
+              : r.fromServers
+                ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
+                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : ""}`,
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };
