@@ -84,6 +84,13 @@ export function resquePluginWorkers(
       if (verbose) env["VERBOSE"] = "1";
       // resque_rails_env runs the workers in another Rails env than the app's: carried over the ConfigMap's.
       if (resqueEnv && resqueEnv !== railsEnvOf(s)) env["RAILS_ENV"] = resqueEnv;
+      // Capistrano's default_env reached the rake command: Resque's own stop settings are carried.
+      const de = s.variables["default_env"]?.value;
+      if (de && isHash(de))
+        for (const k of ["TERM_CHILD", "RESQUE_TERM_TIMEOUT", "RESQUE_PRE_SHUTDOWN_TIMEOUT"]) {
+          const x = str(de[k] ?? de[k.toLowerCase()]);
+          if (x !== null) env[k] = x;
+        }
       const args = ["bundle", "exec", "rake", ...(envTask ? ["environment"] : []), "resque:work"];
       const key = JSON.stringify([e.role, e.queue, args, env, signal]);
       let w = byKey.get(key);
@@ -124,7 +131,8 @@ export function resquePluginWorkers(
     for (let i = 2; used.has(name); i++) name = `${stem}-${i}`;
     used.add(name);
     const { stageCounts, ...facts } = w;
-    out.push({ ...facts, name, perStage: stageCounts });
+    const perStage = Object.fromEntries(stages.map((st) => [st.name, stageCounts[st.name] ?? { processes: 0, why: `not in stage ${st.name}'s :workers`, source: st.variables["workers"]?.source ?? null }]));
+    out.push({ ...facts, name, perStage });
   }
   return out;
 }

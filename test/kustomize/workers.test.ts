@@ -14,6 +14,7 @@ import { HEARTBEAT_ENV, heartbeatProbeCommand } from "../../emitters/kustomize/r
 import type { AppModel } from "../../src/model.js";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find } from "./built.js";
+import { validateObject } from "./validate.js";
 import { defaultAnswers } from "./answers.js";
 
 const ROOT = join(import.meta.dirname, "../../fixtures/apps");
@@ -66,17 +67,46 @@ describe("delayed_job (helpdesk)", () => {
 });
 
 describe("Resque and resque-scheduler (courier)", () => {
-  it("two Deployments: the worker drains on QUIT with its queues, the scheduler on TERM", () => {
+  it("capistrano-resque's :workers: one Deployment per entry, QUIT from the preStop, replicas = count × resque_worker servers per stage", () => {
     const { stages } = emitAndBuild(courier);
-    const work = container(find(stages["production"]!, "Deployment", "-worker-resque"));
+    const prod = stages["production"]!;
+    const staging = stages["staging"]!;
+    for (const objs of [prod, staging]) for (const o of objs) validateObject(o);
+    const mail = find(prod, "Deployment", "-worker-resque-mail");
+    const work = container(mail);
+    // environment from :resque_environment_task; INTERVAL and VERBOSE are the plugin's defaults.
     expect(work.args).toEqual(["bundle", "exec", "rake", "environment", "resque:work"]);
-    expect(work.env).toContainEqual({ name: "QUEUE", value: "mail,default" });
+    expect(work.env).toContainEqual({ name: "QUEUE", value: "mail" });
+    expect(work.env).toContainEqual({ name: "INTERVAL", value: "5" });
+    expect(work.env.map((e: any) => e.name)).not.toContain("BACKGROUND");
     expect(work.lifecycle.preStop.exec.command.join(" ")).toMatch(/kill -QUIT "\$pid"/);
-    const sched = find(stages["production"]!, "Deployment", "-worker-resque-scheduler");
+    expect(mail.spec.replicas).toBe(4); // "mail" => 2 on each of the two resque_worker servers
+    expect(find(prod, "Deployment", "-worker-resque-all").spec.replicas).toBe(2); // "*" => 1
+    expect(container(find(prod, "Deployment", "-worker-resque-all")).env).toContainEqual({ name: "QUEUE", value: "*" });
+    expect(find(prod, "Deployment", "-worker-resque-import-export").spec.replicas).toBe(0); // only staging's hash has it
+    // Staging's own hash: one box.
+    expect(find(staging, "Deployment", "-worker-resque-mail").spec.replicas).toBe(1);
+    expect(find(staging, "Deployment", "-worker-resque-import-export").spec.replicas).toBe(2);
+    expect(container(find(staging, "Deployment", "-worker-resque-import-export")).env).toContainEqual({ name: "QUEUE", value: "import,export" });
+    expect(find(staging, "Deployment", "-worker-resque-all").spec.replicas).toBe(0);
+    const sched = find(prod, "Deployment", "-worker-resque-scheduler");
     expect(container(sched).lifecycle.preStop.exec.command.join(" ")).toMatch(/kill -TERM "\$pid"/);
-    expect(find(stages["production"]!, "Deployment", "-worker-resque").spec.replicas).toBe(2); // two resque_worker servers
     expect(sched.spec.replicas).toBe(1);
-    expect(courier.workers!.find((w) => w.backend === "resque")!.evidence.some((e) => e.source.file === "config/monit/resque.monitrc")).toBe(true);
+    // The Procfile's and monit's resque:work lines stay evidence; they did not decide the command.
+    const w = courier.workers!.find((x) => x.name === "worker-resque-mail")!;
+    expect(w.commandFrom).toBe("capistrano");
+    expect(w.commandNote).toMatch(/Procfile:2/);
+    expect(w.evidence.some((e) => e.source.file === "config/monit/resque.monitrc")).toBe(true);
+  });
+
+  it("MIGRATION.md names each Resque worker with its processes per server and the replica rule", () => {
+    const answers = defaultAnswers(courier, {});
+    const md = emitMigrationGuide(courier, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(courier, answers) }))).content;
+    for (const n of ["worker-resque-mail", "worker-resque-all", "worker-resque-import-export", "worker-resque-scheduler"]) expect(md).toContain(`\`deployment/courier-${n}\``);
+    expect(md).toMatch(/courier-worker-resque-all`: Resque, `QUEUE=\* INTERVAL=5 VERBOSE=1 bundle exec rake environment resque:work` \(from the Capistrano plugin's settings/);
+    expect(md).toMatch(/processes per server: production 1, staging 0 \(not in stage staging's :workers\), each one pod/);
+    expect(md).toMatch(/stop their resque-scheduler, Resque workers only once/);
+    expect(md).not.toMatch(/\*\*Not carried\*\*/);
   });
 });
 
