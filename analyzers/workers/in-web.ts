@@ -36,7 +36,8 @@ const lines = (ctx: AnalyzerContext, file: string): string[] => {
 function serverEnv(stage: Stage, procfile: ProcfileEntry[], name: string): Fact<string> | null {
   const de = stage.variables["default_env"];
   if (de && isHash(de.value)) {
-    const v = de.value[name] as RValue | undefined;
+    // SSHKit upcases symbol keys (`{ solid_queue_in_puma: 1 }` exports SOLID_QUEUE_IN_PUMA).
+    const v = (de.value[name] ?? de.value[name.toLowerCase()]) as RValue | undefined;
     if (typeof v === "string" || typeof v === "number" || v === true) return { value: String(v), source: de.source };
   }
   for (const p of webProcfileEntries(procfile)) {

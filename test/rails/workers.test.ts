@@ -51,3 +51,168 @@ describe("job workers", () => {
     expect(JOB_BACKENDS.find((b) => b.id === "resque")!.stopSignal).toBe("QUIT"); // TERM kills Resque's running job
   });
 });
+
+// A Capistrano 3 repo in memory: Capfile requires, deploy.rb, stage files, and any other files.
+const capRepo = (requires: string[], deploy: string, stagesRb: Record<string, string>, files: Record<string, string>) =>
+  memoryRepo({
+    Capfile: ['require "capistrano/setup"', 'require "capistrano/deploy"', ...requires.map((r) => `require "${r}"`)].join("\n") + "\n",
+    "config/deploy.rb": `lock "~> 3.18"\nset :application, "jobs"\nset :repo_url, "git@git.example.org:ops/jobs.git"\n${deploy}`,
+    ...Object.fromEntries(Object.entries(stagesRb).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+    ...files,
+  });
+
+describe("capistrano-resque's :workers", () => {
+  it("role groups, queue lists with spaces and `*`, unique RFC 1123 names, the kill signal and default_env's TERM_CHILD", async () => {
+    const m = await analyzeFiles(
+      capRepo(
+        ["capistrano-resque"],
+        [
+          'set :workers, { resque_low: { "*" => 1, "Reports, Exports" => 1, "reports,exports" => 2 }, resque_hi: { "scheduler" => 3 } }',
+          'set :resque_kill_signal, "TERM"',
+          'set :default_env, { "TERM_CHILD" => "1", "RESQUE_TERM_TIMEOUT" => "20" }',
+          'set :interval, 0.5',
+          "set :resque_verbose, false",
+          'after "deploy:restart", "resque:restart"',
+          'after "deploy:restart", "resque:scheduler:restart"',
+        ].join("\n") + "\n",
+        {
+          production:
+            'server "j1.jobs.example.org", user: "deploy", roles: %w[app resque_low]\nserver "j2.jobs.example.org", user: "deploy", roles: %w[app resque_low resque_hi resque_scheduler]\nset :rails_env, "production"\n',
+        },
+        { "Gemfile.lock": lock({ resque: "2.6.0", "resque-scheduler": "4.10.2", rails: "7.1.3" }) },
+      ),
+      "jobs",
+    );
+    const ws = m.workers!.filter((w) => w.backend === "resque");
+    expect(ws.map((w) => w.name)).toEqual(["worker-resque-resque-low-all", "worker-resque-resque-low-reports-exports", "worker-resque-resque-low-reports-exports-2", "worker-resque-resque-hi-scheduler"]);
+    for (const w of m.workers!) expect(w.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(new Set(m.workers!.map((w) => w.name)).size).toBe(m.workers!.length);
+    const spaced = ws[1]!;
+    expect(spaced.env["QUEUE"]).toBe("Reports, Exports"); // verbatim: what the servers' QUEUE held
+    expect(spaced.queues).toEqual(["Reports", "Exports"]);
+    expect(spaced.env["INTERVAL"]).toBe("0.5");
+    expect(spaced.env["VERBOSE"]).toBeUndefined();
+    expect(spaced.args).toEqual(["bundle", "exec", "rake", "resque:work"]); // resque_environment_task defaults to false
+    expect(spaced.roles).toEqual(["resque_low"]);
+    expect(spaced.perStage).toEqual({ production: { processes: 1, why: 'capistrano-resque :workers "Reports, Exports" => 1', source: { file: "config/deploy.rb", line: 4 } } });
+    // TERM is the team's stop; with TERM_CHILD it waits RESQUE_TERM_TIMEOUT for the job.
+    expect(spaced.stopSignal).toBe("TERM");
+    expect(spaced.stopTimeout).toEqual({ seconds: 20, source: { file: "config/deploy.rb", line: 4 } });
+    expect(ws[3]!.perStage!["production"]!.processes).toBe(3);
+  });
+
+  it("without `set :workers` the plugin's default {\"*\" => 1} runs, labelled; an unknown hash is a warning", async () => {
+    const m = await analyzeFiles(
+      capRepo(
+        ["capistrano-resque"],
+        'after "deploy:restart", "resque:restart"\n',
+        {
+          production: 'server "a.example.org", roles: %w[app resque_worker]\nset :rails_env, "production"\n',
+          staging: 'server "s.example.org", roles: %w[app resque_worker]\nset :rails_env, "staging"\nset :workers, ENV.fetch("RESQUE_WORKERS")\n',
+        },
+        { "Gemfile.lock": lock({ resque: "2.6.0", rails: "7.1.3" }) },
+      ),
+      "jobs",
+    );
+    const ws = m.workers!.filter((w) => w.backend === "resque");
+    expect(ws.map((w) => [w.name, w.env["QUEUE"], w.stopSignal])).toEqual([["worker-resque-all", "*", "QUIT"]]);
+    expect(ws[0]!.perStage!["production"]!.why).toMatch(/the plugin's default/);
+    expect(m.problems.some((p) => /capistrano-resque: `:workers` is not a Hash/.test(p.message) && p.file === "config/deploy/staging.rb")).toBe(true);
+  });
+});
+
+describe("GoodJob and Solid Queue: inside the web server or a process of their own, per stage", () => {
+  const files = (extra: Record<string, string>) => ({
+    "Gemfile.lock": lock({ good_job: "3.29.4", solid_queue: "1.1.2", puma: "6.4.2", rails: "7.2.1" }),
+    "config/application.rb": "module Jobs\n  class Application < Rails::Application\n    config.active_job.queue_adapter = :good_job\n  end\nend\n",
+    ...extra,
+  });
+  const stages = {
+    production: 'server "p.example.org", roles: %w[web app db]\nset :rails_env, "production"\n',
+    staging: 'server "s.example.org", roles: %w[web app db]\nset :rails_env, "staging"\n',
+  };
+
+  it("GoodJob :async in production's environment file, GoodJob's default (:external) in staging: a Deployment with 0 replicas in production", async () => {
+    const m = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, files({ "config/environments/production.rb": "Rails.application.configure do\n  # threads in Puma are enough here\n  config.good_job.execution_mode = :async\nend\n" })), "jobs");
+    const g = m.workers!.find((w) => w.backend === "good-job")!;
+    expect(g.carried).toBe(true);
+    expect(g.perStage!["production"]).toEqual({ processes: 0, why: "`config.good_job.execution_mode = :async`: jobs run in threads of the web server process", source: { file: "config/environments/production.rb", line: 3 } });
+    expect(g.perStage!["staging"]!.processes).toBe(1);
+    expect(g.perStage!["staging"]!.why).toMatch(/GoodJob's default for Rails env staging \(:external\)/);
+  });
+
+  it("GoodJob :async everywhere (an initializer wins over the environment file): no Deployment, no hazard, said so", async () => {
+    const m = await analyzeFiles(
+      capRepo(["capistrano3/puma"], "", stages, files({
+        "config/environments/production.rb": "Rails.application.configure do\n  config.good_job.execution_mode = :external\nend\n",
+        "config/initializers/good_job.rb": "Rails.application.configure do\n  config.good_job = { execution_mode: :async, max_threads: 4 }\nend\n",
+      })),
+      "jobs",
+    );
+    const g = m.workers!.find((w) => w.backend === "good-job")!;
+    expect(g.carried).toBe(false);
+    expect(g.inWeb!.source).toEqual({ file: "config/initializers/good_job.rb", line: 2 });
+    expect(g.inWeb!.why).toMatch(/production: `config.good_job = \{ execution_mode: :async/);
+    expect(m.hazards.filter((h) => h.id === "workers.backend-not-migrated" && /GoodJob/.test(h.message))).toEqual([]);
+  });
+
+  it("GOOD_JOB_EXECUTION_MODE from Capistrano's default_env; an execution_mode read from elsewhere is a warning and keeps the Deployment", async () => {
+    const viaEnv = await analyzeFiles(capRepo(["capistrano3/puma"], 'set :default_env, { "GOOD_JOB_EXECUTION_MODE" => "async" }\n', stages, files({})), "jobs");
+    expect(viaEnv.workers!.find((w) => w.backend === "good-job")!.inWeb!.why).toMatch(/GOOD_JOB_EXECUTION_MODE=async/);
+    const unknown = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, files({ "config/initializers/good_job.rb": "Rails.application.config.good_job.execution_mode = Settings.jobs.mode.to_sym\n" })), "jobs");
+    expect(unknown.workers!.find((w) => w.backend === "good-job")!.carried).toBe(true);
+    expect(unknown.problems.some((p) => /GoodJob, stage production: .*not known statically/.test(p.message))).toBe(true);
+  });
+
+  it("a `good_job start` line is a process the servers ran, whatever the mode; its --shutdown-timeout reaches the stop and the standard command", async () => {
+    const m = await analyzeFiles(
+      capRepo(["capistrano3/puma"], "", stages, files({
+        "config/environments/production.rb": "Rails.application.configure do\n  config.good_job.execution_mode = :async\nend\n",
+        "config/systemd/good_job.service.erb": "[Service]\nExecStart=/usr/local/bin/bundle exec good_job start --max-threads=8 --shutdown-timeout 45\n",
+      })),
+      "jobs",
+    );
+    const g = m.workers!.find((w) => w.backend === "good-job")!;
+    expect(g.carried).toBe(true);
+    expect(g.perStage).toBeUndefined();
+    expect(g.args).toEqual(["bundle", "exec", "good_job", "start", "--shutdown-timeout", "45"]);
+    expect(g.stopTimeout).toEqual({ seconds: 45, source: { file: "config/systemd/good_job.service.erb", line: 2 } });
+  });
+
+  it("Solid Queue's Puma plugin: in the web server when Puma is what the deploy started; Rails 8's ENV condition unknown → Deployment and a warning", async () => {
+    const plain = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, files({ "config/puma.rb": "threads 3, 3\nplugin :solid_queue\n" })), "jobs");
+    const sq = plain.workers!.find((w) => w.backend === "solid-queue")!;
+    expect(sq.carried).toBe(false);
+    expect(sq.inWeb!.source).toEqual({ file: "config/puma.rb", line: 2 });
+    const unicorn = await analyzeFiles(capRepo(["capistrano3/unicorn"], "", stages, files({ "config/puma.rb": "plugin :solid_queue\n" })), "jobs");
+    expect(unicorn.workers!.find((w) => w.backend === "solid-queue")!.carried).toBe(true);
+    const rails8 = files({ "config/puma.rb": 'threads 3, 3\nplugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\n' });
+    const cond = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, rails8), "jobs");
+    expect(cond.workers!.find((w) => w.backend === "solid-queue")!.carried).toBe(true);
+    expect(cond.problems.some((p) => /Solid Queue, stage staging: `plugin :solid_queue` runs only when SOLID_QUEUE_IN_PUMA is set/.test(p.message))).toBe(true);
+    const set = await analyzeFiles(capRepo(["capistrano3/puma"], 'set :default_env, { solid_queue_in_puma: "1" }\n', stages, rails8), "jobs");
+    expect(set.workers!.find((w) => w.backend === "solid-queue")!.inWeb).toBeDefined();
+  });
+});
+
+describe("drain timeouts on the command line", () => {
+  it("sidekiq -t on the Procfile line wins over sidekiq.yml and is the timeout the grace period uses", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        "Gemfile.lock": lock({ sidekiq: "6.5.12", rails: "7.0.8" }),
+        "config/sidekiq.yml": ":concurrency: 10\n:timeout: 25\n:queues:\n  - default\n",
+        Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -C config/sidekiq.yml -t 40\n",
+      }),
+      "sk",
+    );
+    expect(m.sidekiq!.commandTimeout).toEqual({ value: 40, source: { file: "Procfile", line: 2 } });
+    expect(m.sidekiq!.timeout!.value).toBe(40);
+    const long = await analyzeFiles(memoryRepo({ "Gemfile.lock": lock({ sidekiq: "7.2.0", rails: "7.1.3" }), Procfile: "worker: bundle exec sidekiq --timeout=55 -q default\n" }), "sk");
+    expect(long.sidekiq!.commandTimeout!.value).toBe(55);
+  });
+
+  it("delayed_job has no shutdown timeout: the default is kept and labelled", async () => {
+    const m = await analyzeFiles(memoryRepo({ "Gemfile.lock": lock({ delayed_job: "4.1.11", rails: "7.0.8" }), Procfile: "worker: bundle exec rake jobs:work -t 30\n" }), "dj");
+    expect(m.workers!.find((w) => w.backend === "delayed-job")!.stopTimeout).toEqual({ seconds: 60, source: null });
+  });
+});
