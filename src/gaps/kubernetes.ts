@@ -193,7 +193,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       const w = workerResourcesDefault(model);
       gaps.push({
         id: "resources.worker",
-        question: `CPU and memory requests/limits of the worker containers (${other.map((x) => x.label).join(", ")})?`,
+        question: `CPU and memory requests/limits of the worker containers (${[...new Set(other.map((x) => x.label))].join(", ")})?`,
         why: "one Ruby process each: at most one core; the default is the one for a Sidekiq process of 10 threads",
         default: { requests: { ...w.requests }, limits: { ...w.limits } },
         ...(other[0]!.commandSource ? { source: other[0]!.commandSource } : {}),

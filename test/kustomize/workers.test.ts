@@ -10,7 +10,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
-import { HEARTBEAT_ENV, heartbeatProbeCommand } from "../../emitters/kustomize/rules.js";
+import { HEARTBEAT_ENV, heartbeatProbeCommand, workerGracePeriod } from "../../emitters/kustomize/rules.js";
 import type { AppModel } from "../../src/model.js";
 import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find } from "./built.js";
@@ -128,5 +128,73 @@ describe("a backend that cannot be carried", () => {
     const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
     expect(md).toMatch(/\*\*Not carried\*\*: delayed_job/);
     expect(md).toMatch(/keep their delayed_job workers running: the cluster has none for it/);
+  });
+});
+
+/** A small Capistrano + Puma app in memory, two stages, with the given extra files and lockfile gems. */
+function jobsApp(gems: Record<string, string>, extra: Record<string, string>, deploy = "") {
+  const all = { rails: "7.2.1", puma: "6.4.2", pg: "1.5.6", ...gems };
+  return memoryRepo({
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano3/puma"\n',
+    "config/deploy.rb": `set :application, "dispatch"\nset :repo_url, "git@git.example.org:ops/dispatch.git"\n${deploy}`,
+    "config/deploy/production.rb": 'server "p1.dispatch.example.org", roles: %w[web app db worker]\nset :rails_env, "production"\n',
+    "config/deploy/staging.rb": 'server "s1.dispatch.example.org", roles: %w[web app db worker]\nset :rails_env, "staging"\n',
+    Gemfile: `source "https://rubygems.org"\n${Object.keys(all).map((g) => `gem "${g}"`).join("\n")}\n`,
+    "Gemfile.lock": `GEM\n  remote: https://rubygems.org/\n  specs:\n${Object.entries(all).map(([g, v]) => `    ${g} (${v})\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${Object.keys(all).map((g) => `  ${g}\n`).join("")}\nBUNDLED WITH\n   2.5.10\n`,
+    "config/puma.rb": "threads 5, 5\n",
+    ...extra,
+  });
+}
+
+const guide = (m: AppModel) => {
+  const answers = defaultAnswers(m, {});
+  return emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+};
+
+describe("GoodJob and Solid Queue where the web server ran them", () => {
+  it("GoodJob :async in every stage: no worker Deployment; MIGRATION.md says the web pods carry its jobs, not 'Not carried'", async () => {
+    const m = await analyzeFiles(jobsApp({ good_job: "3.29.4" }, { "config/initializers/good_job.rb": "Rails.application.configure do\n  config.good_job.execution_mode = :async\nend\n" }), "dispatch");
+    const { stages } = emitAndBuild(m);
+    for (const objs of Object.values(stages)) {
+      for (const o of objs) validateObject(o);
+      expect(objs.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name)).toEqual(["dispatch-web"]);
+    }
+    const md = guide(m);
+    expect(md).toMatch(/- GoodJob: no Deployment, it ran inside the web server \(production: `config.good_job.execution_mode = :async`: jobs run in threads of the web server process; staging: .*`config\/initializers\/good_job.rb:2`\)\. The web pods now run its jobs too: their grace period bounds/);
+    expect(md).not.toMatch(/\*\*Not carried\*\*/);
+    expect(md).not.toMatch(/keep their GoodJob workers running/);
+  });
+
+  it("GoodJob :async in production only: the worker Deployment runs 0 replicas there, 1 on staging (GoodJob's default :external)", async () => {
+    const m = await analyzeFiles(jobsApp({ good_job: "3.29.4" }, { "config/environments/production.rb": "Rails.application.configure do\n  config.good_job.execution_mode = :async_server\nend\n" }), "dispatch");
+    const { stages } = emitAndBuild(m);
+    for (const objs of Object.values(stages)) for (const o of objs) validateObject(o);
+    expect(find(stages["production"]!, "Deployment", "-worker-good-job").spec.replicas).toBe(0);
+    expect(find(stages["staging"]!, "Deployment", "-worker-good-job").spec.replicas).toBe(1);
+    expect(guide(m)).toMatch(/processes per server: production 0 \(`config.good_job.execution_mode = :async_server`: jobs run in threads of the web server process\), staging 1, each one pod/);
+  });
+});
+
+describe("drain timeouts from the command line reach the grace period through workerGracePeriod", () => {
+  it("sidekiq -t 40 in the Procfile: the container runs with -t 40 and its grace period is workerGracePeriod(40)", async () => {
+    const m = await analyzeFiles(
+      jobsApp({ sidekiq: "7.2.4" }, { "config/sidekiq.yml": ":concurrency: 5\n:timeout: 25\n:queues:\n  - default\n", Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -C config/sidekiq.yml -t 40\n" }),
+      "dispatch",
+    );
+    const { stages } = emitAndBuild(m);
+    const d = find(stages["production"]!, "Deployment", "-worker");
+    validateObject(d);
+    expect(container(d).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-t", "40"]);
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(40));
+  });
+
+  it("good_job --shutdown-timeout 45 in a Procfile line: grace workerGracePeriod(45)", async () => {
+    const m = await analyzeFiles(jobsApp({ good_job: "3.29.4" }, { Procfile: "web: bundle exec puma -C config/puma.rb\njobs: bundle exec good_job start --shutdown-timeout 45\n" }), "dispatch");
+    const { stages } = emitAndBuild(m);
+    const d = find(stages["production"]!, "Deployment", "-worker-good-job");
+    validateObject(d);
+    expect(container(d).args).toEqual(["bundle", "exec", "good_job", "start", "--shutdown-timeout", "45"]);
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(45));
+    expect(guide(m)).toMatch(/`deployment\/dispatch-worker-good-job`: GoodJob, .*45s to drain, then/);
   });
 });
