@@ -7,7 +7,9 @@ import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts,
 import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
-import { goodJobShutdownTimeout } from "./timeouts.js";
+import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
+import { readErbYaml } from "../rails/erb-yaml.js";
+import { isHash } from "../ruby/evaluate.js";
 
 /** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
 const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$/;
@@ -110,9 +112,9 @@ export function analyzeWorkers(
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
     const extra = perStage ? { perStage } : {};
     if (ownLines.length) {
-      for (const p of ownLines) out.push(withTimeout(b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
+      for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
-      out.push(withTimeout(b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
+      out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
     } else {
       out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
@@ -138,7 +140,8 @@ function placements(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], procfi
  * A drain timeout the servers' command line set (analyzers/workers/timeouts.ts). When the line was
  * not run as is, the flag is added to the standard command, so the pod drains as the servers did.
  */
-function withTimeout(b: JobBackend, w: WorkerFacts, line: string, source: Source): WorkerFacts {
+function withTimeout(ctx: AnalyzerContext, b: JobBackend, w: WorkerFacts, line: string, source: Source): WorkerFacts {
+  if (b.id === "shoryuken") return shoryukenConfig(ctx, w, line);
   if (b.id !== "good-job") return w;
   const t = goodJobShutdownTimeout(line, source);
   if (!t) return w;
@@ -146,6 +149,21 @@ function withTimeout(b: JobBackend, w: WorkerFacts, line: string, source: Source
   if (t.seconds < 0) return w;
   const args = w.commandFrom === "standard" && !w.args.some((a) => a.startsWith("--shutdown-timeout")) ? [...w.args, "--shutdown-timeout", String(t.seconds)] : w.args;
   return { ...w, args, stopTimeout: { seconds: t.seconds, source } };
+}
+
+/**
+ * Shoryuken's `-C` file: kept on the standard command when the repo holds it (its queues are there;
+ * Shoryuken refuses to start without any), and its `timeout:` is the drain timeout.
+ */
+function shoryukenConfig(ctx: AnalyzerContext, w: WorkerFacts, line: string): WorkerFacts {
+  const file = configFlagPath(line);
+  if (!file || !ctx.repo.paths.includes(file)) return w;
+  const args = w.commandFrom === "standard" && !w.args.includes("-C") ? [...w.args, "-C", file] : w.args;
+  const y = readErbYaml(ctx, file);
+  const t = y && isHash(y.value) ? (y.value["timeout"] ?? y.value[":timeout"]) : undefined;
+  if (typeof t !== "number" || t < 0) return { ...w, args };
+  const key = y && isHash(y.value) && "timeout" in y.value ? "timeout" : ":timeout";
+  return { ...w, args, stopTimeout: { seconds: Math.ceil(t), source: { file, line: y!.lineOf([key]) } } };
 }
 
 function sidekiqWorker(b: JobBackend, sk: SidekiqFacts, _stages: Stage[]): WorkerFacts {

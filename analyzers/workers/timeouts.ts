@@ -6,7 +6,8 @@
 // - Resque: on TERM with `TERM_CHILD=1` the parent signals the job and waits `RESQUE_TERM_TIMEOUT`
 //   (4s by default) before killing it; on QUIT (capistrano-resque's stop) it waits for the job
 //   without a limit, so neither variable bounds that stop.
-// - Shoryuken's CLI (Thor, since 3.0) has no timeout flag: its `timeout:` lives in its config file.
+// - Shoryuken's CLI (Thor since 3.0, OptionParser before) has no timeout flag: its `timeout:` (8s by
+//   default) lives in the file `-C` names, read here when that file is in the repo.
 // - delayed_job, Que, Sneakers, Backburner: no shutdown timeout on the command line.
 // The seconds found reach the grace period through the one rule that maps a drain timeout to it
 // (emitters/kustomize/rules.ts workerGracePeriod).
@@ -67,4 +68,14 @@ export function resqueTermTimeout(env: Record<string, string>, source: Source): 
   const raw = env["RESQUE_TERM_TIMEOUT"];
   if (raw !== undefined && NUMBER.test(raw)) return { seconds: Math.ceil(Number(raw)), written: `TERM_CHILD=${env["TERM_CHILD"]} RESQUE_TERM_TIMEOUT=${raw}`, source };
   return { seconds: 4, written: `TERM_CHILD=${env["TERM_CHILD"]} (RESQUE_TERM_TIMEOUT unset: Resque's default 4s)`, source };
+}
+
+/** The `-C`/`--config` file of a command line as a repo path: relative as written, or under the release (`…/current/x`). */
+export function configFlagPath(line: string): string | null {
+  const f = flagValue(words(line), ["-C", "--config"]);
+  if (!f) return null;
+  const v = f.value.replace(/^["']|["']$/g, "");
+  const m = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(v);
+  if (m) return m[1]!;
+  return v.startsWith("/") ? null : v.replace(/^\.\//, "");
 }

@@ -211,6 +211,20 @@ describe("drain timeouts on the command line", () => {
     expect(long.sidekiq!.commandTimeout!.value).toBe(55);
   });
 
+  it("Shoryuken has no timeout flag: the -C file a service line names is kept on the standard command, and its timeout: is the drain", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        "Gemfile.lock": lock({ shoryuken: "6.2.1", rails: "7.1.3" }),
+        "config/shoryuken.yml": "concurrency: 15\ntimeout: 30\nqueues:\n  - [billing, 2]\n  - default\n",
+        "config/systemd/shoryuken.service": "[Service]\nExecStart=/usr/bin/bundle exec shoryuken -R -C /srv/billing/current/config/shoryuken.yml -t 99\n",
+      }),
+      "sqs",
+    );
+    const w = m.workers!.find((x) => x.backend === "shoryuken")!;
+    expect(w.args).toEqual(["bundle", "exec", "shoryuken", "-R", "-C", "config/shoryuken.yml"]);
+    expect(w.stopTimeout).toEqual({ seconds: 30, source: { file: "config/shoryuken.yml", line: 2 } });
+  });
+
   it("delayed_job has no shutdown timeout: the default is kept and labelled", async () => {
     const m = await analyzeFiles(memoryRepo({ "Gemfile.lock": lock({ delayed_job: "4.1.11", rails: "7.0.8" }), Procfile: "worker: bundle exec rake jobs:work -t 30\n" }), "dj");
     expect(m.workers!.find((w) => w.backend === "delayed-job")!.stopTimeout).toEqual({ seconds: 60, source: null });
