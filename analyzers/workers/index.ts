@@ -89,6 +89,15 @@ export function analyzeWorkers(
       for (const w of ws) out.push(note.length ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
       if (ws.length) continue;
     }
+    const schedulerHook = (cap?.hooks ?? []).find((h) => /^:?resque:scheduler:/.test(h.task));
+    const resquePlugin = (cap?.requires ?? []).find((r) => /^capistrano-resque$/.test(r.value));
+    if (b.id === "resque-scheduler" && gem && resquePlugin && schedulerHook && !ownLines.length && !ownServices.length) {
+      // capistrano-resque's resque:scheduler:start, hooked into the deploy: its rake line on :resque_scheduler.
+      evidence.push({ value: `${schedulerHook.kind} "${schedulerHook.target}", "${schedulerHook.task}" (capistrano-resque)`, source: schedulerHook.source });
+      const envTask = stages.some((st) => st.variables["resque_environment_task"]?.value === true);
+      out.push({ ...base, roles: ["resque_scheduler"], name: `worker-${b.id}`, args: ["bundle", "exec", "rake", ...(envTask ? ["environment"] : []), "resque:scheduler"], env: {}, commandFrom: "capistrano", commandSource: schedulerHook.source, queues: [], carried: true });
+      continue;
+    }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     if (placed && placed.every((x) => x.p.where === "web")) {

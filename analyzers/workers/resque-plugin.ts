@@ -49,7 +49,12 @@ const str = (v: RValue | undefined): string | null => (typeof v === "string" ? v
 const bool = (v: RValue | undefined, dflt: boolean): boolean => (v === undefined ? dflt : v === true ? true : v === false || v === null ? false : dflt);
 
 /** The part of a name a queue list gives: `*` is every queue. */
-const queueSlug = (queue: string): string => (queue.trim() === "*" ? "all" : dnsLabel(queue.replace(/\*/g, "all"), 30));
+function queueSlug(queue: string): string {
+  if (queue.trim() === "*") return "all";
+  const s = dnsLabel(queue.replace(/\*/g, "all"), 28);
+  // dnsLabel gives "app" when nothing of the text is left (a queue named "?!"): say "queue" instead.
+  return s === "app" && !/app/i.test(queue) ? "queue" : s;
+}
 
 /**
  * capistrano-resque's workers of every stage, or null when the plugin does not start them (its

@@ -99,6 +99,9 @@ describe("capistrano-resque's :workers", () => {
     expect(spaced.stopSignal).toBe("TERM");
     expect(spaced.stopTimeout).toEqual({ seconds: 20, source: { file: "config/deploy.rb", line: 4 } });
     expect(ws[3]!.perStage!["production"]!.processes).toBe(3);
+    // The plugin's scheduler, hooked into the deploy: its own Deployment on the resque_scheduler role.
+    const sched = m.workers!.find((w) => w.backend === "resque-scheduler")!;
+    expect(sched).toMatchObject({ name: "worker-resque-scheduler", commandFrom: "capistrano", args: ["bundle", "exec", "rake", "resque:scheduler"], roles: ["resque_scheduler"] });
   });
 
   it("without `set :workers` the plugin's default {\"*\" => 1} runs, labelled; an unknown hash is a warning", async () => {
@@ -118,6 +121,17 @@ describe("capistrano-resque's :workers", () => {
     expect(ws.map((w) => [w.name, w.env["QUEUE"], w.stopSignal])).toEqual([["worker-resque-all", "*", "QUIT"]]);
     expect(ws[0]!.perStage!["production"]!.why).toMatch(/the plugin's default/);
     expect(m.problems.some((p) => /capistrano-resque: `:workers` is not a Hash/.test(p.message) && p.file === "config/deploy/staging.rb")).toBe(true);
+  });
+});
+
+describe("worker names across backends", () => {
+  it("a Resque queue named `scheduler` does not take resque-scheduler's Deployment name", async () => {
+    const m = await analyzeFiles(
+      capRepo(["capistrano-resque"], 'set :workers, { "scheduler" => 1 }\nafter "deploy:restart", "resque:scheduler:restart"\n', { production: 'server "a.example.org", roles: %w[app resque_worker resque_scheduler]\n' }, { "Gemfile.lock": lock({ resque: "2.6.0", "resque-scheduler": "4.10.2" }) }),
+      "jobs",
+    );
+    expect(m.workers!.map((w) => w.name)).toEqual(["worker-resque-scheduler", "worker-resque-scheduler-2"]);
+    expect(m.workers![1]!.env["QUEUE"]).toBe("scheduler");
   });
 });
 
