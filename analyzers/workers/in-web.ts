@@ -47,26 +47,85 @@ function serverEnv(stage: Stage, procfile: ProcfileEntry[], name: string): Fact<
   return null;
 }
 
+const ENV_TEST = /^Rails\.env\.(\w+)\?$|^Rails\.env\s*==\s*["'](\w+)["']$/;
+
+/** Whether `cond` (`Rails.env.production?`, `Rails.env == "x"`) holds in Rails env `env`; null when it is another test. */
+function envTest(cond: string, env: string): boolean | null {
+  const m = ENV_TEST.exec(cond.trim());
+  return m ? (m[1] ?? m[2]) === env : null;
+}
+
+/**
+ * Whether line i of a Ruby file runs in Rails env `env`, judged from its trailing `if`/`unless`
+ * and the blocks around it (by indentation): `if Rails.env.x?`, `unless …`, and the `else` of such an
+ * `if` are evaluated; any other condition around it makes the answer null (not known).
+ */
+function runsInEnv(ls: string[], i: number, env: string): boolean | null {
+  const mod = /\s(if|unless)\s+(.+?)\s*(#.*)?$/.exec(ls[i]!);
+  let result: boolean | null = true;
+  if (mod) {
+    const t = envTest(mod[2]!, env);
+    if (t === null) return null;
+    result = mod[1] === "if" ? t : !t;
+  }
+  let indent = /^(\s*)/.exec(ls[i]!)![1]!.length;
+  for (let j = i - 1; j >= 0 && indent > 0; j--) {
+    const line = ls[j]!;
+    if (!line.trim() || /^\s*#/.test(line)) continue;
+    const ind = /^(\s*)/.exec(line)![1]!.length;
+    if (ind >= indent) continue;
+    indent = ind;
+    const opener = line.trim();
+    let m = /^(if|unless)\s+(.+)$/.exec(opener);
+    if (m) {
+      const t = envTest(m[2]!, env);
+      if (t === null) return null;
+      if (!(m[1] === "if" ? t : !t)) return false;
+      continue;
+    }
+    if (opener === "else") {
+      // The `if` this `else` belongs to: the nearest line above at the same indentation.
+      for (let k = j - 1; k >= 0; k--) {
+        const o = ls[k]!;
+        if (!o.trim() || /^\s*#/.test(o) || /^(\s*)/.exec(o)![1]!.length !== ind) continue;
+        m = /^\s*(if|unless)\s+(.+)$/.exec(o);
+        const t = m ? envTest(m[2]!, env) : null;
+        if (t === null) return null;
+        if (m![1] === "if" ? t : !t) return false;
+        break;
+      }
+      continue;
+    }
+    if (/^(elsif|when|case|while|until|begin|rescue|def)\b/.test(opener)) return null;
+  }
+  return result;
+}
+
 export function goodJobPlacement(ctx: AnalyzerContext, stage: Stage, procfile: ProcfileEntry[]): Placement {
   const env = railsEnvOf(stage);
   const files = ["config/application.rb", `config/environments/${env}.rb`, ...ctx.repo.paths.filter((p) => /^config\/initializers\/[^/]+\.rb$/.test(p)).sort()];
-  let found: { mode: string | null; text: string; source: Source } | null = null;
+  let found: { mode: string | null; text: string; source: Source; conditional?: true } | null = null;
   for (const file of files) {
-    lines(ctx, file).forEach((text, i) => {
+    const ls = lines(ctx, file);
+    ls.forEach((text, i) => {
       if (/^\s*#/.test(text) || !/execution_mode/.test(text)) return;
+      const applies = runsInEnv(ls, i, env);
+      if (applies === false) return;
       const lit = MODE_LITERAL.exec(text);
       const any = MODE_ANY.exec(text);
-      if (lit) found = { mode: lit[1]!, text: text.trim(), source: { file, line: i + 1 } };
-      else if (any && !/GOOD_JOB_EXECUTION_MODE/.test(any[1]!)) found = { mode: null, text: text.trim(), source: { file, line: i + 1 } };
+      const source = { file, line: i + 1 };
+      if (applies === null) found = { mode: null, text: text.trim(), source, conditional: true };
+      else if (lit) found = { mode: lit[1]!, text: text.trim(), source };
+      else if (any && !/GOOD_JOB_EXECUTION_MODE/.test(any[1]!)) found = { mode: null, text: text.trim(), source };
     });
   }
-  const f = found as { mode: string | null; text: string; source: Source } | null;
+  const f = found as { mode: string | null; text: string; source: Source; conditional?: true } | null;
   let mode: string | null;
   let why: string;
   let source: Source | null;
   if (f) {
     mode = f.mode;
-    why = `\`${f.text}\``;
+    why = `\`${f.text}\`${f.conditional ? " under a condition the analysis does not evaluate" : ""}`;
     source = f.source;
   } else {
     const e = serverEnv(stage, procfile, "GOOD_JOB_EXECUTION_MODE");

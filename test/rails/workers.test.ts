@@ -170,6 +170,33 @@ describe("GoodJob and Solid Queue: inside the web server or a process of their o
     expect(m.hazards.filter((h) => h.id === "workers.backend-not-migrated" && /GoodJob/.test(h.message))).toEqual([]);
   });
 
+  it("execution_mode under `if Rails.env.production?` / `else` / a trailing `unless`, evaluated per stage; another condition is unknown", async () => {
+    const m = await analyzeFiles(
+      capRepo(["capistrano3/puma"], "", stages, files({
+        "config/application.rb": [
+          "module Jobs",
+          "  class Application < Rails::Application",
+          "    if Rails.env.production?",
+          "      config.good_job.execution_mode = :external",
+          "    else",
+          "      config.good_job.execution_mode = :async",
+          "    end",
+          "    config.good_job.max_threads = 5",
+          "  end",
+          "end",
+        ].join("\n") + "\n",
+      })),
+      "jobs",
+    );
+    const g = m.workers!.find((w) => w.backend === "good-job")!;
+    expect(g.perStage!["production"]).toMatchObject({ processes: 1, source: { file: "config/application.rb", line: 4 } });
+    expect(g.perStage!["staging"]).toMatchObject({ processes: 0, source: { file: "config/application.rb", line: 6 } });
+    const mod = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, files({ "config/initializers/good_job.rb": "Rails.application.config.good_job.execution_mode = :async unless Rails.env.production?\n" })), "jobs");
+    expect(mod.workers!.find((w) => w.backend === "good-job")!.perStage).toMatchObject({ production: { processes: 1 }, staging: { processes: 0 } });
+    const other = await analyzeFiles(capRepo(["capistrano3/puma"], "", stages, files({ "config/initializers/good_job.rb": "if ENV['SMALL_BOX']\n  Rails.application.config.good_job.execution_mode = :async\nend\n" })), "jobs");
+    expect(other.problems.some((p) => /GoodJob, stage production: .*under a condition the analysis does not evaluate/.test(p.message))).toBe(true);
+  });
+
   it("GOOD_JOB_EXECUTION_MODE from Capistrano's default_env; an execution_mode read from elsewhere is a warning and keeps the Deployment", async () => {
     const viaEnv = await analyzeFiles(capRepo(["capistrano3/puma"], 'set :default_env, { "GOOD_JOB_EXECUTION_MODE" => "async" }\n', stages, files({})), "jobs");
     expect(viaEnv.workers!.find((w) => w.backend === "good-job")!.inWeb!.why).toMatch(/GOOD_JOB_EXECUTION_MODE=async/);
