@@ -6,7 +6,7 @@ import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
-import { serviceLines } from "./workers/index.js";
+import { startLines } from "./appserver/started.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -53,10 +53,11 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
       ctx.problem({ file, line: 1, message: "sidekiq config is not a mapping", severity: "warning" });
     }
   }
-  // `-t N` on the line the servers started Sidekiq with (the Procfile, else a service file): Sidekiq's
-  // CLI flag wins over the config file, so it is the timeout the processes drained with.
+  // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a
+  // service file): Sidekiq's CLI flag wins over the config file, so it is the timeout they drained with.
   const main = procfile.filter((p) => p.source.file === "Procfile");
-  const lines = [...(main.length ? main : procfile).filter((p) => /(^|[\s/])sidekiq(\s|$)/.test(p.command)), ...serviceLines(ctx).filter((l) => /(^|[\s/])sidekiq(\s|$)/.test(l.command))];
+  const starts = [...startLines(ctx)].map((l) => ({ command: l.text, source: l.source }));
+  const lines = [...(main.length ? main : procfile), ...starts].filter((p) => /\bsidekiq\b(?!ctl|\.yml|_)/.test(p.command));
   for (const l of lines) {
     const t = sidekiqFlagTimeout(l.command, l.source);
     if (!t) continue;

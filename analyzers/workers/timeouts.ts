@@ -44,7 +44,13 @@ function envWord(words: string[], name: string): string | null {
   return null;
 }
 
-const words = (line: string): string[] => line.trim().split(/\s+/).filter(Boolean);
+/** Shell words of a line; in a deploy task's Ruby (`execute :bundle, "exec sidekiq -t 30"`) quotes and commas around words go. */
+const words = (line: string): string[] =>
+  line
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/^["']+|["',)]+$/g, ""))
+    .filter(Boolean);
 
 /** Sidekiq's `-t`/`--timeout` on a command line. */
 export function sidekiqFlagTimeout(line: string, source: Source): CommandTimeout | null {

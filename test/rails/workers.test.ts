@@ -248,6 +248,15 @@ describe("drain timeouts on the command line", () => {
     );
     expect(m.sidekiq!.commandTimeout).toEqual({ value: 40, source: { file: "Procfile", line: 2 } });
     expect(m.sidekiq!.timeout!.value).toBe(40);
+    // A deploy task's Ruby starting it: the flag inside the string counts.
+    const task = await analyzeFiles(
+      memoryRepo({
+        "Gemfile.lock": lock({ sidekiq: "6.5.12", rails: "7.0.8" }),
+        "lib/capistrano/tasks/workers.rake": 'namespace :workers do\n  task :start do\n    on roles(:worker) do\n      within current_path do\n        execute :bundle, "exec sidekiq -d -e production -t 35 -L log/sidekiq.log"\n      end\n    end\n  end\nend\n',
+      }),
+      "sk",
+    );
+    expect(task.sidekiq!.commandTimeout).toEqual({ value: 35, source: { file: "lib/capistrano/tasks/workers.rake", line: 5 } });
     const long = await analyzeFiles(memoryRepo({ "Gemfile.lock": lock({ sidekiq: "7.2.0", rails: "7.1.3" }), Procfile: "worker: bundle exec sidekiq --timeout=55 -q default\n" }), "sk");
     expect(long.sidekiq!.commandTimeout!.value).toBe(55);
   });
