@@ -257,7 +257,7 @@ function rolesOf(b: JobBackend, stages: Stage[]): string[] {
   return roleNames(b);
 }
 
-export function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
+function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
   const out: { command: string; source: Source }[] = [];
   for (const file of ctx.repo.paths.filter((p) => SERVICE_FILE.test(p))) {
     const r = ctx.repo.read(file);
