@@ -123,7 +123,8 @@ export function resquePluginWorkers(
         if (signalFact) w.evidence.push({ value: `resque_kill_signal ${signalRaw}`, source: signalFact.source });
         byKey.set(key, w);
       }
-      w.stageCounts[s.name] = { processes: e.count, why: `capistrano-resque :workers ${JSON.stringify(e.queue)} => ${e.count}${v ? "" : " (the plugin's default)"}`, source: v?.source ?? null };
+      const dflt = !v ? " (the plugin's default)" : "unknown" in read ? " (the plugin's default: :workers could not be read)" : "";
+      w.stageCounts[s.name] = { processes: e.count, why: `capistrano-resque :workers ${JSON.stringify(e.queue)} => ${e.count}${dflt}`, source: v && !("unknown" in read) ? v.source : null };
     }
   }
   // Names: worker-resque-<queues>, unique (a second `a,b` written `a, b` gets -2).

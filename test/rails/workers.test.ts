@@ -119,7 +119,8 @@ describe("capistrano-resque's :workers", () => {
     );
     const ws = m.workers!.filter((w) => w.backend === "resque");
     expect(ws.map((w) => [w.name, w.env["QUEUE"], w.stopSignal])).toEqual([["worker-resque-all", "*", "QUIT"]]);
-    expect(ws[0]!.perStage!["production"]!.why).toMatch(/the plugin's default/);
+    expect(ws[0]!.perStage!["production"]!.why).toMatch(/the plugin's default\)/);
+    expect(ws[0]!.perStage!["staging"]).toEqual({ processes: 1, why: 'capistrano-resque :workers "*" => 1 (the plugin\'s default: :workers could not be read)', source: null });
     expect(m.problems.some((p) => /capistrano-resque: `:workers` is not a Hash/.test(p.message) && p.file === "config/deploy/staging.rb")).toBe(true);
   });
 });
