@@ -231,7 +231,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     if (hasJob)
       lines.push(
         `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (namespace,config)'`)},`,
-        `    ${code(`job=$(kubectl apply -k ${k8sOverlay(s)} -l app.kubernetes.io/component=migration -o name)`)} (a new Job whenever the image, config.env or secrets.env changed; an unchanged release leaves the finished one as it is),`,
+        `    ${code(`job=$(kubectl apply -k ${k8sOverlay(s)} -l app.kubernetes.io/component=migration -o name)`)} (a new Job whenever the image${secretsBackend(answers) === "env-files" ? ", config.env or secrets.env" : " or config.env"} changed; an unchanged release leaves the finished one as it is),`,
         `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m "$job"`)} (on failure read ${code(`kubectl -n ${n} logs "$job"`)} and stop; finished Jobs delete themselves after a day),`,
       );
     lines.push(`    ${code(`kubectl apply -k ${k8sOverlay(s)}`)},`);

@@ -249,7 +249,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   io.out(`\n${renderTable(items, io.color)}`);
   const diffs = opts.stat ? [] : items.map((i) => renderDiff(i, io.color)).filter(Boolean);
-  if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, env);
+  // --yes runs unattended: a pager would wait for a key nobody presses, so the diff is printed.
+  if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, opts.yes ? { ...env, page: null } : env);
   io.out(`${countLine(items)}\n`);
 
   const changes = tree.changes();

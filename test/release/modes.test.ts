@@ -175,6 +175,24 @@ describe("MIGRATION.md: secrets at rest", () => {
     }
   });
 
+  for (const [backend, file] of [["external-secrets", "external-secret.yaml"], ["sops", "secrets.enc.env"], ["env-files", "secrets.env"]] as const)
+    it(`${backend}: the provenance rows of each secret key name ${file}, the file that holds it; secrets.env only where it exists`, () => {
+      const m = shopWithBranches();
+      const a = allAnswers(m, { "secrets.backend": backend });
+      const k = emitKustomize(m, a);
+      const guide = emitMigrationGuide({ ...m, gaps: [] }, a, [{ name: "kustomize", result: k }]).content;
+      const rows = guide.split("\n").filter((l) => l.startsWith("| `k8s/"));
+      for (const st of m.stages) {
+        const keyRows = rows.filter((r) => r.startsWith(`| \`k8s/overlays/${st.name}/${file}\``) && !/ secret keys of stage /.test(r));
+        expect(keyRows.length, `${backend} ${st.name}\n${rows.join("\n")}`).toBeGreaterThan(0);
+        if (backend !== "env-files") {
+          expect(k.files.some((f) => f.path === `k8s/overlays/${st.name}/secrets.env`)).toBe(false);
+          expect(rows.filter((r) => r.includes(`overlays/${st.name}/secrets.env`))).toEqual([]);
+        }
+      }
+      if (backend !== "env-files") expect(guide).not.toMatch(/(?:hash of|whenever the)[^|\n]*secrets\.env/);
+    });
+
   it("sops: the guide gives the encrypt commands per stage, with the recipient", () => {
     const m = shopWithBranches();
     const age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";

@@ -31,6 +31,7 @@ export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string,
   }
   const backend = secretsBackend(plan.answers);
   if (backend === "env-files") return { files, envFiles: true };
+  movedProvenance(out, sp.stage.name, `${dir}/${backend === "external-secrets" ? EXTERNAL_SECRET_FILE : ENCRYPTED_ENV}`);
   // The stage's Secret now comes from the store (or SOPS), not from a secrets.env. The migration
   // Job's inputs Secret stays, from config.env and the image only (its name still changes with
   // them); the Job reads the stage's secrets from the same Secret as every other pod.
@@ -68,3 +69,12 @@ export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string,
 /** The env files of a stage minus those the backend replaces. */
 export const keptEnvFiles = (stage: string, files: EmittedFile[], backend: BackendOverlay): EmittedFile[] =>
   backend.envFiles ? files : files.filter((f) => f.path !== secretEnvFile(stage) && f.path !== secretEnvExample(stage));
+
+/**
+ * The rows the stage's env already wrote for secrets.env (stageEnv runs first) name the file that
+ * holds those keys under this backend instead: no secrets.env exists with a store or SOPS.
+ */
+function movedProvenance(out: EmitResult, stage: string, to: string): void {
+  const from = secretEnvFile(stage);
+  for (const [i, row] of out.provenance.entries()) if (row.output === from) out.provenance[i] = { ...row, output: to };
+}
