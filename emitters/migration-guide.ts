@@ -7,6 +7,10 @@ import { appName, migrationName, webName, workerName } from "./kustomize/names.j
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
+import { PDB_RULE } from "./kustomize/pdb.js";
+import { edgeHosts } from "./kustomize/edge/spec.js";
+import { isPlaceholderHost } from "./kustomize/rules.js";
+import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
@@ -164,6 +168,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     ...(carried.length ? ["- Workers: the preStop hook sends each backend its own drain signal (listed above) and waits for it to exit, so the image's STOPSIGNAL never reaches a worker; the grace period exceeds the backend's drain timeout."] : []),
     ...(hasMigrationJob ? [`- The migration Job: no signal; its preStop waits for the migration to finish (grace period ${MIGRATION_GRACE_SECONDS}s, its deadline), since a migration cut halfway can leave the schema half-changed.`] : []),
     ...(hasCron ? [`- CronJobs: no signal; a run gets ${CRON_GRACE_SECONDS}s (a default) to finish when its node drains.`] : []),
+    ...(has(`${K8S_BASE}/pdb.yaml`) ? [`- ${PDB_RULE}`] : []),
     "",
   );
 
@@ -195,6 +200,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         ? `**Load the secrets into the ${secretsBackend(answers) === "sops" ? "SOPS-encrypted files" : "secret store"}** from each stage's servers, as "Secrets at rest" shows; no plaintext secrets.env is written.`
         : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
+  // Hosts no evidence named: the edge routes a placeholder that never resolves until they are answered.
+  const unnamed = stagesOf(model).flatMap((st) => edgeHosts(model, st, answers, app).filter(isPlaceholderHost).map((h) => ({ stage: st.name, host: h })));
+  for (const u of unnamed)
+    steps.push(
+      `**Fill in the hosts of stage ${text(u.stage)}**: no evidence in the repo names them, so its edge routes ${code(u.host)}, a placeholder that never resolves. Answer ${code(`stage.${u.stage}.hosts`)} in ${code(".rails2k8s.yml")} with the real host names and run ${code("rails2k8s migrate")} again.`,
+    );
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
   // the pod, so its files would be lost at every restart and differ between pods.
   for (const d of dataDirs(model))

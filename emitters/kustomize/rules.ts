@@ -811,8 +811,15 @@ export function unroutableServerNames(model: ModelLike, stage: Stage): { name: s
   return out;
 }
 
-/** Placeholder host for a stage whose host is unknown: under example.com, so it can never be a real host. */
-export const placeholderHost = (app: string, stage: string): string => `${stageLabel(stage)}.${app}.example.com`;
+/**
+ * Placeholder host for a stage whose host is unknown: `set-me.` says it is to fill in, and the
+ * reserved `.invalid` top-level domain (RFC 2606, RFC 6761) never resolves, so no request can reach
+ * it by mistake. Still a valid host name for an HTTPRoute, an Ingress and an ALB host-header rule.
+ */
+export const placeholderHost = (app: string, stage: string): string => `${PLACEHOLDER_HOST_PREFIX}${stageLabel(stage)}.${app}.invalid`;
+const PLACEHOLDER_HOST_PREFIX = "set-me.";
+/** Whether a host is a placeholder left to fill in (ours, or any name under the reserved .invalid). */
+export const isPlaceholderHost = (host: string): boolean => host.startsWith(PLACEHOLDER_HOST_PREFIX) || /\.invalid$/.test(host);
 
 export const stageServers = (model: ModelLike, stage: Stage): NginxServer[] => nginxFilesFor(model, stage).flatMap((f) => f.servers);
 

@@ -70,6 +70,33 @@ describe("MIGRATION.md", () => {
     expect(a).not.toContain("Review the app code the switch changes");
   });
 
+  it("lists each stage whose hosts are a placeholder in the checklist, never another stage's host; states the PDB rule", async () => {
+    const ledger = await analyzeDir(join(ROOT, "fixtures/apps/ledger"));
+    const answers: Answers = Object.fromEntries(ledger.gaps.map((g) => [g.id, g.default]));
+    const outputs = EMITTERS.map((e) => ({ name: e.name, result: e.emit(ledger, answers) }));
+    const md = emitMigrationGuide(ledger, answers, outputs).content;
+    const checklist = md.slice(md.indexOf("## Cut-over checklist"));
+    const placeholders = ledger.gaps.filter((g) => /^stage\..+\.hosts$/.test(g.id));
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const g of placeholders) {
+      const stage = /^stage\.(.+)\.hosts$/.exec(g.id)![1]!;
+      expect(checklist).toContain(`**Fill in the hosts of stage ${stage}**`);
+      expect(checklist).toContain(`\`set-me.${stage}.ledger.invalid\``);
+      expect(checklist).toContain(`\`stage.${stage}.hosts\``);
+    }
+    // A stage with named hosts has no such step.
+    const named = ledger.stages.filter((s) => !placeholders.some((g) => g.id === `stage.${s.name}.hosts`));
+    for (const s of named) expect(checklist).not.toContain(`**Fill in the hosts of stage ${s.name}**`);
+    // Answered: the step goes.
+    const real = { ...answers, ...Object.fromEntries(placeholders.map((g) => [g.id, ["qa.ledger.test"]])) };
+    const answered = emitMigrationGuide(ledger, real, EMITTERS.map((e) => ({ name: e.name, result: e.emit(ledger, real) }))).content;
+    expect(answered).not.toContain("Fill in the hosts of stage");
+    expect(answered.slice(answered.indexOf("## Cut-over checklist"))).not.toContain(".invalid");
+    expect(answered).not.toMatch(/routes set-me\./);
+    expect(md).toMatch(/routes set-me\.\w+\.ledger\.invalid, a placeholder that never resolves/);
+    expect(md).toMatch(/- Node drains: a PodDisruptionBudget lets a drain evict one web pod at a time \(maxUnavailable 1\)[^\n]*minAvailable 1 is not used: with one pod it blocks every drain\./);
+  });
+
   it("is deterministic and never carries a secret value", () => {
     const outputs = outputsFor(defaults);
     const a = emitMigrationGuide(model, defaults, outputs).content;

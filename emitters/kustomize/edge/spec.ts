@@ -7,6 +7,7 @@ import {
   nginxSizeToBytes,
   nginxTimeToSeconds,
   placeholderHost,
+  isPlaceholderHost,
   stageServers,
   nginxFilesFor,
   unroutableServerNames,
@@ -65,12 +66,21 @@ export interface MappingRow<Build> {
   apply(input: EdgeInput, build: Build, out: EdgeOutput): void;
 }
 
+/**
+ * The hosts a stage's edge routes. The stage's own evidence is the fact; an answer only fills a
+ * stage that evidence does not describe (or overrides it on purpose); else the placeholder.
+ */
+export function edgeHosts(model: AppModel, stage: Stage, answers: Answers, app: string): string[] {
+  const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
+  const fromNginx = stageHosts(model, stage);
+  return answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
+}
+
 export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: string): EdgeSpec {
   const servers = stageServers(model, stage);
   const fromNginx = stageHosts(model, stage);
   const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
-  // nginx is the fact; an answer only fills a stage nginx does not describe (or overrides it on purpose).
-  const hosts = answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
+  const hosts = edgeHosts(model, stage, answers, app);
   const hostsFrom: EdgeSpec["hostsFrom"] = answered.length || !fromNginx.length ? "answer" : fromNginx[0]!.source;
 
   let tls: EdgeSpec["tls"] = null;
@@ -149,4 +159,7 @@ export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
 export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   const src = input.spec.hostsFrom;
   if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (nginx server_name)`, source: src });
+  const placeholders = input.spec.hosts.filter(isPlaceholderHost);
+  if (placeholders.length)
+    out.notes.push({ message: `stage ${input.stage}: no evidence names its hosts, so ${input.output} routes ${placeholders.join(", ")}, a placeholder that never resolves (.invalid): answer stage.${input.stage}.hosts with the real host names` });
 }
