@@ -410,6 +410,18 @@ export const HEARTBEAT_ENV = "RAILS2K8S_HEARTBEAT_FILE";
  */
 export const heartbeatProbeCommand = (): string[] => ["/bin/sh", "-c", `test -n "$(find ${HEARTBEAT_FILE} -mmin -2 2>/dev/null)"`];
 
+/**
+ * Scheduler processes: each enqueues every due job once per tick, so two running at once enqueue it
+ * twice (clockwork has no lock; resque-scheduler's Redis lock is not the place to rely on either).
+ * They run exactly one pod on every stage, replaced with Recreate (the old pod stops before the new
+ * one starts), never scaled and under no PDB. Schedulers that live inside a worker process
+ * (sidekiq-scheduler, sidekiq-cron, GoodJob's cron, Solid Queue's recurring tasks) are not here:
+ * they are not processes of their own.
+ */
+export const SINGLETON_BACKENDS: ReadonlySet<string> = new Set(["resque-scheduler", "clockwork"]);
+export const isSingletonWorker = (backend: string): boolean => SINGLETON_BACKENDS.has(backend);
+export const SINGLETON_WHY = "one, always: a scheduler enqueues each due job once, and two would enqueue it twice";
+
 /** Replicas of a worker other than Sidekiq: servers with its roles, else 1 (a default, labelled as one). */
 export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string): { replicas: number; fromServers: boolean } {
   const servers = stage.servers.filter(hasRole(roles)).length;

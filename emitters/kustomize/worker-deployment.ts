@@ -11,6 +11,8 @@ import {
   HEARTBEAT_ENV,
   HEARTBEAT_FILE,
   heartbeatProbeCommand,
+  isSingletonWorker,
+  SINGLETON_WHY,
   sidekiqConcurrency,
   sidekiqQueues,
   workerGracePeriod,
@@ -80,6 +82,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         if (sidekiq)
           return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace };
+        if (isSingletonWorker(w.backend)) return { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
         const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable);
         return {
           replicas: r.replicas,
@@ -133,7 +136,8 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
       replicas: 1,
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(app, spec.component) },
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      // A scheduler never overlaps itself: the old pod is gone before the new one starts.
+      strategy: isSingletonWorker(w.backend) ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels: labels(app, spec.component) },
         spec: {
