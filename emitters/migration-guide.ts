@@ -326,7 +326,7 @@ function gapRow(g: Gap, answers: Answers): string {
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;
   const answer = g.secret ? "(secret, not recorded)" : showValue(v, true);
-  const how = !given || sameValue(v, g.default) ? "default" : "answered";
+  const how = !given || sameValue(v, g.default) ? (g.placeholder ? "placeholder, to answer" : "default") : "answered";
   const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${tcode(at(g.source))})` : ""}`;
   return `| ${why} | ${tcode(g.id)} | ${answer} | ${how} |`;
 }

@@ -324,7 +324,8 @@ async function collectAnswers(
       if (!fromFile && g.required && opts.yes)
         fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       const v = fromFile ? usable[g.id]! : g.default;
-      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
+      const held = g.placeholder && sameAnswer(v, g.default) ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)" : "";
+      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"}${held})`) + "\n");
       return v;
     });
     for (const s of skipped) io.out(termText(`  ${s.gap.id}: not asked (${s.because})`) + "\n");
@@ -459,3 +460,5 @@ function otherWhy(c: Change): string {
       return "";
   }
 }
+
+const sameAnswer = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

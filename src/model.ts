@@ -801,6 +801,8 @@ export interface Gap {
   whyIf?: { id: string; matches: string; why: string; default?: string }[];
   /** No default can stand in for the answer: `--yes` refuses (exit 2) unless the answers file holds it. */
   required?: boolean;
+  /** The default is a placeholder that must be replaced (a host under .invalid): `--yes` keeps it and says so. */
+  placeholder?: boolean;
 }
 
 /** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */

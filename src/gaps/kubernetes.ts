@@ -82,6 +82,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
             : `no nginx server_name, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names the hosts of stage ${st.name}`) +
           `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer`,
         default: [placeholderHost(app, st.name)],
+        placeholder: true,
         format: "host-list",
         source: st.source,
       });

@@ -5,7 +5,9 @@ import { analyzeDir } from "../../src/analyze.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide, type EmitterOutput } from "../../emitters/migration-guide.js";
 import type { Answers, AppModel } from "../../src/model.js";
-import { ROOT } from "./helpers.js";
+import { copyFixture, recordingIo, ROOT } from "./helpers.js";
+import { runMigrate } from "../../src/migrate.js";
+import { readFileSync } from "node:fs";
 
 let model: AppModel;
 let defaults: Answers;
@@ -95,6 +97,22 @@ describe("MIGRATION.md", () => {
     expect(answered).not.toMatch(/routes set-me\./);
     expect(md).toMatch(/routes set-me\.\w+\.ledger\.invalid, a placeholder that never resolves/);
     expect(md).toMatch(/- Node drains: a PodDisruptionBudget lets a drain evict one web pod at a time \(maxUnavailable 1\)[^\n]*minAvailable 1 is not used: with one pod it blocks every drain\./);
+  });
+
+  it("--yes keeps a placeholder host and labels it, in the terminal and in the questions table", async () => {
+    const dir = copyFixture("ledger");
+    const io = recordingIo();
+    const code = await runMigrate(dir, { yes: true, stat: true }, io, { interactive: false, prompts: {} as never, analyze: analyzeDir, emitters: EMITTERS });
+    expect(code).toBe(0);
+    expect(io.stdout()).toMatch(/^ {2}stage\.staging\.hosts = \["set-me\.staging\.ledger\.invalid"\] {2}\(default, a placeholder: answer it before the cut-over \(MIGRATION\.md lists it\)\)$/m);
+    // A real default is not called a placeholder.
+    expect(io.stdout()).toMatch(/^ {2}edge\.target = \w+ {2}\(default\)$/m);
+    const md = readFileSync(join(dir, "MIGRATION.md"), "utf8");
+    expect(md).toMatch(/\| `stage\.staging\.hosts` \| `\["set-me\.staging\.ledger\.invalid"\]` \| placeholder, to answer \|/);
+    // Saved by --yes, the placeholder is still one on the next run.
+    const again = recordingIo();
+    await runMigrate(dir, { yes: true, stat: true }, again, { interactive: false, prompts: {} as never, analyze: analyzeDir, emitters: EMITTERS });
+    expect(again.stdout()).toMatch(/stage\.staging\.hosts = [^\n]*saved in [^\n]*a placeholder: answer it/);
   });
 
   it("is deterministic and never carries a secret value", () => {
