@@ -7,6 +7,10 @@ import { appName, migrationName, webName, workerName } from "./kustomize/names.j
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
+import { PDB_RULE } from "./kustomize/pdb.js";
+import { edgeHosts } from "./kustomize/edge/spec.js";
+import { isPlaceholderHost, isSingletonWorker } from "./kustomize/rules.js";
+import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
@@ -149,7 +153,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
-          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
       );
     }
     for (const w of inWeb)
@@ -171,6 +175,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     ...(carried.length ? ["- Workers: the preStop hook sends each backend its own drain signal (listed above) and waits for it to exit, so the image's STOPSIGNAL never reaches a worker; the grace period exceeds the backend's drain timeout."] : []),
     ...(hasMigrationJob ? [`- The migration Job: no signal; its preStop waits for the migration to finish (grace period ${MIGRATION_GRACE_SECONDS}s, its deadline), since a migration cut halfway can leave the schema half-changed.`] : []),
     ...(hasCron ? [`- CronJobs: no signal; a run gets ${CRON_GRACE_SECONDS}s (a default) to finish when its node drains.`] : []),
+    ...(has(`${K8S_BASE}/pdb.yaml`) ? [`- ${PDB_RULE}`] : []),
     "",
   );
 
@@ -202,6 +207,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         ? `**Load the secrets into the ${secretsBackend(answers) === "sops" ? "SOPS-encrypted files" : "secret store"}** from each stage's servers, as "Secrets at rest" shows; no plaintext secrets.env is written.`
         : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
+  // Hosts no evidence named: the edge routes a placeholder that never resolves until they are answered.
+  const unnamed = stagesOf(model).flatMap((st) => edgeHosts(model, st, answers, app).filter(isPlaceholderHost).map((h) => ({ stage: st.name, host: h })));
+  for (const u of unnamed)
+    steps.push(
+      `**Fill in the hosts of stage ${text(u.stage)}**: no evidence in the repo names them, so its edge routes ${code(u.host)}, a placeholder that never resolves. Answer ${code(`stage.${u.stage}.hosts`)} in ${code(".rails2k8s.yml")} with the real host names and run ${code("rails2k8s migrate")} again.`,
+    );
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
   // the pod, so its files would be lost at every restart and differ between pods.
   for (const d of dataDirs(model))
@@ -238,7 +249,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     if (hasJob)
       lines.push(
         `    ${code(`kubectl apply -k ${k8sOverlay(s)} -l 'app.kubernetes.io/component in (namespace,config)'`)},`,
-        `    ${code(`job=$(kubectl apply -k ${k8sOverlay(s)} -l app.kubernetes.io/component=migration -o name)`)} (a new Job whenever the image, config.env or secrets.env changed; an unchanged release leaves the finished one as it is),`,
+        `    ${code(`job=$(kubectl apply -k ${k8sOverlay(s)} -l app.kubernetes.io/component=migration -o name)`)} (a new Job whenever the image${secretsBackend(answers) === "env-files" ? ", config.env or secrets.env" : " or config.env"} changed; an unchanged release leaves the finished one as it is),`,
         `    ${code(`kubectl -n ${n} wait --for=condition=complete --timeout=30m "$job"`)} (on failure read ${code(`kubectl -n ${n} logs "$job"`)} and stop; finished Jobs delete themselves after a day),`,
       );
     lines.push(`    ${code(`kubectl apply -k ${k8sOverlay(s)}`)},`);
@@ -326,12 +337,13 @@ const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => 
 
 function gapRow(g: Gap, answers: Answers): string {
   // A question that did not apply (gateway.name for an ALB) was not asked: no answer is shown for it.
-  const unmet = (g.askIf ?? []).find((c) => !(typeof answers[c.id] === "string" && c.oneOf.includes(answers[c.id] as string)));
+  const orHolds = (c: NonNullable<Gap["askIf"]>[number]) => typeof answers[c.or?.id ?? ""] === "string" && new RegExp(c.or!.matches).test(answers[c.or!.id] as string);
+  const unmet = (g.askIf ?? []).find((c) => !(typeof answers[c.id] === "string" && c.oneOf.includes(answers[c.id] as string)) && !(c.or && orHolds(c)));
   if (unmet) return `| ${cell(g.question)} | ${tcode(g.id)} | — | not asked: ${tcode(unmet.id)} is ${showValue(answers[unmet.id] ?? null, true)} |`;
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;
   const answer = g.secret ? "(secret, not recorded)" : showValue(v, true);
-  const how = !given || sameValue(v, g.default) ? "default" : "answered";
+  const how = !given || sameValue(v, g.default) ? (g.placeholder ? "placeholder, to answer" : "default") : "answered";
   const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${tcode(at(g.source))})` : ""}`;
   return `| ${why} | ${tcode(g.id)} | ${answer} | ${how} |`;
 }

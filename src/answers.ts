@@ -3,7 +3,7 @@
 // A gap marked secret is never written here.
 import { DNS1123_SUBDOMAIN, isDnsLabel, NAME_LIMITS } from "./names.js";
 import { parse, stringify } from "yaml";
-import type { AnswerFormat, Answers, Gap, RValue } from "./model.js";
+import type { AnswerFormat, Answers, AskCondition, Gap, RValue } from "./model.js";
 import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
 import { isEnvKey } from "../emitters/encode/envfile.js";
 import { answerResources, isObject, type ResourceSpec } from "../emitters/kustomize/answers.js";
@@ -235,12 +235,16 @@ function isResourceSpec(v: RValue | undefined): v is RValue & ResourceSpec {
 
 // --- Questions that depend on earlier answers ----------------------------------------------------
 
+/** Whether one askIf condition holds, given the answers before it. */
+export function conditionHolds(c: AskCondition, earlier: Answers): boolean {
+  const v = earlier[c.id];
+  if (typeof v === "string" && c.oneOf.includes(v)) return true;
+  const other = c.or ? earlier[c.or.id] : undefined;
+  return typeof other === "string" && new RegExp(c.or!.matches).test(other);
+}
+
 /** Whether a gap is asked, given the answers before it (each an answer or its default). */
-export const applies = (gap: Gap, earlier: Answers): boolean =>
-  (gap.askIf ?? []).every((c) => {
-    const v = earlier[c.id];
-    return typeof v === "string" && c.oneOf.includes(v);
-  });
+export const applies = (gap: Gap, earlier: Answers): boolean => (gap.askIf ?? []).every((c) => conditionHolds(c, earlier));
 
 /** The gap as the answers before it make it: an earlier answer that says more than the repo changes its why (and default). */
 export function inContext(gap: Gap, earlier: Answers): Gap {
@@ -253,10 +257,11 @@ export function inContext(gap: Gap, earlier: Answers): Gap {
 
 /** Why a gap is not asked, from its first unmet condition. */
 export function notAskedBecause(gap: Gap, earlier: Answers): string {
-  const c = (gap.askIf ?? []).find((c) => !(typeof earlier[c.id] === "string" && c.oneOf.includes(earlier[c.id] as string)));
+  const c = (gap.askIf ?? []).find((c) => !conditionHolds(c, earlier));
   if (!c) return "";
   const v = earlier[c.id];
-  return v === undefined ? `${c.id} is not asked` : `${c.id} is ${typeof v === "string" ? v : JSON.stringify(v)}, not ${c.oneOf.join(" or ")}`;
+  const or = c.or ? ` (and ${c.or.id} is not ${c.or.label})` : "";
+  return v === undefined ? `${c.id} is not asked${or}` : `${c.id} is ${typeof v === "string" ? v : JSON.stringify(v)}, not ${c.oneOf.join(" or ")}${or}`;
 }
 
 /**

@@ -249,7 +249,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   io.out(`\n${renderTable(items, io.color)}`);
   const diffs = opts.stat ? [] : items.map((i) => renderDiff(i, io.color)).filter(Boolean);
-  if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, env);
+  // --yes runs unattended: a pager would wait for a key nobody presses, so the diff is printed.
+  if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, opts.yes ? { ...env, page: null } : env);
   io.out(`${countLine(items)}\n`);
 
   const changes = tree.changes();
@@ -323,7 +324,8 @@ async function collectAnswers(
       if (!fromFile && g.required && opts.yes)
         fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       const v = fromFile ? usable[g.id]! : g.default;
-      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"})`) + "\n");
+      const held = g.placeholder && sameAnswer(v, g.default) ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)" : "";
+      io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"}${held})`) + "\n");
       return v;
     });
     for (const s of skipped) io.out(termText(`  ${s.gap.id}: not asked (${s.because})`) + "\n");
@@ -458,3 +460,5 @@ function otherWhy(c: Change): string {
       return "";
   }
 }
+
+const sameAnswer = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

@@ -781,6 +781,17 @@ export interface SecretRef {
 
 // --- Gaps, hazards ----------------------------------------------------------------------------------
 
+/**
+ * One condition of Gap.askIf: the earlier answer `id` is one of `oneOf`, or (`or`) another earlier
+ * answer matches a regular expression — ci.aws.role_arn is asked for EKS access or an ECR image.
+ */
+export interface AskCondition {
+  id: string;
+  oneOf: string[];
+  /** `label` says what the expression accepts, in words ("an ECR repository"). */
+  or?: { id: string; matches: string; label: string };
+}
+
 export interface Gap {
   /** Stable id, e.g. `image.registry`, `stage.production.namespace`, `cap.production.ask.branch`. */
   id: string;
@@ -798,11 +809,13 @@ export interface Gap {
   /** replicas: the smallest count accepted (the HPA's minimum, today's servers). */
   min?: number;
   /** Asked only when each named earlier answer (or its default) is one of the values: gateway.name only for the gateway target. */
-  askIf?: { id: string; oneOf: string[] }[];
+  askIf?: AskCondition[];
   /** An earlier answer that says more than the repo: the first whose value matches (a regular expression) gives the why and default. */
   whyIf?: { id: string; matches: string; why: string; default?: string }[];
   /** No default can stand in for the answer: `--yes` refuses (exit 2) unless the answers file holds it. */
   required?: boolean;
+  /** The default is a placeholder that must be replaced (a host under .invalid): `--yes` keeps it and says so. */
+  placeholder?: boolean;
 }
 
 /** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */

@@ -191,4 +191,4 @@ function cronRolesText(m: AppModel, job: CronJob): string {
 }
 
 /** A question that depends on an earlier answer says on which. */
-const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}`).join(" and ")})` : "");
+const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");

@@ -94,7 +94,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     for (const w of workers)
       out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `${w.name} replicas ${w.stages[si]!.replicas} (${w.stages[si]!.replicasWhy})`, source: sp.stage.source });
     if (sp.minReplicas === 1)
-      out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so the PodDisruptionBudget (minAvailable 1) blocks node drains until the HPA has a second pod; raise minReplicas to 2 if drains matter`, source: sp.stage.source });
+      out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so one web pod at the HPA's minimum: a node drain evicts it (its PodDisruptionBudget allows one pod down, maxUnavailable 1, so drains are never blocked) and the stage serves nothing until the replacement is ready; raise minReplicas to 2 to serve through drains`, source: sp.stage.source });
     files.push(...keptEnvFiles(sp.stage.name, envFiles(sp.stage.name, env), backend));
   }
   for (const d of serverDotenvFiles(model))

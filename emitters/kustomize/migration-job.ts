@@ -14,6 +14,7 @@ import { podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { migrateArgs, taskResources, MIGRATION_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
+import { secretsBackend } from "../release/secrets-backend.js";
 
 export const MIGRATE_CONTAINER = "migrate";
 /** The field of the inputs Secret that carries the image: rewritten by `images:`, so it is hashed. */
@@ -77,7 +78,7 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
   const src = model.capistrano?.requires.find((r) => /rails|migrat/.test(r.value))?.source ?? model.rails.database?.adapters["production"]?.source ?? model.name.source;
   out.provenance.push({
     output,
-    what: `db:migrate Job ${name}-<hash of image, config.env and secrets.env>, before the rollout`,
+    what: `db:migrate Job ${name}-<hash of image, config.env${secretsBackend(plan.answers) === "env-files" ? " and secrets.env" : ""}>, before the rollout`,
     source: src,
   });
   if (!OCI_TAG.test(plan.imageTag) && !OCI_DIGEST.test(plan.imageTag))

@@ -35,6 +35,8 @@ export const secretName = (app: string) => objectName(app, "secrets");
 export const webName = (app: string) => objectName(app, "web");
 export const workerName = (app: string) => objectName(app, "worker");
 export const migrationName = (app: string) => objectName(app, "migrate");
+/** Under Argo CD with a secret store or SOPS: the migration Job's own copy of the stage's secrets, a PreSync hook. */
+export const migrationSecretsName = (app: string) => objectName(app, "migrate-secrets");
 
 /** An image tag as the OCI distribution grammar has it, or a digest (`sha256:<hex>`). */
 export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

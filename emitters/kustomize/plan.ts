@@ -62,7 +62,7 @@ export interface Plan {
 }
 
 /** A model without Capistrano stages still gets one overlay: production, with one server. */
-function stagesOf(model: AppModel): Stage[] {
+export function stagesOf(model: AppModel): Stage[] {
   if (model.stages.length) return model.stages;
   return [{ name: "production", source: model.name.source, variables: {}, servers: [] }];
 }

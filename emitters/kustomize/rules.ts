@@ -413,6 +413,18 @@ export const HEARTBEAT_ENV = "RAILS2K8S_HEARTBEAT_FILE";
 export const heartbeatProbeCommand = (): string[] => ["/bin/sh", "-c", `test -n "$(find ${HEARTBEAT_FILE} -mmin -2 2>/dev/null)"`];
 
 /**
+ * Scheduler processes: each enqueues every due job once per tick, so two running at once enqueue it
+ * twice (clockwork has no lock; resque-scheduler's Redis lock is not the place to rely on either).
+ * They run exactly one pod on every stage, replaced with Recreate (the old pod stops before the new
+ * one starts), never scaled and under no PDB. Schedulers that live inside a worker process
+ * (sidekiq-scheduler, sidekiq-cron, GoodJob's cron, Solid Queue's recurring tasks) are not here:
+ * they are not processes of their own.
+ */
+export const SINGLETON_BACKENDS: ReadonlySet<string> = new Set(["resque-scheduler", "clockwork"]);
+export const isSingletonWorker = (backend: string): boolean => SINGLETON_BACKENDS.has(backend);
+export const SINGLETON_WHY = "one, always: a scheduler enqueues each due job once, and two would enqueue it twice";
+
+/**
  * Replicas of a worker other than Sidekiq: servers with its roles × processes per server (one
  * process per pod), else 1 (a default, labelled as one). `processesPerServer` is the deploy's own
  * count for this worker on the stage (capistrano-resque's `:workers` entry; 0 where the stage ran
@@ -819,8 +831,15 @@ export function unroutableServerNames(model: ModelLike, stage: Stage): { name: s
   return out;
 }
 
-/** Placeholder host for a stage whose host is unknown: under example.com, so it can never be a real host. */
-export const placeholderHost = (app: string, stage: string): string => `${stageLabel(stage)}.${app}.example.com`;
+/**
+ * Placeholder host for a stage whose host is unknown: `set-me.` says it is to fill in, and the
+ * reserved `.invalid` top-level domain (RFC 2606, RFC 6761) never resolves, so no request can reach
+ * it by mistake. Still a valid host name for an HTTPRoute, an Ingress and an ALB host-header rule.
+ */
+export const placeholderHost = (app: string, stage: string): string => `${PLACEHOLDER_HOST_PREFIX}${stageLabel(stage)}.${app}.invalid`;
+const PLACEHOLDER_HOST_PREFIX = "set-me.";
+/** Whether a host is a placeholder left to fill in (ours, or any name under the reserved .invalid). */
+export const isPlaceholderHost = (host: string): boolean => host.startsWith(PLACEHOLDER_HOST_PREFIX) || /\.invalid$/.test(host);
 
 export const stageServers = (model: ModelLike, stage: Stage): NginxServer[] => nginxFilesFor(model, stage).flatMap((f) => f.servers);
 

@@ -11,6 +11,8 @@ import {
   HEARTBEAT_ENV,
   HEARTBEAT_FILE,
   heartbeatProbeCommand,
+  isSingletonWorker,
+  SINGLETON_WHY,
   sidekiqConcurrency,
   sidekiqQueues,
   workerGracePeriod,
@@ -85,6 +87,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         // A worker counted per stage (capistrano-resque's entries, GoodJob in the web pods somewhere):
         // a stage missing from the map started none of it.
         const own = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
+        // A scheduler is one pod wherever the stage ran it at all.
+        if (isSingletonWorker(w.backend))
+          return own?.processes === 0
+            ? { replicas: 0, replicasWhy: `none: ${own.why}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
+            : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
         const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable, own?.processes);
         return {
           replicas: r.replicas,
@@ -143,7 +150,8 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
       replicas: 1,
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(app, spec.component) },
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      // A scheduler never overlaps itself: the old pod is gone before the new one starts.
+      strategy: isSingletonWorker(w.backend) ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels: labels(app, spec.component) },
         spec: {

@@ -89,9 +89,12 @@ export function isProtectedStage(model: ModelLike, stage: Stage): boolean {
   return prod ? prod.name === stage.name : railsEnvOf(stage) === "production";
 }
 
+/** An ECR repository as a regular expression's text (a gap's askIf takes it): group 1 the registry, 2 the region. */
+export const ECR_REPOSITORY = String.raw`^([0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)/`;
+
 /** An ECR repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`): its registry host and region. */
 export function ecrOf(repository: string): { registry: string; region: string } | null {
-  const m = /^([0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)\//.exec(repository);
+  const m = new RegExp(ECR_REPOSITORY).exec(repository);
   return m ? { registry: m[1]!, region: m[2]! } : null;
 }
 

@@ -77,10 +77,12 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         id: `stage.${st.name}.hosts`,
         question: `Which host names does stage ${st.name} answer on?`,
         why:
-          prod && prod.name !== st.name
-            ? `no nginx config rendered for stage ${st.name} names its hosts; the production hosts are never reused for another stage`
-            : `no nginx server_name names the hosts of stage ${st.name}`,
+          (prod && prod.name !== st.name
+            ? `no nginx config rendered for stage ${st.name}, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
+            : `no nginx server_name, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names the hosts of stage ${st.name}`) +
+          `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer`,
         default: [placeholderHost(app, st.name)],
+        placeholder: true,
         format: "host-list",
         source: st.source,
       });

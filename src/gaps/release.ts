@@ -5,7 +5,7 @@
 // only after that choice (askIf); skipped, its emitter takes the same default.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, stageBranch } from "../../emitters/release/rules.js";
+import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, ECR_REPOSITORY, stageBranch } from "../../emitters/release/rules.js";
 import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
 import { AWS_IDENTITIES, readsStaticKeys, roleAnswer } from "../../emitters/kustomize/secrets-backend/aws-identity.js";
 import { secretKeys } from "../../emitters/kustomize/rules.js";
@@ -39,14 +39,23 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     },
     {
       id: "ci.aws.role_arn",
-      askIf: [{ id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") }],
+      // The role serves EKS access and ECR pushes: a kubeconfig cluster with another registry needs none.
+      askIf: [
+        { id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") },
+        { id: "ci.cluster_access", oneOf: ["eks"], or: { id: "image.repository", matches: ECR_REPOSITORY, label: "an ECR repository" } },
+      ],
       question: "Which IAM role does the pipeline assume (OIDC) to push to ECR and deploy to EKS?",
       why: "used with an ECR image repository or EKS access: the CI's OIDC token is exchanged for this role, no static AWS keys in CI. Left empty, the pipeline reads it from the CI secret AWS_ROLE_ARN",
       default: null,
     },
     {
       id: "ci.eks.cluster",
-      askIf: [{ id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") }],
+      // auto means EKS only with an ECR image (emitters/release/plan.ts); kubeconfig never.
+      askIf: [
+        { id: "ci.provider", oneOf: CI_PROVIDERS.filter((p) => p !== "none") },
+        { id: "ci.cluster_access", oneOf: ["auto", "eks"] },
+        { id: "ci.cluster_access", oneOf: ["eks"], or: { id: "image.repository", matches: ECR_REPOSITORY, label: "an ECR repository" } },
+      ],
       question: "Name of the EKS cluster the stages deploy to?",
       why: "used with EKS access (aws eks update-kubeconfig --name). Left empty, the pipeline reads it from the CI secret EKS_CLUSTER_NAME (set it per environment when stages use different clusters)",
       default: null,

@@ -29,8 +29,10 @@ describe("kubernetesGaps", () => {
     const g = byId(kubernetesGaps(ledgerModel()));
     expect(g["edge.target"]!.default).toBe("gateway");
     expect(g["stage.production.hosts"]).toBeUndefined();
-    expect(g["stage.staging.hosts"]!.default).toEqual(["staging.ledger.example.com"]);
-    expect(g["stage.demo.hosts"]!.default).toEqual(["demo.ledger.example.com"]);
+    // Obviously placeholders, under the reserved .invalid domain: never a host that could be real.
+    expect(g["stage.staging.hosts"]!.default).toEqual(["set-me.staging.ledger.invalid"]);
+    expect(g["stage.demo.hosts"]!.default).toEqual(["set-me.demo.ledger.invalid"]);
+    expect(g["stage.demo.hosts"]!.why).toMatch(/set-me\.demo\.ledger\.invalid is a placeholder .*never resolves/);
     expect(g["stage.demo.hosts"]!.why).toMatch(/never reused/);
     expect(g["edge.tls"]!.choices).toEqual(["cert-manager", "secret", "acm"]);
     expect(g["gateway.listener.https"]!.default).toBe("https");

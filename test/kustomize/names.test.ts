@@ -9,6 +9,7 @@ import { appName, stageInstance } from "../../emitters/kustomize/names.js";
 import { cronJobBaseName, placeholderHost } from "../../emitters/kustomize/rules.js";
 import { k8sOverlay } from "../../emitters/contract.js";
 import { dnsLabel, joinLabel, stageSlug } from "../../src/names.js";
+import { hostProblem } from "../../src/answers.js";
 import type { AppModel, CronJob } from "../../src/model.js";
 import { parseAllDocuments } from "yaml";
 import { defaultAnswers } from "./answers.js";
@@ -102,7 +103,12 @@ describe("names from repo text", () => {
     fc.assert(
       fc.property(hostile, stageLike, (app, stage) => {
         fc.pre("slug" in stageSlug(stage));
-        expect(isSubdomain(placeholderHost(dnsLabel(app, 40), stage))).toBe(true);
+        const host = placeholderHost(dnsLabel(app, 40), stage);
+        expect(isSubdomain(host)).toBe(true);
+        // Reserved (RFC 2606): it can never resolve, and reads as a placeholder.
+        expect(host).toMatch(/^set-me\.[^.]+\.[^.]+\.invalid$/);
+        // Our own answer rule takes it for every edge target (the ALB's included: ≤ 128, letters last).
+        for (const target of ["gateway", "alb", "ingress-nginx"]) expect(hostProblem(host, target), `${host} ${target}`).toBeNull();
       }),
       { numRuns: 1000, seed: 3 },
     );

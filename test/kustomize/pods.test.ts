@@ -82,6 +82,22 @@ describe("Namespace", () => {
     }
   });
 
+  it("behind the ALB (target-type ip) the namespace asks the controller for pod readiness gates; other edges do not", () => {
+    const GATE = "elbv2.k8s.aws/pod-readiness-gate-inject";
+    for (const target of ["alb", "gateway", "ingress-nginx"]) {
+      const { stages } = emitAndBuild(shopModel(), { "edge.target": target });
+      for (const objs of Object.values(stages)) {
+        expect(find(objs, "Namespace").metadata.labels[GATE]).toBe(target === "alb" ? "enabled" : undefined);
+        if (target === "alb") expect(find(objs, "Ingress").metadata.annotations["alb.ingress.kubernetes.io/target-type"]).toBe("ip");
+      }
+    }
+    // A namespace made by others: the label is asked for in a note instead.
+    const notes = emitKustomize(shopModel(), { ...defaultAnswers(shopModel()), "edge.target": "alb", "kubernetes.create_namespace": false }).notes.map((n) => n.message);
+    expect(notes.filter((n) => n.includes(GATE))).toHaveLength(2);
+    const own = emitKustomize(shopModel(), { ...defaultAnswers(shopModel()), "edge.target": "alb" }).notes.map((n) => n.message);
+    expect(own.filter((n) => n.includes(GATE))).toEqual([]);
+  });
+
   it("a team that cannot create namespaces answers kubernetes.create_namespace false", () => {
     const m = shopModel();
     expect(kubernetesGaps(m).find((g) => g.id === "kubernetes.create_namespace")?.default).toBe(true);

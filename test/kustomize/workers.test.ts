@@ -110,6 +110,28 @@ describe("Resque and resque-scheduler (courier)", () => {
   });
 });
 
+describe("a scheduler runs exactly one pod", () => {
+  it("resque-scheduler: one replica on every stage however many servers had its role, Recreate, no PDB; the worker stays sized by its servers", () => {
+    const m: AppModel = structuredClone(courier);
+    // Every production server runs the scheduler too: sized like a worker it would be several.
+    for (const st of m.stages) for (const sv of st.servers) if (!sv.roles.includes("resque_scheduler")) sv.roles.push("resque_scheduler");
+    const { stages, result } = emitAndBuild(m);
+    for (const [stage, objs] of Object.entries(stages)) {
+      const sched = find(objs, "Deployment", "-worker-resque-scheduler");
+      expect(sched.spec.replicas, stage).toBe(1);
+      expect(sched.spec.strategy).toEqual({ type: "Recreate" });
+      expect(objs.filter((o: any) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/component"] === sched.spec.selector.matchLabels["app.kubernetes.io/component"])).toEqual([]);
+      expect(objs.filter((o: any) => o.kind === "HorizontalPodAutoscaler" && o.spec.scaleTargetRef.name === sched.metadata.name)).toEqual([]);
+      expect(find(objs, "Deployment", "-worker-resque").spec.strategy.type).toBe("RollingUpdate");
+    }
+    expect(find(stages["production"]!, "Deployment", "-worker-resque").spec.replicas).toBe(2);
+    expect(result.provenance.some((p) => /resque-scheduler replicas 1 \(one, always: a scheduler/.test(p.what))).toBe(true);
+    const answers = defaultAnswers(m, {});
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    expect(md).toMatch(/resque-scheduler[^\n]*exactly one pod on every stage, replaced with Recreate/);
+  });
+});
+
 describe("a backend that cannot be carried", () => {
   it("keeps the hazard and is named as not carried", async () => {
     const repo = memoryRepo({

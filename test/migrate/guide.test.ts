@@ -5,7 +5,9 @@ import { analyzeDir } from "../../src/analyze.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide, type EmitterOutput } from "../../emitters/migration-guide.js";
 import type { Answers, AppModel } from "../../src/model.js";
-import { ROOT } from "./helpers.js";
+import { copyFixture, recordingIo, ROOT } from "./helpers.js";
+import { runMigrate } from "../../src/migrate.js";
+import { readFileSync } from "node:fs";
 
 let model: AppModel;
 let defaults: Answers;
@@ -68,6 +70,49 @@ describe("MIGRATION.md", () => {
     // A shared dir of no known kind: not mounted, so the team decides.
     expect(a).toMatch(/\*\*Decide where `public\/exports` goes\*\* \(a linked dir shared by every release on beta,/);
     expect(a).not.toContain("Review the app code the switch changes");
+  });
+
+  it("lists each stage whose hosts are a placeholder in the checklist, never another stage's host; states the PDB rule", async () => {
+    const ledger = await analyzeDir(join(ROOT, "fixtures/apps/ledger"));
+    const answers: Answers = Object.fromEntries(ledger.gaps.map((g) => [g.id, g.default]));
+    const outputs = EMITTERS.map((e) => ({ name: e.name, result: e.emit(ledger, answers) }));
+    const md = emitMigrationGuide(ledger, answers, outputs).content;
+    const checklist = md.slice(md.indexOf("## Cut-over checklist"));
+    const placeholders = ledger.gaps.filter((g) => /^stage\..+\.hosts$/.test(g.id));
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const g of placeholders) {
+      const stage = /^stage\.(.+)\.hosts$/.exec(g.id)![1]!;
+      expect(checklist).toContain(`**Fill in the hosts of stage ${stage}**`);
+      expect(checklist).toContain(`\`set-me.${stage}.ledger.invalid\``);
+      expect(checklist).toContain(`\`stage.${stage}.hosts\``);
+    }
+    // A stage with named hosts has no such step.
+    const named = ledger.stages.filter((s) => !placeholders.some((g) => g.id === `stage.${s.name}.hosts`));
+    for (const s of named) expect(checklist).not.toContain(`**Fill in the hosts of stage ${s.name}**`);
+    // Answered: the step goes.
+    const real = { ...answers, ...Object.fromEntries(placeholders.map((g) => [g.id, ["qa.ledger.test"]])) };
+    const answered = emitMigrationGuide(ledger, real, EMITTERS.map((e) => ({ name: e.name, result: e.emit(ledger, real) }))).content;
+    expect(answered).not.toContain("Fill in the hosts of stage");
+    expect(answered.slice(answered.indexOf("## Cut-over checklist"))).not.toContain(".invalid");
+    expect(answered).not.toMatch(/routes set-me\./);
+    expect(md).toMatch(/routes set-me\.\w+\.ledger\.invalid, a placeholder that never resolves/);
+    expect(md).toMatch(/- Node drains: a PodDisruptionBudget lets a drain evict one web pod at a time \(maxUnavailable 1\)[^\n]*minAvailable 1 is not used: with one pod it blocks every drain\./);
+  });
+
+  it("--yes keeps a placeholder host and labels it, in the terminal and in the questions table", async () => {
+    const dir = copyFixture("ledger");
+    const io = recordingIo();
+    const code = await runMigrate(dir, { yes: true, stat: true }, io, { interactive: false, prompts: {} as never, analyze: analyzeDir, emitters: EMITTERS });
+    expect(code).toBe(0);
+    expect(io.stdout()).toMatch(/^ {2}stage\.staging\.hosts = \["set-me\.staging\.ledger\.invalid"\] {2}\(default, a placeholder: answer it before the cut-over \(MIGRATION\.md lists it\)\)$/m);
+    // A real default is not called a placeholder.
+    expect(io.stdout()).toMatch(/^ {2}edge\.target = \w+ {2}\(default\)$/m);
+    const md = readFileSync(join(dir, "MIGRATION.md"), "utf8");
+    expect(md).toMatch(/\| `stage\.staging\.hosts` \| `\["set-me\.staging\.ledger\.invalid"\]` \| placeholder, to answer \|/);
+    // Saved by --yes, the placeholder is still one on the next run.
+    const again = recordingIo();
+    await runMigrate(dir, { yes: true, stat: true }, again, { interactive: false, prompts: {} as never, analyze: analyzeDir, emitters: EMITTERS });
+    expect(again.stdout()).toMatch(/stage\.staging\.hosts = [^\n]*saved in [^\n]*a placeholder: answer it/);
   });
 
   it("is deterministic and never carries a secret value", () => {

@@ -102,6 +102,19 @@ describe("the diff", () => {
     expect(fallback.out).toMatch(DIFF_LINE);
   });
 
+  it("--yes never pages, even on a terminal: the diff is printed (nobody is there to quit the pager)", async () => {
+    const dir = copyFixture();
+    const paged: string[] = [];
+    const r = await migrate(dir, { yes: true, dryRun: true }, env({ page: async (t) => (paged.push(t), true) }));
+    expect(r.code).toBe(0);
+    expect(paged).toHaveLength(0);
+    expect(r.out).toMatch(DIFF_LINE);
+    const written = await migrate(dir, { yes: true }, env({ page: async (t) => (paged.push(t), true) }));
+    expect(written.code).toBe(0);
+    expect(paged).toHaveLength(0);
+    expect(written.out).toMatch(DIFF_LINE);
+  });
+
   it("page(): $PAGER is run by the shell and gets the text; PAGER=cat, an empty PAGER, a missing command or no less print instead", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "r2k-pager-"));
     const got = join(tmp, "got");

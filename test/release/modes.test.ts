@@ -79,16 +79,33 @@ describe("every overlay in every mode builds and validates", () => {
           const inputsSecret = objects.find((o) => o.kind === "Secret" && o.metadata.name === inputs[0])!;
           expect(inputsSecret.metadata.annotations?.["argocd.argoproj.io/hook"], `${stage} inputs Secret hook`).toBe(mode === "argocd" ? "PreSync" : undefined);
           if (mode === "argocd") expect(inputsSecret.metadata.annotations["argocd.argoproj.io/sync-wave"]).toBe("-1");
+          const wave = (o: K8sObject) => Number(o.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0);
+          const jobReads = job.spec.template.spec.containers[0].envFrom.map((e: any) => e.secretRef?.name).filter((n: string) => n && !inputs.includes(n));
           if (backend === "external-secrets") {
-            expect(es.length).toBe(1);
+            // Under Argo CD the Job (PreSync: only hooks run there) reads its own copy of the stage's
+            // secrets, a PreSync hook in an earlier wave; the stage's ExternalSecret is a Sync resource.
+            expect(es.length).toBe(mode === "argocd" ? 2 : 1);
+            const main = es.find((o) => !o.metadata.annotations?.["argocd.argoproj.io/hook"]);
+            expect(main!.metadata.name).toBe("shop-secrets");
+            if (mode === "argocd") {
+              const copy = es.find((o) => o.metadata.annotations?.["argocd.argoproj.io/hook"] === "PreSync")!;
+              expect(copy.metadata.name).toBe("shop-migrate-secrets");
+              expect(copy.spec.target.name).toBe(copy.metadata.name);
+              expect(copy.spec.data).toEqual(main!.spec.data);
+              expect(wave(copy)).toBeLessThan(wave(job));
+              expect(jobReads).toEqual([copy.spec.target.name]);
+              expect(main!.metadata.annotations?.["argocd.argoproj.io/hook"]).toBeUndefined();
+            } else expect(jobReads).toEqual([main!.spec.target.name]);
             // No Secret but the migration Job's inputs (config.env and the image): secrets come from the store.
             expect(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name)).toEqual(inputs);
             // The ExternalSecret's target is exactly what every pod's envFrom reads.
-            expect([...secretsRead]).toEqual([es[0]!.spec.target.name]);
-            expect(es[0]!.metadata.namespace).toBe(`shop-${stage}`);
-            expect(es[0]!.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
-            for (const d of es[0]!.spec.data) expect(d.remoteRef.key).toBe(`shop/${stage}/${d.secretKey}`);
-            expect(es[0]!.spec.data.map((d: any) => d.secretKey)).toContain("SECRET_KEY_BASE");
+            const podsRead = new Set(objects.filter((o) => o !== job).flatMap((o: any) => (o.spec?.template?.spec?.containers ?? o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).flatMap((c: any) => (c.envFrom ?? []).map((e: any) => e.secretRef?.name).filter(Boolean))));
+            expect([...podsRead]).toEqual([main!.spec.target.name]);
+            expect([...secretsRead].sort()).toEqual(es.map((e) => e.spec.target.name).sort());
+            expect(main!.metadata.namespace).toBe(`shop-${stage}`);
+            expect(main!.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
+            for (const d of main!.spec.data) expect(d.remoteRef.key).toBe(`shop/${stage}/${d.secretKey}`);
+            expect(main!.spec.data.map((d: any) => d.secretKey)).toContain("SECRET_KEY_BASE");
           } else if (backend === "env-files") {
             const secret = stageSecret(objects)!;
             expect([...secretsRead]).toEqual([secret.metadata.name]);
@@ -106,7 +123,19 @@ describe("every overlay in every mode builds and validates", () => {
           const k = parse(files.find((f) => f.path === "k8s/overlays/production/kustomization.yaml")!.content);
           expect(k.generators).toEqual(["secret-generator.yaml"]);
           const gen = parse(files.find((f) => f.path === "k8s/overlays/production/secret-generator.yaml")!.content);
-          expect(gen).toMatchObject({ apiVersion: "viaduct.ai/v1", kind: "ksops", secretFrom: [{ metadata: { name: "shop-secrets" }, envs: ["./secrets.enc.env"] }] });
+          expect(gen).toMatchObject({ apiVersion: "viaduct.ai/v1", kind: "ksops" });
+          expect(gen.secretFrom[0]).toEqual({ metadata: { name: "shop-secrets" }, envs: ["./secrets.enc.env"] });
+          // Argo CD: a second Secret from the same file, the migration Job's PreSync copy in wave -1.
+          expect(gen.secretFrom.slice(1)).toEqual(
+            mode === "argocd"
+              ? [{ metadata: { name: "shop-migrate-secrets", annotations: { "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation", "argocd.argoproj.io/sync-wave": "-1" } }, envs: ["./secrets.enc.env"] }]
+              : [],
+          );
+          for (const objects of Object.values(stages)) {
+            const job = objects.find((o) => o.kind === "Job")!;
+            const reads = job.spec.template.spec.containers[0].envFrom.map((e: any) => e.secretRef?.name).filter(Boolean);
+            expect(reads).toContain(mode === "argocd" ? "shop-migrate-secrets" : "shop-secrets");
+          }
           expect(gen.metadata.annotations["config.kubernetes.io/function"]).toContain("path: ksops");
         }
         const apps = files.filter((f) => f.path.startsWith("k8s/argocd/"));
@@ -174,6 +203,24 @@ describe("MIGRATION.md: secrets at rest", () => {
       for (const w of Object.values(byName)) expect(w.args).toContain(verb);
     }
   });
+
+  for (const [backend, file] of [["external-secrets", "external-secret.yaml"], ["sops", "secrets.enc.env"], ["env-files", "secrets.env"]] as const)
+    it(`${backend}: the provenance rows of each secret key name ${file}, the file that holds it; secrets.env only where it exists`, () => {
+      const m = shopWithBranches();
+      const a = allAnswers(m, { "secrets.backend": backend });
+      const k = emitKustomize(m, a);
+      const guide = emitMigrationGuide({ ...m, gaps: [] }, a, [{ name: "kustomize", result: k }]).content;
+      const rows = guide.split("\n").filter((l) => l.startsWith("| `k8s/"));
+      for (const st of m.stages) {
+        const keyRows = rows.filter((r) => r.startsWith(`| \`k8s/overlays/${st.name}/${file}\``) && !/ secret keys of stage /.test(r));
+        expect(keyRows.length, `${backend} ${st.name}\n${rows.join("\n")}`).toBeGreaterThan(0);
+        if (backend !== "env-files") {
+          expect(k.files.some((f) => f.path === `k8s/overlays/${st.name}/secrets.env`)).toBe(false);
+          expect(rows.filter((r) => r.includes(`overlays/${st.name}/secrets.env`))).toEqual([]);
+        }
+      }
+      if (backend !== "env-files") expect(guide).not.toMatch(/(?:hash of|whenever the)[^|\n]*secrets\.env/);
+    });
 
   it("sops: the guide gives the encrypt commands per stage, with the recipient", () => {
     const m = shopWithBranches();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { walkGaps } from "../../src/answers.js";
 import { releaseGaps } from "../../src/gaps/release.js";
+import { findGaps } from "../../src/gaps/index.js";
 import { shopModel } from "../kustomize/models.js";
 
 const asked = async (choices: Record<string, string>) => {
@@ -22,5 +23,30 @@ describe("release questions", () => {
     expect(r.skipped).toContain("sops.recipient");
     const none = await asked({ "ci.provider": "none" });
     expect(none.skipped).toEqual(expect.arrayContaining(["ci.cluster_access", "ci.aws.role_arn", "ci.eks.cluster"]));
+  });
+
+  it("the pipeline's AWS role is asked for EKS access or an ECR image; the EKS cluster only for EKS access (never under kubeconfig)", async () => {
+    const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop";
+    const walk = async (choices: Record<string, string>) => {
+      const { answers, skipped } = await walkGaps(findGaps(shopModel()), (g) => choices[g.id] ?? g.default);
+      return { asked: Object.keys(answers), skipped: Object.fromEntries(skipped.map((s) => [s.gap.id, s.because])) };
+    };
+    const cases: [Record<string, string>, boolean, boolean][] = [
+      // [answers, role asked, cluster asked]
+      [{ "ci.cluster_access": "kubeconfig", "image.repository": "ghcr.io/acme/shop" }, false, false],
+      [{ "ci.cluster_access": "kubeconfig", "image.repository": ECR }, true, false],
+      [{ "ci.cluster_access": "auto", "image.repository": "ghcr.io/acme/shop" }, false, false],
+      [{ "ci.cluster_access": "auto", "image.repository": ECR }, true, true],
+      [{ "ci.cluster_access": "eks", "image.repository": "ghcr.io/acme/shop" }, true, true],
+    ];
+    for (const [choices, role, cluster] of cases) {
+      const r = await walk(choices);
+      const what = JSON.stringify(choices);
+      expect(r.asked.includes("ci.aws.role_arn"), what).toBe(role);
+      expect(r.asked.includes("ci.eks.cluster"), what).toBe(cluster);
+    }
+    const kube = await walk({ "ci.cluster_access": "kubeconfig", "image.repository": "ghcr.io/acme/shop" });
+    expect(kube.skipped["ci.aws.role_arn"]).toBe("ci.cluster_access is kubeconfig, not eks (and image.repository is not an ECR repository)");
+    expect(kube.skipped["ci.eks.cluster"]).toBe("ci.cluster_access is kubeconfig, not auto or eks");
   });
 });

@@ -2,6 +2,7 @@
 // annotations. TLS uses ACM certificates, discovered by the hosts in spec.tls.
 import { answerString } from "../answers.js";
 import { labels } from "../names.js";
+import { createsNamespace } from "../namespace.js";
 import type { EdgeInput, EdgeOutput, MappingRow } from "./spec.js";
 
 interface AlbBuild {
@@ -107,9 +108,11 @@ export function emitAlb(i: EdgeInput): EdgeOutput {
   for (const row of ALB_TABLE) row.apply(i, b, out);
   if (b.loadBalancerAttributes.length) b.annotations[`${A}load-balancer-attributes`] = b.loadBalancerAttributes.join(",");
   if (b.targetGroupAttributes.length) b.annotations[`${A}target-group-attributes`] = b.targetGroupAttributes.join(",");
-  out.notes.push({
-    message: `stage ${i.stage}: with target-type ip, label the namespace elbv2.k8s.aws/pod-readiness-gate-inject=enabled so rollouts wait for the ALB to register new pods`,
-  });
+  // The overlay's Namespace carries the label (namespace.ts); a namespace made by others needs it set.
+  if (!createsNamespace(i.answers))
+    out.notes.push({
+      message: `stage ${i.stage}: with target-type ip, ask for the label elbv2.k8s.aws/pod-readiness-gate-inject=enabled on the namespace (before the first pods) so rollouts wait for the ALB to register new pods`,
+    });
   const spec: Record<string, unknown> = { ingressClassName: "alb" };
   if (b.tls) spec["tls"] = b.tls;
   spec["rules"] = i.spec.hosts.map((host) => ({

@@ -7,6 +7,7 @@ import {
   nginxSizeToBytes,
   nginxTimeToSeconds,
   placeholderHost,
+  isPlaceholderHost,
   stageServers,
   nginxFilesFor,
   unroutableServerNames,
@@ -22,6 +23,8 @@ export interface EdgeSpec {
   hosts: string[];
   /** Where the hosts came from: nginx server_name, or the answer to `stage.<name>.hosts`. */
   hostsFrom: Source | "answer";
+  /** What named the hosts when the repo did (nginx server_name unless said). */
+  hostsVia?: string;
   /** nginx listened with ssl: the edge terminates TLS for these hosts. */
   tls: Sourced<true> | null;
   /** A plain-HTTP server redirected to https. */
@@ -65,12 +68,30 @@ export interface MappingRow<Build> {
   apply(input: EdgeInput, build: Build, out: EdgeOutput): void;
 }
 
+/**
+ * The hosts a stage's edge routes. The stage's own evidence is the fact; an answer only fills a
+ * stage that evidence does not describe (or overrides it on purpose); else the placeholder.
+ */
+export function edgeHosts(model: AppModel, stage: Stage, answers: Answers, app: string): string[] {
+  const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
+  const fromNginx = stageHosts(model, stage);
+  return answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
+}
+
+/** What said a stage's hosts (stageHosts gives the source): a Capistrano variable, the mailer's url options, else nginx. */
+function hostsNamedBy(model: AppModel, stage: Stage, source: Source): string {
+  const same = (s: Source | undefined) => !!s && s.file === source.file && s.line === source.line;
+  const variable = Object.entries(stage.variables).find(([, f]) => same(f.source));
+  if (variable) return `Capistrano :${variable[0]}`;
+  if (Object.values(model.rails.mailerHosts ?? {}).some((f) => same(f?.source))) return "action_mailer default_url_options";
+  return "nginx server_name";
+}
+
 export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: string): EdgeSpec {
   const servers = stageServers(model, stage);
   const fromNginx = stageHosts(model, stage);
   const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
-  // nginx is the fact; an answer only fills a stage nginx does not describe (or overrides it on purpose).
-  const hosts = answered.length ? answered : fromNginx.length ? fromNginx.map((h) => h.host) : [placeholderHost(app, stage.name)];
+  const hosts = edgeHosts(model, stage, answers, app);
   const hostsFrom: EdgeSpec["hostsFrom"] = answered.length || !fromNginx.length ? "answer" : fromNginx[0]!.source;
 
   let tls: EdgeSpec["tls"] = null;
@@ -123,6 +144,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     stage: stage.name,
     hosts,
     hostsFrom,
+    ...(hostsFrom !== "answer" ? { hostsVia: hostsNamedBy(model, stage, hostsFrom) } : {}),
     tls,
     httpsRedirect,
     bodySize,
@@ -148,5 +170,8 @@ export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
 /** Provenance of the hosts, shared by the targets. */
 export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   const src = input.spec.hostsFrom;
-  if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (nginx server_name)`, source: src });
+  if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (${input.spec.hostsVia ?? "nginx server_name"})`, source: src });
+  const placeholders = input.spec.hosts.filter(isPlaceholderHost);
+  if (placeholders.length)
+    out.notes.push({ message: `stage ${input.stage}: no evidence names its hosts, so ${input.output} routes ${placeholders.join(", ")}, a placeholder that never resolves (.invalid): answer stage.${input.stage}.hosts with the real host names` });
 }

@@ -36,17 +36,19 @@ export const storeName = (answers: Answers): string => {
   return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v) ? v : DEFAULT_STORE;
 };
 
-export function externalSecret(app: string, stage: string, keys: string[], answers: Answers): Record<string, unknown> {
+/** `copy`: another ExternalSecret of the same keys, under its own name and annotations (the migration Job's Argo CD hook). */
+export function externalSecret(app: string, stage: string, keys: string[], answers: Answers, copy?: { name: string; annotations: Record<string, string> }): Record<string, unknown> {
   const scheme = keyScheme(answers, app);
+  const name = copy?.name ?? secretName(app);
   return {
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
     // Labelled as config: bin/k8s-deploy applies it with the migration Job, which reads the Secret.
-    metadata: { name: secretName(app), labels: labels(app, "config") },
+    metadata: { name, labels: labels(app, "config"), ...(copy ? { annotations: copy.annotations } : {}) },
     spec: {
       refreshInterval: "1h",
       secretStoreRef: { kind: "ClusterSecretStore", name: storeName(answers) },
-      target: { name: secretName(app), creationPolicy: "Owner" },
+      target: { name, creationPolicy: "Owner" },
       data: keys.map((k) => ({ secretKey: k, remoteRef: { key: scheme.key(stage, k) } })),
     },
   };

@@ -28,8 +28,8 @@ export function sopsConfig(recipient: SopsRecipient): Record<string, unknown> {
   return { creation_rules: [rule] };
 }
 
-/** The KSOPS generator: decrypts secrets.enc.env into the Secret the pods read. */
-export function ksopsGenerator(app: string): Record<string, unknown> {
+/** The KSOPS generator: decrypts secrets.enc.env into the Secret the pods read (and, `copy`, into a second Secret with its own name and annotations). */
+export function ksopsGenerator(app: string, copy: { name: string; annotations: Record<string, string> } | null = null): Record<string, unknown> {
   return {
     apiVersion: "viaduct.ai/v1",
     kind: "ksops",
@@ -37,6 +37,6 @@ export function ksopsGenerator(app: string): Record<string, unknown> {
       name: `${secretName(app)}-generator`,
       annotations: { "config.kubernetes.io/function": "exec:\n  path: ksops\n" },
     },
-    secretFrom: [{ metadata: { name: secretName(app) }, envs: [`./${ENCRYPTED_ENV}`] }],
+    secretFrom: [{ metadata: { name: secretName(app) }, envs: [`./${ENCRYPTED_ENV}`] }, ...(copy ? [{ metadata: { name: copy.name, annotations: copy.annotations }, envs: [`./${ENCRYPTED_ENV}`] }] : [])],
   };
 }
