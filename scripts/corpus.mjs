@@ -111,7 +111,9 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
   const app = scratchCopy(repoDir, scratchRoot, "unicorn");
   const r = run(outDir, "unicorn", "ruby", [join(HERE, "unicorn_read.rb")], {
     cwd: app,
-    input: JSON.stringify(unicorns.map((u) => join(app, u.file))),
+    // A reading for one Rails env (a per-stage reading of a file that branches on it) is judged with
+    // RAILS_ENV set to it, as the servers of those stages ran it.
+    input: JSON.stringify(unicorns.map((u) => (u.env ? { path: join(app, u.file), env: u.env } : join(app, u.file)))),
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(HERE, "cap_prelude.rb")}` },
   });
   let answers = null;
