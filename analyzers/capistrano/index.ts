@@ -14,6 +14,7 @@ import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
+import { minaTargets } from "./mina.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
 export interface CapistranoResult {
@@ -201,6 +202,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     return { stages, byName: new Map(stages.map((s) => [s.name, s])), deployRb: `${root}.rb` };
   }
 
+  /** A Mina run: the file with `env` given, then `tasks` (the target's task, the environment task). */
+  function minaRun(env: Record<string, string | null>, tasks: string[]): Session {
+    const s = new Session({ ...sessionOpts, env });
+    runCap3(s, null, null);
+    for (const t of tasks) s.runTask(t);
+    return s;
+  }
+
   function runCap3(s: Session, stage: string | null, file: string | null) {
     cap3Stage(s, stage, file, cap3Config(s, stage, file));
   }
@@ -299,6 +308,33 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // `set`/`fetch`/`task` DSL: it is read alike, and its one host, `set :domain`, is the server that ran
   // everything (Mina deploys web, app and db work to that host). Stage files are mina-multistage's.
   const mina = isMina(parse, has);
+  if (mina && stages.length === 0 && parse("config/deploy.rb")) {
+    // Targets named in config/deploy.rb itself (per-target tasks, `to=` branches, the environment
+    // task): each a run of the file with its task or its variable, kept when it knows its host.
+    const { targets, envTasks, vars } = minaTargets(parse("config/deploy.rb")!);
+    const runs = targets.map((t) => ({ ...t, s: minaRun(t.env, t.tasks) }));
+    // Given no target, the variables the file branches on are unset.
+    const plain = minaRun(Object.fromEntries(vars.map((v) => [v, null])), envTasks);
+    const hostOf = (s: Session) => (s.vars.has("domain") ? rubyToS(s.vars.fetch("domain")) : null);
+    const known = runs.filter((r) => hostOf(r.s) !== null);
+    const plainHost = hostOf(plain);
+    const plainName = minaStageName(plain);
+    const clash = known.find((r) => r.name === plainName);
+    if (plainHost !== null && !clash) known.push({ name: plainName, env: {}, tasks: envTasks, source: { file: "config/deploy.rb", line: 1 }, s: plain });
+    else if (plainHost !== null && clash && hostOf(clash.s) !== plainHost)
+      warn("config/deploy.rb", 1, `Mina: a deploy given no target goes to ${plainHost}; it is not made a stage, since its name (${plainName}) is that of the target at line ${clash.source.line}`);
+    const byName = new Map(known.map((r) => [r.name, r]));
+    const accepted = acceptedStages(ctx, known.map((r) => r.name), (n) => byName.get(n)!.source);
+    if (accepted.length) {
+      sessions.length = 0;
+      for (const name of accepted) {
+        const r = byName.get(name)!;
+        sessions.push(r.s);
+        stages.push(stageOf(r.s, name, r.source.file, r.source.line));
+      }
+      if (targets.length) warn("config/deploy.rb", 1, `Mina: ${accepted.length} target(s) read from config/deploy.rb: ${accepted.map((n) => `${n} (${Object.keys(byName.get(n)!.env).length ? Object.entries(byName.get(n)!.env).map(([k, v]) => `${k}=${v}`).join(" ") : byName.get(n)!.tasks[0] === n ? `task ${n}` : "no target given"})`).join(", ")}`);
+    }
+  }
   if (mina) {
     if (stages.length === 0 && sessions[0] && sessions[0].vars.has("domain")) stages.push(stageOf(sessions[0], minaStageName(sessions[0]), "config/deploy.rb", 1));
     for (const st of stages) {
