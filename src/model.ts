@@ -736,6 +736,11 @@ export interface CronJob {
   roles: string[];
   /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
   missingFiles?: string[];
+  /**
+   * An identical earlier job (same time, command and roles): whenever wrote both as one crontab line
+   * (`30,30 4 * * *`), which cron ran once per time. This job has no line (no schedules) of its own.
+   */
+  sameLineAs?: Source;
   source: Source;
 }
 
