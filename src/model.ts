@@ -554,7 +554,15 @@ export interface NginxFile {
    * read when no real config exists, but its server_names are never taken as the stage's hosts.
    */
   example?: boolean;
+  /**
+   * A Jinja (Ansible) or Go template: read for what it writes literally; each templated value is
+   * kept as written (`{{ upload_limit }}`), unresolved, and never written into a generated config.
+   */
+  template?: "jinja" | "go-template";
 }
+
+/** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */
+export const unresolvedNginxWord = (s: string): boolean => s.includes("<%") || s.includes("{{") || s.includes("{%");
 
 /** A `listen` directive. (Named types keep the generated JSON schema's definition names stable.) */
 export interface NginxListen {
