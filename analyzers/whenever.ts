@@ -72,7 +72,7 @@ function loadSchedule(ctx: AnalyzerContext): { run: (set: PreSet, report: Analyz
  * `restart "x"` jobs for roles one and two keep their own lines (serverLines).
  */
 function toCronJobs(r: ScheduleResult): CronJob[] {
-  return r.jobs.map((j, i) => ({
+  const out: CronJob[] = r.jobs.map((j, i) => ({
     schedules: r.serverLines.filter((l) => l.job === i).map((l) => l.schedule),
     type: j.type,
     task: j.task,
@@ -80,6 +80,17 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
     roles: j.roles,
     source: j.source,
   }));
+  // A job whose times were computed but whose every line was combined into another job's: an exact
+  // duplicate (whenever's combine joins equal lines field by field, `30,30 4 * * *`). Said as such,
+  // never read as a schedule not known.
+  const roleKey = (i: number) => JSON.stringify([r.jobs[i].command, [...r.jobs[i].roles].sort()]);
+  out.forEach((job, i) => {
+    // (A command with a part not known is never called identical: its lines are its own.)
+    if (job.schedules.length || !r.jobs[i].times.length || JSON.stringify(job.command).includes('"unknown"')) return;
+    const k = out.findIndex((o, x) => x !== i && o.schedules.length > 0 && roleKey(x) === roleKey(i));
+    if (k >= 0) job.sameLineAs = out[k].source;
+  });
+  return out;
 }
 
 /** Interpreters whose first argument is the file they run (`sh script/backup.sh`). */

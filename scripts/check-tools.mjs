@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The tests judge our output with the real tools (Ruby, Rails, Capistrano, Unicorn, nginx,
-// whenever, Sidekiq, Redis, kubectl, tmux, less, shellcheck). This checks they are here before the suite starts. As
+// whenever, Mina, Sidekiq, Redis, kubectl, tmux, less, shellcheck). This checks they are here before the suite starts. As
 // root with apt-get available it installs what is missing from Debian; otherwise it fails at once
 // and says what to install — never a skipped test hiding a missing tool.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "mina", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
 const checks = [
   ["ruby", ["-e", "exit 0"], "ruby"],
   ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
@@ -15,6 +15,8 @@ const checks = [
   ["ruby", ["-e", "require 'puma'; require 'puma/configuration'"], "puma"],
   ["/usr/sbin/nginx", ["-v"], "nginx"],
   ["whenever", ["--version"], "ruby-whenever"],
+  // Mina's own run judges the Mina targets (test/capistrano/mina-targets.test.ts).
+  ["mina", ["--version"], "mina"],
   ["tmux", ["-V"], "tmux"],
   // The review's pager in the terminal tests (test/migrate/terminal.test.ts).
   ["less", ["--version"], "less"],

@@ -86,7 +86,10 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
   const app = scratchCopy(repoDir, scratchRoot, "cap");
   appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
   // ENV unset, stdin empty (`ask` takes its default), HOME in the copy: Capistrano as a fresh shell runs it.
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(HERE, "cap_prelude.rb")} -rjson` };
+  // R2K_MULTICONFIG_LIB: the lib/ of the real capistrano-multiconfig gem (Debian has none), so
+  // repos that use it are judged by the gem itself rather than a stub.
+  const gemLib = process.env.R2K_MULTICONFIG_LIB ? `-I${process.env.R2K_MULTICONFIG_LIB} ` : "";
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `${gemLib}-r${join(HERE, "cap_prelude.rb")} -rjson` };
   const listed = run(outDir, "cap-stages", "cap", [], { cwd: app, env: { ...env, CORPUS_LIST_STAGES: "1" } });
   const stages = listed.status === 0 ? jsonAfterMarker(listed.stdout)?.stages ?? null : null;
   if (!stages) return { ...compareCapistrano(summary, null, {}, firstLine(listed.stderr + listed.stdout) || `exit ${listed.status}`), capEnv: {} };
@@ -111,7 +114,9 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
   const app = scratchCopy(repoDir, scratchRoot, "unicorn");
   const r = run(outDir, "unicorn", "ruby", [join(HERE, "unicorn_read.rb")], {
     cwd: app,
-    input: JSON.stringify(unicorns.map((u) => join(app, u.file))),
+    // A reading for one Rails env (a per-stage reading of a file that branches on it) is judged with
+    // RAILS_ENV set to it, as the servers of those stages ran it.
+    input: JSON.stringify(unicorns.map((u) => (u.env ? { path: join(app, u.file), env: u.env } : join(app, u.file)))),
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(HERE, "cap_prelude.rb")}` },
   });
   let answers = null;

@@ -117,7 +117,8 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   // A deploy file that cannot be read (binary, not UTF-8, too big) is one `cap` cannot load either:
   // whatever the analysis made of the rest would be a guess at that stage.
   const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
-  const stageFiles = deployFiles.filter((p) => STAGE_FILE.test(p)).length;
+  // (capistrano-multiconfig's stages are nested: config/deploy/<app>/<stage>.rb count too.)
+  const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p) || /^config\/deploy\/.+\.rb$/.test(p)).length;
   if (stageFiles > LIMITS.stages)
     throw new UnusableInput(`config/deploy/: ${stageFiles} stage files (config/deploy/<stage>.rb), more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);
   const unreadable = deployFiles.flatMap((p) => {

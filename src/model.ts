@@ -554,7 +554,15 @@ export interface NginxFile {
    * read when no real config exists, but its server_names are never taken as the stage's hosts.
    */
   example?: boolean;
+  /**
+   * A Jinja (Ansible) or Go template: read for what it writes literally; each templated value is
+   * kept as written (`{{ upload_limit }}`), unresolved, and never written into a generated config.
+   */
+  template?: "jinja" | "go-template";
 }
+
+/** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */
+export const unresolvedNginxWord = (s: string): boolean => s.includes("<%") || s.includes("{{") || s.includes("{%");
 
 /** A `listen` directive. (Named types keep the generated JSON schema's definition names stable.) */
 export interface NginxListen {
@@ -749,6 +757,11 @@ export interface CronJob {
   roles: string[];
   /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
   missingFiles?: string[];
+  /**
+   * An identical earlier job (same time, command and roles): whenever wrote both as one crontab line
+   * (`30,30 4 * * *`), which cron ran once per time. This job has no line (no schedules) of its own.
+   */
+  sameLineAs?: Source;
   source: Source;
 }
 

@@ -55,11 +55,12 @@ export const STAGE_NAME_MAX = NAME_LIMITS.label;
  * deploy command line would type: refused rather than guessed at.
  */
 export function stageSlug(name: string): { slug: string } | { refused: string } {
-  const bad = /[^A-Za-z0-9_.-]/.exec(name);
-  if (bad) return { refused: `stage name ${JSON.stringify(name)} holds ${JSON.stringify(bad[0])}: a stage becomes an overlay directory, a namespace and a label, which allow only letters, digits, "-", "_" and "."` };
+  // `:` separates capistrano-multiconfig's namespaces (`shop:production`): mapped like `_` and `.`.
+  const bad = /[^A-Za-z0-9_.:-]/.exec(name);
+  if (bad) return { refused: `stage name ${JSON.stringify(name)} holds ${JSON.stringify(bad[0])}: a stage becomes an overlay directory, a namespace and a label, which allow only letters, digits, "-", "_", "." and ":"` };
   const slug = name
     .toLowerCase()
-    .replace(/[_.-]+/g, "-")
+    .replace(/[_.:-]+/g, "-")
     .replace(/^-+|-+$/g, "");
   if (!slug) return { refused: `stage name ${JSON.stringify(name)} has no letter or digit: it cannot name an overlay directory or a namespace` };
   if (slug.length > STAGE_NAME_MAX) return { refused: `stage name ${JSON.stringify(name)} is longer than ${STAGE_NAME_MAX} characters, the limit of a Kubernetes label` };

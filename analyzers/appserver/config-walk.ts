@@ -45,7 +45,11 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
       for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
       return undefined;
     },
-    call: (node, ev) => extraCall?.(node, ev) ?? fileScopeCall(node, ev, deployedPath),
+    call: (node, ev) => {
+      // nil is an answer (a table's miss), not "undecided"
+      const v = extraCall?.(node, ev);
+      return v !== undefined ? v : fileScopeCall(node, ev, deployedPath);
+    },
   };
   const ev = (node: any) => evaluate(node, parsed, scope);
   const walker: ConfigWalker = {

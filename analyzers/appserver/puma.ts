@@ -39,7 +39,7 @@ export const PUMA_HOOKS = [
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
 /** `byPumaPlugin`: capistrano3-puma starts this Puma, so RACK_ENV is the Rails env too (rails-env.ts). */
 export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"], byPumaPlugin = false): AppServerConfig {
-  const envCall = railsEnvCall(railsEnv, byPumaPlugin);
+  const envCall = railsEnvCall(railsEnv, byPumaPlugin, parsed);
   const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));

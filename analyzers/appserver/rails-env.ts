@@ -16,14 +16,19 @@
 // A bare `rails_env` method does not exist in either DSL (a NameError there); as a local
 // (`rails_env = ENV["RAILS_ENV"] || "production"`) it is the ENV read and is decided through it.
 import type { RValue } from "../../src/model.js";
-import { kind, argsOf } from "../ruby/prism.js";
+import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
+import { literalHashIndex } from "../ruby/idioms/hash-index.js";
 import { isEnvRef, isKnown, same, type Scope } from "../ruby/evaluate.js";
 
 const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
 const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "env" && node.receiver && isConst(node.receiver, "Rails") && argsOf(node).length === 0;
 
-/** A Scope.call hook deciding Rails-environment reads for `railsEnv`; undefined when none is known. */
-export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean): Scope["call"] | undefined {
+/**
+ * A Scope.call hook deciding Rails-environment reads for `railsEnv`; undefined when none is known.
+ * `parsed`: the file, so that per-env tables written as Hash literals (`{ production: 5 }[rails_env.to_sym]`)
+ * are looked up with Ruby's key equality.
+ */
+export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parsed?: ParsedRuby): Scope["call"] | undefined {
   if (railsEnv === null) return undefined;
   const vars = rackEnvToo ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
   // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
@@ -47,6 +52,17 @@ export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean): Scop
       const item = resolve(ev(args[0]));
       if (!Array.isArray(list) || !isKnown(list) || !isKnown(item)) return undefined;
       return list.some((x) => same(x, item));
+    }
+    // `rails_env.to_sym`, `ENV["RAILS_ENV"].to_s`: the name as a Symbol or a String.
+    if (recv && args.length === 0 && ["to_sym", "intern", "to_s", "to_str"].includes(node.name)) {
+      const r = ev(recv);
+      if (isEnvRef(r) && vars.includes(r.env)) return node.name === "to_sym" || node.name === "intern" ? { sym: railsEnv } : railsEnv;
+      return undefined;
+    }
+    // WORKERS[rails_env.to_sym], { "production" => 5 }[ENV["RAILS_ENV"]], table.fetch(rails_env, 2)
+    if (parsed && recv && (node.name === "[]" || node.name === "fetch") && args.length >= 1) {
+      const key = resolve(ev(args[0]));
+      return isKnown(key) ? literalHashIndex(recv, node, parsed, key, ev) : undefined;
     }
     return undefined;
   };

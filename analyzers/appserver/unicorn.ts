@@ -74,7 +74,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, railsEnvCall(railsEnv, false));
+  }, railsEnvCall(railsEnv, false, parsed));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

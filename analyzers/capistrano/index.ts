@@ -14,6 +14,8 @@ import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
+import { minaTargets } from "./mina.js";
+import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
 export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
@@ -51,6 +53,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p));
   if (!has("Capfile") && !has("config/deploy.rb") && !stageFiles.length) return { capistrano: null, stages: [], linked: [] };
 
+  // capistrano-multiconfig's stage files (nested, with shared namespace files): deploy files too.
+  const multiconfigFiles = new Set<string>();
   const reported = new Set<string>();
   const warn = (file: string, line: number, message: string, severity: "warning" | "error" = "warning") => {
     const key = `${file}:${line}:${message}`;
@@ -67,12 +71,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       // `cap` cannot load it either: whatever the analysis made of that stage would be a guess.
       // A deploy file that is not there is read as empty, as `cap` does without a Capfile's requires;
       // one that is there and cannot be read is unusable.
-      if (isDeployFile(path) && has(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
+      if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
       parsed = parseRuby(path, r.text);
       // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
-      if (STAGE_FILE.test(path) && parsed.errors.length) reportUnusable(ctx, { file: path, line: parsed.errors[0].line, message: `Ruby syntax error: ${parsed.errors[0].message}` });
+      if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) reportUnusable(ctx, { file: path, line: parsed.errors[0].line, message: `Ruby syntax error: ${parsed.errors[0].message}` });
       // Prism recovers from syntax errors: what it could parse is still used.
       for (const e of parsed.errors) warn(path, e.line, `Ruby syntax error: ${e.message} (the rest of the file is read as far as it parses)`, "error");
     }
@@ -101,6 +105,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Stage names: Cap 3 lists config/deploy/*.rb; Cap 2 multistage reads `set :stages` (falling back
   // to the same listing, as capistrano-ext does).
   let stageNames = stageFiles.map((p) => STAGE_FILE.exec(p)![1]).sort();
+  const multi = major === 3 ? multiconfigOf() : null;
+  if (multi) stageNames = multi.stages.map((s) => s.name);
+  /** The config file every stage loads before its own: multiconfig loads `<stages_root>.rb` instead. */
+  const deployRb = multi ? multi.deployRb : "config/deploy.rb";
   const taskStages = new Map<string, Source>();
   let stagesSetAt: Source | null = null;
   if (major === 2) {
@@ -117,7 +125,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (taskStages.size) stageNames = [...taskStages.keys()];
   }
 
-  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: `config/deploy/${name}.rb`, line: 1 };
+  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`, line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
 
   const stages: Stage[] = [];
@@ -128,14 +136,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let shared: { session: Session; loaded: Cap3Loaded | null } | null = null;
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
-    const file = task ? task.file : `config/deploy/${name}.rb`;
+    const file = task ? task.file : multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`;
     if (!task && !has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
       s = shared.session.fork();
       loaded = shared.loaded;
-      if (major === 3) s.vars.set("stage", { sym: name }, { file, line: 1 });
+      if (major === 3) s.vars.set("stage", stageValue(name), { file, line: 1 });
     } else {
       s = new Session(sessionOpts);
       if (major === 3) loaded = cap3Config(s, name, file);
@@ -163,6 +171,45 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
 
+  /** capistrano/setup sets the stage as a Symbol; capistrano-multiconfig as the String it was given. */
+  function stageValue(name: string): RValue {
+    return multi ? name : { sym: name };
+  }
+
+  /**
+   * capistrano-multiconfig's stages, when the Capfile requires the gem; its stages_root is the
+   * Capfile's (read by running the Capfile, as the gem reads it when required).
+   */
+  function multiconfigOf(): { stages: MulticonfigStage[]; byName: Map<string, MulticonfigStage>; deployRb: string } | null {
+    const capfile = has("Capfile") ? parse("Capfile")?.text ?? "" : "";
+    const at = multiconfigRequire(capfile);
+    if (!at) {
+      const lock = has("Gemfile.lock") ? repo.read("Gemfile.lock") : { error: "" };
+      if ("text" in lock && lockHasMulticonfig(lock.text) && repo.paths.some((p) => /^config\/deploy\/[^/]+\/.+\.rb$/.test(p)))
+        warn("Gemfile.lock", 1, "capistrano-multiconfig is in the lockfile but the Capfile does not require capistrano/multiconfig: only config/deploy/<stage>.rb files are read as stages (the nested ones are not)");
+      return null;
+    }
+    const probe = new Session(sessionOpts);
+    probe.runFile("Capfile", true);
+    let root = MULTICONFIG_ROOT;
+    if (probe.vars.has("stages_root")) {
+      const v = rubyToS(probe.vars.fetch("stages_root"));
+      if (v && !v.startsWith("/") && !v.split("/").includes("..")) root = v.replace(/^\.\//, "").replace(/\/+$/, "");
+      else warn(probe.vars.sourceOf("stages_root")?.file ?? "Capfile", probe.vars.sourceOf("stages_root")?.line ?? at.line, `capistrano-multiconfig's stages_root is not a known path inside the repo: its default ${MULTICONFIG_ROOT} is read`);
+    }
+    const stages = multiconfigStages(repo.paths, root);
+    for (const st of stages) for (const f of st.chain) multiconfigFiles.add(f);
+    return { stages, byName: new Map(stages.map((s) => [s.name, s])), deployRb: `${root}.rb` };
+  }
+
+  /** A Mina run: the file with `env` given, then `tasks` (the target's task, the environment task). */
+  function minaRun(env: Record<string, string | null>, tasks: string[]): Session {
+    const s = new Session({ ...sessionOpts, env });
+    runCap3(s, null, null);
+    for (const t of tasks) s.runTask(t);
+    return s;
+  }
+
   function runCap3(s: Session, stage: string | null, file: string | null) {
     cap3Stage(s, stage, file, cap3Config(s, stage, file));
   }
@@ -171,7 +218,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   function cap3Config(s: Session, stage: string | null, file: string | null): Cap3Loaded {
     if (has("Capfile")) s.runFile("Capfile", true);
     for (const imp of [...s.imports]) s.runFile(imp, true);
-    if (stage) s.vars.set("stage", { sym: stage }, { file: file!, line: 1 });
+    if (stage) s.vars.set("stage", stageValue(stage), { file: file!, line: 1 });
     const stageEntry = s.vars.entry("stage");
     s.vars.watch = new Set();
     const requires = s.requires.map((r) => r.value);
@@ -184,7 +231,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
         for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(new RegExp(`["']${escapeRe(req)}["']`)));
     }
     s.runLoadDefaults();
-    if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    if (has(deployRb)) s.runFile(deployRb, true);
     const readStage = s.vars.watch.has("stage") || s.vars.watch.has("*");
     s.vars.watch = null;
     return { requires, scmInstalled, sameForEveryStage: !readStage && s.vars.entry("stage") === stageEntry };
@@ -192,11 +239,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   /** The stage's own file and what Capistrano does after it. */
   function cap3Stage(s: Session, stage: string | null, file: string | null, { requires, scmInstalled }: Cap3Loaded) {
-    if (file && has(file)) s.runFile(file, true);
+    const own = stage !== null && multi?.byName.get(stage);
+    if (own) for (const f of own.chain) f !== deployRb && s.runFile(f, true);
+    else if (file && has(file)) s.runFile(file, true);
     applyOverrides(s, stage);
-    // Capistrano::Configuration::SCMResolver#resolve
+    // Capistrano::Configuration::SCMResolver#resolve (capistrano/setup's stage task calls it;
+    // capistrano-multiconfig's does not: :scm stays as set and only an installed SCM plugin runs).
     const scm = s.vars.has("scm") ? s.vars.fetch("scm") : null;
-    if (scm !== null) {
+    if (scm !== null && !multi) {
       const usingDefault = isSym(scm) && scm.sym === "default-git";
       if (usingDefault) s.vars.set("scm", { sym: "git" }, s.vars.sourceOf("scm")!);
       if (scmInstalled) s.vars.delete("scm");
@@ -258,6 +308,33 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // `set`/`fetch`/`task` DSL: it is read alike, and its one host, `set :domain`, is the server that ran
   // everything (Mina deploys web, app and db work to that host). Stage files are mina-multistage's.
   const mina = isMina(parse, has);
+  if (mina && stages.length === 0 && parse("config/deploy.rb")) {
+    // Targets named in config/deploy.rb itself (per-target tasks, `to=` branches, the environment
+    // task): each a run of the file with its task or its variable, kept when it knows its host.
+    const { targets, envTasks, vars } = minaTargets(parse("config/deploy.rb")!);
+    const runs = targets.map((t) => ({ ...t, s: minaRun(t.env, t.tasks) }));
+    // Given no target, the variables the file branches on are unset.
+    const plain = minaRun(Object.fromEntries(vars.map((v) => [v, null])), envTasks);
+    const hostOf = (s: Session) => (s.vars.has("domain") ? rubyToS(s.vars.fetch("domain")) : null);
+    const known = runs.filter((r) => hostOf(r.s) !== null);
+    const plainHost = hostOf(plain);
+    const plainName = minaStageName(plain);
+    const clash = known.find((r) => r.name === plainName);
+    if (plainHost !== null && !clash) known.push({ name: plainName, env: {}, tasks: envTasks, source: { file: "config/deploy.rb", line: 1 }, s: plain });
+    else if (plainHost !== null && clash && hostOf(clash.s) !== plainHost)
+      warn("config/deploy.rb", 1, `Mina: a deploy given no target goes to ${plainHost}; it is not made a stage, since its name (${plainName}) is that of the target at line ${clash.source.line}`);
+    const byName = new Map(known.map((r) => [r.name, r]));
+    const accepted = acceptedStages(ctx, known.map((r) => r.name), (n) => byName.get(n)!.source);
+    if (accepted.length) {
+      sessions.length = 0;
+      for (const name of accepted) {
+        const r = byName.get(name)!;
+        sessions.push(r.s);
+        stages.push(stageOf(r.s, name, r.source.file, r.source.line));
+      }
+      if (targets.length) warn("config/deploy.rb", 1, `Mina: ${accepted.length} target(s) read from config/deploy.rb: ${accepted.map((n) => `${n} (${Object.keys(byName.get(n)!.env).length ? Object.entries(byName.get(n)!.env).map(([k, v]) => `${k}=${v}`).join(" ") : byName.get(n)!.tasks[0] === n ? `task ${n}` : "no target given"})`).join(", ")}`);
+    }
+  }
   if (mina) {
     if (stages.length === 0 && sessions[0] && sessions[0].vars.has("domain")) stages.push(stageOf(sessions[0], minaStageName(sessions[0]), "config/deploy.rb", 1));
     for (const st of stages) {

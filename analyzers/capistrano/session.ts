@@ -23,6 +23,8 @@ export interface SessionOptions {
   parse(path: string): ParsedRuby | null;
   /** Reports a problem once per file:line:message across stages. */
   warn(file: string, line: number, message: string): void;
+  /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
+  env?: Record<string, string | null>;
 }
 
 interface Frame {
@@ -598,6 +600,7 @@ export class Session {
       call: (node, ev) => this.callHook(node, ev, f),
       constant: (name) => this.constants.get(name),
       budget: this.budget,
+      env: (name) => (this.opts.env && Object.hasOwn(this.opts.env, name) ? this.opts.env[name] : undefined),
       envDefault: (env, node) => this.warnAt(f, node, `decided by ENV[${JSON.stringify(env)}] unset (its default); the value given at deploy time may differ`),
     };
   }

@@ -4,6 +4,7 @@
 // http-level values it does not set itself. All mapping rules of the nginx analyzer live here.
 import type { Fact, NginxDirective, NginxLocation, NginxServer, NginxUpstream, Source } from "../../src/model.js";
 import type { TreeNode } from "./tree.js";
+import { unresolvedNginxWord } from "../../src/model.js";
 
 export const src = (n: TreeNode): Source => ({ file: n.file, line: n.line });
 const fact = <T>(value: T, n: TreeNode): Fact<T> => ({ value, source: src(n) });
@@ -11,7 +12,7 @@ const named = (nodes: TreeNode[] | undefined, name: string) => (nodes ?? []).fil
 const first = (nodes: TreeNode[] | undefined, name: string) => named(nodes, name)[0];
 
 /** Marks a value an ERB tag left unresolved (see index.ts): never taken as a host or a path. */
-export const isUnresolved = (s: string) => s.includes("<%");
+export const isUnresolved = unresolvedNginxWord;
 
 export function toModel(nodes: TreeNode[]): NginxDirective[] {
   return nodes.map((n) => {

@@ -5,6 +5,7 @@ import { parseConf } from "./conf-parser.js";
 import { extract, toModel } from "./facts.js";
 import { restoreTree, renderTemplate } from "./template.js";
 import { loadTree, type TreeOptions } from "./tree.js";
+import { prepareTextTemplate, restoreTextTemplate, textTemplateKind, type TextTemplateKind } from "./text-template.js";
 
 /** Files that are never nginx config, whatever their folder. */
 const NOT_NGINX = /\.(rb|ru|rake|ya?ml|json|js|mjs|cjs|ts|sh|bash|md|txt|html?|css|key|pem|crt|csr|p12|lock|example|sample|service|socket|plist|xml|ini|toml|env)$/i;
@@ -17,6 +18,8 @@ const DEPLOY_DIRS = /^(?:config|lib\/capistrano|deploy|script|scripts|docker|\.d
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:docs?|app)\//;
 /** A copy meant to be edited before use: read, and marked, so its limits are carried but its hosts are not taken as facts. */
 export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+/** Jinja (Ansible) and Go template files: `nginx.conf.j2`, `site.conf.tpl`. */
+const TEXT_TEMPLATE_SUFFIX = /\.(?:j2|jinja2?|tpl|gotmpl)$/i;
 
 /**
  * Whether a path may hold nginx config: nginx.conf at the root, or a file under the app's deploy
@@ -27,7 +30,7 @@ export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/
 export function isNginxCandidate(path: string, text: () => string | null): boolean {
   if (NEVER.test(path)) return false;
   const base = path.slice(path.lastIndexOf("/") + 1);
-  const inner = base.replace(EXAMPLE_SUFFIX, "").replace(/\.erb$/, "").replace(EXAMPLE_SUFFIX, "");
+  const inner = base.replace(TEXT_TEMPLATE_SUFFIX, "").replace(EXAMPLE_SUFFIX, "").replace(/\.erb$/, "").replace(EXAMPLE_SUFFIX, "");
   if (inner === "nginx.conf" && !path.includes("/")) return true;
   if (!DEPLOY_DIRS.test(path) && !/nginx/i.test(path)) return false;
   if (NOT_NGINX.test(inner)) return false;
@@ -55,17 +58,22 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
 
   const files: NginxFile[] = [];
   const includedBy = new Map<string, string>();
-  const plain: { file: string; tree: ReturnType<typeof loadTree> }[] = [];
+  const plain: { file: string; tree: ReturnType<typeof loadTree>; template: TextTemplateKind | null }[] = [];
   const isErb = (f: string) => f.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
   for (const file of candidates.filter((f) => !isErb(f))) {
-    const tree = loadTree(ctx.repo, file, problem);
+    // A Jinja/Go template is read for what it writes literally; its values stay unresolved.
+    const text = textOf(file);
+    const template = text === null ? null : textTemplateKind(text);
+    const prepared = template ? prepareTextTemplate(file, text!, template, problem) : null;
+    const tree = loadTree(ctx.repo, file, problem, prepared ? { entryText: prepared.text } : {});
+    const directives = prepared ? restoreTextTemplate(tree.directives, prepared.values, problem) : tree.directives;
     for (const f of tree.files) if (f !== file) includedBy.set(f, file);
-    plain.push({ file, tree });
+    plain.push({ file, tree: { ...tree, directives }, template });
   }
   // A file another one includes is read as part of it (listing it alone would count its servers twice).
-  for (const { file, tree } of plain) {
+  for (const { file, tree, template } of plain) {
     if (includedBy.has(file)) continue;
-    files.push(nginxFile(file, null, tree.directives));
+    files.push({ ...nginxFile(file, null, tree.directives), ...(template ? { template } : {}) });
   }
 
   for (const file of candidates.filter(isErb)) {

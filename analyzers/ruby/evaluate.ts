@@ -35,6 +35,8 @@ export interface Scope {
   budget?: Budget;
   /** Told when a condition was decided by an ENV variable's default (the deploy may set it). */
   envDefault?(env: string, node: any): void;
+  /** An ENV variable's value where the caller sets it (a Mina run given `to=staging`), null where it knows it unset; else undefined. */
+  env?(name: string): string | null | undefined;
 }
 
 /**
@@ -292,9 +294,13 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
   if (recv && isConst(recv, "ENV") && (name === "[]" || name === "fetch")) {
     const key = args.length ? self(args[0]) : null;
     if (typeof key !== "string") return unknown(p, node, "ENV key not known statically");
+    const given = scope.env?.(key);
+    if (typeof given === "string") return given;
+    if (given === null && name === "[]") return null;
     let dflt: RValue | null = null;
     if (name === "fetch" && args.length > 1) dflt = self(args[1]);
     else if (name === "fetch" && node.block && kind(node.block) === "BlockNode") dflt = lastValue(node.block.body, p, scope);
+    if (given === null && dflt !== null) return dflt;
     return { env: key, default: dflt };
   }
 

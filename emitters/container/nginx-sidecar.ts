@@ -213,7 +213,7 @@ function secretHeader(x: NginxDirective): boolean {
 
 /** An ERB tag of a template that no stage's variables resolve: the analysis put its text back. */
 const unresolvedIn = (x: NginxDirective, template: boolean): string | undefined =>
-  template ? [x.name, ...x.args].find((a) => a.includes("<%")) : undefined;
+  [x.name, ...x.args].find((a) => (template && a.includes("<%")) || a.includes("{{") || a.includes("{%"));
 
 /**
  * The last pass before the text is written: every directive whose words cannot be written as nginx
@@ -360,7 +360,7 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
     ...serverBody,
   ]);
   // Templates (.erb) carry the ERB text of what no stage's variables resolve: never written.
-  const template = !!input.file && /\.erb$/.test(input.file.file);
+  const template = !!input.file && (/\.erb$/.test(input.file.file) || !!input.file.template);
   const from = input.file ? `${nginxCommentValue(input.file.file)}${input.file.stage ? ` (as rendered for stage ${nginxCommentValue(input.file.stage)})` : ""}` : "a default (the app had no nginx config)";
   const text = fill(
     template_text,

@@ -140,10 +140,10 @@ export const NGINX_SIZE = /^\d+[kKmMgG]?$/;
  */
 export function unresolvedBodySize(model: Model): { source: NginxDirective["source"]; text: string } | null {
   const file = chosenNginxFile(model);
-  if (!file || !/\.erb$/.test(file.file)) return null;
+  if (!file || !(/\.erb$/.test(file.file) || file.template)) return null;
   const walk = (list: NginxDirective[]): NginxDirective | undefined => {
     for (const x of list) {
-      if (x.name === "client_max_body_size" && x.args.some((a) => a.includes("<%"))) return x;
+      if (x.name === "client_max_body_size" && x.args.some((a) => a.includes("<%") || a.includes("{{") || a.includes("{%"))) return x;
       const inner = x.block ? walk(x.block) : undefined;
       if (inner) return inner;
     }

@@ -31,6 +31,10 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
   const used = new Set<string>();
   const result: EmittedCron[] = [];
   for (const job of cron.jobs) {
+    if (job.sameLineAs) {
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is the same job as the one at ${job.sameLineAs.file}:${job.sameLineAs.line} (same time, command and roles): whenever wrote both as one crontab line, which cron ran once per time; that job's CronJob runs it, and this one gets none`, source: job.source });
+      continue;
+    }
     const command = cronCommand(job);
     if (command === null) {
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): its command could not be determined; no CronJob emitted`, source: job.source });

@@ -48,7 +48,7 @@ export function summariseModel(model) {
     deployTool: model.capistrano ? `cap${model.capistrano.major ?? "?"}` : model.deployTool ?? null,
     stages,
     webServer: model.webServer?.kind ?? null,
-    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
+    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
     cronJobs: model.cron?.jobs?.length ?? 0,
     gaps: model.gaps?.length ?? 0,
     hazards: model.hazards?.length ?? 0,
@@ -112,8 +112,8 @@ export function compareUnicorn(unicorns, oracle) {
     }
     compared++;
     const show = (v) => (isUnknownValue(v) ? "unknown" : JSON.stringify(v));
-    if (isUnknownValue(u.workers) || !sameNumber(u.workers, o.worker_processes)) details.push(`${u.file}: workers ${show(u.workers)} vs unicorn ${show(o.worker_processes)}`);
-    if (isUnknownValue(u.timeout) || !sameNumber(u.timeout, o.timeout)) details.push(`${u.file}: timeout ${show(u.timeout)} vs unicorn ${show(o.timeout)}`);
+    if (isUnknownValue(u.workers) || !sameNumber(u.workers, o.worker_processes)) details.push(`${u.file}${u.env ? ` (${u.env})` : ""}: workers ${show(u.workers)} vs unicorn ${show(o.worker_processes)}`);
+    if (isUnknownValue(u.timeout) || !sameNumber(u.timeout, o.timeout)) details.push(`${u.file}${u.env ? ` (${u.env})` : ""}: timeout ${show(u.timeout)} vs unicorn ${show(o.timeout)}`);
   });
   if (compared === 0) return { verdict: "n.a.", details };
   return { verdict: details.some((d) => / vs unicorn /.test(d)) ? "disagree" : "agree", details };

@@ -9,7 +9,7 @@ import { cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
 export function cronGaps(model: ModelForGaps): Gap[] {
   if (!model.cron) return [];
   return model.cron.jobs
-    .filter((j) => j.schedules.length === 0)
+    .filter((j) => j.schedules.length === 0 && !j.sameLineAs)
     .map((j) => ({
       id: cronScheduleAnswerId(j.source.line),
       question: `What cron line (5 fields, e.g. "30 3 * * *") ran the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line}?`.replace(/  +/g, " "),

@@ -31,7 +31,7 @@ const hostile = fc.oneof(
   fc.constantFrom("..", ".", "", "/", "a/../../b", "Prod\nx", "ünïcødé", "☃", "-", "_", "x".repeat(300), "A_B.C-D"),
 );
 /** Names of stage files as teams write them, and long ones: the mapped side of stageSlug. */
-const stageLike = fc.stringMatching(/^[A-Za-z0-9_.-]{1,80}$/);
+const stageLike = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,80}$/);
 
 describe("names from repo text", () => {
   it("dnsLabel: always an RFC 1123 label within its limit", () => {
@@ -77,10 +77,12 @@ describe("names from repo text", () => {
     expect(stageSlug("Production")).toEqual({ slug: "production" });
     expect(stageSlug("staging_1")).toEqual({ slug: "staging-1" });
     expect(stageSlug("QA_Blue.v2")).toEqual({ slug: "qa-blue-v2" });
+    // capistrano-multiconfig's nested stages
+    expect(stageSlug("shop:production")).toEqual({ slug: "shop-production" });
     for (const bad of [".", "..", "_", "-", "", "qa\nx", "qa x", "qa/x", "prödüction", "x".repeat(64)]) expect(stageSlug(bad), JSON.stringify(bad)).toHaveProperty("refused");
     fc.assert(
       fc.property(stageLike, (name) => {
-        const accepted = /[A-Za-z0-9]/.test(name) && name.replace(/^[_.-]+|[_.-]+$/g, "").replace(/[_.-]+/g, "-").length <= 63;
+        const accepted = /[A-Za-z0-9]/.test(name) && name.replace(/^[_.:-]+|[_.:-]+$/g, "").replace(/[_.:-]+/g, "-").length <= 63;
         expect("slug" in stageSlug(name), name).toBe(accepted);
       }),
       { numRuns: 2000, seed: 5 },

@@ -1,0 +1,117 @@
+// Mina's ways of naming several targets in one config/deploy.rb (besides mina-multistage's files):
+// - a task per target that sets the host: `task :staging do set :domain, "..." end`, run as
+//   `mina staging deploy` (the task runs first, then `deploy`, which runs `environment`);
+// - a branch on a variable given on the command line: `case ENV['to'] when 'production' ...`,
+//   `if ENV['on'] == 'staging'`, run as `mina deploy to=production` (Rake-style `NAME=value`
+//   arguments are set in ENV);
+// - the host set inside `task :environment` (`remote_environment` in Mina 1.x), which every
+//   deploy runs before its own steps.
+// Each target whose `domain` is known becomes a stage, named by its task or by the value given.
+import type { Source } from "../../src/model.js";
+import { argsOf, kind, literalName, type ParsedRuby } from "../ruby/prism.js";
+
+/** The tasks a Mina deploy runs before its own steps, in the order Mina 0.3 and 1.x define them. */
+export const MINA_ENV_TASKS = ["environment", "remote_environment"];
+/** Tasks that are Mina's own commands, never a target. */
+const COMMANDS = new Set(["deploy", "setup", "rollback", "console", "log", "restart", "local_environment", ...MINA_ENV_TASKS]);
+
+export interface MinaTarget {
+  name: string;
+  /** ENV variables given to the run. */
+  env: Record<string, string>;
+  /** Top-level tasks run after the file, in order. */
+  tasks: string[];
+  source: Source;
+}
+
+/** The targets config/deploy.rb names: per-target tasks, then values of command-line variables. */
+export function minaTargets(parsed: ParsedRuby): { targets: MinaTarget[]; envTasks: string[]; vars: string[] } {
+  const top = topTasks(parsed);
+  const envTasks = MINA_ENV_TASKS.filter((t) => top.some((x) => x.name === t));
+  const targets: MinaTarget[] = [];
+  const seen = new Set<string>();
+  for (const t of top) {
+    if (COMMANDS.has(t.name) || seen.has(t.name) || !setsDomain(t.body)) continue;
+    seen.add(t.name);
+    targets.push({ name: t.name, env: {}, tasks: [t.name, ...envTasks], source: parsed.sourceOf(t.node) });
+  }
+  const comparisons = envComparisons(parsed);
+  for (const c of comparisons) {
+    if (seen.has(c.value)) continue;
+    seen.add(c.value);
+    targets.push({ name: c.value, env: { [c.env]: c.value }, tasks: envTasks, source: parsed.sourceOf(c.node) });
+  }
+  return { targets, envTasks, vars: [...new Set(comparisons.map((c) => c.env))] };
+}
+
+interface TopTask {
+  name: string;
+  node: any;
+  body: any;
+}
+
+function topTasks(parsed: ParsedRuby): TopTask[] {
+  const out: TopTask[] = [];
+  const stmts = parsed.root?.statements?.body ?? [];
+  for (const st of stmts) {
+    if (kind(st) !== "CallNode" || st.receiver || st.name !== "task" || !st.block || kind(st.block) !== "BlockNode") continue;
+    let n = argsOf(st)[0];
+    if (n && (kind(n) === "KeywordHashNode" || kind(n) === "HashNode")) n = n.elements[0]?.key;
+    const name = n ? literalName(n) : null;
+    if (name) out.push({ name, node: st, body: st.block.body });
+  }
+  return out;
+}
+
+const isDomainSet = (n: any) => kind(n) === "CallNode" && !n.receiver && n.name === "set" && literalName(argsOf(n)[0]) === "domain";
+function setsDomain(node: any): boolean {
+  let found = false;
+  visit(node, (n) => {
+    if (isDomainSet(n)) found = true;
+  });
+  return found;
+}
+
+/** `ENV['X']` / `ENV.fetch('X', ...)`: the variable's name. */
+function envRead(n: any): string | null {
+  if (kind(n) !== "CallNode" || (n.name !== "[]" && n.name !== "fetch") || kind(n.receiver) !== "ConstantReadNode" || n.receiver.name !== "ENV") return null;
+  return literalName(argsOf(n)[0]);
+}
+
+/**
+ * String values a command-line variable is compared with where the branch sets `domain`:
+ * `case ENV['to'] when 'a', 'b'`, `ENV['on'] == 'staging'` (either side), in source order.
+ */
+function envComparisons(parsed: ParsedRuby): { env: string; value: string; node: any }[] {
+  const out: { env: string; value: string; node: any }[] = [];
+  visit(parsed.root, (n) => {
+    const k = kind(n);
+    if (k === "CaseNode" && n.predicate) {
+      const env = envRead(n.predicate);
+      if (!env) return;
+      for (const w of n.conditions ?? []) {
+        if (kind(w) !== "WhenNode" || !setsDomain(w.statements)) continue;
+        for (const c of w.conditions ?? []) {
+          const v = kind(c) === "StringNode" ? literalName(c) : null;
+          if (v) out.push({ env, value: v, node: c });
+        }
+      }
+    }
+    if ((k === "IfNode" || k === "UnlessNode") && setsDomain(n)) {
+      const p = n.predicate;
+      if (kind(p) !== "CallNode" || p.name !== "==" || !p.receiver) return;
+      const [l, r] = [p.receiver, argsOf(p)[0]];
+      const env = envRead(l) ?? envRead(r);
+      const v = kind(r) === "StringNode" ? literalName(r) : kind(l) === "StringNode" ? literalName(l) : null;
+      if (env && v) out.push({ env, value: v, node: p });
+    }
+  });
+  return out;
+}
+
+function visit(node: any, fn: (n: any) => void): void {
+  if (!node) return;
+  fn(node);
+  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  for (const k of kids) visit(k, fn);
+}
