@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareCapistrano, compareUnicorn, compareWhenever, countKinds, crashOf, cronLines, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
+import { compareCapistrano, compareUnicorn, compareWhenever, countKinds, crashOf, cronJobsOf, cronLines, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin/rails2k8s.js");
@@ -81,24 +81,26 @@ const jsonAfterMarker = (stdout) => {
 // --- the Capistrano oracle ------------------------------------------------------------------------
 
 function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
-  if (!existsSync(join(repoDir, "Capfile"))) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {} };
-  if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {} };
+  if (!existsSync(join(repoDir, "Capfile"))) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {}, whenever: {} };
+  if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {}, whenever: {} };
   const app = scratchCopy(repoDir, scratchRoot, "cap");
   appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
   // ENV unset, stdin empty (`ask` takes its default), HOME in the copy: Capistrano as a fresh shell runs it.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(HERE, "cap_prelude.rb")} -rjson` };
   const listed = run(outDir, "cap-stages", "cap", [], { cwd: app, env: { ...env, CORPUS_LIST_STAGES: "1" } });
   const stages = listed.status === 0 ? jsonAfterMarker(listed.stdout)?.stages ?? null : null;
-  if (!stages) return { ...compareCapistrano(summary, null, {}, firstLine(listed.stderr + listed.stdout) || `exit ${listed.status}`), capEnv: {} };
+  if (!stages) return { ...compareCapistrano(summary, null, {}, firstLine(listed.stderr + listed.stdout) || `exit ${listed.status}`), capEnv: {}, whenever: {} };
   const servers = {};
   const capEnv = {};
+  const whenever = {};
   for (const stage of summary.stages.map((s) => s.name).filter((s) => stages.includes(s))) {
     const r = run(outDir, `cap-${stage}`, "cap", [stage, "corpus:dump"], { cwd: app, env });
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };
     if (dump?.rails_env) capEnv[stage] = dump.rails_env;
+    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null };
   }
-  return { ...compareCapistrano(summary, stages, servers), capEnv };
+  return { ...compareCapistrano(summary, stages, servers), capEnv, whenever };
 }
 
 // --- the Unicorn oracle ---------------------------------------------------------------------------
@@ -125,24 +127,43 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
 
 // --- the whenever oracle --------------------------------------------------------------------------
 
-function wheneverOracle(repoDir, summary, overlays, capEnv, outDir, scratchRoot) {
+function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir, scratchRoot) {
   if (!existsSync(join(repoDir, "config/schedule.rb"))) return compareWhenever([]);
   const app = scratchCopy(repoDir, scratchRoot, "whenever");
   const perStage = [];
   for (const stage of summary.stages) {
-    const railsEnv = capEnv[stage.name] ?? (typeof stage.railsEnv === "string" ? stage.railsEnv : null) ?? stage.name;
-    const r = run(outDir, `whenever-${stage.name}`, "whenever", ["-f", "config/schedule.rb", "--set", `environment=${railsEnv}`], {
-      cwd: app,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
-    });
+    // What Capistrano evaluated, where it ran; else the analysis' servers with whenever's defaults.
+    const cap = capWhenever?.[stage.name];
+    const railsEnv = cap?.env ?? capEnv[stage.name] ?? (typeof stage.railsEnv === "string" ? stage.railsEnv : null) ?? stage.name;
+    const wheneverRoles = cap?.roles ?? ["db"];
+    const servers = (cap?.servers ?? stage.servers).filter((s) => s.roles.some((r) => wheneverRoles.includes(r)));
+    // One crontab per distinct role set (each server's `--roles`); equal lines on two servers are one job.
+    const roleSets = [...new Set(servers.map((s) => [...s.roles].sort().join(",")))];
+    const lineSet = new Set();
+    let failed = null;
+    for (const [i, roles] of roleSets.entries()) {
+      const r = run(outDir, `whenever-${stage.name}${roleSets.length > 1 ? `-${i + 1}` : ""}`, "whenever", ["-f", "config/schedule.rb", "--set", `environment=${railsEnv}`, "--roles", roles], {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
+      });
+      if (r.status !== 0) {
+        failed = r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`;
+        break;
+      }
+      for (const l of cronLines(r.stdout)) lineSet.add(l);
+    }
+    const lines = failed ? null : [...lineSet];
     const overlay = overlays.find((o) => o.name === overlayName(stage.name));
-    const lines = r.status === 0 ? cronLines(r.stdout) : null;
+    const jobs = overlay?.cronJobs ?? null;
     perStage.push({
       stage: stage.name,
       lines: lines?.length ?? null,
       reboot: lines?.filter((l) => /^@reboot\b/.test(l)).length ?? 0,
-      error: r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`,
-      cronJobs: overlay?.kinds ? overlay.kinds.CronJob ?? 0 : null,
+      error: failed,
+      cronJobs: jobs ? jobs.filter((j) => !j.suspend).length : null,
+      suspended: jobs ? jobs.filter((j) => j.suspend).length : 0,
+      schedules: lines?.filter((l) => !/^@reboot\b/.test(l)).map(lineSchedule),
+      cronJobSchedules: jobs?.filter((j) => !j.suspend).map((j) => j.schedule),
     });
   }
   return compareWhenever(perStage);
@@ -184,14 +205,14 @@ function runRepo(name) {
       for (const o of readdirSync(overlaysDir).sort()) {
         if (!statSync(join(overlaysDir, o)).isDirectory()) continue;
         const k = run(outDir, `kustomize-${o}`, "kubectl", ["kustomize", join(overlaysDir, o)]);
-        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null });
+        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout) : null });
       }
 
     if (result.summary) {
       const cap = capistranoOracle(repoDir, result.summary, outDir, scratchRoot);
       result.cap = { verdict: cap.verdict, details: cap.details };
       result.unicorn = unicornOracle(repoDir, result.summary, outDir, scratchRoot);
-      result.whenever = wheneverOracle(repoDir, result.summary, result.overlays, cap.capEnv, outDir, scratchRoot);
+      result.whenever = wheneverOracle(repoDir, result.summary, result.overlays, cap.capEnv, cap.whenever, outDir, scratchRoot);
     }
   } catch (e) {
     result.crashes.push(`corpus script: ${e.message}`);

@@ -115,3 +115,32 @@ describe("whenever's @reboot lines", () => {
     expect(compareWhenever([{ stage: "production", lines: 3, reboot: 1, cronJobs: 1 }]).details).toEqual(["production: 2 cron lines vs 1 CronJobs (+1 @reboot, left out by design)"]);
   });
 });
+
+describe("whenever against the CronJobs that run", () => {
+  const { cronJobsOf, lineSchedule } = report;
+
+  it("reads each CronJob's schedule and suspension from kustomize output", () => {
+    const built = [
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bakery-config\n",
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-preheat\nspec:\n  schedule: "10 5 * * *"\n',
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-invoices\nspec:\n  schedule: 0 21 * * 1\n  suspend: true\n",
+    ].join("---\n");
+    expect(cronJobsOf(built)).toEqual([
+      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false },
+      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true },
+    ]);
+    expect(lineSchedule("10 5 * * * /bin/bash -l -c 'x'")).toBe("10 5 * * *");
+    expect(lineSchedule("@weekly /bin/bash -l -c 'y'")).toBe("@weekly");
+  });
+
+  it("counts suspended CronJobs apart: a stage without the job's line agrees when its CronJob is suspended", () => {
+    expect(compareWhenever([{ stage: "staging", lines: 0, cronJobs: 0, suspended: 1, schedules: [], cronJobSchedules: [] }])).toEqual({ verdict: "agree", details: [] });
+    expect(compareWhenever([{ stage: "staging", lines: 0, cronJobs: 1, suspended: 1 }]).details).toEqual(["staging: 0 cron lines vs 1 CronJobs (+1 suspended)"]);
+  });
+
+  it("equal counts with other schedules disagree, naming what each side has beyond the other", () => {
+    const s = { stage: "production", lines: 3, cronJobs: 3, schedules: ["5 0 * * *", "15 0 * * *", "15 0 * * *"], cronJobSchedules: ["5 0 * * *", "15 0 * * *", "30 0 * * *"] };
+    expect(compareWhenever([s])).toEqual({ verdict: "disagree", details: ['production: schedules differ: whenever "15 0 * * *" vs CronJobs "30 0 * * *"'] });
+    expect(compareWhenever([{ ...s, cronJobSchedules: ["15 0 * * *", "5 0 * * *", "15 0 * * *"] }]).verdict).toBe("agree");
+  });
+});
