@@ -127,6 +127,9 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
 
 // --- the whenever oracle --------------------------------------------------------------------------
 
+/** The never-run line the tool writes on a suspended CronJob whose schedule is computed at run time (emitters/kustomize/cronjobs.ts). */
+const UNKNOWN_SCHEDULE = "0 0 30 2 *";
+
 function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir, scratchRoot) {
   if (!existsSync(join(repoDir, "config/schedule.rb"))) return compareWhenever([]);
   const app = scratchCopy(repoDir, scratchRoot, "whenever");
@@ -160,10 +163,12 @@ function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir,
       lines: lines?.length ?? null,
       reboot: lines?.filter((l) => /^@reboot\b/.test(l)).length ?? 0,
       error: failed,
-      cronJobs: jobs ? jobs.filter((j) => !j.suspend).length : null,
-      suspended: jobs ? jobs.filter((j) => j.suspend).length : 0,
+      cronJobs: jobs ? jobs.filter((j) => !j.suspend || j.byDesign).length : null,
+      suspended: jobs ? jobs.filter((j) => j.suspend && !j.byDesign).length : 0,
       schedules: lines?.filter((l) => !/^@reboot\b/.test(l)).map(lineSchedule),
-      cronJobSchedules: jobs?.filter((j) => !j.suspend).map((j) => j.schedule),
+      // A by-design suspension with a placeholder schedule (the real one computed at run time) is
+      // compared by count only.
+      cronJobSchedules: jobs?.some((j) => j.byDesign && j.schedule === UNKNOWN_SCHEDULE) ? undefined : jobs?.filter((j) => !j.suspend || j.byDesign).map((j) => j.schedule),
     });
   }
   return compareWhenever(perStage);
@@ -201,11 +206,17 @@ function runRepo(name) {
     if (result.migrate.status !== 0) result.migrateError = (result.migrate.stderr.split("\n").find((l) => l.startsWith("rails2k8s:")) ?? firstLine(result.migrate.stderr)).slice(0, 200);
     const overlaysDir = join(copy, "k8s/overlays");
     result.overlays = [];
+    // CronJobs the base writes suspended (a path only the servers had, a schedule not known yet) are
+    // suspended by design, in every stage: the oracle counts them as the job whenever wrote. Only
+    // an overlay's own suspension means "no line on this stage".
+    const baseDir = join(copy, "k8s/base");
+    const base = existsSync(baseDir) ? run(outDir, "kustomize-base", "kubectl", ["kustomize", baseDir]) : null;
+    const suspendedByDesign = new Set(base?.status === 0 ? cronJobsOf(base.stdout).filter((j) => j.suspend).map((j) => j.name) : []);
     if (existsSync(overlaysDir))
       for (const o of readdirSync(overlaysDir).sort()) {
         if (!statSync(join(overlaysDir, o)).isDirectory()) continue;
         const k = run(outDir, `kustomize-${o}`, "kubectl", ["kustomize", join(overlaysDir, o)]);
-        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout) : null });
+        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout).map((j) => ({ ...j, byDesign: j.suspend && suspendedByDesign.has(j.name) })) : null });
       }
 
     if (result.summary) {
