@@ -9,11 +9,11 @@
 // `whenever -f` per stage against that overlay's CronJobs. Raw outputs go to the output folder
 // (default /tmp/rails2k8s-corpus/<repo>/), the table also to <out>/table.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareCapistrano, compareUnicorn, compareWhenever, countKinds, crashOf, cronJobsOf, cronLines, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
+import { compareCapistrano, compareProcfile, compareUnicorn, compareWhenever, containerCommandsOf, countKinds, crashOf, cronJobsOf, cronLines, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin/rails2k8s.js");
@@ -211,11 +211,13 @@ function runRepo(name) {
     // an overlay's own suspension means "no line on this stage".
     const baseDir = join(copy, "k8s/base");
     const base = existsSync(baseDir) ? run(outDir, "kustomize-base", "kubectl", ["kustomize", baseDir]) : null;
+    const containerCommands = [];
     const suspendedByDesign = new Set(base?.status === 0 ? cronJobsOf(base.stdout).filter((j) => j.suspend).map((j) => j.name) : []);
     if (existsSync(overlaysDir))
       for (const o of readdirSync(overlaysDir).sort()) {
         if (!statSync(join(overlaysDir, o)).isDirectory()) continue;
         const k = run(outDir, `kustomize-${o}`, "kubectl", ["kustomize", join(overlaysDir, o)]);
+        if (k.status === 0) containerCommands.push(...containerCommandsOf(k.stdout));
         result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout).map((j) => ({ ...j, byDesign: j.suspend && suspendedByDesign.has(j.name) })) : null });
       }
 
@@ -223,6 +225,8 @@ function runRepo(name) {
       const cap = capistranoOracle(repoDir, result.summary, outDir, scratchRoot);
       result.cap = { verdict: cap.verdict, details: cap.details };
       result.unicorn = unicornOracle(repoDir, result.summary, outDir, scratchRoot);
+      const guide = join(copy, "MIGRATION.md");
+      result.procfile = compareProcfile(model?.procfile ?? [], containerCommands, existsSync(guide) ? readFileSync(guide, "utf8") : null);
       result.whenever = wheneverOracle(repoDir, result.summary, result.overlays, cap.capEnv, cap.whenever, outDir, scratchRoot);
     }
   } catch (e) {

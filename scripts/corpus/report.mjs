@@ -191,6 +191,47 @@ export function compareWhenever(perStage) {
   return { verdict: details.some((d) => / cron lines vs /.test(d) || /no overlay/.test(d) || /schedules differ/.test(d)) ? "disagree" : "agree", details };
 }
 
+/** What each Deployment container of `kubectl kustomize` output runs: its command and args, as one line. */
+export function containerCommandsOf(yamlText) {
+  const out = [];
+  for (const doc of parseAllDocuments(yamlText)) {
+    const o = doc.toJS();
+    if (!o || o.kind !== "Deployment") continue;
+    const pod = o.spec?.template?.spec ?? {};
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) out.push([...(c.command ?? []), ...(c.args ?? [])].join(" "));
+  }
+  return out;
+}
+
+/**
+ * The words that identify a Procfile command: its program (after `bundle exec`, env assignments)
+ * and the files and Rake tasks it names (`config/sidekiq.yml`, `lib/scheduler.rb`, `jobs:work`).
+ */
+export function commandMarks(command) {
+  const words = command.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  while (words[0] === "bundle" || words[0] === "exec") words.shift();
+  const program = (words[0] ?? "").replace(/^(?:\.\/)?bin\//, "");
+  return [program, ...words.slice(1).filter((w) => /[/:]|\.(rb|yml|js|sh)$/.test(w)).map((w) => w.replace(/^\.\//, ""))].filter(Boolean);
+}
+
+/**
+ * Procfile oracle: each process of the Procfile is run by a Deployment (its program and files in
+ * a container's command line) or named in MIGRATION.md (its `Procfile:<line>` cited); else it is
+ * lost without a word. `entries`: the analysis' procfile; `commands`: containerCommandsOf every
+ * overlay; `guide`: MIGRATION.md text (null when migrate wrote none).
+ */
+export function compareProcfile(entries, commands, guide) {
+  if (!entries?.length || guide === null) return { verdict: "n.a.", details: [] };
+  const details = [];
+  for (const e of entries) {
+    const marks = commandMarks(e.command);
+    const run = commands.some((c) => marks.every((m) => c.split(/\s+/).some((w) => w === m || w.endsWith(`/${m}`))));
+    const named = guide.includes(`${e.source.file}:${e.source.line}`);
+    if (!run && !named) details.push(`${e.name} (${e.source.file}:${e.source.line}: ${e.command.slice(0, 60)}) neither run nor named in MIGRATION.md`);
+  }
+  return { verdict: details.length ? "disagree" : "agree", details };
+}
+
 /** Kinds of the top-level documents in `kubectl kustomize` output. */
 export function countKinds(yamlText) {
   const counts = {};
@@ -223,7 +264,7 @@ export function rowCells(r) {
   const appServers = s ? s.appServers.map((a) => `${a.kind}:${a.workers === null ? "-" : isUnknownValue(a.workers) ? "?" : a.workers}`).join(" ") : "";
   const overlays = (r.overlays ?? []).map((o) => `${o.name} ${o.kinds ? `${o.kinds.Deployment ?? 0}/${o.kinds.CronJob ?? 0}` : "fail"}`).join("<br>");
   const notes = [];
-  for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);
+  for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever], ["procfile", r.procfile]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);
   if (r.migrateError) notes.push(`migrate: ${r.migrateError}`);
   return [
     r.repo,

@@ -144,3 +144,30 @@ describe("whenever against the CronJobs that run", () => {
     expect(compareWhenever([{ ...s, cronJobSchedules: ["15 0 * * *", "5 0 * * *", "15 0 * * *"] }]).verdict).toBe("agree");
   });
 });
+
+describe("Procfile processes against what the overlays run", () => {
+  const { compareProcfile, commandMarks, containerCommandsOf } = report;
+  const entry = (name: string, command: string, line: number) => ({ name, command, source: { file: "Procfile", line } });
+
+  it("identifies a command by its program and the files and tasks it names", () => {
+    expect(commandMarks("RAILS_ENV=production bundle exec ruby lib/oven_watcher.rb --verbose")).toEqual(["ruby", "lib/oven_watcher.rb"]);
+    expect(commandMarks("bundle exec rake jobs:work")).toEqual(["rake", "jobs:work"]);
+    expect(commandMarks("bin/sidekiq -C ./config/sidekiq.yml")).toEqual(["sidekiq", "config/sidekiq.yml"]);
+  });
+
+  it("reads each Deployment container's command line", () => {
+    const built = 'kind: Deployment\nmetadata:\n  name: bakery-worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          command: ["bundle", "exec"]\n          args: ["rake", "jobs:work"]\n---\nkind: Service\nmetadata:\n  name: bakery-web\n';
+    expect(containerCommandsOf(built)).toEqual(["bundle exec rake jobs:work"]);
+  });
+
+  it("names each process neither run by a Deployment nor cited in MIGRATION.md", () => {
+    const procfile = [entry("web", "bundle exec puma -C config/puma.rb", 1), entry("jobs", "bundle exec rake jobs:work", 2), entry("watcher", "bundle exec ruby lib/oven_watcher.rb", 3)];
+    const commands = ["bundle exec puma -C config/puma/kubernetes.rb", "bundle exec rake jobs:work"];
+    expect(compareProcfile(procfile, commands, "| `Dockerfile` | web server puma | `Procfile:1` |")).toEqual({
+      verdict: "disagree",
+      details: ["watcher (Procfile:3: bundle exec ruby lib/oven_watcher.rb) neither run nor named in MIGRATION.md"],
+    });
+    expect(compareProcfile(procfile, commands, "`Procfile:1` … the watcher at `Procfile:3` has no Deployment").verdict).toBe("agree");
+    expect(compareProcfile(procfile, commands, null).verdict).toBe("n.a.");
+  });
+});
