@@ -5,8 +5,9 @@
 // neutral working directory: `analyze --json` and `analyze`; `migrate --yes` on a scratch copy
 // (the repos themselves are never written), then `kubectl kustomize` on every overlay; and the
 // oracles where they apply — Capistrano's own stages and servers (`cap <stage>` with the dump in
-// scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported, and
-// `whenever -f` per stage against that overlay's CronJobs. Raw outputs go to the output folder
+// scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported,
+// `whenever -f --roles` per server of each stage against that overlay's running CronJobs, and each
+// Procfile process against the overlays' Deployments and MIGRATION.md. Raw outputs go to the output folder
 // (default /tmp/rails2k8s-corpus/<repo>/), the table also to <out>/table.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
