@@ -221,9 +221,11 @@ export function commandMarks(command) {
  * overlay; `guide`: MIGRATION.md text (null when migrate wrote none).
  */
 export function compareProcfile(entries, commands, guide) {
-  if (!entries?.length || guide === null) return { verdict: "n.a.", details: [] };
+  // Procfile.dev, .sample, .CF...: processes of a laptop or another platform, never of the servers.
+  const served = (entries ?? []).filter((e) => e.source.file === "Procfile");
+  if (!served.length || guide === null) return { verdict: "n.a.", details: [] };
   const details = [];
-  for (const e of entries) {
+  for (const e of served) {
     const marks = commandMarks(e.command);
     const run = commands.some((c) => marks.every((m) => c.split(/\s+/).some((w) => w === m || w.endsWith(`/${m}`))));
     const named = guide.includes(`${e.source.file}:${e.source.line}`);

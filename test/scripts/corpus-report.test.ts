@@ -169,5 +169,7 @@ describe("Procfile processes against what the overlays run", () => {
     });
     expect(compareProcfile(procfile, commands, "`Procfile:1` … the watcher at `Procfile:3` has no Deployment").verdict).toBe("agree");
     expect(compareProcfile(procfile, commands, null).verdict).toBe("n.a.");
+    // A development Procfile never ran on the servers.
+    expect(compareProcfile([{ ...entry("css", "yarn watch:css", 2), source: { file: "Procfile.dev", line: 2 } }], commands, "").verdict).toBe("n.a.");
   });
 });
