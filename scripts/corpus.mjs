@@ -5,15 +5,16 @@
 // neutral working directory: `analyze --json` and `analyze`; `migrate --yes` on a scratch copy
 // (the repos themselves are never written), then `kubectl kustomize` on every overlay; and the
 // oracles where they apply — Capistrano's own stages and servers (`cap <stage>` with the dump in
-// scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported, and
-// `whenever -f` per stage against that overlay's CronJobs. Raw outputs go to the output folder
+// scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported,
+// `whenever -f --roles` per server of each stage against that overlay's running CronJobs, and each
+// Procfile process against the overlays' Deployments and MIGRATION.md. Raw outputs go to the output folder
 // (default /tmp/rails2k8s-corpus/<repo>/), the table also to <out>/table.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareCapistrano, compareUnicorn, compareWhenever, countKinds, crashOf, cronLines, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
+import { compareCapistrano, compareProcfile, compareUnicorn, compareWhenever, containerCommandsOf, countKinds, crashOf, cronJobsOf, cronLines, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin/rails2k8s.js");
@@ -81,8 +82,8 @@ const jsonAfterMarker = (stdout) => {
 // --- the Capistrano oracle ------------------------------------------------------------------------
 
 function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
-  if (!existsSync(join(repoDir, "Capfile"))) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {} };
-  if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {} };
+  if (!existsSync(join(repoDir, "Capfile"))) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {}, whenever: {} };
+  if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {}, whenever: {} };
   const app = scratchCopy(repoDir, scratchRoot, "cap");
   appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
   // ENV unset, stdin empty (`ask` takes its default), HOME in the copy: Capistrano as a fresh shell runs it.
@@ -92,16 +93,18 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `${gemLib}-r${join(HERE, "cap_prelude.rb")} -rjson` };
   const listed = run(outDir, "cap-stages", "cap", [], { cwd: app, env: { ...env, CORPUS_LIST_STAGES: "1" } });
   const stages = listed.status === 0 ? jsonAfterMarker(listed.stdout)?.stages ?? null : null;
-  if (!stages) return { ...compareCapistrano(summary, null, {}, firstLine(listed.stderr + listed.stdout) || `exit ${listed.status}`), capEnv: {} };
+  if (!stages) return { ...compareCapistrano(summary, null, {}, firstLine(listed.stderr + listed.stdout) || `exit ${listed.status}`), capEnv: {}, whenever: {} };
   const servers = {};
   const capEnv = {};
+  const whenever = {};
   for (const stage of summary.stages.map((s) => s.name).filter((s) => stages.includes(s))) {
     const r = run(outDir, `cap-${stage}`, "cap", [stage, "corpus:dump"], { cwd: app, env });
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };
     if (dump?.rails_env) capEnv[stage] = dump.rails_env;
+    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null };
   }
-  return { ...compareCapistrano(summary, stages, servers), capEnv };
+  return { ...compareCapistrano(summary, stages, servers), capEnv, whenever };
 }
 
 // --- the Unicorn oracle ---------------------------------------------------------------------------
@@ -130,24 +133,48 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
 
 // --- the whenever oracle --------------------------------------------------------------------------
 
-function wheneverOracle(repoDir, summary, overlays, capEnv, outDir, scratchRoot) {
+/** The never-run line the tool writes on a suspended CronJob whose schedule is computed at run time (emitters/kustomize/cronjobs.ts). */
+const UNKNOWN_SCHEDULE = "0 0 30 2 *";
+
+function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir, scratchRoot) {
   if (!existsSync(join(repoDir, "config/schedule.rb"))) return compareWhenever([]);
   const app = scratchCopy(repoDir, scratchRoot, "whenever");
   const perStage = [];
   for (const stage of summary.stages) {
-    const railsEnv = capEnv[stage.name] ?? (typeof stage.railsEnv === "string" ? stage.railsEnv : null) ?? stage.name;
-    const r = run(outDir, `whenever-${stage.name}`, "whenever", ["-f", "config/schedule.rb", "--set", `environment=${railsEnv}`], {
-      cwd: app,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
-    });
+    // What Capistrano evaluated, where it ran; else the analysis' servers with whenever's defaults.
+    const cap = capWhenever?.[stage.name];
+    const railsEnv = cap?.env ?? capEnv[stage.name] ?? (typeof stage.railsEnv === "string" ? stage.railsEnv : null) ?? stage.name;
+    const wheneverRoles = cap?.roles ?? ["db"];
+    const servers = (cap?.servers ?? stage.servers).filter((s) => s.roles.some((r) => wheneverRoles.includes(r)));
+    // One crontab per distinct role set (each server's `--roles`); equal lines on two servers are one job.
+    const roleSets = [...new Set(servers.map((s) => [...s.roles].sort().join(",")))];
+    const lineSet = new Set();
+    let failed = null;
+    for (const [i, roles] of roleSets.entries()) {
+      const r = run(outDir, `whenever-${stage.name}${roleSets.length > 1 ? `-${i + 1}` : ""}`, "whenever", ["-f", "config/schedule.rb", "--set", `environment=${railsEnv}`, "--roles", roles], {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
+      });
+      if (r.status !== 0) {
+        failed = r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`;
+        break;
+      }
+      for (const l of cronLines(r.stdout)) lineSet.add(l);
+    }
+    const lines = failed ? null : [...lineSet];
     const overlay = overlays.find((o) => o.name === overlayName(stage.name));
-    const lines = r.status === 0 ? cronLines(r.stdout) : null;
+    const jobs = overlay?.cronJobs ?? null;
     perStage.push({
       stage: stage.name,
       lines: lines?.length ?? null,
       reboot: lines?.filter((l) => /^@reboot\b/.test(l)).length ?? 0,
-      error: r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`,
-      cronJobs: overlay?.kinds ? overlay.kinds.CronJob ?? 0 : null,
+      error: failed,
+      cronJobs: jobs ? jobs.filter((j) => !j.suspend || j.byDesign).length : null,
+      suspended: jobs ? jobs.filter((j) => j.suspend && !j.byDesign).length : 0,
+      schedules: lines?.filter((l) => !/^@reboot\b/.test(l)).map(lineSchedule),
+      // A by-design suspension with a placeholder schedule (the real one computed at run time) is
+      // compared by count only.
+      cronJobSchedules: jobs?.some((j) => j.byDesign && j.schedule === UNKNOWN_SCHEDULE) ? undefined : jobs?.filter((j) => !j.suspend || j.byDesign).map((j) => j.schedule),
     });
   }
   return compareWhenever(perStage);
@@ -185,18 +212,28 @@ function runRepo(name) {
     if (result.migrate.status !== 0) result.migrateError = (result.migrate.stderr.split("\n").find((l) => l.startsWith("rails2k8s:")) ?? firstLine(result.migrate.stderr)).slice(0, 200);
     const overlaysDir = join(copy, "k8s/overlays");
     result.overlays = [];
+    // CronJobs the base writes suspended (a path only the servers had, a schedule not known yet) are
+    // suspended by design, in every stage: the oracle counts them as the job whenever wrote. Only
+    // an overlay's own suspension means "no line on this stage".
+    const baseDir = join(copy, "k8s/base");
+    const base = existsSync(baseDir) ? run(outDir, "kustomize-base", "kubectl", ["kustomize", baseDir]) : null;
+    const containerCommands = [];
+    const suspendedByDesign = new Set(base?.status === 0 ? cronJobsOf(base.stdout).filter((j) => j.suspend).map((j) => j.name) : []);
     if (existsSync(overlaysDir))
       for (const o of readdirSync(overlaysDir).sort()) {
         if (!statSync(join(overlaysDir, o)).isDirectory()) continue;
         const k = run(outDir, `kustomize-${o}`, "kubectl", ["kustomize", join(overlaysDir, o)]);
-        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null });
+        if (k.status === 0) containerCommands.push(...containerCommandsOf(k.stdout));
+        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout).map((j) => ({ ...j, byDesign: j.suspend && suspendedByDesign.has(j.name) })) : null });
       }
 
     if (result.summary) {
       const cap = capistranoOracle(repoDir, result.summary, outDir, scratchRoot);
       result.cap = { verdict: cap.verdict, details: cap.details };
       result.unicorn = unicornOracle(repoDir, result.summary, outDir, scratchRoot);
-      result.whenever = wheneverOracle(repoDir, result.summary, result.overlays, cap.capEnv, outDir, scratchRoot);
+      const guide = join(copy, "MIGRATION.md");
+      result.procfile = compareProcfile(model?.procfile ?? [], containerCommands, existsSync(guide) ? readFileSync(guide, "utf8") : null);
+      result.whenever = wheneverOracle(repoDir, result.summary, result.overlays, cap.capEnv, cap.whenever, outDir, scratchRoot);
     }
   } catch (e) {
     result.crashes.push(`corpus script: ${e.message}`);

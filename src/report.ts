@@ -149,8 +149,11 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Cron");
   if (m.cron) {
+    // A schedule whose blocks are empty (or all commented out) wrote an empty crontab: said, so an
+    // empty section does not read as a schedule that was not looked at.
+    if (m.cron.jobs.length === 0) lines.push(`  (${m.cron.file} defines no jobs)`);
     for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})  ${at(j.source)}`);
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}  ${at(j.source)}`);
   } else lines.push("  (no config/schedule.rb)");
 
   section("Secrets (names only)");
@@ -189,6 +192,12 @@ function cronRolesText(m: AppModel, job: CronJob): string {
   if (distinct.size === 1) return `roles ${per[0]!.roles} (whenever_roles${per.some((p) => p.set) ? "" : " default"})`;
   return `roles by stage (whenever_roles): ${per.map((p) => `${p.stage} ${p.roles}`).join("; ")}`;
 }
+
+/**
+ * A job the schedule defines only under some Rails envs (`if @environment == :production`): the
+ * stages of the other envs had no such crontab line, and their CronJob is suspended.
+ */
+const cronEnvsText = (job: CronJob): string => (job.envs ? ` [only for RAILS_ENV ${job.envs.join(", ")}]` : "");
 
 /** A question that depends on an earlier answer says on which. */
 const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");

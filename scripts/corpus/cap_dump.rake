@@ -19,6 +19,10 @@ namespace :corpus do
     puts "CORPUS-JSON" + JSON.generate(
       servers: servers,
       rails_env: env.variables.keys.include?(:rails_env) ? plain.(fetch(:rails_env)) : nil,
+      # whenever's Capistrano tasks write a crontab on each server of these roles (its default :db),
+      # generated with `--set environment=<whenever_environment>` and that server's `--roles`.
+      whenever_roles: Array(fetch(:whenever_roles, :db)).map(&:to_s),
+      whenever_environment: env.variables.keys.include?(:whenever_environment) ? plain.(fetch(:whenever_environment)) : nil,
       missing: CORPUS_MISSING
     )
   end

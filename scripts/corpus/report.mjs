@@ -1,6 +1,7 @@
 // Pure parts of the practice-corpus run (scripts/corpus.mjs): reading the tool's JSON, comparing it
 // with what the oracles said, and writing the table and the summary line. No I/O here, so the
 // judgements can be tested without any corpus.
+import { parseAllDocuments } from "yaml";
 
 /** A value as the app would see it with no ENV variable set: an ENV read is its default. */
 export function plainValue(v) {
@@ -128,9 +129,37 @@ export function cronLines(text) {
     .filter((l) => /^(@\w+|(\S+\s+){5})\S/.test(l));
 }
 
+/** The schedule field of a crontab line: `@daily`, or its first five fields. */
+export function lineSchedule(line) {
+  const f = line.trim().split(/\s+/);
+  return f[0].startsWith("@") ? f[0] : f.slice(0, 5).join(" ");
+}
+
+/** The CronJobs of `kubectl kustomize` output: each one's name, schedule, and whether it is suspended. */
+export function cronJobsOf(yamlText) {
+  const out = [];
+  for (const doc of parseAllDocuments(yamlText)) {
+    const o = doc.toJS();
+    if (o && o.kind === "CronJob") out.push({ name: String(o.metadata?.name ?? "?"), schedule: String(o.spec?.schedule ?? ""), suspend: o.spec?.suspend === true });
+  }
+  return out;
+}
+
+/** What one multiset of schedules holds beyond the other, as `"5 0 * * *" ×2` items. */
+function beyond(a, b) {
+  const left = new Map();
+  for (const x of a) left.set(x, (left.get(x) ?? 0) + 1);
+  for (const x of b) if (left.has(x)) left.set(x, left.get(x) - 1);
+  return [...left].filter(([, n]) => n > 0).map(([x, n]) => `"${x}"${n > 1 ? ` ×${n}` : ""}`);
+}
+
 /**
  * whenever oracle: per stage, whenever's cron lines against the CronJobs of that stage's overlay.
- * `perStage`: [{ stage, lines: number | null, reboot?: number (of those lines), error?, cronJobs: number | null }].
+ * `perStage`: [{ stage, lines: number | null, reboot?: number (of those lines), error?, cronJobs: number | null,
+ * schedules?: string[] (whenever's, @reboot left out), cronJobSchedules?: string[] (the CronJobs that run),
+ * suspended?: number (CronJobs written suspended: the stage had no crontab line for them) }].
+ * Capistrano's whenever wrote one crontab per server, with that server's roles (`--roles`), so the
+ * lines are the union over the stage's servers: a suspended CronJob is no line on any server.
  */
 export function compareWhenever(perStage) {
   if (!perStage.length) return { verdict: "n.a.", details: [] };
@@ -149,11 +178,60 @@ export function compareWhenever(perStage) {
     // `@reboot` ran when a server booted; Kubernetes has no such moment, so the tool leaves those
     // lines out on purpose (emitters/kustomize/rules.ts isRunnableSchedule) and names them.
     const reboot = s.reboot ?? 0;
-    const note = reboot ? ` (+${reboot} @reboot, left out by design)` : "";
+    const notes = [reboot ? `+${reboot} @reboot, left out by design` : "", s.suspended ? `+${s.suspended} suspended` : ""].filter(Boolean);
+    const note = notes.length ? ` (${notes.join(", ")})` : "";
     if (s.lines - reboot !== s.cronJobs) details.push(`${s.stage}: ${s.lines - reboot} cron lines vs ${s.cronJobs} CronJobs${note}`);
+    else if (s.schedules && s.cronJobSchedules) {
+      const onlyCron = beyond(s.schedules, s.cronJobSchedules);
+      const onlyJobs = beyond(s.cronJobSchedules, s.schedules);
+      if (onlyCron.length || onlyJobs.length) details.push(`${s.stage}: schedules differ: whenever ${onlyCron.join(", ") || "-"} vs CronJobs ${onlyJobs.join(", ") || "-"}`);
+    }
   }
   if (compared === 0) return { verdict: "n.a.", details };
-  return { verdict: details.some((d) => / cron lines vs /.test(d) || /no overlay/.test(d)) ? "disagree" : "agree", details };
+  return { verdict: details.some((d) => / cron lines vs /.test(d) || /no overlay/.test(d) || /schedules differ/.test(d)) ? "disagree" : "agree", details };
+}
+
+/** What each Deployment container of `kubectl kustomize` output runs: its command and args, as one line. */
+export function containerCommandsOf(yamlText) {
+  const out = [];
+  for (const doc of parseAllDocuments(yamlText)) {
+    const o = doc.toJS();
+    if (!o || o.kind !== "Deployment") continue;
+    const pod = o.spec?.template?.spec ?? {};
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) out.push([...(c.command ?? []), ...(c.args ?? [])].join(" "));
+  }
+  return out;
+}
+
+/**
+ * The words that identify a Procfile command: its program (after `bundle exec`, env assignments)
+ * and the files and Rake tasks it names (`config/sidekiq.yml`, `lib/scheduler.rb`, `jobs:work`).
+ */
+export function commandMarks(command) {
+  const words = command.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  while (words[0] === "bundle" || words[0] === "exec") words.shift();
+  const program = (words[0] ?? "").replace(/^(?:\.\/)?bin\//, "");
+  return [program, ...words.slice(1).filter((w) => /[/:]|\.(rb|yml|js|sh)$/.test(w)).map((w) => w.replace(/^\.\//, ""))].filter(Boolean);
+}
+
+/**
+ * Procfile oracle: each process of the Procfile is run by a Deployment (its program and files in
+ * a container's command line) or named in MIGRATION.md (its `Procfile:<line>` cited); else it is
+ * lost without a word. `entries`: the analysis' procfile; `commands`: containerCommandsOf every
+ * overlay; `guide`: MIGRATION.md text (null when migrate wrote none).
+ */
+export function compareProcfile(entries, commands, guide) {
+  // Procfile.dev, .sample, .CF...: processes of a laptop or another platform, never of the servers.
+  const served = (entries ?? []).filter((e) => e.source.file === "Procfile");
+  if (!served.length || guide === null) return { verdict: "n.a.", details: [] };
+  const details = [];
+  for (const e of served) {
+    const marks = commandMarks(e.command);
+    const run = commands.some((c) => marks.every((m) => c.split(/\s+/).some((w) => w === m || w.endsWith(`/${m}`))));
+    const named = guide.includes(`${e.source.file}:${e.source.line}`);
+    if (!run && !named) details.push(`${e.name} (${e.source.file}:${e.source.line}: ${e.command.slice(0, 60)}) neither run nor named in MIGRATION.md`);
+  }
+  return { verdict: details.length ? "disagree" : "agree", details };
 }
 
 /** Kinds of the top-level documents in `kubectl kustomize` output. */
@@ -188,7 +266,7 @@ export function rowCells(r) {
   const appServers = s ? s.appServers.map((a) => `${a.kind}:${a.workers === null ? "-" : isUnknownValue(a.workers) ? "?" : a.workers}`).join(" ") : "";
   const overlays = (r.overlays ?? []).map((o) => `${o.name} ${o.kinds ? `${o.kinds.Deployment ?? 0}/${o.kinds.CronJob ?? 0}` : "fail"}`).join("<br>");
   const notes = [];
-  for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);
+  for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever], ["procfile", r.procfile]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);
   if (r.migrateError) notes.push(`migrate: ${r.migrateError}`);
   return [
     r.repo,

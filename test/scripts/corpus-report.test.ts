@@ -115,3 +115,61 @@ describe("whenever's @reboot lines", () => {
     expect(compareWhenever([{ stage: "production", lines: 3, reboot: 1, cronJobs: 1 }]).details).toEqual(["production: 2 cron lines vs 1 CronJobs (+1 @reboot, left out by design)"]);
   });
 });
+
+describe("whenever against the CronJobs that run", () => {
+  const { cronJobsOf, lineSchedule } = report;
+
+  it("reads each CronJob's schedule and suspension from kustomize output", () => {
+    const built = [
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bakery-config\n",
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-preheat\nspec:\n  schedule: "10 5 * * *"\n',
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-invoices\nspec:\n  schedule: 0 21 * * 1\n  suspend: true\n",
+    ].join("---\n");
+    expect(cronJobsOf(built)).toEqual([
+      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false },
+      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true },
+    ]);
+    expect(lineSchedule("10 5 * * * /bin/bash -l -c 'x'")).toBe("10 5 * * *");
+    expect(lineSchedule("@weekly /bin/bash -l -c 'y'")).toBe("@weekly");
+  });
+
+  it("counts suspended CronJobs apart: a stage without the job's line agrees when its CronJob is suspended", () => {
+    expect(compareWhenever([{ stage: "staging", lines: 0, cronJobs: 0, suspended: 1, schedules: [], cronJobSchedules: [] }])).toEqual({ verdict: "agree", details: [] });
+    expect(compareWhenever([{ stage: "staging", lines: 0, cronJobs: 1, suspended: 1 }]).details).toEqual(["staging: 0 cron lines vs 1 CronJobs (+1 suspended)"]);
+  });
+
+  it("equal counts with other schedules disagree, naming what each side has beyond the other", () => {
+    const s = { stage: "production", lines: 3, cronJobs: 3, schedules: ["5 0 * * *", "15 0 * * *", "15 0 * * *"], cronJobSchedules: ["5 0 * * *", "15 0 * * *", "30 0 * * *"] };
+    expect(compareWhenever([s])).toEqual({ verdict: "disagree", details: ['production: schedules differ: whenever "15 0 * * *" vs CronJobs "30 0 * * *"'] });
+    expect(compareWhenever([{ ...s, cronJobSchedules: ["15 0 * * *", "5 0 * * *", "15 0 * * *"] }]).verdict).toBe("agree");
+  });
+});
+
+describe("Procfile processes against what the overlays run", () => {
+  const { compareProcfile, commandMarks, containerCommandsOf } = report;
+  const entry = (name: string, command: string, line: number) => ({ name, command, source: { file: "Procfile", line } });
+
+  it("identifies a command by its program and the files and tasks it names", () => {
+    expect(commandMarks("RAILS_ENV=production bundle exec ruby lib/oven_watcher.rb --verbose")).toEqual(["ruby", "lib/oven_watcher.rb"]);
+    expect(commandMarks("bundle exec rake jobs:work")).toEqual(["rake", "jobs:work"]);
+    expect(commandMarks("bin/sidekiq -C ./config/sidekiq.yml")).toEqual(["sidekiq", "config/sidekiq.yml"]);
+  });
+
+  it("reads each Deployment container's command line", () => {
+    const built = 'kind: Deployment\nmetadata:\n  name: bakery-worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          command: ["bundle", "exec"]\n          args: ["rake", "jobs:work"]\n---\nkind: Service\nmetadata:\n  name: bakery-web\n';
+    expect(containerCommandsOf(built)).toEqual(["bundle exec rake jobs:work"]);
+  });
+
+  it("names each process neither run by a Deployment nor cited in MIGRATION.md", () => {
+    const procfile = [entry("web", "bundle exec puma -C config/puma.rb", 1), entry("jobs", "bundle exec rake jobs:work", 2), entry("watcher", "bundle exec ruby lib/oven_watcher.rb", 3)];
+    const commands = ["bundle exec puma -C config/puma/kubernetes.rb", "bundle exec rake jobs:work"];
+    expect(compareProcfile(procfile, commands, "| `Dockerfile` | web server puma | `Procfile:1` |")).toEqual({
+      verdict: "disagree",
+      details: ["watcher (Procfile:3: bundle exec ruby lib/oven_watcher.rb) neither run nor named in MIGRATION.md"],
+    });
+    expect(compareProcfile(procfile, commands, "`Procfile:1` … the watcher at `Procfile:3` has no Deployment").verdict).toBe("agree");
+    expect(compareProcfile(procfile, commands, null).verdict).toBe("n.a.");
+    // A development Procfile never ran on the servers.
+    expect(compareProcfile([{ ...entry("css", "yarn watch:css", 2), source: { file: "Procfile.dev", line: 2 } }], commands, "").verdict).toBe("n.a.");
+  });
+});
