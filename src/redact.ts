@@ -83,7 +83,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     if (Array.isArray(v)) {
       let copy: unknown[] | null = null;
       for (let i = 0; i < v.length; i++) {
-        const x = hide(v[i], key, secretPath, sub(String(i)));
+        const x = hide(v[i], key, secretPath, secretPath === null ? "" : sub(String(i)));
         if (copy === null && x !== v[i]) copy = v.slice(0, i);
         if (copy !== null) copy.push(x);
       }
@@ -93,29 +93,23 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
     // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
-    const envRef = typeof o.env === "string";
-    const keyOf = (k: string) =>
-      k === "default" && envRef ? (o.secret === true ? "password" : secretName(o.env as string) || key === null ? (o.env as string) : key) : k === "value" && key !== null && isSourceLike(o.source) ? key : k;
+    const env = typeof o.env === "string" ? o.env : null;
     let out: Record<string, unknown> | null = null;
-    const keys: string[] = [];
     for (const k in o) {
-      const x = hide(o[k], keyOf(k), secretPath, k === "default" && envRef ? path : sub(k));
-      if (out === null && x !== o[k]) {
-        out = {};
-        for (const j of keys) put(out, j, o[j]);
-      }
+      const was = o[k];
+      const x =
+        k === "default" && env !== null
+          ? hide(was, o.secret === true ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
+          : hide(was, k === "value" && key !== null && isSourceLike(o.source) ? key : k, secretPath, secretPath === null ? "" : sub(k));
+      if (out === null && x !== was) out = copyBefore(o, k);
       if (out !== null) put(out, k, x);
-      else keys.push(k);
     }
     // An Unknown under a secret key: its expression is the secret's source text.
     const expr = typeof o.unknown === "string" && typeof o.expr === "string" && secretKey;
     const erb = typeof o.unknown === "string" && typeof o.erb === "string" && secretKey;
     // The expression around a hidden default holds it too.
     const ruby = isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out === null ? o.default : out.default);
-    if ((expr || erb || ruby) && out === null) {
-      out = {};
-      for (const j of keys) put(out, j, o[j]);
-    }
+    if ((expr || erb || ruby) && out === null) out = copyBefore(o, null);
     if (out === null) return o;
     if (expr) out.expr = SECRET_SHOWN_AS;
     if (erb) out.erb = SECRET_SHOWN_AS;
@@ -173,6 +167,16 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
   const first = hide({ ...model, stages, ...(model.global ? { global } : {}) }, null, null, "") as AppModel;
   const values = [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   return { model: values.length ? (scrub(first, values) as AppModel) : first, values };
+}
+
+/** A new object with the keys of `o` before `stop` (all of them when null), in order. */
+function copyBefore(o: Record<string, unknown>, stop: string | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const j in o) {
+    if (j === stop) break;
+    put(out, j, o[j]);
+  }
+  return out;
 }
 
 /** An own enumerable property, `__proto__` included (as a key of the model, not the prototype). */

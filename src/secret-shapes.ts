@@ -276,7 +276,7 @@ const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|b
  * Whether any rule could find something in the text: a test that most texts (hosts, paths,
  * messages) fail at once, before the rules and the memo, which then hold only texts worth it.
  */
-function mayHold(text: string): boolean {
+export function mayHold(text: string): boolean {
   if (MAY_HOLD.test(text) || MAY_HOLD_WORD.test(text)) return true;
   // ...or it is a run of 32 or more characters of the entropy rule's alphabet.
   let run = 0;
@@ -289,7 +289,8 @@ function mayHold(text: string): boolean {
   return false;
 }
 
-function findSpans(text: string): SecretSpan[] {
+/** The rules themselves, without the pre-test and the memo (exported for the test that holds them equal). */
+export function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
   const take = (rule: Rule, m: RegExpExecArray) => {
     const secret = m[rule.group];
