@@ -149,7 +149,9 @@ export function leafPaths(v: RValue, prefix: string[] = []): string[][] {
 /** Every ENV reference in the model, with the nearest enclosing source. */
 export function envRefs(model: object): { name: string; source: Source }[] {
   const out: { name: string; source: Source }[] = [];
-  const seen = new WeakSet<object>();
+  // A Set, not a WeakSet: it lives for this walk only, and a WeakSet of every object of a large
+  // model (10,000 stages) is far slower to fill and to collect.
+  const seen = new Set<object>();
   const walk = (v: unknown, src: Source | null, depth: number) => {
     if (depth > 200 || v === null || typeof v !== "object") return;
     // Values are shared between parts of the model (a Global namespace and the template that

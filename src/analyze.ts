@@ -53,6 +53,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const guard = <T>(what: string, fallback: T, fn: () => T): T => {
     // An analyzer bug must not take the whole report down: it becomes a problem, like bad input.
     const t0 = timing ? performance.now() : 0;
+    const c0 = timing ? process.cpuUsage() : null;
     try {
       return fn();
     } catch (e) {
@@ -60,7 +61,10 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
       return fallback;
     } finally {
       // `npm run bench` breaks the time down by analyzer with RAILS2K8S_TIMING=1.
-      if (timing) process.stderr.write(`timing: ${what} ${(performance.now() - t0).toFixed(1)} ms\n`);
+      if (timing) {
+        const c = process.cpuUsage(c0 ?? undefined);
+        process.stderr.write(`timing: ${what} ${(performance.now() - t0).toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB)\n`);
+      }
     }
   };
 

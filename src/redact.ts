@@ -30,9 +30,21 @@ const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target",
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
 /** HTTP headers (nginx `proxy_set_header`) whose value is a credential. */
 
-const secretName = (k: string) =>
+const secretNameOf = (k: string) =>
   !STRUCTURAL.has(k) &&
   (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || looksCredentialHeader(k));
+/** Keys repeat across the whole model (every stage has the same variable names): each is judged once. */
+const secretNames = new Map<string, boolean>();
+const secretName = (k: string): boolean => {
+  let yes = secretNames.get(k);
+  if (yes === undefined) {
+    if (secretNames.size >= 100_000) secretNames.clear();
+    secretNames.set(k, (yes = secretNameOf(k)));
+  }
+  return yes;
+};
+/** isCredentialUrl, without its regex for the many strings that hold no "://". */
+const credentialUrl = (v: string) => v.includes("://") && isCredentialUrl(v);
 
 export function redactModel(model: AppModel): AppModel {
   return redaction(model).model;
@@ -51,37 +63,57 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
   // (what a value's shape or a URL password gives away is already cut), so only a secret key there
   // walks them again.
   const settled = new WeakSet<object>();
-  // Every object and array is rebuilt (the model itself is never touched). A path is only kept where
-  // a rule reads it: under Global values, as the dotted text the secret paths use.
+  let anySettled = false;
+  // The model itself is never touched: an object or array with something hidden or cut is rebuilt,
+  // one with nothing to hide is shown as it is (shared, not copied: a model of 10,000 stages is
+  // mostly such parts, and a copy of it doubled the memory). A path is only kept where a rule reads
+  // it: under Global values, as the dotted text the secret paths use.
   const hide = (v: unknown, key: string | null, secretPath: ((path: string) => boolean) | null, path: string): unknown => {
-    if (typeof v === "object" && v !== null && settled.has(v) && secretPath === null && (key === null || !secretName(key))) return v;
     if (typeof v === "string" || typeof v === "number") {
       if (v === "") return v;
-      const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || isCredentialUrl(v);
+      const secret = (key !== null && secretName(key)) || (secretPath !== null && secretPath(path)) || (typeof v === "string" && credentialUrl(v));
       if (!secret) return key !== null && NAMING.has(key) ? v : cutShapes(String(v), v);
       if (scrubbable(String(v))) found.add(String(v));
       return HIDDEN;
     }
-    const sub = (k: string) => (secretPath === null ? "" : path === "" ? k : `${path}.${k}`);
-    if (Array.isArray(v)) return v.map((x, i) => hide(x, key, secretPath, sub(String(i))));
     if (v === null || typeof v !== "object") return v;
+    const secretKey = key !== null && secretName(key);
+    if (secretPath === null && !secretKey && anySettled && settled.has(v)) return v;
+    const sub = (k: string) => (secretPath === null ? "" : path === "" ? k : `${path}.${k}`);
+    if (Array.isArray(v)) {
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const x = hide(v[i], key, secretPath, secretPath === null ? "" : sub(String(i)));
+        if (copy === null && x !== v[i]) copy = v.slice(0, i);
+        if (copy !== null) copy.push(x);
+      }
+      return copy ?? v;
+    }
     const o = v as Record<string, unknown>;
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
     // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
-    const keyOf = (k: string) =>
-      k === "default" && typeof o.env === "string" ? (o.secret === true ? "password" : secretName(o.env) || key === null ? o.env : key) : k === "value" && key !== null && isSourceLike(o.source) ? key : k;
-    const out: Record<string, unknown> = {};
+    const env = typeof o.env === "string" ? o.env : null;
+    let out: Record<string, unknown> | null = null;
     for (const k in o) {
-      const x = hide(o[k], keyOf(k), secretPath, k === "default" && typeof o.env === "string" ? path : sub(k));
-      if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-      else out[k] = x;
+      const was = o[k];
+      const x =
+        k === "default" && env !== null
+          ? hide(was, o.secret === true ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
+          : hide(was, k === "value" && key !== null && isSourceLike(o.source) ? key : k, secretPath, secretPath === null ? "" : sub(k));
+      if (out === null && x !== was) out = copyBefore(o, k);
+      if (out !== null) put(out, k, x);
     }
     // An Unknown under a secret key: its expression is the secret's source text.
-    if (typeof o.unknown === "string" && typeof o.expr === "string" && key !== null && secretName(key)) out.expr = SECRET_SHOWN_AS;
-    if (typeof o.unknown === "string" && typeof o.erb === "string" && key !== null && secretName(key)) out.erb = SECRET_SHOWN_AS;
+    const expr = typeof o.unknown === "string" && typeof o.expr === "string" && secretKey;
+    const erb = typeof o.unknown === "string" && typeof o.erb === "string" && secretKey;
     // The expression around a hidden default holds it too.
-    if (isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out.default)) out.ruby = SECRET_SHOWN_AS;
+    const ruby = isEnvRefShape(o) && typeof o.ruby === "string" && holdsHidden(out === null ? o.default : out.default);
+    if ((expr || erb || ruby) && out === null) out = copyBefore(o, null);
+    if (out === null) return o;
+    if (expr) out.expr = SECRET_SHOWN_AS;
+    if (erb) out.erb = SECRET_SHOWN_AS;
+    if (ruby) out.ruby = SECRET_SHOWN_AS;
     return out;
   };
 
@@ -108,7 +140,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
 
   const settle = (v: unknown): unknown => {
     // HIDDEN itself is shared: the pass over the whole model copies it as it always did.
-    if (typeof v === "object" && v !== null && v !== HIDDEN) settled.add(v);
+    if (typeof v === "object" && v !== null && v !== HIDDEN) settled.add(v), (anySettled = true);
     return v;
   };
   // Stage variables: the variable's own name counts as the key of its value (the pass over the whole
@@ -137,11 +169,44 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
   return { model: values.length ? (scrub(first, values) as AppModel) : first, values };
 }
 
+/** A new object with the keys of `o` before `stop` (all of them when null), in order. */
+function copyBefore(o: Record<string, unknown>, stop: string | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const j in o) {
+    if (j === stop) break;
+    put(out, j, o[j]);
+  }
+  return out;
+}
+
+/** An own enumerable property, `__proto__` included (as a key of the model, not the prototype). */
+function put(out: Record<string, unknown>, k: string, x: unknown) {
+  if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else out[k] = x;
+}
+
+/** The known values cut out of every string; what holds none is kept as it is (shared). */
 function scrub(v: unknown, secrets: string[]): unknown {
   if (typeof v === "string") return cutValues(v, secrets);
-  if (Array.isArray(v)) return v.map((x) => scrub(x, secrets));
   if (v === null || typeof v !== "object") return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, NAMING.has(k) ? x : scrub(x, secrets)]));
+  if (Array.isArray(v)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = scrub(v[i], secrets);
+      if (copy === null && x !== v[i]) copy = v.slice(0, i);
+      if (copy !== null) copy.push(x);
+    }
+    return copy ?? v;
+  }
+  const o = v as Record<string, unknown>;
+  const entries = Object.entries(o);
+  let changed = false;
+  for (const e of entries) {
+    if (NAMING.has(e[0])) continue;
+    const x = scrub(e[1], secrets);
+    if (x !== e[1]) (changed = true), (e[1] = x);
+  }
+  return changed ? Object.fromEntries(entries) : o;
 }
 
 /** Whether a redacted value hides something, at any depth. */

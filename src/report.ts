@@ -173,7 +173,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     section(`Problems with the input: ${m.problems.length}`);
     for (const p of m.problems) lines.push(`  ${p.severity === "error" ? c.red("error") : c.yellow("warning")} ${at({ file: p.file, line: p.line })}: ${p.message}`);
   }
-  return lines.map(paint.line).join("\n") + "\n";
+  return paint.lines(lines) + "\n";
 }
 
 function colors(wrap: (open: string, close: string) => (s: string) => string) {

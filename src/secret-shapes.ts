@@ -53,7 +53,20 @@ interface Rule {
    * it is tried there alone, not at every offset of the text (where its nested repetition is slow).
    */
   anchor?: RegExp;
+  /**
+   * The rule's match holds this text right after a run of `runChar` characters that starts the
+   * match: it is tried only at the start of the run before each place the text occurs.
+   */
+  before?: { literal: string; runChar: (c: number) => boolean };
+  /** The rule's match always holds one of the words of PROVIDER_WORDS (case as written). */
+  provider?: true;
 }
+
+/**
+ * Every provider rule's match holds one of these, written just so: one test of a text stands for
+ * a dozen rules that cannot match it (most texts: hosts, paths, messages).
+ */
+const PROVIDER_WORDS = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ/;
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
 /** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
@@ -70,27 +83,27 @@ const schemeThenAt = {
 
 const RULES: Rule[] = [
   // PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted, PGP): to the END line, or to the end of the text.
-  { re: /-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----|$)/g, shape: "private key", group: 0 },
+  { re: /-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----|$)/g, shape: "private key", group: 0 , provider: true },
   // Access key ids; the secret half (40 characters of base64) is the entropy rule's.
-  { re: /(?<![A-Za-z0-9+/])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, shape: "AWS access key id", group: 0 },
-  { re: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/g, shape: "Azure storage key", group: 1 },
+  { re: /(?<![A-Za-z0-9+/])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, shape: "AWS access key id", group: 0 , provider: true },
+  { re: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/g, shape: "Azure storage key", group: 1 , provider: true },
   // Secret and restricted keys, webhook signing secrets (a publishable `pk_` key is public).
-  { re: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{16,}/g, shape: "Stripe key", group: 0 },
-  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|(?<![A-Za-z0-9])xapp-[A-Za-z0-9-]{10,}/g, shape: "Slack token", group: 0 },
-  { re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{8,})/g, shape: "Slack webhook", group: 1 },
-  { re: /(?:discord|discordapp)\.com\/api\/webhooks\/([0-9]+\/[A-Za-z0-9_-]{20,})/g, shape: "Discord webhook", group: 1 },
-  { re: /(?<![A-Za-z0-9])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{30,}/g, shape: "GitHub token", group: 0 },
-  { re: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}/g, shape: "GitLab token", group: 0 },
-  { re: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, shape: "Google API key", group: 0 },
-  { re: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, shape: "SendGrid key", group: 0 },
-  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 },
+  { re: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{16,}/g, shape: "Stripe key", group: 0 , provider: true },
+  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|(?<![A-Za-z0-9])xapp-[A-Za-z0-9-]{10,}/g, shape: "Slack token", group: 0 , provider: true },
+  { re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{8,})/g, shape: "Slack webhook", group: 1 , provider: true },
+  { re: /(?:discord|discordapp)\.com\/api\/webhooks\/([0-9]+\/[A-Za-z0-9_-]{20,})/g, shape: "Discord webhook", group: 1 , provider: true },
+  { re: /(?<![A-Za-z0-9])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{30,}/g, shape: "GitHub token", group: 0 , provider: true },
+  { re: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}/g, shape: "GitLab token", group: 0 , provider: true },
+  { re: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, shape: "Google API key", group: 0 , provider: true },
+  { re: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, shape: "SendGrid key", group: 0 , provider: true },
+  { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, shape: "JWT", group: 0 , provider: true },
   // userinfo with a password: only the password is cut (`postgres://app:[secret]@db/shop`).
   // (The scheme starts only where a word starts: a long run of letters is not tried at each offset.)
-  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt },
+  { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt, before: { literal: "://", runChar: (c) => isSchemeChar(c) } },
   // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
   { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
   // The credentials of an Authorization header, wherever the header is named before them...
-  { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder },
+  { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder, hint: /authorization/i },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
   { re: /^\s*(?:Basic|Bearer)\s+([A-Za-z0-9+/=._~-]{8,})\s*$/g, shape: "Authorization header", group: 1, ok: (s) => notPlaceholder(s) && (/[0-9+/=]/.test(s) || (/[a-z]/.test(s) && /[A-Z]/.test(s))) },
   // `password=…`, `?access_token=…` inside a command, a URL or an env line...
@@ -242,6 +255,7 @@ const MEMO_MAX_ENTRIES = 200_000;
  */
 export function secretSpans(text: string): readonly SecretSpan[] {
   if (text.length < 12) return NO_SPANS;
+  if (text.length <= MEMO_MAX_LENGTH && !mayHold(text)) return NO_SPANS;
   if (text.length > MEMO_MAX_LENGTH) return findSpans(text);
   let spans = known.get(text);
   if (spans === undefined) {
@@ -253,7 +267,30 @@ export function secretSpans(text: string): readonly SecretSpan[] {
   return spans;
 }
 
-function findSpans(text: string): SecretSpan[] {
+/** Every rule's match holds one of these (written just so)... */
+const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u/;
+/** ...or one of these, in any case (the parameter and header rules; Basic/Bearer as the whole value)... */
+const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer/i;
+
+/**
+ * Whether any rule could find something in the text: a test that most texts (hosts, paths,
+ * messages) fail at once, before the rules and the memo, which then hold only texts worth it.
+ */
+export function mayHold(text: string): boolean {
+  if (MAY_HOLD.test(text) || MAY_HOLD_WORD.test(text)) return true;
+  // ...or it is a run of 32 or more characters of the entropy rule's alphabet.
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && TOKEN_CHAR[c] === 1) {
+      if (++run >= 32) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/** The rules themselves, without the pre-test and the memo (exported for the test that holds them equal). */
+export function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
   const take = (rule: Rule, m: RegExpExecArray) => {
     const secret = m[rule.group];
@@ -262,12 +299,18 @@ function findSpans(text: string): SecretSpan[] {
     if (rule.ok && !rule.ok(secret)) return;
     found.push({ start, end: start + secret.length, shape: rule.shape });
   };
+  const providers = PROVIDER_WORDS.test(text);
   for (const rule of RULES) {
+    if (rule.provider && !providers) continue;
     if (rule.anchor) {
       anchored(rule, text, take);
       continue;
     }
     if (rule.hint && !rule.hint.test(text)) continue;
+    if (rule.before) {
+      before(rule, text, take);
+      continue;
+    }
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
       if (m[0] === "") {
@@ -318,6 +361,35 @@ function anchored(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArra
     if (!m) continue;
     done = m.index + m[0].length;
     if (anchor.lastIndex < done) anchor.lastIndex = done;
+    take(rule, m);
+  }
+}
+
+const SCHEME_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-") SCHEME_CHAR[c.charCodeAt(0)] = 1;
+const isSchemeChar = (c: number) => c < 128 && SCHEME_CHAR[c] === 1;
+
+/**
+ * The matches `rule.re` finds scanning the text, tried only where one can start: at the start of
+ * the run of `runChar` characters before each occurrence of the literal (the rule's lookbehind
+ * refuses any later start in that run). A scan of the terminal output (megabytes) from every
+ * offset was most of its time. A run cannot hold the end of an earlier match (that ends on a
+ * character outside the run), so the runs tried in order give the matches in order.
+ */
+function before(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray) => void) {
+  let sticky = stickyOf.get(rule);
+  if (!sticky) stickyOf.set(rule, (sticky = new RegExp(rule.re.source, rule.re.flags.replace("g", "") + "y")));
+  const { literal, runChar } = rule.before!;
+  let done = 0;
+  for (let p = text.indexOf(literal); p >= 0; p = text.indexOf(literal, p + 1)) {
+    if (p < done) continue;
+    let s = p;
+    while (s > done && runChar(text.charCodeAt(s - 1))) s--;
+    if (s === p) continue;
+    sticky.lastIndex = s;
+    const m = sticky.exec(text);
+    if (!m) continue;
+    done = m.index + m[0].length;
     take(rule, m);
   }
 }

@@ -63,6 +63,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     ctx.problem({ file, line, message, severity });
   };
   const parsedCache = new Map<string, ParsedRuby | null>();
+  // Files said to be unusable: a stage file's tree is dropped once its stage has run (10,000 of
+  // them held until the end were most of the memory), and one parsed again is not reported twice.
+  const unusableSaid = new Set<string>();
+  const unusable = (path: string, line: number, message: string) => {
+    if (!unusableSaid.has(path)) unusableSaid.add(path), reportUnusable(ctx, { file: path, line, message });
+  };
   const parse = (path: string): ParsedRuby | null => {
     if (parsedCache.has(path)) return parsedCache.get(path)!;
     const r = repo.read(path);
@@ -71,12 +77,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       // `cap` cannot load it either: whatever the analysis made of that stage would be a guess.
       // A deploy file that is not there is read as empty, as `cap` does without a Capfile's requires;
       // one that is there and cannot be read is unusable.
-      if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) reportUnusable(ctx, { file: path, line: 1, message: `cannot read: ${r.error}` });
+      if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) unusable(path, 1, `cannot read: ${r.error}`);
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
       parsed = parseRuby(path, r.text);
       // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
-      if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) reportUnusable(ctx, { file: path, line: parsed.errors[0].line, message: `Ruby syntax error: ${parsed.errors[0].message}` });
+      if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) unusable(path, parsed.errors[0].line, `Ruby syntax error: ${parsed.errors[0].message}`);
       // Prism recovers from syntax errors: what it could parse is still used.
       for (const e of parsed.errors) warn(path, e.line, `Ruby syntax error: ${e.message} (the rest of the file is read as far as it parses)`, "error");
     }
@@ -129,7 +135,28 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
 
   const stages: Stage[] = [];
+  // What is kept of each stage's session once its stage is made (the rest is dropped as it goes).
   const sessions: Session[] = [];
+  const kept: Kept[] = [];
+  const tasks: TaskDef[] = [];
+  const hooks: HookDef[] = [];
+  // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
+  const taskKeys = new Set<string>();
+  const hookKeys = new Set<string>();
+  let lock: Session["lock"] = null;
+  const keep = (s: Session) => {
+    if (!sessions.length) sessions.push(s);
+    kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks });
+    lock ??= s.lock;
+    for (const t of s.tasks) {
+      const key = JSON.stringify([t.name, t.source.file, t.source.line]);
+      if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
+    }
+    for (const h of s.hooks) {
+      const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
+      if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
+    }
+  };
   // Every stage loads the same Capfile and deploy.rb before its own file. That part is run once, for
   // the first stage, and each stage goes on from a copy of its state, unless it read the stage's
   // name (`fetch(:stage)`, `set` of a name that holds it...): then each stage runs it again.
@@ -152,15 +179,16 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
     if (major === 3) cap3Stage(s, name, file, loaded!);
     else cap2Stage(s, name, task ? null : file, task ? name : null);
-    sessions.push(s);
+    keep(s);
     stages.push(stageOf(s, name, file, task?.line ?? 1));
+    if (!task) parsedCache.delete(file);
   });
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
     const s = new Session(sessionOpts);
     if (major === 3) runCap3(s, null, null);
     else runCap2(s, null, null);
-    sessions.push(s);
+    keep(s);
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
     if (major === 2 && s.servers.list(null).length > 0) {
@@ -350,31 +378,19 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
 
   const first = sessions[0];
-  const tasks: TaskDef[] = [];
-  const hooks: HookDef[] = [];
-  // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
-  const taskKeys = new Set<string>();
-  const hookKeys = new Set<string>();
-  for (const s of sessions) {
-    for (const t of s.tasks) {
-      const key = JSON.stringify([t.name, t.source.file, t.source.line]);
-      if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
-    }
-    for (const h of s.hooks) {
-      const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
-      if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
-    }
-  }
   const capistrano: CapistranoFacts = {
     major,
     ...(mina ? { tool: "mina" as const } : {}),
     requires: first.requires.map((r) => ({ value: r.value, source: r.source })),
-    lock: sessions.find((s) => s.lock)?.lock ?? null,
+    lock,
     tasks,
     hooks,
   };
-  return { capistrano, stages, linked: linkedOf(stages, sessions, major) };
+  return { capistrano, stages, linked: linkedOf(stages, kept, major) };
 }
+
+/** What linkedOf reads of a stage's session. */
+type Kept = Pick<Session, "linkedSources" | "manualLinks">;
 
 /** Mina's deploy.rb requires its own recipes (`mina/rails`, `mina/git`, `mina/bundler`). */
 function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boolean): boolean {
@@ -411,7 +427,7 @@ function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | nu
   return 3;
 }
 
-function linkedOf(stages: Stage[], sessions: Session[], major: 2 | 3): LinkedPath[] {
+function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[] {
   const out: LinkedPath[] = [];
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.

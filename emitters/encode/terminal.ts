@@ -6,7 +6,7 @@
 // colour with a random token chosen per rendering (a value cannot hold a token it cannot know),
 // escapes the finished line, then turns the tokens into real SGR sequences.
 import { randomBytes } from "node:crypto";
-import { escapeControls } from "./controls.js";
+import { CONTROL, escapeControls } from "./controls.js";
 
 /** A value shown on the terminal: controls escaped, newlines too (one value, one line); a tab is harmless and stays. */
 export const termText = (value: string): string => escapeControls(value, true);
@@ -19,14 +19,34 @@ export interface Painter {
   wrap(open: string, close: string): (s: string) => string;
   /** One finished line: controls escaped, the painter's colours made real. */
   line(s: string): string;
+  /** Finished lines, each as `line` makes it, joined with newlines. */
+  lines(ls: string[]): string;
 }
+
+/** CONTROL without tab and newline: what a report joined with newlines may not hold to be shown as it is. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_TAB_NL = new RegExp(CONTROL.source.replace("\\u0000-\\u001f", "\\u0000-\\u0008\\u000b-\\u001f"));
 
 export function painter(color: boolean): Painter {
   const mark = `\u{E000}${randomBytes(12).toString("hex")}\u{E001}`;
+  const line = (s: string) => termText(s).split(mark).join("\x1b[");
   return {
     wrap: (open, close) => (s) => (color ? `${mark}${open}m${s}${mark}${close}m` : s),
-    line: (s) => termText(s).split(mark).join("\x1b["),
+    line,
+    lines(ls) {
+      const text = ls.join("\n");
+      // A report of 10,000 stages is 8 MB in 90,000 lines: when no line holds a control, a newline
+      // or a colour, one test of the whole text stands for escaping each line.
+      if (!color && !CONTROL_BUT_TAB_NL.test(text) && !text.includes(mark) && newlines(text) === ls.length - 1) return text;
+      return ls.map(line).join("\n");
+    },
   };
+}
+
+function newlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 /** JSON for the terminal: the same value, with the characters JSON.stringify leaves raw (C1, line separators, bidi) written as \u escapes. */

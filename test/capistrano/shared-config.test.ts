@@ -46,4 +46,27 @@ describe("config shared by the stages", () => {
     ]);
     expect(Object.keys(st.b.variables)).toEqual(Object.keys(st.c.variables));
   });
+
+  it("a stage file another stage loads is read the same after its own stage is done, and a syntax error in it is said once", async () => {
+    // Each stage file's parse is dropped once its stage is made (the memory of 10,000 stages): a
+    // later stage that loads it parses it again, with the same result and no second report.
+    const problems: string[] = [];
+    const model = await analyzeFiles(
+      memoryRepo({
+        ...base,
+        "config/deploy.rb": 'set :application, "app"\n',
+        "config/deploy/a.rb": 'server "a.example.com", roles: %w[web]\nset :branch, "main"\nset :broken, (\n',
+        "config/deploy/b.rb": 'load "config/deploy/a.rb"\nserver "b.example.com", roles: %w[app]\n',
+      }),
+      "app",
+      [],
+      { callSites: false, unusable: (p) => problems.push(`${p.file}:${p.line}: ${p.message}`) },
+    );
+    const st = Object.fromEntries(model.stages.map((s) => [s.name, s]));
+    expect(st.b.servers.map((x) => x.host).sort()).toEqual(["a.example.com", "b.example.com"]);
+    expect(st.b.variables.branch.value).toBe("main");
+    expect(problems.filter((p) => p.startsWith("config/deploy/a.rb:"))).toHaveLength(1);
+    expect(model.problems.filter((p) => p.file === "config/deploy/a.rb" && p.severity === "error")).toHaveLength(1);
+  });
 });
+

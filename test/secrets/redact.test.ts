@@ -38,3 +38,24 @@ describe("redaction of ENV reads", () => {
     expect(shown).toContain("db.internal");
   });
 });
+
+describe("the redaction pass leaves the model as it was", () => {
+  it("rebuilds only what holds a secret; the rest is shown as it is, and the model is not changed", () => {
+    const model = baseModel({
+      global: {
+        dir: "config/global",
+        gemVersion: "3.1.1",
+        templates: [],
+        namespaces: [ns({ host: "mail.example.com", password: "s3cr3t-Passw0rd", url: "postgres://app:hunter2-XYZ9@db.example.com/shop" })],
+      },
+    });
+    const before = JSON.stringify(model);
+    const shown = redactModel(model);
+    expect(JSON.stringify(model)).toBe(before);
+    expect(JSON.stringify(shown)).not.toContain("s3cr3t-Passw0rd");
+    expect(JSON.stringify(shown)).not.toContain("hunter2-XYZ9");
+    // What holds no secret is the model's own object; what held one is a copy.
+    expect(shown.rails).toBe(model.rails);
+    expect(shown.global!.namespaces[0]!.values).not.toBe(model.global!.namespaces[0]!.values);
+  });
+});

@@ -4,7 +4,7 @@
 // and, in a generated file, stops `migrate`.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { cutSecretShapes, secretSpans, looksSecretValue, entropy } from "../../src/secret-shapes.js";
+import { cutSecretShapes, secretSpans, looksSecretValue, entropy, mayHold, findSpans } from "../../src/secret-shapes.js";
 import { redactModel, scrubbingIo } from "../../src/redact.js";
 import { baseModel } from "../hazards/base-model.js";
 import { findSecrets } from "../../analyzers/secrets.js";
@@ -209,5 +209,26 @@ describe("public keys are not secrets", () => {
     const { looksSecretValue } = await import("../../src/secret-shapes.js");
     expect(looksSecretValue("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")).toBe(false);
     expect(looksSecretValue("k3J9sL2mQ8vX4nR7tY1wZ5bC6dF0gH2jP4s")).toBe(true);
+  });
+});
+
+describe("the pre-test that spares most texts the rules (scale: every value of 10,000 stages is asked)", () => {
+  // Pieces each rule is made of, so that generated texts come near every rule and often match.
+  const piece = fc.constantFrom(
+    "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "AKIA", "ABCDEFGHIJKLMNOP", "AccountKey=", "sk_live_", "whsec_", "xoxb-", "xapp-",
+    "hooks.slack.com/services/", "discord.com/api/webhooks/", "ghp_", "github_pat_", "glpat-", "AIza", "SG.", "eyJ", "https://", "u:", "@", "-u ", "--user=",
+    "Authorization: ", "PROXY-AUTHORIZATION=", "Bearer ", "basic ", "password=", "PassWd:", "token: ", "api_key=", "Secret", "KEY", "aB3xYz9Q", "0123456789abcdef",
+    "/", " ", "\n", '"', "x", "Zz9", "=", "_", "-", ".", "é", "\u212Aey", "\u0130",
+  );
+  const text = fc.array(piece, { minLength: 1, maxLength: 14 }).map((ps) => ps.join(""));
+
+  it("passes every text a rule finds something in: secretSpans answers as the rules do", () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ maxLength: 80 })), (t) => {
+        if (!mayHold(t)) expect(findSpans(t)).toEqual([]);
+        expect(secretSpans(t)).toEqual(findSpans(t));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
