@@ -1,0 +1,21 @@
+// RAILS2K8S_TIMING=1 (`npm run bench` sets it): where a run's time goes, on stderr. Off, every
+// call is a no-op.
+
+const on = () => process.env.RAILS2K8S_TIMING === "1";
+
+/** Marks each phase's end, in ms since the process started (the format `analyze` prints). */
+export function phaseTimer(): (what: string) => void {
+  if (!on()) return () => {};
+  return (what) => process.stderr.write(`timing: ${what} done at ${performance.now().toFixed(1)} ms\n`);
+}
+
+/** Runs `fn` and prints how long it took under `what` (the format of the analyzers' lines). */
+export function timed<T>(what: string, fn: () => T): T {
+  if (!on()) return fn();
+  const t0 = performance.now();
+  try {
+    return fn();
+  } finally {
+    process.stderr.write(`timing: ${what} ${(performance.now() - t0).toFixed(1)} ms\n`);
+  }
+}
