@@ -155,6 +155,8 @@ export function whyWritten(path: string, by: string, given?: string): string {
 /** Lines added and removed, from the diff as renderDiff prints it; null when no diff is shown. */
 export function diffStat(item: ReviewItem): { added: number; removed: number } | null {
   if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped") return null;
+  // A new file is all additions, its every line: no diff to write and read back (7 MB of them for a large Global tree).
+  if (!item.before) return { added: lineCount(item.after ?? ""), removed: 0 };
   const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
   let added = 0;
   let removed = 0;

@@ -67,7 +67,7 @@ function collectSources(v: RubyVal, prefix: string, sources: Record<string, Sour
 
 /** Merges the sources of another environment: a leaf keeps the first place found. */
 export function addSources(into: Record<string, Source>, more: Record<string, Source>): void {
-  for (const [k, s] of Object.entries(more)) if (!(k in into)) setKey(into as never, k, s as never);
+  for (const k in more) if (!(k in into)) setKey(into as never, k, more[k] as never);
 }
 
 /**

@@ -71,7 +71,24 @@ function holdsLiteral(v: RValue): boolean {
 const MISSING = Symbol("missing");
 type Slot = RValue | typeof MISSING;
 
+/**
+ * The plans made, by model and answers: the rails-config, Kustomize and release emitters all read
+ * the plan of the same run, and a large Global tree took a second per plan. A plan is never changed
+ * once made (its readers only read it).
+ */
+const planned = new WeakMap<AppModel, WeakMap<Answers, ConfigPlan>>();
+
 export function planConfig(model: AppModel, answers: Answers): ConfigPlan {
+  let byAnswers = planned.get(model);
+  if (!byAnswers) planned.set(model, (byAnswers = new WeakMap()));
+  const known = byAnswers.get(answers);
+  if (known) return known;
+  const plan = makeConfigPlan(model, answers);
+  byAnswers.set(answers, plan);
+  return plan;
+}
+
+function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
   const g = model.global;
   const plan: ConfigPlan = { envs: [], files: [], env: [], unknowns: [], notes: [] };
   if (!g || model.stages.length === 0) return plan;
@@ -161,7 +178,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // the key is, when the variable's name is, or when its value is shaped like a secret (a URL with
   // a password, a token, a key).
   const secretContext =
-    [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) ||
+    underSecretPath(ctx.secretPaths, dotted) ||
     isSecretKey(leafKey) ||
     present.some((v) => looksSecretValue(v) || envReadsIn(v).some((r) => looksSecretValue(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
@@ -232,6 +249,18 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // Strings come back through to_json, so no YAML rule retypes them; other types as YAML text.
   const read = `ENV[${rubyString(name, { erb: true })}]`;
   return { erb: allStrings ? `<%= ${read}&.to_json %>` : `<%= ${read} %>` };
+}
+
+/**
+ * Whether a dotted path is one of the secret paths or lies under one: the path itself and each of
+ * its prefixes that ends before a dot, looked up (a scan of every secret path at every node grew
+ * with their product).
+ */
+function underSecretPath(paths: Set<string>, dotted: string): boolean {
+  if (!paths.size) return false;
+  if (paths.has(dotted)) return true;
+  for (let i = dotted.indexOf("."); i >= 0; i = dotted.indexOf(".", i + 1)) if (paths.has(dotted.slice(0, i))) return true;
+  return false;
 }
 
 /**
@@ -439,14 +468,20 @@ class EnvNames {
   private byPath = new Map<string, string>();
   constructor(model: AppModel) {
     const visit = (v: unknown) => {
-      if (Array.isArray(v)) v.forEach(visit);
+      if (Array.isArray(v)) for (const x of v) visit(x);
       else if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         if (typeof o.env === "string" && "default" in o) this.used.add(o.env);
-        Object.values(o).forEach(visit);
+        for (const k in o) visit(o[k]);
       }
     };
-    visit(model.global);
+    // A namespace's sources are files and lines (one per leaf, as many as its values): no ENV read there.
+    const g = model.global as unknown as Record<string, unknown> | null;
+    if (g)
+      for (const k in g) {
+        if (k !== "namespaces" || !Array.isArray(g.namespaces)) visit(g[k]);
+        else for (const ns of g.namespaces as Record<string, unknown>[]) for (const f in ns) if (f !== "sources") visit(ns[f]);
+      }
   }
   take(ns: string, path: string[]): string {
     const key = [ns, ...path].join(".");
