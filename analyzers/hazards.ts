@@ -104,10 +104,11 @@ const stickySessions: Rule = (m) =>
 /** Secret values written in committed YAML (Global, secrets.yml, database.yml). */
 const secretsInYaml: Rule = (m) => {
   const out: Hazard[] = [];
-  const byFile = new Map<string, { paths: string[]; source: Source }>();
+  // Paths kept in a Set beside the list: a search of the list per path grew with their square.
+  const byFile = new Map<string, { paths: string[]; seen: Set<string>; source: Source }>();
   const note = (file: string, path: string, source: Source) => {
-    const e = byFile.get(file) ?? { paths: [], source };
-    if (!e.paths.includes(path)) e.paths.push(path);
+    const e = byFile.get(file) ?? { paths: [], seen: new Set<string>(), source };
+    if (!e.seen.has(path)) e.paths.push(path), e.seen.add(path);
     byFile.set(file, e);
   };
   for (const k of m.rails.secretKeys ?? []) {
@@ -116,11 +117,12 @@ const secretsInYaml: Rule = (m) => {
     note(k.file, k.path, k.source);
   }
   for (const ns of m.global?.namespaces ?? []) {
-    const given = (ns as { secretPaths?: string[] }).secretPaths;
+    const listed = (ns as { secretPaths?: string[] }).secretPaths;
+    const given = Array.isArray(listed) ? new Set(listed) : null;
     for (const value of Object.values(ns.values)) {
       for (const path of leafPaths(value)) {
         const dotted = path.join(".");
-        const secret = Array.isArray(given) ? given.includes(dotted) : looksSecretKey(path[path.length - 1]);
+        const secret = given ? given.has(dotted) : looksSecretKey(path[path.length - 1]);
         if (!secret || !isLiteral(at(value, path))) continue;
         const src = ns.sources[dotted] ?? { file: ns.files[0] ?? `config/global/${ns.name}.yml`, line: 1 };
         note(src.file, `${ns.name}.${dotted}`, src);

@@ -720,21 +720,26 @@ function disallowedMapClass(tag: string): string | null {
 function expandedSize(v: RubyVal): { nodes: number; own: number; depth: number } {
   const memo = new Map<object, { nodes: number; depth: number }>();
   let own = 0;
+  // A scalar: one node, no depth (shared, not made per scalar: a 2 MB file has a few hundred thousand).
+  const SCALAR = { nodes: 1, depth: 0 };
   const walk = (x: RubyVal): { nodes: number; depth: number } => {
-    if (x === null || typeof x !== "object") return { nodes: 1, depth: 0 };
+    if (x === null || typeof x !== "object") return SCALAR;
     const known = memo.get(x);
     if (known) return known;
-    let nodes = 1;
-    let depth = 0;
+    const r = { nodes: 1, depth: 0 };
     own++;
-    const kids: RubyVal[] = isRubyHash(x) ? [...x.entries.values()].flatMap((e) => [e.key, e.value]) : Array.isArray(x) ? x : [];
-    for (const k of kids) {
+    const kid = (k: RubyVal) => {
       if (k === null || typeof k !== "object") own++;
       const s = walk(k);
-      nodes = Math.min(nodes + s.nodes, Number.MAX_SAFE_INTEGER);
-      depth = Math.max(depth, s.depth + 1);
-    }
-    const r = { nodes, depth };
+      r.nodes = Math.min(r.nodes + s.nodes, Number.MAX_SAFE_INTEGER);
+      r.depth = Math.max(r.depth, s.depth + 1);
+    };
+    if (isRubyHash(x))
+      for (const e of x.entries.values()) {
+        kid(e.key);
+        kid(e.value);
+      }
+    else if (Array.isArray(x)) for (const k of x) kid(k);
     memo.set(x, r);
     return r;
   };

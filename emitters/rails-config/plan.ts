@@ -165,8 +165,7 @@ const isPlainHash = (v: Slot): v is { [k: string]: RValue } =>
 const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING && JSON.stringify(a) === JSON.stringify(b));
 
 /** Walks the values of one namespace for all stages of one Rails env, leaf by leaf. */
-function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
-  const dotted = path.join(".");
+function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join(".")): OutValue {
   const leafKey = path[path.length - 1] ?? "";
   const present = values.filter((v): v is RValue => v !== MISSING);
   // ERB the app evaluates itself (`<%= 1.month.from_now.year %>`), the same on every stage: carried
@@ -209,7 +208,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     const keys = new Set<string>();
     for (const v of present) for (const k of Object.keys(v as object)) keys.add(k);
     const out: { [k: string]: OutValue } = {};
-    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
+    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)), path.length ? `${dotted}.${k}` : k);
     return out;
   }
   const allSame = values.every((v) => same(v, values[0]));
@@ -275,11 +274,13 @@ function listHoldsSecret(v: RValue): boolean {
 }
 
 /** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */
-function envReadsIn(v: Slot): EnvRef[] {
+function envReadsIn(v: Slot): readonly EnvRef[] {
   if (isEnvRefShape(v)) return [v, ...(v.default !== null ? envReadsIn(v.default) : [])];
   if (typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp)) return (v as { interp: RValue[] }).interp.flatMap(envReadsIn);
-  return [];
+  return NO_READS;
 }
+/** Most values read no ENV: one empty list for all of them (asked three times per node of a large tree). */
+const NO_READS: readonly EnvRef[] = Object.freeze([]);
 
 /** A default written as a literal in the file (not another ENV read). */
 const literalDefault = (r: EnvRef): boolean => r.default !== null && (holdsLiteral(r.default) || isTaggedScalar(r.default));
