@@ -5,13 +5,15 @@ const on = () => process.env.RAILS2K8S_TIMING === "1";
 
 /**
  * Marks each phase's end, in ms since the process started (the format `analyze` prints), with the
- * process's CPU time (user + system) so far: on a busy machine the wall time says little.
+ * process's CPU time (user + system) so far (on a busy machine the wall time says little) and the
+ * heap in use.
  */
 export function phaseTimer(): (what: string) => void {
   if (!on()) return () => {};
   return (what) => {
     const cpu = process.cpuUsage();
-    process.stderr.write(`timing: ${what} done at ${performance.now().toFixed(1)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)\n`);
+    const heap = process.memoryUsage().heapUsed / 2 ** 20;
+    process.stderr.write(`timing: ${what} done at ${performance.now().toFixed(1)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, heap ${heap.toFixed(0)} MB)\n`);
   };
 }
 
