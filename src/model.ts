@@ -152,6 +152,7 @@ export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFa
         for (const k in v) visit((v as Record<string, RValue>)[k]!, dotted === null ? k : `${dotted}.${k}`, k);
         return;
       }
+      if (v === null || typeof v !== "object") return;
       const reads = envReadsOf(v);
       if (!reads.length) return;
       const source = ns.sources[dotted ?? ""] ?? { file: ns.files[0] ?? model.global!.dir, line: 1 };
