@@ -167,7 +167,8 @@ const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING &&
 /** Walks the values of one namespace for all stages of one Rails env, leaf by leaf. */
 function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join(".")): OutValue {
   const leafKey = path[path.length - 1] ?? "";
-  const present = values.filter((v): v is RValue => v !== MISSING);
+  // The list itself when no stage misses the key (the common case): no copy per node.
+  const present = values.includes(MISSING) ? values.filter((v): v is RValue => v !== MISSING) : (values as RValue[]);
   // ERB the app evaluates itself (`<%= 1.month.from_now.year %>`), the same on every stage: carried
   // as written; Rails evaluates it in config_for as Global did. Never an empty variable.
   if (values.length && values.every((v) => isCarriedErb(v) && same(v, values[0]))) return toOut(values[0] as RValue);
