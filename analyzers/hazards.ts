@@ -4,7 +4,7 @@
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
 import { bootEnvReads, cronRolesOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
-import { looksSecretKey, leafPaths } from "./secrets.js";
+import { looksSecretKey } from "./secrets.js";
 import { backendById } from "./workers/backends.js";
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
@@ -104,10 +104,11 @@ const stickySessions: Rule = (m) =>
 /** Secret values written in committed YAML (Global, secrets.yml, database.yml). */
 const secretsInYaml: Rule = (m) => {
   const out: Hazard[] = [];
-  const byFile = new Map<string, { paths: string[]; source: Source }>();
+  // Paths kept in a Set beside the list: a search of the list per path grew with their square.
+  const byFile = new Map<string, { paths: string[]; seen: Set<string>; source: Source }>();
   const note = (file: string, path: string, source: Source) => {
-    const e = byFile.get(file) ?? { paths: [], source };
-    if (!e.paths.includes(path)) e.paths.push(path);
+    const e = byFile.get(file) ?? { paths: [], seen: new Set<string>(), source };
+    if (!e.seen.has(path)) e.paths.push(path), e.seen.add(path);
     byFile.set(file, e);
   };
   for (const k of m.rails.secretKeys ?? []) {
@@ -116,15 +117,15 @@ const secretsInYaml: Rule = (m) => {
     note(k.file, k.path, k.source);
   }
   for (const ns of m.global?.namespaces ?? []) {
-    const given = (ns as { secretPaths?: string[] }).secretPaths;
+    const listed = (ns as { secretPaths?: string[] }).secretPaths;
+    const given = Array.isArray(listed) ? new Set(listed) : null;
     for (const value of Object.values(ns.values)) {
-      for (const path of leafPaths(value)) {
-        const dotted = path.join(".");
-        const secret = Array.isArray(given) ? given.includes(dotted) : looksSecretKey(path[path.length - 1]);
-        if (!secret || !isLiteral(at(value, path))) continue;
+      eachLeaf(value, null, "", (dotted, key, leaf) => {
+        const secret = given ? given.has(dotted) : looksSecretKey(key);
+        if (!secret || !isLiteral(leaf)) return;
         const src = ns.sources[dotted] ?? { file: ns.files[0] ?? `config/global/${ns.name}.yml`, line: 1 };
         note(src.file, `${ns.name}.${dotted}`, src);
-      }
+      });
     }
   }
   for (const [file, e] of byFile) {
@@ -379,13 +380,17 @@ export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Dat
 
 // --- helpers -------------------------------------------------------------------------------------------
 
-function at(v: RValue, path: string[]): RValue {
-  let cur: RValue = v;
-  for (const k of path) {
-    if (!isHash(cur)) return null;
-    cur = cur[k];
+/**
+ * Every leaf under a value (what is not a Hash, below the top), in order, with its dotted path and
+ * key: the paths built on the way down (a list of path lists, each leaf looked up again from the
+ * top, cost more than the rule itself on a large Global tree).
+ */
+function eachLeaf(v: RValue, dotted: string | null, key: string, fn: (dotted: string, key: string, leaf: RValue) => void): void {
+  if (isHash(v)) {
+    for (const k of Object.keys(v)) eachLeaf(v[k], dotted === null ? k : `${dotted}.${k}`, k, fn);
+    return;
   }
-  return cur;
+  if (dotted !== null) fn(dotted, key, v);
 }
 
 /** A value written as such in the file: not empty, not from ENV, not computed. */

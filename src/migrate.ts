@@ -28,6 +28,7 @@ import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from 
 import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { withAnsweredServers } from "./gaps/servers.js";
+import { phaseTimer, timed } from "./timing.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
 
@@ -103,6 +104,7 @@ export async function runMigrate(dir: string, rawOpts: Record<string, unknown>, 
 }
 
 async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: MigrateEnv): Promise<number> {
+  const mark = phaseTimer();
   const tree = new Tree(resolve(dir));
   // Messages name repo files and values: each line is escaped for the terminal.
   const warn = (s: string) => io.err(`rails2k8s: warning: ${termLines(s)}\n`);
@@ -142,8 +144,11 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
   // then computes the same model, hence the same files.
   const exclude = (p: string) => Object.hasOwn(record, p);
+  mark("start");
   const analyzed = await env.analyze(dir, exclude);
+  mark("analysis");
   io.learn(redaction(analyzed).values);
+  mark("redaction of the analysis");
 
   const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, analyzed.stages.map((s) => s.name));
   io.learn(analyzed.gaps.flatMap((g) => (g.secret && typeof answers[g.id] === "string" ? [answers[g.id] as string] : [])));
@@ -152,23 +157,27 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const overrides = capOverrides(analyzed, answers, answersPath);
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
   const asAsked = analyzed.gaps.map((g) => inContext(g, answers));
+  mark("answers");
   const model = { ...withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
   for (const e of env.emitters) {
     try {
-      outputs.push({ name: e.name, result: e.emit(model, answers) });
+      outputs.push({ name: e.name, result: timed(`emitter ${e.name}`, () => e.emit(model, answers)) });
     } catch (err) {
       if (err instanceof RefusedInput) fail(2, `${err.message}\nNothing was written.`);
       fail(1, `the ${e.name} emitter failed: ${(err as Error).message}\nNothing was written. This is a bug in rails2k8s; please report it with the output of \`rails2k8s analyze --json\`.`);
     }
   }
+  mark("emitters");
   // The guide is committed: written from the model as it may be shown, any echo of a secret cut out.
   const shown = redaction(model);
   io.learn(shown.values);
+  mark("redaction of the model");
   const guide = emitMigrationGuide(shown.model, answers, outputs);
   outputs.push({ name: "migration guide", result: { files: [{ ...guide, content: scrubText(guide.content, shown.values) }], provenance: [], notes: [] } });
+  mark("migration guide");
   // Every committed file is checked for the repo's secret values and for secret shapes. A hit is an
   // emitter that should have routed the value to secrets.env: rewriting it here would leave a file
   // that no longer does what the repo did, so nothing is written and the value's source is named.
@@ -178,6 +187,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     shown.values,
     { file: answersPath, values: answers },
   );
+  mark("leak check");
   if (leak)
     fail(
       2,
@@ -205,6 +215,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     if (err instanceof LinkRefused) throw err;
     fail(1, `${(err as Error).message}\nNothing was written.`);
   }
+  mark("staged tree");
   const secretPaths = new Set(generated.filter((g) => g.secret).map((g) => g.path));
   const ignore = addIgnored(tree.read(GITIGNORE), [...secretPaths, ...(secretPaths.size ? [SECRET_RECORD_PATH] : [])]);
   if (ignore !== null) tree.write(GITIGNORE, ignore, { origin: "gitignore" });
@@ -214,6 +225,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     ask: !opts.yes && env.interactive ? (item) => askOverwrite(item, io, env) : null,
     warn,
   });
+  mark("settled against the record");
   // An edited file kept as it is: its new version goes beside it, and what now disagrees is named,
   // here and in MIGRATION.md (rewritten with the list) — never a silently inconsistent set.
   const kept = keptReports(settled.items, new Set(generated.map((g) => g.path)));
@@ -244,14 +256,18 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
   tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous), { origin: "answers" });
 
+  mark("record and answers");
   // Review, then write: the table first; the diff through the pager on a terminal, printed
   // otherwise, left out with --stat.
   const items = [...settled.items, ...tree.changes().filter((c) => c.meta.origin !== "generated").map(otherItem)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   io.out(`\n${renderTable(items, io.color)}`);
+  mark("review table");
   const diffs = opts.stat ? [] : items.map((i) => renderDiff(i, io.color)).filter(Boolean);
+  mark("diff");
   // --yes runs unattended: a pager would wait for a key nobody presses, so the diff is printed.
   if (diffs.length) await showDiff(diffs.join("\n") + "\n", io, opts.yes ? { ...env, page: null } : env);
   io.out(`${countLine(items)}\n`);
+  mark("diff shown");
 
   const changes = tree.changes();
   if (opts.dryRun) {
@@ -278,6 +294,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
     if (e instanceof WriteFailed) fail(1, `writing failed: ${e.message}\nNothing was changed: every file is as it was before this run.`);
     throw e;
   }
+  mark("write");
   io.out(`Wrote ${changes.length} file(s). Next: read MIGRATION.md.\n`);
   return 0;
 }

@@ -88,6 +88,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 function oneKey(v: unknown, key: string): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  // The value's type first: listing the keys of every Hash asked about (thousands in a large Global
+  // section) cost more than all else in a walk.
+  if (typeof (v as Record<string, unknown>)[key] !== "string") return false;
   const keys = Object.keys(v);
   return keys.length === 1 && keys[0] === key && typeof (v as Record<string, unknown>)[key] === "string";
 }
@@ -143,15 +146,19 @@ export interface RubyEnvRead {
 export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFacts; bootEnv?: RubyEnvRead[] }, railsEnvs: ReadonlySet<string>, database: boolean): BootEnvRead[] {
   const out: BootEnvRead[] = [];
   for (const ns of model.global?.namespaces ?? []) {
-    const visit = (v: RValue, path: string[]) => {
+    // The path as its dotted text, built on the way down (a leaf's path joined again at every leaf cost as much as the walk).
+    const visit = (v: RValue, dotted: string | null, key: string | null) => {
       if (typeof v === "object" && v !== null && !Array.isArray(v) && !isTaggedValue(v)) {
-        for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+        for (const k in v) visit((v as Record<string, RValue>)[k]!, dotted === null ? k : `${dotted}.${k}`, k);
         return;
       }
-      const source = ns.sources[path.join(".")] ?? { file: ns.files[0] ?? model.global!.dir, line: 1 };
-      for (const r of envReadsOf(v)) out.push({ env: r.env, default: r.default, source, path: [ns.name, ...path].join("."), key: path[path.length - 1] ?? null });
+      if (v === null || typeof v !== "object") return;
+      const reads = envReadsOf(v);
+      if (!reads.length) return;
+      const source = ns.sources[dotted ?? ""] ?? { file: ns.files[0] ?? model.global!.dir, line: 1 };
+      for (const r of reads) out.push({ env: r.env, default: r.default, source, path: dotted === null ? ns.name : `${ns.name}.${dotted}`, key });
     };
-    for (const [env, value] of Object.entries(ns.values)) if (railsEnvs.has(env)) visit(value, []);
+    for (const [env, value] of Object.entries(ns.values)) if (railsEnvs.has(env)) visit(value, null, null);
   }
   if (database)
     for (const r of model.rails.database?.envReads ?? [])

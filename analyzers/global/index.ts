@@ -16,7 +16,7 @@ import { readSetup } from "./setup.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
-import { sliceNamespaces, addSources, secretLeaves, type NamespaceSlice } from "./namespaces.js";
+import { sliceNamespaces, firstSources, secretLeaves, type NamespaceSlice } from "./namespaces.js";
 
 /** Top-level keys that hold shared blocks for anchors, not an environment's section. */
 const SHARED_BLOCK = /^(defaults?|shared|common|base|all|global|_.*)$/i;
@@ -112,7 +112,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       const ns = byName.get(name) ?? { name, files: [], values: {}, sources: {}, secretPaths: [] };
       byName.set(name, ns);
       ns.values[env] = slice.value;
-      addSources(ns.sources, slice.sources);
+      ns.sources = firstSources(ns.sources, slice.sources);
       if ([...slice.files].some((f) => !ns.files.includes(f))) ns.files = orderFiles([...new Set([...ns.files, ...slice.files])], dir, name);
       for (const p of secretLeaves(slice.value)) if (!ns.secretPaths.includes(p)) ns.secretPaths.push(p);
       differingStages(c, name, env, slices, targets.get(name));

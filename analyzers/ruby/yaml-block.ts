@@ -4,7 +4,9 @@
 // of an app with hundreds of Global files; this reads the same files in a fraction of that.
 //
 // It only decides how a file is read, never what it means: it builds the same nodes the `yaml`
-// package would (so yaml.ts applies Psych's rules to both alike), and on anything outside its
+// package would (so yaml.ts applies Psych's rules to both alike) — or, through the same reading,
+// hands each scalar, entry and item to a Builder that makes the values in that one pass (yaml.ts's
+// direct reader, for large files, where a node per scalar was most of the time) — and on anything outside its
 // subset — a tab, a non-ASCII character, flow collections other than `[]` and `{}`, block scalars,
 // tags, escapes, multi-line scalars, odd indentation, a second document — it answers null and the
 // full parser reads the file.
@@ -18,6 +20,32 @@ interface Line {
   text: string;
   /** Offset of `text` in the document. */
   at: number;
+  /** 1-based line number. */
+  no: number;
+}
+
+/** What a value was written as: the rules of merge keys depend on it. */
+export type BlockKind = "scalar" | "alias" | "map" | "seq";
+
+/**
+ * What the reader makes of each piece, in document order (an anchor's start before its value is
+ * read, its end after). `N` is what a value becomes; `M` and `S` a mapping and a list being filled.
+ */
+export interface BlockBuilder<N, M, S> {
+  /** A plain (`PLAIN`) or quoted scalar's text (quotes removed, `''` undone); `empty`: nothing after `key:`. */
+  scalar(text: string, type: "PLAIN" | "QUOTE_DOUBLE" | "QUOTE_SINGLE", at: number, empty: boolean): N;
+  alias(name: string, at: number, end: number): N;
+  emptyFlow(seq: boolean, at: number, end: number): N;
+  anchorStart(name: string): void;
+  anchorEnd(name: string, node: N): N;
+  mapStart(): M;
+  /** A `key: value` entry: the key's text (a plain scalar), where it starts, and its line. */
+  mapEntry(map: M, key: string, keyAt: number, keyLine: number, value: N, kind: BlockKind): void;
+  mapEnd(map: M, start: number, end: number): N;
+  seqStart(): S;
+  /** A list item and the line where it starts. */
+  seqItem(seq: S, item: N, line: number): void;
+  seqEnd(seq: S, start: number, end: number): N;
 }
 
 /** Nesting past this is left to the full parser (and its limits). */
@@ -38,6 +66,8 @@ const NOT_PLAIN_START = new Set([..."[]{},#&*!|>'\"%@`"]);
 const EMPTY_FLOW = /^(\[\s*\]|\{\s*\})(?: +#.*| *)$/;
 
 class Bail extends Error {}
+/** Thrown by a Builder for a text in the subset whose meaning it leaves to the node reader. */
+export class BuilderBail extends Error {}
 // One instance, thrown every time: an Error records a stack when made, and `hasKey` bails on every
 // plain list item (thousands in a large file).
 const BAIL = new Bail();
@@ -47,16 +77,27 @@ const bail = (): never => {
 
 /** The document's root node, or null when the text is outside the subset (or empty). */
 export function parseBlockYaml(text: string): { contents: YNode } | null {
+  const r = readBlockYaml(text, NODES);
+  return r === null || r === "builder" ? null : { contents: r.root };
+}
+
+/**
+ * The document read through a Builder: its root, null when the text is outside the subset (or
+ * empty), "builder" when the builder bailed (BuilderBail) on a text in the subset.
+ */
+export function readBlockYaml<N, M, S>(text: string, builder: BlockBuilder<N, M, S>): { root: N } | null | "builder" {
   // Native string operations throughout: this runs once per file in a cold process, where a
   // loop over characters in the interpreter costs more than the regex engine's compiled scan.
   if (OUTSIDE.test(text)) return null;
   const lines: Line[] = [];
   let at = 0;
+  let no = 0;
   for (const raw of text.split("\n")) {
+    no++;
     const body = raw.trimStart();
     if (body !== "" && body[0] !== "#") {
       const indent = raw.length - body.length;
-      const line = { indent, text: body, at: at + indent };
+      const line = { indent, text: body, at: at + indent, no };
       if (indent === 0 && MARKER.test(body)) {
         // A leading `---` alone opens the one document; any other marker or directive is left alone.
         if (lines.length || body !== "---") return null;
@@ -66,22 +107,28 @@ export function parseBlockYaml(text: string): { contents: YNode } | null {
   }
   if (!lines.length) return null;
   try {
-    const reader = new Reader(lines);
-    const contents = reader.block(lines[0].indent, 0);
+    const reader = new Reader(lines, builder);
+    const root = reader.block(lines[0].indent, 0);
     if (reader.pos !== lines.length) return null;
-    return { contents };
+    return { root };
   } catch (e) {
     if (e instanceof Bail || e instanceof RangeError) return null;
+    if (e instanceof BuilderBail) return "builder";
     throw e;
   }
 }
 
-class Reader {
+class Reader<N, M, S> {
   pos = 0;
-  constructor(private readonly lines: Line[]) {}
+  /** What the last value() read was written as. */
+  private kind: BlockKind = "scalar";
+  constructor(
+    private readonly lines: Line[],
+    private readonly b: BlockBuilder<N, M, S>,
+  ) {}
 
   /** The mapping or list whose first line is the current one, at `indent`. */
-  block(indent: number, depth: number): YNode {
+  block(indent: number, depth: number): N {
     if (depth > MAX_DEPTH) bail();
     const node = isDash(this.lines[this.pos].text) ? this.seq(indent, depth) : this.map(indent, depth);
     const next = this.lines[this.pos];
@@ -89,24 +136,23 @@ class Reader {
     return node;
   }
 
-  map(indent: number, depth: number): YAMLMap {
-    const map = new YAMLMap();
+  map(indent: number, depth: number): N {
+    const map = this.b.mapStart();
     const first = this.lines[this.pos];
     while (this.pos < this.lines.length && this.lines[this.pos].indent === indent) {
       const line = this.lines[this.pos];
       if (isDash(line.text)) bail();
       const colon = keyEnd(line.text);
-      const key = scalar(line.text.slice(0, colon), "PLAIN", line.at);
       this.pos++;
       const rest = line.text.slice(colon + 1);
-      map.items.push(new Pair(key, this.value(rest, line.at + colon + 1, indent, true, depth)));
+      const value = this.value(rest, line.at + colon + 1, indent, true, depth);
+      this.b.mapEntry(map, line.text.slice(0, colon), line.at, line.no, value, this.kind);
     }
-    map.range = [first.at, this.end(), this.end()];
-    return map;
+    return this.b.mapEnd(map, first.at, this.end());
   }
 
-  seq(indent: number, depth: number): YAMLSeq {
-    const seq = new YAMLSeq();
+  seq(indent: number, depth: number): N {
+    const seq = this.b.seqStart();
     const first = this.lines[this.pos];
     while (this.pos < this.lines.length && this.lines[this.pos].indent === indent && isDash(this.lines[this.pos].text)) {
       const line = this.lines[this.pos];
@@ -116,19 +162,22 @@ class Reader {
       if (rest !== "" && !rest.startsWith("#") && !rest.startsWith("&") && hasKey(rest)) {
         // `- key: value`: a mapping whose lines start at the item's text. The line is read again
         // as the mapping's first line, without its dash.
-        this.lines[this.pos] = { indent: indent + skip, text: rest, at: line.at + skip };
-        seq.items.push(this.block(indent + skip, depth + 1));
+        this.lines[this.pos] = { indent: indent + skip, text: rest, at: line.at + skip, no: line.no };
+        this.b.seqItem(seq, this.block(indent + skip, depth + 1), line.no);
       } else {
         this.pos++;
-        seq.items.push(this.value(rest, line.at + skip, indent, false, depth));
+        const item = this.value(rest, line.at + skip, indent, false, depth);
+        this.b.seqItem(seq, item, this.startLine);
       }
     }
-    seq.range = [first.at, this.end(), this.end()];
-    return seq;
+    return this.b.seqEnd(seq, first.at, this.end());
   }
 
+  /** The line where the last value() read starts. */
+  private startLine = 0;
+
   /** What follows `key:` or `- ` on a line: a scalar, an alias, or a block on the next lines. */
-  value(rest: string, at: number, indent: number, inMap: boolean, depth: number): YNode {
+  value(rest: string, at: number, indent: number, inMap: boolean, depth: number): N {
     let s = rest;
     let offset = at;
     const skipSpaces = () => {
@@ -145,28 +194,48 @@ class Reader {
       s = s.slice(a[0].length);
       offset += a[0].length;
     } else if (s.startsWith("&")) bail();
-    let node: YNode;
+    const here = this.lines[this.pos - 1].no;
+    let node: N;
+    let kind: BlockKind;
+    let line = here;
     if (s === "" || s.startsWith("#")) {
       const next = this.lines[this.pos];
-      if (next && next.indent > indent) node = this.block(next.indent, depth + 1);
+      if (next && next.indent > indent) {
+        kind = isDash(next.text) ? "seq" : "map";
+        line = next.no;
+        if (anchor) this.b.anchorStart(anchor);
+        node = this.block(next.indent, depth + 1);
+      }
       // `key:` followed by `- item` lines at the key's own indent: the list is the key's value.
-      else if (inMap && next && next.indent === indent && isDash(next.text)) node = this.seq(indent, depth + 1);
-      else node = scalar("", "PLAIN", at, null);
+      else if (inMap && next && next.indent === indent && isDash(next.text)) {
+        kind = "seq";
+        line = next.no;
+        if (anchor) this.b.anchorStart(anchor);
+        node = this.seq(indent, depth + 1);
+      } else {
+        kind = "scalar";
+        if (anchor) this.b.anchorStart(anchor);
+        node = this.b.scalar("", "PLAIN", at, true);
+      }
     } else {
       if (s.startsWith("*")) {
         const m = ALIAS.exec(s);
         if (!m || anchor) bail();
-        const alias = new Alias(m![1]);
-        alias.range = [offset, offset + m![1].length + 1, offset + m![1].length + 1];
-        node = alias;
-      } else if (s.startsWith('"') || s.startsWith("'")) node = quoted(s, offset);
-      else if (EMPTY_FLOW.test(s)) node = emptyFlow(s, offset);
-      else node = plain(s, offset);
+        kind = "alias";
+        node = this.b.alias(m![1], offset, offset + m![1].length + 1);
+      } else {
+        if (anchor) this.b.anchorStart(anchor);
+        if (s.startsWith('"') || s.startsWith("'")) (node = quoted(s, offset, this.b)), (kind = "scalar");
+        else if (EMPTY_FLOW.test(s)) (node = emptyFlow(s, offset, this.b)), (kind = s[0] === "[" ? "seq" : "map");
+        else (node = plain(s, offset, this.b)), (kind = "scalar");
+      }
       // A scalar ends its entry: a deeper line after it would continue it (or be an error).
       const next = this.lines[this.pos];
       if (next && next.indent > indent) bail();
     }
-    if (anchor) (node as { anchor?: string }).anchor = anchor;
+    if (anchor) node = this.b.anchorEnd(anchor, node);
+    this.kind = kind;
+    this.startLine = line;
     return node;
   }
 
@@ -185,21 +254,55 @@ function scalar(source: string, type: Scalar.Type, at: number, value: string | n
   return node;
 }
 
-function emptyFlow(s: string, at: number): YAMLSeq | YAMLMap {
-  const node = s[0] === "[" ? new YAMLSeq() : new YAMLMap();
-  node.flow = true;
+/** The builder of the `yaml` package's nodes, as its parser makes them for these texts. */
+const NODES: BlockBuilder<YNode, YAMLMap, YAMLSeq> = {
+  scalar: (text, type, at, empty) => scalar(text, type, at, empty ? null : text),
+  alias: (name, at, end) => {
+    const alias = new Alias(name);
+    alias.range = [at, end, end];
+    return alias;
+  },
+  emptyFlow: (seq, at, end) => {
+    const node = seq ? new YAMLSeq() : new YAMLMap();
+    node.flow = true;
+    node.range = [at, end, end];
+    return node;
+  },
+  anchorStart: () => {},
+  anchorEnd: (name, node) => {
+    (node as { anchor?: string }).anchor = name;
+    return node;
+  },
+  mapStart: () => new YAMLMap(),
+  mapEntry: (map, key, keyAt, _line, value) => {
+    map.items.push(new Pair(scalar(key, "PLAIN", keyAt), value));
+  },
+  mapEnd: (map, start, end) => {
+    map.range = [start, end, end];
+    return map;
+  },
+  seqStart: () => new YAMLSeq(),
+  seqItem: (seq, item) => {
+    seq.items.push(item);
+  },
+  seqEnd: (seq, start, end) => {
+    seq.range = [start, end, end];
+    return seq;
+  },
+};
+
+function emptyFlow<N>(s: string, at: number, b: BlockBuilder<N, unknown, unknown>): N {
   const end = at + s.indexOf(s[0] === "[" ? "]" : "}") + 1;
-  node.range = [at, end, end];
-  return node;
+  return b.emptyFlow(s[0] === "[", at, end);
 }
 
-function quoted(s: string, at: number): Scalar {
+function quoted<N>(s: string, at: number, b: BlockBuilder<N, unknown, unknown>): N {
   if (s[0] === '"') {
     const close = s.indexOf('"', 1);
     if (close < 0) bail();
     const body = s.slice(1, close);
     if (body.includes("\\") || !AFTER_QUOTE.test(s.slice(close + 1))) bail();
-    return scalar(body, "QUOTE_DOUBLE", at);
+    return b.scalar(body, "QUOTE_DOUBLE", at, false);
   }
   let i = 1;
   for (;;) {
@@ -210,17 +313,17 @@ function quoted(s: string, at: number): Scalar {
       continue;
     }
     if (!AFTER_QUOTE.test(s.slice(q + 1))) bail();
-    return scalar(s.slice(1, q).replace(/''/g, "'"), "QUOTE_SINGLE", at);
+    return b.scalar(s.slice(1, q).replace(/''/g, "'"), "QUOTE_SINGLE", at, false);
   }
 }
 
-function plain(s: string, at: number): Scalar {
+function plain<N>(s: string, at: number, b: BlockBuilder<N, unknown, unknown>): N {
   if (NOT_PLAIN_START.has(s[0]) || (/^[-?:]/.test(s) && (s.length === 1 || s[1] === " "))) bail();
   const hash = s.indexOf(" #");
   const text = (hash >= 0 ? s.slice(0, hash) : s).trimEnd();
   // `a: b: c` and `url: http:` are errors in YAML; leave them to the full parser to report.
   if (text.includes(": ") || text.endsWith(":")) bail();
-  return scalar(text, "PLAIN", at);
+  return b.scalar(text, "PLAIN", at, false);
 }
 
 const isDash = (text: string) => text.charCodeAt(0) === 45 && (text.length === 1 || text.charCodeAt(1) === 32);

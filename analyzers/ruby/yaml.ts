@@ -11,7 +11,7 @@
 // code that merges loaded Hashes (Global's deep_merge) sees them so; `rubyToValue` then gives the
 // JSON-safe view with String keys, as `with_indifferent_access` does.
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
-import { parseBlockYaml } from "./yaml-block.js";
+import { parseBlockYaml, readBlockYaml, BuilderBail, type BlockBuilder } from "./yaml-block.js";
 import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
 import { lastAtOrBefore } from "./line-index.js";
 
@@ -373,10 +373,23 @@ const itemLines = new WeakMap<RubyVal[], number[]>();
  * `quick: false` always takes the full parser (the tests compare the two readers).
  */
 export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): RubyYaml {
+  // Plain block YAML read straight to its values, in one pass (Psych's rules below, applied as
+  // each scalar, entry and item is read); anything it leaves alone goes on to the node readers.
+  let outside = opts.quick === false;
+  if (!outside) {
+    const direct = loadBlockDirect(text);
+    if (typeof direct === "object") return direct;
+    outside = direct === "outside";
+  }
   const errors: RubyYamlError[] = [];
-  const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const lineAt = (offset: number) => lastAtOrBefore(lineStarts, offset) + 1;
+  let lineStarts: number[] | null = null;
+  const lineAt = (offset: number) => {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+    }
+    return lastAtOrBefore(lineStarts, offset) + 1;
+  };
   const failed = (message: string, line = 1, aliasBomb = false): RubyYaml => ({
     value: null,
     ruby: null,
@@ -387,7 +400,7 @@ export function loadRubyYaml(text: string, opts: { quick?: boolean } = {}): Ruby
 
   // Plain block YAML (most config files) is read by the quick reader; anything else, or anything
   // it is unsure of, by the full parser. Both give the same nodes, so the rules below apply alike.
-  const quick = opts.quick === false ? null : parseBlockYaml(text);
+  const quick = outside ? null : parseBlockYaml(text);
   if (quick) return fromDocument({ ...quick, errors: [] }, errors, lineAt, failed);
   let docs;
   try {
@@ -564,13 +577,114 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
     throw e;
   }
   const empty = doc.contents == null;
+  return loaded(ruby, empty, errors);
+}
+
+/** A loaded document; its String-keyed view is made when first read (the Global reader never reads it). */
+function loaded(ruby: RubyVal, empty: boolean, errors: RubyYamlError[]): RubyYaml {
+  let value: RValue | undefined;
   return {
-    value: rubyToValue(ruby),
+    get value() {
+      if (value === undefined) value = rubyToValue(ruby);
+      return value;
+    },
     ruby,
     empty,
     errors,
     lineOf: (path) => lineAtPath(ruby, path, 1),
   };
+}
+
+// --- the direct reader -----------------------------------------------------------------------------
+
+/** An alias to an anchor still being read: only a merge key (`<<: *self`) may hold it. */
+const SELF: Token = { value: null };
+
+/**
+ * Plain block YAML to its value in one pass: the quick reader's reading, with the rules of
+ * fromDocument applied as it goes. It makes no value of its own where those rules would raise or
+ * record an error, or reach a limit (a scalar Psych refuses, an unknown or recursive alias, an
+ * anchor defined twice, a merge of anything but a Hash, the alias limits): then "rules", and the
+ * node readers take the text, with their messages; "outside" when the text is not plain block YAML.
+ * The quick-reader test holds both to the full parser.
+ */
+export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
+  const anchors = new Map<string, Token>();
+  const building = new Set<string>();
+  let aliasCount = 0;
+  const no = (): never => {
+    throw new BuilderBail();
+  };
+  const token = (t: () => Token): Token => {
+    try {
+      return t();
+    } catch (e) {
+      if (e instanceof PsychError) no();
+      throw e;
+    }
+  };
+  type Seq = { list: RubyVal[]; lines: number[] };
+  const builder: BlockBuilder<Token, RubyHash, Seq> = {
+    scalar: (text, type) => (type === "PLAIN" ? token(() => tokenize(text)) : { value: text }),
+    alias: (name) => {
+      if (building.has(name)) return SELF;
+      if (++aliasCount > YAML_LIMITS.maxAliasCount) no();
+      return anchors.get(name) ?? no();
+    },
+    emptyFlow: (seq) => {
+      if (!seq) return { value: new RubyHash() };
+      const list: RubyVal[] = [];
+      itemLines.set(list, []);
+      return { value: list };
+    },
+    anchorStart: (name) => {
+      // Defined again: which node an alias then means follows the node reader's bookkeeping.
+      if (anchors.has(name) || building.has(name)) no();
+      building.add(name);
+    },
+    anchorEnd: (name, node) => {
+      building.delete(name);
+      anchors.set(name, node);
+      return node;
+    },
+    mapStart: () => new RubyHash(),
+    mapEntry: (hash, keyText, _at, line, value, kind) => {
+      if (keyText === "<<") {
+        // `<<: *x` inside x itself: merging the Hash being built into itself changes nothing.
+        if (value === SELF) return;
+        const val = valueOf(value);
+        if ((kind === "alias" || kind === "map") && isRubyHash(val)) {
+          hash.mergeFrom(val);
+          return;
+        }
+        // A list of Hashes, or anything else, is left to the node reader.
+        no();
+      }
+      if (value === SELF) no();
+      const key = token(() => tokenize(keyText));
+      hash.set({ key: key.value, floatKey: key.float, value: valueOf(value), line });
+    },
+    mapEnd: (hash) => ({ value: hash }),
+    seqStart: () => ({ list: [], lines: [] }),
+    seqItem: (seq, item, line) => {
+      if (item === SELF) no();
+      seq.list.push(valueOf(item));
+      seq.lines.push(line);
+    },
+    seqEnd: (seq) => {
+      itemLines.set(seq.list, seq.lines);
+      return { value: seq.list };
+    },
+  };
+  const r = readBlockYaml(text, builder);
+  if (r === null) return "outside";
+  if (r === "builder") return "rules";
+  const ruby = valueOf(r.root);
+  if (aliasCount) {
+    const size = expandedSize(ruby);
+    if (size.nodes - size.own > YAML_LIMITS.maxExpandedNodes || size.depth > YAML_LIMITS.maxDepth) return "rules";
+  }
+  return loaded(ruby, false, []);
 }
 
 class LimitError extends Error {
@@ -606,21 +720,26 @@ function disallowedMapClass(tag: string): string | null {
 function expandedSize(v: RubyVal): { nodes: number; own: number; depth: number } {
   const memo = new Map<object, { nodes: number; depth: number }>();
   let own = 0;
+  // A scalar: one node, no depth (shared, not made per scalar: a 2 MB file has a few hundred thousand).
+  const SCALAR = { nodes: 1, depth: 0 };
   const walk = (x: RubyVal): { nodes: number; depth: number } => {
-    if (x === null || typeof x !== "object") return { nodes: 1, depth: 0 };
+    if (x === null || typeof x !== "object") return SCALAR;
     const known = memo.get(x);
     if (known) return known;
-    let nodes = 1;
-    let depth = 0;
+    const r = { nodes: 1, depth: 0 };
     own++;
-    const kids: RubyVal[] = isRubyHash(x) ? [...x.entries.values()].flatMap((e) => [e.key, e.value]) : Array.isArray(x) ? x : [];
-    for (const k of kids) {
+    const kid = (k: RubyVal) => {
       if (k === null || typeof k !== "object") own++;
       const s = walk(k);
-      nodes = Math.min(nodes + s.nodes, Number.MAX_SAFE_INTEGER);
-      depth = Math.max(depth, s.depth + 1);
-    }
-    const r = { nodes, depth };
+      r.nodes = Math.min(r.nodes + s.nodes, Number.MAX_SAFE_INTEGER);
+      r.depth = Math.max(r.depth, s.depth + 1);
+    };
+    if (isRubyHash(x))
+      for (const e of x.entries.values()) {
+        kid(e.key);
+        kid(e.value);
+      }
+    else if (Array.isArray(x)) for (const k of x) kid(k);
     memo.set(x, r);
     return r;
   };

@@ -71,7 +71,24 @@ function holdsLiteral(v: RValue): boolean {
 const MISSING = Symbol("missing");
 type Slot = RValue | typeof MISSING;
 
+/**
+ * The plans made, by model and answers: the rails-config, Kustomize and release emitters all read
+ * the plan of the same run, and a large Global tree took a second per plan. A plan is never changed
+ * once made (its readers only read it).
+ */
+const planned = new WeakMap<AppModel, WeakMap<Answers, ConfigPlan>>();
+
 export function planConfig(model: AppModel, answers: Answers): ConfigPlan {
+  let byAnswers = planned.get(model);
+  if (!byAnswers) planned.set(model, (byAnswers = new WeakMap()));
+  const known = byAnswers.get(answers);
+  if (known) return known;
+  const plan = makeConfigPlan(model, answers);
+  byAnswers.set(answers, plan);
+  return plan;
+}
+
+function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
   const g = model.global;
   const plan: ConfigPlan = { envs: [], files: [], env: [], unknowns: [], notes: [] };
   if (!g || model.stages.length === 0) return plan;
@@ -148,10 +165,10 @@ const isPlainHash = (v: Slot): v is { [k: string]: RValue } =>
 const same = (a: Slot, b: Slot) => a === b || (a !== MISSING && b !== MISSING && JSON.stringify(a) === JSON.stringify(b));
 
 /** Walks the values of one namespace for all stages of one Rails env, leaf by leaf. */
-function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
-  const dotted = path.join(".");
+function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join(".")): OutValue {
   const leafKey = path[path.length - 1] ?? "";
-  const present = values.filter((v): v is RValue => v !== MISSING);
+  // The list itself when no stage misses the key (the common case): no copy per node.
+  const present = values.includes(MISSING) ? values.filter((v): v is RValue => v !== MISSING) : (values as RValue[]);
   // ERB the app evaluates itself (`<%= 1.month.from_now.year %>`), the same on every stage: carried
   // as written; Rails evaluates it in config_for as Global did. Never an empty variable.
   if (values.length && values.every((v) => isCarriedErb(v) && same(v, values[0]))) return toOut(values[0] as RValue);
@@ -161,7 +178,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
   // the key is, when the variable's name is, or when its value is shaped like a secret (a URL with
   // a password, a token, a key).
   const secretContext =
-    [...ctx.secretPaths].some((p) => dotted === p || dotted.startsWith(`${p}.`)) ||
+    underSecretPath(ctx.secretPaths, dotted) ||
     isSecretKey(leafKey) ||
     present.some((v) => looksSecretValue(v) || envReadsIn(v).some((r) => looksSecretValue(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
@@ -192,7 +209,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
     const keys = new Set<string>();
     for (const v of present) for (const k of Object.keys(v as object)) keys.add(k);
     const out: { [k: string]: OutValue } = {};
-    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)));
+    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)), path.length ? `${dotted}.${k}` : k);
     return out;
   }
   const allSame = values.every((v) => same(v, values[0]));
@@ -235,6 +252,18 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[]): OutValue {
 }
 
 /**
+ * Whether a dotted path is one of the secret paths or lies under one: the path itself and each of
+ * its prefixes that ends before a dot, looked up (a scan of every secret path at every node grew
+ * with their product).
+ */
+function underSecretPath(paths: Set<string>, dotted: string): boolean {
+  if (!paths.size) return false;
+  if (paths.has(dotted)) return true;
+  for (let i = dotted.indexOf("."); i >= 0; i = dotted.indexOf(".", i + 1)) if (paths.has(dotted.slice(0, i))) return true;
+  return false;
+}
+
+/**
  * A list is a leaf here (never walked item by item): one holding a secret-named literal in a Hash,
  * or a value shaped like a secret, is secret whole.
  */
@@ -246,11 +275,13 @@ function listHoldsSecret(v: RValue): boolean {
 }
 
 /** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */
-function envReadsIn(v: Slot): EnvRef[] {
+function envReadsIn(v: Slot): readonly EnvRef[] {
   if (isEnvRefShape(v)) return [v, ...(v.default !== null ? envReadsIn(v.default) : [])];
   if (typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as { interp?: unknown }).interp)) return (v as { interp: RValue[] }).interp.flatMap(envReadsIn);
-  return [];
+  return NO_READS;
 }
+/** Most values read no ENV: one empty list for all of them (asked three times per node of a large tree). */
+const NO_READS: readonly EnvRef[] = Object.freeze([]);
 
 /** A default written as a literal in the file (not another ENV read). */
 const literalDefault = (r: EnvRef): boolean => r.default !== null && (holdsLiteral(r.default) || isTaggedScalar(r.default));
@@ -439,14 +470,20 @@ class EnvNames {
   private byPath = new Map<string, string>();
   constructor(model: AppModel) {
     const visit = (v: unknown) => {
-      if (Array.isArray(v)) v.forEach(visit);
+      if (Array.isArray(v)) for (const x of v) visit(x);
       else if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         if (typeof o.env === "string" && "default" in o) this.used.add(o.env);
-        Object.values(o).forEach(visit);
+        for (const k in o) visit(o[k]);
       }
     };
-    visit(model.global);
+    // A namespace's sources are files and lines (one per leaf, as many as its values): no ENV read there.
+    const g = model.global as unknown as Record<string, unknown> | null;
+    if (g)
+      for (const k in g) {
+        if (k !== "namespaces" || !Array.isArray(g.namespaces)) visit(g[k]);
+        else for (const ns of g.namespaces as Record<string, unknown>[]) for (const f in ns) if (f !== "sources") visit(ns[f]);
+      }
   }
   take(ns: string, path: string[]): string {
     const key = [ns, ...path].join(".");
