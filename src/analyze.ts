@@ -1,6 +1,7 @@
 // The analysis pipeline: repo on disk → RepoFiles → each analyzer → one AppModel with gaps and
 // hazards. Order matters only where one analyzer needs another's facts (templates need the stages).
 import { basename, resolve } from "node:path";
+import { timed } from "./timing.js";
 import { existsSync, statSync } from "node:fs";
 import { MODEL_VERSION, type AppModel, type AnalyzerContext, type Problem, type RepoFiles, type Fact } from "./model.js";
 import { LIMITS, readRepo } from "./repo.js";
@@ -49,24 +50,17 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   await initPrism();
   const problems: Problem[] = [...initialProblems];
   const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p), ...(opts.unusable ? { unusable: opts.unusable } : {}) };
-  const timing = process.env.RAILS2K8S_TIMING === "1";
-  const guard = <T>(what: string, fallback: T, fn: () => T): T => {
+  const guard = <T>(what: string, fallback: T, fn: () => T): T =>
     // An analyzer bug must not take the whole report down: it becomes a problem, like bad input.
-    const t0 = timing ? performance.now() : 0;
-    const c0 = timing ? process.cpuUsage() : null;
-    try {
-      return fn();
-    } catch (e) {
-      problems.push({ file: what, line: 0, message: `internal error while reading ${what}: ${(e as Error).message}`, severity: "error" });
-      return fallback;
-    } finally {
-      // `npm run bench` breaks the time down by analyzer with RAILS2K8S_TIMING=1.
-      if (timing) {
-        const c = process.cpuUsage(c0 ?? undefined);
-        process.stderr.write(`timing: ${what} ${(performance.now() - t0).toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB)\n`);
+    // `npm run bench` breaks the time down by analyzer with RAILS2K8S_TIMING=1.
+    timed(what, () => {
+      try {
+        return fn();
+      } catch (e) {
+        problems.push({ file: what, line: 0, message: `internal error while reading ${what}: ${(e as Error).message}`, severity: "error" });
+        return fallback;
       }
-    }
-  };
+    });
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));

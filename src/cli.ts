@@ -1,5 +1,6 @@
 // CLI wiring: parses arguments, runs a command, maps failures to exit codes (2 = unusable input).
 import { Command, CommanderError } from "commander";
+import { phaseTimer } from "./timing.js";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
 import { redaction, scrubbingIo } from "./redact.js";
@@ -29,19 +30,6 @@ const defaultIo = (): Io => ({
   color: colorAllowed(process.stdout.isTTY, process.env),
 });
 
-/**
- * With RAILS2K8S_TIMING=1 (`npm run bench` sets it), each phase's end, in ms since the process
- * started: what the analyzers' own timers leave out (start-up, redaction, rendering).
- */
-function timer(): (what: string) => void {
-  if (process.env.RAILS2K8S_TIMING !== "1") return () => {};
-  // CPU time beside wall time: on a loaded machine the wall clock mostly measures the other processes.
-  return (what) => {
-    const cpu = process.cpuUsage();
-    process.stderr.write(`timing: ${what} done at ${performance.now().toFixed(1)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB)\n`);
-  };
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], given: Io = defaultIo()): Promise<number> {
   // Nothing reaches the terminal without the redaction pass (migrate adds the values it learns).
@@ -60,7 +48,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
     .argument("[dir]", "the Rails app", ".")
     .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
     .action(async (dir: string, opts: { json?: boolean }) => {
-      const mark = timer();
+      const mark = phaseTimer();
       mark("start");
       const model = await analyzeDir(dir, undefined, { callSites: false });
       mark("analysis");
