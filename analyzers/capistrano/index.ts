@@ -355,9 +355,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const accepted = acceptedStages(ctx, known.map((r) => r.name), (n) => byName.get(n)!.source);
     if (accepted.length) {
       sessions.length = 0;
+      kept.length = 0;
       for (const name of accepted) {
         const r = byName.get(name)!;
-        sessions.push(r.s);
+        keep(r.s);
         stages.push(stageOf(r.s, name, r.source.file, r.source.line));
       }
       if (targets.length) warn("config/deploy.rb", 1, `Mina: ${accepted.length} target(s) read from config/deploy.rb: ${accepted.map((n) => `${n} (${Object.keys(byName.get(n)!.env).length ? Object.entries(byName.get(n)!.env).map(([k, v]) => `${k}=${v}`).join(" ") : byName.get(n)!.tasks[0] === n ? `task ${n}` : "no target given"})`).join(", ")}`);
