@@ -139,7 +139,8 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const workers = workersOf(model);
   const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${w.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`}`));
   const inWeb = workers.filter((w) => !carried.includes(w) && w.inWeb);
-  const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb);
+  const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb && !w.notStarted);
+  const unstarted = workers.filter((w) => !carried.includes(w) && w.notStarted);
   if (workers.length) {
     p("## Workers", "");
     for (const w of carried) {
@@ -161,6 +162,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         `- ${text(w.label)}: no Deployment, it ran inside the web server (${text(w.inWeb!.why)}, ${code(at(w.inWeb!.source))}). The web pods now run its jobs too: their grace period bounds how long a running job gets when a pod stops (a longer job is cut and runs again), and their probes check HTTP only, not the job threads. Its EC2 workers stop with the web servers.`,
       );
     for (const w of missing) p(`- **Not carried**: ${text(w.label)}: ${text(w.why ?? "no Deployment was generated for it")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. Its EC2 workers must keep running.`);
+    for (const w of unstarted) p(`- ${text(w.label)}: no Deployment: ${text(w.why ?? "")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. If the servers did run its workers some other way, add a Deployment running ${code(workerCommandLine(w))} before stopping them.`);
     p("");
   }
 

@@ -717,6 +717,11 @@ export interface WorkerFacts {
   carried: boolean;
   why?: string;
   /**
+   * Only the lockfile names the backend: nothing in the repo starts its workers (no Procfile line,
+   * service file, plugin, hook, task or role). Mentioned, never carried, and no hazard.
+   */
+  notStarted?: true;
+  /**
    * Processes per server in each stage, when the deploy set them per entry (capistrano-resque's
    * `:workers` hash) or ran the backend elsewhere in some stages (0: GoodJob `:async` there).
    * A stage absent from a present map ran none. Absent: `processesVariable` or 1.

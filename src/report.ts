@@ -141,7 +141,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
         ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : w.commandFrom === "capistrano" ? "from the Capistrano plugin's settings" : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
         : w.inWeb
           ? `  ${w.label}: runs inside the web server, no worker of its own (${w.inWeb.why})  ${at(w.inWeb.source)}`.trimEnd()
-          : `  ${w.label}: not carried, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
+          : `  ${w.label}: ${w.notStarted ? "no worker" : "not carried"}, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
     );
     for (const e of w.evidence) fact("evidence", e);
   }

@@ -51,11 +51,20 @@ export function analyzeWorkers(
     }
     if (!evidence.length) continue;
     const roles = rolesOf(b, stages);
+    // A role counts as "the servers ran it" when it names the backend, or is a generic worker role
+    // on an app that asked for the gem itself (not a gem some other gem pulled in).
+    // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
+    const direct = b.gems.some((g) => rails.gemGroups[g]) || Object.keys(rails.gemGroups).length === 0;
+    let roleStarted = false;
     for (const s of stages)
       for (const sv of s.servers) {
         const role = sv.roles.find((r) => roleNames(b).includes(r));
-        if (role) evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+        if (!role) continue;
+        evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+        if (direct || !GENERIC_ROLES.includes(role)) roleStarted = true;
       }
+    const tasks = ownTasks(ctx, b, cap);
+    for (const t of tasks) evidence.push({ value: `deploy task ${t.name}, the repo's own${t.runs ? `: ${t.runs.text}` : ""}`, source: t.source });
     const base = {
       backend: b.id,
       label: b.label,
@@ -100,6 +109,21 @@ export function analyzeWorkers(
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
+    const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
+    if (!started) {
+      // Only the lockfile names it: nothing says the servers ever ran its workers. A gem another
+      // gem pulled in (resque-scheduler under capistrano-resque) is not even mentioned.
+      if (direct)
+        out.push({
+          ...base,
+          name: `worker-${b.id}`,
+          ...standardCommand(b),
+          carried: false,
+          notStarted: true,
+          why: `${b.gems.find((g) => rails.gems[g])} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role); no Deployment is generated`,
+        });
+      continue;
+    }
     if (placed && placed.every((x) => x.p.where === "web")) {
       const first = placed[0]!.p;
       out.push({
@@ -125,7 +149,13 @@ export function analyzeWorkers(
     } else if (ownServices.length === 1) {
       out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
     } else {
-      out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+      const task = tasks.find((t) => t.runs?.script);
+      if (b.id === "delayed-job" && task) {
+        // The team's task ran the repo's daemon script (`bin/delayed_job start`, Daemons): `run` is
+        // the same script in the foreground, as a container needs it.
+        const r = task.runs!;
+        out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
+      } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
   }
   // resque-scheduler is a process of its own only when Resque runs at all.
@@ -239,11 +269,49 @@ function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): s
   return out.filter(Boolean);
 }
 
+const GENERIC_ROLES = ["worker", "workers", "jobs"];
+
+interface OwnTask {
+  name: string;
+  source: Source;
+  /** The backend's script or command the task's body runs, when one of its lines names it. */
+  runs: { text: string; source: Source; script: string | null } | null;
+}
+
+/**
+ * Deploy tasks the repo defines in the backend's namespace (`namespace :delayed_job do task :restart`):
+ * the team's own start/restart of its workers, evidence that the servers ran them.
+ */
+function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | null): OwnTask[] {
+  const prefix = b.id.replace(/-/g, "_");
+  const out: OwnTask[] = [];
+  for (const t of cap?.tasks ?? []) {
+    if (!t.name.startsWith(`${prefix}:`) || !/:(start|restart|run|reload)$/.test(t.name)) continue;
+    const r = ctx.repo.read(t.source.file);
+    let runs: OwnTask["runs"] = null;
+    if (!("error" in r)) {
+      const ls = r.text.split(/\r?\n/);
+      const indent = /^(\s*)/.exec(ls[t.source.line - 1] ?? "")![1]!.length;
+      for (let i = t.source.line; i < ls.length && i < t.source.line + 30; i++) {
+        const line = ls[i]!;
+        if (line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
+        const script = /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
+        if ((script && ctx.repo.paths.includes(script[1]!) && b.command.test(script[1]!)) || b.command.test(line)) {
+          runs = { text: line.trim(), source: { file: t.source.file, line: i + 1 }, script: script && ctx.repo.paths.includes(script[1]!) ? script[1]! : null };
+          break;
+        }
+      }
+    }
+    out.push({ name: t.name, source: t.source, runs });
+  }
+  return out;
+}
+
 /** Roles that mean "this server ran the backend": its own name, the plugins' role names, `worker`. */
 export function roleNames(b: JobBackend): string[] {
   const u = b.id.replace(/-/g, "_");
   const extra = b.id === "resque" ? ["resque_worker"] : b.id === "resque-scheduler" ? ["resque_scheduler"] : [];
-  return [u, b.id, ...extra, "worker", "workers", "jobs"];
+  return [u, b.id, ...extra, ...GENERIC_ROLES];
 }
 
 /** The plugin's `<backend>_roles` variable on any stage, else the role names above. */
