@@ -280,6 +280,8 @@ export interface AppModel {
   sidekiq: SidekiqFacts | null;
   /** One per job-runner process the servers ran (Sidekiq included), from analyzers/workers. */
   workers?: WorkerFacts[];
+  /** Procfile processes and deploy-started daemons no Deployment carries (analyzers/workers/uncarried.ts). */
+  uncarried?: UncarriedProcess[];
   cron: CronFacts | null;
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
@@ -732,6 +734,18 @@ export interface WorkerFacts {
    * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.
    */
   inWeb?: { why: string; source: Source };
+}
+
+/** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */
+export interface UncarriedProcess {
+  /** The Procfile process name, the service's unit name, or the daemon's name. */
+  name: string;
+  /** The line as written (or what runs it). */
+  command: string;
+  source: Source;
+  why: string;
+  /** A line that never ran on the servers (a Heroku-style web line beside the one the deploy starts). */
+  devOnly?: true;
 }
 
 export interface CronFacts {

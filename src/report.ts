@@ -146,6 +146,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const e of w.evidence) fact("evidence", e);
   }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
+  for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
 
   section("Cron");
   if (m.cron) {

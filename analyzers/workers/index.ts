@@ -12,7 +12,7 @@ import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 
 /** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
-const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$/;
+const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$|^(lib\/capistrano\/templates|config\/deploy\/templates|script|config\/upstart)\/[^/]+\.conf(\.erb)?$/;
 /** The line of such a file that starts the process. */
 const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|command\s*=)/i;
 /** One shell word without quoting, expansion or operators: safe to run as an argv element. */
@@ -32,6 +32,9 @@ export function analyzeWorkers(
   // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
   const main = procfile.filter((p) => p.source.file === "Procfile");
   const lines = main.length ? main : procfile;
+  // Procfile processes no backend's command matches: a backend may claim one by what its script says.
+  const claimed = new Set<ProcfileEntry>();
+  const unmatched = lines.filter((p) => p.source.file === "Procfile" && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
@@ -41,8 +44,18 @@ export function analyzeWorkers(
     for (const h of cap?.hooks ?? [])
       if (h.task.replace(/^:/, "").startsWith(`${prefix}:`)) evidence.push({ value: `${h.kind} "${h.target}", "${h.task}" (Capistrano hook)`, source: h.source });
     const ownLines = lines.filter((p) => backendOfCommand(p.command) === b);
-    for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
     const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
+    const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
+    if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
+      for (const p of unmatched) {
+        if (claimed.has(p)) continue;
+        const said = scriptMention(ctx, p.command, b.mention);
+        if (!said) continue;
+        claimed.add(p);
+        ownLines.push(p);
+        evidence.push({ value: `Procfile ${p.name} runs ${said.file}, which names ${b.label}: ${said.text}`, source: said.source });
+      }
+    for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
     for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
@@ -239,7 +252,8 @@ export function commandOf(b: JobBackend, line: string, from: "procfile" | "servi
   delete env["RAILS_ENV"];
   delete env["RACK_ENV"];
   const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
-  if (!plain || from === "service") {
+  // A service line in plain words (an upstart `exec bundle exec rake que:work`) runs as written.
+  if (!plain) {
     const std = standardCommand(b);
     return {
       ...std,
@@ -270,6 +284,34 @@ function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): s
 }
 
 const GENERIC_ROLES = ["worker", "workers", "jobs"];
+const APP_SERVER = /\b(unicorn(_rails)?|puma|thin|passenger|falcon|rails\s+s(erver)?)\b/;
+
+/**
+ * The first line of a repo script a command runs (`rails runner bin/x.rb`, `ruby lib/y.rb`), or of a
+ * file that script loads with require_relative, that names the backend.
+ */
+function scriptMention(ctx: AnalyzerContext, command: string, mention: RegExp): { file: string; text: string; source: Source } | null {
+  const queue = command.split(/\s+/).map((w) => w.replace(/^\.\//, "")).filter((w) => ctx.repo.paths.includes(w));
+  const seen = new Set<string>();
+  while (queue.length && seen.size < 8) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    const ls = r.text.split(/\r?\n/);
+    for (let i = 0; i < ls.length; i++) {
+      if (mention.test(ls[i]!)) return { file, text: ls[i]!.trim().slice(0, 120), source: { file, line: i + 1 } };
+      const req = /^\s*require_relative\s+["']([^"']+)["']/.exec(ls[i]!);
+      if (req) {
+        const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/") + 1) : "";
+        const target = (dir + req[1]!.replace(/^\.\//, "")).replace(/(\.rb)?$/, ".rb");
+        if (ctx.repo.paths.includes(target)) queue.push(target);
+      }
+    }
+  }
+  return null;
+}
 
 interface OwnTask {
   name: string;
