@@ -151,7 +151,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
           : w.commandFrom === "sidekiq"
             ? `Sidekiq's config`
             : w.commandFrom === "capistrano"
-              ? `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
+              ? /^the deploy's own task/.test(w.commandNote ?? "")
+                ? text(w.commandNote!)
+                : `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
@@ -167,7 +169,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
       p(
         u.devOnly
           ? `- Not run: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.`
-          : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}. Keep it running on the servers until a Deployment you write runs it.`,
+          : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.${u.replacedByWeb ? "" : " Keep it running on the servers until a Deployment you write runs it."}`,
       );
     for (const w of unstarted) p(`- ${text(w.label)}: no Deployment: ${text(w.why ?? "")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. If the servers did run its workers some other way, add a Deployment running ${code(workerCommandLine(w))} before stopping them.`);
     p("");
@@ -274,7 +276,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     ? ` and stop their ${[...new Set(carried.map((w) => text(w.label)))].join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`
     : "";
   const keepWorkers = missing.length ? `; keep their ${[...new Set(missing.map((w) => text(w.label)))].join(", ")} workers running: the cluster has none for ${missing.length > 1 ? "them" : "it"}` : "";
-  const keptProcs = uncarried.filter((u) => !u.devOnly);
+  const keptProcs = uncarried.filter((u) => !u.devOnly && !u.replacedByWeb);
   const keepProcesses = keptProcs.length ? `; keep ${keptProcs.map((u) => code(u.name)).join(", ")} running on the servers: no Deployment runs ${keptProcs.length > 1 ? "them" : "it"}` : "";
   steps.push(
     `**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running, stop their cron (whenever) only once the cluster runs its own${stopWorkers}${keepWorkers}${keepProcesses}.`,

@@ -746,6 +746,8 @@ export interface UncarriedProcess {
   why: string;
   /** A line that never ran on the servers (a Heroku-style web line beside the one the deploy starts). */
   devOnly?: true;
+  /** A web server line the web Deployment replaces (it runs the app server the image starts). */
+  replacedByWeb?: true;
 }
 
 export interface CronFacts {

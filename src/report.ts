@@ -138,7 +138,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     const cmd = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.args].join(" ");
     lines.push(
       w.carried
-        ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : w.commandFrom === "capistrano" ? "from the Capistrano plugin's settings" : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
+        ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : w.commandFrom === "capistrano" ? (/^the deploy's own task/.test(w.commandNote ?? "") ? w.commandNote : "from the Capistrano plugin's settings") : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
         : w.inWeb
           ? `  ${w.label}: runs inside the web server, no worker of its own (${w.inWeb.why})  ${at(w.inWeb.source)}`.trimEnd()
           : `  ${w.label}: ${w.notStarted ? "no worker" : "not carried"}, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),

@@ -7,6 +7,7 @@ import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts,
 import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
+import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
@@ -108,7 +109,17 @@ export function analyzeWorkers(
       // The deploy started capistrano-resque's `:workers`: those are the processes the servers ran.
       const ws = resquePluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
       const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
-      for (const w of ws) out.push(note.length ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
+      // Without a resque hook, a deploy line that starts a service file of the repo (`god start -c
+      // …/script/worker.god`) is what ran the workers: said, with both lines, since only :workers was read.
+      const starter = hooked ? null : deployStartOf(ctx, ownServices);
+      for (const w of ws)
+        out.push(
+          starter
+            ? { ...w, commandNote: `capistrano-resque's resque:start is not hooked into the deploy; the deploy starts ${starter.service.source.file} (${starter.source.file}:${starter.source.line}), whose line ${starter.service.source.file}:${starter.service.source.line} is not plain words: the queues and counts here are :workers', check them against that file` }
+            : note.length
+              ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` }
+              : w,
+        );
       if (ws.length) continue;
     }
     const schedulerHook = (cap?.hooks ?? []).find((h) => /^:?resque:scheduler:/.test(h.task));
@@ -281,6 +292,17 @@ function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): s
   });
   void b;
   return out.filter(Boolean);
+}
+
+/** The deploy line that starts one of these service files by its file name (`god start -c …/worker.god`). */
+function deployStartOf(ctx: AnalyzerContext, services: { command: string; source: Source }[]): { service: { command: string; source: Source }; source: Source } | null {
+  if (!services.length) return null;
+  for (const l of startLines(ctx)) {
+    if (l.service) continue;
+    const service = services.find((x) => l.text.includes(x.source.file.split("/").pop()!.replace(/\.erb$/, "")));
+    if (service) return { service, source: l.source };
+  }
+  return null;
 }
 
 const GENERIC_ROLES = ["worker", "workers", "jobs"];

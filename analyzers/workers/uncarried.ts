@@ -11,7 +11,7 @@
 //   the servers (a Heroku `web: … -p $PORT` line), and are named as such.
 // - A service the deploy restarts is the web server's or a worker's when its name says so
 //   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
-import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WorkerFacts } from "../../src/model.js";
+import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
 
@@ -28,7 +28,7 @@ const at = (s: Source) => `${s.file}:${s.line}`;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
 const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
 
-export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[]): UncarriedProcess[] {
+export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null): UncarriedProcess[] {
   const out: UncarriedProcess[] = [];
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
   const deploy = [...startLines(ctx)].filter((l) => !l.service && !/^\s*#/.test(l.text));
@@ -40,10 +40,16 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
 
   for (const p of procfile.filter((x) => x.source.file === "Procfile")) {
     if (cited.has(at(p.source))) continue;
-    const web = p.name === "web" || APP_SERVER.test(p.command);
-    if (web) {
+    const isWeb = p.name === "web" || APP_SERVER.test(p.command);
+    if (isWeb) {
       const started = foremanStarts.find((f) => f.name === p.name);
-      if (!foremanStarts.length || started) continue;
+      if (!foremanStarts.length || started) {
+        // The web Deployment runs the app server the image starts; a line its evidence does not cite
+        // is replaced, not run as written: said, so its flags are checked.
+        if (!web || web.evidence.some((e) => at(e.source) === at(p.source))) continue;
+        out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line${started ? ` the deploy starts with foreman (${at(started.source)})` : ""}; the web Deployment runs ${web.kind ?? "the app server"} as the image starts it (${web.evidence[0] ? at(web.evidence[0].source) : "see the app server section"}), not this line as written: compare its flags`, replacedByWeb: true });
+        continue;
+      }
       const heroku = /\$\{?PORT\b/.test(p.command) ? " It binds $PORT, a Heroku-style line." : "";
       out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line the servers did not run: the deploy starts ${foremanStarts.map((f) => `\`${f.name}\``).join(", ")} with foreman (${at(foremanStarts[0]!.source)}), not this one.${heroku} The web Deployment runs the app server the deploy started`, devOnly: true });
       continue;

@@ -188,6 +188,31 @@ describe("the repo's own start line is the command (finding 3)", () => {
   });
 });
 
+describe("god starts the Resque workers, not capistrano-resque's hook (finding 3)", () => {
+  it("the god file the deploy starts is cited next to :workers", async () => {
+    const m = await analyzeFiles(
+      memoryRepo(
+        cap3(
+          {
+            ...bundle(["rails", "puma", "pg", "resque", "capistrano-resque"], `${PUMA_RAILS}    resque (2.6.0)
+    capistrano-resque (0.2.3)
+      resque
+`),
+            "config/god/jobs.god": 'God.watch do |w|\n  w.name = "jobs"\n  w.start = "rake -f #{ROOT}/Rakefile environment resque:work"\nend\n',
+          },
+          'set :workers, { "mail" => 1 }\nnamespace :jobs do\n  task :start do\n    on roles(:resque_worker) do\n      execute "god start -c #{current_path}/config/god/jobs.god"\n    end\n  end\nend\nafter "deploy:publishing", "jobs:start"\n',
+          { production: 'server "box1.tally.example.org", roles: %w[web app db resque_worker]\n' },
+          ["capistrano-resque"],
+        ),
+      ),
+      "tally",
+    );
+    const w = m.workers!.find((x) => x.backend === "resque")!;
+    expect(w.commandNote).toMatch(/resque:start is not hooked into the deploy; the deploy starts config\/god\/jobs\.god \(config\/deploy\.rb:8\), whose line config\/god\/jobs\.god:3/);
+    expect(guide(m)).toMatch(/config\/god\/jobs\.god:3/);
+  });
+});
+
 describe("every process the servers ran is carried or named (finding 4)", () => {
   it("a Procfile process of no known backend, a service the deploy restarts and daemons-rails daemons are **Not carried** with file:line", async () => {
     const m = await analyzeFiles(
@@ -250,7 +275,14 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
       ),
       "tally",
     );
-    expect(m.uncarried).toMatchObject([{ name: "web", devOnly: true, source: { file: "Procfile", line: 1 } }]);
-    expect(guide(m)).toMatch(/- Not run: `web` \(`bundle exec puma -p \$PORT`, `Procfile:1`\): a web server line the servers did not run: the deploy starts `web_daemon` with foreman/);
+    // The line the deploy starts is the web Deployment's job, replaced by the image's own start: named so its flags get compared.
+    expect(m.uncarried).toMatchObject([
+      { name: "web", devOnly: true, source: { file: "Procfile", line: 1 } },
+      { name: "web_daemon", replacedByWeb: true, source: { file: "Procfile", line: 2 } },
+    ]);
+    const md = guide(m);
+    expect(md).toMatch(/\*\*Not carried\*\*: `web_daemon` \(`bundle exec puma -C config\/puma.rb -d`, `Procfile:2`\): a web server line the deploy starts with foreman \(config\/deploy.rb:7\); the web Deployment runs puma/);
+    expect(md).not.toMatch(/keep `web/);
+    expect(md).toMatch(/- Not run: `web` \(`bundle exec puma -p \$PORT`, `Procfile:1`\): a web server line the servers did not run: the deploy starts `web_daemon` with foreman/);
   });
 });
