@@ -61,6 +61,12 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   for (const l of deploy) {
     const text = asShell(l.text);
     const units: string[] = [];
+    if (/\b(systemctl|service|initctl)\b[^\n]*(fetch\s*\(|#\{)/.test(l.text) && /\b(systemctl\s+(--user\s+)?(start|restart|reload|try-restart)|service\s+\S+\s+(start|restart)|initctl\s+(start|restart))\b/.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
+      // The unit is named by a variable: still a process the deploy starts, named by its line.
+      seen.add(at(l.source));
+      out.push({ name: "service", command: l.text.trim().slice(0, 160), source: l.source, why: "a service the deploy restarts, named through a variable the analysis does not resolve; no Deployment runs it" });
+      continue;
+    }
     const sc = SYSTEMCTL.exec(text);
     if (sc) units.push(...sc[1]!.trim().split(/\s+/).filter((u) => !/^-/.test(u) && !/^(do|end|if|then|and|or)$/.test(u)));
     for (const re of [SERVICE, INITCTL]) {

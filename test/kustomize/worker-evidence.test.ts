@@ -233,6 +233,7 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
             '      execute :sudo, :systemctl, :restart, "tally-sidekiq"',
             '      execute :sudo, :systemctl, :restart, "tally-mail-bridge.service"',
             "      execute :sudo, :systemctl, :restart, :nginx",
+            '      execute :sudo, :systemctl, :restart, "#{fetch(:application)}-relay"',
             '      execute :rake, "daemons:start"',
             "    end",
             "  end",
@@ -246,16 +247,17 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
     expect(m.uncarried!.map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([
       ["feeds", "Procfile:3"],
       ["tally-mail-bridge", "config/deploy.rb:9"],
-      ["ticker", "config/deploy.rb:11"],
+      ["service", "config/deploy.rb:11"],
+      ["ticker", "config/deploy.rb:12"],
     ]);
     const md = guide(m);
     expect(md).toMatch(/\*\*Not carried\*\*: `feeds` \(`bundle exec ruby lib\/feed_poller.rb`, `Procfile:3`\)/);
     expect(md).toMatch(/\*\*Not carried\*\*: `tally-mail-bridge` \([^\n]*`config\/deploy.rb:9`\)/);
     expect(md).toMatch(/\*\*Not carried\*\*: `ticker` /);
-    expect(md).toMatch(/keep `feeds`, `tally-mail-bridge`, `ticker` running on the servers/);
+    expect(md).toMatch(/keep `feeds`, `tally-mail-bridge`, `service`, `ticker` running on the servers/);
     const report = renderReport(m, { color: false });
     expect(report).toMatch(/NOT CARRIED: feeds: .*Procfile:3/);
-    expect(report).toMatch(/NOT CARRIED: ticker: .*config\/deploy\.rb:11/);
+    expect(report).toMatch(/NOT CARRIED: ticker: .*config\/deploy\.rb:12/);
     // The web and Sidekiq lines are the Deployments'.
     const { stages } = emitAndBuild(m);
     expect(all(stages["production"]!, "Deployment").map((d) => d.metadata.name).sort()).toEqual(["tally-web", "tally-worker"]);
