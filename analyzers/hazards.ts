@@ -338,7 +338,7 @@ const JOB_BACKENDS: [gem: string, name: string, command: string, inWeb?: string]
 const otherJobBackends: Rule = (m) => {
   if (m.workers)
     return m.workers
-      .filter((w) => !w.carried && !w.inWeb)
+      .filter((w) => !w.carried && !w.inWeb && !w.notStarted)
       .map((w) => {
         const b = backendById(w.backend)!;
         return {

@@ -139,8 +139,10 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const workers = workersOf(model);
   const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${w.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`}`));
   const inWeb = workers.filter((w) => !carried.includes(w) && w.inWeb);
-  const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb);
-  if (workers.length) {
+  const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb && !w.notStarted);
+  const unstarted = workers.filter((w) => !carried.includes(w) && w.notStarted);
+  const uncarried = model.uncarried ?? [];
+  if (workers.length || uncarried.length) {
     p("## Workers", "");
     for (const w of carried) {
       const from =
@@ -149,7 +151,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
           : w.commandFrom === "sidekiq"
             ? `Sidekiq's config`
             : w.commandFrom === "capistrano"
-              ? `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
+              ? /^the deploy's own task/.test(w.commandNote ?? "")
+                ? text(w.commandNote!)
+                : `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
@@ -161,6 +165,13 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         `- ${text(w.label)}: no Deployment, it ran inside the web server (${text(w.inWeb!.why)}, ${code(at(w.inWeb!.source))}). The web pods now run its jobs too: their grace period bounds how long a running job gets when a pod stops (a longer job is cut and runs again), and their probes check HTTP only, not the job threads. Its EC2 workers stop with the web servers.`,
       );
     for (const w of missing) p(`- **Not carried**: ${text(w.label)}: ${text(w.why ?? "no Deployment was generated for it")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. Its EC2 workers must keep running.`);
+    for (const u of uncarried)
+      p(
+        u.devOnly
+          ? `- Not run: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.`
+          : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.${u.replacedByWeb ? "" : " Keep it running on the servers until a Deployment you write runs it."}`,
+      );
+    for (const w of unstarted) p(`- ${text(w.label)}: no Deployment: ${text(w.why ?? "")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. If the servers did run its workers some other way, add a Deployment running ${code(workerCommandLine(w))} before stopping them.`);
     p("");
   }
 
@@ -265,8 +276,10 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     ? ` and stop their ${[...new Set(carried.map((w) => text(w.label)))].join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`
     : "";
   const keepWorkers = missing.length ? `; keep their ${[...new Set(missing.map((w) => text(w.label)))].join(", ")} workers running: the cluster has none for ${missing.length > 1 ? "them" : "it"}` : "";
+  const keptProcs = uncarried.filter((u) => !u.devOnly && !u.replacedByWeb);
+  const keepProcesses = keptProcs.length ? `; keep ${keptProcs.map((u) => code(u.name)).join(", ")} running on the servers: no Deployment runs ${keptProcs.length > 1 ? "them" : "it"}` : "";
   steps.push(
-    `**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running, stop their cron (whenever) only once the cluster runs its own${stopWorkers}${keepWorkers}.`,
+    `**Switch traffic**: lower the DNS TTL a day before, then point the hosts at the cluster's edge address; keep the EC2 servers running, stop their cron (whenever) only once the cluster runs its own${stopWorkers}${keepWorkers}${keepProcesses}.`,
   );
   steps.push(
     "**How to roll back**: point DNS back at the EC2 servers (still running, still on the same database) and restart their workers and cron; inside the cluster, `kubectl rollout undo deployment/<name>` returns to the previous image. Keep each migration backward compatible so the old code runs on the migrated schema.",

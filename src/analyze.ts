@@ -14,6 +14,7 @@ import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
+import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
@@ -70,12 +71,13 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
+  const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))]));
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers, [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName);
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };

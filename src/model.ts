@@ -287,6 +287,8 @@ export interface AppModel {
   sidekiq: SidekiqFacts | null;
   /** One per job-runner process the servers ran (Sidekiq included), from analyzers/workers. */
   workers?: WorkerFacts[];
+  /** Procfile processes and deploy-started daemons no Deployment carries (analyzers/workers/uncarried.ts). */
+  uncarried?: UncarriedProcess[];
   cron: CronFacts | null;
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
@@ -724,6 +726,11 @@ export interface WorkerFacts {
   carried: boolean;
   why?: string;
   /**
+   * Only the lockfile names the backend: nothing in the repo starts its workers (no Procfile line,
+   * service file, plugin, hook, task or role). Mentioned, never carried, and no hazard.
+   */
+  notStarted?: true;
+  /**
    * Processes per server in each stage, when the deploy set them per entry (capistrano-resque's
    * `:workers` hash) or ran the backend elsewhere in some stages (0: GoodJob `:async` there).
    * A stage absent from a present map ran none. Absent: `processesVariable` or 1.
@@ -734,6 +741,20 @@ export interface WorkerFacts {
    * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.
    */
   inWeb?: { why: string; source: Source };
+}
+
+/** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */
+export interface UncarriedProcess {
+  /** The Procfile process name, the service's unit name, or the daemon's name. */
+  name: string;
+  /** The line as written (or what runs it). */
+  command: string;
+  source: Source;
+  why: string;
+  /** A line that never ran on the servers (a Heroku-style web line beside the one the deploy starts). */
+  devOnly?: true;
+  /** A web server line the web Deployment replaces (it runs the app server the image starts). */
+  replacedByWeb?: true;
 }
 
 export interface CronFacts {

@@ -138,14 +138,15 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     const cmd = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.args].join(" ");
     lines.push(
       w.carried
-        ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : w.commandFrom === "capistrano" ? "from the Capistrano plugin's settings" : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
+        ? `  ${w.label} worker ${w.name}: ${cmd} (${w.commandFrom === "standard" ? "the backend's standard command" : w.commandFrom === "capistrano" ? (/^the deploy's own task/.test(w.commandNote ?? "") ? w.commandNote : "from the Capistrano plugin's settings") : `from the ${w.commandFrom}`}); stops on SIG${w.stopSignal}, ${w.stopTimeout.seconds}s${w.stopTimeout.source ? "" : " (default)"}  ${at(w.commandSource ?? w.evidence[0]?.source)}`.trimEnd()
         : w.inWeb
           ? `  ${w.label}: runs inside the web server, no worker of its own (${w.inWeb.why})  ${at(w.inWeb.source)}`.trimEnd()
-          : `  ${w.label}: not carried, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
+          : `  ${w.label}: ${w.notStarted ? "no worker" : "not carried"}, ${w.why ?? ""}  ${at(w.evidence[0]?.source)}`.trimEnd(),
     );
     for (const e of w.evidence) fact("evidence", e);
   }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
+  for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
 
   section("Cron");
   if (m.cron) {

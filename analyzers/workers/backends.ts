@@ -30,6 +30,11 @@ export interface JobBackend {
   processesVariable?: string;
   /** Runs inside the web server under some configurations: then no Deployment may be needed. */
   inWeb?: string;
+  /**
+   * How a script of the repo names the backend (its gem, its classes): a Procfile process running
+   * such a script (`rails runner bin/jobs_runner.rb`) is the backend's own start line.
+   */
+  mention?: RegExp;
 }
 
 /**
@@ -54,6 +59,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "delayed-job",
+    mention: /\bdelayed[_ ]job\b|\bDelayed::(Worker|Job)\b/i,
     label: "delayed_job",
     gems: ["delayed_job"],
     command: /\bjobs:work\b|(^|[\s/])(script|bin)\/delayed_job\b/,
@@ -80,6 +86,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "resque",
+    mention: /\bResque::Worker\b|\bresque:work\b/,
     label: "Resque",
     gems: ["resque"],
     command: /\bresque:work(ers)?\b|(^|[\s/])resque-pool\b/,
@@ -104,6 +111,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "sneakers",
+    mention: /\bSneakers::Runner\b/,
     label: "Sneakers",
     gems: ["sneakers"],
     command: /\bsneakers:run\b|(^|[\s/])sneakers\s+work\b/,
@@ -115,6 +123,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "good-job",
+    mention: /\bGoodJob::(CLI|Capsule)\b/,
     label: "GoodJob",
     gems: ["good_job"],
     command: /(^|[\s/])good_job(\s+start)?(\s|$)/,
@@ -139,9 +148,10 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "que",
+    mention: /\bQue\.(start|worker_count)\b|\bQue::(Worker|Locker)\b/,
     label: "Que",
     gems: ["que"],
-    command: /(^|[\s/])que(\s|$)/,
+    command: /(^|[\s/])que(\s|$)|\bque:(work|fork_and_work)\b/,
     capistrano: /^capistrano\/que(\/|$)/,
     standardCommand: ["bundle", "exec", "que"],
     stopSignal: "TERM",
@@ -150,6 +160,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     id: "backburner",
+    mention: /\bBackburner\.work\b/,
     label: "Backburner",
     gems: ["backburner"],
     command: /\bbackburner(:work)?\b/,

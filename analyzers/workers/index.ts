@@ -7,12 +7,13 @@ import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts,
 import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
+import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 
 /** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
-const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$/;
+const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$|^(lib\/capistrano\/templates|config\/deploy\/templates|script|config\/upstart)\/[^/]+\.conf(\.erb)?$/;
 /** The line of such a file that starts the process. */
 const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|command\s*=)/i;
 /** One shell word without quoting, expansion or operators: safe to run as an argv element. */
@@ -32,6 +33,9 @@ export function analyzeWorkers(
   // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
   const main = procfile.filter((p) => p.source.file === "Procfile");
   const lines = main.length ? main : procfile;
+  // Procfile processes no backend's command matches: a backend may claim one by what its script says.
+  const claimed = new Set<ProcfileEntry>();
+  const unmatched = lines.filter((p) => p.source.file === "Procfile" && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
@@ -41,8 +45,18 @@ export function analyzeWorkers(
     for (const h of cap?.hooks ?? [])
       if (h.task.replace(/^:/, "").startsWith(`${prefix}:`)) evidence.push({ value: `${h.kind} "${h.target}", "${h.task}" (Capistrano hook)`, source: h.source });
     const ownLines = lines.filter((p) => backendOfCommand(p.command) === b);
-    for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
     const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
+    const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
+    if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
+      for (const p of unmatched) {
+        if (claimed.has(p)) continue;
+        const said = scriptMention(ctx, p.command, b.mention);
+        if (!said) continue;
+        claimed.add(p);
+        ownLines.push(p);
+        evidence.push({ value: `Procfile ${p.name} runs ${said.file}, which names ${b.label}: ${said.text}`, source: said.source });
+      }
+    for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
     for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
@@ -51,11 +65,20 @@ export function analyzeWorkers(
     }
     if (!evidence.length) continue;
     const roles = rolesOf(b, stages);
+    // A role counts as "the servers ran it" when it names the backend, or is a generic worker role
+    // on an app that asked for the gem itself (not a gem some other gem pulled in).
+    // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
+    const direct = b.gems.some((g) => rails.gemGroups[g]) || Object.keys(rails.gemGroups).length === 0;
+    let roleStarted = false;
     for (const s of stages)
       for (const sv of s.servers) {
         const role = sv.roles.find((r) => roleNames(b).includes(r));
-        if (role) evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+        if (!role) continue;
+        evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
+        if (direct || !GENERIC_ROLES.includes(role)) roleStarted = true;
       }
+    const tasks = ownTasks(ctx, b, cap);
+    for (const t of tasks) evidence.push({ value: `deploy task ${t.name}, the repo's own${t.runs ? `: ${t.runs.text}` : ""}`, source: t.source });
     const base = {
       backend: b.id,
       label: b.label,
@@ -86,7 +109,17 @@ export function analyzeWorkers(
       // The deploy started capistrano-resque's `:workers`: those are the processes the servers ran.
       const ws = resquePluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
       const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
-      for (const w of ws) out.push(note.length ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
+      // Without a resque hook, a deploy line that starts a service file of the repo (`god start -c
+      // …/script/worker.god`) is what ran the workers: said, with both lines, since only :workers was read.
+      const starter = hooked ? null : deployStartOf(ctx, ownServices);
+      for (const w of ws)
+        out.push(
+          starter
+            ? { ...w, commandNote: `capistrano-resque's resque:start is not hooked into the deploy; the deploy starts ${starter.service.source.file} (${starter.source.file}:${starter.source.line}), whose line ${starter.service.source.file}:${starter.service.source.line} is not plain words: the queues and counts here are :workers', check them against that file` }
+            : note.length
+              ? { ...w, commandNote: `the deploy started capistrano-resque's :workers; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` }
+              : w,
+        );
       if (ws.length) continue;
     }
     const schedulerHook = (cap?.hooks ?? []).find((h) => /^:?resque:scheduler:/.test(h.task));
@@ -100,6 +133,21 @@ export function analyzeWorkers(
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
+    const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
+    if (!started) {
+      // Only the lockfile names it: nothing says the servers ever ran its workers. A gem another
+      // gem pulled in (resque-scheduler under capistrano-resque) is not even mentioned.
+      if (direct)
+        out.push({
+          ...base,
+          name: `worker-${b.id}`,
+          ...standardCommand(b),
+          carried: false,
+          notStarted: true,
+          why: `${b.gems.find((g) => rails.gems[g])} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role); no Deployment is generated`,
+        });
+      continue;
+    }
     if (placed && placed.every((x) => x.p.where === "web")) {
       const first = placed[0]!.p;
       out.push({
@@ -125,7 +173,13 @@ export function analyzeWorkers(
     } else if (ownServices.length === 1) {
       out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
     } else {
-      out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+      const task = tasks.find((t) => t.runs?.script);
+      if (b.id === "delayed-job" && task) {
+        // The team's task ran the repo's daemon script (`bin/delayed_job start`, Daemons): `run` is
+        // the same script in the foreground, as a container needs it.
+        const r = task.runs!;
+        out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
+      } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
   }
   // resque-scheduler is a process of its own only when Resque runs at all.
@@ -209,7 +263,8 @@ export function commandOf(b: JobBackend, line: string, from: "procfile" | "servi
   delete env["RAILS_ENV"];
   delete env["RACK_ENV"];
   const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
-  if (!plain || from === "service") {
+  // A service line in plain words (an upstart `exec bundle exec rake que:work`) runs as written.
+  if (!plain) {
     const std = standardCommand(b);
     return {
       ...std,
@@ -239,11 +294,88 @@ function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): s
   return out.filter(Boolean);
 }
 
+/** The deploy line that starts one of these service files by its file name (`god start -c …/worker.god`). */
+function deployStartOf(ctx: AnalyzerContext, services: { command: string; source: Source }[]): { service: { command: string; source: Source }; source: Source } | null {
+  if (!services.length) return null;
+  for (const l of startLines(ctx)) {
+    if (l.service) continue;
+    const service = services.find((x) => l.text.includes(x.source.file.split("/").pop()!.replace(/\.erb$/, "")));
+    if (service) return { service, source: l.source };
+  }
+  return null;
+}
+
+const GENERIC_ROLES = ["worker", "workers", "jobs"];
+const APP_SERVER = /\b(unicorn(_rails)?|puma|thin|passenger|falcon|rails\s+s(erver)?)\b/;
+
+/**
+ * The first line of a repo script a command runs (`rails runner bin/x.rb`, `ruby lib/y.rb`), or of a
+ * file that script loads with require_relative, that names the backend.
+ */
+function scriptMention(ctx: AnalyzerContext, command: string, mention: RegExp): { file: string; text: string; source: Source } | null {
+  const queue = command.split(/\s+/).map((w) => w.replace(/^\.\//, "")).filter((w) => ctx.repo.paths.includes(w));
+  const seen = new Set<string>();
+  while (queue.length && seen.size < 8) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    const ls = r.text.split(/\r?\n/);
+    for (let i = 0; i < ls.length; i++) {
+      if (mention.test(ls[i]!)) return { file, text: ls[i]!.trim().slice(0, 120), source: { file, line: i + 1 } };
+      const req = /^\s*require_relative\s+["']([^"']+)["']/.exec(ls[i]!);
+      if (req) {
+        const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/") + 1) : "";
+        const target = (dir + req[1]!.replace(/^\.\//, "")).replace(/(\.rb)?$/, ".rb");
+        if (ctx.repo.paths.includes(target)) queue.push(target);
+      }
+    }
+  }
+  return null;
+}
+
+interface OwnTask {
+  name: string;
+  source: Source;
+  /** The backend's script or command the task's body runs, when one of its lines names it. */
+  runs: { text: string; source: Source; script: string | null } | null;
+}
+
+/**
+ * Deploy tasks the repo defines in the backend's namespace (`namespace :delayed_job do task :restart`):
+ * the team's own start/restart of its workers, evidence that the servers ran them.
+ */
+function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | null): OwnTask[] {
+  const prefix = b.id.replace(/-/g, "_");
+  const out: OwnTask[] = [];
+  for (const t of cap?.tasks ?? []) {
+    if (!t.name.startsWith(`${prefix}:`) || !/:(start|restart|run|reload)$/.test(t.name)) continue;
+    const r = ctx.repo.read(t.source.file);
+    let runs: OwnTask["runs"] = null;
+    if (!("error" in r)) {
+      const ls = r.text.split(/\r?\n/);
+      const indent = /^(\s*)/.exec(ls[t.source.line - 1] ?? "")![1]!.length;
+      for (let i = t.source.line; i < ls.length && i < t.source.line + 30; i++) {
+        const line = ls[i]!;
+        if (line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
+        const script = /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
+        if ((script && ctx.repo.paths.includes(script[1]!) && b.command.test(script[1]!)) || b.command.test(line)) {
+          runs = { text: line.trim(), source: { file: t.source.file, line: i + 1 }, script: script && ctx.repo.paths.includes(script[1]!) ? script[1]! : null };
+          break;
+        }
+      }
+    }
+    out.push({ name: t.name, source: t.source, runs });
+  }
+  return out;
+}
+
 /** Roles that mean "this server ran the backend": its own name, the plugins' role names, `worker`. */
 export function roleNames(b: JobBackend): string[] {
   const u = b.id.replace(/-/g, "_");
   const extra = b.id === "resque" ? ["resque_worker"] : b.id === "resque-scheduler" ? ["resque_scheduler"] : [];
-  return [u, b.id, ...extra, "worker", "workers", "jobs"];
+  return [u, b.id, ...extra, ...GENERIC_ROLES];
 }
 
 /** The plugin's `<backend>_roles` variable on any stage, else the role names above. */

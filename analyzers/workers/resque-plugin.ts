@@ -68,6 +68,7 @@ export function resquePluginWorkers(
   base: Pick<WorkerFacts, "backend" | "label" | "drain">,
 ): WorkerFacts[] {
   const byKey = new Map<string, WorkerFacts & { stageCounts: Record<string, { processes: number; why: string; source: Source | null }> }>();
+  const noRole = new Set<string>();
   for (const s of stages) {
     const v = s.variables["workers"];
     const read = entriesOf(v, s);
@@ -85,6 +86,11 @@ export function resquePluginWorkers(
     else ctx.problem({ ...(signalFact?.source ?? s.source), message: `capistrano-resque: resque_kill_signal ${JSON.stringify(signalRaw)} is not a stop Resque drains on; the worker Deployments stop with QUIT (wait for the running job)`, severity: "warning" });
     const resqueEnv = str(s.variables["resque_rails_env"]?.value);
     for (const e of entries) {
+      // The plugin starts the entry on the role's servers only: a stage with none ran no such worker.
+      if (s.servers.length && !s.servers.some((sv) => sv.roles.includes(e.role))) {
+        noRole.add(`${s.name}\0${e.role}`);
+        continue;
+      }
       const env: Record<string, string> = { QUEUE: e.queue, INTERVAL: interval };
       if (verbose) env["VERBOSE"] = "1";
       // resque_rails_env runs the workers in another Rails env than the app's: carried over the ConfigMap's.
@@ -137,7 +143,15 @@ export function resquePluginWorkers(
     for (let i = 2; used.has(name); i++) name = `${stem}-${i}`;
     used.add(name);
     const { stageCounts, ...facts } = w;
-    const perStage = Object.fromEntries(stages.map((st) => [st.name, stageCounts[st.name] ?? { processes: 0, why: `not in stage ${st.name}'s :workers`, source: st.variables["workers"]?.source ?? null }]));
+    const perStage = Object.fromEntries(
+      stages.map((st) => [
+        st.name,
+        stageCounts[st.name] ??
+          (noRole.has(`${st.name}\0${w.roles[0]}`)
+            ? { processes: 0, why: `no server of stage ${st.name} has the ${w.roles[0]} role`, source: st.source }
+            : { processes: 0, why: `not in stage ${st.name}'s :workers`, source: st.variables["workers"]?.source ?? null }),
+      ]),
+    );
     out.push({ ...facts, name, perStage });
   }
   return out;

@@ -122,9 +122,9 @@ describe("a scheduler runs exactly one pod", () => {
       expect(sched.spec.strategy).toEqual({ type: "Recreate" });
       expect(objs.filter((o: any) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/component"] === sched.spec.selector.matchLabels["app.kubernetes.io/component"])).toEqual([]);
       expect(objs.filter((o: any) => o.kind === "HorizontalPodAutoscaler" && o.spec.scaleTargetRef.name === sched.metadata.name)).toEqual([]);
-      expect(find(objs, "Deployment", "-worker-resque-all").spec.strategy.type).toBe("RollingUpdate");
+      expect(find(objs, "Deployment", "-worker-resque-mail").spec.strategy.type).toBe("RollingUpdate");
     }
-    expect(find(stages["production"]!, "Deployment", "-worker-resque-all").spec.replicas).toBe(find(emitAndBuild(courier).stages["production"]!, "Deployment", "-worker-resque-all").spec.replicas);
+    expect(find(stages["production"]!, "Deployment", "-worker-resque-all").spec.replicas).toBe(2);
     expect(result.provenance.some((p) => /resque-scheduler replicas 1 \(one, always: a scheduler/.test(p.what))).toBe(true);
     const answers = defaultAnswers(m, {});
     const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;

@@ -1,0 +1,97 @@
+// Processes the servers ran that no Deployment carries: each Procfile process that is neither the
+// web server nor a job worker found by analyzers/workers, and each daemon the deploy itself starts
+// (a systemd/upstart/SysV service it restarts, daemons-rails' `daemons:start`). None of them is run
+// by the cluster, so each is named with the line that says it ran, never dropped.
+//
+// Rules:
+// - Only the servers' Procfile counts (Procfile.dev and friends never ran there).
+// - A Procfile line a worker cites (its command or its evidence) is that worker's: carried, or named
+//   with it. A web server line is the web Deployment's, unless the deploy starts other Procfile
+//   processes by name (`foreman start web_daemon`): then the lines it does not start did not run on
+//   the servers (a Heroku `web: … -p $PORT` line), and are named as such.
+// - A service the deploy restarts is the web server's or a worker's when its name says so
+//   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
+import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import { startLines } from "../appserver/started.js";
+import { JOB_BACKENDS } from "./backends.js";
+
+const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
+const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
+const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|web|app)([-_.@]|$)/;
+/** `systemctl restart a b`, `service a restart`, `initctl restart a`, in shell or SSHKit's `execute :sudo, :systemctl, …`. */
+const SYSTEMCTL = /\bsystemctl\s+(?:--user\s+)?(?:start|restart|reload|reload-or-restart|try-restart|enable\s+--now)\s+([\w@.\s-]+)/;
+const SERVICE = /\bservice\s+([\w.-]+)\s+(?:start|restart|reload)\b/;
+const INITCTL = /\binitctl\s+(?:start|restart)\s+([\w.-]+)/;
+const FOREMAN = /\bforeman\s+start\s+([\w-]+)/;
+
+const at = (s: Source) => `${s.file}:${s.line}`;
+/** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
+const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
+
+export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null): UncarriedProcess[] {
+  const out: UncarriedProcess[] = [];
+  const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
+  const deploy = [...startLines(ctx)].filter((l) => !l.service && !/^\s*#/.test(l.text));
+  const foremanStarts: { name: string; source: Source }[] = [];
+  for (const l of deploy) {
+    const m = FOREMAN.exec(l.text);
+    if (m && !foremanStarts.some((f) => f.name === m[1])) foremanStarts.push({ name: m[1]!, source: l.source });
+  }
+
+  for (const p of procfile.filter((x) => x.source.file === "Procfile")) {
+    if (cited.has(at(p.source))) continue;
+    const isWeb = p.name === "web" || APP_SERVER.test(p.command);
+    if (isWeb) {
+      const started = foremanStarts.find((f) => f.name === p.name);
+      if (!foremanStarts.length || started) {
+        // The web Deployment runs the app server the image starts; a line its evidence does not cite
+        // is replaced, not run as written: said, so its flags are checked.
+        if (!web || web.evidence.some((e) => at(e.source) === at(p.source))) continue;
+        out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line${started ? ` the deploy starts with foreman (${at(started.source)})` : ""}; the web Deployment runs ${web.kind ?? "the app server"} as the image starts it (${web.evidence[0] ? at(web.evidence[0].source) : "see the app server section"}), not this line as written: compare its flags`, replacedByWeb: true });
+        continue;
+      }
+      const heroku = /\$\{?PORT\b/.test(p.command) ? " It binds $PORT, a Heroku-style line." : "";
+      out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line the servers did not run: the deploy starts ${foremanStarts.map((f) => `\`${f.name}\``).join(", ")} with foreman (${at(foremanStarts[0]!.source)}), not this one.${heroku} The web Deployment runs the app server the deploy started`, devOnly: true });
+      continue;
+    }
+    out.push({ name: p.name, command: p.command, source: p.source, why: "no Deployment runs this Procfile process: it is not a web server, and not a job backend the analysis knows" });
+  }
+
+  const seen = new Set<string>();
+  for (const l of deploy) {
+    const text = asShell(l.text);
+    const units: string[] = [];
+    if (/\b(systemctl|service|initctl)\b[^\n]*(fetch\s*\(|#\{)/.test(l.text) && /\b(systemctl\s+(--user\s+)?(start|restart|reload|try-restart)|service\s+\S+\s+(start|restart)|initctl\s+(start|restart))\b/.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
+      // The unit is named by a variable: still a process the deploy starts, named by its line.
+      seen.add(at(l.source));
+      out.push({ name: "service", command: l.text.trim().slice(0, 160), source: l.source, why: "a service the deploy restarts, named through a variable the analysis does not resolve; no Deployment runs it" });
+      continue;
+    }
+    const sc = SYSTEMCTL.exec(text);
+    if (sc) units.push(...sc[1]!.trim().split(/\s+/).filter((u) => !/^-/.test(u) && !/^(do|end|if|then|and|or)$/.test(u)));
+    for (const re of [SERVICE, INITCTL]) {
+      const m = re.exec(text);
+      if (m) units.push(m[1]!);
+    }
+    for (const raw of units) {
+      const unit = raw.replace(/\.(service|socket|target|timer)$/, "");
+      if (!unit || seen.has(unit) || INFRA.test(unit) || /\$|#\{/.test(raw)) continue;
+      seen.add(unit);
+      if (WEB_UNIT.test(unit)) continue;
+      const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(unit)));
+      if (backend && workers.some((w) => w.backend === backend.id)) continue;
+      out.push({ name: unit, command: l.text.trim().slice(0, 160), source: l.source, why: `a service the deploy restarts; its unit file is on the servers, not in the repo, so no Deployment runs it` });
+    }
+    if (/\bdaemons:(start|restart)\b/.test(l.text) && !seen.has("daemons:start")) {
+      // daemons-rails: `rake daemons:start` starts every lib/daemons/<name>_ctl.
+      seen.add("daemons:start");
+      const ctls = ctx.repo.paths.filter((f) => /^lib\/daemons\/[^/]+_ctl$/.test(f)).sort();
+      if (!ctls.length) out.push({ name: "daemons", command: l.text.trim().slice(0, 160), source: l.source, why: "daemons-rails' `daemons:start`: the daemons it starts are not in the repo's lib/daemons" });
+      for (const f of ctls) {
+        const name = f.replace(/^lib\/daemons\/|_ctl$/g, "");
+        out.push({ name, command: `lib/daemons/${name}.rb (via ${f})`, source: l.source, why: `a daemons-rails daemon the deploy starts (\`daemons:start\` runs every lib/daemons/*_ctl); no Deployment runs it` });
+      }
+    }
+  }
+  return out;
+}
