@@ -17,7 +17,8 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 export const COMMANDS: [RegExp, WebServerKind][] = [
   [/\bunicorn(?:_rails)?\b(?!\.(?:rb|conf|pid|sock|log))|\bunicorn:(?:restart|reload|start|duplicate)\b/, "unicorn"],
   [/\bpuma(?:ctl)?\b(?!\.(?:rb|pid|sock|state|log))|\bpuma:(?:restart|phased[-_]restart|start)\b/, "puma"],
-  [/\bpassenger(?:-config)?\b|tmp\/restart\.txt/, "passenger"],
+  // Passenger's restart file, however the path is built (`File.join(current_path, 'tmp', 'restart.txt')`).
+  [/\bpassenger(?:-config)?\b|(?:^|[\s'"/])restart\.txt\b/, "passenger"],
   [/\bthin\s+(?:start|restart|-C)\b|\bthin:(?:restart|start|reload)\b/, "thin"],
 ];
 

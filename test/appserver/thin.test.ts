@@ -72,3 +72,28 @@ describe("Thin started by the deploy", () => {
     expect((refused as Error).message).not.toMatch(/the image starts unicorn/);
   });
 });
+
+describe("Passenger's restart file built with File.join", () => {
+  it("is Passenger's evidence (Capistrano 2 `run ... touch`)", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy'\nload 'config/deploy'\n",
+        Gemfile: 'source "https://rubygems.org"\n',
+        "Gemfile.lock": LOCK(["rails", "thin"]),
+        "config/deploy.rb": [
+          'set :application, "gallery"',
+          'server "gallery.example.net", :app, :web, :db, primary: true',
+          "namespace :deploy do",
+          "  task :restart, roles: :app do",
+          "    run \"touch #{File.join(current_path, 'tmp', 'restart.txt')}\"",
+          "  end",
+          "end",
+          "",
+        ].join("\n"),
+      }),
+      "gallery",
+    );
+    expect(m.webServer?.kind).toBe("passenger");
+    expect(m.webServer?.evidence[0]?.source).toEqual({ file: "config/deploy.rb", line: 5 });
+  });
+});
