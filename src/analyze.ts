@@ -76,7 +76,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers, [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
-  const name = appName(stages, rails.appModule, folderName);
+  const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
   const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
@@ -87,11 +87,13 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
 }
 
-function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string): Fact<string> {
-  for (const s of stages) {
-    const v = s.variables["application"];
-    if (v && typeof v.value === "string" && v.value) return { value: v.value, source: v.source };
-  }
+function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {
+  // Mina names the app `application_name` (mina/default's variable), Capistrano `application`.
+  for (const key of mina ? ["application", "application_name"] : ["application"])
+    for (const s of stages) {
+      const v = s.variables[key];
+      if (v && typeof v.value === "string" && v.value) return { value: v.value, source: v.source };
+    }
   if (appModule) return { value: appModule.value.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase(), source: appModule.source };
   return { value: folder.toLowerCase().replace(/[^a-z0-9-]+/g, "-"), source: { file: ".", line: 0 } };
 }

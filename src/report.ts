@@ -41,7 +41,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
   if (m.stages.length === 0) lines.push("  (no stages found)");
   for (const s of m.stages) {
-    lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`);
+    lines.push(`  ${c.bold(s.name)}  ${at(s.source)}${s.missingFile ? ` (declared there; it has no file: ${s.missingFile} does not exist)` : ""}`);
+    if (s.servers.length === 0 && !(Array.isArray(s.unread) && s.unread.some((u) => u.what === "servers"))) lines.push("    (declares no server: whenever wrote no crontab for it, so its CronJobs are written suspended)");
     for (const key of ["rails_env", "branch", "deploy_to", "application"]) {
       const v = s.variables[key];
       if (v) lines.push(`    ${key}: ${formatValue(v.value)}  ${at(v.source)}`);

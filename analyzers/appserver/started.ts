@@ -17,15 +17,20 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 export const COMMANDS: [RegExp, WebServerKind][] = [
   [/\bunicorn(?:_rails)?\b(?!\.(?:rb|conf|pid|sock|log))|\bunicorn:(?:restart|reload|start|duplicate)\b/, "unicorn"],
   [/\bpuma(?:ctl)?\b(?!\.(?:rb|pid|sock|state|log))|\bpuma:(?:restart|phased[-_]restart|start)\b/, "puma"],
-  [/\bpassenger(?:-config)?\b|tmp\/restart\.txt/, "passenger"],
-  [/\bthin\s+(?:start|restart|-C)\b/, "thin"],
+  // Passenger's restart file, however the path is built (`File.join(current_path, 'tmp', 'restart.txt')`).
+  [/\bpassenger(?:-config)?\b|(?:^|[\s'"/])restart\.txt\b/, "passenger"],
+  [/\bthin\s+(?:start|restart|-C)\b|\bthin:(?:restart|start|reload)\b/, "thin"],
 ];
 
 /** In deploy files: a pid file or socket named for the server (`/tmp/unicorn_app.pid` signalled with USR2) says which ran. */
 const RUNTIME_FILES: [RegExp, WebServerKind][] = [
   [/unicorn[\w.-]*\.(?:pid|sock)\b/, "unicorn"],
   [/puma[\w.-]*\.(?:pid|sock|state)\b/, "puma"],
+  [/thin[\w.-]*\.(?:pid|sock|ya?ml)\b/, "thin"],
 ];
+
+/** A server's config template the deploy renders onto the servers (`lib/capistrano/templates/thin.yml.erb`). */
+const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/templates|config\/deploy\/templates)\/thin[\w.-]*\.ya?ml(?:\.erb)?$/, "thin"]];
 
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
@@ -69,6 +74,11 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
     if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === source.file))
       evidence.push({ kind, tier: service ? 3 : 2, fact: { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source } });
+  }
+  // A template only the deploy renders backs what its tasks said; alone it is weaker than a command.
+  for (const file of ctx.repo.paths) {
+    const kind = kindOf(file, DEPLOY_TEMPLATES);
+    if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === file)) evidence.push({ kind, tier: 3, fact: { value: `deploy template ${file}`, source: { file, line: 1 } } });
   }
   if (evidence.length === 0) return null;
   const best = Math.min(...evidence.map((e) => e.tier));

@@ -164,7 +164,11 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
     const file = task ? task.file : multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`;
-    if (!task && !has(file)) warn(has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", 1, `stage ${name} is declared but ${file} does not exist`);
+    // A stage named in `set :stages` without its own file: cap runs it from config/deploy.rb alone.
+    // It is cited where it was declared, never at the file it does not have.
+    const missing = !task && !has(file);
+    const declared: Source = missing ? stagesSetAt ?? { file: has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", line: 1 } : { file, line: task?.line ?? 1 };
+    if (missing) warn(declared.file, declared.line, `stage ${name} is declared here but has no file (${file} does not exist): it deploys only what ${has("config/deploy.rb") ? "config/deploy.rb" : "the Capfile"} declares`);
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
@@ -178,9 +182,11 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (i === 0 && stageNames.length > 1 && (loaded === null || loaded.sameForEveryStage)) shared = { session: s.fork(), loaded };
     }
     if (major === 3) cap3Stage(s, name, file, loaded!);
-    else cap2Stage(s, name, task ? null : file, task ? name : null);
+    else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
     keep(s);
-    stages.push(stageOf(s, name, file, task?.line ?? 1));
+    const stage = stageOf(s, name, declared.file, declared.line);
+    if (missing) stage.missingFile = file;
+    stages.push(stage);
     if (!task) parsedCache.delete(file);
   });
   if (!stageNames.length) {
@@ -299,8 +305,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     return true;
   }
 
-  function cap2Stage(s: Session, stage: string | null, file: string | null, task: string | null = null) {
-    if (stage && file) s.vars.set("stage", { sym: stage }, { file, line: 1 });
+  function cap2Stage(s: Session, stage: string | null, file: string | null, task: string | null = null, declared?: Source) {
+    if (stage && file) s.vars.set("stage", { sym: stage }, declared ?? { file, line: 1 });
     if (file && has(file)) s.runFile(file, true);
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
     if (task) s.runTask(task);
@@ -317,7 +323,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const variables: Record<string, Fact<RValue>> = {};
     for (const k of s.vars.keys()) {
       const value = s.vars.fetch(k);
-      variables[k] = { value, source: s.vars.sourceOf(k) ?? { file, line: 1 } };
+      variables[k] = { value, source: s.vars.sourceOf(k) ?? { file, line } };
     }
     const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
     const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
@@ -370,7 +376,15 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       const domain = st.variables["domain"];
       const host = domain ? rubyToS(domain.value) : null;
       if (!domain || !host || st.servers.some((x) => x.host === host)) {
-        if (!st.servers.length) warn(st.source.file, st.source.line, `Mina stage ${st.name}: \`domain\` is not known statically; its server is not known`);
+        // `set :domain, ""` is known: empty, so the stage names no server (a scrubbed or unused target).
+        if (!st.servers.length && domain && host === "") warn(domain.source.file, domain.source.line, `Mina stage ${st.name}: \`domain\` is set to an empty string; the stage declares no server`);
+        else if (!st.servers.length) {
+          const source = domain?.source ?? st.source;
+          const message = domain ? "Mina's `domain` is not known statically" : "Mina's `domain` is not set";
+          warn(source.file, source.line, `Mina stage ${st.name}: ${domain ? "`domain` is not known statically" : "`domain` is not set"}; its server is not known`);
+          // The server exists but could not be read: a question (servers.<stage>), not a stage without servers.
+          if (domain) (st.unread ??= []).push({ what: "servers", source, message });
+        }
         continue;
       }
       const user = st.variables["user"] ? rubyToS(st.variables["user"].value) : null;

@@ -27,7 +27,7 @@ import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js"
 import { dockerComment, dockerPair, dockerPath, imageTag } from "../encode/dockerfile.js";
 import { ANSWERS_FILE } from "../../src/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
-import { appServerKind } from "../app-server.js";
+import { appServerKind, replacedWebServer } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
 
 export const DOCKERFILE = "Dockerfile";
@@ -48,9 +48,20 @@ function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma"): void {
   if (r.lockfilePresent === false)
     throw new RefusedInput({ file: "Gemfile", line: 0 }, "no Gemfile.lock beside it: commit Gemfile.lock (run `bundle lock` and add it to git); the image installs exactly the locked gems, and Bundler's deployment mode refuses to run without it");
   if (r.lockfilePresent === true && !r.gems[kind]) {
+    // The servers ran Passenger or Thin: the message names what the deploy ran, and the choice.
+    const replaced = replacedWebServer(model);
+    if (replaced) {
+      const was = replaced.was === "passenger" ? "Passenger" : "Thin";
+      throw new RefusedInput(
+        replaced.source,
+        `the deploy started ${was}, which has no container config here, so the image runs Puma or Unicorn in its place, and Gemfile.lock holds neither: add one to the Gemfile (gem "puma", or gem "unicorn") and run \`bundle lock\`, then check its worker and thread counts against what ${was} ran`,
+      );
+    }
     const config = model.appServers.find((a) => a.kind === kind)?.file;
     const evidence = config ? { file: config, line: 1 } : { file: "Gemfile", line: 0 };
-    throw new RefusedInput(evidence, `the image starts ${kind}, which Gemfile.lock does not hold: add ${kind} to the Gemfile (gem "${kind}") and run \`bundle lock\``);
+    // Nothing says which server ran: the image's choice is a default, and said to be one.
+    const why = model.webServer?.kind === kind ? "the deploy started it" : config ? `${config} configures it` : "nothing in the repo says which web server ran, and Unicorn is this tool's default";
+    throw new RefusedInput(evidence, `the image starts ${kind} (${why}), which Gemfile.lock does not hold: add ${kind} to the Gemfile (gem "${kind}") and run \`bundle lock\``);
   }
 }
 const BUNDLE_PATH = "/usr/local/bundle";

@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronRanOnStage, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -114,13 +114,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     for (const st of plan.stages) {
       const n = cronServerCount(st.stage, job);
       if (n > 1) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} ran on ${n} servers (roles ${job.roles.join(", ") || "db"}); its CronJob runs it once`, source: job.source });
-      if (!cronRanOnStage(st.stage, job))
-        out.notes.push({
-          message: job.envs && !job.envs.includes(st.railsEnv)
-            ? `stage ${st.stage.name}: config/schedule.rb defines cron job ${JSON.stringify(job.task)} only for RAILS_ENV ${job.envs.join(", ")}, not ${st.railsEnv}; its CronJob is suspended there`
-            : `stage ${st.stage.name}: no server had the roles of cron job ${JSON.stringify(job.task)}; its CronJob is suspended there`,
-          source: job.source,
-        });
+      const notRun = cronNotRunReason(st.stage, job);
+      if (notRun) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is suspended there: ${notRun}`, source: job.source });
     }
   }
   return result;

@@ -64,7 +64,7 @@ export interface Plan {
 /** A model without Capistrano stages still gets one overlay: production, with one server. */
 export function stagesOf(model: AppModel): Stage[] {
   if (model.stages.length) return model.stages;
-  return [{ name: "production", source: model.name.source, variables: {}, servers: [] }];
+  return [{ name: "production", source: model.name.source, variables: {}, servers: [], undeclared: true }];
 }
 
 /** The web resources default: from the most Unicorn/Puma workers any stage ran. */

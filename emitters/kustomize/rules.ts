@@ -96,8 +96,25 @@ export function workerReplicas(stage: Stage): number {
 
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
 export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
-  if (job.envs && !job.envs.includes(railsEnvOf(stage))) return false;
-  return stage.servers.length === 0 || stage.servers.some(hasRole(cronRolesOf(stage, job)));
+  return cronNotRunReason(stage, job) === null;
+}
+
+/**
+ * Why whenever wrote no crontab line for the job on the stage, or null when it did. A stage that
+ * declares no server ran no cron at all; one whose servers could not be read has the question
+ * servers.<stage>, and until it is answered nothing says the job ran there. Only the overlay
+ * written when the repo has no stage (stages.none) knows nothing of its servers: the job is kept.
+ */
+export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
+  const env = railsEnvOf(stage);
+  if (job.envs && !job.envs.includes(env)) return `config/schedule.rb defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
+  if (stage.servers.some(hasRole(cronRolesOf(stage, job)))) return null;
+  if (stage.servers.length > 0) return `no server had its roles (${cronRolesOf(stage, job).join(", ")}), so whenever wrote no crontab line for it there`;
+  if (stage.undeclared) return null;
+  const unread = (Array.isArray(stage.unread) ? stage.unread : []).find((u) => u.what === "servers");
+  if (unread) return `the stage's servers (${unread.source.file}:${unread.source.line}) could not be read; answer servers.${stage.name} to say where it ran`;
+  const where = stage.missingFile ? `it has no file (${stage.missingFile}) and ${stage.source.file} names no server for it` : `${stage.source.file} names none`;
+  return `the stage declares no server (${where}), so whenever wrote no crontab line for it there`;
 }
 
 /** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */
@@ -481,6 +498,8 @@ export function cronCommand(job: CronJob): string | null {
   // The release the servers ran (`<deploy_to>/current/`, `releases/<timestamp>/`) is the image's app dir.
   s = s.replace(/(^|[\s'"=])\/[^\s'";|&>]*?\/(?:current|releases\/\d+)(?=\/|[\s'";|&>]|$)/g, `$1${APP_DIR}`);
   if (s.startsWith(`cd ${APP_DIR} && `)) s = s.slice(`cd ${APP_DIR} && `.length);
+  // `~/.rbenv/shims/bundle exec …`: the servers' path to a Ruby tool is the image's tool on PATH.
+  s = s.replace(/(^|[\s;&|(])(\/[^\s'";|&>]*\/(?:shims|bin|wrappers)\/(bundle|bundler|ruby|rake|gem|rails))(?=\s|$)/g, (all, pre: string, path: string, tool: string) => (path.startsWith(`${APP_DIR}/`) ? all : `${pre}${tool}`));
   return s.trim() || fallbackCronCommand(job);
 }
 
@@ -552,12 +571,46 @@ export const cronScheduleAnswerId = (line: number): string => `cron.job_at_line_
  */
 export function serverOnlyProgram(command: string): string | null {
   for (const segment of command.split(/&&|\|\||[;|]/)) {
-    const words = segment.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
-    const w = words[0] === "bundle" && words[1] === "exec" ? words[2] : words[0];
-    if (w && w.startsWith("/") && !w.startsWith(`${APP_DIR}/`) && !/^\/(usr\/)?s?bin\/[\w.-]+$/.test(w)) return w;
+    const w = programOf(segment.trim().split(/\s+/).filter(Boolean));
+    if (!w) continue;
+    // The image's Ruby puts these on PATH: a shim or wrapper path to them is rewritten, not suspended (cronCommand).
+    if (RUBY_TOOL_PATH.test(w) && !w.startsWith(`${APP_DIR}/`)) continue;
+    if (w.startsWith("/") && !w.startsWith(`${APP_DIR}/`) && !/^\/(usr\/)?s?bin\/[\w.-]+$/.test(w)) return w;
+    // Service managers of the servers: the image has none, and Kubernetes restarts its own pods.
+    if (SERVICE_MANAGERS.has(w.replace(/^.*\//, ""))) return w;
   }
   return null;
 }
+
+/** `systemctl restart x`, `service nginx reload`, `/etc/init.d/x`: what managed the servers' daemons. */
+const SERVICE_MANAGERS = new Set(["systemctl", "service", "initctl", "monit", "god", "sudo"]);
+
+/**
+ * The program a command word list runs: past `VAR=value` words and the wrappers that run the rest
+ * (`env`, `nice`, `nohup`, `timeout 60`, `bundle exec`, `exec`), so `/usr/bin/env X=1 /opt/x/run`
+ * is /opt/x/run. `sudo` is kept: the container has no sudo, and what it ran was the server's.
+ */
+function programOf(words: string[]): string | undefined {
+  let i = 0;
+  for (;;) {
+    const w = words[i];
+    if (w === undefined) return undefined;
+    const base = w.replace(/^\/(?:usr\/)?bin\//, "");
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
+    else if (base === "env" || base === "nice" || base === "nohup" || base === "exec" || base === "command") {
+      i++;
+      while (words[i]?.startsWith("-")) i += words[i] === "-n" || words[i] === "-u" ? 2 : 1;
+    } else if (base === "timeout") i += 2;
+    else if (w === "bundle" && words[i + 1] === "exec") i += 2;
+    else return w;
+  }
+}
+
+/**
+ * A path to Ruby's own tools on the servers (rbenv/rvm/chruby shims and wrappers, /usr/local/bin,
+ * the system Ruby's /usr/bin): the image runs the same tool from its PATH.
+ */
+const RUBY_TOOL_PATH = /^\/[^\s'";|&>]*\/(?:shims|bin|wrappers)\/(?:bundle|bundler|ruby|rake|gem|rails)$/;
 
 /** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */
 export function cronServerOnlyReason(job: CronJob, command: string): string | null {

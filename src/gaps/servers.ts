@@ -9,6 +9,31 @@ import { capAnswerId } from "./core.js";
 
 export const serversAnswerId = (stage: string): string => `servers.${stage}`;
 
+/** Id of the question asked when the repo declares no stage: whether to write the one overlay, production. */
+export const NO_STAGE_ANSWER = "stages.none";
+
+/**
+ * A repo with a deploy config but no stage (only `config/deploy/server.rb.example`, a deploy.rb
+ * with no server) says nothing of where it ran. The one overlay the emitters can write then is
+ * "production", a name the repo never gave: it is written only when a person confirms it (no
+ * default, so `--yes` stops with exit 2 and this question).
+ */
+export function noStageGaps(model: ModelForGaps): Gap[] {
+  if (model.stages.length) return [];
+  const deploy = model.capistrano?.tool === "mina" ? "Mina's config/deploy.rb" : "Capistrano";
+  return [
+    {
+      id: NO_STAGE_ANSWER,
+      question: `No ${deploy} stage was found. Write one overlay, "production", for a deploy the repo does not describe?`,
+      why: `the repo names no stage (no config/deploy/<stage>.rb, no \`set :stages\`, no server in config/deploy.rb), so nothing says which environments it was deployed to or on which servers. Answer "production" to write that one overlay anyway; or add config/deploy/<stage>.rb files and run again to get an overlay per stage`,
+      default: null,
+      choices: ["production"],
+      required: true,
+      source: model.capistrano?.requires[0]?.source ?? model.name.source,
+    },
+  ];
+}
+
 const at = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
 
 export function unreadGaps(model: ModelForGaps): Gap[] {

@@ -1,0 +1,117 @@
+// Where whenever wrote no crontab line, no CronJob runs: a stage that declares no server (an empty
+// stage file, a stage named in `set :stages` without its file), one whose servers have none of the
+// job's roles. A repo with no stage at all gets no invented overlay unless a person confirms it.
+// Judged by the real `whenever -f --roles` per server of each stage and `kubectl kustomize`.
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
+import { analyzeDir } from "../../src/analyze.js";
+import { EMITTERS } from "../../emitters/index.js";
+import type { Prompts } from "../../src/wizard.js";
+import { renderReport } from "../../src/report.js";
+import { parseCrontab } from "../whenever/crontab.js";
+import { kustomizeBuild, requireKubectl, type K8sObject } from "../kustomize/kubectl.js";
+import { analyze } from "../capistrano/analyze.js";
+import { copyFixture, recordingIo } from "./helpers.js";
+
+const noPrompts: Prompts = new Proxy({} as Prompts, { get: (_t, name) => () => Promise.reject(new Error(`unexpected prompt: ${String(name)}`)) });
+const env: MigrateEnv = { interactive: false, prompts: noPrompts, analyze: analyzeDir, emitters: EMITTERS };
+
+beforeAll(() => void requireKubectl());
+
+/** What Capistrano's whenever wrote on one server: `whenever -f` with that server's roles, in its release. */
+function crontabOf(dir: string, railsEnv: string, roles: string[]): number {
+  const r = spawnSync("whenever", ["-f", join(dir, "config/schedule.rb"), "--set", `environment=${railsEnv}`, "--roles", roles.join(",")], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" },
+  });
+  if (r.status !== 0) throw new Error(`whenever failed: ${r.stderr}`);
+  return parseCrontab(r.stdout).lines.length;
+}
+
+const running = (objs: K8sObject[]) => objs.filter((o) => o.kind === "CronJob" && o["spec"].suspend !== true);
+
+describe("a stage file that declares no server", () => {
+  it("gets its CronJobs suspended, with the reason in MIGRATION.md; the stage with servers keeps whenever's lines", async () => {
+    const dir = copyFixture("shop");
+    // A review stage someone started and never gave a host.
+    writeFileSync(join(dir, "config/deploy/review.rb"), '# Review apps: servers to be added\nset :branch, "review"\n');
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    const model = await analyzeDir(dir, (p) => p.startsWith("k8s/") || p === "MIGRATION.md" || p === ".rails2k8s.yml" || p === "Dockerfile");
+    // Suspended on every stage for what the command runs (a path only the servers had): not a stage matter.
+    const everywhere = kustomizeBuild(dir, "k8s/base").filter((o) => o.kind === "CronJob" && o["spec"].suspend === true).length;
+    for (const st of model.stages) {
+      const objs = kustomizeBuild(dir, `k8s/overlays/${st.name}`);
+      const env = typeof st.variables["rails_env"]?.value === "string" ? (st.variables["rails_env"].value as string) : st.name;
+      // cron ran each line once per server; a CronJob runs it once: the most lines any one server had.
+      const lines = Math.max(0, ...st.servers.map((s) => crontabOf(dir, env, s.roles)));
+      const expected = lines && lines - everywhere;
+      expect(running(objs).length, `stage ${st.name}`).toBe(expected);
+    }
+    expect(running(kustomizeBuild(dir, "k8s/overlays/review"))).toEqual([]);
+    expect(running(kustomizeBuild(dir, "k8s/overlays/production")).length).toBeGreaterThan(0);
+    const guide = readFileSync(join(dir, "MIGRATION.md"), "utf8");
+    expect(guide).toMatch(/stage review: cron job .* is suspended there: the stage declares no server \(config\/deploy\/review\.rb names none\)/);
+    expect(renderReport(model, { color: false })).toMatch(/review {2}config\/deploy\/review\.rb:1\n {4}\(declares no server/);
+  });
+});
+
+describe("a stage named in `set :stages` without its own file (Capistrano 2 multistage)", () => {
+  const files = {
+    Capfile: "load 'deploy'\nload 'config/deploy'\n",
+    "config/deploy.rb": [
+      'set :application, "bakery"',
+      "set :stages, %w(staging production)",
+      'set :default_stage, "staging"',
+      'require "capistrano/ext/multistage"',
+      "",
+    ].join("\n"),
+    "config/deploy/production.rb": 'server "oven1.bakery.example.org", :app, :web, :db, primary: true\n',
+  };
+
+  it("is cited where it was declared, never at the file it does not have", async () => {
+    const r = await analyze(files);
+    const staging = r.stage("staging");
+    expect(staging.source).toEqual({ file: "config/deploy.rb", line: 2 });
+    expect(staging.missingFile).toBe("config/deploy/staging.rb");
+    expect(staging.servers).toEqual([]);
+    expect(r.problems.some((p) => p.file === "config/deploy.rb" && p.line === 2 && /stage staging is declared here but has no file \(config\/deploy\/staging\.rb does not exist\)/.test(p.message))).toBe(true);
+    // No fact of the stage points into the missing file.
+    expect(JSON.stringify(staging)).not.toMatch(/"file":"config\/deploy\/staging\.rb"/);
+    expect(r.stage("production").source).toEqual({ file: "config/deploy/production.rb", line: 1 });
+  });
+});
+
+describe("a repo whose deploy config names no stage", () => {
+  const stageless = () => {
+    const dir = copyFixture("shop");
+    rmSync(join(dir, "config/deploy/production.rb"));
+    rmSync(join(dir, "config/deploy/staging.rb"));
+    writeFileSync(join(dir, "config/deploy/server.rb.example"), 'server "example.com", roles: %w[web app db]\n');
+    return dir;
+  };
+
+  it("--yes stops with exit 2 and the question stages.none; nothing is written", async () => {
+    const dir = stageless();
+    const model = await analyzeDir(dir);
+    expect(model.stages).toEqual([]);
+    expect(model.gaps[0]).toMatchObject({ id: "stages.none", required: true, choices: ["production"] });
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env)).toBe(2);
+    expect(io.stderr()).toMatch(/stages\.none: No Capistrano stage was found\. Write one overlay, "production"/);
+    expect(existsSync(join(dir, "k8s"))).toBe(false);
+    expect(existsSync(join(dir, "MIGRATION.md"))).toBe(false);
+  });
+
+  it("with production confirmed, the one overlay is written and its CronJobs stay as whenever wrote them", async () => {
+    const dir = stageless();
+    writeFileSync(join(dir, ".rails2k8s.yml"), "# rails2k8s answers\nstages.none: production\n");
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    expect(running(kustomizeBuild(dir, "k8s/overlays/production")).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,86 @@
+// A cron command whose program exists only on the servers (installed under /usr/local, /opt or a
+// home directory, or a service manager the image has none of) is written suspend: true with the
+// reason; the wrappers around a program (`env X=1`, `nice -n 10`, `timeout 60`) do not hide it.
+// The servers' path to a Ruby tool (`~/.rbenv/shims/bundle`) is the image's own tool: kept running.
+// The commands are the lines the real `whenever -f` wrote; the CronJobs are `kubectl kustomize`d.
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeCron } from "../../analyzers/whenever.js";
+import { memoryRepo } from "../../src/repo.js";
+import { runWhenever } from "./crontab.js";
+import { shopModel } from "../kustomize/models.js";
+import { emitAndBuild, all } from "../kustomize/built.js";
+import { requireKubectl } from "../kustomize/kubectl.js";
+import { serverOnlyProgram } from "../../emitters/kustomize/rules.js";
+
+beforeAll(async () => {
+  await initPrism();
+  requireKubectl();
+});
+
+const SCHEDULE = `every 1.hour do
+  command "/usr/local/rbenv/shims/archiver run --profile nightly"
+end
+every 2.hours do
+  command "/usr/bin/env ARCHIVE_DIR=tmp /opt/archiver/bin/push"
+end
+every 3.hours do
+  command "nice -n 10 /home/deploy/bin/thumbnails"
+end
+every 4.hours do
+  command "sudo service memcached restart"
+end
+every 5.hours do
+  command "systemctl --user restart queue-drain"
+end
+every 6.hours do
+  command "/home/deploy/.rbenv/shims/bundle exec rake stock:recount"
+end
+every 7.hours do
+  command "/usr/bin/env bundle exec bin/rails runner 'Stock.audit!'"
+end
+every 8.hours do
+  command "/bin/sh -c 'bin/rails runner Stock.sweep'"
+end
+every 9.hours do
+  rake "stock:expire"
+end
+`;
+
+describe("a program only the servers had", () => {
+  it("suspends each such CronJob with the program named, and leaves the image's commands running", () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-server-programs-"));
+    writeFileSync(join(dir, "schedule.rb"), SCHEDULE);
+    const real = runWhenever(join(dir, "schedule.rb"), { gemfile: true, binRails: true }, "environment=production");
+    const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": SCHEDULE, Gemfile: "", "bin/rails": "" }), problem: () => {} })!;
+    // The analysis read the lines whenever wrote (the rake line's release path is the one it ran in).
+    expect(real.lines.length).toBe(9);
+    expect(cron.jobs.slice(0, 8).map((j) => j.command)).toEqual(real.lines.slice(0, 8).map((l) => l.command));
+    const m = shopModel();
+    m.cron = cron;
+    const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC" });
+    const jobs = all(stages["production"]!, "CronJob").map((c) => ({
+      schedule: c["spec"].schedule as string,
+      suspend: c["spec"].suspend === true,
+      command: c["spec"].jobTemplate.spec.template.spec.containers[0].args[2] as string,
+    }));
+    const job = (word: string) => jobs.find((j) => j.command.includes(word))!;
+    for (const w of ["archiver run", "archiver/bin/push", "thumbnails", "memcached", "queue-drain"]) expect(job(w).suspend, w).toBe(true);
+    for (const w of ["stock:recount", "Stock.audit!", "Stock.sweep", "stock:expire"]) expect(job(w).suspend, w).toBe(false);
+    expect(jobs.length).toBe(9);
+    expect(job("stock:recount").command).toBe("bundle exec rake stock:recount");
+    const said = (program: string) => result.notes.some((n) => n.message.includes(`it runs ${program}, a program installed on the servers`));
+    for (const p of ["/usr/local/rbenv/shims/archiver", "/opt/archiver/bin/push", "/home/deploy/bin/thumbnails", "sudo", "systemctl"]) expect(said(p), p).toBe(true);
+  });
+
+  it("finds the program past wrappers, never in the system's or the app's own commands", () => {
+    expect(serverOnlyProgram("timeout 600 /opt/sync/run --all")).toBe("/opt/sync/run");
+    expect(serverOnlyProgram("RAILS_ENV=production nohup /srv/tools/x")).toBe("/srv/tools/x");
+    expect(serverOnlyProgram("bin/rails runner X && /usr/local/bin/notify done")).toBe("/usr/local/bin/notify");
+    for (const ok of ["/bin/sh -c 'x'", "/usr/bin/env ruby script/a.rb", "bundle exec rake a", "bin/rails runner X", "/rails/bin/rails runner X", "/usr/local/bin/bundle exec rake a", "ls tmp | xargs rm"])
+      expect(serverOnlyProgram(ok), ok).toBeNull();
+  });
+});
