@@ -8,6 +8,7 @@ import { LIMITS, readRepo } from "./repo.js";
 import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
+import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
@@ -119,8 +120,11 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   // A deploy file that cannot be read (binary, not UTF-8, too big) is one `cap` cannot load either:
   // whatever the analysis made of the rest would be a guess at that stage.
   const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
-  // (capistrano-multiconfig's stages are nested: config/deploy/<app>/<stage>.rb count too.)
-  const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p) || /^config\/deploy\/.+\.rb$/.test(p)).length;
+  // capistrano-multiconfig's stages are nested (config/deploy/<app>/<stage>.rb): they count only when
+  // the Capfile loads the gem; otherwise nested files are templates or recipes, not stages.
+  const capfile = has("Capfile") ? repo.read("Capfile") : { error: "" };
+  const nested = "text" in capfile && multiconfigRequire(capfile.text) !== null;
+  const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p) || (nested && /^config\/deploy\/.+\.rb$/.test(p))).length;
   if (stageFiles > LIMITS.stages)
     throw new UnusableInput(`config/deploy/: ${stageFiles} stage files (config/deploy/<stage>.rb), more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);
   const unreadable = deployFiles.flatMap((p) => {

@@ -329,6 +329,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
     if (s.asked.length) stage.asked = s.asked;
     const unread = unreadOf(s.unread);
+    // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
+    // known, which is not the same as none (that would suspend its CronJobs on a false reason).
+    const call = stage.servers.length === 0 && !unread.some((u) => u.what === "servers") ? s.unknownCalls[0] : undefined;
+    if (call) unread.push({ what: "servers", source: call.source, message: `\`${call.name}\` (a method or plugin not known statically) may declare the stage's servers` });
     if (unread.length) stage.unread = unread;
     // A variable an output reads, set in code that was not followed: its value is not known (the
     // value before that code would be a guess). Overrides (answers) stand.
@@ -381,7 +385,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
         else if (!st.servers.length) {
           const source = domain?.source ?? st.source;
           const message = domain ? "Mina's `domain` is not known statically" : "Mina's `domain` is not set";
-          warn(source.file, source.line, `Mina stage ${st.name}: ${domain ? "`domain` is not known statically" : "`domain` is not set"}; its server is not known`);
+          const unreadServers = st.unread?.some((u) => u.what === "servers");
+          // No domain at all (and nothing unknown that could give one): the stage declares no server.
+          warn(source.file, source.line, `Mina stage ${st.name}: ${domain ? "`domain` is not known statically; its server is not known" : unreadServers ? "`domain` is not set; its server is not known" : "`domain` is not set; the stage declares no server"}`);
           // The server exists but could not be read: a question (servers.<stage>), not a stage without servers.
           if (domain) (st.unread ??= []).push({ what: "servers", source, message });
         }

@@ -77,6 +77,11 @@ export class Session {
   readonly budget = new Budget();
   /** Code that would declare servers or set variables and was not followed (for gaps). */
   readonly unread: Unread[] = [];
+  /**
+   * Top-level calls to methods neither Capistrano nor we know (`ec2_role :app` from cap-ec2): such
+   * a method may declare servers, so a stage with none read is not taken as declaring none.
+   */
+  readonly unknownCalls: { name: string; source: Source }[] = [];
   private serverLimitSaid = false;
 
   constructor(private opts: SessionOptions, from?: Session) {
@@ -94,6 +99,7 @@ export class Session {
     this.installs.push(...from.installs);
     this.imports.push(...from.imports);
     this.asked.push(...from.asked);
+    this.unknownCalls.push(...from.unknownCalls);
     this.lock = from.lock;
     for (const [k, v] of from.linkedSources) this.linkedSources.set(k, v);
     // Task bodies keep the locals of where they were defined; running one sets locals in its frame.
@@ -283,6 +289,7 @@ export class Session {
     if (this.opts.major === 2 && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
     this.warnAt(f, node, `call to \`${name}\` not followed statically`);
+    if (!f.sourceOverride) this.unknownCalls.push({ name, source: this.src(f, node) });
   }
 
   /** `x.each { }`, `fetch(:k) << v`, `fetch(:default_env)[:K] = v`, `ssh_options[:k] = v` (Cap 2). */
@@ -746,6 +753,9 @@ export class Session {
     if (f.sourceOverride) return;
     const d = declaredIn(node);
     if (d.servers || d.variables.length) this.unread.push({ ...d, source: f.parsed.sourceOf(node), message });
+    // A loop we gave up on that calls a method we do not know (`hosts.each { |h| ec2_role h }`).
+    const call = d.servers ? null : unknownCallIn(node);
+    if (call) this.unknownCalls.push({ name: call.name, source: f.parsed.sourceOf(call) });
   }
 
   /** `x += y` on a local: the operator as a method of the current value. */
@@ -769,6 +779,28 @@ export class Session {
 }
 
 /** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */
+/** Receiver-less calls with arguments that the session or plain Ruby gives a meaning to. */
+const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
+
+/** The first call in `node` (a block not followed) to a method we do not know, which may declare servers. */
+function unknownCallIn(node: any): any | null {
+  let found: any = null;
+  const walk = (n: any, depth: number): void => {
+    if (found || !n || typeof n !== "object" || depth > 200) return;
+    if (kind(n) === "CallNode" && !n.receiver && argsOf(n).length > 0 && !KNOWN_CALLS.has(n.name)) {
+      found = n;
+      return;
+    }
+    for (const [key, v] of Object.entries(n)) {
+      if (key === "location" || key === "constructor") continue;
+      if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+      else if (v && typeof v === "object" && kind(v).endsWith("Node")) walk(v, depth + 1);
+    }
+  };
+  walk(node, 0);
+  return found;
+}
+
 function manualLinksIn(text: string): { path: string; kind: "file" | "dir" }[] {
   const re = /ln\s+-[a-zA-Z]*s[a-zA-Z]*\s+#\{shared_path\}\/([^\s"';&]+)\s+#\{(?:release_path|latest_release|current_release|current_path)\}\/([^\s"';&]+)/g;
   const out: { path: string; kind: "file" | "dir" }[] = [];

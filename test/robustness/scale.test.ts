@@ -59,6 +59,20 @@ describe("the stage-file limit", () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
+  it("counts nested config/deploy/**/*.rb only when the Capfile requires capistrano/multiconfig", async () => {
+    LIMITS.stages = 3;
+    const dir = app(3);
+    mkdirSync(join(dir, "config/deploy/templates"), { recursive: true });
+    for (const t of ["a", "b"]) writeFileSync(join(dir, `config/deploy/templates/${t}.rb`), "# a recipe, not a stage\n");
+    const a = await run(["analyze", dir, "--json"]);
+    expect(a.err).not.toMatch(/more than the 3/);
+    expect(a.code).toBe(0);
+    writeFileSync(join(dir, "Capfile"), 'require "capistrano/setup"\nrequire "capistrano/multiconfig"\nrequire "capistrano/deploy"\n');
+    const m = await run(["analyze", dir]);
+    expect(m.code).toBe(2);
+    expect(m.err).toMatch(/config\/deploy\/: 5 stage files/);
+  });
+
   it("reads as many stage files as the limit", async () => {
     LIMITS.stages = 3;
     const a = await run(["analyze", app(3), "--json"]);
