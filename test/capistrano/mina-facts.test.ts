@@ -34,6 +34,16 @@ describe("Mina", () => {
     expect(m.gaps.some((g) => g.id === "servers.production")).toBe(false);
   });
 
+  it("no domain at all: the stage declares no server, and the warning says so (no question)", async () => {
+    const m = await app({ "config/deploy/production.rb": 'set :domain, "lights.example.net"\n', "config/deploy/review.rb": 'set :branch, "review"\n' });
+    const review = m.stages.find((s) => s.name === "review")!;
+    expect(review.servers).toEqual([]);
+    expect(review.unread ?? []).toEqual([]);
+    const said = m.problems.filter((p) => /Mina stage review/.test(p.message)).map((p) => p.message);
+    expect(said).toEqual(["Mina stage review: `domain` is not set; the stage declares no server"]);
+    expect(m.gaps.some((g) => g.id === "servers.review")).toBe(false);
+  });
+
   it("a domain computed from what the analysis cannot know is a question, not a stage without servers", async () => {
     const m = await app({ "config/deploy/production.rb": 'set :domain, ENV.fetch("DEPLOY_HOST")\n' });
     const prod = m.stages.find((s) => s.name === "production")!;

@@ -60,6 +60,48 @@ describe("a stage file that declares no server", () => {
   });
 });
 
+describe("a stage whose servers come from a plugin or method the analysis does not know", () => {
+  // cap-ec2: the Capfile requires the plugin, the stage file declares its servers by EC2 tags.
+  const withEc2 = (dir: string, stage: string) => {
+    writeFileSync(join(dir, "Capfile"), readFileSync(join(dir, "Capfile"), "utf8") + 'require "cap-ec2/capistrano"\n');
+    writeFileSync(join(dir, "config/deploy/ec2.rb"), `set :rails_env, "production"\n${stage}`);
+  };
+
+  it("is not a stage without servers: its servers are the required question servers.<stage>, and --yes stops naming it", async () => {
+    const dir = copyFixture("shop");
+    withEc2(dir, 'ec2_role :app, user: "deploy"\nec2_role :db, user: "deploy"\n');
+    const model = await analyzeDir(dir);
+    const ec2 = model.stages.find((s) => s.name === "ec2")!;
+    expect(ec2.servers).toEqual([]);
+    expect(ec2.unread).toEqual([expect.objectContaining({ what: "servers", source: { file: "config/deploy/ec2.rb", line: 2 } })]);
+    expect(model.gaps.find((g) => g.id === "servers.ec2")).toMatchObject({ required: true });
+    const report = renderReport(model, { color: false });
+    expect(report).not.toMatch(/ec2 {2}config\/deploy\/ec2\.rb:1\n {4}\(declares no server/);
+    expect(report).toMatch(/servers not read: `ec2_role`/);
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env)).toBe(2);
+    expect(io.stderr()).toMatch(/servers\.ec2/);
+    expect(existsSync(join(dir, "k8s"))).toBe(false);
+  });
+
+  it("a loop the evaluator gave up on that calls an unknown method is a question too", async () => {
+    const dir = copyFixture("shop");
+    withEc2(dir, 'fetch(:ec2_tags).each { |t| ec2_role t, user: "deploy" }\n');
+    const model = await analyzeDir(dir);
+    expect(model.stages.find((s) => s.name === "ec2")!.unread).toEqual([expect.objectContaining({ what: "servers" })]);
+    expect(model.gaps.some((g) => g.id === "servers.ec2")).toBe(true);
+  });
+
+  it("a stage file with nothing unknown in it still declares no server", async () => {
+    const dir = copyFixture("shop");
+    withEc2(dir, "# servers to be added\n");
+    const model = await analyzeDir(dir);
+    expect(model.stages.find((s) => s.name === "ec2")!.unread ?? []).toEqual([]);
+    expect(model.gaps.some((g) => g.id === "servers.ec2")).toBe(false);
+    expect(renderReport(model, { color: false })).toMatch(/ec2 {2}config\/deploy\/ec2\.rb:1\n {4}\(declares no server/);
+  });
+});
+
 describe("a stage named in `set :stages` without its own file (Capistrano 2 multistage)", () => {
   const files = {
     Capfile: "load 'deploy'\nload 'config/deploy'\n",
