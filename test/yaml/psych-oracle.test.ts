@@ -110,7 +110,7 @@ const DOCS: { name: string; text: string; direct?: boolean; recursive?: boolean 
   { name: "merge of an enclosing anchor", text: "a: &a\n  x: 1\n  b:\n    <<: *a\n", direct: true },
   { name: "merge of an enclosing anchor, keys after it not in it", text: "a: &a\n  x: 1\n  m:\n    n:\n      <<: *a\n      w: 0\n  y: 2\n", direct: true },
   { name: "merge of an enclosing anchor in a list item", text: "a: &a\n  x: 1\n  l:\n    - <<: *a\n      k: 2\n", direct: true },
-  { name: "merge of an enclosing anchor, flow", text: "a: &a {x: 1, b: {<<: *a, x: 2}, y: 2}\n" },
+  { name: "merge of an enclosing anchor, flow", text: "a: &a {x: 1, b: {<<: *a, z: 2}, y: 2}\n" },
   { name: "merge list holding an enclosing anchor", text: "c: &c {q: 1, x: 0}\na: &a\n  x: 1\n  b:\n    <<: [*a, *c]\n" },
   { name: "merge of the innermost anchor inside an enclosing one", text: "a: &a\n  x: 1\n  b: &b\n    y: 2\n    <<: *b\n    <<: *a\n    z: 3\n", direct: true },
   { name: "plain alias to an enclosing anchor", text: "a: &a\n  x: 1\n  b:\n    c: *a\n", recursive: true },
