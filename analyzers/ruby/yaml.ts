@@ -427,6 +427,8 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
   const anchors = new Map<string, YNode>();
   const memo = new Map<YNode, Token>();
   const building = new Set<YNode>();
+  /** The Hash each anchored mapping still being read has so far (Psych registers it before filling it). */
+  const partial = new Map<YNode, RubyHash>();
   let aliasCount = 0;
   /** The last alias read: where an expansion that grows too large is named. */
   let aliasLine = 1;
@@ -435,6 +437,11 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
     const message = (e as Error).message;
     errors.push({ message, line: lineOfNode(node) });
     return { unknown: `Psych raises: ${message}` };
+  };
+
+  const countAlias = (node: YNode) => {
+    aliasLine = lineOfNode(node);
+    if (++aliasCount > YAML_LIMITS.maxAliasCount) throw new LimitError(`more than ${YAML_LIMITS.maxAliasCount} aliases (an alias bomb?): not loaded`, aliasLine, true);
   };
 
   const convert = (node: YNode | null | undefined, depth: number, inFlow = false): Token => {
@@ -448,8 +455,7 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
     }
     if (depth > YAML_LIMITS.maxDepth) throw new LimitError(`nesting deeper than ${YAML_LIMITS.maxDepth}`, lineOfNode(node));
     if (isAlias(node)) {
-      aliasLine = lineOfNode(node);
-      if (++aliasCount > YAML_LIMITS.maxAliasCount) throw new LimitError(`more than ${YAML_LIMITS.maxAliasCount} aliases (an alias bomb?): not loaded`, aliasLine, true);
+      countAlias(node);
       const target = anchors.get(node.source);
       if (!target) return { value: psychFail(node, new PsychError(`Unknown alias: ${node.source}`)) };
       if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`)) };
@@ -520,24 +526,46 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
   // ToRuby#revive_hash, pair by pair.
   const reviveHash = (node: YNode & { items: unknown[] }, depth: number, flow: boolean): RubyHash => {
     const hash = new RubyHash();
+    if (building.has(node)) partial.set(node, hash);
+    // An alias to an anchor still being read (this mapping's or any enclosing one's): Psych hands
+    // back the object as filled so far. A merge copies the entries it has now (for this very
+    // mapping, its own: nothing changes); anything else would make an object that holds itself.
+    const enclosing = (n: unknown): RubyHash | "recursive" | null => {
+      if (!isAlias(n)) return null;
+      const target = anchors.get(n.source);
+      if (!target || !building.has(target)) return null;
+      return partial.get(target) ?? "recursive";
+    };
+    const recursive = (n: YNode) => psychFail(n, new PsychError(`recursive alias *${(n as { source?: string }).source ?? ""}: Ruby builds an object that contains itself`));
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as YNode | null;
       const valNode = pair.value as YNode | null;
-      // `<<: *x` inside x itself: Psych merges the Hash it is still building into itself, which
-      // changes nothing (it is not the self-containing Hash a plain `*x` there would make).
-      const selfMerge = (n: unknown) => isAlias(n) && building.has(anchors.get(n.source) as YNode);
       if (isScalar(keyNode) && keyNode.type === "PLAIN" && keyNode.source === "<<" && !keyNode.tag) {
-        if (selfMerge(valNode)) continue;
-        if (isSeq(valNode) && valNode.items.some(selfMerge)) {
-          // In a list, the Hash so far takes its place in the order (earlier entries win).
-          const parts = valNode.items.map((n) => (selfMerge(n) ? hash.clone() : valueOf(convert(n as YNode, depth + 1, flow))));
+        const outer = enclosing(valNode);
+        if (outer) {
+          countAlias(valNode!);
+          // A list being read cannot be merged: Psych keeps it under `<<`, inside itself.
+          if (outer === "recursive") hash.set({ key: "<<", value: recursive(valNode!), line: lineOfNode(keyNode) });
+          else hash.mergeFrom(outer.clone());
+          continue;
+        }
+        if (isSeq(valNode) && valNode.items.some(enclosing)) {
+          // Each Hash as it is now, in the list's order (earlier entries win), then into this one.
+          const parts = valNode.items.map((n) => {
+            const e = enclosing(n);
+            if (e) countAlias(n as YNode);
+            return e === null ? valueOf(convert(n as YNode, depth + 1, flow)) : e === "recursive" ? e : e.clone();
+          });
           if (parts.every(isRubyHash)) {
             const h = new RubyHash();
             for (const m of [...parts].reverse()) h.mergeFrom(m as RubyHash);
             hash.mergeFrom(h);
-            continue;
+          } else {
+            // Psych keeps the list under `<<`, and it holds an object still being read.
+            hash.set({ key: "<<", value: recursive(valNode.items.find(enclosing) as YNode), line: lineOfNode(keyNode) });
           }
+          continue;
         }
       }
       const key = convert(keyNode, depth + 1, flow);
@@ -597,8 +625,14 @@ function loaded(ruby: RubyVal, empty: boolean, errors: RubyYamlError[]): RubyYam
 
 // --- the direct reader -----------------------------------------------------------------------------
 
-/** An alias to an anchor still being read: only a merge key (`<<: *self`) may hold it. */
-const SELF: Token = { value: null };
+/**
+ * An alias to an anchor still being read (its own mapping's or an enclosing one's): only a merge
+ * key may hold it. `hash`: the mapping as filled so far; none for a list.
+ */
+interface Enclosing extends Token {
+  enclosing: { hash?: RubyHash };
+}
+const isEnclosing = (t: Token): t is Enclosing => "enclosing" in t;
 
 /**
  * Plain block YAML to its value in one pass: the quick reader's reading, with the rules of
@@ -610,7 +644,10 @@ const SELF: Token = { value: null };
  */
 export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
   const anchors = new Map<string, Token>();
-  const building = new Set<string>();
+  /** Anchors still being read, each with its mapping as filled so far (none for a list or scalar). */
+  const building = new Map<string, { hash?: RubyHash }>();
+  /** The anchor just started: the next mapping opened, if it comes first, is its value. */
+  let pending: string | null = null;
   let aliasCount = 0;
   const no = (): never => {
     throw new BuilderBail();
@@ -627,8 +664,9 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
   const builder: BlockBuilder<Token, RubyHash, Seq> = {
     scalar: (text, type) => (type === "PLAIN" ? token(() => tokenize(text)) : { value: text }),
     alias: (name) => {
-      if (building.has(name)) return SELF;
       if (++aliasCount > YAML_LIMITS.maxAliasCount) no();
+      const open = building.get(name);
+      if (open) return { value: null, enclosing: open } as Enclosing;
       return anchors.get(name) ?? no();
     },
     emptyFlow: (seq) => {
@@ -640,18 +678,29 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
     anchorStart: (name) => {
       // Defined again: which node an alias then means follows the node reader's bookkeeping.
       if (anchors.has(name) || building.has(name)) no();
-      building.add(name);
+      building.set(name, {});
+      pending = name;
     },
     anchorEnd: (name, node) => {
+      pending = null;
       building.delete(name);
       anchors.set(name, node);
       return node;
     },
-    mapStart: () => new RubyHash(),
+    mapStart: () => {
+      const hash = new RubyHash();
+      if (pending !== null) building.get(pending)!.hash = hash;
+      pending = null;
+      return hash;
+    },
     mapEntry: (hash, keyText, _at, line, value, kind) => {
       if (keyText === "<<") {
-        // `<<: *x` inside x itself: merging the Hash being built into itself changes nothing.
-        if (value === SELF) return;
+        // Psych merges the entries such a mapping has now (for this very mapping: nothing changes).
+        if (isEnclosing(value)) {
+          if (!value.enclosing.hash) no();
+          hash.mergeFrom(value.enclosing.hash!.clone());
+          return;
+        }
         const val = valueOf(value);
         if ((kind === "alias" || kind === "map") && isRubyHash(val)) {
           hash.mergeFrom(val);
@@ -660,14 +709,17 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
         // A list of Hashes, or anything else, is left to the node reader.
         no();
       }
-      if (value === SELF) no();
+      if (isEnclosing(value)) no();
       const key = token(() => tokenize(keyText));
       hash.set({ key: key.value, floatKey: key.float, value: valueOf(value), line });
     },
     mapEnd: (hash) => ({ value: hash }),
-    seqStart: () => ({ list: [], lines: [] }),
+    seqStart: () => {
+      pending = null;
+      return { list: [], lines: [] };
+    },
     seqItem: (seq, item, line) => {
-      if (item === SELF) no();
+      if (isEnclosing(item)) no();
       seq.list.push(valueOf(item));
       seq.lines.push(line);
     },

@@ -8,7 +8,7 @@
 // Both sides print the same typed encoding (test/yaml/ruby.ts), Hash keys typed and in order.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { loadRubyYaml, psychScalar } from "../../analyzers/ruby/yaml.js";
+import { loadBlockDirect, loadRubyYaml, psychScalar } from "../../analyzers/ruby/yaml.js";
 import type { RubyVal } from "../../analyzers/ruby/yaml.js";
 import { runRuby, RUBY_ENCODER, normalizeRuby, encodeOurs } from "./ruby.js";
 import { docArb, render } from "./block-docs.js";
@@ -49,7 +49,8 @@ const FORMS: ((s: string) => string)[] = [
   (s) => `! ${JSON.stringify(s)}`,
 ];
 
-const DOCS: { name: string; text: string }[] = [
+/** `direct`: the one-pass reader reads it itself; `recursive`: Ruby's value holds itself. */
+const DOCS: { name: string; text: string; direct?: boolean; recursive?: boolean }[] = [
   { name: "merge key, single alias", text: "base: &b\n  a: 1\n  b: 2\nx:\n  <<: *b\n  b: 3\n  c: 4\n" },
   { name: "merge key after own keys overrides them", text: "b: &b {p: 1, x: 9}\na: {x: 1, <<: *b, y: 2}\n" },
   { name: "merge key between own keys", text: "b: &b {p: 1}\na: {x: 1, <<: *b, p: 2, y: 0}\n" },
@@ -100,10 +101,20 @@ const DOCS: { name: string; text: string }[] = [
   { name: "Rails database.yml shape", text: "default: &default\n  adapter: mysql2\n  pool: 5\n  timeout: 5000\ndevelopment:\n  <<: *default\n  database: dev\nproduction:\n  <<: *default\n  database: prod\n  pool: 20\n" },
   // what Psych raises on
   { name: "unknown alias", text: "a: *nope\n" },
-  { name: "recursive alias", text: "a: &a {b: *a}\n" },
+  { name: "recursive alias", text: "a: &a {b: *a}\n", recursive: true },
   { name: "merge of the Hash being built into itself", text: "a: &x\n  c: 2\n  <<: *x\n  b: 1\n" },
   { name: "merge list holding the Hash being built, first", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*x, *y]\n  b: 1\n" },
   { name: "merge list holding the Hash being built, last", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*y, *x]\n  b: 1\n" },
+  // An alias to an enclosing anchor: Psych hands back the Hash filled so far. A merge copies the
+  // entries it has then (keys read later are not in it); a plain alias makes a Hash that holds itself.
+  { name: "merge of an enclosing anchor", text: "a: &a\n  x: 1\n  b:\n    <<: *a\n", direct: true },
+  { name: "merge of an enclosing anchor, keys after it not in it", text: "a: &a\n  x: 1\n  m:\n    n:\n      <<: *a\n      w: 0\n  y: 2\n", direct: true },
+  { name: "merge of an enclosing anchor in a list item", text: "a: &a\n  x: 1\n  l:\n    - <<: *a\n      k: 2\n", direct: true },
+  { name: "merge of an enclosing anchor, flow", text: "a: &a {x: 1, b: {<<: *a, z: 2}, y: 2}\n" },
+  { name: "merge list holding an enclosing anchor", text: "c: &c {q: 1, x: 0}\na: &a\n  x: 1\n  b:\n    <<: [*a, *c]\n" },
+  { name: "merge of the innermost anchor inside an enclosing one", text: "a: &a\n  x: 1\n  b: &b\n    y: 2\n    <<: *b\n    <<: *a\n    z: 3\n", direct: true },
+  { name: "plain alias to an enclosing anchor", text: "a: &a\n  x: 1\n  b:\n    c: *a\n", recursive: true },
+  { name: "merge of an enclosing list anchor", text: "l: &l\n  - x: 1\n  - <<: *l\n", recursive: true },
   { name: "a Regexp", text: "a: !ruby/regexp /x/\n" },
   { name: "a Set", text: "a: !!set {a, b}\n" },
   { name: "a Ruby object", text: "a: !ruby/object:Foo {x: 1}\n" },
@@ -167,8 +178,8 @@ beforeAll(() => {
   oracle = runRuby(RUBY, { tokens: TOKENS, docs: [...DOCS.map((d) => d.text), ...SCALAR_DOCS, ...SCALARS.map((s) => `${s}: k\n`), ...BLOCK_DOCS] });
 }, 60_000);
 
-const ourDoc = (text: string) => {
-  const r = loadRubyYaml(text);
+const ourDoc = (text: string, quick?: boolean) => {
+  const r = loadRubyYaml(text, { quick });
   return r.errors.length ? { error: r.errors.map((e) => e.message) } : encodeOurs(r.ruby);
 };
 
@@ -191,16 +202,20 @@ describe("Psych's ScalarScanner#tokenize", () => {
 
 describe("YAML.safe_load documents", () => {
   DOCS.forEach((d, i) => {
-    if (d.name === "recursive alias") {
-      // Ruby builds a Hash that holds itself; it cannot be carried in a model: an error on our side.
+    if (d.recursive) {
+      // Ruby builds an object that holds itself; it cannot be carried in a model: an error on our side.
       it(d.name, () => {
         expect(JSON.stringify(oracle.docs[i])).toContain("recursive");
         expect(loadRubyYaml(d.text).errors[0].message).toMatch(/recursive alias/);
+        expect(loadRubyYaml(d.text, { quick: false }).errors[0].message).toMatch(/recursive alias/);
       });
       return;
     }
     it(d.name, () => {
       expect(ours(ourDoc(d.text))).toEqual(theirs(oracle.docs[i]));
+      // The node readers too, not only the one-pass reader that takes plain block text first.
+      expect(ours(ourDoc(d.text, false))).toEqual(theirs(oracle.docs[i]));
+      if (d.direct) expect(typeof loadBlockDirect(d.text)).toBe("object");
     });
   });
 
