@@ -4,7 +4,7 @@
 import type { AnalyzerContext, CronFacts, CronJob, RValue } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
-import { hasPath } from "../src/model.js";
+import { hasPath, isUnknown } from "../src/model.js";
 
 export const SCHEDULE_FILE = "config/schedule.rb";
 
@@ -86,11 +86,18 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
   const roleKey = (i: number) => JSON.stringify([r.jobs[i].command, [...r.jobs[i].roles].sort()]);
   out.forEach((job, i) => {
     // (A command with a part not known is never called identical: its lines are its own.)
-    if (job.schedules.length || !r.jobs[i].times.length || JSON.stringify(job.command).includes('"unknown"')) return;
+    if (job.schedules.length || !r.jobs[i].times.length || holdsUnknown(job.command)) return;
     const k = out.findIndex((o, x) => x !== i && o.schedules.length > 0 && roleKey(x) === roleKey(i));
     if (k >= 0) job.sameLineAs = out[k].source;
   });
   return out;
+}
+
+/** Whether a value is, or holds, an Unknown (a part not known), by its shape: a task named "unknown" is not one. */
+function holdsUnknown(v: unknown): boolean {
+  if (isUnknown(v)) return true;
+  if (Array.isArray(v)) return v.some(holdsUnknown);
+  return !!v && typeof v === "object" && Object.values(v).some(holdsUnknown);
 }
 
 /** Interpreters whose first argument is the file they run (`sh script/backup.sh`). */

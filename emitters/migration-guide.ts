@@ -15,6 +15,7 @@ import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
+import { conditionHolds } from "../src/answers.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -350,8 +351,7 @@ const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => 
 
 function gapRow(g: Gap, answers: Answers): string {
   // A question that did not apply (gateway.name for an ALB) was not asked: no answer is shown for it.
-  const orHolds = (c: NonNullable<Gap["askIf"]>[number]) => typeof answers[c.or?.id ?? ""] === "string" && new RegExp(c.or!.matches).test(answers[c.or!.id] as string);
-  const unmet = (g.askIf ?? []).find((c) => !(typeof answers[c.id] === "string" && c.oneOf.includes(answers[c.id] as string)) && !(c.or && orHolds(c)));
+  const unmet = (g.askIf ?? []).find((c) => !conditionHolds(c, answers));
   if (unmet) return `| ${cell(g.question)} | ${tcode(g.id)} | — | not asked: ${tcode(unmet.id)} is ${showValue(answers[unmet.id] ?? null, true)} |`;
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;

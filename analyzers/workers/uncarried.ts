@@ -14,10 +14,14 @@
 import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
+import { parseLockfile } from "../rails/lockfile.js";
 
 const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
 const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
-const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|web|app)([-_.@]|$)/;
+/** A unit named for an app server is the web Deployment's. */
+const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
+/** A unit named just `<app>-app`/`<app>-web` is probably the web server, but nothing says which program it runs. */
+const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
 /** `systemctl restart a b`, `service a restart`, `initctl restart a`, in shell or SSHKit's `execute :sudo, :systemctl, …`. */
 const SYSTEMCTL = /\bsystemctl\s+(?:--user\s+)?(?:start|restart|reload|reload-or-restart|try-restart|enable\s+--now)\s+([\w@.\s-]+)/;
 const SERVICE = /\bservice\s+([\w.-]+)\s+(?:start|restart|reload)\b/;
@@ -58,6 +62,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   }
 
   const seen = new Set<string>();
+  const daemonsRails = lockedGem(ctx, "daemons-rails");
   for (const l of deploy) {
     const text = asShell(l.text);
     const units: string[] = [];
@@ -77,12 +82,27 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       const unit = raw.replace(/\.(service|socket|target|timer)$/, "");
       if (!unit || seen.has(unit) || INFRA.test(unit) || /\$|#\{/.test(raw)) continue;
       seen.add(unit);
-      if (WEB_UNIT.test(unit)) continue;
+      // The job backend first: `shop-web-sidekiq` is a worker, whatever else its name says.
       const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(unit)));
       if (backend && workers.some((w) => w.backend === backend.id)) continue;
-      out.push({ name: unit, command: l.text.trim().slice(0, 160), source: l.source, why: `a service the deploy restarts; its unit file is on the servers, not in the repo, so no Deployment runs it` });
+      if (!backend && WEB_UNIT.test(unit)) continue;
+      const probablyWeb = !backend && GENERIC_WEB_UNIT.test(unit);
+      out.push({
+        name: unit,
+        command: l.text.trim().slice(0, 160),
+        source: l.source,
+        why: probablyWeb
+          ? "a service the deploy restarts, probably the web server (its name says app/web, not which program it runs); its unit file is on the servers, not in the repo: check it runs what the web Deployment runs"
+          : `a service the deploy restarts; its unit file is on the servers, not in the repo, so no Deployment runs it`,
+      });
     }
-    if (/\bdaemons:(start|restart)\b/.test(l.text) && !seen.has("daemons:start")) {
+    const daemonsTask = /\bdaemons:(start|restart)\b/.exec(l.text);
+    if (daemonsTask && !daemonsRails && !seen.has(at(l.source))) {
+      // Without the gem the task is the repo's own (or another gem's): what it starts is unknown.
+      seen.add(at(l.source));
+      out.push({ name: daemonsTask[0], command: l.text.trim().slice(0, 160), source: l.source, why: `a \`${daemonsTask[0]}\` task the deploy runs; daemons-rails is not in Gemfile.lock, so what it starts is not known, and no Deployment runs it` });
+    }
+    if (daemonsTask && daemonsRails && !seen.has("daemons:start")) {
       // daemons-rails: `rake daemons:start` starts every lib/daemons/<name>_ctl.
       seen.add("daemons:start");
       const ctls = ctx.repo.paths.filter((f) => /^lib\/daemons\/[^/]+_ctl$/.test(f)).sort();
@@ -94,4 +114,10 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     }
   }
   return out;
+}
+
+/** Whether Gemfile.lock locks the gem (a spec line of its own). */
+function lockedGem(ctx: AnalyzerContext, gem: string): boolean {
+  const r = ctx.repo.read("Gemfile.lock");
+  return !("error" in r) && parseLockfile(r.text).specs.some((s) => s.name === gem);
 }

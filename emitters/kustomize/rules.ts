@@ -600,11 +600,34 @@ function programOf(words: string[]): string | undefined {
     else if (base === "env" || base === "nice" || base === "nohup" || base === "exec" || base === "command") {
       i++;
       while (words[i]?.startsWith("-")) i += words[i] === "-n" || words[i] === "-u" ? 2 : 1;
-    } else if (base === "timeout") i += 2;
-    else if (w === "bundle" && words[i + 1] === "exec") i += 2;
-    else return w;
+    } else if (base === "timeout") {
+      // `timeout -s KILL -k 5 60 X`, `timeout --signal=KILL 60 X`: options, then the duration.
+      i++;
+      while (words[i]?.startsWith("-")) i += ["-s", "-k", "--signal", "--kill-after"].includes(words[i]!) ? 2 : 1;
+      i++;
+    } else if (w === "bundle" && words[i + 1] === "exec") i += 2;
+    else if (w.includes("/") || NOT_WRAPPERS.has(w)) return w;
+    else {
+      // A wrapper not known here (`flock -n /tmp/x.lock /opt/backup/run.sh`): a server's absolute
+      // path among its words is what it runs. Redirect targets, the app's own files, /tmp, /dev/null
+      // and the system's bin directories are not.
+      for (let j = i + 1; j < words.length; j++) {
+        if (/^\d*>>?&?$/.test(words[j]!)) {
+          j++;
+          continue;
+        }
+        const arg = words[j]!.replace(/^['"]+|['"]+$/g, "");
+        if (!arg.startsWith("/") || arg === APP_DIR || arg.startsWith(`${APP_DIR}/`)) continue;
+        if (/^\/(tmp|dev\/null)(\/|$)/.test(arg) || /^\/(usr\/)?s?bin\/[\w.-]+$/.test(arg)) continue;
+        return arg;
+      }
+      return w;
+    }
   }
 }
+
+/** Programs that run what the app holds, or never run a path they are given as a program. */
+const NOT_WRAPPERS: ReadonlySet<string> = new Set(["ruby", "rake", "rails", "bundle", "bundler", "node", "cd", "echo", "printf", "test", "[", "true", "false", "sudo", "systemctl", "service", "initctl"]);
 
 /**
  * A path to Ruby's own tools on the servers (rbenv/rvm/chruby shims and wrappers, /usr/local/bin,

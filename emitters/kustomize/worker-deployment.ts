@@ -75,6 +75,18 @@ export interface WorkerSpec {
   stages: WorkerStage[];
 }
 
+/**
+ * Why a scheduler ran nowhere on a stage, or null where it ran. The deploy starts it only on servers
+ * with its roles (capistrano-resque: `on roles(:resque_scheduler)`), so a stage that lists servers,
+ * none of them with those roles, ran no scheduler; a stage without servers says nothing either way.
+ */
+function singletonNotStarted(sp: StagePlan, roles: string[]): string | null {
+  const servers = sp.stage.servers;
+  if (servers.length === 0 || roles.length === 0) return null;
+  if (servers.some((s) => s.roles.some((r) => roles.includes(r)))) return null;
+  return `no server of stage ${sp.stage.name} has a ${[...new Set(roles)].join("/")} role`;
+}
+
 /** Deployment name, selector component, command and per-stage numbers of each carried worker. */
 export function workerSpecs(plan: Plan): WorkerSpec[] {
   return workersOf(plan.model)
@@ -88,10 +100,12 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         // a stage missing from the map started none of it.
         const own = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
         // A scheduler is one pod wherever the stage ran it at all.
-        if (isSingletonWorker(w.backend))
-          return own?.processes === 0
-            ? { replicas: 0, replicasWhy: `none: ${own.why}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
+        if (isSingletonWorker(w.backend)) {
+          const none = own?.processes === 0 ? own.why : own ? null : singletonNotStarted(sp, w.roles);
+          return none !== null
+            ? { replicas: 0, replicasWhy: `none: ${none}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
             : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
+        }
         const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable, own?.processes);
         return {
           replicas: r.replicas,

@@ -36,6 +36,11 @@ worker_processes(sizes[ENV["RAILS_ENV"]] || 3)
 sizes.default = 9
 `,
 };
+// Tables changed where the literal does not show it: Ruby reads 7 and 9 in production, not the literal's 4.
+const CHANGED: Record<string, string> = {
+  "update": 'w = { "production" => 4 }\nw.update("production" => 7)\nworker_processes w.fetch(ENV["RAILS_ENV"], 1)\n',
+  "passed-to-a-method": 'def bump(t)\n  t["production"] = 9\nend\nw = { "production" => 4 }\nbump(w)\nworker_processes w.fetch(ENV["RAILS_ENV"], 1)\n',
+};
 const PUMA = `counts = { "production" => 8, "staging" => 4 }
 t = counts.fetch(ENV.fetch("RAILS_ENV", "development"), 2)
 threads t, t
@@ -46,7 +51,7 @@ let root: string;
 beforeAll(async () => {
   await initPrism();
   root = mkdtempSync(join(tmpdir(), "r2k-envtable-"));
-  for (const [name, text] of Object.entries({ ...UNICORNS, puma: PUMA })) {
+  for (const [name, text] of Object.entries({ ...UNICORNS, ...CHANGED, puma: PUMA })) {
     mkdirSync(join(root, name, "config"), { recursive: true });
     writeFileSync(join(root, name, "config", name === "puma" ? "puma.rb" : "unicorn.rb"), text);
   }
@@ -82,6 +87,15 @@ describe("per-environment tables = the servers' own readers, per stage", () => {
       expect([env, a.workers?.value ?? null, a.threads?.value]).toEqual([env, oracle[i].workers, oracle[i].threads]);
     });
   });
+
+  for (const [name, text] of Object.entries(CHANGED)) {
+    it(`a table changed by ${name} is not decided: Unicorn reads another number than the literal's`, () => {
+      const oracle = runRubyFile(join(here, "unicorn_oracle.rb"), [{ path: join(root, name, "config/unicorn.rb"), env: "production" }]);
+      expect(oracle[0].error).toBeUndefined();
+      expect(oracle[0].worker_processes).not.toBe(4);
+      expect(analyzed({ "config/unicorn.rb": text }).find("production")!.workers?.value).toMatchObject({ unknown: expect.any(String) });
+    });
+  }
 
   it("a table changed by `[]=` is not decided (its value is unknown, not the literal's)", () => {
     const servers = analyzed({ "config/unicorn.rb": 'w = { "production" => 4 }\nw["production"] = 7\nworker_processes w.fetch(ENV["RAILS_ENV"], 1)\n' });

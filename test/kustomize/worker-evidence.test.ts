@@ -263,6 +263,51 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
     expect(all(stages["production"]!, "Deployment").map((d) => d.metadata.name).sort()).toEqual(["tally-web", "tally-worker"]);
   });
 
+  it("a unit is the web server's only by an app server's name; a job backend's name wins; app/web alone is listed as probably the web server", async () => {
+    const m = await analyzeFiles(
+      memoryRepo(
+        cap3(
+          { ...bundle(["rails", "puma", "pg", "sidekiq"], `${PUMA_RAILS}    sidekiq (7.2.4)\n`), Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq\n" },
+          [
+            "namespace :services do",
+            "  task :restart do",
+            "    on roles(:app) do",
+            '      execute "sudo systemctl restart shop-app-notifier"',
+            '      execute "sudo systemctl restart shop-web-sidekiq"',
+            '      execute "sudo systemctl restart shop-puma"',
+            '      execute "sudo systemctl restart shop-web"',
+            "    end",
+            "  end",
+            "end",
+          ].join("\n") + "\n",
+          { production: 'server "box1.tally.example.org", roles: %w[web app db]\n' },
+        ),
+      ),
+      "tally",
+    );
+    expect(m.uncarried!.map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([
+      ["shop-app-notifier", "config/deploy.rb:7"],
+      ["shop-web", "config/deploy.rb:10"],
+    ]);
+    expect(m.uncarried![0]!.why).not.toMatch(/probably the web server/);
+    expect(m.uncarried![1]!.why).toMatch(/probably the web server/);
+  });
+
+  it("daemons:restart without daemons-rails in Gemfile.lock is named by its line, not read as daemons-rails", async () => {
+    const m = await analyzeFiles(
+      memoryRepo(
+        cap3(
+          { ...bundle(["rails", "puma", "pg"], PUMA_RAILS), "lib/daemons/ticker_ctl": "#!/usr/bin/env ruby\n" },
+          'namespace :deploy do\n  task :daemons do\n    on roles(:app) do\n      execute :rake, "daemons:restart"\n    end\n  end\nend\n',
+          { production: 'server "box1.tally.example.org", roles: %w[web app db]\n' },
+        ),
+      ),
+      "tally",
+    );
+    expect(m.uncarried!.map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([["daemons:restart", "config/deploy.rb:7"]]);
+    expect(m.uncarried![0]!.why).toMatch(/daemons-rails is not in Gemfile\.lock/);
+  });
+
   it("a Heroku-style web line beside the Procfile process the deploy starts with foreman is named as not run", async () => {
     const m = await analyzeFiles(
       memoryRepo(

@@ -132,6 +132,18 @@ describe("a scheduler runs exactly one pod", () => {
   });
 });
 
+describe("a scheduler the stage did not start", () => {
+  it("resque-scheduler: 0 replicas on a stage whose servers lack its role, with the reason; 1 where a server has it", () => {
+    const m: AppModel = structuredClone(courier);
+    const staging = m.stages.find((s) => s.name === "staging")!;
+    for (const sv of staging.servers) sv.roles = sv.roles.filter((r) => r !== "resque_scheduler");
+    const { stages, result } = emitAndBuild(m);
+    expect(find(stages["staging"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(0);
+    expect(find(stages["production"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(1);
+    expect(result.provenance.some((p) => /resque-scheduler replicas 0 \(none: no server of stage staging has a resque_scheduler\//.test(p.what))).toBe(true);
+  });
+});
+
 describe("a backend that cannot be carried", () => {
   it("keeps the hazard and is named as not carried", async () => {
     const repo = memoryRepo({

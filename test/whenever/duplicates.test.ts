@@ -77,3 +77,14 @@ describe("exact duplicate jobs", () => {
     expect(notes.some((n) => /schedule is computed/.test(n))).toBe(false);
   });
 });
+
+describe("a task named unknown", () => {
+  it("a command with a part exactly "unknown" is a duplicate like any other: the check looks for an Unknown value, not the word", () => {
+    const schedule = `every 1.day, at: '2:15 am' do\n  command "#{ENV['BIN']}unknown#{ENV['ARGS']}"\nend\n\nevery 1.day, at: '2:15 am' do\n  command "#{ENV['BIN']}unknown#{ENV['ARGS']}"\nend\n`;
+    const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": schedule, Gemfile: "", "bin/rails": "" }), problem: () => {} })!;
+    expect(cron.jobs.map((j) => [j.source.line, j.schedules, j.sameLineAs?.line ?? null])).toEqual([
+      [2, ["15,15 2 * * *"], null],
+      [6, [], 2],
+    ]);
+  });
+});

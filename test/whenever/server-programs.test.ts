@@ -80,6 +80,10 @@ describe("a program only the servers had", () => {
     expect(serverOnlyProgram("timeout 600 /opt/sync/run --all")).toBe("/opt/sync/run");
     expect(serverOnlyProgram("RAILS_ENV=production nohup /srv/tools/x")).toBe("/srv/tools/x");
     expect(serverOnlyProgram("bin/rails runner X && /usr/local/bin/notify done")).toBe("/usr/local/bin/notify");
+    expect(serverOnlyProgram("timeout -s KILL 60 /opt/backup/run.sh")).toBe("/opt/backup/run.sh");
+    expect(serverOnlyProgram("timeout --signal=KILL -k 5 60 /opt/backup/run.sh")).toBe("/opt/backup/run.sh");
+    expect(serverOnlyProgram("flock -n /tmp/x.lock /opt/backup/run.sh")).toBe("/opt/backup/run.sh");
+    expect(serverOnlyProgram("flock -n /tmp/x.lock bin/rails runner X > /var/log/x.log 2>&1")).toBeNull();
     for (const ok of ["/bin/sh -c 'x'", "/usr/bin/env ruby script/a.rb", "bundle exec rake a", "bin/rails runner X", "/rails/bin/rails runner X", "/usr/local/bin/bundle exec rake a", "ls tmp | xargs rm"])
       expect(serverOnlyProgram(ok), ok).toBeNull();
   });

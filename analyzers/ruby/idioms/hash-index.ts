@@ -3,7 +3,8 @@
 // is nil), and a miss gives the Hash's default (`table.default = 2`), or nil. Configs pick per-env
 // numbers this way: `{ production: 5, staging: 2 }[rails_env.to_sym]`.
 // The value model keeps Symbol and String keys alike, so the literal is read again here. A table
-// assigned more than once, or changed other than by one `default =`, is not decided (undefined).
+// assigned more than once, changed other than by one `default =`, or read any other way than
+// `[]`/`fetch`/`freeze`/`default=` on it (`update`, passed to a method), is not decided (undefined).
 import type { RValue } from "../../../src/model.js";
 import type { ParsedRuby } from "../prism.js";
 import { argsOf, kind, literalName } from "../prism.js";
@@ -11,6 +12,8 @@ import { argsOf, kind, literalName } from "../prism.js";
 type Ev = (n: any) => RValue;
 const READS: Record<string, string> = { LocalVariableReadNode: "LocalVariableWriteNode", ConstantReadNode: "ConstantWriteNode" };
 const WRITES = /^(LocalVariable|Constant)(Or|And|Operator|Target)?WriteNode$|^(LocalVariable|Constant)TargetNode$/;
+/** Calls on the table that neither change it nor let it out. */
+const TABLE_USES: ReadonlySet<string> = new Set(["[]", "fetch", "freeze", "default="]);
 const INDEX_WRITES = /^Index(Or|And|Operator)WriteNode$|^IndexTargetNode$/;
 
 /** The value of the lookup, or undefined when it is not decided here. */
@@ -50,8 +53,13 @@ function tableOf(recv: any, call: any, parsed: ParsedRuby): { hash: any; dflt: a
   const defaults: any[] = [];
   let changed = false;
   const isRead = (n: any) => n && kind(n) === kind(recv) && n.name === recv.name;
+  // Any other read may change the table (`update`, a method it is passed to): only these leave it as written.
+  const reads = new Set<any>();
+  const readsAsReceiver = new Set<any>();
   visit(parsed.root, (n) => {
     const k = kind(n);
+    if (isRead(n)) reads.add(n);
+    if (k === "CallNode" && isRead(n.receiver) && TABLE_USES.has(n.name)) readsAsReceiver.add(n.receiver);
     if (WRITES.test(k) && n.name === recv.name && (k.startsWith("Constant") === (writeKind === "ConstantWriteNode"))) writes.push(n);
     else if (INDEX_WRITES.test(k) && isRead(n.receiver)) changed = true;
     else if (k === "CallNode" && isRead(n.receiver) && /[=!]$/.test(n.name) && !["==", "!="].includes(n.name)) {
@@ -59,6 +67,7 @@ function tableOf(recv: any, call: any, parsed: ParsedRuby): { hash: any; dflt: a
       else changed = true;
     } else if (k === "CallNode" && isRead(n.receiver) && ["store", "delete", "clear", "replace", "compare_by_identity", "shift", "delete_if", "keep_if", "transform_keys!", "transform_values!"].includes(n.name)) changed = true;
   });
+  if ([...reads].some((r) => !readsAsReceiver.has(r))) changed = true;
   if (changed || writes.length !== 1 || kind(writes[0]) !== writeKind || defaults.length > 1) return null;
   // `TABLE = { ... }.freeze` is the same table.
   let hash = writes[0].value;
