@@ -79,7 +79,7 @@ describe("exact duplicate jobs", () => {
 });
 
 describe("a task named unknown", () => {
-  it("a command with a part exactly "unknown" is a duplicate like any other: the check looks for an Unknown value, not the word", () => {
+  it("a command with a part exactly 'unknown' is a duplicate like any other: the check looks for an Unknown value, not the word", () => {
     const schedule = `every 1.day, at: '2:15 am' do\n  command "#{ENV['BIN']}unknown#{ENV['ARGS']}"\nend\n\nevery 1.day, at: '2:15 am' do\n  command "#{ENV['BIN']}unknown#{ENV['ARGS']}"\nend\n`;
     const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": schedule, Gemfile: "", "bin/rails": "" }), problem: () => {} })!;
     expect(cron.jobs.map((j) => [j.source.line, j.schedules, j.sameLineAs?.line ?? null])).toEqual([
