@@ -10,8 +10,10 @@ import { readPuma } from "./appserver/puma.js";
 import { namedConfigs } from "./appserver/named-configs.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
+import type { TaskDef } from "../src/model.js";
+import { renderedUnicornUploads, renderedUnicornConfig } from "./appserver/rendered-config.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = []): AppServerConfig[] {
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfile = hasPath(ctx.repo, "Capfile") ? ctx.repo.read("Capfile") : null;
@@ -38,9 +40,14 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     } else if (stages.length === 0) point(n.kind, n.path, null);
   }
   const generated: Stage[] = []; // stages running the config capistrano3-puma renders
+  // Unicorn configs the deploy renders from a template and uploads where the servers start it.
+  const rendered = stages.length ? renderedUnicornUploads(ctx, tasks) : [];
+  const renderedFor: Stage[] = [];
 
   for (const stage of stages) {
+    if (rendered.length) renderedFor.push(stage);
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
+      if (kind === "unicorn" && rendered.length) continue;
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
       // what the stage's own commands name, its stage file first
@@ -86,6 +93,26 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)))));
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
+  if (rendered.length) {
+    const up = rendered[0]!;
+    const own: AppServerConfig[] = [];
+    for (const stage of renderedFor) {
+      const cfg = renderedUnicornConfig(ctx, up, stage);
+      if (!cfg) continue;
+      const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [], env: null });
+      const same = own.find((o) => key(o) === key(cfg));
+      if (same) same.stages.push(stage.name);
+      else own.push(cfg);
+    }
+    // The repo's own Unicorn files are not what these stages ran.
+    for (let i = out.length - 1; i >= 0; i--) {
+      const o = out[i]!;
+      if (o.kind !== "unicorn") continue;
+      ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: task ${up.task.name} (${up.task.source.file}:${up.task.source.line}) renders ${up.template} to ${up.destination}, and Unicorn is started with that; its settings are read from the template`, severity: "warning" });
+      o.stages = o.stages.filter((s) => !renderedFor.some((r) => r.name === s));
+    }
+    out.unshift(...own);
+  }
   return out;
 }
 

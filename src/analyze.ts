@@ -66,7 +66,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
-  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile));
+  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile));
   const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
