@@ -7,6 +7,7 @@ import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
+import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -14,6 +15,31 @@ const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/s
 const OPTIONS = new Set(["concurrency", "timeout", "queues", "verbose", "pidfile", "logfile", "require", "environment", "tag", "labels", "strict", "max_retries", "poll_interval_average", "average_scheduled_poll_interval", "dead_max_jobs", "dead_timeout_in_seconds", "shutdown_timeout", "schedule", "scheduler", "dynamic", "capsules", "lifecycle_events", "error_handlers", "death_handlers", "limits", "process_limits", "retry"]);
 /** Options that make a Hash an environment override rather than, say, a `:schedule:` table. */
 const ENV_SECTION_KEYS = ["concurrency", "timeout", "queues", "verbose", "pidfile", "logfile", "require", "tag", "labels", "strict"];
+
+export type SidekiqConfigFacts = Pick<SidekiqFacts, "concurrency" | "timeout" | "queues" | "envOverrides">;
+
+/** One Sidekiq config file as Sidekiq reads it: its top-level settings and its per-env sections. */
+export function readSidekiqConfig(ctx: AnalyzerContext, file: string): SidekiqConfigFacts {
+  const facts: SidekiqConfigFacts = { concurrency: null, timeout: null, queues: [], envOverrides: {} };
+  const y = readErbYaml(ctx, file);
+  if (y && isHash(y.value)) {
+    const src = (path: (string | number)[]): Source => ({ file, line: y.lineOf(path) });
+    for (const [key, value] of Object.entries(y.value)) {
+      const k = key.replace(/^:/, "");
+      if (k === "concurrency") facts.concurrency = { value, source: src([key]) };
+      else if (k === "timeout" || (k === "shutdown_timeout" && !facts.timeout)) facts.timeout = { value, source: src([key]) };
+      else if (k === "queues" && Array.isArray(value)) facts.queues = value.map((q, i) => ({ value: q, source: src([key, i]) }));
+      else if (!OPTIONS.has(k) && isHash(value) && Object.keys(value).some((x) => ENV_SECTION_KEYS.includes(x.replace(/^:/, "")))) {
+        const o: Record<string, RValue> = {};
+        for (const [ok, ov] of Object.entries(value)) o[ok.replace(/^:/, "")] = ov;
+        facts.envOverrides[k] = o;
+      }
+    }
+  } else if (y && y.value !== null) {
+    ctx.problem({ file, line: 1, message: "sidekiq config is not a mapping", severity: "warning" });
+  }
+  return facts;
+}
 
 export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = []): SidekiqFacts | null {
   const evidence: Fact<string>[] = [];
@@ -34,25 +60,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   }
 
   const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
-  if (file) {
-    const y = readErbYaml(ctx, file);
-    if (y && isHash(y.value)) {
-      const src = (path: (string | number)[]): Source => ({ file, line: y.lineOf(path) });
-      for (const [key, value] of Object.entries(y.value)) {
-        const k = key.replace(/^:/, "");
-        if (k === "concurrency") facts.concurrency = { value, source: src([key]) };
-        else if (k === "timeout" || (k === "shutdown_timeout" && !facts.timeout)) facts.timeout = { value, source: src([key]) };
-        else if (k === "queues" && Array.isArray(value)) facts.queues = value.map((q, i) => ({ value: q, source: src([key, i]) }));
-        else if (!OPTIONS.has(k) && isHash(value) && Object.keys(value).some((x) => ENV_SECTION_KEYS.includes(x.replace(/^:/, "")))) {
-          const o: Record<string, RValue> = {};
-          for (const [ok, ov] of Object.entries(value)) o[ok.replace(/^:/, "")] = ov;
-          facts.envOverrides[k] = o;
-        }
-      }
-    } else if (y && y.value !== null) {
-      ctx.problem({ file, line: 1, message: "sidekiq config is not a mapping", severity: "warning" });
-    }
-  }
+  if (file) Object.assign(facts, readSidekiqConfig(ctx, file));
   // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a
   // service file): Sidekiq's CLI flag wins over the config file, so it is the timeout they drained with.
   const main = procfile.filter((p) => p.source.file === "Procfile");
@@ -65,6 +73,10 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     facts.timeout = { value: t.seconds, source: t.source };
     evidence.push({ value: `${t.written} on the command line (Sidekiq's flag wins over its config file)`, source: t.source });
     break;
+  }
+  if ((cap?.requires ?? []).some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value))) {
+    const plugin = sidekiqPluginStages(ctx, stages, evidence, (f) => readSidekiqConfig(ctx, f));
+    if (Object.keys(plugin).length) facts.plugin = plugin;
   }
   if (!facts.timeout) {
     // Sidekiq's own default: 25 seconds since 6.0 (8 before; its changelog, 6.0). The grace period must cover it.

@@ -692,6 +692,22 @@ export interface SidekiqFacts {
   evidence: Fact<string>[];
   /** `-t N`/`--timeout N` on the command the servers ran: Sidekiq's CLI flag wins over the config file's. */
   commandTimeout?: Fact<number>;
+  /** capistrano-sidekiq's variables, per stage name (analyzers/workers/sidekiq-plugin.ts). */
+  plugin?: Record<string, SidekiqStagePlugin>;
+}
+
+/** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */
+export interface SidekiqStagePlugin {
+  /** `sidekiq_timeout`: seconds its stop (sidekiqctl stop, monit) waited after TERM before SIGKILL. */
+  stopWait?: Fact<number>;
+  /** `sidekiq_concurrency` → `--concurrency`. */
+  concurrency?: Fact<number>;
+  /** `sidekiq_queue` → one `--queue` each (they replace the config file's queues). */
+  queues?: Fact<string[]>;
+  /** `sidekiq_config` → `--config`, as a repo path, with that file's settings. */
+  config?: Fact<string> & { facts: Pick<SidekiqFacts, "concurrency" | "timeout" | "queues" | "envOverrides"> };
+  /** `sidekiq_env` → `--environment`, when it differs from the stage's Rails env. */
+  env?: Fact<string>;
 }
 
 /**

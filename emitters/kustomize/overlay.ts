@@ -66,7 +66,7 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
       metadata: { name: w.name },
       spec: {
         replicas: w.stages[si]!.replicas,
-        template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, resources: resources(sp.workerResources) }] } },
+        template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, ...(w.stages[si]!.args ? { args: w.stages[si]!.args } : {}), resources: resources(sp.workerResources) }] } },
       },
     });
   for (const c of crons)

@@ -21,7 +21,7 @@ import {
   healthPath,
   railsEnvOf,
   sidekiqConcurrency,
-  sidekiqTimeout,
+  sidekiqOfStage,
   webGracePeriod,
   webMinReplicas,
   workersPerPod,
@@ -74,8 +74,9 @@ export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec
 }
 
 export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
-  const envs = model.stages.length ? model.stages.map(railsEnvOf) : ["production"];
-  return defaultWorkerResources(Math.max(...envs.map((e) => sidekiqConcurrency(model, e))));
+  // Each stage's Sidekiq as capistrano-sidekiq ran it (its sidekiq_concurrency, sidekiq_config, sidekiq_env).
+  const counts = model.stages.length ? model.stages.map((s) => sidekiqOfStage(model, s).concurrency) : [sidekiqConcurrency(model, "production")];
+  return defaultWorkerResources(Math.max(...counts));
 }
 
 export function makePlan(model: AppModel, answers: Answers): Plan {
@@ -89,7 +90,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
     const appServer = appServerFor(model, model.stages.length ? stage : null);
     const timeout = appServerTimeout(appServer);
     const min = webMinReplicas(stage, model.nginx, appServer);
-    const skTimeout = sidekiqTimeout(model, railsEnv);
+    const skTimeout = sidekiqOfStage(model, stage).timeout;
     return {
       stage,
       railsEnv,

@@ -380,6 +380,43 @@ export function sidekiqQueues(model: ModelLike, railsEnv: string): string[] {
   return out;
 }
 
+/** A stage's Sidekiq as capistrano-sidekiq started and stopped it (analyzers/workers/sidekiq-plugin.ts). */
+export interface SidekiqOfStage {
+  /** The Rails env it ran in: `sidekiq_env`, else the stage's. */
+  env: string;
+  /** Its config file: `sidekiq_config`, else the repo's default one. */
+  file: string | null;
+  concurrency: number;
+  queues: string[];
+  /**
+   * Drain timeout: Sidekiq's own (after it, unfinished jobs go back to Redis), or the plugin's
+   * `sidekiq_timeout` when longer (its stop waited that long before SIGKILL): the longer of the two,
+   * so the pod loses no job the servers kept.
+   */
+  timeout: number;
+  /** Flags the plugin added to the command line: `-e`, `-q` each, `-c`. */
+  flags: string[];
+}
+
+export function sidekiqOfStage(model: ModelLike, stage: Stage): SidekiqOfStage {
+  const p = model.sidekiq?.plugin?.[stage.name] ?? {};
+  const m: ModelLike = p.config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...p.config.facts, file: p.config.value } } : model;
+  const env = p.env?.value ?? railsEnvOf(stage);
+  const flags = [
+    ...(p.env ? ["-e", p.env.value] : []),
+    ...(p.queues?.value ?? []).flatMap((q) => ["-q", q]),
+    ...(p.concurrency ? ["-c", String(p.concurrency.value)] : []),
+  ];
+  return {
+    env,
+    file: m.sidekiq?.file ?? null,
+    concurrency: p.concurrency?.value ?? sidekiqConcurrency(m, env),
+    queues: p.queues?.value ?? sidekiqQueues(m, env),
+    timeout: Math.max(sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
+    flags,
+  };
+}
+
 /**
  * The worker's grace period: Sidekiq's timeout (on TERM it waits that long for running jobs) plus
  * twice the margin, because after the timeout it still pushes unfinished jobs back to Redis.

@@ -13,8 +13,7 @@ import {
   heartbeatProbeCommand,
   isSingletonWorker,
   SINGLETON_WHY,
-  sidekiqConcurrency,
-  sidekiqQueues,
+  sidekiqOfStage,
   workerGracePeriod,
   workerPreStop,
 } from "./rules.js";
@@ -22,15 +21,24 @@ import { containerSecurityContext } from "./security.js";
 
 export const WORKER_CONTAINER = "worker";
 
-/** sidekiq's command: its own config file when the app has one (it carries per-env sections), else flags. */
+/** sidekiq's command on the first stage: the base Deployment's; the others' differ only by overlay. */
 export function workerArgs(plan: Plan): string[] {
+  return sidekiqArgs(plan, plan.stages[0]!);
+}
+
+/**
+ * sidekiq's command on a stage: its config file when there is one (it carries per-env sections),
+ * else flags; then the flags capistrano-sidekiq added there, which win over the file as in Sidekiq's CLI.
+ */
+export function sidekiqArgs(plan: Plan, sp: StagePlan): string[] {
   const sk = plan.model.sidekiq!;
+  const st = sidekiqOfStage(plan.model, sp.stage);
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
-  if (sk.file) return ["bundle", "exec", "sidekiq", "-C", sk.file, ...t];
-  const env = plan.stages[0]!.railsEnv;
-  const args = ["bundle", "exec", "sidekiq", "-c", String(sidekiqConcurrency(plan.model, env))];
-  for (const q of sidekiqQueues(plan.model, env)) args.push("-q", q);
+  if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
+  const env = st.flags.includes("-e") ? ["-e", st.env] : [];
+  const args = ["bundle", "exec", "sidekiq", ...env, "-c", String(st.concurrency)];
+  for (const q of st.queues) args.push("-q", q);
   return [...args, ...t];
 }
 
@@ -64,6 +72,8 @@ export interface WorkerStage {
   replicasWhy: string;
   timeout: number;
   grace: number;
+  /** The stage's command, where it differs from the base Deployment's (capistrano-sidekiq's per-stage flags). */
+  args?: string[];
 }
 
 export interface WorkerSpec {
@@ -94,8 +104,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
     .map((w) => {
       const sidekiq = w.commandFrom === "sidekiq";
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
-        if (sidekiq)
-          return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace };
+        if (sidekiq) {
+          const args = sidekiqArgs(plan, sp);
+          const own = JSON.stringify(args) !== JSON.stringify(workerArgs(plan)) ? { args } : {};
+          return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+        }
         // A worker counted per stage (capistrano-resque's entries, GoodJob in the web pods somewhere):
         // a stage missing from the map started none of it.
         const own = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
@@ -143,6 +156,11 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     if (sk.concurrency) out.provenance.push({ output, what: "sidekiq concurrency", source: sk.concurrency.source });
     for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: "sidekiq queues", source: q.source });
     if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
+    for (const [stage, p] of Object.entries(sk.plugin ?? {})) {
+      if (p.stopWait) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_timeout (its stop's wait before SIGKILL) → terminationGracePeriodSeconds when longer than Sidekiq's own`, source: p.stopWait.source });
+      for (const [name, f] of [["sidekiq_concurrency → -c", p.concurrency], ["sidekiq_queue → -q", p.queues], ["sidekiq_config → -C", p.config], ["sidekiq_env → -e", p.env]] as const)
+        if (f) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq ${name}`, source: f.source });
+    }
   } else if (w.evidence[0]) {
     out.provenance.push({
       output,

@@ -1,0 +1,82 @@
+// capistrano-sidekiq's variables, per stage, as its start and stop used them (0.x and 1.x start
+// `sidekiq --environment <sidekiq_env> --queue <q>… --config <sidekiq_config> --concurrency <n>
+// --daemon`, and stop with `sidekiqctl stop <pid> <sidekiq_timeout>`: TERM, then SIGKILL after that
+// many seconds; 2.x/3.x put the same flags in their systemd and monit templates). The plugin's own
+// defaults add no flag (concurrency, queues and config nil; sidekiq_env the stage's Rails env), so only
+// a variable the repo set changes the command; its default `sidekiq_timeout` of 10 is shorter than
+// Sidekiq's own and changes nothing here. `sidekiq_processes` and `sidekiq_roles` are read where the
+// replicas are counted (emitters/kustomize/rules.ts workerReplicas).
+import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
+
+const scalar = (v: RValue | undefined): string | null =>
+  typeof v === "string" ? v : typeof v === "number" ? String(v) : v && isSym(v) ? v.sym : null;
+
+/** A whole, non-negative number as a Fact, or null (with a warning when the repo set something else). */
+function count(ctx: AnalyzerContext, stage: Stage, name: string): Fact<number> | null {
+  const f = stage.variables[name];
+  if (!f) return null;
+  const s = scalar(f.value);
+  if (s !== null && /^\s*\d+\s*$/.test(s)) return { value: Number(s), source: f.source };
+  ctx.problem({ ...f.source, message: `capistrano-sidekiq: ${name} of stage ${stage.name} is not a number the analysis can read; the worker runs without it`, severity: "warning" });
+  return null;
+}
+
+/** A config path as the release sees it: relative, or under `current`/`releases/<x>` (the repo's own file). */
+function repoPath(v: RValue): string | null {
+  const pieces = v && typeof v === "object" && "interp" in v ? (v as { interp: RValue[] }).interp : [v];
+  const last = pieces[pieces.length - 1];
+  if (typeof last !== "string") return null;
+  // `"#{current_path}/config/sidekiq.yml"`: the text after the release's root is the repo path.
+  if (pieces.length > 1) {
+    const m = /^\/?(config\/.+)$/.exec(last);
+    return m ? m[1]! : null;
+  }
+  const m = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(last);
+  if (m) return m[1]!;
+  return last.startsWith("/") ? null : last.replace(/^\.\//, "");
+}
+
+/** `readConfig` is the Sidekiq analyzer's reader of a config file (passed in: that analyzer calls this one). */
+export function sidekiqPluginStages(
+  ctx: AnalyzerContext,
+  stages: Stage[],
+  evidence: SidekiqFacts["evidence"],
+  readConfig: (file: string) => NonNullable<SidekiqStagePlugin["config"]>["facts"],
+): Record<string, SidekiqStagePlugin> {
+  const out: Record<string, SidekiqStagePlugin> = {};
+  for (const s of stages) {
+    const p: SidekiqStagePlugin = {};
+    const wait = count(ctx, s, "sidekiq_timeout");
+    if (wait) p.stopWait = wait;
+    const conc = count(ctx, s, "sidekiq_concurrency");
+    if (conc) p.concurrency = conc;
+    const q = s.variables["sidekiq_queue"];
+    if (q) {
+      const list = (Array.isArray(q.value) ? q.value : [q.value]).map(scalar);
+      if (list.every((x): x is string => x !== null && x !== "")) p.queues = { value: list, source: q.source };
+      else ctx.problem({ ...q.source, message: `capistrano-sidekiq: sidekiq_queue of stage ${s.name} is not a list of names the analysis can read; the worker takes the config file's queues`, severity: "warning" });
+    }
+    const c = s.variables["sidekiq_config"];
+    if (c) {
+      const file = repoPath(c.value);
+      if (file && ctx.repo.paths.includes(file)) p.config = { value: file, source: c.source, facts: readConfig(file) };
+      else ctx.problem({ ...c.source, message: `capistrano-sidekiq: sidekiq_config of stage ${s.name} names no file of the repo${file ? ` (${file})` : ""}; the worker reads the repo's default Sidekiq config`, severity: "warning" });
+    }
+    const e = s.variables["sidekiq_env"];
+    if (e) {
+      const env = scalar(e.value);
+      if (env && env !== railsEnvOf(s)) p.env = { value: env, source: e.source };
+      else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
+    }
+    const said: [string, Fact<unknown> | undefined][] = [
+      ["sidekiq_timeout", p.stopWait],
+      ["sidekiq_concurrency", p.concurrency],
+      ["sidekiq_queue", p.queues],
+      ["sidekiq_config", p.config],
+      ["sidekiq_env", p.env],
+    ];
+    for (const [name, f] of said) if (f) evidence.push({ value: `${s.name}: capistrano-sidekiq ${name} ${JSON.stringify(f.value)}`, source: f.source });
+    if (Object.keys(p).length) out[s.name] = p;
+  }
+  return out;
+}

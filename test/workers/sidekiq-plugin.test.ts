@@ -1,0 +1,92 @@
+// capistrano-sidekiq's variables per stage (an app written for this test: two stages that start
+// Sidekiq differently): sidekiq_config/_queue/_concurrency/_env become the stage's command line,
+// sidekiq_timeout reaches the grace period through workerGracePeriod when longer than Sidekiq's own
+// timeout, sidekiq_processes × the role's servers are the replicas. Built by kubectl kustomize.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import type { AppModel } from "../../src/model.js";
+import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
+import { emitAndBuild, find } from "../kustomize/built.js";
+import { validateObject } from "../kustomize/validate.js";
+
+const lock = (gems: Record<string, string>) =>
+  `GEM\n  remote: https://rubygems.org/\n  specs:\n${Object.entries(gems).map(([g, v]) => `    ${g} (${v})\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${Object.keys(gems).map((g) => `  ${g}\n`).join("")}\nBUNDLED WITH\n   2.5.10\n`;
+
+export function pluginApp(deploy: string, stages: Record<string, string>, extra: Record<string, string>, gems: Record<string, string>, capfile: string) {
+  const all = { rails: "7.1.3", puma: "6.4.2", pg: "1.5.6", ...gems };
+  return memoryRepo({
+    Capfile: `require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano3/puma"\n${capfile}`,
+    "config/deploy.rb": `set :application, "parcel"\nset :repo_url, "git@git.example.org:ops/parcel.git"\n${deploy}`,
+    ...Object.fromEntries(Object.entries(stages).map(([n, t]) => [`config/deploy/${n}.rb`, t])),
+    Gemfile: `source "https://rubygems.org"\n${Object.keys(all).map((g) => `gem "${g}"`).join("\n")}\n`,
+    "Gemfile.lock": lock(all),
+    "config/puma.rb": "threads 5, 5\n",
+    ...extra,
+  });
+}
+
+const container = (o: any) => o.spec.template.spec.containers[0];
+let m: AppModel;
+
+beforeAll(async () => {
+  requireKubectl();
+  m = await analyzeFiles(
+    pluginApp(
+      "",
+      {
+        production: [
+          'server "w1.parcel.example.org", roles: %w[app worker]',
+          'server "w2.parcel.example.org", roles: %w[app worker]',
+          'server "web1.parcel.example.org", roles: %w[web app db]',
+          'set :rails_env, "production"',
+          "set :sidekiq_roles, :worker",
+          "set :sidekiq_processes, 3",
+          "set :sidekiq_timeout, 90",
+          "set :sidekiq_concurrency, 12",
+          "set :sidekiq_queue, %w[critical mailers]",
+          'set :sidekiq_config, "#{current_path}/config/sidekiq_busy.yml"',
+          "",
+        ].join("\n"),
+        staging: ['server "s1.parcel.example.org", roles: %w[web app db]', 'set :rails_env, "staging"', 'set :sidekiq_env, "demo"', "set :sidekiq_timeout, 5", ""].join("\n"),
+      },
+      {
+        "config/sidekiq.yml": ":concurrency: 4\n:timeout: 20\n:queues:\n  - default\n",
+        "config/sidekiq_busy.yml": ":concurrency: 8\n:timeout: 40\n:queues:\n  - default\n  - low\n",
+      },
+      { sidekiq: "6.5.12", "capistrano-sidekiq": "1.0.3" },
+      'require "capistrano/sidekiq"\n',
+    ),
+    "parcel",
+  );
+});
+afterAll(removeTrees);
+
+describe("capistrano-sidekiq variables per stage", () => {
+  it("are read per stage, with their lines, into the model", () => {
+    const p = m.sidekiq!.plugin!;
+    expect(p["production"]!.stopWait).toEqual({ value: 90, source: { file: "config/deploy/production.rb", line: 7 } });
+    expect(p["production"]!.queues!.value).toEqual(["critical", "mailers"]);
+    expect(p["production"]!.config!.value).toBe("config/sidekiq_busy.yml");
+    expect(p["production"]!.config!.facts.timeout!.value).toBe(40);
+    expect(p["staging"]!.env!.value).toBe("demo");
+  });
+
+  it("production: the stage's config file and flags, replicas = worker servers × sidekiq_processes, grace from sidekiq_timeout (longer than Sidekiq's own)", () => {
+    const { stages } = emitAndBuild(m);
+    const d = find(stages["production"]!, "Deployment", "-worker");
+    validateObject(d);
+    expect(container(d).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq_busy.yml", "-q", "critical", "-q", "mailers", "-c", "12"]);
+    expect(d.spec.replicas).toBe(6);
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(90));
+  });
+
+  it("staging: the default config file with -e from sidekiq_env; a sidekiq_timeout shorter than Sidekiq's own leaves Sidekiq's", () => {
+    const { stages } = emitAndBuild(m);
+    const d = find(stages["staging"]!, "Deployment", "-worker");
+    validateObject(d);
+    expect(container(d).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-e", "demo"]);
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(20));
+  });
+});
