@@ -7,6 +7,7 @@ import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts,
 import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
+import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
@@ -121,6 +122,15 @@ export function analyzeWorkers(
               : w,
         );
       if (ws.length) continue;
+    }
+    if (b.id === "delayed-job" && (plugin || hooked || tasks.length)) {
+      // The deploy ran bin/delayed_job with the stage's delayed_job_args/_workers/_queues/_pools.
+      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
+      if (ws && ws.length) {
+        const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
+        for (const w of ws) out.push(note.length ? { ...w, commandNote: `${w.commandNote}; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
+        continue;
+      }
     }
     const schedulerHook = (cap?.hooks ?? []).find((h) => /^:?resque:scheduler:/.test(h.task));
     const resquePlugin = (cap?.requires ?? []).find((r) => /^capistrano-resque$/.test(r.value));
