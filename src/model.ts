@@ -756,9 +756,10 @@ export interface WorkerFacts {
   /**
    * Processes per server in each stage, when the deploy set them per entry (capistrano-resque's
    * `:workers` hash) or ran the backend elsewhere in some stages (0: GoodJob `:async` there).
-   * A stage absent from a present map ran none. Absent: `processesVariable` or 1.
+   * A stage absent from a present map ran none. Absent: `processesVariable` or 1. `unknown`: the
+   * deploy set the count in a way the analysis could not read; the count is then asked (a gap).
    */
-  perStage?: Record<string, { processes: number; why: string; source: Source | null }>;
+  perStage?: Record<string, { processes: number; why: string; source: Source | null; unknown?: string }>;
   /**
    * The backend ran inside the web server's processes in every stage (GoodJob `:async`, Solid
    * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.

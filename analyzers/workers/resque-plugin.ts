@@ -67,13 +67,13 @@ export function resquePluginWorkers(
   evidence: Fact<string>[],
   base: Pick<WorkerFacts, "backend" | "label" | "drain">,
 ): WorkerFacts[] {
-  const byKey = new Map<string, WorkerFacts & { stageCounts: Record<string, { processes: number; why: string; source: Source | null }> }>();
+  const byKey = new Map<string, WorkerFacts & { stageCounts: NonNullable<WorkerFacts["perStage"]> }>();
   const noRole = new Set<string>();
   for (const s of stages) {
     const v = s.variables["workers"];
     const read = entriesOf(v, s);
     if ("unknown" in read) {
-      ctx.problem({ ...(v?.source ?? s.source), message: `capistrano-resque: ${read.unknown}; stage ${s.name}'s Resque workers are carried as the plugin's default {"*" => 1}`, severity: "warning" });
+      ctx.problem({ ...(v?.source ?? s.source), message: `capistrano-resque: ${read.unknown}; stage ${s.name}'s Resque workers are carried as one worker on all queues ("*"), and its processes per server are asked`, severity: "warning" });
     }
     const entries: Entry[] = "entries" in read ? read.entries : [{ role: RESQUE_PLUGIN_DEFAULTS.role, queue: "*", count: 1, source: v?.source ?? s.source }];
     const envTask = bool(s.variables["resque_environment_task"]?.value, RESQUE_PLUGIN_DEFAULTS.environmentTask);
@@ -129,8 +129,12 @@ export function resquePluginWorkers(
         if (signalFact) w.evidence.push({ value: `resque_kill_signal ${signalRaw}`, source: signalFact.source });
         byKey.set(key, w);
       }
-      const dflt = !v ? " (the plugin's default)" : "unknown" in read ? " (the plugin's default: :workers could not be read)" : "";
-      w.stageCounts[s.name] = { processes: e.count, why: `capistrano-resque :workers ${JSON.stringify(e.queue)} => ${e.count}${dflt}`, source: v && !("unknown" in read) ? v.source : null };
+      const dflt = !v ? " (the plugin's default)" : "";
+      // The deploy said something about :workers that could not be read: a question, not the plugin's default.
+      w.stageCounts[s.name] =
+        "unknown" in read
+          ? { processes: e.count, why: `capistrano-resque :workers could not be read (${read.unknown}): the processes per server are asked`, source: v?.source ?? s.source, unknown: read.unknown }
+          : { processes: e.count, why: `capistrano-resque :workers ${JSON.stringify(e.queue)} => ${e.count}${dflt}`, source: v ? v.source : null };
     }
   }
   // Names: worker-resque-<queues>, unique (a second `a,b` written `a, b` gets -2).

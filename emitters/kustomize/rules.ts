@@ -491,6 +491,9 @@ export function backendWorkerReplicas(stage: Stage, roles: string[], processesVa
   return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processesPerServer ?? 1, fromServers: false };
 }
 
+/** The answer id of a worker's processes per server on a stage, asked where the deploy's count could not be read. */
+export const workerProcessesAnswer = (stage: string, worker: string): string => `workers.${stage}.${worker}.processes`;
+
 /** Path the generated Rack middleware answers for liveness, before the app (and its database) runs. */
 export const LIVENESS_PATH = "/rails2k8s/live";
 

@@ -16,7 +16,9 @@ import {
   sidekiqOfStage,
   workerGracePeriod,
   workerPreStop,
+  workerProcessesAnswer,
 } from "./rules.js";
+import { answerNumber } from "./answers.js";
 import { containerSecurityContext } from "./security.js";
 
 export const WORKER_CONTAINER = "worker";
@@ -111,7 +113,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         }
         // A worker counted per stage (capistrano-resque's entries, GoodJob in the web pods somewhere):
         // a stage missing from the map started none of it.
-        const own = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
+        const listed = w.perStage ? (w.perStage[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it`, source: null }) : null;
+        // A count the deploy set unreadably is the answer to its question (src/gaps/workers.ts).
+        const own = listed?.unknown
+          ? { ...listed, processes: answerNumber(plan.answers, workerProcessesAnswer(sp.stage.name, w.name), listed.processes), why: `answer ${workerProcessesAnswer(sp.stage.name, w.name)}` }
+          : listed;
         // A scheduler is one pod wherever the stage ran it at all.
         if (isSingletonWorker(w.backend)) {
           const none = own?.processes === 0 ? own.why : own ? null : singletonNotStarted(sp, w.roles);

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { JOB_BACKENDS, backendOfCommand } from "../../analyzers/workers/backends.js";
+import { makePlan } from "../../emitters/kustomize/plan.js";
+import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
 
 const lock = (gems: Record<string, string>) =>
   `GEM\n  remote: https://rubygems.org/\n  specs:\n${Object.entries(gems).map(([g, v]) => `    ${g} (${v})\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${Object.keys(gems).map((g) => `  ${g}\n`).join("")}`;
@@ -104,7 +106,7 @@ describe("capistrano-resque's :workers", () => {
     expect(sched).toMatchObject({ name: "worker-resque-scheduler", commandFrom: "capistrano", args: ["bundle", "exec", "rake", "resque:scheduler"], roles: ["resque_scheduler"] });
   });
 
-  it("without `set :workers` the plugin's default {\"*\" => 1} runs, labelled; an unknown hash is a warning", async () => {
+  it("without `set :workers` the plugin's default {\"*\" => 1} runs, labelled; an unreadable one is a warning and a question whose answer sets the count", async () => {
     const m = await analyzeFiles(
       capRepo(
         ["capistrano-resque"],
@@ -120,7 +122,15 @@ describe("capistrano-resque's :workers", () => {
     const ws = m.workers!.filter((w) => w.backend === "resque");
     expect(ws.map((w) => [w.name, w.env["QUEUE"], w.stopSignal])).toEqual([["worker-resque-all", "*", "QUIT"]]);
     expect(ws[0]!.perStage!["production"]!.why).toMatch(/the plugin's default\)/);
-    expect(ws[0]!.perStage!["staging"]).toEqual({ processes: 1, why: 'capistrano-resque :workers "*" => 1 (the plugin\'s default: :workers could not be read)', source: null });
+    // The deploy said something we could not read: not the plugin's default, a question.
+    expect(ws[0]!.perStage!["staging"]).toMatchObject({ processes: 1, unknown: "`:workers` is not a Hash the analysis can read", source: { file: "config/deploy/staging.rb", line: 3 } });
+    expect(ws[0]!.perStage!["staging"]!.why).not.toMatch(/plugin's default/);
+    const gap = m.gaps.find((g) => g.id === "workers.staging.worker-resque-all.processes")!;
+    expect(gap).toMatchObject({ default: 1, format: "replicas", source: { file: "config/deploy/staging.rb", line: 3 } });
+    expect(m.gaps.some((g) => g.id === "workers.production.worker-resque-all.processes")).toBe(false);
+    const replicas = (answers: Record<string, unknown>) => workerSpecs(makePlan(m, answers as never)).find((x) => x.facts.name === "worker-resque-all")!.stages.map((x) => x.replicas);
+    expect(replicas({})).toEqual([1, 1]);
+    expect(replicas({ "workers.staging.worker-resque-all.processes": 3 })).toEqual([1, 3]);
     expect(m.problems.some((p) => /capistrano-resque: `:workers` is not a Hash/.test(p.message) && p.file === "config/deploy/staging.rb")).toBe(true);
   });
 });
