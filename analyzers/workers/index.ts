@@ -8,6 +8,7 @@ import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
+import { godWatchCount } from "./god.js";
 import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
@@ -181,7 +182,7 @@ export function analyzeWorkers(
     if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
-      out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source));
+      out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
     } else {
       const task = tasks.find((t) => t.runs?.script);
       if (b.id === "delayed-job" && task) {
@@ -399,18 +400,39 @@ function rolesOf(b: JobBackend, stages: Stage[]): string[] {
   return roleNames(b);
 }
 
-function serviceLines(ctx: AnalyzerContext): { command: string; source: Source }[] {
-  const out: { command: string; source: Source }[] = [];
+interface ServiceLine {
+  command: string;
+  source: Source;
+  /** A god file's loop around the watch: processes per server, or why the count is not known. */
+  count?: ReturnType<typeof godWatchCount>;
+}
+
+function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
+  const out: ServiceLine[] = [];
   for (const file of ctx.repo.paths.filter((p) => SERVICE_FILE.test(p))) {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
     r.text.split(/\r?\n/).forEach((text, i) => {
       if (!START_LINE.test(text)) return;
       const command = text.replace(START_LINE, "").trim().replace(/^["']|["']$/g, "");
-      if (backendOfCommand(command)) out.push({ command, source: { file, line: i + 1 } });
+      if (!backendOfCommand(command)) return;
+      const count = /^\s*w\.start\s*=/.test(text) ? godWatchCount(file, r.text, i) : null;
+      out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}) });
     });
   }
   return out;
+}
+
+/** The processes per server a god loop states, as the worker's; a loop whose count is unknown is a warning. */
+function withGodCount(ctx: AnalyzerContext, w: WorkerFacts, s: ServiceLine): WorkerFacts {
+  const c = s.count;
+  if (!c) return w;
+  if ("unknown" in c) {
+    ctx.problem({ ...c.source, message: `${w.label}: the god file starts its watch in a loop whose count is not known (${c.unknown}); one process per server is carried`, severity: "warning" });
+    return w;
+  }
+  const why = `${c.source.file}:${c.source.line} starts ${c.count} watches (${c.written})`;
+  return { ...w, processesPerServer: { value: c.count, why, source: c.source }, evidence: [...w.evidence, { value: why, source: c.source }] };
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
