@@ -4,6 +4,7 @@
 // the deploy's own restart commands, and service units kept in the repo. Each piece of evidence is
 // kept with its file and line; pieces that disagree are said.
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
+import { SERVICE_FILE } from "../../src/service-managers.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -36,8 +37,6 @@ const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind |
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
 const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
-/** Service definitions kept in the repo: systemd units, upstart/init scripts, monit/god configs. */
-const SERVICE_FILE = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;
 
 /** The Procfile's `web:` entries: Procfile.dev and the like start the app on a laptop, not on the servers. */
 export const webProcfileEntries = (procfile: ProcfileEntry[]): ProcfileEntry[] => procfile.filter((x) => x.name === "web" && x.source.file === "Procfile");

@@ -9,13 +9,14 @@ import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount } from "./god.js";
+import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 
-/** Service definitions the servers were set up from: systemd units, monit and god files, init scripts. */
-const SERVICE_FILE = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$|^(lib\/capistrano\/templates|config\/deploy\/templates|script|config\/upstart)\/[^/]+\.conf(\.erb)?$/;
+/** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
+const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
 /** The line of such a file that starts the process. */
 const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|command\s*=)/i;
 /** One shell word without quoting, expansion or operators: safe to run as an argv element. */
@@ -409,7 +410,7 @@ interface ServiceLine {
 
 function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
   const out: ServiceLine[] = [];
-  for (const file of ctx.repo.paths.filter((p) => SERVICE_FILE.test(p))) {
+  for (const file of ctx.repo.paths.filter(isServiceFile)) {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
     r.text.split(/\r?\n/).forEach((text, i) => {

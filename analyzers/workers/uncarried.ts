@@ -14,6 +14,7 @@
 import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
+import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
 
 const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
@@ -23,9 +24,6 @@ const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/
 /** A unit named just `<app>-app`/`<app>-web` is probably the web server, but nothing says which program it runs. */
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
 /** `systemctl restart a b`, `service a restart`, `initctl restart a`, in shell or SSHKit's `execute :sudo, :systemctl, …`. */
-const SYSTEMCTL = /\bsystemctl\s+(?:--user\s+)?(?:start|restart|reload|reload-or-restart|try-restart|enable\s+--now)\s+([\w@.\s-]+)/;
-const SERVICE = /\bservice\s+([\w.-]+)\s+(?:start|restart|reload)\b/;
-const INITCTL = /\binitctl\s+(?:start|restart)\s+([\w.-]+)/;
 const FOREMAN = /\bforeman\s+start\s+([\w-]+)/;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
@@ -65,20 +63,13 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   const daemonsRails = lockedGem(ctx, "daemons-rails");
   for (const l of deploy) {
     const text = asShell(l.text);
-    const units: string[] = [];
-    if (/\b(systemctl|service|initctl)\b[^\n]*(fetch\s*\(|#\{)/.test(l.text) && /\b(systemctl\s+(--user\s+)?(start|restart|reload|try-restart)|service\s+\S+\s+(start|restart)|initctl\s+(start|restart))\b/.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
+    if (INIT_SYSTEM_WORD.test(l.text) && /(fetch\s*\(|#\{)/.test(l.text.slice(INIT_SYSTEM_WORD.exec(l.text)!.index)) && SERVICE_START_ANY.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
       // The unit is named by a variable: still a process the deploy starts, named by its line.
       seen.add(at(l.source));
       out.push({ name: "service", command: l.text.trim().slice(0, 160), source: l.source, why: "a service the deploy restarts, named through a variable the analysis does not resolve; no Deployment runs it" });
       continue;
     }
-    const sc = SYSTEMCTL.exec(text);
-    if (sc) units.push(...sc[1]!.trim().split(/\s+/).filter((u) => !/^-/.test(u) && !/^(do|end|if|then|and|or)$/.test(u)));
-    for (const re of [SERVICE, INITCTL]) {
-      const m = re.exec(text);
-      if (m) units.push(m[1]!);
-    }
-    for (const raw of units) {
+    for (const raw of startedUnits(text)) {
       const unit = raw.replace(/\.(service|socket|target|timer)$/, "");
       if (!unit || seen.has(unit) || INFRA.test(unit) || /\$|#\{/.test(raw)) continue;
       seen.add(unit);

@@ -10,6 +10,7 @@ import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
+import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/service-managers.js";
 
 type ModelLike = Omit<AppModel, "gaps">;
 
@@ -617,13 +618,13 @@ export function serverOnlyProgram(command: string): string | null {
     if (RUBY_TOOL_PATH.test(w) && !w.startsWith(`${APP_DIR}/`)) continue;
     if (w.startsWith("/") && !w.startsWith(`${APP_DIR}/`) && !/^\/(usr\/)?s?bin\/[\w.-]+$/.test(w)) return w;
     // Service managers of the servers: the image has none, and Kubernetes restarts its own pods.
-    if (SERVICE_MANAGERS.has(w.replace(/^.*\//, ""))) return w;
+    if (SERVER_DAEMON_PROGRAMS.has(w.replace(/^.*\//, ""))) return w;
   }
   return null;
 }
 
-/** `systemctl restart x`, `service nginx reload`, `/etc/init.d/x`: what managed the servers' daemons. */
-const SERVICE_MANAGERS = new Set(["systemctl", "service", "initctl", "monit", "god", "sudo"]);
+/** `systemctl restart x`, `service nginx reload`, `/etc/init.d/x`: what managed the servers' daemons (and sudo, which the image has not). */
+const SERVER_DAEMON_PROGRAMS: ReadonlySet<string> = new Set([...SERVICE_MANAGERS, "sudo"]);
 
 /**
  * The program a command word list runs: past `VAR=value` words and the wrappers that run the rest
@@ -667,7 +668,8 @@ function programOf(words: string[]): string | undefined {
 }
 
 /** Programs that run what the app holds, or never run a path they are given as a program. */
-const NOT_WRAPPERS: ReadonlySet<string> = new Set(["ruby", "rake", "rails", "bundle", "bundler", "node", "cd", "echo", "printf", "test", "[", "true", "false", "sudo", "systemctl", "service", "initctl"]);
+// The init systems take a unit's name, never a path to run; monit and god take their config's path, which is what they run.
+const NOT_WRAPPERS: ReadonlySet<string> = new Set(["ruby", "rake", "rails", "bundle", "bundler", "node", "cd", "echo", "printf", "test", "[", "true", "false", "sudo", ...INIT_SYSTEMS]);
 
 /**
  * A path to Ruby's own tools on the servers (rbenv/rvm/chruby shims and wrappers, /usr/local/bin,
