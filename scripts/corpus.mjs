@@ -214,7 +214,8 @@ function runRepo(name) {
     result.overlays = [];
     // CronJobs the base writes suspended (a path only the servers had, a schedule not known yet) are
     // suspended by design, in every stage: the oracle counts them as the job whenever wrote. Only
-    // an overlay's own suspension means "no line on this stage".
+    // an overlay's own suspension means "no line on this stage", and it says so on the object even
+    // where the base suspends it too.
     const baseDir = join(copy, "k8s/base");
     const base = existsSync(baseDir) ? run(outDir, "kustomize-base", "kubectl", ["kustomize", baseDir]) : null;
     const containerCommands = [];
@@ -224,7 +225,7 @@ function runRepo(name) {
         if (!statSync(join(overlaysDir, o)).isDirectory()) continue;
         const k = run(outDir, `kustomize-${o}`, "kubectl", ["kustomize", join(overlaysDir, o)]);
         if (k.status === 0) containerCommands.push(...containerCommandsOf(k.stdout));
-        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout).map((j) => ({ ...j, byDesign: j.suspend && suspendedByDesign.has(j.name) })) : null });
+        result.overlays.push({ name: o, kinds: k.status === 0 ? countKinds(k.stdout) : null, cronJobs: k.status === 0 ? cronJobsOf(k.stdout).map((j) => ({ ...j, byDesign: j.suspend && suspendedByDesign.has(j.name) && !j.notRunOnStage })) : null });
       }
 
     if (result.summary) {

@@ -42,7 +42,11 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     }
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
     const serverOnly = cronServerOnlyReason(job, command);
-    if (serverOnly)
+    // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
+    const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job) !== null);
+    if (serverOnly && nowhere)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: whenever wrote no line for it on any stage (${plan.stages.map((st) => `${st.stage.name}: ${cronNotRunReason(st.stage, job)}`).join("; ")}); it would also need what only the servers had (${serverOnly})`, source: job.source });
+    else if (serverOnly)
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${serverOnly}. Put what it needs in the repo (or point it at a mounted volume or object storage), then remove suspend: true`, source: job.source });
     // A job whose schedule the analysis could not compute still gets its CronJob: with the
     // answered cron line, else suspended with a placeholder line until someone answers.

@@ -6,7 +6,7 @@ import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration
 import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { cronRanOnStage } from "./rules.js";
+import { CRON_NOT_RUN_ANNOTATION, cronNotRunReason } from "./rules.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 
@@ -69,8 +69,11 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
         template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, ...(w.stages[si]!.args ? { args: w.stages[si]!.args } : {}), resources: resources(sp.workerResources) }] } },
       },
     });
-  for (const c of crons)
-    if (!cronRanOnStage(sp.stage, c.job)) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name }, spec: { suspend: true } });
+  for (const c of crons) {
+    const notRun = cronNotRunReason(sp.stage, c.job);
+    // The stage's own reason, stated on the object: whenever wrote no line here, whatever else the base says.
+    if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
+  }
   return patches;
 }
 

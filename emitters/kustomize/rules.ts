@@ -95,6 +95,13 @@ export function workerReplicas(stage: Stage): number {
   return Math.max(1, servers * processes);
 }
 
+/**
+ * Annotation of a CronJob an overlay suspends because whenever wrote no line for it on that stage:
+ * the stage's reason, which stands over the base's (a job the base suspends as needing a server-only
+ * program is, on a stage without its roles, simply not run there).
+ */
+export const CRON_NOT_RUN_ANNOTATION = "rails2k8s.dev/not-run-on-stage";
+
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
 export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
   return cronNotRunReason(stage, job) === null;

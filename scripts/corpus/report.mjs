@@ -140,7 +140,8 @@ export function cronJobsOf(yamlText) {
   const out = [];
   for (const doc of parseAllDocuments(yamlText)) {
     const o = doc.toJS();
-    if (o && o.kind === "CronJob") out.push({ name: String(o.metadata?.name ?? "?"), schedule: String(o.spec?.schedule ?? ""), suspend: o.spec?.suspend === true });
+    // notRunOnStage: the overlay suspended it because whenever wrote no line for it on this stage (emitters/kustomize/rules.ts CRON_NOT_RUN_ANNOTATION).
+    if (o && o.kind === "CronJob") out.push({ name: String(o.metadata?.name ?? "?"), schedule: String(o.spec?.schedule ?? ""), suspend: o.spec?.suspend === true, notRunOnStage: o.metadata?.annotations?.["rails2k8s.dev/not-run-on-stage"] !== undefined });
   }
   return out;
 }

@@ -124,10 +124,13 @@ describe("whenever against the CronJobs that run", () => {
       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bakery-config\n",
       'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-preheat\nspec:\n  schedule: "10 5 * * *"\n',
       "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-invoices\nspec:\n  schedule: 0 21 * * 1\n  suspend: true\n",
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-oven-restart\n  annotations:\n    rails2k8s.dev/not-run-on-stage: no server had its roles (one)\nspec:\n  schedule: 5 0 * * *\n  suspend: true\n",
     ].join("---\n");
     expect(cronJobsOf(built)).toEqual([
-      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false },
-      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true },
+      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false, notRunOnStage: false },
+      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true, notRunOnStage: false },
+      // The overlay's own reason: whenever wrote no line on this stage, whatever the base suspended it for.
+      { name: "bakery-oven-restart", schedule: "5 0 * * *", suspend: true, notRunOnStage: true },
     ]);
     expect(lineSchedule("10 5 * * * /bin/bash -l -c 'x'")).toBe("10 5 * * *");
     expect(lineSchedule("@weekly /bin/bash -l -c 'y'")).toBe("@weekly");

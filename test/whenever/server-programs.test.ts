@@ -88,3 +88,30 @@ describe("a program only the servers had", () => {
       expect(serverOnlyProgram(ok), ok).toBeNull();
   });
 });
+
+// Modelled on a pattern seen in the wild: a restart through sudo, given a role of one server each.
+const ROLES_SCHEDULE = `job_type :bounce, "sudo service nginx restart :output"
+every :day, at: "12:05am", roles: [:web] do
+  bounce "na"
+end
+every :day, at: "12:15am", roles: [:edge_box] do
+  bounce "na"
+end
+`;
+
+describe("a server-only job whose roles are on no server of a stage", () => {
+  it("the stage's overlay states the role reason on the CronJob; where no stage ran it, MIGRATION's note says so first", () => {
+    const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": ROLES_SCHEDULE, Gemfile: "" }), problem: () => {} })!;
+    const m = shopModel();
+    m.cron = cron;
+    const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC" });
+    const jobs = (stage: string) => all(stages[stage]!, "CronJob").map((c) => ({ schedule: c["spec"].schedule, suspend: c["spec"].suspend === true, why: c["metadata"].annotations?.["rails2k8s.dev/not-run-on-stage"] as string | undefined }));
+    // web: production and staging have web servers; the job needs sudo: suspended by the base, with no stage reason.
+    expect(jobs("production")[0]).toEqual({ schedule: "5 0 * * *", suspend: true, why: undefined });
+    // edge_box: on no server of either stage: each overlay says so on the object.
+    for (const st of ["production", "staging"]) expect(jobs(st)[1]).toEqual({ schedule: "15 0 * * *", suspend: true, why: expect.stringMatching(/no server had its roles \(edge_box\)/) });
+    const notes = result.notes.map((n) => n.message);
+    expect(notes.some((n) => /bounce.*written suspended: it runs sudo/.test(n) || /"na" is written suspended: it runs sudo/.test(n))).toBe(true);
+    expect(notes.some((n) => /"na" is written suspended: whenever wrote no line for it on any stage \(production: no server had its roles \(edge_box\)/.test(n))).toBe(true);
+  });
+});
