@@ -2,7 +2,7 @@
 // question as a comment. Keys sorted, no timestamps, so the same answers give the same bytes.
 // A gap marked secret is never written here.
 import { DNS1123_SUBDOMAIN, isDnsLabel, NAME_LIMITS } from "./names.js";
-import { parse, stringify } from "yaml";
+import { LineCounter, parseDocument, stringify, visit } from "yaml";
 import type { AnswerFormat, Answers, AskCondition, Gap, RValue } from "./model.js";
 import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
 import { isEnvKey } from "../emitters/encode/envfile.js";
@@ -23,9 +23,24 @@ export class BadAnswersFile extends Error {}
 export function parseAnswers(text: string | null, name: string): Answers {
   if (text === null || text.trim() === "") return {};
   let doc: unknown;
+  const lines = new LineCounter();
   try {
-    doc = parse(text);
+    const d = parseDocument(text, { lineCounter: lines });
+    if (d.errors.length) throw d.errors[0];
+    // An alias inside its own anchor makes a value that holds itself: every later walk of the
+    // answers would never end. The file may come with an untrusted repo.
+    let loop = 0;
+    visit(d, {
+      Alias(_, n, path) {
+        if (!path.includes(n.resolve(d) as never)) return;
+        loop = lines.linePos(n.range?.[0] ?? 0).line;
+        return visit.BREAK;
+      },
+    });
+    if (loop) throw new BadAnswersFile(`${name}:${loop}: an alias inside its own anchor (its value would hold itself)`);
+    doc = d.toJS();
   } catch (e) {
+    if (e instanceof BadAnswersFile) throw e;
     throw new BadAnswersFile(`${name}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
   }
   if (doc === null || doc === undefined) return {};

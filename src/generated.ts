@@ -2,6 +2,7 @@
 // bytes). It is how a re-run tells "still our output" (safe to replace) from "edited by the team
 // since" (a conflict, never overwritten silently). Committed with the rest, so teammates share it.
 import { createHash } from "node:crypto";
+import { termJson } from "../emitters/encode/terminal.js";
 
 export const RECORD_PATH = ".rails2k8s/generated.json";
 /**
@@ -36,7 +37,9 @@ export function renderRecord(record: GeneratedRecord, secret = false): string {
   const comment = secret
     ? "Written by rails2k8s migrate: hashes of the secret files it generated. Git-ignored: never commit it."
     : "Written by rails2k8s migrate: hashes of the files it generated, to spot edits made since. Commit it.";
-  return JSON.stringify({ comment, files }, null, 2) + "\n";
+  // A path from the repo may hold C1 or bidi controls that JSON leaves raw: `git diff` of this
+  // committed file would print them to a terminal.
+  return termJson(JSON.stringify({ comment, files }, null, 2)) + "\n";
 }
 
 export type GeneratedStatus =

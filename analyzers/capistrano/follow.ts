@@ -5,7 +5,7 @@
 import type { RValue, RepoFiles, Source } from "../../src/model.js";
 import { kind, argsOf, literalName, type ParsedRuby } from "../ruby/prism.js";
 import { unknown } from "../ruby/evaluate.js";
-import { loadRubyYaml } from "../ruby/yaml.js";
+import { loadRubyYaml, unusableYamlError } from "../ruby/yaml.js";
 import { tooManyElements } from "../ruby/idioms/limits.js";
 
 /** Methods whose block the session runs as statements (servers and `set` inside them take effect). */
@@ -75,7 +75,7 @@ export function localMutation(cur: RValue, name: string, args: RValue[]): RValue
  * `YAML.load_file(p)`, `YAML.safe_load(File.read(p))`, `YAML.load(...)`, `JSON.parse(File.read(p))`,
  * `JSON.load_file(p)` for a committed file; undefined when the call is not one of these.
  */
-export function readDataFile(constName: string, name: string, node: any, args: any[], ev: (n: any) => RValue, repo: RepoFiles, parsed: ParsedRuby): RValue | undefined {
+export function readDataFile(constName: string, name: string, node: any, args: any[], ev: (n: any) => RValue, repo: RepoFiles, parsed: ParsedRuby, unusable?: (file: string, line: number, message: string) => void): RValue | undefined {
   const yaml = (constName === "YAML" || constName === "Psych") && ["load_file", "safe_load_file", "unsafe_load_file", "load", "safe_load", "unsafe_load"].includes(name);
   const json = constName === "JSON" && ["parse", "load_file", "load"].includes(name);
   if ((!yaml && !json) || !args.length) return undefined;
@@ -99,6 +99,11 @@ export function readDataFile(constName: string, name: string, node: any, args: a
     }
   }
   const y = loadRubyYaml(text);
+  const bad = unusableYamlError(y);
+  if (bad) {
+    const at = fromFile ? { file, line: bad.line } : parsed.sourceOf(node);
+    unusable?.(at.file, at.line, `YAML${fromFile ? "" : ` (line ${bad.line} of the text read here)`}: ${bad.message}`);
+  }
   if (y.errors.length) return unknown(parsed, node, `${file}:${y.errors[0].line}: ${y.errors[0].message}`);
   return y.value;
 }

@@ -99,7 +99,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const major = detectMajor(ctx, parse);
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
-  const sessionOpts = { major, repo, parse, warn };
+  const sessionOpts = { major, repo, parse, warn, unusable };
   const capfileSource = (req?: RegExp): Source => {
     const p = parse("Capfile");
     if (!p || !req) return { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 1 };

@@ -23,6 +23,8 @@ export interface SessionOptions {
   parse(path: string): ParsedRuby | null;
   /** Reports a problem once per file:line:message across stages. */
   warn(file: string, line: number, message: string): void;
+  /** Reports input that must stop the run (a data file that is an alias bomb). */
+  unusable?(file: string, line: number, message: string): void;
   /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
   env?: Record<string, string | null>;
 }
@@ -655,7 +657,7 @@ export class Session {
         const r = this.opts.repo.read(normalize(p.replace(/^\.\//, "")));
         return "text" in r ? r.text : unknown(f.parsed, node, `File.read(${JSON.stringify(p)}): ${r.error}`);
       }
-      const data = readDataFile(c, name, node, args, ev, this.opts.repo, f.parsed);
+      const data = readDataFile(c, name, node, args, ev, this.opts.repo, f.parsed, this.opts.unusable);
       if (data !== undefined) return data;
       if (c === "File" && name === "join") {
         const parts = args.map(ev);

@@ -6,10 +6,10 @@
 // each read under the environment section it sits in. A default that is not a literal is kept as an
 // Unknown with its source text: shown as "a default (see the source)", never guessed.
 import type { AnalyzerContext, AppServerConfig, RValue, RubyEnvRead } from "../../src/model.js";
-import { envReadsOf, isEnvRefShape, isTaggedValue } from "../../src/model.js";
+import { envReadsOf, isEnvRefShape, isTaggedValue, reportUnusable } from "../../src/model.js";
 import { kind, parseRuby } from "../ruby/prism.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
-import { loadRubyYaml } from "../ruby/yaml.js";
+import { loadRubyYaml, unusableYamlError } from "../ruby/yaml.js";
 
 export type { RubyEnvRead };
 
@@ -108,6 +108,9 @@ function rubyReads(file: string, text: string, railsEnv: string | null): RubyEnv
 function yamlReads(ctx: AnalyzerContext, file: string, text: string, sections: Set<string>): RubyEnvRead[] {
   const rendered = renderErb(file, text, {}, () => {});
   const y = loadRubyYaml(rendered.output);
+  // A file read only for its ENV names is still input: an alias bomb in it is refused like anywhere.
+  const bad = unusableYamlError(y);
+  if (bad) reportUnusable(ctx, { file, line: bad.line, message: `YAML: ${bad.message}` });
   if (y.errors.length) return [];
   const value = restoreRefs(y.value, rendered.refs);
   const out: RubyEnvRead[] = [];
@@ -128,6 +131,5 @@ function yamlReads(ctx: AnalyzerContext, file: string, text: string, sections: S
     for (const r of envReadsOf(v)) out.push({ env: r.env, default: r.default, source: { file, line: y.lineOf(path) || 1 }, railsEnv });
   };
   walk(value, []);
-  void ctx;
   return out;
 }

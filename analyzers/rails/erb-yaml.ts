@@ -4,7 +4,7 @@
 import type { AnalyzerContext, RValue } from "../../src/model.js";
 import { reportUnusable } from "../../src/model.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
-import { loadRubyYaml } from "../ruby/yaml.js";
+import { loadRubyYaml, unusableYamlError } from "../ruby/yaml.js";
 
 export interface ErbYaml {
   value: RValue;
@@ -27,7 +27,8 @@ export function parseErbYaml(ctx: AnalyzerContext, file: string, text: string): 
   const rendered = renderErb(file, text, {}, ctx.problem);
   const y = loadRubyYaml(rendered.output);
   for (const e of y.errors.slice(0, 3)) ctx.problem({ file, line: e.line, message: `YAML: ${e.message}`, severity: "error" });
-  for (const e of y.errors) if (e.aliasBomb) reportUnusable(ctx, { file, line: e.line, message: `YAML: ${e.message}` });
+  const bad = unusableYamlError(y);
+  if (bad) reportUnusable(ctx, { file, line: bad.line, message: `YAML: ${bad.message}` });
   if (rendered.logic.length) {
     ctx.problem({ file, line: rendered.logic[0].line, message: "ERB code tags (<% %>): read as if they rendered nothing", severity: "warning" });
   }

@@ -29,7 +29,16 @@ export interface RubyYamlError {
   line: number;
   /** An alias limit was hit (a "billion laughs" file): hostile input, not a mistake to report and pass. */
   aliasBomb?: true;
+  /** An alias inside its own anchor: Ruby's value would hold itself, and no finite value can be carried. */
+  recursive?: true;
 }
+
+/**
+ * The error that makes a YAML file unusable input (exit 2 naming file and line), not a mistake to
+ * report and pass: an alias bomb, or an alias whose value holds itself. Every YAML file the tool
+ * reads is held to this one rule.
+ */
+export const unusableYamlError = (y: Pick<RubyYaml, "errors">): RubyYamlError | undefined => y.errors.find((e) => e.aliasBomb || e.recursive);
 
 // --- Ruby values, typed ------------------------------------------------------------------------
 
@@ -433,9 +442,9 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
   /** The last alias read: where an expansion that grows too large is named. */
   let aliasLine = 1;
 
-  const psychFail = (node: YNode | null | undefined, e: unknown): Unknown => {
+  const psychFail = (node: YNode | null | undefined, e: unknown, recursive = false): Unknown => {
     const message = (e as Error).message;
-    errors.push({ message, line: lineOfNode(node) });
+    errors.push({ message, line: lineOfNode(node), ...(recursive ? { recursive: true as const } : {}) });
     return { unknown: `Psych raises: ${message}` };
   };
 
@@ -458,7 +467,7 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
       countAlias(node);
       const target = anchors.get(node.source);
       if (!target) return { value: psychFail(node, new PsychError(`Unknown alias: ${node.source}`)) };
-      if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`)) };
+      if (building.has(target)) return { value: psychFail(node, new PsychError(`recursive alias *${node.source}: Ruby builds a Hash that contains itself`), true) };
       if (memo.has(target)) return memo.get(target)!;
       return convert(target, depth);
     }
@@ -536,7 +545,7 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
       if (!target || !building.has(target)) return null;
       return partial.get(target) ?? "recursive";
     };
-    const recursive = (n: YNode) => psychFail(n, new PsychError(`recursive alias *${(n as { source?: string }).source ?? ""}: Ruby builds an object that contains itself`));
+    const recursive = (n: YNode) => psychFail(n, new PsychError(`recursive alias *${(n as { source?: string }).source ?? ""}: Ruby builds an object that contains itself`), true);
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as YNode | null;

@@ -26,11 +26,11 @@ const erbEscape = (s: string) => s.replace(/<%/g, "<%%");
 
 /**
  * A YAML double-quoted scalar. JSON's escapes are YAML's, but JSON leaves raw what Psych refuses or
- * reads as a line break (DEL, C1 controls, U+2028/2029, a BOM, lone surrogates): those are escaped
+ * reads as a line break (DEL, C1 controls, U+2028/2029, a BOM, bidi controls that would reorder the line on screen, lone surrogates): those are escaped
  * too, so any value is one line Psych reads back as itself.
  */
 function doubleQuoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** `erb`: the text will pass through ERB first (a file), so `<%` must be escaped. */

@@ -284,6 +284,43 @@ const PLACES: Place[] = [
     plant: (dir, items) => edit(dir, "Procfile", (s) => `${s}${lines(items, (k, p) => `${k}: bin/notify --to '${p.text}'`)}\n`),
   },
   {
+    // A Global file Capistrano renders on the servers (deploy:upload_global): its literals are the
+    // servers' settings, carried as secrets when they look like ones.
+    name: "Global template (.yml.erb)",
+    fits: any,
+    plant: (dir, items) => edit(dir, "config/deploy/templates/global/aws.yml.erb", (s) => s.replace("  cloudfront_host: assets.shop.example.com", `  cloudfront_host: assets.shop.example.com\n${lines(items, (k, p) => `  plant_t_${k}: ${quoted(p.text)}`)}`)),
+  },
+  {
+    name: "other YAML read for its ENV names (storage.yml ERB default)",
+    fits: oneLine,
+    plant: (dir, items) => writeFileSync(join(dir, "config/storage.yml"), `amazon:\n  service: S3\n${lines(items, (k, p) => `  ${k}: <%= ENV.fetch("PLANT_Y_${k.toUpperCase()}", ${quoted(p.text)}) %>`)}\n`),
+  },
+  {
+    name: "unicorn config (ENV defaults and a literal)",
+    fits: any,
+    plant: (dir, items) =>
+      edit(dir, "config/unicorn/production.rb", (s) => `${s}\n${lines(items, (k, p) => `plant_u_${k} = ENV["PLANT_U_${k.toUpperCase()}"] || ${quoted(p.text)}\nplant_uf_${k} = ENV.fetch("PLANT_UF_${k.toUpperCase()}", ${quoted(p.text)})`)}\n`),
+  },
+  {
+    name: "puma config",
+    fits: any,
+    plant: (dir, items) => writeFileSync(join(dir, "config/puma.rb"), `workers Integer(ENV.fetch("WEB_CONCURRENCY", 2))\n${lines(items, (k, p) => `plant_${k} = ENV.fetch("PLANT_P_${k.toUpperCase()}") { ${quoted(p.text)} }`)}\n`),
+  },
+  {
+    name: "initializer ENV default",
+    fits: any,
+    plant: (dir, items) => writeFileSync(join(dir, "config/initializers/plant.rb"), `${lines(items, (k, p) => `PLANT_I_${k.toUpperCase()} = ENV.fetch("PLANT_I_${k.toUpperCase()}", ${quoted(p.text)})`)}\n`),
+  },
+  {
+    // Named as secret files by their name; their lines are never shown.
+    name: ".env files",
+    fits: oneLine,
+    plant: (dir, items) => {
+      writeFileSync(join(dir, ".env"), `${lines(items, (k, p) => `PLANT_N_${k.toUpperCase()}=${p.text}`)}\n`);
+      writeFileSync(join(dir, ".env.production"), `${lines(items, (k, p) => `export PLANT_NP_${k.toUpperCase()}="${p.text}"`)}\n`);
+    },
+  },
+  {
     name: "Gemfile source URL",
     fits: (p) => p.urlSafe,
     plant: (dir, items) => edit(dir, "Gemfile", (s) => `${s}\n${lines(items, (k, p) => `source "https://deploy:${p.text}@gems-${k}.example.com" do\n  gem "plant-${k}"\nend`)}\n`),
@@ -324,6 +361,9 @@ describe("secrets recognised by shape never leak", () => {
     const names = json.secrets.map((s) => s.name);
     expect(names).toContain("PLANT_C_K3");
     expect(names).toContain(":plant_v_k5");
+    // The new places were read, not skipped (else their scan proves nothing).
+    expect(names).toContain("aws.plant_t_k1");
+    for (const n of ["PLANT_Y_K1", "PLANT_UF_K1", "PLANT_U_K1", "PLANT_P_K1", "PLANT_I_K1"]) expect(printed["analyze --json"], n).toContain(n);
     for (const place of PLACES.filter((p) => p.carried))
       for (const x of planted.filter((y) => y.place === place.name && y.p.oneLine)) {
         const { stage, name } = place.carried!(x.key);
@@ -345,6 +385,11 @@ describe("secrets recognised by shape never leak", () => {
           name: "nginx proxy_set_header",
           fits: oneLine,
           plant: (d, items) => edit(d, "config/deploy/templates/nginx.conf.erb", (s) => s.replace("    proxy_set_header X-Forwarded-Proto $scheme;", `    proxy_set_header X-Forwarded-Proto $scheme;\n${lines(items, (k, p) => `    proxy_set_header ${p.text.startsWith("Basic ") ? "Authorization" : `X-Plant-${k}`} "${p.text}";`)}`)),
+        },
+        {
+          name: "nginx conf template (ERB) values",
+          fits: (p) => p.oneLine && !p.text.startsWith("Basic "),
+          plant: (d, items) => edit(d, "config/deploy/templates/nginx.conf.erb", (s) => s.replace("    proxy_set_header X-Forwarded-Proto $scheme;", `    proxy_set_header X-Forwarded-Proto $scheme;\n${lines(items, (k, p) => `    # token ${p.text}\n    set $plant_${k} "${p.text}";`)}`)),
         },
       ],
       KINDS,

@@ -20,6 +20,9 @@ function bomb(): string {
   return lines.join("\n") + "\n";
 }
 
+/** Psych builds a Hash that holds itself: no value the tool could carry. */
+const RECURSIVE = "production: &p\n  adapter: postgresql\n  nested:\n    back: *p\n";
+
 interface Case {
   name: string;
   plant: (dir: string) => void;
@@ -33,6 +36,29 @@ const copyStage = (dir: string, from: string, to: string) => copyFileSync(join(d
 const CASES: Case[] = [
   { name: "an alias bomb in a Global file", plant: (d) => writeFileSync(join(d, "config/global/bomb.yml"), bomb()), names: [/config\/global\/bomb\.yml:9: .*alias bomb/] },
   { name: "an alias bomb in sidekiq.yml", plant: (d) => writeFileSync(join(d, "config/sidekiq.yml"), bomb()), names: [/config\/sidekiq\.yml:9: .*alias bomb/] },
+  // Every YAML file the tool reads is held to one rule (unusableYamlError): an alias bomb or an
+  // alias inside its own anchor is unusable input, whatever the file is read for.
+  { name: "an alias bomb in cable.yml (read only for its ENV names)", plant: (d) => writeFileSync(join(d, "config/cable.yml"), `${bomb()}production:\n  url: <%= ENV["REDIS_URL"] %>\n`), names: [/config\/cable\.yml:9: .*alias bomb/] },
+  { name: "a recursive alias in database.yml", plant: (d) => writeFileSync(join(d, "config/database.yml"), RECURSIVE), names: [/config\/database\.yml:4: YAML: recursive alias \*p/] },
+  { name: "a recursive alias in secrets.yml", plant: (d) => writeFileSync(join(d, "config/secrets.yml"), RECURSIVE), names: [/config\/secrets\.yml:4: YAML: recursive alias \*p/] },
+  { name: "a recursive alias in sidekiq.yml", plant: (d) => writeFileSync(join(d, "config/sidekiq.yml"), RECURSIVE), names: [/config\/sidekiq\.yml:4: YAML: recursive alias \*p/] },
+  { name: "a recursive alias in storage.yml", plant: (d) => writeFileSync(join(d, "config/storage.yml"), `${RECURSIVE}  key: <%= ENV["S3_KEY"] %>\n`), names: [/config\/storage\.yml:4: YAML: recursive alias \*p/] },
+  {
+    name: "an alias bomb in a YAML file deploy.rb loads",
+    plant: (d) => {
+      writeFileSync(join(d, "config/servers.yml"), bomb());
+      writeFileSync(join(d, "config/deploy/production.rb"), `${readFileSync(join(d, "config/deploy/production.rb"), "utf8")}\nset :servers_list, YAML.load_file("config/servers.yml")\n`);
+    },
+    names: [/config\/servers\.yml:9: YAML: .*alias bomb/],
+  },
+  {
+    name: "an alias bomb in YAML text deploy.rb reads (named where it is read)",
+    plant: (d) => {
+      writeFileSync(join(d, "config/servers.yml"), bomb());
+      writeFileSync(join(d, "config/deploy/production.rb"), `${readFileSync(join(d, "config/deploy/production.rb"), "utf8")}\nset :servers_list, YAML.safe_load(File.read("config/servers.yml"), aliases: true)\n`);
+    },
+    names: [/config\/deploy\/production\.rb:\d+: YAML \(line 9 of the text read here\): .*alias bomb/],
+  },
   {
     name: "a Global file whose ERB raises",
     plant: (d) => writeFileSync(join(d, "config/global/boom.yml"), 'default:\n  a: 1\n  b: <%= raise "no config here" %>\n'),
@@ -84,6 +110,20 @@ describe("unusable input: exit 2, file:line, nothing written", () => {
       expect(r.stderr.replace(/\n/g, "")).not.toMatch(/[\x00-\x1f\x7f]/);
       expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
     }
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("an answers file with an alias inside its own anchor: exit 2 naming its line, nothing written", () => {
+    const dir = copyFixture("shop");
+    expect(run(["migrate", dir, "--yes"]).status).toBe(0);
+    const answers = join(dir, ".rails2k8s.yml");
+    writeFileSync(answers, `${readFileSync(answers, "utf8")}old.loop: &a\n  b: *a\n`);
+    const line = readFileSync(answers, "utf8").split("\n").length - 1;
+    const before = snapshot(dir);
+    const r = run(["migrate", dir, "--yes"]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`.rails2k8s.yml:${line}: an alias inside its own anchor`);
+    expect(r.stderr).not.toMatch(/internal error|call stack/);
     expect(snapshot(dir)).toEqual(before);
   });
 
