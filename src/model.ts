@@ -878,6 +878,7 @@ export type AnswerFormat =
   | "resources"
   | "replicas"
   | "cron-schedule"
+  | "cron-command"
   | "acm-certificate-arn"
   | "server-list";
 
