@@ -816,6 +816,8 @@ export interface LinkedPath {
   /** Stages where it is linked. */
   stages: string[];
   source: Source;
+  /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
+  serverOnly?: boolean;
 }
 
 export interface SecretRef {
