@@ -51,6 +51,23 @@ const localData: Rule = (m) =>
       source: l.source,
     }));
 
+/**
+ * Linked files the checkout lacks, other than those with a known stand-in (database.yml →
+ * DATABASE_URL, master.key and credentials keys → RAILS_MASTER_KEY, dotenv files → env): Ruby code
+ * or config the app loaded from the servers' shared/ directory (a gitignored
+ * config/environments/production.rb, an initializer). The image has none of it.
+ */
+const STAND_IN = /^(config\/database\.yml|config\/master\.key|config\/credentials\/[^/]+\.key)$|(^|\/)\.env(\.[^/]+)?$/;
+const serverOnlyLinkedFiles: Rule = (m) =>
+  m.linked
+    .filter((l) => l.kind === "file" && l.serverOnly && !STAND_IN.test(l.path))
+    .map((l) => ({
+      id: "files.server-only",
+      message: `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${/\.rb$/.test(l.path) ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
+      advice: `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; ${/\.rb$/.test(l.path) ? "without it Rails boots with different settings, or fails" : "without it the app fails where it reads it"}.`,
+      source: l.source,
+    }));
+
 /** Cron jobs that ran on one server only: a CronJob runs once per schedule in the cluster. */
 const cronOnOneServer: Rule = (m) => {
   const out: Hazard[] = [];
@@ -372,7 +389,7 @@ const globalPlainKeys: Rule = (m) =>
     source: { file: f.file, line: f.line },
   }));
 
-export const RULES: Rule[] = [globalPlainKeys, localData, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [globalPlainKeys, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -21,13 +21,16 @@ export function appServerFor(model: Model, stage: Stage | null): AppServerConfig
  * The app server the image runs: the one the deploy started (analyzers/appserver/started.ts), never
  * merely the config file that exists. A server with no container config here (Passenger, Thin) is
  * replaced by the one the bundle has (Puma first, Rails' default), and emitters say so. Without
- * evidence: the config found, else Puma when only the puma gem is locked, else Unicorn.
+ * evidence: the config found whose gem is locked, else Puma when only the puma gem is locked, else Unicorn.
  */
 export function appServerKind(model: Model): "unicorn" | "puma" {
   const started = model.webServer?.kind;
   if (started === "unicorn" || started === "puma") return started;
   if (started === "passenger" || started === "thin") return model.rails.gems["puma"] || !model.rails.gems["unicorn"] ? "puma" : "unicorn";
-  const found = model.appServers[0]?.kind;
+  // A config whose server gem the lockfile does not hold is a leftover (Rails' generated
+  // config/puma.rb in an app the bundle serves with Unicorn): the servers could not have run it.
+  const locked = model.rails.lockfilePresent === true;
+  const found = model.appServers.find((a) => !locked || model.rails.gems[a.kind])?.kind;
   if (found) return found;
   return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
 }

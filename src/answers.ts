@@ -120,6 +120,9 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
     case "cron-schedule":
       // null: not answered yet (the CronJob stays suspended)
       return value === null || (typeof value === "string" && CRON_SCHEDULE.test(value.trim())) ? null : 'expected a cron line of 5 fields such as "30 3 * * *" or "*/15 * * * 1-5"';
+    case "cron-command":
+      // null: not answered yet (the CronJob stays suspended). One line: it becomes a container's `sh -c` argument.
+      return value === null || (typeof value === "string" && value.trim() !== "" && value.length <= 4096 && !/[\u0000-\u001f\u007f]/.test(value)) ? null : "expected the job's command as one shell line (no line breaks or control characters), such as \"bundle exec rake reports:send\"";
     case "server-list":
       return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === "string" && serverEntryOk(e))
         ? null

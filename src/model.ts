@@ -835,6 +835,8 @@ export interface LinkedPath {
   /** Stages where it is linked. */
   stages: string[];
   source: Source;
+  /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
+  serverOnly?: boolean;
 }
 
 export interface SecretRef {
@@ -897,6 +899,7 @@ export type AnswerFormat =
   | "resources"
   | "replicas"
   | "cron-schedule"
+  | "cron-command"
   | "acm-certificate-arn"
   | "server-list";
 

@@ -32,7 +32,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);
   fact("time zone", m.rails.timeZone);
   for (const h of m.rails.healthPaths) fact("health route", h);
-  for (const s of m.rails.privateSources) fact("private gem source", s);
+  // not all private: a public GitHub gem is here too (the Dockerfile fetches it over https, no credential)
+  for (const s of m.rails.privateSources) fact("gem source outside rubygems.org", s);
 
   section("Stages and servers");
   if (m.capistrano) {
@@ -45,7 +46,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     if (s.servers.length === 0 && !(Array.isArray(s.unread) && s.unread.some((u) => u.what === "servers"))) lines.push("    (declares no server: whenever wrote no crontab for it, so its CronJobs are written suspended)");
     for (const key of ["rails_env", "branch", "deploy_to", "application"]) {
       const v = s.variables[key];
-      if (v) lines.push(`    ${key}: ${formatValue(v.value)}  ${at(v.source)}`);
+      if (v) lines.push(v.defaultOf ? `    ${key}: ${formatValue(v.value)}  (${v.defaultOf}'s default${v.source.line > 0 ? `, loaded at ${v.source.file}:${v.source.line}` : ""}; no file sets it)` : `    ${key}: ${formatValue(v.value)}  ${at(v.source)}`);
     }
     for (const srv of s.servers) {
       const who = srv.user ? `${srv.user}@${srv.host}` : srv.host;

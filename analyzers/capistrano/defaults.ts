@@ -35,9 +35,17 @@ export const CAP3_PLUGINS: Record<string, string[]> = {
   "capistrano/rails": ["rails/assets", "rails/migrations"],
   "capistrano/rails/assets": ["rails/assets"],
   "capistrano/rails/migrations": ["rails/migrations"],
+  "capistrano/clockwork": ["clockwork"],
 };
 
 export const CAP3_PLUGIN_SNIPPETS: Record<string, string> = {
+  // capistrano-clockwork 1.x, lib/capistrano/tasks/capistrano-clockwork.rake (load:defaults):
+  // clockworkd runs :clockwork_file on the servers with :clockwork_role.
+  clockwork: `
+set :clockwork_default_hooks, -> { true }
+set :clockwork_file, -> { "lib/clockwork.rb" }
+set :clockwork_role, -> { :app }
+`,
   // ruby-whenever 1.0, lib/whenever/capistrano/v3/tasks/whenever.rake (Debian's copy).
   whenever: `
 set :whenever_roles,        ->{ :db }

@@ -100,12 +100,23 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const major = detectMajor(ctx, parse);
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
   const sessionOpts = { major, repo, parse, warn, unusable };
-  const capfileSource = (req?: RegExp): Source => {
-    const p = parse("Capfile");
-    if (!p || !req) return { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 1 };
-    const lines = p.text.split("\n");
-    const i = lines.findIndex((l) => req.test(l));
-    return { file: "Capfile", line: i >= 0 ? i + 1 : 1 };
+  // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
+  // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
+  const pluginDefaults = new WeakMap<Source, string>();
+  const capfileSources = new Map<string, Source>();
+  const capfileSource = (what: string, req?: RegExp): Source => {
+    const key = `${what}\0${req?.source ?? ""}`;
+    let src = capfileSources.get(key);
+    if (!src) {
+      // a repo without a Capfile (Mina, Capistrano 2 with deploy.rb alone) is not warned about one
+      const p = req && has("Capfile") ? parse("Capfile") : null;
+      const lines = p ? p.text.split("\n") : [];
+      const i = req ? lines.findIndex((l) => !/^\s*#/.test(l) && req.test(l.replace(/\s#.*$/, ""))) : -1;
+      src = i >= 0 ? { file: "Capfile", line: i + 1 } : { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 0 };
+      pluginDefaults.set(src, what);
+      capfileSources.set(key, src);
+    }
+    return src;
   };
 
   // Stage names: Cap 3 lists config/deploy/*.rb; Cap 2 multistage reads `set :stages` (falling back
@@ -119,7 +130,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let stagesSetAt: Source | null = null;
   if (major === 2) {
     const probe = new Session(sessionOpts);
-    probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource());
+    probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2"));
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
     if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
@@ -256,13 +267,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const stageEntry = s.vars.entry("stage");
     s.vars.watch = new Set();
     const requires = s.requires.map((r) => r.value);
-    s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource(/capistrano\/setup/));
+    s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource("Capistrano", /capistrano\/setup/));
     const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
     const scmInstalled = s.installs.some((i) => /SCM::/.test(i.value));
-    if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource(/SCM::Git/));
+    if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource("Capistrano's git plugin", /SCM::Git/));
     {
       for (const req of requires.filter(modelled))
-        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(new RegExp(`["']${escapeRe(req)}["']`)));
+        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(req, new RegExp(`["']${escapeRe(req)}["']`)));
     }
     s.runLoadDefaults();
     if (has(deployRb)) s.runFile(deployRb, true);
@@ -288,7 +299,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
     {
       const after = [...new Set(requires.filter(modelled).map((r) => CAP3_AFTER_STAGE[r]).filter(Boolean))];
-      for (const code of after) s.runSnippet(snippet("capistrano/rails/set_rails_env.rake", code), capfileSource(/capistrano\/rails/));
+      for (const code of after) s.runSnippet(snippet("capistrano/rails/set_rails_env.rake", code), capfileSource("capistrano-rails", /capistrano\/rails/));
     }
   }
 
@@ -299,7 +310,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   /** Built-in recipes, Capfile and config/deploy.rb: loaded before the stage is known (always shared). */
   function cap2Config(s: Session): true {
-    s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource(/load\s+['"]deploy['"]/));
+    s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2", /load\s+['"]deploy['"]/));
     if (has("Capfile")) s.runFile("Capfile", true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
     return true;
@@ -323,7 +334,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const variables: Record<string, Fact<RValue>> = {};
     for (const k of s.vars.keys()) {
       const value = s.vars.fetch(k);
-      variables[k] = { value, source: s.vars.sourceOf(k) ?? { file, line } };
+      const source = s.vars.sourceOf(k);
+      const defaultOf = source ? pluginDefaults.get(source) : undefined;
+      variables[k] = { value, source: source ?? { file, line }, ...(defaultOf ? { defaultOf } : {}) };
     }
     const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
     const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
@@ -407,7 +420,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     tasks,
     hooks,
   };
-  return { capistrano, stages, linked: linkedOf(stages, kept, major) };
+  const linked = linkedOf(stages, kept, major);
+  // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
+  for (const l of linked) if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) l.serverOnly = true;
+  return { capistrano, stages, linked };
 }
 
 /** What linkedOf reads of a stage's session. */

@@ -170,6 +170,22 @@ export const JOB_BACKENDS: JobBackend[] = [
     stopTimeout: 60,
     drain: "on TERM it finishes the job in hand; a reserved job cut by SIGKILL returns to beanstalkd after its TTR; the grace period is rails2k8s' default of 60s",
   },
+  {
+    // A clock process, not a queue worker: it enqueues or runs its scheduled blocks (a cron
+    // replacement), so it runs once per stage (SINGLETON_BACKENDS in emitters/kustomize/rules.ts).
+    id: "clockwork",
+    label: "Clockwork",
+    gems: ["clockwork"],
+    command: /(^|[\s/])clockworkd?(\s|$)/,
+    capistrano: /^capistrano\/clockwork(\/|$)/,
+    // clockwork's README starts it as `clockwork clock.rb`; capistrano-clockwork's file is its :clockwork_file.
+    standardCommand: ["bundle", "exec", "clockwork", "clock.rb"],
+    stopSignal: "TERM",
+    // Clockwork::Manager traps TERM as a graceful shutdown (waits for the event threads it started);
+    // it has no timeout of its own: 60s is rails2k8s' default for the grace period.
+    stopTimeout: 60,
+    drain: "on TERM it stops scheduling and waits for the events it started; an event cut by SIGKILL is not run again until its next time; the grace period is rails2k8s' default of 60s",
+  },
 ];
 
 export const backendById = (id: string): JobBackend | undefined => JOB_BACKENDS.find((b) => b.id === id);

@@ -143,6 +143,18 @@ export function analyzeWorkers(
       out.push({ ...base, roles: ["resque_scheduler"], name: `worker-${b.id}`, args: ["bundle", "exec", "rake", ...(envTask ? ["environment"] : []), "resque:scheduler"], env: {}, commandFrom: "capistrano", commandSource: schedulerHook.source, queues: [], carried: true });
       continue;
     }
+    if (b.id === "clockwork" && plugin && !ownLines.length && !ownServices.length) {
+      // capistrano-clockwork ran `clockworkd -c <:clockwork_file> start` on :clockwork_role; the pod
+      // runs the same file in the foreground (`clockwork <file>`).
+      const files = [...new Set(stages.map((st) => st.variables["clockwork_file"]).filter((f) => typeof f?.value === "string").map((f) => f!.value as string))];
+      const file = files.length === 1 ? files[0]! : null;
+      const fileFact = stages.map((st) => st.variables["clockwork_file"]).find((f) => f && f.value === file);
+      if (file && /^[A-Za-z0-9_./-]+$/.test(file) && !file.includes("..")) {
+        out.push({ ...base, roles, name: `worker-${b.id}`, args: ["bundle", "exec", "clockwork", file], env: {}, commandFrom: "capistrano", commandSource: fileFact?.source ?? plugin.source, ...(fileFact?.defaultOf ? { commandNote: `${file} is capistrano-clockwork's default :clockwork_file` } : {}), queues: [], carried: true });
+        continue;
+      }
+      if (files.length > 1) ctx.problem({ ...plugin.source, message: `capistrano-clockwork: :clockwork_file differs between stages (${files.join(", ")}); the worker runs the gem's standard command`, severity: "warning" });
+    }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);

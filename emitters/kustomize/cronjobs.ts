@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -35,13 +35,16 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is the same job as the one at ${job.sameLineAs.file}:${job.sameLineAs.line} (same time, command and roles): whenever wrote both as one crontab line, which cron ran once per time; that job's CronJob runs it, and this one gets none`, source: job.source });
       continue;
     }
-    const command = cronCommand(job);
-    if (command === null) {
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): its command could not be determined; no CronJob emitted`, source: job.source });
-      continue;
-    }
+    // A command with a part only whenever's run knows still gets its CronJob (one per job, always):
+    // with the answered command, else suspended with a placeholder that fails loudly until answered.
+    const analysed = cronCommand(job);
+    const answeredCommand = analysed === null ? answerString(plan.answers, cronCommandAnswerId(job.source.line), "").trim() || null : null;
+    const unknownCommand = analysed === null && answeredCommand === null;
+    if (unknownCommand)
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(job.source.line)}`, source: job.source });
+    const command = analysed ?? answeredCommand ?? unknownCronCommand(job.source.line);
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
-    const serverOnly = cronServerOnlyReason(job, command);
+    const serverOnly = unknownCommand ? null : cronServerOnlyReason(job, command);
     // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
     const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job) !== null);
     if (serverOnly && nowhere)
@@ -75,7 +78,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
-            ...(serverOnly || (unknownSchedule && !answered) ? { suspend: true } : {}),
+            ...(serverOnly || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,

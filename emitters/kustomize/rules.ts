@@ -610,6 +610,28 @@ function fallbackCronCommand(job: CronJob): string | null {
   }
 }
 
+/**
+ * Id of the answer giving the command of the whenever job defined at `line` when part of its line is
+ * computed only when whenever runs (`set :check_in, Settings.x` pasted into a custom job_type).
+ */
+export const cronCommandAnswerId = (line: number): string => `cron.job_at_line_${line}.command`;
+
+/**
+ * The command a CronJob is written with until its real command is answered: it is written
+ * suspended, and were it resumed it fails loudly instead of running a guessed line. Only the answer
+ * id (from a line number) enters it.
+ */
+export const unknownCronCommand = (line: number): string => `echo "rails2k8s: the command of this CronJob is not known yet: answer ${cronCommandAnswerId(line)}" >&2; exit 64`;
+
+/** What the analysis could not know in a job's command, in words (the unknown pieces' reasons). */
+export function cronCommandUnknowns(job: CronJob): string[] {
+  const v = job.command as unknown;
+  const pieces: unknown[] = isObject(v as RValue) && Array.isArray((v as { interp?: unknown }).interp) ? (v as { interp: unknown[] }).interp : [v];
+  const out = new Set<string>();
+  for (const p of pieces) if (isObject(p as RValue) && typeof (p as { unknown?: unknown }).unknown === "string" && (p as { unknown: string }).unknown !== CRON_OUTPUT_UNKNOWN) out.add((p as { unknown: string }).unknown);
+  return [...out];
+}
+
 /** Id of the answer giving the cron line of the whenever job defined at `line` of config/schedule.rb (src/gaps/cron.ts). */
 export const cronScheduleAnswerId = (line: number): string => `cron.job_at_line_${line}.schedule`;
 

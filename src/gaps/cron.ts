@@ -3,12 +3,34 @@
 // is written suspended until a person gives the cron line whenever wrote; never a guessed time.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
+import { cronCommand, cronCommandAnswerId, cronCommandUnknowns, cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
 
 
 export function cronGaps(model: ModelForGaps): Gap[] {
   if (!model.cron) return [];
-  return model.cron.jobs
+  return [...scheduleGaps(model), ...commandGaps(model)];
+}
+
+/**
+ * Jobs whose line has a part computed only when whenever runs (a custom job_type's `:check_in` set
+ * from `Settings`): the CronJob is written suspended with a placeholder until a person gives the
+ * command; the known text is never run with a hole in it.
+ */
+function commandGaps(model: ModelForGaps): Gap[] {
+  return model.cron!.jobs
+    .filter((j) => !j.sameLineAs && cronCommand(j) === null)
+    .map((j) => ({
+      id: cronCommandAnswerId(j.source.line),
+      question: `What command (one shell line, run in the image's app directory) did the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line} run?`.replace(/  +/g, " "),
+      why: `part of its line is computed when whenever runs (${cronCommandUnknowns(j).join("; ") || "a value the analysis cannot know"}); \`whenever -f config/schedule.rb\` on a server prints the line. Until answered, its CronJob is written suspended`,
+      default: null,
+      format: "cron-command" as const,
+      source: j.source,
+    }));
+}
+
+function scheduleGaps(model: ModelForGaps): Gap[] {
+  return model.cron!.jobs
     .filter((j) => j.schedules.length === 0 && !j.sameLineAs)
     .map((j) => ({
       id: cronScheduleAnswerId(j.source.line),

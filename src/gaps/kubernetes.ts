@@ -21,7 +21,7 @@ import {
 } from "../../emitters/kustomize/rules.js";
 import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kustomize/plan.js";
 import { dnsLabel } from "../../emitters/kustomize/names.js";
-import { appServerFor } from "../../emitters/app-server.js";
+import { appServerFor, appServerKind } from "../../emitters/app-server.js";
 
 /** The Gateway's questions matter only when the edge is an HTTPRoute. */
 const onGateway = [{ id: "edge.target", oneOf: ["gateway"] }];
@@ -169,11 +169,12 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     );
 
   const web = webResourcesDefault(model);
-  const server = model.appServers[0];
+  // the server the image runs (the deploy's, never merely the first config found)
+  const server = appServerFor(model, null);
   gaps.push({
     id: "resources.web",
     question: "CPU and memory requests/limits of the web container?",
-    why: `derived from the ${server?.kind ?? "app server"}'s worker processes (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
+    why: `derived from the ${appServerKind(model)}'s worker processes (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),

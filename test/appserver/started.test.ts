@@ -77,6 +77,18 @@ describe("which web server the deploy started", () => {
     expect(appServerKind(m)).toBe("puma");
   });
 
+  it("no evidence: a config whose gem the bundle lacks is a leftover, not the server (Rails' config/puma.rb beside a Unicorn bundle)", async () => {
+    const m = await model({
+      Capfile: 'require "capistrano/setup"\n',
+      "Gemfile.lock": LOCK(["rails", "unicorn"]),
+      "config/puma.rb": "threads 5, 5\nport ENV.fetch(\"PORT\") { 3000 }\n",
+    });
+    expect(m.webServer).toBeNull();
+    expect(appServerKind(m)).toBe("unicorn");
+    const out = emitContainer(m, {});
+    expect(out.files.map((f) => f.path)).toContain(UNICORN_CONTAINER_CONFIG);
+  });
+
   it("config/unicorn/unicorn.rb serves every environment, not one named unicorn", async () => {
     const m = await model({ Capfile: 'require "capistrano/setup"\nrequire "capistrano3/unicorn"\n', "Gemfile.lock": LOCK(["rails", "unicorn"]), "config/unicorn/unicorn.rb": "worker_processes 2\n" });
     expect(m.appServers.find((a) => a.file === "config/unicorn/unicorn.rb")?.env).toBeNull();

@@ -46,6 +46,25 @@ describe("hazard rules", () => {
     wellFormed(h);
   });
 
+  it("files.server-only: a linked file the checkout lacks, except those with a stand-in", () => {
+    const h = findHazards(
+      baseModel({
+        linked: [
+          { path: "config/environments/production.rb", kind: "file", class: "config", stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true },
+          { path: "config/initializers/devise.rb", kind: "file", class: "config", stages: ["production"], source: src("config/deploy.rb", 13) },
+          { path: "config/database.yml", kind: "file", class: "config", stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true },
+          { path: "config/master.key", kind: "file", class: "secret", stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true },
+          { path: ".env.production", kind: "file", class: "secret", stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true },
+        ],
+      }),
+      AS_OF,
+    );
+    expect(ids(h)).toEqual(["files.server-only"]);
+    expect(h[0].message).toContain("config/environments/production.rb");
+    expect(h[0].message).toContain("Ruby file");
+    wellFormed(h);
+  });
+
   it("cron.single-server / cron.many-servers from the job's roles and each stage's servers", () => {
     const job = { schedules: ["0 3 * * *"], type: "rake", task: "orders:expire_unpaid", command: "x", roles: ["db"], source: src("config/schedule.rb", 4) };
     const m = baseModel({

@@ -333,3 +333,40 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
     expect(md).toMatch(/- Not run: `web` \(`bundle exec puma -p \$PORT`, `Procfile:1`\): a web server line the servers did not run: the deploy starts `web_daemon` with foreman/);
   });
 });
+
+describe("capistrano-clockwork (a corpus repo's clock process was lost)", () => {
+  const specs = `${PUMA_RAILS}    capistrano-clockwork (1.0.1)\n    clockwork (2.0.4)\n    daemons (1.4.1)\n`;
+  const app = (deploy: string) =>
+    analyzeFiles(
+      memoryRepo({
+        ...cap3(bundle(["rails", "puma", "pg", "clockwork", "daemons", "capistrano-clockwork"], specs), deploy, {
+          production: 'server "box1.tally.example.org", roles: %w[web app db]\nserver "box2.tally.example.org", roles: %w[web app]\nset :rails_env, "production"\n',
+          staging: 'server "stage1.tally.example.org", roles: %w[web db]\nset :rails_env, "staging"\n',
+        }, ["capistrano/clockwork"]),
+        "lib/clockwork.rb": 'require "clockwork"\nmodule Clockwork\n  every(1.hour, "digest") { Digest.deliver }\nend\n',
+      }),
+      "tally",
+    );
+
+  it("the plugin's defaults: clockwork lib/clockwork.rb on :app, one pod where a server had :app", async () => {
+    const m = await app("");
+    const w = m.workers!.find((x) => x.backend === "clockwork")!;
+    expect(w).toMatchObject({ carried: true, args: ["bundle", "exec", "clockwork", "lib/clockwork.rb"], commandFrom: "capistrano" });
+    expect(w.commandNote).toContain("default");
+    const { stages } = emitAndBuild(m);
+    const prod = find(stages["production"]!, "Deployment", "-worker-clockwork");
+    // two servers had :app, but a clock runs once per stage
+    expect(prod.spec.replicas).toBe(1);
+    expect(container(prod).args ?? container(prod).command).toEqual(expect.arrayContaining(["clockwork", "lib/clockwork.rb"]));
+    // staging had no :app server: the plugin ran no clock there
+    expect(find(stages["staging"]!, "Deployment", "-worker-clockwork").spec.replicas).toBe(0);
+  });
+
+  it("a :clockwork_file set in deploy.rb is the file the pod runs", async () => {
+    const m = await app('set :clockwork_file, "config/clock.rb"\n');
+    const w = m.workers!.find((x) => x.backend === "clockwork")!;
+    expect(w.args).toEqual(["bundle", "exec", "clockwork", "config/clock.rb"]);
+    expect(w.commandSource).toEqual({ file: "config/deploy.rb", line: 4 });
+    expect(w.commandNote).toBeUndefined();
+  });
+});

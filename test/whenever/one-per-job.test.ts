@@ -137,6 +137,56 @@ end
   });
 });
 
+describe("a command with a part computed when whenever runs", () => {
+  // A custom job type that pings a check-in URL whose id comes from the app's settings object:
+  // only whenever's own run (on a server, with the app's settings loaded) knows the whole line.
+  const SCHEDULE = `job_type :runner_ping, 'cd :path && bin/rails runner -e :environment ":task" && curl -fsS https://checkins.example.test/:ping_id'
+every 1.day, at: '2am' do
+  set :ping_id, AppSettings.pings.nightly
+  runner_ping "Nightly.run!"
+end
+every 1.day, at: '3am' do
+  runner "Cleanup.run!"
+end
+`;
+  it("whenever writes a line for each job", () => {
+    // the oracle, with the settings object the servers had
+    const dir = mkdtempSync(join(tmpdir(), "r2k-ping-"));
+    const file = join(dir, "schedule.rb");
+    writeFileSync(file, `module AppSettings; def self.pings; Struct.new(:nightly).new("abc123"); end; end\n${SCHEDULE}`);
+    const real = runWhenever(file, { gemfile: true, binRails: true }, "environment=production");
+    expect(real.lines.map((l) => l.schedule).sort()).toEqual(["0 2 * * *", "0 3 * * *"]);
+    expect(analyze(SCHEDULE).cron.jobs.length).toBe(2);
+  });
+  it("is a gap whose answer must be one shell line", () => {
+    const { cron } = analyze(SCHEDULE);
+    const gaps = cronGaps({ cron } as never);
+    expect(gaps.map((g) => [g.id, g.format])).toEqual([["cron.job_at_line_4.command", "cron-command"]]);
+    expect(gaps[0]!.why).toContain("AppSettings");
+    expect(formatProblem("cron-command", null)).toBeNull();
+    expect(formatProblem("cron-command", "bin/rails runner Nightly.run! && curl -fsS https://x.test/abc")).toBeNull();
+    expect(formatProblem("cron-command", "a\nb")).not.toBeNull();
+    expect(formatProblem("cron-command", "  ")).not.toBeNull();
+  });
+  it("unanswered: the job still gets its CronJob, suspended, with a placeholder that fails, and said", () => {
+    const { crons, notes } = built(SCHEDULE);
+    expect(crons.length).toBe(2);
+    const ping = crons.find((c) => c.schedule === "0 2 * * *")!;
+    expect(ping.suspend).toBe(true);
+    expect(ping.command).toContain("cron.job_at_line_4.command");
+    expect(ping.command).toMatch(/exit 64$/);
+    expect(crons.find((c) => c.schedule === "0 3 * * *")!.suspend).toBe(false);
+    expect(notes.some((n) => n.includes("cron.job_at_line_4.command") && n.includes("suspended"))).toBe(true);
+    expect(notes.some((n) => n.includes("no CronJob emitted"))).toBe(false);
+  });
+  it("answered: runs the given command", () => {
+    const answer = `bin/rails runner -e "$RAILS_ENV" 'Nightly.run!' && curl -fsS https://checkins.example.test/abc123`;
+    const { crons } = built(SCHEDULE, { "cron.job_at_line_4.command": answer });
+    const ping = crons.find((c) => c.schedule === "0 2 * * *")!;
+    expect([ping.command, ping.suspend]).toEqual([answer, false]);
+  });
+});
+
 describe("env lines", () => {
   const SCHEDULE = `env :PATH, "/home/deploy/.rbenv/shims:/usr/bin"
 env :MAILTO, "ops@example.com"
