@@ -20,7 +20,7 @@ export interface NamedConfig {
 }
 
 // Unicorn: -c / --config-file; Puma: -C / --config.
-const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
+export const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
 // Where a deploy puts the release, written the ways tasks, templates and shells write it.
 const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<%=\s*(?:fetch\(:)?(?:current_path|release_path)\)?\s*%>)\//;
 

@@ -1,15 +1,19 @@
 // What a task body shows without running it: the ERB templates it reads (string literals naming
 // `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
 // remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
-import type { RValue, RepoFiles } from "../../src/model.js";
+import type { RValue, RepoFiles, TemplateRender } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { globToRegExp } from "./glob.js";
 import { hasPath } from "../../src/model.js";
 
-export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[] } {
+/** Helpers the deploy recipes define to render an ERB file and upload it: `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`. */
+const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template", "template_upload", "render_template"]);
+
+export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[] } {
   const templates = new Set<string>();
   const uploads: string[] = [];
+  const renders: TemplateRender[] = [];
   const assigns = new Map<string, any>();
   walk(body, (n) => {
     if (kind(n) === "LocalVariableWriteNode") assigns.set(n.name, n.value);
@@ -51,8 +55,25 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
     } else if (k === "CallNode" && n.receiver && n.name === "upload" && argsOf(n).length >= 2) {
       uploads.push(pathText(argsOf(n)[1], parsed));
     }
+    if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
+      const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));
+      let dest = argsOf(n)[1];
+      if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
+      if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
+    }
   });
-  return { templates: [...templates].sort(), uploads: [...new Set(uploads)] };
+  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders };
+}
+
+/** The repo file a render helper's first argument names (`"unicorn.rb.erb"`, `"puma.rb"` whose helper adds `.erb`). */
+function templateFile(repo: RepoFiles, name: string): string | null {
+  if (!name) return null;
+  for (const n of name.endsWith(".erb") ? [name] : [`${name}.erb`, name]) {
+    if (n.includes("/") && hasPath(repo, n)) return n;
+    const found = repo.paths.filter((p) => p.endsWith(`/${n}`) && /(^|\/)(config|lib)\//.test(p)).sort();
+    if (found.length) return found[0]!;
+  }
+  return null;
 }
 
 /** A destination as written: a literal's value, an interpolated string's text between its quotes. */
