@@ -10,8 +10,8 @@
 // nothing names the start path is the destination's shape (`…/config/unicorn.rb`) taken, and said.
 import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage, TaskDef } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
-import { parseRuby } from "../ruby/prism.js";
-import { evaluate, rubyToS } from "../ruby/evaluate.js";
+import { parseRuby, argsOf } from "../ruby/prism.js";
+import { evaluate, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { lineMap } from "../nginx/template.js";
@@ -65,7 +65,24 @@ export function stagePath(expr: string, stage: Stage): string | null {
   const parsed = parseRuby("(path)", expr);
   const node = parsed.root?.statements?.body?.[0];
   if (!node || parsed.errors.length) return null;
-  return normal(rubyToS(evaluate(node, parsed, stageScope(stage))));
+  return normal(rubyToS(evaluate(node, parsed, releaseScope(stage))));
+}
+
+/**
+ * The stage's scope, where the release being deployed (`release_path`, Capistrano 2's
+ * `latest_release`) is the one `current` points to once deployed: a file uploaded into it is the
+ * file the servers start from `<deploy_to>/current`.
+ */
+function releaseScope(stage: Stage): Scope {
+  const base = stageScope(stage);
+  const current = deployToOf(stage)?.replace(/\/+$/, "");
+  return {
+    ...base,
+    call(node, ev) {
+      if (current && !node.receiver && argsOf(node).length === 0 && (node.name === "release_path" || node.name === "latest_release")) return `${current}/current`;
+      return base.call?.(node, ev);
+    },
+  };
 }
 
 const normal = (s: string | null): string | null => (s && s.startsWith("/") && !/R2K_REF_/.test(s) ? s.replace(/\/+/g, "/").replace(/\/$/, "") : null);
@@ -78,12 +95,6 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
   };
   const v = stage.variables[CONFIG_VARIABLE[kind]];
   if (v) add(normal(rubyToS(v.value)), v.source);
-  const deployTo = deployToOf(stage)?.replace(/\/+$/, "");
-  for (const n of named) {
-    if (n.kind !== kind || (n.stage !== null && n.stage !== stage.name)) continue;
-    if (n.path !== null) add(deployTo ? `${deployTo}/current/${n.path}` : null, n.source);
-    else if (/#\{/.test(n.written)) add(stagePath(`"${n.written.replace(/"/g, '\\"')}"`, stage), n.source);
-  }
   // init scripts and units the deploy renders: their start command, rendered for the stage
   const seen = new Set<string>();
   for (const t of tasks)
@@ -92,15 +103,27 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
       seen.add(r.template);
       const read = ctx.repo.read(r.template);
       if (!("text" in read)) continue;
+      // shell variables the script sets before its start line (`APP_ROOT=<%= current_path %>`)
+      const shellVars = new Map<string, string>();
       read.text.split(/\r?\n/).forEach((line, i) => {
+        const assign = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(["']?)(.*)\2\s*$/.exec(line);
+        const value = assign ? renderErb(r.template, assign[3]!, releaseScope(stage)).output.replace(/\$\{?(\w+)\}?/g, (x, n) => shellVars.get(n) ?? x) : "";
+        if (assign && !/\s/.test(value)) shellVars.set(assign[1]!, value);
         const hit = COMMANDS.find(([re, k]) => k === kind && re.test(line));
         if (!hit) return;
         const at = hit[0].exec(line)!.index;
-        const rendered = renderErb(r.template, line.slice(at), stageScope(stage)).output;
+        const rendered = renderErb(r.template, line.slice(at), releaseScope(stage)).output;
         const m = FLAG.exec(rendered);
-        if (m) add(normal(m[1]!), { file: r.template, line: i + 1 });
+        if (m) add(normal(m[1]!.replace(/\$\{?(\w+)\}?/g, (x, n) => shellVars.get(n) ?? x)), { file: r.template, line: i + 1 });
       });
     }
+  const deployTo = deployToOf(stage)?.replace(/\/+$/, "");
+  // the deploy's own start lines before a Procfile's (often Heroku's) web line
+  for (const n of [...named.filter((x) => !x.source.file.startsWith("Procfile")), ...named.filter((x) => x.source.file.startsWith("Procfile"))]) {
+    if (n.kind !== kind || (n.stage !== null && n.stage !== stage.name)) continue;
+    if (n.path !== null) add(deployTo ? `${deployTo}/current/${n.path}` : null, n.source);
+    else if (/#\{/.test(n.written)) add(stagePath(`"${n.written.replace(/"/g, '\\"')}"`, stage), n.source);
+  }
   return out;
 }
 

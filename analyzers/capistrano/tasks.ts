@@ -52,6 +52,10 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       let dest = argsOf(n)[1];
       if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
       uploads.push(pathText(dest, parsed));
+      // `upload! StringIO.new(ERB.new(template("unicorn.rb.erb")).result(binding)), dest`, the
+      // rendering often held in a local first: the ERB file named inside is what lands at dest.
+      const template = erbNamedIn(argsOf(n)[0], assigns, repo);
+      if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
     } else if (k === "CallNode" && n.receiver && n.name === "upload" && argsOf(n).length >= 2) {
       uploads.push(pathText(argsOf(n)[1], parsed));
     }
@@ -63,6 +67,21 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
     }
   });
   return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders };
+}
+
+/** The one ERB file a content expression renders (through locals assigned in the task), or null. */
+function erbNamedIn(node: any, assigns: Map<string, any>, repo: RepoFiles): string | null {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (x: any) =>
+    walk(x, (c) => {
+      if (kind(c) === "StringNode" && /\.erb$/.test(c.unescaped?.value ?? "")) names.add(c.unescaped.value.replace(/^\.\//, ""));
+      else if (kind(c) === "LocalVariableReadNode" && assigns.has(c.name) && !seen.has(c.name)) (seen.add(c.name), visit(assigns.get(c.name)));
+    });
+  visit(node);
+  if (names.size !== 1) return null;
+  const name = [...names][0]!;
+  return hasPath(repo, name) ? name : templateFile(repo, name.replace(/^.*\//, ""));
 }
 
 /** The repo file a render helper's first argument names (`"unicorn.rb.erb"`, `"puma.rb"` whose helper adds `.erb`). */
