@@ -7,13 +7,13 @@
 // with a systemd unit, no capistrano3-puma).
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
-import { readRepo } from "../../src/repo.js";
+import { memoryRepo, readRepo } from "../../src/repo.js";
 import { appServerFor } from "../../emitters/app-server.js";
 import type { AppModel } from "../../src/model.js";
 import { runRubyFile } from "./ruby.js";
@@ -24,7 +24,7 @@ const fixture = (app: string) => join(here, "../../fixtures/appserver", app);
 /** Real `cap <stage> <tasks> --dry-run` on a copy of the app: what each upload! would have written, by destination. */
 function capUploads(app: string, stage: string, tasks: string[]): Map<string, string> {
   const dir = mkdtempSync(join(tmpdir(), "r2k-cap-render-"));
-  cpSync(fixture(app), join(dir, "app"), { recursive: true });
+  cpSync(app.includes("/") ? app : fixture(app), join(dir, "app"), { recursive: true });
   appendFileSync(join(dir, "app/Capfile"), `\nload ${JSON.stringify(join(here, "capture_uploads.rb"))}\n`);
   const out = join(dir, "uploads");
   const r = spawnSync("cap", [stage, ...tasks, "--dry-run"], { cwd: join(dir, "app"), encoding: "utf8", timeout: 60000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8", R2K_UPLOADS: out } });
@@ -102,5 +102,54 @@ describe("the rendered config the server is started with, per stage", () => {
       expect(m.appServers.find((a) => a.file === file)?.stages ?? []).toEqual([]);
       expect(m.problems.some((p) => p.file === file && /is not the (Unicorn|Puma) config the servers ran/.test(p.message))).toBe(true);
     }
+  });
+});
+
+describe("a rendering held in a local and uploaded into the release", () => {
+  // The other common recipe shape: `ERB.new(File.read(...)).result(binding)` kept in a local, put
+  // with `upload! StringIO.new(local), "#{release_path}/config/unicorn.rb"`, and an init script
+  // whose start line names the file through a shell variable (`-c $APP_ROOT/config/unicorn.rb`).
+  const FILES: Record<string, string> = {
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "stringio"\nrequire "erb"\nimport "config/deploy/unicorn.rake"\n',
+    "config/deploy.rb": 'lock "~> 3.17"\nset :application, "quay"\nset :repo_url, "git@git.example.org:ops/quay.git"\nset :deploy_to, "/var/apps/quay"\nset :unicorn_count, 3\n',
+    "config/deploy/production.rb": 'server "quay1.example.org", roles: %w[app web db]\nset :unicorn_count, 7\n',
+    "config/deploy/unicorn.rake": [
+      "namespace :unicorn do",
+      "  task :config do",
+      "    on roles(:app) do",
+      '      body = ERB.new(File.read("config/deploy/templates/unicorn.rb.erb")).result(binding)',
+      '      target = "#{release_path}/config/unicorn.rb"',
+      "      upload! StringIO.new(body), target",
+      '      script = ERB.new(File.read("config/deploy/templates/unicorn_init.erb")).result(binding)',
+      '      upload! StringIO.new(script), "#{shared_path}/unicorn_init"',
+      "    end",
+      "  end",
+      "end",
+      "",
+    ].join("\n"),
+    "config/deploy/templates/unicorn.rb.erb": 'worker_processes <%= fetch(:unicorn_count) %>\ntimeout 50\nlisten "<%= shared_path %>/unicorn.sock"\n',
+    "config/deploy/templates/unicorn_init.erb": '#!/bin/sh\nAPP_ROOT=<%= current_path %>\nCMD="cd $APP_ROOT; bundle exec unicorn -D -c $APP_ROOT/config/unicorn.rb -E production"\nsh -c "$CMD"\n',
+    "config/unicorn.rb": "worker_processes 1\n",
+    Gemfile: 'source "https://rubygems.org"\ngem "unicorn"\n',
+  };
+
+  it("is the stage's config, as real cap renders and Unicorn reads it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-quay-"));
+    for (const [f, text] of Object.entries(FILES)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    const uploads = capUploads(dir, "production", ["unicorn:config"]);
+    const path = startedWith(uploads, "unicorn").replace("$APP_ROOT", "/var/apps/quay/current");
+    const release = [...uploads.keys()].find((k) => k.endsWith("/config/unicorn.rb"))!;
+    // cap's release_path is releases/<timestamp>, which current points to once deployed
+    expect(release.replace(/\/releases\/\d+\//, "/current/")).toBe(path);
+    const [real] = runRubyFile(join(here, "unicorn_oracle.rb"), [{ path: uploads.get(release)!, env: "production" }]);
+    const m = await analyzeFiles(memoryRepo(FILES), "quay");
+    const ours = appServerFor(m, m.stages[0]!)!;
+    expect(ours.file).toBe("config/deploy/templates/unicorn.rb.erb");
+    expect(ours.renderedBy?.value).toContain("config/deploy/templates/unicorn_init.erb:3");
+    expect(ours.workers?.value).toBe(real.worker_processes);
+    expect(ours.timeout?.value).toBe(real.timeout);
   });
 });
