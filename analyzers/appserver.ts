@@ -11,7 +11,7 @@ import { namedConfigs } from "./appserver/named-configs.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 import type { TaskDef } from "../src/model.js";
-import { renderedUnicornUploads, renderedUnicornConfig } from "./appserver/rendered-config.js";
+import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = []): AppServerConfig[] {
   const files = conventionalFiles(ctx.repo.paths);
@@ -40,14 +40,17 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     } else if (stages.length === 0) point(n.kind, n.path, null);
   }
   const generated: Stage[] = []; // stages running the config capistrano3-puma renders
-  // Unicorn configs the deploy renders from a template and uploads where the servers start it.
-  const rendered = stages.length ? renderedUnicornUploads(ctx, tasks) : [];
-  const renderedFor: Stage[] = [];
+  // Configs the deploy renders from a template and uploads to the path the servers start with.
+  const uploads = stages.length ? renderedUploads(tasks) : [];
+  const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
 
   for (const stage of stages) {
-    if (rendered.length) renderedFor.push(stage);
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
-      if (kind === "unicorn" && rendered.length) continue;
+      const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks) : null;
+      if (choice) {
+        chosen.push({ stage, choice });
+        continue;
+      }
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
       // what the stage's own commands name, its stage file first
@@ -93,23 +96,34 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)))));
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
-  if (rendered.length) {
-    const up = rendered[0]!;
+  for (const kind of ["unicorn", "puma"] as ServerKind[]) {
+    const mine = chosen.filter((c) => c.choice.upload.kind === kind);
+    if (!mine.length) continue;
     const own: AppServerConfig[] = [];
-    for (const stage of renderedFor) {
-      const cfg = renderedUnicornConfig(ctx, up, stage);
+    const said = new Set<string>();
+    for (const { stage, choice } of mine) {
+      const up = choice.upload;
+      const why = choice.startedAt ? `the path ${kind === "unicorn" ? "Unicorn" : "Puma"} is started with (${choice.startedAt.file}:${choice.startedAt.line})` : `a path named like the ${kind} config; nothing in the repo names the path the server is started with, so this is read from the destination's name`;
+      const key0 = `${up.template}\0${why}`;
+      if (!choice.startedAt && !said.has(key0)) {
+        said.add(key0);
+        ctx.problem({ file: up.source.file, line: up.source.line, message: `task ${up.task.name} renders ${up.template} to ${up.destination.replace(/^["']|["']$/g, "")}, ${why}`, severity: "warning" });
+      }
+      const cfg = renderedServerConfig(ctx, up, stage);
       if (!cfg) continue;
+      cfg.renderedBy = { value: `task ${up.task.name} renders it to ${up.destination.replace(/^["']|["']$/g, "")}, ${why}`, source: up.source };
       const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [], env: null });
       const same = own.find((o) => key(o) === key(cfg));
       if (same) same.stages.push(stage.name);
       else own.push(cfg);
     }
-    // The repo's own Unicorn files are not what these stages ran.
+    // The repo's own files of that server are not what these stages ran.
+    const up = mine[0]!.choice.upload;
     for (let i = out.length - 1; i >= 0; i--) {
       const o = out[i]!;
-      if (o.kind !== "unicorn") continue;
-      ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: task ${up.task.name} (${up.task.source.file}:${up.task.source.line}) renders ${up.template} to ${up.destination}, and Unicorn is started with that; its settings are read from the template`, severity: "warning" });
-      o.stages = o.stages.filter((s) => !renderedFor.some((r) => r.name === s));
+      if (o.kind !== kind) continue;
+      ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the ${kind === "unicorn" ? "Unicorn" : "Puma"} config the servers ran: task ${up.task.name} (${up.source.file}:${up.source.line}) renders ${up.template} to ${up.destination.replace(/^["']|["']$/g, "")}, and the server is started with that; its settings are read from the template`, severity: "warning" });
+      o.stages = o.stages.filter((s) => !mine.some((r) => r.stage.name === s));
     }
     out.unshift(...own);
   }

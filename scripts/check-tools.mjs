@@ -5,7 +5,7 @@
 // and says what to install — never a skipped test hiding a missing tool.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "mina", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server"];
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "mina", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server", "ruby-foreman"];
 const checks = [
   ["ruby", ["-e", "exit 0"], "ruby"],
   ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
@@ -23,6 +23,8 @@ const checks = [
   ["shellcheck", ["--version"], "shellcheck"],
   ["ruby", ["-e", "require 'sidekiq/cli'"], "ruby-sidekiq"],
   ["redis-server", ["--version"], "redis-server"],
+  // foreman's own start/export judges which Procfile process the deploy runs (test/appserver/foreman-started.test.ts).
+  ["foreman", ["version"], "ruby-foreman"],
   ["redis-cli", ["--version"], "redis-server"],
 ];
 

@@ -431,6 +431,17 @@ export interface TaskDef {
   templates: string[];
   /** Remote paths it uploads to, when statically visible. */
   uploads: string[];
+  /** Templates it renders with the recipes' `template(from, to)` helper, each with its destination. */
+  renders?: TemplateRender[];
+}
+
+/** `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"` in a task body. */
+export interface TemplateRender {
+  /** The repo path of the ERB file. */
+  template: string;
+  /** The destination as the Ruby expression written (quotes included), evaluated per stage by readers. */
+  destination: string;
+  source: Source;
 }
 
 export interface HookDef {
@@ -519,6 +530,8 @@ export interface AppServerConfig {
   hooks: Fact<string>[];
   /** Client set-up inside the hooks (`after_fork: Sidekiq.configure_client`), each at its line: not carried, listed. */
   hookCalls?: Fact<string>[];
+  /** A config the deploy renders from a template: the task's render call, and why the server started that file. */
+  renderedBy?: Fact<string>;
 }
 
 /** Web servers a deploy may start; only Unicorn and Puma have a container config here. */

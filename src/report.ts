@@ -77,6 +77,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
   for (const a of m.appServers) {
     lines.push(`  ${a.kind} ${a.file}${a.env ? ` (env ${a.env})` : ""}${a.stages.length ? ` for stages ${a.stages.join(", ")}` : ""}`);
+    if (a.renderedBy) fact("  rendered by", a.renderedBy);
     fact("  workers", a.workers);
     if (a.threads) fact("  threads", a.threads as Fact<RValue>);
     fact("  timeout", a.timeout);

@@ -40,7 +40,11 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
 
 export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
+  // Top-level constants the file assigns (`RAILS_ENV = ENV["RAILS_ENV"]`): the DSL's instance_eval
+  // defines them on Object, so every later line (blocks included) reads them.
+  const constants = new Map<string, RValue>();
   const scope: Scope = {
+    constant: (name) => constants.get(name),
     local(name) {
       for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
       return undefined;
@@ -72,6 +76,14 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
         case "LocalVariableWriteNode":
           assign(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
           break;
+        case "ConstantWriteNode":
+          constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          break;
+        case "ConstantOrWriteNode": {
+          const cur = constants.get(st.name);
+          if (cur === undefined || truthy(cur) === false) constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          break;
+        }
         case "LocalVariableOrWriteNode": {
           const cur = scope.local!(st.name);
           if (cur === undefined || truthy(cur) === false) assign(st.name, ev(st.value));

@@ -4,7 +4,8 @@
 // files kept in the repo (systemd ExecStart, init scripts, monit). The server reads that file, so
 // it is the stage's config whatever the conventional places hold.
 import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js";
-import { COMMANDS, startLines, webProcfileEntries } from "./started.js";
+import { COMMANDS, isServerCommand, startLines, webProcfileEntries } from "./started.js";
+import { foremanWebEntries } from "./foreman.js";
 import type { ServerKind } from "./files.js";
 
 export interface NamedConfig {
@@ -19,13 +20,13 @@ export interface NamedConfig {
 }
 
 // Unicorn: -c / --config-file; Puma: -C / --config.
-const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
+export const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s*,\s*["']|\s+["']?)([^\s"',;&|)]+)/;
 // Where a deploy puts the release, written the ways tasks, templates and shells write it.
 const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<%=\s*(?:fetch\(:)?(?:current_path|release_path)\)?\s*%>)\//;
 
 export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], stageNames: string[]): NamedConfig[] {
   const out: NamedConfig[] = [];
-  const consider = (line: string, source: Source) => {
+  const consider = (line: string, source: Source, startedAt: Source = source) => {
     const hit = COMMANDS.map(([re, kind]) => ({ m: re.exec(line), kind })).find((h) => h.m && (h.kind === "unicorn" || h.kind === "puma"));
     if (!hit?.m) return;
     // the flag after the server's name: `bash -c "... unicorn -c x"` names x, not the shell's -c
@@ -34,12 +35,16 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     const written = m[1]!;
     // `-c fetch(:unicorn_config_path)` or `-C $CONF`: a variable, read where it is set
     if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;
-    const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(source.file)?.[1];
+    const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
     const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
-  for (const p of webProcfileEntries(procfile)) consider(p.command, p.source);
+  // The Procfile line the deploy starts (`foreman start web_daemon`), for the stages whose deploy
+  // file runs it; else Heroku's `web:` line.
+  const started = foremanWebEntries(ctx, procfile, isServerCommand);
+  for (const { entry, run } of started) consider(entry.command, entry.source, run.source);
+  if (!started.length) for (const p of webProcfileEntries(procfile)) consider(p.command, p.source);
   for (const { text, source } of startLines(ctx)) consider(text, source);
   return out;
 }

@@ -1,58 +1,164 @@
-// A Unicorn config the deploy renders from an ERB template and uploads (the "Railscasts" recipes:
-// `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`): the servers run that rendering,
-// with the stage's Capistrano variables, not the repo's config/unicorn.rb.
-import type { AnalyzerContext, AppServerConfig, Fact, RValue, Stage, TaskDef } from "../../src/model.js";
+// A Unicorn or Puma config the deploy renders from an ERB template and uploads (the "Railscasts"
+// recipes: `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`): the servers run that
+// rendering, with the stage's Capistrano variables, not the repo's config/unicorn.rb or config/puma.rb.
+//
+// The render calls come from the task bodies (analyzers/capistrano/tasks.ts reads them with
+// Prism). A rendering is the stage's config when its destination, evaluated for the stage, is the
+// path the server is started with there: the plugin variable (`unicorn_config_path`, `puma_conf`),
+// the `-c`/`-C` of a start command in the deploy's tasks, service files and Procfile, or of a start
+// command inside another template the deploy renders (an init script or a systemd unit). Only when
+// nothing names the start path is the destination's shape (`…/config/unicorn.rb`) taken, and said.
+import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage, TaskDef } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
-import { parseRuby } from "../ruby/prism.js";
+import { parseRuby, argsOf } from "../ruby/prism.js";
+import { evaluate, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { lineMap } from "../nginx/template.js";
 import { readUnicorn } from "./unicorn.js";
+import { readPuma } from "./puma.js";
+import { CONFIG_VARIABLE, deployToOf, type ServerKind } from "./files.js";
+import { COMMANDS } from "./started.js";
+import { FLAG, type NamedConfig } from "./named-configs.js";
 
 export interface RenderedUpload {
+  kind: ServerKind;
   template: string;
+  /** The destination as written in the task (a Ruby expression). */
   destination: string;
   task: TaskDef;
+  /** The `template` call. */
+  source: Source;
 }
 
-// `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"` (the recipe's helper, parenthesised or not)
-const TEMPLATE_CALL = /\btemplate\s*\(?\s*["']([^"'#]*unicorn[^"'#]*\.erb)["']\s*,\s*["']([^"']+)["']/g;
-// Destinations the server is started with: the conventional shared/ path or the plugin's variable.
-const UNICORN_DEST = /(?:^|\/|\})config\/unicorn(?:\/[\w.-]+)?\.rb$|unicorn_config/;
+/** A rendered config for one stage, with why it is the one the server started. */
+export interface RenderedChoice {
+  upload: RenderedUpload;
+  /** The destination evaluated for the stage. */
+  path: string | null;
+  /** Where the server's start names that path; null when only the destination's shape says so. */
+  startedAt: Source | null;
+}
 
-/** Tasks that render a Unicorn template to the path the servers start Unicorn with. */
-export function renderedUnicornUploads(ctx: AnalyzerContext, tasks: TaskDef[]): RenderedUpload[] {
+// A server config template by its name: unicorn.rb.erb, unicorn_production.rb.erb, puma.rb.erb (not unicorn_init.erb).
+const TEMPLATE_KIND = /(?:^|\/)[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.erb)?$/;
+// Destinations the servers are started with by convention, when no start command names one.
+const DEST_SHAPE: Record<ServerKind, RegExp> = {
+  unicorn: /(?:^|\/|\})config\/unicorn(?:\/[\w.-]+)?\.rb["']?$|unicorn_config/,
+  puma: /(?:^|\/|\})(?:config\/)?puma(?:\/[\w.-]+)?\.rb["']?$|puma_conf/,
+};
+
+/** Every server config template a task renders, by kind. */
+export function renderedUploads(tasks: TaskDef[]): RenderedUpload[] {
   const out: RenderedUpload[] = [];
-  for (const task of tasks) {
-    const erbs = task.templates.filter((t) => /unicorn[^/]*\.rb\.erb$/.test(t));
-    if (!erbs.length) continue;
-    const r = ctx.repo.read(task.source.file);
-    if (!("text" in r)) continue;
-    // the task's own body: from its line to the next task definition
-    const lines = r.text.split("\n").slice(task.source.line - 1);
-    const end = lines.findIndex((l, i) => i > 0 && /^\s*(?:task|desc|namespace)\b/.test(l));
-    const body = (end > 0 ? lines.slice(0, end) : lines).join("\n");
-    for (const m of body.matchAll(TEMPLATE_CALL)) {
-      const template = erbs.find((t) => t === m[1] || t.endsWith(`/${m[1]}`));
-      if (template && UNICORN_DEST.test(m[2]!) && !out.some((o) => o.template === template)) out.push({ template, destination: m[2]!, task });
+  for (const task of tasks)
+    for (const r of task.renders ?? []) {
+      const m = TEMPLATE_KIND.exec(r.template);
+      if (!m || !/\.erb$/.test(r.template)) continue;
+      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind: m[1] as ServerKind, template: r.template, destination: r.destination, task, source: r.source });
     }
+  return out;
+}
+
+/** A Ruby path expression (`"#{shared_path}/config/unicorn.rb"`, `shared_path.join("puma.rb")`) for a stage. */
+export function stagePath(expr: string, stage: Stage): string | null {
+  const parsed = parseRuby("(path)", expr);
+  const node = parsed.root?.statements?.body?.[0];
+  if (!node || parsed.errors.length) return null;
+  return normal(rubyToS(evaluate(node, parsed, releaseScope(stage))));
+}
+
+/**
+ * The stage's scope, where the release being deployed (`release_path`, Capistrano 2's
+ * `latest_release`) is the one `current` points to once deployed: a file uploaded into it is the
+ * file the servers start from `<deploy_to>/current`.
+ */
+function releaseScope(stage: Stage): Scope {
+  const base = stageScope(stage);
+  const current = deployToOf(stage)?.replace(/\/+$/, "");
+  return {
+    ...base,
+    call(node, ev) {
+      if (current && !node.receiver && argsOf(node).length === 0 && (node.name === "release_path" || node.name === "latest_release")) return `${current}/current`;
+      return base.call?.(node, ev);
+    },
+  };
+}
+
+const normal = (s: string | null): string | null => (s && s.startsWith("/") && !/R2K_REF_/.test(s) ? s.replace(/\/+/g, "/").replace(/\/$/, "") : null);
+
+/** The paths the deploy starts `kind` with on a stage, each with the line that says so. */
+export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind, named: NamedConfig[], tasks: TaskDef[]): { path: string; source: Source }[] {
+  const out: { path: string; source: Source }[] = [];
+  const add = (path: string | null, source: Source) => {
+    if (path && !out.some((o) => o.path === path)) out.push({ path, source });
+  };
+  const v = stage.variables[CONFIG_VARIABLE[kind]];
+  if (v) add(normal(rubyToS(v.value)), v.source);
+  // init scripts and units the deploy renders: their start command, rendered for the stage
+  const seen = new Set<string>();
+  for (const t of tasks)
+    for (const r of t.renders ?? []) {
+      if (TEMPLATE_KIND.test(r.template) || seen.has(r.template)) continue;
+      seen.add(r.template);
+      const read = ctx.repo.read(r.template);
+      if (!("text" in read)) continue;
+      // shell variables the script sets before its start line (`APP_ROOT=<%= current_path %>`)
+      const shellVars = new Map<string, string>();
+      read.text.split(/\r?\n/).forEach((line, i) => {
+        const assign = /^\s*(?:export\s+)?([A-Za-z_]\w*)=(["']?)(.*)\2\s*$/.exec(line);
+        const value = assign ? renderErb(r.template, assign[3]!, releaseScope(stage)).output.replace(/\$\{?(\w+)\}?/g, (x, n) => shellVars.get(n) ?? x) : "";
+        if (assign && !/\s/.test(value)) shellVars.set(assign[1]!, value);
+        const hit = COMMANDS.find(([re, k]) => k === kind && re.test(line));
+        if (!hit) return;
+        const at = hit[0].exec(line)!.index;
+        const rendered = renderErb(r.template, line.slice(at), releaseScope(stage)).output;
+        const m = FLAG.exec(rendered);
+        if (m) add(normal(m[1]!.replace(/\$\{?(\w+)\}?/g, (x, n) => shellVars.get(n) ?? x)), { file: r.template, line: i + 1 });
+      });
+    }
+  const deployTo = deployToOf(stage)?.replace(/\/+$/, "");
+  // the deploy's own start lines before a Procfile's (often Heroku's) web line
+  for (const n of [...named.filter((x) => !x.source.file.startsWith("Procfile")), ...named.filter((x) => x.source.file.startsWith("Procfile"))]) {
+    if (n.kind !== kind || (n.stage !== null && n.stage !== stage.name)) continue;
+    if (n.path !== null) add(deployTo ? `${deployTo}/current/${n.path}` : null, n.source);
+    else if (/#\{/.test(n.written)) add(stagePath(`"${n.written.replace(/"/g, '\\"')}"`, stage), n.source);
   }
   return out;
 }
 
-/** The template rendered for one stage and read as Unicorn reads the uploaded file. */
-export function renderedUnicornConfig(ctx: AnalyzerContext, up: RenderedUpload, stage: Stage): AppServerConfig | null {
+/** The rendered config a stage's server started, if any; null when its start names another file. */
+export function renderedChoice(ctx: AnalyzerContext, stage: Stage, kind: ServerKind, uploads: RenderedUpload[], named: NamedConfig[], tasks: TaskDef[]): RenderedChoice | null {
+  const mine = uploads.filter((u) => u.kind === kind);
+  if (!mine.length) return null;
+  const starts = startPaths(ctx, stage, kind, named, tasks);
+  const withPath = mine.map((upload) => ({ upload, path: stagePath(upload.destination, stage) }));
+  if (starts.length) {
+    for (const w of withPath) {
+      const s = starts.find((x) => x.path === w.path);
+      if (s) return { ...w, startedAt: s.source };
+    }
+    return null;
+  }
+  const shaped = withPath.find((w) => DEST_SHAPE[kind].test(w.upload.destination));
+  return shaped ? { ...shaped, startedAt: null } : null;
+}
+
+/** The template rendered for one stage and read as Unicorn or Puma reads the uploaded file. */
+export function renderedServerConfig(ctx: AnalyzerContext, up: RenderedUpload, stage: Stage): AppServerConfig | null {
   const file = up.template;
   const read = ctx.repo.read(file);
   if (!("text" in read)) return null;
   const out = renderErb(file, read.text, stageScope(stage), ctx.problem);
+  const name = up.kind === "unicorn" ? "Unicorn" : "Puma";
   for (const l of out.logic)
-    ctx.problem({ file, line: l.line, message: `Unicorn config template: Ruby code tag (<% %>) not run for stage ${stage.name}; every branch is read as if rendered`, severity: "warning" });
+    ctx.problem({ file, line: l.line, message: `${name} config template: Ruby code tag (<% %>) not run for stage ${stage.name}; every branch is read as if rendered`, severity: "warning" });
   const map = lineMap(read.text, out.output);
   // A token standing alone (`worker_processes R2K_REF_0_`) would read as a method call: quoted, it
   // is a String that restoreRefs turns back into the tag's value (an unknown named by file:line).
   const parsed = parseRuby(file, out.output.replace(/(^|[\s(,=])(R2K_REF_\d+_)(?=[\s),]|$)/gm, '$1"$2"'));
-  const cfg = readUnicorn(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, null, railsEnvOf(stage));
+  const base = { file, env: railsEnvOf(stage), stages: [stage.name] };
+  const cfg = up.kind === "unicorn" ? readUnicorn(parsed, base, null, railsEnvOf(stage)) : readPuma(parsed, base, null, railsEnvOf(stage));
   const fix = <T>(f: Fact<T> | null): Fact<T> | null =>
     f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null;
   for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const)

@@ -5,6 +5,7 @@
 // kept with its file and line; pieces that disagree are said.
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
 import { SERVICE_FILE } from "../../src/service-managers.js";
+import { foremanWebEntries } from "./foreman.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -38,8 +39,19 @@ const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind |
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
 const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
 
-/** The Procfile's `web:` entries: Procfile.dev and the like start the app on a laptop, not on the servers. */
-export const webProcfileEntries = (procfile: ProcfileEntry[]): ProcfileEntry[] => procfile.filter((x) => x.name === "web" && x.source.file === "Procfile");
+/**
+ * The Procfile's web server entries: the ones the deploy starts with foreman when it names them
+ * (`foreman start web_daemon`; needs `ctx` to read the deploy), else the `web:` line of Procfile
+ * (Procfile.dev and the like start the app on a laptop, not on the servers).
+ */
+export function webProcfileEntries(procfile: ProcfileEntry[], ctx?: AnalyzerContext): ProcfileEntry[] {
+  const chosen = ctx ? foremanWebEntries(ctx, procfile, isServerCommand) : [];
+  if (chosen.length) return chosen.map((c) => c.entry);
+  return procfile.filter((x) => x.name === "web" && x.source.file === "Procfile");
+}
+
+/** A command line that starts an app server. */
+export const isServerCommand = (command: string): boolean => kindOf(command, COMMANDS) !== null;
 
 /**
  * The lines that start or restart the servers' processes: every line of the deploy's task files
@@ -63,7 +75,13 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(r.value, PLUGINS);
     if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}`, source: r.source } });
   }
-  for (const p of webProcfileEntries(procfile)) {
+  // A Procfile line the deploy starts by name outranks Heroku's `web:` line: it is what ran.
+  const foreman = foremanWebEntries(ctx, procfile, isServerCommand);
+  for (const { entry: p, run } of foreman) {
+    const kind = kindOf(p.command, COMMANDS)!;
+    evidence.push({ kind, tier: 1, fact: { value: `${p.source.file} ${p.name}: ${p.command} (started by the deploy's \`${run.command.slice(0, 80)}\`, ${run.source.file}:${run.source.line})`, source: p.source } });
+  }
+  for (const p of foreman.length ? [] : webProcfileEntries(procfile)) {
     const kind = kindOf(p.command, COMMANDS);
     if (kind) evidence.push({ kind, tier: 1, fact: { value: `Procfile web: ${p.command}`, source: p.source } });
   }

@@ -2,7 +2,7 @@
 // one entry, later calls win, `listen` appends, hooks given a block (or a proc) replace the default.
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
-import { isHash } from "../ruby/evaluate.js";
+import { isHash, isKnown, unknown } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
 import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
@@ -23,9 +23,13 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
     const fact = (i: number): Fact<RValue> => ({ value: arg(i), source: call.source });
     switch (call.name) {
-      case "worker_processes":
-        cfg.workers = fact(0);
+      case "worker_processes": {
+        // Configurator#set_int: anything but an Integer >= 1 stops Unicorn before it starts
+        const v = arg(0);
+        const bad = isKnown(v) && v !== null && !(typeof v === "number" && Number.isInteger(v) && v >= 1);
+        cfg.workers = bad ? { value: unknown(parsed, call.node, `Unicorn refuses worker_processes ${JSON.stringify(v)} (not an integer >= 1): the server does not start with this config`), source: call.source } : fact(0);
         break;
+      }
       case "timeout": {
         // Unicorn caps the timeout at 30 days
         const v = arg(0);

@@ -544,8 +544,8 @@ export class Session {
   private addTask(name: string, node: any, body: any, f: Frame): void {
     const source = this.src(f, node);
     if (this.tasks.some((t) => t.name === name && t.source.file === source.file && t.source.line === source.line)) return;
-    const { templates, uploads } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [] };
-    this.tasks.push({ name, source, templates, uploads });
+    const { templates, uploads, renders } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [], renders: [] };
+    this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}) });
     if (body) for (const l of manualLinksIn(f.parsed.textOf(body))) this.manualLinks.push({ ...l, source });
   }
 

@@ -1,15 +1,19 @@
 // What a task body shows without running it: the ERB templates it reads (string literals naming
 // `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
 // remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
-import type { RValue, RepoFiles } from "../../src/model.js";
+import type { RValue, RepoFiles, TemplateRender } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { globToRegExp } from "./glob.js";
 import { hasPath } from "../../src/model.js";
 
-export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[] } {
+/** Helpers the deploy recipes define to render an ERB file and upload it: `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`. */
+const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template", "template_upload", "render_template"]);
+
+export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[] } {
   const templates = new Set<string>();
   const uploads: string[] = [];
+  const renders: TemplateRender[] = [];
   const assigns = new Map<string, any>();
   walk(body, (n) => {
     if (kind(n) === "LocalVariableWriteNode") assigns.set(n.name, n.value);
@@ -48,11 +52,47 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       let dest = argsOf(n)[1];
       if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
       uploads.push(pathText(dest, parsed));
+      // `upload! StringIO.new(ERB.new(template("unicorn.rb.erb")).result(binding)), dest`, the
+      // rendering often held in a local first: the ERB file named inside is what lands at dest.
+      const template = erbNamedIn(argsOf(n)[0], assigns, repo);
+      if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
     } else if (k === "CallNode" && n.receiver && n.name === "upload" && argsOf(n).length >= 2) {
       uploads.push(pathText(argsOf(n)[1], parsed));
     }
+    if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
+      const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));
+      let dest = argsOf(n)[1];
+      if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
+      if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
+    }
   });
-  return { templates: [...templates].sort(), uploads: [...new Set(uploads)] };
+  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders };
+}
+
+/** The one ERB file a content expression renders (through locals assigned in the task), or null. */
+function erbNamedIn(node: any, assigns: Map<string, any>, repo: RepoFiles): string | null {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (x: any) =>
+    walk(x, (c) => {
+      if (kind(c) === "StringNode" && /\.erb$/.test(c.unescaped?.value ?? "")) names.add(c.unescaped.value.replace(/^\.\//, ""));
+      else if (kind(c) === "LocalVariableReadNode" && assigns.has(c.name) && !seen.has(c.name)) (seen.add(c.name), visit(assigns.get(c.name)));
+    });
+  visit(node);
+  if (names.size !== 1) return null;
+  const name = [...names][0]!;
+  return hasPath(repo, name) ? name : templateFile(repo, name.replace(/^.*\//, ""));
+}
+
+/** The repo file a render helper's first argument names (`"unicorn.rb.erb"`, `"puma.rb"` whose helper adds `.erb`). */
+function templateFile(repo: RepoFiles, name: string): string | null {
+  if (!name) return null;
+  for (const n of name.endsWith(".erb") ? [name] : [`${name}.erb`, name]) {
+    if (n.includes("/") && hasPath(repo, n)) return n;
+    const found = repo.paths.filter((p) => p.endsWith(`/${n}`) && /(^|\/)(config|lib)\//.test(p)).sort();
+    if (found.length) return found[0]!;
+  }
+  return null;
 }
 
 /** A destination as written: a literal's value, an interpolated string's text between its quotes. */

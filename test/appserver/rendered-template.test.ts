@@ -43,7 +43,13 @@ const TASKS_FILE = [
   "",
 ].join("\n");
 const TEMPLATE_PATH = "lib/capistrano/templates/unicorn.rb.erb";
-const task: TaskDef = { name: "unicorn:setup", source: { file: "lib/capistrano/tasks/unicorn.rake", line: 2 }, templates: [TEMPLATE_PATH], uploads: [] };
+const task: TaskDef = {
+  name: "unicorn:setup",
+  source: { file: "lib/capistrano/tasks/unicorn.rake", line: 2 },
+  templates: [TEMPLATE_PATH],
+  uploads: [],
+  renders: [{ template: TEMPLATE_PATH, destination: '"#{shared_path}/config/unicorn.rb"', source: { file: "lib/capistrano/tasks/unicorn.rake", line: 3 } }],
+};
 const repo = (template = TEMPLATE) =>
   memoryRepo({
     [TEMPLATE_PATH]: template,

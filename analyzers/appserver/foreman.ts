@@ -1,0 +1,97 @@
+// Which Procfile processes the deploy runs on the servers. A Procfile is often written for Heroku
+// (`web: unicorn -p $PORT -c config/unicorn_heroku.rb`) while the Capistrano deploy starts another
+// line of it by name (`foreman start web_daemon`) or exports a formation to the init system
+// (`foreman export upstart /etc/init -m web_daemon=1,worker=2`). Then the process the servers ran
+// is the one foreman started, not Heroku's `web:`.
+//
+// Read as foreman 0.87 reads its command line (`foreman help start`, `foreman help export`):
+// - `start [PROCESS]`: that one process, else the formation (`-m a=1,b=2`, default `all=1`).
+// - `export FORMAT [LOCATION]`: the formation's processes.
+// - `-f/--procfile FILE`: the Procfile, relative to where foreman runs (the release).
+// - Foreman before 0.60 named the formation `-c/--concurrency`; today `-c` is `--color` and takes no
+//   value. A `-c` followed by `name=N` pairs is read as the old formation.
+// - A count of 0 leaves a process out; `all=N` names every process.
+import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js";
+import { hasPath } from "../../src/model.js";
+import { startLines } from "./started.js";
+
+export interface ForemanRun {
+  /** The repo path of the Procfile foreman reads, or null when the path is not known statically. */
+  procfile: string | null;
+  /** The processes it runs; null = every process of the Procfile. */
+  names: string[] | null;
+  /** The foreman command as written (from `foreman` to the end of the shell command). */
+  command: string;
+  source: Source;
+}
+
+// foreman's options that take a value (the rest are flags)
+const VALUED = new Set(["-e", "--env", "-p", "--port", "-t", "--timeout", "--template", "-f", "--procfile", "-d", "--root", "-m", "--formation", "--concurrency", "-a", "--app", "-l", "--log", "-r", "--run", "-u", "--user"]);
+const FORMATION = /^[\w-]+=\d+(?:,[\w-]+=\d+)*$/;
+
+/** The foreman runs (start/export) in the deploy's task files and the repo's service files. */
+export function foremanRuns(ctx: AnalyzerContext): ForemanRun[] {
+  const out: ForemanRun[] = [];
+  for (const { text, source } of startLines(ctx)) {
+    const run = parseForeman(text);
+    if (run && !out.some((o) => o.command === run.command && o.source.file === source.file)) out.push({ ...run, procfile: run.procfile === null ? null : procfilePath(ctx, run.procfile), source });
+  }
+  return out;
+}
+
+/** One line's foreman command, or null. `procfile` is still the path as written. */
+export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
+  // SSHKit's word form (`execute :bundle, :exec, :foreman, "start web_daemon"`): the words joined
+  const sshkit = /\b(?:execute|sudo|test)\b\s*\(?\s*((?::\w+\s*,\s*)*:foreman\b.*)$/.exec(line);
+  if (sshkit) line = sshkit[1]!.replace(/\)\s*$/, "").split(/\s*,\s*(?=[:"'])/).map((w) => w.replace(/^:|^["']|["']$/g, "")).join(" ");
+  const m = /(?:^|[\s"'`;&|(])foreman\s+(start|export)\b/.exec(line);
+  if (!m) return null;
+  const start = m.index + m[0].indexOf("foreman");
+  // the shell command ends at a separator or at the Ruby string's closing quote
+  const rest = line.slice(start).split(/\s*(?:;|&&|\|\||\||["'`)]|\bfi\b|\bdo\b)/)[0]!;
+  const words = rest.trim().split(/\s+/).slice(2);
+  let procfile = "Procfile";
+  let formation: string | null = null;
+  const positional: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!;
+    let value: string | undefined;
+    const eq = /^(--[\w-]+)=(.*)$/.exec(w);
+    if (eq) [w, value] = [eq[1]!, eq[2]!];
+    if (w === "-c" && FORMATION.test(words[i + 1] ?? "")) value = words[++i];
+    else if (VALUED.has(w) && value === undefined) value = words[++i];
+    if (w === "-f" || w === "--procfile") procfile = value ?? procfile;
+    else if (w === "-m" || w === "--formation" || w === "--concurrency" || (w === "-c" && value !== undefined)) formation = value ?? null;
+    else if (!w.startsWith("-") && !VALUED.has(w)) positional.push(w);
+  }
+  let names: string[] | null = null;
+  if (m[1] === "start" && positional[0]) names = [positional[0]];
+  else if (formation && FORMATION.test(formation)) {
+    const pairs = formation.split(",").map((p) => p.split("=") as [string, string]);
+    names = pairs.some(([n, c]) => n === "all" && Number(c) > 0) ? null : pairs.filter(([, c]) => Number(c) > 0).map(([n]) => n);
+  }
+  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, command: rest.trim() };
+}
+
+/** `-f Procfile.servers`, `./Procfile`, `#{current_path}/Procfile` → the repo path, when the repo has it. */
+function procfilePath(ctx: AnalyzerContext, written: string): string | null {
+  const s = written.replace(/^(\.\/)+/, "").replace(/^\/.*\/(?:current|releases\/[^/]+)\//, "");
+  return hasPath(ctx.repo, s) ? s : null;
+}
+
+/**
+ * The Procfile lines the deploy runs as the web server: those of the processes foreman starts
+ * whose command is an app server (`isServer`), with the foreman run that starts them. Empty when
+ * no foreman run names processes of a Procfile in the repo (then Heroku's `web:` line is the one).
+ */
+export function foremanWebEntries(ctx: AnalyzerContext, procfile: ProcfileEntry[], isServer: (command: string) => boolean): { entry: ProcfileEntry; run: ForemanRun }[] {
+  const out: { entry: ProcfileEntry; run: ForemanRun }[] = [];
+  for (const run of foremanRuns(ctx)) {
+    if (run.procfile === null || run.names === null) continue;
+    for (const name of run.names) {
+      const entry = procfile.find((p) => p.source.file === run.procfile && p.name === name);
+      if (entry && isServer(entry.command) && !out.some((o) => o.entry === entry)) out.push({ entry, run });
+    }
+  }
+  return out;
+}
