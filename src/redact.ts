@@ -14,6 +14,7 @@ import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
 import { isCredentialUrl, isEnvRefShape, looksCredentialHeader, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
+import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -58,7 +59,7 @@ export function scrubText(text: string, values: string[]): string {
 /** The model as shown and the secret values it held, in one pass. */
 export function redaction(model: AppModel): { model: AppModel; values: string[] } {
   let found = new Set<string>();
-  // Objects neither pass can change (checked when put here): both walk past them.
+  // Objects neither pass can change: both walk past them.
   const skipped = new WeakSet<object>();
   let anySkipped = false;
   // Parts redacted by their own rules first (Global values, by their secret paths): the pass over the
@@ -165,11 +166,11 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     }
     return shown;
   };
-  // Provenance (`file`/`line` pairs) holds no value to hide: a file name is never rewritten, a line
-  // is a number no secret shape matches. A large Global namespace has one per leaf.
+  // Global's provenance records (only `file`/`line` pairs, by construction) hold no value to hide: a
+  // file name is never rewritten, a line is a number no secret shape matches. A large namespace has
+  // one pair per leaf; a record not made by the analyzer (a model from elsewhere) is walked as before.
   const inert = <T extends object>(sources: T): T => {
-    for (const k in sources) if (!isPlainSource((sources as Record<string, unknown>)[k])) return sources;
-    skipped.add(sources), (anySkipped = true);
+    if (isProvenanceRecord(sources)) skipped.add(sources), (anySkipped = true);
     return sources;
   };
 
@@ -207,16 +208,6 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
 /** Each model's Global values as shown, by the values object (the analysis' and the model made from it share it). */
 const shownGlobal = new WeakMap<object, { key: string; shown: unknown; found: string[] }>();
 
-/** Exactly a Source: a file name (never rewritten) and a line number, nothing else. */
-function isPlainSource(v: unknown): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  let n = 0;
-  for (const k in v) {
-    n++;
-    if (k === "file" ? typeof (v as Source).file !== "string" : k !== "line" || typeof (v as Source).line !== "number") return false;
-  }
-  return n === 2;
-}
 
 /** A new object with the keys of `o` before `stop` (all of them when null), in order. */
 function copyBefore(o: Record<string, unknown>, stop: string | null): Record<string, unknown> {
