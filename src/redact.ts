@@ -14,6 +14,7 @@ import type { Io } from "./cli.js";
 import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
 import { isCredentialUrl, isEnvRefShape, looksCredentialHeader, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
+import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
 export const SECRET_SHOWN_AS = "[secret]";
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -57,7 +58,10 @@ export function scrubText(text: string, values: string[]): string {
 
 /** The model as shown and the secret values it held, in one pass. */
 export function redaction(model: AppModel): { model: AppModel; values: string[] } {
-  const found = new Set<string>();
+  let found = new Set<string>();
+  // Objects neither pass can change: both walk past them.
+  const skipped = new WeakSet<object>();
+  let anySkipped = false;
   // Parts redacted by their own rules first (Global values, by their secret paths): the pass over the
   // whole model leaves them as they are. Hiding again under a key that names no secret changes nothing
   // (what a value's shape or a URL password gives away is already cut), so only a secret key there
@@ -77,6 +81,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
       return HIDDEN;
     }
     if (v === null || typeof v !== "object") return v;
+    if (anySkipped && skipped.has(v)) return v;
     const secretKey = key !== null && secretName(key);
     if (secretPath === null && !secretKey && anySettled && settled.has(v)) return v;
     const sub = (k: string) => (secretPath === null ? "" : path === "" ? k : `${path}.${k}`);
@@ -138,6 +143,37 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     return rest;
   };
 
+  // A namespace's values as an earlier redaction showed them (migrate redacts the analysis, then the
+  // model made from it: the same Global values, which are most of a large model): the same copy, and
+  // the secrets found in it found again.
+  const globalValues = (values: object, secretPaths: string[], redact: () => unknown): unknown => {
+    const key = secretPaths.join("\n");
+    const done = shownGlobal.get(values);
+    if (done && done.key === key) {
+      for (const v of done.found) found.add(v);
+      return done.shown;
+    }
+    const outer = found;
+    found = new Set();
+    let shown: unknown;
+    try {
+      shown = redact();
+    } finally {
+      const mine = found;
+      found = outer;
+      for (const v of mine) found.add(v);
+      shownGlobal.set(values, { key, shown: shown!, found: [...mine] });
+    }
+    return shown;
+  };
+  // Global's provenance records (only `file`/`line` pairs, by construction) hold no value to hide: a
+  // file name is never rewritten, a line is a number no secret shape matches. A large namespace has
+  // one pair per leaf; a record not made by the analyzer (a model from elsewhere) is walked as before.
+  const inert = <T extends object>(sources: T): T => {
+    if (isProvenanceRecord(sources)) skipped.add(sources), (anySkipped = true);
+    return sources;
+  };
+
   const settle = (v: unknown): unknown => {
     // HIDDEN itself is shared: the pass over the whole model copies it as it always did.
     if (typeof v === "object" && v !== null && v !== HIDDEN) settled.add(v), (anySettled = true);
@@ -161,13 +197,17 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
         const dot = p.indexOf(".");
         return dot >= 0 && paths.has(p.slice(dot + 1));
       };
-      return { ...ns, values: settle(hide(ns.values, null, paths.size ? secretPath : null, "")) as typeof ns.values };
+      return { ...ns, values: settle(globalValues(ns.values, ns.secretPaths ?? [], () => hide(ns.values, null, paths.size ? secretPath : null, ""))) as typeof ns.values, sources: inert(ns.sources) };
     }),
   };
   const first = hide({ ...model, stages, ...(model.global ? { global } : {}) }, null, null, "") as AppModel;
   const values = [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  return { model: values.length ? (scrub(first, values) as AppModel) : first, values };
+  return { model: values.length ? (scrub(first, values, anySkipped ? skipped : null) as AppModel) : first, values };
 }
+
+/** Each model's Global values as shown, by the values object (the analysis' and the model made from it share it). */
+const shownGlobal = new WeakMap<object, { key: string; shown: unknown; found: string[] }>();
+
 
 /** A new object with the keys of `o` before `stop` (all of them when null), in order. */
 function copyBefore(o: Record<string, unknown>, stop: string | null): Record<string, unknown> {
@@ -186,13 +226,14 @@ function put(out: Record<string, unknown>, k: string, x: unknown) {
 }
 
 /** The known values cut out of every string; what holds none is kept as it is (shared). */
-function scrub(v: unknown, secrets: string[]): unknown {
+function scrub(v: unknown, secrets: string[], skipped: WeakSet<object> | null = null): unknown {
   if (typeof v === "string") return cutValues(v, secrets);
   if (v === null || typeof v !== "object") return v;
+  if (skipped !== null && skipped.has(v)) return v;
   if (Array.isArray(v)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < v.length; i++) {
-      const x = scrub(v[i], secrets);
+      const x = scrub(v[i], secrets, skipped);
       if (copy === null && x !== v[i]) copy = v.slice(0, i);
       if (copy !== null) copy.push(x);
     }
@@ -203,7 +244,7 @@ function scrub(v: unknown, secrets: string[]): unknown {
   let changed = false;
   for (const e of entries) {
     if (NAMING.has(e[0])) continue;
-    const x = scrub(e[1], secrets);
+    const x = scrub(e[1], secrets, skipped);
     if (x !== e[1]) (changed = true), (e[1] = x);
   }
   return changed ? Object.fromEntries(entries) : o;

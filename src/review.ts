@@ -2,6 +2,7 @@
 // against the working tree, then one summary line per file. Secret files never show their content.
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { termLines, termText } from "../emitters/encode/terminal.js";
+import { CONTROL } from "../emitters/encode/controls.js";
 
 export type ReviewStatus = "new" | "changed" | "unchanged" | "conflict" | "overwrite" | "skipped" | "kept";
 
@@ -20,6 +21,8 @@ export interface ReviewItem {
 
 // Paths, reasons and file content come from the repo: each is escaped for the terminal (termText)
 // before our own colour is put around it.
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_TAB_NL = new RegExp(CONTROL.source.replace("\\u0000-\\u001f", "\\u0000-\\u0008\\u000b-\\u001f"));
 const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 /** A unified diff of one file (empty for unchanged ones); secrets show a placeholder instead. */
@@ -29,8 +32,9 @@ export function renderDiff(item: ReviewItem, color: boolean): string {
   if (item.secret) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (secret values hidden)\n`;
   if (item.before !== null && item.before.includes("\0")) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (binary file)\n`;
   const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
-  // Without colour each line is only escaped (one pass fewer over a diff of megabytes).
-  if (!color) return termLines(patch);
+  // Without colour each line is only escaped (one pass fewer over a diff of megabytes); a diff with
+  // no control but tabs and newlines (most are megabytes of plain config) is its own escaping.
+  if (!color) return CONTROL_BUT_TAB_NL.test(patch) ? termLines(patch) : patch;
   return patch
     .split("\n")
     .map(termText)

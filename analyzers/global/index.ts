@@ -16,7 +16,7 @@ import { readSetup } from "./setup.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
-import { sliceNamespaces, firstSources, secretLeaves, type NamespaceSlice } from "./namespaces.js";
+import { sliceNamespaces, firstSources, secretLeaves, markProvenance, type NamespaceSlice } from "./namespaces.js";
 
 /** Top-level keys that hold shared blocks for anchors, not an environment's section. */
 const SHARED_BLOCK = /^(defaults?|shared|common|base|all|global|_.*)$/i;
@@ -127,7 +127,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   const namespaces = [...byName.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((ns) => ({ ...ns, values: orderEnvs(ns.values, envs), secretPaths: ns.secretPaths.sort() }));
+    .map((ns) => (markProvenance(ns.sources), { ...ns, values: orderEnvs(ns.values, envs), secretPaths: ns.secretPaths.sort() }));
   const globalTemplates: GlobalTemplate[] = templates.map((t) => ({
     template: t.template,
     target: t.target,

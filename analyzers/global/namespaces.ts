@@ -65,6 +65,15 @@ function collectSources(v: RubyVal, prefix: string, sources: Record<string, Sour
   }
 }
 
+/**
+ * The sources records made here: every value a `{ file, line }` pair of a string and a number, made
+ * by collectSources (the only writer, with addSources/firstSources moving such pairs between them).
+ * Redaction walks past them (nothing there to hide) without enumerating a key per leaf to check.
+ */
+const provenanceRecords = new WeakSet<object>();
+export const markProvenance = (sources: Record<string, Source>): void => void provenanceRecords.add(sources);
+export const isProvenanceRecord = (v: unknown): boolean => typeof v === "object" && v !== null && provenanceRecords.has(v);
+
 /** Merges the sources of another environment: a leaf keeps the first place found. */
 export function addSources(into: Record<string, Source>, more: Record<string, Source>): void {
   for (const k in more) if (!(k in into)) setKey(into as never, k, more[k] as never);
@@ -88,14 +97,21 @@ const INHERITED = [...Object.getOwnPropertyNames(Object.prototype)];
  */
 export function secretLeaves(value: RValue): string[] {
   const out: string[] = [];
-  const walk = (v: RValue, path: string, key: string | null) => {
+  // The keys down to the current value: a dotted path is made only for a leaf reported (a large
+  // namespace has hundreds of thousands of leaves, and few secrets).
+  const keys: string[] = [];
+  const walk = (v: RValue, key: string | null) => {
     if (isHash(v)) {
-      for (const k of Object.keys(v)) walk(v[k], path ? `${path}.${k}` : k, k);
+      for (const k of Object.keys(v)) {
+        keys.push(k);
+        walk(v[k], k);
+        keys.pop();
+      }
       return;
     }
-    if (key !== null && (looksSecretKey(key) || shapedSecret(v)) && isLiteral(v)) out.push(path);
+    if (key !== null && (looksSecretKey(key) || shapedSecret(v)) && isLiteral(v)) out.push(keys.join("."));
   };
-  walk(value, "", null);
+  walk(value, null);
   return out;
 }
 

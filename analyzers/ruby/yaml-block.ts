@@ -50,6 +50,7 @@ export interface BlockBuilder<N, M, S> {
 
 /** Nesting past this is left to the full parser (and its limits). */
 const MAX_DEPTH = 100;
+export const MAX_BLOCK_DEPTH = MAX_DEPTH;
 /** libyaml refuses an implicit key longer than 1024 characters. */
 const MAX_KEY = 1000;
 
@@ -328,27 +329,25 @@ function plain<N>(s: string, at: number, b: BlockBuilder<N, unknown, unknown>): 
 
 const isDash = (text: string) => text.charCodeAt(0) === 45 && (text.length === 1 || text.charCodeAt(1) === 32);
 
-/** Whether a list item's text is a `key:` line. */
-function hasKey(text: string): boolean {
-  try {
-    keyEnd(text);
-    return true;
-  } catch (e) {
-    if (e instanceof Bail) return false;
-    throw e;
-  }
-}
+/** Whether a list item's text is a `key:` line (asked of every list item: no throw for "no"). */
+const hasKey = (text: string): boolean => keyAt(text) >= 0;
 
 /**
  * Where a `key:` line's key ends (the colon). Only simple plain keys: no quotes or indicators
  * first, no colon inside (a leading one is a Symbol, `:name:`), no comment, no trailing blank.
  */
 function keyEnd(text: string): number {
+  const i = keyAt(text);
+  return i < 0 ? bail() : i;
+}
+
+/** keyEnd's colon, or -1 where keyEnd bails. */
+function keyAt(text: string): number {
   const c = text[0];
-  if (NOT_PLAIN_START.has(c) || c === "-" || c === "?" || (c === ":" && (text.length === 1 || text[1] === " "))) bail();
+  if (NOT_PLAIN_START.has(c) || c === "-" || c === "?" || (c === ":" && (text.length === 1 || text[1] === " "))) return -1;
   const i = text.indexOf(":", 1);
-  if (i < 0 || i > MAX_KEY || (i + 1 < text.length && text[i + 1] !== " ")) bail();
+  if (i < 0 || i > MAX_KEY || (i + 1 < text.length && text[i + 1] !== " ")) return -1;
   const key = text.slice(0, i);
-  if (key.includes(":", 1) || key.includes(" #") || key.endsWith(" ") || /[[\]{},]/.test(key)) bail();
+  if (key.includes(":", 1) || key.includes(" #") || key.endsWith(" ") || /[[\]{},]/.test(key)) return -1;
   return i;
 }

@@ -11,7 +11,7 @@
 // code that merges loaded Hashes (Global's deep_merge) sees them so; `rubyToValue` then gives the
 // JSON-safe view with String keys, as `with_indifferent_access` does.
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
-import { parseBlockYaml, readBlockYaml, BuilderBail, type BlockBuilder } from "./yaml-block.js";
+import { parseBlockYaml, readBlockYaml, BuilderBail, MAX_BLOCK_DEPTH, type BlockBuilder } from "./yaml-block.js";
 import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
 import { lastAtOrBefore } from "./line-index.js";
 
@@ -49,8 +49,7 @@ export class RubyHash {
     return this.entries.get(rubyKeyId(key))?.value;
   }
   /** Ruby's `h[k] = v`: an existing key keeps its position. */
-  set(entry: RubyEntry): void {
-    const id = rubyKeyId(entry.key, entry.floatKey);
+  set(entry: RubyEntry, id = rubyKeyId(entry.key, entry.floatKey)): void {
     const old = this.entries.get(id);
     this.entries.set(id, old ? { ...entry, key: old.key, floatKey: old.floatKey } : entry);
   }
@@ -169,7 +168,7 @@ const INTEGER_LEGACY = /^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-
 function tokenize(s: string): Token {
   if (s === "") return { value: null };
   if (STRINGISH.test(s) || s.includes("\n")) {
-    if ([...s].length > 5) return { value: s };
+    if (codePointsOver5(s)) return { value: s };
     if (/^[^ytonf~]/i.test(s)) return { value: s };
     if (s === "~" || /^null$/i.test(s)) return { value: null };
     if (/^(yes|true|on)$/i.test(s)) return { value: true };
@@ -196,6 +195,20 @@ function tokenize(s: string): Token {
   }
   if (INTEGER_LEGACY.test(s)) return { value: rubyInteger(s.replace(/[,_]/g, ""), s) };
   return { value: s };
+}
+
+/** `[...s].length > 5`, without making the array (asked of most scalars and keys). */
+function codePointsOver5(s: string): boolean {
+  if (s.length <= 5) return false;
+  if (s.length > 10) return true;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate with its low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    n++;
+  }
+  return n > 5;
 }
 
 /**
@@ -658,6 +671,11 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
   /** The anchor just started: the next mapping opened, if it comes first, is its value. */
   let pending: string | null = null;
   let aliasCount = 0;
+  /** Each key text read as a key, and its id (a few dozen names make up most keys of a large file). */
+  const keys = new Map<string, { token: Token; id: string }>();
+  /** Uses of each anchor by an alias (not counting those to an anchor still being read). */
+  const uses = new Map<string, number>();
+  let enclosingUsed = false;
   const no = (): never => {
     throw new BuilderBail();
   };
@@ -675,7 +693,8 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
     alias: (name) => {
       if (++aliasCount > YAML_LIMITS.maxAliasCount) no();
       const open = building.get(name);
-      if (open) return { value: null, enclosing: open } as Enclosing;
+      if (open) return (enclosingUsed = true), { value: null, enclosing: open } as Enclosing;
+      uses.set(name, (uses.get(name) ?? 0) + 1);
       return anchors.get(name) ?? no();
     },
     emptyFlow: (seq) => {
@@ -719,8 +738,14 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
         no();
       }
       if (isEnclosing(value)) no();
-      const key = token(() => tokenize(keyText));
-      hash.set({ key: key.value, floatKey: key.float, value: valueOf(value), line });
+      let key = keys.get(keyText);
+      if (key === undefined) {
+        const t = token(() => tokenize(keyText));
+        key = { token: t, id: rubyKeyId(t.value, t.float) };
+        // A key that is a value (not an object a caller could hold) is the same key every time.
+        if (t.value === null || typeof t.value !== "object") keys.set(keyText, key);
+      }
+      hash.set({ key: key.token.value, floatKey: key.token.float, value: valueOf(value), line }, key.id);
     },
     mapEnd: (hash) => ({ value: hash }),
     seqStart: () => {
@@ -741,12 +766,35 @@ export function loadBlockDirect(text: string): RubyYaml | "outside" | "rules" {
   if (r === null) return "outside";
   if (r === "builder") return "rules";
   const ruby = valueOf(r.root);
-  if (aliasCount) {
+  if (aliasCount && !withinAliasLimits(uses, anchors, enclosingUsed)) {
     const size = expandedSize(ruby);
     if (size.nodes - size.own > YAML_LIMITS.maxExpandedNodes || size.depth > YAML_LIMITS.maxDepth) return "rules";
   }
   return loaded(ruby, false, []);
 }
+
+/**
+ * Whether the aliases surely stay within the limits, from the anchored values alone: each use adds
+ * at most its target's expanded size, and reaches at most the reader's nesting plus the target's
+ * depth. A walk of the whole document (most of a 2 MB file's reading that reuses one small anchor
+ * thousands of times) is left for when this bound does not settle it.
+ */
+function withinAliasLimits(uses: Map<string, number>, anchors: Map<string, Token>, enclosingUsed: boolean): boolean {
+  if (enclosingUsed) return false;
+  let added = 0;
+  let depth = 0;
+  for (const [name, n] of uses) {
+    const target = anchors.get(name);
+    if (!target) return false;
+    const size = expandedSize(target.value);
+    added += n * size.nodes;
+    depth = Math.max(depth, size.depth);
+  }
+  return added <= YAML_LIMITS.maxExpandedNodes && BLOCK_NESTING + depth <= YAML_LIMITS.maxDepth;
+}
+
+/** A bound on the nesting the quick reader reads (it leaves deeper text to the full parser), with room. */
+const BLOCK_NESTING = MAX_BLOCK_DEPTH + 10;
 
 class LimitError extends Error {
   constructor(

@@ -206,10 +206,21 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
   }
   if (!secret && present.length > 0 && present.length === values.length && present.every(isPlainHash)) {
     // A Set keeps the first-seen order: a list searched per key grew with the square of a large section's keys.
-    const keys = new Set<string>();
-    for (const v of present) for (const k of Object.keys(v as object)) keys.add(k);
+    let keys: Iterable<string>;
+    if (present.length === 1) keys = Object.keys(present[0] as object);
+    else {
+      const seen = new Set<string>();
+      for (const v of present) for (const k of Object.keys(v as object)) seen.add(k);
+      keys = seen;
+    }
     const out: { [k: string]: OutValue } = {};
-    for (const k of keys) out[k] = walk(ctx, [...path, k], present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)), path.length ? `${dotted}.${k}` : k);
+    // One path array for the whole walk, a key pushed for each level (a copy per node of a large tree
+    // was much of the walk); names.take only reads it.
+    for (const k of keys) {
+      path.push(k);
+      out[k] = walk(ctx, path, present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)), path.length > 1 ? `${dotted}.${k}` : k);
+      path.pop();
+    }
     return out;
   }
   const allSame = values.every((v) => same(v, values[0]));
