@@ -14,6 +14,7 @@ import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
+import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
@@ -63,6 +64,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     ctx.problem({ file, line, message, severity });
   };
   const parsedCache = new Map<string, ParsedRuby | null>();
+  const parseShaped = shapeParser();
   // Files said to be unusable: a stage file's tree is dropped once its stage has run (10,000 of
   // them held until the end were most of the memory), and one parsed again is not reported twice.
   const unusableSaid = new Set<string>();
@@ -80,7 +82,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) unusable(path, 1, `cannot read: ${r.error}`);
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
-      parsed = parseRuby(path, r.text);
+      parsed = parseShaped(path, r.text);
       // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
       if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) unusable(path, parsed.errors[0].line, `Ruby syntax error: ${parsed.errors[0].message}`);
       // Prism recovers from syntax errors: what it could parse is still used.
