@@ -101,7 +101,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const major = detectMajor(ctx, parse);
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
-  const sessionOpts = { major, repo, parse, warn };
+  // One map of computed callables for every session of this analysis (see Session#lazyValue).
+  const sessionOpts = { major, repo, parse, warn, lazyValues: new Map() };
   const capfileSource = (req?: RegExp): Source => {
     const p = parse("Capfile");
     if (!p || !req) return { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 1 };

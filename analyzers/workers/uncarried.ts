@@ -27,6 +27,7 @@ const SYSTEMCTL = /\bsystemctl\s+(?:--user\s+)?(?:start|restart|reload|reload-or
 const SERVICE = /\bservice\s+([\w.-]+)\s+(?:start|restart|reload)\b/;
 const INITCTL = /\binitctl\s+(?:start|restart)\s+([\w.-]+)/;
 const FOREMAN = /\bforeman\s+start\s+([\w-]+)/;
+const MENTIONS = /systemctl|service|initctl|daemons:/;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
@@ -64,6 +65,9 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   const seen = new Set<string>();
   const daemonsRails = lockedGem(ctx, "daemons-rails");
   for (const l of deploy) {
+    // Every rule below needs one of these words in the line (asShell only turns characters into
+    // spaces, so it cannot make one): the other lines, nearly all of a fleet's, are passed by.
+    if (!MENTIONS.test(l.text)) continue;
     const text = asShell(l.text);
     const units: string[] = [];
     if (/\b(systemctl|service|initctl)\b[^\n]*(fetch\s*\(|#\{)/.test(l.text) && /\b(systemctl\s+(--user\s+)?(start|restart|reload|try-restart)|service\s+\S+\s+(start|restart)|initctl\s+(start|restart))\b/.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {

@@ -110,15 +110,15 @@ function replaced(text: string, subs: string[]): string {
 describe("same-shape parses", () => {
   it("a tree built from a file of the same shape is the tree Prism gives", () => {
     let built = 0;
-    let tried = 0;
+    let shaped = 0;
     fc.assert(
       fc.property(text, fc.array(fc.array(content, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), (a, variants) => {
         const shape = shapeOf(parseRuby("config/deploy/a.rb", a));
         for (const subs of variants) {
           const b = replaced(a, subs);
           const want = parseRuby("config/deploy/b.rb", b);
-          tried++;
           if (shape) {
+            shaped++;
             const got = fromShape(shape, "config/deploy/b.rb", b);
             if (got) {
               built++;
@@ -130,8 +130,10 @@ describe("same-shape parses", () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
-    // The check is not simply refusing everything: most variants are built from their shape.
-    expect(built).toBeGreaterThan(tried / 4);
+    // The check is not simply refusing everything: many variants of a file with a shape are built
+    // from it (the others changed a quote that is no literal's, or hold a content that must go to Prism).
+    expect(shaped).toBeGreaterThan(300);
+    expect(built).toBeGreaterThan(shaped / 5);
   });
 
   it("the parser of an analysis gives parseRuby's result for every file, in any order", () => {
