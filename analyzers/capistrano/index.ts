@@ -146,16 +146,23 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
   const taskKeys = new Set<string>();
   const hookKeys = new Set<string>();
+  const keptObjects = new Set<object>();
   let lock: Session["lock"] = null;
   const keep = (s: Session) => {
     if (!sessions.length) sessions.push(s);
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks });
     lock ??= s.lock;
+    // A fork holds the very task and hook objects of the config it came from: those are known
+    // already, without building their keys again for each of 10,000 stages.
     for (const t of s.tasks) {
+      if (keptObjects.has(t)) continue;
+      keptObjects.add(t);
       const key = JSON.stringify([t.name, t.source.file, t.source.line]);
       if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
     }
     for (const h of s.hooks) {
+      if (keptObjects.has(h)) continue;
+      keptObjects.add(h);
       const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
       if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
     }
