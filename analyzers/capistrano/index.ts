@@ -14,6 +14,7 @@ import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
+import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
@@ -63,6 +64,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     ctx.problem({ file, line, message, severity });
   };
   const parsedCache = new Map<string, ParsedRuby | null>();
+  const parseShaped = shapeParser();
   // Files said to be unusable: a stage file's tree is dropped once its stage has run (10,000 of
   // them held until the end were most of the memory), and one parsed again is not reported twice.
   const unusableSaid = new Set<string>();
@@ -80,7 +82,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) unusable(path, 1, `cannot read: ${r.error}`);
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
-      parsed = parseRuby(path, r.text);
+      parsed = parseShaped(path, r.text);
       // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
       if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) unusable(path, parsed.errors[0].line, `Ruby syntax error: ${parsed.errors[0].message}`);
       // Prism recovers from syntax errors: what it could parse is still used.
@@ -99,7 +101,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const major = detectMajor(ctx, parse);
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
-  const sessionOpts = { major, repo, parse, warn, unusable };
+  // One map of computed callables for every session of this analysis (see Session#lazyValue).
+  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map() };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
@@ -154,16 +157,23 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
   const taskKeys = new Set<string>();
   const hookKeys = new Set<string>();
+  const keptObjects = new Set<object>();
   let lock: Session["lock"] = null;
   const keep = (s: Session) => {
     if (!sessions.length) sessions.push(s);
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks });
     lock ??= s.lock;
+    // A fork holds the very task and hook objects of the config it came from: those are known
+    // already, without building their keys again for each of 10,000 stages.
     for (const t of s.tasks) {
+      if (keptObjects.has(t)) continue;
+      keptObjects.add(t);
       const key = JSON.stringify([t.name, t.source.file, t.source.line]);
       if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
     }
     for (const h of s.hooks) {
+      if (keptObjects.has(h)) continue;
+      keptObjects.add(h);
       const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
       if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
     }

@@ -6,14 +6,14 @@
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
-import { Variables, isLazy, type Lazy, type Stored } from "./variables.js";
+import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
 import { globToRegExp } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
-import { yieldsOf, bindParams, caseBranch } from "../ruby/idioms/blocks.js";
+import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/blocks.js";
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
 
 export interface SessionOptions {
@@ -27,7 +27,23 @@ export interface SessionOptions {
   unusable?(file: string, line: number, message: string): void;
   /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
   env?: Record<string, string | null>;
+  /**
+   * The values of stored callables already computed in a session this one was forked from or with
+   * (see Session#lazyValue), by callable; one map for the whole analysis.
+   */
+  lazyValues?: Map<Lazy, LazyValue>;
 }
+
+/** A stored callable's value and everything its computation read. */
+interface LazyValue {
+  value: RValue;
+  env: SessionOptions["env"];
+  reads: Reads;
+  constants: Map<string, RValue | undefined>;
+  defs: Map<string, Def | undefined>;
+}
+
+type Def = { node: any; parsed: ParsedRuby };
 
 interface Frame {
   parsed: ParsedRuby;
@@ -73,8 +89,12 @@ export class Session {
   /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
   private constants = new Map<string, RValue>();
   /** Helper methods defined in the config (`def host(name) ... end`), called with known arguments. */
-  private defs = new Map<string, { node: any; parsed: ParsedRuby }>();
+  private defs = new Map<string, Def>();
   private callDepth = 0;
+  /** Statements run so far: whether a computation did more than compute a value. */
+  private execs = 0;
+  /** Where a computation under way records the constants and helper methods it looked up. */
+  private lookups: { constants: LazyValue["constants"]; defs: LazyValue["defs"] } | null = null;
   /** Iterations of every loop of this run (one stage), bounded. */
   readonly budget = new Budget();
   /** Code that would declare servers or set variables and was not followed (for gaps). */
@@ -88,12 +108,12 @@ export class Session {
 
   constructor(private opts: SessionOptions, from?: Session) {
     if (!from) {
-      this.vars = new Variables((lazy, key) => this.resolveLazy(lazy, key));
+      this.vars = new Variables((lazy, key, stored) => (stored ? this.lazyValue(lazy, key) : this.resolveLazy(lazy, key)));
       return;
     }
     // A copy of `from`'s state: what runs next in this session leaves `from` as it was. Facts
     // already made (values, tasks, sources) are shared; they are never changed in place.
-    this.vars = from.vars.copy((lazy, key) => this.resolveLazy(lazy, key));
+    this.vars = from.vars.copy((lazy, key, stored) => (stored ? this.lazyValue(lazy, key) : this.resolveLazy(lazy, key)));
     this.servers = from.servers.copy();
     this.tasks.push(...from.tasks);
     this.hooks.push(...from.hooks);
@@ -168,6 +188,7 @@ export class Session {
   // --- statements -----------------------------------------------------------------------------------
 
   private exec(node: any, f: Frame): void {
+    this.execs++;
     switch (kind(node)) {
       case "CallNode":
         return this.execCall(node, f);
@@ -444,6 +465,40 @@ export class Session {
     return { kind: "lazy", body: blockOrLambda.body, parsed: f.parsed, locals: new Map(f.locals) };
   }
 
+  /**
+   * A stored callable's value on its first fetch. Every stage forked from the shared config holds
+   * the same callables (`deploy_to`, the git plugin's defaults...): a value one stage computed is
+   * that of another stage when everything the computation read (variables, by their entries,
+   * constants, helper methods, ENV given) is the same there, and it only computed: it ran no
+   * statement, changed no variable, took nothing from the loop budget, and holds no callable (a
+   * lambda keeps the session it was made in). Otherwise it is computed again, as it always was.
+   * Only a fetch that no other computation is waiting on (none under way, no helper call, no
+   * watch of the names read) is kept or taken.
+   */
+  private lazyValue(lazy: Lazy, key: string): RValue {
+    const memo = this.opts.lazyValues;
+    const top = memo && this.vars.computing === 1 && this.vars.watch === null && this.vars.reads === null && this.callDepth === 0 && this.budget.depth === 0;
+    if (!top) return this.resolveLazy(lazy, key);
+    const known = memo.get(lazy);
+    if (known && known.env === this.opts.env && this.vars.same(known.reads) && sameLookups(known.constants, this.constants) && sameLookups(known.defs, this.defs)) return known.value;
+    const reads: Reads = { names: new Map(), all: false };
+    const lookups = { constants: new Map<string, RValue | undefined>(), defs: new Map<string, Def | undefined>() };
+    const before = { writes: this.vars.writes, execs: this.execs, iterations: this.budget.iterations };
+    this.vars.reads = reads;
+    this.lookups = lookups;
+    let value: RValue;
+    try {
+      value = this.resolveLazy(lazy, key);
+    } finally {
+      this.vars.reads = null;
+      this.lookups = null;
+    }
+    const onlyComputed = this.vars.writes === before.writes && this.execs === before.execs && this.budget.iterations === before.iterations;
+    if (onlyComputed && !holdsCallable(value) && ![...reads.names.values()].some((e) => e && !isLazy(e.value) && holdsCallable(e.value as RValue)) && ![...lookups.constants.values()].some((v) => v !== undefined && holdsCallable(v)))
+      memo.set(lazy, { value, env: this.opts.env, reads, ...lookups });
+    return value;
+  }
+
   private resolveLazy(lazy: Lazy, _key: string): RValue {
     const stmts = statementsOf(lazy.body);
     if (!stmts.length) return null;
@@ -607,7 +662,11 @@ export class Session {
     return {
       local: (name) => f.locals.get(name),
       call: (node, ev) => this.callHook(node, ev, f),
-      constant: (name) => this.constants.get(name),
+      constant: (name) => {
+        const v = this.constants.get(name);
+        this.lookups?.constants.set(name, v);
+        return v;
+      },
       budget: this.budget,
       env: (name) => (this.opts.env && Object.hasOwn(this.opts.env, name) ? this.opts.env[name] : undefined),
       envDefault: (env, node) => this.warnAt(f, node, `decided by ENV[${JSON.stringify(env)}] unset (its default); the value given at deploy time may differ`),
@@ -637,6 +696,7 @@ export class Session {
       if (this.opts.major === 2 && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
       if (name === "lambda" || name === "proc") return unknown(f.parsed, node, "a callable inside a value (not called by Capistrano)");
       const def = this.defs.get(name);
+      this.lookups?.defs.set(name, def);
       if (def) return this.callDef(def, args.map(ev), node, f);
       return undefined;
     }
@@ -778,6 +838,21 @@ export class Session {
     const s = f.parsed.sourceOf(node);
     this.opts.warn(s.file, s.line, message);
   }
+}
+
+/** Whether each name looked up holds what it held then. */
+function sameLookups<T>(was: Map<string, T | undefined>, now: Map<string, T>): boolean {
+  for (const [k, v] of was) if (now.get(k) !== v) return false;
+  return true;
+}
+
+/** A lambda inside a value (see makeClosure): it is called in the session that made it. */
+function holdsCallable(v: RValue): boolean {
+  if (v === null || typeof v !== "object") return false;
+  if (Array.isArray(v)) return v.some(holdsCallable);
+  if (closureOf(v)) return true;
+  for (const x of Object.values(v)) if (holdsCallable(x as RValue)) return true;
+  return false;
 }
 
 /** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */

@@ -25,6 +25,7 @@ const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
 /** `systemctl restart a b`, `service a restart`, `initctl restart a`, in shell or SSHKit's `execute :sudo, :systemctl, …`. */
 const FOREMAN = /\bforeman\s+start\s+([\w-]+)/;
+const MENTIONS = /systemctl|service|initctl|daemons:/;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
@@ -62,6 +63,9 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   const seen = new Set<string>();
   const daemonsRails = lockedGem(ctx, "daemons-rails");
   for (const l of deploy) {
+    // Every rule below needs one of these words in the line (asShell only turns characters into
+    // spaces, so it cannot make one): the other lines, nearly all of a fleet's, are passed by.
+    if (!MENTIONS.test(l.text)) continue;
     const text = asShell(l.text);
     if (INIT_SYSTEM_WORD.test(l.text) && /(fetch\s*\(|#\{)/.test(l.text.slice(INIT_SYSTEM_WORD.exec(l.text)!.index)) && SERVICE_START_ANY.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
       // The unit is named by a variable: still a process the deploy starts, named by its line.
