@@ -888,7 +888,16 @@ export type AnswerFormat =
   | "replicas"
   | "cron-schedule"
   | "acm-certificate-arn"
-  | "server-list";
+  | "server-list"
+  | "git-branch"
+  | "iam-role-arn"
+  | "eks-cluster"
+  | "key-scheme"
+  | "git-url"
+  | "sops-recipient"
+  | "nginx-size"
+  | "http-path"
+  | "version";
 
 export interface Hazard {
   id: string;
