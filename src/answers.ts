@@ -7,6 +7,11 @@ import type { AnswerFormat, Answers, AskCondition, Gap, RValue } from "./model.j
 import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
 import { isEnvKey } from "../emitters/encode/envfile.js";
 import { answerResources, isObject, type ResourceSpec } from "../emitters/kustomize/answers.js";
+import { BRANCH, EKS_CLUSTER, IAM_ROLE_ARN } from "../emitters/release/rules.js";
+import { REPO_URL } from "../emitters/release/argocd.js";
+import { keySchemeProblem } from "../emitters/kustomize/secrets-backend/external-secrets.js";
+import { isSopsRecipient } from "../emitters/kustomize/secrets-backend/sops.js";
+import { NGINX_SIZE } from "../emitters/container/rules.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
 /**
@@ -127,8 +132,45 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
       return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === "string" && serverEntryOk(e))
         ? null
         : 'expected a list of servers, each "host role role..." (such as "app1.example.com web app"), at least one';
+    // The rules below are the emitters' own (each emitter still checks): an answer they would drop is
+    // refused here, never taken, listed as answered and then ignored.
+    case "git-branch":
+      return emptyOr(value, (v) => BRANCH.test(v))
+        ? null
+        : "expected a git branch name (git check-ref-format --branch) of letters, digits and . _ / -: no '..' or '//', no part starting with '.' or ending with .lock, not starting with '-' or '/', not ending with '/' or '.', not HEAD; or empty";
+    case "iam-role-arn":
+      return emptyOr(value, (v) => IAM_ROLE_ARN.test(v)) ? null : "expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), or empty";
+    case "eks-cluster":
+      return emptyOr(value, (v) => EKS_CLUSTER.test(v)) ? null : "expected an EKS cluster name (letters, digits, '-' and '_', starting with a letter or digit, at most 100), or empty";
+    case "git-url":
+      return emptyOr(value, (v) => REPO_URL.test(v))
+        ? null
+        : "expected a git URL without credentials: https://host/org/repo.git, or git@host:org/repo.git (a password or token in the URL is refused: Argo CD takes it from a repository Secret), or empty";
+    case "sops-recipient":
+      return emptyOr(value, isSopsRecipient) ? null : "expected an age public key (age1...) or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), or empty";
+    case "key-scheme": {
+      const why = typeof value === "string" ? keySchemeProblem(value) : "not a string";
+      return why === null ? null : `expected a remote key scheme such as {app}/{stage}/{key} (start it with / for SSM Parameter Store): ${why}`;
+    }
+    case "nginx-size":
+      return typeof value === "string" && NGINX_SIZE.test(value) ? null : "expected an nginx size such as 20M, 512k or 0 (no limit)";
+    case "version":
+      return (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) && VERSION.test(String(value))
+        ? null
+        : 'expected a version such as "3.3" or "3.3.6" (quoted: 3.10 unquoted is the number 3.1)';
+    case "http-path":
+      return typeof value === "string" && HTTP_PATH.test(value) ? null : "expected a URL path such as /up or /health: starting with '/', letters, digits and . _ ~ % / - : @ + , = only, at most 1024 characters";
   }
 }
+
+/** A string the rule takes, or no answer at all (null or empty: the question's "left empty" case). */
+const emptyOr = (v: RValue, ok: (s: string) => boolean): boolean => v === null || v === "" || (typeof v === "string" && ok(v));
+
+/** A language version an official image is tagged with (ruby:3.3.6, node:22). */
+const VERSION = /^[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}$/;
+
+/** A probe path: what an httpGet probe, the ALB health check and an nginx location all take as it is. */
+const HTTP_PATH = /^\/[A-Za-z0-9._~%\/:@+,=-]{0,1023}$/;
 
 /** `host role role...`: a host name, then the Capistrano roles it had (Ruby symbol names). */
 function serverEntryOk(e: string): boolean {

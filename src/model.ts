@@ -86,6 +86,15 @@ export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
 export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * `o[k] = v` as an own enumerable data property. A key read from the repo is data: `__proto__`
+ * assigned plainly would set the object's prototype instead, and the key would vanish from the output.
+ */
+export function setOwn<T>(o: { [k: string]: T }, k: string, v: T): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function oneKey(v: unknown, key: string): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   // The value's type first: listing the keys of every Hash asked about (thousands in a large Global
@@ -914,7 +923,16 @@ export type AnswerFormat =
   | "cron-schedule"
   | "cron-command"
   | "acm-certificate-arn"
-  | "server-list";
+  | "server-list"
+  | "git-branch"
+  | "iam-role-arn"
+  | "eks-cluster"
+  | "key-scheme"
+  | "git-url"
+  | "sops-recipient"
+  | "nginx-size"
+  | "http-path"
+  | "version";
 
 export interface Hazard {
   id: string;

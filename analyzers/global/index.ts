@@ -9,7 +9,7 @@
 // 4. The model: one namespace per file/directory with values per environment, each leaf's
 //    file:line, and the leaves that hold a secret written in the file (namespaces.ts).
 import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Problem, RValue, Source, Stage, RailsFacts, CapistranoFacts } from "../../src/model.js";
-import { railsEnvOf, reportUnusable } from "../../src/model.js";
+import { railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup } from "./setup.js";
@@ -111,7 +111,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       const slice = first.slices.get(name)!;
       const ns = byName.get(name) ?? { name, files: [], values: {}, sources: {}, secretPaths: [] };
       byName.set(name, ns);
-      ns.values[env] = slice.value;
+      setOwn(ns.values, env, slice.value);
       ns.sources = firstSources(ns.sources, slice.sources);
       if ([...slice.files].some((f) => !ns.files.includes(f))) ns.files = orderFiles([...new Set([...ns.files, ...slice.files])], dir, name);
       for (const p of secretLeaves(slice.value)) if (!ns.secretPaths.includes(p)) ns.secretPaths.push(p);
@@ -119,7 +119,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       for (const v of slices) {
         if (v.stage === null || !targets.has(name)) continue;
         const rec = templateValues.get(name) ?? {};
-        rec[v.stage] = v.slices.get(name)?.value ?? {};
+        setOwn(rec, v.stage, v.slices.get(name)?.value ?? {});
         templateValues.set(name, rec);
       }
     }
@@ -193,7 +193,7 @@ function environments(
 
 function orderEnvs(values: Record<string, RValue>, envs: string[]): Record<string, RValue> {
   const out: Record<string, RValue> = {};
-  for (const e of envs) if (e in values) out[e] = values[e];
+  for (const e of envs) if (Object.hasOwn(values, e)) setOwn(out, e, values[e]!);
   return out;
 }
 

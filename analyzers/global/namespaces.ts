@@ -76,20 +76,18 @@ export const isProvenanceRecord = (v: unknown): boolean => typeof v === "object"
 
 /** Merges the sources of another environment: a leaf keeps the first place found. */
 export function addSources(into: Record<string, Source>, more: Record<string, Source>): void {
-  for (const k in more) if (!(k in into)) setKey(into as never, k, more[k] as never);
+  for (const k in more) if (!Object.hasOwn(into, k)) setKey(into as never, k, more[k] as never);
 }
 
 /**
  * The sources of a namespace's first environment: `more` itself when nothing was collected yet (a
- * copy of a large tree's one entry per leaf cost as much as collecting them). What addSources would
- * leave out is left out: a path named like a property every object has (`constructor`).
+ * copy of a large tree's one entry per leaf cost as much as collecting them). A path named like a
+ * property every object has (`constructor`, `__proto__`) is an own key like any other.
  */
 export function firstSources(into: Record<string, Source>, more: Record<string, Source>): Record<string, Source> {
   for (const _ in into) return addSources(into, more), into;
-  for (const k of INHERITED) if (Object.hasOwn(more, k)) delete more[k];
   return more;
 }
-const INHERITED = [...Object.getOwnPropertyNames(Object.prototype)];
 
 /**
  * Dotted leaf paths whose value is written in the file (not ENV) and is a secret: by its key's name,

@@ -5,7 +5,7 @@
 import type { RValue, Source, Problem } from "../../src/model.js";
 import { kind, parseRuby, statementsOf } from "./prism.js";
 import { evaluate, rubyToS, isEnvRef, isUnknown, isInterp, type Scope } from "./evaluate.js";
-import { isCarriedErb } from "../../src/model.js";
+import { isCarriedErb, setOwn } from "../../src/model.js";
 import { rubyNumberToS } from "./yaml.js";
 
 export interface ErbTag {
@@ -192,7 +192,7 @@ export function restoreRefs(v: RValue, refs: Map<string, RValue>): RValue {
   if (Array.isArray(v)) return v.map((x) => restoreRefs(x, refs));
   if (v && typeof v === "object") {
     const out: { [k: string]: RValue } = {};
-    for (const [k, x] of Object.entries(v)) out[k] = restoreRefs(x, refs);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, restoreRefs(x, refs));
     return out;
   }
   return v;

@@ -7,7 +7,7 @@
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
 import type { RValue, Source, Unknown, EnvRef } from "../../src/model.js";
-import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown, setOwn } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 import type { Budget } from "./idioms/limits.js";
 import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod, setMethodApplier } from "./idioms/blocks.js";
@@ -271,13 +271,13 @@ function evalHash(node: any, p: ParsedRuby, scope: Scope): RValue {
     if (kind(el) === "AssocSplatNode") {
       const v = ev(el.value, p, scope);
       if (!isHash(v)) return unknown(p, node, "double splat of a value not known statically");
-      Object.assign(out, v);
+      for (const [k, x] of Object.entries(v)) setOwn(out, k, x);
       continue;
     }
     const k = ev(el.key, p, scope);
     const key = isSym(k) ? k.sym : typeof k === "string" || typeof k === "number" ? String(k) : null;
     if (key === null) return unknown(p, el.key, "hash key not known statically");
-    out[key] = ev(el.value, p, scope);
+    setOwn(out, key, ev(el.value, p, scope));
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // initializer keeping Global-style access, a rake task proving both equal on each server, and the
 // codemod of `Global.a.b` call sites. The decisions live in plan.ts; this file assembles outputs.
 import type { AppModel, Answers, EmitResult, EmittedFile, Provenance, FilePatch } from "../../src/model.js";
-import { SECRET_KEY } from "../../src/model.js";
+import { SECRET_KEY, setOwn } from "../../src/model.js";
 import { planConfig, SECRET_PATHS_ANSWER, type PlannedFile } from "./plan.js";
 import { commentValue, writeYaml, type OutValue } from "./yaml-writer.js";
 import { loaderSource, LOADER_PATH } from "./loader.js";
@@ -77,7 +77,7 @@ function configFile(f: PlannedFile): string {
   ].join("\n");
   const doc: { [k: string]: OutValue } = {};
   if (f.shared !== null) doc.shared = f.shared;
-  for (const [env, v] of Object.entries(f.sections)) doc[env] = v;
+  for (const [env, v] of Object.entries(f.sections)) setOwn(doc, env, v);
   return `${head}\n${writeYaml(doc)}`;
 }
 

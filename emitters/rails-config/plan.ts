@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, type EnvRef } from "../../src/model.js";
+import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, setOwn, type EnvRef } from "../../src/model.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -113,12 +113,12 @@ function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
     for (const env of envs) {
       const group = stages.filter((s) => railsEnvOf(s) === env);
       const ctx: WalkCtx = { ns, group, secretPaths, names, plan, env };
-      sections[env] = walk(ctx, [], group.map(valueFor));
+      setOwn(sections, env, walk(ctx, [], group.map(valueFor)));
     }
     // Environments no stage deploys (development, test): the app's own test suite and laptops run
     // them, so their sections are written too, as the repo's Global files hold them (already
     // committed there; only the deployed stages' values move to the pod's environment).
-    for (const env of localEnvs) sections[env] = localSection(ns, env, plan);
+    for (const env of localEnvs) setOwn(sections, env, localSection(ns, env, plan));
     const allEnvs = [...envs, ...localEnvs];
     const nsPath = ns.name.split(".").join("/");
     let shared: OutValue | null = null;
@@ -215,10 +215,11 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
     }
     const out: { [k: string]: OutValue } = {};
     // One path array for the whole walk, a key pushed for each level (a copy per node of a large tree
-    // was much of the walk); names.take only reads it.
+    // was much of the walk); names.take only reads it. Own keys only, set as own properties
+    // (a Global key `__proto__` is a key like any other).
     for (const k of keys) {
       path.push(k);
-      out[k] = walk(ctx, path, present.map((v) => (k in (v as object) ? (v as Record<string, RValue>)[k] : MISSING)), path.length > 1 ? `${dotted}.${k}` : k);
+      setOwn(out, k, walk(ctx, path, present.map((v) => (Object.hasOwn(v as object, k) ? (v as Record<string, RValue>)[k] : MISSING)), path.length > 1 ? `${dotted}.${k}` : k));
       path.pop();
     }
     return out;
@@ -385,7 +386,7 @@ function toOut(v: RValue): OutValue {
   if (Array.isArray(o.interp)) return { erb: `<%= ${interpRuby(o.interp as RValue[])}.to_json %>` };
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
-  for (const [k, x] of Object.entries(o as Record<string, RValue>)) out[k] = toOut(x);
+  for (const [k, x] of Object.entries(o as Record<string, RValue>)) setOwn(out, k, toOut(x));
   return out;
 }
 
@@ -445,12 +446,12 @@ function intersect(list: OutValue[]): { [k: string]: OutValue } | null {
   const [first, ...others] = list as { [k: string]: OutValue }[];
   const out: { [k: string]: OutValue } = {};
   for (const [k, v] of Object.entries(first)) {
-    if (!others.every((o) => k in o)) continue;
+    if (!others.every((o) => Object.hasOwn(o, k))) continue;
     const vs = [v, ...others.map((o) => o[k])];
     if (vs.every(isMap)) {
       const sub = intersect(vs);
-      if (sub && Object.keys(sub).length) out[k] = sub;
-    } else if (vs.every((x) => JSON.stringify(x) === JSON.stringify(v))) out[k] = v;
+      if (sub && Object.keys(sub).length) setOwn(out, k, sub);
+    } else if (vs.every((x) => JSON.stringify(x) === JSON.stringify(v))) setOwn(out, k, v);
   }
   return out;
 }
@@ -459,11 +460,11 @@ function subtract(v: OutValue, common: { [k: string]: OutValue }): OutValue {
   if (!isMap(v)) return v;
   const out: { [k: string]: OutValue } = {};
   for (const [k, x] of Object.entries(v)) {
-    if (!(k in common)) out[k] = x;
+    if (!Object.hasOwn(common, k)) setOwn(out, k, x);
     else if (isMap(x) && isMap(common[k])) {
       const rest = subtract(x, common[k] as { [k: string]: OutValue });
-      if (isMap(rest) && Object.keys(rest).length) out[k] = rest;
-    } else if (JSON.stringify(x) !== JSON.stringify(common[k])) out[k] = x;
+      if (isMap(rest) && Object.keys(rest).length) setOwn(out, k, rest);
+    } else if (JSON.stringify(x) !== JSON.stringify(common[k])) setOwn(out, k, x);
   }
   return out;
 }

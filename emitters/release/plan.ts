@@ -7,7 +7,7 @@ import { needsMigration } from "../kustomize/rules.js";
 import { k8sOverlay } from "../contract.js";
 import { stageLabel } from "../../src/names.js";
 import { answerString } from "../kustomize/answers.js";
-import { ciChoice, deployMode, ecrOf, IAM_ROLE_ARN, isProtectedStage, registryOf, stageBranch, type CiChoice, type DeployMode } from "./rules.js";
+import { ciChoice, deployMode, ecrOf, EKS_CLUSTER, IAM_ROLE_ARN, isProtectedStage, registryOf, stageBranch, type CiChoice, type DeployMode } from "./rules.js";
 
 export interface ReleaseImage {
   /** The name the base uses (`images:` entry). */
@@ -77,6 +77,6 @@ export function makeReleasePlan(model: AppModel, answers: Answers): ReleasePlan 
     registry: ecr?.registry ?? registryOf(k.imageRepository),
     roleArn: IAM_ROLE_ARN.test(role) ? role : null,
     eks: access === "eks" || (access === "auto" && ecr !== null),
-    eksCluster: /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(cluster) ? cluster : null,
+    eksCluster: EKS_CLUSTER.test(cluster) ? cluster : null,
   };
 }

@@ -41,8 +41,15 @@ export const ciChoice = (model: ModelLike, answers: Answers): CiChoice => {
 
 export const deployMode = (answers: Answers): DeployMode => (answerString(answers, "deploy.mode", "push") === "argocd" ? "argocd" : "push");
 
-/** A branch name as git allows it and as every CI config can hold it without quoting games. */
-export const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,200}(?<![./])$/;
+/**
+ * A branch name as `git check-ref-format --branch` allows it (no `..` or `//`, no component starting
+ * with `.` or ending with `.lock`, not `-`-first, not HEAD, not ending with `/` or `.`), in the
+ * characters every CI config can hold without quoting games.
+ */
+export const BRANCH = /^(?![-/])(?!HEAD$)(?!.*\.\.)(?!.*\/\/)(?!.*(?:^|\/)\.)(?!.*\.lock(?:\/|$))[A-Za-z0-9._/-]{1,200}(?<![./])$/;
+
+/** An EKS cluster name as the EKS API takes it. */
+export const EKS_CLUSTER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
 export interface StageBranch {
   /** The branch the stage deploys from, or null when nobody has said. */

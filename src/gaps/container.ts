@@ -45,6 +45,7 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       question: "Largest request body the nginx sidecar accepts (client_max_body_size, e.g. 20M)?",
       why: `the app's nginx template sets it with ERB that cannot be evaluated here (${bodySize.text}); 1m is nginx's own default, which refuses larger uploads`,
       default: "1m",
+      format: "nginx-size",
       source: bodySize.source,
     });
 
@@ -54,6 +55,7 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       question: "Which Ruby version should the image use?",
       why: "neither .ruby-version nor the RUBY VERSION section of Gemfile.lock names one",
       default: DEFAULT_RUBY_VERSION,
+      format: "version",
     });
 
   if (model.rails.assets.needsNode.value)
@@ -62,6 +64,7 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       question: "Which Node.js major version builds the assets?",
       why: "the asset build needs Node and the repo does not pin its version for the image",
       default: defaultNodeVersion(model.rails.rubyVersion ? rubyTag(model.rails.rubyVersion.value) : null),
+      format: "version",
       source: model.rails.assets.needsNode.source,
     });
 

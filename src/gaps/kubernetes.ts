@@ -199,6 +199,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         question: `CPU and memory requests/limits of the worker containers (${[...new Set(other.map((x) => x.label))].join(", ")})?`,
         why: "one Ruby process each: at most one core; the default is the one for a Sidekiq process of 10 threads",
         default: { requests: { ...w.requests }, limits: { ...w.limits } },
+        format: "resources",
         ...(other[0]!.commandSource ? { source: other[0]!.commandSource } : {}),
       });
     }
@@ -210,6 +211,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       question: "Which path answers health checks (probes, load balancer)?",
       why: "no health route in config/routes.rb, nginx or a health gem; `/` is the one path every app answers (200 or a redirect both pass an httpGet probe), but it may be slow or touch the database: a cheap endpoint such as Rails 7.1's /up is better",
       default: DEFAULT_HEALTH_PATH,
+      format: "http-path",
     });
 
   if (model.cron && model.cron.jobs.length) {

@@ -5,7 +5,7 @@
 // only after that choice (askIf); skipped, its emitter takes the same default.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { CI_PROVIDERS, DEPLOY_MODES, defaultCi, ECR_REPOSITORY, stageBranch } from "../../emitters/release/rules.js";
+import { BRANCH, CI_PROVIDERS, DEPLOY_MODES, defaultCi, ECR_REPOSITORY, stageBranch } from "../../emitters/release/rules.js";
 import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
 import { AWS_IDENTITIES, readsStaticKeys, roleAnswer } from "../../emitters/kustomize/secrets-backend/aws-identity.js";
 import { secretKeys } from "../../emitters/kustomize/rules.js";
@@ -47,6 +47,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "Which IAM role does the pipeline assume (OIDC) to push to ECR and deploy to EKS?",
       why: "used with an ECR image repository or EKS access: the CI's OIDC token is exchanged for this role, no static AWS keys in CI. Left empty, the pipeline reads it from the CI secret AWS_ROLE_ARN",
       default: null,
+      format: "iam-role-arn",
     },
     {
       id: "ci.eks.cluster",
@@ -59,6 +60,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "Name of the EKS cluster the stages deploy to?",
       why: "used with EKS access (aws eks update-kubeconfig --name). Left empty, the pipeline reads it from the CI secret EKS_CLUSTER_NAME (set it per environment when stages use different clusters)",
       default: null,
+      format: "eks-cluster",
     },
     {
       id: "argocd.repo_url",
@@ -66,6 +68,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "Which git URL does Argo CD read the overlays from?",
       why: "used when deploy.mode is argocd: each stage's Application syncs its overlay from this repository, at the stage's branch. Left empty, no Application is written",
       default: null,
+      format: "git-url",
     },
     {
       id: "secrets.backend",
@@ -88,6 +91,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "How are the remote keys named in the secret store ({app}, {stage}, {key})?",
       why: `used with secrets.backend external-secrets: one remote secret per stage and variable; default ${DEFAULT_KEY_SCHEME} (start it with / for SSM Parameter Store)`,
       default: DEFAULT_KEY_SCHEME,
+      format: "key-scheme",
     },
     {
       id: "sops.recipient",
@@ -95,6 +99,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       question: "Who can decrypt the stages' secrets (an age public key, or a KMS key ARN)?",
       why: "used with secrets.backend sops: .sops.yaml's creation rule encrypts every secrets.enc.env for it. Left empty, the rule names none and sops --encrypt needs --age or --kms",
       default: null,
+      format: "sops-recipient",
     },
   ];
   if (readsStaticKeys(secretKeys(model))) {
@@ -107,7 +112,7 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     });
     const stages = model.stages.length ? model.stages.map((s) => s.name) : ["production"];
     for (const st of stages)
-      gaps.push({ id: roleAnswer(st), askIf: [{ id: "aws.identity", oneOf: ["irsa", "pod-identity"] }], question: `Which IAM role do stage ${st}'s pods assume (aws.identity irsa or pod-identity)?`, why: "its ARN goes on the stage's ServiceAccount (IRSA) or into the Pod Identity association; one role per stage keeps production's permissions apart", default: null });
+      gaps.push({ id: roleAnswer(st), askIf: [{ id: "aws.identity", oneOf: ["irsa", "pod-identity"] }], question: `Which IAM role do stage ${st}'s pods assume (aws.identity irsa or pod-identity)?`, why: "its ARN goes on the stage's ServiceAccount (IRSA) or into the Pod Identity association; one role per stage keeps production's permissions apart", default: null, format: "iam-role-arn" });
   }
   for (const st of model.stages) {
     const b = stageBranch(st, {});
@@ -119,7 +124,9 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
       why: b.offered
         ? `Capistrano's branch for ${st.name} is not a literal (read from the environment, default ${JSON.stringify(b.offered)}); the pipeline deploys ${st.name} on a push to this branch`
         : `Capistrano's branch for ${st.name} is not known statically; left empty, the pipeline does not deploy ${st.name} (bin/k8s-deploy does it by hand)`,
-      default: b.offered,
+      // What the environment read fell back to, offered only when a pipeline can deploy it.
+      default: b.offered !== null && BRANCH.test(b.offered) ? b.offered : null,
+      format: "git-branch",
       source: b.source,
     });
   }

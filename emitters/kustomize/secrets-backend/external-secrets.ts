@@ -22,13 +22,26 @@ export interface KeyScheme {
 /** The answered scheme (`{app}`, `{stage}`, `{key}` placeholders), or the default when it cannot name a key. */
 export function keyScheme(answers: Answers, app: string): KeyScheme {
   const answered = answerString(answers, "external_secrets.key_scheme", DEFAULT_KEY_SCHEME);
-  const usable = (s: string) => s.split("{key}").length === 2 && REMOTE_KEY.test(s.replaceAll("{app}", app).replaceAll("{stage}", "x").replace("{key}", "X"));
+  const usable = (s: string) => keySchemeProblem(s) === null && REMOTE_KEY.test(s.replaceAll("{app}", app).replaceAll("{stage}", "x").replace("{key}", "X"));
   const scheme = usable(answered) ? answered : DEFAULT_KEY_SCHEME;
   const parts = (stage: string) => {
     const [before, after] = scheme.replaceAll("{app}", app).replaceAll("{stage}", stage).split("{key}") as [string, string];
     return { before, after };
   };
   return { scheme, parts, key: (stage, name) => `${parts(stage).before}${name}${parts(stage).after}` };
+}
+
+/**
+ * Why a key scheme cannot name the remote keys, or null: `{key}` once, no placeholder but `{app}`,
+ * `{stage}` and `{key}`, and the longest app and stage names (63 characters each) still giving a
+ * key both Secrets Manager and Parameter Store accept.
+ */
+export function keySchemeProblem(s: string): string | null {
+  if (s.split("{key}").length !== 2) return "{key} must appear exactly once";
+  const longest = s.replaceAll("{app}", "a".repeat(63)).replaceAll("{stage}", "s".repeat(63)).replace("{key}", "K");
+  if (/[{}]/.test(longest)) return "the only placeholders are {app}, {stage} and {key}";
+  if (!REMOTE_KEY.test(longest)) return "a remote key holds letters, digits and _ . / + = @ - only, at most 512 characters with the app and stage names put in";
+  return null;
 }
 
 export const storeName = (answers: Answers): string => {

@@ -11,6 +11,9 @@ export const KSOPS_FILE = "secret-generator.yaml";
 const AGE = /^age1[02-9ac-hj-np-z]{58}$/;
 const KMS = /^arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:[0-9]{12}:(?:key|alias)\/[A-Za-z0-9_/-]+$/;
 
+/** Whether a text is a recipient .sops.yaml can name: an age public key or a KMS key ARN. */
+export const isSopsRecipient = (v: string): boolean => AGE.test(v) || KMS.test(v);
+
 export type SopsRecipient = { age: string } | { kms: string } | null;
 
 export function sopsRecipient(answers: Answers): SopsRecipient {
