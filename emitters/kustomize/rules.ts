@@ -886,13 +886,25 @@ export function stageHosts(model: ModelLike, stage: Stage): { host: string; sour
 
 /** Hosts per stage from nginx `server_name`; empty when nginx does not say. */
 function hostsFromNginx(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  // Asked by every emitter for every stage: a server_name of 60,000 hosts is read once per stage.
+  const memo = nginxHostsMemo.get(stage);
+  if (memo && memo.files === model.nginx.files && memo.stages === model.stages && memo.length === model.stages.length) return memo.hosts.slice();
+  const hosts = hostsFromNginxOnce(model, stage);
+  nginxHostsMemo.set(stage, { files: model.nginx.files, stages: model.stages, length: model.stages.length, hosts });
+  return hosts.slice();
+}
+const nginxHostsMemo = new WeakMap<Stage, { files: unknown; stages: unknown; length: number; hosts: { host: string; source: Source }[] }>();
+
+function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const out: { host: string; source: Source }[] = [];
   if (!hostsBelongToStage(model, stage)) return out;
+  // A set, not a scan of `out`: one server_name line may list tens of thousands of hosts.
+  const seen = new Set<string>();
   for (const f of nginxFilesFor(model, stage).filter((x) => !x.example))
     for (const s of f.servers)
       for (const n of s.serverNames) {
         const host = n.value.toLowerCase();
-        if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
+        if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
       }
   return out;
 }
