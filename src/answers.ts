@@ -7,6 +7,7 @@ import type { AnswerFormat, Answers, AskCondition, Gap, RValue } from "./model.j
 import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
 import { isEnvKey } from "../emitters/encode/envfile.js";
 import { answerResources, isObject, type ResourceSpec } from "../emitters/kustomize/answers.js";
+import { MAX_REPLICAS_ANSWER } from "../emitters/kustomize/rules.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
 /**
@@ -98,6 +99,7 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
       return resourcesProblem(value, ctx.gap?.default);
     case "replicas": {
       const min = Math.max(1, ctx.gap?.min ?? 1);
+      if (typeof value === "number" && Number.isInteger(value) && value > MAX_REPLICAS_ANSWER) return `expected at most ${MAX_REPLICAS_ANSWER} pods (rails2k8s's ceiling for an HPA maximum; the HPA's field is an int32): ${value} is refused, never cut silently`;
       if (typeof value === "number" && Number.isInteger(value) && value >= min) return null;
       const stage = /^stage\.(.+)\.max_replicas$/.exec(ctx.gap?.id ?? "")?.[1];
       return `expected a whole number of pods, at least ${min}${ctx.gap?.min ? ` (the HPA's minimum: today's ${ctx.gap.min} web pod(s)${stage ? ` of stage ${stage}` : ""}); a smaller maximum is refused, never raised silently` : ""}`;
