@@ -77,7 +77,7 @@ describe("through the CLI", () => {
       tmpl,
       readFileSync(tmpl, "utf8")
         .replace("client_max_body_size 20M;", "client_max_body_size 99999999999999999999G;")
-        .replace("proxy_read_timeout 60;", "proxy_read_timeout 99999999999999d;\n  proxy_send_timeout 2h;"),
+        .replace("proxy_read_timeout 60;", "proxy_read_timeout 99999999999999d;\n  proxy_send_timeout 2d;"),
     );
     const env = { ...process.env, NO_COLOR: "1" };
     const a = spawnSync(process.execPath, [BIN, "analyze", dir], { encoding: "utf8", env });
@@ -99,5 +99,16 @@ describe("through the CLI", () => {
     const attrs: string = ingress.metadata.annotations["alb.ingress.kubernetes.io/load-balancer-attributes"];
     expect(attrs).toMatch(/idle_timeout\.timeout_seconds=4000\b/);
     expect(readFileSync(join(dir, "MIGRATION.md"), "utf8")).toMatch(/capped at 4000/);
+    // The same through a Gateway: 172800s does not fit a Gateway API Duration (5 digits a unit).
+    const answers = join(dir, ".rails2k8s.yml");
+    writeFileSync(answers, readFileSync(answers, "utf8").replace(/^edge\.target: .*$/m, "edge.target: gateway"));
+    const g = spawnSync(process.execPath, [BIN, "migrate", dir, "--yes"], { encoding: "utf8", env });
+    expect(g.status, g.stderr).toBe(0);
+    const route = parseAllDocuments(readFileSync(join(dir, "k8s/overlays/production/httproute.yaml"), "utf8"))
+      .map((d) => d.toJSON())
+      .find((o) => o?.kind === "HTTPRoute");
+    const request: string = route.spec.rules[0].timeouts.request;
+    expect(request).toBe("48h");
+    expect(request).toMatch(/^([0-9]{1,5}(h|m|s|ms)){1,4}$/);
   });
 });
