@@ -12,6 +12,7 @@ import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./app
 import { hasPath } from "../src/model.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
+import { reportRefusedValues } from "./appserver/refused-values.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = []): AppServerConfig[] {
   const files = conventionalFiles(ctx.repo.paths);
@@ -127,6 +128,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
+  reportRefusedValues(ctx, out);
   return out;
 }
 

@@ -144,6 +144,14 @@ function generateStages(dir, n) {
   return n;
 }
 
+/** One nginx template whose single `server_name` line lists n hosts (about 1 MB at 60,000): was quadratic in n. */
+function generateServerNames(dir, n) {
+  const w = writeBaseApp(dir, "Hosts");
+  w("config/deploy/production.rb", 'server "web1.hosts.example.com", user: "deploy", roles: %w[web app db], primary: true\nset :rails_env, "production"\n');
+  const names = Array.from({ length: n }, (_, i) => `h${i}.example.com`).join(" ");
+  w("config/deploy/templates/nginx.conf.erb", `upstream app {\n  server 127.0.0.1:8080;\n}\nserver {\n  listen 80;\n  server_name ${names};\n  location / {\n    proxy_pass http://app;\n  }\n}\n`);
+}
+
 /**
  * Three Global files of about 2 MB each (under the 2 MiB a file may have): a default section of many nested service blocks (with
  * an anchor reused, ERB ENV reads every few blocks), a production section overriding part of them.
@@ -228,11 +236,15 @@ if (process.env.BENCH_SCALE !== "0") {
   const heavy = join(tmpdir(), "r2k-bench-global-2mb");
   generateBigGlobal(heavy);
   timeScale("migrate --dry-run three 2 MB Global files", ["migrate", heavy, "--yes", "--dry-run"], "< 5000 ms");
+  // One server_name line of 60,000 hosts: linear now, printed for the record (no target of the issue).
+  const hosts = join(tmpdir(), "r2k-bench-server-names");
+  generateServerNames(hosts, 60_000);
+  timeScale("analyze one server_name of 60,000 hosts", ["analyze", hosts], "linear: was 77 s");
   // Past the limit: refused at once with exit 2 (not run out of memory).
   const over = join(tmpdir(), "r2k-bench-stages-over");
   generateStages(over, 10_001);
   timeScale("analyze 10,001 stage files (over the limit)", ["analyze", over], "exit 2");
-  for (const d of [fleet, heavy, over]) rmSync(d, { recursive: true, force: true });
+  for (const d of [fleet, heavy, hosts, over]) rmSync(d, { recursive: true, force: true });
 }
 
 // BENCH_ONLY=scale: the scale rows alone.

@@ -12,6 +12,7 @@ import { REPO_URL } from "../emitters/release/argocd.js";
 import { keySchemeProblem } from "../emitters/kustomize/secrets-backend/external-secrets.js";
 import { isSopsRecipient } from "../emitters/kustomize/secrets-backend/sops.js";
 import { NGINX_SIZE } from "../emitters/container/rules.js";
+import { MAX_REPLICAS_ANSWER } from "../emitters/kustomize/rules.js";
 
 export const ANSWERS_FILE = ".rails2k8s.yml";
 /**
@@ -118,6 +119,7 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
       return resourcesProblem(value, ctx.gap?.default);
     case "replicas": {
       const min = Math.max(1, ctx.gap?.min ?? 1);
+      if (typeof value === "number" && Number.isInteger(value) && value > MAX_REPLICAS_ANSWER) return `expected at most ${MAX_REPLICAS_ANSWER} pods (rails2k8s's ceiling for an HPA maximum; the HPA's field is an int32): ${value} is refused, never cut silently`;
       if (typeof value === "number" && Number.isInteger(value) && value >= min) return null;
       const stage = /^stage\.(.+)\.max_replicas$/.exec(ctx.gap?.id ?? "")?.[1];
       return `expected a whole number of pods, at least ${min}${ctx.gap?.min ? ` (the HPA's minimum: today's ${ctx.gap.min} web pod(s)${stage ? ` of stage ${stage}` : ""}); a smaller maximum is refused, never raised silently` : ""}`;

@@ -3,6 +3,7 @@
 import { hookClientCalls } from "./hook-clients.js";
 import { railsEnvCall } from "./rails-env.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
+import { isFloatValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { isHash, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
@@ -45,9 +46,12 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
     const fact = (v: RValue): Fact<RValue> => ({ value: v, source: call.source });
     switch (call.name) {
-      case "workers":
-        cfg.workers = fact(arg(0));
+      case "workers": {
+        // Puma keeps `count.to_i`: `workers 2.5` runs 2
+        const v = arg(0);
+        cfg.workers = fact(typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : isFloatValue(v) && Number.isFinite(Number(v.float)) ? Math.trunc(Number(v.float)) : v);
         break;
+      }
       case "threads":
         cfg.threads = { value: call.args.map((_, i) => arg(i)), source: call.source };
         break;

@@ -2,9 +2,10 @@
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
 import type { AnalyzerContext, NginxFacts, NginxFile, Problem, Stage } from "../../src/model.js";
 import { parseConf } from "./conf-parser.js";
-import { extract, toModel } from "./facts.js";
+import { extract, isUnresolved, toModel } from "./facts.js";
+import { nginxValueRefusal } from "./values.js";
 import { restoreTree, renderTemplate } from "./template.js";
-import { loadTree, type TreeOptions } from "./tree.js";
+import { loadTree, type TreeNode, type TreeOptions } from "./tree.js";
 import { prepareTextTemplate, restoreTextTemplate, textTemplateKind, type TextTemplateKind } from "./text-template.js";
 
 /** Files that are never nginx config, whatever their folder. */
@@ -73,7 +74,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
   // A file another one includes is read as part of it (listing it alone would count its servers twice).
   for (const { file, tree, template } of plain) {
     if (includedBy.has(file)) continue;
-    files.push({ ...nginxFile(file, null, tree.directives), ...(template ? { template } : {}) });
+    files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) });
   }
 
   for (const file of candidates.filter(isErb)) {
@@ -84,15 +85,30 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
       const opts: TreeOptions = { entryText: rendered.text, entryLine: rendered.lineOf };
       const tree = loadTree(ctx.repo, file, problem, opts);
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);
-      files.push(nginxFile(file, stage?.name ?? null, directives));
+      files.push(nginxFile(file, stage?.name ?? null, directives, problem));
     }
   }
   return { files };
 }
 
-function nginxFile(file: string, stage: string | null, directives: ReturnType<typeof loadTree>["directives"]): NginxFile {
+function nginxFile(file: string, stage: string | null, read: ReturnType<typeof loadTree>["directives"], problem: (p: Problem) => void): NginxFile {
+  const directives = withoutRefusedValues(read, problem);
   const { servers, upstreams } = extract(directives);
   return { file, stage, directives: toModel(directives), servers, upstreams, ...(EXAMPLE_SUFFIX.test(file) ? { example: true } : {}) };
+}
+
+/**
+ * The tree without the directives whose value nginx itself refuses (an overflowing size or time):
+ * `nginx -t` fails on them, so the servers never ran them and nothing generated may carry them.
+ */
+function withoutRefusedValues(nodes: TreeNode[], problem: (p: Problem) => void): TreeNode[] {
+  const out: TreeNode[] = [];
+  for (const n of nodes) {
+    const why = n.block || n.args.some((a) => isUnresolved(a) || a.includes("$")) ? null : nginxValueRefusal(n.name, n.args);
+    if (why) problem({ file: n.file, line: n.line, message: `${why}; \`nginx -t\` fails on it, so it is not carried into any generated file`, severity: "warning" });
+    else out.push(n.block ? { ...n, block: withoutRefusedValues(n.block, problem) } : n);
+  }
+  return out;
 }
 
 export { parseConf } from "./conf-parser.js";

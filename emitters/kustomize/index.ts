@@ -16,7 +16,7 @@ import { webPdb, WORKER_PDB_COMMENT, workerPdb, workerPdbFile } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
 import { withPlacement } from "./placement.js";
-import { appServerWorkers, defaultEdgeTarget, needsMigration, podsPerServer, serverDotenvFiles, webServerBasis } from "./rules.js";
+import { appServerWorkers, defaultEdgeTarget, MAX_WEB_PODS_FROM_SERVERS, needsMigration, podsPerServer, serverDotenvFiles, webPodsCapNote, webServerBasis } from "./rules.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.js";
@@ -89,7 +89,9 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, "kustomization.yaml", [kustomization],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons, workers), `Stage ${sp.stage.name}: what differs from base.`);
-    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
+    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}${webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer) ? ` (capped at ${MAX_WEB_PODS_FROM_SERVERS})` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
+    const capped = webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer);
+    if (capped) out.notes.push(capped);
     const si = plan.stages.indexOf(sp);
     for (const w of workers)
       out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `${w.name} replicas ${w.stages[si]!.replicas} (${w.stages[si]!.replicasWhy})`, source: sp.stage.source });

@@ -190,8 +190,35 @@ export function workersPerPod(workersPerServer: number): number {
  * workers spread over, so the cluster never starts below the capacity EC2 had.
  */
 export function webMinReplicas(stage: Stage, nginx: AppModel["nginx"] | undefined, server: AppServerConfig | null): number {
+  return Math.min(MAX_WEB_PODS_FROM_SERVERS, webPodsFromServers(stage, nginx, server));
+}
+
+/**
+ * The most web pods the HPA minimum takes from today's servers and workers: a stage asking for more
+ * (`worker_processes 4000` is 1,000 pods a server) is not a fleet to copy blindly but a number to
+ * decide, so the minimum is capped here, with a note naming the uncapped count (webPodsCapNote), and
+ * the HPA's maximum follows the capped minimum. Far inside int32, the limit of the HPA's fields.
+ */
+export const MAX_WEB_PODS_FROM_SERVERS = 100;
+
+/** servers × pods per server, before the cap (for the note). */
+export function webPodsFromServers(stage: Stage, nginx: AppModel["nginx"] | undefined, server: AppServerConfig | null): number {
   return webServerCount(stage, nginx) * podsPerServer(appServerWorkers(server));
 }
+
+/** The note when the cap took effect, else null. */
+export function webPodsCapNote(stage: Stage, nginx: AppModel["nginx"] | undefined, server: AppServerConfig | null): { message: string; source: Source } | null {
+  const wanted = webPodsFromServers(stage, nginx, server);
+  if (wanted <= MAX_WEB_PODS_FROM_SERVERS) return null;
+  const workers = appServerWorkers(server);
+  return {
+    message: `stage ${stage.name}: ${webServerBasis(stage, nginx)} × ${workers} worker(s) each would be ${wanted.toLocaleString("en-US")} web pods of at most ${MAX_WORKERS_PER_POD} workers; the HPA minimum is capped at ${MAX_WEB_PODS_FROM_SERVERS} (rails2k8s's ceiling for pods taken from a server count) and its maximum follows from that: size the web tier from the traffic it serves, and raise both by hand if it truly needs more`,
+    source: server?.workers?.source ?? stage.servers[0]?.source ?? stage.source,
+  };
+}
+
+/** The largest HPA maximum an answer may give (stage.<name>.max_replicas): a budget, far inside int32. */
+export const MAX_REPLICAS_ANSWER = 1000;
 
 /**
  * Seconds the preStop hook sleeps before it starts the drain: the pod leaves the Service's endpoints
@@ -957,13 +984,25 @@ export function stageHosts(model: ModelLike, stage: Stage): { host: string; sour
 
 /** Hosts per stage from nginx `server_name`; empty when nginx does not say. */
 function hostsFromNginx(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  // Asked by every emitter for every stage: a server_name of 60,000 hosts is read once per stage.
+  const memo = nginxHostsMemo.get(stage);
+  if (memo && memo.files === model.nginx.files && memo.stages === model.stages && memo.length === model.stages.length) return memo.hosts.slice();
+  const hosts = hostsFromNginxOnce(model, stage);
+  nginxHostsMemo.set(stage, { files: model.nginx.files, stages: model.stages, length: model.stages.length, hosts });
+  return hosts.slice();
+}
+const nginxHostsMemo = new WeakMap<Stage, { files: unknown; stages: unknown; length: number; hosts: { host: string; source: Source }[] }>();
+
+function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const out: { host: string; source: Source }[] = [];
   if (!hostsBelongToStage(model, stage)) return out;
+  // A set, not a scan of `out`: one server_name line may list tens of thousands of hosts.
+  const seen = new Set<string>();
   for (const f of nginxFilesFor(model, stage).filter((x) => !x.example))
     for (const s of f.servers)
       for (const n of s.serverNames) {
         const host = n.value.toLowerCase();
-        if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
+        if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
       }
   return out;
 }

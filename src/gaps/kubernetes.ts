@@ -8,6 +8,8 @@ import {
   DEFAULT_HEALTH_PATH,
   defaultEdgeTarget,
   defaultMaxReplicas,
+  MAX_WEB_PODS_FROM_SERVERS,
+  MAX_REPLICAS_ANSWER,
   healthPath,
   stageHosts,
   placeholderHost,
@@ -91,7 +93,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     gaps.push({
       id: `stage.${st.name}.max_replicas`,
       question: `How many web pods may stage ${st.name} scale up to?`,
-      why: `the HPA's minimum is today's ${webServerBasis(st, model.nginx)}${min !== webServers ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : ""}; the maximum is a budget decision (default: twice that)`,
+      why: `the HPA's minimum is today's ${webServerBasis(st, model.nginx)}${min !== webServers && min % webServers === 0 ? ` × ${min / webServers} pods each (at most ${MAX_WORKERS_PER_POD} workers per pod) = ${min} pods` : min !== webServers ? `, spread over ${min} pods (capped at ${MAX_WEB_PODS_FROM_SERVERS}; see the notes)` : ""}; the maximum is a budget decision (default: twice that, at most ${MAX_REPLICAS_ANSWER})`,
       default: defaultMaxReplicas(min),
       format: "replicas",
       min,

@@ -36,6 +36,12 @@ export function noStageGaps(model: ModelForGaps): Gap[] {
 
 const at = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
 
+/** Servers past the evaluation limit are valid lines not read: the question names the limit, not a fault of the line. */
+function serversUnreadSaid(servers: { message: string }[], where: string): string {
+  const limit = servers.map((u) => /^more than (\d+) servers\b/.exec(u.message)).find((m) => m);
+  return limit ? `more than ${limit[1]} servers, the most rails2k8s reads per stage: those from ${where} on are not read` : `servers at ${where} could not be read`;
+}
+
 export function unreadGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
   for (const st of model.stages) {
@@ -45,7 +51,7 @@ export function unreadGaps(model: ModelForGaps): Gap[] {
       const where = servers.map((u) => at(u.source)).join(", ");
       gaps.push({
         id: serversAnswerId(st.name),
-        question: `stage ${st.name}: servers at ${where} could not be read; list them (each "host role role...", such as "app1.example.com web app")`,
+        question: `stage ${st.name}: ${serversUnreadSaid(servers, where)}; list them (each "host role role...", such as "app1.example.com web app")`,
         why: `${servers.map((u) => `${at(u.source)}: ${u.message}`).join("; ")}. The stage's web replicas, HPA minimum and worker replicas come from its servers, and the ${st.servers.length} read elsewhere may be only part of them; list the servers that code declared (not those already read)`,
         default: [],
         format: "server-list",

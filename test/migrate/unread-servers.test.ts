@@ -80,3 +80,14 @@ describe("servers that could not be read", () => {
     expect(answerProblem(gap, [])).toMatch(/at least one/);
   });
 });
+
+describe("more servers than the evaluation reads", () => {
+  it("the question names the limit, not the valid line after it as unreadable", async () => {
+    const dir = copyFixture("shop");
+    edit(dir, "config/deploy/production.rb", (s) => s + Array.from({ length: 5100 }, (_, i) => `server "w${i}.example.com", user: "deploy", roles: %w[web app]`).join("\n") + "\n");
+    const model = await analyzeDir(dir);
+    const gap = model.gaps.find((g) => g.id === "servers.production")!;
+    expect(gap.question).toMatch(/^stage production: more than 5000 servers, the most rails2k8s reads per stage: those from config\/deploy\/production\.rb:\d+ on are not read; list them/);
+    expect(gap.question).not.toMatch(/could not be read/);
+  });
+});

@@ -5,6 +5,9 @@ import { labels } from "../names.js";
 import { createsNamespace } from "../namespace.js";
 import type { EdgeInput, EdgeOutput, MappingRow } from "./spec.js";
 
+/** The largest idle timeout an ALB accepts (load-balancer attribute idle_timeout.timeout_seconds: 1-4000). */
+export const ALB_MAX_IDLE_TIMEOUT = 4000;
+
 interface AlbBuild {
   annotations: Record<string, string>;
   tls: { hosts: string[] }[] | null;
@@ -61,8 +64,11 @@ export const ALB_TABLE: MappingRow<AlbBuild>[] = [
       const t = Math.max(i.spec.timeouts.read?.value ?? 0, i.spec.timeouts.send?.value ?? 0);
       if (!t) return;
       const src = (i.spec.timeouts.read && i.spec.timeouts.read.value === t ? i.spec.timeouts.read : i.spec.timeouts.send)!.source;
-      b.loadBalancerAttributes.push(`idle_timeout.timeout_seconds=${t}`);
-      out.provenance.push({ output: i.output, what: `idle timeout ${t}s`, source: src });
+      // The ALB refuses an idle timeout outside 1-4000 seconds (AWS ELB docs): a longer one is capped, and said.
+      const idle = Math.min(t, ALB_MAX_IDLE_TIMEOUT);
+      if (idle < t) out.notes.push({ message: `stage ${i.stage}: nginx waited ${t}s between two reads; an ALB's idle timeout is at most ${ALB_MAX_IDLE_TIMEOUT}s, so idle_timeout.timeout_seconds is capped at ${ALB_MAX_IDLE_TIMEOUT} (requests idle longer are cut)`, source: src });
+      b.loadBalancerAttributes.push(`idle_timeout.timeout_seconds=${idle}`);
+      out.provenance.push({ output: i.output, what: `idle timeout ${idle}s${idle < t ? ` (capped from ${t}s)` : ""}`, source: src });
     },
   },
   {

@@ -5,6 +5,14 @@ import { answerString } from "../answers.js";
 import { labels } from "../names.js";
 import type { EdgeInput, EdgeOutput, MappingRow } from "./spec.js";
 
+/** The largest Gateway API Duration in one unit (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`): 99999h. */
+const GATEWAY_MAX_HOURS = 99999;
+/** Seconds as a Gateway API Duration: `<n>s` when it fits 5 digits, else whole hours (rounded up), capped at 99999h. */
+function gatewayDuration(seconds: number): string {
+  if (seconds <= 99999) return `${seconds}s`;
+  return `${Math.min(GATEWAY_MAX_HOURS, Math.ceil(seconds / 3600))}h`;
+}
+
 interface GatewayBuild {
   route: Record<string, any>;
   redirect: Record<string, any> | null;
@@ -69,8 +77,10 @@ export const GATEWAY_TABLE: MappingRow<GatewayBuild>[] = [
       const t = Math.max(i.spec.timeouts.read?.value ?? 0, i.spec.timeouts.send?.value ?? 0);
       if (!t) return;
       const src = (i.spec.timeouts.read && i.spec.timeouts.read.value === t ? i.spec.timeouts.read : i.spec.timeouts.send)!.source;
-      b.route.spec.rules[0].timeouts = { request: `${t}s` };
-      out.provenance.push({ output: i.output, what: `request timeout ${t}s`, source: src });
+      const request = gatewayDuration(t);
+      if (request !== `${t}s`) out.notes.push({ message: `stage ${i.stage}: ${t}s does not fit a Gateway API Duration (at most 5 digits a unit): timeouts.request is ${request}${request === `${GATEWAY_MAX_HOURS}h` ? " (capped)" : " (rounded up to whole hours)"}`, source: src });
+      b.route.spec.rules[0].timeouts = { request };
+      out.provenance.push({ output: i.output, what: `request timeout ${request}`, source: src });
       out.notes.push({ message: `stage ${i.stage}: nginx's ${t}s was the wait between two reads; the HTTPRoute's timeouts.request bounds the whole request (Gateway API extended support: check the implementation)`, source: src });
     },
   },
