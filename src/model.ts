@@ -718,6 +718,14 @@ export interface SidekiqFacts {
   plugin?: Record<string, SidekiqStagePlugin>;
 }
 
+/** A Sidekiq config file's settings (SidekiqFacts' fields of the same names; spelled out for the schema generator). */
+export interface SidekiqConfigFacts {
+  concurrency: Fact<RValue> | null;
+  timeout: Fact<RValue> | null;
+  queues: Fact<RValue>[];
+  envOverrides: Record<string, Record<string, RValue>>;
+}
+
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */
 export interface SidekiqStagePlugin {
   /** `sidekiq_timeout`: seconds its stop (sidekiqctl stop, monit) waited after TERM before SIGKILL. */
@@ -727,7 +735,7 @@ export interface SidekiqStagePlugin {
   /** `sidekiq_queue` → one `--queue` each (they replace the config file's queues). */
   queues?: Fact<string[]>;
   /** `sidekiq_config` → `--config`, as a repo path, with that file's settings. */
-  config?: Fact<string> & { facts: Pick<SidekiqFacts, "concurrency" | "timeout" | "queues" | "envOverrides"> };
+  config?: Fact<string> & { facts: SidekiqConfigFacts };
   /** `sidekiq_env` → `--environment`, when it differs from the stage's Rails env. */
   env?: Fact<string>;
 }

@@ -1,6 +1,7 @@
 // A Unicorn config file as Unicorn::Configurator reads it (Debian's unicorn 6): each DSL method sets
 // one entry, later calls win, `listen` appends, hooks given a block (or a proc) replace the default.
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
+import { isFloatValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { isHash, isKnown, unknown } from "../ruby/evaluate.js";
 import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.js";
@@ -26,7 +27,9 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
       case "worker_processes": {
         // Configurator#set_int: anything but an Integer >= 1 stops Unicorn before it starts
         const v = arg(0);
-        const bad = isKnown(v) && v !== null && !(typeof v === "number" && Number.isInteger(v) && v >= 1);
+        // A number out of range is refused as bad input by refused-values.ts (exit 2, as Unicorn says);
+        // anything else known (`true` from `A or B ? 8 : 2`) is no count at all: unknown, with the reason.
+        const bad = isKnown(v) && v !== null && typeof v !== "number" && !isFloatValue(v);
         cfg.workers = bad ? { value: unknown(parsed, call.node, `Unicorn refuses worker_processes ${JSON.stringify(v)} (not an integer >= 1): the server does not start with this config`), source: call.source } : fact(0);
         break;
       }
