@@ -738,6 +738,8 @@ export interface SidekiqStagePlugin {
   config?: Fact<string> & { facts: SidekiqConfigFacts };
   /** `sidekiq_env` → `--environment`, when it differs from the stage's Rails env. */
   env?: Fact<string>;
+  /** `sidekiq_options_per_process` when every process of the stage ran the same words: added to the command line. */
+  options?: Fact<string[]>;
 }
 
 /**

@@ -68,7 +68,14 @@ export function sidekiqPluginStages(
       if (env && env !== railsEnvOf(s)) p.env = { value: env, source: e.source };
       else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
     }
+    const per = s.variables["sidekiq_options_per_process"];
+    if (per) {
+      const o = perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value);
+      if (typeof o === "string") ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o}; the worker runs without those options`, severity: "warning" });
+      else if (o.length) p.options = { value: o, source: per.source };
+    }
     const said: [string, Fact<unknown> | undefined][] = [
+      ["sidekiq_options_per_process", p.options],
       ["sidekiq_timeout", p.stopWait],
       ["sidekiq_concurrency", p.concurrency],
       ["sidekiq_queue", p.queues],
@@ -79,4 +86,24 @@ export function sidekiqPluginStages(
     if (Object.keys(p).length) out[s.name] = p;
   }
   return out;
+}
+
+/** One command-line word capistrano-sidekiq pasted into its start line: flags and plain names only. */
+const WORD = /^[A-Za-z0-9_.:=,@%+/-]+$/;
+
+/**
+ * capistrano-sidekiq 1.x starts process i with `sidekiq_options_per_process[i]` appended (a string of
+ * words; a process past the list's end gets none). The pods all run one command, so the words are
+ * carried only when every process of the stage ran the same ones; otherwise the reason, in words.
+ */
+export function perProcessOptions(v: RValue, processes: RValue | undefined): string[] | string {
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => typeof x === "string")) return "is not a list of strings the analysis can read";
+  const n = processes === undefined ? 1 : typeof processes === "number" ? processes : typeof processes === "string" && /^\d+$/.test(processes) ? Number(processes) : null;
+  if (n === null) return "depends on sidekiq_processes, which the analysis cannot read";
+  const used = Array.from({ length: Math.max(1, n) }, (_, i) => (list[i] as string | undefined) ?? "");
+  if (new Set(used).size > 1) return `gives the stage's ${n} processes different options (${used.map((x) => JSON.stringify(x)).join(", ")}); one Deployment runs one command`;
+  const words = used[0]!.trim().split(/\s+/).filter(Boolean);
+  if (!words.every((w) => WORD.test(w))) return "holds words other than plain flags and names (quotes, shell syntax)";
+  return words;
 }

@@ -437,19 +437,34 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage): SidekiqOfStage {
   const p = model.sidekiq?.plugin?.[stage.name] ?? {};
   const m: ModelLike = p.config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...p.config.facts, file: p.config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
+  // sidekiq_options_per_process came after the plugin's own flags on its start line: later words win in Sidekiq's option parser.
+  const extra = p.options?.value ?? [];
   const flags = [
     ...(p.env ? ["-e", p.env.value] : []),
     ...(p.queues?.value ?? []).flatMap((q) => ["-q", q]),
     ...(p.concurrency ? ["-c", String(p.concurrency.value)] : []),
+    ...extra,
   ];
+  const extraQueues = optionValues(extra, ["-q", "--queue"]);
+  const extraConcurrency = optionValues(extra, ["-c", "--concurrency"]).pop();
   return {
     env,
     file: m.sidekiq?.file ?? null,
-    concurrency: p.concurrency?.value ?? sidekiqConcurrency(m, env),
-    queues: p.queues?.value ?? sidekiqQueues(m, env),
+    concurrency: extraConcurrency && /^\d+$/.test(extraConcurrency) ? Number(extraConcurrency) : (p.concurrency?.value ?? sidekiqConcurrency(m, env)),
+    queues: extraQueues.length ? extraQueues : (p.queues?.value ?? sidekiqQueues(m, env)),
     timeout: Math.max(sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,
   };
+}
+
+/** The values of a flag in a word list (`-q a -q b`, `--queue=c`). */
+function optionValues(words: string[], names: string[]): string[] {
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    if (names.includes(w) && words[i + 1] !== undefined) out.push(words[i + 1]!);
+    for (const n of names) if (n.startsWith("--") && w.startsWith(`${n}=`)) out.push(w.slice(n.length + 1));
+  });
+  return out;
 }
 
 /**

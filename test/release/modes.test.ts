@@ -273,6 +273,29 @@ describe("AWS access on EKS (aws.identity)", () => {
         else expect(k.notes.some((n) => /no IAM role is known for stage staging/.test(n.message))).toBe(true);
       });
 
+  for (const identity of ["irsa", "pod-identity"])
+    it(`${identity} under Argo CD: the migration Job (a PreSync hook) runs as its own ServiceAccount, itself a PreSync hook in wave -1`, async () => {
+      const { ServiceAccount } = await import("kubernetes-models/v1");
+      const m = withKeys();
+      const role = "arn:aws:iam::123456789012:role/shop-production";
+      const a = allAnswers(m, { "aws.identity": identity, "stage.production.aws_role_arn": role, "deploy.mode": "argocd" });
+      const k = emitKustomize(m, a);
+      const objects = kustomizeBuild(writeTree(k.files), "k8s/overlays/production");
+      const sas = objects.filter((o) => o.kind === "ServiceAccount");
+      expect(sas.map((o) => o.metadata.name).sort()).toEqual(["shop-app", "shop-migrate"]);
+      for (const sa of sas) new ServiceAccount(sa as any).validate();
+      const hook = sas.find((o) => o.metadata.name === "shop-migrate")!;
+      expect(hook.metadata.annotations).toMatchObject({ "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/sync-wave": "-1" });
+      expect(hook.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe(identity === "irsa" ? role : undefined);
+      // the app's own ServiceAccount stays a Sync resource (a hook would be deleted and re-created each sync)
+      expect(sas.find((o) => o.metadata.name === "shop-app")!.metadata.annotations?.["argocd.argoproj.io/hook"]).toBeUndefined();
+      const job = objects.find((o) => o.kind === "Job")!;
+      expect(job.metadata.annotations?.["argocd.argoproj.io/hook"]).toBe("PreSync");
+      expect(job.spec.template.spec.serviceAccountName).toBe("shop-migrate");
+      for (const d of objects.filter((o) => o.kind === "Deployment")) expect(d.spec.template.spec.serviceAccountName).toBe("shop-app");
+      expect(k.notes.some((n) => n.message.includes("shop-migrate") && (identity === "irsa" ? /trust policy/.test(n.message) : /create-pod-identity-association/.test(n.message)))).toBe(true);
+    });
+
   it("static-keys (the default) keeps today's Secret, with the keys", () => {
     const m = withKeys();
     const k = emitKustomize(m, allAnswers(m));

@@ -74,3 +74,30 @@ describe("capistrano-sidekiq variables per stage", () => {
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(20));
   });
 });
+
+describe("sidekiq_options_per_process (a corpus repo's cron and mailers queues were never worked)", () => {
+  it("the same words for every process reach the command line, with their queues", async () => {
+    const app = await analyzeFiles(
+      pluginApp(
+        "",
+        {
+          production: ['server "w1.parcel.example.org", roles: %w[web app db]', 'set :rails_env, "production"', "set :sidekiq_options_per_process, ['-q default -q cron -q mailers']", ""].join("\n"),
+          staging: ['server "s1.parcel.example.org", roles: %w[web app db]', 'set :rails_env, "staging"', "set :sidekiq_processes, 2", "set :sidekiq_options_per_process, ['-q default', '-q cron']", ""].join("\n"),
+        },
+        { "config/sidekiq.yml": ":concurrency: 4\n:queues:\n  - default\n" },
+        { sidekiq: "6.5.12", "capistrano-sidekiq": "1.0.3" },
+        'require "capistrano/sidekiq"\n',
+      ),
+      "parcel",
+    );
+    expect(app.sidekiq!.plugin!["production"]!.options).toEqual({ value: ["-q", "default", "-q", "cron", "-q", "mailers"], source: { file: "config/deploy/production.rb", line: 3 } });
+    // staging's two processes ran different queues: one command cannot be both, and it is said
+    expect(app.sidekiq!.plugin!["staging"]?.options).toBeUndefined();
+    expect(app.problems.some((p) => p.file === "config/deploy/staging.rb" && /sidekiq_options_per_process/.test(p.message) && /different options/.test(p.message))).toBe(true);
+    const { stages } = emitAndBuild(app);
+    const w = find(stages["production"]!, "Deployment", "-worker");
+    validateObject(w);
+    const args: string[] = [...(container(w).command ?? []), ...(container(w).args ?? [])];
+    expect(args.join(" ")).toMatch(/-q default -q cron -q mailers/);
+  });
+});

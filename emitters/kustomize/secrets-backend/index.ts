@@ -29,7 +29,13 @@ export function applySecretsBackend(plan: Plan, sp: StagePlan, k: Record<string,
   if (identity) {
     (k["resources"] as string[]).push(SERVICE_ACCOUNT_FILE);
     (k["patches"] as unknown[]).push(...identity.patches);
-    files.push({ path: `${dir}/${SERVICE_ACCOUNT_FILE}`, content: toYaml([identity.serviceAccount], `Stage ${sp.stage.name}: the identity of the app's pods on AWS, instead of static keys.`) });
+    files.push({
+      path: `${dir}/${SERVICE_ACCOUNT_FILE}`,
+      content: toYaml(
+        [identity.serviceAccount, ...(identity.migrationServiceAccount ? [identity.migrationServiceAccount] : [])],
+        `Stage ${sp.stage.name}: the identity of the app's pods on AWS, instead of static keys.${identity.migrationServiceAccount ? "\nThe second is the migration Job's: an Argo CD PreSync hook in wave -1, so it exists before the Job (wave 0)." : ""}`,
+      ),
+    });
   }
   const backend = secretsBackend(plan.answers);
   if (backend === "env-files") return { files, envFiles: true };
