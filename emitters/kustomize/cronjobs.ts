@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -30,7 +30,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
   const cronEnv = scheduleEnv(cron, out);
   const used = new Set<string>();
   const result: EmittedCron[] = [];
-  for (const job of cron.jobs) {
+  for (const [index, job] of cron.jobs.entries()) {
+    const key = cronJobKey(cron.jobs, index);
     if (job.sameLineAs) {
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is the same job as the one at ${job.sameLineAs.file}:${job.sameLineAs.line} (same time, command and roles): whenever wrote both as one crontab line, which cron ran once per time; that job's CronJob runs it, and this one gets none`, source: job.source });
       continue;
@@ -38,11 +39,11 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     // A command with a part only whenever's run knows still gets its CronJob (one per job, always):
     // with the answered command, else suspended with a placeholder that fails loudly until answered.
     const analysed = cronCommand(job);
-    const answeredCommand = analysed === null ? answerString(plan.answers, cronCommandAnswerId(job.source.line), "").trim() || null : null;
+    const answeredCommand = analysed === null ? answerString(plan.answers, cronCommandAnswerId(key), "").trim() || null : null;
     const unknownCommand = analysed === null && answeredCommand === null;
     if (unknownCommand)
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(job.source.line)}`, source: job.source });
-    const command = analysed ?? answeredCommand ?? unknownCronCommand(job.source.line);
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(key)}`, source: job.source });
+    const command = analysed ?? answeredCommand ?? unknownCronCommand(key);
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
     const serverOnly = unknownCommand ? null : cronServerOnlyReason(job, command);
     // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
@@ -54,9 +55,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     // A job whose schedule the analysis could not compute still gets its CronJob: with the
     // answered cron line, else suspended with a placeholder line until someone answers.
     const unknownSchedule = job.schedules.length === 0;
-    const answered = unknownSchedule ? answerString(plan.answers, cronScheduleAnswerId(job.source.line), "") || null : null;
+    const answered = unknownSchedule ? answerString(plan.answers, cronScheduleAnswerId(key), "") || null : null;
     if (unknownSchedule && !answered)
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)}: its schedule is computed when whenever runs; its CronJob is written suspended (schedule "${UNKNOWN_SCHEDULE_PLACEHOLDER}" is a placeholder) until you answer ${cronScheduleAnswerId(job.source.line)}`, source: job.source });
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)}: its schedule is computed when whenever runs; its CronJob is written suspended (schedule "${UNKNOWN_SCHEDULE_PLACEHOLDER}" is a placeholder) until you answer ${cronScheduleAnswerId(key)}`, source: job.source });
     const schedules = unknownSchedule ? [answered ?? UNKNOWN_SCHEDULE_PLACEHOLDER] : job.schedules;
     const runnable = schedules.filter(isRunnableSchedule);
     for (const s of job.schedules.filter((x) => !isRunnableSchedule(x)))

@@ -653,17 +653,28 @@ function fallbackCronCommand(job: CronJob): string | null {
 }
 
 /**
- * Id of the answer giving the command of the whenever job defined at `line` when part of its line is
+ * Id of the answer giving the command of the whenever job `key` (cronJobKey) when part of its line is
  * computed only when whenever runs (`set :check_in, Settings.x` pasted into a custom job_type).
  */
-export const cronCommandAnswerId = (line: number): string => `cron.job_at_line_${line}.command`;
+export const cronCommandAnswerId = (key: string): string => `cron.${key}.command`;
+
+/**
+ * The part of an answer id that names the whenever job `jobs[index]`: its line, and its place among
+ * that line's jobs when several share it (`runner_x 'a'; runner_x 'b'`, a loop), so each job has an
+ * answer of its own; the first keeps the plain form.
+ */
+export function cronJobKey(jobs: readonly CronJob[], index: number): string {
+  const job = jobs[index]!;
+  const before = jobs.slice(0, index).filter((j) => j.source.file === job.source.file && j.source.line === job.source.line).length;
+  return before ? `job_at_line_${job.source.line}_${before + 1}` : `job_at_line_${job.source.line}`;
+}
 
 /**
  * The command a CronJob is written with until its real command is answered: it is written
  * suspended, and were it resumed it fails loudly instead of running a guessed line. Only the answer
  * id (from a line number) enters it.
  */
-export const unknownCronCommand = (line: number): string => `echo "rails2k8s: the command of this CronJob is not known yet: answer ${cronCommandAnswerId(line)}" >&2; exit 64`;
+export const unknownCronCommand = (key: string): string => `echo "rails2k8s: the command of this CronJob is not known yet: answer ${cronCommandAnswerId(key)}" >&2; exit 64`;
 
 /** What the analysis could not know in a job's command, in words (the unknown pieces' reasons). */
 export function cronCommandUnknowns(job: CronJob): string[] {
@@ -675,7 +686,7 @@ export function cronCommandUnknowns(job: CronJob): string[] {
 }
 
 /** Id of the answer giving the cron line of the whenever job defined at `line` of config/schedule.rb (src/gaps/cron.ts). */
-export const cronScheduleAnswerId = (line: number): string => `cron.job_at_line_${line}.schedule`;
+export const cronScheduleAnswerId = (key: string): string => `cron.${key}.schedule`;
 
 /**
  * A command whose program is an absolute path outside the system's own directories

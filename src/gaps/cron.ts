@@ -3,7 +3,7 @@
 // is written suspended until a person gives the cron line whenever wrote; never a guessed time.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { cronCommand, cronCommandAnswerId, cronCommandUnknowns, cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
+import { cronCommand, cronCommandAnswerId, cronCommandUnknowns, cronJobKey, cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
 
 
 export function cronGaps(model: ModelForGaps): Gap[] {
@@ -17,10 +17,12 @@ export function cronGaps(model: ModelForGaps): Gap[] {
  * command; the known text is never run with a hole in it.
  */
 function commandGaps(model: ModelForGaps): Gap[] {
-  return model.cron!.jobs
-    .filter((j) => !j.sameLineAs && cronCommand(j) === null)
-    .map((j) => ({
-      id: cronCommandAnswerId(j.source.line),
+  const jobs = model.cron!.jobs;
+  return jobs
+    .map((j, i) => ({ j, key: cronJobKey(jobs, i) }))
+    .filter(({ j }) => !j.sameLineAs && cronCommand(j) === null)
+    .map(({ j, key }) => ({
+      id: cronCommandAnswerId(key),
       question: `What command (one shell line, run in the image's app directory) did the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line} run?`.replace(/  +/g, " "),
       why: `part of its line is computed when whenever runs (${cronCommandUnknowns(j).join("; ") || "a value the analysis cannot know"}); \`whenever -f config/schedule.rb\` on a server prints the line. Until answered, its CronJob is written suspended`,
       default: null,
@@ -30,10 +32,12 @@ function commandGaps(model: ModelForGaps): Gap[] {
 }
 
 function scheduleGaps(model: ModelForGaps): Gap[] {
-  return model.cron!.jobs
-    .filter((j) => j.schedules.length === 0 && !j.sameLineAs)
-    .map((j) => ({
-      id: cronScheduleAnswerId(j.source.line),
+  const jobs = model.cron!.jobs;
+  return jobs
+    .map((j, i) => ({ j, key: cronJobKey(jobs, i) }))
+    .filter(({ j }) => j.schedules.length === 0 && !j.sameLineAs)
+    .map(({ j, key }) => ({
+      id: cronScheduleAnswerId(key),
       question: `What cron line (5 fields, e.g. "30 3 * * *") ran the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line}?`.replace(/  +/g, " "),
       why: "its `every`/`at:` is computed when whenever runs, so the analysis cannot say when it ran; `whenever -f config/schedule.rb` on a server prints the line. Until answered, its CronJob is written suspended",
       default: null,

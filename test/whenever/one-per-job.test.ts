@@ -187,6 +187,30 @@ end
   });
 });
 
+describe("two jobs on one line, each with a part computed when whenever runs", () => {
+  const SCHEDULE = `job_type :runner_ping, 'cd :path && bin/rails runner -e :environment ":task" && curl -fsS https://checkins.example.test/:ping_id'
+every 1.day, at: '2am' do
+  set :ping_id, AppSettings.pings.nightly
+  runner_ping "Second.run"; runner_ping "Third.run"
+end
+`;
+  it("each job has its own question and its own answer", () => {
+    const { cron } = analyze(SCHEDULE);
+    expect(cron.jobs.length).toBe(2);
+    const gaps = cronGaps({ cron } as never);
+    expect(gaps.map((g) => g.id)).toEqual(["cron.job_at_line_4.command", "cron.job_at_line_4_2.command"]);
+    expect(gaps[1]!.question).toContain("Third.run");
+    const { crons } = built(SCHEDULE, { "cron.job_at_line_4.command": "bin/rails runner Second.run", "cron.job_at_line_4_2.command": "bin/rails runner Third.run" });
+    expect(crons.map((c) => [c.command, c.suspend]).sort()).toEqual([
+      ["bin/rails runner Second.run", false],
+      ["bin/rails runner Third.run", false],
+    ]);
+    // one answered, the other not: the other stays suspended with its own placeholder
+    const half = built(SCHEDULE, { "cron.job_at_line_4.command": "bin/rails runner Second.run" }).crons;
+    expect(half.find((c) => c.command.includes("job_at_line_4_2"))!.suspend).toBe(true);
+  });
+});
+
 describe("env lines", () => {
   const SCHEDULE = `env :PATH, "/home/deploy/.rbenv/shims:/usr/bin"
 env :MAILTO, "ops@example.com"
