@@ -58,15 +58,30 @@ const localData: Rule = (m) =>
  * config/environments/production.rb, an initializer). The image has none of it.
  */
 const STAND_IN = /^(config\/database\.yml|config\/master\.key|config\/credentials\/[^/]+\.key)$|(^|\/)\.env(\.[^/]+)?$/;
-const serverOnlyLinkedFiles: Rule = (m) =>
-  m.linked
-    .filter((l) => l.kind === "file" && l.serverOnly && !STAND_IN.test(l.path))
-    .map((l) => ({
-      id: "files.server-only",
-      message: `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${/\.rb$/.test(l.path) ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
-      advice: `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; ${/\.rb$/.test(l.path) ? "without it Rails boots with different settings, or fails" : "without it the app fails where it reads it"}.`,
-      source: l.source,
-    }));
+const serverOnlyLinkedFiles: Rule = (m) => {
+  // Figaro's config/application.yml holds ENV values, like a dotenv file: the env files carry them.
+  const figaro = Boolean(m.rails.gems["figaro"]);
+  return m.linked
+    .filter((l) => l.kind === "file" && l.serverOnly && !STAND_IN.test(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
+    .map((l) => {
+      const ruby = /\.rb$/.test(l.path);
+      return {
+        id: "files.server-only",
+        message: `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
+        advice: ruby
+          ? `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; without it Rails boots with different settings, or fails.`
+          : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`,
+        source: l.source,
+      };
+    });
+};
+
+/** A linked file the deploy itself writes on the servers: a Global template's target, a task's render or upload. */
+function renderedByDeploy(m: Model, path: string): boolean {
+  if (m.global?.templates.some((t) => t.target === path)) return true;
+  const at = (dest: string) => dest === path || dest.endsWith(`/${path}`) || dest.includes(`/${path}"`) || dest.includes(`/${path}'`);
+  return (m.capistrano?.tasks ?? []).some((t) => t.uploads.some(at) || (t.renders ?? []).some((r) => at(r.destination)));
+}
 
 /** Cron jobs that ran on one server only: a CronJob runs once per schedule in the cluster. */
 const cronOnOneServer: Rule = (m) => {

@@ -65,6 +65,22 @@ describe("hazard rules", () => {
     wellFormed(h);
   });
 
+  it("files.server-only: not for a file the deploy renders or uploads, nor figaro's application.yml", () => {
+    const linked = (path: string) => ({ path, kind: "file" as const, class: "config" as const, stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true });
+    const rails = baseRails();
+    rails.gems["figaro"] = "1.2.0" as never;
+    const h = findHazards(
+      baseModel({
+        rails,
+        linked: [linked("config/global/aws.yml"), linked("config/unicorn.rb"), linked("config/application.yml"), linked("config/newrelic.yml")],
+        global: { dir: "config/global", gemVersion: null, namespaces: [], templates: [{ template: "config/deploy/templates/global/aws.yml.erb", target: "config/global/aws.yml", rendered: {} } as never] },
+        capistrano: { major: 3, requires: [], lock: null, hooks: [], tasks: [{ name: "deploy:configs", source: src("config/deploy.rb", 20), templates: [], uploads: [], renders: [{ template: "config/deploy/templates/unicorn.rb.erb", destination: '"#{shared_path}/config/unicorn.rb"', source: src("config/deploy.rb", 21) }] }] } as never,
+      }),
+      AS_OF,
+    );
+    expect(h.filter((x) => x.id === "files.server-only").map((x) => x.message.split(" ")[0])).toEqual(["config/newrelic.yml"]);
+  });
+
   it("cron.single-server / cron.many-servers from the job's roles and each stage's servers", () => {
     const job = { schedules: ["0 3 * * *"], type: "rake", task: "orders:expire_unpaid", command: "x", roles: ["db"], source: src("config/schedule.rb", 4) };
     const m = baseModel({
