@@ -176,7 +176,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
   gaps.push({
     id: "resources.web",
     question: "CPU and memory requests/limits of the web container?",
-    why: `derived from the ${appServerKind(model)}'s worker processes (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
+    why: `derived from ${server ? `${appServerKind(model)}'s worker processes` : `rails2k8s' default worker count for ${appServerKind(model)} (the repo has no ${appServerKind(model)} config)`} (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),
