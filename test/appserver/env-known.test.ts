@@ -106,3 +106,18 @@ describe("no environment known, no branch taken", () => {
     expect(lineRailsEnv("bundle exec unicorn_rails -c config/unicorn.rb -D")).toBeNull();
   });
 });
+
+describe("a server config whose gem is not locked", () => {
+  it("is said to be unused, and its ENV reads are no boot reads", async () => {
+    const files = darkroom();
+    files["config/puma.rb"] = 'threads ENV.fetch("RAILS_MAX_THREADS") { 5 }, ENV.fetch("RAILS_MAX_THREADS") { 5 }\nport ENV.fetch("PORT") { 3000 }\n';
+    const m = await analyzeFiles(memoryRepo(files), "darkroom");
+    expect(m.problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toContain("config/puma.rb:1 config/puma.rb is not used: puma is not in Gemfile.lock, so the servers could not have run it; its settings and ENV reads are not carried");
+    const names = (m.bootEnv ?? []).map((r) => r.env);
+    expect(names).not.toContain("PORT");
+    expect(names).not.toContain("RAILS_MAX_THREADS");
+    // the locked server's config is still read
+    expect(names).toContain("RAILS_ENV");
+    expect(m.problems.some((p) => p.file === "config/unicorn.rb" && /not used/.test(p.message))).toBe(false);
+  });
+});
