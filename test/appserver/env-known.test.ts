@@ -121,3 +121,25 @@ describe("a server config whose gem is not locked", () => {
     expect(m.problems.some((p) => p.file === "config/unicorn.rb" && /not used/.test(p.message))).toBe(false);
   });
 });
+
+describe("a plugin's rails_env default is a stated environment", () => {
+  it("capistrano-rails' `set :rails_env, fetch(:stage)` decides the branch per stage", async () => {
+    const CONFIG = 'worker_processes(ENV["RAILS_ENV"] == "production" ? 6 : 2)\n';
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/rails"\n',
+        "config/deploy.rb": 'set :application, "kiln"\nset :repo_url, "git@example.net:kiln.git"\nset :deploy_to, "/srv/kiln"\nset :unicorn_config_path, "config/unicorn.rb"\n',
+        "config/deploy/production.rb": 'server "a.example.net", roles: %w[web app]\n',
+        "config/deploy/qa.rb": 'server "b.example.net", roles: %w[web app]\n',
+        "config/unicorn.rb": CONFIG,
+      }),
+      "kiln",
+    );
+    const real = unicorn(CONFIG, ["production", "qa"]);
+    for (const [i, name] of ["production", "qa"].entries()) {
+      const st = m.stages.find((s) => s.name === name)!;
+      expect(st.variables["rails_env"]?.defaultOf).toBeTruthy();
+      expect(appServerFor(m, st)!.workers?.value).toBe(real[i].worker_processes);
+    }
+  });
+});
