@@ -94,7 +94,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const deployed = deployedPath(f, fileStages, stages);
     const base = { file: f.file, env: f.env, stages: fileStages };
     const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, usesPumaPlugin));
-    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)))));
+    const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
+    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
@@ -140,17 +141,36 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
  * stage's config by its stages, then by its env, so no consumer changes, and a file stays one entry
  * per thing a reader must tell apart.
  */
-function perEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerConfig, "file" | "env" | "stages">) => AppServerConfig, running: Stage[]): AppServerConfig[] {
+function perEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerConfig, "file" | "env" | "stages">) => AppServerConfig, running: Stage[], stated: (s: Stage) => string | null): AppServerConfig[] {
   const plain = read(f.env);
-  const envs = f.env !== null ? [] : [...new Set(running.map(railsEnvOf))].sort();
+  if (f.env !== null) return [plain];
+  // Only an environment the deploy states decides a branch: a stage name is not one (railsEnvOf's
+  // fallback), so those stages keep the plain reading, its branches unknown.
+  const envs = [...new Set(running.map(stated).filter((e): e is string => e !== null))].sort();
+  const unstated = running.filter((r) => stated(r) === null).map((r) => r.name);
   if (envs.length === 0) return [plain];
   const readings = envs.map((env) => ({ env, cfg: read(env) }));
   const key = (c: AppServerConfig) => JSON.stringify({ ...c, env: null, stages: [] });
   if (readings.every((r) => key(r.cfg) === key(plain))) return [plain];
-  if (readings.every((r) => key(r.cfg) === key(readings[0]!.cfg)) && envs.length > 1) return [readings[0]!.cfg];
-  return readings.map(({ env }) =>
-    read(env, { file: f.file, env, stages: plain.stages.filter((s) => running.some((r) => r.name === s && railsEnvOf(r) === env)) }),
+  if (readings.every((r) => key(r.cfg) === key(readings[0]!.cfg)) && envs.length > 1 && !unstated.length) return [readings[0]!.cfg];
+  const out = readings.map(({ env }) =>
+    read(env, { file: f.file, env, stages: plain.stages.filter((s) => running.some((r) => r.name === s && stated(r) === env)) }),
   );
+  if (unstated.length) out.push({ ...plain, stages: plain.stages.filter((s) => unstated.includes(s)) });
+  return out;
+}
+
+/**
+ * The Rails environment a stage's server evaluated its config with, as the deploy states it: the
+ * stage's `rails_env` (set in a deploy file, or a modelled plugin's default), else a start line
+ * naming this file that gives RAILS_ENV. Null when nothing says (the env came from the server).
+ */
+function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string | null }[]): string | null {
+  const v = stage.variables["rails_env"]?.value;
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string") return v.sym;
+  const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);
+  return own?.railsEnv ?? null;
 }
 
 /** The stages that run a file: those pointing at it; else those of its env; else those no other file of its kind serves. */

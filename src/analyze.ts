@@ -20,6 +20,7 @@ import { analyzeCron } from "../analyzers/whenever.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
+import { unusedServerConfigs } from "../analyzers/appserver/unused.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
 import { hasPath, railsEnvOf, shownPath } from "./model.js";
@@ -74,7 +75,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))]));
-  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers, [...new Set(stages.map(railsEnvOf))]));
+  const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
+  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");

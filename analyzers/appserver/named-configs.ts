@@ -17,6 +17,20 @@ export interface NamedConfig {
   source: Source;
   /** The stage whose deploy file says it (`config/deploy/<stage>.rb`); null = every stage. */
   stage: string | null;
+  /** The Rails environment the line itself gives the server (`RAILS_ENV=x unicorn ...`, `unicorn_rails -E x`), if any. */
+  railsEnv?: string;
+}
+
+/**
+ * RAILS_ENV as a start line states it: a `RAILS_ENV=x` prefix, or unicorn_rails' `-E x` (it sets
+ * RAILS_ENV; plain unicorn's -E sets RACK_ENV only). Null when the line says nothing.
+ */
+export function lineRailsEnv(line: string): string | null {
+  const prefix = /(?:^|[\s"'`;&(])RAILS_ENV=["']?([\w-]+)["']?\s/.exec(line);
+  if (prefix) return prefix[1]!;
+  const rails = /\bunicorn_rails\b(.*)$/.exec(line);
+  const e = rails ? /\s(?:-E|--env)(?:=|\s+)["']?([\w-]+)/.exec(rails[1]!) : null;
+  return e ? e[1]! : null;
 }
 
 // Unicorn: -c / --config-file; Puma: -C / --config.
@@ -37,7 +51,8 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;
     const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
-    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage };
+    const railsEnv = lineRailsEnv(line);
+    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage, ...(railsEnv ? { railsEnv } : {}) };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
   // The Procfile line the deploy starts (`foreman start web_daemon`), for the stages whose deploy

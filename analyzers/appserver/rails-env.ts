@@ -18,7 +18,7 @@
 import type { RValue } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
 import { literalHashIndex } from "../ruby/idioms/hash-index.js";
-import { isEnvRef, isKnown, same, type Scope } from "../ruby/evaluate.js";
+import { isEnvRef, isKnown, same, unknown, type Scope } from "../ruby/evaluate.js";
 
 const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
 const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "env" && node.receiver && isConst(node.receiver, "Rails") && argsOf(node).length === 0;
@@ -29,7 +29,7 @@ const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "en
  * are looked up with Ruby's key equality.
  */
 export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parsed?: ParsedRuby): Scope["call"] | undefined {
-  if (railsEnv === null) return undefined;
+  if (railsEnv === null) return parsed ? undecided(parsed) : undefined;
   const vars = rackEnvToo ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
   // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
   // starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
@@ -65,5 +65,32 @@ export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parse
       return isKnown(key) ? literalHashIndex(recv, node, parsed, key, ev) : undefined;
     }
     return undefined;
+  };
+}
+
+// Tests the evaluator would otherwise decide by an ENV variable's default (analyzers/ruby/evaluate.ts).
+const ENV_TESTS = new Set(["==", "!=", "eql?", "===", "include?", "start_with?", "end_with?", "empty?", "nil?", "!", "to_sym", "intern", "[]", "fetch"]);
+const ENV_VARS = ["RAILS_ENV", "RACK_ENV"];
+
+/**
+ * For a config read without a known environment: the servers had RAILS_ENV/RACK_ENV set to
+ * something this reading does not know, so `ENV["RAILS_ENV"] || "development"` is not its default
+ * and no branch on it is decided (only a known environment decides one).
+ */
+function undecided(parsed: ParsedRuby): Scope["call"] {
+  const isEnvVar = (v: RValue) => isEnvRef(v) && ENV_VARS.includes(v.env);
+  return (node, ev) => {
+    if (kind(node) !== "CallNode" || !ENV_TESTS.has(node.name)) return undefined;
+    const args = argsOf(node);
+    const recv = node.receiver;
+    if (!recv) return undefined;
+    // `TABLE[ENV["RAILS_ENV"]]` / `%w[a b].include?(RAILS_ENV)`: the key; `RAILS_ENV == "x"`: either side
+    const operands = node.name === "[]" || node.name === "fetch" || node.name === "include?" ? args.slice(0, 1) : [recv, ...args.slice(0, 1)];
+    if (node.name === "[]" || node.name === "fetch") {
+      // ENV["RAILS_ENV"] itself is the read, not a test of it
+      if (kind(recv) === "ConstantReadNode" && recv.name === "ENV") return undefined;
+    }
+    const hit = operands.map(ev).find(isEnvVar);
+    return hit && isEnvRef(hit) ? unknown(parsed, node, `${hit.env} is not known for this reading (no environment the deploy states)`) : undefined;
   };
 }

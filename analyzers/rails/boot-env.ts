@@ -22,16 +22,19 @@ const SECTION_NAMES = new Set(["development", "test", "production", "staging"]);
 
 export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConfig[], railsEnvs: string[]): RubyEnvRead[] {
   const out: RubyEnvRead[] = [];
-  const serverFiles = new Map(appServers.map((a) => [a.file, a.env] as const));
+  const serverFiles = serverFileEnvs(appServers, railsEnvs);
   for (const path of ctx.repo.paths) {
-    let railsEnv: string | null | undefined;
+    let envs: (string | null)[] | undefined;
     const envFile = ENV_FILE.exec(path);
-    if (envFile) railsEnv = envFile[1]!;
-    else if (RUBY_FILES.test(path) && !OURS.test(path)) railsEnv = null;
-    else if (serverFiles.has(path)) railsEnv = serverFiles.get(path)!;
-    if (railsEnv !== undefined) {
+    if (envFile) envs = [envFile[1]!];
+    else if (RUBY_FILES.test(path) && !OURS.test(path)) envs = [null];
+    else if (serverFiles.has(path)) envs = serverFiles.get(path)!;
+    if (envs !== undefined) {
       const read = ctx.repo.read(path);
-      if ("text" in read && read.text.includes("ENV")) out.push(...rubyReads(path, read.text, railsEnv));
+      if ("text" in read && read.text.includes("ENV")) {
+        const reads = rubyReads(path, read.text, null);
+        for (const railsEnv of envs) out.push(...reads.map((r) => ({ ...r, railsEnv })));
+      }
       continue;
     }
     if (/^config\/[^/]+\.ya?ml$/.test(path) && !SKIP_YAML.test(path)) {
@@ -40,6 +43,22 @@ export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConf
     }
   }
   return out;
+}
+
+/**
+ * The environments each server config file is read for. A file read per environment (one entry per
+ * env, analyzers/appserver.ts perEnv) is read in each of them: every environment when they cover
+ * all the stages' environments or one entry serves all (env null), else each one.
+ */
+function serverFileEnvs(appServers: AppServerConfig[], railsEnvs: string[]): Map<string, (string | null)[]> {
+  const byFile = new Map<string, (string | null)[]>();
+  for (const a of appServers) byFile.set(a.file, [...(byFile.get(a.file) ?? []), a.env]);
+  for (const [file, envs] of byFile) {
+    const named = [...new Set(envs.filter((e): e is string => e !== null))].sort();
+    const all = envs.includes(null) || (envs.length > 1 && railsEnvs.length > 0 && railsEnvs.every((e) => named.includes(e)));
+    byFile.set(file, all ? [null] : named);
+  }
+  return byFile;
 }
 
 const isEnvConst = (n: any): boolean => (kind(n) === "ConstantReadNode" && n.name === "ENV") || (kind(n) === "ConstantPathNode" && n.parent == null && n.name === "ENV");

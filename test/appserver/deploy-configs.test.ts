@@ -167,8 +167,8 @@ describe("branches on the Rails environment, per stage (unit)", () => {
     const repo = memoryRepo({
       "config/puma.rb": 'env = ENV.fetch("RAILS_ENV") { "development" }\nthreads 1, 5\nif env == "production"\n  workers 4\nelse\n  workers 1\nend\n',
     });
-    const prod = stage("production", {});
-    const stag = stage("staging", {});
+    const prod = stage("production", { rails_env: "production" });
+    const stag = stage("staging", { rails_env: "staging" });
     const { servers } = run(repo, [prod, stag]);
     expect(servers.map((s) => [s.file, s.env, s.workers?.value])).toEqual([
       ["config/puma.rb", "production", 4],
@@ -181,7 +181,7 @@ describe("branches on the Rails environment, per stage (unit)", () => {
 
   it("a file every environment reads alike stays one config for all; without stages the branch stays unknown", () => {
     const repo = memoryRepo({ "config/unicorn.rb": 'worker_processes 3\ntimeout 30 if ENV["RAILS_ENV"] != "development"\n' });
-    const { servers } = run(repo, [stage("production", {}), stage("staging", {})]);
+    const { servers } = run(repo, [stage("production", { rails_env: "production" }), stage("staging", { rails_env: "staging" })]);
     expect(servers.map((s) => [s.env, s.timeout?.value])).toEqual([[null, 30]]);
     const none = run(repo, []).servers;
     expect(none[0]!.timeout?.value).toMatchObject({ unknown: expect.any(String) });
@@ -234,7 +234,7 @@ preload_app! if %w[production staging].include?(app_env)
     }
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const stages = [stage("production", {}), stage("staging", {})];
+  const stages = [stage("production", { rails_env: "production" }), stage("staging", { rails_env: "staging" })];
 
   it("Unicorn::Configurator agrees for each stage", () => {
     const oracle = runRubyFile(join(here, "unicorn_oracle.rb"), ENVS.map((env) => ({ path: join(root, "config/unicorn.rb"), env })));
@@ -253,7 +253,7 @@ preload_app! if %w[production staging].include?(app_env)
   it("Puma::Configuration agrees for each stage", () => {
     const oracle = runRubyFile(join(here, "puma_oracle.rb"), ENVS.map((env) => ({ path: join(root, "config/puma.rb"), env })));
     // capistrano3-puma starts it (so RACK_ENV is set) with the repo's file as puma_conf
-    const viaPlugin = [stage("production", { puma_conf: "config/puma.rb" }), stage("staging", { puma_conf: "config/puma.rb" })];
+    const viaPlugin = [stage("production", { rails_env: "production", puma_conf: "config/puma.rb" }), stage("staging", { rails_env: "staging", puma_conf: "config/puma.rb" })];
     const servers = run(memoryRepo({ Capfile: 'require "capistrano/puma"\n', "config/puma.rb": PUMA }), viaPlugin).servers;
     expect(servers.map((s) => [s.env, s.stages])).toEqual([["production", ["production"]], ["staging", ["staging"]]]);
     ENVS.forEach((env, i) => {

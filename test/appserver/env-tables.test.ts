@@ -16,7 +16,7 @@ import { runRubyFile } from "./ruby.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ENVS = ["production", "staging", "demo"];
-const stage = (name: string): Stage => ({ name, source: { file: `config/deploy/${name}.rb`, line: 1 }, variables: {}, servers: [] });
+const stage = (name: string): Stage => ({ name, source: { file: `config/deploy/${name}.rb`, line: 1 }, variables: { rails_env: { value: name, source: { file: `config/deploy/${name}.rb`, line: 2 } } }, servers: [] });
 
 const UNICORNS: Record<string, string> = {
   "symbol-table": `app_env = ENV['RAILS_ENV'] || 'production'
