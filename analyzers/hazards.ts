@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { backendById } from "./workers/backends.js";
@@ -94,7 +94,7 @@ const cronOnOneServer: Rule = (m) => {
     for (const s of m.stages) {
       const roles = cronRolesOf(s, job);
       roles.forEach((r) => seenRoles.add(r));
-      const hosts = s.servers.filter((sv) => sv.roles.some((r) => roles.includes(r)));
+      const hosts = cronServersOf(s, job);
       if (hosts.length === 1) single.push(`${s.name} (${hosts[0].host})`);
       else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
     }

@@ -1015,6 +1015,27 @@ export function railsEnvOf(stage: Stage): string {
  * the stage's `whenever_roles` (whenever/capistrano writes role-less jobs on every server of those
  * roles), else `:db`, whenever's default.
  */
+/**
+ * The servers of a stage whose crontab held the job. whenever's Capistrano task runs on the servers
+ * with a `whenever_roles` role only (`on roles(fetch(:whenever_roles))`), each with `--roles=<its
+ * roles>`; a job with `roles:` is written where the server also has one of those. Without the
+ * Capistrano task (no `whenever_roles` on the stage), the job's roles alone (default :db).
+ */
+export function cronServersOf(stage: Stage, job: CronJob): Stage["servers"] {
+  const has = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.some((r) => roles.includes(r));
+  const ran = stage.servers.filter(has(cronRolesOf(stage, job)));
+  const whenever = wheneverRolesOf(stage);
+  return job.roles.length && whenever ? ran.filter(has(whenever)) : ran;
+}
+
+/** The stage's `whenever_roles` as names, or null when the stage has none (whenever's Capistrano task not loaded). */
+function wheneverRolesOf(stage: Stage): string[] | null {
+  const names = (v: RValue | undefined): string[] =>
+    typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(names) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
+  const f = stage.variables["whenever_roles"];
+  return f ? names(f.value) : null;
+}
+
 export function cronRolesOf(stage: Stage, job: CronJob): string[] {
   if (job.roles.length) return job.roles;
   const names = (v: RValue | undefined): string[] =>

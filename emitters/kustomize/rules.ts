@@ -4,7 +4,7 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { CRON_OUTPUT_UNKNOWN, cronRolesOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { CRON_OUTPUT_UNKNOWN, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
@@ -116,7 +116,9 @@ export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
 export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   const env = railsEnvOf(stage);
   if (job.envs && !job.envs.includes(env)) return `config/schedule.rb defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
-  if (stage.servers.some(hasRole(cronRolesOf(stage, job)))) return null;
+  if (cronServersOf(stage, job).length) return null;
+  if (stage.servers.some(hasRole(cronRolesOf(stage, job))))
+    return `no server with its roles (${cronRolesOf(stage, job).join(", ")}) also had one of whenever_roles, where whenever's Capistrano task writes the crontab, so whenever wrote no crontab line for it there`;
   if (stage.servers.length > 0) return `no server had its roles (${cronRolesOf(stage, job).join(", ")}), so whenever wrote no crontab line for it there`;
   if (stage.undeclared) return null;
   const unread = (Array.isArray(stage.unread) ? stage.unread : []).find((u) => u.what === "servers");
@@ -127,7 +129,7 @@ export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
 
 /** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */
 export function cronServerCount(stage: Stage, job: CronJob): number {
-  return stage.servers.filter(hasRole(cronRolesOf(stage, job))).length;
+  return cronServersOf(stage, job).length;
 }
 
 /** HPA maxReplicas default: twice today's servers, room for a peak without a surprise bill. */
