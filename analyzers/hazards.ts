@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { backendById } from "./workers/backends.js";
@@ -57,12 +57,11 @@ const localData: Rule = (m) =>
  * or config the app loaded from the servers' shared/ directory (a gitignored
  * config/environments/production.rb, an initializer). The image has none of it.
  */
-const STAND_IN = /^(config\/database\.yml|config\/master\.key|config\/credentials\/[^/]+\.key)$|(^|\/)\.env(\.[^/]+)?$/;
 const serverOnlyLinkedFiles: Rule = (m) => {
   // Figaro's config/application.yml holds ENV values, like a dotenv file: the env files carry them.
   const figaro = Boolean(m.rails.gems["figaro"]);
   return m.linked
-    .filter((l) => l.kind === "file" && l.serverOnly && !STAND_IN.test(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
+    .filter((l) => l.kind === "file" && l.serverOnly && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
     .map((l) => {
       const ruby = /\.rb$/.test(l.path);
       return {

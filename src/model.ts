@@ -738,8 +738,11 @@ export interface SidekiqStagePlugin {
   config?: Fact<string> & { facts: SidekiqConfigFacts };
   /** `sidekiq_env` → `--environment`, when it differs from the stage's Rails env. */
   env?: Fact<string>;
-  /** `sidekiq_options_per_process` when every process of the stage ran the same words: added to the command line. */
-  options?: Fact<string[]>;
+  /**
+   * `sidekiq_options_per_process` when every process of the stage ran the same words: added to the
+   * command line after the plugin's flags, with the queues they add (`-q`) and the concurrency they set (`-c`, the last wins).
+   */
+  options?: Fact<string[]> & { queues: string[]; concurrency: number | null };
 }
 
 /**
@@ -858,6 +861,15 @@ export interface ProcfileEntry {
 }
 
 // --- Linked files and dirs -------------------------------------------------------------------------
+
+/**
+ * Linked files a variable takes the place of in the pod (emitters/kustomize/rules.ts serverOnlyFiles,
+ * serverDotenvFiles): Rails reads DATABASE_URL without config/database.yml, RAILS_MASTER_KEY without
+ * a credentials key, and a dotenv file's variables go to the stage's env files.
+ */
+export const CREDENTIALS_KEY_FILE = /^config\/credentials\/([^/]+)\.key$/;
+export const DOTENV_FILE = /(^|\/)\.env(\.[^/]+)?$/;
+export const hasEnvStandIn = (path: string): boolean => path === "config/database.yml" || path === "config/master.key" || CREDENTIALS_KEY_FILE.test(path) || DOTENV_FILE.test(path);
 
 export interface LinkedPath {
   path: string;
@@ -1030,17 +1042,17 @@ export function cronServersOf(stage: Stage, job: CronJob): Stage["servers"] {
 
 /** The stage's `whenever_roles` as names, or null when the stage has none (whenever's Capistrano task not loaded). */
 function wheneverRolesOf(stage: Stage): string[] | null {
-  const names = (v: RValue | undefined): string[] =>
-    typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(names) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
   const f = stage.variables["whenever_roles"];
-  return f ? names(f.value) : null;
+  return f ? roleNames(f.value) : null;
 }
+
+/** Role names as Capistrano takes them: a string, a symbol, or a list of them. */
+const roleNames = (v: RValue | undefined): string[] =>
+  typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(roleNames) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
 
 export function cronRolesOf(stage: Stage, job: CronJob): string[] {
   if (job.roles.length) return job.roles;
-  const names = (v: RValue | undefined): string[] =>
-    typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(names) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
-  const fromStage = names(stage.variables["whenever_roles"]?.value);
+  const fromStage = wheneverRolesOf(stage) ?? [];
   return fromStage.length ? fromStage : ["db"];
 }
 

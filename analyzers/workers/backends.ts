@@ -194,3 +194,17 @@ export const backendById = (id: string): JobBackend | undefined => JOB_BACKENDS.
 export function backendOfCommand(command: string): JobBackend | undefined {
   return JOB_BACKENDS.find((b) => b.command.test(command));
 }
+
+/**
+ * The queues a worker's command-line words name: `--queue(s)=a,b`, or `-q`/`--queue NAME[,WEIGHT]`
+ * once per queue (Sidekiq's form; the weight is not part of the name). Each occurrence adds.
+ */
+export function queuesFromArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  args.forEach((a, i) => {
+    const m = /^--queues?=(.+)$/.exec(a);
+    if (m) out.push(...m[1]!.split(","));
+    else if ((a === "-q" || a === "--queue") && args[i + 1]) out.push(args[i + 1]!.split(",")[0]!);
+  });
+  return out.filter(Boolean);
+}

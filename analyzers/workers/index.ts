@@ -3,8 +3,8 @@
 // definitions kept in the repo (systemd units, monit, god). How each backend stops comes from its row
 // in backends.ts; the command is the repo's own line when it is plain words, else the backend's
 // standard command, said so.
-import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { JOB_BACKENDS, backendOfCommand, type JobBackend } from "./backends.js";
+import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
@@ -146,14 +146,17 @@ export function analyzeWorkers(
     if (b.id === "clockwork" && plugin && !ownLines.length && !ownServices.length) {
       // capistrano-clockwork ran `clockworkd -c <:clockwork_file> start` on :clockwork_role; the pod
       // runs the same file in the foreground (`clockwork <file>`).
-      const files = [...new Set(stages.map((st) => st.variables["clockwork_file"]).filter((f) => typeof f?.value === "string").map((f) => f!.value as string))];
-      const file = files.length === 1 ? files[0]! : null;
-      const fileFact = stages.map((st) => st.variables["clockwork_file"]).find((f) => f && f.value === file);
+      const set = stages.map((st) => st.variables["clockwork_file"]).filter((f): f is Fact<RValue> => f !== undefined);
+      const files = [...new Set(set.map((f) => (typeof f.value === "string" ? f.value : null)))];
+      const fileFact = files.length === 1 && files[0] !== null ? set[0]! : null;
+      const file = fileFact?.value as string | undefined;
       if (file && /^[A-Za-z0-9_./-]+$/.test(file) && !file.includes("..")) {
-        out.push({ ...base, roles, name: `worker-${b.id}`, args: ["bundle", "exec", "clockwork", file], env: {}, commandFrom: "capistrano", commandSource: fileFact?.source ?? plugin.source, ...(fileFact?.defaultOf ? { commandNote: `${file} is capistrano-clockwork's default :clockwork_file` } : {}), queues: [], carried: true });
+        out.push({ ...base, roles, name: `worker-${b.id}`, args: ["bundle", "exec", "clockwork", file], env: {}, commandFrom: "capistrano", commandSource: fileFact!.source, ...(fileFact!.defaultOf ? { commandNote: `${file} is capistrano-clockwork's default :clockwork_file` } : {}), queues: [], carried: true });
         continue;
       }
-      if (files.length > 1) ctx.problem({ ...plugin.source, message: `capistrano-clockwork: :clockwork_file differs between stages (${files.join(", ")}); the worker runs the gem's standard command`, severity: "warning" });
+      // Never a silent fallback: why the plugin's file is not the command is said.
+      const why = files.length > 1 ? `differs between stages (${files.map((f) => f ?? "unknown").join(", ")})` : file ? `is not a plain repo path (${JSON.stringify(file)})` : "is not known statically";
+      ctx.problem({ ...(set[0]?.source ?? plugin.source), message: `capistrano-clockwork: :clockwork_file ${why}; the worker runs the gem's standard command`, severity: "warning" });
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
@@ -296,7 +299,7 @@ export function commandOf(b: JobBackend, line: string, from: "procfile" | "servi
       commandNote: from === "service" ? `the service line names paths of the servers (${line.trim()}): the backend's standard command runs instead` : `the line uses shell syntax (${line.trim()}): the backend's standard command runs instead`,
     };
   }
-  return { args: words, env, commandFrom: from, commandSource: source, queues: queuesOf(b, words, env) };
+  return { args: words, env, commandFrom: from, commandSource: source, queues: queuesOf(words, env) };
 }
 
 function standardCommand(b: JobBackend): Command {
@@ -305,17 +308,10 @@ function standardCommand(b: JobBackend): Command {
   return { args: [...b.standardCommand], env, commandFrom: "standard", commandSource: null, queues: b.queueEnv ? ["*"] : [] };
 }
 
-function queuesOf(b: JobBackend, args: string[], env: Record<string, string>): string[] {
+function queuesOf(args: string[], env: Record<string, string>): string[] {
   const fromEnv = env["QUEUES"] ?? env["QUEUE"];
   if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
-  const out: string[] = [];
-  args.forEach((a, i) => {
-    const m = /^--queues?=(.+)$/.exec(a);
-    if (m) out.push(...m[1]!.split(","));
-    else if ((a === "-q" || a === "--queue") && args[i + 1]) out.push(args[i + 1]!.split(",")[0]!);
-  });
-  void b;
-  return out.filter(Boolean);
+  return queuesFromArgs(args);
 }
 
 /** The deploy line that starts one of these service files by its file name (`god start -c …/worker.god`). */

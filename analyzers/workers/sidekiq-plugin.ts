@@ -6,6 +6,7 @@
 // a variable the repo set changes the command; its default `sidekiq_timeout` of 10 is shorter than
 // Sidekiq's own and changes nothing here. `sidekiq_processes` and `sidekiq_roles` are read where the
 // replicas are counted (emitters/kustomize/rules.ts workerReplicas).
+import { queuesFromArgs } from "./backends.js";
 import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
 
 const scalar = (v: RValue | undefined): string | null =>
@@ -72,7 +73,10 @@ export function sidekiqPluginStages(
     if (per) {
       const o = perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value);
       if (typeof o === "string") ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o}; the worker runs without those options`, severity: "warning" });
-      else if (o.length) p.options = { value: o, source: per.source };
+      else if (o.length) {
+        const conc = o.flatMap((w, i) => ((w === "-c" || w === "--concurrency") && o[i + 1] ? [o[i + 1]!] : w.startsWith("--concurrency=") ? [w.slice("--concurrency=".length)] : [])).pop();
+        p.options = { value: o, source: per.source, queues: queuesFromArgs(o), concurrency: conc !== undefined && /^\d+$/.test(conc) ? Number(conc) : null };
+      }
     }
     const said: [string, Fact<unknown> | undefined][] = [
       ["sidekiq_options_per_process", p.options],

@@ -4,7 +4,7 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { CRON_OUTPUT_UNKNOWN, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
@@ -439,34 +439,23 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage): SidekiqOfStage {
   const p = model.sidekiq?.plugin?.[stage.name] ?? {};
   const m: ModelLike = p.config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...p.config.facts, file: p.config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
-  // sidekiq_options_per_process came after the plugin's own flags on its start line: later words win in Sidekiq's option parser.
-  const extra = p.options?.value ?? [];
+  // sidekiq_options_per_process came after the plugin's own flags on its start line: each `-q` adds
+  // a queue to those before it, and the last `-c` wins (Sidekiq's option parser).
   const flags = [
     ...(p.env ? ["-e", p.env.value] : []),
     ...(p.queues?.value ?? []).flatMap((q) => ["-q", q]),
     ...(p.concurrency ? ["-c", String(p.concurrency.value)] : []),
-    ...extra,
+    ...(p.options?.value ?? []),
   ];
-  const extraQueues = optionValues(extra, ["-q", "--queue"]);
-  const extraConcurrency = optionValues(extra, ["-c", "--concurrency"]).pop();
+  const flagQueues = [...(p.queues?.value ?? []), ...(p.options?.queues ?? [])];
   return {
     env,
     file: m.sidekiq?.file ?? null,
-    concurrency: extraConcurrency && /^\d+$/.test(extraConcurrency) ? Number(extraConcurrency) : (p.concurrency?.value ?? sidekiqConcurrency(m, env)),
-    queues: extraQueues.length ? extraQueues : (p.queues?.value ?? sidekiqQueues(m, env)),
+    concurrency: p.options?.concurrency ?? p.concurrency?.value ?? sidekiqConcurrency(m, env),
+    queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
     timeout: Math.max(sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,
   };
-}
-
-/** The values of a flag in a word list (`-q a -q b`, `--queue=c`). */
-function optionValues(words: string[], names: string[]): string[] {
-  const out: string[] = [];
-  words.forEach((w, i) => {
-    if (names.includes(w) && words[i + 1] !== undefined) out.push(words[i + 1]!);
-    for (const n of names) if (n.startsWith("--") && w.startsWith(`${n}=`)) out.push(w.slice(n.length + 1));
-  });
-  return out;
 }
 
 /**
@@ -898,7 +887,7 @@ export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
   // Rails 6+ per-environment credentials: config/credentials/<env>.key, also read from
   // RAILS_MASTER_KEY (which Rails takes first), for the stages running that environment.
   for (const l of model.linked) {
-    const m = /^config\/credentials\/([^/]+)\.key$/.exec(l.path);
+    const m = CREDENTIALS_KEY_FILE.exec(l.path);
     if (l.kind === "file" && m) out.push({ file: l.path, env: "RAILS_MASTER_KEY", source: l.source, railsEnv: m[1] });
   }
   return out;
@@ -921,7 +910,7 @@ export function serverOnlyFilesOf(model: ModelLike, railsEnv: string): ServerOnl
 
 /** Linked dotenv files (`.env`, `.env.production`): variables the app loaded from the servers' disk. */
 export function serverDotenvFiles(model: ModelLike): { file: string; source: Source }[] {
-  return model.linked.filter((l) => l.kind === "file" && /(^|\/)\.env(\.[^/]+)?$/.test(l.path)).map((l) => ({ file: l.path, source: l.source }));
+  return model.linked.filter((l) => l.kind === "file" && DOTENV_FILE.test(l.path)).map((l) => ({ file: l.path, source: l.source }));
 }
 
 // ------------------------------------------------------------------------------------------------

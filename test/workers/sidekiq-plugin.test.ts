@@ -90,7 +90,7 @@ describe("sidekiq_options_per_process (a corpus repo's cron and mailers queues w
       ),
       "parcel",
     );
-    expect(app.sidekiq!.plugin!["production"]!.options).toEqual({ value: ["-q", "default", "-q", "cron", "-q", "mailers"], source: { file: "config/deploy/production.rb", line: 3 } });
+    expect(app.sidekiq!.plugin!["production"]!.options).toEqual({ value: ["-q", "default", "-q", "cron", "-q", "mailers"], source: { file: "config/deploy/production.rb", line: 3 }, queues: ["default", "cron", "mailers"], concurrency: null });
     // staging's two processes ran different queues: one command cannot be both, and it is said
     expect(app.sidekiq!.plugin!["staging"]?.options).toBeUndefined();
     expect(app.problems.some((p) => p.file === "config/deploy/staging.rb" && /sidekiq_options_per_process/.test(p.message) && /different options/.test(p.message))).toBe(true);
