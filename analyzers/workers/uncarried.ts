@@ -11,6 +11,7 @@
 //   the servers (a Heroku `web: … -p $PORT` line), and are named as such.
 // - A service the deploy restarts is the web server's or a worker's when its name says so
 //   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
+import { foremanRuns } from "../appserver/foreman.js";
 import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
@@ -23,8 +24,7 @@ const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)
 const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
 /** A unit named just `<app>-app`/`<app>-web` is probably the web server, but nothing says which program it runs. */
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
-/** `systemctl restart a b`, `service a restart`, `initctl restart a`, in shell or SSHKit's `execute :sudo, :systemctl, …`. */
-const FOREMAN = /\bforeman\s+start\s+([\w-]+)/;
+/** The words one of the service-restart rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`). */
 const MENTIONS = /systemctl|service|initctl|daemons:/;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
@@ -35,11 +35,10 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   const out: UncarriedProcess[] = [];
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
   const deploy = [...startLines(ctx)].filter((l) => !l.service && !/^\s*#/.test(l.text));
+  // The same reading of `foreman start/export` that picks the web server (analyzers/appserver/foreman.ts).
   const foremanStarts: { name: string; source: Source }[] = [];
-  for (const l of deploy) {
-    const m = FOREMAN.exec(l.text);
-    if (m && !foremanStarts.some((f) => f.name === m[1])) foremanStarts.push({ name: m[1]!, source: l.source });
-  }
+  for (const r of foremanRuns(ctx))
+    if (r.procfile === "Procfile") for (const name of r.names ?? []) if (!foremanStarts.some((f) => f.name === name)) foremanStarts.push({ name, source: r.source });
 
   for (const p of procfile.filter((x) => x.source.file === "Procfile")) {
     if (cited.has(at(p.source))) continue;
