@@ -25,14 +25,17 @@ function unicornInt(name: string, f: Fact<RValue> | null, min: number): string |
 }
 
 /** The messages for one config, each at the line that sets the value. */
-export function refusedValues(cfg: AppServerConfig): { file: string; line: number; message: string }[] {
-  const out: { file: string; line: number; message: string }[] = [];
-  const at = (f: Fact<unknown> | null, message: string | null) => {
-    if (f && message) out.push({ file: f.source.file, line: f.source.line, message: `${message}; the servers could never have started with this config, so nothing is carried from it` });
+type Refused = { file: string; line: number; message: string; field: "workers" | "timeout" | "threads" };
+
+export function refusedValues(cfg: AppServerConfig): Refused[] {
+  const out: Refused[] = [];
+  const at = (field: Refused["field"], message: string | null) => {
+    const f = cfg[field] as Fact<unknown> | null;
+    if (f && message) out.push({ file: f.source.file, line: f.source.line, message, field });
   };
   if (cfg.kind === "unicorn") {
-    at(cfg.workers, unicornInt("worker_processes", cfg.workers, 1));
-    at(cfg.timeout, unicornInt("timeout", cfg.timeout, 3));
+    at("workers", unicornInt("worker_processes", cfg.workers, 1));
+    at("timeout", unicornInt("timeout", cfg.timeout, 3));
     return out;
   }
   // Puma::DSL#threads: Integer(min), Integer(max), min <= max, max >= 1
@@ -40,11 +43,11 @@ export function refusedValues(cfg: AppServerConfig): { file: string; line: numbe
   const min = literal(t[0]);
   const max = literal(t[1]);
   if (min && max && Math.trunc(min.n) > Math.trunc(max.n))
-    at(cfg.threads, `threads ${min.text}, ${max.text}: Puma refuses it at boot (the minimum (${min.text}) number of threads must be less than or equal to the max)`);
-  else if (max && Math.trunc(max.n) < 1) at(cfg.threads, `threads ${min?.text ?? "…"}, ${max.text}: Puma refuses it at boot (the maximum number of threads (${max.text}) must be greater than 0)`);
+    at("threads", `threads ${min.text}, ${max.text}: Puma refuses it at boot (the minimum (${min.text}) number of threads must be less than or equal to the max)`);
+  else if (max && Math.trunc(max.n) < 1) at("threads", `threads ${min?.text ?? "…"}, ${max.text}: Puma refuses it at boot (the maximum number of threads (${max.text}) must be greater than 0)`);
   const wt = cfg.timeout && !cfg.timeout.defaultOf ? literal(cfg.timeout.value) : null;
   if (wt && Math.trunc(wt.n) <= PUMA_WORKER_CHECK_INTERVAL)
-    at(cfg.timeout, `worker_timeout ${wt.text}: Puma refuses it at boot (the minimum worker_timeout must be greater than the worker reporting interval (${PUMA_WORKER_CHECK_INTERVAL}))`);
+    at("timeout", `worker_timeout ${wt.text}: Puma refuses it at boot (the minimum worker_timeout must be greater than the worker reporting interval (${PUMA_WORKER_CHECK_INTERVAL}))`);
   return out;
 }
 
@@ -56,6 +59,13 @@ export function reportRefusedValues(ctx: AnalyzerContext, configs: AppServerConf
       const key = `${r.file}:${r.line}:${r.message}`;
       if (said.has(key)) continue;
       said.add(key);
-      reportUnusable(ctx, r);
+      // A value this analysis computed by rendering an ERB template (`<% if fetch(:x) %>` around
+      // it, a `.to_i` of nil) may be our reading, not what the servers ran: never a reason to stop.
+      // It is carried as unknown, with the reason, instead of exit 2.
+      if (/\.erb$/.test(r.file)) ctx.problem({ file: r.file, line: r.line, message: `${r.message}, as rendered by this analysis; the value is not carried (check the template's condition)`, severity: "warning" });
+      else reportUnusable(ctx, { file: r.file, line: r.line, message: `${r.message}; the servers could never have started with this config, so nothing is carried from it` });
     }
+  for (const cfg of configs)
+    for (const r of refusedValues(cfg))
+      if (/\.erb$/.test(r.file)) cfg[r.field] = { value: { unknown: `${r.message.split(":")[0]} as rendered is refused by the server at boot` }, source: (cfg[r.field] as Fact<unknown>).source } as never;
 }

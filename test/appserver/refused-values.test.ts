@@ -88,3 +88,15 @@ describe("through the CLI", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe("a refused value this analysis rendered from an ERB template", () => {
+  it("is a warning and carried as unknown, not exit 2 (a corpus repo's `<% if fetch(:puma_worker_timeout) %>`)", async () => {
+    const { reportRefusedValues } = await import("../../analyzers/appserver/refused-values.js");
+    const problems: { file: string; line: number; message: string; severity?: string }[] = [];
+    const src = { file: "config/deploy/templates/puma.rb.erb", line: 22 };
+    const cfg = { kind: "puma", file: "config/deploy/templates/puma.rb.erb", env: null, stages: [], workers: null, threads: null, timeout: { value: 0, source: src } } as any;
+    reportRefusedValues({ problem: (p: any) => problems.push(p) } as any, [cfg]);
+    expect(problems.map((p) => [p.file, p.line, p.severity])).toEqual([["config/deploy/templates/puma.rb.erb", 22, "warning"]]);
+    expect(cfg.timeout.value).toMatchObject({ unknown: expect.stringContaining("worker_timeout 0") });
+  });
+});
