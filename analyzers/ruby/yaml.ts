@@ -574,9 +574,13 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
         }
         if (isSeq(valNode) && valNode.items.some(enclosing)) {
           // Each Hash as it is now, in the list's order (earlier entries win), then into this one.
+          // Which item held the object still being read is decided as each is read: a later item
+          // can redefine the anchor (`[*a, &a 1]`), and asking again afterwards finds none.
+          let heldBy: YNode | null = null;
           const parts = valNode.items.map((n) => {
             const e = enclosing(n);
             if (e) countAlias(n as YNode);
+            if (e === "recursive" && !heldBy) heldBy = n as YNode;
             return e === null ? valueOf(convert(n as YNode, depth + 1, flow)) : e === "recursive" ? e : e.clone();
           });
           if (parts.every(isRubyHash)) {
@@ -585,7 +589,7 @@ function fromDocument(doc: ParsedDocument, errors: RubyYamlError[], lineAt: (off
             hash.mergeFrom(h);
           } else {
             // Psych keeps the list under `<<`, and it holds an object still being read.
-            hash.set({ key: "<<", value: recursive(valNode.items.find(enclosing) as YNode), line: lineOfNode(keyNode) });
+            hash.set({ key: "<<", value: recursive(heldBy ?? valNode), line: lineOfNode(keyNode) });
           }
           continue;
         }

@@ -102,6 +102,9 @@ const DOCS: { name: string; text: string; direct?: boolean; recursive?: boolean 
   // what Psych raises on
   { name: "unknown alias", text: "a: *nope\n" },
   { name: "recursive alias", text: "a: &a {b: *a}\n", recursive: true },
+  // The list's alias names an enclosing anchor that a later item of the same list redefines (found
+  // by the block-reader property test: the reader then looked for the alias again and found none).
+  { name: "recursive alias in a merge list whose anchor a later item redefines", text: "&a1\n- a:\n    a:\n      <<:\n      - *a1\n      - &a1 1\n      a: 1\n", recursive: true },
   { name: "merge of the Hash being built into itself", text: "a: &x\n  c: 2\n  <<: *x\n  b: 1\n" },
   { name: "merge list holding the Hash being built, first", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*x, *y]\n  b: 1\n" },
   { name: "merge list holding the Hash being built, last", text: "y: &y\n  c: 9\n  d: 4\na: &x\n  c: 2\n  <<: [*y, *x]\n  b: 1\n" },
