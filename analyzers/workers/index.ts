@@ -9,6 +9,7 @@ import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount } from "./god.js";
+import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
@@ -124,6 +125,29 @@ export function analyzeWorkers(
               : w,
         );
       if (ws.length) continue;
+    }
+    if (b.id === "resque" && rails.gems[RESQUE_POOL_GEM]) {
+      // resque-pool ran the Resque workers unless a line of the repo runs them without it: its
+      // config's entries are the workers (analyzers/workers/resque-pool.ts).
+      const isPool = (c: string) => /(^|[\s/'"])resque-pool(?![\w.-])|\bresque:pool\b/.test(c);
+      const direct = [...ownLines.map((p) => p.command), ...ownServices.map((x) => x.command)].some((c) => !isPool(c));
+      if (!direct) {
+        const starts = [
+          ...ownLines.map((p) => ({ text: p.command, source: p.source })),
+          ...ownServices.map((x) => ({ text: x.command, source: x.source })),
+          ...[...startLines(ctx)].filter((l) => !l.service && isPool(l.text)).map((l) => ({ text: l.text, source: l.source })),
+        ];
+        const poolPlugin = (cap?.requires ?? []).find((r) => RESQUE_POOL_PLUGIN.test(r.value));
+        if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in the Capfile (capistrano-resque-pool)`, source: poolPlugin.source });
+        if (!poolPlugin && !starts.length)
+          evidence.push({ value: "nothing in the repo starts resque-pool (no Procfile line, service file, deploy task or capistrano-resque-pool): the layout is its config's alone", source: rails.gems[RESQUE_POOL_GEM]!.source });
+        const poolRoles = poolPlugin ? resquePoolRoles(stages) : roles;
+        const ws = resquePoolWorkers(ctx, b, stages, starts, poolRoles, [{ value: `${RESQUE_POOL_GEM} ${rails.gems[RESQUE_POOL_GEM]!.value} in Gemfile.lock`, source: rails.gems[RESQUE_POOL_GEM]!.source }, ...evidence], { backend: b.id, label: b.label, drain: b.drain });
+        if (ws && ws.length) {
+          out.push(...ws);
+          continue;
+        }
+      }
     }
     if (b.id === "delayed-job" && (plugin || hooked || tasks.length)) {
       // The deploy ran bin/delayed_job with the stage's delayed_job_args/_workers/_queues/_pools.
@@ -407,6 +431,16 @@ function rolesOf(b: JobBackend, stages: Stage[]): string[] {
     if (list.length) return list;
   }
   return roleNames(b);
+}
+
+/** capistrano-resque-pool's roles: `resque_server_roles`, else :app (its `workers` helper). */
+function resquePoolRoles(stages: Stage[]): string[] {
+  for (const s of stages) {
+    const v = s.variables["resque_server_roles"]?.value;
+    const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && "sym" in x ? String((x as { sym: string }).sym) : null)).filter((x): x is string => !!x);
+    if (list.length) return list;
+  }
+  return ["app"];
 }
 
 interface ServiceLine {
