@@ -1,0 +1,102 @@
+// resque-pool's YAML is the Resque worker layout: per stage's rails_env, the top-level entries merged
+// with that env's section (the env's count wins), each queue list one Deployment whose replicas are
+// the entry's count. The apps and pool files are written for this test.
+import { describe, expect, it } from "vitest";
+import { analyzeFiles } from "../../src/analyze.js";
+import { makePlan } from "../../emitters/kustomize/plan.js";
+import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
+import { poolConfigFlag } from "../../analyzers/workers/resque-pool.js";
+import { pluginApp } from "./app.js";
+
+const GEMS = { resque: "2.6.0", "resque-pool": "0.7.1" };
+const STAGES = {
+  production: 'server "app1.ledger.example.org", roles: %w[web app db]\nset :rails_env, "production"\n',
+  staging: 'server "stg.ledger.example.org", roles: %w[web app db]\nset :rails_env, "staging"\n',
+};
+const POOL = `# counts per queue list
+"invoices,mailers": 1
+exports: 2
+
+production:
+  exports: 5
+  "audit": 3
+development:
+  scratch: 9
+`;
+
+const pool = (m: Awaited<ReturnType<typeof analyzeFiles>>) => m.workers!.filter((w) => w.name.startsWith("worker-resque-pool"));
+const replicas = (m: Awaited<ReturnType<typeof analyzeFiles>>) =>
+  Object.fromEntries(workerSpecs(makePlan(m, {})).filter((s) => s.facts.name.startsWith("worker-resque-pool")).map((s) => [s.facts.name, s.stages.map((x) => x.replicas)]));
+
+describe("resque-pool layout", () => {
+  it("top-level entries apply to every env, the env's section overrides and adds; other envs' sections are dropped", async () => {
+    const m = await analyzeFiles(pluginApp("", STAGES, { "config/resque-pool.yml": POOL }, GEMS, ""), "ledger");
+    const ws = pool(m);
+    expect(ws.map((w) => [w.name, w.env["QUEUE"], w.queues])).toEqual([
+      ["worker-resque-pool-invoices-mailers", "invoices,mailers", ["invoices", "mailers"]],
+      ["worker-resque-pool-exports", "exports", ["exports"]],
+      ["worker-resque-pool-audit", "audit", ["audit"]],
+    ]);
+    expect(ws.every((w) => w.args.join(" ") === "bundle exec rake resque:work" && w.stopSignal === "QUIT" && w.carried)).toBe(true);
+    // stages in plan order (production, staging)
+    const plan = makePlan(m, {});
+    const order = plan.stages.map((s) => s.stage.name);
+    const r = replicas(m);
+    const at = (name: string) => Object.fromEntries(order.map((s, i) => [s, r[name]![i]]));
+    expect(at("worker-resque-pool-invoices-mailers")).toEqual({ production: 1, staging: 1 });
+    expect(at("worker-resque-pool-exports")).toEqual({ production: 5, staging: 2 });
+    expect(at("worker-resque-pool-audit")).toEqual({ production: 3, staging: 0 });
+    const exports = ws.find((w) => w.name === "worker-resque-pool-exports")!;
+    expect(exports.perStage!["production"]!.source).toEqual({ file: "config/resque-pool.yml", line: 6 });
+    expect(exports.perStage!["staging"]!.source).toEqual({ file: "config/resque-pool.yml", line: 3 });
+  });
+
+  it("a linked pool file the repo holds only as .sample is read from it and marked as an example", async () => {
+    const m = await analyzeFiles(
+      pluginApp('set :linked_files, %w[config/database.yml config/resque-pool.yml]\n', { production: STAGES.production }, { "config/resque-pool.yml.sample": "production:\n  exports: 4\n" }, GEMS, ""),
+      "ledger",
+    );
+    const [w] = pool(m);
+    expect(w!.commandNote).toMatch(/read from config\/resque-pool\.yml\.sample, an EXAMPLE/);
+    expect(w!.evidence.map((e) => e.value)).toContain("config/resque-pool.yml is a linked file (the servers held their own copy)");
+    expect(m.problems.some((p) => p.file === "config/resque-pool.yml.sample" && /example/.test(p.message))).toBe(true);
+    expect(replicas(m)).toEqual({ "worker-resque-pool-exports": [4] });
+  });
+
+  it("the Procfile's `-c` names the file; capistrano-resque-pool's roles multiply the counts", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        "set :resque_server_roles, :jobs\n",
+        { production: 'server "j1.ledger.example.org", roles: %w[jobs]\nserver "j2.ledger.example.org", roles: %w[jobs]\nserver "w1.ledger.example.org", roles: %w[web app db]\n' },
+        { Procfile: "web: bundle exec puma -C config/puma.rb\npool: bundle exec resque-pool -c config/pools/jobs.yml -E production\n", "config/pools/jobs.yml": "mailers: 2\n", "config/resque-pool.yml": "other: 7\n" },
+        { ...GEMS, "capistrano-resque-pool": "0.1.0" },
+        'require "capistrano-resque-pool"\n',
+      ),
+      "ledger",
+    );
+    const ws = pool(m);
+    expect(ws.map((w) => w.env["QUEUE"])).toEqual(["mailers"]);
+    expect(ws[0]!.roles).toEqual(["jobs"]);
+    expect(replicas(m)).toEqual({ "worker-resque-pool-mailers": [4] });
+  });
+
+  it("a line that runs resque:work itself is what ran: the pool file does not decide", async () => {
+    const m = await analyzeFiles(pluginApp("", { production: STAGES.production }, { Procfile: "web: bundle exec puma\nwork: QUEUE=critical bundle exec rake resque:work\n", "config/resque-pool.yml": "exports: 2\n" }, GEMS, ""), "ledger");
+    expect(pool(m)).toEqual([]);
+    expect(m.workers!.find((w) => w.backend === "resque")!.env["QUEUE"]).toBe("critical");
+  });
+
+  it("a count that is not a whole number is asked, not guessed", async () => {
+    const m = await analyzeFiles(pluginApp("", { production: STAGES.production }, { "config/resque-pool.yml": 'exports: "<%= ENV.fetch("N", 2) %>"\n' }, GEMS, ""), "ledger");
+    const [w] = pool(m);
+    expect(w!.perStage!["production"]!.unknown).toMatch(/not a whole number/);
+    expect(m.gaps.some((g) => g.id === "workers.production.worker-resque-pool-exports.processes")).toBe(true);
+  });
+
+  it("config flags as resque-pool's CLI reads them", () => {
+    expect(poolConfigFlag("bundle exec resque-pool --daemon -c config/p.yml")).toBe("config/p.yml");
+    expect(poolConfigFlag("resque-pool --config=/srv/x/current/config/p.yml")).toBe("/srv/x/current/config/p.yml");
+    expect(poolConfigFlag("RESQUE_POOL_CONFIG=config/q.yml bundle exec resque-pool")).toBe("config/q.yml");
+    expect(poolConfigFlag("bundle exec resque-pool --daemon")).toBeNull();
+  });
+});
