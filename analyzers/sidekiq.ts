@@ -47,6 +47,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
   for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
   for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
+  evidence.push(...deploySidekiqTasks(ctx, cap));
   const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
   const usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
   if (!usesSidekiq) return null;
@@ -85,4 +86,22 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     facts.timeout = { value: dflt, source: file ? { file, line: 0 } : gem?.source ?? evidence[0].source, defaultOf: Number.isFinite(v) ? `Sidekiq ${v < 6 ? "before 6" : "6+"}` : "Sidekiq" };
   }
   return facts;
+}
+
+/**
+ * The deploy's own runs of a sidekiq plugin's tasks: Mina's `invoke :'sidekiq:start'` (mina_sidekiq),
+ * a Capistrano `invoke "sidekiq:restart"`, and the `require 'mina_sidekiq/tasks'` that brings them.
+ * Evidence that the servers ran Sidekiq, cited where the deploy says it.
+ */
+export function deploySidekiqTasks(ctx: AnalyzerContext, cap: CapistranoFacts | null): Fact<string>[] {
+  const out: Fact<string>[] = [];
+  const mina = cap?.tool === "mina";
+  for (const l of startLines(ctx)) {
+    if (l.service) continue;
+    const req = /^\s*require\s+["'](mina_sidekiq(?:\/tasks)?)["']/.exec(l.text);
+    if (req) out.push({ value: `require "${req[1]}" (mina_sidekiq's sidekiq:* tasks)`, source: l.source });
+    const inv = /\binvoke!?\s*\(?\s*:?["']?(sidekiq:(?:start|restart|quiet|stop))\b/.exec(l.text);
+    if (inv) out.push({ value: `${mina ? "Mina" : "the deploy"} runs ${inv[1]}: ${l.text.trim().slice(0, 80)}`, source: l.source });
+  }
+  return out;
 }
