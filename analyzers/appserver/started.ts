@@ -6,6 +6,7 @@
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
 import { SERVICE_FILE } from "../../src/service-managers.js";
 import { foremanWebEntries } from "./foreman.js";
+import { moonshinePassenger } from "../capistrano/moonshine.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -96,6 +97,20 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   for (const file of ctx.repo.paths) {
     const kind = kindOf(file, DEPLOY_TEMPLATES);
     if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === file)) evidence.push({ kind, tier: 3, fact: { value: `deploy template ${file}`, source: { file, line: 1 } } });
+  }
+  // Moonshine's manifest installed Apache + Passenger on the servers (its provisioning, not a deploy
+  // command): as strong as a plugin, with the pool size its config gave Passenger.
+  const moon = moonshinePassenger(ctx);
+  if (moon) {
+    evidence.push({ kind: "passenger", tier: 0, fact: { value: `Moonshine's manifest installs Apache + Passenger (${moon.recipe.text})`, source: moon.recipe.source } });
+    evidence.push({
+      kind: "passenger",
+      tier: 0,
+      fact:
+        "value" in moon.pool
+          ? { value: `PassengerMaxPoolSize ${moon.pool.value}: up to ${moon.pool.value} app processes per server (config/moonshine.yml :passenger: :max_pool_size)`, source: moon.pool.source }
+          : { value: `pool size not known: ${moon.pool.unknown}`, source: moon.pool.source },
+    });
   }
   if (evidence.length === 0) return null;
   const best = Math.min(...evidence.map((e) => e.tier));

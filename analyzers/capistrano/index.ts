@@ -16,6 +16,7 @@ import { acceptedStages } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
+import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
 export interface CapistranoResult {
@@ -149,6 +150,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
 
   const stages: Stage[] = [];
+  /** Moonshine's settings (config/moonshine.yml), read once for every stage. */
+  let moonshine: MoonshineSetting[] | null = null;
   // What is kept of each stage's session once its stage is made (the rest is dropped as it goes).
   const sessions: Session[] = [];
   const kept: Kept[] = [];
@@ -323,6 +326,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2", /load\s+['"]deploy['"]/));
     if (has("Capfile")) s.runFile("Capfile", true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    // Moonshine's `on :start` moonshine:configure: config/moonshine.yml's keys, over deploy.rb's.
+    moonshine ??= usesMoonshine(ctx) ? moonshineSettings(ctx) : [];
+    for (const m of moonshine) s.vars.set(m.name, m.value, m.source);
     return true;
   }
 

@@ -59,3 +59,47 @@ export function godWatchCount(file: string, text: string, at: number): GodCount 
   if (/\.(times|each|each_with_index|upto)\b.*(\bdo\b|\{)/.test(h)) return { unknown: `${h.trim()}: a loop whose count is computed`, source };
   return null;
 }
+
+/** The `God.watch` block that holds line `at` (0-based): its first and last line, by indentation. */
+function watchBlock(ls: string[], at: number): { from: number; to: number } | null {
+  let from = -1;
+  for (let i = at; i >= 0; i--)
+    if (/\bGod\.watch\b/.test(ls[i]!)) {
+      from = i;
+      break;
+    }
+  if (from < 0) return null;
+  const own = indent(ls[from]!);
+  let to = ls.length - 1;
+  for (let i = from + 1; i < ls.length; i++)
+    if (code(ls[i]!) && indent(ls[i]!) <= own) {
+      to = i;
+      break;
+    }
+  return { from, to };
+}
+
+const SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600 };
+
+/**
+ * God's own stop settings of the watch that holds line `at`: `w.stop_timeout` (how long god waits
+ * after the stop command before it sends KILL: the servers' drain bound) and a memory restart
+ * (`c.above = 150.megabytes` under :memory_usage), each as written, with its line.
+ */
+export function godWatchStop(file: string, text: string, at: number): { stopTimeout?: { seconds: number; written: string; source: Source }; memory?: { written: string; source: Source } } {
+  const ls = text.split(/\r?\n/);
+  const b = watchBlock(ls, at);
+  if (!b) return {};
+  const out: ReturnType<typeof godWatchStop> = {};
+  let memoryCondition = false;
+  for (let i = b.from; i <= b.to; i++) {
+    const l = ls[i]!;
+    if (!code(l)) continue;
+    const t = /^\s*\w+\.stop_timeout\s*=\s*(\d+)(?:\.(seconds?|minutes?|hours?))?\s*(#.*)?$/.exec(l);
+    if (t) out.stopTimeout = { seconds: Number(t[1]) * SECONDS[t[2] ?? "seconds"]!, written: l.trim(), source: { file, line: i + 1 } };
+    if (/:memory_usage\b/.test(l)) memoryCondition = true;
+    const m = /^\s*\w+\.above\s*=\s*(\d+(?:\.\d+)?\.(?:kilobytes|megabytes|gigabytes|kilobyte|megabyte|gigabyte))/.exec(l);
+    if (m && memoryCondition && !out.memory) out.memory = { written: m[1]!, source: { file, line: i + 1 } };
+  }
+  return out;
+}

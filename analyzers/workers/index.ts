@@ -8,7 +8,7 @@ import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from 
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
-import { godWatchCount } from "./god.js";
+import { godWatchCount, godWatchStop } from "./god.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -448,6 +448,8 @@ interface ServiceLine {
   source: Source;
   /** A god file's loop around the watch: processes per server, or why the count is not known. */
   count?: ReturnType<typeof godWatchCount>;
+  /** The god watch's stop_timeout and memory restart, where it sets them. */
+  god?: ReturnType<typeof godWatchStop>;
 }
 
 function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
@@ -459,15 +461,18 @@ function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
       if (!START_LINE.test(text)) return;
       const command = text.replace(START_LINE, "").trim().replace(/^["']|["']$/g, "");
       if (!backendOfCommand(command)) return;
-      const count = /^\s*w\.start\s*=/.test(text) ? godWatchCount(file, r.text, i) : null;
-      out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}) });
+      const god = /^\s*w\.start\s*=/.test(text);
+      const count = god ? godWatchCount(file, r.text, i) : null;
+      const stop = god ? godWatchStop(file, r.text, i) : {};
+      out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}), ...(stop.stopTimeout || stop.memory ? { god: stop } : {}) });
     });
   }
   return out;
 }
 
 /** The processes per server a god loop states, as the worker's; a loop whose count is unknown is a warning. */
-function withGodCount(ctx: AnalyzerContext, w: WorkerFacts, s: ServiceLine): WorkerFacts {
+function withGodCount(ctx: AnalyzerContext, w0: WorkerFacts, s: ServiceLine): WorkerFacts {
+  const w = withGodStop(w0, s);
   const c = s.count;
   if (!c) return w;
   if ("unknown" in c) {
@@ -476,6 +481,24 @@ function withGodCount(ctx: AnalyzerContext, w: WorkerFacts, s: ServiceLine): Wor
   }
   const why = `${c.source.file}:${c.source.line} starts ${c.count} watches (${c.written})`;
   return { ...w, processesPerServer: { value: c.count, why, source: c.source }, evidence: [...w.evidence, { value: why, source: c.source }] };
+}
+
+/**
+ * God's stop_timeout bounded the servers' drain (god KILLs the process that long after its stop
+ * command): it is the worker's drain timeout, so the grace period follows it. A memory restart
+ * is said, since the pod has only its memory limit.
+ */
+function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
+  const g = s.god;
+  if (!g) return w;
+  const evidence = [...w.evidence];
+  let stopTimeout = w.stopTimeout;
+  if (g.stopTimeout) {
+    evidence.push({ value: `god sends KILL ${g.stopTimeout.seconds}s after its stop command (${g.stopTimeout.written}): the drain the servers allowed`, source: g.stopTimeout.source });
+    stopTimeout = { seconds: g.stopTimeout.seconds, source: g.stopTimeout.source };
+  }
+  if (g.memory) evidence.push({ value: `god restarted it above ${g.memory.written} of memory: not carried (the container's memory limit kills instead of restarting gracefully)`, source: g.memory.source });
+  return { ...w, stopTimeout, evidence };
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
