@@ -36,9 +36,12 @@ export function appServerKind(model: Model): "unicorn" | "puma" {
 }
 
 /** When the servers ran a web server the image does not (Passenger, Thin): which, and what said so. */
-export function replacedWebServer(model: Model): { was: string; now: "unicorn" | "puma"; source: Source } | null {
+export function replacedWebServer(model: Model): { was: string; now: "unicorn" | "puma"; source: Source; pool?: string } | null {
   const ws = model.webServer;
   if (!ws || (ws.kind !== "passenger" && ws.kind !== "thin")) return null;
   const first = ws.evidence.find((e) => e.value.startsWith(`${ws.kind}:`)) ?? ws.evidence[0]!;
-  return { was: ws.kind, now: appServerKind(model), source: first.source };
+  // The pool size Passenger was given (Moonshine's :max_pool_size): the process count to compare with.
+  const pool = ws.evidence.find((e) => /^passenger: PassengerMaxPoolSize \d+/.test(e.value));
+  const size = pool ? /PassengerMaxPoolSize (\d+)/.exec(pool.value)![1] : null;
+  return { was: ws.kind, now: appServerKind(model), source: first.source, ...(pool ? { pool: `PassengerMaxPoolSize ${size}, ${pool.source.file}:${pool.source.line}` } : {}) };
 }

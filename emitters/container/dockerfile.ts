@@ -54,7 +54,7 @@ function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma"): void {
       const was = replaced.was === "passenger" ? "Passenger" : "Thin";
       throw new RefusedInput(
         replaced.source,
-        `the deploy started ${was}, which has no container config here, so the image runs Puma or Unicorn in its place, and Gemfile.lock holds neither: add one to the Gemfile (gem "puma", or gem "unicorn") and run \`bundle lock\`, then check its worker and thread counts against what ${was} ran`,
+        `the deploy started ${was}, which has no container config here, so the image runs Puma or Unicorn in its place, and Gemfile.lock holds neither: add one to the Gemfile (gem "puma", or gem "unicorn") and run \`bundle lock\`, then check its worker and thread counts against what ${was} ran${replaced.pool ? ` (${replaced.pool})` : ""}`,
       );
     }
     const config = model.appServers.find((a) => a.kind === kind)?.file;

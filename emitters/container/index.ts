@@ -26,7 +26,7 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const replaced = replacedWebServer(model);
   if (replaced)
     out.notes.push({
-      message: `the servers ran ${replaced.was === "passenger" ? "Passenger" : "Thin"}, which has no container config here; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}). Check its worker and thread counts against what ${replaced.was} ran`,
+      message: `the servers ran ${replaced.was === "passenger" ? "Passenger" : "Thin"}, which has no container config here; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}). Check its worker and thread counts against what ${replaced.was} ran${replaced.pool ? ` (${replaced.pool})` : ""}`,
       source: replaced.source,
     });
   for (const e of model.webServer?.evidence ?? []) out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (started by the deploy: ${e.value})`, source: e.source });

@@ -133,7 +133,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
               ? `none: ${own.why}`
               : r.fromServers
                 ? `servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
-                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : ""}`,
+                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : ""}`,
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };

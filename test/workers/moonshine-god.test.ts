@@ -86,6 +86,8 @@ describe("Moonshine + god", () => {
     expect(w.evidence.some((e) => /above 300\.megabytes/.test(e.value) && e.source.line === 12)).toBe(true);
     const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
     expect(spec.stages.map((s) => [s.replicas, s.grace])).toEqual([[3, workerGracePeriod(120)]]);
+    // no server has a worker role: the count is the god loop's on one server, and said so
+    expect(spec.stages[0]!.replicasWhy).toMatch(/one server × 3 \(config\/god\/jobs\.god:3 starts 3 watches/);
   });
 
   it("stop_timeout only counts inside the watch that starts the process", () => {
