@@ -45,6 +45,17 @@ export function poolConfigFlag(line: string): string | null {
   return null;
 }
 
+/** The env a `resque-pool` command line fixes (`-E env`, `--environment env`), when it is a plain word. */
+export function poolEnvFlag(line: string): string | null {
+  const words = line.trim().split(/\s+/).map((w) => w.replace(/^["']+|["',)]+$/g, ""));
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const v = w === "-E" || w === "--environment" ? words[i + 1] : w.startsWith("--environment=") ? w.slice("--environment=".length) : undefined;
+    if (v !== undefined) return /^[A-Za-z][\w-]*$/.test(v) ? v : null;
+  }
+  return null;
+}
+
 /** A server path under the release (`/srv/x/current/config/p.yml`) or a relative one, as a repo path. */
 function repoPath(p: string): string | null {
   const m = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(p);
@@ -160,7 +171,10 @@ export function resquePoolWorkers(
   const linked = linkedAt(stages, cfg.file);
   const perList = new Map<string, { first: PoolEntry; perStage: NonNullable<WorkerFacts["perStage"]>; lines: Fact<string>[] }>();
   const order: string[] = [];
-  const byStage = stages.map((s) => ({ s, env: railsEnvOf(s), entries: poolEntriesFor(y.value, railsEnvOf(s), y.lineOf, cfg.read) }));
+  // `-E production` on the line that starts the pool is its env on every stage (the CLI sets RAILS_ENV from it).
+  const forced = starts.map((x) => ({ env: poolEnvFlag(x.text), source: x.source })).find((x) => x.env !== null);
+  const envOf = (s: Stage) => forced?.env ?? railsEnvOf(s);
+  const byStage = stages.map((s) => ({ s, env: envOf(s), entries: poolEntriesFor(y.value, envOf(s), y.lineOf, cfg.read) }));
   for (const { s, env, entries } of byStage)
     for (const e of entries) {
       let w = perList.get(e.queues);
@@ -173,7 +187,7 @@ export function resquePoolWorkers(
       w.perStage[s.name] =
         e.count === null
           ? { processes: 1, why: `resque-pool ${JSON.stringify(e.queues)} count ${e.written} (${where}) is not a whole number`, source: e.source, unknown: `its count ${e.written} is not a whole number` }
-          : { processes: e.count, why: `resque-pool ${JSON.stringify(e.queues)}: ${e.count} in ${env === s.name ? `env ${env}` : `rails_env ${env}`}${cfg.example ? " (from the example)" : ""}`, source: e.source };
+          : { processes: e.count, why: `resque-pool ${JSON.stringify(e.queues)}: ${e.count} in ${forced ? `env ${env} (-E, ${forced.source.file}:${forced.source.line})` : `rails_env ${env}`}${cfg.example ? " (from the example)" : ""}`, source: e.source };
       if (!w.lines.some((l) => l.source.line === e.source.line)) w.lines.push({ value: `resque-pool entry ${JSON.stringify(e.queues)}: ${e.count ?? e.written}`, source: e.source });
     }
   const used = new Set<string>();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
 import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
-import { poolConfigFlag } from "../../analyzers/workers/resque-pool.js";
+import { poolConfigFlag, poolEnvFlag } from "../../analyzers/workers/resque-pool.js";
 import { pluginApp } from "./app.js";
 
 const GEMS = { resque: "2.6.0", "resque-pool": "0.7.1" };
@@ -91,6 +91,14 @@ describe("resque-pool layout", () => {
     const [w] = pool(m);
     expect(w!.perStage!["production"]!.unknown).toMatch(/not a whole number/);
     expect(m.gaps.some((g) => g.id === "workers.production.worker-resque-pool-exports.processes")).toBe(true);
+  });
+
+  it("`-E` on the line that starts the pool is its env on every stage", async () => {
+    const m = await analyzeFiles(pluginApp("", { staging: STAGES.staging }, { Procfile: "web: bundle exec puma\npool: bundle exec resque-pool -E production\n", "config/resque-pool.yml": POOL }, GEMS, ""), "ledger");
+    expect(replicas(m)).toEqual({ "worker-resque-pool-invoices-mailers": [1], "worker-resque-pool-exports": [5], "worker-resque-pool-audit": [3] });
+    expect(pool(m).find((w) => w.env["QUEUE"] === "audit")!.perStage!["staging"]!.why).toMatch(/env production \(-E, Procfile:2\)/);
+    expect(poolEnvFlag("resque-pool --daemon --environment #{fetch(:rails_env)}")).toBeNull();
+    expect(poolEnvFlag("resque-pool --environment=staging")).toBe("staging");
   });
 
   it("config flags as resque-pool's CLI reads them", () => {
