@@ -190,6 +190,10 @@ export function resquePoolWorkers(
           : { processes: e.count, why: `resque-pool ${JSON.stringify(e.queues)}: ${e.count} in ${forced ? `env ${env} (-E, ${forced.source.file}:${forced.source.line})` : `rails_env ${env}`}${cfg.example ? " (from the example)" : ""}`, source: e.source };
       if (!w.lines.some((l) => l.source.line === e.source.line)) w.lines.push({ value: `resque-pool entry ${JSON.stringify(e.queues)}: ${e.count ?? e.written}`, source: e.source });
     }
+  if (!order.length) {
+    ctx.problem({ file: cfg.read, line: 1, message: `resque-pool: ${cfg.read} has no entries for ${[...new Set(byStage.map((x) => x.env))].join(", ")} (nor top-level ones): no Resque worker is carried from it`, severity: "warning" });
+    return null;
+  }
   const used = new Set<string>();
   const out: WorkerFacts[] = [];
   for (const q of order) {

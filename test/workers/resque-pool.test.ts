@@ -101,6 +101,12 @@ describe("resque-pool layout", () => {
     expect(poolEnvFlag("resque-pool --environment=staging")).toBe("staging");
   });
 
+  it("a pool file with nothing for the stage's env says so", async () => {
+    const m = await analyzeFiles(pluginApp("", { staging: STAGES.staging }, { "config/resque-pool.yml": "production:\n  exports: 2\n" }, GEMS, ""), "ledger");
+    expect(pool(m)).toEqual([]);
+    expect(m.problems.some((p) => p.file === "config/resque-pool.yml" && /no entries for staging/.test(p.message))).toBe(true);
+  });
+
   it("config flags as resque-pool's CLI reads them", () => {
     expect(poolConfigFlag("bundle exec resque-pool --daemon -c config/p.yml")).toBe("config/p.yml");
     expect(poolConfigFlag("resque-pool --config=/srv/x/current/config/p.yml")).toBe("/srv/x/current/config/p.yml");
