@@ -23,11 +23,11 @@ import { isKnown, rubyToS, truthy, type Scope } from "../ruby/evaluate.js";
 import { kind, argsOf, parseRuby } from "../ruby/prism.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
-import { lineMap } from "../nginx/template.js";
 import { emptyConfig } from "./config-walk.js";
 import { deployToOf } from "./files.js";
 import { pumaBind } from "./listen.js";
 import { readPuma } from "./puma.js";
+import { undecidedAt } from "./rendered-config.js";
 
 export const PUMA_PLUGIN = "capistrano3-puma";
 
@@ -102,7 +102,7 @@ function withPluginDefaults(stage: Stage): Stage {
 /**
  * A repo copy of the template, rendered for the stage as `puma:config` would (its variables, the
  * plugin's defaults and helpers `puma_workers`, `puma_bind`, `puma_preload_app?`), then read as
- * the Puma config it becomes. Code tags (`<% if %>`) are not run: every branch is read, and said.
+ * the Puma config it becomes. Its conditionals run as Ruby runs them; one whose condition is not known keeps every branch, and is said.
  */
 export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: string, stage: Stage): AppServerConfig {
   const st = withPluginDefaults(stage);
@@ -129,10 +129,10 @@ export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: s
       return base.call?.(node, ev);
     },
   };
-  const out = renderErb(file, text, scope, ctx.problem);
+  const out = renderErb(file, text, scope, ctx.problem, { branches: true });
   for (const l of out.logic)
-    ctx.problem({ file, line: l.line, message: `Puma config template: Ruby code tag (<% %>) not run for stage ${stage.name}; every branch is read as if rendered`, severity: "warning" });
-  const map = lineMap(text, out.output);
+    ctx.problem({ file, line: l.line, message: `Puma config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
+  const map = out.lines;
   const parsed = parseRuby(file, out.output);
   const token = /^R2K_REF_\d+_$/;
   const cfg = readPuma(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, null, railsEnvOf(stage), (node) =>
@@ -140,9 +140,9 @@ export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: s
     true,
   );
   // Facts name the template's lines, and values keep what stood in for unknown tags.
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
+  const fix = <T>(f: Fact<T> | null, branchesToo = true): Fact<T> | null => (f ? { ...f, value: ((branchesToo ? undecidedAt(out, file, f.source.line) : null) ?? restoreRefs(f.value as RValue, out.refs)) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
   for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
   cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
+  cfg.hooks = cfg.hooks.map((h) => fix(h, false)!);
   return cfg;
 }
