@@ -102,7 +102,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const base = { file: f.file, env: f.env, stages: fileStages };
     // RACK_ENV is the Rails env only where the plugin starts Puma `with rack_env:` (before 6.0)
     const rackIsRails = usesPumaPlugin && pumaStart === "template";
-    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, rackIsRails));
+    const rackEnv = statedRackEnv(named.filter((n) => n.kind === f.kind && n.path === f.file));
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
   }
@@ -222,6 +223,15 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   if (typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string") return v.sym;
   const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);
   return own?.railsEnv ?? null;
+}
+
+/**
+ * RACK_ENV as the start lines naming a file set it (`unicorn -E x`, `RACK_ENV=x ...`): known only
+ * when every such line sets the same one; a line that sets none leaves it to the server's ENV.
+ */
+function statedRackEnv(lines: { rackEnv?: string }[]): string | null {
+  const envs = new Set(lines.map((l) => l.rackEnv ?? null));
+  return lines.length > 0 && envs.size === 1 && !envs.has(null) ? [...envs][0]! : null;
 }
 
 /** The stages that run a file: those pointing at it; else those of its env; else those no other file of its kind serves. */

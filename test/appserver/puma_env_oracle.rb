@@ -1,7 +1,8 @@
 # Starts Puma's own command line as capistrano3-puma 6+'s systemd unit does (`puma -e <env>`, no -C)
 # in an app directory, up to the point where the config is loaded (Puma::CLI builds the Launcher,
 # which loads it; nothing is bound), and prints which file Puma loaded and what it set, and what
-# ENV["RACK_ENV"] held while the file was evaluated. Input (stdin): a JSON list of {"dir", "env"}.
+# ENV["RACK_ENV"] held while the file was evaluated. Input (stdin): a JSON list of {"dir", "env",
+# "args"?, "rack_env"?}: -e env (when env is given), then args; rack_env is put in the environment.
 require "json"
 require "puma"
 require "puma/cli"
@@ -17,7 +18,8 @@ Puma::DSL.prepend(SeeEnv)
 out = JSON.parse($stdin.read).map do |c|
   Dir.chdir(c["dir"]) do
     $rack_env_seen = :not_loaded
-    cli = Puma::CLI.new(["-e", c["env"]], Puma::Events.strings)
+    ENV["RACK_ENV"] = c["rack_env"] if c["rack_env"]
+    cli = Puma::CLI.new([*(c["env"] ? ["-e", c["env"]] : []), *c.fetch("args", [])], Puma::Events.strings)
     conf = cli.instance_variable_get(:@conf)
     opts = conf.options
     {
