@@ -61,7 +61,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       // what the stage's own commands name, its stage file first
       const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
-      if (kind === "puma" && usesPumaPlugin && pumaStart !== "template" && !fromCommand) {
+      // the plugin's unit outranks a Procfile's web line (Heroku's, or development's), not the deploy's own start line
+      if (kind === "puma" && usesPumaPlugin && pumaStart !== "template" && (!fromCommand || fromCommand.source.file.startsWith("Procfile"))) {
         path = pumaUnitConfig(ctx, stage, pumaLock!, pumaStart, fact ?? null, startedBy);
         if (path === null) continue;
       } else if (fact) {
@@ -87,6 +88,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
   }
 
+  if (pumaLock && pumaStart !== "template")
+    for (const t of new Set(stages.flatMap((st) => pumaTemplatePaths(st.name)).filter((p) => hasPath(ctx.repo, p))))
+      ctx.problem({ file: t, line: 1, message: `capistrano3-puma ${pumaLock.version} (${pumaLock.source.file}:${pumaLock.source.line}) renders no puma.rb: this template is not used by the deploy, and its settings are not read`, severity: "warning" });
   files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const out: AppServerConfig[] = [];
   for (const f of files) {

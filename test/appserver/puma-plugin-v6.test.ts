@@ -104,6 +104,16 @@ describe("capistrano3-puma 6+: the stage's Puma config is the file `puma -e <pum
     expect(problems.some((p) => p.file === "config/deploy/templates/puma.service.erb" && /not modelled/.test(p.message))).toBe(true);
   });
 
+  it("a Procfile's web line naming -C does not outrank the gem's unit; an old puma.rb template is said unused", () => {
+    const problems: Problem[] = [];
+    const files = { ...FILES, "Gemfile.lock": lock("7.1.0"), "lib/capistrano/templates/puma.rb.erb": "workers <%= puma_workers %>\n" };
+    const procfile = [{ name: "web", command: "bundle exec puma -C config/puma.rb", source: { file: "Procfile", line: 1 } }];
+    const servers = analyzeAppServers({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, [stage("production", { rails_env: "production" })], procfile);
+    const prod = servers.filter((c) => c.stages.includes("production"));
+    expect(prod.map((c) => [c.file, c.workers?.value])).toEqual([["config/puma/production.rb", 3]]);
+    expect(problems.some((p) => p.file === "lib/capistrano/templates/puma.rb.erb" && /renders no puma\.rb/.test(p.message))).toBe(true);
+  });
+
   it("before 6 (and with no lockfile) the stage's config is still the plugin's rendered puma.rb", () => {
     for (const extra of [{ "Gemfile.lock": lock("5.2.0") }, {}]) {
       const { servers } = analyze({ ...FILES, ...extra });
