@@ -4,7 +4,8 @@
 import type { AnalyzerContext, AppServerConfig, ProcfileEntry, Stage } from "../src/model.js";
 import { railsEnvOf } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
-import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
+import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, unicornPluginRackEnv, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
+import { parseLockfile } from "./rails/lockfile.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
 import { namedConfigs } from "./appserver/named-configs.js";
@@ -26,6 +27,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const pumaLock = usesPumaPlugin ? pumaPluginLocked(ctx) : null;
   const pumaStart = pumaLock ? pumaPluginStart(pumaLock.version) : "template";
   const startedBy = new Map<string, { stages: string[]; envs: string[] }>(); // file → the stages whose unit loads it, and their puma_env
+  const unicornLock = usesUnicornPlugin ? lockedGem(ctx, "capistrano3-unicorn") : null;
+  const pluginStarts: { path: string; rackEnv?: string }[] = []; // configs capistrano3-unicorn's start task runs
   const point = (kind: ServerKind, path: string, stage: string | null) => {
     if (!files.some((f) => f.file === path)) files.push({ kind, file: path, env: null });
     if (stage === null) return;
@@ -85,6 +88,10 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
         continue;
       } else continue;
       point(kind, path, stage.name);
+      if (kind === "unicorn" && usesUnicornPlugin && (fact || !fromCommand)) {
+        const rackEnv = unicornPluginRackEnv(stage, unicornLock);
+        pluginStarts.push({ path, ...(rackEnv ? { rackEnv } : {}) });
+      }
     }
   }
 
@@ -106,7 +113,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const base = { file: f.file, env: f.env, stages: fileStages };
     // RACK_ENV is the Rails env only where the plugin starts Puma `with rack_env:` (before 6.0)
     const rackIsRails = usesPumaPlugin && pumaStart === "template";
-    const rackEnv = statedRackEnv(named.filter((n) => n.kind === f.kind && n.path === f.file));
+    const rackEnv = statedRackEnv([...named.filter((n) => n.kind === f.kind && n.path === f.file), ...(f.kind === "unicorn" ? pluginStarts.filter((p) => p.path === f.file) : [])]);
     const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
@@ -227,6 +234,18 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   if (typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string") return v.sym;
   const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);
   return own?.railsEnv ?? null;
+}
+
+/** A gem's locked version, and whether it comes from rubygems.org (not a git or path source). */
+function lockedGem(ctx: AnalyzerContext, name: string): { version: string; fromRubygems: boolean } | null {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return null;
+  const read = ctx.repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  const lock = parseLockfile(read.text);
+  const spec = lock.specs.find((s) => s.name === name);
+  if (!spec) return null;
+  const source = lock.sources[spec.source];
+  return { version: spec.version, fromRubygems: source?.type === "GEM" && source.remotes.every((r) => /^https?:\/\/rubygems\.org\/?$/.test(r)) };
 }
 
 /**

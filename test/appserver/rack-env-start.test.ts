@@ -13,7 +13,7 @@ import { analyzeAppServers } from "../../analyzers/appserver.js";
 import { lineRackEnv } from "../../analyzers/appserver/named-configs.js";
 import { isUnknown } from "../../analyzers/ruby/evaluate.js";
 import { memoryRepo } from "../../src/repo.js";
-import type { Problem, ProcfileEntry, RValue } from "../../src/model.js";
+import type { Problem, ProcfileEntry, RValue, Stage } from "../../src/model.js";
 import { runRubyFile } from "./ruby.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,12 +41,12 @@ function appDir(files: Record<string, string>): string {
 }
 
 /** The real `unicorn -E env -c <config>`, stopped right after the config is evaluated. */
-function realUnicorn(dir: string, env: string): { worker_processes: number; rack_env_seen: string | null } {
+function realUnicorn(dir: string, env: string, config = "config/unicorn.rb"): { worker_processes: number; rack_env_seen: string | null } {
   const out = join(dir, "seen.json");
   const r = spawnSync("unicorn", ["-E", env, "-c", join(here, "unicorn_e_oracle.rb"), "config.ru"], {
     cwd: dir,
     encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, R2K_CONFIG: join(dir, "config/unicorn.rb"), R2K_OUT: out },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, R2K_CONFIG: join(dir, config), R2K_OUT: out },
   });
   if (r.status !== 0) throw new Error(`unicorn failed: ${r.stderr}`);
   return JSON.parse(readFileSync(out, "utf8"));
@@ -84,6 +84,25 @@ describe("RACK_ENV given by the start line", () => {
     expect(real.rack_env_seen).toBe("staging");
     const ours = analyze({ "config/puma.rb": PUMA }, "RACK_ENV=staging bundle exec puma -C config/puma.rb").find((c) => c.file === "config/puma.rb")!;
     expect(ours.workers?.value).toBe(real.workers);
+  });
+
+  it("capistrano3-unicorn 0.2.1 starts `unicorn -E <unicorn_rack_env>`: deployment unless set (or rails_env is development)", () => {
+    const CONFIG = ['worker_processes(ENV["RACK_ENV"] == "production" ? 8 : 3)', ""].join("\n");
+    const lock = ["GEM", "  remote: https://rubygems.org/", "  specs:", "    capistrano3-unicorn (0.2.1)", "      capistrano (~> 3.1, >= 3.1.0)", "", "DEPENDENCIES", "  capistrano3-unicorn", ""].join("\n");
+    const files = { Capfile: 'require "capistrano/setup"\nrequire "capistrano3/unicorn"\n', "config/unicorn/production.rb": CONFIG };
+    const stage = (vars: Record<string, RValue>): Stage => ({
+      name: "production",
+      source: { file: "config/deploy/production.rb", line: 1 },
+      variables: Object.fromEntries(Object.entries({ rails_env: "production", ...vars }).map(([k, v], i) => [k, { value: v, source: { file: "config/deploy/production.rb", line: i + 2 } }])),
+      servers: [],
+    });
+    const dir = appDir(files);
+    const read = (extra: Record<string, string>, vars: Record<string, RValue> = {}) =>
+      analyzeAppServers({ repo: memoryRepo({ ...files, ...extra }), problem: () => {} }, [stage(vars)]).find((c) => c.file === "config/unicorn/production.rb")!;
+    expect(read({ "Gemfile.lock": lock }).workers?.value).toBe(realUnicorn(dir, "deployment", "config/unicorn/production.rb").worker_processes);
+    expect(read({ "Gemfile.lock": lock }, { unicorn_rack_env: "production" }).workers?.value).toBe(realUnicorn(dir, "production", "config/unicorn/production.rb").worker_processes);
+    // no lockfile: which gem version started it is not known, nor its -E
+    expect(isUnknown(read({}).workers?.value as RValue)).toBe(true);
   });
 
   it("reads RACK_ENV off a start line", () => {
