@@ -4,11 +4,12 @@
 import type { AnalyzerContext, AppServerConfig, ProcfileEntry, Stage } from "../src/model.js";
 import { railsEnvOf } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
-import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
+import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, unicornPluginRackEnv, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
+import { parseLockfile } from "./rails/lockfile.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
 import { namedConfigs } from "./appserver/named-configs.js";
-import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate } from "./appserver/puma-plugin.js";
+import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
@@ -22,6 +23,12 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const usesUnicornPlugin = /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capText);
   // capistrano3-puma's entry point (`capistrano/puma` since 3.x, `capistrano3/puma` before)
   const usesPumaPlugin = /^\s*require\s*\(?\s*["']capistrano3?\/puma["']/m.test(capText);
+  // From 6.0 the plugin starts `puma -e <puma_env>` and renders no config (puma-plugin.ts).
+  const pumaLock = usesPumaPlugin ? pumaPluginLocked(ctx) : null;
+  const pumaStart = pumaLock ? pumaPluginStart(pumaLock.version) : "template";
+  const startedBy = new Map<string, { stages: string[]; envs: string[] }>(); // file → the stages whose unit loads it, and their puma_env
+  const unicornLock = usesUnicornPlugin ? lockedGem(ctx, "capistrano3-unicorn") : null;
+  const pluginStarts: { path: string; rackEnv?: string }[] = []; // configs capistrano3-unicorn's start task runs
   const point = (kind: ServerKind, path: string, stage: string | null) => {
     if (!files.some((f) => f.file === path)) files.push({ kind, file: path, env: null });
     if (stage === null) return;
@@ -57,7 +64,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       // what the stage's own commands name, its stage file first
       const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
-      if (fact) {
+      // the plugin's unit outranks a Procfile's web line (Heroku's, or development's), not the deploy's own start line
+      if (kind === "puma" && usesPumaPlugin && pumaStart !== "template" && (!fromCommand || fromCommand.source.file.startsWith("Procfile"))) {
+        path = pumaUnitConfig(ctx, stage, pumaLock!, pumaStart, fact ?? null, startedBy);
+        if (path === null) continue;
+      } else if (fact) {
         path = repoPathOf(fact.value, deployToOf(stage));
         if (path === null || !hasPath(ctx.repo, path)) {
           if (kind === "puma" && usesPumaPlugin && path === null) {
@@ -77,9 +88,16 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
         continue;
       } else continue;
       point(kind, path, stage.name);
+      if (kind === "unicorn" && usesUnicornPlugin && (fact || !fromCommand)) {
+        const rackEnv = unicornPluginRackEnv(stage, unicornLock);
+        pluginStarts.push({ path, ...(rackEnv ? { rackEnv } : {}) });
+      }
     }
   }
 
+  if (pumaLock && pumaStart !== "template")
+    for (const t of new Set(stages.flatMap((st) => pumaTemplatePaths(st.name)).filter((p) => hasPath(ctx.repo, p))))
+      ctx.problem({ file: t, line: 1, message: `capistrano3-puma ${pumaLock.version} (${pumaLock.source.file}:${pumaLock.source.line}) renders no puma.rb: this template is not used by the deploy, and its settings are not read`, severity: "warning" });
   files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const out: AppServerConfig[] = [];
   for (const f of files) {
@@ -93,9 +111,17 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const fileStages = (byStage.get(f.file) ?? []).sort();
     const deployed = deployedPath(f, fileStages, stages);
     const base = { file: f.file, env: f.env, stages: fileStages };
-    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env) : readPuma(parsed, b, deployed, env, undefined, usesPumaPlugin));
+    // RACK_ENV is the Rails env only where the plugin starts Puma `with rack_env:` (before 6.0)
+    const rackIsRails = usesPumaPlugin && pumaStart === "template";
+    const rackEnv = statedRackEnv([...named.filter((n) => n.kind === f.kind && n.path === f.file), ...(f.kind === "unicorn" ? pluginStarts.filter((p) => p.path === f.file) : [])]);
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
+  }
+  for (const o of out) {
+    const by = o.kind === "puma" ? startedBy.get(o.file) : undefined;
+    if (by && o.stages.some((s) => by.stages.includes(s)))
+      o.startedBy = { value: `capistrano3-puma ${pumaLock!.version}'s systemd unit runs \`puma -e <puma_env>\` in current/ with no -C, so Puma loads ${o.file} (puma_env ${by.envs.join("; ")})`, source: pumaLock!.source };
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
@@ -131,6 +157,43 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   reportRefusedValues(ctx, out);
   return out;
+}
+
+/**
+ * The repo file Puma loads on a stage that capistrano3-puma 6+ starts (`puma -e <puma_env>`, no
+ * -C), or null (said) when that is not known or no file is loaded. `puma_conf` no longer names it.
+ */
+function pumaUnitConfig(ctx: AnalyzerContext, stage: Stage, lock: { version: string; source: { file: string; line: number } }, start: "env-flag" | "bare", pumaConf: { source: { file: string; line: number } } | null, startedBy: Map<string, { stages: string[]; envs: string[] }>): string | null {
+  const gem = `capistrano3-puma ${lock.version} (${lock.source.file}:${lock.source.line})`;
+  if (pumaConf)
+    ctx.problem({ file: pumaConf.source.file, line: pumaConf.source.line, message: `stage ${stage.name}: puma_conf is not used by ${gem}: its systemd unit starts Puma without -C, so Puma picks its config itself`, severity: "warning" });
+  const override = pumaUnitOverride(ctx, stage.name);
+  const overrideText = override ? ctx.repo.read(override) : null;
+  const unit = override && overrideText && "text" in overrideText ? overrideText.text : null;
+  if (override && (unit === null || /\s(?:-C|--config)\b/.test(unit) || !/\s(?:-e|--environment)\s/.test(unit))) {
+    ctx.problem({ file: override, line: 1, message: `stage ${stage.name}: the repo's own systemd unit template for ${gem} ${unit === null ? "cannot be read" : "does not start Puma as the gem's does (`puma -e <puma_env>`)"}; which Puma config it loads is not modelled`, severity: "warning" });
+    return null;
+  }
+  if (start === "bare") {
+    ctx.problem({ file: lock.source.file, line: lock.source.line, message: `stage ${stage.name}: ${gem} starts \`puma\` with neither -e nor -C: its environment, and so its config file, come from the unit's environment, which the repo does not state`, severity: "warning" });
+    return null;
+  }
+  const env = pumaEnvOf(stage, lock.version);
+  if (env === null) {
+    ctx.problem({ file: stage.source.file, line: 0, message: `stage ${stage.name}: ${gem} starts \`puma -e <puma_env>\`, and puma_env is not known statically: which of config/puma/<env>.rb and config/puma.rb Puma loads is not known`, severity: "warning" });
+    return null;
+  }
+  const path = pumaConfigForEnv(ctx, env.value);
+  if (path === null) {
+    ctx.problem({ file: lock.source.file, line: lock.source.line, message: `stage ${stage.name}: ${gem} starts \`puma -e ${env.value}\`, and the repo has neither config/puma/${env.value}.rb nor config/puma.rb: Puma runs with its own defaults there`, severity: "warning" });
+    return null;
+  }
+  const said = env.defaultOf ? `${env.value}, ${env.defaultOf}'s default` : `${env.value} from ${env.source.file}:${env.source.line}`;
+  const by = startedBy.get(path) ?? { stages: [], envs: [] };
+  by.stages.push(stage.name);
+  if (!by.envs.includes(said)) by.envs.push(said);
+  startedBy.set(path, by);
+  return path;
 }
 
 /**
@@ -171,6 +234,27 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   if (typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string") return v.sym;
   const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);
   return own?.railsEnv ?? null;
+}
+
+/** A gem's locked version, and whether it comes from rubygems.org (not a git or path source). */
+function lockedGem(ctx: AnalyzerContext, name: string): { version: string; fromRubygems: boolean } | null {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return null;
+  const read = ctx.repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  const lock = parseLockfile(read.text);
+  const spec = lock.specs.find((s) => s.name === name);
+  if (!spec) return null;
+  const source = lock.sources[spec.source];
+  return { version: spec.version, fromRubygems: source?.type === "GEM" && source.remotes.every((r) => /^https?:\/\/rubygems\.org\/?$/.test(r)) };
+}
+
+/**
+ * RACK_ENV as the start lines naming a file set it (`unicorn -E x`, `RACK_ENV=x ...`): known only
+ * when every such line sets the same one; a line that sets none leaves it to the server's ENV.
+ */
+function statedRackEnv(lines: { rackEnv?: string }[]): string | null {
+  const envs = new Set(lines.map((l) => l.rackEnv ?? null));
+  return lines.length > 0 && envs.size === 1 && !envs.has(null) ? [...envs][0]! : null;
 }
 
 /** The stages that run a file: those pointing at it; else those of its env; else those no other file of its kind serves. */

@@ -541,6 +541,8 @@ export interface AppServerConfig {
   hookCalls?: Fact<string>[];
   /** A config the deploy renders from a template: the task's render call, and why the server started that file. */
   renderedBy?: Fact<string>;
+  /** A config no deploy file names, loaded by how the deploy starts the server (capistrano3-puma 6+: `puma -e <env>`). */
+  startedBy?: Fact<string>;
 }
 
 /** Web servers a deploy may start; only Unicorn and Puma have a container config here. */

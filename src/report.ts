@@ -78,6 +78,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const a of m.appServers) {
     lines.push(`  ${a.kind} ${a.file}${a.env ? ` (env ${a.env})` : ""}${a.stages.length ? ` for stages ${a.stages.join(", ")}` : ""}`);
     if (a.renderedBy) fact("  rendered by", a.renderedBy);
+    if (a.startedBy) fact("  loaded because", a.startedBy);
     fact("  workers", a.workers);
     if (a.threads) fact("  threads", a.threads as Fact<RValue>);
     fact("  timeout", a.timeout);

@@ -3,7 +3,7 @@
 // a stage's Capistrano variable points at (`unicorn_config_path`, `puma_conf`).
 import type { RValue, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
-import { isInterp, rubyToS } from "../ruby/evaluate.js";
+import { isInterp, isKnown, rubyToS } from "../ruby/evaluate.js";
 
 export type ServerKind = "unicorn" | "puma";
 
@@ -70,4 +70,19 @@ export function deployToOf(stage: Stage): string | null {
 /** capistrano3-unicorn's default `unicorn_config_path`: `<current>/config/unicorn/<rails_env>.rb`. */
 export function unicornPluginDefault(stage: Stage): string {
   return `config/unicorn/${railsEnvOf(stage)}.rb`;
+}
+
+/**
+ * RACK_ENV as capistrano3-unicorn's `unicorn:start` gives it (`unicorn -c <path> -E
+ * <unicorn_rack_env> -D`; plain unicorn's -E sets RACK_ENV before the config is read). The
+ * released gem, 0.2.x from rubygems.org, defaults unicorn_rack_env to "development" when rails_env
+ * is "development" and "deployment" otherwise; its git master uses rails_env. Null when not known.
+ */
+export function unicornPluginRackEnv(stage: Stage, lock: { version: string; fromRubygems: boolean } | null): string | null {
+  const own = stage.variables["unicorn_rack_env"];
+  if (own) return isKnown(own.value) ? rubyToS(own.value) || null : null;
+  if (!lock || !lock.fromRubygems || !/^0\.2\./.test(lock.version)) return null;
+  const rails = stage.variables["rails_env"];
+  if (rails && !isKnown(rails.value)) return null;
+  return rails && rubyToS(rails.value) === "development" ? "development" : "deployment";
 }

@@ -19,6 +19,23 @@ export interface NamedConfig {
   stage: string | null;
   /** The Rails environment the line itself gives the server (`RAILS_ENV=x unicorn ...`, `unicorn_rails -E x`), if any. */
   railsEnv?: string;
+  /** RACK_ENV as the line sets it before the server reads its config (`RACK_ENV=x ...`, plain `unicorn -E x`), if any. */
+  rackEnv?: string;
+}
+
+/**
+ * RACK_ENV as a start line sets it before the config file is evaluated: a `RACK_ENV=x` prefix, or
+ * plain unicorn's `-E x`/`--env x` (bin/unicorn assigns ENV["RACK_ENV"] while parsing its options,
+ * before the config is loaded). Not Puma's `-e x`: Puma assigns RACK_ENV only after it has loaded
+ * its config (Puma::Launcher#set_rack_environment, 5.6 to 7.x), nor unicorn_rails' -E (RAILS_ENV).
+ */
+export function lineRackEnv(line: string): string | null {
+  const prefix = /(?:^|[\s"'`;&(])RACK_ENV=["']?([\w-]+)["']?\s/.exec(line);
+  if (prefix) return prefix[1]!;
+  // the command word itself: not unicorn_rails, not a path such as config/unicorn.rb
+  const unicorn = /(?:^|[\s/"'])unicorn(?=\s|$)(.*)$/.exec(line);
+  const e = unicorn ? /\s(?:-E|--env)(?:=|\s+)["']?([\w-]+)/.exec(unicorn[1]!) : null;
+  return e ? e[1]! : null;
 }
 
 /**
@@ -52,7 +69,8 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
     const railsEnv = lineRailsEnv(line);
-    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage, ...(railsEnv ? { railsEnv } : {}) };
+    const rackEnv = lineRackEnv(line);
+    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}) };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
   // The Procfile line the deploy starts (`foreman start web_daemon`), for the stages whose deploy

@@ -23,11 +23,13 @@ import { isKnown, rubyToS, truthy, type Scope } from "../ruby/evaluate.js";
 import { kind, argsOf, parseRuby } from "../ruby/prism.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
-import { lineMap } from "../nginx/template.js";
 import { emptyConfig } from "./config-walk.js";
 import { deployToOf } from "./files.js";
 import { pumaBind } from "./listen.js";
 import { readPuma } from "./puma.js";
+import { parseLockfile } from "../rails/lockfile.js";
+import { hasPath } from "../../src/model.js";
+import { undecidedAt } from "./rendered-config.js";
 
 export const PUMA_PLUGIN = "capistrano3-puma";
 
@@ -102,7 +104,7 @@ function withPluginDefaults(stage: Stage): Stage {
 /**
  * A repo copy of the template, rendered for the stage as `puma:config` would (its variables, the
  * plugin's defaults and helpers `puma_workers`, `puma_bind`, `puma_preload_app?`), then read as
- * the Puma config it becomes. Code tags (`<% if %>`) are not run: every branch is read, and said.
+ * the Puma config it becomes. Its conditionals run as Ruby runs them; one whose condition is not known keeps every branch, and is said.
  */
 export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: string, stage: Stage): AppServerConfig {
   const st = withPluginDefaults(stage);
@@ -129,10 +131,10 @@ export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: s
       return base.call?.(node, ev);
     },
   };
-  const out = renderErb(file, text, scope, ctx.problem);
+  const out = renderErb(file, text, scope, ctx.problem, { branches: true });
   for (const l of out.logic)
-    ctx.problem({ file, line: l.line, message: `Puma config template: Ruby code tag (<% %>) not run for stage ${stage.name}; every branch is read as if rendered`, severity: "warning" });
-  const map = lineMap(text, out.output);
+    ctx.problem({ file, line: l.line, message: `Puma config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
+  const map = out.lines;
   const parsed = parseRuby(file, out.output);
   const token = /^R2K_REF_\d+_$/;
   const cfg = readPuma(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, null, railsEnvOf(stage), (node) =>
@@ -140,9 +142,78 @@ export function renderedPumaTemplate(ctx: AnalyzerContext, file: string, text: s
     true,
   );
   // Facts name the template's lines, and values keep what stood in for unknown tags.
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
+  const fix = <T>(f: Fact<T> | null, branchesToo = true): Fact<T> | null => (f ? { ...f, value: ((branchesToo ? undecidedAt(out, file, f.source.line) : null) ?? restoreRefs(f.value as RValue, out.refs)) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
   for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
   cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
+  cfg.hooks = cfg.hooks.map((h) => fix(h, false)!);
   return cfg;
+}
+
+// --- capistrano3-puma 6 and later -----------------------------------------------------------
+// From 6.0 the gem renders no puma.rb and has no `puma_conf`: its systemd unit
+// (lib/capistrano/templates/puma.service.erb) runs `bundle exec puma -e <puma_env>` in
+// current/, with no -C. Puma then loads the first of config/puma/<env>.rb and config/puma.rb that
+// exists (Puma::Configuration#config_files, the same in Puma 5.6, 6.6 and 7.1). `-e` sets Puma's
+// environment only: Puma assigns ENV["RACK_ENV"] after the config is loaded, so the config does
+// not see it (checked with Debian's puma: `puma -e staging` loads with RACK_ENV unset).
+//   6.0.0.alpha.*: `exec puma`, no -e (the environment is whatever the unit's ENV says);
+//   6.0.0.beta.1 on: `-e <puma_env>`, puma_env = rack_env || rails_env || stage;
+//   6.2.0 on: rack_env || rails_env || rake_env || stage.
+// The unit can be replaced by a repo copy found the way `template_puma` looks (puma.service...).
+
+export interface PumaPluginLock {
+  version: string;
+  source: Source;
+}
+
+/** capistrano3-puma's version as Gemfile.lock resolves it, or null when the lockfile does not say. */
+export function pumaPluginLocked(ctx: AnalyzerContext): PumaPluginLock | null {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return null;
+  const read = ctx.repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  const spec = parseLockfile(read.text).specs.find((s) => s.name === PUMA_PLUGIN);
+  return spec ? { version: spec.version, source: { file: "Gemfile.lock", line: spec.line } } : null;
+}
+
+/** What the plugin's start runs: its rendered puma.rb (`-C`), `puma -e <puma_env>`, or bare `puma`. */
+export function pumaPluginStart(version: string): "template" | "env-flag" | "bare" {
+  const [major = 0, minor = 0] = version.split(".").map((x) => Number.parseInt(x, 10));
+  if (!(major >= 6)) return "template";
+  if (major === 6 && minor === 0 && /^6\.0\.0\.alpha/.test(version)) return "bare";
+  return "env-flag";
+}
+
+/** The `-e` the unit passes for a stage: puma_env, else the plugin's default chain. Null when not known. */
+export function pumaEnvOf(stage: Stage, version: string): Fact<string> | null {
+  const [major = 0, minor = 0] = version.split(".").map((x) => Number.parseInt(x, 10));
+  const chain = ["puma_env", "rack_env", "rails_env", ...(major > 6 || (major === 6 && minor >= 2) ? ["rake_env"] : [])];
+  for (const name of chain) {
+    const v = stage.variables[name];
+    if (!v) continue;
+    const s = isKnown(v.value) ? rubyToS(v.value) : null;
+    return s ? { value: s, source: v.source, ...(v.defaultOf ? { defaultOf: v.defaultOf } : {}) } : null;
+  }
+  return { value: stage.name, source: { file: stage.source.file, line: 0 }, defaultOf: `${PUMA_PLUGIN} (puma_env falls back to the stage name)` };
+}
+
+/** The file Puma loads with `-e env` and no -C, as Puma::Configuration#config_files picks it. */
+export function pumaConfigForEnv(ctx: AnalyzerContext, env: string): string | null {
+  return [`config/puma/${env}.rb`, "config/puma.rb"].find((p) => hasPath(ctx.repo, p)) ?? null;
+}
+
+/** A repo copy of the plugin's systemd unit template (`template_puma "puma.service"`), if any. */
+export function pumaUnitOverride(ctx: AnalyzerContext, stage: string): string | null {
+  const from = "puma.service";
+  const exact = [
+    `lib/capistrano/templates/${from}-${stage}.rb`,
+    `lib/capistrano/templates/${from}.rb.erb`,
+    `lib/capistrano/templates/${from}.rb`,
+    `lib/capistrano/templates/${from}.erb`,
+    `config/deploy/templates/${from}.rb.erb`,
+    `config/deploy/templates/${from}.rb`,
+    `config/deploy/templates/${from}.erb`,
+  ].find((p) => hasPath(ctx.repo, p));
+  // a host-specific copy (puma.service-<host>[-<stage>].rb) wins on that host only
+  const hostly = ctx.repo.paths.find((p) => p.startsWith(`lib/capistrano/templates/${from}-`) && p !== `lib/capistrano/templates/${from}-${stage}.rb`);
+  return hostly ?? exact ?? null;
 }

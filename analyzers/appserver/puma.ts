@@ -39,8 +39,9 @@ export const PUMA_HOOKS = [
 
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
 /** `byPumaPlugin`: capistrano3-puma starts this Puma, so RACK_ENV is the Rails env too (rails-env.ts). */
-export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"], byPumaPlugin = false): AppServerConfig {
-  const envCall = railsEnvCall(railsEnv, byPumaPlugin, parsed);
+/** `rackEnv`: RACK_ENV as the start line sets it before Puma loads the file (`RACK_ENV=x puma`; Puma's own -e does not), or null. */
+export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"], byPumaPlugin = false, rackEnv: string | null = null): AppServerConfig {
+  const envCall = railsEnvCall(railsEnv, byPumaPlugin, parsed, rackEnv);
   const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));

@@ -7,11 +7,14 @@
 // - RAILS_ENV: the stage's rails_env. capistrano3-unicorn starts Unicorn inside
 //   `with rails_env: fetch(:rails_env)`, and Rails apps started any other way are started for the
 //   environment they run.
-// - RACK_ENV, only for a Puma that capistrano3-puma starts: it runs Puma inside `with rack_env:
-//   fetch(:puma_env)`, and puma_env defaults to rails_env. A Puma started otherwise (systemd,
-//   Procfile) may have no RACK_ENV at all. Unicorn's own `-E` sets RACK_ENV (capistrano3-unicorn
-//   passes `deployment`, not the Rails env; bin/unicorn defaults it to `development`), so in a
-//   Unicorn config RACK_ENV stays unknown.
+// - RACK_ENV, for a Puma that capistrano3-puma before 6.0 starts: it runs Puma inside `with
+//   rack_env: fetch(:puma_env)`, and puma_env defaults to rails_env. A Puma started otherwise
+//   (systemd, Procfile, capistrano3-puma 6+'s `puma -e <env>`) may have no RACK_ENV at all: Puma
+//   sets it from -e only after loading its config.
+// - RACK_ENV, as the start line naming the file sets it: `RACK_ENV=x ...`, or plain unicorn's
+//   `-E x` (bin/unicorn sets it while parsing its options, before the config is read). Otherwise
+//   it stays unknown in a Unicorn config (capistrano3-unicorn 0.2.1 passes `deployment`, not the
+//   Rails env; bin/unicorn defaults it to `development`).
 // - `Rails.env`: the Rails environment, when the config loads Rails (`Rails.env.production?`).
 // A bare `rails_env` method does not exist in either DSL (a NameError there); as a local
 // (`rails_env = ENV["RAILS_ENV"] || "production"`) it is the ENV read and is decided through it.
@@ -28,18 +31,21 @@ const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "en
  * `parsed`: the file, so that per-env tables written as Hash literals (`{ production: 5 }[rails_env.to_sym]`)
  * are looked up with Ruby's key equality.
  */
-export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parsed?: ParsedRuby): Scope["call"] | undefined {
-  if (railsEnv === null) return parsed ? undecided(parsed) : undefined;
-  const vars = rackEnvToo ? ["RAILS_ENV", "RACK_ENV"] : ["RAILS_ENV"];
+export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parsed?: ParsedRuby, rackEnv: string | null = null): Scope["call"] | undefined {
+  const known = new Map<string, string>();
+  if (railsEnv !== null) known.set("RAILS_ENV", railsEnv);
+  const rack = rackEnvToo && railsEnv !== null ? railsEnv : rackEnv;
+  if (rack !== null) known.set("RACK_ENV", rack);
+  if (known.size === 0) return parsed ? undecided(parsed, ENV_VARS) : undefined;
   // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
   // starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
-  const resolve = (v: RValue): RValue => (isEnvRef(v) && vars.includes(v.env) ? railsEnv : v);
-  return (node, ev) => {
+  const resolve = (v: RValue): RValue => (isEnvRef(v) && known.has(v.env) ? known.get(v.env)! : v);
+  const decide = (node: any, ev: (n: any) => RValue): RValue | undefined => {
     if (kind(node) !== "CallNode") return undefined;
     const args = argsOf(node);
     const recv = node.receiver;
-    if (isRailsEnv(node)) return railsEnv;
-    if (recv && isRailsEnv(recv) && args.length === 0 && /^[a-z_][a-z0-9_]*\?$/.test(node.name) && node.name !== "nil?") return railsEnv === node.name.slice(0, -1);
+    if (railsEnv !== null && isRailsEnv(node)) return railsEnv;
+    if (railsEnv !== null && recv && isRailsEnv(recv) && args.length === 0 && /^[a-z_][a-z0-9_]*\?$/.test(node.name) && node.name !== "nil?") return railsEnv === node.name.slice(0, -1);
     if ((node.name === "==" || node.name === "!=" || node.name === "eql?") && recv && args.length === 1) {
       const l = resolve(ev(recv));
       const r = resolve(ev(args[0]));
@@ -56,7 +62,7 @@ export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parse
     // `rails_env.to_sym`, `ENV["RAILS_ENV"].to_s`: the name as a Symbol or a String.
     if (recv && args.length === 0 && ["to_sym", "intern", "to_s", "to_str"].includes(node.name)) {
       const r = ev(recv);
-      if (isEnvRef(r) && vars.includes(r.env)) return node.name === "to_sym" || node.name === "intern" ? { sym: railsEnv } : railsEnv;
+      if (isEnvRef(r) && known.has(r.env)) return node.name === "to_sym" || node.name === "intern" ? { sym: known.get(r.env)! } : known.get(r.env)!;
       return undefined;
     }
     // WORKERS[rails_env.to_sym], { "production" => 5 }[ENV["RAILS_ENV"]], table.fetch(rails_env, 2)
@@ -66,6 +72,12 @@ export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parse
     }
     return undefined;
   };
+  // Only RACK_ENV known (a start line's `unicorn -E x`): RAILS_ENV's branches stay undecided.
+  if (railsEnv === null && parsed) {
+    const rest = undecided(parsed, ENV_VARS.filter((v) => !known.has(v)));
+    return (node, ev) => decide!(node, ev) ?? rest!(node, ev);
+  }
+  return decide;
 }
 
 // Tests the evaluator would otherwise decide by an ENV variable's default (analyzers/ruby/evaluate.ts).
@@ -77,8 +89,8 @@ const ENV_VARS = ["RAILS_ENV", "RACK_ENV"];
  * something this reading does not know, so `ENV["RAILS_ENV"] || "development"` is not its default
  * and no branch on it is decided (only a known environment decides one).
  */
-function undecided(parsed: ParsedRuby): Scope["call"] {
-  const isEnvVar = (v: RValue) => isEnvRef(v) && ENV_VARS.includes(v.env);
+function undecided(parsed: ParsedRuby, vars: string[]): Scope["call"] {
+  const isEnvVar = (v: RValue) => isEnvRef(v) && vars.includes(v.env);
   return (node, ev) => {
     if (kind(node) !== "CallNode" || !ENV_TESTS.has(node.name)) return undefined;
     const args = argsOf(node);

@@ -8,13 +8,12 @@
 // the `-c`/`-C` of a start command in the deploy's tasks, service files and Procfile, or of a start
 // command inside another template the deploy renders (an init script or a systemd unit). Only when
 // nothing names the start path is the destination's shape (`…/config/unicorn.rb`) taken, and said.
-import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage, TaskDef } from "../../src/model.js";
+import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage, TaskDef, Unknown } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { parseRuby, argsOf } from "../ruby/prism.js";
 import { evaluate, rubyToS, type Scope } from "../ruby/evaluate.js";
-import { renderErb, restoreRefs } from "../ruby/erb.js";
+import { renderErb, restoreRefs, type RenderedErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
-import { lineMap } from "../nginx/template.js";
 import { readUnicorn } from "./unicorn.js";
 import { readPuma } from "./puma.js";
 import { CONFIG_VARIABLE, deployToOf, type ServerKind } from "./files.js";
@@ -149,21 +148,30 @@ export function renderedServerConfig(ctx: AnalyzerContext, up: RenderedUpload, s
   const file = up.template;
   const read = ctx.repo.read(file);
   if (!("text" in read)) return null;
-  const out = renderErb(file, read.text, stageScope(stage), ctx.problem);
+  const out = renderErb(file, read.text, stageScope(stage), ctx.problem, { branches: true });
   const name = up.kind === "unicorn" ? "Unicorn" : "Puma";
   for (const l of out.logic)
-    ctx.problem({ file, line: l.line, message: `${name} config template: Ruby code tag (<% %>) not run for stage ${stage.name}; every branch is read as if rendered`, severity: "warning" });
-  const map = lineMap(read.text, out.output);
+    ctx.problem({ file, line: l.line, message: `${name} config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
+  const map = out.lines;
   // A token standing alone (`worker_processes R2K_REF_0_`) would read as a method call: quoted, it
   // is a String that restoreRefs turns back into the tag's value (an unknown named by file:line).
   const parsed = parseRuby(file, out.output.replace(/(^|[\s(,=])(R2K_REF_\d+_)(?=[\s),]|$)/gm, '$1"$2"'));
   const base = { file, env: railsEnvOf(stage), stages: [stage.name] };
   const cfg = up.kind === "unicorn" ? readUnicorn(parsed, base, null, railsEnvOf(stage)) : readPuma(parsed, base, null, railsEnvOf(stage));
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null =>
-    f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null;
+  const fix = <T>(f: Fact<T> | null, branchesToo = true): Fact<T> | null =>
+    f ? { ...f, value: ((branchesToo ? undecidedAt(out, file, f.source.line) : null) ?? restoreRefs(f.value as RValue, out.refs)) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null;
   for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const)
     if (k in cfg) (cfg as any)[k] = fix((cfg as any)[k] as Fact<RValue> | null);
   cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
+  cfg.hooks = cfg.hooks.map((h) => fix(h, false)!);
   return cfg;
+}
+
+/**
+ * A setting read at an output line inside a conditional of the template whose condition is not
+ * known: it holds only if that branch ran, so its value is not known (null when no such branch).
+ */
+export function undecidedAt(out: RenderedErb, file: string, outputLine: number): Unknown | null {
+  const r = out.undecided.find((u) => outputLine >= u.from && outputLine <= u.to);
+  return r ? { unknown: `set under \`<% ${r.condition.trim().replace(/\s+/g, " ").slice(0, 60)} %>\`, not known statically`, source: { file, line: r.line } } : null;
 }

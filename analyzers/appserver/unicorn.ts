@@ -18,7 +18,8 @@ const UNICORN_MAX_TIMEOUT = 30 * 60 * 60 * 24;
 
 
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
-export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null): AppServerConfig {
+/** `rackEnv`: RACK_ENV as the start line gives it (`unicorn -E x` sets it before the file is read), or null. */
+export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, rackEnv: string | null = null): AppServerConfig {
   const cfg = emptyConfig("unicorn", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -81,7 +82,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, railsEnvCall(railsEnv, false, parsed));
+  }, railsEnvCall(railsEnv, false, parsed, rackEnv));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

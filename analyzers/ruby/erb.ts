@@ -4,7 +4,7 @@
 // still be parsed (as YAML or nginx config) and each token mapped back to its value afterwards.
 import type { RValue, Source, Problem } from "../../src/model.js";
 import { kind, parseRuby, statementsOf } from "./prism.js";
-import { evaluate, rubyToS, isEnvRef, isUnknown, isInterp, type Scope } from "./evaluate.js";
+import { evaluate, rubyToS, isEnvRef, isUnknown, isInterp, truthy, type Scope } from "./evaluate.js";
 import { isCarriedErb, setOwn } from "../../src/model.js";
 import { rubyNumberToS } from "./yaml.js";
 
@@ -17,6 +17,8 @@ export interface ErbTag {
 export interface ErbSegment {
   text?: string;
   tag?: ErbTag;
+  /** For a text segment: the template line it starts on. */
+  line?: number;
 }
 
 /** Splits an ERB template. `-%>` eats the newline after it, `<%-` the indentation before it. */
@@ -31,14 +33,14 @@ export function splitErb(text: string): ErbSegment[] {
     let before = text.slice(last, m.index);
     if (m[1] === "%") {
       // `<%%` is a literal `<%`.
-      out.push({ text: before + "<%" });
+      out.push({ text: before + "<%", line });
       line += countLines(before);
       last = m.index + 3;
       re.lastIndex = last;
       continue;
     }
     if (m[1] === "-") before = before.replace(/[ \t]*$/, "");
-    out.push({ text: before });
+    out.push({ text: before, line });
     line += countLines(text.slice(last, m.index));
     const kindOf = m[1] === "#" ? "comment" : m[1] === "=" ? "output" : "code";
     let code = m[2];
@@ -50,7 +52,7 @@ export function splitErb(text: string): ErbSegment[] {
     else if (m[3] === "-" && text.slice(last, last + 2) === "\r\n") last += 2;
     if (last > m.index + m[0].length) line += 1;
   }
-  out.push({ text: text.slice(last) });
+  out.push({ text: text.slice(last), line });
   return out.filter((s) => s.tag || s.text);
 }
 
@@ -66,6 +68,13 @@ export interface RenderedErb {
    * the template fails. A tag whose outcome is merely unknown is not here; it is a token in refs.
    */
   raises: { line: number; why: string }[];
+  /** Output line (1-based) → the template line it comes from. */
+  lines: number[];
+  /**
+   * With `branches`: conditionals whose condition is not known, each with the output lines its
+   * branches span (every branch is in the output): a value read there was set only if it ran.
+   */
+  undecided: { condition: string; line: number; from: number; to: number }[];
 }
 
 const TOKEN_PREFIX = "R2K_REF_";
@@ -81,29 +90,56 @@ const FLOAT_DEFAULT = /(?:,|\|\||\{)\s*(-?\d+\.\d+)\s*[)}]?\s*$/;
 const LIT = String.raw`(?:"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?|nil|true|false)`;
 const PLAIN_ENV_READ = new RegExp(String.raw`^\s*ENV(?:\[\s*["']\w+["']\s*\](?:\s*\|\|\s*${LIT})?|\.fetch\(\s*["']\w+["']\s*(?:,\s*${LIT}\s*)?\)(?:\s*\{\s*${LIT}\s*\})?)\s*$`);
 
+export interface RenderOptions {
+  /**
+   * Run the template's conditionals (`<% if %>`/`unless`/`elsif`/`else`/`end`) as Ruby does: a
+   * branch whose condition is known is kept or dropped (nil and false are falsy, everything else,
+   * 0 and "" too, truthy); a condition not known keeps every branch, and its tag is in `logic`.
+   */
+  branches?: boolean;
+}
+
 /** Renders a template with a Scope. Tags that do not evaluate become tokens; never throws. */
-export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void): RenderedErb {
+export function renderErb(file: string, text: string, scope: Scope, problems?: (p: Problem) => void, opts: RenderOptions = {}): RenderedErb {
   const refs = new Map<string, RValue>();
   const logic: Source[] = [];
   const raises: RenderedErb["raises"] = [];
   let output = "";
+  // output line (1-based) → template line
+  const lines: number[] = [];
+  let outLine = 1;
+  const emit = (s: string, from: number, textLines: boolean) => {
+    if (lines[outLine] === undefined) lines[outLine] = from;
+    for (const ch of s)
+      if (ch === "\n") {
+        outLine++;
+        if (textLines) from++;
+        if (lines[outLine] === undefined) lines[outLine] = from;
+      }
+    output += s;
+  };
+  const flow = opts.branches ? new Branches(file, scope) : null;
   for (const seg of splitErb(text)) {
     if (seg.text !== undefined) {
-      output += seg.text;
+      if (!flow || flow.active()) emit(seg.text, seg.line ?? 1, true);
       continue;
     }
     const tag = seg.tag!;
     if (tag.kind === "comment") continue;
     if (tag.kind === "code") {
-      logic.push({ file, line: tag.line });
+      if (!flow) logic.push({ file, line: tag.line });
+      else if (!flow.step(tag, outLine)) logic.push({ file, line: tag.line });
       continue;
     }
+    if (flow && !flow.active()) continue;
+    let output0 = "";
     // The commonest tag of all, `ENV["X"]`, needs no parser (a Prism round trip costs ~0.1 ms).
     const bare = /^\s*ENV\[\s*(?:"(\w+)"|'(\w+)')\s*\]\s*$/.exec(tag.code);
     if (bare) {
       const token = `${TOKEN_PREFIX}${refs.size}_`;
       refs.set(token, { env: (bare[1] ?? bare[2])!, default: null });
-      output += token;
+      output0 += token;
+      emit(output0, tag.line, false);
       continue;
     }
     const parsed = parseRuby(file, tag.code, tag.line - 1);
@@ -112,7 +148,8 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
       raises.push({ line: parsed.errors[0].line, why: `ERB tag: Ruby syntax error: ${parsed.errors[0].message}` });
       const token = `${TOKEN_PREFIX}${refs.size}_`;
       refs.set(token, { unknown: "ERB tag with a Ruby syntax error", expr: tag.code.trim().slice(0, 80), source: { file, line: tag.line } });
-      output += token;
+      output0 += token;
+      emit(output0, tag.line, false);
       continue;
     }
     const stmts = statementsOf(parsed.root);
@@ -133,7 +170,7 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
     }
     const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
     if (s !== null) {
-      output += s;
+      output0 += s;
     } else {
       const token = `${TOKEN_PREFIX}${refs.size}_`;
       if (isUnknown(value)) {
@@ -147,10 +184,86 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
         }
       }
       refs.set(token, value);
-      output += token;
+      output0 += token;
     }
+    emit(output0, tag.line, false);
   }
-  return { output, refs, logic, raises };
+  return { output, refs, logic, raises, lines, undecided: flow?.undecided ?? [] };
+}
+
+interface Frame {
+  /** "if": a conditional this rendering runs; "opaque": a block it does not (a loop, `case`, `begin`). */
+  kind: "if" | "opaque";
+  /** take: in the branch Ruby runs; skip: looking for the branch it runs; done: past it; unknown: every branch kept. */
+  state: "take" | "skip" | "done" | "unknown";
+  /** For an unknown conditional: where it starts, in the template and in the output. */
+  open?: { condition: string; line: number; from: number };
+}
+
+const IF = /^\s*(if|unless|elsif)\s+([\s\S]+?)(?:\s+then)?\s*$/;
+const OPENS_BLOCK = /(?:\bdo\s*(?:\|[^|]*\|)?|^\s*(?:while|until|for|case|begin)\b.*)\s*$/;
+
+/** The conditionals of one rendering; `step` runs a code tag and says whether it was run. */
+class Branches {
+  private frames: Frame[] = [];
+  readonly undecided: RenderedErb["undecided"] = [];
+  constructor(private file: string, private scope: Scope) {}
+
+  active(): boolean {
+    return this.frames.every((f) => f.kind === "opaque" || f.state === "take" || f.state === "unknown");
+  }
+
+  /** False: the tag was not run (every branch under it is read), so the caller says so. */
+  step(tag: ErbTag, outLine: number): boolean {
+    const code = tag.code.replace(/^\s*#.*$/gm, "").trim();
+    const top = this.frames[this.frames.length - 1];
+    // `<% if a; b; end %>` is a whole statement in one tag, not a branch around the text
+    const m = /[;\n]/.test(code) ? null : IF.exec(code);
+    if (m && m[1] !== "elsif") {
+      if (!this.active()) return this.push("done");
+      const t = this.test(m[2]!, tag.line);
+      const pushed = this.push(t === null ? "unknown" : (m[1] === "unless" ? !t : t) ? "take" : "skip");
+      if (t === null) this.frames[this.frames.length - 1]!.open = { condition: `${m[1]} ${m[2]}`, line: tag.line, from: outLine };
+      return pushed;
+    }
+    if (m && top?.kind === "if") {
+      if (top.state === "take") top.state = "done";
+      else if (top.state === "skip") {
+        const t = this.test(m[2]!, tag.line);
+        top.state = t === null ? "unknown" : t ? "take" : "skip";
+        if (t === null) top.open = { condition: `elsif ${m[2]}`, line: tag.line, from: outLine };
+        return t !== null;
+      }
+      return true;
+    }
+    // an unknown conditional was said at its `if`; its `else` and `end` add nothing
+    if (code === "else" && top?.kind === "if") {
+      if (top.state === "take") top.state = "done";
+      else if (top.state === "skip") top.state = "take";
+      return true;
+    }
+    if (/^end\s*$/.test(code) && top) {
+      this.frames.pop();
+      if (top.open) this.undecided.push({ ...top.open, to: outLine });
+      return top.kind === "if" || !this.active();
+    }
+    if (OPENS_BLOCK.test(code)) this.frames.push({ kind: "opaque", state: "unknown" });
+    return !this.active();
+  }
+
+  private push(state: Frame["state"]): boolean {
+    this.frames.push({ kind: "if", state });
+    return state !== "unknown";
+  }
+
+  /** Ruby's truthiness of a condition; null when its value is not known. */
+  private test(cond: string, line: number): boolean | null {
+    const parsed = parseRuby(this.file, cond, line - 1);
+    if (parsed.errors.length) return null;
+    const stmts = statementsOf(parsed.root);
+    if (stmts.length !== 1) return null;
+    return truthy(evaluate(stmts[0], parsed, this.scope));
+  }
 }
 
 /**

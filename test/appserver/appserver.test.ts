@@ -75,7 +75,9 @@ describe("legacy (one Unicorn file for every stage)", () => {
 describe("ledger (Puma)", () => {
   it("workers, threads, port from ENV with defaults; worker_timeout, preload_app!, pidfile, hooks", () => {
     const { servers, problems } = run(readRepo("fixtures/apps/ledger").repo, [stage("production", { deploy_to: "/srv/ledger", puma_conf: "/srv/ledger/current/config/puma.rb" })]);
-    expect(problems).toEqual([]);
+    // ledger locks capistrano3-puma 6.0.0, whose unit runs `puma -e production` and never reads
+    // puma_conf: Puma loads config/puma.rb by its own rule, and the stale variable is said
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^stage production: puma_conf is not used by capistrano3-puma 6\.0\.0/)]);
     expect(servers).toHaveLength(1);
     const p = servers[0];
     expect([p.kind, p.file, p.env, p.stages]).toEqual(["puma", "config/puma.rb", null, ["production"]]);
