@@ -67,8 +67,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
-  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? []));
-  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile));
+  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
+  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
   const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
