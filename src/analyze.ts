@@ -17,6 +17,7 @@ import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { analyzeCron } from "../analyzers/whenever.js";
+import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
@@ -74,7 +75,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
-  const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))]));
+  const cron = guard("config/schedule.rb", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))])));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
