@@ -12,6 +12,7 @@ import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
+import { mbNginxFiles } from "../analyzers/nginx/mb-site.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
@@ -70,7 +71,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
-  const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
+  const nginx = guard("nginx config", { files: [] }, () => withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
@@ -89,6 +90,15 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const gaps = timed("gaps", () => findGaps(withHazards));
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
+}
+
+/** capistrano-mb's own nginx site counts only where the repo has no nginx config of its own. */
+function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppModel["nginx"]["files"]): AppModel["nginx"] {
+  if (!mb.length) return nginx;
+  const own = nginx.files.find((f) => !f.example);
+  if (!own) return { files: [...nginx.files, ...mb] };
+  ctx.problem({ file: own.file, line: 1, message: `nginx.mb-site-not-read: capistrano-mb's nginx recipe installs its own site (nginx_unicorn.erb: client_max_body_size 4G, keepalive_timeout 5) on provision; this repo file is read instead: check which one the servers ran`, severity: "warning" });
+  return nginx;
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {
