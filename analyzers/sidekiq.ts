@@ -102,7 +102,7 @@ function mbSidekiq(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: St
   for (const s of stages) {
     const r = mbRecipe(ctx, mb, s, "sidekiq");
     if (!r?.on) continue;
-    const p: SidekiqStagePlugin = facts.plugin?.[s.name] ?? {};
+    const p: SidekiqStagePlugin = facts.plugin?.[s.name] ?? { via: MB };
     const c = s.variables["mb_sidekiq_concurrency"];
     const n = c && (typeof c.value === "number" || (typeof c.value === "string" && /^\d+$/.test(c.value))) ? Number(c.value) : null;
     if (c && n !== null) p.concurrency = { value: n, source: c.source, ...(c.defaultOf ? { defaultOf: c.defaultOf } : {}) };
