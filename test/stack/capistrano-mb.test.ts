@@ -8,6 +8,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
 import { MB_NGINX_FILE } from "../../analyzers/nginx/mb-site.js";
+import { sidekiqRoles, workerReplicas } from "../../emitters/kustomize/rules.js";
 
 const APP_DIR = join(import.meta.dirname, "../../fixtures/apps/kiln");
 const APP: Record<string, string> = {};
@@ -79,6 +80,12 @@ describe("capistrano-mb as the deploy's stack", () => {
     expect(model.sidekiq?.plugin?.["staging"]?.concurrency).toMatchObject({ value: 2 });
     const without = await analyze({ "config/deploy.rb": APP["config/deploy.rb"]!.replace(/^fetch\(:mb_recipes\) << "sidekiq"$/m, "") });
     expect(without.sidekiq?.plugin ?? {}).toEqual({});
+    // the unit runs on :mb_sidekiq_role's servers
+    const roled = await analyze({ "config/deploy/production.rb": APP["config/deploy/production.rb"]!.replace('roles: %w[app web]', 'roles: %w[app web jobs]') + "set :mb_sidekiq_role, :jobs\n" });
+    const prod = roled.stages.find((s) => s.name === "production")!;
+    expect(sidekiqRoles(prod)).toEqual(["jobs"]);
+    expect(workerReplicas(prod)).toBe(1);
+    expect(sidekiqRoles(model.stages.find((s) => s.name === "production")!)).toEqual(["sidekiq"]);
     const dflt = await analyze({ "config/deploy/staging.rb": APP["config/deploy/staging.rb"]!.replace(/^set :mb_sidekiq_concurrency.*$/m, "") });
     expect(dflt.sidekiq?.plugin?.["staging"]?.concurrency).toMatchObject({ value: 25, defaultOf: "capistrano-mb" });
   });
