@@ -14,8 +14,18 @@ import { hasPath } from "../src/model.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
+import { mbStack, mbRecipe } from "./capistrano/mb.js";
+import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
+import type { Fact, Source } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = []): AppServerConfig[] {
+  // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
+  const mb = mbStack(ctx, requires);
+  const mbUnicorn = new Map<string, Source>();
+  for (const stage of mb ? stages : []) {
+    const r = mbRecipe(ctx, mb!, stage, "unicorn");
+    if (r?.on) mbUnicorn.set(stage.name, r.source);
+  }
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfile = hasPath(ctx.repo, "Capfile") ? ctx.repo.read("Capfile") : null;
@@ -54,6 +64,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
 
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
+      if (kind === "unicorn" && mbUnicorn.has(stage.name)) continue;
       const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks) : null;
       if (choice) {
         chosen.push({ stage, choice });
@@ -124,6 +135,25 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       o.startedBy = { value: `capistrano3-puma ${pumaLock!.version}'s systemd unit runs \`puma -e <puma_env>\` in current/ with no -C, so Puma loads ${o.file} (puma_env ${by.envs.join("; ")})`, source: pumaLock!.source };
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
+  if (mbUnicorn.size) {
+    const own: AppServerConfig[] = [];
+    for (const stage of stages) {
+      const at = mbUnicorn.get(stage.name);
+      if (!at) continue;
+      const cfg = mbUnicornConfig(ctx, stage, at);
+      const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [], env: null, file: "", renderedBy: null });
+      const same = own.find((o) => key(o) === key(cfg) && o.env === cfg.env);
+      if (same) same.stages.push(stage.name);
+      else own.push(cfg);
+    }
+    // The repo's own Unicorn files: the link to shared/config/unicorn.rb replaces config/unicorn.rb.
+    for (const o of out) {
+      if (o.kind !== "unicorn" || !o.stages.some((s) => mbUnicorn.has(s)) && o.stages.length) continue;
+      ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: capistrano-mb's unicorn recipe renders its own to shared/config/unicorn.rb and links it as config/unicorn.rb; its settings are read from the recipe`, severity: "warning" });
+      o.stages = o.stages.filter((s) => !mbUnicorn.has(s));
+    }
+    out.unshift(...own);
+  }
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;

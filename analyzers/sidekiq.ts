@@ -8,6 +8,8 @@ import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
+import { MB, mbRecipe, mbStack } from "./capistrano/mb.js";
+import type { SidekiqStagePlugin } from "../src/model.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -79,6 +81,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     const plugin = sidekiqPluginStages(ctx, stages, evidence, (f) => readSidekiqConfig(ctx, f));
     if (Object.keys(plugin).length) facts.plugin = plugin;
   }
+  mbSidekiq(ctx, cap, stages, facts);
   if (!facts.timeout) {
     // Sidekiq's own default: 25 seconds since 6.0 (8 before; its changelog, 6.0). The grace period must cover it.
     const v = gem ? Number(gem.value.split(".")[0]) : NaN;
@@ -104,4 +107,32 @@ export function deploySidekiqTasks(ctx: AnalyzerContext, cap: CapistranoFacts | 
     if (inv) out.push({ value: `${mina ? "Mina" : "the deploy"} runs ${inv[1]}: ${l.text.trim().slice(0, 80)}`, source: l.source });
   }
   return out;
+}
+
+/**
+ * capistrano-mb's sidekiq recipe (enabled by "sidekiq" in :mb_recipes): its systemd unit
+ * sidekiq_<application>.service runs `bin/sidekiq -e <rails_env> -P tmp/pids/sidekiq.pid
+ * --concurrency <mb_sidekiq_concurrency>` (the gem's default 25) on the :mb_sidekiq_role servers,
+ * and systemd kills it 5 s after TERM (TimeoutStopSec=5). The concurrency becomes the stage's flag.
+ */
+function mbSidekiq(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: Stage[], facts: SidekiqFacts): void {
+  const mb = cap ? mbStack(ctx, cap.requires) : null;
+  if (!mb) return;
+  for (const s of stages) {
+    const r = mbRecipe(ctx, mb, s, "sidekiq");
+    if (!r?.on) continue;
+    const p: SidekiqStagePlugin = facts.plugin?.[s.name] ?? { via: MB };
+    const c = s.variables["mb_sidekiq_concurrency"];
+    const n = c && (typeof c.value === "number" || (typeof c.value === "string" && /^\d+$/.test(c.value))) ? Number(c.value) : null;
+    if (c && n !== null) p.concurrency = { value: n, source: c.source, ...(c.defaultOf ? { defaultOf: c.defaultOf } : {}) };
+    else if (c) ctx.problem({ ...c.source, message: `${MB}: mb_sidekiq_concurrency of stage ${s.name} is not a number the analysis can read; the worker runs with its config's concurrency`, severity: "warning" });
+    const role = s.variables["mb_sidekiq_role"]?.value;
+    const roleName = typeof role === "string" ? role : role && typeof role === "object" && "sym" in role ? String(role.sym) : "?";
+    facts.evidence.push({ value: `${s.name}: ${MB}'s sidekiq recipe (${r.why}) runs sidekiq_<application>.service: bin/sidekiq -e <rails_env> --concurrency ${n ?? "?"} on the ${roleName} role; systemd kills it 5 s after TERM`, source: r.source });
+    (facts.plugin ??= {})[s.name] = p;
+  }
+  // The unit passes no -C: Sidekiq 6 finds config/sidekiq.yml by itself, an older one runs `default` only.
+  const major = Number((ctx.repo.paths.includes("Gemfile.lock") ? facts.evidence.find((e) => /^sidekiq \d/.test(e.value))?.value.split(" ")[1] : "")?.split(".")[0]);
+  if (facts.file && Number.isFinite(major) && major < 6 && facts.plugin && Object.keys(facts.plugin).length)
+    ctx.problem({ file: facts.file, line: 1, message: `sidekiq.mb-unit-no-config: ${MB}'s sidekiq unit starts Sidekiq without -C, and Sidekiq ${major}.x does not read ${facts.file} unless told to (6.0 made it a default): the servers may have worked only the \`default\` queue; check before relying on this file's queues`, severity: "warning" });
 }

@@ -138,6 +138,7 @@ const UNKNOWN_SCHEDULE = "0 0 30 2 *";
 
 function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir, scratchRoot) {
   if (!existsSync(join(repoDir, "config/schedule.rb"))) return compareWhenever([]);
+  if (summary.wheneverNotRun) return { verdict: "n.a.", details: ["whenever: the deploy never runs whenever (cron.whenever-not-invoked): schedule.rb's lines are not compared"] };
   const app = scratchCopy(repoDir, scratchRoot, "whenever");
   const perStage = [];
   for (const stage of summary.stages) {

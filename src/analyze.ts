@@ -12,11 +12,13 @@ import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
+import { mbNginxFiles } from "../analyzers/nginx/mb-site.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { analyzeCron } from "../analyzers/whenever.js";
+import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
@@ -67,14 +69,14 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
   const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
-  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? []));
-  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile));
-  const nginx = guard("nginx config", { files: [] }, () => analyzeNginx(ctx, stages));
+  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
+  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
+  const nginx = guard("nginx config", { files: [] }, () => withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
-  const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))]));
+  const cron = guard("config/schedule.rb", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))])));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
@@ -88,6 +90,15 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const gaps = timed("gaps", () => findGaps(withHazards));
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
+}
+
+/** capistrano-mb's own nginx site counts only where the repo has no nginx config of its own. */
+function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppModel["nginx"]["files"]): AppModel["nginx"] {
+  if (!mb.length) return nginx;
+  const own = nginx.files.find((f) => !f.example);
+  if (!own) return { files: [...nginx.files, ...mb] };
+  ctx.problem({ file: own.file, line: 1, message: `nginx.mb-site-not-read: capistrano-mb's nginx recipe installs its own site (nginx_unicorn.erb: client_max_body_size 4G, keepalive_timeout 5) on provision; this repo file is read instead: check which one the servers ran`, severity: "warning" });
+  return nginx;
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {

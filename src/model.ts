@@ -730,6 +730,8 @@ export interface SidekiqConfigFacts {
 
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */
 export interface SidekiqStagePlugin {
+  /** The plugin whose variables these are, when not capistrano-sidekiq ("capistrano-mb": its sidekiq recipe's unit). */
+  via?: string;
   /** `sidekiq_timeout`: seconds its stop (sidekiqctl stop, monit) waited after TERM before SIGKILL. */
   stopWait?: Fact<number>;
   /** `sidekiq_concurrency` → `--concurrency`. */

@@ -7,6 +7,8 @@ import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebS
 import { SERVICE_FILE } from "../../src/service-managers.js";
 import { foremanWebEntries } from "./foreman.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
+import type { Stage } from "../../src/model.js";
+import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -70,8 +72,19 @@ export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; sou
   }
 }
 
-export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[]): WebServerFacts | null {
+export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = []): WebServerFacts | null {
   const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number }[] = [];
+  // capistrano-mb's unicorn recipe (in its default :mb_recipes) installs a systemd unit running
+  // bin/unicorn and restarts it on every deploy: a plugin that starts the server.
+  const mb = mbStack(ctx, requires);
+  if (mb) {
+    const on = stages.map((st) => ({ st, r: mbRecipe(ctx, mb, st, "unicorn") })).filter((x) => x.r?.on);
+    if (on.length) {
+      const r = on[0]!.r!;
+      const which = on.length === stages.length ? "every stage" : `stages ${on.map((x) => x.st.name).join(", ")}`;
+      evidence.push({ kind: "unicorn", tier: 0, fact: { value: `Capfile loads capistrano/mb (${MB} ${mb.version.value}); its unicorn recipe (${r.why}) restarts unicorn_<application>.service, \`bin/unicorn -c <mb_unicorn_config>\`, on each deploy for ${which}`, source: r.source } });
+    }
+  }
   for (const r of requires) {
     const kind = kindOf(r.value, PLUGINS);
     if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}`, source: r.source } });

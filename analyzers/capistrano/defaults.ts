@@ -26,6 +26,34 @@ set_if_empty :git_max_concurrent_connections, 10
 set_if_empty :git_wait_interval, 0
 `;
 
+/** capistrano-mb's default recipe list (the pieces its deploy installs and runs). */
+export const MB_DEFAULT_RECIPES = ["aptitude", "bundler", "crontab", "dotenv", "logrotate", "migrate", "nginx", "postgresql", "rbenv", "seed", "ssl", "ufw", "unicorn", "user", "version"];
+
+export const MB_DEFAULTS = `
+set :mb_recipes, %w(${MB_DEFAULT_RECIPES.join(" ")})
+set :mb_privileged_user, "root"
+set :mb_dotenv_keys, %w(rails_secret_key_base postmark_api_key)
+set :mb_dotenv_filename, -> { ".env.#{fetch(:rails_env)}" }
+set :mb_nginx_force_https, false
+set :mb_nginx_redirect_hosts, {}
+set :mb_sidekiq_concurrency, 25
+set :mb_sidekiq_role, :sidekiq
+set :mb_unicorn_workers, 2
+set :mb_unicorn_timeout, 30
+set :mb_unicorn_config, proc{ "#{current_path}/config/unicorn.rb" }
+set :mb_unicorn_log, proc{ "#{current_path}/log/unicorn.log" }
+set :mb_unicorn_pid, proc{ "#{current_path}/tmp/pids/unicorn.pid" }
+set :bundle_binstubs, false
+set :bundle_flags, "--deployment --retry=3 --quiet"
+set :deploy_to, -> { "/home/deployer/apps/#{fetch(:application)}" }
+set :keep_releases, 10
+set :linked_dirs, -> { ["public/#{fetch(:assets_prefix, 'assets')}"] + %w(.bundle log tmp/pids tmp/cache tmp/sockets public/.well-known public/system) }
+set :linked_files, -> { [fetch(:mb_dotenv_filename)] + %w(config/database.yml config/unicorn.rb) }
+set :log_level, :debug
+set :migration_role, :app
+set :rails_env, -> { fetch(:stage) }
+`;
+
 /**
  * Plugin defaults by the Capfile require that loads them (capistrano-rails 1.x,
  * lib/capistrano/tasks/assets.rake and migrations.rake, `namespace :load do task :defaults`).
@@ -36,6 +64,9 @@ export const CAP3_PLUGINS: Record<string, string[]> = {
   "capistrano/rails/assets": ["rails/assets"],
   "capistrano/rails/migrations": ["rails/migrations"],
   "capistrano/clockwork": ["clockwork"],
+  // Only when Gemfile.lock locks capistrano-mb (index.ts): a Capfile naming a gem the bundle lacks
+  // never deployed with its defaults.
+  "capistrano/mb": ["mb"],
 };
 
 export const CAP3_PLUGIN_SNIPPETS: Record<string, string> = {
@@ -59,6 +90,11 @@ set :whenever_update_flags, ->{ "--update-crontab #{fetch :whenever_identifier} 
 set :whenever_clear_flags,  ->{ "--clear-crontab #{fetch :whenever_identifier}" }
 set :whenever_path,         ->{ release_path }
 `,
+  // capistrano-mb 0.35.0, lib/capistrano/tasks/defaults.rake (load:defaults). Its `set`s win over
+  // Capistrano's set_if_empty (deploy_to) and, loaded after capistrano/rails, over its
+  // migration_role. Left out: apt packages, postgresql, rbenv, ssl and ufw settings (they shape the
+  // servers, not what ran on them; ask prompts would also stop the run).
+  mb: MB_DEFAULTS,
   "rails/assets": `
 set :assets_roles, fetch(:assets_roles, [:web])
 set :assets_prefix, fetch(:assets_prefix, 'assets')

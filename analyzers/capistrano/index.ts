@@ -17,6 +17,7 @@ import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
 import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
+import { MB, MB_READ_VERSION, MB_REQUIRE, mbLocked } from "./mb.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
 export interface CapistranoResult {
@@ -101,7 +102,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   };
 
   const major = detectMajor(ctx, parse);
-  const modelled = (req: string) => !(options.stubbed ?? []).includes(req);
+  // capistrano-mb's defaults count only when the bundle has the gem (without it `cap` fails to load).
+  const mbLock = mbLocked(repo);
+  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null);
   // One map of computed callables for every session of this analysis (see Session#lazyValue).
   const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map() };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
@@ -286,7 +289,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource("Capistrano's git plugin", /SCM::Git/));
     {
       for (const req of requires.filter(modelled))
-        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(req, new RegExp(`["']${escapeRe(req)}["']`)));
+        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(req === MB_REQUIRE ? MB : req, new RegExp(`["']${escapeRe(req)}["']`)));
+      const mbAt = s.requires.find((r) => r.value === MB_REQUIRE)?.source;
+      if (mbAt && !mbLock && !(options.stubbed ?? []).includes(MB_REQUIRE))
+        warn(mbAt.file, mbAt.line, `capfile.mb-not-locked: the Capfile requires ${MB_REQUIRE} but Gemfile.lock does not lock ${MB}: \`cap\` cannot load it with this bundle, so what its recipes ran (unicorn, nginx, crontab, sidekiq, deploy_to) is not known and its defaults are not read`);
+      else if (mbAt && mbLock && !mbLock.version.startsWith(`${MB_READ_VERSION}.`))
+        warn("Gemfile.lock", mbLock.line, `${MB} ${mbLock.version} is locked; its defaults and recipes are read as those of ${MB_READ_VERSION}.x, which may differ`);
     }
     s.runLoadDefaults();
     if (has(deployRb)) s.runFile(deployRb, true);

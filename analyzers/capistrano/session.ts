@@ -355,6 +355,8 @@ export class Session {
       if ((name === "push" || name === "<<" || name === "concat" || name === "unshift") && Array.isArray(cur)) {
         const add = name === "concat" ? a.flatMap((x) => (Array.isArray(x) ? x : [x])) : a;
         next = name === "unshift" ? [...add, ...cur] : [...cur, ...add];
+      } else if (name === "delete" && Array.isArray(cur) && a.length === 1 && isKnown(a[0]!)) {
+        next = cur.filter((x) => !same(x, a[0]!));
       } else if (name === "[]=" && isHash(cur) && a.length === 2) {
         const k = isSym(a[0]) ? a[0].sym : typeof a[0] === "string" ? a[0] : null;
         if (k !== null) next = { ...cur, [k]: a[1] };

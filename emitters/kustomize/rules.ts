@@ -81,7 +81,12 @@ export function webServerBasis(stage: Stage, nginx?: AppModel["nginx"]): string 
 
 /** The roles sidekiq ran on: capistrano-sidekiq's `sidekiq_roles`, else `worker`/`sidekiq` servers, else `app` (its default). */
 export function sidekiqRoles(stage: Stage): string[] {
-  const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value;
+  // capistrano-mb's sidekiq recipe (when :mb_recipes lists it) runs its unit on :mb_sidekiq_role.
+  const mbRecipes = stage.variables["mb_recipes"]?.value;
+  const role = stage.variables["mb_sidekiq_role"]?.value;
+  // (a Symbol, which stringOf does not take: `set :mb_sidekiq_role, :jobs`)
+  const mbRole = Array.isArray(mbRecipes) && mbRecipes.some((r) => stringOf(r) === "sidekiq") ? (role && typeof role === "object" && "sym" in role ? String(role.sym) : role) : undefined;
+  const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value ?? mbRole;
   const list = Array.isArray(v) ? v.map(stringOf).filter((x): x is string => !!x) : stringOf(v) ? [stringOf(v)!] : [];
   if (list.length) return list;
   if (stage.servers.some(hasRole(["worker", "sidekiq"]))) return ["worker", "sidekiq"];

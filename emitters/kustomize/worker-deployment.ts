@@ -165,7 +165,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     for (const [stage, p] of Object.entries(sk.plugin ?? {})) {
       if (p.stopWait) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_timeout (its stop's wait before SIGKILL) → terminationGracePeriodSeconds when longer than Sidekiq's own`, source: p.stopWait.source });
       for (const [name, f] of [["sidekiq_concurrency → -c", p.concurrency], ["sidekiq_queue → -q", p.queues], ["sidekiq_config → -C", p.config], ["sidekiq_env → -e", p.env]] as const)
-        if (f) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq ${name}`, source: f.source });
+        if (f) out.provenance.push({ output, what: p.via ? `${stage}: ${p.via} ${p.via === "capistrano-mb" && f === p.concurrency ? `mb_sidekiq_concurrency → -c${f.defaultOf ? " (the gem's default)" : ""}` : name}` : `${stage}: capistrano-sidekiq ${name}`, source: f.source });
     }
   } else if (w.evidence[0]) {
     out.provenance.push({

@@ -54,6 +54,8 @@ export function summariseModel(model) {
     gaps: model.gaps?.length ?? 0,
     hazards: model.hazards?.length ?? 0,
     problems: model.problems?.length ?? 0,
+    // The analysis found that the deploy never runs whenever: schedule.rb's lines never reached a crontab.
+    wheneverNotRun: (model.problems ?? []).some((p) => /^cron\.whenever-not-invoked:/.test(p.message)),
   };
 }
 
