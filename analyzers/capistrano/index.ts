@@ -147,6 +147,19 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`, line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
+  // capistrano-ext's stage task is `load "config/deploy/<stage>"`, and Capistrano 2's load raises
+  // LoadError when no such file is found: `cap <stage>` fails, so the stage deployed nothing and no
+  // overlay is made of it (nor of config/deploy.rb alone, which `cap deploy` never reaches: multistage
+  // aborts without a stage, or loads the missing default stage).
+  let unloadable = 0;
+  if (major === 2 && stagesSetAt)
+    stageNames = stageNames.filter((name) => {
+      const file = `config/deploy/${name}.rb`;
+      if (taskStages.has(name) || has(file)) return true;
+      unloadable++;
+      warn(stagesSetAt!.file, stagesSetAt!.line, `stage ${name} is declared here but ${file} does not exist: \`cap ${name}\` fails (capistrano-ext's multistage loads that file, and Capistrano 2 raises LoadError without it), so stage ${name} is not deployable and gets no overlay`);
+      return false;
+    });
 
   const stages: Stage[] = [];
   // What is kept of each stage's session once its stage is made (the rest is dropped as it goes).
@@ -185,11 +198,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
     const file = task ? task.file : multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`;
-    // A stage named in `set :stages` without its own file: cap runs it from config/deploy.rb alone.
-    // It is cited where it was declared, never at the file it does not have.
-    const missing = !task && !has(file);
-    const declared: Source = missing ? stagesSetAt ?? { file: has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", line: 1 } : { file, line: task?.line ?? 1 };
-    if (missing) warn(declared.file, declared.line, `stage ${name} is declared here but has no file (${file} does not exist): it deploys only what ${has("config/deploy.rb") ? "config/deploy.rb" : "the Capfile"} declares`);
+    // Every stage left has its file (a stage named in `set :stages` without one was dropped above).
+    const declared: Source = { file, line: task?.line ?? 1 };
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
@@ -206,7 +216,6 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
     keep(s);
     const stage = stageOf(s, name, declared.file, declared.line);
-    if (missing) stage.missingFile = file;
     stages.push(stage);
     if (!task) parsedCache.delete(file);
   });
@@ -218,7 +227,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     keep(s);
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
-    if (major === 2 && s.servers.list(null).length > 0) {
+    if (major === 2 && !unloadable && s.servers.list(null).length > 0) {
       const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
       warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);
