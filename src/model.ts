@@ -929,6 +929,8 @@ export interface Gap {
   required?: boolean;
   /** The default is a placeholder that must be replaced (a host under .invalid): `--yes` keeps it and says so. */
   placeholder?: boolean;
+  /** The default is a suggestion from weak evidence (a mailer's link host) to confirm: `--yes` keeps it and says so. */
+  suggestion?: boolean;
 }
 
 /** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */
