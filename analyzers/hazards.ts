@@ -403,7 +403,26 @@ const globalPlainKeys: Rule = (m) =>
     source: { file: f.file, line: f.line },
   }));
 
-export const RULES: Rule[] = [globalPlainKeys, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+/**
+ * Gem sources on `git://` (old `:git => "git://github.com/..."` lines and lockfiles): public, not
+ * private, but GitHub stopped serving the anonymous git protocol in 2022, so `bundle install` as
+ * written fails, on the servers today as in an image build.
+ */
+const gitProtocolSources: Rule = (m) =>
+  m.rails.privateSources
+    .map((f) => ({ f, host: /^git:\/\/([^/:\s]+)/i.exec(f.value.trim())?.[1]?.toLowerCase() }))
+    .filter((x): x is { f: (typeof m.rails.privateSources)[number]; host: string } => !!x.host)
+    .map(({ f, host }) => ({
+      id: "gems.git-protocol",
+      message:
+        host === "github.com"
+          ? `gem source ${f.value} uses git://, which GitHub no longer serves (since March 2022): bundle install fails fetching it, in the image build as on a fresh server`
+          : `gem source ${f.value} uses git://, the unencrypted anonymous git protocol: bundle install fails where ${host} does not serve it`,
+      advice: `Change the source to https://${f.value.trim().slice("git://".length)} in the Gemfile (and run bundle install to update Gemfile.lock). Until then the generated Dockerfile rewrites git://${host}/ to https://${host}/ (git config url.insteadOf) so the image builds; no credential is needed for a public repo.`,
+      source: f.source,
+    }));
+
+export const RULES: Rule[] = [globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

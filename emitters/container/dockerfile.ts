@@ -154,9 +154,14 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   }
   const useSsh = answerBool(answers, PRIVATE_GEMS_SSH_ANSWER, true);
   const sshHosts = [...new Set(sources.filter((s) => s.kind === "ssh").map((s) => s.where))].sort();
-  const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https").map((s) => s.where))].sort();
+  // git:// is anonymous, public repos only: fetched over https with no credential (no build secret).
+  const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https" && !s.gitProtocol).map((s) => s.where))].sort();
   const paths = [...new Set(sources.filter((s) => s.kind === "path").map((s) => s.where))].sort();
-  for (const s of sources) prov(`gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`, s.fact.source);
+  for (const s of sources)
+    prov(
+      `gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.gitProtocol ? `fetched over https (git config url.insteadOf: ${s.where} no longer serves git://), no credential` : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`,
+      s.fact.source,
+    );
 
   const bootsnap = r.gems["bootsnap"]?.value ?? null;
   const bootsnapCli = bootsnap && versionAtLeast(bootsnap, "1.5.0");
