@@ -64,12 +64,16 @@ const serverOnlyLinkedFiles: Rule = (m) => {
     .filter((l) => l.kind === "file" && l.serverOnly && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
     .map((l) => {
       const ruby = /\.rb$/.test(l.path);
+      // Only an example copy in the repo (production.dist.rb): the real file, the one the app ran with, lived on the servers.
+      const example = l.example ? ` (the repo holds only ${l.example}, an example copy)` : "";
       return {
         id: "files.server-only",
-        message: `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
-        advice: ruby
+        message: l.example
+          ? `${l.path} is a linked file (${l.stages.join(", ") || "all stages"})${example}: the image has no ${l.path}: it lived on the servers, in the shared/ directory the app ${ruby ? "loaded it" : "read it"} from`
+          : `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
+        advice: (l.example ? `Compare ${l.example} with the file on a server: it may differ from what the servers ran. ` : "") + (ruby
           ? `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; without it Rails boots with different settings, or fails.`
-          : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`,
+          : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`),
         source: l.source,
       };
     });

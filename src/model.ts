@@ -881,6 +881,8 @@ export interface LinkedPath {
   source: Source;
   /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
   serverOnly?: boolean;
+  /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */
+  example?: string;
 }
 
 export interface SecretRef {

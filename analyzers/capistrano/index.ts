@@ -441,8 +441,30 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   };
   const linked = linkedOf(stages, kept, major);
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
-  for (const l of linked) if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) l.serverOnly = true;
+  for (const l of linked)
+    if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) {
+      l.serverOnly = true;
+      const example = exampleCopies(l.path).find(has);
+      if (example) l.example = example;
+    }
   return { capistrano, stages, linked };
+}
+
+/**
+ * Where a repo keeps the example of a file the servers held: `x.yml.example`, `x.example.yml`,
+ * `x.dist.rb`, `x.sample`... (the real one is gitignored and lived in shared/).
+ */
+function exampleCopies(path: string): string[] {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  const dot = base.indexOf(".", 1);
+  const out: string[] = [];
+  for (const tag of ["dist", "example", "sample", "template", "default"]) {
+    out.push(`${path}.${tag}`);
+    if (dot > 0) out.push(`${dir}${base.slice(0, dot)}.${tag}${base.slice(dot)}`, `${dir}${base.slice(0, dot)}_${tag}${base.slice(dot)}`);
+  }
+  return out;
 }
 
 /** What linkedOf reads of a stage's session. */
