@@ -416,6 +416,8 @@ export interface AssetFacts {
   /** Node is needed in the image to build assets. */
   needsNode: Fact<boolean>;
   packageManager: Fact<"yarn" | "npm" | "pnpm" | "bun"> | null;
+  /** Rails' `config.assets.prefix` when the app sets it (default /assets): the URL path, and public/<it> where precompile writes. */
+  prefix?: Fact<string>;
 }
 
 // --- Capistrano ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   fact("Bundler", m.rails.bundlerVersion);
   if (m.rails.database) for (const [env, f] of Object.entries(m.rails.database.adapters)) fact(`database (${env})`, f);
   for (const p of m.rails.assets.pipeline) fact("assets", p);
+  if (m.rails.assets.prefix) fact("assets prefix (config.assets.prefix)", m.rails.assets.prefix);
   if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);
   fact("time zone", m.rails.timeZone);
   for (const h of m.rails.healthPaths) fact("health route", h);

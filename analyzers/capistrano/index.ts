@@ -441,6 +441,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   };
   const linked = linkedOf(stages, kept, major);
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
+  // capistrano-rails links public/<assets_prefix>: precompiled assets, rebuilt by every deploy (a cache, like public/assets).
+  const assetDirs = new Set(stages.map((st) => st.variables["assets_prefix"]?.value).filter((v): v is string => typeof v === "string").map((v) => `public/${v.replace(/^\/+|\/+$/g, "")}`));
+  for (const l of linked) if (l.kind === "dir" && assetDirs.has(l.path) && l.class === "other") l.class = "cache";
   for (const l of linked)
     if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) {
       l.serverOnly = true;

@@ -17,6 +17,7 @@ import {
   answerBool,
   answerString,
   privateSources,
+  assetsPrefix,
   RUBY_VERSION_ANSWER,
   rubyTag,
   SIDECAR_ANSWER,
@@ -308,6 +309,8 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     if (pm) steps.push("rm -rf node_modules");
     L.push(run(steps));
     prov(`asset pipeline ${pipelines.join(", ")} → assets:precompile`, r.assets.pipeline[0]!.source);
+    const prefix = assetsPrefix(model);
+    if (prefix) prov(`assets prefix ${prefix.path} (${prefix.via}) → assets:precompile writes public${prefix.path}, served at ${prefix.path}/`, prefix.source);
     if (r.railsVersion) prov(`Rails ${rails} → ${railsMajorAtLeast("7.1") ? "SECRET_KEY_BASE_DUMMY=1" : "placeholder SECRET_KEY_BASE"} for assets:precompile`, r.railsVersion.source);
     // Settings read from ENV while the app boots make the precompile fail when they have no default.
     const reads = new Map<string, Source>();
