@@ -131,11 +131,15 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const deployRb = multi ? multi.deployRb : "config/deploy.rb";
   const taskStages = new Map<string, Source>();
   let stagesSetAt: Source | null = null;
+  /** capistrano-ext's `stage_dir` when set elsewhere than config/deploy (its stage files are not read from there). */
+  let otherStageDir: Source | null = null;
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2"));
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
+    if (probe.vars.has("stage_dir") && rubyToS(probe.vars.fetch("stage_dir"))?.replace(/^\.\//, "").replace(/\/+$/, "") !== "config/deploy")
+      otherStageDir = probe.vars.sourceOf("stage_dir") ?? { file: "config/deploy.rb", line: 0 };
     if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
       stageNames = declared.map((s) => rubyToS(s)!);
       stagesSetAt = probe.vars.sourceOf("stages") ?? null;
@@ -152,7 +156,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // overlay is made of it (nor of config/deploy.rb alone, which `cap deploy` never reaches: multistage
   // aborts without a stage, or loads the missing default stage).
   let unloadable = 0;
-  if (major === 2 && stagesSetAt)
+  if (major === 2 && otherStageDir)
+    warn(otherStageDir.file, otherStageDir.line, "capistrano-ext's stage_dir is set elsewhere than config/deploy: the stage files there are not read, so each stage is read from config/deploy.rb alone");
+  if (major === 2 && stagesSetAt && !otherStageDir)
     stageNames = stageNames.filter((name) => {
       const file = `config/deploy/${name}.rb`;
       if (taskStages.has(name) || has(file)) return true;

@@ -141,6 +141,19 @@ describe("a stage named in `set :stages` without its own file (Capistrano 2 mult
   });
 });
 
+describe("capistrano-ext's stage_dir set elsewhere", () => {
+  it("the stages are not dropped for want of config/deploy/<stage>.rb; a warning says their files are not read", async () => {
+    const r = await analyze({
+      Capfile: "load 'deploy'\nload 'config/deploy'\n",
+      "config/deploy.rb": 'set :application, "bakery"\nset :stage_dir, "deploy/stages"\nset :stages, %w(production)\nrequire "capistrano/ext/multistage"\n',
+      "deploy/stages/production.rb": 'server "oven1.bakery.example.org", :app, :web, :db\n',
+    });
+    expect(r.stages.map((s) => s.name)).toEqual(["production"]);
+    expect(r.problems).toContainEqual(expect.objectContaining({ file: "config/deploy.rb", line: 2, message: expect.stringMatching(/^capistrano-ext's stage_dir is set elsewhere than config\/deploy/) }));
+    expect(r.problems.some((p) => /LoadError/.test(p.message))).toBe(false);
+  });
+});
+
 describe("a repo whose deploy config names no stage", () => {
   const stageless = () => {
     const dir = copyFixture("shop");
