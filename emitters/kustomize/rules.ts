@@ -1004,7 +1004,14 @@ export function mailerHostSuggestion(model: ModelLike, stage: Stage): { host: st
   const mailer = model.rails.mailerHosts?.[railsEnvOf(stage)];
   if (!mailer) return null;
   const host = mailer.value.toLowerCase();
-  return isRoutableHost(host) ? { host, source: mailer.source } : null;
+  if (!isRoutableHost(host)) return null;
+  // A staging environment whose mail links to production's host (copied config) names production, not itself.
+  const prod = productionStage(model.stages);
+  if (prod && prod.name !== stage.name) {
+    const prodHosts = [...stageHosts(model, prod).map((h) => h.host), model.rails.mailerHosts?.[railsEnvOf(prod)]?.value.toLowerCase()];
+    if (railsEnvOf(prod) !== railsEnvOf(stage) && prodHosts.includes(host)) return null;
+  }
+  return { host, source: mailer.source };
 }
 
 /** Hosts per stage from nginx `server_name`; empty when nginx does not say. */

@@ -90,6 +90,16 @@ describe("a host only the mailer names", () => {
     expect(md2).not.toContain("Confirm the hosts of stage production");
   });
 
+  it("is no suggestion for a stage whose environment's mailer links to production's host: that stage gets the placeholder", async () => {
+    const env = 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: "bookings.example.net" }\nend\n';
+    const m = await admin({
+      "config/deploy/staging.rb": 'server "stg1.internal", roles: %w[web app db]\nset :rails_env, "staging"\n',
+      "config/environments/staging.rb": env,
+    });
+    expect(m.gaps.find((g) => g.id === "stage.production.hosts")).toMatchObject({ default: ["bookings.example.net"], suggestion: true });
+    expect(m.gaps.find((g) => g.id === "stage.staging.hosts")).toMatchObject({ default: ["set-me.staging.atlas.invalid"], placeholder: true });
+  });
+
   it("is a fact when a stage variable of the same stage names it too: no question", async () => {
     const m = await admin({ "config/deploy/production.rb": 'server "admin1.internal", roles: %w[web app db]\nset :domain, "bookings.example.net"\n' });
     expect(m.gaps.some((g) => g.id === "stage.production.hosts")).toBe(false);
