@@ -64,12 +64,16 @@ const serverOnlyLinkedFiles: Rule = (m) => {
     .filter((l) => l.kind === "file" && l.serverOnly && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
     .map((l) => {
       const ruby = /\.rb$/.test(l.path);
+      // Only an example copy in the repo (production.dist.rb): the real file, the one the app ran with, lived on the servers.
+      const example = l.example ? ` (the repo holds only ${l.example}, an example copy)` : "";
       return {
         id: "files.server-only",
-        message: `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
-        advice: ruby
+        message: l.example
+          ? `${l.path} is a linked file (${l.stages.join(", ") || "all stages"})${example}: the image has no ${l.path}: it lived on the servers, in the shared/ directory the app ${ruby ? "loaded it" : "read it"} from`
+          : `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
+        advice: (l.example ? `Compare ${l.example} with the file on a server: it may differ from what the servers ran. ` : "") + (ruby
           ? `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; without it Rails boots with different settings, or fails.`
-          : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`,
+          : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`),
         source: l.source,
       };
     });
@@ -403,7 +407,26 @@ const globalPlainKeys: Rule = (m) =>
     source: { file: f.file, line: f.line },
   }));
 
-export const RULES: Rule[] = [globalPlainKeys, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+/**
+ * Gem sources on `git://` (old `:git => "git://github.com/..."` lines and lockfiles): public, not
+ * private, but GitHub stopped serving the anonymous git protocol in 2022, so `bundle install` as
+ * written fails, on the servers today as in an image build.
+ */
+const gitProtocolSources: Rule = (m) =>
+  m.rails.privateSources
+    .map((f) => ({ f, host: /^git:\/\/([^/:\s]+)/i.exec(f.value.trim())?.[1]?.toLowerCase() }))
+    .filter((x): x is { f: (typeof m.rails.privateSources)[number]; host: string } => !!x.host)
+    .map(({ f, host }) => ({
+      id: "gems.git-protocol",
+      message:
+        host === "github.com"
+          ? `gem source ${f.value} uses git://, which GitHub no longer serves (since March 2022): bundle install fails fetching it, in the image build as on a fresh server`
+          : `gem source ${f.value} uses git://, the unencrypted anonymous git protocol: bundle install fails where ${host} does not serve it`,
+      advice: `Change the source to https://${f.value.trim().slice("git://".length)} in the Gemfile (and run bundle install to update Gemfile.lock). Until then the generated Dockerfile rewrites git://${host}/ to https://${host}/ (git config url.insteadOf) so the image builds; no credential is needed for a public repo.`,
+      source: f.source,
+    }));
+
+export const RULES: Rule[] = [globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -9,7 +9,7 @@ import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
-import { isPlaceholderHost, isSingletonWorker } from "./kustomize/rules.js";
+import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -225,6 +225,14 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     steps.push(
       `**Fill in the hosts of stage ${text(u.stage)}**: no evidence in the repo names them, so its edge routes ${code(u.host)}, a placeholder that never resolves. Answer ${code(`stage.${u.stage}.hosts`)} in ${code(".rails2k8s.yml")} with the real host names and run ${code("rails2k8s migrate")} again.`,
     );
+  // Hosts only the mailer named: routed as given, but they may be another app's (confirm them).
+  for (const st of stagesOf(model)) {
+    const mailer = mailerHostSuggestion(model, st);
+    if (mailer && edgeHosts(model, st, answers, app).includes(mailer.host))
+      steps.push(
+        `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${code(mailer.host)}, which only the mailer's ${code("action_mailer.default_url_options")} names (${code(at(mailer.source))}); mail may link to another app (an admin app's mail points at the public site), and routing that host would take its traffic. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or keep this one once you know it is this app's) and run ${code("rails2k8s migrate")} again.`,
+      );
+  }
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
   // the pod, so its files would be lost at every restart and differ between pods.
   for (const d of dataDirs(model))
@@ -356,7 +364,7 @@ function gapRow(g: Gap, answers: Answers): string {
   const given = Object.prototype.hasOwnProperty.call(answers, g.id);
   const v = given ? answers[g.id] : g.default;
   const answer = g.secret ? "(secret, not recorded)" : showValue(v, true);
-  const how = !given || sameValue(v, g.default) ? (g.placeholder ? "placeholder, to answer" : "default") : "answered";
+  const how = !given || sameValue(v, g.default) ? (g.placeholder ? "placeholder, to answer" : g.suggestion ? "suggestion, to confirm" : "default") : "answered";
   const why = `${cell(g.question)}<br>${cell(g.why)}${g.source ? ` (${tcode(at(g.source))})` : ""}`;
   return `| ${why} | ${tcode(g.id)} | ${answer} | ${how} |`;
 }

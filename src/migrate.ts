@@ -341,7 +341,12 @@ async function collectAnswers(
       if (!fromFile && g.required && opts.yes)
         fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       const v = fromFile ? usable[g.id]! : g.default;
-      const held = g.placeholder && sameAnswer(v, g.default) ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)" : "";
+      const held =
+        g.placeholder && sameAnswer(v, g.default)
+          ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)"
+          : g.suggestion && sameAnswer(v, g.default)
+            ? ", a suggestion: confirm it before the cut-over (MIGRATION.md lists it)"
+            : "";
       io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"}${held})`) + "\n");
       return v;
     });

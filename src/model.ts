@@ -416,6 +416,8 @@ export interface AssetFacts {
   /** Node is needed in the image to build assets. */
   needsNode: Fact<boolean>;
   packageManager: Fact<"yarn" | "npm" | "pnpm" | "bun"> | null;
+  /** Rails' `config.assets.prefix` when the app sets it (default /assets): the URL path, and public/<it> where precompile writes. */
+  prefix?: Fact<string>;
 }
 
 // --- Capistrano ---------------------------------------------------------------------------------
@@ -885,6 +887,8 @@ export interface LinkedPath {
   source: Source;
   /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
   serverOnly?: boolean;
+  /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */
+  example?: string;
 }
 
 export interface SecretRef {
@@ -933,6 +937,8 @@ export interface Gap {
   required?: boolean;
   /** The default is a placeholder that must be replaced (a host under .invalid): `--yes` keeps it and says so. */
   placeholder?: boolean;
+  /** The default is a suggestion from weak evidence (a mailer's link host) to confirm: `--yes` keeps it and says so. */
+  suggestion?: boolean;
 }
 
 /** Grammars of answers that become names, references, hosts, quantities or zones in the output (src/answers.ts formatProblem). */

@@ -5,6 +5,9 @@ import { cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 
+/** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
+const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
+
 export interface ReportOptions {
   color: boolean;
 }
@@ -29,6 +32,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   fact("Bundler", m.rails.bundlerVersion);
   if (m.rails.database) for (const [env, f] of Object.entries(m.rails.database.adapters)) fact(`database (${env})`, f);
   for (const p of m.rails.assets.pipeline) fact("assets", p);
+  if (m.rails.assets.prefix) fact("assets prefix (config.assets.prefix)", m.rails.assets.prefix);
   if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);
   fact("time zone", m.rails.timeZone);
   for (const h of m.rails.healthPaths) fact("health route", h);
@@ -44,7 +48,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const s of m.stages) {
     lines.push(`  ${c.bold(s.name)}  ${at(s.source)}${s.missingFile ? ` (declared there; it has no file: ${s.missingFile} does not exist)` : ""}`);
     if (s.servers.length === 0 && !(Array.isArray(s.unread) && s.unread.some((u) => u.what === "servers"))) lines.push("    (declares no server: whenever wrote no crontab for it, so its CronJobs are written suspended)");
-    for (const key of ["rails_env", "branch", "deploy_to", "application"]) {
+    // The host-naming variables too (Capistrano 2's `set :domain` above all): the stage's hosts come from them.
+    for (const key of ["rails_env", "branch", "deploy_to", "application", ...STAGE_HOST_VARIABLES]) {
       const v = s.variables[key];
       if (v) lines.push(v.defaultOf ? `    ${key}: ${formatValue(v.value)}  (${v.defaultOf}'s default${v.source.line > 0 ? `, loaded at ${v.source.file}:${v.source.line}` : ""}; no file sets it)` : `    ${key}: ${formatValue(v.value)}  ${at(v.source)}`);
     }

@@ -98,7 +98,6 @@ set :whenever_path,         ->{ release_path }
   "rails/assets": `
 set :assets_roles, fetch(:assets_roles, [:web])
 set :assets_prefix, fetch(:assets_prefix, 'assets')
-set :linked_dirs, fetch(:linked_dirs, []).push("public/#{fetch(:assets_prefix)}")
 `,
   "rails/migrations": `
 set :conditionally_migrate, fetch(:conditionally_migrate, false)
@@ -108,12 +107,19 @@ set :migration_servers, -> { primary(fetch(:migration_role)) }
 };
 
 /**
+ * capistrano-rails `assets.rake`'s `deploy:set_linked_dirs`, hooked after `deploy:set_rails_env`: the
+ * assets dir is linked once the stage has set its variables, so a deploy.rb's `set :assets_prefix,
+ * 'recursos'` links public/recursos (never public/assets), and a linked `public` takes its place.
+ */
+const SET_LINKED_DIRS = `set :linked_dirs, fetch(:linked_dirs, []).push("public/#{fetch(:assets_prefix)}").uniq unless fetch(:linked_dirs, []).include?("public")`;
+
+/**
  * capistrano-rails `set_rails_env.rake`: after the stage task, `deploy:set_rails_env` runs
  * `set :rails_env, (fetch(:rails_env) || fetch(:stage))` — a Symbol when only the stage gives it.
  */
 export const CAP3_AFTER_STAGE: Record<string, string> = {
-  "capistrano/rails": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
-  "capistrano/rails/assets": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
+  "capistrano/rails": `set :rails_env, (fetch(:rails_env) || fetch(:stage))\n${SET_LINKED_DIRS}`,
+  "capistrano/rails/assets": `set :rails_env, (fetch(:rails_env) || fetch(:stage))\n${SET_LINKED_DIRS}`,
   "capistrano/rails/migrations": `set :rails_env, (fetch(:rails_env) || fetch(:stage))`,
 };
 

@@ -135,11 +135,15 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const deployRb = multi ? multi.deployRb : "config/deploy.rb";
   const taskStages = new Map<string, Source>();
   let stagesSetAt: Source | null = null;
+  /** capistrano-ext's `stage_dir` when set elsewhere than config/deploy (its stage files are not read from there). */
+  let otherStageDir: Source | null = null;
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2"));
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
+    if (probe.vars.has("stage_dir") && rubyToS(probe.vars.fetch("stage_dir"))?.replace(/^\.\//, "").replace(/\/+$/, "") !== "config/deploy")
+      otherStageDir = probe.vars.sourceOf("stage_dir") ?? { file: "config/deploy.rb", line: 0 };
     if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
       stageNames = declared.map((s) => rubyToS(s)!);
       stagesSetAt = probe.vars.sourceOf("stages") ?? null;
@@ -151,6 +155,21 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`, line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
+  // capistrano-ext's stage task is `load "config/deploy/<stage>"`, and Capistrano 2's load raises
+  // LoadError when no such file is found: `cap <stage>` fails, so the stage deployed nothing and no
+  // overlay is made of it (nor of config/deploy.rb alone, which `cap deploy` never reaches: multistage
+  // aborts without a stage, or loads the missing default stage).
+  let unloadable = 0;
+  if (major === 2 && otherStageDir)
+    warn(otherStageDir.file, otherStageDir.line, "capistrano-ext's stage_dir is set elsewhere than config/deploy: the stage files there are not read, so each stage is read from config/deploy.rb alone");
+  if (major === 2 && stagesSetAt && !otherStageDir)
+    stageNames = stageNames.filter((name) => {
+      const file = `config/deploy/${name}.rb`;
+      if (taskStages.has(name) || has(file)) return true;
+      unloadable++;
+      warn(stagesSetAt!.file, stagesSetAt!.line, `stage ${name} is declared here but ${file} does not exist: \`cap ${name}\` fails (capistrano-ext's multistage loads that file, and Capistrano 2 raises LoadError without it), so stage ${name} is not deployable and gets no overlay`);
+      return false;
+    });
 
   const stages: Stage[] = [];
   /** Moonshine's settings (config/moonshine.yml), read once for every stage. */
@@ -191,11 +210,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
     const file = task ? task.file : multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`;
-    // A stage named in `set :stages` without its own file: cap runs it from config/deploy.rb alone.
-    // It is cited where it was declared, never at the file it does not have.
-    const missing = !task && !has(file);
-    const declared: Source = missing ? stagesSetAt ?? { file: has("config/deploy.rb") ? "config/deploy.rb" : "Capfile", line: 1 } : { file, line: task?.line ?? 1 };
-    if (missing) warn(declared.file, declared.line, `stage ${name} is declared here but has no file (${file} does not exist): it deploys only what ${has("config/deploy.rb") ? "config/deploy.rb" : "the Capfile"} declares`);
+    // Every stage left has its file (a stage named in `set :stages` without one was dropped above).
+    const declared: Source = { file, line: task?.line ?? 1 };
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
@@ -212,7 +228,6 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
     keep(s);
     const stage = stageOf(s, name, declared.file, declared.line);
-    if (missing) stage.missingFile = file;
     stages.push(stage);
     if (!task) parsedCache.delete(file);
   });
@@ -224,7 +239,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     keep(s);
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
-    if (major === 2 && s.servers.list(null).length > 0) {
+    if (major === 2 && !unloadable && s.servers.list(null).length > 0) {
       const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
       warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);
@@ -446,8 +461,33 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   };
   const linked = linkedOf(stages, kept, major);
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
-  for (const l of linked) if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) l.serverOnly = true;
+  // capistrano-rails links public/<assets_prefix>: precompiled assets, rebuilt by every deploy (a cache, like public/assets).
+  const assetDirs = new Set(stages.map((st) => st.variables["assets_prefix"]?.value).filter((v): v is string => typeof v === "string").map((v) => `public/${v.replace(/^\/+|\/+$/g, "")}`));
+  for (const l of linked) if (l.kind === "dir" && assetDirs.has(l.path) && l.class === "other") l.class = "cache";
+  for (const l of linked)
+    if (l.kind === "file" && !l.path.startsWith("/") && !has(l.path)) {
+      l.serverOnly = true;
+      const example = exampleCopies(l.path).find(has);
+      if (example) l.example = example;
+    }
   return { capistrano, stages, linked };
+}
+
+/**
+ * Where a repo keeps the example of a file the servers held: `x.yml.example`, `x.example.yml`,
+ * `x.dist.rb`, `x.sample`... (the real one is gitignored and lived in shared/).
+ */
+function exampleCopies(path: string): string[] {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  const dot = base.indexOf(".", 1);
+  const out: string[] = [];
+  for (const tag of ["dist", "example", "sample", "template", "default"]) {
+    out.push(`${path}.${tag}`);
+    if (dot > 0) out.push(`${dir}${base.slice(0, dot)}.${tag}${base.slice(dot)}`, `${dir}${base.slice(0, dot)}_${tag}${base.slice(dot)}`);
+  }
+  return out;
 }
 
 /** What linkedOf reads of a stage's session. */

@@ -61,7 +61,31 @@ export function readAssets(ctx: AnalyzerContext, gems: Record<string, Fact<strin
       packageManager = declared ?? { value: "npm", source: { file: "package.json", line: 1 } };
     }
   }
-  return { pipeline, needsNode, packageManager };
+  const prefix = readAssetsPrefix(ctx);
+  return { pipeline, needsNode, packageManager, ...(prefix ? { prefix } : {}) };
+}
+
+/** `config.assets.prefix = "/recursos"` (a literal path only): where assets:precompile writes under public/, and their URL path. */
+const ASSETS_PREFIX = /^\s*(?:config|Rails\.application\.config)\.assets\.prefix\s*=\s*(["'])(\/?[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*)\1\s*(?:#.*)?$/;
+
+/**
+ * Rails reads its config in boot order, the last assignment winning: config/application.rb, then the
+ * production environment file, then the initializers in name order.
+ */
+function readAssetsPrefix(ctx: AnalyzerContext): Fact<string> | null {
+  const initializers = ctx.repo.paths.filter((p) => /^config\/initializers\/[^/]+\.rb$/.test(p)).sort();
+  const files = ["config/application.rb", "config/environments/production.rb", ...initializers];
+  let found: Fact<string> | null = null;
+  for (const file of files) {
+    if (!ctx.repo.paths.includes(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    r.text.split(/\r?\n/).forEach((line, i) => {
+      const m = ASSETS_PREFIX.exec(line);
+      if (m && !m[2]!.split("/").includes("..")) found = { value: m[2]!.startsWith("/") ? m[2]! : `/${m[2]!}`, source: { file, line: i + 1 } };
+    });
+  }
+  return found;
 }
 
 function packageJson(ctx: AnalyzerContext): { json: any; text: string } | null {

@@ -17,6 +17,7 @@ import {
   answerBool,
   answerString,
   privateSources,
+  assetsPrefix,
   RUBY_VERSION_ANSWER,
   rubyTag,
   SIDECAR_ANSWER,
@@ -154,9 +155,14 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   }
   const useSsh = answerBool(answers, PRIVATE_GEMS_SSH_ANSWER, true);
   const sshHosts = [...new Set(sources.filter((s) => s.kind === "ssh").map((s) => s.where))].sort();
-  const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https").map((s) => s.where))].sort();
+  // git:// is anonymous, public repos only: fetched over https with no credential (no build secret).
+  const httpsHosts = [...new Set(sources.filter((s) => s.kind === "https" && !s.gitProtocol).map((s) => s.where))].sort();
   const paths = [...new Set(sources.filter((s) => s.kind === "path").map((s) => s.where))].sort();
-  for (const s of sources) prov(`gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`, s.fact.source);
+  for (const s of sources)
+    prov(
+      `gem source ${s.fact.value} → ${s.kind === "path" ? "copied before bundle install" : s.gitProtocol ? `fetched over https (git config url.insteadOf: ${s.where} no longer serves git://), no credential` : s.kind === "ssh" && useSsh ? "RUN --mount=type=ssh" : "RUN --mount=type=secret"}`,
+      s.fact.source,
+    );
 
   const bootsnap = r.gems["bootsnap"]?.value ?? null;
   const bootsnapCli = bootsnap && versionAtLeast(bootsnap, "1.5.0");
@@ -303,6 +309,8 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     if (pm) steps.push("rm -rf node_modules");
     L.push(run(steps));
     prov(`asset pipeline ${pipelines.join(", ")} → assets:precompile`, r.assets.pipeline[0]!.source);
+    const prefix = assetsPrefix(model);
+    if (prefix) prov(`assets prefix ${prefix.path} (${prefix.via}) → assets:precompile writes public${prefix.path}, served at ${prefix.path}/`, prefix.source);
     if (r.railsVersion) prov(`Rails ${rails} → ${railsMajorAtLeast("7.1") ? "SECRET_KEY_BASE_DUMMY=1" : "placeholder SECRET_KEY_BASE"} for assets:precompile`, r.railsVersion.source);
     // Settings read from ENV while the app boots make the precompile fail when they have no default.
     const reads = new Map<string, Source>();

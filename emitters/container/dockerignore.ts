@@ -3,6 +3,7 @@
 import type { AppModel, EmitResult } from "../../src/model.js";
 import { K8S_BASE } from "../contract.js";
 import { dockerignorePath } from "../encode/dockerfile.js";
+import { assetsPrefix } from "./rules.js";
 
 export const DOCKERIGNORE = ".dockerignore";
 
@@ -55,6 +56,13 @@ export function emitDockerignore(model: AppModel, out: Out): string {
     "/.bootsnap/",
     ".DS_Store",
   ];
+  // Assets precompiled under another prefix (config.assets.prefix '/recursos') are rebuilt in the image too.
+  const prefix = assetsPrefix(model);
+  const prefixLine = prefix ? dockerignorePath(`public${prefix.path}`, true) : null;
+  if (prefix && prefixLine !== null && !L.includes(prefixLine)) {
+    L.splice(L.indexOf("/public/assets/") + 1, 0, prefixLine);
+    out.provenance.push({ output: DOCKERIGNORE, what: `assets prefix ${prefix.path} (${prefix.via}) → public${prefix.path}/ rebuilt in the image, kept out of the context`, source: prefix.source });
+  }
   const data = model.linked.filter((l) => l.kind === "dir" && l.class === "data");
   const secretFiles = model.linked.filter((l) => l.kind === "file" && l.class === "secret");
   if (data.length || secretFiles.length) {

@@ -8,7 +8,7 @@ import { DOCKERIGNORE, emitDockerignore } from "./dockerignore.js";
 import { emitEntrypoint } from "./entrypoint.js";
 import { emitNginxDockerfile, emitNginxSidecarConfig } from "./nginx-sidecar.js";
 import { emitPumaConfig } from "./puma-config.js";
-import { answerBool, answerString, BODY_SIZE_ANSWER, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
+import { answerBool, answerString, assetsPrefix, BODY_SIZE_ANSWER, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
 import { appServerKind, replacedWebServer } from "../app-server.js";
 import { dataDirs } from "../kustomize/pod.js";
 // The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
@@ -40,7 +40,7 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   if (sidecar) {
     const file = chosenNginxFile(model);
     const health = model.rails.healthPaths[0]?.value ?? null;
-    out.files.push({ path: NGINX_SIDECAR_CONFIG, content: emitNginxSidecarConfig({ file, kind, healthPath: health, dataDirs: dataDirs(model).map((d) => d.path), bodySize: answerString(answers, BODY_SIZE_ANSWER, "") || null }, out) });
+    out.files.push({ path: NGINX_SIDECAR_CONFIG, content: emitNginxSidecarConfig({ file, kind, healthPath: health, dataDirs: dataDirs(model).map((d) => d.path), bodySize: answerString(answers, BODY_SIZE_ANSWER, "") || null, assetsPrefix: assetsPrefix(model) }, out) });
     out.files.push({ path: NGINX_SIDECAR_DOCKERFILE, content: emitNginxDockerfile(appName(model)) });
   } else if (model.nginx.files.length) {
     out.notes.push({ message: `nginx is replaced by the edge (answer ${SIDECAR_ANSWER}): ${sidecarDefault(model).why}`, source: model.nginx.files[0]!.servers[0]?.source ?? { file: model.nginx.files[0]!.file, line: 1 } });

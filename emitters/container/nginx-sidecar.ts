@@ -178,9 +178,9 @@ function isSslServer(list: NginxDirective[]): boolean {
 }
 
 /** A default config for apps without one: assets from public/, everything else to the app. */
-function defaultServer(): NginxDirective[] {
+function defaultServer(assets = "/assets"): NginxDirective[] {
   return [
-    d("location", ["^~", "/assets/"], [d("gzip_static", ["on"]), d("expires", ["max"]), d("add_header", ["Cache-Control", "public"])]),
+    d("location", ["^~", `${assets}/`], [d("gzip_static", ["on"]), d("expires", ["max"]), d("add_header", ["Cache-Control", "public"])]),
     d("try_files", ["$uri", "@app"]),
     d("location", ["@app"], [
       d("proxy_set_header", ["Host", "$http_host"]),
@@ -281,6 +281,8 @@ export interface SidecarInput {
   dataDirs?: string[];
   /** The answer for BODY_SIZE_ANSWER, when given. */
   bodySize?: string | null;
+  /** Where the assets are served when not /assets (rules.ts assetsPrefix). */
+  assetsPrefix?: { path: string; source: Source; via: string } | null;
 }
 
 export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
@@ -341,7 +343,9 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
     for (const l of main.block!.filter((x) => x.name === "listen")) prov(`listen ${l.args.join(" ")} → ${NGINX_PORT}`, l.source);
   } else {
     if (input.file) note(ctx, `no server block of ${input.file.file} proxies to the app: the sidecar uses a default config (assets from public/, the rest to the app)`);
-    serverBody = defaultServer();
+    const prefix = input.assetsPrefix ?? null;
+    serverBody = defaultServer(prefix?.path);
+    if (prefix) prov(`assets under ${prefix.path}/ (${prefix.via}) → location ^~ ${prefix.path}/`, prefix.source);
     ctx.needDefaultUpstream = true;
     ctx.needForwardedProto = true;
   }

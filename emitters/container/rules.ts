@@ -248,3 +248,24 @@ export function numberOf(v: RValue | undefined): number | null {
   if (v && typeof v === "object" && !Array.isArray(v) && "env" in v) return numberOf((v as { default: RValue }).default);
   return null;
 }
+
+// --- Assets prefix ----------------------------------------------------------------------------------
+
+/**
+ * The URL path of the precompiled assets, and public/<it> where assets:precompile writes them: Rails'
+ * `config.assets.prefix`, else capistrano-rails' `:assets_prefix` (the deploy linked public/<it> and
+ * backed up its manifest there, which only works when Rails writes there too). Null for the default /assets.
+ */
+export function assetsPrefix(model: Model): { path: string; source: Source; via: string } | null {
+  const rails = model.rails.assets.prefix;
+  if (rails && rails.value !== "/assets") return { path: rails.value, source: rails.source, via: "config.assets.prefix" };
+  if (rails) return null;
+  for (const st of model.stages) {
+    const v = st.variables["assets_prefix"];
+    if (!v || v.defaultOf || typeof v.value !== "string") continue;
+    const name = v.value.replace(/^\/+|\/+$/g, "");
+    if (name === "assets" || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(name) || name.split("/").includes("..")) continue;
+    return { path: `/${name}`, source: v.source, via: "capistrano-rails :assets_prefix" };
+  }
+  return null;
+}

@@ -979,8 +979,8 @@ const HOST_VARIABLES = ["nginx_server_name", "server_name", "domain", "url", "ap
 
 /**
  * Hosts of a stage from its own evidence only, never another stage's: its nginx `server_name`s (see
- * hostsBelongToStage), else its Capistrano host variables, else the host its Rails environment's
- * mailer links to (`action_mailer.default_url_options`). Empty when nothing names one: a gap.
+ * hostsBelongToStage), else its Capistrano host variables. Empty when nothing names one: a gap (whose
+ * default may be the mailer's host, mailerHostSuggestion).
  */
 export function stageHosts(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const fromNginx = hostsFromNginx(model, stage);
@@ -995,13 +995,28 @@ export function stageHosts(model: ModelLike, stage: Stage): { host: string; sour
       if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: fact.source });
     }
   }
-  if (out.length) return out;
-  const mailer = model.rails.mailerHosts?.[railsEnvOf(stage)];
-  if (mailer) {
-    const host = mailer.value.toLowerCase();
-    if (isRoutableHost(host)) out.push({ host, source: mailer.source });
-  }
   return out;
+}
+
+/**
+ * The host a stage's Rails environment's mailer links to (`action_mailer.default_url_options` in
+ * config/environments/<env>.rb), when nothing else names the stage's hosts. Only a suggestion: mail
+ * may link to another app (an admin app's mail points at the public site), and routing that host
+ * would take the other app's traffic. Where nginx or a stage variable names hosts, those are the fact.
+ */
+export function mailerHostSuggestion(model: ModelLike, stage: Stage): { host: string; source: Source } | null {
+  if (stageHosts(model, stage).length) return null;
+  const mailer = model.rails.mailerHosts?.[railsEnvOf(stage)];
+  if (!mailer) return null;
+  const host = mailer.value.toLowerCase();
+  if (!isRoutableHost(host)) return null;
+  // A staging environment whose mail links to production's host (copied config) names production, not itself.
+  const prod = productionStage(model.stages);
+  if (prod && prod.name !== stage.name) {
+    const prodHosts = [...stageHosts(model, prod).map((h) => h.host), model.rails.mailerHosts?.[railsEnvOf(prod)]?.value.toLowerCase()];
+    if (railsEnvOf(prod) !== railsEnvOf(stage) && prodHosts.includes(host)) return null;
+  }
+  return { host, source: mailer.source };
 }
 
 /** Hosts per stage from nginx `server_name`; empty when nginx does not say. */

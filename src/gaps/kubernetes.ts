@@ -12,6 +12,7 @@ import {
   MAX_REPLICAS_ANSWER,
   healthPath,
   stageHosts,
+  mailerHostSuggestion,
   placeholderHost,
   productionStage,
   secretKeys,
@@ -74,7 +75,18 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     const servers = stageServers(model, st);
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
-    if (!stageHosts(model, st).length)
+    const mailer = mailerHostSuggestion(model, st);
+    if (mailer)
+      gaps.push({
+        id: `stage.${st.name}.hosts`,
+        question: `Which host names does stage ${st.name} answer on?`,
+        why: `only the mailer's action_mailer.default_url_options (${mailer.source.file}:${mailer.source.line}) names a host for stage ${st.name}, and no nginx server_name or stage variable agrees: mail may link to another app (an admin app's mail points at the public site), whose traffic the route would then take. The default ${mailer.host} is that suggestion: confirm it or give the stage's own hosts; MIGRATION.md lists it until you answer`,
+        default: [mailer.host],
+        suggestion: true,
+        format: "host-list",
+        source: mailer.source,
+      });
+    else if (!stageHosts(model, st).length)
       gaps.push({
         id: `stage.${st.name}.hosts`,
         question: `Which host names does stage ${st.name} answer on?`,

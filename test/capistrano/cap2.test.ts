@@ -8,6 +8,9 @@ import { analyze } from "./analyze.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeCapistrano } from "../../analyzers/capistrano/index.js";
 import type { Problem } from "../../src/model.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { renderReport } from "../../src/report.js";
 
 const CAPFILE2 = `load 'deploy'\nload 'config/deploy'\n`;
 
@@ -160,5 +163,32 @@ describe("legacy fixture (Capistrano 2)", () => {
     expect(r.linked.find((l) => l.path === "config/database.yml")).toMatchObject({ kind: "file", class: "config", source: { file: "config/deploy.rb" } });
     expect(r.capistrano!.hooks.find((h) => h.task === "qa:reset_data")).toMatchObject({ kind: "after", target: "deploy:migrate" });
     expect(r.capistrano!.requires.map((q) => q.value)).toEqual(["deploy", "deploy/assets", "capistrano/ext/multistage", "bundler/capistrano", "rvm/capistrano", "whenever/capistrano"]);
+  });
+});
+
+describe("Capistrano 2 multistage in the text report", () => {
+  it("each stage shows its rails_env, domain and deploy_to with their lines, as the JSON has them", async () => {
+    await initPrism();
+    const stage = (host: string, env: string, dir: string) =>
+      [`set :domain, "${host}"`, `set :deploy_to, "${dir}"`, "role :web, domain", "role :app, domain", "role :db, domain, :primary => true", `set :rails_env, :${env}`, ""].join("\n");
+    const model = await analyzeFiles(
+      memoryRepo({
+        Capfile: CAPFILE2,
+        "config/deploy.rb": 'set :stages, %w(production beta)\nrequire "capistrano/ext/multistage"\nset :application, "fleamarket"\n',
+        "config/deploy/production.rb": stage("market.example.org", "production", "/srv/fleamarket"),
+        "config/deploy/beta.rb": stage("beta.market.example.org", "beta", "/srv/fleamarket-beta"),
+      }),
+      "fleamarket",
+      [],
+      { callSites: false },
+    );
+    expect(model.stages.map((s) => s.variables["domain"]?.value)).toEqual(["market.example.org", "beta.market.example.org"]);
+    const text = renderReport(model, { color: false });
+    const block = (name: string) => text.split("\n").slice(text.split("\n").findIndex((l) => l.startsWith(`  ${name}  `))).join("\n");
+    expect(block("production")).toMatch(/^  production  config\/deploy\/production\.rb:1\n(    .*\n)*?    rails_env: :production  config\/deploy\/production\.rb:6\n/);
+    expect(block("production")).toMatch(/^  production [^]*?\n    deploy_to: "\/srv\/fleamarket"  config\/deploy\/production\.rb:2\n/);
+    expect(block("production")).toMatch(/^  production [^]*?\n    domain: "market\.example\.org"  config\/deploy\/production\.rb:1\n[^]*?\n  beta  /);
+    expect(block("beta")).toMatch(/^  beta [^]*?\n    domain: "beta\.market\.example\.org"  config\/deploy\/beta\.rb:1\n/);
+    expect(block("beta")).toMatch(/^  beta [^]*?\n    rails_env: :beta  config\/deploy\/beta\.rb:6\n/);
   });
 });

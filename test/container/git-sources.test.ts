@@ -29,6 +29,32 @@ describe("git gem sources", () => {
     expect(docker).not.toMatch(/--mount=type=ssh|ssh-keyscan|openssh-client/);
     expect(docker).toContain("git config --global url.https://github.com/.insteadOf git://github.com/");
   });
+
+  it("git:// is not private: no build secret for it, and the hazard says bundle install fails because GitHub no longer serves git://", async () => {
+    const m = await analyzeFiles(memoryRepo({ Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\ngem "paperclip", :git => "git://github.com/thoughtbot/paperclip.git"\n', "Gemfile.lock": LOCK("git://github.com/thoughtbot/paperclip.git") }), "atlas");
+    const out = emitContainer(m, {});
+    const docker = out.files.find((x) => x.path === "Dockerfile")!.content;
+    expect(docker).not.toMatch(/--secret|type=secret|BUNDLE_GITHUB__COM/);
+    expect(out.provenance.find((p) => p.what.startsWith("gem source git://"))!.what).toMatch(/fetched over https .*no longer serves git:\/\/\), no credential$/);
+    const hazards = m.hazards.filter((h) => h.id === "gems.git-protocol");
+    expect(hazards.map((h) => h.source)).toEqual([{ file: "Gemfile", line: 4 }]);
+    expect(hazards[0]!.message).toMatch(/uses git:\/\/, which GitHub no longer serves .*bundle install fails/);
+    expect(hazards[0]!.advice).toMatch(/^Change the source to https:\/\/github\.com\/thoughtbot\/paperclip\.git/);
+    expect(JSON.stringify(m.hazards)).not.toMatch(/private/i);
+  });
+
+  it("an https source on the same host still gets its build secret (it may be private)", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\ngem "paperclip", :git => "git://github.com/thoughtbot/paperclip.git"\ngem "ledger", git: "https://github.com/acme/ledger.git"\n',
+        "Gemfile.lock": LOCK("git://github.com/thoughtbot/paperclip.git").replace("GEM\n", "GIT\n  remote: https://github.com/acme/ledger.git\n  revision: 89abcdef0123456789abcdef0123456789abcdef\n  specs:\n    ledger (0.1.0)\n\nGEM\n").replace("  paperclip!\n", "  ledger!\n  paperclip!\n"),
+      }),
+      "atlas",
+    );
+    const docker = emitContainer(m, {}).files.find((x) => x.path === "Dockerfile")!.content;
+    expect(docker).toContain("--mount=type=secret,id=BUNDLE_GITHUB__COM,env=BUNDLE_GITHUB__COM");
+    expect(m.hazards.filter((h) => h.id === "gems.git-protocol").map((h) => h.source)).toEqual([{ file: "Gemfile", line: 4 }]);
+  });
 });
 
 describe("assets evidence from the deploy", () => {

@@ -65,6 +65,35 @@ describe("hazard rules", () => {
     wellFormed(h);
   });
 
+  it("files.server-only: a framework file the repo holds only as an example copy lived on the servers", async () => {
+    const { analyzeFiles } = await import("../../src/analyze.js");
+    const { memoryRepo } = await import("../../src/repo.js");
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
+        "config/deploy.rb": 'set :application, "codex"\nset :linked_files, fetch(:linked_files, []).push("config/environments/production.rb", "config/initializers/mailer.rb", "config/application.yml")\n',
+        "config/deploy/production.rb": 'server "a1.example.org", roles: %w[web app db]\n',
+        "config/environments/production.dist.rb": "Rails.application.configure do\nend\n",
+        "config/application.yml.sample": "SMTP_HOST: smtp.example.org\n",
+      }),
+      "codex",
+      [],
+      { callSites: false },
+    );
+    const linked = (p: string) => m.linked.find((l) => l.path === p)!;
+    expect(linked("config/environments/production.rb")).toMatchObject({ serverOnly: true, example: "config/environments/production.dist.rb" });
+    expect(linked("config/application.yml")).toMatchObject({ serverOnly: true, example: "config/application.yml.sample" });
+    expect(linked("config/initializers/mailer.rb").example).toBeUndefined();
+    const h = m.hazards.filter((x) => x.id === "files.server-only");
+    expect(h.map((x) => x.source)).toEqual([src("config/deploy.rb", 2), src("config/deploy.rb", 2), src("config/deploy.rb", 2)]);
+    const env = h.find((x) => x.message.startsWith("config/environments/production.rb "))!;
+    expect(env.message).toMatch(/\(the repo holds only config\/environments\/production\.dist\.rb, an example copy\): the image has no config\/environments\/production\.rb: it lived on the servers/);
+    expect(env.advice).toMatch(/^Compare config\/environments\/production\.dist\.rb with the file on a server/);
+    expect(h.find((x) => x.message.startsWith("config/application.yml "))!.message).toContain("the image has no config/application.yml: it lived on the servers");
+    expect(h.find((x) => x.message.startsWith("config/initializers/mailer.rb "))!.message).toContain("that the repo does not hold");
+    wellFormed(h);
+  });
+
   it("files.server-only: not for a file the deploy renders or uploads, nor figaro's application.yml", () => {
     const linked = (path: string) => ({ path, kind: "file" as const, class: "config" as const, stages: ["production"], source: src("config/deploy.rb", 13), serverOnly: true });
     const rails = baseRails();

@@ -10,6 +10,8 @@ import { all, emitAndBuild } from "./built.js";
 import { defaultAnswers } from "./answers.js";
 import { removeTrees, requireKubectl, type K8sObject } from "./kubectl.js";
 import { validateObject } from "./validate.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 
 beforeAll(async () => {
   requireKubectl();
@@ -49,13 +51,60 @@ describe("hosts per stage", () => {
       for (const o of stages["qa"]!) validateObject(o);
       const rows = result.provenance.filter((p) => p.what.startsWith("hosts "));
       expect(rows.find((r) => r.output.includes("/production/"))!.what).toBe("hosts atlas.example.org (Capistrano :domain)");
-      expect(rows.find((r) => r.output.includes("/staging/"))!.what).toBe("hosts staging.atlas.example.org (action_mailer default_url_options)");
+      expect(rows.find((r) => r.output.includes("/staging/"))!.what).toBe("hosts staging.atlas.example.org (action_mailer default_url_options: a suggestion to confirm)");
       expect(rows.some((r) => r.output.includes("/qa/"))).toBe(false);
       const notes = result.notes.map((n) => n.message).filter((n) => n.includes(".invalid"));
+      expect(result.notes.map((n) => n.message).filter((n) => n.includes("only the mailer"))).toEqual([expect.stringMatching(/^stage staging: k8s\/overlays\/staging\/\S+ routes staging\.atlas\.example\.org, which only the mailer's default_url_options names/)]);
       expect(notes).toEqual([expect.stringMatching(/^stage qa: no evidence names its hosts, so k8s\/overlays\/qa\/\S+ routes set-me\.qa\.atlas\.invalid, a placeholder that never resolves \(\.invalid\): answer stage\.qa\.hosts/)]);
     }
     // Answered: the placeholder and its note go.
     const answered = emitKustomize(m, defaultAnswers(m, { "stage.qa.hosts": ["qa.atlas.example.org"] }));
     expect(answered.notes.filter((n) => n.message.includes(".invalid"))).toEqual([]);
+  });
+});
+
+describe("a host only the mailer names", () => {
+  // An admin app whose mail links to the public site: the mailer's host is that other app's.
+  const admin = (extra: Record<string, string> = {}) =>
+    app({
+      "config/deploy/production.rb": 'server "admin1.internal", roles: %w[web app db]\n',
+      "config/environments/production.rb": 'Rails.application.configure do\n  config.action_mailer.default_url_options = { :host => "bookings.example.net" }\nend\n',
+      ...extra,
+    });
+
+  it("is the default of a question labelled as the mailer's suggestion, routed as given, and MIGRATION.md asks to confirm it", async () => {
+    const m = await admin();
+    const gap = m.gaps.find((g) => g.id === "stage.production.hosts")!;
+    expect(gap).toMatchObject({ default: ["bookings.example.net"], suggestion: true, source: { file: "config/environments/production.rb", line: 2 } });
+    expect(gap.placeholder).toBeUndefined();
+    expect(gap.why).toMatch(/^only the mailer's action_mailer\.default_url_options \(config\/environments\/production\.rb:2\) names a host for stage production.*another app/);
+    const answers = defaultAnswers(m);
+    const { stages } = emitAndBuild(m, answers);
+    expect(hostsOf(stages["production"]!)).toEqual(["bookings.example.net"]);
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    expect(md).toMatch(/\*\*Confirm the hosts of stage production\*\*: its edge routes `bookings\.example\.net`, which only the mailer's `action_mailer\.default_url_options` names \(`config\/environments\/production\.rb:2`\)/);
+    expect(md).toMatch(/\| `stage\.production\.hosts` \| `\["?bookings\.example\.net"?\]`? \| suggestion, to confirm \|/);
+    // Answered with the stage's own host: nothing left to confirm.
+    const own = { ...answers, "stage.production.hosts": ["admin.bookings.example.net"] };
+    const md2 = emitMigrationGuide(m, own, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, own) }))).content;
+    expect(md2).not.toContain("Confirm the hosts of stage production");
+  });
+
+  it("is no suggestion for a stage whose environment's mailer links to production's host: that stage gets the placeholder", async () => {
+    const env = 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: "bookings.example.net" }\nend\n';
+    const m = await admin({
+      "config/deploy/staging.rb": 'server "stg1.internal", roles: %w[web app db]\nset :rails_env, "staging"\n',
+      "config/environments/staging.rb": env,
+    });
+    expect(m.gaps.find((g) => g.id === "stage.production.hosts")).toMatchObject({ default: ["bookings.example.net"], suggestion: true });
+    expect(m.gaps.find((g) => g.id === "stage.staging.hosts")).toMatchObject({ default: ["set-me.staging.atlas.invalid"], placeholder: true });
+  });
+
+  it("is a fact when a stage variable of the same stage names it too: no question", async () => {
+    const m = await admin({ "config/deploy/production.rb": 'server "admin1.internal", roles: %w[web app db]\nset :domain, "bookings.example.net"\n' });
+    expect(m.gaps.some((g) => g.id === "stage.production.hosts")).toBe(false);
+    const { result, stages } = emitAndBuild(m, defaultAnswers(m));
+    expect(hostsOf(stages["production"]!)).toEqual(["bookings.example.net"]);
+    expect(result.provenance.find((p) => p.what.startsWith("hosts "))!.what).toBe("hosts bookings.example.net (Capistrano :domain)");
   });
 });

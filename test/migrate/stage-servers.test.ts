@@ -1,6 +1,6 @@
 // Where whenever wrote no crontab line, no CronJob runs: a stage that declares no server (an empty
-// stage file, a stage named in `set :stages` without its file), one whose servers have none of the
-// job's roles. A repo with no stage at all gets no invented overlay unless a person confirms it.
+// stage file), one whose servers have none of the job's roles. A stage named in `set :stages` without
+// its file is no stage at all (`cap <stage>` fails). A repo with no stage at all gets no invented overlay unless a person confirms it.
 // Judged by the real `whenever -f --roles` per server of each stage and `kubectl kustomize`.
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -103,6 +103,8 @@ describe("a stage whose servers come from a plugin or method the analysis does n
 });
 
 describe("a stage named in `set :stages` without its own file (Capistrano 2 multistage)", () => {
+  // capistrano-ext's stage task is `load "config/deploy/<stage>"`; Capistrano 2's load raises
+  // LoadError ("no such file to load") when the file is not there, so `cap staging deploy` never ran.
   const files = {
     Capfile: "load 'deploy'\nload 'config/deploy'\n",
     "config/deploy.rb": [
@@ -110,21 +112,45 @@ describe("a stage named in `set :stages` without its own file (Capistrano 2 mult
       "set :stages, %w(staging production)",
       'set :default_stage, "staging"',
       'require "capistrano/ext/multistage"',
+      'after "deploy:restart", "bakery:warm"',
       "",
     ].join("\n"),
     "config/deploy/production.rb": 'server "oven1.bakery.example.org", :app, :web, :db, primary: true\n',
   };
 
-  it("is cited where it was declared, never at the file it does not have", async () => {
+  it("is not a stage: a warning cites the `set :stages` line and says cap fails for it", async () => {
     const r = await analyze(files);
-    const staging = r.stage("staging");
-    expect(staging.source).toEqual({ file: "config/deploy.rb", line: 2 });
-    expect(staging.missingFile).toBe("config/deploy/staging.rb");
-    expect(staging.servers).toEqual([]);
-    expect(r.problems.some((p) => p.file === "config/deploy.rb" && p.line === 2 && /stage staging is declared here but has no file \(config\/deploy\/staging\.rb does not exist\)/.test(p.message))).toBe(true);
-    // No fact of the stage points into the missing file.
-    expect(JSON.stringify(staging)).not.toMatch(/"file":"config\/deploy\/staging\.rb"/);
+    expect(r.stages.map((s) => s.name)).toEqual(["production"]);
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({
+        file: "config/deploy.rb",
+        line: 2,
+        severity: "warning",
+        message: expect.stringMatching(/^stage staging is declared here but config\/deploy\/staging\.rb does not exist: `cap staging` fails .*LoadError.*not deployable and gets no overlay/),
+      }),
+    );
     expect(r.stage("production").source).toEqual({ file: "config/deploy/production.rb", line: 1 });
+  });
+
+  it("when no declared stage has its file, config/deploy.rb's servers are not made into an invented stage; its hooks are still read", async () => {
+    const r = await analyze({ Capfile: files.Capfile, "config/deploy.rb": files["config/deploy.rb"] + 'server "oven9.bakery.example.org", :app, :web, :db\n' });
+    expect(r.stages).toEqual([]);
+    expect(r.problems.filter((p) => /does not exist: `cap (staging|production)` fails/.test(p.message)).map((p) => p.line)).toEqual([2, 2]);
+    expect(r.problems.some((p) => /Capistrano 2 without stages/.test(p.message))).toBe(false);
+    expect(r.capistrano!.hooks.map((h) => h.task)).toContain("bakery:warm");
+  });
+});
+
+describe("capistrano-ext's stage_dir set elsewhere", () => {
+  it("the stages are not dropped for want of config/deploy/<stage>.rb; a warning says their files are not read", async () => {
+    const r = await analyze({
+      Capfile: "load 'deploy'\nload 'config/deploy'\n",
+      "config/deploy.rb": 'set :application, "bakery"\nset :stage_dir, "deploy/stages"\nset :stages, %w(production)\nrequire "capistrano/ext/multistage"\n',
+      "deploy/stages/production.rb": 'server "oven1.bakery.example.org", :app, :web, :db\n',
+    });
+    expect(r.stages.map((s) => s.name)).toEqual(["production"]);
+    expect(r.problems).toContainEqual(expect.objectContaining({ file: "config/deploy.rb", line: 2, message: expect.stringMatching(/^capistrano-ext's stage_dir is set elsewhere than config\/deploy/) }));
+    expect(r.problems.some((p) => /LoadError/.test(p.message))).toBe(false);
   });
 });
 

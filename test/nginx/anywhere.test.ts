@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { stageHosts, nginxFilesFor, mailerHostSuggestion } from "../../emitters/kustomize/rules.js";
 import { chosenNginxFile } from "../../emitters/container/rules.js";
 import { isNginxCandidate } from "../../analyzers/nginx/index.js";
 
@@ -80,14 +80,14 @@ describe("hosts from the stage's own evidence", () => {
     expect(m.gaps.map((g) => g.id)).not.toContain("stage.production.hosts");
   });
 
-  it("the mailer's default_url_options host of the stage's Rails environment", async () => {
+  it("the mailer's default_url_options host of the stage's Rails environment: only a suggestion, never a fact", async () => {
     const m = await base({
       "config/deploy/staging.rb": 'server "stg1.internal", roles: %w[web app db]\nset :rails_env, "staging"\n',
       "config/environments/staging.rb": 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: "staging.atlas.example.org", protocol: "https" }\nend\n',
       "config/environments/production.rb": 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: ENV["APP_HOST"] }\nend\n',
     });
-    const hosts = stageHosts(m, m.stages[0]!);
-    expect(hosts).toEqual([{ host: "staging.atlas.example.org", source: { file: "config/environments/staging.rb", line: 2 } }]);
+    expect(stageHosts(m, m.stages[0]!)).toEqual([]);
+    expect(mailerHostSuggestion(m, m.stages[0]!)).toEqual({ host: "staging.atlas.example.org", source: { file: "config/environments/staging.rb", line: 2 } });
     expect(m.rails.mailerHosts?.["production"]).toBeUndefined();
   });
 });

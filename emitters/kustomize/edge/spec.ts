@@ -4,6 +4,7 @@ import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/
 import { answerBool, answerList } from "../answers.js";
 import {
   stageHosts,
+  mailerHostSuggestion,
   nginxSizeToBytes,
   nginxTimeToSeconds,
   placeholderHost,
@@ -25,6 +26,8 @@ export interface EdgeSpec {
   hostsFrom: Source | "answer";
   /** What named the hosts when the repo did (nginx server_name unless said). */
   hostsVia?: string;
+  /** The hosts are the mailer's host, a suggestion nothing else agrees with: to confirm. */
+  hostsToConfirm?: Sourced<string>;
   /** nginx listened with ssl: the edge terminates TLS for these hosts. */
   tls: Sourced<true> | null;
   /** A plain-HTTP server redirected to https. */
@@ -93,6 +96,9 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
   const hosts = edgeHosts(model, stage, answers, app);
   const hostsFrom: EdgeSpec["hostsFrom"] = answered.length || !fromNginx.length ? "answer" : fromNginx[0]!.source;
+  // The gap's default (the mailer's host) taken as given: still cited to the mailer, as a suggestion.
+  const mailer = mailerHostSuggestion(model, stage);
+  const hostsToConfirm = mailer && hosts.length === 1 && hosts[0] === mailer.host ? { value: mailer.host, source: mailer.source } : null;
 
   let tls: EdgeSpec["tls"] = null;
   let httpsRedirect: EdgeSpec["httpsRedirect"] = null;
@@ -145,6 +151,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     hosts,
     hostsFrom,
     ...(hostsFrom !== "answer" ? { hostsVia: hostsNamedBy(model, stage, hostsFrom) } : {}),
+    ...(hostsToConfirm ? { hostsToConfirm } : {}),
     tls,
     httpsRedirect,
     bodySize,
@@ -171,6 +178,14 @@ export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
 export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   const src = input.spec.hostsFrom;
   if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (${input.spec.hostsVia ?? "nginx server_name"})`, source: src });
+  const toConfirm = input.spec.hostsToConfirm;
+  if (toConfirm) {
+    out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (action_mailer default_url_options: a suggestion to confirm)`, source: toConfirm.source });
+    out.notes.push({
+      message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which only the mailer's default_url_options names: mail may link to another app, so confirm stage.${input.stage}.hosts (or give this stage's own hosts)`,
+      source: toConfirm.source,
+    });
+  }
   const placeholders = input.spec.hosts.filter(isPlaceholderHost);
   if (placeholders.length)
     out.notes.push({ message: `stage ${input.stage}: no evidence names its hosts, so ${input.output} routes ${placeholders.join(", ")}, a placeholder that never resolves (.invalid): answer stage.${input.stage}.hosts with the real host names` });
