@@ -158,7 +158,8 @@ interface MovedSecrets {
  */
 function localSection(ns: GlobalNamespace, env: string, plan: ConfigPlan, moved?: MovedSecrets): OutValue {
   const conv = (v: RValue, path: string[]): OutValue => {
-    const key = path.length ? JSON.stringify(path) : null;
+    // Most namespaces move no secret: no key made per node of a large tree.
+    const key = path.length && (moved?.toEnv.size || moved?.prefilled.size) ? JSON.stringify(path) : null;
     const dotted = path.join(".");
     const toEnv = key === null ? undefined : moved?.toEnv.get(key);
     if (toEnv) {
