@@ -1,7 +1,7 @@
 // `Global.<namespace>...` call sites in the app's Ruby (app/, lib/, config/), found with Prism so
 // strings, comments and look-alikes (`MyGlobal.x`, `Foo::Global.x`) are never touched. The
 // codemod emitter rewrites them to Rails.configuration.x.
-import type { AnalyzerContext, GlobalCallSite } from "../src/model.js";
+import type { AnalyzerContext, GlobalCallSite, GlobalFacts } from "../src/model.js";
 import { parseRuby, kind } from "./ruby/prism.js";
 
 const ROOTS = ["app/", "lib/", "config/"];
@@ -51,6 +51,24 @@ export function findGlobalCalls(ctx: AnalyzerContext): GlobalCallSite[] {
     });
   }
   return out;
+}
+
+/**
+ * Call sites whose namespace no file of the configuration defines (`Global.admin.family_id` after
+ * config/global/admin.yml was deleted): Global raises NoMethodError there today, while after the
+ * switch `Rails.configuration.x.admin` is an empty set of options and the read is silently nil.
+ * One warning per call site.
+ */
+export function staleNamespaceCalls(ctx: AnalyzerContext, calls: GlobalCallSite[], global: GlobalFacts): void {
+  // No namespace at all: the files live on the servers only, which the analysis says once.
+  if (global.namespaces.length === 0) return;
+  const known = new Set(global.namespaces.map((ns) => ns.name.split(".")[0]));
+  for (const c of calls) {
+    if (c.manual || c.converted) continue;
+    const m = /^(?:::)?Global\s*\.\s*(\w+)(?![\w?!=])/.exec(c.expr);
+    if (!m || known.has(m[1]!)) continue;
+    ctx.problem({ file: c.file, line: c.line, message: `Global.${m[1]} is read here, but no file of ${global.dir} defines a namespace ${m[1]} (Global raises NoMethodError here today); after the switch to config_for, Rails.configuration.x.${m[1]} is empty and this read silently gives nil: remove the call or add the settings`, severity: "warning" });
+  }
 }
 
 const shorten = (expr: string) => (expr.length > 120 ? expr.slice(0, 117) + "..." : expr);

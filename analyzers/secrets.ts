@@ -15,7 +15,7 @@ import { isHash } from "./ruby/evaluate.js";
 // The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
 // what is shown all decide "looks secret" the same way.
 export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
-import { looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue } from "../src/model.js";
+import { looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
@@ -59,7 +59,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
     for (const rendered of Object.values(t.rendered)) {
       for (const path of leafPaths(rendered)) {
         const leaf = valueAt(rendered, path);
-        if (looksSecretKey(path[path.length - 1])) add({ name: [ns, ...path].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
+        if (secretByKeyName(path[path.length - 1], leaf)) add({ name: [ns, ...path].join("."), kind: "global", reason: `key name looks secret (template ${t.template})`, source: t.source });
         else if (holdsSecretShape(leaf)) add({ name: [ns, ...path].join("."), kind: "global", reason: `value shaped like a secret (template ${t.template})`, source: t.source });
       }
     }

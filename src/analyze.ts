@@ -20,12 +20,12 @@ import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { findSecrets } from "../analyzers/secrets.js";
-import { findGlobalCalls } from "../analyzers/global-calls.js";
+import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
 import { unusedServerConfigs } from "../analyzers/appserver/unused.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
-import { hasPath, railsEnvOf, shownPath } from "./model.js";
+import { bootEnvReads, hasPath, railsEnvOf, shownPath } from "./model.js";
 import { headCommit } from "./git.js";
 import { ciConfigs } from "../analyzers/ci.js";
 
@@ -78,8 +78,11 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const cron = guard("config/schedule.rb", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))])));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
-  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))]));
+  // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
+  const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);
+  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))], globalScan()));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
+  if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
   const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };

@@ -5,7 +5,8 @@
 import type { RValue, Source } from "../../src/model.js";
 import { RubyHash, isRubyHash, keyString, rubyToValue, setKey, type RubyVal } from "../ruby/yaml.js";
 import { isHash } from "../ruby/evaluate.js";
-import { looksSecretKey, looksSecretValue } from "../secrets.js";
+import { looksSecretValue } from "../secrets.js";
+import { secretByKeyName } from "../../src/model.js";
 
 export interface NamespaceSlice {
   name: string;
@@ -90,8 +91,8 @@ export function firstSources(into: Record<string, Source>, more: Record<string, 
 }
 
 /**
- * Dotted leaf paths whose value is written in the file (not ENV) and is a secret: by its key's name,
- * or by its own shape (a webhook under `notify`, a token under `misc`).
+ * Dotted leaf paths whose value is written in the file (not ENV) and is a secret: by its key's name
+ * (not a count, a duration or a flag: src/model.ts secretByKeyName), or by its own shape (a webhook under `notify`, a token under `misc`).
  */
 export function secretLeaves(value: RValue): string[] {
   const out: string[] = [];
@@ -107,7 +108,7 @@ export function secretLeaves(value: RValue): string[] {
       }
       return;
     }
-    if (key !== null && (looksSecretKey(key) || shapedSecret(v)) && isLiteral(v)) out.push(keys.join("."));
+    if (key !== null && (secretByKeyName(key, v) || shapedSecret(v)) && isLiteral(v)) out.push(keys.join("."));
   };
   walk(value, null);
   return out;

@@ -8,7 +8,7 @@
 import type { AnalyzerContext, AppServerConfig, RValue, RubyEnvRead } from "../../src/model.js";
 import { envReadsOf, isEnvRefShape, isTaggedValue, reportUnusable } from "../../src/model.js";
 import { kind, parseRuby } from "../ruby/prism.js";
-import { renderErb, restoreRefs } from "../ruby/erb.js";
+import { renderErb, restoreRefs, splitErb } from "../ruby/erb.js";
 import { loadRubyYaml, unusableYamlError } from "../ruby/yaml.js";
 
 export type { RubyEnvRead };
@@ -20,8 +20,18 @@ const SKIP_YAML = /^config\/(database|global|rails2k8s)[^/]*\.ya?ml$/;
 const OURS = /^config\/initializers\/00_rails2k8s_config\.rb$/;
 const SECTION_NAMES = new Set(["development", "test", "production", "staging"]);
 
-export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConfig[], railsEnvs: string[]): RubyEnvRead[] {
+/**
+ * Global's files, for the names their ERB reads that the Global analysis did not turn into a value
+ * (`<%= ENV["X"]&.split(",") %>` is an Unknown, carried as ERB): `dir` and the names it did read.
+ */
+export interface GlobalErbScan {
+  dir: string;
+  known: ReadonlySet<string>;
+}
+
+export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConfig[], railsEnvs: string[], global?: GlobalErbScan): RubyEnvRead[] {
   const out: RubyEnvRead[] = [];
+  const sections = new Set([...SECTION_NAMES, ...railsEnvs]);
   const serverFiles = serverFileEnvs(appServers, railsEnvs);
   for (const path of ctx.repo.paths) {
     let envs: (string | null)[] | undefined;
@@ -39,7 +49,49 @@ export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConf
     }
     if (/^config\/[^/]+\.ya?ml$/.test(path) && !SKIP_YAML.test(path)) {
       const read = ctx.repo.read(path);
-      if ("text" in read && read.text.includes("ENV") && read.text.includes("<%")) out.push(...yamlReads(ctx, path, read.text, new Set([...SECTION_NAMES, ...railsEnvs])));
+      if ("text" in read && read.text.includes("ENV") && read.text.includes("<%")) {
+        const reads = yamlReads(ctx, path, read.text, sections);
+        out.push(...reads, ...namesInTags(path, read.text, sections, new Set(reads.map((r) => r.env))));
+      }
+      continue;
+    }
+    if (global && (path.startsWith(`${global.dir}/`) || path === `${global.dir}.yml`) && /\.ya?ml$/.test(path)) {
+      const read = ctx.repo.read(path);
+      if ("text" in read && read.text.includes("ENV") && read.text.includes("<%")) out.push(...namesInTags(path, read.text, sections, global.known));
+    }
+  }
+  return out;
+}
+
+/** A name read from ENV inside Ruby code: `ENV["X"]`, `ENV['X']`, `ENV.fetch("X"…`, `ENV.key?("X")`. */
+const ENV_NAME_IN_CODE = /(?<![\w:])(?:::)?ENV\s*(?:\[\s*|\.\s*(?:fetch|key\?|has_key\?|include\?|member\?)\s*\(?\s*)(?:"([A-Za-z_]\w*)"|'([A-Za-z_]\w*)')/g;
+
+/**
+ * Every ENV name inside an ERB tag of a YAML file, whatever the expression around it (a method on
+ * the read, `&.split(",")`, a condition), that `known` does not already list: the app reads it at
+ * boot even where its value could not be worked out here. Each once per file, at its first line,
+ * under the top-level section it sits in (none: every environment). Its default is not read.
+ */
+function namesInTags(file: string, text: string, sections: Set<string>, known: ReadonlySet<string>): RubyEnvRead[] {
+  const out: RubyEnvRead[] = [];
+  const seen = new Set<string>();
+  const lines = text.split("\n");
+  const sectionAt = (line: number): string | null => {
+    for (let i = line - 1; i >= 0; i--) {
+      const m = /^(["']?)([^\s#"':][^"':]*)\1\s*:(?:\s|$)/.exec(lines[i] ?? "");
+      if (m) return sections.has(m[2]!) ? m[2]! : null;
+    }
+    return null;
+  };
+  for (const seg of splitErb(text)) {
+    const tag = seg.tag;
+    if (!tag || tag.kind === "comment" || !tag.code.includes("ENV")) continue;
+    for (const m of tag.code.matchAll(ENV_NAME_IN_CODE)) {
+      const env = (m[1] ?? m[2])!;
+      if (known.has(env) || seen.has(env)) continue;
+      seen.add(env);
+      const line = tag.line + (tag.code.slice(0, m.index).match(/\n/g) ?? []).length;
+      out.push({ env, default: null, source: { file, line }, railsEnv: sectionAt(line) });
     }
   }
   return out;

@@ -168,6 +168,9 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
       if (!CAPISTRANO_CALL.test(tag.code)) value = { env: value.env, default: value.default, ruby: tag.code.trim() };
       else problems?.({ file, line: tag.line, message: `ERB tag \`${tag.code.trim().slice(0, 80)}\` is read as ENV["${value.env}"] as it is: it also reads Capistrano's variables, so the conversion around it is not carried over; check the value's type after the move`, severity: "warning" });
     }
+    // `key: <%= ENV.fetch("X") { "" } %>` outside quotes: the empty default renders an empty scalar,
+    // which YAML reads as nil — the default the app gets is nil, as with no default at all.
+    if (isEnvRef(value) && value.default === "" && value.ruby === undefined && !/["'][ \t]*$/.test(output)) value = { env: value.env, default: null };
     const s = typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? rubyToS(value) : null;
     if (s !== null) {
       output0 += s;

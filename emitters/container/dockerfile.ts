@@ -31,6 +31,9 @@ import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind, replacedWebServer } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
 
+/** The JS lockfiles analyzers/rails/assets.ts names a package manager by. */
+const JS_LOCKFILES = new Set(["yarn.lock", "package-lock.json", "pnpm-lock.yaml", "bun.lockb", "bun.lock"]);
+
 export const DOCKERFILE = "Dockerfile";
 /** bootsnap's cache, precompiled in the build: under the app, outside tmp/ (an emptyDir in the pod). */
 export const BOOTSNAP_CACHE_DIR = `${APP_DIR}/.bootsnap`;
@@ -272,17 +275,23 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     note(`credentials for ${secretHosts.join(", ")} come from build secrets (${secretHosts.map(bundlerCredentialEnv).join(", ")}), read by Bundler only during bundle install; they never enter a layer`);
 
   if (pm) {
-    const lock = { yarn: "yarn.lock", npm: "package-lock.json", pnpm: "pnpm-lock.yaml", bun: "bun.lock*" }[pm];
+    // The lockfile the analysis found (its source names it); none → package.json alone, since a
+    // COPY of a file the repo lacks fails the build, and the frozen installs refuse to run without one.
+    const found = r.assets.packageManager!.source.file;
+    const lock = JS_LOCKFILES.has(found) ? found : null;
     const cache = {
       yarn: ["/usr/local/share/.cache/yarn", "/root/.yarn/berry/cache"],
       npm: ["/root/.npm"],
       pnpm: ["/root/.local/share/pnpm/store"],
       bun: ["/root/.bun/install/cache"],
     }[pm];
-    const cmd = { yarn: "yarn install --frozen-lockfile", npm: "npm ci", pnpm: "pnpm install --frozen-lockfile", bun: "bun install --frozen-lockfile" }[pm];
+    const cmd = lock
+      ? { yarn: "yarn install --frozen-lockfile", npm: "npm ci", pnpm: "pnpm install --frozen-lockfile", bun: "bun install --frozen-lockfile" }[pm]
+      : { yarn: "yarn install", npm: "npm install", pnpm: "pnpm install", bun: "bun install" }[pm];
+    if (!lock) note(`no JS lockfile in the repo (yarn.lock, package-lock.json, pnpm-lock.yaml, bun.lock): \`${cmd}\` resolves package.json's ranges at each build, so two builds may get different packages; commit a lockfile to pin them`, r.assets.packageManager!.source);
     L.push("");
-    L.push("# JS packages next, from their lockfile.");
-    L.push(`COPY package.json ${lock} ./`);
+    L.push(lock ? "# JS packages next, from their lockfile." : "# JS packages next (no lockfile in the repo: resolved from package.json).");
+    L.push(`COPY ${lock ? `package.json ${lock}` : "package.json"} ./`);
     L.push(run([cmd], cache.map((c, i) => `--mount=type=cache,id=${app}-${pm}${i ? i : ""},target=${c}`)));
   }
   L.push("");

@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, setOwn, type EnvRef } from "../../src/model.js";
+import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -110,15 +110,19 @@ function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
       return v === undefined ? {} : v;
     };
     const sections: Record<string, OutValue> = {};
+    const moved: MovedSecrets = { toEnv: new Map(), prefilled: new Map() };
     for (const env of envs) {
       const group = stages.filter((s) => railsEnvOf(s) === env);
-      const ctx: WalkCtx = { ns, group, secretPaths, names, plan, env };
+      const ctx: WalkCtx = { ns, group, secretPaths, names, plan, env, moved };
       setOwn(sections, env, walk(ctx, [], group.map(valueFor)));
     }
     // Environments no stage deploys (development, test): the app's own test suite and laptops run
     // them, so their sections are written too, as the repo's Global files hold them (already
     // committed there; only the deployed stages' values move to the pod's environment).
-    for (const env of localEnvs) setOwn(sections, env, localSection(ns, env, plan));
+    // A secret the deployed stages moved to the environment never stays behind in these sections:
+    // where one holds the same literal (a shared `development: &default` anchor), it reads the
+    // same variable there too (see localSection).
+    for (const env of localEnvs) setOwn(sections, env, localSection(ns, env, plan, moved));
     const allEnvs = [...envs, ...localEnvs];
     const nsPath = ns.name.split(".").join("/");
     let shared: OutValue | null = null;
@@ -135,9 +139,42 @@ function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
   return plan;
 }
 
-/** An environment's section written from the repo's values; what only a server knows is left nil. */
-function localSection(ns: GlobalNamespace, env: string, plan: ConfigPlan): OutValue {
+/**
+ * The secrets the deployed stages' walk took out of the file, by path (JSON of the key list): those
+ * moved to a variable (with the tag their sections read it by) and those whose ENV read lost a
+ * secret default; each with the deployed values they came from.
+ */
+interface MovedSecrets {
+  toEnv: Map<string, { out: OutValue; name: string; deployed: RValue[] }>;
+  prefilled: Map<string, RValue[]>;
+}
+
+/**
+ * An environment's section written from the repo's values; what only a server knows is left nil.
+ * Under a path whose deployed value is a secret moved out of the file, the local value is kept only
+ * when it shares no literal (a String, a number, an ENV read's default, at any depth) with any
+ * deployed stage's value there; else the section reads the same variable as the deployed ones
+ * (a secret default is dropped from its ENV read). Each case is a named note.
+ */
+function localSection(ns: GlobalNamespace, env: string, plan: ConfigPlan, moved?: MovedSecrets): OutValue {
   const conv = (v: RValue, path: string[]): OutValue => {
+    // Most namespaces move no secret: no key made per node of a large tree.
+    const key = path.length && (moved?.toEnv.size || moved?.prefilled.size) ? JSON.stringify(path) : null;
+    const dotted = path.join(".");
+    const toEnv = key === null ? undefined : moved?.toEnv.get(key);
+    if (toEnv) {
+      if (sharesLiteral(v, toEnv.deployed)) {
+        plan.notes.push({ message: `${ns.name}.${dotted} in ${env} held the same secret as a deployed stage: read from ENV["${toEnv.name}"] in ${env} too, never written in the tracked config file (set ${toEnv.name} where ${env} runs)`, source: ns.sources[dotted] });
+        return toEnv.out;
+      }
+      if (literalScalars(v).size) plan.notes.push({ message: `${ns.name}.${dotted} in ${env}: the ${env} literal is kept in the tracked config file, since it differs from every deployed stage's secret value (read from ENV["${toEnv.name}"] there); check that it is not a real credential`, source: ns.sources[dotted] });
+    }
+    const prefilled = key === null ? undefined : moved?.prefilled.get(key);
+    if (prefilled && sharesLiteral(v, prefilled)) {
+      const stripped = withoutSecretDefaults(v, []);
+      plan.notes.push({ message: `${ns.name}.${dotted} in ${env}: the secret default of its ENV read (the deployed stages' too) is left out of the tracked config file${stripped === null ? ", and the value with it: written as nil there" : ""}`, source: ns.sources[dotted] });
+      return stripped === null ? null : toOut(stripped);
+    }
     if (isPlainHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, conv(x, [...path, k])]));
     if (hasUnknown(v)) {
       plan.notes.push({ message: `${ns.name}.${path.join(".")} in ${env} is not known statically: written as nil there`, source: ns.sources[path.join(".")] });
@@ -156,6 +193,7 @@ interface WalkCtx {
   names: EnvNames;
   plan: ConfigPlan;
   env: string;
+  moved?: MovedSecrets;
 }
 
 const isPlainHash = (v: Slot): v is { [k: string]: RValue } =>
@@ -179,7 +217,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
   // a password, a token, a key).
   const secretContext =
     underSecretPath(ctx.secretPaths, dotted) ||
-    isSecretKey(leafKey) ||
+    present.some((v) => secretByKeyName(leafKey, v)) ||
     present.some((v) => looksSecretValue(v) || envReadsIn(v).some((r) => looksSecretValue(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
     path.length > 0 &&
@@ -197,6 +235,10 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
     });
     if (stripped.every((v): v is RValue => v !== null)) {
       const source = ctx.ns.sources[dotted];
+      if (ctx.moved) {
+        const key = JSON.stringify(path);
+        ctx.moved.prefilled.set(key, [...(ctx.moved.prefilled.get(key) ?? []), ...(values as RValue[])]);
+      }
       prefills.forEach((found, i) => {
         for (const f of found) ctx.plan.env.push({ stage: ctx.group[i].name, name: f.env, value: f.text, secret: true, prefill: true, why: `secret default of ENV["${f.env}"], prefilled: where stage ${ctx.group[i].name}'s servers set ${f.env}, their value replaces it`, path: `${ctx.ns.name}.${dotted}`, source });
       });
@@ -260,7 +302,39 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
   }
   // Strings come back through to_json, so no YAML rule retypes them; other types as YAML text.
   const read = `ENV[${rubyString(name, { erb: true })}]`;
-  return { erb: allStrings ? `<%= ${read}&.to_json %>` : `<%= ${read} %>` };
+  const out = { erb: allStrings ? `<%= ${read}&.to_json %>` : `<%= ${read} %>` };
+  if (secret && ctx.moved) {
+    const key = JSON.stringify(path);
+    const known = ctx.moved.toEnv.get(key);
+    if (known) known.deployed.push(...present);
+    else ctx.moved.toEnv.set(key, { out, name, deployed: [...present] });
+  }
+  return out;
+}
+
+/** The literal scalars a value writes (Strings, numbers, ENV reads' defaults, Interp parts), at any depth. */
+function literalScalars(v: RValue, into = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 100) return into;
+  if (typeof v === "string") {
+    if (v !== "") into.add(`s:${v}`);
+  } else if (typeof v === "number") into.add(`n:${v}`);
+  else if (isFloatValue(v)) into.add(`n:${Number(v.float)}`);
+  else if (Array.isArray(v)) v.forEach((x) => literalScalars(x, into, depth + 1));
+  else if (isEnvRefShape(v)) {
+    if (v.default !== null) literalScalars(v.default, into, depth + 1);
+  } else if (typeof v === "object" && v !== null && Array.isArray((v as { interp?: unknown }).interp)) (v as { interp: RValue[] }).interp.forEach((x) => literalScalars(x, into, depth + 1));
+  else if (isPlainHash(v)) for (const x of Object.values(v)) literalScalars(x, into, depth + 1);
+  return into;
+}
+
+/** Whether a value writes any literal one of the deployed values writes. */
+function sharesLiteral(v: RValue, deployed: RValue[]): boolean {
+  const mine = literalScalars(v);
+  if (!mine.size) return false;
+  const theirs = new Set<string>();
+  for (const d of deployed) literalScalars(d, theirs);
+  for (const x of mine) if (theirs.has(x)) return true;
+  return false;
 }
 
 /**
@@ -283,7 +357,7 @@ function listHoldsSecret(v: RValue): boolean {
   if (Array.isArray(v)) return v.some(listHoldsSecret);
   if (looksSecretValue(v)) return true;
   if (!isPlainHash(v)) return false;
-  return Object.entries(v).some(([k, x]) => (isSecretKey(k) && holdsLiteral(x)) || listHoldsSecret(x));
+  return Object.entries(v).some(([k, x]) => (secretByKeyName(k, x) && holdsLiteral(x)) || listHoldsSecret(x));
 }
 
 /** The ENV reads a value makes at its top (an EnvRef, its defaults, the parts of an Interp). */

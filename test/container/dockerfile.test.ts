@@ -134,6 +134,27 @@ describe("Dockerfile follows the app", () => {
     expect(d).toContain("rm -rf node_modules");
   });
 
+  test("only lockfiles the repo has are copied: npm without package-lock.json installs from package.json", () => {
+    const withPm = (value: string, file: string) => {
+      const m = ledgerModel();
+      m.rails.assets.packageManager = { value: value as never, source: { file, line: 1 } };
+      return m;
+    };
+    for (const pm of ["npm", "yarn", "pnpm"]) {
+      const d = file(withPm(pm, "package.json"), {}, "Dockerfile");
+      expect(d).toContain("COPY package.json ./");
+      expect(d).not.toMatch(/package-lock\.json|yarn\.lock|pnpm-lock|--frozen-lockfile|npm ci/);
+      expect(lintDockerfile(d).problems).toEqual([]);
+      const notes = emitContainer(withPm(pm, "package.json"), {}).notes.map((n) => n.message).join("\n");
+      expect(notes).toMatch(/no JS lockfile in the repo/);
+    }
+    expect(file(withPm("npm", "package.json"), {}, "Dockerfile")).toContain("npm install");
+    const locked = file(withPm("npm", "package-lock.json"), {}, "Dockerfile");
+    expect(locked).toContain("COPY package.json package-lock.json ./");
+    expect(locked).toContain("npm ci");
+    expect(file(withPm("bun", "bun.lockb"), {}, "Dockerfile")).toContain("COPY package.json bun.lockb ./");
+  });
+
   test("Node only when the assets need it; ExecJS at boot keeps node in the final image", () => {
     expect(file(legacyModel(), {}, "Dockerfile")).not.toMatch(/node/i); // therubyracer embeds V8
     const shop = file(shopModel(), {}, "Dockerfile");

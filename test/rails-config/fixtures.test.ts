@@ -13,6 +13,13 @@ import { configEnvFile, secretEnvFile } from "../../emitters/contract.js";
 import { envRefs } from "../../analyzers/secrets.js";
 import { railsEnvOf, type AppModel, type Answers, type EmittedFile } from "../../src/model.js";
 import { writeApp } from "./harness.js";
+import { planConfig } from "../../emitters/rails-config/index.js";
+
+/** `services.search.api_key` → the namespace (the longest one named so) and the keys under it. */
+function splitPath(model: AppModel, dotted: string): string[] {
+  const names = model.global!.namespaces.map((n) => n.name).filter((n) => dotted.startsWith(`${n}.`)).sort((a, b) => b.length - a.length);
+  return [names[0]!, ...dotted.slice(names[0]!.length + 1).split(".")];
+}
 
 const SCRIPT = resolve("test/rails-config/fixture_verify.rb");
 const APPS = ["shop", "legacy"];
@@ -87,12 +94,24 @@ describe("config_for files of the fixture apps under real Rails equal Global, st
       const local = [...new Set(model.global!.namespaces.flatMap((n) => Object.keys(n.values)))].filter((e) => !deployed.has(e));
       expect(local.length).toBeGreaterThan(0);
       const referenced = [...new Set(envRefs(model.global!).map((r) => r.name))];
+      const plan = planConfig(model, Object.fromEntries(model.gaps.map((g) => [g.id, g.default])));
       for (const env of local) {
         const dir = writeApp(files.filter((f) => f.path.startsWith("config/") || f.path.startsWith("lib/tasks/")));
         const input = join(dir, "verify-input.json");
         // The repo's own Global files: the servers' rendered templates are not there.
         writeFileSync(input, JSON.stringify({ app_dir: dir, fixture_root: resolve("fixtures/apps", app), global_dir: model.global!.dir, rails_env: env, vars: {}, templates: [] }));
-        const pod = Object.fromEntries(referenced.map((n) => [n, "012345"]));
+        const pod: Record<string, string> = Object.fromEntries(referenced.map((n) => [n, "012345"]));
+        // A deployed stage's secret that this environment held too (a shared anchor) is read from the
+        // same variable here: set as a laptop or CI would, to the value Global gave this environment.
+        for (const n of plan.notes) {
+          const m = new RegExp(`^(\\S+) in ${env} held the same secret as a deployed stage: read from ENV\\["(\\w+)"\\]`).exec(n.message);
+          if (!m) continue;
+          const [ns, ...path] = splitPath(model, m[1]!);
+          let v: unknown = model.global!.namespaces.find((x) => x.name === ns)!.values[env];
+          for (const k of path) v = (v as Record<string, unknown>)[k];
+          expect(typeof v, m[1]).toBe("string");
+          pod[m[2]!] = v as string;
+        }
         const r = spawnSync("ruby", [SCRIPT, input], { encoding: "utf8", cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...pod, RAILS_ENV: env } });
         expect(r.status, `${app}/${env}: ${r.stderr}`).toBe(0);
         const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { diffs: string[] };

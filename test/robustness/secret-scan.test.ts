@@ -21,6 +21,7 @@ const PLANTED = {
   askedDefault: "PLANTED-asked-8888",
   envDefault: "PLANTED-env-default-9999",
   dbEnvDefault: "PLANTED-db-env-default-0000",
+  anchorToken: "PLANTED-anchor-token-1212",
 };
 
 function plant(dir: string) {
@@ -38,6 +39,8 @@ function plant(dir: string) {
   mkdirSync(join(dir, "config"), { recursive: true });
   writeFileSync(join(dir, "config/secrets.yml"), `production:\n  secret_key_base: ${PLANTED.secretKeyBase}\n`);
   edit(dir, "Gemfile", (s) => s.replace(`source "https://rubygems.org"`, `source "https://rubygems.org"\nsource "https://deploy:${PLANTED.gemSource}@gems.example.com" do\n  gem "shop-internal"\nend`));
+  // A shared anchor carrying a deployed stage's token into development and test.
+  writeFileSync(join(dir, "config/global/partner.yml"), `development: &default\n  host: partner.example.org\n  token: ${PLANTED.anchorToken}\ntest:\n  <<: *default\nproduction:\n  <<: *default\nstaging:\n  <<: *default\n`);
   edit(dir, "config/deploy/templates/global/aws.yml.erb", (s) => s.replace("  region: ap-northeast-1", `  region: ap-northeast-1\n  webhook_secret: ${PLANTED.templateLiteral}`));
 }
 
@@ -88,7 +91,7 @@ describe("secret values never leak", () => {
     // The planted secrets were seen as secrets (else the scan proves nothing).
     const json = JSON.parse(run(dir, ["analyze", ".", "--json"]).text.trim().split("\n\n")[0]!) as { secrets: { name: string }[] };
     const names = json.secrets.map((s) => s.name);
-    for (const n of ["payment.api_key", "STRIPE_SECRET_KEY", "aws.webhook_secret"]) expect(names, n).toContain(n);
+    for (const n of ["payment.api_key", "STRIPE_SECRET_KEY", "aws.webhook_secret", "partner.token"]) expect(names, n).toContain(n);
 
     // The report still reads right: the schema holds, names and ids are whole.
     expect(printed["analyze --json"]).toContain('"id": "secret.keys"');
@@ -118,6 +121,7 @@ describe("secret values never leak", () => {
     expect(prodSecrets).toContain(`=${PLANTED.globalLiteral}\n`);
     expect(prodSecrets).toContain(`STRIPE_SECRET_KEY=${PLANTED.defaultEnv}\n`);
     expect(prodSecrets).toContain(`=${PLANTED.templateLiteral}\n`);
+    expect(prodSecrets).toContain(`=${PLANTED.anchorToken}\n`);
     expect(statSync(join(dir, "k8s/overlays/production/secrets.env")).mode & 0o077).toBe(0);
   }, 60_000);
 });
