@@ -12,7 +12,7 @@ import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Pro
 import { railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
-import { readSetup } from "./setup.js";
+import { readSetup, SETUP_PLACES } from "./setup.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
@@ -296,6 +296,6 @@ function versionNotes(c: AnalyzerContext, gemVersion: string | null, rails: Rail
     });
   }
   if (major !== null && major >= 2 && !setupSource) {
-    c.problem({ file: "config/initializers", line: 0, message: "no `Global.configure { |c| c.backend :filesystem ... }` found: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)", severity: "warning" });
+    c.problem({ file: "config/initializers", line: 0, message: `no \`Global.configure { |c| c.backend :filesystem ... }\` found in ${SETUP_PLACES}: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)`, severity: "warning" });
   }
 }

@@ -217,6 +217,51 @@ describe("Global analyzer", () => {
     }
   });
 
+  it("reads Global's setup in config/application.rb and config/environment.rb, not only initializers", () => {
+    const rails2 = { gems: { global: { value: "2.1.0", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.1.4", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+    const app = "config/settings/app.yml";
+    const yml = "default:\n  name: x\nproduction:\n  name: prod\nstaging:\n  name: stg\n";
+    const cases: [string, Record<string, string>, string, string | null][] = [
+      [
+        "inside the Application class",
+        { "config/application.rb": 'module Shop\n  class Application < Rails::Application\n    Cache.backend :redis\n    Global.configure do |config|\n      config.backend :filesystem, path: File.expand_path("settings", __dir__), environment: "production"\n    end\n  end\nend\n' },
+        "config/settings",
+        "production",
+      ],
+      [
+        "after the class, v1 setters",
+        { "config/application.rb": 'module Shop\n  class Application < Rails::Application\n  end\nend\nGlobal.configure do |c|\n  c.config_directory = Rails.root.join("config/settings").to_s\n  c.environment = Rails.env.to_s\nend\n' },
+        "config/settings",
+        null,
+      ],
+      [
+        "config/environment.rb, Global.backend directly",
+        { "config/environment.rb": 'require_relative "application"\nGlobal.backend :filesystem, path: Rails.root.join("config", "settings").to_s, environment: "production"\nRails.application.initialize!\n' },
+        "config/settings",
+        "production",
+      ],
+      [
+        "an initializer wins over application.rb",
+        {
+          "config/application.rb": 'Global.configure { |c| c.backend :filesystem, path: Rails.root.join("config", "settings").to_s, environment: "production" }\n',
+          "config/initializers/global.rb": 'Global.configure { |c| c.environment = Rails.env }\n',
+        },
+        "config/settings",
+        null,
+      ],
+    ];
+    for (const [name, setup, dir, fixed] of cases) {
+      const problems: Problem[] = [];
+      const global = analyzeGlobal({ repo: memoryRepo({ ...setup, [app]: yml }), problem: (p) => problems.push(p) }, [stage("staging", { rails_env: "staging" })], rails2, null)!;
+      expect({ name, dir: global.dir, problems }).toEqual({ name, dir, problems: [] });
+      expect({ name, v: global.namespaces[0].values.staging }).toEqual({ name, v: { name: fixed ? "prod" : "stg" } });
+    }
+    // Without any setup Global 2+ raises: the warning stays, naming where it looked.
+    const problems: Problem[] = [];
+    analyzeGlobal({ repo: memoryRepo({ "config/application.rb": "Cache.backend :filesystem\n", "config/global/a.yml": "default:\n  a: 1\n" }), problem: (p) => problems.push(p) }, [], rails2, null);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/config\/application\.rb, config\/environment\.rb and config\/initializers: Global 2\+ raises 'Backend must be defined'/)]);
+  });
+
   it("warns about backends and options it cannot read", () => {
     const { problems } = analyze({
       "config/initializers/global.rb": "Global.configure do |c|\n  c.backend :filesystem, directory: 'config/x'\n  c.backend :aws_parameter_store, prefix: '/shop/'\nend\n",
