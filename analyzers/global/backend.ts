@@ -62,6 +62,8 @@ export interface BackendOptions {
    */
   subtrees?: Map<string, RubyHash>;
   onRaise?(e: GlobalRaise): void;
+  /** The app's activesupport version (Gemfile.lock): what `1.month` is in the files' ERB. */
+  activeSupport?: string | null;
 }
 
 export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: BackendOptions = {}): Backend {
@@ -80,7 +82,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     let f = cache.get(file);
     if (!f) {
       // Global's files are rendered inside the app: ActiveSupport is loaded there.
-      f = readGlobalFile(ctx, file, { scope: { activeSupport: true }, trims: false });
+      f = readGlobalFile(ctx, file, { scope: { activeSupport: true, activeSupportVersion: opts.activeSupport ?? null }, trims: false });
       cache.set(file, f);
     }
     return f;

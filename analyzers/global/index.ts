@@ -55,7 +55,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   };
   const cache = new Map<string, GlobalFile>();
   const subtrees = new Map<string, RubyHash>();
-  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise });
+  const activeSupport = rails.gems["activesupport"]?.value ?? rails.gems["rails"]?.value ?? null;
+  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise, activeSupport });
 
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
@@ -85,7 +86,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     if (group.length && templates.length) {
       configs.set(
         env,
-        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise }).load(globalEnvOf(env)), stage: s.name })),
+        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise, activeSupport }).load(globalEnvOf(env)), stage: s.name })),
       );
     } else configs.set(env, [{ config: repoBackend.load(globalEnvOf(env)), stage: null }]);
   }
