@@ -13,6 +13,7 @@ import { railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup, SETUP_PLACES } from "./setup.js";
+import { gemOnRuby, filesOnPsych4 } from "./old-ruby.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
@@ -41,6 +42,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   if (!gemVersion && !hasFiles && !setup.source && templates.length === 0) return null;
 
   versionNotes(c, gemVersion, rails, setup.source);
+  gemOnRuby(c, gemVersion, rails);
   if (!hasFiles && templates.length === 0) {
     problem({ file: setup.source?.file ?? "Gemfile.lock", line: setup.source?.line ?? 0, message: `Global is used but ${dir} has no files in the repo: its settings exist on the servers only`, severity: "warning" });
   }
@@ -77,6 +79,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   const plainFiles: NonNullable<GlobalFacts["plainFiles"]> = [];
   const envs = environments(c, dir, stages, repoBackend, rendered, globalEnvOf, plainFiles);
+  filesOnPsych4(c, gemVersion, rails, repoBackend.files());
   const stageEnvs = new Set(stages.map(railsEnvOf));
 
   // Each environment's configuration; per stage where templates make the servers differ.
@@ -285,17 +288,6 @@ function templateNotes(c: AnalyzerContext, templates: TemplateSpec[], stages: St
 
 function versionNotes(c: AnalyzerContext, gemVersion: string | null, rails: RailsFacts, setupSource: Source | null): void {
   const major = gemVersion ? parseInt(gemVersion, 10) : null;
-  const minor = gemVersion ? parseInt(gemVersion.split(".")[1] ?? "0", 10) : 0;
-  const ruby = rails.rubyVersion?.value ?? null;
-  const psych4 = ruby !== null && (parseInt(ruby, 10) > 3 || (parseInt(ruby, 10) === 3 && parseInt(ruby.split(".")[1] ?? "0", 10) >= 1));
-  if (major !== null && (major < 2 || (major === 2 && minor < 1)) && psych4) {
-    c.problem({
-      file: "Gemfile.lock",
-      line: 0,
-      message: `global ${gemVersion} calls YAML.safe_load with positional arguments, which Psych 4 (Ruby ${ruby}) rejects: no Global file loads on this Ruby`,
-      severity: "error",
-    });
-  }
   if (major !== null && major >= 2 && !setupSource) {
     c.problem({ file: "config/initializers", line: 0, message: `no \`Global.configure { |c| c.backend :filesystem ... }\` found in ${SETUP_PLACES}: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)`, severity: "warning" });
   }

@@ -3,6 +3,7 @@
 // compared environment by environment. Then what only the analyzer does: initializer paths,
 // Capistrano templates per stage, problems, secrets.
 import { describe, it, expect, beforeAll } from "vitest";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -351,10 +352,40 @@ describe("Global analyzer", () => {
     expect(analyzeGlobal({ repo: memoryRepo({ "config/application.rb": "" }), problem: (p) => problems.push(p) }, [], { gems: {} } as unknown as RailsFacts, null)).toBeNull();
   });
 
-  it("warns when an old Global meets Psych 4", () => {
-    const problems: Problem[] = [];
-    const rails = { gems: { global: { value: "2.0.0", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.2.2", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
-    analyzeGlobal({ repo: memoryRepo({ ...INIT, "config/global/a.yml": "default:\n  a: 1\n" }), problem: (p) => problems.push(p) }, [], rails, null);
-    expect(problems.map((p) => `${p.severity}: ${p.message}`)).toEqual([expect.stringMatching(/^error: global 2\.0\.0 calls YAML\.safe_load with positional arguments/)]);
+  it("old Global on a newer Ruby, per gem version: unusable where the app does not load its files", () => {
+    const files = {
+      ...INIT,
+      "config/global/plain.yml": "default:\n  a: 1\n  s: :sym\nproduction:\n  a: 2\n",
+      "config/global/anchored.yml": "development: &base\n  a: 1\nproduction:\n  <<: *base\n  b: 2\n",
+      "config/global/dated.yml": "default:\n  name: <%= 1 + 1 %>\n  since: 2020-01-01\n",
+      "config/global/anchor_only.yml": "default: &d\n  a: '*not an alias'\n",
+    };
+    const run = (global: string, ruby: string, psych?: string) => {
+      const problems: Problem[] = [];
+      const gems: Record<string, unknown> = { global: { value: global, source: { file: "Gemfile.lock", line: 7 } } };
+      if (psych) gems.psych = { value: psych, source: { file: "Gemfile.lock", line: 9 } };
+      const rails = { gems, rubyVersion: { value: ruby, source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+      analyzeGlobal({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, [], rails, null);
+      return problems.map((p) => `${p.severity} ${p.file}:${p.line} ${p.message}`);
+    };
+    expect(run("2.0.0", "3.2.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 2\.0\.0 calls YAML\.safe_load with positional arguments/)]);
+    expect(run("1.1.0", "3.1.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 1\.1\.0 calls YAML\.safe_load with positional/)]);
+    expect(run("1.1.0", "3.1.2", "3.3.4")).toEqual([]);
+    expect(run("2.1.0", "3.3.0")).toEqual([]);
+    expect(run("0.2.1", "3.0.6")).toEqual([]);
+    // 0.x on Ruby 3.1: YAML::load is safe; only the files with an alias or a Date raise.
+    expect(run("0.1.2", "3.1.2")).toEqual([
+      expect.stringMatching(/^error config\/global\/anchored\.yml:4 global 0\.1\.2 reads this file with YAML::load, which Psych 4 \(Ruby 3\.1\.2\) makes safe: an alias \(line 4\) raises Psych::BadAlias/),
+      expect.stringMatching(/^error config\/global\/dated\.yml:3 .*a Date\/Time value \(line 3\) raises Psych::DisallowedClass/),
+    ]);
+    expect(run("0.1.2", "3.1.2", "3.1.0")).toEqual([]);
+    expect(run("0.2.1", "3.2.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 0\.2\.1 calls File\.exists\?, which Ruby 3\.2\.2 no longer has/)]);
+
+    // What 0.x calls, on this machine's Ruby (3.1, Psych 4): the same files raise, the others load.
+    const dir = mkdtempSync(join(tmpdir(), "r2k-psych4-"));
+    for (const f of ["plain.yml", "anchored.yml", "dated.yml", "anchor_only.yml"]) writeFileSync(join(dir, f), files[`config/global/${f}` as keyof typeof files]);
+    const script = 'require "yaml"; require "erb"; Dir[File.join(ARGV[0], "*.yml")].sort.each { |f| r = begin; YAML::load(ERB.new(IO.read(f)).result); "ok"; rescue => e; e.class.name; end; puts "#{File.basename(f)} #{r}" }';
+    const out = execFileSync("ruby", ["-e", script, dir], { encoding: "utf8" });
+    expect(out.trim().split("\n")).toEqual(["anchor_only.yml ok", "anchored.yml Psych::BadAlias", "dated.yml Psych::DisallowedClass", "plain.yml ok"]);
   });
 });
