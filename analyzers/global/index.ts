@@ -14,6 +14,7 @@ import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup, SETUP_PLACES } from "./setup.js";
 import { gemOnRuby, filesOnPsych4 } from "./old-ruby.js";
+import { reportGlobalPatches } from "./patches.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
@@ -43,6 +44,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   versionNotes(c, gemVersion, rails, setup.source);
   gemOnRuby(c, gemVersion, rails);
+  reportGlobalPatches(c, dir);
   if (!hasFiles && templates.length === 0) {
     problem({ file: setup.source?.file ?? "Gemfile.lock", line: setup.source?.line ?? 0, message: `Global is used but ${dir} has no files in the repo: its settings exist on the servers only`, severity: "warning" });
   }

@@ -263,6 +263,47 @@ describe("Global analyzer", () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/config\/application\.rb, config\/environment\.rb and config\/initializers: Global 2\+ raises 'Backend must be defined'/)]);
   });
 
+  it("names an app's patch of the gem itself, with the git-ignored files it may merge on the servers", () => {
+    const patch = [
+      "# Merge <name>.local.yml files kept on each server",
+      "module Global",
+      "  module Base",
+      "    protected",
+      "",
+      "    def load_from_directory(dir, env)",
+      "      super",
+      "    end",
+      "  end",
+      "end",
+      "Global::Configuration.prepend(Module.new)",
+      "",
+    ].join("\n");
+    const files = {
+      ...INIT,
+      "config/initializers/zz_global_local.rb": patch,
+      "config/global/app.yml": "default:\n  a: 1\n",
+      ".gitignore": "/log/*\n*.local.*\n!keep.local.yml\n/config/global/secrets/\n/config/database.yml\n*.swp\n",
+      "config/global/.gitignore": "override.yml\n",
+    };
+    const { problems } = analyze(files);
+    expect(problems).toEqual([
+      {
+        file: "config/initializers/zz_global_local.rb",
+        line: 6,
+        severity: "warning",
+        message:
+          "this file changes the global gem itself (Global::Base#load_from_directory, Global::Configuration.prepend): the Global values here follow the stock gem's rules, so what the app loads on the servers may differ; check what the patch reads, and collect from a server the git-ignored files it may merge: config/global/**/*.local.* (.gitignore:2), config/global/secrets (.gitignore:4), config/global/**/override.yml (config/global/.gitignore:1)",
+      },
+    ]);
+    // Configuring or reading Global is no patch; nor is another module's method of the same name.
+    const plain = analyze({
+      ...INIT,
+      "config/initializers/zz.rb": "module Other\n  def load_configuration; end\nend\nGlobal.configure { |c| c.environment = Rails.env }\nx = Global.app.a\n",
+      "config/global/app.yml": "default:\n  a: 1\n",
+    });
+    expect(plain.problems).toEqual([]);
+  });
+
   it("warns about backends and options it cannot read", () => {
     const { problems } = analyze({
       "config/initializers/global.rb": "Global.configure do |c|\n  c.backend :filesystem, directory: 'config/x'\n  c.backend :aws_parameter_store, prefix: '/shop/'\nend\n",
