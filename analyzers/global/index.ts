@@ -60,7 +60,9 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   const cache = new Map<string, GlobalFile>();
   const subtrees = new Map<string, RubyHash>();
   const activeSupport = rails.gems["activesupport"]?.value ?? rails.gems["rails"]?.value ?? null;
-  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise, activeSupport });
+  const legacy = gemVersion !== null && parseInt(gemVersion, 10) === 0;
+  if (legacy) legacyNames(c, dir, gemVersion!);
+  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise, activeSupport, legacy });
 
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
@@ -91,7 +93,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     if (group.length && templates.length) {
       configs.set(
         env,
-        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise, activeSupport }).load(globalEnvOf(env)), stage: s.name })),
+        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise, activeSupport, legacy }).load(globalEnvOf(env)), stage: s.name })),
       );
     } else configs.set(env, [{ config: repoBackend.load(globalEnvOf(env)), stage: null }]);
   }
@@ -292,5 +294,26 @@ function versionNotes(c: AnalyzerContext, gemVersion: string | null, rails: Rail
   const major = gemVersion ? parseInt(gemVersion, 10) : null;
   if (major !== null && major >= 2 && !setupSource) {
     c.problem({ file: "config/initializers", line: 0, message: `no \`Global.configure { |c| c.backend :filesystem ... }\` found in ${SETUP_PLACES}: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)`, severity: "warning" });
+  }
+}
+
+/**
+ * global 0.x names a namespace by the entry's name without ".yml", dots and all (`Dir["#{dir}/*"]`,
+ * no skip): `aws.production.yml` is the namespace "aws.production" (no overlay), `x.yaml` an empty
+ * one. Readable only as `Global.configuration["aws.production"]`; not carried to config_for.
+ */
+function legacyNames(c: AnalyzerContext, dir: string, gemVersion: string): void {
+  for (const p of c.repo.paths) {
+    if (!p.startsWith(`${dir}/`)) continue;
+    const rel = p.slice(dir.length + 1).split("/");
+    const at = rel.findIndex((seg, i) => !seg.startsWith(".") && (i < rel.length - 1 ? seg : seg.replace(/\.yml$/, "")).includes("."));
+    if (at < 0 || rel.slice(0, at).some((seg) => seg.startsWith("."))) continue;
+    const name = rel[at].replace(/\.yml$/, "");
+    c.problem({
+      file: p,
+      line: 1,
+      message: `global ${gemVersion} reads this as a namespace named "${name}" (0.x keeps dots in names and has no <name>.<env>.yml overlays): readable only as Global.configuration["${name}"], and not carried to config_for`,
+      severity: "warning",
+    });
   }
 }

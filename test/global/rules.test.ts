@@ -304,6 +304,30 @@ describe("Global analyzer", () => {
     expect(plain.problems).toEqual([]);
   });
 
+  it("global 0.x rules: String env section only, no overlays, dotted names are namespaces, a directory replaces the file's key", () => {
+    // Expected values: global 0.1.2's own lib/global/base.rb run on these files (Ruby 3.1, File.exists? aliased).
+    const files = {
+      "config/initializers/global.rb": 'Global.configure do |c|\n  c.environment = Rails.env.to_s\n  c.config_directory = Rails.root.join("config/global").to_s\nend\n',
+      "config/global/flags.yml": ":default:\n  a: 1\ndefault:\n  a: 2\n  b: 2\n:production:\n  c: sym\nproduction:\n  c: str\n",
+      "config/global/app.yml": "default:\n  x: 1\n",
+      "config/global/app.production.yml": "x: 2\n",
+      "config/global/services.yml": "default:\n  timeout: 5\n  search:\n    index: shop\n    url: overridden\n",
+      "config/global/services/search.yml": "default:\n  url: http://search\n",
+    };
+    const problems: Problem[] = [];
+    const rails = { gems: { global: { value: "0.1.2", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "2.7.2", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+    const global = analyzeGlobal({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, [stage("production", {})], rails, null)!;
+    const values = Object.fromEntries(global.namespaces.map((n) => [n.name, n.values.production]));
+    expect(values.flags).toEqual({ a: 1, c: "str" });
+    expect(values.app).toEqual({ x: 1 });
+    // The nested namespace is its directory's alone (2.x deep-merges the file's `search.index` in).
+    expect(values.services).toEqual({ timeout: 5 });
+    expect(values["services.search"]).toEqual({ url: "http://search" });
+    expect(problems.filter((p) => p.file === "config/global/app.production.yml").map((p) => p.message)).toEqual([
+      expect.stringMatching(/^global 0\.1\.2 reads this as a namespace named "app\.production" \(0\.x keeps dots/),
+    ]);
+  });
+
   it("warns about backends and options it cannot read", () => {
     const { problems } = analyze({
       "config/initializers/global.rb": "Global.configure do |c|\n  c.backend :filesystem, directory: 'config/x'\n  c.backend :aws_parameter_store, prefix: '/shop/'\nend\n",
