@@ -87,8 +87,8 @@ function ignoredUnder(ctx: AnalyzerContext, dir: string): string[] {
         const full = base ? `${base}/${rel}` : rel;
         if (full === dir || full.startsWith(`${dir}/`) || full.startsWith(`${dir}.`)) shown = full;
       } else if (base === dir || base.startsWith(`${dir}/`)) shown = `${base}/**/${rel}`;
-      // Elsewhere it counts when it names YAML or "local" files.
-      else if (/\.ya?ml\b|local/i.test(rel)) shown = `${dir}/**/${rel}`;
+      // Elsewhere it counts when it names YAML or "local" files that Dir["*"] lists (not hidden ones).
+      else if (/\.ya?ml\b|local/i.test(rel) && !rel.startsWith(".")) shown = `${dir}/**/${rel}`;
       if (shown) out.push(`${shown} (${g}:${i + 1})`);
     });
   }

@@ -282,7 +282,7 @@ describe("Global analyzer", () => {
       ...INIT,
       "config/initializers/zz_global_local.rb": patch,
       "config/global/app.yml": "default:\n  a: 1\n",
-      ".gitignore": "/log/*\n*.local.*\n!keep.local.yml\n/config/global/secrets/\n/config/database.yml\n*.swp\n",
+      ".gitignore": "/log/*\n*.local.*\n!keep.local.yml\n/config/global/secrets/\n/config/database.yml\n*.swp\n.tool.yml\n",
       "config/global/.gitignore": "override.yml\n",
     };
     const { problems } = analyze(files);
