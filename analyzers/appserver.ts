@@ -11,6 +11,7 @@ import { readPuma } from "./appserver/puma.js";
 import { namedConfigs } from "./appserver/named-configs.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
+import { capfilePath } from "./capistrano/capfile.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
@@ -28,7 +29,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
-  const capfile = hasPath(ctx.repo, "Capfile") ? ctx.repo.read("Capfile") : null;
+  const capfileAt = capfilePath(ctx.repo);
+  const capfile = capfileAt ? ctx.repo.read(capfileAt) : null;
   const capText = !!capfile && "text" in capfile ? capfile.text : "";
   const usesUnicornPlugin = /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capText);
   // capistrano3-puma's entry point (`capistrano/puma` since 3.x, `capistrano3/puma` before)

@@ -81,11 +81,16 @@ const jsonAfterMarker = (stdout) => {
 
 // --- the Capistrano oracle ------------------------------------------------------------------------
 
+// Capistrano's own order (capistrano/application.rb); the tool's is analyzers/capistrano/capfile.ts
+// (a plain script cannot import it).
+const CAPFILE_NAMES = ["capfile", "Capfile", "capfile.rb", "Capfile.rb"];
+
 function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
-  if (!existsSync(join(repoDir, "Capfile"))) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {}, whenever: {} };
+  const capfile = CAPFILE_NAMES.find((n) => existsSync(join(repoDir, n)));
+  if (!capfile) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {}, whenever: {} };
   if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {}, whenever: {} };
   const app = scratchCopy(repoDir, scratchRoot, "cap");
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
+  appendFileSync(join(app, capfile), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
   // ENV unset, stdin empty (`ask` takes its default), HOME in the copy: Capistrano as a fresh shell runs it.
   // R2K_MULTICONFIG_LIB: the lib/ of the real capistrano-multiconfig gem (Debian has none), so
   // repos that use it are judged by the gem itself rather than a stub.

@@ -9,6 +9,7 @@ import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
+import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
@@ -131,15 +132,16 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   const has = (p: string) => hasPath(repo, p);
   const isRails = has("Gemfile") || has("Gemfile.lock") || has("config/application.rb") || has("config/environment.rb");
   if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
-  const hasDeploy = has("Capfile") || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
+  const capfileAt = capfilePath(repo);
+  const hasDeploy = capfileAt !== null || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
   // A deploy file that cannot be read (binary, not UTF-8, too big) is one `cap` cannot load either:
   // whatever the analysis made of the rest would be a guess at that stage.
-  const deployFiles = repo.paths.filter((p) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p));
+  const deployFiles = repo.paths.filter((p) => isCapfileName(p) || p === "config/deploy.rb" || STAGE_FILE.test(p));
   // capistrano-multiconfig's stages are nested (config/deploy/<app>/<stage>.rb): they count only when
   // the Capfile loads the gem; otherwise nested files are templates or recipes, not stages.
-  const capfile = has("Capfile") ? repo.read("Capfile") : { error: "" };
-  const nested = "text" in capfile && multiconfigRequire(capfile.text) !== null;
+  const capfile = capfileAt ? repo.read(capfileAt) : { error: "" };
+  const nested = "text" in capfile && multiconfigRequire(capfile.text, capfileAt!) !== null;
   const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p) || (nested && /^config\/deploy\/.+\.rb$/.test(p))).length;
   if (stageFiles > LIMITS.stages)
     throw new UnusableInput(`config/deploy/: ${stageFiles} stage files (config/deploy/<stage>.rb), more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);

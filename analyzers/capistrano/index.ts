@@ -18,6 +18,7 @@ import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
 import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
 import { MB, MB_READ_VERSION, MB_REQUIRE, mbLocked } from "./mb.js";
+import { capfilePath, isCapfileName } from "./capfile.js";
 import { lockHasMulticonfig, multiconfigRequire, multiconfigStages, MULTICONFIG_ROOT, type MulticonfigStage } from "./multiconfig.js";
 
 export interface CapistranoResult {
@@ -42,7 +43,7 @@ export interface CapistranoOptions {
 
 /** A Capistrano 3 stage file (and Cap 2 multistage's): its name is the stage's. */
 export const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
-const isDeployFile = (p: string) => p === "Capfile" || p === "config/deploy.rb" || STAGE_FILE.test(p);
+const isDeployFile = (p: string) => isCapfileName(p) || p === "config/deploy.rb" || STAGE_FILE.test(p);
 /** Parsed built-in recipes (read-only trees), by name and text. */
 const SNIPPETS = new Map<string, ParsedRuby>();
 
@@ -53,8 +54,10 @@ export function analyzeCapistrano(ctx: AnalyzerContext): CapistranoResult {
 export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoOptions): CapistranoResult {
   const { repo } = ctx;
   const has = (p: string) => hasPath(repo, p);
+  // Named "Capfile" in messages when the repo has none (Capistrano 2 with deploy.rb alone).
+  const CAPFILE = capfilePath(repo) ?? "Capfile";
   const stageFiles = repo.paths.filter((p) => STAGE_FILE.test(p));
-  if (!has("Capfile") && !has("config/deploy.rb") && !stageFiles.length) return { capistrano: null, stages: [], linked: [] };
+  if (!has(CAPFILE) && !has("config/deploy.rb") && !stageFiles.length) return { capistrano: null, stages: [], linked: [] };
 
   // capistrano-multiconfig's stage files (nested, with shared namespace files): deploy files too.
   const multiconfigFiles = new Set<string>();
@@ -116,10 +119,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     let src = capfileSources.get(key);
     if (!src) {
       // a repo without a Capfile (Mina, Capistrano 2 with deploy.rb alone) is not warned about one
-      const p = req && has("Capfile") ? parse("Capfile") : null;
+      const p = req && has(CAPFILE) ? parse(CAPFILE) : null;
       const lines = p ? p.text.split("\n") : [];
       const i = req ? lines.findIndex((l) => !/^\s*#/.test(l) && req.test(l.replace(/\s#.*$/, ""))) : -1;
-      src = i >= 0 ? { file: "Capfile", line: i + 1 } : { file: has("Capfile") ? "Capfile" : "config/deploy.rb", line: 0 };
+      src = i >= 0 ? { file: CAPFILE, line: i + 1 } : { file: has(CAPFILE) ? CAPFILE : "config/deploy.rb", line: 0 };
       pluginDefaults.set(src, what);
       capfileSources.set(key, src);
     }
@@ -257,8 +260,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
    * Capfile's (read by running the Capfile, as the gem reads it when required).
    */
   function multiconfigOf(): { stages: MulticonfigStage[]; byName: Map<string, MulticonfigStage>; deployRb: string } | null {
-    const capfile = has("Capfile") ? parse("Capfile")?.text ?? "" : "";
-    const at = multiconfigRequire(capfile);
+    const capfile = has(CAPFILE) ? parse(CAPFILE)?.text ?? "" : "";
+    const at = multiconfigRequire(capfile, CAPFILE);
     if (!at) {
       const lock = has("Gemfile.lock") ? repo.read("Gemfile.lock") : { error: "" };
       if ("text" in lock && lockHasMulticonfig(lock.text) && repo.paths.some((p) => /^config\/deploy\/[^/]+\/.+\.rb$/.test(p)))
@@ -266,12 +269,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       return null;
     }
     const probe = new Session(sessionOpts);
-    probe.runFile("Capfile", true);
+    probe.runFile(CAPFILE, true);
     let root = MULTICONFIG_ROOT;
     if (probe.vars.has("stages_root")) {
       const v = rubyToS(probe.vars.fetch("stages_root"));
       if (v && !v.startsWith("/") && !v.split("/").includes("..")) root = v.replace(/^\.\//, "").replace(/\/+$/, "");
-      else warn(probe.vars.sourceOf("stages_root")?.file ?? "Capfile", probe.vars.sourceOf("stages_root")?.line ?? at.line, `capistrano-multiconfig's stages_root is not a known path inside the repo: its default ${MULTICONFIG_ROOT} is read`);
+      else warn(probe.vars.sourceOf("stages_root")?.file ?? CAPFILE, probe.vars.sourceOf("stages_root")?.line ?? at.line, `capistrano-multiconfig's stages_root is not a known path inside the repo: its default ${MULTICONFIG_ROOT} is read`);
     }
     const stages = multiconfigStages(repo.paths, root);
     for (const st of stages) for (const f of st.chain) multiconfigFiles.add(f);
@@ -292,7 +295,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   /** Capfile, defaults and config/deploy.rb, as loaded before the stage's file. */
   function cap3Config(s: Session, stage: string | null, file: string | null): Cap3Loaded {
-    if (has("Capfile")) s.runFile("Capfile", true);
+    if (has(CAPFILE)) s.runFile(CAPFILE, true);
     for (const imp of [...s.imports]) s.runFile(imp, true);
     if (stage) s.vars.set("stage", stageValue(stage), { file: file!, line: 1 });
     const stageEntry = s.vars.entry("stage");
@@ -347,7 +350,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   /** Built-in recipes, Capfile and config/deploy.rb: loaded before the stage is known (always shared). */
   function cap2Config(s: Session): true {
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2", /load\s+['"]deploy['"]/));
-    if (has("Capfile")) s.runFile("Capfile", true);
+    if (has(CAPFILE)) s.runFile(CAPFILE, true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
     // Moonshine's `on :start` moonshine:configure: config/moonshine.yml's keys, over deploy.rb's.
     moonshine ??= usesMoonshine(ctx) ? moonshineSettings(ctx) : [];
@@ -519,7 +522,7 @@ interface Cap3Loaded {
 /** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */
 function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | null): 2 | 3 {
   const text = (p: string) => (hasPath(ctx.repo, p) ? parse(p)?.text ?? "" : "");
-  const capfile = text("Capfile");
+  const capfile = text(capfilePath(ctx.repo) ?? "Capfile");
   const deploy = text("config/deploy.rb");
   if (/require\s*\(?\s*["']capistrano\/(setup|deploy)["']/.test(capfile)) return 3;
   if (/^\s*load\s*\(?\s*["']deploy["']/m.test(capfile) || /capistrano\/ext\/multistage/.test(capfile + deploy)) return 2;

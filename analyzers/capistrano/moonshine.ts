@@ -5,6 +5,7 @@
 // a multistage stage file; after multistage:ensure, config/moonshine/<rails_env>.yml is set the same
 // way. Its manifest's `recipe :default_stack` installs Apache with Passenger, whose
 // PassengerMaxPoolSize is the file's `:passenger: :max_pool_size`.
+import { capfilePath } from "./capfile.js";
 import type { AnalyzerContext, RValue, Source } from "../../src/model.js";
 import { parseErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
@@ -23,7 +24,7 @@ export function usesMoonshine(ctx: AnalyzerContext): boolean {
   const { paths } = ctx.repo;
   if (!paths.includes(MOONSHINE_YML)) return false;
   if (paths.some((p) => p.startsWith("vendor/plugins/moonshine/") || MANIFEST.test(p))) return true;
-  for (const f of ["Capfile", "config/deploy.rb", "Gemfile.lock"]) {
+  for (const f of [capfilePath(ctx.repo) ?? "Capfile", "config/deploy.rb", "Gemfile.lock"]) {
     const r = paths.includes(f) ? ctx.repo.read(f) : null;
     if (r && "text" in r && /\bmoonshine\b/.test(r.text)) return true;
   }

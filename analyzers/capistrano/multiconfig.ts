@@ -23,10 +23,10 @@ export interface MulticonfigStage {
 }
 
 /** The Capfile's `require 'capistrano/multiconfig'`, where it is; null when the Capfile does not load the gem. */
-export function multiconfigRequire(capfile: string): Source | null {
+export function multiconfigRequire(capfile: string, file = "Capfile"): Source | null {
   const lines = capfile.split("\n");
   const i = lines.findIndex((l) => /^\s*require\s*\(?\s*["']capistrano\/multiconfig["']/.test(l));
-  return i < 0 ? null : { file: "Capfile", line: i + 1 };
+  return i < 0 ? null : { file, line: i + 1 };
 }
 
 /** The lockfile names the gem (a hint that the Capfile was meant to load it). */

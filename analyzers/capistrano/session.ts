@@ -3,6 +3,7 @@
 // `server`, `role`, `task`, `before`...) act on a model of Capistrano's own state. Expressions go
 // through the shared evaluator; whatever is not static becomes an Unknown with its source, and
 // statements we do not model are reported as warnings, never run and never a crash.
+import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
@@ -625,7 +626,7 @@ export class Session {
     const found = this.findLoadable(target, how, f.parsed.file);
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
-    const pluginFile = f.parsed.file === "Capfile" || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
+    const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
     if (how === "import") {
       if (found) this.imports.push(found);

@@ -62,6 +62,14 @@ export interface BackendOptions {
    */
   subtrees?: Map<string, RubyHash>;
   onRaise?(e: GlobalRaise): void;
+  /**
+   * global 0.x (lib/global/base.rb of v0.1.2–v0.2.2): `configurations[env]` (the String only, no
+   * Symbol section), no `<name>.<env>.yml` overlay, and a directory's namespaces replace a same-named
+   * key of the parent file (they are Configuration objects, which deep_merge! does not merge).
+   */
+  legacy?: boolean;
+  /** The app's activesupport version (Gemfile.lock): what `1.month` is in the files' ERB. */
+  activeSupport?: string | null;
 }
 
 export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: BackendOptions = {}): Backend {
@@ -80,7 +88,7 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     let f = cache.get(file);
     if (!f) {
       // Global's files are rendered inside the app: ActiveSupport is loaded there.
-      f = readGlobalFile(ctx, file, { scope: { activeSupport: true }, trims: false });
+      f = readGlobalFile(ctx, file, { scope: { activeSupport: true, activeSupportVersion: opts.activeSupport ?? null }, trims: false });
       cache.set(file, f);
     }
     return f;
@@ -107,9 +115,9 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     const file = `${p}.yml`;
     if (!isFile(file)) return new RubyHash();
     const conf = loadYml(file);
-    let config = deepMerge(section(conf, "default", file), section(conf, env, file));
+    let config = deepMerge(section(conf, "default", file), opts.legacy ? stringSection(conf, env, file) : section(conf, env, file));
     const overlay = `${p}.${env}.yml`;
-    if (isFile(overlay)) {
+    if (!opts.legacy && isFile(overlay)) {
       const o = loadYml(overlay);
       // `config.deep_merge!(load_yml_file(env_file) || {})`
       if (o === null || o === false) return config;
@@ -117,6 +125,14 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
       config = deepMerge(config, o);
     }
     return config;
+  };
+
+  // 0.x: `config.deep_merge!(configurations[env] || {})`.
+  const stringSection = (conf: RubyVal, key: string, file: string): RubyHash => {
+    if (!isRubyHash(conf)) return section(conf, key, file);
+    const v = truthy(conf.get(key)) ?? new RubyHash();
+    if (!isRubyHash(v)) throw new GlobalRaise(`section "${key}" is not a mapping: Global's deep_merge raises`, file);
+    return v;
   };
 
   const entriesOf = (p: string): string[] => {
@@ -152,7 +168,11 @@ export function filesystemBackend(ctx: AnalyzerContext, dir: string, opts: Backe
     const shared = !touched(p);
     const known = shared ? subtrees.get(key) : undefined;
     if (known) return known;
-    const value = deepMerge(loadFromFile(p, env), loadFromDirectory(p, env));
+    let value: RubyHash;
+    if (opts.legacy) {
+      value = loadFromFile(p, env);
+      for (const e of loadFromDirectory(p, env).entries.values()) value.set(e);
+    } else value = deepMerge(loadFromFile(p, env), loadFromDirectory(p, env));
     if (shared) subtrees.set(key, value);
     return value;
   };

@@ -12,7 +12,9 @@ import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Pro
 import { railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
-import { readSetup } from "./setup.js";
+import { readSetup, SETUP_PLACES } from "./setup.js";
+import { gemOnRuby, filesOnPsych4 } from "./old-ruby.js";
+import { reportGlobalPatches } from "./patches.js";
 import { entriesByDir, filesystemBackend, type GlobalRaise } from "./backend.js";
 import type { GlobalFile } from "./read-file.js";
 import { findTemplates, renderTemplate, linkedIn, type TemplateSpec } from "./templates.js";
@@ -41,6 +43,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   if (!gemVersion && !hasFiles && !setup.source && templates.length === 0) return null;
 
   versionNotes(c, gemVersion, rails, setup.source);
+  gemOnRuby(c, gemVersion, rails);
+  reportGlobalPatches(c, dir);
   if (!hasFiles && templates.length === 0) {
     problem({ file: setup.source?.file ?? "Gemfile.lock", line: setup.source?.line ?? 0, message: `Global is used but ${dir} has no files in the repo: its settings exist on the servers only`, severity: "warning" });
   }
@@ -55,7 +59,10 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   };
   const cache = new Map<string, GlobalFile>();
   const subtrees = new Map<string, RubyHash>();
-  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise });
+  const activeSupport = rails.gems["activesupport"]?.value ?? rails.gems["rails"]?.value ?? null;
+  const legacy = gemVersion !== null && parseInt(gemVersion, 10) === 0;
+  if (legacy) legacyNames(c, dir, gemVersion!);
+  const repoBackend = filesystemBackend(c, dir, { cache, subtrees, onRaise: raise, activeSupport, legacy });
 
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
@@ -76,6 +83,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   const plainFiles: NonNullable<GlobalFacts["plainFiles"]> = [];
   const envs = environments(c, dir, stages, repoBackend, rendered, globalEnvOf, plainFiles);
+  filesOnPsych4(c, gemVersion, rails, repoBackend.files());
   const stageEnvs = new Set(stages.map(railsEnvOf));
 
   // Each environment's configuration; per stage where templates make the servers differ.
@@ -85,7 +93,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
     if (group.length && templates.length) {
       configs.set(
         env,
-        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise }).load(globalEnvOf(env)), stage: s.name })),
+        group.map((s) => ({ config: filesystemBackend(c, dir, { cache, subtrees, overrides: rendered.get(s.name), onRaise: raise, activeSupport, legacy }).load(globalEnvOf(env)), stage: s.name })),
       );
     } else configs.set(env, [{ config: repoBackend.load(globalEnvOf(env)), stage: null }]);
   }
@@ -284,18 +292,28 @@ function templateNotes(c: AnalyzerContext, templates: TemplateSpec[], stages: St
 
 function versionNotes(c: AnalyzerContext, gemVersion: string | null, rails: RailsFacts, setupSource: Source | null): void {
   const major = gemVersion ? parseInt(gemVersion, 10) : null;
-  const minor = gemVersion ? parseInt(gemVersion.split(".")[1] ?? "0", 10) : 0;
-  const ruby = rails.rubyVersion?.value ?? null;
-  const psych4 = ruby !== null && (parseInt(ruby, 10) > 3 || (parseInt(ruby, 10) === 3 && parseInt(ruby.split(".")[1] ?? "0", 10) >= 1));
-  if (major !== null && (major < 2 || (major === 2 && minor < 1)) && psych4) {
-    c.problem({
-      file: "Gemfile.lock",
-      line: 0,
-      message: `global ${gemVersion} calls YAML.safe_load with positional arguments, which Psych 4 (Ruby ${ruby}) rejects: no Global file loads on this Ruby`,
-      severity: "error",
-    });
-  }
   if (major !== null && major >= 2 && !setupSource) {
-    c.problem({ file: "config/initializers", line: 0, message: "no `Global.configure { |c| c.backend :filesystem ... }` found: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)", severity: "warning" });
+    c.problem({ file: "config/initializers", line: 0, message: `no \`Global.configure { |c| c.backend :filesystem ... }\` found in ${SETUP_PLACES}: Global 2+ raises 'Backend must be defined' unless it is configured elsewhere (read as config/global)`, severity: "warning" });
+  }
+}
+
+/**
+ * global 0.x names a namespace by the entry's name without ".yml", dots and all (`Dir["#{dir}/*"]`,
+ * no skip): `aws.production.yml` is the namespace "aws.production" (no overlay), `x.yaml` an empty
+ * one. Readable only as `Global.configuration["aws.production"]`; not carried to config_for.
+ */
+function legacyNames(c: AnalyzerContext, dir: string, gemVersion: string): void {
+  for (const p of c.repo.paths) {
+    if (!p.startsWith(`${dir}/`)) continue;
+    const rel = p.slice(dir.length + 1).split("/");
+    const at = rel.findIndex((seg, i) => !seg.startsWith(".") && (i < rel.length - 1 ? seg : seg.replace(/\.yml$/, "")).includes("."));
+    if (at < 0 || rel.slice(0, at).some((seg) => seg.startsWith("."))) continue;
+    const name = rel[at].replace(/\.yml$/, "");
+    c.problem({
+      file: p,
+      line: 1,
+      message: `global ${gemVersion} reads this as a namespace named "${name}" (0.x keeps dots in names and has no <name>.<env>.yml overlays): readable only as Global.configuration["${name}"], and not carried to config_for`,
+      severity: "warning",
+    });
   }
 }

@@ -1,4 +1,5 @@
-// Where Global reads from and for which environment, as the app configures it in an initializer:
+// Where Global reads from and for which environment, as the app configures it wherever it boots it
+// (config/application.rb, config/environment.rb or an initializer):
 //   v2/v3: Global.configure { |c| c.backend :filesystem, path: Rails.root.join("config", "global").to_s, environment: Rails.env.to_s }
 //   v1:    Global.configure { |c| c.config_directory = Rails.root.join("config/global").to_s; c.environment = Rails.env.to_s }
 // Under Rails the path defaults to config/global and the environment to Rails.env. Paths are
@@ -21,11 +22,22 @@ export interface GlobalSetup {
 const ROOT = "\u0000RAILS_ROOT";
 const RAILS_ENV = "\u0000RAILS_ENV";
 
+/**
+ * The files that may configure Global, in the order Rails runs them: application.rb (the class
+ * body runs before any initializer), environment.rb, then initializers by name. A later setting wins.
+ */
+export function setupFiles(paths: readonly string[]): string[] {
+  const inits = paths.filter((p) => /^config\/initializers\/.+\.rb$/.test(p)).sort();
+  return [...["config/application.rb", "config/environment.rb"].filter((p) => paths.includes(p)), ...inits];
+}
+
+/** Where readSetup looks, for messages that say Global's setup was not found. */
+export const SETUP_PLACES = "config/application.rb, config/environment.rb and config/initializers";
+
 export function readSetup(ctx: AnalyzerContext): GlobalSetup {
   const setup: GlobalSetup = { dir: DEFAULT_DIR, environment: null, source: null };
-  const files = ctx.repo.paths.filter((p) => /^config\/initializers\/.+\.rb$/.test(p));
   let filesystem = 0;
-  for (const file of files) {
+  for (const file of setupFiles(ctx.repo.paths)) {
     const r = ctx.repo.read(file);
     if ("error" in r || !/\bGlobal\b/.test(r.text)) continue;
     const parsed = parseRuby(file, r.text);
@@ -34,7 +46,10 @@ export function readSetup(ctx: AnalyzerContext): GlobalSetup {
       continue;
     }
     const scope = pathScope(file);
-    walk(parsed.root, (n) => {
+    // application.rb and environment.rb configure much else: there only Global's own calls count
+    // (`Global.configure { ... }`, `Global.backend ...`); an initializer that names Global is its setup.
+    const onlyGlobal = !file.startsWith("config/initializers/");
+    walkGlobal(parsed.root, !onlyGlobal, (n) => {
       if (kind(n) !== "CallNode") return;
       const args = argsOf(n);
       if (n.name === "backend" && args.length) {
@@ -144,9 +159,13 @@ function pathScope(file: string): Scope {
   };
 }
 
-function walk(node: any, visit: (n: any) => void): void {
+const isGlobalConst = (n: any) => n && kind(n) === "ConstantReadNode" && n.name === "Global";
+
+/** Visits the nodes of a file; with `inside` false, only those within Global's own calls. */
+function walkGlobal(node: any, inside: boolean, visit: (n: any) => void): void {
   if (!node || typeof node !== "object") return;
-  visit(node);
+  const own = inside || (kind(node) === "CallNode" && isGlobalConst(node.receiver));
+  if (own) visit(node);
   const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
-  for (const c of kids) walk(c, visit);
+  for (const c of kids) walkGlobal(c, own, visit);
 }

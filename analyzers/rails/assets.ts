@@ -4,6 +4,7 @@
 // with no embedded one (mini_racer, therubyracer). The lockfile next to package.json names the
 // package manager; the `packageManager` field of package.json is the fallback.
 import type { AnalyzerContext, AssetFacts, Fact, Source } from "../../src/model.js";
+import { capfilePath } from "../capistrano/capfile.js";
 
 type Pipeline = AssetFacts["pipeline"][number]["value"];
 
@@ -121,9 +122,10 @@ function declaredManager(ctx: AnalyzerContext): AssetFacts["packageManager"] {
  * or Capistrano 2's `load 'deploy/assets'`. Null when the deploy never did.
  */
 function deployPrecompiles(ctx: AnalyzerContext): Source | null {
-  const r = ctx.repo.paths.includes("Capfile") ? ctx.repo.read("Capfile") : null;
+  const file = capfilePath(ctx.repo);
+  const r = file ? ctx.repo.read(file) : null;
   if (!r || "error" in r) return null;
   const lines = r.text.split(/\r?\n/);
   const i = lines.findIndex((l) => /^\s*(?:require\s*\(?\s*["']capistrano\/rails(?:\/assets)?["']|load\s*\(?\s*["']deploy\/assets["'])/.test(l));
-  return i >= 0 ? { file: "Capfile", line: i + 1 } : null;
+  return i >= 0 ? { file: file!, line: i + 1 } : null;
 }

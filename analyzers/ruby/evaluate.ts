@@ -13,6 +13,7 @@ import type { Budget } from "./idioms/limits.js";
 import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod, setMethodApplier } from "./idioms/blocks.js";
 import { rubyFormat } from "./idioms/format.js";
 import { tooLong } from "./idioms/limits.js";
+import { rubyNumberToS } from "./yaml.js";
 
 export interface Scope {
   /** `fetch(:name)` / `fetch(:name, default)` without a receiver. */
@@ -31,6 +32,8 @@ export interface Scope {
    * durations and byte sizes (`1.month`, `5.megabytes`) are known. Not Capistrano's own Ruby.
    */
   activeSupport?: boolean;
+  /** The app's ActiveSupport (Gemfile.lock), which fixes what a month and a year are; null: unknown, the current table. */
+  activeSupportVersion?: string | null;
   /** The iteration budget of the run this scope belongs to (one per Capistrano stage). */
   budget?: Budget;
   /** Told when a condition was decided by an ENV variable's default (the deploy may set it). */
@@ -40,10 +43,10 @@ export interface Scope {
 }
 
 /**
- * ActiveSupport (6.1–8.x, `active_support/core_ext/numeric` and `integer/time`): an Integer's
+ * ActiveSupport (5.1–8.x, `active_support/core_ext/numeric` and `integer/time`): an Integer's
  * duration in seconds and size in bytes. A Duration prints its seconds (`1.month.to_s` is
  * "2629746", the mean Gregorian month); sizes are plain Integers. Checked against real Ruby in
- * test/global/computed-erb.test.ts.
+ * test/global/computed-erb.test.ts. Older months and years: OLD_AS_UNITS.
  */
 const AS_UNITS: Record<string, number> = {
   second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86400, days: 86400,
@@ -51,6 +54,24 @@ const AS_UNITS: Record<string, number> = {
   byte: 1, bytes: 1, kilobyte: 1024, kilobytes: 1024, megabyte: 1024 ** 2, megabytes: 1024 ** 2, gigabyte: 1024 ** 3, gigabytes: 1024 ** 3,
   terabyte: 1024 ** 4, terabytes: 1024 ** 4, petabyte: 1024 ** 5, petabytes: 1024 ** 5, exabyte: 1024 ** 6, exabytes: 1024 ** 6,
 };
+
+/**
+ * Before 5.1 (activesupport 5.0.7 `Duration::SECONDS_PER_MONTH = 2592000 # 30 days`,
+ * `SECONDS_PER_YEAR = 31557600`; 4.2 and 5.0.0–5.0.6 `integer/time.rb`: `self * 30.days`,
+ * `self * 365.25.days` — a Float before 5.0, `.to_i` from 5.0.0): a month is 30 days, a year 365.25.
+ */
+const OLD_AS_UNITS: Record<string, number> = { month: 2592000, months: 2592000, year: 31557600, years: 31557600 };
+
+/** `N.<unit>` in seconds (a Float where that ActiveSupport computed one), by the app's ActiveSupport. */
+function asDuration(n: number, unit: string, version: string | null | undefined): RValue | null {
+  const [major, minor] = (version ?? "").split(".").map((x) => parseInt(x, 10));
+  const old = Number.isFinite(major) && (major < 5 || (major === 5 && (minor || 0) < 1));
+  const v = n * (old && Object.hasOwn(OLD_AS_UNITS, unit) ? OLD_AS_UNITS[unit]! : AS_UNITS[unit]!);
+  if (!Number.isSafeInteger(v)) return null;
+  // 4.x: `365.25.days` is a Float Duration, and so is every `N.years`: ERB prints "31557600.0".
+  if (old && major < 5 && (unit === "year" || unit === "years")) return { float: rubyNumberToS(v, true) };
+  return v;
+}
 
 export function unknown(parsed: ParsedRuby, node: any, reason: string): Unknown {
   let expr = node ? parsed.textOf(node) : "";
@@ -339,8 +360,8 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
   // Only on an Integer literal (or an Integer computed from them): `1.5.hours` is a Float Duration.
   if (scope.activeSupport && recv && !args.length && !node.block && Object.hasOwn(AS_UNITS, name) && integerExpr(recv)) {
     const n = self(recv);
-    const v = typeof n === "number" && Number.isSafeInteger(n) ? n * AS_UNITS[name]! : null;
-    if (v !== null && Number.isSafeInteger(v)) return v;
+    const v = typeof n === "number" && Number.isSafeInteger(n) ? asDuration(n, name, scope.activeSupportVersion) : null;
+    if (v !== null) return v;
   }
 
   if (recv) {

@@ -3,9 +3,10 @@
 // depth, `x.payment[:endpoint]`, `x.flags.beta?`, a missing key raising NoMethodError.
 //
 // The wrapper answers the same methods Global's configuration object answered (key?, [], fetch,
-// to_hash, to_json, inspect, hash, filter) and nothing else of its own: it is a plain Object, not a
+// to_hash, to_json, inspect, hash — the data, as Global's `attr_reader :hash` —, filter,
+// get_configuration_value) and nothing else of its own: it is a plain Object, not a
 // Hash, so keys like `count`, `key`, `default`, `size`, `name`, `select` are read as keys, exactly
-// as they were under Global. A key named like one of Object's other methods (`class`, `hash`,
+// as they were under Global. A key named like one of Object's other methods (`class`,
 // `display`) is read as the key too, where the namespace has it (issue 12); the reflective core
 // (`send`, `respond_to?`, `is_a?`, `method`, `tap`, `to_s`...) always stays Object's. `to_h` gives the plain nested Hash (String keys), as the verify task needs.
 import type { PlannedFile } from "./plan.js";

@@ -5,7 +5,8 @@
 // - `lock` is neutralised (the fixtures lock other 3.x versions), stdin is /dev/null (so `ask`
 //   answers its default), and the environment is empty but PATH/HOME/LANG (so `ENV[...]` is unset).
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { CAPFILE_NAMES } from "../../analyzers/capistrano/capfile.js";
+import { existsSync, cpSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78,7 +79,9 @@ export function prepareCopy(appDir: string): string {
   const app = join(dir, "app");
   writeFileSync(join(dir, "prelude.rb"), PRELUDE);
   writeFileSync(join(dir, "dump.rake"), DUMP);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(dir, "dump.rake"))}\n`);
+  // Into the file `cap` loads (Capfile.rb, capfile...): a new "Capfile" beside it would be loaded instead.
+  const capfile = CAPFILE_NAMES.find((n) => existsSync(join(app, n))) ?? "Capfile";
+  appendFileSync(join(app, capfile), `\nload ${JSON.stringify(join(dir, "dump.rake"))}\n`);
   return app;
 }
 

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitRailsConfig, planConfig } from "../../emitters/rails-config/index.js";
-import { railsEnvOf, type AppModel } from "../../src/model.js";
+import { railsEnvOf, type AppModel, type Problem, type RailsFacts } from "../../src/model.js";
+import { analyzeGlobal } from "../../analyzers/global/index.js";
+import { initPrism } from "../../analyzers/ruby/prism.js";
 import { writeApp } from "../rails-config/harness.js";
 
 const EVALUATED: Record<string, string> = {
@@ -123,4 +125,34 @@ describe("computed ERB values in Global", () => {
       expect(out.diffs).toEqual([]);
       expect(out.task.status, out.task.output).toBe(0);
     }, 60_000);
+});
+
+describe("ActiveSupport's month and year by the app's activesupport version", () => {
+  const DURATIONS = { month: "1.month", months: "2.months", year: "1.year", years: "5.years", week: "1.week", sum: "1.month + 1.day" };
+  const file = `default:\n${Object.entries(DURATIONS).map(([k, e]) => `  ${k}: <%= ${e} %>`).join("\n")}\n`;
+  const valuesWith = async (gems: Record<string, string>) => {
+    await initPrism();
+    const rails = { gems: Object.fromEntries(Object.entries(gems).map(([g, v]) => [g, { value: v, source: { file: "Gemfile.lock", line: 1 } }])), rubyVersion: null } as unknown as RailsFacts;
+    const problems: Problem[] = [];
+    const g = analyzeGlobal({ repo: memoryRepo({ "config/global/jwt.yml": file }), problem: (p) => problems.push(p) }, [], rails, null)!;
+    return g.namespaces[0].values.production as Record<string, unknown>;
+  };
+
+  it("5.1 and later: the Gregorian table, as the installed ActiveSupport prints it", async () => {
+    const script = 'require "active_support"; require "active_support/version"; require "active_support/all"; require "json"; exprs = JSON.parse(STDIN.read); puts JSON.generate(version: ActiveSupport::VERSION::STRING, v: exprs.transform_values { |e| YAML.safe_load(ERB.new("v: <%= #{e} %>").result)["v"] })';
+    const ruby = JSON.parse(execFileSync("ruby", ["-ryaml", "-rerb", "-e", script], { input: JSON.stringify(DURATIONS), encoding: "utf8" })) as { version: string; v: Record<string, unknown> };
+    expect(await valuesWith({ global: "2.1.0", activesupport: ruby.version })).toEqual(ruby.v);
+    expect(ruby.v.month).toBe(2629746);
+  });
+
+  it("5.0.x: a month is 30 days and a year 365.25 days, Integers (activesupport 5.0 source)", async () => {
+    for (const version of ["5.0.2", "5.0.7"]) {
+      expect(await valuesWith({ global: "0.2.1", activesupport: version })).toEqual({ month: 2592000, months: 5184000, year: 31557600, years: 157788000, week: 604800, sum: 2678400 });
+    }
+  });
+
+  it("before 5.0: the same month, and a year that is a Float (`365.25.days`)", async () => {
+    const v = await valuesWith({ global: "0.1.2", rails: "4.2.8" });
+    expect(v).toEqual({ month: 2592000, months: 5184000, year: { float: "31557600.0" }, years: { float: "157788000.0" }, week: 604800, sum: 2678400 });
+  });
 });

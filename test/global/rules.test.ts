@@ -3,6 +3,7 @@
 // compared environment by environment. Then what only the analyzer does: initializer paths,
 // Capistrano templates per stage, problems, secrets.
 import { describe, it, expect, beforeAll } from "vitest";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -217,6 +218,116 @@ describe("Global analyzer", () => {
     }
   });
 
+  it("reads Global's setup in config/application.rb and config/environment.rb, not only initializers", () => {
+    const rails2 = { gems: { global: { value: "2.1.0", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.1.4", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+    const app = "config/settings/app.yml";
+    const yml = "default:\n  name: x\nproduction:\n  name: prod\nstaging:\n  name: stg\n";
+    const cases: [string, Record<string, string>, string, string | null][] = [
+      [
+        "inside the Application class",
+        { "config/application.rb": 'module Shop\n  class Application < Rails::Application\n    Cache.backend :redis\n    Global.configure do |config|\n      config.backend :filesystem, path: File.expand_path("settings", __dir__), environment: "production"\n    end\n  end\nend\n' },
+        "config/settings",
+        "production",
+      ],
+      [
+        "after the class, v1 setters",
+        { "config/application.rb": 'module Shop\n  class Application < Rails::Application\n  end\nend\nGlobal.configure do |c|\n  c.config_directory = Rails.root.join("config/settings").to_s\n  c.environment = Rails.env.to_s\nend\n' },
+        "config/settings",
+        null,
+      ],
+      [
+        "config/environment.rb, Global.backend directly",
+        { "config/environment.rb": 'require_relative "application"\nGlobal.backend :filesystem, path: Rails.root.join("config", "settings").to_s, environment: "production"\nRails.application.initialize!\n' },
+        "config/settings",
+        "production",
+      ],
+      [
+        "an initializer wins over application.rb",
+        {
+          "config/application.rb": 'Global.configure { |c| c.backend :filesystem, path: Rails.root.join("config", "settings").to_s, environment: "production" }\n',
+          "config/initializers/global.rb": 'Global.configure { |c| c.environment = Rails.env }\n',
+        },
+        "config/settings",
+        null,
+      ],
+    ];
+    for (const [name, setup, dir, fixed] of cases) {
+      const problems: Problem[] = [];
+      const global = analyzeGlobal({ repo: memoryRepo({ ...setup, [app]: yml }), problem: (p) => problems.push(p) }, [stage("staging", { rails_env: "staging" })], rails2, null)!;
+      expect({ name, dir: global.dir, problems }).toEqual({ name, dir, problems: [] });
+      expect({ name, v: global.namespaces[0].values.staging }).toEqual({ name, v: { name: fixed ? "prod" : "stg" } });
+    }
+    // Without any setup Global 2+ raises: the warning stays, naming where it looked.
+    const problems: Problem[] = [];
+    analyzeGlobal({ repo: memoryRepo({ "config/application.rb": "Cache.backend :filesystem\n", "config/global/a.yml": "default:\n  a: 1\n" }), problem: (p) => problems.push(p) }, [], rails2, null);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/config\/application\.rb, config\/environment\.rb and config\/initializers: Global 2\+ raises 'Backend must be defined'/)]);
+  });
+
+  it("names an app's patch of the gem itself, with the git-ignored files it may merge on the servers", () => {
+    const patch = [
+      "# Merge <name>.local.yml files kept on each server",
+      "module Global",
+      "  module Base",
+      "    protected",
+      "",
+      "    def load_from_directory(dir, env)",
+      "      super",
+      "    end",
+      "  end",
+      "end",
+      "Global::Configuration.prepend(Module.new)",
+      "",
+    ].join("\n");
+    const files = {
+      ...INIT,
+      "config/initializers/zz_global_local.rb": patch,
+      "config/global/app.yml": "default:\n  a: 1\n",
+      ".gitignore": "/log/*\n*.local.*\n!keep.local.yml\n/config/global/secrets/\n/config/database.yml\n*.swp\n.tool.yml\n",
+      "config/global/.gitignore": "override.yml\n",
+    };
+    const { problems } = analyze(files);
+    expect(problems).toEqual([
+      {
+        file: "config/initializers/zz_global_local.rb",
+        line: 6,
+        severity: "warning",
+        message:
+          "this file changes the global gem itself (Global::Base#load_from_directory, Global::Configuration.prepend): the Global values here follow the stock gem's rules, so what the app loads on the servers may differ; check what the patch reads, and collect from a server the git-ignored files it may merge: config/global/**/*.local.* (.gitignore:2), config/global/secrets (.gitignore:4), config/global/**/override.yml (config/global/.gitignore:1)",
+      },
+    ]);
+    // Configuring or reading Global is no patch; nor is another module's method of the same name.
+    const plain = analyze({
+      ...INIT,
+      "config/initializers/zz.rb": "module Other\n  def load_configuration; end\nend\nGlobal.configure { |c| c.environment = Rails.env }\nx = Global.app.a\n",
+      "config/global/app.yml": "default:\n  a: 1\n",
+    });
+    expect(plain.problems).toEqual([]);
+  });
+
+  it("global 0.x rules: String env section only, no overlays, dotted names are namespaces, a directory replaces the file's key", () => {
+    // Expected values: global 0.1.2's own lib/global/base.rb run on these files (Ruby 3.1, File.exists? aliased).
+    const files = {
+      "config/initializers/global.rb": 'Global.configure do |c|\n  c.environment = Rails.env.to_s\n  c.config_directory = Rails.root.join("config/global").to_s\nend\n',
+      "config/global/flags.yml": ":default:\n  a: 1\ndefault:\n  a: 2\n  b: 2\n:production:\n  c: sym\nproduction:\n  c: str\n",
+      "config/global/app.yml": "default:\n  x: 1\n",
+      "config/global/app.production.yml": "x: 2\n",
+      "config/global/services.yml": "default:\n  timeout: 5\n  search:\n    index: shop\n    url: overridden\n",
+      "config/global/services/search.yml": "default:\n  url: http://search\n",
+    };
+    const problems: Problem[] = [];
+    const rails = { gems: { global: { value: "0.1.2", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "2.7.2", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+    const global = analyzeGlobal({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, [stage("production", {})], rails, null)!;
+    const values = Object.fromEntries(global.namespaces.map((n) => [n.name, n.values.production]));
+    expect(values.flags).toEqual({ a: 1, c: "str" });
+    expect(values.app).toEqual({ x: 1 });
+    // The nested namespace is its directory's alone (2.x deep-merges the file's `search.index` in).
+    expect(values.services).toEqual({ timeout: 5 });
+    expect(values["services.search"]).toEqual({ url: "http://search" });
+    expect(problems.filter((p) => p.file === "config/global/app.production.yml").map((p) => p.message)).toEqual([
+      expect.stringMatching(/^global 0\.1\.2 reads this as a namespace named "app\.production" \(0\.x keeps dots/),
+    ]);
+  });
+
   it("warns about backends and options it cannot read", () => {
     const { problems } = analyze({
       "config/initializers/global.rb": "Global.configure do |c|\n  c.backend :filesystem, directory: 'config/x'\n  c.backend :aws_parameter_store, prefix: '/shop/'\nend\n",
@@ -306,10 +417,40 @@ describe("Global analyzer", () => {
     expect(analyzeGlobal({ repo: memoryRepo({ "config/application.rb": "" }), problem: (p) => problems.push(p) }, [], { gems: {} } as unknown as RailsFacts, null)).toBeNull();
   });
 
-  it("warns when an old Global meets Psych 4", () => {
-    const problems: Problem[] = [];
-    const rails = { gems: { global: { value: "2.0.0", source: { file: "Gemfile.lock", line: 1 } } }, rubyVersion: { value: "3.2.2", source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
-    analyzeGlobal({ repo: memoryRepo({ ...INIT, "config/global/a.yml": "default:\n  a: 1\n" }), problem: (p) => problems.push(p) }, [], rails, null);
-    expect(problems.map((p) => `${p.severity}: ${p.message}`)).toEqual([expect.stringMatching(/^error: global 2\.0\.0 calls YAML\.safe_load with positional arguments/)]);
+  it("old Global on a newer Ruby, per gem version: unusable where the app does not load its files", () => {
+    const files = {
+      ...INIT,
+      "config/global/plain.yml": "default:\n  a: 1\n  s: :sym\nproduction:\n  a: 2\n",
+      "config/global/anchored.yml": "development: &base\n  a: 1\nproduction:\n  <<: *base\n  b: 2\n",
+      "config/global/dated.yml": "default:\n  name: <%= 1 + 1 %>\n  since: 2020-01-01\n",
+      "config/global/anchor_only.yml": "default: &d\n  a: '*not an alias'\n",
+    };
+    const run = (global: string, ruby: string, psych?: string) => {
+      const problems: Problem[] = [];
+      const gems: Record<string, unknown> = { global: { value: global, source: { file: "Gemfile.lock", line: 7 } } };
+      if (psych) gems.psych = { value: psych, source: { file: "Gemfile.lock", line: 9 } };
+      const rails = { gems, rubyVersion: { value: ruby, source: { file: ".ruby-version", line: 1 } } } as unknown as RailsFacts;
+      analyzeGlobal({ repo: memoryRepo(files), problem: (p) => problems.push(p) }, [], rails, null);
+      return problems.map((p) => `${p.severity} ${p.file}:${p.line} ${p.message}`);
+    };
+    expect(run("2.0.0", "3.2.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 2\.0\.0 calls YAML\.safe_load with positional arguments/)]);
+    expect(run("1.1.0", "3.1.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 1\.1\.0 calls YAML\.safe_load with positional/)]);
+    expect(run("1.1.0", "3.1.2", "3.3.4")).toEqual([]);
+    expect(run("2.1.0", "3.3.0")).toEqual([]);
+    expect(run("0.2.1", "3.0.6")).toEqual([]);
+    // 0.x on Ruby 3.1: YAML::load is safe; only the files with an alias or a Date raise.
+    expect(run("0.1.2", "3.1.2")).toEqual([
+      expect.stringMatching(/^error config\/global\/anchored\.yml:4 global 0\.1\.2 reads this file with YAML::load, which Psych 4 \(Ruby 3\.1\.2\) makes safe: an alias \(line 4\) raises Psych::BadAlias/),
+      expect.stringMatching(/^error config\/global\/dated\.yml:3 .*a Date\/Time value \(line 3\) raises Psych::DisallowedClass/),
+    ]);
+    expect(run("0.1.2", "3.1.2", "3.1.0")).toEqual([]);
+    expect(run("0.2.1", "3.2.2")).toEqual([expect.stringMatching(/^error Gemfile\.lock:7 global 0\.2\.1 calls File\.exists\?, which Ruby 3\.2\.2 no longer has/)]);
+
+    // What 0.x calls, on this machine's Ruby (3.1, Psych 4): the same files raise, the others load.
+    const dir = mkdtempSync(join(tmpdir(), "r2k-psych4-"));
+    for (const f of ["plain.yml", "anchored.yml", "dated.yml", "anchor_only.yml"]) writeFileSync(join(dir, f), files[`config/global/${f}` as keyof typeof files]);
+    const script = 'require "yaml"; require "erb"; Dir[File.join(ARGV[0], "*.yml")].sort.each { |f| r = begin; YAML::load(ERB.new(IO.read(f)).result); "ok"; rescue => e; e.class.name; end; puts "#{File.basename(f)} #{r}" }';
+    const out = execFileSync("ruby", ["-e", script, dir], { encoding: "utf8" });
+    expect(out.trim().split("\n")).toEqual(["anchor_only.yml ok", "anchored.yml Psych::BadAlias", "dated.yml Psych::DisallowedClass", "plain.yml ok"]);
   });
 });

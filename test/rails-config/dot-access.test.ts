@@ -1,6 +1,6 @@
 // Dot access in the generated loader (issue 12), under real Rails: a key named like an Object method
-// (`class`, `hash`, `display`) gives the key's value, at any depth; where no such key exists the
-// method is Object's own, and the access methods (`fetch`, `key?`, `to_h`) stay the loader's.
+// (`class`, `display`) gives the key's value, at any depth; where no such key exists the
+// method is Object's own, and the access methods (`fetch`, `key?`, `to_h`, `hash` — Global's data) stay the loader's.
 import { describe, it, expect } from "vitest";
 import { emitRailsConfig } from "../../emitters/rails-config/index.js";
 import { MODEL_VERSION, type AppModel, type GlobalNamespace, type Stage } from "../../src/model.js";
@@ -19,15 +19,20 @@ const model = {
 } as unknown as AppModel;
 
 describe("dot access on keys named like Object methods", () => {
-  it("reads the key's value (class, hash, display, nested), and Object's method where there is no such key", () => {
+  it("reads the key's value (class, display, nested), Object's method where there is no such key, and `hash` as Global's data", () => {
     const dir = writeApp(emitRailsConfig(model, {}).files);
     const booted = bootApp(dir, { aws: typedJson(AWS as never), plain: { region: "eu-west-1" } }, {
       env: { RAILS_ENV: "production" },
-      probes: ["aws.class", "aws.hash", "aws.display", "aws.storage.class", "aws.storage.tier", "aws.bucket", "aws.count", "aws.missing", "plain.class", "plain.region"],
+      probes: ["aws.class", "aws.hash", "aws.hash.class", "aws.storage.hash.deep_symbolize_keys.keys", "plain.hash", "aws.display", "aws.storage.class", "aws.storage.tier", "aws.bucket", "aws.count", "aws.missing", "plain.class", "plain.region"],
       task: "rails2k8s:verify_config",
     });
     expect(booted.probes["aws.class"]).toBe("STANDARD_IA");
-    expect(booted.probes["aws.hash"]).toBe("9f86d081884c7d65");
+    // `hash` is Global's own (attr_reader): the data, even beside a key named "hash" (that key was
+    // never readable by dot under Global).
+    expect(booted.probes["aws.hash"]).toEqual(typedJson(AWS as never));
+    expect(booted.probes["aws.hash.class"]).toBe("ActiveSupport::HashWithIndifferentAccess");
+    expect(booted.probes["aws.storage.hash.deep_symbolize_keys.keys"]).toEqual([{ sym: "class" }, { sym: "tier" }]);
+    expect(booted.probes["plain.hash"]).toEqual({ region: "eu-west-1" });
     expect(booted.probes["aws.display"]).toBe("wide");
     expect(booted.probes["aws.storage.class"]).toBe("GLACIER");
     expect(booted.probes["aws.storage.tier"]).toBe(2);
