@@ -16,6 +16,7 @@ import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { backingServices } from "../analyzers/services/backing.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls } from "../analyzers/global-calls.js";
@@ -74,13 +75,14 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
+  const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const cron = guard("config/schedule.rb", null, () => analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))]));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))]));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };

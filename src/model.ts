@@ -299,6 +299,8 @@ export interface AppModel {
   /** Procfile processes and deploy-started daemons no Deployment carries (analyzers/workers/uncarried.ts). */
   uncarried?: UncarriedProcess[];
   cron: CronFacts | null;
+  /** Datastores the deploy started on the servers (analyzers/services/backing.ts): the cluster must provide each. */
+  services?: BackingService[];
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
   /** Secrets found anywhere: names and where, never the values. */
@@ -805,6 +807,22 @@ export interface WorkerFacts {
 }
 
 /** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */
+/** A datastore the deploy started on the servers (Redis, memcached, Elasticsearch). */
+export interface BackingService {
+  kind: "redis" | "memcached" | "elasticsearch";
+  /** The unit or program name, as the deploy names it (`redis-cache`, `redis-server`). */
+  name: string;
+  /** The deploy line that starts it, as shell words (command_map applied). */
+  command: string;
+  source: Source;
+  /** The `command_map` entry that gave the command its program. */
+  via?: Source;
+  /** The repo's config of the service, and how it was tied to it; null when none is. */
+  config: { file: string; how: string; linked?: Source } | null;
+  /** Settings that decide what the cluster must provide (Redis: maxmemory, maxmemory-bytes, maxmemory-policy, appendonly, save). */
+  settings: Record<string, Fact<string>>;
+}
+
 export interface UncarriedProcess {
   /** The Procfile process name, the service's unit name, or the daemon's name. */
   name: string;

@@ -4,6 +4,7 @@ import type { AppModel, CronJob, Fact, Gap, RValue, Source } from "./model.js";
 import { cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
+import { backingServiceSummary } from "../emitters/backing-services.js";
 
 export interface ReportOptions {
   color: boolean;
@@ -150,6 +151,18 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
   for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
+
+  if (m.services?.length) {
+    // Started by the deploy on the servers; the cluster runs none of them.
+    section("Backing services the deploy started (the cluster must provide them)");
+    for (const sv of m.services) {
+      const sum = backingServiceSummary(sv);
+      lines.push(`  ${sum.title}: ${sv.command}${sv.via ? ` (command_map ${at(sv.via)})` : ""}  ${at(sv.source)}`);
+      if (sv.config) lines.push(`    config ${sv.config.file} (${sv.config.how})${sv.config.linked ? `; a linked file (${at(sv.config.linked)}): the servers ran their shared/ copy, compare it with the repo's` : ""}`);
+      for (const x of sum.settings) lines.push(`    ${x}`);
+      lines.push(`    needs ${sum.needs}`);
+    }
+  }
 
   section("Cron");
   if (m.cron) {
