@@ -16,6 +16,7 @@ import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
 import { conditionHolds } from "../src/answers.js";
+import { backingServiceSummary } from "./backing-services.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -173,6 +174,18 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
           : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.${u.replacedByWeb ? "" : " Keep it running on the servers until a Deployment you write runs it."}`,
       );
     for (const w of unstarted) p(`- ${text(w.label)}: no Deployment: ${text(w.why ?? "")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. If the servers did run its workers some other way, add a Deployment running ${code(workerCommandLine(w))} before stopping them.`);
+    p("");
+  }
+
+  // --- datastores the deploy started on the servers: no manifest runs them, the cluster must provide each
+  if (model.services?.length) {
+    p("## Backing services the cluster must provide", "", "The deploy started these on the servers; nothing written here runs them. Provide each (managed, or your own StatefulSet) before the cutover, and point the app at it.", "");
+    for (const sv of model.services) {
+      const sum = backingServiceSummary(sv);
+      p(`- ${text(sum.title)}: started by ${code(sv.command)} (${code(at(sv.source))}${sv.via ? `, command from ${code(at(sv.via))}` : ""})${sv.config ? `; config ${code(sv.config.file)} (${text(sv.config.how)})` : ""}. Needs ${text(sum.needs)}.`);
+      for (const x of sum.settings) p(`  - ${text(x)}`);
+      if (sv.config?.linked) p(`  - ${code(sv.config.file)} was a linked file (${code(at(sv.config.linked))}): the servers ran their shared/ copy; compare it with the repo's.`);
+    }
     p("");
   }
 

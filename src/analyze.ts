@@ -18,6 +18,7 @@ import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { backingServices } from "../analyzers/services/backing.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { findSecrets } from "../analyzers/secrets.js";
@@ -77,6 +78,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
+  const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const cron = guard("config/schedule.rb", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))])));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
@@ -86,7 +88,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };

@@ -77,13 +77,29 @@ export function isTimeValue(v: unknown): v is TimeValue {
  * not a plain Hash of settings. The one test every folder uses.
  */
 export function isTaggedValue(v: unknown): boolean {
+  if (isPlainHash(v)) return false;
   return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
-export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && !isPlainHash(v) && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
 /** An Unknown the app evaluates again itself: its ERB tag is carried as written (see Unknown.erb). */
 export const isCarriedErb = (v: unknown): v is Unknown & { erb: string } => isUnknown(v) && typeof v.erb === "string";
 export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
-export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1;
+export const isInterp = (v: unknown): v is Interp => isObject(v) && Array.isArray(v.interp) && Object.keys(v).length === 1 && !isPlainHash(v);
+
+/**
+ * The brand of a repo's own Hash whose keys happen to spell a tagged value (`{sym: "short"}`,
+ * `{env: "X", default: "y"}`, `{date: "2024-03-01"}` in a Global file): a non-enumerable symbol
+ * property, so no key a YAML or Ruby Hash can have collides with it, and the Hash's JSON and
+ * entries stay its own. Every predicate above reads it first.
+ */
+const PLAIN_HASH: unique symbol = Symbol("rails2k8s.plainHash");
+export const isPlainHash = (v: unknown): boolean => typeof v === "object" && v !== null && (v as { [PLAIN_HASH]?: true })[PLAIN_HASH] === true;
+/** Marks a Hash built from the repo's keys as a plain Hash when its shape would read as a tagged value; returns it. */
+export function plainHash<T extends object>(o: T): T {
+  // `{erb: …}` too: the config_for writer's shape for ERB code it writes as is (emitters/rails-config).
+  if (!isPlainHash(o) && (isTaggedValue(o) || oneKey(o, "erb"))) Object.defineProperty(o, PLAIN_HASH, { value: true, enumerable: false });
+  return o;
+}
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
@@ -96,7 +112,7 @@ export function setOwn<T>(o: { [k: string]: T }, k: string, v: T): void {
 }
 
 function oneKey(v: unknown, key: string): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  if (typeof v !== "object" || v === null || Array.isArray(v) || isPlainHash(v)) return false;
   // The value's type first: listing the keys of every Hash asked about (thousands in a large Global
   // section) cost more than all else in a walk.
   if (typeof (v as Record<string, unknown>)[key] !== "string") return false;
@@ -184,7 +200,7 @@ export function bootEnvReads(model: { global: GlobalFacts | null; rails: RailsFa
 export function isEnvRefShape(v: unknown): v is EnvRef {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  if (typeof o.env !== "string" || !("default" in o)) return false;
+  if (typeof o.env !== "string" || !("default" in o) || isPlainHash(v)) return false;
   const n = Object.keys(o).length;
   return n === 2 || (n === 3 && typeof o.ruby === "string");
 }
@@ -299,6 +315,8 @@ export interface AppModel {
   /** Procfile processes and deploy-started daemons no Deployment carries (analyzers/workers/uncarried.ts). */
   uncarried?: UncarriedProcess[];
   cron: CronFacts | null;
+  /** Datastores the deploy started on the servers (analyzers/services/backing.ts): the cluster must provide each. */
+  services?: BackingService[];
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
   /** Secrets found anywhere: names and where, never the values. */
@@ -811,6 +829,22 @@ export interface WorkerFacts {
 }
 
 /** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */
+/** A datastore the deploy started on the servers (Redis, memcached, Elasticsearch). */
+export interface BackingService {
+  kind: "redis" | "memcached" | "elasticsearch";
+  /** The unit or program name, as the deploy names it (`redis-cache`, `redis-server`). */
+  name: string;
+  /** The deploy line that starts it, as shell words (command_map applied). */
+  command: string;
+  source: Source;
+  /** The `command_map` entry that gave the command its program. */
+  via?: Source;
+  /** The repo's config of the service, and how it was tied to it; null when none is. */
+  config: { file: string; how: string; linked?: Source } | null;
+  /** Settings that decide what the cluster must provide (Redis: maxmemory, maxmemory-bytes, maxmemory-policy, appendonly, save). */
+  settings: Record<string, Fact<string>>;
+}
+
 export interface UncarriedProcess {
   /** The Procfile process name, the service's unit name, or the daemon's name. */
   name: string;

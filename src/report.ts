@@ -1,9 +1,11 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
-import type { AppModel, CronJob, Fact, Gap, RValue, Source } from "./model.js";
+import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
+import { sidekiqOfStage } from "../emitters/kustomize/rules.js";
 import { cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
+import { backingServiceSummary } from "../emitters/backing-services.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
@@ -135,12 +137,32 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Workers");
   if (m.sidekiq) {
-    fact("sidekiq concurrency", m.sidekiq.concurrency);
-    fact("sidekiq timeout", m.sidekiq.timeout);
-    for (const [env, over] of Object.entries(m.sidekiq.envOverrides ?? {}))
-      lines.push(`  sidekiq in ${env}: ${Object.entries(over).map(([k, v]) => `${k} ${formatValue(v)}`).join(", ")}  ${m.sidekiq.file ?? ""}`.trimEnd());
-    for (const q of m.sidekiq.queues) fact("queue", q);
-    for (const e of m.sidekiq.evidence) fact("evidence", e);
+    // The config each stage's Sidekiq read: capistrano-sidekiq's `sidekiq_config`, else the repo's
+    // default. A file no stage read is not listed as if it ran; each stage's line is what its overlay runs.
+    const sk = m.sidekiq;
+    const byFile = new Map<string | null, { facts: SidekiqConfigFacts; stages: string[]; via: Source | null }>();
+    for (const st of m.stages.length ? m.stages : [null]) {
+      const own = st ? sk.plugin?.[st.name]?.config : undefined;
+      const file = own ? own.value : sk.file;
+      const entry = byFile.get(file) ?? { facts: own ? own.facts : sk, stages: [], via: own ? own.source : null };
+      if (st) entry.stages.push(st.name);
+      byFile.set(file, entry);
+    }
+    const several = byFile.size > 1 || [...byFile.values()].some((e) => e.via);
+    for (const [file, e] of byFile) {
+      if (several) lines.push(`  sidekiq config ${file ?? "(none: Sidekiq's defaults)"}${e.stages.length ? ` (stages ${e.stages.join(", ")})` : ""}${e.via ? `, capistrano-sidekiq's sidekiq_config  ${at(e.via)}` : ""}`);
+      fact("sidekiq concurrency", e.facts.concurrency);
+      fact("sidekiq timeout", e.facts.timeout);
+      for (const [env, over] of Object.entries(e.facts.envOverrides ?? {}))
+        lines.push(`  sidekiq in ${env}: ${Object.entries(over).map(([k, v]) => `${k} ${formatValue(v)}`).join(", ")}  ${file ?? ""}`.trimEnd());
+      for (const q of e.facts.queues) fact("queue", q);
+    }
+    if (several)
+      for (const st of m.stages) {
+        const run = sidekiqOfStage(m, st);
+        lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s`);
+      }
+    for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
   for (const w of m.workers ?? []) {
     if (w.commandFrom === "sidekiq") continue;
@@ -156,6 +178,18 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
   for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
+
+  if (m.services?.length) {
+    // Started by the deploy on the servers; the cluster runs none of them.
+    section("Backing services the deploy started (the cluster must provide them)");
+    for (const sv of m.services) {
+      const sum = backingServiceSummary(sv);
+      lines.push(`  ${sum.title}: ${sv.command}${sv.via ? ` (command_map ${at(sv.via)})` : ""}  ${at(sv.source)}`);
+      if (sv.config) lines.push(`    config ${sv.config.file} (${sv.config.how})${sv.config.linked ? `; a linked file (${at(sv.config.linked)}): the servers ran their shared/ copy, compare it with the repo's` : ""}`);
+      for (const x of sum.settings) lines.push(`    ${x}`);
+      lines.push(`    needs ${sum.needs}`);
+    }
+  }
 
   section("Cron");
   if (m.cron) {

@@ -7,7 +7,7 @@
 // Context-specific names (Capistrano's `fetch`, `shared_path`, a block's local variable) come from
 // the Scope the caller passes in.
 import type { RValue, Source, Unknown, EnvRef } from "../../src/model.js";
-import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown, setOwn } from "../../src/model.js";
+import { isDateValue, isEnvRefShape, isFloatValue, isInterp, isSym, isTaggedValue, isTimeValue, isUnknown, plainHash, setOwn } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "./prism.js";
 import type { Budget } from "./idioms/limits.js";
 import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalIdiomMethod, setMethodApplier } from "./idioms/blocks.js";
@@ -300,7 +300,8 @@ function evalHash(node: any, p: ParsedRuby, scope: Scope): RValue {
     if (key === null) return unknown(p, el.key, "hash key not known statically");
     setOwn(out, key, ev(el.value, p, scope));
   }
-  return out;
+  // A Ruby Hash literal is a Hash whatever its keys spell (`{ sym: "x" }` is no Symbol).
+  return plainHash(out);
 }
 
 const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;

@@ -13,6 +13,7 @@
 import { parseAllDocuments, isMap, isSeq, isScalar, isAlias, isPair, type Scalar, type Node as YNode } from "yaml";
 import { parseBlockYaml, readBlockYaml, BuilderBail, MAX_BLOCK_DEPTH, type BlockBuilder } from "./yaml-block.js";
 import type { RValue, Sym, FloatValue, DateValue, TimeValue, Unknown, EnvRef, Interp, CapRef } from "../../src/model.js";
+import { plainHash } from "../../src/model.js";
 import { lastAtOrBefore } from "./line-index.js";
 
 export const YAML_LIMITS = {
@@ -139,7 +140,8 @@ export function rubyToValue(v: RubyVal): RValue {
   if (isRubyHash(v)) {
     const out: { [k: string]: RValue } = {};
     for (const e of v.entries.values()) setKey(out, keyString(e.key, e.floatKey), rubyToValue(e.value));
-    return out;
+    // A Hash is a Hash whatever its keys spell (`{sym: short}` is no Symbol).
+    return plainHash(out);
   }
   if (Array.isArray(v)) return v.map(rubyToValue);
   return v as RValue;

@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -45,7 +45,10 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(key)}`, source: job.source });
     const command = analysed ?? answeredCommand ?? unknownCronCommand(key);
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
-    const serverOnly = unknownCommand ? null : cronServerOnlyReason(job, command);
+    // A job that administered the servers is suspended for its own reason, never "put it in the repo".
+    const admin = unknownCommand ? null : cronServerAdminReason(command);
+    if (admin) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended, not to be resumed: ${admin}`, source: job.source });
+    const serverOnly = unknownCommand || admin ? null : cronServerOnlyReason(job, command);
     // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
     const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job) !== null);
     if (serverOnly && nowhere)
@@ -79,7 +82,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
-            ...(serverOnly || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
+            ...(serverOnly || admin || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,

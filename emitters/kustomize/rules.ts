@@ -755,6 +755,41 @@ const NOT_WRAPPERS: ReadonlySet<string> = new Set(["ruby", "rake", "rails", "bun
  */
 const RUBY_TOOL_PATH = /^\/[^\s'";|&>]*\/(?:shims|bin|wrappers)\/(?:bundle|bundler|ruby|rake|gem|rails)$/;
 
+/**
+ * Programs that administered the servers themselves: privilege (sudo, su), their init systems and
+ * process monitors, power. Run from a CronJob's pod they mean nothing (it has no sudo, no init
+ * system, nothing of the servers to restart), and Kubernetes restarts its own pods.
+ */
+const SERVER_ADMIN_PROGRAMS: ReadonlySet<string> = new Set([...SERVICE_MANAGERS, "sudo", "su", "sv", "supervisorctl", "reboot", "shutdown", "halt", "poweroff"]);
+
+/**
+ * The piece of a cron command that administers the servers (`sudo systemctl restart sidekiq`,
+ * `/etc/init.d/nginx reload`, `monit restart all`, `reboot`), or null. Its first program after
+ * `VAR=value` words and the plain wrappers (`env`, `nice`, `nohup`) decides.
+ */
+export function serverAdminCommand(command: string): string | null {
+  for (const segment of command.split(/&&|\|\||[;|]/)) {
+    const words = segment.trim().split(/\s+/).filter(Boolean);
+    let i = 0;
+    while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || /^(?:\/(?:usr\/)?bin\/)?(?:env|nice|nohup|exec|command)$/.test(words[i]!))) i++;
+    const w = words[i];
+    if (w === undefined) continue;
+    if (SERVER_ADMIN_PROGRAMS.has(w.replace(/^\/(?:usr\/)?s?bin\//, "")) || /^\/etc\/(?:init\.d|rc\.d)\//.test(w)) return words.slice(i).join(" ");
+  }
+  return null;
+}
+
+/**
+ * Why a CronJob stays suspended for good: its command administered the servers (serverAdminCommand).
+ * It is written, suspended, rather than left out, so that whenever's jobs stay one to one with the
+ * CronJobs and the reason sits beside the job a reader looks for; it is not to be resumed.
+ */
+export function cronServerAdminReason(command: string): string | null {
+  const admin = serverAdminCommand(command);
+  if (!admin) return null;
+  return `it administers the servers (${JSON.stringify(admin)}): a CronJob's pod has no sudo and no init system, and nothing of the servers to restart; Kubernetes restarts its own pods (a container over its memory limit, a failing liveness probe). Keep it suspended or delete it; if the restart worked around a worker's memory growth, set that worker's memory limit instead`;
+}
+
 /** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */
 export function cronServerOnlyReason(job: CronJob, command: string): string | null {
   if (job.missingFiles?.length) return `it runs ${job.missingFiles.join(", ")}, which the repo does not hold (the servers had ${job.missingFiles.length === 1 ? "it" : "them"}; the image will not)`;

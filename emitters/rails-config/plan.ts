@@ -10,7 +10,7 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
+import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, plainHash, isPlainHash as isRepoHash, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -175,7 +175,7 @@ function localSection(ns: GlobalNamespace, env: string, plan: ConfigPlan, moved?
       plan.notes.push({ message: `${ns.name}.${dotted} in ${env}: the secret default of its ENV read (the deployed stages' too) is left out of the tracked config file${stripped === null ? ", and the value with it: written as nil there" : ""}`, source: ns.sources[dotted] });
       return stripped === null ? null : toOut(stripped);
     }
-    if (isPlainHash(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, conv(x, [...path, k])]));
+    if (isPlainHash(v)) return plainHash(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, conv(x, [...path, k])])));
     if (hasUnknown(v)) {
       plan.notes.push({ message: `${ns.name}.${path.join(".")} in ${env} is not known statically: written as nil there`, source: ns.sources[path.join(".")] });
       return null;
@@ -264,7 +264,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
       setOwn(out, k, walk(ctx, path, present.map((v) => (Object.hasOwn(v as object, k) ? (v as Record<string, RValue>)[k] : MISSING)), path.length > 1 ? `${dotted}.${k}` : k));
       path.pop();
     }
-    return out;
+    return plainHash(out);
   }
   const allSame = values.every((v) => same(v, values[0]));
   if (values.some((v) => v === MISSING)) {
@@ -461,7 +461,7 @@ function toOut(v: RValue): OutValue {
   if (isTaggedValue(v)) return v;
   const out: { [k: string]: OutValue } = {};
   for (const [k, x] of Object.entries(o as Record<string, RValue>)) setOwn(out, k, toOut(x));
-  return out;
+  return plainHash(out);
 }
 
 /**
@@ -513,7 +513,7 @@ export function factorShared(sections: OutValue[]): { shared: OutValue; rest: Ou
   return { shared: common, rest: sections.map((s) => subtract(s, common)) };
 }
 
-const isMap = (v: OutValue): v is { [k: string]: OutValue } => typeof v === "object" && v !== null && !Array.isArray(v) && !("erb" in v && Object.keys(v).length === 1) && !isTaggedValue(v as RValue);
+const isMap = (v: OutValue): v is { [k: string]: OutValue } => typeof v === "object" && v !== null && !Array.isArray(v) && !("erb" in v && Object.keys(v).length === 1 && !isRepoHash(v)) && !isTaggedValue(v as RValue);
 
 function intersect(list: OutValue[]): { [k: string]: OutValue } | null {
   if (!list.every(isMap)) return null;
@@ -527,7 +527,7 @@ function intersect(list: OutValue[]): { [k: string]: OutValue } | null {
       if (sub && Object.keys(sub).length) setOwn(out, k, sub);
     } else if (vs.every((x) => JSON.stringify(x) === JSON.stringify(v))) setOwn(out, k, v);
   }
-  return out;
+  return plainHash(out);
 }
 
 function subtract(v: OutValue, common: { [k: string]: OutValue }): OutValue {
@@ -540,7 +540,7 @@ function subtract(v: OutValue, common: { [k: string]: OutValue }): OutValue {
       if (isMap(rest) && Object.keys(rest).length) setOwn(out, k, rest);
     } else if (JSON.stringify(x) !== JSON.stringify(common[k])) setOwn(out, k, x);
   }
-  return out;
+  return plainHash(out);
 }
 
 /** `config/global/aws.yml` → `aws`; `config/global/services/search.yml` → `services.search`. */

@@ -3,7 +3,7 @@
 // else; everything else is double-quoted (JSON escapes are valid YAML escapes). Because the file
 // goes through ERB before YAML, a literal `<%` is written `<%%`. Environment references become
 // ERB tags, as Global's own files had them.
-import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "../../src/model.js";
+import { isDateValue, isFloatValue, isPlainHash, isSym, isTimeValue, type RValue } from "../../src/model.js";
 import { floatDigits, rubyFloat, rubyInteger, rubyString, rubySymbol } from "../encode/ruby.js";
 
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_./@+-]*$/;
@@ -17,7 +17,7 @@ export interface ErbScalar {
 
 export type OutValue = RValue | ErbScalar | OutValue[] | { [k: string]: OutValue };
 
-export const isErb = (v: unknown): v is ErbScalar => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ErbScalar).erb === "string" && Object.keys(v).length === 1;
+export const isErb = (v: unknown): v is ErbScalar => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ErbScalar).erb === "string" && Object.keys(v).length === 1 && !isPlainHash(v);
 
 /** A lone surrogate has no UTF-8 form: written as U+FFFD, as the Ruby encoder does. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -285,3 +285,14 @@ describe("limits", () => {
     expect(r.v("deep", "application")).toBe("x");
   });
 });
+
+describe("a Ruby Hash literal whose keys spell a tagged value", () => {
+  it("stays a Hash: `{ sym: \"x\" }` is no Symbol, `{ env: \"X\", default: 1 }` no ENV read", async () => {
+    const { isSym, isEnvRefShape, isTaggedValue } = await import("../../src/model.js");
+    const r = await analyze(app(`set :application, "x"\nset :formats, { sym: "short" }\nset :flag, { env: "FLAG", default: 1 }\nset :real, :short`, { production: "" }));
+    expect(isSym(r.v("production", "formats"))).toBe(false);
+    expect(isTaggedValue(r.v("production", "formats"))).toBe(false);
+    expect(isEnvRefShape(r.v("production", "flag"))).toBe(false);
+    expect(isSym(r.v("production", "real"))).toBe(true);
+  });
+});

@@ -4,7 +4,8 @@
 #
 #   ruby boot_app.rb APP_DIR GLOBAL_JSON_FILE [TASK]
 #
-# GLOBAL_JSON_FILE holds the values Global gives (typed JSON, see `untype`); a minimal `Global`
+# GLOBAL_JSON_FILE holds the values Global gives (typed JSON, see `untype`), or is Global's config
+# directory itself; a minimal `Global`
 # with `configuration.to_hash` serves them to the verify task, since the global gem itself is not
 # packaged by Debian. With TASK, runs that rake task and reports its exit status and output.
 require_relative "rails_harness"
@@ -35,7 +36,15 @@ def typed(v)
   end
 end
 
-Global.values = untype(JSON.parse(File.read(GLOBAL_FILE)))
+# A directory instead: Global's own files, read by the gem's rules (test/global/reference_global.rb)
+# in the RAILS_ENV, so that what the stand-in serves never passes through a JSON encoding of ours.
+Global.values =
+  if File.directory?(GLOBAL_FILE)
+    require_relative "../global/reference_global"
+    ReferenceGlobal.configuration(GLOBAL_FILE, ENV.fetch("RAILS_ENV"))
+  else
+    untype(JSON.parse(File.read(GLOBAL_FILE)))
+  end
 
 RailsHarness.boot(APP_DIR)
 

@@ -39,9 +39,14 @@ export interface Booted {
   task?: { status: number; output: string };
 }
 
-export function bootApp(dir: string, global: Record<string, unknown>, opts: { env?: Record<string, string>; probes?: string[]; task?: string } = {}): Booted {
-  const globalFile = join(dir, "global-values.json");
-  writeFileSync(globalFile, JSON.stringify(global));
+/** `global`: the values the stand-in Global serves (typed JSON), or `{ globalDir }`: Global's own config directory, read by the gem's rules in RAILS_ENV. */
+export function bootApp(dir: string, global: Record<string, unknown> | { globalDir: string }, opts: { env?: Record<string, string>; probes?: string[]; task?: string } = {}): Booted {
+  let globalFile: string;
+  if (typeof global["globalDir"] === "string") globalFile = global["globalDir"] as string;
+  else {
+    globalFile = join(dir, "global-values.json");
+    writeFileSync(globalFile, JSON.stringify(global));
+  }
   const args = [BOOT, dir, globalFile, ...(opts.task ? [opts.task] : [])];
   const r = spawnSync("ruby", args, {
     encoding: "utf8",
@@ -49,7 +54,11 @@ export function bootApp(dir: string, global: Record<string, unknown>, opts: { en
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", PROBES: JSON.stringify(opts.probes ?? []), ...opts.env },
   });
   if (r.status !== 0) throw new Error(`ruby boot failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  try {
+    return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  } catch {
+    throw new Error(`ruby boot printed no JSON last:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  }
 }
 
 /** Parses YAML text (after ERB) with Ruby's own Psych, returning typed JSON. */

@@ -14,7 +14,7 @@ import { runWhenever } from "./crontab.js";
 import { shopModel } from "../kustomize/models.js";
 import { emitAndBuild, all } from "../kustomize/built.js";
 import { requireKubectl } from "../kustomize/kubectl.js";
-import { serverOnlyProgram } from "../../emitters/kustomize/rules.js";
+import { serverAdminCommand, serverOnlyProgram } from "../../emitters/kustomize/rules.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -73,7 +73,11 @@ describe("a program only the servers had", () => {
     expect(jobs.length).toBe(9);
     expect(job("stock:recount").command).toBe("bundle exec rake stock:recount");
     const said = (program: string) => result.notes.some((n) => n.message.includes(`it runs ${program}, a program installed on the servers`));
-    for (const p of ["/usr/local/rbenv/shims/archiver", "/opt/archiver/bin/push", "/home/deploy/bin/thumbnails", "sudo", "systemctl"]) expect(said(p), p).toBe(true);
+    for (const p of ["/usr/local/rbenv/shims/archiver", "/opt/archiver/bin/push", "/home/deploy/bin/thumbnails"]) expect(said(p), p).toBe(true);
+    // A restart through the servers' init system is not a program to bring into the image: its own reason.
+    const admin = (piece: string) => result.notes.some((n) => n.message.includes(`not to be resumed: it administers the servers (${JSON.stringify(piece)})`));
+    for (const p of ["sudo service memcached restart", "systemctl --user restart queue-drain"]) expect(admin(p), p).toBe(true);
+    expect(result.notes.some((n) => /it runs (sudo|systemctl), a program installed on the servers/.test(n.message))).toBe(false);
   });
 
   it("finds the program past wrappers, never in the system's or the app's own commands", () => {
@@ -100,7 +104,7 @@ end
 `;
 
 describe("a server-only job whose roles are on no server of a stage", () => {
-  it("the stage's overlay states the role reason on the CronJob; where no stage ran it, MIGRATION's note says so first", () => {
+  it("the stage's overlay states the role reason on the CronJob; MIGRATION's note gives the base's reason (it administers the servers)", () => {
     const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": ROLES_SCHEDULE, Gemfile: "" }), problem: () => {} })!;
     const m = shopModel();
     m.cron = cron;
@@ -111,7 +115,57 @@ describe("a server-only job whose roles are on no server of a stage", () => {
     // edge_box: on no server of either stage: each overlay says so on the object.
     for (const st of ["production", "staging"]) expect(jobs(st)[1]).toEqual({ schedule: "15 0 * * *", suspend: true, why: expect.stringMatching(/no server had its roles \(edge_box\)/) });
     const notes = result.notes.map((n) => n.message);
-    expect(notes.some((n) => /bounce.*written suspended: it runs sudo/.test(n) || /"na" is written suspended: it runs sudo/.test(n))).toBe(true);
-    expect(notes.some((n) => /"na" is written suspended: whenever wrote no line for it on any stage \(production: no server had its roles \(edge_box\)/.test(n))).toBe(true);
+    expect(notes.some((n) => /"na" is written suspended, not to be resumed: it administers the servers \("sudo service nginx restart"\)/.test(n))).toBe(true);
+    // The stage reason is the overlay's (its annotation); the base's note is the admin one, once per job.
+  });
+});
+
+// Modelled on a pattern seen in the wild: a nightly worker restart through sudo and systemd, on the web role.
+const ADMIN_SCHEDULE = `every 1.day, at: "4:30 am", roles: [:web] do
+  command "sudo systemctl restart sidekiq"
+end
+every :sunday, at: "3am" do
+  command "/etc/init.d/memcached restart > /dev/null"
+end
+every 1.day, at: "2am" do
+  command "RAILS_ENV=production nohup monit restart all"
+end
+every 1.week do
+  command "cd /tmp && /sbin/reboot"
+end
+every 1.day, at: "1am" do
+  runner "ServiceRestart.restart_stale!"
+end
+every 1.day, at: "5am" do
+  rake "service:restart_reminders"
+end
+`;
+
+describe("a cron job that administered the servers", () => {
+  it("is written suspended with the reason, one CronJob per job still; the app's own jobs named like it keep running", () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-server-admin-"));
+    writeFileSync(join(dir, "schedule.rb"), ADMIN_SCHEDULE);
+    const real = runWhenever(join(dir, "schedule.rb"), { gemfile: true, binRails: true }, "environment=production");
+    const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": ADMIN_SCHEDULE, Gemfile: "", "bin/rails": "" }), problem: () => {} })!;
+    expect(real.lines.length).toBe(6);
+    const m = shopModel();
+    m.cron = cron;
+    const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC" });
+    const jobs = all(stages["production"]!, "CronJob").map((c) => ({ suspend: c["spec"].suspend === true, command: c["spec"].jobTemplate.spec.template.spec.containers[0].args[2] as string }));
+    expect(jobs.length).toBe(6);
+    const job = (word: string) => jobs.find((j) => j.command.includes(word))!;
+    for (const w of ["systemctl restart sidekiq", "/etc/init.d/memcached", "monit restart all", "reboot"]) expect(job(w).suspend, w).toBe(true);
+    for (const w of ["ServiceRestart", "service:restart_reminders"]) expect(job(w).suspend, w).toBe(false);
+    const notes = result.notes.map((n) => n.message);
+    for (const piece of ["sudo systemctl restart sidekiq", "/etc/init.d/memcached restart", "monit restart all", "/sbin/reboot"])
+      expect(notes.some((n) => n.includes(`not to be resumed: it administers the servers (${JSON.stringify(piece).slice(0, -1)}`)), piece).toBe(true);
+    // Not told to bring the program into the image, nor to resume it.
+    expect(notes.some((n) => /(sudo|systemctl|monit|reboot|init\.d).*then remove suspend: true/.test(n))).toBe(false);
+  });
+
+  it("reads the first program of each piece of the line", () => {
+    expect(serverAdminCommand("bin/rails runner X && sudo service nginx reload")).toBe("sudo service nginx reload");
+    expect(serverAdminCommand("/usr/bin/env FOO=1 systemctl restart puma")).toBe("systemctl restart puma");
+    for (const ok of ["bin/rails runner 'Service.restart'", "bundle exec rake service:restart", "echo systemctl", "ls /etc/init.d"]) expect(serverAdminCommand(ok), ok).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import type { AppModel } from "../../src/model.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
 import { validateObject } from "../kustomize/validate.js";
+import { renderReport } from "../../src/report.js";
 
 const container = (o: any) => o.spec.template.spec.containers[0];
 let m: AppModel;
@@ -72,6 +73,40 @@ describe("capistrano-sidekiq variables per stage", () => {
     validateObject(d);
     expect(container(d).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-e", "demo"]);
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(20));
+  });
+});
+
+describe("the report's Sidekiq section agrees with the overlays (one source: sidekiqOfStage)", () => {
+  it("lists each config file with the stages that read it, and each stage's concurrency and queues as its worker runs them", () => {
+    const r = renderReport(m, { color: false });
+    expect(r).toMatch(/sidekiq config config\/sidekiq_busy\.yml \(stages production\), capistrano-sidekiq's sidekiq_config  config\/deploy\/production\.rb:\d+/);
+    expect(r).toMatch(/sidekiq config config\/sidekiq\.yml \(stages staging\)/);
+    expect(r).toMatch(/sidekiq on stage production: config\/sidekiq_busy\.yml, concurrency 12, queues critical mailers, timeout 90s/);
+    expect(r).toMatch(/sidekiq on stage staging: config\/sidekiq\.yml, concurrency 4, queues default, timeout 20s/);
+  });
+
+  it("a default config/sidekiq.yml no stage reads is not listed as if it ran", async () => {
+    const app = await analyzeFiles(
+      pluginApp(
+        'set :sidekiq_config, "config/sidekiq/worker.yml"\n',
+        { production: ['server "w1.parcel.example.org", roles: %w[web app db worker]', 'set :rails_env, "production"', ""].join("\n") },
+        {
+          "config/sidekiq.yml": ":concurrency: 3\n:queues:\n  - leftover_default\n",
+          "config/sidekiq/worker.yml": ":concurrency: 9\n:queues:\n  - invoices\n  - [mailers, 2]\n",
+        },
+        { sidekiq: "6.5.12", "capistrano-sidekiq": "1.0.3" },
+        'require "capistrano/sidekiq"\n',
+      ),
+      "parcel",
+    );
+    const r = renderReport(app, { color: false });
+    expect(r).not.toMatch(/leftover_default/);
+    expect(r).not.toMatch(/sidekiq concurrency: 3\b|sidekiq concurrency 3\b/);
+    expect(r).toMatch(/queue: "invoices"  config\/sidekiq\/worker\.yml:3/);
+    expect(r).toMatch(/sidekiq on stage production: config\/sidekiq\/worker\.yml, concurrency 9, queues invoices mailers,2/);
+    const { stages } = emitAndBuild(app);
+    const d = find(stages["production"]!, "Deployment", "-worker");
+    expect(container(d).args.slice(3, 5)).toEqual(["-C", "config/sidekiq/worker.yml"]);
   });
 });
 

@@ -1,0 +1,167 @@
+// Datastores the deploy itself starts on the servers (Redis, memcached, Elasticsearch): the cluster
+// runs none of them, so each is a service the cluster (or a managed offering) must provide, named
+// with the deploy line that started it and, for Redis, the settings of the config it ran with.
+//
+// Rules:
+// - A deploy line starts one when, after SSHKit's `command_map` is applied (`command_map[:redis_cache]
+//   = 'sudo service redis-cache'` makes `execute :redis_cache, 'start'` that service's start), it
+//   starts a unit whose name says redis/memcached/elasticsearch, or runs the server program itself.
+// - Its config is the file the command names (`redis-server config/redis.conf`), else a repo config of
+//   that kind whose path names the unit (`redis-cache/redis.conf` for `redis-cache`), else the
+//   repo's only one when the deploy starts one such service. None found: said, never guessed.
+// - Redis settings are read as Redis reads its file: one directive a line, the last one wins.
+import type { AnalyzerContext, BackingService, Fact, LinkedPath, Source } from "../../src/model.js";
+import { hasPath } from "../../src/model.js";
+import { startLines } from "../appserver/started.js";
+import { startedUnits } from "../../src/service-managers.js";
+
+type Kind = BackingService["kind"];
+const KINDS: { kind: Kind; unit: RegExp; program: RegExp }[] = [
+  { kind: "redis", unit: /redis/, program: /(?:^|\/)redis-server$/ },
+  { kind: "memcached", unit: /memcache/, program: /(?:^|\/)memcached$/ },
+  { kind: "elasticsearch", unit: /elasticsearch/, program: /(?:^|\/)elasticsearch$/ },
+];
+
+/** `SSHKit.config.command_map[:name] = "command"` (Capistrano 3), as written on one line. */
+const COMMAND_MAP = /command_map\s*\[\s*:(\w+)\s*\]\s*=\s*(['"])([^'"#]*)\2/;
+/** `execute :name, args…` / `sudo :name, …` / `test :name …`: the first word is a command_map key. */
+const EXECUTE = /^\s*(?:execute|sudo|capture)\s*\(?\s*:(\w+)\s*(?:,\s*(.*?))?\)?\s*$/;
+/** A Ruby deploy line as shell words: symbols, quotes and commas gone. */
+const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ").trim();
+
+
+export function backingServices(ctx: AnalyzerContext, linked: LinkedPath[] = []): BackingService[] {
+  const deploy = [...startLines(ctx)].filter((l) => !l.service);
+  const map = new Map<string, { command: string; source: Source }>();
+  for (const l of deploy) {
+    const m = COMMAND_MAP.exec(l.text);
+    if (m) map.set(m[1]!, { command: m[3]!.trim(), source: l.source });
+  }
+  const out: BackingService[] = [];
+  for (const l of deploy) {
+    if (COMMAND_MAP.test(l.text)) continue;
+    let text = l.text;
+    let via: Source | undefined;
+    const ex = EXECUTE.exec(l.text);
+    if (ex && map.has(ex[1]!)) {
+      const entry = map.get(ex[1]!)!;
+      text = `${entry.command} ${ex[2] ?? ""}`;
+      via = entry.source;
+    }
+    const shell = asShell(text);
+    for (const found of servicesIn(shell)) {
+      const same = out.find((s) => s.kind === found.kind && s.name === found.name);
+      // Started twice (a restart, then the program by hand): one service; a size the second line gives is kept.
+      if (same) {
+        if (found.kind === "memcached" && found.memoryMb && !same.settings["memory"]) same.settings["memory"] = { value: `${found.memoryMb}m`, source: l.source };
+        continue;
+      }
+      const config = configOf(ctx, found.kind, found.name, found.configPath, out.filter((s) => s.kind === found.kind).length === 0 && started(deploy, map, found.kind) === 1);
+      const service: BackingService = { kind: found.kind, name: found.name, command: shell.slice(0, 160), source: l.source, ...(via ? { via } : {}), config: null, settings: {} };
+      if (config) {
+        const link = linked.find((p) => p.kind === "file" && p.path === config.file.replace(/\.(example|sample)$/, ""));
+        service.config = { file: config.file, how: config.how, ...(link ? { linked: link.source } : {}) };
+        if (found.kind === "redis") service.settings = redisSettings(ctx, config.file);
+      } else if (found.kind === "redis") service.settings = redisSettings(ctx, null);
+      if (found.kind === "memcached" && found.memoryMb) service.settings["memory"] = { value: `${found.memoryMb}m`, source: l.source };
+      out.push(service);
+    }
+  }
+  return out;
+}
+
+/** How many distinct services of a kind the deploy starts (a lone one may pair with the repo's lone config). */
+function started(deploy: { text: string }[], map: Map<string, { command: string }>, kind: Kind): number {
+  const names = new Set<string>();
+  for (const l of deploy) {
+    if (COMMAND_MAP.test(l.text)) continue;
+    const ex = EXECUTE.exec(l.text);
+    const text = ex && map.has(ex[1]!) ? `${map.get(ex[1]!)!.command} ${ex[2] ?? ""}` : l.text;
+    for (const s of servicesIn(asShell(text))) if (s.kind === kind) names.add(s.name);
+  }
+  return names.size;
+}
+
+function servicesIn(shell: string): { kind: Kind; name: string; configPath?: string; memoryMb?: string }[] {
+  const out: { kind: Kind; name: string; configPath?: string; memoryMb?: string }[] = [];
+  for (const raw of startedUnits(shell)) {
+    const unit = raw.replace(/\.(service|socket|target|timer)$/, "");
+    const k = KINDS.find((x) => x.unit.test(unit));
+    if (k && !/\$|#\{/.test(raw)) out.push({ kind: k.kind, name: unit });
+  }
+  const words = shell.split(" ");
+  words.forEach((w, i) => {
+    const k = KINDS.find((x) => x.program.test(w));
+    if (!k) return;
+    // A config path follows redis-server (`redis-server /x/redis.conf`); `-m 64` sizes memcached.
+    const next = words[i + 1];
+    const configPath = k.kind === "redis" && next && /\.conf$/.test(next) ? next : undefined;
+    const mi = words.indexOf("-m", i);
+    const memoryMb = k.kind === "memcached" && mi > i && /^\d+$/.test(words[mi + 1] ?? "") ? words[mi + 1] : undefined;
+    out.push({ kind: k.kind, name: w.replace(/^.*\//, ""), ...(configPath ? { configPath } : {}), ...(memoryMb ? { memoryMb } : {}) });
+  });
+  return out;
+}
+
+const CONFIG_OF: Record<Kind, RegExp> = {
+  redis: /(?:^|\/)[^/]*redis[^/]*\.conf(?:\.example|\.sample)?$|(?:^|\/)[^/]*redis[^/]*\/[^/]+\.conf(?:\.example|\.sample)?$/,
+  memcached: /(?:^|\/)memcached[^/]*\.conf$/,
+  elasticsearch: /(?:^|\/)elasticsearch[^/]*\.ya?ml$/,
+};
+
+function configOf(ctx: AnalyzerContext, kind: Kind, name: string, named: string | undefined, lone: boolean): { file: string; how: string } | null {
+  if (named) {
+    // A server path (`#{shared_path}/config/redis.conf`, `/var/www/app/shared/config/redis.conf`): the repo's file at its tail.
+    const tail = named.replace(/^.*?(?:shared|current|release)[_ ]?path\}?\/?/, "").replace(/^.*\/(?:shared|current|releases\/[^/]+)\//, "");
+    for (const p of [tail, `${tail}.example`, `${tail}.sample`]) if (hasPath(ctx.repo, p)) return { file: p, how: `named by the command (${named})` };
+    return null;
+  }
+  const candidates = ctx.repo.paths.filter((p) => CONFIG_OF[kind].test(p));
+  const byName = candidates.filter((p) => p.split("/").some((seg) => seg === name || seg.replace(/\.conf.*$/, "") === name));
+  if (byName.length === 1) return { file: byName[0]!, how: `its path names the service ${name}` };
+  if (byName.length === 0 && candidates.length === 1 && lone) return { file: candidates[0]!, how: "the repo's only config of this kind (the deploy does not name it)" };
+  return null;
+}
+
+/** Redis's memtoll: `128mb` → bytes (k/m/g are powers of 1000, kb/mb/gb of 1024; any case). */
+export function redisBytes(text: string): number | null {
+  const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text.trim());
+  if (!m) return null;
+  const unit = (m[2] ?? "b").toLowerCase();
+  const mul: Record<string, number> = { b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return Number(m[1]) * mul[unit]!;
+}
+
+const REDIS_KEYS = ["maxmemory", "maxmemory-policy", "appendonly", "save", "port", "include"];
+
+/**
+ * The settings of a Redis config that decide what the service must be: maxmemory (bytes),
+ * maxmemory-policy (evicting cache or noeviction store), persistence (appendonly, save). A setting
+ * the file leaves out is Redis's default, labelled so.
+ */
+export function redisSettings(ctx: AnalyzerContext, file: string | null): Record<string, Fact<string>> {
+  const out: Record<string, Fact<string>> = {};
+  if (file) {
+    const r = ctx.repo.read(file);
+    if (!("error" in r))
+      r.text.split(/\r?\n/).forEach((line, i) => {
+        const words = line.trim().split(/\s+/);
+        const key = words[0]?.toLowerCase();
+        if (!key || key.startsWith("#") || !REDIS_KEYS.includes(key)) return;
+        const value = words.slice(1).join(" ").replace(/^"(.*)"$/, "$1");
+        const source = { file, line: i + 1 };
+        // `save` lines add up (each is one snapshot rule); `save ""` clears them.
+        if (key === "save" && out["save"] && value !== "") out["save"] = { value: `${out["save"].value}; ${value}`, source: out["save"].source };
+        else out[key] = { value, source };
+      });
+  }
+  const left = { file: file ?? "(no config)", line: 0 };
+  out["maxmemory-policy"] ??= { value: "noeviction", source: left, defaultOf: "Redis" };
+  out["maxmemory"] ??= { value: "0", source: left, defaultOf: "Redis" };
+  if (out["maxmemory"]) {
+    const bytes = redisBytes(out["maxmemory"].value);
+    if (bytes !== null) out["maxmemory-bytes"] = { ...out["maxmemory"], value: String(bytes) };
+  }
+  return out;
+}
+
