@@ -99,6 +99,23 @@ const CASES: Case[] = [
     },
     names: [/config\/moonshine\.yml:\d+: YAML: /],
   },
+  {
+    name: "a rails_env that is a path (Capistrano)",
+    plant: (d) => stage(d, "staging.rb", `${readFileSync(join(d, "config/deploy/staging.rb"), "utf8")}\nset :rails_env, "../../etc/passwd"\n`),
+    names: [/config\/deploy\/staging\.rb:\d+: rails_env "\.\.\/\.\.\/etc\/passwd"/],
+  },
+  {
+    name: "a rails_env that is a path (config/moonshine.yml)",
+    fixture: "legacy",
+    plant: (d) => {
+      mkdirSync(join(d, "app/manifests"), { recursive: true });
+      writeFileSync(join(d, "app/manifests/application_manifest.rb"), "class ApplicationManifest < Moonshine::Manifest::Rails\nend\n");
+      writeFileSync(join(d, "config/moonshine.yml"), ":application: shop\n:rails_env: ../../etc/passwd\n");
+      // The stage files' own rails_env would win over moonshine.yml's: drop them.
+      for (const f of ["production.rb", "staging.rb", "qa.rb"]) stage(d, f, readFileSync(join(d, "config/deploy", f), "utf8").replace(/^set :rails_env.*$/gm, ""));
+    },
+    names: [/config\/moonshine\.yml:2: rails_env "\.\.\/\.\.\/etc\/passwd"/],
+  },
   { name: "a stage file that does not parse", plant: (d) => stage(d, "qa.rb", 'set :branch, "main"\nserver "a.example.com", roles: [\n'), names: [/config\/deploy\/qa\.rb:\d+: Ruby syntax error/] },
   { name: "a stage file named ..rb", plant: (d) => copyStage(d, "staging.rb", "..rb"), names: [/config\/deploy\/\.\.rb:1: stage name "\." has no letter or digit/] },
   { name: "a stage file named _.rb", plant: (d) => copyStage(d, "staging.rb", "_.rb"), names: [/config\/deploy\/_\.rb:1: stage name "_"/] },
