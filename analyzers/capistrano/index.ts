@@ -12,7 +12,7 @@ import { Session } from "./session.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
-import { acceptedStages } from "./stage-names.js";
+import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
@@ -473,6 +473,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       const example = exampleCopies(l.path).find(has);
       if (example) l.example = example;
     }
+  refuseBadRailsEnvs(ctx, stages);
   return { capistrano, stages, linked };
 }
 

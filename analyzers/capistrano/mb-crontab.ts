@@ -72,7 +72,31 @@ function templateJobs(ctx: AnalyzerContext): CronJob[] | null {
       ctx.problem({ ...source, message: `${MB}'s crontab template: not a cron job line (an environment setting or unknown syntax); not carried`, severity: "warning" });
       return;
     }
-    out.push({ schedules: [m[1]!], type: "command", task: m[2]!, command: m[2]!, roles: ["cron"], source });
+    const cmd = cronCommand(m[2]!);
+    if (cmd.stdin) {
+      // Feeding the text as stdin would need its newline rule re-made in shell; a job that silently ran
+      // without its input would be a different program. Not carried, said by name.
+      ctx.problem({ ...source, message: `${MB}'s crontab template: the command has an unescaped % (crontab(5): the text after it is the job's standard input); this cron line is not carried (add it as a CronJob by hand)`, severity: "warning" });
+      return;
+    }
+    out.push({ schedules: [m[1]!], type: "command", task: cmd.command, command: cmd.command, roles: ["cron"], source });
   });
   return out;
+}
+
+/**
+ * crontab(5)'s command field: everything up to the first unescaped `%` is the command (handed to
+ * /bin/sh), the rest is its standard input; `\%` is a literal `%` (the backslash dropped).
+ */
+export function cronCommand(field: string): { command: string; stdin: boolean } {
+  let command = "";
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i]!;
+    if (c === "\\" && field[i + 1] === "%") {
+      command += "%";
+      i++;
+    } else if (c === "%") return { command, stdin: true };
+    else command += c;
+  }
+  return { command, stdin: false };
 }

@@ -36,7 +36,7 @@ export function moonshineSettings(ctx: AnalyzerContext, file: string = MOONSHINE
   if (!ctx.repo.paths.includes(file)) return [];
   const r = ctx.repo.read(file);
   if ("error" in r) return [];
-  const y = parseErbYaml(ctx, file, r.text);
+  const y = parseErbYaml(ctx, file, r.text, { strict: true });
   if (!isHash(y.value)) return [];
   return Object.entries(y.value).map(([k, value]) => ({ name: k.replace(/^:/, ""), value, source: { file, line: y.lineOf([k]) } }));
 }

@@ -68,7 +68,15 @@ export function readAssets(ctx: AnalyzerContext, gems: Record<string, Fact<strin
 }
 
 /** `config.assets.prefix = "/recursos"` (a literal path only): where assets:precompile writes under public/, and their URL path. */
-const ASSETS_PREFIX = /^\s*(?:config|Rails\.application\.config)\.assets\.prefix\s*=\s*(["'])(\/?[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*)\1\s*(?:#.*)?$/;
+const ASSETS_PREFIX = /^\s*(?:config|Rails\.application\.config)\.assets\.prefix\s*=\s*(["'])([A-Za-z0-9._~\/-]*)\1\s*(?:#.*)?$/;
+
+/** One or more plain segments: a `.`/`..` or empty segment would make public/<prefix> public itself or a path outside it. */
+export function plainAssetsPath(raw: string): string | null {
+  const name = raw.replace(/^\/|\/$/g, "");
+  const segs = name.split("/");
+  if (!name || segs.some((s) => s === "" || s === "." || s === ".." || !/^[A-Za-z0-9._~-]+$/.test(s))) return null;
+  return name;
+}
 
 /**
  * Rails reads its config in boot order, the last assignment winning: config/application.rb, then the
@@ -84,7 +92,10 @@ function readAssetsPrefix(ctx: AnalyzerContext): Fact<string> | null {
     if ("error" in r) continue;
     r.text.split(/\r?\n/).forEach((line, i) => {
       const m = ASSETS_PREFIX.exec(line);
-      if (m && !m[2]!.split("/").includes("..")) found = { value: m[2]!.startsWith("/") ? m[2]! : `/${m[2]!}`, source: { file, line: i + 1 } };
+      if (!m) return;
+      const name = plainAssetsPath(m[2]!);
+      if (name) found = { value: `/${name}`, source: { file, line: i + 1 } };
+      else ctx.problem({ file, line: i + 1, message: `config.assets.prefix ${JSON.stringify(m[2]!)} is not a plain path of named segments (a "." or ".." or empty segment); ignored it (the default /assets or an earlier assignment stays)`, severity: "warning" });
     });
   }
   return found;

@@ -14,20 +14,28 @@ export interface ErbYaml {
 }
 
 /** Reads a YAML file with ERB. Null when it cannot be read at all (reported as a problem). */
-export function readErbYaml(ctx: AnalyzerContext, file: string): ErbYaml | null {
+export function readErbYaml(ctx: AnalyzerContext, file: string, opts: StrictYaml = {}): ErbYaml | null {
   const r = ctx.repo.read(file);
   if ("error" in r) {
     ctx.problem({ file, line: 0, message: r.error, severity: "warning" });
     return null;
   }
-  return parseErbYaml(ctx, file, r.text);
+  return parseErbYaml(ctx, file, r.text, opts);
 }
 
-export function parseErbYaml(ctx: AnalyzerContext, file: string, text: string): ErbYaml {
+/**
+ * strict: a file whose every value is carried into the output (a worker layout, deploy settings): on
+ * a parse error the library's partial recovery is not what the app read, so it is unusable input.
+ */
+export interface StrictYaml {
+  strict?: boolean;
+}
+
+export function parseErbYaml(ctx: AnalyzerContext, file: string, text: string, opts: StrictYaml = {}): ErbYaml {
   const rendered = renderErb(file, text, {}, ctx.problem);
   const y = loadRubyYaml(rendered.output);
   for (const e of y.errors.slice(0, 3)) ctx.problem({ file, line: e.line, message: `YAML: ${e.message}`, severity: "error" });
-  const bad = unusableYamlError(y);
+  const bad = unusableYamlError(y) ?? (opts.strict ? y.errors[0] : undefined);
   if (bad) reportUnusable(ctx, { file, line: bad.line, message: `YAML: ${bad.message}` });
   if (rendered.logic.length) {
     ctx.problem({ file, line: rendered.logic[0].line, message: "ERB code tags (<% %>): read as if they rendered nothing", severity: "warning" });

@@ -160,7 +160,7 @@ export function resquePoolWorkers(
     return null;
   }
   if (!stages.length) return null;
-  const y = readErbYaml(ctx, cfg.read);
+  const y = readErbYaml(ctx, cfg.read, { strict: true });
   if (!y || !isHash(y.value)) {
     if (y) ctx.problem({ file: cfg.read, line: 1, message: "resque-pool: the config is not a map of queue lists to counts; the worker layout is not read from it", severity: "warning" });
     return null;

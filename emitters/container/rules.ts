@@ -264,7 +264,7 @@ export function assetsPrefix(model: Model): { path: string; source: Source; via:
     const v = st.variables["assets_prefix"];
     if (!v || v.defaultOf || typeof v.value !== "string") continue;
     const name = v.value.replace(/^\/+|\/+$/g, "");
-    if (name === "assets" || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(name) || name.split("/").includes("..")) continue;
+    if (name === "assets" || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(name) || name.split("/").some((s) => s === ".." || s === ".")) continue;
     return { path: `/${name}`, source: v.source, via: "capistrano-rails :assets_prefix" };
   }
   return null;

@@ -66,3 +66,33 @@ describe("assets under another prefix", () => {
     expect(out.provenance.find((p) => p.what.startsWith("assets prefix /fichas (capistrano-rails :assets_prefix)"))!.source).toEqual({ file: "config/deploy.rb", line: 3 });
   });
 });
+
+describe("an assets prefix that names public itself or leaves it", () => {
+  for (const bad of [".", "/./", "a/./b", "/a//b", "../x", "/"]) {
+    it(`config.assets.prefix ${JSON.stringify(bad)} is a named warning at file:line and the default /assets stays`, async () => {
+      const m = await analyzeFiles(memoryRepo(files({
+        "config/deploy.rb": 'set :application, "oracle"\n',
+        "config/initializers/assets.rb": `Rails.application.config.assets.version = "1.0"\nRails.application.config.assets.prefix = "${bad}"\n`,
+      })), "oracle", [], { callSites: false });
+      expect(m.rails.assets.prefix).toBeUndefined();
+      expect(m.problems.some((p) => p.file === "config/initializers/assets.rb" && p.line === 2 && /config\.assets\.prefix/.test(p.message))).toBe(true);
+      const out = emitContainer(m, { "container.nginx_sidecar": true });
+      const ignore = out.files.find((f) => f.path === ".dockerignore")!.content;
+      for (const l of ignore.split("\n").filter((l) => l && !l.startsWith("#"))) {
+        expect(l.replace(/^!/, "").replace(/\/(\.\/)+/g, "/").replace(/\/+$/, "").replace(/^\/+/, "")).not.toBe("public");
+      }
+      const conf = out.files.find((f) => f.path === NGINX_SIDECAR_CONFIG)!.content;
+      expect(conf).toMatch(/location \^~ \/assets\/ \{/);
+      expect(nginxTest(conf, mkdtempSync(join(tmpdir(), "assets-prefix-")))).toMatchObject({ ok: true });
+    });
+  }
+
+  it('capistrano-rails `set :assets_prefix, "."` is not taken either', async () => {
+    const m = await analyzeFiles(memoryRepo(files({
+      "config/deploy.rb": 'set :application, "oracle"\nset :assets_prefix, "."\n',
+      "config/initializers/assets.rb": 'Rails.application.config.assets.version = "1.0"\n',
+    })), "oracle", [], { callSites: false });
+    const out = emitContainer(m, { "container.nginx_sidecar": true });
+    expect(out.files.find((f) => f.path === ".dockerignore")!.content).not.toMatch(/^\/public\/\.\/?$/m);
+  });
+});

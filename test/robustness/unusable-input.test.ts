@@ -3,7 +3,7 @@
 // answers file). Then names from stage files: mapped ones build with the real `kubectl kustomize`;
 // an unknown rails_env is a gap whose default is the stage name, recorded by --yes.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -28,6 +28,8 @@ interface Case {
   plant: (dir: string) => void;
   /** What stderr must say: the file and the line. */
   names: RegExp[];
+  /** The app planted into (default shop). */
+  fixture?: string;
 }
 
 const stage = (dir: string, file: string, content: string | Buffer) => writeFileSync(join(dir, "config/deploy", file), content);
@@ -76,6 +78,44 @@ const CASES: Case[] = [
   },
   { name: "a binary stage file", plant: (d) => stage(d, "qa.rb", Buffer.from([0x73, 0x65, 0x74, 0x00, 0x01, 0xff])), names: [/config\/deploy\/qa\.rb:1: binary file/] },
   { name: "a stage file that is not UTF-8", plant: (d) => stage(d, "qa.rb", Buffer.from('set :x, "caf\xe9"\n', "latin1")), names: [/config\/deploy\/qa\.rb:1: not valid UTF-8/] },
+  // Files whose values are carried whole (a worker layout, deploy settings): what the YAML library
+  // recovers from a syntax error is not what the app read.
+  {
+    name: "a syntax error in config/resque-pool.yml",
+    plant: (d) => {
+      writeFileSync(join(d, "Gemfile.lock"), readFileSync(join(d, "Gemfile.lock"), "utf8").replace("  specs:\n", "  specs:\n    resque (2.6.0)\n    resque-pool (0.7.1)\n"));
+      writeFileSync(join(d, "Capfile"), `${readFileSync(join(d, "Capfile"), "utf8")}require "capistrano/resque/pool"\n`);
+      writeFileSync(join(d, "config/resque-pool.yml"), 'mailers: 2\n"default: 3\nreports: [1\n');
+    },
+    names: [/config\/resque-pool\.yml:\d+: YAML: /],
+  },
+  {
+    name: "a syntax error in config/moonshine.yml",
+    fixture: "legacy",
+    plant: (d) => {
+      mkdirSync(join(d, "app/manifests"), { recursive: true });
+      writeFileSync(join(d, "app/manifests/application_manifest.rb"), "class ApplicationManifest < Moonshine::Manifest::Rails\nend\n");
+      writeFileSync(join(d, "config/moonshine.yml"), ":application: shop\n:rails_env: [production\n:user: rails\n");
+    },
+    names: [/config\/moonshine\.yml:\d+: YAML: /],
+  },
+  {
+    name: "a rails_env that is a path (Capistrano)",
+    plant: (d) => stage(d, "staging.rb", `${readFileSync(join(d, "config/deploy/staging.rb"), "utf8")}\nset :rails_env, "../../etc/passwd"\n`),
+    names: [/config\/deploy\/staging\.rb:\d+: rails_env "\.\.\/\.\.\/etc\/passwd"/],
+  },
+  {
+    name: "a rails_env that is a path (config/moonshine.yml)",
+    fixture: "legacy",
+    plant: (d) => {
+      mkdirSync(join(d, "app/manifests"), { recursive: true });
+      writeFileSync(join(d, "app/manifests/application_manifest.rb"), "class ApplicationManifest < Moonshine::Manifest::Rails\nend\n");
+      writeFileSync(join(d, "config/moonshine.yml"), ":application: shop\n:rails_env: ../../etc/passwd\n");
+      // The stage files' own rails_env would win over moonshine.yml's: drop them.
+      for (const f of ["production.rb", "staging.rb", "qa.rb"]) stage(d, f, readFileSync(join(d, "config/deploy", f), "utf8").replace(/^set :rails_env.*$/gm, ""));
+    },
+    names: [/config\/moonshine\.yml:2: rails_env "\.\.\/\.\.\/etc\/passwd"/],
+  },
   { name: "a stage file that does not parse", plant: (d) => stage(d, "qa.rb", 'set :branch, "main"\nserver "a.example.com", roles: [\n'), names: [/config\/deploy\/qa\.rb:\d+: Ruby syntax error/] },
   { name: "a stage file named ..rb", plant: (d) => copyStage(d, "staging.rb", "..rb"), names: [/config\/deploy\/\.\.rb:1: stage name "\." has no letter or digit/] },
   { name: "a stage file named _.rb", plant: (d) => copyStage(d, "staging.rb", "_.rb"), names: [/config\/deploy\/_\.rb:1: stage name "_"/] },
@@ -96,8 +136,8 @@ const CASES: Case[] = [
 ];
 
 describe("unusable input: exit 2, file:line, nothing written", () => {
-  it.each(CASES.map((c, i) => ({ ...c, i })))("$name", ({ plant, names, i }) => {
-    const dir = copyFixture("shop");
+  it.each(CASES.map((c, i) => ({ ...c, i })))("$name", ({ plant, names, i, fixture }) => {
+    const dir = copyFixture(fixture ?? "shop");
     plant(dir);
     const before = snapshot(dir);
     // Every command on the first case; analyze and migrate --yes on the others (the machine is small).

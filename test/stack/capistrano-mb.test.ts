@@ -3,6 +3,7 @@
 // stage; the gem's defaults are labelled as its defaults. Fixture: fixtures/apps/kiln.
 import { describe, it, expect, beforeAll } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join, relative } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
@@ -98,6 +99,20 @@ describe("capistrano-mb as the deploy's stack", () => {
     expect(own.cron?.jobs).toHaveLength(1);
     expect(own.cron?.jobs[0]).toMatchObject({ schedules: ["30 2 * * *"], roles: ["cron"], source: { line: 3 } });
     expect(messages(own)).toMatch(/crontab\.erb:2 .*not a cron job line/);
+  });
+
+  it("cron: crontab(5)'s % rule — \\% is a literal %, an unescaped % (stdin follows) is not carried, by name", async () => {
+    const own = await analyze({
+      "lib/capistrano/mb/templates/crontab.erb": "0 3 * * * echo \"at \\%Y-\\%m\" 50\\%\n0 4 * * * mail -s report ops@example.net%line one%line two\n",
+    });
+    const jobs = own.cron?.jobs ?? [];
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.command).toBe('echo "at %Y-%m" 50%');
+    // What cron's /bin/sh would print for it, run by a real sh, and shellcheck finds nothing in it.
+    expect(execFileSync("sh", ["-c", jobs[0]!.command!], { encoding: "utf8" })).toBe("at %Y-%m 50%\n");
+    expect(spawnSync("shellcheck", ["-s", "sh", "-"], { input: `#!/bin/sh\n${jobs[0]!.command}\n`, encoding: "utf8" }).status).toBe(0);
+    expect(messages(own)).toMatch(/crontab\.erb:2 .*unescaped % .*not carried/);
+    expect(jobs.some((j) => /mail/.test(j.command ?? ""))).toBe(false);
   });
 
   it("whenever run by the deploy keeps schedule.rb's jobs, and mb:crontab replacing them is said", async () => {
