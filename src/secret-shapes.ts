@@ -102,6 +102,12 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt, before: { literal: "://", runChar: (c) => isSchemeChar(c) } },
   // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
   { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
+  // A command-line flag that takes a secret as its next word: `redis-server --requirepass X`,
+  // `--masterauth X`, `mysql --password X`, `--api-key X` (the `=` form is the parameter rule's).
+  // The flag name ends in the secret word; `--token-file path` does not.
+  { re: /(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{0,40}?(?:password|passwd|pass|pwd|secret|token|apikey|api[_-]key|access[_-]key|private[_-]key|masterauth)[ \t]+["']?([^\s"'&;,)]{4,})/gi, shape: "secret parameter", group: 1, ok: (s) => notPlaceholder(s) && !s.startsWith("-"), hint: /--/ },
+  // redis-cli's `-a <password>`.
+  { re: /redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+["']?([^\s"']{4,})/g, shape: "secret parameter", group: 1, ok: notPlaceholder, hint: /redis-cli/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder, hint: /authorization/i },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
@@ -271,7 +277,7 @@ export function secretSpans(text: string): readonly SecretSpan[] {
 /** Every rule's match holds one of these (written just so)... */
 const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u/;
 /** ...or one of these, in any case (the parameter and header rules; Basic/Bearer as the whole value)... */
-const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer/i;
+const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer|masterauth|redis-cli/i;
 
 /**
  * Whether any rule could find something in the text: a test that most texts (hosts, paths,
