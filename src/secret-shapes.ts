@@ -114,6 +114,24 @@ const RULES: Rule[] = [
     anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
+  // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
+  // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of
+  // the parameter rule above). A value that starts with `-` is the next flag, not a secret.
+  {
+    re: /(?<![A-Za-z0-9_-])--(?:[A-Za-z0-9]+[_-])*(?:requirepass|masterauth|password|passwd|pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signing[_-]?key)(?:[ \t]+|=)["']?([^\s"'&;,)]{3,})/gi,
+    shape: "secret parameter",
+    group: 1,
+    anchor: /pass|pwd|secret|token|key|masterauth/gi,
+    ok: (s) => notPlaceholder(s) && !s.startsWith("-"),
+  },
+  // redis-cli's password flag: `redis-cli -a X`.
+  {
+    re: /redis-cli\b[^\n;|&]*?(?<![A-Za-z0-9_-])-a[ \t]+["']?([^\s"'&;,)]+)/g,
+    shape: "secret parameter",
+    group: 1,
+    hint: /redis-cli/,
+    ok: (s) => notPlaceholder(s) && !s.startsWith("-"),
+  },
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
   // common (`secret: this Rails needs…`), so only a value that is not a word counts.
   {
@@ -271,7 +289,7 @@ export function secretSpans(text: string): readonly SecretSpan[] {
 /** Every rule's match holds one of these (written just so)... */
 const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u/;
 /** ...or one of these, in any case (the parameter and header rules; Basic/Bearer as the whole value)... */
-const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer/i;
+const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer|masterauth|redis-cli/i;
 
 /**
  * Whether any rule could find something in the text: a test that most texts (hosts, paths,

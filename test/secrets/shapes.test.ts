@@ -38,6 +38,11 @@ describe("each kind is found, and only its secret part is cut", () => {
     ["X-Api-Key: 9f8e7d6c5b4a", "X-Api-Key: [secret]", "secret parameter"],
     ["0c8b7e1f3a2d4c6b9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5", "[secret]", "hex key"],
     ["token Zq7dGOzve9N3jS7wD9Y2uGv2Ybw3PDpn6elE", "token [secret]", "high-entropy string"],
+    ["redis-server conf --requirepass hunter2x --masterauth hunter2x", "redis-server conf --requirepass [secret] --masterauth [secret]", "secret parameter"],
+    ["mysqldump --password s3cret db", "mysqldump --password [secret] db", "secret parameter"],
+    ["mysqldump --password=s3cret db", "mysqldump --password=[secret] db", "secret parameter"],
+    ["app --stripe-api-key abcd1234 --port 80", "app --stripe-api-key [secret] --port 80", "secret parameter"],
+    ["redis-cli -h cache -a hunter2 ping", "redis-cli -h cache -a [secret] ping", "secret parameter"],
   ])("%s", (text, shown, shape) => {
     expect(secretSpans(text)[0]?.shape).toBe(shape);
     expect(cut(text)).toBe(shown);
