@@ -122,7 +122,8 @@ const RULES: Rule[] = [
     shape: "secret parameter",
     group: 1,
     anchor: /pass|pwd|secret|token|key|masterauth/gi,
-    ok: (s) => notPlaceholder(s) && !s.startsWith("-"),
+    // `docker build --secret id=X,env=X` names where a secret comes from: a `name=` value is not one.
+    ok: (s) => notPlaceholder(s) && !s.startsWith("-") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(s),
   },
   // redis-cli's password flag: `redis-cli -a X`.
   {
