@@ -1148,20 +1148,19 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
  * `api_token_expires_in`, `auth_retry_count`): a setting that sits beside a secret, not one.
  */
 const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
-/** A credential word a number can still be (a numeric password or PIN). */
-const PASSWORD_WORD = /(?:^|[_.-])(?:password|passwd|pass|pwd|pw|pin)(?:[_.-]|$)/i;
 
 /**
  * A Global/YAML value secret by its key's name alone (no shape of its own): the name looks secret
  * (looksSecretKey), and neither the name says it counts something or measures time, nor is the value
- * (or an ENV read's default) a Boolean, or a number under a name that is not a password's.
+ * (or an ENV read's default) a Boolean.
  * Narrow on purpose: a String under `token_*` / `*_key` stays secret whatever it looks like.
  */
 export function secretByKeyName(key: string, value: unknown): boolean {
   if (!looksSecretKey(key) || COUNT_OR_DURATION_KEY.test(key)) return false;
   const v = isEnvRefShape(value) ? value.default : value;
   if (typeof v === "boolean") return false;
-  if ((typeof v === "number" || isFloatValue(v)) && !PASSWORD_WORD.test(key)) return false;
+  // A number under a token/key/secret name is a credential like a String (`api_key: 1234567890123456`):
+  // only a count or a duration (returned above) is exempt, the same rule the write guard applies.
   return true;
 }
 

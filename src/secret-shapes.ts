@@ -102,12 +102,6 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt, before: { literal: "://", runChar: (c) => isSchemeChar(c) } },
   // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
   { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
-  // A command-line flag that takes a secret as its next word: `redis-server --requirepass X`,
-  // `--masterauth X`, `mysql --password X`, `--api-key X` (the `=` form is the parameter rule's).
-  // The flag name ends in the secret word; `--token-file path` does not.
-  { re: /(?<![A-Za-z0-9_-])--[A-Za-z0-9_-]{0,40}?(?:password|passwd|pass|pwd|secret|token|apikey|api[_-]key|access[_-]key|private[_-]key|masterauth)[ \t]+["']?([^\s"'&;,)]{4,})/gi, shape: "secret parameter", group: 1, ok: (s) => notPlaceholder(s) && !s.startsWith("-"), hint: /--/ },
-  // redis-cli's `-a <password>`.
-  { re: /redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+["']?([^\s"']{4,})/g, shape: "secret parameter", group: 1, ok: notPlaceholder, hint: /redis-cli/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder, hint: /authorization/i },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
@@ -119,6 +113,25 @@ const RULES: Rule[] = [
     group: 1,
     anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
+  },
+  // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
+  // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of
+  // the parameter rule above). A value that starts with `-` is the next flag, not a secret.
+  {
+    re: /(?<![A-Za-z0-9_-])--(?:[A-Za-z0-9]+[_-])*(?:requirepass|masterauth|password|passwd|pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signing[_-]?key)(?:[ \t]+|=)["']?([^\s"'&;,)]{3,})/gi,
+    shape: "secret parameter",
+    group: 1,
+    anchor: /pass|pwd|secret|token|key|masterauth/gi,
+    // `docker build --secret id=X,env=X` names where a secret comes from: a `name=` value is not one.
+    ok: (s) => notPlaceholder(s) && !s.startsWith("-") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(s),
+  },
+  // redis-cli's password flag: `redis-cli -a X`.
+  {
+    re: /redis-cli\b[^\n;|&]{0,300}?(?<![A-Za-z0-9_-])-a[ \t]+["']?([^\s"'&;,)]+)/g,
+    shape: "secret parameter",
+    group: 1,
+    hint: /redis-cli/,
+    ok: (s) => notPlaceholder(s) && !s.startsWith("-"),
   },
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
   // common (`secret: this Rails needs…`), so only a value that is not a word counts.

@@ -14,6 +14,8 @@ import type { AnalyzerContext, BackingService, Fact, LinkedPath, Source } from "
 import { hasPath } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { startedUnits } from "../../src/service-managers.js";
+import { cutSecretShapes } from "../../src/secret-shapes.js";
+import { SECRET_SHOWN_AS } from "../../src/redact.js";
 
 type Kind = BackingService["kind"];
 const KINDS: { kind: Kind; unit: RegExp; program: RegExp }[] = [
@@ -57,7 +59,7 @@ export function backingServices(ctx: AnalyzerContext, linked: LinkedPath[] = [])
         continue;
       }
       const config = configOf(ctx, found.kind, found.name, found.configPath, out.filter((s) => s.kind === found.kind).length === 0 && started(deploy, map, found.kind) === 1);
-      const service: BackingService = { kind: found.kind, name: found.name, command: shell.slice(0, 160), source: l.source, ...(via ? { via } : {}), config: null, settings: {} };
+      const service: BackingService = { kind: found.kind, name: found.name, command: shownCommand(shell), source: l.source, ...(via ? { via } : {}), config: null, settings: {} };
       if (config) {
         const link = linked.find((p) => p.kind === "file" && p.path === config.file.replace(/\.(example|sample)$/, ""));
         service.config = { file: config.file, how: config.how, ...(link ? { linked: link.source } : {}) };
@@ -165,3 +167,12 @@ export function redisSettings(ctx: AnalyzerContext, file: string | null): Record
   return out;
 }
 
+
+/**
+ * The deploy line as the report and MIGRATION.md show it: a password given as a flag
+ * (`redis-server --requirepass X`) is cut before the line is stored, so no output path can carry it.
+ * Cut before the 160-character limit, so a flag split by it cannot leave half a password.
+ */
+function shownCommand(shell: string): string {
+  return cutSecretShapes(shell, SECRET_SHOWN_AS).slice(0, 160);
+}

@@ -22,9 +22,13 @@ const PLANTED = {
   envDefault: "PLANTED-env-default-9999",
   dbEnvDefault: "PLANTED-db-env-default-0000",
   anchorToken: "PLANTED-anchor-token-1212",
+  redisFlag: "PLANTED-redis-flag-1313",
+  redisCliFlag: "PLANTED-redis-cli-1414",
 };
 
 function plant(dir: string) {
+  // A password given as a command-line flag: the stored deploy line of a backing service.
+  edit(dir, "config/deploy.rb", (s) => `${s}\nnamespace :redis do\n  task :start do\n    on roles(:app) do\n      execute "redis-server config/redis.conf --requirepass ${PLANTED.redisFlag} --masterauth ${PLANTED.redisFlag}"\n      execute "redis-cli -a ${PLANTED.redisCliFlag} ping"\n    end\n  end\nend\nafter "deploy:published", "redis:start"\n`);
   edit(dir, "config/global/payment.yml", (s) => s.replace("sk_live_FAKE11111111111111111111", PLANTED.globalLiteral));
   edit(dir, "config/deploy.rb", (s) => s.replace(`"TZ" => "Asia/Tokyo",`, `"TZ" => "Asia/Tokyo",\n  "STRIPE_SECRET_KEY" => "${PLANTED.defaultEnv}",`));
   edit(dir, "config/deploy/production.rb", (s) => `${s}\nset :slack_webhook_token, "${PLANTED.capVariable}"\n`);

@@ -1,7 +1,9 @@
 // A Global value secret by its key's name alone (src/model.ts secretByKeyName): `token_*`, `*_key`,
 // `*_secret` hold secrets when they hold text, but a count or a length of time named after the thing
-// it counts (`token_expire_days: 365`, `session_key_ttl`, `api_token_count`) or a number or flag
-// under a name that is not a password's is not one: it stays in the reviewed, committed config.
+// it counts (`token_expire_days: 365`, `session_key_ttl`, `api_token_count`) or a flag is not one: it
+// stays in the reviewed, committed config. A number under a token/key/secret name (`api_key:
+// 1234567890123456`) is a credential like a String: the rails-config plan moves it to ENV, so the
+// write guard never meets it written literally.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { looksSecretKey, secretByKeyName } from "../../src/model.js";
@@ -27,15 +29,21 @@ describe("secret by key name", () => {
     );
   });
 
-  it("a number or a flag under a secret-looking name is not secret, unless the name is a password's", () => {
+  it("a number under a secret-looking name is secret (a flag is not); only a count or duration name exempts it", () => {
     fc.assert(
-      fc.property(prefix, word, fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.boolean()), (p, w, v) => {
+      fc.property(prefix, word, fc.oneof(fc.integer(), fc.double({ noNaN: true })), (p, w, v) => {
         const key = `${p}${w}`;
         expect(looksSecretKey(key)).toBe(true);
-        expect(secretByKeyName(key, v)).toBe(false);
-        expect(secretByKeyName(key, { env: "X", default: v })).toBe(false);
+        expect(secretByKeyName(key, v)).toBe(true);
+        expect(secretByKeyName(key, { env: "X", default: v })).toBe(true);
       }),
     );
+    fc.assert(fc.property(prefix, word, fc.boolean(), (p, w, v) => {
+      expect(secretByKeyName(`${p}${w}`, v)).toBe(false);
+    }));
+    expect(secretByKeyName("api_key", 1234567890123456)).toBe(true);
+    expect(secretByKeyName("signing_secret", 918273645512)).toBe(true);
+    expect(secretByKeyName("token_expire_days", 365)).toBe(false);
     for (const k of PASSWORDS) if (looksSecretKey(k)) expect(secretByKeyName(k, 123456), k).toBe(true);
     expect(secretByKeyName("password", true)).toBe(false);
   });

@@ -158,4 +158,16 @@ describe("backing services the deploy starts", () => {
     expect(m.services).toBeUndefined();
     expect(renderReport(m, { color: false })).not.toMatch(/Backing services/);
   });
+
+  it("a password given as a flag on the deploy line is cut before the report, --json and MIGRATION.md", async () => {
+    const files = repo();
+    const pw = "Zq8vLr2nXw5pKt7mYc3b";
+    files["config/deploy.rb"] = `set :application, "ledgerly"\nnamespace :redis do\n  task :start do\n    on roles(:app) do\n      execute "redis-server config/redis-jobs.conf --requirepass ${pw} --masterauth ${pw}"\n    end\n  end\nend\nafter "deploy:published", "redis:start"\n`;
+    const m = await analyzeFiles(memoryRepo(files), "ledgerly");
+    const redis = m.services?.find((s) => s.kind === "redis");
+    expect(redis?.command).toBe("execute redis-server config/redis-jobs.conf --requirepass [secret] --masterauth [secret]");
+    expect(JSON.stringify(m)).not.toContain(pw);
+    expect(renderReport(m, { color: false })).not.toContain(pw);
+    expect(guide(m)).not.toContain(pw);
+  });
 });
