@@ -121,6 +121,12 @@ interface PoolEntry {
   source: Source;
 }
 
+/**
+ * A count above this is asked, never written: replicas are an int32, and no pool ran more workers
+ * of one queue list than the ceiling the tool allows an HPA maximum (MAX_REPLICAS_ANSWER).
+ */
+const MAX_POOL_COUNT = 1000;
+
 /** resque-pool's apply_environment: top-level entries, overridden by the env section's; sections dropped. */
 export function poolEntriesFor(value: RValue, env: string, lineOf: (path: (string | number)[]) => number, file: string): PoolEntry[] {
   if (!isHash(value)) return [];
@@ -132,7 +138,7 @@ export function poolEntriesFor(value: RValue, env: string, lineOf: (path: (strin
   for (const [k, { v, path }] of merged) {
     if (isHash(v)) continue;
     const source = { file, line: lineOf(path) };
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0) out.push({ queues: k, count: v, source });
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_POOL_COUNT) out.push({ queues: k, count: v, source });
     else out.push({ queues: k, count: null, written: JSON.stringify(v), source });
   }
   return out;
@@ -186,7 +192,7 @@ export function resquePoolWorkers(
       const where = `${e.source.file}:${e.source.line}`;
       w.perStage[s.name] =
         e.count === null
-          ? { processes: 1, why: `resque-pool ${JSON.stringify(e.queues)} count ${e.written} (${where}) is not a whole number`, source: e.source, unknown: `its count ${e.written} is not a whole number` }
+          ? { processes: 1, why: `resque-pool ${JSON.stringify(e.queues)} count ${e.written} (${where}) is not a whole number from 0 to ${MAX_POOL_COUNT}`, source: e.source, unknown: `its count ${e.written} is not a whole number from 0 to ${MAX_POOL_COUNT}` }
           : { processes: e.count, why: `resque-pool ${JSON.stringify(e.queues)}: ${e.count} in ${forced ? `env ${env} (-E, ${forced.source.file}:${forced.source.line})` : `rails_env ${env}`}${cfg.example ? " (from the example)" : ""}`, source: e.source };
       if (!w.lines.some((l) => l.source.line === e.source.line)) w.lines.push({ value: `resque-pool entry ${JSON.stringify(e.queues)}: ${e.count ?? e.written}`, source: e.source });
     }

@@ -93,6 +93,14 @@ describe("resque-pool layout", () => {
     expect(m.gaps.some((g) => g.id === "workers.production.worker-resque-pool-exports.processes")).toBe(true);
   });
 
+  it("a count above the replicas ceiling (an int32 field) is asked, never written", async () => {
+    const m = await analyzeFiles(pluginApp("", { production: STAGES.production }, { "config/resque-pool.yml": "exports: 100000000000\nmailers: 1000\n" }, GEMS, ""), "ledger");
+    const exports = pool(m).find((w) => w.env["QUEUE"] === "exports")!;
+    expect(exports.perStage!["production"]!.unknown).toMatch(/not a whole number from 0 to 1000/);
+    expect(m.gaps.some((g) => g.id === "workers.production.worker-resque-pool-exports.processes")).toBe(true);
+    expect(pool(m).find((w) => w.env["QUEUE"] === "mailers")!.perStage!["production"]!.processes).toBe(1000);
+  });
+
   it("`-E` on the line that starts the pool is its env on every stage", async () => {
     const m = await analyzeFiles(pluginApp("", { staging: STAGES.staging }, { Procfile: "web: bundle exec puma\npool: bundle exec resque-pool -E production\n", "config/resque-pool.yml": POOL }, GEMS, ""), "ledger");
     expect(replicas(m)).toEqual({ "worker-resque-pool-invoices-mailers": [1], "worker-resque-pool-exports": [5], "worker-resque-pool-audit": [3] });
