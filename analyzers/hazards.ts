@@ -102,11 +102,13 @@ const cronOnOneServer: Rule = (m) => {
       else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
     }
     const task = typeof job.task === "string" ? job.task : JSON.stringify(job.task);
+    // whenever's jobs come from schedule.rb; a stack gem's crontab template (capistrano-mb) is plain cron.
+    const kind = job.source.file.endsWith("schedule.rb") ? "whenever job" : `cron job (${job.source.file})`;
     const roles = [...seenRoles];
     if (single.length) {
       out.push({
         id: "cron.single-server",
-        message: `whenever job ${task} ran on one server with role ${roles.join("/")} in ${single.join(", ")}`,
+        message: `${kind} ${task} ran on one server with role ${roles.join("/")} in ${single.join(", ")}`,
         advice: "A CronJob runs it once per schedule, on whatever node: keep the job idempotent, set concurrencyPolicy: Forbid, and do not rely on that server's local files.",
         source: job.source,
       });
@@ -114,7 +116,7 @@ const cronOnOneServer: Rule = (m) => {
     if (many.length) {
       out.push({
         id: "cron.many-servers",
-        message: `whenever job ${task} ran on every server with role ${roles.join("/")} in ${many.join(", ")}: once per server, per schedule`,
+        message: `${kind} ${task} ran on every server with role ${roles.join("/")} in ${many.join(", ")}: once per server, per schedule`,
         advice: "A CronJob runs it once per schedule: if each server's run did per-machine work (log rotation, local cleanup), that work has no meaning in a pod; if it did shared work, it now runs once instead of N times.",
         source: job.source,
       });

@@ -99,6 +99,10 @@ describe("capistrano-mb as the deploy's stack", () => {
     expect(own.cron?.jobs).toHaveLength(1);
     expect(own.cron?.jobs[0]).toMatchObject({ schedules: ["30 2 * * *"], roles: ["cron"], source: { line: 3 } });
     expect(messages(own)).toMatch(/crontab\.erb:2 .*not a cron job line/);
+    // Its hazard names it as the cron job it was, not as whenever's.
+    const cronHazards = own.hazards.filter((h) => h.id.startsWith("cron.") && h.id.endsWith("-server") || h.id === "cron.many-servers");
+    expect(cronHazards.length).toBeGreaterThan(0);
+    for (const h of cronHazards) expect(h.message).toMatch(/^cron job \(lib\/capistrano\/mb\/templates\/crontab\.erb\) /);
   });
 
   it("cron: crontab(5)'s % rule — \\% is a literal %, an unescaped % (stdin follows) is not carried, by name", async () => {
