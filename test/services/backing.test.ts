@@ -89,8 +89,15 @@ const guide = (m: AppModel) => {
 
 const servers: ChildProcess[] = [];
 const dirs: string[] = [];
-afterAll(() => {
-  for (const s of servers) s.kill("SIGTERM");
+/** SIGTERM, then wait: on TERM Redis may save its dump into the temp dir, which must be gone first. */
+const stopped = (s: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (s.exitCode !== null || s.signalCode !== null) return resolve();
+    s.once("exit", () => resolve());
+    s.kill("SIGTERM");
+  });
+afterAll(async () => {
+  await Promise.all(servers.map(stopped));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -110,7 +117,7 @@ async function redisSays(conf: string, keys: string[]): Promise<Record<string, s
     expect(r.status, r.stderr).toBe(0);
     out[k] = r.stdout.trim().split("\n")[1] ?? "";
   }
-  server.kill("SIGTERM");
+  await stopped(server);
   return out;
 }
 
