@@ -21,12 +21,7 @@ const RANGE = /^\s*\(\s*([A-Za-z_]\w*|\d+)\s*(\.\.\.?)\s*([A-Za-z_]\w*|\d+)\s*\)
  */
 export function godWatchCount(file: string, text: string, at: number): GodCount | { unknown: string; source: Source } | null {
   const ls = text.split(/\r?\n/);
-  let watch = -1;
-  for (let i = at; i >= 0; i--)
-    if (/\bGod\.watch\b/.test(ls[i]!)) {
-      watch = i;
-      break;
-    }
+  const watch = watchStart(ls, at);
   if (watch < 0) return null;
   const own = indent(ls[watch]!);
   let header = -1;
@@ -60,14 +55,15 @@ export function godWatchCount(file: string, text: string, at: number): GodCount 
   return null;
 }
 
+/** The line (0-based) of the `God.watch` at or above line `at`; -1 when there is none. */
+function watchStart(ls: string[], at: number): number {
+  for (let i = at; i >= 0; i--) if (/\bGod\.watch\b/.test(ls[i]!)) return i;
+  return -1;
+}
+
 /** The `God.watch` block that holds line `at` (0-based): its first and last line, by indentation. */
 function watchBlock(ls: string[], at: number): { from: number; to: number } | null {
-  let from = -1;
-  for (let i = at; i >= 0; i--)
-    if (/\bGod\.watch\b/.test(ls[i]!)) {
-      from = i;
-      break;
-    }
+  const from = watchStart(ls, at);
   if (from < 0) return null;
   const own = indent(ls[from]!);
   let to = ls.length - 1;
