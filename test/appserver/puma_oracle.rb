@@ -3,8 +3,7 @@
 # {"path": ..., "env": ...}; "env" is put in RAILS_ENV and RACK_ENV before the file is read, as
 # capistrano3-puma starts Puma (`with rack_env: puma_env`, under RAILS_ENV of the stage).
 require "json"
-require "puma"
-require "puma/configuration"
+require_relative "puma_file_options"
 
 out = JSON.parse($stdin.read).map do |c|
   ENV.delete("RAILS_ENV")
@@ -13,16 +12,7 @@ out = JSON.parse($stdin.read).map do |c|
     ENV["RAILS_ENV"] = c["env"]
     ENV["RACK_ENV"] = c["env"]
   end
-  conf = Puma::Configuration.new(config_files: [c["path"]])
-  conf.load
-  set = conf.options.file_options
-  {
-    "workers" => set[:workers],
-    "threads" => set.key?(:min_threads) ? [set[:min_threads], set[:max_threads]] : nil,
-    "worker_timeout" => set[:worker_timeout],
-    "preload_app" => set[:preload_app],
-    "binds" => set[:binds],
-  }
+  puma_file_options(c["path"])
 rescue StandardError, ScriptError => e
   { "error" => "#{e.class}: #{e.message}" }
 end

@@ -4,8 +4,7 @@
 # vars are the stage's variables with the plugin's defaults already applied ("false"/null as JSON).
 require "erb"
 require "json"
-require "puma"
-require "puma/configuration"
+require_relative "puma_file_options"
 
 class Binder
   def initialize(vars) = @vars = vars
@@ -22,15 +21,7 @@ end
 
 out = JSON.parse($stdin.read).map do |c|
   File.write(c["out"], Binder.new(c["vars"]).render(File.read(c["template"])))
-  conf = Puma::Configuration.new(config_files: [c["out"]])
-  conf.load
-  set = conf.options.file_options
-  {
-    "workers" => set[:workers],
-    "threads" => set.key?(:min_threads) ? [set[:min_threads], set[:max_threads]] : nil,
-    "worker_timeout" => set[:worker_timeout],
-    "preload_app" => set[:preload_app],
-  }
+  puma_file_options(c["out"]).except("binds")
 rescue StandardError, ScriptError => e
   { "error" => "#{e.class}: #{e.message}" }
 end
