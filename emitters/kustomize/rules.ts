@@ -128,8 +128,7 @@ export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   if (stage.undeclared) return null;
   const unread = (Array.isArray(stage.unread) ? stage.unread : []).find((u) => u.what === "servers");
   if (unread) return `the stage's servers (${unread.source.file}:${unread.source.line}) could not be read; answer servers.${stage.name} to say where it ran`;
-  const where = stage.missingFile ? `it has no file (${stage.missingFile}) and ${stage.source.file} names no server for it` : `${stage.source.file} names none`;
-  return `the stage declares no server (${where}), so whenever wrote no crontab line for it there`;
+  return `the stage declares no server (${stage.source.file} names none), so whenever wrote no crontab line for it there`;
 }
 
 /** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */
