@@ -35,6 +35,7 @@ export class DeployGlobal {
   /** The YAML line of the last leaf read (a variable set from it cites that line). */
   lastLeaf: { value: RValue; source: Source } | null = null;
   private loaded = new Map<string, RubyHash | string>();
+  private appDir: string | undefined;
 
   constructor(private repo: RepoFiles) {}
 
@@ -54,7 +55,8 @@ export class DeployGlobal {
   root(name: string | null, unknownAt: (reason: string) => Unknown): RValue {
     const key = name ?? "configuration";
     const env = this.setup.environment;
-    const dir = this.setup.dir?.value ?? readSetup({ repo: this.repo, problem: () => {} }).dir;
+    // not configured by the deploy: the directory the app's own setup gives Global
+    const dir = this.setup.dir?.value ?? (this.appDir ??= readSetup({ repo: this.repo, problem: () => {} }).dir);
     if (!env || env.value === null)
       return unknownAt(`Global.${key} is read by the deploy, but ${env ? `Global's environment (${env.how}) is not known statically` : "the deploy sets no Global environment (`Global.configure { |c| c.environment = ... }`; the gem raises without one)"}`);
     const conf = this.load(dir, env.value);
