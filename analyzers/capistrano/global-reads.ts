@@ -57,6 +57,7 @@ export class DeployGlobal {
     const env = this.setup.environment;
     // not configured by the deploy: the directory the app's own setup gives Global
     const dir = this.setup.dir?.value ?? (this.appDir ??= readSetup({ repo: this.repo, problem: () => {} }).dir);
+    if (this.setup.dir && this.setup.dir.value === null) return unknownAt(`Global.${key} is read by the deploy, but Global's config_directory (${this.setup.dir.how}) is not a repo path known statically`);
     if (!env || env.value === null)
       return unknownAt(`Global.${key} is read by the deploy, but ${env ? `Global's environment (${env.how}) is not known statically` : "the deploy sets no Global environment (`Global.configure { |c| c.environment = ... }`; the gem raises without one)"}`);
     const conf = this.load(dir, env.value);
