@@ -136,6 +136,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     if (by && o.stages.some((s) => by.stages.includes(s)))
       o.startedBy = { value: `capistrano3-puma ${pumaLock!.version}'s systemd unit runs \`puma -e <puma_env>\` in current/ with no -C, so Puma loads ${o.file} (puma_env ${by.envs.join("; ")})`, source: pumaLock!.source };
   }
+  // A start line with no -C (`puma -e production`): why Puma loaded this file.
+  for (const o of out) {
+    const n = o.kind === "puma" && !o.startedBy && (o.stages.length || !stages.length) ? named.find((x) => x.pumaEnv && x.path === o.file && (x.stage === null || o.stages.includes(x.stage))) : undefined;
+    if (n) o.startedBy = { value: `${n.source.file}:${n.source.line} starts Puma with ${n.pumaEnv} and no -C, so Puma loads ${o.file} (the first of config/puma/<env>.rb and config/puma.rb in the app)`, source: n.source };
+  }
   out.unshift(...pumaPluginConfigs(ctx, generated));
   if (mbUnicorn.size) {
     const own: AppServerConfig[] = [];

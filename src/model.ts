@@ -496,8 +496,6 @@ export interface Stage {
    * the analysis could not follow: the server list (and such variables) may be incomplete.
    */
   unread?: UnreadCode[];
-  /** A stage named in `set :stages` whose own file is not in the repo (its source is where it was declared). */
-  missingFile?: string;
   /**
    * Not a stage of the repo: the one overlay written when no stage was found (the person confirmed
    * it, gap stages.none). Nothing says which servers it had.

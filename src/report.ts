@@ -48,7 +48,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
   if (m.stages.length === 0) lines.push("  (no stages found)");
   for (const s of m.stages) {
-    lines.push(`  ${c.bold(s.name)}  ${at(s.source)}${s.missingFile ? ` (declared there; it has no file: ${s.missingFile} does not exist)` : ""}`);
+    lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`);
     if (s.servers.length === 0 && !(Array.isArray(s.unread) && s.unread.some((u) => u.what === "servers"))) lines.push("    (declares no server: whenever wrote no crontab for it, so its CronJobs are written suspended)");
     // The host-naming variables too (Capistrano 2's `set :domain` above all): the stage's hosts come from them.
     for (const key of ["rails_env", "branch", "deploy_to", "application", ...STAGE_HOST_VARIABLES]) {

@@ -7,6 +7,7 @@ import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js"
 import { COMMANDS, isServerCommand, startLines, webProcfileEntries } from "./started.js";
 import { foremanWebEntries } from "./foreman.js";
 import type { ServerKind } from "./files.js";
+import { pumaConfigForEnv } from "./puma-plugin.js";
 
 export interface NamedConfig {
   kind: ServerKind;
@@ -21,6 +22,34 @@ export interface NamedConfig {
   railsEnv?: string;
   /** RACK_ENV as the line sets it before the server reads its config (`RACK_ENV=x ...`, plain `unicorn -E x`), if any. */
   rackEnv?: string;
+  /** Puma started with no -C: the environment that chose `path` (pumaLineEnv), in words. */
+  pumaEnv?: string;
+}
+
+/**
+ * The environment Puma picks its config file by, as a start line without -C states it: `-e x` /
+ * `--environment x`, else the first of APP_ENV, RACK_ENV, RAILS_ENV the line sets as a prefix
+ * (Puma::Configuration's default environment reads them in that order; -e replaces it). A prefix is
+ * read with the variables before it in that order unset, as the line leaves them: said in `how`.
+ * Null when the line states none, or not as a plain word (`-e $RAILS_ENV`).
+ */
+export function pumaLineEnv(line: string): { env: string; how: string } | null {
+  const m = COMMANDS.find(([, k]) => k === "puma")![0].exec(line);
+  if (!m) return null;
+  const after = line.slice(m.index);
+  // OptionParser's forms: `-e x`, `-ex`, `--environment x`, `--environment=x` (`-e=x` would be "=x")
+  const flag = /\s(?:-e\s+|-e(?=\w)|--environment(?:=|\s+))(["']?)([^\s"';&|)]+)\1(?=[\s"';&|)]|$)/.exec(after);
+  if (flag) return /^[\w.-]+$/.test(flag[2]!) ? { env: flag[2]!, how: `\`${flag[0].trim()}\`` } : null;
+  const before = line.slice(0, m.index);
+  const names = ["APP_ENV", "RACK_ENV", "RAILS_ENV"];
+  for (const [i, name] of names.entries()) {
+    const p = new RegExp(`(?:^|[\\s"'\`;&(])${name}=(["']?)([^\\s"';&|)]*)\\1\\s`).exec(before);
+    if (!p) continue;
+    if (!/^[\w.-]+$/.test(p[2]!)) return null;
+    const unset = names.slice(0, i);
+    return { env: p[2]!, how: `\`${name}=${p[2]}\`${unset.length ? ` (read with ${unset.join(" and ")} unset, as the line leaves ${unset.length > 1 ? "them" : "it"})` : ""}` };
+  }
+  return null;
 }
 
 /**
@@ -62,7 +91,19 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     if (!hit?.m) return;
     // the flag after the server's name: `bash -c "... unicorn -c x"` names x, not the shell's -c
     const m = FLAG.exec(line.slice(hit.m.index));
-    if (!m) return;
+    if (!m) {
+      // Puma with no -C loads config/puma/<env>.rb, else config/puma.rb (Puma::Configuration#config_files)
+      const env = hit.kind === "puma" && !/\bpumactl\b/.test(line) ? pumaLineEnv(line) : null;
+      const path = env ? pumaConfigForEnv(ctx, env.env) : null;
+      if (!env || !path) return;
+      const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
+      const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
+      const railsEnv = lineRailsEnv(line);
+      const rackEnv = lineRackEnv(line);
+      const named: NamedConfig = { kind: "puma", path, written: env.how, source, stage, pumaEnv: env.how, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}) };
+      if (!out.some((o) => o.kind === "puma" && o.written === named.written && o.stage === named.stage)) out.push(named);
+      return;
+    }
     const written = m[1]!;
     // `-c fetch(:unicorn_config_path)` or `-C $CONF`: a variable, read where it is set
     if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;

@@ -9,6 +9,7 @@ import { capfilePath } from "./capfile.js";
 import type { AnalyzerContext, RValue, Source } from "../../src/model.js";
 import { parseErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
+import { boundedCount, unboundedCountWhy } from "../process-count.js";
 
 export const MOONSHINE_YML = "config/moonshine.yml";
 const MANIFEST = /^app\/manifests\/[^/]+\.rb$/;
@@ -69,9 +70,13 @@ export function moonshinePassenger(ctx: AnalyzerContext): { recipe: { text: stri
     for (let i = passenger!.source.line; i < ls.length; i++) if (/^\s+:?max_pool_size:/.test(ls[i]!)) return { file: MOONSHINE_YML, line: i + 1 };
     return passenger!.source;
   };
+  // a size past the bound is as unknown as a word: no server ran that many Passenger processes
+  const count = boundedCount(size);
   const pool =
-    typeof size === "number" && Number.isInteger(size) && size >= 0
-      ? { value: size, source: lineOf() }
-      : { unknown: `${MOONSHINE_YML} sets no :passenger: :max_pool_size, so Moonshine's passenger.conf template default applies`, source: passenger?.source ?? { file: MOONSHINE_YML, line: 1 } };
+    count !== null
+      ? { value: count, source: lineOf() }
+      : size !== undefined && size !== null
+        ? { unknown: `${MOONSHINE_YML} :passenger: :max_pool_size ${unboundedCountWhy(JSON.stringify(size))}`, source: lineOf() }
+        : { unknown: `${MOONSHINE_YML} sets no :passenger: :max_pool_size, so Moonshine's passenger.conf template default applies`, source: passenger?.source ?? { file: MOONSHINE_YML, line: 1 } };
   return { recipe, pool };
 }

@@ -16,6 +16,7 @@ import { hasPath } from "../../src/model.js";
 import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
 import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/blocks.js";
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
+import { DeployGlobal } from "./global-reads.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -57,6 +58,8 @@ interface Frame {
 }
 
 /** Calls that are part of the DSL but have no effect on variables or servers. */
+/** Methods a Global value answers itself (Configuration delegates them to its Hash, or Ruby's String has them): never a key read. */
+const HASH_METHODS = new Set(["to_hash", "to_h", "to_s", "to_str", "to_a", "to_sym", "to_i", "to_json", "inspect", "keys", "values", "each", "map", "size", "length", "dup", "first", "last", "compact", "freeze", "class", "strip", "split", "downcase", "upcase", "join", "flatten"]);
 const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "set_default", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
 
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
@@ -89,6 +92,10 @@ export class Session {
   private loaded = new Set<string>();
   /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
   private constants = new Map<string, RValue>();
+  /** Global as the deploy configured it (global-reads.ts). */
+  private global: DeployGlobal;
+  /** `x[k]` nodes that read a key Global does not have (nil): a read on them names the key. */
+  private globalMissing = new WeakMap<object, string>();
   /** Helper methods defined in the config (`def host(name) ... end`), called with known arguments. */
   private defs = new Map<string, Def>();
   private callDepth = 0;
@@ -108,6 +115,7 @@ export class Session {
   private serverLimitSaid = false;
 
   constructor(private opts: SessionOptions, from?: Session) {
+    this.global = from ? from.global.copy() : new DeployGlobal(opts.repo);
     if (!from) {
       this.vars = new Variables((lazy, key, stored) => (stored ? this.lazyValue(lazy, key) : this.resolveLazy(lazy, key)));
       return;
@@ -321,6 +329,7 @@ export class Session {
     const name: string = node.name;
     const recv = node.receiver;
     const args = argsOf(node);
+    if (kind(recv) === "ConstantReadNode" && recv.name === "Global" && name === "configure" && node.block && kind(node.block) === "BlockNode") return this.execGlobalConfigure(node.block, f);
     if (LOOP_METHODS.has(name) && node.block && kind(node.block) === "BlockNode") {
       const list = this.ev(recv, f);
       const yields = isUnknown(list) ? list.unknown : yieldsOf(list, name, this.evArgs(args, f));
@@ -403,13 +412,14 @@ export class Session {
     if (ifEmpty && this.vars.has(key)) return;
     let value: Stored;
     const block = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    this.global.lastLeaf = null;
     if (args.length < 2 && block) value = this.lazyOf(block, f);
     else if (args.length >= 2) value = this.storedOf(args[1], f);
     else value = null;
     const prev = this.vars.has(key) && !isLazy(this.vars.peekRaw(key)) ? (this.vars.peekRaw(key) as RValue) : null;
     // A built-in default that re-sets a value unchanged (`set :x, fetch(:x, d)`) keeps its origin.
     if (f.sourceOverride && this.vars.has(key) && !isLazy(value) && prev !== null && same(prev, value as RValue)) return;
-    this.vars.set(key, value, this.src(f, node));
+    this.vars.set(key, value, this.globalSource(value, f) ?? this.src(f, node));
     if (!isLazy(value)) this.noteLinked(key, prev, value as RValue, this.src(f, node));
   }
 
@@ -536,8 +546,13 @@ export class Session {
       this.serverLimitSaid = true;
       return;
     }
-    const hostName = this.hostOf(this.ev(args[0], f), f, node);
-    if (hostName === null) return this.notFollowed(f, node, `server whose host is not known statically (${short(f.parsed.textOf(args[0]))})`);
+    this.global.lastLeaf = null;
+    const hostValue = this.ev(args[0], f);
+    const hostSource = this.globalSource(hostValue, f);
+    const hostName = this.hostOf(hostValue, f, node);
+    // a host read from Global: the Unknown names the Global key and why
+    const why = isUnknown(hostValue) && /^Global\b/.test(hostValue.unknown) ? `: ${hostValue.unknown}` : "";
+    if (hostName === null) return this.notFollowed(f, node, `server whose host is not known statically (${short(f.parsed.textOf(args[0]))})${why}`);
     const rest = args.slice(1).map((a) => this.ev(a, f));
     let props: Record<string, RValue> = {};
     const roles: RValue[] = [];
@@ -554,7 +569,41 @@ export class Session {
       this.warnAt(f, node, `primary: of server ${hostName} not known statically: read as not primary`);
       props = { ...props, primary: false };
     }
-    this.servers.addHost(hostName, props, this.src(f, node));
+    this.servers.addHost(hostName, props, hostSource ?? this.src(f, node));
+  }
+
+  /** The YAML line of a value just read from Global, when the value is that leaf's (not a default's source). */
+  private globalSource(value: Stored, f: Frame): Source | null {
+    const leaf = this.global.lastLeaf;
+    this.global.lastLeaf = null;
+    if (!leaf || f.sourceOverride || isLazy(value) || !same(leaf.value, value as RValue)) return null;
+    return leaf.source;
+  }
+
+  /**
+   * `Global.configure do |config| config.environment = ...; config.config_directory = ... end`: what
+   * the deploy's Global reads. A directory is read relative to where cap runs (the repo root).
+   */
+  private execGlobalConfigure(block: any, f: Frame): void {
+    const param: string | undefined = block.parameters?.parameters?.requireds?.[0]?.name;
+    for (const st of statementsOf(block.body)) {
+      if (kind(st) !== "CallNode" || !param || kind(st.receiver) !== "LocalVariableReadNode" || st.receiver.name !== param) continue;
+      const a = argsOf(st);
+      if (a.length !== 1 || (st.name !== "environment=" && st.name !== "config_directory=")) continue;
+      const how = short(f.parsed.textOf(a[0]));
+      if (st.name === "environment=") {
+        const v = this.ev(a[0], f);
+        const env = isSym(v) ? v.sym : isKnownString(v) ? (v as string) : null;
+        this.global.setup = { ...this.global.setup, environment: { value: env, how } };
+      } else {
+        let n = a[0];
+        if (kind(n) === "CallNode" && n.name === "to_s" && n.receiver && !argsOf(n).length) n = n.receiver;
+        const expand = kind(n) === "CallNode" && kind(n.receiver) === "ConstantReadNode" && n.receiver.name === "File" && n.name === "expand_path" && argsOf(n).length === 1;
+        const v = this.ev(expand ? argsOf(n)[0] : n, f);
+        const dir = isKnownString(v) && !(v as string).startsWith("/") && !(v as string).split("/").includes("..") ? normalize((v as string).replace(/^\.\//, "")).replace(/\/+$/, "") : null;
+        this.global.setup = { ...this.global.setup, dir: { value: dir, how } };
+      }
+    }
   }
 
   private execRole(node: any, f: Frame): void {
@@ -712,6 +761,8 @@ export class Session {
       if (!parts.every((p) => typeof p === "string")) return undefined;
       return (parts as string[]).reduce(pathJoin, base);
     }
+    const global = this.globalRead(node, recv, name, args, ev, f);
+    if (global !== undefined) return global;
     if (kind(recv) === "ConstantReadNode") {
       const c: string = recv.name;
       if (c === "File" && name === "read" && args.length === 1) {
@@ -750,6 +801,34 @@ export class Session {
       }
     }
     return undefined;
+  }
+
+  /** `Global.configuration`, `Global.deploy`, and `[k]` / `.k` on what they gave (global-reads.ts); undefined for any other call. */
+  private globalRead(node: any, recv: any, name: string, args: any[], ev: (n: any) => RValue, f: Frame): RValue | undefined {
+    const at = (reason: string) => unknown(f.parsed, node, reason);
+    const plain = args.length === 0 && !node.block;
+    if (kind(recv) === "ConstantReadNode" && recv.name === "Global") {
+      if (!plain || name === "configure") return undefined;
+      if (name === "environment") return this.global.setup.environment?.value ?? at("Global's environment is not set by the deploy");
+      return this.global.root(name === "configuration" ? null : name, at);
+    }
+    const index = name === "[]" && args.length === 1;
+    if (!index && !(plain && /^[a-z_]\w*$/.test(name) && !HASH_METHODS.has(name))) return undefined;
+    // only chains that can hold a Global value: Global..., fetch(:k)..., a local
+    let root = recv;
+    while (root && kind(root) === "CallNode" && root.receiver) root = root.receiver;
+    const rootOk = root && ((kind(root) === "ConstantReadNode" && root.name === "Global") || (kind(root) === "CallNode" && !root.receiver && root.name === "fetch") || kind(root) === "LocalVariableReadNode");
+    if (!rootOk) return undefined;
+    const r = ev(recv);
+    const missing = this.globalMissing.get(recv);
+    if (r === null && missing !== undefined) return at(`Global key ${missing} is not set for this stage's environment (nil), so this read raises in Ruby`);
+    const res = this.global.member(r, index ? ev(args[0]) : name, !index, at);
+    if (res === null && index) {
+      const o = DeployGlobal.originOf(r)!;
+      const k = ev(args[0]);
+      this.globalMissing.set(node, `${o.key ? `${o.key}.` : ""}${isSym(k) ? k.sym : String(k)}`);
+    }
+    return res;
   }
 
   /** A helper method of the config, run on known arguments (its body evaluated like a lambda's). */

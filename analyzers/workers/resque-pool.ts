@@ -18,6 +18,7 @@ import { isHash } from "../ruby/evaluate.js";
 import { dnsLabel } from "../../src/names.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import type { JobBackend } from "./backends.js";
+import { boundedCount, unboundedCountWhy, MAX_PROCESS_COUNT } from "../process-count.js";
 
 export const RESQUE_POOL_GEM = "resque-pool";
 const DEFAULT_FILES = ["resque-pool.yml", "config/resque-pool.yml"];
@@ -121,11 +122,6 @@ interface PoolEntry {
   source: Source;
 }
 
-/**
- * A count above this is asked, never written: replicas are an int32, and no pool ran more workers
- * of one queue list than the ceiling the tool allows an HPA maximum (MAX_REPLICAS_ANSWER).
- */
-const MAX_POOL_COUNT = 1000;
 
 /** resque-pool's apply_environment: top-level entries, overridden by the env section's; sections dropped. */
 export function poolEntriesFor(value: RValue, env: string, lineOf: (path: (string | number)[]) => number, file: string): PoolEntry[] {
@@ -138,7 +134,8 @@ export function poolEntriesFor(value: RValue, env: string, lineOf: (path: (strin
   for (const [k, { v, path }] of merged) {
     if (isHash(v)) continue;
     const source = { file, line: lineOf(path) };
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_POOL_COUNT) out.push({ queues: k, count: v, source });
+    const count = boundedCount(v);
+    if (count !== null) out.push({ queues: k, count, source });
     else out.push({ queues: k, count: null, written: JSON.stringify(v), source });
   }
   return out;
@@ -192,7 +189,7 @@ export function resquePoolWorkers(
       const where = `${e.source.file}:${e.source.line}`;
       w.perStage[s.name] =
         e.count === null
-          ? { processes: 1, why: `resque-pool ${JSON.stringify(e.queues)} count ${e.written} (${where}) is not a whole number from 0 to ${MAX_POOL_COUNT}`, source: e.source, unknown: `its count ${e.written} is not a whole number from 0 to ${MAX_POOL_COUNT}` }
+          ? { processes: 1, why: `resque-pool ${JSON.stringify(e.queues)} count ${e.written} (${where}) is not a whole number from 0 to ${MAX_PROCESS_COUNT}`, source: e.source, unknown: `its count ${unboundedCountWhy(e.written!)}` }
           : { processes: e.count, why: `resque-pool ${JSON.stringify(e.queues)}: ${e.count} in ${forced ? `env ${env} (-E, ${forced.source.file}:${forced.source.line})` : `rails_env ${env}`}${cfg.example ? " (from the example)" : ""}`, source: e.source };
       if (!w.lines.some((l) => l.source.line === e.source.line)) w.lines.push({ value: `resque-pool entry ${JSON.stringify(e.queues)}: ${e.count ?? e.written}`, source: e.source });
     }

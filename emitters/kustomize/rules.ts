@@ -5,6 +5,7 @@
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
@@ -30,7 +31,8 @@ export function numberOf(v: RValue | undefined): number | null {
 export function stringOf(v: RValue | undefined): string | null {
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
-  if (isObject(v) && "sym" in v) return String((v as { sym: string }).sym);
+  // a Symbol is its name, as Ruby's to_s and Capistrano's roles take it (isObject does not take Symbols)
+  if (isSym(v)) return v.sym;
   if (isObject(v) && typeof (v as { float?: unknown }).float === "string") return (v as { float: string }).float;
   return null;
 }
@@ -84,8 +86,7 @@ export function sidekiqRoles(stage: Stage): string[] {
   // capistrano-mb's sidekiq recipe (when :mb_recipes lists it) runs its unit on :mb_sidekiq_role.
   const mbRecipes = stage.variables["mb_recipes"]?.value;
   const role = stage.variables["mb_sidekiq_role"]?.value;
-  // (a Symbol, which stringOf does not take: `set :mb_sidekiq_role, :jobs`)
-  const mbRole = Array.isArray(mbRecipes) && mbRecipes.some((r) => stringOf(r) === "sidekiq") ? (role && typeof role === "object" && "sym" in role ? String(role.sym) : role) : undefined;
+  const mbRole = Array.isArray(mbRecipes) && mbRecipes.some((r) => stringOf(r) === "sidekiq") ? role : undefined;
   const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value ?? mbRole;
   const list = Array.isArray(v) ? v.map(stringOf).filter((x): x is string => !!x) : stringOf(v) ? [stringOf(v)!] : [];
   if (list.length) return list;
@@ -128,8 +129,7 @@ export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   if (stage.undeclared) return null;
   const unread = (Array.isArray(stage.unread) ? stage.unread : []).find((u) => u.what === "servers");
   if (unread) return `the stage's servers (${unread.source.file}:${unread.source.line}) could not be read; answer servers.${stage.name} to say where it ran`;
-  const where = stage.missingFile ? `it has no file (${stage.missingFile}) and ${stage.source.file} names no server for it` : `${stage.source.file} names none`;
-  return `the stage declares no server (${where}), so whenever wrote no crontab line for it there`;
+  return `the stage declares no server (${stage.source.file} names none), so whenever wrote no crontab line for it there`;
 }
 
 /** How many servers ran the job on the stage (cron ran it once per server; a CronJob runs it once). */

@@ -2,7 +2,7 @@
 // which tag the overlays start from. The gaps (src/gaps/release.ts) and the release emitters both
 // read them, so a default and the output that follows it cannot disagree.
 import type { Answers, AppModel, CiProvider, RValue, Source, Stage } from "../../src/model.js";
-import { isEnvRefShape, isUnknown, railsEnvOf } from "../../src/model.js";
+import { isEnvRefShape, isSym, isUnknown, railsEnvOf } from "../../src/model.js";
 import { productionStage } from "../kustomize/rules.js";
 import { answerString } from "../kustomize/answers.js";
 
@@ -74,7 +74,9 @@ export function stageBranch(stage: Stage, answers: Answers): StageBranch {
     const offered = typeof asked.default === "string" ? asked.default : null;
     return { branch: branchOrNull(answers[id] ?? offered), answer: id, offered, source: asked.source ?? source };
   }
-  if (fact && typeof fact.value === "string") return { branch: branchOrNull(fact.value), answer: null, offered: null, source };
+  // `set :branch, :main`: git is given the Symbol's name
+  const named = fact && isSym(fact.value) ? fact.value.sym : fact?.value;
+  if (fact && typeof named === "string") return { branch: branchOrNull(named), answer: null, offered: null, source };
   const id = branchAnswer(stage.name);
   const offered = offeredBranch(fact?.value);
   return { branch: branchOrNull(id in answers ? answers[id] : offered), answer: id, offered, source };

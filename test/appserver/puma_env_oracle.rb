@@ -2,7 +2,8 @@
 # in an app directory, up to the point where the config is loaded (Puma::CLI builds the Launcher,
 # which loads it; nothing is bound), and prints which file Puma loaded and what it set, and what
 # ENV["RACK_ENV"] held while the file was evaluated. Input (stdin): a JSON list of {"dir", "env",
-# "args"?, "rack_env"?}: -e env (when env is given), then args; rack_env is put in the environment.
+# "args"?, "rack_env"?, "environ"?}: -e env (when env is given), then args; rack_env, and each
+# name => value of environ (a start line's `RAILS_ENV=x` prefix), are put in the environment.
 require "json"
 require "puma"
 require "puma/cli"
@@ -19,6 +20,7 @@ out = JSON.parse($stdin.read).map do |c|
   Dir.chdir(c["dir"]) do
     $rack_env_seen = :not_loaded
     ENV["RACK_ENV"] = c["rack_env"] if c["rack_env"]
+    c.fetch("environ", {}).each { |k, v| ENV[k] = v }
     cli = Puma::CLI.new([*(c["env"] ? ["-e", c["env"]] : []), *c.fetch("args", [])], Puma::Events.strings)
     conf = cli.instance_variable_get(:@conf)
     opts = conf.options
@@ -30,6 +32,7 @@ out = JSON.parse($stdin.read).map do |c|
     }
   ensure
     ENV.delete("RACK_ENV")
+    c.fetch("environ", {}).each_key { |k| ENV.delete(k) }
   end
 rescue StandardError, ScriptError => e
   { "error" => "#{e.class}: #{e.message}" }

@@ -139,6 +139,11 @@ describe("a stage named in `set :stages` without its own file (Capistrano 2 mult
     expect(r.problems.some((p) => /Capistrano 2 without stages/.test(p.message))).toBe(false);
     expect(r.capistrano!.hooks.map((h) => h.task)).toContain("bakery:warm");
   });
+
+  it("has no field in the published Stage shape: no stage is ever made for it, so nothing reads one", () => {
+    const schema = JSON.parse(readFileSync(new URL("../../schema/appmodel.schema.json", import.meta.url), "utf8"));
+    expect(Object.keys(schema.definitions.Stage.properties)).not.toContain("missingFile");
+  });
 });
 
 describe("capistrano-ext's stage_dir set elsewhere", () => {

@@ -70,6 +70,16 @@ describe("Moonshine + god", () => {
     expect(m.webServer!.evidence).toContainEqual({ value: expect.stringMatching(/recipe :default_stack/), source: { file: "app/manifests/application_manifest.rb", line: 2 } });
   });
 
+  it("a pool size past the process-count bound (or not a whole number) is not known, cited at its line, never a fact", async () => {
+    for (const written of ["100000", "2.5", "lots"]) {
+      const m = await analyzeFiles(repo({ "config/moonshine.yml": MOONSHINE.replace(":max_pool_size: 5", `:max_pool_size: ${written}`) }), "bindery");
+      const pool = m.webServer!.evidence.filter((e) => /pool size|PassengerMaxPoolSize/.test(e.value));
+      expect(pool, written).toEqual([{ value: expect.stringMatching(/^passenger: pool size not known: config\/moonshine\.yml :passenger: :max_pool_size .* is not a whole number from 0 to 1000$/), source: { file: "config/moonshine.yml", line: 7 } }]);
+    }
+    const edge = await analyzeFiles(repo({ "config/moonshine.yml": MOONSHINE.replace(":max_pool_size: 5", ":max_pool_size: 1000") }), "bindery");
+    expect(edge.webServer!.evidence.some((e) => /^passenger: PassengerMaxPoolSize 1000:/.test(e.value))).toBe(true);
+  });
+
   it("a manifest without Passenger's recipe: no Passenger; no Moonshine at all: moonshine.yml sets nothing", async () => {
     const noRecipe = await analyzeFiles(repo({ "app/manifests/application_manifest.rb": "class ApplicationManifest < Moonshine::Manifest::Rails\n  recipe :mysql_server\nend\n" }), "bindery");
     expect(noRecipe.webServer?.kind ?? null).not.toBe("passenger");
