@@ -9,6 +9,7 @@ import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
+import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -219,6 +220,16 @@ export function analyzeWorkers(
         ctx.problem({ ...(x.p.source ?? x.stage.source), message: `${b.label}, stage ${x.stage.name}: ${x.p.why}; a worker Deployment is emitted (if the web server ran the jobs too, both now take them)`, severity: "warning" });
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
     const extra = perStage ? { perStage } : {};
+    if (b.id === "delayed-job" && !ownLines.length) {
+      // The repo's daemon script, as a service file or the team's own task ran it: its options read.
+      const task = tasks.find((t) => t.runs?.script);
+      const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : [];
+      const ws = delayedJobScriptWorkers(ctx, b, { ...base, ...extra }, runs);
+      if (ws) {
+        out.push(...ws);
+        continue;
+      }
+    }
     if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
@@ -459,7 +470,10 @@ function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
     if ("error" in r) continue;
     r.text.split(/\r?\n/).forEach((text, i) => {
       if (!START_LINE.test(text)) return;
-      const command = text.replace(START_LINE, "").trim().replace(/^["']|["']$/g, "");
+      const rest = text.replace(START_LINE, "").trim();
+      // A quoted command ends at its closing quote (monit's `"…" as uid app` goes on after it).
+      const q = /^["']/.test(rest) ? rest[0]! : null;
+      const command = q && rest.lastIndexOf(q) > 0 ? rest.slice(1, rest.lastIndexOf(q)) : rest;
       if (!backendOfCommand(command)) return;
       const god = /^\s*w\.start\s*=/.test(text);
       const count = god ? godWatchCount(file, r.text, i) : null;
@@ -499,6 +513,73 @@ function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
   }
   if (g.memory) evidence.push({ value: `god restarted it above ${g.memory.written} of memory: not carried (the container's memory limit kills instead of restarting gracefully)`, source: g.memory.source });
   return { ...w, stopTimeout, evidence };
+}
+
+/**
+ * Workers of the repo's delayed_job script as the lines ran it (analyzers/workers/delayed-job-script.ts):
+ * one Deployment per distinct pod command, processes per server = each line's count (its -n or pool
+ * N, times a god loop's watches), summed over the lines (monit's one block per `-i`). Null when no
+ * line runs the script or one cannot be read (then said, and the caller's standard path runs).
+ */
+function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, runs: { command: string; source: Source; service: ServiceLine | undefined }[]): WorkerFacts[] | null {
+  const groups = new Map<string, { args: string[]; env: Record<string, string>; queues: string[]; processes: number; why: string[]; source: Source; note: string; run: ServiceLine | undefined; evidence: Fact<string>[] }>();
+  for (const x of runs) {
+    const r = readDelayedJobScript(x.command, ctx.repo.paths);
+    if (r === null) continue;
+    if ("unknown" in r) {
+      ctx.problem({ ...x.source, message: `delayed_job: the line runs the repo's daemon script, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      return null;
+    }
+    let note = startNote(r);
+    if (r.exitOnComplete) {
+      const file = ctx.repo.read(x.source.file);
+      const by = x.service ? restartedBy(x.source.file, "error" in file ? "" : file.text) : null;
+      if (!by) {
+        ctx.problem({ ...x.source, message: "delayed_job: `--exit-on-complete` makes the worker stop once no job is ready and nothing here starts it again: no long-running Deployment carries that; the worker runs the gem's standard command", severity: "warning" });
+        return null;
+      }
+      note += `; \`--exit-on-complete\` left out: each worker exited once no job was ready and ${by} started it again, so the pod runs without it (a Deployment would restart an exiting container with a growing back-off)`;
+      ctx.problem({ ...x.source, message: `delayed_job: \`--exit-on-complete\` is left out of the pod's command (${by} restarted the worker each time it exited; the pod keeps running instead)`, severity: "warning" });
+    }
+    const c = x.service?.count;
+    const loops = c && "count" in c ? c.count : 1;
+    if (c && "unknown" in c) ctx.problem({ ...c.source, message: `${b.label}: the god file starts its watch in a loop whose count is not known (${c.unknown}); one per watch line is carried`, severity: "warning" });
+    for (const p of r.pools) {
+      const key = JSON.stringify([p.args, r.env]);
+      let g = groups.get(key);
+      if (!g) {
+        g = { args: p.args, env: r.env, queues: p.queues.length ? p.queues : ["*"], processes: 0, why: [], source: x.source, note, run: x.service, evidence: [] };
+        groups.set(key, g);
+      }
+      const n = p.count * loops;
+      g.processes += n;
+      const each = `${x.source.file}:${x.source.line} ${r.verb}s ${r.pools.length > 1 ? `pool ${p.queues.join(",") || "*"}: ${p.count}` : r.countWhy}`;
+      g.why.push(c && "count" in c ? `${c.source.file}:${c.source.line} starts ${c.count} watches (${c.written}), each: ${each}` : each);
+      g.evidence.push({ value: `the servers ran ${r.script} ${r.verb} (${n} per server); the pod runs ${p.args.slice(2).join(" ")}`, source: x.source });
+    }
+  }
+  if (!groups.size) return null;
+  const single = groups.size === 1;
+  const used = new Set<string>();
+  return [...groups.values()].map((g) => {
+    let name = single ? `worker-${b.id}` : `worker-${b.id}-${g.queues[0] === "*" ? "all" : slug(g.queues.join("-")).slice(0, 28).replace(/-+$/, "")}`;
+    for (let i = 2; used.has(name); i++) name = `${name.replace(/-\d+$/, "")}-${i}`;
+    used.add(name);
+    const w: WorkerFacts = {
+      ...base,
+      name,
+      args: g.args,
+      env: g.env,
+      commandFrom: g.run ? "service" : "capistrano",
+      commandSource: g.source,
+      commandNote: g.note,
+      queues: g.queues,
+      evidence: [...base.evidence, ...g.evidence],
+      carried: true,
+      ...(g.processes !== 1 || g.why.length > 1 ? { processesPerServer: { value: g.processes, why: g.why.join("; "), source: g.source } } : {}),
+    };
+    return g.run ? withGodStop(w, g.run) : w;
+  });
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
