@@ -19,8 +19,7 @@ import { emptyConfig } from "./config-walk.js";
 import { deployToOf } from "./files.js";
 import { unicornListen } from "./listen.js";
 import { readUnicorn } from "./unicorn.js";
-import { MB, mbOverride } from "../capistrano/mb.js";
-import { execStarts, readUnit } from "../services/unit-file.js";
+import { MB, mbOverride, mbUnitOverride } from "../capistrano/mb.js";
 
 export const MB_UNICORN_TEMPLATE = mbOverride("unicorn.rb.erb");
 
@@ -47,24 +46,21 @@ export const MB_UNICORN_UNIT = mbOverride("unicorn.service.erb");
 function startedConfig(ctx: AnalyzerContext, stage: Stage): { path: string; source: Source; said: string } | null {
   let viaVariable = true;
   let unitAt: Source | null = null;
-  if (hasPath(ctx.repo, MB_UNICORN_UNIT)) {
-    const r = ctx.repo.read(MB_UNICORN_UNIT);
-    const start = "text" in r ? execStarts(readUnit(r.text))[0] : undefined;
-    if (start) {
-      unitAt = { file: MB_UNICORN_UNIT, line: start.line };
-      // The release's own path as Capistrano's `current_path` (the gem renders with its binding).
-      const command = start.command.replace(/<%=\s*(current_path|release_path)\s*%>/g, "#{$1}").replace(/<%=\s*fetch\(:mb_unicorn_config\)\s*%>/g, "mb_unicorn_config");
-      const c = /\s(?:-c|--config-file)\s+([^\s'"]+)/.exec(` ${command}`);
-      const arg = c?.[1] ?? null;
-      if (arg && arg !== "mb_unicorn_config") {
-        if (/<%|#\{(?!(?:current|release)_path\})/.test(arg)) {
-          ctx.problem({ ...unitAt, message: `${MB}: the repo's unit starts unicorn with -c ${arg}, a path not known statically; the Unicorn settings are the recipe's rendered config/unicorn.rb`, severity: "warning" });
-          return null;
-        }
-        return { path: arg, source: unitAt, said: `the repo's unit ${MB_UNICORN_UNIT}:${start.line} starts unicorn with -c ${arg}` };
+  const u = mbUnitOverride(ctx, "unicorn.service.erb");
+  if (u) {
+    unitAt = { file: u.file, line: u.line };
+    const c = /\s(?:-c|--config-file)\s+([^\s'"]+)/.exec(` ${u.command}`);
+    const arg = c?.[1] ?? null;
+    if (arg && arg !== "@mb_unicorn_config") {
+      if (/@|#\{(?!(?:current|release)_path\})/.test(arg)) {
+        ctx.problem({ ...unitAt, message: `${MB}: the repo's unit starts unicorn with -c ${arg}, a path not known statically; the Unicorn settings are the recipe's rendered config/unicorn.rb`, severity: "warning" });
+        return null;
       }
-      viaVariable = !!arg;
+      return { path: arg, source: unitAt, said: `the repo's unit ${u.file}:${u.line} starts unicorn with -c ${arg}` };
     }
+    viaVariable = !!arg;
+    if (!arg && /(^|[\s/'"])unicorn(_rails)?(\s|$)/.test(u.command))
+      ctx.problem({ ...unitAt, message: `${MB}: the repo's unit starts unicorn without -c, so Unicorn read no config file on the servers (its own defaults, one worker); the settings shown are the recipe's rendered config/unicorn.rb, check which ran`, severity: "warning" });
   }
   const v = stage.variables["mb_unicorn_config"];
   if (!viaVariable || !v || v.defaultOf) return null;

@@ -200,3 +200,22 @@ describe("capistrano-mb: the config the unit started, and the server-wide nginx.
     expect(s80.timeouts["keepalive_timeout"]).toMatchObject({ value: "5", defaultOf: "capistrano-mb" });
   });
 });
+
+describe("capistrano-mb: the repo's copy of its sidekiq unit", () => {
+  it("its literal --concurrency, --queue flags and TimeoutStopSec= replace the gem's, cited at the unit", async () => {
+    const unit = "[Unit]\nDescription=kiln jobs\n\n[Service]\nExecStart=/bin/bash -lc 'exec bin/sidekiq -e <%= fetch(:rails_env) %> --concurrency 12 --queue firing --queue glazing'\nTimeoutStopSec=40\nWorkingDirectory=<%= current_path %>\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/sidekiq.service.erb": unit });
+    const p = m.sidekiq!.plugin!["production"]!;
+    const at = { file: "lib/capistrano/mb/templates/sidekiq.service.erb", line: 5 };
+    expect(p.concurrency).toEqual({ value: 12, source: at });
+    expect(p.queues).toEqual({ value: ["firing", "glazing"], source: at });
+    expect(p.stopWait).toEqual({ value: 40, source: { file: at.file, line: 6 } });
+    expect(m.sidekiq!.evidence.some((e) => /replaces the gem's unit: bin\/sidekiq .*over :mb_sidekiq_concurrency 4/.test(e.value))).toBe(true);
+  });
+
+  it("a copy that keeps the gem's --concurrency <%= fetch(:mb_sidekiq_concurrency) %> keeps the stage's value", async () => {
+    const unit = "[Service]\nExecStart=/bin/bash -lc 'exec bin/sidekiq -e <%= fetch(:rails_env) %> --concurrency <%= fetch(:mb_sidekiq_concurrency) %>'\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/sidekiq.service.erb": unit });
+    expect(m.sidekiq!.plugin!["production"]!.concurrency).toMatchObject({ value: 4, source: { file: "config/deploy/production.rb", line: 4 } });
+  });
+});
