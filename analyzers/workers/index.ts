@@ -84,6 +84,9 @@ export function analyzeWorkers(
       }
     const tasks = ownTasks(ctx, b, cap);
     for (const t of tasks) evidence.push({ value: `deploy task ${t.name}, the repo's own${t.runs ? `: ${t.runs.text}` : ""}`, source: t.source });
+    // A deploy line of any task that starts the repo's delayed_job script (`run "cd … && script/delayed_job start"`).
+    const scriptRuns = b.id === "delayed-job" && !tasks.some((t) => t.runs?.script) ? deployScriptRuns(ctx) : [];
+    for (const r of scriptRuns) evidence.push({ value: `the deploy runs ${r.command.slice(0, 120)}`, source: r.source });
     const base = {
       backend: b.id,
       label: b.label,
@@ -183,7 +186,7 @@ export function analyzeWorkers(
       const why = files.length > 1 ? `differs between stages (${files.map((f) => f ?? "unknown").join(", ")})` : file ? `is not a plain repo path (${JSON.stringify(file)})` : "is not known statically";
       ctx.problem({ ...(set[0]?.source ?? plugin.source), message: `capistrano-clockwork: :clockwork_file ${why}; the worker runs the gem's standard command`, severity: "warning" });
     }
-    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
+    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
@@ -223,7 +226,7 @@ export function analyzeWorkers(
     if (b.id === "delayed-job" && !ownLines.length) {
       // The repo's daemon script, as a service file or the team's own task ran it: its options read.
       const task = tasks.find((t) => t.runs?.script);
-      const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : [];
+      const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : scriptRuns.map((r) => ({ ...r, service: undefined }));
       const ws = delayedJobScriptWorkers(ctx, b, { ...base, ...extra }, runs);
       if (ws) {
         out.push(...ws);
@@ -347,6 +350,17 @@ function queuesOf(args: string[], env: Record<string, string>): string[] {
   const fromEnv = env["QUEUES"] ?? env["QUEUE"];
   if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
   return queuesFromArgs(args);
+}
+
+/** Deploy lines (task files, not service files) whose string starts the repo's delayed_job script. */
+function deployScriptRuns(ctx: AnalyzerContext): { command: string; source: Source }[] {
+  const out: { command: string; source: Source }[] = [];
+  for (const l of startLines(ctx)) {
+    if (l.service) continue;
+    const lit = scriptLiteral(l.text);
+    if (lit && readDelayedJobScript(lit, ctx.repo.paths) !== null) out.push({ command: lit, source: l.source });
+  }
+  return out;
 }
 
 /** The deploy line that starts one of these service files by its file name (`god start -c …/worker.god`). */
@@ -552,7 +566,8 @@ function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit
         groups.set(key, g);
       }
       const n = p.count * loops;
-      g.processes += n;
+      // Monit's blocks are processes each; a deploy's start and restart lines are the same ones.
+      g.processes = x.service ? g.processes + n : Math.max(g.processes, n);
       const each = `${x.source.file}:${x.source.line} ${r.verb}s ${r.pools.length > 1 ? `pool ${p.queues.join(",") || "*"}: ${p.count}` : r.countWhy}`;
       g.why.push(c && "count" in c ? `${c.source.file}:${c.source.line} starts ${c.count} watches (${c.written}), each: ${each}` : each);
       g.evidence.push({ value: `the servers ran ${r.script} ${r.verb} (${n} per server); the pod runs ${p.args.slice(2).join(" ")}`, source: x.source });

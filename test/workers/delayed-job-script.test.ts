@@ -77,6 +77,16 @@ describe("delayed_job's script through wrappers", () => {
   });
 });
 
+describe("delayed_job's script in a deploy task of another name", () => {
+  it("its start and restart lines are the same workers: -n 3 is 3 per server, not 6", async () => {
+    const deploy = 'namespace :dj do\n  task :start do\n    run "cd #{current_path} && RAILS_ENV=#{rails_env} bin/delayed_job -n 3 --queues=mail start"\n  end\n  task :restart do\n    run "cd #{current_path} && RAILS_ENV=#{rails_env} bin/delayed_job -n 3 --queues=mail restart"\n  end\n  task :stop do\n    run "cd #{current_path} && bin/delayed_job stop"\n  end\nend\nafter "deploy:restart", "dj:restart"\n';
+    const m = await analyzeFiles(pluginApp(deploy, stages, SCRIPT, dj, ""), "parcel");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect([w.carried, w.args, w.commandSource]).toEqual([true, ["bundle", "exec", "bin/delayed_job", "run", "--queues=mail"], { file: "config/deploy.rb", line: 5 }]);
+    expect(w.processesPerServer?.value).toBe(3);
+  });
+});
+
 describe("reading the script's line", () => {
   const paths = ["script/delayed_job", "bin/delayed_job"];
   it("Delayed::Command's options", () => {
