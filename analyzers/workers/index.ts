@@ -223,16 +223,19 @@ export function analyzeWorkers(
         ctx.problem({ ...(x.p.source ?? x.stage.source), message: `${b.label}, stage ${x.stage.name}: ${x.p.why}; a worker Deployment is emitted (if the web server ran the jobs too, both now take them)`, severity: "warning" });
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
     const extra = perStage ? { perStage } : {};
+    let scriptWhy: { unknown: string; source: Source } | null = null;
     if (b.id === "delayed-job" && !ownLines.length) {
       // The repo's daemon script, as a service file or the team's own task ran it: its options read.
       const task = tasks.find((t) => t.runs?.script);
       const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : scriptRuns.map((r) => ({ ...r, service: undefined }));
       const ws = delayedJobScriptWorkers(ctx, b, { ...base, ...extra }, runs);
-      if (ws) {
+      if (ws && "unknown" in ws) scriptWhy = ws;
+      else if (ws) {
         out.push(...ws);
         continue;
       }
     }
+    const before = out.length;
     if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
@@ -246,6 +249,8 @@ export function analyzeWorkers(
         out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
       } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
+    // Why the repo's own script line did not become the command, in place of a generic note.
+    if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
@@ -535,14 +540,14 @@ function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
  * N, times a god loop's watches), summed over the lines (monit's one block per `-i`). Null when no
  * line runs the script or one cannot be read (then said, and the caller's standard path runs).
  */
-function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, runs: { command: string; source: Source; service: ServiceLine | undefined }[]): WorkerFacts[] | null {
+function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, runs: { command: string; source: Source; service: ServiceLine | undefined }[]): WorkerFacts[] | { unknown: string; source: Source } | null {
   const groups = new Map<string, { args: string[]; env: Record<string, string>; queues: string[]; processes: number; why: string[]; source: Source; note: string; run: ServiceLine | undefined; evidence: Fact<string>[] }>();
   for (const x of runs) {
     const r = readDelayedJobScript(x.command, ctx.repo.paths);
     if (r === null) continue;
     if ("unknown" in r) {
       ctx.problem({ ...x.source, message: `delayed_job: the line runs the repo's daemon script, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
-      return null;
+      return { unknown: r.unknown, source: x.source };
     }
     let note = startNote(r);
     if (r.exitOnComplete) {
@@ -550,7 +555,7 @@ function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit
       const by = x.service ? restartedBy(x.source.file, "error" in file ? "" : file.text) : null;
       if (!by) {
         ctx.problem({ ...x.source, message: "delayed_job: `--exit-on-complete` makes the worker stop once no job is ready and nothing here starts it again: no long-running Deployment carries that; the worker runs the gem's standard command", severity: "warning" });
-        return null;
+        return { unknown: "its `--exit-on-complete` stops the worker once no job is ready and nothing here started it again", source: x.source };
       }
       note += `; \`--exit-on-complete\` left out: each worker exited once no job was ready and ${by} started it again, so the pod runs without it (a Deployment would restart an exiting container with a growing back-off)`;
       ctx.problem({ ...x.source, message: `delayed_job: \`--exit-on-complete\` is left out of the pod's command (${by} restarted the worker each time it exited; the pod keeps running instead)`, severity: "warning" });

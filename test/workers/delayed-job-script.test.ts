@@ -62,6 +62,8 @@ describe("delayed_job's script through wrappers", () => {
     const m = await analyzeFiles(pluginApp("", stages, { "config/systemd/parcel-dj.service": unit, ...SCRIPT }, dj, ""), "parcel");
     const w = m.workers!.find((x) => x.backend === "delayed-job")!;
     expect(w.commandFrom).toBe("standard");
+    expect(w.commandSource).toEqual({ file: "config/systemd/parcel-dj.service", line: 4 });
+    expect(w.commandNote).toMatch(/^config\/systemd\/parcel-dj\.service:4 runs the repo's delayed_job script, but its `--exit-on-complete` stops the worker/);
     expect(m.problems.some((p) => p.file === "config/systemd/parcel-dj.service" && /nothing here starts it again/.test(p.message))).toBe(true);
   });
 
