@@ -132,7 +132,8 @@ function deployCommands(ctx: AnalyzerContext): DeployCommand[] {
     for (const part of text.split(/\s*(?:&&|;|\|\|)\s*/)) out.push({ shell: asShell(part), source: c.source, ...(entry ? { via: entry.source } : {}) });
   }
   for (const file of ctx.repo.paths) {
-    if (!/\.service(?:\.erb)?$/.test(file)) continue;
+    // Units of vendored code and of the test suite never ran on the app's servers.
+    if (!/\.service(?:\.erb)?$/.test(file) || /^(?:vendor|node_modules|spec|test)\//.test(file)) continue;
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
     const unit = file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, "");

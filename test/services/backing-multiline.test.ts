@@ -61,6 +61,8 @@ describe("deploy commands over lines, and systemd units", () => {
         "deploy/systemd/search.service": "[Service]\nExecStart=-/usr/share/elasticsearch/bin/elasticsearch -p /run/es.pid\n",
         "config/systemd/tallyho-db.service": "[Service]\nExecStart=/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main\n",
         "config/systemd/tallyho-mysql.service.erb": "[Service]\nExecStart=\nExecStart=/usr/sbin/mysqld --defaults-file=<%= shared_path %>/my.cnf\n",
+        // Vendored code's unit: never the app's servers'.
+        "vendor/bundle/ruby/3.2.0/gems/somegem-1.0/contrib/redis-x.service": "[Service]\nExecStart=/usr/bin/redis-server\n",
         // Not a datastore: never listed.
         "config/systemd/tallyho-web.service": "[Service]\nExecStart=/usr/bin/env bundle exec puma -C config/puma.rb\n",
       }),
