@@ -8,7 +8,8 @@ import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
-import { MB, mbRecipe, mbStack } from "./capistrano/mb.js";
+import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
+import { unwrapCommand } from "../src/service-managers.js";
 import type { SidekiqStagePlugin } from "../src/model.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
@@ -110,6 +111,44 @@ export function deploySidekiqTasks(ctx: AnalyzerContext, cap: CapistranoFacts | 
 }
 
 /**
+ * The repo's copy of capistrano-mb's sidekiq.service.erb: the flags its ExecStart= gives Sidekiq
+ * (a literal --concurrency, --queue each) and its TimeoutStopSec= replace the gem's unit's, cited
+ * at the unit's lines; a flag the copy leaves as the gem wrote it keeps the stage's variable.
+ */
+function mbSidekiqUnit(ctx: AnalyzerContext, p: SidekiqStagePlugin, n: number | null): Fact<string> | null {
+  const u = mbUnitOverride(ctx, "sidekiq.service.erb");
+  if (!u) return null;
+  const source = { file: u.file, line: u.line };
+  const un = unwrapCommand(u.command, (ws) => ws.some((w) => /(^|\/)sidekiq$/.test(w)));
+  const words = un?.words ?? [];
+  const at = words.findIndex((w) => /(^|\/)sidekiq$/.test(w));
+  if (at < 0) {
+    ctx.problem({ ...source, message: `${MB}: the repo's sidekiq unit does not start sidekiq in words the analysis reads (${u.command.slice(0, 100)}); the gem's unit's flags are assumed`, severity: "warning" });
+    return null;
+  }
+  const queues: string[] = [];
+  const flags = words.slice(at + 1);
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const v = flags[i + 1];
+    if ((f === "-c" || f === "--concurrency") && v !== undefined) {
+      i++;
+      if (/^\d+$/.test(v)) p.concurrency = { value: Number(v), source };
+      else if (v !== "@mb_sidekiq_concurrency") {
+        delete p.concurrency;
+        ctx.problem({ ...source, message: `${MB}: the repo's sidekiq unit sets --concurrency ${v}, not known statically; the worker runs with its config's concurrency`, severity: "warning" });
+      }
+    } else if ((f === "-q" || f === "--queue") && v !== undefined) {
+      i++;
+      queues.push(v.split(",")[0]!);
+    }
+  }
+  if (queues.length) p.queues = { value: queues, source };
+  if (u.timeoutStop) p.stopWait = { value: u.timeoutStop.seconds, source: { file: u.file, line: u.timeoutStop.line } };
+  return { value: `the repo's ${u.file} replaces the gem's unit: ${words.slice(at).join(" ").slice(0, 120)}${n !== null && p.concurrency?.source.file === u.file ? ` (its --concurrency ${p.concurrency.value} over :mb_sidekiq_concurrency ${n})` : ""}`, source };
+}
+
+/**
  * capistrano-mb's sidekiq recipe (enabled by "sidekiq" in :mb_recipes): its systemd unit
  * sidekiq_<application>.service runs `bin/sidekiq -e <rails_env> -P tmp/pids/sidekiq.pid
  * --concurrency <mb_sidekiq_concurrency>` (the gem's default 25) on the :mb_sidekiq_role servers,
@@ -126,6 +165,8 @@ function mbSidekiq(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: St
     const n = c && (typeof c.value === "number" || (typeof c.value === "string" && /^\d+$/.test(c.value))) ? Number(c.value) : null;
     if (c && n !== null) p.concurrency = { value: n, source: c.source, ...(c.defaultOf ? { defaultOf: c.defaultOf } : {}) };
     else if (c) ctx.problem({ ...c.source, message: `${MB}: mb_sidekiq_concurrency of stage ${s.name} is not a number the analysis can read; the worker runs with its config's concurrency`, severity: "warning" });
+    const own = mbSidekiqUnit(ctx, p, n);
+    if (own) facts.evidence.push(own);
     const role = s.variables["mb_sidekiq_role"]?.value;
     const roleName = typeof role === "string" ? role : role && typeof role === "object" && "sym" in role ? String(role.sym) : "?";
     facts.evidence.push({ value: `${s.name}: ${MB}'s sidekiq recipe (${r.why}) runs sidekiq_<application>.service: bin/sidekiq -e <rails_env> --concurrency ${n ?? "?"} on the ${roleName} role; systemd kills it 5 s after TERM`, source: r.source });

@@ -4,7 +4,7 @@
 // be a persistent, non-evicting Redis, and never share an evicting cache's instance.
 import type { BackingService, Fact } from "../src/model.js";
 
-const LABEL: Record<BackingService["kind"], string> = { redis: "Redis", memcached: "memcached", elasticsearch: "Elasticsearch" };
+const LABEL: Record<BackingService["kind"], string> = { redis: "Redis", memcached: "memcached", elasticsearch: "Elasticsearch", opensearch: "OpenSearch", postgresql: "PostgreSQL", mysql: "MySQL" };
 
 /** `cache` when the Redis evicts keys when full, `store` when it keeps every key (noeviction, Redis's default). */
 export function redisRole(settings: Record<string, Fact<string>>): "cache" | "store" {

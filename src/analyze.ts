@@ -13,7 +13,7 @@ import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
-import { mbNginxFiles } from "../analyzers/nginx/mb-site.js";
+import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
@@ -101,8 +101,10 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
 /** capistrano-mb's own nginx site counts only where the repo has no nginx config of its own. */
 function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppModel["nginx"]["files"]): AppModel["nginx"] {
   if (!mb.length) return nginx;
-  const own = nginx.files.find((f) => !f.example);
-  if (!own) return { files: [...nginx.files, ...mb] };
+  // The repo's copy of the gem's server-wide nginx.erb is read into the gem's site (its http {}).
+  const rest = nginx.files.filter((f) => f.file !== MB_NGINX_HTTP);
+  const own = rest.find((f) => !f.example);
+  if (!own) return { files: [...rest, ...mb] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.mb-site-not-read: capistrano-mb's nginx recipe installs its own site (nginx_unicorn.erb: client_max_body_size 4G, keepalive_timeout 5) on provision; this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
 }

@@ -829,7 +829,7 @@ export interface WorkerFacts {
 /** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */
 /** A datastore the deploy started on the servers (Redis, memcached, Elasticsearch). */
 export interface BackingService {
-  kind: "redis" | "memcached" | "elasticsearch";
+  kind: "redis" | "memcached" | "elasticsearch" | "opensearch" | "postgresql" | "mysql";
   /** The unit or program name, as the deploy names it (`redis-cache`, `redis-server`). */
   name: string;
   /** The deploy line that starts it, as shell words (command_map applied). */

@@ -41,3 +41,122 @@ export function startedUnits(text: string): string[] {
   }
   return units;
 }
+
+/**
+ * The command a service or deploy line really runs, read through the wrappers servers put around it:
+ * `su [-] [user] -c '…' [user]`, `sudo [-u x] [-H] …`, `bash|sh [-l] -c '…'`, `env A=b …`, `nohup`,
+ * `exec`, and `cd dir && …` / `source x; …` setup steps. Ruby interpolation (`#{…}`) is filled before
+ * the shell reads the line, so it is one opaque piece of a word here, whatever quotes it holds.
+ * `pick` chooses the one step of a `&&`/`;` list that is the process (none or several: null).
+ * Returns the inner line as shell words (quotes removed) and the wrappers taken off, as written.
+ */
+export function unwrapCommand(line: string, pick: (words: string[]) => boolean): { words: string[]; wrappers: string[] } | null {
+  const wrappers: string[] = [];
+  let text = line.trim();
+  for (let depth = 0; depth < 6; depth++) {
+    const steps = shellSteps(text);
+    if (!steps) return null;
+    const real = steps.filter((s) => !SETUP_STEP.has(s[0]!) && !s.every((w) => ASSIGN.test(w)));
+    const chosen = real.length === 1 ? real[0]! : real.filter(pick).length === 1 ? real.filter(pick)[0]! : null;
+    if (!chosen) return null;
+    if (steps.length > 1) wrappers.push(steps.filter((s) => s !== chosen).map((s) => s.join(" ")).join("; "));
+    const words = [...chosen];
+    // Leading wrappers that take the rest of the words as the command.
+    for (;;) {
+      const w0 = words[0]?.replace(/^.*\//, "");
+      if (w0 === "exec" || w0 === "nohup") wrappers.push(words.shift()!);
+      else if (w0 === "env") {
+        const taken = [words.shift()!];
+        while (words.length && /^-/.test(words[0]!)) taken.push(words.shift()!);
+        wrappers.push(taken.join(" "));
+        // Its assignments stay: they are the command's environment.
+      } else if (w0 === "sudo") {
+        const taken = [words.shift()!];
+        while (words.length && /^-/.test(words[0]!)) {
+          const o = words.shift()!;
+          taken.push(o);
+          if (/^-[A-Za-z]*[ugCDhpRrTt]$/.test(o) && words.length) taken.push(words.shift()!);
+        }
+        wrappers.push(taken.join(" "));
+      } else break;
+    }
+    const w0 = words[0]?.replace(/^.*\//, "") ?? "";
+    const c = words.findIndex((w, i) => i > 0 && (w === "-c" || /^-[a-z]*c$/.test(w) || w === "--command"));
+    if ((w0 === "su" || SHELLS.has(w0)) && c > 0 && words[c + 1] !== undefined) {
+      wrappers.push([...words.slice(0, c + 1), "…", ...words.slice(c + 2)].join(" "));
+      text = words[c + 1]!;
+      continue;
+    }
+    return { words, wrappers };
+  }
+  return null;
+}
+
+const ASSIGN = /^[A-Za-z_]\w*=/;
+const SHELLS = new Set(["bash", "sh", "zsh", "dash"]);
+/** Steps of a `&&`/`;` list that only prepare the shell (the directory, the environment, a profile). */
+const SETUP_STEP = new Set(["cd", "source", ".", "export", "umask", "ulimit"]);
+
+/**
+ * A shell line split into the steps of its `&&`/`;`/`||` list, each as words with quotes removed;
+ * `#{…}` kept whole. Null when it pipes, redirects into a command, or its quotes do not close.
+ */
+function shellSteps(text: string): string[][] | null {
+  const steps: string[][] = [[]];
+  let word: string | null = null;
+  const end = () => {
+    if (word !== null) steps[steps.length - 1]!.push(word);
+    word = null;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "#" && text[i + 1] === "{") {
+      let d = 0;
+      let j = i;
+      for (; j < text.length; j++) {
+        if (text[j] === "{") d++;
+        else if (text[j] === "}" && --d === 0) break;
+      }
+      if (j >= text.length) return null;
+      word = (word ?? "") + text.slice(i, j + 1);
+      i = j;
+    } else if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      let inner = "";
+      for (; j < text.length && text[j] !== ch; j++) {
+        if (text[j] === "#" && text[j + 1] === "{") {
+          let d = 0;
+          let k = j;
+          for (; k < text.length; k++) {
+            if (text[k] === "{") d++;
+            else if (text[k] === "}" && --d === 0) break;
+          }
+          if (k >= text.length) return null;
+          inner += text.slice(j, k + 1);
+          j = k;
+        } else if (ch === '"' && text[j] === "\\" && j + 1 < text.length) inner += text[++j];
+        else inner += text[j];
+      }
+      if (j >= text.length) return null;
+      word = (word ?? "") + inner;
+      i = j;
+    } else if (/\s/.test(ch)) end();
+    else if (/\d/.test(ch) && word === null && text[i + 1] === ">") continue;
+    else if (ch === ";" || (ch === "&" && text[i + 1] === "&") || (ch === "|" && text[i + 1] === "|")) {
+      end();
+      if (ch !== ";") i++;
+      steps.push([]);
+    } else if (ch === "|" || ch === "<" || ch === "`" || (ch === "$" && text[i + 1] === "(")) return null;
+    else if (ch === ">" || ch === "&") {
+      // `>> log 2>&1` / `&` (background): the output's place, not part of the command.
+      end();
+      while (i + 1 < text.length && /[>&\d]/.test(text[i + 1]!)) i++;
+      if (ch === ">") {
+        while (i + 1 < text.length && /\s/.test(text[i + 1]!)) i++;
+        while (i + 1 < text.length && !/[\s;&|]/.test(text[i + 1]!)) i++;
+      }
+    } else word = (word ?? "") + ch;
+  }
+  end();
+  return steps.filter((s) => s.length);
+}

@@ -19,7 +19,7 @@ import { emptyConfig } from "./config-walk.js";
 import { deployToOf } from "./files.js";
 import { unicornListen } from "./listen.js";
 import { readUnicorn } from "./unicorn.js";
-import { MB, mbOverride } from "../capistrano/mb.js";
+import { MB, mbOverride, mbUnitOverride } from "../capistrano/mb.js";
 
 export const MB_UNICORN_TEMPLATE = mbOverride("unicorn.rb.erb");
 
@@ -35,8 +35,66 @@ const sharedConfig = (stage: Stage) => {
   return d ? `${d.replace(/\/+$/, "")}/shared/config/unicorn.rb` : "<shared_path>/config/unicorn.rb";
 };
 
+/** The repo's copy of the gem's systemd unit for unicorn, which the `template` helper renders instead of the gem's. */
+export const MB_UNICORN_UNIT = mbOverride("unicorn.service.erb");
+
+/**
+ * The `-c` path the unit starts unicorn with: the repo's copy of the unit when it has one (its
+ * ExecStart=, as written, ERB included), else the gem's `-c <%= fetch(:mb_unicorn_config) %>`.
+ * Then that variable's value for the stage, when the stage changed it.
+ */
+function startedConfig(ctx: AnalyzerContext, stage: Stage): { path: string; source: Source; said: string } | null {
+  let viaVariable = true;
+  let unitAt: Source | null = null;
+  const u = mbUnitOverride(ctx, "unicorn.service.erb");
+  if (u) {
+    unitAt = { file: u.file, line: u.line };
+    const c = /\s(?:-c|--config-file)\s+([^\s'"]+)/.exec(` ${u.command}`);
+    const arg = c?.[1] ?? null;
+    if (arg && arg !== "@mb_unicorn_config") {
+      if (/@|#\{(?!(?:current|release)_path\})/.test(arg)) {
+        ctx.problem({ ...unitAt, message: `${MB}: the repo's unit starts unicorn with -c ${arg}, a path not known statically; the Unicorn settings are the recipe's rendered config/unicorn.rb`, severity: "warning" });
+        return null;
+      }
+      return { path: arg, source: unitAt, said: `the repo's unit ${u.file}:${u.line} starts unicorn with -c ${arg}` };
+    }
+    viaVariable = !!arg;
+    if (!arg && /(^|[\s/'"])unicorn(_rails)?(\s|$)/.test(u.command))
+      ctx.problem({ ...unitAt, message: `${MB}: the repo's unit starts unicorn without -c, so Unicorn read no config file on the servers (its own defaults, one worker); the settings shown are the recipe's rendered config/unicorn.rb, check which ran`, severity: "warning" });
+  }
+  const v = stage.variables["mb_unicorn_config"];
+  if (!viaVariable || !v || v.defaultOf) return null;
+  const path = typeof v.value === "string" ? v.value : null;
+  if (path === null) {
+    ctx.problem({ ...v.source, message: `${MB}: :mb_unicorn_config of stage ${stage.name} is not known statically; the Unicorn settings are the recipe's rendered config/unicorn.rb`, severity: "warning" });
+    return null;
+  }
+  return { path, source: v.source, said: `:mb_unicorn_config is ${path} (${v.source.file}:${v.source.line})${unitAt ? `, which ${MB_UNICORN_UNIT}:${unitAt.line} starts unicorn with` : ""}` };
+}
+
+/** A server path of the release (`…/current/config/unicorn/x.rb`, `#{current_path}/…`) as a repo path. */
+const releasePath = (p: string): string | null => {
+  const m = /^(?:#\{(?:current|release)_path\}|.*\/current|.*\/releases\/[^/]+)\/(.+)$/.exec(p) ?? (/^[\w.-]+(?:\/[\w.-]+)*$/.test(p) && !p.startsWith("/") ? [p, p] : null);
+  return m ? m[1]! : null;
+};
+
 /** The config a stage's servers ran: the repo's override template rendered, else the gem's template's settings. */
 export function mbUnicornConfig(ctx: AnalyzerContext, stage: Stage, recipeAt: Source): AppServerConfig {
+  const started = startedConfig(ctx, stage);
+  if (started) {
+    const rel = releasePath(started.path);
+    // config/unicorn.rb of the release is the link to the rendered shared file: the template's config.
+    if (rel && rel !== "config/unicorn.rb" && hasPath(ctx.repo, rel)) {
+      const r = ctx.repo.read(rel);
+      if ("text" in r) {
+        const cfg = readUnicorn(parseRuby(rel, r.text), { file: rel, env: railsEnvOf(stage), stages: [stage.name] }, started.path, railsEnvOf(stage));
+        cfg.renderedBy = { value: `${MB}'s unicorn unit starts bin/unicorn -c ${started.path}: ${started.said}; that is the repo's ${rel}, not the rendered config/unicorn.rb`, source: started.source };
+        return cfg;
+      }
+    }
+    if (!rel || rel !== "config/unicorn.rb")
+      ctx.problem({ ...started.source, message: `${MB}: ${started.said}, a file the repo does not hold; the Unicorn settings shown are the recipe's rendered config/unicorn.rb, which that start did not read`, severity: "warning" });
+  }
   const read = hasPath(ctx.repo, MB_UNICORN_TEMPLATE) ? ctx.repo.read(MB_UNICORN_TEMPLATE) : null;
   const cfg = read && "text" in read ? renderedOverride(ctx, read.text, stage) : gemTemplate(stage, recipeAt);
   cfg.renderedBy = {

@@ -40,7 +40,7 @@ const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/temp
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
-const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
+export const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
 
 /**
  * The Procfile's web server entries: the ones the deploy starts with foreman when it names them

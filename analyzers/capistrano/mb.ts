@@ -6,6 +6,7 @@
 import type { AnalyzerContext, Fact, RepoFiles, Source, Stage } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { MB_DEFAULT_RECIPES } from "./defaults.js";
+import { execStarts, readUnit } from "../services/unit-file.js";
 
 export const MB = "capistrano-mb";
 export const MB_REQUIRE = "capistrano/mb";
@@ -67,4 +68,28 @@ function recipeLine(ctx: AnalyzerContext, stage: Stage, recipe: string): Source 
     if (i >= 0) return { file, line: i + 1 };
   }
   return null;
+}
+
+/**
+ * The repo's copy of one of the gem's systemd units (`sidekiq.service.erb`, `unicorn.service.erb`
+ * under lib/capistrano/mb/templates/, which its `template` helper renders instead of its own,
+ * lib/capistrano/mb/dsl.rb): its ExecStart= with the ERB output tags the analysis can name turned
+ * into words (`<%= fetch(:x) %>` → `@x`, `<%= current_path %>` → `#{current_path}`), the others
+ * into `@?`; and its TimeoutStopSec= when it sets one. Null when the repo keeps no copy.
+ */
+export function mbUnitOverride(ctx: AnalyzerContext, unit: string): { file: string; command: string; line: number; timeoutStop: { seconds: number; line: number } | null } | null {
+  const file = mbOverride(unit);
+  if (!hasPath(ctx.repo, file)) return null;
+  const r = ctx.repo.read(file);
+  if ("error" in r) return null;
+  const entries = readUnit(r.text);
+  const start = execStarts(entries)[0];
+  if (!start) return null;
+  const command = start.command
+    .replace(/<%=\s*(current_path|release_path)\s*%>/g, "#{$1}")
+    .replace(/<%=\s*fetch\(\s*:(\w+)\s*\)\s*%>/g, "@$1")
+    .replace(/<%[\s\S]*?%>/g, "@?");
+  const t = entries.filter((e) => e.section === "Service" && e.key === "TimeoutStopSec").pop();
+  const secs = t && /^\d+s?$/.test(t.value) ? Number(t.value.replace(/s$/, "")) : null;
+  return { file, command, line: start.line, timeoutStop: secs !== null ? { seconds: secs, line: t!.line } : null };
 }

@@ -14,7 +14,7 @@ import { deployToOf } from "../appserver/files.js";
 import { mbBasename } from "../appserver/mb-unicorn.js";
 import { MB, mbOverride, mbRecipe, mbStack, MB_READ_VERSION } from "../capistrano/mb.js";
 import { extract, toModel } from "./facts.js";
-import { loadTree } from "./tree.js";
+import { loadTree, type TreeNode } from "./tree.js";
 
 /** Where the facts of the gem's own template are cited (no file of the repo holds it). */
 export const MB_NGINX_FILE = `(${MB} ${MB_READ_VERSION} nginx_unicorn.erb)`;
@@ -32,9 +32,12 @@ export function mbNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[], sta
     if (redirects && !(isHash(redirects.value) && Object.keys(redirects.value).length === 0))
       problem({ ...redirects.source, message: `${MB}: mb_nginx_redirect_hosts of stage ${stage.name} adds redirecting servers to the gem's nginx site; they are not read here (add them to the edge by hand)`, severity: "warning" });
     const tree = loadTree(ctx.repo, MB_NGINX_FILE, problem, { entryText: siteText(stage), absolute: () => null });
-    const { servers, upstreams } = extract(tree.directives);
-    // Every value is the gem's template's, cited at the Capfile line that loads the gem.
-    const label = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, defaultOf: MB } : null);
+    // The site is included inside the server-wide nginx.erb's `http {}`: a repo copy of that
+    // template gives every server the http-level values the site does not set itself.
+    const wide = httpLevel(ctx, problem);
+    const { servers, upstreams } = extract(wide ? [{ ...wide, block: [...wide.block!, ...tree.directives] }] : tree.directives);
+    // The gem's template's values, cited at the Capfile line that loads the gem, are its defaults.
+    const label = <T>(f: Fact<T> | null): Fact<T> | null => (f ? (f.source.file === MB_NGINX_FILE ? { ...f, defaultOf: MB } : f) : null);
     for (const s of servers) {
       s.clientMaxBodySize = label(s.clientMaxBodySize);
       for (const k of Object.keys(s.timeouts)) s.timeouts[k] = label(s.timeouts[k]!)!;
@@ -42,6 +45,26 @@ export function mbNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[], sta
     out.push({ file: MB_NGINX_FILE, stage: stage.name, directives: toModel(tree.directives), servers, upstreams });
   }
   return out;
+}
+
+/** The repo's copy of the gem's server-wide template (`template "nginx.erb", "/etc/nginx/nginx.conf"`). */
+export const MB_NGINX_HTTP = mbOverride("nginx.erb");
+
+/**
+ * The `http {}` block of the repo's nginx.erb, without its servers and includes (the site is put in
+ * their place), or null when the repo keeps no copy: the gem's own (0.35) sets no body size or
+ * timeout at the http level, so the site's values stand alone.
+ */
+function httpLevel(ctx: AnalyzerContext, problem: (p: Problem) => void): TreeNode | null {
+  if (!hasPath(ctx.repo, MB_NGINX_HTTP)) return null;
+  const r = ctx.repo.read(MB_NGINX_HTTP);
+  if ("error" in r) return null;
+  // ERB output kept as a word nginx would not know (never a value); logic tags dropped, lines kept.
+  const text = r.text.replace(/<%=([\s\S]*?)%>/g, (m) => (m.includes("\n") ? m.replace(/[^\n]/g, "") : "__erb__")).replace(/<%[\s\S]*?%>/g, (m) => m.replace(/[^\n]/g, ""));
+  const tree = loadTree(ctx.repo, MB_NGINX_HTTP, problem, { entryText: text, absolute: () => null });
+  const http = tree.directives.find((n) => n.name === "http");
+  if (!http?.block) return null;
+  return { ...http, block: http.block.filter((n) => n.name !== "server" && n.name !== "include" && !n.args.includes("__erb__")) };
 }
 
 /** The gem's template as it renders for the stage (its ERB logic done here, values from the stage). */

@@ -10,18 +10,28 @@
 //   that kind whose path names the unit (`redis-cache/redis.conf` for `redis-cache`), else the
 //   repo's only one when the deploy starts one such service. None found: said, never guessed.
 // - Redis settings are read as Redis reads its file: one directive a line, the last one wins.
+// - Deploy lines are read one line at a time and, where Prism parses the file, as calls: a
+//   `command_map[...] =` or an `execute` split over lines or given a heredoc is one command.
+// - A systemd unit kept in the repo (`*.service`, `*.service.erb`, anywhere) whose ExecStart= runs
+//   the server program is one such service, named for its unit (analyzers/services/unit-file.ts).
 import type { AnalyzerContext, BackingService, Fact, LinkedPath, Source } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { startedUnits } from "../../src/service-managers.js";
 import { cutSecretShapes } from "../../src/secret-shapes.js";
 import { SECRET_SHOWN_AS } from "../../src/redact.js";
+import { DEPLOY_FILE } from "../appserver/started.js";
+import { argsOf, kind as nodeKind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { execStarts, readUnit } from "./unit-file.js";
 
 type Kind = BackingService["kind"];
 const KINDS: { kind: Kind; unit: RegExp; program: RegExp }[] = [
   { kind: "redis", unit: /redis/, program: /(?:^|\/)redis-server$/ },
   { kind: "memcached", unit: /memcache/, program: /(?:^|\/)memcached$/ },
   { kind: "elasticsearch", unit: /elasticsearch/, program: /(?:^|\/)elasticsearch$/ },
+  { kind: "opensearch", unit: /opensearch/, program: /(?:^|\/)opensearch$/ },
+  { kind: "postgresql", unit: /^postgres/, program: /(?:^|\/)(?:postgres|postmaster)$/ },
+  { kind: "mysql", unit: /^(?:mysql|mariadb)/, program: /(?:^|\/)(?:mysqld|mysqld_safe|mariadbd)$/ },
 ];
 
 /** `SSHKit.config.command_map[:name] = "command"` (Capistrano 3), as written on one line. */
@@ -32,55 +42,136 @@ const EXECUTE = /^\s*(?:execute|sudo|capture)\s*\(?\s*:(\w+)\s*(?:,\s*(.*?))?\)?
 const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ").trim();
 
 
+/** A command the deploy runs, as shell words in one string, with the line that runs it. */
+interface DeployCommand {
+  shell: string;
+  source: Source;
+  /** The `command_map` entry that gave its program. */
+  via?: Source;
+  /** The systemd unit it is the ExecStart= of: the service is named for the unit. */
+  unit?: string;
+}
+
 export function backingServices(ctx: AnalyzerContext, linked: LinkedPath[] = []): BackingService[] {
-  const deploy = [...startLines(ctx)].filter((l) => !l.service);
-  const map = new Map<string, { command: string; source: Source }>();
-  for (const l of deploy) {
-    const m = COMMAND_MAP.exec(l.text);
-    if (m) map.set(m[1]!, { command: m[3]!.trim(), source: l.source });
-  }
+  const commands = deployCommands(ctx);
   const out: BackingService[] = [];
-  for (const l of deploy) {
-    if (COMMAND_MAP.test(l.text)) continue;
-    let text = l.text;
-    let via: Source | undefined;
-    const ex = EXECUTE.exec(l.text);
-    if (ex && map.has(ex[1]!)) {
-      const entry = map.get(ex[1]!)!;
-      text = `${entry.command} ${ex[2] ?? ""}`;
-      via = entry.source;
-    }
-    const shell = asShell(text);
-    for (const found of servicesIn(shell)) {
+  for (const c of commands) {
+    for (const found0 of servicesIn(c.shell)) {
+      const found = c.unit ? { ...found0, name: c.unit } : found0;
       const same = out.find((s) => s.kind === found.kind && s.name === found.name);
       // Started twice (a restart, then the program by hand): one service; a size the second line gives is kept.
       if (same) {
-        if (found.kind === "memcached" && found.memoryMb && !same.settings["memory"]) same.settings["memory"] = { value: `${found.memoryMb}m`, source: l.source };
+        if (found.kind === "memcached" && found.memoryMb && !same.settings["memory"]) same.settings["memory"] = { value: `${found.memoryMb}m`, source: c.source };
         continue;
       }
-      const config = configOf(ctx, found.kind, found.name, found.configPath, out.filter((s) => s.kind === found.kind).length === 0 && started(deploy, map, found.kind) === 1);
-      const service: BackingService = { kind: found.kind, name: found.name, command: shownCommand(shell), source: l.source, ...(via ? { via } : {}), config: null, settings: {} };
+      const config = configOf(ctx, found.kind, found.name, found.configPath, out.filter((s) => s.kind === found.kind).length === 0 && started(commands, found.kind) === 1);
+      const service: BackingService = { kind: found.kind, name: found.name, command: shownCommand(c.shell), source: c.source, ...(c.via ? { via: c.via } : {}), config: null, settings: {} };
       if (config) {
         const link = linked.find((p) => p.kind === "file" && p.path === config.file.replace(/\.(example|sample)$/, ""));
         service.config = { file: config.file, how: config.how, ...(link ? { linked: link.source } : {}) };
         if (found.kind === "redis") service.settings = redisSettings(ctx, config.file);
       } else if (found.kind === "redis") service.settings = redisSettings(ctx, null);
-      if (found.kind === "memcached" && found.memoryMb) service.settings["memory"] = { value: `${found.memoryMb}m`, source: l.source };
+      if (found.kind === "memcached" && found.memoryMb) service.settings["memory"] = { value: `${found.memoryMb}m`, source: c.source };
       out.push(service);
     }
   }
   return out;
 }
 
-/** How many distinct services of a kind the deploy starts (a lone one may pair with the repo's lone config). */
-function started(deploy: { text: string }[], map: Map<string, { command: string }>, kind: Kind): number {
-  const names = new Set<string>();
+/**
+ * Every command the deploy runs: its task files line by line (command_map applied), the calls Prism
+ * reads across lines (a multi-line `execute`, a heredoc, a `command_map[...] =` whose value is on
+ * the next line), then the ExecStart= of the repo's systemd units.
+ */
+function deployCommands(ctx: AnalyzerContext): DeployCommand[] {
+  const deploy = [...startLines(ctx)].filter((l) => !l.service);
+  const map = new Map<string, { command: string; source: Source }>();
+  for (const l of deploy) {
+    const m = COMMAND_MAP.exec(l.text);
+    if (m) map.set(m[1]!, { command: m[3]!.trim(), source: l.source });
+  }
+  const calls: { name: string; words: { sym?: string; text: string }[]; source: Source; lines: number }[] = [];
+  for (const file of ctx.repo.paths) {
+    if (!DEPLOY_FILE.test(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || !/command_map|<<[~-]?['"]?[A-Z]|\b(?:execute|sudo|capture)\b[^\n]*,\s*$/m.test(r.text)) continue;
+    const parsed = parseRuby(file, r.text);
+    walk(parsed.root, (n) => {
+      if (nodeKind(n) !== "CallNode") return;
+      const args = argsOf(n);
+      if (n.name === "[]=" && n.receiver && nodeKind(n.receiver) === "CallNode" && n.receiver.name === "command_map" && args.length === 2) {
+        const key = literalName(args[0]);
+        const value = stringOf(args[1], parsed);
+        if (key && value !== null && !map.has(key)) map.set(key, { command: value.trim(), source: parsed.sourceOf(n) });
+        return;
+      }
+      if (!CALLS.has(n.name) || n.receiver) return;
+      const words = args.map((a: any) => (nodeKind(a) === "SymbolNode" ? { sym: literalName(a) ?? "", text: literalName(a) ?? "" } : { text: stringOf(a, parsed) ?? "" }));
+      const from = parsed.lineOf(n.location.startOffset);
+      const to = parsed.lineOf(n.location.startOffset + n.location.length);
+      // A heredoc's body lies after the call's own text: such a call counts as one over lines.
+      const heredoc = args.some((a: any) => /^<<[~-]?/.test(parsed.textOf(a)));
+      calls.push({ name: n.name, words, source: { file, line: from }, lines: heredoc ? 2 : to - from + 1 });
+    });
+  }
+  const out: DeployCommand[] = [];
   for (const l of deploy) {
     if (COMMAND_MAP.test(l.text)) continue;
     const ex = EXECUTE.exec(l.text);
-    const text = ex && map.has(ex[1]!) ? `${map.get(ex[1]!)!.command} ${ex[2] ?? ""}` : l.text;
-    for (const s of servicesIn(asShell(text))) if (s.kind === kind) names.add(s.name);
+    const entry = ex ? map.get(ex[1]!) : undefined;
+    out.push(entry ? { shell: asShell(`${entry.command} ${ex![2] ?? ""}`), source: l.source, via: entry.source } : { shell: asShell(l.text), source: l.source });
   }
+  for (const c of calls) {
+    // A one-line call with no heredoc was read above, line by line.
+    if (c.lines === 1) continue;
+    const first = c.words[0];
+    const entry = first?.sym ? map.get(first.sym) : undefined;
+    const rest = c.words.slice(entry ? 1 : 0).map((w) => w.text.replace(/\s+/g, " ").trim());
+    const text = [...(entry ? [entry.command] : []), ...rest].join(" ");
+    // A heredoc of several commands: each of its lines is a command of its own.
+    for (const part of text.split(/\s*(?:&&|;|\|\|)\s*/)) out.push({ shell: asShell(part), source: c.source, ...(entry ? { via: entry.source } : {}) });
+  }
+  for (const file of ctx.repo.paths) {
+    // Units of vendored code and of the test suite never ran on the app's servers.
+    if (!/\.service(?:\.erb)?$/.test(file) || /^(?:vendor|node_modules|spec|test)\//.test(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    const unit = file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, "");
+    for (const e of execStarts(readUnit(r.text))) out.push({ shell: e.command.replace(/["']/g, " ").replace(/\s+/g, " ").trim(), source: { file, line: e.line }, ...(/[<%$#{]/.test(unit) ? {} : { unit }) });
+  }
+  return out;
+}
+
+const CALLS = new Set(["execute", "sudo", "run", "capture", "test", "system"]);
+
+/** A string argument's text: its value, an interpolation kept as written, a heredoc's body; `.strip` and the like see through. */
+function stringOf(node: any, parsed: ParsedRuby): string | null {
+  switch (nodeKind(node)) {
+    case "StringNode":
+    case "XStringNode":
+      return node.unescaped?.value ?? null;
+    case "InterpolatedStringNode":
+    case "InterpolatedXStringNode":
+      return (node.parts ?? []).map((p: any) => (nodeKind(p) === "StringNode" ? (p.unescaped?.value ?? "") : parsed.textOf(p))).join("");
+    case "CallNode":
+      if (/^(strip|chomp|squish|lstrip|rstrip|freeze)$/.test(node.name) && node.receiver) return stringOf(node.receiver, parsed);
+      return null;
+    default:
+      return null;
+  }
+}
+
+function walk(node: any, visit: (n: any) => void): void {
+  if (!node || typeof node !== "object") return;
+  visit(node);
+  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  for (const c of kids) walk(c, visit);
+}
+
+/** How many distinct services of a kind the deploy starts (a lone one may pair with the repo's lone config). */
+function started(commands: DeployCommand[], kind: Kind): number {
+  const names = new Set<string>();
+  for (const c of commands) for (const s of servicesIn(c.shell)) if (s.kind === kind) names.add(c.unit ?? s.name);
   return names.size;
 }
 
@@ -109,6 +200,9 @@ const CONFIG_OF: Record<Kind, RegExp> = {
   redis: /(?:^|\/)[^/]*redis[^/]*\.conf(?:\.example|\.sample)?$|(?:^|\/)[^/]*redis[^/]*\/[^/]+\.conf(?:\.example|\.sample)?$/,
   memcached: /(?:^|\/)memcached[^/]*\.conf$/,
   elasticsearch: /(?:^|\/)elasticsearch[^/]*\.ya?ml$/,
+  opensearch: /(?:^|\/)opensearch[^/]*\.ya?ml$/,
+  postgresql: /(?:^|\/)postgresql[^/]*\.conf$/,
+  mysql: /(?:^|\/)(?:my|mysqld?)[^/]*\.cnf$/,
 };
 
 function configOf(ctx: AnalyzerContext, kind: Kind, name: string, named: string | undefined, lone: boolean): { file: string; how: string } | null {
@@ -116,6 +210,10 @@ function configOf(ctx: AnalyzerContext, kind: Kind, name: string, named: string 
     // A server path (`#{shared_path}/config/redis.conf`, `/var/www/app/shared/config/redis.conf`): the repo's file at its tail.
     const tail = named.replace(/^.*?(?:shared|current|release)[_ ]?path\}?\/?/, "").replace(/^.*\/(?:shared|current|releases\/[^/]+)\//, "");
     for (const p of [tail, `${tail}.example`, `${tail}.sample`]) if (hasPath(ctx.repo, p)) return { file: p, how: `named by the command (${named})` };
+    // A path of the servers only (`/etc/app/redis-cache.conf`): the repo's one file of that name is what was put there.
+    const base = named.replace(/^.*\//, "");
+    const same = /^[\w.-]+\.conf$/.test(base) ? ctx.repo.paths.filter((p) => [base, `${base}.erb`, `${base}.example`, `${base}.sample`].includes(p.replace(/^.*\//, ""))) : [];
+    if (same.length === 1) return { file: same[0]!, how: `the repo's only file named ${base}, as the command names it (${named})` };
     return null;
   }
   const candidates = ctx.repo.paths.filter((p) => CONFIG_OF[kind].test(p));

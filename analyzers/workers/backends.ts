@@ -192,7 +192,9 @@ export const backendById = (id: string): JobBackend | undefined => JOB_BACKENDS.
 
 /** The backend a command runs, by the order of the table (resque-scheduler before resque). */
 export function backendOfCommand(command: string): JobBackend | undefined {
-  return JOB_BACKENDS.find((b) => b.command.test(command));
+  // A command quoted inside a wrapper (`bash -lc 'bin/delayed_job start'`) starts at its quote.
+  const bare = command.replace(/['"]/g, " ");
+  return JOB_BACKENDS.find((b) => b.command.test(command) || b.command.test(bare));
 }
 
 /**

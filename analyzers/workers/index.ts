@@ -9,6 +9,7 @@ import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
+import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -83,6 +84,9 @@ export function analyzeWorkers(
       }
     const tasks = ownTasks(ctx, b, cap);
     for (const t of tasks) evidence.push({ value: `deploy task ${t.name}, the repo's own${t.runs ? `: ${t.runs.text}` : ""}`, source: t.source });
+    // A deploy line of any task that starts the repo's delayed_job script (`run "cd … && script/delayed_job start"`).
+    const scriptRuns = b.id === "delayed-job" && !tasks.some((t) => t.runs?.script) ? deployScriptRuns(ctx) : [];
+    for (const r of scriptRuns) evidence.push({ value: `the deploy runs ${r.command.slice(0, 120)}`, source: r.source });
     const base = {
       backend: b.id,
       label: b.label,
@@ -182,7 +186,7 @@ export function analyzeWorkers(
       const why = files.length > 1 ? `differs between stages (${files.map((f) => f ?? "unknown").join(", ")})` : file ? `is not a plain repo path (${JSON.stringify(file)})` : "is not known statically";
       ctx.problem({ ...(set[0]?.source ?? plugin.source), message: `capistrano-clockwork: :clockwork_file ${why}; the worker runs the gem's standard command`, severity: "warning" });
     }
-    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked;
+    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
@@ -219,6 +223,19 @@ export function analyzeWorkers(
         ctx.problem({ ...(x.p.source ?? x.stage.source), message: `${b.label}, stage ${x.stage.name}: ${x.p.why}; a worker Deployment is emitted (if the web server ran the jobs too, both now take them)`, severity: "warning" });
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
     const extra = perStage ? { perStage } : {};
+    let scriptWhy: { unknown: string; source: Source } | null = null;
+    if (b.id === "delayed-job" && !ownLines.length) {
+      // The repo's daemon script, as a service file or the team's own task ran it: its options read.
+      const task = tasks.find((t) => t.runs?.script);
+      const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : scriptRuns.map((r) => ({ ...r, service: undefined }));
+      const ws = delayedJobScriptWorkers(ctx, b, { ...base, ...extra }, runs);
+      if (ws && "unknown" in ws) scriptWhy = ws;
+      else if (ws) {
+        out.push(...ws);
+        continue;
+      }
+    }
+    const before = out.length;
     if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length === 1) {
@@ -232,6 +249,8 @@ export function analyzeWorkers(
         out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
       } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
+    // Why the repo's own script line did not become the command, in place of a generic note.
+    if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
@@ -336,6 +355,17 @@ function queuesOf(args: string[], env: Record<string, string>): string[] {
   const fromEnv = env["QUEUES"] ?? env["QUEUE"];
   if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
   return queuesFromArgs(args);
+}
+
+/** Deploy lines (task files, not service files) whose string starts the repo's delayed_job script. */
+function deployScriptRuns(ctx: AnalyzerContext): { command: string; source: Source }[] {
+  const out: { command: string; source: Source }[] = [];
+  for (const l of startLines(ctx)) {
+    if (l.service) continue;
+    const lit = scriptLiteral(l.text);
+    if (lit && readDelayedJobScript(lit, ctx.repo.paths) !== null) out.push({ command: lit, source: l.source });
+  }
+  return out;
 }
 
 /** The deploy line that starts one of these service files by its file name (`god start -c …/worker.god`). */
@@ -459,7 +489,10 @@ function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
     if ("error" in r) continue;
     r.text.split(/\r?\n/).forEach((text, i) => {
       if (!START_LINE.test(text)) return;
-      const command = text.replace(START_LINE, "").trim().replace(/^["']|["']$/g, "");
+      const rest = text.replace(START_LINE, "").trim();
+      // A quoted command ends at its closing quote (monit's `"…" as uid app` goes on after it).
+      const q = /^["']/.test(rest) ? rest[0]! : null;
+      const command = q && rest.lastIndexOf(q) > 0 ? rest.slice(1, rest.lastIndexOf(q)) : rest;
       if (!backendOfCommand(command)) return;
       const god = /^\s*w\.start\s*=/.test(text);
       const count = god ? godWatchCount(file, r.text, i) : null;
@@ -499,6 +532,74 @@ function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
   }
   if (g.memory) evidence.push({ value: `god restarted it above ${g.memory.written} of memory: not carried (the container's memory limit kills instead of restarting gracefully)`, source: g.memory.source });
   return { ...w, stopTimeout, evidence };
+}
+
+/**
+ * Workers of the repo's delayed_job script as the lines ran it (analyzers/workers/delayed-job-script.ts):
+ * one Deployment per distinct pod command, processes per server = each line's count (its -n or pool
+ * N, times a god loop's watches), summed over the lines (monit's one block per `-i`). Null when no
+ * line runs the script or one cannot be read (then said, and the caller's standard path runs).
+ */
+function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, runs: { command: string; source: Source; service: ServiceLine | undefined }[]): WorkerFacts[] | { unknown: string; source: Source } | null {
+  const groups = new Map<string, { args: string[]; env: Record<string, string>; queues: string[]; processes: number; why: string[]; source: Source; note: string; run: ServiceLine | undefined; evidence: Fact<string>[] }>();
+  for (const x of runs) {
+    const r = readDelayedJobScript(x.command, ctx.repo.paths);
+    if (r === null) continue;
+    if ("unknown" in r) {
+      ctx.problem({ ...x.source, message: `delayed_job: the line runs the repo's daemon script, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      return { unknown: r.unknown, source: x.source };
+    }
+    let note = startNote(r);
+    if (r.exitOnComplete) {
+      const file = ctx.repo.read(x.source.file);
+      const by = x.service ? restartedBy(x.source.file, "error" in file ? "" : file.text) : null;
+      if (!by) {
+        ctx.problem({ ...x.source, message: "delayed_job: `--exit-on-complete` makes the worker stop once no job is ready and nothing here starts it again: no long-running Deployment carries that; the worker runs the gem's standard command", severity: "warning" });
+        return { unknown: "its `--exit-on-complete` stops the worker once no job is ready and nothing here started it again", source: x.source };
+      }
+      note += `; \`--exit-on-complete\` left out: each worker exited once no job was ready and ${by} started it again, so the pod runs without it (a Deployment would restart an exiting container with a growing back-off)`;
+      ctx.problem({ ...x.source, message: `delayed_job: \`--exit-on-complete\` is left out of the pod's command (${by} restarted the worker each time it exited; the pod keeps running instead)`, severity: "warning" });
+    }
+    const c = x.service?.count;
+    const loops = c && "count" in c ? c.count : 1;
+    if (c && "unknown" in c) ctx.problem({ ...c.source, message: `${b.label}: the god file starts its watch in a loop whose count is not known (${c.unknown}); one per watch line is carried`, severity: "warning" });
+    for (const p of r.pools) {
+      const key = JSON.stringify([p.args, r.env]);
+      let g = groups.get(key);
+      if (!g) {
+        g = { args: p.args, env: r.env, queues: p.queues.length ? p.queues : ["*"], processes: 0, why: [], source: x.source, note, run: x.service, evidence: [] };
+        groups.set(key, g);
+      }
+      const n = p.count * loops;
+      // Monit's blocks are processes each; a deploy's start and restart lines are the same ones.
+      g.processes = x.service ? g.processes + n : Math.max(g.processes, n);
+      const each = `${x.source.file}:${x.source.line} ${r.verb}s ${r.pools.length > 1 ? `pool ${p.queues.join(",") || "*"}: ${p.count}` : r.countWhy}`;
+      g.why.push(c && "count" in c ? `${c.source.file}:${c.source.line} starts ${c.count} watches (${c.written}), each: ${each}` : each);
+      g.evidence.push({ value: `the servers ran ${r.script} ${r.verb} (${n} per server); the pod runs ${p.args.slice(2).join(" ")}`, source: x.source });
+    }
+  }
+  if (!groups.size) return null;
+  const single = groups.size === 1;
+  const used = new Set<string>();
+  return [...groups.values()].map((g) => {
+    let name = single ? `worker-${b.id}` : `worker-${b.id}-${g.queues[0] === "*" ? "all" : slug(g.queues.join("-")).slice(0, 28).replace(/-+$/, "")}`;
+    for (let i = 2; used.has(name); i++) name = `${name.replace(/-\d+$/, "")}-${i}`;
+    used.add(name);
+    const w: WorkerFacts = {
+      ...base,
+      name,
+      args: g.args,
+      env: g.env,
+      commandFrom: g.run ? "service" : "capistrano",
+      commandSource: g.source,
+      commandNote: g.note,
+      queues: g.queues,
+      evidence: [...base.evidence, ...g.evidence],
+      carried: true,
+      ...(g.processes !== 1 || g.why.length > 1 ? { processesPerServer: { value: g.processes, why: g.why.join("; "), source: g.source } } : {}),
+    };
+    return g.run ? withGodStop(w, g.run) : w;
+  });
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";

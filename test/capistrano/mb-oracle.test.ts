@@ -89,3 +89,20 @@ describe("capistrano-mb's defaults and the repo's use of them = real cap 3.17", 
     expect(problems.map((p) => p.message).join("\n")).toMatch(/capfile\.mb-not-locked/);
   });
 });
+
+// With the real gem: its `template` helper prefers the repo's copy under the folder mbOverride names
+// (lib/capistrano/mb/dsl.rb), and its units start unicorn and sidekiq with the variables the
+// analyzers read through a copy (analyzers/capistrano/mb.ts mbUnitOverride, appserver/mb-unicorn.ts,
+// sidekiq.ts), read here with the same unit reader.
+describe.skipIf(!REAL_GEM)("capistrano-mb's template lookup and units (real gem)", () => {
+  it("the override folder and the units' ExecStart=", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { mbOverride } = await import("../../analyzers/capistrano/mb.js");
+    const { execStarts, readUnit } = await import("../../analyzers/services/unit-file.js");
+    const dsl = readFileSync(join(REAL_GEM!, "capistrano/mb/dsl.rb"), "utf8");
+    expect(dsl).toContain(`File.join("${mbOverride("").replace(/\/$/, "")}", local_path)`);
+    const unit = (n: string) => execStarts(readUnit(readFileSync(join(REAL_GEM!, "capistrano/mb/templates", n), "utf8")))[0]!.command;
+    expect(unit("unicorn.service.erb")).toMatch(/-c <%= fetch\(:mb_unicorn_config\) %>/);
+    expect(unit("sidekiq.service.erb")).toMatch(/--concurrency <%= fetch\(:mb_sidekiq_concurrency\) %>/);
+  });
+});

@@ -155,3 +155,67 @@ describe("capistrano-mb as the deploy's stack", () => {
     expect(messages(m)).toMatch(/Capfile:9 capfile\.mb-not-locked/);
   });
 });
+
+// The gem starts unicorn from its systemd unit with `-c <%= fetch(:mb_unicorn_config) %>`
+// (lib/capistrano/mb/templates/unicorn.service.erb), and its `template` helper renders a repo copy
+// under lib/capistrano/mb/templates/ instead of its own (lib/capistrano/mb/dsl.rb); its server-wide
+// nginx.erb wraps the site in `http {}`.
+describe("capistrano-mb: the config the unit started, and the server-wide nginx.erb", () => {
+  const PROD = APP["config/deploy/production.rb"]!;
+  const own = "worker_processes 9\ntimeout 50\nlisten \"/tmp/unicorn.kiln.sock\"\n";
+  const prodUnicorn = (m: AppModel) => m.appServers.find((a) => a.kind === "unicorn" && a.stages.includes("production"))!;
+
+  it("a stage's own :mb_unicorn_config under current_path: the repo's file at that path is the config", async () => {
+    const m = await analyze({ "config/deploy/production.rb": PROD + 'set :mb_unicorn_config, "#{current_path}/config/unicorn/kiln.rb"\n', "config/unicorn/kiln.rb": own });
+    const prod = prodUnicorn(m);
+    expect(prod.file).toBe("config/unicorn/kiln.rb");
+    expect(prod.workers).toMatchObject({ value: 9, source: { file: "config/unicorn/kiln.rb", line: 1 } });
+    expect(prod.renderedBy!.value).toMatch(/bin\/unicorn -c \/home\/deployer\/apps\/kiln\/current\/config\/unicorn\/kiln\.rb/);
+    expect(prod.renderedBy!.source).toEqual({ file: "config/deploy/production.rb", line: 8 });
+    // Staging keeps the gem's default: its rendered config.
+    expect(m.appServers.find((a) => a.kind === "unicorn" && a.stages.includes("staging"))!.workers).toMatchObject({ value: 2, defaultOf: "capistrano-mb" });
+  });
+
+  it("a path only the servers hold is said, never read as the template's", async () => {
+    const m = await analyze({ "config/deploy/production.rb": PROD + 'set :mb_unicorn_config, "/etc/kiln/unicorn.rb"\n' });
+    expect(messages(m)).toMatch(/config\/deploy\/production\.rb:8 capistrano-mb: :mb_unicorn_config is \/etc\/kiln\/unicorn\.rb .*a file the repo does not hold/);
+  });
+
+  it("the repo's copy of the unit: the -c its ExecStart= names is the config", async () => {
+    const unit = "[Service]\nWorkingDirectory=<%= current_path %>\nExecStart=/bin/bash -lc 'exec bin/unicorn -c <%= current_path %>/config/unicorn/kiln.rb -E <%= fetch(:rails_env) %>'\nRestart=always\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/unicorn.service.erb": unit, "config/unicorn/kiln.rb": own });
+    const prod = prodUnicorn(m);
+    expect(prod.workers).toMatchObject({ value: 9, source: { file: "config/unicorn/kiln.rb", line: 1 } });
+    expect(prod.renderedBy!.source).toEqual({ file: "lib/capistrano/mb/templates/unicorn.service.erb", line: 3 });
+  });
+
+  it("a repo nginx.erb gives the site its http-level values; the site's own win", async () => {
+    const wide = "user www-data;\nevents {\n  worker_connections 1024;\n}\nhttp {\n  client_max_body_size 12m;\n  proxy_read_timeout 120s;\n  client_body_timeout <%= fetch(:kiln_body_timeout) %>;\n  include /etc/nginx/sites-enabled/*;\n}\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/nginx.erb": wide });
+    const site = m.nginx.files.find((f) => f.file === MB_NGINX_FILE && f.stage === "production")!;
+    const s80 = site.servers.find((s) => s.listens.some((l) => l.value.port === 80))!;
+    expect(s80.clientMaxBodySize).toMatchObject({ value: "4G", defaultOf: "capistrano-mb" });
+    expect(s80.timeouts["proxy_read_timeout"]).toEqual({ value: "120s", source: { file: "lib/capistrano/mb/templates/nginx.erb", line: 7 } });
+    expect(s80.timeouts["client_body_timeout"]).toBeUndefined();
+    expect(s80.timeouts["keepalive_timeout"]).toMatchObject({ value: "5", defaultOf: "capistrano-mb" });
+  });
+});
+
+describe("capistrano-mb: the repo's copy of its sidekiq unit", () => {
+  it("its literal --concurrency, --queue flags and TimeoutStopSec= replace the gem's, cited at the unit", async () => {
+    const unit = "[Unit]\nDescription=kiln jobs\n\n[Service]\nExecStart=/bin/bash -lc 'exec bin/sidekiq -e <%= fetch(:rails_env) %> --concurrency 12 --queue firing --queue glazing'\nTimeoutStopSec=40\nWorkingDirectory=<%= current_path %>\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/sidekiq.service.erb": unit });
+    const p = m.sidekiq!.plugin!["production"]!;
+    const at = { file: "lib/capistrano/mb/templates/sidekiq.service.erb", line: 5 };
+    expect(p.concurrency).toEqual({ value: 12, source: at });
+    expect(p.queues).toEqual({ value: ["firing", "glazing"], source: at });
+    expect(p.stopWait).toEqual({ value: 40, source: { file: at.file, line: 6 } });
+    expect(m.sidekiq!.evidence.some((e) => /replaces the gem's unit: bin\/sidekiq .*over :mb_sidekiq_concurrency 4/.test(e.value))).toBe(true);
+  });
+
+  it("a copy that keeps the gem's --concurrency <%= fetch(:mb_sidekiq_concurrency) %> keeps the stage's value", async () => {
+    const unit = "[Service]\nExecStart=/bin/bash -lc 'exec bin/sidekiq -e <%= fetch(:rails_env) %> --concurrency <%= fetch(:mb_sidekiq_concurrency) %>'\n";
+    const m = await analyze({ "lib/capistrano/mb/templates/sidekiq.service.erb": unit });
+    expect(m.sidekiq!.plugin!["production"]!.concurrency).toMatchObject({ value: 4, source: { file: "config/deploy/production.rb", line: 4 } });
+  });
+});
