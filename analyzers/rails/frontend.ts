@@ -257,8 +257,7 @@ function visit(c: Ctx, p: ParsedRuby, node: any, around: Around, out: FrontendSt
       return visit(c, p, node.block, { ...around, env: { ...around.env, ...env } }, out);
     }
     if ((node.name === "execute" || node.name === "run") && args.length) {
-      const step = commandStep(c, p, node, around);
-      if (step) out.push(step);
+      out.push(...commandSteps(c, p, node, around));
       return;
     }
   }
@@ -266,39 +265,44 @@ function visit(c: Ctx, p: ParsedRuby, node: any, around: Around, out: FrontendSt
   for (const k of kids) visit(c, p, k, around, out);
 }
 
-/** One `execute`: SSHKit runs a command given as one string with spaces as it is, ignoring within/with. */
-function commandStep(c: Ctx, p: ParsedRuby, node: any, around: Around): FrontendStep | null {
+/** One `execute` (or Capistrano 2's `run`), one step per command: SSHKit runs a command given as one string with spaces as it is, ignoring within/with. */
+function commandSteps(c: Ctx, p: ParsedRuby, node: any, around: Around): FrontendStep[] {
   const source = p.sourceOf(node);
   const values = argsOf(node).filter((a: any) => kind(a) !== "KeywordHashNode").map((a: any) => evaluate(a, p, c.scope));
   const raw = p.textOf(node);
-  const mentions = [...NODE_TOOLS].some((t) => new RegExp(`\\b${t}\\b`).test(raw));
+  // `fetch(:gulp_executable)` counts: a word not known statically that names a Node tool.
+  const mentions = [...NODE_TOOLS].some((t) => new RegExp(`(?:^|[^A-Za-z0-9])${t}(?![A-Za-z0-9])`).test(raw));
   const parts: string[] = [];
   for (const v of values) {
     const s = isSym(v) ? v.sym : rubyToS(v);
-    if (s === null) return mentions ? { argv: [], dir: "", env: {}, source, uncarried: `its words are not known statically: ${raw.length > 80 ? raw.slice(0, 80) + "…" : raw}` } : null;
+    if (s === null) return mentions ? [{ argv: [], dir: "", env: {}, source, uncarried: `its words are not known statically: ${raw.length > 80 ? raw.slice(0, 80) + "…" : raw}` }] : [];
     parts.push(s);
   }
-  if (!parts.length) return null;
+  if (!parts.length) return [];
   const rawString = node.name === "run" || (values.length === 1 && typeof values[0] === "string" && /\s/.test(parts[0]!));
   // Raw shell text: `cd dir && cmd` (or `;`) is followed, other shell syntax is not rewritten.
   let dir: { dir: string } | { why: string } = rawString ? { why: "a command given as one string runs in the login directory (SSHKit ignores within for it)" } : repoDir(c, around.dir);
-  let words: string[] = [];
-  const segments = parts.join(" ").replace(/\u0001release\u0001/g, RELEASE).split(/\s*(?:&&|;)\s*/).filter(Boolean);
+  const commands: string[][] = [];
+  const segments = parts.join(" ").split(/\s*(?:&&|;)\s*/).filter(Boolean);
   for (const seg of segments) {
     const w = seg.trim().split(/\s+/);
-    if (w[0] === "cd" && w.length === 2 && words.length === 0) dir = repoDir(c, w[1]!);
-    else if (words.length === 0) words = w;
-    else return mentions ? { argv: parts.join(" ").split(/\s+/), dir: "", env: {}, source, uncarried: "more than one command in one line of shell" } : null;
+    if (w[0] === "cd" && w.length === 2 && commands.length === 0) dir = repoDir(c, w[1]!);
+    else commands.push(w);
   }
-  const tool = words[0]?.split("/").pop() ?? "";
-  if (!NODE_TOOLS.has(tool)) return null;
-  words[0] = tool;
+  const tools = commands.map((w) => w[0]!.split("/").pop()!);
+  if (!tools.some((t) => NODE_TOOLS.has(t))) return [];
+  const shown = parts.join(" ").replace(/\u0001release\u0001/g, "#{release_path}");
+  const other = tools.findIndex((t) => !NODE_TOOLS.has(t));
+  if (other >= 0) return [{ argv: shown.split(/\s+/), dir: "", env: {}, source, uncarried: `it also runs ${JSON.stringify(commands[other]!.join(" "))}, which is not a Node command` }];
   const env = rawString ? { env: {} } : envOf(around.env);
-  const install = isInstall(words);
-  const step: FrontendStep = { argv: words, dir: "dir" in dir ? dir.dir : "", env: "env" in env ? env.env : {}, source, ...(install ? { install } : {}) };
-  const odd = words.find((w) => !PLAIN_WORD.test(w));
-  const why = ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
-  return why ? { ...step, uncarried: why } : step;
+  return commands.map((w) => {
+    const words = [w[0]!.split("/").pop()!, ...w.slice(1)];
+    const install = isInstall(words);
+    const step: FrontendStep = { argv: words, dir: "dir" in dir ? dir.dir : "", env: "env" in env ? env.env : {}, source, ...(install ? { install } : {}) };
+    const odd = words.find((x) => !PLAIN_WORD.test(x));
+    const why = ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
+    return why ? { ...step, uncarried: why } : step;
+  });
 }
 
 const isInstall = (w: string[]): boolean =>

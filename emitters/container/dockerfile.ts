@@ -327,7 +327,9 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     const task = rails !== null && !versionAtLeast(rails, "5.0") ? "bundle exec rake assets:precompile" : "bundle exec rails assets:precompile";
     L.push(`# Assets, with a placeholder secret: ${railsMajorAtLeast("7.1") ? "Rails 7.1+ takes SECRET_KEY_BASE_DUMMY" : "this Rails needs SECRET_KEY_BASE set to boot"}.`);
     const steps = [`${env.join(" ")} ${task}`];
-    if (pm) steps.push("rm -rf node_modules");
+    // The packages were for the build: the final image copies the app directory, not them.
+    const modules = [...(pm ? ["node_modules"] : []), ...frontendDirs(model).map((d) => `${d}/node_modules`)];
+    if (modules.length) steps.push(`rm -rf ${shellWords(modules)}`);
     L.push(run(steps));
     prov(`asset pipeline ${pipelines.join(", ")} → assets:precompile`, r.assets.pipeline[0]!.source);
     const prefix = assetsPrefix(model);
@@ -339,7 +341,11 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
       for (const v of Object.values(ns.values)) for (const e of envReads(v)) if (!e.hasDefault && !reads.has(e.env)) reads.set(e.env, { file: ns.files[0] ?? model.global!.dir, line: 1 });
     for (const [env, source] of reads)
       note(`the app reads ENV ${env} while it boots (Global ${source.file}); if that read has no default (ENV.fetch without one), assets:precompile fails in the build — give it a placeholder there (e.g. ${env}=precompile on the RUN line) or a default`, source);
-  } else note("no asset pipeline found: the image skips assets:precompile");
+  } else {
+    note("no asset pipeline found: the image skips assets:precompile");
+    const modules = frontendDirs(model).map((d) => `${d}/node_modules`);
+    if (modules.length) L.push(run([`rm -rf ${shellWords(modules)}`]));
+  }
 
   L.push("");
   L.push("# final: the runtime packages, the bundle and the app; runs as a non-root user.");
@@ -377,6 +383,9 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   return L.join("\n") + "\n";
 }
 
+/** The subdirectories the carried front-end steps ran in (checked as COPY-safe paths in frontendSteps). */
+const frontendDirs = (model: AppModel): string[] => [...new Set((model.rails.assets.frontend?.steps ?? []).filter((s) => !s.uncarried && s.dir).map((s) => s.dir))];
+
 /** Lockfiles per package manager, for an install the deploy ran in a subdirectory. */
 const LOCK_OF: [string, string, string][] = [
   ["package-lock.json", "npm", "npm ci"],
@@ -394,7 +403,7 @@ function frontendSteps(model: AppModel, pm: string | null, out: Out): string[] {
   if (!steps.length) return [];
   const L: string[] = [""];
   L.push(dockerComment(`The front-end build the deploy ran on the servers (${[...new Set(steps.map((s) => `${s.source.file}:${s.source.line}`))].join(", ")}), before assets:precompile as there.`));
-  const dirs = [...new Set(steps.map((s) => s.dir).filter(Boolean))].map((d) => dockerPath(d, steps.find((s) => s.dir === d)!.source, "the build directory"));
+  const dirs = frontendDirs(model).map((d) => dockerPath(d, steps.find((s) => s.dir === d)!.source, "the build directory"));
   // Tools such as gulp come from the packages installed above, not from a global install.
   L.push(`ENV PATH="${[...dirs.map((d) => `${APP_DIR}/${d}/node_modules/.bin`), `${APP_DIR}/node_modules/.bin`].join(":")}:$PATH"`);
   for (const s of steps) {

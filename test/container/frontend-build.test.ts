@@ -122,7 +122,7 @@ describe("front-end builds the deploy ran", () => {
     const gulp = at(/^gulp build --production$/);
     const client = at(/^cd client && npm ci$/);
     const bundle = at(/^cd client && NODE_ENV=production ASSET_HOST=static\.lantern\.example\.org npm run build:client$/);
-    const precompile = at(/assets:precompile/);
+    const precompile = at(/assets:precompile && rm -rf node_modules client\/node_modules$/);
     expect([install, gulp, client, bundle, precompile].every((i) => i >= 0), r.join("\n")).toBe(true);
     expect(install < gulp && gulp < bundle && client < bundle && bundle < precompile).toBe(true);
     // In the build stage, with the packages' own binaries first on PATH; none of it in the final image.
@@ -147,6 +147,27 @@ describe("front-end builds the deploy ran", () => {
     const m = await analyze(f);
     expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/login directory/)]);
     expect(dockerfile(m)).not.toContain("build:client");
+  });
+});
+
+describe("shell lines and tools the deploy named", () => {
+  const withTask = (body: string) => {
+    const f = lantern();
+    f["lib/capistrano/tasks/client.rake"] = `namespace :client do\n  task :bundle do\n    on roles(:web) do\n${body}\n    end\n  end\nend\nafter "npm:install", "client:bundle"\n`;
+    return f;
+  };
+
+  it("`cd #{release_path}/client && npm ci && npm run build:client` in one string: each command a step, in client/", async () => {
+    const m = await analyze(withTask('      execute "cd #{release_path}/client && npm ci && npm run build:client"'));
+    expect(frontend(m)).toEqual([]);
+    expect(m.rails.assets.frontend!.steps.slice(2).map((s) => [s.argv.join(" "), s.dir, s.source.line])).toEqual([["npm ci", "client", 4], ["npm run build:client", "client", 4]]);
+    expect(runs(dockerfile(m))).toContain("cd client && npm run build:client");
+  });
+
+  it("a tool whose name the deploy reads from a variable it cannot know (run_locally, fetch(:gulp_executable)) is named, not guessed", async () => {
+    const m = await analyze(withTask("      run_locally do\n        execute fetch(:gulp_executable), options\n      end"));
+    expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
+    expect(frontend(m)[0]!.message).toMatch(/not known statically/);
   });
 });
 
@@ -184,7 +205,7 @@ describe("hostile values", () => {
 
   it("a script name that is shell text is not written: named instead", async () => {
     const m = await analyze(lantern({ script: "build;touch PWNED" }));
-    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/build;touch PWNED .*more than one command in one line of shell/)]);
+    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/build;touch PWNED .*it also runs "touch PWNED", which is not a Node command/)]);
     expect(dockerfile(m)).not.toContain("PWNED");
   });
 
