@@ -69,6 +69,8 @@ export function readFrontend(ctx: AnalyzerContext, assets: AssetFacts, capistran
   for (const s of steps.filter((x) => x.uncarried))
     ctx.problem({ file: s.source.file, line: s.source.line, message: `assets.frontend-build: the deploy ran ${s.argv.length ? s.argv.join(" ") : "a front-end build"} on the servers, which the image build cannot repeat (${s.uncarried}); the image build runs only assets:precompile, so add that step to the Dockerfile before it, with the environment the deploy gave it (what such a build reads is baked into the image at build time)`, severity: "warning" });
 
+  // No Node in the image and nothing that would bring it: its version is nobody's concern.
+  if (!paths.has("package.json") && steps.length === 0 && !assets.needsNode.value) return assets;
   const frontend: FrontendBuild = { nodeVersion: nodeVersion(c), steps };
   if (assets.packageManager?.value === "yarn") {
     const berry = yarnBerry(c);
@@ -80,7 +82,6 @@ export function readFrontend(ctx: AnalyzerContext, assets: AssetFacts, capistran
   if (lockfiles.length) frontend.lockfiles = lockfiles;
   const carried = steps.find((s) => !s.uncarried);
   const needsNode = !assets.needsNode.value && carried ? { value: true, source: carried.source } : assets.needsNode;
-  if (!paths.has("package.json") && steps.length === 0 && !assets.needsNode.value) return assets;
   return { ...assets, needsNode, frontend };
 }
 
