@@ -288,7 +288,7 @@ function commandSteps(c: Ctx, p: ParsedRuby, node: any, around: Around): Fronten
   for (const seg of segments) {
     const w = seg.trim().split(/\s+/);
     if (w[0] === "cd" && w.length === 2 && commands.length === 0) dir = repoDir(c, w[1]!);
-    else commands.push(w);
+    else if (!nodeSetup(w)) commands.push(w);
   }
   const tools = commands.map((w) => w[0]!.split("/").pop()!);
   if (!tools.some((t) => NODE_TOOLS.has(t))) return [];
@@ -301,10 +301,31 @@ function commandSteps(c: Ctx, p: ParsedRuby, node: any, around: Around): Fronten
     const install = isInstall(words);
     const step: FrontendStep = { argv: words, dir: "dir" in dir ? dir.dir : "", env: "env" in env ? env.env : {}, source, ...(install ? { install } : {}) };
     const odd = words.find((x) => !PLAIN_WORD.test(x));
-    const why = ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
+    const why = globalInstall(words) ?? ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
     return why ? { ...step, uncarried: why } : step;
   });
 }
+
+/** Package managers the image already has (Node's npm, corepack's yarn and pnpm). */
+const BUNDLED_MANAGERS = /^(?:npm|yarn|pnpm|corepack)(?:@[\w.^~-]+)?$/;
+
+/**
+ * A segment that only chose the servers' Node (`source ~/.nvm/nvm.sh`, `nvm use`, `nodenv shell`)
+ * or installed a package manager globally: the image pins Node and has its package manager.
+ */
+function nodeSetup(w: string[]): boolean {
+  if ((w[0] === "source" || w[0] === ".") && w.length === 2 && /(?:^|[/"'])(?:nvm|nodenv|asdf)\.sh["']?$|nvm\.sh/.test(w[1]!)) return true;
+  if ((w[0] === "nvm" || w[0] === "nodenv" || w[0] === "fnm") && ["use", "install", "shell", "local"].includes(w[1] ?? "")) return true;
+  const npmGlobal = w[0] === "npm" && ["install", "i"].includes(w[1] ?? "") && w.some((x) => x === "-g" || x === "--global");
+  const pkgs = w.slice(2).filter((x) => !x.startsWith("-"));
+  return npmGlobal && pkgs.length > 0 && pkgs.every((x) => BUNDLED_MANAGERS.test(x));
+}
+
+/** A global install is about the servers, wherever it ran. */
+const globalInstall = (w: string[]): string | null =>
+  w.some((x) => x === "-g" || x === "--global") || (w[0] === "yarn" && w[1] === "global")
+    ? "it installs packages globally on the servers; add them to package.json's devDependencies so the image build installs them from the lockfile"
+    : null;
 
 const isInstall = (w: string[]): boolean =>
   (w[0] === "npm" && ["install", "i", "ci"].includes(w[1] ?? "")) || (w[0] === "yarn" && (w.length === 1 || w[1] === "install" || w[1]!.startsWith("-"))) || ((w[0] === "pnpm" || w[0] === "bun") && ["install", "i"].includes(w[1] ?? ""));
@@ -313,6 +334,8 @@ const isInstall = (w: string[]): boolean =>
 function checkWords(c: Ctx, s: FrontendStep): string | null {
   for (const w of s.argv) if (!PLAIN_WORD.test(w)) return `the word ${JSON.stringify(w)} means something to the servers' shell, which the image build does not repeat`;
   const tool = s.argv[0]!;
+  const global = globalInstall(s.argv);
+  if (global) return global;
   const own = packageJson(c, s.dir);
   const root = packageJson(c, "");
   if (PACKAGE_TOOLS.has(tool)) {

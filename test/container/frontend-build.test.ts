@@ -164,6 +164,13 @@ describe("shell lines and tools the deploy named", () => {
     expect(runs(dockerfile(m))).toContain("cd client && npm run build:client");
   });
 
+  it("choosing the servers' Node (nvm) and installing yarn globally are not steps; a global install of a build tool is named", async () => {
+    const m = await analyze(withTask('      execute "source ~/.nvm/nvm.sh && nvm use 18 && npm install -g yarn && cd #{release_path} && npm run build:all"\n      execute "npm install -g gulp-cli"'));
+    // cd after setup: the only carried command runs at the root; the script is not in package.json, so it is named
+    expect(m.rails.assets.frontend!.steps.slice(2).map((s) => s.argv.join(" "))).toEqual(["npm run build:all", "npm install -g gulp-cli"]);
+    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/no script "build:all"/), expect.stringMatching(/installs packages globally/)]);
+  });
+
   it("a tool whose name the deploy reads from a variable it cannot know (run_locally, fetch(:gulp_executable)) is named, not guessed", async () => {
     const m = await analyze(withTask("      run_locally do\n        execute fetch(:gulp_executable), options\n      end"));
     expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
