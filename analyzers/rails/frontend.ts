@@ -228,10 +228,20 @@ function taskSteps(c: Ctx, cap: CapistranoFacts | null): FrontendStep[] {
     const p = parsed.get(t.source.file);
     if (!p) continue;
     const node = findTask(p, t.source.line);
-    if (node?.block) visit(c, p, node.block, { dir: RELEASE, env: {} }, out);
+    if (!node?.block) continue;
+    const found: FrontendStep[] = [];
+    visit(c, p, node.block, { dir: RELEASE, env: {} }, found);
+    // After the assets were built and the release went live: not a step of building the image.
+    const late = cap.hooks.find((h) => (h.task === t.name || t.name.endsWith(`:${h.task}`)) && LATE_HOOK(h.kind, h.target));
+    out.push(...(late ? found.map((f) => ({ ...f, uncarried: f.uncarried ?? `it ran ${late.kind} ${late.target} (${late.source.file}:${late.source.line}), after the assets were built, so it is no step of the image build` })) : found));
   }
   return out;
 }
+
+/** Hook points after assets:precompile in Capistrano's flow (capistrano-rails hooks precompile after deploy:updated). */
+const LATE_HOOK = (kind: string, target: string): boolean =>
+  (kind === "after" && /(?:^|:)(?:assets:precompile|compile_assets|updated|publishing|published|finishing|finished|restart|cleanup|symlink|create_symlink)$/.test(target)) ||
+  (kind === "before" && /(?:^|:)(?:publishing|published|finishing|finished|restart|cleanup)$/.test(target));
 
 function findTask(p: ParsedRuby, line: number): any {
   let found: any = null;

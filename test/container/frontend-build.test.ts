@@ -171,6 +171,15 @@ describe("shell lines and tools the deploy named", () => {
     expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/no script "build:all"/), expect.stringMatching(/installs packages globally/)]);
   });
 
+  it("a task hooked after the release went live (after deploy:published) is no build step: named, not carried", async () => {
+    const f = withTask('      within release_path do\n        execute :gulp, "build"\n      end');
+    f["lib/capistrano/tasks/client.rake"] = f["lib/capistrano/tasks/client.rake"]!.replace('after "npm:install", "client:bundle"', 'after "deploy:published", "client:bundle"');
+    const m = await analyze(f);
+    expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
+    expect(frontend(m)[0]!.message).toMatch(/ran after deploy:published \(lib\/capistrano\/tasks\/client\.rake:10\)/);
+    expect(runs(dockerfile(m)).filter((x) => /gulp/.test(x))).toEqual(["gulp build --production"]);
+  });
+
   it("a tool whose name the deploy reads from a variable it cannot know (run_locally, fetch(:gulp_executable)) is named, not guessed", async () => {
     const m = await analyze(withTask("      run_locally do\n        execute fetch(:gulp_executable), options\n      end"));
     expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
