@@ -436,6 +436,35 @@ export interface AssetFacts {
   packageManager: Fact<"yarn" | "npm" | "pnpm" | "bun"> | null;
   /** Rails' `config.assets.prefix` when the app sets it (default /assets): the URL path, and public/<it> where precompile writes. */
   prefix?: Fact<string>;
+  /** The front-end build around assets:precompile: Node's version, yarn's generation, what the deploy ran (analyzers/rails/frontend.ts). */
+  frontend?: FrontendBuild;
+}
+
+export interface FrontendBuild {
+  /** The Node version the repo pins (deploy variable, .node-version, .nvmrc, .tool-versions, engines), normalized; null: none. */
+  nodeVersion: Fact<string> | null;
+  /** yarn 2+ (berry): `.yarnrc.yml`, a `packageManager` of yarn@2+ or a berry lockfile; installs with `--immutable`. */
+  yarnBerry?: Fact<boolean>;
+  /** What a yarn 2+ install reads besides package.json and the lockfile (`.yarnrc.yml`, `.yarn/releases/*`). */
+  installFiles?: string[];
+  /** JS lockfiles in the repo's subdirectories where the deploy installed packages (`client/yarn.lock`). */
+  lockfiles?: string[];
+  /** Node commands the deploy ran besides assets:precompile, in deploy order. */
+  steps: FrontendStep[];
+}
+
+export interface FrontendStep {
+  /** The words the deploy ran, e.g. ["gulp", "build", "--production"]. */
+  argv: string[];
+  /** Working directory, relative to the repo root ("" = the root). */
+  dir: string;
+  /** Environment the deploy set for it (SSHKit's `with`, a plugin's env variables), names upper-cased as SSHKit does. */
+  env: Record<string, string>;
+  /** A package install that the lockfile install of the image replaces (at the root) or repeats (in a subdirectory). */
+  install?: boolean;
+  source: Source;
+  /** Why the image build cannot run it: then it is named as a warning (assets.frontend-build), not carried. */
+  uncarried?: string;
 }
 
 // --- Capistrano ---------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const p of m.rails.assets.pipeline) fact("assets", p);
   if (m.rails.assets.prefix) fact("assets prefix (config.assets.prefix)", m.rails.assets.prefix);
   if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);
+  if (m.rails.assets.frontend?.nodeVersion) fact("Node version", m.rails.assets.frontend.nodeVersion);
+  for (const s of m.rails.assets.frontend?.steps ?? [])
+    lines.push(`  front-end build ${s.uncarried ? "(not carried: see warnings)" : s.install && !s.dir ? "(the image's lockfile install)" : "(in the image)"}: ${s.argv.join(" ") || "?"}${s.dir ? ` in ${s.dir}/` : ""}${Object.keys(s.env).length ? ` with ${Object.keys(s.env).join(", ")}` : ""}  ${at(s.source)}`);
   fact("time zone", m.rails.timeZone);
   for (const h of m.rails.healthPaths) fact("health route", h);
   // not all private: a public GitHub gem is here too (the Dockerfile fetches it over https, no credential)

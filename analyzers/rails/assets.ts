@@ -44,7 +44,6 @@ export function readAssets(ctx: AnalyzerContext, gems: Record<string, Fact<strin
     pipeline.push(precompiled ? { value: "deploy-precompiled", source: precompiled } : { value: "none", source: lockSource });
   }
 
-  warnFrontendBuilds(ctx);
   const toolchain = NODE_TOOLCHAIN_GEMS.find((g) => gems[g]);
   const execjs = EXECJS_GEMS.find((g) => gems[g]);
   const embedded = EMBEDDED_JS_RUNTIMES.find((g) => gems[g]);
@@ -140,37 +139,4 @@ function deployPrecompiles(ctx: AnalyzerContext): Source | null {
   const lines = r.text.split(/\r?\n/);
   const i = lines.findIndex((l) => /^\s*(?:require\s*\(?\s*["']capistrano\/rails(?:\/assets)?["']|load\s*\(?\s*["']deploy\/assets["'])/.test(l));
   return i >= 0 ? { file: file!, line: i + 1 } : null;
-}
-
-/** Capistrano plugins that ran a front-end build on the servers, besides assets:precompile. */
-const FRONTEND_BUILD_PLUGINS: [RegExp, string][] = [
-  [/^capistrano\/gulp$/, "gulp"],
-  [/^capistrano\/grunt$/, "grunt"],
-  [/^capistrano\/bower$/, "bower install"],
-  [/^capistrano\/(?:webpack|webpacker\/precompile)$/, "webpack"],
-  [/^capistrano\/ember_cli$/, "ember-cli build"],
-];
-
-/**
- * A front-end build the deploy ran (a `require "capistrano/gulp"` and the like) is a step the image
- * build does not take: the Dockerfile runs assets:precompile only. Named rather than guessed at: the
- * task's flags and the environment it read come from that plugin's variables, which differ per app.
- */
-function warnFrontendBuilds(ctx: AnalyzerContext): void {
-  for (const file of [capfilePath(ctx.repo), "config/deploy.rb"]) {
-    if (!file || !ctx.repo.paths.includes(file)) continue;
-    const r = ctx.repo.read(file);
-    if ("error" in r) continue;
-    r.text.split(/\r?\n/).forEach((line, i) => {
-      const m = /^\s*require\s*\(?\s*["']([^"']+)["']/.exec(line);
-      const hit = m ? FRONTEND_BUILD_PLUGINS.find(([re]) => re.test(m[1]!)) : undefined;
-      if (!hit) return;
-      ctx.problem({
-        file,
-        line: i + 1,
-        message: `assets.frontend-build: the deploy ran ${hit[1]} on the servers (${m![1]}); the image build runs only assets:precompile, so add that step to the Dockerfile before it, with the environment the deploy gave it (what such a build reads is baked into the image at build time)`,
-        severity: "warning",
-      });
-    });
-  }
 }

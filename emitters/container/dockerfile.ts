@@ -25,7 +25,7 @@ import {
 } from "./rules.js";
 import { versionAtLeast } from "./version.js";
 import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js";
-import { dockerComment, dockerPair, dockerPath, imageTag } from "../encode/dockerfile.js";
+import { dockerComment, dockerPair, dockerPath, dockerQuoted, imageTag } from "../encode/dockerfile.js";
 import { ANSWERS_FILE } from "../../src/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind, replacedWebServer } from "../app-server.js";
@@ -143,9 +143,16 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const nodeBuild = r.assets.needsNode.value;
   const nodeRun = nodeAtRuntime(model);
   const pm = r.assets.packageManager?.value ?? null;
-  const nodeVersion = imageTag(answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby)), answerSource, `answer ${NODE_VERSION_ANSWER}`);
+  const frontend = r.assets.frontend ?? null;
+  const pinnedNode = frontend?.nodeVersion ?? null;
+  const nodeVersion = pinnedNode
+    ? imageTag(pinnedNode.value, pinnedNode.source, "the Node version")
+    : imageTag(answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby)), answerSource, `answer ${NODE_VERSION_ANSWER}`);
+  if (nodeBuild && pinnedNode) prov(`Node ${nodeVersion} (pinned by the repo) → ARG NODE_VERSION`, pinnedNode.source);
+  else if (nodeBuild && answers[NODE_VERSION_ANSWER] === undefined)
+    note(`Node ${nodeVersion} is this tool's default (answer ${NODE_VERSION_ANSWER}): the repo pins no Node version (.node-version, .nvmrc, .tool-versions, package.json engines); pin the one the servers ran`, r.assets.needsNode.source);
   const distro: Distro = base === "alpine" ? slimDistro("9") : slimDistro(ruby);
-  if (distro.maxNode !== null && Number(nodeVersion) > distro.maxNode)
+  if (distro.maxNode !== null && parseInt(nodeVersion, 10) > distro.maxNode)
     note(`Node ${nodeVersion} does not run on ruby:${ruby}-slim (Debian ${distro.codename}, glibc too old): Node ${distro.maxNode} is the newest that does`, r.assets.needsNode.source);
   if (nodeBuild) prov(`assets need Node → Node ${nodeVersion} in the build stage${pm ? `, ${pm} install` : ""}`, r.assets.needsNode.source);
   if (pm) prov(`${pm} lockfile → JS install in the build stage`, r.assets.packageManager!.source);
@@ -285,19 +292,24 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
       pnpm: ["/root/.local/share/pnpm/store"],
       bun: ["/root/.bun/install/cache"],
     }[pm];
+    const berry = pm === "yarn" && !!frontend?.yarnBerry?.value;
+    if (berry) prov("yarn 2+ (berry) → yarn install --immutable", frontend!.yarnBerry!.source);
     const cmd = lock
-      ? { yarn: "yarn install --frozen-lockfile", npm: "npm ci", pnpm: "pnpm install --frozen-lockfile", bun: "bun install --frozen-lockfile" }[pm]
+      ? { yarn: berry ? "yarn install --immutable" : "yarn install --frozen-lockfile", npm: "npm ci", pnpm: "pnpm install --frozen-lockfile", bun: "bun install --frozen-lockfile" }[pm]
       : { yarn: "yarn install", npm: "npm install", pnpm: "pnpm install", bun: "bun install" }[pm];
     if (!lock) note(`no JS lockfile in the repo (yarn.lock, package-lock.json, pnpm-lock.yaml, bun.lock): \`${cmd}\` resolves package.json's ranges at each build, so two builds may get different packages; commit a lockfile to pin them`, r.assets.packageManager!.source);
     L.push("");
     L.push(lock ? "# JS packages next, from their lockfile." : "# JS packages next (no lockfile in the repo: resolved from package.json).");
     L.push(`COPY ${lock ? `package.json ${lock}` : "package.json"} ./`);
+    // yarn 2+ reads its settings and its own release from the repo before it installs anything.
+    for (const f of berry ? frontend?.installFiles ?? [] : []) L.push(`COPY ${dockerPath(f, frontend!.yarnBerry!.source, "a yarn file")} ${f}`);
     L.push(run([cmd], cache.map((c, i) => `--mount=type=cache,id=${app}-${pm}${i ? i : ""},target=${c}`)));
   }
   L.push("");
   L.push("# Then the code.");
   L.push("COPY . .");
   if (bootsnapCli) L.push(run([`bundle exec bootsnap precompile${bootsnapJobs} app/ lib/`]));
+  L.push(...frontendSteps(model, pm, out));
 
   if (pipelines.length) {
     const railsMajorAtLeast = (v: string) => rails !== null && versionAtLeast(rails, v);
@@ -315,7 +327,9 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     const task = rails !== null && !versionAtLeast(rails, "5.0") ? "bundle exec rake assets:precompile" : "bundle exec rails assets:precompile";
     L.push(`# Assets, with a placeholder secret: ${railsMajorAtLeast("7.1") ? "Rails 7.1+ takes SECRET_KEY_BASE_DUMMY" : "this Rails needs SECRET_KEY_BASE set to boot"}.`);
     const steps = [`${env.join(" ")} ${task}`];
-    if (pm) steps.push("rm -rf node_modules");
+    // The packages were for the build: the final image copies the app directory, not them.
+    const modules = [...(pm ? ["node_modules"] : []), ...frontendDirs(model).map((d) => `${d}/node_modules`)];
+    if (modules.length) steps.push(`rm -rf ${shellWords(modules)}`);
     L.push(run(steps));
     prov(`asset pipeline ${pipelines.join(", ")} → assets:precompile`, r.assets.pipeline[0]!.source);
     const prefix = assetsPrefix(model);
@@ -327,7 +341,11 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
       for (const v of Object.values(ns.values)) for (const e of envReads(v)) if (!e.hasDefault && !reads.has(e.env)) reads.set(e.env, { file: ns.files[0] ?? model.global!.dir, line: 1 });
     for (const [env, source] of reads)
       note(`the app reads ENV ${env} while it boots (Global ${source.file}); if that read has no default (ENV.fetch without one), assets:precompile fails in the build — give it a placeholder there (e.g. ${env}=precompile on the RUN line) or a default`, source);
-  } else note("no asset pipeline found: the image skips assets:precompile");
+  } else {
+    note("no asset pipeline found: the image skips assets:precompile");
+    const modules = frontendDirs(model).map((d) => `${d}/node_modules`);
+    if (modules.length) L.push(run([`rm -rf ${shellWords(modules)}`]));
+  }
 
   L.push("");
   L.push("# final: the runtime packages, the bundle and the app; runs as a non-root user.");
@@ -363,4 +381,53 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     L.push(`CMD ["bundle", "exec", "unicorn", "-c", "${UNICORN_CONTAINER_CONFIG}"]`);
   } else L.push(`CMD ["bundle", "exec", "puma", "-C", "${PUMA_CONTAINER_CONFIG}"]`);
   return L.join("\n") + "\n";
+}
+
+/** The subdirectories the carried front-end steps ran in (checked as COPY-safe paths in frontendSteps). */
+const frontendDirs = (model: AppModel): string[] => [...new Set((model.rails.assets.frontend?.steps ?? []).filter((s) => !s.uncarried && s.dir).map((s) => s.dir))];
+
+/** Lockfiles per package manager, for an install the deploy ran in a subdirectory. */
+const LOCK_OF: [string, string, string][] = [
+  ["package-lock.json", "npm", "npm ci"],
+  ["yarn.lock", "yarn", "yarn install --frozen-lockfile"],
+  ["pnpm-lock.yaml", "pnpm", "pnpm install --frozen-lockfile"],
+];
+
+/**
+ * The Node commands the deploy ran before assets:precompile (analyzers/rails/frontend.ts), in its
+ * order, each in its directory with the environment the deploy gave it. An install at the root is
+ * the lockfile install above; one in a subdirectory is repeated there, frozen to its lockfile.
+ */
+function frontendSteps(model: AppModel, pm: string | null, out: Out): string[] {
+  const steps = model.rails.assets.frontend?.steps.filter((s) => !s.uncarried) ?? [];
+  if (!steps.length) return [];
+  const L: string[] = [""];
+  L.push(dockerComment(`The front-end build the deploy ran on the servers (${[...new Set(steps.map((s) => `${s.source.file}:${s.source.line}`))].join(", ")}), before assets:precompile as there.`));
+  const dirs = frontendDirs(model).map((d) => dockerPath(d, steps.find((s) => s.dir === d)!.source, "the build directory"));
+  // Tools such as gulp come from the packages installed above, not from a global install.
+  L.push(`ENV PATH="${[...dirs.map((d) => `${APP_DIR}/${d}/node_modules/.bin`), `${APP_DIR}/node_modules/.bin`].join(":")}:$PATH"`);
+  for (const s of steps) {
+    const where = `${s.source.file}:${s.source.line}`;
+    if (s.install && !s.dir) {
+      out.provenance.push({ output: DOCKERFILE, what: `${s.argv.join(" ")} (deploy) → the lockfile install of the build stage${pm ? ` (${pm})` : ""}`, source: s.source });
+      continue;
+    }
+    let argv = s.argv.map((w) => checked(w, /^[A-Za-z0-9_@%+=:,./-]+$/, "a word of the deploy's front-end command", s.source, "a plain word"));
+    if (s.install) {
+      const lock = LOCK_OF.find(([f, tool]) => tool === argv[0] && model.rails.assets.frontend!.lockfiles?.includes(`${s.dir}/${f}`));
+      if (lock) argv = lock[2].split(" ");
+      else out.notes.push({ message: `${s.dir}/ has no lockfile of ${argv[0]}: \`${argv.join(" ")}\` there resolves its package.json ranges at each build`, source: s.source });
+    }
+    // bower refuses to run as root, which the build stage is.
+    if (argv[0] === "bower" && !argv.includes("--allow-root")) argv = [...argv, "--allow-root"];
+    const env = Object.entries(s.env).map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new RefusedInput(s.source, `environment name ${JSON.stringify(k)} is not a variable name; refusing to write it into the Dockerfile`);
+      dockerQuoted(v, s.source, k); // refuses a line break, which a RUN line cannot carry
+      return `${k}=${shellWord(v)}`;
+    });
+    const cmd = [...env, ...argv.map(shellWord)].join(" ");
+    L.push(run([...(s.dir ? [`cd ${shellWord(s.dir)}`] : []), cmd]));
+    out.provenance.push({ output: DOCKERFILE, what: `${s.argv.join(" ")}${s.dir ? ` in ${s.dir}/` : ""}${Object.keys(s.env).length ? ` with ${Object.keys(s.env).join(", ")}` : ""} (deploy, ${where}) → RUN before assets:precompile`, source: s.source });
+  }
+  return L;
 }

@@ -58,7 +58,7 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       format: "version",
     });
 
-  if (model.rails.assets.needsNode.value)
+  if (model.rails.assets.needsNode.value && !model.rails.assets.frontend?.nodeVersion)
     gaps.push({
       id: NODE_VERSION_ANSWER,
       question: "Which Node.js major version builds the assets?",

@@ -1,10 +1,22 @@
-// A deploy that ran a front-end build on the servers (capistrano/gulp and the like) besides
-// assets:precompile: the image build does not run it, so it is named where the deploy requires it,
-// and a deploy without one gets no such warning.
+// The front-end build the deploy ran on the servers, carried into the image's build stage: the
+// commands (capistrano-npm/gulp and a task of the app's own), their directory and environment,
+// before assets:precompile; Node pinned from the repo; yarn 2+ installed as yarn 2+ installs.
+// A command the image cannot repeat keeps its named warning; hostile values stay inert (run by a
+// real shell against stub tools) or are refused.
 import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
+import { normalizeNode } from "../../analyzers/rails/frontend.js";
 import { analyzeFiles } from "../../src/analyze.js";
+import type { AppModel } from "../../src/model.js";
 import { memoryRepo } from "../../src/repo.js";
+import { emitContainer } from "../../emitters/container/index.js";
+import { RefusedInput } from "../../emitters/encode/refuse.js";
+import { lintDockerfile } from "./dockerfile-lint.js";
+import { shellcheck } from "../robustness/hostile/shell.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -19,18 +31,254 @@ const files = (capfileExtra: string, deployExtra = "") => ({
   "config/deploy/production.rb": 'server "a1.example.org", roles: %w[web app db]\n',
 });
 
-const frontend = (m: { problems: { file: string; line: number; message: string }[] }) => m.problems.filter((p) => p.message.startsWith("assets.frontend-build"));
+type Problems = { problems: { file: string; line: number; message: string }[] };
+const frontend = (m: Problems) => m.problems.filter((p) => p.message.startsWith("assets.frontend-build"));
+const analyze = (f: Record<string, string>) => analyzeFiles(memoryRepo(f), "lantern", [], { callSites: false });
+const dockerfile = (m: AppModel, answers = {}) => emitContainer(m, answers).files.find((f) => f.path === "Dockerfile")!.content;
+/** The shell text of each RUN, continuation lines joined as Docker joins them. */
+const runs = (d: string) => lintDockerfile(d).instructions.filter((i) => i.keyword === "RUN").map((i) => i.args.replace(/ &&\s+/g, " && "));
+
+/**
+ * Lantern, written for this test: a Capistrano 3 app whose deploy installs packages with
+ * capistrano-npm, runs gulp through capistrano-gulp, and builds a client bundle in client/ with a
+ * task of its own that sets NODE_ENV and the CDN host for it.
+ */
+function lantern(over: { assetHost?: string; script?: string; within?: string; nvmrc?: string } = {}): Record<string, string> {
+  const f: Record<string, string> = {
+    ...files(
+      'require "capistrano/npm"\nrequire "capistrano/gulp"\nDir.glob("lib/capistrano/tasks/*.rake").each { |r| import r }\n',
+      [
+        'set :deploy_to, "/srv/lantern"',
+        'set :npm_flags, "--silent"',
+        'set :gulp_tasks, "build"',
+        'set :gulp_flags, %w[--production]',
+        `set :cdn_host, ${JSON.stringify(over.assetHost ?? "static.lantern.example.org")}`,
+        `set :client_script, ${JSON.stringify(over.script ?? "build:client")}`,
+      ].join("\n") + "\n",
+    ),
+    "lib/capistrano/tasks/client.rake": [
+      "namespace :client do",
+      '  desc "Bundle the client app"',
+      "  task :bundle do",
+      "    on roles(:web) do",
+      `      within ${over.within ?? 'release_path.join("client")'} do`,
+      '        execute :npm, "ci"',
+      "        with node_env: fetch(:rails_env), asset_host: fetch(:cdn_host) do",
+      '          execute :npm, "run", fetch(:client_script)',
+      "        end",
+      "      end",
+      "    end",
+      "  end",
+      "end",
+      'after "npm:install", "client:bundle"',
+      "",
+    ].join("\n"),
+    "package.json": JSON.stringify({ name: "lantern", private: true, devDependencies: { gulp: "^4.0.2" } }, null, 2),
+    "package-lock.json": "{}\n",
+    "client/package.json": JSON.stringify({ name: "lantern-client", private: true, scripts: { "build:client": "webpack --mode production" } }, null, 2),
+    "client/package-lock.json": "{}\n",
+    ".nvmrc": over.nvmrc ?? "v18.19.0\n",
+  };
+  return f;
+}
 
 describe("front-end builds the deploy ran", () => {
-  it("names a gulp build required in the Capfile (any Capfile name) and a grunt one in deploy.rb, each at its line", async () => {
-    const m = await analyzeFiles(memoryRepo(files('# require "capistrano/bower"\nrequire "capistrano/gulp"\n', 'require "capistrano/grunt"\n')), "lantern", [], { callSites: false });
+  it("names a gulp build it cannot carry (gulp in no package.json) at its require line, in the Capfile and deploy.rb", async () => {
+    const m = await analyze(files('# require "capistrano/bower"\nrequire "capistrano/gulp"\n', 'require "capistrano/grunt"\n'));
     const found = frontend(m).map((p) => `${p.file}:${p.line}`);
     expect(found).toEqual(["Capfile.rb:5", "config/deploy.rb:2"]);
-    expect(frontend(m)[0]!.message).toMatch(/ran gulp .*Dockerfile/);
+    expect(frontend(m)[0]!.message).toMatch(/ran gulp .*gulp is not in package\.json.*Dockerfile/);
+    expect(dockerfile(m)).not.toMatch(/gulp|grunt/);
   });
 
   it("says nothing for a deploy that only precompiles", async () => {
-    const m = await analyzeFiles(memoryRepo(files('require "capistrano/bundler"\n')), "lantern", [], { callSites: false });
+    const m = await analyze(files('require "capistrano/bundler"\n'));
     expect(frontend(m)).toEqual([]);
+    expect(m.rails.assets.frontend).toBeUndefined();
+  });
+
+  it("models lantern's build: the commands, their directory and environment, with file:line", async () => {
+    const m = await analyze(lantern());
+    expect(frontend(m)).toEqual([]);
+    const fe = m.rails.assets.frontend!;
+    expect(fe.nodeVersion).toEqual({ value: "18.19.0", source: { file: ".nvmrc", line: 1 } });
+    expect(fe.steps).toEqual([
+      { argv: ["npm", "install", "--silent"], dir: "", env: {}, install: true, source: { file: "Capfile.rb", line: 4 } },
+      { argv: ["gulp", "build", "--production"], dir: "", env: {}, source: { file: "Capfile.rb", line: 5 } },
+      { argv: ["npm", "ci"], dir: "client", env: {}, install: true, source: { file: "lib/capistrano/tasks/client.rake", line: 6 } },
+      { argv: ["npm", "run", "build:client"], dir: "client", env: { NODE_ENV: "production", ASSET_HOST: "static.lantern.example.org" }, source: { file: "lib/capistrano/tasks/client.rake", line: 8 } },
+    ]);
+    expect(m.rails.assets.needsNode.value).toBe(true);
+    expect(m.gaps.map((g) => g.id)).not.toContain("container.node_version");
+  });
+
+  it("writes them into the build stage before assets:precompile; the Dockerfile lints clean and each RUN passes shellcheck", async () => {
+    const d = dockerfile(await analyze(lantern()));
+    expect(lintDockerfile(d).problems).toEqual([]);
+    expect(d).toContain("ARG NODE_VERSION=18.19.0\n");
+    const r = runs(d);
+    const at = (re: RegExp) => r.findIndex((x) => re.test(x));
+    const install = at(/^npm ci$/);
+    const gulp = at(/^gulp build --production$/);
+    const client = at(/^cd client && npm ci$/);
+    const bundle = at(/^cd client && NODE_ENV=production ASSET_HOST=static\.lantern\.example\.org npm run build:client$/);
+    const precompile = at(/assets:precompile && rm -rf node_modules client\/node_modules$/);
+    expect([install, gulp, client, bundle, precompile].every((i) => i >= 0), r.join("\n")).toBe(true);
+    expect(install < gulp && gulp < bundle && client < bundle && bundle < precompile).toBe(true);
+    // In the build stage, with the packages' own binaries first on PATH; none of it in the final image.
+    const build = d.slice(d.indexOf(" AS build"), d.indexOf("\nFROM base\n"));
+    expect(build).toContain('ENV PATH="/rails/client/node_modules/.bin:/rails/node_modules/.bin:$PATH"');
+    expect(build).toMatch(/cd client && \\\n\s+NODE_ENV=production ASSET_HOST=/);
+    for (const x of r) expect(shellcheck(x).out).toBe("");
+  });
+
+  it("a step in a directory only the servers have keeps its warning and is not written", async () => {
+    const m = await analyze(lantern({ within: 'shared_path.join("client")' }));
+    const w = frontend(m);
+    expect(w.map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:6", "lib/capistrano/tasks/client.rake:8"]);
+    expect(w[1]!.message).toMatch(/ran npm run build:client .*it ran in "\/srv\/lantern\/shared\/client", a path outside the release/);
+    expect(dockerfile(m)).not.toContain("build:client");
+    expect(dockerfile(m)).toContain("gulp build --production");
+  });
+
+  it("a command given as one string ignores within (SSHKit runs it in the login directory): named, not carried", async () => {
+    const f = lantern();
+    f["lib/capistrano/tasks/client.rake"] = f["lib/capistrano/tasks/client.rake"]!.replace('execute :npm, "run", fetch(:client_script)', 'execute "npm run build:client"');
+    const m = await analyze(f);
+    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/login directory/)]);
+    expect(dockerfile(m)).not.toContain("build:client");
+  });
+});
+
+describe("shell lines and tools the deploy named", () => {
+  const withTask = (body: string) => {
+    const f = lantern();
+    f["lib/capistrano/tasks/client.rake"] = `namespace :client do\n  task :bundle do\n    on roles(:web) do\n${body}\n    end\n  end\nend\nafter "npm:install", "client:bundle"\n`;
+    return f;
+  };
+
+  it("`cd #{release_path}/client && npm ci && npm run build:client` in one string: each command a step, in client/", async () => {
+    const m = await analyze(withTask('      execute "cd #{release_path}/client && npm ci && npm run build:client"'));
+    expect(frontend(m)).toEqual([]);
+    expect(m.rails.assets.frontend!.steps.slice(2).map((s) => [s.argv.join(" "), s.dir, s.source.line])).toEqual([["npm ci", "client", 4], ["npm run build:client", "client", 4]]);
+    expect(runs(dockerfile(m))).toContain("cd client && npm run build:client");
+  });
+
+  it("choosing the servers' Node (nvm) and installing yarn globally are not steps; a global install of a build tool is named", async () => {
+    const m = await analyze(withTask('      execute "source ~/.nvm/nvm.sh && nvm use 18 && npm install -g yarn && cd #{release_path} && npm run build:all"\n      execute "npm install -g gulp-cli"'));
+    // cd after setup: the only carried command runs at the root; the script is not in package.json, so it is named
+    expect(m.rails.assets.frontend!.steps.slice(2).map((s) => s.argv.join(" "))).toEqual(["npm run build:all", "npm install -g gulp-cli"]);
+    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/no script "build:all"/), expect.stringMatching(/installs packages globally/)]);
+  });
+
+  it("a task hooked after the release went live (after deploy:published) is no build step: named, not carried", async () => {
+    const f = withTask('      within release_path do\n        execute :gulp, "build"\n      end');
+    f["lib/capistrano/tasks/client.rake"] = f["lib/capistrano/tasks/client.rake"]!.replace('after "npm:install", "client:bundle"', 'after "deploy:published", "client:bundle"');
+    const m = await analyze(f);
+    expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
+    expect(frontend(m)[0]!.message).toMatch(/ran after deploy:published \(lib\/capistrano\/tasks\/client\.rake:10\)/);
+    expect(runs(dockerfile(m)).filter((x) => /gulp/.test(x))).toEqual(["gulp build --production"]);
+  });
+
+  it("a tool whose name the deploy reads from a variable it cannot know (run_locally, fetch(:gulp_executable)) is named, not guessed", async () => {
+    const m = await analyze(withTask("      run_locally do\n        execute fetch(:gulp_executable), options\n      end"));
+    expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
+    expect(frontend(m)[0]!.message).toMatch(/not known statically/);
+  });
+});
+
+describe("hostile values", () => {
+  /** Runs the RUN lines that follow the lockfile installs in sh, with stub npm/gulp that log what they were given. */
+  function runSteps(d: string): { log: string; dir: string } {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-frontend-"));
+    try {
+      mkdirSync(join(dir, "app/client"), { recursive: true });
+      mkdirSync(join(dir, "bin"));
+      for (const tool of ["npm", "gulp"]) {
+        writeFileSync(join(dir, "bin", tool), `#!/bin/sh\n{ printf '%s|' "${tool}" "$(basename "$PWD")"; for a in "$@"; do printf '[%s]' "$a"; done; printf '|%s|%s\\n' "$NODE_ENV" "$ASSET_HOST"; } >> "${dir}/log"\n`);
+        chmodSync(join(dir, "bin", tool), 0o755);
+      }
+      const steps = runs(d).filter((x) => !/apt-get|bundle|ln -s|assets:precompile|useradd/.test(x));
+      for (const s of steps) {
+        const r = spawnSync("sh", ["-c", s], { cwd: join(dir, "app"), env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, HOME: dir }, encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      return { log: existsSync(join(dir, "log")) ? readFileSync(join(dir, "log"), "utf8") : "", dir };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("a value the deploy gave the build reaches it verbatim and runs nothing", async () => {
+    const evil = `x'"; touch PWNED_A; $(touch PWNED_B) \`touch PWNED_C\` \\`;
+    const m = await analyze(lantern({ assetHost: evil }));
+    const d = dockerfile(m);
+    expect(lintDockerfile(d).problems).toEqual([]);
+    for (const x of runs(d)) expect(shellcheck(x).out).toBe("");
+    const { log } = runSteps(d);
+    expect(log.split("\n").filter(Boolean)).toEqual(["npm|app|[ci]||", "gulp|app|[build][--production]||", "npm|client|[ci]||", `npm|client|[run][build:client]|production|${evil}`]);
+  });
+
+  it("a script name that is shell text is not written: named instead", async () => {
+    const m = await analyze(lantern({ script: "build;touch PWNED" }));
+    expect(frontend(m).map((p) => p.message)).toEqual([expect.stringMatching(/build;touch PWNED .*it also runs "touch PWNED", which is not a Node command/)]);
+    expect(dockerfile(m)).not.toContain("PWNED");
+  });
+
+  it("a Node version that names no release is ignored with a warning (the labelled default is used); a hostile one in the model is refused", async () => {
+    const m = await analyze(lantern({ nvmrc: "18; touch PWNED\n" }));
+    expect(m.problems.filter((p) => p.message.startsWith("assets.node-version")).map((p) => `${p.file}:${p.line}`)).toEqual([".nvmrc:1"]);
+    expect(m.rails.assets.frontend!.nodeVersion).toBeNull();
+    const out = emitContainer(m, {});
+    expect(out.files.find((f) => f.path === "Dockerfile")!.content).toContain("ARG NODE_VERSION=22\n");
+    expect(out.notes.some((n) => /Node 22 is this tool's default/.test(n.message))).toBe(true);
+    expect(m.gaps.map((g) => g.id)).toContain("container.node_version");
+    const bad = structuredClone(m);
+    bad.rails.assets.frontend!.nodeVersion = { value: "18 && touch PWNED", source: { file: ".nvmrc", line: 1 } };
+    expect(() => emitContainer(bad, {})).toThrow(RefusedInput);
+    expect(() => emitContainer(bad, {})).toThrow(/^\.nvmrc:1: /);
+    const nl = structuredClone(m);
+    nl.rails.assets.frontend!.steps[3]!.env["ASSET_HOST"] = "a\nRUN touch PWNED";
+    expect(() => emitContainer(nl, {})).toThrow(/client\.rake:8: .*line break/);
+  });
+});
+
+describe("Node and the package manager", () => {
+  it("reads the Node version as nvm, nodenv, asdf and npm write it", () => {
+    expect(normalizeNode("v20.11.1")).toEqual({ value: "20.11.1" });
+    expect(normalizeNode("lts/hydrogen")).toEqual({ value: "18" });
+    expect(normalizeNode("^18.17.0")).toEqual({ value: "18" });
+    expect(normalizeNode("18.x")).toEqual({ value: "18" });
+    expect(normalizeNode("~20.10.0")).toEqual({ value: "20.10" });
+    for (const x of ["lts/*", "node", ">=14", "18 || 20", "$(id)"]) expect(normalizeNode(x)).toHaveProperty("why");
+  });
+
+  it("takes .node-version over .nvmrc over .tool-versions over engines", async () => {
+    const base = { ...lantern(), ".tool-versions": "ruby 3.2.2\nnodejs 16.20.2\n" };
+    delete (base as Record<string, string>)[".nvmrc"];
+    expect((await analyze(base)).rails.assets.frontend!.nodeVersion).toEqual({ value: "16.20.2", source: { file: ".tool-versions", line: 2 } });
+    expect((await analyze({ ...base, ".nvmrc": "lts/iron\n" })).rails.assets.frontend!.nodeVersion!.value).toBe("20");
+    expect((await analyze({ ...base, ".nvmrc": "lts/iron\n", ".node-version": "21.7.3\n" })).rails.assets.frontend!.nodeVersion!.value).toBe("21.7.3");
+  });
+
+  it("yarn 2+ installs with --immutable after copying its settings; yarn 1 with --frozen-lockfile", async () => {
+    const berry = { ...files('require "capistrano/bundler"\n'), "package.json": '{"name":"x","packageManager":"yarn@4.1.0"}\n', "yarn.lock": "__metadata:\n  version: 8\n", ".yarnrc.yml": "nodeLinker: node-modules\n" };
+    const d = dockerfile(await analyze(berry));
+    expect(d).toMatch(/COPY package\.json yarn\.lock \.\/\nCOPY \.yarnrc\.yml \.yarnrc\.yml\nRUN .*\n\s+yarn install --immutable\n/);
+    expect(lintDockerfile(d).problems).toEqual([]);
+    const classic = { ...berry, "package.json": '{"name":"x"}\n', "yarn.lock": "# yarn lockfile v1\n" };
+    delete (classic as Record<string, string>)[".yarnrc.yml"];
+    expect(dockerfile(await analyze(classic))).toContain("yarn install --frozen-lockfile");
+  });
+
+  it("a jsbundling app: Node, then the lockfile install, then assets:precompile (which runs its build script)", async () => {
+    const lock = LOCK.replace("    unicorn (5.4.0)\n", "    jsbundling-rails (1.3.0)\n    unicorn (5.4.0)\n");
+    const f = { ...files('require "capistrano/bundler"\n'), "Gemfile.lock": lock, "package.json": '{"name":"x","scripts":{"build":"esbuild app/javascript/*.* --bundle --outdir=app/assets/builds"}}\n', "yarn.lock": "# yarn lockfile v1\n" };
+    const d = dockerfile(await analyze(f));
+    const r = runs(d);
+    const install = r.findIndex((x) => /yarn install --frozen-lockfile$/.test(x));
+    expect(d).toContain("COPY --from=node /usr/local/bin/node /usr/local/bin/node");
+    expect(install).toBeGreaterThan(-1);
+    expect(install).toBeLessThan(r.findIndex((x) => /assets:precompile/.test(x)));
   });
 });
