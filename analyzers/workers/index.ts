@@ -72,7 +72,7 @@ export function analyzeWorkers(
     // A role counts as "the servers ran it" when it names the backend, or is a generic worker role
     // on an app that asked for the gem itself (not a gem some other gem pulled in).
     // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
-    const direct = b.gems.some((g) => rails.gemGroups[g]) || Object.keys(rails.gemGroups).length === 0;
+    const direct = askedFor(b, rails) || Object.keys(rails.gemGroups).length === 0;
     let roleStarted = false;
     for (const s of stages)
       for (const sv of s.servers) {
@@ -350,6 +350,16 @@ function deployStartOf(ctx: AnalyzerContext, services: { command: string; source
 }
 
 const GENERIC_ROLES = ["worker", "workers", "jobs"];
+
+/**
+ * The Gemfile asks for the backend: by its own gem, or by one of its extension gems, which carry
+ * the gem's name as a prefix and require it (`gem "delayed_job_active_record"` is how delayed_job is
+ * asked for: the Gemfile never names delayed_job itself).
+ */
+function askedFor(b: JobBackend, rails: RailsFacts): boolean {
+  const asked = Object.keys(rails.gemGroups);
+  return b.gems.some((g) => asked.some((a) => a === g || a.startsWith(`${g}_`) || a.startsWith(`${g}-`)));
+}
 const APP_SERVER = /\b(unicorn(_rails)?|puma|thin|passenger|falcon|rails\s+s(erver)?)\b/;
 
 /**
