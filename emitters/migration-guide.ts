@@ -159,7 +159,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
-          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.`,
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
       );
     }
     for (const w of inWeb)
@@ -393,4 +393,10 @@ function callSitesByFile(model: AppModel): [string, number, number][] {
     byFile.set(c.file, [...(byFile.get(c.file) ?? []), c.line]);
   }
   return [...byFile].sort(([a], [b]) => cmp(a, b)).map(([f, lines]) => [f, lines.length, Math.min(...lines)]);
+}
+
+/** Schedules the worker's processes run (analyzers/workers/schedules.ts): cron jobs carried with it. */
+function inWorkerSchedulesText(w: WorkerFacts): string {
+  const said = w.evidence.filter((e) => / scheduled jobs? of .+ run inside this worker$/.test(e.value));
+  return said.map((e) => ` It also runs ${text(e.value.replace(/ run inside this worker$/, ""))} (${code(at(e.source))}): they run as long as this Deployment does.`).join("");
 }

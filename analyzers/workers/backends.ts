@@ -117,6 +117,7 @@ export const JOB_BACKENDS: JobBackend[] = [
     command: /\bsneakers:run\b|(^|[\s/])sneakers\s+work\b/,
     capistrano: /^capistrano\/sneakers(\/|$)/,
     standardCommand: ["bundle", "exec", "rake", "sneakers:run"],
+    processesVariable: "sneakers_processes",
     stopSignal: "TERM",
     stopTimeout: 30,
     drain: "on TERM its workers finish the message in hand; an unacknowledged message goes back to RabbitMQ; the grace period is rails2k8s' default of 30s",

@@ -10,6 +10,7 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
+import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -73,7 +74,7 @@ export function analyzeWorkers(
     // A role counts as "the servers ran it" when it names the backend, or is a generic worker role
     // on an app that asked for the gem itself (not a gem some other gem pulled in).
     // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
-    const direct = b.gems.some((g) => rails.gemGroups[g]) || Object.keys(rails.gemGroups).length === 0;
+    const direct = askedFor(b, rails) || Object.keys(rails.gemGroups).length === 0;
     let roleStarted = false;
     for (const s of stages)
       for (const sv of s.servers) {
@@ -185,6 +186,18 @@ export function analyzeWorkers(
       // Never a silent fallback: why the plugin's file is not the command is said.
       const why = files.length > 1 ? `differs between stages (${files.map((f) => f ?? "unknown").join(", ")})` : file ? `is not a plain repo path (${JSON.stringify(file)})` : "is not known statically";
       ctx.problem({ ...(set[0]?.source ?? plugin.source), message: `capistrano-clockwork: :clockwork_file ${why}; the worker runs the gem's standard command`, severity: "warning" });
+    }
+    if (b.id === "sneakers") {
+      const d = sneakersDaemonize(ctx);
+      if (d)
+        ctx.problem({ ...d.source, message: `Sneakers.configure sets daemonize (\`${d.text}\`): in a pod the runner forks into the background and the container's main process exits at once, so the worker restarts in a loop; make it false for the image (the servers needed it only because the deploy started the runner and returned)`, severity: "warning" });
+    }
+    if (b.id === "sneakers" && plugin && !ownLines.length && !ownServices.length) {
+      // capistrano-sneakers ran `WORKERS=<:sneakers_workers> rake sneakers:run` (sneakers-plugin.ts).
+      const r = sneakersPluginWorkers(stages, plugin.source);
+      if (r.problem) ctx.problem({ ...r.problem.source, message: r.problem.message, severity: "warning" });
+      out.push({ ...base, roles: sneakersPluginRoles(stages), name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
+      continue;
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
@@ -380,6 +393,16 @@ function deployStartOf(ctx: AnalyzerContext, services: { command: string; source
 }
 
 const GENERIC_ROLES = ["worker", "workers", "jobs"];
+
+/**
+ * The Gemfile asks for the backend: by its own gem, or by one of its extension gems, which carry
+ * the gem's name as a prefix and require it (`gem "delayed_job_active_record"` is how delayed_job is
+ * asked for: the Gemfile never names delayed_job itself).
+ */
+function askedFor(b: JobBackend, rails: RailsFacts): boolean {
+  const asked = Object.keys(rails.gemGroups);
+  return b.gems.some((g) => asked.some((a) => a === g || a.startsWith(`${g}_`) || a.startsWith(`${g}-`)));
+}
 const APP_SERVER = /\b(unicorn(_rails)?|puma|thin|passenger|falcon|rails\s+s(erver)?)\b/;
 
 /**

@@ -1,0 +1,76 @@
+// Sneakers as capistrano-sneakers started it: `WORKERS=<:sneakers_workers> rake sneakers:run` on the
+// :sneakers_role servers (default :app), :sneakers_processes times each; and an app whose
+// Sneakers.configure daemonizes (the plugin's start returned because of it), which in a pod would
+// leave the container's main process to exit at once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyzeFiles } from "../../src/analyze.js";
+import type { AppModel } from "../../src/model.js";
+import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
+import { emitAndBuild, find } from "../kustomize/built.js";
+import { pluginApp } from "./app.js";
+
+const GEMS = { sneakers: "2.11.0", "capistrano-sneakers": "1.2.0" };
+const INIT = [
+  'Sneakers.configure(',
+  '  amqp: ENV["AMQP_URL"],',
+  '  daemonize: !Rails.env.development?,',
+  '  workers: 2',
+  ')',
+  "",
+].join("\n");
+
+const app = (production: string, staging: string, init = INIT) =>
+  analyzeFiles(
+    pluginApp(
+      "set :sneakers_roles, :consumers\n",
+      {
+        production: `server "m1.parcel.example.org", roles: %w[web app db]\nserver "m2.parcel.example.org", roles: %w[app]\nset :rails_env, "production"\n${production}`,
+        staging: `server "s1.parcel.example.org", roles: %w[web app db]\nset :rails_env, "staging"\n${staging}`,
+      },
+      { "config/initializers/rabbit.rb": init },
+      GEMS,
+      'require "capistrano/sneakers"\n',
+    ),
+    "parcel",
+  );
+
+let m: AppModel;
+beforeAll(async () => {
+  requireKubectl();
+  m = await app('set :sneakers_workers, ["Inbound::Orders", "Inbound::Refunds"]\nset :sneakers_processes, 2\n', 'set :sneakers_workers, %w[Inbound::Orders Inbound::Refunds]\n');
+});
+afterAll(removeTrees);
+
+describe("capistrano-sneakers", () => {
+  it("WORKERS is the plugin's :sneakers_workers, on its default :app role (its :sneakers_role; :sneakers_roles is not its name)", () => {
+    const w = m.workers!.find((x) => x.backend === "sneakers")!;
+    expect(w.args).toEqual(["bundle", "exec", "rake", "sneakers:run"]);
+    expect(w.env).toEqual({ WORKERS: "Inbound::Orders,Inbound::Refunds" });
+    expect(w.roles).toEqual(["app"]);
+    expect(w.carried).toBe(true);
+  });
+
+  it("Deployments: WORKERS set, replicas = app servers × :sneakers_processes", () => {
+    const { stages } = emitAndBuild(m);
+    const prod = find(stages["production"]!, "Deployment", "-worker-sneakers");
+    expect(prod.spec.template.spec.containers[0].env).toContainEqual({ name: "WORKERS", value: "Inbound::Orders,Inbound::Refunds" });
+    expect(prod.spec.replicas).toBe(4);
+    expect(find(stages["staging"]!, "Deployment", "-worker-sneakers").spec.replicas).toBe(1);
+  });
+
+  it("a daemonizing Sneakers.configure is a warning naming its line", () => {
+    const d = m.problems.filter((p) => /daemonize/.test(p.message));
+    expect(d.map((p) => `${p.file}:${p.line}`)).toEqual(["config/initializers/rabbit.rb:3"]);
+  });
+
+  it("daemonize: false says nothing", async () => {
+    const quiet = await app('set :sneakers_workers, ["A"]\n', 'set :sneakers_workers, ["A"]\n', INIT.replace("!Rails.env.development?", "false"));
+    expect(quiet.problems.filter((p) => /daemonize/.test(p.message))).toEqual([]);
+  });
+
+  it("classes that differ between stages: no WORKERS, and a warning that says so", async () => {
+    const split = await app('set :sneakers_workers, ["A"]\n', 'set :sneakers_workers, ["B"]\n');
+    expect(split.workers!.find((x) => x.backend === "sneakers")!.env).toEqual({});
+    expect(split.problems.some((p) => /sneakers_workers differs between stages \(production: A; staging: B\)/.test(p.message))).toBe(true);
+  });
+});
