@@ -274,7 +274,7 @@ const HTTP_REPLACED = new Set(["access_log", "error_log", "default_type", ...Obj
 
 export interface SidecarInput {
   file: NginxFile | null;
-  kind: "unicorn" | "puma";
+  kind: "unicorn" | "puma" | "passenger";
   /** The app's health path, kept reachable (it is proxied to the app unless nginx answers it). */
   healthPath: string | null;
   /** Linked data dirs (uploads), app-relative: nginx may serve them from the pod's volume. */
