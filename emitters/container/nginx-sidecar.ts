@@ -34,7 +34,17 @@ const DEBIAN_PROXY_PARAMS: [string, string][] = [
 ];
 
 /** Directives nginx modules of the official image do not have, or that belong to the servers' setup. */
-const FOREIGN = /^(passenger_|lua_|.*_by_lua|more_|pagespeed|brotli|geoip2|vhost_traffic|ngx_)/;
+const FOREIGN = /^(passenger_|rails_env$|rack_env$|lua_|.*_by_lua|more_|pagespeed|brotli|geoip2|vhost_traffic|ngx_)/;
+/** Passenger's settings the app container carries (analyzers/appserver/passenger.ts reads them; emitters/app-server.ts maps them). */
+const PASSENGER_CARRIED = /^(passenger_(max_pool_size|min_instances|max_requests|pool_idle_time|start_timeout|max_request_queue_size|friendly_error_pages|app_env)|rails_env|rack_env)$/;
+
+/** Why a foreign directive is not in the sidecar: Passenger's are carried by the app container or named. */
+function foreignNote(n: string): string {
+  if (PASSENGER_CARRIED.test(n)) return `${n} is Passenger's setting, not nginx's: carried by the app container (Passengerfile.json and PASSENGER_* in config.env, or the worker count of the server that replaces Passenger), not by the sidecar`;
+  if (n === "passenger_enabled") return "passenger_enabled dropped: nginx no longer runs the app; the sidecar proxies to the app container";
+  if (n.startsWith("passenger_")) return `${n} dropped: a setting of the servers' Passenger module that the app container does not carry (review it)`;
+  return `${n} dropped: the official nginx image has no module for it`;
+}
 const SSL = /^(ssl|ssl_.+|http2|http3|quic|quic_.+|spdy_.+)$/;
 /** Variables that tell http from https: in the pod every request arrives over plain HTTP. */
 const SCHEME_VARS = /\$(scheme|https|server_port|http_x_forwarded_proto)\b/;
@@ -124,7 +134,7 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
       continue;
     }
     if (FOREIGN.test(n)) {
-      note(ctx, `${n} dropped: the official nginx image has no module for it`, x.source);
+      note(ctx, foreignNote(n), x.source);
       continue;
     }
     if (n === "root" || n === "alias") {
@@ -320,7 +330,7 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
       continue;
     }
     if (FOREIGN.test(x.name)) {
-      note(ctx, `${x.name} dropped: the official nginx image has no module for it`, x.source);
+      note(ctx, foreignNote(x.name), x.source);
       continue;
     }
     if (x.name === "upstream") {
