@@ -297,7 +297,8 @@ export const PASSENGER_PID_FILE = `${APP_DIR}/tmp/pids/passenger.pid`;
 
 /**
  * `passenger start` as the pod runs it: the builtin engine (no nginx of its own to build), on
- * APP_PORT, logging to the container's stdout, never downloading or compiling its agent at boot
+ * APP_PORT, logging to the console (its default when not daemonized; `--log-file /dev/stdout`
+ * fails when stdout is a socket), never downloading or compiling its agent at boot
  * (the image built it), and no calls home from a pod. Its numbers are not flags: they are in
  * Passengerfile.json (the image's defaults) and PASSENGER_* variables per stage (config.env), which
  * Passenger Standalone reads over the file. The environment is PASSENGER_ENVIRONMENT, per stage.
@@ -308,7 +309,6 @@ export function passengerStartArgs(): string[] {
     "--engine", "builtin",
     "--address", "0.0.0.0",
     "--port", String(APP_PORT),
-    "--log-file", "/dev/stdout",
     "--pid-file", PASSENGER_PID_FILE,
     "--no-install-runtime", "--no-compile-runtime",
     "--disable-security-update-check", "--disable-anonymous-telemetry",
