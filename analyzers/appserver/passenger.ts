@@ -120,6 +120,13 @@ export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: 
   const moon = moonshinePassenger(ctx);
   if (moon && "value" in moon.pool) settings.push({ key: "max_pool_size", value: moon.pool.value, source: moon.pool.source, directive: `:passenger: :max_pool_size ${moon.pool.value}`, stage: null });
 
+  // Two files (or two server blocks) giving one setting different values: the first is used, and said.
+  for (const a of settings) {
+    const b = settings.find((x) => x !== a && x.key === a.key && x.stage === a.stage && !!x.example === !!a.example && x.value !== a.value);
+    if (b && settings.indexOf(a) < settings.indexOf(b))
+      ctx.problem({ file: b.source.file, line: b.source.line, message: `\`${b.directive}\` disagrees with \`${a.directive}\` (${a.source.file}:${a.source.line})${a.stage ? ` for stage ${a.stage}` : ""}: Passenger's ${a.key} is read from the first`, severity: "warning" });
+  }
+
   const capistrano: Fact<string>[] = [];
   for (const st of stages)
     for (const name of CAP_VARIABLES) {
