@@ -16,6 +16,7 @@ import { appName } from "../kustomize/names.js";
 import { emitUnicornConfig } from "./unicorn-config.js";
 import { emitPassengerfile, PASSENGERFILE } from "./passengerfile.js";
 import { PASSENGER_RULE } from "../app-server.js";
+import { appServerTimeout, webGracePeriod } from "../kustomize/rules.js";
 import { emitProbesInitializer, PROBES_INITIALIZER } from "./probes.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {
@@ -45,6 +46,8 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   else if (kind === "passenger") {
     out.files.push({ path: PASSENGERFILE, content: emitPassengerfile(model, out) });
     out.notes.push({ message: `the image runs Passenger Standalone (\`bundle exec passenger start\`, builtin engine), the server the deploy ran: ${PASSENGER_RULE}`, source: model.rails.gems["passenger"]!.source });
+    // Tested with Passenger 6.0.17: on TERM it drops the requests in flight.
+    out.notes.push({ message: `Passenger Standalone stops at once on TERM, dropping requests in flight: the web pod's preStop waits until passenger-status shows none (at most ${appServerTimeout(null).seconds}s, rails2k8s's default: Passenger Open Source has no request timeout), and terminationGracePeriodSeconds ${webGracePeriod(appServerTimeout(null).seconds)} covers that wait` });
     for (const c of model.webServer?.passenger?.capistrano ?? [])
       out.notes.push({ message: `capistrano-passenger's ${c.value} is not carried: a rollout replaces the pods (no restart command, no restart.txt), and every web pod runs Passenger`, source: c.source });
   } else out.files.push({ path: PUMA_CONTAINER_CONFIG, content: emitPumaConfig(serverOfKind, out) });
