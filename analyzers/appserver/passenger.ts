@@ -42,7 +42,7 @@ const JSON_KEYS: Record<string, Kind> = Object.fromEntries(Object.values(NGINX).
 const CAP_VARIABLES = ["passenger_roles", "passenger_restart_with_touch", "passenger_environment_variables", "passenger_restart_command", "passenger_restart_options"];
 
 /** Folders that are never the app's own server config. */
-const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\//;
+const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
 const APACHE_LINE = /^\s*(Passenger\w+|RailsEnv|RackEnv)\s+(.+?)\s*$/;
 
 function parse(raw: string, kind: Kind): number | boolean | string | null {
