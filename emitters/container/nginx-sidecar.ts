@@ -57,6 +57,8 @@ interface Ctx {
   appAddress: string;
   needForwardedProto: boolean;
   needDefaultUpstream: boolean;
+  /** A passenger_enabled became `try_files $uri @app`: the server needs the @app location. */
+  passengerApp?: boolean;
   dropped: Map<string, Source>;
   /** Linked data dirs (app-relative), mounted into the nginx container too. */
   dataDirs: string[];
@@ -133,6 +135,14 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
       ctx.dropped.set("ssl", ctx.dropped.get("ssl") ?? x.source);
       continue;
     }
+    // Where nginx ran the app through Passenger, the sidecar does what Passenger did: a file of
+    // public/ if there is one, else the app (in its own container now).
+    if (n === "passenger_enabled" && /^on$/i.test(x.args[0] ?? "") && !list.some((y) => y.name === "try_files")) {
+      res.push({ name: "try_files", args: ["$uri", `@${SIDECAR_UPSTREAM}`], source: x.source });
+      ctx.passengerApp = true;
+      ctx.out.provenance.push({ output: NGINX_SIDECAR_CONFIG, source: x.source, what: `passenger_enabled on → try_files $uri @${SIDECAR_UPSTREAM} (public/ files first, then the app container, as Passenger served them)` });
+      continue;
+    }
     if (FOREIGN.test(n)) {
       note(ctx, foreignNote(n), x.source);
       continue;
@@ -180,7 +190,8 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
 
 /** True when a server block carries traffic to the app (not just a redirect). */
 function proxies(list: NginxDirective[]): boolean {
-  return list.some((x) => x.name === "proxy_pass" || x.name === "try_files" || (x.block ? proxies(x.block) : false) || (x.name === "include" && !!x.block && proxies(x.block)));
+  // A server where nginx ran the app itself through Passenger carries the app's traffic as well.
+  return list.some((x) => x.name === "proxy_pass" || (x.name === "passenger_enabled" && /^on$/i.test(x.args[0] ?? "")) || x.name === "try_files" || (x.block ? proxies(x.block) : false) || (x.name === "include" && !!x.block && proxies(x.block)));
 }
 
 function isSslServer(list: NginxDirective[]): boolean {
@@ -347,6 +358,11 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   let serverBody: NginxDirective[];
   if (main) {
     serverBody = rewriteBlock(main.block!, ctx, "server");
+    if (ctx.passengerApp && !serverBody.some((x) => x.name === "location" && x.args[0] === `@${SIDECAR_UPSTREAM}`)) {
+      serverBody.push(defaultServer()[2]!);
+      ctx.needDefaultUpstream = true;
+      ctx.needForwardedProto = true;
+    }
     prov(`server block (locations, limits, headers) → the sidecar's server on port ${NGINX_PORT}`, main.source);
     const root = main.block!.find((x) => x.name === "root");
     if (root) prov(`root ${root.args[0]} → ${PUBLIC_DIR}`, root.source);

@@ -7,7 +7,7 @@
 // with passenger_* directives, only passenger locked).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,7 @@ import { appServerFor, appServerKind } from "../../emitters/app-server.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { PASSENGERFILE } from "../../emitters/container/passengerfile.js";
-import { PUMA_CONTAINER_CONFIG, configEnvFile } from "../../emitters/contract.js";
+import { NGINX_SIDECAR_CONFIG, PUMA_CONTAINER_CONFIG, configEnvFile } from "../../emitters/contract.js";
 import { passengerPreStop, webServerArgs } from "../../emitters/kustomize/rules.js";
 import { RefusedInput } from "../../emitters/encode/refuse.js";
 import { defaultAnswers } from "../kustomize/answers.js";
@@ -108,6 +108,30 @@ describe("what the image runs", () => {
     expect(envOf(k.files.find((f) => f.path === configEnvFile("production"))!.content)["WEB_CONCURRENCY"]).toBe("4");
     expect(envOf(k.files.find((f) => f.path === configEnvFile("staging"))!.content)["WEB_CONCURRENCY"]).toBe("3");
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the nginx sidecar does not run Passenger's directives, and says where each went", async () => {
+    const out = emitContainer(await model(), {});
+    const notes = out.notes.map((n) => n.message);
+    // What Passenger did in nginx (public/ files, else the app) is what the sidecar does, towards the app container.
+    const conf = out.files.find((f) => f.path === NGINX_SIDECAR_CONFIG)!.content;
+    expect(conf).toMatch(/try_files \$uri @app;/);
+    expect(conf).toMatch(/location @app \{[^}]*proxy_pass http:\/\/app;/);
+    expect(conf).toMatch(/client_max_body_size 25M;/);
+    expect(conf).not.toMatch(/passenger/);
+    expect(notes.some((n) => /^passenger_max_pool_size is Passenger's setting, not nginx's: carried by the app container/.test(n))).toBe(true);
+    expect(out.provenance.some((p) => p.output === NGINX_SIDECAR_CONFIG && /^passenger_enabled on → try_files/.test(p.what) && p.source.line === 8)).toBe(true);
+  });
+
+  it("nothing locked: migrate exits 2 and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-passenger-cli-"));
+    dirs.push(dir);
+    cpSync(TRAM, dir, { recursive: true });
+    writeFileSync(join(dir, "Gemfile.lock"), lockWith(null));
+    const r = spawnSync(process.execPath, [join(here, "../../bin/rails2k8s.js"), "migrate", "--yes"], { cwd: dir, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Capfile:5: the deploy started Passenger.*gem "passenger"/);
+    expect(existsSync(join(dir, "Dockerfile"))).toBe(false);
   });
 
   it("only unicorn locked: Unicorn's worker count is the pool size", async () => {
