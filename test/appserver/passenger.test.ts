@@ -24,6 +24,7 @@ import { passengerPreStop, webServerArgs } from "../../emitters/kustomize/rules.
 import { RefusedInput } from "../../emitters/encode/refuse.js";
 import { defaultAnswers } from "../kustomize/answers.js";
 import { runRubyFile } from "./ruby.js";
+import { nginxTest } from "../container/nginx-text.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TRAM = join(here, "../../fixtures/appserver/tram");
@@ -119,6 +120,10 @@ describe("what the image runs", () => {
     expect(conf).toMatch(/location @app \{[^}]*proxy_pass http:\/\/app;/);
     expect(conf).toMatch(/client_max_body_size 25M;/);
     expect(conf).not.toMatch(/passenger/);
+    const dir = mkdtempSync(join(tmpdir(), "r2k-passenger-nginx-"));
+    dirs.push(dir);
+    const t = nginxTest(conf, dir);
+    expect(t.ok, t.out).toBe(true);
     expect(notes.some((n) => /^passenger_max_pool_size is Passenger's setting, not nginx's: carried by the app container/.test(n))).toBe(true);
     expect(out.provenance.some((p) => p.output === NGINX_SIDECAR_CONFIG && /^passenger_enabled on → try_files/.test(p.what) && p.source.line === 8)).toBe(true);
   });
