@@ -1,7 +1,7 @@
 // Which of the app's server configs (Unicorn or Puma) an output follows: shared by the container
 // emitter (the image runs production's) and the Kustomize emitter (each stage's grace period and
 // resources follow that stage's).
-import { railsEnvOf, type AppModel, type AppServerConfig, type Source, type Stage } from "../src/model.js";
+import { railsEnvOf, type AppModel, type AppServerConfig, type Fact, type PassengerSetting, type Source, type Stage } from "../src/model.js";
 
 type Model = Pick<AppModel, "appServers" | "rails"> & Partial<Pick<AppModel, "webServer">>;
 
@@ -11,37 +11,111 @@ type Model = Pick<AppModel, "appServers" | "rails"> & Partial<Pick<AppModel, "we
  * Without a stage: production's.
  */
 export function appServerFor(model: Model, stage: Stage | null): AppServerConfig | null {
+  if (model.webServer?.kind === "passenger") return passengerAsServer(model, stage);
   const kind = appServerKind(model);
   const all = model.appServers.filter((a) => a.kind === kind);
   if (!stage) return all.find((a) => a.env === "production") ?? all.find((a) => a.env === null) ?? all[0] ?? null;
   return all.find((a) => a.stages.includes(stage.name)) ?? all.find((a) => a.env === railsEnvOf(stage)) ?? all.find((a) => a.env === null) ?? all[0] ?? null;
 }
 
+/** The servers the image can run: each has its container config (emitters/container). */
+export type ImageServerKind = "unicorn" | "puma" | "passenger";
+
 /**
  * The app server the image runs: the one the deploy started (analyzers/appserver/started.ts), never
- * merely the config file that exists. A server with no container config here (Passenger, Thin) is
- * replaced by the one the bundle has (Puma first, Rails' default), and emitters say so. Without
- * evidence: the config found whose gem is locked, else Puma when only the puma gem is locked, else Unicorn.
+ * merely the config file that exists. Passenger: Passenger Standalone when the bundle locks the
+ * passenger gem (it keeps the server the deploy ran, with its numbers). Otherwise Passenger, like
+ * Thin, is replaced by the server the bundle has (Puma first, Rails' default), and emitters say so;
+ * after Passenger that server keeps Passenger's model, one request per process (appServerFor).
+ * Without evidence: the config found whose gem is locked, else Puma when only the puma gem is
+ * locked, else Unicorn.
  */
-export function appServerKind(model: Model): "unicorn" | "puma" {
+export function appServerKind(model: Model): ImageServerKind {
   const started = model.webServer?.kind;
   if (started === "unicorn" || started === "puma") return started;
+  if (started === "passenger" && model.rails.gems["passenger"]) return "passenger";
   if (started === "passenger" || started === "thin") return model.rails.gems["puma"] || !model.rails.gems["unicorn"] ? "puma" : "unicorn";
   // A config whose server gem the lockfile does not hold is a leftover (Rails' generated
   // config/puma.rb in an app the bundle serves with Unicorn): the servers could not have run it.
   const locked = model.rails.lockfilePresent === true;
-  const found = model.appServers.find((a) => !locked || model.rails.gems[a.kind])?.kind;
+  const found = model.appServers.find((a) => a.kind !== "passenger" && (!locked || model.rails.gems[a.kind]))?.kind;
   if (found) return found;
   return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
 }
 
-/** When the servers ran a web server the image does not (Passenger, Thin): which, and what said so. */
+/**
+ * Passenger's defaults for what no file states, as `passenger start --help` (6.0.17) and
+ * Passenger's configuration reference give them: always labelled as defaults where used.
+ */
+export const PASSENGER_DEFAULTS: Record<string, number> = { max_pool_size: 6, min_instances: 1, max_requests: 0, pool_idle_time: 300, start_timeout: 90, max_request_queue_size: 100 };
+export const PASSENGER_DEFAULT_OF = "Passenger (its documented default)";
+
+/**
+ * A stage's Passenger settings by key: what the stage's own render says (a per-stage nginx
+ * template), else a file for every stage, else an `.example` copy. Without a stage: production's
+ * render, else the files for every stage. The first file line wins where two disagree (the analyzer said so).
+ */
+export function passengerSettingsFor(model: Model, stage: string | null): Map<string, PassengerSetting> {
+  const all = model.webServer?.passenger?.settings ?? [];
+  const own = stage ?? (all.some((s) => s.stage === "production") ? "production" : null);
+  const out = new Map<string, PassengerSetting>();
+  const tiers = [all.filter((s) => own !== null && s.stage === own && !s.example), all.filter((s) => s.stage === null && !s.example), all.filter((s) => (s.stage === null || s.stage === own) && s.example)];
+  for (const tier of tiers) for (const s of tier) if (!out.has(s.key)) out.set(s.key, s);
+  return out;
+}
+
+/** A Passenger number for a stage: the file's, else Passenger's default, labelled, citing the file that left it unset (line 0). */
+export function passengerNumber(model: Model, stage: string | null, key: string): Fact<number> {
+  const s = passengerSettingsFor(model, stage).get(key);
+  if (s && typeof s.value === "number") return { value: s.value, source: s.source };
+  const at = model.webServer?.evidence[0]?.source.file ?? "Gemfile";
+  return { value: PASSENGER_DEFAULTS[key] ?? 0, source: { file: at, line: 0 }, defaultOf: PASSENGER_DEFAULT_OF };
+}
+
+/** The rule below, in words, for MIGRATION.md. */
+export const PASSENGER_RULE =
+  "rule for apps the deploy served with Passenger: with the passenger gem locked, the image runs Passenger Standalone with each stage's numbers (Passengerfile.json, PASSENGER_* in config.env); without it, Puma with workers = Passenger's pool size and threads 1, 1 (Passenger Open Source runs one request per process), else Unicorn with that many workers; a pool size above 4 per server becomes pods of at most 4 processes, and more replicas (the rule for large worker counts). What no file states is Passenger's documented default (max_pool_size 6, min_instances 1), labelled as such";
+
+/**
+ * The rule for an app the deploy served with Passenger (one place; MIGRATION.md states it):
+ * - the image runs Passenger Standalone when Gemfile.lock locks passenger (appServerKind), its
+ *   process count the pool size (max_pool_size) of each stage;
+ * - else Passenger Open Source's model is kept in the server that replaces it: one request per
+ *   process. Puma runs `workers` = the pool size with `threads 1, 1` (the app was never shown to be
+ *   thread-safe); Unicorn runs that many worker_processes.
+ * Either way the count is a per-server count, spread over pods by the rule for large worker counts
+ * (kustomize/rules.ts podsPerServer, workersPerPod): the config returned carries it as `workers`.
+ */
+function passengerAsServer(model: Model, stage: Stage | null): AppServerConfig {
+  const kind = appServerKind(model);
+  const pool = passengerNumber(model, stage?.name ?? null, "max_pool_size");
+  return {
+    kind,
+    file: pool.source.file,
+    env: null,
+    stages: stage ? [stage.name] : [],
+    workers: pool,
+    threads: kind === "puma" ? { value: [1, 1], source: pool.source } : null,
+    listen: [],
+    timeout: null,
+    preloadApp: null,
+    pid: null,
+    stdoutPath: null,
+    stderrPath: null,
+    workingDirectory: null,
+    hooks: [],
+  };
+}
+
+/** When the servers ran a web server the image does not (Passenger without its gem, Thin): which, and what said so. */
 export function replacedWebServer(model: Model): { was: string; now: "unicorn" | "puma"; source: Source; pool?: string } | null {
   const ws = model.webServer;
   if (!ws || (ws.kind !== "passenger" && ws.kind !== "thin")) return null;
+  const now = appServerKind(model);
+  if (now === "passenger") return null;
   const first = ws.evidence.find((e) => e.value.startsWith(`${ws.kind}:`)) ?? ws.evidence[0]!;
-  // The pool size Passenger was given (Moonshine's :max_pool_size): the process count to compare with.
-  const pool = ws.evidence.find((e) => /^passenger: PassengerMaxPoolSize \d+/.test(e.value));
-  const size = pool ? /PassengerMaxPoolSize (\d+)/.exec(pool.value)![1] : null;
-  return { was: ws.kind, now: appServerKind(model), source: first.source, ...(pool ? { pool: `PassengerMaxPoolSize ${size}, ${pool.source.file}:${pool.source.line}` } : {}) };
+  // The pool size Passenger was given: the process count the replacement keeps.
+  const pool = ws.kind === "passenger" ? passengerNumber(model, null, "max_pool_size") : null;
+  const said = pool ? (pool.defaultOf ? `pool size ${pool.value}, ${pool.defaultOf}: no file in the repo sets it` : `pool size ${pool.value}, ${pool.source.file}:${pool.source.line}`) : null;
+  return { was: ws.kind, now, source: first.source, ...(said ? { pool: said } : {}) };
 }

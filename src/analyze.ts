@@ -1,5 +1,6 @@
 // The analysis pipeline: repo on disk → RepoFiles → each analyzer → one AppModel with gaps and
 // hazards. Order matters only where one analyzer needs another's facts (templates need the stages).
+import { passengerFacts } from "../analyzers/appserver/passenger.js";
 import { basename, resolve } from "node:path";
 import { timed } from "./timing.js";
 import { existsSync, statSync } from "node:fs";
@@ -78,6 +79,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
   const nginx = guard("nginx config", { files: [] }, () => withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
+  if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));

@@ -564,7 +564,8 @@ export interface Server {
 // --- App servers (Unicorn, Puma) ------------------------------------------------------------------
 
 export interface AppServerConfig {
-  kind: "unicorn" | "puma";
+  /** "passenger": only the config emitters/app-server.ts derives from Passenger's settings; analyzers read Unicorn and Puma. */
+  kind: "unicorn" | "puma" | "passenger";
   file: string;
   /** The Rails environment this file serves, when the file is per environment. Null = all. */
   env: string | null;
@@ -601,6 +602,29 @@ export interface WebServerFacts {
   kind: WebServerKind | null;
   /** `<kind>: <what says so>`, strongest first: Capistrano plugin, Procfile, deploy commands, service files. */
   evidence: Fact<string>[];
+  /** When Passenger ran: its settings as the repo states them (analyzers/appserver/passenger.ts). */
+  passenger?: PassengerFacts;
+}
+
+/** Passenger's settings wherever the repo states them; what none states is Passenger's default (emitters/app-server.ts). */
+export interface PassengerFacts {
+  settings: PassengerSetting[];
+  /** capistrano-passenger's variables per stage (passenger_roles, passenger_restart_with_touch, passenger_environment_variables): named, not carried. */
+  capistrano: Fact<string>[];
+}
+
+/** One Passenger setting, by Passenger Standalone's Passengerfile.json key. */
+export interface PassengerSetting {
+  /** max_pool_size, min_instances, max_requests, pool_idle_time, start_timeout, max_request_queue_size, friendly_error_pages, environment. */
+  key: string;
+  value: number | boolean | string;
+  /** The line that says it, and the directive as written there. */
+  source: Source;
+  directive: string;
+  /** The stage whose render of a per-stage template said it; null: every stage. */
+  stage: string | null;
+  /** From a copy meant to be edited (`nginx.conf.example`): used only where no real file says it. */
+  example?: boolean;
 }
 
 export interface ListenSpec {

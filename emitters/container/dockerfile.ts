@@ -30,6 +30,7 @@ import { ANSWERS_FILE } from "../../src/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind, replacedWebServer } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
+import { webServerArgs } from "../kustomize/rules.js";
 
 /** The JS lockfiles analyzers/rails/assets.ts names a package manager by. */
 const JS_LOCKFILES = new Set(["yarn.lock", "package-lock.json", "pnpm-lock.yaml", "bun.lockb", "bun.lock"]);
@@ -39,7 +40,7 @@ export const DOCKERFILE = "Dockerfile";
 export const BOOTSNAP_CACHE_DIR = `${APP_DIR}/.bootsnap`;
 
 /** Unicorn with the nginx sidecar listens on the shared socket (unicorn-config.ts), not on a port. */
-const listensOnSocket = (model: AppModel, answers: Answers, kind: "unicorn" | "puma"): boolean =>
+const listensOnSocket = (model: AppModel, answers: Answers, kind: "unicorn" | "puma" | "passenger"): boolean =>
   kind === "unicorn" && answerBool(answers, SIDECAR_ANSWER, sidecarDefault(model).keep);
 
 /**
@@ -47,18 +48,22 @@ const listensOnSocket = (model: AppModel, answers: Answers, kind: "unicorn" | "p
  * deployment mode refuses to run, and an image whose server gem is not in the bundle cannot start.
  * Both stop migrate (exit 2, nothing written) with the fix.
  */
-function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma"): void {
+function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma" | "passenger"): void {
   const r = model.rails;
   if (r.lockfilePresent === false)
     throw new RefusedInput({ file: "Gemfile", line: 0 }, "no Gemfile.lock beside it: commit Gemfile.lock (run `bundle lock` and add it to git); the image installs exactly the locked gems, and Bundler's deployment mode refuses to run without it");
   if (r.lockfilePresent === true && !r.gems[kind]) {
     // The servers ran Passenger or Thin: the message names what the deploy ran, and the choice.
     const replaced = replacedWebServer(model);
-    if (replaced) {
-      const was = replaced.was === "passenger" ? "Passenger" : "Thin";
+    if (replaced?.was === "passenger")
       throw new RefusedInput(
         replaced.source,
-        `the deploy started ${was}, which has no container config here, so the image runs Puma or Unicorn in its place, and Gemfile.lock holds neither: add one to the Gemfile (gem "puma", or gem "unicorn") and run \`bundle lock\`, then check its worker and thread counts against what ${was} ran${replaced.pool ? ` (${replaced.pool})` : ""}`,
+        `the deploy started Passenger, and Gemfile.lock holds none of passenger, puma, unicorn, so the image has no server to run. Add one to the Gemfile and run \`bundle lock\`: gem "passenger" (the image then runs Passenger Standalone, the server the deploy ran, with its numbers${replaced.pool ? `: ${replaced.pool}` : ""}); or gem "puma" (run with workers = that pool size and threads 1, 1, Passenger's one request per process); or gem "unicorn" (that many workers)`,
+      );
+    if (replaced) {
+      throw new RefusedInput(
+        replaced.source,
+        `the deploy started Thin, which has no container config here, so the image runs Puma or Unicorn in its place, and Gemfile.lock holds neither: add one to the Gemfile (gem "puma", or gem "unicorn") and run \`bundle lock\`, then check its worker and thread counts against what Thin ran`,
       );
     }
     const config = model.appServers.find((a) => a.kind === kind)?.file;
@@ -271,6 +276,8 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   // -j 1: parallel precompile hangs under QEMU when building for another architecture.
   const bootsnapJobs = bootsnap && versionAtLeast(bootsnap, "1.6.0") ? " -j 1" : "";
   if (bootsnapCli) install.push(`bundle exec bootsnap precompile${bootsnapJobs} --gemfile`);
+  // Passenger Standalone starts with --no-install-runtime: its agent must be in the bundle already.
+  if (kind === "passenger") install.push("bundle exec passenger-config install-agent --auto --brief");
   L.push(run(install, mounts));
   if (bootsnap) {
     if (bootsnapCli) prov(`bootsnap ${bootsnap} → bootsnap precompile${bootsnapJobs}`, r.gems["bootsnap"]!.source);
@@ -379,6 +386,9 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
     L.push("# Unicorn stops gracefully on QUIT (TERM kills the workers at once).");
     L.push("STOPSIGNAL SIGQUIT");
     L.push(`CMD ["bundle", "exec", "unicorn", "-c", "${UNICORN_CONTAINER_CONFIG}"]`);
+  } else if (kind === "passenger") {
+    L.push("# Passenger Standalone drops requests in flight on TERM: the pod's preStop drains it first.");
+    L.push(`CMD ${JSON.stringify(webServerArgs("passenger", UNICORN_CONTAINER_CONFIG, PUMA_CONTAINER_CONFIG))}`);
   } else L.push(`CMD ["bundle", "exec", "puma", "-C", "${PUMA_CONTAINER_CONFIG}"]`);
   return L.join("\n") + "\n";
 }

@@ -10,13 +10,13 @@ export { ENTRYPOINT } from "../contract.js";
 /** The jemalloc library the Dockerfile links at the same path on every architecture. */
 export const JEMALLOC_LINK = "/usr/local/lib/libjemalloc.so";
 
-export function emitEntrypoint(kind: "unicorn" | "puma"): string {
+export function emitEntrypoint(kind: "unicorn" | "puma" | "passenger"): string {
   return fill(
     template,
     {
       jemalloc: shellWord(JEMALLOC_LINK),
       // In a comment: shown, never run.
-      server: escapeControls(kind === "unicorn" ? "Unicorn" : "the server"),
+      server: escapeControls(kind === "unicorn" ? "Unicorn" : kind === "passenger" ? "Passenger" : "the server"),
     },
     "entrypoint.sh.tmpl",
   );

@@ -14,6 +14,9 @@ import { dataDirs } from "../kustomize/pod.js";
 // The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
 import { appName } from "../kustomize/names.js";
 import { emitUnicornConfig } from "./unicorn-config.js";
+import { emitPassengerfile, PASSENGERFILE } from "./passengerfile.js";
+import { PASSENGER_RULE } from "../app-server.js";
+import { appServerTimeout, webGracePeriod } from "../kustomize/rules.js";
 import { emitProbesInitializer, PROBES_INITIALIZER } from "./probes.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {
@@ -24,7 +27,12 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   const serverOfKind = server && server.kind === kind ? server : null;
 
   const replaced = replacedWebServer(model);
-  if (replaced)
+  if (replaced?.was === "passenger")
+    out.notes.push({
+      message: `the servers ran Passenger, whose gem Gemfile.lock does not hold; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}) with Passenger Open Source's model, one request per process: ${replaced.now === "puma" ? "workers" : "worker_processes"} = Passenger's ${replaced.pool ?? "pool size"}${replaced.now === "puma" ? ", threads 1, 1. The app never ran threaded on the servers: raise RAILS_MAX_THREADS only once it is known to be thread-safe (gems and code alike)" : ""}. ${PASSENGER_RULE}`,
+      source: replaced.source,
+    });
+  else if (replaced)
     out.notes.push({
       message: `the servers ran ${replaced.was === "passenger" ? "Passenger" : "Thin"}, which has no container config here; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}). Check its worker and thread counts against what ${replaced.was} ran${replaced.pool ? ` (${replaced.pool})` : ""}`,
       source: replaced.source,
@@ -35,7 +43,14 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   out.files.push({ path: ENTRYPOINT, content: emitEntrypoint(kind), mode: 0o755 });
   out.files.push({ path: PROBES_INITIALIZER, content: emitProbesInitializer() });
   if (kind === "unicorn") out.files.push({ path: UNICORN_CONTAINER_CONFIG, content: emitUnicornConfig(serverOfKind, sidecar, out) });
-  else out.files.push({ path: PUMA_CONTAINER_CONFIG, content: emitPumaConfig(serverOfKind, out) });
+  else if (kind === "passenger") {
+    out.files.push({ path: PASSENGERFILE, content: emitPassengerfile(model, out) });
+    out.notes.push({ message: `the image runs Passenger Standalone (\`bundle exec passenger start\`, builtin engine), the server the deploy ran: ${PASSENGER_RULE}`, source: model.rails.gems["passenger"]!.source });
+    // Tested with Passenger 6.0.17: on TERM it drops the requests in flight.
+    out.notes.push({ message: `Passenger Standalone stops at once on TERM, dropping requests in flight: the web pod's preStop waits until passenger-status shows none (at most ${appServerTimeout(null).seconds}s, rails2k8s's default: Passenger Open Source has no request timeout), and terminationGracePeriodSeconds ${webGracePeriod(appServerTimeout(null).seconds)} covers that wait` });
+    for (const c of model.webServer?.passenger?.capistrano ?? [])
+      out.notes.push({ message: `capistrano-passenger's ${c.value} is not carried: a rollout replaces the pods (no restart command, no restart.txt), and every web pod runs Passenger`, source: c.source });
+  } else out.files.push({ path: PUMA_CONTAINER_CONFIG, content: emitPumaConfig(serverOfKind, out) });
 
   if (sidecar) {
     const file = chosenNginxFile(model);

@@ -34,7 +34,17 @@ const DEBIAN_PROXY_PARAMS: [string, string][] = [
 ];
 
 /** Directives nginx modules of the official image do not have, or that belong to the servers' setup. */
-const FOREIGN = /^(passenger_|lua_|.*_by_lua|more_|pagespeed|brotli|geoip2|vhost_traffic|ngx_)/;
+const FOREIGN = /^(passenger_|rails_env$|rack_env$|lua_|.*_by_lua|more_|pagespeed|brotli|geoip2|vhost_traffic|ngx_)/;
+/** Passenger's settings the app container carries (analyzers/appserver/passenger.ts reads them; emitters/app-server.ts maps them). */
+const PASSENGER_CARRIED = /^(passenger_(max_pool_size|min_instances|max_requests|pool_idle_time|start_timeout|max_request_queue_size|friendly_error_pages|app_env)|rails_env|rack_env)$/;
+
+/** Why a foreign directive is not in the sidecar: Passenger's are carried by the app container or named. */
+function foreignNote(n: string): string {
+  if (PASSENGER_CARRIED.test(n)) return `${n} is Passenger's setting, not nginx's: carried by the app container (Passengerfile.json and PASSENGER_* in config.env, or the worker count of the server that replaces Passenger), not by the sidecar`;
+  if (n === "passenger_enabled") return "passenger_enabled dropped: nginx no longer runs the app; the sidecar proxies to the app container";
+  if (n.startsWith("passenger_")) return `${n} dropped: a setting of the servers' Passenger module that the app container does not carry (review it)`;
+  return `${n} dropped: the official nginx image has no module for it`;
+}
 const SSL = /^(ssl|ssl_.+|http2|http3|quic|quic_.+|spdy_.+)$/;
 /** Variables that tell http from https: in the pod every request arrives over plain HTTP. */
 const SCHEME_VARS = /\$(scheme|https|server_port|http_x_forwarded_proto)\b/;
@@ -47,6 +57,8 @@ interface Ctx {
   appAddress: string;
   needForwardedProto: boolean;
   needDefaultUpstream: boolean;
+  /** A passenger_enabled became `try_files $uri @app`: the server needs the @app location. */
+  passengerApp?: boolean;
   dropped: Map<string, Source>;
   /** Linked data dirs (app-relative), mounted into the nginx container too. */
   dataDirs: string[];
@@ -123,8 +135,16 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
       ctx.dropped.set("ssl", ctx.dropped.get("ssl") ?? x.source);
       continue;
     }
+    // Where nginx ran the app through Passenger, the sidecar does what Passenger did: a file of
+    // public/ if there is one, else the app (in its own container now).
+    if (n === "passenger_enabled" && /^on$/i.test(x.args[0] ?? "") && !list.some((y) => y.name === "try_files")) {
+      res.push({ name: "try_files", args: ["$uri", `@${SIDECAR_UPSTREAM}`], source: x.source });
+      ctx.passengerApp = true;
+      ctx.out.provenance.push({ output: NGINX_SIDECAR_CONFIG, source: x.source, what: `passenger_enabled on → try_files $uri @${SIDECAR_UPSTREAM} (public/ files first, then the app container, as Passenger served them)` });
+      continue;
+    }
     if (FOREIGN.test(n)) {
-      note(ctx, `${n} dropped: the official nginx image has no module for it`, x.source);
+      note(ctx, foreignNote(n), x.source);
       continue;
     }
     if (n === "root" || n === "alias") {
@@ -170,7 +190,8 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
 
 /** True when a server block carries traffic to the app (not just a redirect). */
 function proxies(list: NginxDirective[]): boolean {
-  return list.some((x) => x.name === "proxy_pass" || x.name === "try_files" || (x.block ? proxies(x.block) : false) || (x.name === "include" && !!x.block && proxies(x.block)));
+  // A server where nginx ran the app itself through Passenger carries the app's traffic as well.
+  return list.some((x) => x.name === "proxy_pass" || (x.name === "passenger_enabled" && /^on$/i.test(x.args[0] ?? "")) || x.name === "try_files" || (x.block ? proxies(x.block) : false) || (x.name === "include" && !!x.block && proxies(x.block)));
 }
 
 function isSslServer(list: NginxDirective[]): boolean {
@@ -274,7 +295,7 @@ const HTTP_REPLACED = new Set(["access_log", "error_log", "default_type", ...Obj
 
 export interface SidecarInput {
   file: NginxFile | null;
-  kind: "unicorn" | "puma";
+  kind: "unicorn" | "puma" | "passenger";
   /** The app's health path, kept reachable (it is proxied to the app unless nginx answers it). */
   healthPath: string | null;
   /** Linked data dirs (uploads), app-relative: nginx may serve them from the pod's volume. */
@@ -320,7 +341,7 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
       continue;
     }
     if (FOREIGN.test(x.name)) {
-      note(ctx, `${x.name} dropped: the official nginx image has no module for it`, x.source);
+      note(ctx, foreignNote(x.name), x.source);
       continue;
     }
     if (x.name === "upstream") {
@@ -337,6 +358,11 @@ export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   let serverBody: NginxDirective[];
   if (main) {
     serverBody = rewriteBlock(main.block!, ctx, "server");
+    if (ctx.passengerApp && !serverBody.some((x) => x.name === "location" && x.args[0] === `@${SIDECAR_UPSTREAM}`)) {
+      serverBody.push(defaultServer()[2]!);
+      ctx.needDefaultUpstream = true;
+      ctx.needForwardedProto = true;
+    }
     prov(`server block (locations, limits, headers) → the sidecar's server on port ${NGINX_PORT}`, main.source);
     const root = main.block!.find((x) => x.name === "root");
     if (root) prov(`root ${root.args[0]} → ${PUBLIC_DIR}`, root.source);

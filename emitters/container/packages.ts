@@ -29,6 +29,14 @@ export const BASE_PACKAGES: Record<Base, PackageSet> = {
 
 export const GEM_PACKAGES: Row[] = [
   {
+    // The image runs Passenger Standalone (builtin engine): its agent is built or fetched in the
+    // build stage (dockerfile.ts) and links libcurl, zlib and OpenSSL; curl brings libcurl at run time.
+    gems: ["passenger"],
+    why: "passenger's agent links libcurl, zlib and OpenSSL",
+    slim: { build: ["libcurl4-openssl-dev", "zlib1g-dev", "libssl-dev"], runtime: ["curl"] },
+    alpine: { build: ["curl-dev", "zlib-dev", "openssl-dev", "linux-headers"], runtime: ["libcurl"] },
+  },
+  {
     gems: ["mysql2"],
     why: "mysql2 links libmysqlclient; the client for db console",
     slim: { build: ["default-libmysqlclient-dev"], runtime: ["default-mysql-client"] },

@@ -1,6 +1,7 @@
 // Per-stage settings as env files: config.env (committed, non-secret) feeds the ConfigMap generator,
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
+import { passengerEnvName, passengerValues } from "../container/passengerfile.js";
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
 import { bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
@@ -65,7 +66,14 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   config.set(HOSTS_ENV, hosts.join(","));
   // The image runs one server config; each stage keeps its own capacity and timeout through ENV.
   const workers = numberOf(sp.appServer?.workers?.value);
-  if (workers !== null && sp.appServer?.workers) {
+  // Passenger Standalone reads PASSENGER_<KEY> over Passengerfile.json: each stage's own numbers.
+  if (plan.kind === "passenger") {
+    config.set("PASSENGER_ENVIRONMENT", sp.railsEnv);
+    for (const v of passengerValues(plan.model, plan.model.stages.length ? sp.stage.name : null)) {
+      config.set(passengerEnvName(v.key), typeof v.value === "boolean" ? String(v.value) : String(v.value));
+      out.provenance.push({ output: cfg, what: `${passengerEnvName(v.key)}=${v.value}: ${v.what}`, source: v.source ?? { file: plan.model.webServer?.evidence[0]?.source.file ?? "Gemfile", line: 0 } });
+    }
+  } else if (workers !== null && sp.appServer?.workers) {
     const perServer = Math.round(workers);
     const n = workersPerPod(perServer);
     config.set("WEB_CONCURRENCY", String(n));

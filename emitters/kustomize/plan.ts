@@ -49,7 +49,7 @@ export interface Plan {
   model: AppModel;
   answers: Answers;
   app: string;
-  kind: "unicorn" | "puma";
+  kind: "unicorn" | "puma" | "passenger";
   sidecar: boolean;
   health: { path: string; source: Source | null };
   edgeTarget: EdgeTarget;

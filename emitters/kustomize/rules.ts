@@ -7,7 +7,7 @@ import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, S
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
-import { APP_DIR, NGINX_PID_FILE } from "../contract.js";
+import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
@@ -287,9 +287,46 @@ export const nginxPreStop = (): string[] => [
 ];
 
 /** The container command of the web server, reading the container config the image carries. */
-export function webServerArgs(kind: "unicorn" | "puma", unicornConfig: string, pumaConfig: string): string[] {
+export function webServerArgs(kind: "unicorn" | "puma" | "passenger", unicornConfig: string, pumaConfig: string): string[] {
+  if (kind === "passenger") return ["bundle", "exec", ...passengerStartArgs()];
   return kind === "unicorn" ? ["bundle", "exec", "unicorn", "-c", unicornConfig] : ["bundle", "exec", "puma", "-C", pumaConfig];
 }
+
+/** Passenger Standalone's pid file: under tmp/, the app's writable scratch (the app dir is read-only). */
+export const PASSENGER_PID_FILE = `${APP_DIR}/tmp/pids/passenger.pid`;
+
+/**
+ * `passenger start` as the pod runs it: the builtin engine (no nginx of its own to build), on
+ * APP_PORT, logging to the console (its default when not daemonized; `--log-file /dev/stdout`
+ * fails when stdout is a socket), never downloading or compiling its agent at boot
+ * (the image built it), and no calls home from a pod. Its numbers are not flags: they are in
+ * Passengerfile.json (the image's defaults) and PASSENGER_* variables per stage (config.env), which
+ * Passenger Standalone reads over the file. The environment is PASSENGER_ENVIRONMENT, per stage.
+ */
+export function passengerStartArgs(): string[] {
+  return [
+    "passenger", "start",
+    "--engine", "builtin",
+    "--address", "0.0.0.0",
+    "--port", String(APP_PORT),
+    "--pid-file", PASSENGER_PID_FILE,
+    "--no-install-runtime", "--no-compile-runtime",
+    "--disable-security-update-check", "--disable-anonymous-telemetry",
+  ];
+}
+
+/**
+ * Passenger Standalone on TERM (tested with 6.0.17, builtin engine: test/appserver/passenger.test.ts)
+ * stops at once and drops the requests in flight ("Disconnecting client with error: server is
+ * shutting down"), so it is not a graceful stop. The preStop therefore sleeps while endpoints
+ * update, then waits until passenger-status shows no session and no queued request (for at most
+ * waitSeconds), and only then lets the kubelet send TERM.
+ */
+export const passengerPreStop = (sidecar = false, waitSeconds = 60): string[] => [
+  "/bin/sh",
+  "-c",
+  `sleep ${PRESTOP_SLEEP_SECONDS}; ${waitForNginx(sidecar, waitSeconds)}n=0; while [ $n -lt ${Math.max(1, Math.round(waitSeconds))} ] && passenger-status 2>/dev/null | grep -Eq 'Sessions: *[1-9]|queue *: *[1-9]'; do sleep 1; n=$((n+1)); done`,
+];
 
 /**
  * CPU: the limit equals the request. A limit above the request lets a pod burst on a quiet node and

@@ -11,6 +11,7 @@ import {
   livenessTiming,
   nginxPreStop,
   nginxResources,
+  passengerPreStop,
   pumaPreStop,
   readinessTiming,
   startupTiming,
@@ -49,7 +50,7 @@ export function webDeployment(plan: Plan, out: EmitResult, output: string): Reco
     // Liveness asks the app server itself, on its own port (never through nginx), a path that runs
     // before the app: a database or Redis blip must not restart every web pod. Readiness may check them.
     livenessProbe: { httpGet: { path: livenessPath(model), port: APP_PORT }, ...livenessTiming() },
-    lifecycle: { preStop: { exec: { command: plan.kind === "unicorn" ? unicornPreStop(plan.sidecar, webWait) : pumaPreStop(plan.sidecar, webWait) } } },
+    lifecycle: { preStop: { exec: { command: plan.kind === "unicorn" ? unicornPreStop(plan.sidecar, webWait) : plan.kind === "passenger" ? passengerPreStop(plan.sidecar, webWait) : pumaPreStop(plan.sidecar, webWait) } } },
     securityContext: containerSecurityContext(),
     volumeMounts: [...scratch.mounts, ...(plan.sidecar ? [{ name: "socket", mountPath: SOCKET_DIR }] : [])],
   });

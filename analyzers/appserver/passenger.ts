@@ -1,0 +1,138 @@
+// Passenger's settings wherever the repo states them: the nginx configs the nginx analyzer found
+// (`passenger_max_pool_size`, per stage when a template rendered them), Apache vhost files
+// (`PassengerMaxPoolSize`), a Passengerfile.json, Moonshine's config/moonshine.yml, and
+// capistrano-passenger's variables. Each is kept by Passenger Standalone's own key, with the line
+// that says it; what no file says is left to the emitter, which labels Passenger's default.
+import type { AnalyzerContext, Fact, NginxDirective, NginxFacts, PassengerFacts, PassengerSetting, Stage } from "../../src/model.js";
+import { moonshinePassenger } from "../capistrano/moonshine.js";
+
+type Kind = "int" | "bool" | "env";
+
+/** Passenger Standalone's key and value type, by nginx directive. */
+const NGINX: Record<string, [string, Kind]> = {
+  passenger_max_pool_size: ["max_pool_size", "int"],
+  passenger_min_instances: ["min_instances", "int"],
+  passenger_max_requests: ["max_requests", "int"],
+  passenger_pool_idle_time: ["pool_idle_time", "int"],
+  passenger_start_timeout: ["start_timeout", "int"],
+  passenger_max_request_queue_size: ["max_request_queue_size", "int"],
+  passenger_friendly_error_pages: ["friendly_error_pages", "bool"],
+  passenger_app_env: ["environment", "env"],
+  rails_env: ["environment", "env"],
+  rack_env: ["environment", "env"],
+};
+
+/** The same by Apache directive (mod_passenger's names; RailsEnv/RackEnv are its older spellings). */
+const APACHE: Record<string, [string, Kind]> = {
+  PassengerMaxPoolSize: ["max_pool_size", "int"],
+  PassengerMinInstances: ["min_instances", "int"],
+  PassengerMaxRequests: ["max_requests", "int"],
+  PassengerPoolIdleTime: ["pool_idle_time", "int"],
+  PassengerStartTimeout: ["start_timeout", "int"],
+  PassengerMaxRequestQueueSize: ["max_request_queue_size", "int"],
+  PassengerFriendlyErrorPages: ["friendly_error_pages", "bool"],
+  PassengerAppEnv: ["environment", "env"],
+  RailsEnv: ["environment", "env"],
+  RackEnv: ["environment", "env"],
+};
+
+/** Passengerfile.json keys read (the same names). */
+const JSON_KEYS: Record<string, Kind> = Object.fromEntries(Object.values(NGINX).map(([k, t]) => [k, t]));
+
+const CAP_VARIABLES = ["passenger_roles", "passenger_restart_with_touch", "passenger_environment_variables", "passenger_restart_command", "passenger_restart_options"];
+
+/** Folders that are never the app's own server config. */
+const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
+const APACHE_LINE = /^\s*(Passenger\w+|RailsEnv|RackEnv)\s+(.+?)\s*$/;
+
+function parse(raw: string, kind: Kind): number | boolean | string | null {
+  const v = raw.replace(/;$/, "").replace(/^["']|["']$/g, "");
+  if (/<%|\{\{|\{%|\$/.test(v)) return null;
+  if (kind === "int") return /^\d{1,9}$/.test(v) ? Number(v) : null;
+  if (kind === "bool") return /^on$/i.test(v) ? true : /^off$/i.test(v) ? false : null;
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? v : null;
+}
+
+export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: Stage[]): PassengerFacts {
+  const settings: PassengerSetting[] = [];
+  const unread = (file: string, line: number, directive: string) =>
+    ctx.problem({ file, line, message: `${directive}: Passenger's value is not known statically (a template tag or an unexpected form); Passenger's default is used in its place`, severity: "warning" });
+
+  // nginx: every passenger_* line at any level (http, server, location); a template once per stage.
+  const walk = (ds: NginxDirective[], file: string, stage: string | null, example: boolean) => {
+    for (const d of ds) {
+      const spec = NGINX[d.name];
+      if (spec && d.args.length === 1) {
+        const value = parse(d.args[0]!, spec[1]);
+        const directive = `${d.name} ${d.args[0]}`;
+        if (value === null) unread(d.source.file, d.source.line, directive);
+        else if (!settings.some((s) => s.key === spec[0] && s.source.file === d.source.file && s.source.line === d.source.line && s.stage === stage))
+          settings.push({ key: spec[0], value, source: d.source, directive, stage, ...(example ? { example } : {}) });
+      }
+      if (d.block) walk(d.block, file, stage, example);
+    }
+  };
+  for (const f of nginx.files) walk(f.directives, f.file, f.stage, !!f.example);
+
+  // Apache vhost files and templates: mod_passenger's directives, line by line.
+  for (const file of ctx.repo.paths) {
+    if (NEVER.test(file) || !/\.(?:conf|erb|vhost|example|sample)$|(?:apache|httpd|vhost|passenger)[^/]*$/i.test(file)) continue;
+    const read = ctx.repo.read(file);
+    if ("error" in read || !/^\s*(?:Passenger\w+|RailsEnv|RackEnv)\s/m.test(read.text)) continue;
+    const lines = read.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length && i < 5000; i++) {
+      const m = APACHE_LINE.exec(lines[i]!);
+      const spec = m ? APACHE[m[1]!] : undefined;
+      if (!m || !spec) continue;
+      const value = parse(m[2]!, spec[1]);
+      const directive = `${m[1]} ${m[2]}`;
+      if (value === null) unread(file, i + 1, directive);
+      else settings.push({ key: spec[0], value, source: { file, line: i + 1 }, directive, stage: null, ...(/\.(?:example|sample)$/i.test(file) ? { example: true } : {}) });
+    }
+  }
+
+  // Passengerfile.json: Passenger Standalone's own file, read as JSON.
+  for (const file of ["Passengerfile.json", "passenger-standalone.json"]) {
+    if (!ctx.repo.paths.includes(file)) continue;
+    const read = ctx.repo.read(file);
+    if ("error" in read) continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(read.text);
+    } catch (e) {
+      ctx.problem({ file, line: 1, message: `not valid JSON (${(e as Error).message}): its Passenger settings are not read`, severity: "warning" });
+      continue;
+    }
+    if (!obj || typeof obj !== "object" || Array.isArray(obj)) continue;
+    const lines = read.text.split(/\r?\n/);
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      const kind = JSON_KEYS[k];
+      const line = Math.max(1, lines.findIndex((l) => l.includes(JSON.stringify(k))) + 1);
+      if (!kind) continue;
+      const value = typeof v === "number" || typeof v === "boolean" ? parse(String(v === true ? "on" : v === false ? "off" : v), kind) : typeof v === "string" ? parse(v, kind) : null;
+      if (value === null) unread(file, line, `${k}: ${JSON.stringify(v)}`);
+      else settings.push({ key: kind === "env" ? "environment" : k, value, source: { file, line }, directive: `"${k}": ${JSON.stringify(v)}`, stage: null });
+    }
+    break;
+  }
+
+  // Moonshine's :passenger: :max_pool_size (its passenger.conf template's PassengerMaxPoolSize).
+  const moon = moonshinePassenger(ctx);
+  if (moon && "value" in moon.pool) settings.push({ key: "max_pool_size", value: moon.pool.value, source: moon.pool.source, directive: `:passenger: :max_pool_size ${moon.pool.value}`, stage: null });
+
+  // Two files (or two server blocks) giving one setting different values: the first is used, and said.
+  for (const a of settings) {
+    const b = settings.find((x) => x !== a && x.key === a.key && x.stage === a.stage && !!x.example === !!a.example && x.value !== a.value);
+    if (b && settings.indexOf(a) < settings.indexOf(b))
+      ctx.problem({ file: b.source.file, line: b.source.line, message: `\`${b.directive}\` disagrees with \`${a.directive}\` (${a.source.file}:${a.source.line})${a.stage ? ` for stage ${a.stage}` : ""}: Passenger's ${a.key} is read from the first`, severity: "warning" });
+  }
+
+  const capistrano: Fact<string>[] = [];
+  for (const st of stages)
+    for (const name of CAP_VARIABLES) {
+      const v = st.variables[name];
+      if (v && !capistrano.some((c) => c.source.file === v.source.file && c.source.line === v.source.line))
+        capistrano.push({ value: `${name} ${JSON.stringify(v.value)}${stages.length > 1 ? ` (stage ${st.name})` : ""}`, source: v.source });
+    }
+  return { settings, capistrano };
+}
