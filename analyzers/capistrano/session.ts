@@ -57,7 +57,7 @@ interface Frame {
 }
 
 /** Calls that are part of the DSL but have no effect on variables or servers. */
-const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "set_default", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
+const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
 
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
 const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log"]);
@@ -267,6 +267,9 @@ export class Session {
       case "_cset":
       case "set_if_empty":
         return this.execSet(node, f, name !== "set");
+      case "set_default":
+        if (this.setDefaultSets()) return this.execSet(node, f, true);
+        break;
       case "append":
       case "remove":
         return this.execAppend(node, f, name);
@@ -314,6 +317,18 @@ export class Session {
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
     this.warnAt(f, node, `call to \`${name}\` not followed statically`);
     if (!f.sourceOverride) this.unknownCalls.push({ name, source: this.src(f, node) });
+  }
+
+  /**
+   * Whether `set_default :k, v` sets k when nothing has: Mina 0.3's own `set_default`, and the helper
+   * Capistrano 2 recipe collections define (`def set_default(name, *args, &block) set(name, *args,
+   * &block) unless exists?(name) end`), which the app's config/recipes/*.rb use for every plugin
+   * variable. A repo definition that calls no `set` is something else: not followed, as before.
+   */
+  private setDefaultSets(): boolean {
+    const def = this.defs.get("set_default");
+    if (!def) return true;
+    return /(?<![\w.:])set(?:\s*\(|\s+[:\w])/.test(def.parsed.textOf(def.node.body ?? def.node));
   }
 
   /** `x.each { }`, `fetch(:k) << v`, `fetch(:default_env)[:K] = v`, `ssh_options[:k] = v` (Cap 2). */
@@ -860,7 +875,7 @@ function holdsCallable(v: RValue): boolean {
 
 /** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */
 /** Receiver-less calls with arguments that the session or plain Ruby gives a meaning to. */
-const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
+const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "set_default", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
 
 /** The first call in `node` (a block not followed) to a method we do not know, which may declare servers. */
 function unknownCallIn(node: any): any | null {
