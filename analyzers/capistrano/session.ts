@@ -26,6 +26,8 @@ export interface SessionOptions {
   warn(file: string, line: number, message: string): void;
   /** Reports input that must stop the run (a data file that is an alias bomb). */
   unusable?(file: string, line: number, message: string): void;
+  /** A bare name reads its variable, as in Capistrano 2 (Mina before 1.0 does the same). */
+  bareReads?: boolean;
   /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
   env?: Record<string, string | null>;
   /**
@@ -313,7 +315,7 @@ export class Session {
         this.ev(node, f); // a bare fetch still memoizes a lambda or stores a callable default
         return;
     }
-    if (this.opts.major === 2 && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
+    if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
     this.warnAt(f, node, `call to \`${name}\` not followed statically`);
     if (!f.sourceOverride) this.unknownCalls.push({ name, source: this.src(f, node) });
@@ -405,7 +407,7 @@ export class Session {
       const k = this.nameOf(a[0], f);
       return k !== null && this.vars.has(k) ? k : null;
     }
-    if (this.opts.major === 2 && a.length === 0 && this.vars.has(recv.name)) return recv.name;
+    if ((this.opts.major === 2 || this.opts.bareReads) && a.length === 0 && this.vars.has(recv.name)) return recv.name;
     return null;
   }
 
@@ -711,7 +713,7 @@ export class Session {
       if (PATH_HELPERS.has(name) && args.length === 0) return this.pathHelper(name, node, f);
       if ((name === "roles" || name === "release_roles" || name === "primary" || name === "role_properties") && this.opts.major === 3)
         return unknown(f.parsed, node, "servers selected at deploy time");
-      if (this.opts.major === 2 && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
+      if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
       if (name === "lambda" || name === "proc") return unknown(f.parsed, node, "a callable inside a value (not called by Capistrano)");
       const def = this.defs.get(name);
       this.lookups?.defs.set(name, def);
