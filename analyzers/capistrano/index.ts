@@ -108,7 +108,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const major = detectMajor(ctx, parse);
   // capistrano-mb's defaults count only when the bundle has the gem (without it `cap` fails to load).
   const mbLock = mbLocked(repo);
-  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null);
+  const nginxPluginLocked = lockedGem(repo, "capistrano3-nginx");
+  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null) && (req !== "capistrano/nginx" || nginxPluginLocked);
   // One map of computed callables for every session of this analysis (see Session#lazyValue).
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
   const bareReads = isMina(parse, has) && minaBeforeOne(repo);
@@ -503,6 +504,13 @@ type Kept = Pick<Session, "linkedSources" | "manualLinks">;
 /** Mina's deploy.rb requires its own recipes (`mina/rails`, `mina/git`, `mina/bundler`). */
 function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boolean): boolean {
   return has("config/deploy.rb") && /^\s*require\s*\(?\s*["']mina\//m.test(parse("config/deploy.rb")?.text ?? "");
+}
+
+/** Whether Gemfile.lock resolves the gem. */
+function lockedGem(repo: AnalyzerContext["repo"], gem: string): boolean {
+  if (!hasPath(repo, "Gemfile.lock")) return false;
+  const read = repo.read("Gemfile.lock");
+  return "text" in read && parseLockfile(read.text).specs.some((x) => x.name === gem);
 }
 
 /** Whether Gemfile.lock resolves mina below 1.0 (0.3's settings answer bare names; 1.x's only `fetch`). */

@@ -129,3 +129,46 @@ describe("nginx template conditionals, per stage", () => {
     expect(m.problems.some((p) => p.file === TEMPLATE_PATH && p.line === 12 && /not run/.test(p.message))).toBe(true);
   });
 });
+
+describe("capistrano3-nginx's defaults decide its templates' branches", () => {
+  const T = "config/deploy/templates/nginx.conf.erb";
+  const template = [
+    "<% if fetch(:app_server) && fetch(:app_server_socket) %>",
+    "upstream <%= fetch(:nginx_application_name) %>-app {",
+    "  server unix:<%= fetch(:app_server_socket) %> fail_timeout=0;",
+    "}",
+    "<% end %>",
+    "server {",
+    "  listen 80;",
+    "  server_name harbor.example.net;",
+    "  root <%= fetch(:deploy_to) %>/current/<%= fetch(:nginx_static_dir) %>;",
+    "  location / { proxy_pass http://<%= fetch(:nginx_application_name) %>-app; }",
+    "}",
+    "",
+  ].join("\n");
+  const files = (lock: string) => ({
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/nginx"\n',
+    "Gemfile.lock": `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (3.11.0)\n${lock}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n`,
+    "config/deploy.rb": DEPLOY,
+    "config/deploy/production.rb": 'server "app1.internal", roles: %w[web app db]\nset :app_server_socket, "/srv/harbor/shared/tmp/sockets/puma.sock"\n',
+    [T]: template,
+  });
+
+  it("app_server (the gem's default true) keeps the upstream, nginx_static_dir its root, as Ruby's ERB renders them", async () => {
+    const m = await analyzeFiles(memoryRepo(files("    capistrano3-nginx (2.1.6)\n")), "harbor");
+    const prod = m.stages.find((s) => s.name === "production")!;
+    // the gem's load:defaults values, then the stage's own
+    const vars = { application: "harbor", deploy_to: "/srv/harbor", app_server: true, nginx_application_name: "harbor", nginx_static_dir: "public", app_server_socket: "/srv/harbor/shared/tmp/sockets/puma.sock" };
+    const r = spawnSync("ruby", ["-e", ORACLE], { input: JSON.stringify({ template, vars: { production: vars } }), encoding: "utf8" });
+    const real = analyzeNginx({ repo: memoryRepo({ "config/nginx/harbor.conf": JSON.parse(r.stdout).production }), problem: () => {} }, []).files;
+    const ours = nginxFilesFor(m, prod);
+    expect(ours.flatMap((f) => f.upstreams.flatMap((u) => u.servers.map((s) => s.value.address)))).toEqual(real.flatMap((f) => f.upstreams.flatMap((u) => u.servers.map((s) => s.value.address))));
+    expect(ours[0]!.upstreams).toHaveLength(1);
+    expect(ours[0]!.servers[0]!.root?.value).toBe(real[0]!.servers[0]!.root?.value);
+  });
+
+  it("without the gem in the bundle its defaults are not assumed: app_server is nil and the upstream is not rendered", async () => {
+    const m = await analyzeFiles(memoryRepo(files("")), "harbor");
+    expect(nginxFilesFor(m, m.stages.find((s) => s.name === "production")!)[0]!.upstreams).toEqual([]);
+  });
+});
