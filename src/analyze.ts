@@ -16,6 +16,7 @@ import { analyzeAppServers } from "../analyzers/appserver.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
+import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
@@ -78,7 +79,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
-  const nginx = guard("nginx config", { files: [] }, () => withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
+  const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
@@ -114,6 +115,15 @@ function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppMode
   const own = rest.find((f) => !f.example);
   if (!own) return { files: [...rest, ...mb] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.mb-site-not-read: capistrano-mb's nginx recipe installs its own site (nginx_unicorn.erb: client_max_body_size 4G, keepalive_timeout 5) on provision; this repo file is read instead: check which one the servers ran`, severity: "warning" });
+  return nginx;
+}
+
+/** capistrano3-puma's nginx site likewise counts only where the repo has no nginx config of its own. */
+function withPumaNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], puma: AppModel["nginx"]["files"]): AppModel["nginx"] {
+  if (!puma.length) return nginx;
+  const own = nginx.files.find((f) => !f.example);
+  if (!own) return { files: [...nginx.files, ...puma] };
+  ctx.problem({ file: own.file, line: 1, message: `nginx.puma-site-not-read: the Capfile loads capistrano3-puma's Nginx plugin, whose puma:nginx_config installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
 }
 

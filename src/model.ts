@@ -670,6 +670,12 @@ export interface NginxFile {
    * kept as written (`{{ upload_limit }}`), unresolved, and never written into a generated config.
    */
   template?: "jinja" | "go-template";
+  /**
+   * For a plain file: the one stage whose deploy_to holds the paths it serves (an upstream socket,
+   * a `root`), when the repo keeps one such file per stage (`config/nginx/<app>.conf` each naming
+   * its own /var/www/<application>/shared/... socket). Cited at the line of that path.
+   */
+  servesStage?: Fact<string>;
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */

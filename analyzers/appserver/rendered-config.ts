@@ -39,8 +39,9 @@ export interface RenderedChoice {
   startedAt: Source | null;
 }
 
-// A server config template by its name: unicorn.rb.erb, unicorn_production.rb.erb, puma.rb.erb (not unicorn_init.erb).
-const TEMPLATE_KIND = /(?:^|\/)[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.erb)?$/;
+// A server config template by its name: unicorn.rb.erb, unicorn_production.rb.erb, puma.rb.erb, and
+// the bare unicorn.erb / puma.erb of Capistrano 2 recipe folders (not unicorn_init.erb, monit_unicorn.erb).
+const TEMPLATE_KIND = /(?:^|\/)(?:[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.erb)?|(unicorn|puma)\.erb)$/;
 // Destinations the servers are started with by convention, when no start command names one.
 const DEST_SHAPE: Record<ServerKind, RegExp> = {
   unicorn: /(?:^|\/|\})config\/unicorn(?:\/[\w.-]+)?\.rb["']?$|unicorn_config/,
@@ -54,7 +55,7 @@ export function renderedUploads(tasks: TaskDef[]): RenderedUpload[] {
     for (const r of task.renders ?? []) {
       const m = TEMPLATE_KIND.exec(r.template);
       if (!m || !/\.erb$/.test(r.template)) continue;
-      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind: m[1] as ServerKind, template: r.template, destination: r.destination, task, source: r.source });
+      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind: (m[1] ?? m[2]) as ServerKind, template: r.template, destination: r.destination, task, source: r.source });
     }
   return out;
 }

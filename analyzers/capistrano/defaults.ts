@@ -67,6 +67,8 @@ export const CAP3_PLUGINS: Record<string, string[]> = {
   // Only when Gemfile.lock locks capistrano-mb (index.ts): a Capfile naming a gem the bundle lacks
   // never deployed with its defaults.
   "capistrano/mb": ["mb"],
+  // Only when Gemfile.lock locks capistrano3-nginx (index.ts): other gems share the require name.
+  "capistrano/nginx": ["nginx"],
 };
 
 export const CAP3_PLUGIN_SNIPPETS: Record<string, string> = {
@@ -95,6 +97,25 @@ set :whenever_path,         ->{ release_path }
   // migration_role. Left out: apt packages, postgresql, rbenv, ssl and ufw settings (they shape the
   // servers, not what ran on them; ask prompts would also stop the run).
   mb: MB_DEFAULTS,
+  // capistrano3-nginx 2.x, lib/capistrano/tasks/nginx.rake (load:defaults): what its templates
+  // (the gem's, or the repo's own named by :nginx_template) branch on; `app_server` true writes the
+  // upstream. Left out: the sudo path and task lists.
+  nginx: `
+set :nginx_log_path,            -> { "#{shared_path}/log" }
+set :nginx_service_path,        -> { 'service nginx' }
+set :nginx_static_dir,          -> { "public" }
+set :nginx_application_name,    -> { fetch(:application) }
+set :nginx_sites_enabled_dir,   -> { "/etc/nginx/sites-enabled" }
+set :nginx_sites_available_dir, -> { "/etc/nginx/sites-available" }
+set :nginx_roles,               -> { :web }
+set :nginx_template,            -> { :default }
+set :nginx_use_ssl,             -> { false }
+set :nginx_ssl_certificate,          -> { "#{fetch(:application)}.crt" }
+set :nginx_ssl_certificate_path,     -> { '/etc/ssl/certs' }
+set :nginx_ssl_certificate_key,      -> { "#{fetch(:application)}.key" }
+set :nginx_ssl_certificate_key_path, -> { '/etc/ssl/private' }
+set :app_server,                     -> { true }
+`,
   "rails/assets": `
 set :assets_roles, fetch(:assets_roles, [:web])
 set :assets_prefix, fetch(:assets_prefix, 'assets')

@@ -16,6 +16,7 @@ import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
 import { minaTargets } from "./mina.js";
+import { parseLockfile } from "../rails/lockfile.js";
 import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
 import { MB, MB_READ_VERSION, MB_REQUIRE, mbLocked } from "./mb.js";
 import { capfilePath, isCapfileName } from "./capfile.js";
@@ -107,9 +108,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const major = detectMajor(ctx, parse);
   // capistrano-mb's defaults count only when the bundle has the gem (without it `cap` fails to load).
   const mbLock = mbLocked(repo);
-  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null);
+  const nginxPluginLocked = lockedGem(repo, "capistrano3-nginx");
+  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null) && (req !== "capistrano/nginx" || nginxPluginLocked);
   // One map of computed callables for every session of this analysis (see Session#lazyValue).
-  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map() };
+  // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
+  const bareReads = isMina(parse, has) && minaBeforeOne(repo);
+  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), ...(bareReads ? { bareReads } : {}) };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
@@ -500,6 +504,22 @@ type Kept = Pick<Session, "linkedSources" | "manualLinks">;
 /** Mina's deploy.rb requires its own recipes (`mina/rails`, `mina/git`, `mina/bundler`). */
 function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boolean): boolean {
   return has("config/deploy.rb") && /^\s*require\s*\(?\s*["']mina\//m.test(parse("config/deploy.rb")?.text ?? "");
+}
+
+/** Whether Gemfile.lock resolves the gem. */
+function lockedGem(repo: AnalyzerContext["repo"], gem: string): boolean {
+  if (!hasPath(repo, "Gemfile.lock")) return false;
+  const read = repo.read("Gemfile.lock");
+  return "text" in read && parseLockfile(read.text).specs.some((x) => x.name === gem);
+}
+
+/** Whether Gemfile.lock resolves mina below 1.0 (0.3's settings answer bare names; 1.x's only `fetch`). */
+function minaBeforeOne(repo: AnalyzerContext["repo"]): boolean {
+  if (!hasPath(repo, "Gemfile.lock")) return false;
+  const read = repo.read("Gemfile.lock");
+  if (!("text" in read)) return false;
+  const spec = parseLockfile(read.text).specs.find((x) => x.name === "mina");
+  return !!spec && /^0\./.test(spec.version);
 }
 
 /** A Mina app without stage files deploys one environment: its rails_env, else production (mina/rails' default). */

@@ -27,6 +27,8 @@ export interface SessionOptions {
   warn(file: string, line: number, message: string): void;
   /** Reports input that must stop the run (a data file that is an alias bomb). */
   unusable?(file: string, line: number, message: string): void;
+  /** A bare name reads its variable, as in Capistrano 2 (Mina before 1.0 does the same). */
+  bareReads?: boolean;
   /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
   env?: Record<string, string | null>;
   /**
@@ -57,10 +59,10 @@ interface Frame {
   /** Inside a task body: nothing runs. */
 }
 
-/** Calls that are part of the DSL but have no effect on variables or servers. */
 /** Methods a Global value answers itself (Configuration delegates them to its Hash, or Ruby's String has them): never a key read. */
 const HASH_METHODS = new Set(["to_hash", "to_h", "to_s", "to_str", "to_a", "to_sym", "to_i", "to_json", "inspect", "keys", "values", "each", "map", "size", "length", "dup", "first", "last", "compact", "freeze", "class", "strip", "split", "downcase", "upcase", "join", "flatten"]);
-const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "set_default", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
+/** Calls that are part of the DSL but have no effect on variables or servers. */
+const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
 
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
 const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log"]);
@@ -275,6 +277,9 @@ export class Session {
       case "_cset":
       case "set_if_empty":
         return this.execSet(node, f, name !== "set");
+      case "set_default":
+        if (this.setDefaultSets()) return this.execSet(node, f, true);
+        break;
       case "append":
       case "remove":
         return this.execAppend(node, f, name);
@@ -318,10 +323,22 @@ export class Session {
         this.ev(node, f); // a bare fetch still memoizes a lambda or stores a callable default
         return;
     }
-    if (this.opts.major === 2 && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
+    if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
     this.warnAt(f, node, `call to \`${name}\` not followed statically`);
     if (!f.sourceOverride) this.unknownCalls.push({ name, source: this.src(f, node) });
+  }
+
+  /**
+   * Whether `set_default :k, v` sets k when nothing has: Mina 0.3's own `set_default`, and the helper
+   * Capistrano 2 recipe collections define (`def set_default(name, *args, &block) set(name, *args,
+   * &block) unless exists?(name) end`), which the app's config/recipes/*.rb use for every plugin
+   * variable. A repo definition that calls no `set` is something else: not followed, as before.
+   */
+  private setDefaultSets(): boolean {
+    const def = this.defs.get("set_default");
+    if (!def) return true;
+    return /(?<![\w.:])set(?:\s*\(|\s+[:\w])/.test(def.parsed.textOf(def.node.body ?? def.node));
   }
 
   /** `x.each { }`, `fetch(:k) << v`, `fetch(:default_env)[:K] = v`, `ssh_options[:k] = v` (Cap 2). */
@@ -399,7 +416,7 @@ export class Session {
       const k = this.nameOf(a[0], f);
       return k !== null && this.vars.has(k) ? k : null;
     }
-    if (this.opts.major === 2 && a.length === 0 && this.vars.has(recv.name)) return recv.name;
+    if ((this.opts.major === 2 || this.opts.bareReads) && a.length === 0 && this.vars.has(recv.name)) return recv.name;
     return null;
   }
 
@@ -745,7 +762,7 @@ export class Session {
       if (PATH_HELPERS.has(name) && args.length === 0) return this.pathHelper(name, node, f);
       if ((name === "roles" || name === "release_roles" || name === "primary" || name === "role_properties") && this.opts.major === 3)
         return unknown(f.parsed, node, "servers selected at deploy time");
-      if (this.opts.major === 2 && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
+      if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
       if (name === "lambda" || name === "proc") return unknown(f.parsed, node, "a callable inside a value (not called by Capistrano)");
       const def = this.defs.get(name);
       this.lookups?.defs.set(name, def);
@@ -939,7 +956,7 @@ function holdsCallable(v: RValue): boolean {
 
 /** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */
 /** Receiver-less calls with arguments that the session or plain Ruby gives a meaning to. */
-const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
+const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "set_default", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
 
 /** The first call in `node` (a block not followed) to a method we do not know, which may declare servers. */
 function unknownCallIn(node: any): any | null {

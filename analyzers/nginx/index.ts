@@ -1,6 +1,7 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
-import type { AnalyzerContext, NginxFacts, NginxFile, Problem, Stage } from "../../src/model.js";
+import type { AnalyzerContext, Fact, NginxFacts, NginxFile, Problem, Source, Stage } from "../../src/model.js";
+import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
 import { nginxValueRefusal } from "./values.js";
@@ -76,6 +77,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     if (includedBy.has(file)) continue;
     files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) });
   }
+  claimByDeployTo(files, stages);
 
   for (const file of candidates.filter(isErb)) {
     const text = textOf(file);
@@ -89,6 +91,53 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     }
   }
   return { files };
+}
+
+/**
+ * Ties each plain file to the stage whose deploy_to holds the paths it serves (unix sockets of its
+ * upstreams and proxy_pass, its roots), when that is one stage; the deepest deploy_to wins
+ * (/srv/app/staging over /srv/app). Only where two or more files name two or more stages: the repo
+ * keeps a config per stage, so each stage's hosts and limits are its own file's. One file naming
+ * one stage's paths stays every stage's config, as before (a copy whose paths were not edited).
+ */
+function claimByDeployTo(files: NginxFile[], stages: Stage[]): void {
+  const roots = stages.flatMap((s) => {
+    const d = deployToOf(s)?.replace(/\/+$/, "");
+    return d && d.startsWith("/") ? [{ stage: s.name, dir: d }] : [];
+  });
+  if (new Set(roots.map((r) => r.dir)).size < 2) return;
+  const claims = new Map<NginxFile, Fact<string>>();
+  for (const f of files) {
+    if (f.stage !== null || f.example) continue;
+    const named = new Map<string, Source>();
+    for (const { path, source } of servedPaths(f)) {
+      const under = roots.filter((r) => path === r.dir || path.startsWith(`${r.dir}/`));
+      const deepest = Math.max(...under.map((r) => r.dir.length));
+      const owners = under.filter((r) => r.dir.length === deepest);
+      // two stages sharing one deploy_to: the path names neither
+      if (owners.length === 1 && !named.has(owners[0]!.stage)) named.set(owners[0]!.stage, source);
+    }
+    if (named.size === 1) {
+      const [[stage, source]] = [...named];
+      claims.set(f, { value: stage!, source: source! });
+    }
+  }
+  if (new Set([...claims.values()].map((c) => c.value)).size < 2) return;
+  for (const [f, c] of claims) f.servesStage = c;
+}
+
+/** The server-side paths a file serves from: unix sockets it proxies to, and its roots. */
+function servedPaths(f: NginxFile): { path: string; source: Source }[] {
+  const out: { path: string; source: Source }[] = [];
+  for (const u of f.upstreams) for (const s of u.servers) if (s.value.kind === "unix") out.push({ path: s.value.address, source: s.source });
+  for (const s of f.servers) {
+    if (s.root) out.push({ path: s.root.value, source: s.root.source });
+    for (const l of s.locations) {
+      const m = l.proxyPass ? /^https?:\/\/unix:(\/[^:]+)/.exec(l.proxyPass) : null;
+      if (m) out.push({ path: m[1]!, source: l.source });
+    }
+  }
+  return out;
 }
 
 function nginxFile(file: string, stage: string | null, read: ReturnType<typeof loadTree>["directives"], problem: (p: Problem) => void): NginxFile {

@@ -17,11 +17,13 @@ export interface RenderedTemplate {
 
 export function renderTemplate(file: string, text: string, stage: Stage | null, problem: (p: Problem) => void): RenderedTemplate {
   const scope: Scope = stage ? stageScope(stage) : {};
-  const out = renderErb(file, text, scope, problem);
-  // renderErb does not run `<% %>` code: both sides of an `if` are in the output.
+  // Conditionals run as Ruby runs them with the stage's variables (`<% if fetch(:nginx_use_ssl) %>`
+  // false keeps only the plain-HTTP server, and its hosts); a condition not known keeps every branch.
+  const out = renderErb(file, text, scope, problem, { branches: true });
   for (const l of out.logic)
-    problem({ file, line: l.line, message: "nginx template: Ruby code tag (<% %>) not run; every branch is read as if rendered", severity: "warning" });
-  const map = lineMap(text, out.output);
+    problem({ file, line: l.line, message: "nginx template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
+  // A dropped branch leaves no text to find in the output, so the renderer's own line map is the one.
+  const map = out.lines;
   return { text: out.output, refs: out.refs, lineOf: (n) => map[n] ?? n };
 }
 

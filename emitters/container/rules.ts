@@ -158,7 +158,8 @@ export function chosenNginxFile(model: Model): NginxFile | null {
   const real = model.nginx.files.filter((f) => !f.example);
   const files = real.length ? real : model.nginx.files;
   const prod = productionStage(model);
-  return files.find((f) => prod && f.stage === prod.name) ?? files.find((f) => f.stage === null) ?? files[0] ?? null;
+  // A plain file tied to production by its paths (one config per stage) before any other plain file.
+  return files.find((f) => prod && f.stage === prod.name) ?? files.find((f) => prod && f.servesStage?.value === prod.name) ?? files.find((f) => f.stage === null) ?? files[0] ?? null;
 }
 
 export interface SidecarDefault {

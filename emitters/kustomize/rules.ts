@@ -1033,7 +1033,20 @@ export function nginxFilesFor(model: ModelLike, stage: Stage) {
   const real = model.nginx.files.filter((f) => !f.example);
   const files = real.length ? real : model.nginx.files;
   const rendered = files.filter((f) => f.stage === stage.name);
-  return rendered.length ? rendered : files.filter((f) => f.stage === null);
+  return rendered.length ? rendered : plainFilesOf(files.filter((f) => f.stage === null), stage);
+}
+
+/**
+ * The plain files a stage's servers ran: where the repo keeps a config per stage (each file tied
+ * to one stage by the deploy_to its paths lie under, NginxFile.servesStage), the stage's own and
+ * the untied ones; a stage no file is tied to reads the untied ones (every file if none is untied).
+ */
+function plainFilesOf(plain: ModelLike["nginx"]["files"], stage: Stage) {
+  if (!plain.some((f) => f.servesStage)) return plain;
+  const untied = plain.filter((f) => !f.servesStage);
+  const own = plain.filter((f) => f.servesStage?.value === stage.name);
+  if (own.length) return [...own, ...untied];
+  return untied.length ? untied : plain;
 }
 
 /**
@@ -1042,7 +1055,13 @@ export function nginxFilesFor(model: ModelLike, stage: Stage) {
  * so no production host ever lands on another stage (its hosts become a question instead).
  */
 function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
-  if (model.nginx.files.some((f) => f.stage === stage.name)) return true;
+  if (model.nginx.files.some((f) => f.stage === stage.name || f.servesStage?.value === stage.name)) return true;
+  return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
+}
+
+/** Whether the hosts of this one file of the stage's (nginxFilesFor) are the stage's: an untied plain file's are production's only. */
+function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["files"][number]): boolean {
+  if (f.stage !== null || f.servesStage?.value === stage.name) return true;
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
@@ -1107,7 +1126,7 @@ function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; sou
   if (!hostsBelongToStage(model, stage)) return out;
   // A set, not a scan of `out`: one server_name line may list tens of thousands of hosts.
   const seen = new Set<string>();
-  for (const f of nginxFilesFor(model, stage).filter((x) => !x.example))
+  for (const f of nginxFilesFor(model, stage).filter((x) => !x.example && fileHostsBelong(model, stage, x)))
     for (const s of f.servers)
       for (const n of s.serverNames) {
         const host = n.value.toLowerCase();
@@ -1120,7 +1139,7 @@ function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; sou
 export function unroutableServerNames(model: ModelLike, stage: Stage): { name: string; source: Source }[] {
   const out: { name: string; source: Source }[] = [];
   if (!hostsBelongToStage(model, stage)) return out;
-  for (const f of nginxFilesFor(model, stage))
+  for (const f of nginxFilesFor(model, stage).filter((x) => fileHostsBelong(model, stage, x)))
     for (const s of f.servers)
       for (const n of s.serverNames) if (n.value.startsWith("~")) out.push({ name: n.value, source: n.source });
   return out;

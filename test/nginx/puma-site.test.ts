@@ -1,0 +1,69 @@
+// capistrano3-puma's Nginx plugin (`install_plugin Capistrano::Puma::Nginx`) installs the gem's own
+// nginx site (`puma:nginx_config`) when the repo keeps no nginx_conf template: a real repo's only
+// nginx config, with client_max_body_size 4G, was reported as "no nginx config found" and its limit
+// dropped without a word. Its rendering per stage is checked by the real nginx (`nginx -t`).
+import { beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { siteText, PUMA_NGINX_FILE } from "../../analyzers/nginx/puma-site.js";
+import { runNginx, tempDir, writeTree } from "./nginx.js";
+
+beforeAll(async () => {
+  await initPrism();
+});
+
+const LOCK = (v: string) => `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (3.17.1)\n    capistrano3-puma (${v})\n    puma (5.6.5)\n    rails (6.1.7)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano3-puma\n  puma\n  rails\n`;
+const CAPFILE = 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/puma"\ninstall_plugin Capistrano::Puma\ninstall_plugin Capistrano::Puma::Nginx\n';
+const FILES: Record<string, string> = {
+  Capfile: CAPFILE,
+  "Gemfile.lock": LOCK("5.2.0"),
+  "config/deploy.rb": 'set :application, "quill"\nset :repo_url, "git@example.com:acme/quill.git"\nset :deploy_to, "/var/www/quill"\n',
+  "config/deploy/production.rb": 'server "quill-web1", user: "deploy", roles: %w[app db web]\nset :nginx_server_name, "quill.example.org www.quill.example.org"\nset :nginx_use_ssl, true\n',
+  "config/deploy/staging.rb": 'server "quill-stg1", user: "deploy", roles: %w[app db web]\n',
+};
+
+describe("capistrano3-puma's Nginx plugin site", () => {
+  it("each stage reads the gem's site: its 4G limit labelled as the gem's, hosts only from the stage's nginx_server_name", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES), "quill");
+    const stage = (n: string) => m.stages.find((s) => s.name === n)!;
+    for (const n of ["production", "staging"]) {
+      const servers = nginxFilesFor(m, stage(n)).flatMap((f) => f.servers);
+      const site = servers.find((s) => s.clientMaxBodySize)!;
+      expect([n, site.clientMaxBodySize!.value, site.clientMaxBodySize!.defaultOf, site.clientMaxBodySize!.source]).toEqual([n, "4G", "capistrano3-puma", { file: "Capfile", line: 5 }]);
+      expect(site.timeouts["keepalive_timeout"]?.value).toBe("10");
+    }
+    expect(stageHosts(m, stage("production")).map((h) => h.host)).toEqual(["quill.example.org", "www.quill.example.org"]);
+    expect(stageHosts(m, stage("production"))[0]!.source).toEqual({ file: "config/deploy/production.rb", line: 2 });
+    // the plugin's default server_name ("localhost quill.local") names no host the edge could route
+    expect(stageHosts(m, stage("staging"))).toEqual([]);
+    const prod = nginxFilesFor(m, stage("production")).flatMap((f) => f.servers);
+    expect(prod.flatMap((s) => s.listens.map((l) => [l.value.port, l.value.ssl]))).toEqual([[80, false], [443, true]]);
+    expect(prod.flatMap((s) => s.certificates.map((c) => c.value))).toEqual(["/etc/ssl/certs/quill_production.crt"]);
+  });
+
+  it("the rendering nginx itself accepts", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES), "quill");
+    const dir = tempDir("puma-site");
+    const text = siteText(m.stages.find((s) => s.name === "staging")!).replaceAll("/var/www/quill", dir);
+    writeTree(dir, { "main.conf": `events {}\nhttp {\n  error_log ${dir}/error.log;\n  access_log off;\n  include ${join(dir, "site.conf")};\n}\n`, "site.conf": text });
+    const r = runNginx(join(dir, "main.conf"), dir);
+    expect(r.stderr).not.toMatch(/emerg/);
+    expect(r.ok).toBe(true);
+  });
+
+  it("a repo template of its own, or no plugin, means no gem site", async () => {
+    const own = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy/templates/nginx_conf.erb": "server {\n  listen 80;\n  client_max_body_size 20m;\n}\n" }), "quill");
+    expect(own.nginx.files.some((f) => f.file === PUMA_NGINX_FILE)).toBe(false);
+    const none = await analyzeFiles(memoryRepo({ ...FILES, Capfile: CAPFILE.replace("install_plugin Capistrano::Puma::Nginx\n", "") }), "quill");
+    expect(none.nginx.files).toEqual([]);
+  });
+
+  it("a plain nginx config of the repo is read instead, with a warning naming the gem's site", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/nginx.conf": "server {\n  listen 80;\n  server_name quill.example.org;\n  client_max_body_size 8m;\n}\n" }), "quill");
+    expect(m.nginx.files.map((f) => f.file)).toEqual(["config/nginx.conf"]);
+    expect(m.problems.some((p) => p.file === "config/nginx.conf" && /nginx\.puma-site-not-read/.test(p.message))).toBe(true);
+  });
+});
