@@ -5,6 +5,7 @@
 // that says it; what no file says is left to the emitter, which labels Passenger's default.
 import type { AnalyzerContext, Fact, NginxDirective, NginxFacts, PassengerFacts, PassengerSetting, Stage } from "../../src/model.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
+import { boundedCount, unboundedCountWhy } from "../process-count.js";
 
 type Kind = "int" | "bool" | "env";
 
@@ -119,6 +120,16 @@ export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: 
   // Moonshine's :passenger: :max_pool_size (its passenger.conf template's PassengerMaxPoolSize).
   const moon = moonshinePassenger(ctx);
   if (moon && "value" in moon.pool) settings.push({ key: "max_pool_size", value: moon.pool.value, source: moon.pool.source, directive: `:passenger: :max_pool_size ${moon.pool.value}`, stage: null });
+
+  // A process count above the bound every repo count meets (analyzers/process-count.ts) is not a
+  // number of processes any server ran: named, and Passenger's labelled default stands instead.
+  for (let i = settings.length - 1; i >= 0; i--) {
+    const x = settings[i]!;
+    if ((x.key === "max_pool_size" || x.key === "min_instances") && boundedCount(x.value) === null) {
+      ctx.problem({ ...x.source, message: `\`${x.directive}\`: ${unboundedCountWhy(String(x.value))}, so it is not taken as Passenger's ${x.key}; Passenger's default is used in its place`, severity: "warning" });
+      settings.splice(i, 1);
+    }
+  }
 
   // Two files (or two server blocks) giving one setting different values: the first is used, and said.
   for (const a of settings) {

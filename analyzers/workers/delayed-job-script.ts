@@ -15,6 +15,7 @@
 // count (-n, each pool's N) becomes processes per server, which the replicas rule multiplies.
 import type { Source } from "../../src/model.js";
 import { unwrapCommand } from "../../src/service-managers.js";
+import { boundedCount, unboundedCountWhy } from "../process-count.js";
 
 export const DJ_SCRIPT = /(?:^|\/)((?:script|bin)\/delayed_job)$/;
 
@@ -98,6 +99,7 @@ export function readDelayedJobScript(line: string, repoPaths: readonly string[])
     else if (name === "-n" || name === "--number_of_workers" || name === "--number-of-workers") {
       const v = value();
       if (v === null || !/^\d+$/.test(v)) return { unknown: `\`${w}${inline === undefined && v !== null ? ` ${v}` : ""}\` is not a whole number of workers` };
+      if (boundedCount(Number(v)) === null) return { unknown: `the worker count of \`${w}\`: ${unboundedCountWhy(v)}` };
       count = Number(v);
       countWhy = `${name} ${v}`;
     } else if (name === "--queues" || name === "--queue") {
@@ -108,6 +110,7 @@ export function readDelayedJobScript(line: string, repoPaths: readonly string[])
       const v = value();
       const m = v === null ? null : /^([^:]*)(?::(\d+))?$/.exec(v);
       if (!m || !PLAIN.test(v!)) return { unknown: `\`${w}\` is not a pool the analysis can read (queues:count)` };
+      if (m[2] !== undefined && boundedCount(Number(m[2])) === null) return { unknown: `the count of \`${w}\`: ${unboundedCountWhy(m[2])}` };
       pools.push({ queues: ["*", ""].includes(m[1]!) ? [] : m[1]!.split(","), count: m[2] === undefined ? 1 : Number(m[2]) });
     } else if (WORKER_OPTIONS.has(name)) {
       const v = value();

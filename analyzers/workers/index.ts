@@ -4,6 +4,8 @@
 // in backends.ts; the command is the repo's own line when it is plain words, else the backend's
 // standard command, said so.
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { secretByKeyName } from "../../src/model.js";
+import { looksSecretValue } from "../../src/secret-shapes.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
@@ -268,12 +270,26 @@ export function analyzeWorkers(
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
   const used = new Set<string>();
-  return out.map((w) => {
+  return out.map((w) => withoutSecretEnv(ctx, w)).map((w) => {
     let name = w.name;
     for (let i = 2; used.has(name); i++) name = `${w.name}-${i}`;
     used.add(name);
     return name === w.name ? w : { ...w, name };
   });
+}
+
+/**
+ * A worker's line may set a credential before the command (`DATABASE_PASSWORD=… bin/delayed_job
+ * start`, a Procfile `STRIPE_KEY=… bundle exec sidekiq`). Its value never reaches the worker's
+ * Deployment, which is a tracked file, nor the model the report prints: the name is kept in a
+ * warning, and the value belongs in the stage's secrets, which every pod reads.
+ */
+function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
+  const secret = Object.keys(w.env).filter((k) => secretByKeyName(k, w.env[k]) || looksSecretValue(w.env[k]));
+  if (!secret.length) return w;
+  const at = w.commandSource ?? w.evidence[0]?.source;
+  if (at) ctx.problem({ ...at, message: `worker ${w.name}: the line that starts it sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: put ${secret.length > 1 ? "them" : "it"} in the stage's secrets, which every pod reads`, severity: "warning" });
+  return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))) };
 }
 
 /** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */

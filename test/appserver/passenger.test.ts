@@ -92,6 +92,20 @@ describe("Passenger's settings, read from the repo", () => {
   });
 });
 
+describe("a pool size no server ran", () => {
+  it("above the bound of every repo count (1000): named at its line, not taken; Passenger's labelled default stands", async () => {
+    const m = await model({
+      "config/deploy/templates/nginx.conf.erb": null,
+      "config/apache/tram.conf": "<VirtualHost *:80>\n  ServerName tram.example.org\n  PassengerMaxPoolSize 999999999\n  PassengerMinInstances 1001\n</VirtualHost>\n",
+    });
+    expect(m.webServer!.passenger!.settings.filter((x) => x.key === "max_pool_size" || x.key === "min_instances")).toEqual([]);
+    for (const line of [3, 4])
+      expect(m.problems.find((p) => p.file === "config/apache/tram.conf" && p.line === line)?.message).toMatch(/is not a whole number from 0 to 1000, so it is not taken/);
+    const pool = appServerFor(m, null)!.workers!;
+    expect([pool.value, pool.defaultOf]).toEqual([6, expect.stringMatching(/Passenger/)]);
+  });
+});
+
 describe("what the image runs", () => {
   it("only puma locked: Puma keeps Passenger's one request per process (threads 1,1; workers from the pool size), as Puma reads the emitted config", async () => {
     const m = await model({ "Gemfile.lock": lockWith("puma") });

@@ -10,6 +10,7 @@ import { unwrapCommand } from "../../src/service-managers.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
 import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
 import { pluginApp } from "./app.js";
+import { redactModel } from "../../src/redact.js";
 
 const dj = { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8", daemons: "1.4.1" };
 const stages = { production: 'server "j1.parcel.example.org", roles: %w[jobs]\nserver "j2.parcel.example.org", roles: %w[jobs]\nserver "w1.parcel.example.org", roles: %w[web app db]\nset :rails_env, "production"\n' };
@@ -86,6 +87,30 @@ describe("delayed_job's script in a deploy task of another name", () => {
     const w = m.workers!.find((x) => x.backend === "delayed-job")!;
     expect([w.carried, w.args, w.commandSource]).toEqual([true, ["bundle", "exec", "bin/delayed_job", "run", "--queues=mail"], { file: "config/deploy.rb", line: 5 }]);
     expect(w.processesPerServer?.value).toBe(3);
+  });
+});
+
+describe("what a worker's line sets before the script", () => {
+  it("a credential on the line is named, and its value reaches neither the worker's env nor the model", async () => {
+    const unit = "[Service]\nRestart=always\nExecStart=/bin/bash -lc 'cd /srv/parcel/current && DATABASE_PASSWORD=c0rrectH0rse9 SMTP_PASSWORD=b4tt3ry-st4ple QUEUE_LOG=verbose bin/delayed_job run --queues=mail'\n";
+    const m = await analyzeFiles(pluginApp("", stages, { "config/systemd/parcel-dj.service": unit, ...SCRIPT }, dj, ""), "parcel");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.env).toEqual({ QUEUE_LOG: "verbose" });
+    // The line itself stays evidence; what the report and MIGRATION.md show of it is redacted.
+    expect(JSON.stringify(redactModel(m))).not.toMatch(/c0rrectH0rse9|b4tt3ry-st4ple/);
+    expect(m.problems.find((p) => /DATABASE_PASSWORD, SMTP_PASSWORD, which look like secrets/.test(p.message))).toMatchObject({ file: "config/systemd/parcel-dj.service", line: 3 });
+  });
+
+  it("a count no server ran (-n or a pool above 1000) is not a count: the standard command, with the reason", async () => {
+    for (const line of ["bin/delayed_job -n 100000000000000000000 start", "bin/delayed_job --pool=mail:5000 start"]) {
+      const unit = `[Service]\nRestart=always\nExecStart=/bin/bash -lc 'cd /srv/parcel/current && ${line}'\n`;
+      const m = await analyzeFiles(pluginApp("", stages, { "config/systemd/parcel-dj.service": unit, ...SCRIPT }, dj, ""), "parcel");
+      const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+      expect(w.commandFrom).toBe("standard");
+      expect(w.commandNote).toMatch(/is not a whole number from 0 to 1000/);
+      const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
+      expect(spec.stages.every((s) => typeof s.replicas === "number" && s.replicas <= 1000)).toBe(true);
+    }
   });
 });
 
