@@ -8,7 +8,9 @@ import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, unicor
 import { parseLockfile } from "./rails/lockfile.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
-import { namedConfigs } from "./appserver/named-configs.js";
+import { namedConfigs, type NamedConfig } from "./appserver/named-configs.js";
+import { SERVICE_FILE } from "../src/service-managers.js";
+import { rubyToS } from "./ruby/evaluate.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 import { capfilePath } from "./capistrano/capfile.js";
@@ -17,7 +19,7 @@ import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedCho
 import { reportRefusedValues } from "./appserver/refused-values.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
-import type { Fact, Source } from "../src/model.js";
+import type { Fact, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
@@ -64,6 +66,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const uploads = stages.length ? renderedUploads(tasks) : [];
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
 
+  const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
       if (kind === "unicorn" && mbUnicorn.has(stage.name)) continue;
@@ -78,6 +81,16 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
       // the plugin's unit outranks a Procfile's web line (Heroku's, or development's), not the deploy's own start line
+      // The repo's own unit for Puma (`puma -C <path>`) next to the plugin's (`puma -e <env>`, no -C):
+      // they disagree, and which was installed on the servers is not in the repo. Said with both lines.
+      const ownUnit = kind === "puma" && usesPumaPlugin && pumaStart !== "template" ? repoPumaUnit(ctx, stage, named) : null;
+      if (ownUnit) {
+        const key = `${ownUnit.source.file}:${ownUnit.source.line}`;
+        const said = unitsSaid.get(key) ?? { unit: ownUnit, stages: [] };
+        said.stages.push(stage.name);
+        unitsSaid.set(key, said);
+        if (ownUnit.path === null || !hasPath(ctx.repo, ownUnit.path)) continue;
+      }
       if (kind === "puma" && usesPumaPlugin && pumaStart !== "template" && (!fromCommand || fromCommand.source.file.startsWith("Procfile"))) {
         path = pumaUnitConfig(ctx, stage, pumaLock!, pumaStart, fact ?? null, startedBy);
         if (path === null) continue;
@@ -108,6 +121,21 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
   }
 
+  const pluginLoads = (st: Stage) => {
+    const env = pumaEnvOf(st, pumaLock!.version);
+    if (env === null) return "a config chosen by puma_env, which is not known";
+    return pumaConfigForEnv(ctx, env.value) ?? `no file of the repo for ${env.value} (Puma's defaults)`;
+  };
+  const serverOnly: AppServerConfig[] = [];
+  for (const { unit, stages: on } of unitsSaid.values()) {
+    const capLine = capText.split("\n").findIndex((l) => /^\s*require\s*\(?\s*["']capistrano3?\/puma["']/.test(l)) + 1;
+    const plugin = `capistrano3-puma ${pumaLock!.version} (${capfileAt}:${capLine}, ${pumaLock!.source.file}:${pumaLock!.source.line}) installs a unit that runs \`puma -e <puma_env>\` with no -C, loading ${[...new Set(on.map((n) => pluginLoads(stages.find((x) => x.name === n)!)))].join(", ")}`;
+    const inRepo = unit.path !== null && hasPath(ctx.repo, unit.path);
+    const where = inRepo ? `${unit.path}, which is read` : `${unit.written}, a file only the servers hold${serverOnlyNote(unit.written, on.map((n) => stages.find((x) => x.name === n)!))}: Puma's settings for stage${on.length > 1 ? "s" : ""} ${on.join(", ")} are not known (config/puma.rb is not read in its place)`;
+    // Its settings are unknown, not config/puma.rb's: the stages get a config whose every number is a gap.
+    if (!inRepo) serverOnly.push(unknownPumaConfig(unit, on));
+    ctx.problem({ file: unit.source.file, line: unit.source.line, message: `the repo's own Puma unit starts \`puma -C ${unit.written}\`, but ${plugin}: the two disagree, and which one the servers ran is not in the repo. Read as the repo's unit: its config is ${where}`, severity: "warning" });
+  }
   if (pumaLock && pumaStart !== "template")
     for (const t of new Set(stages.flatMap((st) => pumaTemplatePaths(st.name)).filter((p) => hasPath(ctx.repo, p))))
       ctx.problem({ file: t, line: 1, message: `capistrano3-puma ${pumaLock.version} (${pumaLock.source.file}:${pumaLock.source.line}) renders no puma.rb: this template is not used by the deploy, and its settings are not read`, severity: "warning" });
@@ -142,6 +170,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     if (n) o.startedBy = { value: `${n.source.file}:${n.source.line} starts Puma with ${n.pumaEnv} and no -C, so Puma loads ${o.file} (the first of config/puma/<env>.rb and config/puma.rb in the app)`, source: n.source };
   }
   out.unshift(...pumaPluginConfigs(ctx, generated));
+  out.push(...serverOnly);
   if (mbUnicorn.size) {
     const own: AppServerConfig[] = [];
     for (const stage of stages) {
@@ -200,6 +229,51 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
  * The repo file Puma loads on a stage that capistrano3-puma 6+ starts (`puma -e <puma_env>`, no
  * -C), or null (said) when that is not known or no file is loaded. `puma_conf` no longer names it.
  */
+/**
+ * The repo's own systemd/init file that starts Puma with -C for this stage (not the plugin's unit
+ * template override, which pumaUnitConfig reads): what that unit loads, as namedConfigs read it.
+ */
+function repoPumaUnit(ctx: AnalyzerContext, stage: Stage, named: NamedConfig[]): NamedConfig | null {
+  const override = pumaUnitOverride(ctx, stage.name);
+  return named.find((n) => n.kind === "puma" && !n.pumaEnv && SERVICE_FILE.test(n.source.file) && n.source.file !== override && (n.stage === null || n.stage === stage.name)) ?? null;
+}
+
+/** A Puma config only the servers hold: each setting unknown, with the unit line that loads it. */
+function unknownPumaConfig(unit: NamedConfig, stages: string[]): AppServerConfig {
+  const why = `set in ${unit.written}, which the repo's own unit (${unit.source.file}:${unit.source.line}) loads and only the servers hold`;
+  const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: unit.source }, source: unit.source });
+  return {
+    kind: "puma",
+    file: unit.written,
+    env: null,
+    stages: [...stages].sort(),
+    workers: gap(`in ${unit.written}`),
+    threads: { value: [{ unknown: why, expr: "threads min", source: unit.source }, { unknown: why, expr: "threads max", source: unit.source }], source: unit.source },
+    listen: [],
+    timeout: gap(`in ${unit.written}`),
+    preloadApp: gap(`in ${unit.written}`),
+    pid: null,
+    stdoutPath: null,
+    stderrPath: null,
+    workingDirectory: null,
+    hooks: [],
+    startedBy: { value: `${unit.source.file}:${unit.source.line} starts Puma with -C ${unit.written}, a file only the servers hold`, source: unit.source },
+  };
+}
+
+/** `<deploy_to>/shared/x`: a file of shared/, and the link the deploy makes of it when linked_files lists x. */
+function serverOnlyNote(written: string, on: Stage[]): string {
+  for (const st of on) {
+    const deployTo = deployToOf(st);
+    if (!deployTo || !written.startsWith(`${deployTo.replace(/\/+$/, "")}/shared/`)) continue;
+    const rel = written.slice(deployTo.replace(/\/+$/, "").length + "/shared/".length);
+    const linked = st.variables["linked_files"]?.value;
+    const isLinked = Array.isArray(linked) && linked.some((x) => rubyToS(x) === rel);
+    return ` (in shared/${isLinked ? `, linked into each release as ${rel} by linked_files, and not in the repo` : ""})`;
+  }
+  return "";
+}
+
 function pumaUnitConfig(ctx: AnalyzerContext, stage: Stage, lock: { version: string; source: { file: string; line: number } }, start: "env-flag" | "bare", pumaConf: { source: { file: string; line: number } } | null, startedBy: Map<string, { stages: string[]; envs: string[] }>): string | null {
   const gem = `capistrano3-puma ${lock.version} (${lock.source.file}:${lock.source.line})`;
   if (pumaConf)

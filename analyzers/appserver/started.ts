@@ -37,6 +37,9 @@ const RUNTIME_FILES: [RegExp, WebServerKind][] = [
 /** A server's config template the deploy renders onto the servers (`lib/capistrano/templates/thin.yml.erb`). */
 const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/templates|config\/deploy\/templates)\/thin[\w.-]*\.ya?ml(?:\.erb)?$/, "thin"]];
 
+/** A deploy line that starts or restarts a server rather than naming its files. */
+const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s/;
+
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
 /** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
@@ -73,7 +76,7 @@ export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; sou
 }
 
 export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = []): WebServerFacts | null {
-  const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number }[] = [];
+  const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number; starts?: boolean }[] = [];
   // capistrano-mb's unicorn recipe (in its default :mb_recipes) installs a systemd unit running
   // bin/unicorn and restarts it on every deploy: a plugin that starts the server.
   const mb = mbStack(ctx, requires);
@@ -102,9 +105,18 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   for (const { text: line, source, service } of startLines(ctx)) {
     // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
+    // Loading a recipe file named for a server (`require_relative 'deploy_modules/puma'`) starts nothing.
+    if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
     const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
-    if (kind && !evidence.some((e) => e.kind === kind && e.fact.source.file === source.file))
-      evidence.push({ kind, tier: service ? 3 : 2, fact: { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source } });
+    // A bare `touch tmp/restart.txt` is in Mina's and Capistrano 2's stock restart tasks, whatever
+    // server ran: weaker than any other line (tier 4), and dropped below when another server is started.
+    const touchOnly = kind === "passenger" && !service && !/\bpassenger/.test(line);
+    if (!kind) continue;
+    const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source };
+    const same = evidence.find((e) => e.kind === kind && e.fact.source.file === source.file);
+    // One line per file and server; a line that starts it is shown rather than one that names a path.
+    if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : 2, fact, starts: STARTS.test(line) });
+    else if (!same.starts && STARTS.test(line)) (same.fact = fact), (same.starts = true);
   }
   // A template only the deploy renders backs what its tasks said; alone it is weaker than a command.
   for (const file of ctx.repo.paths) {
@@ -125,6 +137,10 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
           : { value: `pool size not known: ${moon.pool.unknown}`, source: moon.pool.source },
     });
   }
+  // The restart.txt touch counts only where nothing else names a server other than Passenger.
+  const touched = evidence.filter((e) => e.tier === 4);
+  if (touched.length && evidence.some((e) => e.tier < 4 && e.kind !== "passenger"))
+    for (const t of touched) evidence.splice(evidence.indexOf(t), 1);
   if (evidence.length === 0) return null;
   const best = Math.min(...evidence.map((e) => e.tier));
   const strongest = [...new Set(evidence.filter((e) => e.tier === best).map((e) => e.kind))];

@@ -42,6 +42,9 @@ export interface CapistranoOptions {
   overrides?: { source: Source; stages: Record<string, Record<string, RValue>> };
 }
 
+/** capistrano-ext's multistage (and forks named after it): stages are files under config/deploy/. */
+const MULTISTAGE = /(^|\/)multistage$/;
+const MULTISTAGE_REQUIRE = /^[^#\n]*\brequire\s*\(?\s*["'][^"'\n]*multistage["']/m;
 /** A Capistrano 3 stage file (and Cap 2 multistage's): its name is the stage's. */
 export const STAGE_FILE = /^config\/deploy\/([^/]+)\.rb$/;
 const isDeployFile = (p: string) => isCapfileName(p) || p === "config/deploy.rb" || STAGE_FILE.test(p);
@@ -151,7 +154,11 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
     if (probe.vars.has("stage_dir") && rubyToS(probe.vars.fetch("stage_dir"))?.replace(/^\.\//, "").replace(/\/+$/, "") !== "config/deploy")
       otherStageDir = probe.vars.sourceOf("stage_dir") ?? { file: "config/deploy.rb", line: 0 };
-    if (Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
+    // capistrano-ext's multistage makes a stage task of each config/deploy/*.rb (or of `set :stages`).
+    // Without it those files are only recipes deploy.rb may require (apache.rb, cron.rb...): no stages.
+    const multistage = probe.requires.some((r) => MULTISTAGE.test(r.value)) || [...probe.loadedFiles()].some((p) => MULTISTAGE_REQUIRE.test(parse(p)?.text ?? ""));
+    if (!multistage) stageNames = [];
+    if (multistage && Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
       stageNames = declared.map((s) => rubyToS(s)!);
       stagesSetAt = probe.vars.sourceOf("stages") ?? null;
     }

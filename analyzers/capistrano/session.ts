@@ -161,6 +161,11 @@ export class Session {
     return [...this.topTasks].filter(([, t]) => statementsOf(t.body).some(declares)).map(([name, t]) => ({ name, source: t.source }));
   }
 
+  /** The repo files this session has run (required, loaded), in order. */
+  loadedFiles(): ReadonlySet<string> {
+    return this.loaded;
+  }
+
   /** Runs a top-level task's body, as `cap <task>` does before the tasks after it. */
   runTask(name: string): void {
     const t = this.topTasks.get(name);
@@ -347,6 +352,9 @@ export class Session {
     const recv = node.receiver;
     const args = argsOf(node);
     if (kind(recv) === "ConstantReadNode" && recv.name === "Global" && name === "configure" && node.block && kind(node.block) === "BlockNode") return this.execGlobalConfigure(node.block, f);
+    // Capistrano 2's recipe-file wrapper: the block is evaluated in the one configuration, as if written at top level.
+    if (name === "load" && node.block && kind(node.block) === "BlockNode" && kind(recv) === "CallNode" && recv.name === "instance" && /^:?:?Capistrano::Configuration$/.test(f.parsed.textOf(recv.receiver ?? recv)))
+      return this.runStatements(statementsOf(node.block.body), f);
     if (LOOP_METHODS.has(name) && node.block && kind(node.block) === "BlockNode") {
       const list = this.ev(recv, f);
       const yields = isUnknown(list) ? list.unknown : yieldsOf(list, name, this.evArgs(args, f));
@@ -627,6 +635,9 @@ export class Session {
     const args = argsOf(node);
     const role = args.length ? this.nameOf(args[0], f) : null;
     if (role === null) return this.warnAt(f, node, "role with a name not known statically");
+    // Capistrano 2's `role(:web) { ENV["web_servers"].split(",") }`: the block is called for the
+    // hosts at deploy time, and what it returns is not known here.
+    if (node.block && kind(node.block) === "BlockNode") return this.notFollowed(f, node, `role ${role}: its hosts come from a block computed at deploy time (${short(f.parsed.textOf(node))}), not known statically`);
     const vals = args.slice(1).map((a) => this.ev(a, f));
     let options: Record<string, RValue> = {};
     if (vals.length && isHash(vals[vals.length - 1])) options = vals.pop() as Record<string, RValue>;

@@ -24,8 +24,8 @@ const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)
 const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
 /** A unit named just `<app>-app`/`<app>-web` is probably the web server, but nothing says which program it runs. */
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
-/** The words one of the service-restart rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`). */
-const MENTIONS = /systemctl|service|initctl|daemons:/;
+/** The words one of the rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`, `script/x start`). */
+const MENTIONS = /systemctl|service|initctl|daemons:|(script|bin)\//;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
@@ -90,6 +90,20 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
           : `a service the deploy restarts; its unit file is on the servers, not in the repo, so no Deployment runs it`,
       });
     }
+    const script = repoScriptStart(l.text);
+    if (script && !seen.has(`script\0${script.path}`)) {
+      const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.]|$)`).test(script.name)));
+      if (!(backend && workers.some((w) => w.backend === backend.id))) {
+        seen.add(`script\0${script.path}`);
+        const inRepo = ctx.repo.paths.includes(script.path);
+        out.push({
+          name: script.name,
+          command: l.text.trim().slice(0, 160),
+          source: l.source,
+          why: `the repo's own ${script.path} the deploy runs to ${script.verb} processes${inRepo ? "" : " (the script is not in the repo)"}: what it runs is not a job backend the analysis knows, and no Deployment runs it`,
+        });
+      }
+    }
     const daemonsTask = /\bdaemons:(start|restart)\b/.exec(l.text);
     if (daemonsTask && !daemonsRails && !seen.has(at(l.source))) {
       // Without the gem the task is the repo's own (or another gem's): what it starts is unknown.
@@ -108,6 +122,19 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     }
   }
   return out;
+}
+
+/**
+ * `script/workers start 4 production`, `bash bin/queue restart`: a repo script the deploy runs with a
+ * start verb. App servers, Rails' own scripts and delayed_job's script (read by delayed-job-script.ts)
+ * are someone else's.
+ */
+function repoScriptStart(line: string): { path: string; name: string; verb: string } | null {
+  const m = /(?:^|[\s"'`;&|(])(?:\.\/)?((?:script|bin)\/([\w.-]+))\s+(?:[^\s"'`;&|]+\s+)?(start|restart)\b/.exec(line);
+  if (!m) return null;
+  const name = m[2]!.replace(/\.(sh|rb|bash)$/, "");
+  if (APP_SERVER.test(name) || /^(rails|rake|bundle|server|spring|setup|delayed_job|webpack(-dev-server)?|dev|console)$/.test(name)) return null;
+  return { path: m[1]!, name, verb: m[3]! };
 }
 
 /** Whether Gemfile.lock locks the gem (a spec line of its own). */
