@@ -10,6 +10,7 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
+import { queTaskWorkers } from "./que-task.js";
 import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
@@ -199,6 +200,19 @@ export function analyzeWorkers(
       out.push({ ...base, roles: sneakersPluginRoles(stages), name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
       continue;
     }
+    let queWhy: { unknown: string; source: Source } | null = null;
+    if (b.id === "que" && tasks.length && !ownLines.length && !ownServices.length) {
+      // The repo's own que task: its start line is the command, its loop the count (que-task.ts).
+      const r = queTaskWorkers(ctx, tasks, stages, gem ? String(gem.value) : null, base, roles);
+      if (r && "workers" in r) {
+        out.push(...r.workers);
+        continue;
+      }
+      if (r) {
+        queWhy = r;
+        ctx.problem({ ...r.source, message: `Que: the deploy task starts que, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      }
+    }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
@@ -262,6 +276,7 @@ export function analyzeWorkers(
         out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
       } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
+    if (queWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: queWhy.source, commandNote: `${queWhy.source.file}:${queWhy.source.line} starts que, but ${queWhy.unknown}: the backend's standard command runs instead` };
     // Why the repo's own script line did not become the command, in place of a generic note.
     if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
