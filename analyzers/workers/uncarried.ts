@@ -99,7 +99,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
         source: l.source,
         why: probablyWeb
           ? "a service the deploy restarts, probably the web server (its name says app/web, not which program it runs); its unit file is on the servers, not in the repo: check it runs what the web Deployment runs"
-          : `a service the deploy restarts${placed(onOf.get(at(l.source)))}; its unit file is on the servers, not in the repo, so no Deployment runs it`,
+          : `a service the deploy restarts${placed(onOf.get(at(l.source)))}; its unit file is on the servers, not in the repo, so no Deployment runs it${sameRoles(onOf.get(at(l.source)), workers)}`,
       });
     }
     const daemonsTask = /\bdaemons:(start|restart)\b/.exec(l.text);
@@ -120,6 +120,17 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     }
   }
   return out;
+}
+
+/**
+ * A worker the analysis carries with the backend's standard command on the roles this unit was
+ * restarted on: the unit may have been that backend's worker with its own queues, which the
+ * standard command (every queue) does not keep apart.
+ */
+function sameRoles(m: MethodStart | undefined, workers: WorkerFacts[]): string {
+  if (!m?.on) return "";
+  const w = workers.find((x) => x.carried && x.commandFrom === "standard" && x.roles.some((r) => m.on!.roles.includes(r)));
+  return w ? `; ${w.name} (\`${w.args.join(" ")}\`, the ${w.label} standard command over every queue) runs on the same ${m.on.roles.map((r) => `:${r}`).join("/")} role: if this unit ran ${w.label} workers of its own queues, compare` : "";
 }
 
 /** Whether Gemfile.lock locks the gem (a spec line of its own). */

@@ -68,6 +68,8 @@ describe("units restarted through the deploy's own method", () => {
     const reports = u.find((x) => x.name === "ledger-reports")!;
     expect(reports.source).toEqual({ file: "config/deploy.rb", line: 18 });
     expect(reports.why).toMatch(/through `bounce`.*roles\(:worker\)/);
+    // The delayed_job worker carried with the standard command runs on that role: said, to compare queues.
+    expect(reports.why).toMatch(/worker-delayed-job \(`bundle exec rake jobs:work`.*same :worker role/);
     const hk = u.find((x) => x.name === "ledger-housekeeping")!;
     expect(hk.source.line).toBe(21);
     expect(hk.why).toMatch(/primary\(:worker\): one server only/);
