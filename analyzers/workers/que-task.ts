@@ -11,6 +11,7 @@ import { argsOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { unwrapCommand } from "../../src/service-managers.js";
+import { onRoles } from "./deploy-methods.js";
 
 /** Options of bin/que that take a value, by major version; the rest of each list are flags. */
 const OPTIONS_0 = { value: ["-w", "--worker-count", "-i", "--wake-interval", "-l", "--log-level", "-q", "--queue-name"], flag: [] as string[] };
@@ -53,7 +54,7 @@ export function queTaskWorkers(ctx: AnalyzerContext, tasks: { name: string; sour
       if (!(prefix.join(" ") === "que" || prefix.join(" ") === "bundle exec que")) return { unknown: `its line runs que through \`${prefix.join(" ")}\`, which the image does not have`, source };
       const read = queArgs(un.words.slice(at + 1), version);
       if ("unknown" in read) return { unknown: read.unknown, source };
-      const roles = rolesOf(f.ancestors) ?? fallbackRoles;
+      const on = onRoles(f.ancestors, parsed.sourceOf.bind(parsed));
       const perStage = loopCount(f.ancestors, parsed, stages);
       const name = `worker-que`;
       const cut = (x: string) => (x.length > 90 ? `${x.slice(0, 87)}...` : x);
@@ -67,7 +68,8 @@ export function queTaskWorkers(ctx: AnalyzerContext, tasks: { name: string; sour
         commandSource: source,
         commandNote: note,
         queues: read.queues,
-        roles,
+        roles: on?.roles ?? fallbackRoles,
+        ...(on?.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}),
         evidence: [...base.evidence, { value: `que started by the deploy task ${t.name}: ${line.replace(/\s+/g, " ").slice(0, 160)}`, source }],
         carried: true,
         ...(perStage ? { perStage } : {}),
@@ -161,18 +163,6 @@ function queArgs(words: string[], version: string | null): { args: string[]; que
   }
   if (!files.length && major === 0) notes.push("que 0.x's command exits without a file to require; the servers' line gave none");
   return { args: [...args, ...files], queues, notes };
-}
-
-/** `on roles(:worker)` / `on primary(:worker)` around the call: the roles it ran on. */
-function rolesOf(ancestors: any[]): string[] | null {
-  for (const a of [...ancestors].reverse()) {
-    if (kind(a) !== "CallNode" || a.name !== "on") continue;
-    const arg = argsOf(a)[0];
-    if (kind(arg) !== "CallNode" || !["roles", "primary"].includes(arg.name)) return null;
-    const names = argsOf(arg).map((x: any) => (kind(x) === "SymbolNode" || kind(x) === "StringNode" ? (x.unescaped?.value as string) : null));
-    return names.every((x: string | null): x is string => !!x) && names.length ? names : null;
-  }
-  return null;
 }
 
 /** Processes per server from a `(a..b).each` / `n.times` block around the call, per stage. */
