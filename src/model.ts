@@ -878,6 +878,8 @@ export interface WorkerFacts {
   perStage?: Record<string, { processes: number; why: string; source: Source | null; unknown?: string }>;
   /** Processes per server the service file starts (a god file's `N.times { God.watch … }`), on every stage. */
   processesPerServer?: { value: number; why: string; source: Source };
+  /** The deploy starts it on `primary(:role)`: the role's first server only, whatever the server count. */
+  primaryOnly?: { role: string; source: Source };
   /**
    * The backend ran inside the web server's processes in every stage (GoodJob `:async`, Solid
    * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.

@@ -45,7 +45,7 @@ export function startedUnits(text: string): string[] {
 /**
  * The command a service or deploy line really runs, read through the wrappers servers put around it:
  * `su [-] [user] -c '…' [user]`, `sudo [-u x] [-H] …`, `bash|sh [-l] -c '…'`, `env A=b …`, `nohup`,
- * `exec`, and `cd dir && …` / `source x; …` setup steps. Ruby interpolation (`#{…}`) is filled before
+ * `exec`, `start-stop-daemon --start … --exec prog [-- args]`, and `cd dir && …` / `source x; …` setup steps. Ruby interpolation (`#{…}`) is filled before
  * the shell reads the line, so it is one opaque piece of a word here, whatever quotes it holds.
  * `pick` chooses the one step of a `&&`/`;` list that is the process (none or several: null).
  * Returns the inner line as shell words (quotes removed) and the wrappers taken off, as written.
@@ -78,6 +78,11 @@ export function unwrapCommand(line: string, pick: (words: string[]) => boolean):
           if (/^-[A-Za-z]*[ugCDhpRrTt]$/.test(o) && words.length) taken.push(words.shift()!);
         }
         wrappers.push(taken.join(" "));
+      } else if (w0 === "start-stop-daemon") {
+        const inner = startStopDaemonCommand(words);
+        if (!inner) break;
+        wrappers.push(inner.wrapper);
+        words.splice(0, words.length, ...inner.words);
       } else break;
     }
     const w0 = words[0]?.replace(/^.*\//, "") ?? "";
@@ -93,6 +98,35 @@ export function unwrapCommand(line: string, pick: (words: string[]) => boolean):
 }
 
 const ASSIGN = /^[A-Za-z_]\w*=/;
+
+/** start-stop-daemon's options that take a value (Debian's dpkg manual), long and short. */
+const SSD_VALUE = new Set(["--pidfile", "-p", "--exec", "-x", "--startas", "-a", "--chuid", "-c", "--user", "-u", "--group", "-g", "--chdir", "-d", "--chroot", "-r", "--name", "-n", "--nicelevel", "-N", "--umask", "-k", "--retry", "-R", "--signal", "-s", "--procsched", "-P", "--iosched", "-I", "--output", "-O", "--ppid", "--notify-timeout"]);
+
+/**
+ * The process a `start-stop-daemon --start` line runs: `--startas` else `--exec`, with the words
+ * after `--` as its arguments. Its own options (the pid file, `--background`, `--chdir`, the user)
+ * only placed the process on the server. Null for any other action (`--stop`), or no program.
+ */
+function startStopDaemonCommand(words: string[]): { words: string[]; wrapper: string } | null {
+  let exec: string | null = null;
+  let startas: string | null = null;
+  let start = false;
+  let i = 1;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--") break;
+    const eq = /^(--[a-z-]+)=(.*)$/.exec(w);
+    const opt = eq ? eq[1]! : w;
+    const value = eq ? eq[2]! : SSD_VALUE.has(w) ? words[++i] : undefined;
+    if (opt === "--start" || opt === "-S") start = true;
+    else if (opt === "--exec" || opt === "-x") exec = value ?? null;
+    else if (opt === "--startas" || opt === "-a") startas = value ?? null;
+    else if (!/^-/.test(w)) return null;
+  }
+  const program = startas ?? exec;
+  if (!start || !program) return null;
+  return { words: [program, ...words.slice(i + 1)], wrapper: words.slice(0, i + 1).join(" ") };
+}
 const SHELLS = new Set(["bash", "sh", "zsh", "dash"]);
 /** Steps of a `&&`/`;` list that only prepare the shell (the directory, the environment, a profile). */
 const SETUP_STEP = new Set(["cd", "source", ".", "export", "umask", "ulimit"]);

@@ -539,6 +539,9 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
         return r - a[0];
       case "*":
         return r * a[0];
+      case "/":
+        // Integer#/ floors (`7 / 2` is 3, `-7 / 2` is -4); a Float or a zero divisor is not read.
+        return Number.isInteger(r) && Number.isInteger(a[0]) && a[0] !== 0 ? Math.floor(r / a[0]) : undefined;
     }
   }
   return undefined;

@@ -12,9 +12,11 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
+import { queTaskWorkers } from "./que-task.js";
+import { unitPlacement } from "./deploy-methods.js";
 import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
-import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
+import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
@@ -27,6 +29,8 @@ const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|c
 /** One shell word without quoting, expansion or operators: safe to run as an argv element. */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,.\/*-]+$/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+/** A systemd unit file kept in the repo. */
+const UNIT_FILE = /\.service(\.erb)?$/;
 
 export function analyzeWorkers(
   ctx: AnalyzerContext,
@@ -201,6 +205,19 @@ export function analyzeWorkers(
       out.push({ ...base, roles: sneakersPluginRoles(stages), name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
       continue;
     }
+    let queWhy: { unknown: string; source: Source } | null = null;
+    if (b.id === "que" && tasks.length && !ownLines.length && !ownServices.length) {
+      // The repo's own que task: its start line is the command, its loop the count (que-task.ts).
+      const r = queTaskWorkers(ctx, tasks, stages, gem ? String(gem.value) : null, base, roles);
+      if (r && "workers" in r) {
+        out.push(...r.workers);
+        continue;
+      }
+      if (r) {
+        queWhy = r;
+        ctx.problem({ ...r.source, message: `Que: the deploy task starts que, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      }
+    }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
@@ -253,6 +270,15 @@ export function analyzeWorkers(
     const before = out.length;
     if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
+    } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
+      // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.
+      for (const x of ownServices) {
+        const unit = x.source.file.replace(/^.*\//, "").replace(UNIT_FILE, "");
+        const on = unitPlacement(ctx, unit, startedUnits);
+        const line = unitCommand(ctx, b, x);
+        const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, line, "service", x.source), name: `worker-${b.id}-${slug(unit)}`, carried: true }, x.command, x.source);
+        out.push(on ? { ...w, roles: on.roles, evidence: [...w.evidence, { value: `the deploy restarts ${unit} on ${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }], ...(on.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}) } : w);
+      }
     } else if (ownServices.length === 1) {
       out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
     } else {
@@ -264,6 +290,7 @@ export function analyzeWorkers(
         out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
       } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
     }
+    if (queWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: queWhy.source, commandNote: `${queWhy.source.file}:${queWhy.source.line} starts que, but ${queWhy.unknown}: the backend's standard command runs instead` };
     // Why the repo's own script line did not become the command, in place of a generic note.
     if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
@@ -639,6 +666,27 @@ function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit
     };
     return g.run ? withGodStop(w, g.run) : w;
   });
+}
+
+/**
+ * A unit's ExecStart as the pod runs it: its wrappers off (`/usr/bin/env`, `bash -lc '…'`), and the
+ * queue variables of its `Environment=` lines in front, as the process saw them.
+ */
+function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): string {
+  const un = unwrapCommand(x.command, (ws) => !!backendOfCommand(ws.join(" ")));
+  const words = un ? un.words : x.command.trim().split(/\s+/);
+  const r = ctx.repo.read(x.source.file);
+  const env: string[] = [];
+  if (!("error" in r))
+    for (const l of r.text.split(/\r?\n/)) {
+      const m = /^\s*Environment\s*=\s*(.*)$/.exec(l);
+      if (!m) continue;
+      for (const a of m[1]!.match(/"[^"]*"|'[^']*'|\S+/g) ?? []) {
+        const kv = a.replace(/^["']|["']$/g, "");
+        if (b.queueEnv ? kv.startsWith(`${b.queueEnv}=`) : /^QUEUES?=/.test(kv)) env.push(kv);
+      }
+    }
+  return [...env, ...words].join(" ");
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";

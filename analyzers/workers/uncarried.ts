@@ -17,6 +17,11 @@ import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
+import { methodStarts, type MethodStart } from "./deploy-methods.js";
+
+/** Where a restart reached through a deploy method ran: the call's roles, and the method it went through. */
+const placed = (m: MethodStart | undefined): string =>
+  !m ? "" : ` (through \`${m.method}\`, ${at(m.via)}${m.on ? `, on ${m.on.primary ? `primary(:${m.on.roles[0]}): one server only` : `roles(${m.on.roles.map((r) => `:${r}`).join(", ")})`}` : ""})`;
 
 const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
 const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
@@ -34,7 +39,14 @@ const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g,
 export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null): UncarriedProcess[] {
   const out: UncarriedProcess[] = [];
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
-  const deploy = [...startLines(ctx)].filter((l) => !l.service && !/^\s*#/.test(l.text));
+  // Restarts written in a method of the deploy and called with literal unit names: each call is a line of its own.
+  const viaMethods = methodStarts(ctx);
+  const onOf = new Map<string, MethodStart>();
+  const deploy = [...startLines(ctx)].filter((l) => !l.service && !/^\s*#/.test(l.text) && !viaMethods.covered.has(at(l.source)));
+  for (const m of viaMethods.starts) {
+    onOf.set(at(m.source), m);
+    deploy.push({ text: m.text, source: m.source, service: false });
+  }
   // The same reading of `foreman start/export` that picks the web server (analyzers/appserver/foreman.ts).
   const foremanStarts: { name: string; source: Source }[] = [];
   for (const r of foremanRuns(ctx))
@@ -87,7 +99,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
         source: l.source,
         why: probablyWeb
           ? "a service the deploy restarts, probably the web server (its name says app/web, not which program it runs); its unit file is on the servers, not in the repo: check it runs what the web Deployment runs"
-          : `a service the deploy restarts; its unit file is on the servers, not in the repo, so no Deployment runs it`,
+          : `a service the deploy restarts${placed(onOf.get(at(l.source)))}; its unit file is on the servers, not in the repo, so no Deployment runs it${sameRoles(onOf.get(at(l.source)), workers)}`,
       });
     }
     const script = repoScriptStart(l.text);
@@ -135,6 +147,17 @@ function repoScriptStart(line: string): { path: string; name: string; verb: stri
   const name = m[2]!.replace(/\.(sh|rb|bash)$/, "");
   if (APP_SERVER.test(name) || /^(rails|rake|bundle|server|spring|setup|delayed_job|webpack(-dev-server)?|dev|console)$/.test(name)) return null;
   return { path: m[1]!, name, verb: m[3]! };
+}
+
+/**
+ * A worker the analysis carries with the backend's standard command on the roles this unit was
+ * restarted on: the unit may have been that backend's worker with its own queues, which the
+ * standard command (every queue) does not keep apart.
+ */
+function sameRoles(m: MethodStart | undefined, workers: WorkerFacts[]): string {
+  if (!m?.on) return "";
+  const w = workers.find((x) => x.carried && x.commandFrom === "standard" && x.roles.some((r) => m.on!.roles.includes(r)));
+  return w ? `; ${w.name} (\`${w.args.join(" ")}\`, the ${w.label} standard command over every queue) runs on the same ${m.on.roles.map((r) => `:${r}`).join("/")} role: if this unit ran ${w.label} workers of its own queues, compare` : "";
 }
 
 /** Whether Gemfile.lock locks the gem (a spec line of its own). */

@@ -567,8 +567,9 @@ export const SINGLETON_WHY = "one, always: a scheduler enqueues each due job onc
  * count for this worker on the stage (capistrano-resque's `:workers` entry; 0 where the stage ran
  * none), which wins over the plugin's variable.
  */
-export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string, processesPerServer?: number): { replicas: number; fromServers: boolean } {
-  const servers = stage.servers.filter(hasRole(roles)).length;
+export function backendWorkerReplicas(stage: Stage, roles: string[], processesVariable?: string, processesPerServer?: number, primaryOnly = false): { replicas: number; fromServers: boolean } {
+  // `on primary(:role)` ran it on the role's first server only.
+  const servers = Math.min(stage.servers.filter(hasRole(roles)).length, primaryOnly ? 1 : Infinity);
   const processes = processesPerServer ?? (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
   if (processes === 0) return { replicas: 0, fromServers: true };
   return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processesPerServer ?? 1, fromServers: false };
