@@ -10,7 +10,7 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
-import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers } from "./sneakers-plugin.js";
+import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -196,7 +196,10 @@ export function analyzeWorkers(
       // capistrano-sneakers ran `WORKERS=<:sneakers_workers> rake sneakers:run` (sneakers-plugin.ts).
       const r = sneakersPluginWorkers(stages, plugin.source);
       if (r.problem) ctx.problem({ ...r.problem.source, message: r.problem.message, severity: "warning" });
-      out.push({ ...base, roles: sneakersPluginRoles(stages), name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
+      const pluginVersion = rails.gems["capistrano-sneakers"] ?? null;
+      const roles = sneakersPluginRoles(stages, pluginVersion);
+      for (const p of [roles.problem, sneakersRunConfigOff(stages, pluginVersion)]) if (p) ctx.problem({ ...p.source, message: p.message, severity: "warning" });
+      out.push({ ...base, roles: roles.roles, name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
       continue;
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
