@@ -57,7 +57,7 @@ interface Plugin {
  * :grunt_file, :grunt_tasks; no hook either).
  */
 const PLUGINS: Plugin[] = [
-  { require: /^capistrano\/npm$/, tool: "npm", head: ["npm", "install"], prefix: "npm", flags: "--production --silent --no-progress", install: true, unmodelled: ["npm_method", "npm_prune_flags"] },
+  { require: /^capistrano\/npm$/, tool: "npm", head: ["npm", "install"], prefix: "npm", flags: "--production --silent --no-progress", install: true, unmodelled: [] },
   { require: /^capistrano\/yarn$/, tool: "yarn", head: ["yarn", "install"], prefix: "yarn", flags: "--production --silent --no-progress", install: true, unmodelled: ["yarn_bin", "yarn_method"] },
   { require: /^capistrano\/bower$/, tool: "bower", head: ["bower", "install"], prefix: "bower", flags: "--quiet --config.interactive=false", unmodelled: ["bower_bin"] },
   { require: /^capistrano\/gulp$/, tool: "gulp", head: ["gulp"], prefix: "gulp", flags: "--no-color", file: "gulpfile", tasks: true, unhooked: "gulp", unmodelled: ["gulp_executable", "gulp_links"] },
@@ -198,7 +198,7 @@ function pluginRun(c: Ctx, cap: CapistranoFacts | null, task: string): { kind: "
   const names = new Set([task, `${task}:default`]);
   const hook = cap?.hooks.find((h) => names.has(h.task.replace(/^:/, "")));
   if (hook) return hook;
-  const invoke = new RegExp(`^[^#]*(?:\\binvoke!?\\s*\\(?\\s*|Rake::Task\\[\\s*)["':]${task}(?::default)?\\b`);
+  const invoke = new RegExp(`^[^#]*(?:\\binvoke!?\\s*\\(?\\s*|Rake::Task\\[\\s*)["':]${task}(?::default)?(?=["'\\s,)\\]]|$)`);
   const files = c.ctx.repo.paths.filter((f) => f === capfilePath(c.ctx.repo) || /^config\/deploy(?:\.rb|\/.*\.rb)$/.test(f) || /^lib\/capistrano\/.*\.(?:rake|rb|cap)$/.test(f));
   for (const file of files) {
     const lines = text(c, file)?.split(/\r?\n/) ?? [];
