@@ -40,12 +40,14 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
   for (const st of model.stages) {
     for (const [name, fact] of Object.entries(st.variables)) {
       const v = fact.value;
+      // A plugin's load:defaults value is the plugin's, not something the repo wrote.
+      if (fact.defaultOf) continue;
       if (name === "default_env" && isObj(v)) {
         for (const [k, x] of Object.entries(v)) {
           const env = /^[a-z_][a-z0-9_]*$/.test(k) ? k.toUpperCase() : k;
           if (typeof x === "string" && x !== "" && (looksSecretEnv(env) || looksSecretKey(k) || looksSecretValue(x))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
         }
-      } else if (typeof v === "string" && v !== "" && looksSecretKey(name)) {
+      } else if (typeof v === "string" && v !== "" && looksSecretKey(name) && !(filePath(v) && !looksSecretValue(v))) {
         add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable named like a secret, its value written in the deploy config", source: fact.source });
       } else if (holdsSecretShape(v)) {
         add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable holding a value shaped like a secret (a token, key, webhook or password)", source: fact.source });
@@ -177,3 +179,6 @@ export function envRefs(model: object): { name: string; source: Source }[] {
 }
 
 const isSource = (s: unknown): boolean => isObj(s) && typeof s.file === "string" && typeof s.line === "number";
+
+/** `/etc/ssl/private/app.key`, `~/.ssh/id_rsa`, `./certs/x.pem`: where a secret lives, not the secret. */
+const filePath = (v: string): boolean => /^(?:\/|~\/|\.\.?\/)[^\s:;|&$`'"]+$/.test(v);

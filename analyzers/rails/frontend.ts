@@ -31,21 +31,37 @@ interface Plugin {
   /** The words before the variables' words. */
   head: string[];
   prefix: string;
-  /** Defaults of the plugin's flags variable. */
+  /** Defaults of the plugin's flags variable (its load:defaults). */
   flags?: string;
   install?: boolean;
-  /** A variable naming the build file, written as `--<flag> file`. */
+  /** A variable naming the build file, written as `--<flag> file` after the flags. */
   file?: string;
   tasks?: boolean;
+  /** The plugin's task, when the plugin does not hook it into the deploy itself (a hook of the repo must run it). */
+  unhooked?: string;
+  /** Variables of the plugin this tool does not model: a stage that sets one is named, not ignored. */
+  unmodelled: string[];
 }
 
-/** Capistrano plugins that ran a Node command, with the variables they read (their READMEs' names). */
+/**
+ * Capistrano plugins that ran a Node command, with the variables, defaults and word order of their
+ * task files (not their READMEs, which differ from the code in places): capistrano-npm
+ * lib/capistrano/tasks/npm.rake (`npm install` + :npm_flags, within :npm_target_path, with
+ * :npm_env_variables; hooked before deploy:updated), capistrano-yarn tasks/yarn.rake (:yarn_bin,
+ * :yarn_flags: `--production --silent --no-progress` in 1.x's README, `%w(--production)` in later
+ * load:defaults; the install at the root is replaced by the lockfile install either way),
+ * capistrano-bower tasks/bower.rake (:bower_bin, :bower_flags `--quiet --config.interactive=false`),
+ * capistrano-gulp tasks/gulp.cap (`fetch(:gulp_executable)`, then :gulp_flags `--no-color`,
+ * `--gulpfile` :gulp_file, :gulp_tasks; no hook: its README says to add `before :updated, 'gulp'`),
+ * roots/capistrano-grunt tasks/grunt.cap (`grunt`, :grunt_flags `--no-color`, `--gruntfile`
+ * :grunt_file, :grunt_tasks; no hook either).
+ */
 const PLUGINS: Plugin[] = [
-  { require: /^capistrano\/npm$/, tool: "npm", head: ["npm", "install"], prefix: "npm", flags: "--production --silent --no-progress", install: true },
-  { require: /^capistrano\/yarn$/, tool: "yarn", head: ["yarn", "install"], prefix: "yarn", flags: "--production --silent --no-progress", install: true },
-  { require: /^capistrano\/bower$/, tool: "bower", head: ["bower", "install"], prefix: "bower", flags: "--quiet --config.interactive=false" },
-  { require: /^capistrano\/gulp$/, tool: "gulp", head: ["gulp"], prefix: "gulp", file: "gulpfile", tasks: true },
-  { require: /^capistrano\/grunt$/, tool: "grunt", head: ["grunt"], prefix: "grunt", file: "gruntfile", tasks: true },
+  { require: /^capistrano\/npm$/, tool: "npm", head: ["npm", "install"], prefix: "npm", flags: "--production --silent --no-progress", install: true, unmodelled: [] },
+  { require: /^capistrano\/yarn$/, tool: "yarn", head: ["yarn", "install"], prefix: "yarn", flags: "--production --silent --no-progress", install: true, unmodelled: ["yarn_bin", "yarn_method"] },
+  { require: /^capistrano\/bower$/, tool: "bower", head: ["bower", "install"], prefix: "bower", flags: "--quiet --config.interactive=false", unmodelled: ["bower_bin"] },
+  { require: /^capistrano\/gulp$/, tool: "gulp", head: ["gulp"], prefix: "gulp", flags: "--no-color", file: "gulpfile", tasks: true, unhooked: "gulp", unmodelled: ["gulp_executable", "gulp_links"] },
+  { require: /^capistrano\/grunt$/, tool: "grunt", head: ["grunt"], prefix: "grunt", flags: "--no-color", file: "gruntfile", tasks: true, unhooked: "grunt", unmodelled: ["grunt_executable"] },
 ];
 /** Plugins whose commands this tool does not model: named, as before. */
 const OPAQUE_PLUGINS: [RegExp, string][] = [
@@ -156,14 +172,40 @@ function pluginSteps(c: Ctx, cap: CapistranoFacts | null): FrontendStep[] {
   for (const req of requiresIn(c, [capfile, "config/deploy.rb"])) {
     const p = PLUGINS.find((x) => x.require.test(req.value));
     if (p) {
-      out.push(pluginStep(c, p, req.source));
+      const step = pluginStep(c, p, req.source);
+      if (!p.unhooked) {
+        out.push(step);
+        continue;
+      }
+      // capistrano-gulp/grunt only define their task: it ran only if the repo hooked or invoked it.
+      const runs = pluginRun(c, cap, p.unhooked);
+      if (!runs) {
+        c.ctx.problem({ file: req.source.file, line: req.source.line, message: `assets.frontend-build: ${req.value} is required, but no hook or invoke in the repo runs its task "${p.unhooked}" (the plugin does not hook itself into the deploy), so the deploy did not run ${p.tool} and the image build does not either; if the servers ran it some other way, add that step to the Dockerfile before assets:precompile`, severity: "warning" });
+        continue;
+      }
+      const late = "kind" in runs && LATE_HOOK(runs.kind, runs.target) ? `it ran ${runs.kind} ${runs.target} (${runs.source.file}:${runs.source.line}), after the assets were built, so it is no step of the image build` : null;
+      out.push(late && !step.uncarried ? { ...step, uncarried: late } : step);
       continue;
     }
     const opaque = OPAQUE_PLUGINS.find(([re]) => re.test(req.value));
     if (opaque) out.push({ argv: [opaque[1]], dir: "", env: {}, source: req.source, uncarried: `${req.value}: its flags and environment come from that plugin's variables, which this tool does not read` });
   }
-  void cap;
   return out;
+}
+
+/** The hook (or `invoke`) of the repo that runs a plugin task such as `gulp`, or null. */
+function pluginRun(c: Ctx, cap: CapistranoFacts | null, task: string): { kind: "before" | "after"; target: string; source: Source } | { source: Source } | null {
+  const names = new Set([task, `${task}:default`]);
+  const hook = cap?.hooks.find((h) => names.has(h.task.replace(/^:/, "")));
+  if (hook) return hook;
+  const invoke = new RegExp(`^[^#]*(?:\\binvoke!?\\s*\\(?\\s*|Rake::Task\\[\\s*)["':]${task}(?::default)?(?=["'\\s,)\\]]|$)`);
+  const files = c.ctx.repo.paths.filter((f) => f === capfilePath(c.ctx.repo) || /^config\/deploy(?:\.rb|\/.*\.rb)$/.test(f) || /^lib\/capistrano\/.*\.(?:rake|rb|cap)$/.test(f));
+  for (const file of files) {
+    const lines = text(c, file)?.split(/\r?\n/) ?? [];
+    const i = lines.findIndex((l) => invoke.test(l));
+    if (i >= 0) return { source: { file, line: i + 1 } };
+  }
+  return null;
 }
 
 /** `require "capistrano/gulp"` lines, uncommented, in the Capfile and deploy.rb. */
@@ -197,12 +239,15 @@ function pluginStep(c: Ctx, p: Plugin, source: Source): FrontendStep {
     }
     return out;
   };
+  // The plugins' order: flags, then the build file, then the tasks.
+  argv.push(...words(`${p.prefix}_flags`, p.flags));
   if (p.file) {
     const f = words(`${p.prefix}_file`, undefined);
     if (f.length) argv.push(`--${p.file}`, ...f);
   }
   if (p.tasks) argv.push(...words(`${p.prefix}_tasks`, undefined));
-  argv.push(...words(`${p.prefix}_flags`, p.flags));
+  const unread = p.unmodelled.map((n) => vars[n] && !vars[n]!.defaultOf ? `:${n} (${vars[n]!.source.file}:${vars[n]!.source.line})` : null).filter((x): x is string => !!x);
+  if (unread.length) bad.push(`the deploy sets ${unread.join(", ")}, which this tool does not model`);
   const target = vars[`${p.prefix}_target_path`];
   const dir = target ? repoDir(c, target.value) : { dir: "" };
   const envVar = vars[`${p.prefix}_env_variables`];
@@ -293,27 +338,62 @@ function commandSteps(c: Ctx, p: ParsedRuby, node: any, around: Around): Fronten
   const rawString = node.name === "run" || (values.length === 1 && typeof values[0] === "string" && /\s/.test(parts[0]!));
   // Raw shell text: `cd dir && cmd` (or `;`) is followed, other shell syntax is not rewritten.
   let dir: { dir: string } | { why: string } = rawString ? { why: "a command given as one string runs in the login directory (SSHKit ignores within for it)" } : repoDir(c, around.dir);
-  const commands: string[][] = [];
+  const commands: Cmd[] = [];
   const segments = parts.join(" ").split(/\s*(?:&&|;)\s*/).filter(Boolean);
   for (const seg of segments) {
     const w = seg.trim().split(/\s+/);
     if (w[0] === "cd" && w.length === 2 && commands.length === 0) dir = repoDir(c, w[1]!);
-    else if (!nodeSetup(w)) commands.push(w);
+    else if (!nodeSetup(w)) {
+      // `SENTRY_AUTH_TOKEN=x npm run build`: the assignments are the command's environment.
+      let i = 0;
+      const assigns: Record<string, string> = {};
+      for (; i < w.length - 1 && ASSIGNMENT.test(w[i]!); i++) assigns[w[i]!.slice(0, w[i]!.indexOf("="))] = w[i]!.slice(w[i]!.indexOf("=") + 1);
+      commands.push({ words: w.slice(i), assigns });
+    }
   }
-  const tools = commands.map((w) => w[0]!.split("/").pop()!);
-  if (!tools.some((t) => NODE_TOOLS.has(t))) return [];
+  if (!commands.some(nodeLike)) return [];
   const shown = parts.join(" ").replace(/\u0001release\u0001/g, "#{release_path}");
-  const other = tools.findIndex((t) => !NODE_TOOLS.has(t));
-  if (other >= 0) return [{ argv: shown.split(/\s+/), dir: "", env: {}, source, uncarried: `it also runs ${JSON.stringify(commands[other]!.join(" "))}, which is not a Node command` }];
-  const env = rawString ? { env: {} } : envOf(around.env);
-  return commands.map((w) => {
-    const words = [w[0]!.split("/").pop()!, ...w.slice(1)];
+  const other = commands.findIndex((x) => !nodeLike(x));
+  if (other >= 0) return [{ argv: shown.split(/\s+/), dir: "", env: {}, source, uncarried: `it also runs ${JSON.stringify(commands[other]!.words.join(" "))}, which is not a Node command` }];
+  const aroundEnv = rawString ? { env: {} } : envOf(around.env);
+  return commands.map((cmd) => {
+    const head = cmd.words[0]!;
+    const stepDir = "dir" in dir ? dir.dir : "";
+    const path = head.includes("/") ? commandPath(c, head, stepDir) : null;
+    const words = [path && "path" in path ? path.path : head.replace(/\u0001release\u0001/g, "#{release_path}"), ...cmd.words.slice(1)];
     const install = isInstall(words);
-    const step: FrontendStep = { argv: words, dir: "dir" in dir ? dir.dir : "", env: "env" in env ? env.env : {}, source, ...(install ? { install } : {}) };
-    const odd = words.find((x) => !PLAIN_WORD.test(x));
-    const why = globalInstall(words) ?? ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
+    const prefixEnv = Object.keys(cmd.assigns).length ? envOf(cmd.assigns) : { env: {} };
+    const env = "why" in aroundEnv ? aroundEnv : "why" in prefixEnv ? prefixEnv : { env: { ...aroundEnv.env, ...prefixEnv.env } };
+    const step: FrontendStep = { argv: words, dir: stepDir, env: "env" in env ? env.env : {}, source, ...(install ? { install } : {}) };
+    const odd = words.find((x) => !PLAIN_WORD.test(x)) ?? Object.values(cmd.assigns).find((x) => !PLAIN_WORD.test(x));
+    const tool = head.split("/").pop()!;
+    const wrapped = !NODE_TOOLS.has(tool) ? `it runs ${cmd.words.find((x) => NODE_TOOLS.has(x.split("/").pop()!))} through ${JSON.stringify(head.replace(/\u0001release\u0001/g, "#{release_path}"))} (sudo, env or another wrapper), which the image build does not repeat; run the Node command itself` : null;
+    const why = wrapped ?? (path && "why" in path ? path.why : null) ?? globalInstall(words) ?? ("why" in dir ? dir.why : null) ?? ("why" in env ? env.why : null) ?? (odd !== undefined ? `the word ${JSON.stringify(odd)} means something to the servers' shell, which the image build does not repeat` : null) ?? checkWords(c, step);
     return why ? { ...step, uncarried: why } : step;
   });
+}
+
+type Cmd = { words: string[]; assigns: Record<string, string> };
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** A command with a Node tool among its words (`npm …`, `sudo npm …`, `bin/webpack`). */
+const nodeLike = (cmd: Cmd): boolean => cmd.words.some((x) => NODE_TOOLS.has(x.split("/").pop()!));
+
+/**
+ * A command given by path keeps its path (`bin/webpack` is webpacker's Ruby wrapper, not webpack):
+ * carried when the file is in the repo (or is a package's binary the install makes), else named.
+ */
+function commandPath(c: Ctx, head: string, dir: string): { path: string } | { why: string } {
+  const shown = head.replace(/\u0001release\u0001/g, "#{release_path}");
+  let rel: string;
+  if (head.startsWith(RELEASE)) {
+    if (dir) return { why: `${shown} is given by the release's path while the command runs in ${dir}/; the image build cannot repeat it as written` };
+    rel = head.slice(RELEASE.length).replace(/^\/+/, "");
+  } else if (head.startsWith("/") || head.startsWith("~")) return { why: `${shown} is a path only the servers have` };
+  else rel = head.replace(/^(?:\.\/)+/, "");
+  const inRepo = (dir ? `${dir}/${rel}` : rel).replace(/(^|\/)\.\//g, "$1");
+  if (rel.split("/").includes("..") || !/^[A-Za-z0-9_.@+/-]+$/.test(rel)) return { why: `${shown} is not a plain path inside the release` };
+  if (/^node_modules\/\.bin\/[^/]+$/.test(rel) || c.ctx.repo.paths.includes(inRepo)) return { path: rel };
+  return { why: `${shown} is not in the repo${dir ? ` (looked for ${inRepo})` : ""}: the servers had it` };
 }
 
 /** Package managers the image already has (Node's npm, corepack's yarn and pnpm). */
@@ -343,7 +423,8 @@ const isInstall = (w: string[]): boolean =>
 /** What package.json must hold for the step to run in the image (scripts, the tool's package). */
 function checkWords(c: Ctx, s: FrontendStep): string | null {
   for (const w of s.argv) if (!PLAIN_WORD.test(w)) return `the word ${JSON.stringify(w)} means something to the servers' shell, which the image build does not repeat`;
-  const tool = s.argv[0]!;
+  // A package's own binary (node_modules/.bin/gulp) still needs that package declared.
+  const tool = /^node_modules\/\.bin\//.test(s.argv[0]!) ? s.argv[0]!.split("/").pop()! : s.argv[0]!;
   const global = globalInstall(s.argv);
   if (global) return global;
   const own = packageJson(c, s.dir);

@@ -14,7 +14,7 @@ import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
 import { unitPlacement } from "./deploy-methods.js";
-import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers } from "./sneakers-plugin.js";
+import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -202,7 +202,10 @@ export function analyzeWorkers(
       // capistrano-sneakers ran `WORKERS=<:sneakers_workers> rake sneakers:run` (sneakers-plugin.ts).
       const r = sneakersPluginWorkers(stages, plugin.source);
       if (r.problem) ctx.problem({ ...r.problem.source, message: r.problem.message, severity: "warning" });
-      out.push({ ...base, roles: sneakersPluginRoles(stages), name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
+      const pluginVersion = rails.gems["capistrano-sneakers"] ?? null;
+      const roles = sneakersPluginRoles(stages, pluginVersion);
+      for (const p of [roles.problem, sneakersRunConfigOff(stages, pluginVersion)]) if (p) ctx.problem({ ...p.source, message: p.message, severity: "warning" });
+      out.push({ ...base, roles: roles.roles, name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
       continue;
     }
     let queWhy: { unknown: string; source: Source } | null = null;

@@ -1,6 +1,6 @@
 // Sneakers as capistrano-sneakers started it, and what its configuration does inside a pod.
 // The plugin (run_config mode, its default) starts `rake sneakers:run` with WORKERS set to its
-// `:sneakers_workers` joined by commas, on `:sneakers_role` servers, `:sneakers_processes` times each;
+// `:sneakers_workers` joined by commas, on the servers of its roles variable (`:sneakers_roles` from 0.1.0, `:sneakers_role` before), `:sneakers_processes` times each;
 // Sneakers' rake task runs only those classes (without WORKERS it runs every class that includes
 // Sneakers::Worker, which is a different set of consumers). The plugin starts and returns, because the
 // app's `Sneakers.configure(daemonize: true)` forks the runner into the background; in a container
@@ -63,14 +63,51 @@ export function sneakersDaemonize(ctx: AnalyzerContext): { source: Source; text:
 }
 
 /**
- * The plugin's servers: `:sneakers_role` (singular: the plugin reads no other name), else its
- * default [:app]. A `:sneakers_roles` some repos set is not read by the plugin.
+ * The plugin's servers, by the name its locked version reads (checked against
+ * inventionlabsSydney/capistrano-sneakers' history): 0.0.x read `:sneakers_role` (default :app);
+ * from 0.1.0 on it reads `:sneakers_roles` (load:defaults `[:app]`, `on roles fetch(:sneakers_roles)`).
+ * Without a locked version both names are read, and a disagreement is said.
  */
-export function sneakersPluginRoles(stages: Stage[]): string[] {
+export function sneakersPluginRoles(stages: Stage[], version: Fact<string> | null = null): { roles: string[]; problem?: { source: Source; message: string } } {
+  const read = (name: string): { list: string[]; source: Source } | null => {
+    for (const s of stages) {
+      const f = s.variables[name];
+      if (!f || f.defaultOf) continue;
+      const v = f.value;
+      const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && isSym(x) ? x.sym : null)).filter((x): x is string => !!x);
+      if (list.length) return { list, source: f.source };
+    }
+    return null;
+  };
+  const major = version ? /^(\d+)\.(\d+)/.exec(version.value) : null;
+  const plural = major ? Number(major[1]) > 0 || Number(major[2]) >= 1 : null;
+  if (plural !== null) return { roles: read(plural ? "sneakers_roles" : "sneakers_role")?.list ?? ["app"] };
+  const one = read("sneakers_role");
+  const many = read("sneakers_roles");
+  const roles = many?.list ?? one?.list ?? ["app"];
+  if (one && many && one.list.join(",") !== many.list.join(","))
+    return { roles, problem: { source: many.source, message: `capistrano-sneakers: :sneakers_roles (${many.list.join(", ")}) and :sneakers_role (${one.list.join(", ")}, ${one.source.file}:${one.source.line}) differ, and Gemfile.lock locks no capistrano-sneakers version to tell which the plugin read (0.1.0 and later read :sneakers_roles, 0.0.x :sneakers_role); the worker runs on the :sneakers_roles servers: check it` } };
+  return { roles };
+}
+
+/**
+ * `set :sneakers_run_config, false`: from 0.1.0 the plugin's start then starts nothing (only
+ * run_config mode runs `rake sneakers:run`); 0.0.x ran `sneakers` with its own flags instead, a
+ * command this tool does not model. Either way the WORKERS command is not what the servers ran.
+ */
+export function sneakersRunConfigOff(stages: Stage[], version: Fact<string> | null): { source: Source; message: string } | null {
   for (const s of stages) {
-    const v = s.variables["sneakers_role"]?.value;
-    const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && isSym(x) ? x.sym : null)).filter((x): x is string => !!x);
-    if (list.length) return list;
+    const f = s.variables["sneakers_run_config"];
+    if (!f || f.defaultOf || f.value !== false) continue;
+    const major = version ? /^(\d+)\.(\d+)/.exec(version.value) : null;
+    const modern = major ? Number(major[1]) > 0 || Number(major[2]) >= 1 : null;
+    const what =
+      modern === true
+        ? `capistrano-sneakers ${version!.value} starts nothing then (its start runs \`rake sneakers:run\` only in run_config mode): the servers' consumers were started some other way`
+        : modern === false
+          ? `capistrano-sneakers ${version!.value} then ran \`bundle exec sneakers\` with its :sneakers_* flags, which this tool does not model`
+          : "capistrano-sneakers then started nothing (0.1.0 and later) or ran `bundle exec sneakers` with its own flags (0.0.x), and Gemfile.lock locks no version to tell which";
+    return { source: f.source, message: `capistrano-sneakers: stage ${s.name} sets :sneakers_run_config false; ${what}; the worker runs \`rake sneakers:run\` (Sneakers' own task): check it is what the servers ran` };
   }
-  return ["app"];
+  return null;
 }

@@ -150,10 +150,15 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const pm = r.assets.packageManager?.value ?? null;
   const frontend = r.assets.frontend ?? null;
   const pinnedNode = frontend?.nodeVersion ?? null;
-  const nodeVersion = pinnedNode
+  // The user's explicit answer wins over the repo's pin; the disagreement is said, with the pin's line.
+  const nodeAnswered = answers[NODE_VERSION_ANSWER] !== undefined;
+  const nodeVersion = pinnedNode && !nodeAnswered
     ? imageTag(pinnedNode.value, pinnedNode.source, "the Node version")
     : imageTag(answerString(answers, NODE_VERSION_ANSWER, defaultNodeVersion(ruby)), answerSource, `answer ${NODE_VERSION_ANSWER}`);
-  if (nodeBuild && pinnedNode) prov(`Node ${nodeVersion} (pinned by the repo) → ARG NODE_VERSION`, pinnedNode.source);
+  if (nodeBuild && pinnedNode && nodeAnswered && nodeVersion !== pinnedNode.value)
+    note(`Node ${nodeVersion} (answer ${NODE_VERSION_ANSWER}) is used, though the repo pins Node ${pinnedNode.value} at ${pinnedNode.source.file}:${pinnedNode.source.line}: check which one the servers ran`, pinnedNode.source);
+  if (nodeBuild && nodeAnswered) prov(`Node ${nodeVersion} (answer ${NODE_VERSION_ANSWER}) → ARG NODE_VERSION`, answerSource);
+  else if (nodeBuild && pinnedNode) prov(`Node ${nodeVersion} (pinned by the repo) → ARG NODE_VERSION`, pinnedNode.source);
   else if (nodeBuild && answers[NODE_VERSION_ANSWER] === undefined)
     note(`Node ${nodeVersion} is this tool's default (answer ${NODE_VERSION_ANSWER}): the repo pins no Node version (.node-version, .nvmrc, .tool-versions, package.json engines); pin the one the servers ran`, r.assets.needsNode.source);
   const distro: Distro = base === "alpine" ? slimDistro("9") : slimDistro(ruby);
@@ -420,6 +425,12 @@ function frontendSteps(model: AppModel, pm: string | null, out: Out): string[] {
     const where = `${s.source.file}:${s.source.line}`;
     if (s.install && !s.dir) {
       out.provenance.push({ output: DOCKERFILE, what: `${s.argv.join(" ")} (deploy) → the lockfile install of the build stage${pm ? ` (${pm})` : ""}`, source: s.source });
+      // What the lockfile install does not repeat: the deploy's flags (--production left devDependencies
+      // out) and its environment (a registry, a token), named so nobody thinks they were kept.
+      const flags = s.argv.slice(1).filter((w) => w.startsWith("-"));
+      const env = Object.keys(s.env);
+      if (flags.length || env.length)
+        out.notes.push({ message: `\`${s.argv.join(" ")}\` (deploy) is replaced by the lockfile install of the build stage, which drops ${[flags.length ? `its flags ${flags.join(" ")}` : "", env.length ? `its environment ${env.join(", ")} (e.g. :npm_env_variables / :yarn_env_variables)` : ""].filter(Boolean).join(" and ")}${flags.includes("--production") ? "; the image's install includes devDependencies" : ""}: add them to the Dockerfile's install if the build needs them`, source: s.source });
       continue;
     }
     let argv = s.argv.map((w) => checked(w, /^[A-Za-z0-9_@%+=:,./-]+$/, "a word of the deploy's front-end command", s.source, "a plain word"));

@@ -54,6 +54,8 @@ function lantern(over: { assetHost?: string; script?: string; within?: string; n
         'set :gulp_flags, %w[--production]',
         `set :cdn_host, ${JSON.stringify(over.assetHost ?? "static.lantern.example.org")}`,
         `set :client_script, ${JSON.stringify(over.script ?? "build:client")}`,
+        // capistrano-gulp does not hook itself into the deploy: its README has the app add this.
+        'before "deploy:updated", "gulp"',
       ].join("\n") + "\n",
     ),
     "lib/capistrano/tasks/client.rake": [
@@ -84,11 +86,29 @@ function lantern(over: { assetHost?: string; script?: string; within?: string; n
 
 describe("front-end builds the deploy ran", () => {
   it("names a gulp build it cannot carry (gulp in no package.json) at its require line, in the Capfile and deploy.rb", async () => {
-    const m = await analyze(files('# require "capistrano/bower"\nrequire "capistrano/gulp"\n', 'require "capistrano/grunt"\n'));
+    const m = await analyze(files('# require "capistrano/bower"\nrequire "capistrano/gulp"\n', 'require "capistrano/grunt"\nbefore :updated, "gulp"\nafter "npm:install", :grunt\n'));
     const found = frontend(m).map((p) => `${p.file}:${p.line}`);
     expect(found).toEqual(["Capfile.rb:5", "config/deploy.rb:2"]);
-    expect(frontend(m)[0]!.message).toMatch(/ran gulp .*gulp is not in package\.json.*Dockerfile/);
+    expect(frontend(m)[0]!.message).toMatch(/ran gulp --no-color .*gulp is not in package\.json.*Dockerfile/);
+    expect(frontend(m)[1]!.message).toMatch(/ran grunt --no-color .*grunt is not in package\.json/);
     expect(dockerfile(m)).not.toMatch(/gulp|grunt/);
+  });
+
+  it("capistrano-gulp/grunt only define their task: without a hook or invoke of the repo the deploy never ran it, and nothing is carried", async () => {
+    const pkg = { "package.json": JSON.stringify({ devDependencies: { gulp: "4", grunt: "1" } }), "package-lock.json": "{}\n" };
+    const none = await analyze({ ...files('require "capistrano/gulp"\nrequire "capistrano/grunt"\n'), ...pkg });
+    expect(none.rails.assets.frontend?.steps ?? []).toEqual([]);
+    expect(frontend(none).map((p) => `${p.file}:${p.line}`)).toEqual(["Capfile.rb:4", "Capfile.rb:5"]);
+    expect(frontend(none)[0]!.message).toMatch(/no hook or invoke in the repo runs its task "gulp" \(the plugin does not hook itself/);
+    expect(dockerfile(none)).not.toMatch(/RUN .*(gulp|grunt)/);
+    // Hooked (gulp) and invoked from a task of the repo (grunt): the plugins' defaults, in their order.
+    const f = { ...files('require "capistrano/gulp"\nrequire "capistrano/grunt"\n', 'set :gulp_tasks, "build"\nset :grunt_file, "Gruntfile.js"\nbefore "deploy:updated", "gulp"\nnamespace :deploy do\n  task :grunt_it do\n    invoke "grunt"\n  end\nend\n'), ...pkg };
+    const m = await analyze(f);
+    expect(frontend(m)).toEqual([]);
+    expect(m.rails.assets.frontend!.steps.map((s) => s.argv.join(" "))).toEqual(["gulp --no-color build", "grunt --no-color --gruntfile Gruntfile.js"]);
+    // A variable of the plugin this tool does not model is named, not ignored.
+    const exe = await analyze({ ...f, "config/deploy.rb": f["config/deploy.rb"] + 'set :gulp_executable, "node_modules/.bin/gulp"\n' });
+    expect(frontend(exe).map((p) => p.message)).toEqual([expect.stringMatching(/ran gulp .*:gulp_executable \(config\/deploy\.rb:10\), which this tool does not model/)]);
   });
 
   it("says nothing for a deploy that only precompiles", async () => {
@@ -104,7 +124,7 @@ describe("front-end builds the deploy ran", () => {
     expect(fe.nodeVersion).toEqual({ value: "18.19.0", source: { file: ".nvmrc", line: 1 } });
     expect(fe.steps).toEqual([
       { argv: ["npm", "install", "--silent"], dir: "", env: {}, install: true, source: { file: "Capfile.rb", line: 4 } },
-      { argv: ["gulp", "build", "--production"], dir: "", env: {}, source: { file: "Capfile.rb", line: 5 } },
+      { argv: ["gulp", "--production", "build"], dir: "", env: {}, source: { file: "Capfile.rb", line: 5 } },
       { argv: ["npm", "ci"], dir: "client", env: {}, install: true, source: { file: "lib/capistrano/tasks/client.rake", line: 6 } },
       { argv: ["npm", "run", "build:client"], dir: "client", env: { NODE_ENV: "production", ASSET_HOST: "static.lantern.example.org" }, source: { file: "lib/capistrano/tasks/client.rake", line: 8 } },
     ]);
@@ -119,7 +139,7 @@ describe("front-end builds the deploy ran", () => {
     const r = runs(d);
     const at = (re: RegExp) => r.findIndex((x) => re.test(x));
     const install = at(/^npm ci$/);
-    const gulp = at(/^gulp build --production$/);
+    const gulp = at(/^gulp --production build$/);
     const client = at(/^cd client && npm ci$/);
     const bundle = at(/^cd client && NODE_ENV=production ASSET_HOST=static\.lantern\.example\.org npm run build:client$/);
     const precompile = at(/assets:precompile && rm -rf node_modules client\/node_modules$/);
@@ -138,7 +158,7 @@ describe("front-end builds the deploy ran", () => {
     expect(w.map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:6", "lib/capistrano/tasks/client.rake:8"]);
     expect(w[1]!.message).toMatch(/ran npm run build:client .*it ran in "\/srv\/lantern\/shared\/client", a path outside the release/);
     expect(dockerfile(m)).not.toContain("build:client");
-    expect(dockerfile(m)).toContain("gulp build --production");
+    expect(dockerfile(m)).toContain("gulp --production build");
   });
 
   it("a command given as one string ignores within (SSHKit runs it in the login directory): named, not carried", async () => {
@@ -177,7 +197,7 @@ describe("shell lines and tools the deploy named", () => {
     const m = await analyze(f);
     expect(frontend(m).map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/client.rake:5"]);
     expect(frontend(m)[0]!.message).toMatch(/ran after deploy:published \(lib\/capistrano\/tasks\/client\.rake:10\)/);
-    expect(runs(dockerfile(m)).filter((x) => /gulp/.test(x))).toEqual(["gulp build --production"]);
+    expect(runs(dockerfile(m)).filter((x) => /gulp/.test(x))).toEqual(["gulp --production build"]);
   });
 
   it("a tool whose name the deploy reads from a variable it cannot know (run_locally, fetch(:gulp_executable)) is named, not guessed", async () => {
@@ -216,7 +236,7 @@ describe("hostile values", () => {
     expect(lintDockerfile(d).problems).toEqual([]);
     for (const x of runs(d)) expect(shellcheck(x).out).toBe("");
     const { log } = runSteps(d);
-    expect(log.split("\n").filter(Boolean)).toEqual(["npm|app|[ci]||", "gulp|app|[build][--production]||", "npm|client|[ci]||", `npm|client|[run][build:client]|production|${evil}`]);
+    expect(log.split("\n").filter(Boolean)).toEqual(["npm|app|[ci]||", "gulp|app|[--production][build]||", "npm|client|[ci]||", `npm|client|[run][build:client]|production|${evil}`]);
   });
 
   it("a script name that is shell text is not written: named instead", async () => {
@@ -282,3 +302,58 @@ describe("Node and the package manager", () => {
     expect(install).toBeLessThan(r.findIndex((x) => /assets:precompile/.test(x)));
   });
 });
+
+describe("commands behind an assignment, a wrapper or a path", () => {
+  const withTask = (body: string, extra: Record<string, string> = {}) => {
+    const f = { ...lantern(), ...extra };
+    f["lib/capistrano/tasks/client.rake"] = `namespace :client do\n  task :bundle do\n    on roles(:web) do\n${body}\n    end\n  end\nend\nafter "npm:install", "client:bundle"\n`;
+    return f;
+  };
+  const own = (m: AppModel) => m.rails.assets.frontend!.steps.slice(2);
+
+  it("`VAR=value npm …` takes the assignment as the step's environment; a secret-looking one is named, never baked in", async () => {
+    const m = await analyze(withTask('      execute "cd #{release_path}/client && NODE_OPTIONS=--max-old-space-size=4096 npm run build:client"'));
+    expect(frontend(m)).toEqual([]);
+    expect(own(m).map((s) => [s.argv.join(" "), s.dir, s.env])).toEqual([["npm run build:client", "client", { NODE_OPTIONS: "--max-old-space-size=4096" }]]);
+    expect(runs(dockerfile(m))).toContain("cd client && NODE_OPTIONS=--max-old-space-size=4096 npm run build:client");
+    const secret = await analyze(withTask('      execute "cd #{release_path}/client && SENTRY_AUTH_TOKEN=abc123 npm run build:client"'));
+    expect(frontend(secret).map((p) => p.message)).toEqual([expect.stringMatching(/ran npm run build:client .*SENTRY_AUTH_TOKEN looks like a secret/)]);
+    expect(dockerfile(secret)).not.toContain("abc123");
+  });
+
+  it("`sudo npm …` and `/usr/bin/env npm …` are named, never dropped in silence", async () => {
+    const m = await analyze(withTask('      execute "cd #{release_path}/client && sudo npm run build:client"\n      execute "cd #{release_path}/client && /usr/bin/env npm run build:client"'));
+    expect(frontend(m).map((p) => `${p.line}: ${p.message}`)).toEqual([expect.stringMatching(/^4: .*through "sudo"/), expect.stringMatching(/^5: .*through "\/usr\/bin\/env"/)]);
+  });
+
+  it("a binstub given by path keeps its path (bin/webpack is webpacker's Ruby wrapper) when the repo has it, else it is named", async () => {
+    const body = '      execute "cd #{release_path} && bin/webpack"';
+    const m = await analyze(withTask(body, { "bin/webpack": "#!/usr/bin/env ruby\n" }));
+    expect(frontend(m)).toEqual([]);
+    expect(own(m).map((s) => s.argv)).toEqual([["bin/webpack"]]);
+    expect(runs(dockerfile(m))).toContain("bin/webpack");
+    const missing = await analyze(withTask(body));
+    expect(own(missing)[0]!.argv).toEqual(["bin/webpack"]);
+    expect(frontend(missing).map((p) => p.message)).toEqual([expect.stringMatching(/bin\/webpack is not in the repo/)]);
+    expect(runs(dockerfile(missing)).some((x) => /webpack/.test(x))).toBe(false);
+  });
+});
+
+describe("the Dockerfile's Node and root install", () => {
+  it("the explicit answer container.node_version wins over the repo's pin, which is named with its file:line", async () => {
+    const m = await analyze(lantern());
+    const out = emitContainer(m, { "container.node_version": "20" });
+    expect(out.files.find((f) => f.path === "Dockerfile")!.content).toContain("ARG NODE_VERSION=20\n");
+    expect(out.notes.map((n) => n.message)).toContainEqual(expect.stringMatching(/Node 20 \(answer container\.node_version\).*repo pins Node 18\.19\.0 at \.nvmrc:1/));
+  });
+
+  it("what the lockfile install drops of the deploy's root npm install (flags, :npm_env_variables) is named", async () => {
+    const f = lantern();
+    f["config/deploy.rb"] = f["config/deploy.rb"]!.replace('set :npm_flags, "--silent"', 'set :npm_flags, "--production --silent"\nset :npm_env_variables, { "NPM_CONFIG_REGISTRY" => "https://npm.example.org/" }');
+    const out = emitContainer(await analyze(f), {});
+    const note = out.notes.find((n) => /lockfile install of the build stage, which drops/.test(n.message))!;
+    expect(note.message).toMatch(/its flags --production --silent and its environment NPM_CONFIG_REGISTRY .*includes devDependencies/);
+    expect(note.source).toEqual({ file: "Capfile.rb", line: 4 });
+  });
+});
+

@@ -83,4 +83,20 @@ describe("findSecrets", () => {
     const s = findSecrets(baseModel({ rails }));
     expect(s.filter((x) => x.name === "DB_PASSWORD")).toEqual([{ name: "DB_PASSWORD", kind: "env", reason: "read by config/database.yml.example:default.password", source: { file: "config/database.yml.example", line: 8 } }]);
   });
+
+  it("a plugin's default and a file path are no secret written in the deploy config; a literal key still is", () => {
+    const at = (line: number) => ({ file: "config/deploy.rb", line });
+    const m = baseModel({
+      stages: [
+        stage("production", [], {
+          nginx_ssl_certificate_key: { value: "/etc/ssl/private/harbor.key", source: { file: "Capfile", line: 3 }, defaultOf: "capistrano3-nginx" },
+          ssl_private_key: { value: "/etc/ssl/private/harbor.key", source: at(4) },
+          deploy_key: { value: "~/.ssh/id_deploy", source: at(5) },
+          api_key: { value: "3f9a0c7e1b2d4f6a8c0e", source: at(6) },
+          slack_token: { value: "/xoxb-123456789012-123456789012-AbCdEfGhIjKlMnOpQrStUvWx", source: at(7) },
+        }),
+      ],
+    });
+    expect(findSecrets(m).map((s) => s.name).sort()).toEqual([":api_key", ":slack_token"]);
+  });
 });

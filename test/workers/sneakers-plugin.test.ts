@@ -19,16 +19,16 @@ const INIT = [
   "",
 ].join("\n");
 
-const app = (production: string, staging: string, init = INIT) =>
+const app = (production: string, staging: string, init = INIT, deploy = "set :sneakers_role, :consumers\n", gems: Record<string, string> = GEMS) =>
   analyzeFiles(
     pluginApp(
-      "set :sneakers_roles, :consumers\n",
+      deploy,
       {
         production: `server "m1.parcel.example.org", roles: %w[web app db]\nserver "m2.parcel.example.org", roles: %w[app]\nset :rails_env, "production"\n${production}`,
         staging: `server "s1.parcel.example.org", roles: %w[web app db]\nset :rails_env, "staging"\n${staging}`,
       },
       { "config/initializers/rabbit.rb": init },
-      GEMS,
+      gems,
       'require "capistrano/sneakers"\n',
     ),
     "parcel",
@@ -42,7 +42,7 @@ beforeAll(async () => {
 afterAll(removeTrees);
 
 describe("capistrano-sneakers", () => {
-  it("WORKERS is the plugin's :sneakers_workers, on its default :app role (its :sneakers_role; :sneakers_roles is not its name)", () => {
+  it("WORKERS is the plugin's :sneakers_workers, on its default :app role (1.2.0 reads :sneakers_roles; :sneakers_role is not its name)", () => {
     const w = m.workers!.find((x) => x.backend === "sneakers")!;
     expect(w.args).toEqual(["bundle", "exec", "rake", "sneakers:run"]);
     expect(w.env).toEqual({ WORKERS: "Inbound::Orders,Inbound::Refunds" });
@@ -73,4 +73,25 @@ describe("capistrano-sneakers", () => {
     expect(split.workers!.find((x) => x.backend === "sneakers")!.env).toEqual({});
     expect(split.problems.some((p) => /sneakers_workers differs between stages \(production: A; staging: B\)/.test(p.message))).toBe(true);
   });
+
+  const W = 'set :sneakers_workers, ["A"]\n';
+  const roles = (x: AppModel) => x.workers!.find((w) => w.backend === "sneakers")!.roles;
+  it("the roles variable is the one the locked plugin version reads: :sneakers_roles from 0.1.0, :sneakers_role in 0.0.x", async () => {
+    expect(roles(await app(W, W, INIT, "set :sneakers_roles, :consumers\n"))).toEqual(["consumers"]);
+    const old = { ...GEMS, "capistrano-sneakers": "0.0.2" };
+    expect(roles(await app(W, W, INIT, "set :sneakers_roles, :consumers\n", old))).toEqual(["app"]);
+    expect(roles(await app(W, W, INIT, "set :sneakers_role, :consumers\n", old))).toEqual(["consumers"]);
+  });
+
+  it("no locked version: both names are read, and a disagreement is a warning naming both lines", async () => {
+    const x = await app(W, W, INIT, "set :sneakers_role, :app\nset :sneakers_roles, :consumers\n", { sneakers: "2.11.0" });
+    expect(roles(x)).toEqual(["consumers"]);
+    expect(x.problems.filter((p) => /:sneakers_roles \(consumers\) and :sneakers_role \(app, config\/deploy\.rb:3\) differ/.test(p.message)).map((p) => `${p.file}:${p.line}`)).toEqual(["config/deploy.rb:4"]);
+  });
+
+  it(":sneakers_run_config false: the plugin's start ran no rake sneakers:run, said with the line", async () => {
+    const x = await app(W + "set :sneakers_run_config, false\n", W);
+    expect(x.problems.filter((p) => /sneakers_run_config false/.test(p.message)).map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([expect.stringMatching(/^config\/deploy\/production\.rb:5 .*1\.2\.0 starts nothing then/)]);
+  });
 });
+
