@@ -114,6 +114,16 @@ const RULES: Rule[] = [
     anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
+  // ...and an environment variable set on a command line or in an env file, named in capitals as
+  // such variables are (`DATABASE_PASSWORD=hunter2 bin/delayed_job start`): there a plain word is
+  // the credential itself, not a setting, so only flags and references are spared.
+  {
+    re: /(?<![A-Za-z0-9_-])(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|SECRET_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CLIENT_SECRET)=["']?([^\s"'&;,)]{4,})/g,
+    shape: "secret parameter",
+    group: 1,
+    anchor: /PASS|PWD|SECRET|TOKEN|KEY/g,
+    ok: (s) => notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
+  },
   // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
   // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of
   // the parameter rule above). A value that starts with `-` is the next flag, not a secret.
