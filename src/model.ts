@@ -1224,6 +1224,13 @@ export function secretByKeyName(key: string, value: unknown): boolean {
 }
 
 /**
+ * An environment variable the repo sets beside a command (a worker's start line, a front-end build
+ * step's `with`): secret by its name (the rule of secretByKeyName) or by its value's shape. One rule
+ * for every place that must keep such a value out of a tracked file or an image layer.
+ */
+export const secretEnvEntry = (name: string, value: unknown): boolean => secretByKeyName(name, value) || looksSecretValue(value);
+
+/**
  * HTTP header names that carry credentials: Authorization, Cookie, Set-Cookie, Api-Key, X-Api-Key,
  * X-Auth-Token... The nginx sidecar leaves such a header out when its value is written literally,
  * and the redaction hides the value wherever the model holds it: one rule for both.
@@ -1233,7 +1240,8 @@ export const looksCredentialHeader = (name: string): boolean =>
 
 // A value shaped like a secret (a token, a key, a webhook, a URL password...), whatever it is called:
 // the rules live in their own module, re-exported here so that every folder asks the same question.
-export { looksSecretValue } from "./secret-shapes.js";
+import { looksSecretValue } from "./secret-shapes.js";
+export { looksSecretValue };
 
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */
 export function isCredentialUrl(v: unknown): boolean {

@@ -6,11 +6,10 @@
 // only the servers have, words not known statically, shell text beyond `cd x && cmd`) is not
 // carried: it is named as the warning assets.frontend-build, at its file and line.
 import type { AnalyzerContext, AssetFacts, CapistranoFacts, Fact, FrontendBuild, FrontendStep, RValue, Source, Stage, TaskDef } from "../../src/model.js";
-import { railsEnvOf, secretByKeyName } from "../../src/model.js";
+import { railsEnvOf, secretEnvEntry } from "../../src/model.js";
 import { argsOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, isHash, isSym, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
-import { looksSecretValue } from "../../src/secret-shapes.js";
 import { capfilePath } from "../capistrano/capfile.js";
 
 /** Stands for the release directory in evaluated paths (release_path, current_path): never text a repo writes. */
@@ -494,7 +493,7 @@ function envOf(v: RValue): { env: Record<string, string> } | { why: string } {
     if (s === null) return { why: `its environment variable ${k} is not known statically` };
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(s) || s.includes("<<")) return { why: `its environment variable ${k} holds a line break or control character, which a Dockerfile RUN line cannot carry` };
-    if (secretByKeyName(k, s) || looksSecretValue(s)) return { why: `its environment variable ${k} looks like a secret, which would be baked into an image layer; give it to the build as a build secret` };
+    if (secretEnvEntry(k, s)) return { why: `its environment variable ${k} looks like a secret, which would be baked into an image layer; give it to the build as a build secret` };
     env[k] = s;
   }
   return { env };

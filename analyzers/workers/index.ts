@@ -4,8 +4,7 @@
 // in backends.ts; the command is the repo's own line when it is plain words, else the backend's
 // standard command, said so.
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { secretByKeyName } from "../../src/model.js";
-import { looksSecretValue } from "../../src/secret-shapes.js";
+import { secretEnvEntry } from "../../src/model.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
@@ -315,7 +314,7 @@ export function analyzeWorkers(
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
 function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
-  const secret = Object.keys(w.env).filter((k) => secretByKeyName(k, w.env[k]) || looksSecretValue(w.env[k]));
+  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;
   if (at) ctx.problem({ ...at, message: `worker ${w.name}: the line that starts it sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: put ${secret.length > 1 ? "them" : "it"} in the stage's secrets, which every pod reads`, severity: "warning" });
