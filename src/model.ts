@@ -530,6 +530,12 @@ export interface Stage {
    * it, gap stages.none). Nothing says which servers it had.
    */
   undeclared?: true;
+  /**
+   * Capistrano 2: gems the stage's own file requires (`require 'capistrano-resque'` in
+   * config/deploy/production.rb). Their tasks and hooks exist in this stage only; they are also in
+   * CapistranoFacts.requires, with this file as their source.
+   */
+  plugins?: Fact<string>[];
 }
 
 export interface UnreadCode {

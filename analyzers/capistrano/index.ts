@@ -371,6 +371,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   function cap2Stage(s: Session, stage: string | null, file: string | null, task: string | null = null, declared?: Source) {
     if (stage && file) s.vars.set("stage", { sym: stage }, declared ?? { file, line: 1 });
+    s.stageFile = file;
     if (file && has(file)) s.runFile(file, true);
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
     if (task) s.runTask(task);
@@ -394,6 +395,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const user = major === 2 && typeof variables["user"]?.value === "string" ? (variables["user"].value as string) : null;
     const stage: Stage = { name, source: { file, line }, variables, servers: s.servers.list(user) };
     if (s.asked.length) stage.asked = s.asked;
+    const own = s.stageFile ? s.requires.filter((r) => r.source.file === s.stageFile) : [];
+    if (own.length) stage.plugins = own.map((r) => ({ value: r.value, source: r.source }));
     const unread = unreadOf(s.unread);
     // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
     // known, which is not the same as none (that would suspend its CronJobs on a false reason).
@@ -468,7 +471,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const capistrano: CapistranoFacts = {
     major,
     ...(mina ? { tool: "mina" as const } : {}),
-    requires: first.requires.map((r) => ({ value: r.value, source: r.source })),
+    // With a Capistrano 2 stage file's own requires (Stage.plugins): every stage's, once each.
+    requires: [...first.requires, ...stages.flatMap((st) => st.plugins ?? [])]
+      .filter((r, i, all) => all.findIndex((x) => x.value === r.value && x.source.file === r.source.file && x.source.line === r.source.line) === i)
+      .map((r) => ({ value: r.value, source: r.source })),
     lock,
     tasks,
     hooks,

@@ -115,6 +115,11 @@ export class Session {
    */
   readonly unknownCalls: { name: string; source: Source }[] = [];
   private serverLimitSaid = false;
+  /**
+   * Capistrano 2: the stage file this session runs (config/deploy/<stage>.rb). multistage loads it
+   * like deploy.rb, so a gem it requires is a plugin, of that stage alone.
+   */
+  stageFile: string | null = null;
 
   constructor(private opts: SessionOptions, from?: Session) {
     this.global = from ? from.global.copy() : new DeployGlobal(opts.repo);
@@ -703,7 +708,7 @@ export class Session {
     const found = this.findLoadable(target, how, f.parsed.file);
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
-    const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
+    const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
     if (how === "import") {
       if (found) this.imports.push(found);

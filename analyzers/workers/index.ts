@@ -20,6 +20,7 @@ import { startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
+import { isCapfileName } from "../capistrano/capfile.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -51,7 +52,7 @@ export function analyzeWorkers(
     const evidence: Fact<string>[] = [];
     const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
     if (gem) evidence.push({ value: `${b.gems.find((g) => rails.gems[g])} ${gem.value} in Gemfile.lock`, source: gem.source });
-    for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
+    for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in ${isCapfileName(r.source.file) ? "the Capfile" : r.source.file}`, source: r.source });
     const prefix = b.id.replace(/-/g, "_");
     for (const h of cap?.hooks ?? [])
       if (h.task.replace(/^:/, "").startsWith(`${prefix}:`)) evidence.push({ value: `${h.kind} "${h.target}", "${h.task}" (Capistrano hook)`, source: h.source });
@@ -121,7 +122,7 @@ export function analyzeWorkers(
     const hooked = (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
     if (b.id === "resque" && plugin && (hooked || stages.some((s) => s.variables["workers"]))) {
       // The deploy started capistrano-resque's `:workers`: those are the processes the servers ran.
-      const ws = resquePluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
+      const ws = resquePluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain }, pluginLoadedIn(cap!, stages, b.capistrano));
       const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
       // Without a resque hook, a deploy line that starts a service file of the repo (`god start -c
       // …/script/worker.god`) is what ran the workers: said, with both lines, since only :workers was read.
@@ -511,6 +512,17 @@ function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | nu
     out.push({ name: t.name, source: t.source, runs });
   }
   return out;
+}
+
+/**
+ * Whether a stage loads a plugin: every stage does when the Capfile or deploy.rb requires it; when
+ * only Capistrano 2 stage files do, the stages whose own file requires it (its tasks and hooks exist
+ * there alone), with the file that does, for the reason.
+ */
+export function pluginLoadedIn(cap: CapistranoFacts, stages: Stage[], re: RegExp): (s: Stage) => boolean {
+  const ownFiles = new Set(stages.flatMap((st) => (st.plugins ?? []).map((p) => `${p.source.file}:${p.source.line}`)));
+  if (cap.requires.some((r) => re.test(r.value) && !ownFiles.has(`${r.source.file}:${r.source.line}`))) return () => true;
+  return (s) => (s.plugins ?? []).some((p) => re.test(p.value));
 }
 
 /** Roles that mean "this server ran the backend": its own name, the plugins' role names, `worker`. */

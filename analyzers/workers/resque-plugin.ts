@@ -66,10 +66,15 @@ export function resquePluginWorkers(
   stages: Stage[],
   evidence: Fact<string>[],
   base: Pick<WorkerFacts, "backend" | "label" | "drain">,
+  loads: (s: Stage) => boolean = () => true,
 ): WorkerFacts[] {
   const byKey = new Map<string, WorkerFacts & { stageCounts: NonNullable<WorkerFacts["perStage"]> }>();
   const noRole = new Set<string>();
+  // A Capistrano 2 stage whose own file does not require the plugin has no resque:start: none ran there.
+  const without = stages.filter((s) => !loads(s));
+  const loaders = [...new Set(stages.filter(loads).flatMap((s) => s.plugins?.filter((p) => /^capistrano-resque$/.test(p.value)).map((p) => p.source.file) ?? []))];
   for (const s of stages) {
+    if (without.includes(s)) continue;
     const v = s.variables["workers"];
     const read = entriesOf(v, s);
     if ("unknown" in read) {
@@ -151,7 +156,9 @@ export function resquePluginWorkers(
       stages.map((st) => [
         st.name,
         stageCounts[st.name] ??
-          (noRole.has(`${st.name}\0${w.roles[0]}`)
+          (without.includes(st)
+            ? { processes: 0, why: `stage ${st.name} does not load capistrano-resque (only ${loaders.join(", ")} require${loaders.length > 1 ? "" : "s"} it)`, source: st.source }
+            : noRole.has(`${st.name}\0${w.roles[0]}`)
             ? { processes: 0, why: `no server of stage ${st.name} has the ${w.roles[0]} role`, source: st.source }
             : { processes: 0, why: `not in stage ${st.name}'s :workers`, source: st.variables["workers"]?.source ?? null }),
       ]),

@@ -135,6 +135,48 @@ describe("capistrano-resque's :workers", () => {
   });
 });
 
+describe("Capistrano 2: a plugin required by a stage file", () => {
+  // multistage loads config/deploy/<stage>.rb like deploy.rb: a gem it requires is that stage's alone.
+  const cap2 = (stageFiles: Record<string, string>) =>
+    memoryRepo({
+      Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+      "config/deploy.rb": `set :application, "relay"\nset :stages, %w(${Object.keys(stageFiles).join(" ")})\nrequire 'capistrano/ext/multistage'\n`,
+      ...Object.fromEntries(Object.entries(stageFiles).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+      "Gemfile.lock": lock({ resque: "1.27.4", "capistrano-resque": "0.2.3", capistrano: "2.15.9", rails: "4.2.11" }),
+    });
+
+  it("capistrano-resque's :workers count per server in the stages that require it, and 0 where no file does", async () => {
+    const m = await analyzeFiles(
+      cap2({
+        live: [
+          "require 'capistrano-resque'",
+          'role :app, "10.1.0.1", "10.1.0.2"',
+          'role :resque_worker, "10.1.0.1", "10.1.0.2"',
+          'set :rails_env, "production"',
+          'set :workers, { "mailers,digests" => 3 }',
+          "set :interval, 2",
+          "set :resque_environment_task, true",
+          'after "deploy:restart", "resque:restart"',
+        ].join("\n") + "\n",
+        // Same roles, but this stage's file loads no resque plugin: its servers ran no resque:start.
+        crawl: 'role :app, "10.2.0.1"\nrole :resque_worker, "10.2.0.1"\nset :rails_env, "crawl"\n',
+      }),
+      "relay",
+    );
+    expect(m.capistrano!.requires.filter((r) => r.value === "capistrano-resque").map((r) => r.source)).toEqual([{ file: "config/deploy/live.rb", line: 1 }]);
+    expect(m.stages.find((s) => s.name === "live")!.plugins!.map((p) => p.value)).toContain("capistrano-resque");
+    expect(m.stages.find((s) => s.name === "crawl")!.plugins).toBeUndefined();
+    const ws = m.workers!.filter((w) => w.backend === "resque");
+    expect(ws.map((w) => [w.name, w.commandFrom, w.env["QUEUE"], w.env["INTERVAL"]])).toEqual([["worker-resque-mailers-digests", "capistrano", "mailers,digests", "2"]]);
+    expect(ws[0]!.args).toEqual(["bundle", "exec", "rake", "environment", "resque:work"]);
+    expect(ws[0]!.evidence.map((e) => e.value)).toContain('require "capistrano-resque" in config/deploy/live.rb');
+    expect(ws[0]!.perStage!["crawl"]).toMatchObject({ processes: 0, why: "stage crawl does not load capistrano-resque (only config/deploy/live.rb requires it)" });
+    const plan = makePlan(m, {} as never);
+    const spec = workerSpecs(plan).find((x) => x.facts.name === "worker-resque-mailers-digests")!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ live: 6, crawl: 0 });
+  });
+});
+
 describe("worker names across backends", () => {
   it("a Resque queue named `scheduler` does not take resque-scheduler's Deployment name", async () => {
     const m = await analyzeFiles(
