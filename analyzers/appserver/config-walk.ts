@@ -1,11 +1,12 @@
 // Walks a Ruby DSL config file (Unicorn, Puma) the way the server's `instance_eval` runs it, minus
 // the running: top-level calls in order, local variables assigned on the way (`app_path = "..."`),
-// `if`/`unless` taken when the condition is known, `each` over a literal list. Each DSL call is
+// `if`/`unless`/`case` taken when the condition is known, `each` over a literal list. Each DSL call is
 // handed to the caller with an evaluator that sees those locals and the file's deployed location.
 import type { AppServerConfig, RValue, Source } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, truthy, isKnown, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { fileScopeCall } from "./ruby-file.js";
+import { caseBranch } from "../ruby/idioms/blocks.js";
 
 export interface DslCall {
   name: string;
@@ -102,6 +103,20 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           } else walk((kind(st) === "IfNode") === c ? thenStmts : elseStmts, condition);
           break;
         }
+        case "CaseNode":
+        case "CaseMatchNode": {
+          // `case @environment when "production"`: the branch Ruby takes when the subject and the
+          // `when`s are known; else every branch, each call marked with the case it sits under.
+          const b = kind(st) === "CaseNode" ? caseBranch(st, scope, (n, sc) => evaluate(n, parsed, sc)) : null;
+          if (b) walk(statementsOf(b.statements), condition);
+          else {
+            const text = `case ${shorten(parsed.textOf(st.predicate ?? st))}`;
+            for (const w of st.conditions ?? []) walk(statementsOf(w.statements), condition ?? text);
+            const last = st.elseClause ?? st.else_clause ?? st.consequent;
+            if (last) walk(statementsOf(last.statements), condition ?? text);
+          }
+          break;
+        }
         case "ParenthesesNode":
         case "BeginNode":
           walk(statementsOf(st), condition);
@@ -110,14 +125,23 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           if (st.receiver && st.name === "each" && st.block && kind(st.block) === "BlockNode") {
             const list = ev(st.receiver);
             const param = blockParam(st.block);
-            if (Array.isArray(list) && isKnown(list) && param) {
+            const noParams = !st.block.parameters;
+            if (Array.isArray(list) && isKnown(list) && (param || noParams)) {
               for (const item of list) {
-                frames.push(new Map([[param, item]]));
+                frames.push(new Map(param ? [[param, item]] : []));
                 walk(statementsOf(st.block.body), condition);
                 frames.pop();
               }
               break;
             }
+            // A list known only on the server (`ENV.fetch("REGIONS").split(",").each`): its body
+            // runs once here, each call marked as under that loop and the item not known, so what
+            // the loop declares is said rather than dropped.
+            const text = `${shorten(parsed.textOf(st.receiver))}.each`;
+            frames.push(new Map(param ? [[param, unknown(parsed, st.receiver, `an item of ${text}, a list not known statically`)]] : []));
+            walk(statementsOf(st.block.body), condition ?? text);
+            frames.pop();
+            break;
           }
           if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
           const block = st.block ? (kind(st.block) === "BlockArgumentNode" ? st.block.expression ?? st.block : st.block) : null;

@@ -5,7 +5,7 @@ import type { Fact, RValue, Source } from "../../src/model.js";
 import { CRON_OUTPUT_UNKNOWN } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { kind } from "../ruby/prism.js";
-import { isHash, isSym, rubyToS } from "../ruby/evaluate.js";
+import { isHash, isKnown, isSym, rubyToS } from "../ruby/evaluate.js";
 import { walkConfig, type DslCall, type ConfigWalker } from "../appserver/config-walk.js";
 import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } from "./cron.js";
 import type { ChronicOptions } from "./chronic.js";
@@ -266,7 +266,9 @@ function crontab(jobs: ScheduledJob[], byRoles = false): CrontabLine[] {
           else {
             // `entry.split(/ +/, 6)`: the command is one field, compared as a whole
             const fields = schedule.split(/ +/);
-            const same = JSON.stringify(byRoles ? [j.command, [...j.roles].sort()] : j.command);
+            // A command holding a piece not known statically may differ from another's that reads the
+            // same here (`rake "scrape[#{region}]"` in a loop over a server-side list): never combined.
+            const same = JSON.stringify([...(byRoles ? [j.command, [...j.roles].sort()] : [j.command]), ...(isKnown(j.command) ? [] : [i])]);
             if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", same], line });
             else regular.push({ row: [...fields, same], line });
           }
