@@ -34,7 +34,9 @@ const MENTIONS = /systemctl|service|initctl|daemons:|(script|bin)\//;
 
 const at = (s: Source) => `${s.file}:${s.line}`;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone (`execute :sudo, :systemctl, :restart, "x"`). */
-const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
+// SSHKit's trailing options (`execute :sudo, :systemctl, :restart, :x, raise_on_non_zero_exit: false`)
+// are Ruby keywords, not words of the command: dropped before the line is read as shell words.
+const asShell = (line: string) => line.replace(/,\s*[a-z_]\w*:\s[^,)]*/g, " ").replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
 
 export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null): UncarriedProcess[] {
   const out: UncarriedProcess[] = [];

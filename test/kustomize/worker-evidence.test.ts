@@ -231,7 +231,7 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
             "    on roles(:app) do",
             '      execute :sudo, :systemctl, :restart, "tally-puma.service"',
             '      execute :sudo, :systemctl, :restart, "tally-sidekiq"',
-            '      execute :sudo, :systemctl, :restart, "tally-mail-bridge.service"',
+            '      execute :sudo, :systemctl, :restart, "tally-mail-bridge.service", raise_on_non_zero_exit: false',
             "      execute :sudo, :systemctl, :restart, :nginx",
             '      execute :sudo, :systemctl, :restart, "#{fetch(:application)}-relay"',
             '      execute :rake, "daemons:start"',
