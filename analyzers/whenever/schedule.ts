@@ -5,7 +5,7 @@ import type { Fact, RValue, Source } from "../../src/model.js";
 import { CRON_OUTPUT_UNKNOWN } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
 import { kind } from "../ruby/prism.js";
-import { isHash, isKnown, isSym, rubyToS } from "../ruby/evaluate.js";
+import { isHash, isInterp, isSym, isUnknown, rubyToS } from "../ruby/evaluate.js";
 import { walkConfig, type DslCall, type ConfigWalker } from "../appserver/config-walk.js";
 import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } from "./cron.js";
 import type { ChronicOptions } from "./chronic.js";
@@ -24,6 +24,8 @@ export interface ScheduledJob {
   timeKey: string;
   times: string[];
   source: Source;
+  /** The task argument as written (`"scrape[#{region}]"`): tells apart tasks that evaluate to the same unknown. */
+  taskText?: string;
 }
 
 export interface CrontabLine {
@@ -168,7 +170,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
     if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
     pending.push({
-      job: { type: call.name, task: arg(0), timeKey: JSON.stringify(scope.time), source: call.source },
+      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source },
       options: { ...scope.every, ...setVars, ...options, __time: scope.time },
       template: jobTypes[call.name],
       atSource: scope.timeSource,
@@ -266,9 +268,10 @@ function crontab(jobs: ScheduledJob[], byRoles = false): CrontabLine[] {
           else {
             // `entry.split(/ +/, 6)`: the command is one field, compared as a whole
             const fields = schedule.split(/ +/);
-            // A command holding a piece not known statically may differ from another's that reads the
-            // same here (`rake "scrape[#{region}]"` in a loop over a server-side list): never combined.
-            const same = JSON.stringify([...(byRoles ? [j.command, [...j.roles].sort()] : [j.command]), ...(isKnown(j.command) ? [] : [i])]);
+            // A command holding a piece not known statically reads as that piece alone, so two jobs
+            // whose tasks are written differently (`rake "a[#{region}]"`, `rake "b[#{region}]"` in a
+            // loop over a server-side list) would look the same: they are told apart by the task as written.
+            const same = JSON.stringify([...(byRoles ? [j.command, [...j.roles].sort()] : [j.command]), ...(holdsUnknown(j.command) ? [j.type, j.taskText ?? i] : [])]);
             if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", same], line });
             else regular.push({ row: [...fields, same], line });
           }
@@ -282,4 +285,6 @@ function crontab(jobs: ScheduledJob[], byRoles = false): CrontabLine[] {
 }
 
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+
+const holdsUnknown = (v: RValue): boolean => isUnknown(v) || (isInterp(v) && v.interp.some(isUnknown));
 
