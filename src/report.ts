@@ -2,7 +2,7 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { sidekiqOfStage } from "../emitters/kustomize/rules.js";
-import { cronRolesOf } from "./model.js";
+import { WHENEVER_DEFAULT_FILE, cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
@@ -199,8 +199,10 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.cron) {
     // A schedule whose blocks are empty (or all commented out) wrote an empty crontab: said, so an
     // empty section does not read as a schedule that was not looked at.
-    // Which schedule files the servers loaded, and what loaded each (analyzers/whenever/loaded.ts).
-    for (const f of m.cron.files ?? []) {
+    // Which schedule files the servers loaded, and what loaded each (analyzers/whenever/loaded.ts),
+    // said when it is more than whenever's default file on every stage's whenever_roles.
+    const plain = (m.cron.files ?? []).every((f) => f.file === WHENEVER_DEFAULT_FILE && !f.stages && !f.taskRoles);
+    for (const f of plain ? [] : m.cron.files ?? []) {
       const where = [f.stages ? `stages ${f.stages.join(", ")}` : "", f.taskRoles ? `on roles ${f.taskRoles.roles.join(", ")}` : ""].filter(Boolean).join("; ");
       lines.push(`  ${f.file}: loaded by ${f.how}${where ? ` (${where})` : ""}${f.loadedBy ? `  ${at(f.loadedBy)}` : ""}`);
     }
