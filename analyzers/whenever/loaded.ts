@@ -15,7 +15,7 @@
 // Several files can be loaded (each under its own identifier, so each kept its crontab block): each
 // one's jobs become CronJobs. A schedule file nothing loads, or one a deploy names that the repo
 // does not hold, is a named warning.
-import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Stage } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, Stage } from "../../src/model.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
 
 const DEFAULT_SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
@@ -116,6 +116,8 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     else delete same.taskRoles;
   };
   let invoked = false;
+  /** Deploy lines that write the whole crontab (`-w`), replacing what was there. */
+  const writers: { file: string; roles: string[]; source: Source }[] = [];
   const plugin = cap?.tool !== "mina" ? cap?.requires.find((r) => /^whenever\/capistrano/.test(r.value)) : undefined;
   if (cap && plugin) {
     invoked = true;
@@ -163,11 +165,30 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
         return;
       }
       const roles = enclosingRoles(lines, i);
+      if (roles && /--write-crontab|["'\s]-w\b/.test(code)) writers.push({ file: path, roles, source });
       add({ file: path, loadedBy: source, how: "a deploy task's whenever command", ...(roles ? { taskRoles: { roles, byRole: /--roles\b/.test(code) } } : {}) });
     });
   }
+  replacedCrontabs(ctx, stages, writers);
   if (!invoked && hasPath(ctx.repo, DEFAULT_SCHEDULE_FILE)) loads.push({ file: DEFAULT_SCHEDULE_FILE, how: "whenever's default file (nothing in the deploy runs whenever)" });
   return { loads: reportLoads(ctx, loads) };
+}
+
+/**
+ * `whenever -w` writes the whole crontab, dropping what another `-w` wrote before it: a server with
+ * the roles of two such tasks kept only the later file's jobs. Which ran last is the deploy's task
+ * order, not read here: said by server, both files' jobs still carried.
+ */
+function replacedCrontabs(ctx: AnalyzerContext, stages: Stage[], writers: { file: string; roles: string[]; source: Source }[]): void {
+  const said = new Set<string>();
+  for (const st of stages)
+    for (const server of st.servers) {
+      const here = writers.filter((w) => w.roles.some((r) => server.roles.includes(r)));
+      const files = [...new Set(here.map((w) => w.file))];
+      if (files.length < 2 || said.has(files.join("\0"))) continue;
+      said.add(files.join("\0"));
+      ctx.problem({ ...here[1]!.source, message: `cron.crontab-replaced: stage ${st.name}, server ${server.host}: the deploy writes its whole crontab (\`whenever -w\`) from ${files.join(" and ")}; each write replaces the one before, so that server's crontab held only the last file's jobs. Both files' jobs are carried as CronJobs: check which the servers really ran`, severity: "warning" });
+    }
 }
 
 const everyBlocks = (ctx: AnalyzerContext, file: string): number => {

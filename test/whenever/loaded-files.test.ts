@@ -178,6 +178,17 @@ describe("Capistrano 2: tasks with `:roles` that run `whenever -w -f FILE`", () 
 
   it("each file's crontab is the one `whenever -f FILE` writes, line by line", () => judge(KETTLE, kettle));
 
+  it("a server with both tasks' roles: each `-w` replaced the other's crontab, said by server", async () => {
+    expect(kettle.problems.filter((p) => /cron\.crontab-replaced/.test(p.message))).toEqual([]);
+    const deploy = KETTLE["config/deploy.rb"]!.replace('role :cron, "c1.kettle.example.net"', 'role :cron, "w1.kettle.example.net"');
+    const m = await analyzeFiles(memoryRepo({ ...KETTLE, "config/deploy.rb": deploy }), "kettle");
+    const w = m.problems.filter((p) => /cron\.crontab-replaced/.test(p.message));
+    expect(w.map((p) => `${p.file}:${p.line}`)).toEqual(["config/deploy.rb:12"]);
+    expect(w[0]!.message).toMatch(/server w1\.kettle\.example\.net: .*config\/cron\/web_side\.rb and config\/cron\/main\.rb/);
+    // Both files' jobs are still carried.
+    expect(new Set(m.cron!.jobs.map((j) => j.source.file))).toEqual(new Set(["config/cron/web_side.rb", "config/cron/main.rb"]));
+  });
+
   it("whenever_command carrying -f: that file, not config/schedule.rb", async () => {
     const files = { ...KETTLE, Capfile: "load 'deploy'\nrequire 'whenever/capistrano'\nload 'config/deploy'\n", "config/deploy.rb": 'set :application, "kettle"\nrole :db, "d1.kettle.example.net"\nset :whenever_command, "bundle exec whenever -f config/cron/main.rb"\n' };
     const m = await analyzeFiles(memoryRepo(files), "kettle");
