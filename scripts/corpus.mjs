@@ -6,7 +6,7 @@
 // (the repos themselves are never written), then `kubectl kustomize` on every overlay; and the
 // oracles where they apply — Capistrano's own stages and servers (`cap <stage>` with the dump in
 // scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported,
-// `whenever -f --roles` per server of each stage against that overlay's running CronJobs, and each
+// `whenever -f FILE --roles` for each schedule file the deploy loads, per server of each stage, against that overlay's running CronJobs, and each
 // Procfile process against the overlays' Deployments and MIGRATION.md. Raw outputs go to the output folder
 // (default /tmp/rails2k8s-corpus/<repo>/), the table also to <out>/table.md.
 import { spawnSync } from "node:child_process";
