@@ -9,7 +9,8 @@
 //   `whenever_command` / `whenever_update_flags` may carry a `-f` of their own.
 // - whenever/capistrano (Capistrano 2): the same task; a file only through `-f` in
 //   `whenever_command` / `whenever_update_flags` (v2 has no whenever_load_file).
-// - Mina's `mina/whenever`: `whenever --update-crontab …` in the current release, default file.
+// - Mina's `mina/whenever`, where the deploy invokes `whenever:update`: `whenever --update-crontab …`
+//   in the current release, default file.
 // - A deploy task of the repo running `whenever -w|-i|--update-crontab|--write-crontab [-f FILE]`
 //   on the servers of its own roles (`on roles(:cron)`, `task :x, :roles => [:cron]`).
 // Several files can be loaded (each under its own identifier, so each kept its crontab block): each
@@ -140,13 +141,15 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
       const loadedBy = named ? v[named[0]]!.source : plugin.source;
       add({ file: path, loadedBy, how: `whenever/capistrano's whenever:update_crontab${named ? ` (${named[0]})` : ""}` }, stages.length > 1 ? st.name : undefined);
     }
+    // No stage read (the overlay a person confirms later): the plugin's default, whenever's own file.
+    if (!stages.length) add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: plugin.source, how: "whenever/capistrano's whenever:update_crontab" });
     // Every stage loading the same file needs no stage list.
     for (const l of loads) if (l.stages && l.stages.length === stages.length) delete l.stages;
   }
-  const mina = cap?.tool === "mina" ? cap.requires.find((r) => /^mina\/whenever\b/.test(r.value)) : undefined;
+  const mina = cap?.tool === "mina" ? minaWheneverUpdate(ctx) : null;
   if (mina) {
     invoked = true;
-    add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: mina.source, how: "Mina's whenever:update" });
+    add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: mina, how: "Mina's whenever:update (mina/whenever)" });
   }
   for (const file of ctx.repo.paths.filter((p) => DEPLOY_CODE.test(p))) {
     const r = ctx.repo.read(file);
@@ -195,6 +198,26 @@ const everyBlocks = (ctx: AnalyzerContext, file: string): number => {
   const r = ctx.repo.read(file);
   return "error" in r ? 0 : r.text.split(/\r?\n/).filter((l) => /^\s*every\b/.test(l)).length;
 };
+
+/**
+ * Mina's whenever recipe (`require 'mina/whenever'`, built into Mina 0.x and the mina-whenever gem)
+ * runs `whenever --update-crontab` in the current release, on whenever's default file, when the
+ * deploy invokes `whenever:update`: the line that invokes it, or null.
+ */
+function minaWheneverUpdate(ctx: AnalyzerContext): Source | null {
+  let required = false;
+  let at: Source | null = null;
+  for (const file of ctx.repo.paths.filter((p) => /^config\/deploy(\.rb$|\/.+\.rb$)|^lib\/mina\/.+\.rb$/.test(p))) {
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    r.text.split(/\r?\n/).forEach((line, i) => {
+      if (/^\s*#/.test(line)) return;
+      if (/^\s*require\s*\(?\s*["']mina\/whenever["']/.test(line)) required = true;
+      if (!at && /\binvoke\s*\(?\s*:?["']?whenever:update\b/.test(line)) at = { file, line: i + 1 };
+    });
+  }
+  return required ? at : null;
+}
 
 /** Loads of files the repo holds; the rest, and the schedule files nothing loads, said by name. */
 function reportLoads(ctx: AnalyzerContext, loads: ScheduleLoad[]): ScheduleLoad[] {

@@ -197,6 +197,29 @@ describe("Capistrano 2: tasks with `:roles` that run `whenever -w -f FILE`", () 
   });
 });
 
+describe("Mina", () => {
+  const MINA = {
+    "config/deploy.rb": "require 'mina/rails'\nrequire 'mina/git'\nrequire 'mina/whenever'\nset :domain, 'ledger.example.org'\nset :deploy_to, '/srv/ledger'\n\ntask :deploy do\n  deploy do\n    on :launch do\n      invoke :'whenever:update'\n    end\n  end\nend\n",
+    "config/schedule.rb": 'every 2.hours do\n  rake "ledger:sync"\nend\n',
+    Gemfile: GEMFILE,
+    "bin/rails": "#!/usr/bin/env ruby\n",
+  };
+
+  it("mina/whenever's whenever:update loads whenever's default file, from the line that invokes it", async () => {
+    const m = await analyzeFiles(memoryRepo(MINA), "ledger");
+    expect(m.cron!.files!.map((f) => [f.file, `${f.loadedBy?.file}:${f.loadedBy?.line}`])).toEqual([["config/schedule.rb", "config/deploy.rb:10"]]);
+    judge(MINA, m);
+  });
+
+  it("a deploy task of Mina's own running `whenever -i … -f FILE`: that file", async () => {
+    const files = { ...MINA, "config/deploy.rb": MINA["config/deploy.rb"].replace("require 'mina/whenever'\n", "").replace("invoke :'whenever:update'", 'command "bundle exec whenever -i ledger -f config/cron/ledger.rb"'), "config/cron/ledger.rb": MINA["config/schedule.rb"] };
+    const m = await analyzeFiles(memoryRepo(files), "ledger");
+    expect(m.cron!.files!.map((f) => f.file)).toEqual(["config/cron/ledger.rb"]);
+    expect(m.problems.filter((p) => /cron\.schedule-not-loaded/.test(p.message)).map((p) => p.file)).toEqual(["config/schedule.rb"]);
+    judge(files, m);
+  });
+});
+
 describe("files the analysis cannot carry", () => {
   it("a load file the repo does not hold: said, as a file of the servers", async () => {
     const m = await analyzeFiles(memoryRepo({ ...QUARRY, "config/deploy.rb": QUARRY["config/deploy.rb"]!.replace('"main.rb"', '"gone.rb"') }), "quarry");
