@@ -102,8 +102,8 @@ const cronOnOneServer: Rule = (m) => {
       else if (hosts.length > 1) many.push(`${s.name} (${hosts.length} servers)`);
     }
     const task = typeof job.task === "string" ? job.task : JSON.stringify(job.task);
-    // whenever's jobs come from schedule.rb; a stack gem's crontab template (capistrano-mb) is plain cron.
-    const kind = job.source.file.endsWith("schedule.rb") ? "whenever job" : `cron job (${job.source.file})`;
+    // whenever's jobs come from Ruby schedule files; a stack gem's crontab template (capistrano-mb) is plain cron.
+    const kind = job.source.file.endsWith(".rb") ? "whenever job" : `cron job (${job.source.file})`;
     const roles = [...seenRoles];
     if (single.length) {
       out.push({

@@ -15,7 +15,7 @@ import { isHash } from "./ruby/evaluate.js";
 // The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
 // what is shown all decide "looks secret" the same way.
 export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
-import { looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
+import { allCronSettings, looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
@@ -68,10 +68,10 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
   }
 
   // whenever's `env :NAME, "value"`: written at the top of the crontab, so every job had it.
-  for (const [key, fact] of Object.entries(model.cron?.settings ?? {})) {
+  for (const [key, fact] of allCronSettings(model.cron)) {
     if (!key.startsWith("env:")) continue;
     const name = key.slice(4);
-    if (fact.value !== "" && fact.value !== null && (looksSecretEnv(name) || holdsSecretShape(fact.value))) add({ name, kind: "env", reason: "value written in config/schedule.rb (whenever `env`)", source: fact.source });
+    if (fact.value !== "" && fact.value !== null && (looksSecretEnv(name) || holdsSecretShape(fact.value))) add({ name, kind: "env", reason: `value written in ${fact.source.file} (whenever \`env\`)`, source: fact.source });
   }
 
   // nginx headers that carry credentials to the app or an upstream (`proxy_set_header Authorization "Basic …"`).

@@ -1,12 +1,15 @@
-// whenever's config/schedule.rb → cron lines, by whenever's own rules (ruby-whenever 1.0): the
+// whenever's schedule files → cron lines, by whenever's own rules (ruby-whenever 1.0): the
 // frequency/at rules in whenever/cron.ts, Chronic's time reading in whenever/chronic.ts, the command
-// templates in whenever/job.ts, the JobList run in whenever/schedule.ts.
-import type { AnalyzerContext, CronFacts, CronJob, RValue } from "../src/model.js";
+// templates in whenever/job.ts, the JobList run in whenever/schedule.ts. Which files the servers
+// loaded (config/schedule.rb, or what `-f` named) is decided in whenever/loaded.ts.
+import type { AnalyzerContext, CronFacts, CronJob, RValue, ScheduleFile } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
-import { hasPath, isUnknown } from "../src/model.js";
+import type { ScheduleLoad } from "./whenever/loaded.js";
+import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../src/model.js";
 
-export const SCHEDULE_FILE = "config/schedule.rb";
+/** whenever's default file: what is read when no deploy load says otherwise (tests, the oracle). */
+export const SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
 
 export interface CronOptions {
   /**
@@ -23,8 +26,26 @@ export interface CronOptions {
  */
 const RELEASE_PATH: RValue = { cap: "release_path" };
 
-export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = []): CronFacts | null {
-  const schedule = loadSchedule(ctx);
+/**
+ * The jobs of each schedule file the deploy loaded (`loads`, from whenever/loaded.ts; by default
+ * whenever's own default file), one CronJob each: a file's jobs carry what loaded it (the deploy
+ * task's roles, the stages).
+ */
+export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = [], loads: ScheduleLoad[] = [{ file: SCHEDULE_FILE, how: "whenever's default file" }]): CronFacts | null {
+  const files: ScheduleFile[] = [];
+  const jobs: CronJob[] = [];
+  for (const load of loads) {
+    const one = cronOfFile(ctx, load.file, opts, railsEnvs);
+    if (!one) continue;
+    files.push({ ...load, settings: one.settings });
+    jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}) })));
+  }
+  if (!files.length) return null;
+  return { file: files[0]!.file, settings: files[0]!.settings, jobs, files };
+}
+
+function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[]): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
+  const schedule = loadSchedule(ctx, file);
   if (!schedule) return null;
   const r = schedule.run(opts.set ?? {}, ctx.problem);
   let jobs = toCronJobs(r);
@@ -43,27 +64,27 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
       return envs.length === railsEnvs.length ? j : { ...j, envs };
     });
   }
-  return { file: SCHEDULE_FILE, settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
+  return { settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
 }
 
-/** The schedule as whenever would write it, line by line (for the report and the oracle test). */
-export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}): ScheduleResult | null {
-  return loadSchedule(ctx)?.run(opts.set ?? {}, ctx.problem) ?? null;
+/** A schedule file as whenever would write it, line by line (for the report and the oracle test). */
+export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}, file: string = SCHEDULE_FILE): ScheduleResult | null {
+  return loadSchedule(ctx, file)?.run(opts.set ?? {}, ctx.problem) ?? null;
 }
 
-/** config/schedule.rb read and parsed once; `run` is whenever with a `--set`, as often as needed. */
-function loadSchedule(ctx: AnalyzerContext): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
-  if (!hasPath(ctx.repo, SCHEDULE_FILE)) return null;
-  const read = ctx.repo.read(SCHEDULE_FILE);
+/** A schedule file read and parsed once; `run` is whenever with a `--set`, as often as needed. */
+function loadSchedule(ctx: AnalyzerContext, file: string): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
+  if (!hasPath(ctx.repo, file)) return null;
+  const read = ctx.repo.read(file);
   if ("error" in read) {
-    ctx.problem({ file: SCHEDULE_FILE, line: 0, message: `cannot read the whenever schedule: ${read.error}`, severity: "warning" });
+    ctx.problem({ file, line: 0, message: `cannot read the whenever schedule: ${read.error}`, severity: "warning" });
     return null;
   }
-  const parsed = parseRuby(SCHEDULE_FILE, read.text);
-  for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file: SCHEDULE_FILE, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
+  const parsed = parseRuby(file, read.text);
+  for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const paths = ctx.repo.paths;
   const files = { binRails: paths.includes("bin/rails"), scriptRails: paths.includes("script/rails"), gemfile: paths.includes("Gemfile") };
-  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file: SCHEDULE_FILE, line, message, severity: "warning" })) };
+  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" })) };
 }
 
 /**

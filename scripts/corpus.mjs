@@ -6,7 +6,7 @@
 // (the repos themselves are never written), then `kubectl kustomize` on every overlay; and the
 // oracles where they apply — Capistrano's own stages and servers (`cap <stage>` with the dump in
 // scripts/corpus/), Unicorn::Configurator on every Unicorn config the analysis reported,
-// `whenever -f --roles` per server of each stage against that overlay's running CronJobs, and each
+// `whenever -f FILE --roles` for each schedule file the deploy loads, per server of each stage, against that overlay's running CronJobs, and each
 // Procfile process against the overlays' Deployments and MIGRATION.md. Raw outputs go to the output folder
 // (default /tmp/rails2k8s-corpus/<repo>/), the table also to <out>/table.md.
 import { spawnSync } from "node:child_process";
@@ -107,7 +107,7 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };
     if (dump?.rails_env) capEnv[stage] = dump.rails_env;
-    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null };
+    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null, loadFile: dump.whenever_load_file ?? null };
   }
   return { ...compareCapistrano(summary, stages, servers), capEnv, whenever };
 }
@@ -141,8 +141,14 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot) {
 /** The never-run line the tool writes on a suspended CronJob whose schedule is computed at run time (emitters/kustomize/cronjobs.ts). */
 const UNKNOWN_SCHEDULE = "0 0 30 2 *";
 
+/** A whenever_load_file as Capistrano evaluated it (`/var/www/app/current/config/x.rb`), as a repo path. */
+const releaseRelative = (path) => (typeof path === "string" ? path.replace(/^.*?\/(?:current|releases\/\d+)\//, "").replace(/^\.\//, "") : null);
+
 function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir, scratchRoot) {
-  if (!existsSync(join(repoDir, "config/schedule.rb"))) return compareWhenever([]);
+  // The files the analysis says the deploy loaded; whenever's default file when it names none, so a
+  // config/schedule.rb the analysis missed is still judged.
+  const files = summary.scheduleFiles?.length ? summary.scheduleFiles : existsSync(join(repoDir, "config/schedule.rb")) ? [{ file: "config/schedule.rb", stages: null, taskRoles: null }] : [];
+  if (!files.length) return compareWhenever([]);
   if (summary.wheneverNotRun) return { verdict: "n.a.", details: ["whenever: the deploy never runs whenever (cron.whenever-not-invoked): schedule.rb's lines are not compared"] };
   const app = scratchCopy(repoDir, scratchRoot, "whenever");
   const perStage = [];
@@ -150,24 +156,35 @@ function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir,
     // What Capistrano evaluated, where it ran; else the analysis' servers with whenever's defaults.
     const cap = capWhenever?.[stage.name];
     const railsEnv = cap?.env ?? capEnv[stage.name] ?? (typeof stage.railsEnv === "string" ? stage.railsEnv : null) ?? stage.name;
-    const wheneverRoles = cap?.roles ?? ["db"];
-    const servers = (cap?.servers ?? stage.servers).filter((s) => s.roles.some((r) => wheneverRoles.includes(r)));
-    // One crontab per distinct role set (each server's `--roles`); equal lines on two servers are one job.
-    const roleSets = [...new Set(servers.map((s) => [...s.roles].sort().join(",")))];
     const lineSet = new Set();
     let failed = null;
-    for (const [i, roles] of roleSets.entries()) {
-      const r = run(outDir, `whenever-${stage.name}${roleSets.length > 1 ? `-${i + 1}` : ""}`, "whenever", ["-f", "config/schedule.rb", "--set", `environment=${railsEnv}`, "--roles", roles], {
-        cwd: app,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
-      });
-      if (r.status !== 0) {
-        failed = r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`;
-        break;
+    for (const f of files.filter((x) => !x.stages || x.stages.includes(stage.name))) {
+      // whenever/capistrano's file: the one Capistrano's whenever_load_file names on this stage, if it names one.
+      const file = !f.taskRoles && cap?.loadFile ? releaseRelative(cap.loadFile) : f.file;
+      if (!file || !existsSync(join(app, file))) continue;
+      // whenever/capistrano runs on whenever_roles with each server's `--roles`; a deploy task of the
+      // repo on its own roles, with `--roles` only where its line passes it.
+      const roles = f.taskRoles?.roles ?? cap?.roles ?? ["db"];
+      const byRole = !f.taskRoles || f.taskRoles.byRole;
+      const servers = (cap?.servers ?? stage.servers).filter((s) => s.roles.some((r) => roles.includes(r)));
+      // One crontab per distinct role set (each server's `--roles`); equal lines on two servers are one job.
+      const roleSets = [...new Set(servers.map((s) => (byRole ? [...s.roles].sort().join(",") : "")))];
+      for (const [i, roleSet] of roleSets.entries()) {
+        const tag = `${stage.name}${files.length > 1 ? `-${file.replace(/[^\w.-]+/g, "_")}` : ""}${roleSets.length > 1 ? `-${i + 1}` : ""}`;
+        const r = run(outDir, `whenever-${tag}`, "whenever", ["-f", file, "--set", `environment=${railsEnv}`, ...(byRole ? ["--roles", roleSet] : [])], {
+          cwd: app,
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
+        });
+        if (r.status !== 0) {
+          failed = r.timedOut ? "timeout" : firstLine(r.stderr) || `exit ${r.status}`;
+          break;
+        }
+        // Two files' equal lines are two crontab lines (each file its own block): kept apart.
+        for (const l of cronLines(r.stdout)) lineSet.add(`${file}\0${l}`);
       }
-      for (const l of cronLines(r.stdout)) lineSet.add(l);
+      if (failed) break;
     }
-    const lines = failed ? null : [...lineSet];
+    const lines = failed ? null : [...lineSet].map((l) => l.slice(l.indexOf("\0") + 1));
     const overlay = overlays.find((o) => o.name === overlayName(stage.name));
     const jobs = overlay?.cronJobs ?? null;
     perStage.push({

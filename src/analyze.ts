@@ -24,7 +24,7 @@ import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
-import { reportOtherSchedules } from "../analyzers/whenever/other-schedules.js";
+import { loadedSchedules } from "../analyzers/whenever/loaded.js";
 import { attachSchedules } from "../analyzers/workers/schedules.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
@@ -87,8 +87,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
-  const cron = guard("config/schedule.rb", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))])));
-  guard("other whenever files", undefined, () => reportOtherSchedules(ctx));
+  const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
+  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
   const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);

@@ -924,10 +924,43 @@ export interface UncarriedProcess {
 }
 
 export interface CronFacts {
+  /** The first schedule file read (whenever's default, config/schedule.rb, unless the deploy names another). */
   file: string;
-  /** `set :job_template`, `env :PATH`, `set :output`, `job_type` redefinitions. */
+  /** `set :job_template`, `env :PATH`, `set :output`, `job_type` redefinitions of `file`. */
   settings: Record<string, Fact<RValue>>;
   jobs: CronJob[];
+  /** Each whenever schedule file the deploy loaded, and what loaded it (analyzers/whenever/loaded.ts). Absent: `file` alone. */
+  files?: ScheduleFile[];
+}
+
+/** whenever's own default schedule file (`-f`, lib/whenever/command_line.rb). */
+export const WHENEVER_DEFAULT_FILE = "config/schedule.rb";
+
+/** A whenever schedule file the servers loaded (`whenever -f FILE`), with what made them load it. */
+export interface ScheduleFile {
+  file: string;
+  /** The deploy line or variable that loads it; absent when nothing in the deploy runs whenever. */
+  loadedBy?: Source;
+  /** How the deploy ran whenever on it, in words. */
+  how: string;
+  /** The repo's own deploy task that ran whenever on it: its roles (whenever_roles does not apply); `byRole`: the line passes `--roles`. */
+  taskRoles?: { roles: string[]; byRole: boolean };
+  /** Stage names whose deploy loads it, when not every stage (a per-stage `whenever_load_file`). */
+  stages?: string[];
+  /** This file's `set`, `env` and `job_type` lines. */
+  settings: Record<string, Fact<RValue>>;
+}
+
+/** The settings of the schedule file a job came from (its `env` lines, `set :output`). */
+export function cronSettingsOf(cron: CronFacts, job: CronJob): Record<string, Fact<RValue>> {
+  return cron.files?.find((f) => f.file === job.source.file)?.settings ?? (job.source.file === cron.file ? cron.settings : {});
+}
+
+/** Every schedule file's settings, each once (for the secrets and the config they hold). */
+export function allCronSettings(cron: CronFacts | null): [string, Fact<RValue>][] {
+  if (!cron) return [];
+  const all = cron.files?.length ? cron.files.map((f) => f.settings) : [cron.settings];
+  return all.flatMap((s) => Object.entries(s));
 }
 
 export interface CronJob {
@@ -956,6 +989,10 @@ export interface CronJob {
    * (`30,30 4 * * *`), which cron ran once per time. This job has no line (no schedules) of its own.
    */
   sameLineAs?: Source;
+  /** The roles of the repo's deploy task that ran whenever on this job's file (its ScheduleFile.taskRoles). */
+  taskRoles?: { roles: string[]; byRole: boolean };
+  /** The stages whose deploy loaded this job's file, when not every stage. */
+  stages?: string[];
   source: Source;
 }
 
@@ -1144,6 +1181,11 @@ export function railsEnvOf(stage: Stage): string {
  */
 export function cronServersOf(stage: Stage, job: CronJob): Stage["servers"] {
   const has = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.some((r) => roles.includes(r));
+  // The repo's own task ran whenever on the servers of its roles; with `--roles` a job's `roles:` filter too.
+  if (job.taskRoles) {
+    const ran = stage.servers.filter(has(job.taskRoles.roles));
+    return job.taskRoles.byRole && job.roles.length ? ran.filter(has(job.roles)) : ran;
+  }
   const ran = stage.servers.filter(has(cronRolesOf(stage, job)));
   const whenever = wheneverRolesOf(stage);
   return job.roles.length && whenever ? ran.filter(has(whenever)) : ran;
@@ -1160,6 +1202,7 @@ const roleNames = (v: RValue | undefined): string[] =>
   typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(roleNames) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
 
 export function cronRolesOf(stage: Stage, job: CronJob): string[] {
+  if (job.taskRoles) return job.taskRoles.byRole && job.roles.length ? job.roles.filter((r) => job.taskRoles!.roles.includes(r)) : job.taskRoles.roles;
   if (job.roles.length) return job.roles;
   const fromStage = wheneverRolesOf(stage) ?? [];
   return fromStage.length ? fromStage : ["db"];

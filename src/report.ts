@@ -2,7 +2,7 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { sidekiqOfStage } from "../emitters/kustomize/rules.js";
-import { cronRolesOf } from "./model.js";
+import { WHENEVER_DEFAULT_FILE, cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
@@ -199,10 +199,17 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.cron) {
     // A schedule whose blocks are empty (or all commented out) wrote an empty crontab: said, so an
     // empty section does not read as a schedule that was not looked at.
-    if (m.cron.jobs.length === 0) lines.push(`  (${m.cron.file} defines no jobs)`);
+    // Which schedule files the servers loaded, and what loaded each (analyzers/whenever/loaded.ts),
+    // said when it is more than whenever's default file on every stage's whenever_roles.
+    const plain = (m.cron.files ?? []).every((f) => f.file === WHENEVER_DEFAULT_FILE && !f.stages && !f.taskRoles);
+    for (const f of plain ? [] : m.cron.files ?? []) {
+      const where = [f.stages ? `stages ${f.stages.join(", ")}` : "", f.taskRoles ? `on roles ${f.taskRoles.roles.join(", ")}` : ""].filter(Boolean).join("; ");
+      lines.push(`  ${f.file}: loaded by ${f.how}${where ? ` (${where})` : ""}${f.loadedBy ? `  ${at(f.loadedBy)}` : ""}`);
+    }
+    if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
       lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}  ${at(j.source)}`);
-  } else lines.push("  (no config/schedule.rb)");
+  } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");
   if (m.secrets.length === 0) lines.push("  (none found)");
@@ -233,6 +240,7 @@ function colors(wrap: (open: string, close: string) => (s: string) => string) {
  * (Capistrano's default `:db`), said per stage when the stages differ.
  */
 function cronRolesText(m: AppModel, job: CronJob): string {
+  if (job.taskRoles) return `roles ${job.taskRoles.roles.join(", ")} (the deploy task that runs whenever on ${job.source.file})${job.roles.length ? `, job roles ${job.roles.join(", ")}${job.taskRoles.byRole ? "" : " (not passed: the task gives no --roles)"}` : ""}`;
   if (job.roles.length) return `roles ${job.roles.join(", ")}`;
   const per = m.stages.map((st) => ({ stage: st.name, roles: cronRolesOf(st, job).join(", "), set: st.variables["whenever_roles"] !== undefined }));
   if (per.length === 0) return "roles db (whenever_roles default)";

@@ -39,7 +39,7 @@ export function mbCrontab(ctx: AnalyzerContext, cap: CapistranoFacts | null, sta
     }
   }
   if (!schedule && !jobs.length) return null;
-  return { file, settings: whenever ? schedule?.settings ?? {} : {}, jobs };
+  return { file, settings: whenever ? schedule?.settings ?? {} : {}, jobs, ...(whenever && schedule?.files ? { files: schedule.files } : {}) };
 }
 
 /** The line of the deploy that runs whenever, or null. */

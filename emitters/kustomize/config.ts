@@ -3,7 +3,7 @@
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import { passengerEnvName, passengerValues } from "../container/passengerfile.js";
 import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
+import { allCronSettings, bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
@@ -95,9 +95,9 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   // whenever's `env` lines that hold a secret: every cron line had them; the CronJobs read them
   // from the Secret, prefilled with the value the schedule wrote.
-  for (const [key, fact] of Object.entries(plan.model.cron?.settings ?? {})) {
+  for (const [key, fact] of allCronSettings(plan.model.cron)) {
     const name = key.slice(4);
-    if (key.startsWith("env:") && typeof fact.value === "string" && (secretSet.has(name) || isSecretName(name) || looksSecretValue(fact.value))) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, config/schedule.rb)`, source: fact.source });
+    if (key.startsWith("env:") && typeof fact.value === "string" && (secretSet.has(name) || isSecretName(name) || looksSecretValue(fact.value))) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, ${fact.source.file})`, source: fact.source });
   }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {

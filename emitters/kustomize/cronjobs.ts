@@ -1,4 +1,4 @@
-// CronJobs from whenever's config/schedule.rb: one per cron line whenever wrote, with the same
+// CronJobs from the whenever schedule files the deploy loaded: one per cron line whenever wrote, with the same
 // schedule, the time zone the crontab ran in (answer cron.time_zone), Forbid concurrency (a cron line
 // on one server never overlapped itself unless the job outlived its interval; Forbid is the safe
 // reading) and the command the line ran, minus the EC2 paths and log redirection.
@@ -10,7 +10,7 @@ import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, c
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
-import { looksSecretValue } from "../../src/model.js";
+import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
 
 /** The cron line of a suspended CronJob whose real schedule is not known yet: never runs as written (Feb 30th). */
 const UNKNOWN_SCHEDULE_PLACEHOLDER = "0 0 30 2 *";
@@ -27,7 +27,12 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
   const cron = model.cron;
   if (!cron) return [];
   const scratch = railsScratch(model);
-  const cronEnv = scheduleEnv(cron, out);
+  // Each file's `env` lines topped its own crontab block: a job gets its file's.
+  const envByFile = new Map<string, { name: string; value: string }[]>();
+  const envOf = (job: CronJob) => {
+    if (!envByFile.has(job.source.file)) envByFile.set(job.source.file, scheduleEnv(cronSettingsOf(cron, job), job.source.file, out));
+    return envByFile.get(job.source.file)!;
+  };
   const used = new Set<string>();
   const result: EmittedCron[] = [];
   for (const [index, job] of cron.jobs.entries()) {
@@ -65,6 +70,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     const runnable = schedules.filter(isRunnableSchedule);
     for (const s of job.schedules.filter((x) => !isRunnableSchedule(x)))
       out.notes.push({ message: `cron line "${s} ${command}" ran at server boot; Kubernetes has no boot moment — run it from the entrypoint or drop it`, source: job.source });
+    const cronEnv = envOf(job);
     runnable.forEach((schedule, i) => {
       const base = cronJobBaseName(app, job);
       let name = runnable.length > 1 ? `${base}-${i + 1}` : base;
@@ -139,19 +145,19 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
  * and would hide the image's, and MAILTO mailed cron output, which is the pod's log now: both are
  * left out, and said.
  */
-function scheduleEnv(cron: CronFacts, out: EmitResult): { name: string; value: string }[] {
+function scheduleEnv(settings: CronFacts["settings"], file: string, out: EmitResult): { name: string; value: string }[] {
   const env: { name: string; value: string }[] = [];
-  for (const [key, fact] of Object.entries(cron.settings)) {
+  for (const [key, fact] of Object.entries(settings)) {
     if (!key.startsWith("env:")) continue;
     const name = key.slice(4);
     if (name === "PATH" || name === "MAILTO") {
-      out.notes.push({ message: `config/schedule.rb: env ${name} is not carried to the CronJobs: ${name === "PATH" ? "it named the servers' directories; the image has its own PATH" : "cron mailed job output; it is in the pod's log now"}`, source: fact.source });
+      out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${name === "PATH" ? "it named the servers' directories; the image has its own PATH" : "cron mailed job output; it is in the pod's log now"}`, source: fact.source });
       continue;
     }
     if (isSecretName(name) || looksSecretValue(typeof fact.value === "string" ? fact.value : null)) continue;
     const value = typeof fact.value === "string" ? fact.value : typeof fact.value === "number" || typeof fact.value === "boolean" ? String(fact.value) : null;
     if (value === null || !isEnvKey(name)) {
-      out.notes.push({ message: `config/schedule.rb: env ${JSON.stringify(name)} ${value === null ? "has a value not known statically" : "is not an environment variable name"}; not carried to the CronJobs: set it in the stage's config.env`, source: fact.source });
+      out.notes.push({ message: `${file}: env ${JSON.stringify(name)} ${value === null ? "has a value not known statically" : "is not an environment variable name"}; not carried to the CronJobs: set it in the stage's config.env`, source: fact.source });
       continue;
     }
     env.push({ name, value });

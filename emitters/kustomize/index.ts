@@ -49,7 +49,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
       `db:migrate, one Job per release, run before the rollout. ${migrationFlow(plan, "k8s/overlays/<stage>", "<namespace>")}`, baseResources);
   const crons = cronJobs(plan, out, base("cronjobs.yaml"));
   if (crons.length)
-    add(K8S_BASE, "cronjobs.yaml", crons.map((c) => c.object), `From whenever (${model.cron!.file}); time zone ${plan.cronTimeZone} (answer cron.time_zone).`, baseResources);
+    add(K8S_BASE, "cronjobs.yaml", crons.map((c) => c.object), `From whenever (${(model.cron!.files?.map((f) => f.file) ?? [model.cron!.file]).join(", ")}); time zone ${plan.cronTimeZone} (answer cron.time_zone).`, baseResources);
   files.push({
     path: base("kustomization.yaml"),
     content: toYaml([{ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: baseResources }], `${plan.app}: what every stage shares. Apply an overlay, not this.`),

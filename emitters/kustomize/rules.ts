@@ -4,7 +4,7 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -121,8 +121,11 @@ export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
  */
 export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   const env = railsEnvOf(stage);
-  if (job.envs && !job.envs.includes(env)) return `config/schedule.rb defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
+  if (job.envs && !job.envs.includes(env)) return `${job.source.file} defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
+  if (job.stages && !job.stages.includes(stage.name)) return `the stage's deploy does not load ${job.source.file} (only ${job.stages.join(", ")} do), so whenever wrote no crontab line for it there`;
   if (cronServersOf(stage, job).length) return null;
+  if (job.taskRoles && stage.servers.length > 0)
+    return `no server had the roles (${cronRolesOf(stage, job).join(", ") || "none in common with the job's"}) of the deploy task that runs whenever on ${job.source.file}, so whenever wrote no crontab line for it there`;
   if (stage.servers.some(hasRole(cronRolesOf(stage, job))))
     return `no server with its roles (${cronRolesOf(stage, job).join(", ")}) also had one of whenever_roles, where whenever's Capistrano task writes the crontab, so whenever wrote no crontab line for it there`;
   if (stage.servers.length > 0) return `no server had its roles (${cronRolesOf(stage, job).join(", ")}), so whenever wrote no crontab line for it there`;
@@ -700,8 +703,16 @@ export const cronCommandAnswerId = (key: string): string => `cron.${key}.command
 export function cronJobKey(jobs: readonly CronJob[], index: number): string {
   const job = jobs[index]!;
   const before = jobs.slice(0, index).filter((j) => j.source.file === job.source.file && j.source.line === job.source.line).length;
-  return before ? `job_at_line_${job.source.line}_${before + 1}` : `job_at_line_${job.source.line}`;
+  const at = `${cronFileKey(job.source.file)}line_${job.source.line}`;
+  return before ? `job_at_${at}_${before + 1}` : `job_at_${at}`;
 }
+
+/**
+ * The schedule file in an answer id, for a file other than whenever's default (whose ids keep their
+ * plain form): `config/whenever/cron.rb` → `whenever_cron_`. Two files' line 4 stay two answers.
+ */
+const cronFileKey = (file: string): string =>
+  file === WHENEVER_DEFAULT_FILE ? "" : `${file.replace(/^config\//, "").replace(/\.rb$/, "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40)}_`;
 
 /**
  * The command a CronJob is written with until its real command is answered: it is written
@@ -877,12 +888,16 @@ const minCyclicGap = (values: number[], size: number): number =>
 /** `<app>-<task>`: CronJob names stay ≤ 52 characters (the Job controller appends 11). */
 export function cronJobBaseName(app: string, job: CronJob): string {
   const task = stringOf(job.task) ?? job.type;
-  const slug = task
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "");
+  // A job of another schedule file than whenever's default is named for its file too: two files
+  // loaded by one deploy often hold the same task (`logs:upload` on each server kind).
+  const file = job.source.file === WHENEVER_DEFAULT_FILE || !/\.rb$/.test(job.source.file) ? "" : slug(job.source.file.replace(/^config\/(?:whenever\/|schedules?\/|cron\/)?/, "").replace(/\.rb$/, ""));
   // 48 leaves room for the `-<n>` that tells apart the schedules of one job, within CronJob's 52.
-  return joinLabel([app, slug || "cron"], 48);
+  return joinLabel([app, file, slug(task) || "cron"], 48);
 }
 
 /** The server's time zone hint: TZ in Capistrano's `default_env` (a hint, not a fact — SEMANTICS.md). */

@@ -51,6 +51,9 @@ export function summariseModel(model) {
     webServer: model.webServer?.kind ?? null,
     appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
     cronJobs: model.cron?.jobs?.length ?? 0,
+    // The whenever files the analysis says the deploy loaded (analyzers/whenever/loaded.ts), each with
+    // the stages and the deploy task's roles it was loaded for.
+    scheduleFiles: (model.cron?.files ?? []).map((f) => ({ file: f.file, stages: f.stages ?? null, taskRoles: f.taskRoles ?? null })),
     gaps: model.gaps?.length ?? 0,
     hazards: model.hazards?.length ?? 0,
     problems: model.problems?.length ?? 0,

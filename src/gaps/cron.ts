@@ -24,7 +24,7 @@ function commandGaps(model: ModelForGaps): Gap[] {
     .map(({ j, key }) => ({
       id: cronCommandAnswerId(key),
       question: `What command (one shell line, run in the image's app directory) did the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line} run?`.replace(/  +/g, " "),
-      why: `part of its line is computed when whenever runs (${cronCommandUnknowns(j).join("; ") || "a value the analysis cannot know"}); \`whenever -f config/schedule.rb\` on a server prints the line. Until answered, its CronJob is written suspended`,
+      why: `part of its line is computed when whenever runs (${cronCommandUnknowns(j).join("; ") || "a value the analysis cannot know"}); \`whenever -f ${j.source.file}\` on a server prints the line. Until answered, its CronJob is written suspended`,
       default: null,
       format: "cron-command" as const,
       source: j.source,
@@ -39,7 +39,7 @@ function scheduleGaps(model: ModelForGaps): Gap[] {
     .map(({ j, key }) => ({
       id: cronScheduleAnswerId(key),
       question: `What cron line (5 fields, e.g. "30 3 * * *") ran the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line}?`.replace(/  +/g, " "),
-      why: "its `every`/`at:` is computed when whenever runs, so the analysis cannot say when it ran; `whenever -f config/schedule.rb` on a server prints the line. Until answered, its CronJob is written suspended",
+      why: `its \`every\`/\`at:\` is computed when whenever runs, so the analysis cannot say when it ran; \`whenever -f ${j.source.file}\` on a server prints the line. Until answered, its CronJob is written suspended`,
       default: null,
       format: "cron-schedule" as const,
       source: j.source,
