@@ -439,13 +439,17 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (selectors.length) {
       const probe = minaRun(Object.fromEntries(selectors.map((v) => [v, envMarker(v)])), envTasks, true);
       for (const miss of probe.missedLoads)
-        for (const v of selectors)
-          for (const { value, file } of valuesLoading(miss.target, envMarker(v), repo.paths)) {
+        for (const v of selectors) {
+          const found = valuesLoading(miss.target, envMarker(v), repo.paths);
+          if (!found.length && miss.target.includes(envMarker(v)))
+            warn(miss.source.file, miss.source.line, `mina.target-file-unknown: this load builds its path from ENV[${JSON.stringify(v)}] (${miss.target.split(envMarker(v)).join(`<${v}>`)}) and no repo file matches: the targets \`mina deploy ${v}=…\` selects are not known`);
+          for (const { value, file } of found) {
             if (targets.some((t) => t.name === value)) continue;
             if (!vars.includes(v)) vars.push(v);
             targets.push({ name: value, env: { [v]: value }, tasks: envTasks, source: { file, line: 1 } });
             warn(file, 1, `Mina target ${v}=${value}: \`mina deploy ${v}=${value}\` loads this file (${miss.source.file}:${miss.source.line} builds its path from ENV[${JSON.stringify(v)}]); read as stage ${value}`);
           }
+        }
     }
     const runs = targets.map((t) => ({ ...t, s: minaRun(t.env, t.tasks) }));
     // Given no target, the variables the file branches on are unset.
