@@ -93,8 +93,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         question: `Which host names does stage ${st.name} answer on?`,
         why:
           (prod && prod.name !== st.name
-            ? `no nginx config rendered for stage ${st.name}, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
-            : `no nginx server_name, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names the hosts of stage ${st.name}`) +
+            ? `no nginx config rendered for stage ${st.name}, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
+            : `no nginx server_name, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names the hosts of stage ${st.name}`) +
           `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer` +
           sshHostWhy(model, st),
         default: [placeholderHost(app, st.name)],
