@@ -767,6 +767,7 @@ export class Session {
   }
 
   private callHook(node: any, ev: (n: any) => RValue, f: Frame): RValue | undefined {
+    if (kind(node) === "SourceFileNode" && this.localPath) return f.parsed.file;
     if (kind(node) !== "CallNode") return undefined;
     const name: string = node.name;
     const args = argsOf(node);
@@ -835,8 +836,20 @@ export class Session {
         else if (ext && b.endsWith(ext)) b = b.slice(0, -ext.length);
         return b;
       }
+      // `File.expand_path("../deploy/tasks", __FILE__)` where a file is loaded: a folder of the checkout.
+      if (c === "File" && name === "expand_path" && args.length === 2 && this.localPath) {
+        const [rel, base] = args.map(ev);
+        return typeof rel === "string" && typeof base === "string" && !rel.startsWith("/") && !base.startsWith("/") ? normalize(`${base}/${rel}`) || "." : undefined;
+      }
       if (c === "Dir" && (name === "glob" || name === "[]") && args.length >= 1) {
-        const pats = args.map(ev);
+        const was = this.localPath;
+        this.localPath = true;
+        let pats: RValue[];
+        try {
+          pats = args.map(ev);
+        } finally {
+          this.localPath = was;
+        }
         if (!pats.every((p) => typeof p === "string")) return unknown(f.parsed, node, "Dir.glob of a pattern not known statically");
         return globRepo(this.opts.repo, pats as string[]);
       }

@@ -88,4 +88,40 @@ describe("Mina: targets named by the file deploy.rb loads from a command-line va
       "config/deploy.rb:8 mina.target-file-unknown: this load builds its path from ENV[\"to\"] (config/hosts/<to>/settings.rb) and no repo file matches: the targets `mina deploy to=…` selects are not known",
     );
   });
+
+  it("recipe files found with Dir[File.expand_path(\"../mina/recipes\", __FILE__) + \"/*.rb\"] are loaded, as Mina loads them", async () => {
+    const deploy = [
+      "require 'mina/rails'",
+      "Dir[File.expand_path('../mina/recipes', __FILE__) + '/*.rb'].each { |file| require file }",
+      "set :deploy_to, '/srv/tidepool'",
+      "task :environment do",
+      "  set :domain, 'shore.tidepool.example.org'",
+      "end",
+      "",
+    ].join("\n");
+    const files = {
+      "config/deploy.rb": deploy,
+      "config/mina/recipes/keep.rb": "set :keep_releases, 9\n",
+      "config/mina/recipes/names.rb": "set :application_name, 'tidepool-web'\n",
+      "Gemfile.lock": "GEM\n  specs:\n    mina (0.3.7)\n",
+    };
+    const r = await analyze(files);
+    expect(r.stages.map((s) => s.name)).toEqual(["production"]);
+    expect(r.v("production", "keep_releases")).toBe(9);
+    expect(r.stage("production").variables["keep_releases"]!.source).toEqual({ file: "config/mina/recipes/keep.rb", line: 1 });
+    expect(r.v("production", "application_name")).toBe("tidepool-web");
+    expect(r.problems.filter((p) => /not known statically/.test(p.message))).toEqual([]);
+    // Mina itself: the recipes' values are the ones it holds.
+    const dir = mkdtempSync(join(tmpdir(), "r2k-mina-recipes-"));
+    try {
+      for (const [p, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), p === "config/deploy.rb" ? text + 'task :r2k_keep do\n  puts "R2K=#{keep_releases}/#{application_name}"\nend\n' : text);
+      }
+      const out = spawnSync("mina", ["-f", join(dir, "config/deploy.rb"), "r2k_keep"], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
+      expect(out.stdout).toContain("R2K=9/tidepool-web");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
