@@ -160,3 +160,26 @@ _cset :current_dir, "current"
 _cset :use_sudo, true
 _cset :keep_releases, 5
 `;
+
+/**
+ * Mina 0.3's own defaults (Debian's mina 0.3.7, lib/mina/deploy.rb, git.rb, rails.rb): the deploy
+ * paths are relative to deploy_to, which templates join themselves (`"#{deploy_to}/#{current_path}"`).
+ */
+export const MINA_03 = `
+set_default :releases_path, "releases"
+set_default :shared_path, "shared"
+set_default :current_path, "current"
+set_default :keep_releases, 5
+set_default :branch, "master"
+set_default :rails_env, "production"
+`;
+
+/** Mina 1.x's defaults (lib/mina/deploy.rb, git.rb, rails.rb): the deploy paths are absolute. */
+export const MINA_1 = `
+set :releases_path, -> { "#{fetch(:deploy_to)}/releases" }
+set :shared_path, -> { "#{fetch(:deploy_to)}/shared" }
+set :current_path, -> { "#{fetch(:deploy_to)}/current" }
+set :keep_releases, 5
+set :branch, "master"
+set :rails_env, "production"
+`;

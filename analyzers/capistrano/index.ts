@@ -9,13 +9,13 @@ import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue,
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
-import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS } from "./defaults.js";
+import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1 } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
-import { minaTargets } from "./mina.js";
+import { envMarker, envReads, minaTargets, valuesLoading } from "./mina.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
 import { MB, MB_READ_VERSION, MB_REQUIRE, mbLocked } from "./mb.js";
@@ -115,8 +115,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null) && (req !== "capistrano/nginx" || nginxPluginLocked);
   // One map of computed callables for every session of this analysis (see Session#lazyValue).
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
-  const bareReads = isMina(parse, has) && minaBeforeOne(repo);
-  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), ...(bareReads ? { bareReads } : {}) };
+  const minaTool = isMina(parse, has);
+  const bareReads = minaTool && minaBeforeOne(repo);
+  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
@@ -135,6 +136,18 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
     return src;
   };
+
+  /** Where Mina's defaults come from: the deploy.rb line that requires its recipes (mina/rails first). */
+  let minaAt: Source | null = null;
+  function minaSource(): Source {
+    if (minaAt) return minaAt;
+    const lines = (parse("config/deploy.rb")?.text ?? "").split("\n");
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const i = [at(/^\s*require\s*\(?\s*["']mina\/rails["']/), at(/^\s*require\s*\(?\s*["']mina\//)].find((n) => n >= 0) ?? -1;
+    minaAt = { file: "config/deploy.rb", line: i + 1 };
+    pluginDefaults.set(minaAt, "Mina");
+    return minaAt;
+  }
 
   // Stage names: Cap 3 lists config/deploy/*.rb; Cap 2 multistage reads `set :stages` (falling back
   // to the same listing, as capistrano-ext does).
@@ -293,8 +306,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
 
   /** A Mina run: the file with `env` given, then `tasks` (the target's task, the environment task). */
-  function minaRun(env: Record<string, string | null>, tasks: string[]): Session {
-    const s = new Session({ ...sessionOpts, env });
+  function minaRun(env: Record<string, string | null>, tasks: string[], quiet = false): Session {
+    // A probe run (markers for values) says nothing: what it meets is said by the real runs.
+    const s = new Session({ ...sessionOpts, env, ...(quiet ? { warn: () => {}, unusable: () => {}, lazyValues: new Map() } : {}) });
     runCap3(s, null, null);
     for (const t of tasks) s.runTask(t);
     return s;
@@ -312,7 +326,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const stageEntry = s.vars.entry("stage");
     s.vars.watch = new Set();
     const requires = s.requires.map((r) => r.value);
-    s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource("Capistrano", /capistrano\/setup/));
+    // Mina is not Capistrano: its own defaults (deploy paths, branch, rails_env), cited to its require.
+    if (minaTool) s.runSnippet(snippet(bareReads ? "mina 0.3" : "mina 1", bareReads ? MINA_03 : MINA_1), minaSource());
+    else s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource("Capistrano", /capistrano\/setup/));
     const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
     const scmInstalled = s.installs.some((i) => /SCM::/.test(i.value));
     if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource("Capistrano's git plugin", /SCM::Git/));
@@ -418,7 +434,26 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   if (mina && stages.length === 0 && parse("config/deploy.rb")) {
     // Targets named in config/deploy.rb itself (per-target tasks, `to=` branches, the environment
     // task): each a run of the file with its task or its variable, kept when it knows its host.
-    const { targets, envTasks, vars } = minaTargets(parse("config/deploy.rb")!);
+    const { targets, envTasks, vars: compared } = minaTargets(parse("config/deploy.rb")!);
+    const vars = [...compared];
+    // Targets named by the file a command-line variable makes the run load (`mina deploy on=staging`
+    // requiring config/deploy/staging…rb): found by a run given a marker for each variable.
+    const selectors = envReads(parse("config/deploy.rb")!).filter((v) => !vars.includes(v));
+    if (selectors.length) {
+      const probe = minaRun(Object.fromEntries(selectors.map((v) => [v, envMarker(v)])), envTasks, true);
+      for (const miss of probe.missedLoads)
+        for (const v of selectors) {
+          const found = valuesLoading(miss.target, envMarker(v), repo.paths);
+          if (!found.length && miss.target.includes(envMarker(v)))
+            warn(miss.source.file, miss.source.line, `mina.target-file-unknown: this load builds its path from ENV[${JSON.stringify(v)}] (${miss.target.split(envMarker(v)).join(`<${v}>`)}) and no repo file matches: the targets \`mina deploy ${v}=…\` selects are not known`);
+          for (const { value, file } of found) {
+            if (targets.some((t) => t.name === value)) continue;
+            if (!vars.includes(v)) vars.push(v);
+            targets.push({ name: value, env: { [v]: value }, tasks: envTasks, source: { file, line: 1 } });
+            warn(file, 1, `Mina target ${v}=${value}: \`mina deploy ${v}=${value}\` loads this file (${miss.source.file}:${miss.source.line} builds its path from ENV[${JSON.stringify(v)}]); read as stage ${value}`);
+          }
+        }
+    }
     const runs = targets.map((t) => ({ ...t, s: minaRun(t.env, t.tasks) }));
     // Given no target, the variables the file branches on are unset.
     const plain = minaRun(Object.fromEntries(vars.map((v) => [v, null])), envTasks);

@@ -109,6 +109,42 @@ function envComparisons(parsed: ParsedRuby): { env: string; value: string; node:
   return out;
 }
 
+/** Every command-line variable the file reads (`ENV['on']`), in source order. */
+export function envReads(parsed: ParsedRuby): string[] {
+  const out: string[] = [];
+  visit(parsed.root, (n) => {
+    const env = envRead(n);
+    if (env && !out.includes(env)) out.push(env);
+  });
+  return out;
+}
+
+/** Stands for a command-line variable's value in a probe run; no path or name holds it. */
+export const envMarker = (name: string) => `R2KENV${name.replace(/\W/g, "_")}R2KENV`;
+
+/**
+ * A target named by the file it loads: a run given `marker` for a variable required a path built from
+ * it (`require "config/deploy/#{ENV['on']}.rb"`, through `set :rails_env, ENV['on']`). Mina (Rake)
+ * sets ENV from `mina deploy on=staging` before loading deploy.rb, so each value for which that path
+ * is a repo file is a target; any other value fails to load. The values, with the path each loads.
+ */
+export function valuesLoading(target: string, marker: string, paths: readonly string[]): { value: string; file: string }[] {
+  const norm = target.replace(/^(\.\/)+/, "").replace(/\/+/g, "/");
+  const pieces = norm.split(marker);
+  if (pieces.length < 2) return [];
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`^${pieces.map(esc).join("([A-Za-z0-9_-]+)")}(?:\\.rb)?$`);
+  const out: { value: string; file: string }[] = [];
+  for (const p of paths) {
+    const m = re.exec(p);
+    if (!m) continue;
+    const values = new Set(m.slice(1));
+    const value = m[1]!;
+    if (values.size === 1 && !out.some((o) => o.value === value)) out.push({ value, file: p });
+  }
+  return out.sort((a, b) => a.value.localeCompare(b.value));
+}
+
 function visit(node: any, fn: (n: any) => void): void {
   if (!node) return;
   fn(node);

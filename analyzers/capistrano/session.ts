@@ -31,6 +31,8 @@ export interface SessionOptions {
   bareReads?: boolean;
   /** ENV variables given to the run (Mina's `mina deploy to=staging`); the others are unset. */
   env?: Record<string, string | null>;
+  /** Mina: its deploy paths (`current_path`...) are its own settings, not Capistrano's computed helpers. */
+  mina?: boolean;
   /**
    * The values of stored callables already computed in a session this one was forked from or with
    * (see Session#lazyValue), by callable; one map for the whole analysis.
@@ -78,6 +80,10 @@ export class Session {
   readonly servers: Servers = new Servers();
   readonly tasks: TaskDef[] = [];
   readonly hooks: HookDef[] = [];
+  /** `require`/`load` of a path known but not in the repo, in order (what a run loads by a computed name). */
+  readonly missedLoads: { target: string; source: Source }[] = [];
+  /** Inside the path argument of `require`/`load`: `__dir__` names the deploying machine's checkout (read as the repo). */
+  private localPath = false;
   readonly requires: { value: string; source: Source }[] = [];
   readonly installs: { value: string; source: Source }[] = [];
   readonly imports: string[] = [];
@@ -702,10 +708,17 @@ export class Session {
   private execRequire(node: any, f: Frame, how: string): void {
     const args = argsOf(node);
     if (!args.length) return;
-    const v = this.ev(args[0], f);
+    this.localPath = true;
+    let v: RValue;
+    try {
+      v = this.ev(args[0], f);
+    } finally {
+      this.localPath = false;
+    }
     const target = typeof v === "string" ? v : null;
     if (target === null) return this.warnAt(f, node, `${how} of a path not known statically`);
     const found = this.findLoadable(target, how, f.parsed.file);
+    if (!found) this.missedLoads.push({ target, source: this.src(f, node) });
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
     const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
@@ -759,6 +772,7 @@ export class Session {
   }
 
   private callHook(node: any, ev: (n: any) => RValue, f: Frame): RValue | undefined {
+    if (kind(node) === "SourceFileNode" && this.localPath) return f.parsed.file;
     if (kind(node) !== "CallNode") return undefined;
     const name: string = node.name;
     const args = argsOf(node);
@@ -775,6 +789,10 @@ export class Session {
         }
         return this.vars.fetch(key, dflt, this.src(f, node));
       }
+      // Mina's `__dir__` is a folder of the checkout it runs from: read as the repo's own folder where a
+      // file is loaded from it, never as a value (a path on the deploying machine).
+      if (name === "__dir__" && args.length === 0 && this.localPath) return f.parsed.file.includes("/") ? f.parsed.file.slice(0, f.parsed.file.lastIndexOf("/")) : ".";
+      if (this.opts.mina && PATH_HELPERS.has(name) && name !== "deploy_to" && args.length === 0 && this.vars.has(name)) return this.vars.fetch(name);
       if (PATH_HELPERS.has(name) && args.length === 0) return this.pathHelper(name, node, f);
       if ((name === "roles" || name === "release_roles" || name === "primary" || name === "role_properties") && this.opts.major === 3)
         return unknown(f.parsed, node, "servers selected at deploy time");
@@ -823,8 +841,20 @@ export class Session {
         else if (ext && b.endsWith(ext)) b = b.slice(0, -ext.length);
         return b;
       }
+      // `File.expand_path("../deploy/tasks", __FILE__)` where a file is loaded: a folder of the checkout.
+      if (c === "File" && name === "expand_path" && args.length === 2 && this.localPath) {
+        const [rel, base] = args.map(ev);
+        return typeof rel === "string" && typeof base === "string" && !rel.startsWith("/") && !base.startsWith("/") ? normalize(`${base}/${rel}`) || "." : undefined;
+      }
       if (c === "Dir" && (name === "glob" || name === "[]") && args.length >= 1) {
-        const pats = args.map(ev);
+        const was = this.localPath;
+        this.localPath = true;
+        let pats: RValue[];
+        try {
+          pats = args.map(ev);
+        } finally {
+          this.localPath = was;
+        }
         if (!pats.every((p) => typeof p === "string")) return unknown(f.parsed, node, "Dir.glob of a pattern not known statically");
         return globRepo(this.opts.repo, pats as string[]);
       }

@@ -10,6 +10,9 @@ import { hasPath } from "../../src/model.js";
 /** Helpers the deploy recipes define to render an ERB file and upload it: `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`. */
 const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template", "template_upload", "render_template"]);
 
+/** Mina's ways of adding a shell line to what runs on the server (0.3 `queue`/`queue!`, 1.x `command`). */
+const SHELL_QUEUES = new Set(["queue", "queue!", "command"]);
+
 export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[] } {
   const templates = new Set<string>();
   const uploads: string[] = [];
@@ -58,6 +61,18 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
     } else if (k === "CallNode" && n.receiver && n.name === "upload" && argsOf(n).length >= 2) {
       uploads.push(pathText(argsOf(n)[1], parsed));
+    }
+    // Mina: the rendering held in a local, written out by the shell command it queues:
+    // `conf = ERB.new(File.read("config/puma.rb.erb")).result` then `queue %(echo '#{conf}' > #{puma_conf})`.
+    if (k === "CallNode" && !n.receiver && SHELL_QUEUES.has(n.name) && argsOf(n).length >= 1 && kind(argsOf(n)[0]) === "InterpolatedStringNode") {
+      // The string's content, without its delimiters (`%(...)`, `"..."`): a closing `)` is no part of a path.
+      const text = parsed.textOf(argsOf(n)[0]).replace(/^(?:%[qQ]?.|["'])([\s\S]*).$/, "$1");
+      for (const [local, value] of assigns) {
+        const template = erbNamedIn(value, assigns, repo);
+        if (!template) continue;
+        const re = new RegExp(`#\\{\\s*${local}\\s*\\}['"]?\\s*>\\s*([^\\s;'"]+)`, "g");
+        for (const m of text.matchAll(re)) if (!renders.some((r) => r.template === template && r.destination === `"${m[1]}"`)) renders.push({ template, destination: `"${m[1]}"`, source: parsed.sourceOf(n) });
+      }
     }
     if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
       const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));

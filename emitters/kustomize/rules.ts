@@ -1085,6 +1085,24 @@ function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["
 const HOST_VARIABLES = ["nginx_server_name", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
 
 /**
+ * Mina's `domain` is the host its deploy logs in to over SSH (an IP, a bastion, a box behind a load
+ * balancer): never evidence of the host the site answers on (sshHostSuggestion offers it, labelled).
+ */
+const hostVariables = (model: ModelLike): string[] => (model.capistrano?.tool === "mina" ? HOST_VARIABLES.filter((n) => n !== "domain") : HOST_VARIABLES);
+
+/**
+ * The SSH host of a Mina stage whose public hosts nothing names: offered to the person answering,
+ * labelled as the login host, never written as the stage's host.
+ */
+export function sshHostSuggestion(model: ModelLike, stage: Stage): { host: string; source: Source } | null {
+  if (model.capistrano?.tool !== "mina" || stageHosts(model, stage).length) return null;
+  const fact = stage.variables["domain"];
+  const text = fact ? stringOf(fact.value) : null;
+  const host = text?.trim().toLowerCase() ?? "";
+  return fact && isRoutableHost(host) ? { host, source: fact.source } : null;
+}
+
+/**
  * Hosts of a stage from its own evidence only, never another stage's: its nginx `server_name`s (see
  * hostsBelongToStage), else its Capistrano host variables. Empty when nothing names one: a gap (whose
  * default may be the mailer's host, mailerHostSuggestion).
@@ -1093,7 +1111,7 @@ export function stageHosts(model: ModelLike, stage: Stage): { host: string; sour
   const fromNginx = hostsFromNginx(model, stage);
   if (fromNginx.length) return fromNginx;
   const out: { host: string; source: Source }[] = [];
-  for (const name of HOST_VARIABLES) {
+  for (const name of hostVariables(model)) {
     const fact = stage.variables[name];
     const text = fact ? stringOf(fact.value) : null;
     if (!fact || text === null) continue;

@@ -1,6 +1,6 @@
 // Gaps of the kubernetes family: what the Kustomize output needs and the repo does not say. Each
 // default comes from the same rules the emitter uses (emitters/kustomize/rules.ts), with the reason.
-import type { Gap } from "../model.js";
+import type { Gap, Stage } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import {
   cronTimeZoneHint,
@@ -12,6 +12,7 @@ import {
   MAX_REPLICAS_ANSWER,
   healthPath,
   stageHosts,
+  sshHostSuggestion,
   mailerHostSuggestion,
   placeholderHost,
   productionStage,
@@ -92,9 +93,10 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         question: `Which host names does stage ${st.name} answer on?`,
         why:
           (prod && prod.name !== st.name
-            ? `no nginx config rendered for stage ${st.name}, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
-            : `no nginx server_name, stage variable (nginx_server_name, server_name, domain, url) or mailer default_url_options names the hosts of stage ${st.name}`) +
-          `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer`,
+            ? `no nginx config rendered for stage ${st.name}, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
+            : `no nginx server_name, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names the hosts of stage ${st.name}`) +
+          `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer` +
+          sshHostWhy(model, st),
         default: [placeholderHost(app, st.name)],
         placeholder: true,
         format: "host-list",
@@ -250,4 +252,12 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     format: "env-var-list",
   });
   return gaps;
+}
+
+/** The Mina stage's SSH host, offered as what it is: where the deploy logged in, not where the site answers. */
+function sshHostWhy(model: ModelForGaps, st: Stage): string {
+  const ssh = sshHostSuggestion(model, st);
+  return ssh
+    ? `. A suggestion only: Mina's SSH host \`domain\` (${ssh.source.file}:${ssh.source.line}) is ${ssh.host}, the machine the deploy logged in to, which may be a bastion or a box behind a load balancer; answer it only if the site answers on that name`
+    : "";
 }

@@ -83,10 +83,11 @@ describe("Mina targets in config/deploy.rb = mina 0.3.7", () => {
   it("if ENV['on'] == 'staging' inside task :environment", async () => {
     const deploy = HEAD + "task :environment do\n  if ENV['on'] == 'staging'\n    set :domain, '10.0.4.12'\n  else\n    set :domain, '10.0.4.10'\n  end\nend\n" + DEPLOY_TASK;
     const r = await analyze({ "config/deploy.rb": deploy });
-    // Given no `on=`, the deploy goes to the else branch's host: named by Mina's default rails_env.
+    // Given no `on=`, the deploy goes to the else branch's host: named by Mina's default rails_env
+    // (mina/rails sets it to production; that default is now read, as the oracle prints it).
     expect(hosts(r)).toEqual([
-      ["staging", ["10.0.4.12"], null],
-      ["production", ["10.0.4.10"], null],
+      ["staging", ["10.0.4.12"], "production"],
+      ["production", ["10.0.4.10"], "production"],
     ]);
     judged(deploy, r, { staging: ["on=staging"], production: [] });
   });
@@ -94,7 +95,7 @@ describe("Mina targets in config/deploy.rb = mina 0.3.7", () => {
   it("a domain set only in the environment task is the one stage's host", async () => {
     const deploy = HEAD + "task :environment do\n  set :domain, 'box.almanac.example.net'\nend\n" + DEPLOY_TASK;
     const r = await analyze({ "config/deploy.rb": deploy });
-    expect(hosts(r)).toEqual([["production", ["box.almanac.example.net"], null]]);
+    expect(hosts(r)).toEqual([["production", ["box.almanac.example.net"], "production"]]);
     judged(deploy, r, { production: [] });
   });
 
@@ -102,8 +103,8 @@ describe("Mina targets in config/deploy.rb = mina 0.3.7", () => {
     const deploy = HEAD + "set :domain, 'default.almanac.example.net'\ntask :production do\n  set :domain, ENV.fetch('PROD_HOST')\nend\ntask :production_eu do\n  set :domain, 'eu.almanac.example.net'\nend\n" + DEPLOY_TASK;
     const r = await analyze({ "config/deploy.rb": deploy });
     expect(hosts(r)).toEqual([
-      ["production_eu", ["eu.almanac.example.net"], null],
-      ["production", ["default.almanac.example.net"], null],
+      ["production_eu", ["eu.almanac.example.net"], "production"],
+      ["production", ["default.almanac.example.net"], "production"],
     ]);
     expect(mina(deploy, ["production"])).toBeNull();
     judged(deploy, r, { production_eu: ["production_eu"], production: [] });
