@@ -119,3 +119,24 @@ export function replacedWebServer(model: Model): { was: string; now: "unicorn" |
   const said = pool ? (pool.defaultOf ? `pool size ${pool.value}, ${pool.defaultOf}: no file in the repo sets it` : `pool size ${pool.value}, ${pool.source.file}:${pool.source.line}`) : null;
   return { was: ws.kind, now, source: first.source, ...(said ? { pool: said } : {}) };
 }
+
+/**
+ * What Unicorn and Puma run when their config sets nothing: Unicorn::Configurator::DEFAULTS
+ * (worker_processes 1, timeout 60) and Puma::Configuration's defaults since Puma 5 on MRI (single
+ * mode, threads 0..5, worker_timeout 60). Checked against the installed gems in
+ * test/appserver/server-defaults.test.ts. Used where no file can say the number, always labelled.
+ */
+export const APP_SERVER_DEFAULTS = {
+  unicorn: { workers: 1, threads: null, timeout: 60 },
+  puma: { workers: 0, threads: [0, 5] as [number, number], timeout: 60 },
+} as const;
+
+const PLACEHOLDER_TAG = "a placeholder for a number no repo file holds";
+/** Said of a web number still at its placeholder (src/gaps/appserver.ts): the server's default, standing in for an unread value. */
+export const placeholderOf = (kind: "unicorn" | "puma", id: string): string => `${kind === "puma" ? "Puma" : "Unicorn"}'s default, ${PLACEHOLDER_TAG}: answer ${id}`;
+export const isPlaceholderNumber = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(PLACEHOLDER_TAG);
+
+/** Answer ids of a stage's web numbers the repo does not hold (src/gaps/appserver.ts), and the pattern that reads them back. */
+export type WebNumber = "workers" | "threads" | "timeout";
+export const webNumberAnswerId = (stage: string, key: WebNumber): string => `stage.${stage}.web.${key}`;
+export const WEB_NUMBER_ID = /^stage\.(.+)\.web\.(workers|threads|timeout)$/;

@@ -1057,7 +1057,10 @@ export type AnswerFormat =
   | "sops-recipient"
   | "nginx-size"
   | "http-path"
-  | "version";
+  | "version"
+  | "count"
+  | "thread-range"
+  | "seconds";
 
 export interface Hazard {
   id: string;

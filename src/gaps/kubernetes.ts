@@ -49,6 +49,7 @@ function registryHints(repoWhy: string): NonNullable<Gap["whyIf"]> {
   ];
 }
 import { CREATE_NAMESPACE_ANSWER } from "../../emitters/kustomize/namespace.js";
+import { unreadWorkerStages } from "./appserver.js";
 
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
@@ -192,6 +193,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),
+    ...webResourcesHeld(model),
   });
   if (model.sidekiq) {
     const w = workerResourcesDefault(model);
@@ -250,4 +252,17 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     format: "env-var-list",
   });
   return gaps;
+}
+
+/**
+ * Where a stage's worker count is unread, the resources default is sized for a placeholder count:
+ * the question says so and is itself a placeholder, to answer once the count is known.
+ */
+function webResourcesHeld(model: ModelForGaps): Partial<Gap> {
+  const held = unreadWorkerStages(model);
+  if (!held.length) return {};
+  return {
+    why: `sized for the placeholder worker count of stage${held.length > 1 ? "s" : ""} ${held.join(", ")} (their config is not readable: see stage.<stage>.web.workers), about 250Mi and half a core a worker, the CPU limit equal to the request; answer this once you know the workers each pod runs`,
+    placeholder: true,
+  };
 }
