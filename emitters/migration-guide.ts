@@ -248,7 +248,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   }
   for (const [stage, gs] of heldNumbers)
     steps.push(
-      `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again.`,
+      `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again (an answer equal to the default keeps this step: tick it once a server shows those same values).`,
     );
   // Hosts only the mailer named: routed as given, but they may be another app's (confirm them).
   for (const st of stagesOf(model)) {
