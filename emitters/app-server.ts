@@ -7,15 +7,17 @@ type Model = Pick<AppModel, "appServers" | "rails"> & Partial<Pick<AppModel, "we
 
 /**
  * The app server config a stage ran, of the kind the image runs: the one Capistrano points at for
- * the stage, else the one for the stage's Rails environment, else the one for every environment.
- * Without a stage: production's.
+ * the stage, else the one for the stage's Rails environment, else the one for every environment
+ * (a config Capistrano points at for other stages is theirs, not this one's). None: null, the
+ * server's defaults. Without a stage: production's.
  */
 export function appServerFor(model: Model, stage: Stage | null): AppServerConfig | null {
   if (model.webServer?.kind === "passenger") return passengerAsServer(model, stage);
   const kind = appServerKind(model);
   const all = model.appServers.filter((a) => a.kind === kind);
   if (!stage) return all.find((a) => a.env === "production") ?? all.find((a) => a.env === null) ?? all[0] ?? null;
-  return all.find((a) => a.stages.includes(stage.name)) ?? all.find((a) => a.env === railsEnvOf(stage)) ?? all.find((a) => a.env === null) ?? all[0] ?? null;
+  // Never another stage's config: a stage none serves runs the server's defaults (labelled where used).
+  return all.find((a) => a.stages.includes(stage.name)) ?? all.find((a) => a.env === railsEnvOf(stage)) ?? all.find((a) => a.env === null && !a.stages.length) ?? null;
 }
 
 /** The servers the image can run: each has its container config (emitters/container). */

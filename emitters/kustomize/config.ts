@@ -8,7 +8,7 @@ import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { isPlaceholderNumber } from "../app-server.js";
+import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
 import { defaultEnv, isSecretName, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 
@@ -90,6 +90,22 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     });
   }
   const comments: Record<string, string> = {};
+  // A stage whose config states no worker count (or that no config serves) runs the server's
+  // default, labelled, never the image's default, which is production's number.
+  if ((plan.kind === "unicorn" || plan.kind === "puma") && !sp.appServer?.workers) {
+    const d = APP_SERVER_DEFAULTS[plan.kind].workers;
+    const image = containerAppServer(plan.model);
+    const imageWorkers = image && image.kind === plan.kind ? numberOf(image.workers?.value) : null;
+    if (imageWorkers !== null && imageWorkers !== d) {
+      config.set("WEB_CONCURRENCY", String(d));
+      const label = plan.kind === "puma" ? "Puma" : "Unicorn";
+      const why = sp.appServer
+        ? `${sp.appServer.file} sets no ${plan.kind === "puma" ? "workers" : "worker_processes"}`
+        : `no ${label} config of the repo serves stage ${sp.stage.name} (Rails env ${sp.railsEnv})`;
+      comments["WEB_CONCURRENCY"] = `${label}'s default: ${why} (the image's default is another stage's)`;
+      out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${d}: ${label}'s default, ${why}`, source: sp.appServer ? { file: sp.appServer.file, line: 0 } : sp.stage.source });
+    }
+  }
   const placeholder = (name: string, f: { defaultOf?: string } | null | undefined) => {
     if (!isPlaceholderNumber(f as never)) return;
     comments[name] = `PLACEHOLDER: ${f!.defaultOf} (stage ${sp.stage.name}'s servers held the real number in ${sp.appServer!.file})`;
@@ -111,6 +127,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   if (plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
     placeholder("UNICORN_TIMEOUT", sp.appServer?.timeout);
+    if (!sp.webTimeout.source && !comments["UNICORN_TIMEOUT"]) comments["UNICORN_TIMEOUT"] = `Unicorn's default: ${sp.appServer ? `${sp.appServer.file} sets no timeout` : `no Unicorn config of the repo serves stage ${sp.stage.name}`}`;
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {
