@@ -6,7 +6,7 @@
 // (Apps written for this test, after shapes seen in the corpus.)
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -152,5 +152,34 @@ describe("web numbers only the servers hold", () => {
     const cfg = read(dir, "k8s/overlays/production/config.env");
     expect(cfg).toMatch(/\nWEB_CONCURRENCY=0\n/);
     expect(cfg).not.toMatch(/PLACEHOLDER/);
+  });
+});
+
+/** Unicorn per Rails env: production's file sets 3 workers, staging's sets none; a `qa` stage file declares nothing. */
+const perEnvUnicornApp = (): Record<string, string> => ({
+  ...unicornApp(),
+  "config/deploy/production.rb": 'set :rails_env, "production"\nserver "web1.depot.example.org", roles: %w[web app db]\n',
+  "config/deploy/staging.rb": 'set :rails_env, "staging"\nserver "stage.depot.example.org", roles: %w[web app db]\n',
+  "config/deploy/qa.rb": "# nothing here yet\n",
+  "config/unicorn/production.rb": 'worker_processes 3\ntimeout 90\nlisten "/srv/depot/shared/tmp/sockets/unicorn.sock"\n',
+  "config/unicorn/staging.rb": 'listen "/srv/depot/shared/tmp/sockets/unicorn.sock"\n',
+});
+
+describe("each stage's web numbers are its own", () => {
+  it("a stage whose config sets no workers, and a stage no config serves, get Unicorn's defaults, labelled, never production's", async () => {
+    const dir = onDisk(perEnvUnicornApp());
+    expect(await runMigrate(dir, { yes: true }, recordingIo(), env)).toBe(0);
+    const prod = read(dir, "k8s/overlays/production/config.env");
+    expect(prod).toMatch(/\nWEB_CONCURRENCY=3\nUNICORN_TIMEOUT=90\n/);
+    const staging = read(dir, "k8s/overlays/staging/config.env");
+    expect(staging).toMatch(/# Unicorn's default: config\/unicorn\/staging\.rb sets no worker_processes[^\n]*\nWEB_CONCURRENCY=1\n/);
+    expect(staging).toMatch(/# Unicorn's default: config\/unicorn\/staging\.rb sets no timeout\nUNICORN_TIMEOUT=60\n/);
+    expect(read(dir, "k8s/overlays/staging/patches.yaml")).toMatch(/terminationGracePeriodSeconds: 70\n/);
+    // A stage that declares no server may or may not get an overlay; if it does, its numbers are no other stage's.
+    if (existsSync(join(dir, "k8s/overlays/qa"))) {
+      const qa = read(dir, "k8s/overlays/qa/config.env");
+      expect(qa).toMatch(/# Unicorn's default: no Unicorn config of the repo serves stage qa[^\n]*\nWEB_CONCURRENCY=1\n/);
+      expect(qa).not.toMatch(/=90\n|=3\n/);
+    }
   });
 });
