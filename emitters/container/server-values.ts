@@ -85,5 +85,5 @@ export function answeredNumbersComment(server: AppServerConfig | null): string {
   const names = server.kind === "puma" ? { workers: "workers", threads: "threads", timeout: "worker_timeout" } : { workers: "worker_processes", threads: "", timeout: "timeout" };
   const held = (["workers", "threads", "timeout"] as const).filter((k) => isPlaceholderNumber(server[k]));
   if (!held.length) return "";
-  return `# PLACEHOLDERS: ${held.map((k) => names[k]).join(", ")} below ${held.length === 1 ? "is" : "are"} ${server.kind === "puma" ? "Puma" : "Unicorn"}'s default${held.length === 1 ? "" : "s"}, standing in for\n# the number${held.length === 1 ? "" : "s"} in ${rubyCommentValue(server.file)}, which only the servers hold: answer the stage.<stage>.web.*\n# questions in .rails2k8s.yml and run rails2k8s migrate again (MIGRATION.md lists them).\n`;
+  return `# PLACEHOLDERS: ${held.map((k) => names[k]).join(", ")} below ${held.length === 1 ? "is" : "are"} ${server.kind === "puma" ? "Puma" : "Unicorn"}'s default${held.length === 1 ? "" : "s"}, standing in for\n# the number${held.length === 1 ? "" : "s"} the servers ran from ${rubyCommentValue(server.file)}, not readable from the repo: answer the stage.<stage>.web.*\n# questions in .rails2k8s.yml and run rails2k8s migrate again (MIGRATION.md lists them).\n`;
 }

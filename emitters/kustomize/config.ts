@@ -108,7 +108,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   const placeholder = (name: string, f: { defaultOf?: string } | null | undefined) => {
     if (!isPlaceholderNumber(f as never)) return;
-    comments[name] = `PLACEHOLDER: ${f!.defaultOf} (stage ${sp.stage.name}'s servers held the real number in ${sp.appServer!.file})`;
+    comments[name] = `PLACEHOLDER: ${f!.defaultOf} (the number stage ${sp.stage.name}'s servers ran, from ${sp.appServer!.file}, is not readable from the repo)`;
     out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });
   };
   if (config.has("WEB_CONCURRENCY")) placeholder("WEB_CONCURRENCY", sp.appServer?.workers);
@@ -127,7 +127,9 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   if (plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
     placeholder("UNICORN_TIMEOUT", sp.appServer?.timeout);
-    if (!sp.webTimeout.source && !comments["UNICORN_TIMEOUT"]) comments["UNICORN_TIMEOUT"] = `Unicorn's default: ${sp.appServer ? `${sp.appServer.file} sets no timeout` : `no Unicorn config of the repo serves stage ${sp.stage.name}`}`;
+    const t = sp.appServer?.timeout;
+    if (!sp.webTimeout.source && !comments["UNICORN_TIMEOUT"])
+      comments["UNICORN_TIMEOUT"] = !sp.appServer ? `Unicorn's default: no Unicorn config of the repo serves stage ${sp.stage.name}` : `${t?.defaultOf ?? "Unicorn"}'s default: no file of the repo sets ${sp.appServer.file}'s timeout`;
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {

@@ -74,7 +74,7 @@ export function appServerGaps(model: ModelForGaps): Gap[] {
     const d = APP_SERVER_DEFAULTS[kind];
     for (const u of unreadWebNumbers(server)) {
       const file = server.file;
-      const tail = `MIGRATION.md lists it until you answer (the value is in ${file} on a server of stage ${name})`;
+      const tail = `Take it from a server of stage ${name}; MIGRATION.md lists it until you answer`;
       if (u.key === "workers")
         gaps.push({
           id: webNumberAnswerId(name, "workers"),
