@@ -129,7 +129,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     placeholder("UNICORN_TIMEOUT", sp.appServer?.timeout);
     const t = sp.appServer?.timeout;
     if (!sp.webTimeout.source && !comments["UNICORN_TIMEOUT"])
-      comments["UNICORN_TIMEOUT"] = !sp.appServer ? `Unicorn's default: no Unicorn config of the repo serves stage ${sp.stage.name}` : `${t?.defaultOf ?? "Unicorn"}'s default: no file of the repo sets ${sp.appServer.file}'s timeout`;
+      comments["UNICORN_TIMEOUT"] = !sp.appServer ? `Unicorn's default: no Unicorn config of the repo serves stage ${sp.stage.name}` : !t?.defaultOf || t.defaultOf === "Unicorn" ? `Unicorn's default: ${sp.appServer.file} sets no timeout` : `${t.defaultOf}'s default: no file of the repo sets the timeout`;
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {
