@@ -7,15 +7,17 @@ type Model = Pick<AppModel, "appServers" | "rails"> & Partial<Pick<AppModel, "we
 
 /**
  * The app server config a stage ran, of the kind the image runs: the one Capistrano points at for
- * the stage, else the one for the stage's Rails environment, else the one for every environment.
- * Without a stage: production's.
+ * the stage, else the one for the stage's Rails environment, else the one for every environment
+ * (a config Capistrano points at for other stages is theirs, not this one's). None: null, the
+ * server's defaults. Without a stage: production's.
  */
 export function appServerFor(model: Model, stage: Stage | null): AppServerConfig | null {
   if (model.webServer?.kind === "passenger") return passengerAsServer(model, stage);
   const kind = appServerKind(model);
   const all = model.appServers.filter((a) => a.kind === kind);
   if (!stage) return all.find((a) => a.env === "production") ?? all.find((a) => a.env === null) ?? all[0] ?? null;
-  return all.find((a) => a.stages.includes(stage.name)) ?? all.find((a) => a.env === railsEnvOf(stage)) ?? all.find((a) => a.env === null) ?? all[0] ?? null;
+  // Never another stage's config: a stage none serves runs the server's defaults (labelled where used).
+  return all.find((a) => a.stages.includes(stage.name)) ?? all.find((a) => a.env === railsEnvOf(stage)) ?? all.find((a) => a.env === null && !a.stages.length) ?? null;
 }
 
 /** The servers the image can run: each has its container config (emitters/container). */
@@ -119,3 +121,24 @@ export function replacedWebServer(model: Model): { was: string; now: "unicorn" |
   const said = pool ? (pool.defaultOf ? `pool size ${pool.value}, ${pool.defaultOf}: no file in the repo sets it` : `pool size ${pool.value}, ${pool.source.file}:${pool.source.line}`) : null;
   return { was: ws.kind, now, source: first.source, ...(said ? { pool: said } : {}) };
 }
+
+/**
+ * What Unicorn and Puma run when their config sets nothing: Unicorn::Configurator::DEFAULTS
+ * (worker_processes 1, timeout 60) and Puma::Configuration's defaults since Puma 5 on MRI (single
+ * mode, threads 0..5, worker_timeout 60). Checked against the installed gems in
+ * test/appserver/server-defaults.test.ts. Used where no file can say the number, always labelled.
+ */
+export const APP_SERVER_DEFAULTS = {
+  unicorn: { workers: 1, threads: null, timeout: 60 },
+  puma: { workers: 0, threads: [0, 5] as [number, number], timeout: 60 },
+} as const;
+
+const PLACEHOLDER_TAG = "a placeholder for a number no repo file holds";
+/** Said of a web number still at its placeholder (src/gaps/appserver.ts): the server's default, standing in for an unread value. */
+export const placeholderOf = (kind: "unicorn" | "puma", id: string): string => `${kind === "puma" ? "Puma" : "Unicorn"}'s default, ${PLACEHOLDER_TAG}: answer ${id}`;
+export const isPlaceholderNumber = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(PLACEHOLDER_TAG);
+
+/** Answer ids of a stage's web numbers the repo does not hold (src/gaps/appserver.ts), and the pattern that reads them back. */
+export type WebNumber = "workers" | "threads" | "timeout";
+export const webNumberAnswerId = (stage: string, key: WebNumber): string => `stage.${stage}.web.${key}`;
+export const WEB_NUMBER_ID = /^stage\.(.+)\.web\.(workers|threads|timeout)$/;

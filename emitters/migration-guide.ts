@@ -17,6 +17,7 @@ import { secretsGuide } from "./release/guide.js";
 import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
 import { conditionHolds } from "../src/answers.js";
 import { backingServiceSummary } from "./backing-services.js";
+import { WEB_NUMBER_ID } from "./app-server.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -237,6 +238,17 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   for (const u of unnamed)
     steps.push(
       `**Fill in the hosts of stage ${text(u.stage)}**: no evidence in the repo names them, so its edge routes ${code(u.host)}, a placeholder that never resolves. Answer ${code(`stage.${u.stage}.hosts`)} in ${code(".rails2k8s.yml")} with the real host names and run ${code("rails2k8s migrate")} again.`,
+    );
+  // Web numbers no repo file holds: the pods run the server's defaults until they are answered.
+  const heldNumbers = new Map<string, Gap[]>();
+  for (const g of model.gaps) {
+    const m = WEB_NUMBER_ID.exec(g.id);
+    if (!m || !g.placeholder || (Object.hasOwn(answers, g.id) && !sameValue(answers[g.id], g.default))) continue;
+    heldNumbers.set(m[1]!, [...(heldNumbers.get(m[1]!) ?? []), g]);
+  }
+  for (const [stage, gs] of heldNumbers)
+    steps.push(
+      `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again (an answer equal to the default keeps this step: tick it once a server shows those same values).`,
     );
   // Hosts only the mailer named: routed as given, but they may be another app's (confirm them).
   for (const st of stagesOf(model)) {

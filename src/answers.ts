@@ -160,6 +160,17 @@ export function formatProblem(format: AnswerFormat, value: RValue, ctx: FormatCo
       return (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) && VERSION.test(String(value))
         ? null
         : 'expected a version such as "3.3" or "3.3.6" (quoted: 3.10 unquoted is the number 3.1)';
+    case "count": {
+      // A process count (Unicorn worker_processes, Puma workers): gap.min (0 for Puma's single mode) up to the replicas ceiling.
+      const min = ctx.gap?.min ?? 0;
+      return typeof value === "number" && Number.isInteger(value) && value >= min && value <= MAX_REPLICAS_ANSWER ? null : `expected a whole number from ${min} to ${MAX_REPLICAS_ANSWER}`;
+    }
+    case "thread-range":
+      return Array.isArray(value) && value.length === 2 && value.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 1024) && (value[0] as number) <= (value[1] as number) && (value[1] as number) >= 1
+        ? null
+        : "expected [min, max] threads, whole numbers with 0 <= min <= max, 1 <= max <= 1024, such as [5, 5]";
+    case "seconds":
+      return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 86400 ? null : "expected a whole number of seconds from 1 to 86400";
     case "http-path":
       return typeof value === "string" && HTTP_PATH.test(value) ? null : "expected a URL path such as /up or /health: starting with '/', letters, digits and . _ ~ % / - : @ + , = only, at most 1024 characters";
   }

@@ -28,6 +28,7 @@ import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from 
 import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { withAnsweredServers } from "./gaps/servers.js";
+import { withAnsweredWebNumbers } from "./gaps/appserver.js";
 import { phaseTimer, timed } from "./timing.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
@@ -158,7 +159,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
   const asAsked = analyzed.gaps.map((g) => inContext(g, answers));
   mark("answers");
-  const model = { ...withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), gaps: asAsked };
+  const model = { ...withAnsweredWebNumbers(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];

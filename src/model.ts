@@ -1100,7 +1100,10 @@ export type AnswerFormat =
   | "sops-recipient"
   | "nginx-size"
   | "http-path"
-  | "version";
+  | "version"
+  | "count"
+  | "thread-range"
+  | "seconds";
 
 export interface Hazard {
   id: string;

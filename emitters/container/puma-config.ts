@@ -7,6 +7,8 @@ import { boolOf, intFromEnv, literalInt, show } from "./server-values.js";
 import template from "./puma.rb.tmpl?raw";
 import { fill } from "../text/fill.js";
 import { rubyCommentValue, rubyString } from "../encode/ruby.js";
+import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
+import { answeredNumbersComment } from "./server-values.js";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
@@ -21,19 +23,27 @@ export function emitPumaConfig(server: AppServerConfig | null, out: Out): string
   const from = server ? server.file : "Puma's defaults (no Puma config found)";
 
   // Puma without `workers` runs in single mode (0); the container keeps that unless told otherwise.
-  const workers = intFromEnv("WEB_CONCURRENCY", server?.workers ?? null, 0);
+  const d = APP_SERVER_DEFAULTS.puma;
+  const workers = intFromEnv("WEB_CONCURRENCY", server?.workers ?? null, d.workers);
   if (server?.workers) {
-    if (workers.unread) note(`workers ${show(server.workers.value)} could not be read: the container runs ${workers.value} (set WEB_CONCURRENCY)`, server.workers.source);
+    if (isPlaceholderNumber(server.workers)) note(`workers ${workers.value}: ${server.workers.defaultOf}`);
+    else if (workers.unread) note(`workers ${show(server.workers.value)} could not be read: the container runs ${workers.value} (set WEB_CONCURRENCY)`, server.workers.source);
     else prov(`workers ${show(server.workers.value)} → default of WEB_CONCURRENCY`, server.workers.source);
   }
   const bounds = threadBounds(server?.threads?.value);
-  const maxT = intFromEnv("RAILS_MAX_THREADS", bounds ? { value: bounds[1], source: server!.threads!.source } : null, 5);
+  const maxT = intFromEnv("RAILS_MAX_THREADS", bounds ? { value: bounds[1], source: server!.threads!.source } : null, d.threads[1]);
   const minT = intFromEnv("RAILS_MIN_THREADS", bounds ? { value: bounds[0], source: server!.threads!.source } : null, maxT.value);
-  if (server?.threads) prov(`threads ${show(server.threads.value)} → defaults of RAILS_MIN_THREADS/RAILS_MAX_THREADS`, server.threads.source);
+  if (isPlaceholderNumber(server?.threads)) note(`threads ${show(server!.threads!.value)}: ${server!.threads!.defaultOf}`);
+  else if (server?.threads && (maxT.unread || minT.unread)) note(`threads ${show(server.threads.value)} could not be read: the container runs Puma's default ${minT.value}, ${maxT.value} (set RAILS_MIN_THREADS/RAILS_MAX_THREADS)`, server.threads.source);
+  else if (server?.threads) prov(`threads ${show(server.threads.value)} → defaults of RAILS_MIN_THREADS/RAILS_MAX_THREADS`, server.threads.source);
   const preload = boolOf(server?.preloadApp ?? null, false);
   if (server?.preloadApp) prov(`preload_app! ${preload.value}`, server.preloadApp.source);
-  const timeout = server?.timeout ? literalInt(server.timeout, 60) : null;
-  if (server?.timeout && timeout) prov(`worker_timeout ${show(server.timeout.value)}`, server.timeout.source);
+  // Written only when known: an unread or placeholder worker_timeout leaves Puma's own default, said in a note.
+  const read = server?.timeout ? literalInt(server.timeout, d.timeout) : null;
+  const timeout = read && !read.unread && !isPlaceholderNumber(server!.timeout) ? read : null;
+  if (isPlaceholderNumber(server?.timeout)) note(`worker_timeout ${show(server!.timeout!.value)}: ${server!.timeout!.defaultOf}`);
+  else if (read?.unread) note(`worker_timeout ${show(server!.timeout!.value)} could not be read: the container runs Puma's default ${d.timeout}s`, server!.timeout!.source);
+  else if (server?.timeout) prov(`worker_timeout ${show(server.timeout.value)}`, server.timeout.source);
   for (const l of server?.listen ?? []) prov(`bind ${show(l.address)} → tcp://0.0.0.0:${APP_PORT}`, l.source);
   for (const [name, f] of [["pidfile", server?.pid], ["stdout_redirect", server?.stdoutPath ?? server?.stderrPath]] as const)
     if (f) note(`${name} ${show(f.value)} dropped: in the container logs go to stdout/stderr and no pid file is needed`, f.source);
@@ -47,6 +57,7 @@ export function emitPumaConfig(server: AppServerConfig | null, out: Out): string
     {
       from: server ? rubyCommentValue(from) : from,
       file,
+      numbers: answeredNumbersComment(server),
       workers: workers.expr,
       max_threads: maxT.expr,
       // The same default as max_threads: said as max_threads, so one variable changes both.

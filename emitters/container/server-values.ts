@@ -1,7 +1,8 @@
 // Rendering the app server's values as Ruby for the container configs: today's value stays the
 // default, and the pod's environment (WEB_CONCURRENCY...) can change it without a new image.
-import type { Fact, RValue } from "../../src/model.js";
-import { rubyInteger, rubyString } from "../encode/ruby.js";
+import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
+import { isPlaceholderNumber } from "../app-server.js";
+import { rubyCommentValue, rubyInteger, rubyString } from "../encode/ruby.js";
 
 function isEnvRef(v: RValue | undefined): v is { env: string; default: RValue } {
   return !!v && typeof v === "object" && !Array.isArray(v) && "env" in v && typeof (v as { env: unknown }).env === "string";
@@ -73,4 +74,16 @@ export function show(v: RValue): string {
   if ("env" in v) return `ENV[${JSON.stringify((v as { env: string }).env)}]`;
   if ("unknown" in v) return String((v as { expr?: string }).expr ?? (v as { unknown: string }).unknown);
   return JSON.stringify(v);
+}
+
+/**
+ * A comment over the numbers when some are placeholders (the config that held them is only on the
+ * servers): the file then says itself that they are to be filled in, not only MIGRATION.md. "" otherwise.
+ */
+export function answeredNumbersComment(server: AppServerConfig | null): string {
+  if (!server) return "";
+  const names = server.kind === "puma" ? { workers: "workers", threads: "threads", timeout: "worker_timeout" } : { workers: "worker_processes", threads: "", timeout: "timeout" };
+  const held = (["workers", "threads", "timeout"] as const).filter((k) => isPlaceholderNumber(server[k]));
+  if (!held.length) return "";
+  return `# PLACEHOLDERS: ${held.map((k) => names[k]).join(", ")} below ${held.length === 1 ? "is" : "are"} ${server.kind === "puma" ? "Puma" : "Unicorn"}'s default${held.length === 1 ? "" : "s"}, standing in for\n# the number${held.length === 1 ? "" : "s"} the servers ran from ${rubyCommentValue(server.file)}, not readable from the repo: answer the stage.<stage>.web.*\n# questions in .rails2k8s.yml and run rails2k8s migrate again (MIGRATION.md lists them).\n`;
 }

@@ -9,12 +9,14 @@ import template from "./unicorn.rb.tmpl?raw";
 import FORK_HOOKS from "./unicorn-fork-hooks.rb.tmpl?raw";
 import { fill } from "../text/fill.js";
 import { rubyCommentValue, rubyInteger, rubyString } from "../encode/ruby.js";
+import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
+import { answeredNumbersComment } from "./server-values.js";
 
 type Out = Pick<EmitResult, "provenance" | "notes">;
 
 /** Unicorn's own defaults (Unicorn::Configurator::DEFAULTS). */
-const UNICORN_DEFAULT_TIMEOUT = 60;
-const UNICORN_DEFAULT_WORKERS = 1;
+const UNICORN_DEFAULT_TIMEOUT = APP_SERVER_DEFAULTS.unicorn.timeout;
+const UNICORN_DEFAULT_WORKERS = APP_SERVER_DEFAULTS.unicorn.workers;
 
 export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boolean, out: Out): string {
   const file = UNICORN_CONTAINER_CONFIG;
@@ -24,13 +26,15 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
 
   const workers = intFromEnv("WEB_CONCURRENCY", server?.workers ?? null, UNICORN_DEFAULT_WORKERS);
   if (server?.workers) {
-    if (workers.unread) note(`worker_processes ${show(server.workers.value)} could not be read: the container starts ${workers.value} (set WEB_CONCURRENCY)`, server.workers.source);
+    if (isPlaceholderNumber(server.workers)) note(`worker_processes ${workers.value}: ${server.workers.defaultOf}`);
+    else if (workers.unread) note(`worker_processes ${show(server.workers.value)} could not be read: the container starts ${workers.value} (set WEB_CONCURRENCY)`, server.workers.source);
     else prov(`worker_processes ${show(server.workers.value)} → default of WEB_CONCURRENCY`, server.workers.source);
   }
   // From the environment, production's value by default: each overlay sets its stage's own (config.env).
   const timeout = intFromEnv("UNICORN_TIMEOUT", server?.timeout ?? null, UNICORN_DEFAULT_TIMEOUT);
   if (server?.timeout) {
-    if (timeout.unread) note(`timeout ${show(server.timeout.value)} could not be read: the container uses Unicorn's ${UNICORN_DEFAULT_TIMEOUT}s`, server.timeout.source);
+    if (isPlaceholderNumber(server.timeout)) note(`timeout ${timeout.value}: ${server.timeout.defaultOf}`);
+    else if (timeout.unread) note(`timeout ${show(server.timeout.value)} could not be read: the container uses Unicorn's ${UNICORN_DEFAULT_TIMEOUT}s`, server.timeout.source);
     else if (!server.timeout.defaultOf) prov(`timeout ${timeout.value} → default of UNICORN_TIMEOUT`, server.timeout.source);
   }
   const preload = boolOf(server?.preloadApp ?? null, false);
@@ -59,6 +63,7 @@ export function emitUnicornConfig(server: AppServerConfig | null, sidecar: boole
     {
       from: server ? rubyCommentValue(from) : from,
       file,
+      numbers: answeredNumbersComment(server),
       workers: workers.expr,
       timeout: timeout.expr,
       preload: String(preload.value),

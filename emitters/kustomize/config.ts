@@ -8,6 +8,8 @@ import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
+import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
+import { containerAppServer } from "../container/rules.js";
 import { defaultEnv, isSecretName, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
@@ -18,6 +20,8 @@ export interface StageEnv {
   secrets: [string, string][];
   /** Read by the app while it boots and set by nothing here: listed commented out, to fill in. */
   unset: BootRead[];
+  /** A comment over a config line: its value is a placeholder (src/gaps/appserver.ts). */
+  comments?: Record<string, string>;
 }
 
 export interface BootRead {
@@ -75,7 +79,8 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     }
   } else if (workers !== null && sp.appServer?.workers) {
     const perServer = Math.round(workers);
-    const n = workersPerPod(perServer);
+    // Puma's `workers 0` is single mode, a number of its own: never spread into one worker a pod.
+    const n = plan.kind === "puma" && perServer <= 0 ? 0 : workersPerPod(perServer);
     config.set("WEB_CONCURRENCY", String(n));
     const what = plan.kind === "puma" ? "workers" : "worker_processes";
     out.provenance.push({
@@ -84,8 +89,47 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
       source: sp.appServer.workers.source,
     });
   }
+  const comments: Record<string, string> = {};
+  // A stage whose config states no worker count (or that no config serves) runs the server's
+  // default, labelled, never the image's default, which is production's number.
+  if ((plan.kind === "unicorn" || plan.kind === "puma") && !sp.appServer?.workers) {
+    const d = APP_SERVER_DEFAULTS[plan.kind].workers;
+    const image = containerAppServer(plan.model);
+    const imageWorkers = image && image.kind === plan.kind ? numberOf(image.workers?.value) : null;
+    if (imageWorkers !== null && imageWorkers !== d) {
+      config.set("WEB_CONCURRENCY", String(d));
+      const label = plan.kind === "puma" ? "Puma" : "Unicorn";
+      const why = sp.appServer
+        ? `${sp.appServer.file} sets no ${plan.kind === "puma" ? "workers" : "worker_processes"}`
+        : `no ${label} config of the repo serves stage ${sp.stage.name} (Rails env ${sp.railsEnv})`;
+      comments["WEB_CONCURRENCY"] = `${label}'s default: ${why} (the image's default is another stage's)`;
+      out.provenance.push({ output: cfg, what: `WEB_CONCURRENCY=${d}: ${label}'s default, ${why}`, source: sp.appServer ? { file: sp.appServer.file, line: 0 } : sp.stage.source });
+    }
+  }
+  const placeholder = (name: string, f: { defaultOf?: string } | null | undefined) => {
+    if (!isPlaceholderNumber(f as never)) return;
+    comments[name] = `PLACEHOLDER: ${f!.defaultOf} (the number stage ${sp.stage.name}'s servers ran, from ${sp.appServer!.file}, is not readable from the repo)`;
+    out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });
+  };
+  if (config.has("WEB_CONCURRENCY")) placeholder("WEB_CONCURRENCY", sp.appServer?.workers);
+  // Puma's threads per stage: set where the stage's differ from the image's (production's), or stand in for an unread number.
+  const stageThreads = threadNumbers(sp.appServer?.threads?.value);
+  if (plan.kind === "puma" && stageThreads) {
+    const image = threadNumbers(containerAppServer(plan.model)?.threads?.value);
+    const held = isPlaceholderNumber(sp.appServer!.threads);
+    if (held || !image || image[0] !== stageThreads[0] || image[1] !== stageThreads[1]) {
+      config.set("RAILS_MIN_THREADS", String(stageThreads[0]));
+      config.set("RAILS_MAX_THREADS", String(stageThreads[1]));
+      if (held) placeholder("RAILS_MIN_THREADS", sp.appServer!.threads);
+      else out.provenance.push({ output: cfg, what: `RAILS_MIN_THREADS=${stageThreads[0]}, RAILS_MAX_THREADS=${stageThreads[1]} (this stage's Puma threads)`, source: sp.appServer!.threads!.source });
+    }
+  }
   if (plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
+    placeholder("UNICORN_TIMEOUT", sp.appServer?.timeout);
+    const t = sp.appServer?.timeout;
+    if (!sp.webTimeout.source && !comments["UNICORN_TIMEOUT"])
+      comments["UNICORN_TIMEOUT"] = !sp.appServer ? `Unicorn's default: no Unicorn config of the repo serves stage ${sp.stage.name}` : !t?.defaultOf || t.defaultOf === "Unicorn" ? `Unicorn's default: ${sp.appServer.file} sets no timeout` : `${t.defaultOf}'s default: no file of the repo sets the timeout`;
     if (sp.webTimeout.source) out.provenance.push({ output: cfg, what: `UNICORN_TIMEOUT=${sp.webTimeout.seconds} (this stage's timeout; the grace period follows it)`, source: sp.webTimeout.source });
   }
   for (const e of defaultEnv(sp.stage)) {
@@ -157,7 +201,15 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     });
     for (const r of unset) out.provenance.push({ output: cfg, what: `${r.name}: read while the app boots; not set (commented out, to fill in from stage ${sp.stage.name}'s servers)`, source: r.source });
   }
-  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset };
+  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset, ...(Object.keys(comments).length ? { comments } : {}) };
+}
+
+/** Puma's [min, max] threads when both are readable numbers (one value: min = max). */
+function threadNumbers(v: RValue | undefined): [number, number] | null {
+  if (!Array.isArray(v) || !v.length || v.length > 2) return null;
+  const n = v.map((x) => numberOf(x));
+  if (n.some((x) => x === null || !Number.isInteger(x) || x < 0)) return null;
+  return [n[0]!, n[n.length - 1]!];
 }
 
 /** A default as the text an env var holds to give it back (ENV values are text); null if none can. */
@@ -191,7 +243,7 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
   return [
     {
       path: configEnvFile(stage),
-      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => envLine(k, v)).join("") + unsetLines(stage, env.unset),
+      content: header("non-secret settings (committed), read by the configMapGenerator in kustomization.yaml.") + env.config.map(([k, v]) => (env.comments?.[k] ? envComment(env.comments[k]) : "") + envLine(k, v)).join("") + unsetLines(stage, env.unset),
     },
     {
       path: secretEnvFile(stage),

@@ -164,8 +164,8 @@ const productionMemo = new WeakMap<Stage[], { length: number; prod: Stage | null
 /** Unicorn's `timeout` (60 when unset, Unicorn's default); Puma's `worker_timeout` (60 by default). */
 export function appServerTimeout(server: AppServerConfig | null): { seconds: number; source: Source | null } {
   const n = numberOf(server?.timeout?.value);
-  // A default is not evidence: no file line is cited for it.
-  const source = server?.timeout && !server.timeout.defaultOf ? server.timeout.source : null;
+  // A default is not evidence: no file line is cited for it, nor for a value that could not be read.
+  const source = n !== null && server?.timeout && !server.timeout.defaultOf ? server.timeout.source : null;
   return n !== null ? { seconds: n, source } : { seconds: 60, source };
 }
 

@@ -10,12 +10,13 @@ import { cronGaps } from "./cron.js";
 import { releaseGaps } from "./release.js";
 import { noStageGaps, unreadGaps } from "./servers.js";
 import { workerGaps } from "./workers.js";
+import { appServerGaps } from "./appserver.js";
 import { BRANCH } from "../../emitters/release/rules.js";
 
 export type ModelForGaps = Omit<AppModel, "gaps">;
 
 export function findGaps(model: ModelForGaps): Gap[] {
-  const all = [...noStageGaps(model), ...coreGaps(model), ...containerGaps(model), ...kubernetesGaps(model), ...configGaps(model), ...cronGaps(model), ...releaseGaps(model), ...unreadGaps(model), ...workerGaps(model)];
+  const all = [...noStageGaps(model), ...coreGaps(model), ...containerGaps(model), ...appServerGaps(model), ...kubernetesGaps(model), ...configGaps(model), ...cronGaps(model), ...releaseGaps(model), ...unreadGaps(model), ...workerGaps(model)];
   const seen = new Set<string>();
   return all.filter((g) => (seen.has(g.id) ? false : (seen.add(g.id), true))).map(capBranch);
 }

@@ -50,6 +50,7 @@ function registryHints(repoWhy: string): NonNullable<Gap["whyIf"]> {
   ];
 }
 import { CREATE_NAMESPACE_ANSWER } from "../../emitters/kustomize/namespace.js";
+import { unreadWorkerStages } from "./appserver.js";
 
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
@@ -194,6 +195,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),
+    ...webResourcesHeld(model),
   });
   if (model.sidekiq) {
     const w = workerResourcesDefault(model);
@@ -260,4 +262,17 @@ function sshHostWhy(model: ModelForGaps, st: Stage): string {
   return ssh
     ? `. A suggestion only: Mina's SSH host \`domain\` (${ssh.source.file}:${ssh.source.line}) is ${ssh.host}, the machine the deploy logged in to, which may be a bastion or a box behind a load balancer; answer it only if the site answers on that name`
     : "";
+}
+
+/**
+ * Where a stage's worker count is unread, the resources default is sized for a placeholder count:
+ * the question says so and is itself a placeholder, to answer once the count is known.
+ */
+function webResourcesHeld(model: ModelForGaps): Partial<Gap> {
+  const held = unreadWorkerStages(model);
+  if (!held.length) return {};
+  return {
+    why: `sized for the placeholder worker count of stage${held.length > 1 ? "s" : ""} ${held.join(", ")} (their config is not readable: see stage.<stage>.web.workers), about 250Mi and half a core a worker, the CPU limit equal to the request; answer this once you know the workers each pod runs`,
+    placeholder: true,
+  };
 }

@@ -1,0 +1,155 @@
+// Gaps of the web server's numbers: the deploy started Unicorn or Puma with a config whose workers,
+// threads or timeout the analysis cannot read (a file only the servers hold, a value computed at
+// boot). Each stage's number is asked, the server's own default offered as a placeholder (`--yes`
+// keeps it and says so; MIGRATION.md lists it), and the answer stands in for the unknown in every
+// output that follows the number: WEB_CONCURRENCY and the thread variables in config.env, the
+// container config's defaults, the HPA minimum and the grace period.
+// Ids: `stage.<stage>.web.workers` (a count), `.web.threads` ([min, max], Puma), `.web.timeout` (seconds).
+import type { Answers, AppModel, AppServerConfig, Fact, Gap, RValue, Source, Stage } from "../model.js";
+import { isUnknown } from "../model.js";
+import type { ModelForGaps } from "./index.js";
+import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, type WebNumber } from "../../emitters/app-server.js";
+import { numberOf } from "../../emitters/kustomize/rules.js";
+
+
+type Model = Pick<AppModel, "appServers" | "rails" | "stages"> & Partial<Pick<AppModel, "webServer">>;
+
+/** The stages that get an overlay, as the Kustomize emitter lists them (one undeclared production without stages). */
+function overlayStages(model: Model): (Stage | null)[] {
+  return model.stages.length ? model.stages : [null];
+}
+const stageName = (s: Stage | null): string => s?.name ?? "production";
+
+/** Why a number is not readable, or null when it is (a literal, an ENV read with a literal default) or absent (the server's default, labelled elsewhere). */
+function unreadable(v: RValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v)) {
+    const bad = v.map(unreadable).find((x) => x !== null);
+    return bad ?? (v.length === 0 || v.length > 2 ? "not a thread range" : null);
+  }
+  if (numberOf(v) !== null) return null;
+  if (isUnknown(v)) return v.unknown;
+  if (v && typeof v === "object" && "env" in v) return `read from the servers' environment (ENV[${JSON.stringify((v as { env: string }).env)}]) with no default`;
+  return "not a number";
+}
+
+interface Unread {
+  key: WebNumber;
+  why: string;
+  source: Source;
+}
+
+/** The numbers of the stage's server config that the analysis cannot read, in a fixed order. */
+export function unreadWebNumbers(server: AppServerConfig): Unread[] {
+  const out: Unread[] = [];
+  const facts: [WebNumber, Fact<RValue> | null][] = [
+    ["workers", server.workers],
+    ["threads", server.kind === "puma" ? server.threads : null],
+    ["timeout", server.timeout],
+  ];
+  for (const [key, f] of facts) {
+    const why = f ? unreadable(f.value) : null;
+    if (f && why) out.push({ key, why, source: f.source });
+  }
+  return out;
+}
+
+/** The server config a stage's overlay follows, when its kind is the image's (Passenger has its own numbers). */
+function stageServer(model: Model, st: Stage | null): { kind: "unicorn" | "puma"; server: AppServerConfig } | null {
+  const kind = appServerKind(model);
+  if (kind === "passenger") return null;
+  const server = appServerFor(model, st);
+  return server && server.kind === kind ? { kind, server } : null;
+}
+
+const label = (kind: "unicorn" | "puma"): string => (kind === "puma" ? "Puma" : "Unicorn");
+
+export function appServerGaps(model: ModelForGaps): Gap[] {
+  const gaps: Gap[] = [];
+  for (const st of overlayStages(model)) {
+    const found = stageServer(model, st);
+    if (!found) continue;
+    const { kind, server } = found;
+    const name = stageName(st);
+    const d = APP_SERVER_DEFAULTS[kind];
+    for (const u of unreadWebNumbers(server)) {
+      const file = server.file;
+      const tail = `Take it from a server of stage ${name}; MIGRATION.md lists it until you answer`;
+      if (u.key === "workers")
+        gaps.push({
+          id: webNumberAnswerId(name, "workers"),
+          question: `How many ${kind === "puma" ? "Puma workers (0 = single mode)" : "Unicorn worker_processes"} did each web server of stage ${name} run?`,
+          why: `${file} sets them, but ${u.why}. The default ${d.workers} is ${label(kind)}'s own default when nothing sets it, a placeholder: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}`,
+          default: d.workers,
+          format: "count",
+          min: kind === "unicorn" ? 1 : 0,
+          placeholder: true,
+          source: u.source,
+        });
+      else if (u.key === "threads" && kind === "puma")
+        gaps.push({
+          id: webNumberAnswerId(name, "threads"),
+          question: `Which Puma threads [min, max] did each web server of stage ${name} run?`,
+          why: `${file} sets them, but ${u.why}. The default [${APP_SERVER_DEFAULTS.puma.threads.join(", ")}] is Puma's own default (5.0+, MRI), a placeholder: RAILS_MIN_THREADS and RAILS_MAX_THREADS in the stage's config.env follow it. ${tail}`,
+          default: [...APP_SERVER_DEFAULTS.puma.threads],
+          format: "thread-range",
+          placeholder: true,
+          source: u.source,
+        });
+      else if (u.key === "timeout")
+        gaps.push({
+          id: webNumberAnswerId(name, "timeout"),
+          question: `Which ${kind === "puma" ? "Puma worker_timeout" : "Unicorn timeout"} (seconds) did the web servers of stage ${name} use?`,
+          why: `${file} sets it, but ${u.why}. The default ${d.timeout} is ${label(kind)}'s own default, a placeholder: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}`,
+          default: d.timeout,
+          format: "seconds",
+          placeholder: true,
+          source: u.source,
+        });
+    }
+  }
+  return gaps;
+}
+
+
+/**
+ * The model with each stage's unreadable numbers replaced by its answers (or the placeholder
+ * defaults): a copy of the stage's server config, for that stage alone, placed first so that
+ * appServerFor finds it (production's first of all: the image runs production's config).
+ * A number still equal to the placeholder keeps `defaultOf`, so outputs label it as such.
+ */
+export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answers, answersFile: string): M {
+  const copies: AppServerConfig[] = [];
+  const stages = overlayStages(model);
+  const prodFirst = [...stages].sort((a, b) => Number(stageName(b) === "production") - Number(stageName(a) === "production"));
+  for (const st of prodFirst) {
+    const found = stageServer(model, st);
+    if (!found) continue;
+    const { kind, server } = found;
+    const unread = unreadWebNumbers(server);
+    if (!unread.length) continue;
+    const d = APP_SERVER_DEFAULTS[kind];
+    const copy: AppServerConfig = { ...server, stages: [stageName(st)] };
+    for (const u of unread) {
+      const id = webNumberAnswerId(stageName(st), u.key);
+      const dflt: RValue = u.key === "threads" ? [...APP_SERVER_DEFAULTS.puma.threads] : d[u.key === "workers" ? "workers" : "timeout"];
+      const given = Object.hasOwn(answers, id) ? answers[id]! : dflt;
+      const placeholder = JSON.stringify(given) === JSON.stringify(dflt);
+      const fact = { value: given, source: { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: placeholderOf(kind, id) } : {}) };
+      if (u.key === "workers") copy.workers = fact;
+      else if (u.key === "timeout") copy.timeout = fact;
+      else if (Array.isArray(given)) copy.threads = { ...fact, value: given };
+    }
+    copies.push(copy);
+  }
+  if (!copies.length) return model;
+  return { ...model, appServers: [...copies, ...model.appServers] };
+}
+
+/** Stages whose worker count is unread (the resources question is then a placeholder too). */
+export function unreadWorkerStages(model: ModelForGaps): string[] {
+  return overlayStages(model).flatMap((st) => {
+    const found = stageServer(model, st);
+    return found && unreadWebNumbers(found.server).some((u) => u.key === "workers") ? [stageName(st)] : [];
+  });
+}
