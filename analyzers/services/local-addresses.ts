@@ -132,7 +132,7 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
     if (!/^config\/[^/]+\.ya?ml$/.test(file) || /^config\/(database|cable|webpacker|shakapacker|storage|locales?|deploy|schedule)\.ya?ml$/.test(file) || /[._-](example|sample|dist|template|default)\.ya?ml$/.test(file)) continue;
     for (const a of yamlAddresses(quiet, file, envs)) add(a);
   }
-  if (global) for (const a of globalAddresses(global, envs)) add(a);
+  if (global) for (const a of globalAddresses(quiet, global, envs)) add(a);
   return out;
 }
 
@@ -351,12 +351,27 @@ function rubyAddresses(p: ParsedRuby, envs: StageEnv[]): LocalAddress[] {
       if (store === "mem_cache_store" && !addressGiven)
         out.push({ ...place("memcached", "config.cache_store = :mem_cache_store", "localhost:11211", source, [...chain, node], p, envs), defaultOf: "mem_cache_store given no address (Rails 5 and older: localhost:11211; Rails 6+: Dalli's MEMCACHE_SERVERS, else 127.0.0.1:11211)" });
       if (store === "redis_cache_store" && !addressGiven)
-        out.push({ ...place("redis", "config.cache_store = :redis_cache_store", "localhost:6379", source, [...chain, node], p, envs), defaultOf: "redis_cache_store given no url (the redis client's REDIS_URL, else localhost:6379)", envDefault: "REDIS_URL" });
+        out.push({ ...place("redis", "config.cache_store = :redis_cache_store", "127.0.0.1:6379", source, [...chain, node], p, envs), defaultOf: "redis_cache_store given no url (the redis client reads REDIS_URL, else 127.0.0.1:6379)", envDefault: "REDIS_URL" });
     }
-    const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
-    for (const c of kids) visit(c, [...chain, node]);
+    for (const c of childrenOf(node)) visit(c, [...chain, node]);
   };
   visit(p.root, []);
+  return out;
+}
+
+const isNode = (v: any): boolean => !!v && typeof v === "object" && !!v.location && /Node$/.test(kind(v));
+
+/**
+ * Every child node, from the node's own fields: the JavaScript binding's compactChildNodes leaves out
+ * some (a CaseNode's `when` branches), and an address inside them would go unseen.
+ */
+function childrenOf(node: any): any[] {
+  const out: any[] = [];
+  for (const [key, v] of Object.entries(node)) {
+    if (key === "location") continue;
+    if (Array.isArray(v)) for (const x of v) isNode(x) && out.push(x);
+    else if (isNode(v)) out.push(v);
+  }
   return out;
 }
 
@@ -384,11 +399,17 @@ function leafAddress(v: RValue): { text: string; envDefault?: string } | null {
   return null;
 }
 
-function walkLeaves(v: RValue, path: (string | number)[], visit: (v: RValue, path: (string | number)[]) => void): void {
-  if (isHash(v)) for (const [k, x] of Object.entries(v)) walkLeaves(x, [...path, k], visit);
-  else if (Array.isArray(v)) v.forEach((x, i) => walkLeaves(x, [...path, i], visit));
-  else visit(v, path);
+/** Leaves with the port their hash gives beside them (`host: localhost` next to `port: 9200`). */
+function walkLeaves(v: RValue, path: (string | number)[], visit: (v: RValue, path: (string | number)[], port: string | null) => void, port: string | null = null): void {
+  if (isHash(v)) {
+    const p = typeof v.port === "number" || typeof v.port === "string" ? String(v.port) : null;
+    for (const [k, x] of Object.entries(v)) walkLeaves(x, [...path, k], visit, p);
+  } else if (Array.isArray(v)) v.forEach((x, i) => walkLeaves(x, [...path, i], visit, port));
+  else visit(v, path, port);
 }
+
+/** The address with the port written beside it, when it names none itself. */
+const withPort = (found: Found | null, port: string | null): Found | null => (found && !found.port && port && !found.socket ? { ...found, port } : found);
 
 function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): LocalAddress[] {
   const r = ctx.repo.read(file);
@@ -400,9 +421,9 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): Lo
   const out: LocalAddress[] = [];
   const base = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
   const visitIn = (value: RValue, prefix: (string | number)[], stages: string[]) =>
-    walkLeaves(value, prefix, (leaf, path) => {
+    walkLeaves(value, prefix, (leaf, path, port) => {
       const a = leafAddress(leaf);
-      const found = a ? localAddressOf(a.text) : null;
+      const found = withPort(a ? localAddressOf(a.text) : null, port);
       if (!a || !found) return;
       const k = kindOf(found, `${base} ${path.join(" ")}`);
       if (!k) return;
@@ -466,7 +487,7 @@ function cableAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): L
     const c = y.value[e.env];
     if (!isHash(c) || c.adapter !== "redis") continue;
     if (!("url" in c) && !("host" in c)) {
-      out.push({ kind: "redis", what: `cable.yml ${e.env} (redis adapter, no url)`, address: "localhost:6379", envDefault: "REDIS_URL", defaultOf: "the redis client given no url", source: { file, line: y.lineOf([e.env, "adapter"]) }, stages: [e.stage] });
+      out.push({ kind: "redis", what: `cable.yml ${e.env} (redis adapter, no url)`, address: "127.0.0.1:6379", envDefault: "REDIS_URL", defaultOf: "the redis client given no url", source: { file, line: y.lineOf([e.env, "adapter"]) }, stages: [e.stage] });
       continue;
     }
     for (const key of ["url", "host"]) {
@@ -478,19 +499,45 @@ function cableAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): L
   return out;
 }
 
-/** Global's values per stage env, with the line each leaf came from. */
-function globalAddresses(global: GlobalFacts, envs: StageEnv[]): LocalAddress[] {
+/**
+ * Global's values per stage env, each with the line it came from in that env: the env's own section
+ * when it holds the key, else the `default` section (the namespace's `sources` name one line for
+ * every env, which for a default an env did not override is the wrong one).
+ */
+function globalAddresses(ctx: AnalyzerContext, global: GlobalFacts, envs: StageEnv[]): LocalAddress[] {
   const out: LocalAddress[] = [];
+  const files = new Map<string, ReturnType<typeof readErbYaml>>();
+  const read = (file: string) => {
+    if (!files.has(file)) files.set(file, /\.ya?ml$/.test(file) && ctx.repo.paths.includes(file) ? readErbYaml(ctx, file) : null);
+    return files.get(file)!;
+  };
+  const has = (v: RValue | undefined, path: (string | number)[]): boolean => {
+    let cur: RValue | undefined = v;
+    for (const k of path) {
+      if (cur === undefined || !isHash(cur) || !(String(k) in cur)) return false;
+      cur = cur[String(k)];
+    }
+    return true;
+  };
+  const lineIn = (ns: GlobalFacts["namespaces"][number], env: string, path: (string | number)[]): Source | null => {
+    for (const file of [...ns.files].reverse()) {
+      const y = read(file);
+      if (!y || !isHash(y.value)) continue;
+      for (const section of [env, `:${env}`, "default", ":default"]) if (has(y.value[section], path)) return { file, line: y.lineOf([section, ...path]) };
+    }
+    return null;
+  };
   for (const ns of global.namespaces)
     for (const e of envs) {
       const value = ns.values[e.env];
       if (value === undefined) continue;
-      walkLeaves(value, [], (leaf, path) => {
+      walkLeaves(value, [], (leaf, path, port) => {
         const a = leafAddress(leaf);
-        const found = a ? localAddressOf(a.text) : null;
+        const found = withPort(a ? localAddressOf(a.text) : null, port);
         const dotted = path.join(".");
-        const source = ns.sources[dotted];
-        if (!a || !found || !source) return;
+        if (!a || !found) return;
+        const source = lineIn(ns, e.env, path) ?? ns.sources[dotted];
+        if (!source) return;
         const k = kindOf(found, `${ns.name} ${dotted}`);
         if (!k) return;
         out.push({ kind: k, what: `Global.${ns.name}.${dotted}`, address: shown(a.text), source, ...(a.envDefault ? { envDefault: a.envDefault } : {}), stages: [e.stage] });
