@@ -447,7 +447,7 @@ const localBackends: Rule = (m) =>
         (a.envDefault
           ? `${a.what} falls back to ${label} at ${how} where ENV["${a.envDefault}"] is unset (the default only)`
           : `${a.what} reaches ${label} at ${how}`) +
-        ` (${stages}${unsure}): in a pod localhost is the pod itself, where no ${label} runs` +
+        ` (${stages}${unsure}): in a pod localhost is the pod itself, where no ${label.replace(/^an? /, "")} runs` +
         (started ? `; the deploy started ${label} ${started.name} on the servers (${started.source.file}:${started.source.line}), listed with the backing services the cluster must provide` : "");
       const advice = database
         ? `The pod would connect to a database on itself, not the one the servers used. Before the cutover point each stage at its real database: set DATABASE_URL in the stage's secrets.env (Rails merges it over database.yml, its host winning) or make this ${a.what.replace(/^database\.yml \S+ /, "")} an ENV read; then check from a pod, with rails runner, which host and database ActiveRecord connects to, and that it is the servers' database, not a copy.`
