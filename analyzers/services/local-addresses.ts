@@ -127,6 +127,13 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
   const db = "config/database.yml";
   if (ctx.repo.paths.includes(db)) for (const a of databaseAddresses(quiet, db, envs)) add(a);
   if (ctx.repo.paths.includes("config/cable.yml")) for (const a of cableAddresses(quiet, "config/cable.yml", envs)) add(a);
+  // config/settings/<env>.yml beside config/settings.yml (the config gem): read for that env only.
+  for (const file of ctx.repo.paths) {
+    const m = /^config\/([^/]+)\/([^/]+)\.ya?ml$/.exec(file);
+    if (!m || !ctx.repo.paths.includes(`config/${m[1]}.yml`)) continue;
+    const only = envs.filter((e) => e.env === m[2]);
+    if (only.length) for (const a of yamlAddresses(quiet, file, only, m[1])) add(a);
+  }
   for (const file of ctx.repo.paths) {
     // An example copy (application.example.yml) is not what the servers read: theirs is unknown.
     if (!/^config\/[^/]+\.ya?ml$/.test(file) || /^config\/(database|cable|webpacker|shakapacker|storage|locales?|deploy|schedule)\.ya?ml$/.test(file) || /[._-](example|sample|dist|template|default)\.ya?ml$/.test(file)) continue;
@@ -411,7 +418,7 @@ function walkLeaves(v: RValue, path: (string | number)[], visit: (v: RValue, pat
 /** The address with the port written beside it, when it names none itself. */
 const withPort = (found: Found | null, port: string | null): Found | null => (found && !found.port && port && !found.socket ? { ...found, port } : found);
 
-function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): LocalAddress[] {
+function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], named?: string): LocalAddress[] {
   const r = ctx.repo.read(file);
   if ("error" in r || !/localhost|127\.|::1|0\.0\.0\.0|\.sock\b/.test(r.text)) return [];
   const y = readErbYaml(ctx, file);
@@ -419,15 +426,31 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): Lo
   const top = y.value;
   const sectioned = Object.keys(top).some((k) => ENV_SECTIONS.has(k) || envs.some((e) => e.env === k));
   const out: LocalAddress[] = [];
-  const base = file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+  const base = named ?? file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+  // The config gem's layout: config/settings.yml, overridden per env by config/settings/<env>.yml.
+  const overlays = new Map<string, RValue>();
+  for (const e of named ? [] : envs) {
+    const o = [`config/${base}/${e.env}.yml`, `config/${base}/${e.env}.yaml`].find((f) => ctx.repo.paths.includes(f));
+    const v = o ? readErbYaml(ctx, o)?.value : undefined;
+    if (v !== undefined && v !== null) overlays.set(e.stage, v);
+  }
+  const overridden = (stage: string, path: (string | number)[]): boolean => {
+    let cur: RValue | undefined = overlays.get(stage);
+    for (const k of path) {
+      if (cur === undefined || !isHash(cur) || !(String(k) in cur)) return false;
+      cur = cur[String(k)];
+    }
+    return cur !== undefined;
+  };
   const visitIn = (value: RValue, prefix: (string | number)[], stages: string[]) =>
     walkLeaves(value, prefix, (leaf, path, port) => {
       const a = leafAddress(leaf);
       const found = withPort(a ? localAddressOf(a.text) : null, port);
-      if (!a || !found) return;
+      const reads = sectioned ? stages : stages.filter((st) => !overridden(st, path));
+      if (!a || !found || !reads.length) return;
       const k = kindOf(found, `${base} ${path.join(" ")}`);
       if (!k) return;
-      out.push({ kind: k, what: `${file} ${path.join(".")}`, address: shown(a.text), source: { file, line: y.lineOf(path) }, ...(a.envDefault ? { envDefault: a.envDefault } : {}), stages });
+      out.push({ kind: k, what: `${file} ${path.join(".")}`, address: shown(a.text), source: { file, line: y.lineOf(path) }, ...(a.envDefault ? { envDefault: a.envDefault } : {}), stages: reads });
     });
   if (!sectioned) visitIn(top, [], envs.map((e) => e.stage));
   else

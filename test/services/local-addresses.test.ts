@@ -209,6 +209,23 @@ describe("addresses on the app's own machine", () => {
     expect(guide).toContain("config/initializers/search.rb:4");
   });
 
+  it("config/settings.yml is overridden per env by config/settings/<env>.yml (the config gem): a stage whose file sets the key reads that", async () => {
+    const x = await analyzeFiles(
+      repo({
+        "config/settings.yml": "search:\n  host: 127.0.0.1\n  port: 9200\nqueue_url: amqp://localhost:5672\n",
+        "config/settings/production.yml": "search:\n  host: search.internal.example.org\n",
+        "config/settings/staging.yml": "queue_url: amqp://127.0.0.1:5673\n",
+      }),
+      "shelf",
+    );
+    const mine = (x.localAddresses ?? []).filter((a) => /settings/.test(a.source.file));
+    expect(mine.map((a) => `${at(a)} ${a.kind} ${a.stages.join(",")}`).sort()).toEqual([
+      "config/settings.yml:2 elasticsearch staging",
+      "config/settings.yml:4 rabbitmq production",
+      "config/settings/staging.yml:1 rabbitmq staging",
+    ]);
+  });
+
   it("an app whose every address names a real host has none", async () => {
     const clean = await analyzeFiles(
       repo({
