@@ -320,7 +320,8 @@ function describe(n: any, p: ParsedRuby): string {
   const k = kind(n);
   if (k === "CallNode") {
     const recv = n.receiver ? p.textOf(n.receiver) : "";
-    const head = recv && recv.length <= 40 && !/\n/.test(recv) ? `${recv}.${n.name}` : n.name;
+    // Only a plain name chain (`Rails.application.config`): a receiver with arguments may hold a password.
+    const head = recv && recv.length <= 60 && /^[$@]{0,2}[\w:.]+$/.test(recv) ? `${recv}.${n.name}` : n.name;
     return head;
   }
   if (k === "IndexOrWriteNode") return `${p.textOf(n).split("||=")[0]!.trim().slice(0, 60)} ||=`;

@@ -62,7 +62,7 @@ const FILES: Record<string, string> = {
     "",
   ].join("\n"),
   "config/initializers/feature_cache.rb": ["if FeatureFlags.local_cache?", '  FEATURE_STORE = Redis.new(path: "/var/run/redis/features.sock")', "end", ""].join("\n"),
-  "config/initializers/rabbit.rb": 'Sneakers.configure(amqp: "amqp://orders:hunter2pass@localhost:5672", workers: 2)\n',
+  "config/initializers/rabbit.rb": 'Sneakers.configure(amqp: "amqp://orders:hunter2pass@localhost:5672", workers: 2)\nRedis.new(password: "hunter2pass", host: "localhost").ping\n',
   // Not backends: a CORS origin, a mailer link host, a debugger.
   "config/initializers/web.rb": [
     'Rails.application.config.action_mailer.default_url_options = { host: "localhost:3000" }',
@@ -136,6 +136,7 @@ describe("addresses on the app's own machine", () => {
         "config/global/search.yml:2",
         "config/initializers/feature_cache.rb:2",
         "config/initializers/rabbit.rb:1",
+        "config/initializers/rabbit.rb:2",
         "config/initializers/redis.rb:3",
         "config/initializers/redis.rb:5",
         "config/initializers/resque.rb:1",
@@ -185,6 +186,8 @@ describe("addresses on the app's own machine", () => {
     const prod = ids.find((h) => at(h) === "config/database.yml:7")!;
     expect(prod.message).toMatch(/database\.yml production host reaches PostgreSQL at localhost \(stage production\)/);
     expect(prod.advice).toMatch(/DATABASE_URL/);
+    // The receiver of the statement holds the password: the statement is named by its method only.
+    expect(byLine("config/initializers/rabbit.rb", 2)[0]!.what).toBe("ping");
     const rabbit = ids.find((h) => at(h) === "config/initializers/rabbit.rb:1")!;
     expect(rabbit.message).toMatch(/RabbitMQ at amqp:\/\/\[secret\]@localhost:5672/);
     const text = renderReport(m, { color: false });
