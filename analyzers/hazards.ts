@@ -6,6 +6,7 @@ import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } f
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { backendById } from "./workers/backends.js";
+import { LOCAL_KIND_LABEL } from "./services/local-addresses.js";
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
 type Rule = (m: Model, asOf: Date) => Hazard[];
@@ -428,7 +429,37 @@ const gitProtocolSources: Rule = (m) =>
       source: f.source,
     }));
 
-export const RULES: Rule[] = [globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+/**
+ * Backing services the app reaches on its own machine (analyzers/services/local-addresses.ts): in a
+ * pod localhost is the pod. database.yml's are `database.localhost`, said first: a pod that connects
+ * to a database other than the servers' cuts over to the wrong data.
+ */
+const localBackends: Rule = (m) =>
+  (m.localAddresses ?? [])
+    .map((a) => {
+      const label = LOCAL_KIND_LABEL[a.kind];
+      const database = /^database\.yml /.test(a.what);
+      const stages = a.stages.length ? `stage${a.stages.length > 1 ? "s" : ""} ${a.stages.join(", ")}` : "";
+      const unsure = a.unsure ? `${stages ? "; " : ""}under \`${a.unsure.condition}\`, which the analysis does not decide, in stage${a.unsure.stages.length > 1 ? "s" : ""} ${a.unsure.stages.join(", ")}` : "";
+      const how = a.defaultOf ? `${a.address} (written nowhere: ${a.defaultOf})` : a.address;
+      const started = (m.services ?? []).find((sv) => sv.kind === a.kind);
+      const message =
+        (a.envDefault
+          ? `${a.what} falls back to ${label} at ${how} where ENV["${a.envDefault}"] is unset (the default only)`
+          : `${a.what} reaches ${label} at ${how}`) +
+        ` (${stages}${unsure}): in a pod localhost is the pod itself, where no ${label.replace(/^an? /, "")} runs` +
+        (started ? `; the deploy started ${label} ${started.name} on the servers (${started.source.file}:${started.source.line}), listed with the backing services the cluster must provide` : "");
+      const advice = database
+        ? `The pod would connect to a database on itself, not the one the servers used. Before the cutover point each stage at its real database: set DATABASE_URL in the stage's secrets.env (Rails merges it over database.yml, its host winning) or make this ${a.what.replace(/^database\.yml \S+ /, "")} an ENV read; then check from a pod, with rails runner, which host and database ActiveRecord connects to, and that it is the servers' database, not a copy.`
+        : a.envDefault
+          ? `Set ${a.envDefault} for every stage (its config.env, or secrets.env when the URL holds a password) to the ${label} the cluster reaches; left unset, the app uses this default.`
+          : `Replace the address with an ENV read (ENV.fetch("NAME")) and set that variable per stage to the ${label} the cluster reaches (a managed service, or a Service in the cluster); left as it is, the app fails to connect in the pod, or reaches whatever listens on the pod's own port.`;
+      return { id: database ? "database.localhost" : "services.localhost", message, advice, source: a.source };
+    })
+    // The database first: the one whose silence costs the most.
+    .sort((x, y) => Number(y.id === "database.localhost") - Number(x.id === "database.localhost"));
+
+export const RULES: Rule[] = [localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

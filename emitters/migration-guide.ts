@@ -9,7 +9,7 @@ import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
-import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion } from "./kustomize/rules.js";
+import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -160,7 +160,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
-          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${processPerPodRule(w.backend) ? `; ${text(processPerPodRule(w.backend)!)}` : ""}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
       );
     }
     for (const w of inWeb)

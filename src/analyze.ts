@@ -22,6 +22,7 @@ import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { backingServices } from "../analyzers/services/backing.js";
+import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { loadedSchedules } from "../analyzers/whenever/loaded.js";
@@ -88,6 +89,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
+  const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
@@ -97,7 +99,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), ...(localAddrs.length ? { localAddresses: localAddrs } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };

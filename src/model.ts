@@ -317,6 +317,8 @@ export interface AppModel {
   cron: CronFacts | null;
   /** Datastores the deploy started on the servers (analyzers/services/backing.ts): the cluster must provide each. */
   services?: BackingService[];
+  /** Backing services the app reaches at an address of its own machine (analyzers/services/local-addresses.ts). */
+  localAddresses?: LocalAddress[];
   procfile: ProcfileEntry[];
   linked: LinkedPath[];
   /** Secrets found anywhere: names and where, never the values. */
@@ -908,6 +910,28 @@ export interface BackingService {
   config: { file: string; how: string; linked?: Source } | null;
   /** Settings that decide what the cluster must provide (Redis: maxmemory, maxmemory-bytes, maxmemory-policy, appendonly, save). */
   settings: Record<string, Fact<string>>;
+}
+
+/**
+ * An address on the app's own machine (localhost, 127.0.0.1, a Unix socket) at which the app reaches a
+ * backing service in a stage's Rails env (analyzers/services/local-addresses.ts). On EC2 the service
+ * ran on the same box; in a pod localhost is the pod itself, where nothing listens.
+ */
+export interface LocalAddress {
+  kind: BackingService["kind"] | "rabbitmq" | "solr" | "mongodb" | "sphinx" | "smtp";
+  /** What reads it, in words: "Sidekiq's Redis", "database.yml production host", "cache_store". */
+  what: string;
+  /** The address as written, credentials cut; for a client default, the address the client falls back to. */
+  address: string;
+  source: Source;
+  /** The ENV variable this address is the default of: the app uses it only where the variable is unset. */
+  envDefault?: string;
+  /** Not written anywhere: the client's own default (`defaultOf` names the client), used because nothing names an address. */
+  defaultOf?: string;
+  /** The stages whose Rails env reads it. */
+  stages: string[];
+  /** Stages where a condition around it decides whether it is read, and the analysis cannot tell (the condition as written). */
+  unsure?: { stages: string[]; condition: string };
 }
 
 export interface UncarriedProcess {

@@ -13,7 +13,7 @@ import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
 import { unitPlacement } from "./deploy-methods.js";
-import { sneakersDaemonize, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
+import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
 import { startLines } from "../appserver/started.js";
@@ -194,9 +194,15 @@ export function analyzeWorkers(
       ctx.problem({ ...(set[0]?.source ?? plugin.source), message: `capistrano-clockwork: :clockwork_file ${why}; the worker runs the gem's standard command`, severity: "warning" });
     }
     if (b.id === "sneakers") {
-      const d = sneakersDaemonize(ctx);
-      if (d)
-        ctx.problem({ ...d.source, message: `Sneakers.configure sets daemonize (\`${d.text}\`): in a pod the runner forks into the background and the container's main process exits at once, so the worker restarts in a loop; make it false for the image (the servers needed it only because the deploy started the runner and returned)`, severity: "warning" });
+      for (const o of sneakersContainerOptions(ctx)) {
+        const message =
+          o.option === "daemonize"
+            ? `sneakers.daemonize: Sneakers.configure sets daemonize (\`${o.text}\`): in a pod the runner forks into the background and the container's main process exits at once, so the worker restarts in a loop; make it false for the image (the servers needed it only because the deploy started the runner and returned)`
+            : o.option === "log"
+              ? `sneakers.log-file: Sneakers.configure sets log (\`${o.text}\`): the runner writes its log to that file inside the pod, which \`kubectl logs\` and the cluster's log collection never see, and which is lost with the pod; make it STDOUT for the image (Sneakers' default)`
+              : `sneakers.pid-path: Sneakers.configure sets pid_path (\`${o.text}\`): a pid file served the servers' scripts; in a pod nothing reads it, and the image lets the app user write only under tmp/ and log/ (Sneakers' own default, sneakers.pid, is the app directory): drop the option or point it under tmp/pids/`;
+        ctx.problem({ ...o.source, message, severity: "warning" });
+      }
     }
     if (b.id === "sneakers" && plugin && !ownLines.length && !ownServices.length) {
       // capistrano-sneakers ran `WORKERS=<:sneakers_workers> rake sneakers:run` (sneakers-plugin.ts).

@@ -37,8 +37,29 @@ export function sneakersPluginWorkers(stages: Stage[], plugin: Source): Sneakers
   return { workers: { value: joined[0]!, source: values[0]!.f!.source } };
 }
 
-/** `daemonize:` set to anything but a literal false inside a `Sneakers.configure` call of the app's Ruby. */
-export function sneakersDaemonize(ctx: AnalyzerContext): { source: Source; text: string } | null {
+/** An option of `Sneakers.configure` that does not fit a container, with its line. */
+export interface SneakersOption {
+  option: "daemonize" | "log" | "pid_path";
+  /** The value as written. */
+  value: string;
+  /** The whole line, for the warning. */
+  text: string;
+  source: Source;
+}
+
+/** Paths the image leaves writable to the app user (emitters/container/dockerfile.ts: tmp, log). */
+const WRITABLE_PID = /^["'](?:\.\/)?(?:tmp|log)\/[^"'#{}]+["']$/;
+const STD_STREAM = /^(?:STDOUT|STDERR|\$stdout|\$stderr|(?:::)?Logger\.new\(\s*(?:STDOUT|STDERR|\$stdout|\$stderr)\b.*)$/;
+
+/**
+ * The options of the app's `Sneakers.configure` calls that break in a pod: `daemonize` other than a
+ * literal false/nil (the container's main process exits at once); `log` other than a standard stream
+ * (Sneakers' default is STDOUT; a file keeps the log from `kubectl logs`); `pid_path` other than nil or a
+ * relative path under tmp/ or log/ (the only directories of the image the app user may write; Sneakers'
+ * own default, `sneakers.pid` in the app directory, is not one of them).
+ */
+export function sneakersContainerOptions(ctx: AnalyzerContext): SneakersOption[] {
+  const out: SneakersOption[] = [];
   const files = ctx.repo.paths.filter((p) => /^config\/(initializers\/.*|application|environments\/.*)\.rb$/.test(p));
   for (const file of files) {
     const r = ctx.repo.read(file);
@@ -47,19 +68,27 @@ export function sneakersDaemonize(ctx: AnalyzerContext): { source: Source; text:
     let inside = false;
     let depth = 0;
     for (const [i, line] of lines.entries()) {
-      const code = line.replace(/#.*$/, "");
+      const code = line.replace(/#(?!\{).*$/, "");
       if (!inside && /\bSneakers\.configure\b/.test(code)) {
         inside = true;
         depth = 0;
       }
       if (!inside) continue;
-      const m = /(?::daemonize\s*=>|\bdaemonize:)\s*([^,}\n]+)/.exec(code);
-      if (m && !/^\s*(false|nil)\s*$/.test(m[1]!)) return { source: { file, line: i + 1 }, text: code.trim() };
+      const opt = /(?::(daemonize|log|pid_path)\s*=>|\b(daemonize|log|pid_path):)\s*((?:[^,}\n()]|\([^()\n]*\))+)/g;
+      for (let m = opt.exec(code); m; m = opt.exec(code)) {
+        const option = (m[1] ?? m[2]) as SneakersOption["option"];
+        const value = m[3]!.trim();
+        if (/^(false|nil)$/.test(value)) continue;
+        if (option === "log" && STD_STREAM.test(value)) continue;
+        if (option === "pid_path" && WRITABLE_PID.test(value)) continue;
+        out.push({ option, value, text: code.trim(), source: { file, line: i + 1 } });
+      }
       depth += (code.match(/[({]/g) ?? []).length - (code.match(/[)}]/g) ?? []).length;
-      if (depth <= 0 && /[)}]\s*$/.test(code.trim())) inside = false;
+      // The call ends where its parentheses close, or, written without them, at a line that does not continue it.
+      if (depth <= 0 && (/[)}]\s*$/.test(code.trim()) || !/[,({|]\s*$/.test(code.trim()))) inside = false;
     }
   }
-  return null;
+  return out;
 }
 
 /**

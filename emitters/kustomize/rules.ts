@@ -578,6 +578,19 @@ export function backendWorkerReplicas(stage: Stage, roles: string[], processesVa
   return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processesPerServer ?? 1, fromServers: false };
 }
 
+/**
+ * Backends whose one process runs its jobs on threads of its own: each process the servers ran is
+ * one pod, and the threads stay inside it as the start line set them (spreading them over pods would
+ * change how many jobs run at once, and the line's other options with them). que: `--worker-count`
+ * (-w) threads per process.
+ */
+const ONE_PROCESS_PER_POD: Record<string, string> = {
+  que: "one que process per pod: the servers' que processes (processes per server × servers) are that many pods, and each keeps its line's --worker-count (-w) threads (que's own default where the line sets none)",
+};
+
+/** The stated rule by which a backend's processes become pods, where it has one of its own. */
+export const processPerPodRule = (backend: string): string | null => ONE_PROCESS_PER_POD[backend] ?? null;
+
 /** The answer id of a worker's processes per server on a stage, asked where the deploy's count could not be read. */
 export const workerProcessesAnswer = (stage: string, worker: string): string => `workers.${stage}.${worker}.processes`;
 

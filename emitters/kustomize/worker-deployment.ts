@@ -17,6 +17,7 @@ import {
   workerGracePeriod,
   workerPreStop,
   workerProcessesAnswer,
+  processPerPodRule,
 } from "./rules.js";
 import { answerNumber } from "./answers.js";
 import { containerSecurityContext } from "./security.js";
@@ -129,11 +130,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         return {
           replicas: r.replicas,
           replicasWhy:
-            own?.processes === 0
+            (own?.processes === 0
               ? `none: ${own.why}`
               : r.fromServers
                 ? `${w.primaryOnly ? `the first (primary) server of the ${w.primaryOnly.role} role only (${w.primaryOnly.source.file}:${w.primaryOnly.source.line}) of ` : ""}servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
-                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : ""}`,
+                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };

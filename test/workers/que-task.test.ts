@@ -8,6 +8,9 @@ import { unwrapCommand } from "../../src/service-managers.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
 import { pluginApp } from "./app.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { defaultAnswers } from "../kustomize/answers.js";
 
 const CAPFILE = 'Dir.glob("lib/capistrano/tasks/*.rake").each { |f| import f }\n';
 
@@ -88,6 +91,17 @@ describe("que from the repo's own deploy task", () => {
     expect(prod.spec.replicas).toBe(6);
     expect(prod.spec.template.spec.containers[0].args ?? prod.spec.template.spec.containers[0].command).toContain("./config/que_boot.rb");
     expect(find(stages["staging"]!, "Deployment", "-worker-que").spec.replicas).toBe(1);
+  });
+
+  it("one que process per pod, its -w threads kept: the rule is stated in MIGRATION.md beside the worker", () => {
+    const answers = defaultAnswers(old);
+    const guide = emitMigrationGuide(old, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(old, answers) }))).content;
+    const line = guide.split("\n").find((l) => l.includes("deployment/") && l.includes("que"))!;
+    expect(line).toMatch(/one que process per pod: .* each keeps its line's --worker-count \(-w\) threads/);
+    const { stages } = emitAndBuild(old);
+    const c = find(stages["production"]!, "Deployment", "-worker-que").spec.template.spec.containers[0];
+    const argv = [...(c.command ?? []), ...(c.args ?? [])];
+    expect(argv.slice(argv.indexOf("-w"), argv.indexOf("-w") + 2)).toEqual(["-w", "2"]);
   });
 
   it("an option the pinned que does not have is said, and the standard command runs", async () => {

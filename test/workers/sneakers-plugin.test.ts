@@ -68,6 +68,31 @@ describe("capistrano-sneakers", () => {
     expect(quiet.problems.filter((p) => /daemonize/.test(p.message))).toEqual([]);
   });
 
+  it("log to a file and a pid file outside tmp/ and log/ are named warnings with their lines; STDOUT and tmp/pids are not", async () => {
+    // Written without parentheses, options over lines, one of them an ENV read, one a lambda hook.
+    const init = [
+      "require 'sneakers'",
+      "Sneakers.configure amqp: ENV['CLOUDAMQP_URL'],",
+      "                   daemonize: true,",
+      "                   log: 'log/sneakers.log', # the servers' logrotate picked it up",
+      "                   pid_path: ENV.fetch('SNEAKERS_PID', 'sneakers.pid'),",
+      "                   hooks: { after_fork: -> { ActiveRecord::Base.establish_connection } },",
+      "                   workers: 3",
+      "Sneakers.logger.level = Logger::WARN",
+      "Tracker.configure log: 'log/tracker.log'",
+      "",
+    ].join("\n");
+    const x = await app(W, W, init);
+    const named = (id: string) => x.problems.filter((p) => p.message.startsWith(`${id}:`)).map((p) => `${p.file}:${p.line}`);
+    expect(named("sneakers.daemonize")).toEqual(["config/initializers/rabbit.rb:3"]);
+    expect(named("sneakers.log-file")).toEqual(["config/initializers/rabbit.rb:4"]);
+    expect(named("sneakers.pid-path")).toEqual(["config/initializers/rabbit.rb:5"]);
+    const fine = await app(W, W, "Sneakers.configure(\n  log: STDOUT,\n  pid_path: 'tmp/pids/sneakers.pid',\n  daemonize: false\n)\n");
+    expect(fine.problems.filter((p) => /^sneakers\./.test(p.message))).toEqual([]);
+    const logger = await app(W, W, "Sneakers.configure(log: Logger.new($stdout), pid_path: '/var/run/app/sneakers.pid')\n");
+    expect(logger.problems.filter((p) => /^sneakers\./.test(p.message)).map((p) => p.message.split(":")[0])).toEqual(["sneakers.pid-path"]);
+  });
+
   it("classes that differ between stages: no WORKERS, and a warning that says so", async () => {
     const split = await app('set :sneakers_workers, ["A"]\n', 'set :sneakers_workers, ["B"]\n');
     expect(split.workers!.find((x) => x.backend === "sneakers")!.env).toEqual({});
