@@ -17,6 +17,7 @@ import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
+import { cap3NginxFiles } from "../analyzers/nginx/cap3-nginx-site.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
@@ -80,6 +81,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
+  guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
@@ -125,6 +127,24 @@ function withPumaNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], puma: App
   if (!own) return { files: [...nginx.files, ...puma] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.puma-site-not-read: the Capfile loads capistrano3-puma's Nginx plugin, whose puma:nginx_config installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
+}
+
+/**
+ * capistrano3-nginx's own site (its :nginx_template left `:default`) counts only for the stages the
+ * repo's nginx files do not describe: a rendered template of the stage, or a plain config, is read
+ * instead, with a warning naming the gem's site.
+ */
+function withCap3Nginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], gem: AppModel["nginx"]["files"]): void {
+  if (!gem.length) return;
+  const own = nginx.files.filter((f) => !f.example);
+  const instead = new Map<string, string[]>();
+  for (const site of gem) {
+    const mine = own.find((f) => f.stage === site.stage) ?? own.find((f) => f.stage === null);
+    if (!mine) nginx.files.push(site);
+    else instead.set(mine.file, [...(instead.get(mine.file) ?? []), site.stage!]);
+  }
+  for (const [file, stages] of instead)
+    ctx.problem({ file, line: 1, message: `nginx.cap3-site-not-read: the :nginx_template of ${stages.length > 1 ? "stages" : "stage"} ${stages.join(", ")} is capistrano3-nginx's :default, so \`nginx:site:add\` installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {

@@ -1066,8 +1066,8 @@ function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
-/** Capistrano variables that name a stage's own host (capistrano3-nginx's nginx_server_name, and the common hand-made ones). */
-const HOST_VARIABLES = ["nginx_server_name", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
+/** Capistrano variables that name a stage's own host (capistrano3-puma's nginx_server_name, capistrano3-nginx's nginx_domains, and the common hand-made ones). */
+const HOST_VARIABLES = ["nginx_server_name", "nginx_domains", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
 
 /**
  * Hosts of a stage from its own evidence only, never another stage's: its nginx `server_name`s (see
