@@ -5,6 +5,7 @@
 // edge needs is read from each <VirtualHost>: its hosts (ServerName, ServerAlias), TLS, and the
 // upload limit (LimitRequestBody). Passenger's own directives are read by appserver/passenger.ts.
 import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
+import { looksSecretEnv, looksSecretValue } from "../../src/model.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { isUnknown } from "../ruby/evaluate.js";
@@ -64,11 +65,24 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
         problem({ file, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}): its vhosts and Passenger settings are not read`, severity: "warning" });
         break;
       }
-      const directives = restore(parsed.directives, refs, stage?.name ?? null, problem);
+      const directives = withoutSecrets(restore(parsed.directives, refs, stage?.name ?? null, problem));
       files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
     }
   }
   return { files };
+}
+
+/** What stands in the model for a value an environment directive gave a secret-named variable. */
+export const APACHE_SECRET_NOT_KEPT = "(secret value not kept)";
+/** Directives that set an environment variable for the app: `SetEnv NAME value` (mod_passenger has no directive of its own for it under Apache). */
+export const APACHE_ENV_DIRECTIVES = new Set(["setenv"]);
+
+/** The config without the values it gives secret-named (or secret-shaped) variables: analyzers/secrets.ts lists each by name. */
+function withoutSecrets(nodes: ApacheDirective[]): ApacheDirective[] {
+  return nodes.map((d) => {
+    const secret = APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && d.args.length >= 2 && (looksSecretEnv(d.args[0]!) || d.args.slice(1).some((a) => looksSecretValue(a)));
+    return { ...d, ...(secret ? { args: [d.args[0]!, APACHE_SECRET_NOT_KEPT] } : {}), ...(d.block ? { block: withoutSecrets(d.block) } : {}) };
+  });
 }
 
 const TOKEN = /R2K_REF_\d+_/g;

@@ -35,6 +35,7 @@ export function runApache(site: string, ports: number[] = [80, 443]): ApacheRun 
       `LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so`,
       `LoadModule authz_core_module ${MODULES}/mod_authz_core.so`,
       `LoadModule alias_module ${MODULES}/mod_alias.so`,
+      `LoadModule env_module ${MODULES}/mod_env.so`,
       `LoadModule ssl_module ${MODULES}/mod_ssl.so`,
       `LoadModule passenger_module ${MODULES}/mod_passenger.so`,
       "PassengerRoot /usr/lib/ruby/vendor_ruby/phusion_passenger/locations.ini",

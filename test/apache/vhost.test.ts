@@ -157,6 +157,17 @@ describe("what Apache refuses, ignores or the analysis cannot know", () => {
     expect(ingress.notes.some((n) => /stage staging: LimitRequestBody <%= ENV\["UPLOAD_MAX"\] %> is not known statically/.test(n.message))).toBe(true);
   });
 
+  it("a secret an Apache config gives the app (SetEnv) is listed by name; its value is nowhere in the model", async () => {
+    const value = "9f8e7d6c5b4a39281706f5e4d3c2b1a0deadbeefcafe";
+    const vhost = `<VirtualHost *:80>\n  ServerName quarry.example.net\n  SetEnv SECRET_KEY_BASE ${value}\n  SetEnv SMTP_PASSWORD hunter2\n  SetEnv TZ UTC\n</VirtualHost>\n`;
+    expect(runApache(vhost)).toMatchObject({ ok: true, stderr: expect.not.stringMatching(/WARNING|error/i) });
+    const m = await model({ [T]: null, "config/apache/quarry.conf": vhost });
+    expect(JSON.stringify(m)).not.toContain(value);
+    expect(JSON.stringify(m)).not.toContain("hunter2");
+    expect(m.secrets.filter((x) => x.source.file === "config/apache/quarry.conf").map((x) => [x.name, x.source.line])).toEqual([["SECRET_KEY_BASE", 3], ["SMTP_PASSWORD", 4]]);
+    expect(JSON.stringify(m.apache)).toContain('"TZ","UTC"');
+  });
+
   it("a plain vhost names production's hosts only; an example copy's are never hosts; a broken file is said with its line", async () => {
     const plain = "<VirtualHost *:80>\n  ServerName quarry.example.net\n  ServerAlias *\n</VirtualHost>\n";
     const m = await model({ [T]: null, "config/apache/quarry.conf": plain });
