@@ -96,6 +96,14 @@ describe("capistrano3-nginx's own site, when the repo keeps no template", () => 
     );
     expect(own.nginx.files.some((f) => f.file === CAP3_NGINX_FILE)).toBe(false);
     expect(nginxFilesFor(own, stageOf(own, "production"))[0]!.servers[0]!.clientMaxBodySize?.value).toBe("25m");
+    // Capistrano's own stage_config_path ("config/deploy" unless set) names the same file
+    const viaDsl = await analyzeFiles(
+      memoryRepo({ ...FILES, "config/deploy.rb": `${FILES["config/deploy.rb"]}set :nginx_template, "#{stage_config_path}/templates/site.conf.erb"\n`, [T]: "server {\n  listen 80;\n  client_max_body_size 25m;\n}\n" }),
+      "ledger",
+    );
+    expect(viaDsl.stages.map((st) => st.variables["nginx_template"]?.value)).toEqual([T, T]);
+    expect(viaDsl.nginx.files.some((f) => f.file === CAP3_NGINX_FILE)).toBe(false);
+    expect(viaDsl.problems.some((p) => /nginx\.cap3-template-unknown/.test(p.message))).toBe(false);
     const missing = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy.rb": `${FILES["config/deploy.rb"]}set :nginx_template, "config/nginx.conf.erb"\n` }), "ledger");
     expect(missing.nginx.files).toEqual([]);
     expect(missing.problems.some((p) => p.file === "config/deploy.rb" && p.line === 4 && /nginx\.cap3-template-unknown/.test(p.message))).toBe(true);
