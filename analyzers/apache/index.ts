@@ -27,6 +27,8 @@ export function isApacheCandidate(path: string, text: () => string | null): bool
   const base = path.slice(path.lastIndexOf("/") + 1);
   const inner = base.replace(EXAMPLE_SUFFIX, "").replace(/\.erb$/, "").replace(EXAMPLE_SUFFIX, "");
   if (NOT_APACHE.test(inner)) return false;
+  // Only files that could be an Apache config are read: *.conf, templates, examples, or named for Apache/Passenger.
+  if (!/\.(?:conf|erb|vhost|example|sample)$|(?:apache|httpd|vhost|passenger)[^/]*$/i.test(path)) return false;
   const t = text();
   return t !== null && APACHE_CONTENT.test(t);
 }

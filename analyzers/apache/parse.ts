@@ -24,23 +24,30 @@ export function parseApache(file: string, text: string, lineOf: (line: number) =
   const here = () => (stack.length ? stack[stack.length - 1]!.block : root);
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
-    let line = lines[i]!;
-    while (/\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + " " + lines[++i]!;
+    // Continuations gathered in parts: joining one by one would copy the line once per part.
+    const parts = [lines[i]!];
+    while (parts[parts.length - 1]!.endsWith("\\") && i + 1 < lines.length) {
+      parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, -1);
+      parts.push(lines[++i]!);
+    }
+    const line = parts.join(" ");
     const t = line.trim();
     if (!t || t.startsWith("#")) continue;
     const source = { file, line: lineOf(start) };
-    const close = /^<\/([\w:.-]+)\s*>$/.exec(t);
+    // Sections read without a backtracking pattern: a line may be any length.
+    const close = t.startsWith("</") && t.endsWith(">") ? /^[\w:.-]+$/.exec(t.slice(2, -1).trim()) : null;
     if (close) {
       const open = stack.pop();
-      if (!open || open.name.toLowerCase() !== close[1]!.toLowerCase())
-        return { directives: root, error: { line: lineOf(start), message: `</${close[1]}> closes ${open ? `<${open.name}> (line ${open.line})` : "no section"}` } };
+      if (!open || open.name.toLowerCase() !== close[0].toLowerCase())
+        return { directives: root, error: { line: lineOf(start), message: `</${close[0]}> closes ${open ? `<${open.name}> (line ${open.line})` : "no section"}` } };
       continue;
     }
-    const section = /^<([\w:.-]+)(?:\s+(.*?))?\s*>$/.exec(t);
-    if (section) {
-      const d: ApacheDirective = { name: section[1]!, args: words(section[2] ?? ""), source, block: [] };
+    const inner = t.startsWith("<") && t.endsWith(">") ? t.slice(1, -1) : null;
+    const head = inner === null ? null : /^[\w:.-]+/.exec(inner);
+    if (inner !== null && head && (inner.length === head[0].length || /\s/.test(inner[head[0].length]!))) {
+      const d: ApacheDirective = { name: head[0], args: words(inner.slice(head[0].length)), source, block: [] };
       here().push(d);
-      stack.push({ name: section[1]!, block: d.block!, line: lineOf(start) });
+      stack.push({ name: head[0], block: d.block!, line: lineOf(start) });
       continue;
     }
     if (t.startsWith("<")) return { directives: root, error: { line: lineOf(start), message: `a section line that does not end with ">": ${t.slice(0, 60)}` } };

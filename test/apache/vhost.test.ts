@@ -13,6 +13,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
 import { analyzeApache } from "../../analyzers/apache/index.js";
+import { parseApache } from "../../analyzers/apache/parse.js";
 import { apacheFilesFor, stageHosts } from "../../emitters/kustomize/rules.js";
 import { edgeSpec } from "../../emitters/kustomize/edge/spec.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
@@ -166,6 +167,18 @@ describe("what Apache refuses, ignores or the analysis cannot know", () => {
     expect(JSON.stringify(m)).not.toContain("hunter2");
     expect(m.secrets.filter((x) => x.source.file === "config/apache/quarry.conf").map((x) => [x.name, x.source.line])).toEqual([["SECRET_KEY_BASE", 3], ["SMTP_PASSWORD", 4]]);
     expect(JSON.stringify(m.apache)).toContain('"TZ","UTC"');
+  });
+
+  it("hostile lines (a section never closed by '>', 200,000 aliases, 50,000 continuations) are read in linear time", () => {
+    const cases = ["<a" + " ".repeat(200000) + "x", "<VirtualHost *:80>\n  ServerAlias " + "a.example ".repeat(200000) + "\n</VirtualHost>\n", "LimitRequestBody \\\n".repeat(50000)];
+    const start = process.cpuUsage();
+    const out = cases.map((t) => parseApache("config/apache/x.conf", t));
+    const cpu = process.cpuUsage(start);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1500);
+    expect(out[0]!.error?.message).toMatch(/does not end with ">"/);
+    expect(out[1]!.directives[0]!.block![0]!.args).toHaveLength(200000);
+    // quoted section arguments are one word, as Apache reads them
+    expect(parseApache("f", '<Directory "/srv/x y">\n</Directory>\n').directives[0]!.args).toEqual(["/srv/x y"]);
   });
 
   it("a plain vhost names production's hosts only; an example copy's are never hosts; a broken file is said with its line", async () => {
