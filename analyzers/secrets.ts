@@ -9,6 +9,7 @@
 // config whose shape is a secret's (src/secret-shapes.ts).
 import type { AppModel, SecretRef, Source, RValue, GlobalNamespace } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
+import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "./apache/index.js";
 
 // --- what looks secret ---------------------------------------------------------------------------
 
@@ -81,6 +82,15 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
         if (!fact.value || fact.value.includes("$")) continue;
         if (looksCredentialHeader(header) || looksSecretValue(fact.value)) add({ name: `${f.file}: proxy_set_header ${header}`, kind: "file", reason: "credentials written in an nginx header", source: fact.source });
       }
+
+  // Apache's `SetEnv NAME value` (analyzers/apache keeps no such value).
+  const apacheEnv = (ds: NonNullable<AppModel["apache"]>["files"][number]["directives"]) => {
+    for (const d of ds) {
+      if (APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && d.args[1] === APACHE_SECRET_NOT_KEPT) add({ name: d.args[0]!, kind: "env", reason: `value written in an Apache config (${d.name})`, source: d.source });
+      if (d.block) apacheEnv(d.block);
+    }
+  };
+  for (const f of model.apache?.files ?? []) apacheEnv(f.directives);
 
   for (const l of model.linked) {
     if (l.kind !== "file") continue;

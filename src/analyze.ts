@@ -17,6 +17,8 @@ import { startedWebServer } from "../analyzers/appserver/started.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
+import { cap3NginxFiles } from "../analyzers/nginx/cap3-nginx-site.js";
+import { analyzeApache } from "../analyzers/apache/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
@@ -81,7 +83,9 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
-  if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages));
+  guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
+  const apache = guard("Apache config", { files: [] }, () => analyzeApache(ctx, stages));
+  if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
   const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
@@ -99,7 +103,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 
   const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), ...(localAddrs.length ? { localAddresses: localAddrs } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, ...(apache.files.length ? { apache } : {}), global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), ...(localAddrs.length ? { localAddresses: localAddrs } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };
@@ -127,6 +131,24 @@ function withPumaNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], puma: App
   if (!own) return { files: [...nginx.files, ...puma] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.puma-site-not-read: the Capfile loads capistrano3-puma's Nginx plugin, whose puma:nginx_config installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
+}
+
+/**
+ * capistrano3-nginx's own site (its :nginx_template left `:default`) counts only for the stages the
+ * repo's nginx files do not describe: a rendered template of the stage, or a plain config, is read
+ * instead, with a warning naming the gem's site.
+ */
+function withCap3Nginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], gem: AppModel["nginx"]["files"]): void {
+  if (!gem.length) return;
+  const own = nginx.files.filter((f) => !f.example);
+  const instead = new Map<string, string[]>();
+  for (const site of gem) {
+    const mine = own.find((f) => f.stage === site.stage) ?? own.find((f) => f.stage === null);
+    if (!mine) nginx.files.push(site);
+    else instead.set(mine.file, [...(instead.get(mine.file) ?? []), site.stage!]);
+  }
+  for (const [file, stages] of instead)
+    ctx.problem({ file, line: 1, message: `nginx.cap3-site-not-read: the :nginx_template of ${stages.length > 1 ? "stages" : "stage"} ${stages.join(", ")} is capistrano3-nginx's :default, so \`nginx:site:add\` installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {

@@ -308,6 +308,8 @@ export interface AppModel {
   /** The web server the deploy started (null: nothing in the repo says). */
   webServer?: WebServerFacts | null;
   nginx: NginxFacts;
+  /** Apache vhost configs and templates (Passenger under Apache), from analyzers/apache. */
+  apache?: ApacheFacts;
   global: GlobalFacts | null;
   sidekiq: SidekiqFacts | null;
   /** One per job-runner process the servers ran (Sidekiq included), from analyzers/workers. */
@@ -744,6 +746,45 @@ export interface NginxUpstream {
   servers: Fact<NginxUpstreamServer>[];
   /** ip_hash, hash $cookie_..., sticky: requests stick to one backend. */
   sticky: Fact<string> | null;
+}
+
+// --- Apache (Passenger under Apache) -------------------------------------------------------------
+
+export interface ApacheFacts {
+  /** Each Apache config or `.erb` template found; templates once per stage they render for. */
+  files: ApacheFile[];
+}
+
+export interface ApacheDirective {
+  name: string;
+  args: string[];
+  source: Source;
+  /** The body of a section (`<VirtualHost *:80>`, `<Directory ...>`, `<IfModule ...>`). */
+  block?: ApacheDirective[];
+}
+
+export interface ApacheFile {
+  file: string;
+  /** For `.erb` templates: the stage whose variables rendered it. Null for plain files. */
+  stage: string | null;
+  directives: ApacheDirective[];
+  vhosts: ApacheVhost[];
+  /** A copy to be edited before use (`apache.conf.example`): its hosts are never taken as facts. */
+  example?: boolean;
+}
+
+export interface ApacheVhost {
+  source: Source;
+  /** The `<VirtualHost>` address as written (`*:80`). */
+  address: string;
+  port: number | null;
+  /** `SSLEngine on`. */
+  ssl: Fact<boolean> | null;
+  /** ServerName, then each ServerAlias word. */
+  serverNames: Fact<string>[];
+  /** LimitRequestBody in bytes as written (the vhost's own, else the file's server-wide one); 0 is unlimited. */
+  limitRequestBody: Fact<string> | null;
+  documentRoot: Fact<string> | null;
 }
 
 // --- Global ---------------------------------------------------------------------------------------

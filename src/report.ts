@@ -120,6 +120,17 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
   }
 
+  if (m.apache?.files.length) {
+    section("Apache");
+    for (const f of m.apache.files) {
+      lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? " (example copy)" : ""}`);
+      for (const v of f.vhosts) {
+        lines.push(`    <VirtualHost ${v.address}> ${v.serverNames.map((n) => n.value).join(" ") || "(no ServerName)"}${v.ssl ? " ssl" : ""}  ${at(v.source)}`);
+        if (v.limitRequestBody) lines.push(`      LimitRequestBody ${v.limitRequestBody.value}  ${at(v.limitRequestBody.source)}`);
+      }
+    }
+  }
+
   section("Config");
   if (m.global) {
     lines.push(`  Global in ${m.global.dir}${m.global.gemVersion ? ` (gem ${m.global.gemVersion})` : ""}: ${m.global.namespaces.length} namespaces`);

@@ -1,9 +1,9 @@
 // Passenger's settings wherever the repo states them: the nginx configs the nginx analyzer found
 // (`passenger_max_pool_size`, per stage when a template rendered them), Apache vhost files
-// (`PassengerMaxPoolSize`), a Passengerfile.json, Moonshine's config/moonshine.yml, and
+// (`PassengerMaxPoolSize`, per stage likewise: analyzers/apache), a Passengerfile.json, Moonshine's config/moonshine.yml, and
 // capistrano-passenger's variables. Each is kept by Passenger Standalone's own key, with the line
 // that says it; what no file says is left to the emitter, which labels Passenger's default.
-import type { AnalyzerContext, Fact, NginxDirective, NginxFacts, PassengerFacts, PassengerSetting, Stage } from "../../src/model.js";
+import type { AnalyzerContext, ApacheFacts, Fact, NginxFacts, PassengerFacts, PassengerSetting, Source, Stage } from "../../src/model.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
 import { boundedCount, unboundedCountWhy } from "../process-count.js";
 
@@ -37,14 +37,18 @@ const APACHE: Record<string, [string, Kind]> = {
   RackEnv: ["environment", "env"],
 };
 
+/**
+ * mod_passenger's directives that count only server-wide: inside a <VirtualHost> Apache starts with
+ * "WARNING: PassengerMaxPoolSize cannot occur within <VirtualHost> section" and Passenger ignores
+ * it (found with `apache2 -t` and Debian's mod_passenger 6.0.17).
+ */
+const APACHE_SERVER_WIDE = new Set(["PassengerMaxPoolSize", "PassengerPoolIdleTime"]);
+
 /** Passengerfile.json keys read (the same names). */
 const JSON_KEYS: Record<string, Kind> = Object.fromEntries(Object.values(NGINX).map(([k, t]) => [k, t]));
 
 const CAP_VARIABLES = ["passenger_roles", "passenger_restart_with_touch", "passenger_environment_variables", "passenger_restart_command", "passenger_restart_options"];
 
-/** Folders that are never the app's own server config. */
-const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
-const APACHE_LINE = /^\s*(Passenger\w+|RailsEnv|RackEnv)\s+(.+?)\s*$/;
 
 function parse(raw: string, kind: Kind): number | boolean | string | null {
   const v = raw.replace(/;$/, "").replace(/^["']|["']$/g, "");
@@ -54,43 +58,33 @@ function parse(raw: string, kind: Kind): number | boolean | string | null {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? v : null;
 }
 
-export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: Stage[]): PassengerFacts {
+export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: Stage[], apache?: ApacheFacts): PassengerFacts {
   const settings: PassengerSetting[] = [];
   const unread = (file: string, line: number, directive: string) =>
     ctx.problem({ file, line, message: `${directive}: Passenger's value is not known statically (a template tag or an unexpected form); Passenger's default is used in its place`, severity: "warning" });
 
-  // nginx: every passenger_* line at any level (http, server, location); a template once per stage.
-  const walk = (ds: NginxDirective[], file: string, stage: string | null, example: boolean) => {
+  // nginx: every passenger_* line at any level (http, server, location); Apache (analyzers/apache):
+  // mod_passenger's directives at any depth. A template is read once per stage it rendered for.
+  type Directive = { name: string; args: string[]; source: Source; block?: Directive[] };
+  const walk = (ds: Directive[], table: Record<string, [string, Kind]>, stage: string | null, example: boolean, inVhost = false) => {
     for (const d of ds) {
-      const spec = NGINX[d.name];
-      if (spec && d.args.length === 1) {
+      const spec = table[d.name];
+      if (spec && inVhost && APACHE_SERVER_WIDE.has(d.name)) {
+        const key = `${d.source.file}:${d.source.line}`;
+        if (!ignored.has(key)) ignored.add(key), ctx.problem({ ...d.source, message: `\`${d.name} ${d.args.join(" ")}\` sits inside a <VirtualHost>, where Apache ignores it (mod_passenger reads it server-wide only: "cannot occur within <VirtualHost> section"); Passenger's default is used in its place`, severity: "warning" });
+      } else if (spec && d.args.length === 1) {
         const value = parse(d.args[0]!, spec[1]);
         const directive = `${d.name} ${d.args[0]}`;
         if (value === null) unread(d.source.file, d.source.line, directive);
         else if (!settings.some((s) => s.key === spec[0] && s.source.file === d.source.file && s.source.line === d.source.line && s.stage === stage))
           settings.push({ key: spec[0], value, source: d.source, directive, stage, ...(example ? { example } : {}) });
       }
-      if (d.block) walk(d.block, file, stage, example);
+      if (d.block) walk(d.block, table, stage, example, inVhost || d.name.toLowerCase() === "virtualhost");
     }
   };
-  for (const f of nginx.files) walk(f.directives, f.file, f.stage, !!f.example);
-
-  // Apache vhost files and templates: mod_passenger's directives, line by line.
-  for (const file of ctx.repo.paths) {
-    if (NEVER.test(file) || !/\.(?:conf|erb|vhost|example|sample)$|(?:apache|httpd|vhost|passenger)[^/]*$/i.test(file)) continue;
-    const read = ctx.repo.read(file);
-    if ("error" in read || !/^\s*(?:Passenger\w+|RailsEnv|RackEnv)\s/m.test(read.text)) continue;
-    const lines = read.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length && i < 5000; i++) {
-      const m = APACHE_LINE.exec(lines[i]!);
-      const spec = m ? APACHE[m[1]!] : undefined;
-      if (!m || !spec) continue;
-      const value = parse(m[2]!, spec[1]);
-      const directive = `${m[1]} ${m[2]}`;
-      if (value === null) unread(file, i + 1, directive);
-      else settings.push({ key: spec[0], value, source: { file, line: i + 1 }, directive, stage: null, ...(/\.(?:example|sample)$/i.test(file) ? { example: true } : {}) });
-    }
-  }
+  const ignored = new Set<string>();
+  for (const f of nginx.files) walk(f.directives, NGINX, f.stage, !!f.example);
+  for (const f of apache?.files ?? []) walk(f.directives, APACHE, f.stage, !!f.example);
 
   // Passengerfile.json: Passenger Standalone's own file, read as JSON.
   for (const file of ["Passengerfile.json", "passenger-standalone.json"]) {

@@ -67,7 +67,7 @@ const HASH_METHODS = new Set(["to_hash", "to_h", "to_s", "to_str", "to_a", "to_s
 const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
 
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
-const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log"]);
+const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log", "stage_config_path", "deploy_config_path"]);
 
 /** What a Capistrano configuration responds to (its DSL), for `respond_to?` guards in Capfiles. */
 const DSL_METHODS = new Set(["namespace", "task", "set", "fetch", "role", "server", "load", "before", "after", "desc", "run"]);
@@ -918,6 +918,8 @@ export class Session {
       if (this.vars.has("release_path")) return this.vars.fetch("release_path");
       return this.pathHelper("current_path", node, f);
     }
+    // Capistrano 3 dsl/paths.rb: repo-relative, `Pathname.new fetch(:stage_config_path, "config/deploy")`.
+    if (name === "stage_config_path" || name === "deploy_config_path") return this.vars.fetch(name, name === "stage_config_path" ? "config/deploy" : "config/deploy.rb");
     const deployTo = this.opts.major === 2 ? this.vars.fetch("deploy_to") : this.vars.fetch("deploy_to");
     if (name === "deploy_to") return deployTo;
     if (typeof deployTo !== "string") return isUnknown(deployTo) ? deployTo : unknown(f.parsed, node, `${name}: deploy_to is not known statically`);

@@ -109,7 +109,9 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
   const lines: number[] = [];
   let outLine = 1;
   const emit = (s: string, from: number, textLines: boolean) => {
-    if (lines[outLine] === undefined) lines[outLine] = from;
+    // At the start of an output line, the line is where this piece comes from: after a dropped
+    // branch, the line the text before it ended on no longer is.
+    if (lines[outLine] === undefined || (s !== "" && (output === "" || output.endsWith("\n")))) lines[outLine] = from;
     for (const ch of s)
       if (ch === "\n") {
         outLine++;

@@ -3,7 +3,7 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
-import type { AppModel, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
+import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
@@ -1094,8 +1094,8 @@ function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
-/** Capistrano variables that name a stage's own host (capistrano3-nginx's nginx_server_name, and the common hand-made ones). */
-const HOST_VARIABLES = ["nginx_server_name", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
+/** Capistrano variables that name a stage's own host (capistrano3-puma's nginx_server_name, capistrano3-nginx's nginx_domains, and the common hand-made ones). */
+const HOST_VARIABLES = ["nginx_server_name", "nginx_domains", "server_name", "domain", "url", "app_host", "host_name", "hostname"];
 
 /**
  * Mina's `domain` is the host its deploy logs in to over SSH (an IP, a bastion, a box behind a load
@@ -1123,6 +1123,8 @@ export function sshHostSuggestion(model: ModelLike, stage: Stage): { host: strin
 export function stageHosts(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const fromNginx = hostsFromNginx(model, stage);
   if (fromNginx.length) return fromNginx;
+  const fromApache = hostsFromApache(model, stage);
+  if (fromApache.length) return fromApache;
   const out: { host: string; source: Source }[] = [];
   for (const name of hostVariables(model)) {
     const fact = stage.variables[name];
@@ -1178,6 +1180,35 @@ function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; sou
       for (const n of s.serverNames) {
         const host = n.value.toLowerCase();
         if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
+      }
+  return out;
+}
+
+/**
+ * The Apache configs that describe a stage's servers (Passenger under Apache): the templates
+ * rendered for it, else the plain files; an example copy only where no real config exists.
+ */
+export function apacheFilesFor(model: ModelLike, stage: Stage): ApacheFile[] {
+  const all = model.apache?.files ?? [];
+  const real = all.filter((f) => !f.example);
+  const files = real.length ? real : all;
+  const rendered = files.filter((f) => f.stage === stage.name);
+  return rendered.length ? rendered : files.filter((f) => f.stage === null);
+}
+
+/**
+ * Hosts of a stage from its Apache vhosts' ServerName/ServerAlias, by the rule nginx's follow: a
+ * template rendered for the stage names its own hosts; a plain file's are the production stage's
+ * only; an example copy's are never hosts.
+ */
+function hostsFromApache(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  const out: { host: string; source: Source }[] = [];
+  const own = (f: ApacheFile) => f.stage === stage.name || model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
+  for (const f of apacheFilesFor(model, stage).filter((x) => !x.example && own(x)))
+    for (const v of f.vhosts)
+      for (const n of v.serverNames) {
+        const host = n.value.toLowerCase();
+        if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
       }
   return out;
 }

@@ -18,6 +18,7 @@ import {
   productionStage,
   secretKeys,
   stageServers,
+  apacheFilesFor,
   webServerCount,
   webMinReplicas,
   webServerBasis,
@@ -77,6 +78,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     const servers = stageServers(model, st);
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
+    // Passenger under Apache, where no nginx config describes the stage: `SSLEngine on` in a vhost
+    if (!servers.length && apacheFilesFor(model, st).some((f) => f.vhosts.some((v) => v.ssl))) anySsl = true;
     const mailer = mailerHostSuggestion(model, st);
     if (mailer)
       gaps.push({
@@ -119,7 +122,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
   gaps.push({
     id: "edge.https",
     question: "Should the edge serve HTTPS (and redirect HTTP to it)?",
-    why: anySsl ? "nginx terminated TLS (listen ... ssl): the edge takes that over" : "no nginx server listened with ssl; say yes if a load balancer in front of nginx terminated TLS",
+    why: anySsl ? "nginx terminated TLS (listen ... ssl; or Apache's SSLEngine on): the edge takes that over" : "no nginx server listened with ssl; say yes if a load balancer in front of nginx terminated TLS",
     default: anySsl,
   });
   gaps.push({

@@ -77,11 +77,11 @@ describe("Passenger's settings, read from the repo", () => {
   it("Apache vhost, Passengerfile.json and no number at all: each read at its line; what none says is Passenger's default, labelled", async () => {
     const m = await model({
       "config/deploy/templates/nginx.conf.erb": null,
-      "config/apache/tram.conf": "<VirtualHost *:80>\n  ServerName tram.example.org\n  PassengerMaxPoolSize 12\n  PassengerMinInstances 3\n  RailsEnv production\n</VirtualHost>\n",
+      "config/apache/tram.conf": "PassengerMaxPoolSize 12\n<VirtualHost *:80>\n  ServerName tram.example.org\n  PassengerMinInstances 3\n  RailsEnv production\n</VirtualHost>\n",
       "Passengerfile.json": '{\n  "max_requests": 1000,\n  "pool_idle_time": 120\n}\n',
     });
     const s = m.webServer!.passenger!.settings;
-    expect(s.find((x) => x.key === "max_pool_size")).toMatchObject({ value: 12, source: { file: "config/apache/tram.conf", line: 3 }, stage: null });
+    expect(s.find((x) => x.key === "max_pool_size")).toMatchObject({ value: 12, source: { file: "config/apache/tram.conf", line: 1 }, stage: null });
     expect(s.find((x) => x.key === "environment")?.value).toBe("production");
     expect(s.find((x) => x.key === "pool_idle_time")).toMatchObject({ value: 120, source: { file: "Passengerfile.json", line: 3 } });
     const bare = await model({ "config/deploy/templates/nginx.conf.erb": null });
@@ -96,10 +96,10 @@ describe("a pool size no server ran", () => {
   it("above the bound of every repo count (1000): named at its line, not taken; Passenger's labelled default stands", async () => {
     const m = await model({
       "config/deploy/templates/nginx.conf.erb": null,
-      "config/apache/tram.conf": "<VirtualHost *:80>\n  ServerName tram.example.org\n  PassengerMaxPoolSize 999999999\n  PassengerMinInstances 1001\n</VirtualHost>\n",
+      "config/apache/tram.conf": "PassengerMaxPoolSize 999999999\n<VirtualHost *:80>\n  ServerName tram.example.org\n  PassengerMinInstances 1001\n</VirtualHost>\n",
     });
     expect(m.webServer!.passenger!.settings.filter((x) => x.key === "max_pool_size" || x.key === "min_instances")).toEqual([]);
-    for (const line of [3, 4])
+    for (const line of [1, 4])
       expect(m.problems.find((p) => p.file === "config/apache/tram.conf" && p.line === line)?.message).toMatch(/is not a whole number from 0 to 1000, so it is not taken/);
     const pool = appServerFor(m, null)!.workers!;
     expect([pool.value, pool.defaultOf]).toEqual([6, expect.stringMatching(/Passenger/)]);

@@ -54,7 +54,7 @@ export const ALB_TABLE: MappingRow<AlbBuild>[] = [
     target: null,
     apply(i, _b, out) {
       const s = i.spec.bodySize;
-      if (s) out.notes.push({ message: `stage ${i.stage}: client_max_body_size ${s.value.raw}: an ALB sets no request body limit, so uploads nginx refused now reach Rails; limit them in the app if that mattered`, source: s.source });
+      if (s) out.notes.push({ message: `stage ${i.stage}: ${s.value.directive ?? `client_max_body_size ${s.value.raw}`}: an ALB sets no request body limit, so uploads nginx refused now reach Rails; limit them in the app if that mattered`, source: s.source });
     },
   },
   {

@@ -65,7 +65,7 @@ export const GATEWAY_TABLE: MappingRow<GatewayBuild>[] = [
     apply(i, _b, out) {
       if (!i.spec.bodySize) return;
       out.notes.push({
-        message: `stage ${i.stage}: client_max_body_size ${i.spec.bodySize.value.raw} is not expressible in an HTTPRoute; the Gateway implementation's own policy (or the nginx sidecar) must allow bodies that large`,
+        message: `stage ${i.stage}: ${i.spec.bodySize.value.directive ?? `client_max_body_size ${i.spec.bodySize.value.raw}`} is not expressible in an HTTPRoute; the Gateway implementation's own policy (or the nginx sidecar) must allow bodies that large`,
         source: i.spec.bodySize.source,
       });
     },

@@ -59,7 +59,7 @@ export const INGRESS_NGINX_TABLE: MappingRow<NginxIngressBuild>[] = [
       if (!s) return;
       // ingress-nginx pastes annotation values into its own nginx.conf: only a size is written.
       if (!NGINX_SIZE.test(s.value.raw)) {
-        out.notes.push({ message: `stage ${i.stage}: client_max_body_size ${JSON.stringify(s.value.raw)} is not a plain size; proxy-body-size is left at the controller's default`, source: s.source });
+        out.notes.push({ message: `stage ${i.stage}: ${s.value.directive ? `${s.value.directive} is not known statically` : `client_max_body_size ${JSON.stringify(s.value.raw)} is not a plain size`}; proxy-body-size is left at the controller's default`, source: s.source });
         return;
       }
       b.annotations[`${N}proxy-body-size`] = s.value.raw;

@@ -12,6 +12,7 @@ import {
   stageServers,
   nginxFilesFor,
   unroutableServerNames,
+  apacheFilesFor,
 } from "../rules.js";
 
 export interface Sourced<T> {
@@ -32,8 +33,11 @@ export interface EdgeSpec {
   tls: Sourced<true> | null;
   /** A plain-HTTP server redirected to https. */
   httpsRedirect: Sourced<true> | null;
-  /** client_max_body_size as written (nginx default 1m when absent). */
-  bodySize: Sourced<{ raw: string; bytes: number | null }> | null;
+  /**
+   * client_max_body_size as written (nginx default 1m when absent); under Apache its
+   * LimitRequestBody in bytes, with `directive` naming it for the notes.
+   */
+  bodySize: Sourced<{ raw: string; bytes: number | null; directive?: string }> | null;
   /** proxy_{read,send,connect}_timeout in seconds. */
   timeouts: { read?: Sourced<number>; send?: Sourced<number>; connect?: Sourced<number> };
   /** ip_hash / hash $cookie_ / sticky: the directive as written. */
@@ -87,6 +91,7 @@ function hostsNamedBy(model: AppModel, stage: Stage, source: Source): string {
   const variable = Object.entries(stage.variables).find(([, f]) => same(f.source));
   if (variable) return `Capistrano :${variable[0]}`;
   if (Object.values(model.rails.mailerHosts ?? {}).some((f) => same(f?.source))) return "action_mailer default_url_options";
+  if (model.apache?.files.some((f) => f.vhosts.some((v) => v.serverNames.some((n) => same(n.source))))) return "Apache ServerName/ServerAlias";
   return "nginx server_name";
 }
 
@@ -136,6 +141,17 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
       });
     }
   }
+  // Passenger under Apache, where no nginx config describes the stage: its vhosts' TLS and upload limit.
+  if (!servers.length)
+    for (const v of apacheFilesFor(model, stage).flatMap((f) => f.vhosts)) {
+      if (v.ssl && !tls) tls = { value: true, source: v.ssl.source };
+      const l = v.limitRequestBody;
+      if (!l) continue;
+      // LimitRequestBody is bytes (0: no limit), which nginx-style sizes also read as bytes.
+      const bytes = /^\d+$/.test(l.value) ? Number(l.value) : null;
+      const prev = bodySize?.value.bytes ?? -1;
+      if (!bodySize || bytes === 0 || (bytes !== null && prev !== 0 && bytes > prev)) bodySize = { value: { raw: l.value, bytes, directive: `LimitRequestBody ${l.value}` }, source: l.source };
+    }
   // HTTPS when nginx had it, or when the answer says so (TLS ended before nginx); never half: a
   // host served over HTTPS redirects its HTTP to it.
   const https = answerBool(answers, "edge.https", tls !== null);

@@ -1,0 +1,162 @@
+// Apache vhost configs and their `.erb` templates (Passenger under Apache: mod_passenger's
+// directives sit in the vhost). A template is rendered once per stage with the stage's Capistrano
+// variables, as the deploy rendered it for that stage's servers; each directive is cited at the
+// template line it came from, and a value no stage knows stays as its ERB text, said once. What the
+// edge needs is read from each <VirtualHost>: its hosts (ServerName, ServerAlias), TLS, and the
+// upload limit (LimitRequestBody). Passenger's own directives are read by appserver/passenger.ts.
+import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
+import { looksSecretEnv, looksSecretValue } from "../../src/model.js";
+import { renderErb, restoreString } from "../ruby/erb.js";
+import { stageScope } from "../ruby/stage-scope.js";
+import { isUnknown } from "../ruby/evaluate.js";
+import { displayValue } from "../nginx/template.js";
+import { EXAMPLE_SUFFIX } from "../nginx/index.js";
+import { parseApache } from "./parse.js";
+
+/** Folders that are never the app's own server config (vendored gems and plugins, tests, docs, app code). */
+const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
+/** Kinds of file that are never an Apache config, once `.erb` and `.example`-style suffixes are set aside. */
+const NOT_APACHE = /\.(rb|ru|rake|ya?ml|json|js|ts|sh|md|txt|html?|css|key|pem|crt|service|socket|plist|xml|ini|toml|env|lock)$/i;
+/** What only an Apache config writes: a VirtualHost section, or mod_passenger's CamelCase directives (nginx's are snake_case). */
+const APACHE_CONTENT = /^[ \t]*<VirtualHost[\s>]|^[ \t]*(?:Passenger[A-Z]\w*|RailsEnv|RackEnv|RailsBaseURI)[ \t]/m;
+/** LimitRequestBody as Apache 2.4 takes it: one non-negative whole number of bytes that fits its 64-bit file offset. */
+const limitAccepted = (v: string): boolean => /^\d{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
+
+export function isApacheCandidate(path: string, text: () => string | null): boolean {
+  if (NEVER.test(path)) return false;
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  const inner = base.replace(EXAMPLE_SUFFIX, "").replace(/\.erb$/, "").replace(EXAMPLE_SUFFIX, "");
+  if (NOT_APACHE.test(inner)) return false;
+  // Only files that could be an Apache config are read: *.conf, templates, examples, or named for Apache/Passenger.
+  if (!/\.(?:conf|erb|vhost|example|sample)$|(?:apache|httpd|vhost|passenger)[^/]*$/i.test(path)) return false;
+  const t = text();
+  return t !== null && APACHE_CONTENT.test(t);
+}
+
+export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFacts {
+  const seen = new Set<string>();
+  // A template's problems are the same for every stage: each said once.
+  const problem = (p: Problem) => {
+    const key = `${p.file}:${p.line}:${p.message}`;
+    if (!seen.has(key)) seen.add(key), ctx.problem(p);
+  };
+  const textOf = (p: string) => {
+    const r = ctx.repo.read(p);
+    return "text" in r ? r.text : null;
+  };
+  const files: ApacheFile[] = [];
+  for (const file of ctx.repo.paths) {
+    if (!isApacheCandidate(file, () => textOf(file))) continue;
+    const text = textOf(file)!;
+    const example = EXAMPLE_SUFFIX.test(file);
+    const erb = file.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
+    for (const stage of erb && stages.length ? stages : [null]) {
+      let body = text;
+      let lineOf = (n: number) => n;
+      let refs = new Map<string, RValue>();
+      if (erb) {
+        const out = renderErb(file, text, stage ? stageScope(stage) : {}, problem, { branches: true });
+        for (const l of out.logic)
+          problem({ file, line: l.line, message: "Apache template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
+        body = out.output;
+        refs = out.refs;
+        lineOf = (n) => out.lines[n] ?? n;
+      }
+      const parsed = parseApache(file, body, lineOf);
+      if (parsed.error) {
+        problem({ file, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}): its vhosts and Passenger settings are not read`, severity: "warning" });
+        break;
+      }
+      const directives = withoutSecrets(restore(parsed.directives, refs, stage?.name ?? null, problem));
+      files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
+    }
+  }
+  return { files };
+}
+
+/** What stands in the model for a value an environment directive gave a secret-named variable. */
+export const APACHE_SECRET_NOT_KEPT = "(secret value not kept)";
+/** Directives that set an environment variable for the app: `SetEnv NAME value` (mod_passenger has no directive of its own for it under Apache). */
+export const APACHE_ENV_DIRECTIVES = new Set(["setenv"]);
+
+/** The config without the values it gives secret-named (or secret-shaped) variables: analyzers/secrets.ts lists each by name. */
+function withoutSecrets(nodes: ApacheDirective[]): ApacheDirective[] {
+  return nodes.map((d) => {
+    const secret = APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && d.args.length >= 2 && (looksSecretEnv(d.args[0]!) || d.args.slice(1).some((a) => looksSecretValue(a)));
+    return { ...d, ...(secret ? { args: [d.args[0]!, APACHE_SECRET_NOT_KEPT] } : {}), ...(d.block ? { block: withoutSecrets(d.block) } : {}) };
+  });
+}
+
+const TOKEN = /R2K_REF_\d+_/g;
+
+/** Puts each value the stage does not know back as its ERB text, and says it once per line. */
+function restore(nodes: ApacheDirective[], refs: Map<string, RValue>, stage: string | null, problem: (p: Problem) => void): ApacheDirective[] {
+  if (!refs.size) return nodes;
+  const one = (s: string, d: ApacheDirective): string => {
+    if (!s.includes("R2K_REF_")) return s;
+    for (const m of s.matchAll(TOKEN)) {
+      const v = refs.get(m[0]);
+      if (v === undefined) continue;
+      const why = v !== null && typeof v === "object" && !Array.isArray(v) && isUnknown(v) ? ` (${v.unknown})` : "";
+      problem({ ...d.source, message: `Apache template: ${d.name} ${displayValue(v)} has no value known${stage ? ` for stage ${stage}` : ""}${why}; kept as written, and not read as a fact`, severity: "warning" });
+    }
+    return refs.has(s) ? displayValue(restoreString(s, refs)) : s.replace(TOKEN, (t) => displayValue(restoreString(t, refs)));
+  };
+  return nodes.map((d) => ({ ...d, args: d.args.map((a) => one(a, d)), ...(d.block ? { block: restore(d.block, refs, stage, problem) } : {}) }));
+}
+
+const unresolved = (s: string) => s.includes("<%");
+const all = (ds: ApacheDirective[], name: string): ApacheDirective[] =>
+  ds.flatMap((d) => [...(d.name.toLowerCase() === name.toLowerCase() ? [d] : []), ...(d.block && d.name.toLowerCase() !== "virtualhost" ? all(d.block, name) : [])]);
+const fact = (value: string, d: ApacheDirective): Fact<string> => ({ value, source: d.source });
+
+/**
+ * The largest LimitRequestBody among these directives (the edge has one limit per host, and a
+ * smaller one would refuse uploads Apache took; 0, no limit, is the largest). A value Apache
+ * refuses is said and left out; one no stage knows is kept as written (the edge names it).
+ */
+function largestLimit(ds: ApacheDirective[], problem: (p: Problem) => void): Fact<string> | null {
+  let best: Fact<string> | null = null;
+  for (const d of ds) {
+    const v = d.args[0] ?? "";
+    if (d.args.length !== 1 || (!unresolved(v) && !limitAccepted(v))) {
+      problem({ ...d.source, message: `LimitRequestBody ${d.args.join(" ")}: Apache refuses it at start (it takes one whole number of bytes), so the servers never ran it; it is not carried`, severity: "warning" });
+      continue;
+    }
+    if (unresolved(v)) {
+      best ??= fact(v, d);
+      continue;
+    }
+    const prev = best && !unresolved(best.value) ? Number(best.value) : -1;
+    if (prev !== 0 && (Number(v) === 0 || Number(v) > prev)) best = fact(v, d);
+  }
+  return best;
+}
+
+function vhostsOf(directives: ApacheDirective[], problem: (p: Problem) => void): ApacheVhost[] {
+  const serverWide = largestLimit(all(directives, "LimitRequestBody"), problem);
+  const sections = (ds: ApacheDirective[]): ApacheDirective[] => ds.flatMap((d) => (d.name.toLowerCase() === "virtualhost" ? [d] : d.block ? sections(d.block) : []));
+  return sections(directives).map((v) => {
+    const body = v.block ?? [];
+    const address = v.args.join(" ");
+    const port = /:(\d{1,5})$/.exec(v.args[0] ?? "");
+    const names: Fact<string>[] = [];
+    for (const d of [...all(body, "ServerName").slice(0, 1), ...all(body, "ServerAlias")])
+      for (const a of d.name.toLowerCase() === "servername" ? d.args.slice(0, 1) : d.args) {
+        // ServerName may carry a scheme and a port (`https://www.example.org:443`): the host is the name.
+        const host = unresolved(a) ? a : a.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/:\d+$/, "");
+        if (host) names.push(fact(host, d));
+      }
+    const ssl = all(body, "SSLEngine").find((d) => /^on$/i.test(d.args[0] ?? ""));
+    const root = all(body, "DocumentRoot")[0];
+    return {
+      source: v.source,
+      address,
+      port: port ? Number(port[1]) : null,
+      ssl: ssl ? { value: true, source: ssl.source } : null,
+      serverNames: names,
+      limitRequestBody: largestLimit(all(body, "LimitRequestBody"), problem) ?? serverWide,
+      documentRoot: root?.args[0] ? fact(root.args[0], root) : null,
+    };
+  });
+}
