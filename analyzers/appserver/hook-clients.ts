@@ -4,7 +4,7 @@
 // the team to port; the hook's name alone would not say what is lost.
 import type { Fact } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
-import { kind } from "../ruby/prism.js";
+import { kind, childrenOf } from "../ruby/prism.js";
 
 /** Receivers whose calls configure a connection-holding client. */
 const CLIENT_RECEIVERS = /^(?:Sidekiq|Redis|Resque|Dalli|Rails\.cache|ActiveSupport::Cache|Mongoid|MongoMapper|Sequel|Elasticsearch|Searchkick|Sunspot|Bunny|Memcached|Rails\.application\.config\.cache_store|Dalli::Client|Redis::Namespace|ConnectionPool|Rpush|NewRelic|Faye|PusherClient|Pusher)\b/;
@@ -31,7 +31,7 @@ export function hookClientCalls(parsed: ParsedRuby, hook: string, block: any): F
       out.push({ value: `${hook}: ${String(node.name)} = …`, source: parsed.sourceOf(node) });
       return;
     }
-    const children = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+    const children = childrenOf(node);
     for (const c of children) visit(c, depth + 1);
   };
   visit(block, 0);

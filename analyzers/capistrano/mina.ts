@@ -8,7 +8,7 @@
 //   deploy runs before its own steps.
 // Each target whose `domain` is known becomes a stage, named by its task or by the value given.
 import type { Source } from "../../src/model.js";
-import { argsOf, kind, literalName, type ParsedRuby } from "../ruby/prism.js";
+import { argsOf, kind, literalName, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 
 /** The tasks a Mina deploy runs before its own steps, in the order Mina 0.3 and 1.x define them. */
 export const MINA_ENV_TASKS = ["environment", "remote_environment"];
@@ -148,6 +148,6 @@ export function valuesLoading(target: string, marker: string, paths: readonly st
 function visit(node: any, fn: (n: any) => void): void {
   if (!node) return;
   fn(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) visit(k, fn);
 }

@@ -2,7 +2,7 @@
 // `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
 // remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
 import type { RValue, RepoFiles, TemplateRender } from "../../src/model.js";
-import { kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
+import { kind, argsOf, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { globToRegExp } from "./glob.js";
 import { hasPath } from "../../src/model.js";
@@ -118,10 +118,10 @@ function pathText(node: any, parsed: ParsedRuby): string {
   return text;
 }
 
-/** Visits every node under `node` (Prism nodes expose their children through `compactChildNodes`). */
+/** Visits every node under `node` (through childrenOf: see analyzers/ruby/prism.ts). */
 function walk(node: any, visit: (n: any) => void): void {
   if (!node || typeof node !== "object") return;
   visit(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const c of kids) walk(c, visit);
 }

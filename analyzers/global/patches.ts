@@ -2,7 +2,7 @@
 // values this analysis, which follows the stock gem, does not compute. Said by name, with the
 // git-ignored files under the Global directory such a patch may read on the servers.
 import type { AnalyzerContext } from "../../src/model.js";
-import { parseRuby, kind, statementsOf } from "../ruby/prism.js";
+import { parseRuby, kind, statementsOf, childrenOf } from "../ruby/prism.js";
 import { setupFiles } from "./setup.js";
 
 /** Calls that change a module's methods when made on one of Global's constants. */
@@ -49,7 +49,7 @@ export function reportGlobalPatches(ctx: AnalyzerContext, dir: string): void {
           return;
         }
       }
-      const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+      const kids: any[] = childrenOf(node);
       for (const c of kids) visit(c, inGlobal);
     };
     visit(parsed.root, null);

@@ -5,7 +5,7 @@
 // Under Rails the path defaults to config/global and the environment to Rails.env. Paths are
 // evaluated statically (Rails.root, join, File.join, File.expand_path, __dir__, interpolation).
 import type { AnalyzerContext, RValue, Source } from "../../src/model.js";
-import { parseRuby, kind, argsOf, type ParsedRuby } from "../ruby/prism.js";
+import { parseRuby, kind, argsOf, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate, rubyToS, isSym, type Scope } from "../ruby/evaluate.js";
 
 export const DEFAULT_DIR = "config/global";
@@ -166,6 +166,6 @@ function walkGlobal(node: any, inside: boolean, visit: (n: any) => void): void {
   if (!node || typeof node !== "object") return;
   const own = inside || (kind(node) === "CallNode" && isGlobalConst(node.receiver));
   if (own) visit(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const c of kids) walkGlobal(c, own, visit);
 }

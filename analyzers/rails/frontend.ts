@@ -7,7 +7,7 @@
 // carried: it is named as the warning assets.frontend-build, at its file and line.
 import type { AnalyzerContext, AssetFacts, CapistranoFacts, Fact, FrontendBuild, FrontendStep, RValue, Source, Stage, TaskDef } from "../../src/model.js";
 import { railsEnvOf, secretEnvEntry } from "../../src/model.js";
-import { argsOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate, isHash, isSym, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { capfilePath } from "../capistrano/capfile.js";
@@ -316,7 +316,7 @@ function visit(c: Ctx, p: ParsedRuby, node: any, around: Around, out: FrontendSt
       return;
     }
   }
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) visit(c, p, k, around, out);
 }
 
@@ -527,6 +527,6 @@ const str = (v: RValue | undefined): string | null => (typeof v === "string" ? v
 function walk(node: any, f: (n: any) => void): void {
   if (!node || typeof node !== "object") return;
   f(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) walk(k, f);
 }

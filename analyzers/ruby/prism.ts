@@ -61,6 +61,16 @@ export function kind(node: any): string {
   return node?.constructor?.name ?? "";
 }
 
+/**
+ * Every child node of `node`, in source order. Walkers use this, never the binding's
+ * compactChildNodes: in @ruby/prism 1.9 that one drops every list field (its `compact.concat(...)`
+ * throws the result away), so a `case`'s `when`s, an array's elements, a rescue's exception list and
+ * a multiple assignment's targets went unseen.
+ */
+export function childrenOf(node: any): any[] {
+  return typeof node?.childNodes === "function" ? node.childNodes().filter((n: any) => n != null) : [];
+}
+
 /** Statements of a body node (StatementsNode, BeginNode, ProgramNode, BlockNode...), or []. */
 export function statementsOf(node: any): any[] {
   if (!node) return [];

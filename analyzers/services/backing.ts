@@ -21,7 +21,7 @@ import { startedUnits } from "../../src/service-managers.js";
 import { cutSecretShapes } from "../../src/secret-shapes.js";
 import { SECRET_SHOWN_AS } from "../../src/redact.js";
 import { DEPLOY_FILE } from "../appserver/started.js";
-import { argsOf, kind as nodeKind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { argsOf, kind as nodeKind, literalName, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { execStarts, readUnit } from "./unit-file.js";
 
 type Kind = BackingService["kind"];
@@ -164,7 +164,7 @@ function stringOf(node: any, parsed: ParsedRuby): string | null {
 function walk(node: any, visit: (n: any) => void): void {
   if (!node || typeof node !== "object") return;
   visit(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const c of kids) walk(c, visit);
 }
 

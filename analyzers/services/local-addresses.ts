@@ -25,7 +25,7 @@ import type { AnalyzerContext, GlobalFacts, LocalAddress, RValue, Source, Stage 
 import { railsEnvOf } from "../../src/model.js";
 import { SECRET_SHOWN_AS } from "../../src/redact.js";
 import { isEnvRef, isHash } from "../ruby/evaluate.js";
-import { argsOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { argsOf, childrenOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 
 type Kind = LocalAddress["kind"];
@@ -364,22 +364,6 @@ function rubyAddresses(p: ParsedRuby, envs: StageEnv[]): LocalAddress[] {
     for (const c of childrenOf(node)) visit(c, [...chain, node]);
   };
   visit(p.root, []);
-  return out;
-}
-
-const isNode = (v: any): boolean => !!v && typeof v === "object" && !!v.location && /Node$/.test(kind(v));
-
-/**
- * Every child node, from the node's own fields: the JavaScript binding's compactChildNodes leaves out
- * some (a CaseNode's `when` branches), and an address inside them would go unseen.
- */
-function childrenOf(node: any): any[] {
-  const out: any[] = [];
-  for (const [key, v] of Object.entries(node)) {
-    if (key === "location") continue;
-    if (Array.isArray(v)) for (const x of v) isNode(x) && out.push(x);
-    else if (isNode(v)) out.push(v);
-  }
   return out;
 }
 

@@ -6,7 +6,7 @@
 // the calls, when every call of the method passes literals.
 import type { AnalyzerContext, Source } from "../../src/model.js";
 import { DEPLOY_FILE } from "../appserver/started.js";
-import { argsOf, kind, parseRuby } from "../ruby/prism.js";
+import { argsOf, kind, parseRuby, childrenOf } from "../ruby/prism.js";
 import { INIT_SYSTEM_WORD } from "../../src/service-managers.js";
 
 export interface MethodStart {
@@ -61,7 +61,7 @@ export function methodStarts(ctx: AnalyzerContext): { starts: MethodStart[]; cov
       if (kind(node) === "CallNode" && !node.receiver) calls.push({ node, ancestors });
       if (kind(node) === "CallNode" && !node.receiver && RUNS.has(String(node.name)) && INIT_SYSTEM_WORD.test(parsed.textOf(node)))
         direct.push({ text: parsed.textOf(node).replace(/\s+/g, " "), source: parsed.sourceOf(node), via: parsed.sourceOf(node), method: "", on: onRoles(ancestors, parsed.sourceOf.bind(parsed)) });
-      const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+      const kids: any[] = childrenOf(node);
       for (const k of kids) walk(k, [...ancestors, node]);
     };
     walk(parsed.root, []);

@@ -7,7 +7,7 @@
 // are the app's jobs: without them the pod works nothing. A loop around the call
 // (`(1..fetch(:n) / 2).each`, `n.times`) is processes per server, evaluated per stage.
 import type { AnalyzerContext, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { argsOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { unwrapCommand } from "../../src/service-managers.js";
@@ -86,7 +86,7 @@ const isQue = (w: string) => /(^|\/)que$/.test(w);
 function findTask(node: any, p: ParsedRuby, line: number): any {
   if (!node) return null;
   if (kind(node) === "CallNode" && node.name === "task" && node.block && p.sourceOf(node).line === line) return node;
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) {
     const f = findTask(k, p, line);
     if (f) return f;
@@ -98,7 +98,7 @@ function findTask(node: any, p: ParsedRuby, line: number): any {
 function findRun(node: any, ancestors: any[]): { call: any; ancestors: any[] }[] {
   const out: { call: any; ancestors: any[] }[] = [];
   if (kind(node) === "CallNode" && !node.receiver && RUNS.has(node.name) && argsOf(node).length) out.push({ call: node, ancestors });
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) out.push(...findRun(k, [...ancestors, node]));
   return out;
 }

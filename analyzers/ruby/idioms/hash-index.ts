@@ -7,7 +7,7 @@
 // `[]`/`fetch`/`freeze`/`default=` on it (`update`, passed to a method), is not decided (undefined).
 import type { RValue } from "../../../src/model.js";
 import type { ParsedRuby } from "../prism.js";
-import { argsOf, kind, literalName } from "../prism.js";
+import { argsOf, kind, literalName, childrenOf } from "../prism.js";
 
 type Ev = (n: any) => RValue;
 const READS: Record<string, string> = { LocalVariableReadNode: "LocalVariableWriteNode", ConstantReadNode: "ConstantWriteNode" };
@@ -80,6 +80,6 @@ function tableOf(recv: any, call: any, parsed: ParsedRuby): { hash: any; dflt: a
 function visit(node: any, fn: (n: any) => void): void {
   if (!node) return;
   fn(node);
-  const kids: any[] = typeof node.compactChildNodes === "function" ? node.compactChildNodes() : [];
+  const kids: any[] = childrenOf(node);
   for (const k of kids) visit(k, fn);
 }
