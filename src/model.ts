@@ -1206,7 +1206,7 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
  * A count or a length of time by its name (`token_expire_days`, `session_key_ttl`,
  * `api_token_expires_in`, `auth_retry_count`): a setting that sits beside a secret, not one.
  */
-const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
+export const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
 
 /**
  * A Global/YAML value secret by its key's name alone (no shape of its own): the name looks secret
@@ -1222,13 +1222,6 @@ export function secretByKeyName(key: string, value: unknown): boolean {
   // only a count or a duration (returned above) is exempt, the same rule the write guard applies.
   return true;
 }
-
-/**
- * An environment variable the repo sets beside a command (a worker's start line, a front-end build
- * step's `with`): secret by its name (the rule of secretByKeyName) or by its value's shape. One rule
- * for every place that must keep such a value out of a tracked file or an image layer.
- */
-export const secretEnvEntry = (name: string, value: unknown): boolean => secretByKeyName(name, value) || looksSecretValue(value);
 
 /**
  * HTTP header names that carry credentials: Authorization, Cookie, Set-Cookie, Api-Key, X-Api-Key,
