@@ -2,8 +2,9 @@
 // came from. Analyzers fill it, emitters read it; this file holds types only, so every folder may
 // import it (see ARCHITECTURE.md). The JSON shape printed by `analyze --json` is this object;
 // schema/appmodel.schema.json describes it and MODEL_VERSION versions it.
+// Version 2: a repo's own Hash whose keys would read as a tagged value is written as a HashValue.
 
-export const MODEL_VERSION = 1 as const;
+export const MODEL_VERSION = 2 as const;
 
 /** A place in the repo: path relative to the repo root (always with `/`), 1-based line. */
 export interface Source {
@@ -96,11 +97,13 @@ const PLAIN_HASH: unique symbol = Symbol("rails2k8s.plainHash");
 export const isPlainHash = (v: unknown): boolean => typeof v === "object" && v !== null && (v as { [PLAIN_HASH]?: true })[PLAIN_HASH] === true;
 /** Marks a Hash built from the repo's keys as a plain Hash when its shape would read as a tagged value; returns it. */
 export function plainHash<T extends object>(o: T): T {
-  // `{erb: …}` too: the config_for writer's shape for ERB code it writes as is (emitters/rails-config).
-  if (!isPlainHash(o) && (isTaggedValue(o) || oneKey(o, "erb"))) Object.defineProperty(o, PLAIN_HASH, { value: true, enumerable: false });
+  // `{erb: …}` too: the config_for writer's shape for ERB code it writes as is (emitters/rails-config);
+  // and `{hash: {…}}`, the JSON wrapper of such a Hash (HashValue), so that one is wrapped in turn.
+  if (!isPlainHash(o) && (isTaggedValue(o) || oneKey(o, "erb") || looksLikeHashValue(o))) Object.defineProperty(o, PLAIN_HASH, { value: true, enumerable: false });
   return o;
 }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const looksLikeHashValue = (o: object): boolean => isObject(o) && isObject(o.hash) && Object.keys(o).length === 1;
 
 /**
  * `o[k] = v` as an own enumerable data property. A key read from the repo is data: `__proto__`
@@ -235,8 +238,19 @@ export type RValue =
   | CapRef
   | Interp
   | Unknown
+  | HashValue
   | RValue[]
   | { [key: string]: RValue };
+
+/**
+ * In the JSON of `analyze --json` only (src/model-json.ts): a repo's own Hash whose keys would read
+ * as a tagged value (`{sym: "short"}`, `{env: "X", default: "y"}`, `{date: "…"}`) or as this wrapper
+ * (`{hash: {…}}`), its entries under `hash`, so that a Hash is never read as a Symbol or a Date. In
+ * memory such a Hash carries a brand instead (plainHash), which JSON cannot hold.
+ */
+export interface HashValue {
+  hash: { [key: string]: RValue };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Input: the repo as the analyzers see it. src/repo.ts builds it from disk (with limits); tests
