@@ -128,7 +128,11 @@ const RULES: Rule[] = [
     shape: "secret parameter",
     group: 2,
     anchor: /PASS|PW|SECRET|TOKEN|KEY|AUTH|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CREDENTIAL|JWT|DATABASE_URL/g,
-    ok: (s, m) => (CREDENTIAL_ENV.test(m[1]!) || secretEnvNameInText(m[1]!)) && notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
+    // A name only the env rule knows spares lowercase words as the parameter rule does, and a URL,
+    // whose password the URL rule cuts (our own Dockerfile's precompile placeholders:
+    // `SECRET_KEY_BASE=precompile-only-not-a-secret DATABASE_URL=mysql2://precompile@127.0.0.1/x`);
+    // the credential words never do.
+    ok: (s, m) => (CREDENTIAL_ENV.test(m[1]!) || (secretEnvNameInText(m[1]!) && !/^[a-z]+(?:[-_][a-z]+)*$/.test(s) && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s))) && notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
   },
   // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
   // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of

@@ -78,7 +78,9 @@ describe("secretEnvEntry: the one rule for an environment variable", () => {
 describe("every place that decides uses it", () => {
   it.each([
     ["MAILGUN_KEY=k3yv4lue bin/delayed_job run", "MAILGUN_KEY=[secret] bin/delayed_job run"],
-    ["ANALYTICS_DATABASE_URL=postgres://db.internal/analytics rake x", "ANALYTICS_DATABASE_URL=[secret] rake x"],
+    ["ANALYTICS_DATABASE_URL=postgres://app:s3cr3t@db.internal/analytics rake x", "ANALYTICS_DATABASE_URL=postgres://app:[secret]@db.internal/analytics rake x"],
+    ["DATABASE_URL=mysql2://precompile@127.0.0.1/precompile rake assets:precompile", "DATABASE_URL=mysql2://precompile@127.0.0.1/precompile rake assets:precompile"],
+    ["SENTRY_DSN=abc123def456 rake x", "SENTRY_DSN=[secret] rake x"],
     ["SMTP_PW=hunter2 rake mail", "SMTP_PW=[secret] rake mail"],
     // The words the text rule always knew, beyond the name rule.
     ["X_AUTHKEY=abcd1234 rake y", "X_AUTHKEY=[secret] rake y"],
@@ -86,6 +88,9 @@ describe("every place that decides uses it", () => {
     ["MAILGUN_KEY=true rake z", "MAILGUN_KEY=true rake z"],
     ["MAILGUN_KEY=$MAILGUN_KEY rake z", "MAILGUN_KEY=$MAILGUN_KEY rake z"],
     ["PUBLIC_KEY=deploy rake z", "PUBLIC_KEY=deploy rake z"],
+    // A name only the env rule knows spares lowercase words (our Dockerfile's precompile placeholder); a credential word never does.
+    ["SECRET_KEY_BASE=precompile-only-not-a-secret rake assets:precompile", "SECRET_KEY_BASE=precompile-only-not-a-secret rake assets:precompile"],
+    ["DB_PASSWORD=hunter rake x", "DB_PASSWORD=[secret] rake x"],
   ])("a command line's %s is cut as the name rule says", (text, cut) => {
     expect(cutSecretShapes(text, "[secret]")).toBe(cut);
   });
