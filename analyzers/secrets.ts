@@ -16,7 +16,8 @@ import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "./apache/index.js
 // The name rules live with the model (src/model.ts): analyzers, emitters and the redaction of
 // what is shown all decide "looks secret" the same way.
 export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
-import { allCronSettings, looksCredentialHeader, looksSecretEnv, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
+import { allCronSettings, looksCredentialHeader, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
+import { secretEnvEntry, secretEnvName } from "../src/secret-env.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;
@@ -34,7 +35,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
   };
 
   for (const ref of envRefs(model)) {
-    if (looksSecretEnv(ref.name)) add({ name: ref.name, kind: "env", reason: "ENV name looks secret", source: ref.source });
+    if (secretEnvName(ref.name)) add({ name: ref.name, kind: "env", reason: "ENV name looks secret", source: ref.source });
   }
 
   // Written in the deploy config: default_env entries the servers exported, variables named like secrets.
@@ -46,7 +47,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
       if (name === "default_env" && isObj(v)) {
         for (const [k, x] of Object.entries(v)) {
           const env = /^[a-z_][a-z0-9_]*$/.test(k) ? k.toUpperCase() : k;
-          if (typeof x === "string" && x !== "" && (looksSecretEnv(env) || looksSecretKey(k) || looksSecretValue(x))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
+          if (typeof x === "string" && x !== "" && (secretEnvEntry(env, x) || looksSecretKey(k))) add({ name: env, kind: "env", reason: "value written in Capistrano's default_env", source: fact.source });
         }
       } else if (typeof v === "string" && v !== "" && looksSecretKey(name) && !(filePath(v) && !looksSecretValue(v))) {
         add({ name: `:${name}`, kind: "capistrano", reason: "Capistrano variable named like a secret, its value written in the deploy config", source: fact.source });
@@ -72,7 +73,7 @@ export function findSecrets(model: Omit<AppModel, "secrets" | "gaps" | "hazards"
   for (const [key, fact] of allCronSettings(model.cron)) {
     if (!key.startsWith("env:")) continue;
     const name = key.slice(4);
-    if (fact.value !== "" && fact.value !== null && (looksSecretEnv(name) || holdsSecretShape(fact.value))) add({ name, kind: "env", reason: `value written in ${fact.source.file} (whenever \`env\`)`, source: fact.source });
+    if (fact.value !== "" && fact.value !== null && (secretEnvName(name) || holdsSecretShape(fact.value))) add({ name, kind: "env", reason: `value written in ${fact.source.file} (whenever \`env\`)`, source: fact.source });
   }
 
   // nginx headers that carry credentials to the app or an upstream (`proxy_set_header Authorization "Basic …"`).

@@ -250,12 +250,13 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     steps.push(
       `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again (an answer equal to the default keeps this step: tick it once a server shows those same values).`,
     );
-  // Hosts only the mailer named: routed as given, but they may be another app's (confirm them).
+  // Hosts only the mailer named: routed as given, but they may be another app's (confirm them), until
+  // someone answers the question (src/migrate.ts then no longer marks it a suggestion).
   for (const st of stagesOf(model)) {
     const mailer = mailerHostSuggestion(model, st);
-    if (mailer && edgeHosts(model, st, answers, app).includes(mailer.host))
+    if (mailer && hostsSuggested(model, st.name) && edgeHosts(model, st, answers, app).includes(mailer.host))
       steps.push(
-        `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${code(mailer.host)}, which only the mailer's ${code("action_mailer.default_url_options")} names (${code(at(mailer.source))}); mail may link to another app (an admin app's mail points at the public site), and routing that host would take its traffic. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or keep this one once you know it is this app's) and run ${code("rails2k8s migrate")} again.`,
+        `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${code(mailer.host)}, which only the mailer's ${code("action_mailer.default_url_options")} names (${code(at(mailer.source))}); mail may link to another app (an admin app's mail points at the public site), and routing that host would take its traffic. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or with this one once you know it is this app's) and run ${code("rails2k8s migrate")} again.`,
       );
   }
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in
@@ -381,6 +382,9 @@ function perStageText(w: WorkerFacts): string {
 }
 
 const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => !/^prod(uction)?$/.test(s)), ...stages.filter((s) => /^prod(uction)?$/.test(s))];
+
+/** Whether a stage's hosts question still holds the mailer's suggestion, not confirmed by an answer. */
+const hostsSuggested = (model: AppModel, stage: string): boolean => model.gaps.some((g) => g.id === `stage.${stage}.hosts` && g.suggestion === true);
 
 function gapRow(g: Gap, answers: Answers): string {
   // A question that did not apply (gateway.name for an ALB) was not asked: no answer is shown for it.

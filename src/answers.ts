@@ -416,8 +416,12 @@ export function unknownAnswers(gaps: Gap[], saved: Answers, stages: string[]): {
 
 const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
-/** Renders the answers file: gaps in id order with their question; unknown ids kept at the end. */
-export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers): string {
+/**
+ * Renders the answers file: gaps in id order with their question; unknown ids kept at the end.
+ * A suggestion taken as its default with no one asked (`toConfirm`) is written commented out: saved,
+ * it would read as confirmed next time; uncommented, it is.
+ */
+export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers, toConfirm: ReadonlySet<string> = new Set()): string {
   const byId = new Map(gaps.map((g) => [g.id, g]));
   const lines: string[] = [
     `${ANSWERS_HEADER}: what \`rails2k8s migrate\` asked, by question id.`,
@@ -429,7 +433,8 @@ export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers):
     .sort();
   for (const id of ids) {
     const g = byId.get(id)!;
-    lines.push("", ...comment(g.question), entry(id, answers[id]!));
+    if (toConfirm.has(id)) lines.push("", ...comment(g.question), "# A suggestion, not confirmed: uncomment the line below (or write your own) once you know it.", ...comment(entry(id, answers[id]!)));
+    else lines.push("", ...comment(g.question), entry(id, answers[id]!));
   }
   // Answers to questions this analysis did not raise, or did not ask (gateway.name once the edge
   // is an ALB), stay: the repo or an answer may raise them again.

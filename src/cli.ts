@@ -4,6 +4,7 @@ import { phaseTimer } from "./timing.js";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
 import { redaction, scrubbingIo } from "./redact.js";
+import { modelJson } from "./model-json.js";
 import { VERSION } from "./version.js";
 import { termJson, termLines } from "../emitters/encode/terminal.js";
 
@@ -56,7 +57,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
       const { model: shown, values } = redaction(model);
       io.learn(values);
       mark("redaction");
-      const text = opts.json ? termJson(JSON.stringify(shown, null, 2)) + "\n" : renderReport(shown, { color: io.color });
+      const text = opts.json ? termJson(modelJson(shown)) + "\n" : renderReport(shown, { color: io.color });
       mark("rendering");
       io.out(text);
       mark("output");

@@ -151,13 +151,13 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   io.learn(redaction(analyzed).values);
   mark("redaction of the analysis");
 
-  const answers = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, analyzed.stages.map((s) => s.name));
+  const { answers, defaulted } = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, analyzed.stages.map((s) => s.name));
   io.learn(analyzed.gaps.flatMap((g) => (g.secret && typeof answers[g.id] === "string" ? [answers[g.id] as string] : [])));
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.
   const overrides = capOverrides(analyzed, answers, answersPath);
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
-  const asAsked = analyzed.gaps.map((g) => inContext(g, answers));
+  const asAsked = analyzed.gaps.map((g) => confirmed(inContext(g, answers), answers, defaulted));
   mark("answers");
   const model = { ...withAnsweredWebNumbers(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath), gaps: asAsked };
 
@@ -255,7 +255,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
   const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
-  tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous), { origin: "answers" });
+  const toConfirm = new Set(model.gaps.filter((g) => g.suggestion && defaulted.has(g.id)).map((g) => g.id));
+  tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous, toConfirm), { origin: "answers" });
 
   mark("record and answers");
   // Review, then write: the table first; the diff through the pager on a terminal, printed
@@ -306,7 +307,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
  * (gateway.name when the edge is an ALB) is skipped. Saved answers are checked first, each against
  * its rule: under --yes, --answers or without a terminal one that breaks it stops the run (exit 2,
  * every such key named with its value and the rule); in the wizard it is asked again, with why.
- * Without a terminal and without --yes nothing is asked: exit 2.
+ * Without a terminal and without --yes nothing is asked: exit 2. `defaulted`: the gaps that took
+ * their default with no one asked (--yes, a dry run without a terminal), none saved nor typed.
  */
 async function collectAnswers(
   gaps: Gap[],
@@ -318,8 +320,9 @@ async function collectAnswers(
   warn: (s: string) => void,
   fail: (code: number, message: string) => never,
   stages: string[],
-): Promise<Answers> {
+): Promise<{ answers: Answers; defaulted: Set<string> }> {
   const { usable, problems } = checkSaved(gaps, saved);
+  const defaulted = new Set<string>();
   const unknown = unknownAnswers(gaps, saved, stages);
   for (const [stage, ids] of unknown.stages)
     warn(`${answersPath}: stage ${stage} is not a Capistrano stage of this repo (config/deploy/${stage}.rb): ${ids.join(", ")} kept but unused`);
@@ -342,17 +345,18 @@ async function collectAnswers(
       if (!fromFile && g.required && opts.yes)
         fail(2, `${g.id}: ${g.question}\n--yes takes defaults, and this question has none. Answer it in ${answersPath} (or run without --yes to be asked).\nNothing was written.`);
       const v = fromFile ? usable[g.id]! : g.default;
+      if (!fromFile) defaulted.add(g.id);
       const held =
         g.placeholder && sameAnswer(v, g.default)
           ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)"
-          : g.suggestion && sameAnswer(v, g.default)
+          : g.suggestion && !fromFile
             ? ", a suggestion: confirm it before the cut-over (MIGRATION.md lists it)"
             : "";
       io.out(termText(`  ${g.id} = ${g.secret ? "(secret)" : plainValue(v)}  (${fromFile ? `saved in ${answersPath}` : "default"}${held})`) + "\n");
       return v;
     });
     for (const s of skipped) io.out(termText(`  ${s.gap.id}: not asked (${s.because})`) + "\n");
-    return answers;
+    return { answers, defaulted };
   }
   // What the wizard would ask, if each question it asks took its default.
   const { skipped, answers: planned } = await walkGaps(gaps, (g) => (!g.secret && Object.hasOwn(usable, g.id) ? usable[g.id]! : g.default));
@@ -367,7 +371,18 @@ async function collectAnswers(
     );
   const already = Object.keys(usable).length;
   if (already) io.out(`${already} question(s) answered already in ${answersPath}.\n`);
-  return askGaps(gaps, io.out, env.prompts, usable);
+  return { answers: await askGaps(gaps, io.out, env.prompts, usable), defaulted };
+}
+
+/**
+ * A suggestion (the mailer's host for a stage's hosts) someone answered, in the wizard or in the
+ * answers file, is confirmed: an answer like any other, which MIGRATION.md and the edge no longer
+ * ask to confirm. Taken as the default with no one asked, it stays a suggestion.
+ */
+function confirmed(g: Gap, answers: Answers, defaulted: ReadonlySet<string>): Gap {
+  if (!g.suggestion || defaulted.has(g.id) || !Object.hasOwn(answers, g.id)) return g;
+  const { suggestion: _, ...answered } = g;
+  return answered;
 }
 
 /**

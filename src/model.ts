@@ -2,8 +2,9 @@
 // came from. Analyzers fill it, emitters read it; this file holds types only, so every folder may
 // import it (see ARCHITECTURE.md). The JSON shape printed by `analyze --json` is this object;
 // schema/appmodel.schema.json describes it and MODEL_VERSION versions it.
+// Version 2: a repo's own Hash whose keys would read as a tagged value is written as a HashValue.
 
-export const MODEL_VERSION = 1 as const;
+export const MODEL_VERSION = 2 as const;
 
 /** A place in the repo: path relative to the repo root (always with `/`), 1-based line. */
 export interface Source {
@@ -96,11 +97,13 @@ const PLAIN_HASH: unique symbol = Symbol("rails2k8s.plainHash");
 export const isPlainHash = (v: unknown): boolean => typeof v === "object" && v !== null && (v as { [PLAIN_HASH]?: true })[PLAIN_HASH] === true;
 /** Marks a Hash built from the repo's keys as a plain Hash when its shape would read as a tagged value; returns it. */
 export function plainHash<T extends object>(o: T): T {
-  // `{erb: …}` too: the config_for writer's shape for ERB code it writes as is (emitters/rails-config).
-  if (!isPlainHash(o) && (isTaggedValue(o) || oneKey(o, "erb"))) Object.defineProperty(o, PLAIN_HASH, { value: true, enumerable: false });
+  // `{erb: …}` too: the config_for writer's shape for ERB code it writes as is (emitters/rails-config);
+  // and `{hash: {…}}`, the JSON wrapper of such a Hash (HashValue), so that one is wrapped in turn.
+  if (!isPlainHash(o) && (isTaggedValue(o) || oneKey(o, "erb") || looksLikeHashValue(o))) Object.defineProperty(o, PLAIN_HASH, { value: true, enumerable: false });
   return o;
 }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const looksLikeHashValue = (o: object): boolean => isObject(o) && isObject(o.hash) && Object.keys(o).length === 1;
 
 /**
  * `o[k] = v` as an own enumerable data property. A key read from the repo is data: `__proto__`
@@ -235,8 +238,19 @@ export type RValue =
   | CapRef
   | Interp
   | Unknown
+  | HashValue
   | RValue[]
   | { [key: string]: RValue };
+
+/**
+ * In the JSON of `analyze --json` only (src/model-json.ts): a repo's own Hash whose keys would read
+ * as a tagged value (`{sym: "short"}`, `{env: "X", default: "y"}`, `{date: "…"}`) or as this wrapper
+ * (`{hash: {…}}`), its entries under `hash`, so that a Hash is never read as a Symbol or a Date. In
+ * memory such a Hash carries a brand instead (plainHash), which JSON cannot hold.
+ */
+export interface HashValue {
+  hash: { [key: string]: RValue };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Input: the repo as the analyzers see it. src/repo.ts builds it from disk (with limits); tests
@@ -1323,7 +1337,7 @@ export const looksSecretKey = memo(function looksSecretKey(key: string): boolean
  * A count or a length of time by its name (`token_expire_days`, `session_key_ttl`,
  * `api_token_expires_in`, `auth_retry_count`): a setting that sits beside a secret, not one.
  */
-const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
+export const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
 
 /**
  * A Global/YAML value secret by its key's name alone (no shape of its own): the name looks secret
@@ -1339,13 +1353,6 @@ export function secretByKeyName(key: string, value: unknown): boolean {
   // only a count or a duration (returned above) is exempt, the same rule the write guard applies.
   return true;
 }
-
-/**
- * An environment variable the repo sets beside a command (a worker's start line, a front-end build
- * step's `with`): secret by its name (the rule of secretByKeyName) or by its value's shape. One rule
- * for every place that must keep such a value out of a tracked file or an image layer.
- */
-export const secretEnvEntry = (name: string, value: unknown): boolean => secretByKeyName(name, value) || looksSecretValue(value);
 
 /**
  * HTTP header names that carry credentials: Authorization, Cookie, Set-Cookie, Api-Key, X-Api-Key,

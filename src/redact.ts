@@ -11,8 +11,9 @@
 // The values found are what every other output is checked against: the terminal (scrubbingIo), the
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./cli.js";
-import { looksSecretEnv, looksSecretKey } from "../analyzers/secrets.js";
-import { isCredentialUrl, isEnvRefShape, looksCredentialHeader, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
+import { looksSecretKey } from "../analyzers/secrets.js";
+import { secretEnvName } from "./secret-env.js";
+import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
@@ -33,7 +34,7 @@ const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "c
 
 const secretNameOf = (k: string) =>
   !STRUCTURAL.has(k) &&
-  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && looksSecretEnv(k)) || (k.startsWith("env:") && looksSecretEnv(k.slice(4))) || looksCredentialHeader(k));
+  (looksSecretKey(k) || (/^[A-Z0-9_]+$/.test(k) && secretEnvName(k)) || (k.startsWith("env:") && secretEnvName(k.slice(4))) || looksCredentialHeader(k));
 /** Keys repeat across the whole model (every stage has the same variable names): each is judged once. */
 const secretNames = new Map<string, boolean>();
 const secretName = (k: string): boolean => {
@@ -119,7 +120,8 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     if (expr) out.expr = SECRET_SHOWN_AS;
     if (erb) out.erb = SECRET_SHOWN_AS;
     if (ruby) out.ruby = SECRET_SHOWN_AS;
-    return out;
+    // A repo's Hash shaped like a tagged value stays one when shown (analyze --json wraps it).
+    return isPlainHash(o) ? plainHash(out) : out;
   };
 
   // A value shaped like a secret: hidden whole when the secret is all it holds, else the secret part
@@ -247,7 +249,7 @@ function scrub(v: unknown, secrets: string[], skipped: WeakSet<object> | null = 
     const x = scrub(e[1], secrets, skipped);
     if (x !== e[1]) (changed = true), (e[1] = x);
   }
-  return changed ? Object.fromEntries(entries) : o;
+  return changed ? (isPlainHash(o) ? plainHash(Object.fromEntries(entries)) : Object.fromEntries(entries)) : o;
 }
 
 /** Whether a redacted value hides something, at any depth. */

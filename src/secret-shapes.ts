@@ -11,6 +11,8 @@
 // (`sha256:…`, `sha384-…`), SSH public keys, X.509 certificates (public), identifiers made of words.
 // Hex of 64+ characters with no label is a key (`secret_key_base` is 128 hex).
 
+import { secretEnvNameInText } from "./secret-env.js";
+
 export type SecretShape =
   | "private key"
   | "AWS access key id"
@@ -44,8 +46,8 @@ interface Rule {
   re: RegExp;
   shape: SecretShape;
   group: number;
-  /** Extra check on the secret part. */
-  ok?: (secret: string) => boolean;
+  /** Extra check on the secret part (and the whole match, for a rule that judges a name in it). */
+  ok?: (secret: string, m: RegExpExecArray) => boolean;
   /** A cheap test the text must pass for the rule to be worth running (long texts: the terminal, a diff). */
   hint?: { test(text: string): boolean };
   /**
@@ -69,6 +71,8 @@ interface Rule {
 const PROVIDER_WORDS = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ/;
 
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
+/** Credential words in a capitals environment variable's name (`X_AUTHKEY`), beside the name rule of secret-env.ts. */
+const CREDENTIAL_ENV = /^(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|SECRET_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CLIENT_SECRET)$/;
 /** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
 const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
 
@@ -116,13 +120,19 @@ const RULES: Rule[] = [
   },
   // ...and an environment variable set on a command line or in an env file, named in capitals as
   // such variables are (`DATABASE_PASSWORD=hunter2 bin/delayed_job start`): there a plain word is
-  // the credential itself, not a setting, so only flags and references are spared.
+  // the credential itself, not a setting, so only flags and references are spared. Secret by its
+  // name as every environment variable is (src/secret-env.ts: `MAILGUN_KEY`, `DATABASE_URL`), or
+  // by the credential words this rule always knew.
   {
-    re: /(?<![A-Za-z0-9_-])(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|SECRET_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CLIENT_SECRET)=["']?([^\s"'&;,)]{4,})/g,
+    re: /(?<![A-Za-z0-9_-])([A-Z][A-Z0-9_]*)=["']?([^\s"'&;,)]{4,})/g,
     shape: "secret parameter",
-    group: 1,
-    anchor: /PASS|PWD|SECRET|TOKEN|KEY/g,
-    ok: (s) => notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
+    group: 2,
+    anchor: /PASS|PW|SECRET|TOKEN|KEY|AUTH|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CREDENTIAL|JWT|DATABASE_URL/g,
+    // A name only the env rule knows spares lowercase words as the parameter rule does, and a URL,
+    // whose password the URL rule cuts (our own Dockerfile's precompile placeholders:
+    // `SECRET_KEY_BASE=precompile-only-not-a-secret DATABASE_URL=mysql2://precompile@127.0.0.1/x`);
+    // the credential words never do.
+    ok: (s, m) => (CREDENTIAL_ENV.test(m[1]!) || (secretEnvNameInText(m[1]!) && !/^[a-z]+(?:[-_][a-z]+)*$/.test(s) && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s))) && notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
   },
   // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
   // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of
@@ -298,7 +308,7 @@ export function secretSpans(text: string): readonly SecretSpan[] {
 }
 
 /** Every rule's match holds one of these (written just so)... */
-const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u/;
+const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u|PW|AUTH|DSN|SALT|PEPPER|PRIVATE|CREDENTIAL|JWT|DATABASE_URL/;
 /** ...or one of these, in any case (the parameter and header rules; Basic/Bearer as the whole value)... */
 const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer|masterauth|redis-cli/i;
 
@@ -326,7 +336,7 @@ export function findSpans(text: string): SecretSpan[] {
     const secret = m[rule.group];
     if (secret === undefined || secret === "") return;
     const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
-    if (rule.ok && !rule.ok(secret)) return;
+    if (rule.ok && !rule.ok(secret, m)) return;
     found.push({ start, end: start + secret.length, shape: rule.shape });
   };
   const providers = PROVIDER_WORDS.test(text);

@@ -6,7 +6,8 @@
 // only the servers have, words not known statically, shell text beyond `cd x && cmd`) is not
 // carried: it is named as the warning assets.frontend-build, at its file and line.
 import type { AnalyzerContext, AssetFacts, CapistranoFacts, Fact, FrontendBuild, FrontendStep, RValue, Source, Stage, TaskDef } from "../../src/model.js";
-import { railsEnvOf, secretEnvEntry } from "../../src/model.js";
+import { railsEnvOf } from "../../src/model.js";
+import { secretEnvEntry } from "../../src/secret-env.js";
 import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate, isHash, isSym, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";

@@ -3,7 +3,8 @@
 // ENV) — never the value itself. findSecrets and findHazards turn these into SecretRefs and hazards.
 import type { RValue, SecretKeyRef } from "../../src/model.js";
 import { isHash, isEnvRef, isInterp } from "../ruby/evaluate.js";
-import { looksSecretKey, looksSecretEnv } from "../secrets.js";
+import { looksSecretKey } from "../secrets.js";
+import { secretEnvName } from "../../src/secret-env.js";
 import type { ErbYaml } from "./erb-yaml.js";
 
 export function secretKeysOf(file: string, yaml: ErbYaml): SecretKeyRef[] {
@@ -17,7 +18,7 @@ export function secretKeysOf(file: string, yaml: ErbYaml): SecretKeyRef[] {
     const key = path[path.length - 1];
     const source = { file, line: yaml.lineOf(path) };
     const envs = envNames(v);
-    const secretEnv = envs.find(looksSecretEnv);
+    const secretEnv = envs.find(secretEnvName);
     const urlWithPassword = key === "url" && typeof v === "string" && /^[a-z0-9+.-]+:\/\/[^/@\s:]*:[^/@\s]+@/i.test(v);
     if (!looksSecretKey(key) && !secretEnv && !urlWithPassword) return;
     const dotted = path.join(".");

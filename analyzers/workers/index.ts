@@ -4,7 +4,7 @@
 // in backends.ts; the command is the repo's own line when it is plain words, else the backend's
 // standard command, said so.
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/model.js";
+import { secretEnvEntry } from "../../src/secret-env.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";

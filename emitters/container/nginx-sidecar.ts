@@ -4,7 +4,7 @@
 // public dir), logs (access log to /dev/stdout, errors to stderr), pid and temp files (/tmp: nginx runs as the app's non-root user).
 import type { EmitResult, NginxDirective, NginxFile, Source } from "../../src/model.js";
 import { APP_DIR, APP_PORT, APP_UID, NGINX_PORT, NGINX_SIDECAR_CONFIG, UNICORN_SOCKET, NGINX_PID_FILE } from "../contract.js";
-import { looksCredentialHeader, looksSecretKey } from "../../src/model.js";
+import { looksCredentialHeader, looksSecretKey, looksSecretValue } from "../../src/model.js";
 import { NGINX_NAME, nginxCommentValue, nginxRefusal, nginxWord } from "../encode/nginx.js";
 import { fill } from "../text/fill.js";
 import { BODY_SIZE_ANSWER, NGINX_SIZE } from "./rules.js";
@@ -229,7 +229,7 @@ function secretHeader(x: NginxDirective): boolean {
   const [name, value] = [x.args[0]!, x.args[1]!];
   // An empty value clears the header (`proxy_set_header Authorization "";`): nothing to hide.
   if (value.includes("$") || value.trim() === "") return false;
-  return looksCredentialHeader(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim());
+  return looksCredentialHeader(name) || looksSecretKey(name) || SECRET_VALUE.test(value.trim()) || looksSecretValue(value);
 }
 
 /** An ERB tag of a template that no stage's variables resolve: the analysis put its text back. */

@@ -10,7 +10,8 @@ import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { defaultEnv, isSecretName, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { defaultEnv, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -50,7 +51,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   /** Puts a variable in the file it belongs to, and says which (for the provenance). */
   const put = (name: string, value: string | null, secret: boolean, source: Source | null = null): string => {
     if (source && !sources.has(name)) sources.set(name, source);
-    const isSecret = secret || secretSet.has(name) || isSecretName(name) || looksSecretValue(value);
+    const isSecret = secret || secretSet.has(name) || secretEnvEntry(name, value);
     if (value !== null && !envExpressible(value) && !inexpressible.has(name)) inexpressible.set(name, { source, secret: isSecret });
     if (isSecret) {
       const had = secrets.get(name);
@@ -141,7 +142,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // from the Secret, prefilled with the value the schedule wrote.
   for (const [key, fact] of allCronSettings(plan.model.cron)) {
     const name = key.slice(4);
-    if (key.startsWith("env:") && typeof fact.value === "string" && (secretSet.has(name) || isSecretName(name) || looksSecretValue(fact.value))) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, ${fact.source.file})`, source: fact.source });
+    if (key.startsWith("env:") && typeof fact.value === "string" && (secretSet.has(name) || secretEnvEntry(name, fact.value))) out.provenance.push({ output: put(name, fact.value, true, fact.source), what: `${name} (whenever env, ${fact.source.file})`, source: fact.source });
   }
   // Global values that config_for now reads from ENV: secrets, stage-varying and server-only ones.
   for (const e of plan.config.env) {
@@ -156,7 +157,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const unset: BootRead[] = [];
   for (const r of bootReads(plan, sp)) {
     if (config.has(r.name)) continue;
-    const secret = r.secret || secretSet.has(r.name) || isSecretName(r.name) || looksSecretValue(r.fallback);
+    const secret = r.secret || secretSet.has(r.name) || secretEnvEntry(r.name, r.fallback);
     if (!secret) {
       if (!secrets.has(r.name)) unset.push(r);
       continue;
@@ -232,7 +233,7 @@ function bootReads(plan: Plan, sp: StagePlan): BootRead[] {
   const out = new Map<string, BootRead>();
   for (const r of bootEnvReads(plan.model, new Set([sp.railsEnv]), database)) {
     if (out.has(r.env) || (r.path !== null && isMoved(r.path))) continue;
-    const secret = r.secret || (r.key !== null && isSecretName(r.key));
+    const secret = r.secret || (r.key !== null && secretEnvName(r.key));
     out.set(r.env, { name: r.env, source: r.source, fallback: r.default, ...(secret ? { secret: true } : {}) });
   }
   return [...out.values()];

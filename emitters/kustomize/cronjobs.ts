@@ -6,11 +6,12 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { isSecretName, cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
+import { secretEnvEntry } from "../../src/secret-env.js";
 
 /** The cron line of a suspended CronJob whose real schedule is not known yet: never runs as written (Feb 30th). */
 const UNKNOWN_SCHEDULE_PLACEHOLDER = "0 0 30 2 *";
@@ -154,7 +155,7 @@ function scheduleEnv(settings: CronFacts["settings"], file: string, out: EmitRes
       out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${name === "PATH" ? "it named the servers' directories; the image has its own PATH" : "cron mailed job output; it is in the pod's log now"}`, source: fact.source });
       continue;
     }
-    if (isSecretName(name) || looksSecretValue(typeof fact.value === "string" ? fact.value : null)) continue;
+    if (secretEnvEntry(name, typeof fact.value === "string" ? fact.value : null)) continue;
     const value = typeof fact.value === "string" ? fact.value : typeof fact.value === "number" || typeof fact.value === "boolean" ? String(fact.value) : null;
     if (value === null || !isEnvKey(name)) {
       out.notes.push({ message: `${file}: env ${JSON.stringify(name)} ${value === null ? "has a value not known statically" : "is not an environment variable name"}; not carried to the CronJobs: set it in the stage's config.env`, source: fact.source });

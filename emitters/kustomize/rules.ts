@@ -4,7 +4,8 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
-import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, looksSecretEnv, looksSecretKey, stageLabel } from "../../src/model.js";
+import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
+import { secretEnvName } from "../../src/secret-env.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -933,10 +934,6 @@ export const DEFAULT_CRON_TIME_ZONE = "Etc/UTC";
 // Config and secrets
 // ------------------------------------------------------------------------------------------------
 
-/** Names that hold secrets, whatever their value looks like. */
-/** An env var that holds a secret: the model's one rule, for ENV names and key names alike. */
-export const isSecretName = (name: string): boolean => looksSecretEnv(name) || looksSecretKey(name);
-
 /** Env vars of Capistrano's `default_env` for a stage (what the processes saw on the servers). */
 export function defaultEnv(stage: Stage): { name: string; value: string | null; source: Source }[] {
   const env = stage.variables["default_env"];
@@ -970,7 +967,7 @@ export function secretKeys(model: ModelLike): string[] {
   const keys = new Set<string>();
   for (const s of model.secrets) if (s.kind === "env" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) keys.add(s.name);
   keys.add("SECRET_KEY_BASE");
-  for (const st of model.stages) for (const e of defaultEnv(st)) if (isSecretName(e.name)) keys.add(e.name);
+  for (const st of model.stages) for (const e of defaultEnv(st)) if (secretEnvName(e.name)) keys.add(e.name);
   // A per-environment credentials key gives its stages the variable (stageEnv), not every stage.
   for (const f of serverOnlyFiles(model)) if (f.railsEnv === undefined) keys.add(f.env);
   return [...keys].sort();

@@ -10,7 +10,8 @@
 // - it is not known here (only the servers know it): the variable is a placeholder to fill.
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
-import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretEnv, looksSecretKey, looksSecretValue, plainHash, isPlainHash as isRepoHash, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
+import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretKey, looksSecretValue, plainHash, isPlainHash as isRepoHash, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
+import { secretEnvName } from "../../src/secret-env.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -221,7 +222,7 @@ function walk(ctx: WalkCtx, path: string[], values: Slot[], dotted = path.join("
     present.some((v) => looksSecretValue(v) || envReadsIn(v).some((r) => looksSecretValue(r.default)) || (Array.isArray(v) && listHoldsSecret(v)));
   const secretHere =
     path.length > 0 &&
-    ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => looksSecretEnv(r.env) && literalDefault(r))));
+    ((secretContext && present.some((v) => holdsLiteral(v) || envReadsIn(v).some(literalDefault))) || present.some((v) => envReadsIn(v).some((r) => secretEnvName(r.env) && literalDefault(r))));
   // ENV reads whose defaults are the only secret: the file keeps the reads without their defaults,
   // and each variable keeps its name, prefilled in secrets.env with the default (what the app got
   // wherever the servers did not set it; their value replaces it where they did).

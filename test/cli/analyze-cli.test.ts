@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import Ajv from "ajv";
 import { main, colorAllowed } from "../../src/cli.js";
+import { MODEL_VERSION } from "../../src/model.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/rails2k8s.js");
@@ -21,7 +22,7 @@ describe("rails2k8s analyze", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const model = JSON.parse(r.stdout);
-    expect(model.version).toBe(1);
+    expect(model.version).toBe(MODEL_VERSION);
     const ok = validate(model);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);

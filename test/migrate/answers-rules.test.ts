@@ -14,7 +14,7 @@ import { EMITTERS } from "../../emitters/index.js";
 import { promptFor, type Prompts } from "../../src/wizard.js";
 import type { Gap } from "../../src/model.js";
 import { copyFixture, recordingIo, ROOT, snapshot } from "./helpers.js";
-import { checkSaved, problemLine, walkGaps } from "../../src/answers.js";
+import { checkSaved, parseAnswers, problemLine, walkGaps } from "../../src/answers.js";
 import { kustomizeBuild, removeTrees, requireKubectl, type K8sObject } from "../kustomize/kubectl.js";
 
 afterAll(removeTrees);
@@ -266,4 +266,41 @@ describe("defaults pass their own rules", () => {
     const planted = await analyzeDir(dir, () => false);
     expect(planted.gaps.find((g) => g.id === "cron.time_zone")!.default).toBe("Etc/UTC");
   }, 60_000);
+});
+
+describe("a suggestion (the mailer's host) is an answer once someone answers it", () => {
+  it("--yes keeps it to confirm and saves it commented out; the wizard asks it with the suggestion as default; once answered, --yes replays it and MIGRATION.md stops asking", async () => {
+    const dir = copyFixture("helpdesk");
+    const guide = () => readFileSync(join(dir, "MIGRATION.md"), "utf8");
+    const saved = () => readFileSync(join(dir, ".rails2k8s.yml"), "utf8");
+    const HOSTS = /Which host names does stage production answer on\?/;
+    const first = await migrate(dir, { yes: true });
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain('stage.production.hosts = ["helpdesk.example.net"]  (default, a suggestion: confirm it');
+    expect(guide()).toContain("Confirm the hosts of stage production");
+    expect(saved()).toMatch(/^# stage\.production\.hosts:/m);
+    expect(Object.hasOwn(parseAnswers(saved(), ".rails2k8s.yml"), "stage.production.hosts")).toBe(false);
+    // A replay takes the suggestion again, still to confirm, and changes nothing.
+    const before = snapshot(dir);
+    const again = await migrate(dir, { yes: true });
+    expect(again.out).toContain("a suggestion: confirm it");
+    expect(snapshot(dir)).toEqual(before);
+    // The wizard asks it (only it, of what --yes saved), the suggestion offered as the default: Enter takes it.
+    const t = typist({});
+    const asked = await migrate(dir, {}, env({ interactive: true, prompts: t.prompts }));
+    expect(asked.code, asked.err).toBe(0);
+    expect(t.asked.filter((m) => HOSTS.test(m))).toHaveLength(1);
+    expect(t.asked.some((m) => /Which host names does stage staging/.test(m))).toBe(false);
+    expect(parseAnswers(saved(), ".rails2k8s.yml")["stage.production.hosts"]).toEqual(["helpdesk.example.net"]);
+    expect(guide()).not.toContain("Confirm the hosts of stage production");
+    // Saved and answered: --yes replays it with nothing to confirm, and the next wizard does not ask it.
+    const replay = await migrate(dir, { yes: true });
+    expect(replay.code, replay.err).toBe(0);
+    expect(replay.out).toMatch(/stage\.production\.hosts = \["helpdesk\.example\.net"\]  \(saved in /);
+    expect(replay.out).not.toContain("a suggestion: confirm it");
+    expect(guide()).not.toContain("Confirm the hosts of stage production");
+    const t2 = typist({});
+    expect((await migrate(dir, { dryRun: true }, env({ interactive: true, prompts: t2.prompts }))).code).toBe(0);
+    expect(t2.asked.some((m) => HOSTS.test(m))).toBe(false);
+  }, 120_000);
 });

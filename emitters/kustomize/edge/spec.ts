@@ -101,9 +101,11 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   const answered = answerList(answers, `stage.${stage.name}.hosts`, []);
   const hosts = edgeHosts(model, stage, answers, app);
   const hostsFrom: EdgeSpec["hostsFrom"] = answered.length || !fromNginx.length ? "answer" : fromNginx[0]!.source;
-  // The gap's default (the mailer's host) taken as given: still cited to the mailer, as a suggestion.
+  // The gap's default (the mailer's host) taken as given: still cited to the mailer, as a suggestion,
+  // until someone answers the question (src/migrate.ts then no longer marks it a suggestion).
   const mailer = mailerHostSuggestion(model, stage);
-  const hostsToConfirm = mailer && hosts.length === 1 && hosts[0] === mailer.host ? { value: mailer.host, source: mailer.source } : null;
+  const suggested = model.gaps.some((g) => g.id === `stage.${stage.name}.hosts` && g.suggestion === true);
+  const hostsToConfirm = mailer && suggested && hosts.length === 1 && hosts[0] === mailer.host ? { value: mailer.host, source: mailer.source } : null;
 
   let tls: EdgeSpec["tls"] = null;
   let httpsRedirect: EdgeSpec["httpsRedirect"] = null;
