@@ -118,6 +118,15 @@ const RULES: Rule[] = [
     anchor: /pass|pwd|secret|token|key|signature/gi,
     ok: (s) => notPlaceholder(s) && !PLAIN_WORD.test(s),
   },
+  // ...but in a URL's query (`postgresql://db/shop?password=Hunter`) the value is the credential
+  // itself, however plain a word: the rule above spares words because `secret=true` is a setting.
+  {
+    re: /(?<=[?&])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|signature)=([^\s"'&;#,)]+)/gi,
+    shape: "secret parameter",
+    group: 1,
+    anchor: /pass|pwd|secret|token|key|signature/gi,
+    ok: (s) => notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
+  },
   // ...and an environment variable set on a command line or in an env file, named in capitals as
   // such variables are (`DATABASE_PASSWORD=hunter2 bin/delayed_job start`): there a plain word is
   // the credential itself, not a setting, so only flags and references are spared. Secret by its
@@ -156,7 +165,8 @@ const RULES: Rule[] = [
   // ...and `X-Api-Key: …`, `token: …` (a header line, YAML in a string): after a colon, prose is
   // common (`secret: this Rails needs…`), so only a value that is not a word counts.
   {
-    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
+    // `pass` is Bunny's key (`Sneakers.configure(pass: …)`); the key must end in the word, so `passenger:` and `pass_through:` are not it.
+    re: /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret)["']?:[ \t]?["']?([^\s"'&;,)]{6,})/gi,
     shape: "secret parameter",
     group: 1,
     anchor: /pass|pwd|secret|token|key|signature/gi,

@@ -90,8 +90,19 @@ function kindOf(found: Found, words: string): Kind | null {
   return null;
 }
 
-/** Credentials in a URL are never shown. */
-const shown = (address: string): string => address.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, `$1${SECRET_SHOWN_AS}@`).slice(0, 120);
+/**
+ * A URL as scheme://host:port/path: its userinfo is hidden and its query and fragment cut (`?password=`,
+ * `?sslmode=…&sslkey=…`: a query may carry a credential under any name). `#{…}` is Ruby, not a fragment.
+ */
+const shown = (address: string): string => {
+  const t = address.trim();
+  const url = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^@/\s]*@)?/i.exec(t);
+  if (!url) return t.slice(0, 120);
+  const rest = t.slice(url[0].length);
+  const cut = rest.search(/[?]|#(?!\{)/);
+  const kept = cut < 0 ? rest : `${rest.slice(0, cut)}${rest[cut] === "?" ? "?…" : "#…"}`;
+  return `${url[1]}${url[0].endsWith("@") ? `${SECRET_SHOWN_AS}@` : ""}${kept}`.slice(0, 120);
+};
 
 interface StageEnv {
   stage: string;

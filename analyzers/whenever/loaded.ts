@@ -28,8 +28,15 @@ export type ScheduleLoad = Omit<ScheduleFile, "settings">;
 const DEPLOY_CODE = /^(Capfile|capfile)(\.rb)?$|^config\/deploy(\.rb$|\/.+\.rb$)|^lib\/capistrano\/.+\.(rake|rb|cap)$|^config\/recipes\/.+\.rb$|^lib\/tasks\/deploy.*\.rake$/;
 /** A whenever command line that writes a crontab (a bare `whenever -f x` only prints). */
 const INSTALLS = /\bwhenever\b[^\n]*?(?:--update-crontab|--write-crontab|["'\s]-[wi]\b)/;
-/** `-f FILE` / `--load-file FILE` / `--load-file=FILE`, also as SSHKit words (`"-f", "config/x.rb"`). */
-const LOAD_FLAG = /(?:^|[\s"'])(?:-f|--load-file)(?:=|["']?\s*,?\s*["']?|\s+)([^\s"'#;&|),]+)/;
+/**
+ * `-f FILE` / `--load-file FILE` / `--load-file=FILE`, also as SSHKit words (`"-f", "config/x.rb"`).
+ * Between flag and file one run of blanks and commas: the file cannot start with either, so a
+ * failed match gives nothing back to try (optional `\s*` groups side by side were tried at every
+ * split of a long run of spaces: minutes on one hostile line).
+ */
+const LOAD_FLAG = /(?:^|[\s"'])(?:-f|--load-file)(?:=|["']?[\s,]*["']?)([^\s"'#;&|),]+)/;
+/** A deploy command is a line of a few hundred characters: what is past this is not read for one. */
+const MAX_COMMAND_LINE = 4000;
 /** Files that look like whenever schedules kept beside the app (checked for an `every` block). */
 const SCHEDULE_LIKE = /^config\/(?:[^/]*schedule[^/]*\.rb|(?:whenever|schedules?|cron|crontabs?)\/.+\.rb)$/;
 
@@ -62,7 +69,7 @@ function loadFileOfValue(v: RValue | undefined): { path: string } | null | "unkn
 function flagFileOf(v: RValue | undefined): string | null | "unknown" {
   const text = typeof v === "string" ? v : Array.isArray(v) ? v.map((w) => (typeof w === "string" ? w : typeof w === "object" && w && "sym" in w ? String(w.sym) : "\0")).join(" ") : null;
   if (text === null) return null;
-  const m = LOAD_FLAG.exec(text);
+  const m = LOAD_FLAG.exec(text.slice(0, MAX_COMMAND_LINE));
   if (!m) return null;
   return repoPathOf(m[1]!) ?? "unknown";
 }
@@ -156,7 +163,7 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     if ("error" in r) continue;
     const lines = r.text.split(/\r?\n/);
     lines.forEach((line, i) => {
-      const code = line.replace(/^\s*#.*$/, "");
+      const code = line.slice(0, MAX_COMMAND_LINE).replace(/^\s*#.*$/, "");
       // whenever/capistrano's own variables are read per stage above.
       if (!INSTALLS.test(code) || /\bset\s+:whenever_/.test(code)) return;
       invoked = true;

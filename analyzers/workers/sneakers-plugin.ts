@@ -42,7 +42,7 @@ export interface SneakersOption {
   option: "daemonize" | "log" | "pid_path";
   /** The value as written. */
   value: string;
-  /** The whole line, for the warning. */
+  /** The option as written (`log: 'log/x.log'`), for the warning: never the whole line, whose other options may hold the broker's password. */
   text: string;
   source: Source;
 }
@@ -81,7 +81,7 @@ export function sneakersContainerOptions(ctx: AnalyzerContext): SneakersOption[]
         if (/^(false|nil)$/.test(value)) continue;
         if (option === "log" && STD_STREAM.test(value)) continue;
         if (option === "pid_path" && WRITABLE_PID.test(value)) continue;
-        out.push({ option, value, text: code.trim(), source: { file, line: i + 1 } });
+        out.push({ option, value, text: m[0].trim(), source: { file, line: i + 1 } });
       }
       depth += (code.match(/[({]/g) ?? []).length - (code.match(/[)}]/g) ?? []).length;
       // The call ends where its parentheses close, or, written without them, at a line that does not continue it.

@@ -212,6 +212,20 @@ describe("addresses on the app's own machine", () => {
     expect(guide).toContain("config/initializers/search.rb:4");
   });
 
+  it("a URL's query and fragment are never shown: a password there is a plain word no shape rule knows", async () => {
+    const x = await analyzeFiles(
+      repo({ "config/database.yml": "production:\n  adapter: postgresql\n  url: postgresql://localhost:5433/shop?password=DbYmlQueryPw&sslmode=disable#DbYmlFragment\n" }),
+      "shelf",
+    );
+    const a = (x.localAddresses ?? []).find((l) => l.source.file === "config/database.yml")!;
+    expect(a.address).toBe("postgresql://localhost:5433/shop?…");
+    const answers = defaultAnswers(x);
+    const guide = emitMigrationGuide(x, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(x, answers) }))).content;
+    const text = renderReport(x, { color: false });
+    for (const out of [guide, text, JSON.stringify(x)]) expect(out).not.toMatch(/DbYmlQueryPw|DbYmlFragment/);
+    expect(guide).toContain("postgresql://localhost:5433/shop?…");
+  });
+
   it("config/settings.yml is overridden per env by config/settings/<env>.yml (the config gem): a stage whose file sets the key reads that", async () => {
     const x = await analyzeFiles(
       repo({

@@ -234,6 +234,29 @@ describe("files the analysis cannot carry", () => {
     expect(m.cron!.files!.map((f) => f.file)).not.toContain("config/whenever/staging.rb");
   });
 
+  it("SSHKit words with a comma between flag and file are still read", async () => {
+    const rake = QUARRY["lib/capistrano/tasks/exports.rake"]!.replace(/execute ".*"/, 'execute :bundle, :exec, "whenever", "--update-crontab", "quarry-exports", "-f" ,  "config/whenever/exports.rb"');
+    const m = await analyzeFiles(memoryRepo({ ...QUARRY, "lib/capistrano/tasks/exports.rake": rake }), "quarry");
+    expect(m.cron!.files!.map((f) => f.file)).toContain("config/whenever/exports.rb");
+  });
+
+  // A flag followed by a long run of blanks and no file: the old pattern tried every split of the
+  // run between its optional groups (about two minutes of CPU for this line).
+  it("a hostile deploy line (`-f`, 300,000 spaces, no file) costs well under two seconds of CPU", async () => {
+    const cpu = async (files: Record<string, string>) => {
+      const t0 = process.cpuUsage();
+      const m = await analyzeFiles(memoryRepo(files), "quarry");
+      const t = process.cpuUsage(t0);
+      return { m, ms: (t.user + t.system) / 1000 };
+    };
+    const base = await cpu(QUARRY);
+    const hostile = `namespace :cron do\n  task :w do\n    on roles(:app) do\n      execute "whenever -w -f${" ".repeat(300_000)}#"\n    end\n  end\nend\n`;
+    const { m, ms } = await cpu({ ...QUARRY, "lib/tasks/deploy_cron.rake": hostile });
+    expect(ms - base.ms).toBeLessThan(2000);
+    // No file after the flag: whenever's own default, as the line would run.
+    expect(m.cron!.files!.map((f) => f.file)).toContain("config/schedule.rb");
+  });
+
   it("whenever's default file stays as before when nothing names another", async () => {
     const files = { ...QUARRY, "config/deploy.rb": 'set :application, "quarry"\nset :repo_url, "https://git.example.org/quarry.git"\n', "config/deploy/staging.rb": 'server "s1.quarry.example.org", roles: %w[web app db]\n' };
     delete (files as Record<string, string>)["lib/capistrano/tasks/exports.rake"];

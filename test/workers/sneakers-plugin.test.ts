@@ -93,6 +93,14 @@ describe("capistrano-sneakers", () => {
     expect(logger.problems.filter((p) => /^sneakers\./.test(p.message)).map((p) => p.message.split(":")[0])).toEqual(["sneakers.pid-path"]);
   });
 
+  it("the warnings quote the option alone, never the rest of the line (Bunny's `pass:` sits beside it)", async () => {
+    const x = await app(W, W, 'Sneakers.configure(amqp: "amqp://mq.internal", user: "orders", pass: "bunnyhop42", log: "log/sneakers.log", daemonize: true, pid_path: "/var/run/sneakers.pid")\n');
+    const said = x.problems.filter((p) => /^sneakers\./.test(p.message));
+    expect(said.map((p) => p.message.split(":")[0]).sort()).toEqual(["sneakers.daemonize", "sneakers.log-file", "sneakers.pid-path"]);
+    expect(said.map((p) => /\(`([^`]*)`\)/.exec(p.message)?.[1]).sort()).toEqual(["daemonize: true", 'log: "log/sneakers.log"', 'pid_path: "/var/run/sneakers.pid"']);
+    for (const p of said) expect(p.message).not.toMatch(/bunnyhop42/);
+  });
+
   it("classes that differ between stages: no WORKERS, and a warning that says so", async () => {
     const split = await app('set :sneakers_workers, ["A"]\n', 'set :sneakers_workers, ["B"]\n');
     expect(split.workers!.find((x) => x.backend === "sneakers")!.env).toEqual({});
