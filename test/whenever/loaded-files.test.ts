@@ -242,3 +242,71 @@ describe("files the analysis cannot carry", () => {
     expect(cronJobBaseName("quarry", m.cron!.jobs[0]!)).toBe("quarry-echo-never-installed");
   });
 });
+
+describe("what a stage's own file loads runs in that stage only", () => {
+  it("a deploy task defined in config/deploy/production.rb: its file's jobs in production, not staging", async () => {
+    const files = {
+      ...QUARRY,
+      "config/deploy/production.rb": [
+        QUARRY["config/deploy/production.rb"]!.trimEnd(),
+        "namespace :prod_reports do",
+        "  task :crontab do",
+        "    on roles(:app) do",
+        '      execute "cd #{current_path} && bundle exec whenever --update-crontab prod_reports -f config/schedule_prod.rb"',
+        "    end",
+        "  end",
+        "end",
+        'after "deploy:published", "prod_reports:crontab"',
+        "",
+      ].join("\n"),
+      "config/schedule_prod.rb": 'every 1.day, at: "6:30 am" do\n  rake "reports:daily"\nend\n',
+    };
+    const m = await analyzeFiles(memoryRepo(files), "quarry");
+    const f = m.cron!.files!.find((x) => x.file === "config/schedule_prod.rb")!;
+    expect([f.stages, `${f.loadedBy!.file}:${f.loadedBy!.line}`, f.taskRoles?.roles]).toEqual([["production"], "config/deploy/production.rb:6", ["app"]]);
+    const [prod, staging] = ["production", "staging"].map((n) => m.stages.find((s) => s.name === n)!);
+    const jobs = m.cron!.jobs.filter((j) => j.source.file === "config/schedule_prod.rb");
+    expect(jobs.length).toBe(1);
+    expect(cronServersOf(prod!, jobs[0]!).map((s) => s.host)).toEqual(["q1.quarry.example.org"]);
+    expect(cronNotRunReason(staging!, jobs[0]!)).toMatch(/only production/);
+    judge(files, m);
+  });
+
+  // Capistrano 2 multistage: whenever/capistrano required by one stage's file defines its task there alone.
+  const cap2 = (stageFiles: Record<string, string>) => ({
+    Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+    "config/deploy.rb": `set :application, "kettle"\nset :stages, %w(${Object.keys(stageFiles).join(" ")})\nrequire 'capistrano/ext/multistage'\n`,
+    ...Object.fromEntries(Object.entries(stageFiles).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+    "config/schedule.rb": 'every 2.hours do\n  runner "Kettle.boil"\nend\n',
+    "config/cron/live.rb": 'every 1.day, at: "3:10 am" do\n  rake "kettle:descale"\nend\n',
+    Gemfile: GEMFILE,
+    "Gemfile.lock": LOCK,
+    "bin/rails": "#!/usr/bin/env ruby\n",
+  });
+
+  it("Capistrano 2: `require 'whenever/capistrano'` in one stage file loads the schedule in that stage only", async () => {
+    const files = cap2({
+      production: "require 'whenever/capistrano'\nrole :db, \"d1.kettle.example.net\", :primary => true\nrole :app, \"a1.kettle.example.net\"\n",
+      staging: 'role :db, "s1.kettle.example.net", :primary => true\nrole :app, "s1.kettle.example.net"\n',
+    });
+    const m = await analyzeFiles(memoryRepo(files), "kettle");
+    expect(m.cron!.files!.map((f) => [f.file, f.stages, `${f.loadedBy!.file}:${f.loadedBy!.line}`])).toEqual([["config/schedule.rb", ["production"], "config/deploy/production.rb:1"]]);
+    const staging = m.stages.find((s) => s.name === "staging")!;
+    for (const j of m.cron!.jobs) expect(cronNotRunReason(staging, j)).toMatch(/only production/);
+    judge(files, m);
+  });
+
+  it("Capistrano 2: each stage file requiring it, with its own -f: each stage its own file", async () => {
+    const files = cap2({
+      production: "require 'whenever/capistrano'\nset :whenever_command, \"bundle exec whenever -f config/cron/live.rb\"\nrole :db, \"d1.kettle.example.net\", :primary => true\n",
+      staging: "require 'whenever/capistrano'\nrole :db, \"s1.kettle.example.net\", :primary => true\n",
+      sandbox: 'role :db, "x1.kettle.example.net", :primary => true\n',
+    });
+    const m = await analyzeFiles(memoryRepo(files), "kettle");
+    expect(m.cron!.files!.map((f) => [f.file, f.stages])).toEqual([
+      ["config/cron/live.rb", ["production"]],
+      ["config/schedule.rb", ["staging"]],
+    ]);
+    judge(files, m);
+  });
+});
