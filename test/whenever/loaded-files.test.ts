@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { readCrontab } from "../../analyzers/whenever.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
-import { cronJobBaseName, cronNotRunReason } from "../../emitters/kustomize/rules.js";
+import { cronJobBaseName, cronJobKey, cronNotRunReason } from "../../emitters/kustomize/rules.js";
+import { cronGaps } from "../../src/gaps/cron.js";
 import { cronServersOf, type AppModel, type Problem } from "../../src/model.js";
 import { memoryRepo } from "../../src/repo.js";
 import { defaultAnswers } from "../kustomize/answers.js";
@@ -308,5 +309,40 @@ describe("what a stage's own file loads runs in that stage only", () => {
       ["config/schedule.rb", ["staging"]],
     ]);
     judge(files, m);
+  });
+});
+
+describe("answer ids of jobs in files other than config/schedule.rb", () => {
+  // Two files whose readable keys fold to the same words, each with a job on line 3 whose command
+  // only whenever's own run knows (a gap per job).
+  const PING = "job_type :runner_ping, 'cd :path && bin/rails runner \":task\" && curl -fsS https://checkins.example.test/:ping_id'\nevery 1.day, at: '2am' do\n  set :ping_id, AppSettings.pings.nightly\n  runner_ping \"Nightly.run!\"\nend\n";
+  const long = (n: number) => `config/whenever/${"quarterly_ledger_reconciliation_".repeat(2)}${n}.rb`;
+  const repoLoading = (paths: string[]) => ({
+    ...QUARRY,
+    "lib/capistrano/tasks/exports.rake": paths.map((p, i) => `namespace :c${i} do\n  task :crontab do\n    on roles(:app) do\n      execute "whenever --update-crontab c${i} -f ${p}"\n    end\n  end\nend\n`).join(""),
+    ...Object.fromEntries(paths.map((p) => [p, PING])),
+  });
+
+  for (const paths of [["config/whenever/cron.rb", "config/whenever_cron.rb"], [long(1), long(2)]])
+    it(`${paths.join(" and ")}: one answer each`, async () => {
+      const m = await analyzeFiles(memoryRepo(repoLoading(paths)), "quarry");
+      const ids = cronGaps(m).map((g) => g.id).filter((id) => /\.command$/.test(id));
+      const of = (file: string) => m.cron!.jobs.map((j, i) => (j.source.file === file ? cronJobKey(m.cron!.jobs, i) : null)).filter(Boolean);
+      expect(of(paths[0]!).length).toBe(1);
+      expect(of(paths[1]!).length).toBe(1);
+      expect(of(paths[0]!)[0]).not.toBe(of(paths[1]!)[0]);
+      expect(ids.length).toBe(new Set(ids).size);
+      expect(ids.filter((id) => /job_at_/.test(id)).length).toBeGreaterThanOrEqual(2);
+    });
+
+  it("config/schedule.rb's ids keep their plain form; another file's keep its words and stay the same run to run", async () => {
+    const m = await analyzeFiles(memoryRepo(repoLoading(["config/whenever/cron.rb", "config/schedule.rb"])), "quarry");
+    const keys = m.cron!.jobs.map((j, i) => [j.source.file, cronJobKey(m.cron!.jobs, i)]);
+    expect(keys.filter(([f]) => f === "config/schedule.rb").map(([, k]) => k)).toEqual(["job_at_line_4"]);
+    const other = keys.filter(([f]) => f === "config/whenever/cron.rb").map(([, k]) => k);
+    expect(other).toHaveLength(1);
+    expect(other[0]).toMatch(/^job_at_whenever_cron_[0-9a-f]{8}_line_4$/);
+    const again = await analyzeFiles(memoryRepo(repoLoading(["config/whenever/cron.rb"])), "quarry");
+    expect(again.cron!.jobs.map((j, i) => cronJobKey(again.cron!.jobs, i)).filter((k) => k.includes("whenever_cron"))).toEqual(other);
   });
 });
