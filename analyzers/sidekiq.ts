@@ -49,7 +49,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   const evidence: Fact<string>[] = [];
   const gem = rails.gems["sidekiq"] ?? rails.gems["sidekiq-pro"] ?? rails.gems["sidekiq-ent"];
   if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
-  for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
+  for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in ${r.source.file}`, source: r.source });
   for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
   evidence.push(...deploySidekiqTasks(ctx, cap));
   const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
