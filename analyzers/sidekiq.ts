@@ -8,6 +8,7 @@ import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
+import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
 import { unwrapCommand } from "../src/service-managers.js";
 import type { SidekiqStagePlugin } from "../src/model.js";
@@ -48,7 +49,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   const evidence: Fact<string>[] = [];
   const gem = rails.gems["sidekiq"] ?? rails.gems["sidekiq-pro"] ?? rails.gems["sidekiq-ent"];
   if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
-  for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in the Capfile`, source: r.source });
+  for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in ${r.source.file}`, source: r.source });
   for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
   evidence.push(...deploySidekiqTasks(ctx, cap));
   const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
@@ -78,8 +79,10 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     evidence.push({ value: `${t.written} on the command line (Sidekiq's flag wins over its config file)`, source: t.source });
     break;
   }
-  if ((cap?.requires ?? []).some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value))) {
-    const plugin = sidekiqPluginStages(ctx, stages, evidence, (f) => readSidekiqConfig(ctx, f));
+  if (cap && cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value))) {
+    // Required by Capistrano 2 stage files only: the stages whose own file requires it ran its tasks.
+    const loadedIn = pluginLoadedIn(cap, stages, /^capistrano\/sidekiq(\/|$)/);
+    const plugin = sidekiqPluginStages(ctx, stages.filter(loadedIn), evidence, (f) => readSidekiqConfig(ctx, f));
     if (Object.keys(plugin).length) facts.plugin = plugin;
   }
   mbSidekiq(ctx, cap, stages, facts);

@@ -18,6 +18,7 @@
 // does not hold, is a named warning.
 import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, Stage } from "../../src/model.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
+import { pluginLoadedIn } from "../workers/index.js";
 
 const DEFAULT_SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
 
@@ -125,11 +126,15 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
   };
   let invoked = false;
   /** Deploy lines that write the whole crontab (`-w`), replacing what was there. */
-  const writers: { file: string; roles: string[]; source: Source }[] = [];
-  const plugin = cap?.tool !== "mina" ? cap?.requires.find((r) => /^whenever\/capistrano/.test(r.value)) : undefined;
+  const writers: { file: string; roles: string[]; source: Source; stage?: string }[] = [];
+  const PLUGIN = /^whenever\/capistrano/;
+  const plugin = cap?.tool !== "mina" ? cap?.requires.find((r) => PLUGIN.test(r.value)) : undefined;
   if (cap && plugin) {
     invoked = true;
+    // A Capistrano 2 stage file's require gives its task to that stage alone.
+    const loadedIn = pluginLoadedIn(cap, stages, PLUGIN);
     for (const st of stages) {
+      if (!loadedIn(st)) continue;
       const v = st.variables;
       // v3 appends `-f <whenever_load_file>` after the flags (the last -f wins); v2 only has the flags.
       const candidates: [string, ReturnType<typeof flagFileOf>][] = [
@@ -145,7 +150,7 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
       }
       const file = named ? (named[1] as { path: string } | string) : null;
       const path = file === null ? DEFAULT_SCHEDULE_FILE : typeof file === "string" ? file : file.path;
-      const loadedBy = named ? v[named[0]]!.source : plugin.source;
+      const loadedBy = named ? v[named[0]]!.source : ((st.plugins ?? []).find((p) => PLUGIN.test(p.value))?.source ?? plugin.source);
       add({ file: path, loadedBy, how: `whenever/capistrano's whenever:update_crontab${named ? ` (${named[0]})` : ""}` }, stages.length > 1 ? st.name : undefined);
     }
     // No stage read (the overlay a person confirms later): the plugin's default, whenever's own file.
@@ -161,6 +166,8 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
   for (const file of ctx.repo.paths.filter((p) => DEPLOY_CODE.test(p))) {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
+    // A task a stage file defines exists when that stage is deployed only.
+    const ownStage = stages.length > 1 ? stages.find((st) => !st.undeclared && st.source.file === file)?.name : undefined;
     const lines = r.text.split(/\r?\n/);
     lines.forEach((line, i) => {
       const code = line.slice(0, MAX_COMMAND_LINE).replace(/^\s*#.*$/, "");
@@ -175,8 +182,8 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
         return;
       }
       const roles = enclosingRoles(lines, i);
-      if (roles && /--write-crontab|["'\s]-w\b/.test(code)) writers.push({ file: path, roles, source });
-      add({ file: path, loadedBy: source, how: "a deploy task's whenever command", ...(roles ? { taskRoles: { roles, byRole: /--roles\b/.test(code) } } : {}) });
+      if (roles && /--write-crontab|["'\s]-w\b/.test(code)) writers.push({ file: path, roles, source, ...(ownStage ? { stage: ownStage } : {}) });
+      add({ file: path, loadedBy: source, how: "a deploy task's whenever command", ...(roles ? { taskRoles: { roles, byRole: /--roles\b/.test(code) } } : {}) }, ownStage);
     });
   }
   replacedCrontabs(ctx, stages, writers);
@@ -189,11 +196,11 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
  * the roles of two such tasks kept only the later file's jobs. Which ran last is the deploy's task
  * order, not read here: said by server, both files' jobs still carried.
  */
-function replacedCrontabs(ctx: AnalyzerContext, stages: Stage[], writers: { file: string; roles: string[]; source: Source }[]): void {
+function replacedCrontabs(ctx: AnalyzerContext, stages: Stage[], writers: { file: string; roles: string[]; source: Source; stage?: string }[]): void {
   const said = new Set<string>();
   for (const st of stages)
     for (const server of st.servers) {
-      const here = writers.filter((w) => w.roles.some((r) => server.roles.includes(r)));
+      const here = writers.filter((w) => (!w.stage || w.stage === st.name) && w.roles.some((r) => server.roles.includes(r)));
       const files = [...new Set(here.map((w) => w.file))];
       if (files.length < 2 || said.has(files.join("\0"))) continue;
       said.add(files.join("\0"));

@@ -175,7 +175,10 @@ export function analyzeWorkers(
       // capistrano-resque's resque:scheduler:start, hooked into the deploy: its rake line on :resque_scheduler.
       evidence.push({ value: `${schedulerHook.kind} "${schedulerHook.target}", "${schedulerHook.task}" (capistrano-resque)`, source: schedulerHook.source });
       const envTask = stages.some((st) => st.variables["resque_environment_task"]?.value === true);
-      out.push({ ...base, roles: ["resque_scheduler"], name: `worker-${b.id}`, args: ["bundle", "exec", "rake", ...(envTask ? ["environment"] : []), "resque:scheduler"], env: {}, commandFrom: "capistrano", commandSource: schedulerHook.source, queues: [], carried: true });
+      // Required by Capistrano 2 stage files only: the other stages had no resque:scheduler:start.
+      const only = stages.filter(pluginLoadedIn(cap!, stages, /^capistrano-resque$/));
+      const perStage = only.length < stages.length ? { perStage: Object.fromEntries(only.map((st) => [st.name, { processes: 1, why: `capistrano-resque's resque:scheduler:start (${(st.plugins ?? []).find((p) => p.value === "capistrano-resque")?.source.file ?? resquePlugin.source.file} requires it)`, source: schedulerHook.source }])) } : {};
+      out.push({ ...base, roles: ["resque_scheduler"], name: `worker-${b.id}`, args: ["bundle", "exec", "rake", ...(envTask ? ["environment"] : []), "resque:scheduler"], env: {}, commandFrom: "capistrano", commandSource: schedulerHook.source, queues: [], carried: true, ...perStage });
       continue;
     }
     if (b.id === "clockwork" && plugin && !ownLines.length && !ownServices.length) {

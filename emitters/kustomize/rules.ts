@@ -2,6 +2,7 @@
 // Looking for "why is the grace period 70?" or "where does minReplicas come from?": it is here.
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
+import { createHash } from "node:crypto";
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
@@ -723,10 +724,14 @@ export function cronJobKey(jobs: readonly CronJob[], index: number): string {
 
 /**
  * The schedule file in an answer id, for a file other than whenever's default (whose ids keep their
- * plain form): `config/whenever/cron.rb` → `whenever_cron_`. Two files' line 4 stay two answers.
+ * plain form, which saved answers files hold): `config/whenever/cron.rb` → `whenever_cron_<hash>_`.
+ * The readable part folds `/`, `_` and case and is cut, so `config/whenever_cron.rb` reads the same:
+ * the hash of the whole path keeps two files' line 4 two answers.
  */
 const cronFileKey = (file: string): string =>
-  file === WHENEVER_DEFAULT_FILE ? "" : `${file.replace(/^config\//, "").replace(/\.rb$/, "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40)}_`;
+  file === WHENEVER_DEFAULT_FILE
+    ? ""
+    : `${file.replace(/^config\//, "").replace(/\.rb$/, "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40)}_${createHash("sha256").update(file).digest("hex").slice(0, 8)}_`;
 
 /**
  * The command a CronJob is written with until its real command is answered: it is written

@@ -177,6 +177,27 @@ describe("Capistrano 2: a plugin required by a stage file", () => {
   });
 });
 
+describe("Capistrano 2: capistrano-resque's scheduler from a stage file", () => {
+  it("resque:scheduler hooked in the stage file that requires capistrano-resque: that stage's scheduler only", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+        "config/deploy.rb": 'set :application, "relay"\nset :stages, %w(live crawl)\nrequire \'capistrano/ext/multistage\'\n',
+        "config/deploy/live.rb": "require 'capistrano-resque'\nrole :app, \"10.1.0.1\"\nrole :resque_scheduler, \"10.1.0.1\"\nafter \"deploy:restart\", \"resque:scheduler:restart\"\n",
+        "config/deploy/crawl.rb": 'role :app, "10.2.0.1"\nrole :resque_scheduler, "10.2.0.1"\n',
+        "Gemfile.lock": lock({ resque: "1.27.4", "resque-scheduler": "4.10.2", "capistrano-resque": "0.2.3", capistrano: "2.15.9", rails: "4.2.11" }),
+      }),
+      "relay",
+    );
+    const sched = m.workers!.find((w) => w.name === "worker-resque-scheduler")!;
+    expect(sched.commandFrom).toBe("capistrano");
+    expect(Object.keys(sched.perStage ?? {})).toEqual(["live"]);
+    const plan = makePlan(m, {} as never);
+    const spec = workerSpecs(plan).find((x) => x.facts.name === "worker-resque-scheduler")!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ live: 1, crawl: 0 });
+  });
+});
+
 describe("worker names across backends", () => {
   it("a Resque queue named `scheduler` does not take resque-scheduler's Deployment name", async () => {
     const m = await analyzeFiles(

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { readCrontab } from "../../analyzers/whenever.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
-import { cronJobBaseName, cronNotRunReason } from "../../emitters/kustomize/rules.js";
+import { cronJobBaseName, cronJobKey, cronNotRunReason } from "../../emitters/kustomize/rules.js";
+import { cronGaps } from "../../src/gaps/cron.js";
 import { cronServersOf, type AppModel, type Problem } from "../../src/model.js";
 import { memoryRepo } from "../../src/repo.js";
 import { defaultAnswers } from "../kustomize/answers.js";
@@ -263,5 +264,108 @@ describe("files the analysis cannot carry", () => {
     const m = await analyzeFiles(memoryRepo(files), "quarry");
     expect(m.cron!.files!.map((f) => [f.file, f.stages, f.taskRoles])).toEqual([["config/schedule.rb", undefined, undefined]]);
     expect(cronJobBaseName("quarry", m.cron!.jobs[0]!)).toBe("quarry-echo-never-installed");
+  });
+});
+
+describe("what a stage's own file loads runs in that stage only", () => {
+  it("a deploy task defined in config/deploy/production.rb: its file's jobs in production, not staging", async () => {
+    const files = {
+      ...QUARRY,
+      "config/deploy/production.rb": [
+        QUARRY["config/deploy/production.rb"]!.trimEnd(),
+        "namespace :prod_reports do",
+        "  task :crontab do",
+        "    on roles(:app) do",
+        '      execute "cd #{current_path} && bundle exec whenever --update-crontab prod_reports -f config/schedule_prod.rb"',
+        "    end",
+        "  end",
+        "end",
+        'after "deploy:published", "prod_reports:crontab"',
+        "",
+      ].join("\n"),
+      "config/schedule_prod.rb": 'every 1.day, at: "6:30 am" do\n  rake "reports:daily"\nend\n',
+    };
+    const m = await analyzeFiles(memoryRepo(files), "quarry");
+    const f = m.cron!.files!.find((x) => x.file === "config/schedule_prod.rb")!;
+    expect([f.stages, `${f.loadedBy!.file}:${f.loadedBy!.line}`, f.taskRoles?.roles]).toEqual([["production"], "config/deploy/production.rb:6", ["app"]]);
+    const [prod, staging] = ["production", "staging"].map((n) => m.stages.find((s) => s.name === n)!);
+    const jobs = m.cron!.jobs.filter((j) => j.source.file === "config/schedule_prod.rb");
+    expect(jobs.length).toBe(1);
+    expect(cronServersOf(prod!, jobs[0]!).map((s) => s.host)).toEqual(["q1.quarry.example.org"]);
+    expect(cronNotRunReason(staging!, jobs[0]!)).toMatch(/only production/);
+    judge(files, m);
+  });
+
+  // Capistrano 2 multistage: whenever/capistrano required by one stage's file defines its task there alone.
+  const cap2 = (stageFiles: Record<string, string>) => ({
+    Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+    "config/deploy.rb": `set :application, "kettle"\nset :stages, %w(${Object.keys(stageFiles).join(" ")})\nrequire 'capistrano/ext/multistage'\n`,
+    ...Object.fromEntries(Object.entries(stageFiles).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+    "config/schedule.rb": 'every 2.hours do\n  runner "Kettle.boil"\nend\n',
+    "config/cron/live.rb": 'every 1.day, at: "3:10 am" do\n  rake "kettle:descale"\nend\n',
+    Gemfile: GEMFILE,
+    "Gemfile.lock": LOCK,
+    "bin/rails": "#!/usr/bin/env ruby\n",
+  });
+
+  it("Capistrano 2: `require 'whenever/capistrano'` in one stage file loads the schedule in that stage only", async () => {
+    const files = cap2({
+      production: "require 'whenever/capistrano'\nrole :db, \"d1.kettle.example.net\", :primary => true\nrole :app, \"a1.kettle.example.net\"\n",
+      staging: 'role :db, "s1.kettle.example.net", :primary => true\nrole :app, "s1.kettle.example.net"\n',
+    });
+    const m = await analyzeFiles(memoryRepo(files), "kettle");
+    expect(m.cron!.files!.map((f) => [f.file, f.stages, `${f.loadedBy!.file}:${f.loadedBy!.line}`])).toEqual([["config/schedule.rb", ["production"], "config/deploy/production.rb:1"]]);
+    const staging = m.stages.find((s) => s.name === "staging")!;
+    for (const j of m.cron!.jobs) expect(cronNotRunReason(staging, j)).toMatch(/only production/);
+    judge(files, m);
+  });
+
+  it("Capistrano 2: each stage file requiring it, with its own -f: each stage its own file", async () => {
+    const files = cap2({
+      production: "require 'whenever/capistrano'\nset :whenever_command, \"bundle exec whenever -f config/cron/live.rb\"\nrole :db, \"d1.kettle.example.net\", :primary => true\n",
+      staging: "require 'whenever/capistrano'\nrole :db, \"s1.kettle.example.net\", :primary => true\n",
+      sandbox: 'role :db, "x1.kettle.example.net", :primary => true\n',
+    });
+    const m = await analyzeFiles(memoryRepo(files), "kettle");
+    expect(m.cron!.files!.map((f) => [f.file, f.stages])).toEqual([
+      ["config/cron/live.rb", ["production"]],
+      ["config/schedule.rb", ["staging"]],
+    ]);
+    judge(files, m);
+  });
+});
+
+describe("answer ids of jobs in files other than config/schedule.rb", () => {
+  // Two files whose readable keys fold to the same words, each with a job on line 3 whose command
+  // only whenever's own run knows (a gap per job).
+  const PING = "job_type :runner_ping, 'cd :path && bin/rails runner \":task\" && curl -fsS https://checkins.example.test/:ping_id'\nevery 1.day, at: '2am' do\n  set :ping_id, AppSettings.pings.nightly\n  runner_ping \"Nightly.run!\"\nend\n";
+  const long = (n: number) => `config/whenever/${"quarterly_ledger_reconciliation_".repeat(2)}${n}.rb`;
+  const repoLoading = (paths: string[]) => ({
+    ...QUARRY,
+    "lib/capistrano/tasks/exports.rake": paths.map((p, i) => `namespace :c${i} do\n  task :crontab do\n    on roles(:app) do\n      execute "whenever --update-crontab c${i} -f ${p}"\n    end\n  end\nend\n`).join(""),
+    ...Object.fromEntries(paths.map((p) => [p, PING])),
+  });
+
+  for (const paths of [["config/whenever/cron.rb", "config/whenever_cron.rb"], [long(1), long(2)]])
+    it(`${paths.join(" and ")}: one answer each`, async () => {
+      const m = await analyzeFiles(memoryRepo(repoLoading(paths)), "quarry");
+      const ids = cronGaps(m).map((g) => g.id).filter((id) => /\.command$/.test(id));
+      const of = (file: string) => m.cron!.jobs.map((j, i) => (j.source.file === file ? cronJobKey(m.cron!.jobs, i) : null)).filter(Boolean);
+      expect(of(paths[0]!).length).toBe(1);
+      expect(of(paths[1]!).length).toBe(1);
+      expect(of(paths[0]!)[0]).not.toBe(of(paths[1]!)[0]);
+      expect(ids.length).toBe(new Set(ids).size);
+      expect(ids.filter((id) => /job_at_/.test(id)).length).toBeGreaterThanOrEqual(2);
+    });
+
+  it("config/schedule.rb's ids keep their plain form; another file's keep its words and stay the same run to run", async () => {
+    const m = await analyzeFiles(memoryRepo(repoLoading(["config/whenever/cron.rb", "config/schedule.rb"])), "quarry");
+    const keys = m.cron!.jobs.map((j, i) => [j.source.file, cronJobKey(m.cron!.jobs, i)]);
+    expect(keys.filter(([f]) => f === "config/schedule.rb").map(([, k]) => k)).toEqual(["job_at_line_4"]);
+    const other = keys.filter(([f]) => f === "config/whenever/cron.rb").map(([, k]) => k);
+    expect(other).toHaveLength(1);
+    expect(other[0]).toMatch(/^job_at_whenever_cron_[0-9a-f]{8}_line_4$/);
+    const again = await analyzeFiles(memoryRepo(repoLoading(["config/whenever/cron.rb"])), "quarry");
+    expect(again.cron!.jobs.map((j, i) => cronJobKey(again.cron!.jobs, i)).filter((k) => k.includes("whenever_cron"))).toEqual(other);
   });
 });

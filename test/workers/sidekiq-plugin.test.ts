@@ -136,3 +136,26 @@ describe("sidekiq_options_per_process (a corpus repo's cron and mailers queues w
     expect(args.join(" ")).toMatch(/-q default -q cron -q mailers/);
   });
 });
+
+describe("Capistrano 2: capistrano-sidekiq required by one stage's own file", () => {
+  it("only that stage's variables are the plugin's; another stage's file setting sidekiq_concurrency without it ran no plugin", async () => {
+    const { memoryRepo } = await import("../../src/repo.js");
+    const stageFiles: Record<string, string> = {
+      production: "require 'capistrano/sidekiq'\nrole :app, \"w1.parcel.example.org\"\nrole :sidekiq, \"w1.parcel.example.org\"\nset :sidekiq_concurrency, 12\n",
+      staging: 'role :app, "s1.parcel.example.org"\nrole :sidekiq, "s1.parcel.example.org"\nset :sidekiq_concurrency, 3\n',
+    };
+    const m2 = await analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+        "config/deploy.rb": 'set :application, "parcel"\nset :stages, %w(production staging)\nrequire \'capistrano/ext/multistage\'\n',
+        ...Object.fromEntries(Object.entries(stageFiles).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+        Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "sidekiq"\n',
+        "Gemfile.lock": "GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n    sidekiq (4.2.10)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  sidekiq\n",
+      }),
+      "parcel",
+    );
+    expect(m2.capistrano!.requires.filter((r) => r.value === "capistrano/sidekiq").map((r) => r.source.file)).toEqual(["config/deploy/production.rb"]);
+    expect(Object.keys(m2.sidekiq!.plugin ?? {})).toEqual(["production"]);
+    expect(m2.sidekiq!.plugin!["production"]!.concurrency!.value).toBe(12);
+  });
+});
