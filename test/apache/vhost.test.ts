@@ -181,10 +181,11 @@ describe("what Apache refuses, ignores or the analysis cannot know", () => {
     const v = m.apache!.files[0]!.vhosts[0]!;
     expect([v.serverNames.map((n) => n.value), v.ssl?.source.line, v.limitRequestBody?.value]).toEqual([["quarry.example.net"], 4, "5242880"]);
     // inside a <virtualhost>, a lower-case server-wide directive is ignored by Apache as the CamelCase one is
-    const inVhost = "<VirtualHost *:80>\n  ServerName quarry.example.net\n  passengermaxpoolsize 30\n</VirtualHost>\n";
+    const inVhost = "<VirtualHost *:80>\n  ServerName quarry.example.net\n  passengermaxpoolsize 30\n  passengermininstances 4\n</VirtualHost>\n";
     expect(runApache(inVhost).stderr).toMatch(/cannot occur within <VirtualHost> section/i);
     const m2 = await model({ [T]: null, "config/apache/quarry.conf": inVhost });
-    expect(m2.webServer!.passenger!.settings).toEqual([]);
+    expect(m2.webServer!.passenger!.settings.map((x) => [x.key, x.value])).toEqual([["min_instances", 4]]);
+    expect(m2.problems.some((p) => p.line === 3 && /inside a <VirtualHost>, where Apache ignores it/.test(p.message))).toBe(true);
   });
 
   it("a non-secret SetEnv reaches the stage's config.env (Passenger gives it to the app); a secret one stays out", async () => {
