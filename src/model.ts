@@ -1314,6 +1314,11 @@ function memo(rule: (s: string) => boolean): (s: string) => boolean {
   };
 }
 
+/** What stands in the model for a value an Apache environment directive gave a secret-named variable. */
+export const APACHE_SECRET_NOT_KEPT = "(secret value not kept)";
+/** Directives that set an environment variable for the app: `SetEnv NAME value` (mod_passenger has no directive of its own for it under Apache). */
+export const APACHE_ENV_DIRECTIVES = new Set(["setenv"]);
+
 export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolean {
   const n = name.toUpperCase();
   if (SECRET_ENV_EXACT.has(n) || /_DATABASE_URL$/.test(n)) return true;

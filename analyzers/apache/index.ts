@@ -5,7 +5,8 @@
 // edge needs is read from each <VirtualHost>: its hosts (ServerName, ServerAlias), TLS, and the
 // upload limit (LimitRequestBody). Passenger's own directives are read by appserver/passenger.ts.
 import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
-import { looksSecretEnv, looksSecretValue } from "../../src/model.js";
+import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "../../src/model.js";
+import { secretEnvEntry } from "../../src/secret-env.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { isUnknown } from "../ruby/evaluate.js";
@@ -17,8 +18,8 @@ import { parseApache } from "./parse.js";
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
 /** Kinds of file that are never an Apache config, once `.erb` and `.example`-style suffixes are set aside. */
 const NOT_APACHE = /\.(rb|ru|rake|ya?ml|json|js|ts|sh|md|txt|html?|css|key|pem|crt|service|socket|plist|xml|ini|toml|env|lock)$/i;
-/** What only an Apache config writes: a VirtualHost section, or mod_passenger's CamelCase directives (nginx's are snake_case). */
-const APACHE_CONTENT = /^[ \t]*<VirtualHost[\s>]|^[ \t]*(?:Passenger[A-Z]\w*|RailsEnv|RackEnv|RailsBaseURI)[ \t]/m;
+/** What only an Apache config writes: a VirtualHost section, or mod_passenger's directives run together (nginx's are snake_case); Apache takes any case. */
+const APACHE_CONTENT = /^[ \t]*<VirtualHost[\s>]|^[ \t]*(?:Passenger[A-Z]\w*|RailsEnv|RackEnv|RailsBaseURI)[ \t]/im;
 /** LimitRequestBody as Apache 2.4 takes it: one non-negative whole number of bytes that fits its 64-bit file offset. */
 const limitAccepted = (v: string): boolean => /^\d{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 
@@ -74,15 +75,13 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
   return { files };
 }
 
-/** What stands in the model for a value an environment directive gave a secret-named variable. */
-export const APACHE_SECRET_NOT_KEPT = "(secret value not kept)";
-/** Directives that set an environment variable for the app: `SetEnv NAME value` (mod_passenger has no directive of its own for it under Apache). */
-export const APACHE_ENV_DIRECTIVES = new Set(["setenv"]);
+// Shared with the emitters (config.env carries the non-secret ones): defined in src/model.ts.
+export { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT };
 
 /** The config without the values it gives secret-named (or secret-shaped) variables: analyzers/secrets.ts lists each by name. */
 function withoutSecrets(nodes: ApacheDirective[]): ApacheDirective[] {
   return nodes.map((d) => {
-    const secret = APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && d.args.length >= 2 && (looksSecretEnv(d.args[0]!) || d.args.slice(1).some((a) => looksSecretValue(a)));
+    const secret = APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && d.args.length >= 2 && d.args.slice(1).some((a) => secretEnvEntry(d.args[0]!, a));
     return { ...d, ...(secret ? { args: [d.args[0]!, APACHE_SECRET_NOT_KEPT] } : {}), ...(d.block ? { block: withoutSecrets(d.block) } : {}) };
   });
 }

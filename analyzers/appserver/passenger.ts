@@ -42,7 +42,9 @@ const APACHE: Record<string, [string, Kind]> = {
  * "WARNING: PassengerMaxPoolSize cannot occur within <VirtualHost> section" and Passenger ignores
  * it (found with `apache2 -t` and Debian's mod_passenger 6.0.17).
  */
-const APACHE_SERVER_WIDE = new Set(["PassengerMaxPoolSize", "PassengerPoolIdleTime"]);
+const APACHE_SERVER_WIDE = new Set(["passengermaxpoolsize", "passengerpoolidletime"]);
+/** Apache matches directive names without regard to case (`passengermaxpoolsize 12` counts); nginx's are exact. */
+const APACHE_FOLDED: Record<string, [string, Kind]> = Object.fromEntries(Object.entries(APACHE).map(([k, v]) => [k.toLowerCase(), v]));
 
 /** Passengerfile.json keys read (the same names). */
 const JSON_KEYS: Record<string, Kind> = Object.fromEntries(Object.values(NGINX).map(([k, t]) => [k, t]));
@@ -67,9 +69,10 @@ export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: 
   // mod_passenger's directives at any depth. A template is read once per stage it rendered for.
   type Directive = { name: string; args: string[]; source: Source; block?: Directive[] };
   const walk = (ds: Directive[], table: Record<string, [string, Kind]>, stage: string | null, example: boolean, inVhost = false) => {
+    const folded = table === APACHE_FOLDED;
     for (const d of ds) {
-      const spec = table[d.name];
-      if (spec && inVhost && APACHE_SERVER_WIDE.has(d.name)) {
+      const spec = Object.hasOwn(table, folded ? d.name.toLowerCase() : d.name) ? table[folded ? d.name.toLowerCase() : d.name] : undefined;
+      if (spec && inVhost && APACHE_SERVER_WIDE.has(d.name.toLowerCase())) {
         const key = `${d.source.file}:${d.source.line}`;
         if (!ignored.has(key)) ignored.add(key), ctx.problem({ ...d.source, message: `\`${d.name} ${d.args.join(" ")}\` sits inside a <VirtualHost>, where Apache ignores it (mod_passenger reads it server-wide only: "cannot occur within <VirtualHost> section"); Passenger's default is used in its place`, severity: "warning" });
       } else if (spec && d.args.length === 1) {
@@ -84,7 +87,7 @@ export function passengerFacts(ctx: AnalyzerContext, nginx: NginxFacts, stages: 
   };
   const ignored = new Set<string>();
   for (const f of nginx.files) walk(f.directives, NGINX, f.stage, !!f.example);
-  for (const f of apache?.files ?? []) walk(f.directives, APACHE, f.stage, !!f.example);
+  for (const f of apache?.files ?? []) walk(f.directives, APACHE_FOLDED, f.stage, !!f.example);
 
   // Passengerfile.json: Passenger Standalone's own file, read as JSON.
   for (const file of ["Passengerfile.json", "passenger-standalone.json"]) {

@@ -438,11 +438,24 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], nam
     }
     return cur !== undefined;
   };
+  // Rails' config_for (6.0+) deep-merges `shared:` under each env's section: a shared leaf reaches
+  // every stage whose section does not set that key (or replace a hash above it), and none whose
+  // section is not a hash.
+  const sharedReaches = (env: string, path: (string | number)[]): boolean => {
+    let cur: RValue | undefined = top[env];
+    if (cur === undefined || cur === null) return true;
+    for (const k of path.slice(1)) {
+      if (!isHash(cur)) return false;
+      if (!(String(k) in cur)) return true;
+      cur = cur[String(k)];
+    }
+    return false;
+  };
   const visitIn = (value: RValue, prefix: (string | number)[], stages: string[]) =>
     walkLeaves(value, prefix, (leaf, path, port) => {
       const a = leafAddress(leaf);
       const found = withPort(a ? localAddressOf(a.text) : null, port);
-      const reads = sectioned ? stages : stages.filter((st) => !overridden(st, path));
+      const reads = prefix[0] === "shared" && sectioned ? envs.filter((e) => stages.includes(e.stage) && sharedReaches(e.env, path)).map((e) => e.stage) : sectioned ? stages : stages.filter((st) => !overridden(st, path));
       if (!a || !found || !reads.length) return;
       const k = kindOf(found, `${base} ${path.join(" ")}`);
       if (!k) return;
@@ -454,6 +467,7 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], nam
       const section = top[e.env];
       if (section !== undefined) visitIn(section, [e.env], [e.stage]);
     }
+  if (sectioned && isHash(top.shared) && !envs.some((e) => e.env === "shared")) visitIn(top.shared, ["shared"], envs.map((e) => e.stage));
   return out;
 }
 

@@ -2,15 +2,15 @@
 // secrets.env (git-ignored, values only where the repo already held them) feeds the Secret generator,
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import { passengerEnvName, passengerValues } from "../container/passengerfile.js";
-import type { EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { allCronSettings, bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
+import type { ApacheDirective, EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
+import { allCronSettings, APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT, bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { defaultEnv, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
@@ -137,6 +137,11 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const output = put(e.name, e.value, false, e.source);
     // A value or key left out is not listed as carried over: the notes below say what happened to it.
     if (isEnvKey(e.name) && (e.value === null || envExpressible(e.value) || output === sec)) out.provenance.push({ output, what: `${e.name} (Capistrano default_env)`, source: e.source });
+  }
+  // Apache's `SetEnv NAME value` in the stage's vhosts: Passenger hands it to the app as ENV.
+  for (const e of apacheSetEnv(plan.model, sp.stage)) {
+    const output = put(e.name, e.value, false, e.source);
+    if (isEnvKey(e.name) && (envExpressible(e.value) || output === sec)) out.provenance.push({ output, what: `${e.name} (Apache SetEnv, ${e.source.file})`, source: e.source });
   }
   // whenever's `env` lines that hold a secret: every cron line had them; the CronJobs read them
   // from the Secret, prefilled with the value the schedule wrote.
@@ -280,4 +285,24 @@ function unsetLines(stage: string, unset: BootRead[]): string {
     text += envComment(`${r.source.file}:${r.source.line}, ${fallback}`) + envComment(`${r.name}=`);
   }
   return text;
+}
+
+/**
+ * The values the stage's Apache configs give the app with SetEnv (one or two words, as Apache takes
+ * it). A secret one was never kept (analyzers/apache lists it as a secret), and one no stage knows
+ * (ERB text) was said where it was read: neither is carried.
+ */
+function apacheSetEnv(model: Plan["model"], stage: StagePlan["stage"]): { name: string; value: string; source: Source }[] {
+  const out: { name: string; value: string; source: Source }[] = [];
+  const walk = (ds: ApacheDirective[]) => {
+    for (const d of ds) {
+      if (APACHE_ENV_DIRECTIVES.has(d.name.toLowerCase()) && (d.args.length === 1 || d.args.length === 2)) {
+        const [name, value = ""] = d.args as [string, string?];
+        if (value !== APACHE_SECRET_NOT_KEPT && !value.includes("<%") && !name.includes("<%") && !HOST_LAYOUT_ENV.test(name)) out.push({ name, value, source: d.source });
+      }
+      if (d.block) walk(d.block);
+    }
+  };
+  for (const f of apacheFilesFor(model, stage)) if (!f.example) walk(f.directives);
+  return out;
 }

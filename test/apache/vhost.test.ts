@@ -18,6 +18,7 @@ import { apacheFilesFor, stageHosts } from "../../emitters/kustomize/rules.js";
 import { edgeSpec } from "../../emitters/kustomize/edge/spec.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { defaultAnswers } from "../kustomize/answers.js";
+import { configEnvFile } from "../../emitters/contract.js";
 import { runApache, selfSignedPair } from "./apache.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,6 +168,57 @@ describe("what Apache refuses, ignores or the analysis cannot know", () => {
     expect(JSON.stringify(m)).not.toContain("hunter2");
     expect(m.secrets.filter((x) => x.source.file === "config/apache/quarry.conf").map((x) => [x.name, x.source.line])).toEqual([["SECRET_KEY_BASE", 3], ["SMTP_PASSWORD", 4]]);
     expect(JSON.stringify(m.apache)).toContain('"TZ","UTC"');
+  });
+
+  it("Apache takes directive names in any case: lower-case ones are read as Apache reads them", async () => {
+    const vhost = "passengermaxpoolsize 12\n<virtualhost *:443>\n  servername quarry.example.net\n  sslengine on\n  SSLCertificateFile CERT\n  SSLCertificateKeyFile KEY\n  limitrequestbody 5242880\n  passengermininstances 3\n  setenv TZ UTC\n</virtualhost>\n";
+    const pair = selfSignedPair();
+    const run = runApache(vhost.replace("CERT", pair.cert).replace("KEY", pair.key));
+    expect(run).toMatchObject({ ok: true, stderr: expect.not.stringMatching(/WARNING|error/i) });
+    expect(run.vhosts.some((v) => v.name === "quarry.example.net" && v.port === 443)).toBe(true);
+    const m = await model({ [T]: null, "config/apache/quarry.conf": vhost });
+    expect(m.webServer!.passenger!.settings.map((x) => [x.key, x.value, x.source.line])).toEqual([["max_pool_size", 12, 1], ["min_instances", 3, 8]]);
+    const v = m.apache!.files[0]!.vhosts[0]!;
+    expect([v.serverNames.map((n) => n.value), v.ssl?.source.line, v.limitRequestBody?.value]).toEqual([["quarry.example.net"], 4, "5242880"]);
+    // inside a <virtualhost>, a lower-case server-wide directive is ignored by Apache as the CamelCase one is
+    const inVhost = "<VirtualHost *:80>\n  ServerName quarry.example.net\n  passengermaxpoolsize 30\n  passengermininstances 4\n</VirtualHost>\n";
+    expect(runApache(inVhost).stderr).toMatch(/cannot occur within <VirtualHost> section/i);
+    const m2 = await model({ [T]: null, "config/apache/quarry.conf": inVhost });
+    expect(m2.webServer!.passenger!.settings.map((x) => [x.key, x.value])).toEqual([["min_instances", 4]]);
+    expect(m2.problems.some((p) => p.line === 3 && /inside a <VirtualHost>, where Apache ignores it/.test(p.message))).toBe(true);
+  });
+
+  it("a non-secret SetEnv reaches the stage's config.env (Passenger gives it to the app); a secret one stays out", async () => {
+    const vhost = "<VirtualHost *:80>\n  ServerName quarry.example.net\n  SetEnv TZ Europe/Berlin\n  SetEnv FEATURE_FLAGS \"search beta\"\n  SetEnv SMTP_PASSWORD hunter2\n  SetEnv EMPTY_ONE\n</VirtualHost>\n";
+    expect(runApache(vhost)).toMatchObject({ ok: true, stderr: expect.not.stringMatching(/WARNING|error/i) });
+    const m = await model({ [T]: null, "config/apache/quarry.conf": vhost });
+    const out = emitKustomize(m, defaultAnswers(m));
+    for (const stage of ["production", "staging"]) {
+      const env = out.files.find((f) => f.path === configEnvFile(stage))!.content;
+      expect(env).toMatch(/^TZ=Europe\/Berlin$/m);
+      expect(env).toMatch(/^FEATURE_FLAGS=/m);
+      expect(env).toMatch(/^EMPTY_ONE=$/m);
+      expect(env).not.toMatch(/SMTP_PASSWORD/);
+    }
+    expect(JSON.stringify(out.files)).not.toContain("hunter2");
+    expect(out.provenance.some((p) => /TZ \(Apache SetEnv/.test(p.what) && p.source.file === "config/apache/quarry.conf" && p.source.line === 3)).toBe(true);
+  });
+
+  it("no LimitRequestBody in any vhost: Apache's default (1 GiB since 2.4.54, none before) is carried, labelled, not the edge's 1m", async () => {
+    // Apache's own change log, as installed: 2.4.54 changed the default from 0 (unlimited) to 1GB.
+    const changes = spawnSync("sh", ["-c", "zcat /usr/share/doc/apache2/changelog.gz | grep -n -A1 'default value of LimitRequestBody'"], { encoding: "utf8" }).stdout;
+    if (changes) expect(changes).toMatch(/from 0 \(unlimited\)\s*\n?.*1GB/);
+    const vhost = "<VirtualHost *:80>\n  ServerName quarry.example.net\n</VirtualHost>\n";
+    const m = await model({ [T]: null, "config/apache/quarry.conf": vhost });
+    const spec = edgeSpec(m, stageOf(m, "production"), defaultAnswers(m), "quarry");
+    expect(spec.bodySize).toMatchObject({ value: { raw: "1073741824", bytes: 1073741824, defaultOf: "Apache" }, source: { file: "config/apache/quarry.conf", line: 1 } });
+    expect(spec.bodySize!.value.directive).toMatch(/Apache's default.*2\.4\.54.*no limit up to 2\.4\.53/);
+    const out = emitKustomize(m, defaultAnswers(m, { "edge.target": "ingress-nginx" }));
+    expect(out.files.find((f) => f.path.endsWith("production/ingress.yaml"))?.content ?? JSON.stringify(out.files)).toContain("proxy-body-size: \"1073741824\"");
+    expect(out.provenance.some((p) => /proxy-body-size 1073741824 \(LimitRequestBody not set \(Apache's default/.test(p.what))).toBe(true);
+    // a vhost that sets it keeps its own number
+    const set = await model({ [T]: null, "config/apache/quarry.conf": vhost.replace("</V", "  LimitRequestBody 1048576\n</V") });
+    expect(edgeSpec(set, stageOf(set, "production"), defaultAnswers(set), "quarry").bodySize?.value).toEqual({ raw: "1048576", bytes: 1048576, directive: "LimitRequestBody 1048576" });
   });
 
   it("hostile lines (a section never closed by '>', 200,000 aliases, 50,000 continuations) are read in linear time", () => {

@@ -243,6 +243,29 @@ describe("addresses on the app's own machine", () => {
     ]);
   });
 
+  it("a `shared:` section (config_for merges it under every env) reaches each stage whose section does not set the key", async () => {
+    const x = await analyzeFiles(
+      repo({
+        "config/search.yml": [
+          "shared:",
+          "  elasticsearch:",
+          "    host: localhost",
+          "    port: 9200",
+          "  queue_url: amqp://127.0.0.1:5672",
+          "production:",
+          "  elasticsearch:",
+          "    host: search.internal.example.org",
+          "staging:",
+          "  index_prefix: stg",
+          "",
+        ].join("\n"),
+      }),
+      "shelf",
+    );
+    const mine = (x.localAddresses ?? []).filter((a) => a.source.file === "config/search.yml");
+    expect(mine.map((a) => `${at(a)} ${a.kind} ${a.stages.join(",")}`).sort()).toEqual(["config/search.yml:3 elasticsearch staging", "config/search.yml:5 rabbitmq production,staging"]);
+  });
+
   it("an app whose every address names a real host has none", async () => {
     const clean = await analyzeFiles(
       repo({

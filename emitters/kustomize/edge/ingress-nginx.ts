@@ -63,7 +63,7 @@ export const INGRESS_NGINX_TABLE: MappingRow<NginxIngressBuild>[] = [
         return;
       }
       b.annotations[`${N}proxy-body-size`] = s.value.raw;
-      out.provenance.push({ output: i.output, what: `proxy-body-size ${s.value.raw}`, source: s.source });
+      out.provenance.push({ output: i.output, what: `proxy-body-size ${s.value.raw}${s.value.defaultOf ? ` (${s.value.directive})` : ""}`, source: s.source });
     },
   },
   {

@@ -15,6 +15,10 @@ import {
   apacheFilesFor,
 } from "../rules.js";
 
+/** Apache's LimitRequestBody when no line sets it: 1 GiB from 2.4.54 (0, unlimited, up to 2.4.53). */
+export const APACHE_DEFAULT_BODY_BYTES = 1073741824;
+const APACHE_DEFAULT_BODY_LABEL = "LimitRequestBody not set (Apache's default: 1073741824 bytes, 1 GiB, since 2.4.54; no limit up to 2.4.53)";
+
 export interface Sourced<T> {
   value: T;
   source: Source;
@@ -37,7 +41,7 @@ export interface EdgeSpec {
    * client_max_body_size as written (nginx default 1m when absent); under Apache its
    * LimitRequestBody in bytes, with `directive` naming it for the notes.
    */
-  bodySize: Sourced<{ raw: string; bytes: number | null; directive?: string }> | null;
+  bodySize: Sourced<{ raw: string; bytes: number | null; directive?: string; defaultOf?: "Apache" }> | null;
   /** proxy_{read,send,connect}_timeout in seconds. */
   timeouts: { read?: Sourced<number>; send?: Sourced<number>; connect?: Sourced<number> };
   /** ip_hash / hash $cookie_ / sticky: the directive as written. */
@@ -144,8 +148,9 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     }
   }
   // Passenger under Apache, where no nginx config describes the stage: its vhosts' TLS and upload limit.
+  const apacheVhosts = servers.length ? [] : apacheFilesFor(model, stage).flatMap((f) => f.vhosts);
   if (!servers.length)
-    for (const v of apacheFilesFor(model, stage).flatMap((f) => f.vhosts)) {
+    for (const v of apacheVhosts) {
       if (v.ssl && !tls) tls = { value: true, source: v.ssl.source };
       const l = v.limitRequestBody;
       if (!l) continue;
@@ -154,6 +159,11 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
       const prev = bodySize?.value.bytes ?? -1;
       if (!bodySize || bytes === 0 || (bytes !== null && prev !== 0 && bytes > prev)) bodySize = { value: { raw: l.value, bytes, directive: `LimitRequestBody ${l.value}` }, source: l.source };
     }
+  // nginx's own default (1m) is ingress-nginx's too, so a site without client_max_body_size needs
+  // nothing; Apache's is not: 1 GiB since 2.4.54 (unlimited before, Apache's CHANGES), so a vhost
+  // without LimitRequestBody carries Apache's default, labelled, instead of the edge's 1m.
+  if (!bodySize && apacheVhosts.length && apacheVhosts.every((v) => !v.limitRequestBody))
+    bodySize = { value: { raw: String(APACHE_DEFAULT_BODY_BYTES), bytes: APACHE_DEFAULT_BODY_BYTES, directive: APACHE_DEFAULT_BODY_LABEL, defaultOf: "Apache" }, source: apacheVhosts[0]!.source };
   // HTTPS when nginx had it, or when the answer says so (TLS ended before nginx); never half: a
   // host served over HTTPS redirects its HTTP to it.
   const https = answerBool(answers, "edge.https", tls !== null);
