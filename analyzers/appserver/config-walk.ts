@@ -39,8 +39,14 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
   return { kind, ...base, workers: null, threads: null, listen: [], timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [] };
 }
 
-export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"]): void {
+/**
+ * `ivar` answers an instance variable the DSL itself set before the file ran (whenever's `--set`
+ * and setup.rb values): `@x ||= v` keeps that value and takes `v` only when it is nil.
+ */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined): void {
   const frames: Map<string, RValue>[] = [new Map()];
+  // Instance variables the file assigns (`@scenario ||= "api"`): one object (the DSL's) for the whole file.
+  const ivars = new Map<string, RValue>();
   // Top-level constants the file assigns (`RAILS_ENV = ENV["RAILS_ENV"]`): the DSL's instance_eval
   // defines them on Object, so every later line (blocks included) reads them.
   const constants = new Map<string, RValue>();
@@ -51,6 +57,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
       return undefined;
     },
     call: (node, ev) => {
+      if (kind(node) === "InstanceVariableReadNode" && ivars.has(String(node.name))) return ivars.get(String(node.name))!;
       // nil is an answer (a table's miss), not "undecided"
       const v = extraCall?.(node, ev);
       return v !== undefined ? v : fileScopeCall(node, ev, deployedPath);
@@ -83,6 +90,17 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
         case "ConstantOrWriteNode": {
           const cur = constants.get(st.name);
           if (cur === undefined || truthy(cur) === false) constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          break;
+        }
+        case "InstanceVariableWriteNode":
+          ivars.set(String(st.name), condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          break;
+        case "InstanceVariableOrWriteNode": {
+          const name = String(st.name);
+          const cur = ivars.has(name) ? ivars.get(name)! : ivar?.(name.slice(1));
+          const t = cur === undefined ? false : truthy(cur);
+          if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: whether ${name} was already set is not known statically`));
           break;
         }
         case "LocalVariableOrWriteNode": {

@@ -177,7 +177,8 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     });
   };
 
-  walkConfig(parsed, null, visit, (node) => varHook(node));
+  // `@x ||= v`: whenever's `--set` and `set` assign @x first (JobList#set), so a set x keeps its value
+  walkConfig(parsed, null, visit, (node) => varHook(node), (name) => (name in setVars ? setVars[name] : undefined));
   if (readEnvironment && !preSetKeys.has("environment"))
     problem(1, "the schedule reads `environment`; Capistrano's whenever passes each stage's rails_env, so jobs may differ per stage (read here for " + rubyToS(setVars["environment"] ?? null) + ")");
 
