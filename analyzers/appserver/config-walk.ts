@@ -98,7 +98,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
         case "InstanceVariableOrWriteNode": {
           const name = String(st.name);
           const cur = ivars.has(name) ? ivars.get(name)! : ivar?.(name.slice(1));
-          const t = cur === undefined ? false : truthy(cur);
+          const t = cur === undefined ? false : isStringAtRun(cur) ? true : truthy(cur);
           if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
           else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: whether ${name} was already set is not known statically`));
           break;
@@ -172,6 +172,14 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     }
   };
   walk(statementsOf(parsed.root), null);
+}
+
+/** A Capistrano reference (`release_path`) or a string with unknown pieces: a String when the file runs, never nil. */
+function isStringAtRun(v: RValue): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  return keys.length === 1 && ((keys[0] === "cap" && typeof o.cap === "string") || (keys[0] === "interp" && Array.isArray(o.interp)));
 }
 
 function blockParam(block: any): string | null {

@@ -42,4 +42,13 @@ describe("whenever: `@x ||= value` vs `whenever -f`", () => {
       expect(lines(crontab.lines)).toEqual(want);
     });
   }
+
+  // setup.rb sets path (the release directory whenever runs in): `@path ||= "/srv/..."` keeps it
+  it("@path ||= keeps setup.rb's path", () => {
+    const { crontab, problems } = analyzer({ environment: "production" });
+    expect(problems).toEqual([]);
+    const rake = crontab.jobs.find((j) => j.type === "rake")!;
+    expect(JSON.stringify(rake.command)).not.toMatch(/unknown|\/srv\/shop/);
+    expect(JSON.stringify(rake.command)).toMatch(/release_path/);
+  });
 });
