@@ -2,10 +2,10 @@
 // frequency/at rules in whenever/cron.ts, Chronic's time reading in whenever/chronic.ts, the command
 // templates in whenever/job.ts, the JobList run in whenever/schedule.ts. Which files the servers
 // loaded (config/schedule.rb, or what `-f` named) is decided in whenever/loaded.ts.
-import type { AnalyzerContext, CronFacts, CronJob, RValue, ScheduleFile } from "../src/model.js";
+import type { AnalyzerContext, CronFacts, CronJob, RValue, ScheduleFile, Source } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
-import type { ScheduleLoad } from "./whenever/loaded.js";
+import { customWheneverVariables, type ScheduleLoad } from "./whenever/loaded.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../src/model.js";
 
 /** whenever's default file: what is read when no deploy load says otherwise (tests, the oracle). */
@@ -34,8 +34,9 @@ const RELEASE_PATH: RValue = { cap: "release_path" };
 export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = [], loads: ScheduleLoad[] = [{ file: SCHEDULE_FILE, how: "whenever's default file" }]): CronFacts | null {
   const files: ScheduleFile[] = [];
   const jobs: CronJob[] = [];
+  const varsFrom = opts.set ? null : customWheneverVariables(ctx);
   for (const load of loads) {
-    const one = cronOfFile(ctx, load.file, opts, railsEnvs);
+    const one = cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom);
     if (!one) continue;
     files.push({ ...load, settings: one.settings });
     jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}) })));
@@ -44,8 +45,8 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
   return { file: files[0]!.file, settings: files[0]!.settings, jobs, files };
 }
 
-function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[]): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
-  const schedule = loadSchedule(ctx, file);
+function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[], varsFrom: Source | null): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
+  const schedule = loadSchedule(ctx, file, varsFrom);
   if (!schedule) return null;
   const r = schedule.run(opts.set ?? {}, ctx.problem);
   let jobs = toCronJobs(r);
@@ -73,7 +74,7 @@ export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}, file: 
 }
 
 /** A schedule file read and parsed once; `run` is whenever with a `--set`, as often as needed. */
-function loadSchedule(ctx: AnalyzerContext, file: string): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
+function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | null = null): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
   if (!hasPath(ctx.repo, file)) return null;
   const read = ctx.repo.read(file);
   if ("error" in read) {
@@ -84,7 +85,7 @@ function loadSchedule(ctx: AnalyzerContext, file: string): { run: (set: PreSet, 
   for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const paths = ctx.repo.paths;
   const files = { binRails: paths.includes("bin/rails"), scriptRails: paths.includes("script/rails"), gemfile: paths.includes("Gemfile") };
-  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" })) };
+  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" }), varsFrom) };
 }
 
 /**

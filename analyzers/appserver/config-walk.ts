@@ -100,7 +100,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           const cur = ivars.has(name) ? ivars.get(name)! : ivar?.(name.slice(1));
           const t = cur === undefined ? false : isStringAtRun(cur) ? true : truthy(cur);
           if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
-          else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: whether ${name} was already set is not known statically`));
+          else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: ${cur !== undefined && typeof cur === "object" && cur !== null && typeof (cur as { unknown?: unknown }).unknown === "string" ? (cur as { unknown: string }).unknown : `whether ${name} was already set is not known statically`}`));
           break;
         }
         case "LocalVariableOrWriteNode": {

@@ -260,3 +260,21 @@ function reportLoads(ctx: AnalyzerContext, loads: ScheduleLoad[]): ScheduleLoad[
   }
   return kept;
 }
+
+/**
+ * Where the deploy passes whenever variables of its own (`set :whenever_variables, …`, or a
+ * `--set` on a whenever line): a schedule's `@x ||= default` then may not take its default, so
+ * readSchedule leaves such a variable unknown. Null when only Capistrano's default (environment=) runs.
+ */
+export function customWheneverVariables(ctx: AnalyzerContext): Source | null {
+  for (const file of ctx.repo.paths.filter((p) => DEPLOY_CODE.test(p))) {
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    const lines = r.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const code = lines[i]!.slice(0, MAX_COMMAND_LINE).replace(/^\s*#.*$/, "");
+      if (/\bwhenever_variables\b/.test(code) || (/whenever/.test(code) && /(^|[\s"'])--set\b/.test(code))) return { file, line: i + 1 };
+    }
+  }
+  return null;
+}

@@ -80,7 +80,7 @@ const BUILTIN_JOB_TYPES: Record<string, string> = {
   runner: "cd :path && :bundle_command :runner_command -e :environment ':task' :output",
 };
 
-export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem): ScheduleResult {
+export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem, varsFrom: Source | null = null): ScheduleResult {
   const setVars: Options = {};
   const settings: Record<string, Fact<RValue>> = {};
   const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== ""));
@@ -178,7 +178,9 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   };
 
   // `@x ||= v`: whenever's `--set` and `set` assign @x first (JobList#set), so a set x keeps its value
-  walkConfig(parsed, null, visit, (node) => varHook(node), (name) => (name in setVars ? setVars[name] : undefined));
+  walkConfig(parsed, null, visit, (node) => varHook(node), (name) =>
+    name in setVars ? setVars[name] : varsFrom ? { unknown: `the deploy passes whenever variables of its own (${varsFrom.file}:${varsFrom.line}); whether they set ${name} is not known statically` } : undefined,
+  );
   if (readEnvironment && !preSetKeys.has("environment"))
     problem(1, "the schedule reads `environment`; Capistrano's whenever passes each stage's rails_env, so jobs may differ per stage (read here for " + rubyToS(setVars["environment"] ?? null) + ")");
 

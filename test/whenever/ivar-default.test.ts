@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
-import { readCrontab } from "../../analyzers/whenever.js";
+import { analyzeCron, readCrontab } from "../../analyzers/whenever.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { Problem } from "../../src/model.js";
 import { runWhenever } from "./crontab.js";
@@ -50,5 +50,29 @@ describe("whenever: `@x ||= value` vs `whenever -f`", () => {
     const rake = crontab.jobs.find((j) => j.type === "rake")!;
     expect(JSON.stringify(rake.command)).not.toMatch(/unknown|\/srv\/shop/);
     expect(JSON.stringify(rake.command)).toMatch(/release_path/);
+  });
+});
+
+// A deploy that passes whenever variables of its own may set @site: the default is then not known
+// to apply, so the word-list branches stay undecided (warned) instead of taking "north".
+describe("whenever: `@x ||=` when the deploy passes its own variables", () => {
+  function cron(extra: Record<string, string>) {
+    const problems: Problem[] = [];
+    const ctx = { repo: memoryRepo({ "config/schedule.rb": readFileSync(FILE, "utf8"), Gemfile: "", "bin/rails": "", ...extra }), problem: (p: Problem) => problems.push(p) };
+    return { cron: analyzeCron(ctx)!, problems };
+  }
+  // the list branch's job (schedule line 11): its command holds @site, so it is known only by its line
+  const mirrors = (c: ReturnType<typeof cron>) => c.cron.jobs.some((j) => j.source.line === 11);
+
+  it("no variables of its own: the default applies, the list branch is dropped as whenever drops it", () => {
+    const c = cron({ "config/deploy.rb": 'set :application, "shop"\n' });
+    expect(mirrors(c)).toBe(false);
+  });
+
+  it("set :whenever_variables: @site is unknown, the branch is kept and warned, naming the deploy line", () => {
+    const c = cron({ "config/deploy.rb": 'set :application, "shop"\nset :whenever_variables, -> { "environment=#{fetch :rails_env}&site=#{fetch :site}" }\n' });
+    expect(mirrors(c)).toBe(true);
+    expect(c.problems.some((p) => /not known statically/.test(p.message))).toBe(true);
+    expect(JSON.stringify(c.cron.jobs.find((j) => j.source.line === 11)!.task)).toMatch(/config\/deploy\.rb:2/);
   });
 });
