@@ -243,12 +243,13 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   const heldNumbers = new Map<string, Gap[]>();
   for (const g of model.gaps) {
     const m = WEB_NUMBER_ID.exec(g.id);
-    if (!m || !g.placeholder || (Object.hasOwn(answers, g.id) && !sameValue(answers[g.id], g.default))) continue;
+    // src/migrate.ts drops `placeholder` from a question someone answered (even with the default).
+    if (!m || !g.placeholder) continue;
     heldNumbers.set(m[1]!, [...(heldNumbers.get(m[1]!) ?? []), g]);
   }
   for (const [stage, gs] of heldNumbers)
     steps.push(
-      `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again (an answer equal to the default keeps this step: tick it once a server shows those same values).`,
+      `**Fill in the web server's numbers of stage ${text(stage)}**: the config that held them is not in the repo (${[...new Set(gs.map((g) => at(g.source)))].map(code).join(", ")}), so its pods run the server's defaults as placeholders: ${gs.map((g) => `${code(g.id)} = ${code(JSON.stringify(answers[g.id] ?? g.default))}`).join(", ")}. Read the real values from that stage's servers, answer them in ${code(".rails2k8s.yml")} (and ${code("resources.web")} to match the workers), and run ${code("rails2k8s migrate")} again (a default a server shows too is confirmed by uncommenting its line there).`,
     );
   // Hosts only the mailer named: routed as given, but they may be another app's (confirm them), until
   // someone answers the question (src/migrate.ts then no longer marks it a suggestion).

@@ -418,7 +418,7 @@ const shapeOf = (v: RValue): string => (v === null ? "null" : Array.isArray(v) ?
 
 /**
  * Renders the answers file: gaps in id order with their question; unknown ids kept at the end.
- * A suggestion taken as its default with no one asked (`toConfirm`) is written commented out: saved,
+ * A suggestion or placeholder taken as its default with no one asked (`toConfirm`) is written commented out: saved,
  * it would read as confirmed next time; uncommented, it is.
  */
 export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers, toConfirm: ReadonlySet<string> = new Set()): string {
@@ -433,7 +433,8 @@ export function renderAnswers(gaps: Gap[], answers: Answers, previous: Answers, 
     .sort();
   for (const id of ids) {
     const g = byId.get(id)!;
-    if (toConfirm.has(id)) lines.push("", ...comment(g.question), "# A suggestion, not confirmed: uncomment the line below (or write your own) once you know it.", ...comment(entry(id, answers[id]!)));
+    if (toConfirm.has(id))
+      lines.push("", ...comment(g.question), `# ${g.placeholder ? "A placeholder" : "A suggestion"}, not confirmed: uncomment the line below (or write your own) once you know it.`, ...comment(entry(id, answers[id]!)));
     else lines.push("", ...comment(g.question), entry(id, answers[id]!));
   }
   // Answers to questions this analysis did not raise, or did not ask (gateway.name once the edge

@@ -159,7 +159,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
   const asAsked = analyzed.gaps.map((g) => confirmed(inContext(g, answers), answers, defaulted));
   mark("answers");
-  const model = { ...withAnsweredWebNumbers(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath), gaps: asAsked };
+  const stillPlaceholders = new Set(asAsked.filter((g) => g.placeholder).map((g) => g.id));
+  const model = { ...withAnsweredWebNumbers(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath, stillPlaceholders), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];
@@ -255,7 +256,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
   const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
-  const toConfirm = new Set(model.gaps.filter((g) => g.suggestion && defaulted.has(g.id)).map((g) => g.id));
+  const toConfirm = new Set(model.gaps.filter((g) => (g.suggestion || g.placeholder) && defaulted.has(g.id)).map((g) => g.id));
   tree.write(answersPath, renderAnswers(savable.gaps, answers, savable.previous, toConfirm), { origin: "answers" });
 
   mark("record and answers");
@@ -347,7 +348,7 @@ async function collectAnswers(
       const v = fromFile ? usable[g.id]! : g.default;
       if (!fromFile) defaulted.add(g.id);
       const held =
-        g.placeholder && sameAnswer(v, g.default)
+        g.placeholder && !fromFile
           ? ", a placeholder: answer it before the cut-over (MIGRATION.md lists it)"
           : g.suggestion && !fromFile
             ? ", a suggestion: confirm it before the cut-over (MIGRATION.md lists it)"
@@ -375,13 +376,15 @@ async function collectAnswers(
 }
 
 /**
- * A suggestion (the mailer's host for a stage's hosts) someone answered, in the wizard or in the
- * answers file, is confirmed: an answer like any other, which MIGRATION.md and the edge no longer
- * ask to confirm. Taken as the default with no one asked, it stays a suggestion.
+ * A suggestion (the mailer's host for a stage's hosts) or a placeholder (a web number no repo file
+ * holds) someone answered, in the wizard or uncommented in the answers file, is confirmed, even
+ * when equal to the default: an answer like any other, which no output labels or asks about any
+ * more. Taken as the default with no one asked (`--yes`), it stays what it was, and is saved
+ * commented out so that the next run cannot mistake it for an answer.
  */
 function confirmed(g: Gap, answers: Answers, defaulted: ReadonlySet<string>): Gap {
-  if (!g.suggestion || defaulted.has(g.id) || !Object.hasOwn(answers, g.id)) return g;
-  const { suggestion: _, ...answered } = g;
+  if (!(g.suggestion || g.placeholder) || defaulted.has(g.id) || !Object.hasOwn(answers, g.id)) return g;
+  const { suggestion: _s, placeholder: _p, ...answered } = g;
   return answered;
 }
 

@@ -116,9 +116,10 @@ export function appServerGaps(model: ModelForGaps): Gap[] {
  * The model with each stage's unreadable numbers replaced by its answers (or the placeholder
  * defaults): a copy of the stage's server config, for that stage alone, placed first so that
  * appServerFor finds it (production's first of all: the image runs production's config).
- * A number still equal to the placeholder keeps `defaultOf`, so outputs label it as such.
+ * A number still a placeholder keeps `defaultOf`, so outputs label it as such: the ids in
+ * `placeholders` (no one confirmed them: src/migrate.ts `confirmed`), else any equal to the default.
  */
-export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answers, answersFile: string): M {
+export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answers, answersFile: string, placeholders?: ReadonlySet<string>): M {
   const copies: AppServerConfig[] = [];
   const stages = overlayStages(model);
   const prodFirst = [...stages].sort((a, b) => Number(stageName(b) === "production") - Number(stageName(a) === "production"));
@@ -134,7 +135,7 @@ export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answe
       const id = webNumberAnswerId(stageName(st), u.key);
       const dflt: RValue = u.key === "threads" ? [...APP_SERVER_DEFAULTS.puma.threads] : d[u.key === "workers" ? "workers" : "timeout"];
       const given = Object.hasOwn(answers, id) ? answers[id]! : dflt;
-      const placeholder = JSON.stringify(given) === JSON.stringify(dflt);
+      const placeholder = placeholders ? placeholders.has(id) : JSON.stringify(given) === JSON.stringify(dflt);
       const fact = { value: given, source: { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: placeholderOf(kind, id) } : {}) };
       if (u.key === "workers") copy.workers = fact;
       else if (u.key === "timeout") copy.timeout = fact;

@@ -183,3 +183,45 @@ describe("each stage's web numbers are its own", () => {
     }
   });
 });
+
+describe("a placeholder is confirmed by an answer, never by --yes", () => {
+  it("--yes saves the placeholders commented out, and a second --yes run writes nothing", async () => {
+    const dir = onDisk(pumaApp());
+    expect(await runMigrate(dir, { yes: true }, recordingIo(), env)).toBe(0);
+    const saved = read(dir, ".rails2k8s.yml");
+    expect(saved).toMatch(/# A placeholder, not confirmed: uncomment the line below[^\n]*\n# stage\.production\.web\.workers: 0\n/);
+    expect(saved).toMatch(/\n# resources\.web:/);
+    expect(saved).not.toMatch(/^stage\.[a-z]+\.web\./m);
+    expect(saved).not.toMatch(/^resources\.web:/m);
+    const before = new Map(["MIGRATION.md", ".rails2k8s.yml", "k8s/overlays/production/config.env", "config/puma/kubernetes.rb"].map((p) => [p, read(dir, p)]));
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env)).toBe(0);
+    for (const [p, c] of before) expect(read(dir, p), p).toBe(c);
+    expect(io.stdout()).toMatch(/stage\.production\.web\.workers = 0 {2}\(default, a placeholder/);
+    expect(read(dir, "MIGRATION.md")).toMatch(/Fill in the web server's numbers of stage production/);
+  });
+
+  it("an uncommented answer equal to the default is confirmed: no label, no step, kept uncommented", async () => {
+    const d = APP_SERVER_DEFAULTS.puma;
+    const dir = onDisk({
+      ...pumaApp(),
+      ".rails2k8s.yml": `# rails2k8s answers\nstage.production.web.workers: ${d.workers}\nstage.production.web.threads: [${d.threads.join(", ")}]\nstage.production.web.timeout: ${d.timeout}\n`,
+    });
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env)).toBe(0);
+    expect(io.stdout()).toMatch(/stage\.production\.web\.workers = 0 {2}\(saved in [^\n]*\.rails2k8s\.yml\)\n/);
+    const prod = read(dir, "k8s/overlays/production/config.env");
+    expect(prod).toMatch(/\nWEB_CONCURRENCY=0\n/);
+    expect(prod).not.toMatch(/PLACEHOLDER/);
+    // Staging was not answered: it stays a placeholder, in its overlay and in the guide.
+    expect(read(dir, "k8s/overlays/staging/config.env")).toMatch(/# PLACEHOLDER: [^\n]*stage\.staging\.web\.workers/);
+    const guide = read(dir, "MIGRATION.md");
+    expect(guide).not.toMatch(/Fill in the web server's numbers of stage production/);
+    expect(guide).toMatch(/Fill in the web server's numbers of stage staging/);
+    expect(guide).not.toMatch(/`stage\.production\.web\.workers` \| [^\n]*placeholder, to answer/);
+    expect(guide).toMatch(/`stage\.staging\.web\.workers` \| [^\n]*placeholder, to answer/);
+    const saved = read(dir, ".rails2k8s.yml");
+    expect(saved).toMatch(/^stage\.production\.web\.workers: 0$/m);
+    expect(saved).toMatch(/^# stage\.staging\.web\.workers: 0$/m);
+  });
+});

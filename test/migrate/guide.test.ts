@@ -109,10 +109,11 @@ describe("MIGRATION.md", () => {
     expect(io.stdout()).toMatch(/^ {2}edge\.target = \w+ {2}\(default\)$/m);
     const md = readFileSync(join(dir, "MIGRATION.md"), "utf8");
     expect(md).toMatch(/\| `stage\.staging\.hosts` \| `\["set-me\.staging\.ledger\.invalid"\]` \| placeholder, to answer \|/);
-    // Saved by --yes, the placeholder is still one on the next run.
+    // Saved by --yes commented out, the placeholder is still one on the next run.
+    expect(readFileSync(join(dir, ".rails2k8s.yml"), "utf8")).toMatch(/^# stage\.staging\.hosts:/m);
     const again = recordingIo();
     await runMigrate(dir, { yes: true, stat: true }, again, { interactive: false, prompts: {} as never, analyze: analyzeDir, emitters: EMITTERS });
-    expect(again.stdout()).toMatch(/stage\.staging\.hosts = [^\n]*saved in [^\n]*a placeholder: answer it/);
+    expect(again.stdout()).toMatch(/stage\.staging\.hosts = [^\n]*\(default, a placeholder: answer it/);
   });
 
   it("is deterministic and never carries a secret value", () => {
