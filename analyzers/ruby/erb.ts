@@ -108,10 +108,12 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
   // output line (1-based) → template line
   const lines: number[] = [];
   let outLine = 1;
+  let atLineStart = true;
   const emit = (s: string, from: number, textLines: boolean) => {
     // At the start of an output line, the line is where this piece comes from: after a dropped
     // branch, the line the text before it ended on no longer is.
-    if (lines[outLine] === undefined || (s !== "" && (output === "" || output.endsWith("\n")))) lines[outLine] = from;
+    // (A flag, not output.endsWith: that flattens the growing string at every piece, quadratic on a 2 MB template.)
+    if (lines[outLine] === undefined || (s !== "" && atLineStart)) lines[outLine] = from;
     for (const ch of s)
       if (ch === "\n") {
         outLine++;
@@ -119,6 +121,7 @@ export function renderErb(file: string, text: string, scope: Scope, problems?: (
         if (lines[outLine] === undefined) lines[outLine] = from;
       }
     output += s;
+    if (s !== "") atLineStart = s.endsWith("\n");
   };
   const flow = opts.branches ? new Branches(file, scope) : null;
   for (const seg of splitErb(text)) {

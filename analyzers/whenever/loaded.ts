@@ -116,10 +116,20 @@ export interface LoadedSchedules {
 export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: Stage[]): LoadedSchedules {
   const loads: ScheduleLoad[] = [];
   // One entry per file, its jobs made once: a file two tasks load ran on the servers of both.
+  // (Sets beside the lists: a fleet of 10,000 stage files adds one stage at a time.)
+  const stageSets = new Map<ScheduleLoad, Set<string>>();
   const add = (l: ScheduleLoad, stageName?: string) => {
     const same = loads.find((x) => x.file === l.file);
-    if (!same) return loads.push(stageName ? { ...l, stages: [stageName] } : l);
-    if (same.stages && stageName && !same.stages.includes(stageName)) same.stages.push(stageName);
+    if (!same) {
+      const entry = stageName ? { ...l, stages: [stageName] } : l;
+      if (stageName) stageSets.set(entry, new Set([stageName]));
+      return loads.push(entry);
+    }
+    const seen = stageSets.get(same);
+    if (same.stages && stageName && !seen?.has(stageName)) {
+      same.stages.push(stageName);
+      seen?.add(stageName);
+    }
     else if (!stageName) delete same.stages;
     if (same.taskRoles && l.taskRoles) same.taskRoles = { roles: [...new Set([...same.taskRoles.roles, ...l.taskRoles.roles])], byRole: same.taskRoles.byRole && l.taskRoles.byRole };
     else delete same.taskRoles;
@@ -163,11 +173,13 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     invoked = true;
     add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: mina, how: "Mina's whenever:update (mina/whenever)" });
   }
+  const stageOfFile = new Map<string, string>();
+  for (const st of stages) if (!st.undeclared && !stageOfFile.has(st.source.file)) stageOfFile.set(st.source.file, st.name);
   for (const file of ctx.repo.paths.filter((p) => DEPLOY_CODE.test(p))) {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
     // A task a stage file defines exists when that stage is deployed only.
-    const ownStage = stages.length > 1 ? stages.find((st) => !st.undeclared && st.source.file === file)?.name : undefined;
+    const ownStage = stages.length > 1 ? stageOfFile.get(file) : undefined;
     const lines = r.text.split(/\r?\n/);
     lines.forEach((line, i) => {
       const code = line.slice(0, MAX_COMMAND_LINE).replace(/^\s*#.*$/, "");
