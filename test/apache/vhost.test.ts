@@ -21,22 +21,11 @@ import { defaultAnswers } from "../kustomize/answers.js";
 import { configEnvFile } from "../../emitters/contract.js";
 import { runApache, selfSignedPair } from "./apache.js";
 
+import { filesOf } from "../fixture-files.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const QUARRY = join(here, "../../fixtures/appserver/quarry");
 const T = "lib/capistrano/templates/apache_vhost.conf.erb";
 
-function filesOf(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, "utf8");
-    }
-  };
-  walk(root);
-  return out;
-}
 const quarry = filesOf(QUARRY);
 const model = (overrides: Record<string, string | null> = {}): Promise<AppModel> => {
   const files = { ...quarry };

@@ -26,21 +26,10 @@ import { defaultAnswers } from "../kustomize/answers.js";
 import { runRubyFile } from "./ruby.js";
 import { nginxTest } from "../container/nginx-text.js";
 
+import { filesOf } from "../fixture-files.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const TRAM = join(here, "../../fixtures/appserver/tram");
 
-function filesOf(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, "utf8");
-    }
-  };
-  walk(root);
-  return out;
-}
 const tramFiles = filesOf(TRAM);
 const model = (overrides: Record<string, string | null> = {}): Promise<AppModel> => {
   const files = { ...tramFiles };
