@@ -266,7 +266,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     keep(s);
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
-    if (major === 2 && !unloadable && s.servers.list(null).length > 0) {
+    // Roles whose hosts are not known here (`role :web, ENV["WEB_HOST"]`) still declare that stage:
+    // its servers become the stage's `servers.<stage>` question, not a missing stage.
+    if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
       const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
       warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);

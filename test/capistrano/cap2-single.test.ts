@@ -25,6 +25,17 @@ describe("Capistrano 2 single-stage", () => {
     expect(r.stages.map((s) => s.name)).toEqual(["staging"]);
   });
 
+  it("roles whose hosts come from the environment still make the one stage, whose servers are its question", async () => {
+    const r = await analyze({
+      Capfile: CAPFILE2,
+      "config/deploy.rb": 'set :application, "ledger"\nrole :web, ENV["LEDGER_WEB_HOST"]\nrole :app, ENV["LEDGER_APP_HOST"], jobs: true\n',
+    });
+    expect(r.stages.map((s) => s.name)).toEqual(["production"]);
+    expect(r.stage("production").servers).toEqual([]);
+    const unread = r.stage("production").unread ?? [];
+    expect(unread.filter((u) => u.what === "servers").map((u) => u.source.line)).toEqual([2, 3]);
+  });
+
   it("no servers: no stage is invented", async () => {
     const r = await analyze({ Capfile: CAPFILE2, "config/deploy.rb": 'set :application, "ledger"\n' });
     expect(r.stages).toEqual([]);
