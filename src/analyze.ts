@@ -22,6 +22,7 @@ import { analyzeApache } from "../analyzers/apache/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
+import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
@@ -88,13 +89,14 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
-  const workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
+  let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
+  workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
   const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);
