@@ -114,7 +114,14 @@ export function keptReports(items: ReviewItem[], generatedPaths: Set<string>): K
     if ((item.status !== "skipped" && item.status !== "conflict") || item.secret || item.before === null || item.before.includes("\0")) continue;
     const disagreements = differences(item).map((d) => {
       // A list value (`APP_HOSTS=a,b`) is found elsewhere item by item: the new items yours lacks.
-      const needles = d.generated === null ? [] : [d.generated, ...d.generated.split(/[\s,]+/).filter((x) => x !== d.generated && !(d.yours ?? "").split(/[\s,]+/).includes(x))].filter(distinctive);
+      // A whole line (a Dockerfile's, a .dockerignore's) is looked for whole: its words are prose and
+      // paths every file shares, and a comment is no value at all.
+      const needles =
+        d.generated === null || (d.key === "line" && d.generated.startsWith("#"))
+          ? []
+          : d.key === "line"
+            ? [d.generated].filter(distinctive)
+            : [d.generated, ...d.generated.split(/[\s,]+/).filter((x) => x !== d.generated && !(d.yours ?? "").split(/[\s,]+/).includes(x))].filter(distinctive);
       return { ...d, alsoIn: others.filter((o) => o.path !== item.path && needles.some((n) => o.after!.includes(n))).map((o) => o.path) };
     });
     const related = others
