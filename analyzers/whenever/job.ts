@@ -18,10 +18,16 @@ export function shellescape(s: string): string {
   return s.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, "\\$&").replace(/\n/g, "'\n'");
 }
 
-/** Output::Redirection#to_s for `output:` / `set :output`. Null when the value is not known. */
-export function redirection(output: RValue): string | null {
+/**
+ * Output::Redirection#to_s for `output:` / `set :output`. Null when the value is not known. A path
+ * built on the release (`"#{path}/log/cron.log"`, path being the release whenever ran in) keeps its
+ * release piece, as `cd :path` does, so the line reads as whenever wrote it.
+ */
+export function redirection(output: RValue): RValue | null {
   if (output === null) return ">> /dev/null 2>&1";
   if (typeof output === "string") return `>> ${output} 2>&1`;
+  if (isInterp(output) && output.interp.every((p) => typeof p === "string" || isReleaseRef(p)))
+    return { interp: [">> ", ...output.interp, " 2>&1"] };
   if (isHash(output) && isKnown(output)) {
     const has = (k: string) => k in output;
     const path = (k: string) => (output[k] === null ? "/dev/null" : rubyToS(output[k]));
@@ -39,6 +45,8 @@ export function redirection(output: RValue): string | null {
   if (isSym(output) || typeof output === "number" || typeof output === "boolean" || Array.isArray(output)) return "";
   return null; // a Proc, an Unknown...
 }
+
+const isReleaseRef = (p: RValue): boolean => typeof p === "object" && p !== null && !Array.isArray(p) && "cap" in p && (p.cap === "release_path" || p.cap === "current_path");
 
 /** Job#process_template: `:name` replaced by the option's value, quoted per the quotes around it. */
 function processTemplate(template: string, options: Options): Piece[] {

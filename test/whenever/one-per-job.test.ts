@@ -69,6 +69,15 @@ end
     expect(cron.jobs.map((j) => j.schedules)).toEqual([["31 6 * * *"], ["51 6 * * *"], ["51 6 * * *"]]);
     expect(cron.jobs.map((j) => j.schedules[0]).sort()).toEqual(real.lines.map((l) => l.schedule).sort());
   });
+  it("the output path on the release reads as whenever wrote it, the release being where it ran", () => {
+    const release = "/srv/app/releases/1";
+    const real = whenever(SCHEDULE, `environment=production&path=${release}`);
+    const { cron } = analyze(SCHEDULE);
+    const text = (v: unknown): string =>
+      typeof v === "string" ? v : (v as { interp: unknown[] }).interp.map((p) => (typeof p === "string" ? p : (p as { cap?: string }).cap === "release_path" ? release : "<UNKNOWN>")).join("");
+    expect(cron.jobs.map((j) => text(j.command)).sort()).toEqual(real.lines.map((l) => l.command).sort());
+    expect(real.lines[0]!.command).toContain(`>> ${release}/log/whenever.log 2>&1`);
+  });
   it("gives each job its own CronJob with its own task and time", () => {
     const { crons } = built(SCHEDULE);
     expect(crons.map((c) => [c.schedule, c.command]).sort()).toEqual([
