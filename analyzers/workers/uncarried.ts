@@ -27,8 +27,8 @@ const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails
 const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
 /** A unit named for an app server is the web Deployment's. */
 const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
-/** A unit named just `<app>-app`/`<app>-web` is probably the web server, but nothing says which program it runs. */
-const GENERIC_WEB_UNIT = /(^|[-_.])(web|app)$/;
+/** A unit named just `<app>-app`/`<app>-web`/`rails` is probably the web server, but nothing says which program it runs. */
+const GENERIC_WEB_UNIT = /(^|[-_.])(web|app|rails)$/;
 /** The words one of the rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`, `script/x start`). */
 const MENTIONS = /systemctl|service|initctl|daemons:|(script|bin)\//;
 

@@ -276,6 +276,7 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
             '      execute "sudo systemctl restart shop-web-sidekiq"',
             '      execute "sudo systemctl restart shop-puma"',
             '      execute "sudo systemctl restart shop-web"',
+            '      execute "sudo /usr/bin/systemctl restart rails.service"',
             "    end",
             "  end",
             "end",
@@ -288,9 +289,12 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
     expect(m.uncarried!.map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([
       ["shop-app-notifier", "config/deploy.rb:7"],
       ["shop-web", "config/deploy.rb:10"],
+      ["rails", "config/deploy.rb:11"],
     ]);
     expect(m.uncarried![0]!.why).not.toMatch(/probably the web server/);
     expect(m.uncarried![1]!.why).toMatch(/probably the web server/);
+    // A unit named for Rails itself runs the app: the web server, not a lost process.
+    expect(m.uncarried![2]!.why).toMatch(/probably the web server/);
   });
 
   it("daemons:restart without daemons-rails in Gemfile.lock is named by its line, not read as daemons-rails", async () => {
