@@ -80,6 +80,30 @@ const serverOnlyLinkedFiles: Rule = (m) => {
     });
 };
 
+/**
+ * Linked files the repo does hold: `cap deploy` replaced each with a symlink to the servers' shared/
+ * copy, so the app ran that copy, not the repo's, and the image will carry the repo's. What the
+ * analysis read from them (sidekiq's queues, a storage service) is the repo's version. One hazard for
+ * all of them, as the check is the same: compare with a server. Files with an env stand-in
+ * (database.yml → DATABASE_URL), secret files (their own rules) and files the deploy writes itself
+ * are left to their rules.
+ */
+const linkedFilesInRepo: Rule = (m) => {
+  const figaro = Boolean(m.rails.gems["figaro"]);
+  const files = m.linked.filter((l) => l.kind === "file" && !l.serverOnly && l.class !== "secret" && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path));
+  if (!files.length) return [];
+  const stages = [...new Set(files.flatMap((l) => l.stages))];
+  const names = files.map((l) => l.path).join(", ");
+  return [
+    {
+      id: "files.linked-in-repo",
+      message: `${names} ${files.length === 1 ? "is a linked file" : "are linked files"} (${stages.join(", ") || "all stages"}): the servers ran their own copy from shared/, not the repo's, and the image will carry the repo's version; what this analysis read from ${files.length === 1 ? "it" : "them"} is the repo's version`,
+      advice: `Compare each with shared/<path> on a server of each stage before the cutover. Where they differ, commit the server's version (secrets replaced by ENV reads, set in each stage's secrets.env), or mount the stage's copy at that path from a ConfigMap (a Secret if it holds secrets).`,
+      source: files[0]!.source,
+    },
+  ];
+};
+
 /** A linked file the deploy itself writes on the servers: a Global template's target, a task's render or upload. */
 function renderedByDeploy(m: Model, path: string): boolean {
   if (m.global?.templates.some((t) => t.target === path)) return true;
@@ -459,7 +483,7 @@ const localBackends: Rule = (m) =>
     // The database first: the one whose silence costs the most.
     .sort((x, y) => Number(y.id === "database.localhost") - Number(x.id === "database.localhost"));
 
-export const RULES: Rule[] = [localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

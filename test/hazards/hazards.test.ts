@@ -59,9 +59,30 @@ describe("hazard rules", () => {
       }),
       AS_OF,
     );
-    expect(ids(h)).toEqual(["files.server-only"]);
+    expect(ids(h)).toEqual(["files.server-only", "files.linked-in-repo"]);
     expect(h[0].message).toContain("config/environments/production.rb");
     expect(h[0].message).toContain("Ruby file");
+    wellFormed(h);
+  });
+
+  it("files.linked-in-repo: linked files the repo holds ran from the servers' copies; one hazard names them all", () => {
+    const linked = (path: string, cls: "config" | "secret", stages: string[]) => ({ path, kind: "file" as const, class: cls, stages, source: src("config/deploy.rb", 19) });
+    const h = findHazards(
+      baseModel({
+        linked: [
+          linked("config/sidekiq.yml", "config", ["production"]),
+          linked("config/storage.yml", "config", ["production", "staging"]),
+          // a stand-in, a secret file: their own rules
+          linked("config/database.yml", "config", ["production"]),
+          linked("config/master.key", "secret", ["production"]),
+        ],
+      }),
+      AS_OF,
+    );
+    expect(ids(h)).toEqual(["files.linked-in-repo"]);
+    expect(h[0].message).toMatch(/^config\/sidekiq\.yml, config\/storage\.yml are linked files \(production, staging\): the servers ran their own copy/);
+    expect(h[0].message).not.toContain("database.yml");
+    expect(h[0].source).toEqual(src("config/deploy.rb", 19));
     wellFormed(h);
   });
 
