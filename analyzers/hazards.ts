@@ -436,6 +436,8 @@ const gitProtocolSources: Rule = (m) =>
  */
 const localBackends: Rule = (m) =>
   (m.localAddresses ?? [])
+    // Only an ENV read's default (Rails' stock cable.yml): the pod sets the variable; said by src/env-default-addresses.ts.
+    .filter((a) => !a.envDefault)
     .map((a) => {
       const label = LOCAL_KIND_LABEL[a.kind];
       const database = /^database\.yml /.test(a.what);
