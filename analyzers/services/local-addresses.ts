@@ -257,6 +257,8 @@ interface Scope {
   condition: string | null;
   /** The ENV variable whose absence the address stands in for. */
   envDefault: string | null;
+  /** A branch on whether ENV holds a variable is around it (its name): an address there is that variable's stand-in, any other statement runs or not by the pod's environment. */
+  envTested: string | null;
 }
 
 /** What the branches around a node say, from its ancestors (outermost first). */
@@ -264,6 +266,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
   const tests: { node: any; want: boolean }[] = [];
   const cases: { values: string[] | null; inElse: boolean; others: string[] }[] = [];
   let envDefault: string | null = null;
+  let envTested: string | null = null;
   let condition: string | null = null;
   const within = (outer: any, inner: any) => !!outer && !!inner && inner.location.startOffset >= outer.location.startOffset && inner.location.startOffset + inner.location.length <= outer.location.startOffset + outer.location.length;
   for (let i = 0; i < chain.length - 1; i++) {
@@ -277,6 +280,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
       if (!inThen && !inElse) continue;
       const want = (k === "IfNode") === inThen;
       const presence = presenceTest(parent.predicate);
+      if (presence) envTested = presence.env;
       if (presence) {
         // The branch taken when X is unset: the address there is X's default.
         if (want === presence.negated) envDefault = presence.env;
@@ -307,7 +311,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
     return unknown ? null : true;
   };
   if (condition === null && tests.length) condition = p.textOf(tests[0]!.node).replace(/\s+/g, " ").slice(0, 80);
-  return { runs, condition, envDefault };
+  return { runs, condition, envDefault, envTested };
 }
 
 /** The ENV variable a string is the fallback of, from the expression around it. */
@@ -658,7 +662,8 @@ export function mailDelivery(ctx: AnalyzerContext, envs: StageEnv[]): MailDelive
     let may = new Set<Delivered>(["default"]);
     const apply = (p: ParsedRuby | null) => {
       for (const a of p ? assignments(p) : []) {
-        const runs = a.scope.envDefault ? null : a.scope.runs(env);
+        const decided = a.scope.runs(env);
+        const runs = decided !== false && a.scope.envTested ? null : decided;
         if (runs === false) continue;
         if (runs === true) may = new Set([a.value]);
         else may.add(a.value);
