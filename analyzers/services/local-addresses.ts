@@ -639,7 +639,7 @@ export interface MailDelivery {
 }
 
 const DELIVERY_RECEIVER = /(?:^|\.)action_mailer$|^(?:::)?ActionMailer::Base$/;
-const ENV_REQUIRE = /^(?:\.\/)?([\w-]+?)(?:\.rb)?$/;
+const ENV_REQUIRE = /^(?:\.\/|\.\.\/environments\/)?([\w-]+?)(?:\.rb)?$/;
 
 /**
  * The delivery_method each env's boot may end with, in Rails' order: config/application.rb, the
