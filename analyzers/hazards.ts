@@ -460,6 +460,8 @@ const gitProtocolSources: Rule = (m) =>
  */
 const localBackends: Rule = (m) =>
   (m.localAddresses ?? [])
+    // Only an ENV read's default (Rails' stock cable.yml): the pod sets the variable; said by src/env-default-addresses.ts.
+    .filter((a) => !a.envDefault)
     .map((a) => {
       const label = LOCAL_KIND_LABEL[a.kind];
       const database = /^database\.yml /.test(a.what);
@@ -468,16 +470,12 @@ const localBackends: Rule = (m) =>
       const how = a.defaultOf ? `${a.address} (written nowhere: ${a.defaultOf})` : a.address;
       const started = (m.services ?? []).find((sv) => sv.kind === a.kind);
       const message =
-        (a.envDefault
-          ? `${a.what} falls back to ${label} at ${how} where ENV["${a.envDefault}"] is unset (the default only)`
-          : `${a.what} reaches ${label} at ${how}`) +
+        `${a.what} reaches ${label} at ${how}` +
         ` (${stages}${unsure}): in a pod localhost is the pod itself, where no ${label.replace(/^an? /, "")} runs` +
         (started ? `; the deploy started ${label} ${started.name} on the servers (${started.source.file}:${started.source.line}), listed with the backing services the cluster must provide` : "");
       const advice = database
         ? `The pod would connect to a database on itself, not the one the servers used. Before the cutover point each stage at its real database: set DATABASE_URL in the stage's secrets.env (Rails merges it over database.yml, its host winning) or make this ${a.what.replace(/^database\.yml \S+ /, "")} an ENV read; then check from a pod, with rails runner, which host and database ActiveRecord connects to, and that it is the servers' database, not a copy.`
-        : a.envDefault
-          ? `Set ${a.envDefault} for every stage (its config.env, or secrets.env when the URL holds a password) to the ${label} the cluster reaches; left unset, the app uses this default.`
-          : `Replace the address with an ENV read (ENV.fetch("NAME")) and set that variable per stage to the ${label} the cluster reaches (a managed service, or a Service in the cluster); left as it is, the app fails to connect in the pod, or reaches whatever listens on the pod's own port.`;
+        : `Replace the address with an ENV read (ENV.fetch("NAME")) and set that variable per stage to the ${label} the cluster reaches (a managed service, or a Service in the cluster); left as it is, the app fails to connect in the pod, or reaches whatever listens on the pod's own port.`;
       return { id: database ? "database.localhost" : "services.localhost", message, advice, source: a.source };
     })
     // The database first: the one whose silence costs the most.

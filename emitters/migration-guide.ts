@@ -18,6 +18,7 @@ import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.j
 import { conditionHolds } from "../src/answers.js";
 import { backingServiceSummary } from "./backing-services.js";
 import { WEB_NUMBER_ID } from "./app-server.js";
+import { envDefaultAddresses } from "../src/env-default-addresses.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 
@@ -117,6 +118,14 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   if (model.hazards.length) {
     p("## Hazards of the move", "");
     for (const h of model.hazards) p(`- **${text(h.message)}** (${code(at(h.source))})`, `  ${text(h.advice)}`);
+    p("");
+  }
+
+  // --- addresses that are only an ENV read's fallback: the pod sets the variable
+  const fromEnv = envDefaultAddresses(model);
+  if (fromEnv.length) {
+    p("## Variables each pod must set (their fallback is the machine itself)", "");
+    for (const x of fromEnv) p(`- ${text(x.message)} (${code(at(x.source))})`);
     p("");
   }
 

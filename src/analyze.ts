@@ -94,7 +94,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
-  const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global));
+  const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));

@@ -6,6 +6,7 @@ import { WHENEVER_DEFAULT_FILE, cronRolesOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
+import { envDefaultAddresses } from "./env-default-addresses.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
@@ -204,6 +205,13 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       for (const x of sum.settings) lines.push(`    ${x}`);
       lines.push(`    needs ${sum.needs}`);
     }
+  }
+
+  const fromEnv = envDefaultAddresses(m);
+  if (fromEnv.length) {
+    // Not hazards: the address is only the fallback of an ENV read, which each pod sets.
+    section(`Backing services read from ENV, with the machine itself as the fallback: ${new Set(fromEnv.map((x) => x.env)).size} variable(s) each pod sets`);
+    for (const x of fromEnv) lines.push(`  ${x.message}  ${at(x.source)}`);
   }
 
   section("Cron");

@@ -21,12 +21,20 @@
 // - No address where the client then uses localhost: database.yml without host/url/socket (the
 //   PostgreSQL and MySQL clients use the local socket), cable.yml's redis adapter without url,
 //   `cache_store = :mem_cache_store` / `:redis_cache_store` without one. Labelled as the default.
+// - `shared:` in a config/*.yml file reaches a stage as the app's Rails version's config_for merges it
+//   (src/config-for-shared.ts): not at all before 6.0, shallowly in 6.0.0–6.0.3, deeply from 6.0.4;
+//   an unknown version is read the current way, with a named warning saying it is an assumption.
+// - An SMTP address counts only in a stage where smtp is, or may be, ActionMailer's delivery method:
+//   the env's boot files assign it (literal, or not known), else the delivery_method the same
+//   config hash holds beside it (the config that holds the address names the method), else Rails'
+//   default, :smtp.
 import type { AnalyzerContext, GlobalFacts, LocalAddress, RValue, Source, Stage } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+import { isSym, railsEnvOf } from "../../src/model.js";
 import { SECRET_SHOWN_AS } from "../../src/redact.js";
 import { isEnvRef, isHash } from "../ruby/evaluate.js";
 import { argsOf, childrenOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
+import { CURRENT_SHARED_MERGE, sharedMergeOf, type SharedMerge } from "../../src/config-for-shared.js";
 
 type Kind = LocalAddress["kind"];
 
@@ -114,10 +122,13 @@ function stageEnvs(stages: Stage[]): StageEnv[] {
   return stages.length ? stages.map((s) => ({ stage: s.name, env: railsEnvOf(s) })) : [{ stage: "production", env: "production" }];
 }
 
-export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: GlobalFacts | null): LocalAddress[] {
+export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: GlobalFacts | null, railsVersion?: string | null): LocalAddress[] {
   const envs = stageEnvs(stages);
   // The files are read again here: their problems were said once, by the analyzers that own them.
   const quiet: AnalyzerContext = { ...ctx, problem: () => {} };
+  const known = sharedMergeOf(railsVersion);
+  const shared: SharedRule = { mode: known ?? CURRENT_SHARED_MERGE, assumed: known === null, warn: (p) => ctx.problem(p) };
+  const mail = mailDelivery(ctx, envs);
   const out: LocalAddress[] = [];
   const add = (a: LocalAddress) => {
     if (!a.stages.length && !a.unsure?.stages.length) return;
@@ -133,7 +144,7 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
     const r = ctx.repo.read(file);
     if ("error" in r || !/localhost|127\.|::1|0\.0\.0\.0|\.sock\b|cache_store/.test(r.text)) continue;
     const parsed = parseRuby(file, r.text);
-    for (const a of rubyAddresses(parsed, applies)) add(a);
+    for (const a of rubyAddresses(parsed, applies)) add(a.kind === "smtp" ? mail.onlySmtp(a, envs) : a);
   }
   const db = "config/database.yml";
   if (ctx.repo.paths.includes(db)) for (const a of databaseAddresses(quiet, db, envs)) add(a);
@@ -143,14 +154,14 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
     const m = /^config\/([^/]+)\/([^/]+)\.ya?ml$/.exec(file);
     if (!m || !ctx.repo.paths.includes(`config/${m[1]}.yml`)) continue;
     const only = envs.filter((e) => e.env === m[2]);
-    if (only.length) for (const a of yamlAddresses(quiet, file, only, m[1])) add(a);
+    if (only.length) for (const a of yamlAddresses(quiet, file, only, shared, mail, m[1])) add(a);
   }
   for (const file of ctx.repo.paths) {
     // An example copy (application.example.yml) is not what the servers read: theirs is unknown.
     if (!/^config\/[^/]+\.ya?ml$/.test(file) || /^config\/(database|cable|webpacker|shakapacker|storage|locales?|deploy|schedule)\.ya?ml$/.test(file) || /[._-](example|sample|dist|template|default)\.ya?ml$/.test(file)) continue;
-    for (const a of yamlAddresses(quiet, file, envs)) add(a);
+    for (const a of yamlAddresses(quiet, file, envs, shared, mail)) add(a);
   }
-  if (global) for (const a of globalAddresses(quiet, global, envs)) add(a);
+  if (global) for (const a of globalAddresses(quiet, global, envs, mail)) add(a);
   return out;
 }
 
@@ -246,6 +257,8 @@ interface Scope {
   condition: string | null;
   /** The ENV variable whose absence the address stands in for. */
   envDefault: string | null;
+  /** A branch on whether ENV holds a variable is around it (its name): an address there is that variable's stand-in, any other statement runs or not by the pod's environment. */
+  envTested: string | null;
 }
 
 /** What the branches around a node say, from its ancestors (outermost first). */
@@ -253,6 +266,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
   const tests: { node: any; want: boolean }[] = [];
   const cases: { values: string[] | null; inElse: boolean; others: string[] }[] = [];
   let envDefault: string | null = null;
+  let envTested: string | null = null;
   let condition: string | null = null;
   const within = (outer: any, inner: any) => !!outer && !!inner && inner.location.startOffset >= outer.location.startOffset && inner.location.startOffset + inner.location.length <= outer.location.startOffset + outer.location.length;
   for (let i = 0; i < chain.length - 1; i++) {
@@ -266,6 +280,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
       if (!inThen && !inElse) continue;
       const want = (k === "IfNode") === inThen;
       const presence = presenceTest(parent.predicate);
+      if (presence) envTested = presence.env;
       if (presence) {
         // The branch taken when X is unset: the address there is X's default.
         if (want === presence.negated) envDefault = presence.env;
@@ -296,7 +311,7 @@ function scopeOf(chain: any[], p: ParsedRuby): Scope {
     return unknown ? null : true;
   };
   if (condition === null && tests.length) condition = p.textOf(tests[0]!.node).replace(/\s+/g, " ").slice(0, 80);
-  return { runs, condition, envDefault };
+  return { runs, condition, envDefault, envTested };
 }
 
 /** The ENV variable a string is the fallback of, from the expression around it. */
@@ -414,7 +429,14 @@ function walkLeaves(v: RValue, path: (string | number)[], visit: (v: RValue, pat
 /** The address with the port written beside it, when it names none itself. */
 const withPort = (found: Found | null, port: string | null): Found | null => (found && !found.port && port && !found.socket ? { ...found, port } : found);
 
-function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], named?: string): LocalAddress[] {
+/** How `shared:` reaches a stage here: the app's Rails version's rule, or the current one assumed (then said once per file). */
+interface SharedRule {
+  mode: SharedMerge;
+  assumed: boolean;
+  warn(p: { file: string; line: number; message: string; severity: "warning" }): void;
+}
+
+function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], shared: SharedRule, mail: MailDelivery, named?: string): LocalAddress[] {
   const r = ctx.repo.read(file);
   if ("error" in r || !/localhost|127\.|::1|0\.0\.0\.0|\.sock\b/.test(r.text)) return [];
   const y = readErbYaml(ctx, file);
@@ -438,12 +460,15 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], nam
     }
     return cur !== undefined;
   };
-  // Rails' config_for (6.0+) deep-merges `shared:` under each env's section: a shared leaf reaches
-  // every stage whose section does not set that key (or replace a hash above it), and none whose
-  // section is not a hash.
+  // How config_for merges `shared:` under an env's section (src/config-for-shared.ts): a shared leaf
+  // reaches the stage whose section does not set that key (deep: at any level; shallow: its
+  // top-level key), and none whose section is not a Hash. Before 6.0 it reaches none.
   const sharedReaches = (env: string, path: (string | number)[]): boolean => {
+    if (shared.mode === "none") return false;
     let cur: RValue | undefined = top[env];
-    if (cur === undefined || cur === null) return true;
+    // 6.0.0–6.0.3 read `config[env] || {}`: a `false` section is empty there too.
+    if (cur === undefined || cur === null || (shared.mode === "shallow" && cur === false)) return true;
+    if (shared.mode === "shallow") return isHash(cur) && !(String(path[1]) in cur);
     for (const k of path.slice(1)) {
       if (!isHash(cur)) return false;
       if (!(String(k) in cur)) return true;
@@ -451,14 +476,22 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], nam
     }
     return false;
   };
+  const sectionOf = (stage: string): RValue | undefined => top[envs.find((e) => e.stage === stage)?.env ?? ""];
   const visitIn = (value: RValue, prefix: (string | number)[], stages: string[]) =>
     walkLeaves(value, prefix, (leaf, path, port) => {
       const a = leafAddress(leaf);
       const found = withPort(a ? localAddressOf(a.text) : null, port);
-      const reads = prefix[0] === "shared" && sectioned ? envs.filter((e) => stages.includes(e.stage) && sharedReaches(e.env, path)).map((e) => e.stage) : sectioned ? stages : stages.filter((st) => !overridden(st, path));
+      let reads = prefix[0] === "shared" && sectioned ? envs.filter((e) => stages.includes(e.stage) && sharedReaches(e.env, path)).map((e) => e.stage) : sectioned ? stages : stages.filter((st) => !overridden(st, path));
       if (!a || !found || !reads.length) return;
       const k = kindOf(found, `${base} ${path.join(" ")}`);
       if (!k) return;
+      if (k === "smtp") {
+        // The delivery_method beside it: in the env's own section first, then in shared's.
+        const rel = path.slice(sectioned ? 1 : 0);
+        const roots = (st: string): RValue[] => (sectioned ? [sectionOf(st), shared.mode !== "none" ? top.shared : undefined] : [top]).filter((r): r is RValue => r !== undefined);
+        reads = reads.filter((st) => mail.mayBeSmtp(envs.find((e) => e.stage === st)!.env, deliveryBeside(roots(st), rel)));
+        if (!reads.length) return;
+      }
       out.push({ kind: k, what: `${file} ${path.join(".")}`, address: shown(a.text), source: { file, line: y.lineOf(path) }, ...(a.envDefault ? { envDefault: a.envDefault } : {}), stages: reads });
     });
   if (!sectioned) visitIn(top, [], envs.map((e) => e.stage));
@@ -467,7 +500,17 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], nam
       const section = top[e.env];
       if (section !== undefined) visitIn(section, [e.env], [e.stage]);
     }
-  if (sectioned && isHash(top.shared) && !envs.some((e) => e.env === "shared")) visitIn(top.shared, ["shared"], envs.map((e) => e.stage));
+  if (sectioned && shared.mode !== "none" && isHash(top.shared) && !envs.some((e) => e.env === "shared")) {
+    const before = out.length;
+    visitIn(top.shared, ["shared"], envs.map((e) => e.stage));
+    if (shared.assumed && out.length > before)
+      shared.warn({
+        file,
+        line: y.lineOf(["shared"]),
+        message: `config.shared-unknown-rails: ${file}'s shared: section is read as Rails 6.0.4+ config_for reads it (deep-merged under each environment's section), an assumption: the app's Rails version is not known (no rails or railties in Gemfile.lock). Rails before 6.0 ignores shared:, 6.0.0–6.0.3 merge it shallowly, so which stages read its addresses depends on the version`,
+        severity: "warning",
+      });
+  }
   return out;
 }
 
@@ -537,7 +580,7 @@ function cableAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[]): L
  * when it holds the key, else the `default` section (the namespace's `sources` name one line for
  * every env, which for a default an env did not override is the wrong one).
  */
-function globalAddresses(ctx: AnalyzerContext, global: GlobalFacts, envs: StageEnv[]): LocalAddress[] {
+function globalAddresses(ctx: AnalyzerContext, global: GlobalFacts, envs: StageEnv[], mail: MailDelivery): LocalAddress[] {
   const out: LocalAddress[] = [];
   const files = new Map<string, ReturnType<typeof readErbYaml>>();
   const read = (file: string) => {
@@ -573,8 +616,135 @@ function globalAddresses(ctx: AnalyzerContext, global: GlobalFacts, envs: StageE
         if (!source) return;
         const k = kindOf(found, `${ns.name} ${dotted}`);
         if (!k) return;
+        if (k === "smtp" && !mail.mayBeSmtp(e.env, deliveryBeside([value], path))) return;
         out.push({ kind: k, what: `Global.${ns.name}.${dotted}`, address: shown(a.text), source, ...(a.envDefault ? { envDefault: a.envDefault } : {}), stages: [e.stage] });
       });
     }
   return out;
+}
+
+// --- ActionMailer's delivery method -----------------------------------------------------------
+
+/**
+ * What an env's boot leaves in ActionMailer's delivery_method: `default` (nothing assigns it: Rails'
+ * :smtp), a method's name, or `unknown` (assigned something that is not a literal).
+ */
+type Delivered = "default" | "unknown" | string;
+
+export interface MailDelivery {
+  /** Whether smtp is, or may be, the env's method; `beside` is the delivery_method the config holding the address names. */
+  mayBeSmtp(env: string, beside?: RValue): boolean;
+  /** The address with only the stages (sure or unsure) where smtp may be the method. */
+  onlySmtp(a: LocalAddress, envs: StageEnv[]): LocalAddress;
+}
+
+const DELIVERY_RECEIVER = /(?:^|\.)action_mailer$|^(?:::)?ActionMailer::Base$/;
+const ENV_REQUIRE = /^(?:\.\/|\.\.\/environments\/)?([\w-]+?)(?:\.rb)?$/;
+
+/**
+ * The delivery_method each env's boot may end with, in Rails' order: config/application.rb, the
+ * env's config/environments file (and the env files it requires, e.g. staging.rb requiring
+ * production.rb), then config/initializers in name order. Each assignment counts for the envs its
+ * branches run in; one under an undecided condition adds its value to what the env may hold.
+ */
+export function mailDelivery(ctx: AnalyzerContext, envs: StageEnv[]): MailDelivery {
+  const parsed = new Map<string, ParsedRuby | null>();
+  const parse = (file: string): ParsedRuby | null => {
+    if (!parsed.has(file)) {
+      const r = ctx.repo.paths.includes(file) ? ctx.repo.read(file) : null;
+      parsed.set(file, r && !("error" in r) && /delivery_method|require/.test(r.text) ? parseRuby(file, r.text) : null);
+    }
+    return parsed.get(file)!;
+  };
+  const byEnv = new Map<string, Set<Delivered>>();
+  const initializers = ctx.repo.paths.filter((f) => /^config\/initializers\/.+\.rb$/.test(f)).sort();
+  for (const env of new Set(envs.map((e) => e.env))) {
+    let may = new Set<Delivered>(["default"]);
+    const apply = (p: ParsedRuby | null) => {
+      for (const a of p ? assignments(p) : []) {
+        const decided = a.scope.runs(env);
+        const runs = decided !== false && a.scope.envTested ? null : decided;
+        if (runs === false) continue;
+        if (runs === true) may = new Set([a.value]);
+        else may.add(a.value);
+      }
+    };
+    apply(parse("config/application.rb"));
+    for (const f of envFileChain(env, parse)) apply(parse(f));
+    for (const f of initializers) apply(parse(f));
+    byEnv.set(env, may);
+  }
+  const mayBeSmtp = (env: string, beside?: RValue): boolean => {
+    const named = beside === undefined ? undefined : beside !== null && isSym(beside) ? beside.sym : typeof beside === "string" ? beside : "unknown";
+    for (const d of byEnv.get(env) ?? new Set<Delivered>(["default"])) {
+      const m = d === "default" || d === "unknown" ? (named ?? (d === "default" ? "smtp" : "unknown")) : d;
+      if (m === "smtp" || m === "unknown") return true;
+    }
+    return false;
+  };
+  const onlySmtp = (a: LocalAddress, all: StageEnv[]): LocalAddress => {
+    const keep = (st: string) => mayBeSmtp(all.find((e) => e.stage === st)?.env ?? st);
+    const unsure = a.unsure ? a.unsure.stages.filter(keep) : [];
+    const { unsure: _, ...rest } = a;
+    return { ...rest, stages: a.stages.filter(keep), ...(unsure.length ? { unsure: { stages: unsure, condition: a.unsure!.condition } } : {}) };
+  };
+  return { mayBeSmtp, onlySmtp };
+}
+
+/** config/environments/<env>.rb after the env files it requires (first), each once. */
+function envFileChain(env: string, parse: (file: string) => ParsedRuby | null): string[] {
+  const out: string[] = [];
+  const visit = (file: string) => {
+    if (out.includes(file)) return;
+    const p = parse(file);
+    out.push(file);
+    const required: string[] = [];
+    const walk = (n: any) => {
+      if (kind(n) === "CallNode" && !n.receiver && (n.name === "require_relative" || n.name === "require")) {
+        const arg = argsOf(n)[0];
+        // require_relative "production", or require File.expand_path("../production", __FILE__)
+        const text = n.name === "require_relative" ? literalName(arg) : kind(arg) === "CallNode" && arg.name === "expand_path" ? literalName(argsOf(arg)[0])?.replace(/^\.\.\//, "") ?? null : null;
+        const m = text ? ENV_REQUIRE.exec(text) : null;
+        if (m) required.push(`config/environments/${m[1]}.rb`);
+      }
+      for (const c of childrenOf(n)) walk(c);
+    };
+    if (p) walk(p.root);
+    // What it requires ran before its own body.
+    out.pop();
+    for (const r of required) visit(r);
+    out.push(file);
+  };
+  visit(`config/environments/${env}.rb`);
+  return out;
+}
+
+/** `config.action_mailer.delivery_method = x` and `ActionMailer::Base.delivery_method = x`, with their branches. */
+function assignments(p: ParsedRuby): { value: Delivered; scope: Scope }[] {
+  const out: { value: Delivered; scope: Scope }[] = [];
+  const visit = (node: any, chain: any[]) => {
+    if (kind(node) === "CallNode" && node.name === "delivery_method=" && node.receiver && DELIVERY_RECEIVER.test(p.textOf(node.receiver).replace(/\s+/g, ""))) {
+      const name = literalName(argsOf(node)[0]);
+      out.push({ value: name ?? "unknown", scope: scopeOf([...chain, node], p) });
+    }
+    for (const c of childrenOf(node)) visit(c, [...chain, node]);
+  };
+  visit(p.root, []);
+  return out;
+}
+
+/** The delivery_method named in the nearest Hash around a leaf (its parent first), in the first root that has one. */
+function deliveryBeside(roots: RValue[], path: (string | number)[]): RValue | undefined {
+  for (const root of roots) {
+    const hashes: RValue[] = [];
+    let cur: RValue | undefined = root;
+    for (const k of path.slice(0, -1)) {
+      if (!isHash(cur)) break;
+      hashes.push(cur);
+      cur = cur[String(k)];
+    }
+    if (isHash(cur) && hashes.length === path.length - 1) hashes.push(cur);
+    for (const h of hashes.reverse()) if (isHash(h) && "delivery_method" in h) return h.delivery_method;
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
 import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretKey, looksSecretValue, plainHash, isPlainHash as isRepoHash, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
 import { secretEnvName } from "../../src/secret-env.js";
+import { sharedMergeOf } from "../../src/config-for-shared.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -496,15 +497,12 @@ export function envErb(name: string, dflt: RValue | null): string {
 }
 
 /**
- * `shared:` in config_for files: read by Rails 6.0+, deep-merged with the env section only from
- * 6.0.4 (6.0.0–6.0.3 merge shallowly; before 6.0 it is an ordinary, ignored key). SEMANTICS.md.
+ * `shared:` in config_for files: written only where the app's Rails deep-merges it with the env
+ * section as Global did (6.0.4+; src/config-for-shared.ts). An unknown version gets none: plain
+ * environment sections read the same on every version.
  */
 export function supportsSharedSection(version: string | null): boolean {
-  if (!version) return false;
-  const [maj, min, patch] = version.split(".").map((x) => parseInt(x, 10) || 0);
-  if (maj !== 6) return maj > 6;
-  if (min > 0) return true;
-  return patch >= 4;
+  return sharedMergeOf(version) === "deep";
 }
 
 /** Splits env sections into what all share (deep) and what each adds; null when nothing is shared. */

@@ -1,5 +1,7 @@
 // Global → config_for, judged by real Rails (Debian's railties 6.1) and Ruby's own Psych.
 import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import type { AppModel, Stage, GlobalNamespace, RValue } from "../../src/model.js";
 import { MODEL_VERSION } from "../../src/model.js";
 import { emitRailsConfig, planConfig } from "../../emitters/rails-config/index.js";
@@ -75,7 +77,8 @@ describe("YAML writer", () => {
   });
 
   it("knows which Rails versions read a shared: section the way Global merged", () => {
-    expect(["5.2.8", "6.0.0", "6.0.3.7"].map(supportsSharedSection)).toEqual([false, false, false]);
+    expect(["5.2.8", "6.0.0", "6.0.3.7", "6.0.0.beta1", "4.2.11"].map(supportsSharedSection)).toEqual([false, false, false, false, false]);
+    expect([null, "", "main"].map(supportsSharedSection)).toEqual([false, false, false]);
     expect(["6.0.4", "6.0.6.1", "6.1.0", "6.1.7.10", "7.1.3", "8.0.1"].map(supportsSharedSection)).toEqual([true, true, true, true, true, true]);
   });
 });
@@ -168,6 +171,30 @@ describe("config_for files under real Rails", () => {
     expect(missing.task?.output).toMatch(/DIFF vault: missing from config\/custom/);
     expect(missing.task?.output).toContain('"host"=>"vault.internal"');
     expect(missing.task?.output).not.toMatch(/FAKE_VAULT|FAKE_LIST/);
+  });
+
+  it("an unknown or pre-6.0 Rails gets only environment sections, which every version's config_for reads the same (the shape: no Rails before 6.1 runs here)", () => {
+    const unknown = model([ns], stages);
+    unknown.rails.railsVersion = null;
+    const files = (m: AppModel) => emitRailsConfig(m, {}).files.filter((f) => f.path.startsWith("config/custom/"));
+    for (const m of [model([ns], stages, "5.2.8.1"), unknown]) {
+      const payment = files(m).find((f) => f.path === "config/custom/payment.yml")!.content;
+      expect(payment).not.toMatch(/^shared:/m);
+      // Each version's config_for body (5.2, 6.0.0, 6.0.4) run by Ruby, and the installed Rails, read
+      // the file the same way, and as the 6.1 file with its shared: section reads under 6.1.
+      const read = (content: string) => {
+        const dir = writeApp([{ path: "config/payment.yml", content }]);
+        const r = spawnSync("ruby", [join(import.meta.dirname, "config_for_versions.rb"), dir, "payment", "production,staging"], { encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+      };
+      const old = read(payment);
+      const modern = read(result.files.find((f) => f.path === "config/custom/payment.yml")!.content);
+      for (const env of ["production", "staging"]) {
+        for (const rule of ["5.2", "6.0.0", "6.0.4", "installed"]) expect(old[env]![rule]).toEqual(old[env]!["installed"]);
+        expect(old[env]!["5.2"]).toEqual(modern[env]!["installed"]);
+      }
+    }
   });
 
   it("writes only environment sections for a Rails that ignores or shallow-merges shared:", () => {

@@ -6,15 +6,16 @@
 // redis-server on a Unix socket, that a socket address is reached on the machine itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
-import { memoryRepo } from "../../src/repo.js";
+import { memoryRepo, readRepo } from "../../src/repo.js";
 import { renderReport } from "../../src/report.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { defaultAnswers } from "../kustomize/answers.js";
+import { envDefaultAddresses } from "../../src/env-default-addresses.js";
 import type { AppModel, LocalAddress } from "../../src/model.js";
 
 const lock = (gems: Record<string, string>) =>
@@ -182,7 +183,8 @@ describe("addresses on the app's own machine", () => {
   it("hazards: database.localhost first, then services.localhost, each with file:line; credentials never shown", () => {
     const ids = m.hazards.filter((h) => /\.localhost$/.test(h.id));
     expect(ids[0]!.id).toBe("database.localhost");
-    expect(ids.filter((h) => h.id === "database.localhost").map(at).sort()).toEqual(["config/database.yml:11", "config/database.yml:7"]);
+    // database.yml:11 is DB_HOST's default only: an informational line, not a hazard (below).
+    expect(ids.filter((h) => h.id === "database.localhost").map(at).sort()).toEqual(["config/database.yml:7"]);
     const prod = ids.find((h) => at(h) === "config/database.yml:7")!;
     expect(prod.message).toMatch(/database\.yml production host reaches PostgreSQL at localhost \(stage production\)/);
     expect(prod.advice).toMatch(/DATABASE_URL/);
@@ -193,7 +195,23 @@ describe("addresses on the app's own machine", () => {
     const text = renderReport(m, { color: false });
     expect(text).not.toMatch(/hunter2pass/);
     expect(JSON.stringify(m)).not.toMatch(/hunter2pass/);
-    expect(ids.find((h) => at(h) === "config/initializers/sidekiq.rb:2")!.message).toMatch(/falls back to Redis at redis:\/\/localhost:6379\/3 where ENV\["JOBS_REDIS_URL"\] is unset \(the default only\)/);
+  });
+
+  it("an address that is only an ENV read's default is an informational line naming the variable each pod sets, not a hazard", () => {
+    const hazardAt = new Set(m.hazards.filter((h) => /\.localhost$/.test(h.id)).map(at));
+    const defaults = (m.localAddresses ?? []).filter((a) => a.envDefault);
+    expect(defaults.map(at).sort()).toEqual(["config/cable.yml:2", "config/database.yml:11", "config/initializers/resque.rb:1", "config/initializers/search.rb:4", "config/initializers/sidekiq.rb:2", "config/initializers/sidekiq.rb:5"]);
+    for (const a of defaults) expect(hazardAt.has(at(a))).toBe(false);
+    // A hard-coded one stays a hazard.
+    expect(hazardAt.has("config/database.yml:7")).toBe(true);
+    expect(hazardAt.has("config/initializers/redis.rb:3")).toBe(true);
+    const lines = envDefaultAddresses(m);
+    const sidekiq = lines.find((x) => at(x) === "config/initializers/sidekiq.rb:2")!;
+    expect(sidekiq.env).toBe("JOBS_REDIS_URL");
+    expect(sidekiq.message).toMatch(/reads Redis from ENV\["JOBS_REDIS_URL"\] \(stages production, staging\): set JOBS_REDIS_URL in each stage's pod .*falls back to redis:\/\/localhost:6379\/3/);
+    const text = renderReport(m, { color: false });
+    expect(text).toMatch(/Backing services read from ENV, with the machine itself as the fallback: 5 variable\(s\)/);
+    expect(text).toMatch(/cable\.yml production \(redis adapter, no url\) reads Redis from ENV\["REDIS_URL"\].*config\/cable\.yml:2/);
   });
 
   it("a Redis the deploy started on the servers is named beside the address, not reported twice", () => {
@@ -209,7 +227,11 @@ describe("addresses on the app's own machine", () => {
     const answers = defaultAnswers(m);
     const guide = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
     expect(guide).toMatch(/database\.yml production host reaches PostgreSQL at localhost/);
-    expect(guide).toContain("config/initializers/search.rb:4");
+    // SEARCH_HOST's default: under the variables to set, not the hazards.
+    const toSet = guide.slice(guide.indexOf("## Variables each pod must set"));
+    expect(toSet.slice(0, toSet.indexOf("\n## ", 3))).toMatch(/ENV\["SEARCH_HOST"\].*config\/initializers\/search\.rb:4/);
+    const hazards = guide.slice(guide.indexOf("## Hazards of the move"), guide.indexOf("## Variables each pod must set"));
+    expect(hazards).not.toContain("config/initializers/search.rb:4");
   });
 
   it("a URL's query and fragment are never shown: a password there is a plain word no shape rule knows", async () => {
@@ -333,5 +355,148 @@ describe.runIf(hasRuby)("redis-rb agrees on which Redis addresses are the machin
     expect(a).toMatchObject({ kind: "redis", address: sock, stages: ["production", "staging"] });
     const ping = spawnSync("ruby", ["-e", 'require "redis"; puts Redis.new(path: ARGV[0]).ping', a.address], { encoding: "utf8" });
     expect(ping.stdout.trim()).toBe("PONG");
+  });
+});
+
+// --- `shared:` by the app's Rails version, judged by the config_for bodies of each version -----------
+const hasRails = spawnSync("ruby", ["-e", 'require "rails"'], { encoding: "utf8" }).status === 0;
+const ORACLE = join(import.meta.dirname, "../rails-config/config_for_versions.rb");
+
+// Written for this test: the search host is shared, production tunes the search hash without
+// naming a host, staging names its own; the broker sits only in shared.
+const INDEXING = [
+  "shared:",
+  "  search:",
+  "    host: localhost",
+  "    port: 9200",
+  "  broker_url: amqp://127.0.0.1:5672",
+  "production:",
+  "  search:",
+  "    read_timeout: 5",
+  "staging:",
+  "  search:",
+  "    host: search-staging.internal.example.org",
+  "  index_prefix: stg",
+  "",
+].join("\n");
+
+const withRails = (version: string | null) => {
+  const { rails: _, ...rest } = GEMS;
+  return lock(version === null ? rest : { ...rest, rails: version, railties: version });
+};
+
+async function sharedReach(version: string | null) {
+  const x = await analyzeFiles(repo({ "config/indexing.yml": INDEXING, "Gemfile.lock": withRails(version) }), "shelf");
+  const mine = (x.localAddresses ?? []).filter((a) => a.source.file === "config/indexing.yml");
+  const stagesAt = (line: number) => mine.filter((a) => a.source.line === line).flatMap((a) => a.stages).sort();
+  return { host: stagesAt(3), broker: stagesAt(5), problems: x.problems.filter((p) => /config\.shared-unknown-rails/.test(p.message)) };
+}
+
+describe("a config file's shared: section reaches the stages the app's Rails version's config_for gives it", () => {
+  it("before 6.0 shared: is only a name: none; 6.0.0–6.0.3 merge it shallowly; 6.0.4+ deeply", async () => {
+    expect(await sharedReach("5.2.8.1")).toEqual({ host: [], broker: [], problems: [] });
+    // production's own `search:` replaces shared's whole search hash: only the broker reaches it.
+    expect(await sharedReach("6.0.3.7")).toEqual({ host: [], broker: ["production", "staging"], problems: [] });
+    expect(await sharedReach("6.0.4")).toEqual({ host: ["production"], broker: ["production", "staging"], problems: [] });
+    expect(await sharedReach("7.1.3")).toEqual({ host: ["production"], broker: ["production", "staging"], problems: [] });
+  });
+
+  it("an unknown Rails version reads it the current way, with a named warning saying so", async () => {
+    const r = await sharedReach(null);
+    expect({ host: r.host, broker: r.broker }).toEqual({ host: ["production"], broker: ["production", "staging"] });
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ file: "config/indexing.yml", line: 1, severity: "warning" });
+    expect(r.problems[0]!.message).toMatch(/an assumption: the app's Rails version is not known/);
+  });
+
+  it.runIf(hasRails)("agrees with each version's config_for body run by Ruby (5.2, 6.0.0, 6.0.4) and with the installed Rails", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-shared-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "config"));
+    writeFileSync(join(dir, "config/indexing.yml"), INDEXING);
+    const r = spawnSync("ruby", [ORACLE, dir, "indexing", "production,staging"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const read = JSON.parse(r.stdout) as Record<string, Record<string, { search?: { host?: string }; broker_url?: string }>>;
+    const rules: [string | null, string][] = [["5.2.8.1", "5.2"], ["6.0.3.7", "6.0.0"], ["6.0.4", "6.0.4"], ["7.1.3", "installed"], [null, "installed"]];
+    for (const [version, rule] of rules) {
+      const ours = await sharedReach(version);
+      const theirs = {
+        host: ["production", "staging"].filter((e) => read[e]![rule]!.search?.host === "localhost"),
+        broker: ["production", "staging"].filter((e) => read[e]![rule]!.broker_url === "amqp://127.0.0.1:5672"),
+      };
+      expect({ version, host: ours.host, broker: ours.broker }).toEqual({ version, ...theirs });
+    }
+  });
+});
+
+// --- SMTP only where smtp is, or may be, the delivery method ----------------------------------------
+describe("an SMTP address on the machine counts only where smtp may be ActionMailer's delivery method", () => {
+  const STAGES = {
+    "config/deploy/qa.rb": 'server "qa1.shelf.example.org", roles: %w[web app db]\nset :rails_env, "qa"\n',
+  };
+  // A Global mailer namespace: smtp by default, a local relay in the default section; staging
+  // previews mail in the browser, qa keeps the default, production relays through a real host.
+  const MAILER = [
+    "default:",
+    "  delivery_method: :smtp",
+    "  smtp:",
+    "    address: localhost",
+    "    port: 1025",
+    "production:",
+    "  smtp:",
+    "    address: relay.mail.example.org",
+    "staging:",
+    "  delivery_method: :letter_opener_web",
+    "",
+  ].join("\n");
+  const GLOBAL_INIT = 'Global.configure do |config|\n  config.backend :filesystem, environment: Rails.env.to_s, path: Rails.root.join("config/global").to_s\nend\n';
+  const smtpStages = async (files: Record<string, string>) => {
+    const x = await analyzeFiles(repo({ ...STAGES, "config/initializers/global.rb": GLOBAL_INIT, ...files }), "shelf");
+    const smtp = (x.localAddresses ?? []).filter((a) => a.kind === "smtp");
+    return { byFile: Object.fromEntries(smtp.map((a) => [at(a), [...a.stages, ...(a.unsure?.stages ?? []).map((s) => `${s}?`)].sort()])), hazards: x.hazards.filter((h) => /smtp|SMTP/.test(h.message)).map(at) };
+  };
+
+  it("the delivery_method the config holds beside the address decides, where the env's boot files do not assign it", async () => {
+    const r = await smtpStages({ "config/global/mailer.yml": MAILER });
+    expect(r.byFile).toEqual({ "config/global/mailer.yml:4": ["qa"] });
+    expect(r.hazards).toEqual(["config/global/mailer.yml:4"]);
+  });
+
+  it("an env file's literal assignment wins (also through require_relative of another env file); a value not known keeps the stage", async () => {
+    const r = await smtpStages({
+      "config/global/mailer.yml": "default:\n  smtp:\n    address: 127.0.0.1\n    port: 25\n",
+      "config/environments/production.rb": "Rails.application.configure do\n  config.action_mailer.delivery_method = :sendmail\nend\n",
+      // qa runs production's settings, then picks its method at boot.
+      "config/environments/qa.rb": 'require_relative "production"\nRails.application.configure do\n  config.action_mailer.delivery_method = ENV.fetch("MAIL_METHOD", "smtp").to_sym\nend\n',
+      "config/environments/staging.rb": 'require_relative "production"\n',
+    });
+    expect(r.byFile).toEqual({ "config/global/mailer.yml:3": ["qa"] });
+  });
+
+  it("an initializer that passes the config's own delivery_method on reads it per stage; one under an undecided condition leaves smtp possible", async () => {
+    const passOn = "ActionMailer::Base.delivery_method = Global.mailer.delivery_method\nActionMailer::Base.smtp_settings = Global.mailer.smtp.to_h.symbolize_keys\n";
+    expect((await smtpStages({ "config/global/mailer.yml": MAILER, "config/initializers/mail.rb": passOn })).byFile).toEqual({ "config/global/mailer.yml:4": ["qa"] });
+    const fenced = 'if ENV["PREVIEW_MAIL"]\n  ActionMailer::Base.delivery_method = :letter_opener_web\nend\n';
+    const r = await smtpStages({
+      "config/global/mailer.yml": "default:\n  smtp:\n    address: localhost\n",
+      "config/environments/production.rb": "Rails.application.configure do\n  config.action_mailer.delivery_method = :smtp\nend\n",
+      "config/initializers/preview.rb": fenced,
+    });
+    // Whether PREVIEW_MAIL is set in a pod is not known: smtp stays possible everywhere.
+    expect(r.byFile).toEqual({ "config/global/mailer.yml:3": ["production", "qa", "staging"] });
+  });
+
+  it("smtp settings written in Ruby follow the env's method too", async () => {
+    const r = await smtpStages({
+      "config/environments/production.rb": 'Rails.application.configure do\n  config.action_mailer.delivery_method = :sendmail\n  config.action_mailer.smtp_settings = { address: "localhost", port: 25 }\nend\n',
+      "config/environments/qa.rb": 'Rails.application.configure do\n  config.action_mailer.smtp_settings = { address: "localhost", port: 25 }\nend\n',
+    });
+    expect(r.byFile).toEqual({ "config/environments/qa.rb:2": ["qa"] });
+  });
+
+  it("the shop fixture's staging previews mail: its Global smtp address on localhost is no hazard", async () => {
+    const shop = await analyzeFiles(readRepo(join(import.meta.dirname, "../../fixtures/apps/shop")).repo, "shop");
+    expect((shop.localAddresses ?? []).filter((a) => a.kind === "smtp")).toEqual([]);
+    expect(shop.hazards.filter((h) => /smtp/i.test(h.message) && /localhost/.test(h.id))).toEqual([]);
   });
 });
