@@ -215,13 +215,15 @@ function renderedOverride(ctx: AnalyzerContext, file: string, text: string, stag
   cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
   cfg.hooks = cfg.hooks.map((h) => fix(h)!);
   if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h)!);
-  // A setting whose template line only fetches a variable the stage leaves at the gem's default is that default.
+  // A setting whose template line only fetches a variable says the variable's value: cited where
+  // the stage sets it, or labelled as the gem's default (never the template line, which names no number).
   const lines = text.split(/\r?\n/);
   const fetched = (f: Fact<RValue> | null): Fact<RValue> | null => {
     if (!f) return f;
-    const m = /<%=\s*fetch\(\s*:(\w+)\s*\)\s*%>/.exec(lines[f.source.line - 1] ?? "");
+    const m = /^\s*\w+\s+<%=\s*fetch\(\s*:(\w+)\s*\)\s*%>\s*$/.exec(lines[f.source.line - 1] ?? "");
     const v = m ? st.variables[m[1]!] : undefined;
-    return v?.defaultOf ? { value: f.value, source: v.source, defaultOf: v.defaultOf } : f;
+    if (!v) return f;
+    return v.defaultOf ? { value: f.value, source: v.source, defaultOf: v.defaultOf } : { value: f.value, source: v.source };
   };
   cfg.workers = fetched(cfg.workers);
   cfg.timeout = fetched(cfg.timeout);
