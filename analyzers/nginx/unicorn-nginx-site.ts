@@ -15,7 +15,7 @@
 // :nginx_server_name the web server's address when the stage sets none: an SSH address, never
 // taken as the public host here. This is that rendering per stage, in our own words, parsed by the
 // same reader as the repo's files; the gem's fixed values are labelled as its own.
-import type { AnalyzerContext, Fact, NginxFile, Problem, RValue, Stage } from "../../src/model.js";
+import type { AnalyzerContext, Fact, NginxFile, Problem, RValue, Source, Stage } from "../../src/model.js";
 import { isKnown, rubyToS, truthy } from "../ruby/evaluate.js";
 import { deployToOf } from "../appserver/files.js";
 import { UNICORN_NGINX, unicornNginxListen, unicornNginxOverride, unicornNginxStack } from "../appserver/unicorn-nginx.js";
@@ -36,12 +36,18 @@ interface SiteWarning {
   message: string;
 }
 
-export function unicornNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[], stages: Stage[], problem: (p: Problem) => void): NginxFile[] {
+export function unicornNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[], stages: Stage[], say: (p: Problem) => void): NginxFile[] {
   const gem = unicornNginxStack(ctx, requires);
   if (!gem) return [];
+  // What is true of every stage (a repo copy's shape) is said once.
+  const seen = new Set<string>();
+  const problem = (p: Problem) => {
+    const key = `${p.file}:${p.line}:${p.message}`;
+    if (!seen.has(key)) seen.add(key), say(p);
+  };
   const out: NginxFile[] = [];
   for (const stage of stages) {
-    if (unicornNginxOverride(ctx, stage, "nginx_conf.erb")) continue;
+    if (!gemServerBlock(ctx, stage, gem.required, problem)) continue;
     const { text, warnings } = siteText(stage);
     for (const w of warnings) problem({ ...(stage.variables[w.variable]?.defaultOf ? gem.required : (stage.variables[w.variable]?.source ?? gem.required)), message: `${UNICORN_NGINX} (stage ${stage.name}): ${w.message}`, severity: "warning" });
     const tree = loadTree(ctx.repo, UNICORN_NGINX_FILE, problem, { entryText: text, absolute: () => null });
@@ -63,6 +69,33 @@ export function unicornNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[]
     out.push({ file: UNICORN_NGINX_FILE, stage: stage.name, directives: toModel(tree.directives), servers, upstreams });
   }
   return out;
+}
+
+/**
+ * Whether the stage's site is the gem's server block. A repo copy of nginx_conf.erb that writes its
+ * own `server {}` is a template of the repo (analyzers/nginx/index.ts reads it). A copy made by the
+ * 3.3+ generator writes only the upstream and renders `_default_server_directive.erb` through
+ * `template_to_s`, which the gem takes from its own templates unless the repo keeps that file too:
+ * then the server block that ran is the gem's, and that is said.
+ */
+function gemServerBlock(ctx: AnalyzerContext, stage: Stage, at: Source, problem: (p: Problem) => void): boolean {
+  const own = unicornNginxOverride(ctx, stage, "nginx_conf.erb");
+  if (!own) return true;
+  const r = ctx.repo.read(own);
+  if (!("text" in r)) return false;
+  if (/^[ \t]*server[ \t]*\{/m.test(r.text)) return false;
+  const partial = /template_to_s\(\s*["']_default_server_directive\.erb["']/.exec(r.text);
+  if (partial && unicornNginxOverride(ctx, stage, "_default_server_directive.erb")) return false;
+  const line = partial ? r.text.slice(0, partial.index).split("\n").length : 1;
+  problem({
+    file: own,
+    line,
+    message: partial
+      ? `${UNICORN_NGINX}: this copy of nginx_conf.erb renders the gem's own _default_server_directive.erb (the repo keeps no copy of it), so the server block that ran is the gem's: read as the gem's site (${at.file}:${at.line}); the copy's other lines are not read`
+      : `${UNICORN_NGINX}: this copy of nginx_conf.erb writes no server block; the site the servers ran is not known from it`,
+    severity: "warning",
+  });
+  return !!partial;
 }
 
 /** The gem's site as it renders for the stage (its ERB logic done here, values from the stage). */

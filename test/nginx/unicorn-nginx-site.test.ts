@@ -94,6 +94,17 @@ describe("capistrano-unicorn-nginx's own nginx site", () => {
     expect(nginxFilesFor(m, stageOf(m, "production"))[0]!.servers[0]!.clientMaxBodySize?.value).toBe("25m");
   });
 
+  it("a generator copy that writes only the upstream and renders the gem's server block partial: the gem's site, said once", async () => {
+    const T = "config/deploy/templates/nginx_conf.erb";
+    const copy = 'upstream unicorn_<%= fetch(:nginx_config_name) %> {\n  server unix:/tmp/unicorn.<%= fetch(:nginx_config_name) %>.sock fail_timeout=0;\n}\n\n<%= template_to_s("_default_server_directive.erb", ssl_port: 443).to_s %>\n';
+    const m = await analyze({ [T]: copy });
+    expect(nginxFilesFor(m, stageOf(m, "production")).map((f) => f.file)).toEqual([UNICORN_NGINX_FILE]);
+    expect(m.problems.filter((p) => p.file === T && p.line === 5 && /renders the gem's own _default_server_directive\.erb/.test(p.message))).toHaveLength(1);
+    // with the partial copied too, the repo's files are the site
+    const both = await analyze({ [T]: copy, "config/deploy/templates/_default_server_directive.erb": "server {\n  listen 80;\n  server_name <%= fetch(:nginx_server_name) %>;\n  client_max_body_size 30m;\n}\n" });
+    expect(both.nginx.files.some((f) => f.file === UNICORN_NGINX_FILE)).toBe(false);
+  });
+
   it("a plain nginx config of the repo is read instead, with a warning naming the gem's site", async () => {
     const m = await analyze({ "config/nginx.conf": "server {\n  listen 80;\n  server_name lantern.example.org;\n  client_max_body_size 8m;\n}\n" });
     expect(m.nginx.files.map((f) => f.file)).toEqual(["config/nginx.conf"]);
