@@ -48,7 +48,7 @@ export function unicornNginxFiles(ctx: AnalyzerContext, requires: Fact<string>[]
   const out: NginxFile[] = [];
   for (const stage of stages) {
     if (!gemServerBlock(ctx, stage, gem.required, problem)) continue;
-    const { text, warnings } = siteText(stage);
+    const { text, warnings } = siteText(stage, gem.version.value);
     for (const w of warnings) problem({ ...(stage.variables[w.variable]?.defaultOf ? gem.required : (stage.variables[w.variable]?.source ?? gem.required)), message: `${UNICORN_NGINX} (stage ${stage.name}): ${w.message}`, severity: "warning" });
     const tree = loadTree(ctx.repo, UNICORN_NGINX_FILE, problem, { entryText: text, absolute: () => null });
     const { servers, upstreams } = extract(tree.directives);
@@ -99,9 +99,21 @@ function gemServerBlock(ctx: AnalyzerContext, stage: Stage, at: Source, problem:
 }
 
 /** The gem's site as it renders for the stage (its ERB logic done here, values from the stage). */
-export function siteText(stage: Stage): { text: string; warnings: SiteWarning[] } {
-  const v = (name: string) => stage.variables[name]?.value;
+export function siteText(stage: Stage, version: string | null = null): { text: string; warnings: SiteWarning[] } {
   const warnings: SiteWarning[] = [];
+  // Variables an older release of the gem does not read: its template wrote a fixed value instead.
+  const [major = 99, minor = 0, patch = 0] = (version ?? "").split(".").map((x) => Number.parseInt(x, 10)).map((n) => (Number.isNaN(n) ? 0 : n));
+  const since: Record<string, [number, number, number]> = { nginx_read_timeout: [4, 0, 0], nginx_server_port: [4, 0, 0], nginx_fail_timeout: [3, 3, 1] };
+  const older = (name: string) => {
+    const at = since[name];
+    if (!at || version === null) return false;
+    const [a, b, c] = at;
+    return major < a || (major === a && (minor < b || (minor === b && patch < c)));
+  };
+  for (const name of Object.keys(since))
+    if (older(name) && stage.variables[name] && !stage.variables[name]!.defaultOf)
+      warnings.push({ variable: name, message: `${name} is read by the gem from ${since[name]!.join(".")} on; ${version} wrote its fixed value, which is what is read here` });
+  const v = (name: string) => (older(name) && !stage.variables[name]?.defaultOf ? undefined : stage.variables[name]?.value);
   const configName = word(v("nginx_config_name"));
   const name = configName && PLAIN_WORD.test(configName) ? configName : "app";
   const upstream = `unicorn_${name}`;

@@ -67,6 +67,10 @@ describe("capistrano-unicorn-nginx's own nginx site", () => {
     const m = await analyze({ "config/deploy/staging.rb": `${APP["config/deploy/staging.rb"]}set :nginx_read_timeout, 120\n` });
     const stg = nginxFilesFor(m, stageOf(m, "staging"))[0]!;
     expect(stg.servers[0]!.timeouts["proxy_read_timeout"]).toEqual({ value: "120", source: { file: "config/deploy/staging.rb", line: 5 } });
+    // 3.x wrote no proxy_read_timeout: the variable did nothing there, and that is said
+    const old = await analyze({ "config/deploy/staging.rb": `${APP["config/deploy/staging.rb"]}set :nginx_read_timeout, 120\n`, "Gemfile.lock": APP["Gemfile.lock"]!.replace("capistrano-unicorn-nginx (4.1.0)", "capistrano-unicorn-nginx (3.4.0)") });
+    expect(nginxFilesFor(old, stageOf(old, "staging"))[0]!.servers[0]!.timeouts["proxy_read_timeout"]).toBeUndefined();
+    expect(said(old)).toMatch(/config\/deploy\/staging\.rb:5 capistrano-unicorn-nginx \(stage staging\): nginx_read_timeout is read by the gem from 4\.0\.0 on; 3\.4\.0 wrote its fixed value/);
   });
 
   it("every rendering is one nginx itself accepts", () => {
