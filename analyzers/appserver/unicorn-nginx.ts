@@ -88,9 +88,9 @@ export function unicornNginxListen(stage: Stage): { tcp: false; socket: string; 
 }
 
 /**
- * The gem's unicorn.rb.erb as it renders for the stage, in our own words: one setting a line, in
- * the order of `SETTING_LINES`. A value not known statically is left out (the fact is then the
- * stage's variable itself, see gemTemplateConfig).
+ * The gem's unicorn.rb.erb as it renders for the stage, in our own words, one setting a line. A
+ * value not known statically is left out (the fact is then the stage's variable itself, see
+ * gemTemplateConfig).
  */
 export function unicornNginxText(stage: Stage): string {
   const v = (n: string) => stage.variables[n]?.value;
