@@ -19,6 +19,7 @@ import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedCho
 import { reportRefusedValues } from "./appserver/refused-values.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
+import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import type { Fact, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = []): AppServerConfig[] {
@@ -29,6 +30,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const r = mbRecipe(ctx, mb!, stage, "unicorn");
     if (r?.on) mbUnicorn.set(stage.name, r.source);
   }
+  // capistrano-unicorn-nginx renders and starts its own Unicorn config on every stage (analyzers/appserver/unicorn-nginx.ts).
+  const uniNginx = mb ? null : unicornNginxStack(ctx, requires);
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfileAt = capfilePath(ctx.repo);
@@ -69,7 +72,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
-      if (kind === "unicorn" && mbUnicorn.has(stage.name)) continue;
+      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
       const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks) : null;
       if (choice) {
         chosen.push({ stage, choice });
@@ -190,6 +193,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
+  if (uniNginx && stages.length) out.unshift(...unicornNginxConfigs(ctx, stages, uniNginx, out));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;
@@ -223,6 +227,27 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   reportRefusedValues(ctx, out);
   return out;
+}
+
+/**
+ * capistrano-unicorn-nginx's rendered configs, one per group of stages that render the same; the
+ * repo's own Unicorn files lose those stages, with a warning (the servers read the rendered one).
+ */
+function unicornNginxConfigs(ctx: AnalyzerContext, stages: Stage[], gem: NonNullable<ReturnType<typeof unicornNginxStack>>, out: AppServerConfig[]): AppServerConfig[] {
+  const own: AppServerConfig[] = [];
+  for (const stage of stages) {
+    const cfg = unicornNginxConfig(ctx, stage, gem);
+    const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [], env: null, renderedBy: null });
+    const same = own.find((o) => key(o) === key(cfg) && o.env === cfg.env && o.renderedBy?.value === cfg.renderedBy?.value);
+    if (same) same.stages.push(stage.name);
+    else own.push(cfg);
+  }
+  for (const o of out) {
+    if (o.kind !== "unicorn") continue;
+    ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: ${UNICORN_NGINX} (${gem.required.file}:${gem.required.line}) renders its unicorn.rb.erb to shared/config/unicorn.rb and starts unicorn with -c that file; its settings are read from the gem's template`, severity: "warning" });
+    o.stages = [];
+  }
+  return own;
 }
 
 /**

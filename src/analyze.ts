@@ -18,6 +18,7 @@ import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
 import { cap3NginxFiles } from "../analyzers/nginx/cap3-nginx-site.js";
+import { unicornNginxFiles, withUnicornNginxSite } from "../analyzers/nginx/unicorn-nginx-site.js";
 import { analyzeApache } from "../analyzers/apache/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
@@ -85,6 +86,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
   guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
+  guard("capistrano-unicorn-nginx site", undefined, () => withUnicornNginxSite(ctx, nginx, unicornNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
   const apache = guard("Apache config", { files: [] }, () => analyzeApache(ctx, stages));
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));

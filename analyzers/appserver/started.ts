@@ -9,6 +9,7 @@ import { foremanWebEntries } from "./foreman.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
 import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
+import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -88,9 +89,12 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
       evidence.push({ kind: "unicorn", tier: 0, fact: { value: `Capfile loads capistrano/mb (${MB} ${mb.version.value}); its unicorn recipe (${r.why}) restarts unicorn_<application>.service, \`bin/unicorn -c <mb_unicorn_config>\`, on each deploy for ${which}`, source: r.source } });
     }
   }
+  const uniNginx = unicornNginxStack(ctx, requires);
   for (const r of requires) {
     const kind = kindOf(r.value, PLUGINS);
-    if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}`, source: r.source } });
+    // capistrano-unicorn-nginx: what its hook starts, said with the gem's version.
+    const how = uniNginx && r.value === UNICORN_NGINX_REQUIRE ? ` (${UNICORN_NGINX} ${uniNginx.version.value}, ${uniNginx.version.source.file}:${uniNginx.version.source.line}); after deploy:publishing its unicorn:restart runs the init script /etc/init.d/<unicorn_service>, which starts \`bundle exec unicorn -D -c <unicorn_config> -E <unicorn_app_env>\`` : "";
+    if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}${how}`, source: r.source } });
   }
   // A Procfile line the deploy starts by name outranks Heroku's `web:` line: it is what ran.
   const foreman = foremanWebEntries(ctx, procfile, isServerCommand);

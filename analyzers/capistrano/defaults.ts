@@ -69,6 +69,8 @@ export const CAP3_PLUGINS: Record<string, string[]> = {
   "capistrano/mb": ["mb"],
   // Only when Gemfile.lock locks capistrano3-nginx (index.ts): other gems share the require name.
   "capistrano/nginx": ["nginx"],
+  // Only when Gemfile.lock locks capistrano-unicorn-nginx (index.ts).
+  "capistrano/unicorn_nginx": ["unicorn_nginx"],
 };
 
 export const CAP3_PLUGIN_SNIPPETS: Record<string, string> = {
@@ -115,6 +117,28 @@ set :nginx_ssl_certificate_path,     -> { '/etc/ssl/certs' }
 set :nginx_ssl_certificate_key,      -> { "#{fetch(:application)}.key" }
 set :nginx_ssl_certificate_key_path, -> { '/etc/ssl/private' }
 set :app_server,                     -> { true }
+`,
+  // capistrano-unicorn-nginx 3.x to 5.x, lib/capistrano/tasks/nginx.rake then unicorn.rake
+  // (load:defaults, run in that order): what its templates fetch. Left out: ask prompts for local
+  // certificate paths, and :unicorn_use_tcp (a count of the app and web servers, computed by
+  // analyzers/appserver/unicorn-nginx.ts from the stage's servers). :nginx_server_name has no
+  // default here: the gem's nginx:defaults sets it on the servers, to the web host's address.
+  unicorn_nginx: `
+set :templates_path, 'config/deploy/templates'
+set :nginx_config_name, -> { "#{fetch(:application)}_#{fetch(:stage)}" }
+set :nginx_location, '/etc/nginx'
+set :nginx_use_ssl, false
+set :nginx_fail_timeout, 0
+set :nginx_read_timeout, nil
+set :linked_dirs, fetch(:linked_dirs, []).push('log')
+set :unicorn_service, -> { "unicorn_#{fetch(:application)}_#{fetch(:stage)}" }
+set :unicorn_pid, -> { "#{shared_path}/tmp/pids/unicorn.pid" }
+set :unicorn_config, -> { "#{shared_path}/config/unicorn.rb" }
+set :unicorn_workers, 2
+set :unicorn_worker_timeout, 30
+set :unicorn_tcp_listen_port, 8080
+set :unicorn_app_env, -> { fetch(:rails_env) || fetch(:stage) }
+set :linked_dirs, fetch(:linked_dirs, []).push('log', 'tmp/pids')
 `,
   "rails/assets": `
 set :assets_roles, fetch(:assets_roles, [:web])

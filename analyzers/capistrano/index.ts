@@ -112,7 +112,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // capistrano-mb's defaults count only when the bundle has the gem (without it `cap` fails to load).
   const mbLock = mbLocked(repo);
   const nginxPluginLocked = lockedGem(repo, "capistrano3-nginx");
-  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null) && (req !== "capistrano/nginx" || nginxPluginLocked);
+  const unicornNginxLocked = lockedGem(repo, "capistrano-unicorn-nginx");
+  const modelled = (req: string) => !(options.stubbed ?? []).includes(req) && (req !== MB_REQUIRE || mbLock !== null) && (req !== "capistrano/nginx" || nginxPluginLocked) && (req !== "capistrano/unicorn_nginx" || unicornNginxLocked);
   // One map of computed callables for every session of this analysis (see Session#lazyValue).
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
   const minaTool = isMina(parse, has);
@@ -336,7 +337,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (gitInstalled) s.runSnippet(snippet("capistrano/scm/git.rb", CAP3_GIT), capfileSource("Capistrano's git plugin", /SCM::Git/));
     {
       for (const req of requires.filter(modelled))
-        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(req === MB_REQUIRE ? MB : req, new RegExp(`["']${escapeRe(req)}["']`)));
+        for (const key of CAP3_PLUGINS[req] ?? []) s.runSnippet(snippet(key, CAP3_PLUGIN_SNIPPETS[key]), capfileSource(req === MB_REQUIRE ? MB : req === "capistrano/unicorn_nginx" ? "capistrano-unicorn-nginx" : req, new RegExp(`["']${escapeRe(req)}["']`)));
       const mbAt = s.requires.find((r) => r.value === MB_REQUIRE)?.source;
       if (mbAt && !mbLock && !(options.stubbed ?? []).includes(MB_REQUIRE))
         warn(mbAt.file, mbAt.line, `capfile.mb-not-locked: the Capfile requires ${MB_REQUIRE} but Gemfile.lock does not lock ${MB}: \`cap\` cannot load it with this bundle, so what its recipes ran (unicorn, nginx, crontab, sidekiq, deploy_to) is not known and its defaults are not read`);
