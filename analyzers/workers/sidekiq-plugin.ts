@@ -7,7 +7,8 @@
 // Sidekiq's own and changes nothing here. `sidekiq_processes` and `sidekiq_roles` are read where the
 // replicas are counted (emitters/kustomize/rules.ts workerReplicas).
 import { queuesFromArgs } from "./backends.js";
-import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
+import { sidekiqFlagTimeout } from "./timeouts.js";
+import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqOptionWords, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
 
 const scalar = (v: RValue | undefined): string | null =>
   typeof v === "string" ? v : typeof v === "number" ? String(v) : v && isSym(v) ? v.sym : null;
@@ -72,14 +73,18 @@ export function sidekiqPluginStages(
     const per = s.variables["sidekiq_options_per_process"];
     if (per) {
       const o = perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value);
-      if (typeof o === "string") ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o}; the worker runs without those options`, severity: "warning" });
-      else if (o.length) {
-        const conc = o.flatMap((w, i) => ((w === "-c" || w === "--concurrency") && o[i + 1] ? [o[i + 1]!] : w.startsWith("--concurrency=") ? [w.slice("--concurrency=".length)] : [])).pop();
-        p.options = { value: o, source: per.source, queues: queuesFromArgs(o), concurrency: conc !== undefined && /^\d+$/.test(conc) ? Number(conc) : null };
+      if ("unknown" in o) ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o.unknown}; the worker runs without those options`, severity: "warning" });
+      else {
+        const sets = optionSets(o.used);
+        if (sets.length === 1 && sets[0]!.words.length) {
+          const only = sets[0]!;
+          p.options = { value: only.words, source: per.source, queues: only.queues, concurrency: only.concurrency };
+        } else if (sets.length > 1) p.perProcess = { value: o.entries, source: per.source, processes: o.used.length, sets };
+        if (o.unused.length) p.unusedOptions = { value: o.unused, source: per.source, processes: o.used.length };
       }
     }
     const said: [string, Fact<unknown> | undefined][] = [
-      ["sidekiq_options_per_process", p.options],
+      ["sidekiq_options_per_process", p.options ?? p.perProcess],
       ["sidekiq_timeout", p.stopWait],
       ["sidekiq_concurrency", p.concurrency],
       ["sidekiq_queue", p.queues],
@@ -96,18 +101,40 @@ export function sidekiqPluginStages(
 const WORD = /^[A-Za-z0-9_.:=,@%+/-]+$/;
 
 /**
- * capistrano-sidekiq 1.x starts process i with `sidekiq_options_per_process[i]` appended (a string of
- * words; a process past the list's end gets none). The pods all run one command, so the words are
- * carried only when every process of the stage ran the same ones; otherwise the reason, in words.
+ * capistrano-sidekiq 0.5–1.x (its start_sidekiq): the processes of a server are numbered 0… in the
+ * order of its pid files (`sidekiq_processes` of them), and process i's start line gets
+ * `sidekiq_options_per_process[i]` appended after the plugin's own flags (`--queue`s of
+ * sidekiq_queue, `--config`, `--concurrency`) and before `sidekiq_options`; a process past the list's
+ * end gets nothing (`nil`, dropped by `compact`), and an entry past `sidekiq_processes` is never used.
+ * `used` holds each started process's words; `unused` the entries no process got.
  */
-export function perProcessOptions(v: RValue, processes: RValue | undefined): string[] | string {
+export function perProcessOptions(v: RValue, processes: RValue | undefined): { entries: string[]; used: string[][]; unused: string[] } | { unknown: string } {
   const list = Array.isArray(v) ? v : [v];
-  if (!list.every((x) => typeof x === "string")) return "is not a list of strings the analysis can read";
+  if (!list.every((x) => typeof x === "string")) return { unknown: "is not a list of strings the analysis can read" };
   const n = processes === undefined ? 1 : typeof processes === "number" ? processes : typeof processes === "string" && /^\d+$/.test(processes) ? Number(processes) : null;
-  if (n === null) return "depends on sidekiq_processes, which the analysis cannot read";
-  const used = Array.from({ length: Math.max(1, n) }, (_, i) => (list[i] as string | undefined) ?? "");
-  if (new Set(used).size > 1) return `gives the stage's ${n} processes different options (${used.map((x) => JSON.stringify(x)).join(", ")}); one Deployment runs one command`;
-  const words = used[0]!.trim().split(/\s+/).filter(Boolean);
-  if (!words.every((w) => WORD.test(w))) return "holds words other than plain flags and names (quotes, shell syntax)";
-  return words;
+  if (n === null) return { unknown: "depends on sidekiq_processes, which the analysis cannot read" };
+  const entries = list as string[];
+  const used = Array.from({ length: Math.max(1, n) }, (_, i) => (entries[i] ?? "").trim().split(/\s+/).filter(Boolean));
+  if (!used.every((ws) => ws.every((w) => WORD.test(w)))) return { unknown: "holds words other than plain flags and names (quotes, shell syntax)" };
+  return { entries, used, unused: entries.slice(Math.max(1, n)) };
+}
+
+/** A set of per-process words as Sidekiq's CLI reads them, and how many of a server's processes got it. */
+export type SidekiqOptionSet = SidekiqOptionWords & { processes: number };
+
+/** The distinct word lists of a server's processes, in the order of the first process that got each. */
+export function optionSets(used: string[][]): SidekiqOptionSet[] {
+  const out = new Map<string, SidekiqOptionSet>();
+  for (const words of used) {
+    const key = JSON.stringify(words);
+    const have = out.get(key);
+    if (have) have.processes++;
+    else out.set(key, { words, queues: queuesFromArgs(words), concurrency: concurrencyOf(words), timeout: sidekiqFlagTimeout(words.join(" "), { file: "", line: 0 })?.seconds ?? null, processes: 1 });
+  }
+  return [...out.values()];
+}
+
+function concurrencyOf(words: string[]): number | null {
+  const c = words.flatMap((w, i) => ((w === "-c" || w === "--concurrency") && words[i + 1] ? [words[i + 1]!] : w.startsWith("--concurrency=") ? [w.slice("--concurrency=".length)] : [])).pop();
+  return c !== undefined && /^\d+$/.test(c) ? Number(c) : null;
 }
