@@ -152,7 +152,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         w.commandFrom === "standard"
           ? `the backend's standard command${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
           : w.commandFrom === "sidekiq"
-            ? `Sidekiq's config`
+            ? w.sidekiqOptions?.words.length
+              ? "Sidekiq's config and capistrano-sidekiq's sidekiq_options_per_process"
+              : `Sidekiq's config`
             : w.commandFrom === "capistrano"
               ? /^the deploy's own task/.test(w.commandNote ?? "")
                 ? text(w.commandNote!)
@@ -380,6 +382,9 @@ function verifyThenSwitchSteps(model: AppModel, servers: string[], backend: Secr
 function perStageText(w: WorkerFacts): string {
   if (!w.perStage) return "";
   const counts = Object.entries(w.perStage).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
+  // Sidekiq's servers are the stage's sidekiq roles (kustomize/rules.ts sidekiqRoles), not the worker's role list.
+  if (w.commandFrom === "sidekiq")
+    return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's Sidekiq servers: the roles of sidekiq_roles, without it its worker/sidekiq servers, else its app servers)`;
   return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's servers with the ${w.roles.map(code).join("/")} role; a stage not listed runs none)`;
 }
 

@@ -52,7 +52,7 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
     const own = g !== plain;
     const name = own ? `worker-sidekiq-${g.set.queues.length ? queueSlug(g.set.queues.join(",")) : dnsLabel(g.set.words.join(" "), 28)}` : base.name;
     const perStage = Object.fromEntries(
-      stages.map((s) => [s.name, g.perStage[s.name] ?? { processes: 0, why: `no Sidekiq process of stage ${s.name} got ${said(g.set.words)}`, source: sk.plugin?.[s.name]?.perProcess?.source ?? sk.plugin?.[s.name]?.options?.source ?? null }]),
+      stages.map((s) => [s.name, g.perStage[s.name] ?? { processes: 0, why: own ? `no Sidekiq process of stage ${s.name} got ${said(g.set.words)}` : `every Sidekiq process of stage ${s.name} got sidekiq_options_per_process words`, source: sk.plugin?.[s.name]?.perProcess?.source ?? sk.plugin?.[s.name]?.options?.source ?? null }]),
     );
     out.push({
       ...base,
@@ -61,6 +61,8 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
       sidekiqOptions: g.set,
       perStage,
       ...(own && g.source ? { commandSource: g.source } : {}),
+      // `-t N` among the words: Sidekiq's CLI flag wins over the config file's timeout for these processes.
+      ...(own && g.set.timeout !== null && g.source ? { stopTimeout: { seconds: g.set.timeout, source: g.source } } : {}),
       evidence: [...base.evidence, ...Object.values(g.perStage).filter((c) => c.source).map((c) => ({ value: c.why, source: c.source! }))],
     });
   }
