@@ -70,21 +70,34 @@ export function sidekiqPluginStages(
       if (env && env !== railsEnvOf(s)) p.env = { value: env, source: e.source };
       else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
     }
+    // `sidekiq_options` follows the per-process words on every process's start line.
+    const all = s.variables["sidekiq_options"];
+    let common: string[] = [];
+    if (all && all.value !== null && all.value !== false) {
+      const ws = typeof all.value === "string" ? all.value.trim().split(/\s+/).filter(Boolean) : null;
+      if (ws && ws.every((w) => WORD.test(w))) common = ws;
+      else ctx.problem({ ...all.source, message: `capistrano-sidekiq: sidekiq_options of stage ${s.name} is not a string of plain flags and names the analysis can read; the worker runs without it`, severity: "warning" });
+    }
     const per = s.variables["sidekiq_options_per_process"];
-    if (per) {
-      const o = perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value);
-      if ("unknown" in o) ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o.unknown}; the worker runs without those options`, severity: "warning" });
-      else {
-        const sets = optionSets(o.used);
-        if (sets.length === 1 && sets[0]!.words.length) {
-          const only = sets[0]!;
-          p.options = { value: only.words, source: per.source, queues: only.queues, concurrency: only.concurrency };
-        } else if (sets.length > 1) p.perProcess = { value: o.entries, source: per.source, processes: o.used.length, sets };
-        if (o.unused.length) p.unusedOptions = { value: o.unused, source: per.source, processes: o.used.length };
-      }
+    const o = per ? perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value) : null;
+    if (per && o && "unknown" in o) ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o.unknown}; the worker runs without those options`, severity: "warning" });
+    const used = o && !("unknown" in o) ? o.used : common.length ? [[]] : null;
+    if (used) {
+      const at = (per && o && !("unknown" in o) ? per : all)!.source;
+      const kept = used.map((ws) => podWords([...ws, ...common]));
+      const dropped = [...new Set(kept.flatMap((k) => k.dropped))];
+      if (dropped.length)
+        ctx.problem({ ...at, message: `capistrano-sidekiq: stage ${s.name}'s start line${kept.length > 1 ? "s" : ""} pass${kept.length > 1 ? "" : "es"} ${dropped.map((d) => `\`${d}\``).join(", ")}: left out of the pod's command (a daemonized Sidekiq would leave the container's main process to exit, its log belongs on stdout where kubectl logs reads it, and no pid file is read in a pod)`, severity: "warning" });
+      const sets = optionSets(kept.map((k) => k.words));
+      if (sets.length === 1 && sets[0]!.words.length) {
+        const only = sets[0]!;
+        p.options = { value: only.words, source: at, queues: only.queues, concurrency: only.concurrency };
+      } else if (sets.length > 1) p.perProcess = { value: o && !("unknown" in o) ? o.entries : [], source: at, processes: used.length, sets };
+      if (o && !("unknown" in o) && o.unused.length) p.unusedOptions = { value: o.unused, source: per!.source, processes: o.used.length };
+      if (common.length) evidence.push({ value: `${s.name}: capistrano-sidekiq sidekiq_options ${JSON.stringify(all!.value)} (after each process's own words)`, source: all!.source });
     }
     const said: [string, Fact<unknown> | undefined][] = [
-      ["sidekiq_options_per_process", p.options ?? p.perProcess],
+      ["sidekiq_options_per_process", per && o && !("unknown" in o) ? per : undefined],
       ["sidekiq_timeout", p.stopWait],
       ["sidekiq_concurrency", p.concurrency],
       ["sidekiq_queue", p.queues],
@@ -117,6 +130,23 @@ export function perProcessOptions(v: RValue, processes: RValue | undefined): { e
   const used = Array.from({ length: Math.max(1, n) }, (_, i) => (entries[i] ?? "").trim().split(/\s+/).filter(Boolean));
   if (!used.every((ws) => ws.every((w) => WORD.test(w)))) return { unknown: "holds words other than plain flags and names (quotes, shell syntax)" };
   return { entries, used, unused: entries.slice(Math.max(1, n)) };
+}
+
+/**
+ * The words a pod can run: Sidekiq's daemon, log file and pid file flags (`-d`, `-L x`, `-P x`, in
+ * their long forms too) served the servers' start line only, and `--index` numbered a server's pid files.
+ */
+export function podWords(words: string[]): { words: string[]; dropped: string[] } {
+  const out: string[] = [];
+  const dropped: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "-d" || w === "--daemon") dropped.push(w);
+    else if (/^--(logfile|pidfile|index)=/.test(w)) dropped.push(w);
+    else if (["-L", "--logfile", "-P", "--pidfile", "-i", "--index"].includes(w) && words[i + 1] !== undefined) dropped.push(`${w} ${words[++i]}`);
+    else out.push(w);
+  }
+  return { words: out, dropped };
 }
 
 /** A set of per-process words as Sidekiq's CLI reads them, and how many of a server's processes got it. */

@@ -131,6 +131,31 @@ describe("the edges of capistrano-sidekiq's indexing", () => {
   });
 });
 
+describe("what else reached the start line", () => {
+  it("sidekiq_options follows each process's own words (so the last -c is its); -d, -L and -P are left out of the pod's command, with a warning", async () => {
+    const app = await analyzeFiles(
+      tallyApp({
+        production: ['server "jobs1.tally.example.net", roles: %w[app db web]', "set :sidekiq_processes, 2", 'set :sidekiq_options_per_process, ["-q payments -c 9 -L log/pay.log", "-q reports -d"]', 'set :sidekiq_options, "-c 3 -P tmp/pids/sk.pid"', ""].join("\n"),
+      }),
+      "parcel",
+    );
+    const sets = app.sidekiq!.plugin!["production"]!.perProcess!.sets;
+    expect(sets.map((x) => [x.words.join(" "), x.concurrency])).toEqual([
+      ["-q payments -c 9 -c 3", 3],
+      ["-q reports -c 3", 3],
+    ]);
+    const warn = app.problems.find((p) => p.file === "config/deploy/production.rb" && /left out of the pod's command/.test(p.message))!;
+    expect(warn.message).toMatch(/`-L log\/pay\.log`, `-P tmp\/pids\/sk\.pid`, `-d`/);
+    expect(app.workers!.filter((w) => w.backend === "sidekiq").map((w) => w.name)).toEqual(["worker-sidekiq-payments", "worker-sidekiq-reports"]);
+  });
+
+  it("sidekiq_options alone: every process's words, on the one worker", async () => {
+    const app = await analyzeFiles(tallyApp({ production: ['server "jobs1.tally.example.net", roles: %w[app db web]', 'set :sidekiq_options, "-q payments -q reports"', ""].join("\n") }), "parcel");
+    expect(app.sidekiq!.plugin!["production"]!.options).toMatchObject({ value: ["-q", "payments", "-q", "reports"], queues: ["payments", "reports"], source: { file: "config/deploy/production.rb", line: 2 } });
+    expect(app.workers!.filter((w) => w.backend === "sidekiq").map((w) => w.name)).toEqual(["worker"]);
+  });
+});
+
 describe("a generic init job restarted by the deploy's own sidekiq task", () => {
   const restart = (body: string) => `namespace :sidekiq do\n  task :restart do\n    on roles(:app) do\n      ${body}\n    end\n  end\nend\nnamespace :ops do\n  task :bounce do\n    on roles(:app) do\n      execute :sudo, :systemctl, :restart, :queue_runner\n    end\n  end\nend\n`;
 
