@@ -44,8 +44,10 @@ export function sidekiqPluginStages(
   stages: Stage[],
   evidence: SidekiqFacts["evidence"],
   readConfig: (file: string) => NonNullable<SidekiqStagePlugin["config"]>["facts"],
+  gem: { version: Fact<string> | null; monit: boolean } = { version: null, monit: false },
 ): Record<string, SidekiqStagePlugin> {
   const out: Record<string, SidekiqStagePlugin> = {};
+  const startLine = perProcessStartLine(gem);
   for (const s of stages) {
     const p: SidekiqStagePlugin = {};
     const wait = count(ctx, s, "sidekiq_timeout");
@@ -71,14 +73,17 @@ export function sidekiqPluginStages(
       else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
     }
     // `sidekiq_options` follows the per-process words on every process's start line.
-    const all = s.variables["sidekiq_options"];
+    const all = startLine === true ? s.variables["sidekiq_options"] : undefined;
+    for (const name of ["sidekiq_options_per_process", "sidekiq_options"])
+      if (startLine !== true && s.variables[name] && (startLine.monitOnly === false || name === "sidekiq_options"))
+        ctx.problem({ ...s.variables[name]!.source, message: `capistrano-sidekiq: ${name} of stage ${s.name} is not used by capistrano-sidekiq ${startLine.version} (${startLine.why}); the worker runs without it`, severity: "warning" });
     let common: string[] = [];
     if (all && all.value !== null && all.value !== false) {
       const ws = typeof all.value === "string" ? all.value.trim().split(/\s+/).filter(Boolean) : null;
       if (ws && ws.every((w) => WORD.test(w))) common = ws;
       else ctx.problem({ ...all.source, message: `capistrano-sidekiq: sidekiq_options of stage ${s.name} is not a string of plain flags and names the analysis can read; the worker runs without it`, severity: "warning" });
     }
-    const per = s.variables["sidekiq_options_per_process"];
+    const per = startLine === true || startLine.monitOnly ? s.variables["sidekiq_options_per_process"] : undefined;
     const o = per ? perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value) : null;
     if (per && o && "unknown" in o) ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o.unknown}; the worker runs without those options`, severity: "warning" });
     const used = o && !("unknown" in o) ? o.used : common.length ? [[]] : null;
@@ -108,6 +113,20 @@ export function sidekiqPluginStages(
     if (Object.keys(p).length) out[s.name] = p;
   }
   return out;
+}
+
+/**
+ * Whether the locked capistrano-sidekiq put the per-process words on a start line: 0.5–1.x did (its
+ * start_sidekiq, with `sidekiq_options` after them); 2.x only through its monit template (installed
+ * with `Capistrano::Sidekiq::Monit`), which has no `sidekiq_options`; its systemd and upstart units,
+ * and 3.x altogether, start every process alike. No version locked: read as 1.x, which defined them.
+ */
+function perProcessStartLine(gem: { version: Fact<string> | null; monit: boolean }): true | { version: string; monitOnly: boolean; why: string } {
+  const v = gem.version?.value;
+  const major = v ? Number.parseInt(v, 10) : NaN;
+  if (!Number.isFinite(major) || major < 2) return true;
+  if (major === 2 && gem.monit) return { version: v!, monitOnly: true, why: "its monit template has no sidekiq_options" };
+  return { version: v!, monitOnly: false, why: major === 2 ? "its systemd and upstart units start every process alike; only its monit integration, not installed here, reads per-process options" : "it starts every process alike through its systemd unit" };
 }
 
 /** One command-line word capistrano-sidekiq pasted into its start line: flags and plain names only. */

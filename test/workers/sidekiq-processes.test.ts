@@ -131,6 +131,27 @@ describe("the edges of capistrano-sidekiq's indexing", () => {
   });
 });
 
+describe("versions of capistrano-sidekiq that put no per-process words on a start line", () => {
+  it("3.x (systemd, every process alike): the variable is said to be unused, and one worker runs every process", async () => {
+    const app = await analyzeFiles(
+      pluginApp("", { production: PRODUCTION }, { "config/sidekiq.yml": SIDEKIQ_YML }, { sidekiq: "7.2.4", "capistrano-sidekiq": "3.0.0" }, 'require "capistrano/sidekiq"\ninstall_plugin Capistrano::Sidekiq\ninstall_plugin Capistrano::Sidekiq::Systemd\n'),
+      "parcel",
+    );
+    expect(app.sidekiq!.plugin?.["production"]?.perProcess).toBeUndefined();
+    expect(app.sidekiq!.plugin?.["production"]?.unusedOptions).toBeUndefined();
+    expect(app.workers!.filter((w) => w.backend === "sidekiq").map((w) => w.name)).toEqual(["worker"]);
+    expect(app.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 5 && /not used by capistrano-sidekiq 3\.0\.0/.test(p.message))).toBe(true);
+  });
+
+  it("2.x with its monit integration installed: the monit template's per-process words split the worker", async () => {
+    const app = await analyzeFiles(
+      pluginApp("", { production: PRODUCTION }, { "config/sidekiq.yml": SIDEKIQ_YML }, { sidekiq: "6.4.1", "capistrano-sidekiq": "2.0.0" }, 'require "capistrano/sidekiq"\ninstall_plugin Capistrano::Sidekiq\ninstall_plugin Capistrano::Sidekiq::Monit\n'),
+      "parcel",
+    );
+    expect(app.workers!.filter((w) => w.backend === "sidekiq").map((w) => w.name)).toEqual(["worker-sidekiq-payments-payments-retry", "worker-sidekiq-reports"]);
+  });
+});
+
 describe("what else reached the start line", () => {
   it("sidekiq_options follows each process's own words (so the last -c is its); -d, -L and -P are left out of the pod's command, with a warning", async () => {
     const app = await analyzeFiles(
