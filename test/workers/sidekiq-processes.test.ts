@@ -186,6 +186,7 @@ describe("a generic init job restarted by the deploy's own sidekiq task", () => 
     expect(u.source).toEqual({ file: "config/deploy.rb", line: 6 });
     expect(u.why).toMatch(/^an upstart job named `workers` that the deploy's own task `sidekiq:restart` \(config\/deploy\.rb:4\) restarts/);
     expect(u.why).toMatch(/carried \(workers `worker-sidekiq-payments-payments-retry`, `worker-sidekiq-reports`\)/);
+    expect(u.why).toMatch(/Sidekiq's own upstart example, examples\/upstart\/workers\.conf, is a job of this name/);
     expect(u.why).not.toMatch(/unit file/);
     const other = app.uncarried!.find((x) => x.name === "queue_runner")!;
     expect(other.why).toMatch(/^a service the deploy restarts; its unit file is on the servers/);
