@@ -175,7 +175,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     if (several)
       for (const st of m.stages) {
         const run = sidekiqOfStage(m, st);
-        lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s`);
+        lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s${sk.plugin?.[st.name]?.perProcess ? " before its sidekiq_options_per_process (each set's worker below)" : ""}`);
       }
     for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
