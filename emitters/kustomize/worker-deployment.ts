@@ -40,6 +40,12 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords)
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
+  if (own?.words.length) {
+    // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
+    // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
+    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null });
+    return [...stage.slice(0, stage.length - t.length), ...own.words, ...t];
+  }
   const env = st.flags.includes("-e") ? ["-e", st.env] : [];
   const args = ["bundle", "exec", "sidekiq", ...env, "-c", String(st.concurrency)];
   for (const q of st.queues) args.push("-q", q);

@@ -131,6 +131,21 @@ describe("the edges of capistrano-sidekiq's indexing", () => {
   });
 });
 
+describe("no Sidekiq config file: the stage's command is flags, and each set's words follow them as written", () => {
+  it("queue weights and -t are kept on the set's command line, not rebuilt from the queue names", async () => {
+    const app = await analyzeFiles(
+      pluginApp("", { production: ['server "jobs1.tally.example.net", roles: %w[app db web]', "set :sidekiq_processes, 2", 'set :sidekiq_options_per_process, ["-q payments,3 -q default -t 40", "-q reports"]', ""].join("\n") }, {}, { sidekiq: "6.4.1", "capistrano-sidekiq": "1.0.3" }, 'require "capistrano/sidekiq"\n'),
+      "parcel",
+    );
+    const { stages } = emitAndBuild(app);
+    const pay = find(stages["production"]!, "Deployment", "-worker-sidekiq-payments-default");
+    validateObject(pay);
+    expect(container(pay).args).toEqual(["bundle", "exec", "sidekiq", "-c", "10", "-q", "payments,3", "-q", "default", "-t", "40"]);
+    expect(pay.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(40));
+    expect(container(find(stages["production"]!, "Deployment", "-worker-sidekiq-reports")).args).toEqual(["bundle", "exec", "sidekiq", "-c", "10", "-q", "reports"]);
+  });
+});
+
 describe("versions of capistrano-sidekiq that put no per-process words on a start line", () => {
   it("3.x (systemd, every process alike): the variable is said to be unused, and one worker runs every process", async () => {
     const app = await analyzeFiles(
