@@ -73,6 +73,13 @@ export function sidekiqPluginStages(
       if (env && env !== railsEnvOf(s)) p.env = { value: env, source: e.source };
       else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
     }
+    // 0.5–1.x count a server's processes per role: `<role>_processes` over sidekiq_processes.
+    if (startLine === true) {
+      const r = s.variables["sidekiq_roles"]?.value ?? s.variables["sidekiq_role"]?.value ?? { sym: "app" };
+      for (const role of (Array.isArray(r) ? r : [r]).map(scalar))
+        if (role && role !== "sidekiq" && s.variables[`${role}_processes`])
+          ctx.problem({ ...s.variables[`${role}_processes`]!.source, message: `capistrano-sidekiq: ${role}_processes of stage ${s.name} is the count it starts on servers with the ${role} role, over sidekiq_processes; the analysis counts sidekiq_processes for the replicas and the per-process options: check them`, severity: "warning" });
+    }
     // `sidekiq_options` follows the per-process words on every process's start line.
     const all = startLine === true ? s.variables["sidekiq_options"] : undefined;
     for (const name of ["sidekiq_options_per_process", "sidekiq_options"])
