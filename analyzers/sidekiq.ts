@@ -82,7 +82,9 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   if (cap && cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value))) {
     // Required by Capistrano 2 stage files only: the stages whose own file requires it ran its tasks.
     const loadedIn = pluginLoadedIn(cap, stages, /^capistrano\/sidekiq(\/|$)/);
-    const plugin = sidekiqPluginStages(ctx, stages.filter(loadedIn), evidence, (f) => readSidekiqConfig(ctx, f));
+    const capfile = ctx.repo.read("Capfile");
+    const monit = cap.requires.some((r) => /^capistrano\/sidekiq\/monit$/.test(r.value)) || (!("error" in capfile) && /^[ \t]*install_plugin[ \t(]+Capistrano::Sidekiq::Monit\b/m.test(capfile.text));
+    const plugin = sidekiqPluginStages(ctx, stages.filter(loadedIn), evidence, (f) => readSidekiqConfig(ctx, f), { version: rails.gems["capistrano-sidekiq"] ?? null, monit });
     if (Object.keys(plugin).length) facts.plugin = plugin;
   }
   mbSidekiq(ctx, cap, stages, facts);

@@ -11,7 +11,7 @@ import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
 import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
-import { workerCommandLine, workerDeploymentName, workersOf } from "./kustomize/worker-deployment.js";
+import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
@@ -149,7 +149,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
 
   // --- workers: each job runner the servers ran, carried or not
   const workers = workersOf(model);
-  const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${w.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`}`));
+  const carried = workers.filter((w) => w.carried && has(`${K8S_BASE}/${workerFileOf(w)}`));
   const inWeb = workers.filter((w) => !carried.includes(w) && w.inWeb);
   const missing = workers.filter((w) => !carried.includes(w) && !w.inWeb && !w.notStarted);
   const unstarted = workers.filter((w) => !carried.includes(w) && w.notStarted);
@@ -161,17 +161,20 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         w.commandFrom === "standard"
           ? `the backend's standard command${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
           : w.commandFrom === "sidekiq"
-            ? `Sidekiq's config`
+            ? w.sidekiqOptions?.words.length
+              ? "Sidekiq's config and capistrano-sidekiq's sidekiq_options_per_process"
+              : `Sidekiq's config`
             : w.commandFrom === "capistrano"
               ? /^the deploy's own task/.test(w.commandNote ?? "")
                 ? text(w.commandNote!)
                 : `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
-        `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? "`sidekiq` with its config" : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
+        `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? `\`sidekiq\` with its config${sidekiqOptionsText(w)}` : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
           `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${processPerPodRule(w.backend) ? `; ${text(processPerPodRule(w.backend)!)}` : ""}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
       );
     }
+    for (const line of unusedSidekiqOptions(model)) p(line);
     for (const w of inWeb)
       p(
         `- ${text(w.label)}: no Deployment, it ran inside the web server (${text(w.inWeb!.why)}, ${code(at(w.inWeb!.source))}). The web pods now run its jobs too: their grace period bounds how long a running job gets when a pod stops (a longer job is cut and runs again), and their probes check HTTP only, not the job threads. Its EC2 workers stop with the web servers.`,
@@ -388,7 +391,33 @@ function verifyThenSwitchSteps(model: AppModel, servers: string[], backend: Secr
 function perStageText(w: WorkerFacts): string {
   if (!w.perStage) return "";
   const counts = Object.entries(w.perStage).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
+  // Sidekiq's servers are the stage's sidekiq roles (kustomize/rules.ts sidekiqRoles), not the worker's role list.
+  if (w.commandFrom === "sidekiq")
+    return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's Sidekiq servers: the roles of sidekiq_roles, without it its worker/sidekiq servers, else its app servers)`;
   return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's servers with the ${w.roles.map(code).join("/")} role; a stage not listed runs none)`;
+}
+
+/** A Deployment of a Sidekiq split by capistrano-sidekiq's sidekiq_options_per_process: the words its processes got. */
+function sidekiqOptionsText(w: WorkerFacts): string {
+  const o = w.sidekiqOptions;
+  if (!o) return "";
+  return o.words.length
+    ? ` and ${code(o.words.join(" "))}, the words capistrano-sidekiq's sidekiq_options_per_process gave these processes (after the stage's own flags, as on the servers' start line)`
+    : ", the processes that got no sidekiq_options_per_process words";
+}
+
+/** sidekiq_options_per_process entries past a stage's sidekiq_processes: no process started with them, none is carried. */
+function unusedSidekiqOptions(model: AppModel): string[] {
+  const out: string[] = [];
+  for (const [stage, p] of Object.entries(model.sidekiq?.plugin ?? {})) {
+    const u = p.unusedOptions;
+    if (!u) continue;
+    for (const [i, entry] of u.value.entries())
+      out.push(
+        `- Not started: ${text(`stage ${stage}`)}: Sidekiq with ${code(entry)} (sidekiq_options_per_process entry ${u.processes + i + 1}, ${code(at(u.source))}): capistrano-sidekiq starts ${u.processes} process${u.processes === 1 ? "" : "es"} per server (sidekiq_processes), so no process ever got this entry; no Deployment runs it. If these words were meant to run, raise the replicas of a Deployment above or add one.`,
+      );
+  }
+  return out;
 }
 
 const rehearsalOrder = (stages: string[]): string[] => [...stages.filter((s) => !/^prod(uction)?$/.test(s)), ...stages.filter((s) => /^prod(uction)?$/.test(s))];

@@ -868,6 +868,14 @@ export interface SidekiqConfigFacts {
   envOverrides: Record<string, Record<string, RValue>>;
 }
 
+/** Words capistrano-sidekiq appended to a start line, as Sidekiq's CLI reads them: its `-q`s, the last `-c`, its `-t` (seconds). */
+export interface SidekiqOptionWords {
+  words: string[];
+  queues: string[];
+  concurrency: number | null;
+  timeout: number | null;
+}
+
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */
 export interface SidekiqStagePlugin {
   /** The plugin whose variables these are, when not capistrano-sidekiq ("capistrano-mb": its sidekiq recipe's unit). */
@@ -887,6 +895,14 @@ export interface SidekiqStagePlugin {
    * command line after the plugin's flags, with the queues they add (`-q`) and the concurrency they set (`-c`, the last wins).
    */
   options?: Fact<string[]> & { queues: string[]; concurrency: number | null };
+  /**
+   * `sidekiq_options_per_process` when the stage's processes ran different words: each distinct set,
+   * with how many of a server's `processes` got it (a process past the list's end got none: the set
+   * of no words). One worker Deployment runs each set (analyzers/workers/sidekiq-processes.ts).
+   */
+  perProcess?: Fact<string[]> & { processes: number; sets: (SidekiqOptionWords & { processes: number })[] };
+  /** Entries of `sidekiq_options_per_process` past the stage's `processes`: no process ever started with them. */
+  unusedOptions?: Fact<string[]> & { processes: number };
 }
 
 /**
@@ -939,6 +955,12 @@ export interface WorkerFacts {
    * deploy set the count in a way the analysis could not read; the count is then asked (a gap).
    */
   perStage?: Record<string, { processes: number; why: string; source: Source | null; unknown?: string }>;
+  /**
+   * A Sidekiq worker split by capistrano-sidekiq's `sidekiq_options_per_process`: the words its
+   * processes got after each stage's own flags ([] for the processes that got none). Absent on the
+   * one Sidekiq worker that runs each stage's command as a whole.
+   */
+  sidekiqOptions?: SidekiqOptionWords;
   /** Processes per server the service file starts (a god file's `N.times { God.watch … }`), on every stage. */
   processesPerServer?: { value: number; why: string; source: Source };
   /** The deploy starts it on `primary(:role)`: the role's first server only, whatever the server count. */

@@ -176,12 +176,19 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     if (several)
       for (const st of m.stages) {
         const run = sidekiqOfStage(m, st);
-        lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s`);
+        lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s${sk.plugin?.[st.name]?.perProcess ? " before its sidekiq_options_per_process (each set's worker below)" : ""}`);
       }
     for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
   for (const w of m.workers ?? []) {
-    if (w.commandFrom === "sidekiq") continue;
+    if (w.commandFrom === "sidekiq") {
+      // A Sidekiq split by sidekiq_options_per_process: each Deployment, its words and its processes per stage.
+      if (w.sidekiqOptions)
+        lines.push(
+          `  Sidekiq worker ${w.name}: ${w.sidekiqOptions.words.length ? `the stage's sidekiq command + ${w.sidekiqOptions.words.join(" ")}` : "the stage's sidekiq command (processes with no per-process options)"}; processes per server: ${Object.entries(w.perStage ?? {}).map(([st, c]) => `${st} ${c.processes}`).join(", ")}  ${at(w.commandSource ?? undefined)}`.trimEnd(),
+        );
+      continue;
+    }
     const cmd = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.args].join(" ");
     lines.push(
       w.carried
@@ -193,6 +200,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const e of w.evidence) fact("evidence", e);
   }
   for (const p of m.procfile) lines.push(`  Procfile ${p.name}: ${p.command}  ${at(p.source)}`);
+  for (const [st, p] of Object.entries(m.sidekiq?.plugin ?? {}))
+    for (const entry of p.unusedOptions?.value ?? [])
+      lines.push(`  not started: stage ${st}: sidekiq_options_per_process entry ${JSON.stringify(entry)}: only ${p.unusedOptions!.processes} process(es) per server start (sidekiq_processes); no Deployment runs it  ${at(p.unusedOptions!.source)}`);
   for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
 
   if (m.services?.length) {

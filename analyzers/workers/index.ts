@@ -8,6 +8,7 @@ import { secretEnvEntry } from "../../src/secret-env.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
+import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
@@ -72,7 +73,7 @@ export function analyzeWorkers(
     for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
-      if (sidekiq) out.push(sidekiqWorker(b, sidekiq, stages));
+      if (sidekiq) out.push(...sidekiqWorkers(sidekiqWorker(b, sidekiq, stages), sidekiq, stages));
       continue;
     }
     if (!evidence.length) continue;

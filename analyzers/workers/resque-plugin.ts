@@ -49,7 +49,7 @@ const str = (v: RValue | undefined): string | null => (typeof v === "string" ? v
 const bool = (v: RValue | undefined, dflt: boolean): boolean => (v === undefined ? dflt : v === true ? true : v === false || v === null ? false : dflt);
 
 /** The part of a name a queue list gives: `*` is every queue. */
-function queueSlug(queue: string): string {
+export function queueSlug(queue: string): string {
   if (queue.trim() === "*") return "all";
   const s = dnsLabel(queue.replace(/\*/g, "all"), 28);
   // dnsLabel gives "app" when nothing of the text is left (a queue named "?!"): say "queue" instead.

@@ -95,11 +95,15 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       if (backend && workers.some((w) => w.backend === backend.id)) continue;
       if (!backend && WEB_UNIT.test(unit)) continue;
       const probablyWeb = !backend && GENERIC_WEB_UNIT.test(unit);
+      const kind = initKind(text);
+      const task = probablyWeb ? null : backendTask(ctx, l.source, workers);
       out.push({
         name: unit,
         command: l.text.trim().slice(0, 160),
         source: l.source,
-        why: probablyWeb
+        why: task
+          ? `${kind.what} named \`${unit}\` that the deploy's own task \`${task.name}\` (${at(task.source)}) restarts${placed(onOf.get(at(l.source)))}${kind.short === "job" && unit === "workers" && task.label === "Sidekiq" ? " (Sidekiq's own upstart example, examples/upstart/workers.conf, is a job of this name that starts a set of `sidekiq` jobs)" : ""}; ${kind.file} is on the servers, not in the repo, so what it runs is not known and no Deployment runs it as such. ${task.label} as the deploy started it is carried (worker${task.workers.length > 1 ? "s" : ""} ${task.workers.map((w) => `\`${w}\``).join(", ")}): if this ${kind.short} ran only those ${task.label} processes, nothing more is lost; read it on a server before stopping it`
+          : probablyWeb
           ? "a service the deploy restarts, probably the web server (its name says app/web, not which program it runs); its unit file is on the servers, not in the repo: check it runs what the web Deployment runs"
           : `a service the deploy restarts${placed(onOf.get(at(l.source)))}; its unit file is on the servers, not in the repo, so no Deployment runs it${sameRoles(onOf.get(at(l.source)), workers)}`,
       });
@@ -136,6 +140,43 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     }
   }
   return out;
+}
+
+/** What an init system's restart names: upstart's `initctl` restarts a job, systemctl a unit, `service` either a SysV script or an upstart job. */
+function initKind(text: string): { what: string; short: string; file: string } {
+  if (/\binitctl\b/.test(text)) return { what: "an upstart job", short: "job", file: "its job file (upstart reads /etc/init/)" };
+  if (/\bsystemctl\b/.test(text)) return { what: "a systemd unit", short: "unit", file: "its unit file" };
+  return { what: "a service (a SysV init script or an upstart job)", short: "service", file: "its script or job file" };
+}
+
+/**
+ * The deploy task a line is written in, when that task is a job backend's by its namespace
+ * (`namespace :sidekiq do task :restart do … initctl restart workers`) and that backend has carried
+ * workers: the line restarts something together with that backend, which the name alone does not say.
+ */
+function backendTask(ctx: AnalyzerContext, at0: Source, workers: WorkerFacts[]): { name: string; source: Source; label: string; workers: string[] } | null {
+  const r = ctx.repo.read(at0.file);
+  if ("error" in r) return null;
+  const lines = r.text.split(/\r?\n/);
+  const indent = (t: string) => /^\s*/.exec(t)![0].length;
+  let limit = indent(lines[at0.line - 1] ?? "");
+  let task: { name: string; line: number } | null = null;
+  let ns: string | null = null;
+  for (let i = at0.line - 2; i >= 0 && !ns; i--) {
+    const t = lines[i]!;
+    if (!t.trim() || /^\s*#/.test(t) || indent(t) >= limit) continue;
+    limit = indent(t);
+    const tk = /^\s*task\s+:?["']?([\w-]+)/.exec(t);
+    const n = /^\s*namespace\s+:?["']?([\w-]+)/.exec(t);
+    if (!task && tk) task = { name: tk[1]!, line: i + 1 };
+    else if (task && n) ns = n[1]!;
+    if (limit === 0) break;
+  }
+  if (!task || !ns) return null;
+  const b = JOB_BACKENDS.find((x) => x.id.replace(/-/g, "_") === ns || x.id === ns);
+  const carried = b ? workers.filter((w) => w.backend === b.id && w.carried) : [];
+  if (!b || !carried.length) return null;
+  return { name: `${ns}:${task.name}`, source: { file: at0.file, line: task.line }, label: b.label, workers: carried.map((w) => w.name) };
 }
 
 /**

@@ -4,7 +4,7 @@
 // defaults it offers, so a default and what gets emitted never disagree.
 import { createHash } from "node:crypto";
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
-import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, Source, Stage } from "../../src/model.js";
+import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, SidekiqOptionWords, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
 import { secretEnvName } from "../../src/secret-env.js";
 import { isSym } from "../../src/model.js";
@@ -482,8 +482,13 @@ export interface SidekiqOfStage {
   flags: string[];
 }
 
-export function sidekiqOfStage(model: ModelLike, stage: Stage): SidekiqOfStage {
-  const p = model.sidekiq?.plugin?.[stage.name] ?? {};
+/**
+ * `own`: the sidekiq_options_per_process words of one Deployment of a split Sidekiq (WorkerFacts
+ * sidekiqOptions), in place of the stage's own `options`; its `-t` then wins over the config's timeout.
+ */
+export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOptionWords): SidekiqOfStage {
+  const p0 = model.sidekiq?.plugin?.[stage.name] ?? {};
+  const p = own ? { ...p0, options: own.words.length ? { value: own.words, queues: own.queues, concurrency: own.concurrency } : undefined } : p0;
   const m: ModelLike = p.config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...p.config.facts, file: p.config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
   // sidekiq_options_per_process came after the plugin's own flags on its start line: each `-q` adds
@@ -500,9 +505,20 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage): SidekiqOfStage {
     file: m.sidekiq?.file ?? null,
     concurrency: p.options?.concurrency ?? p.concurrency?.value ?? sidekiqConcurrency(m, env),
     queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
-    timeout: Math.max(sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
+    timeout: Math.max(own?.timeout ?? sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,
   };
+}
+
+/**
+ * Replicas of one Deployment of a split Sidekiq on a stage: the stage's Sidekiq servers × the
+ * processes per server that got its options (WorkerFacts perStage), 0 where none did; with no
+ * Sidekiq server listed, the processes of one server (as workerReplicas' minimum of one).
+ */
+export function sidekiqSetReplicas(stage: Stage, processes: number): number {
+  if (processes === 0) return 0;
+  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage))).length;
+  return Math.max(1, servers) * processes;
 }
 
 /**

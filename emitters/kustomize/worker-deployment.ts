@@ -2,7 +2,7 @@
 // the process's own command, the backend's drain signal delivered by a preStop hook, a grace period
 // above its drain timeout, a heartbeat-file liveness check. No Service. Nothing here is specific to
 // one backend: the backend's row (analyzers/workers/backends.ts) reached the model as data.
-import type { AppModel, EmitResult, WorkerFacts } from "../../src/model.js";
+import type { AppModel, EmitResult, SidekiqOptionWords, WorkerFacts } from "../../src/model.js";
 import { appImage, labels, objectName, selectorLabels, workerName, type Component } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -14,6 +14,7 @@ import {
   isSingletonWorker,
   SINGLETON_WHY,
   sidekiqOfStage,
+  sidekiqSetReplicas,
   workerGracePeriod,
   workerPreStop,
   workerProcessesAnswer,
@@ -33,12 +34,18 @@ export function workerArgs(plan: Plan): string[] {
  * sidekiq's command on a stage: its config file when there is one (it carries per-env sections),
  * else flags; then the flags capistrano-sidekiq added there, which win over the file as in Sidekiq's CLI.
  */
-export function sidekiqArgs(plan: Plan, sp: StagePlan): string[] {
+export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords): string[] {
   const sk = plan.model.sidekiq!;
-  const st = sidekiqOfStage(plan.model, sp.stage);
+  const st = sidekiqOfStage(plan.model, sp.stage, own);
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
+  if (own?.words.length) {
+    // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
+    // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
+    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null });
+    return [...stage.slice(0, stage.length - t.length), ...own.words, ...t];
+  }
   const env = st.flags.includes("-e") ? ["-e", st.env] : [];
   const args = ["bundle", "exec", "sidekiq", ...env, "-c", String(st.concurrency)];
   for (const q of st.queues) args.push("-q", q);
@@ -106,11 +113,23 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
     .filter((w) => w.carried)
     .map((w) => {
       const sidekiq = w.commandFrom === "sidekiq";
+      const so = w.sidekiqOptions;
+      const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so) : w.args;
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         if (sidekiq) {
-          const args = sidekiqArgs(plan, sp);
-          const own = JSON.stringify(args) !== JSON.stringify(workerArgs(plan)) ? { args } : {};
-          return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+          const args = sidekiqArgs(plan, sp, so);
+          const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
+          if (!so) return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+          // One Deployment of a Sidekiq split by sidekiq_options_per_process (analyzers/workers/sidekiq-processes.ts).
+          const c = w.perStage?.[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it` };
+          const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
+          return {
+            replicas: sidekiqSetReplicas(sp.stage, c.processes),
+            replicasWhy: c.processes === 0 ? `none: ${c.why}` : `sidekiq servers of stage ${sp.stage.name} × ${c.processes} (${c.why})`,
+            timeout,
+            grace: workerGracePeriod(timeout),
+            ...own,
+          };
         }
         // A worker counted per stage (capistrano-resque's entries, GoodJob in the web pods somewhere):
         // a stage missing from the map started none of it.
@@ -142,9 +161,10 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       return {
         facts: w,
         name: workerDeploymentName(plan.app, w),
-        // Sidekiq keeps the selector it always had (a Deployment's selector is immutable).
-        component: (sidekiq ? "worker" : w.name) as Component,
-        args: sidekiq ? workerArgs(plan) : w.args,
+        // Sidekiq keeps the selector it always had (a Deployment's selector is immutable); a split
+        // Sidekiq's other Deployments are named as the other workers are.
+        component: (sidekiq && !so ? "worker" : w.name) as Component,
+        args: baseArgs,
         stages,
       };
     });
@@ -168,6 +188,9 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
       for (const [name, f] of [["sidekiq_concurrency → -c", p.concurrency], ["sidekiq_queue → -q", p.queues], ["sidekiq_config → -C", p.config], ["sidekiq_env → -e", p.env]] as const)
         if (f) out.provenance.push({ output, what: p.via ? `${stage}: ${p.via} ${p.via === "capistrano-mb" && f === p.concurrency ? `mb_sidekiq_concurrency → -c${f.defaultOf ? " (the gem's default)" : ""}` : name}` : `${stage}: capistrano-sidekiq ${name}`, source: f.source });
     }
+    if (w.sidekiqOptions)
+      for (const [stage, c] of Object.entries(w.perStage ?? {}))
+        if (c.source && c.processes > 0) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_options_per_process → ${w.sidekiqOptions.words.join(" ") || "(no words)"}, ${c.processes} per server`, source: c.source });
   } else if (w.evidence[0]) {
     out.provenance.push({
       output,
@@ -220,11 +243,13 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
 }
 
 /** `<app>-worker` for Sidekiq (the name it always had), `<app>-worker-<backend>` for the others. */
-export const workerDeploymentName = (app: string, w: WorkerFacts): string => (w.commandFrom === "sidekiq" ? workerName(app) : objectName(app, w.name));
+export const workerDeploymentName = (app: string, w: WorkerFacts): string => (w.commandFrom === "sidekiq" && w.name === "worker" ? workerName(app) : objectName(app, w.name));
 
 /** The command a worker runs, as one line for people to read (env first, as a shell would show it). */
 export const workerCommandLine = (w: WorkerFacts, args: string[] = w.args): string =>
   [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...args].join(" ");
 
 /** base/ file name of a worker's Deployment. */
-export const workerFile = (spec: WorkerSpec): string => (spec.facts.commandFrom === "sidekiq" ? "worker-deployment.yaml" : `${spec.facts.name}-deployment.yaml`);
+export const workerFile = (spec: WorkerSpec): string => workerFileOf(spec.facts);
+/** base/ file name of a worker's Deployment, from its facts. */
+export const workerFileOf = (w: WorkerFacts): string => (w.commandFrom === "sidekiq" && w.name === "worker" ? "worker-deployment.yaml" : `${w.name}-deployment.yaml`);

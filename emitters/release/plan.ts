@@ -3,6 +3,7 @@
 import type { AppModel, Answers, Source } from "../../src/model.js";
 import { makePlan, type Plan } from "../kustomize/plan.js";
 import { appImage, nginxImage, webName, workerName } from "../kustomize/names.js";
+import { workerDeploymentName, workersOf } from "../kustomize/worker-deployment.js";
 import { needsMigration } from "../kustomize/rules.js";
 import { k8sOverlay } from "../contract.js";
 import { stageLabel } from "../../src/names.js";
@@ -71,7 +72,8 @@ export function makeReleasePlan(model: AppModel, answers: Answers): ReleasePlan 
       protected: isProtectedStage(model, sp.stage),
       source: sp.stage.source,
     })),
-    deployments: [`deployment/${webName(k.app)}`, ...(model.sidekiq ? [`deployment/${workerName(k.app)}`] : [])],
+    // A Sidekiq split by sidekiq_options_per_process is several Deployments: each is waited for.
+    deployments: [`deployment/${webName(k.app)}`, ...(model.sidekiq ? sidekiqDeployments(model, k.app) : [])],
     migration: needsMigration(model),
     ecr,
     registry: ecr?.registry ?? registryOf(k.imageRepository),
@@ -79,4 +81,10 @@ export function makeReleasePlan(model: AppModel, answers: Answers): ReleasePlan 
     eks: access === "eks" || (access === "auto" && ecr !== null),
     eksCluster: EKS_CLUSTER.test(cluster) ? cluster : null,
   };
+}
+
+/** The Sidekiq worker Deployments: the one it always had, or each of a split Sidekiq's. */
+function sidekiqDeployments(model: AppModel, app: string): string[] {
+  const split = workersOf(model).filter((w) => w.carried && w.commandFrom === "sidekiq" && w.sidekiqOptions);
+  return split.length ? split.map((w) => `deployment/${workerDeploymentName(app, w)}`) : [`deployment/${workerName(app)}`];
 }

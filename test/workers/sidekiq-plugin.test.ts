@@ -126,14 +126,19 @@ describe("sidekiq_options_per_process (a corpus repo's cron and mailers queues w
       "parcel",
     );
     expect(app.sidekiq!.plugin!["production"]!.options).toEqual({ value: ["-q", "default", "-q", "cron", "-q", "mailers"], source: { file: "config/deploy/production.rb", line: 3 }, queues: ["default", "cron", "mailers"], concurrency: null });
-    // staging's two processes ran different queues: one command cannot be both, and it is said
+    // staging's two processes ran different queues: one Deployment each (test/workers/sidekiq-processes.test.ts),
+    // and production's one set of words is a Deployment of its own beside them.
     expect(app.sidekiq!.plugin!["staging"]?.options).toBeUndefined();
-    expect(app.problems.some((p) => p.file === "config/deploy/staging.rb" && /sidekiq_options_per_process/.test(p.message) && /different options/.test(p.message))).toBe(true);
+    expect(app.sidekiq!.plugin!["staging"]!.perProcess!.sets.map((x) => x.words.join(" "))).toEqual(["-q default", "-q cron"]);
+    expect(app.problems.some((p) => /sidekiq_options_per_process/.test(p.message))).toBe(false);
     const { stages } = emitAndBuild(app);
-    const w = find(stages["production"]!, "Deployment", "-worker");
+    const w = find(stages["production"]!, "Deployment", "-worker-sidekiq-default-cron-mailers");
     validateObject(w);
     const args: string[] = [...(container(w).command ?? []), ...(container(w).args ?? [])];
     expect(args.join(" ")).toMatch(/-q default -q cron -q mailers/);
+    expect(w.spec.replicas).toBe(1);
+    expect(find(stages["staging"]!, "Deployment", "-worker-sidekiq-cron").spec.replicas).toBe(1);
+    expect(find(stages["staging"]!, "Deployment", "-worker-sidekiq-default-cron-mailers").spec.replicas).toBe(0);
   });
 });
 
