@@ -6,9 +6,9 @@
 // stage, `-E deployment`), Unicorn's own Configurator, and Puma's own command line.
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
@@ -16,22 +16,10 @@ import { memoryRepo } from "../../src/repo.js";
 import { isUnknown, type AppModel } from "../../src/model.js";
 import { appServerFor } from "../../emitters/app-server.js";
 import { runRubyFile } from "./ruby.js";
+import { filesOf } from "../fixture-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const APP = join(here, "../../fixtures/appserver/loom");
-
-function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, "utf8");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** What Unicorn::Configurator sets from `text` under each RAILS_ENV. */
 function unicorn(text: string, envs: string[]): any[] {
