@@ -171,7 +171,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const won = kind ? evidence.filter((e) => e.kind === kind).sort((a, b) => a.tier - b.tier || Number(!!b.starts) - Number(!!a.starts))[0]! : null;
     const by = (t: number) => (t === 0 ? "its Capistrano plugin" : t === 1 ? "the Procfile" : "the deploy's commands");
     const why = won ? ` (${by(won.tier)}: ${won.fact.source.file}:${won.fact.source.line})` : "";
-    const lost = outranked.map((o) => `; the Procfile's web line (${o.procfile.source.file}:${o.procfile.source.line}, ${o.procfile.value.replace(/^Procfile web: /, "").slice(0, 80)}) is not what the deploy starts: nothing in the deploy runs that Procfile (no foreman start or export, no Procfile-based service), and ${o.by.source.file}:${o.by.source.line} restarts ${kind}`).join("");
+    const lost = outranked.map((o) => `; the Procfile's web line (${o.procfile.source.file}:${o.procfile.source.line}, ${clip(o.procfile.value.replace(/^Procfile web: /, ""))}) is not what the deploy starts: nothing in the deploy runs that Procfile (no foreman start or export, no Procfile-based service), and ${o.by.source.file}:${o.by.source.line} restarts ${kind}`).join("");
     ctx.problem({
       file: evidence[0]!.fact.source.file,
       line: evidence[0]!.fact.source.line,
@@ -181,6 +181,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   }
   return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })) };
 }
+
+const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /**
  * Whether the deploy runs a Procfile at all: foreman (start or export, whatever it names), another
