@@ -102,6 +102,16 @@ describe("a Unicorn config that cases on RAILS_ENV", () => {
     });
   }
 
+  it("a case used as a value: `worker_processes(case ENV[\"RAILS_ENV\"] ... end)`", async () => {
+    const files = filesOf(APP);
+    const text = 'worker_processes(case ENV["RAILS_ENV"]\n                 when "production" then 5\n                 when *%w[staging qa] then 2\n                 else 1\n                 end)\n';
+    files["config/unicorn.rb"] = text;
+    const m = await analyzeFiles(memoryRepo(files), "loom");
+    const real = unicorn(text, STATED.map(([, env]) => env));
+    for (const [i, [name]] of STATED.entries()) expect(stage(m, name).workers?.value, name).toBe(real[i].worker_processes);
+    expect(isUnknown(stage(m, "sandbox").workers!.value)).toBe(true);
+  });
+
   it("a case on something else than the environment walks every branch, marked", async () => {
     const files = filesOf(APP);
     files["config/unicorn.rb"] = 'case ENV["BOX_ROLE"]\nwhen "big" then worker_processes 16\nelse worker_processes 2\nend\n';
