@@ -19,7 +19,8 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 ];
 
 /** A service the init system runs, named for its server (`service unicorn_#{fetch(:application)} restart`, `systemctl reload puma_app`). */
-const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|\\bsystemctl\\s+(?:--?[\\w-]+\\s+)*(?:re)?(?:start|stop|reload)\\s+|/etc/init\\.d/)["']?${name}[_-]`);
+// SSHKit's word forms too: `execute :sudo, :service, "unicorn_app", :restart`, `execute :systemctl, :restart, "puma_app"`.
+const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|:service\\s*,\\s*|\\bsystemctl\\s+(?:--?[\\w-]+\\s+)*(?:re)?(?:start|stop|reload)\\s+|:systemctl\\s*,\\s*:?(?:re)?(?:start|stop|reload)["']?\\s*,\\s*|/etc/init\\.d/)["':]?${name}[_-]`);
 
 /** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
 export const COMMANDS: [RegExp, WebServerKind][] = [
@@ -41,7 +42,7 @@ const RUNTIME_FILES: [RegExp, WebServerKind][] = [
 const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/templates|config\/deploy\/templates)\/thin[\w.-]*\.ya?ml(?:\.erb)?$/, "thin"]];
 
 /** A deploy line that starts or restarts a server rather than naming its files. */
-const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|\bsystemctl\s|\/etc\/init\.d\//;
+const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
 
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 

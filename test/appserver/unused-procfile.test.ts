@@ -14,6 +14,7 @@ import { isUnknown } from "../../src/model.js";
 import { appServerFor, appServerKind } from "../../emitters/app-server.js";
 import { appServerGaps } from "../../src/gaps/appserver.js";
 import { filesOf } from "../fixture-files.js";
+import { COMMANDS } from "../../analyzers/appserver/started.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const APP = join(here, "../../fixtures/appserver/kettle");
@@ -84,5 +85,20 @@ describe("a Procfile that is the start", () => {
     expect(m.webServer?.kind).toBe("puma");
     expect(m.webServer!.evidence[0]!.source).toEqual({ file: "Procfile", line: 2 });
     expect(m.webServer!.evidence[0]!.value).not.toMatch(/not run by the deploy/);
+  });
+});
+
+describe("a service the init system runs, named for its server", () => {
+  it("is read as a start of that server, in shell and SSHKit's word forms", () => {
+    const starts: [string, string][] = [
+      ['sudo "service unicorn_#{fetch(:application)} #{action}"', "unicorn"],
+      ["execute :sudo, :service, \"unicorn_#{fetch(:application)}\", :restart", "unicorn"],
+      ['execute :sudo, :systemctl, :restart, "puma_kettle"', "puma"],
+      ["sudo systemctl --no-block reload unicorn-kettle", "unicorn"],
+      ['run "/etc/init.d/unicorn_kettle upgrade"', "unicorn"],
+    ];
+    for (const [line, kind] of starts) expect(COMMANDS.find(([re]) => re.test(line))?.[1], line).toBe(kind);
+    // a log or pid path, or another service, is no start of the server
+    for (const line of ['execute "tail -F #{shared_path}/log/unicorn_kettle.log"', "sudo service unicornish restart", "sudo service nginx reload"]) expect(COMMANDS.some(([re]) => re.test(line)), line).toBe(false);
   });
 });
