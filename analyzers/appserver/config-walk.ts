@@ -43,7 +43,8 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
  * `ivar` answers an instance variable the DSL itself set before the file ran (whenever's `--set`
  * and setup.rb values): `@x ||= v` keeps that value and takes `v` only when it is nil.
  */
-export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined): void {
+/** `caseSubject`: a `case` subject the caller knows (the Rails env a config is read for), as Scope.caseSubject. */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
   // Instance variables the file assigns (`@scenario ||= "api"`): one object (the DSL's) for the whole file.
   const ivars = new Map<string, RValue>();
@@ -51,6 +52,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
   // defines them on Object, so every later line (blocks included) reads them.
   const constants = new Map<string, RValue>();
   const scope: Scope = {
+    ...(caseSubject ? { caseSubject } : {}),
     constant: (name) => constants.get(name),
     local(name) {
       for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
@@ -123,8 +125,9 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
         }
         case "CaseNode":
         case "CaseMatchNode": {
-          // `case @environment when "production"`: the branch Ruby takes when the subject and the
-          // `when`s are known; else every branch, each call marked with the case it sits under.
+          // `case @environment when "production"`, `case ENV["RAILS_ENV"]` read for one environment:
+          // the branch Ruby takes when the subject and the `when`s are known; else every branch,
+          // each call marked with the case it sits under.
           const b = kind(st) === "CaseNode" ? caseBranch(st, scope, (n, sc) => evaluate(n, parsed, sc)) : null;
           if (b) walk(statementsOf(b.statements), condition);
           else {

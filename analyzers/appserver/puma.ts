@@ -1,7 +1,7 @@
 // A Puma config file (Puma::DSL): `workers`, `threads min, max`, `bind`/`port`/`ssl_bind`,
 // `worker_timeout`, `preload_app!`, `pidfile`, `stdout_redirect`, `directory` and the hooks.
 import { hookClientCalls } from "./hook-clients.js";
-import { railsEnvCall } from "./rails-env.js";
+import { railsEnvCall, railsEnvSubject } from "./rails-env.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import { isFloatValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
@@ -94,6 +94,6 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
           if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
         }
     }
-  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev));
+  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev), undefined, railsEnvSubject(railsEnv, byPumaPlugin, rackEnv));
   return cfg;
 }

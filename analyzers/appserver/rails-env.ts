@@ -32,14 +32,9 @@ const isRailsEnv = (node: any) => kind(node) === "CallNode" && node.name === "en
  * are looked up with Ruby's key equality.
  */
 export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parsed?: ParsedRuby, rackEnv: string | null = null): Scope["call"] | undefined {
-  const known = new Map<string, string>();
-  if (railsEnv !== null) known.set("RAILS_ENV", railsEnv);
-  const rack = rackEnvToo && railsEnv !== null ? railsEnv : rackEnv;
-  if (rack !== null) known.set("RACK_ENV", rack);
+  const known = knownEnvs(railsEnv, rackEnvToo, rackEnv);
   if (known.size === 0) return parsed ? undecided(parsed, ENV_VARS) : undefined;
-  // `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
-  // starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
-  const resolve = (v: RValue): RValue => (isEnvRef(v) && known.has(v.env) ? known.get(v.env)! : v);
+  const resolve = resolver(known);
   const decide = (node: any, ev: (n: any) => RValue): RValue | undefined => {
     if (kind(node) !== "CallNode") return undefined;
     const args = argsOf(node);
@@ -78,6 +73,29 @@ export function railsEnvCall(railsEnv: string | null, rackEnvToo: boolean, parse
     return (node, ev) => decide!(node, ev) ?? rest!(node, ev);
   }
   return decide;
+}
+
+/** RAILS_ENV and RACK_ENV as the servers held them when this reading's file was evaluated (see the top of this file). */
+function knownEnvs(railsEnv: string | null, rackEnvToo: boolean, rackEnv: string | null): Map<string, string> {
+  const known = new Map<string, string>();
+  if (railsEnv !== null) known.set("RAILS_ENV", railsEnv);
+  const rack = rackEnvToo && railsEnv !== null ? railsEnv : rackEnv;
+  if (rack !== null) known.set("RACK_ENV", rack);
+  return known;
+}
+
+// `ENV["RAILS_ENV"] || "development"`: the variable is set, so its fallback never counts. A chain
+// starting with another variable (`ENV["APP_ENV"] || ENV["RAILS_ENV"]`) stays unknown.
+const resolver = (known: Map<string, string>) => (v: RValue): RValue => (isEnvRef(v) && known.has(v.env) ? known.get(v.env)! : v);
+
+/**
+ * A Scope.caseSubject deciding `case ENV["RAILS_ENV"]` (`case ENV.fetch("RAILS_ENV", "development")`,
+ * `case rails_env` after `rails_env = ENV[...]`, `case ENV["RACK_ENV"]` where RACK_ENV is known) for
+ * the reading's environment; undefined when none is known, so the case walks every branch, marked.
+ */
+export function railsEnvSubject(railsEnv: string | null, rackEnvToo: boolean, rackEnv: string | null = null): Scope["caseSubject"] | undefined {
+  const known = knownEnvs(railsEnv, rackEnvToo, rackEnv);
+  return known.size ? resolver(known) : undefined;
 }
 
 // Tests the evaluator would otherwise decide by an ENV variable's default (analyzers/ruby/evaluate.ts).

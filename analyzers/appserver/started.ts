@@ -5,7 +5,7 @@
 // kept with its file and line; pieces that disagree are said.
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
 import { SERVICE_FILE } from "../../src/service-managers.js";
-import { foremanWebEntries } from "./foreman.js";
+import { foremanRuns, foremanWebEntries } from "./foreman.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
 import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
@@ -19,10 +19,14 @@ const PLUGINS: [RegExp, WebServerKind][] = [
   [/^capistrano\/thin(?:\/|$)/, "thin"],
 ];
 
+/** A service the init system runs, named for its server (`service unicorn_#{fetch(:application)} restart`, `systemctl reload puma_app`). */
+// SSHKit's word forms too: `execute :sudo, :service, "unicorn_app", :restart`, `execute :systemctl, :restart, "puma_app"`.
+const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|:service\\s*,\\s*|\\bsystemctl\\s+(?:--?[\\w-]+\\s+)*(?:re)?(?:start|stop|reload)\\s+|:systemctl\\s*,\\s*:?(?:re)?(?:start|stop|reload)["']?\\s*,\\s*|/etc/init\\.d/)["':]?${name}[_-]`);
+
 /** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
 export const COMMANDS: [RegExp, WebServerKind][] = [
-  [/\bunicorn(?:_rails)?\b(?!\.(?:rb|conf|pid|sock|log))|\bunicorn:(?:restart|reload|start|duplicate)\b/, "unicorn"],
-  [/\bpuma(?:ctl)?\b(?!\.(?:rb|pid|sock|state|log))|\bpuma:(?:restart|phased[-_]restart|start)\b/, "puma"],
+  [new RegExp(`\\bunicorn(?:_rails)?\\b(?!\\.(?:rb|conf|pid|sock|log))|\\bunicorn:(?:restart|reload|start|duplicate)\\b|${SERVICE("unicorn").source}`), "unicorn"],
+  [new RegExp(`\\bpuma(?:ctl)?\\b(?!\\.(?:rb|pid|sock|state|log))|\\bpuma:(?:restart|phased[-_]restart|start)\\b|${SERVICE("puma").source}`), "puma"],
   // Passenger's restart file, however the path is built (`File.join(current_path, 'tmp', 'restart.txt')`).
   [/\bpassenger(?:-config)?\b|(?:^|[\s'"/])restart\.txt\b/, "passenger"],
   [/\bthin\s+(?:start|restart|-C)\b|\bthin:(?:restart|start|reload)\b/, "thin"],
@@ -39,7 +43,7 @@ const RUNTIME_FILES: [RegExp, WebServerKind][] = [
 const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/templates|config\/deploy\/templates)\/thin[\w.-]*\.ya?ml(?:\.erb)?$/, "thin"]];
 
 /** A deploy line that starts or restarts a server rather than naming its files. */
-const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s/;
+const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
 
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
@@ -122,6 +126,18 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : 2, fact, starts: STARTS.test(line) });
     else if (!same.starts && STARTS.test(line)) (same.fact = fact), (same.starts = true);
   }
+  // A Procfile nothing in the deploy runs (Heroku's, or one for laptops: `puma -b ssl://...`) is
+  // weaker than the deploy's own start or restart of another server: the servers ran what the
+  // deploy restarted. With no such deploy line (a Heroku app) the Procfile stays the start.
+  const restarts = evidence.filter((e) => e.tier === 2 && e.starts);
+  const restart = new Set(restarts.map((e) => e.kind)).size === 1 && !foreman.length && !procfileRunByDeploy(ctx) ? restarts[0] : undefined;
+  const outranked: { procfile: Fact<string>; by: Fact<string> }[] = [];
+  for (const e of restart ? evidence : [])
+    if (e.tier === 1 && e.kind !== restart!.kind) {
+      e.tier = 2.5;
+      outranked.push({ procfile: { ...e.fact }, by: restart!.fact });
+      e.fact = { ...e.fact, value: `${e.fact.value} (not run by the deploy: no foreman start or export and no Procfile-based service; outranked by ${restart!.fact.source.file}:${restart!.fact.source.line})` };
+    }
   // A template only the deploy renders backs what its tasks said; alone it is weaker than a command.
   for (const file of ctx.repo.paths) {
     const kind = kindOf(file, DEPLOY_TEMPLATES);
@@ -156,12 +172,29 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (weaker.length === 1) kind = weaker[0]!;
   }
   const kinds = [...new Set(evidence.map((e) => e.kind))];
-  if (kinds.length > 1)
+  if (kinds.length > 1) {
+    const won = kind ? evidence.filter((e) => e.kind === kind).sort((a, b) => a.tier - b.tier || Number(!!b.starts) - Number(!!a.starts))[0]! : null;
+    const by = (t: number) => (t === 0 ? "its Capistrano plugin" : t === 1 ? "the Procfile" : "the deploy's commands");
+    const why = won ? ` (${by(won.tier)}: ${won.fact.source.file}:${won.fact.source.line})` : "";
+    const lost = outranked.map((o) => `; the Procfile's web line (${o.procfile.source.file}:${o.procfile.source.line}, ${clip(o.procfile.value.replace(/^Procfile web: /, ""))}) is not what the deploy starts: nothing in the deploy runs that Procfile (no foreman start or export, no Procfile-based service), and ${o.by.source.file}:${o.by.source.line} restarts ${kind}`).join("");
     ctx.problem({
       file: evidence[0]!.fact.source.file,
       line: evidence[0]!.fact.source.line,
-      message: `the deploy names more than one web server (${kinds.join(", ")}): ${kind ? `${kind} is read as the one started (${best === 0 ? "its Capistrano plugin" : best === 1 ? "the Procfile" : "the deploy's commands"})` : "which one served requests is not known"}`,
+      message: `the deploy names more than one web server (${kinds.join(", ")}): ${kind ? `${kind} is read as the one started${why}${lost}` : "which one served requests is not known"}`,
       severity: "warning",
     });
+  }
   return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })) };
+}
+
+const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+/**
+ * Whether the deploy runs a Procfile at all: foreman (start or export, whatever it names), another
+ * Procfile runner, or a deploy or service line that names a Procfile.
+ */
+function procfileRunByDeploy(ctx: AnalyzerContext): boolean {
+  if (foremanRuns(ctx).length) return true;
+  for (const { text } of startLines(ctx)) if (/(?:overmind|hivemind|honcho|forego)\s+start|Procfile/.test(text)) return true;
+  return false;
 }

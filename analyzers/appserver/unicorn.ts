@@ -8,7 +8,7 @@ import { emptyConfig, walkConfig, conditional, type Base } from "./config-walk.j
 import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
 import { hookClientCalls } from "./hook-clients.js";
-import { railsEnvCall } from "./rails-env.js";
+import { railsEnvCall, railsEnvSubject } from "./rails-env.js";
 
 /** Hooks Unicorn calls; a `nil` argument restores the default, so it is not a hook of the app. */
 export const UNICORN_HOOKS = ["before_fork", "after_fork", "before_exec", "after_worker_ready", "after_worker_exit"];
@@ -82,7 +82,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, railsEnvCall(railsEnv, false, parsed, rackEnv));
+  }, railsEnvCall(railsEnv, false, parsed, rackEnv), undefined, railsEnvSubject(railsEnv, false, rackEnv));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

@@ -40,6 +40,11 @@ export interface Scope {
   envDefault?(env: string, node: any): void;
   /** An ENV variable's value where the caller sets it (a Mina run given `to=staging`), null where it knows it unset; else undefined. */
   env?(name: string): string | null | undefined;
+  /**
+   * A `case` subject as the caller knows it where the evaluator does not: a server config read for
+   * one Rails environment gives `case ENV["RAILS_ENV"]` that environment (analyzers/appserver/rails-env.ts).
+   */
+  caseSubject?(v: RValue): RValue;
 }
 
 /**

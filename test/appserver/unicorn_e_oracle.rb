@@ -5,5 +5,5 @@ require "json"
 path = ENV.fetch("R2K_CONFIG")
 seen = ENV.fetch("RACK_ENV", nil)
 instance_eval(File.read(path), path)
-File.write(ENV.fetch("R2K_OUT"), JSON.generate({ "worker_processes" => set[:worker_processes], "rack_env_seen" => seen }))
+File.write(ENV.fetch("R2K_OUT"), JSON.generate({ "worker_processes" => set[:worker_processes], "timeout" => set[:timeout], "preload_app" => set[:preload_app], "rack_env_seen" => seen }))
 exit!(0)

@@ -318,7 +318,8 @@ export function caseBranch(node: any, scope: Scope, ev: Ev): { statements: any }
     }
     return { statements: node.elseClause?.statements ?? node.consequent?.statements ?? null };
   }
-  const subject = ev(node.predicate, scope);
+  const read = ev(node.predicate, scope);
+  const subject = scope.caseSubject ? scope.caseSubject(read) : read;
   if (!isKnown(subject)) return null;
   for (const w of node.conditions ?? []) {
     if (kind(w) !== "WhenNode") return null; // `case ... in` pattern matching

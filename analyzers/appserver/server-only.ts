@@ -1,0 +1,61 @@
+// The web server's config when the deploy links it from shared/ and the repo does not hold it
+// (`set :linked_files, %w[config/unicorn.rb]`, the server restarted as a service defined on the
+// boxes): the servers ran a file only they had. Its numbers are then not known, and each becomes a
+// gap (src/gaps/appserver.ts asks for it, the server's own default offered as a placeholder),
+// never the server's defaults stated as fact, nor the numbers of another server's config.
+import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Stage, WebServerFacts } from "../../src/model.js";
+import { railsEnvOf } from "../../src/model.js";
+
+/** Where each server's config conventionally sits in a release, for a stage's Rails env. */
+const CONVENTIONAL: Record<"unicorn" | "puma", (env: string) => string[]> = {
+  unicorn: (env) => ["config/unicorn.rb", "config/unicorn.conf", `config/unicorn/${env}.rb`],
+  puma: (env) => ["config/puma.rb", `config/puma/${env}.rb`],
+};
+
+/**
+ * One config per linked file, for the stages of the started server that no config of the repo
+ * serves and that link a file at that server's conventional path which the repo lacks.
+ */
+export function linkedServerConfigs(ctx: AnalyzerContext, webServer: WebServerFacts | null, appServers: AppServerConfig[], stages: Stage[], linked: LinkedPath[]): AppServerConfig[] {
+  const kind = webServer?.kind;
+  if (kind !== "unicorn" && kind !== "puma") return [];
+  const own = appServers.filter((a) => a.kind === kind);
+  const out: AppServerConfig[] = [];
+  for (const st of stages) {
+    // as emitters/app-server.ts appServerFor picks a stage's config
+    if (own.some((a) => a.stages.includes(st.name) || a.env === railsEnvOf(st) || (a.env === null && !a.stages.length))) continue;
+    const paths = CONVENTIONAL[kind](railsEnvOf(st));
+    const link = linked.find((l) => l.kind === "file" && l.serverOnly && l.stages.includes(st.name) && paths.includes(l.path));
+    if (!link) continue;
+    const same = out.find((o) => o.file === link.path);
+    if (same) same.stages.push(st.name);
+    else out.push(unknownConfig(kind, link, st.name, webServer!));
+  }
+  for (const o of out)
+    ctx.problem({ file: o.file, line: 0, message: `the ${kind === "unicorn" ? "Unicorn" : "Puma"} config stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")} ran is ${o.file}, linked from the servers' shared/ directory and not in the repo: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders)`, severity: "warning" });
+  return out;
+}
+
+function unknownConfig(kind: "unicorn" | "puma", link: LinkedPath, stage: string, web: WebServerFacts): AppServerConfig {
+  const at = `${link.source.file}:${link.source.line}`;
+  const started = web.evidence.find((e) => e.value.startsWith(`${kind}:`));
+  const why = `${link.path} is linked from the servers' shared/ directory (linked_files, ${at}) and the repo does not hold it${link.example ? ` (${link.example} is an example, not what ran)` : ""}`;
+  const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: link.source }, source: link.source });
+  return {
+    kind,
+    file: link.path,
+    env: null,
+    stages: [stage],
+    workers: gap(kind === "unicorn" ? "worker_processes" : "workers"),
+    threads: kind === "puma" ? { value: [{ unknown: why, expr: "threads min", source: link.source }, { unknown: why, expr: "threads max", source: link.source }], source: link.source } : null,
+    listen: [],
+    timeout: gap(kind === "unicorn" ? "timeout" : "worker_timeout"),
+    preloadApp: gap(kind === "unicorn" ? "preload_app" : "preload_app!"),
+    pid: null,
+    stdoutPath: null,
+    stderrPath: null,
+    workingDirectory: null,
+    hooks: [],
+    startedBy: { value: `the deploy starts ${kind}${started ? ` (${started.source.file}:${started.source.line})` : ""} from a release where ${why}: the servers' own copy is the config it loaded`, source: link.source },
+  };
+}
