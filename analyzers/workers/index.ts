@@ -149,11 +149,20 @@ export function analyzeWorkers(
           ...[...startLines(ctx)].filter((l) => !l.service && isPool(l.text)).map((l) => ({ text: l.text, source: l.source })),
         ];
         const poolPlugin = (cap?.requires ?? []).find((r) => RESQUE_POOL_PLUGIN.test(r.value));
-        if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in the Capfile (capistrano-resque-pool)`, source: poolPlugin.source });
+        if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in ${isCapfileName(poolPlugin.source.file) ? "the Capfile" : poolPlugin.source.file} (capistrano-resque-pool)`, source: poolPlugin.source });
         if (!poolPlugin && !starts.length)
           evidence.push({ value: "nothing in the repo starts resque-pool (no Procfile line, service file, deploy task or capistrano-resque-pool): the layout is its config's alone", source: rails.gems[RESQUE_POOL_GEM]!.source });
         const poolRoles = poolPlugin ? resquePoolRoles(stages) : roles;
-        const ws = resquePoolWorkers(ctx, b, stages, starts, poolRoles, [{ value: `${RESQUE_POOL_GEM} ${rails.gems[RESQUE_POOL_GEM]!.value} in Gemfile.lock`, source: rails.gems[RESQUE_POOL_GEM]!.source }, ...evidence], { backend: b.id, label: b.label, drain: b.drain });
+        // Only Capistrano 2 stage files require the plugin, and nothing else starts the pool: the other stages ran none.
+        // Only Capistrano 2 stage files require the plugin, and nothing outside the stage files starts
+        // the pool: a stage whose file neither requires it nor runs resque-pool ran none.
+        const stageFiles = new Set(stages.map((s) => s.source.file));
+        const loadedIn = poolPlugin ? pluginLoadedIn(cap!, stages, RESQUE_POOL_PLUGIN) : null;
+        const poolLoads = loadedIn && !starts.some((x) => !stageFiles.has(x.source.file))
+          ? (s: Stage) => loadedIn(s) || starts.some((x) => x.source.file === s.source.file && /(^|[\s/'"])resque-pool(?![\w.-])/.test(x.text))
+          : () => true;
+        const poolBy = [...new Set(stages.filter(poolLoads).flatMap((s) => (s.plugins ?? []).filter((p) => RESQUE_POOL_PLUGIN.test(p.value)).map((p) => p.source.file)))];
+        const ws = resquePoolWorkers(ctx, b, stages, starts, poolRoles, [{ value: `${RESQUE_POOL_GEM} ${rails.gems[RESQUE_POOL_GEM]!.value} in Gemfile.lock`, source: rails.gems[RESQUE_POOL_GEM]!.source }, ...evidence], { backend: b.id, label: b.label, drain: b.drain }, { loads: poolLoads, by: poolBy });
         if (ws && ws.length) {
           out.push(...ws);
           continue;
