@@ -8,7 +8,7 @@ import { secretEnvEntry } from "../../src/secret-env.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
-import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
+import { DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
@@ -171,7 +171,14 @@ export function analyzeWorkers(
     }
     if (b.id === "delayed-job" && (plugin || hooked || tasks.length)) {
       // The deploy ran bin/delayed_job with the stage's delayed_job_args/_workers/_queues/_pools.
-      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
+      // delayed_job's own recipe, when it is what the deploy loads (a Capistrano 2 stage file may be the only one).
+      const recipeAt = (cap?.requires ?? []).find((r) => DELAYED_JOB_RECIPE.test(r.value));
+      const recipeLoads = recipeAt && !(cap?.requires ?? []).some((r) => b.capistrano.test(r.value) && !DELAYED_JOB_RECIPE.test(r.value)) ? pluginLoadedIn(cap!, stages, DELAYED_JOB_RECIPE) : null;
+      const recipe = recipeAt && recipeLoads ? { require: recipeAt, loads: recipeLoads, by: [...new Set(stages.filter(recipeLoads).flatMap((s) => (s.plugins ?? []).filter((p) => DELAYED_JOB_RECIPE.test(p.value)).map((p) => p.source.file)))] } : null;
+      // The recipe only defines the tasks (its header asks for the hooks): unhooked, no deploy ran them.
+      if (recipe && !hooked && !tasks.length)
+        ctx.problem({ ...recipe.require.source, message: `delayed_job's recipe (require "${recipe.require.value}") defines delayed_job:start/restart, but no hook runs them in the deploy: the workers are carried as its start would run them, but the servers ran them only if someone ran \`cap <stage> delayed_job:start\``, severity: "warning" });
+      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain }, recipe);
       if (ws && ws.length) {
         const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
         for (const w of ws) out.push(note.length ? { ...w, commandNote: `${w.commandNote}; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);
