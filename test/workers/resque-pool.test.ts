@@ -158,3 +158,29 @@ describe("capistrano-resque-pool required by one Capistrano 2 stage file", () =>
     expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ batch: 4, demo: 0 });
   });
 });
+
+describe("capistrano-resque-pool required by one Capistrano 3 stage file", () => {
+  it("Capistrano 3 loads the stage's file in its stage task: the gem's tasks exist for that stage only", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        "",
+        {
+          production: 'require "capistrano-resque-pool"\nserver "q1.ledger.example.org", roles: %w[web app db]\nserver "q2.ledger.example.org", roles: %w[app]\nset :rails_env, "production"\nafter "deploy:published", "resque:pool:restart"\n',
+          staging: STAGES.staging,
+        },
+        { "config/resque-pool.yml": "exports: 2\n" },
+        { ...GEMS, "capistrano-resque-pool": "0.1.0" },
+        "",
+      ),
+      "ledger",
+    );
+    expect(m.stages.find((s) => s.name === "production")!.plugins!.map((p) => [p.value, p.source])).toEqual([["capistrano-resque-pool", { file: "config/deploy/production.rb", line: 1 }]]);
+    expect(m.stages.find((s) => s.name === "staging")!.plugins).toBeUndefined();
+    const [w] = pool(m);
+    expect(w!.roles).toEqual(["app"]);
+    expect(w!.perStage!["staging"]!.why).toBe("stage staging does not load capistrano-resque-pool (only config/deploy/production.rb requires it)");
+    const plan = makePlan(m, {});
+    const spec = workerSpecs(plan).find((x) => x.facts.name === w!.name)!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ production: 4, staging: 0 });
+  });
+});
