@@ -549,8 +549,8 @@ export interface Stage {
    */
   undeclared?: true;
   /**
-   * Capistrano 2: gems the stage's own file requires (`require 'capistrano-resque'` in
-   * config/deploy/production.rb). Their tasks and hooks exist in this stage only; they are also in
+   * Gems the stage's own file requires (`require 'capistrano-resque'` in config/deploy/production.rb;
+   * Capistrano 2, or 3 whose stage task loads that file). Their tasks and hooks exist in this stage only; they are also in
    * CapistranoFacts.requires, with this file as their source.
    */
   plugins?: Fact<string>[];

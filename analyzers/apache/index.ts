@@ -13,6 +13,7 @@ import { isUnknown } from "../ruby/evaluate.js";
 import { displayValue } from "../nginx/template.js";
 import { EXAMPLE_SUFFIX } from "../nginx/index.js";
 import { parseApache } from "./parse.js";
+import { expandIncludes } from "./include.js";
 
 /** Folders that are never the app's own server config (vendored gems and plugins, tests, docs, app code). */
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:app|docs?)\//;
@@ -46,6 +47,9 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
     return "text" in r ? r.text : null;
   };
   const files: ApacheFile[] = [];
+  // Files each config includes: one included by another config is read there, in its place, not again on its own.
+  const reachedBy = new Map<string, Set<string>>();
+  const reader = { paths: ctx.repo.paths, read: textOf, problem };
   for (const file of ctx.repo.paths) {
     if (!isApacheCandidate(file, () => textOf(file))) continue;
     const text = textOf(file)!;
@@ -68,11 +72,15 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
         problem({ file, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}): its vhosts and Passenger settings are not read`, severity: "warning" });
         break;
       }
-      const directives = withoutSecrets(restore(parsed.directives, refs, stage?.name ?? null, problem));
+      const reached = reachedBy.get(file) ?? new Set<string>();
+      reachedBy.set(file, reached);
+      const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), reader, reached));
       files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
     }
   }
-  return { files };
+  // Dropped: a file another config includes, unless it includes that config in turn (a cycle: both kept).
+  const included = (f: string) => [...reachedBy].some(([g, r]) => g !== f && r.has(f) && !reachedBy.get(f)?.has(g));
+  return { files: files.filter((f) => !included(f.file)) };
 }
 
 // Shared with the emitters (config.env carries the non-secret ones): defined in src/model.ts.

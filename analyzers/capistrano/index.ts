@@ -355,7 +355,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   function cap3Stage(s: Session, stage: string | null, file: string | null, { requires, scmInstalled }: Cap3Loaded) {
     const own = stage !== null && multi?.byName.get(stage);
     if (own) for (const f of own.chain) f !== deployRb && s.runFile(f, true);
-    else if (file && has(file)) s.runFile(file, true);
+    else if (file && has(file)) {
+      s.stageFile = file;
+      s.runFile(file, true);
+    }
     applyOverrides(s, stage);
     // Capistrano::Configuration::SCMResolver#resolve (capistrano/setup's stage task calls it;
     // capistrano-multiconfig's does not: :scm stays as set and only an installed SCM plugin runs).

@@ -721,7 +721,8 @@ export class Session {
     if (!found) this.missedLoads.push({ target, source: this.src(f, node) });
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
-    const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
+    // A Capistrano 3 stage file is loaded by its stage task: a gem it requires is that stage's (Stage.plugins).
+    const pluginFile = isCapfileName(f.parsed.file) || f.parsed.file === this.stageFile || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
     if (how === "import") {
       if (found) this.imports.push(found);

@@ -82,7 +82,10 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
   for (const file of candidates.filter(isErb)) {
     const text = textOf(file);
     if (text === null) continue;
-    for (const stage of stages.length ? stages : [null]) {
+    // A template in a stage's own folder (config/deploy/<stage>/, capistrano3-nginx 1.0's default
+    // :nginx_template) is rendered for that stage alone: no other stage's deploy reads it.
+    const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
+    for (const stage of owner ? [owner] : stages.length ? stages : [null]) {
       const rendered = renderTemplate(file, text, stage, problem);
       const opts: TreeOptions = { entryText: rendered.text, entryLine: rendered.lineOf };
       const tree = loadTree(ctx.repo, file, problem, opts);

@@ -63,7 +63,8 @@ export const JOB_BACKENDS: JobBackend[] = [
     label: "delayed_job",
     gems: ["delayed_job"],
     command: /\bjobs:work\b|(^|[\s/])(script|bin)\/delayed_job\b/,
-    capistrano: /^capistrano\/delayed[_-]job(\/|$)/,
+    // capistrano3-delayed-job, capistrano-delayed_job, and delayed_job's own Capistrano 2 recipe.
+    capistrano: /^capistrano\/delayed[_-]job(\/|$)|^delayed\/recipes$/,
     standardCommand: ["bundle", "exec", "rake", "jobs:work"],
     processesVariable: "delayed_job_workers",
     stopSignal: "TERM",

@@ -8,6 +8,11 @@
 // Delayed::Command forks one process per pool entry count when pools are given (`-n` is then not
 // used), else `-n` processes, each taking `--queues` (all queues when none). The plugin's defaults
 // (its load:defaults): workers 1, queues and pools nil, roles :app.
+// delayed_job's own Capistrano 2 recipe (`require "delayed/recipes"`, lib/delayed/recipes.rb) runs
+// `cd <current_path>;RAILS_ENV=<rails_env> <delayed_job_command> start <delayed_job_args>` on
+// `delayed_job_server_role`; its defaults: delayed_job_command "script/delayed_job", args "" (so
+// Delayed::Command's own default, one worker on every queue), role :app. It has no _workers,
+// _queues or _pools variables.
 //
 // Rule: one Deployment per distinct pool (queue list + options) across the stages, one delayed_job
 // process per pod running `rake jobs:work` (the worker Delayed::Command runs, in the foreground, with
@@ -19,6 +24,18 @@ import { dnsLabel } from "../../src/names.js";
 import type { JobBackend } from "./backends.js";
 
 export const DELAYED_JOB_PLUGIN_DEFAULTS = { workers: 1, role: "app" } as const;
+/** delayed_job's own Capistrano 2 recipe, and its defaults (lib/delayed/recipes.rb). */
+export const DELAYED_JOB_RECIPE = /^delayed\/recipes$/;
+export const DELAYED_JOB_RECIPE_DEFAULTS = { command: "script/delayed_job", args: "", role: "app" } as const;
+
+/** How the deploy loads delayed_job's own recipe, when it is that recipe that starts the workers. */
+export interface DelayedJobRecipe {
+  require: Fact<string>;
+  /** Whether a stage loads it (a Capistrano 2 stage file may be the only one that requires it). */
+  loads: (s: Stage) => boolean;
+  /** The files that require it, for the reason a stage runs none. */
+  by: string[];
+}
 /** Variables that say how the deploy's `bin/delayed_job … start` ran. */
 export const DELAYED_JOB_VARIABLES = ["delayed_job_args", "delayed_job_pools", "delayed_job_queues", "delayed_job_workers"];
 
@@ -116,7 +133,7 @@ export function poolsOf(stage: Stage): { pools: Pool[]; defaults: string[] } | {
     }
     return { pools: out, defaults };
   }
-  if (count === null) defaults.push(`${DELAYED_JOB_PLUGIN_DEFAULTS.workers} worker (the plugin's default)`);
+  if (count === null) defaults.push(`${DELAYED_JOB_PLUGIN_DEFAULTS.workers} worker (${args && !v["delayed_job_workers"] ? "Delayed::Command's default" : "the plugin's default"})`);
   return { pools: [{ queues: queueList, count: count ?? DELAYED_JOB_PLUGIN_DEFAULTS.workers, env, source }], defaults };
 }
 
@@ -136,12 +153,16 @@ function rolesOf(stage: Stage): { roles: string[]; dflt: boolean } {
  * variables. A stage whose variables cannot be read is a warning, and runs none of the pools read
  * elsewhere (the count is not known there).
  */
-export function delayedJobPluginWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], evidence: Fact<string>[], base: Pick<WorkerFacts, "backend" | "label" | "drain">): WorkerFacts[] | null {
+export function delayedJobPluginWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], evidence: Fact<string>[], base: Pick<WorkerFacts, "backend" | "label" | "drain">, recipe: DelayedJobRecipe | null = null): WorkerFacts[] | null {
   // `delayed_job_workers` alone changes no command: the processes-per-server rule already counts it.
-  if (!stages.some((s) => DELAYED_JOB_VARIABLES.some((n) => n !== "delayed_job_workers" && s.variables[n] && s.variables[n]!.value !== null))) return null;
+  // The recipe's start runs with its defaults when nothing is set: its workers are still known.
+  if (!recipe && !stages.some((s) => DELAYED_JOB_VARIABLES.some((n) => n !== "delayed_job_workers" && s.variables[n] && s.variables[n]!.value !== null))) return null;
+  const command = recipe ? recipeCommand(ctx, b, stages, recipe) : null;
+  if (command === false) return null;
   const byKey = new Map<string, WorkerFacts & { counts: Record<string, { processes: number; why: string; source: Source | null }> }>();
   const unread = new Map<string, string>();
   for (const s of stages) {
+    if (recipe && !recipe.loads(s)) continue;
     const read = poolsOf(s);
     if ("unknown" in read) {
       unread.set(s.name, read.unknown);
@@ -162,18 +183,22 @@ export function delayedJobPluginWorkers(ctx: AnalyzerContext, b: JobBackend, sta
           env,
           commandFrom: "capistrano",
           commandSource: p.source,
-          commandNote: `the deploy ran bin/delayed_job … start (a daemon per process); each pod runs one of those workers in the foreground with rake jobs:work and the same options`,
+          commandNote: command
+            ? `the deploy ran \`${command.text} start${scalar(s.variables["delayed_job_args"]?.value) ? ` ${scalar(s.variables["delayed_job_args"]!.value)!.trim()}` : ""}\` (delayed_job's recipe, a daemon per process${command.dflt ? `; ${command.text} is the recipe's default delayed_job_command` : ""}); each pod runs one of those workers in the foreground with rake jobs:work and the same options`
+            : `the deploy ran bin/delayed_job … start (a daemon per process); each pod runs one of those workers in the foreground with rake jobs:work and the same options`,
           queues: p.queues.length ? p.queues : ["*"],
           stopSignal: b.stopSignal,
           stopTimeout: { seconds: b.stopTimeout, source: null },
           roles,
-          evidence: [...evidence, { value: `delayed_job pool ${p.queues.length ? p.queues.join(",") : "*"}: ${p.count} per server on role ${roles.join("/")}${dflt ? " (the plugin's default role)" : ""}`, source: p.source }],
+          evidence: [...evidence, { value: `delayed_job pool ${p.queues.length ? p.queues.join(",") : "*"}: ${p.count} per server on role ${roles.join("/")}${dflt ? ` (the ${recipe ? "recipe" : "plugin"}'s default role)` : ""}`, source: p.source }, ...(command?.source ? [{ value: `delayed_job_command ${command.text}`, source: command.source }] : [])],
           carried: true,
           counts: {},
         };
         byKey.set(key, w);
       }
-      const note = [...read.defaults, ...(dflt ? [`role :${DELAYED_JOB_PLUGIN_DEFAULTS.role} (the plugin's default)`] : [])];
+      const note = recipe
+        ? [...(s.variables["delayed_job_args"] ? read.defaults : ["delayed_job_args is not set: the recipe's default runs one worker on all queues"]), ...(dflt ? [`role :${DELAYED_JOB_RECIPE_DEFAULTS.role} (the recipe's default delayed_job_server_role)`] : [])]
+        : [...read.defaults, ...(dflt ? [`role :${DELAYED_JOB_PLUGIN_DEFAULTS.role} (the plugin's default)`] : [])];
       w.counts[s.name] = s.servers.length && !servers.length
         ? { processes: 0, why: `no server of stage ${s.name} has the ${roles.join("/")} role`, source: s.source }
         : { processes: p.count, why: `delayed_job ${p.queues.length ? `--queues=${p.queues.join(",")}` : "all queues"} × ${p.count}${note.length ? ` (${note.join("; ")})` : ""}`, source: p.source };
@@ -190,9 +215,25 @@ export function delayedJobPluginWorkers(ctx: AnalyzerContext, b: JobBackend, sta
     used.add(name);
     const { counts, ...facts } = w;
     const perStage = Object.fromEntries(
-      stages.map((st) => [st.name, counts[st.name] ?? { processes: 0, why: unread.has(st.name) ? `stage ${st.name}'s delayed_job settings are not known: ${unread.get(st.name)}` : `stage ${st.name} starts no such delayed_job pool`, source: null }]),
+      stages.map((st) => [st.name, counts[st.name] ?? (recipe && !recipe.loads(st) ? { processes: 0, why: `stage ${st.name} does not load delayed/recipes (only ${recipe.by.join(", ")} require${recipe.by.length > 1 ? "" : "s"} it)`, source: st.source } : null) ?? { processes: 0, why: unread.has(st.name) ? `stage ${st.name}'s delayed_job settings are not known: ${unread.get(st.name)}` : `stage ${st.name} starts no such delayed_job pool`, source: null }]),
     );
     out.push({ ...facts, name, perStage });
   }
   return out;
+}
+
+/**
+ * The command the recipe's start ran: `delayed_job_command` (one value across the stages that load
+ * it), else its default script/delayed_job. False (said as a warning) when it is not a delayed_job
+ * script: its arguments are then not Delayed::Command's, and nothing here knows what it ran.
+ */
+function recipeCommand(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], recipe: DelayedJobRecipe): { text: string; dflt: boolean; source: Source | null } | false {
+  const set = stages.filter(recipe.loads).map((s) => s.variables["delayed_job_command"]).filter((f): f is Fact<RValue> => f !== undefined);
+  const values = [...new Set(set.map((f) => scalar(f.value)))];
+  if (!set.length) return { text: DELAYED_JOB_RECIPE_DEFAULTS.command, dflt: true, source: null };
+  const text = values.length === 1 ? values[0] : null;
+  if (text && b.command.test(text) && !/jobs:work/.test(text)) return { text: text.trim(), dflt: false, source: set[0]!.source };
+  const why = values.length > 1 ? `differs between stages (${values.map((v) => v ?? "unknown").join(", ")})` : text === null ? "is not known statically" : `${JSON.stringify(text)} is not a delayed_job script (script/delayed_job, bin/delayed_job)`;
+  ctx.problem({ ...set[0]!.source, message: `delayed_job's recipe: delayed_job_command ${why}; its start line's arguments are not read as Delayed::Command's, so the worker runs the gem's standard command`, severity: "warning" });
+  return false;
 }

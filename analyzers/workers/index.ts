@@ -9,7 +9,7 @@ import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from 
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
-import { delayedJobPluginWorkers } from "./delayed-job-plugin.js";
+import { DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
@@ -150,11 +150,20 @@ export function analyzeWorkers(
           ...[...startLines(ctx)].filter((l) => !l.service && isPool(l.text)).map((l) => ({ text: l.text, source: l.source })),
         ];
         const poolPlugin = (cap?.requires ?? []).find((r) => RESQUE_POOL_PLUGIN.test(r.value));
-        if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in the Capfile (capistrano-resque-pool)`, source: poolPlugin.source });
+        if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in ${isCapfileName(poolPlugin.source.file) ? "the Capfile" : poolPlugin.source.file} (capistrano-resque-pool)`, source: poolPlugin.source });
         if (!poolPlugin && !starts.length)
           evidence.push({ value: "nothing in the repo starts resque-pool (no Procfile line, service file, deploy task or capistrano-resque-pool): the layout is its config's alone", source: rails.gems[RESQUE_POOL_GEM]!.source });
         const poolRoles = poolPlugin ? resquePoolRoles(stages) : roles;
-        const ws = resquePoolWorkers(ctx, b, stages, starts, poolRoles, [{ value: `${RESQUE_POOL_GEM} ${rails.gems[RESQUE_POOL_GEM]!.value} in Gemfile.lock`, source: rails.gems[RESQUE_POOL_GEM]!.source }, ...evidence], { backend: b.id, label: b.label, drain: b.drain });
+        // Only Capistrano 2 stage files require the plugin, and nothing else starts the pool: the other stages ran none.
+        // Only Capistrano 2 stage files require the plugin, and nothing outside the stage files starts
+        // the pool: a stage whose file neither requires it nor runs resque-pool ran none.
+        const stageFiles = new Set(stages.map((s) => s.source.file));
+        const loadedIn = poolPlugin ? pluginLoadedIn(cap!, stages, RESQUE_POOL_PLUGIN) : null;
+        const poolLoads = loadedIn && !starts.some((x) => !stageFiles.has(x.source.file))
+          ? (s: Stage) => loadedIn(s) || starts.some((x) => x.source.file === s.source.file && /(^|[\s/'"])resque-pool(?![\w.-])/.test(x.text))
+          : () => true;
+        const poolBy = [...new Set(stages.filter(poolLoads).flatMap((s) => (s.plugins ?? []).filter((p) => RESQUE_POOL_PLUGIN.test(p.value)).map((p) => p.source.file)))];
+        const ws = resquePoolWorkers(ctx, b, stages, starts, poolRoles, [{ value: `${RESQUE_POOL_GEM} ${rails.gems[RESQUE_POOL_GEM]!.value} in Gemfile.lock`, source: rails.gems[RESQUE_POOL_GEM]!.source }, ...evidence], { backend: b.id, label: b.label, drain: b.drain }, { loads: poolLoads, by: poolBy });
         if (ws && ws.length) {
           out.push(...ws);
           continue;
@@ -163,7 +172,14 @@ export function analyzeWorkers(
     }
     if (b.id === "delayed-job" && (plugin || hooked || tasks.length)) {
       // The deploy ran bin/delayed_job with the stage's delayed_job_args/_workers/_queues/_pools.
-      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain });
+      // delayed_job's own recipe, when it is what the deploy loads (a Capistrano 2 stage file may be the only one).
+      const recipeAt = (cap?.requires ?? []).find((r) => DELAYED_JOB_RECIPE.test(r.value));
+      const recipeLoads = recipeAt && !(cap?.requires ?? []).some((r) => b.capistrano.test(r.value) && !DELAYED_JOB_RECIPE.test(r.value)) ? pluginLoadedIn(cap!, stages, DELAYED_JOB_RECIPE) : null;
+      const recipe = recipeAt && recipeLoads ? { require: recipeAt, loads: recipeLoads, by: [...new Set(stages.filter(recipeLoads).flatMap((s) => (s.plugins ?? []).filter((p) => DELAYED_JOB_RECIPE.test(p.value)).map((p) => p.source.file)))] } : null;
+      // The recipe only defines the tasks (its header asks for the hooks): unhooked, no deploy ran them.
+      if (recipe && !hooked && !tasks.length)
+        ctx.problem({ ...recipe.require.source, message: `delayed_job's recipe (require "${recipe.require.value}") defines delayed_job:start/restart, but no hook runs them in the deploy: the workers are carried as its start would run them, but the servers ran them only if someone ran \`cap <stage> delayed_job:start\``, severity: "warning" });
+      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain }, recipe);
       if (ws && ws.length) {
         const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
         for (const w of ws) out.push(note.length ? { ...w, commandNote: `${w.commandNote}; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);

@@ -155,6 +155,7 @@ export function resquePoolWorkers(
   roles: string[],
   evidence: Fact<string>[],
   base: Pick<WorkerFacts, "backend" | "label" | "drain">,
+  loaded: { loads: (s: Stage) => boolean; by: string[] } = { loads: () => true, by: [] },
 ): WorkerFacts[] | null {
   const cfg = configFile(ctx, starts);
   if (!cfg) return null;
@@ -177,7 +178,8 @@ export function resquePoolWorkers(
   // `-E production` on the line that starts the pool is its env on every stage (the CLI sets RAILS_ENV from it).
   const forced = starts.map((x) => ({ env: poolEnvFlag(x.text), source: x.source })).find((x) => x.env !== null);
   const envOf = (s: Stage) => forced?.env ?? railsEnvOf(s);
-  const byStage = stages.map((s) => ({ s, env: envOf(s), entries: poolEntriesFor(y.value, envOf(s), y.lineOf, cfg.read) }));
+  // A Capistrano 2 stage whose own file does not require capistrano-resque-pool has no resque:pool:start.
+  const byStage = stages.filter(loaded.loads).map((s) => ({ s, env: envOf(s), entries: poolEntriesFor(y.value, envOf(s), y.lineOf, cfg.read) }));
   for (const { s, env, entries } of byStage)
     for (const e of entries) {
       let w = perList.get(e.queues);
@@ -206,7 +208,11 @@ export function resquePoolWorkers(
     for (let i = 2; used.has(name); i++) name = `${stem}-${i}`;
     used.add(name);
     const perStage = Object.fromEntries(
-      byStage.map(({ s, env }) => [s.name, w.perStage[s.name] ?? { processes: 0, why: `not among resque-pool's entries for rails_env ${env}`, source: { file: cfg.read, line: 1 } }]),
+      stages.map((s) => {
+        const at = byStage.find((x) => x.s === s);
+        if (!at) return [s.name, { processes: 0, why: `stage ${s.name} does not load capistrano-resque-pool (only ${loaded.by.join(", ")} require${loaded.by.length > 1 ? "" : "s"} it)`, source: s.source }];
+        return [s.name, w.perStage[s.name] ?? { processes: 0, why: `not among resque-pool's entries for rails_env ${at.env}`, source: { file: cfg.read, line: 1 } }];
+      }),
     );
     out.push({
       ...base,

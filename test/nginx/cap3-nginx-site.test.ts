@@ -115,3 +115,46 @@ describe("capistrano3-nginx's own site, when the repo keeps no template", () => 
     expect(m.problems.filter((p) => p.file === "config/nginx.conf" && /nginx\.cap3-site-not-read: the :nginx_template of stages production, staging/.test(p.message))).toHaveLength(1);
   });
 });
+
+describe("capistrano3-nginx 1.0.0: config/deploy/<stage>/nginx.conf.erb, else the gem's own site", () => {
+  // 1.0's nginx:site:add renders :nginx_template ("config/deploy/#{fetch(:stage)}/nginx.conf.erb"
+  // unless set) when that file exists, and its bundled template when it does not.
+  const V1 = { ...FILES, "Gemfile.lock": LOCK("    capistrano3-nginx (1.0.0)\n") };
+
+  it("a stage without the file gets the gem's 1.0 site, not a 'not a file of the repo' warning", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...V1, "config/deploy.rb": `${FILES["config/deploy.rb"]}set :static_dir, "public"\nset :nginx_template, "config/deploy/site.conf.erb"\n` }), "ledger");
+    expect(m.problems.some((p) => /nginx\.cap3-template-unknown/.test(p.message))).toBe(false);
+    const stg = nginxFilesFor(m, stageOf(m, "staging"));
+    expect(stg.map((f) => f.file)).toEqual([CAP3_NGINX_FILE]);
+    const site = stg[0]!.servers.find((s) => s.clientMaxBodySize)!;
+    expect(site.clientMaxBodySize).toMatchObject({ value: "4G", defaultOf: "capistrano3-nginx" });
+    // 1.0 has no read timeout: staging's nginx_read_timeout 120 is not in its site
+    expect(site.timeouts["proxy_read_timeout"]).toBeUndefined();
+    expect(stageHosts(m, stageOf(m, "staging")).map((h) => h.host)).toEqual(["staging.ledger.example.org"]);
+  });
+
+  it("its default path, when the repo has it for a stage, is that stage's site; the other stage falls back to the gem's", async () => {
+    const T = "config/deploy/production/nginx.conf.erb";
+    const m = await analyzeFiles(memoryRepo({ ...V1, [T]: "server {\n  listen 80;\n  server_name <%= fetch(:nginx_domains) %>;\n  client_max_body_size 30m;\n}\n" }), "ledger");
+    expect(nginxFilesFor(m, stageOf(m, "production"))[0]!.servers[0]!.clientMaxBodySize?.value).toBe("30m");
+    expect(nginxFilesFor(m, stageOf(m, "staging")).map((f) => f.file)).toEqual([CAP3_NGINX_FILE]);
+  });
+
+  it("1.0's site: root <deploy_to>/current/<static_dir>, no 2.x defaults; SSL's method-called certificate names are said, not invented", async () => {
+    const m = await analyzeFiles(memoryRepo(V1), "ledger");
+    const prod = stageOf(m, "production");
+    const { text } = siteText(prod, true);
+    expect(text).toMatch(/root \/home\/deploy\/ledger\/current\/;/);
+    expect(text).not.toMatch(/ssl_certificate/);
+    expect(text).toMatch(/listen 443 ssl;/);
+    expect(m.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 3 && /1\.0's template writes its certificate paths/.test(p.message))).toBe(true);
+    const dir = tempDir("cap3-v1");
+    const { cert, key } = selfSigned(join(dir, "ssl"), "ledger");
+    // nginx needs a certificate to accept a 443 ssl server: the test adds one; the rest is the rendering.
+    const site = siteText(stageOf(m, "staging"), true).text.replaceAll("/home/deploy/ledger", dir) + siteText(prod, true).text.replaceAll("/home/deploy/ledger", dir).replace("listen 443 ssl;", `listen 443 ssl;\n  ssl_certificate ${cert};\n  ssl_certificate_key ${key};`).replace(/upstream[\s\S]*?\n}\n/, "");
+    writeTree(dir, { "main.conf": `events {}\nhttp {\n  error_log ${dir}/error.log;\n  access_log off;\n  include ${join(dir, "site.conf")};\n}\n`, "site.conf": site });
+    const r = runNginx(join(dir, "main.conf"), dir);
+    expect(r.stderr).not.toMatch(/emerg/);
+    expect(r.ok).toBe(true);
+  });
+});

@@ -7,6 +7,7 @@ import { makePlan } from "../../emitters/kustomize/plan.js";
 import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
 import { poolConfigFlag, poolEnvFlag } from "../../analyzers/workers/resque-pool.js";
 import { pluginApp } from "./app.js";
+import { memoryRepo } from "../../src/repo.js";
 
 const GEMS = { resque: "2.6.0", "resque-pool": "0.7.1" };
 const STAGES = {
@@ -120,5 +121,66 @@ describe("resque-pool layout", () => {
     expect(poolConfigFlag("resque-pool --config=/srv/x/current/config/p.yml")).toBe("/srv/x/current/config/p.yml");
     expect(poolConfigFlag("RESQUE_POOL_CONFIG=config/q.yml bundle exec resque-pool")).toBe("config/q.yml");
     expect(poolConfigFlag("bundle exec resque-pool --daemon")).toBeNull();
+  });
+});
+
+describe("capistrano-resque-pool required by one Capistrano 2 stage file", () => {
+  // multistage loads config/deploy/<stage>.rb like deploy.rb: the gem's resque:pool tasks exist in
+  // the stage whose file requires it; the other stage's servers never started a pool.
+  const lock = (gems: Record<string, string>) =>
+    `GEM\n  remote: https://rubygems.org/\n  specs:\n${Object.entries(gems).map(([g, v]) => `    ${g} (${v})\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${Object.keys(gems).map((g) => `  ${g}\n`).join("")}`;
+  const app = (jobsFile: string) =>
+    memoryRepo({
+      Capfile: "load 'deploy' if respond_to?(:namespace)\nload 'config/deploy'\n",
+      "config/deploy.rb": 'set :application, "tally"\nset :stages, %w(batch demo)\nrequire \'capistrano/ext/multistage\'\n',
+      "config/deploy/batch.rb": `${jobsFile}role :app, "10.4.0.1", "10.4.0.2"\nset :rails_env, "production"\nafter "deploy:restart", "resque:pool:restart"\n`,
+      "config/deploy/demo.rb": 'role :app, "10.5.0.1"\nset :rails_env, "production"\n',
+      "config/resque-pool.yml": "tally_imports: 2\n",
+      "Gemfile.lock": lock({ resque: "1.27.4", "resque-pool": "0.6.0", "capistrano-resque-pool": "0.1.0", capistrano: "2.15.9", rails: "4.2.11" }),
+    });
+
+  it("the stage that requires it runs the pool's entries per :app server; the other runs none, and says why", async () => {
+    const m = await analyzeFiles(app("require 'capistrano-resque-pool'\n"), "tally");
+    expect(m.stages.find((s) => s.name === "batch")!.plugins!.map((p) => p.value)).toEqual(["capistrano-resque-pool"]);
+    const [w] = pool(m);
+    expect(w!.name).toBe("worker-resque-pool-tally-imports");
+    expect(w!.perStage!["demo"]).toMatchObject({ processes: 0, why: "stage demo does not load capistrano-resque-pool (only config/deploy/batch.rb requires it)" });
+    expect(w!.evidence.map((e) => e.value)).toContain('require "capistrano-resque-pool" in config/deploy/batch.rb (capistrano-resque-pool)');
+    const plan = makePlan(m, {});
+    const spec = workerSpecs(plan).find((x) => x.facts.name === w!.name)!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ batch: 4, demo: 0 });
+  });
+
+  it("the Cap 3 style require (capistrano/resque/pool) in the stage file is the same", async () => {
+    const m = await analyzeFiles(app("require 'capistrano/resque/pool'\n"), "tally");
+    const plan = makePlan(m, {});
+    const spec = workerSpecs(plan).find((x) => x.facts.name === "worker-resque-pool-tally-imports")!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ batch: 4, demo: 0 });
+  });
+});
+
+describe("capistrano-resque-pool required by one Capistrano 3 stage file", () => {
+  it("Capistrano 3 loads the stage's file in its stage task: the gem's tasks exist for that stage only", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        "",
+        {
+          production: 'require "capistrano-resque-pool"\nserver "q1.ledger.example.org", roles: %w[web app db]\nserver "q2.ledger.example.org", roles: %w[app]\nset :rails_env, "production"\nafter "deploy:published", "resque:pool:restart"\n',
+          staging: STAGES.staging,
+        },
+        { "config/resque-pool.yml": "exports: 2\n" },
+        { ...GEMS, "capistrano-resque-pool": "0.1.0" },
+        "",
+      ),
+      "ledger",
+    );
+    expect(m.stages.find((s) => s.name === "production")!.plugins!.map((p) => [p.value, p.source])).toEqual([["capistrano-resque-pool", { file: "config/deploy/production.rb", line: 1 }]]);
+    expect(m.stages.find((s) => s.name === "staging")!.plugins).toBeUndefined();
+    const [w] = pool(m);
+    expect(w!.roles).toEqual(["app"]);
+    expect(w!.perStage!["staging"]!.why).toBe("stage staging does not load capistrano-resque-pool (only config/deploy/production.rb requires it)");
+    const plan = makePlan(m, {});
+    const spec = workerSpecs(plan).find((x) => x.facts.name === w!.name)!;
+    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ production: 4, staging: 0 });
   });
 });

@@ -1,0 +1,187 @@
+// Apache's Include / IncludeOptional, followed into the repo. As httpd reads them (core.c,
+// config.c): the path is absolute or relative to ServerRoot (never to the including file); the
+// ServerRoot is the last `ServerRoot` read before the line, else the one compiled into the servers'
+// httpd (/etc/apache2 on Debian), which is no file of the repo; fnmatch wildcards may stand in any
+// component; a directory means every file under it, recursively, in alphabetical order; the
+// included directives take the Include's place. Include refuses to start when nothing matches;
+// IncludeOptional skips it silently (the file may have lived on the servers only), here a warning.
+//
+// A server path reaches the repo only through the deployed release (`…/current/<path>` or
+// `…/releases/<id>/<path>`, the checkout of this repo); every other path is a file of the servers.
+// The repo is untrusted: the mapped path is normalised lexically and must be one of the repo's
+// listed files (the walk already refused links out of the repo), so no Include reads outside it.
+// Depth and file count are bounded, and a file that includes itself is said, not followed.
+import type { ApacheDirective, Problem } from "../../src/model.js";
+import { parseApache } from "./parse.js";
+
+/** How deep includes are followed (httpd's own limit, AP_MAX_INCLUDE_DEPTH, is 128: a real config nests a few). */
+export const MAX_INCLUDE_DEPTH = 16;
+/** Included files read for one config at most: a fan-out of wildcards cannot multiply work without bound. */
+export const MAX_INCLUDED_FILES = 256;
+
+const INCLUDE = /^include(optional)?$/i;
+const WILDCARD = /[*?[]/;
+/** The deployed release in a server path: what follows it is a path of the repo. */
+const RELEASE = /^.*\/(?:current|releases\/[^/]+)(?:\/(.*))?$/;
+
+export interface IncludeReader {
+  paths: readonly string[];
+  read: (path: string) => string | null;
+  problem: (p: Problem) => void;
+}
+
+/** `a/./b/../c` → `a/c`; null when `..` climbs above the start. */
+function normalize(p: string): string | null {
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (!out.length) return null;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join("/");
+}
+
+/** One fnmatch component (`*`, `?`, `[a-z]`, `[!x]`) as a pattern; no component crosses a `/`. */
+function componentPattern(c: string): RegExp {
+  let re = "";
+  for (let i = 0; i < c.length; i++) {
+    const ch = c[i]!;
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "[") {
+      const end = c.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        const body = c.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        re += `[${body}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Apache's order: each directory's entries by name, a subdirectory's files in its place. */
+function byComponents(a: string, b: string): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
+}
+
+/** The repo files a repo path (maybe with wildcards, maybe a directory) names, in Apache's order. */
+export function matchRepoFiles(rel: string, paths: readonly string[]): string[] {
+  const parts = rel.split("/");
+  const out = new Set<string>();
+  if (!WILDCARD.test(rel)) {
+    if (paths.includes(rel)) return [rel];
+    for (const p of paths) if (rel === "" || p.startsWith(`${rel}/`)) out.add(p);
+    return [...out].sort(byComponents);
+  }
+  const pats = parts.map((c) => (WILDCARD.test(c) ? componentPattern(c) : c));
+  for (const p of paths) {
+    const ps = p.split("/");
+    if (ps.length < parts.length) continue;
+    if (!pats.every((pat, i) => (typeof pat === "string" ? ps[i] === pat : pat.test(ps[i]!)))) continue;
+    // Exactly the pattern's depth: a file; deeper: inside a directory the pattern matched.
+    out.add(p);
+  }
+  return [...out].sort(byComponents);
+}
+
+type Resolved = { rel: string } | { outside: string } | { unknown: string };
+
+/** Where an Include's argument leads: repo files, a path of the servers, or not known. */
+function resolve(arg: string, root: string | null): Resolved {
+  if (arg.includes("<%") || arg.includes("R2K_REF_")) return { unknown: `its path ${JSON.stringify(arg)} has a value no stage knows` };
+  if (arg.includes("${")) return { unknown: `its path ${JSON.stringify(arg)} uses a Define (\${…}) set on the servers` };
+  const abs = arg.startsWith("/") ? arg : root !== null ? `${root.replace(/\/+$/, "")}/${arg}` : null;
+  if (abs === null) return { outside: `${arg}, relative to the servers' ServerRoot (the config sets none; httpd's compiled-in one, /etc/apache2 on Debian)` };
+  const norm = normalize(abs);
+  if (norm === null) return { outside: abs };
+  const m = RELEASE.exec(`/${norm}`);
+  if (!m) return { outside: `/${norm}` };
+  const rel = m[1] ?? "";
+  return { rel };
+}
+
+interface Walk {
+  reader: IncludeReader;
+  /** Files included so far for this config (the bound), and every file reached. */
+  count: number;
+  reached: Set<string>;
+  root: string | null;
+}
+
+/**
+ * The directives with each Include replaced by what it includes, read from the repo; every Include
+ * that cannot be followed is a warning at its line. `reached` gets every file included.
+ */
+export function expandIncludes(file: string, nodes: ApacheDirective[], reader: IncludeReader, reached: Set<string> = new Set()): ApacheDirective[] {
+  const w: Walk = { reader, count: 0, reached, root: null };
+  return expand(nodes, [file], w);
+}
+
+function expand(nodes: ApacheDirective[], stack: string[], w: Walk): ApacheDirective[] {
+  const out: ApacheDirective[] = [];
+  for (const d of nodes) {
+    if (d.name.toLowerCase() === "serverroot" && d.args.length === 1) w.root = d.args[0]!;
+    if (!INCLUDE.test(d.name)) {
+      out.push(d.block ? { ...d, block: expand(d.block, stack, w) } : d);
+      continue;
+    }
+    const optional = /optional$/i.test(d.name);
+    const say = (message: string) => w.reader.problem({ ...d.source, message: `apache.include: ${d.name} ${d.args.join(" ")}: ${message}`, severity: "warning" });
+    if (d.args.length !== 1) {
+      say("httpd takes one path; not followed");
+      continue;
+    }
+    const r = resolve(d.args[0]!, w.root);
+    if ("unknown" in r) {
+      say(`${r.unknown}; its directives are not read`);
+      continue;
+    }
+    if ("outside" in r) {
+      say(`resolves to ${r.outside}, a file of the servers outside the deployed app: not in the repo, so its directives are not read`);
+      continue;
+    }
+    const files = matchRepoFiles(r.rel, w.reader.paths);
+    if (!files.length) {
+      say(
+        optional
+          ? `resolves to ${r.rel || "the app's root"} in the repo, where nothing matches (IncludeOptional skips it; the servers may have held the file): nothing is read from it`
+          : `resolves to ${r.rel || "the app's root"} in the repo, which has no such file (httpd refuses to start when an Include matches nothing, unless the servers held it): nothing is read from it`,
+      );
+      continue;
+    }
+    for (const f of files) {
+      if (stack.includes(f)) {
+        say(`${f} includes itself (${[...stack.slice(stack.indexOf(f)), f].join(" → ")}): httpd refuses such a config; not followed`);
+        continue;
+      }
+      if (stack.length > MAX_INCLUDE_DEPTH) {
+        say(`includes nest deeper than ${MAX_INCLUDE_DEPTH}; ${f} is not read`);
+        break;
+      }
+      if (++w.count > MAX_INCLUDED_FILES) {
+        say(`more than ${MAX_INCLUDED_FILES} included files for one config; ${f} and the rest are not read`);
+        return out;
+      }
+      const text = w.reader.read(f);
+      if (text === null) {
+        say(`${f} cannot be read as text; not followed`);
+        continue;
+      }
+      const parsed = parseApache(f, text);
+      if (parsed.error) {
+        w.reader.problem({ file: f, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}); the Include at ${d.source.file}:${d.source.line} reads nothing from it`, severity: "warning" });
+        continue;
+      }
+      w.reached.add(f);
+      out.push(...expand(parsed.directives, [...stack, f], w));
+    }
+  }
+  return out;
+}
