@@ -9,6 +9,7 @@ import { foremanWebEntries } from "./foreman.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
 import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
+import { stagesStartingNoWeb } from "./started-stages.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -159,5 +160,6 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
       message: `the deploy names more than one web server (${kinds.join(", ")}): ${kind ? `${kind} is read as the one started (${best === 0 ? "its Capistrano plugin" : best === 1 ? "the Procfile" : "the deploy's commands"})` : "which one served requests is not known"}`,
       severity: "warning",
     });
-  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })) };
+  const notStartedOn = stagesStartingNoWeb(ctx, evidence, stages, kind);
+  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
 }
