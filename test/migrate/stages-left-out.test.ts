@@ -89,6 +89,13 @@ describe("a Capistrano 2 stage whose deploy starts no web server (capistrano-uni
       writeFileSync(file, `require "capistrano-unicorn"\n${readFileSync(file, "utf8")}\nafter "deploy:restart", "unicorn:reload"\n`);
     }
     writeFileSync(join(dir, "config/deploy/crawler.rb"), 'set :deploy_to, "/home/deploy/crawler"\n\nrole :app, "crawl1.legacy.example.net"\n\n# Install lib/etc/crawler.conf as /etc/init/crawler.conf by hand.\n');
+    mkdirSync(join(dir, "lib/etc"), { recursive: true });
+    writeFileSync(
+      join(dir, "lib/etc/crawler.conf"),
+      ["# Feed crawler: keeps three crawl loops running", 'description "legacy feed crawler"', "start on started network-services", "stop on stopping network-services", "respawn", "", "exec sudo -u deploy -i /home/deploy/crawler/current/script/crawl_feeds 3 >> /home/deploy/crawler/shared/log/crawl.log 2>&1", ""].join("\n"),
+    );
+    // Infrastructure the boxes ran beside the app: not the app's process.
+    writeFileSync(join(dir, "lib/etc/search_index.conf"), 'description "search index"\nstart on runlevel [2345]\nexec /usr/bin/searchd --config /etc/searchd.conf\n');
     for (const [p, text] of Object.entries(extra)) writeFileSync(join(dir, p), text);
     return dir;
   };
@@ -112,6 +119,9 @@ describe("a Capistrano 2 stage whose deploy starts no web server (capistrano-uni
     const guide = readFileSync(join(dir, "MIGRATION.md"), "utf8");
     expect(guide).toMatch(/- stage crawler: no web Deployment, Service, HPA, PodDisruptionBudget or edge route in its overlay .*unicorn is loaded or restarted only in the stage files of production, staging \(config\/deploy\/production\.rb:\d+, config\/deploy\/staging\.rb:\d+\)/);
     expect(renderReport(model, { color: false })).toMatch(/not started on stage crawler: no web Deployment.*config\/deploy\/crawler\.rb:1/);
+    // What the crawler boxes ran instead is named, not dropped; the search daemon is not the app's.
+    expect(guide).toMatch(/- \*\*Not carried\*\*: `crawler` \(`sudo -u deploy -i \/home\/deploy\/crawler\/current\/script\/crawl_feeds 3 .*`, `lib\/etc\/crawler\.conf:7`\): an upstart job kept in the repo that runs the app's code from \/home\/deploy\/crawler \(the deploy_to of stage crawler\)/);
+    expect(model.uncarried?.map((u) => u.name)).toEqual(["crawler"]);
     // The release waits for the web rollout only where there is one, and the script is sound shell.
     const deploy = readFileSync(join(dir, "bin/k8s-deploy"), "utf8");
     expect(deploy).toMatch(/case \$stage in\n {2}crawler\) ;;.*\n {2}\*\) kubectl -n "\$namespace" rollout status deployment\/legacy-web/);
