@@ -65,6 +65,18 @@ describe("stage files that declare no server (a generator's empty development.rb
     expect(model.linked.flatMap((l) => l.stages).filter((s) => s === "development" || s === "test")).toEqual([]);
   });
 
+  it("answers saved for such a stage when it had a server are kept and named as unused, not as a stage the repo lacks", async () => {
+    const dir = copyFixture("shop");
+    writeFileSync(join(dir, "config/deploy/development.rb"), 'server "dev.shop.example.com", user: "deploy", roles: %w[web app db]\n');
+    await migrate(dir);
+    expect(readFileSync(join(dir, ".rails2k8s.yml"), "utf8")).toMatch(/^stage\.development\.namespace:/m);
+    writeFileSync(join(dir, "config/deploy/development.rb"), "");
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    expect(io.stderr()).toMatch(/no question of this analysis has the key\(s\) [^\n]*stage\.development\.namespace/);
+    expect(io.stderr()).not.toMatch(/stage development is not a Capistrano stage/);
+  });
+
   it("when every stage file declares none, the stages stay (nothing says which was real: no overlay set is invented or dropped)", async () => {
     const dir = copyFixture("shop");
     writeFileSync(join(dir, "config/deploy/production.rb"), "# server 'example.com', roles: %w{web app}\n");
