@@ -102,7 +102,7 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
   const servers = {};
   const capEnv = {};
   const whenever = {};
-  for (const stage of summary.stages.map((s) => s.name).filter((s) => stages.includes(s))) {
+  for (const stage of [...summary.stages.map((s) => s.name), ...(summary.stagesWithoutServers ?? [])].filter((s) => stages.includes(s))) {
     const r = run(outDir, `cap-${stage}`, "cap", [stage, "corpus:dump"], { cwd: app, env });
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };

@@ -11,6 +11,7 @@ import { analyzeRails } from "../analyzers/rails.js";
 import { readFrontend } from "../analyzers/rails/frontend.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
+import { splitEmptyStages } from "../analyzers/capistrano/empty-stages.js";
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
@@ -26,6 +27,7 @@ import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { upstartJobs } from "../analyzers/workers/upstart-jobs.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
@@ -81,7 +83,11 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
     });
 
   const { rails, procfile } = guard("Rails files", analyzeRails({ repo, problem: () => {} }), () => analyzeRails(ctx));
-  const { capistrano, stages, linked } = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
+  const read = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
+  const { capistrano } = read;
+  // A stage file that declares no server deploys nowhere: no later reader (and no overlay) sees it.
+  const { stages, empty: stagesWithoutServers } = splitEmptyStages(read.stages);
+  const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages));
@@ -96,6 +102,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer));
+  uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null));
@@ -108,8 +115,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
   if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 
-  const name = appName(stages, rails.appModule, folderName, capistrano?.tool === "mina");
-  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, appServers, webServer, nginx, ...(apache.files.length ? { apache } : {}), global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), ...(localAddrs.length ? { localAddresses: localAddrs } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
+  const name = appName(read.stages, rails.appModule, folderName, capistrano?.tool === "mina");
+  const partial = { version: MODEL_VERSION, name, rails, capistrano, stages, ...(stagesWithoutServers.length ? { stagesWithoutServers } : {}), appServers, webServer, nginx, ...(apache.files.length ? { apache } : {}), global, sidekiq, workers, ...(uncarried.length ? { uncarried } : {}), cron, ...(services.length ? { services } : {}), ...(localAddrs.length ? { localAddresses: localAddrs } : {}), procfile, linked, problems, ...(bootEnv.length ? { bootEnv } : {}) };
   const secrets = guard("secrets", [], () => findSecrets(partial));
   const hazards = guard("hazards", [], () => findHazards({ ...partial, secrets }));
   const release = { commit: opts.commit ?? null, ci: ciConfigs(repo) };
@@ -117,6 +124,12 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const gaps = timed("gaps", () => findGaps(withHazards));
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return { ...withHazards, gaps, problems, ...(globalCalls ? { globalCalls } : {}) } as AppModel;
+}
+
+/** Linked paths as the kept stages link them (a path only stages without servers link was on no host). */
+function linkedOnStages(linked: AppModel["linked"], stages: AppModel["stages"]): AppModel["linked"] {
+  const names = new Set(stages.map((s) => s.name));
+  return linked.map((l) => ({ ...l, stages: l.stages.filter((s) => names.has(s)) })).filter((l) => l.stages.length);
 }
 
 /** capistrano-mb's own nginx site counts only where the repo has no nginx config of its own. */

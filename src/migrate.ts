@@ -151,7 +151,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   io.learn(redaction(analyzed).values);
   mark("redaction of the analysis");
 
-  const { answers, defaulted } = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, analyzed.stages.map((s) => s.name));
+  const { answers, defaulted } = await collectAnswers(analyzed.gaps, saved, answersPath, opts, io, env, warn, fail, [...analyzed.stages, ...(analyzed.stagesWithoutServers ?? [])].map((s) => s.name));
   io.learn(analyzed.gaps.flatMap((g) => (g.secret && typeof answers[g.id] === "string" ? [answers[g.id] as string] : [])));
   // Answers to Capistrano variables (`ask`, unknowns) go back into the evaluation, so templates and
   // lazy values that read them are computed with them; the gaps stay those that were asked.

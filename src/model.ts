@@ -317,6 +317,13 @@ export interface AppModel {
   capistrano: CapistranoFacts | null;
   /** One per Capistrano stage, in name order. */
   stages: Stage[];
+  /**
+   * Stage files that declare no server at all, nothing unknown in them (an empty
+   * config/deploy/development.rb): `cap development deploy` runs on no host. They get no overlay
+   * and ask no question; the report and MIGRATION.md name them. Left in `stages` when every stage
+   * is such a file (analyzers/capistrano/empty-stages.ts).
+   */
+  stagesWithoutServers?: StageWithoutServers[];
   /** The app server config, per file found (config/unicorn.rb, config/unicorn/<env>.rb, puma...). */
   appServers: AppServerConfig[];
   /** The web server the deploy started (null: nothing in the repo says). */
@@ -556,6 +563,12 @@ export interface Stage {
   plugins?: Fact<string>[];
 }
 
+export interface StageWithoutServers {
+  name: string;
+  /** The stage's file. */
+  source: Source;
+}
+
 export interface UnreadCode {
   what: "servers" | "variable";
   /** The variable, for `what: "variable"`. */
@@ -628,6 +641,20 @@ export interface WebServerFacts {
   evidence: Fact<string>[];
   /** When Passenger ran: its settings as the repo states them (analyzers/appserver/passenger.ts). */
   passenger?: PassengerFacts;
+  /**
+   * Stages whose deploy starts no web server while other stages' do: every piece of evidence is
+   * in other stages' own files (a Capistrano 2 stage file's `require 'capistrano-unicorn'`, its
+   * restart hooks). Their overlays get no web Deployment, Service, HPA, PDB or edge.
+   */
+  notStartedOn?: WebNotStarted[];
+}
+
+export interface WebNotStarted {
+  stage: string;
+  /** Why, naming the stages that start it and where. */
+  why: string;
+  /** The stage's file, which starts none. */
+  source: Source;
 }
 
 /** Passenger's settings wherever the repo states them; what none states is Passenger's default (emitters/app-server.ts). */

@@ -7,6 +7,7 @@ import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
 import { envDefaultAddresses } from "./env-default-addresses.js";
+import { NO_SERVERS_SHORT } from "../emitters/kustomize/left-out.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
@@ -71,6 +72,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
           : `    ${c.bold(`${u.name} not read`)}: ${u.message}  ${at(u.source)}`,
       );
   }
+  for (const s of m.stagesWithoutServers ?? []) lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`, `    (${NO_SERVERS_SHORT})`);
   if (m.capistrano?.tasks.length) {
     lines.push("  custom tasks:");
     for (const t of m.capistrano.tasks) lines.push(`    ${t.name}${t.templates.length ? ` (templates: ${t.templates.join(", ")})` : ""}  ${at(t.source)}`);
@@ -84,6 +86,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.webServer) {
     lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees)"}`);
     for (const e of m.webServer.evidence) fact("evidence", e);
+    for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
   } else lines.push("  started by the deploy: nothing in the repo says (read from the config files and the bundle)");
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
   for (const a of m.appServers) {

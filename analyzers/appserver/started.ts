@@ -10,6 +10,7 @@ import { moonshinePassenger } from "../capistrano/moonshine.js";
 import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
+import { stagesStartingNoWeb } from "./started-stages.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -184,7 +185,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
       severity: "warning",
     });
   }
-  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })) };
+  const notStartedOn = stagesStartingNoWeb(ctx, evidence, stages, kind);
+  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
 }
 
 const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);

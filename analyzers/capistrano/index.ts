@@ -181,7 +181,11 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (taskStages.size) stageNames = [...taskStages.keys()];
   }
 
-  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`, line: 1 };
+  // mina-multistage reads its stage files from `stages_dir` (default config/deploy).
+  const minaDir = minaTool && !multi ? minaStagesDir() : null;
+  if (minaDir) stageNames = minaStageFiles(repo.paths, minaDir);
+  const stageFileOf = (name: string): string => multi?.byName.get(name)?.file ?? `${minaDir ?? "config/deploy"}/${name}.rb`;
+  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
   // capistrano-ext's stage task is `load "config/deploy/<stage>"`, and Capistrano 2's load raises
   // LoadError when no such file is found: `cap <stage>` fails, so the stage deployed nothing and no
@@ -237,7 +241,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let shared: { session: Session; loaded: Cap3Loaded | null } | null = null;
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
-    const file = task ? task.file : multi?.byName.get(name)?.file ?? `config/deploy/${name}.rb`;
+    const file = task ? task.file : stageFileOf(name);
     // Every stage left has its file (a stage named in `set :stages` without one was dropped above).
     const declared: Source = { file, line: task?.line ?? 1 };
     let s: Session;
@@ -306,6 +310,29 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const stages = multiconfigStages(repo.paths, root);
     for (const st of stages) for (const f of st.chain) multiconfigFiles.add(f);
     return { stages, byName: new Map(stages.map((s) => [s.name, s])), deployRb: `${root}.rb` };
+  }
+
+  /**
+   * mina-multistage's `stages_dir`, when config/deploy.rb requires the gem and sets it elsewhere than
+   * config/deploy (a literal path inside the repo); null otherwise. The gem lists `<stages_dir>/*.rb`
+   * as its stages and its stage task loads `<stages_dir>/<stage>.rb` (lib/mina/multistage.rb).
+   */
+  function minaStagesDir(): string | null {
+    if (!has("config/deploy.rb")) return null;
+    const probe = new Session({ ...sessionOpts, warn: () => {}, unusable: () => {}, lazyValues: new Map() });
+    probe.runFile("config/deploy.rb", true);
+    // Mina's requires are not plugins of the session (gems, not repo files): read from the text.
+    const requires = /^\s*require\s*\(?\s*["']mina\/multistage["']/m.test(parse("config/deploy.rb")?.text ?? "");
+    if (!requires || !probe.vars.has("stages_dir")) return null;
+    const v = rubyToS(probe.vars.fetch("stages_dir"));
+    const at = probe.vars.sourceOf("stages_dir") ?? { file: "config/deploy.rb", line: 0 };
+    const dir = v?.replace(/^\.\//, "").replace(/\/+$/, "") ?? null;
+    if (dir === "config/deploy") return null;
+    if (!dir || dir.startsWith("/") || dir.split("/").includes("..")) {
+      warn(at.file, at.line, "mina-multistage's stages_dir is not a known path inside the repo: its stage files are read from config/deploy, its default");
+      return null;
+    }
+    return dir;
   }
 
   /** A Mina run: the file with `env` given, then `tasks` (the target's task, the environment task). */
@@ -554,6 +581,15 @@ function exampleCopies(path: string): string[] {
 
 /** What linkedOf reads of a stage's session. */
 type Kept = Pick<Session, "linkedSources" | "manualLinks">;
+
+/** mina-multistage's stages: the names of `<dir>/*.rb` (its `Dir["#{stages_dir}/*.rb"]`), sorted. */
+function minaStageFiles(paths: readonly string[], dir: string): string[] {
+  const prefix = `${dir}/`;
+  return paths
+    .filter((p) => p.startsWith(prefix) && /^[^/]+\.rb$/.test(p.slice(prefix.length)))
+    .map((p) => p.slice(prefix.length, -3))
+    .sort();
+}
 
 /** Mina's deploy.rb requires its own recipes (`mina/rails`, `mina/git`, `mina/bundler`). */
 function isMina(parse: (p: string) => ParsedRuby | null, has: (p: string) => boolean): boolean {

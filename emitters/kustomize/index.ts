@@ -23,6 +23,7 @@ import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.j
 import { toYaml } from "./yaml.js";
 import { applySecretsBackend, keptEnvFiles } from "./secrets-backend/index.js";
 import { deployModePatches } from "../release/overlay.js";
+import { leftOutNotes, webNotStarted } from "./left-out.js";
 
 export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   const plan = makePlan(model, answers);
@@ -62,8 +63,11 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   for (const sp of plan.stages) {
     const dir = k8sOverlay(sp.stage.name);
     const spec = edgeSpec(model, sp.stage, answers, plan.app);
-    const edgeFile = edgeFileName(target);
-    const edge = emitEdge(target, {
+    // No web server on the stage: no edge, no hosts (left-out.ts deletes the web objects).
+    const noWeb = webNotStarted(model, sp.stage.name) !== null;
+    if (noWeb) spec.hosts = [];
+    const edgeFile = noWeb ? null : edgeFileName(target);
+    const edge = noWeb ? { objects: [], comment: "", notes: [], provenance: [] } : emitEdge(target, {
       app: plan.app,
       stage: sp.stage.name,
       spec,
@@ -73,7 +77,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
       healthPath: plan.health.path,
       output: `${dir}/${edgeFile}`,
     });
-    add(dir, edgeFile, edge.objects, edge.comment);
+    if (edgeFile) add(dir, edgeFile, edge.objects, edge.comment);
     out.notes.push(...edge.notes);
     out.provenance.push(...edge.provenance);
     const extra: string[] = [];
@@ -89,13 +93,13 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     add(dir, "kustomization.yaml", [kustomization],
       `Stage ${sp.stage.name} (${sp.stage.source.file}).${backend.envFiles ? "\nBefore the first build: cp secrets.env.example secrets.env and fill in the values (git-ignored)." : ""}${migrate ? `\n${migrationFlow(plan, dir, sp.namespace)}` : `\nkubectl apply -k ${dir}`}`);
     add(dir, PATCHES_FILE, overlayPatches(plan, sp, crons, workers), `Stage ${sp.stage.name}: what differs from base.`);
-    out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}${webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer) ? ` (capped at ${MAX_WEB_PODS_FROM_SERVERS})` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
-    const capped = webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer);
+    if (!noWeb) out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `HPA minReplicas ${sp.minReplicas} from ${webServerBasis(sp.stage, plan.model.nginx)}${sp.appServer && podsPerServer(appServerWorkers(sp.appServer)) > 1 ? ` × ${podsPerServer(appServerWorkers(sp.appServer))} pods per server` : ""}${webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer) ? ` (capped at ${MAX_WEB_PODS_FROM_SERVERS})` : ""}`, source: sp.stage.servers[0]?.source ?? sp.stage.source });
+    const capped = !noWeb && webPodsCapNote(sp.stage, plan.model.nginx, sp.appServer);
     if (capped) out.notes.push(capped);
     const si = plan.stages.indexOf(sp);
     for (const w of workers)
       out.provenance.push({ output: `${dir}/${PATCHES_FILE}`, what: `${w.name} replicas ${w.stages[si]!.replicas} (${w.stages[si]!.replicasWhy})`, source: sp.stage.source });
-    if (sp.minReplicas === 1)
+    if (sp.minReplicas === 1 && !noWeb)
       out.notes.push({ message: `stage ${sp.stage.name}: one web server today, so one web pod at the HPA's minimum: a node drain evicts it (its PodDisruptionBudget allows one pod down, maxUnavailable 1, so drains are never blocked) and the stage serves nothing until the replacement is ready; raise minReplicas to 2 to serve through drains`, source: sp.stage.source });
     files.push(...keptEnvFiles(sp.stage.name, envFiles(sp.stage.name, env), backend));
   }
@@ -104,6 +108,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   for (const d of dataDirs(model))
     out.notes.push({ message: `linked dir ${d.path} held data on the servers; in the pod it is an emptyDir (lost on restart): move it to object storage or a PersistentVolumeClaim`, source: d.source });
   if (!model.stages.length) out.notes.push({ message: "no Capistrano stage found: one overlay named production was emitted", source: model.name.source });
+  out.notes.push(...leftOutNotes(model));
   files.push({ path: "k8s/.gitignore", content: "# Per-stage secrets: values never go into git (see secrets.env.example).\noverlays/*/secrets.env\n" });
   out.files = files;
   return out;

@@ -9,10 +9,11 @@ import type { Plan, StagePlan } from "./plan.js";
 import { CRON_NOT_RUN_ANNOTATION, cronNotRunReason } from "./rules.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
+import { noWebPatches, webNotStarted } from "./left-out.js";
 
 export const PATCHES_FILE = "patches.yaml";
 
-export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string, hasMigration: boolean, extraResources: string[] = []): Record<string, unknown> {
+export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string | null, hasMigration: boolean, extraResources: string[] = []): Record<string, unknown> {
   const { app } = plan;
   // Every image the release builds is an `images:` entry, so one `kustomize edit set image` moves them all.
   const images: Record<string, string>[] = [imageEntry(appImage(app), plan.imageRepository, plan.imageTag)];
@@ -22,7 +23,7 @@ export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: sp.namespace,
-    resources: ["../../base", ...extraResources, edgeFile],
+    resources: ["../../base", ...extraResources, ...(edgeFile ? [edgeFile] : [])],
     labels: [
       { pairs: { "app.kubernetes.io/instance": stageInstance(app, sp.stage.name) }, includeTemplates: true },
       // Never in a selector (selectors cannot change); the tag this overlay was written for.
@@ -33,7 +34,7 @@ export function overlayKustomization(plan: Plan, sp: StagePlan, edgeFile: string
     secretGenerator: [{ name: secretName(app), envs: ["secrets.env"] }, ...(migration ? [migration.generator] : [])],
     // Labelled so the deploy applies config (and the migration's inputs) before the Job (see base/migration-job.yaml).
     generatorOptions: { labels: { "app.kubernetes.io/name": app, "app.kubernetes.io/component": "config" } },
-    patches: [{ path: PATCHES_FILE }, ...(migration ? [migration.patch] : [])],
+    patches: [{ path: PATCHES_FILE }, ...(migration ? [migration.patch] : []), ...(webNotStarted(plan.model, sp.stage.name) ? noWebPatches(app) : [])],
   };
   if (migration) k["configurations"] = [KUSTOMIZE_CONFIG_FILE];
   return k;
@@ -58,6 +59,8 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
       spec: { minReplicas: sp.minReplicas, maxReplicas: sp.maxReplicas },
     },
   ];
+  // A stage whose deploy starts no web server: its overlay deletes the base's web objects instead.
+  if (webNotStarted(plan.model, sp.stage.name)) patches.splice(0, patches.length);
   const si = plan.stages.indexOf(sp);
   for (const w of workers)
     patches.push({

@@ -9,6 +9,7 @@ import { fill } from "../text/fill.js";
 import { shellWord } from "../encode/shell.js";
 import { escapeControls } from "../encode/controls.js";
 import type { ReleasePlan } from "./plan.js";
+import { webName } from "../kustomize/names.js";
 
 export const DEPLOY_SCRIPT = "bin/k8s-deploy";
 /** How often the Job is polled, and how long it may run (the Job's own activeDeadlineSeconds). */
@@ -46,7 +47,7 @@ export function emitDeployScript(rp: ReleasePlan): string {
         push,
         {
           migration: rp.migration ? fill(migrationWait, { poll: String(POLL_SECONDS), job_timeout: String(JOB_TIMEOUT_SECONDS) }, "migration-wait.sh.tmpl") : "",
-          rollouts: rp.deployments.map((d) => `kubectl -n "$namespace" rollout status ${shellWord(d)} --timeout=${ROLLOUT_TIMEOUT_SECONDS}s`).join("\n"),
+          rollouts: rp.deployments.map((d) => rolloutLine(rp, d)).join("\n"),
         },
         "push.sh.tmpl",
       )
@@ -64,4 +65,12 @@ export function emitDeployScript(rp: ReleasePlan): string {
     },
     "k8s-deploy.sh.tmpl",
   );
+}
+
+/** Waits for one Deployment; the web one only on the stages whose overlay has it (left-out.ts). */
+function rolloutLine(rp: ReleasePlan, d: string): string {
+  const line = `kubectl -n "$namespace" rollout status ${shellWord(d)} --timeout=${ROLLOUT_TIMEOUT_SECONDS}s`;
+  const without = rp.stages.filter((s) => s.noWeb).map((s) => shellWord(s.key));
+  if (!without.length || d !== `deployment/${webName(rp.app)}`) return line;
+  return `case $stage in\n  ${without.join(" | ")}) ;; # no web server on these stages\n  *) ${line} ;;\nesac`;
 }

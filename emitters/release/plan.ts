@@ -6,6 +6,7 @@ import { appImage, nginxImage, webName, workerName } from "../kustomize/names.js
 import { workerDeploymentName, workersOf } from "../kustomize/worker-deployment.js";
 import { needsMigration } from "../kustomize/rules.js";
 import { k8sOverlay } from "../contract.js";
+import { webNotStarted } from "../kustomize/left-out.js";
 import { stageLabel } from "../../src/names.js";
 import { answerString } from "../kustomize/answers.js";
 import { ciChoice, deployMode, ecrOf, EKS_CLUSTER, IAM_ROLE_ARN, isProtectedStage, registryOf, stageBranch, type CiChoice, type DeployMode } from "./rules.js";
@@ -30,6 +31,8 @@ export interface ReleaseStage {
   branch: string | null;
   protected: boolean;
   source: Source;
+  /** The deploy starts no web server on the stage: its overlay has no web Deployment to wait for. */
+  noWeb?: true;
 }
 
 export interface ReleasePlan {
@@ -71,6 +74,7 @@ export function makeReleasePlan(model: AppModel, answers: Answers): ReleasePlan 
       branch: model.stages.length ? stageBranch(sp.stage, answers).branch : null,
       protected: isProtectedStage(model, sp.stage),
       source: sp.stage.source,
+      ...(webNotStarted(model, sp.stage.name) ? { noWeb: true as const } : {}),
     })),
     // A Sidekiq split by sidekiq_options_per_process is several Deployments: each is waited for.
     deployments: [`deployment/${webName(k.app)}`, ...(model.sidekiq ? sidekiqDeployments(model, k.app) : [])],

@@ -48,6 +48,8 @@ export function summariseModel(model) {
   return {
     deployTool: model.capistrano ? `cap${model.capistrano.major ?? "?"}` : model.deployTool ?? null,
     stages,
+    // Stage files that declare no server: Capistrano's stages too, with no overlay (no servers to compare but none).
+    stagesWithoutServers: (model.stagesWithoutServers ?? []).map((s) => s.name),
     webServer: model.webServer?.kind ?? null,
     appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
     cronJobs: model.cron?.jobs?.length ?? 0,
@@ -71,14 +73,15 @@ export function summariseModel(model) {
 export function compareCapistrano(summary, capStages, capServers, error = null) {
   if (capStages === null) return { verdict: "n.a.", details: error ? [`cap: ${error}`] : [] };
   const details = [];
-  const ours = summary.stages.map((s) => s.name).sort();
+  const empty = (summary.stagesWithoutServers ?? []).map((name) => ({ name, servers: [] }));
+  const ours = [...summary.stages, ...empty].map((s) => s.name).sort();
   const theirs = [...capStages].sort();
   const missing = theirs.filter((s) => !ours.includes(s));
   const extra = ours.filter((s) => !theirs.includes(s));
   if (missing.length) details.push(`stages missed: ${missing.join(", ")}`);
   if (extra.length) details.push(`stages cap does not have: ${extra.join(", ")}`);
   let compared = 0;
-  for (const stage of summary.stages) {
+  for (const stage of [...summary.stages, ...empty]) {
     const got = capServers[stage.name];
     if (!got) continue;
     if (got.error) {

@@ -10,6 +10,7 @@ import { isUnknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, type WebNumber } from "../../emitters/app-server.js";
 import { numberOf } from "../../emitters/kustomize/rules.js";
+import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
 
 type Model = Pick<AppModel, "appServers" | "rails" | "stages"> & Partial<Pick<AppModel, "webServer">>;
@@ -68,7 +69,7 @@ export function appServerGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
   for (const st of overlayStages(model)) {
     const found = stageServer(model, st);
-    if (!found) continue;
+    if (!found || (st && webNotStarted(model, st.name))) continue;
     const { kind, server } = found;
     const name = stageName(st);
     const d = APP_SERVER_DEFAULTS[kind];

@@ -52,6 +52,7 @@ function registryHints(repoWhy: string): NonNullable<Gap["whyIf"]> {
 }
 import { CREATE_NAMESPACE_ANSWER } from "../../emitters/kustomize/namespace.js";
 import { unreadWorkerStages } from "./appserver.js";
+import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
 export function kubernetesGaps(model: ModelForGaps): Gap[] {
   const gaps: Gap[] = [];
@@ -75,6 +76,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
   let anySsl = false;
   let anyRedirect = false;
   for (const st of stages) {
+    // No web server on the stage: no edge, no hosts, no HPA to ask about (emitters/kustomize/left-out.ts).
+    if (webNotStarted(model, st.name)) continue;
     const servers = stageServers(model, st);
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
@@ -132,7 +135,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     default: true,
   });
   if (anySsl)
-    for (const st of stages)
+    for (const st of stages.filter((x) => !webNotStarted(model, x.name)))
       gaps.push({
         id: `stage.${st.name}.alb.certificate_arn`,
         question: `ACM certificate ARN for the hosts of stage ${st.name} (edge target alb)?`,

@@ -1,5 +1,5 @@
-// Where whenever wrote no crontab line, no CronJob runs: a stage that declares no server (an empty
-// stage file), one whose servers have none of the job's roles. A stage named in `set :stages` without
+// Where whenever wrote no crontab line, no CronJob runs: a stage whose servers have none of the
+// job's roles. A stage file that declares no server gets no overlay at all. A stage named in `set :stages` without
 // its file is no stage at all (`cap <stage>` fails). A repo with no stage at all gets no invented overlay unless a person confirms it.
 // Judged by the real `whenever -f --roles` per server of each stage and `kubectl kustomize`.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -35,13 +35,15 @@ function crontabOf(dir: string, railsEnv: string, roles: string[]): number {
 const running = (objs: K8sObject[]) => objs.filter((o) => o.kind === "CronJob" && o["spec"].suspend !== true);
 
 describe("a stage file that declares no server", () => {
-  it("gets its CronJobs suspended, with the reason in MIGRATION.md; the stage with servers keeps whenever's lines", async () => {
+  it("gets no overlay beside stages with servers; those keep whenever's lines; MIGRATION.md and the report name it", async () => {
     const dir = copyFixture("shop");
     // A review stage someone started and never gave a host.
     writeFileSync(join(dir, "config/deploy/review.rb"), '# Review apps: servers to be added\nset :branch, "review"\n');
     const io = recordingIo();
     expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
     const model = await analyzeDir(dir, (p) => p.startsWith("k8s/") || p === "MIGRATION.md" || p === ".rails2k8s.yml" || p === "Dockerfile");
+    expect(model.stages.map((s) => s.name)).toEqual(["production", "staging"]);
+    expect(model.stagesWithoutServers).toEqual([{ name: "review", source: { file: "config/deploy/review.rb", line: 1 } }]);
     // Suspended on every stage for what the command runs (a path only the servers had): not a stage matter.
     const everywhere = kustomizeBuild(dir, "k8s/base").filter((o) => o.kind === "CronJob" && o["spec"].suspend === true).length;
     for (const st of model.stages) {
@@ -52,11 +54,11 @@ describe("a stage file that declares no server", () => {
       const expected = lines && lines - everywhere;
       expect(running(objs).length, `stage ${st.name}`).toBe(expected);
     }
-    expect(running(kustomizeBuild(dir, "k8s/overlays/review"))).toEqual([]);
+    expect(existsSync(join(dir, "k8s/overlays/review"))).toBe(false);
     expect(running(kustomizeBuild(dir, "k8s/overlays/production")).length).toBeGreaterThan(0);
     const guide = readFileSync(join(dir, "MIGRATION.md"), "utf8");
-    expect(guide).toMatch(/stage review: cron job .* is suspended there: the stage declares no server \(config\/deploy\/review\.rb names none\)/);
-    expect(renderReport(model, { color: false })).toMatch(/review {2}config\/deploy\/review\.rb:1\n {4}\(declares no server/);
+    expect(guide).toMatch(/stage review defines no servers: no overlay written \(config\/deploy\/review\.rb declares no server/);
+    expect(renderReport(model, { color: false })).toMatch(/review {2}config\/deploy\/review\.rb:1\n {4}\(defines no servers: no overlay written/);
   });
 });
 
@@ -96,9 +98,10 @@ describe("a stage whose servers come from a plugin or method the analysis does n
     const dir = copyFixture("shop");
     withEc2(dir, "# servers to be added\n");
     const model = await analyzeDir(dir);
-    expect(model.stages.find((s) => s.name === "ec2")!.unread ?? []).toEqual([]);
-    expect(model.gaps.some((g) => g.id === "servers.ec2")).toBe(false);
-    expect(renderReport(model, { color: false })).toMatch(/ec2 {2}config\/deploy\/ec2\.rb:1\n {4}\(declares no server/);
+    expect(model.stages.some((s) => s.name === "ec2")).toBe(false);
+    expect(model.stagesWithoutServers?.map((s) => s.name)).toEqual(["ec2"]);
+    expect(model.gaps.some((g) => g.id.includes("ec2"))).toBe(false);
+    expect(renderReport(model, { color: false })).toMatch(/ec2 {2}config\/deploy\/ec2\.rb:1\n {4}\(defines no servers: no overlay written/);
   });
 });
 

@@ -25,6 +25,15 @@ describe("Capistrano comparison", () => {
     expect(r.details[0]).toMatch(/^production: hosts 1 vs cap 2 \(b\.example\.org missed/);
   });
 
+  it("a stage the analysis left without an overlay (no servers) is still one of cap's stages, and its servers must be none", () => {
+    const withEmpty = { ...ours, stagesWithoutServers: ["development"] };
+    const prod = { production: [{ host: "a.example.org", roles: ["app", "web"] }] };
+    expect(compareCapistrano(withEmpty, ["production", "development"], { ...prod, development: [] })).toEqual({ verdict: "agree", details: [] });
+    expect(compareCapistrano(withEmpty, ["production", "development"], { ...prod, development: [{ host: "d.example.org", roles: ["app"] }] }).details).toEqual([
+      "development: hosts 0 vs cap 1 (d.example.org missed; - extra)",
+    ]);
+  });
+
   it("is not applicable when cap could not run at all, and says why", () => {
     expect(compareCapistrano(ours, null, {}, "LoadError: x")).toEqual({ verdict: "n.a.", details: ["cap: LoadError: x"] });
     expect(compareCapistrano(ours, ["production"], { production: { error: "boom" } })).toEqual({ verdict: "n.a.", details: ["production: cap failed (boom)"] });

@@ -1,0 +1,25 @@
+// Stages that deploy nowhere. `cap install` writes config/deploy/staging.rb and production.rb with
+// every line commented out, and teams add development.rb or test.rb beside them that they never
+// fill in: Capistrano loads such a stage and runs its deploy on no host. Nothing of the app ran
+// there, so it gets no overlay and no question; it is named instead.
+//
+// Rules:
+// - A stage without servers counts only when nothing unknown could have declared one (no
+//   `unread` servers: a cap-ec2 `ec2_role`, a loop over a computed list). Those stay stages, with
+//   their question servers.<stage>.
+// - When every stage is such a file, nothing says which one was the real deploy: the stages are
+//   kept as they are (each one's CronJobs suspended, as before), so no overlay set is invented.
+import type { Stage, StageWithoutServers } from "../../src/model.js";
+
+/** True when the stage declares no server and nothing it could not read would have declared one. */
+export function declaresNoServer(stage: Stage): boolean {
+  if (stage.undeclared || stage.servers.length) return false;
+  return !(Array.isArray(stage.unread) && stage.unread.some((u) => u.what === "servers"));
+}
+
+/** The stages that get an overlay, and those left out because they deploy nowhere. */
+export function splitEmptyStages(stages: Stage[]): { stages: Stage[]; empty: StageWithoutServers[] } {
+  const kept = stages.filter((s) => !declaresNoServer(s));
+  if (!kept.length || kept.length === stages.length) return { stages, empty: [] };
+  return { stages: kept, empty: stages.filter(declaresNoServer).map((s) => ({ name: s.name, source: s.source })) };
+}

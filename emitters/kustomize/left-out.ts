@@ -1,0 +1,46 @@
+// What an overlay leaves out because the deploy never ran it there: a whole stage whose file
+// declares no server (no overlay at all), and the web objects of a stage whose deploy starts no
+// web server (the base's web Deployment, Service, HPA and PDB deleted by `$patch: delete`, no edge).
+// The base stays whole for the stages that serve; the overlay says what it removes and why.
+import type { AppModel, StageWithoutServers, WebNotStarted } from "../../src/model.js";
+import { webName } from "./names.js";
+import { toYaml } from "./yaml.js";
+
+/** Why the stage's overlay has no web objects, or null when its deploy starts the web server. */
+export function webNotStarted(model: Pick<AppModel, "webServer">, stage: string): WebNotStarted | null {
+  return model.webServer?.notStartedOn?.find((n) => n.stage === stage) ?? null;
+}
+
+/**
+ * `patches:` entries deleting the base's web objects, one entry each: kustomize (5.5) panics on a
+ * second `$patch: delete` document in one patch file, the first having removed its object.
+ */
+export function noWebPatches(app: string): { patch: string }[] {
+  const name = webName(app);
+  return [
+    { apiVersion: "apps/v1", kind: "Deployment" },
+    { apiVersion: "v1", kind: "Service" },
+    { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+    { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
+  ].map((k) => ({ patch: toYaml([{ ...k, metadata: { name }, $patch: "delete" }]) }));
+}
+
+/** The report's line under such a stage. */
+export const NO_SERVERS_SHORT = "defines no servers: no overlay written, nothing asked (the file declares no server and nothing in it is unknown: its deploy ran on no host)";
+
+/** MIGRATION.md's line for a stage left without an overlay. */
+export const noServersMessage = (s: StageWithoutServers): string =>
+  `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server and nothing in it is unknown, so its deploy ran on no host; nothing is asked about it)`;
+
+/** MIGRATION.md's line for a stage whose overlay has no web objects. */
+export const noWebMessage = (n: WebNotStarted): string =>
+  `stage ${n.stage}: no web Deployment, Service, HPA, PodDisruptionBudget or edge route in its overlay (deleted from base with \`$patch: delete\`): ${n.why}`;
+
+/** Notes of the Kustomize emitter for both. */
+export function leftOutNotes(model: Pick<AppModel, "stagesWithoutServers" | "webServer" | "stages">): { message: string; source: StageWithoutServers["source"] }[] {
+  const names = new Set(model.stages.map((s) => s.name));
+  return [
+    ...(model.stagesWithoutServers ?? []).map((s) => ({ message: noServersMessage(s), source: s.source })),
+    ...(model.webServer?.notStartedOn ?? []).filter((n) => names.has(n.stage)).map((n) => ({ message: noWebMessage(n), source: n.source })),
+  ];
+}
