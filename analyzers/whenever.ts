@@ -101,6 +101,7 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
     command: j.command,
     roles: j.roles,
     source: j.source,
+    ...(j.condition ? { condition: j.condition } : {}),
   }));
   // A job whose times were computed but whose every line was combined into another job's: an exact
   // duplicate (whenever's combine joins equal lines field by field, `30,30 4 * * *`). Said as such,

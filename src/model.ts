@@ -1072,6 +1072,17 @@ export interface CronJob {
   taskRoles?: { roles: string[]; byRole: boolean };
   /** The stages whose deploy loaded this job's file, when not every stage. */
   stages?: string[];
+  /**
+   * The condition around the job call that the analysis cannot decide (`if File.exist?(...)`, an
+   * ENV read, a constant from elsewhere, a loop over a server-side list): whether whenever wrote it
+   * is not known, so its CronJob is written suspended until someone confirms the servers ran it.
+   */
+  condition?: { text: string; source: Source };
+  /**
+   * The stages whose whenever variables (`set :whenever_variables`) make the schedule define this
+   * job, when not every stage's do; `with` names the deploy line that sets them.
+   */
+  onStages?: { stages: string[]; with: Source };
   source: Source;
 }
 

@@ -219,7 +219,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}  ${at(j.source)}`);
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}  ${at(j.source)}`);
   } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");
@@ -265,6 +265,12 @@ function cronRolesText(m: AppModel, job: CronJob): string {
  * stages of the other envs had no such crontab line, and their CronJob is suspended.
  */
 const cronEnvsText = (job: CronJob): string => (job.envs ? ` [only for RAILS_ENV ${job.envs.join(", ")}]` : "");
+
+/** A job under a condition not decided statically: written suspended until the servers' crontab is confirmed. */
+const cronConditionText = (job: CronJob): string => (job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");
+
+/** A job the schedule defines only with some stages' whenever variables. */
+const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stages ${job.onStages.stages.join(", ")}: their whenever variables (${job.onStages.with.file}:${job.onStages.with.line})]` : "");
 
 /** A question that depends on an earlier answer says on which. */
 const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");

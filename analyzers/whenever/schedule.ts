@@ -26,6 +26,14 @@ export interface ScheduledJob {
   source: Source;
   /** The task argument as written (`"scrape[#{region}]"`): tells apart tasks that evaluate to the same unknown. */
   taskText?: string;
+  /** The condition the job call sits under that the analysis cannot decide: whenever may or may not have written it. */
+  condition?: JobCondition;
+}
+
+/** An undecided condition around a job (`if File.exist?(...)`, `ENV[...]`, a list known only on the server). */
+export interface JobCondition {
+  text: string;
+  source: Source;
 }
 
 export interface CrontabLine {
@@ -120,7 +128,8 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   const visit = (call: DslCall, w: ConfigWalker) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : w.ev(call.args[i]));
     const nameOf = (v: RValue): string | null => (isSym(v) ? v.sym : typeof v === "string" ? v : null);
-    if (call.condition) problem(call.source.line, `\`${call.name}\` under \`${call.condition}\`: whether whenever runs it is not known statically; read as if it ran`);
+    const isJob = call.name in jobTypes && !["set", "env", "job_type", "every"].includes(call.name);
+    if (call.condition && !isJob && call.name !== "every") problem(call.source.line, `\`${call.name}\` under \`${call.condition}\`: whether whenever runs it is not known statically; read as if it ran`);
     switch (call.name) {
       case "set": {
         const name = nameOf(arg(0));
@@ -152,7 +161,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
         const outer = scope;
         scope = { every: isHash(opts) ? opts : {}, time: arg(0), timeSource: call.source };
         if (!isHash(opts)) problem(call.source.line, "options of `every` not known statically");
-        w.body(call.block, call.condition);
+        w.body(call.block, call.condition, call.conditionAt);
         scope = outer;
         return;
       }
@@ -163,6 +172,9 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
       return;
     }
     if (!scope) return problem(call.source.line, `\`${call.name}\` outside an \`every\` block (whenever fails on it)`);
+    // Whether whenever wrote it depends on what only the servers knew: carried, and suspended (analyzers/whenever.ts).
+    const condition: JobCondition | undefined = call.condition ? { text: call.condition, source: call.conditionAt ?? call.source } : undefined;
+    if (condition) problem(call.source.line, `cron.condition-undecided: \`${call.name}\` under \`${condition.text}\` (line ${condition.source.line}): whether whenever wrote this job is not known statically; its CronJob is written suspended until you confirm the servers ran it`);
     // job_type's method: { task:, template: } + the job's own options, mailto and output defaults
     const own = call.args[1] ? arg(1) : {};
     const options: Options = { task: arg(0), template: jobTypes[call.name], ...(isHash(own) ? own : {}) };
@@ -170,7 +182,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
     if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
     pending.push({
-      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source },
+      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}) },
       options: { ...scope.every, ...setVars, ...options, __time: scope.time },
       template: jobTypes[call.name],
       atSource: scope.timeSource,
