@@ -865,7 +865,9 @@ export function cronServerAdminReason(command: string): string | null {
  */
 export function cronUndecidedReason(job: CronJob): string | null {
   if (!job.condition) return null;
-  return `whenever wrote it only when \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}) held, which depends on what only the servers knew (an ENV value, a file there, a constant or list from elsewhere); resume it once you confirm the servers ran it`;
+  const at = `${job.condition.source.file}:${job.condition.source.line}`;
+  if (job.condition.text.endsWith(".each")) return `whenever wrote it once per item of \`${job.condition.text.slice(0, -5)}\` (${at}), a list only the servers knew (how many, and which, is not known); resume it once you confirm the servers ran it`;
+  return `whenever wrote it only when \`${job.condition.text}\` (${at}) held, which depends on what only the servers knew (an ENV value, a file there, a constant or list from elsewhere); resume it once you confirm the servers ran it`;
 }
 
 /** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */
