@@ -11,8 +11,11 @@ import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } 
 import type { ChronicOptions } from "./chronic.js";
 import { jobCommand, redirection, shellescape, type Options } from "./job.js";
 
-/** What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. */
-export type PreSet = Record<string, string>;
+/**
+ * What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. A
+ * value the deploy computes from what is not known statically is an Unknown (analyzers/whenever/variables.ts).
+ */
+export type PreSet = Record<string, RValue>;
 
 export interface ScheduledJob {
   type: string;
@@ -91,7 +94,7 @@ const BUILTIN_JOB_TYPES: Record<string, string> = {
 export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem, varsFrom: Source | null = null): ScheduleResult {
   const setVars: Options = {};
   const settings: Record<string, Fact<RValue>> = {};
-  const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== ""));
+  const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== "" && preSet[k] !== null));
   const env: [string, RValue][] = [];
   const jobTypes: Record<string, string> = {};
   const pending: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }[] = [];
@@ -103,7 +106,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if (source) settings[name] = { value, source };
   };
   // pre_set, then setup.rb (which cannot override the pre-set values)
-  for (const k of preSetKeys) setVars[k] = preSet[k].trim();
+  for (const k of preSetKeys) setVars[k] = typeof preSet[k] === "string" ? preSet[k].trim() : preSet[k];
   for (const [k, v] of Object.entries(setupVariables(files, defaultPath))) set(k, v, null);
   for (const [name, tpl] of Object.entries(BUILTIN_JOB_TYPES)) jobTypes[name] = tpl;
 
