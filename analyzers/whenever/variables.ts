@@ -34,14 +34,27 @@ export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: s
   const withPlugin = stages.filter((st) => st.variables["whenever_update_flags"] !== undefined);
   const custom = withPlugin.some((st) => st.variables["whenever_update_flags"]!.defaultOf === undefined || (st.variables["whenever_variables"] !== undefined && st.variables["whenever_variables"].defaultOf === undefined));
   if (!custom) return null;
-  return withPlugin.map((st) => {
+  const unknownOn = new Map<string, { at: Source; stages: string[] }>();
+  const sets = withPlugin.map((st) => {
     const flags = st.variables["whenever_update_flags"]!;
     const vars = st.variables["whenever_variables"];
     const from = flags.defaultOf === undefined || !vars ? flags.source : vars.source;
     const r = setOfFlags(piecesOf(flags.value), from);
     if (r.cut) warn(from, `cron.whenever-set-cut: stage ${st.name}: the whenever command is run by the servers' shell, and an unquoted \`${r.cut}\` in its flags ends the command there: whenever got only the variables before it (quote the --set value, as whenever's README does)`);
+    for (const [name, v] of Object.entries(r.set))
+      if (isUnknown(v)) {
+        const k = `${name}\0${v.unknown}`;
+        if (unknownOn.has(k)) unknownOn.get(k)!.stages.push(st.name);
+        else unknownOn.set(k, { at: from, stages: [st.name] });
+      }
+    if (r.open) warn(from, `cron.whenever-variables-open: stage ${st.name}: the whenever variables its deploy passes hold a name (or the whole --set) not known statically: any of the schedule's \`@x ||= default\` may not take its default there`);
     return { stage: st.name, set: r.set, open: r.open ? from : null, from };
   });
+  for (const [k, { at, stages: on }] of unknownOn) {
+    const [name, why] = k.split("\0");
+    warn(at, `cron.whenever-variable-unknown: stage${on.length > 1 ? "s" : ""} ${on.join(", ")}: ${why}: the schedule's \`${name}\` (\`@${name}\`) is not known there, and jobs that depend on it are written suspended or with a placeholder`);
+  }
+  return sets;
 }
 
 function piecesOf(v: RValue): Piece[] {

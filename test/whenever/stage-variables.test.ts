@@ -80,8 +80,9 @@ describe("whenever_variables per stage vs `whenever -f --set`", () => {
     ]);
     const gold = m.cron!.jobs.find((j) => j.command.includes("gold-refresh"))!;
     expect(gold.condition?.text).toBe('if @tier == "gold"');
-    const why = m.problems.filter((p) => p.file === "config/schedule.rb" && /tier/.test(p.message)).map((p) => p.message).join("\n");
-    expect(why).toMatch(/the deploy passes tier to whenever \(config\/deploy\.rb:3\) as <.*TALLY_TIER/);
+    const why = m.problems.filter((p) => p.file === "config/deploy.rb" && /cron\.whenever-variable-unknown/.test(p.message)).map((p) => p.message);
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(/^cron\.whenever-variable-unknown: stages demo, production, staging: the deploy passes tier to whenever \(config\/deploy\.rb:3\) as <.*TALLY_TIER.*the schedule's `tier`/);
     const report = renderReport(m, { color: false });
     expect(report).toMatch(/bin\/north-sync.*\[only on stages production: their whenever variables \(config\/deploy\.rb:3\)\]/);
   });
