@@ -1026,6 +1026,8 @@ export interface ScheduleFile {
   taskRoles?: { roles: string[]; byRole: boolean };
   /** Stage names whose deploy loads it, when not every stage (a per-stage `whenever_load_file`). */
   stages?: string[];
+  /** The file exists but nothing in the deploy runs whenever (no plugin, no whenever command): read as whenever's default. */
+  notRunByDeploy?: true;
   /** This file's `set`, `env` and `job_type` lines. */
   settings: Record<string, Fact<RValue>>;
 }

@@ -212,6 +212,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     // empty section does not read as a schedule that was not looked at.
     // Which schedule files the servers loaded, and what loaded each (analyzers/whenever/loaded.ts),
     // said when it is more than whenever's default file on every stage's whenever_roles.
+    for (const f of m.cron.files ?? []) if (f.notRunByDeploy) lines.push(`  ${f.file} exists but the deploy never runs whenever (no whenever/capistrano, no whenever command in a deploy task): its jobs reached a crontab only if someone ran whenever on the servers by hand`);
     const plain = (m.cron.files ?? []).every((f) => f.file === WHENEVER_DEFAULT_FILE && !f.stages && !f.taskRoles);
     for (const f of plain ? [] : m.cron.files ?? []) {
       const where = [f.stages ? `stages ${f.stages.join(", ")}` : "", f.taskRoles ? `on roles ${f.taskRoles.roles.join(", ")}` : ""].filter(Boolean).join("; ");
