@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -88,7 +88,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
         object: {
           apiVersion: "batch/v1",
           kind: "CronJob",
-          metadata: { name, labels: labels(app, "cron") },
+          metadata: { name, labels: labels(app, "cron"), ...(job.condition ? { annotations: { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } } : {}) },
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,

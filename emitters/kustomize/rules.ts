@@ -859,6 +859,9 @@ export function cronServerAdminReason(command: string): string | null {
   return `it administers the servers (${JSON.stringify(admin)}): a CronJob's pod has no sudo and no init system, and nothing of the servers to restart; Kubernetes restarts its own pods (a container over its memory limit, a failing liveness probe). Keep it suspended or delete it; if the restart worked around a worker's memory growth, set that worker's memory limit instead`;
 }
 
+/** Annotation of a CronJob written suspended because whenever wrote it only under a condition not decided statically: the condition and its line. */
+export const CRON_UNDECIDED_ANNOTATION = "rails2k8s.dev/undecided-condition";
+
 /**
  * Why a CronJob is written suspended because whether whenever wrote its line at all depended on a
  * condition the analysis cannot decide (analyzers/whenever/schedule.ts), or null. Never dropped, never run.

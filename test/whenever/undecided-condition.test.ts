@@ -92,6 +92,10 @@ describe("suspended, with the reason, through the report, the CronJobs and MIGRA
     const suspended = (needle: string) => crons.find((c) => JSON.stringify(c.spec.jobTemplate).includes(needle))!.spec.suspend === true;
     expect(suspended("ledger:close_day")).toBe(false);
     for (const t of ["exports:nightly", "Archive.sweep", "Archive.check", "mirror-sync"]) expect(suspended(t), t).toBe(true);
+    // the condition on the object, for the corpus oracle and a reader of the YAML
+    const sweep = crons.find((c) => JSON.stringify(c.spec.jobTemplate).includes("Archive.sweep"))!;
+    expect(sweep.metadata.annotations["rails2k8s.dev/undecided-condition"]).toBe('if File.exist?(File.join(Dir.home, "archive.enabled")) (config/schedule.rb:15)');
+    expect(crons.find((c) => JSON.stringify(c.spec.jobTemplate).includes("ledger:close_day"))!.metadata.annotations).toBeUndefined();
 
     const guide = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
     expect(guide).toMatch(/cron job "Archive\.sweep" is written suspended: whenever wrote it only when .*if File\.exist\?.*config\/schedule\.rb:15.*resume it once you confirm the servers ran it/);
