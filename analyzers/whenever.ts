@@ -6,6 +6,7 @@ import type { AnalyzerContext, CronFacts, CronJob, RValue, ScheduleFile, Source 
 import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
 import { customWheneverVariables, type ScheduleLoad } from "./whenever/loaded.js";
+import type { StageWheneverSet } from "./whenever/variables.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../src/model.js";
 
 /** whenever's default file: what is read when no deploy load says otherwise (tests, the oracle). */
@@ -18,6 +19,11 @@ export interface CronOptions {
    * (or whenever's defaults) apply.
    */
   set?: PreSet;
+  /**
+   * Per stage, what its deploy passed to `--set` when some stage sets whenever_variables of its own
+   * (analyzers/whenever/variables.ts): the schedule is run once per stage with them.
+   */
+  stageSets?: StageWheneverSet[] | null;
 }
 
 /**
@@ -34,9 +40,10 @@ const RELEASE_PATH: RValue = { cap: "release_path" };
 export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsEnvs: string[] = [], loads: ScheduleLoad[] = [{ file: SCHEDULE_FILE, how: "whenever's default file" }]): CronFacts | null {
   const files: ScheduleFile[] = [];
   const jobs: CronJob[] = [];
-  const varsFrom = opts.set ? null : customWheneverVariables(ctx);
+  const varsFrom = opts.set || opts.stageSets?.length ? null : customWheneverVariables(ctx);
   for (const load of loads) {
-    const one = cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom);
+    const stageSets = opts.set ? [] : (opts.stageSets ?? []).filter((s) => !load.stages || load.stages.includes(s.stage));
+    const one = stageSets.length ? cronOfFileByStage(ctx, load.file, stageSets) : cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom);
     if (!one) continue;
     files.push({ ...load, settings: one.settings });
     jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}) })));
@@ -68,13 +75,62 @@ function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, rails
   return { settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
 }
 
+/**
+ * The schedule run once per stage with the variables its deploy passed (`--set`): a job every stage's
+ * run defines is one CronJob; one that only some stages' variables define (or define differently:
+ * another command or time) is marked with those stages (onStages), whose overlays alone run it.
+ * Each problem is said once, not once per stage.
+ */
+function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageWheneverSet[]): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
+  const schedule = loadSchedule(ctx, file);
+  if (!schedule) return null;
+  const said = new Set<string>();
+  const report: AnalyzerContext["problem"] = (p) => {
+    const k = `${p.line}\0${p.message}`;
+    if (said.has(k)) return;
+    said.add(k);
+    ctx.problem(p);
+  };
+  // The stage's Rails env and release directory read differently per stage but not in the pod (its
+  // RAILS_ENV is the stage's, its working directory the app's): a job differing only in them is one.
+  const key = (j: CronJob, set: PreSet) => {
+    let command = JSON.stringify(j.command);
+    for (const name of ["environment", "path"]) {
+      const v = set[name];
+      if (typeof v === "string" && v.trim().length > 1) command = command.split(JSON.stringify(v.trim()).slice(1, -1)).join(`\u0000${name}\u0000`);
+    }
+    return JSON.stringify([j.source.line, j.type, j.task, command, j.schedules, j.roles]);
+  };
+  const runs = stageSets.map((s) => {
+    const r = schedule.run(s.set, report, s.open);
+    return { s, r, jobs: toCronJobs(r) };
+  });
+  const all = new Map<string, { job: CronJob; stages: string[] }>();
+  for (const { s, jobs } of runs)
+    for (const j of jobs) {
+      const k = key(j, s.set);
+      const seen = all.get(k);
+      if (seen) {
+        seen.stages.push(s.stage);
+        if (!seen.job.condition && j.condition) seen.job = { ...seen.job, condition: j.condition };
+      } else all.set(k, { job: j, stages: [s.stage] });
+    }
+  const jobs = [...all.values()].map(({ job, stages }) => {
+    if (stages.length === stageSets.length) return job;
+    const custom = stageSets.find((s) => !stages.includes(s.stage)) ?? stageSets[0]!;
+    return { ...job, onStages: { stages, with: custom.from } };
+  });
+  jobs.sort((a, b) => a.source.line - b.source.line);
+  return { settings: runs[0]!.r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
+}
+
 /** A schedule file as whenever would write it, line by line (for the report and the oracle test). */
 export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}, file: string = SCHEDULE_FILE): ScheduleResult | null {
   return loadSchedule(ctx, file)?.run(opts.set ?? {}, ctx.problem) ?? null;
 }
 
 /** A schedule file read and parsed once; `run` is whenever with a `--set`, as often as needed. */
-function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | null = null): { run: (set: PreSet, report: AnalyzerContext["problem"]) => ScheduleResult } | null {
+function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | null = null): { run: (set: PreSet, report: AnalyzerContext["problem"], openFrom?: Source | null) => ScheduleResult } | null {
   if (!hasPath(ctx.repo, file)) return null;
   const read = ctx.repo.read(file);
   if ("error" in read) {
@@ -85,7 +141,7 @@ function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | nul
   for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const paths = ctx.repo.paths;
   const files = { binRails: paths.includes("bin/rails"), scriptRails: paths.includes("script/rails"), gemfile: paths.includes("Gemfile") };
-  return { run: (set, report) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" }), varsFrom) };
+  return { run: (set, report, openFrom) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" }), openFrom === undefined ? varsFrom : openFrom) };
 }
 
 /**
@@ -101,6 +157,7 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
     command: j.command,
     roles: j.roles,
     source: j.source,
+    ...(j.condition ? { condition: j.condition } : {}),
   }));
   // A job whose times were computed but whose every line was combined into another job's: an exact
   // duplicate (whenever's combine joins equal lines field by field, `30,30 4 * * *`). Said as such,

@@ -107,7 +107,7 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot) {
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };
     if (dump?.rails_env) capEnv[stage] = dump.rails_env;
-    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null, loadFile: dump.whenever_load_file ?? null };
+    if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null, loadFile: dump.whenever_load_file ?? null, set: typeof dump.whenever_set === "string" && dump.whenever_set ? dump.whenever_set : null };
   }
   return { ...compareCapistrano(summary, stages, servers), capEnv, whenever };
 }
@@ -171,7 +171,7 @@ function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir,
       const roleSets = [...new Set(servers.map((s) => (byRole ? [...s.roles].sort().join(",") : "")))];
       for (const [i, roleSet] of roleSets.entries()) {
         const tag = `${stage.name}${files.length > 1 ? `-${file.replace(/[^\w.-]+/g, "_")}` : ""}${roleSets.length > 1 ? `-${i + 1}` : ""}`;
-        const r = run(outDir, `whenever-${tag}`, "whenever", ["-f", file, "--set", `environment=${railsEnv}`, ...(byRole ? ["--roles", roleSet] : [])], {
+        const r = run(outDir, `whenever-${tag}`, "whenever", ["-f", file, "--set", cap?.set ?? `environment=${railsEnv}`, ...(byRole ? ["--roles", roleSet] : [])], {
           cwd: app,
           env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8" },
         });
@@ -192,7 +192,8 @@ function wheneverOracle(repoDir, summary, overlays, capEnv, capWhenever, outDir,
       lines: lines?.length ?? null,
       reboot: lines?.filter((l) => /^@reboot\b/.test(l)).length ?? 0,
       error: failed,
-      cronJobs: jobs ? jobs.filter((j) => !j.suspend || j.byDesign).length : null,
+      cronJobs: jobs ? jobs.filter((j) => (!j.suspend || j.byDesign) && !(j.undecided && !j.notRunOnStage)).length : null,
+      undecided: jobs ? jobs.filter((j) => j.undecided && !j.notRunOnStage).length : 0,
       suspended: jobs ? jobs.filter((j) => j.suspend && !j.byDesign).length : 0,
       schedules: lines?.filter((l) => !/^@reboot\b/.test(l)).map(lineSchedule),
       // A by-design suspension with a placeholder schedule (the real one computed at run time) is

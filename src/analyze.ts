@@ -33,6 +33,7 @@ import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { loadedSchedules } from "../analyzers/whenever/loaded.js";
+import { wheneverStageSets } from "../analyzers/whenever/variables.js";
 import { attachSchedules } from "../analyzers/workers/schedules.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
@@ -106,7 +107,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null));
-  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, {}, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
+  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).

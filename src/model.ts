@@ -1075,6 +1075,8 @@ export interface ScheduleFile {
   taskRoles?: { roles: string[]; byRole: boolean };
   /** Stage names whose deploy loads it, when not every stage (a per-stage `whenever_load_file`). */
   stages?: string[];
+  /** The file exists but nothing in the deploy runs whenever (no plugin, no whenever command): read as whenever's default. */
+  notRunByDeploy?: true;
   /** This file's `set`, `env` and `job_type` lines. */
   settings: Record<string, Fact<RValue>>;
 }
@@ -1121,6 +1123,17 @@ export interface CronJob {
   taskRoles?: { roles: string[]; byRole: boolean };
   /** The stages whose deploy loaded this job's file, when not every stage. */
   stages?: string[];
+  /**
+   * The condition around the job call that the analysis cannot decide (`if File.exist?(...)`, an
+   * ENV read, a constant from elsewhere, a loop over a server-side list): whether whenever wrote it
+   * is not known, so its CronJob is written suspended until someone confirms the servers ran it.
+   */
+  condition?: { text: string; source: Source };
+  /**
+   * The stages whose whenever variables (`set :whenever_variables`) make the schedule define this
+   * job, when not every stage's do; `with` names the deploy line that sets them.
+   */
+  onStages?: { stages: string[]; with: Source };
   source: Source;
 }
 

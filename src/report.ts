@@ -233,6 +233,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     // empty section does not read as a schedule that was not looked at.
     // Which schedule files the servers loaded, and what loaded each (analyzers/whenever/loaded.ts),
     // said when it is more than whenever's default file on every stage's whenever_roles.
+    for (const f of m.cron.files ?? []) if (f.notRunByDeploy) lines.push(`  ${f.file} exists but the deploy never runs whenever (no whenever/capistrano, no whenever command in a deploy task): its jobs reached a crontab only if someone ran whenever on the servers by hand`);
     const plain = (m.cron.files ?? []).every((f) => f.file === WHENEVER_DEFAULT_FILE && !f.stages && !f.taskRoles);
     for (const f of plain ? [] : m.cron.files ?? []) {
       const where = [f.stages ? `stages ${f.stages.join(", ")}` : "", f.taskRoles ? `on roles ${f.taskRoles.roles.join(", ")}` : ""].filter(Boolean).join("; ");
@@ -240,7 +241,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}  ${at(j.source)}`);
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}  ${at(j.source)}`);
   } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");
@@ -286,6 +287,12 @@ function cronRolesText(m: AppModel, job: CronJob): string {
  * stages of the other envs had no such crontab line, and their CronJob is suspended.
  */
 const cronEnvsText = (job: CronJob): string => (job.envs ? ` [only for RAILS_ENV ${job.envs.join(", ")}]` : "");
+
+/** A job under a condition not decided statically: written suspended until the servers' crontab is confirmed. */
+const cronConditionText = (job: CronJob): string => (job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");
+
+/** A job the schedule defines only with some stages' whenever variables. */
+const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stages ${job.onStages.stages.join(", ")}: their whenever variables (${job.onStages.with.file}:${job.onStages.with.line})]` : "");
 
 /** A question that depends on an earlier answer says on which. */
 const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");

@@ -18,13 +18,21 @@ export interface DslCall {
   source: Source;
   /** The source text of the unknown condition the call sits under, if any. */
   condition: string | null;
+  /** Where that condition is written (its `if`, `case` or loop line). */
+  conditionAt?: Source | null;
+}
+
+/** An undecided condition: its text and where it is written. */
+interface Cond {
+  text: string;
+  source: Source;
 }
 
 export interface ConfigWalker {
   /** Evaluates a node with the file's locals and path helpers at this point of the walk. */
   ev(node: any): RValue;
-  /** Walks a block's body the same way (DSLs that nest: whenever's `every ... do`). */
-  body(block: any, condition: string | null): void;
+  /** Walks a block's body the same way (DSLs that nest: whenever's `every ... do`); `at`: where the condition is written. */
+  body(block: any, condition: string | null, at?: Source | null): void;
   parsed: ParsedRuby;
 }
 
@@ -69,9 +77,9 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
   const walker: ConfigWalker = {
     ev,
     parsed,
-    body(block, condition) {
+    body(block, condition, at) {
       frames.push(new Map());
-      walk(statementsOf(block?.body), condition);
+      walk(statementsOf(block?.body), condition === null ? null : { text: condition, source: at ?? { file: parsed.file, line: 0 } });
       frames.pop();
     },
   };
@@ -80,28 +88,28 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     frames[frames.length - 1].set(name, v);
   };
 
-  const walk = (stmts: any[], condition: string | null) => {
+  const walk = (stmts: any[], condition: Cond | null) => {
     for (const st of stmts) {
       switch (kind(st)) {
         case "LocalVariableWriteNode":
-          assign(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          assign(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
           break;
         case "ConstantWriteNode":
-          constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
           break;
         case "ConstantOrWriteNode": {
           const cur = constants.get(st.name);
-          if (cur === undefined || truthy(cur) === false) constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          if (cur === undefined || truthy(cur) === false) constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
           break;
         }
         case "InstanceVariableWriteNode":
-          ivars.set(String(st.name), condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          ivars.set(String(st.name), condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
           break;
         case "InstanceVariableOrWriteNode": {
           const name = String(st.name);
           const cur = ivars.has(name) ? ivars.get(name)! : ivar?.(name.slice(1));
           const t = cur === undefined ? false : isStringAtRun(cur) ? true : truthy(cur);
-          if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition}\`, not known statically`) : ev(st.value));
+          if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
           else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: ${cur !== undefined && typeof cur === "object" && cur !== null && typeof (cur as { unknown?: unknown }).unknown === "string" ? (cur as { unknown: string }).unknown : `whether ${name} was already set is not known statically`}`));
           break;
         }
@@ -118,8 +126,8 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           const elseStmts = !elseBranch ? [] : kind(elseBranch) === "ElseNode" ? statementsOf(elseBranch.statements) : [elseBranch];
           if (c === null) {
             const text = `${kind(st) === "IfNode" ? "if" : "unless"} ${shorten(parsed.textOf(st.predicate))}`;
-            walk(thenStmts, condition ?? text);
-            walk(elseStmts, condition ?? text);
+            walk(thenStmts, condition ?? { text, source: parsed.sourceOf(st) });
+            walk(elseStmts, condition ?? { text, source: parsed.sourceOf(st) });
           } else walk((kind(st) === "IfNode") === c ? thenStmts : elseStmts, condition);
           break;
         }
@@ -132,9 +140,10 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           if (b) walk(statementsOf(b.statements), condition);
           else {
             const text = `case ${shorten(parsed.textOf(st.predicate ?? st))}`;
-            for (const w of st.conditions ?? []) walk(statementsOf(w.statements), condition ?? text);
+            const here = condition ?? { text, source: parsed.sourceOf(st) };
+            for (const w of st.conditions ?? []) walk(statementsOf(w.statements), here);
             const last = st.elseClause ?? st.else_clause ?? st.consequent;
-            if (last) walk(statementsOf(last.statements), condition ?? text);
+            if (last) walk(statementsOf(last.statements), here);
           }
           break;
         }
@@ -160,13 +169,13 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             // the loop declares is said rather than dropped.
             const text = `${shorten(parsed.textOf(st.receiver))}.each`;
             frames.push(new Map(param ? [[param, unknown(parsed, st.receiver, `an item of ${text}, a list not known statically`)]] : []));
-            walk(statementsOf(st.block.body), condition ?? text);
+            walk(statementsOf(st.block.body), condition ?? { text, source: parsed.sourceOf(st) });
             frames.pop();
             break;
           }
           if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
           const block = st.block ? (kind(st.block) === "BlockArgumentNode" ? st.block.expression ?? st.block : st.block) : null;
-          visit({ name: st.name, node: st, args: argsOf(st), block, source: parsed.sourceOf(st), condition }, walker);
+          visit({ name: st.name, node: st, args: argsOf(st), block, source: parsed.sourceOf(st), condition: condition?.text ?? null, conditionAt: condition?.source ?? null }, walker);
           break;
         }
         default:

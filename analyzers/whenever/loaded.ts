@@ -18,6 +18,7 @@
 // does not hold, is a named warning.
 import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, Stage } from "../../src/model.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
+import { mbStack } from "../capistrano/mb.js";
 import { pluginLoadedIn } from "../workers/index.js";
 
 const DEFAULT_SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
@@ -199,7 +200,15 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     });
   }
   replacedCrontabs(ctx, stages, writers);
-  if (!invoked && hasPath(ctx.repo, DEFAULT_SCHEDULE_FILE)) loads.push({ file: DEFAULT_SCHEDULE_FILE, how: "whenever's default file (nothing in the deploy runs whenever)" });
+  if (!invoked && hasPath(ctx.repo, DEFAULT_SCHEDULE_FILE)) {
+    loads.push({ file: DEFAULT_SCHEDULE_FILE, how: "whenever's default file (nothing in the deploy runs whenever)", notRunByDeploy: true });
+    // capistrano-mb's crontab recipe says its own (analyzers/capistrano/mb-crontab.ts).
+    const n = everyBlocks(ctx, DEFAULT_SCHEDULE_FILE);
+    if (n && !(cap && mbStack(ctx, cap.requires))) {
+      const gem = /^\s{4}whenever \(/m.test(lockText(ctx)) ? " (whenever is in Gemfile.lock)" : "";
+      ctx.problem({ file: DEFAULT_SCHEDULE_FILE, line: 1, message: `cron.whenever-not-invoked: ${DEFAULT_SCHEDULE_FILE} exists but the deploy never runs whenever${gem}: no \`require "whenever/capistrano"\` in the Capfile, no whenever command in a deploy task. Its ${n} \`every\` block${n === 1 ? "" : "s"} reached a crontab only if someone ran whenever on the servers by hand: the CronJobs carry them as written; check the servers' \`crontab -l\` before relying on them`, severity: "warning" });
+    }
+  }
   return { loads: reportLoads(ctx, loads) };
 }
 
@@ -219,6 +228,12 @@ function replacedCrontabs(ctx: AnalyzerContext, stages: Stage[], writers: { file
       ctx.problem({ ...here[1]!.source, message: `cron.crontab-replaced: stage ${st.name}, server ${server.host}: the deploy writes its whole crontab (\`whenever -w\`) from ${files.join(" and ")}; each write replaces the one before, so that server's crontab held only the last file's jobs. Both files' jobs are carried as CronJobs: check which the servers really ran`, severity: "warning" });
     }
 }
+
+const lockText = (ctx: AnalyzerContext): string => {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return "";
+  const r = ctx.repo.read("Gemfile.lock");
+  return "error" in r ? "" : r.text;
+};
 
 const everyBlocks = (ctx: AnalyzerContext, file: string): number => {
   const r = ctx.repo.read(file);

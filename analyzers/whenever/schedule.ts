@@ -11,8 +11,11 @@ import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } 
 import type { ChronicOptions } from "./chronic.js";
 import { jobCommand, redirection, shellescape, type Options } from "./job.js";
 
-/** What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. */
-export type PreSet = Record<string, string>;
+/**
+ * What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. A
+ * value the deploy computes from what is not known statically is an Unknown (analyzers/whenever/variables.ts).
+ */
+export type PreSet = Record<string, RValue>;
 
 export interface ScheduledJob {
   type: string;
@@ -26,6 +29,14 @@ export interface ScheduledJob {
   source: Source;
   /** The task argument as written (`"scrape[#{region}]"`): tells apart tasks that evaluate to the same unknown. */
   taskText?: string;
+  /** The condition the job call sits under that the analysis cannot decide: whenever may or may not have written it. */
+  condition?: JobCondition;
+}
+
+/** An undecided condition around a job (`if File.exist?(...)`, `ENV[...]`, a list known only on the server). */
+export interface JobCondition {
+  text: string;
+  source: Source;
 }
 
 export interface CrontabLine {
@@ -83,7 +94,7 @@ const BUILTIN_JOB_TYPES: Record<string, string> = {
 export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem, varsFrom: Source | null = null): ScheduleResult {
   const setVars: Options = {};
   const settings: Record<string, Fact<RValue>> = {};
-  const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== ""));
+  const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== "" && preSet[k] !== null));
   const env: [string, RValue][] = [];
   const jobTypes: Record<string, string> = {};
   const pending: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }[] = [];
@@ -95,7 +106,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if (source) settings[name] = { value, source };
   };
   // pre_set, then setup.rb (which cannot override the pre-set values)
-  for (const k of preSetKeys) setVars[k] = preSet[k].trim();
+  for (const k of preSetKeys) setVars[k] = typeof preSet[k] === "string" ? preSet[k].trim() : preSet[k];
   for (const [k, v] of Object.entries(setupVariables(files, defaultPath))) set(k, v, null);
   for (const [name, tpl] of Object.entries(BUILTIN_JOB_TYPES)) jobTypes[name] = tpl;
 
@@ -120,7 +131,8 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   const visit = (call: DslCall, w: ConfigWalker) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : w.ev(call.args[i]));
     const nameOf = (v: RValue): string | null => (isSym(v) ? v.sym : typeof v === "string" ? v : null);
-    if (call.condition) problem(call.source.line, `\`${call.name}\` under \`${call.condition}\`: whether whenever runs it is not known statically; read as if it ran`);
+    const isJob = call.name in jobTypes && !["set", "env", "job_type", "every"].includes(call.name);
+    if (call.condition && !isJob && call.name !== "every") problem(call.source.line, `\`${call.name}\` under \`${call.condition}\`: whether whenever runs it is not known statically; read as if it ran`);
     switch (call.name) {
       case "set": {
         const name = nameOf(arg(0));
@@ -152,7 +164,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
         const outer = scope;
         scope = { every: isHash(opts) ? opts : {}, time: arg(0), timeSource: call.source };
         if (!isHash(opts)) problem(call.source.line, "options of `every` not known statically");
-        w.body(call.block, call.condition);
+        w.body(call.block, call.condition, call.conditionAt);
         scope = outer;
         return;
       }
@@ -163,6 +175,9 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
       return;
     }
     if (!scope) return problem(call.source.line, `\`${call.name}\` outside an \`every\` block (whenever fails on it)`);
+    // Whether whenever wrote it depends on what only the servers knew: carried, and suspended (analyzers/whenever.ts).
+    const condition: JobCondition | undefined = call.condition ? { text: call.condition, source: call.conditionAt ?? call.source } : undefined;
+    if (condition) problem(call.source.line, `cron.condition-undecided: \`${call.name}\` under \`${condition.text}\` (line ${condition.source.line}): whether whenever wrote this job is not known statically; its CronJob is written suspended until you confirm the servers ran it`);
     // job_type's method: { task:, template: } + the job's own options, mailto and output defaults
     const own = call.args[1] ? arg(1) : {};
     const options: Options = { task: arg(0), template: jobTypes[call.name], ...(isHash(own) ? own : {}) };
@@ -170,7 +185,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
     if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
     pending.push({
-      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source },
+      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}) },
       options: { ...scope.every, ...setVars, ...options, __time: scope.time },
       template: jobTypes[call.name],
       atSource: scope.timeSource,

@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -61,6 +61,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: whenever wrote no line for it on any stage (${plan.stages.map((st) => `${st.stage.name}: ${cronNotRunReason(st.stage, job)}`).join("; ")}); it would also need what only the servers had (${serverOnly})`, source: job.source });
     else if (serverOnly)
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${serverOnly}. Put what it needs in the repo (or point it at a mounted volume or object storage), then remove suspend: true`, source: job.source });
+    // Under a condition not decided statically: the CronJob exists (one per job), suspended.
+    const undecided = cronUndecidedReason(job);
+    if (undecided) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${undecided}`, source: job.source });
     // A job whose schedule the analysis could not compute still gets its CronJob: with the
     // answered cron line, else suspended with a placeholder line until someone answers.
     const unknownSchedule = job.schedules.length === 0;
@@ -85,11 +88,11 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
         object: {
           apiVersion: "batch/v1",
           kind: "CronJob",
-          metadata: { name, labels: labels(app, "cron") },
+          metadata: { name, labels: labels(app, "cron"), ...(job.condition ? { annotations: { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } } : {}) },
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
-            ...(serverOnly || admin || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
+            ...(serverOnly || admin || undecided || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,

@@ -124,6 +124,7 @@ export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
 export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   const env = railsEnvOf(stage);
   if (job.envs && !job.envs.includes(env)) return `${job.source.file} defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
+  if (job.onStages && !job.onStages.stages.includes(stage.name)) return `with the stage's whenever variables (${job.onStages.with.file}:${job.onStages.with.line}) ${job.source.file} does not define it, so whenever wrote no crontab line for it there`;
   if (job.stages && !job.stages.includes(stage.name)) return `the stage's deploy does not load ${job.source.file} (only ${job.stages.join(", ")} do), so whenever wrote no crontab line for it there`;
   if (cronServersOf(stage, job).length) return null;
   if (job.taskRoles && stage.servers.length > 0)
@@ -872,6 +873,20 @@ export function cronServerAdminReason(command: string): string | null {
   const admin = serverAdminCommand(command);
   if (!admin) return null;
   return `it administers the servers (${JSON.stringify(admin)}): a CronJob's pod has no sudo and no init system, and nothing of the servers to restart; Kubernetes restarts its own pods (a container over its memory limit, a failing liveness probe). Keep it suspended or delete it; if the restart worked around a worker's memory growth, set that worker's memory limit instead`;
+}
+
+/** Annotation of a CronJob written suspended because whenever wrote it only under a condition not decided statically: the condition and its line. */
+export const CRON_UNDECIDED_ANNOTATION = "rails2k8s.dev/undecided-condition";
+
+/**
+ * Why a CronJob is written suspended because whether whenever wrote its line at all depended on a
+ * condition the analysis cannot decide (analyzers/whenever/schedule.ts), or null. Never dropped, never run.
+ */
+export function cronUndecidedReason(job: CronJob): string | null {
+  if (!job.condition) return null;
+  const at = `${job.condition.source.file}:${job.condition.source.line}`;
+  if (job.condition.text.endsWith(".each")) return `whenever wrote it once per item of \`${job.condition.text.slice(0, -5)}\` (${at}), a list only the servers knew (how many, and which, is not known); resume it once you confirm the servers ran it`;
+  return `whenever wrote it only when \`${job.condition.text}\` (${at}) held, which depends on what only the servers knew (an ENV value, a file there, a constant or list from elsewhere); resume it once you confirm the servers ran it`;
 }
 
 /** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */

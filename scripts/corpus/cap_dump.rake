@@ -23,6 +23,8 @@ namespace :corpus do
       # generated with `--set environment=<whenever_environment>` and that server's `--roles`.
       whenever_roles: Array(fetch(:whenever_roles, :db)).map(&:to_s),
       whenever_environment: env.variables.keys.include?(:whenever_environment) ? plain.(fetch(:whenever_environment)) : nil,
+      # What `--set` got: whenever_variables as the servers' shell splits it (its first word).
+      whenever_set: (v = fetch(:whenever_variables, nil)).is_a?(String) ? (require("shellwords"); Shellwords.split(v).first) : nil,
       # whenever/capistrano (v3) passes `-f <whenever_load_file>` when set (its default nil).
       whenever_load_file: env.variables.keys.include?(:whenever_load_file) ? plain.(fetch(:whenever_load_file)) : nil,
       missing: CORPUS_MISSING

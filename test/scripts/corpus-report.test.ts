@@ -70,6 +70,12 @@ describe("whenever comparison", () => {
     });
     expect(compareWhenever([{ stage: "production", lines: null, error: "NameError", cronJobs: 1 }]).verdict).toBe("n.a.");
   });
+
+  it("a CronJob under an undecided condition counts whether or not whenever printed its line, never beyond", () => {
+    for (const lines of [2, 3]) expect(compareWhenever([{ stage: "production", lines, cronJobs: 2, undecided: 1 }]).verdict).toBe("agree");
+    expect(compareWhenever([{ stage: "production", lines: 4, cronJobs: 2, undecided: 1 }]).details).toEqual(["production: 4 cron lines vs 2 CronJobs (+1 under an undecided condition)"]);
+    expect(compareWhenever([{ stage: "production", lines: 1, cronJobs: 2, undecided: 1 }]).verdict).toBe("disagree");
+  });
 });
 
 describe("runs, kinds, names", () => {
@@ -134,12 +140,15 @@ describe("whenever against the CronJobs that run", () => {
       'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-preheat\nspec:\n  schedule: "10 5 * * *"\n',
       "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-invoices\nspec:\n  schedule: 0 21 * * 1\n  suspend: true\n",
       "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-oven-restart\n  annotations:\n    rails2k8s.dev/not-run-on-stage: no server had its roles (one)\nspec:\n  schedule: 5 0 * * *\n  suspend: true\n",
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bakery-export\n  annotations:\n    rails2k8s.dev/undecided-condition: if ENV[\"EXPORT\"] (config/schedule.rb:4)\nspec:\n  schedule: 0 3 * * *\n  suspend: true\n",
     ].join("---\n");
     expect(cronJobsOf(built)).toEqual([
-      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false, notRunOnStage: false },
-      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true, notRunOnStage: false },
+      { name: "bakery-preheat", schedule: "10 5 * * *", suspend: false, notRunOnStage: false, undecided: false },
+      { name: "bakery-invoices", schedule: "0 21 * * 1", suspend: true, notRunOnStage: false, undecided: false },
       // The overlay's own reason: whenever wrote no line on this stage, whatever the base suspended it for.
-      { name: "bakery-oven-restart", schedule: "5 0 * * *", suspend: true, notRunOnStage: true },
+      { name: "bakery-oven-restart", schedule: "5 0 * * *", suspend: true, notRunOnStage: true, undecided: false },
+      // Under a condition only the servers decided: whenever may or may not have printed its line.
+      { name: "bakery-export", schedule: "0 3 * * *", suspend: true, notRunOnStage: false, undecided: true },
     ]);
     expect(lineSchedule("10 5 * * * /bin/bash -l -c 'x'")).toBe("10 5 * * *");
     expect(lineSchedule("@weekly /bin/bash -l -c 'y'")).toBe("@weekly");

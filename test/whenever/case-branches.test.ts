@@ -88,7 +88,9 @@ describe("`case` in a whenever schedule", () => {
     const text = 'case ENV.fetch("CRON_PROFILE")\nwhen "full"\n  every 1.day do\n    rake "a:b"\n  end\nelse\n  every 2.days do\n    rake "c:d"\n  end\nend\n';
     const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": text, Gemfile: "", "bin/rails": "" }), problem: (p) => problems.push(p) })!;
     expect(cron.jobs.map((j) => j.task)).toEqual(["a:b", "c:d"]);
-    expect(problems.filter((p) => /under `case ENV.fetch\("CRON_PROFILE"\)`/.test(p.message)).map((p) => p.line)).toEqual([3, 4, 7, 8]);
+    // said once per job (not again for its `every`), and each job carries the case: its CronJob is suspended
+    expect(problems.filter((p) => /under `case ENV.fetch\("CRON_PROFILE"\)`/.test(p.message)).map((p) => p.line)).toEqual([4, 8]);
+    expect(cron.jobs.map((j) => j.condition)).toEqual([1, 1].map((line) => ({ text: 'case ENV.fetch("CRON_PROFILE")', source: { file: "config/schedule.rb", line } })));
   });
 });
 
@@ -151,6 +153,7 @@ end
     expect(cron.jobs.map((j) => j.schedules)).toEqual(want.lines.map((l) => [l.schedule]));
     // The loop's two jobs: their task is not known (the item is the servers'), the third's is.
     expect(cron.jobs.map((j) => typeof j.task === "string")).toEqual([false, false, true]);
-    expect(problems.filter((p) => /under `ENV.fetch\("SHARDS", "eu"\).split\(","\).each`/.test(p.message)).map((p) => p.line)).toEqual([2, 3, 5, 6]);
+    expect(problems.filter((p) => /under `ENV.fetch\("SHARDS", "eu"\).split\(","\).each`/.test(p.message)).map((p) => p.line)).toEqual([3, 6]);
+    expect(cron.jobs.map((j) => j.condition?.source.line ?? null)).toEqual([1, 1, null]);
   });
 });

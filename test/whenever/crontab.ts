@@ -12,15 +12,22 @@ export interface WheneverOutput {
   lines: { schedule: string; command: string; mailto: string | null }[];
 }
 
-export function runWhenever(scheduleFile: string, release: { gemfile: boolean; binRails: boolean }, set: string): WheneverOutput {
+/** What the server had when whenever ran there: environment variables, and empty files in its home (= the run directory). */
+export interface ServerState {
+  env?: Record<string, string>;
+  homeFiles?: string[];
+}
+
+export function runWhenever(scheduleFile: string, release: { gemfile: boolean; binRails: boolean }, set: string, server: ServerState = {}): WheneverOutput {
   const dir = mkdtempSync(join(tmpdir(), "r2k-whenever-"));
   try {
+    for (const f of server.homeFiles ?? []) writeFileSync(join(dir, f), "");
     if (release.gemfile) writeFileSync(join(dir, "Gemfile"), 'source "https://rubygems.org"\n');
     if (release.binRails) {
       mkdirSync(join(dir, "bin"));
       writeFileSync(join(dir, "bin/rails"), "#!/usr/bin/env ruby\n");
     }
-    const r = spawnSync("whenever", ["-f", scheduleFile, "--set", set], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
+    const r = spawnSync("whenever", ["-f", scheduleFile, "--set", set], { cwd: dir, encoding: "utf8", env: { ...server.env, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
     if (r.status !== 0) throw new Error(`whenever failed (${r.status}): ${r.stderr}`);
     return parseCrontab(r.stdout);
   } finally {

@@ -1,0 +1,162 @@
+// What each stage's deploy passed to `whenever --set`: whenever/capistrano runs
+// `whenever --update-crontab <identifier> --set <whenever_variables>` (its whenever_update_flags, v2
+// and v3 alike) through the servers' shell, and whenever's JobList#pre_set reads that word as
+// `name=value&name=value` (each pair cut at `=`, empty names and values skipped). A value the
+// Capistrano evaluation could not know stays unknown, under its name.
+import type { RValue, Source, Stage, Unknown } from "../../src/model.js";
+import { isInterp, isUnknown } from "../../src/model.js";
+import { formatValue } from "../../src/format.js";
+import type { PreSet } from "./schedule.js";
+
+export interface StageWheneverSet {
+  stage: string;
+  /** The variables whenever got, a value not known statically as an Unknown naming it. */
+  set: PreSet;
+  /**
+   * Where the deploy may pass further variables this reading cannot name (a name or the whole `--set`
+   * word not known statically): a schedule's `@x ||= default` then is not known to take its default.
+   */
+  open: Source | null;
+  /** The deploy line that sets them (whenever_variables, else whenever_update_flags). */
+  from: Source;
+}
+
+/** A literal run of text, a value not known, or a Capistrano path reference (`#{release_path}`). */
+type Piece = string | Unknown | { cap: string };
+const isCap = (p: unknown): p is { cap: string } => typeof p === "object" && p !== null && typeof (p as { cap?: unknown }).cap === "string" && Object.keys(p).length === 1;
+
+/**
+ * Per stage, the `--set` variables its deploy passed, when some stage sets whenever_variables or
+ * whenever_update_flags of its own; null when every stage runs the plugin's defaults
+ * (`environment=<whenever_environment>`, read per Rails env by analyzeCron) or none loads the plugin.
+ */
+export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: string) => void = () => {}): StageWheneverSet[] | null {
+  const withPlugin = stages.filter((st) => st.variables["whenever_update_flags"] !== undefined);
+  const custom = withPlugin.some((st) => st.variables["whenever_update_flags"]!.defaultOf === undefined || (st.variables["whenever_variables"] !== undefined && st.variables["whenever_variables"].defaultOf === undefined));
+  if (!custom) return null;
+  const unknownOn = new Map<string, { at: Source; stages: string[] }>();
+  const sets = withPlugin.map((st) => {
+    const flags = st.variables["whenever_update_flags"]!;
+    const vars = st.variables["whenever_variables"];
+    const from = flags.defaultOf === undefined || !vars ? flags.source : vars.source;
+    const r = setOfFlags(piecesOf(flags.value), from);
+    if (r.cut) warn(from, `cron.whenever-set-cut: stage ${st.name}: the whenever command is run by the servers' shell, and an unquoted \`${r.cut}\` in its flags ends the command there: whenever got only the variables before it (quote the --set value, as whenever's README does)`);
+    for (const [name, v] of Object.entries(r.set))
+      if (isUnknown(v)) {
+        const k = `${name}\0${v.unknown}`;
+        if (unknownOn.has(k)) unknownOn.get(k)!.stages.push(st.name);
+        else unknownOn.set(k, { at: from, stages: [st.name] });
+      }
+    if (r.open) warn(from, `cron.whenever-variables-open: stage ${st.name}: the whenever variables its deploy passes hold a name (or the whole --set) not known statically: any of the schedule's \`@x ||= default\` may not take its default there`);
+    return { stage: st.name, set: r.set, open: r.open ? from : null, from };
+  });
+  for (const [k, { at, stages: on }] of unknownOn) {
+    const [name, why] = k.split("\0");
+    warn(at, `cron.whenever-variable-unknown: stage${on.length > 1 ? "s" : ""} ${on.join(", ")}: ${why}: the schedule's \`${name}\` (\`@${name}\`) is not known there, and jobs that depend on it are written suspended or with a placeholder`);
+  }
+  return sets;
+}
+
+function piecesOf(v: RValue): Piece[] {
+  if (typeof v === "string") return [v];
+  if (isInterp(v)) return v.interp.flatMap((p): Piece[] => (typeof p === "string" ? [p] : typeof p === "number" ? [String(p)] : isCap(p) || isUnknown(p) ? [p] : [{ unknown: `${formatValue(p)}, not known statically` }]));
+  if (isUnknown(v) || isCap(v)) return [v];
+  return [{ unknown: `${formatValue(v)}, not known statically` }];
+}
+
+/** Shell words of the flags (quotes removed), up to an unquoted `&`, `;` or `|`, which ends the command. */
+function shellWords(pieces: Piece[]): { words: Piece[][]; cut: string | null } {
+  const words: Piece[][] = [];
+  let word: Piece[] = [];
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  const push = (p: Piece) => {
+    inWord = true;
+    const last = word[word.length - 1];
+    if (typeof p === "string" && typeof last === "string") word[word.length - 1] = last + p;
+    else word.push(p);
+  };
+  const end = () => {
+    if (inWord) words.push(word);
+    word = [];
+    inWord = false;
+  };
+  for (const piece of pieces) {
+    if (typeof piece !== "string") {
+      push(piece);
+      continue;
+    }
+    for (let i = 0; i < piece.length; i++) {
+      const ch = piece[i]!;
+      if (quote) {
+        if (ch === quote) quote = null;
+        else if (quote === '"' && ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
+        else push(ch);
+      } else if (ch === "'" || ch === '"') {
+        quote = ch;
+        inWord = true;
+      } else if (ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
+      else if (/\s/.test(ch)) end();
+      else if (ch === "&" || ch === ";" || ch === "|") {
+        end();
+        return { words, cut: ch };
+      } else push(ch);
+    }
+  }
+  end();
+  return { words, cut: null };
+}
+
+/** Splits pieces at each literal occurrence of `sep`. */
+function splitPieces(pieces: Piece[], sep: string): Piece[][] {
+  const out: Piece[][] = [[]];
+  for (const p of pieces) {
+    if (typeof p !== "string") {
+      out[out.length - 1]!.push(p);
+      continue;
+    }
+    const parts = p.split(sep);
+    parts.forEach((part, i) => {
+      if (i > 0) out.push([]);
+      if (part) out[out.length - 1]!.push(part);
+    });
+  }
+  return out;
+}
+
+const literal = (ps: Piece[]): string | null => (ps.every((p) => typeof p === "string") ? (ps as string[]).join("") : null);
+
+/** The `--set` word of the flags, read as JobList#pre_set reads it. */
+function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean; cut: string | null } {
+  const { words, cut } = shellWords(pieces);
+  const at = words.findIndex((w) => literal(w) === "--set" || (typeof w[0] === "string" && w[0].startsWith("--set=")));
+  // A flags word not known at all may hold a --set of its own.
+  const open = words.some((w) => literal(w) === null && w.length === 1);
+  if (at < 0) return { set: {}, open, cut };
+  const first = words[at]!;
+  const word = literal(first) === "--set" ? words[at + 1] ?? [] : [(first[0] as string).slice("--set=".length), ...first.slice(1)];
+  const set: PreSet = {};
+  let unnamed = false;
+  for (const pair of splitPieces(word, "&")) {
+    if (!pair.length) continue;
+    const parts = splitPieces(pair, "=");
+    if (parts.length < 2) {
+      // no literal `=`: skipped by whenever, unless a piece not known holds one
+      if (literal(pair) === null) unnamed = true;
+      continue;
+    }
+    const name = literal(parts[0]!);
+    if (name === null) {
+      unnamed = true;
+      continue;
+    }
+    // `variable, value = *pair.split('=')`: the value ends at the next `=`
+    const value = parts[1]!;
+    const text = literal(value);
+    if (!name.trim() || text === "") continue;
+    // The release directory whenever ran in stays that reference: it is the image's app directory.
+    const only = value.length === 1 && isCap(value[0]) ? value[0] : null;
+    set[name.trim()] = text !== null ? text.trim() : only ?? { unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${value.map((p) => (typeof p === "string" ? p : isCap(p) ? `#{${p.cap}}` : `<${p.unknown}>`)).join("")}` };
+  }
+  return { set, open: open || unnamed, cut };
+}
