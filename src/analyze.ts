@@ -70,7 +70,18 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const capOverrides = opts.capOverrides;
   await timed("Prism loaded", () => initPrism());
   const problems: Problem[] = [...initialProblems];
-  const ctx: AnalyzerContext = { repo, problem: (p) => problems.push(p), ...(opts.unusable ? { unusable: opts.unusable } : {}) };
+  // Files refused as unusable are remembered: a stage whose file could not be read is not a stage
+  // that declares no server (splitEmptyStages), whatever its read left.
+  const unusableFiles = new Set<string>();
+  const ctx: AnalyzerContext = {
+    repo,
+    problem: (p) => problems.push(p),
+    unusable: (p) => {
+      unusableFiles.add(p.file);
+      if (opts.unusable) opts.unusable(p);
+      else problems.push({ ...p, severity: "error" });
+    },
+  };
   const guard = <T>(what: string, fallback: T, fn: () => T): T =>
     // An analyzer bug must not take the whole report down: it becomes a problem, like bad input.
     // `npm run bench` breaks the time down by analyzer with RAILS2K8S_TIMING=1.
@@ -87,7 +98,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const read = guard("Capistrano config", { capistrano: null, stages: [], linked: [] }, () => analyzeCapistranoWith(ctx, { overrides: capOverrides }));
   const { capistrano } = read;
   // A stage file that declares no server deploys nowhere: no later reader (and no overlay) sees it.
-  const { stages, empty: stagesWithoutServers } = splitEmptyStages(read.stages);
+  const { stages, empty: stagesWithoutServers } = splitEmptyStages(read.stages, unusableFiles);
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? []));

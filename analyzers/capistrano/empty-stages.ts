@@ -18,8 +18,10 @@ export function declaresNoServer(stage: Stage): boolean {
 }
 
 /** The stages that get an overlay, and those left out because they deploy nowhere. */
-export function splitEmptyStages(stages: Stage[]): { stages: Stage[]; empty: StageWithoutServers[] } {
-  const kept = stages.filter((s) => !declaresNoServer(s));
+export function splitEmptyStages(stages: Stage[], unusableFiles: ReadonlySet<string> = new Set()): { stages: Stage[]; empty: StageWithoutServers[] } {
+  // A stage file refused as unusable (a syntax error, nesting too deep) said nothing readable: not "no server".
+  const empty = (s: Stage) => declaresNoServer(s) && !unusableFiles.has(s.source.file);
+  const kept = stages.filter((s) => !empty(s));
   if (!kept.length || kept.length === stages.length) return { stages, empty: [] };
-  return { stages: kept, empty: stages.filter(declaresNoServer).map((s) => ({ name: s.name, source: s.source })) };
+  return { stages: kept, empty: stages.filter(empty).map((s) => ({ name: s.name, source: s.source })) };
 }
