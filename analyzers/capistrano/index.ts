@@ -12,6 +12,7 @@ import { Session } from "./session.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1 } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
+import { LIMITS } from "../../src/repo.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
@@ -65,6 +66,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   // capistrano-multiconfig's stage files (nested, with shared namespace files): deploy files too.
   const multiconfigFiles = new Set<string>();
+  // mina-multistage's stage files in a stages_dir elsewhere than config/deploy: deploy files too.
+  const minaDirFiles = new Set<string>();
   const reported = new Set<string>();
   const warn = (file: string, line: number, message: string, severity: "warning" | "error" = "warning") => {
     const key = `${file}:${line}:${message}`;
@@ -88,12 +91,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       // `cap` cannot load it either: whatever the analysis made of that stage would be a guess.
       // A deploy file that is not there is read as empty, as `cap` does without a Capfile's requires;
       // one that is there and cannot be read is unusable.
-      if ((isDeployFile(path) || multiconfigFiles.has(path)) && has(path)) unusable(path, 1, `cannot read: ${r.error}`);
+      if ((isDeployFile(path) || multiconfigFiles.has(path) || minaDirFiles.has(path)) && has(path)) unusable(path, 1, `cannot read: ${r.error}`);
       else warn(path, 0, `cannot read: ${r.error}`);
     } else {
       parsed = parseShaped(path, r.text);
       // A stage file that does not parse is not a stage `cap` ever deployed: no overlay is made of it.
-      if ((STAGE_FILE.test(path) || multiconfigFiles.has(path)) && parsed.errors.length) unusable(path, parsed.errors[0].line, `Ruby syntax error: ${parsed.errors[0].message}`);
+      if ((STAGE_FILE.test(path) || multiconfigFiles.has(path) || minaDirFiles.has(path)) && parsed.errors.length) unusable(path, parsed.errors[0].line, `Ruby syntax error: ${parsed.errors[0].message}`);
       // Prism recovers from syntax errors: what it could parse is still used.
       for (const e of parsed.errors) warn(path, e.line, `Ruby syntax error: ${e.message} (the rest of the file is read as far as it parses)`, "error");
     }
@@ -184,6 +187,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // mina-multistage reads its stage files from `stages_dir` (default config/deploy).
   const minaDir = minaTool && !multi ? minaStagesDir() : null;
   if (minaDir) stageNames = minaStageFiles(repo.paths, minaDir);
+  // The limit src/analyze.ts holds config/deploy/*.rb to, for the folder the stages are read from.
+  if (minaDir && stageNames.length > LIMITS.stages) {
+    unusable(`${minaDir}/${stageNames[LIMITS.stages]}.rb`, 1, `${stageNames.length} stage files in mina-multistage's stages_dir ${minaDir}/, more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written`);
+    stageNames = [];
+  }
+  if (minaDir) for (const n of stageNames) minaDirFiles.add(`${minaDir}/${n}.rb`);
   const stageFileOf = (name: string): string => multi?.byName.get(name)?.file ?? `${minaDir ?? "config/deploy"}/${name}.rb`;
   const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);

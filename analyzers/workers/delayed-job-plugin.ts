@@ -62,9 +62,15 @@ function poolOf(spec: string, source: Source, env: Record<string, string>): Pool
   return { queues, count: m[2] === undefined ? 1 : Number(m[2]), env, source };
 }
 
-/** One stage's pools, or why they cannot be read. */
-export function poolsOf(stage: Stage): { pools: Pool[]; defaults: string[] } | { unknown: string; source: Source } {
-  const v = stage.variables;
+/** capistrano3-delayed-job's variables that delayed_job's own recipe never reads. */
+export const PLUGIN_ONLY_VARIABLES = ["delayed_job_workers", "delayed_job_queues", "delayed_job_pools", "delayed_job_roles", "delayed_job_role"];
+
+/**
+ * One stage's pools, or why they cannot be read. For delayed_job's recipe only `delayed_job_args`
+ * counts: its start line passes nothing else, so a leftover `delayed_job_workers` changed nothing.
+ */
+export function poolsOf(stage: Stage, recipe = false): { pools: Pool[]; defaults: string[] } | { unknown: string; source: Source } {
+  const v = recipe ? { delayed_job_args: stage.variables["delayed_job_args"] } : stage.variables;
   const words: string[] = [];
   const defaults: string[] = [];
   let source: Source = stage.source;
@@ -138,8 +144,8 @@ export function poolsOf(stage: Stage): { pools: Pool[]; defaults: string[] } | {
 }
 
 /** The roles the start ran on: `delayed_job_roles` (capistrano3-delayed-job), `delayed_job_server_role` (delayed_job's recipe), else the plugins' default :app. */
-function rolesOf(stage: Stage): { roles: string[]; dflt: boolean } {
-  for (const name of ["delayed_job_roles", "delayed_job_role", "delayed_job_server_role"]) {
+function rolesOf(stage: Stage, recipe = false): { roles: string[]; dflt: boolean } {
+  for (const name of recipe ? ["delayed_job_server_role"] : ["delayed_job_roles", "delayed_job_role", "delayed_job_server_role"]) {
     const v = stage.variables[name]?.value;
     if (v === undefined) continue;
     const list = (Array.isArray(v) ? v : [v]).map(scalar).filter((x): x is string => !!x);
@@ -161,15 +167,16 @@ export function delayedJobPluginWorkers(ctx: AnalyzerContext, b: JobBackend, sta
   if (command === false) return null;
   const byKey = new Map<string, WorkerFacts & { counts: Record<string, { processes: number; why: string; source: Source | null }> }>();
   const unread = new Map<string, string>();
+  if (recipe) warnPluginOnly(ctx, stages.filter(recipe.loads));
   for (const s of stages) {
     if (recipe && !recipe.loads(s)) continue;
-    const read = poolsOf(s);
+    const read = poolsOf(s, !!recipe);
     if ("unknown" in read) {
       unread.set(s.name, read.unknown);
       ctx.problem({ ...read.source, message: `delayed_job: ${read.unknown}; stage ${s.name}'s delayed_job workers are not known (0 replicas there until set)`, severity: "warning" });
       continue;
     }
-    const { roles, dflt } = rolesOf(s);
+    const { roles, dflt } = rolesOf(s, !!recipe);
     const servers = s.servers.filter((sv) => sv.roles.some((r) => roles.includes(r)));
     for (const p of read.pools) {
       const env: Record<string, string> = { ...(p.queues.length ? { QUEUES: p.queues.join(",") } : {}), ...p.env };
@@ -236,4 +243,17 @@ function recipeCommand(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], rec
   const why = values.length > 1 ? `differs between stages (${values.map((v) => v ?? "unknown").join(", ")})` : text === null ? "is not known statically" : `${JSON.stringify(text)} is not a delayed_job script (script/delayed_job, bin/delayed_job)`;
   ctx.problem({ ...set[0]!.source, message: `delayed_job's recipe: delayed_job_command ${why}; its start line's arguments are not read as Delayed::Command's, so the worker runs the gem's standard command`, severity: "warning" });
   return false;
+}
+
+/** A capistrano3-delayed-job variable the recipe's start does not pass: said, since a reader may think it counts. */
+function warnPluginOnly(ctx: AnalyzerContext, stages: Stage[]): void {
+  const said = new Set<string>();
+  for (const s of stages)
+    for (const name of PLUGIN_ONLY_VARIABLES) {
+      const f = s.variables[name];
+      const at = f && `${f.source.file}:${f.source.line}:${name}`;
+      if (!f || f.value === null || said.has(at!)) continue;
+      said.add(at!);
+      ctx.problem({ ...f.source, message: `workers.dj-recipe-ignores-variable: delayed_job's recipe (delayed/recipes) does not read \`${name}\` (a capistrano3-delayed-job variable); its workers come from delayed_job_args and delayed_job_server_role only`, severity: "warning" });
+    }
 }

@@ -15,9 +15,12 @@ import { queueSlug } from "./resque-plugin.js";
 
 type PerStage = NonNullable<WorkerFacts["perStage"]>;
 
-const processesOf = (stage: Stage): number => {
+/** The stage's processes per server; a value set but not read is 1 with `unknown` (the count is then asked, src/gaps/workers.ts). */
+const processesOf = (stage: Stage): { n: number; unknown?: string } => {
   const v = stage.variables["sidekiq_processes"]?.value;
-  return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : 1;
+  if (v === undefined || v === null) return { n: 1 };
+  const n = typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null;
+  return n === null ? { n: 1, unknown: "sidekiq_processes is not a whole number the analysis can read" } : { n };
 };
 
 const optionTimeout = (words: string[]): number | null => sidekiqFlagTimeout(words.join(" "), { file: "", line: 0 })?.seconds ?? null;
@@ -25,7 +28,7 @@ const optionTimeout = (words: string[]): number | null => sidekiqFlagTimeout(wor
 const said = (words: string[]) => (words.length ? JSON.stringify(words.join(" ")) : "no per-process options");
 
 export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stage[]): WorkerFacts[] {
-  if (!stages.some((s) => sk.plugin?.[s.name]?.perProcess)) return [base];
+  if (!stages.some((s) => sk.plugin?.[s.name]?.perProcess)) return [unreadCounts(base, stages)];
   const groups = new Map<string, { set: SidekiqOptionWords; perStage: PerStage; source: Source | null }>();
   const add = (o: SidekiqOptionWords, stage: string, count: { processes: number; why: string; source: Source | null }) => {
     const set = { words: o.words, queues: o.queues, concurrency: o.concurrency, timeout: o.timeout };
@@ -36,14 +39,15 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
   };
   for (const s of stages) {
     const p = sk.plugin?.[s.name];
-    const n = processesOf(s);
+    const { n, unknown } = processesOf(s);
+    const unread = unknown ? { unknown } : {};
     if (p?.perProcess) {
       for (const set of p.perProcess.sets)
         add(set, s.name, { processes: set.processes, why: `${set.processes} of stage ${s.name}'s ${p.perProcess.processes} Sidekiq processes per server got ${said(set.words)} from sidekiq_options_per_process`, source: p.perProcess.source });
     } else if (p?.options) {
-      add({ words: p.options.value, queues: p.options.queues, concurrency: p.options.concurrency, timeout: optionTimeout(p.options.value) }, s.name, { processes: n, why: `every Sidekiq process of stage ${s.name} got ${said(p.options.value)} from sidekiq_options_per_process`, source: p.options.source });
+      add({ words: p.options.value, queues: p.options.queues, concurrency: p.options.concurrency, timeout: optionTimeout(p.options.value) }, s.name, { processes: n, why: `every Sidekiq process of stage ${s.name} got ${said(p.options.value)} from sidekiq_options_per_process`, source: unknown ? s.variables["sidekiq_processes"]!.source : p.options.source, ...unread });
     } else {
-      add({ words: [], queues: [], concurrency: null, timeout: null }, s.name, { processes: n, why: `stage ${s.name} sets no sidekiq_options_per_process: its processes run its own command`, source: s.variables["sidekiq_processes"]?.source ?? null });
+      add({ words: [], queues: [], concurrency: null, timeout: null }, s.name, { processes: n, why: `stage ${s.name} sets no sidekiq_options_per_process: its processes run its own command`, source: s.variables["sidekiq_processes"]?.source ?? null, ...unread });
     }
   }
   const out: WorkerFacts[] = [];
@@ -67,4 +71,21 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
     });
   }
   return out;
+}
+
+/**
+ * The one Sidekiq worker, with its counts per stage only when a stage's sidekiq_processes cannot be
+ * read: that stage's count is then asked instead of taken as 1. Otherwise the replicas rule reads
+ * the variable itself (processesVariable).
+ */
+function unreadCounts(base: WorkerFacts, stages: Stage[]): WorkerFacts {
+  const read = stages.map((s) => [s, processesOf(s)] as const);
+  if (base.perStage || !read.some(([, r]) => r.unknown)) return base;
+  const perStage: PerStage = Object.fromEntries(
+    read.map(([s, r]) => {
+      const f = s.variables["sidekiq_processes"];
+      return [s.name, { processes: r.n, why: f ? `sidekiq_processes of stage ${s.name}` : `stage ${s.name} sets no sidekiq_processes: capistrano-sidekiq's default 1`, source: f?.source ?? null, ...(r.unknown ? { unknown: r.unknown } : {}) }];
+    }),
+  );
+  return { ...base, perStage };
 }

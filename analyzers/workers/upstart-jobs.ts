@@ -13,6 +13,8 @@
 //   uncarried process) are left to it, and so are jobs running an app server or a job backend the
 //   worker analysis knows (their own rules decide whether a Deployment carries them).
 import type { AnalyzerContext, Stage, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import { SECRET_SHOWN_AS } from "../../src/redact.js";
+import { cutSecretShapes } from "../../src/secret-shapes.js";
 
 const OTHERS = /\b(?:unicorn(?:_rails)?|puma(?:ctl)?|thin|passenger|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|que|rails\s+s(?:erver)?)\b/;
 
@@ -31,7 +33,10 @@ export function upstartJobs(ctx: AnalyzerContext, stages: Stage[], known: Uncarr
   if (!roots.size) return [];
   const named = new Set([...known.map((u) => u.source), ...workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source)]), ...(web?.evidence ?? []).map((e) => e.source)].filter((x) => !!x).map((x) => x!.file));
   const out: UncarriedProcess[] = [];
-  for (const file of ctx.repo.paths.filter((p) => /\.conf(?:\.erb)?$/.test(p) && !named.has(p)).slice(0, MAX_FILES)) {
+  const confs = ctx.repo.paths.filter((p) => /\.conf(?:\.erb)?$/.test(p) && !named.has(p));
+  if (confs.length > MAX_FILES)
+    ctx.problem({ file: confs[MAX_FILES]!, line: 1, message: `workers.upstart-files-not-read: ${confs.length - MAX_FILES} .conf file${confs.length - MAX_FILES === 1 ? " was" : "s were"} not read for upstart jobs (only the first ${MAX_FILES}, from ${confs[MAX_FILES]} on): an upstart job among them that runs the app's code is not named; check them by hand`, severity: "warning" });
+  for (const file of confs.slice(0, MAX_FILES)) {
     const read = ctx.repo.read(file);
     if ("error" in read || !STANZA.test(read.text) || !EXEC.test(read.text)) continue;
     const lines = read.text.split(/\r?\n/);
@@ -41,7 +46,8 @@ export function upstartJobs(ctx: AnalyzerContext, stages: Stage[], known: Uncarr
     const stagesOf = roots.get(root)!;
     out.push({
       name: file.replace(/^.*\//, "").replace(/\.conf(?:\.erb)?$/, ""),
-      command: lines[i]!.trim().replace(/^exec\s+/, "").slice(0, 200),
+      // Secrets cut before the line is shortened: a value cut in half no longer has a secret's shape.
+      command: cutSecretShapes(lines[i]!.trim().replace(/^exec\s+/, ""), SECRET_SHOWN_AS).slice(0, 200),
       source: { file, line: i + 1 },
       why: `an upstart job kept in the repo that runs the app's code from ${root} (the deploy_to of stage${stagesOf.length > 1 ? "s" : ""} ${stagesOf.join(", ")}): the servers ran it under upstart, and no Deployment runs it; carry it as a worker Deployment by hand, or retire it`,
     });

@@ -3,7 +3,7 @@
 // `<stages_dir>/<stage>.rb` from (the gem's lib/mina/multistage.rb; default config/deploy).
 import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
-import { memoryRepo } from "../../src/repo.js";
+import { LIMITS, memoryRepo } from "../../src/repo.js";
 
 const deployRb = (dir: string | null) =>
   [...(dir === null ? [] : [`set :stages_dir, ${JSON.stringify(dir)}`]), 'require "mina/rails"', 'require "mina/git"', 'require "mina/multistage"', "", 'set :application_name, "tidewater"', 'set :deploy_to, "/srv/tidewater"', ""].join("\n");
@@ -54,5 +54,29 @@ describe("mina-multistage's stages_dir", () => {
     const m = await app("/etc/mina/stages", { "config/deploy/production.rb": 'set :domain, "tide1.example.org"\n' });
     expect(m.stages.map((s) => s.name)).toEqual(["production"]);
     expect(m.problems).toContainEqual(expect.objectContaining({ file: "config/deploy.rb", line: 1, message: expect.stringMatching(/^mina-multistage's stages_dir is not a known path inside the repo/) }));
+  });
+
+  // The checks src/analyze.ts makes of config/deploy/*.rb before reading (a file that cannot be read,
+  // more stage files than the limit) hold for the stages_dir the stages are read from.
+  const refusedOf = async (files: Record<string, string>, unreadable: string | null) => {
+    const repo = memoryRepo({
+      Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "mina-multistage", require: false\n',
+      "config/deploy.rb": deployRb("deploy/targets"),
+      ...files,
+    });
+    const refused: { file: string; line: number; message: string }[] = [];
+    await analyzeFiles({ paths: repo.paths, read: (p) => (p === unreadable ? { error: "not UTF-8 text" } : repo.read(p)) }, "checkout", [], { unusable: (p) => refused.push(p) });
+    return refused;
+  };
+
+  it("a stage file there that cannot be read is unusable input, as one in config/deploy is", async () => {
+    const refused = await refusedOf(files, "deploy/targets/beta.rb");
+    expect(refused).toEqual([{ file: "deploy/targets/beta.rb", line: 1, message: "cannot read: not UTF-8 text" }]);
+  });
+
+  it("more stage files there than the limit is unusable input, naming the folder and the count", async () => {
+    const many = Object.fromEntries(Array.from({ length: LIMITS.stages + 1 }, (_, i) => [`deploy/targets/s${String(i).padStart(5, "0")}.rb`, ""]));
+    const refused = await refusedOf(many, null);
+    expect(refused).toEqual([{ file: `deploy/targets/s${String(LIMITS.stages).padStart(5, "0")}.rb`, line: 1, message: `${LIMITS.stages + 1} stage files in mina-multistage's stages_dir deploy/targets/, more than the ${LIMITS.stages} rails2k8s reads: nothing was analyzed or written` }]);
   });
 });

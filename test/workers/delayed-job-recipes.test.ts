@@ -97,6 +97,20 @@ describe("delayed_job's Capistrano 2 recipe (delayed/recipes)", () => {
     );
     expect(m.problems.some((p) => p.file === "config/deploy.rb" && p.line === 5 && /delayed_job_command "script\/job_runner"/.test(p.message))).toBe(true);
   });
+
+  it("capistrano3-delayed-job's variables left in the deploy change nothing for the recipe, and are said", async () => {
+    const m = await analyzeFiles(
+      cap2('require "delayed/recipes"\nset :delayed_job_workers, 4\nset :delayed_job_queues, ["mail"]\nset :delayed_job_roles, [:worker]\nafter "deploy:restart", "delayed_job:restart"\n', {
+        live: 'role :app, "10.3.0.1", "10.3.0.2"\nrole :worker, "10.3.0.7"\n',
+      }),
+      "ferry",
+    );
+    const [w] = dj(m);
+    expect([w!.roles, w!.env]).toEqual([["app"], {}]);
+    expect(replicas(m)).toEqual({ "worker-delayed-job": { live: 2 } });
+    const named = m.problems.filter((p) => p.message.startsWith("workers.dj-recipe-ignores-variable:")).map((p) => [p.line, /`(\w+)`/.exec(p.message)![1]]);
+    expect(named).toEqual([[5, "delayed_job_workers"], [6, "delayed_job_queues"], [7, "delayed_job_roles"]]);
+  });
 });
 
 describe("delayed_job's recipe without a hook", () => {
