@@ -6,8 +6,9 @@
 // included directives take the Include's place. Include refuses to start when nothing matches;
 // IncludeOptional skips it silently (the file may have lived on the servers only), here a warning.
 //
-// A server path reaches the repo only through the deployed release (`…/current/<path>` or
-// `…/releases/<id>/<path>`, the checkout of this repo); every other path is a file of the servers.
+// A server path reaches the repo only through the deployed release (`…/<app>/current/<path>` or
+// `…/releases/<id>/<path>`, the checkout of this repo, outside the OS's own trees such as /etc: see
+// releasePaths); every other path is a file of the servers.
 // The repo is untrusted: the mapped path is normalised lexically and must be one of the repo's
 // listed files (the walk already refused links out of the repo), so no Include reads outside it.
 // Depth and file count are bounded, and a file that includes itself is said, not followed.
@@ -21,8 +22,25 @@ export const MAX_INCLUDED_FILES = 256;
 
 const INCLUDE = /^include(optional)?$/i;
 const WILDCARD = /[*?[]/;
-/** The deployed release in a server path: what follows it is a path of the repo. */
-const RELEASE = /^.*\/(?:current|releases\/[^/]+)(?:\/(.*))?$/;
+/** Trees of the OS itself: a `current` under them (/etc/letsencrypt/current/…) is no deployed app. */
+const SYSTEM_TREES = new Set(["etc", "usr", "proc", "sys", "dev", "boot", "bin", "sbin", "lib", "lib32", "lib64", "run"]);
+
+/**
+ * The repo paths a server path may stand for, in the order tried. The rule: outside the OS's own
+ * trees, a `current` or `releases/<id>` component with an app directory before it
+ * (`/var/www/<app>/current/…`) is the deployed release, and what follows it a repo path; the first
+ * such component wins, a later one only when the first names no repo file.
+ */
+function releasePaths(abs: string): string[] {
+  const parts = abs.split("/").filter(Boolean);
+  if (SYSTEM_TREES.has(parts[0] ?? "")) return [];
+  const out: string[] = [];
+  for (let k = 1; k < parts.length; k++) {
+    if (parts[k] === "current") out.push(parts.slice(k + 1).join("/"));
+    else if (parts[k] === "releases" && k + 1 < parts.length) out.push(parts.slice(k + 2).join("/"));
+  }
+  return out;
+}
 
 export interface IncludeReader {
   paths: readonly string[];
@@ -43,24 +61,83 @@ function normalize(p: string): string | null {
   return out.join("/");
 }
 
-/** One fnmatch component (`*`, `?`, `[a-z]`, `[!x]`) as a pattern; no component crosses a `/`. */
-function componentPattern(c: string): RegExp {
-  let re = "";
+type Token = { star: true } | { any: true } | { ch: string } | { ranges: [string, string][]; negate: boolean };
+
+/**
+ * One component of an fnmatch pattern read as apr_fnmatch reads it (httpd matches each directory
+ * entry with APR_FNM_PERIOD): `\x` is x; `[` opens a class, `!` or `^` first negates it, a `]` first
+ * is a member, `a-z` a range (`z-a` matches nothing), `-` before `]` a member; a class with no
+ * closing `]` is no class, its `[` a plain character.
+ */
+function tokens(c: string): Token[] {
+  const out: Token[] = [];
   for (let i = 0; i < c.length; i++) {
     const ch = c[i]!;
-    if (ch === "*") re += "[^/]*";
-    else if (ch === "?") re += "[^/]";
+    if (ch === "*") {
+      if (!("star" in (out.at(-1) ?? {}))) out.push({ star: true });
+    } else if (ch === "?") out.push({ any: true });
+    else if (ch === "\\" && i + 1 < c.length) out.push({ ch: c[++i]! });
     else if (ch === "[") {
-      const end = c.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        const body = c.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
+      const cls = bracket(c, i);
+      if (cls) {
+        out.push(cls.token);
+        i = cls.end;
+      } else out.push({ ch });
+    } else out.push({ ch });
   }
-  return new RegExp(`^${re}$`);
+  return out;
+}
+
+/** The class opening at `open`, and the index of its `]`; null when it never closes. */
+function bracket(c: string, open: number): { token: Token; end: number } | null {
+  let k = open + 1;
+  const negate = c[k] === "!" || c[k] === "^";
+  if (negate) k++;
+  const ranges: [string, string][] = [];
+  for (let first = true; k < c.length; first = false) {
+    if (c[k] === "]" && !first) return { token: { ranges, negate }, end: k };
+    if (c[k] === "\\" && ++k >= c.length) return null;
+    const lo = c[k]!;
+    if (c[k + 1] === "-" && c[k + 2] !== "]") {
+      k += c[k + 2] === "\\" ? 3 : 2;
+      if (k >= c.length) return null;
+      ranges.push([lo, c[k]!]);
+    } else ranges.push([lo, lo]);
+    k++;
+  }
+  return null;
+}
+
+const matches1 = (t: Token, ch: string): boolean =>
+  "any" in t ? true : "ch" in t ? t.ch === ch : "ranges" in t ? t.ranges.some(([lo, hi]) => ch >= lo && ch <= hi) !== t.negate : false;
+
+/**
+ * Whether a file name matches a pattern component. Two pointers, going back only to the last `*`:
+ * time is bounded by the product of the lengths, never exponential (a RegExp of `[^/]*` runs was).
+ * A name's leading `.` matches only a literal `.` (APR_FNM_PERIOD).
+ */
+export function fnmatch(pattern: string, name: string): boolean {
+  const p = tokens(pattern);
+  if (name.startsWith(".") && !(p[0] && "ch" in p[0] && p[0].ch === ".")) return false;
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let from = 0;
+  while (j < name.length) {
+    const t = p[i];
+    if (t && "star" in t) {
+      star = i++;
+      from = j;
+    } else if (t && matches1(t, name[j]!)) {
+      i++;
+      j++;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++from;
+    } else return false;
+  }
+  while (i < p.length && "star" in p[i]!) i++;
+  return i === p.length;
 }
 
 /** Apache's order: each directory's entries by name, a subdirectory's files in its place. */
@@ -80,11 +157,10 @@ export function matchRepoFiles(rel: string, paths: readonly string[]): string[] 
     for (const p of paths) if (rel === "" || p.startsWith(`${rel}/`)) out.add(p);
     return [...out].sort(byComponents);
   }
-  const pats = parts.map((c) => (WILDCARD.test(c) ? componentPattern(c) : c));
   for (const p of paths) {
     const ps = p.split("/");
     if (ps.length < parts.length) continue;
-    if (!pats.every((pat, i) => (typeof pat === "string" ? ps[i] === pat : pat.test(ps[i]!)))) continue;
+    if (!parts.every((pat, i) => (WILDCARD.test(pat) ? fnmatch(pat, ps[i]!) : ps[i] === pat))) continue;
     // Exactly the pattern's depth: a file; deeper: inside a directory the pattern matched.
     out.add(p);
   }
@@ -94,17 +170,16 @@ export function matchRepoFiles(rel: string, paths: readonly string[]): string[] 
 type Resolved = { rel: string } | { outside: string } | { unknown: string };
 
 /** Where an Include's argument leads: repo files, a path of the servers, or not known. */
-function resolve(arg: string, root: string | null): Resolved {
+function resolve(arg: string, root: string | null, paths: readonly string[]): Resolved {
   if (arg.includes("<%") || arg.includes("R2K_REF_")) return { unknown: `its path ${JSON.stringify(arg)} has a value no stage knows` };
   if (arg.includes("${")) return { unknown: `its path ${JSON.stringify(arg)} uses a Define (\${…}) set on the servers` };
   const abs = arg.startsWith("/") ? arg : root !== null ? `${root.replace(/\/+$/, "")}/${arg}` : null;
   if (abs === null) return { outside: `${arg}, relative to the servers' ServerRoot (the config sets none; httpd's compiled-in one, /etc/apache2 on Debian)` };
   const norm = normalize(abs);
   if (norm === null) return { outside: abs };
-  const m = RELEASE.exec(`/${norm}`);
-  if (!m) return { outside: `/${norm}` };
-  const rel = m[1] ?? "";
-  return { rel };
+  const rels = releasePaths(norm);
+  if (!rels.length) return { outside: `/${norm}` };
+  return { rel: rels.find((rel) => matchRepoFiles(rel, paths).length) ?? rels[0]! };
 }
 
 interface Walk {
@@ -138,7 +213,7 @@ function expand(nodes: ApacheDirective[], stack: string[], w: Walk): ApacheDirec
       say("httpd takes one path; not followed");
       continue;
     }
-    const r = resolve(d.args[0]!, w.root);
+    const r = resolve(d.args[0]!, w.root, w.reader.paths);
     if ("unknown" in r) {
       say(`${r.unknown}; its directives are not read`);
       continue;

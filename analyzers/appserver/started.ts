@@ -22,7 +22,8 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 
 /** A service the init system runs, named for its server (`service unicorn_#{fetch(:application)} restart`, `systemctl reload puma_app`). */
 // SSHKit's word forms too: `execute :sudo, :service, "unicorn_app", :restart`, `execute :systemctl, :restart, "puma_app"`.
-const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|:service\\s*,\\s*|\\bsystemctl\\s+(?:--?[\\w-]+\\s+)*(?:re)?(?:start|stop|reload)\\s+|:systemctl\\s*,\\s*:?(?:re)?(?:start|stop|reload)["']?\\s*,\\s*|/etc/init\\.d/)["':]?${name}[_-]`);
+// An option is `-` or `--` then a word character, so each reads one way only: a failed match stays linear.
+const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|:service\\s*,\\s*|\\bsystemctl\\s+(?:--?\\w[\\w-]*\\s+)*(?:re)?(?:start|stop|reload)\\s+|:systemctl\\s*,\\s*:?(?:re)?(?:start|stop|reload)["']?\\s*,\\s*|/etc/init\\.d/)["':]?${name}[_-]`);
 
 /** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
 export const COMMANDS: [RegExp, WebServerKind][] = [
@@ -65,6 +66,9 @@ export function webProcfileEntries(procfile: ProcfileEntry[], ctx?: AnalyzerCont
 /** A command line that starts an app server. */
 export const isServerCommand = (command: string): boolean => kindOf(command, COMMANDS) !== null;
 
+/** Longest deploy or service file line read as a command, in characters. */
+export const MAX_START_LINE = 4000;
+
 /**
  * The lines that start or restart the servers' processes: every line of the deploy's task files
  * and of the service files kept in the repo (the first 5,000 of each), comments left out.
@@ -76,8 +80,9 @@ export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; sou
     const read = ctx.repo.read(file);
     if ("error" in read) continue;
     const lines = read.text.split(/\r?\n/);
+    // A line longer than MAX_START_LINE is no command anyone types: left out, so no pattern runs on it.
     for (let i = 0; i < lines.length && i < 5000; i++)
-      if (!/^\s*#/.test(lines[i]!)) yield { text: lines[i]!, source: { file, line: i + 1 }, service };
+      if (lines[i]!.length <= MAX_START_LINE && !/^\s*#/.test(lines[i]!)) yield { text: lines[i]!, source: { file, line: i + 1 }, service };
   }
 }
 

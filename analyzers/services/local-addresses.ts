@@ -691,13 +691,21 @@ export function mailDelivery(ctx: AnalyzerContext, envs: StageEnv[]): MailDelive
   return { mayBeSmtp, onlySmtp };
 }
 
-/** config/environments/<env>.rb after the env files it requires (first), each once. */
+/** How deep env files requiring env files are followed (a real app chains two or three). */
+const MAX_ENV_REQUIRE_DEPTH = 16;
+
+/**
+ * config/environments/<env>.rb after the env files it requires (first), each once: as Ruby's
+ * require_relative, a file already loading or loaded is not loaded again, so a file requiring itself
+ * or two requiring each other end (the inner require returns false and the file's body runs once).
+ */
 function envFileChain(env: string, parse: (file: string) => ParsedRuby | null): string[] {
   const out: string[] = [];
-  const visit = (file: string) => {
-    if (out.includes(file)) return;
+  const loading = new Set<string>();
+  const visit = (file: string, depth: number) => {
+    if (loading.has(file) || depth > MAX_ENV_REQUIRE_DEPTH) return;
+    loading.add(file);
     const p = parse(file);
-    out.push(file);
     const required: string[] = [];
     const walk = (n: any) => {
       if (kind(n) === "CallNode" && !n.receiver && (n.name === "require_relative" || n.name === "require")) {
@@ -711,11 +719,10 @@ function envFileChain(env: string, parse: (file: string) => ParsedRuby | null): 
     };
     if (p) walk(p.root);
     // What it requires ran before its own body.
-    out.pop();
-    for (const r of required) visit(r);
+    for (const r of required) visit(r, depth + 1);
     out.push(file);
   };
-  visit(`config/environments/${env}.rb`);
+  visit(`config/environments/${env}.rb`, 0);
   return out;
 }
 

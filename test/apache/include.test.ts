@@ -130,3 +130,60 @@ describe("judged by httpd: the files an Include reads, in order", () => {
     expect(ours).toEqual(theirs);
   });
 });
+
+describe("hostile Include patterns and paths", () => {
+  const cpuMs = (f: () => void) => {
+    const start = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(start);
+    return (c.user + c.system) / 1000;
+  };
+
+  it("a pattern of many stars against a long name is matched in linear time (a RegExp took seconds at 55 characters)", () => {
+    let hits: string[] = ["unset"];
+    expect(cpuMs(() => (hits = matchRepoFiles("x/*a*a*a*a*a*a*c", [`x/${"a".repeat(55)}`])))).toBeLessThan(200);
+    expect(hits).toEqual([]);
+    expect(cpuMs(() => (hits = matchRepoFiles("x/*a*a*a*a*a*a*a*a*a*c", [`x/${"a".repeat(5000)}`, `x/${"a".repeat(5000)}c`])))).toBeLessThan(500);
+    expect(hits).toEqual([`x/${"a".repeat(5000)}c`]);
+  });
+
+  it("classes, escapes and leading dots match as httpd's apr_fnmatch does (judged by apache2 -D DUMP_INCLUDES)", () => {
+    const names = ["a.conf", ".h.conf", "x[z.conf", "b.conf", "q]c", "zz", "m-n", "!x", "^x", "a-b"];
+    const patterns = ["*", "[z-a]*", "[!z-a]*", "x[z*", ".*", "\\.*", "[.]*", "?h*", "[]q]*", "[a-]*", "[!]*", "[^x]*", "[m\\-n]*", "a[!-]*", "[a-c]?*", "\\*"];
+    const base = mkdtempSync(join(tmpdir(), "r2k-apache-fnm-"));
+    mkdirSync(join(base, "d"));
+    for (const n of names) writeFileSync(join(base, "d", n), "LimitRequestBody 1\n");
+    const paths = names.map((n) => `d/${n}`);
+    for (const pat of patterns) {
+      writeFileSync(join(base, "main.conf"), `ServerRoot ${base}\nIncludeOptional d/${pat}\n`);
+      const r = spawnSync(APACHE, ["-t", "-D", "DUMP_INCLUDES", "-f", join(base, "main.conf")], { encoding: "utf8" });
+      const theirs = [...r.stdout.matchAll(/^\s+\(2\) (\S+)$/gm)].map((x) => x[1]!.slice(base.length + 1));
+      expect({ pat, files: matchRepoFiles(`d/${pat}`, paths) }).toEqual({ pat, files: theirs });
+    }
+  });
+
+  it("an out-of-order range does not stop the Apache analysis; only a deploy layout's first `current` maps into the repo", async () => {
+    const m = await analyzeFiles(
+      memoryRepo({
+        "config/apache/shelf.conf": [
+          "<VirtualHost *:80>",
+          "  ServerName shelf.example.org",
+          "  IncludeOptional /var/www/shelf/current/config/apache/[z-a].conf",
+          "  Include /etc/letsencrypt/current/options-ssl-apache.conf",
+          "  Include /var/www/shelf/current/config/current/limits.conf",
+          "</VirtualHost>",
+          "",
+        ].join("\n"),
+        "options-ssl-apache.conf": "LimitRequestBody 7\n",
+        "config/current/limits.conf": "LimitRequestBody 1000\n",
+        "limits.conf": "LimitRequestBody 9\n",
+      }),
+      "shelf",
+    );
+    const F = "config/apache/shelf.conf";
+    expect(m.problems.filter((p) => /Range out of order|Invalid regular expression/.test(p.message))).toEqual([]);
+    expect(warned(m, F, 3, /where nothing matches/)).toBe(true);
+    expect(warned(m, F, 4, /resolves to \/etc\/letsencrypt\/current\/options-ssl-apache\.conf, a file of the servers/)).toBe(true);
+    expect(m.apache!.files.find((f) => f.file === F)!.vhosts[0]!.limitRequestBody).toEqual({ value: "1000", source: { file: "config/current/limits.conf", line: 1 } });
+  });
+});

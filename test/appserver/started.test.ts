@@ -7,6 +7,7 @@ import { memoryRepo } from "../../src/repo.js";
 import { appServerFor, appServerKind } from "../../emitters/app-server.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { UNICORN_CONTAINER_CONFIG } from "../../emitters/contract.js";
+import { COMMANDS, isServerCommand, MAX_START_LINE } from "../../analyzers/appserver/started.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -159,5 +160,27 @@ describe("runtime files named in the deploy", () => {
     });
     expect(m.webServer?.kind).toBe("unicorn");
     expect(appServerKind(m)).toBe("unicorn");
+  });
+});
+
+describe("hostile start lines", () => {
+  it("a systemctl line of many options that names no server is refused in linear time; a real one still counts", async () => {
+    // `--aa` once read two ways (`-`+`-aa`, `--`+`aa`): a failed match doubled per option.
+    // 26 options took seconds before (each one more doubled it), so this fails rather than hangs.
+    const cpuOf = (options: number) => {
+      const line = `execute "systemctl ${"--aa ".repeat(options)}!"`;
+      expect(line.length).toBeLessThan(MAX_START_LINE);
+      const start = process.cpuUsage();
+      expect(COMMANDS.filter(([re]) => re.test(line))).toEqual([]);
+      const cpu = process.cpuUsage(start);
+      return (cpu.user + cpu.system) / 1000;
+    };
+    expect(cpuOf(26)).toBeLessThan(200);
+    expect(cpuOf(780)).toBeLessThan(500);
+    const hostile = `execute "systemctl ${"--aa ".repeat(780)}!"`;
+    expect(isServerCommand(`sudo systemctl --no-block --user -q restart puma_ledger`)).toBe(true);
+    const m = await model({ "config/deploy.rb": `${DEPLOY}task :restart do\n  on roles(:app) do\n    ${hostile}\n    execute "${"x".repeat(MAX_START_LINE)} systemctl restart puma_ledger"\n    execute "sudo systemctl --no-block reload unicorn_ledger"\n  end\nend\n` });
+    // the over-long line is no command: only the real restart counts
+    expect(m.webServer?.kind).toBe("unicorn");
   });
 });

@@ -473,6 +473,23 @@ describe("an SMTP address on the machine counts only where smtp may be ActionMai
     expect(r.byFile).toEqual({ "config/global/mailer.yml:3": ["qa"] });
   });
 
+  it("an env file requiring itself, or two requiring each other, is read once (as require_relative loads it), not followed forever", async () => {
+    const sendmail = "Rails.application.configure do\n  config.action_mailer.delivery_method = :sendmail\nend\n";
+    const files = {
+      "config/global/mailer.yml": "default:\n  smtp:\n    address: 127.0.0.1\n    port: 25\n",
+      // valid Ruby: the inner require_relative returns false, the body runs once
+      "config/environments/production.rb": `require_relative "production"\nrequire_relative "staging"\n${sendmail}`,
+      "config/environments/staging.rb": 'require_relative "production"\n',
+      "config/environments/qa.rb": 'require_relative "qa"\nRails.application.configure do\n  config.action_mailer.delivery_method = :smtp\nend\n',
+      "config/database.yml": "production:\n  adapter: postgresql\n  host: localhost\nqa:\n  adapter: postgresql\n  host: localhost\n",
+    };
+    const r = await smtpStages(files);
+    expect(r.byFile).toEqual({ "config/global/mailer.yml:3": ["qa"] });
+    const x = await analyzeFiles(repo({ ...STAGES, "config/initializers/global.rb": GLOBAL_INIT, ...files }), "shelf");
+    expect(x.problems.map((p) => p.message).join("\n")).not.toMatch(/call stack/);
+    expect(x.hazards.some((h) => /database/.test(h.message))).toBe(true);
+  });
+
   it("an initializer that passes the config's own delivery_method on reads it per stage; one under an undecided condition leaves smtp possible", async () => {
     const passOn = "ActionMailer::Base.delivery_method = Global.mailer.delivery_method\nActionMailer::Base.smtp_settings = Global.mailer.smtp.to_h.symbolize_keys\n";
     expect((await smtpStages({ "config/global/mailer.yml": MAILER, "config/initializers/mail.rb": passOn })).byFile).toEqual({ "config/global/mailer.yml:4": ["qa"] });
