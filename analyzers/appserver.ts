@@ -22,7 +22,7 @@ import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import type { Fact, RValue, Source } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
   const mb = mbStack(ctx, requires);
   const mbUnicorn = new Map<string, Source>();
@@ -55,7 +55,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   };
 
   // Start commands naming a config (`unicorn -c x`, `puma -C x`): read even without stages.
-  const named = namedConfigs(ctx, procfile, stages.map((s) => s.name));
+  const named = namedConfigs(ctx, procfile, stages.map((s) => s.name), dropped);
   for (const n of named) {
     if (n.path === null) {
       if (!(n.kind === "puma" && usesPumaPlugin))

@@ -556,8 +556,8 @@ export interface Stage {
    */
   undeclared?: true;
   /**
-   * Gems the stage's own file requires (`require 'capistrano-resque'` in config/deploy/production.rb;
-   * Capistrano 2, or 3 whose stage task loads that file). Their tasks and hooks exist in this stage only; they are also in
+   * Capistrano 2: gems the stage's own file requires (`require 'capistrano-resque'` in
+   * config/deploy/production.rb; a Capistrano 3 one is a warning, cap3.plugin-after-defaults). Their tasks and hooks exist in this stage only; they are also in
    * CapistranoFacts.requires, with this file as their source.
    */
   plugins?: Fact<string>[];

@@ -84,7 +84,8 @@ export const FLAG = /(?:^|[\s"'])(?:-c|-C|--config-file|--config)(?:=|\s*["']?\s
 // Where a deploy puts the release, written the ways tasks, templates and shells write it.
 const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<%=\s*(?:fetch\(:)?(?:current_path|release_path)\)?\s*%>)\//;
 
-export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], stageNames: string[]): NamedConfig[] {
+/** `dropped`: stages left out because they declare no server; a line in one of their files starts nothing. */
+export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], stageNames: string[], dropped: string[] = []): NamedConfig[] {
   const out: NamedConfig[] = [];
   const consider = (line: string, source: Source, startedAt: Source = source) => {
     const hit = COMMANDS.map(([re, kind]) => ({ m: re.exec(line), kind })).find((h) => h.m && (h.kind === "unicorn" || h.kind === "puma"));
@@ -97,6 +98,7 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
       const path = env ? pumaConfigForEnv(ctx, env.env) : null;
       if (!env || !path) return;
       const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
+      if (stageFile && dropped.includes(stageFile)) return;
       const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
       const railsEnv = lineRailsEnv(line);
       const rackEnv = lineRackEnv(line);
@@ -108,6 +110,7 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     // `-c fetch(:unicorn_config_path)` or `-C $CONF`: a variable, read where it is set
     if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;
     const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
+    if (stageFile && dropped.includes(stageFile)) return;
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
     const railsEnv = lineRailsEnv(line);
     const rackEnv = lineRackEnv(line);

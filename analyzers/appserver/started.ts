@@ -11,6 +11,7 @@ import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
 import { stagesStartingNoWeb } from "./started-stages.js";
+import { isCapfileName } from "../capistrano/capfile.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -104,7 +105,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(r.value, PLUGINS);
     // capistrano-unicorn-nginx: what its hook starts, said with the gem's version.
     const how = uniNginx && r.value === UNICORN_NGINX_REQUIRE ? ` (${UNICORN_NGINX} ${uniNginx.version.value}, ${uniNginx.version.source.file}:${uniNginx.version.source.line}); after deploy:publishing its unicorn:restart runs the init script /etc/init.d/<unicorn_service>, which starts \`bundle exec unicorn -D -c <unicorn_config> -E <unicorn_app_env>\`` : "";
-    if (kind) evidence.push({ kind, tier: 0, fact: { value: `Capfile loads ${r.value}${how}`, source: r.source } });
+    if (kind) evidence.push({ kind, tier: 0, fact: { value: `${isCapfileName(r.source.file) ? "Capfile" : r.source.file} loads ${r.value}${how}`, source: r.source } });
   }
   // A Procfile line the deploy starts by name outranks Heroku's `web:` line: it is what ran.
   const foreman = foremanWebEntries(ctx, procfile, isServerCommand);

@@ -15,6 +15,7 @@
 // Unicorn reads it; each value is cited where the stage sets it, or labelled as the gem's default.
 import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage } from "../../src/model.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
+import { isCapfileName } from "../capistrano/capfile.js";
 import { isKnown, rubyToS, truthy, type Scope } from "../ruby/evaluate.js";
 import { argsOf, kind, parseRuby } from "../ruby/prism.js";
 import { renderErb, restoreRefs } from "../ruby/erb.js";
@@ -36,7 +37,8 @@ export interface UnicornNginxStack {
 
 /** The gem as this repo deployed with it: required by the Capfile and locked in Gemfile.lock; else null. */
 export function unicornNginxStack(ctx: AnalyzerContext, requires: Fact<string>[]): UnicornNginxStack | null {
-  const req = requires.find((r) => r.value === UNICORN_NGINX_REQUIRE);
+  // Capistrano 3 runs a plugin's load:defaults only when the Capfile requires it (cap3.plugin-after-defaults).
+  const req = requires.find((r) => r.value === UNICORN_NGINX_REQUIRE && isCapfileName(r.source.file));
   if (!req || !hasPath(ctx.repo, "Gemfile.lock")) return null;
   const r = ctx.repo.read("Gemfile.lock");
   if (!("text" in r)) return null;
@@ -153,7 +155,8 @@ function gemTemplateConfig(ctx: AnalyzerContext, stage: Stage, gem: UnicornNginx
   const timeoutVar = vars["unicorn_worker_timeout"];
   if (timeoutVar && !timeoutVar.defaultOf && olderThan(gem.version.value, [3, 3]))
     ctx.problem({ ...timeoutVar.source, message: `${UNICORN_NGINX} ${gem.version.value} (${gem.version.source.file}:${gem.version.source.line}) writes a fixed \`timeout 30\`: :unicorn_worker_timeout is read from 3.3.0 on, so the servers ran with 30`, severity: "warning" });
-  cfg.timeout = timeoutVar && !timeoutVar.defaultOf && olderThan(gem.version.value, [3, 3]) ? dflt(30) : from("unicorn_worker_timeout", cfg.timeout);
+  // No variable at all: the gem's own default (30), never Unicorn's 60.
+  cfg.timeout = !timeoutVar || (!timeoutVar.defaultOf && olderThan(gem.version.value, [3, 3])) ? dflt(30) : from("unicorn_worker_timeout", cfg.timeout);
   cfg.preloadApp = cfg.preloadApp ? dflt(cfg.preloadApp.value) : null;
   cfg.pid = from("unicorn_pid", cfg.pid);
   cfg.stdoutPath = cfg.stdoutPath ? dflt(cfg.stdoutPath.value) : null;

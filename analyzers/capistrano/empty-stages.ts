@@ -9,7 +9,7 @@
 //   their question servers.<stage>.
 // - When every stage is such a file, nothing says which one was the real deploy: the stages are
 //   kept as they are (each one's CronJobs suspended, as before), so no overlay set is invented.
-import type { Stage, StageWithoutServers } from "../../src/model.js";
+import type { CapistranoFacts, Stage, StageWithoutServers } from "../../src/model.js";
 
 /** True when the stage declares no server and nothing it could not read would have declared one. */
 export function declaresNoServer(stage: Stage): boolean {
@@ -24,4 +24,15 @@ export function splitEmptyStages(stages: Stage[], unusableFiles: ReadonlySet<str
   const kept = stages.filter((s) => !empty(s));
   if (!kept.length || kept.length === stages.length) return { stages, empty: [] };
   return { stages: kept, empty: stages.filter(empty).map((s) => ({ name: s.name, source: s.source })) };
+}
+
+/**
+ * The facts without the gems only dropped stages' own files require (Stage.plugins): kept, they
+ * would read as Capfile requires and switch their plugin on for every stage that is left.
+ */
+export function withoutDroppedPlugins(cap: CapistranoFacts, all: Stage[], kept: Stage[]): CapistranoFacts {
+  const at = (p: { source: { file: string; line: number } }) => `${p.source.file}:${p.source.line}`;
+  const keptAt = new Set(kept.flatMap((s) => (s.plugins ?? []).map(at)));
+  const droppedAt = new Set(all.filter((s) => !kept.includes(s)).flatMap((s) => (s.plugins ?? []).map(at)).filter((k) => !keptAt.has(k)));
+  return droppedAt.size ? { ...cap, requires: cap.requires.filter((r) => !droppedAt.has(at(r))) } : cap;
 }

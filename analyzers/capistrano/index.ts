@@ -381,6 +381,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
         warn("Gemfile.lock", mbLock.line, `${MB} ${mbLock.version} is locked; its defaults and recipes are read as those of ${MB_READ_VERSION}.x, which may differ`);
     }
     s.runLoadDefaults();
+    if (!minaTool && !multi) s.deployRbAfterDefaults = deployRb;
     if (has(deployRb)) s.runFile(deployRb, true);
     const readStage = s.vars.watch.has("stage") || s.vars.watch.has("*");
     s.vars.watch = null;
@@ -549,6 +550,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     major,
     ...(mina ? { tool: "mina" as const } : {}),
     // With a Capistrano 2 stage file's own requires (Stage.plugins): every stage's, once each.
+    // (analyze.ts takes out those of the stages it drops.)
     requires: [...first.requires, ...stages.flatMap((st) => st.plugins ?? [])]
       .filter((r, i, all) => all.findIndex((x) => x.value === r.value && x.source.file === r.source.file && x.source.line === r.source.line) === i)
       .map((r) => ({ value: r.value, source: r.source })),

@@ -6,6 +6,7 @@
 import type { AnalyzerContext, Fact, RepoFiles, Source, Stage } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { MB_DEFAULT_RECIPES } from "./defaults.js";
+import { isCapfileName } from "./capfile.js";
 import { execStarts, readUnit } from "../services/unit-file.js";
 
 export const MB = "capistrano-mb";
@@ -33,7 +34,8 @@ export interface MbStack {
 
 /** The gem as this repo deployed with it: required by the Capfile and locked; else null. */
 export function mbStack(ctx: AnalyzerContext, requires: Fact<string>[]): MbStack | null {
-  const req = requires.find((r) => r.value === MB_REQUIRE);
+  // Capistrano 3 runs a plugin's load:defaults only when the Capfile requires it (cap3.plugin-after-defaults).
+  const req = requires.find((r) => r.value === MB_REQUIRE && isCapfileName(r.source.file));
   if (!req) return null;
   const lock = mbLocked(ctx.repo);
   if (!lock) return null;

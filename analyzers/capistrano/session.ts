@@ -126,6 +126,11 @@ export class Session {
    * like deploy.rb, so a gem it requires is a plugin, of that stage alone.
    */
   stageFile: string | null = null;
+  /**
+   * Capistrano 3 with capistrano/setup: config/deploy.rb, which its stage task loads (with the stage
+   * file) only after it ran `load:defaults` and froze that task (immutable_task.rb).
+   */
+  deployRbAfterDefaults: string | null = null;
 
   constructor(private opts: SessionOptions, from?: Session) {
     this.global = from ? from.global.copy() : new DeployGlobal(opts.repo);
@@ -721,8 +726,13 @@ export class Session {
     if (!found) this.missedLoads.push({ target, source: this.src(f, node) });
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
-    // A Capistrano 3 stage file is loaded by its stage task: a gem it requires is that stage's (Stage.plugins).
-    const pluginFile = isCapfileName(f.parsed.file) || f.parsed.file === this.stageFile || (this.opts.major === 2 && f.parsed.file === "config/deploy.rb");
+    // A Capistrano 2 stage file's gems are that stage's (Stage.plugins). Capistrano 3 loads deploy.rb
+    // and the stage file after load:defaults ran and was frozen: a plugin required there never got its
+    // defaults (one that defines them aborts cap), so it is no plugin of the stage, only a warning.
+    const late = this.opts.major === 3 && !this.opts.mina && (f.parsed.file === this.stageFile || f.parsed.file === this.deployRbAfterDefaults);
+    if (late && !found && how === "require" && CAP3_PLUGIN_NAME.test(target))
+      this.warnAt(f, node, `cap3.plugin-after-defaults: require ${JSON.stringify(target)} in ${f.parsed.file}: Capistrano 3 runs load:defaults and freezes it before loading this file, so this plugin's defaults never applied (a plugin that defines them makes cap abort: "Plugins must be loaded in the Capfile to initialize properly"); what it ran is not known, and it is not taken as a plugin of the deploy`);
+    const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
     if (how === "import") {
       if (found) this.imports.push(found);
@@ -987,6 +997,9 @@ export class Session {
     this.opts.warn(s.file, s.line, message);
   }
 }
+
+/** A gem that is a Capistrano plugin by its name (capistrano/x, capistrano-x, x/capistrano, whenever/capistrano). */
+const CAP3_PLUGIN_NAME = /(?:^|[/_-])capistrano3?(?:$|[/_-])/;
 
 /** Whether each name looked up holds what it held then. */
 function sameLookups<T>(was: Map<string, T | undefined>, now: Map<string, T>): boolean {

@@ -160,7 +160,7 @@ describe("capistrano-resque-pool required by one Capistrano 2 stage file", () =>
 });
 
 describe("capistrano-resque-pool required by one Capistrano 3 stage file", () => {
-  it("Capistrano 3 loads the stage's file in its stage task: the gem's tasks exist for that stage only", async () => {
+  it("Capistrano 3 loads the stage's file after load:defaults ran and was frozen: a named warning, not the stage's plugin", async () => {
     const m = await analyzeFiles(
       pluginApp(
         "",
@@ -174,13 +174,9 @@ describe("capistrano-resque-pool required by one Capistrano 3 stage file", () =>
       ),
       "ledger",
     );
-    expect(m.stages.find((s) => s.name === "production")!.plugins!.map((p) => [p.value, p.source])).toEqual([["capistrano-resque-pool", { file: "config/deploy/production.rb", line: 1 }]]);
-    expect(m.stages.find((s) => s.name === "staging")!.plugins).toBeUndefined();
-    const [w] = pool(m);
-    expect(w!.roles).toEqual(["app"]);
-    expect(w!.perStage!["staging"]!.why).toBe("stage staging does not load capistrano-resque-pool (only config/deploy/production.rb requires it)");
-    const plan = makePlan(m, {});
-    const spec = workerSpecs(plan).find((x) => x.facts.name === w!.name)!;
-    expect(Object.fromEntries(spec.stages.map((x, i) => [plan.stages[i]!.stage.name, x.replicas]))).toEqual({ production: 4, staging: 0 });
+    expect(m.problems.filter((p) => /^cap3\.plugin-after-defaults: require "capistrano-resque-pool" in config\/deploy\/production\.rb/.test(p.message)).map((p) => [p.file, p.line])).toEqual([["config/deploy/production.rb", 1]]);
+    expect(m.stages.every((s) => s.plugins === undefined)).toBe(true);
+    expect(m.capistrano!.requires.map((r) => r.value)).not.toContain("capistrano-resque-pool");
+    expect(pool(m).flatMap((w) => w.evidence.map((e) => e.value)).some((v) => /\(capistrano-resque-pool\)$/.test(v))).toBe(false);
   });
 });
