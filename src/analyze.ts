@@ -11,6 +11,7 @@ import { analyzeRails } from "../analyzers/rails.js";
 import { readFrontend } from "../analyzers/rails/frontend.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
+import { stagesWord, withGemSite } from "../analyzers/nginx/gem-site.js";
 import { splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano/empty-stages.js";
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
@@ -171,16 +172,7 @@ function withPumaNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], puma: App
  * instead, with a warning naming the gem's site.
  */
 function withCap3Nginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], gem: AppModel["nginx"]["files"]): void {
-  if (!gem.length) return;
-  const own = nginx.files.filter((f) => !f.example);
-  const instead = new Map<string, string[]>();
-  for (const site of gem) {
-    const mine = own.find((f) => f.stage === site.stage) ?? own.find((f) => f.stage === null);
-    if (!mine) nginx.files.push(site);
-    else instead.set(mine.file, [...(instead.get(mine.file) ?? []), site.stage!]);
-  }
-  for (const [file, stages] of instead)
-    ctx.problem({ file, line: 1, message: `nginx.cap3-site-not-read: the :nginx_template of ${stages.length > 1 ? "stages" : "stage"} ${stages.join(", ")} is capistrano3-nginx's :default, so \`nginx:site:add\` installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
+  withGemSite(ctx, nginx, gem, (stages) => `nginx.cap3-site-not-read: the :nginx_template of ${stagesWord(stages)} is capistrano3-nginx's :default, so \`nginx:site:add\` installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`);
 }
 
 function appName(stages: AppModel["stages"], appModule: Fact<string> | null, folder: string, mina = false): Fact<string> {

@@ -16,6 +16,7 @@
 // taken as the public host here. This is that rendering per stage, in our own words, parsed by the
 // same reader as the repo's files; the gem's fixed values are labelled as its own.
 import type { AnalyzerContext, Fact, NginxFile, Problem, RValue, Source, Stage } from "../../src/model.js";
+import { stagesWord, withGemSite } from "./gem-site.js";
 import { isKnown, rubyToS, truthy } from "../ruby/evaluate.js";
 import { deployToOf } from "../appserver/files.js";
 import { UNICORN_NGINX, unicornNginxListen, unicornNginxOverride, unicornNginxStack } from "../appserver/unicorn-nginx.js";
@@ -196,14 +197,5 @@ export function siteText(stage: Stage, version: string | null = null): { text: s
  * gem's site. Adds to `nginx.files` in place.
  */
 export function withUnicornNginxSite(ctx: AnalyzerContext, nginx: { files: NginxFile[] }, gem: NginxFile[]): void {
-  if (!gem.length) return;
-  const own = nginx.files.filter((f) => !f.example);
-  const instead = new Map<string, string[]>();
-  for (const site of gem) {
-    const mine = own.find((f) => f.stage === site.stage) ?? own.find((f) => f.stage === null);
-    if (!mine) nginx.files.push(site);
-    else instead.set(mine.file, [...(instead.get(mine.file) ?? []), site.stage!]);
-  }
-  for (const [file, stages] of instead)
-    ctx.problem({ file, line: 1, message: `nginx.unicorn-nginx-site-not-read: ${UNICORN_NGINX}'s setup installs its own nginx site (client_max_body_size 4G, keepalive_timeout 10) for ${stages.length > 1 ? "stages" : "stage"} ${stages.join(", ")}; this repo file is read instead: check which one the servers ran`, severity: "warning" });
+  withGemSite(ctx, nginx, gem, (stages) => `nginx.unicorn-nginx-site-not-read: ${UNICORN_NGINX}'s setup installs its own nginx site (client_max_body_size 4G, keepalive_timeout 10) for ${stagesWord(stages)}; this repo file is read instead: check which one the servers ran`);
 }
