@@ -12,7 +12,8 @@ import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage } fr
 import { railsEnvOf, hasPath } from "../../src/model.js";
 import { rubyToS, type Scope } from "../ruby/evaluate.js";
 import { kind, argsOf, parseRuby } from "../ruby/prism.js";
-import { renderErb, restoreRefs } from "../ruby/erb.js";
+import { renderErb } from "../ruby/erb.js";
+import { backToTemplate } from "./rendered-config.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { lineMap } from "../nginx/template.js";
 import { emptyConfig } from "./config-walk.js";
@@ -143,10 +144,6 @@ function renderedOverride(ctx: AnalyzerContext, text: string, stage: Stage): App
   const parsed = parseRuby(file, out.output);
   const d = deployToOf(stage);
   const cfg = readUnicorn(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, d ? `${d.replace(/\/+$/, "")}/current/config/unicorn.rb` : null, railsEnvOf(stage));
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
-  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
-  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
-  if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h)!);
+  backToTemplate(cfg, out.refs, map, file);
   return cfg;
 }

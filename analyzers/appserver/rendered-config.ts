@@ -169,6 +169,18 @@ export function renderedServerConfig(ctx: AnalyzerContext, up: RenderedUpload, s
 }
 
 /**
+ * A Unicorn config read from a template's rendering, pointed back at the template: each fact's
+ * value gets the tags' values again (restoreRefs) and its line the template line it came from.
+ */
+export function backToTemplate(cfg: AppServerConfig, refs: RenderedErb["refs"], map: number[], file: string): void {
+  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
+  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
+  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
+  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
+  if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h)!);
+}
+
+/**
  * A setting read at an output line inside a conditional of the template whose condition is not
  * known: it holds only if that branch ran, so its value is not known (null when no such branch).
  */

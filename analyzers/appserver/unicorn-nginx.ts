@@ -18,7 +18,8 @@ import { hasPath, railsEnvOf } from "../../src/model.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { isKnown, rubyToS, truthy, type Scope } from "../ruby/evaluate.js";
 import { argsOf, kind, parseRuby } from "../ruby/prism.js";
-import { renderErb, restoreRefs } from "../ruby/erb.js";
+import { renderErb } from "../ruby/erb.js";
+import { backToTemplate } from "./rendered-config.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { deployToOf } from "./files.js";
@@ -213,11 +214,7 @@ function renderedOverride(ctx: AnalyzerContext, file: string, text: string, stag
   const parsed = parseRuby(file, out.output);
   const d = deployToOf(stage);
   const cfg = readUnicorn(parsed, { file, env: railsEnvOf(stage), stages: [stage.name] }, d ? `${d.replace(/\/+$/, "")}/shared/config/unicorn.rb` : null, railsEnvOf(stage));
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, out.refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
-  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
-  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
-  if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h)!);
+  backToTemplate(cfg, out.refs, map, file);
   // A setting whose template line only fetches a variable says the variable's value: cited where
   // the stage sets it, or labelled as the gem's default (never the template line, which names no number).
   const lines = text.split(/\r?\n/);
