@@ -10,6 +10,7 @@ import { ANSWERS_FILE, ANSWERS_HEADER, BadAnswersFile, checkSaved, hasAnswersHea
 import { askGaps, isPromptExit, realPrompts, type Prompts } from "./wizard.js";
 import { parseRecord, RECORD_PATH, renderRecord, SECRET_RECORD_PATH } from "./generated.js";
 import { settleGenerated, type GeneratedFile } from "./conflicts.js";
+import { settleStale } from "./stale.js";
 import { sha256 } from "./generated.js";
 import { applyPatch } from "./patch.js";
 import { addIgnored, GITIGNORE } from "./gitignore.js";
@@ -251,9 +252,13 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
       settled.record[guide.path] = sha256(content);
     }
   }
-  const split = (secret: boolean) => Object.fromEntries(Object.entries(settled.record).filter(([p]) => secretPaths.has(p) === secret));
+  // A file of an earlier run not generated any more is deleted (shown in the review like any change),
+  // unless edited since. A secret one is known by the git-ignored record that holds its hash.
+  const wasSecret = (p: string) => secretPaths.has(p) || (!written.has(p) && Object.hasOwn(local.record, p));
+  settled.record = settleStale(tree, settled.record, written, wasSecret, warn);
+  const split = (secret: boolean) => Object.fromEntries(Object.entries(settled.record).filter(([p]) => wasSecret(p) === secret));
   tree.write(RECORD_PATH, renderRecord(split(false)), { origin: "record" });
-  if (secretPaths.size) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
+  if (secretPaths.size || Object.keys(local.record).length) tree.write(SECRET_RECORD_PATH, renderRecord(split(true), true), { origin: "record", secret: true, mode: 0o600 });
   // Saved with the rest, never on their own: a declined write saves no answers either.
   const savable = unsavable(model.gaps, answers, saved, shown.values, warn);
   const toConfirm = new Set(model.gaps.filter((g) => (g.suggestion || g.placeholder) && defaulted.has(g.id)).map((g) => g.id));
@@ -273,8 +278,10 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   mark("diff shown");
 
   const changes = tree.changes();
+  const removed = changes.filter((c) => c.remove).length;
+  const andDeleted = (verb: string) => (removed ? `, ${removed} of them ${verb}` : "");
   if (opts.dryRun) {
-    io.out(changes.length ? `Dry run: ${changes.length} file(s) would be written; nothing was written.\n` : "Dry run: nothing to change.\n");
+    io.out(changes.length ? `Dry run: ${changes.length} file(s) would be written${andDeleted("deleted")}; nothing was written.\n` : "Dry run: nothing to change.\n");
     return 0;
   }
   if (!changes.length) {
@@ -283,7 +290,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   }
   if (!opts.yes) {
     if (!env.interactive) fail(2, "writing needs a confirmation and there is no terminal: use --yes to write, or --dry-run to only look.");
-    if (!(await env.prompts.confirm({ message: `Write ${changes.length} file(s)?`, default: true }))) {
+    if (!(await env.prompts.confirm({ message: `Write ${changes.length} file(s)${andDeleted("deletions")}?`, default: true }))) {
       io.out("Nothing was written.\n");
       return 0;
     }
@@ -291,14 +298,14 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   try {
     writeAtomically(
       tree.root,
-      changes.map((c) => ({ abs: c.abs, content: c.content, mode: c.meta.mode ?? 0o644 })),
+      changes.map((c) => ({ abs: c.abs, content: c.content, mode: c.meta.mode ?? 0o644, ...(c.remove ? { remove: true as const } : {}) })),
     );
   } catch (e) {
     if (e instanceof WriteFailed) fail(1, `writing failed: ${e.message}\nNothing was changed: every file is as it was before this run.`);
     throw e;
   }
   mark("write");
-  io.out(`Wrote ${changes.length} file(s). Next: read MIGRATION.md.\n`);
+  io.out(`Wrote ${changes.length} file(s)${andDeleted("deleted")}. Next: read MIGRATION.md.\n`);
   return 0;
 }
 
@@ -474,6 +481,7 @@ async function askOverwrite(item: ReviewItem, io: ScrubbingIo, env: MigrateEnv):
 }
 
 function otherItem(c: Change): ReviewItem {
+  if (c.remove) return { why: c.meta.why ?? "", path: c.path, status: "delete", before: c.before.kind === "file" ? c.before.bytes.toString("utf8") : null, after: null, ...(c.meta.secret ? { secret: true } : {}) };
   return {
     why: otherWhy(c),
     path: c.path,

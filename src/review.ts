@@ -4,7 +4,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { termLines, termText } from "../emitters/encode/terminal.js";
 import { CONTROL } from "../emitters/encode/controls.js";
 
-export type ReviewStatus = "new" | "changed" | "unchanged" | "conflict" | "overwrite" | "skipped" | "kept";
+export type ReviewStatus = "new" | "changed" | "unchanged" | "conflict" | "overwrite" | "skipped" | "kept" | "delete";
 
 export interface ReviewItem {
   path: string;
@@ -31,7 +31,7 @@ export function renderDiff(item: ReviewItem, color: boolean): string {
   if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped" || item.quiet) return "";
   if (item.secret) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (secret values hidden)\n`;
   if (item.before !== null && item.before.includes("\0")) return `${paint(color, "1", `--- ${termText(item.path)}`)}\n  (binary file)\n`;
-  const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
+  const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, item.status === "delete" ? "/dev/null" : `b/${item.path}`, item.before ?? "", item.after ?? "");
   // Without colour each line is only escaped (one pass fewer over a diff of megabytes); a diff with
   // no control but tabs and newlines (most are megabytes of plain config) is its own escaping.
   if (!color) return CONTROL_BUT_TAB_NL.test(patch) ? termLines(patch) : patch;
@@ -68,6 +68,13 @@ export function unifiedDiff(oldName: string, newName: string, before: string, af
     if (eol) lines.pop();
     return `${head()}@@ -0,0 +1,${lines.length} @@\n+${lines.join("\n+")}\n${eol ? "" : "\\ No newline at end of file\n"}`;
   }
+  // A deleted file is all removals, likewise.
+  if (after === "") {
+    const lines = before.split("\n");
+    const eol = lines[lines.length - 1] === "";
+    if (eol) lines.pop();
+    return `${head()}@@ -1,${lines.length} +0,0 @@\n-${lines.join("\n-")}\n${eol ? "" : "\\ No newline at end of file\n"}`;
+  }
   const size = lineCount(before) + lineCount(after);
   const maxEditLength = Math.max(100, Math.floor(DIFF_BUDGET / size));
   const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, { ...opts, maxEditLength });
@@ -89,6 +96,7 @@ const LABEL: Record<ReviewStatus, [string, string]> = {
   overwrite: ["overwrite", "31;1"],
   skipped: ["skipped", "35"],
   kept: ["kept", "2"],
+  delete: ["delete", "31"],
 };
 
 /** One line per file: status, path, and why for conflicts, skipped and kept files. */
@@ -106,7 +114,7 @@ export function renderSummary(items: ReviewItem[], color: boolean): string {
 
 /** Counts for the closing line: "3 new, 2 changed, 10 unchanged, 1 skipped". */
 export function countLine(items: ReviewItem[]): string {
-  const order: ReviewStatus[] = ["new", "changed", "overwrite", "unchanged", "conflict", "skipped", "kept"];
+  const order: ReviewStatus[] = ["new", "changed", "overwrite", "delete", "unchanged", "conflict", "skipped", "kept"];
   return order
     .map((s) => [s, items.filter((i) => i.status === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -163,6 +171,7 @@ export function diffStat(item: ReviewItem): { added: number; removed: number } |
   if (item.status === "unchanged" || item.status === "kept" || item.status === "skipped") return null;
   // A new file is all additions, its every line: no diff to write and read back (7 MB of them for a large Global tree).
   if (!item.before) return { added: lineCount(item.after ?? ""), removed: 0 };
+  if (item.status === "delete") return { added: 0, removed: lineCount(item.before) };
   const patch = unifiedDiff(item.before === null ? "/dev/null" : `a/${item.path}`, `b/${item.path}`, item.before ?? "", item.after ?? "");
   let added = 0;
   let removed = 0;

@@ -10,7 +10,7 @@ import { linkOnPath, LinkRefused } from "./safe-path.js";
 export type DiskEntry = { kind: "file"; bytes: Buffer } | { kind: "missing" } | { kind: "other"; what: string; link?: string };
 
 /** Why a file is in the Tree: decides how the review classifies it. */
-export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record" | "beside";
+export type Origin = "generated" | "patched" | "gitignore" | "answers" | "record" | "beside" | "stale";
 
 export interface FileMeta {
   origin: Origin;
@@ -19,6 +19,8 @@ export interface FileMeta {
   mode?: number;
   /** The emitter that produced it (for messages). */
   by?: string;
+  /** Why the change is made, for the review (a deletion says why the file goes). */
+  why?: string;
 }
 
 export interface Change {
@@ -28,6 +30,8 @@ export interface Change {
   before: DiskEntry;
   content: string;
   meta: FileMeta;
+  /** The file is deleted rather than written (`content` is then empty). */
+  remove?: true;
 }
 
 /** Reads `path` (repo-relative, or absolute outside the repo) under `root`. */
@@ -101,7 +105,7 @@ export class Tree {
   /** The text at `path` as the Tree stands: staged content, else the disk's, else null. */
   read(path: string): string | null {
     const s = this.staged.get(path);
-    if (s) return s.content;
+    if (s) return s.remove ? null : s.content;
     const e = this.original(path);
     return e.kind === "file" ? e.bytes.toString("utf8") : null;
   }
@@ -120,6 +124,17 @@ export class Tree {
       return;
     }
     this.staged.set(path, { path, abs, before, content, meta });
+  }
+
+  /**
+   * Stages the deletion of the file at `path` (repo-relative): a file rails2k8s wrote earlier and
+   * generates no more. Only a regular file is ever deleted; anything else stays as it is.
+   */
+  remove(path: string, meta: FileMeta): void {
+    const abs = this.abs(path, false);
+    const before = this.original(path);
+    if (before.kind !== "file") return;
+    this.staged.set(path, { path, abs, before, content: "", meta, remove: true });
   }
 
   /** Drops a staged change (a conflict the user keeps). */

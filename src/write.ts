@@ -16,6 +16,8 @@ export interface WriteOp {
   abs: string;
   content: string;
   mode: number;
+  /** Delete the file instead (a generated file no longer generated): backed up, then unlinked. */
+  remove?: true;
 }
 
 /** The file-system calls the writer makes; tests pass a copy with one call failing. */
@@ -41,7 +43,8 @@ export class WriteFailed extends Error {}
 
 interface Prepared {
   op: WriteOp;
-  temp: string;
+  /** null for a deletion: nothing new is written. */
+  temp: string | null;
   backup: string | null;
 }
 
@@ -68,7 +71,7 @@ export function writeAtomically(root: string, ops: WriteOp[], fs: WriteFs = node
 
   const cleanUp = () => {
     for (const p of prepared) {
-      silently(() => fs.unlinkSync(p.temp));
+      if (p.temp) silently(() => fs.unlinkSync(p.temp!));
       if (p.backup) silently(() => fs.unlinkSync(p.backup!));
     }
     for (const d of [...createdDirs].reverse()) silently(() => fs.rmdirSync(d));
@@ -83,15 +86,30 @@ export function writeAtomically(root: string, ops: WriteOp[], fs: WriteFs = node
     ops.forEach((op, i) => {
       const { inside, tmp: tmpName, bak } = names[i]!;
       const dir = dirname(op.abs);
+      if (op.remove) {
+        // A deletion is a backup now and an unlink at the commit: put back from the backup if a later step fails.
+        const existing = statOrNull(fs, op.abs);
+        if (!existing) return;
+        if (!existing.isFile()) throw new WriteFailed(`${shown(op.abs)}: not a regular file, so it is not deleted`);
+        const p: Prepared = { op, temp: null, backup: join(tmp!.dir, bak) };
+        prepared.push(p);
+        try {
+          fs.linkSync(op.abs, p.backup!);
+        } catch {
+          fs.copyFileSync(op.abs, p.backup!, nodeFs.constants.COPYFILE_EXCL);
+        }
+        return;
+      }
       ensureDir(fs, root, dir, inside, createdDirs);
       const existing = statOrNull(fs, op.abs);
       if (existing && !existing.isFile())
         throw new WriteFailed(`${shown(op.abs)}: ${existing.isDirectory() ? "a directory" : "something that is not a regular file"} stands where the file goes`);
       const at = inside ? tmp!.dir : dir;
-      const p: Prepared = { op, temp: join(at, tmpName), backup: null };
+      const temp = join(at, tmpName);
+      const p: Prepared = { op, temp, backup: null };
       prepared.push(p);
       // 0600 until complete: a temp file of a secret is never readable by others, even for a moment.
-      const fd = fs.openSync(p.temp, "wx", 0o600);
+      const fd = fs.openSync(temp, "wx", 0o600);
       try {
         const buf = Buffer.from(op.content, "utf8");
         let off = 0;
@@ -120,7 +138,8 @@ export function writeAtomically(root: string, ops: WriteOp[], fs: WriteFs = node
   let done = 0;
   try {
     for (const p of prepared) {
-      fs.renameSync(p.temp, p.op.abs);
+      if (p.temp === null) fs.unlinkSync(p.op.abs);
+      else fs.renameSync(p.temp, p.op.abs);
       done++;
     }
   } catch (e) {
@@ -146,6 +165,17 @@ export function writeAtomically(root: string, ops: WriteOp[], fs: WriteFs = node
   }
   for (const p of prepared) if (p.backup) silently(() => fs.unlinkSync(p.backup!));
   closeTmpDir(tmp, journal, fs);
+  // A directory left empty by a deletion (an overlay of a stage that is gone) goes too; rmdir
+  // refuses one that still holds anything.
+  for (const p of prepared)
+    if (p.temp === null)
+      for (let d = dirname(p.op.abs); insideRoot(root, d) !== null && d !== root; d = dirname(d)) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          break;
+        }
+      }
 }
 
 /**

@@ -12,6 +12,7 @@ import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
 import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
+import { webNotStarted } from "./left-out.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
 export const HOSTS_ENV = "APP_HOSTS";
@@ -70,15 +71,17 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   if (!plan.sidecar) config.set("RAILS_SERVE_STATIC_FILES", "true");
   config.set(HOSTS_ENV, hosts.join(","));
   // The image runs one server config; each stage keeps its own capacity and timeout through ENV.
+  // A stage whose deploy starts no web server has none to carry (its overlay runs no web pod).
+  const serves = webNotStarted(plan.model, sp.stage.name) === null;
   const workers = numberOf(sp.appServer?.workers?.value);
   // Passenger Standalone reads PASSENGER_<KEY> over Passengerfile.json: each stage's own numbers.
-  if (plan.kind === "passenger") {
+  if (serves && plan.kind === "passenger") {
     config.set("PASSENGER_ENVIRONMENT", sp.railsEnv);
     for (const v of passengerValues(plan.model, plan.model.stages.length ? sp.stage.name : null)) {
       config.set(passengerEnvName(v.key), typeof v.value === "boolean" ? String(v.value) : String(v.value));
       out.provenance.push({ output: cfg, what: `${passengerEnvName(v.key)}=${v.value}: ${v.what}`, source: v.source ?? { file: plan.model.webServer?.evidence[0]?.source.file ?? "Gemfile", line: 0 } });
     }
-  } else if (workers !== null && sp.appServer?.workers) {
+  } else if (serves && workers !== null && sp.appServer?.workers) {
     const perServer = Math.round(workers);
     // Puma's `workers 0` is single mode, a number of its own: never spread into one worker a pod.
     const n = plan.kind === "puma" && perServer <= 0 ? 0 : workersPerPod(perServer);
@@ -93,7 +96,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const comments: Record<string, string> = {};
   // A stage whose config states no worker count (or that no config serves) runs the server's
   // default, labelled, never the image's default, which is production's number.
-  if ((plan.kind === "unicorn" || plan.kind === "puma") && !sp.appServer?.workers) {
+  if (serves && (plan.kind === "unicorn" || plan.kind === "puma") && !sp.appServer?.workers) {
     const d = APP_SERVER_DEFAULTS[plan.kind].workers;
     const image = containerAppServer(plan.model);
     const imageWorkers = image && image.kind === plan.kind ? numberOf(image.workers?.value) : null;
@@ -115,7 +118,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   if (config.has("WEB_CONCURRENCY")) placeholder("WEB_CONCURRENCY", sp.appServer?.workers);
   // Puma's threads per stage: set where the stage's differ from the image's (production's), or stand in for an unread number.
   const stageThreads = threadNumbers(sp.appServer?.threads?.value);
-  if (plan.kind === "puma" && stageThreads) {
+  if (serves && plan.kind === "puma" && stageThreads) {
     const image = threadNumbers(containerAppServer(plan.model)?.threads?.value);
     const held = isPlaceholderNumber(sp.appServer!.threads);
     if (held || !image || image[0] !== stageThreads[0] || image[1] !== stageThreads[1]) {
@@ -125,7 +128,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
       else out.provenance.push({ output: cfg, what: `RAILS_MIN_THREADS=${stageThreads[0]}, RAILS_MAX_THREADS=${stageThreads[1]} (this stage's Puma threads)`, source: sp.appServer!.threads!.source });
     }
   }
-  if (plan.kind === "unicorn") {
+  if (serves && plan.kind === "unicorn") {
     config.set("UNICORN_TIMEOUT", String(sp.webTimeout.seconds));
     placeholder("UNICORN_TIMEOUT", sp.appServer?.timeout);
     const t = sp.appServer?.timeout;

@@ -45,7 +45,8 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
   const { app } = plan;
   const webContainers: Record<string, unknown>[] = [{ name: WEB_CONTAINER, resources: resources(sp.webResources) }];
   void NGINX_CONTAINER;
-  const patches: Record<string, unknown>[] = [
+  // A stage whose deploy starts no web server: its overlay deletes the base's web objects instead.
+  const patches: Record<string, unknown>[] = webNotStarted(plan.model, sp.stage.name) ? [] : [
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -59,8 +60,6 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
       spec: { minReplicas: sp.minReplicas, maxReplicas: sp.maxReplicas },
     },
   ];
-  // A stage whose deploy starts no web server: its overlay deletes the base's web objects instead.
-  if (webNotStarted(plan.model, sp.stage.name)) patches.splice(0, patches.length);
   const si = plan.stages.indexOf(sp);
   for (const w of workers)
     patches.push({

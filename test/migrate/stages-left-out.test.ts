@@ -4,7 +4,7 @@
 // stages' files do) gets an overlay without web Deployment, Service, HPA, PDB or edge. Every
 // overlay is built with `kubectl kustomize`; bin/k8s-deploy is checked with shellcheck.
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -14,7 +14,7 @@ import { EMITTERS } from "../../emitters/index.js";
 import type { Prompts } from "../../src/wizard.js";
 import { renderReport } from "../../src/report.js";
 import { kustomizeBuild, requireKubectl, type K8sObject } from "../kustomize/kubectl.js";
-import { copyFixture, recordingIo } from "./helpers.js";
+import { copyFixture, recordingIo, snapshot } from "./helpers.js";
 
 const noPrompts: Prompts = new Proxy({} as Prompts, { get: (_t, name) => () => Promise.reject(new Error(`unexpected prompt: ${String(name)}`)) });
 const env: MigrateEnv = { interactive: false, prompts: noPrompts, analyze: analyzeDir, emitters: EMITTERS };
@@ -127,7 +127,12 @@ describe("a Capistrano 2 stage whose deploy starts no web server (capistrano-uni
     }
     expect(model.gaps.map((g) => g.id).filter((id) => id.startsWith("stage.crawler."))).toEqual(["stage.crawler.namespace"]);
     expect(model.gaps.some((g) => g.id === "stage.production.hosts" || g.id === "stage.production.max_replicas")).toBe(true);
-    expect(readFileSync(join(dir, "k8s/overlays/crawler/config.env"), "utf8")).toMatch(/^APP_HOSTS=$/m);
+    const crawlerEnv = readFileSync(join(dir, "k8s/overlays/crawler/config.env"), "utf8");
+    expect(crawlerEnv).toMatch(/^APP_HOSTS=$/m);
+    // The web server's numbers belong to the stages that start it: none in the crawler's ConfigMap.
+    expect(crawlerEnv).not.toMatch(/WEB_CONCURRENCY|UNICORN_TIMEOUT/);
+    expect(readFileSync(join(dir, "k8s/overlays/production/config.env"), "utf8")).toMatch(/^UNICORN_TIMEOUT=\d+$/m);
+    expect(readFileSync(join(dir, "k8s/overlays/crawler/patches.yaml"), "utf8")).not.toMatch(/HorizontalPodAutoscaler|legacy-web/);
     const guide = readFileSync(join(dir, "MIGRATION.md"), "utf8");
     expect(guide).toMatch(/- stage crawler: no web Deployment, Service, HPA, PodDisruptionBudget or edge route in its overlay .*unicorn is loaded or restarted only in the stage files of production, staging \(config\/deploy\/production\.rb:\d+, config\/deploy\/staging\.rb:\d+\)/);
     expect(renderReport(model, { color: false })).toMatch(/not started on stage crawler: no web Deployment.*config\/deploy\/crawler\.rb:1/);
@@ -157,5 +162,69 @@ describe("a Capistrano 2 stage whose deploy starts no web server (capistrano-uni
     writeFileSync(join(dir, "lib/deploy/crawler_web.rb"), "# recipes shared by the crawler boxes\n");
     const model = await analyzeDir(dir);
     expect(model.webServer?.notStartedOn).toBeUndefined();
+  });
+});
+
+describe("a re-run after a stage is dropped: the overlay an earlier run wrote for it", () => {
+  // shop plus two stages; the second run finds qa.rb emptied (defines no servers) and demo.rb
+  // removed. The team edited demo's config.env in between: that file is theirs now.
+  const setUp = async () => {
+    const dir = copyFixture("shop");
+    writeFileSync(join(dir, "config/deploy/qa.rb"), 'server "qa.shop.example.com", user: "deploy", roles: %w[web app db]\nset :rails_env, "staging"\n');
+    writeFileSync(join(dir, "config/deploy/demo.rb"), 'server "demo.shop.example.com", user: "deploy", roles: %w[web app db]\nset :rails_env, "staging"\n');
+    await migrate(dir);
+    expect(readdirSync(join(dir, "k8s/overlays")).sort()).toEqual(["demo", "production", "qa", "staging"]);
+    writeFileSync(join(dir, "config/deploy/qa.rb"), "# qa box retired\n");
+    rmSync(join(dir, "config/deploy/demo.rb"));
+    writeFileSync(join(dir, "k8s/overlays/demo/config.env"), `${readFileSync(join(dir, "k8s/overlays/demo/config.env"), "utf8")}FEATURE_X=on\n`);
+    return dir;
+  };
+  const qaFiles = ["config.env", "kustomization.yaml", "patches.yaml", "secrets.env", "secrets.env.example"];
+
+  it("is deleted on yes, shown as a deletion in the dry run first; a file the team edited stays, named in a warning", async () => {
+    const dir = await setUp();
+    const qa = readdirSync(join(dir, "k8s/overlays/qa")).sort();
+    expect(qa).toEqual(expect.arrayContaining(qaFiles));
+
+    const before = snapshot(dir);
+    const dry = recordingIo();
+    expect(await runMigrate(dir, { dryRun: true }, dry, env), dry.stderr()).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+    for (const f of qa) expect(dry.stdout(), f).toMatch(new RegExp(`^ {2}delete +k8s/overlays/qa/${f.replace(/\./g, "\\.")} .*stage qa gets no overlay any more`, "m"));
+    expect(dry.stdout()).toContain("--- a/k8s/overlays/qa/kustomization.yaml\n+++ /dev/null\n@@ -1,");
+    expect(dry.stdout()).toMatch(/^-kind: Kustomization$/m);
+    // A secret file's deletion shows no value.
+    expect(dry.stdout()).toMatch(/--- k8s\/overlays\/qa\/secrets\.env\n {2}\(secret values hidden\)/);
+    expect(dry.stdout()).not.toMatch(/delete +k8s\/overlays\/demo\/config\.env/);
+    expect(dry.stdout()).toMatch(/Dry run: \d+ file\(s\) would be written, \d+ of them deleted; nothing was written\./);
+    expect(dry.stderr()).toMatch(/k8s\/overlays\/demo\/config\.env: written by an earlier run, and stage demo gets no overlay any more; it was edited since, so it is not deleted/);
+
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    expect(existsSync(join(dir, "k8s/overlays/qa")), "qa's overlay directory, emptied, goes too").toBe(false);
+    expect(readdirSync(join(dir, "k8s/overlays/demo"))).toEqual(["config.env"]);
+    expect(readFileSync(join(dir, "k8s/overlays/demo/config.env"), "utf8")).toMatch(/^FEATURE_X=on$/m);
+    expect(io.stderr()).toMatch(/k8s\/overlays\/demo\/config\.env: written by an earlier run, and stage demo gets no overlay any more; it was edited since, so it is not deleted/);
+    const record = JSON.parse(readFileSync(join(dir, ".rails2k8s/generated.json"), "utf8")) as { files: Record<string, string> };
+    expect(Object.keys(record.files).filter((p) => p.startsWith("k8s/overlays/qa/") || p.startsWith("k8s/overlays/demo/"))).toEqual(["k8s/overlays/demo/config.env"]);
+    const secretRecord = JSON.parse(readFileSync(join(dir, ".rails2k8s/secret-files.json"), "utf8")) as { files: Record<string, string> };
+    expect(Object.keys(secretRecord.files).filter((p) => p.includes("/qa/") || p.includes("/demo/"))).toEqual([]);
+    for (const o of ["production", "staging"]) expect(webObjects(kustomizeBuild(dir, `k8s/overlays/${o}`)).length, o).toBeGreaterThan(0);
+
+    // The next run deletes nothing more and still names the kept file.
+    const again = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, again, env), again.stderr()).toBe(0);
+    expect(again.stdout()).toContain("Nothing to write");
+    expect(again.stderr()).toMatch(/k8s\/overlays\/demo\/config\.env: written by an earlier run/);
+  });
+
+  it("a declined write deletes nothing", async () => {
+    const dir = await setUp();
+    const before = snapshot(dir);
+    const io = recordingIo();
+    const declining = { ...env, interactive: true, prompts: { ...noPrompts, confirm: () => Promise.resolve(false) } as unknown as Prompts };
+    expect(await runMigrate(dir, {}, io, declining), io.stderr()).toBe(0);
+    expect(io.stdout()).toContain("Nothing was written.");
+    expect(snapshot(dir)).toEqual(before);
   });
 });
