@@ -2,6 +2,7 @@
 // the answers and what the other emitters produced: where each generated value came from, how
 // each question was answered, the hazards with advice, what was not carried over, and the
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
+import { capAbortShort } from "./kustomize/left-out.js";
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
@@ -70,6 +71,14 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     "silently (it shows as a conflict). Secret values appear nowhere in this file.",
     "",
   );
+
+  // --- stages the locked Capistrano aborts: first, as everything below about them rests on files no deploy ran with
+  const aborted = model.stages.filter((s) => s.capAborts);
+  if (aborted.length) {
+    p("## Stages no deploy ran as the repo stands", "");
+    for (const s of aborted) p(`- **${text(s.name)}**: ${text(capAbortShort(s))}. ${code(at(s.capAborts!.source))}: ${text(s.capAborts!.message)}`);
+    p("");
+  }
 
   // --- what was generated
   p("## What was generated", "");

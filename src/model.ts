@@ -561,6 +561,12 @@ export interface Stage {
    * CapistranoFacts.requires, with this file as their source.
    */
   plugins?: Fact<string>[];
+  /**
+   * Capistrano 3: the locked `cap` aborts this stage (a plugin required after load:defaults ran,
+   * cap3.plugin-after-defaults): no deploy of it ran with the repo as it stands. Its overlay is
+   * still written from these files; the report and MIGRATION.md say so.
+   */
+  capAborts?: { message: string; source: Source };
 }
 
 export interface StageWithoutServers {

@@ -7,7 +7,7 @@ import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
 import { envDefaultAddresses } from "./env-default-addresses.js";
-import { NO_SERVERS_SHORT } from "../emitters/kustomize/left-out.js";
+import { capAbortShort, NO_SERVERS_SHORT } from "../emitters/kustomize/left-out.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
@@ -54,6 +54,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.stages.length === 0) lines.push("  (no stages found)");
   for (const s of m.stages) {
     lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`);
+    // First under the stage: everything listed below it is what a deploy that could not run would have used.
+    if (s.capAborts) lines.push(`    ${c.red(c.bold("cap aborts this stage"))}: ${capAbortShort(s)}  ${at(s.capAborts.source)}`);
     if (s.servers.length === 0 && !(Array.isArray(s.unread) && s.unread.some((u) => u.what === "servers"))) lines.push("    (declares no server: whenever wrote no crontab for it, so its CronJobs are written suspended)");
     // The host-naming variables too (Capistrano 2's `set :domain` above all): the stage's hosts come from them.
     for (const key of ["rails_env", "branch", "deploy_to", "application", ...STAGE_HOST_VARIABLES]) {
@@ -296,3 +298,4 @@ const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stag
 
 /** A question that depends on an earlier answer says on which. */
 const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");
+

@@ -5,6 +5,7 @@
 //          SCM resolution → plugin hooks after the stage task.
 //   Cap 2: built-in defaults (`load 'deploy'`) → Capfile → config/deploy.rb → multistage's stage
 //          file (config/deploy/<stage>.rb).
+import { lockedCapistrano } from "./after-defaults.js";
 import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef } from "../../src/model.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
@@ -121,7 +122,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
   const minaTool = isMina(parse, has);
   const bareReads = minaTool && minaBeforeOne(repo);
-  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
+  const lockRead = major === 3 && has("Gemfile.lock") ? repo.read("Gemfile.lock") : null;
+  const lockedCap = lockRead && "text" in lockRead ? lockedCapistrano(lockRead.text) : null;
+  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), lockedCap, ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
@@ -456,6 +459,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (s.asked.length) stage.asked = s.asked;
     const own = s.stageFile ? s.requires.filter((r) => r.source.file === s.stageFile) : [];
     if (own.length) stage.plugins = own.map((r) => ({ value: r.value, source: r.source }));
+    if (s.capAborts.length) stage.capAborts = s.capAborts[0];
     const unread = unreadOf(s.unread);
     // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
     // known, which is not the same as none (that would suspend its CronJobs on a false reason).

@@ -3,6 +3,7 @@
 // `server`, `role`, `task`, `before`...) act on a model of Capistrano's own state. Expressions go
 // through the shared evaluator; whatever is not static becomes an Unknown with its source, and
 // statements we do not model are reported as warnings, never run and never a crash.
+import { afterDefaults, type LockedCap } from "./after-defaults.js";
 import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
@@ -38,6 +39,8 @@ export interface SessionOptions {
    * (see Session#lazyValue), by callable; one map for the whole analysis.
    */
   lazyValues?: Map<Lazy, LazyValue>;
+  /** The Capistrano Gemfile.lock resolves: decides what a plugin required after load:defaults did (after-defaults.ts). */
+  lockedCap?: LockedCap | null;
 }
 
 /** A stored callable's value and everything its computation read. */
@@ -131,6 +134,8 @@ export class Session {
    * file) only after it ran `load:defaults` and froze that task (immutable_task.rb).
    */
   deployRbAfterDefaults: string | null = null;
+  /** Requires that make the locked `cap` abort this stage (after-defaults.ts), with the warning's text. */
+  readonly capAborts: { message: string; source: Source }[] = [];
 
   constructor(private opts: SessionOptions, from?: Session) {
     this.global = from ? from.global.copy() : new DeployGlobal(opts.repo);
@@ -155,6 +160,7 @@ export class Session {
     const frameCopy = (f: Frame): Frame => ({ ...f, locals: new Map(f.locals) });
     for (const d of from.loadDefaults) this.loadDefaults.push({ body: d.body, frame: frameCopy(d.frame) });
     this.manualLinks.push(...from.manualLinks);
+    this.capAborts.push(...from.capAborts);
     for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
     for (const p of from.loaded) this.loaded.add(p);
     for (const [k, v] of from.constants) this.constants.set(k, v);
@@ -730,8 +736,11 @@ export class Session {
     // and the stage file after load:defaults ran and was frozen: a plugin required there never got its
     // defaults (one that defines them aborts cap), so it is no plugin of the stage, only a warning.
     const late = this.opts.major === 3 && !this.opts.mina && (f.parsed.file === this.stageFile || f.parsed.file === this.deployRbAfterDefaults);
-    if (late && !found && how === "require" && CAP3_PLUGIN_NAME.test(target))
-      this.warnAt(f, node, `cap3.plugin-after-defaults: require ${JSON.stringify(target)} in ${f.parsed.file}: Capistrano 3 runs load:defaults and freezes it before loading this file, so this plugin's defaults never applied (a plugin that defines them makes cap abort: "Plugins must be loaded in the Capfile to initialize properly"); what it ran is not known, and it is not taken as a plugin of the deploy`);
+    if (late && !found && how === "require" && CAP3_PLUGIN_NAME.test(target)) {
+      const w = afterDefaults(target, f.parsed.file, this.opts.lockedCap ?? null, f.parsed.file === this.stageFile);
+      this.warnAt(f, node, w.message);
+      if (w.aborts) this.capAborts.push({ message: w.message, source: this.src(f, node) });
+    }
     const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
     if (how === "import") {

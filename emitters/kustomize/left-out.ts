@@ -2,7 +2,7 @@
 // declares no server (no overlay at all), and the web objects of a stage whose deploy starts no
 // web server (the base's web Deployment, Service, HPA and PDB deleted by `$patch: delete`, no edge).
 // The base stays whole for the stages that serve; the overlay says what it removes and why.
-import type { AppModel, StageWithoutServers, WebNotStarted } from "../../src/model.js";
+import type { AppModel, Stage, StageWithoutServers, WebNotStarted } from "../../src/model.js";
 import { webName } from "./names.js";
 import { toYaml } from "./yaml.js";
 
@@ -44,3 +44,10 @@ export function leftOutNotes(model: Pick<AppModel, "stagesWithoutServers" | "web
     ...(model.webServer?.notStartedOn ?? []).filter((n) => names.has(n.stage)).map((n) => ({ message: noWebMessage(n), source: n.source })),
   ];
 }
+
+/**
+ * The line for a stage the locked `cap` aborts (cap3.plugin-after-defaults): its overlay is kept,
+ * written from files no deploy of it ran with, and that is said where the team reads first.
+ */
+export const capAbortShort = (s: Pick<Stage, "name">): string =>
+  `no deploy of stage ${s.name} ran with the repo as it stands: the locked Capistrano aborts \`cap ${s.name}\` (cap3.plugin-after-defaults); its overlay is written from these files all the same: check what its servers really run before the cut-over`;

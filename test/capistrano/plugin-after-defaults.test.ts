@@ -11,6 +11,8 @@ import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { namedConfigs } from "../../analyzers/appserver/named-configs.js";
+import { renderReport } from "../../src/report.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 
 const CAPFILE = 'require "capistrano/setup"\nrequire "capistrano/deploy"\n';
 const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (6.1.7)\n    unicorn (6.1.0)\n    whenever (1.0.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  unicorn\n  whenever\n\nBUNDLED WITH\n   2.4.22\n";
@@ -23,9 +25,75 @@ const files = (staging: string) => ({
   "config/deploy/staging.rb": staging,
   "config/schedule.rb": 'every 10.minutes do\n  rake "stats:tally_viewers"\nend\n',
 });
-const AFTER = /^cap3\.plugin-after-defaults: require "whenever\/capistrano" in config\/deploy\/staging\.rb: Capistrano 3 runs load:defaults and freezes it before loading this file/;
+const AFTER = /^cap3\.plugin-after-defaults: require "whenever\/capistrano" in config\/deploy\/staging\.rb: Capistrano 3 runs load:defaults before loading this file/;
+
+/** The files with Gemfile.lock locking `capistrano` at `version`. */
+const lockingCap = (f: Record<string, string>, version: string) => ({ ...f, "Gemfile.lock": f["Gemfile.lock"]!.replace("    rails (6.1.7)\n", `    capistrano (${version})\n    rails (6.1.7)\n`).replace("DEPENDENCIES\n", "DEPENDENCIES\n  capistrano\n") });
+/** Debian's cap, the oracle: its version is the one the lockfile pins where it must abort. */
+const debianCap = (): string => /Capistrano Version: (\d+\.\d+\.\d+)/.exec(spawnSync("cap", ["--version"], { encoding: "utf8", input: "" }).stdout)![1]!;
+
+/** Runs the real `cap <stage> r2k:roles` over the files (the plugin stubbed by a load:defaults of its own, `lock` neutralised). */
+function realCap(f: Record<string, string>, stage: string) {
+  const dir = mkdtempSync(join(tmpdir(), "r2k-after-defaults-"));
+  for (const [p, t] of Object.entries(f)) {
+    mkdirSync(join(dir, "app", p, ".."), { recursive: true });
+    writeFileSync(join(dir, "app", p), t);
+  }
+  mkdirSync(join(dir, "gems", "whenever"), { recursive: true });
+  writeFileSync(join(dir, "gems", "whenever", "capistrano.rb"), "namespace :load do\n  task :defaults do\n    set :whenever_roles, ->{ :db }\n  end\nend\n");
+  writeFileSync(join(dir, "app", "Capfile"), `${f["Capfile"]}module Capistrano::DSL; def lock(*); end; end\ntask("r2k:roles") { puts "R2K " + fetch(:whenever_roles).inspect }\n`);
+  return spawnSync("cap", [stage, "r2k:roles"], { cwd: join(dir, "app"), input: "", encoding: "utf8", env: { PATH: process.env["PATH"]!, HOME: dir, LANG: "C.UTF-8", RUBYLIB: join(dir, "gems") } });
+}
 
 describe("a Capistrano 3 plugin required in a stage file", () => {
+  it("with the lock pinning the Capistrano installed here: the analysis says cap aborts that stage, and the real cap does", async () => {
+    const version = debianCap();
+    const f = lockingCap(files('require "whenever/capistrano"\nserver "stg.reel.example.org", roles: %w[app web db]\n'), version);
+    const staging = realCap(f, "staging");
+    expect(staging.status).not.toBe(0);
+    expect(staging.stderr).toMatch(/Plugins must be loaded in the Capfile to initialize properly\./);
+    expect(realCap(f, "production").status).toBe(0);
+
+    const m = await analyzeFiles(memoryRepo(f), "reel");
+    const lockLine = f["Gemfile.lock"]!.split("\n").findIndex((l) => l.startsWith("    capistrano (")) + 1;
+    const warning = m.problems.find((p) => AFTER.test(p.message))!;
+    expect(warning.message).toContain(`; Capistrano ${version} (Gemfile.lock:${lockLine}) (3.5.0 or later) freezes load:defaults once run, and this plugin adds to it, so \`cap\` aborts: "Plugins must be loaded in the Capfile to initialize properly". No deploy of this stage ran with the repo as it stands`);
+    expect(m.stages.map((s) => [s.name, s.capAborts?.source ?? null])).toEqual([
+      ["production", null],
+      ["staging", { file: "config/deploy/staging.rb", line: 1 }],
+    ]);
+    // Kept as a stage (its overlay is written), and said first where the team reads.
+    expect(renderReport(m, { color: false })).toMatch(/ staging {2}config\/deploy\/staging\.rb:1\n {4}cap aborts this stage: no deploy of stage staging ran with the repo as it stands/);
+    const guide = emitMigrationGuide(m, {}, []).content;
+    expect(guide).toMatch(/^## Stages no deploy ran as the repo stands\n\n- \*\*staging\*\*: no deploy of stage staging ran with the repo as it stands: the locked Capistrano aborts `cap staging`/m);
+    expect(guide.indexOf("## Stages no deploy ran")).toBeLessThan(guide.indexOf("## What was generated"));
+  });
+
+  it("with the lock pinning a Capistrano before 3.5.0 (no immutable load:defaults yet): the stage deployed with the plugin, without its defaults", async () => {
+    const m = await analyzeFiles(memoryRepo(lockingCap(files('require "whenever/capistrano"\nserver "stg.reel.example.org", roles: %w[app web db]\n'), "3.4.1")), "reel");
+    const warning = m.problems.find((p) => AFTER.test(p.message))!;
+    expect(warning.message).toMatch(/; Capistrano 3\.4\.1 \(Gemfile\.lock:\d+\) predates 3\.5\.0, which made that an abort, so the plugin loaded: its tasks and hooks ran on this stage, but its load:defaults, added after it had run, never ran/);
+    expect(m.stages.every((s) => s.capAborts === undefined)).toBe(true);
+    expect(emitMigrationGuide(m, {}, []).content).not.toContain("## Stages no deploy ran");
+  });
+
+  it("a plugin whose load:defaults was not read: whether cap aborted is not known, and no stage is said to abort", async () => {
+    const m = await analyzeFiles(memoryRepo(lockingCap(files('require "capistrano/sidekiq"\nserver "stg.reel.example.org", roles: %w[app web db]\n'), "3.17.2")), "reel");
+    expect(m.problems.find((p) => /^cap3\.plugin-after-defaults: require "capistrano\/sidekiq"/.test(p.message))!.message).toMatch(/freezes load:defaults once run: if this plugin adds to it, as plugins with settings do, .*Which is not known here/);
+    expect(m.stages.every((s) => s.capAborts === undefined)).toBe(true);
+  });
+
+  it("in config/deploy.rb with a 3.5+ lock: every stage aborts", async () => {
+    const f = lockingCap(files('server "stg.reel.example.org", roles: %w[app web db]\n'), "3.11.0");
+    f["config/deploy.rb"] += 'require "whenever/capistrano"\n';
+    const m = await analyzeFiles(memoryRepo(f), "reel");
+    expect(m.stages.map((s) => [s.name, s.capAborts?.source ?? null])).toEqual([
+      ["production", { file: "config/deploy.rb", line: 3 }],
+      ["staging", { file: "config/deploy.rb", line: 3 }],
+    ]);
+    expect(m.problems.find((p) => /^cap3\.plugin-after-defaults: require "whenever\/capistrano" in config\/deploy\.rb/.test(p.message))!.message).toContain("No deploy of any stage ran");
+  });
+
   it("real cap: its load:defaults cannot be added any more, and cap aborts naming the Capfile", () => {
     const dir = mkdtempSync(join(tmpdir(), "r2k-after-defaults-"));
     for (const [p, t] of Object.entries(files('require "whenever/capistrano"\nserver "stg.reel.example.org", roles: %w[app web db]\n'))) {
