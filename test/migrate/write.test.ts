@@ -88,6 +88,34 @@ describe("writeAtomically", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it("a deletion goes with the writes: the emptied directory goes too; a later failing rename puts the deleted file back", () => {
+    const dir = repo();
+    mkdirSync(join(dir, "k8s/overlays/qa"), { recursive: true });
+    writeFileSync(join(dir, "k8s/overlays/qa/config.env"), "RAILS_ENV=qa\n");
+    const before = snapshot(dir);
+    let renames = 0;
+    const failing: WriteFs = {
+      ...fs,
+      renameSync: (a: fs.PathLike, b: fs.PathLike) => {
+        if (++renames === 2) throw Object.assign(new Error("EIO: i/o error, rename"), { code: "EIO" });
+        return fs.renameSync(a, b);
+      },
+    };
+    // Sorted as the Tree gives them: the deletion commits between the two renames.
+    const ops = [
+      { abs: join(dir, "config/app.yml"), content: "a: 2\n", mode: 0o644 },
+      { abs: join(dir, "k8s/overlays/qa/config.env"), content: "", mode: 0o644, remove: true as const },
+      { abs: join(dir, "keep.txt"), content: "changed\n", mode: 0o644 },
+    ];
+    expect(() => writeAtomically(dir, ops, failing)).toThrow(/EIO/);
+    expect(snapshot(dir)).toEqual(before);
+    writeAtomically(dir, ops);
+    expect(existsSync(join(dir, "k8s/overlays/qa"))).toBe(false);
+    expect(existsSync(join(dir, "k8s/overlays"))).toBe(false);
+    expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("changed\n");
+    expect(Object.keys(snapshot(dir)).filter((p) => p.startsWith(".rails2k8s"))).toEqual([]);
+  });
+
   it("a failure at any write (tmp .gitignore, journal, a temp file) leaves nothing behind", () => {
     // writes: 1 the tmp dir's .gitignore, 2 the journal, 3 and 4 the temp files
     for (const failAt of [1, 2, 3, 4]) {
