@@ -59,14 +59,21 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
       let body = text;
       let lineOf = (n: number) => n;
       let refs = new Map<string, RValue>();
-      if (erb) {
-        const out = renderErb(file, text, stage ? stageScope(stage) : {}, problem, { branches: true });
+      // The config's own template and every `.erb` it includes render alike, for the same stage.
+      const render = (f: string, t: string) => {
+        const out = renderErb(f, t, stage ? stageScope(stage) : {}, problem, { branches: true });
         for (const l of out.logic)
-          problem({ file, line: l.line, message: "Apache template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
-        body = out.output;
-        refs = out.refs;
-        lineOf = (n) => out.lines[n] ?? n;
-      }
+          problem({ file: f, line: l.line, message: "Apache template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
+        return { body: out.output, refs: out.refs, lineOf: (n: number) => out.lines[n] ?? n };
+      };
+      if (erb) ({ body, refs, lineOf } = render(file, text));
+      const stageReader = {
+        ...reader,
+        render: (f: string, t: string) => {
+          const r = render(f, t);
+          return { body: r.body, lineOf: r.lineOf, restore: (nodes: ApacheDirective[]) => restore(nodes, r.refs, stage?.name ?? null, problem) };
+        },
+      };
       const parsed = parseApache(file, body, lineOf);
       if (parsed.error) {
         problem({ file, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}): its vhosts and Passenger settings are not read`, severity: "warning" });
@@ -74,7 +81,7 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
       }
       const reached = reachedBy.get(file) ?? new Set<string>();
       reachedBy.set(file, reached);
-      const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), reader, reached));
+      const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), stageReader, reached));
       files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
     }
   }
