@@ -55,7 +55,7 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
     const text = textOf(file)!;
     const example = EXAMPLE_SUFFIX.test(file);
     const erb = file.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
-    for (const stage of erb && stages.length ? stages : [null]) {
+    for (const stage of (erb || includesTemplate(file, text, reader)) && stages.length ? stages : [null]) {
       let body = text;
       let lineOf = (n: number) => n;
       let refs = new Map<string, RValue>();
@@ -88,6 +88,18 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
   // Dropped: a file another config includes, unless it includes that config in turn (a cycle: both kept).
   const included = (f: string) => [...reachedBy].some(([g, r]) => g !== f && r.has(f) && !reachedBy.get(f)?.has(g));
   return { files: files.filter((f) => !included(f.file)) };
+}
+
+/** Whether a plain config includes a `.erb` template (then read once per stage, as the template renders). */
+function includesTemplate(file: string, text: string, reader: { paths: readonly string[]; read: (p: string) => string | null }): boolean {
+  if (!/^[ \t]*Include/im.test(text) || !reader.paths.some((p) => p.endsWith(".erb"))) return false;
+  const parsed = parseApache(file, text);
+  if (parsed.error) return false;
+  const reached = new Set<string>();
+  // Tags dropped: only which files are reached matters here.
+  const render = (_: string, t: string) => ({ body: t.replace(/<%[\s\S]*?%>/g, ""), lineOf: (n: number) => n, restore: (ds: ApacheDirective[]) => ds });
+  expandIncludes(file, parsed.directives, { ...reader, problem: () => {}, render }, reached);
+  return [...reached].some((f) => f.endsWith(".erb"));
 }
 
 // Shared with the emitters (config.env carries the non-secret ones): defined in src/model.ts.
@@ -147,6 +159,27 @@ function largestLimit(ds: ApacheDirective[], problem: (p: Problem) => void): Fac
   return best;
 }
 
+/**
+ * The directive sending the whole plain-HTTP vhost to https:// (mod_alias: `Redirect [status] /
+ * https://…`, `RedirectPermanent / https://…`, `RedirectMatch [status] ^/… https://…`; mod_rewrite
+ * under `RewriteEngine on`: a RewriteRule whose substitution is an https:// URL, which mod_rewrite
+ * answers with a redirect). A status that is no redirect (410, gone) sends nobody anywhere.
+ */
+function httpsRedirectOf(body: ApacheDirective[]): Fact<boolean> | null {
+  const https = (a: string | undefined) => /^"?https:\/\//i.test(a ?? "");
+  const REDIRECT_STATUS = /^(?:permanent|temp|seeother|30[0-8])$/i;
+  const rewriting = all(body, "RewriteEngine").some((d) => /^on$/i.test(d.args[0] ?? ""));
+  // The whole site: `/` for mod_alias's prefix match, a pattern taking every path for the others.
+  const EVERY_PATH = /^"?\^?\/?\??(?:\(\.\*\)|\.\*)?\$?"?$/;
+  for (const d of [...all(body, "Redirect"), ...all(body, "RedirectPermanent"), ...all(body, "RedirectTemp"), ...all(body, "RedirectMatch"), ...(rewriting ? all(body, "RewriteRule") : [])]) {
+    const name = d.name.toLowerCase();
+    const args = (name === "redirect" || name === "redirectmatch") && REDIRECT_STATUS.test(d.args[0] ?? "") ? d.args.slice(1) : d.args;
+    const whole = name === "redirectmatch" || name === "rewriterule" ? EVERY_PATH.test(args[0] ?? "") : /^"?\/"?$/.test(args[0] ?? "");
+    if (whole && https(args[1])) return { value: true, source: d.source };
+  }
+  return null;
+}
+
 function vhostsOf(directives: ApacheDirective[], problem: (p: Problem) => void): ApacheVhost[] {
   const serverWide = largestLimit(all(directives, "LimitRequestBody"), problem);
   const sections = (ds: ApacheDirective[]): ApacheDirective[] => ds.flatMap((d) => (d.name.toLowerCase() === "virtualhost" ? [d] : d.block ? sections(d.block) : []));
@@ -171,6 +204,7 @@ function vhostsOf(directives: ApacheDirective[], problem: (p: Problem) => void):
       serverNames: names,
       limitRequestBody: largestLimit(all(body, "LimitRequestBody"), problem) ?? serverWide,
       documentRoot: root?.args[0] ? fact(root.args[0], root) : null,
+      redirectsToHttps: ssl ? null : httpsRedirectOf(body),
     };
   });
 }

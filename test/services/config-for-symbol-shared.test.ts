@@ -28,7 +28,7 @@ const FILES: Record<string, string> = {
   symbol: [":shared:", "  search:", "    host: localhost", "    port: 9200", "  broker_url: amqp://127.0.0.1:5672", "production: false", "staging:", "qa:", "  search:", "    read_timeout: 5", ""].join("\n"),
   // The same with a String key, and both spellings at once (the later one is the one Rails keeps).
   string: ["shared:", "  search:", "    host: localhost", "    port: 9200", "  broker_url: amqp://127.0.0.1:5672", "production: false", "staging: ~", "qa:", "  search:", "    read_timeout: 5", ""].join("\n"),
-  both: ["shared:", "  search:", "    host: localhost", "    port: 9200", "  broker_url: amqp://127.0.0.1:5672", ":shared:", "  search:", "    host: 127.0.0.1", "    port: 9201", "production:", "  feeds: 3", ""].join("\n"),
+  both: ["shared:", "  search:", "    host: localhost", "    port: 9200", "  broker_url: amqp://127.0.0.1:5672", ":shared:", "  search:", "    host: 127.0.0.1", "    port: 9200", "production:", "  feeds: 3", ""].join("\n"),
 };
 
 async function reach(file: string, rails: string | null) {
