@@ -73,6 +73,16 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
         const re = new RegExp(`#\\{\\s*${local}\\s*\\}['"]?\\s*>\\s*([^\\s;'"]+)`, "g");
         for (const m of text.matchAll(re)) if (!renders.some((r) => r.template === template && r.destination === `"${m[1]}"`)) renders.push({ template, destination: `"${m[1]}"`, source: parsed.sourceOf(n) });
       }
+      // Mina's `erb(file)` helper (0.3 and 1.x: `ERB.new(File.read(file)).result(binding)`) right in the
+      // line: `command %(echo '#{erb("config/deploy/templates/unicorn.rb.erb")}' > #{shared_path}/config/unicorn.rb)`.
+      for (const part of argsOf(n)[0].parts ?? []) {
+        if (kind(part) !== "EmbeddedStatementsNode") continue;
+        const template = erbNamedIn(part, assigns, repo);
+        const own = parsed.textOf(part);
+        const at = template ? text.indexOf(own) : -1;
+        const m = at >= 0 ? /^['"]?\s*>\s*([^\s;'"]+)/.exec(text.slice(at + own.length)) : null;
+        if (template && m && !renders.some((r) => r.template === template && r.destination === `"${m[1]}"`)) renders.push({ template, destination: `"${m[1]}"`, source: parsed.sourceOf(n) });
+      }
     }
     if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
       const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));
