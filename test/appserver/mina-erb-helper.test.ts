@@ -99,4 +99,12 @@ describe("Mina: a Unicorn config rendered by its erb() helper inside the queued 
     expect(m.appServers.find((a) => a.kind === "unicorn" && a.stages.includes("production"))!.workers?.value).toBe(5);
     expect(m.appServers.find((a) => a.kind === "unicorn" && a.stages.includes("staging"))!.workers?.value).toBe(2);
   });
+
+  it("a rendering written where the analysis cannot follow it is named at its line, not read", async () => {
+    const deploy = DEPLOY.replace("namespace :unicorn do", ["namespace :nginx do", "  task :site do", '    queue! %(echo "#{erb(\'config/deploy/templates/site.conf.erb\')}" | sudo tee /etc/nginx/sites-enabled/quay)', "  end", "end", "namespace :unicorn do"].join("\n"));
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy.rb": deploy, "config/deploy/templates/site.conf.erb": "server {\n  client_max_body_size <%= upload_size %>;\n}\n" }), "quay");
+    expect(m.problems).toContainEqual(expect.objectContaining({ file: "config/deploy.rb", line: 16, message: expect.stringMatching(/^mina\.erb-not-followed: task nginx:site renders config\/deploy\/templates\/site\.conf\.erb with Mina's erb\(\) helper/) }));
+    // the inline render followed into a path stays unwarned
+    expect(m.problems.filter((p) => /mina\.erb-not-followed/.test(p.message) && /unicorn/.test(p.message))).toEqual([]);
+  });
 });
