@@ -21,3 +21,23 @@ export function sharedMergeOf(version: string | null | undefined): SharedMerge |
 
 /** What today's Rails does: the assumption where the version is unknown. */
 export const CURRENT_SHARED_MERGE: SharedMerge = "deep";
+
+/**
+ * How config_for looks up the env's and shared's sections, beyond the merge (railties
+ * application.rb; 6.1.7 verified by running Debian's railties):
+ * - symbolKeys: 6.1 on read the file through `deep_symbolize_keys` and look up `env.to_sym` and
+ *   `:shared`, so `:shared:` and `shared:` are one key (the later wins); earlier versions look the
+ *   names up as Strings, and a Symbol key is no section there;
+ * - falseTakesShared: 6.0's `config[env] || {}` (6.0.4: `config ||= {}`) gives a `false` section
+ *   shared's values; 6.1 on merges only into a Hash or a missing/null section, so `false` stays false.
+ */
+export function sectionLookupOf(version: string | null | undefined): { symbolKeys: boolean; falseTakesShared: boolean } | null {
+  const m = version ? /^(\d+)\.(\d+)/.exec(version.trim()) : null;
+  if (!m) return null;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  const modern = maj > 6 || (maj === 6 && min >= 1);
+  return { symbolKeys: modern, falseTakesShared: maj === 6 && min === 0 };
+}
+
+/** What today's Rails does: the assumption where the version is unknown. */
+export const CURRENT_SECTION_LOOKUP = { symbolKeys: true, falseTakesShared: false };

@@ -832,6 +832,8 @@ export interface ApacheVhost {
   /** LimitRequestBody in bytes as written (the vhost's own, else the file's server-wide one); 0 is unlimited. */
   limitRequestBody: Fact<string> | null;
   documentRoot: Fact<string> | null;
+  /** A plain-HTTP vhost sending every request to https:// (`Redirect / https://…`, a RewriteRule to https://): nginx's redirectsToHttps. */
+  redirectsToHttps?: Fact<boolean> | null;
 }
 
 // --- Global ---------------------------------------------------------------------------------------

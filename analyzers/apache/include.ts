@@ -46,6 +46,11 @@ export interface IncludeReader {
   paths: readonly string[];
   read: (path: string) => string | null;
   problem: (p: Problem) => void;
+  /**
+   * An included `.erb` template rendered as the including config is (for its stage): the text to
+   * parse, its template line of each output line, and the directives with unknown values restored.
+   */
+  render?: (file: string, text: string) => { body: string; lineOf: (n: number) => number; restore: (nodes: ApacheDirective[]) => ApacheDirective[] };
 }
 
 /** `a/./b/../c` → `a/c`; null when `..` climbs above the start. */
@@ -222,7 +227,13 @@ function expand(nodes: ApacheDirective[], stack: string[], w: Walk): ApacheDirec
       say(`resolves to ${r.outside}, a file of the servers outside the deployed app: not in the repo, so its directives are not read`);
       continue;
     }
-    const files = matchRepoFiles(r.rel, w.reader.paths);
+    let files = matchRepoFiles(r.rel, w.reader.paths);
+    // A file the deploy rendered from a template: the repo holds only `<path>.erb`.
+    const templates = !files.length && r.rel && !WILDCARD.test(r.rel) ? matchRepoFiles(`${r.rel}.erb`, w.reader.paths) : [];
+    if (templates.length) {
+      say(`resolves to ${r.rel}, which the repo holds only as the template ${templates.join(", ")}: read from it, rendered with the stage's variables (the servers held what the deploy rendered from it)`);
+      files = templates;
+    }
     if (!files.length) {
       say(
         optional
@@ -249,13 +260,14 @@ function expand(nodes: ApacheDirective[], stack: string[], w: Walk): ApacheDirec
         say(`${f} cannot be read as text; not followed`);
         continue;
       }
-      const parsed = parseApache(f, text);
+      const rendered = f.endsWith(".erb") && w.reader.render ? w.reader.render(f, text) : null;
+      const parsed = rendered ? parseApache(f, rendered.body, rendered.lineOf) : parseApache(f, text);
       if (parsed.error) {
         w.reader.problem({ file: f, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}); the Include at ${d.source.file}:${d.source.line} reads nothing from it`, severity: "warning" });
         continue;
       }
       w.reached.add(f);
-      out.push(...expand(parsed.directives, [...stack, f], w));
+      out.push(...expand(rendered ? rendered.restore(parsed.directives) : parsed.directives, [...stack, f], w));
     }
   }
   return out;

@@ -55,18 +55,25 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
     const text = textOf(file)!;
     const example = EXAMPLE_SUFFIX.test(file);
     const erb = file.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
-    for (const stage of erb && stages.length ? stages : [null]) {
+    for (const stage of (erb || includesTemplate(file, text, reader)) && stages.length ? stages : [null]) {
       let body = text;
       let lineOf = (n: number) => n;
       let refs = new Map<string, RValue>();
-      if (erb) {
-        const out = renderErb(file, text, stage ? stageScope(stage) : {}, problem, { branches: true });
+      // The config's own template and every `.erb` it includes render alike, for the same stage.
+      const render = (f: string, t: string) => {
+        const out = renderErb(f, t, stage ? stageScope(stage) : {}, problem, { branches: true });
         for (const l of out.logic)
-          problem({ file, line: l.line, message: "Apache template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
-        body = out.output;
-        refs = out.refs;
-        lineOf = (n) => out.lines[n] ?? n;
-      }
+          problem({ file: f, line: l.line, message: "Apache template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
+        return { body: out.output, refs: out.refs, lineOf: (n: number) => out.lines[n] ?? n };
+      };
+      if (erb) ({ body, refs, lineOf } = render(file, text));
+      const stageReader = {
+        ...reader,
+        render: (f: string, t: string) => {
+          const r = render(f, t);
+          return { body: r.body, lineOf: r.lineOf, restore: (nodes: ApacheDirective[]) => restore(nodes, r.refs, stage?.name ?? null, problem) };
+        },
+      };
       const parsed = parseApache(file, body, lineOf);
       if (parsed.error) {
         problem({ file, line: parsed.error.line, message: `not a valid Apache config (${parsed.error.message}): its vhosts and Passenger settings are not read`, severity: "warning" });
@@ -74,13 +81,25 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
       }
       const reached = reachedBy.get(file) ?? new Set<string>();
       reachedBy.set(file, reached);
-      const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), reader, reached));
+      const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), stageReader, reached));
       files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
     }
   }
   // Dropped: a file another config includes, unless it includes that config in turn (a cycle: both kept).
   const included = (f: string) => [...reachedBy].some(([g, r]) => g !== f && r.has(f) && !reachedBy.get(f)?.has(g));
   return { files: files.filter((f) => !included(f.file)) };
+}
+
+/** Whether a plain config includes a `.erb` template (then read once per stage, as the template renders). */
+function includesTemplate(file: string, text: string, reader: { paths: readonly string[]; read: (p: string) => string | null }): boolean {
+  if (!/^[ \t]*Include/im.test(text) || !reader.paths.some((p) => p.endsWith(".erb"))) return false;
+  const parsed = parseApache(file, text);
+  if (parsed.error) return false;
+  const reached = new Set<string>();
+  // Tags dropped: only which files are reached matters here.
+  const render = (_: string, t: string) => ({ body: t.replace(/<%[\s\S]*?%>/g, ""), lineOf: (n: number) => n, restore: (ds: ApacheDirective[]) => ds });
+  expandIncludes(file, parsed.directives, { ...reader, problem: () => {}, render }, reached);
+  return [...reached].some((f) => f.endsWith(".erb"));
 }
 
 // Shared with the emitters (config.env carries the non-secret ones): defined in src/model.ts.
@@ -140,6 +159,27 @@ function largestLimit(ds: ApacheDirective[], problem: (p: Problem) => void): Fac
   return best;
 }
 
+/**
+ * The directive sending the whole plain-HTTP vhost to https:// (mod_alias: `Redirect [status] /
+ * https://…`, `RedirectPermanent / https://…`, `RedirectMatch [status] ^/… https://…`; mod_rewrite
+ * under `RewriteEngine on`: a RewriteRule whose substitution is an https:// URL, which mod_rewrite
+ * answers with a redirect). A status that is no redirect (410, gone) sends nobody anywhere.
+ */
+function httpsRedirectOf(body: ApacheDirective[]): Fact<boolean> | null {
+  const https = (a: string | undefined) => /^"?https:\/\//i.test(a ?? "");
+  const REDIRECT_STATUS = /^(?:permanent|temp|seeother|30[0-8])$/i;
+  const rewriting = all(body, "RewriteEngine").some((d) => /^on$/i.test(d.args[0] ?? ""));
+  // The whole site: `/` for mod_alias's prefix match, a pattern taking every path for the others.
+  const EVERY_PATH = /^"?\^?\/?\??(?:\(\.\*\)|\.\*)?\$?"?$/;
+  for (const d of [...all(body, "Redirect"), ...all(body, "RedirectPermanent"), ...all(body, "RedirectTemp"), ...all(body, "RedirectMatch"), ...(rewriting ? all(body, "RewriteRule") : [])]) {
+    const name = d.name.toLowerCase();
+    const args = (name === "redirect" || name === "redirectmatch") && REDIRECT_STATUS.test(d.args[0] ?? "") ? d.args.slice(1) : d.args;
+    const whole = name === "redirectmatch" || name === "rewriterule" ? EVERY_PATH.test(args[0] ?? "") : /^"?\/"?$/.test(args[0] ?? "");
+    if (whole && https(args[1])) return { value: true, source: d.source };
+  }
+  return null;
+}
+
 function vhostsOf(directives: ApacheDirective[], problem: (p: Problem) => void): ApacheVhost[] {
   const serverWide = largestLimit(all(directives, "LimitRequestBody"), problem);
   const sections = (ds: ApacheDirective[]): ApacheDirective[] => ds.flatMap((d) => (d.name.toLowerCase() === "virtualhost" ? [d] : d.block ? sections(d.block) : []));
@@ -164,6 +204,7 @@ function vhostsOf(directives: ApacheDirective[], problem: (p: Problem) => void):
       serverNames: names,
       limitRequestBody: largestLimit(all(body, "LimitRequestBody"), problem) ?? serverWide,
       documentRoot: root?.args[0] ? fact(root.args[0], root) : null,
+      redirectsToHttps: ssl ? null : httpsRedirectOf(body),
     };
   });
 }

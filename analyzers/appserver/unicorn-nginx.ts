@@ -24,6 +24,7 @@ import { stageScope } from "../ruby/stage-scope.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { deployToOf } from "./files.js";
 import { readUnicorn } from "./unicorn.js";
+import { readUnicornInit, type UnicornInitScript } from "./unicorn-nginx-init.js";
 
 export const UNICORN_NGINX = "capistrano-unicorn-nginx";
 export const UNICORN_NGINX_REQUIRE = "capistrano/unicorn_nginx";
@@ -130,12 +131,61 @@ export function unicornNginxConfig(ctx: AnalyzerContext, stage: Stage, gem: Unic
     ctx.problem({ ...conf.source, message: `${UNICORN_NGINX}: stage ${stage.name} sets :unicorn_config to ${confPath ?? "a value not known statically"}; the gem's setup uploads its rendered unicorn.rb.erb there and its init script starts unicorn with -c that path: the settings shown are that rendering`, severity: "warning" });
   const override = unicornNginxOverride(ctx, stage, "unicorn.rb.erb");
   const read = override ? ctx.repo.read(override) : null;
-  const cfg = override && read && "text" in read ? renderedOverride(ctx, override, read.text, stage) : gemTemplateConfig(ctx, stage, gem, startedWith);
-  const env = word(stage.variables["unicorn_app_env"]?.value);
-  cfg.renderedBy = {
-    value: `${UNICORN_NGINX} ${gem.version.value}: its setup task renders ${override ?? "the gem's unicorn.rb.erb"} to ${startedWith}; its init script (/etc/init.d/${word(stage.variables["unicorn_service"]?.value) ?? "<unicorn_service>"}) runs \`bundle exec unicorn -D -c ${startedWith} -E ${env ?? "<unicorn_app_env>"}\` in current/, restarted after each deploy`,
-    source: gem.required,
-  };
+  const init = initScriptOf(ctx, stage, confPath ?? under(stage, "shared/config/unicorn.rb"));
+  const repoConfig = init ? startedRepoConfig(ctx, stage, init, startedWith) : null;
+  const cfg = repoConfig ?? (override && read && "text" in read ? renderedOverride(ctx, override, read.text, stage) : gemTemplateConfig(ctx, stage, gem, startedWith));
+  const env = init?.env?.value ?? word(stage.variables["unicorn_app_env"]?.value);
+  if (init?.env?.value) cfg.env = init.env.value;
+  const service = `/etc/init.d/${word(stage.variables["unicorn_service"]?.value) ?? "<unicorn_service>"}`;
+  const started = `\`bundle exec unicorn -D -c ${repoConfig ? `${init!.config!.value}` : startedWith} -E ${env ?? "<unicorn_app_env>"}\``;
+  cfg.renderedBy = init
+    ? {
+        value: `${UNICORN_NGINX} ${gem.version.value}: its setup task renders ${repoConfig ? `nothing this config reads (the init script starts ${repoConfig.file} from the release)` : `${override ?? "the gem's unicorn.rb.erb"} to ${startedWith}`}; the repo's ${init.file}, rendered to ${service}, runs ${started} in current/${init.user?.value ? ` as ${init.user.value}` : ""}, restarted after each deploy`,
+        source: init.command ?? { file: init.file, line: 1 },
+      }
+    : {
+        value: `${UNICORN_NGINX} ${gem.version.value}: its setup task renders ${override ?? "the gem's unicorn.rb.erb"} to ${startedWith}; its init script (${service}) runs ${started} in current/, restarted after each deploy`,
+        source: gem.required,
+      };
+  return cfg;
+}
+
+/** The repo's unicorn_init.erb rendered for the stage, with what it says that differs from the gem's said once per stage. */
+function initScriptOf(ctx: AnalyzerContext, stage: Stage, configPath: string | null): UnicornInitScript | null {
+  const file = unicornNginxOverride(ctx, stage, "unicorn_init.erb");
+  const read = file ? ctx.repo.read(file) : null;
+  if (!file || !read || !("text" in read)) return null;
+  const init = readUnicornInit(ctx, file, read.text, stage, configPath);
+  const say = (at: Source, message: string) => ctx.problem({ ...at, message: `${UNICORN_NGINX} init script (${file}), stage ${stage.name}: ${message}`, severity: "warning" });
+  if (!init.command) say({ file, line: 1 }, "no line of it starts unicorn: how Unicorn was started is not known, and the settings shown are the rendered unicorn.rb.erb's");
+  if (init.config && init.config.value === null) say(init.config.source, "the config it starts Unicorn with (-c) is not known statically: the settings shown are the rendered unicorn.rb.erb's, which it may not read");
+  if (init.env) {
+    const own = railsEnvOf(stage);
+    if (init.env.value === null) say(init.env.source, `the environment it starts Unicorn in (-E) is not known statically; the stage's rails_env is ${own}`);
+    else if (init.env.value !== own) say(init.env.source, `Unicorn ran with -E ${init.env.value} (RACK_ENV, and RAILS_ENV where the server set none), not the stage's rails_env ${own}: the container runs ${own}; check which the app needs`);
+  }
+  if (init.user && init.user.value === null) say(init.user.source, "the account it runs Unicorn as (AS_USER) is not known statically (the gem's default is the deploy user, `id -un` on the server)");
+  else if (init.user?.value === "root") say(init.user.source, "Unicorn ran as root; the container runs as the image's unprivileged user");
+  return init;
+}
+
+/**
+ * The config the init script starts when it is not :unicorn_config's rendering: a file of the
+ * release (`<deploy_to>/current/<path>`) read from the repo as Unicorn reads it; else null (said).
+ */
+function startedRepoConfig(ctx: AnalyzerContext, stage: Stage, init: UnicornInitScript, rendered: string): AppServerConfig | null {
+  const c = init.config?.value;
+  if (!c || c === rendered) return null;
+  const current = under(stage, "current");
+  const rel = current && c.startsWith(`${current}/`) ? c.slice(current.length + 1) : !c.startsWith("/") ? c.replace(/^\.\//, "") : null;
+  const read = rel && hasPath(ctx.repo, rel) ? ctx.repo.read(rel) : null;
+  if (!rel || !read || !("text" in read)) {
+    ctx.problem({ ...init.config!.source, message: `${UNICORN_NGINX} init script (${init.file}), stage ${stage.name}: it starts Unicorn with -c ${c}, not the ${rendered} the gem's setup writes, and no repo file is that path: the settings shown are the rendered unicorn.rb.erb's, which Unicorn did not read`, severity: "warning" });
+    return null;
+  }
+  const env = init.env?.value ?? railsEnvOf(stage);
+  const cfg = readUnicorn(parseRuby(rel, read.text), { file: rel, env, stages: [stage.name] }, c, env, init.env?.value ?? null);
+  cfg.env = env;
   return cfg;
 }
 

@@ -196,6 +196,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     stageNames = [];
   }
   if (minaDir) for (const n of stageNames) minaDirFiles.add(`${minaDir}/${n}.rb`);
+  const minaListed = minaTool && !multi && stageNames.length <= LIMITS.stages ? minaListedStages(minaDir ?? "config/deploy", stageNames) : null;
+  if (minaListed) stageNames = minaListed;
   const stageFileOf = (name: string): string => multi?.byName.get(name)?.file ?? `${minaDir ?? "config/deploy"}/${name}.rb`;
   const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
@@ -345,6 +347,55 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       return null;
     }
     return dir;
+  }
+
+  /**
+   * mina-multistage's own list of stages, where config/deploy.rb sets one before requiring the gem
+   * (lib/mina/multistage.rb, endoze/mina-multistage): up to 1.0.0 `set :stages, [...]` names the
+   * stage tasks (default: the files in stages_dir); from 1.0.1 on `set :all_stages` does, and
+   * `stages` only names the files `multistage:init` creates. A listed stage whose file is missing
+   * fails (its task `load`s the file: LoadError); a file not listed is no task (`mina <name>` is
+   * "Don't know how to build task"). Null when no list applies: the stage files are the stages.
+   */
+  function minaListedStages(dir: string, files: string[]): string[] | null {
+    const text = parse("config/deploy.rb")?.text ?? "";
+    const req = text.split("\n").findIndex((l) => /^\s*require\s*\(?\s*["']mina\/multistage["']/.test(l));
+    if (req < 0) return null;
+    const probe = new Session({ ...sessionOpts, warn: () => {}, unusable: () => {}, lazyValues: new Map() });
+    probe.runFile("config/deploy.rb", true);
+    // Set before the require: the gem reads both when it is loaded.
+    const setBefore = (name: string) => {
+      const at = probe.vars.sourceOf(name);
+      return probe.vars.has(name) && at?.file === "config/deploy.rb" && at.line <= req ? at : null;
+    };
+    const stagesAt = setBefore("stages");
+    const allAt = setBefore("all_stages");
+    if (!stagesAt && !allAt) return null;
+    let version: string | null = null;
+    if (has("Gemfile.lock")) {
+      const r = repo.read("Gemfile.lock");
+      if ("text" in r) version = parseLockfile(r.text).specs.find((x) => x.name === "mina-multistage")?.version ?? null;
+    }
+    const [maj = 0, min = 0, patch = 0] = (version ?? "").split(".").map((x) => Number.parseInt(x, 10) || 0);
+    const old = version !== null && (maj < 1 || (maj === 1 && min === 0 && patch === 0));
+    const at = old ? stagesAt : allAt;
+    if (!old && stagesAt && !allAt)
+      warn(stagesAt.file, stagesAt.line, `mina-multistage ${version ?? "(not in Gemfile.lock: read as the newest, 1.0.x)"}: \`set :stages\` names only the stage files \`mina multistage:init\` creates; the stages are the files in ${dir}/ (1.0.1 on; up to 1.0.0 this list was the stages)`);
+    if (!at) return null;
+    const list = probe.vars.fetch(old ? "stages" : "all_stages");
+    const names = Array.isArray(list) && list.every((x) => typeof x === "string" || isSym(x)) ? list.map((x) => rubyToS(x)!) : null;
+    if (!names) {
+      warn(at.file, at.line, `mina-multistage's ${old ? "stages" : "all_stages"} is not a list known statically: its stages are read from the files in ${dir}/`);
+      return null;
+    }
+    const out: string[] = [];
+    for (const n of [...new Set(names)]) {
+      if (files.includes(n)) out.push(n);
+      else warn(at.file, at.line, `stage ${n} is listed here but ${dir}/${n}.rb does not exist: \`mina ${n}\` fails (mina-multistage's stage task loads that file), so stage ${n} is not deployable and gets no overlay`);
+    }
+    for (const f of files)
+      if (!names.includes(f)) warn(`${dir}/${f}.rb`, 1, `not a stage: mina-multistage makes tasks only of the stages listed at ${at.file}:${at.line}, so \`mina ${f} deploy\` fails ("Don't know how to build task"); no overlay`);
+    return out;
   }
 
   /** A Mina run: the file with `env` given, then `tasks` (the target's task, the environment task). */

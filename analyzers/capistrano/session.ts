@@ -701,7 +701,11 @@ export class Session {
   private addTask(name: string, node: any, body: any, f: Frame): void {
     const source = this.src(f, node);
     if (this.tasks.some((t) => t.name === name && t.source.file === source.file && t.source.line === source.line)) return;
-    const { templates, uploads, renders } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [], renders: [] };
+    const { templates, uploads, renders, erbCalls } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [], renders: [], erbCalls: [] };
+    // Mina's erb() rendering that reaches no path the analysis can follow: what it set on the servers is not read.
+    if (this.opts.mina)
+      for (const c of erbCalls)
+        this.opts.warn(c.source.file, c.source.line, `mina.erb-not-followed: task ${name} renders ${c.template} with Mina's erb() helper, but where the rendering is written is not known statically (only \`echo '#{erb(...)}' > <path>\` and a local written that way are followed): the settings it rendered on the servers are not read`);
     this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}) });
     if (body) for (const l of manualLinksIn(f.parsed.textOf(body))) this.manualLinks.push({ ...l, source });
   }

@@ -13,10 +13,12 @@ const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template",
 /** Mina's ways of adding a shell line to what runs on the server (0.3 `queue`/`queue!`, 1.x `command`). */
 const SHELL_QUEUES = new Set(["queue", "queue!", "command"]);
 
-export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[] } {
+export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[]; erbCalls: TemplateRender[] } {
   const templates = new Set<string>();
   const uploads: string[] = [];
   const renders: TemplateRender[] = [];
+  /** Mina's `erb("…")` calls: the template, at the call (destination unused). */
+  const erbCalls: TemplateRender[] = [];
   const assigns = new Map<string, any>();
   walk(body, (n) => {
     if (kind(n) === "LocalVariableWriteNode") assigns.set(n.name, n.value);
@@ -73,6 +75,20 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
         const re = new RegExp(`#\\{\\s*${local}\\s*\\}['"]?\\s*>\\s*([^\\s;'"]+)`, "g");
         for (const m of text.matchAll(re)) if (!renders.some((r) => r.template === template && r.destination === `"${m[1]}"`)) renders.push({ template, destination: `"${m[1]}"`, source: parsed.sourceOf(n) });
       }
+      // Mina's `erb(file)` helper (0.3 and 1.x: `ERB.new(File.read(file)).result(binding)`) right in the
+      // line: `command %(echo '#{erb("config/deploy/templates/unicorn.rb.erb")}' > #{shared_path}/config/unicorn.rb)`.
+      for (const part of argsOf(n)[0].parts ?? []) {
+        if (kind(part) !== "EmbeddedStatementsNode") continue;
+        const template = erbNamedIn(part, assigns, repo);
+        const own = parsed.textOf(part);
+        const at = template ? text.indexOf(own) : -1;
+        const m = at >= 0 ? /^['"]?\s*>\s*([^\s;'"]+)/.exec(text.slice(at + own.length)) : null;
+        if (template && m && !renders.some((r) => r.template === template && r.destination === `"${m[1]}"`)) renders.push({ template, destination: `"${m[1]}"`, source: parsed.sourceOf(n) });
+      }
+    }
+    if (k === "CallNode" && !n.receiver && n.name === "erb" && argsOf(n).length >= 1) {
+      const template = erbNamedIn(argsOf(n)[0], assigns, repo);
+      if (template) erbCalls.push({ template, destination: "", source: parsed.sourceOf(n) });
     }
     if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
       const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));
@@ -81,7 +97,7 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
     }
   });
-  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders };
+  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders, erbCalls: erbCalls.filter((c) => !renders.some((r) => r.template === c.template)) };
 }
 
 /** The one ERB file a content expression renders (through locals assigned in the task), or null. */

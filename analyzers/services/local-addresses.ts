@@ -34,7 +34,7 @@ import { SECRET_SHOWN_AS } from "../../src/redact.js";
 import { isEnvRef, isHash } from "../ruby/evaluate.js";
 import { argsOf, childrenOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
-import { CURRENT_SHARED_MERGE, sharedMergeOf, type SharedMerge } from "../../src/config-for-shared.js";
+import { CURRENT_SECTION_LOOKUP, CURRENT_SHARED_MERGE, sectionLookupOf, sharedMergeOf, type SharedMerge } from "../../src/config-for-shared.js";
 
 type Kind = LocalAddress["kind"];
 
@@ -127,7 +127,7 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
   // The files are read again here: their problems were said once, by the analyzers that own them.
   const quiet: AnalyzerContext = { ...ctx, problem: () => {} };
   const known = sharedMergeOf(railsVersion);
-  const shared: SharedRule = { mode: known ?? CURRENT_SHARED_MERGE, assumed: known === null, warn: (p) => ctx.problem(p) };
+  const shared: SharedRule = { mode: known ?? CURRENT_SHARED_MERGE, lookup: sectionLookupOf(railsVersion) ?? CURRENT_SECTION_LOOKUP, assumed: known === null, warn: (p) => ctx.problem(p) };
   const mail = mailDelivery(ctx, envs);
   const out: LocalAddress[] = [];
   const add = (a: LocalAddress) => {
@@ -432,6 +432,8 @@ const withPort = (found: Found | null, port: string | null): Found | null => (fo
 /** How `shared:` reaches a stage here: the app's Rails version's rule, or the current one assumed (then said once per file). */
 interface SharedRule {
   mode: SharedMerge;
+  /** Whether Symbol section names count, and whether a `false` section takes shared's values. */
+  lookup: { symbolKeys: boolean; falseTakesShared: boolean };
   assumed: boolean;
   warn(p: { file: string; line: number; message: string; severity: "warning" }): void;
 }
@@ -441,7 +443,8 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], sha
   if ("error" in r || !/localhost|127\.|::1|0\.0\.0\.0|\.sock\b/.test(r.text)) return [];
   const y = readErbYaml(ctx, file);
   if (!y || !isHash(y.value)) return [];
-  const top = y.value;
+  // Before Rails 6.1 config_for looks its sections up by String: a `:production:` key is none.
+  const top = (shared.lookup.symbolKeys ? null : y.stringTop) ?? y.value;
   const sectioned = Object.keys(top).some((k) => ENV_SECTIONS.has(k) || envs.some((e) => e.env === k));
   const out: LocalAddress[] = [];
   const base = named ?? file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
@@ -467,7 +470,7 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], sha
     if (shared.mode === "none") return false;
     let cur: RValue | undefined = top[env];
     // 6.0.0–6.0.3 read `config[env] || {}`: a `false` section is empty there too.
-    if (cur === undefined || cur === null || (shared.mode === "shallow" && cur === false)) return true;
+    if (cur === undefined || cur === null || ((shared.mode === "shallow" || shared.lookup.falseTakesShared) && cur === false)) return true;
     if (shared.mode === "shallow") return isHash(cur) && !(String(path[1]) in cur);
     for (const k of path.slice(1)) {
       if (!isHash(cur)) return false;

@@ -152,6 +152,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   if (!servers.length)
     for (const v of apacheVhosts) {
       if (v.ssl && !tls) tls = { value: true, source: v.ssl.source };
+      if (v.redirectsToHttps?.value && !httpsRedirect) httpsRedirect = { value: true, source: v.redirectsToHttps.source };
       const l = v.limitRequestBody;
       if (!l) continue;
       // LimitRequestBody is bytes (0: no limit), which nginx-style sizes also read as bytes.
