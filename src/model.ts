@@ -1134,6 +1134,15 @@ export interface CronJob {
    * job, when not every stage's do; `with` names the deploy line that sets them.
    */
   onStages?: { stages: string[]; with: Source };
+  /**
+   * Where `condition` stays undecided, when other stages decide it (by their Rails env or whenever
+   * variables) and run the job: the Rails envs (`envs`) or stage names (`stages`). Absent = everywhere.
+   */
+  conditionOn?: { envs?: string[]; stages?: string[] };
+  /** The `environment` whenever's run put into `command` (RAILS_ENV=…): one stage's, not every stage's. */
+  environment?: string;
+  /** Per stage, the `environment` its whenever variables passed (absent: each stage's Rails env). */
+  environmentOn?: Record<string, string>;
   source: Source;
 }
 
