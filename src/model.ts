@@ -885,6 +885,17 @@ export interface SidekiqFacts {
   commandTimeout?: Fact<number>;
   /** capistrano-sidekiq's variables, per stage name (analyzers/workers/sidekiq-plugin.ts). */
   plugin?: Record<string, SidekiqStagePlugin>;
+  /** Per stage name, the processes capistrano-sidekiq started, by its version's rules (analyzers/workers/sidekiq-started.ts). */
+  started?: Record<string, SidekiqStarted>;
+}
+
+/** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */
+export interface SidekiqStarted {
+  processes: number;
+  servers: number;
+  roles: string[];
+  why: string;
+  source: Source | null;
 }
 
 /** A Sidekiq config file's settings (SidekiqFacts' fields of the same names; spelled out for the schema generator). */
