@@ -9,6 +9,7 @@ import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
 import { sidekiqStarted } from "./workers/sidekiq-started.js";
+import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
 import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
 import { unwrapCommand } from "../src/service-managers.js";
@@ -66,6 +67,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   }
 
   const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
+  if (file) sidekiqDaemonSettings(ctx, file, gem ?? null);
   if (file) Object.assign(facts, readSidekiqConfig(ctx, file));
   // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a
   // service file): Sidekiq's CLI flag wins over the config file, so it is the timeout they drained with.
