@@ -1,13 +1,15 @@
 // Sidekiq: config/sidekiq.yml as Sidekiq reads it (ERB, then YAML; keys symbolized, so `:concurrency:`
 // and `concurrency:` are the same; the section named after the Rails env merged over the top level),
 // and the evidence that the app runs it at all. Null when nothing says the app uses sidekiq.
-import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage } from "../src/model.js";
+import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage, SidekiqStarted } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
 import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
+import { sidekiqStarted } from "./workers/sidekiq-started.js";
+import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
 import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
 import { unwrapCommand } from "../src/service-managers.js";
@@ -65,6 +67,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   }
 
   const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
+  if (file) sidekiqDaemonSettings(ctx, file, gem ?? null);
   if (file) Object.assign(facts, readSidekiqConfig(ctx, file));
   // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a
   // service file): Sidekiq's CLI flag wins over the config file, so it is the timeout they drained with.
@@ -86,6 +89,12 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     const monit = cap.requires.some((r) => /^capistrano\/sidekiq\/monit$/.test(r.value)) || (!("error" in capfile) && /^[ \t]*install_plugin[ \t(]+Capistrano::Sidekiq::Monit\b/m.test(capfile.text));
     const plugin = sidekiqPluginStages(ctx, stages.filter(loadedIn), evidence, (f) => readSidekiqConfig(ctx, f), { version: rails.gems["capistrano-sidekiq"] ?? null, monit });
     if (Object.keys(plugin).length) facts.plugin = plugin;
+    const started: Record<string, SidekiqStarted> = {};
+    for (const s of stages.filter(loadedIn)) {
+      const n = s.servers.length ? sidekiqStarted(ctx, s, rails.gems["capistrano-sidekiq"] ?? null) : null;
+      if (n) started[s.name] = n;
+    }
+    if (Object.keys(started).length) facts.started = started;
   }
   mbSidekiq(ctx, cap, stages, facts);
   if (!facts.timeout) {

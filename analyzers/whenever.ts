@@ -55,22 +55,48 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
 function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[], varsFrom: Source | null): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
   const schedule = loadSchedule(ctx, file, varsFrom);
   if (!schedule) return null;
-  const r = schedule.run(opts.set ?? {}, ctx.problem);
+  // Said after the per-env runs: a condition whenever's default env leaves open may be decided on every stage's.
+  const first: Problem[] = [];
+  const r = schedule.run(opts.set ?? {}, (p) => first.push(p));
+  const perEnv = railsEnvs.length > 0 && !opts.set && r.readsEnvironment;
   let jobs = toCronJobs(r);
   // Capistrano's whenever runs `whenever --set environment=<rails_env>` per stage: a schedule that
   // reads `environment` (`if @environment == :production`) may define other jobs per stage. Each
   // stage's Rails env is run again, quietly (the first run said its problems), and a job that
   // only some envs define is marked with them.
-  if (railsEnvs.length && !opts.set && r.readsEnvironment) {
+  const undecidedSaid: Problem[] = [];
+  if (perEnv) {
     const key = (j: CronJob) => `${j.source.line}\0${j.type}\0${JSON.stringify(j.task)}`;
-    const byEnv = railsEnvs.map((env) => ({ env, jobs: toCronJobs(schedule.run({ environment: env }, () => {})) }));
+    const byEnv = railsEnvs.map((env) => ({ env, jobs: toCronJobs(schedule.run({ environment: env }, (p) => (UNDECIDED.test(p.message) ? undecidedSaid.push(p) : undefined))) }));
     const keysOf = new Map(byEnv.map((b) => [b.env, new Set(b.jobs.map(key))]));
     const all = new Map<string, CronJob>();
-    for (const { jobs: js } of byEnv) for (const j of js) if (!all.has(key(j))) all.set(key(j), j);
+    const undecidedIn = new Map<string, string[]>();
+    for (const { env, jobs: js } of byEnv)
+      for (const j of js) {
+        if (!all.has(key(j))) all.set(key(j), j);
+        if (j.condition) {
+          undecidedIn.set(key(j), [...(undecidedIn.get(key(j)) ?? []), env]);
+          // the condition as an env whose run left it open read it (the first env may have decided it)
+          if (!all.get(key(j))!.condition) all.set(key(j), { ...all.get(key(j))!, condition: j.condition });
+        }
+      }
     jobs = [...all.entries()].map(([k, j]) => {
       const envs = railsEnvs.filter((env) => keysOf.get(env)!.has(k));
-      return envs.length === railsEnvs.length ? j : { ...j, envs };
+      const open = undecidedIn.get(k) ?? [];
+      return withConditionOn({ ...j, ...(envs.length === railsEnvs.length ? {} : { envs }), environment: String(railsEnvs.find((e) => keysOf.get(e)!.has(k))) }, open, envs, (on) => ({ envs: on }));
     });
+  }
+  for (const p of first) if (!perEnv || !UNDECIDED.test(p.message)) ctx.problem(p);
+  const said = new Set<string>();
+  for (const p of undecidedSaid) {
+    const k = `${p.line}\0${p.message}`;
+    if (!said.has(k)) ctx.problem(p);
+    said.add(k);
+  }
+  // Without per-env runs the command holds the env this run used; each stage passed its own (the report says which).
+  if (!perEnv && railsEnvs.length && !opts.set) {
+    const used = r.settings["environment"]?.value ?? "production";
+    if (typeof used === "string") jobs = jobs.map((j) => ({ ...j, environment: used }));
   }
   return { settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
 }
@@ -105,23 +131,49 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
     const r = schedule.run(s.set, report, s.open);
     return { s, r, jobs: toCronJobs(r) };
   });
-  const all = new Map<string, { job: CronJob; stages: string[] }>();
+  const all = new Map<string, { job: CronJob; stages: string[]; open: string[]; environmentOn: Record<string, string> }>();
   for (const { s, jobs } of runs)
     for (const j of jobs) {
       const k = key(j, s.set);
-      const seen = all.get(k);
+      const env = typeof s.set["environment"] === "string" ? s.set["environment"].trim() : null;
+      let seen = all.get(k);
       if (seen) {
         seen.stages.push(s.stage);
         if (!seen.job.condition && j.condition) seen.job = { ...seen.job, condition: j.condition };
-      } else all.set(k, { job: j, stages: [s.stage] });
+      } else all.set(k, (seen = { job: { ...j, ...(env ? { environment: env } : {}) }, stages: [s.stage], open: [], environmentOn: {} }));
+      // Where this stage's variables decide the condition, its run has none: the job runs there.
+      if (j.condition) seen.open.push(s.stage);
+      if (env) seen.environmentOn[s.stage] = env;
     }
-  const jobs = [...all.values()].map(({ job, stages }) => {
-    if (stages.length === stageSets.length) return job;
+  const jobs = [...all.values()].map(({ job, stages, open, environmentOn }) => {
+    const envs = new Set(Object.values(environmentOn));
+    const shown = envs.size ? { ...job, environmentOn } : job;
+    const decided = withConditionOn(shown, open, stages, (on) => ({ stages: on }));
+    if (stages.length === stageSets.length) return decided;
     const custom = stageSets.find((s) => !stages.includes(s.stage)) ?? stageSets[0]!;
-    return { ...job, onStages: { stages, with: custom.from } };
+    return { ...decided, onStages: { stages, with: custom.from } };
   });
   jobs.sort((a, b) => a.source.line - b.source.line);
   return { settings: runs[0]!.r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
+}
+
+type Problem = Parameters<AnalyzerContext["problem"]>[0];
+
+/** schedule.ts's warning for a job under a condition it cannot decide. */
+const UNDECIDED = /^cron\.condition-undecided:/;
+
+/**
+ * A job whose condition some stages (their Rails env, their whenever variables) decide and others
+ * leave open: `open` are the runs that left it open among `defined`, the runs that define the job.
+ * Decided on every run: no condition (it ran there). Open on every run: suspended everywhere, as before.
+ */
+function withConditionOn(job: CronJob, open: string[], defined: string[], on: (open: string[]) => NonNullable<CronJob["conditionOn"]>): CronJob {
+  if (!job.condition) return job;
+  if (open.length === 0) {
+    const { condition: _decided, ...rest } = job;
+    return rest;
+  }
+  return open.length < defined.length ? { ...job, conditionOn: on(open) } : job;
 }
 
 /** A schedule file as whenever would write it, line by line (for the report and the oracle test). */

@@ -893,6 +893,17 @@ export interface SidekiqFacts {
   commandTimeout?: Fact<number>;
   /** capistrano-sidekiq's variables, per stage name (analyzers/workers/sidekiq-plugin.ts). */
   plugin?: Record<string, SidekiqStagePlugin>;
+  /** Per stage name, the processes capistrano-sidekiq started, by its version's rules (analyzers/workers/sidekiq-started.ts). */
+  started?: Record<string, SidekiqStarted>;
+}
+
+/** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */
+export interface SidekiqStarted {
+  processes: number;
+  servers: number;
+  roles: string[];
+  why: string;
+  source: Source | null;
 }
 
 /** A Sidekiq config file's settings (SidekiqFacts' fields of the same names; spelled out for the schema generator). */
@@ -1142,6 +1153,15 @@ export interface CronJob {
    * job, when not every stage's do; `with` names the deploy line that sets them.
    */
   onStages?: { stages: string[]; with: Source };
+  /**
+   * Where `condition` stays undecided, when other stages decide it (by their Rails env or whenever
+   * variables) and run the job: the Rails envs (`envs`) or stage names (`stages`). Absent = everywhere.
+   */
+  conditionOn?: { envs?: string[]; stages?: string[] };
+  /** The `environment` whenever's run put into `command` (RAILS_ENV=…): one stage's, not every stage's. */
+  environment?: string;
+  /** Per stage, the `environment` its whenever variables passed (absent: each stage's Rails env). */
+  environmentOn?: Record<string, string>;
   source: Source;
 }
 

@@ -2,7 +2,7 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { sidekiqOfStage } from "../emitters/kustomize/rules.js";
-import { WHENEVER_DEFAULT_FILE, cronRolesOf } from "./model.js";
+import { WHENEVER_DEFAULT_FILE, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
@@ -243,7 +243,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>")} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}  ${at(j.source)}`);
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}  ${at(j.source)}`);
   } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");
@@ -285,13 +285,29 @@ function cronRolesText(m: AppModel, job: CronJob): string {
 }
 
 /**
+ * The command with the env each stage passed to whenever, not the one run the analysis read it from:
+ * one env where every stage that runs it passed the same, else a marker and the env per stage.
+ */
+function cronEnvShown(m: AppModel, job: CronJob, text: string): string {
+  const read = job.environment;
+  if (!read) return text;
+  const on = m.stages.filter((st) => (!job.envs || job.envs.includes(railsEnvOf(st))) && (!job.onStages || job.onStages.stages.includes(st.name)) && (!job.stages || job.stages.includes(st.name)));
+  const per = on.map((st) => ({ stage: st.name, env: job.environmentOn ? (job.environmentOn[st.name] ?? read) : railsEnvOf(st) }));
+  const envs = [...new Set(per.map((p) => p.env))];
+  if (envs.length === 0 || (envs.length === 1 && envs[0] === read)) return text;
+  const escaped = read.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const swapped = text.replace(new RegExp(`((?:RAILS_ENV|RACK_ENV)=|-e |--environment[= ])${escaped}(?![\\w.-])`, "g"), `$1${envs.length === 1 ? envs[0] : "<the stage's env>"}`);
+  return envs.length === 1 ? swapped : `${swapped} [env by stage: ${per.map((p) => `${p.stage} ${p.env}`).join("; ")}]`;
+}
+
+/**
  * A job the schedule defines only under some Rails envs (`if @environment == :production`): the
  * stages of the other envs had no such crontab line, and their CronJob is suspended.
  */
 const cronEnvsText = (job: CronJob): string => (job.envs ? ` [only for RAILS_ENV ${job.envs.join(", ")}]` : "");
 
 /** A job under a condition not decided statically: written suspended until the servers' crontab is confirmed. */
-const cronConditionText = (job: CronJob): string => (job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");
+const cronConditionText = (job: CronJob): string => (job.condition && job.conditionOn ? ` [suspended on ${job.conditionOn.stages ? `stages ${job.conditionOn.stages.join(", ")}` : `RAILS_ENV ${(job.conditionOn.envs ?? []).join(", ")}`} only: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided there; the other stages decide it and run the job]` : job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");
 
 /** A job the schedule defines only with some stages' whenever variables. */
 const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stages ${job.onStages.stages.join(", ")}: their whenever variables (${job.onStages.with.file}:${job.onStages.with.line})]` : "");

@@ -158,5 +158,10 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
     const only = value.length === 1 && isCap(value[0]) ? value[0] : null;
     set[name.trim()] = text !== null ? text.trim() : only ?? { unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${value.map((p) => (typeof p === "string" ? p : isCap(p) ? `#{${p.cap}}` : `<${p.unknown}>`)).join("")}` };
   }
+  // Pairs the deploy passes that this reading cannot name may set any variable: whenever's own
+  // defaults (`environment` production, `path` the release) are then not known to apply either.
+  if (open || unnamed)
+    for (const name of ["environment", "path"])
+      if (!(name in set)) set[name] = { unknown: `the deploy passes whenever variables not known statically (${from.file}:${from.line}); whether they set ${name} is not known` };
   return { set, open: open || unnamed, cut };
 }

@@ -6,7 +6,7 @@ import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
 import { appImage, labels } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -88,7 +88,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
         object: {
           apiVersion: "batch/v1",
           kind: "CronJob",
-          metadata: { name, labels: labels(app, "cron"), ...(job.condition ? { annotations: { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } } : {}) },
+          metadata: { name, labels: labels(app, "cron"), ...(job.condition && !job.conditionOn ? { annotations: { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } } : {}) },
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
@@ -137,6 +137,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       if (n > 1) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} ran on ${n} servers (roles ${job.roles.join(", ") || "db"}); its CronJob runs it once`, source: job.source });
       const notRun = cronNotRunReason(st.stage, job);
       if (notRun) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is suspended there: ${notRun}`, source: job.source });
+      const open = notRun ? null : cronUndecidedOnStage(st.stage, job);
+      if (open) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is written suspended there: ${open}`, source: job.source });
     }
   }
   return result;

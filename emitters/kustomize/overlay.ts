@@ -6,7 +6,7 @@ import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration
 import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { CRON_NOT_RUN_ANNOTATION, cronNotRunReason } from "./rules.js";
+import { CRON_NOT_RUN_ANNOTATION, CRON_UNDECIDED_ANNOTATION, cronNotRunReason, cronUndecidedOnStage } from "./rules.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 import { noWebPatches, webNotStarted } from "./left-out.js";
@@ -75,6 +75,9 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
     const notRun = cronNotRunReason(sp.stage, c.job);
     // The stage's own reason, stated on the object: whenever wrote no line here, whatever else the base says.
     if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
+    // A condition this stage leaves open where others decide it: suspended here only.
+    else if (cronUndecidedOnStage(sp.stage, c.job) !== null && c.job.condition)
+      patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_UNDECIDED_ANNOTATION]: `${c.job.condition.text} (${c.job.condition.source.file}:${c.job.condition.source.line})` } }, spec: { suspend: true } });
   }
   return patches;
 }

@@ -98,7 +98,8 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
       minReplicas: min,
       // Never below today's capacity, whatever the answer says.
       maxReplicas: Math.max(min, answerNumber(answers, `stage.${stage.name}.max_replicas`, defaultMaxReplicas(min))),
-      workerReplicas: workerReplicas(stage),
+      // capistrano-sidekiq's own count where it started Sidekiq (its roles and processes, by version).
+      workerReplicas: model.sidekiq?.started?.[stage.name]?.processes ?? workerReplicas(stage),
       appServer,
       webTimeout: timeout,
       webGrace: webGracePeriod(timeout.seconds),

@@ -883,10 +883,26 @@ export const CRON_UNDECIDED_ANNOTATION = "rails2k8s.dev/undecided-condition";
  * condition the analysis cannot decide (analyzers/whenever/schedule.ts), or null. Never dropped, never run.
  */
 export function cronUndecidedReason(job: CronJob): string | null {
-  if (!job.condition) return null;
-  const at = `${job.condition.source.file}:${job.condition.source.line}`;
-  if (job.condition.text.endsWith(".each")) return `whenever wrote it once per item of \`${job.condition.text.slice(0, -5)}\` (${at}), a list only the servers knew (how many, and which, is not known); resume it once you confirm the servers ran it`;
-  return `whenever wrote it only when \`${job.condition.text}\` (${at}) held, which depends on what only the servers knew (an ENV value, a file there, a constant or list from elsewhere); resume it once you confirm the servers ran it`;
+  // Decided (and run) on some stages: only the overlays of the others suspend it (cronUndecidedOnStage).
+  if (!job.condition || job.conditionOn) return null;
+  return undecidedWhy(job.condition);
+}
+
+/**
+ * Whether the job's condition stays undecided on the stage, where other stages' Rails env or whenever
+ * variables decide it: that stage's overlay writes the CronJob suspended (emitters/kustomize/overlay.ts).
+ */
+export function cronUndecidedOnStage(stage: Stage, job: CronJob): string | null {
+  const on = job.conditionOn;
+  if (!job.condition || !on) return null;
+  const open = on.stages ? on.stages.includes(stage.name) : (on.envs ?? []).includes(railsEnvOf(stage));
+  return open ? `${undecidedWhy(job.condition)} (with RAILS_ENV ${railsEnvOf(stage)} and its whenever variables the condition is still open here; ${on.stages ? `stages ${on.stages.join(", ")}` : `RAILS_ENV ${(on.envs ?? []).join(", ")}`} leave it open, the others decide it and run the job)` : null;
+}
+
+function undecidedWhy(condition: NonNullable<CronJob["condition"]>): string {
+  const at = `${condition.source.file}:${condition.source.line}`;
+  if (condition.text.endsWith(".each")) return `whenever wrote it once per item of \`${condition.text.slice(0, -5)}\` (${at}), a list only the servers knew (how many, and which, is not known); resume it once you confirm the servers ran it`;
+  return `whenever wrote it only when \`${condition.text}\` (${at}) held, which depends on what only the servers knew (an ENV value, a file there, a constant or list from elsewhere); resume it once you confirm the servers ran it`;
 }
 
 /** Why a CronJob is written suspended: what its command runs that only the servers had, or null. */

@@ -119,12 +119,14 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         if (sidekiq) {
           const args = sidekiqArgs(plan, sp, so);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
-          if (!so) return { replicas: sp.workerReplicas, replicasWhy: `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+          if (!so) return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
           // One Deployment of a Sidekiq split by sidekiq_options_per_process (analyzers/workers/sidekiq-processes.ts).
           const c = w.perStage?.[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it` };
           const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
+          const started = plan.model.sidekiq?.started?.[sp.stage.name];
           return {
-            replicas: sidekiqSetReplicas(sp.stage, c.processes),
+            // capistrano-sidekiq's own servers (its role, by version) where it started Sidekiq.
+            replicas: started && c.processes > 0 ? started.servers * c.processes : sidekiqSetReplicas(sp.stage, c.processes),
             replicasWhy: c.processes === 0 ? `none: ${c.why}` : `sidekiq servers of stage ${sp.stage.name} × ${c.processes} (${c.why})`,
             timeout,
             grace: workerGracePeriod(timeout),

@@ -1,0 +1,72 @@
+// How many Sidekiq processes capistrano-sidekiq started on a stage, and on which servers, by the rules
+// of the locked version (seuros/capistrano-sidekiq, lib/capistrano/tasks/sidekiq.{cap,rake}):
+// - before 1.0 its tasks run `on roles fetch(:sidekiq_role)` (default :app, one role or a list);
+//   from 1.0 `on roles fetch(:sidekiq_roles)` (default :app: 1.0.3 and 2.x default it to
+//   `fetch(:sidekiq_role, :app)`, read at load:defaults, before deploy.rb sets anything, so a
+//   `sidekiq_role` the deploy files set is not read).
+// - 0.5.3 to 1.x number a server's processes per role it has: `<role>_processes`, else
+//   `sidekiq_processes`, pid files `sidekiq-<i>.pid` counting from 0 for each role (0.5.3: a role of
+//   one process uses `sidekiq.pid`), and the start skips a pid file whose process runs: two roles of
+//   one server share their first pid files, so the server runs as many processes as distinct pid files.
+// - before 0.5.3 and from 2.0 every server of the roles runs `sidekiq_processes` (2.x: one systemd
+//   unit, or monit entry, per process), whatever its roles.
+// No version locked: read as 1.x, as the rest of the plugin's reading does.
+import type { AnalyzerContext, Fact, RValue, SidekiqStarted, Stage } from "../../src/model.js";
+import { isSym } from "../../src/model.js";
+
+const name = (v: RValue | undefined): string | null => (typeof v === "string" && v ? v : v && isSym(v) ? v.sym : null);
+const whole = (v: RValue | undefined): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : null);
+
+/** [major, minor, patch] of a version string, or null. */
+function parts(version: string | undefined): [number, number, number] | null {
+  const m = version ? /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version) : null;
+  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : null;
+}
+const before = (v: [number, number, number], w: [number, number, number]) => v[0] !== w[0] ? v[0] < w[0] : v[1] !== w[1] ? v[1] < w[1] : v[2] < w[2];
+
+export function sidekiqStarted(ctx: AnalyzerContext, stage: Stage, version: Fact<string> | null): SidekiqStarted | null {
+  const v = parts(version?.value) ?? [1, 0, 3];
+  const label = version ? `capistrano-sidekiq ${version.value}` : "capistrano-sidekiq (no version locked: read as 1.x)";
+  const roleVar = before(v, [1, 0, 0]) ? "sidekiq_role" : "sidekiq_roles";
+  const other = roleVar === "sidekiq_role" ? "sidekiq_roles" : "sidekiq_role";
+  if (stage.variables[other] && !stage.variables[roleVar] && stage.variables[other]!.defaultOf === undefined)
+    ctx.problem({ ...stage.variables[other]!.source, message: `capistrano-sidekiq.role-not-read: stage ${stage.name} sets ${other}, which ${label} does not read (it runs on ${roleVar}, default :app): the replicas count the servers with the app role`, severity: "warning" });
+  const rf = stage.variables[roleVar];
+  const rv = rf?.value ?? { sym: "app" };
+  const roles = (Array.isArray(rv) ? rv : [rv]).map(name);
+  if (roles.some((r) => r === null)) {
+    ctx.problem({ ...rf!.source, message: `capistrano-sidekiq: ${roleVar} of stage ${stage.name} is not a role name the analysis can read; the replicas count the servers as before`, severity: "warning" });
+    return null;
+  }
+  const pf = stage.variables["sidekiq_processes"];
+  const base = pf ? whole(pf.value) : 1;
+  if (base === null) return null; // asked instead (analyzers/workers/sidekiq-processes.ts)
+  const perRole = !before(v, [0, 5, 3]) && before(v, [2, 0, 0]);
+  const countOf = (role: string): number | null => {
+    const own = perRole ? stage.variables[`${role}_processes`] : undefined;
+    return own ? whole(own.value) : base;
+  };
+  const servers = stage.servers.filter((s) => s.roles.some((r) => roles.includes(r)));
+  let processes = 0;
+  let shared = false;
+  for (const s of servers) {
+    const mine = (roles as string[]).filter((r) => s.roles.includes(r));
+    if (!perRole) {
+      processes += base;
+      continue;
+    }
+    const pids = new Set<string>();
+    let listed = 0;
+    for (const r of mine) {
+      const n = countOf(r);
+      if (n === null) return null;
+      listed += n;
+      for (let i = 0; i < n; i++) pids.add(v[0] === 0 && v[1] === 5 && v[2] === 3 && n <= 1 ? "sidekiq.pid" : `sidekiq-${i}.pid`);
+    }
+    if (pids.size < listed) shared = true;
+    processes += pids.size;
+  }
+  const own = perRole ? (roles as string[]).filter((r) => stage.variables[`${r}_processes`]) : [];
+  const why = `${label}: ${servers.length} server(s) of stage ${stage.name} with its role${roles.length > 1 ? "s" : ""} ${(roles as string[]).join(", ")} (${roleVar}${rf ? "" : ", its default"})${perRole && own.length ? `, processes per role (${own.map((r) => `${r}_processes`).join(", ")}, else sidekiq_processes ${base})` : ` × sidekiq_processes ${base}${pf ? "" : " (its default)"}`}${shared ? "; roles of one server share pid files, and the start skips a pid file whose process runs, so each distinct pid file is one process" : ""}`;
+  return { processes, servers: servers.length, roles: roles as string[], why: processes === 0 ? `none: ${why}` : why, source: rf?.source ?? pf?.source ?? version?.source ?? null };
+}

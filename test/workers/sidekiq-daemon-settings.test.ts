@@ -1,0 +1,75 @@
+// A sidekiq.yml written for daemonized servers (`:logfile:`, `:pidfile:`, here also in an env
+// section). Debian's Sidekiq 6.4 is started on the file against a real Redis, as the worker pod starts
+// it: it reads the file (its concurrency registers), logs to stdout and writes neither file. The
+// analysis says so for a 6.x lock, and for a 5.x lock (which honours both from the file, by its
+// source) names each line as a warning saying the pod would log into a file.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { pluginApp } from "./app.js";
+
+const YML = [":concurrency: 3", ":logfile: ./log/sidekiq.log", ":pidfile: ./tmp/pids/sidekiq.pid", ":queues:", "  - mailers", "  - default", "production:", "  :concurrency: 4", "  :logfile: ./log/sidekiq-production.log", ""].join("\n");
+
+beforeAll(async () => {
+  await initPrism();
+});
+
+describe("sidekiq.yml :logfile: / :pidfile: with the real Sidekiq 6.4", () => {
+  const procs = new Procs();
+  const T = mkdtempSync(join(tmpdir(), "r2k-skdaemon-"));
+  afterAll(async () => {
+    await procs.stopAll();
+    rmSync(T, { recursive: true, force: true });
+  });
+
+  it("reads the file, logs to stdout, writes no log or pid file", async () => {
+    for (const d of ["config", "log", "tmp/pids"]) mkdirSync(join(T, d), { recursive: true });
+    writeFileSync(join(T, "config/sidekiq.yml"), YML);
+    writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
+    const port = await freePort();
+    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
+    await waitForListener(port, 10_000, () => r.exitCode === null);
+    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const out = join(T, "stdout.log");
+    const child = procs.start("sidekiq", "sidekiq", ["-C", "config/sidekiq.yml", "-e", "production", "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), REDIS_URL: `redis://127.0.0.1:${port}/0` } }, out).child;
+    const end = Date.now() + 30_000;
+    let info: { concurrency: number; pid: number } | null = null;
+    while (!info && Date.now() < end) {
+      for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
+        const i = JSON.parse(redis("HGET", id, "info") || "null");
+        if (i?.pid === child.pid) info = i;
+      }
+      if (!info) await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(info, "sidekiq never registered").not.toBeNull();
+    // the file was read (its production section's concurrency)...
+    expect(info!.concurrency).toBe(4);
+    // ...and its log went to stdout, not to either :logfile:
+    expect(readFileSync(out, "utf8")).toMatch(/Booting Sidekiq|Starting processing/);
+    for (const f of ["log/sidekiq.log", "log/sidekiq-production.log", "tmp/pids/sidekiq.pid"]) expect(existsSync(join(T, f)), f).toBe(false);
+    child.kill("SIGTERM");
+    await Procs.exited(child, 20_000);
+  }, 90_000);
+
+  const app = (sidekiq: string) => pluginApp("", { production: 'server "w1.parcel.example.net", roles: %w[app db web]\n' }, { "config/sidekiq.yml": YML }, { sidekiq }, "");
+  const said = (m: Awaited<ReturnType<typeof analyzeFiles>>) => m.problems.filter((p) => /^sidekiq\.daemon-settings:/.test(p.message)).map((p) => `${p.file}:${p.line} ${p.message}`);
+
+  it("a 6.x lock: each key named as ignored (what 6.4 did above)", async () => {
+    const w = said(await analyzeFiles(app("6.4.1"), "parcel"));
+    expect(w).toHaveLength(3);
+    expect(w[0]).toMatch(/^config\/sidekiq\.yml:2 sidekiq\.daemon-settings: `:logfile:` is ignored by Sidekiq 6\.4\.1 .*logs to stdout/);
+    expect(w[2]).toMatch(/^config\/sidekiq\.yml:9 .*`:logfile:` in its production section/);
+  });
+
+  it("a 5.x lock: each key named, the pod's log would go to the file", async () => {
+    const w = said(await analyzeFiles(app("5.2.9"), "parcel"));
+    expect(w).toHaveLength(3);
+    expect(w[0]).toMatch(/:2 sidekiq\.daemon-settings: `:logfile:`: Sidekiq 5\.2\.9 honours it from this file, so in the pod it logs into that file in the container, not to stdout/);
+    expect(w[1]).toMatch(/:3 .*`:pidfile:`: Sidekiq 5\.2\.9 honours it/);
+  });
+});
