@@ -6,15 +6,14 @@ import type { AnalyzerContext, AppServerConfig, RailsFacts, Source } from "../..
 
 /** The repo paths of the configs whose server gem is not in Gemfile.lock, each said as a warning. */
 export function unusedServerConfigs(ctx: AnalyzerContext, appServers: AppServerConfig[], rails: Pick<RailsFacts, "gems" | "lockfilePresent">, started: string | null = null, evidence: Source | null = null): string[] {
-  const out: string[] = notStartedConfigs(ctx, appServers, started, evidence);
-  if (rails.lockfilePresent !== true) return out;
-  for (const a of appServers) {
+  const out: string[] = [];
+  for (const a of rails.lockfilePresent === true ? appServers : []) {
     // the deploy's own start line outweighs the lockfile (emitters/app-server.ts does the same)
     if (rails.gems[a.kind] || a.kind === started || out.includes(a.file) || a.renderedBy) continue;
     out.push(a.file);
     ctx.problem({ file: a.file, line: 1, message: `${a.file} is not used: ${a.kind} is not in Gemfile.lock, so the servers could not have run it; its settings and ENV reads are not carried`, severity: "warning" });
   }
-  return out;
+  return notStartedConfigs(ctx, appServers, started, evidence, out);
 }
 
 /**
@@ -22,9 +21,8 @@ export function unusedServerConfigs(ctx: AnalyzerContext, appServers: AppServerC
  * config/puma.rb in an app the deploy restarts Unicorn for): its gem may be locked for
  * development, but the servers never loaded the file, so its ENV reads are no boot reads.
  */
-function notStartedConfigs(ctx: AnalyzerContext, appServers: AppServerConfig[], started: string | null, evidence: Source | null): string[] {
-  if (started !== "unicorn" && started !== "puma") return [];
-  const out: string[] = [];
+function notStartedConfigs(ctx: AnalyzerContext, appServers: AppServerConfig[], started: string | null, evidence: Source | null, out: string[]): string[] {
+  if (started !== "unicorn" && started !== "puma") return out;
   for (const a of appServers) {
     if (a.kind === started || a.kind === "passenger" || out.includes(a.file) || a.renderedBy || a.startedBy || a.stages.length) continue;
     out.push(a.file);
