@@ -347,7 +347,7 @@ function pumaUnitConfig(ctx: AnalyzerContext, stage: Stage, lock: { version: str
  */
 function perEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerConfig, "file" | "env" | "stages">) => AppServerConfig, running: Stage[], stated: (s: Stage) => string | null): AppServerConfig[] {
   const plain = read(f.env);
-  if (f.env !== null) return [plain];
+  if (f.env !== null) return perFileEnv(f, read, plain, running, stated);
   // Only an environment the deploy states decides a branch: a stage name is not one (railsEnvOf's
   // fallback), so those stages keep the plain reading, its branches unknown.
   const envs = [...new Set(running.map(stated).filter((e): e is string => e !== null))].sort();
@@ -362,6 +362,30 @@ function perEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerC
   );
   if (unstated.length) out.push({ ...plain, stages: plain.stages.filter((s) => unstated.includes(s)) });
   return out;
+}
+
+/**
+ * A per-env file (config/unicorn/<env>.rb) is named for one environment, but the server evaluates
+ * it with the RAILS_ENV of the stage that starts it (`set :unicorn_config_path` of a staging stage
+ * running production): a stage stating another environment reads it with that one, as its own
+ * config (its env, its stages); the rest keep the file name's reading. One entry while they agree.
+ */
+function perFileEnv(f: ConfigFile, read: (env: string | null, base?: Pick<AppServerConfig, "file" | "env" | "stages">) => AppServerConfig, plain: AppServerConfig, running: Stage[], stated: (s: Stage) => string | null): AppServerConfig[] {
+  const other = running.filter((s) => plain.stages.includes(s.name) && stated(s) !== null && stated(s) !== f.env);
+  const envs = [...new Set(other.map((s) => stated(s)!))].sort();
+  if (!envs.length) return [plain];
+  const key = (c: AppServerConfig) => JSON.stringify({ ...c, env: null, stages: [] });
+  const out: AppServerConfig[] = [];
+  const moved: string[] = [];
+  for (const env of envs) {
+    const stages = other.filter((s) => stated(s) === env).map((s) => s.name);
+    const cfg = read(env, { file: f.file, env, stages });
+    if (key(cfg) === key(plain)) continue;
+    out.push(cfg);
+    moved.push(...stages);
+  }
+  const rest = { ...plain, stages: plain.stages.filter((s) => !moved.includes(s)) };
+  return rest.stages.length || !plain.stages.length || !out.length ? [rest, ...out] : out;
 }
 
 /**

@@ -37,12 +37,56 @@ export function appServerKind(model: Model): ImageServerKind {
   if (started === "unicorn" || started === "puma") return started;
   if (started === "passenger" && model.rails.gems["passenger"]) return "passenger";
   if (started === "passenger" || started === "thin") return model.rails.gems["puma"] || !model.rails.gems["unicorn"] ? "puma" : "unicorn";
+  // Nothing the deploy runs names it: the web.server question's labelled default, when the evidence gives one.
+  const asked = webServerQuestion(model);
+  if (asked?.default) return asked.default;
   // A config whose server gem the lockfile does not hold is a leftover (Rails' generated
   // config/puma.rb in an app the bundle serves with Unicorn): the servers could not have run it.
   const locked = model.rails.lockfilePresent === true;
   const found = model.appServers.find((a) => a.kind !== "passenger" && (!locked || model.rails.gems[a.kind]))?.kind;
   if (found) return found;
   return model.rails.gems["puma"] && !model.rails.gems["unicorn"] ? "puma" : "unicorn";
+}
+
+/** The answer id of the question which web server the image runs, asked when nothing the deploy runs says it. */
+export const WEB_SERVER_ANSWER = "web.server";
+
+export interface WebServerQuestion {
+  /** The servers the evidence leaves open, in a fixed order. */
+  choices: ImageServerKind[];
+  /** Only where the evidence supports one (the one server gem locked, the one locked server a repo config configures). */
+  default: ImageServerKind | null;
+  /** Why the default, or why there is none, in words. */
+  why: string;
+}
+
+const IMAGE_KINDS: ImageServerKind[] = ["puma", "unicorn", "passenger"];
+
+/**
+ * The web server as a question, when nothing the deploy runs (plugin, Procfile, restart lines,
+ * units) says which one it started, or its evidence ties: never guessed. The candidates are the
+ * tied kinds, else the server gems Gemfile.lock holds, else Puma and Unicorn (the gem is then to
+ * add). A default only where the evidence supports one; null when the deploy decides.
+ */
+export function webServerQuestion(model: Model): WebServerQuestion | null {
+  const ws = model.webServer;
+  if (ws?.kind) return null;
+  const locked = model.rails.lockfilePresent === true;
+  const has = (k: ImageServerKind) => !!model.rails.gems[k];
+  const tied = IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
+  const held = IMAGE_KINDS.filter(has);
+  const choices = tied.length > 1 ? tied : held.length ? held : IMAGE_KINDS.filter((k) => k !== "passenger");
+  const said = tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
+  const heldChoices = choices.filter(has);
+  if (locked && heldChoices.length === 1) return { choices, default: heldChoices[0]!, why: `${said}; ${heldChoices[0]} is the only one of ${choices.join(", ")} that Gemfile.lock holds` };
+  // A repo config of a server the bundle holds (or no lockfile to say): what the evidence supports, as a default.
+  const configured = [...new Set(model.appServers.filter((a) => a.kind !== "passenger" && choices.includes(a.kind) && (!locked || has(a.kind))).map((a) => a.kind as ImageServerKind))];
+  if (configured.length === 1) {
+    const file = model.appServers.find((a) => a.kind === configured[0])!.file;
+    return { choices, default: configured[0]!, why: `${said}; ${file} configures ${configured[0]}${locked ? ", whose gem Gemfile.lock holds" : ""}, and no config of another server is there` };
+  }
+  const none = locked && !held.length ? "; Gemfile.lock holds none of puma, unicorn, passenger, so whichever you choose must be added to the Gemfile" : locked ? `; Gemfile.lock holds ${heldChoices.join(" and ")}` : "";
+  return { choices, default: null, why: `${said}${none}: no default` };
 }
 
 /**

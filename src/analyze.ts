@@ -122,7 +122,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
-  const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null));
+  const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null, webServer?.evidence[0]?.source ?? null));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
   const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))], globalScan()));

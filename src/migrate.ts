@@ -29,7 +29,7 @@ import { redaction, scrubbingIo, scrubText, secretLeak, type ScrubbingIo } from 
 import { looksSecretValue } from "./secret-shapes.js";
 import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { withAnsweredServers } from "./gaps/servers.js";
-import { withAnsweredWebNumbers } from "./gaps/appserver.js";
+import { withAnsweredWebNumbers, withAnsweredWebServer } from "./gaps/appserver.js";
 import { phaseTimer, timed } from "./timing.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
@@ -161,7 +161,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   const asAsked = analyzed.gaps.map((g) => confirmed(inContext(g, answers), answers, defaulted));
   mark("answers");
   const stillPlaceholders = new Set(asAsked.filter((g) => g.placeholder).map((g) => g.id));
-  const model = { ...withAnsweredWebNumbers(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath, stillPlaceholders), gaps: asAsked };
+  const model = { ...withAnsweredWebNumbers(withAnsweredWebServer(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath, defaulted), answers, answersPath, stillPlaceholders), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.
   const outputs: EmitterOutput[] = [];

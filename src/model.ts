@@ -647,6 +647,8 @@ export interface WebServerFacts {
   evidence: Fact<string>[];
   /** When Passenger ran: its settings as the repo states them (analyzers/appserver/passenger.ts). */
   passenger?: PassengerFacts;
+  /** Nothing in the repo decided the kind: it is the answer to web.server (src/gaps/appserver.ts), said with the answers file (`the answer to web.server in .rails2k8s.yml`). */
+  answered?: Fact<string>;
   /**
    * Stages whose deploy starts no web server while other stages' do: every piece of evidence is
    * in other stages' own files (a Capistrano 2 stage file's `require 'capistrano-unicorn'`, its

@@ -86,10 +86,10 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Web server");
   if (m.webServer) {
-    lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees)"}`);
+    lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees): asked as web.server"}`);
     for (const e of m.webServer.evidence) fact("evidence", e);
     for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
-  } else lines.push("  started by the deploy: nothing in the repo says (read from the config files and the bundle)");
+  } else lines.push("  started by the deploy: nothing in the repo says (no plugin, Procfile web line, restart command or service unit): asked as web.server");
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
   for (const a of m.appServers) {
     lines.push(`  ${a.kind} ${a.file}${a.env ? ` (env ${a.env})` : ""}${a.stages.length ? ` for stages ${a.stages.join(", ")}` : ""}`);
@@ -251,7 +251,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const s of m.secrets) lines.push(`  ${s.kind} ${s.name}: ${s.reason}  ${at(s.source)}`);
 
   section(`Gaps: ${m.gaps.length} question(s) for the wizard`);
-  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [default: ${formatValue(g.default)}]${askedWhen(g)}${g.source ? "  " + at(g.source) : ""}`);
+  for (const g of m.gaps) lines.push(`  ${g.id}: ${g.question} [${g.required && g.default === null ? "no default: must be answered" : `default: ${formatValue(g.default)}`}]${askedWhen(g)}${g.source ? "  " + at(g.source) : ""}`);
 
   section(`Hazards: ${m.hazards.length}`);
   for (const h of m.hazards) {

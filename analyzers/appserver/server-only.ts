@@ -2,9 +2,12 @@
 // (`set :linked_files, %w[config/unicorn.rb]`, the server restarted as a service defined on the
 // boxes): the servers ran a file only they had. Its numbers are then not known, and each becomes a
 // gap (src/gaps/appserver.ts asks for it, the server's own default offered as a placeholder),
-// never the server's defaults stated as fact, nor the numbers of another server's config.
+// never the server's defaults stated as fact, nor the numbers of another server's config. The same
+// holds for a server the deploy restarts as a service the servers alone define (`service
+// unicorn_app restart`) when no config of the repo or linked file serves the stage.
 import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Stage, WebServerFacts } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
+import { restartsService } from "./started.js";
 
 /** Where each server's config conventionally sits in a release, for a stage's Rails env. */
 const CONVENTIONAL: Record<"unicorn" | "puma", (env: string) => string[]> = {
@@ -21,19 +24,66 @@ export function linkedServerConfigs(ctx: AnalyzerContext, webServer: WebServerFa
   if (kind !== "unicorn" && kind !== "puma") return [];
   const own = appServers.filter((a) => a.kind === kind);
   const out: AppServerConfig[] = [];
+  const service = unseenService(webServer!, kind);
   for (const st of stages) {
     // as emitters/app-server.ts appServerFor picks a stage's config
     if (own.some((a) => a.stages.includes(st.name) || a.env === railsEnvOf(st) || (a.env === null && !a.stages.length))) continue;
     const paths = CONVENTIONAL[kind](railsEnvOf(st));
     const link = linked.find((l) => l.kind === "file" && l.serverOnly && l.stages.includes(st.name) && paths.includes(l.path));
-    if (!link) continue;
+    if (!link) {
+      if (service) {
+        const same = out.find((o) => o.file === service.file);
+        if (same) same.stages.push(st.name);
+        else out.push(serviceConfig(kind, service, st.name));
+      }
+      continue;
+    }
     const same = out.find((o) => o.file === link.path);
     if (same) same.stages.push(st.name);
     else out.push(unknownConfig(kind, link, st.name, webServer!));
   }
-  for (const o of out)
+  for (const o of out.filter((x) => x.file === service?.file))
+    ctx.problem({ file: service!.line.source.file, line: service!.line.source.line, message: `stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")}: the deploy restarts ${kind} as a service defined only on the servers, and no ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the repo or linked file serves ${o.stages.length > 1 ? "them" : "it"}: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders)`, severity: "warning" });
+  for (const o of out.filter((x) => x.file !== service?.file))
     ctx.problem({ file: o.file, line: 0, message: `the ${kind === "unicorn" ? "Unicorn" : "Puma"} config stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")} ran is ${o.file}, linked from the servers' shared/ directory and not in the repo: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders)`, severity: "warning" });
   return out;
+}
+
+/**
+ * The deploy restarts the server as a service named for it (`service unicorn_app restart`,
+ * `systemctl restart puma_app`, `/etc/init.d/unicorn_app upgrade`) and no unit of the repo defines
+ * it: the service, and so the config it starts the server with, exist only on the servers. Null
+ * when a service file of the repo starts it (read by namedConfigs) or nothing restarts a service.
+ */
+function unseenService(web: WebServerFacts, kind: "unicorn" | "puma"): { file: string; line: Fact<string> } | null {
+  const mine = web.evidence.filter((e) => e.value.startsWith(`${kind}: `));
+  if (mine.some((e) => e.value.startsWith(`${kind}: service definition:`))) return null;
+  const line = mine.find((e) => e.value.startsWith(`${kind}: deploy task:`) && restartsService(kind, e.value));
+  return line ? { file: `(the ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the servers' own ${kind} service)`, line } : null;
+}
+
+/** The config a service only the servers define loads: each number unknown, with the restart line. */
+function serviceConfig(kind: "unicorn" | "puma", service: { file: string; line: Fact<string> }, stage: string): AppServerConfig {
+  const at = service.line.source;
+  const why = `the deploy restarts ${kind} as a service of the servers (${at.file}:${at.line}), defined outside the repo: the config it starts ${kind} with is on the servers, and neither in the repo nor a linked file`;
+  const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: at }, source: at });
+  return {
+    kind,
+    file: service.file,
+    env: null,
+    stages: [stage],
+    workers: gap(kind === "unicorn" ? "worker_processes" : "workers"),
+    threads: kind === "puma" ? { value: [{ unknown: why, expr: "threads min", source: at }, { unknown: why, expr: "threads max", source: at }], source: at } : null,
+    listen: [],
+    timeout: gap(kind === "unicorn" ? "timeout" : "worker_timeout"),
+    preloadApp: gap(kind === "unicorn" ? "preload_app" : "preload_app!"),
+    pid: null,
+    stdoutPath: null,
+    stderrPath: null,
+    workingDirectory: null,
+    hooks: [],
+    startedBy: { value: `${why}; its numbers are asked (the server's defaults are placeholders)`, source: at },
+  };
 }
 
 function unknownConfig(kind: "unicorn" | "puma", link: LinkedPath, stage: string, web: WebServerFacts): AppServerConfig {

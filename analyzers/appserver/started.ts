@@ -26,6 +26,9 @@ const PLUGINS: [RegExp, WebServerKind][] = [
 // An option is `-` or `--` then a word character, so each reads one way only: a failed match stays linear.
 const SERVICE = (name: string) => new RegExp(`(?:\\bservice\\s+|:service\\s*,\\s*|\\bsystemctl\\s+(?:--?\\w[\\w-]*\\s+)*(?:re)?(?:start|stop|reload)\\s+|:systemctl\\s*,\\s*:?(?:re)?(?:start|stop|reload)["']?\\s*,\\s*|/etc/init\\.d/)["':]?${name}[_-]`);
 
+/** A deploy line restarting a service named for the server (`service unicorn_app restart`): its definition, and the config it loads, are on the servers. */
+export const restartsService = (kind: "unicorn" | "puma", line: string): boolean => SERVICE(kind).test(line);
+
 /** A command line that starts or restarts a server (Procfile, systemd ExecStart, a deploy task). */
 export const COMMANDS: [RegExp, WebServerKind][] = [
   [new RegExp(`\\bunicorn(?:_rails)?\\b(?!\\.(?:rb|conf|pid|sock|log))|\\bunicorn:(?:restart|reload|start|duplicate)\\b|${SERVICE("unicorn").source}`), "unicorn"],

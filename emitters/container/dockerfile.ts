@@ -28,7 +28,7 @@ import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js"
 import { dockerComment, dockerPair, dockerPath, dockerQuoted, imageTag } from "../encode/dockerfile.js";
 import { ANSWERS_FILE } from "../../src/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
-import { appServerKind, replacedWebServer } from "../app-server.js";
+import { appServerKind, replacedWebServer, WEB_SERVER_ANSWER } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
 import { webServerArgs } from "../kustomize/rules.js";
 
@@ -67,9 +67,10 @@ function refuseUnbuildable(model: AppModel, kind: "unicorn" | "puma" | "passenge
       );
     }
     const config = model.appServers.find((a) => a.kind === kind)?.file;
-    const evidence = config ? { file: config, line: 1 } : { file: "Gemfile", line: 0 };
+    const evidence = model.webServer?.answered?.source ?? (config ? { file: config, line: 1 } : { file: "Gemfile", line: 0 });
     // Nothing says which server ran: the image's choice is a default, and said to be one.
-    const why = model.webServer?.kind === kind ? "the deploy started it" : config ? `${config} configures it` : "nothing in the repo says which web server ran, and Unicorn is this tool's default";
+    const answered = model.webServer?.answered;
+    const why = answered ? answered.value : model.webServer?.kind === kind ? "the deploy started it" : config ? `${config} configures it` : `nothing in the repo says which web server ran: answer ${WEB_SERVER_ANSWER}`;
     throw new RefusedInput(evidence, `the image starts ${kind} (${why}), which Gemfile.lock does not hold: add ${kind} to the Gemfile (gem "${kind}") and run \`bundle lock\``);
   }
 }

@@ -9,7 +9,7 @@ import { emitEntrypoint } from "./entrypoint.js";
 import { emitNginxDockerfile, emitNginxSidecarConfig } from "./nginx-sidecar.js";
 import { emitPumaConfig } from "./puma-config.js";
 import { answerBool, answerString, assetsPrefix, BODY_SIZE_ANSWER, chosenNginxFile, containerAppServer, SIDECAR_ANSWER, sidecarDefault } from "./rules.js";
-import { appServerKind, replacedWebServer } from "../app-server.js";
+import { appServerKind, replacedWebServer, webServerQuestion } from "../app-server.js";
 import { dataDirs } from "../kustomize/pod.js";
 // The image names the Kustomize overlays use: a DNS label, so the repo's application name is never pasted into the Dockerfile.
 import { appName } from "../kustomize/names.js";
@@ -37,7 +37,14 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
       message: `the servers ran ${replaced.was === "passenger" ? "Passenger" : "Thin"}, which has no container config here; the image runs ${replaced.now === "puma" ? "Puma" : "Unicorn"} (${model.rails.gems[replaced.now] ? "its gem is in Gemfile.lock" : `not in Gemfile.lock yet: add gem "${replaced.now}"`}). Check its worker and thread counts against what ${replaced.was} ran${replaced.pool ? ` (${replaced.pool})` : ""}`,
       source: replaced.source,
     });
-  for (const e of model.webServer?.evidence ?? []) out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (started by the deploy: ${e.value})`, source: e.source });
+  for (const e of model.webServer?.answered ? [] : model.webServer?.evidence ?? []) out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (started by the deploy: ${e.value})`, source: e.source });
+  // Nothing in the repo said which server ran: the image's server is the answer, and said to be one.
+  const answered = model.webServer?.answered;
+  if (answered) {
+    const why = webServerQuestion({ ...model, webServer: { ...model.webServer!, kind: null } })?.why ?? "nothing in the repo says which web server the deploy started";
+    out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (${answered.value})`, source: answered.source });
+    out.notes.push({ message: `${why}: the image runs ${kind}, ${answered.value}. Check which server the servers ran before the cut-over`, source: answered.source });
+  }
   out.files.push({ path: DOCKERFILE, content: emitDockerfile(model, answers, out) });
   out.files.push({ path: DOCKERIGNORE, content: emitDockerignore(model, out) });
   out.files.push({ path: ENTRYPOINT, content: emitEntrypoint(kind), mode: 0o755 });

@@ -121,8 +121,17 @@ export function compareUnicorn(unicorns, oracle) {
     }
     compared++;
     const show = (v) => (isUnknownValue(v) ? "unknown" : JSON.stringify(v));
-    if (isUnknownValue(u.workers) || !sameNumber(u.workers, o.worker_processes)) details.push(`${u.file}${u.env ? ` (${u.env})` : ""}: workers ${show(u.workers)} vs unicorn ${show(o.worker_processes)}`);
-    if (isUnknownValue(u.timeout) || !sameNumber(u.timeout, o.timeout)) details.push(`${u.file}${u.env ? ` (${u.env})` : ""}: timeout ${show(u.timeout)} vs unicorn ${show(o.timeout)}`);
+    const at = `${u.file}${u.env ? ` (${u.env})` : ""}`;
+    // A value Unicorn computes from what this machine is not (its CPUs, an unstated RAILS_ENV):
+    // the tool agrees by saying it is unknown, and disagrees by stating a number.
+    const dependent = (label, ours, key) => {
+      const on = o.depends?.[key];
+      if (!on) return false;
+      details.push(isUnknownValue(ours) ? `${at}: ${label} unknown, as Unicorn's depends on ${on}` : `${at}: ${label} ${show(ours)} vs unicorn depends on ${on}`);
+      return true;
+    };
+    if (!dependent("workers", u.workers, "worker_processes") && (isUnknownValue(u.workers) || !sameNumber(u.workers, o.worker_processes))) details.push(`${at}: workers ${show(u.workers)} vs unicorn ${show(o.worker_processes)}`);
+    if (!dependent("timeout", u.timeout, "timeout") && (isUnknownValue(u.timeout) || !sameNumber(u.timeout, o.timeout))) details.push(`${at}: timeout ${show(u.timeout)} vs unicorn ${show(o.timeout)}`);
   });
   if (compared === 0) return { verdict: "n.a.", details };
   return { verdict: details.some((d) => / vs unicorn /.test(d)) ? "disagree" : "agree", details };

@@ -8,7 +8,7 @@
 import type { Answers, AppModel, AppServerConfig, Fact, Gap, RValue, Source, Stage } from "../model.js";
 import { isUnknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, type WebNumber } from "../../emitters/app-server.js";
+import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, webServerQuestion, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
 import { numberOf } from "../../emitters/kustomize/rules.js";
 import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
@@ -66,7 +66,7 @@ function stageServer(model: Model, st: Stage | null): { kind: "unicorn" | "puma"
 const label = (kind: "unicorn" | "puma"): string => (kind === "puma" ? "Puma" : "Unicorn");
 
 export function appServerGaps(model: ModelForGaps): Gap[] {
-  const gaps: Gap[] = [];
+  const gaps: Gap[] = webServerGap(model);
   for (const st of overlayStages(model)) {
     const found = stageServer(model, st);
     if (!found || (st && webNotStarted(model, st.name))) continue;
@@ -154,4 +154,41 @@ export function unreadWorkerStages(model: ModelForGaps): string[] {
     const found = stageServer(model, st);
     return found && unreadWebNumbers(found.server).some((u) => u.key === "workers") ? [stageName(st)] : [];
   });
+}
+
+/**
+ * Which web server the image runs, when nothing the deploy runs says which it started: a question
+ * with the candidates the evidence leaves, its default only where the evidence supports one (else
+ * `--yes` stops and asks for it). Asked before the numbers, which follow the server.
+ */
+function webServerGap(model: Model): Gap[] {
+  const q = webServerQuestion(model);
+  if (!q) return [];
+  const at = model.webServer?.evidence[0]?.source ?? (model.rails.lockfilePresent ? { file: "Gemfile.lock", line: 0 } : undefined);
+  return [
+    {
+      id: WEB_SERVER_ANSWER,
+      question: `Which web server did the servers run (the image runs the same): ${q.choices.join(", ")}?`,
+      why: q.default ? `${q.why}: default ${q.default}, a suggestion from that evidence; confirm it` : q.why,
+      default: q.default,
+      choices: q.choices,
+      ...(q.default ? { suggestion: true } : { required: true }),
+      ...(at ? { source: at } : {}),
+    },
+  ];
+}
+
+/**
+ * The model with the answer to web.server as the web server the image runs: said as the answer
+ * (WebServerFacts.answered), never as something the deploy started. Unchanged when the deploy
+ * decides, or the answer is not one of the question's choices.
+ */
+export function withAnsweredWebServer<M extends Model>(model: M, answers: Answers, answersFile: string, defaulted?: ReadonlySet<string>): M {
+  const q = webServerQuestion(model);
+  const given = answers[WEB_SERVER_ANSWER];
+  if (!q || typeof given !== "string" || !(q.choices as string[]).includes(given)) return model;
+  const kind = given as "unicorn" | "puma" | "passenger";
+  const how = defaulted?.has(WEB_SERVER_ANSWER) ? `the default of ${WEB_SERVER_ANSWER}, taken with no one asked` : `the answer to ${WEB_SERVER_ANSWER} in ${answersFile}`;
+  const answered = { value: how, source: { file: answersFile, line: 0 } };
+  return { ...model, webServer: { ...(model.webServer ?? { evidence: [] }), kind, answered } };
 }

@@ -26,7 +26,7 @@ import {
 } from "../../emitters/kustomize/rules.js";
 import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kustomize/plan.js";
 import { dnsLabel } from "../../emitters/kustomize/names.js";
-import { appServerFor, appServerKind } from "../../emitters/app-server.js";
+import { appServerFor, appServerKind, webServerQuestion } from "../../emitters/app-server.js";
 
 /** The Gateway's questions matter only when the edge is an HTTPRoute. */
 const onGateway = [{ id: "edge.target", oneOf: ["gateway"] }];
@@ -198,7 +198,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
   gaps.push({
     id: "resources.web",
     question: "CPU and memory requests/limits of the web container?",
-    why: `derived from ${server ? `${appServerKind(model)}'s worker processes` : `rails2k8s' default worker count for ${appServerKind(model)} (the repo has no ${appServerKind(model)} config)`} (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
+    why: `derived from ${server ? `${appServerKind(model)}'s worker processes` : webServerQuestion(model) && !webServerQuestion(model)!.default ? `rails2k8s' default worker count (one process: the web server is not known until web.server is answered)` : `rails2k8s' default worker count for ${appServerKind(model)} (the repo has no ${appServerKind(model)} config)`} (about 250Mi and half a core each; the CPU limit equals the request); adjust from what the EC2 servers used`,
     default: { requests: { ...web.requests }, limits: { ...web.limits } },
     format: "resources",
     ...(server?.workers ? { source: server.workers.source } : {}),

@@ -251,7 +251,8 @@ describe("defaults pass their own rules", () => {
     for (const name of ["shop", "ledger", "legacy", "atlas"]) {
       const model = await analyzeDir(join(ROOT, "fixtures/apps", name), () => false);
       const { answers } = await walkGaps(model.gaps, (g) => g.default);
-      const { problems } = checkSaved(model.gaps, answers);
+      // a required gap (atlas's web.server) has no default to accept: --yes stops on it instead
+      const { problems } = checkSaved(model.gaps.filter((g) => !g.required), answers);
       expect(problems.map(problemLine), name).toEqual([]);
     }
   }, 60_000);

@@ -1,6 +1,10 @@
 // The practice-corpus judgements (scripts/corpus/report.mjs) on hand-made results: no corpus, no
 // tools; the runner that feeds them real outputs is scripts/corpus.mjs.
 import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 // A plain .mjs script module (no type declarations; the tests are not type-checked by tsc).
 import * as report from "../../scripts/corpus/report.mjs";
 
@@ -53,6 +57,43 @@ describe("Unicorn comparison", () => {
     expect(compareUnicorn([u(1, 60)], [{ worker_processes: 8, timeout: 60 }]).details).toEqual(["config/unicorn.rb: workers 1 vs unicorn 8"]);
     expect(compareUnicorn([u({ unknown: "x" }, 60)], [{ worker_processes: 2, timeout: 60 }]).verdict).toBe("disagree");
     expect(compareUnicorn([u(1, 60)], [{ error: "LoadError" }]).verdict).toBe("n.a.");
+  });
+
+  it("a value Unicorn computes from the servers' machine or an unstated RAILS_ENV: unknown agrees, a number disagrees", () => {
+    const host = { worker_processes: 4, timeout: 60, depends: { worker_processes: "the servers' machine (a shell command or /proc read at boot)" } };
+    expect(compareUnicorn([u({ unknown: "x" }, 60)], [host])).toEqual({ verdict: "agree", details: ["config/unicorn.rb: workers unknown, as Unicorn's depends on the servers' machine (a shell command or /proc read at boot)"] });
+    expect(compareUnicorn([u(4, 60)], [host]).verdict).toBe("disagree");
+    const env = { worker_processes: 2, timeout: 45, depends: { worker_processes: "RAILS_ENV, which the deploy does not state" } };
+    expect(compareUnicorn([u({ unknown: "x" }, 45)], [env]).verdict).toBe("agree");
+    expect(compareUnicorn([u(2, 45)], [env]).details).toEqual(["config/unicorn.rb: workers 2 vs unicorn depends on RAILS_ENV, which the deploy does not state"]);
+  });
+});
+
+describe("the corpus's Unicorn reader (scripts/corpus/unicorn_read.rb, real Unicorn)", () => {
+  const read = (configs: (string | { text: string; env: string })[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-corpus-unicorn-"));
+    const input = configs.map((c, i) => {
+      const path = join(dir, `u${i}.rb`);
+      writeFileSync(path, typeof c === "string" ? c : c.text);
+      return typeof c === "string" ? path : { path, env: c.env };
+    });
+    const r = spawnSync("ruby", [join(import.meta.dirname, "../../scripts/corpus/unicorn_read.rb")], { input: JSON.stringify(input), encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  it("says which values depend on the machine or on RAILS_ENV, and only those", () => {
+    const [cpu, env, envGiven, plain] = read([
+      "n = `grep -c ^processor /proc/cpuinfo`.to_i\nworker_processes 2 * n\ntimeout 600\n",
+      'worker_processes(ENV["RAILS_ENV"] == "production" ? 8 : 2)\ntimeout 45\n',
+      { text: 'worker_processes(ENV["RAILS_ENV"] == "production" ? 8 : 2)\n', env: "production" },
+      "worker_processes 3\n",
+    ]);
+    expect(cpu.depends).toEqual({ worker_processes: "the servers' machine (a shell command or /proc read at boot)" });
+    expect(cpu.timeout).toBe(600);
+    expect(env).toMatchObject({ timeout: 45, depends: { worker_processes: "RAILS_ENV, which the deploy does not state" } });
+    expect(envGiven).toEqual({ worker_processes: 8, timeout: 60 });
+    expect(plain).toEqual({ worker_processes: 3, timeout: 60 });
   });
 });
 

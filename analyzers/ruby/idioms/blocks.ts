@@ -7,6 +7,7 @@ import { kind, argsOf, statementsOf, type ParsedRuby } from "../prism.js";
 import { isHash, isKnown, isUnknown, same, truthy, unknown, type Scope } from "../evaluate.js";
 import { Budget, EVAL_LIMITS, tooManyElements } from "./limits.js";
 import { idiomMethod, isLimit, seq, type Outcome } from "./methods.js";
+import { regexCaseEquals } from "./regex.js";
 
 type Ev = (node: any, scope: Scope) => RValue;
 
@@ -338,7 +339,13 @@ export function caseBranch(node: any, scope: Scope, ev: Ev): { statements: any }
         if (hit) return { statements: w.statements };
         continue;
       }
-      if (kind(c) === "RegularExpressionNode") return null;
+      if (kind(c) === "RegularExpressionNode") {
+        // decided only where JS's RegExp answers as Ruby's does (idioms/regex.ts)
+        const hit = regexCaseEquals(c, subject);
+        if (hit === null) return null;
+        if (hit) return { statements: w.statements };
+        continue;
+      }
       const v = ev(c, scope);
       if (!isKnown(v)) return null;
       if (isRange && Array.isArray(v) ? v.some((x) => same(x, subject)) : same(v, subject)) return { statements: w.statements };
