@@ -140,7 +140,10 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           : listed;
         // A scheduler is one pod wherever the stage ran it at all.
         if (isSingletonWorker(w.backend)) {
-          const none = own?.processes === 0 ? own.why : own ? null : singletonNotStarted(sp, w.roles);
+          // Role names the deploy never gave (a Procfile's scheduler line), held by no server of any
+          // stage, say nothing of where it ran: the servers ran it without a role of its own.
+          const unplaced = w.rolesGuessed && !plan.stages.some((x) => x.stage.servers.some((sv) => sv.roles.some((r) => w.roles.includes(r))));
+          const none = own?.processes === 0 ? own.why : own || unplaced ? null : singletonNotStarted(sp, w.roles);
           return none !== null
             ? { replicas: 0, replicasWhy: `none: ${none}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
             : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };

@@ -144,6 +144,21 @@ describe("a scheduler the stage did not start", () => {
   });
 });
 
+describe("a scheduler whose roles the deploy never named", () => {
+  // The servers ran the Procfile's scheduler under monit, on servers with only web/app/db roles: no
+  // stage places it by role, so no stage's servers lacking its role mean it did not run there.
+  it("resque-scheduler from the Procfile: one replica on every stage when no server of any stage has a scheduler or worker role", () => {
+    const m: AppModel = structuredClone(courier);
+    const sched = m.workers!.find((w) => w.backend === "resque-scheduler")!;
+    expect(sched.commandFrom).toBe("procfile");
+    expect(sched.rolesGuessed).toBe(true);
+    for (const st of m.stages) for (const sv of st.servers) sv.roles = sv.roles.filter((r) => !sched.roles.includes(r));
+    const { stages, result } = emitAndBuild(m);
+    for (const name of Object.keys(stages)) expect(find(stages[name]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(1);
+    expect(result.provenance.some((p) => /resque-scheduler replicas 0/.test(p.what))).toBe(false);
+  });
+});
+
 describe("a backend that cannot be carried", () => {
   it("keeps the hazard and is named as not carried", async () => {
     const repo = memoryRepo({
