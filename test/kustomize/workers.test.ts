@@ -56,6 +56,16 @@ describe("delayed_job (helpdesk)", () => {
     expect(() => find(stages["production"]!, "Deployment", "-worker")).toThrow(); // no Sidekiq here
   });
 
+  it("no server with a worker role: one server's worth, delayed_job_workers of them, said as a default", () => {
+    // The plugin's own role is :app; servers listing only web/app/db hold none of the worker role names.
+    const m: AppModel = structuredClone(helpdesk);
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    for (const st of m.stages) for (const sv of st.servers) sv.roles = sv.roles.filter((r) => !w.roles.includes(r));
+    const { stages, result } = emitAndBuild(m);
+    expect(find(stages["production"]!, "Deployment", "-worker-delayed-job").spec.replicas).toBe(2);
+    expect(result.provenance.some((p) => /worker-delayed-job replicas 2 \(default: no server of stage production has a [^)]*role, so one server × delayed_job_workers 2\)/.test(p.what))).toBe(true);
+  });
+
   it("MIGRATION.md names the worker and says to stop the old ones only once the cluster runs it", () => {
     const answers = defaultAnswers(helpdesk, {});
     const md = emitMigrationGuide(helpdesk, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(helpdesk, answers) }))).content;
