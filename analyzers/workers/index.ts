@@ -529,6 +529,8 @@ function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | nu
       for (let i = t.source.line; i < ls.length && i < t.source.line + 30; i++) {
         const line = ls[i]!;
         if (line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
+        // a commented-out line is what the task no longer runs
+        if (/^\s*#/.test(line)) continue;
         const script = /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
         if ((script && ctx.repo.paths.includes(script[1]!) && b.command.test(script[1]!)) || b.command.test(line)) {
           runs = { text: line.trim(), source: { file: t.source.file, line: i + 1 }, script: script && ctx.repo.paths.includes(script[1]!) ? script[1]! : null };
