@@ -985,6 +985,8 @@ export interface WorkerFacts {
   stopTimeout: { seconds: number; source: Source | null };
   /** Server roles the process ran on, per stage: replicas follow them. */
   roles: string[];
+  /** `roles` are the backend's usual role names, not the deploy's: no server lacking them says it did not run there. */
+  rolesGuessed?: true;
   /** Stage variable giving processes per server (the plugin's), if the backend's plugin has one. */
   processesVariable?: string;
   evidence: Fact<string>[];

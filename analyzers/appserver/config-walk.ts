@@ -3,8 +3,9 @@
 // `if`/`unless`/`case` taken when the condition is known, `each` over a literal list. Each DSL call is
 // handed to the caller with an evaluator that sees those locals and the file's deployed location.
 import type { AppServerConfig, RValue, Source } from "../../src/model.js";
+import { plainHash, setOwn } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, truthy, isKnown, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, truthy, isKnown, isHash, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { fileScopeCall } from "./ruby-file.js";
 import { caseBranch } from "../ruby/idioms/blocks.js";
 
@@ -88,6 +89,21 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     frames[frames.length - 1].set(name, v);
   };
 
+  // `opts[:at] = x`: a Hash local built up before the DSL call it is passed to (whenever's `every
+  // freq, opts`). A copy is changed, so a Hash another local also holds keeps its keys.
+  const indexWrite = (st: any, condition: Cond | null) => {
+    const name = String(st.receiver.name);
+    const cur = scope.local!(name);
+    if (cur === undefined || !isHash(cur)) return;
+    const [k, v] = argsOf(st);
+    const key = k === undefined ? null : ev(k);
+    const keyName = key !== null && typeof key === "object" && !Array.isArray(key) && "sym" in key && typeof key.sym === "string" ? key.sym : typeof key === "string" ? key : null;
+    if (keyName === null || v === undefined) return assign(name, unknown(parsed, st, `${name}[...] = ...: a key not known statically`));
+    const next: Record<string, RValue> = { ...(cur as Record<string, RValue>) };
+    setOwn(next, keyName, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(v));
+    assign(name, plainHash(next));
+  };
+
   const walk = (stmts: any[], condition: Cond | null) => {
     for (const st of stmts) {
       switch (kind(st)) {
@@ -124,7 +140,12 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           const elseBranch = kind(st) === "IfNode" ? st.subsequent ?? st.consequent : st.elseClause ?? st.else_clause;
           const thenStmts = statementsOf(st.statements);
           const elseStmts = !elseBranch ? [] : kind(elseBranch) === "ElseNode" ? statementsOf(elseBranch.statements) : [elseBranch];
-          if (c === null) {
+          // Both branches written alike (a team's "for now, the same in either case"): whichever the
+          // server takes runs that code, so it is walked once, as known.
+          const textOf = (xs: any[]) => xs.map((x) => parsed.textOf(x).replace(/\s+/g, " ")).join("\n");
+          if (c === null && elseBranch && kind(elseBranch) === "ElseNode" && thenStmts.length && textOf(thenStmts) === textOf(elseStmts)) {
+            walk(thenStmts, condition);
+          } else if (c === null) {
             const text = `${kind(st) === "IfNode" ? "if" : "unless"} ${shorten(parsed.textOf(st.predicate))}`;
             walk(thenStmts, condition ?? { text, source: parsed.sourceOf(st) });
             walk(elseStmts, condition ?? { text, source: parsed.sourceOf(st) });
@@ -171,6 +192,10 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             frames.push(new Map(param ? [[param, unknown(parsed, st.receiver, `an item of ${text}, a list not known statically`)]] : []));
             walk(statementsOf(st.block.body), condition ?? { text, source: parsed.sourceOf(st) });
             frames.pop();
+            break;
+          }
+          if (st.name === "[]=" && kind(st.receiver) === "LocalVariableReadNode") {
+            indexWrite(st, condition);
             break;
           }
           if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL

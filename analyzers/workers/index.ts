@@ -330,7 +330,8 @@ export function analyzeWorkers(
     let name = w.name;
     for (let i = 2; used.has(name); i++) name = `${w.name}-${i}`;
     used.add(name);
-    return name === w.name ? w : { ...w, name };
+    const guessed = GUESSED_ROLES.has(w.roles) ? { rolesGuessed: true as const } : {};
+    return name === w.name && !guessed.rolesGuessed ? w : { ...w, name, ...guessed };
   });
 }
 
@@ -528,6 +529,8 @@ function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | nu
       for (let i = t.source.line; i < ls.length && i < t.source.line + 30; i++) {
         const line = ls[i]!;
         if (line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
+        // a commented-out line is what the task no longer runs
+        if (/^\s*#/.test(line)) continue;
         const script = /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
         if ((script && ctx.repo.paths.includes(script[1]!) && b.command.test(script[1]!)) || b.command.test(line)) {
           runs = { text: line.trim(), source: { file: t.source.file, line: i + 1 }, script: script && ctx.repo.paths.includes(script[1]!) ? script[1]! : null };
@@ -558,6 +561,12 @@ export function roleNames(b: JobBackend): string[] {
   return [u, b.id, ...extra, ...GENERIC_ROLES];
 }
 
+/**
+ * Role lists rolesOf fell back to: the deploy never said where the process ran. A worker keeps
+ * that very array unless a plugin or an `on roles(...)` gave it its own.
+ */
+const GUESSED_ROLES = new WeakSet<string[]>();
+
 /** The plugin's `<backend>_roles` variable on any stage, else the role names above. */
 function rolesOf(b: JobBackend, stages: Stage[]): string[] {
   const u = b.id.replace(/-/g, "_");
@@ -566,7 +575,9 @@ function rolesOf(b: JobBackend, stages: Stage[]): string[] {
     const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && "sym" in x ? String((x as { sym: string }).sym) : null)).filter((x): x is string => !!x);
     if (list.length) return list;
   }
-  return roleNames(b);
+  const guess = roleNames(b);
+  GUESSED_ROLES.add(guess);
+  return guess;
 }
 
 /** capistrano-resque-pool's roles: `resque_server_roles`, else :app (its `workers` helper). */

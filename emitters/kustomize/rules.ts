@@ -594,7 +594,8 @@ export function backendWorkerReplicas(stage: Stage, roles: string[], processesVa
   const servers = Math.min(stage.servers.filter(hasRole(roles)).length, primaryOnly ? 1 : Infinity);
   const processes = processesPerServer ?? (processesVariable ? numberOf(stage.variables[processesVariable]?.value) : null) ?? 1;
   if (processes === 0) return { replicas: 0, fromServers: true };
-  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processesPerServer ?? 1, fromServers: false };
+  // No server holds the roles: one server's worth, the deploy's own count per server where it set one.
+  return servers > 0 ? { replicas: Math.max(1, Math.round(servers * processes)), fromServers: true } : { replicas: processes, fromServers: false };
 }
 
 /**

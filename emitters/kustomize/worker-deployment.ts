@@ -8,6 +8,7 @@ import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import {
   backendWorkerReplicas,
+  numberOf,
   HEARTBEAT_ENV,
   HEARTBEAT_FILE,
   heartbeatProbeCommand,
@@ -142,7 +143,10 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           : listed;
         // A scheduler is one pod wherever the stage ran it at all.
         if (isSingletonWorker(w.backend)) {
-          const none = own?.processes === 0 ? own.why : own ? null : singletonNotStarted(sp, w.roles);
+          // Role names the deploy never gave (a Procfile's scheduler line), held by no server of any
+          // stage, say nothing of where it ran: the servers ran it without a role of its own.
+          const unplaced = w.rolesGuessed && !plan.stages.some((x) => x.stage.servers.some((sv) => sv.roles.some((r) => w.roles.includes(r))));
+          const none = own?.processes === 0 ? own.why : own || unplaced ? null : singletonNotStarted(sp, w.roles);
           return none !== null
             ? { replicas: 0, replicasWhy: `none: ${none}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
             : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
@@ -155,7 +159,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
               ? `none: ${own.why}`
               : r.fromServers
                 ? `${w.primaryOnly ? `the first (primary) server of the ${w.primaryOnly.role} role only (${w.primaryOnly.source.file}:${w.primaryOnly.source.line}) of ` : ""}servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
-                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
+                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && numberOf(sp.stage.variables[w.processesVariable]?.value) !== null ? `, so one server × ${w.processesVariable} ${numberOf(sp.stage.variables[w.processesVariable]?.value)}` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };

@@ -56,6 +56,16 @@ describe("delayed_job (helpdesk)", () => {
     expect(() => find(stages["production"]!, "Deployment", "-worker")).toThrow(); // no Sidekiq here
   });
 
+  it("no server with a worker role: one server's worth, delayed_job_workers of them, said as a default", () => {
+    // The plugin's own role is :app; servers listing only web/app/db hold none of the worker role names.
+    const m: AppModel = structuredClone(helpdesk);
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    for (const st of m.stages) for (const sv of st.servers) sv.roles = sv.roles.filter((r) => !w.roles.includes(r));
+    const { stages, result } = emitAndBuild(m);
+    expect(find(stages["production"]!, "Deployment", "-worker-delayed-job").spec.replicas).toBe(2);
+    expect(result.provenance.some((p) => /worker-delayed-job replicas 2 \(default: no server of stage production has a [^)]*role, so one server × delayed_job_workers 2\)/.test(p.what))).toBe(true);
+  });
+
   it("MIGRATION.md names the worker and says to stop the old ones only once the cluster runs it", () => {
     const answers = defaultAnswers(helpdesk, {});
     const md = emitMigrationGuide(helpdesk, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(helpdesk, answers) }))).content;
@@ -141,6 +151,21 @@ describe("a scheduler the stage did not start", () => {
     expect(find(stages["staging"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(0);
     expect(find(stages["production"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(1);
     expect(result.provenance.some((p) => /resque-scheduler replicas 0 \(none: no server of stage staging has a resque_scheduler\//.test(p.what))).toBe(true);
+  });
+});
+
+describe("a scheduler whose roles the deploy never named", () => {
+  // The servers ran the Procfile's scheduler under monit, on servers with only web/app/db roles: no
+  // stage places it by role, so no stage's servers lacking its role mean it did not run there.
+  it("resque-scheduler from the Procfile: one replica on every stage when no server of any stage has a scheduler or worker role", () => {
+    const m: AppModel = structuredClone(courier);
+    const sched = m.workers!.find((w) => w.backend === "resque-scheduler")!;
+    expect(sched.commandFrom).toBe("procfile");
+    expect(sched.rolesGuessed).toBe(true);
+    for (const st of m.stages) for (const sv of st.servers) sv.roles = sv.roles.filter((r) => !sched.roles.includes(r));
+    const { stages, result } = emitAndBuild(m);
+    for (const name of Object.keys(stages)) expect(find(stages[name]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(1);
+    expect(result.provenance.some((p) => /resque-scheduler replicas 0/.test(p.what))).toBe(false);
   });
 });
 

@@ -144,3 +144,22 @@ describe("reading the script's line", () => {
     expect(scriptLiteral(`execute "cd #{fetch(:deploy_to, "x")}/current && bin/delayed_job start"`)).toBe(`cd #{fetch(:deploy_to, 'x')}/current && bin/delayed_job start`);
   });
 });
+
+describe("a team's delayed_job task whose script line is commented out", () => {
+  // The task once ran the script and now starts an upstart job; the comment is not its command.
+  const TASK = `namespace :delayed_job do
+  task :start do
+    on roles(:app) do
+      # execute :bundle, :exec, :'bin/delayed_job', :start
+      execute "sudo initctl start parcel_jobs"
+    end
+  end
+end
+`;
+  it("is not read as the task's command", async () => {
+    const m = await analyzeFiles(pluginApp("", stages, { "lib/capistrano/tasks/dj.rake": TASK, ...SCRIPT }, dj, 'Dir.glob("lib/capistrano/tasks/*.rake").each { |r| import r }\n'), "parcel");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.commandSource).not.toEqual({ file: "lib/capistrano/tasks/dj.rake", line: 4 });
+    expect(w.evidence.map((e) => e.value).join("\n")).not.toMatch(/# execute/);
+  });
+});

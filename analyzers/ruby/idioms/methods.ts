@@ -23,6 +23,10 @@ export function idiomMethod(r: RValue, name: string, a: RValue[]): Outcome | und
       return a.length === 0 ? !truthy(r) : undefined;
     case "nil?":
       return a.length === 0 ? r === null : undefined;
+    // ActiveSupport's, which schedules and configs load to guard optional settings (`at: x if x.present?`)
+    case "blank?":
+    case "present?":
+      return a.length === 0 ? (name === "blank?") === isBlank(r) : undefined;
     case "to_a":
       if (Array.isArray(r)) return r;
       if (isHash(r)) return Object.entries(r).map(([k, v]) => [k, v]);
@@ -337,4 +341,14 @@ function hashMethod(h: Record<string, RValue>, name: string, a: RValue[]): Outco
       return a.length === 0 ? h : undefined;
   }
   return undefined;
+}
+
+/** ActiveSupport's Object#blank?: nil, false, a whitespace-only String, an empty Array, Hash or Symbol. */
+function isBlank(r: RValue): boolean {
+  if (r === null || r === false) return true;
+  if (typeof r === "string") return /^\s*$/.test(r);
+  if (Array.isArray(r)) return r.length === 0;
+  if (isSym(r)) return r.sym === "";
+  if (isHash(r)) return Object.keys(r).length === 0;
+  return false;
 }
