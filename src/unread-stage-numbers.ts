@@ -57,6 +57,12 @@ export function unreadStageNumbers(ctx: AnalyzerContext, stages: Stage[], model:
       const theirs = config
         ? `the ${server} config read for it, ${config.file}, ${text === null ? `states no ${setting} the analysis could read` : `says ${setting} ${text}${fact?.defaultOf ? ` (${fact.defaultOf}'s default)` : fact ? ` (${fact.source.file}:${fact.source.line})` : ""}`}`
         : `no ${server} config of the repo serves it (the server's defaults are used)`;
+      // The plugin started the server on a repo config without rendering one (capistrano3-puma 6+):
+      // the variable was dead on the servers too, which is the thing to say.
+      if (config?.startedBy) {
+        ctx.problem({ ...v.source, message: `stage.unread-server-number: stage ${stage.name} sets :${name} to ${mine}, but the server was started on ${config.file} without a config rendered from it (${config.startedBy.value}): the setting had no effect on the servers; ${theirs}, and that is what the outputs carry`, severity: "warning" });
+        continue;
+      }
       ctx.problem({
         ...v.source,
         message: `stage.unread-server-number: stage ${stage.name} sets :${name} to ${mine}, but no template the analysis rendered reads it (a gem's own template, or one only the servers had, may have written the ${server} config from it); ${theirs}, and that is what the outputs carry: check which the servers ran`,

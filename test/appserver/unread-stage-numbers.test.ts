@@ -69,4 +69,21 @@ describe("stage variables naming the app server's numbers", () => {
     const m = await analyzeFiles(memoryRepo(quiet), "kiosk");
     expect(m.problems.filter((p) => /stage\.unread-server-number/.test(p.message))).toEqual([]);
   });
+
+  it("capistrano3-puma 6+ renders no config: the stage's :puma_threads is said to have had no effect", async () => {
+    const pumaLock = ["GEM", "  remote: https://rubygems.org/", "  specs:", "    capistrano (3.19.2)", "    capistrano3-puma (6.0.0)", "      capistrano (~> 3.7)", "      puma (>= 5.1)", "    puma (6.6.1)", "    rails (7.1.3)", "", "PLATFORMS", "  ruby", "", "DEPENDENCIES", "  capistrano3-puma", "  puma", "  rails", ""].join("\n");
+    const files = {
+      Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/puma"\ninstall_plugin Capistrano::Puma\ninstall_plugin Capistrano::Puma::Systemd\n',
+      "config/deploy.rb": 'set :application, "kiosk"\nset :repo_url, "git@git.example.org:acct/kiosk.git"\nset :deploy_to, "/srv/kiosk"\nset :puma_threads, [4, 16]\n',
+      "config/deploy/production.rb": 'server "web1.kiosk.example.org", roles: %w[web app db]\n',
+      Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "puma"\ngem "capistrano3-puma"\n',
+      "Gemfile.lock": pumaLock,
+      "config/puma.rb": 'threads 2, 5\nport ENV.fetch("PORT") { 3000 }\n',
+    };
+    const m = await analyzeFiles(memoryRepo(files), "kiosk");
+    const w = m.problems.filter((p) => /stage\.unread-server-number/.test(p.message));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ file: "config/deploy.rb", line: 4 });
+    expect(w[0]!.message).toMatch(/sets :puma_threads to 4, 16, but the server was started on config\/puma\.rb without a config rendered from it .*had no effect on the servers; .*says threads 2, 5/);
+  });
 });
