@@ -40,6 +40,8 @@ import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
 import { unusedServerConfigs } from "../analyzers/appserver/unused.js";
+import { unreadStageNumbers } from "./unread-stage-numbers.js";
+import { workerKillerLines } from "../analyzers/appserver/worker-killer.js";
 import { findHazards } from "../analyzers/hazards.js";
 import { findGaps } from "./gaps/index.js";
 import { bootEnvReads, hasPath, railsEnvOf, shownPath } from "./model.js";
@@ -123,6 +125,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null, webServer?.evidence[0]?.source ?? null));
+  guard("stage variables naming server numbers", undefined, () => unreadStageNumbers(ctx, stages, { appServers: appServers.filter((a) => !unusedServers.includes(a.file)), rails, webServer }));
+  guard("unicorn-worker-killer bounds", undefined, () => workerKillerLines(ctx, webServer?.kind ?? (appServers.some((a) => a.kind === "unicorn" && !unusedServers.includes(a.file)) ? "unicorn" : null)));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
   const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);
   const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))], globalScan()));

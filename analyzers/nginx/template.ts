@@ -24,7 +24,25 @@ export function renderTemplate(file: string, text: string, stage: Stage | null, 
     problem({ file, line: l.line, message: "nginx template: Ruby code tag (<% %>) not run (its condition or loop is not known for the stage); every branch is read as if rendered", severity: "warning" });
   // A dropped branch leaves no text to find in the output, so the renderer's own line map is the one.
   const map = out.lines;
-  return { text: out.output, refs: out.refs, lineOf: (n) => map[n] ?? n };
+  return { text: wholeDirectivesOut(file, out.output, out.refs, (n) => map[n] ?? n, problem), refs: out.refs, lineOf: (n) => map[n] ?? n };
+}
+
+/**
+ * A line that is one unknown tag and nothing else (`<%= server %>` in a loop over the stage's
+ * binds, writing `server unix:…;`) holds whole directives the analysis cannot know: read as text it
+ * is a directive with no `;`, and the parse stops there, losing every block after it (capistrano3-
+ * puma's nginx_conf.erb lost its server block, its client_max_body_size and hosts). The line is
+ * emptied, keeping the line count, and said.
+ */
+function wholeDirectivesOut(file: string, text: string, refs: Map<string, RValue>, lineOf: (n: number) => number, problem: (p: Problem) => void): string {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^[ \t]*(R2K_REF_\d+_)[ \t]*$/.exec(lines[i]!);
+    if (!m || typeof refs.get(m[1]!) === "string") continue;
+    lines[i] = "";
+    problem({ file, line: lineOf(i + 1), message: "nginx template: this line is only an ERB value the analysis cannot know (whole directives written by Ruby); it is left out, and the rest of the file is read", severity: "warning" });
+  }
+  return lines.join("\n");
 }
 
 /**

@@ -317,7 +317,10 @@ export function analyzeWorkers(
         // the same script in the foreground, as a container needs it.
         const r = task.runs!;
         out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
-      } else out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+      } else {
+        if (ownServices.length > 1) manyServiceFiles(ctx, b, ownServices);
+        out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
+      }
     }
     if (queWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: queWhy.source, commandNote: `${queWhy.source.file}:${queWhy.source.line} starts que, but ${queWhy.unknown}: the backend's standard command runs instead` };
     // Why the repo's own script line did not become the command, in place of a generic note.
@@ -741,3 +744,19 @@ function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): strin
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
+
+/**
+ * Several service files start the backend (god/monit/upstart copies per stage directory, a loop over
+ * queues in each): one Deployment running the backend's standard command is what is written, so what
+ * those files set (their process counts, queues, environment) is said as not read, file by file,
+ * instead of being lost without a word.
+ */
+function manyServiceFiles(ctx: AnalyzerContext, b: JobBackend, lines: ServiceLine[]): void {
+  const at = lines.map((x) => `${x.source.file}:${x.source.line}`).join(", ");
+  const loops = [...new Set(lines.filter((x) => x.count).map((x) => (x.count && "count" in x.count ? `${x.count.written} (${x.count.count})` : x.count && "unknown" in x.count ? x.count.unknown : "")).filter(Boolean))];
+  ctx.problem({
+    ...lines[0]!.source,
+    message: `${b.label}: ${lines.length} service files start it (${at}); the worker runs the backend's standard command, and what these files set (process counts${loops.length ? `: ${loops.join("; ")}` : ""}, queues, environment such as QUEUE or WORKERS) is not read: compare them with the Deployment and set its command, env and replicas per stage`,
+    severity: "warning",
+  });
+}

@@ -2,6 +2,10 @@
 // processes on each server: the worker Deployment's replicas are the role's servers × that count.
 // The god file and app are written for this test.
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { godWatchCount } from "../../analyzers/workers/god.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
@@ -49,5 +53,49 @@ describe("god loops", () => {
     expect(at('ENV["N"].to_i.times do |i|\n  God.watch do |w|\n    w.start = "x"\n  end\nend\n')).toMatchObject({ unknown: expect.stringMatching(/computed/) });
     expect(at('workers.times do |i|\n  God.watch do |w|\n    w.start = "x"\n  end\nend\n')).toMatchObject({ unknown: expect.stringMatching(/workers is not a number/) });
     expect(at('God.watch do |w|\n  w.start = "x"\nend\n')).toBeNull();
+  });
+});
+
+// One god file per stage directory, each looping over a queue table: real Ruby (god's own DSL
+// stubbed to record each watch) shows the processes and QUEUE values differ by file. One Deployment
+// with the standard command is written, so every file is named as not read, never dropped silently.
+const QUEUED = (table: string) => `RELEASE = "/srv/parcel/current"
+LANES = { ${table} }.map { |q, n| Array.new(n, q) }.flatten
+
+(1..LANES.length).each do |i|
+  God.watch do |w|
+    w.name  = "lane-#{i}"
+    w.dir   = RELEASE
+    w.env   = { "QUEUE" => "@#{LANES[i - 1]}", "TERM_CHILD" => "1" }
+    w.start = "bundle exec rake resque:work"
+  end
+end
+`;
+
+describe("god files per stage directory", () => {
+  const files = { "config/god/jobs.god": QUEUED("mail: 2, billing: 1"), "config/god/staging/jobs.god": QUEUED("mail: 1") };
+
+  it("real Ruby runs each file's loop: 3 watches on two queues, and 1", () => {
+    const stub = 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.map { |w| w.env["QUEUE"] }.join(",")';
+    const run = (text: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "r2k-god-"));
+      writeFileSync(join(dir, "jobs.god"), text);
+      const r = spawnSync("ruby", ["-e", stub, join(dir, "jobs.god")], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(run(files["config/god/jobs.god"])).toBe("@mail,@mail,@billing");
+    expect(run(files["config/god/staging/jobs.god"])).toBe("@mail");
+  });
+
+  it("the analysis names both files as not read, with their loops", async () => {
+    const m = await analyzeFiles(
+      pluginApp("", { production: 'server "j1.parcel.example.org", roles: %w[web app db]\n', staging: 'server "s1.parcel.example.org", roles: %w[web app db]\n' }, files, { resque: "2.6.0" }, ""),
+      "parcel",
+    );
+    const said = m.problems.filter((p) => /service files start it/.test(p.message));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.message).toMatch(/^Resque: 2 service files start it \(config\/god\/jobs\.god:9, config\/god\/staging\/jobs\.god:9\);.*process counts: \(1\.\.LANES\.length\)\.each do \|i\|: .*QUEUE or WORKERS\) is not read/);
+    expect(m.workers!.find((x) => x.backend === "resque")).toMatchObject({ commandFrom: "standard" });
   });
 });
