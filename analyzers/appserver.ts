@@ -20,6 +20,7 @@ import { reportRefusedValues } from "./appserver/refused-values.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
+import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
 import type { Fact, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = []): AppServerConfig[] {
@@ -194,6 +195,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.unshift(...own);
   }
   if (uniNginx && stages.length) out.unshift(...unicornNginxConfigs(ctx, stages, uniNginx, out));
+  // capistrano-nginx-unicorn (Capistrano 2) renders and starts its own Unicorn config (analyzers/appserver/nginx-unicorn-cap2.ts).
+  const nginxUnicorn = mb || uniNginx ? null : nginxUnicornStack(ctx, requires);
+  if (nginxUnicorn && stages.length) out.unshift(...nginxUnicornConfigs(ctx, stages, nginxUnicorn, out));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;
