@@ -99,3 +99,124 @@ export function godWatchStop(file: string, text: string, at: number): { stopTime
   }
   return out;
 }
+
+/** One kind of process a god watch starts: its env (as the servers set it) and how many of it per server. */
+export interface GodGroup {
+  env: Record<string, string>;
+  count: number;
+  /** env keys whose value the file does not state (left out of the container). */
+  unknown: string[];
+}
+
+// Set by the stage or pointing at server paths, never carried from the god file.
+const SERVER_ENV = new Set(["PIDFILE", "RAILS_ENV", "RACK_ENV", "HOME", "PATH"]);
+
+/**
+ * The processes the watch holding line `at` starts, grouped by the env its `w.env = { … }` gives
+ * each: a loop `(1..N).each do |id|` / `N.times do |id|` runs the watch once per value of id, and
+ * an env value may index a table the file states (`Q = { a: 2, b: 1 }.map { |k, n| Array.new(n, k) }.flatten`,
+ * `"@#{Q[id - 1]}"`), name a string the file sets (`workers = "A,B"`), or be a literal. Null when
+ * the loop's count is not known (godWatchCount says why).
+ */
+export function godWatchGroups(file: string, text: string, at: number): GodGroup[] | null {
+  const ls = text.split(/\r?\n/);
+  const b = watchBlock(ls, at);
+  if (!b) return null;
+  const tables = repeatTables(text);
+  const strings = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*([A-Za-z_]\w*)\s*=\s*(["'])([^"'#\\]*)\2\s*(?:#.*)?$/gm)) strings.set(m[1]!, m[3]!);
+  // `queue_name = "@#{Q[id - 1]}"` in the file: a name for a string that may read the loop's variable.
+  const exprs = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*([a-z_]\w*)\s*=\s*("(?:[^"\\]|\\.)*")\s*(?:#.*)?$/gm)) exprs.set(m[1]!, m[2]!);
+  // The loop: its variable and the values it takes.
+  let loopVar: string | null = null;
+  let ids: number[] = [0];
+  const count = godWatchCount(file, text, at);
+  if (count && "unknown" in count) {
+    const h = ls[count.source.line - 1]!;
+    const r = /^\s*\(\s*(\d+)\s*(\.\.\.?)\s*([A-Z]\w*)(?:\.(?:length|size|count))?\s*\)\.each\s*(?:do\s*|\{\s*)\|(\w+)\|/.exec(h);
+    // `(1..Q.length)`, or `(1..MAX)` with `MAX = Q.length` in the file.
+    const alias = r && !/\.(length|size|count)\s*\)/.test(h) ? new RegExp(`^\\s*${r[3]}\\s*=\\s*([A-Z]\\w*)\\.(?:length|size|count)\\s*(#.*)?$`, "m").exec(text)?.[1] : r?.[3];
+    const t = alias ? tables.get(alias) : undefined;
+    if (!r || !t) return null;
+    loopVar = r[4]!;
+    const from = Number(r[1]);
+    const to = r[2] === ".." ? t.length : t.length - 1;
+    ids = [];
+    for (let i = from; i <= to; i++) ids.push(i);
+  } else if (count) {
+    const h = ls[count.source.line - 1]!;
+    const v = /\|\s*(\w+)\s*\|/.exec(h);
+    loopVar = v ? v[1]! : null;
+    const r = RANGE.exec(h);
+    const start = r ? (/^\d+$/.test(r[1]!) ? Number(r[1]) : Number(new RegExp(`^\\s*${r[1]}\\s*=\\s*(\\d+)`, "m").exec(text)?.[1] ?? 0)) : 0;
+    ids = Array.from({ length: count.count }, (_, i) => start + i);
+  }
+  // The env hash, possibly over several lines.
+  let envText = "";
+  for (let i = b.from; i <= b.to; i++) {
+    const m = /^\s*\w+\.env\s*=\s*(\{.*)$/.exec(ls[i]!);
+    if (!m) continue;
+    envText = m[1]!;
+    for (let j = i + 1; j <= b.to && (envText.match(/\{/g)?.length ?? 0) > (envText.match(/\}/g)?.length ?? 0); j++) envText += " " + ls[j]!.trim();
+    break;
+  }
+  const entries = [...envText.matchAll(/(["'])(\w+)\1\s*=>\s*("(?:[^"\\]|\\.)*"|'[^']*'|[\w.:]+(?:\[[^\]]*\])?)/g)].map((m) => ({ key: m[2]!, value: m[3]! }));
+  const value = (v: string, id: number, depth = 0): string | null => {
+    const idx = (expr: string): string | null => {
+      const e = expr.replace(/\s+/g, "");
+      if (loopVar && e === loopVar) return String(id);
+      const m = /^([A-Z]\w*)\[(\w+)(?:([-+])(\d+))?\]$/.exec(e);
+      if (m && m[2] === loopVar && tables.has(m[1]!)) {
+        const i = id + (m[3] === "-" ? -Number(m[4]) : m[3] === "+" ? Number(m[4]) : 0);
+        return tables.get(m[1]!)![i] ?? null;
+      }
+      if (/^\d+$/.test(e) || /^(true|false)$/.test(e)) return e; // god sets ENV[k] = v.to_s
+      if (strings.has(e)) return strings.get(e)!;
+      const x = exprs.get(e);
+      return x && depth < 3 ? value(x, id, depth + 1) : null;
+    };
+    if (v.startsWith("'")) return v.slice(1, -1);
+    if (v.startsWith('"')) {
+      let ok = true;
+      const s = v.slice(1, -1).replace(/#\{([^}]*)\}/g, (_, e: string) => idx(e) ?? ((ok = false), ""));
+      return ok && !/\\/.test(s) ? s : null;
+    }
+    return idx(v);
+  };
+  const groups = new Map<string, GodGroup>();
+  for (const id of ids) {
+    const env: Record<string, string> = {};
+    const unknown: string[] = [];
+    for (const e of entries) {
+      if (SERVER_ENV.has(e.key)) continue;
+      // A value that is only the loop counter (TERM_CHILD => id) is a flag per process: its lowest value stands for all.
+      const v = loopVar && e.value === loopVar ? String(ids[0]) : value(e.value, id);
+      if (v === null) unknown.push(e.key);
+      else env[e.key] = v;
+    }
+    const key = JSON.stringify([env, unknown]);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { env, count: 1, unknown });
+  }
+  return [...groups.values()];
+}
+
+/** `NAME = { a: 2, b: 1 }.map { |k, n| Array.new(n, k) }.flatten`: the flat list it builds (a, a, b). */
+function repeatTables(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const re = /^\s*([A-Z]\w*)\s*=\s*\{([^}]*)\}\s*\.map\s*(?:\{|do)\s*\|\s*(\w+)\s*,\s*(\w+)\s*\|\s*Array\.new\(\s*(\w+)\s*,\s*(\w+)\s*\)\s*(?:\}|end)\s*\.flatten\b/gm;
+  for (const m of text.matchAll(re)) {
+    if (m[5] !== m[4] || m[6] !== m[3]) continue;
+    const list: string[] = [];
+    let ok = true;
+    for (const part of m[2]!.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const e = /^(?::?(\w+):?|["'](\w+)["'])\s*(?:=>)?\s*(\d+)$/.exec(part.replace(/\s+/g, " "));
+      if (!e) ok = false;
+      else for (let i = 0; i < Number(e[3]); i++) list.push(e[1] ?? e[2]!);
+    }
+    if (ok) out.set(m[1]!, list);
+  }
+  return out;
+}

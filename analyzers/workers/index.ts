@@ -10,6 +10,7 @@ import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
+import { godStageWorkers } from "./god-stages.js";
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
@@ -297,7 +298,11 @@ export function analyzeWorkers(
       }
     }
     const before = out.length;
-    if (ownLines.length) {
+    // God files kept per stage, or a god loop giving its processes different env (QUEUE, WORKERS): analyzers/workers/god-stages.ts.
+    const god = !ownLines.length && ownServices.length ? godStageWorkers(ctx, { ...base, ...extra }, ownServices, stages, (l) => commandOf(b, l.command, "service", l.source)) : null;
+    if (god) {
+      out.push(...god);
+    } else if (ownLines.length) {
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.

@@ -57,45 +57,91 @@ describe("god loops", () => {
 });
 
 // One god file per stage directory, each looping over a queue table: real Ruby (god's own DSL
-// stubbed to record each watch) shows the processes and QUEUE values differ by file. One Deployment
-// with the standard command is written, so every file is named as not read, never dropped silently.
+// stubbed to record each watch) lists the processes and the env each got. The analysis reads each
+// stage's own file (a directory named for the stage; the file above serves the others) and writes
+// one worker per distinct (command, env), its processes per server per stage.
 const QUEUED = (table: string) => `RELEASE = "/srv/parcel/current"
 LANES = { ${table} }.map { |q, n| Array.new(n, q) }.flatten
+LANE_COUNT = LANES.length
 
-(1..LANES.length).each do |i|
+(1..LANE_COUNT).each do |i|
   God.watch do |w|
     w.name  = "lane-#{i}"
     w.dir   = RELEASE
-    w.env   = { "QUEUE" => "@#{LANES[i - 1]}", "TERM_CHILD" => "1" }
+    lane = "@#{LANES[i - 1]}"
+    w.pid_file = "/srv/parcel/shared/pids/lane.#{i}.pid"
+    w.env   = { "QUEUE" => lane, "TERM_CHILD" => i, "PIDFILE" => w.pid_file }
     w.start = "bundle exec rake resque:work"
   end
 end
 `;
+const CONSUMERS = (list: string) => `consumers = "${list}"
+God.watch do |w|
+  w.name = "rabbit"
+  w.env = { 'WORKERS' => consumers, 'RAILS_ENV' => 'production', 'QUIET' => false }
+  w.start = "bundle exec rake sneakers:run"
+end
+`;
 
 describe("god files per stage directory", () => {
-  const files = { "config/god/jobs.god": QUEUED("mail: 2, billing: 1"), "config/god/staging/jobs.god": QUEUED("mail: 1") };
-
-  it("real Ruby runs each file's loop: 3 watches on two queues, and 1", () => {
-    const stub = 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.map { |w| w.env["QUEUE"] }.join(",")';
-    const run = (text: string) => {
-      const dir = mkdtempSync(join(tmpdir(), "r2k-god-"));
-      writeFileSync(join(dir, "jobs.god"), text);
-      const r = spawnSync("ruby", ["-e", stub, join(dir, "jobs.god")], { encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim();
-    };
-    expect(run(files["config/god/jobs.god"])).toBe("@mail,@mail,@billing");
-    expect(run(files["config/god/staging/jobs.god"])).toBe("@mail");
-  });
-
-  it("the analysis names both files as not read, with their loops", async () => {
-    const m = await analyzeFiles(
-      pluginApp("", { production: 'server "j1.parcel.example.org", roles: %w[web app db]\n', staging: 'server "s1.parcel.example.org", roles: %w[web app db]\n' }, files, { resque: "2.6.0" }, ""),
+  const files = {
+    "config/god/jobs.god": QUEUED("mail: 2, billing: 1"),
+    "config/god/staging/jobs.god": QUEUED("mail: 1"),
+    "config/god/rabbit.god": CONSUMERS("Ledger::Consumer,Inbox"),
+    "config/god/staging/rabbit.god": CONSUMERS("Inbox"),
+  };
+  const stub = 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group, :pid_file).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.map { |w| [w.start, w.env.reject { |k, _| %w[PIDFILE RAILS_ENV].include?(k) }.transform_values(&:to_s)] }.to_json';
+  const run = (text: string): [string, Record<string, string>][] => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-god-"));
+    writeFileSync(join(dir, "x.god"), text);
+    const r = spawnSync("ruby", ["-rjson", "-e", stub, join(dir, "x.god")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const app = () =>
+    analyzeFiles(
+      pluginApp("", { production: 'server "j1.parcel.example.org", roles: %w[web app db jobs]\nserver "j2.parcel.example.org", roles: %w[web app db jobs]\nset :resque_roles, :jobs\n', staging: 'server "s1.parcel.example.org", roles: %w[web app db jobs]\nset :resque_roles, :jobs\n' }, files, { resque: "2.6.0", sneakers: "2.12.0" }, ""),
       "parcel",
     );
-    const said = m.problems.filter((p) => /service files start it/.test(p.message));
-    expect(said).toHaveLength(1);
-    expect(said[0]!.message).toMatch(/^Resque: 2 service files start it \(config\/god\/jobs\.god:9, config\/god\/staging\/jobs\.god:9\);.*process counts: \(1\.\.LANES\.length\)\.each do \|i\|: .*QUEUE or WORKERS\) is not read/);
-    expect(m.workers!.find((x) => x.backend === "resque")).toMatchObject({ commandFrom: "standard" });
+
+  it("each stage's processes are the ones real Ruby's run of that stage's file lists, per (command, env)", async () => {
+    const m = await app();
+    for (const [stage, own] of [["production", ["config/god/jobs.god", "config/god/rabbit.god"]], ["staging", ["config/god/staging/jobs.god", "config/god/staging/rabbit.god"]]] as const) {
+      const real = own.flatMap((f) => run(files[f as keyof typeof files]));
+      const counted = new Map<string, number>();
+      for (const [cmd, env] of real) {
+        // Resque's TERM_CHILD only needs to be set: god gave each process its own number.
+        const e = { ...env, ...(env["TERM_CHILD"] ? { TERM_CHILD: "1" } : {}) };
+        const k = JSON.stringify([cmd.split(" ").slice(-1)[0], Object.fromEntries(Object.entries(e).sort())]);
+        counted.set(k, (counted.get(k) ?? 0) + 1);
+      }
+      const ours = new Map<string, number>();
+      for (const w of m.workers!.filter((x) => x.backend === "resque" || x.backend === "sneakers")) {
+        const n = w.perStage?.[stage]?.processes ?? 0;
+        if (n) ours.set(JSON.stringify([w.args.slice(-1)[0], Object.fromEntries(Object.entries(w.env).sort())]), n);
+      }
+      expect([stage, Object.fromEntries(ours)]).toEqual([stage, Object.fromEntries(counted)]);
+    }
+    expect(m.problems.some((p) => /service files start it/.test(p.message))).toBe(false);
+  });
+
+  it("replicas: a stage's processes per server × its servers with the role, 0 where its file does not start that kind", async () => {
+    const m = await app();
+    const plan = makePlan(m, {});
+    const specs = workerSpecs(plan);
+    const mail = m.workers!.find((w) => w.env["QUEUE"] === "@mail")!;
+    const billing = m.workers!.find((w) => w.env["QUEUE"] === "@billing")!;
+    const replicas = (w: typeof mail) => Object.fromEntries(specs.find((s) => s.facts === w)!.stages.map((s, i) => [plan.stages[i]!.stage.name, s.replicas]));
+    expect(replicas(mail)).toEqual({ production: 4, staging: 1 });
+    expect(replicas(billing)).toEqual({ production: 2, staging: 0 });
+    expect(mail.queues).toEqual(["@mail"]);
+    expect(mail.perStage!["staging"]!.why).toMatch(/config\/god\/staging\/jobs\.god:\d+ starts 1 process with QUEUE=@mail .*its directory names the stage/);
+  });
+
+  it("a w.env value the file does not state is named, and left out", async () => {
+    const text = QUEUED("mail: 1").replace('"QUEUE" => lane', '"QUEUE" => ENV.fetch("LANE")');
+    const m = await analyzeFiles(pluginApp("", { production: 'server "j1.parcel.example.org", roles: %w[web app db]\n' }, { "config/god/jobs.god": text }, { resque: "2.6.0" }, ""), "parcel");
+    expect(m.problems.some((p) => p.file === "config/god/jobs.god" && /sets QUEUE in w\.env to a value not known statically/.test(p.message))).toBe(true);
+    expect(m.workers!.find((w) => w.backend === "resque")!.env["QUEUE"]).toBeUndefined();
   });
 });
