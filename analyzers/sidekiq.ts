@@ -9,6 +9,7 @@ import { sidekiqFlagTimeout } from "./workers/timeouts.js";
 import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
 import { sidekiqStarted } from "./workers/sidekiq-started.js";
+import { sidekiqOwnTaskStarted } from "./workers/sidekiq-own-task.js";
 import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
 import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
@@ -57,16 +58,24 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
   const usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
   if (!usesSidekiq) return null;
+  // The deploy's own hooked sidekiq:start/restart task, with literal roles, placed it (capistrano-sidekiq's reading below wins).
+  const ownTask = cap && !cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value)) ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
+  const ownRoles = ownTask ? Object.values(ownTask)[0]?.roles : undefined;
   // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be
   // another job runner, so it counts only once sidekiq is otherwise in use).
   for (const s of stages) {
     for (const sv of s.servers) {
-      const role = sv.roles.find((r) => r === "sidekiq" || r === "worker");
+      const role = ownRoles ? sv.roles.find((r) => ownRoles.includes(r)) : sv.roles.find((r) => r === "sidekiq" || r === "worker");
       if (role) evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
     }
   }
 
   const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
+  if (ownTask && Object.keys(ownTask).length) {
+    facts.started = ownTask;
+    const first = Object.values(ownTask)[0]!;
+    evidence.push({ value: first.why.replace(/^none: /, "").replace(/: \d+ server\(s\) of stage .*$/, ""), source: first.source! });
+  }
   if (file) sidekiqDaemonSettings(ctx, file, gem ?? null);
   if (file) Object.assign(facts, readSidekiqConfig(ctx, file));
   // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a

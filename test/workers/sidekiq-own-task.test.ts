@@ -1,0 +1,74 @@
+// A Capistrano 2 deploy whose own recipe starts Sidekiq (`task :restart, roles: :web do sudo "monit
+// restart sidekiq" end`, hooked after deploy:restart) ran it on the :web servers, one each, though
+// another server has the :worker role. The replicas follow the task's roles. Judged by loading the
+// recipe in Ruby with Capistrano 2's `task(name, options)` recorded: the roles it gives the task.
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { makePlan } from "../../emitters/kustomize/plan.js";
+import { taskLineRoles } from "../../analyzers/workers/sidekiq-own-task.js";
+
+const RECIPE = `namespace :sidekiq do
+  %w[start stop restart].each do |action|
+    desc "#{action} the job daemon"
+    task action, roles: :web do
+      sudo "monit #{action} sidekiq"
+    end
+    after "deploy:#{action}", "sidekiq:#{action}"
+  end
+end
+`;
+const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    capistrano-ext (1.2.1)\n    rails (4.2.11)\n    sidekiq (3.5.4)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano (~> 2.15)\n  capistrano-ext\n  rails\n  sidekiq\n";
+const FILES = (recipe: string) => ({
+  Capfile: "load 'deploy'\nload 'config/deploy'\n",
+  "Gemfile.lock": LOCK,
+  "config/deploy.rb": 'set :stages, %w(staging)\nrequire "capistrano/ext/multistage"\nset :application, "kettle"\nset :deploy_to, "/srv/kettle"\nset :repository, "git@example.com:acme/kettle.git"\nload "config/recipes/sidekiq"\n',
+  "config/deploy/staging.rb": 'server "k-web1.example.net", :web, :app, :db, primary: true\nserver "k-web2.example.net", :web, :app\nserver "k-jobs.example.net", :worker, :app\n',
+  "config/recipes/sidekiq.rb": recipe,
+  "config/sidekiq.yml": ":concurrency: 5\n",
+});
+
+beforeAll(async () => {
+  await initPrism();
+});
+
+describe("Sidekiq started by the deploy's own Capistrano 2 task", () => {
+  it("its replicas are the servers with the task's roles, as Capistrano 2 gives them to the task", async () => {
+    const stub = `$t = {}; $ns = []
+def namespace(n); $ns.push(n); yield; $ns.pop; end
+def task(name, opts = {}, &b); $t[[*$ns, name].join(":")] = Array(opts[:roles]).map(&:to_s); end
+def desc(*) = nil
+def after(*) = nil
+def before(*) = nil
+load ARGV[0]
+puts $t.to_json`;
+    const dir = mkdtempSync(join(tmpdir(), "r2k-cap2-task-"));
+    writeFileSync(join(dir, "sidekiq.rb"), RECIPE);
+    const r = spawnSync("ruby", ["-rjson", "-e", stub, join(dir, "sidekiq.rb")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const real: Record<string, string[]> = JSON.parse(r.stdout);
+    const m = await analyzeFiles(memoryRepo(FILES(RECIPE)), "kettle");
+    const stage = m.stages.find((s) => s.name === "staging")!;
+    const started = m.sidekiq!.started!["staging"]!;
+    expect(started.roles).toEqual(real["sidekiq:restart"]);
+    const expected = stage.servers.filter((s) => s.roles.some((x) => real["sidekiq:restart"]!.includes(x))).length;
+    expect([started.servers, started.processes]).toEqual([expected, expected]);
+    expect(expected).toBe(2);
+    const sp = makePlan(m, {}).stages.find((s) => s.stage.name === "staging")!;
+    expect(sp.workerReplicas).toBe(2);
+    expect(started.why).toMatch(/the deploy's own task sidekiq:(start|restart) \(config\/recipes\/sidekiq\.rb:4\) runs on roles :web/);
+  });
+
+  it("a task without literal roles places nothing: the usual roles stand", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES(RECIPE.replace("roles: :web", "roles: fetch(:job_role)"))), "kettle");
+    expect(m.sidekiq!.started).toBeUndefined();
+    expect(taskLineRoles('task :x, :roles => [:app, "worker"] do')).toEqual(["app", "worker"]);
+    expect(taskLineRoles("task :x, roles: %w[web app] do")).toEqual(["web", "app"]);
+    expect(taskLineRoles("task :x do")).toBeNull();
+  });
+});
