@@ -75,17 +75,26 @@ end
 describe("god files per stage directory", () => {
   const files = { "config/god/jobs.god": QUEUED("mail: 2, billing: 1"), "config/god/staging/jobs.god": QUEUED("mail: 1") };
 
-  it("real Ruby runs each file's loop: 3 watches on two queues, and 1", () => {
-    const stub = 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.map { |w| w.env["QUEUE"] }.join(",")';
+  it("real Ruby runs each file's loop: its watch count is the one the analysis reads, or one it says it cannot read", () => {
+    const stub = 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group, :keepalive).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.map { |w| (w.env || {})["QUEUE"] }.join(",")';
     const run = (text: string) => {
       const dir = mkdtempSync(join(tmpdir(), "r2k-god-"));
       writeFileSync(join(dir, "jobs.god"), text);
       const r = spawnSync("ruby", ["-e", stub, join(dir, "jobs.god")], { encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim();
+      return r.stdout.trim().split(",");
     };
-    expect(run(files["config/god/jobs.god"])).toBe("@mail,@mail,@billing");
-    expect(run(files["config/god/staging/jobs.god"])).toBe("@mail");
+    const all: Record<string, string> = { ...files, "config/jobs.god": GOD };
+    for (const [path, text] of Object.entries(all)) {
+      const watches = run(text).length;
+      const read = godWatchCount(path, text, text.split("\n").findIndex((l) => l.includes("w.start")));
+      // a count the analysis reads is Ruby's; one it cannot read is said, never a guess
+      if (read && "count" in read && read.count !== undefined) expect([path, read.count]).toEqual([path, watches]);
+      else expect([path, read]).toEqual([path, expect.objectContaining({ unknown: expect.any(String) })]);
+    }
+    expect(godWatchCount("config/jobs.god", GOD, GOD.split("\n").findIndex((l) => l.includes("w.start")))).toMatchObject({ count: run(GOD).length });
+    expect(run(files["config/god/jobs.god"]).join(",")).toBe("@mail,@mail,@billing");
+    expect(run(files["config/god/staging/jobs.god"]).join(",")).toBe("@mail");
   });
 
   it("the analysis names both files as not read, with their loops", async () => {
