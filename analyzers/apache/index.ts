@@ -173,9 +173,51 @@ function httpsRedirectOf(body: ApacheDirective[]): Fact<boolean> | null {
   const EVERY_PATH = /^"?\^?\/?\??(?:\(\.\*\)|\.\*)?\$?"?$/;
   for (const d of [...all(body, "Redirect"), ...all(body, "RedirectPermanent"), ...all(body, "RedirectTemp"), ...all(body, "RedirectMatch"), ...(rewriting ? all(body, "RewriteRule") : [])]) {
     const name = d.name.toLowerCase();
+    if (name === "rewriterule" && !wholeSiteRewrite(d, body)) continue;
     const args = (name === "redirect" || name === "redirectmatch") && REDIRECT_STATUS.test(d.args[0] ?? "") ? d.args.slice(1) : d.args;
     const whole = name === "redirectmatch" || name === "rewriterule" ? EVERY_PATH.test(args[0] ?? "") : /^"?\/"?$/.test(args[0] ?? "");
     if (whole && https(args[1])) return { value: true, source: d.source };
+  }
+  return null;
+}
+
+// A RewriteCond that only says "not https yet" (the vhost's every request on plain HTTP meets it).
+const NOT_YET_HTTPS: [RegExp, RegExp][] = [
+  [/^%\{HTTPS\}$/i, /^(?:off|=off|\^off\$|!on|!=on|!\^on\$)$/i],
+  [/^%\{SERVER_PORT\}$/i, /^(?:80|=80|\^80\$|!443|!=443|!\^443\$)$/i],
+  [/^%\{HTTP:X-Forwarded-Proto\}$/i, /^(?:!https|!=https|!\^https\$|http|=http|\^http\$)$/i],
+];
+
+/**
+ * A RewriteRule sends the whole site elsewhere only with a redirect flag (R, R=3xx), without P
+ * (mod_proxy fetches the URL instead), and when the RewriteConds right before it, which gate it,
+ * are only "not already https" checks: any other (a host, a path, a cookie) limits who is sent.
+ */
+function wholeSiteRewrite(rule: ApacheDirective, body: ApacheDirective[]): boolean {
+  const last = rule.args[rule.args.length - 1] ?? "";
+  const flags = rule.args.length >= 3 && /^"?\[.*\]"?$/.test(last) ? last.replace(/^"?\[|\]"?$/g, "").split(",").map((f) => f.trim()) : [];
+  if (flags.some((f) => /^(?:P|proxy)$/i.test(f))) return false;
+  if (!flags.some((f) => /^(?:R|redirect)(?:=(?:30[0-8]|permanent|temp|seeother))?$/i.test(f))) return false;
+  const conds = condsBefore(rule, body);
+  if (conds === null) return false;
+  return conds.every((c) => {
+    const [test, pattern, cflags] = c.args.map((a) => a.replace(/^"|"$/g, ""));
+    if (cflags !== undefined && !cflags.replace(/^\[|\]$/g, "").split(",").every((f) => /^(?:NC|nocase|OR|ornext)$/i.test(f.trim()))) return false;
+    return c.args.length <= 3 && NOT_YET_HTTPS.some(([t, p]) => t.test(test ?? "") && p.test(pattern ?? ""));
+  });
+}
+
+/** The RewriteConds right before `rule` in its own block, or null when the rule is not found. */
+function condsBefore(rule: ApacheDirective, ds: ApacheDirective[]): ApacheDirective[] | null {
+  const i = ds.indexOf(rule);
+  if (i >= 0) {
+    let j = i;
+    while (j > 0 && ds[j - 1]!.name.toLowerCase() === "rewritecond") j--;
+    return ds.slice(j, i);
+  }
+  for (const d of ds) {
+    const found = d.block && d.name.toLowerCase() !== "virtualhost" ? condsBefore(rule, d.block) : null;
+    if (found) return found;
   }
   return null;
 }

@@ -12,6 +12,7 @@ import type { SidekiqFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } fro
 import { sidekiqFlagTimeout } from "./timeouts.js";
 import { dnsLabel } from "../../src/names.js";
 import { queueSlug } from "./resque-plugin.js";
+import { MAX_PROCESS_COUNT } from "../process-count.js";
 
 type PerStage = NonNullable<WorkerFacts["perStage"]>;
 
@@ -20,6 +21,7 @@ const processesOf = (stage: Stage): { n: number; unknown?: string } => {
   const v = stage.variables["sidekiq_processes"]?.value;
   if (v === undefined || v === null) return { n: 1 };
   const n = typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null;
+  if (n !== null && n > MAX_PROCESS_COUNT) return { n: 1, unknown: `sidekiq_processes ${n} is above the ${MAX_PROCESS_COUNT} processes the analysis takes from a repo` };
   return n === null ? { n: 1, unknown: "sidekiq_processes is not a whole number the analysis can read" } : { n };
 };
 

@@ -10,9 +10,15 @@
 //   one server share their first pid files, so the server runs as many processes as distinct pid files.
 // - before 0.5.3 and from 2.0 every server of the roles runs `sidekiq_processes` (2.x: one systemd
 //   unit, or monit entry, per process), whatever its roles.
+// - from 3.0 `sidekiq_processes` is gone: each server of the roles (default `fetch(:sidekiq_role,
+//   :worker)` at load:defaults) runs one systemd unit per entry of its `sidekiq_config_files` (the
+//   server's own property, else the variable, default ['sidekiq.yml']); entries naming one unit
+//   (`a.yml`, `a.yaml`) are one process.
+// A count above MAX_PROCESS_COUNT is no count a server ran: a named warning, and no count here.
 // No version locked: read as 1.x, as the rest of the plugin's reading does.
 import type { AnalyzerContext, Fact, RValue, SidekiqStarted, Stage } from "../../src/model.js";
 import { isSym } from "../../src/model.js";
+import { MAX_PROCESS_COUNT } from "../process-count.js";
 
 const name = (v: RValue | undefined): string | null => (typeof v === "string" && v ? v : v && isSym(v) ? v.sym : null);
 const whole = (v: RValue | undefined): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : null);
@@ -27,6 +33,7 @@ const before = (v: [number, number, number], w: [number, number, number]) => v[0
 export function sidekiqStarted(ctx: AnalyzerContext, stage: Stage, version: Fact<string> | null): SidekiqStarted | null {
   const v = parts(version?.value) ?? [1, 0, 3];
   const label = version ? `capistrano-sidekiq ${version.value}` : "capistrano-sidekiq (no version locked: read as 1.x)";
+  if (!before(v, [3, 0, 0])) return startedV3(ctx, stage, label, version);
   const roleVar = before(v, [1, 0, 0]) ? "sidekiq_role" : "sidekiq_roles";
   const other = roleVar === "sidekiq_role" ? "sidekiq_roles" : "sidekiq_role";
   if (stage.variables[other] && !stage.variables[roleVar] && stage.variables[other]!.defaultOf === undefined)
@@ -41,11 +48,17 @@ export function sidekiqStarted(ctx: AnalyzerContext, stage: Stage, version: Fact
   const pf = stage.variables["sidekiq_processes"];
   const base = pf ? whole(pf.value) : 1;
   if (base === null) return null; // asked instead (analyzers/workers/sidekiq-processes.ts)
+  if (base > MAX_PROCESS_COUNT) return implausible(ctx, stage, "sidekiq_processes", base, pf!.source);
   const perRole = !before(v, [0, 5, 3]) && before(v, [2, 0, 0]);
   const countOf = (role: string): number | null => {
     const own = perRole ? stage.variables[`${role}_processes`] : undefined;
     return own ? whole(own.value) : base;
   };
+  for (const r of perRole ? (roles as string[]) : []) {
+    const f = stage.variables[`${r}_processes`];
+    const n = f ? whole(f.value) : null;
+    if (n !== null && n > MAX_PROCESS_COUNT) return implausible(ctx, stage, `${r}_processes`, n, f!.source);
+  }
   const servers = stage.servers.filter((s) => s.roles.some((r) => roles.includes(r)));
   let processes = 0;
   let shared = false;
@@ -55,18 +68,68 @@ export function sidekiqStarted(ctx: AnalyzerContext, stage: Stage, version: Fact
       processes += base;
       continue;
     }
-    const pids = new Set<string>();
+    // each role numbers its pid files from 0 (0.5.3: a one-process role uses `sidekiq.pid`), so the
+    // server's distinct pid files are the largest count of a role, plus one `sidekiq.pid` apart
     let listed = 0;
+    let numbered = 0;
+    let plain = 0;
     for (const r of mine) {
       const n = countOf(r);
       if (n === null) return null;
       listed += n;
-      for (let i = 0; i < n; i++) pids.add(v[0] === 0 && v[1] === 5 && v[2] === 3 && n <= 1 ? "sidekiq.pid" : `sidekiq-${i}.pid`);
+      if (v[0] === 0 && v[1] === 5 && v[2] === 3 && n === 1) plain = 1;
+      else numbered = Math.max(numbered, n);
     }
-    if (pids.size < listed) shared = true;
-    processes += pids.size;
+    const distinct = numbered + plain;
+    if (distinct < listed) shared = true;
+    processes += distinct;
   }
   const own = perRole ? (roles as string[]).filter((r) => stage.variables[`${r}_processes`]) : [];
   const why = `${label}: ${servers.length} server(s) of stage ${stage.name} with its role${roles.length > 1 ? "s" : ""} ${(roles as string[]).join(", ")} (${roleVar}${rf ? "" : ", its default"})${perRole && own.length ? `, processes per role (${own.map((r) => `${r}_processes`).join(", ")}, else sidekiq_processes ${base})` : ` × sidekiq_processes ${base}${pf ? "" : " (its default)"}`}${shared ? "; roles of one server share pid files, and the start skips a pid file whose process runs, so each distinct pid file is one process" : ""}`;
   return { processes, servers: servers.length, roles: roles as string[], why: processes === 0 ? `none: ${why}` : why, source: rf?.source ?? pf?.source ?? version?.source ?? null };
+}
+
+function implausible(ctx: AnalyzerContext, stage: Stage, variable: string, n: number, source: { file: string; line: number }): null {
+  ctx.problem({ ...source, message: `capistrano-sidekiq.process-count-implausible: ${variable} of stage ${stage.name} is ${n}, above the ${MAX_PROCESS_COUNT} processes the analysis takes from a repo: the replicas are asked instead`, severity: "warning" });
+  return null;
+}
+
+/** The unit capistrano-sidekiq 3.x names for a config file (sidekiq_service_unit_name): `sidekiq.yml` the plain one, else its name without the last extension. */
+const unitOf = (file: string): string => (file === "sidekiq.yml" ? "" : `.${file.split(".").slice(0, -1).join(".")}`);
+
+/** The config files of a server: its own `sidekiq_config_files`, else the stage's, else ['sidekiq.yml']; null when not a list of strings. */
+function configFiles(v: RValue | undefined): string[] | null {
+  if (v === undefined || v === null) return null;
+  const list = Array.isArray(v) ? v : null;
+  return list && list.every((e) => typeof e === "string") ? (list as string[]) : null;
+}
+
+function startedV3(ctx: AnalyzerContext, stage: Stage, label: string, version: Fact<string> | null): SidekiqStarted | null {
+  const pf = stage.variables["sidekiq_processes"];
+  if (pf && pf.defaultOf === undefined)
+    ctx.problem({ ...pf.source, message: `capistrano-sidekiq.processes-not-read: stage ${stage.name} sets sidekiq_processes, which ${label} does not read (it starts one process per entry of sidekiq_config_files, default ['sidekiq.yml']): the replicas count those`, severity: "warning" });
+  const rf = stage.variables["sidekiq_roles"];
+  const rv = rf?.value ?? { sym: "worker" };
+  const roles = (Array.isArray(rv) ? rv : [rv]).map(name);
+  if (roles.some((r) => r === null)) {
+    ctx.problem({ ...rf!.source, message: `capistrano-sidekiq: sidekiq_roles of stage ${stage.name} is not a role name the analysis can read; the replicas count the servers as before`, severity: "warning" });
+    return null;
+  }
+  const cf = stage.variables["sidekiq_config_files"];
+  const stageFiles = cf ? configFiles(cf.value) : ["sidekiq.yml"];
+  const servers = stage.servers.filter((s) => s.roles.some((r) => roles.includes(r)));
+  let processes = 0;
+  let own = 0;
+  for (const s of servers) {
+    const mine = s.properties["sidekiq_config_files"];
+    const files = mine !== undefined ? configFiles(mine) : stageFiles;
+    if (files === null) {
+      ctx.problem({ ...(mine !== undefined ? s.source : cf!.source), message: `capistrano-sidekiq: sidekiq_config_files ${mine !== undefined ? `of server ${s.host}` : `of stage ${stage.name}`} is not a list of file names the analysis can read; the replicas count the servers as before`, severity: "warning" });
+      return null;
+    }
+    if (mine !== undefined) own++;
+    processes += new Set(files.map(unitOf)).size;
+  }
+  const why = `${label}: ${servers.length} server(s) of stage ${stage.name} with its role${roles.length > 1 ? "s" : ""} ${(roles as string[]).join(", ")} (sidekiq_roles${rf ? "" : ", its default"}) × one process per entry of sidekiq_config_files${cf ? "" : " (its default ['sidekiq.yml'])"}${own ? ` (${own} server(s) with their own)` : ""}`;
+  return { processes, servers: servers.length, roles: roles as string[], why: processes === 0 ? `none: ${why}` : why, source: rf?.source ?? cf?.source ?? version?.source ?? null };
 }

@@ -35,6 +35,8 @@ export function runApache(site: string, ports: number[] = [80, 443]): ApacheRun 
       `LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so`,
       `LoadModule authz_core_module ${MODULES}/mod_authz_core.so`,
       `LoadModule alias_module ${MODULES}/mod_alias.so`,
+      `LoadModule rewrite_module ${MODULES}/mod_rewrite.so`,
+      `LoadModule proxy_module ${MODULES}/mod_proxy.so`,
       `LoadModule env_module ${MODULES}/mod_env.so`,
       `LoadModule ssl_module ${MODULES}/mod_ssl.so`,
       `LoadModule passenger_module ${MODULES}/mod_passenger.so`,

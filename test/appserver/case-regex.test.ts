@@ -68,8 +68,22 @@ describe("regexp `when` against Ruby", () => {
     // a subject with a line break or beyond printable ASCII: ^ $ and i are not the same there
     expect(ours("/^prod$/", "x\nprod")).toBeNull();
     expect(ours("/prod/i", "PRÖD")).toBeNull();
+    // Onigmo anchors a leading `.*`/`.+` to line starts even behind \b or \B: Ruby says nil for " ax", JS a match
+    for (const literal of ["/\\b.*x/", "/\\B.+\\^\\w/", "/(?:\\b.*x)/", "/\\b.{0,}x/"]) expect(ours(literal, " ax"), literal).toBeNull();
+    expect(ruby([{ literal: "/\\b.*x/", subject: " ax" }])).toEqual([false]);
     // a nil or number subject never matches a regexp, in Ruby as here
     expect(ours("/prod/", null)).toBe(false);
+  });
+
+  it("alternations in sequence (2^n paths for JS) are refused at once",  () => {
+    for (const literal of [`/${"(|)".repeat(60)}x/`, `/${"(a|a)".repeat(38)}x/`, "/((a|b)|c)x/", "/(a|b)c(d|e)/", "/a|(b|c)/"]) {
+      const t0 = process.hrtime.bigint();
+      expect(ours(literal, "a".repeat(40)), literal).toBeNull();
+      expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(1000);
+    }
+    // one alternation site, with any number of alternatives, stays decided
+    expect(ours("/^(a|b|c)x$/", "bx")).toBe(true);
+    expect(ours("/a|b|prod/", "production")).toBe(true);
   });
 
   it("fast-check: every literal drawn from a small grammar that we decide, Ruby decides the same", () => {
@@ -78,7 +92,7 @@ describe("regexp `when` against Ruby", () => {
       fc.constantFrom("(ro|od)", "(?:pr)", "(a)"),
     );
     const piece = fc.tuple(atom, fc.constantFrom("", "", "*", "+", "?", "{1,2}", "*?", "{2}")).map(([a, q]) => a + q);
-    const body = fc.tuple(fc.constantFrom("", "^", "\\A"), fc.array(piece, { minLength: 1, maxLength: 5 }), fc.constantFrom("", "$", "\\z", "\\Z"), fc.constantFrom("", "|prod")).map(([s, ps, e, alt]) => s + ps.join("") + e + alt);
+    const body = fc.tuple(fc.constantFrom("", "^", "\\A", "\\b", "\\B", "\\b."), fc.array(piece, { minLength: 1, maxLength: 5 }), fc.constantFrom("", "$", "\\z", "\\Z"), fc.constantFrom("", "|prod")).map(([s, ps, e, alt]) => s + ps.join("") + e + alt);
     const literal = fc.tuple(body, fc.constantFrom("", "i", "m")).map(([b, f]) => `/${b}/${f}`);
     const subject = fc.oneof(fc.constantFrom("production", "prod", "staging", "qa2", "PROD", "a_b", "rdo", "", "pp1"), fc.stringMatching(/^[a-dpro_ 1.-]{0,10}$/));
     const samples = fc.sample(fc.tuple(literal, subject), 400);
@@ -122,5 +136,14 @@ describe("a Unicorn config branching on RAILS_ENV with regexps", () => {
       expect(isUnknown(cfg.preloadApp!.value), name).toBe(true);
     }
     expect(real.map((r: any) => r.worker_processes)).toEqual([6, 3]);
+  });
+
+  it("a hostile regexp (60 alternations in sequence) is refused quickly: every branch kept", async () => {
+    const hostile = `case ENV["RAILS_ENV"]\nwhen /${"(|)".repeat(60)}x/ then worker_processes 6\nelse worker_processes 2\nend\n`;
+    const repo = { ...files(), "config/unicorn.rb": hostile };
+    const t0 = process.hrtime.bigint();
+    const m = await analyzeFiles(memoryRepo(repo), "weir");
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(5000);
+    for (const name of ["production", "staging"]) expect(isUnknown(appServerFor(m, m.stages.find((s) => s.name === name)!)!.workers!.value), name).toBe(true);
   });
 });

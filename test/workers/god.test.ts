@@ -104,6 +104,25 @@ describe("god files per stage directory", () => {
       "parcel",
     );
 
+  it("real Ruby runs each file's loop: its watch count is the one the analysis reads, or one it says it cannot read", () => {
+    const count = (text: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "r2k-god-"));
+      writeFileSync(join(dir, "jobs.god"), text);
+      const r = spawnSync("ruby", ["-e", 'module God; @w = []; def self.watch; o = Struct.new(:name, :dir, :env, :start, :group, :keepalive, :pid_file).new; yield o; @w << o; end; def self.all = @w; end; load ARGV[0]; puts God.all.length', join(dir, "jobs.god")], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout.trim());
+    };
+    const all: Record<string, string> = { ...files, "config/jobs.god": GOD };
+    for (const [path, text] of Object.entries(all)) {
+      const read = godWatchCount(path, text, text.split("\n").findIndex((l) => l.includes("w.start")));
+      // a count the analysis reads is Ruby's; one it cannot read is said, never a guess
+      if (read === null) expect([path, count(text)]).toEqual([path, 1]); // no loop: one watch
+      else if ("count" in read && read.count !== undefined) expect([path, read.count]).toEqual([path, count(text)]);
+      else expect([path, read]).toEqual([path, expect.objectContaining({ unknown: expect.any(String) })]);
+    }
+    expect(godWatchCount("config/jobs.god", GOD, GOD.split("\n").findIndex((l) => l.includes("w.start")))).toMatchObject({ count: count(GOD) });
+  });
+
   it("each stage's processes are the ones real Ruby's run of that stage's file lists, per (command, env)", async () => {
     const m = await app();
     for (const [stage, own] of [["production", ["config/god/jobs.god", "config/god/rabbit.god"]], ["staging", ["config/god/staging/jobs.god", "config/god/staging/rabbit.god"]]] as const) {

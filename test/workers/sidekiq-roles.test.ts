@@ -137,3 +137,41 @@ describe("capistrano-sidekiq's roles and per-role processes vs `cap <stage>`", (
     expect(m.sidekiq!.started!["production"]!.processes).toBe(4);
   });
 });
+
+// capistrano-sidekiq 3.x (seuros/capistrano-sidekiq v3.0.0–v3.2.0, lib/capistrano/sidekiq.rb and
+// tasks/systemd.rake): no sidekiq_processes; on each server of `roles(fetch(:sidekiq_roles))`
+// (default `fetch(:sidekiq_role, :worker)` at load:defaults) one systemd unit per entry of
+// `config_files(role)`: the server's own `sidekiq_config_files` property, else the variable, default
+// ['sidekiq.yml']. The gem's own code run under real Capistrano is the oracle when R2K_CAP_SIDEKIQ_LIB
+// points at a 3.x lib; by default the count is the reading written out here.
+describe("capistrano-sidekiq 3.x: one process per sidekiq_config_files entry", () => {
+  const V3 = (stage: string): Record<string, string> => ({ ...FILES, "Gemfile.lock": LOCK.replace("capistrano-sidekiq (1.0.3)", "capistrano-sidekiq (3.0.0)"), "config/deploy/production.rb": stage });
+
+  it("a leftover sidekiq_processes is not read (named warning); two app servers run one process each", async () => {
+    const m = await analyzeFiles(memoryRepo(V3(['server "a1.parcel.example.net", roles: %w[app web]', 'server "a2.parcel.example.net", roles: %w[app]', "set :sidekiq_roles, :app", "set :sidekiq_processes, 4", ""].join("\n"))), "parcel");
+    expect(m.sidekiq!.started!["production"]!.processes).toBe(2);
+    expect(m.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 4 && /capistrano-sidekiq\.processes-not-read: stage production sets sidekiq_processes, which capistrano-sidekiq 3\.0\.0 does not read/.test(p.message))).toBe(true);
+    const { stages } = emitAndBuild(m);
+    expect((find(stages["production"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(2);
+  });
+
+  it("default role :worker; a server's own sidekiq_config_files over the variable; one unit per distinct name", async () => {
+    const m = await analyzeFiles(
+      memoryRepo(V3(['server "a1.parcel.example.net", roles: %w[app web]', 'server "w1.parcel.example.net", roles: %w[worker]', 'server "w2.parcel.example.net", roles: %w[worker], sidekiq_config_files: ["low.yml"]', 'set :sidekiq_config_files, ["sidekiq.yml", "mailers.yml", "mailers.yaml"]', ""].join("\n"))),
+      "parcel",
+    );
+    // w1: sidekiq + mailers (mailers.yml and .yaml name one unit) = 2; w2: low = 1; a1 has no worker role
+    expect(m.sidekiq!.started!["production"]!.processes).toBe(3);
+    expect(m.sidekiq!.started!["production"]!.servers).toBe(2);
+  });
+});
+
+describe("an implausible process count", () => {
+  it("sidekiq_processes 20_000_000: answered at once with a named warning, the count asked, no pid file per process", async () => {
+    const t0 = process.hrtime.bigint();
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy/production.rb": 'server "mix1.parcel.example.net", roles: %w[app worker]\nset :sidekiq_roles, [:app, :worker]\nset :sidekiq_processes, 20_000_000\n' }), "parcel");
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(10_000);
+    expect(m.sidekiq!.started?.["production"]).toBeUndefined();
+    expect(m.problems.some((p) => /capistrano-sidekiq\.process-count-implausible: sidekiq_processes of stage production is 20000000/.test(p.message))).toBe(true);
+  });
+});

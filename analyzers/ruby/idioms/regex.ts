@@ -8,8 +8,11 @@
 // no line breaks, so Ruby's line anchors ^ $ are the string's ends (and `.`, m, \Z agree);
 // ASCII only, so i's case folding, \w, \s and \b agree.
 // The pattern comes from the repo: so that no pattern can make JS backtrack for long, a group that
-// holds a quantifier or `|` takes no quantifier, a pattern has at most MAX_QUANTIFIERS, and the
-// subject is at most MAX_SUBJECT characters (polynomial, small).
+// holds a quantifier or `|` takes no quantifier, a pattern has at most MAX_QUANTIFIERS, `|` appears
+// at one place only (the top level or one group: alternations in sequence, `(|)(|)…`, multiply
+// the paths JS tries, 2^n), and the subject is at most MAX_SUBJECT characters (polynomial, small).
+// Onigmo anchors a pattern that starts with `.*`/`.+` to line starts even behind a zero-width
+// assertion (`/\b.*x/` never matches " ax" in Ruby, does in JS): such a pattern is refused.
 import { kind } from "../prism.js";
 import type { RValue } from "../../../src/model.js";
 
@@ -34,6 +37,12 @@ export function plainRubyRegex(src: string): string | null {
   let quantifiers = 0;
   // `quantifiable`: the last thing written can take a quantifier (not an anchor, `(`, `|`, or a quantifier).
   let quantifiable = false;
+  // where `|` was seen: the open group holding it, or TOP; `lead`: only zero-width assertions and
+  // group openings since the start (or since a `|`), `asserted`: one of them was \b or \B
+  const TOP = { risky: false };
+  let altSite: { risky: boolean } | null = null;
+  let lead = true;
+  let asserted = false;
   while (i < src.length) {
     const c = src[i]!;
     const after = closed;
@@ -44,9 +53,9 @@ export function plainRubyRegex(src: string): string | null {
       i += 2;
       if (n === "A") (out += "^"), (quantifiable = false);
       else if (n === "z" || n === "Z") (out += "$"), (quantifiable = false);
-      else if (n === "b" || n === "B") (out += `\\${n}`), (quantifiable = false);
-      else if (ESCAPE_CLASS.test(n)) (out += `\\${n}`), (quantifiable = true);
-      else if (PUNCT.test(n)) (out += `\\${n}`), (quantifiable = true);
+      else if (n === "b" || n === "B") (out += `\\${n}`), (quantifiable = false), (asserted = true);
+      else if (ESCAPE_CLASS.test(n)) (out += `\\${n}`), (quantifiable = true), (lead = false);
+      else if (PUNCT.test(n)) (out += `\\${n}`), (quantifiable = true), (lead = false);
       else return null;
       continue;
     }
@@ -57,6 +66,10 @@ export function plainRubyRegex(src: string): string | null {
       continue;
     }
     if (c === "|") {
+      const site = groups.length ? groups[groups.length - 1]! : TOP;
+      if (altSite !== null && altSite !== site) return null;
+      altSite = site;
+      lead = true;
       if (groups.length) groups[groups.length - 1]!.risky = true;
       out += c;
       i++;
@@ -92,6 +105,7 @@ export function plainRubyRegex(src: string): string | null {
       out += src.slice(i, end + 1);
       i = end + 1;
       quantifiable = true;
+      lead = false;
       continue;
     }
     if (c === "*" || c === "+" || c === "?" || c === "{") {
@@ -112,12 +126,15 @@ export function plainRubyRegex(src: string): string | null {
       continue;
     }
     if (c === ".") {
+      if (lead && asserted && src[i + 1] !== undefined && "*+{".includes(src[i + 1]!)) return null;
+      lead = false;
       out += c;
       i++;
       quantifiable = true;
       continue;
     }
     if (!LITERAL.test(c)) return null;
+    lead = false;
     out += c === "/" ? "\\/" : c;
     i++;
     quantifiable = true;
