@@ -22,6 +22,7 @@ import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
+import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -298,6 +299,7 @@ export function analyzeWorkers(
     }
     const before = out.length;
     if (ownLines.length) {
+      for (const p of ownLines) warnPinnedEnv(ctx, stages, p.command, p.source, `${b.label} (${p.source.file} ${p.name})`);
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.
@@ -309,6 +311,7 @@ export function analyzeWorkers(
         out.push(on ? { ...w, roles: on.roles, evidence: [...w.evidence, { value: `the deploy restarts ${unit} on ${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }], ...(on.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}) } : w);
       }
     } else if (ownServices.length === 1) {
+      warnPinnedEnv(ctx, stages, ownServices[0]!.command, ownServices[0]!.source, b.label);
       out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
     } else {
       const task = tasks.find((t) => t.runs?.script);
@@ -421,6 +424,8 @@ export function commandOf(b: JobBackend, line: string, from: "procfile" | "servi
   // RAILS_ENV/RACK_ENV come from each stage's ConfigMap; the line's value was one server's.
   delete env["RAILS_ENV"];
   delete env["RACK_ENV"];
+  // rake's own `RAILS_ENV=production` argument would win over the stage's too (pinned-env.ts).
+  for (const i of pinnedEnvArgIndexes(words).reverse()) words.splice(i, 1);
   const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
   // A service line in plain words (an upstart `exec bundle exec rake que:work`) runs as written.
   if (!plain) {
