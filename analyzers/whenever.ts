@@ -7,7 +7,7 @@ import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
 import { customWheneverVariables, type ScheduleLoad } from "./whenever/loaded.js";
 import type { StageWheneverSet } from "./whenever/variables.js";
-import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../src/model.js";
+import { WHENEVER_DEFAULT_FILE, hasPath, isSym, isUnknown } from "../src/model.js";
 
 /** whenever's default file: what is read when no deploy load says otherwise (tests, the oracle). */
 export const SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
@@ -43,7 +43,7 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
   const varsFrom = opts.set || opts.stageSets?.length ? null : customWheneverVariables(ctx);
   for (const load of loads) {
     const stageSets = opts.set ? [] : (opts.stageSets ?? []).filter((s) => !load.stages || load.stages.includes(s.stage));
-    const one = stageSets.length ? cronOfFileByStage(ctx, load.file, stageSets) : cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom);
+    const one = stageSets.length ? cronOfFileByStage(ctx, load.file, stageSets) : cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom, load);
     if (!one) continue;
     files.push({ ...load, settings: one.settings });
     jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}) })));
@@ -52,12 +52,29 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
   return { file: files[0]!.file, settings: files[0]!.settings, jobs, files };
 }
 
-function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[], varsFrom: Source | null): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
+function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[], varsFrom: Source | null, load?: ScheduleLoad): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
   const schedule = loadSchedule(ctx, file, varsFrom);
   if (!schedule) return null;
   // Said after the per-env runs: a condition whenever's default env leaves open may be decided on every stage's.
   const first: Problem[] = [];
-  const r = schedule.run(opts.set ?? {}, (p) => first.push(p));
+  let r = schedule.run(opts.set ?? {}, (p) => first.push(p));
+  // `set :environment, ENV['RAILS_ENV']`: a value of whenever's own run on the server, never text for
+  // the cron line. The deploy's `--set environment=<rails_env>` wins over the file's `set` (whenever's
+  // pre_set), so each stage's rails_env is the value: run again with it, and say so at the line.
+  const envSet = r.settings["environment"];
+  if (railsEnvs.length && !opts.set && envSet && typeof envSet.value !== "string" && !isSym(envSet.value)) {
+    const passes = load ? /whenever\/capistrano|Mina's whenever/.test(load.how) : false;
+    first.length = 0;
+    r = schedule.run({ environment: railsEnvs[0]! }, (p) => first.push(p));
+    r = { ...r, settings: { ...r.settings, environment: { value: railsEnvs[0]!, source: envSet.source } } };
+    first.push({
+      ...envSet.source,
+      severity: "warning",
+      message: passes
+        ? `cron.environment-from-deploy: \`set :environment\` reads a value of whenever's own run on the server; ${load!.how} passes --set environment=<the stage's rails_env>, which wins over the file's set: each stage's CronJobs run with its rails_env`
+        : `cron.environment-unknown: \`set :environment\` reads a value of whenever's own run on the server, and nothing shows the deploy passing --set environment: read as each stage's rails_env (its pod's RAILS_ENV); check what the servers' crontab said`,
+    });
+  }
   const perEnv = railsEnvs.length > 0 && !opts.set && r.readsEnvironment;
   let jobs = toCronJobs(r);
   // Capistrano's whenever runs `whenever --set environment=<rails_env>` per stage: a schedule that

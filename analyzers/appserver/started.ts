@@ -204,7 +204,7 @@ const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s)
  * Whether the deploy runs a Procfile at all: foreman (start or export, whatever it names), another
  * Procfile runner, or a deploy or service line that names a Procfile.
  */
-function procfileRunByDeploy(ctx: AnalyzerContext): boolean {
+export function procfileRunByDeploy(ctx: AnalyzerContext): boolean {
   if (foremanRuns(ctx).length) return true;
   for (const { text } of startLines(ctx)) if (/(?:overmind|hivemind|honcho|forego)\s+start|Procfile/.test(text)) return true;
   return false;

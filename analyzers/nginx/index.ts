@@ -6,6 +6,7 @@ import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
 import { nginxValueRefusal } from "./values.js";
 import { restoreTree, renderTemplate } from "./template.js";
+import { pumaTemplateStage } from "./puma-site.js";
 import { loadTree, type TreeNode, type TreeOptions } from "./tree.js";
 import { prepareTextTemplate, restoreTextTemplate, textTemplateKind, type TextTemplateKind } from "./text-template.js";
 
@@ -86,7 +87,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     // :nginx_template) is rendered for that stage alone: no other stage's deploy reads it.
     const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
     for (const stage of owner ? [owner] : stages.length ? stages : [null]) {
-      const rendered = renderTemplate(file, text, stage, problem);
+      // A repo copy of capistrano3-puma's template renders with the gem's defaults for what the stage leaves unset.
+      const rendered = renderTemplate(file, text, stage ? (pumaTemplateStage(ctx, stage, file) ?? stage) : stage, problem);
       const opts: TreeOptions = { entryText: rendered.text, entryLine: rendered.lineOf };
       const tree = loadTree(ctx.repo, file, problem, opts);
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);

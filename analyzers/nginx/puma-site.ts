@@ -62,6 +62,29 @@ export function pumaNginxFiles(ctx: AnalyzerContext, stages: Stage[], problem: (
   return out;
 }
 
+/**
+ * A repo copy of the gem's nginx_conf.erb that `template_puma` renders in its place reads the same
+ * variables, which the plugin's set_if_empty defaults when the deploy leaves them unset (the same in
+ * every release this file knows, 1.x to 7.x): nginx_config_name "<application>_<stage>", the upstream
+ * flags "fail_timeout=0", nginx_use_ssl false. The stage with those defaults added, each labelled as
+ * the gem's and cited at the Capfile line that loads the plugin; null when the file is no such copy
+ * for the stage or the plugin is not loaded. nginx_server_name's default names no real host: left unset.
+ */
+export function pumaTemplateStage(ctx: AnalyzerContext, stage: Stage, file: string): Stage | null {
+  if (!overridePaths(stage.name).includes(file) || !pumaPluginLocked(ctx)) return null;
+  const capfile = ctx.repo.read("Capfile");
+  if (!("text" in capfile)) return null;
+  const m = LOADS.exec(capfile.text);
+  if (!m) return null;
+  const at = { file: "Capfile", line: capfile.text.slice(0, m.index).split("\n").length };
+  const application = word(stage.variables["application"]?.value);
+  const flags = stage.variables["nginx_flags"]?.value ?? "fail_timeout=0";
+  const defaults: Record<string, RValue> = { nginx_flags: "fail_timeout=0", nginx_http_flags: flags, nginx_socket_flags: flags, nginx_use_ssl: false };
+  if (application && /^[\w.-]+$/.test(application)) defaults["nginx_config_name"] = `${application}_${stage.name}`;
+  const added = Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in stage.variables)).map(([k, value]) => [k, { value, source: at, defaultOf: PUMA_PLUGIN }]));
+  return Object.keys(added).length ? { ...stage, variables: { ...added, ...stage.variables } } : null;
+}
+
 const word = (v: RValue | undefined): string | null => (v === undefined || !isKnown(v) ? null : rubyToS(v));
 
 /** A path variable as the template writes it: its value when plain, the template's default when unset. */

@@ -18,11 +18,12 @@ import { unitPlacement } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
-import { startLines } from "../appserver/started.js";
+import { procfileRunByDeploy, startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
+import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -286,14 +287,18 @@ export function analyzeWorkers(
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
     const extra = perStage ? { perStage } : {};
     let scriptWhy: { unknown: string; source: Source } | null = null;
-    if (b.id === "delayed-job" && !ownLines.length) {
+    // The deploy's own line that starts the script outranks a Procfile nothing on the servers ran
+    // (a development Procfile), as the web server's choice does (analyzers/appserver/started.ts).
+    const procfileUnrun = b.id === "delayed-job" && ownLines.length > 0 && !ownServices.length && tasks.some((t) => t.runs?.script) && !procfileRunByDeploy(ctx);
+    const unrunNote = `the deploy's own task starts the workers; ${ownLines.map((p) => `${p.source.file}:${p.source.line}`).join(", ")} is in a Procfile no deploy line runs (no foreman or other Procfile runner), so it did not decide the command`;
+    if (b.id === "delayed-job" && (!ownLines.length || procfileUnrun)) {
       // The repo's daemon script, as a service file or the team's own task ran it: its options read.
       const task = tasks.find((t) => t.runs?.script);
       const runs = ownServices.length ? ownServices.map((s) => ({ command: s.command, source: s.source, service: s as ServiceLine | undefined })) : task ? [{ command: scriptLiteral(task.runs!.text) ?? "", source: task.runs!.source, service: undefined }] : scriptRuns.map((r) => ({ ...r, service: undefined }));
       const ws = delayedJobScriptWorkers(ctx, b, { ...base, ...extra }, runs);
       if (ws && "unknown" in ws) scriptWhy = ws;
       else if (ws) {
-        out.push(...ws);
+        out.push(...(procfileUnrun ? ws.map((w) => ({ ...w, commandNote: w.commandNote ? `${w.commandNote}; ${unrunNote}` : unrunNote })) : ws));
         continue;
       }
     }
@@ -302,7 +307,8 @@ export function analyzeWorkers(
     const god = !ownLines.length && ownServices.length ? godStageWorkers(ctx, { ...base, ...extra }, ownServices, stages, (l) => commandOf(b, l.command, "service", l.source)) : null;
     if (god) {
       out.push(...god);
-    } else if (ownLines.length) {
+    } else if (ownLines.length && !procfileUnrun) {
+      for (const p of ownLines) warnPinnedEnv(ctx, stages, p.command, p.source, `${b.label} (${p.source.file} ${p.name})`);
       for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.
@@ -314,6 +320,7 @@ export function analyzeWorkers(
         out.push(on ? { ...w, roles: on.roles, evidence: [...w.evidence, { value: `the deploy restarts ${unit} on ${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }], ...(on.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}) } : w);
       }
     } else if (ownServices.length === 1) {
+      warnPinnedEnv(ctx, stages, ownServices[0]!.command, ownServices[0]!.source, b.label);
       out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
     } else {
       const task = tasks.find((t) => t.runs?.script);
@@ -321,7 +328,7 @@ export function analyzeWorkers(
         // The team's task ran the repo's daemon script (`bin/delayed_job start`, Daemons): `run` is
         // the same script in the foreground, as a container needs it.
         const r = task.runs!;
-        out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)`, queues: [], carried: true });
+        out.push({ ...base, ...extra, name: `worker-${b.id}`, args: ["bundle", "exec", r.script!, "run"], env: {}, commandFrom: "capistrano", commandSource: r.source, commandNote: `the deploy's own task ${task.name} runs ${r.script} as a daemon; the pod runs it in the foreground (run)${procfileUnrun ? `; ${unrunNote}` : ""}`, queues: [], carried: true });
       } else {
         if (ownServices.length > 1) manyServiceFiles(ctx, b, ownServices);
         out.push({ ...base, ...extra, ...standardCommand(b), name: `worker-${b.id}`, carried: true });
@@ -426,6 +433,8 @@ export function commandOf(b: JobBackend, line: string, from: "procfile" | "servi
   // RAILS_ENV/RACK_ENV come from each stage's ConfigMap; the line's value was one server's.
   delete env["RAILS_ENV"];
   delete env["RACK_ENV"];
+  // rake's own `RAILS_ENV=production` argument would win over the stage's too (pinned-env.ts).
+  for (const i of pinnedEnvArgIndexes(words).reverse()) words.splice(i, 1);
   const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
   // A service line in plain words (an upstart `exec bundle exec rake que:work`) runs as written.
   if (!plain) {
@@ -539,7 +548,8 @@ function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | nu
         if (line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
         // a commented-out line is what the task no longer runs
         if (/^\s*#/.test(line)) continue;
-        const script = /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
+        // The first repo script of the backend on the line (`$HOME/.rbenv/bin/rbenv exec ruby ./bin/delayed_job` names rbenv's first).
+        const script = [...line.matchAll(/[:'"\s/]((?:bin|script)\/[\w-]+)/g)].find((m) => ctx.repo.paths.includes(m[1]!) && b.command.test(m[1]!)) ?? /[:'"\s/]((?:bin|script)\/[\w-]+)/.exec(line);
         if ((script && ctx.repo.paths.includes(script[1]!) && b.command.test(script[1]!)) || b.command.test(line)) {
           runs = { text: line.trim(), source: { file: t.source.file, line: i + 1 }, script: script && ctx.repo.paths.includes(script[1]!) ? script[1]! : null };
           break;

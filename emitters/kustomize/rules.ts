@@ -1206,7 +1206,25 @@ export function mailerHostSuggestion(model: ModelLike, stage: Stage): { host: st
     const prodHosts = [...stageHosts(model, prod).map((h) => h.host), model.rails.mailerHosts?.[railsEnvOf(prod)]?.value.toLowerCase()];
     if (railsEnvOf(prod) !== railsEnvOf(stage) && prodHosts.includes(host)) return null;
   }
+  if (!mailerHostIsStages(model, stage, host)) return null;
   return { host, source: mailer.source };
+}
+
+/**
+ * Whether a mailer host may be offered to this stage: never when another stage's own evidence (its
+ * hosts, or the name of a server it deploys to) is that host. An environment file that several stages
+ * run (staging with rails_env production) is no one stage's evidence: it is offered only to the stage
+ * whose server is that host, else to the stage named like the environment, else to none.
+ */
+function mailerHostIsStages(model: ModelLike, stage: Stage, host: string): boolean {
+  const serverHost = (s: Stage) => s.servers.some((sv) => sv.host.replace(/^[^@]*@/, "").replace(/:\d+$/, "").toLowerCase() === host);
+  for (const other of model.stages)
+    if (other.name !== stage.name && (serverHost(other) || stageHosts(model, other).some((h) => h.host === host))) return false;
+  const env = railsEnvOf(stage);
+  const sharing = model.stages.filter((s) => railsEnvOf(s) === env);
+  if (sharing.length < 2) return true;
+  const owner = sharing.find(serverHost) ?? sharing.find((s) => s.name === env);
+  return owner?.name === stage.name;
 }
 
 /** Hosts per stage from nginx `server_name`; empty when nginx does not say. */

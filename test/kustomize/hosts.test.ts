@@ -100,6 +100,26 @@ describe("a host only the mailer names", () => {
     expect(m.gaps.find((g) => g.id === "stage.staging.hosts")).toMatchObject({ default: ["set-me.staging.atlas.invalid"], placeholder: true });
   });
 
+  it("from an environment file two stages run (staging with rails_env production) is offered only to the stage whose server is that host", async () => {
+    const m = await app({
+      "config/deploy/production.rb": 'server "atlas.example.org", roles: %w[web app db]\n',
+      "config/deploy/staging.rb": 'server "staging.atlas.example.org", roles: %w[web app db]\nset :rails_env, "production"\n',
+      "config/environments/production.rb": 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: "atlas.example.org" }\nend\n',
+    });
+    expect(m.gaps.find((g) => g.id === "stage.production.hosts")).toMatchObject({ default: ["atlas.example.org"], suggestion: true });
+    expect(m.gaps.find((g) => g.id === "stage.staging.hosts")).toMatchObject({ default: ["set-me.staging.atlas.invalid"], placeholder: true });
+    const { stages } = emitAndBuild(m, defaultAnswers(m));
+    expect(hostsOf(stages["staging"]!)).toEqual(["set-me.staging.atlas.invalid"]);
+    // No server names it: the stage named like the environment is its owner, the other stage gets none.
+    const ips = await app({
+      "config/deploy/production.rb": 'server "10.0.0.5", roles: %w[web app db]\n',
+      "config/deploy/staging.rb": 'server "10.0.0.6", roles: %w[web app db]\nset :rails_env, "production"\n',
+      "config/environments/production.rb": 'Rails.application.configure do\n  config.action_mailer.default_url_options = { host: "atlas.example.org" }\nend\n',
+    });
+    expect(ips.gaps.find((g) => g.id === "stage.production.hosts")).toMatchObject({ default: ["atlas.example.org"], suggestion: true });
+    expect(ips.gaps.find((g) => g.id === "stage.staging.hosts")).toMatchObject({ placeholder: true });
+  });
+
   it("is a fact when a stage variable of the same stage names it too: no question", async () => {
     const m = await admin({ "config/deploy/production.rb": 'server "admin1.internal", roles: %w[web app db]\nset :domain, "bookings.example.net"\n' });
     expect(m.gaps.some((g) => g.id === "stage.production.hosts")).toBe(false);

@@ -67,3 +67,32 @@ describe("capistrano3-puma's Nginx plugin site", () => {
     expect(m.problems.some((p) => p.file === "config/nginx.conf" && /nginx\.puma-site-not-read/.test(p.message))).toBe(true);
   });
 });
+
+describe("a repo copy of capistrano3-puma's nginx template", () => {
+  // The copy reads the plugin's variables; where the deploy sets none, the plugin's defaults fill them.
+  const COPY = [
+    "upstream puma_<%= fetch(:nginx_config_name) %> {",
+    "  server unix:/var/www/quill/shared/tmp/sockets/puma.sock <%= fetch(:nginx_socket_flags) %>;",
+    "}",
+    "<% if fetch(:nginx_use_ssl) -%>",
+    "server { listen 80; return 301 https://$host$request_uri; }",
+    "<% end -%>",
+    "server {",
+    "  listen 80;",
+    "  client_max_body_size 2G;",
+    "  location @puma_<%= fetch(:nginx_config_name) %> { proxy_pass http://puma_<%= fetch(:nginx_config_name) %>; }",
+    "}",
+    "",
+  ].join("\n");
+
+  it("gets the gem's nginx_config_name (<application>_<stage>) and flags where the stage sets none; a stage's own value wins", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy/templates/nginx_conf.erb": COPY, "config/deploy/staging.rb": 'server "quill-stg1", user: "deploy", roles: %w[app db web]\nset :nginx_config_name, "quill_beta"\n' }), "quill");
+    const upstreams = (n: string) => m.nginx.files.filter((f) => f.file === "config/deploy/templates/nginx_conf.erb" && f.stage === n).flatMap((f) => f.upstreams);
+    expect(upstreams("production").map((u) => [u.name, u.servers.map((s) => s.value.address)])).toEqual([["puma_quill_production", ["/var/www/quill/shared/tmp/sockets/puma.sock"]]]);
+    expect(upstreams("staging").map((u) => u.name)).toEqual(["puma_quill_beta"]);
+    // production sets nginx_use_ssl true: its own value, not the gem's false, decides the branch
+    const prodServers = m.nginx.files.filter((f) => f.file === "config/deploy/templates/nginx_conf.erb" && f.stage === "production").flatMap((f) => f.servers);
+    expect(prodServers).toHaveLength(2);
+    expect(m.problems.filter((p) => p.file === "config/deploy/templates/nginx_conf.erb" && /not known|not run/.test(p.message))).toEqual([]);
+  });
+});

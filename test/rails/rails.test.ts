@@ -276,3 +276,23 @@ describe("bad input", () => {
     expect(mem({ Gemfile: `gem "rails", "~> 5.2.3"\n`, "Gemfile.lock": LOCK("    rails (5.2.8.1)\n") }).rails.railsVersion?.value).toBe("5.2.8.1");
   });
 });
+
+describe("which Procfiles are read", () => {
+  const CI_BUILD = "build:\n  languages:\n    - ruby\n  packages:\n    - libreoffice\n";
+  it("Procfile and Procfile.<word>; not a name foreman is never pointed at (Procfile.0, a backup), unless the deploy's foreman names it", () => {
+    const files = {
+      Capfile: 'require "capistrano/setup"\n',
+      "config/deploy.rb": 'set :application, "quay"\n',
+      Procfile: "web: bundle exec puma -C config/puma.rb\n",
+      "Procfile.dev": "web: bin/rails server -p 3000\n",
+      "Procfile.0": CI_BUILD,
+      "Procfile.bak": "web: bundle exec thin start\n",
+      "Procfile.2": "jobs: bundle exec rake jobs:work\n",
+    };
+    const a = mem(files);
+    expect(a.procfile.map((p) => `${p.source.file}:${p.name}`).sort()).toEqual(["Procfile.dev:web", "Procfile:web"]);
+    expect(a.problems.filter((p) => p.file.startsWith("Procfile"))).toEqual([]);
+    const b = mem({ ...files, "config/deploy.rb": 'set :application, "quay"\ntask(:jobs) { on(roles(:app)) { execute "cd #{release_path} && foreman start -f Procfile.2 jobs" } }\n' });
+    expect(b.procfile.map((p) => `${p.source.file}:${p.name}`).sort()).toEqual(["Procfile.2:jobs", "Procfile.dev:web", "Procfile:web"]);
+  });
+});

@@ -48,3 +48,31 @@ describe("analyze report: Cron", () => {
     expect(lines.find((l) => l.includes("invoices:send"))).toMatch(/\[only for RAILS_ENV production\]  config\/schedule\.rb:6$/);
   });
 });
+
+describe("a schedule that sets its environment from the server's ENV", () => {
+  const SCHEDULE = "env :PATH, ENV['PATH']\nset :environment, ENV['RAILS_ENV']\nset :output, 'log/cron.log'\nevery 1.hour do\n  rake 'loaves:count'\nend\n";
+
+  it("real whenever: the deploy's --set environment wins over the file's set (pre_set)", async () => {
+    const { runWhenever } = await import("./crontab.js");
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "env-set-"));
+    try {
+      writeFileSync(join(dir, "schedule.rb"), SCHEDULE);
+      const out = runWhenever(join(dir, "schedule.rb"), { gemfile: true, binRails: true }, "environment=staging", { env: { RAILS_ENV: "production" } });
+      expect(out.lines.map((l) => l.command)).toEqual([expect.stringContaining("RAILS_ENV=staging bundle exec rake loaves:count")]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is each stage's rails_env in the cron lines, never Ruby text, and the line says why", async () => {
+    const model = await analyzeFiles(memoryRepo(app(SCHEDULE)), "bakery");
+    const lines = cronSection(renderReport(model, { color: false }));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("#{");
+    expect(lines[0]).toMatch(/RAILS_ENV=<the stage's env> .*\[env by stage: production production; staging staging\]/);
+    expect(model.problems.find((p) => p.file === "config/schedule.rb" && p.line === 2)?.message).toMatch(/^cron\.environment-from-deploy: .*passes --set environment=<the stage's rails_env>/);
+  });
+});

@@ -163,3 +163,34 @@ end
     expect(w.evidence.map((e) => e.value).join("\n")).not.toMatch(/# execute/);
   });
 });
+
+describe("a development Procfile next to the deploy's own delayed_job task", () => {
+  // The deploy restarts the script through rbenv; the Procfile (a dev server, a dev bundler) is run by no deploy line.
+  const TASK = `namespace :delayed_job do
+  task :restart do
+    on roles(:app) do
+      within release_path do
+        execute *%w[RAILS_ENV=production $HOME/.rbenv/bin/rbenv exec ruby ./bin/delayed_job restart]
+      end
+    end
+  end
+end
+`;
+  const PROCFILE = "web: bundle exec rails server -p 3000 -P tmp/pids/dev_server.pid\nassets: ./bin/vite dev\njobs: bundle exec rake jobs:work\n";
+  const files = (extra: Record<string, string>) => ({ "lib/capistrano/tasks/dj.rake": TASK, Procfile: PROCFILE, ...SCRIPT, ...extra });
+  const capfile = 'Dir.glob("lib/capistrano/tasks/*.rake").each { |r| import r }\n';
+
+  it("the deploy's line decides the command (its script, not rbenv's bin/rbenv), and the note says why the Procfile did not", async () => {
+    const m = await analyzeFiles(pluginApp('after "deploy:publishing", "delayed_job:restart"\n', stages, files({}), dj, capfile), "parcel");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.args).toEqual(["bundle", "exec", "bin/delayed_job", "run"]);
+    expect(w.commandSource).toEqual({ file: "lib/capistrano/tasks/dj.rake", line: 5 });
+    expect(w.commandNote).toMatch(/Procfile:3 is in a Procfile no deploy line runs \(no foreman or other Procfile runner\), so it did not decide the command/);
+  });
+
+  it("a deploy that runs the Procfile through foreman keeps its line", async () => {
+    const m = await analyzeFiles(pluginApp('after "deploy:publishing", "delayed_job:restart"\ntask(:procs) { on(roles(:app)) { execute "cd #{release_path} && foreman start -f Procfile" } }\n', stages, files({}), dj, capfile), "parcel");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect([w.commandFrom, w.args]).toEqual(["procfile", ["bundle", "exec", "rake", "jobs:work"]]);
+  });
+});
