@@ -31,6 +31,7 @@ import type { CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { withAnsweredServers } from "./gaps/servers.js";
 import { withAnsweredWebNumbers, withAnsweredWebServer } from "./gaps/appserver.js";
 import { phaseTimer, timed } from "./timing.js";
+import { recordedOutput } from "./output-paths.js";
 
 type CapistranoOverrides = NonNullable<CapistranoOptions["overrides"]>;
 
@@ -145,7 +146,7 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   }
   // The analysis sees the repo as the team wrote it, without rails2k8s' own output: a re-run
   // then computes the same model, hence the same files.
-  const exclude = (p: string) => Object.hasOwn(record, p);
+  const exclude = recordedOutput(record);
   mark("start");
   const analyzed = await env.analyze(dir, exclude);
   mark("analysis");

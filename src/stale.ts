@@ -6,6 +6,7 @@
 import { ANSWERS_FILE } from "./answers.js";
 import { RECORD_PATH, SECRET_RECORD_PATH, sha256, type GeneratedRecord } from "./generated.js";
 import { GITIGNORE } from "./gitignore.js";
+import { mayDeleteStale, mayGenerate } from "./output-paths.js";
 import { checkRepoPath, type Tree } from "./tree.js";
 
 /** Never deleted, whatever a (possibly planted) record says: rails2k8s' own bookkeeping and the team's .gitignore. */
@@ -35,11 +36,26 @@ function noLonger(path: string, generated: ReadonlySet<string>): string {
  */
 export function settleStale(tree: Tree, record: GeneratedRecord, generated: ReadonlySet<string>, secret: (path: string) => boolean, warn: (message: string) => void): GeneratedRecord {
   const next: GeneratedRecord = { ...record };
+  // On a case-insensitive file system K8s/Base/x and k8s/base/x are one file: a record path that
+  // case-folds to one written this run is that file, never a stale one.
+  const folded = new Set([...generated].map((p) => p.toLowerCase()));
   for (const path of Object.keys(record).sort()) {
-    if (generated.has(path) || isBookkeeping(path) || !isPlainPath(path) || tree.isStaged(path)) continue;
+    if (folded.has(path.toLowerCase()) || isBookkeeping(path) || !isPlainPath(path) || tree.isStaged(path)) continue;
+    // The record is committed, so it may be planted: a path no emitter writes is not ours, whatever
+    // its hash; it is dropped from the record and left alone (never read, never deleted).
+    if (!mayGenerate(path)) {
+      delete next[path];
+      continue;
+    }
     const disk = tree.original(path);
     const why = noLonger(path, generated);
     if (disk.kind === "missing") delete next[path];
+    else if (!mayDeleteStale(path)) {
+      // Deletion is for the Kubernetes files a dropped stage or object leaves behind. The rest of
+      // the output may be what the app runs on now (config/custom/*.yml read by config_for once
+      // config/global is gone, the initializers, the rake task): named, kept, kept in the record.
+      if (disk.kind === "file") warn(`${path}: written by an earlier run, and ${why}; not deleted, as the app may depend on it: delete it yourself once nothing needs it`);
+    }
     else if (disk.kind === "other") warn(`${path}: written by an earlier run, and ${why}; ${disk.what} stands there now: left as it is`);
     else if (sha256(disk.bytes) !== record[path])
       warn(

@@ -20,6 +20,7 @@ import { switchPatches } from "../emitters/rails-config/index.js";
 import { LOADER_PATH } from "../emitters/rails-config/loader.js";
 import { BadReport, renderVerification, verifyReports } from "./verify-config.js";
 import type { ScrubbingIo } from "./redact.js";
+import { recordedOutput } from "./output-paths.js";
 
 export interface SwitchOptions {
   reports?: string;
@@ -38,7 +39,7 @@ export async function runSwitchConfig(dir: string, opts: SwitchOptions, io: Scru
     const tree = new Tree(resolve(dir));
     // The analysis sees the repo without rails2k8s' own output, as migrate does.
     const record = { ...parseRecord(tree.read(RECORD_PATH)).record, ...parseRecord(tree.read(SECRET_RECORD_PATH), SECRET_RECORD_PATH).record };
-    const exclude = (p: string) => Object.hasOwn(record, p);
+    const exclude = recordedOutput(record);
     const model = await analyzeDir(dir, exclude);
     io.learn(redaction(model).values);
     if (!model.global || model.global.namespaces.length === 0) return fail(2, "no Global configuration to switch from (config/global has no namespace).");
