@@ -1138,6 +1138,12 @@ export interface CronJob {
   /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
   missingFiles?: string[];
   /**
+   * How the job supervised the servers' own processes (a daemon's start, a signal, a pid file:
+   * analyzers/whenever/process-control.ts), each mark with file:line; `processes` are the backend ids
+   * (and `web`) it speaks of. Its CronJob is written suspended: the cluster runs and restarts those.
+   */
+  controlsProcess?: { what: string[]; processes: string[] };
+  /**
    * An identical earlier job (same time, command and roles): whenever wrote both as one crontab line
    * (`30,30 4 * * *`), which cron ran once per time. This job has no line (no schedules) of its own.
    */
