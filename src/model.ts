@@ -647,6 +647,8 @@ export interface WebServerFacts {
   evidence: Fact<string>[];
   /** When Passenger ran: its settings as the repo states them (analyzers/appserver/passenger.ts). */
   passenger?: PassengerFacts;
+  /** The web servers the deploy restarts that the image does not run (`service iodine restart`): `kind` is null, asked as web.server with their lines as evidence. */
+  unsupported?: string[];
   /** Nothing in the repo decided the kind: it is the answer to web.server (src/gaps/appserver.ts), said with the answers file (`the answer to web.server in .rails2k8s.yml`). */
   answered?: Fact<string>;
   /**

@@ -86,7 +86,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Web server");
   if (m.webServer) {
-    lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees): asked as web.server"}`);
+    lines.push(`  started by the deploy: ${m.webServer.kind ?? (m.webServer.unsupported?.length ? `${m.webServer.unsupported.join(", ")}, which the image does not run: asked as web.server` : "not known (the evidence disagrees): asked as web.server")}`);
     for (const e of m.webServer.evidence) fact("evidence", e);
     for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
   } else lines.push("  started by the deploy: nothing in the repo says (no plugin, Procfile web line, restart command or service unit): asked as web.server");

@@ -23,10 +23,10 @@ import { methodStarts, type MethodStart } from "./deploy-methods.js";
 const placed = (m: MethodStart | undefined): string =>
   !m ? "" : ` (through \`${m.method}\`, ${at(m.via)}${m.on ? `, on ${m.on.primary ? `primary(:${m.on.roles[0]}): one server only` : `roles(${m.on.roles.map((r) => `:${r}`).join(", ")})`}` : ""})`;
 
-const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
+const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|iodine|agoo|rainbows|pitchfork|goliath|rails\s+s(erver)?)\b/;
 const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
 /** A unit named for an app server is the web Deployment's. */
-const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
+const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|iodine|agoo|rainbows|pitchfork|goliath|nginx)([-_.@]|$)/;
 /** A unit named just `<app>-app`/`<app>-web`/`rails` is probably the web server, but nothing says which program it runs. */
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app|rails)$/;
 /** The words one of the rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`, `script/x start`). */
