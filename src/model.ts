@@ -81,7 +81,7 @@ export function isTaggedValue(v: unknown): boolean {
   if (isPlainHash(v)) return false;
   return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
-export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && !isPlainHash(v) && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && !isPlainHash(v) && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb" || k === "truthy");
 /** An Unknown the app evaluates again itself: its ERB tag is carried as written (see Unknown.erb). */
 export const isCarriedErb = (v: unknown): v is Unknown & { erb: string } => isUnknown(v) && typeof v.erb === "string";
 export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
@@ -222,6 +222,8 @@ export interface Unknown {
   /** A whole ERB tag's code in the app's own file (Global): carried as it is, Rails evaluates it again. */
   erb?: string;
   source?: Source;
+  /** Ruby's truthiness where it is known though the value is not (`x && false`: nil or false, falsy either way). */
+  truthy?: boolean;
 }
 
 export type RScalar = null | boolean | number | string;
