@@ -7,6 +7,7 @@ import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
 import { customWheneverVariables, type ScheduleLoad } from "./whenever/loaded.js";
 import type { StageWheneverSet } from "./whenever/variables.js";
+import { withProcessControl } from "./whenever/process-control.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isSym, isUnknown } from "../src/model.js";
 
 /** whenever's default file: what is read when no deploy load says otherwise (tests, the oracle). */
@@ -115,7 +116,7 @@ function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, rails
     const used = r.settings["environment"]?.value ?? "production";
     if (typeof used === "string") jobs = jobs.map((j) => ({ ...j, environment: used }));
   }
-  return { settings: r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
+  return { settings: r.settings, jobs: jobs.map((j) => withProcessControl(ctx, withMissingFiles(j, ctx.repo.paths))) };
 }
 
 /**
@@ -171,7 +172,7 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
     return { ...decided, onStages: { stages, with: custom.from } };
   });
   jobs.sort((a, b) => a.source.line - b.source.line);
-  return { settings: runs[0]!.r.settings, jobs: jobs.map((j) => withMissingFiles(j, ctx.repo.paths)) };
+  return { settings: runs[0]!.r.settings, jobs: jobs.map((j) => withProcessControl(ctx, withMissingFiles(j, ctx.repo.paths))) };
 }
 
 type Problem = Parameters<AnalyzerContext["problem"]>[0];

@@ -76,7 +76,7 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
   const tied = IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
   const held = IMAGE_KINDS.filter(has);
   const choices = tied.length > 1 ? tied : held.length ? held : IMAGE_KINDS.filter((k) => k !== "passenger");
-  const said = tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
+  const said = ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
   const heldChoices = choices.filter(has);
   if (locked && heldChoices.length === 1) return { choices, default: heldChoices[0]!, why: `${said}; ${heldChoices[0]} is the only one of ${choices.join(", ")} that Gemfile.lock holds` };
   // A repo config of a server the bundle holds (or no lockfile to say): what the evidence supports, as a default.

@@ -81,7 +81,7 @@ export function isTaggedValue(v: unknown): boolean {
   if (isPlainHash(v)) return false;
   return isUnknown(v) || isEnvRefShape(v) || isSym(v) || isInterp(v) || oneKey(v, "cap") || isFloatValue(v) || isDateValue(v) || isTimeValue(v);
 }
-export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && !isPlainHash(v) && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb");
+export const isUnknown = (v: unknown): v is Unknown => isObject(v) && typeof v.unknown === "string" && !isPlainHash(v) && Object.keys(v).every((k) => k === "unknown" || k === "expr" || k === "source" || k === "erb" || k === "truthy");
 /** An Unknown the app evaluates again itself: its ERB tag is carried as written (see Unknown.erb). */
 export const isCarriedErb = (v: unknown): v is Unknown & { erb: string } => isUnknown(v) && typeof v.erb === "string";
 export const isSym = (v: unknown): v is Sym => oneKey(v, "sym");
@@ -222,6 +222,8 @@ export interface Unknown {
   /** A whole ERB tag's code in the app's own file (Global): carried as it is, Rails evaluates it again. */
   erb?: string;
   source?: Source;
+  /** Ruby's truthiness where it is known though the value is not (`x && false`: nil or false, falsy either way). */
+  truthy?: boolean;
 }
 
 export type RScalar = null | boolean | number | string;
@@ -647,6 +649,8 @@ export interface WebServerFacts {
   evidence: Fact<string>[];
   /** When Passenger ran: its settings as the repo states them (analyzers/appserver/passenger.ts). */
   passenger?: PassengerFacts;
+  /** The web servers the deploy restarts that the image does not run (`service iodine restart`): `kind` is null, asked as web.server with their lines as evidence. */
+  unsupported?: string[];
   /** Nothing in the repo decided the kind: it is the answer to web.server (src/gaps/appserver.ts), said with the answers file (`the answer to web.server in .rails2k8s.yml`). */
   answered?: Fact<string>;
   /**
@@ -1137,6 +1141,12 @@ export interface CronJob {
   roles: string[];
   /** Files the command runs by a path relative to the app (`script/backup.sh`) that the repo does not hold. */
   missingFiles?: string[];
+  /**
+   * How the job supervised the servers' own processes (a daemon's start, a signal, a pid file:
+   * analyzers/whenever/process-control.ts), each mark with file:line; `processes` are the backend ids
+   * (and `web`) it speaks of. Its CronJob is written suspended: the cluster runs and restarts those.
+   */
+  controlsProcess?: { what: string[]; processes: string[] };
   /**
    * An identical earlier job (same time, command and roles): whenever wrote both as one crontab line
    * (`30,30 4 * * *`), which cron ran once per time. This job has no line (no schedules) of its own.

@@ -86,7 +86,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
 
   section("Web server");
   if (m.webServer) {
-    lines.push(`  started by the deploy: ${m.webServer.kind ?? "not known (the evidence disagrees): asked as web.server"}`);
+    lines.push(`  started by the deploy: ${m.webServer.kind ?? (m.webServer.unsupported?.length ? `${m.webServer.unsupported.join(", ")}, which the image does not run: asked as web.server` : "not known (the evidence disagrees): asked as web.server")}`);
     for (const e of m.webServer.evidence) fact("evidence", e);
     for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
   } else lines.push("  started by the deploy: nothing in the repo says (no plugin, Procfile web line, restart command or service unit): asked as web.server");
@@ -243,7 +243,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}  ${at(j.source)}`);
+      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}${cronControlText(j)}  ${at(j.source)}`);
   } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");
@@ -305,6 +305,9 @@ function cronEnvShown(m: AppModel, job: CronJob, text: string): string {
  * stages of the other envs had no such crontab line, and their CronJob is suspended.
  */
 const cronEnvsText = (job: CronJob): string => (job.envs ? ` [only for RAILS_ENV ${job.envs.join(", ")}]` : "");
+
+/** A job that supervised the servers' processes (analyzers/whenever/process-control.ts): written suspended. */
+const cronControlText = (job: CronJob): string => (job.controlsProcess ? ` [suspended: it supervised a process of the servers (${job.controlsProcess.what.join("; ")}); the cluster runs and restarts its processes itself]` : "");
 
 /** A job under a condition not decided statically: written suspended until the servers' crontab is confirmed. */
 const cronConditionText = (job: CronJob): string => (job.condition && job.conditionOn ? ` [suspended on ${job.conditionOn.stages ? `stages ${job.conditionOn.stages.join(", ")}` : `RAILS_ENV ${(job.conditionOn.envs ?? []).join(", ")}`} only: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided there; the other stages decide it and run the job]` : job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");

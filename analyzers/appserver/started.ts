@@ -48,6 +48,9 @@ const RUNTIME_FILES: [RegExp, WebServerKind][] = [
 /** A server's config template the deploy renders onto the servers (`lib/capistrano/templates/thin.yml.erb`). */
 const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/templates|config\/deploy\/templates)\/thin[\w.-]*\.ya?ml(?:\.erb)?$/, "thin"]];
 
+/** Web servers the image does not run (no config reader, no container command here): a deploy line restarting one is the web.server question's evidence. */
+const OTHER_SERVERS = /\b(iodine|falcon|agoo|rainbows|pitchfork|goliath)\b(?![.\/])/i;
+
 /** A deploy line that starts or restarts a server rather than naming its files. */
 const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
 
@@ -120,11 +123,16 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(p.command, COMMANDS);
     if (kind) evidence.push({ kind, tier: 1, fact: { value: `Procfile web: ${p.command}`, source: p.source } });
   }
+  const others: { name: string; fact: Fact<string> }[] = [];
   for (const { text: line, source, service } of startLines(ctx)) {
     // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
     // Loading a recipe file named for a server (`require_relative 'deploy_modules/puma'`) starts nothing.
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
+    // capistrano-bundler's `bundle_bins` lists commands it runs through `bundle exec` (`<< :pumactl`): a binstub, not a start.
+    if (!service && /\bbundle_bins\b/.test(line)) continue;
+    const other = OTHER_SERVERS.exec(line);
+    if (other && STARTS.test(line) && !kindOf(line, COMMANDS)) others.push({ name: other[1]!.toLowerCase(), fact: { value: `${other[1]!.toLowerCase()}: ${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source } });
     const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
     // A bare `touch tmp/restart.txt` is in Mina's and Capistrano 2's stock restart tasks, whatever
     // server ran: weaker than any other line (tier 4), and dropped below when another server is started.
@@ -171,6 +179,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   const touched = evidence.filter((e) => e.tier === 4);
   if (touched.length && evidence.some((e) => e.tier < 4 && e.kind !== "passenger"))
     for (const t of touched) evidence.splice(evidence.indexOf(t), 1);
+  // Only a server the image does not run (iodine, falcon): not a guess at another, the web.server question with its line.
+  if (evidence.length === 0 && others.length) return { kind: null, evidence: others.map((o) => o.fact), unsupported: [...new Set(others.map((o) => o.name))] };
   if (evidence.length === 0) return null;
   const best = Math.min(...evidence.map((e) => e.tier));
   const strongest = [...new Set(evidence.filter((e) => e.tier === best).map((e) => e.kind))];

@@ -130,7 +130,8 @@ export function rubyInspect(v: RValue): string | null {
   return rubyToS(v);
 }
 
-export const truthy = (v: RValue): boolean | null => (isKnown(v) ? v !== null && v !== false : null);
+// An Unknown may still know its truthiness (`x && false` is nil or false, whatever x is).
+export const truthy = (v: RValue): boolean | null => (isKnown(v) ? v !== null && v !== false : isUnknown(v) && typeof v.truthy === "boolean" ? v.truthy : null);
 
 // --- the evaluator ----------------------------------------------------------------------------
 
@@ -214,6 +215,8 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       const t = truthy(left);
       if (t === true) return left;
       if (t === false) return self(node.right);
+      // Ruby: `x || true` is x when x is truthy, else true: truthy either way, its value still not known.
+      if (truthy(self(node.right)) === true) return { ...unknown(p, node, "`||` over a value not known statically (truthy either way)"), truthy: true };
       return unknown(p, node, "`||` over a value not known statically");
     }
     case "AndNode": {
@@ -221,6 +224,8 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       const t = truthy(left);
       if (t === true) return self(node.right);
       if (t === false) return left;
+      // Ruby: `x && false` is false when x is truthy, else x (nil or false): falsy either way.
+      if (truthy(self(node.right)) === false) return { ...unknown(p, node, "`&&` over a value not known statically (falsy either way)"), truthy: false };
       return unknown(p, node, "`&&` over a value not known statically");
     }
     case "IfNode":

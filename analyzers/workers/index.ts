@@ -9,8 +9,11 @@ import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from 
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
-import { DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
+import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
+
+/** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
+const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
@@ -79,7 +82,10 @@ export function analyzeWorkers(
       continue;
     }
     if (!evidence.length) continue;
-    const roles = rolesOf(b, stages);
+    // capistrano3-delayed-job starts its workers `on roles(fetch(:delayed_job_roles))`, :app by its load:defaults: the deploy's own role, not a guess.
+    const dj3 = b.id === "delayed-job" ? (cap?.requires ?? []).find((r) => DELAYED_JOB_PLUGIN_REQUIRE.test(r.value)) : undefined;
+    const roles = rolesOf(b, stages, dj3 ? [DELAYED_JOB_PLUGIN_DEFAULTS.role] : null);
+    if (dj3 && !stages.some((s) => s.variables["delayed_job_roles"] || s.variables["delayed_job_role"])) evidence.push({ value: `${dj3.value} starts the workers on role ${DELAYED_JOB_PLUGIN_DEFAULTS.role} (capistrano3-delayed-job's default delayed_job_roles)`, source: dj3.source });
     // A role counts as "the servers ran it" when it names the backend, or is a generic worker role
     // on an app that asked for the gem itself (not a gem some other gem pulled in).
     // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
@@ -586,13 +592,14 @@ export function roleNames(b: JobBackend): string[] {
 const GUESSED_ROLES = new WeakSet<string[]>();
 
 /** The plugin's `<backend>_roles` variable on any stage, else the role names above. */
-function rolesOf(b: JobBackend, stages: Stage[]): string[] {
+function rolesOf(b: JobBackend, stages: Stage[], pluginDefault: string[] | null = null): string[] {
   const u = b.id.replace(/-/g, "_");
   for (const s of stages) {
     const v = s.variables[`${u}_roles`]?.value ?? s.variables[`${u}_role`]?.value;
     const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === "string" ? x : x && typeof x === "object" && "sym" in x ? String((x as { sym: string }).sym) : null)).filter((x): x is string => !!x);
     if (list.length) return list;
   }
+  if (pluginDefault) return pluginDefault;
   const guess = roleNames(b);
   GUESSED_ROLES.add(guess);
   return guess;

@@ -12,7 +12,7 @@
 // - A service the deploy restarts is the web server's or a worker's when its name says so
 //   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
 import { foremanRuns } from "../appserver/foreman.js";
-import type { AnalyzerContext, ProcfileEntry, Source, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import type { AnalyzerContext, ProcfileEntry, Source, Stage, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
@@ -23,10 +23,10 @@ import { methodStarts, type MethodStart } from "./deploy-methods.js";
 const placed = (m: MethodStart | undefined): string =>
   !m ? "" : ` (through \`${m.method}\`, ${at(m.via)}${m.on ? `, on ${m.on.primary ? `primary(:${m.on.roles[0]}): one server only` : `roles(${m.on.roles.map((r) => `:${r}`).join(", ")})`}` : ""})`;
 
-const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|rails\s+s(erver)?)\b/;
+const APP_SERVER = /\b(unicorn(_rails)?|puma|pumactl|thin|passenger|falcon|iodine|agoo|rainbows|pitchfork|goliath|rails\s+s(erver)?)\b/;
 const INFRA = /^(nginx|apache2?|httpd|postgres(ql)?|mysql|mariadb|redis(-server)?|memcached?|elasticsearch|haproxy|cron|ssh|docker|ufw|fail2ban|daemon-reload|logrotate)([@.-]|$)/;
 /** A unit named for an app server is the web Deployment's. */
-const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|nginx)([-_.@]|$)/;
+const WEB_UNIT = /(^|[-_.])(puma|unicorn|passenger|thin|falcon|iodine|agoo|rainbows|pitchfork|goliath|nginx)([-_.@]|$)/;
 /** A unit named just `<app>-app`/`<app>-web`/`rails` is probably the web server, but nothing says which program it runs. */
 const GENERIC_WEB_UNIT = /(^|[-_.])(web|app|rails)$/;
 /** The words one of the rules below needs in a line (`systemctl restart a b`, `service a restart`, `initctl restart a`, `daemons:restart`, `script/x start`). */
@@ -38,7 +38,30 @@ const at = (s: Source) => `${s.file}:${s.line}`;
 // are Ruby keywords, not words of the command: dropped before the line is read as shell words.
 const asShell = (line: string) => line.replace(/,\s*[a-z_]\w*:\s[^,)]*/g, " ").replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
 
-export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null): UncarriedProcess[] {
+/**
+ * A deploy line with its `fetch(:x)` (and `#{fetch(:x)}`) filled in where every stage sets `x` to the
+ * same plain word (`set :solid_queue_systemd_unit_name, 'solid_queue.service'`): the unit it names.
+ * A variable a stage leaves unset or sets otherwise stays as written.
+ */
+export function withStaticFetches(line: string, stages: readonly Stage[]): string {
+  return line.replace(/#\{\s*fetch\(\s*:(\w+)\s*\)\s*\}|\bfetch\(\s*:(\w+)\s*\)/g, (all, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const values = new Set(stages.map((st) => st.variables[name]?.value));
+    const v = values.size === 1 ? [...values][0] : undefined;
+    if (typeof v !== "string" || !/^[\w.@-]+$/.test(v)) return all;
+    return a ? v : `"${v}"`;
+  });
+}
+
+/** Whether a unit name template (`delayed_job-#{fetch(:client)}-cas.0.service`) names a job backend whose workers are carried, by its written parts. */
+function carriedBackendUnit(text: string, workers: WorkerFacts[]): boolean {
+  const words = text.replace(/#\{[^}]*\}|\bfetch\([^)]*\)/g, "-").split(/[\s"'`,:()]+/);
+  return JOB_BACKENDS.some(
+    (b) => workers.some((w) => w.backend === b.id && w.carried) && words.some((u) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(u))),
+  );
+}
+
+export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null, stages: readonly Stage[] = []): UncarriedProcess[] {
   const out: UncarriedProcess[] = [];
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
   // Restarts written in a method of the deploy and called with literal unit names: each call is a line of its own.
@@ -79,8 +102,12 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     // Every rule below needs one of these words in the line (asShell only turns characters into
     // spaces, so it cannot make one): the other lines, nearly all of a fleet's, are passed by.
     if (!MENTIONS.test(l.text)) continue;
-    const text = asShell(l.text);
-    if (INIT_SYSTEM_WORD.test(l.text) && /(fetch\s*\(|#\{)/.test(l.text.slice(INIT_SYSTEM_WORD.exec(l.text)!.index)) && SERVICE_START_ANY.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
+    // A unit named by a variable every stage sets to one word is that unit.
+    const line = withStaticFetches(l.text, stages);
+    const text = asShell(line);
+    if (INIT_SYSTEM_WORD.test(line) && /(fetch\s*\(|#\{)/.test(line.slice(INIT_SYSTEM_WORD.exec(line)!.index)) && SERVICE_START_ANY.test(text) && !WEB_UNIT.test(text.replace(/^.*systemctl/, "")) && !seen.has(at(l.source))) {
+      // Its written parts name a backend whose worker is carried (`delayed_job-#{fetch(:client)}.service`): that worker's unit.
+      if (carriedBackendUnit(line.slice(INIT_SYSTEM_WORD.exec(line)!.index), workers)) continue;
       // The unit is named by a variable: still a process the deploy starts, named by its line.
       seen.add(at(l.source));
       out.push({ name: "service", command: l.text.trim().slice(0, 160), source: l.source, why: "a service the deploy restarts, named through a variable the analysis does not resolve; no Deployment runs it" });

@@ -3,7 +3,8 @@
 // on one server never overlapped itself unless the job outlived its interval; Forbid is the safe
 // reading) and the command the line ran, minus the EC2 paths and log redirection.
 import type { CronFacts, CronJob, EmitResult } from "../../src/model.js";
-import { appImage, labels } from "./names.js";
+import { appImage, labels, webName } from "./names.js";
+import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
@@ -12,6 +13,26 @@ import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
+
+/** Annotation of a CronJob written suspended because it supervised the servers' processes: the reason and the Deployment that replaces it. */
+export const CRON_PROCESS_CONTROL_ANNOTATION = "rails2k8s.dev/supervised-process";
+
+/**
+ * Why a CronJob stays suspended because its job started, signalled or watched by pid file a process
+ * of the servers (CronJob.controlsProcess, analyzers/whenever/process-control.ts), naming the
+ * Deployment that runs that process in the cluster; or null.
+ */
+export function cronProcessControlReason(plan: Plan, job: CronJob): string | null {
+  const c = job.controlsProcess;
+  if (!c) return null;
+  const workers = workersOf(plan.model).filter((w) => w.carried && c.processes.includes(w.backend));
+  const by = [...(c.processes.includes("web") ? [`Deployment ${webName(plan.app)}`] : []), ...workers.map((w) => `Deployment ${workerDeploymentName(plan.app, w)} (${w.label})`)];
+  const named = c.processes.filter((p) => p !== "web" && !workers.some((w) => w.backend === p));
+  const replaced = by.length
+    ? `the cluster runs that process as ${by.join(" and ")}, and Kubernetes restarts it itself (a crashed container, a failing liveness probe)`
+    : `no Deployment generated here runs ${named.length ? named.join(", ") : "the process it supervised"}; the cluster's own Deployments are restarted by Kubernetes, not by a cron job`;
+  return `it supervised a process of the servers (${c.what.join("; ")}): in a CronJob's pod there is no such process and no pid file, so a run would start a second copy inside the cron pod or signal nothing; ${replaced}. Keep it suspended or delete it`;
+}
 
 /** The cron line of a suspended CronJob whose real schedule is not known yet: never runs as written (Feb 30th). */
 const UNKNOWN_SCHEDULE_PLACEHOLDER = "0 0 30 2 *";
@@ -54,7 +75,10 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     // A job that administered the servers is suspended for its own reason, never "put it in the repo".
     const admin = unknownCommand ? null : cronServerAdminReason(command);
     if (admin) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended, not to be resumed: ${admin}`, source: job.source });
-    const serverOnly = unknownCommand || admin ? null : cronServerOnlyReason(job, command);
+    // A job that supervised the servers' processes (a daemon's start, a pid file, a kill): the cluster's Deployments replace it.
+    const supervises = admin ? null : cronProcessControlReason(plan, job);
+    if (supervises) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended, not to be resumed: ${supervises}`, source: job.source });
+    const serverOnly = unknownCommand || admin || supervises ? null : cronServerOnlyReason(job, command);
     // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
     const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job) !== null);
     if (serverOnly && nowhere)
@@ -88,11 +112,17 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
         object: {
           apiVersion: "batch/v1",
           kind: "CronJob",
-          metadata: { name, labels: labels(app, "cron"), ...(job.condition && !job.conditionOn ? { annotations: { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } } : {}) },
+          metadata: {
+            name,
+            labels: labels(app, "cron"),
+            ...(job.condition && !job.conditionOn || supervises
+              ? { annotations: { ...(job.condition && !job.conditionOn ? { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } : {}), ...(supervises ? { [CRON_PROCESS_CONTROL_ANNOTATION]: supervises } : {}) } }
+              : {}),
+          },
           spec: {
             schedule,
             timeZone: plan.cronTimeZone,
-            ...(serverOnly || admin || undecided || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
+            ...(serverOnly || admin || supervises || undecided || unknownCommand || (unknownSchedule && !answered) ? { suspend: true } : {}),
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 300,
             successfulJobsHistoryLimit: 3,

@@ -247,14 +247,15 @@ describe("every process the servers ran is carried or named (finding 4)", () => 
     expect(m.uncarried!.map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([
       ["feeds", "Procfile:3"],
       ["tally-mail-bridge", "config/deploy.rb:9"],
-      ["service", "config/deploy.rb:11"],
+      // `#{fetch(:application)}-relay`: application is one word on every stage, so the unit is named.
+      ["tally-relay", "config/deploy.rb:11"],
       ["ticker", "config/deploy.rb:12"],
     ]);
     const md = guide(m);
     expect(md).toMatch(/\*\*Not carried\*\*: `feeds` \(`bundle exec ruby lib\/feed_poller.rb`, `Procfile:3`\)/);
     expect(md).toMatch(/\*\*Not carried\*\*: `tally-mail-bridge` \([^\n]*`config\/deploy.rb:9`\)/);
     expect(md).toMatch(/\*\*Not carried\*\*: `ticker` /);
-    expect(md).toMatch(/keep `feeds`, `tally-mail-bridge`, `service`, `ticker` running on the servers/);
+    expect(md).toMatch(/keep `feeds`, `tally-mail-bridge`, `tally-relay`, `ticker` running on the servers/);
     const report = renderReport(m, { color: false });
     expect(report).toMatch(/NOT CARRIED: feeds: .*Procfile:3/);
     expect(report).toMatch(/NOT CARRIED: ticker: .*config\/deploy\.rb:12/);
