@@ -5,7 +5,7 @@
 // never the server's defaults stated as fact, nor the numbers of another server's config. The same
 // holds for a server the deploy restarts as a service the servers alone define (`service
 // unicorn_app restart`) when no config of the repo or linked file serves the stage.
-import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Stage, WebServerFacts } from "../../src/model.js";
+import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Source, Stage, WebServerFacts } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { restartsService } from "./started.js";
 
@@ -62,14 +62,12 @@ function unseenService(web: WebServerFacts, kind: "unicorn" | "puma"): { file: s
   return line ? { file: `(the ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the servers' own ${kind} service)`, line } : null;
 }
 
-/** The config a service only the servers define loads: each number unknown, with the restart line. */
-function serviceConfig(kind: "unicorn" | "puma", service: { file: string; line: Fact<string> }, stage: string): AppServerConfig {
-  const at = service.line.source;
-  const why = `the deploy restarts ${kind} as a service of the servers (${at.file}:${at.line}), defined outside the repo: the config it starts ${kind} with is on the servers, and neither in the repo nor a linked file`;
+/** A config the repo does not hold: every number unknown for `why`, each a question. */
+function unseenConfig(kind: "unicorn" | "puma", file: string, stage: string, why: string, at: Source, startedBy: string): AppServerConfig {
   const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: at }, source: at });
   return {
     kind,
-    file: service.file,
+    file,
     env: null,
     stages: [stage],
     workers: gap(kind === "unicorn" ? "worker_processes" : "workers"),
@@ -82,30 +80,20 @@ function serviceConfig(kind: "unicorn" | "puma", service: { file: string; line: 
     stderrPath: null,
     workingDirectory: null,
     hooks: [],
-    startedBy: { value: `${why}; its numbers are asked (the server's defaults are placeholders)`, source: at },
+    startedBy: { value: startedBy, source: at },
   };
+}
+
+/** The config a service only the servers define loads: each number unknown, with the restart line. */
+function serviceConfig(kind: "unicorn" | "puma", service: { file: string; line: Fact<string> }, stage: string): AppServerConfig {
+  const at = service.line.source;
+  const why = `the deploy restarts ${kind} as a service of the servers (${at.file}:${at.line}), defined outside the repo: the config it starts ${kind} with is on the servers, and neither in the repo nor a linked file`;
+  return unseenConfig(kind, service.file, stage, why, at, `${why}; its numbers are asked (the server's defaults are placeholders)`);
 }
 
 function unknownConfig(kind: "unicorn" | "puma", link: LinkedPath, stage: string, web: WebServerFacts): AppServerConfig {
   const at = `${link.source.file}:${link.source.line}`;
   const started = web.evidence.find((e) => e.value.startsWith(`${kind}:`));
   const why = `${link.path} is linked from the servers' shared/ directory (linked_files, ${at}) and the repo does not hold it${link.example ? ` (${link.example} is an example, not what ran)` : ""}`;
-  const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: link.source }, source: link.source });
-  return {
-    kind,
-    file: link.path,
-    env: null,
-    stages: [stage],
-    workers: gap(kind === "unicorn" ? "worker_processes" : "workers"),
-    threads: kind === "puma" ? { value: [{ unknown: why, expr: "threads min", source: link.source }, { unknown: why, expr: "threads max", source: link.source }], source: link.source } : null,
-    listen: [],
-    timeout: gap(kind === "unicorn" ? "timeout" : "worker_timeout"),
-    preloadApp: gap(kind === "unicorn" ? "preload_app" : "preload_app!"),
-    pid: null,
-    stdoutPath: null,
-    stderrPath: null,
-    workingDirectory: null,
-    hooks: [],
-    startedBy: { value: `the deploy starts ${kind}${started ? ` (${started.source.file}:${started.source.line})` : ""} from a release where ${why}: the servers' own copy is the config it loaded`, source: link.source },
-  };
+  return unseenConfig(kind, link.path, stage, why, link.source, `the deploy starts ${kind}${started ? ` (${started.source.file}:${started.source.line})` : ""} from a release where ${why}: the servers' own copy is the config it loaded`);
 }
