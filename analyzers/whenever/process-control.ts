@@ -71,8 +71,10 @@ export interface ProcessControl {
 /** The lines of a rake task's body (`ns:name`) in the repo's rake files, with their file. */
 function rakeTaskBody(ctx: AnalyzerContext, task: string): { file: string; from: number; lines: string[] } | null {
   const parts = task.trim().split(/\s+/)[0]!.split(":");
-  const name = parts.pop()!;
-  const spaces = parts;
+  // The task name is the repo's text: literal in the patterns below, never regex syntax.
+  const lit = (x: string) => x.replace(/[.*+?^${}()|[\]\\\/-]/g, "\\$&");
+  const name = lit(parts.pop()!);
+  const spaces = parts.map(lit);
   const files = ctx.repo.paths.filter((p) => /^lib\/tasks\/.+\.(rake|rb)$/.test(p) || p === "Rakefile");
   const taskLine = new RegExp(`^(\\s*)task\\s*\\(?\\s*(?::${name}\\b|["']${name}["']|${name}:)`);
   for (const file of files) {

@@ -128,4 +128,12 @@ describe("a whenever job that supervised the servers' worker", () => {
     expect(processControlOf({ repo, problem: () => {} }, job("rake", "queue:recycle"))?.what).toEqual(["uses the pid file `sidekiq.pid` (lib/tasks/queue.rake:3)", "signals a process by its pid (`Process.kill`) (lib/tasks/queue.rake:4)"]);
     expect(processControlOf({ repo, problem: () => {} }, job("runner", "ProcessReport.kill_switch"))?.what).toEqual(["runs `pkill -f sidekiq` (lib/process_report.rb:2)"]);
   });
+
+  it("reads a rake task name as text, never as a pattern: regex syntax in it neither throws nor matches another task", () => {
+    const repo = memoryRepo({ ...FILES, "lib/tasks/odd.rake": 'namespace :q do\n  task "a[b(" do\n    `kill -TERM $(cat tmp/pids/sidekiq.pid)`\n  end\n  task :axb do\n    `pkill sidekiq`\n  end\nend\n' });
+    const job = (task: string) => ({ schedules: ["* * * * *"], type: "rake", task, command: task, roles: [], source: { file: "config/schedule.rb", line: 1 } });
+    expect(() => processControlOf({ repo, problem: () => {} }, job("q:a[b("))).not.toThrow();
+    expect(processControlOf({ repo, problem: () => {} }, job("q:a[b("))?.what.join("\n")).toMatch(/lib\/tasks\/odd.rake:3/);
+    expect(processControlOf({ repo, problem: () => {} }, job("q:a.b"))).toBeNull();
+  });
 });
