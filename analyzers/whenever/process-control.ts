@@ -151,6 +151,14 @@ export function processControlOf(ctx: AnalyzerContext, job: CronJob): ProcessCon
 
 /** The job with what it supervises (CronJob.controlsProcess), when it does. */
 export function withProcessControl(ctx: AnalyzerContext, job: CronJob): CronJob {
-  const control = processControlOf(ctx, job);
+  // One job's odd text must cost that job's check, never the whole schedule (an exception here
+  // used to reach the analysis guard and drop every CronJob).
+  let control: ProcessControl | null;
+  try {
+    control = processControlOf(ctx, job);
+  } catch (e) {
+    ctx.problem({ file: job.source.file, line: job.source.line, severity: "warning", message: `cron.process-control-unread: whether this job starts or stops a process the cluster runs could not be read (${e instanceof Error ? e.message : String(e)}); its CronJob is written as the schedule says: check it does not start a second copy of a worker` });
+    return job;
+  }
   return control ? { ...job, controlsProcess: control } : job;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeCron } from "../../analyzers/whenever.js";
-import { processControlOf } from "../../analyzers/whenever/process-control.js";
+import { processControlOf, withProcessControl } from "../../analyzers/whenever/process-control.js";
 import { memoryRepo } from "../../src/repo.js";
 import { runWhenever } from "./crontab.js";
 import { shopModel } from "../kustomize/models.js";
@@ -127,6 +127,16 @@ describe("a whenever job that supervised the servers' worker", () => {
     // Process.kill's `Process` is Ruby's, never lib/extras/watch/process.rb.
     expect(processControlOf({ repo, problem: () => {} }, job("rake", "queue:recycle"))?.what).toEqual(["uses the pid file `sidekiq.pid` (lib/tasks/queue.rake:3)", "signals a process by its pid (`Process.kill`) (lib/tasks/queue.rake:4)"]);
     expect(processControlOf({ repo, problem: () => {} }, job("runner", "ProcessReport.kill_switch"))?.what).toEqual(["runs `pkill -f sidekiq` (lib/process_report.rb:2)"]);
+  });
+
+  it("a check that throws costs only that job's check, said at the job's line", () => {
+    const base = memoryRepo(FILES);
+    const repo = new Proxy(base, { get: (t, k) => (k === "read" ? () => { throw new Error("disk gone"); } : Reflect.get(t, k)) });
+    const said: { file: string; line: number; message: string }[] = [];
+    const job = { schedules: ["* * * * *"], type: "rake", task: "queue:recycle", command: "queue:recycle", roles: [], source: { file: "config/schedule.rb", line: 7 } };
+    const out = withProcessControl({ repo, problem: (p) => said.push(p) }, job as never);
+    expect(out).toBe(job);
+    expect(said).toEqual([expect.objectContaining({ file: "config/schedule.rb", line: 7, message: expect.stringMatching(/^cron\.process-control-unread: .*disk gone/) })]);
   });
 
   it("reads a rake task name as text, never as a pattern: regex syntax in it neither throws nor matches another task", () => {
