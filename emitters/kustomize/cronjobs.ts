@@ -7,7 +7,7 @@ import { appImage, labels, webName } from "./names.js";
 import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, CRON_UNDECIDED_ANNOTATION, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { isEnvKey } from "../encode/envfile.js";
@@ -105,6 +105,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       for (let n = 2; used.has(name); n++) name = `${base}-${n}`.slice(0, 52);
       used.add(name);
       out.provenance.push({ output, what: `CronJob ${name}: "${schedule}" ${command}`, source: job.source });
+      // A condition some stage decides is annotated by the stages that leave it open (overlay.ts).
+      const annotations = { ...(job.conditionOn ? {} : cronUndecidedAnnotation(job)), ...(supervises ? { [CRON_PROCESS_CONTROL_ANNOTATION]: supervises } : {}) };
       result.push({
         name,
         job,
@@ -115,9 +117,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
           metadata: {
             name,
             labels: labels(app, "cron"),
-            ...(job.condition && !job.conditionOn || supervises
-              ? { annotations: { ...(job.condition && !job.conditionOn ? { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } : {}), ...(supervises ? { [CRON_PROCESS_CONTROL_ANNOTATION]: supervises } : {}) } }
-              : {}),
+            ...(Object.keys(annotations).length ? { annotations } : {}),
           },
           spec: {
             schedule,

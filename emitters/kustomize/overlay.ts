@@ -6,7 +6,7 @@ import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration
 import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { CRON_NOT_RUN_ANNOTATION, CRON_UNDECIDED_ANNOTATION, cronNotRunReason, cronUndecidedOnStage } from "./rules.js";
+import { CRON_NOT_RUN_ANNOTATION, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 import { noWebPatches, webNotStarted } from "./left-out.js";
@@ -77,7 +77,7 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
     if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
     // A condition this stage leaves open where others decide it: suspended here only.
     else if (cronUndecidedOnStage(sp.stage, c.job) !== null && c.job.condition)
-      patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_UNDECIDED_ANNOTATION]: `${c.job.condition.text} (${c.job.condition.source.file}:${c.job.condition.source.line})` } }, spec: { suspend: true } });
+      patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: cronUndecidedAnnotation(c.job) }, spec: { suspend: true } });
   }
   return patches;
 }

@@ -879,6 +879,11 @@ export function cronServerAdminReason(command: string): string | null {
 /** Annotation of a CronJob written suspended because whenever wrote it only under a condition not decided statically: the condition and its line. */
 export const CRON_UNDECIDED_ANNOTATION = "rails2k8s.dev/undecided-condition";
 
+/** The undecided-condition annotation of a job's CronJob: the condition as written, with its line; {} without one. */
+export function cronUndecidedAnnotation(job: CronJob): Record<string, string> {
+  return job.condition ? { [CRON_UNDECIDED_ANNOTATION]: `${job.condition.text} (${job.condition.source.file}:${job.condition.source.line})` } : {};
+}
+
 /**
  * Why a CronJob is written suspended because whether whenever wrote its line at all depended on a
  * condition the analysis cannot decide (analyzers/whenever/schedule.ts), or null. Never dropped, never run.
