@@ -73,6 +73,9 @@ const PROVIDER_WORDS = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
 /** Credential words in a capitals environment variable's name (`X_AUTHKEY`), beside the name rule of secret-env.ts. */
 const CREDENTIAL_ENV = /^(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|SECRET_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CLIENT_SECRET)$/;
+// A URL as an env value: `scheme://…` (its password, if any, is the URL rule's to cut) or
+// `scheme:dir/file` (a path: a `/`, no `@`, no second `:`), which has no place for a credential (`sqlite3:db/x.sqlite3`).
+const URL_VALUE = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/|[^\s@:/]*\/[^\s@:]*$)/;
 /** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
 const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
 
@@ -140,8 +143,9 @@ const RULES: Rule[] = [
     // A name only the env rule knows spares lowercase words as the parameter rule does, and a URL,
     // whose password the URL rule cuts (our own Dockerfile's precompile placeholders:
     // `SECRET_KEY_BASE=precompile-only-not-a-secret DATABASE_URL=mysql2://precompile@127.0.0.1/x`);
-    // the credential words never do.
-    ok: (s, m) => (CREDENTIAL_ENV.test(m[1]!) || (secretEnvNameInText(m[1]!) && !/^[a-z]+(?:[-_][a-z]+)*$/.test(s) && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s))) && notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
+    // the credential words never do. A URL without `//` has no user-info, so no password either:
+    // `sqlite3:tmp/precompile.sqlite3` (the sqlite3 placeholder), `redis:…` needs `//` to hold one.
+    ok: (s, m) => (CREDENTIAL_ENV.test(m[1]!) || (secretEnvNameInText(m[1]!) && !/^[a-z]+(?:[-_][a-z]+)*$/.test(s) && !URL_VALUE.test(s))) && notPlaceholder(s) && !/^(?:true|false|nil|null|none|yes|no|required|optional)$/i.test(s),
   },
   // A secret given as a command-line flag: `redis-server --requirepass X --masterauth X`,
   // `--password X`, `--api-key=X`, any `--<name>` whose name ends in a secret word (the words of

@@ -4,8 +4,9 @@ import { describe, expect, test } from "vitest";
 import type { Answers, AppModel } from "../../src/model.js";
 import { emitContainer } from "../../emitters/container/index.js";
 import { APP_DIR, APP_UID, ENTRYPOINT, NGINX_SIDECAR_DOCKERFILE, PUMA_CONTAINER_CONFIG, UNICORN_CONTAINER_CONFIG } from "../../emitters/contract.js";
-import { ledgerModel, legacyModel, shopModel } from "./models.js";
+import { fact, ledgerModel, legacyModel, shopModel } from "./models.js";
 import { lintDockerfile } from "./dockerfile-lint.js";
+import { secretLeak } from "../../src/redact.js";
 
 const file = (m: AppModel, a: Answers, path: string) => {
   const f = emitContainer(m, a).files.find((x) => x.path === path);
@@ -179,6 +180,16 @@ describe("Dockerfile follows the app", () => {
     const shop = file(shopModel(), {}, "Dockerfile");
     expect(shop).toMatch(/SECRET_KEY_BASE=\S+ DATABASE_URL=mysql2:\/\/\S+ bundle exec rails assets:precompile/);
     expect(file(legacyModel(), {}, "Dockerfile")).toMatch(/SECRET_KEY_BASE=\S+ .*bundle exec rake assets:precompile/); // Rails 4.2
+  });
+
+  // The placeholder URL is the tool's own text in a committed file: the leak check that guards
+  // every committed file must pass it for each adapter, or migrate refuses its own Dockerfile.
+  test.each(["sqlite3", "mysql2", "postgresql", "postgis", "trilogy"])("the %s placeholder DATABASE_URL passes the committed-file secret check", (adapter) => {
+    const m = shopModel();
+    m.rails.database = { adapters: { production: fact(adapter, "config/database.yml.example", 3) }, file: "config/database.yml.example" };
+    const docker = file(m, {}, "Dockerfile");
+    expect(docker).toMatch(new RegExp(`DATABASE_URL=${adapter}:\\S+ bundle exec rails assets:precompile`));
+    expect(secretLeak([{ path: "Dockerfile", content: docker }], m, [])).toBeNull();
   });
 
   test("a note when settings read ENV without a default at boot", () => {

@@ -5,7 +5,7 @@ import { MODEL_VERSION, type AppModel, type AppServerConfig, type Fact, type RVa
 import { nginxFile } from "./nginx-text.js";
 
 const at = (file: string, line: number): Source => ({ file, line });
-const fact = <T>(value: T, file: string, line: number): Fact<T> => ({ value, source: at(file, line) });
+export const fact = <T>(value: T, file: string, line: number): Fact<T> => ({ value, source: at(file, line) });
 
 function lockGems(list: Record<string, string>): Record<string, Fact<string>> {
   return Object.fromEntries(Object.entries(list).map(([g, v], i) => [g, fact(v, "Gemfile.lock", 10 + i)]));

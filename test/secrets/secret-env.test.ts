@@ -80,6 +80,10 @@ describe("every place that decides uses it", () => {
     ["MAILGUN_KEY=k3yv4lue bin/delayed_job run", "MAILGUN_KEY=[secret] bin/delayed_job run"],
     ["ANALYTICS_DATABASE_URL=postgres://app:s3cr3t@db.internal/analytics rake x", "ANALYTICS_DATABASE_URL=postgres://app:[secret]@db.internal/analytics rake x"],
     ["DATABASE_URL=mysql2://precompile@127.0.0.1/precompile rake assets:precompile", "DATABASE_URL=mysql2://precompile@127.0.0.1/precompile rake assets:precompile"],
+    // sqlite3's URL has no `//` and so no place for a password: our own sqlite3 placeholder.
+    ["DATABASE_URL=sqlite3:tmp/precompile.sqlite3 rake assets:precompile", "DATABASE_URL=sqlite3:tmp/precompile.sqlite3 rake assets:precompile"],
+    // ...but a value with a colon and no path is not spared as a URL.
+    ["DATABASE_URL=live:a8f3k29x rake x", "DATABASE_URL=[secret] rake x"],
     ["SENTRY_DSN=abc123def456 rake x", "SENTRY_DSN=[secret] rake x"],
     ["SMTP_PW=hunter2 rake mail", "SMTP_PW=[secret] rake mail"],
     // The words the text rule always knew, beyond the name rule.
