@@ -9,6 +9,7 @@
 // `sidekiq_options_per_process` words become one Deployment each (analyzers/workers/sidekiq-processes.ts).
 import { queuesFromArgs } from "./backends.js";
 import { sidekiqFlagTimeout } from "./timeouts.js";
+import { isV3, warnV3Unread } from "./sidekiq-v3-unread.js";
 import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqOptionWords, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
 
 const scalar = (v: RValue | undefined): string | null =>
@@ -49,7 +50,12 @@ export function sidekiqPluginStages(
 ): Record<string, SidekiqStagePlugin> {
   const out: Record<string, SidekiqStagePlugin> = {};
   const startLine = perProcessStartLine(gem);
-  for (const s of stages) {
+  const v3 = isV3(gem.version?.value);
+  for (const stage of stages) {
+    // 3.x reads none of the pre-3.x start-line variables (sidekiq-v3-unread.ts): each one set is
+    // warned there and hidden from the reading below, which then applies nothing of it.
+    const unread = v3 ? warnV3Unread(ctx, stage, gem.version!.value) : new Set<string>();
+    const s: Stage = unread.size ? { ...stage, variables: Object.fromEntries(Object.entries(stage.variables).filter(([k]) => !unread.has(k))) } : stage;
     const p: SidekiqStagePlugin = {};
     const wait = count(ctx, s, "sidekiq_timeout");
     if (wait) p.stopWait = wait;
@@ -83,7 +89,7 @@ export function sidekiqPluginStages(
     // `sidekiq_options` follows the per-process words on every process's start line.
     const all = startLine === true ? s.variables["sidekiq_options"] : undefined;
     for (const name of ["sidekiq_options_per_process", "sidekiq_options"])
-      if (startLine !== true && s.variables[name] && (startLine.monitOnly === false || name === "sidekiq_options"))
+      if (startLine !== true && !v3 && s.variables[name] && (startLine.monitOnly === false || name === "sidekiq_options"))
         ctx.problem({ ...s.variables[name]!.source, message: `capistrano-sidekiq: ${name} of stage ${s.name} is not used by capistrano-sidekiq ${startLine.version} (${startLine.why}); the worker runs without it`, severity: "warning" });
     let common: string[] = [];
     if (all && all.value !== null && all.value !== false) {

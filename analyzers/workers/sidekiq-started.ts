@@ -10,7 +10,7 @@
 //   one server share their first pid files, so the server runs as many processes as distinct pid files.
 // - before 0.5.3 and from 2.0 every server of the roles runs `sidekiq_processes` (2.x: one systemd
 //   unit, or monit entry, per process), whatever its roles.
-// - from 3.0 `sidekiq_processes` is gone: each server of the roles (default `fetch(:sidekiq_role,
+// - from 3.0 `sidekiq_processes` and `<role>_processes` are gone (warned in sidekiq-v3-unread.ts): each server of the roles (default `fetch(:sidekiq_role,
 //   :worker)` at load:defaults) runs one systemd unit per entry of its `sidekiq_config_files` (the
 //   server's own property, else the variable, default ['sidekiq.yml']); entries naming one unit
 //   (`a.yml`, `a.yaml`) are one process.
@@ -107,7 +107,7 @@ function configFiles(v: RValue | undefined): string[] | null {
 function startedV3(ctx: AnalyzerContext, stage: Stage, label: string, version: Fact<string> | null): SidekiqStarted | null {
   const pf = stage.variables["sidekiq_processes"];
   if (pf && pf.defaultOf === undefined)
-    ctx.problem({ ...pf.source, message: `capistrano-sidekiq.processes-not-read: stage ${stage.name} sets sidekiq_processes, which ${label} does not read (it starts one process per entry of sidekiq_config_files, default ['sidekiq.yml']): the replicas count those`, severity: "warning" });
+    ctx.problem({ ...pf.source, message: `capistrano-sidekiq.processes-not-read: stage ${stage.name} sets sidekiq_processes, which ${label} does not read (not read by capistrano-sidekiq 3.x: v3.0.0 lib/capistrano/tasks/systemd.rake has no count; it starts one process per entry of sidekiq_config_files, default ['sidekiq.yml']): the replicas count those`, severity: "warning" });
   const rf = stage.variables["sidekiq_roles"];
   const rv = rf?.value ?? { sym: "worker" };
   const roles = (Array.isArray(rv) ? rv : [rv]).map(name);

@@ -19,6 +19,22 @@ import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/ser
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 
+/**
+ * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
+ * primary is the server flagged `primary: true`, else the role's first): the unit is left running on
+ * exactly those, so MIGRATION.md names them stage by stage. Nothing when the call's roles are unknown.
+ */
+export function onStages(m: MethodStart | undefined, stages: readonly Stage[]): string {
+  if (!m?.on || !stages.length) return "";
+  const per = stages.map((st) => {
+    const with_ = st.servers.filter((s) => s.roles.some((r) => m.on!.roles.includes(r)));
+    const first = with_.find((s) => s.primary) ?? with_[0];
+    const ran = m.on!.primary ? (first ? [first] : []) : with_;
+    return `stage ${st.name}: ${ran.length ? ran.map((s) => s.host).join(", ") : "no server with the role, not run"}`;
+  });
+  return ` [${per.join("; ")}]`;
+}
+
 /** Where a restart reached through a deploy method ran: the call's roles, and the method it went through. */
 const placed = (m: MethodStart | undefined): string =>
   !m ? "" : ` (through \`${m.method}\`, ${at(m.via)}${m.on ? `, on ${m.on.primary ? `primary(:${m.on.roles[0]}): one server only` : `roles(${m.on.roles.map((r) => `:${r}`).join(", ")})`}` : ""})`;
@@ -129,10 +145,10 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
         command: l.text.trim().slice(0, 160),
         source: l.source,
         why: task
-          ? `${kind.what} named \`${unit}\` that the deploy's own task \`${task.name}\` (${at(task.source)}) restarts${placed(onOf.get(at(l.source)))}${kind.short === "job" && unit === "workers" && task.label === "Sidekiq" ? " (Sidekiq's own upstart example, examples/upstart/workers.conf, is a job of this name that starts a set of `sidekiq` jobs)" : ""}; ${kind.file} is on the servers, not in the repo, so what it runs is not known and no Deployment runs it as such. ${task.label} as the deploy started it is carried (worker${task.workers.length > 1 ? "s" : ""} ${task.workers.map((w) => `\`${w}\``).join(", ")}): if this ${kind.short} ran only those ${task.label} processes, nothing more is lost; read it on a server before stopping it`
+          ? `${kind.what} named \`${unit}\` that the deploy's own task \`${task.name}\` (${at(task.source)}) restarts${placed(onOf.get(at(l.source)))}${onStages(onOf.get(at(l.source)), stages)}${kind.short === "job" && unit === "workers" && task.label === "Sidekiq" ? " (Sidekiq's own upstart example, examples/upstart/workers.conf, is a job of this name that starts a set of `sidekiq` jobs)" : ""}; ${kind.file} is on the servers, not in the repo, so what it runs is not known and no Deployment runs it as such. ${task.label} as the deploy started it is carried (worker${task.workers.length > 1 ? "s" : ""} ${task.workers.map((w) => `\`${w}\``).join(", ")}): if this ${kind.short} ran only those ${task.label} processes, nothing more is lost; read it on a server before stopping it`
           : probablyWeb
           ? "a service the deploy restarts, probably the web server (its name says app/web, not which program it runs); its unit file is on the servers, not in the repo: check it runs what the web Deployment runs"
-          : `a service the deploy restarts${placed(onOf.get(at(l.source)))}; its unit file is on the servers, not in the repo, so no Deployment runs it${sameRoles(onOf.get(at(l.source)), workers)}`,
+          : `a service the deploy restarts${placed(onOf.get(at(l.source)))}${onStages(onOf.get(at(l.source)), stages)}; its unit file is on the servers, not in the repo, so no Deployment runs it${sameRoles(onOf.get(at(l.source)), workers)}`,
       });
     }
     const script = repoScriptStart(l.text);

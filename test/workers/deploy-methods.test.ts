@@ -97,3 +97,25 @@ describe("units restarted through the deploy's own method", () => {
     expect(find(stages["production"]!, "Deployment", "-worker-delayed-job-ledger-housekeeping").spec.replicas).toBe(1);
   });
 });
+
+describe("a unit left on the servers is named stage by stage, on the servers its call ran on", () => {
+  it("roles(:worker): every worker server of each stage; primary(:worker): the primary-flagged one, else the first", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        DEPLOY,
+        {
+          production: `server "a1.ledger.example.org", roles: %w[web app db]\nserver "w1.ledger.example.org", roles: %w[worker]\nserver "w2.ledger.example.org", roles: %w[worker]\nset :rails_env, "production"\n`,
+          staging: `server "s1.ledger.example.org", roles: %w[web app db]\nserver "sq1.ledger.example.org", roles: %w[worker]\nserver "sq2.ledger.example.org", roles: %w[worker], primary: true\nset :rails_env, "staging"\n`,
+          demo: `server "d1.ledger.example.org", roles: %w[web app db]\nset :rails_env, "production"\n`,
+        },
+        {},
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "ledger",
+    );
+    const u = m.uncarried ?? [];
+    expect(u.find((x) => x.name === "ledger-reports")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org, w2.ledger.example.org; stage staging: sq1.ledger.example.org, sq2.ledger.example.org]");
+    expect(u.find((x) => x.name === "ledger-housekeeping")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org; stage staging: sq2.ledger.example.org]");
+  });
+});
