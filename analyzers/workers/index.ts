@@ -460,8 +460,20 @@ function standardCommand(b: JobBackend): Command {
   return { args: [...b.standardCommand], env, commandFrom: "standard", commandSource: null, queues: b.queueEnv ? ["*"] : [] };
 }
 
+/**
+ * The queues a worker's line names: its env (QUEUES/QUEUE, as Resque and delayed_job read them), where
+ * rake's own `NAME=value` arguments (also through `rails`, which hands them to rake) count as env (`rake resque:work QUEUE=mail`: rake sets ENV from
+ * each such argument before it runs the task, and a later one wins), else the command's flags.
+ */
 function queuesOf(args: string[], env: Record<string, string>): string[] {
-  const fromEnv = env["QUEUES"] ?? env["QUEUE"];
+  const all = { ...env };
+  const rake = args.findIndex((a) => /(^|\/)(rake|rails)$/.test(a));
+  if (rake >= 0)
+    for (const a of args.slice(rake + 1)) {
+      const m = /^(QUEUES?)=(.*)$/.exec(a);
+      if (m) all[m[1]!] = m[2]!;
+    }
+  const fromEnv = all["QUEUES"] ?? all["QUEUE"];
   if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
   return queuesFromArgs(args);
 }
