@@ -42,7 +42,7 @@ export interface JobBackend {
  * Signals, from each gem's source: Sidekiq traps INT/TERM/TTIN/TSTP (QUIT kills it at once, Ruby's
  * default); delayed_job traps TERM/INT and finishes the current job; Resque's parent on QUIT waits
  * for the forked job, on TERM kills it; resque-scheduler, Shoryuken, Sneakers (ServerEngine), GoodJob,
- * Solid Queue, Que and Backburner drain on TERM.
+ * Solid Queue, Que and Backburner drain on TERM; inst-jobs' pool drains on QUIT (its row says where).
  */
 export const JOB_BACKENDS: JobBackend[] = [
   {
@@ -171,6 +171,31 @@ export const JOB_BACKENDS: JobBackend[] = [
     stopSignal: "TERM",
     stopTimeout: 60,
     drain: "on TERM it finishes the job in hand; a reserved job cut by SIGKILL returns to beanstalkd after its TTR; the grace period is rails2k8s' default of 60s",
+  },
+  {
+    // Instructure's fork of delayed_job (gem inst-jobs). Every fact below is read from the gem's source
+    // at v3.1.18.1 (github.com/instructure/inst-jobs), the same through v3.3.2:
+    // - inst-jobs.gemspec: `s.executables = ["inst_jobs"]`; lib/delayed/cli.rb: `run` starts the
+    //   pool in the foreground (`start` daemonizes it, `stop` signals the daemon in the pid file).
+    // - lib/delayed/daemon.rb `stop`: `signal = kill ? "TERM" : "QUIT"`: QUIT is the drain its own
+    //   `inst_jobs stop` sends; TERM is `--with-prejudice`.
+    // - lib/delayed/pool.rb: the pool traps INT/TERM/QUIT; on QUIT it `stop`s gracefully: QUITs its
+    //   workers, waits `Settings.slow_exit_timeout`, then TERMs them for 2s, then KILLs them; on
+    //   TERM/INT it TERMs them at once. lib/delayed/worker.rb: a worker on QUIT finishes the job in
+    //   hand and exits; on TERM/INT it raises SystemExit into the running job.
+    // - lib/delayed/settings.rb: `self.slow_exit_timeout = 20`, `self.kill_workers_on_exit = true`.
+    // - lib/delayed/backend/base.rb `unlock_orphaned_jobs`: a pool unlocks at start only the jobs
+    //   locked under its own host name (`locked_by LIKE "<hostname>:%"`).
+    id: "inst-jobs",
+    label: "inst-jobs",
+    gems: ["inst-jobs"],
+    command: /(^|[\s/])inst_jobs(\s|$)/,
+    capistrano: /^capistrano\/inst[_-]jobs(\/|$)/,
+    standardCommand: ["bundle", "exec", "inst_jobs", "run"],
+    stopSignal: "QUIT",
+    // slow_exit_timeout (20) plus the pool's 2s TERM round before its KILL.
+    stopTimeout: 22,
+    drain: "on QUIT the pool tells its workers to finish the job in hand, waits `slow_exit_timeout` (20s by default), TERMs the ones still running (their job is cut) and KILLs them 2s later; a job cut that way stays locked under the pod's host name, which no later pod has, so inst-jobs' start-up unlock does not free it",
   },
   {
     // A clock process, not a queue worker: it enqueues or runs its scheduled blocks (a cron

@@ -256,8 +256,16 @@ export function analyzeWorkers(
       }
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
+    // Nothing else starts it, but the deploy restarts a unit named for it (`service inst_jobs restart`
+    // in `on roles(:work)`): that unit ran the backend on those roles; its file is on the servers.
+    const restart = !own && !tasks.length && gem ? unitRestartOf(ctx, b) : null;
+    if (restart) {
+      evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
+      base.roles = restart.on.roles;
+      if (restart.on.primary) Object.assign(base, { primaryOnly: { role: restart.on.roles[0]!, source: restart.on.source } });
+    }
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
-    const started = own || roleStarted || tasks.length > 0 || (placed?.some((x) => x.p.where !== "own") ?? false);
+    const started = own || roleStarted || tasks.length > 0 || !!restart || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
       // Only the lockfile names it: nothing says the servers ever ran its workers. A gem another
       // gem pulled in (resque-scheduler under capistrano-resque) is not even mentioned.
@@ -370,6 +378,15 @@ function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
   return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))) };
 }
 
+/** A unit named for the backend (`inst_jobs`, `inst-jobs`) the deploy restarts in literal `on roles(…)`: its name and those roles. */
+function unitRestartOf(ctx: AnalyzerContext, b: JobBackend): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>> } | null {
+  for (const unit of [...new Set([b.id.replace(/-/g, "_"), b.id, ...b.gems])]) {
+    const on = unitPlacement(ctx, unit, startedUnits);
+    if (on) return { unit, on };
+  }
+  return null;
+}
+
 /** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */
 function placements(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], procfile: ProcfileEntry[], cap: CapistranoFacts | null): { stage: Stage; p: Placement }[] | null {
   if (!stages.length) return null;
@@ -460,8 +477,20 @@ function standardCommand(b: JobBackend): Command {
   return { args: [...b.standardCommand], env, commandFrom: "standard", commandSource: null, queues: b.queueEnv ? ["*"] : [] };
 }
 
+/**
+ * The queues a worker's line names: its env (QUEUES/QUEUE, as Resque and delayed_job read them), where
+ * rake's own `NAME=value` arguments (also through `rails`, which hands them to rake) count as env (`rake resque:work QUEUE=mail`: rake sets ENV from
+ * each such argument before it runs the task, and a later one wins), else the command's flags.
+ */
 function queuesOf(args: string[], env: Record<string, string>): string[] {
-  const fromEnv = env["QUEUES"] ?? env["QUEUE"];
+  const all = { ...env };
+  const rake = args.findIndex((a) => /(^|\/)(rake|rails)$/.test(a));
+  if (rake >= 0)
+    for (const a of args.slice(rake + 1)) {
+      const m = /^(QUEUES?)=(.*)$/.exec(a);
+      if (m) all[m[1]!] = m[2]!;
+    }
+  const fromEnv = all["QUEUES"] ?? all["QUEUE"];
   if (fromEnv !== undefined) return fromEnv.split(",").filter(Boolean);
   return queuesFromArgs(args);
 }

@@ -12,7 +12,9 @@
 // - A service the deploy restarts is the web server's or a worker's when its name says so
 //   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
 import { foremanRuns } from "../appserver/foreman.js";
-import type { AnalyzerContext, ProcfileEntry, Source, Stage, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import { monitLoops } from "./monit-loops.js";
+import { backendOfCommand } from "./backends.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS } from "./backends.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
@@ -77,8 +79,8 @@ function carriedBackendUnit(text: string, workers: WorkerFacts[]): boolean {
   );
 }
 
-export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null, stages: readonly Stage[] = []): UncarriedProcess[] {
-  const out: UncarriedProcess[] = [];
+export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null, stages: readonly Stage[] = [], tasks: readonly TaskDef[] = []): UncarriedProcess[] {
+  const out: UncarriedProcess[] = monitLoopDaemons(ctx, stages, tasks);
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
   // Restarts written in a method of the deploy and called with literal unit names: each call is a line of its own.
   const viaMethods = methodStarts(ctx);
@@ -180,6 +182,37 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
         const name = f.replace(/^lib\/daemons\/|_ctl$/g, "");
         out.push({ name, command: `lib/daemons/${name}.rb (via ${f})`, source: l.source, why: `a daemons-rails daemon the deploy starts (\`daemons:start\` runs every lib/daemons/*_ctl); no Deployment runs it` });
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * The daemons a monit template's ERB loop defines whose start program is no job backend the analysis
+ * knows (the repo's own daemon): each loop's checks are named with their count per server, the roles
+ * of the task that renders the template and the processes that makes per stage, so the team can run
+ * them. A loop bound or roles not known are a warning at their line. (A loop of a job backend's
+ * command is read by the workers' service lines.)
+ */
+function monitLoopDaemons(ctx: AnalyzerContext, stages: readonly Stage[], tasks: readonly TaskDef[]): UncarriedProcess[] {
+  const out: UncarriedProcess[] = [];
+  for (const l of monitLoops(ctx, stages, tasks)) {
+    const starts = l.starts.filter((s) => !backendOfCommand(s.command));
+    if (!starts.length) continue;
+    if (!l.task) ctx.problem({ ...l.loop, message: `monit: ${l.file} defines checks in a loop (${l.written}), but no deploy task is found that renders it: on which servers they ran is not known`, severity: "warning" });
+    else if (!l.task.roles) ctx.problem({ ...l.task.source, message: `monit: task ${l.task.name} renders ${l.file}, whose loop defines checks, but its roles are not literal: on which servers they ran is not known`, severity: "warning" });
+    for (const p of l.perStage) if (p.count === null) ctx.problem({ ...l.loop, message: `monit: ${l.file}'s loop (${l.written}) on stage ${p.stage}: ${p.why}, so how many daemons it defines is not known`, severity: "warning" });
+    const roles = l.task?.roles ? l.task.roles.map((r) => `:${r}`).join("/") : "roles not known";
+    const stagesSaid = l.perStage
+      .map((p) => `${p.stage}: ${p.count === null ? `? (${p.why})` : `${p.count}`} per server${p.servers === null ? ", servers not all known" : ` × ${p.servers} server${p.servers === 1 ? "" : "s"} = ${p.count === null ? "?" : p.count * p.servers}`}`)
+      .join("; ");
+    for (const s of starts) {
+      out.push({
+        name: s.check ?? "monit-daemon",
+        command: s.command.slice(0, 200),
+        source: s.source,
+        why: `a monit check in an ERB loop (${l.written}, ${l.loop.file}:${l.loop.line})${l.task ? ` that task ${l.task.name} (${l.task.source.file}:${l.task.source.line}) renders on ${roles}` : ""}: ${stagesSaid}. Its start program is not a job backend the analysis knows, so no Deployment runs it`,
+      });
     }
   }
   return out;

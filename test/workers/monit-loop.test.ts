@@ -1,0 +1,90 @@
+// A monit template whose ERB loop defines one check per daemon (`<% pollers.times do |n| %> check
+// process … <% end %>`), rendered by a Capistrano 2 task on a role: each stage ran the loop's count
+// on every server of that role. Real Ruby ERB renders the template with each stage's value; the
+// analysis must state the same count and start program. The app and template are written for this test.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
+
+const lock = `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  rails\n`;
+const TEMPLATE = `<% pollers.times do |n| %>
+check process feed_poller_<%= n %>
+  with pidfile <%= shared_path %>/pids/poller.<%= n %>.pid
+  start program = "/bin/sh -c 'cd <%= current_path %> && POLL_ENV=<%= rails_env %> bundle exec ./bin/poller start --index <%= n %>'" as uid app
+  stop program = "/bin/sh -c 'cd <%= current_path %> && bundle exec ./bin/poller stop --index <%= n %>'"
+  group pollers
+<% end %>
+`;
+const RECIPE = `namespace :monit do
+  task(:pollers, roles: :poll) { upload_monit "pollers" }
+end
+
+def upload_monit(name)
+  erb = File.read(File.expand_path("../templates/monit/#{name}.erb", __FILE__))
+  put ERB.new(erb).result(binding), "/etc/monit/conf.d/#{name}.conf"
+end
+`;
+
+function app(stages: Record<string, string>, deploy = "") {
+  return memoryRepo({
+    Capfile: "load 'deploy'\nload 'config/deploy'\n",
+    "config/deploy.rb": `set :application, "gazette"\nset :stages, %w(${Object.keys(stages).join(" ")})\nrequire 'capistrano/ext/multistage'\nset :deploy_to, "/srv/gazette"\nload 'config/recipes/monit'\n${deploy}`,
+    ...Object.fromEntries(Object.entries(stages).map(([s, t]) => [`config/deploy/${s}.rb`, t])),
+    "config/recipes/monit.rb": RECIPE,
+    "config/recipes/templates/monit/pollers.erb": TEMPLATE,
+    Gemfile: 'source "https://rubygems.org"\ngem "rails"\n',
+    "Gemfile.lock": lock,
+    "config/application.rb": "module Gazette; class Application < Rails::Application; end; end\n",
+  });
+}
+
+/** Real ERB: the checks and start programs the template renders with these values. */
+function rendered(pollers: number): { checks: number; starts: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "monit-loop-"));
+  writeFileSync(join(dir, "t.erb"), TEMPLATE);
+  const r = spawnSync("ruby", ["-rerb", "-e", `pollers = ${pollers}; shared_path = "/srv/gazette/shared"; current_path = "/srv/gazette/current"; rails_env = "production"; print ERB.new(File.read(ARGV[0])).result(binding)`, join(dir, "t.erb")], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return { checks: (r.stdout.match(/^\s*check process /gm) ?? []).length, starts: [...r.stdout.matchAll(/start program = "([^"]*)"/g)].map((m) => m[1]!) };
+}
+
+describe("monit checks from an ERB loop", () => {
+  it("count per stage = the stage's variable, on the servers of the rendering task's role; the same as real ERB renders", async () => {
+    const m = await analyzeFiles(
+      app({
+        production: 'server "p1.gazette.example.org", :web, :app\nserver "q1.gazette.example.org", :poll\nserver "q2.gazette.example.org", :poll\nset :rails_env, "production"\nset :pollers, 3\n',
+        staging: 'server "s1.gazette.example.org", :web, :app, :poll\nset :rails_env, "staging"\nset :pollers, 1\n',
+      }),
+      "gazette",
+    );
+    const u = m.uncarried!.find((x) => x.name === "feed_poller")!;
+    expect(u.source).toEqual({ file: "config/recipes/templates/monit/pollers.erb", line: 4 });
+    expect(u.why).toContain("task monit:pollers (config/recipes/monit.rb:2) renders on :poll");
+    expect(u.why).toContain("production: 3 per server × 2 servers = 6");
+    expect(u.why).toContain("staging: 1 per server × 1 server = 1");
+    // Real ERB, with each stage's value: as many checks as the analysis counts per server, and the same start program.
+    const prod = rendered(3);
+    expect(prod.checks).toBe(3);
+    expect(rendered(1).checks).toBe(1);
+    expect(prod.starts[0]).toBe(u.command.replace(/<%= current_path %>/g, "/srv/gazette/current").replace(/<%= rails_env %>/g, "production").replace(/<%= n %>/g, "0"));
+  });
+
+  it("a bound no stage sets: a warning at the loop's line, no count", async () => {
+    const repo = app({ production: 'server "q1.gazette.example.org", :poll\nset :rails_env, "production"\n' });
+    const m = await analyzeFiles(repo, "gazette");
+    expect(m.uncarried!.find((x) => x.name === "feed_poller")!.why).toContain("production: ? (pollers is not a variable the stage sets) per server");
+    expect(m.problems).toContainEqual(expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is not a variable the stage sets, so how many daemons it defines is not known/) }));
+  });
+
+  it("task roles as Capistrano 2 writes them", () => {
+    expect(taskLineRoles("task(:x, roles: :poll) { y }")).toEqual(["poll"]);
+    expect(taskLineRoles("task :x, :roles => [:a, :b] do")).toEqual(["a", "b"]);
+    expect(taskLineRoles("task :x, roles: %w[a b] do")).toEqual(["a", "b"]);
+    expect(taskLineRoles("task :x, roles: fetch(:r) do")).toBeNull();
+    expect(monitLoops).toBeTypeOf("function");
+  });
+});
