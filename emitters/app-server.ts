@@ -13,6 +13,7 @@ type Model = Pick<AppModel, "appServers" | "rails"> & Partial<Pick<AppModel, "we
  */
 export function appServerFor(model: Model, stage: Stage | null): AppServerConfig | null {
   if (model.webServer?.kind === "passenger") return passengerAsServer(model, stage);
+  if (model.webServer?.kind === "thin") return thinAsServer(model, stage);
   const kind = appServerKind(model);
   const all = model.appServers.filter((a) => a.kind === kind);
   if (!stage) return all.find((a) => a.env === "production") ?? all.find((a) => a.env === null) ?? all[0] ?? null;
@@ -34,8 +35,12 @@ export type ImageServerKind = "unicorn" | "puma" | "passenger";
  */
 export function appServerKind(model: Model): ImageServerKind {
   const started = model.webServer?.kind;
+  if (model.webServer?.image) return model.webServer.image;
   if (started === "unicorn" || started === "puma") return started;
   if (started === "passenger" && model.rails.gems["passenger"]) return "passenger";
+  // Thin: the web.server question's suggestion (the one server gem locked), else Puma first, Rails' default.
+  const thinAsked = started === "thin" ? webServerQuestion(model)?.default : null;
+  if (thinAsked) return thinAsked;
   if (started === "passenger" || started === "thin") return model.rails.gems["puma"] || !model.rails.gems["unicorn"] ? "puma" : "unicorn";
   // Nothing the deploy runs names it: the web.server question's labelled default, when the evidence gives one.
   const asked = webServerQuestion(model);
@@ -70,13 +75,15 @@ const IMAGE_KINDS: ImageServerKind[] = ["puma", "unicorn", "passenger"];
  */
 export function webServerQuestion(model: Model): WebServerQuestion | null {
   const ws = model.webServer;
-  if (ws?.kind) return null;
+  // Thin ran, which the image cannot: which server replaces it is asked, with Thin's start line as evidence.
+  if (ws?.kind && ws.kind !== "thin") return null;
   const locked = model.rails.lockfilePresent === true;
   const has = (k: ImageServerKind) => !!model.rails.gems[k];
-  const tied = IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
+  const tied = ws?.kind === "thin" ? [] : IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
   const held = IMAGE_KINDS.filter(has);
   const choices = tied.length > 1 ? tied : held.length ? held : IMAGE_KINDS.filter((k) => k !== "passenger");
-  const said = ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
+  const thinAt = ws?.kind === "thin" ? (ws.evidence.find((e) => e.value.startsWith("thin:")) ?? ws.evidence[0]) : undefined;
+  const said = thinAt ? `the deploy starts Thin (${thinAt.source.file}:${thinAt.source.line}), a web server the image does not run; choose the one the container starts in its place` : ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
   const heldChoices = choices.filter(has);
   if (locked && heldChoices.length === 1) return { choices, default: heldChoices[0]!, why: `${said}; ${heldChoices[0]} is the only one of ${choices.join(", ")} that Gemfile.lock holds` };
   // A repo config of a server the bundle holds (or no lockfile to say): what the evidence supports, as a default.
@@ -152,6 +159,43 @@ function passengerAsServer(model: Model, stage: Stage | null): AppServerConfig {
     hooks: [],
   };
 }
+
+/**
+ * The config the server that replaces Thin runs (one place): Thin's process count and timeout are
+ * not that server's numbers, so each is an unread number, asked per stage (src/gaps/appserver.ts),
+ * with Thin's value as the suggestion: `servers` (the processes Thin ran per server; none set is one
+ * process, Thin's default) and `timeout` (Thin's default 30). A config only the servers hold leaves
+ * both to the server's own placeholder defaults.
+ */
+function thinAsServer(model: Model, stage: Stage | null): AppServerConfig {
+  const kind = appServerKind(model);
+  const thin = model.webServer?.thin;
+  const at = thin?.startedWith ?? model.webServer?.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 };
+  const server: AppServerConfig = { kind: kind === "passenger" ? "puma" : kind, file: thin?.file ?? at.file, env: null, stages: stage ? [stage.name] : [], workers: null, threads: null, listen: [], timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [] };
+  // The answers to the stage's numbers, once given (src/gaps/appserver.ts withAnsweredWebNumbers puts a copy first).
+  const own = stage?.name ?? "production";
+  const copy = model.appServers.find((a) => a.kind === server.kind && a.file === server.file && a.stages.includes(own)) ?? (stage ? undefined : model.appServers.find((a) => a.kind === server.kind && a.file === server.file));
+  if (copy) return copy;
+  const why = thin?.unread ?? "Thin ran it";
+  const suggested: NonNullable<AppServerConfig["suggested"]> = {};
+  for (const key of ["workers", "timeout"] as const) {
+    const thinKey = key === "workers" ? "servers" : "timeout";
+    const set = thin && !thin.unread ? thin.settings[thinKey] : undefined;
+    const fact = set ?? { value: null, source: at };
+    const n = set ? (typeof set.value === "number" && Number.isInteger(set.value) && set.value >= (key === "workers" ? 1 : 0) ? set.value : null) : thin && !thin.unread ? THIN_DEFAULTS[thinKey] : null;
+    server[key] = { value: { unknown: `${thin?.unread ? why : `the deploy ran Thin (${at.file}:${at.line})`}, not ${kind === "unicorn" ? "Unicorn" : "Puma"}: ${key === "workers" ? "how many processes it runs per pod is the answer's" : "its timeout is the answer's"}` }, source: fact.source };
+    if (n !== null)
+      suggested[key] = {
+        value: n,
+        source: fact.source,
+        label: set ? `Thin's \`${thinKey}: ${n}\` (${set.source.file}:${set.source.line})${key === "workers" ? ", the processes Thin ran per server" : ", Thin's connection timeout"}` : `Thin's default ${thinKey} ${n} (${thin!.file} sets none${key === "workers" ? ": one process per server" : ""})`,
+      };
+  }
+  return Object.keys(suggested).length ? { ...server, suggested } : server;
+}
+
+/** Thin 1.8's defaults where its config sets nothing: one process (no `servers`: runner.rb runs a single Controller, not a Cluster), timeout 30 (Server::DEFAULT_TIMEOUT). */
+const THIN_DEFAULTS = { servers: 1, timeout: 30 } as const;
 
 /** When the servers ran a web server the image does not (Passenger without its gem, Thin): which, and what said so. */
 export function replacedWebServer(model: Model): { was: string; now: "unicorn" | "puma"; source: Source; pool?: string } | null {

@@ -5,7 +5,7 @@
 // and says what to install — never a skipped test hiding a missing tool.
 import { execFileSync, spawnSync } from "node:child_process";
 
-const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "mina", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server", "ruby-foreman"];
+const DEBIAN = ["ruby", "ruby-railties", "capistrano", "unicorn", "puma", "nginx", "ruby-whenever", "mina", "tmux", "less", "hyperfine", "shellcheck", "ruby-sidekiq", "redis-server", "ruby-foreman", "thin"];
 const checks = [
   ["ruby", ["-e", "exit 0"], "ruby"],
   ["ruby", ["-e", "require 'rails'; require 'active_support/all'"], "ruby-railties"],
@@ -22,6 +22,7 @@ const checks = [
   ["less", ["--version"], "less"],
   ["shellcheck", ["--version"], "shellcheck"],
   ["ruby", ["-e", "require 'sidekiq/cli'"], "ruby-sidekiq"],
+  ["ruby", ["-e", "require 'thin'"], "thin"],
   ["redis-server", ["--version"], "redis-server"],
   // foreman's own start/export judges which Procfile process the deploy runs (test/appserver/foreman-started.test.ts).
   ["foreman", ["version"], "ruby-foreman"],

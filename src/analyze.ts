@@ -17,6 +17,7 @@ import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
+import { thinFacts } from "../analyzers/appserver/thin.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
@@ -112,6 +113,10 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
   guard("capistrano-unicorn-nginx site", undefined, () => withUnicornNginxSite(ctx, nginx, unicornNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
   const apache = guard("Apache config", { files: [] }, () => analyzeApache(ctx, stages));
+  if (webServer?.kind === "thin") {
+    const thin = guard("Thin config", null, () => thinFacts(ctx, stages));
+    if (thin) webServer.thin = thin;
+  }
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));

@@ -319,11 +319,11 @@ export function conditionHolds(c: AskCondition, earlier: Answers): boolean {
 /** Whether a gap is asked, given the answers before it (each an answer or its default). */
 export const applies = (gap: Gap, earlier: Answers): boolean => (gap.askIf ?? []).every((c) => conditionHolds(c, earlier));
 
-/** The gap as the answers before it make it: an earlier answer that says more than the repo changes its why (and default). */
+/** The gap as the answers before it make it: an earlier answer that says more than the repo changes its why (and default, question, minimum). */
 export function inContext(gap: Gap, earlier: Answers): Gap {
   for (const w of gap.whyIf ?? []) {
     const v = earlier[w.id];
-    if (typeof v === "string" && new RegExp(w.matches).test(v)) return { ...gap, why: w.why, ...(w.default !== undefined ? { default: w.default } : {}) };
+    if (typeof v === "string" && new RegExp(w.matches).test(v)) return { ...gap, why: w.why, ...(w.default !== undefined ? { default: w.default } : {}), ...(w.question !== undefined ? { question: w.question } : {}), ...(w.min !== undefined ? { min: w.min } : {}) };
   }
   return gap;
 }

@@ -636,6 +636,11 @@ export interface AppServerConfig {
   renderedBy?: Fact<string>;
   /** A config no deploy file names, loaded by how the deploy starts the server (capistrano3-puma 6+: `puma -e <env>`). */
   startedBy?: Fact<string>;
+  /**
+   * Numbers a server the image replaces ran (Thin's `servers`, `timeout`): offered as the
+   * suggestion of the unread number's question, labelled with `label` (whose value and where).
+   */
+  suggested?: { workers?: Fact<number> & { label: string }; timeout?: Fact<number> & { label: string } };
 }
 
 /** Web servers a deploy may start; only Unicorn and Puma have a container config here. */
@@ -651,6 +656,10 @@ export interface WebServerFacts {
   passenger?: PassengerFacts;
   /** The web servers the deploy restarts that the image does not run (`service iodine restart`): `kind` is null, asked as web.server with their lines as evidence. */
   unsupported?: string[];
+  /** When Thin ran: the config the deploy started it with, read as Thin reads it (analyzers/appserver/thin.ts). */
+  thin?: ThinFacts;
+  /** The server the image runs in place of one it cannot (Thin): the answer to web.server; `kind` stays what the deploy started. */
+  image?: "unicorn" | "puma" | "passenger";
   /** Nothing in the repo decided the kind: it is the answer to web.server (src/gaps/appserver.ts), said with the answers file (`the answer to web.server in .rails2k8s.yml`). */
   answered?: Fact<string>;
   /**
@@ -659,6 +668,20 @@ export interface WebServerFacts {
    * restart hooks). Their overlays get no web Deployment, Service, HPA, PDB or edge.
    */
   notStartedOn?: WebNotStarted[];
+}
+
+/** Thin's config as `thin -C FILE` loads it (Thin::Runner#load_options_from_config_file!: ERB, YAML, each key to a Symbol, the file's value over the command line's). */
+export interface ThinFacts {
+  /** The start line naming the config (`bundle exec thin -C config/thin.yml start`). */
+  startedWith: Source;
+  /** The config's path in the repo, or the path as the line gives it. */
+  file: string;
+  /** Why the file is not read (only the servers hold it), when it is not. */
+  unread?: string;
+  /** The keys read that map (servers, timeout, environment, port, socket, chdir, pid, wait, max_conns), each at its line. */
+  settings: Record<string, Fact<RValue>>;
+  /** `-e ENV` on the start line, used by Thin where the file sets no environment. */
+  envFlag?: Fact<RValue>;
 }
 
 export interface WebNotStarted {
@@ -1251,7 +1274,7 @@ export interface Gap {
   /** Asked only when each named earlier answer (or its default) is one of the values: gateway.name only for the gateway target. */
   askIf?: AskCondition[];
   /** An earlier answer that says more than the repo: the first whose value matches (a regular expression) gives the why and default. */
-  whyIf?: { id: string; matches: string; why: string; default?: string }[];
+  whyIf?: { id: string; matches: string; why: string; default?: RValue; question?: string; min?: number }[];
   /** No default can stand in for the answer: `--yes` refuses (exit 2) unless the answers file holds it. */
   required?: boolean;
   /** The default is a placeholder that must be replaced (a host under .invalid): `--yes` keeps it and says so. */

@@ -88,6 +88,12 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.webServer) {
     lines.push(`  started by the deploy: ${m.webServer.kind ?? (m.webServer.unsupported?.length ? `${m.webServer.unsupported.join(", ")}, which the image does not run: asked as web.server` : "not known (the evidence disagrees): asked as web.server")}`);
     for (const e of m.webServer.evidence) fact("evidence", e);
+    const thin = m.webServer.thin;
+    if (thin) {
+      lines.push(`  Thin config ${thin.file}${thin.unread ? `: not read (${thin.unread})` : ""}, started with it at ${at(thin.startedWith)}; the image does not run Thin: asked as web.server`);
+      for (const [k, f] of Object.entries(thin.settings)) fact(`thin ${k}`, f);
+      if (thin.envFlag) fact("thin -e", thin.envFlag);
+    }
     for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
   } else lines.push("  started by the deploy: nothing in the repo says (no plugin, Procfile web line, restart command or service unit): asked as web.server");
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");

@@ -8,7 +8,7 @@
 import type { Answers, AppModel, AppServerConfig, Fact, Gap, RValue, Source, Stage } from "../model.js";
 import { isUnknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, webServerQuestion, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
+import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, webServerQuestion, WEB_NUMBER_ID, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
 import { numberOf } from "../../emitters/kustomize/rules.js";
 import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
@@ -65,8 +65,38 @@ function stageServer(model: Model, st: Stage | null): { kind: "unicorn" | "puma"
 
 const label = (kind: "unicorn" | "puma"): string => (kind === "puma" ? "Puma" : "Unicorn");
 
+/**
+ * The web numbers' questions. When web.server is asked, the numbers belong to the server answered
+ * there, asked later: each question is built for every server the answer may pick, and the one the
+ * answer picks gives the wording, default and minimum (Gap.whyIf); a number only some servers read
+ * (Puma's threads) is asked only after those (Gap.askIf). The base wording names no server.
+ */
 export function appServerGaps(model: ModelForGaps): Gap[] {
-  const gaps: Gap[] = webServerGap(model);
+  const q = webServerQuestion(model);
+  if (!q) return [...webServerGap(model), ...numberGaps(model)];
+  const kinds = q.choices;
+  const variants = kinds.map((k) => ({ k, gaps: numberGaps(withAnsweredWebServer(model, { [WEB_SERVER_ANSWER]: k }, "")) }));
+  const ids = [...new Set(variants.flatMap((v) => v.gaps.map((g) => g.id)))];
+  const merged = ids.map((id): Gap => {
+    const each = variants.flatMap((v) => v.gaps.filter((g) => g.id === id).map((g) => ({ k: v.k, g })));
+    const first = each[0]!.g;
+    const key = WEB_NUMBER_ID.exec(id)?.[2] as WebNumber;
+    const name = WEB_NUMBER_ID.exec(id)?.[1] ?? "production";
+    const servers = each.map((e) => e.k).join(" or ");
+    const base: Gap = {
+      ...first,
+      question: key === "workers" ? `How many worker processes did each web server of stage ${name} run (the count for the server answered to ${WEB_SERVER_ANSWER}: ${servers})?` : key === "timeout" ? `Which request timeout (seconds) did the web servers of stage ${name} use (for the server answered to ${WEB_SERVER_ANSWER}: ${servers})?` : first.question,
+      why: `asked for the server answered to ${WEB_SERVER_ANSWER}; its wording and default follow that answer. ${first.why}`,
+      whyIf: each.map(({ k, g }) => ({ id: WEB_SERVER_ANSWER, matches: `^${k}$`, why: g.why, default: g.default, question: g.question, ...(g.min !== undefined ? { min: g.min } : {}) })),
+    };
+    return each.length < kinds.length ? { ...base, askIf: [{ id: WEB_SERVER_ANSWER, oneOf: each.map((e) => e.k) }] } : base;
+  });
+  return [...webServerGap(model), ...merged];
+}
+
+/** The numbers' questions for the server the model's image runs. */
+function numberGaps(model: ModelForGaps): Gap[] {
+  const gaps: Gap[] = [];
   for (const st of overlayStages(model)) {
     const found = stageServer(model, st);
     if (!found || (st && webNotStarted(model, st.name))) continue;
@@ -76,15 +106,18 @@ export function appServerGaps(model: ModelForGaps): Gap[] {
     for (const u of unreadWebNumbers(server)) {
       const file = server.file;
       const tail = `Take it from a server of stage ${name}; MIGRATION.md lists it until you answer`;
+      // A number the replaced server ran (Thin's servers, timeout): the suggestion, labelled as that server's.
+      const hint = u.key === "workers" || u.key === "timeout" ? server.suggested?.[u.key] : undefined;
+      const offered = hint ? { default: hint.value, suggestion: true as const } : { placeholder: true as const };
       if (u.key === "workers")
         gaps.push({
           id: webNumberAnswerId(name, "workers"),
           question: `How many ${kind === "puma" ? "Puma workers (0 = single mode)" : "Unicorn worker_processes"} did each web server of stage ${name} run?`,
-          why: `${file} sets them, but ${u.why}. The default ${d.workers} is ${label(kind)}'s own default when nothing sets it, a placeholder: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}`,
+          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}` : `${file} sets them, but ${u.why}. The default ${d.workers} is ${label(kind)}'s own default when nothing sets it, a placeholder: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}`,
           default: d.workers,
           format: "count",
           min: kind === "unicorn" ? 1 : 0,
-          placeholder: true,
+          ...offered,
           source: u.source,
         });
       else if (u.key === "threads" && kind === "puma")
@@ -101,17 +134,16 @@ export function appServerGaps(model: ModelForGaps): Gap[] {
         gaps.push({
           id: webNumberAnswerId(name, "timeout"),
           question: `Which ${kind === "puma" ? "Puma worker_timeout" : "Unicorn timeout"} (seconds) did the web servers of stage ${name} use?`,
-          why: `${file} sets it, but ${u.why}. The default ${d.timeout} is ${label(kind)}'s own default, a placeholder: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}`,
+          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}` : `${file} sets it, but ${u.why}. The default ${d.timeout} is ${label(kind)}'s own default, a placeholder: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}`,
           default: d.timeout,
           format: "seconds",
-          placeholder: true,
+          ...offered,
           source: u.source,
         });
     }
   }
   return gaps;
 }
-
 
 /**
  * The model with each stage's unreadable numbers replaced by its answers (or the placeholder
@@ -134,10 +166,12 @@ export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answe
     const copy: AppServerConfig = { ...server, stages: [stageName(st)] };
     for (const u of unread) {
       const id = webNumberAnswerId(stageName(st), u.key);
-      const dflt: RValue = u.key === "threads" ? [...APP_SERVER_DEFAULTS.puma.threads] : d[u.key === "workers" ? "workers" : "timeout"];
+      const hint = u.key === "threads" ? undefined : server.suggested?.[u.key];
+      const dflt: RValue = hint ? hint.value : u.key === "threads" ? [...APP_SERVER_DEFAULTS.puma.threads] : d[u.key === "workers" ? "workers" : "timeout"];
       const given = Object.hasOwn(answers, id) ? answers[id]! : dflt;
       const placeholder = placeholders ? placeholders.has(id) : JSON.stringify(given) === JSON.stringify(dflt);
-      const fact = { value: given, source: { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: placeholderOf(kind, id) } : {}) };
+      // A suggestion no one confirmed is labelled as the replaced server's number, not as this server's default.
+      const fact = { value: given, source: { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: hint ? `${hint.label}, a suggestion no one confirmed: answer ${id}` : placeholderOf(kind, id) } : {}) };
       if (u.key === "workers") copy.workers = fact;
       else if (u.key === "timeout") copy.timeout = fact;
       else if (Array.isArray(given)) copy.threads = { ...fact, value: given };
@@ -168,7 +202,7 @@ function webServerGap(model: Model): Gap[] {
   return [
     {
       id: WEB_SERVER_ANSWER,
-      question: `Which web server did the servers run (the image runs the same): ${q.choices.join(", ")}?`,
+      question: model.webServer?.kind === "thin" ? `The servers ran Thin, which the image does not run: which web server should the image run in its place: ${q.choices.join(", ")}?` : `Which web server did the servers run (the image runs the same): ${q.choices.join(", ")}?`,
       why: q.default ? `${q.why}: default ${q.default}, a suggestion from that evidence; confirm it` : q.why,
       default: q.default,
       choices: q.choices,
@@ -190,5 +224,7 @@ export function withAnsweredWebServer<M extends Model>(model: M, answers: Answer
   const kind = given as "unicorn" | "puma" | "passenger";
   const how = defaulted?.has(WEB_SERVER_ANSWER) ? `the default of ${WEB_SERVER_ANSWER}, taken with no one asked` : `the answer to ${WEB_SERVER_ANSWER} in ${answersFile}`;
   const answered = { value: how, source: { file: answersFile, line: 0 } };
+  // Thin stays what the deploy started (its notes and evidence say so); the image runs the answer.
+  if (model.webServer?.kind === "thin") return { ...model, webServer: { ...model.webServer, image: kind, answered } };
   return { ...model, webServer: { ...(model.webServer ?? { evidence: [] }), kind, answered } };
 }
