@@ -20,6 +20,12 @@ export interface ForemanRun {
   procfile: string | null;
   /** The processes it runs; null = every process of the Procfile. */
   names: string[] | null;
+  /** Processes of each name the formation starts (`-m worker=2`); a name it does not list has `all`'s count, else 1 (foreman's default `all=1`). */
+  counts: Record<string, number>;
+  /** `export FORMAT` (systemd, upstart, ...) or null for `start`. */
+  format: string | null;
+  /** `--timeout N` (`-t` for start): seconds between the stop signal and KILL (foreman's default 5), when written. */
+  timeout: number | null;
   /** The foreman command as written (from `foreman` to the end of the shell command). */
   command: string;
   source: Source;
@@ -47,11 +53,16 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   const m = /(?:^|[\s"'`;&|(])foreman\s+(start|export)\b/.exec(line);
   if (!m) return null;
   const start = m.index + m[0].indexOf("foreman");
-  // the shell command ends at a separator or at the Ruby string's closing quote
-  const rest = line.slice(start).split(/\s*(?:;|&&|\|\||\||["'`)]|\bfi\b|\bdo\b)/)[0]!;
+  // the shell command ends at a separator or at the Ruby string's closing quote; a `)` or quote
+  // inside an interpolation (`-a app-#{fetch(:stage)}`) is part of a word, not the end
+  const from = line.slice(start);
+  const masked = maskInterpolations(from);
+  const end = masked.split(/\s*(?:;|&&|\|\||\||["'`)]|\bfi\b|\bdo\b)/)[0]!.length;
+  const rest = from.slice(0, end);
   const words = rest.trim().split(/\s+/).slice(2);
   let procfile = "Procfile";
   let formation: string | null = null;
+  let timeout: number | null = null;
   const positional: string[] = [];
   for (let i = 0; i < words.length; i++) {
     let w = words[i]!;
@@ -61,16 +72,42 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
     if (w === "-c" && FORMATION.test(words[i + 1] ?? "")) value = words[++i];
     else if (VALUED.has(w) && value === undefined) value = words[++i];
     if (w === "-f" || w === "--procfile") procfile = value ?? procfile;
+    // `export` reads `-t` as --template (two options share the alias; foreman 0.87's systemd units keep
+    // TimeoutStopSec=5 with `-t 20`): only `--timeout` sets it there
+    else if ((w === "--timeout" || (w === "-t" && m[1] === "start")) && /^\d+$/.test(value ?? "")) timeout = Number(value);
     else if (w === "-m" || w === "--formation" || w === "--concurrency" || (w === "-c" && value !== undefined)) formation = value ?? null;
     else if (!w.startsWith("-") && !VALUED.has(w)) positional.push(w);
   }
   let names: string[] | null = null;
+  const counts: Record<string, number> = {};
   if (m[1] === "start" && positional[0]) names = [positional[0]];
   else if (formation && FORMATION.test(formation)) {
     const pairs = formation.split(",").map((p) => p.split("=") as [string, string]);
+    for (const [n, c] of pairs) counts[n] = Number(c);
     names = pairs.some(([n, c]) => n === "all" && Number(c) > 0) ? null : pairs.filter(([, c]) => Number(c) > 0).map(([n]) => n);
   }
-  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, command: rest.trim() };
+  // `export FORMAT LOCATION`: the first positional word is the format
+  const format = m[1] === "export" ? (positional[0] ?? null) : null;
+  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, counts, format, timeout, command: rest.trim() };
+}
+
+/** The text with each `#{…}` (nested braces counted) replaced by as many `x`, so that separators inside it are not seen. */
+function maskInterpolations(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "#" && text[i + 1] === "{") {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === "{") depth++;
+        else if (text[j] === "}" && --depth === 0) break;
+      }
+      if (j >= text.length) return out + text.slice(i);
+      out += "x".repeat(j - i + 1);
+      i = j;
+    } else out += text[i];
+  }
+  return out;
 }
 
 /** `-f Procfile.servers`, `./Procfile`, `#{current_path}/Procfile` → the repo path, when the repo has it. */

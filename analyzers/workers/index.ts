@@ -11,6 +11,8 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
+import { deployProcfile, runOf, withForemanRun, withoutRubySwitch } from "./foreman-export.js";
+import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -48,12 +50,18 @@ export function analyzeWorkers(
 ): WorkerFacts[] {
   const out: WorkerFacts[] = [];
   const services = serviceLines(ctx);
-  // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
+  // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
+  const supervised = supervisorProcesses(ctx, stages);
+  for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
+  // The Procfile the deploy's foreman runs is what ran (foreman-export.ts); else Procfile is what
+  // runs in production, and Procfile.dev and friends only count when it says nothing.
+  const exported = deployProcfile(ctx, procfile);
   const main = procfile.filter((p) => p.source.file === "Procfile");
-  const lines = main.length ? main : procfile;
+  const lines = exported ? exported.lines : main.length ? main : procfile;
+  const mainFiles = new Set(exported ? exported.runs.map((r) => r.procfile) : ["Procfile"]);
   // Procfile processes no backend's command matches: a backend may claim one by what its script says.
   const claimed = new Set<ProcfileEntry>();
-  const unmatched = lines.filter((p) => p.source.file === "Procfile" && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
+  const unmatched = lines.filter((p) => mainFiles.has(p.source.file) && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
@@ -323,7 +331,13 @@ export function analyzeWorkers(
       out.push(...god);
     } else if (ownLines.length && !procfileUnrun) {
       for (const p of ownLines) warnPinnedEnv(ctx, stages, p.command, p.source, `${b.label} (${p.source.file} ${p.name})`);
-      for (const p of ownLines) out.push(withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, p.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, p.command, p.source));
+      for (const p of ownLines) {
+        // A line the deploy's foreman ran: its switch of the servers' Ruby off, its roles, count and stop from the run.
+        const run = exported ? runOf(exported, p) : null;
+        const un = run ? withoutRubySwitch(p.command) : { command: p.command, switch: null };
+        const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, un.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, un.command, p.source);
+        out.push(run ? withForemanRun(ctx, w, p, run, un.switch) : w);
+      }
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.
       for (const x of ownServices) {
@@ -352,6 +366,7 @@ export function analyzeWorkers(
     // Why the repo's own script line did not become the command, in place of a generic note.
     if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
+  for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
   const used = new Set<string>();
@@ -649,8 +664,8 @@ interface ServiceLine {
   source: Source;
   /** A god file's loop around the watch: processes per server, or why the count is not known. */
   count?: ReturnType<typeof godWatchCount>;
-  /** The god watch's stop_timeout and memory restart, where it sets them. */
-  god?: ReturnType<typeof godWatchStop>;
+  /** The god watch's stop_timeout and memory restart, where it sets them (`by`: the supervisor, when not god). */
+  god?: ReturnType<typeof godWatchStop> & { by?: string };
 }
 
 function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
@@ -698,7 +713,7 @@ function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
   const evidence = [...w.evidence];
   let stopTimeout = w.stopTimeout;
   if (g.stopTimeout) {
-    evidence.push({ value: `god sends KILL ${g.stopTimeout.seconds}s after its stop command (${g.stopTimeout.written}): the drain the servers allowed`, source: g.stopTimeout.source });
+    evidence.push({ value: g.by ? `${g.by} gave a stopping process ${g.stopTimeout.seconds}s (${g.stopTimeout.written}): the drain the servers allowed` : `god sends KILL ${g.stopTimeout.seconds}s after its stop command (${g.stopTimeout.written}): the drain the servers allowed`, source: g.stopTimeout.source });
     stopTimeout = { seconds: g.stopTimeout.seconds, source: g.stopTimeout.source };
   }
   if (g.memory) evidence.push({ value: `god restarted it above ${g.memory.written} of memory: not carried (the container's memory limit kills instead of restarting gracefully)`, source: g.memory.source });
@@ -810,4 +825,26 @@ function manyServiceFiles(ctx: AnalyzerContext, b: JobBackend, lines: ServiceLin
     message: `${b.label}: ${lines.length} service files start it (${at}); the worker runs the backend's standard command, and what these files set (process counts${loops.length ? `: ${loops.join("; ")}` : ""}, queues, environment such as QUEUE or WORKERS) is not read: compare them with the Deployment and set its command, env and replicas per stage`,
     severity: "warning",
   });
+}
+
+/** A backend's process of a loaded bluepill/eye file as a service line: its loop is the count, its stop grace the drain. */
+function supervisedLine(p: LoadedProcess["p"]): ServiceLine {
+  const count = p.loop ? (p.count === null ? { unknown: `${p.loop.written}: a loop whose count the file does not state`, source: p.loop.source } : { count: p.count, written: p.loop.written, source: p.loop.source }) : null;
+  return { command: p.command!, source: p.commandSource, ...(count ? { count } : {}), ...(p.stop ? { god: { stopTimeout: p.stop, by: p.tool } } : {}) };
+}
+
+/**
+ * A worker whose backend a loaded bluepill/eye process runs: the file's process cited (what the
+ * deploy loads, on which roles), and the load's roles in place of guessed ones.
+ */
+function withSupervisor(w: WorkerFacts, supervised: LoadedProcess[], guessed: boolean): WorkerFacts {
+  const mine = supervised.filter((x) => backendOfCommand(x.p.command ?? x.p.written)?.id === w.backend);
+  if (!mine.length) return w;
+  const evidence = [...w.evidence];
+  for (const x of mine) {
+    const value = `${x.load.source.file}:${x.load.source.line} loads ${x.p.source.file} (${x.p.tool})${x.load.roles ? ` on roles(${x.load.roles.roles.map((r) => `:${r}`).join(", ")})` : ""}, whose process ${x.p.name} runs ${x.p.written.slice(0, 160)}${x.p.loop ? ` (${x.p.count === null ? "an unstated number of processes" : `${x.p.count} process${x.p.count === 1 ? "" : "es"}`}: ${x.p.loop.written})` : ""}`;
+    if (!evidence.some((e) => e.value === value)) evidence.push({ value, source: x.p.commandSource });
+  }
+  const roles = guessed ? mine.find((x) => x.load.roles)?.load.roles : undefined;
+  return roles ? { ...w, roles: roles.roles, evidence: [...evidence, { value: `the ${mine[0]!.p.tool} file is loaded on roles(${roles.roles.map((r) => `:${r}`).join(", ")})`, source: roles.source }] } : { ...w, evidence };
 }

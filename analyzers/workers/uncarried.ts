@@ -16,7 +16,8 @@ import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedP
 import { monitLoops } from "./monit-loops.js";
 import { backendOfCommand } from "./backends.js";
 import { startLines } from "../appserver/started.js";
-import { JOB_BACKENDS } from "./backends.js";
+import { JOB_BACKENDS, backendOfCommand } from "./backends.js";
+import { supervisorProcesses } from "./supervisor-files.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
@@ -183,6 +184,13 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
         out.push({ name, command: `lib/daemons/${name}.rb (via ${f})`, source: l.source, why: `a daemons-rails daemon the deploy starts (\`daemons:start\` runs every lib/daemons/*_ctl); no Deployment runs it` });
       }
     }
+  }
+  // A bluepill/eye process of a file the deploy loads that no backend claims (a crawler daemon): named, with its line.
+  for (const x of supervisorProcesses(ctx, stages)) {
+    if (backendOfCommand(x.p.command ?? x.p.written)) continue;
+    const on = x.load.roles ? ` on roles(${x.load.roles.roles.map((r) => `:${r}`).join(", ")})` : "";
+    const n = x.p.loop ? `, ${x.p.count ?? "an unstated number of"} processes (${x.p.loop.written}, ${at(x.p.loop.source)})` : "";
+    out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)})${on}${n}; not a job backend the analysis knows, so no Deployment runs it` });
   }
   return out;
 }

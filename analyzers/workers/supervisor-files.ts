@@ -1,0 +1,245 @@
+// Bluepill (`*.pill`) and eye (`*.eye`) files the deploy loads (`bluepill load …/config/production.pill`,
+// `execute :eye, :load, "#{current_path}/config/#{fetch(:stage)}.eye"`): supervisors like god, whose
+// processes ran on the servers of the task that loads them. Read statically with Prism, as god files
+// are (god.ts): each `process(name) { start_command … }` is a process; a loop around it
+// (`(1..16).each do |i|`, `N.times do |i|`) is that many; the loop variable in the command is its
+// first value (the processes differ only in it, as `-i #{i}`). Stop: bluepill's `stop_grace_time`
+// and eye's `stop_grace` are how long the supervisor gave a stopping process before it counted it
+// down: the drain the servers allowed, carried as the worker's stop timeout.
+import type { AnalyzerContext, Source, Stage } from "../../src/model.js";
+import { startLines } from "../appserver/started.js";
+import { argsOf, childrenOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
+import { onRoles } from "./deploy-methods.js";
+
+export type SupervisorTool = "bluepill" | "eye";
+
+export interface SupervisedProcess {
+  tool: SupervisorTool;
+  /** The process name as written (`hnsearch-delayed_job.#{i}`). */
+  name: string;
+  /** The start command with the loop variable as its first value; null when not a string the file states. */
+  command: string | null;
+  /** The start_command's argument as written. */
+  written: string;
+  /** Why the command is not known, when it is not. */
+  unknown?: string;
+  /** Processes this block starts: the loop's count, 1 without a loop, null when the loop's count is not stated. */
+  count: number | null;
+  loop: { written: string; source: Source } | null;
+  stop: { seconds: number; written: string; source: Source } | null;
+  /** The process block's line. */
+  source: Source;
+  /** The start_command line. */
+  commandSource: Source;
+}
+
+export interface SupervisorLoad {
+  tool: SupervisorTool;
+  /** The repo file each stage loads (a `#{fetch(:stage)}` in the path gives each stage its own). */
+  files: { stage: string; file: string }[];
+  /** The deploy line that loads it. */
+  source: Source;
+  /** The roles of the task around the line; null when not literal. */
+  roles: { roles: string[]; source: Source } | null;
+}
+
+const LOAD = /\b(bluepill|eye)\b[\s\S]*?\bload\b[\s,:"']+((?:#\{[^}]*\}|[^\s"',)])+)/;
+
+/** The deploy lines that load a bluepill or eye file of the repo, with the file per stage. */
+export function supervisorLoads(ctx: AnalyzerContext, stages: readonly Stage[]): SupervisorLoad[] {
+  const out: SupervisorLoad[] = [];
+  for (const l of startLines(ctx)) {
+    if (l.service || /^\s*#/.test(l.text)) continue;
+    const m = LOAD.exec(l.text);
+    if (!m) continue;
+    const tool = m[1] as SupervisorTool;
+    const files: { stage: string; file: string }[] = [];
+    for (const st of stages.length ? stages : [{ name: "", variables: {} } as unknown as Stage]) {
+      const written = m[2]!.replace(/#\{\s*fetch\(\s*:stage\s*\)\s*\}|#\{\s*stage\s*\}/g, st.name);
+      const file = written.replace(/^#\{\s*(?:fetch\(\s*:)?(?:current_path|release_path)\s*\)?\s*\}\//, "").replace(/^\/.*\/(?:current|releases\/[^/]+)\//, "").replace(/^\.\//, "");
+      if (ctx.repo.paths.includes(file)) files.push({ stage: st.name, file });
+    }
+    if (!files.length) continue;
+    out.push({ tool, files, source: l.source, roles: taskRoles(ctx, l.source) });
+  }
+  return out;
+}
+
+/** The roles around a deploy line: Capistrano 3's `on roles(:x)`, or Capistrano 2's `task :x, roles: [:y]`. */
+function taskRoles(ctx: AnalyzerContext, at: Source): { roles: string[]; source: Source } | null {
+  const r = ctx.repo.read(at.file);
+  if ("error" in r) return null;
+  const parsed = parseRuby(at.file, r.text);
+  if (parsed.errors.length) return null;
+  let found: { roles: string[]; source: Source } | null = null;
+  const walk = (node: any, ancestors: any[]): void => {
+    if (found || !node) return;
+    if (kind(node) === "CallNode" && parsed.lineOf(node.location.startOffset) === at.line && ["run", "execute", "sudo", "test"].includes(String(node.name))) {
+      const on = onRoles(ancestors, parsed.sourceOf.bind(parsed));
+      if (on) found = { roles: on.roles, source: on.source };
+      else for (const a of [...ancestors].reverse()) if (kind(a) === "CallNode" && a.name === "task") { found = cap2Roles(parsed, a); break; }
+      if (found) return;
+    }
+    for (const k of childrenOf(node)) walk(k, [...ancestors, node]);
+  };
+  walk(parsed.root, []);
+  return found;
+}
+
+function cap2Roles(parsed: ParsedRuby, task: any): { roles: string[]; source: Source } | null {
+  for (const a of argsOf(task)) {
+    if (kind(a) !== "KeywordHashNode" && kind(a) !== "HashNode") continue;
+    for (const el of a.elements ?? []) {
+      if (kind(el) !== "AssocNode" || kind(el.key) !== "SymbolNode" || !/^roles?$/.test(el.key.unescaped?.value)) continue;
+      const vs = kind(el.value) === "ArrayNode" ? el.value.elements : [el.value];
+      const names = vs.map((v: any) => (kind(v) === "SymbolNode" || kind(v) === "StringNode" ? (v.unescaped?.value as string) : null));
+      if (names.length && names.every((x: string | null) => !!x)) return { roles: names, source: parsed.sourceOf(task) };
+    }
+  }
+  return null;
+}
+
+const UNITS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600 };
+
+/** The processes a bluepill or eye file starts. */
+export function supervisedProcesses(ctx: AnalyzerContext, file: string, tool: SupervisorTool): SupervisedProcess[] {
+  const r = ctx.repo.read(file);
+  if ("error" in r) return [];
+  const parsed = parseRuby(file, r.text);
+  if (parsed.errors.length) return [];
+  const out: SupervisedProcess[] = [];
+  const walk = (node: any, loops: { variable: string | null; first: number | null; count: number | null; written: string; source: Source }[]): void => {
+    if (!node) return;
+    if (kind(node) === "CallNode" && node.block && kind(node.block) === "BlockNode") {
+      const loop = loopOf(parsed, node);
+      if (loop) {
+        for (const k of childrenOf(node.block)) walk(k, [...loops, loop]);
+        return;
+      }
+      if (node.name === "process" && argsOf(node).length >= 1) {
+        out.push(processOf(parsed, tool, node, loops));
+        return;
+      }
+    }
+    for (const k of childrenOf(node)) walk(k, loops);
+  };
+  walk(parsed.root, []);
+  return out;
+}
+
+/** `(a..b).each do |i|`, `N.times do |i|` with literal numbers: the loop's variable, first value and count. */
+function loopOf(parsed: ParsedRuby, call: any): { variable: string | null; first: number | null; count: number | null; written: string; source: Source } | null {
+  const name = String(call.name);
+  if (!["each", "times", "each_with_index", "upto"].includes(name)) return null;
+  const params = call.block.parameters?.parameters?.requireds ?? [];
+  const variable = params[0] && kind(params[0]) === "RequiredParameterNode" ? String(params[0].name) : null;
+  const written = parsed.textOf(call).split(/\r?\n/)[0]!.trim();
+  const source = parsed.sourceOf(call);
+  let recv = call.receiver;
+  while (recv && kind(recv) === "ParenthesesNode") recv = recv.body?.body?.[0];
+  const int = (n: any) => (n && kind(n) === "IntegerNode" ? Number(n.value) : null);
+  if (name === "times") {
+    const n = int(recv);
+    return { variable, first: 0, count: n, written, source };
+  }
+  if (recv && kind(recv) === "RangeNode") {
+    const a = int(recv.left);
+    const b = int(recv.right);
+    const exclusive = parsed.textOf(recv).includes("...");
+    return { variable, first: a, count: a !== null && b !== null ? Math.max(0, b - a + (exclusive ? 0 : 1)) : null, written, source };
+  }
+  return { variable, first: null, count: null, written, source };
+}
+
+function processOf(parsed: ParsedRuby, tool: SupervisorTool, call: any, loops: { variable: string | null; first: number | null; count: number | null; written: string; source: Source }[]): SupervisedProcess {
+  const env = new Map<string, string>();
+  for (const l of loops) if (l.variable && l.first !== null) env.set(l.variable, String(l.first));
+  const name = parsed.textOf(argsOf(call)[0]).replace(/^["':]|["']$/g, "");
+  let command: string | null = null;
+  let written = "";
+  let unknown: string | undefined = "the file sets no start_command";
+  let commandSource = parsed.sourceOf(call);
+  let stop: SupervisedProcess["stop"] = null;
+  const locals = new Map<string, string>();
+  const visit = (n: any): void => {
+    if (!n) return;
+    const k = kind(n);
+    if (k === "LocalVariableWriteNode") {
+      const v = stringOf(n.value, env, locals);
+      if (v.value !== null) locals.set(String(n.name), v.value);
+    }
+    if (k === "CallNode") {
+      const m = String(n.name).replace(/=$/, "");
+      const arg = argsOf(n)[0];
+      if (m === "start_command" && arg) {
+        const v = stringOf(arg, env, locals);
+        command = v.value;
+        written = parsed.textOf(arg);
+        unknown = v.value === null ? `its start_command is not a string the file states (${parsed.textOf(arg).slice(0, 80)})` : undefined;
+        commandSource = parsed.sourceOf(n);
+      }
+      // bluepill's stop_grace_time, eye's stop_grace: how long a stopping process was given
+      if (((tool === "bluepill" && m === "stop_grace_time") || (tool === "eye" && m === "stop_grace")) && arg) {
+        const d = durationOf(arg);
+        if (d !== null) stop = { seconds: d, written: parsed.textOf(n).trim(), source: parsed.sourceOf(n) };
+      }
+    }
+    for (const c of childrenOf(n)) visit(c);
+  };
+  visit(call.block);
+  const known = loops.every((l) => l.count !== null);
+  return {
+    tool,
+    name,
+    command,
+    written,
+    ...(unknown ? { unknown } : {}),
+    count: known ? loops.reduce((a, l) => a * l.count!, 1) : null,
+    loop: loops.length ? { written: loops.map((l) => l.written).join(" / "), source: loops[loops.length - 1]!.source } : null,
+    stop,
+    source: parsed.sourceOf(call),
+    commandSource,
+  };
+}
+
+/** A string literal, or one interpolating only the loop variables and locals of the block. */
+function stringOf(n: any, env: Map<string, string>, locals: Map<string, string>): { value: string | null } {
+  const k = kind(n);
+  if (k === "StringNode") return { value: String(n.unescaped?.value ?? "") };
+  if (k !== "InterpolatedStringNode") return { value: null };
+  let s = "";
+  for (const p of n.parts ?? []) {
+    if (kind(p) === "StringNode") s += String(p.unescaped?.value ?? "");
+    else if (kind(p) === "EmbeddedStatementsNode") {
+      const body = p.statements?.body ?? [];
+      const v = body.length === 1 && kind(body[0]) === "LocalVariableReadNode" ? (env.get(String(body[0].name)) ?? locals.get(String(body[0].name))) : undefined;
+      if (v === undefined) return { value: null };
+      s += v;
+    } else return { value: null };
+  }
+  return { value: s };
+}
+
+/** `30.seconds`, `3.minutes`, `45`: seconds. */
+function durationOf(n: any): number | null {
+  if (kind(n) === "IntegerNode") return Number(n.value);
+  if (kind(n) === "CallNode" && kind(n.receiver) === "IntegerNode" && String(n.name) in UNITS) return Number(n.receiver.value) * UNITS[String(n.name)]!;
+  return null;
+}
+
+export interface LoadedProcess {
+  p: SupervisedProcess;
+  load: SupervisorLoad;
+  /** Every stage loads this one file (not a file per stage). */
+  single: boolean;
+}
+
+/** Every process of every bluepill/eye file the deploy loads, with its load. */
+export function supervisorProcesses(ctx: AnalyzerContext, stages: readonly Stage[]): LoadedProcess[] {
+  const out: LoadedProcess[] = [];
+  for (const load of supervisorLoads(ctx, stages)) {
+    const files = [...new Set(load.files.map((f) => f.file))];
+    for (const file of files) for (const p of supervisedProcesses(ctx, file, load.tool)) out.push({ p, load, single: files.length === 1 });
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+// A deploy that exports a named Procfile with foreman (`foreman export systemd … -a shop-#{fetch(:stage)}
+// -f Procfile.live`) ran that Procfile's processes, not the root Procfile's: its delayed_job line is
+// the worker, on the roles of the task, as many per server as the formation says, stopped as
+// foreman's systemd units stop it. Judged by real foreman 0.87 (`foreman export systemd`): the
+// units it writes for each process, and their TimeoutStopSec. The app is written for this test.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeFiles } from "../../src/analyze.js";
+import { parseForeman } from "../../analyzers/appserver/foreman.js";
+import { makePlan } from "../../emitters/kustomize/plan.js";
+import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
+import { pluginApp } from "./app.js";
+
+const LIVE = "web: bundle exec puma -C config/puma.rb\nworker: rvm . do bundle exec rake jobs:work\n";
+
+const exportTask = (flags: string) => `namespace :foreman do
+  task :export do
+    on roles(:jobs) do
+      within current_path do
+        execute :sudo, :bundle, :exec, :foreman, :export, :systemd, "/etc/systemd/system -a shop-#{fetch(:stage)} -f Procfile.live ${flags}--root #{current_path}"
+      end
+    end
+  end
+  task :restart do
+    on roles(:jobs) do
+      execute :sudo, :systemctl, :restart, "shop-#{fetch(:stage)}.target"
+    end
+  end
+end
+after "deploy:publishing", "foreman:export"
+after "foreman:export", "foreman:restart"
+`;
+
+async function app(flags: string) {
+  return analyzeFiles(
+    pluginApp(
+      exportTask(flags),
+      { production: 'server "w1.shop.example.org", roles: %w[web app db]\nserver "j1.shop.example.org", roles: %w[jobs]\nserver "j2.shop.example.org", roles: %w[jobs]\nset :rails_env, "production"\n' },
+      { Procfile: "web: bundle exec rails server -p $PORT\n", "Procfile.live": LIVE },
+      { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+      "",
+    ),
+    "shop",
+  );
+}
+
+/** Units real foreman writes for the worker process, and their TimeoutStopSec. */
+function realExport(flags: string[]): { workers: number; timeout: string | null } {
+  const dir = mkdtempSync(join(tmpdir(), "r2k-fexport-"));
+  writeFileSync(join(dir, "Procfile.live"), LIVE.replace(/^([\w-]+):.*$/gm, (_l, n) => `${n}: echo ran ${n}`));
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" };
+  const r = spawnSync("foreman", ["export", "systemd", join(dir, "out"), "-f", "Procfile.live", "-a", "shop-production", ...flags], { cwd: dir, env, encoding: "utf8", timeout: 20000 });
+  expect(r.status, r.stderr).toBe(0);
+  const units = readdirSync(join(dir, "out")).filter((f) => /^shop-production-worker\.\d+\.service$/.test(f));
+  const timeout = units.length ? (/^TimeoutStopSec=(\d+)$/m.exec(readFileSync(join(dir, "out", units[0]!), "utf8"))?.[1] ?? null) : null;
+  return { workers: units.length, timeout };
+}
+
+describe("foreman export of a named Procfile", () => {
+  it("reads -f past an interpolation holding a parenthesis", () => {
+    const r = parseForeman('execute :sudo, :bundle, :exec, :foreman, :export, :systemd, "/etc/systemd/system -a shop-#{fetch(:stage)} -f Procfile.live -m worker=2 --root #{current_path}"')!;
+    expect(r.procfile).toBe("Procfile.live");
+    expect(r.format).toBe("systemd");
+    expect(r.names).toEqual(["worker"]);
+    expect(r.counts).toEqual({ worker: 2 });
+  });
+
+  it("the exported Procfile's worker is carried, on the task's roles, stopped as foreman's units stop it", async () => {
+    const m = await app("");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.carried).toBe(true);
+    expect(w.args).toEqual(["bundle", "exec", "rake", "jobs:work"]);
+    expect(w.commandSource).toEqual({ file: "Procfile.live", line: 2 });
+    expect(w.commandNote).toMatch(/`rvm \. do` left out/);
+    expect(w.roles).toEqual(["jobs"]);
+    const real = realExport([]);
+    expect(real.workers).toBe(1);
+    expect(w.stopTimeout.seconds).toBe(Number(real.timeout));
+    expect(w.processesPerServer).toBeUndefined();
+    const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
+    expect(spec.stages.map((s) => s.replicas)).toEqual([2]);
+  });
+
+  it("the formation's count per server and --timeout are the servers' processes and drain; export's -t is its template", async () => {
+    const t = await app("-t 20 ");
+    expect(t.workers!.find((x) => x.backend === "delayed-job")!.stopTimeout.seconds).toBe(Number(realExport(["-t", "20"]).timeout));
+    const m = await app("-m worker=3 --timeout 20 ");
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    const real = realExport(["-m", "worker=3", "--timeout", "20"]);
+    expect(w.processesPerServer?.value).toBe(real.workers);
+    expect(w.stopTimeout.seconds).toBe(Number(real.timeout));
+    const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
+    expect(spec.stages.map((s) => s.replicas)).toEqual([6]);
+  });
+});
