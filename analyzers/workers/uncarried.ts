@@ -14,7 +14,6 @@
 import { foremanRuns } from "../appserver/foreman.js";
 import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { monitLoops } from "./monit-loops.js";
-import { backendOfCommand } from "./backends.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS, backendOfCommand } from "./backends.js";
 import { supervisorProcesses } from "./supervisor-files.js";
