@@ -28,7 +28,8 @@ const SERVICE_PROGRAMS: ReadonlySet<string> = new Set(["service", "systemctl", "
 /** Arguments that make a worker's command a daemon's start, stop or restart rather than a foreground run. */
 const DAEMON_ARGS = /(^|\s)(-d|--daemon(ize)?|start|stop|restart|reload|BACKGROUND=(yes|true|1)|PIDFILE=\S+|-P|--pidfile(=\S+)?)(?=\s|$)/;
 /** A pid file named in a string (`tmp/pids/sidekiq.pid`, `#{shared}/pids/x.pid`). */
-const PID_FILE = /[\w./#{}:-]*\.pid(?![\w])/;
+// (`@import.pid`, `job.pid` are method calls, not files: a name holds a `/` or opens a string.)
+const PID_FILE = /(?<![@\w.])(?:[\w.#{}:-]*\/[\w./#{}:-]*|(?<=["'`\s])[\w-]+)\.pid(?![\w(])/;
 /** Ruby's own signal call. */
 const RUBY_KILL = /\bProcess\.kill\b/;
 /** Ruby's ways to run a shell line: backticks, %x, system/spawn/exec/IO.popen/Open3 with a string. */
@@ -145,16 +146,20 @@ export const FOLLOW_STEPS = 3;
 const FOLLOW_FILES = 40;
 
 /** The repo files that define the constants a piece of Ruby calls (`Foo.bar`, `Foo::Bar.new`), by Rails' naming. */
-function constantFiles(ctx: AnalyzerContext, ruby: string[]): string[] {
+function constantFiles(ctx: AnalyzerContext, ruby: string[], exact = false): string[] {
   const names = new Set<string>();
-  for (const l of ruby) for (const m of l.replace(/(^|\s)#(?!\{).*$/, "").matchAll(/(?<![\w:])([A-Z]\w*)(?:::[A-Z]\w*)*\s*\.\s*[a-z_]/g)) names.add(underscore(m[1]!));
+  // From the job's own Ruby, a constant's file and its folder; from a followed file on, only the
+  // file of the full constant path (`Rightboat::Imports::Base` → rightboat/imports/base.rb): a
+  // namespace's whole folder would pull in every job's neighbours.
+  for (const l of ruby) for (const m of l.replace(/(^|\s)#(?!\{).*$/, "").matchAll(/(?<![\w:])([A-Z]\w*(?:::[A-Z]\w*)*)\s*\.\s*[a-z_]/g)) names.add(exact ? m[1]!.split("::").map(underscore).join("/") + "\0" : underscore(m[1]!.split("::")[0]!));
   const out: string[] = [];
   // Rails' autoload roots: app/<kind>/, lib/ and one folder under lib/ (lib/extras); a nested file
   // there belongs to a module, never to a top-level constant such as Ruby's own Process.
   const root = "^(?:app/[^/]+|lib(?:/[^/]+)?)/";
-  for (const n of names) {
-    if (RUBY_CORE.has(n)) continue;
-    const own = new RegExp(`${root}${n}(?:\\.rb$|/.+\\.rb$)`);
+  for (const raw of names) {
+    const n = raw.replace(/\0$/, "");
+    if (RUBY_CORE.has(n.split("/")[0]!)) continue;
+    const own = new RegExp(raw.endsWith("\0") ? `${root}${n}\\.rb$` : `${root}${n}(?:\\.rb$|/.+\\.rb$)`);
     for (const p of ctx.repo.paths) if (own.test(p) && !out.includes(p)) out.push(p);
   }
   return out.slice(0, FOLLOW_FILES);
@@ -186,7 +191,7 @@ export function processControlOf(ctx: AnalyzerContext, job: CronJob): ProcessCon
   const visited = new Set<string>();
   for (let step = 0; step < FOLLOW_STEPS && ruby.length && visited.size < FOLLOW_FILES; step++) {
     const next: string[] = [];
-    for (const file of constantFiles(ctx, ruby)) {
+    for (const file of constantFiles(ctx, ruby, step > 0)) {
       if (visited.has(file) || visited.size >= FOLLOW_FILES) continue;
       visited.add(file);
       const read = ctx.repo.read(file);
