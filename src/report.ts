@@ -1,7 +1,7 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
-import { sidekiqOfStage } from "../emitters/kustomize/rules.js";
+import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
 import { WHENEVER_DEFAULT_FILE, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
@@ -247,6 +247,15 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       const where = [f.stages ? `stages ${f.stages.join(", ")}` : "", f.taskRoles ? `on roles ${f.taskRoles.roles.join(", ")}` : ""].filter(Boolean).join("; ");
       lines.push(`  ${f.file}: loaded by ${f.how}${where ? ` (${where})` : ""}${f.loadedBy ? `  ${at(f.loadedBy)}` : ""}`);
     }
+    // whenever's `env` lines top each file's crontab (`PATH=...`): every job of that file had them.
+    for (const f of m.cron.files?.length ? m.cron.files : [{ file: m.cron.file, settings: m.cron.settings }])
+      for (const [key, fact] of Object.entries(f.settings)) {
+        if (!key.startsWith("env:")) continue;
+        const name = key.slice(4);
+        const fate = cronEnvFate(name, fact.value);
+        const shown = fate.kind === "carried" ? `${name}=${JSON.stringify(fate.value)}: on every CronJob of ${f.file}` : fate.kind === "secret" ? `${name}: a secret, through the stage's Secret (secrets.env) for every CronJob of ${f.file}` : `${name}: not carried: ${fate.why}`;
+        lines.push(`  env ${shown}  ${at(fact.source)}`);
+      }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
     for (const j of m.cron.jobs)
       lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}${cronControlText(j)}  ${at(j.source)}`);

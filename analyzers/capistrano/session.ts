@@ -3,7 +3,7 @@
 // `server`, `role`, `task`, `before`...) act on a model of Capistrano's own state. Expressions go
 // through the shared evaluator; whatever is not static becomes an Unknown with its source, and
 // statements we do not model are reported as warnings, never run and never a crash.
-import { afterDefaults, type LockedCap } from "./after-defaults.js";
+import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js";
 import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
@@ -744,6 +744,12 @@ export class Session {
       const w = afterDefaults(target, f.parsed.file, this.opts.lockedCap ?? null, f.parsed.file === this.stageFile);
       this.warnAt(f, node, w.message);
       if (w.aborts) this.capAborts.push({ message: w.message, source: this.src(f, node) });
+      if (w.loaded) {
+        // Before 3.5.0 its tasks and hooks ran on the stage: the stage's plugin, without its defaults.
+        const at = this.src(f, node);
+        this.requires.push({ value: target, source: at });
+        for (const d of lateDefaults(target, `${at.file}:${at.line}`)) if (!this.vars.has(d.name)) this.vars.set(d.name, { unknown: d.why }, at);
+      }
     }
     const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });

@@ -1,7 +1,7 @@
 // What each stage's deploy passed to `whenever --set`: whenever/capistrano runs
 // `whenever --update-crontab <identifier> --set <whenever_variables>` (its whenever_update_flags, v2
 // and v3 alike) through the servers' shell, and whenever's JobList#pre_set reads that word as
-// `name=value&name=value` (each pair cut at `=`, empty names and values skipped). A value the
+// `name=value&name=value` (each pair cut at `=`, empty names and values skipped, a name's first value kept). A value the
 // Capistrano evaluation could not know stays unknown, under its name.
 import type { RValue, Source, Stage, Unknown } from "../../src/model.js";
 import { isInterp, isUnknown } from "../../src/model.js";
@@ -137,8 +137,16 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
   const word = literal(first) === "--set" ? words[at + 1] ?? [] : [(first[0] as string).slice("--set=".length), ...first.slice(1)];
   const set: PreSet = {};
   let unnamed = false;
+  // whenever's `set` keeps a pre-set variable's FIRST value (JobList#set returns when
+  // @pre_set_variables has it). A piece not known may hold `&name=value` and so set a variable
+  // before a known pair that comes after it, or hold a quote or a space and move that pair out of
+  // the --set word: from the first such piece on, a known pair is not known to apply.
+  let firstUnknown: string | null = null;
+  const shown = (ps: Piece[]) => ps.map((p) => (typeof p === "string" ? p : isCap(p) ? `#{${p.cap}}` : `<${p.unknown}>`)).join("");
   for (const pair of splitPieces(word, "&")) {
     if (!pair.length) continue;
+    const after = firstUnknown;
+    if (firstUnknown === null && pair.some((p) => typeof p !== "string" && !isCap(p))) firstUnknown = shown(pair);
     const parts = splitPieces(pair, "=");
     if (parts.length < 2) {
       // no literal `=`: skipped by whenever, unless a piece not known holds one
@@ -154,9 +162,14 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
     const value = parts[1]!;
     const text = literal(value);
     if (!name.trim() || text === "") continue;
+    if (name.trim() in set) continue;
+    if (after !== null) {
+      set[name.trim()] = { unknown: `the deploy passes ${name.trim()}=${shown(value)} to whenever (${from.file}:${from.line}) after \`${after}\`, a piece not known statically: whenever keeps a variable's first value, and that piece may already have set ${name.trim()} (or, holding a quote or a space, moved this pair out of the --set word)` };
+      continue;
+    }
     // The release directory whenever ran in stays that reference: it is the image's app directory.
     const only = value.length === 1 && isCap(value[0]) ? value[0] : null;
-    set[name.trim()] = text !== null ? text.trim() : only ?? { unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${value.map((p) => (typeof p === "string" ? p : isCap(p) ? `#{${p.cap}}` : `<${p.unknown}>`)).join("")}` };
+    set[name.trim()] = text !== null ? text.trim() : only ?? { unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${shown(value)}` };
   }
   // Pairs the deploy passes that this reading cannot name may set any variable: whenever's own
   // defaults (`environment` production, `path` the release) are then not known to apply either.

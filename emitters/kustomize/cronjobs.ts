@@ -7,12 +7,10 @@ import { appImage, labels, webName } from "./names.js";
 import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
-import { isEnvKey } from "../encode/envfile.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/secret-env.js";
 
 /** Annotation of a CronJob written suspended because it supervised the servers' processes: the reason and the Deployment that replaces it. */
 export const CRON_PROCESS_CONTROL_ANNOTATION = "rails2k8s.dev/supervised-process";
@@ -186,17 +184,9 @@ function scheduleEnv(settings: CronFacts["settings"], file: string, out: EmitRes
   for (const [key, fact] of Object.entries(settings)) {
     if (!key.startsWith("env:")) continue;
     const name = key.slice(4);
-    if (name === "PATH" || name === "MAILTO") {
-      out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${name === "PATH" ? "it named the servers' directories; the image has its own PATH" : "cron mailed job output; it is in the pod's log now"}`, source: fact.source });
-      continue;
-    }
-    if (secretEnvEntry(name, typeof fact.value === "string" ? fact.value : null)) continue;
-    const value = typeof fact.value === "string" ? fact.value : typeof fact.value === "number" || typeof fact.value === "boolean" ? String(fact.value) : null;
-    if (value === null || !isEnvKey(name)) {
-      out.notes.push({ message: `${file}: env ${JSON.stringify(name)} ${value === null ? "has a value not known statically" : "is not an environment variable name"}; not carried to the CronJobs: set it in the stage's config.env`, source: fact.source });
-      continue;
-    }
-    env.push({ name, value });
+    const fate = cronEnvFate(name, fact.value);
+    if (fate.kind === "left-out") out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${fate.why}`, source: fact.source });
+    else if (fate.kind === "carried") env.push({ name, value: fate.value });
   }
   return env;
 }

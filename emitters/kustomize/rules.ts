@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
 import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, SidekiqOptionWords, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
-import { secretEnvName } from "../../src/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
+import { isEnvKey } from "../encode/envfile.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/names.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -1344,4 +1345,26 @@ export function migrateArgs(model: ModelLike): string[] {
   const v = model.rails.railsVersion?.value;
   const major = v ? Number.parseInt(v, 10) : NaN;
   return Number.isFinite(major) && major < 5 ? ["bundle", "exec", "rake", "db:migrate"] : ["bundle", "exec", "rails", "db:migrate"];
+}
+
+/**
+ * What becomes of one whenever `env :NAME, value` line (written at the top of the crontab, so every
+ * job of that file had it): carried onto each CronJob's container, carried through the stage's
+ * Secret (config.ts puts it in secrets.env), or left out with the reason. PATH named the servers'
+ * directories (rbenv shims, /usr/local) and would hide the image's; MAILTO mailed cron output, which
+ * is the pod's log now. A value only whenever's run on the server knew (`ENV['PATH']`) is left out
+ * and named, never guessed. Used by the CronJob emitter and the report alike.
+ */
+export type CronEnvFate = { kind: "carried"; value: string } | { kind: "secret" } | { kind: "left-out"; why: string };
+export function cronEnvFate(name: string, value: RValue): CronEnvFate {
+  if (name === "PATH") return { kind: "left-out", why: "it named the servers' directories; the image has its own PATH" };
+  if (name === "MAILTO") return { kind: "left-out", why: "cron mailed job output; it is in the pod's log now" };
+  if (secretEnvEntry(name, typeof value === "string" ? value : null)) return { kind: "secret" };
+  const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+  if (!isEnvKey(name)) return { kind: "left-out", why: "is not an environment variable name; set it in the stage's config.env" };
+  if (text === null) {
+    const env = value && typeof value === "object" && !Array.isArray(value) && typeof (value as { env?: unknown }).env === "string" ? (value as { env: string }).env : null;
+    return { kind: "left-out", why: `${env ? `its value is ENV[${JSON.stringify(env)}] of whenever's run on the server` : "has a value not known statically"}; set it in the stage's config.env` };
+  }
+  return { kind: "carried", value: text };
 }

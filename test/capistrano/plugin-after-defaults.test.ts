@@ -72,9 +72,21 @@ describe("a Capistrano 3 plugin required in a stage file", () => {
   it("with the lock pinning a Capistrano before 3.5.0 (no immutable load:defaults yet): the stage deployed with the plugin, without its defaults", async () => {
     const m = await analyzeFiles(memoryRepo(lockingCap(files('require "whenever/capistrano"\nserver "stg.reel.example.org", roles: %w[app web db]\n'), "3.4.1")), "reel");
     const warning = m.problems.find((p) => AFTER.test(p.message))!;
-    expect(warning.message).toMatch(/; Capistrano 3\.4\.1 \(Gemfile\.lock:\d+\) predates 3\.5\.0, which made that an abort, so the plugin loaded: its tasks and hooks ran on this stage, but its load:defaults, added after it had run, never ran/);
+    expect(warning.message).toMatch(/; Capistrano 3\.4\.1 \(Gemfile\.lock:\d+\) predates 3\.5\.0, which made that an abort, so the plugin loaded: its tasks and hooks ran on this stage, and it is taken as this stage's plugin, but its load:defaults, added after it had run, never ran/);
     expect(m.stages.every((s) => s.capAborts === undefined)).toBe(true);
     expect(emitMigrationGuide(m, {}, []).content).not.toContain("## Stages no deploy ran");
+    // Its tasks ran there: the stage's plugin, the warning kept; what its defaults would have set is unknown there.
+    expect(warning.message).toMatch(/it is taken as this stage's plugin, .*each value it would have defaulted is unknown there/);
+    const staging = m.stages.find((s) => s.name === "staging")!;
+    expect(staging.plugins?.map((p) => [p.value, p.source.file, p.source.line])).toEqual([["whenever/capistrano", "config/deploy/staging.rb", 1]]);
+    expect(m.stages.find((s) => s.name === "production")!.plugins).toBeUndefined();
+    expect(staging.variables["whenever_roles"]?.value).toEqual({ unknown: expect.stringMatching(/whenever\/capistrano was required after load:defaults ran \(config\/deploy\/staging.rb:1\), so its default for whenever_roles never applied there/) });
+    expect(m.stages.find((s) => s.name === "production")!.variables["whenever_roles"]).toBeUndefined();
+  });
+
+  it("before 3.5.0, a value the stage file sets after the late require is its own, not unknown", async () => {
+    const m = await analyzeFiles(memoryRepo(lockingCap(files('require "whenever/capistrano"\nset :whenever_roles, [:app]\nserver "stg.reel.example.org", roles: %w[app web db]\n'), "3.4.1")), "reel");
+    expect(m.stages.find((s) => s.name === "staging")!.variables["whenever_roles"]?.value).toEqual([{ sym: "app" }]);
   });
 
   it("a plugin whose load:defaults was not read: whether cap aborted is not known, and no stage is said to abort", async () => {

@@ -146,4 +146,62 @@ describe("a whenever job that supervised the servers' worker", () => {
     expect(processControlOf({ repo, problem: () => {} }, job("q:a[b("))?.what.join("\n")).toMatch(/lib\/tasks\/odd.rake:3/);
     expect(processControlOf({ repo, problem: () => {} }, job("q:a.b"))).toBeNull();
   });
+
+  // A status check reads a pid file and asks whether that pid lives, to print it: nothing is started,
+  // stopped or signalled (signal 0 delivers nothing).
+  const STATUS: Record<string, string> = {
+    "lib/tasks/status.rake": `namespace :status do
+  task workers: :environment do
+    pid_path = Rails.root.join("tmp", "pids", "sidekiq.pid")
+    pid = File.exist?(pid_path) ? File.read(pid_path).to_i : nil
+    alive = pid && (Process.kill(0, pid) rescue false)
+    puts "sidekiq #{alive ? "up" : "down"}"
+    puts \`ps aux | grep [s]idekiq\`
+  end
+  task relay: :environment do
+    File.write("tmp/pids/relay.pid", Process.pid.to_s)
+  end
+  task odd: :environment do
+    pid_path = ENV.fetch("PID_DIR", "tmp/pids") + "/sidekiq.pid"
+    puts pid_path
+  end
+  task bounce: :environment do
+    Ops::Restarter.run
+  end
+  task loop: :environment do
+    PingA.go
+  end
+end
+`,
+    "lib/ops/restarter.rb": "module Ops\n  class Restarter\n    def self.run = Fleet.bounce\n  end\nend\n",
+    "app/services/fleet.rb": "class Fleet\n  def self.bounce\n    WorkerLauncher.start_daemon\n  end\nend\n",
+    "lib/worker_launcher.rb": 'class WorkerLauncher\n  def self.start_daemon\n    Process.kill("TERM", File.read("tmp/pids/sidekiq.pid").to_i)\n  end\nend\n',
+    "lib/ping_a.rb": "class PingA\n  def self.go = PingB.go\nend\n",
+    "lib/ping_b.rb": "class PingB\n  def self.go = PingA.go\nend\n",
+    "bin/live": "",
+  };
+  const rake = (task: string) => ({ schedules: ["* * * * *"], type: "rake", task, command: task, roles: [], source: { file: "config/schedule.rb", line: 1 } });
+  const cmd = (task: string) => ({ schedules: ["* * * * *"], type: "command", task, command: task, roles: [], source: { file: "config/schedule.rb", line: 1 } });
+
+  it("a job that only reads a pid file or ps to report is not suspended; writing the pid file, or a use not clearly a read, is", () => {
+    const ctx = { repo: memoryRepo({ ...FILES, ...STATUS }), problem: () => {} };
+    expect(processControlOf(ctx, rake("status:workers"))).toBeNull();
+    expect(processControlOf(ctx, cmd("test -f tmp/pids/sidekiq.pid && kill -0 $(cat tmp/pids/sidekiq.pid) && echo up"))).toBeNull();
+    expect(processControlOf(ctx, rake("status:relay"))?.what).toEqual(["writes or removes the pid file `tmp/pids/relay.pid` (lib/tasks/status.rake:10)"]);
+    // Not clearly a read: kept suspended, and the mark says why at its line.
+    expect(processControlOf(ctx, rake("status:odd"))?.what).toEqual(["uses the pid file `/sidekiq.pid`, not read here as only reading it (lib/tasks/status.rake:13)"]);
+    // Signals and service managers stay control.
+    expect(processControlOf(ctx, cmd("kill -0 $(cat tmp/pids/sidekiq.pid) || kill -9 1"))?.what.join()).toMatch(/runs `kill -9 1`/);
+    expect(processControlOf(ctx, cmd("sudo systemctl restart sidekiq"))).not.toBeNull();
+    expect(processControlOf(ctx, cmd("service sidekiq start"))?.processes).toEqual(["sidekiq"]);
+  });
+
+  it("follows constants three steps (rake → Ops::Restarter → Fleet → WorkerLauncher), each file once", () => {
+    const ctx = { repo: memoryRepo({ ...FILES, ...STATUS }), problem: () => {} };
+    const bounce = processControlOf(ctx, rake("status:bounce"));
+    expect(bounce?.what).toContain("signals a process by its pid (`Process.kill`) (lib/worker_launcher.rb:3)");
+    expect(bounce?.processes).toEqual(["sidekiq"]);
+    // Two files that call each other: read once each, no endless walk.
+    expect(processControlOf(ctx, rake("status:loop"))).toBeNull();
+  });
 });

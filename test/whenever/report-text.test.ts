@@ -69,7 +69,10 @@ describe("a schedule that sets its environment from the server's ENV", () => {
 
   it("is each stage's rails_env in the cron lines, never Ruby text, and the line says why", async () => {
     const model = await analyzeFiles(memoryRepo(app(SCHEDULE)), "bakery");
-    const lines = cronSection(renderReport(model, { color: false }));
+    const all = cronSection(renderReport(model, { color: false }));
+    // (the schedule's `env` lines are listed first, each with its fate: env-lines.test.ts)
+    expect(all.filter((l) => l.startsWith("  env ")).map((l) => l.split(":")[0])).toEqual(["  env PATH"]);
+    const lines = all.filter((l) => !l.startsWith("  env "));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain("#{");
     expect(lines[0]).toMatch(/RAILS_ENV=<the stage's env> .*\[env by stage: production production; staging staging\]/);

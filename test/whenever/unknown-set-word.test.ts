@@ -61,4 +61,22 @@ describe("an unknown --set word vs `whenever -f --set`", () => {
     const flush = m.cron!.jobs.find((j) => j.type === "command")!;
     expect(cronCommand(flush)).toBeNull();
   });
+
+  it("whenever keeps a variable's first value: a known pair after a piece not known is itself not known", async () => {
+    // The real parse: the first pair of a name wins, so a piece that may hold `&path=...` decides path.
+    const first = runWhenever(FILE, { gemfile: true, binRails: true }, "environment=production&environment=staging").lines.map((l) => l.command).join();
+    expect(first).toContain("RAILS_ENV=production");
+    const overridden = runWhenever(FILE, { gemfile: true, binRails: true }, "environment=staging&path=/opt/elsewhere&path=/srv/ledger/current").lines.map((l) => l.command).join();
+    expect(overridden).toContain("cd /opt/elsewhere && bin/flush-outbox");
+
+    const twice = await analyzeFiles(repo(`"'environment=production&environment=staging'"`), "ledger");
+    expect(formatValue(twice.cron!.jobs.find((j) => j.task === "ledger:close")!.command)).toMatch(/RAILS_ENV=production/);
+
+    const m = await analyzeFiles(repo(`"'environment=#{ENV["CRON_ENV"]}&path=/srv/ledger/current'"`), "ledger");
+    const flush = m.cron!.jobs.find((j) => j.type === "command")!;
+    expect(formatValue(flush.command)).not.toMatch(/cd \/srv\/ledger\/current/);
+    expect(cronCommand(flush)).toBeNull();
+    const why = m.problems.filter((p) => /cron\.whenever-variable-unknown/.test(p.message)).map((p) => `${p.file}:${p.line} ${p.message}`);
+    expect(why.some((w) => /^config\/deploy.rb:3 .*path=\/srv\/ledger\/current to whenever .*after `environment=<.*CRON_ENV.*>`, a piece not known statically.*the schedule's `path`/.test(w))).toBe(true);
+  });
 });
