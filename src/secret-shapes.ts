@@ -73,9 +73,10 @@ const PROVIDER_WORDS = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|
 const notPlaceholder = (s: string) => !PLACEHOLDER.test(s);
 /** Credential words in a capitals environment variable's name (`X_AUTHKEY`), beside the name rule of secret-env.ts. */
 const CREDENTIAL_ENV = /^(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|SECRET_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CLIENT_SECRET)$/;
-// A URL as an env value: `scheme://…` (its password, if any, is the URL rule's to cut) or
-// `scheme:dir/file` (a path: a `/`, no `@`, no second `:`), which has no place for a credential (`sqlite3:db/x.sqlite3`).
-const URL_VALUE = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/|[^\s@:/]*\/[^\s@:]*$)/;
+// A URL as an env value: `scheme://…` (its password, if any, is the URL rule's to cut), or a
+// path URL of a scheme that has no user-info at all: `sqlite3:tmp/precompile.sqlite3` (our own
+// placeholder), `file:…`. Any other `word:word/word` may be `user:pass/word` and is not spared.
+const URL_VALUE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/|(?:sqlite3?|file):[^\s@:]*$)/;
 /** Flags and plain words after `=` are settings, not credentials (`secret=true`, `token=required`). */
 const PLAIN_WORD = /^(true|false|nil|null|none|yes|no|required|optional|[A-Z][A-Za-z]*(::[A-Z][A-Za-z]*)*|[a-z]+(_[a-z]+)*)$/;
 

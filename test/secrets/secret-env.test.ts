@@ -84,6 +84,11 @@ describe("every place that decides uses it", () => {
     ["DATABASE_URL=sqlite3:tmp/precompile.sqlite3 rake assets:precompile", "DATABASE_URL=sqlite3:tmp/precompile.sqlite3 rake assets:precompile"],
     // ...but a value with a colon and no path is not spared as a URL.
     ["DATABASE_URL=live:a8f3k29x rake x", "DATABASE_URL=[secret] rake x"],
+    // A user:password pair whose password holds a `/` has a URL's shape, not a path URL's scheme.
+    ["BASIC_AUTH=admin:Pa55/w0rd rake x", "BASIC_AUTH=[secret] rake x"],
+    ["SIDEKIQ_WEB_AUTH=admin:s3cr/et rake x", "SIDEKIQ_WEB_AUTH=[secret] rake x"],
+    ["DATABASE_URL=mysql2:root/S3cretPw rake x", "DATABASE_URL=[secret] rake x"],
+    ["MAILGUN_KEY=key:3ax6b2/x rake x", "MAILGUN_KEY=[secret] rake x"],
     ["SENTRY_DSN=abc123def456 rake x", "SENTRY_DSN=[secret] rake x"],
     ["SMTP_PW=hunter2 rake mail", "SMTP_PW=[secret] rake mail"],
     // The words the text rule always knew, beyond the name rule.
