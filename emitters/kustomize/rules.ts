@@ -1250,11 +1250,20 @@ function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; sou
   const seen = new Set<string>();
   for (const f of nginxFilesFor(model, stage).filter((x) => !x.example && fileHostsBelong(model, stage, x)))
     for (const s of f.servers)
-      for (const n of s.serverNames) {
-        const host = n.value.toLowerCase();
-        if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
-      }
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value))
+          if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
   return out;
+}
+
+/**
+ * The hosts one nginx server_name answers: itself, except nginx's leading-dot form (`.example.org`),
+ * which is the name and every name under it, so the host and its wildcard (every edge target takes
+ * `*.` hosts: HTTPRoute hostnames, Ingress rules, ALB host-header conditions).
+ */
+export function nginxNameHosts(name: string): string[] {
+  const host = name.toLowerCase();
+  return /^\.[^.]/.test(host) ? [host.slice(1), `*${host}`] : [host];
 }
 
 /**
