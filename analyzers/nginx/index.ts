@@ -88,14 +88,28 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
     for (const stage of owner ? [owner] : stages.length ? stages : [null]) {
       // A repo copy of capistrano3-puma's template renders with the gem's defaults for what the stage leaves unset.
-      const rendered = renderTemplate(file, text, stage ? (pumaTemplateStage(ctx, stage, file) ?? stage) : stage, problem);
+      const withDefaults = stage ? pumaTemplateStage(ctx, stage, file, problem) : null;
+      const rendered = renderTemplate(file, text, withDefaults ?? stage, problem);
       const opts: TreeOptions = { entryText: rendered.text, entryLine: rendered.lineOf };
       const tree = loadTree(ctx.repo, file, problem, opts);
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);
-      files.push(nginxFile(file, stage?.name ?? null, directives, problem));
+      const site = nginxFile(file, stage?.name ?? null, directives, problem);
+      files.push(withDefaults ? labelDefaultNames(site, withDefaults) : site);
     }
   }
   return { files };
+}
+
+/**
+ * The server names a rendering took from a gem's default nginx_server_name (capistrano3-puma's
+ * "localhost <application>.local"), labelled as that gem's default so the report says whose they are.
+ */
+function labelDefaultNames(f: NginxFile, stage: Stage): NginxFile {
+  const v = stage.variables["nginx_server_name"];
+  if (!v?.defaultOf || typeof v.value !== "string") return f;
+  const words = new Set(v.value.split(/\s+/));
+  for (const s of f.servers) s.serverNames = s.serverNames.map((n) => (words.has(n.value) ? { ...n, defaultOf: v.defaultOf } : n));
+  return f;
 }
 
 /**

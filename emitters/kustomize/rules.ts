@@ -1103,7 +1103,8 @@ export function nginxTimeToSeconds(time: string): number | null {
 
 /** A server_name the edge can route: a host name or a `*.` wildcard; not `_`, regexes, IPs or localhost. */
 export function isRoutableHost(name: string): boolean {
-  if (!name || name === "_" || name.startsWith("~") || name === "localhost") return false;
+  // localhost, and .local names (mDNS, RFC 6762: resolved on the local network only, never by DNS)
+  if (!name || name === "_" || name.startsWith("~") || name === "localhost" || /\.local$/i.test(name)) return false;
   if (/^\d+(\.\d+){3}$/.test(name)) return false;
   return /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(name);
 }
