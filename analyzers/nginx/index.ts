@@ -20,7 +20,8 @@ const DEPLOY_DIRS = /^(?:config|lib\/capistrano|deploy|script|scripts|docker|\.d
 /** Folders that are never the app's own deploy config (vendored gems, tests, build output, docs, app code). */
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:docs?|app)\//;
 /** A copy meant to be edited before use: read, and marked, so its limits are carried but its hosts are not taken as facts. */
-export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+export { EXAMPLE_SUFFIX } from "../../src/model.js";
+import { EXAMPLE_SUFFIX } from "../../src/model.js";
 /** Jinja (Ansible) and Go template files: `nginx.conf.j2`, `site.conf.tpl`. */
 const TEXT_TEMPLATE_SUFFIX = /\.(?:j2|jinja2?|tpl|gotmpl)$/i;
 

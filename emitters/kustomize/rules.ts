@@ -1217,6 +1217,22 @@ export function mailerHostSuggestion(model: ModelLike, stage: Stage): { host: st
 }
 
 /**
+ * The hosts an example copy of the nginx config (config/nginx.conf.example) names for a stage whose
+ * hosts nothing else names, mailer included: read by the rule the real files follow (a plain file's
+ * are the production stage's only). Only a suggestion, cited as an example file's: a copy meant to be
+ * edited before use may hold the upstream project's host, not this deployment's.
+ */
+export function exampleHostSuggestion(model: ModelLike, stage: Stage): { hosts: string[]; source: Source } | null {
+  if (stageHosts(model, stage).length || mailerHostSuggestion(model, stage) || !hostsBelongToStage(model, stage)) return null;
+  const found: { host: string; source: Source }[] = [];
+  for (const f of nginxFilesFor(model, stage).filter((x) => x.example && fileHostsBelong(model, stage, x)))
+    for (const s of f.servers)
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value)) if (isRoutableHost(host) && !found.some((o) => o.host === host)) found.push({ host, source: n.source });
+  return found.length ? { hosts: found.map((h) => h.host), source: found[0]!.source } : null;
+}
+
+/**
  * Whether a mailer host may be offered to this stage: never when another stage's own evidence (its
  * hosts, or the name of a server it deploys to) is that host. An environment file that several stages
  * run (staging with rails_env production) is no one stage's evidence: it is offered only to the stage

@@ -15,6 +15,7 @@ import {
   nginxFilesFor,
   sshHostSuggestion,
   mailerHostSuggestion,
+  exampleHostSuggestion,
   placeholderHost,
   productionStage,
   secretKeys,
@@ -96,7 +97,18 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         format: "host-list",
         source: mailer.source,
       });
-    else if (!stageHosts(model, st).length)
+    else if (exampleHostSuggestion(model, st)) {
+      const ex = exampleHostSuggestion(model, st)!;
+      gaps.push({
+        id: `stage.${st.name}.hosts`,
+        question: `Which host names does stage ${st.name} answer on?`,
+        why: `only an example copy of the nginx config names a host for stage ${st.name}: server_name ${ex.hosts.join(" ")} (from ${ex.source.file}:${ex.source.line}, an example file). An example is a copy to edit before use and may name another deployment's host, so it is not taken as the stage's: the default is that suggestion, to confirm or replace with the stage's own hosts; MIGRATION.md lists it until you answer`,
+        default: ex.hosts,
+        suggestion: true,
+        format: "host-list",
+        source: ex.source,
+      });
+    } else if (!stageHosts(model, st).length)
       gaps.push({
         id: `stage.${st.name}.hosts`,
         question: `Which host names does stage ${st.name} answer on?`,
