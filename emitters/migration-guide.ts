@@ -4,13 +4,14 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import { capAbortShort } from "./kustomize/left-out.js";
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
+import { isExampleFile } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
-import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
+import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -28,7 +29,8 @@ export interface EmitterOutput {
   result: EmitResult;
 }
 
-const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}` : "");
+// An example copy (config/nginx.conf.example) is said to be one wherever a value from it is cited.
+const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}${isExampleFile(s.file) ? " (an example file)" : ""}` : "");
 // Every value (and every message that may carry one) goes through the Markdown encoder: code spans
 // in table cells escape `|` too, prose keeps our own code spans but cannot open structure.
 const code = (s: string): string => mdCode(s);
@@ -279,6 +281,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     if (mailer && hostsSuggested(model, st.name) && edgeHosts(model, st, answers, app).includes(mailer.host))
       steps.push(
         `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${code(mailer.host)}, which only the mailer's ${code("action_mailer.default_url_options")} names (${code(at(mailer.source))}); mail may link to another app (an admin app's mail points at the public site), and routing that host would take its traffic. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or with this one once you know it is this app's) and run ${code("rails2k8s migrate")} again.`,
+      );
+    const example = exampleHostSuggestion(model, st);
+    const routed = example && hostsSuggested(model, st.name) ? edgeHosts(model, st, answers, app) : [];
+    if (example && example.hosts.every((h) => routed.includes(h)))
+      steps.push(
+        `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${example.hosts.map(code).join(", ")}, which only an example copy of the nginx config names (${code(at(example.source))}); an example is edited before use and may name another deployment's host. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or with these once you know they are this deployment's) and run ${code("rails2k8s migrate")} again.`,
       );
   }
   // Data the servers shared between releases (linked_dirs such as public/uploads): an emptyDir in

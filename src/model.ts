@@ -274,6 +274,13 @@ const pathSets = new WeakMap<readonly string[], Set<string>>();
  * Whether the repo holds a file. Analyzers ask this thousands of times (per stage, per include)
  * of a list that can hold 200,000 paths: a Set is built once per list.
  */
+/**
+ * A copy meant to be edited before use (config/nginx.conf.example, database.yml.sample): read, and
+ * cited as an example's wherever its values are, so its limits may be carried but its hosts are never facts.
+ */
+export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+export const isExampleFile = (file: string): boolean => EXAMPLE_SUFFIX.test(file);
+
 export function hasPath(repo: RepoFiles, path: string): boolean {
   let set = pathSets.get(repo.paths);
   if (!set) pathSets.set(repo.paths, (set = new Set(repo.paths)));

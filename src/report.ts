@@ -113,7 +113,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   section("nginx");
   if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
   for (const f of m.nginx.files) {
-    lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}`);
+    lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? " (example copy)" : ""}`);
     if (f.servesStage) lines.push(`    serves stage ${f.servesStage.value} only (its paths lie under that stage's deploy_to)  ${at(f.servesStage.source)}`);
     for (const u of f.upstreams) {
       lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);

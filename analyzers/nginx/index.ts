@@ -1,6 +1,6 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
-import type { AnalyzerContext, Fact, NginxFacts, NginxFile, Problem, Source, Stage } from "../../src/model.js";
+import type { AnalyzerContext, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
@@ -20,7 +20,8 @@ const DEPLOY_DIRS = /^(?:config|lib\/capistrano|deploy|script|scripts|docker|\.d
 /** Folders that are never the app's own deploy config (vendored gems, tests, build output, docs, app code). */
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\/|^(?:docs?|app)\//;
 /** A copy meant to be edited before use: read, and marked, so its limits are carried but its hosts are not taken as facts. */
-export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+export { EXAMPLE_SUFFIX } from "../../src/model.js";
+import { EXAMPLE_SUFFIX } from "../../src/model.js";
 /** Jinja (Ansible) and Go template files: `nginx.conf.j2`, `site.conf.tpl`. */
 const TEXT_TEMPLATE_SUFFIX = /\.(?:j2|jinja2?|tpl|gotmpl)$/i;
 
@@ -44,7 +45,27 @@ export function isNginxCandidate(path: string, text: () => string | null): boole
   return /nginx/i.test(path) && (/\.conf$/.test(inner) || path.includes("/nginx/")) && !parseConf(t).error;
 }
 
-export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts {
+/**
+ * The repo templates a deploy task renders with its own ERB helper (`template("nginx_conf.rb",
+ * "#{dir_conf}/nginx.conf")`, a Capistrano 2 recipe's) to a path nginx reads: a destination named
+ * for nginx or under an nginx folder (/etc/nginx/, sites-available, sites-enabled, conf.d). Their
+ * names need not end in .erb (`nginx_conf.rb`), so the scan by name misses them; the render says
+ * what they are. Only files that hold nginx blocks: a helper may render anything.
+ */
+const NGINX_DESTINATION = /nginx|sites-(?:available|enabled)\/|conf\.d\//i;
+function renderedToNginx(ctx: AnalyzerContext, tasks: TaskDef[], text: (p: string) => string | null): { file: string; render: TemplateRender }[] {
+  const out: { file: string; render: TemplateRender }[] = [];
+  for (const t of tasks)
+    for (const r of t.renders ?? []) {
+      const dest = r.destination.replace(/^["']|["']$/g, "");
+      if (!NGINX_DESTINATION.test(dest) || out.some((o) => o.file === r.template) || NEVER.test(r.template)) continue;
+      const body = text(r.template);
+      if (body !== null && NGINX_CONTENT.test(body)) out.push({ file: r.template, render: r });
+    }
+  return out;
+}
+
+export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskDef[] = []): NginxFacts {
   const seen = new Set<string>();
   // Problems of a template are the same for every stage; say each once.
   const problem = (p: Problem) => {
@@ -80,7 +101,11 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
   }
   claimByDeployTo(files, stages);
 
-  for (const file of candidates.filter(isErb)) {
+  // A template the deploy renders to nginx's path through its own helper is read as ERB, whatever its name.
+  const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
+  for (const r of rendered)
+    problem({ file: r.file, line: 1, message: `read as an nginx template: task renders it through ERB to ${r.render.destination.replace(/^["']|["']$/g, "")} (${r.render.source.file}:${r.render.source.line})`, severity: "warning" });
+  for (const file of [...candidates.filter(isErb), ...rendered.map((r) => r.file)]) {
     const text = textOf(file);
     if (text === null) continue;
     // A template in a stage's own folder (config/deploy/<stage>/, capistrano3-nginx 1.0's default
@@ -88,14 +113,28 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[]): NginxFacts 
     const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
     for (const stage of owner ? [owner] : stages.length ? stages : [null]) {
       // A repo copy of capistrano3-puma's template renders with the gem's defaults for what the stage leaves unset.
-      const rendered = renderTemplate(file, text, stage ? (pumaTemplateStage(ctx, stage, file) ?? stage) : stage, problem);
+      const withDefaults = stage ? pumaTemplateStage(ctx, stage, file, problem) : null;
+      const rendered = renderTemplate(file, text, withDefaults ?? stage, problem);
       const opts: TreeOptions = { entryText: rendered.text, entryLine: rendered.lineOf };
       const tree = loadTree(ctx.repo, file, problem, opts);
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);
-      files.push(nginxFile(file, stage?.name ?? null, directives, problem));
+      const site = nginxFile(file, stage?.name ?? null, directives, problem);
+      files.push(withDefaults ? labelDefaultNames(site, withDefaults) : site);
     }
   }
   return { files };
+}
+
+/**
+ * The server names a rendering took from a gem's default nginx_server_name (capistrano3-puma's
+ * "localhost <application>.local"), labelled as that gem's default so the report says whose they are.
+ */
+function labelDefaultNames(f: NginxFile, stage: Stage): NginxFile {
+  const v = stage.variables["nginx_server_name"];
+  if (!v?.defaultOf || typeof v.value !== "string") return f;
+  const words = new Set(v.value.split(/\s+/));
+  for (const s of f.servers) s.serverNames = s.serverNames.map((n) => (words.has(n.value) ? { ...n, defaultOf: v.defaultOf } : n));
+  return f;
 }
 
 /**

@@ -64,26 +64,47 @@ export function pumaNginxFiles(ctx: AnalyzerContext, stages: Stage[], problem: (
 
 /**
  * A repo copy of the gem's nginx_conf.erb that `template_puma` renders in its place reads the same
- * variables, which the plugin's set_if_empty defaults when the deploy leaves them unset (the same in
- * every release this file knows, 1.x to 7.x): nginx_config_name "<application>_<stage>", the upstream
- * flags "fail_timeout=0", nginx_use_ssl false. The stage with those defaults added, each labelled as
- * the gem's and cited at the Capfile line that loads the plugin; null when the file is no such copy
- * for the stage or the plugin is not loaded. nginx_server_name's default names no real host: left unset.
+ * variables, which the plugin's defaults fill where the deploy leaves them unset (the same in every
+ * release this file knows, 0.x to 7.x): nginx_config_name "<application>_<stage>", nginx_server_name
+ * "localhost <application>.local", the upstream flags "fail_timeout=0", nginx_use_ssl false. Before
+ * 2.0 those defaults are set by `require "capistrano/puma"` itself (lib/capistrano/tasks/puma.cap's
+ * load:defaults, v1.1.0); from 2.0 by the Nginx plugin only. The stage with those defaults added,
+ * each labelled as the gem's and cited at the Capfile line that loads them; null when the file is no
+ * such copy for the stage or nothing loads the defaults. The server_name default names no host the
+ * edge can route (localhost, a .local name: emitters/kustomize/rules.ts isRoutableHost): it is
+ * rendered as the gem rendered it, and never offered as a host.
  */
-export function pumaTemplateStage(ctx: AnalyzerContext, stage: Stage, file: string): Stage | null {
-  if (!overridePaths(stage.name).includes(file) || !pumaPluginLocked(ctx)) return null;
+export function pumaTemplateStage(ctx: AnalyzerContext, stage: Stage, file: string, problem?: (p: Problem) => void): Stage | null {
+  const lock = pumaPluginLocked(ctx);
+  if (!overridePaths(stage.name).includes(file) || !lock) return null;
   const capfile = ctx.repo.read("Capfile");
   if (!("text" in capfile)) return null;
-  const m = LOADS.exec(capfile.text);
+  const m = LOADS.exec(capfile.text) ?? (majorOf(lock.version) < 2 ? LOADS_BEFORE_2.exec(capfile.text) : null);
   if (!m) return null;
   const at = { file: "Capfile", line: capfile.text.slice(0, m.index).split("\n").length };
+  // Before 3.0 the gem's nginx task is loaded by `require "capistrano/puma/nginx"` alone: without
+  // it the deploy has no task that renders the copy (someone ran it by hand, if at all).
+  if (problem && !LOADS.test(capfile.text))
+    problem({
+      file,
+      line: 1,
+      message: `a copy of ${PUMA_PLUGIN}'s nginx template, read as the gem's \`template_puma\` renders it with ${PUMA_PLUGIN} ${lock.version}'s defaults (Capfile:${at.line}); the Capfile never loads the gem's nginx task (capistrano/puma/nginx), so no task of this deploy installed it: the servers' nginx site may differ`,
+      severity: "warning",
+    });
   const application = word(stage.variables["application"]?.value);
   const flags = stage.variables["nginx_flags"]?.value ?? "fail_timeout=0";
   const defaults: Record<string, RValue> = { nginx_flags: "fail_timeout=0", nginx_http_flags: flags, nginx_socket_flags: flags, nginx_use_ssl: false };
-  if (application && /^[\w.-]+$/.test(application)) defaults["nginx_config_name"] = `${application}_${stage.name}`;
+  if (application && /^[\w.-]+$/.test(application)) {
+    defaults["nginx_config_name"] = `${application}_${stage.name}`;
+    defaults["nginx_server_name"] = `localhost ${application}.local`;
+  }
   const added = Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in stage.variables)).map(([k, value]) => [k, { value, source: at, defaultOf: PUMA_PLUGIN }]));
   return Object.keys(added).length ? { ...stage, variables: { ...added, ...stage.variables } } : null;
 }
+
+/** `require "capistrano/puma"`: before 2.0 it loads puma.cap, whose load:defaults sets the nginx variables too. */
+const LOADS_BEFORE_2 = /^[ \t]*require[ \t(]+["']capistrano\/puma["']/m;
+const majorOf = (version: string): number => Number.parseInt(version, 10);
 
 const word = (v: RValue | undefined): string | null => (v === undefined || !isKnown(v) ? null : rubyToS(v));
 

@@ -1104,7 +1104,8 @@ export function nginxTimeToSeconds(time: string): number | null {
 
 /** A server_name the edge can route: a host name or a `*.` wildcard; not `_`, regexes, IPs or localhost. */
 export function isRoutableHost(name: string): boolean {
-  if (!name || name === "_" || name.startsWith("~") || name === "localhost") return false;
+  // localhost, and .local names (mDNS, RFC 6762: resolved on the local network only, never by DNS)
+  if (!name || name === "_" || name.startsWith("~") || name === "localhost" || /\.local$/i.test(name)) return false;
   if (/^\d+(\.\d+){3}$/.test(name)) return false;
   return /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(name);
 }
@@ -1217,6 +1218,22 @@ export function mailerHostSuggestion(model: ModelLike, stage: Stage): { host: st
 }
 
 /**
+ * The hosts an example copy of the nginx config (config/nginx.conf.example) names for a stage whose
+ * hosts nothing else names, mailer included: read by the rule the real files follow (a plain file's
+ * are the production stage's only). Only a suggestion, cited as an example file's: a copy meant to be
+ * edited before use may hold the upstream project's host, not this deployment's.
+ */
+export function exampleHostSuggestion(model: ModelLike, stage: Stage): { hosts: string[]; source: Source } | null {
+  if (stageHosts(model, stage).length || mailerHostSuggestion(model, stage) || !hostsBelongToStage(model, stage)) return null;
+  const found: { host: string; source: Source }[] = [];
+  for (const f of nginxFilesFor(model, stage).filter((x) => x.example && fileHostsBelong(model, stage, x)))
+    for (const s of f.servers)
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value)) if (isRoutableHost(host) && !found.some((o) => o.host === host)) found.push({ host, source: n.source });
+  return found.length ? { hosts: found.map((h) => h.host), source: found[0]!.source } : null;
+}
+
+/**
  * Whether a mailer host may be offered to this stage: never when another stage's own evidence (its
  * hosts, or the name of a server it deploys to) is that host. An environment file that several stages
  * run (staging with rails_env production) is no one stage's evidence: it is offered only to the stage
@@ -1251,11 +1268,20 @@ function hostsFromNginxOnce(model: ModelLike, stage: Stage): { host: string; sou
   const seen = new Set<string>();
   for (const f of nginxFilesFor(model, stage).filter((x) => !x.example && fileHostsBelong(model, stage, x)))
     for (const s of f.servers)
-      for (const n of s.serverNames) {
-        const host = n.value.toLowerCase();
-        if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
-      }
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value))
+          if (isRoutableHost(host) && !seen.has(host)) seen.add(host), out.push({ host, source: n.source });
   return out;
+}
+
+/**
+ * The hosts one nginx server_name answers: itself, except nginx's leading-dot form (`.example.org`),
+ * which is the name and every name under it, so the host and its wildcard (every edge target takes
+ * `*.` hosts: HTTPRoute hostnames, Ingress rules, ALB host-header conditions).
+ */
+export function nginxNameHosts(name: string): string[] {
+  const host = name.toLowerCase();
+  return /^\.[^.]/.test(host) ? [host.slice(1), `*${host}`] : [host];
 }
 
 /**

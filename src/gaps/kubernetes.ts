@@ -12,8 +12,10 @@ import {
   MAX_REPLICAS_ANSWER,
   healthPath,
   stageHosts,
+  nginxFilesFor,
   sshHostSuggestion,
   mailerHostSuggestion,
+  exampleHostSuggestion,
   placeholderHost,
   productionStage,
   secretKeys,
@@ -95,14 +97,23 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         format: "host-list",
         source: mailer.source,
       });
-    else if (!stageHosts(model, st).length)
+    else if (exampleHostSuggestion(model, st)) {
+      const ex = exampleHostSuggestion(model, st)!;
+      gaps.push({
+        id: `stage.${st.name}.hosts`,
+        question: `Which host names does stage ${st.name} answer on?`,
+        why: `only an example copy of the nginx config names a host for stage ${st.name}: server_name ${ex.hosts.join(" ")} (from ${ex.source.file}:${ex.source.line}, an example file). An example is a copy to edit before use and may name another deployment's host, so it is not taken as the stage's: the default is that suggestion, to confirm or replace with the stage's own hosts; MIGRATION.md lists it until you answer`,
+        default: ex.hosts,
+        suggestion: true,
+        format: "host-list",
+        source: ex.source,
+      });
+    } else if (!stageHosts(model, st).length)
       gaps.push({
         id: `stage.${st.name}.hosts`,
         question: `Which host names does stage ${st.name} answer on?`,
         why:
-          (prod && prod.name !== st.name
-            ? `no nginx config rendered for stage ${st.name}, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
-            : `no nginx server_name, stage variable (${model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url"}) or mailer default_url_options names the hosts of stage ${st.name}`) +
+          noHostsWhy(model, st, prod?.name ?? null) +
           `. The default ${placeholderHost(app, st.name)} is a placeholder under the reserved .invalid domain: it never resolves, and MIGRATION.md lists it until you answer` +
           sshHostWhy(model, st),
         default: [placeholderHost(app, st.name)],
@@ -264,6 +275,28 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
 }
 
 /** The Mina stage's SSH host, offered as what it is: where the deploy logged in, not where the site answers. */
+/**
+ * Why nothing names a stage's hosts, from the same files the hosts are read from (nginxFilesFor):
+ * a config rendered for the stage that names no routable host is said to be one, with the names it
+ * does hold and whose default they are; "no nginx config rendered" only where none was.
+ */
+function noHostsWhy(model: ModelForGaps, st: Stage, prod: string | null): string {
+  const variables = model.capistrano?.tool === "mina" ? "nginx_server_name, server_name, url; Mina's domain is its SSH host" : "nginx_server_name, server_name, domain, url";
+  const rendered = nginxFilesFor(model, st).filter((f) => f.stage === st.name);
+  if (rendered.length) {
+    const names = rendered.flatMap((f) => f.servers.flatMap((s) => s.serverNames));
+    const files = [...new Set(rendered.map((f) => f.file))].join(", ");
+    const byDefault = [...new Set(names.filter((n) => n.defaultOf).map((n) => n.defaultOf!))];
+    const held = names.length
+      ? `its server_name ${[...new Set(names.map((n) => n.value))].join(" ")}${byDefault.length ? ` (${byDefault.join(", ")}'s default nginx_server_name)` : ""} is no host the edge can route (localhost, .local and regular-expression names never resolve through DNS)`
+      : "it has no server_name";
+    return `the nginx config rendered for stage ${st.name} (${files}) names no host: ${held}; no stage variable (${variables}) or mailer default_url_options names one either`;
+  }
+  return prod && prod !== st.name
+    ? `no nginx config rendered for stage ${st.name}, stage variable (${variables}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
+    : `no nginx server_name, stage variable (${variables}) or mailer default_url_options names the hosts of stage ${st.name}`;
+}
+
 function sshHostWhy(model: ModelForGaps, st: Stage): string {
   const ssh = sshHostSuggestion(model, st);
   return ssh

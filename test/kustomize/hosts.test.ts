@@ -128,3 +128,41 @@ describe("a host only the mailer names", () => {
     expect(result.provenance.find((p) => p.what.startsWith("hosts "))!.what).toBe("hosts bookings.example.net (Capistrano :domain)");
   });
 });
+
+describe("a host only an example nginx config names", () => {
+  // A Capistrano 2 app whose only nginx config is config/nginx.conf.example: its limit was carried
+  // but its server_name ignored, and the hosts question said nothing named the hosts.
+  const example = () =>
+    analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy'\n",
+        "config/deploy.rb": "set :application, 'quire'\nset :repository, 'git@example.com:acme/quire.git'\nrole :web, 'quire.example.org'\nrole :app, 'quire.example.org'\nrole :db, 'quire.example.org', :primary => true\n",
+        "config/nginx.conf.example": "server {\n  listen 80;\n  server_name quire.example.org;\n  root /srv/quire/current/public;\n  client_max_body_size 12m;\n}\n",
+      }),
+      "quire",
+    );
+
+  it("is the suggested default of the question, cited as from an example file, routed as given, and every citation of the file says it is an example", async () => {
+    const m = await example();
+    const gap = m.gaps.find((g) => g.id === "stage.production.hosts")!;
+    expect(gap).toMatchObject({ default: ["quire.example.org"], suggestion: true, source: { file: "config/nginx.conf.example", line: 3 } });
+    expect(gap.placeholder).toBeUndefined();
+    expect(gap.why).toMatch(/^only an example copy of the nginx config names a host for stage production: server_name quire\.example\.org \(from config\/nginx\.conf\.example:3, an example file\)/);
+    expect(gap.why).not.toMatch(/names the hosts/);
+    const answers = defaultAnswers(m);
+    for (const target of ["gateway", "alb", "ingress-nginx"]) {
+      const { result, stages } = emitAndBuild(m, { ...answers, "edge.target": target });
+      expect(hostsOf(stages["production"]!)).toEqual(["quire.example.org"]);
+      expect(result.provenance.find((p) => p.what.startsWith("hosts "))!.what).toBe("hosts quire.example.org (nginx server_name of config/nginx.conf.example, an example file: a suggestion to confirm)");
+      expect(result.notes.map((n) => n.message)).toContainEqual(expect.stringMatching(/routes quire\.example\.org, which only config\/nginx\.conf\.example, an example file, names/));
+    }
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    expect(md).toMatch(/\*\*Confirm the hosts of stage production\*\*: its edge routes `quire\.example\.org`, which only an example copy of the nginx config names \(`config\/nginx\.conf\.example:3 \(an example file\)`\)/);
+    // the limit it carries is cited as the example's too, never as a bare file:line
+    expect(md).toContain("config/nginx.conf.example:5 (an example file)");
+    expect(md).not.toMatch(/config\/nginx\.conf\.example:\d+(?! \(an example file\)|, an example file)/);
+    // Answered: nothing left to confirm.
+    const own = { ...answers, "stage.production.hosts": ["quire.example.net"] };
+    expect(emitMigrationGuide(m, own, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, own) }))).content).not.toContain("Confirm the hosts of stage production");
+  });
+});

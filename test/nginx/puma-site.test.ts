@@ -4,6 +4,7 @@
 // dropped without a word. Its rendering per stage is checked by the real nginx (`nginx -t`).
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
@@ -94,5 +95,77 @@ describe("a repo copy of capistrano3-puma's nginx template", () => {
     const prodServers = m.nginx.files.filter((f) => f.file === "config/deploy/templates/nginx_conf.erb" && f.stage === "production").flatMap((f) => f.servers);
     expect(prodServers).toHaveLength(2);
     expect(m.problems.filter((p) => p.file === "config/deploy/templates/nginx_conf.erb" && /not known|not run/.test(p.message))).toEqual([]);
+  });
+});
+
+describe("a repo copy of capistrano3-puma 1.x's nginx template, the Capfile requiring only capistrano/puma", () => {
+  // Before 2.0, `require "capistrano/puma"` alone set the nginx variables (puma.cap's load:defaults):
+  // the copy rendered `upstream puma_<application>_<stage>` and `server_name localhost <application>.local`.
+  // Read with no default, it came out as `upstream puma_` and a server with no server_name.
+  const COPY = [
+    "upstream puma_<%= fetch(:nginx_config_name) %> {",
+    "  server unix:/srv/quill/shared/tmp/sockets/puma.sock <%= fetch(:nginx_socket_flags) %>;",
+    "}",
+    "server {",
+    "  listen 80;",
+    "  server_name <%= fetch(:nginx_server_name) %>;",
+    "  client_max_body_size 3G;",
+    "  try_files $uri @puma_<%= fetch(:nginx_config_name) %>;",
+    "  location @puma_<%= fetch(:nginx_config_name) %> { proxy_pass http://puma_<%= fetch(:nginx_config_name) %>; }",
+    "}",
+    "",
+  ].join("\n");
+  const OLD = {
+    ...FILES,
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/puma"\n',
+    "Gemfile.lock": LOCK("1.1.0"),
+    "config/deploy/templates/nginx_conf.erb": COPY,
+    "config/deploy/production.rb": 'server "quill-web1", user: "deploy", roles: %w[app db web]\n',
+  };
+
+  it("renders with the gem's defaults, labelled as its; its localhost and .local names are no host, and the question says what the rendered config names", async () => {
+    const m = await analyzeFiles(memoryRepo(OLD), "quill");
+    for (const n of ["production", "staging"]) {
+      const f = m.nginx.files.find((x) => x.file === "config/deploy/templates/nginx_conf.erb" && x.stage === n)!;
+      expect(f.upstreams.map((u) => u.name)).toEqual([`puma_quill_${n}`]);
+      expect(f.servers[0]!.serverNames.map((s) => [s.value, s.defaultOf])).toEqual([
+        ["localhost", "capistrano3-puma"],
+        ["quill.local", "capistrano3-puma"],
+      ]);
+      expect(stageHosts(m, m.stages.find((s) => s.name === n)!)).toEqual([]);
+      const gap = m.gaps.find((g) => g.id === `stage.${n}.hosts`)!;
+      expect(gap.placeholder).toBe(true);
+      expect(gap.why).toMatch(new RegExp(`^the nginx config rendered for stage ${n} \\(config/deploy/templates/nginx_conf\\.erb\\) names no host: its server_name localhost quill\\.local \\(capistrano3-puma's default nginx_server_name\\)`));
+      expect(gap.why).not.toContain("no nginx config rendered");
+    }
+    // the gem's nginx task is not loaded: said at the template
+    expect(m.problems.filter((p) => p.file === "config/deploy/templates/nginx_conf.erb" && /never loads the gem's nginx task/.test(p.message))).toHaveLength(1);
+  });
+
+  it("what Ruby's ERB renders from the copy with those defaults is what was read, and nginx accepts it", async () => {
+    const m = await analyzeFiles(memoryRepo(OLD), "quill");
+    const dir = tempDir("puma-copy-1x");
+    writeTree(dir, { "nginx_conf.erb": COPY });
+    // The gem's 1.1.0 load:defaults for these variables, in a binding of our own (application quill, stage staging).
+    const ruby = [
+      "require 'erb'",
+      "V = { application: 'quill', stage: 'staging' }",
+      "V[:nginx_config_name] = \"#{V[:application]}_#{V[:stage]}\"",
+      "V[:nginx_server_name] = \"localhost #{V[:application]}.local\"",
+      "V[:nginx_flags] = 'fail_timeout=0'; V[:nginx_socket_flags] = V[:nginx_flags]",
+      "def fetch(k, d = nil) = V.fetch(k, d)",
+      `print ERB.new(File.read(${JSON.stringify(join(dir, "nginx_conf.erb"))})).result(binding)`,
+    ].join("\n");
+    const r = spawnSync("ruby", ["-e", ruby], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("upstream puma_quill_staging {");
+    expect(r.stdout).toContain("server_name localhost quill.local;");
+    const read = m.nginx.files.find((x) => x.file === "config/deploy/templates/nginx_conf.erb" && x.stage === "staging")!;
+    expect(read.upstreams[0]!.name).toBe("puma_quill_staging");
+    expect(read.servers[0]!.serverNames.map((s) => s.value).join(" ")).toBe(/server_name (.*);/.exec(r.stdout)![1]);
+    writeTree(dir, { "main.conf": `events {}\nhttp {\n  error_log ${dir}/error.log;\n  access_log off;\n  include ${join(dir, "site.conf")};\n}\n`, "site.conf": r.stdout.replaceAll("/srv/quill", dir) });
+    const t = runNginx(join(dir, "main.conf"), dir);
+    expect(t.stderr).not.toMatch(/emerg/);
+    expect(t.ok).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { answerBool, answerList } from "../answers.js";
 import {
   stageHosts,
   mailerHostSuggestion,
+  exampleHostSuggestion,
   nginxSizeToBytes,
   nginxTimeToSeconds,
   placeholderHost,
@@ -32,7 +33,7 @@ export interface EdgeSpec {
   /** What named the hosts when the repo did (nginx server_name unless said). */
   hostsVia?: string;
   /** The hosts are the mailer's host, a suggestion nothing else agrees with: to confirm. */
-  hostsToConfirm?: Sourced<string>;
+  hostsToConfirm?: Sourced<string> & { example?: true };
   /** nginx listened with ssl: the edge terminates TLS for these hosts. */
   tls: Sourced<true> | null;
   /** A plain-HTTP server redirected to https. */
@@ -109,7 +110,13 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   // until someone answers the question (src/migrate.ts then no longer marks it a suggestion).
   const mailer = mailerHostSuggestion(model, stage);
   const suggested = model.gaps.some((g) => g.id === `stage.${stage.name}.hosts` && g.suggestion === true);
-  const hostsToConfirm = mailer && suggested && hosts.length === 1 && hosts[0] === mailer.host ? { value: mailer.host, source: mailer.source } : null;
+  const example = exampleHostSuggestion(model, stage);
+  const hostsToConfirm =
+    mailer && suggested && hosts.length === 1 && hosts[0] === mailer.host
+      ? { value: mailer.host, source: mailer.source }
+      : example && suggested && example.hosts.every((h) => hosts.includes(h))
+        ? { value: example.hosts.join(", "), source: example.source, example: true as const }
+        : null;
 
   let tls: EdgeSpec["tls"] = null;
   let httpsRedirect: EdgeSpec["httpsRedirect"] = null;
@@ -209,11 +216,19 @@ export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (${input.spec.hostsVia ?? "nginx server_name"})`, source: src });
   const toConfirm = input.spec.hostsToConfirm;
   if (toConfirm) {
-    out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (action_mailer default_url_options: a suggestion to confirm)`, source: toConfirm.source });
-    out.notes.push({
-      message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which only the mailer's default_url_options names: mail may link to another app, so confirm stage.${input.stage}.hosts (or give this stage's own hosts)`,
-      source: toConfirm.source,
-    });
+    if (toConfirm.example) {
+      out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (nginx server_name of ${toConfirm.source.file}, an example file: a suggestion to confirm)`, source: toConfirm.source });
+      out.notes.push({
+        message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which only ${toConfirm.source.file}, an example file, names: it may name another deployment's host, so confirm stage.${input.stage}.hosts (or give this stage's own hosts)`,
+        source: toConfirm.source,
+      });
+    } else {
+      out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (action_mailer default_url_options: a suggestion to confirm)`, source: toConfirm.source });
+      out.notes.push({
+        message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which only the mailer's default_url_options names: mail may link to another app, so confirm stage.${input.stage}.hosts (or give this stage's own hosts)`,
+        source: toConfirm.source,
+      });
+    }
   }
   const placeholders = input.spec.hosts.filter(isPlaceholderHost);
   if (placeholders.length)
