@@ -1,7 +1,7 @@
 // Sidekiq: config/sidekiq.yml as Sidekiq reads it (ERB, then YAML; keys symbolized, so `:concurrency:`
 // and `concurrency:` are the same; the section named after the Rails env merged over the top level),
 // and the evidence that the app runs it at all. Null when nothing says the app uses sidekiq.
-import type { AnalyzerContext, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage, SidekiqStarted } from "../src/model.js";
+import type { AnalyzerContext, LinkedPath, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage, SidekiqStarted } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
@@ -15,6 +15,10 @@ import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
 import { unwrapCommand } from "../src/service-managers.js";
 import type { SidekiqStagePlugin } from "../src/model.js";
+import { lockedBy, lockedForApp } from "./workers/locked-for-app.js";
+import { backendOfCommand } from "./workers/backends.js";
+import { sidekiqLinkedConfig } from "./workers/sidekiq-linked.js";
+import { sidekiqUnreadSettings } from "./workers/sidekiq-unread-settings.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -48,16 +52,36 @@ export function readSidekiqConfig(ctx: AnalyzerContext, file: string): SidekiqCo
   return facts;
 }
 
-export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = []): SidekiqFacts | null {
+export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = [], linked: LinkedPath[] = []): SidekiqFacts | null {
+  sidekiqUnreadSettings(ctx, cap, rails, stages);
   const evidence: Fact<string>[] = [];
-  const gem = rails.gems["sidekiq"] ?? rails.gems["sidekiq-pro"] ?? rails.gems["sidekiq-ent"];
-  if (gem) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
+  const gemName = ["sidekiq", "sidekiq-pro", "sidekiq-ent"].find((g) => rails.gems[g]);
+  const gem = gemName ? rails.gems[gemName] : undefined;
+  // Locked only as a deploy gem's dependency, or for development: no sign the app runs it (locked-for-app.ts).
+  const locked = gemName ? lockedForApp(ctx, rails, gemName) : null;
+  const weak = locked && !locked.app ? locked.roots : null;
+  if (gem && !weak) evidence.push({ value: `sidekiq ${gem.value} in Gemfile.lock`, source: gem.source });
   for (const r of cap?.requires ?? []) if (/^capistrano\/sidekiq(\/|$)/.test(r.value)) evidence.push({ value: `require "${r.value}" in ${r.source.file}`, source: r.source });
   for (const p of procfile) if (/\bsidekiq\b/.test(p.command)) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
   evidence.push(...deploySidekiqTasks(ctx, cap));
   const file = SIDEKIQ_FILES.find((f) => hasPath(ctx.repo, f)) ?? null;
-  const usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
+  let usesSidekiq = evidence.length > 0 || file !== null || stages.some((s) => s.servers.some((sv) => sv.roles.includes("sidekiq")));
+  if (!usesSidekiq && gem && weak) {
+    // A line of the deploy or of a service file that runs sidekiq still says the servers ran it.
+    const line = sidekiqStartLine(ctx);
+    if (line) {
+      evidence.push(line);
+      usesSidekiq = true;
+    } else
+      ctx.problem({
+        ...gem.source,
+        message: `sidekiq.locked-only: ${gemName} ${gem.value} is in Gemfile.lock only through ${lockedBy(gemName!, weak)}; nothing in the repo starts Sidekiq (no capistrano/sidekiq require, Procfile line, deploy task, service file, sidekiq role or config/sidekiq.yml): no worker is carried`,
+        severity: "warning",
+      });
+  }
   if (!usesSidekiq) return null;
+  // Other evidence decides; the gem is still said, with how it came to be locked.
+  if (gem && weak) evidence.unshift({ value: `sidekiq ${gem.value} in Gemfile.lock (only through ${lockedBy(gemName!, weak)})`, source: gem.source });
   // The deploy's own hooked sidekiq:start/restart task, with literal roles, placed it (capistrano-sidekiq's reading below wins).
   const ownTask = cap && !cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value)) ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
   const ownRoles = ownTask ? Object.values(ownTask)[0]?.roles : undefined;
@@ -106,6 +130,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     if (Object.keys(started).length) facts.started = started;
   }
   mbSidekiq(ctx, cap, stages, facts);
+  sidekiqLinkedConfig(ctx, cap, linked, facts);
   if (!facts.timeout) {
     // Sidekiq's own default: 25 seconds since 6.0 (8 before; its changelog, 6.0). The grace period must cover it.
     const v = gem ? Number(gem.value.split(".")[0]) : NaN;
@@ -113,6 +138,14 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     facts.timeout = { value: dflt, source: file ? { file, line: 0 } : gem?.source ?? evidence[0].source, defaultOf: Number.isFinite(v) ? `Sidekiq ${v < 6 ? "before 6" : "6+"}` : "Sidekiq" };
   }
   return facts;
+}
+
+/** A deploy or service file line that runs sidekiq (`bundle exec sidekiq …`, `service sidekiq restart`). */
+function sidekiqStartLine(ctx: AnalyzerContext): Fact<string> | null {
+  for (const l of startLines(ctx))
+    if (backendOfCommand(l.text)?.id === "sidekiq" || /\b(service|systemctl)\b[\s,:'"]+(\w+[\s,:'"]+)?:?["']?sidekiq\b/.test(l.text))
+      return { value: `${l.service ? "service file" : "deploy"} line: ${l.text.trim().slice(0, 100)}`, source: l.source };
+  return null;
 }
 
 /**

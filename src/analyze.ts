@@ -119,7 +119,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   }
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
-  const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages));
+  const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages, linked));
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));

@@ -931,6 +931,11 @@ export interface SidekiqFacts {
   plugin?: Record<string, SidekiqStagePlugin>;
   /** Per stage name, the processes capistrano-sidekiq started, by its version's rules (analyzers/workers/sidekiq-started.ts). */
   started?: Record<string, SidekiqStarted>;
+  /**
+   * `file` is a linked file: the servers read their shared/ copy, so the values above are the repo's
+   * copy's. `linked` is the linked_files entry, `uploads` the deploy lines that upload the servers' copy.
+   */
+  repoCopy?: { linked: Source; uploads: Source[] };
 }
 
 /** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */

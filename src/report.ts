@@ -189,6 +189,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
         const run = sidekiqOfStage(m, st);
         lines.push(`  sidekiq on stage ${st.name}: ${run.file ?? "no config file"}, concurrency ${run.concurrency}, queues ${run.queues.join(" ") || "(default)"}, timeout ${run.timeout}s${sk.plugin?.[st.name]?.perProcess ? " before its sidekiq_options_per_process (each set's worker below)" : ""}`);
       }
+    // A linked config: the servers read their shared/ copy; what is above is the repo's.
+    if (sk.repoCopy) lines.push(`  sidekiq config ${sk.file} is the repo's copy: it is linked (${at(sk.repoCopy.linked)}${sk.repoCopy.uploads.length ? `; uploaded by ${sk.repoCopy.uploads.map((u) => at(u)).join(", ")}` : ""}), the servers read shared/${sk.file}`);
     for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
   for (const w of m.workers ?? []) {

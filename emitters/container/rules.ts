@@ -6,6 +6,7 @@ import type { Answers, AppModel, AppServerConfig, Fact, NginxDirective, NginxFil
 import { railsEnvOf } from "../../src/model.js";
 import type { Base } from "./packages.js";
 import { versionAtLeast } from "./version.js";
+import { isDeployGem } from "../../src/deploy-gems.js";
 
 type Model = Omit<AppModel, "gaps">;
 
@@ -75,15 +76,7 @@ export function rubyTag(v: string): string {
 
 // --- Gem groups -----------------------------------------------------------------------------------
 
-/** Gems used only to deploy from a workstation (Capistrano and its plugins, Mina, SSH key helpers). */
-export function isDeployGem(name: string): boolean {
-  return (
-    /^capistrano3?([-_].+)?$/.test(name) ||
-    /[-_]capistrano$/.test(name) ||
-    /^mina([-_].+)?$/.test(name) ||
-    ["sshkit", "airbrussh", "net-ssh", "net-scp", "net-sftp", "ed25519", "bcrypt_pbkdf"].includes(name)
-  );
-}
+export { isDeployGem };
 
 /** Groups a running app always needs: never left out of the image. */
 function neededGroups(model: Model): Set<string> {

@@ -186,9 +186,12 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     out.provenance.push({ output, what: `${w.label} command${w.commandFrom === "standard" ? " (the backend's standard command)" : ""}`, source: w.commandSource });
   const sk = model.sidekiq;
   if (w.commandFrom === "sidekiq" && sk) {
-    if (sk.concurrency) out.provenance.push({ output, what: "sidekiq concurrency", source: sk.concurrency.source });
-    for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: "sidekiq queues", source: q.source });
-    if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: "sidekiq timeout → terminationGracePeriodSeconds", source: sk.timeout.source });
+    // A linked config file: the servers ran their shared/ copy, these values are the repo's copy's.
+    const copy = (s: { file: string }) => (sk.repoCopy && s.file === sk.file ? ` (the repo's copy; the servers read the linked shared/${sk.file})` : "");
+    if (sk.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(sk.concurrency.source)}`, source: sk.concurrency.source });
+    for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
+    if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(sk.timeout.source)}`, source: sk.timeout.source });
+    if (sk.repoCopy) out.provenance.push({ output, what: `${sk.file} is a linked file: the servers' copy is not in the repo`, source: sk.repoCopy.linked });
     for (const [stage, p] of Object.entries(sk.plugin ?? {})) {
       if (p.stopWait) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_timeout (its stop's wait before SIGKILL) → terminationGracePeriodSeconds when longer than Sidekiq's own`, source: p.stopWait.source });
       for (const [name, f] of [["sidekiq_concurrency → -c", p.concurrency], ["sidekiq_queue → -q", p.queues], ["sidekiq_config → -C", p.config], ["sidekiq_env → -e", p.env]] as const)
