@@ -17,6 +17,7 @@ import { capfilePath } from "./capistrano/capfile.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
+import { perItem } from "./per-item.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
@@ -145,11 +146,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       ctx.problem({ file: t, line: 1, message: `capistrano3-puma ${pumaLock.version} (${pumaLock.source.file}:${pumaLock.source.line}) renders no puma.rb: this template is not used by the deploy, and its settings are not read`, severity: "warning" });
   files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const out: AppServerConfig[] = [];
-  for (const f of files) {
+  for (const f of files) perItem(ctx, { file: f.file }, `this ${f.kind} config`, undefined, () => {
     const read = ctx.repo.read(f.file);
     if ("error" in read) {
       ctx.problem({ file: f.file, line: 0, message: `cannot read ${f.kind} config: ${read.error}`, severity: "warning" });
-      continue;
+      return;
     }
     const parsed = parseRuby(f.file, read.text);
     for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file: f.file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
@@ -162,7 +163,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
-  }
+  });
   for (const o of out) {
     const by = o.kind === "puma" ? startedBy.get(o.file) : undefined;
     if (by && o.stages.some((s) => by.stages.includes(s)))

@@ -481,7 +481,29 @@ const localBackends: Rule = (m) =>
     // The database first: the one whose silence costs the most.
     .sort((x, y) => Number(y.id === "database.localhost") - Number(x.id === "database.localhost"));
 
-export const RULES: Rule[] = [localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+/**
+ * Several servers of one stage that each hold the primary :db role, where the stage's database.yml
+ * reaches a database on the server itself: Capistrano ran `deploy:migrate` on every one of them,
+ * each against its own local database. They are separate sites of the same code (a copy each, its
+ * own data), not one app's web servers, and one Deployment with N replicas over one database would
+ * merge them. Said first, with every server's line; nothing is migrated per site.
+ */
+const separateSites: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const primaries = st.servers.filter((sv) => sv.primary && sv.roles.includes("db"));
+    if (new Set(primaries.map((sv) => sv.host)).size < 2) return [];
+    const local = (m.localAddresses ?? []).find((a) => /^database\.yml /.test(a.what) && (a.stages.includes(st.name) || a.stages.length === 0));
+    if (!local) return [];
+    const each = primaries.map((sv) => `${sv.host} (${sv.source.file}:${sv.source.line})`).join(", ");
+    return [{
+      id: "stage.separate-sites",
+      message: `stage ${st.name} deploys ${primaries.length} separate sites, not one app: each of ${each} holds the primary :db role, so the deploy migrated each one's own database, and ${local.what} reaches the database on the server itself (${local.source.file}:${local.source.line})`,
+      advice: "The emitted overlay counts these servers as one app's web servers over one database: that merges the sites. Migrate one site at a time (a stage, or a copy of the repo, per site, each with its own DATABASE_URL and hosts), and move each site's data separately.",
+      source: primaries[0]!.source,
+    }];
+  });
+
+export const RULES: Rule[] = [separateSites, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

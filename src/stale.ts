@@ -1,6 +1,9 @@
 // Files rails2k8s wrote on an earlier run and generates no more: the overlay of a stage that now
 // defines no server, or whose stage file is gone. The record (src/generated.ts) is what proves a
-// file was ours: its path is there, and the bytes on disk still hash to what was written. Such a
+// file was ours only together with the file itself: its path is there, the bytes on disk still hash
+// to what was written, and the file starts with the marker the Kustomize emitter writes
+// (GENERATED_MARKER_LINE). The record is committed, so a repo can carry one planted, naming a
+// team's own k8s/overlays file whose hash it knows: without the marker that file is kept. Such a
 // file is staged for deletion in the Tree, so it shows in the review and the dry run like any
 // change and goes with the one atomic write. A file edited since is never deleted: a warning names it.
 import { ANSWERS_FILE } from "./answers.js";
@@ -8,6 +11,10 @@ import { RECORD_PATH, SECRET_RECORD_PATH, sha256, type GeneratedRecord } from ".
 import { GITIGNORE } from "./gitignore.js";
 import { mayDeleteStale, mayGenerate } from "./output-paths.js";
 import { checkRepoPath, type Tree } from "./tree.js";
+import { GENERATED_MARKER_LINE } from "../emitters/contract.js";
+
+/** The file starts with the line only rails2k8s' Kustomize emitter writes there. */
+const carriesMarker = (bytes: Buffer): boolean => bytes.subarray(0, Buffer.byteLength(GENERATED_MARKER_LINE)).equals(Buffer.from(GENERATED_MARKER_LINE, "utf8"));
 
 /** Never deleted, whatever a (possibly planted) record says: rails2k8s' own bookkeeping and the team's .gitignore. */
 const isBookkeeping = (path: string): boolean => path === ANSWERS_FILE || path === GITIGNORE || path === RECORD_PATH || path === SECRET_RECORD_PATH || path.startsWith(".rails2k8s/");
@@ -61,6 +68,10 @@ export function settleStale(tree: Tree, record: GeneratedRecord, generated: Read
       warn(
         `${path}: written by an earlier run, and ${why}; it was ${secret(path) ? "filled in or edited" : "edited"} since, so it is not deleted: delete it yourself once nothing needs it`,
       );
+    else if (!carriesMarker(disk.bytes))
+      // The record says we wrote it, but the file does not: an earlier version's output, or a team
+      // file a (possibly planted) record vouches for. Kept, and kept in the record, so it is named again.
+      warn(`${path}: the record says an earlier run wrote it, and ${why}; but it does not start with rails2k8s' generated-file line, so it is not deleted: delete it yourself if it is not the team's own`);
     else {
       tree.remove(path, { origin: "stale", ...(secret(path) ? { secret: true } : {}), why: `${why}: written by an earlier run and unchanged since, so deleted` });
       delete next[path];

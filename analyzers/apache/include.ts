@@ -42,7 +42,27 @@ function releasePaths(abs: string): string[] {
   return out;
 }
 
+/**
+ * The repo path a server path stands for, by the stage's deploy_to: `<deploy_to>/current/<p>` and
+ * `<deploy_to>/releases/<id>/<p>` are the deployed checkout, and `<p>` the repo path; any other path
+ * is a file of the servers (a `current` elsewhere is some other tree). Null: not under deploy_to.
+ */
+function releasePathUnder(abs: string, deployTo: string): string | null {
+  const d = normalize(deployTo);
+  if (d === null || d === "") return null;
+  if (abs === `${d}/current`) return "";
+  if (abs.startsWith(`${d}/current/`)) return abs.slice(d.length + "/current/".length);
+  const m = /^releases\/[^/]+(?:\/(.*))?$/.exec(abs.startsWith(`${d}/`) ? abs.slice(d.length + 1) : "");
+  return m ? (m[1] ?? "") : null;
+}
+
 export interface IncludeReader {
+  /**
+   * The stage's deploy_to, which says where the deployed checkout sat on its servers: a string when
+   * known; null when the config is read for no stage or the stage's deploy_to is not known (then a
+   * path is mapped by its `current`/`releases` component, said with a warning).
+   */
+  deployTo?: string | null;
   paths: readonly string[];
   read: (path: string) => string | null;
   problem: (p: Problem) => void;
@@ -172,19 +192,23 @@ export function matchRepoFiles(rel: string, paths: readonly string[]): string[] 
   return [...out].sort(byComponents);
 }
 
-type Resolved = { rel: string } | { outside: string } | { unknown: string };
+type Resolved = { rel: string; byPattern?: true } | { outside: string } | { unknown: string };
 
 /** Where an Include's argument leads: repo files, a path of the servers, or not known. */
-function resolve(arg: string, root: string | null, paths: readonly string[]): Resolved {
+function resolve(arg: string, root: string | null, paths: readonly string[], deployTo: string | null | undefined): Resolved {
   if (arg.includes("<%") || arg.includes("R2K_REF_")) return { unknown: `its path ${JSON.stringify(arg)} has a value no stage knows` };
   if (arg.includes("${")) return { unknown: `its path ${JSON.stringify(arg)} uses a Define (\${…}) set on the servers` };
   const abs = arg.startsWith("/") ? arg : root !== null ? `${root.replace(/\/+$/, "")}/${arg}` : null;
   if (abs === null) return { outside: `${arg}, relative to the servers' ServerRoot (the config sets none; httpd's compiled-in one, /etc/apache2 on Debian)` };
   const norm = normalize(abs);
   if (norm === null) return { outside: abs };
+  if (deployTo) {
+    const rel = releasePathUnder(norm, deployTo.replace(/^\/+/, ""));
+    return rel === null ? { outside: `/${norm}` } : { rel };
+  }
   const rels = releasePaths(norm);
   if (!rels.length) return { outside: `/${norm}` };
-  return { rel: rels.find((rel) => matchRepoFiles(rel, paths).length) ?? rels[0]! };
+  return { rel: rels.find((rel) => matchRepoFiles(rel, paths).length) ?? rels[0]!, byPattern: true };
 }
 
 interface Walk {
@@ -218,15 +242,17 @@ function expand(nodes: ApacheDirective[], stack: string[], w: Walk): ApacheDirec
       say("httpd takes one path; not followed");
       continue;
     }
-    const r = resolve(d.args[0]!, w.root, w.reader.paths);
+    const r = resolve(d.args[0]!, w.root, w.reader.paths, w.reader.deployTo);
     if ("unknown" in r) {
       say(`${r.unknown}; its directives are not read`);
       continue;
     }
     if ("outside" in r) {
-      say(`resolves to ${r.outside}, a file of the servers outside the deployed app: not in the repo, so its directives are not read`);
+      say(`resolves to ${r.outside}, a file of the servers outside the deployed app${w.reader.deployTo ? ` (the stage's deploy_to is ${w.reader.deployTo})` : ""}: not in the repo, so its directives are not read`);
       continue;
     }
+    if (r.byPattern)
+      w.reader.problem({ ...d.source, severity: "warning", message: `apache.release-by-pattern: ${d.name} ${d.args.join(" ")}: read as the repo's ${r.rel || "root"} because its path has a current/ or releases/ component; the stage's deploy_to is not known, so that this is the app's own checkout was not checked` });
     let files = matchRepoFiles(r.rel, w.reader.paths);
     // A file the deploy rendered from a template: the repo holds only `<path>.erb`.
     const templates = !files.length && r.rel && !WILDCARD.test(r.rel) ? matchRepoFiles(`${r.rel}.erb`, w.reader.paths) : [];

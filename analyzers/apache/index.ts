@@ -9,6 +9,7 @@ import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "../../src/model.j
 import { secretEnvEntry } from "../../src/secret-env.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
+import { deployToOf } from "../appserver/files.js";
 import { isUnknown } from "../ruby/evaluate.js";
 import { displayValue } from "../nginx/template.js";
 import { EXAMPLE_SUFFIX } from "../nginx/index.js";
@@ -49,7 +50,10 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
   const files: ApacheFile[] = [];
   // Files each config includes: one included by another config is read there, in its place, not again on its own.
   const reachedBy = new Map<string, Set<string>>();
-  const reader = { paths: ctx.repo.paths, read: textOf, problem };
+  // A config read for no one stage maps server paths by the deploy_to every stage shares, when they share one.
+  const deployTos = new Set(stages.map(deployToOf));
+  const common = deployTos.size === 1 ? [...deployTos][0]! : null;
+  const reader = { paths: ctx.repo.paths, read: textOf, problem, deployTo: common };
   for (const file of ctx.repo.paths) {
     if (!isApacheCandidate(file, () => textOf(file))) continue;
     const text = textOf(file)!;
@@ -69,6 +73,7 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
       if (erb) ({ body, refs, lineOf } = render(file, text));
       const stageReader = {
         ...reader,
+        deployTo: stage ? deployToOf(stage) : common,
         render: (f: string, t: string) => {
           const r = render(f, t);
           return { body: r.body, lineOf: r.lineOf, restore: (nodes: ApacheDirective[]) => restore(nodes, r.refs, stage?.name ?? null, problem) };

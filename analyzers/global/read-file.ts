@@ -8,6 +8,7 @@ import type { Scope } from "../ruby/evaluate.js";
 import { isEnvRef, isInterp } from "../ruby/evaluate.js";
 import { loadRubyYaml, isRubyHash, type RubyVal } from "../ruby/yaml.js";
 import { lastAtOrBefore } from "../ruby/line-index.js";
+import { perItem } from "../per-item.js";
 
 export interface GlobalFile {
   file: string;
@@ -30,7 +31,12 @@ export interface ReadOptions {
   trims: boolean;
 }
 
+/** One Global file; an exception reading it costs that file alone (unread: whether Global raises on it is not known). */
 export function readGlobalFile(ctx: AnalyzerContext, file: string, opts: ReadOptions): GlobalFile {
+  return perItem(ctx, { file }, "this Global file", { file, ruby: null, raises: "not read (internal error)", raisesLine: 1, unread: true, envReads: [] }, () => readGlobalFileUnguarded(ctx, file, opts));
+}
+
+function readGlobalFileUnguarded(ctx: AnalyzerContext, file: string, opts: ReadOptions): GlobalFile {
   const r = ctx.repo.read(file);
   if ("error" in r) {
     ctx.problem({ file, line: 0, message: r.error, severity: "error" });

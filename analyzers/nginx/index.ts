@@ -1,5 +1,6 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
+import { perItem } from "../per-item.js";
 import type { AnalyzerContext, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
@@ -78,13 +79,13 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
     const r = ctx.repo.read(p);
     return "text" in r ? r.text : null;
   };
-  const candidates = ctx.repo.paths.filter((p) => isNginxCandidate(p, () => textOf(p)));
+  const candidates = ctx.repo.paths.filter((p) => perItem(ctx, { file: p }, "whether this file is an nginx config", false, () => isNginxCandidate(p, () => textOf(p))));
 
   const files: NginxFile[] = [];
   const includedBy = new Map<string, string>();
   const plain: { file: string; tree: ReturnType<typeof loadTree>; template: TextTemplateKind | null }[] = [];
   const isErb = (f: string) => f.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
-  for (const file of candidates.filter((f) => !isErb(f))) {
+  for (const file of candidates.filter((f) => !isErb(f))) perItem(ctx, { file }, "this nginx file", undefined, () => {
     // A Jinja/Go template is read for what it writes literally; its values stay unresolved.
     const text = textOf(file);
     const template = text === null ? null : textTemplateKind(text);
@@ -93,11 +94,11 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
     const directives = prepared ? restoreTextTemplate(tree.directives, prepared.values, problem) : tree.directives;
     for (const f of tree.files) if (f !== file) includedBy.set(f, file);
     plain.push({ file, tree: { ...tree, directives }, template });
-  }
+  });
   // A file another one includes is read as part of it (listing it alone would count its servers twice).
   for (const { file, tree, template } of plain) {
     if (includedBy.has(file)) continue;
-    files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) });
+    perItem(ctx, { file }, "this nginx file", undefined, () => files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) }));
   }
   claimByDeployTo(files, stages);
 
@@ -105,13 +106,14 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
   const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
   for (const r of rendered)
     problem({ file: r.file, line: 1, message: `read as an nginx template: task renders it through ERB to ${r.render.destination.replace(/^["']|["']$/g, "")} (${r.render.source.file}:${r.render.source.line})`, severity: "warning" });
-  for (const file of [...candidates.filter(isErb), ...rendered.map((r) => r.file)]) {
+  for (const file of [...candidates.filter(isErb), ...rendered.map((r) => r.file)]) perItem(ctx, { file }, "this nginx template", undefined, () => {
     const text = textOf(file);
-    if (text === null) continue;
+    if (text === null) return;
     // A template in a stage's own folder (config/deploy/<stage>/, capistrano3-nginx 1.0's default
     // :nginx_template) is rendered for that stage alone: no other stage's deploy reads it.
     const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
-    for (const stage of owner ? [owner] : stages.length ? stages : [null]) {
+    for (const stage of owner ? [owner] : stages.length ? stages : [null])
+      perItem(ctx, { file }, `this nginx template${stage ? ` for stage ${stage.name}` : ""}`, undefined, () => {
       // A repo copy of capistrano3-puma's template renders with the gem's defaults for what the stage leaves unset.
       const withDefaults = stage ? pumaTemplateStage(ctx, stage, file, problem) : null;
       const rendered = renderTemplate(file, text, withDefaults ?? stage, problem);
@@ -120,8 +122,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);
       const site = nginxFile(file, stage?.name ?? null, directives, problem);
       files.push(withDefaults ? labelDefaultNames(site, withDefaults) : site);
-    }
-  }
+      });
+  });
   return { files };
 }
 

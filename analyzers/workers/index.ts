@@ -3,6 +3,7 @@
 // definitions kept in the repo (systemd units, monit, god). How each backend stops comes from its row
 // in backends.ts; the command is the repo's own line when it is plain words, else the backend's
 // standard command, said so.
+import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
 import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
@@ -330,23 +331,23 @@ export function analyzeWorkers(
     if (god) {
       out.push(...god);
     } else if (ownLines.length && !procfileUnrun) {
-      for (const p of ownLines) warnPinnedEnv(ctx, stages, p.command, p.source, `${b.label} (${p.source.file} ${p.name})`);
-      for (const p of ownLines) {
+      for (const p of ownLines) perItem(ctx, p.source, `this ${b.label} Procfile line`, undefined, () => {
+        warnPinnedEnv(ctx, stages, p.command, p.source, `${b.label} (${p.source.file} ${p.name})`);
         // A line the deploy's foreman ran: its switch of the servers' Ruby off, its roles, count and stop from the run.
         const run = exported ? runOf(exported, p) : null;
         const un = run ? withoutRubySwitch(p.command) : { command: p.command, switch: null };
         const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, un.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, un.command, p.source);
         out.push(run ? withForemanRun(ctx, w, p, run, un.switch) : w);
-      }
+      });
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.
-      for (const x of ownServices) {
+      for (const x of ownServices) perItem(ctx, x.source, `this ${b.label} unit file`, undefined, () => {
         const unit = x.source.file.replace(/^.*\//, "").replace(UNIT_FILE, "");
         const on = unitPlacement(ctx, unit, startedUnits);
         const line = unitCommand(ctx, b, x);
         const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, line, "service", x.source), name: `worker-${b.id}-${slug(unit)}`, carried: true }, x.command, x.source);
         out.push(on ? { ...w, roles: on.roles, evidence: [...w.evidence, { value: `the deploy restarts ${unit} on ${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }], ...(on.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}) } : w);
-      }
+      });
     } else if (ownServices.length === 1) {
       warnPinnedEnv(ctx, stages, ownServices[0]!.command, ownServices[0]!.source, b.label);
       out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
@@ -670,10 +671,10 @@ interface ServiceLine {
 
 function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
   const out: ServiceLine[] = [];
-  for (const file of ctx.repo.paths.filter(isServiceFile)) {
+  for (const file of ctx.repo.paths.filter(isServiceFile)) perItem(ctx, { file }, "this worker source (unit, god or monit file)", undefined, () => {
     const r = ctx.repo.read(file);
-    if ("error" in r) continue;
-    r.text.split(/\r?\n/).forEach((text, i) => {
+    if ("error" in r) return;
+    r.text.split(/\r?\n/).forEach((text, i) => perItem(ctx, { file, line: i + 1 }, "this worker start line", undefined, () => {
       if (!START_LINE.test(text)) return;
       const rest = text.replace(START_LINE, "").trim();
       // A quoted command ends at its closing quote (monit's `"…" as uid app` goes on after it).
@@ -684,8 +685,8 @@ function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
       const count = god ? godWatchCount(file, r.text, i) : null;
       const stop = god ? godWatchStop(file, r.text, i) : {};
       out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}), ...(stop.stopTimeout || stop.memory ? { god: stop } : {}) });
-    });
-  }
+    }));
+  });
   return out;
 }
 

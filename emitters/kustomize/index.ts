@@ -21,6 +21,7 @@ import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.js";
 import { toYaml } from "./yaml.js";
+import { marked } from "./marker.js";
 import { applySecretsBackend, keptEnvFiles } from "./secrets-backend/index.js";
 import { deployModePatches } from "../release/overlay.js";
 import { leftOutNotes, webNotStarted } from "./left-out.js";
@@ -110,6 +111,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
   if (!model.stages.length) out.notes.push({ message: "no Capistrano stage found: one overlay named production was emitted", source: model.name.source });
   out.notes.push(...leftOutNotes(model));
   files.push({ path: "k8s/.gitignore", content: "# Per-stage secrets: values never go into git (see secrets.env.example).\noverlays/*/secrets.env\n" });
-  out.files = files;
+  // k8s/.gitignore is git's file, not Kustomize's: it is never deleted as stale, so it needs no marker.
+  out.files = files.map((f) => (f.path.startsWith("k8s/base/") || f.path.startsWith("k8s/overlays/") ? marked(f) : f));
   return out;
 }

@@ -30,5 +30,8 @@ export function toYaml(objects: unknown[], comment?: string): string {
   return docs.join("---\n");
 }
 
+/** One YAML comment line (`# text\n`): the text's controls stay visible, so it cannot end the comment. */
+export const yamlComment = (text: string): string => `# ${escapeControls(text.replace(/[\r\n]+/g, " "))}\n`;
+
 /** A plain YAML value without comment, for tests and small snippets. */
 export const yamlOf = (value: unknown): string => stringify(value, { lineWidth: 0 });

@@ -187,3 +187,30 @@ describe("hostile Include patterns and paths", () => {
     expect(m.apache!.files.find((f) => f.file === F)!.vhosts[0]!.limitRequestBody).toEqual({ value: "1000", source: { file: "config/current/limits.conf", line: 1 } });
   });
 });
+
+describe("a release path is mapped by the stage's deploy_to", () => {
+  const CAP = {
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
+    "config/deploy/production.rb": 'server "web1.example.org", roles: %w[web app]\n',
+    "config/apache/common/uploads.conf": "LimitRequestBody 52428800\n",
+  };
+  const site = (include: string) => `<VirtualHost *:80>\n  ServerName shelf.example.org\n  Include ${include}\n</VirtualHost>\n`;
+
+  it("under <deploy_to>/current: the repo file, with no pattern warning", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...CAP, "config/deploy.rb": 'set :application, "shelf"\nset :deploy_to, "/home/deploy/apps/shelf"\n', "config/apache/shelf.conf": site("/home/deploy/apps/shelf/current/config/apache/common/*.conf") }), "shelf");
+    expect(m.apache!.files[0]!.vhosts[0]!.limitRequestBody?.value).toBe("52428800");
+    expect(m.problems.filter((p) => p.message.includes("apache.release-by-pattern"))).toEqual([]);
+  });
+
+  it("another app's current/ (not under this deploy_to) is a file of the servers, not the repo's", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...CAP, "config/deploy.rb": 'set :application, "shelf"\nset :deploy_to, "/home/deploy/apps/shelf"\n', "config/apache/shelf.conf": site("/srv/ledger/current/config/apache/common/*.conf") }), "shelf");
+    expect(m.apache!.files[0]!.vhosts[0]!.limitRequestBody).toBeNull();
+    expect(warned(m, "config/apache/shelf.conf", 3, /resolves to \/srv\/ledger\/current\/config\/apache\/common\/\*\.conf, a file of the servers outside the deployed app \(the stage's deploy_to is \/home\/deploy\/apps\/shelf\)/)).toBe(true);
+  });
+
+  it("deploy_to not known: the current/ component decides, and a named warning says so", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...CAP, "config/deploy.rb": 'set :application, "shelf"\nset :deploy_to, ENV.fetch("SHELF_ROOT")\n', "config/apache/shelf.conf": site("/srv/ledger/current/config/apache/common/*.conf") }), "shelf");
+    expect(m.apache!.files[0]!.vhosts[0]!.limitRequestBody?.value).toBe("52428800");
+    expect(warned(m, "config/apache/shelf.conf", 3, /^apache\.release-by-pattern: Include .*deploy_to is not known/)).toBe(true);
+  });
+});

@@ -16,6 +16,7 @@ import { Tree } from "../../src/tree.js";
 import { settleStale } from "../../src/stale.js";
 import { mayDeleteStale, mayGenerate, recordedOutput } from "../../src/output-paths.js";
 import { copyFixture, recordingIo } from "./helpers.js";
+import { GENERATED_MARKER_LINE } from "../../emitters/contract.js";
 
 const noPrompts: Prompts = new Proxy({} as Prompts, { get: (_t, name) => () => Promise.reject(new Error(`unexpected prompt: ${String(name)}`)) });
 const env: MigrateEnv = { interactive: false, prompts: noPrompts, analyze: analyzeDir, emitters: EMITTERS };
@@ -118,15 +119,50 @@ describe("staleness compares paths case-folded", () => {
   it("a record path that differs only in case from one written this run is not deleted", () => {
     const dir = copyFixture("shop");
     mkdirSync(join(dir, "k8s/overlays/production"), { recursive: true });
-    writeFileSync(join(dir, "k8s/overlays/production/Config.env"), "A=1\n");
+    const ours = GENERATED_MARKER_LINE + "A=1\n";
+    writeFileSync(join(dir, "k8s/overlays/production/Config.env"), ours);
     const tree = new Tree(dir);
     const warnings: string[] = [];
-    const record = { "k8s/overlays/production/Config.env": sha256("A=1\n") };
+    const record = { "k8s/overlays/production/Config.env": sha256(ours) };
     settleStale(tree, record, new Set(["k8s/overlays/production/config.env"]), () => false, (w) => warnings.push(w));
     expect(tree.changes().filter((c) => c.remove)).toEqual([]);
     // Without the twin generated this run, the same file is stale.
     const alone = new Tree(dir);
     settleStale(alone, record, new Set(["k8s/overlays/staging/config.env"]), () => false, (w) => warnings.push(w));
     expect(alone.changes().filter((c) => c.remove).map((c) => c.path)).toEqual(["k8s/overlays/production/Config.env"]);
+  });
+});
+
+describe("a planted record naming a team's own file in a stage's overlay folder", () => {
+  // The record alone is no proof: a repo can carry one that knows the hash of a file the team wrote
+  // under k8s/overlays/ (a stage the tool never generated). Only a file that also starts with the
+  // line the Kustomize emitter writes is deleted as stale.
+  it("is kept, with a warning naming it, though its hash matches", async () => {
+    const dir = copyFixture("shop");
+    mkdirSync(join(dir, "k8s/overlays/legacy"), { recursive: true });
+    const team = "# Our hand-written overlay for the old cluster.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n";
+    writeFileSync(join(dir, "k8s/overlays/legacy/kustomization.yaml"), team);
+    plant(dir, ["k8s/overlays/legacy/kustomization.yaml"]);
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    expect(io.stdout()).not.toMatch(/delete +k8s\/overlays\/legacy/);
+    expect(readFileSync(join(dir, "k8s/overlays/legacy/kustomization.yaml"), "utf8")).toBe(team);
+    expect(io.stderr()).toContain("k8s/overlays/legacy/kustomization.yaml: the record says an earlier run wrote it");
+  });
+
+  it("every file the tool writes under k8s/base and k8s/overlays starts with the marker, and a dropped stage's marked files are deleted", async () => {
+    const dir = copyFixture("shop");
+    const first = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, first, env), first.stderr()).toBe(0);
+    const k8s = Object.keys(recordFile(dir).files).filter((p) => /^k8s\/(?:base|overlays)\//.test(p));
+    expect(k8s.length).toBeGreaterThan(5);
+    for (const p of k8s) expect(readFileSync(join(dir, p), "utf8").startsWith(GENERATED_MARKER_LINE), p).toBe(true);
+    // The same bytes as before, but planted under a stage that was never generated: still deleted
+    // only because the file itself says it is ours.
+    const staging = k8s.filter((p) => p.startsWith("k8s/overlays/staging/"));
+    rmSync(join(dir, "config/deploy/staging.rb"));
+    const io = recordingIo();
+    expect(await runMigrate(dir, { yes: true }, io, env), io.stderr()).toBe(0);
+    for (const p of staging) expect(existsSync(join(dir, p)), p).toBe(false);
   });
 });
