@@ -11,6 +11,8 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
+import { monitChecks, type MonitCheck } from "./monit-checks.js";
+import { shoryukenLine } from "./shoryuken-line.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -48,6 +50,7 @@ export function analyzeWorkers(
 ): WorkerFacts[] {
   const out: WorkerFacts[] = [];
   const services = serviceLines(ctx);
+  const monit = monitChecks(ctx, stages);
   // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
   const main = procfile.filter((p) => p.source.file === "Procfile");
   const lines = main.length ? main : procfile;
@@ -253,6 +256,14 @@ export function analyzeWorkers(
       if (r) {
         queWhy = r;
         ctx.problem({ ...r.source, message: `Que: the deploy task starts que, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      }
+    }
+    // Monit checks of the repo the deploy starts (analyzers/workers/monit-checks.ts): each stage's own file, on the roles of the deploy's monit line.
+    if (!ownLines.length) {
+      const ws = monitCheckWorkers(ctx, b, stages, base, monit);
+      if (ws) {
+        out.push(...ws);
+        continue;
       }
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
@@ -792,6 +803,72 @@ function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): strin
       }
     }
   return [...env, ...words].join(" ");
+}
+
+/**
+ * Workers of the monit checks the deploy starts whose start program runs the backend, or a script of
+ * the servers named for it (`/etc/init.d/delayed_job_default start`): one worker per distinct pod
+ * command, each stage's processes per server from its own file's checks, on the roles of the
+ * deploy's monit line. Null when no such check is tied to the deploy.
+ */
+function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], base: Omit<WorkerFacts, "name" | keyof Command | "carried">, checks: MonitCheck[]): WorkerFacts[] | null {
+  const names = [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])].map((n) => n.replace(/[-_]/g, "[-_]")).join("|");
+  const named = new RegExp(`(^|[-_./\\s])(${names})([-_.@\\s]|\\d|$)`);
+  const mine = checks.filter((c) => (c.command !== null && backendOfCommand(c.command) === b) || ((c.command === null || !backendOfCommand(c.command)) && (named.test(c.check) || (c.command !== null && named.test(c.command.split(/\s+/)[0] ?? "")))));
+  if (!mine.length) return null;
+  const unread = new Map<string, { c: MonitCheck; what: string; stages: string[] }>();
+  const groups = new Map<string, { cmd: Command; stop: WorkerFacts["stopTimeout"]; perStage: NonNullable<WorkerFacts["perStage"]>; evidence: Fact<string>[]; roles: string[]; primary: MonitCheck["deploy"]["on"] | null; tag: string }>();
+  for (const c of mine) {
+    let cmd: Command;
+    let stop: WorkerFacts["stopTimeout"] = base.stopTimeout;
+    const un = c.command !== null && backendOfCommand(c.command) === b ? unwrapCommand(c.command, (ws) => !!backendOfCommand(ws.join(" "))) : null;
+    if (un && b.id === "shoryuken") {
+      const r = shoryukenLine(un.words, ctx.repo.paths);
+      if ("unknown" in r) {
+        ctx.problem({ ...c.source, message: `Shoryuken: monit check ${c.check} (stage ${c.stage}) starts it, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+        cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts shoryuken, but ${r.unknown}: the backend's standard command runs instead` };
+      } else {
+        cmd = { args: r.args, env: r.env, commandFrom: "service", commandSource: c.source, queues: r.queues, ...(r.dropped.length ? { commandNote: `the pod runs it in the foreground: left out ${r.dropped.map((d) => `\`${d}\``).join(", ")} (a daemon's pid and log files)` } : {}) };
+        const w = shoryukenConfig(ctx, { ...base, ...cmd, name: "", carried: true } as WorkerFacts, r.config ? `-C ${r.config}` : "");
+        stop = r.timeout !== null ? { seconds: r.timeout, source: c.source } : w.stopTimeout;
+      }
+    } else if (un) {
+      cmd = commandOf(b, un.words.join(" "), "service", c.source);
+    } else {
+      const what = c.command === null ? "a start program whose value the analysis does not know" : `\`${c.command}\`, a program of the servers, not of the repo`;
+      cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts ${what}: which queues and how many processes it ran is not known, so the backend's standard command runs instead` };
+      const k = `${c.source.file}:${c.source.line}:${what}`;
+      const said = unread.get(k) ?? { c, what, stages: [] };
+      said.stages.push(c.stage);
+      unread.set(k, said);
+    }
+    const key = JSON.stringify([cmd.args, cmd.env]);
+    const g = groups.get(key) ?? { cmd, stop, perStage: {}, evidence: [], roles: [], primary: null, tag: cmd.queues[0] ?? c.check };
+    groups.set(key, g);
+    for (const r of c.deploy.on.roles) if (!g.roles.includes(r)) g.roles.push(r);
+    if (c.deploy.on.primary) g.primary = c.deploy.on;
+    const why = `${c.source.file}:${c.source.line} (monit check ${c.check}), started by the deploy on ${c.deploy.on.primary ? "primary" : "roles"}(${c.deploy.on.roles.map((r) => `:${r}`).join(", ")}): ${c.deploy.how}`;
+    const prev = g.perStage[c.stage];
+    g.perStage[c.stage] = prev ? { processes: prev.processes + 1, why: `${prev.why}; ${why}`, source: prev.source } : { processes: 1, why, source: c.source };
+    g.evidence.push({ value: `${c.stage}: monit check ${c.check} starts ${c.command ?? "(a value not known)"}`, source: c.source }, { value: `the deploy ${c.deploy.how}`, source: c.deploy.source });
+  }
+  for (const { c, what, stages: on } of unread.values())
+    ctx.problem({ ...c.source, message: `${b.label}: monit check ${c.check} (${on.length > 1 ? "stages" : "stage"} ${on.join(", ")}), which the deploy starts (${c.deploy.source.file}:${c.deploy.source.line}), runs ${what}; the worker runs the backend's standard command on every queue: compare it with that script on the servers (its queues, its process count) and set the Deployment's command`, severity: "warning" });
+  const many = groups.size > 1;
+  // A monit file's own line names what one group's stages ran: another group's files are not its evidence.
+  const filesOf = (g: { perStage: NonNullable<WorkerFacts["perStage"]> }) => new Set(Object.values(g.perStage).map((x) => x.source?.file));
+  const monitFiles = new Set(mine.map((c) => c.file));
+  return [...groups.values()].map((g) => ({
+    ...base,
+    ...g.cmd,
+    stopTimeout: g.stop,
+    roles: g.roles,
+    ...(g.primary ? { primaryOnly: { role: g.primary.roles[0]!, source: g.primary.source } } : {}),
+    name: many ? `worker-${b.id}-${slug(g.tag)}` : `worker-${b.id}`,
+    carried: true,
+    perStage: g.perStage,
+    evidence: [...base.evidence.filter((e) => !monitFiles.has(e.source.file) || filesOf(g).has(e.source.file)), ...g.evidence],
+  }));
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
