@@ -12,6 +12,7 @@ import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
+import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
@@ -51,6 +52,7 @@ export function analyzeWorkers(
   const out: WorkerFacts[] = [];
   const services = serviceLines(ctx);
   const monit = monitChecks(ctx, stages);
+  const loops = monitLoops(ctx, stages, cap?.tasks ?? []);
   // Procfile is what runs in production; Procfile.dev and friends only count when it says nothing.
   const main = procfile.filter((p) => p.source.file === "Procfile");
   const lines = main.length ? main : procfile;
@@ -258,10 +260,11 @@ export function analyzeWorkers(
         ctx.problem({ ...r.source, message: `Que: the deploy task starts que, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
       }
     }
-    // Monit checks of the repo the deploy starts (analyzers/workers/monit-checks.ts): each stage's own file, on the roles of the deploy's monit line.
+    // Monit checks of the repo the deploy starts (analyzers/workers/monit-checks.ts): each stage's own file, on the roles of the deploy's monit line;
+    // checks an ERB loop defines (monit-loops.ts): the loop's count per server, on the rendering task's roles.
     if (!ownLines.length) {
-      const ws = monitCheckWorkers(ctx, b, stages, base, monit);
-      if (ws) {
+      const ws = [...(monitCheckWorkers(ctx, b, stages, base, monit) ?? []), ...(monitLoopWorkers(ctx, b, base, loops) ?? [])];
+      if (ws.length) {
         out.push(...ws);
         continue;
       }
@@ -869,6 +872,51 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
     perStage: g.perStage,
     evidence: [...base.evidence.filter((e) => !monitFiles.has(e.source.file) || filesOf(g).has(e.source.file)), ...g.evidence],
   }));
+}
+
+/**
+ * Workers of monit checks an ERB loop defines whose start program runs the backend (monit-loops.ts):
+ * each stage runs the loop's count per server on the rendering task's roles. The start program's
+ * ERB values (the release path, the loop's index) only placed or named the daemon: a command that
+ * still needs one of them runs the backend's standard command, said.
+ */
+function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, loops: MonitLoop[]): WorkerFacts[] | null {
+  const mine = loops.flatMap((l) => l.starts.filter((s) => backendOfCommand(s.command) === b).map((s) => ({ l, s })));
+  if (!mine.length) return null;
+  return mine.map(({ l, s }, i) => {
+    const line = s.command.replace(/<%=?-?[^%]*-?%>/g, "ERB_VALUE");
+    const dj = b.id === "delayed-job" ? readDelayedJobScript(line, ctx.repo.paths) : null;
+    let cmd: Command;
+    if (dj && !("unknown" in dj) && dj.pools.length === 1 && !dj.pools[0]!.args.some((a) => a.includes("ERB_VALUE")))
+      cmd = { args: dj.pools[0]!.args, env: dj.env, commandFrom: "service", commandSource: s.source, commandNote: startNote(dj), queues: dj.pools[0]!.queues.length ? dj.pools[0]!.queues : ["*"] };
+    else {
+      const un = unwrapCommand(line, (ws) => !!backendOfCommand(ws.join(" ")));
+      // Resque's rake task daemonizes on BACKGROUND and writes PIDFILE: a pod runs it in the foreground, without either.
+      if (un && b.id === "resque") un.words = un.words.filter((w) => !/^(PIDFILE|BACKGROUND)=/.test(w));
+      cmd =
+        un && !un.words.some((w) => w.includes("ERB_VALUE"))
+          ? commandOf(b, un.words.join(" "), "service", s.source)
+          : { ...standardCommand(b), commandSource: s.source, commandNote: `the start program (${s.command.slice(0, 160)}) needs values of the template the pod has no use for or that are not known: the backend's standard command runs instead` };
+    }
+    if (!l.task?.roles) ctx.problem({ ...(l.task?.source ?? l.loop), message: `${b.label}: the monit loop ${l.file}:${l.loop.line} (${l.written}) starts it, but ${l.task ? `task ${l.task.name}'s roles are not literal` : "no deploy task is found that renders it"}: the worker runs on the backend's usual roles`, severity: "warning" });
+    const perStage = Object.fromEntries(
+      l.perStage.map((p) => [
+        p.stage,
+        p.count === null
+          ? { processes: 1, why: `${l.file}:${l.loop.line} (${l.written}): ${p.why}`, source: p.source, unknown: `how many daemons ${l.file}'s loop (${l.written}) defines on stage ${p.stage}: ${p.why}` }
+          : { processes: p.count, why: `${l.file}:${l.loop.line} (${l.written}): ${p.why} per server${l.task ? `, rendered by task ${l.task.name} (${l.task.source.file}:${l.task.source.line})` : ""}`, source: p.source },
+      ]),
+    );
+    return {
+      ...base,
+      ...cmd,
+      roles: l.task?.roles ?? base.roles,
+      name: mine.length > 1 ? `worker-${b.id}-${slug(s.check ?? String(i + 1))}` : `worker-${b.id}`,
+      carried: true,
+      perStage,
+      evidence: [...base.evidence, { value: `monit check${s.check ? ` ${s.check}` : ""} in an ERB loop (${l.written}): ${s.command.slice(0, 160)}`, source: s.source }],
+    };
+  });
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
