@@ -5,7 +5,7 @@ import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
 import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
-import { backendById } from "./workers/backends.js";
+import { JOB_BACKENDS, backendById } from "./workers/backends.js";
 import { LOCAL_KIND_LABEL } from "./services/local-addresses.js";
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
@@ -378,22 +378,6 @@ const envFromServers: Rule = (m) => {
 };
 
 /**
- * Job backends whose jobs run in worker processes of their own, each with the command its worker
- * runs. The migration emits workers for Sidekiq only: a backend below would have its jobs sit in
- * the queue once the EC2 workers stop, so it is said, with the command to run, never dropped.
- */
-const JOB_BACKENDS: [gem: string, name: string, command: string, inWeb?: string][] = [
-  ["delayed_job", "delayed_job", "bin/rails jobs:work"],
-  ["resque", "Resque", "QUEUE=* bundle exec rake resque:work"],
-  ["shoryuken", "Shoryuken", "bundle exec shoryuken -R -C config/shoryuken.yml"],
-  ["sneakers", "Sneakers", "bundle exec rake sneakers:run"],
-  ["good_job", "GoodJob", "bundle exec good_job start", "unless it runs inside the web server (execution_mode :async)"],
-  ["solid_queue", "Solid Queue", "bin/jobs", "unless it runs inside Puma (plugin :solid_queue)"],
-  ["que", "Que", "bundle exec que"],
-  ["backburner", "Backburner", "bundle exec backburner"],
-];
-
-/**
  * A job backend that gets no worker Deployment (analyzers/workers says why): its jobs would wait in
  * the queue forever. A model without the workers list (built by hand) falls back to the lockfile.
  */
@@ -410,14 +394,18 @@ const otherJobBackends: Rule = (m) => {
           source: w.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 },
         };
       });
-  return JOB_BACKENDS.flatMap(([gem, name, command, inWeb]) => {
-    const fact = m.rails.gems[gem];
-    if (!fact) return [];
+  // A model built by hand, without the workers list: the lockfile alone, read through the one table
+  // of backends (analyzers/workers/backends.ts). Sidekiq is left to its own facts (m.sidekiq).
+  return JOB_BACKENDS.filter((b) => b.id !== "sidekiq").flatMap((b) => {
+    const gem = b.gems.find((g) => m.rails.gems[g]);
+    if (!gem) return [];
+    const fact = m.rails.gems[gem]!;
+    const command = [...(b.queueEnv ? [`${b.queueEnv}=*`] : []), ...b.standardCommand].join(" ");
     return [
       {
         id: "workers.backend-not-migrated",
-        message: `${name} (${gem} ${fact.value}) runs the app's jobs in worker processes of its own${inWeb ? `, ${inWeb}` : ""}, and migrate emits no worker Deployment for it: in the cluster its jobs would wait in the queue forever`,
-        advice: `Add a Deployment that runs \`${command}\`${m.rails.gems["resque-scheduler"] && gem === "resque" ? " (and one that runs `bundle exec rake resque:scheduler`)" : ""} from the app image (copy the worker Deployment's shape: same envFrom, a preStop and a grace period longer than the longest job), and keep the EC2 workers running until it does.`,
+        message: `${b.label} (${gem} ${fact.value}) runs the app's jobs in worker processes of its own${b.inWeb ? `, ${b.inWeb}` : ""}, and this model lists no workers, so migrate emits no worker Deployment for it: in the cluster its jobs would wait in the queue forever`,
+        advice: `Add a Deployment that runs \`${command}\` (${b.label}'s standard command) from the app image (copy the worker Deployment's shape: same envFrom, a preStop and a grace period longer than the longest job), and keep the EC2 workers running until it does.`,
         source: fact.source,
       },
     ];

@@ -28,6 +28,7 @@ export type SecretShape =
   | "JWT"
   | "URL password"
   | "Authorization header"
+  | "monit password"
   | "secret parameter"
   | "hex key"
   | "high-entropy string";
@@ -45,6 +46,7 @@ const PLACEHOLDER = /^(\$|%\{|<%|\{\{|#\{|\[secret\]|\*{3,}|x{6,}$|X{6,}$|ENV\b|
 interface Rule {
   re: RegExp;
   shape: SecretShape;
+  /** -1: the first group that took part in the match (a rule with one group per way of writing the value). */
   group: number;
   /** Extra check on the secret part (and the whole match, for a rule that judges a name in it). */
   ok?: (secret: string, m: RegExpExecArray) => boolean;
@@ -110,6 +112,11 @@ const RULES: Rule[] = [
   { re: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@"'<>]*:([^/\s@"'<>]+)@/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: schemeThenAt, before: { literal: "://", runChar: (c) => isSchemeChar(c) } },
   // `curl -u user:password`, `--user user:password`, `wget --password=…` is the parameter rule's.
   { re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t=]+["']?[^\s:"']+:([^\s"']{4,})/g, shape: "URL password", group: 1, ok: notPlaceholder, hint: /-u|--user/ },
+  // monit's web interface login (`set httpd … allow admin:"s3cret"`, `allow ops:s3cret read-only`):
+  // the user is shown, the password cut. Monit's other `allow` forms hold no colon after a name
+  // (`allow localhost`, `allow 10.0.0.0/8`, `allow @group`, `allow md5 /etc/htpasswd`) except IPv6
+  // (`allow fe80::1`), whose rest is hex and colons, never a password.
+  { re: /(?<![A-Za-z0-9_-])allow[ \t]+[A-Za-z_][A-Za-z0-9_.-]*:(?:"([^"\n]+)"|'([^'\n]+)'|([^\s"':][^\s"']*))/g, shape: "monit password", group: -1, ok: (s) => notPlaceholder(s) && !/^[0-9a-f:./]*:[0-9a-f:./]*$/i.test(s), hint: /allow[ \t]/ },
   // The credentials of an Authorization header, wherever the header is named before them...
   { re: /(?<![A-Za-z0-9-])(?:Proxy-)?Authorization["']?\s*[:=,]?\s*["']?(?:Basic|Bearer|Token|Digest|token|bearer|basic)\s+([A-Za-z0-9+/=._~-]{6,})/gi, shape: "Authorization header", group: 1, ok: notPlaceholder, hint: /authorization/i },
   // ...or as the whole value (nginx keeps the header name apart: `proxy_set_header Authorization "Basic …"`).
@@ -325,7 +332,7 @@ export function secretSpans(text: string): readonly SecretSpan[] {
 /** Every rule's match holds one of these (written just so)... */
 const MAY_HOLD = /-----BEGIN|AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA|AccountKey=|[sr]k_(?:live|test)_|whsec_|xox[abposr]-|xapp-|hooks\.slack\.com\/|discord|gh[pousr]_|github_pat_|glpat-|AIza|SG\.|eyJ|:\/\/|-u|PW|AUTH|DSN|SALT|PEPPER|PRIVATE|CREDENTIAL|JWT|DATABASE_URL/;
 /** ...or one of these, in any case (the parameter and header rules; Basic/Bearer as the whole value)... */
-const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer|masterauth|redis-cli/i;
+const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|bearer|masterauth|redis-cli|allow[ \t]/i;
 
 /**
  * Whether any rule could find something in the text: a test that most texts (hosts, paths,
@@ -348,7 +355,7 @@ export function mayHold(text: string): boolean {
 export function findSpans(text: string): SecretSpan[] {
   const found: SecretSpan[] = [];
   const take = (rule: Rule, m: RegExpExecArray) => {
-    const secret = m[rule.group];
+    const secret = rule.group < 0 ? m.slice(1).find((g) => g !== undefined) : m[rule.group];
     if (secret === undefined || secret === "") return;
     const start = m.index + (rule.group === 0 ? 0 : m[0].lastIndexOf(secret));
     if (rule.ok && !rule.ok(secret, m)) return;

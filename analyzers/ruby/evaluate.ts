@@ -485,6 +485,20 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
         return typeof a[0] === "string" ? r.split(a[0]) : undefined;
       case "empty?":
         return r.length === 0;
+      case "%": {
+        // Kernel#format with a Hash: `'/etc/init.d/x %{cmd}' % {cmd: 'start'}` (named references only; a
+        // missing key raises KeyError in Ruby, so it is not known). Other directives are not read.
+        const h = a[0];
+        if (a.length !== 1 || !isHash(h) || /%(?![{%])/.test(r)) return undefined;
+        let missing = false;
+        const out = r.replace(/%%|%\{(\w+)\}/g, (m, k: string | undefined) => {
+          if (m === "%%") return "%";
+          const v = Object.prototype.hasOwnProperty.call(h, k!) ? rubyToS(h[k!]!) : null;
+          if (v === null || v === undefined) missing = true;
+          return v ?? "";
+        });
+        return missing ? undefined : out;
+      }
     }
     return undefined;
   }

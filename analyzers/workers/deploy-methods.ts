@@ -28,15 +28,15 @@ export interface OnRoles {
   source: Source;
 }
 
-/** Service-start lines reached through a method called with literals, and the method lines they cover ("file:line"). */
-export function methodStarts(ctx: AnalyzerContext): { starts: MethodStart[]; covered: Set<string>; direct: MethodStart[] } {
+/** Service-start lines reached through a method called with literals, and the method lines they cover ("file:line"); `word`: the lines looked at (an init system named, by default; monit-checks.ts asks for monit's). */
+export function methodStarts(ctx: AnalyzerContext, word: RegExp = INIT_SYSTEM_WORD): { starts: MethodStart[]; covered: Set<string>; direct: MethodStart[] } {
   const starts: MethodStart[] = [];
   const direct: MethodStart[] = [];
   const covered = new Set<string>();
   for (const file of ctx.repo.paths) {
     if (!DEPLOY_FILE.test(file)) continue;
     const r = ctx.repo.read(file);
-    if ("error" in r || !INIT_SYSTEM_WORD.test(r.text)) continue;
+    if ("error" in r || !word.test(r.text)) continue;
     const parsed = parseRuby(file, r.text);
     if (parsed.errors.length) continue;
     const lines = r.text.split(/\r?\n/);
@@ -53,13 +53,13 @@ export function methodStarts(ctx: AnalyzerContext): { starts: MethodStart[]; cov
           const body: { line: number; text: string }[] = [];
           for (let l = first + 1; l < last; l++) {
             const t = lines[l - 1] ?? "";
-            if (!/^\s*#/.test(t) && INIT_SYSTEM_WORD.test(t) && params.some((x) => usesParam(t, x))) body.push({ line: l, text: t });
+            if (!/^\s*#/.test(t) && word.test(t) && params.some((x) => usesParam(t, x))) body.push({ line: l, text: t });
           }
           if (body.length) defs.set(String(node.name), { params, body, source: { file, line: first } });
         }
       }
       if (kind(node) === "CallNode" && !node.receiver) calls.push({ node, ancestors });
-      if (kind(node) === "CallNode" && !node.receiver && RUNS.has(String(node.name)) && INIT_SYSTEM_WORD.test(parsed.textOf(node)))
+      if (kind(node) === "CallNode" && !node.receiver && RUNS.has(String(node.name)) && word.test(parsed.textOf(node)))
         direct.push({ text: parsed.textOf(node).replace(/\s+/g, " "), source: parsed.sourceOf(node), via: parsed.sourceOf(node), method: "", on: onRoles(ancestors, parsed.sourceOf.bind(parsed)) });
       const kids: any[] = childrenOf(node);
       for (const k of kids) walk(k, [...ancestors, node]);

@@ -14,6 +14,9 @@ import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorker
 import { godStageWorkers } from "./god-stages.js";
 import { deployProcfile, runOf, withForemanRun, withoutRubySwitch } from "./foreman-export.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
+import { monitChecks, type MonitCheck } from "./monit-checks.js";
+import { monitLoops, type MonitLoop } from "./monit-loops.js";
+import { shoryukenLine } from "./shoryuken-line.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -54,6 +57,8 @@ export function analyzeWorkers(
   // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
   const supervised = supervisorProcesses(ctx, stages);
   for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
+  const monit = monitChecks(ctx, stages);
+  const loops = monitLoops(ctx, stages, cap?.tasks ?? []);
   // The Procfile the deploy's foreman runs is what ran (foreman-export.ts); else Procfile is what
   // runs in production, and Procfile.dev and friends only count when it says nothing.
   const exported = deployProcfile(ctx, procfile);
@@ -262,6 +267,15 @@ export function analyzeWorkers(
       if (r) {
         queWhy = r;
         ctx.problem({ ...r.source, message: `Que: the deploy task starts que, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+      }
+    }
+    // Monit checks of the repo the deploy starts (analyzers/workers/monit-checks.ts): each stage's own file, on the roles of the deploy's monit line;
+    // checks an ERB loop defines (monit-loops.ts): the loop's count per server, on the rendering task's roles.
+    if (!ownLines.length) {
+      const ws = [...(monitCheckWorkers(ctx, b, stages, base, monit) ?? []), ...(monitLoopWorkers(ctx, b, base, loops) ?? [])];
+      if (ws.length) {
+        out.push(...ws);
+        continue;
       }
     }
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
@@ -808,6 +822,117 @@ function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): strin
       }
     }
   return [...env, ...words].join(" ");
+}
+
+/**
+ * Workers of the monit checks the deploy starts whose start program runs the backend, or a script of
+ * the servers named for it (`/etc/init.d/delayed_job_default start`): one worker per distinct pod
+ * command, each stage's processes per server from its own file's checks, on the roles of the
+ * deploy's monit line. Null when no such check is tied to the deploy.
+ */
+function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], base: Omit<WorkerFacts, "name" | keyof Command | "carried">, checks: MonitCheck[]): WorkerFacts[] | null {
+  const names = [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])].map((n) => n.replace(/[-_]/g, "[-_]")).join("|");
+  const named = new RegExp(`(^|[-_./\\s])(${names})([-_.@\\s]|\\d|$)`);
+  const mine = checks.filter((c) => (c.command !== null && backendOfCommand(c.command) === b) || ((c.command === null || !backendOfCommand(c.command)) && (named.test(c.check) || (c.command !== null && named.test(c.command.split(/\s+/)[0] ?? "")))));
+  if (!mine.length) return null;
+  const unread = new Map<string, { c: MonitCheck; what: string; stages: string[] }>();
+  const groups = new Map<string, { cmd: Command; stop: WorkerFacts["stopTimeout"]; perStage: NonNullable<WorkerFacts["perStage"]>; evidence: Fact<string>[]; roles: string[]; primary: MonitCheck["deploy"]["on"] | null; tag: string }>();
+  for (const c of mine) {
+    let cmd: Command;
+    let stop: WorkerFacts["stopTimeout"] = base.stopTimeout;
+    const un = c.command !== null && backendOfCommand(c.command) === b ? unwrapCommand(c.command, (ws) => !!backendOfCommand(ws.join(" "))) : null;
+    if (un && b.id === "shoryuken") {
+      const r = shoryukenLine(un.words, ctx.repo.paths);
+      if ("unknown" in r) {
+        ctx.problem({ ...c.source, message: `Shoryuken: monit check ${c.check} (stage ${c.stage}) starts it, but ${r.unknown}; the worker runs the gem's standard command`, severity: "warning" });
+        cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts shoryuken, but ${r.unknown}: the backend's standard command runs instead` };
+      } else {
+        cmd = { args: r.args, env: r.env, commandFrom: "service", commandSource: c.source, queues: r.queues, ...(r.dropped.length ? { commandNote: `the pod runs it in the foreground: left out ${r.dropped.map((d) => `\`${d}\``).join(", ")} (a daemon's pid and log files)` } : {}) };
+        const w = shoryukenConfig(ctx, { ...base, ...cmd, name: "", carried: true } as WorkerFacts, r.config ? `-C ${r.config}` : "");
+        stop = r.timeout !== null ? { seconds: r.timeout, source: c.source } : w.stopTimeout;
+      }
+    } else if (un) {
+      cmd = commandOf(b, un.words.join(" "), "service", c.source);
+    } else {
+      const what = c.command === null ? "a start program whose value the analysis does not know" : `\`${c.command}\`, a program of the servers, not of the repo`;
+      cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts ${what}: which queues and how many processes it ran is not known, so the backend's standard command runs instead` };
+      const k = `${c.source.file}:${c.source.line}:${what}`;
+      const said = unread.get(k) ?? { c, what, stages: [] };
+      said.stages.push(c.stage);
+      unread.set(k, said);
+    }
+    const key = JSON.stringify([cmd.args, cmd.env]);
+    const g = groups.get(key) ?? { cmd, stop, perStage: {}, evidence: [], roles: [], primary: null, tag: cmd.queues[0] ?? c.check };
+    groups.set(key, g);
+    for (const r of c.deploy.on.roles) if (!g.roles.includes(r)) g.roles.push(r);
+    if (c.deploy.on.primary) g.primary = c.deploy.on;
+    const why = `${c.source.file}:${c.source.line} (monit check ${c.check}), started by the deploy on ${c.deploy.on.primary ? "primary" : "roles"}(${c.deploy.on.roles.map((r) => `:${r}`).join(", ")}): ${c.deploy.how}`;
+    const prev = g.perStage[c.stage];
+    g.perStage[c.stage] = prev ? { processes: prev.processes + 1, why: `${prev.why}; ${why}`, source: prev.source } : { processes: 1, why, source: c.source };
+    g.evidence.push({ value: `${c.stage}: monit check ${c.check} starts ${c.command ?? "(a value not known)"}`, source: c.source }, { value: `the deploy ${c.deploy.how}`, source: c.deploy.source });
+  }
+  for (const { c, what, stages: on } of unread.values())
+    ctx.problem({ ...c.source, message: `${b.label}: monit check ${c.check} (${on.length > 1 ? "stages" : "stage"} ${on.join(", ")}), which the deploy starts (${c.deploy.source.file}:${c.deploy.source.line}), runs ${what}; the worker runs the backend's standard command on every queue: compare it with that script on the servers (its queues, its process count) and set the Deployment's command`, severity: "warning" });
+  const many = groups.size > 1;
+  // A monit file's own line names what one group's stages ran: another group's files are not its evidence.
+  const filesOf = (g: { perStage: NonNullable<WorkerFacts["perStage"]> }) => new Set(Object.values(g.perStage).map((x) => x.source?.file));
+  const monitFiles = new Set(mine.map((c) => c.file));
+  return [...groups.values()].map((g) => ({
+    ...base,
+    ...g.cmd,
+    stopTimeout: g.stop,
+    roles: g.roles,
+    ...(g.primary ? { primaryOnly: { role: g.primary.roles[0]!, source: g.primary.source } } : {}),
+    name: many ? `worker-${b.id}-${slug(g.tag)}` : `worker-${b.id}`,
+    carried: true,
+    perStage: g.perStage,
+    evidence: [...base.evidence.filter((e) => !monitFiles.has(e.source.file) || filesOf(g).has(e.source.file)), ...g.evidence],
+  }));
+}
+
+/**
+ * Workers of monit checks an ERB loop defines whose start program runs the backend (monit-loops.ts):
+ * each stage runs the loop's count per server on the rendering task's roles. The start program's
+ * ERB values (the release path, the loop's index) only placed or named the daemon: a command that
+ * still needs one of them runs the backend's standard command, said.
+ */
+function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, loops: MonitLoop[]): WorkerFacts[] | null {
+  const mine = loops.flatMap((l) => l.starts.filter((s) => backendOfCommand(s.command) === b).map((s) => ({ l, s })));
+  if (!mine.length) return null;
+  return mine.map(({ l, s }, i) => {
+    const line = s.command.replace(/<%=?-?[^%]*-?%>/g, "ERB_VALUE");
+    const dj = b.id === "delayed-job" ? readDelayedJobScript(line, ctx.repo.paths) : null;
+    let cmd: Command;
+    if (dj && !("unknown" in dj) && dj.pools.length === 1 && !dj.pools[0]!.args.some((a) => a.includes("ERB_VALUE")))
+      cmd = { args: dj.pools[0]!.args, env: dj.env, commandFrom: "service", commandSource: s.source, commandNote: startNote(dj), queues: dj.pools[0]!.queues.length ? dj.pools[0]!.queues : ["*"] };
+    else {
+      const un = unwrapCommand(line, (ws) => !!backendOfCommand(ws.join(" ")));
+      // Resque's rake task daemonizes on BACKGROUND and writes PIDFILE: a pod runs it in the foreground, without either.
+      if (un && b.id === "resque") un.words = un.words.filter((w) => !/^(PIDFILE|BACKGROUND)=/.test(w));
+      cmd =
+        un && !un.words.some((w) => w.includes("ERB_VALUE"))
+          ? commandOf(b, un.words.join(" "), "service", s.source)
+          : { ...standardCommand(b), commandSource: s.source, commandNote: `the start program (${s.command.slice(0, 160)}) needs values of the template the pod has no use for or that are not known: the backend's standard command runs instead` };
+    }
+    if (!l.task?.roles) ctx.problem({ ...(l.task?.source ?? l.loop), message: `${b.label}: the monit loop ${l.file}:${l.loop.line} (${l.written}) starts it, but ${l.task ? `task ${l.task.name}'s roles are not literal` : "no deploy task is found that renders it"}: the worker runs on the backend's usual roles`, severity: "warning" });
+    const perStage = Object.fromEntries(
+      l.perStage.map((p) => [
+        p.stage,
+        p.count === null
+          ? { processes: 1, why: `${l.file}:${l.loop.line} (${l.written}): ${p.why}`, source: p.source, unknown: `how many daemons ${l.file}'s loop (${l.written}) defines on stage ${p.stage}: ${p.why}` }
+          : { processes: p.count, why: `${l.file}:${l.loop.line} (${l.written}): ${p.why} per server${l.task ? `, rendered by task ${l.task.name} (${l.task.source.file}:${l.task.source.line})` : ""}`, source: p.source },
+      ]),
+    );
+    return {
+      ...base,
+      ...cmd,
+      roles: l.task?.roles ?? base.roles,
+      name: mine.length > 1 ? `worker-${b.id}-${slug(s.check ?? String(i + 1))}` : `worker-${b.id}`,
+      carried: true,
+      perStage,
+      evidence: [...base.evidence, { value: `monit check${s.check ? ` ${s.check}` : ""} in an ERB loop (${l.written}): ${s.command.slice(0, 160)}`, source: s.source }],
+    };
+  });
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";

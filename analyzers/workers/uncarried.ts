@@ -14,6 +14,7 @@
 import { foremanRuns } from "../appserver/foreman.js";
 import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
 import { monitLoops } from "./monit-loops.js";
+import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS, backendOfCommand } from "./backends.js";
 import { supervisorProcesses } from "./supervisor-files.js";
@@ -115,6 +116,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   }
 
   const seen = new Set<string>();
+  let monit: MonitCheck[] | undefined;
   const daemonsRails = lockedGem(ctx, "daemons-rails");
   for (const l of deploy) {
     // Every rule below needs one of these words in the line (asShell only turns characters into
@@ -139,6 +141,11 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(unit)));
       if (backend && workers.some((w) => w.backend === backend.id)) continue;
       if (!backend && WEB_UNIT.test(unit)) continue;
+      // monit itself: what it ran are the checks of the repo's monit files the deploy starts (monit-checks.ts), said one by one.
+      if (unit === "monit" && (monit ??= monitChecks(ctx, stages)).length) {
+        out.push({ name: unit, command: l.text.trim().slice(0, 160), source: l.source, why: monitWhy(monit, workers) });
+        continue;
+      }
       const probablyWeb = !backend && GENERIC_WEB_UNIT.test(unit);
       const kind = initKind(text);
       const task = probablyWeb ? null : backendTask(ctx, l.source, workers);
@@ -290,4 +297,27 @@ function sameRoles(m: MethodStart | undefined, workers: WorkerFacts[]): string {
 function lockedGem(ctx: AnalyzerContext, gem: string): boolean {
   const r = ctx.repo.read("Gemfile.lock");
   return !("error" in r) && parseLockfile(r.text).specs.some((s) => s.name === gem);
+}
+
+/**
+ * What the monit the deploy restarts ran, when the repo holds the checks the deploy starts: where each
+ * check's file came from (the repo's, which stage reads it), and whether a worker carries it.
+ */
+function monitWhy(checks: MonitCheck[], workers: WorkerFacts[]): string {
+  const byCheck = new Map<string, { c: MonitCheck; stages: string[] }>();
+  for (const c of checks) {
+    const k = `${c.file}\0${c.check}`;
+    const x = byCheck.get(k) ?? { c, stages: [] };
+    x.stages.push(c.stage);
+    byCheck.set(k, x);
+  }
+  const said = [...byCheck.values()].map(({ c, stages }) => {
+    const w = workers.find((x) => x.carried && (at(x.commandSource ?? { file: "", line: 0 }) === at(c.source) || x.evidence.some((e) => at(e.source) === at(c.source)) || Object.values(x.perStage ?? {}).some((p) => p.source && at(p.source) === at(c.source))));
+    return `check ${c.check} (${at(c.source)}, stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")}) ${w ? `is carried as worker \`${w.name}\`` : `is not carried: its start program (${c.command ?? "a value not known"}) is not a job backend the analysis knows, and no Deployment runs it`}`;
+  });
+  const files = [...new Set(checks.map((c) => c.file))].map((f) => {
+    const by = checks.find((c) => c.file === f && c.loadedBy)?.loadedBy;
+    return by ? `${f}, which ${at(by)} puts on the servers` : f;
+  });
+  return `a process monitor the deploy restarts; the checks it ran that the deploy starts are the repo's own (${files.join(", ")}): ${said.join("; ")}. monit itself is not carried: the cluster restarts the pods`;
 }

@@ -1,5 +1,6 @@
 // findHazards: each rule on a hand-built model (other analyzers fill these sections), plus the
 // fixtures' Rails facts. Every hazard must say what, what to do, and where.
+import { backendById } from "../../analyzers/workers/backends.js";
 import { describe, it, expect, beforeAll } from "vitest";
 import { readRepo } from "../../src/repo.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -225,8 +226,21 @@ describe("hazard rules", () => {
     };
     const h = findHazards(baseModel({ rails: baseRails({ gems }) }), AS_OF).filter((x) => x.id === "workers.backend-not-migrated");
     expect(h.map((x) => x.source)).toEqual([src("Gemfile.lock", 40), src("Gemfile.lock", 90)]);
-    expect(h[0]!.advice).toContain("bin/rails jobs:work");
     expect(h[1]!.message).toContain("Resque (resque 2.6.0)");
+  });
+
+  it("workers.backend-not-migrated reads the one table of backends (analyzers/workers/backends.ts): its standard command, and no word that only Sidekiq is migrated", () => {
+    const gems = {
+      delayed_job: { value: "4.1.11", source: src("Gemfile.lock", 40) },
+      shoryuken: { value: "6.2.1", source: src("Gemfile.lock", 95) },
+      "inst-jobs": { value: "3.1.18", source: src("Gemfile.lock", 97) },
+    };
+    const h = findHazards(baseModel({ rails: baseRails({ gems }) }), AS_OF).filter((x) => x.id === "workers.backend-not-migrated");
+    expect(h.map((x) => x.source.line)).toEqual([40, 95, 97]);
+    expect(h[0]!.advice).toContain(`\`${backendById("delayed-job")!.standardCommand.join(" ")}\``);
+    expect(h[1]!.advice).toContain(`\`${backendById("shoryuken")!.standardCommand.join(" ")}\``);
+    expect(h[2]!.message).toContain("inst-jobs (inst-jobs 3.1.18)");
+    for (const x of h) expect(`${x.message} ${x.advice}`).not.toMatch(/sidekiq only|only sidekiq/i);
   });
 
   it("ruby.eol / rails.eol by the date the check runs", () => {
