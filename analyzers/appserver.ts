@@ -17,6 +17,7 @@ import { capfilePath } from "./capistrano/capfile.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
+import { reportMachineCounts } from "./appserver/machine.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
@@ -82,7 +83,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
       // what the stage's own commands name, its stage file first
-      const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
+      // (a Procfile nothing in the deploy runs comes last: the config the deploy's own line names wins)
+      const ordered = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)];
+      const fromCommand = [...ordered.filter((n) => !n.unrunProcfile), ...ordered.filter((n) => n.unrunProcfile)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
       // the plugin's unit outranks a Procfile's web line (Heroku's, or development's), not the deploy's own start line
       // The repo's own unit for Puma (`puma -C <path>`) next to the plugin's (`puma -e <env>`, no -C):
@@ -230,6 +233,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.unshift(...own);
   }
   reportRefusedValues(ctx, out);
+  reportMachineCounts(ctx, out);
   return out;
 }
 

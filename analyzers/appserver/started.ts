@@ -147,8 +147,17 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   // A Procfile nothing in the deploy runs (Heroku's, or one for laptops: `puma -b ssl://...`) is
   // weaker than the deploy's own start or restart of another server: the servers ran what the
   // deploy restarted. With no such deploy line (a Heroku app) the Procfile stays the start.
-  const restarts = evidence.filter((e) => e.tier === 2 && e.starts);
-  const restart = new Set(restarts.map((e) => e.kind)).size === 1 && !foreman.length && !procfileRunByDeploy(ctx) ? restarts[0] : undefined;
+  let restarts = evidence.filter((e) => e.tier === 2 && e.starts);
+  const procfileUnrun = !foreman.length && !procfileRunByDeploy(ctx);
+  // The deploy's only restart is Passenger's restart file, and the only other evidence is a
+  // Procfile it never runs (Heroku's `web: unicorn -p $PORT`): the touch is weak only against
+  // another server the deploy itself starts, so here it is the deploy's restart and it wins.
+  const touches = evidence.filter((e) => e.tier === 4);
+  if (!restarts.length && procfileUnrun && touches.length && evidence.some((e) => e.tier === 1 && e.kind !== "passenger") && evidence.every((e) => e.tier === 1 || e.tier === 4)) {
+    for (const t of touches) (t.tier = 2), (t.starts = true);
+    restarts = touches;
+  }
+  const restart = new Set(restarts.map((e) => e.kind)).size === 1 && procfileUnrun ? restarts[0] : undefined;
   const outranked: { procfile: Fact<string>; by: Fact<string> }[] = [];
   for (const e of restart ? evidence : [])
     if (e.tier === 1 && e.kind !== restart!.kind) {
