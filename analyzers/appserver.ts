@@ -18,6 +18,7 @@ import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
 import { reportMachineCounts } from "./appserver/machine.js";
+import { cap2UnicornRecipe } from "./appserver/cap2-unicorn-recipes.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
@@ -162,7 +163,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     // RACK_ENV is the Rails env only where the plugin starts Puma `with rack_env:` (before 6.0)
     const rackIsRails = usesPumaPlugin && pumaStart === "template";
     const rackEnv = statedRackEnv([...named.filter((n) => n.kind === f.kind && n.path === f.file), ...(f.kind === "unicorn" ? pluginStarts.filter((p) => p.path === f.file) : [])]);
-    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
+    // A Capistrano 2 recipe starting plain `unicorn -E <rails_env> -c config/unicorn.rb`: RACK_ENV is each stage's rails_env.
+    const recipeRack = f.kind === "unicorn" && requires.some((r) => { const x = cap2UnicornRecipe(r.value); return !!x && x.rackIsRails && x.config === f.file; });
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv, recipeRack) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
   }

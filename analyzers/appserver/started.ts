@@ -12,6 +12,7 @@ import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
 import { stagesStartingNoWeb } from "./started-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
+import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -112,6 +113,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     // capistrano-unicorn-nginx: what its hook starts, said with the gem's version.
     const how = uniNginx && r.value === UNICORN_NGINX_REQUIRE ? ` (${UNICORN_NGINX} ${uniNginx.version.value}, ${uniNginx.version.source.file}:${uniNginx.version.source.line}); after deploy:publishing its unicorn:restart runs the init script /etc/init.d/<unicorn_service>, which starts \`bundle exec unicorn -D -c <unicorn_config> -E <unicorn_app_env>\`` : "";
     if (kind) evidence.push({ kind, tier: 0, fact: { value: `${isCapfileName(r.source.file) ? "Capfile" : r.source.file} loads ${r.value}${how}`, source: r.source } });
+    const recipe = kind ? undefined : cap2UnicornRecipe(r.value);
+    if (recipe) evidence.push({ kind: "unicorn", tier: 0, fact: { value: `${r.source.file} loads ${r.value} (${recipe.gem}): ${recipe.starts}`, source: r.source } });
   }
   // A Procfile line the deploy starts by name outranks Heroku's `web:` line: it is what ran.
   const foreman = foremanWebEntries(ctx, procfile, isServerCommand);

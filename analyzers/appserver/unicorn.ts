@@ -20,9 +20,10 @@ const UNICORN_MAX_TIMEOUT = 30 * 60 * 60 * 24;
 
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
 /** `rackEnv`: RACK_ENV as the start line gives it (`unicorn -E x` sets it before the file is read), or null. */
-export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, rackEnv: string | null = null): AppServerConfig {
+/** `rackIsRails`: the start line passes the stage's rails_env as plain unicorn's -E, so RACK_ENV is it too (cap2-unicorn-recipes.ts). */
+export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, rackEnv: string | null = null, rackIsRails = false): AppServerConfig {
   const cfg = emptyConfig("unicorn", base);
-  const envCall = railsEnvCall(railsEnv, false, parsed, rackEnv);
+  const envCall = railsEnvCall(railsEnv, rackIsRails, parsed, rackEnv);
   const machine = machineCall(parsed);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -85,7 +86,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, (node, ev) => envCall?.(node, ev) ?? machine(node, ev), undefined, railsEnvSubject(railsEnv, false, rackEnv));
+  }, (node, ev) => envCall?.(node, ev) ?? machine(node, ev), undefined, railsEnvSubject(railsEnv, rackIsRails, rackEnv));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }
