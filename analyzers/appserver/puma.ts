@@ -96,6 +96,6 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
           if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
         }
     }
-  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev) ?? machine(node, ev), undefined, railsEnvSubject(railsEnv, byPumaPlugin, rackEnv));
+  }, (node, ev) => extraCall?.(node, ev) ?? ((v) => (v !== undefined ? v : machine(node, ev)))(envCall?.(node, ev)), undefined, railsEnvSubject(railsEnv, byPumaPlugin, rackEnv));
   return cfg;
 }

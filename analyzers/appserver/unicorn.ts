@@ -86,7 +86,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, (node, ev) => envCall?.(node, ev) ?? machine(node, ev), undefined, railsEnvSubject(railsEnv, rackIsRails, rackEnv));
+  }, (node, ev) => { const v = envCall?.(node, ev); return v !== undefined ? v : machine(node, ev); }, undefined, railsEnvSubject(railsEnv, rackIsRails, rackEnv));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }
