@@ -18,6 +18,8 @@ import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
 import { perItem } from "./per-item.js";
+import { reportMachineCounts } from "./appserver/machine.js";
+import { cap2UnicornRecipe } from "./appserver/cap2-unicorn-recipes.js";
 import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
@@ -83,7 +85,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
       // what the stage's own commands name, its stage file first
-      const fromCommand = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
+      // (a Procfile nothing in the deploy runs comes last: the config the deploy's own line names wins)
+      const ordered = [...named.filter((n) => n.stage === stage.name), ...named.filter((n) => n.stage === null)];
+      const fromCommand = [...ordered.filter((n) => !n.unrunProcfile), ...ordered.filter((n) => n.unrunProcfile)].find((n) => n.kind === kind && n.path !== null && hasPath(ctx.repo, n.path));
       let path: string | null;
       // the plugin's unit outranks a Procfile's web line (Heroku's, or development's), not the deploy's own start line
       // The repo's own unit for Puma (`puma -C <path>`) next to the plugin's (`puma -e <env>`, no -C):
@@ -160,7 +164,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     // RACK_ENV is the Rails env only where the plugin starts Puma `with rack_env:` (before 6.0)
     const rackIsRails = usesPumaPlugin && pumaStart === "template";
     const rackEnv = statedRackEnv([...named.filter((n) => n.kind === f.kind && n.path === f.file), ...(f.kind === "unicorn" ? pluginStarts.filter((p) => p.path === f.file) : [])]);
-    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
+    // A Capistrano 2 recipe starting plain `unicorn -E <rails_env> -c config/unicorn.rb`: RACK_ENV is each stage's rails_env.
+    const recipeRack = f.kind === "unicorn" && requires.some((r) => { const x = cap2UnicornRecipe(r.value); return !!x && x.rackIsRails && x.config === f.file; });
+    const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv, recipeRack) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
     out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
   });
@@ -231,6 +237,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.unshift(...own);
   }
   reportRefusedValues(ctx, out);
+  reportMachineCounts(ctx, out);
   return out;
 }
 

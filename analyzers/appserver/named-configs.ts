@@ -4,7 +4,7 @@
 // files kept in the repo (systemd ExecStart, init scripts, monit). The server reads that file, so
 // it is the stage's config whatever the conventional places hold.
 import type { AnalyzerContext, ProcfileEntry, Source } from "../../src/model.js";
-import { COMMANDS, isServerCommand, startLines, webProcfileEntries } from "./started.js";
+import { COMMANDS, isServerCommand, procfileRunByDeploy, startLines, webProcfileEntries } from "./started.js";
 import { foremanWebEntries } from "./foreman.js";
 import type { ServerKind } from "./files.js";
 import { pumaConfigForEnv } from "./puma-plugin.js";
@@ -24,6 +24,8 @@ export interface NamedConfig {
   rackEnv?: string;
   /** Puma started with no -C: the environment that chose `path` (pumaLineEnv), in words. */
   pumaEnv?: string;
+  /** The Procfile's `web:` line, and nothing in the deploy runs that Procfile (Heroku's, a laptop's): weaker than the deploy's own lines. */
+  unrunProcfile?: true;
 }
 
 /**
@@ -87,7 +89,8 @@ const RELEASE_PREFIX = /^(?:#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}|<
 /** `dropped`: stages left out because they declare no server; a line in one of their files starts nothing. */
 export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], stageNames: string[], dropped: string[] = []): NamedConfig[] {
   const out: NamedConfig[] = [];
-  const consider = (line: string, source: Source, startedAt: Source = source) => {
+  const consider = (line: string, source: Source, startedAt: Source = source, unrun = false) => {
+    const mark = unrun ? { unrunProcfile: true as const } : {};
     const hit = COMMANDS.map(([re, kind]) => ({ m: re.exec(line), kind })).find((h) => h.m && (h.kind === "unicorn" || h.kind === "puma"));
     if (!hit?.m) return;
     // the flag after the server's name: `bash -c "... unicorn -c x"` names x, not the shell's -c
@@ -102,7 +105,7 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
       const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
       const railsEnv = lineRailsEnv(line);
       const rackEnv = lineRackEnv(line);
-      const named: NamedConfig = { kind: "puma", path, written: env.how, source, stage, pumaEnv: env.how, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}) };
+      const named: NamedConfig = { kind: "puma", path, written: env.how, source, stage, pumaEnv: env.how, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}), ...mark };
       if (!out.some((o) => o.kind === "puma" && o.written === named.written && o.stage === named.stage)) out.push(named);
       return;
     }
@@ -114,14 +117,15 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
     const railsEnv = lineRailsEnv(line);
     const rackEnv = lineRackEnv(line);
-    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}) };
+    const named: NamedConfig = { kind: hit.kind as ServerKind, path: repoPath(written), written, source, stage, ...(railsEnv ? { railsEnv } : {}), ...(rackEnv ? { rackEnv } : {}), ...mark };
     if (!out.some((o) => o.kind === named.kind && o.written === named.written && o.stage === named.stage)) out.push(named);
   };
   // The Procfile line the deploy starts (`foreman start web_daemon`), for the stages whose deploy
   // file runs it; else Heroku's `web:` line.
   const started = foremanWebEntries(ctx, procfile, isServerCommand);
   for (const { entry, run } of started) consider(entry.command, entry.source, run.source);
-  if (!started.length) for (const p of webProcfileEntries(procfile)) consider(p.command, p.source);
+  const unrun = !started.length && !procfileRunByDeploy(ctx);
+  if (!started.length) for (const p of webProcfileEntries(procfile)) consider(p.command, p.source, p.source, unrun);
   for (const { text, source } of startLines(ctx)) consider(text, source);
   return out;
 }

@@ -2,6 +2,7 @@
 // `worker_timeout`, `preload_app!`, `pidfile`, `stdout_redirect`, `directory` and the hooks.
 import { hookClientCalls } from "./hook-clients.js";
 import { railsEnvCall, railsEnvSubject } from "./rails-env.js";
+import { machineCall } from "./machine.js";
 import type { AppServerConfig, Fact, RValue } from "../../src/model.js";
 import { isFloatValue } from "../../src/model.js";
 import type { ParsedRuby } from "../ruby/prism.js";
@@ -42,6 +43,7 @@ export const PUMA_HOOKS = [
 /** `rackEnv`: RACK_ENV as the start line sets it before Puma loads the file (`RACK_ENV=x puma`; Puma's own -e does not), or null. */
 export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, extraCall?: Scope["call"], byPumaPlugin = false, rackEnv: string | null = null): AppServerConfig {
   const envCall = railsEnvCall(railsEnv, byPumaPlugin, parsed, rackEnv);
+  const machine = machineCall(parsed);
   const cfg = emptyConfig("puma", base);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
@@ -94,6 +96,6 @@ export function readPuma(parsed: ParsedRuby, base: Base, deployedPath: string | 
           if (call.block) (cfg.hookCalls ??= []).push(...hookClientCalls(parsed, call.name, call.block));
         }
     }
-  }, (node, ev) => extraCall?.(node, ev) ?? envCall?.(node, ev), undefined, railsEnvSubject(railsEnv, byPumaPlugin, rackEnv));
+  }, (node, ev) => extraCall?.(node, ev) ?? ((v) => (v !== undefined ? v : machine(node, ev)))(envCall?.(node, ev)), undefined, railsEnvSubject(railsEnv, byPumaPlugin, rackEnv));
   return cfg;
 }

@@ -12,6 +12,7 @@ import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
 import { stagesStartingNoWeb } from "./started-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
+import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -112,6 +113,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     // capistrano-unicorn-nginx: what its hook starts, said with the gem's version.
     const how = uniNginx && r.value === UNICORN_NGINX_REQUIRE ? ` (${UNICORN_NGINX} ${uniNginx.version.value}, ${uniNginx.version.source.file}:${uniNginx.version.source.line}); after deploy:publishing its unicorn:restart runs the init script /etc/init.d/<unicorn_service>, which starts \`bundle exec unicorn -D -c <unicorn_config> -E <unicorn_app_env>\`` : "";
     if (kind) evidence.push({ kind, tier: 0, fact: { value: `${isCapfileName(r.source.file) ? "Capfile" : r.source.file} loads ${r.value}${how}`, source: r.source } });
+    const recipe = kind ? undefined : cap2UnicornRecipe(r.value);
+    if (recipe) evidence.push({ kind: "unicorn", tier: 0, fact: { value: `${r.source.file} loads ${r.value} (${recipe.gem}): ${recipe.starts}`, source: r.source } });
   }
   // A Procfile line the deploy starts by name outranks Heroku's `web:` line: it is what ran.
   const foreman = foremanWebEntries(ctx, procfile, isServerCommand);
@@ -147,8 +150,17 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   // A Procfile nothing in the deploy runs (Heroku's, or one for laptops: `puma -b ssl://...`) is
   // weaker than the deploy's own start or restart of another server: the servers ran what the
   // deploy restarted. With no such deploy line (a Heroku app) the Procfile stays the start.
-  const restarts = evidence.filter((e) => e.tier === 2 && e.starts);
-  const restart = new Set(restarts.map((e) => e.kind)).size === 1 && !foreman.length && !procfileRunByDeploy(ctx) ? restarts[0] : undefined;
+  let restarts = evidence.filter((e) => e.tier === 2 && e.starts);
+  const procfileUnrun = !foreman.length && !procfileRunByDeploy(ctx);
+  // The deploy's only restart is Passenger's restart file, and the only other evidence is a
+  // Procfile it never runs (Heroku's `web: unicorn -p $PORT`): the touch is weak only against
+  // another server the deploy itself starts, so here it is the deploy's restart and it wins.
+  const touches = evidence.filter((e) => e.tier === 4);
+  if (!restarts.length && procfileUnrun && touches.length && evidence.some((e) => e.tier === 1 && e.kind !== "passenger") && evidence.every((e) => e.tier === 1 || e.tier === 4)) {
+    for (const t of touches) (t.tier = 2), (t.starts = true);
+    restarts = touches;
+  }
+  const restart = new Set(restarts.map((e) => e.kind)).size === 1 && procfileUnrun ? restarts[0] : undefined;
   const outranked: { procfile: Fact<string>; by: Fact<string> }[] = [];
   for (const e of restart ? evidence : [])
     if (e.tier === 1 && e.kind !== restart!.kind) {

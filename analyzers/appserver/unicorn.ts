@@ -9,6 +9,7 @@ import { unicornListen } from "./listen.js";
 import { expandPath } from "./ruby-file.js";
 import { hookClientCalls } from "./hook-clients.js";
 import { railsEnvCall, railsEnvSubject } from "./rails-env.js";
+import { machineCall } from "./machine.js";
 
 /** Hooks Unicorn calls; a `nil` argument restores the default, so it is not a hook of the app. */
 export const UNICORN_HOOKS = ["before_fork", "after_fork", "before_exec", "after_worker_ready", "after_worker_exit"];
@@ -19,8 +20,11 @@ const UNICORN_MAX_TIMEOUT = 30 * 60 * 60 * 24;
 
 /** `railsEnv`: the Rails environment the file is evaluated for (branches on it are decided), or null. */
 /** `rackEnv`: RACK_ENV as the start line gives it (`unicorn -E x` sets it before the file is read), or null. */
-export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, rackEnv: string | null = null): AppServerConfig {
+/** `rackIsRails`: the start line passes the stage's rails_env as plain unicorn's -E, so RACK_ENV is it too (cap2-unicorn-recipes.ts). */
+export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string | null, railsEnv: string | null = null, rackEnv: string | null = null, rackIsRails = false): AppServerConfig {
   const cfg = emptyConfig("unicorn", base);
+  const envCall = railsEnvCall(railsEnv, rackIsRails, parsed, rackEnv);
+  const machine = machineCall(parsed);
   walkConfig(parsed, deployedPath, (call, w) => {
     const arg = (i: number): RValue => (call.args[i] === undefined ? null : conditional(call, parsed, w.ev(call.args[i])));
     const fact = (i: number): Fact<RValue> => ({ value: arg(i), source: call.source });
@@ -82,7 +86,7 @@ export function readUnicorn(parsed: ParsedRuby, base: Base, deployedPath: string
           }
         }
     }
-  }, railsEnvCall(railsEnv, false, parsed, rackEnv), undefined, railsEnvSubject(railsEnv, false, rackEnv));
+  }, (node, ev) => { const v = envCall?.(node, ev); return v !== undefined ? v : machine(node, ev); }, undefined, railsEnvSubject(railsEnv, rackIsRails, rackEnv));
   if (!cfg.timeout) cfg.timeout = { value: UNICORN_DEFAULT_TIMEOUT, source: { file: base.file, line: 0 }, defaultOf: "Unicorn" };
   return cfg;
 }

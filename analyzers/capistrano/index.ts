@@ -113,6 +113,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   };
 
   const major = detectMajor(ctx, parse);
+  lockedMajorMismatch(ctx, major, warn);
   // capistrano-mb's defaults count only when the bundle has the gem (without it `cap` fails to load).
   const mbLock = mbLocked(repo);
   const nginxPluginLocked = lockedGem(repo, "capistrano3-nginx");
@@ -694,6 +695,26 @@ interface Cap3Loaded {
    * goes on from a copy. (The name is then the only thing a stage changes in this state.)
    */
   sameForEveryStage: boolean;
+}
+
+/**
+ * The deploy files are read as one Capistrano major, and Gemfile.lock locks the other (a Capfile
+ * with `load 'deploy'` next to capistrano 3.x): the locked one cannot load these files, so the
+ * deploy ran with a Capistrano installed outside the bundle, which one is not known. Named warning
+ * `capistrano.locked-version-mismatch` at the lockfile's line.
+ */
+function lockedMajorMismatch(ctx: AnalyzerContext, major: 2 | 3, warn: (file: string, line: number, message: string) => void): void {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return;
+  const lock = ctx.repo.read("Gemfile.lock");
+  if (!("text" in lock)) return;
+  const lines = lock.text.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^    capistrano \((\d+)\.[^)]*\)\s*$/.test(l));
+  if (at < 0) return;
+  const version = /\(([^)]+)\)/.exec(lines[at]!)![1]!;
+  const locked = Number.parseInt(version, 10);
+  if (locked !== 2 && locked !== 3) return;
+  if (locked === major) return;
+  warn("Gemfile.lock", at + 1, `capistrano.locked-version-mismatch: Gemfile.lock locks capistrano ${version}, but the Capfile and deploy files are Capistrano ${major}'s (${major === 2 ? "`load 'deploy'`, capistrano-ext's multistage" : "`require 'capistrano/setup'`"}): the locked Capistrano cannot load them, so the deploy ran with another Capistrano installed outside the bundle, which one is not known; the files are read as Capistrano ${major}`);
 }
 
 /** Capistrano 2 shows itself by `load 'deploy'` in the Capfile, capistrano-ext's multistage, or a 2.x lock. */

@@ -14,6 +14,7 @@ import { evalRange, evalCase, makeClosure, evalBlockCall, evalClosureCall, evalI
 import { rubyFormat } from "./idioms/format.js";
 import { tooLong } from "./idioms/limits.js";
 import { rubyNumberToS } from "./yaml.js";
+import { shellReason, MACHINE } from "./shell-reason.js";
 
 export interface Scope {
   /** `fetch(:name)` / `fetch(:name, default)` without a receiver. */
@@ -183,7 +184,7 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
     case "InterpolatedStringNode":
     case "InterpolatedSymbolNode":
     case "InterpolatedXStringNode": {
-      if (kind(node) === "InterpolatedXStringNode") return unknown(p, node, "shell command output (backticks)");
+      if (kind(node) === "InterpolatedXStringNode") return unknown(p, node, shellReason(p.textOf(node)));
       const parts: RValue[] = [];
       for (const part of node.parts) {
         const v = kind(part) === "StringNode" ? part.unescaped.value : kind(part) === "EmbeddedStatementsNode" ? lastValue(part.statements, p, scope) : self(part);
@@ -196,7 +197,7 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       return joined;
     }
     case "XStringNode":
-      return unknown(p, node, "shell command output (backticks)");
+      return unknown(p, node, shellReason(node.unescaped?.value ?? ""));
     case "ParenthesesNode":
       return lastValue(node.body, p, scope);
     case "StatementsNode":
@@ -216,8 +217,10 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       if (t === true) return left;
       if (t === false) return self(node.right);
       // Ruby: `x || true` is x when x is truthy, else true: truthy either way, its value still not known.
-      if (truthy(self(node.right)) === true) return { ...unknown(p, node, "`||` over a value not known statically (truthy either way)"), truthy: true };
-      return unknown(p, node, "`||` over a value not known statically");
+      // A value that is the machine's own (`Concurrent.processor_count || 2`) keeps saying so.
+      const host = machineOf(p, node, [left]);
+      if (truthy(self(node.right)) === true) return { ...(host ?? unknown(p, node, "`||` over a value not known statically (truthy either way)")), truthy: true };
+      return host ?? unknown(p, node, "`||` over a value not known statically");
     }
     case "AndNode": {
       const left = self(node.left);
@@ -226,7 +229,7 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       if (t === false) return left;
       // Ruby: `x && false` is false when x is truthy, else x (nil or false): falsy either way.
       if (truthy(self(node.right)) === false) return { ...unknown(p, node, "`&&` over a value not known statically (falsy either way)"), truthy: false };
-      return unknown(p, node, "`&&` over a value not known statically");
+      return machineOf(p, node, [left]) ?? unknown(p, node, "`&&` over a value not known statically");
     }
     case "IfNode":
     case "UnlessNode": {
@@ -395,6 +398,9 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
       }
     }
     if (isUnknown(r)) return r;
+    // `2 * cpus` where cpus read /proc/cpuinfo: still the machine's number.
+    const host = machineOf(p, node, a);
+    if (host) return host;
   }
   return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
 }
@@ -585,3 +591,9 @@ function uniq(list: RValue[]): RValue[] {
 }
 
 export type { Source };
+
+/** An unknown for `node` keeping the reason of the first operand that is the machine's own value (shell-reason.ts), or null. */
+function machineOf(p: ParsedRuby, node: any, operands: RValue[]): Unknown | null {
+  const hit = operands.find((v) => isUnknown(v) && v.unknown.startsWith(MACHINE));
+  return hit && isUnknown(hit) ? unknown(p, node, hit.unknown) : null;
+}
