@@ -80,7 +80,12 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
   const locked = model.rails.lockfilePresent === true;
   const has = (k: ImageServerKind) => !!model.rails.gems[k];
   const tied = ws?.kind === "thin" ? [] : IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
-  const held = IMAGE_KINDS.filter(has);
+  // Thin's replacement is Puma or Unicorn, never Passenger: Passenger Standalone is modelled only as
+  // the server the deploy ran (its pool, its nginx settings: passengerAsServer), and after Thin there
+  // is none of that to read, so a Passenger image would run on no facts. Thin's numbers map to Puma's
+  // and Unicorn's workers and timeout (thinAsServer) alone.
+  const candidates = ws?.kind === "thin" ? IMAGE_KINDS.filter((k) => k !== "passenger") : IMAGE_KINDS;
+  const held = candidates.filter(has);
   const choices = tied.length > 1 ? tied : held.length ? held : IMAGE_KINDS.filter((k) => k !== "passenger");
   const thinAt = ws?.kind === "thin" ? (ws.evidence.find((e) => e.value.startsWith("thin:")) ?? ws.evidence[0]) : undefined;
   const said = thinAt ? `the deploy starts Thin (${thinAt.source.file}:${thinAt.source.line}), a web server the image does not run; choose the one the container starts in its place` : ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
@@ -92,7 +97,7 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
     const file = model.appServers.find((a) => a.kind === configured[0])!.file;
     return { choices, default: configured[0]!, why: `${said}; ${file} configures ${configured[0]}${locked ? ", whose gem Gemfile.lock holds" : ""}, and no config of another server is there` };
   }
-  const none = locked && !held.length ? "; Gemfile.lock holds none of puma, unicorn, passenger, so whichever you choose must be added to the Gemfile" : locked ? `; Gemfile.lock holds ${heldChoices.join(" and ")}` : "";
+  const none = locked && !held.length ? `; Gemfile.lock holds none of ${candidates.join(", ")}, so whichever you choose must be added to the Gemfile` : locked ? `; Gemfile.lock holds ${heldChoices.join(" and ")}` : "";
   return { choices, default: null, why: `${said}${none}: no default` };
 }
 

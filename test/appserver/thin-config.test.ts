@@ -79,6 +79,18 @@ describe("a Thin deploy asks which server the image runs", () => {
     expect(server?.workers).toMatchObject({ value: 3, defaultOf: expect.stringMatching(/^Thin's `servers: 3` \(config\/thin\.yml:2\).*a suggestion no one confirmed/) });
   });
 
+  it("Passenger is never Thin's replacement, locked or not: only Puma and Unicorn take Thin's numbers", async () => {
+    const m = await app(["passenger", "puma", "rails", "thin"]);
+    expect(m.gaps.find((g) => g.id === "web.server")).toMatchObject({ choices: ["puma"], default: "puma", suggestion: true });
+    const passenger = withAnsweredWebServer(m, { "web.server": "passenger" }, ".rails2k8s.yml");
+    expect(passenger.webServer?.image).toBeUndefined();
+    expect(appServerKind(passenger)).toBe("puma");
+    expect(m.gaps.find((g) => g.id === "stage.production.web.workers")).toMatchObject({ default: 3, suggestion: true });
+    const none = await app(["passenger", "rails", "thin"]);
+    expect(none.gaps.find((g) => g.id === "web.server")).toMatchObject({ choices: ["puma", "unicorn"], default: null, required: true });
+    expect(none.gaps.find((g) => g.id === "web.server")!.why).toMatch(/Gemfile\.lock holds none of puma, unicorn, so/);
+  });
+
   it("no servers key: Thin ran one process, its own default, and says so", async () => {
     const m = await app(["puma", "rails", "thin"], "timeout: 20\n");
     const g = m.gaps.find((x) => x.id === "stage.production.web.workers");
