@@ -4,9 +4,9 @@
 // worded for the server answered (driven through the wizard with @inquirer/testing).
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { render } from "@inquirer/testing";
 import { confirm, input, password, select } from "@inquirer/prompts";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -15,6 +15,10 @@ import { memoryRepo } from "../../src/repo.js";
 import { askGaps, type Prompts } from "../../src/wizard.js";
 import { withAnsweredWebNumbers, withAnsweredWebServer } from "../../src/gaps/appserver.js";
 import { appServerFor, appServerKind } from "../../emitters/app-server.js";
+import { analyzeDir } from "../../src/analyze.js";
+import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { recordingIo } from "../migrate/helpers.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -24,18 +28,29 @@ const LOCK = (gems: string[]) => `GEM\n  remote: https://rubygems.org/\n  specs:
 
 // A talks site restarted by its own deploy task with a Thin config in the release.
 const THIN_YML = "pid: tmp/pids/thin.pid\nservers: 3\n:timeout: 45\nenvironment: production\nport: 4000\nmax_conns: 512\nthreaded: true\n";
-const app = (gems: string[], thinYml = THIN_YML, stageEnv = "") =>
-  analyzeFiles(
-    memoryRepo({
+const files = (gems: string[], thinYml = THIN_YML, stageEnv = ""): Record<string, string> => ({
       Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
       Gemfile: 'source "https://rubygems.org"\n',
       "Gemfile.lock": LOCK(gems),
       "config/deploy.rb": ['set :application, "talks"', 'set :repo_url, "https://example.com/talks.git"', "namespace :deploy do", "  task :restart do", "    on roles(:web) do", '      execute "cd #{release_path} && bundle exec thin -C config/thin.yml -e staging restart"', "    end", "  end", "  after :publishing, :restart", "end", ""].join("\n"),
       "config/deploy/production.rb": `server "talks.example.org", roles: %w[web app db]\n${stageEnv}`,
       "config/thin.yml": thinYml,
-    }),
-    "talks",
-  );
+});
+const app = (gems: string[], thinYml = THIN_YML, stageEnv = "") => analyzeFiles(memoryRepo(files(gems, thinYml, stageEnv)), "talks");
+
+/** `migrate --yes` (no terminal) on the files in a fresh directory: the exit code, stdout and MIGRATION.md. */
+async function migrated(tree: Record<string, string>): Promise<{ code: number; out: string; guide: string; dir: string }> {
+  const dir = join(mkdtempSync(join(tmpdir(), "r2k-thin-migrate-")), "talks");
+  for (const [p, text] of Object.entries(tree)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  const noPrompts = new Proxy({} as Prompts, { get: (_t, name) => () => Promise.reject(new Error(`unexpected prompt: ${String(name)}`)) });
+  const env: MigrateEnv = { interactive: false, prompts: noPrompts, analyze: analyzeDir, emitters: EMITTERS };
+  const io = recordingIo();
+  const code = await runMigrate(dir, { yes: true }, io, env);
+  return { code, out: io.stdout() + io.stderr(), guide: code === 0 ? readFileSync(join(dir, "MIGRATION.md"), "utf8") : "", dir };
+}
 
 
 describe("Thin's config, as Thin's Runner loads it", () => {
@@ -96,6 +111,15 @@ describe("a Thin deploy asks which server the image runs", () => {
     const g = m.gaps.find((x) => x.id === "stage.production.web.workers");
     expect(g).toMatchObject({ default: 1, suggestion: true });
     expect(g!.why).toMatch(/Thin's default servers 1 \(config\/thin\.yml sets none: one process per server\)/);
+  });
+});
+
+describe("migrate --yes on a Thin deploy", () => {
+  it("MIGRATION.md says Thin ran, the reason web.server was asked: never that nothing named a server", async () => {
+    const r = await migrated(files(["puma", "rails", "thin"]));
+    expect(r.code, r.out).toBe(0);
+    expect(r.guide).toMatch(/the deploy starts Thin \(config\/deploy\.rb:6\), a web server the image does not run[^\n]*: the image runs puma/);
+    expect(r.guide).not.toMatch(/nothing in the repo says which web server the deploy started/);
   });
 });
 
