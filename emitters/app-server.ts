@@ -230,6 +230,10 @@ const PLACEHOLDER_TAG = "a placeholder for a number no repo file holds";
 /** Said of a web number still at its placeholder (src/gaps/appserver.ts): the server's default, standing in for an unread value. */
 export const placeholderOf = (kind: "unicorn" | "puma", id: string): string => `${kind === "puma" ? "Puma" : "Unicorn"}'s default, ${PLACEHOLDER_TAG}: answer ${id}`;
 export const isPlaceholderNumber = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(PLACEHOLDER_TAG);
+const SUGGESTION_TAG = "a suggestion no one confirmed";
+/** Said of a web number still at a replaced server's value (Thin's `servers: 3`), taken as a default (--yes) and never confirmed. */
+export const suggestionOf = (label: string, id: string): string => `${label}, ${SUGGESTION_TAG}: answer ${id}`;
+export const isUnconfirmedSuggestion = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(SUGGESTION_TAG);
 
 /** Answer ids of a stage's web numbers the repo does not hold (src/gaps/appserver.ts), and the pattern that reads them back. */
 export type WebNumber = "workers" | "threads" | "timeout";

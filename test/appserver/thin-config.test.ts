@@ -121,6 +121,17 @@ describe("migrate --yes on a Thin deploy", () => {
     expect(r.guide).toMatch(/the deploy starts Thin \(config\/deploy\.rb:6\), a web server the image does not run[^\n]*: the image runs puma/);
     expect(r.guide).not.toMatch(/nothing in the repo says which web server the deploy started/);
   });
+
+  it("Thin's servers: 3, taken with --yes, is labelled in the outputs as a suggestion no one confirmed, not as an answer", async () => {
+    const r = await migrated(files(["puma", "rails", "thin"]));
+    expect(r.code, r.out).toBe(0);
+    const env = readFileSync(join(r.dir, "k8s/overlays/production/config.env"), "utf8");
+    expect(env).toMatch(/WEB_CONCURRENCY=3/);
+    expect(env).toMatch(/SUGGESTION: Thin's `servers: 3` \(config\/thin\.yml:2\), the processes Thin ran per server, a suggestion no one confirmed: answer stage\.production\.web\.workers/);
+    // The files table: the number's source is Thin's config, labelled, never the answers file as if answered.
+    expect(r.guide).toMatch(/WEB_CONCURRENCY=3 \(this stage's workers\): Thin's `servers: 3` \(config\/thin\.yml:2\)[^|\n]*a suggestion no one confirmed[^|\n]*\| `config\/thin\.yml:2`/);
+    expect(r.guide).not.toMatch(/WEB_CONCURRENCY=3 \(this stage's workers\) \| `\.rails2k8s\.yml`/);
+  });
 });
 
 /** The wizard's prompts on virtual streams: selects pick `choose`, inputs take their default; every screen kept. */
