@@ -174,7 +174,8 @@ function passengerAsServer(model: Model, stage: Stage | null): AppServerConfig {
  */
 function thinAsServer(model: Model, stage: Stage | null): AppServerConfig {
   const kind = appServerKind(model);
-  const thin = model.webServer?.thin;
+  const all = model.webServer?.thin;
+  const thin = (stage && all?.byStage?.[stage.name]) || all;
   const at = thin?.startedWith ?? model.webServer?.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 };
   const server: AppServerConfig = { kind: kind === "passenger" ? "puma" : kind, file: thin?.file ?? at.file, env: null, stages: stage ? [stage.name] : [], workers: null, threads: null, listen: [], timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [] };
   // The answers to the stage's numbers, once given (src/gaps/appserver.ts withAnsweredWebNumbers puts a copy first).
@@ -188,7 +189,9 @@ function thinAsServer(model: Model, stage: Stage | null): AppServerConfig {
     const set = thin && !thin.unread ? thin.settings[thinKey] : undefined;
     const fact = set ?? { value: null, source: at };
     const n = set ? (typeof set.value === "number" && Number.isInteger(set.value) && set.value >= (key === "workers" ? 1 : 0) ? set.value : null) : thin && !thin.unread ? THIN_DEFAULTS[thinKey] : null;
-    server[key] = { value: { unknown: `${thin?.unread ? why : `the deploy ran Thin (${at.file}:${at.line})`}, not ${kind === "unicorn" ? "Unicorn" : "Puma"}: ${key === "workers" ? "how many processes it runs per pod is the answer's" : "its timeout is the answer's"}` }, source: fact.source };
+    // Thin's own value unknown (an ENV read on the servers): said, so the question names it.
+    const thinUnknown = set && typeof set.value === "object" && set.value !== null && "unknown" in set.value ? `; ${set.value.unknown}` : "";
+    server[key] = { value: { unknown: `${thin?.unread ? why : `the deploy ran Thin (${at.file}:${at.line})`}, not ${kind === "unicorn" ? "Unicorn" : "Puma"}: ${key === "workers" ? "how many processes it runs per pod is the answer's" : "its timeout is the answer's"}${thinUnknown}` }, source: fact.source };
     if (n !== null)
       suggested[key] = {
         value: n,

@@ -15,6 +15,7 @@ import { memoryRepo } from "../../src/repo.js";
 import { askGaps, type Prompts } from "../../src/wizard.js";
 import { withAnsweredWebNumbers, withAnsweredWebServer } from "../../src/gaps/appserver.js";
 import { appServerFor, appServerKind } from "../../emitters/app-server.js";
+import { thinFlag } from "../../analyzers/appserver/thin.js";
 import { analyzeDir } from "../../src/analyze.js";
 import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
 import { EMITTERS } from "../../emitters/index.js";
@@ -65,6 +66,52 @@ describe("Thin's config, as Thin's Runner loads it", () => {
     expect({ servers: s["servers"]?.value, timeout: s["timeout"]?.value, environment: s["environment"]?.value, port: s["port"]?.value }).toEqual({ servers: thin.servers, timeout: thin.timeout, environment: thin.environment, port: thin.port });
     expect(s["timeout"]?.source).toEqual({ file: "config/thin.yml", line: 3 });
     expect(m.webServer?.thin?.startedWith).toEqual({ file: "config/deploy.rb", line: 6 });
+  });
+
+  it("an ENV read in Thin's config is Thin's, on the servers: no boot read of the pods, the count an Unknown naming it", async () => {
+    const m = await app(["puma", "rails", "thin"], "servers: <%= ENV.fetch('THIN_SERVERS') %>\ntimeout: 45\n");
+    expect((m.bootEnv ?? []).map((r) => r.env)).not.toContain("THIN_SERVERS");
+    expect(JSON.stringify(m.hazards)).not.toMatch(/THIN_SERVERS/);
+    expect(m.webServer?.thin?.settings["servers"]).toEqual({ value: { unknown: expect.stringMatching(/Thin's `servers` \(config\/thin\.yml:1\) was ENV THIN_SERVERS on the servers/) }, source: { file: "config/thin.yml", line: 1 } });
+    const g = m.gaps.find((x) => x.id === "stage.production.web.workers")!;
+    expect(g).toMatchObject({ placeholder: true });
+    expect(g.suggestion).toBeUndefined();
+    expect(g.why).toMatch(/THIN_SERVERS/);
+  });
+
+  it("a path per stage (`config/thin/#{fetch(:stage)}.yml`) is read for each stage, as that stage's deploy names it", async () => {
+    const tree = files(["puma", "rails", "thin"]);
+    tree["config/deploy.rb"] = tree["config/deploy.rb"]!.replace("-C config/thin.yml -e staging", "-C config/thin/#{fetch(:stage)}.yml");
+    delete tree["config/thin.yml"];
+    tree["config/thin/production.yml"] = "servers: 3\ntimeout: 45\n";
+    tree["config/thin/staging.yml"] = "servers: 2\n";
+    tree["config/deploy/staging.rb"] = 'server "staging.example.org", roles: %w[web app db]\n';
+    const m = await analyzeFiles(memoryRepo(tree), "talks");
+    expect(m.webServer?.thin).toMatchObject({ file: "config/thin/production.yml", byStage: { production: { file: "config/thin/production.yml" }, staging: { file: "config/thin/staging.yml" } } });
+    expect(m.webServer?.thin?.unread).toBeUndefined();
+    const byId = Object.fromEntries(m.gaps.map((g) => [g.id, g]));
+    expect(byId["stage.production.web.workers"]).toMatchObject({ default: 3, suggestion: true, source: { file: "config/thin/production.yml", line: 1 } });
+    expect(byId["stage.staging.web.workers"]).toMatchObject({ default: 2, suggestion: true, source: { file: "config/thin/staging.yml", line: 1 } });
+    // staging's file sets no timeout: Thin's default, labelled as Thin's, for that stage alone.
+    expect(byId["stage.staging.web.timeout"]!.why).toMatch(/Thin's default timeout 30 \(config\/thin\/staging\.yml sets none\)/);
+    // A stage whose file the repo does not hold: that stage's config is on the servers, said for it.
+    delete tree["config/thin/staging.yml"];
+    const gone = await analyzeFiles(memoryRepo(tree), "talks");
+    expect(gone.webServer?.thin?.byStage?.["staging"]?.unread).toMatch(/config\/thin\/staging\.yml \(config\/thin\/#\{fetch\(:stage\)\}\.yml for stage staging\), which the repo does not hold/);
+    expect(gone.webServer?.thin?.byStage?.["production"]?.unread).toBeUndefined();
+  });
+
+  it("the start line's flags are found in linear time on a line repeating `thin`", () => {
+    const line = `execute "${"thin ".repeat(40_000)}-C "`;
+    const t0 = process.hrtime.bigint();
+    expect(thinFlag(line, "config")).toBeNull();
+    expect(thinFlag(line, "environment")).toBeNull();
+    const quoted = ` thin${' -C "#{'.repeat(20_000)}`;
+    expect(thinFlag(quoted, "config")).toBeNull();
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(200);
+    expect(thinFlag("cd x && bundle exec thin -C config/thin.yml -e production start", "config")).toBe("config/thin.yml");
+    expect(thinFlag("bundle exec thin start --config='#{release_path}/config/thin.yml' --environment=staging", "environment")).toBe("staging");
+    expect(thinFlag("bundle exec thin start --config='#{release_path}/config/thin.yml'", "config")).toBe("#{release_path}/config/thin.yml");
   });
 
   it("a stage whose RAILS_ENV differs from Thin's environment is warned on, at the config's line", async () => {
