@@ -80,7 +80,12 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
   const locked = model.rails.lockfilePresent === true;
   const has = (k: ImageServerKind) => !!model.rails.gems[k];
   const tied = ws?.kind === "thin" ? [] : IMAGE_KINDS.filter((k) => ws?.evidence.some((e) => e.value.startsWith(`${k}:`)));
-  const held = IMAGE_KINDS.filter(has);
+  // Thin's replacement is Puma or Unicorn, never Passenger: Passenger Standalone is modelled only as
+  // the server the deploy ran (its pool, its nginx settings: passengerAsServer), and after Thin there
+  // is none of that to read, so a Passenger image would run on no facts. Thin's numbers map to Puma's
+  // and Unicorn's workers and timeout (thinAsServer) alone.
+  const candidates = ws?.kind === "thin" ? IMAGE_KINDS.filter((k) => k !== "passenger") : IMAGE_KINDS;
+  const held = candidates.filter(has);
   const choices = tied.length > 1 ? tied : held.length ? held : IMAGE_KINDS.filter((k) => k !== "passenger");
   const thinAt = ws?.kind === "thin" ? (ws.evidence.find((e) => e.value.startsWith("thin:")) ?? ws.evidence[0]) : undefined;
   const said = thinAt ? `the deploy starts Thin (${thinAt.source.file}:${thinAt.source.line}), a web server the image does not run; choose the one the container starts in its place` : ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
@@ -92,7 +97,7 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
     const file = model.appServers.find((a) => a.kind === configured[0])!.file;
     return { choices, default: configured[0]!, why: `${said}; ${file} configures ${configured[0]}${locked ? ", whose gem Gemfile.lock holds" : ""}, and no config of another server is there` };
   }
-  const none = locked && !held.length ? "; Gemfile.lock holds none of puma, unicorn, passenger, so whichever you choose must be added to the Gemfile" : locked ? `; Gemfile.lock holds ${heldChoices.join(" and ")}` : "";
+  const none = locked && !held.length ? `; Gemfile.lock holds none of ${candidates.join(", ")}, so whichever you choose must be added to the Gemfile` : locked ? `; Gemfile.lock holds ${heldChoices.join(" and ")}` : "";
   return { choices, default: null, why: `${said}${none}: no default` };
 }
 
@@ -169,7 +174,8 @@ function passengerAsServer(model: Model, stage: Stage | null): AppServerConfig {
  */
 function thinAsServer(model: Model, stage: Stage | null): AppServerConfig {
   const kind = appServerKind(model);
-  const thin = model.webServer?.thin;
+  const all = model.webServer?.thin;
+  const thin = (stage && all?.byStage?.[stage.name]) || all;
   const at = thin?.startedWith ?? model.webServer?.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 };
   const server: AppServerConfig = { kind: kind === "passenger" ? "puma" : kind, file: thin?.file ?? at.file, env: null, stages: stage ? [stage.name] : [], workers: null, threads: null, listen: [], timeout: null, preloadApp: null, pid: null, stdoutPath: null, stderrPath: null, workingDirectory: null, hooks: [] };
   // The answers to the stage's numbers, once given (src/gaps/appserver.ts withAnsweredWebNumbers puts a copy first).
@@ -183,7 +189,9 @@ function thinAsServer(model: Model, stage: Stage | null): AppServerConfig {
     const set = thin && !thin.unread ? thin.settings[thinKey] : undefined;
     const fact = set ?? { value: null, source: at };
     const n = set ? (typeof set.value === "number" && Number.isInteger(set.value) && set.value >= (key === "workers" ? 1 : 0) ? set.value : null) : thin && !thin.unread ? THIN_DEFAULTS[thinKey] : null;
-    server[key] = { value: { unknown: `${thin?.unread ? why : `the deploy ran Thin (${at.file}:${at.line})`}, not ${kind === "unicorn" ? "Unicorn" : "Puma"}: ${key === "workers" ? "how many processes it runs per pod is the answer's" : "its timeout is the answer's"}` }, source: fact.source };
+    // Thin's own value unknown (an ENV read on the servers): said, so the question names it.
+    const thinUnknown = set && typeof set.value === "object" && set.value !== null && "unknown" in set.value ? `; ${set.value.unknown}` : "";
+    server[key] = { value: { unknown: `${thin?.unread ? why : `the deploy ran Thin (${at.file}:${at.line})`}, not ${kind === "unicorn" ? "Unicorn" : "Puma"}: ${key === "workers" ? "how many processes it runs per pod is the answer's" : "its timeout is the answer's"}${thinUnknown}` }, source: fact.source };
     if (n !== null)
       suggested[key] = {
         value: n,
@@ -225,6 +233,10 @@ const PLACEHOLDER_TAG = "a placeholder for a number no repo file holds";
 /** Said of a web number still at its placeholder (src/gaps/appserver.ts): the server's default, standing in for an unread value. */
 export const placeholderOf = (kind: "unicorn" | "puma", id: string): string => `${kind === "puma" ? "Puma" : "Unicorn"}'s default, ${PLACEHOLDER_TAG}: answer ${id}`;
 export const isPlaceholderNumber = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(PLACEHOLDER_TAG);
+const SUGGESTION_TAG = "a suggestion no one confirmed";
+/** Said of a web number still at a replaced server's value (Thin's `servers: 3`), taken as a default (--yes) and never confirmed. */
+export const suggestionOf = (label: string, id: string): string => `${label}, ${SUGGESTION_TAG}: answer ${id}`;
+export const isUnconfirmedSuggestion = (f: Fact<unknown> | null | undefined): boolean => !!f?.defaultOf?.includes(SUGGESTION_TAG);
 
 /** Answer ids of a stage's web numbers the repo does not hold (src/gaps/appserver.ts), and the pattern that reads them back. */
 export type WebNumber = "workers" | "threads" | "timeout";

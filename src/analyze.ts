@@ -17,7 +17,7 @@ import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
-import { thinFacts } from "../analyzers/appserver/thin.js";
+import { thinConfigFiles, thinFacts } from "../analyzers/appserver/thin.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
@@ -134,7 +134,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("unicorn-worker-killer bounds", undefined, () => workerKillerLines(ctx, webServer?.kind ?? (appServers.some((a) => a.kind === "unicorn" && !unusedServers.includes(a.file)) ? "unicorn" : null)));
   // Global's files too, for the names no value of the Global analysis reads (an expression it could not evaluate).
   const globalScan = () => (global ? { dir: global.dir, known: new Set(bootEnvReads({ global, rails }, new Set(global.namespaces.flatMap((ns) => Object.keys(ns.values))), false).map((r) => r.env)) } : undefined);
-  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))], globalScan()));
+  const bootEnv = guard("ENV reads at boot", [], () => findBootEnvReads(ctx, appServers.filter((a) => !unusedServers.includes(a.file)), [...new Set(stages.map(railsEnvOf))], globalScan(), thinConfigFiles(webServer)));
   const globalCalls = global && opts.callSites !== false ? guard("Global call sites", [], () => findGlobalCalls(ctx)) : undefined;
   if (global && globalCalls) guard("Global call sites without a namespace", undefined, () => staleNamespaceCalls(ctx, globalCalls, global));
 

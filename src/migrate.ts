@@ -161,7 +161,8 @@ async function migrate(dir: string, opts: MigrateOptions, io: ScrubbingIo, env: 
   // The gaps as asked: a why (and default) the answers before it changed is the one MIGRATION.md shows.
   const asAsked = analyzed.gaps.map((g) => confirmed(inContext(g, answers), answers, defaulted));
   mark("answers");
-  const stillPlaceholders = new Set(asAsked.filter((g) => g.placeholder).map((g) => g.id));
+  // Suggestions no one confirmed too (Thin's `servers: 3`): outputs label them as the suggestion they are.
+  const stillPlaceholders = new Set(asAsked.filter((g) => g.placeholder || g.suggestion).map((g) => g.id));
   const model = { ...withAnsweredWebNumbers(withAnsweredWebServer(withAnsweredServers(overrides ? { ...(await env.analyze(dir, exclude, { capOverrides: overrides })), gaps: analyzed.gaps } : analyzed, answers, answersPath), answers, answersPath, defaulted), answers, answersPath, stillPlaceholders), gaps: asAsked };
 
   // Emitters, all in memory; one that throws stops everything before any write.

@@ -689,6 +689,8 @@ export interface ThinFacts {
   settings: Record<string, Fact<RValue>>;
   /** `-e ENV` on the start line, used by Thin where the file sets no environment. */
   envFlag?: Fact<RValue>;
+  /** A path computed per stage (`config/thin/#{fetch(:stage)}.yml`) naming different files: each stage's own (the fields above are production's, else the first stage's). */
+  byStage?: Record<string, ThinFacts>;
 }
 
 export interface WebNotStarted {

@@ -21,6 +21,11 @@ const OURS = /^config\/initializers\/00_rails2k8s_config\.rb$/;
 const SECTION_NAMES = new Set(["development", "test", "production", "staging"]);
 
 /**
+ * `notBooted`: files of the repo that the app never reads while it boots, only a process the pods
+ * do not run (Thin's config: src/analyze.ts passes analyzers/appserver/thin.ts thinConfigFiles).
+ */
+
+/**
  * Global's files, for the names their ERB reads that the Global analysis did not turn into a value
  * (`<%= ENV["X"]&.split(",") %>` is an Unknown, carried as ERB): `dir` and the names it did read.
  */
@@ -29,7 +34,7 @@ export interface GlobalErbScan {
   known: ReadonlySet<string>;
 }
 
-export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConfig[], railsEnvs: string[], global?: GlobalErbScan): RubyEnvRead[] {
+export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConfig[], railsEnvs: string[], global?: GlobalErbScan, notBooted: ReadonlySet<string> = new Set()): RubyEnvRead[] {
   const out: RubyEnvRead[] = [];
   const sections = new Set([...SECTION_NAMES, ...railsEnvs]);
   const serverFiles = serverFileEnvs(appServers, railsEnvs);
@@ -47,6 +52,8 @@ export function findBootEnvReads(ctx: AnalyzerContext, appServers: AppServerConf
       }
       continue;
     }
+    // A file only another process reads (Thin's config, read by Thin's runner on the servers): the pods never do.
+    if (notBooted.has(path)) continue;
     if (/^config\/[^/]+\.ya?ml$/.test(path) && !SKIP_YAML.test(path)) {
       const read = ctx.repo.read(path);
       if ("text" in read && read.text.includes("ENV") && read.text.includes("<%")) {

@@ -41,7 +41,10 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   // Nothing in the repo said which server ran: the image's server is the answer, and said to be one.
   const answered = model.webServer?.answered;
   if (answered) {
-    const why = webServerQuestion({ ...model, webServer: { ...model.webServer!, kind: null } })?.why ?? "nothing in the repo says which web server the deploy started";
+    // The question's reason as it was asked: an answered kind is reset to none (the question saw none),
+    // but Thin stays, since Thin is what the deploy started and the question said so.
+    const asked = model.webServer!.kind === "thin" ? model : { ...model, webServer: { ...model.webServer!, kind: null } };
+    const why = webServerQuestion(asked)?.why ?? "nothing in the repo says which web server the deploy started";
     out.provenance.push({ output: DOCKERFILE, what: `web server ${kind} (${answered.value})`, source: answered.source });
     out.notes.push({ message: `${why}: the image runs ${kind}, ${answered.value}. Check which server the servers ran before the cut-over`, source: answered.source });
   }

@@ -8,7 +8,7 @@ import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { APP_SERVER_DEFAULTS, isPlaceholderNumber } from "../app-server.js";
+import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
 import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
 import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
@@ -89,7 +89,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const what = plan.kind === "puma" ? "workers" : "worker_processes";
     out.provenance.push({
       output: cfg,
-      what: n === perServer ? `WEB_CONCURRENCY=${n} (this stage's ${what})` : `WEB_CONCURRENCY=${n}: this stage's ${what} ${perServer} per server, spread over ${podsPerServer(perServer)} pods per server (at most ${MAX_WORKERS_PER_POD} workers a pod; the HPA minimum counts those pods)`,
+      what: `${n === perServer ? `WEB_CONCURRENCY=${n} (this stage's ${what})` : `WEB_CONCURRENCY=${n}: this stage's ${what} ${perServer} per server, spread over ${podsPerServer(perServer)} pods per server (at most ${MAX_WORKERS_PER_POD} workers a pod; the HPA minimum counts those pods)`}${isUnconfirmedSuggestion(sp.appServer.workers) ? `: ${sp.appServer.workers.defaultOf}` : ""}`,
       source: sp.appServer.workers.source,
     });
   }
@@ -111,6 +111,12 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     }
   }
   const placeholder = (name: string, f: { defaultOf?: string } | null | undefined) => {
+    // A replaced server's number no one confirmed (Thin's servers): said as that, in the file and the notes.
+    if (isUnconfirmedSuggestion(f as never)) {
+      comments[name] = `SUGGESTION: ${f!.defaultOf}`;
+      out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });
+      return;
+    }
     if (!isPlaceholderNumber(f as never)) return;
     comments[name] = `PLACEHOLDER: ${f!.defaultOf} (the number stage ${sp.stage.name}'s servers ran, from ${sp.appServer!.file}, is not readable from the repo)`;
     out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });

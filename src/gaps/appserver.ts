@@ -8,7 +8,7 @@
 import type { Answers, AppModel, AppServerConfig, Fact, Gap, RValue, Source, Stage } from "../model.js";
 import { isUnknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, webNumberAnswerId, webServerQuestion, WEB_NUMBER_ID, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
+import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, suggestionOf, webNumberAnswerId, webServerQuestion, WEB_NUMBER_ID, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
 import { numberOf } from "../../emitters/kustomize/rules.js";
 import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
@@ -171,7 +171,8 @@ export function withAnsweredWebNumbers<M extends Model>(model: M, answers: Answe
       const given = Object.hasOwn(answers, id) ? answers[id]! : dflt;
       const placeholder = placeholders ? placeholders.has(id) : JSON.stringify(given) === JSON.stringify(dflt);
       // A suggestion no one confirmed is labelled as the replaced server's number, not as this server's default.
-      const fact = { value: given, source: { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: hint ? `${hint.label}, a suggestion no one confirmed: answer ${id}` : placeholderOf(kind, id) } : {}) };
+      // Its source is then the replaced server's file, not the answers file: no one answered it.
+      const fact = { value: given, source: placeholder && hint ? hint.source : { file: answersFile, line: 0 }, ...(placeholder ? { defaultOf: hint ? suggestionOf(hint.label, id) : placeholderOf(kind, id) } : {}) };
       if (u.key === "workers") copy.workers = fact;
       else if (u.key === "timeout") copy.timeout = fact;
       else if (Array.isArray(given)) copy.threads = { ...fact, value: given };
