@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
+import type { AnalyzerContext, Stage, TaskDef } from "../../src/model.js";
 import { monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
 
 const lock = `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  rails\n`;
@@ -80,11 +81,33 @@ describe("monit checks from an ERB loop", () => {
     expect(m.problems).toContainEqual(expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is not a variable the stage sets, so how many daemons it defines is not known/) }));
   });
 
+  it("a String bound (`set :pollers, \"3\"`): real ERB fails to render, so no count and a named warning", async () => {
+    const m = await analyzeFiles(app({ production: 'server "q1.gazette.example.org", :poll\nset :rails_env, "production"\nset :pollers, "3"\n' }), "gazette");
+    // Real Ruby: a String has no `times`.
+    const dir = mkdtempSync(join(tmpdir(), "monit-loop-"));
+    writeFileSync(join(dir, "t.erb"), TEMPLATE);
+    const r = spawnSync("ruby", ["-rerb", "-e", `pollers = "3"; shared_path = "/s"; current_path = "/c"; rails_env = "production"; print ERB.new(File.read(ARGV[0])).result(binding)`, join(dir, "t.erb")], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/NoMethodError|undefined method [`']times'/);
+    expect(m.uncarried!.find((x) => x.name === "feed_poller")!.why).toContain("production: ? (pollers is the String \"3\"");
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is the String "3" \(config\/deploy\/production\.rb:3\), not an Integer: pollers\.times raises NoMethodError in Ruby, so the template's render fails/) }),
+    );
+  });
+
   it("task roles as Capistrano 2 writes them", () => {
     expect(taskLineRoles("task(:x, roles: :poll) { y }")).toEqual(["poll"]);
     expect(taskLineRoles("task :x, :roles => [:a, :b] do")).toEqual(["a", "b"]);
     expect(taskLineRoles("task :x, roles: %w[a b] do")).toEqual(["a", "b"]);
     expect(taskLineRoles("task :x, roles: fetch(:r) do")).toBeNull();
-    expect(monitLoops).toBeTypeOf("function");
+    // The loop read straight from a repo: its start program, line and the rendering task's roles.
+    const stages = [{ name: "production", servers: [{ host: "q1", roles: ["poll"] }], variables: { pollers: { value: 2, source: { file: "config/deploy/production.rb", line: 2 } } } }] as unknown as Stage[];
+    const tasks = [{ name: "monit:pollers", source: { file: "config/recipes/monit.rb", line: 2 } }] as unknown as TaskDef[];
+    const ctx = { repo: app({}), problem: () => {} } as unknown as AnalyzerContext;
+    const [l, ...rest] = monitLoops(ctx, stages, tasks);
+    expect(rest).toEqual([]);
+    expect(l!.starts.map((s) => [s.check, s.source.line])).toEqual([["feed_poller", 4]]);
+    expect(l!.task!.roles).toEqual(["poll"]);
+    expect(l!.perStage).toEqual([{ stage: "production", count: 2, servers: 1, why: "pollers = 2", source: { file: "config/deploy/production.rb", line: 2 } }]);
   });
 });
