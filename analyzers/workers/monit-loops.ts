@@ -38,6 +38,26 @@ export function taskLineRoles(line: string): string[] | null {
   return names.length ? names : null;
 }
 
+/**
+ * The bodies of a line's ERB tags (`<% x.each do |a| %>` → ` x.each do |a| `), found with indexOf: a
+ * pattern like /<%[^%]*\bdo\b[^%]*%>/ backtracks over every `do` of an unclosed tag, quadratic on a
+ * long line. A tag is `<%` up to the next `%>`; one with a `%` inside is not counted (as before).
+ */
+export function erbTags(line: string): string[] {
+  const out: string[] = [];
+  for (let i = line.indexOf("<%"); i >= 0; ) {
+    const end = line.indexOf("%>", i + 2);
+    if (end < 0) break;
+    const body = line.slice(i + 2, end);
+    // `<%a <% b %>`: the tag is the last `<%` before the `%>`, as `<%[^%]*%>` read it.
+    const inner = body.lastIndexOf("<%");
+    const tag = inner >= 0 ? body.slice(inner + 2) : body;
+    if (!tag.includes("%")) out.push(tag);
+    i = line.indexOf("<%", end + 2);
+  }
+  return out;
+}
+
 /** Why a loop bound the stage gives is no count: not set, a String (the render fails in Ruby), or not a whole number. */
 function notCount(name: string, st: Stage, written: string): string {
   const v = st.variables[name];
@@ -87,7 +107,7 @@ export function monitLoops(ctx: AnalyzerContext, stages: readonly Stage[], tasks
         const l = ls[j]!;
         const c = /^\s*check\s+process\s+(.+)$/i.exec(l);
         if (c) check = (c[1]!.replace(/<%[^%]*%>/g, "").split(/\s+/)[0] ?? "").replace(/[-_.]+$/, "") || null;
-        depth += (l.match(/<%[^%]*\bdo\b[^%]*%>/g) ?? []).length - (l.match(/<%-?\s*end\s*-?%>/g) ?? []).length;
+        for (const tag of erbTags(l)) depth += /\bdo\b/.test(tag) ? 1 : /^-?\s*end\s*-?$/.test(tag) ? -1 : 0;
         const s = START.exec(l);
         if (s && depth > 0) starts.push({ command: s[1]!, source: { file, line: j + 1 }, check });
       }

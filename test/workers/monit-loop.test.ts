@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AnalyzerContext, Stage, TaskDef } from "../../src/model.js";
-import { monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
+import { erbTags, monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
 
 const lock = `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  rails\n`;
 const TEMPLATE = `<% pollers.times do |n| %>
@@ -93,6 +93,25 @@ describe("monit checks from an ERB loop", () => {
     expect(m.problems).toContainEqual(
       expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is the String "3" \(config\/deploy\/production\.rb:3\), not an Integer: pollers\.times raises NoMethodError in Ruby, so the template's render fails/) }),
     );
+  });
+
+  it("a hostile long line in the loop's body (an unclosed tag of 60,000 `do`s) is read in linear time; the loop is still read", () => {
+    // /<%[^%]*\bdo\b[^%]*%>/ backtracked over every `do`: seconds of CPU on this 180 KB line.
+    const cpuMs = (f: () => void) => {
+      const start = process.cpuUsage();
+      f();
+      const c = process.cpuUsage(start);
+      return (c.user + c.system) / 1000;
+    };
+    const hostile = TEMPLATE.replace("  group pollers\n", `  group pollers\n# <%${" do".repeat(60_000)}\n  <% if true do %>x<% end %>\n`);
+    const files = { "config/recipes/monit.rb": RECIPE, "config/recipes/templates/monit/pollers.erb": hostile };
+    const stages = [{ name: "production", servers: [], variables: {} }] as unknown as Stage[];
+    const tasks = [{ name: "monit:pollers", source: { file: "config/recipes/monit.rb", line: 2 } }] as unknown as TaskDef[];
+    let loops: ReturnType<typeof monitLoops> = [];
+    expect(cpuMs(() => (loops = monitLoops({ repo: memoryRepo(files), problem: () => {} } as unknown as AnalyzerContext, stages, tasks)))).toBeLessThan(1000);
+    // The nested block (do … end on one line) opens and closes; the loop ends at its own `<% end %>`.
+    expect(loops.map((l) => [l.loop.line, l.starts.map((s) => s.source.line)])).toEqual([[1, [4]]]);
+    expect(erbTags(`<%= n %> <%- x.each do |a| -%><% 50% do %><%a <% end -%>`)).toEqual(["= n ", "- x.each do |a| -", " end -"]);
   });
 
   it("task roles as Capistrano 2 writes them", () => {
