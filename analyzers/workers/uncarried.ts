@@ -32,6 +32,13 @@ export function onStages(m: MethodStart | undefined, stages: readonly Stage[]): 
     const with_ = st.servers.filter((s) => s.roles.some((r) => m.on!.roles.includes(r)));
     const first = with_.find((s) => s.primary) ?? with_[0];
     const ran = m.on!.primary ? (first ? [first] : []) : with_;
+    // Code the analysis could not follow may declare more servers (`Array(ENV["WORKER_HOSTS"]).each { … server h … }`):
+    // the servers read are then not all the role's, and none read is no proof it did not run.
+    const unread = st.unread?.filter((u) => u.what === "servers") ?? [];
+    if (unread.length) {
+      const why = `servers not all known (${unread.map((u) => at(u.source)).join(", ")} declares servers the analysis does not read)`;
+      return `stage ${st.name}: ${ran.length ? `${ran.map((s) => s.host).join(", ")}, and ${why}` : why}`;
+    }
     return `stage ${st.name}: ${ran.length ? ran.map((s) => s.host).join(", ") : "no server with the role, not run"}`;
   });
   return ` [${per.join("; ")}]`;

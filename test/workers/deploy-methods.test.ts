@@ -118,4 +118,23 @@ describe("a unit left on the servers is named stage by stage, on the servers its
     expect(u.find((x) => x.name === "ledger-reports")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org, w2.ledger.example.org; stage staging: sq1.ledger.example.org, sq2.ledger.example.org]");
     expect(u.find((x) => x.name === "ledger-housekeeping")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org; stage staging: sq2.ledger.example.org]");
   });
+
+  it("a stage whose servers are not all read (a loop over ENV): never 'not run', the servers are said to be not all known", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        DEPLOY,
+        {
+          production: `server "a1.ledger.example.org", roles: %w[web app db]\nArray(ENV["WORKER_HOSTS"]).each { |h| server h, roles: %w[worker] }\nset :rails_env, "production"\n`,
+          staging: `server "s1.ledger.example.org", roles: %w[web app db]\nserver "sq1.ledger.example.org", roles: %w[worker]\nArray(ENV["MORE"]).each { |h| server h, roles: %w[worker] }\nset :rails_env, "staging"\n`,
+        },
+        {},
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "ledger",
+    );
+    const why = m.uncarried!.find((x) => x.name === "ledger-reports")!.why;
+    expect(why).not.toContain("not run");
+    expect(why).toContain("[stage production: servers not all known (config/deploy/production.rb:2 declares servers the analysis does not read); stage staging: sq1.ledger.example.org, and servers not all known (config/deploy/staging.rb:3 declares servers the analysis does not read)]");
+  });
 });
