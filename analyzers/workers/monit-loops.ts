@@ -5,6 +5,7 @@
 // check in the loop, and the roles of the task that renders the template. What is not known (a
 // computed bound, a task whose roles are not literal, a template no task renders) is said, never guessed.
 import type { AnalyzerContext, Source, Stage, TaskDef } from "../../src/model.js";
+import { taskLineRoles } from "../capistrano/task-roles.js";
 
 export interface MonitLoop {
   /** The template. */
@@ -27,16 +28,6 @@ const START = /^\s*start\s+program\s*=\s*"((?:[^"\\]|\\.)*)"/i;
 // Only an Integer has `times` (and bounds an Integer range): `set :pollers, "3"` is a String, whose
 // `"3".times` raises NoMethodError (`(0..."3")` ArgumentError), so the template does not render.
 const whole = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
-
-/** The roles a Capistrano 2 task line names (`task(:x, roles: :worker)`, `:roles => [:a, :b]`, `roles: %w[a b]`); null when none or not literal. */
-export function taskLineRoles(line: string): string[] | null {
-  const m = /(?::roles\s*=>|\broles:)\s*(\[[^\]]*\]|%[wi]\[[^\]]*\]|:\w+|["']\w+["'])/.exec(line);
-  if (!m) return null;
-  const v = m[1]!;
-  if (v.startsWith("%")) return v.slice(3, -1).trim().split(/\s+/).filter(Boolean);
-  const names = [...v.matchAll(/:(\w+)|["'](\w+)["']/g)].map((x) => x[1] ?? x[2]!);
-  return names.length ? names : null;
-}
 
 /**
  * The bodies of a line's ERB tags (`<% x.each do |a| %>` → ` x.each do |a| `), found with indexOf: a

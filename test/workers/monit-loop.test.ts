@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AnalyzerContext, Stage, TaskDef } from "../../src/model.js";
-import { erbTags, monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
+import { erbTags, monitLoops } from "../../analyzers/workers/monit-loops.js";
 
 const lock = `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  rails\n`;
 const TEMPLATE = `<% pollers.times do |n| %>
@@ -114,11 +114,7 @@ describe("monit checks from an ERB loop", () => {
     expect(erbTags(`<%= n %> <%- x.each do |a| -%><% 50% do %><%a <% end -%>`)).toEqual(["= n ", "- x.each do |a| -", " end -"]);
   });
 
-  it("task roles as Capistrano 2 writes them", () => {
-    expect(taskLineRoles("task(:x, roles: :poll) { y }")).toEqual(["poll"]);
-    expect(taskLineRoles("task :x, :roles => [:a, :b] do")).toEqual(["a", "b"]);
-    expect(taskLineRoles("task :x, roles: %w[a b] do")).toEqual(["a", "b"]);
-    expect(taskLineRoles("task :x, roles: fetch(:r) do")).toBeNull();
+  it("monitLoops: the loop's start program and line, the rendering task's roles (analyzers/capistrano/task-roles.ts), the count per stage", () => {
     // The loop read straight from a repo: its start program, line and the rendering task's roles.
     const stages = [{ name: "production", servers: [{ host: "q1", roles: ["poll"] }], variables: { pollers: { value: 2, source: { file: "config/deploy/production.rb", line: 2 } } } }] as unknown as Stage[];
     const tasks = [{ name: "monit:pollers", source: { file: "config/recipes/monit.rb", line: 2 } }] as unknown as TaskDef[];
