@@ -31,7 +31,7 @@ def upload_monit(name)
 end
 `;
 
-function app(stages: Record<string, string>, deploy = "") {
+function app(stages: Record<string, string>, deploy = "", extra: Record<string, string> = {}) {
   return memoryRepo({
     Capfile: "load 'deploy'\nload 'config/deploy'\n",
     "config/deploy.rb": `set :application, "gazette"\nset :stages, %w(${Object.keys(stages).join(" ")})\nrequire 'capistrano/ext/multistage'\nset :deploy_to, "/srv/gazette"\nload 'config/recipes/monit'\n${deploy}`,
@@ -41,6 +41,7 @@ function app(stages: Record<string, string>, deploy = "") {
     Gemfile: 'source "https://rubygems.org"\ngem "rails"\n',
     "Gemfile.lock": lock,
     "config/application.rb": "module Gazette; class Application < Rails::Application; end; end\n",
+    ...extra,
   });
 }
 
@@ -93,6 +94,32 @@ describe("monit checks from an ERB loop", () => {
     expect(m.problems).toContainEqual(
       expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is the String "3" \(config\/deploy\/production\.rb:3\), not an Integer: pollers\.times raises NoMethodError in Ruby, so the template's render fails/) }),
     );
+  });
+
+  it("a loop of a job backend's command (bin/delayed_job start -i <%= n %>): its count per stage and roles are a named warning, never lost to the worker's default", async () => {
+    const djs = `<% djs.times do |n| %>\ncheck process dj_<%= n %>\n  with pidfile <%= shared_path %>/pids/delayed_job.<%= n %>.pid\n  start program = "/bin/sh -c 'cd <%= current_path %> && bin/delayed_job start -i <%= n %> --queue=mail'" as uid app\n<% end %>\n`;
+    const m = await analyzeFiles(
+      app({ production: 'server "p1.gazette.example.org", :web, :app\nserver "q1.gazette.example.org", :poll\nset :rails_env, "production"\nset :pollers, 1\nset :djs, 4\n' }, "", {
+        "config/recipes/monit.rb": RECIPE.replace("end\n", "  task(:djs, roles: :poll) { upload_monit \"djs\" }\nend\n"),
+        "config/recipes/templates/monit/djs.erb": djs,
+        "Gemfile.lock": lock.replace("    rails (4.2.11)\n", "    delayed_job (4.1.11)\n    delayed_job_active_record (4.1.8)\n    rails (4.2.11)\n").replace("  rails\n", "  delayed_job_active_record\n  rails\n"),
+      }),
+      "gazette",
+    );
+    expect(m.workers!.some((w) => w.backend === "delayed-job")).toBe(true);
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({
+        file: "config/recipes/templates/monit/djs.erb",
+        line: 4,
+        severity: "warning",
+        message: expect.stringContaining("monit: config/recipes/templates/monit/djs.erb's loop (<% djs.times do |n| %>, config/recipes/templates/monit/djs.erb:1) starts"),
+      }),
+    );
+    const w = m.problems.find((p) => p.file === "config/recipes/templates/monit/djs.erb" && p.message.startsWith("monit:"))!;
+    expect(w.message).toContain("rendered by task monit:djs (config/recipes/monit.rb:3) on :poll: production: 4 per server × 1 server = 4");
+    expect(w.message).toContain("no worker takes this count and these roles");
+    // Not a daemon of the repo's own: no uncarried entry for it.
+    expect(m.uncarried!.some((u) => u.source.file.endsWith("djs.erb"))).toBe(false);
   });
 
   it("a hostile long line in the loop's body (an unclosed tag of 60,000 `do`s) is read in linear time; the loop is still read", () => {
