@@ -137,4 +137,27 @@ describe("a unit left on the servers is named stage by stage, on the servers its
     expect(why).not.toContain("not run");
     expect(why).toContain("[stage production: servers not all known (config/deploy/production.rb:2 declares servers the analysis does not read); stage staging: sq1.ledger.example.org, and servers not all known (config/deploy/staging.rb:3 declares servers the analysis does not read)]");
   });
+
+  it("`service delayed_job restart` in on roles(:app): the worker runs the standard command, and the restart line says that is a default", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        `namespace :deploy do\n  task :bounce do\n    on roles(:app) do\n      execute :sudo, "service delayed_job restart"\n    end\n  end\nend\nafter "deploy:published", "deploy:bounce"\n`,
+        { production: `server "a1.ledger.example.org", roles: %w[web app db]\nserver "a2.ledger.example.org", roles: %w[app]\nset :rails_env, "production"\n` },
+        {},
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "ledger",
+    );
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect([w.commandFrom, w.args, w.roles]).toEqual(["standard", ["bundle", "exec", "rake", "jobs:work"], ["app"]]);
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({
+        file: "config/deploy.rb",
+        line: 6,
+        severity: "warning",
+        message: expect.stringMatching(/the deploy restarts the unit `delayed_job` on roles\(:app\), whose ExecStart \(or init script\) is on the servers, not in the repo: the worker runs .*standard command `bundle exec rake jobs:work` \(the backend's default, not what the unit ran/),
+      }),
+    );
+  });
 });
