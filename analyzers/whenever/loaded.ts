@@ -19,6 +19,7 @@
 import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, Stage } from "../../src/model.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
 import { mbStack } from "../capistrano/mb.js";
+import { taskLineRoles } from "../capistrano/task-roles.js";
 import { pluginLoadedIn } from "../workers/index.js";
 
 const DEFAULT_SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
@@ -76,7 +77,7 @@ function flagFileOf(v: RValue | undefined): string | null | "unknown" {
   return repoPathOf(m[1]!) ?? "unknown";
 }
 
-/** Role names in a task's role list text: `:cron`, `[:web, :worker]`, `%w[web app]`, `"db"`. */
+/** Role names in an `on roles(...)` list: `:cron`, `[:web, :worker]`, `%w[web app]`, `"db"`. */
 function roleNamesIn(text: string): string[] {
   const w = /%[wi][[(]([^\])]*)[\])]/.exec(text);
   if (w) return w[1]!.trim().split(/\s+/).filter(Boolean);
@@ -98,8 +99,8 @@ function enclosingRoles(lines: string[], at: number): string[] | null {
     indent = ind;
     const on = /\bon\s*\(?\s*roles\s*\(([^)]*)\)/.exec(line);
     if (on) return /fetch|\w+\(/.test(on[1]!) ? null : roleNamesIn(on[1]!);
-    const task = /\btask\s+:?["']?[\w:-]+["']?\s*,\s*(?::roles\s*=>|roles:)\s*(\[[^\]]*\]|%[wi][[(][^\])]*[\])]|:\w+|["']\w+["'])/.exec(line);
-    if (task) return roleNamesIn(task[1]!);
+    const task = /\btask\s*\(?\s*:?["']?[\w:-]+["']?\s*,/.test(line) ? taskLineRoles(line) : null;
+    if (task) return task;
     if (/^\s*(?:namespace|desc)\b/.test(line) && ind === 0) return null;
   }
   return null;

@@ -97,12 +97,16 @@ const RUNS = new Set(["execute", "sudo", "run", "test"]);
  * are not literal; several restarts must agree.
  */
 export function unitPlacement(ctx: AnalyzerContext, unit: string, units: (text: string) => string[]): OnRoles | null {
-  const m = methodStarts(ctx);
-  const found = [...m.starts, ...m.direct].filter((x) => units(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).some((u) => u.replace(/\.(service|socket|target|timer)$/, "") === unit));
-  const ons = found.map((x) => x.on);
+  const ons = unitRestarts(ctx, unit, units).map((x) => x.on);
   if (!ons.length || ons.some((o) => !o)) return null;
   const key = (o: OnRoles) => JSON.stringify([o.roles, o.primary]);
   return ons.every((o) => key(o!) === key(ons[0]!)) ? ons[0]! : null;
+}
+
+/** The deploy's restarts of a unit by its name, through a method or written directly. */
+export function unitRestarts(ctx: AnalyzerContext, unit: string, units: (text: string) => string[]): MethodStart[] {
+  const m = methodStarts(ctx);
+  return [...m.starts, ...m.direct].filter((x) => units(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).some((u) => u.replace(/\.(service|socket|target|timer)$/, "") === unit));
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

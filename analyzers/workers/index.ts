@@ -23,7 +23,7 @@ const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
-import { unitPlacement } from "./deploy-methods.js";
+import { unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
@@ -286,6 +286,15 @@ export function analyzeWorkers(
       evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
       base.roles = restart.on.roles;
       if (restart.on.primary) Object.assign(base, { primaryOnly: { role: restart.on.roles[0]!, source: restart.on.source } });
+      // What the unit runs (its queues, its -n) is in its ExecStart on the servers: the worker's
+      // command is the backend's standard one, a default, said at each restart line.
+      const std = standardCommand(b);
+      for (const line of restart.lines)
+        ctx.problem({
+          ...line,
+          message: `${b.label}: the deploy restarts the unit \`${restart.unit}\` on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}), whose ExecStart (or init script) is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and process count are not known); read the unit on a server and set the worker's command`,
+          severity: "warning",
+        });
     }
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || !!restart || (placed?.some((x) => x.p.where !== "own") ?? false);
@@ -409,10 +418,10 @@ function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
 }
 
 /** A unit named for the backend (`inst_jobs`, `inst-jobs`) the deploy restarts in literal `on roles(…)`: its name and those roles. */
-function unitRestartOf(ctx: AnalyzerContext, b: JobBackend): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>> } | null {
+function unitRestartOf(ctx: AnalyzerContext, b: JobBackend): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>>; lines: Source[] } | null {
   for (const unit of [...new Set([b.id.replace(/-/g, "_"), b.id, ...b.gems])]) {
     const on = unitPlacement(ctx, unit, startedUnits);
-    if (on) return { unit, on };
+    if (on) return { unit, on, lines: unitRestarts(ctx, unit, startedUnits).map((x) => x.source) };
   }
   return null;
 }

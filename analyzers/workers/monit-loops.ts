@@ -5,6 +5,7 @@
 // check in the loop, and the roles of the task that renders the template. What is not known (a
 // computed bound, a task whose roles are not literal, a template no task renders) is said, never guessed.
 import type { AnalyzerContext, Source, Stage, TaskDef } from "../../src/model.js";
+import { taskLineRoles } from "../capistrano/task-roles.js";
 
 export interface MonitLoop {
   /** The template. */
@@ -24,16 +25,37 @@ const MONIT_TEMPLATE = /(^|\/)monit\/[^/]+\.erb$|\.monitrc\.erb$/;
 const LOOP = /<%-?\s*(?:([A-Za-z_]\w*|\d+)\.times|\(\s*(\d+)\s*(\.\.\.?)\s*([A-Za-z_]\w*|\d+)\s*\)\.each)\s+do\s*(?:\|\s*\w+\s*\|)?\s*-?%>/;
 const START = /^\s*start\s+program\s*=\s*"((?:[^"\\]|\\.)*)"/i;
 
-const whole = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : null);
+// Only an Integer has `times` (and bounds an Integer range): `set :pollers, "3"` is a String, whose
+// `"3".times` raises NoMethodError (`(0..."3")` ArgumentError), so the template does not render.
+const whole = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
 
-/** The roles a Capistrano 2 task line names (`task(:x, roles: :worker)`, `:roles => [:a, :b]`, `roles: %w[a b]`); null when none or not literal. */
-export function taskLineRoles(line: string): string[] | null {
-  const m = /(?::roles\s*=>|\broles:)\s*(\[[^\]]*\]|%[wi]\[[^\]]*\]|:\w+|["']\w+["'])/.exec(line);
-  if (!m) return null;
-  const v = m[1]!;
-  if (v.startsWith("%")) return v.slice(3, -1).trim().split(/\s+/).filter(Boolean);
-  const names = [...v.matchAll(/:(\w+)|["'](\w+)["']/g)].map((x) => x[1] ?? x[2]!);
-  return names.length ? names : null;
+/**
+ * The bodies of a line's ERB tags (`<% x.each do |a| %>` → ` x.each do |a| `), found with indexOf: a
+ * pattern like /<%[^%]*\bdo\b[^%]*%>/ backtracks over every `do` of an unclosed tag, quadratic on a
+ * long line. A tag is `<%` up to the next `%>`; one with a `%` inside is not counted (as before).
+ */
+export function erbTags(line: string): string[] {
+  const out: string[] = [];
+  for (let i = line.indexOf("<%"); i >= 0; ) {
+    const end = line.indexOf("%>", i + 2);
+    if (end < 0) break;
+    const body = line.slice(i + 2, end);
+    // `<%a <% b %>`: the tag is the last `<%` before the `%>`, as `<%[^%]*%>` read it.
+    const inner = body.lastIndexOf("<%");
+    const tag = inner >= 0 ? body.slice(inner + 2) : body;
+    if (!tag.includes("%")) out.push(tag);
+    i = line.indexOf("<%", end + 2);
+  }
+  return out;
+}
+
+/** Why a loop bound the stage gives is no count: not set, a String (the render fails in Ruby), or not a whole number. */
+function notCount(name: string, st: Stage, written: string): string {
+  const v = st.variables[name];
+  if (!v) return `${name} is not a variable the stage sets`;
+  if (typeof v.value === "string")
+    return `${name} is the String ${JSON.stringify(v.value)} (${v.source.file}:${v.source.line}), not an Integer: ${written} raises ${written.endsWith(".times") ? "NoMethodError" : "ArgumentError (bad value for range)"} in Ruby, so the template's render fails`;
+  return `${name} is not a whole number the stage sets`;
 }
 
 /** The task whose body renders the template by its name (`monit_config "media_worker"`, `template "monit/media_worker.erb"`). */
@@ -76,7 +98,7 @@ export function monitLoops(ctx: AnalyzerContext, stages: readonly Stage[], tasks
         const l = ls[j]!;
         const c = /^\s*check\s+process\s+(.+)$/i.exec(l);
         if (c) check = (c[1]!.replace(/<%[^%]*%>/g, "").split(/\s+/)[0] ?? "").replace(/[-_.]+$/, "") || null;
-        depth += (l.match(/<%[^%]*\bdo\b[^%]*%>/g) ?? []).length - (l.match(/<%-?\s*end\s*-?%>/g) ?? []).length;
+        for (const tag of erbTags(l)) depth += /\bdo\b/.test(tag) ? 1 : /^-?\s*end\s*-?$/.test(tag) ? -1 : 0;
         const s = START.exec(l);
         if (s && depth > 0) starts.push({ command: s[1]!, source: { file, line: j + 1 }, check });
       }
@@ -96,13 +118,13 @@ export function monitLoops(ctx: AnalyzerContext, stages: readonly Stage[], tasks
           const v = value(m[1]);
           count = v.n;
           src = v.src;
-          why = count === null ? `${m[1]} is ${st.variables[m[1]] ? "not a whole number" : "not a variable"} the stage sets` : `${m[1]} = ${count}`;
+          why = count === null ? notCount(m[1], st, `${m[1]}.times`) : `${m[1]} = ${count}`;
         } else {
           const a = Number(m[2]);
           const b = value(m[4]!);
           count = b.n === null ? null : Math.max(0, b.n - a + (m[3] === ".." ? 1 : 0));
           src = b.src;
-          why = count === null ? `the range's end ${m[4]} is not a number the stage sets` : `(${m[2]}${m[3]}${b.n}) is ${count}`;
+          why = count === null ? (typeof st.variables[m[4]!]?.value === "string" ? notCount(m[4]!, st, `(${m[2]}${m[3]}${m[4]})`) : `the range's end ${m[4]} is not a number the stage sets`) : `(${m[2]}${m[3]}${b.n}) is ${count}`;
         }
         const roles = task?.roles ?? null;
         const servers = roles && !st.unread?.length ? st.servers.filter((sv) => sv.roles.some((x) => roles.includes(x))).length : null;

@@ -4,19 +4,9 @@
 // not the usual sidekiq/worker ones, place it. Read only where the task line names its roles as
 // literals, and in Capistrano 2 only (its `task` takes :roles); else nothing is assumed.
 import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } from "../../src/model.js";
+import { taskLineRoles } from "../capistrano/task-roles.js";
 
 const START = /^sidekiq:(start|restart)$/;
-
-/** The literal roles of a task definition line (`roles: :web`, `:roles => [:app, :worker]`, `roles: %w[a b]`); null when none or not literal. */
-export function taskLineRoles(line: string): string[] | null {
-  const m = /(?:\broles:|:roles\s*=>)\s*(:\w+|\[[^\]]*\]|%[wi][[(]([^\])]*)[\])]|["']\w+["'])/.exec(line);
-  if (!m) return null;
-  const v = m[1]!;
-  if (v.startsWith("%")) return m[2]!.trim().split(/\s+/).filter(Boolean);
-  const items = (v.startsWith("[") ? v.slice(1, -1).split(",") : [v]).map((x) => x.trim()).filter(Boolean);
-  const names = items.map((x) => /^(?::(\w+)|["'](\w+)["'])$/.exec(x)).map((x) => (x ? (x[1] ?? x[2])! : null));
-  return names.length && names.every((x) => x !== null) ? (names as string[]) : null;
-}
 
 /** Per stage, where the repo's own hooked sidekiq:start/restart task ran Sidekiq; null when there is no such task. */
 export function sidekiqOwnTaskStarted(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: Stage[]): Record<string, SidekiqStarted> | null {

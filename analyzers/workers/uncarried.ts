@@ -13,7 +13,7 @@
 //   (`app-puma.service`, `app-sidekiq`); infrastructure (nginx, databases, caches) is not the app's.
 import { foremanRuns } from "../appserver/foreman.js";
 import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
-import { monitLoops } from "./monit-loops.js";
+import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS, backendOfCommand } from "./backends.js";
@@ -33,6 +33,13 @@ export function onStages(m: MethodStart | undefined, stages: readonly Stage[]): 
     const with_ = st.servers.filter((s) => s.roles.some((r) => m.on!.roles.includes(r)));
     const first = with_.find((s) => s.primary) ?? with_[0];
     const ran = m.on!.primary ? (first ? [first] : []) : with_;
+    // Code the analysis could not follow may declare more servers (`Array(ENV["WORKER_HOSTS"]).each { … server h … }`):
+    // the servers read are then not all the role's, and none read is no proof it did not run.
+    const unread = st.unread?.filter((u) => u.what === "servers") ?? [];
+    if (unread.length) {
+      const why = `servers not all known (${unread.map((u) => at(u.source)).join(", ")} declares servers the analysis does not read)`;
+      return `stage ${st.name}: ${ran.length ? `${ran.map((s) => s.host).join(", ")}, and ${why}` : why}`;
+    }
     return `stage ${st.name}: ${ran.length ? ran.map((s) => s.host).join(", ") : "no server with the role, not run"}`;
   });
   return ` [${per.join("; ")}]`;
@@ -81,7 +88,7 @@ function carriedBackendUnit(text: string, workers: WorkerFacts[]): boolean {
 }
 
 export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry[], workers: WorkerFacts[], web: WebServerFacts | null = null, stages: readonly Stage[] = [], tasks: readonly TaskDef[] = []): UncarriedProcess[] {
-  const out: UncarriedProcess[] = monitLoopDaemons(ctx, stages, tasks);
+  const out: UncarriedProcess[] = monitLoopDaemons(ctx, stages, tasks, workers);
   const cited = new Set(workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source), w.inWeb?.source].filter((s): s is Source => !!s).map(at)));
   // Restarts written in a method of the deploy and called with literal unit names: each call is a line of its own.
   const viaMethods = methodStarts(ctx);
@@ -205,21 +212,33 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
  * The daemons a monit template's ERB loop defines whose start program is no job backend the analysis
  * knows (the repo's own daemon): each loop's checks are named with their count per server, the roles
  * of the task that renders the template and the processes that makes per stage, so the team can run
- * them. A loop bound or roles not known are a warning at their line. (A loop of a job backend's
- * command is read by the workers' service lines.)
+ * them. A loop bound or roles not known are a warning at their line. A loop of a job backend's
+ * command is that backend's workers: unless a worker takes the loop's count per stage, its count and
+ * roles are a warning, never lost to the worker's default replicas.
  */
-function monitLoopDaemons(ctx: AnalyzerContext, stages: readonly Stage[], tasks: readonly TaskDef[]): UncarriedProcess[] {
+function monitLoopDaemons(ctx: AnalyzerContext, stages: readonly Stage[], tasks: readonly TaskDef[], workers: readonly WorkerFacts[]): UncarriedProcess[] {
   const out: UncarriedProcess[] = [];
   for (const l of monitLoops(ctx, stages, tasks)) {
+    for (const s of l.starts) {
+      const b = backendOfCommand(s.command);
+      if (!b) continue;
+      // A worker took the count when it cites this start line (or the loop) and has a count per stage.
+      const here = [at(s.source), at(l.loop)];
+      const took = workers.some((w) => w.perStage && [w.commandSource, ...w.evidence.map((e) => e.source)].some((x) => x && here.includes(at(x))));
+      if (took) continue;
+      ctx.problem({
+        ...s.source,
+        message: `monit: ${l.file}'s loop (${l.written}, ${at(l.loop)}) starts ${b.label} (\`${s.command.slice(0, 160)}\`)${loopPlacement(l)}; no worker takes this count and these roles, so the ${b.label} worker runs with its own default replicas and roles: set them from this loop`,
+        severity: "warning",
+      });
+    }
     const starts = l.starts.filter((s) => !backendOfCommand(s.command));
     if (!starts.length) continue;
     if (!l.task) ctx.problem({ ...l.loop, message: `monit: ${l.file} defines checks in a loop (${l.written}), but no deploy task is found that renders it: on which servers they ran is not known`, severity: "warning" });
     else if (!l.task.roles) ctx.problem({ ...l.task.source, message: `monit: task ${l.task.name} renders ${l.file}, whose loop defines checks, but its roles are not literal: on which servers they ran is not known`, severity: "warning" });
     for (const p of l.perStage) if (p.count === null) ctx.problem({ ...l.loop, message: `monit: ${l.file}'s loop (${l.written}) on stage ${p.stage}: ${p.why}, so how many daemons it defines is not known`, severity: "warning" });
-    const roles = l.task?.roles ? l.task.roles.map((r) => `:${r}`).join("/") : "roles not known";
-    const stagesSaid = l.perStage
-      .map((p) => `${p.stage}: ${p.count === null ? `? (${p.why})` : `${p.count}`} per server${p.servers === null ? ", servers not all known" : ` × ${p.servers} server${p.servers === 1 ? "" : "s"} = ${p.count === null ? "?" : p.count * p.servers}`}`)
-      .join("; ");
+    const roles = loopRoles(l);
+    const stagesSaid = loopStages(l);
     for (const s of starts) {
       out.push({
         name: s.check ?? "monit-daemon",
@@ -231,6 +250,16 @@ function monitLoopDaemons(ctx: AnalyzerContext, stages: readonly Stage[], tasks:
   }
   return out;
 }
+
+const loopRoles = (l: MonitLoop) => (l.task?.roles ? l.task.roles.map((r) => `:${r}`).join("/") : "roles not known");
+/** A loop's processes stage by stage: per server, × the servers of the rendering task's roles. */
+const loopStages = (l: MonitLoop) =>
+  l.perStage
+    .map((p) => `${p.stage}: ${p.count === null ? `? (${p.why})` : `${p.count}`} per server${p.servers === null ? ", servers not all known" : ` × ${p.servers} server${p.servers === 1 ? "" : "s"} = ${p.count === null ? "?" : p.count * p.servers}`}`)
+    .join("; ");
+/** Where a loop's processes ran: the rendering task and its roles, and the count per stage. */
+const loopPlacement = (l: MonitLoop) =>
+  `${l.task ? `, rendered by task ${l.task.name} (${at(l.task.source)}) on ${loopRoles(l)}` : ", rendered by no deploy task found (servers not known)"}: ${loopStages(l)}`;
 
 /** What an init system's restart names: upstart's `initctl` restarts a job, systemctl a unit, `service` either a SysV script or an upstart job. */
 function initKind(text: string): { what: string; short: string; file: string } {

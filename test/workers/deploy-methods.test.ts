@@ -118,4 +118,46 @@ describe("a unit left on the servers is named stage by stage, on the servers its
     expect(u.find((x) => x.name === "ledger-reports")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org, w2.ledger.example.org; stage staging: sq1.ledger.example.org, sq2.ledger.example.org]");
     expect(u.find((x) => x.name === "ledger-housekeeping")!.why).toContain("[stage demo: no server with the role, not run; stage production: w1.ledger.example.org; stage staging: sq2.ledger.example.org]");
   });
+
+  it("a stage whose servers are not all read (a loop over ENV): never 'not run', the servers are said to be not all known", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        DEPLOY,
+        {
+          production: `server "a1.ledger.example.org", roles: %w[web app db]\nArray(ENV["WORKER_HOSTS"]).each { |h| server h, roles: %w[worker] }\nset :rails_env, "production"\n`,
+          staging: `server "s1.ledger.example.org", roles: %w[web app db]\nserver "sq1.ledger.example.org", roles: %w[worker]\nArray(ENV["MORE"]).each { |h| server h, roles: %w[worker] }\nset :rails_env, "staging"\n`,
+        },
+        {},
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "ledger",
+    );
+    const why = m.uncarried!.find((x) => x.name === "ledger-reports")!.why;
+    expect(why).not.toContain("not run");
+    expect(why).toContain("[stage production: servers not all known (config/deploy/production.rb:2 declares servers the analysis does not read); stage staging: sq1.ledger.example.org, and servers not all known (config/deploy/staging.rb:3 declares servers the analysis does not read)]");
+  });
+
+  it("`service delayed_job restart` in on roles(:app): the worker runs the standard command, and the restart line says that is a default", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        `namespace :deploy do\n  task :bounce do\n    on roles(:app) do\n      execute :sudo, "service delayed_job restart"\n    end\n  end\nend\nafter "deploy:published", "deploy:bounce"\n`,
+        { production: `server "a1.ledger.example.org", roles: %w[web app db]\nserver "a2.ledger.example.org", roles: %w[app]\nset :rails_env, "production"\n` },
+        {},
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "ledger",
+    );
+    const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+    expect([w.commandFrom, w.args, w.roles]).toEqual(["standard", ["bundle", "exec", "rake", "jobs:work"], ["app"]]);
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({
+        file: "config/deploy.rb",
+        line: 6,
+        severity: "warning",
+        message: expect.stringMatching(/the deploy restarts the unit `delayed_job` on roles\(:app\), whose ExecStart \(or init script\) is on the servers, not in the repo: the worker runs .*standard command `bundle exec rake jobs:work` \(the backend's default, not what the unit ran/),
+      }),
+    );
+  });
 });

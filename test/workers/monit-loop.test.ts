@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { monitLoops, taskLineRoles } from "../../analyzers/workers/monit-loops.js";
+import type { AnalyzerContext, Stage, TaskDef } from "../../src/model.js";
+import { erbTags, monitLoops } from "../../analyzers/workers/monit-loops.js";
 
 const lock = `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (2.15.9)\n    rails (4.2.11)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  rails\n`;
 const TEMPLATE = `<% pollers.times do |n| %>
@@ -30,7 +31,7 @@ def upload_monit(name)
 end
 `;
 
-function app(stages: Record<string, string>, deploy = "") {
+function app(stages: Record<string, string>, deploy = "", extra: Record<string, string> = {}) {
   return memoryRepo({
     Capfile: "load 'deploy'\nload 'config/deploy'\n",
     "config/deploy.rb": `set :application, "gazette"\nset :stages, %w(${Object.keys(stages).join(" ")})\nrequire 'capistrano/ext/multistage'\nset :deploy_to, "/srv/gazette"\nload 'config/recipes/monit'\n${deploy}`,
@@ -40,6 +41,7 @@ function app(stages: Record<string, string>, deploy = "") {
     Gemfile: 'source "https://rubygems.org"\ngem "rails"\n',
     "Gemfile.lock": lock,
     "config/application.rb": "module Gazette; class Application < Rails::Application; end; end\n",
+    ...extra,
   });
 }
 
@@ -80,11 +82,74 @@ describe("monit checks from an ERB loop", () => {
     expect(m.problems).toContainEqual(expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is not a variable the stage sets, so how many daemons it defines is not known/) }));
   });
 
-  it("task roles as Capistrano 2 writes them", () => {
-    expect(taskLineRoles("task(:x, roles: :poll) { y }")).toEqual(["poll"]);
-    expect(taskLineRoles("task :x, :roles => [:a, :b] do")).toEqual(["a", "b"]);
-    expect(taskLineRoles("task :x, roles: %w[a b] do")).toEqual(["a", "b"]);
-    expect(taskLineRoles("task :x, roles: fetch(:r) do")).toBeNull();
-    expect(monitLoops).toBeTypeOf("function");
+  it("a String bound (`set :pollers, \"3\"`): real ERB fails to render, so no count and a named warning", async () => {
+    const m = await analyzeFiles(app({ production: 'server "q1.gazette.example.org", :poll\nset :rails_env, "production"\nset :pollers, "3"\n' }), "gazette");
+    // Real Ruby: a String has no `times`.
+    const dir = mkdtempSync(join(tmpdir(), "monit-loop-"));
+    writeFileSync(join(dir, "t.erb"), TEMPLATE);
+    const r = spawnSync("ruby", ["-rerb", "-e", `pollers = "3"; shared_path = "/s"; current_path = "/c"; rails_env = "production"; print ERB.new(File.read(ARGV[0])).result(binding)`, join(dir, "t.erb")], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/NoMethodError|undefined method [`']times'/);
+    expect(m.uncarried!.find((x) => x.name === "feed_poller")!.why).toContain("production: ? (pollers is the String \"3\"");
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({ file: "config/recipes/templates/monit/pollers.erb", line: 1, severity: "warning", message: expect.stringMatching(/pollers is the String "3" \(config\/deploy\/production\.rb:3\), not an Integer: pollers\.times raises NoMethodError in Ruby, so the template's render fails/) }),
+    );
+  });
+
+  it("a loop of a job backend's command (bin/delayed_job start -i <%= n %>): its count per stage and roles are a named warning, never lost to the worker's default", async () => {
+    const djs = `<% djs.times do |n| %>\ncheck process dj_<%= n %>\n  with pidfile <%= shared_path %>/pids/delayed_job.<%= n %>.pid\n  start program = "/bin/sh -c 'cd <%= current_path %> && bin/delayed_job start -i <%= n %> --queue=mail'" as uid app\n<% end %>\n`;
+    const m = await analyzeFiles(
+      app({ production: 'server "p1.gazette.example.org", :web, :app\nserver "q1.gazette.example.org", :poll\nset :rails_env, "production"\nset :pollers, 1\nset :djs, 4\n' }, "", {
+        "config/recipes/monit.rb": RECIPE.replace("end\n", "  task(:djs, roles: :poll) { upload_monit \"djs\" }\nend\n"),
+        "config/recipes/templates/monit/djs.erb": djs,
+        "Gemfile.lock": lock.replace("    rails (4.2.11)\n", "    delayed_job (4.1.11)\n    delayed_job_active_record (4.1.8)\n    rails (4.2.11)\n").replace("  rails\n", "  delayed_job_active_record\n  rails\n"),
+      }),
+      "gazette",
+    );
+    expect(m.workers!.some((w) => w.backend === "delayed-job")).toBe(true);
+    expect(m.problems).toContainEqual(
+      expect.objectContaining({
+        file: "config/recipes/templates/monit/djs.erb",
+        line: 4,
+        severity: "warning",
+        message: expect.stringContaining("monit: config/recipes/templates/monit/djs.erb's loop (<% djs.times do |n| %>, config/recipes/templates/monit/djs.erb:1) starts"),
+      }),
+    );
+    const w = m.problems.find((p) => p.file === "config/recipes/templates/monit/djs.erb" && p.message.startsWith("monit:"))!;
+    expect(w.message).toContain("rendered by task monit:djs (config/recipes/monit.rb:3) on :poll: production: 4 per server × 1 server = 4");
+    expect(w.message).toContain("no worker takes this count and these roles");
+    // Not a daemon of the repo's own: no uncarried entry for it.
+    expect(m.uncarried!.some((u) => u.source.file.endsWith("djs.erb"))).toBe(false);
+  });
+
+  it("a hostile long line in the loop's body (an unclosed tag of 60,000 `do`s) is read in linear time; the loop is still read", () => {
+    // /<%[^%]*\bdo\b[^%]*%>/ backtracked over every `do`: seconds of CPU on this 180 KB line.
+    const cpuMs = (f: () => void) => {
+      const start = process.cpuUsage();
+      f();
+      const c = process.cpuUsage(start);
+      return (c.user + c.system) / 1000;
+    };
+    const hostile = TEMPLATE.replace("  group pollers\n", `  group pollers\n# <%${" do".repeat(60_000)}\n  <% if true do %>x<% end %>\n`);
+    const files = { "config/recipes/monit.rb": RECIPE, "config/recipes/templates/monit/pollers.erb": hostile };
+    const stages = [{ name: "production", servers: [], variables: {} }] as unknown as Stage[];
+    const tasks = [{ name: "monit:pollers", source: { file: "config/recipes/monit.rb", line: 2 } }] as unknown as TaskDef[];
+    let loops: ReturnType<typeof monitLoops> = [];
+    expect(cpuMs(() => (loops = monitLoops({ repo: memoryRepo(files), problem: () => {} } as unknown as AnalyzerContext, stages, tasks)))).toBeLessThan(1000);
+    // The nested block (do … end on one line) opens and closes; the loop ends at its own `<% end %>`.
+    expect(loops.map((l) => [l.loop.line, l.starts.map((s) => s.source.line)])).toEqual([[1, [4]]]);
+    expect(erbTags(`<%= n %> <%- x.each do |a| -%><% 50% do %><%a <% end -%>`)).toEqual(["= n ", "- x.each do |a| -", " end -"]);
+  });
+
+  it("monitLoops: the loop's start program and line, the rendering task's roles (analyzers/capistrano/task-roles.ts), the count per stage", () => {
+    // The loop read straight from a repo: its start program, line and the rendering task's roles.
+    const stages = [{ name: "production", servers: [{ host: "q1", roles: ["poll"] }], variables: { pollers: { value: 2, source: { file: "config/deploy/production.rb", line: 2 } } } }] as unknown as Stage[];
+    const tasks = [{ name: "monit:pollers", source: { file: "config/recipes/monit.rb", line: 2 } }] as unknown as TaskDef[];
+    const ctx = { repo: app({}), problem: () => {} } as unknown as AnalyzerContext;
+    const [l, ...rest] = monitLoops(ctx, stages, tasks);
+    expect(rest).toEqual([]);
+    expect(l!.starts.map((s) => [s.check, s.source.line])).toEqual([["feed_poller", 4]]);
+    expect(l!.task!.roles).toEqual(["poll"]);
+    expect(l!.perStage).toEqual([{ stage: "production", count: 2, servers: 1, why: "pollers = 2", source: { file: "config/deploy/production.rb", line: 2 } }]);
   });
 });

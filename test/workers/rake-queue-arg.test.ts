@@ -46,5 +46,12 @@ describe("queues given to rake as arguments", () => {
   it("a word before the program is env; a QUEUE= word of another program is not rake's", async () => {
     const m = await analyzeFiles(pluginApp("", STAGE, { Procfile: "web: bundle exec puma\nmailer: QUEUE=front bundle exec rake resque:work\n" }, { resque: "2.6.0" }, ""), "parcel");
     expect(m.workers!.find((x) => x.backend === "resque")!.queues).toEqual(["front"]);
+    // After a program that is not rake, `QUEUE=x` is that program's argument: its ENV has no QUEUE (real Ruby says so).
+    const r = spawnSync("ruby", ["-e", 'print ENV.key?("QUEUE"), " ", ARGV.join(",")', "QUEUE=stray"], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "" } });
+    expect(r.stdout).toBe("false QUEUE=stray");
+    const s = await analyzeFiles(pluginApp("", STAGE, { Procfile: "web: bundle exec puma\njobs: bin/delayed_job --queue=mail run QUEUE=stray\n" }, { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" }, ""), "parcel");
+    const w = s.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.args).toContain("QUEUE=stray");
+    expect(w.queues).toEqual(["mail"]);
   });
 });

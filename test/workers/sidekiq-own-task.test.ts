@@ -11,7 +11,6 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
-import { taskLineRoles } from "../../analyzers/workers/sidekiq-own-task.js";
 
 const RECIPE = `namespace :sidekiq do
   %w[start stop restart].each do |action|
@@ -67,8 +66,5 @@ puts $t.to_json`;
   it("a task without literal roles places nothing: the usual roles stand", async () => {
     const m = await analyzeFiles(memoryRepo(FILES(RECIPE.replace("roles: :web", "roles: fetch(:job_role)"))), "kettle");
     expect(m.sidekiq!.started).toBeUndefined();
-    expect(taskLineRoles('task :x, :roles => [:app, "worker"] do')).toEqual(["app", "worker"]);
-    expect(taskLineRoles("task :x, roles: %w[web app] do")).toEqual(["web", "app"]);
-    expect(taskLineRoles("task :x do")).toBeNull();
   });
 });
