@@ -11,7 +11,8 @@ import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
-import { deployProcfile, runOf, withForemanRun, withoutRubySwitch } from "./foreman-export.js";
+import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
+import { withoutRubySwitch } from "../../src/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
