@@ -814,8 +814,7 @@ export class Session {
     if (this.opts.mina || definedInDeployFiles(this.opts.repo, name)) return;
     const at = this.src(f, node);
     // `{ NAME: }`: the implicit value's node is the key's own name, followed by its colon.
-    const start = node.location.startOffset;
-    const omitted = f.parsed.text.startsWith(`${name}:`, start) && f.parsed.text[start + name.length + 1] !== ":";
+    const omitted = new RegExp(`(?:^|[{,(\\s])${name}:(?!:)`).test(f.parsed.text.split("\n")[at.line - 1] ?? "");
     const message = `cap.constant-unknown-at-load: ${at.file}:${at.line} reads the constant ${name}${omitted ? ` (\`${name}:\` with no value is Ruby 3.1's hash value omission, a read of ${name}; before Ruby 3.1 a syntax error)` : ""}, which no deploy file defines: Ruby raises NameError while cap loads the stage, so \`cap\` aborts before any task ran`;
     this.warnAt(f, node, message);
     this.capAborts.push({ message, source: at });
