@@ -464,6 +464,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     {
       const after = [...new Set(requires.filter(modelled).map((r) => CAP3_AFTER_STAGE[r]).filter(Boolean))];
       for (const code of after) s.runSnippet(snippet("capistrano/rails/set_rails_env.rake", code), capfileSource("capistrano-rails", /capistrano\/rails/));
+      // capistrano-rvm hooks `rvm:hook` after every stage task: it sets :rvm_path on the servers, from
+      // :rvm_custom_path or from where the servers' RVM is found. What the deploy's lambdas fetch
+      // later (`"#{fetch :rvm_path}/bin/rvm"` in whenever_variables) is that path, never the nil of load time.
+      if (requires.some((r) => r === "capistrano/rvm" && modelled(r))) {
+        const at = capfileSource("capistrano-rvm", /capistrano\/rvm/);
+        // A reference, as release_path is: known only on the servers, and kept in the text built on it.
+        s.vars.set("rvm_path", { cap: "rvm_path" }, at);
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
 import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/blocks.js";
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
 import { DeployGlobal } from "./global-reads.js";
+import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -790,15 +791,33 @@ export class Session {
     return {
       local: (name) => f.locals.get(name),
       call: (node, ev) => this.callHook(node, ev, f),
-      constant: (name) => {
+      constant: (name, node) => {
         const v = this.constants.get(name);
         this.lookups?.constants.set(name, v);
+        if (v === undefined && node && this.vars.computing === 0) this.constantAtLoad(name, node, f);
         return v;
       },
       budget: this.budget,
       env: (name) => (this.opts.env && Object.hasOwn(this.opts.env, name) ? this.opts.env[name] : undefined),
       envDefault: (env, node) => this.warnAt(f, node, `decided by ENV[${JSON.stringify(env)}] unset (its default); the value given at deploy time may differ`),
     };
+  }
+
+  /**
+   * A constant read while the files load (not in a lambda or a task, which cap runs later) that no
+   * file loaded so far assigned: Ruby raises NameError there, and `cap <stage>` aborts before any
+   * task. Only a value-shaped name (`SECRET_KEY_BASE`) not defined in the deploy files nor one of
+   * Ruby's own is taken as such: a class name may come from any gem the Capfile loads.
+   */
+  private constantAtLoad(name: string, node: any, f: Frame): void {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || RUBY_CONSTANTS.has(name) || this.capAborts.length) return;
+    if (this.opts.mina || definedInDeployFiles(this.opts.repo, name)) return;
+    const at = this.src(f, node);
+    // `{ NAME: }`: the implicit value's node is the key's own name, followed by its colon.
+    const omitted = new RegExp(`(?:^|[{,(\\s])${name}:(?!:)`).test(f.parsed.text.split("\n")[at.line - 1] ?? "");
+    const message = `cap.constant-unknown-at-load: ${at.file}:${at.line} reads the constant ${name}${omitted ? ` (\`${name}:\` with no value is Ruby 3.1's hash value omission, a read of ${name}; before Ruby 3.1 a syntax error)` : ""}, which no deploy file defines: Ruby raises NameError while cap loads the stage, so \`cap\` aborts before any task ran`;
+    this.warnAt(f, node, message);
+    this.capAborts.push({ message, source: at });
   }
 
   private callHook(node: any, ev: (n: any) => RValue, f: Frame): RValue | undefined {

@@ -27,7 +27,7 @@ export interface Scope {
    */
   call?(node: any, ev: (n: any) => RValue): RValue | undefined;
   /** A constant the caller knows (e.g. one assigned earlier in a deploy config). */
-  constant?(name: string): RValue | undefined;
+  constant?(name: string, node?: any): RValue | undefined;
   /**
    * The code runs inside the Rails app (a Global file's ERB, config_for): ActiveSupport's Integer
    * durations and byte sizes (`1.month`, `5.megabytes`) are known. Not Capistrano's own Ruby.
@@ -244,7 +244,7 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
     case "CallNode":
       return evalCall(node, p, scope);
     case "ConstantReadNode": {
-      const v = scope.constant?.(node.name);
+      const v = scope.constant?.(node.name, node);
       return v === undefined ? unknown(p, node, `constant ${node.name} is not known statically`) : v;
     }
     case "RangeNode":
@@ -253,6 +253,10 @@ function ev(node: any, p: ParsedRuby, scope: Scope): RValue {
       return evalCase(node, p, scope, (n, s) => ev(n, p, s));
     case "LambdaNode":
       return makeClosure(node, p, scope);
+    // `{ KEY: }` (Ruby 3.1's hash value omission): the value is a read of the local, method or
+    // constant of that name.
+    case "ImplicitNode":
+      return ev(node.value, p, scope);
     case "ItLocalVariableReadNode": {
       const v = scope.local?.("it");
       return v === undefined ? unknown(p, node, "`it` is not known statically") : v;

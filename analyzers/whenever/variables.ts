@@ -41,8 +41,9 @@ export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: s
     const from = flags.defaultOf === undefined || !vars ? flags.source : vars.source;
     const r = setOfFlags(piecesOf(flags.value), from);
     if (r.cut) warn(from, `cron.whenever-set-cut: stage ${st.name}: the whenever command is run by the servers' shell, and an unquoted \`${r.cut}\` in its flags ends the command there: whenever got only the variables before it (quote the --set value, as whenever's README does)`);
-    for (const [name, v] of Object.entries(r.set))
-      if (isUnknown(v)) {
+    for (const [name, set] of Object.entries(r.set))
+      for (const v of isInterp(set) ? set.interp : [set]) {
+        if (!isUnknown(v)) continue;
         const k = `${name}\0${v.unknown}`;
         if (unknownOn.has(k)) unknownOn.get(k)!.stages.push(st.name);
         else unknownOn.set(k, { at: from, stages: [st.name] });
@@ -169,7 +170,12 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
     }
     // The release directory whenever ran in stays that reference: it is the image's app directory.
     const only = value.length === 1 && isCap(value[0]) ? value[0] : null;
-    set[name.trim()] = text !== null ? text.trim() : only ?? { unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${shown(value)}` };
+    // Text around a piece not known stays (whenever pastes the value whole): `<rvm_path>/bin/rvm` still
+    // reads as RVM's wrapper in a job's line, where the command's own rules can know it.
+    const passed = (why: string) => ({ unknown: `the deploy passes ${name.trim()} to whenever (${from.file}:${from.line}) as ${shown(value)}${why}` });
+    const mixed = value.some((p) => typeof p === "string" && p.trim() !== "");
+    set[name.trim()] =
+      text !== null ? text.trim() : only ?? (mixed ? { interp: value.map((p) => (typeof p === "string" || isCap(p) ? p : passed(`: ${p.unknown}`))) as RValue[] } : passed(""));
   }
   // Pairs the deploy passes that this reading cannot name may set any variable: whenever's own
   // defaults (`environment` production, `path` the release) are then not known to apply either.

@@ -8,6 +8,7 @@ import type { AnalyzerContext, ProcfileEntry, Source, WorkerFacts } from "../../
 import { foremanRuns, type ForemanRun } from "../appserver/foreman.js";
 import { parseRuby, kind, childrenOf } from "../ruby/prism.js";
 import { onRoles, type OnRoles } from "./deploy-methods.js";
+import { rubySwitchNote } from "../../src/ruby-switch.js";
 
 /** foreman's `-t/--timeout` default (`foreman help export`): the units' TimeoutStopSec. */
 export const FOREMAN_STOP_TIMEOUT = 5;
@@ -35,15 +36,6 @@ export function runOf(d: DeployProcfile, p: ProcfileEntry): ForemanRun | null {
   return d.runs.find((r) => r.procfile === p.source.file && (r.names === null || r.names.includes(p.name))) ?? null;
 }
 
-/** Leading `rvm <ruby> do` / `rbenv exec` / `chruby-exec <ruby> --`: the servers' Ruby switch, which the image does not need. */
-const RUBY_SWITCH = /^\s*(?:(?:\S*\/)?rvm\s+\S+\s+do|(?:\S*\/)?rbenv\s+exec|(?:\S*\/)?chruby-exec\s+\S+\s+--)\s+/;
-
-/** The line without the servers' Ruby switch, and the switch as written (null when none). */
-export function withoutRubySwitch(command: string): { command: string; switch: string | null } {
-  const m = RUBY_SWITCH.exec(command);
-  return m ? { command: command.slice(m[0].length), switch: m[0].trim() } : { command, switch: null };
-}
-
 /**
  * A Procfile worker as the deploy's foreman ran it: the roles of the task that runs foreman, the
  * formation's count per server, and for a systemd export the stop the units made (SIGTERM to the
@@ -53,7 +45,7 @@ export function withForemanRun(ctx: AnalyzerContext, w: WorkerFacts, p: Procfile
   const at = `${run.source.file}:${run.source.line}`;
   const evidence = [...w.evidence, { value: `the deploy runs \`${run.command.slice(0, 160)}\`, which starts ${p.source.file} ${p.name}`, source: run.source }];
   let out: WorkerFacts = { ...w, evidence };
-  if (rubySwitch) out.commandNote = [out.commandNote, `\`${rubySwitch}\` left out: it chose the servers' Ruby, which the image has as its own`].filter(Boolean).join("; ");
+  if (rubySwitch) out.commandNote = [out.commandNote, rubySwitchNote(rubySwitch)].filter(Boolean).join("; ");
   const on = runRoles(ctx, run.source);
   if (on) {
     out = { ...out, roles: on.roles, evidence: [...out.evidence, { value: `foreman runs ${on.primary ? "on primary" : "on roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }] };

@@ -7,7 +7,8 @@ import { appImage, labels, webName } from "./names.js";
 import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { cronCommand, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { rubySwitchNote } from "../../src/ruby-switch.js";
+import { cronCommand, cronRubySwitch, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
@@ -69,6 +70,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     if (unknownCommand)
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(key)}`, source: job.source });
     const command = analysed ?? answeredCommand ?? unknownCronCommand(key);
+    const rubySwitch = analysed === null ? null : cronRubySwitch(job);
+    if (rubySwitch) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): ${rubySwitchNote(rubySwitch)}; the CronJob runs \`${command}\``, source: job.source });
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
     // A job that administered the servers is suspended for its own reason, never "put it in the repo".
     const admin = unknownCommand ? null : cronServerAdminReason(command);

@@ -46,8 +46,12 @@ export function leftOutNotes(model: Pick<AppModel, "stagesWithoutServers" | "web
 }
 
 /**
- * The line for a stage the locked `cap` aborts (cap3.plugin-after-defaults): its overlay is kept,
- * written from files no deploy of it ran with, and that is said where the team reads first.
+ * The line for a stage `cap` aborts while loading (cap3.plugin-after-defaults, or a constant no file
+ * defines, cap.constant-unknown-at-load): its overlay is kept, written from files no deploy of it ran
+ * with, and that is said where the team reads first.
  */
-export const capAbortShort = (s: Pick<Stage, "name">): string =>
-  `no deploy of stage ${s.name} ran with the repo as it stands: the locked Capistrano aborts \`cap ${s.name}\` (cap3.plugin-after-defaults); its overlay is written from these files all the same: check what its servers really run before the cut-over`;
+export const capAbortShort = (s: Pick<Stage, "name" | "capAborts">): string => {
+  const code = /^(cap[\w.-]*):/.exec(s.capAborts?.message ?? "")?.[1] ?? "cap3.plugin-after-defaults";
+  const who = code === "cap3.plugin-after-defaults" ? "the locked Capistrano aborts" : "Ruby aborts";
+  return `no deploy of stage ${s.name} ran with the repo as it stands: ${who} \`cap ${s.name}\` (${code}); its overlay is written from these files all the same: check what its servers really run before the cut-over`;
+};

@@ -14,6 +14,7 @@ import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
+import { withoutRubySwitch } from "../../src/ruby-switch.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/service-managers.js";
 
 type ModelLike = Omit<AppModel, "gaps">;
@@ -644,24 +645,45 @@ export const isRunnableSchedule = (schedule: string): boolean => !/^@reboot\b/.t
  * meaning: it stays, with the release layout mapped to the image's app directory.
  */
 export function cronCommand(job: CronJob): string | null {
+  return cronCommandParts(job).command;
+}
+
+/**
+ * The servers' Ruby switch (`~/.rvm/bin/rvm 2.3.1 do`, `rbenv exec`) cronCommand left out of the
+ * job's line, as written (a piece not known shown as `<not known>`); null when none. Said in the notes.
+ */
+export function cronRubySwitch(job: CronJob): string | null {
+  return cronCommandParts(job).rubySwitch;
+}
+
+/** Stands for a piece of the line not known statically: one word, no spaces, never in real text. */
+const UNKNOWN_PIECE = "\u0001";
+
+function cronCommandParts(job: CronJob): { command: string | null; rubySwitch: string | null } {
   // whenever pastes a rake/runner/script task into its line unquoted: a task with a quote made a
   // broken line on the servers too. Built from the task, each word quoted, it means what was meant.
-  if (BUILTIN_TASK_TYPES.has(job.type) && stringOf(job.task) !== null) return fallbackCronCommand(job);
+  if (BUILTIN_TASK_TYPES.has(job.type) && stringOf(job.task) !== null) return { command: fallbackCronCommand(job), rubySwitch: null };
   let s = cronCommandText(job.command);
-  if (s === null) return fallbackCronCommand(job);
+  if (s === null) return { command: fallbackCronCommand(job), rubySwitch: null };
   s = s.trim();
   const wrapped = /^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/.exec(s);
   if (wrapped) s = wrapped[1]!.replace(/'\\''/g, "'");
   if (job.type !== "command") s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
   s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
   s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
+  // The image has no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/ruby-switch.ts).
+  const un = withoutRubySwitch(s);
+  s = un.command;
+  const rubySwitch = un.switch === null ? null : un.switch.split(UNKNOWN_PIECE).join("<not known>");
+  // A piece not known outside the switch: the line is not known.
+  if (s.includes(UNKNOWN_PIECE)) return { command: fallbackCronCommand(job), rubySwitch };
   s = s.replace(/(\brunner\s+-e\s+)\S+/, '$1"$RAILS_ENV"');
   // The release the servers ran (`<deploy_to>/current/`, `releases/<timestamp>/`) is the image's app dir.
   s = s.replace(/(^|[\s'"=])\/[^\s'";|&>]*?\/(?:current|releases\/\d+)(?=\/|[\s'";|&>]|$)/g, `$1${APP_DIR}`);
   if (s.startsWith(`cd ${APP_DIR} && `)) s = s.slice(`cd ${APP_DIR} && `.length);
   // `~/.rbenv/shims/bundle exec …`: the servers' path to a Ruby tool is the image's tool on PATH.
   s = s.replace(/(^|[\s;&|(])(\/[^\s'";|&>]*\/(?:shims|bin|wrappers)\/(bundle|bundler|ruby|rake|gem|rails))(?=\s|$)/g, (all, pre: string, path: string, tool: string) => (path.startsWith(`${APP_DIR}/`) ? all : `${pre}${tool}`));
-  return s.trim() || fallbackCronCommand(job);
+  return { command: s.trim() || fallbackCronCommand(job), rubySwitch };
 }
 
 /** whenever's own job types whose line is `cd :path && … <task>`: the command follows from the task. */
@@ -682,6 +704,9 @@ function cronCommandText(v: RValue): string | null {
     if (text !== null) out += text;
     else if (isObject(p) && ((p as { cap?: unknown }).cap === "release_path" || (p as { cap?: unknown }).cap === "current_path")) out += APP_DIR;
     else if (isObject(p) && (p as { unknown?: unknown }).unknown === CRON_OUTPUT_UNKNOWN) continue;
+    // kept as a placeholder word: a Ruby switch's path may hold it (`<rvm_path>/bin/rvm 2.3.1 do`,
+    // capistrano-rvm's :rvm_path being set on the servers only)
+    else if (isObject(p) && (typeof (p as { unknown?: unknown }).unknown === "string" || typeof (p as { cap?: unknown }).cap === "string")) out += UNKNOWN_PIECE;
     else return null;
   }
   return out;
