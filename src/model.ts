@@ -582,6 +582,8 @@ export interface StageWithoutServers {
   name: string;
   /** The stage's file. */
   source: Source;
+  /** Set when `cap <stage>` aborts while loading it (Stage.capAborts): then its file is not "nothing unknown". */
+  capAborts?: { message: string; source: Source };
 }
 
 export interface UnreadCode {

@@ -7,7 +7,7 @@ import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
 import { envDefaultAddresses } from "./env-default-addresses.js";
-import { capAbortShort, NO_SERVERS_SHORT } from "../emitters/kustomize/left-out.js";
+import { capAbortShort, noServersShort } from "../emitters/kustomize/left-out.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
@@ -74,7 +74,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
           : `    ${c.bold(`${u.name} not read`)}: ${u.message}  ${at(u.source)}`,
       );
   }
-  for (const s of m.stagesWithoutServers ?? []) lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`, `    (${NO_SERVERS_SHORT})`);
+  for (const s of m.stagesWithoutServers ?? []) lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`, `    (${noServersShort(s)})`);
   if (m.capistrano?.tasks.length) {
     lines.push("  custom tasks:");
     for (const t of m.capistrano.tasks) lines.push(`    ${t.name}${t.templates.length ? ` (templates: ${t.templates.join(", ")})` : ""}  ${at(t.source)}`);

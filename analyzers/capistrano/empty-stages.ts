@@ -23,7 +23,7 @@ export function splitEmptyStages(stages: Stage[], unusableFiles: ReadonlySet<str
   const empty = (s: Stage) => declaresNoServer(s) && !unusableFiles.has(s.source.file);
   const kept = stages.filter((s) => !empty(s));
   if (!kept.length || kept.length === stages.length) return { stages, empty: [] };
-  return { stages: kept, empty: stages.filter(empty).map((s) => ({ name: s.name, source: s.source })) };
+  return { stages: kept, empty: stages.filter(empty).map((s) => ({ name: s.name, source: s.source, ...(s.capAborts ? { capAborts: s.capAborts } : {}) })) };
 }
 
 /**

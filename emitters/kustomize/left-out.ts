@@ -28,9 +28,15 @@ export function noWebPatches(app: string): { patch: string }[] {
 /** The report's line under such a stage. */
 export const NO_SERVERS_SHORT = "defines no servers: no overlay written, nothing asked (the file declares no server and nothing in it is unknown: its deploy ran on no host)";
 
+/** The report's line under a stage without servers whose file cap aborts on: "nothing unknown" would not be true. */
+export const noServersShort = (s: StageWithoutServers): string =>
+  s.capAborts ? `defines no servers and \`cap ${s.name}\` aborts while loading it (${abortCode(s)}, ${s.capAborts.source.file}:${s.capAborts.source.line}): no overlay written, nothing asked` : NO_SERVERS_SHORT;
+
 /** MIGRATION.md's line for a stage left without an overlay. */
 export const noServersMessage = (s: StageWithoutServers): string =>
-  `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server and nothing in it is unknown, so its deploy ran on no host; nothing is asked about it)`;
+  s.capAborts
+    ? `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server, and \`cap ${s.name}\` aborts while loading it: ${abortCode(s)} at ${s.capAborts.source.file}:${s.capAborts.source.line}; no deploy of it ran with the repo as it stands, so nothing is asked about it)`
+    : `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server and nothing in it is unknown, so its deploy ran on no host; nothing is asked about it)`;
 
 /** MIGRATION.md's line for a stage whose overlay has no web objects. */
 export const noWebMessage = (n: WebNotStarted): string =>
@@ -50,8 +56,11 @@ export function leftOutNotes(model: Pick<AppModel, "stagesWithoutServers" | "web
  * defines, cap.constant-unknown-at-load): its overlay is kept, written from files no deploy of it ran
  * with, and that is said where the team reads first.
  */
+/** The warning code of a stage's abort (the message starts with it). */
+const abortCode = (s: { capAborts?: { message: string } }): string => /^(cap[\w.-]*):/.exec(s.capAborts?.message ?? "")?.[1] ?? "cap3.plugin-after-defaults";
+
 export const capAbortShort = (s: Pick<Stage, "name" | "capAborts">): string => {
-  const code = /^(cap[\w.-]*):/.exec(s.capAborts?.message ?? "")?.[1] ?? "cap3.plugin-after-defaults";
+  const code = abortCode(s);
   const who = code === "cap3.plugin-after-defaults" ? "the locked Capistrano aborts" : "Ruby aborts";
   return `no deploy of stage ${s.name} ran with the repo as it stands: ${who} \`cap ${s.name}\` (${code}); its overlay is written from these files all the same: check what its servers really run before the cut-over`;
 };

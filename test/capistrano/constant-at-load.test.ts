@@ -12,6 +12,8 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { renderReport } from "../../src/report.js";
+import { leftOutNotes } from "../../emitters/kustomize/left-out.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -60,5 +62,27 @@ describe("a constant read while cap loads a stage", () => {
     expect(realCap(f, "staging").status).toBe(0);
     const m = await analyzeFiles(memoryRepo(f), "atlas");
     expect(m.stages.find((s) => s.name === "staging")!.capAborts).toBeUndefined();
+  });
+
+  // hr-dash's shape: the stage declares no server (so it gets no overlay) and aborts at load. Its
+  // line must not say "nothing in it is unknown", in the report or in MIGRATION.md.
+  it("a stage with no servers that cap aborts on is not said to hold nothing unknown", async () => {
+    const f = files("set :default_env, {\n  # the real key is set on the servers\n  SIGNING_SALT: # fill in\n}\n");
+    const cap = realCap(f, "staging");
+    expect(cap.status).not.toBe(0);
+    expect(cap.stderr).toMatch(/uninitialized constant SIGNING_SALT|syntax error/);
+    const m = await analyzeFiles(memoryRepo(f), "atlas");
+    const empty = (m.stagesWithoutServers ?? []).find((s) => s.name === "staging")!;
+    expect(empty.capAborts?.source).toEqual({ file: "config/deploy/staging.rb", line: 3 });
+    const report = renderReport(m, { color: false });
+    const at = report.indexOf("  staging  config/deploy/staging.rb");
+    expect(at).toBeGreaterThanOrEqual(0);
+    const line = report.slice(at).split("\n")[1]!;
+    expect(line).toContain("`cap staging` aborts while loading it (cap.constant-unknown-at-load, config/deploy/staging.rb:3)");
+    expect(line).not.toContain("nothing in it is unknown");
+    // MIGRATION.md's line comes from the Kustomize emitter's notes.
+    const note = leftOutNotes(m).find((n) => n.message.startsWith("stage staging "))!.message;
+    expect(note).toContain("stage staging defines no servers: no overlay written (config/deploy/staging.rb declares no server, and `cap staging` aborts while loading it");
+    expect(note).not.toContain("nothing in it is unknown");
   });
 });
