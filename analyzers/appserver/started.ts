@@ -3,6 +3,7 @@
 // started it, strongest first: the Capistrano plugin the Capfile loads, the Procfile's `web:` line,
 // the deploy's own restart commands, and service units kept in the repo. Each piece of evidence is
 // kept with its file and line; pieces that disagree are said.
+import { perItem } from "../per-item.js";
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
 import { SERVICE_FILE } from "../../src/service-managers.js";
 import { foremanRuns, foremanWebEntries } from "./foreman.js";
@@ -74,6 +75,9 @@ export function webProcfileEntries(procfile: ProcfileEntry[], ctx?: AnalyzerCont
 /** A command line that starts an app server. */
 export const isServerCommand = (command: string): boolean => kindOf(command, COMMANDS) !== null;
 
+/** Files startLines could not read, per repo: each is named once. */
+const unreadOnce = new WeakMap<object, Set<string>>();
+
 /** Longest deploy or service file line read as a command, in characters. */
 export const MAX_START_LINE = 4000;
 
@@ -85,7 +89,15 @@ export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; sou
   for (const file of ctx.repo.paths) {
     const service = SERVICE_FILE.test(file);
     if (!service && !DEPLOY_FILE.test(file)) continue;
-    const read = ctx.repo.read(file);
+    // Many readers walk these lines (app server, workers, foreman): a file that cannot be read is
+    // left out of all of them, and named once per repo, not once per reader.
+    const once = unreadOnce.get(ctx.repo) ?? new Set<string>();
+    unreadOnce.set(ctx.repo, once);
+    const read = once.has(file) ? null : perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
+    if (read === null) {
+      once.add(file);
+      continue;
+    }
     if ("error" in read) continue;
     const lines = read.text.split(/\r?\n/);
     // A line longer than MAX_START_LINE is no command anyone types: left out, so no pattern runs on it.
