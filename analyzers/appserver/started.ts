@@ -75,35 +75,39 @@ export function webProcfileEntries(procfile: ProcfileEntry[], ctx?: AnalyzerCont
 /** A command line that starts an app server. */
 export const isServerCommand = (command: string): boolean => kindOf(command, COMMANDS) !== null;
 
-/** Files startLines could not read, per repo: each is named once. */
-const unreadOnce = new WeakMap<object, Set<string>>();
-
 /** Longest deploy or service file line read as a command, in characters. */
 export const MAX_START_LINE = 4000;
+
+export interface StartLine {
+  text: string;
+  source: Source;
+  service: boolean;
+}
+
+/** startLines' result per repo: many readers walk these lines (app server, workers, foreman, services). */
+const startLinesOf = new WeakMap<object, readonly StartLine[]>();
 
 /**
  * The lines that start or restart the servers' processes: every line of the deploy's task files
  * and of the service files kept in the repo (the first 5,000 of each), comments left out.
+ * Read once per repo: a file that cannot be read is left out of every reader and named once.
  */
-export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; source: Source; service: boolean }> {
+export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
+  const known = startLinesOf.get(ctx.repo);
+  if (known) return known;
+  const out: StartLine[] = [];
   for (const file of ctx.repo.paths) {
     const service = SERVICE_FILE.test(file);
     if (!service && !DEPLOY_FILE.test(file)) continue;
-    // Many readers walk these lines (app server, workers, foreman): a file that cannot be read is
-    // left out of all of them, and named once per repo, not once per reader.
-    const once = unreadOnce.get(ctx.repo) ?? new Set<string>();
-    unreadOnce.set(ctx.repo, once);
-    const read = once.has(file) ? null : perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
-    if (read === null) {
-      once.add(file);
-      continue;
-    }
-    if ("error" in read) continue;
+    const read = perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
+    if (read === null || "error" in read) continue;
     const lines = read.text.split(/\r?\n/);
     // A line longer than MAX_START_LINE is no command anyone types: left out, so no pattern runs on it.
     for (let i = 0; i < lines.length && i < 5000; i++)
-      if (lines[i]!.length <= MAX_START_LINE && !/^\s*#/.test(lines[i]!)) yield { text: lines[i]!, source: { file, line: i + 1 }, service };
+      if (lines[i]!.length <= MAX_START_LINE && !/^\s*#/.test(lines[i]!)) out.push({ text: lines[i]!, source: { file, line: i + 1 }, service });
   }
+  startLinesOf.set(ctx.repo, out);
+  return out;
 }
 
 export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = []): WebServerFacts | null {

@@ -112,13 +112,11 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   const placeholder = (name: string, f: { defaultOf?: string } | null | undefined) => {
     // A replaced server's number no one confirmed (Thin's servers): said as that, in the file and the notes.
-    if (isUnconfirmedSuggestion(f as never)) {
-      comments[name] = `SUGGESTION: ${f!.defaultOf}`;
-      out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });
-      return;
-    }
-    if (!isPlaceholderNumber(f as never)) return;
-    comments[name] = `PLACEHOLDER: ${f!.defaultOf} (the number stage ${sp.stage.name}'s servers ran, from ${sp.appServer!.file}, is not readable from the repo)`;
+    // Both are said the same way on the terminal and in MIGRATION.md; only the file's label differs.
+    if (isUnconfirmedSuggestion(f as never)) comments[name] = `SUGGESTION: ${f!.defaultOf}`;
+    else if (isPlaceholderNumber(f as never))
+      comments[name] = `PLACEHOLDER: ${f!.defaultOf} (the number stage ${sp.stage.name}'s servers ran, from ${sp.appServer!.file}, is not readable from the repo)`;
+    else return;
     out.notes.push({ message: `${cfg}: ${name}=${config.get(name)} is ${f!.defaultOf}` });
   };
   if (config.has("WEB_CONCURRENCY")) placeholder("WEB_CONCURRENCY", sp.appServer?.workers);
