@@ -164,6 +164,18 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   if (multi) stageNames = multi.stages.map((s) => s.name);
   /** The config file every stage loads before its own: multiconfig loads `<stages_root>.rb` instead. */
   const deployRb = multi ? multi.deployRb : "config/deploy.rb";
+  // capistrano/setup's stage task loads deploy_config_path (config/deploy.rb) before the stage file, and
+  // Ruby's `load` raises LoadError when it is absent: every `cap <stage>` aborts before any task. The
+  // stages are still read (their overlays say so, as for any stage cap aborts on).
+  let noDeployRb: { message: string; source: Source } | null = null;
+  if (major === 3 && !multi && !minaTool && !has("config/deploy.rb") && stageNames.length && has(CAPFILE)) {
+    const capLines = (parse(CAPFILE)?.text ?? "").split("\n");
+    const i = capLines.findIndex((l) => /^\s*require\s*\(?\s*["']capistrano\/setup["']/.test(l));
+    if (i >= 0 && !capLines.some((l) => /deploy_config_path/.test(l))) {
+      noDeployRb = { message: `cap.deploy-rb-missing: config/deploy.rb does not exist, and capistrano/setup (${CAPFILE}:${i + 1}) loads it for every stage: Ruby raises LoadError, so \`cap\` aborts before any task ran`, source: { file: CAPFILE, line: i + 1 } };
+      warn(CAPFILE, i + 1, noDeployRb.message);
+    }
+  }
   const taskStages = new Map<string, Source>();
   let stagesSetAt: Source | null = null;
   /** capistrano-ext's `stage_dir` when set elsewhere than config/deploy (its stage files are not read from there). */
@@ -275,6 +287,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
     keep(s);
     const stage = stageOf(s, name, declared.file, declared.line);
+    if (noDeployRb && !stage.capAborts) stage.capAborts = noDeployRb;
     stages.push(stage);
     if (!task) parsedCache.delete(file);
   });
