@@ -39,7 +39,7 @@ export interface MultiserviceUnit {
   roles: string[] | null;
   rolesSource: Source | null;
   /** Rendered ExecStart=; `command` null when a part of it is not known for the stage. */
-  start: { command: string | null; written: string; source: Source; pod: string | null } | null;
+  start: { command: string | null; rendered: string; written: string; source: Source; pod: string | null } | null;
   stop: { command: string; source: Source } | null;
   /** TimeoutStopSec= (or TimeoutSec=) in seconds; null seconds when its value is not read (`infinity`, an unknown). */
   stopTimeout: { seconds: number | null; written: string; source: Source } | null;
@@ -127,7 +127,7 @@ function renderUnit(service: string, file: string, text: string, st: Stage): Mul
     const known = !new RegExp(TOKEN_RE.source).test(value);
     // systemd's ExecStart= prefixes (`-`, `@`, `+`, `!`, `:`) say how to run it, not what.
     const cmd = value.replace(/^[-@+!:]+/, "");
-    if (key === "ExecStart" && !unit.start) unit.start = { command: known ? cmd : null, written: templateLine(text, source.line) ?? value, source, pod: known ? podLine(cmd, st) : null };
+    if (key === "ExecStart" && !unit.start) unit.start = { command: known ? cmd : null, rendered: cmd, written: templateLine(text, source.line) ?? value, source, pod: known ? podLine(cmd, st) : null };
     else if (key === "ExecStop" && !unit.stop && known) unit.stop = { command: cmd, source };
     else if (key === "TimeoutStopSec" || (key === "TimeoutSec" && !unit.stopTimeout)) unit.stopTimeout = { seconds: known ? systemdSeconds(value) : null, written: `${key}=${known ? value : templateLine(text, source.line) ?? value}`, source };
     else if (key === "KillSignal" && known) unit.killSignal = { signal: value.replace(/^SIG/, ""), source };
@@ -178,8 +178,10 @@ export function withMultiservice(
   commandOf: (b: JobBackend, line: string, from: "service", source: Source) => Cmd,
 ): WorkerFacts {
   const names = new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems]);
-  const runsIt = (u: MultiserviceUnit) => u.start?.command != null && backendOfCommand(u.start.command) === b;
-  const podOf = (u: MultiserviceUnit) => u.start!.pod ?? u.start!.command!;
+  // A value not known in a path prefix (`/home/<%= fetch(:user) %>/.rbenv/bin/rbenv exec … sidekiq`) hides not what runs.
+  const runsIt = (u: MultiserviceUnit) => !!u.start && backendOfCommand(u.start.rendered) === b;
+  // The pod's words, without the `-e <stage>` each stage's unit names (the stage's env comes from its overlay); null when not all known.
+  const podOf = (u: MultiserviceUnit) => u.start!.pod?.replace(/\s(-e|--environment)\s+\S+/g, "") ?? null;
   const mine = units.filter((u) => names.has(u.service) || runsIt(u));
   if (!mine.length) return w;
   const running = mine.filter(runsIt);
@@ -207,15 +209,16 @@ export function withMultiservice(
     };
   }
   // Stages whose units of this backend start different words: one Deployment cannot say both.
-  const cmds = [...new Set(running.map(podOf))];
-  let out: WorkerFacts = { ...w, evidence: [...w.evidence, ...running.filter((u, i) => running.findIndex((x) => x.file === u.file) === i).map((u) => ({ value: `${u.stage}: capistrano-systemd-multiservice's unit ${u.file} starts ${u.start!.command!.slice(0, 160)}`, source: u.start!.source }))] };
-  if (cmds.length === 1 && single) {
+  const pods = running.map(podOf);
+  const cmds = [...new Set(pods.filter((x): x is string => x !== null))];
+  let out: WorkerFacts = { ...w, evidence: [...w.evidence, ...running.filter((u, i) => running.findIndex((x) => x.file === u.file) === i).map((u) => ({ value: `${u.stage}: capistrano-systemd-multiservice's unit ${u.file} starts ${u.start!.written.slice(0, 160)}`, source: u.start!.source }))] };
+  if (cmds.length === 1 && single && !pods.includes(null)) {
     const u = running[0]!;
     const cmd = commandOf(b, cmds[0]!, "service", u.start!.source);
     out = { ...out, ...cmd, commandNote: [cmd.commandNote, `rendered from ${u.file} with each stage's variables, as capistrano-systemd-multiservice's setup does`].filter(Boolean).join("; ") };
     delete out.sidekiqOptions;
   } else if (cmds.length > 1)
-    ctx.problem({ ...running[0]!.start!.source, message: `systemd-multiservice.start-differs: the units of ${b.label} start different commands per stage (${running.map((u) => `${u.stage}: \`${u.start!.command!.slice(0, 80)}\``).join("; ")}); the worker keeps ${w.commandFrom === "sidekiq" ? "Sidekiq's config" : "its command"}: set each overlay's command`, severity: "warning" });
+    ctx.problem({ ...running[0]!.start!.source, message: `systemd-multiservice.start-differs: the units of ${b.label} start different commands per stage (${running.map((u) => `${u.stage}: \`${u.start!.rendered.slice(0, 80)}\``).join("; ")}); the worker keeps ${w.commandFrom === "sidekiq" ? "Sidekiq's config" : "its command"}: set each overlay's command`, severity: "warning" });
   const roles = [...new Set(running.flatMap((u) => u.roles ?? []))];
   if (running.every((u) => u.roles)) {
     const src = running.find((u) => u.rolesSource)?.rolesSource;
