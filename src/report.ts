@@ -194,7 +194,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
   for (const w of m.workers ?? []) {
-    if (w.commandFrom === "sidekiq") {
+    if (w.commandFrom === "sidekiq" && w.carried) {
       // A Sidekiq split by sidekiq_options_per_process: each Deployment, its words and its processes per stage.
       if (w.sidekiqOptions)
         lines.push(

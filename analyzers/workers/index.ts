@@ -18,6 +18,7 @@ import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
+import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -60,6 +61,10 @@ export function analyzeWorkers(
   for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
   const monit = monitChecks(ctx, stages);
   const loops = monitLoops(ctx, stages, cap?.tasks ?? []);
+  // capistrano-systemd-multiservice's units, rendered per stage (systemd-multiservice.ts).
+  const msUnits = multiserviceUnits(ctx, cap, stages);
+  const msFiles = new Set(msUnits.map((u) => u.file));
+  const otherStarts = new Map<string, boolean>();
   // The Procfile the deploy's foreman runs is what ran (foreman-export.ts); else Procfile is what
   // runs in production, and Procfile.dev and friends only count when it says nothing.
   const exported = deployProcfile(ctx, procfile);
@@ -91,6 +96,8 @@ export function analyzeWorkers(
       }
     for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
     for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
+    // Something other than a multiservice unit starts it: a Procfile line, a service file, its plugin or hook, a server with its role.
+    otherStarts.set(b.id, ownLines.length > 0 || ownServices.some((x) => !msFiles.has(x.source.file)) || pluginOrHook || stages.some((s) => s.servers.some((sv) => sv.roles.some((r) => roleNames(b).includes(r)))));
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
       if (sidekiq) out.push(...sidekiqWorkers(sidekiqWorker(b, sidekiq, stages), sidekiq, stages));
@@ -392,6 +399,11 @@ export function analyzeWorkers(
     if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
+  if (msUnits.length)
+    for (let i = 0; i < out.length; i++) {
+      const b = JOB_BACKENDS.find((x) => x.id === out[i]!.backend);
+      if (b && out[i]!.carried) out[i] = withMultiservice(ctx, b, out[i]!, msUnits, otherStarts.get(b.id) ?? true, out.filter((w) => w.backend === b.id && w.carried).length === 1, commandOf);
+    }
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
   const used = new Set<string>();

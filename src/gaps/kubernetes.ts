@@ -215,7 +215,9 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     ...(server?.workers ? { source: server.workers.source } : {}),
     ...webResourcesHeld(model),
   });
-  if (model.sidekiq) {
+  // Sidekiq's config read, but no Sidekiq worker carried (a placeholder unit ran instead): no sidekiq container to size.
+  const sidekiqCarried = model.sidekiq && !(model.workers && !model.workers.some((x) => x.backend === "sidekiq" && x.carried));
+  if (sidekiqCarried) {
     const w = workerResourcesDefault(model);
     gaps.push({
       id: "resources.worker",
@@ -223,7 +225,7 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       why: "one Sidekiq process uses at most one core; memory grows with concurrency",
       default: { requests: { ...w.requests }, limits: { ...w.limits } },
       format: "resources",
-      ...(model.sidekiq.concurrency ? { source: model.sidekiq.concurrency.source } : {}),
+      ...(model.sidekiq!.concurrency ? { source: model.sidekiq!.concurrency.source } : {}),
     });
   } else {
     // Other job backends share the worker resources (one Ruby process each).
