@@ -196,6 +196,21 @@ function appName(stages: AppModel["stages"], appModule: Fact<string> | null, fol
 }
 
 /**
+ * The folders below the root that hold a Rails app (their own config/application.rb), shallowest
+ * first: a repo whose app lives in `api/` is named so, rather than called "not a Rails
+ * app" with nothing more. Vendored gems' apps, engines' test apps and app templates or fixtures
+ * (`vendor/`, `spec/dummy/`, `templates/`, `fixtures/`) are not the app the repo deploys, and are
+ * left out. Which one to move is the team's choice: none is analyzed in its place.
+ */
+export function nestedRailsRoots(paths: readonly string[]): string[] {
+  const roots = paths
+    .filter((p) => p.endsWith("/config/application.rb"))
+    .map((p) => p.slice(0, -"/config/application.rb".length))
+    .filter((r) => !r.split("/").some((seg) => seg === "vendor" || seg === "dummy" || seg === "templates" || seg === "fixtures"));
+  return [...new Set(roots)].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
+}
+
+/**
  * Reads a repo from disk and analyzes it. Throws UnusableInput when there is nothing to analyze.
  * `exclude` hides paths from the analyzers: `migrate` hides the files rails2k8s generated itself,
  * so a re-run sees the repo as the team wrote it and gives the same output.
@@ -210,7 +225,16 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
     : walked.repo;
   const has = (p: string) => hasPath(repo, p);
   const isRails = has("Gemfile") || has("Gemfile.lock") || has("config/application.rb") || has("config/environment.rb");
-  if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
+  if (!isRails) {
+    const nested = nestedRailsRoots(repo.paths);
+    const hint = nested.length
+      ? `; ${nested.length === 1 ? "a Rails app is" : "Rails apps are"} in ${nested
+          .slice(0, 5)
+          .map((r) => `${r}/ (${r}/config/application.rb)`)
+          .join(", ")}${nested.length > 5 ? ` and ${nested.length - 5} more` : ""}: run rails2k8s on ${nested.length === 1 ? "that folder" : "one of them"}`
+      : "";
+    throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb at its root)${hint}`);
+  }
   const capfileAt = capfilePath(repo);
   const hasDeploy = capfileAt !== null || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
