@@ -1,5 +1,6 @@
 // The analysis pipeline: repo on disk → RepoFiles → each analyzer → one AppModel with gaps and
 // hazards. Order matters only where one analyzer needs another's facts (templates need the stages).
+import { nestedRailsRoots } from "./rails-roots.js";
 import { passengerFacts } from "../analyzers/appserver/passenger.js";
 import { basename, resolve } from "node:path";
 import { timed } from "./timing.js";
@@ -193,21 +194,6 @@ function appName(stages: AppModel["stages"], appModule: Fact<string> | null, fol
     }
   if (appModule) return { value: appModule.value.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase(), source: appModule.source };
   return { value: folder.toLowerCase().replace(/[^a-z0-9-]+/g, "-"), source: { file: ".", line: 0 } };
-}
-
-/**
- * The folders below the root that hold a Rails app (their own config/application.rb), shallowest
- * first: a repo whose app lives in `api/` is named so, rather than called "not a Rails
- * app" with nothing more. Vendored gems' apps, engines' test apps and app templates or fixtures
- * (`vendor/`, `spec/dummy/`, `templates/`, `fixtures/`) are not the app the repo deploys, and are
- * left out. Which one to move is the team's choice: none is analyzed in its place.
- */
-export function nestedRailsRoots(paths: readonly string[]): string[] {
-  const roots = paths
-    .filter((p) => p.endsWith("/config/application.rb"))
-    .map((p) => p.slice(0, -"/config/application.rb".length))
-    .filter((r) => !r.split("/").some((seg) => seg === "vendor" || seg === "dummy" || seg === "templates" || seg === "fixtures"));
-  return [...new Set(roots)].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
 }
 
 /**
