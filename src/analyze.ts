@@ -1,5 +1,6 @@
 // The analysis pipeline: repo on disk → RepoFiles → each analyzer → one AppModel with gaps and
 // hazards. Order matters only where one analyzer needs another's facts (templates need the stages).
+import { nestedRailsRoots } from "./rails-roots.js";
 import { passengerFacts } from "../analyzers/appserver/passenger.js";
 import { basename, resolve } from "node:path";
 import { timed } from "./timing.js";
@@ -210,7 +211,16 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
     : walked.repo;
   const has = (p: string) => hasPath(repo, p);
   const isRails = has("Gemfile") || has("Gemfile.lock") || has("config/application.rb") || has("config/environment.rb");
-  if (!isRails) throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb)`);
+  if (!isRails) {
+    const nested = nestedRailsRoots(repo.paths);
+    const hint = nested.length
+      ? `; ${nested.length === 1 ? "a Rails app is" : "Rails apps are"} in ${nested
+          .slice(0, 5)
+          .map((r) => `${r}/ (${r}/config/application.rb)`)
+          .join(", ")}${nested.length > 5 ? ` and ${nested.length - 5} more` : ""}: run rails2k8s on ${nested.length === 1 ? "that folder" : "one of them"}`
+      : "";
+    throw new UnusableInput(`${dir}: not a Rails app (no Gemfile, Gemfile.lock or config/application.rb at its root)${hint}`);
+  }
   const capfileAt = capfilePath(repo);
   const hasDeploy = capfileAt !== null || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
   if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);

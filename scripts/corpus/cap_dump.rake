@@ -5,10 +5,13 @@ module Capistrano::DSL
 end
 
 # Capistrano runs no task without a stage, so the stage names it accepts are printed here, as the
-# Capfile finishes loading, when asked for.
-if ENV["CORPUS_LIST_STAGES"]
-  puts "CORPUS-JSON" + JSON.generate(stages: stages)
-  exit 0
+# Capfile finishes loading, when asked for: then `cap` stops, or cap_batch.rb goes on to the stages.
+if ENV["CORPUS_LIST_STAGES"] || ENV["CORPUS_BATCH"]
+  # Kept for cap_batch.rb: the Capfile's own `stages` (a Capfile may not include Capistrano::DSL everywhere).
+  $corpus_stages = stages
+  puts "CORPUS-JSON" + JSON.generate(stages: $corpus_stages)
+  $stdout.flush
+  exit 0 unless ENV["CORPUS_BATCH"]
 end
 
 namespace :corpus do

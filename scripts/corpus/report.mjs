@@ -50,6 +50,8 @@ export function summariseModel(model) {
     stages,
     // Stage files that declare no server: Capistrano's stages too, with no overlay (no servers to compare but none).
     stagesWithoutServers: (model.stagesWithoutServers ?? []).map((s) => s.name),
+    // Stages the analysis says `cap` aborts on while loading them (Stage.capAborts, StageWithoutServers.capAborts): stage → "file:line".
+    capAborts: Object.fromEntries([...(model.stages ?? []), ...(model.stagesWithoutServers ?? [])].filter((s) => s.capAborts).map((s) => [s.name, `${s.capAborts.source.file}:${s.capAborts.source.line}`])),
     webServer: model.webServer?.kind ?? null,
     appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
     cronJobs: model.cron?.jobs?.length ?? 0,
@@ -81,14 +83,23 @@ export function compareCapistrano(summary, capStages, capServers, error = null) 
   if (missing.length) details.push(`stages missed: ${missing.join(", ")}`);
   if (extra.length) details.push(`stages cap does not have: ${extra.join(", ")}`);
   let compared = 0;
+  // What agrees but is worth saying: a stage cap aborts on, as the analysis said it would.
+  const agreements = [];
   for (const stage of [...summary.stages, ...empty]) {
     const got = capServers[stage.name];
     if (!got) continue;
+    const abortAt = summary.capAborts?.[stage.name];
+    if (got.error && abortAt) {
+      compared++;
+      agreements.push(`${stage.name}: cap fails, as the tool says (${abortAt}): ${got.error}`);
+      continue;
+    }
     if (got.error) {
       details.push(`${stage.name}: cap failed (${got.error})`);
       continue;
     }
     compared++;
+    if (abortAt) details.push(`${stage.name}: the tool says cap aborts (${abortAt}), but cap loaded the stage`);
     const key = (list) => new Map(list.map((s) => [s.host, [...s.roles].sort().join(",")]));
     const a = key(stage.servers);
     const b = key(got);
@@ -102,7 +113,7 @@ export function compareCapistrano(summary, capStages, capServers, error = null) 
   }
   const failedOnly = compared === 0 && missing.length === 0 && extra.length === 0;
   if (failedOnly && details.length) return { verdict: "n.a.", details };
-  return { verdict: details.length ? "disagree" : "agree", details };
+  return { verdict: details.length ? "disagree" : "agree", details: [...details, ...agreements] };
 }
 
 /**

@@ -54,6 +54,38 @@ describe("rails2k8s analyze", () => {
     expect(r.stderr).toMatch(/no such directory/);
   });
 
+  it("exits 2 naming the subfolder that holds the Rails app when the root holds none, and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-cli-"));
+    const app = (at: string) => {
+      mkdirSync(join(dir, at, "config/deploy"), { recursive: true });
+      writeFileSync(join(dir, at, "Gemfile"), 'source "https://rubygems.org"\ngem "rails"\n');
+      writeFileSync(join(dir, at, "config/application.rb"), "module Shop\n  class Application < Rails::Application\n  end\nend\n");
+      writeFileSync(join(dir, at, "Capfile"), 'require "capistrano/setup"\n');
+      writeFileSync(join(dir, at, "config/deploy/production.rb"), 'server "web1.example.org", roles: %w[app web]\n');
+    };
+    app("backend");
+    app("vendor/gems/shop-engine"); // a vendored gem's app: not the repo's
+    app("backend/spec/dummy"); // an engine's test app: not the repo's
+    mkdirSync(join(dir, "frontend"));
+    writeFileSync(join(dir, "frontend/package.json"), "{}\n");
+    for (const args of [["analyze", dir], ["analyze", dir, "--json"], ["migrate", dir, "--yes"]]) {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("not a Rails app");
+      expect(r.stderr).toContain("a Rails app is in backend/ (backend/config/application.rb): run rails2k8s on that folder");
+      expect(r.stderr).not.toMatch(/vendor|dummy/);
+    }
+    expect(existsSync(join(dir, ".rails2k8s"))).toBe(false);
+    expect(existsSync(join(dir, "k8s"))).toBe(false);
+    app("admin");
+    const r = run(["analyze", dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Rails apps are in admin/ (admin/config/application.rb), backend/ (backend/config/application.rb): run rails2k8s on one of them");
+    // The folder named is one the tool analyzes.
+    expect(run(["analyze", join(dir, "backend")]).status).toBe(0);
+  });
+
   it("exits 2 naming the files when a deploy file cannot be read, and writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "r2k-cli-"));
     mkdirSync(join(dir, "config/deploy"), { recursive: true });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 // A plain .mjs script module (no type declarations; the tests are not type-checked by tsc).
 import * as report from "../../scripts/corpus/report.mjs";
 
-const { compareCapistrano, compareUnicorn, compareWhenever, cronLines, countKinds, crashOf, plainValue, summaryLine, table, overlayName } = report;
+const { compareCapistrano, summariseModel, compareUnicorn, compareWhenever, cronLines, countKinds, crashOf, plainValue, summaryLine, table, overlayName } = report;
 
 const summary = (stages: { name: string; servers: { host: string; roles: string[] }[] }[]) => ({ stages, appServers: [] });
 
@@ -41,6 +41,37 @@ describe("Capistrano comparison", () => {
   it("is not applicable when cap could not run at all, and says why", () => {
     expect(compareCapistrano(ours, null, {}, "LoadError: x")).toEqual({ verdict: "n.a.", details: ["cap: LoadError: x"] });
     expect(compareCapistrano(ours, ["production"], { production: { error: "boom" } })).toEqual({ verdict: "n.a.", details: ["production: cap failed (boom)"] });
+  });
+});
+
+describe("a stage cap aborts on", () => {
+  // As analyze --json writes it: one stage with servers, one whose file cap aborts on (hr-dash's `{ KEY: }`).
+  const model = (abort: boolean) => ({
+    stages: [{ name: "vagrant", servers: [{ host: "192.0.2.10", roles: ["app", "db", "web"] }] }],
+    stagesWithoutServers: [{ name: "production", source: { file: "config/deploy/production.rb", line: 1 }, ...(abort ? { capAborts: { message: "cap.constant-unknown-at-load: …", source: { file: "config/deploy/production.rb", line: 39 } } } : {}) }],
+  });
+  const cap = { vagrant: [{ host: "192.0.2.10", roles: ["web", "app", "db"] }], production: { error: "NameError: uninitialized constant SECRET_KEY_BASE" } };
+
+  it("agrees when the analysis names the abort and cap fails too, saying so", () => {
+    const summary = summariseModel(model(true));
+    expect(summary.capAborts).toEqual({ production: "config/deploy/production.rb:39" });
+    expect(compareCapistrano(summary, ["vagrant", "production"], cap)).toEqual({
+      verdict: "agree",
+      details: ["production: cap fails, as the tool says (config/deploy/production.rb:39): NameError: uninitialized constant SECRET_KEY_BASE"],
+    });
+  });
+
+  it("still disagrees when the analysis did not name it, or named an abort cap does not have", () => {
+    expect(compareCapistrano(summariseModel(model(false)), ["vagrant", "production"], cap)).toEqual({ verdict: "disagree", details: ["production: cap failed (NameError: uninitialized constant SECRET_KEY_BASE)"] });
+    expect(compareCapistrano(summariseModel(model(true)), ["vagrant", "production"], { ...cap, production: [] })).toEqual({
+      verdict: "disagree",
+      details: ["production: the tool says cap aborts (config/deploy/production.rb:39), but cap loaded the stage"],
+    });
+  });
+
+  it("a stage with servers that the analysis says cap aborts on counts the same way", () => {
+    const m = { stages: [{ name: "beta", servers: [{ host: "b.example.org", roles: ["app"] }], capAborts: { message: "cap3.plugin-after-defaults: …", source: { file: "config/deploy/beta.rb", line: 2 } } }] };
+    expect(compareCapistrano(summariseModel(m), ["beta"], { beta: { error: "LoadError" } }).verdict).toBe("agree");
   });
 });
 
