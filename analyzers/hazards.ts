@@ -7,6 +7,8 @@ import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js"
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
 import { LOCAL_KIND_LABEL } from "./services/local-addresses.js";
+import { stagePairs } from "./stage-pairs.js";
+import { wildcardHosts } from "./wildcard-hosts.js";
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
 type Rule = (m: Model, asOf: Date) => Hazard[];
@@ -491,7 +493,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -94,7 +94,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       for (const [k, f] of Object.entries(thin.settings)) fact(`thin ${k}`, f);
       if (thin.envFlag) fact("thin -e", thin.envFlag);
     }
-    for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (the evidence above is all in other stages' files)  ${at(n.source)}`);
+    for (const n of m.webServer.notStartedOn ?? []) lines.push(`  not started on stage ${n.stage}: no web Deployment, Service, HPA, PDB or edge in its overlay (${n.why})  ${at(n.source)}`);
   } else lines.push("  started by the deploy: nothing in the repo says (no plugin, Procfile web line, restart command or service unit): asked as web.server");
   if (m.appServers.length === 0) lines.push("  (no Unicorn or Puma config found)");
   for (const a of m.appServers) {

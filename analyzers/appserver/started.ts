@@ -12,6 +12,7 @@ import type { Stage } from "../../src/model.js";
 import { MB, mbRecipe, mbStack } from "../capistrano/mb.js";
 import { UNICORN_NGINX, UNICORN_NGINX_REQUIRE, unicornNginxStack } from "./unicorn-nginx.js";
 import { stagesStartingNoWeb } from "./started-stages.js";
+import { stagesWithoutWebRoles, type ServerLine } from "./role-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
 
@@ -143,6 +144,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (kind) evidence.push({ kind, tier: 1, fact: { value: `Procfile web: ${p.command}`, source: p.source } });
   }
   const others: { name: string; fact: Fact<string> }[] = [];
+  // Every line naming a server (evidence keeps one per file): where each ran decides a jobs-only stage.
+  const lines: ServerLine[] = [];
   for (const { text: line, source, service } of startLines(ctx)) {
     // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
@@ -157,6 +160,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     // server ran: weaker than any other line (tier 4), and dropped below when another server is started.
     const touchOnly = kind === "passenger" && !service && !/\bpassenger/.test(line);
     if (!kind) continue;
+    lines.push({ kind, source, text: line, service });
     const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source };
     const same = evidence.find((e) => e.kind === kind && e.fact.source.file === source.file);
     // One line per file and server; a line that starts it is shown rather than one that names a path.
@@ -233,6 +237,9 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     });
   }
   const notStartedOn = stagesStartingNoWeb(ctx, evidence, stages, kind);
+  const byRoles = stagesWithoutWebRoles(ctx, kind, evidence, lines.filter((l) => l.kind === kind), stages, !procfileUnrun);
+  for (const n of byRoles.notStarted) if (!notStartedOn.some((x) => x.stage === n.stage)) notStartedOn.push(n);
+  for (const u of byRoles.undecided) if (!notStartedOn.some((x) => x.stage === u.stage)) ctx.problem({ file: u.source.file, line: u.source.line, message: `stage.web-roles-unknown: ${u.why}`, severity: "warning" });
   return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
 }
 
