@@ -48,14 +48,36 @@ const DEST_SHAPE: Record<ServerKind, RegExp> = {
   puma: /(?:^|\/|\})(?:config\/)?puma(?:\/[\w.-]+)?\.rb["']?$|puma_conf/,
 };
 
+// A shell script or a unit file is no server config, whatever its name (`templates/unicorn_server.rb`
+// holding an init script): its first line says so.
+const NOT_RUBY = /^\s*(?:#!\s*\/(?!\S*\bruby\b)|\[(?:Unit|Service|Install)\]|### BEGIN INIT INFO)/;
+
+/**
+ * The server a rendered template configures, or null. Its name says which (TEMPLATE_KIND); a file
+ * that is not ERB by its suffix counts only when the render helper renders it as ERB anyway: it
+ * holds an ERB tag, or it lies in a templates/ folder beside the deploy's helpers (a repo's own
+ * `template(from, to)` reading `templates/#{from}`), so a repo config such as config/unicorn.rb
+ * that a helper's basename search happens to find is not taken for the rendering. A shell script
+ * or unit is never a config.
+ */
+export function configTemplateKind(ctx: AnalyzerContext, template: string): ServerKind | null {
+  const m = TEMPLATE_KIND.exec(template);
+  if (!m) return null;
+  const read = ctx.repo.read(template);
+  const text = "text" in read ? read.text : "";
+  if (NOT_RUBY.test(text)) return null;
+  if (!/\.erb$/.test(template) && !/<%/.test(text) && !/(?:^|\/)templates\//.test(template)) return null;
+  return (m[1] ?? m[2]) as ServerKind;
+}
+
 /** Every server config template a task renders, by kind. */
-export function renderedUploads(tasks: TaskDef[]): RenderedUpload[] {
+export function renderedUploads(ctx: AnalyzerContext, tasks: TaskDef[]): RenderedUpload[] {
   const out: RenderedUpload[] = [];
   for (const task of tasks)
     for (const r of task.renders ?? []) {
-      const m = TEMPLATE_KIND.exec(r.template);
-      if (!m || !/\.erb$/.test(r.template)) continue;
-      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind: (m[1] ?? m[2]) as ServerKind, template: r.template, destination: r.destination, task, source: r.source });
+      const kind = configTemplateKind(ctx, r.template);
+      if (!kind) continue;
+      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind, template: r.template, destination: r.destination, task, source: r.source });
     }
   return out;
 }
@@ -99,7 +121,7 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
   const seen = new Set<string>();
   for (const t of tasks)
     for (const r of t.renders ?? []) {
-      if (TEMPLATE_KIND.test(r.template) || seen.has(r.template)) continue;
+      if (seen.has(r.template) || configTemplateKind(ctx, r.template)) continue;
       seen.add(r.template);
       const read = ctx.repo.read(r.template);
       if (!("text" in read)) continue;
