@@ -51,7 +51,7 @@ export function summariseModel(model) {
     // Stage files that declare no server: Capistrano's stages too, with no overlay (no servers to compare but none).
     stagesWithoutServers: (model.stagesWithoutServers ?? []).map((s) => s.name),
     webServer: model.webServer?.kind ?? null,
-    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
+    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null, rendered: !!a.renderedBy })),
     cronJobs: model.cron?.jobs?.length ?? 0,
     // The whenever files the analysis says the deploy loaded (analyzers/whenever/loaded.ts), each with
     // the stages and the deploy task's roles it was loaded for.
