@@ -17,6 +17,7 @@ import { capfilePath } from "./capistrano/capfile.js";
 import type { TaskDef } from "../src/model.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
+import { capturedDeployTo, capturedClause } from "./appserver/captured-path.js";
 import { perItem } from "./per-item.js";
 import { reportMachineCounts } from "./appserver/machine.js";
 import { cap2UnicornRecipe } from "./appserver/cap2-unicorn-recipes.js";
@@ -70,7 +71,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   const generated: Stage[] = []; // stages running the config capistrano3-puma renders
   // Configs the deploy renders from a template and uploads to the path the servers start with.
-  const uploads = stages.length ? renderedUploads(tasks) : [];
+  const uploads = stages.length ? renderedUploads(ctx, tasks) : [];
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
 
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
@@ -106,11 +107,15 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       } else if (fact) {
         path = repoPathOf(fact.value, deployToOf(stage));
         if (path === null || !hasPath(ctx.repo, path)) {
+          // built from an earlier deploy_to (config/deploy.rb's, before the stage file set its own)
+          const captured = path === null ? capturedDeployTo(ctx, stage, variable, fact) : null;
           if (kind === "puma" && usesPumaPlugin && path === null) {
+            if (captured)
+              ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${capturedClause(variable, fact, captured)}. capistrano3-puma${pumaLock ? ` ${pumaLock.version}` : ""} renders its template to that path only when no file is there (puma:check after deploy:check, and puma:start); a release under ${captured.builtFrom} on the same servers would have been read instead, which the repo cannot say. Read here as the plugin's rendering`, severity: "warning" });
             generated.push(stage);
             continue;
           }
-          ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${variable} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
+          ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${captured ? `${capturedClause(variable, fact, captured)}; it` : `${variable}`} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           continue;
         }
       } else if (fromCommand) {

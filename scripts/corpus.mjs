@@ -257,8 +257,12 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot, repoKey) {
 // --- the Unicorn oracle ---------------------------------------------------------------------------
 
 function unicornOracle(repoDir, summary, outDir, scratchRoot, repoKey) {
-  const unicorns = summary.appServers.filter((a) => a.kind === "unicorn" && existsSync(join(repoDir, a.file)));
-  if (!unicorns.length) return compareUnicorn([], null);
+  // A template the deploy renders (ERB, the stage's Capistrano variables) is not the file Unicorn
+  // read: its raw text is no config. The tests judge those (render with Ruby's ERB, then Unicorn).
+  const rendered = summary.appServers.filter((a) => a.kind === "unicorn" && a.rendered);
+  const unicorns = summary.appServers.filter((a) => a.kind === "unicorn" && !a.rendered && existsSync(join(repoDir, a.file)));
+  const skipped = rendered.map((a) => `${a.file}: a template the deploy renders per stage, not read raw here`);
+  if (!unicorns.length) return { ...compareUnicorn([], null), details: skipped };
   // A config is Ruby: it runs in a scratch copy, ENV unset, and (as for cap) a gem this machine
   // lacks (`require "dotenv"`) loads as nothing.
   const app = scratchCopy(repoDir, scratchRoot, "unicorn");
@@ -276,7 +280,8 @@ function unicornOracle(repoDir, summary, outDir, scratchRoot, repoKey) {
   } catch {
     answers = null;
   }
-  return compareUnicorn(unicorns, answers ?? unicorns.map(() => ({ error: firstLine(r.stderr) || `exit ${r.status}` })));
+  const verdict = compareUnicorn(unicorns, answers ?? unicorns.map(() => ({ error: firstLine(r.stderr) || `exit ${r.status}` })));
+  return { ...verdict, details: [...verdict.details, ...skipped] };
 }
 
 // --- the whenever oracle --------------------------------------------------------------------------

@@ -48,14 +48,36 @@ const DEST_SHAPE: Record<ServerKind, RegExp> = {
   puma: /(?:^|\/|\})(?:config\/)?puma(?:\/[\w.-]+)?\.rb["']?$|puma_conf/,
 };
 
+// A shell script or a unit file is no server config, whatever its name (`templates/unicorn_server.rb`
+// holding an init script): its first line says so.
+const NOT_RUBY = /^\s*(?:#!\s*\/(?!\S*\bruby\b)|\[(?:Unit|Service|Install)\]|### BEGIN INIT INFO)/;
+
+/**
+ * The server a rendered template configures, or null. Its name says which (TEMPLATE_KIND); a file
+ * that is not ERB by its suffix counts only when the render helper renders it as ERB anyway: it
+ * holds an ERB tag, or it lies in a templates/ folder beside the deploy's helpers (a repo's own
+ * `template(from, to)` reading `templates/#{from}`), so a repo config such as config/unicorn.rb
+ * that a helper's basename search happens to find is not taken for the rendering. A shell script
+ * or unit is never a config.
+ */
+export function configTemplateKind(ctx: AnalyzerContext, template: string): ServerKind | null {
+  const m = TEMPLATE_KIND.exec(template);
+  if (!m) return null;
+  const read = ctx.repo.read(template);
+  const text = "text" in read ? read.text : "";
+  if (NOT_RUBY.test(text)) return null;
+  if (!/\.erb$/.test(template) && !/<%/.test(text) && !/(?:^|\/)templates\//.test(template)) return null;
+  return (m[1] ?? m[2]) as ServerKind;
+}
+
 /** Every server config template a task renders, by kind. */
-export function renderedUploads(tasks: TaskDef[]): RenderedUpload[] {
+export function renderedUploads(ctx: AnalyzerContext, tasks: TaskDef[]): RenderedUpload[] {
   const out: RenderedUpload[] = [];
   for (const task of tasks)
     for (const r of task.renders ?? []) {
-      const m = TEMPLATE_KIND.exec(r.template);
-      if (!m || !/\.erb$/.test(r.template)) continue;
-      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind: (m[1] ?? m[2]) as ServerKind, template: r.template, destination: r.destination, task, source: r.source });
+      const kind = configTemplateKind(ctx, r.template);
+      if (!kind) continue;
+      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind, template: r.template, destination: r.destination, task, source: r.source });
     }
   return out;
 }
@@ -99,7 +121,7 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
   const seen = new Set<string>();
   for (const t of tasks)
     for (const r of t.renders ?? []) {
-      if (TEMPLATE_KIND.test(r.template) || seen.has(r.template)) continue;
+      if (seen.has(r.template) || configTemplateKind(ctx, r.template)) continue;
       seen.add(r.template);
       const read = ctx.repo.read(r.template);
       if (!("text" in read)) continue;
@@ -153,31 +175,31 @@ export function renderedServerConfig(ctx: AnalyzerContext, up: RenderedUpload, s
   const name = up.kind === "unicorn" ? "Unicorn" : "Puma";
   for (const l of out.logic)
     ctx.problem({ file, line: l.line, message: `${name} config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
-  const map = out.lines;
   // A token standing alone (`worker_processes R2K_REF_0_`) would read as a method call: quoted, it
   // is a String that restoreRefs turns back into the tag's value (an unknown named by file:line).
   const parsed = parseRuby(file, out.output.replace(/(^|[\s(,=])(R2K_REF_\d+_)(?=[\s),]|$)/gm, '$1"$2"'));
   const base = { file, env: railsEnvOf(stage), stages: [stage.name] };
   const cfg = up.kind === "unicorn" ? readUnicorn(parsed, base, null, railsEnvOf(stage)) : readPuma(parsed, base, null, railsEnvOf(stage));
-  const fix = <T>(f: Fact<T> | null, branchesToo = true): Fact<T> | null =>
-    f ? { ...f, value: ((branchesToo ? undecidedAt(out, file, f.source.line) : null) ?? restoreRefs(f.value as RValue, out.refs)) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null;
-  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const)
-    if (k in cfg) (cfg as any)[k] = fix((cfg as any)[k] as Fact<RValue> | null);
-  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, out.refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h, false)!);
+  backToTemplate(cfg, out.refs, out.lines, file, out);
   return cfg;
 }
 
 /**
- * A Unicorn config read from a template's rendering, pointed back at the template: each fact's
- * value gets the tags' values again (restoreRefs) and its line the template line it came from.
+ * A Unicorn or Puma config read from a template's rendering, pointed back at the template: each
+ * fact's value gets the tags' values again (restoreRefs) and its line the template line it came from.
+ * With `branches` (the rendering, read with every branch of an undecided `<% if %>`), a setting
+ * (not a hook) under such a branch is not known: it holds only if that branch ran. One mapping for
+ * every reader of a rendered server config (this module, unicorn-nginx.ts, mb-unicorn.ts,
+ * nginx-unicorn-cap2.ts).
  */
-export function backToTemplate(cfg: AppServerConfig, refs: RenderedErb["refs"], map: number[], file: string): void {
-  const fix = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { ...f, value: restoreRefs(f.value as RValue, refs) as T, source: { file, line: map[f.source.line] ?? f.source.line } } : null);
-  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null);
-  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, refs), source: { file, line: map[l.source.line] ?? l.source.line } }));
-  cfg.hooks = cfg.hooks.map((h) => fix(h)!);
-  if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h)!);
+export function backToTemplate(cfg: AppServerConfig, refs: RenderedErb["refs"], map: number[], file: string, branches?: RenderedErb): void {
+  const line = (l: number) => map[l] ?? l;
+  const fix = <T>(f: Fact<T> | null, branchesToo: boolean): Fact<T> | null =>
+    f ? { ...f, value: ((branchesToo && branches ? undecidedAt(branches, file, f.source.line) : null) ?? restoreRefs(f.value as RValue, refs)) as T, source: { file, line: line(f.source.line) } } : null;
+  for (const k of ["workers", "threads", "timeout", "preloadApp", "pid", "stdoutPath", "stderrPath", "workingDirectory"] as const) (cfg as any)[k] = fix(cfg[k] as Fact<RValue> | null, true);
+  cfg.listen = cfg.listen.map((l) => ({ ...l, address: restoreRefs(l.address, refs), source: { file, line: line(l.source.line) } }));
+  cfg.hooks = cfg.hooks.map((h) => fix(h, false)!);
+  if (cfg.hookCalls) cfg.hookCalls = cfg.hookCalls.map((h) => fix(h, false)!);
 }
 
 /**

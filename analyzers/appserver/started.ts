@@ -15,6 +15,8 @@ import { stagesStartingNoWeb } from "./started-stages.js";
 import { stagesWithoutWebRoles, type ServerLine } from "./role-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
+import { configTemplateKind } from "./rendered-config.js";
+import type { TaskDef } from "../../src/model.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -111,7 +113,7 @@ export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
   return out;
 }
 
-export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = []): WebServerFacts | null {
+export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = [], tasks: TaskDef[] = []): WebServerFacts | null {
   const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number; starts?: boolean }[] = [];
   // capistrano-mb's unicorn recipe (in its default :mb_recipes) installs a systemd unit running
   // bin/unicorn and restarts it on every deploy: a plugin that starts the server.
@@ -167,6 +169,10 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : 2, fact, starts: STARTS.test(line) });
     else if (!same.starts && STARTS.test(line)) (same.fact = fact), (same.starts = true);
   }
+  // An init script or unit the deploy's own tasks render onto the servers (`template("unicorn_server.rb",
+  // "#{shared_path}/bin/unicorn_server")`): a service definition, wherever the repo keeps it.
+  for (const r of renderedServiceLines(ctx, tasks))
+    if (!evidence.some((e) => e.kind === r.kind && e.fact.source.file === r.source.file)) evidence.push({ kind: r.kind, tier: 3, fact: { value: `service definition rendered by task ${r.task} (${r.upload.file}:${r.upload.line}): ${r.text.trim().slice(0, 120)}`, source: r.source }, starts: true });
   // A Procfile nothing in the deploy runs (Heroku's, or one for laptops: `puma -b ssl://...`) is
   // weaker than the deploy's own start or restart of another server: the servers ran what the
   // deploy restarted. With no such deploy line (a Heroku app) the Procfile stays the start.
@@ -241,6 +247,32 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   for (const n of byRoles.notStarted) if (!notStartedOn.some((x) => x.stage === n.stage)) notStartedOn.push(n);
   for (const u of byRoles.undecided) if (!notStartedOn.some((x) => x.stage === u.stage)) ctx.problem({ file: u.source.file, line: u.source.line, message: `stage.web-roles-unknown: ${u.why}`, severity: "warning" });
   return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
+}
+
+/**
+ * The start lines of the non-config templates the deploy's tasks render (init scripts, units): the
+ * first line per template that runs a server. Templates outside the deploy and service files that
+ * startLines reads (config/capistrano/templates/…) are reached only this way.
+ */
+function renderedServiceLines(ctx: AnalyzerContext, tasks: TaskDef[]): { kind: WebServerKind; text: string; source: Source; task: string; upload: Source }[] {
+  const out: { kind: WebServerKind; text: string; source: Source; task: string; upload: Source }[] = [];
+  for (const t of tasks)
+    for (const r of t.renders ?? []) {
+      if (out.some((o) => o.source.file === r.template) || DEPLOY_FILE.test(r.template) || SERVICE_FILE.test(r.template) || configTemplateKind(ctx, r.template)) continue;
+      const read = ctx.repo.read(r.template);
+      if (!("text" in read)) continue;
+      const lines = read.text.split(/\r?\n/);
+      for (let i = 0; i < lines.length && i < 5000; i++) {
+        const line = lines[i]!;
+        if (line.length > MAX_START_LINE || /^\s*#/.test(line)) continue;
+        const kind = kindOf(line, COMMANDS);
+        if (kind && STARTS.test(line)) {
+          out.push({ kind, text: line, source: { file: r.template, line: i + 1 }, task: t.name, upload: r.source });
+          break;
+        }
+      }
+    }
+  return out;
 }
 
 const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);

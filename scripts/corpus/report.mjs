@@ -53,7 +53,7 @@ export function summariseModel(model) {
     // Stages the analysis says `cap` aborts on while loading them (Stage.capAborts, StageWithoutServers.capAborts): stage → "file:line".
     capAborts: Object.fromEntries([...(model.stages ?? []), ...(model.stagesWithoutServers ?? [])].filter((s) => s.capAborts).map((s) => [s.name, `${s.capAborts.source.file}:${s.capAborts.source.line}`])),
     webServer: model.webServer?.kind ?? null,
-    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null })),
+    appServers: (model.appServers ?? []).map((a) => ({ kind: a.kind, file: a.file, env: a.env ?? null, workers: a.workers ? plainValue(a.workers.value) : null, timeout: a.timeout ? plainValue(a.timeout.value) : null, rendered: !!a.renderedBy })),
     cronJobs: model.cron?.jobs?.length ?? 0,
     // The whenever files the analysis says the deploy loaded (analyzers/whenever/loaded.ts), each with
     // the stages and the deploy task's roles it was loaded for.

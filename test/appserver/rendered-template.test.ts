@@ -92,3 +92,15 @@ describe("a Unicorn config rendered from a deploy template", () => {
     expect(w?.source).toEqual({ file: TEMPLATE_PATH, line: 2 });
   });
 });
+
+describe("a rendered config's hook clients point back at the template", () => {
+  it("an after_fork client call is cited at its template line, not the rendering's", () => {
+    // A two-line ERB comment renders to nothing: every line below it moves up one in the output.
+    const template = ["<%# the servers' copy is rendered at deploy time;", "    edit this one, not shared/config %>", "worker_processes 2", "after_fork do |server, worker|", '  $cache = Redis.new(url: "redis://<%= fetch(:redis_host) %>:6379")', "end", ""].join("\n");
+    const servers = analyzeAppServers({ repo: repo(template), problem: () => {} }, [stage("production", { deploy_to: "/srv/fleet", redis_host: "cache.internal" })], [], [task]);
+    const ours = servers.find((s) => s.kind === "unicorn" && s.stages.includes("production"))!;
+    expect(ours.workers?.source).toEqual({ file: TEMPLATE_PATH, line: 3 });
+    expect(ours.hookCalls?.length).toBeGreaterThan(0);
+    for (const c of ours.hookCalls ?? []) expect(c.source).toEqual({ file: TEMPLATE_PATH, line: 5 });
+  });
+});
