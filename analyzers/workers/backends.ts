@@ -215,6 +215,40 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
 ];
 
+/**
+ * Gems that provide a backend under another gem name: they ship the backend's own library (its
+ * `require` path, its namespace, its rake tasks), so the app loads and starts the backend through them
+ * exactly as through the backend's own gem. One row each, with where that is read.
+ */
+export interface ProvidingGem {
+  gem: string;
+  /** The backend row it provides (its id above). */
+  backend: string;
+  /** The first version of the gem that provides it. */
+  since: string;
+  /** Why, from the gem's own source. */
+  why: string;
+}
+
+export const PROVIDING_GEMS: ProvidingGem[] = [
+  {
+    // github.com/ruby-amqp/kicks: commit c82aeae ("Bump major version, change gem name", 3.0.0.pre)
+    // renamed sneakers.gemspec to kicks.gemspec and kept the modules; at 3.0.0 through 3.3.0 (and
+    // 3.4.0.pre) kicks.gemspec has `gem.name = 'kicks'`, `gem.version = Sneakers::VERSION`,
+    // `require_paths = ['lib']`, and lib/ holds sneakers.rb and sneakers/tasks.rb (`rake sneakers:run`).
+    gem: "kicks",
+    backend: "sneakers",
+    since: "3.0.0",
+    why: "kicks is Sneakers renamed (ruby-amqp/kicks, from 3.0.0): its gemspec names the gem kicks but ships lib/sneakers.rb and lib/sneakers/tasks.rb, so `require \"sneakers\"` and `rake sneakers:run` run it",
+  },
+];
+
+/** The gems that give the app a backend: its own, then those that provide it under another name. */
+export const backendGems = (b: JobBackend): string[] => [...b.gems, ...PROVIDING_GEMS.filter((p) => p.backend === b.id).map((p) => p.gem)];
+
+/** The row of a gem that provides a backend under its own name, if it is one. */
+export const providingGem = (gem: string): ProvidingGem | undefined => PROVIDING_GEMS.find((p) => p.gem === gem);
+
 export const backendById = (id: string): JobBackend | undefined => JOB_BACKENDS.find((b) => b.id === id);
 
 /** The backend a command runs, by the order of the table (resque-scheduler before resque). */

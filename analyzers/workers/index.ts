@@ -6,7 +6,7 @@
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
-import { JOB_BACKENDS, backendOfCommand, queuesFromArgs, type JobBackend } from "./backends.js";
+import { JOB_BACKENDS, backendGems, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
@@ -19,6 +19,7 @@ import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
+import { deployStartsOf, type BackendStart } from "./deploy-task-lines.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -59,7 +60,7 @@ export function analyzeWorkers(
   // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
   const supervised = supervisorProcesses(ctx, stages);
   for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
-  const monit = monitChecks(ctx, stages);
+  const monit = monitChecks(ctx, stages, cap);
   const loops = monitLoops(ctx, stages, cap?.tasks ?? []);
   // capistrano-systemd-multiservice's units, rendered per stage (systemd-multiservice.ts).
   const msUnits = multiserviceUnits(ctx, cap, stages);
@@ -76,8 +77,10 @@ export function analyzeWorkers(
   const unmatched = lines.filter((p) => mainFiles.has(p.source.file) && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
-    const gem = b.gems.map((g) => rails.gems[g]).find((g) => g);
-    if (gem) evidence.push({ value: `${b.gems.find((g) => rails.gems[g])} ${gem.value} in Gemfile.lock`, source: gem.source });
+    // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
+    const gemName = backendGems(b).find((g) => rails.gems[g] && providedAt(g, String(rails.gems[g]!.value)));
+    const gem = gemName ? rails.gems[gemName] : undefined;
+    if (gem) evidence.push({ value: `${gemName} ${gem.value} in Gemfile.lock${b.gems.includes(gemName!) ? "" : ` (${providingGem(gemName!)!.why})`}`, source: gem.source });
     for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in ${isCapfileName(r.source.file) ? "the Capfile" : r.source.file}`, source: r.source });
     const prefix = b.id.replace(/-/g, "_");
     for (const h of cap?.hooks ?? [])
@@ -316,7 +319,7 @@ export function analyzeWorkers(
           ...standardCommand(b),
           carried: false,
           notStarted: true,
-          why: `${b.gems.find((g) => rails.gems[g])} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role); no Deployment is generated`,
+          why: `${gemName} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role); no Deployment is generated`,
         });
       continue;
     }
@@ -345,6 +348,13 @@ export function analyzeWorkers(
     // (a development Procfile), as the web server's choice does (analyzers/appserver/started.ts).
     const procfileUnrun = b.id === "delayed-job" && ownLines.length > 0 && !ownServices.length && tasks.some((t) => t.runs?.script) && !procfileRunByDeploy(ctx);
     const unrunNote = `the deploy's own task starts the workers; ${ownLines.map((p) => `${p.source.file}:${p.source.line}`).join(", ")} is in a Procfile no deploy line runs (no foreman or other Procfile runner), so it did not decide the command`;
+    // The same rule for every backend: a hooked task's own start of it (`start_resque.sh` on
+    // roles(:worker)) outranks a Procfile no deploy line runs (analyzers/workers/deploy-task-lines.ts).
+    const deployStart = b.id !== "delayed-job" && ownLines.length > 0 && !ownServices.length && !exported && !procfileRunByDeploy(ctx) ? deployStartsOf(ctx, cap, b)[0] : undefined;
+    if (deployStart) {
+      out.push(deployStartWorker(ctx, b, { ...base, ...extra }, deployStart, ownLines, stages));
+      continue;
+    }
     if (b.id === "delayed-job" && (!ownLines.length || procfileUnrun)) {
       // The repo's daemon script, as a service file or the team's own task ran it: its options read.
       const task = tasks.find((t) => t.runs?.script);
@@ -578,7 +588,20 @@ const GENERIC_ROLES = ["worker", "workers", "jobs"];
  */
 function askedFor(b: JobBackend, rails: RailsFacts): boolean {
   const asked = Object.keys(rails.gemGroups);
-  return b.gems.some((g) => asked.some((a) => a === g || a.startsWith(`${g}_`) || a.startsWith(`${g}-`)));
+  return backendGems(b).some((g) => asked.some((a) => a === g || a.startsWith(`${g}_`) || a.startsWith(`${g}-`)));
+}
+
+/** A providing gem counts from its row's first version on (a backend's own gem always does). */
+function providedAt(gem: string, version: string): boolean {
+  const p = providingGem(gem);
+  if (!p) return true;
+  const a = version.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  const b = p.since.split(".").map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < b.length; i++) {
+    const x = Number.isNaN(a[i]!) || a[i] === undefined ? 0 : a[i]!;
+    if (x !== b[i]) return x > b[i]!;
+  }
+  return true;
 }
 const APP_SERVER = /\b(unicorn(_rails)?|puma|thin|passenger|falcon|rails\s+s(erver)?)\b/;
 
@@ -855,7 +878,8 @@ function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): strin
 function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], base: Omit<WorkerFacts, "name" | keyof Command | "carried">, checks: MonitCheck[]): WorkerFacts[] | null {
   const names = [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])].map((n) => n.replace(/[-_]/g, "[-_]")).join("|");
   const named = new RegExp(`(^|[-_./\\s])(${names})([-_.@\\s]|\\d|$)`);
-  const mine = checks.filter((c) => (c.command !== null && backendOfCommand(c.command) === b) || ((c.command === null || !backendOfCommand(c.command)) && (named.test(c.check) || (c.command !== null && named.test(c.command.split(/\s+/)[0] ?? "")))));
+  const viaScript = (c: MonitCheck) => !!c.script && backendOfCommand(c.script.text) === b;
+  const mine = checks.filter((c) => (c.command !== null && backendOfCommand(c.command) === b) || viaScript(c) || ((c.command === null || !backendOfCommand(c.command)) && !c.script && (named.test(c.check) || (c.command !== null && named.test(c.command.split(/\s+/)[0] ?? "")))));
   if (!mine.length) return null;
   const unread = new Map<string, { c: MonitCheck; what: string; stages: string[] }>();
   const groups = new Map<string, { cmd: Command; stop: WorkerFacts["stopTimeout"]; perStage: NonNullable<WorkerFacts["perStage"]>; evidence: Fact<string>[]; roles: string[]; primary: MonitCheck["deploy"]["on"] | null; tag: string }>();
@@ -875,6 +899,8 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
       }
     } else if (un) {
       cmd = commandOf(b, un.words.join(" "), "service", c.source);
+    } else if (c.script && viaScript(c)) {
+      cmd = scriptStartCommand(b, c, c.script);
     } else {
       const what = c.command === null ? "a start program whose value the analysis does not know" : `\`${c.command}\`, a program of the servers, not of the repo`;
       cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts ${what}: which queues and how many processes it ran is not known, so the backend's standard command runs instead` };
@@ -893,6 +919,11 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
     g.perStage[c.stage] = prev ? { processes: prev.processes + 1, why: `${prev.why}; ${why}`, source: prev.source } : { processes: 1, why, source: c.source };
     g.evidence.push({ value: `${c.stage}: monit check ${c.check} starts ${c.command ?? "(a value not known)"}`, source: c.source }, { value: `the deploy ${c.deploy.how}`, source: c.deploy.source });
   }
+  // A check the deploy ties only by stopping what it watches: the servers' monit read its own copy of the file.
+  const loose = new Map<string, MonitCheck>();
+  for (const c of mine) if (c.byStop) loose.set(`${c.source.file}:${c.source.line}`, c);
+  for (const c of loose.values())
+    ctx.problem({ ...c.source, message: `${b.label}: monit check ${c.check} starts it, and the deploy ${c.deploy.how}; nothing in the deploy puts ${c.file} on the servers, so their monit ran its own copy of it: the worker runs this file's command, compare it with /etc/monit on a server`, severity: "warning" });
   for (const { c, what, stages: on } of unread.values())
     ctx.problem({ ...c.source, message: `${b.label}: monit check ${c.check} (${on.length > 1 ? "stages" : "stage"} ${on.join(", ")}), which the deploy starts (${c.deploy.source.file}:${c.deploy.source.line}), runs ${what}; the worker runs the backend's standard command on every queue: compare it with that script on the servers (its queues, its process count) and set the Deployment's command`, severity: "warning" });
   const many = groups.size > 1;
@@ -910,6 +941,67 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
     perStage: g.perStage,
     evidence: [...base.evidence.filter((e) => !monitFiles.has(e.source.file) || filesOf(g).has(e.source.file)), ...g.evidence],
   }));
+}
+
+/**
+ * The worker a hooked task of the deploy starts (deployStartsOf), outranking a Procfile nothing runs:
+ * on the task's roles. A start through a script in the servers' shared directory (a linked dir, or a
+ * path built on shared_path) runs what only the servers hold: the pod runs the backend's standard
+ * command, said with the task line and the linked dir.
+ */
+function deployStartWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, start: BackendStart, procfile: ProcfileEntry[], stages: Stage[]): WorkerFacts {
+  const at = `${start.source.file}:${start.source.line}`;
+  const unrun = `${procfile.map((p) => `${p.source.file}:${p.source.line}`).join(", ")} ${procfile.length > 1 ? "are lines" : "is a line"} of a Procfile no deploy line runs (no foreman or other Procfile runner): the deploy's own task ${start.task.name} (${at}) starts ${b.label}, so the Procfile did not decide the command`;
+  const roles = start.on ? { roles: start.on.roles, ...(start.on.primary ? { primaryOnly: { role: start.on.roles[0]!, source: start.on.source } } : {}) } : {};
+  const evidence = [...base.evidence, { value: `the deploy's task ${start.task.name} (hooked at ${start.hook.file}:${start.hook.line}) starts it${start.on ? ` on ${start.on.primary ? "primary" : "roles"}(${start.on.roles.map((r) => `:${r}`).join(", ")})` : ""}: ${start.text.slice(0, 160)}`, source: start.source }];
+  const where = start.shared ? sharedWhere(ctx, start.shared, stages) : null;
+  const std = standardCommand(b);
+  const stdText = [...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ");
+  const what = start.shared ? `runs ${start.shared} from the servers' shared directory${where ? ` (${where})` : ""}, a file only the servers hold` : `starts ${b.label} in a way the analysis does not read as a command`;
+  ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} ${what}: the worker runs ${b.label}'s standard command \`${stdText}\` (the backend's default, not what the servers ran: their queues and process count are in that script); read it on a server and set the worker's command${procfile.length ? `; ${unrun}` : ""}`, severity: "warning" });
+  if (!start.on) ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} starts it on roles that are not literal: the worker runs on the backend's usual roles`, severity: "warning" });
+  return { ...base, ...roles, ...std, commandSource: start.source, commandNote: `${at} ${what}: the backend's standard command runs instead; ${unrun}`, name: `worker-${b.id}`, carried: true, evidence };
+}
+
+/** Where a shared-directory path comes from: the linked dir that holds it (each stage's linked_dirs), else shared_path as written. */
+function sharedWhere(ctx: AnalyzerContext, path: string, stages: Stage[]): string {
+  const dirs = path.split("/").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("/"));
+  for (const st of stages) {
+    const v = st.variables["linked_dirs"];
+    const list = Array.isArray(v?.value) ? v!.value.map((x) => (typeof x === "string" ? x : null)) : [];
+    const d = dirs.find((x) => list.includes(x));
+    if (d) return `\`${d}\` is a linked dir, ${v!.source.file}:${v!.source.line}`;
+  }
+  // No stage was evaluated: a literal linked_dirs line of the deploy file, read as written.
+  const r = stages.length ? null : ctx.repo.read("config/deploy.rb");
+  if (r && !("error" in r)) {
+    const ls = r.text.split(/\r?\n/);
+    for (let i = 0; i < ls.length; i++) {
+      const m = /^\s*(?:set|append)\s+:linked_dirs\s*,\s*(.*)$/.exec(ls[i]!);
+      const words = m ? [...m[1]!.matchAll(/[\w./-]+/g)].map((x) => x[0]) : [];
+      const d = dirs.find((x) => words.includes(x));
+      if (d) return `\`${d}\` is in linked_dirs at config/deploy.rb:${i + 1}, as written (no stage was evaluated)`;
+    }
+  }
+  return "a path under shared_path";
+}
+
+/** The servers' account, which a start program sets for the script (`USER=app HOME=/home/app`): not the pod's. */
+const ACCOUNT_ENV = /^(USER|LOGNAME|HOME|SHELL|PATH|PWD)=/;
+
+/**
+ * A start program that runs a repo script (`QUEUE=unittests …/current/script/start_worker`, whose line
+ * starts `nohup bundle exec rake environment resque:work … &`): the pod runs that line in the
+ * foreground, with the program's assignments as its environment (the servers' account left out).
+ */
+function scriptStartCommand(b: JobBackend, c: MonitCheck, s: NonNullable<MonitCheck["script"]>): Command {
+  const un = unwrapCommand(s.text, (ws) => !!backendOfCommand(ws.join(" ")));
+  const env = s.env.filter((w) => !ACCOUNT_ENV.test(w));
+  const dropped = s.env.filter((w) => ACCOUNT_ENV.test(w)).map((w) => w.replace(/=.*/, ""));
+  if (!un || un.words.some((w) => /[$`]/.test(w))) return { ...standardCommand(b), commandSource: s.source, commandNote: `monit check ${c.check} runs ${s.file}, whose line ${s.file}:${s.source.line} (${s.text}) is not plain words: the backend's standard command runs instead` };
+  const cmd = commandOf(b, [...env, ...un.words].join(" "), "service", s.source);
+  const off = [...un.wrappers, ...(dropped.length ? [`${dropped.join(", ")} (the servers' account)`] : [])];
+  return { ...cmd, commandNote: `monit check ${c.check} (${c.source.file}:${c.source.line}) runs ${s.file}, whose ${s.file}:${s.source.line} starts it; the pod runs that line in the foreground with the check's environment${off.length ? `; left out: ${off.join(", ")}` : ""}` };
 }
 
 /**
