@@ -54,6 +54,8 @@ export function analyzeWorkers(
   procfile: ProcfileEntry[],
   stages: Stage[],
   sidekiq: SidekiqFacts | null,
+  /** Plugin variables nothing in the deploy reads (plugin-unread-settings.ts): no count comes from them. */
+  unread: ReadonlySet<string> = new Set(),
 ): WorkerFacts[] {
   const out: WorkerFacts[] = [];
   const services = serviceLines(ctx);
@@ -143,7 +145,7 @@ export function analyzeWorkers(
       stopTimeout: { seconds: b.stopTimeout, source: null },
       roles,
       evidence,
-      ...(b.processesVariable ? { processesVariable: b.processesVariable } : {}),
+      ...(b.processesVariable && !unread.has(b.processesVariable) ? { processesVariable: b.processesVariable } : {}),
     };
     if (!gem && !ownLines.length) {
       out.push({
