@@ -18,7 +18,6 @@ import type { SidekiqStagePlugin } from "../src/model.js";
 import { lockedBy, lockedForApp } from "./workers/locked-for-app.js";
 import { backendOfCommand } from "./workers/backends.js";
 import { sidekiqLinkedConfig } from "./workers/sidekiq-linked.js";
-import { sidekiqUnreadSettings } from "./workers/sidekiq-unread-settings.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -53,7 +52,6 @@ export function readSidekiqConfig(ctx: AnalyzerContext, file: string): SidekiqCo
 }
 
 export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = [], linked: LinkedPath[] = []): SidekiqFacts | null {
-  sidekiqUnreadSettings(ctx, cap, rails, stages);
   const evidence: Fact<string>[] = [];
   const gemName = ["sidekiq", "sidekiq-pro", "sidekiq-ent"].find((g) => rails.gems[g]);
   const gem = gemName ? rails.gems[gemName] : undefined;

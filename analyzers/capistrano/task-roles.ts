@@ -21,3 +21,17 @@ export function taskLineRoles(line: string): string[] | null {
   const names = items.map((x) => /^(?::(\w+)|"([\w\s,-]+)"|'([\w\s,-]+)')$/.exec(x)).flatMap((x) => (x ? (x[1] ? [x[1]] : split((x[2] ?? x[3])!)) : [null]));
   return names.length && names.every((x) => x !== null) ? (names as string[]) : null;
 }
+
+/** Options of a Capistrano 2 task that choose its servers: roles, hosts, or a filter on them. */
+const PLACING = /(?::(?:roles|hosts|only|except)\s*=>|\b(?:roles|hosts|only|except):|["'](?:roles|hosts|only|except)["']\s*=>)/;
+
+/**
+ * Where a Capistrano 2 task line runs: its literal roles; `all` when it names no roles, hosts or
+ * filter (Capistrano 2's find_servers_for_task then takes every server of the stage); null when
+ * they are computed or filtered (not guessed).
+ */
+export function taskLinePlacement(line: string): { roles: string[] } | { all: true } | null {
+  const roles = taskLineRoles(line);
+  if (roles) return /(?::(?:hosts|only|except)\s*=>|\b(?:hosts|only|except):)/.test(line) ? null : { roles };
+  return PLACING.test(line) ? null : { all: true };
+}

@@ -6,6 +6,8 @@
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
+import { railsEnvOf } from "../../src/model.js";
+import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
@@ -54,6 +56,8 @@ export function analyzeWorkers(
   procfile: ProcfileEntry[],
   stages: Stage[],
   sidekiq: SidekiqFacts | null,
+  /** Plugin variables nothing in the deploy reads (plugin-unread-settings.ts): no count comes from them. */
+  unread: ReadonlySet<string> = new Set(),
 ): WorkerFacts[] {
   const out: WorkerFacts[] = [];
   const services = serviceLines(ctx);
@@ -116,12 +120,27 @@ export function analyzeWorkers(
     // Without a Gemfile (only its lockfile) which gems were asked for is not known: all count.
     const direct = askedFor(b, rails) || Object.keys(rails.gemGroups).length === 0;
     let roleStarted = false;
+    // A generic role is no sign of this backend on a stage whose Active Job adapter is another
+    // backend's (analyzers/rails/queue-adapter.ts): the app's jobs went there; the role is that one's.
+    const otherAdapter = new Map<string, { adapter: string; source: Source } | null>();
+    const adapterAgainst = (s: Stage) => {
+      if (!otherAdapter.has(s.name)) {
+        const a = queueAdapterOf(ctx, railsEnvOf(s));
+        const other = a && "adapter" in a && a.adapter !== b.id.replace(/-/g, "_") && JOB_BACKENDS.some((x) => x !== b && x.id.replace(/-/g, "_") === a.adapter) ? a : null;
+        otherAdapter.set(s.name, other);
+      }
+      return otherAdapter.get(s.name)!;
+    };
+    const against: { stage: string; role: string; adapter: { adapter: string; source: Source } }[] = [];
     for (const s of stages)
       for (const sv of s.servers) {
         const role = sv.roles.find((r) => roleNames(b).includes(r));
         if (!role) continue;
         evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
-        if (direct || !GENERIC_ROLES.includes(role)) roleStarted = true;
+        if (!direct && GENERIC_ROLES.includes(role)) continue;
+        const adapter = GENERIC_ROLES.includes(role) ? adapterAgainst(s) : null;
+        if (adapter) against.push({ stage: s.name, role, adapter });
+        else roleStarted = true;
       }
     const tasks = ownTasks(ctx, b, cap);
     for (const t of tasks) evidence.push({ value: `deploy task ${t.name}, the repo's own${t.runs ? `: ${t.runs.text}` : ""}`, source: t.source });
@@ -136,7 +155,7 @@ export function analyzeWorkers(
       stopTimeout: { seconds: b.stopTimeout, source: null },
       roles,
       evidence,
-      ...(b.processesVariable ? { processesVariable: b.processesVariable } : {}),
+      ...(b.processesVariable && !unread.has(b.processesVariable) ? { processesVariable: b.processesVariable } : {}),
     };
     if (!gem && !ownLines.length) {
       out.push({
@@ -312,15 +331,21 @@ export function analyzeWorkers(
     if (!started) {
       // Only the lockfile names it: nothing says the servers ever ran its workers. A gem another
       // gem pulled in (resque-scheduler under capistrano-resque) is not even mentioned.
-      if (direct)
+      if (direct) {
+        // A generic role the adapter gives to another backend: named, with the adapter's line.
+        const a = against[0];
+        const lines = [...new Map(against.map((x) => [`${x.adapter.source.file}:${x.adapter.source.line}`, x])).values()];
+        const adapterWhy = a ? `; the ${[...new Set(against.map((x) => x.role))].join("/")} role of stage${new Set(against.map((x) => x.stage)).size > 1 ? "s" : ""} ${[...new Set(against.map((x) => x.stage))].join(", ")} is no sign of it: the app's Active Job adapter there is another backend (${lines.map((x) => `:${x.adapter.adapter} at ${x.adapter.source.file}:${x.adapter.source.line}`).join(", ")})` : "";
         out.push({
           ...base,
           name: `worker-${b.id}`,
           ...standardCommand(b),
           carried: false,
           notStarted: true,
-          why: `${gemName} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role); no Deployment is generated`,
+          why: `${gemName} is in Gemfile.lock, but nothing in the repo starts its workers (no Procfile line, service file, Capistrano plugin, hook or task, no server with its role)${adapterWhy}; no Deployment is generated`,
+          ...(a ? { evidence: [...base.evidence, ...lines.map((x) => ({ value: `${x.stage}: Active Job's queue adapter is :${x.adapter.adapter}`, source: x.adapter.source }))] } : {}),
         });
+      }
       continue;
     }
     if (placed && placed.every((x) => x.p.where === "web")) {

@@ -1,37 +1,131 @@
-// A deploy that starts Sidekiq with a task of its own (Railscasts-style recipes: `task :restart,
-// roles: :web do sudo "monit restart sidekiq" end`, hooked after deploy:restart) ran it on the
-// servers of that task's roles, one process per server (the task starts one service). Those roles,
-// not the usual sidekiq/worker ones, place it. Read only where the task line names its roles as
-// literals, and in Capistrano 2 only (its `task` takes :roles); else nothing is assumed.
+// A deploy that starts Sidekiq itself, without capistrano-sidekiq, ran it on the servers of the task
+// that starts it, not on the usual sidekiq/worker roles (a `worker` role may be another backend's):
+// - Capistrano 2: a hooked sidekiq:start/restart task of the repo (Railscasts-style recipes: `task
+//   :restart, roles: :web do sudo "monit restart sidekiq" end`), on the task line's literal roles;
+//   a task line that names no roles, hosts or filter runs on every server of the stage (Capistrano
+//   2's find_servers_for_task), read only when its body has a line that starts Sidekiq.
+// - Capistrano 3: a restart of a service named for Sidekiq (`execute :sudo, :service, :sidekiq,
+//   :restart`, `systemctl restart sidekiq-<app>`) inside a literal `on roles(:x)` (deploy-methods.ts).
+// One process per server (a task starts one service). Where the service's own file is not in the
+// repo, what it ran (its -C, -q, -c, its process count) is on the servers: said at each restart line.
+// Roles computed or restarts that disagree place nothing: the usual roles stand.
 import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } from "../../src/model.js";
-import { taskLineRoles } from "../capistrano/task-roles.js";
+import { taskLinePlacement } from "../capistrano/task-roles.js";
+import { methodStarts, type OnRoles } from "./deploy-methods.js";
+import { startedUnits } from "../../src/service-managers.js";
 
 const START = /^sidekiq:(start|restart)$/;
+/** A unit named for Sidekiq: `sidekiq`, `sidekiq-myapp`, `myapp_sidekiq`, `sidekiq@1`. */
+const SIDEKIQ_UNIT = /(^|[-_.])sidekiq([-_.@]|$)/;
+/** A line of a task body that starts Sidekiq: through a service manager or supervisor, or the command itself. */
+const STARTS_SIDEKIQ = /\b(service|systemctl|initctl|start|restart|monit|god)\b[^\n]*\bsidekiq|(^|[\s"'/])sidekiq(\s|$|["'])(?!ctl)/;
+/** Sidekiq's upstart "manage-many" job (Sidekiq's examples/upstart): one entry per line of /etc/sidekiq.conf, `<app path>,<count>`. */
+const MANAGE_MANY = /^sidekiq-manager$/;
 
-/** Per stage, where the repo's own hooked sidekiq:start/restart task ran Sidekiq; null when there is no such task. */
+/** Per stage, where the repo's own start of Sidekiq ran it; null when there is none the analysis can place. */
 export function sidekiqOwnTaskStarted(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: Stage[]): Record<string, SidekiqStarted> | null {
-  // Capistrano 3 tasks are Rake tasks: a `roles:` option on the task line places nothing there.
-  if (!cap || cap.major !== 2 || cap.tool) return null;
+  if (!cap || cap.tool) return null;
+  return cap.major === 2 ? cap2Task(ctx, cap, stages) : unitRestart(ctx, stages);
+}
+
+function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): Record<string, SidekiqStarted> | null {
   const hooked = cap.hooks.filter((h) => START.test(h.task.replace(/^:/, "")) && /^deploy:/.test(h.target.replace(/^:/, "")));
   if (!hooked.length) return null;
-  let found: { roles: string[]; name: string; source: Source } | null = null;
-  for (const t of cap.tasks.filter((t) => START.test(t.name))) {
+  let found: { roles: string[] | null; name: string; source: Source; start: { text: string; source: Source } | null } | null = null;
+  // The hooked task first: tasks made in a loop share one line (`[:start, :restart].each { |n| task(n) {…} }`).
+  const isHooked = (name: string) => hooked.some((h) => h.task.replace(/^:/, "") === name);
+  const candidates = cap.tasks.filter((t) => START.test(t.name)).sort((a, b) => Number(isHooked(b.name)) - Number(isHooked(a.name)));
+  for (const t of candidates) {
     const r = ctx.repo.read(t.source.file);
     if (!("text" in r)) continue;
-    const roles = taskLineRoles(r.text.split(/\r?\n/)[t.source.line - 1] ?? "");
-    if (roles) {
-      found = { roles, name: t.name, source: t.source };
-      break;
-    }
+    const lines = r.text.split(/\r?\n/);
+    const place = taskLinePlacement(lines[t.source.line - 1] ?? "");
+    if (!place) continue;
+    const start = bodyStart(lines, t.source);
+    // A task with no roles of its own places Sidekiq on every server only when it visibly starts it.
+    if ("all" in place && !start) continue;
+    found = { roles: "roles" in place ? place.roles : null, name: t.name, source: t.source, start };
+    break;
   }
   if (!found) return null;
-  const hook = hooked[0]!;
+  const hook = hooked.find((h) => h.task.replace(/^:/, "") === found!.name) ?? hooked[0]!;
+  const unit = found.start ? startedUnits(found.start.text.replace(/[:'",()]/g, " ").replace(/#\{[^}]*\}/g, "X")).find((u) => SIDEKIQ_UNIT.test(u)) ?? manageMany(found.start.text) : null;
+  if (found.start && found.roles === null) {
+    const many = manageMany(found.start.text);
+    ctx.problem({
+      ...found.start.source,
+      message: `Sidekiq: the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) names no roles, so Capistrano 2 runs it on every server of the stage: \`${found.start.text.trim().slice(0, 120)}\`${many ? `; ${many} is Sidekiq's upstart manage-many job (Sidekiq's examples/upstart), which starts the processes each line of the server's /etc/sidekiq.conf lists (\`<app path>,<count>\`): how many ran per server is on the servers, one is carried` : unit ? `; the service ${unit}'s own file is on the servers, not in the repo: what it ran (its -C, -q, -c) is not known` : ""}; the worker runs Sidekiq's command with the repo's config: read it on a server and set the worker's command and replicas`,
+      severity: "warning",
+    });
+  }
   const out: Record<string, SidekiqStarted> = {};
   for (const s of stages) {
     if (!s.servers.length) continue;
-    const servers = s.servers.filter((sv) => sv.roles.some((r) => found!.roles.includes(r))).length;
-    const why = `the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) runs on roles ${found.roles.map((r) => `:${r}`).join(", ")}, ${hook.kind} ${hook.target} (${hook.source.file}:${hook.source.line}): ${servers} server(s) of stage ${s.name}, one process each`;
-    out[s.name] = { processes: servers, servers, roles: found.roles, why: servers === 0 ? `none: ${why}` : why, source: found.source };
+    const roles = found.roles ?? [...new Set(s.servers.flatMap((sv) => sv.roles))];
+    const servers = found.roles ? s.servers.filter((sv) => sv.roles.some((r) => found!.roles!.includes(r))).length : s.servers.length;
+    const where = found.roles ? `runs on roles ${found.roles.map((r) => `:${r}`).join(", ")}` : "names no roles, so it runs on every server of the stage";
+    const why = `the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) ${where}, ${hook.kind} ${hook.target} (${hook.source.file}:${hook.source.line})${found.start ? `, and starts it with \`${found.start.text.trim().slice(0, 100)}\` (${found.start.source.file}:${found.start.source.line})` : ""}: ${servers} server(s) of stage ${s.name}, one process each`;
+    out[s.name] = { processes: servers, servers, roles, why: servers === 0 ? `none: ${why}` : why, source: found.start?.source ?? found.source };
+  }
+  return out;
+}
+
+/** The first line of a task's body (its own line included, for a one-line block) that starts Sidekiq. */
+function bodyStart(lines: string[], at: Source): { text: string; source: Source } | null {
+  const indent = /^(\s*)/.exec(lines[at.line - 1] ?? "")![1]!.length;
+  for (let i = at.line - 1; i < lines.length && i < at.line + 30; i++) {
+    const line = lines[i]!;
+    if (i >= at.line && line.trim() && /^(\s*)/.exec(line)![1]!.length <= indent) break;
+    if (/^\s*#/.test(line)) continue;
+    const text = i === at.line - 1 ? line.replace(/^.*?\btask\b[^{]*(\{|\bdo\b)/, "") : line;
+    if (STARTS_SIDEKIQ.test(text)) return { text: text.replace(/\s*(\}|\bend)\s*$/, "").trim(), source: { file: at.file, line: i + 1 } };
+  }
+  return null;
+}
+
+/** The manage-many job's name when the line runs it (`service sidekiq-manager restart`). */
+function manageMany(text: string): string | null {
+  const m = /\bservice\s+([\w.-]+)/.exec(text) ?? /\b(?:initctl\s+\w+|start|restart)\s+([\w.-]+)/.exec(text);
+  return m && MANAGE_MANY.test(m[1]!) ? m[1]! : null;
+}
+
+/** A repo file that defines the service: its unit, upstart job or init script. */
+function serviceFileOf(ctx: AnalyzerContext, unit: string): string | null {
+  const base = (p: string) => p.replace(/^.*\//, "").replace(/\.erb$/, "");
+  return ctx.repo.paths.find((p) => [`${unit}.service`, `${unit}.conf`].includes(base(p)) || new RegExp(`(^|/)(init\\.d|upstart|systemd)/${unit.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`).test(p)) ?? null;
+}
+
+function unitRestart(ctx: AnalyzerContext, stages: Stage[]): Record<string, SidekiqStarted> | null {
+  const m = methodStarts(ctx);
+  const restarts: { unit: string; on: OnRoles | null; source: Source }[] = [];
+  for (const x of [...m.starts, ...m.direct])
+    for (const u of startedUnits(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).map((u) => u.replace(/\.(service|socket|target|timer)$/, "")))
+      if (SIDEKIQ_UNIT.test(u)) restarts.push({ unit: u, on: x.on, source: x.source });
+  if (!restarts.length) return null;
+  const key = (o: OnRoles) => JSON.stringify([o.roles, o.primary]);
+  const on = restarts[0]!.on;
+  if (!on || restarts.some((r) => !r.on || key(r.on) !== key(on))) {
+    ctx.problem({ ...restarts[0]!.source, message: `Sidekiq: the deploy restarts ${[...new Set(restarts.map((r) => r.unit))].join(", ")}, but ${restarts.some((r) => !r.on) ? "not inside an `on roles(...)` with literal roles" : "on different roles at different lines"}: the replicas count the usual sidekiq/worker servers, check them against the servers that ran it`, severity: "warning" });
+    return null;
+  }
+  const units = [...new Set(restarts.map((r) => r.unit))];
+  const where = `${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`;
+  const first = restarts[0]!;
+  const offRepo = units.filter((u) => !serviceFileOf(ctx, u));
+  // What the unit ran is on the servers: the worker's command is Sidekiq's with the repo's config, a default, said where the deploy restarts it.
+  for (const r of restarts.filter((x) => offRepo.includes(x.unit)))
+    ctx.problem({
+      ...r.source,
+      message: `Sidekiq: the deploy restarts the unit \`${r.unit}\` on ${where}, whose ExecStart (or init script) is on the servers, not in the repo: the worker runs Sidekiq's standard command \`bundle exec sidekiq\` with the repo's config (not what the unit ran: its -C, queues, concurrency and process count are not known); read the unit on a server and set the worker's command`,
+      severity: "warning",
+    });
+  const out: Record<string, SidekiqStarted> = {};
+  for (const s of stages) {
+    if (!s.servers.length) continue;
+    const holders = s.servers.filter((sv) => sv.roles.some((r) => on.roles.includes(r)));
+    const servers = on.primary ? Math.min(1, holders.length) : holders.length;
+    const why = `the deploy restarts ${units.join(", ")} on ${where} (${first.source.file}:${first.source.line}): ${servers} server(s) of stage ${s.name}${on.primary ? " (the role's first)" : ""}, one process each${offRepo.length ? " (the unit's file is on the servers: one process per unit assumed)" : ""}`;
+    out[s.name] = { processes: servers, servers, roles: on.roles, why: servers === 0 ? `none: ${why}` : why, source: first.source };
   }
   return out;
 }

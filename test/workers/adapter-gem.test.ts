@@ -82,4 +82,27 @@ describe("delayed_job asked for through delayed_job_active_record", () => {
     const other = await analyzeFiles(memoryRepo({ ...files('gem "some_engine"\n') }), "quarry");
     expect(other.workers!.find((x) => x.backend === "delayed-job" && x.carried)).toBeUndefined();
   });
+
+  it("the adapter the environment runs is another backend's: the worker role is that one's, delayed_job is named, not carried", async () => {
+    const { "config/initializers/jobs.rb": _dropped, ...rest } = files('gem "delayed_job_active_record"\ngem "sidekiq"\n');
+    const repo = {
+      ...rest,
+      "Gemfile.lock": LOCK.replace("    pg (1.5.6)\n", "    pg (1.5.6)\n    sidekiq (7.2.4)\n").replace("  pg\n", "  pg\n  sidekiq\n"),
+      "config/application.rb": "module Quarry\n  class Application < Rails::Application\n    config.active_job.queue_adapter = :delayed_job\n  end\nend\n",
+      "config/environments/production.rb": "Rails.application.configure do\n  config.eager_load = true\n  config.active_job.queue_adapter = :sidekiq # jobs go to Redis\nend\n",
+    };
+    const other = await analyzeFiles(memoryRepo(repo), "quarry");
+    const w = other.workers!.find((x) => x.backend === "delayed-job");
+    expect(w?.carried).toBe(false);
+    expect(w?.notStarted).toBe(true);
+    expect(w?.why).toMatch(/the worker role of stage production is no sign of it: the app's Active Job adapter there is another backend \(:sidekiq at config\/environments\/production\.rb:3\)/);
+    const { stages } = emitAndBuild(other);
+    expect(stages["production"]!.some((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-worker-delayed-job"))).toBe(false);
+  });
+
+  it("no adapter set anywhere: the worker role still starts it (delayed_job is used without Active Job too)", async () => {
+    const { "config/initializers/jobs.rb": _dropped, ...rest } = files('gem "delayed_job_active_record"\n');
+    const m2 = await analyzeFiles(memoryRepo(rest), "quarry");
+    expect(m2.workers!.find((x) => x.backend === "delayed-job")?.carried).toBe(true);
+  });
 });

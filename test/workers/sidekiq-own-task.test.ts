@@ -67,4 +67,40 @@ puts $t.to_json`;
     const m = await analyzeFiles(memoryRepo(FILES(RECIPE.replace("roles: :web", "roles: fetch(:job_role)"))), "kettle");
     expect(m.sidekiq!.started).toBeUndefined();
   });
+
+  it("a task with no roles (Capistrano 2: every server of the stage) that starts a manage-many service: every server, and the start line named", async () => {
+    // Tasks made in a loop share one line; the hooked one is read. Ruby records what the line gives `task`: no :roles at all.
+    const loop = `namespace :sidekiq do
+  [:start, :stop, :restart].each do |verb|
+    task(verb) { run "sudo /usr/sbin/service sidekiq-manager #{verb}" }
+  end
+end
+after "deploy:restart", "sidekiq:restart"
+`;
+    const stub = `$t = {}; $ns = []
+def namespace(n); $ns.push(n); yield; $ns.pop; end
+def task(name, opts = {}, &b); $t[[*$ns, name].join(":")] = opts; end
+def after(*) = nil
+load ARGV[0]
+puts $t.to_json`;
+    const dir = mkdtempSync(join(tmpdir(), "r2k-cap2-task-"));
+    writeFileSync(join(dir, "sidekiq.rb"), loop);
+    const r = spawnSync("ruby", ["-rjson", "-e", stub, join(dir, "sidekiq.rb")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    // No :roles, :hosts, :only or :except: Capistrano 2's find_servers takes every server.
+    expect(JSON.parse(r.stdout)["sidekiq:restart"]).toEqual({});
+    const m = await analyzeFiles(memoryRepo(FILES(loop)), "kettle");
+    const stage = m.stages.find((s) => s.name === "staging")!;
+    const started = m.sidekiq!.started!["staging"]!;
+    expect([started.servers, started.processes]).toEqual([stage.servers.length, stage.servers.length]);
+    expect(started.servers).toBe(3);
+    expect(started.why).toMatch(/^the deploy's own task sidekiq:restart \(config\/recipes\/sidekiq\.rb:3\) names no roles, so it runs on every server of the stage, after deploy:restart .*, and starts it with `run "sudo \/usr\/sbin\/service sidekiq-manager #\{verb\}"`/);
+    const w = m.problems.find((p) => p.file === "config/recipes/sidekiq.rb" && p.line === 3 && p.message.startsWith("Sidekiq: the deploy's own task sidekiq:restart"));
+    expect(w?.message).toMatch(/names no roles, so Capistrano 2 runs it on every server of the stage.*sidekiq-manager is Sidekiq's upstart manage-many job/);
+  });
+
+  it("a task placed by hosts or a filter is not read as every server", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES('namespace :sidekiq do\n  task :restart, :hosts => "k-jobs.example.net" do\n    run "sudo service sidekiq restart"\n  end\nend\nafter "deploy:restart", "sidekiq:restart"\n')), "kettle");
+    expect(m.sidekiq!.started).toBeUndefined();
+  });
 });
