@@ -11,7 +11,7 @@ import { readPuma } from "./appserver/puma.js";
 import { namedConfigs, type NamedConfig } from "./appserver/named-configs.js";
 import { SERVICE_FILE } from "../src/service-managers.js";
 import { rubyToS } from "./ruby/evaluate.js";
-import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
+import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginNotBundled, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 import { capfilePath } from "./capistrano/capfile.js";
 import type { TaskDef } from "../src/model.js";
@@ -44,7 +44,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const capText = !!capfile && "text" in capfile ? capfile.text : "";
   const usesUnicornPlugin = /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/m.test(capText);
   // capistrano3-puma's entry point (`capistrano/puma` since 3.x, `capistrano3/puma` before)
-  const usesPumaPlugin = /^\s*require\s*\(?\s*["']capistrano3?\/puma["']/m.test(capText);
+  const pumaRequire = /^\s*require\s*\(?\s*["']capistrano3?\/puma["']/m;
+  // A require of a gem the bundle lacks is a LoadError, not the plugin: its defaults are not what ran
+  // (said below, at the require line), and the repo's own Puma config is read in their place.
+  const pumaUnbundled = pumaRequire.test(capText) ? pumaPluginNotBundled(ctx) : null;
+  const usesPumaPlugin = pumaRequire.test(capText) && !pumaUnbundled;
   // From 6.0 the plugin starts `puma -e <puma_env>` and renders no config (puma-plugin.ts).
   const pumaLock = usesPumaPlugin ? pumaPluginLocked(ctx) : null;
   const pumaStart = pumaLock ? pumaPluginStart(pumaLock.version) : "template";
@@ -75,6 +79,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
 
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
+  const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
       if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
@@ -100,6 +105,17 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
         said.stages.push(stage.name);
         unitsSaid.set(key, said);
         if (ownUnit.path === null || !hasPath(ctx.repo, ownUnit.path)) continue;
+      }
+      // Before 6.0 the plugin's puma:start runs `puma -C <puma_conf>`, rendered by puma:config: a
+      // Procfile no deploy line runs (Heroku's, a laptop's) does not outrank it (said at its line below).
+      if (kind === "puma" && usesPumaPlugin && pumaStart === "template" && !fact && fromCommand?.unrunProcfile) {
+        const key = `${fromCommand.source.file}:${fromCommand.source.line}`;
+        const said = procfileOutranked.get(key) ?? { line: fromCommand, stages: [], templates: new Set<string>() };
+        said.stages.push(stage.name);
+        said.templates.add(pumaTemplatePaths(stage.name).find((p) => hasPath(ctx.repo, p)) ?? "the gem's own template");
+        procfileOutranked.set(key, said);
+        generated.push(stage);
+        continue;
       }
       if (kind === "puma" && usesPumaPlugin && pumaStart !== "template" && (!fromCommand || fromCommand.source.file.startsWith("Procfile"))) {
         path = pumaUnitConfig(ctx, stage, pumaLock!, pumaStart, fact ?? null, startedBy);
@@ -135,6 +151,19 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
   }
 
+  const capLineOf = (re: RegExp) => capText.split("\n").findIndex((l) => re.test(l)) + 1;
+  const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
+  for (const { line, stages: on, templates } of procfileOutranked.values())
+    ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Puma with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${pumaGem} starts Puma with -C <puma_conf>, which its puma:config renders from ${[...templates].join(", ")}; that rendered config is read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}`, severity: "warning" });
+  if (pumaUnbundled) {
+    const own = files.filter((f) => f.kind === "puma").map((f) => f.file);
+    ctx.problem({
+      file: capfileAt!,
+      line: capLineOf(pumaRequire),
+      message: `capfile.plugin-not-locked: the Capfile requires capistrano/puma, but ${pumaUnbundled.inGemfile ? "Gemfile.lock does not lock capistrano3-puma (the Gemfile names it)" : "capistrano3-puma is in neither the Gemfile nor Gemfile.lock"}: \`cap\` cannot load it with this bundle (LoadError), so the deploy as committed could not run, and which Puma config the servers ran is not in the repo. capistrano3-puma's defaults (of whichever version ran) are not applied; ${own.length ? `the repo's own ${own.join(", ")} ${own.length > 1 ? "are" : "is"} read in their place` : "the repo has no Puma config of its own: Puma's own defaults are read in their place"}`,
+      severity: "warning",
+    });
+  }
   const pluginLoads = (st: Stage) => {
     const env = pumaEnvOf(st, pumaLock!.version);
     if (env === null) return "a config chosen by puma_env, which is not known";

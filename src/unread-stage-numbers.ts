@@ -5,6 +5,8 @@
 // stage's value would be lost without a word. Each such variable the stage's config does not agree
 // with is said, with both numbers and both lines, so that the person checks what the servers ran.
 import type { AnalyzerContext, AppModel, AppServerConfig, Fact, RValue, Stage } from "./model.js";
+import { isEnvRefShape, isUnknown } from "./model.js";
+import { formatValue } from "./format.js";
 import { appServerFor } from "../emitters/app-server.js";
 
 type Setting = "workers" | "timeout" | "threads";
@@ -21,6 +23,17 @@ function threads(v: RValue | undefined): string | null {
   if (!Array.isArray(v) || v.length !== 2) return null;
   const [a, b] = [number(v[0] as RValue), number(v[1] as RValue)];
   return a === null || b === null ? null : `${a}, ${b}`;
+}
+
+/**
+ * A setting the config states but not as a number: read from ENV on the servers (`threads
+ * ENV.fetch("RAILS_MAX_THREADS", 5)`), said as written with its default. Null when some part is not
+ * known (then the config states nothing the analysis could read).
+ */
+function statedFromEnv(v: RValue | undefined): string | null {
+  const parts = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  if (!parts.length || !parts.some(isEnvRefShape) || parts.some((p) => isUnknown(p) || (typeof p === "object" && p !== null && !isEnvRefShape(p)))) return null;
+  return parts.map((p) => formatValue(p as RValue)).join(", ");
 }
 
 function configValue(c: AppServerConfig | null, s: Setting): { text: string | null; fact: Fact<unknown> | null } {
@@ -54,8 +67,10 @@ export function unreadStageNumbers(ctx: AnalyzerContext, stages: Stage[], model:
       const key = `${stage.name}:${name}`;
       if (said.has(key)) continue;
       said.add(key);
+      const fromEnv = text === null && fact ? statedFromEnv(fact.value as RValue) : null;
+      const says = fromEnv !== null ? `says ${setting} ${fromEnv}, read from ENV on the servers` : text === null ? null : `says ${setting} ${text}`;
       const theirs = config
-        ? `the ${server} config read for it, ${config.file}, ${text === null ? `states no ${setting} the analysis could read` : `says ${setting} ${text}${fact?.defaultOf ? ` (${fact.defaultOf}'s default)` : fact ? ` (${fact.source.file}:${fact.source.line})` : ""}`}`
+        ? `the ${server} config read for it, ${config.file}, ${says === null ? `states no ${setting} the analysis could read` : `${says}${fact?.defaultOf ? ` (${fact.defaultOf}'s default)` : fact ? ` (${fact.source.file}:${fact.source.line})` : ""}`}`
         : `no ${server} config of the repo serves it (the server's defaults are used)`;
       // The plugin started the server on a repo config without rendering one (capistrano3-puma 6+):
       // the variable was dead on the servers too, which is the thing to say.

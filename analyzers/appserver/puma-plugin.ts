@@ -17,6 +17,8 @@
 // The template lookup (`template_puma`) prefers a repo copy: lib/capistrano/templates/puma-<stage>.rb,
 // lib/capistrano/templates/puma.rb.erb, config/deploy/templates/puma.rb.erb and their .rb/.erb
 // variants; a host-specific copy (puma-<host>-...) cannot be chosen per stage and is not looked for.
+// (The lookup list is the same from 1.2.0 through 5.x: checked in the gem's tags. 1.2.x renders with
+// `ERB.new(erb)`, no trim mode; 3.0 on with `'-'`.)
 import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { isKnown, rubyToS, truthy, type Scope } from "../ruby/evaluate.js";
@@ -173,6 +175,23 @@ export function pumaPluginLocked(ctx: AnalyzerContext): PumaPluginLock | null {
   if (!("text" in read)) return null;
   const spec = parseLockfile(read.text).specs.find((s) => s.name === PUMA_PLUGIN);
   return spec ? { version: spec.version, source: { file: "Gemfile.lock", line: spec.line } } : null;
+}
+
+/**
+ * The Capfile requires the plugin, but the bundle does not have it: Gemfile.lock exists and locks no
+ * capistrano3-puma. `cap` (run through the bundle) then aborts with LoadError at the require, so the
+ * deploy as committed could not have run, and no version's defaults are what the servers ran.
+ * `inGemfile`: the Gemfile names it (the lockfile is stale) or not. Null when the bundle has it, or
+ * no lockfile says.
+ */
+export function pumaPluginNotBundled(ctx: AnalyzerContext): { inGemfile: boolean } | null {
+  if (!hasPath(ctx.repo, "Gemfile.lock")) return null;
+  const read = ctx.repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  if (parseLockfile(read.text).specs.some((s) => s.name === PUMA_PLUGIN)) return null;
+  const gemfile = hasPath(ctx.repo, "Gemfile") ? ctx.repo.read("Gemfile") : null;
+  const inGemfile = !!gemfile && "text" in gemfile && new RegExp(`^\\s*gem\\s*\\(?\\s*["']${PUMA_PLUGIN}["']`, "m").test(gemfile.text);
+  return { inGemfile };
 }
 
 /** What the plugin's start runs: its rendered puma.rb (`-C`), `puma -e <puma_env>`, or bare `puma`. */

@@ -153,6 +153,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
     // Loading a recipe file named for a server (`require_relative 'deploy_modules/puma'`) starts nothing.
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
+    // A task's description (`desc "restart passenger"`) runs nothing: the task's own lines say what ran.
+    if (!service && /^\s*desc\b/.test(line)) continue;
     // capistrano-bundler's `bundle_bins` lists commands it runs through `bundle exec` (`<< :pumactl`): a binstub, not a start.
     if (!service && /\bbundle_bins\b/.test(line)) continue;
     const other = OTHER_SERVERS.exec(line);

@@ -47,4 +47,11 @@ describe("restart.txt is weak Passenger evidence", () => {
     expect(m.webServer?.kind).toBe("passenger");
     expect(m.webServer?.evidence.map((e) => e.source.line)).toEqual([9]);
   });
+
+  it("the evidence is the touch, not the description of the task that runs it", async () => {
+    const deploy = ["set :application, 'kiln'", "role :web, 'kiln.example.org'", "namespace :app_reload do", '  desc "ask passenger to reload the app"', "  task :restart, :roles => :web do", "    run \"touch #{File.join(current_path, 'tmp', 'restart.txt')}\"", "  end", "end", 'after "deploy", "app_reload:restart"', ""].join("\n");
+    const m = await analyzeFiles(memoryRepo({ "config/deploy.rb": deploy, Capfile: "load 'deploy'\nload 'config/deploy'\n", Gemfile: 'source "https://rubygems.org"\n', "Gemfile.lock": LOCK(["capistrano", "rails"]) }), "kiln");
+    expect(m.webServer?.kind).toBe("passenger");
+    expect(m.webServer?.evidence.map((e) => [e.value, e.source.line])).toEqual([[expect.stringMatching(/^passenger: deploy task: run "touch .*restart\.txt/), 6]]);
+  });
 });

@@ -86,4 +86,28 @@ describe("stage variables naming the app server's numbers", () => {
     expect(w[0]).toMatchObject({ file: "config/deploy.rb", line: 4 });
     expect(w[0]!.message).toMatch(/sets :puma_threads to 4, 16, but the server was started on config\/puma\.rb without a config rendered from it .*had no effect on the servers; .*says threads 2, 5/);
   });
+
+  it("a config reading its threads and workers from ENV is said to state them, with their defaults", async () => {
+    const pumaLock = ["GEM", "  remote: https://rubygems.org/", "  specs:", "    capistrano (3.19.2)", "    capistrano3-puma (6.0.0)", "      capistrano (~> 3.7)", "      puma (>= 5.1)", "    puma (6.6.1)", "    rails (7.1.3)", "", "PLATFORMS", "  ruby", "", "DEPENDENCIES", "  capistrano3-puma", "  puma", "  rails", ""].join("\n");
+    const files = {
+      Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/puma"\ninstall_plugin Capistrano::Puma\ninstall_plugin Capistrano::Puma::Systemd\n',
+      "config/deploy.rb": 'set :application, "kiosk"\nset :repo_url, "git@git.example.org:acct/kiosk.git"\nset :deploy_to, "/srv/kiosk"\nset :puma_threads, [4, 16]\nset :puma_workers, 0\n',
+      "config/deploy/production.rb": 'server "web1.kiosk.example.org", roles: %w[web app db]\n',
+      Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "puma"\ngem "capistrano3-puma"\n',
+      "Gemfile.lock": pumaLock,
+      "config/puma.rb": 'per_worker = ENV.fetch("APP_THREADS", 6)\nthreads per_worker, per_worker\nworkers ENV.fetch("APP_WORKERS", 2)\n',
+    };
+    // real Puma, with neither variable set, takes the defaults the warning names
+    const dir = join(mkdtempSync(join(tmpdir(), "r2k-stage-numbers-")), "puma.rb");
+    writeFileSync(dir, files["config/puma.rb"]);
+    const [real] = runRubyFile(join(here, "puma_oracle.rb"), [{ path: dir, env: "production" }]);
+    expect([real.threads, real.workers]).toEqual([[6, 6], 2]);
+    const m = await analyzeFiles(memoryRepo(files), "kiosk");
+    const w = m.problems.filter((p) => /stage\.unread-server-number/.test(p.message));
+    expect(w.map((p) => p.line).sort()).toEqual([4, 5]);
+    const threads = w.find((p) => p.line === 4)!.message;
+    expect(threads).not.toMatch(/states no threads/);
+    expect(threads).toContain('says threads ENV["APP_THREADS"] (default 6), ENV["APP_THREADS"] (default 6), read from ENV on the servers (config/puma.rb:2)');
+    expect(w.find((p) => p.line === 5)!.message).toContain('says workers ENV["APP_WORKERS"] (default 2), read from ENV on the servers (config/puma.rb:3)');
+  });
 });
