@@ -54,13 +54,21 @@ const LOOP = /<%-?\s*[^%]*\b(?:times|each)\s+do\b/;
 /** A file kept in the repo for a reason other than monit: code, data, assets, docs. */
 const NOT_MONIT = /\.(rb|ru|rake|ya?ml|json|js|mjs|cjs|ts|tsx|jsx|css|scss|sass|less|html?|haml|slim|md|markdown|rdoc|lock|xml|svg|png|jpe?g|gif|ico|pdf|gz|zip|jar|woff2?|ttf|eot|map|csv|sql|py|go|java|c|h|cc|php|pl)$/i;
 const NEVER = /(?:^|\/)(?:node_modules|vendor|spec|test|tmp|log|public|coverage|\.git)\//;
-const CONTENT = /^\s*check\s+process\s+\S+[\s\S]*?^\s*start\s+program\s*=/im;
+/** A `check process` line followed, on a later line, by a `start program =`: one pass over the lines (a regex spanning lines would go back over the text for each check, quadratic on a hostile file). */
+function holdsCheckWithStart(text: string): boolean {
+  let check = false;
+  for (const line of text.split("\n")) {
+    if (!check) check = CHECK.test(line);
+    else if (/^\s*start\s+program\s*=/i.test(line)) return true;
+  }
+  return false;
+}
 
 /** The repo's monit files: by name (monit/…, *.monitrc), and any other file whose text holds a `check process` with a `start program`. */
 export function monitFiles(ctx: AnalyzerContext): string[] {
   return ctx.repo.paths.filter((p) => MONIT_FILE.test(p) || (!NEVER.test(p) && !NOT_MONIT.test(p.replace(/\.erb$/, "")) && perItem(ctx, { file: p }, "whether this file is a monit file", false, () => {
     const r = ctx.repo.read(p);
-    return !("error" in r) && /check\s+process/i.test(r.text) && CONTENT.test(r.text);
+    return !("error" in r) && /check\s+process/i.test(r.text) && holdsCheckWithStart(r.text);
   })));
 }
 
