@@ -50,6 +50,8 @@ export interface Unwrapped {
   expands: boolean[];
   /** The wrappers taken off, as written. */
   wrappers: string[];
+  /** What the shell did around the process, left out as written: `&` (into the background), output redirects (`>> log 2>&1`). */
+  dropped: string[];
   /** The steps that only prepared the shell (`cd dir`, `export A=b`, `source f`, `A=b` alone), as words, in order. */
   setup: { words: string[]; expands: boolean[] }[];
 }
@@ -65,9 +67,10 @@ export interface Unwrapped {
 export function unwrapCommand(line: string, pick: (words: string[]) => boolean): Unwrapped | null {
   const wrappers: string[] = [];
   const setup: Unwrapped["setup"] = [];
+  const dropped: string[] = [];
   let text = line.trim();
   for (let depth = 0; depth < 6; depth++) {
-    const steps = shellSteps(text);
+    const steps = shellSteps(text, dropped);
     if (!steps) return null;
     const texts = steps.map((s) => s.map((w) => w.text));
     const isSetup = (s: string[]) => SETUP_STEP.has(s[0]!) || s.every((w) => ASSIGN.test(w));
@@ -115,7 +118,7 @@ export function unwrapCommand(line: string, pick: (words: string[]) => boolean):
       text = words[c + 1]!.text;
       continue;
     }
-    return { words: words.map((w) => w.text), expands: words.map((w) => w.expands), wrappers, setup };
+    return { words: words.map((w) => w.text), expands: words.map((w) => w.expands), wrappers, dropped, setup };
   }
   return null;
 }
@@ -171,7 +174,7 @@ const EXPANSION = /^\$[A-Za-z_{(0-9@*#?$!-]/;
  * runs) is kept whole. A `$` expansion outside single quotes, or a leading `~`, marks its word.
  * Null when it pipes, redirects input, substitutes a command outside double quotes, or a quote does not close.
  */
-function shellSteps(text: string): Word[][] | null {
+function shellSteps(text: string, dropped: string[] = []): Word[][] | null {
   const steps: Word[][] = [[]];
   let word = null as Word | null;
   const add = (t: string, expands = false) => {
@@ -245,11 +248,14 @@ function shellSteps(text: string): Word[][] | null {
     else if (ch === ">" || ch === "&") {
       // `>> log 2>&1` / `&` (background): the output's place, not part of the command.
       end();
+      const from = i;
       while (i + 1 < text.length && /[>&\d]/.test(text[i + 1]!)) i++;
-      if (ch === ">") {
+      // A file follows `>`/`>>`, not a duplication of a descriptor (`>&1`: the next word is the command's again).
+      if (ch === ">" && !/>&\d*$/.test(text.slice(from, i + 1))) {
         while (i + 1 < text.length && /\s/.test(text[i + 1]!)) i++;
         while (i + 1 < text.length && !/[\s;&|]/.test(text[i + 1]!)) i++;
       }
+      dropped.push(text.slice(from, i + 1).trim());
     } else add(ch, (ch === "$" && EXPANSION.test(text.slice(i, i + 2))) || (ch === "~" && word === null));
   }
   end();

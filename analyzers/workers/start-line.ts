@@ -99,6 +99,8 @@ export function readStartLine(line: string, pick: (words: string[]) => boolean, 
   // A wrapper left on (after assignments that su or sudo would clear, or with options not read): not the process.
   if (WRAPPER.test(words[0]!)) return { unknown: `${quote(words.slice(0, 3).join(" "))} wraps the process in a way the analysis does not take off` };
   if (/^\//.test(words[0]!)) return { unknown: `the program ${quote(words[0]!)} is a path of the servers` };
+  // The pod runs the process in the foreground and logs to its output: `&` and redirects only served the servers.
+  if (un.dropped.length) notes.push(`left out ${un.dropped.map(quote).join(", ")} (the background and log files of the servers; the pod runs it in the foreground, logging to its output)`);
   if (daemon.length) notes.push(`left out ${[...new Set(daemon)].join(", ")} (a daemon's; the pod runs it in the foreground)`);
   if (placement.length) notes.push(`left out ${placement.join(", ")} (the servers' Ruby and user; the image has its own)`);
   // The wrappers as written, less a list of steps that may assign values (those are said above, by name).

@@ -69,6 +69,18 @@ describe("a start line wrapped in a shell, read as real sh runs it", () => {
       expect(r.notes.join("; ")).toMatch(/is the release: the image's app directory/);
     });
 
+  it("a background `&` and a log redirect are left out, said: the pod runs it in the foreground", () => {
+    const r = readStartLine("bundle exec rake resque:work --trace >> log/resque.log 2>&1 &", pick);
+    expect("words" in r && r.words).toEqual(["bundle", "exec", "rake", "resque:work", "--trace"]);
+    expect("notes" in r && r.notes.join("; ")).toMatch(/left out `>> log\/resque\.log`, `>&1`, `&` \(the background and log files of the servers/);
+    // After a descriptor's duplication the words are the command's again, as real sh reads them.
+    const { stubs } = stubDir();
+    const line = "bundle exec rake jobs:work 2>&1 QUEUE=after";
+    const real = realRun(line, stubs);
+    const r2 = readStartLine(line, pick);
+    expect("words" in r2 && r2.words).toEqual(real.words);
+  });
+
   it("su and sudo wrappers come off the same way", () => {
     for (const line of [`su - deploy -c 'cd /srv/ledger/current && QUEUE=mail bundle exec rake jobs:work'`, `sudo -u deploy -H sh -c "cd /srv/ledger/current && QUEUE=mail bundle exec rake jobs:work"`, `/usr/bin/sudo /bin/su - deploy -c 'cd #{current_path} && QUEUE=mail bundle exec rake jobs:work' deploy`]) {
       const r = readStartLine(line, pick);
