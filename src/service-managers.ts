@@ -42,6 +42,20 @@ export function startedUnits(text: string): string[] {
   return units;
 }
 
+/** What unwrapCommand reads out of a line: the process's words and what was around them. */
+export interface Unwrapped {
+  /** The process's words, quotes removed (`#{…}` kept whole). */
+  words: string[];
+  /** Per word: it holds a shell expansion (`$X`, `${X}`, `$(…)` in double quotes, a leading `~`) the servers' shell filled in. */
+  expands: boolean[];
+  /** The wrappers taken off, as written. */
+  wrappers: string[];
+  /** What the shell did around the process, left out as written: `&` (into the background), output redirects (`>> log 2>&1`). */
+  dropped: string[];
+  /** The steps that only prepared the shell (`cd dir`, `export A=b`, `source f`, `A=b` alone), as words, in order. */
+  setup: { words: string[]; expands: boolean[] }[];
+}
+
 /**
  * The command a service or deploy line really runs, read through the wrappers servers put around it:
  * `su [-] [user] -c '…' [user]`, `sudo [-u x] [-H] …`, `bash|sh [-l] -c '…'`, `env A=b …`, `nohup`,
@@ -50,49 +64,61 @@ export function startedUnits(text: string): string[] {
  * `pick` chooses the one step of a `&&`/`;` list that is the process (none or several: null).
  * Returns the inner line as shell words (quotes removed) and the wrappers taken off, as written.
  */
-export function unwrapCommand(line: string, pick: (words: string[]) => boolean): { words: string[]; wrappers: string[] } | null {
+export function unwrapCommand(line: string, pick: (words: string[]) => boolean): Unwrapped | null {
   const wrappers: string[] = [];
+  const setup: Unwrapped["setup"] = [];
+  const dropped: string[] = [];
   let text = line.trim();
   for (let depth = 0; depth < 6; depth++) {
-    const steps = shellSteps(text);
+    const steps = shellSteps(text, dropped);
     if (!steps) return null;
-    const real = steps.filter((s) => !SETUP_STEP.has(s[0]!) && !s.every((w) => ASSIGN.test(w)));
+    const texts = steps.map((s) => s.map((w) => w.text));
+    const isSetup = (s: string[]) => SETUP_STEP.has(s[0]!) || s.every((w) => ASSIGN.test(w));
+    const real = texts.filter((s) => !isSetup(s));
     const chosen = real.length === 1 ? real[0]! : real.filter(pick).length === 1 ? real.filter(pick)[0]! : null;
     if (!chosen) return null;
-    if (steps.length > 1) wrappers.push(steps.filter((s) => s !== chosen).map((s) => s.join(" ")).join("; "));
-    const words = [...chosen];
+    const at = texts.indexOf(chosen);
+    // Only the steps before the process prepared it (a `cd` after it changes nothing it saw).
+    for (let i = 0; i < at; i++) if (isSetup(texts[i]!)) setup.push({ words: texts[i]!, expands: steps[i]!.map((w) => w.expands) });
+    if (steps.length > 1) wrappers.push(texts.filter((s) => s !== chosen).map((s) => s.join(" ")).join("; "));
+    const words = [...steps[at]!];
     // Leading wrappers that take the rest of the words as the command.
     for (;;) {
-      const w0 = words[0]?.replace(/^.*\//, "");
-      if (w0 === "exec" || w0 === "nohup") wrappers.push(words.shift()!);
+      const w0 = words[0]?.text.replace(/^.*\//, "");
+      if (w0 === "exec" || w0 === "nohup") wrappers.push(words.shift()!.text);
       else if (w0 === "env") {
-        const taken = [words.shift()!];
-        while (words.length && /^-/.test(words[0]!)) taken.push(words.shift()!);
+        const taken = [words.shift()!.text];
+        while (words.length && /^-/.test(words[0]!.text)) taken.push(words.shift()!.text);
         wrappers.push(taken.join(" "));
         // Its assignments stay: they are the command's environment.
       } else if (w0 === "sudo") {
-        const taken = [words.shift()!];
-        while (words.length && /^-/.test(words[0]!)) {
-          const o = words.shift()!;
+        const taken = [words.shift()!.text];
+        while (words.length && /^-/.test(words[0]!.text)) {
+          const o = words.shift()!.text;
           taken.push(o);
-          if (/^-[A-Za-z]*[ugCDhpRrTt]$/.test(o) && words.length) taken.push(words.shift()!);
+          if (/^-[A-Za-z]*[ugCDhpRrTt]$/.test(o) && words.length) taken.push(words.shift()!.text);
         }
         wrappers.push(taken.join(" "));
       } else if (w0 === "start-stop-daemon") {
-        const inner = startStopDaemonCommand(words);
+        const inner = startStopDaemonCommand(words.map((w) => w.text));
         if (!inner) break;
         wrappers.push(inner.wrapper);
-        words.splice(0, words.length, ...inner.words);
+        const keep = words.slice(words.length - (inner.words.length - 1));
+        words.splice(0, words.length, { text: inner.words[0]!, expands: false }, ...keep);
       } else break;
     }
-    const w0 = words[0]?.replace(/^.*\//, "") ?? "";
-    const c = words.findIndex((w, i) => i > 0 && (w === "-c" || /^-[a-z]*c$/.test(w) || w === "--command"));
-    if ((w0 === "su" || SHELLS.has(w0)) && c > 0 && words[c + 1] !== undefined) {
-      wrappers.push([...words.slice(0, c + 1), "…", ...words.slice(c + 2)].join(" "));
-      text = words[c + 1]!;
+    // `A=b sh -c '…'` (and `env A=b sh -c`): the shell, and so its command, runs with A set. Not
+    // through su or sudo, which start from a clean environment.
+    const k = words.findIndex((w) => !ASSIGN.test(w.text));
+    const w0 = words[k]?.text.replace(/^.*\//, "") ?? "";
+    const c = words.findIndex((w, i) => i > k && (w.text === "-c" || /^-[a-z]*c$/.test(w.text) || w.text === "--command"));
+    if (k >= 0 && ((k === 0 && w0 === "su") || SHELLS.has(w0)) && c > k && words[c + 1] !== undefined && !words[c + 1]!.expands) {
+      if (k > 0) setup.push({ words: words.slice(0, k).map((w) => w.text), expands: words.slice(0, k).map((w) => w.expands) });
+      wrappers.push([...words.slice(k, c + 1).map((w) => w.text), "…", ...words.slice(c + 2).map((w) => w.text)].join(" "));
+      text = words[c + 1]!.text;
       continue;
     }
-    return { words, wrappers };
+    return { words: words.map((w) => w.text), expands: words.map((w) => w.expands), wrappers, dropped, setup };
   }
   return null;
 }
@@ -131,48 +157,86 @@ const SHELLS = new Set(["bash", "sh", "zsh", "dash"]);
 /** Steps of a `&&`/`;` list that only prepare the shell (the directory, the environment, a profile). */
 const SETUP_STEP = new Set(["cd", "source", ".", "export", "umask", "ulimit"]);
 
+/** One shell word: its text with quotes removed, and whether an expansion of the servers' shell is in it. */
+interface Word {
+  text: string;
+  expands: boolean;
+}
+
+/** `$` followed by what POSIX expands: a name, `{`, `(`, a digit or a special parameter. */
+const EXPANSION = /^\$[A-Za-z_{(0-9@*#?$!-]/;
+
 /**
- * A shell line split into the steps of its `&&`/`;`/`||` list, each as words with quotes removed;
- * `#{…}` kept whole. Null when it pipes, redirects into a command, or its quotes do not close.
+ * A shell line split into the steps of its `&&`/`;`/`||` list, each as words with quotes removed, by
+ * POSIX's quoting rules (XCU 2.2): a backslash outside quotes keeps the next character (a newline
+ * after it joins the lines); inside single quotes nothing is special; inside double quotes a
+ * backslash escapes only `$`, `` ` ``, `"`, `\` and a newline. `#{…}` (Ruby's, filled before the shell
+ * runs) is kept whole. A `$` expansion outside single quotes, or a leading `~`, marks its word.
+ * Null when it pipes, redirects input, substitutes a command outside double quotes, or a quote does not close.
  */
-function shellSteps(text: string): string[][] | null {
-  const steps: string[][] = [[]];
-  let word: string | null = null;
+function shellSteps(text: string, dropped: string[] = []): Word[][] | null {
+  const steps: Word[][] = [[]];
+  let word = null as Word | null;
+  const add = (t: string, expands = false) => {
+    word = { text: (word?.text ?? "") + t, expands: (word?.expands ?? false) || expands };
+  };
   const end = () => {
     if (word !== null) steps[steps.length - 1]!.push(word);
     word = null;
   };
+  /** The index of the `}` closing the `#{` at i, or -1. */
+  const rubyEnd = (i: number): number => {
+    let d = 0;
+    for (let j = i; j < text.length; j++) {
+      if (text[j] === "{") d++;
+      else if (text[j] === "}" && --d === 0) return j;
+    }
+    return -1;
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === "#" && text[i + 1] === "{") {
-      let d = 0;
-      let j = i;
-      for (; j < text.length; j++) {
-        if (text[j] === "{") d++;
-        else if (text[j] === "}" && --d === 0) break;
-      }
-      if (j >= text.length) return null;
-      word = (word ?? "") + text.slice(i, j + 1);
+      const j = rubyEnd(i);
+      if (j < 0) return null;
+      add(text.slice(i, j + 1));
       i = j;
-    } else if (ch === "'" || ch === '"') {
+    } else if (ch === "\\") {
+      // Outside quotes a backslash quotes the next character; before a newline it joins the lines.
+      if (i + 1 < text.length && text[i + 1] !== "\n") add(text[i + 1]!);
+      i++;
+    } else if (ch === "'") {
+      // Nothing is special inside single quotes but Ruby's `#{…}`, filled before the shell reads the line.
+      let j = i + 1;
+      for (; j < text.length && text[j] !== "'"; j++)
+        if (text[j] === "#" && text[j + 1] === "{") {
+          const k = rubyEnd(j);
+          if (k < 0) return null;
+          j = k;
+        }
+      if (j >= text.length) return null;
+      // `''` is an empty word, not no word: add makes the word even for no text.
+      add(text.slice(i + 1, j));
+      i = j;
+    } else if (ch === '"') {
       let j = i + 1;
       let inner = "";
-      for (; j < text.length && text[j] !== ch; j++) {
+      let expands = false;
+      for (; j < text.length && text[j] !== '"'; j++) {
         if (text[j] === "#" && text[j + 1] === "{") {
-          let d = 0;
-          let k = j;
-          for (; k < text.length; k++) {
-            if (text[k] === "{") d++;
-            else if (text[k] === "}" && --d === 0) break;
-          }
-          if (k >= text.length) return null;
+          const k = rubyEnd(j);
+          if (k < 0) return null;
           inner += text.slice(j, k + 1);
           j = k;
-        } else if (ch === '"' && text[j] === "\\" && j + 1 < text.length) inner += text[++j];
-        else inner += text[j];
+        } else if (text[j] === "\\" && j + 1 < text.length && '$`"\\\n'.includes(text[j + 1]!)) {
+          if (text[j + 1] !== "\n") inner += text[j + 1];
+          j++;
+        } else {
+          if (text[j] === "`" || EXPANSION.test(text.slice(j, j + 2))) expands = true;
+          inner += text[j];
+        }
       }
       if (j >= text.length) return null;
-      word = (word ?? "") + inner;
+      word = { text: (word?.text ?? "") + inner, expands: (word?.expands ?? false) || expands };
       i = j;
     } else if (/\s/.test(ch)) end();
     else if (/\d/.test(ch) && word === null && text[i + 1] === ">") continue;
@@ -184,12 +248,15 @@ function shellSteps(text: string): string[][] | null {
     else if (ch === ">" || ch === "&") {
       // `>> log 2>&1` / `&` (background): the output's place, not part of the command.
       end();
+      const from = i;
       while (i + 1 < text.length && /[>&\d]/.test(text[i + 1]!)) i++;
-      if (ch === ">") {
+      // A file follows `>`/`>>`, not a duplication of a descriptor (`>&1`: the next word is the command's again).
+      if (ch === ">" && !/>&\d*$/.test(text.slice(from, i + 1))) {
         while (i + 1 < text.length && /\s/.test(text[i + 1]!)) i++;
         while (i + 1 < text.length && !/[\s;&|]/.test(text[i + 1]!)) i++;
       }
-    } else word = (word ?? "") + ch;
+      dropped.push(text.slice(from, i + 1).trim());
+    } else add(ch, (ch === "$" && EXPANSION.test(text.slice(i, i + 2))) || (ch === "~" && word === null));
   }
   end();
   return steps.filter((s) => s.length);

@@ -4,6 +4,7 @@
 // template line it came from, and a value no stage knows stays as its ERB text, said once. What the
 // edge needs is read from each <VirtualHost>: its hosts (ServerName, ServerAlias), TLS, and the
 // upload limit (LimitRequestBody). Passenger's own directives are read by appserver/passenger.ts.
+import { perItem } from "../per-item.js";
 import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
 import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
@@ -43,10 +44,13 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
     const key = `${p.file}:${p.line}:${p.message}`;
     if (!seen.has(key)) seen.add(key), ctx.problem(p);
   };
-  const textOf = (p: string) => {
-    const r = ctx.repo.read(p);
-    return "text" in r ? r.text : null;
-  };
+  // One file that cannot be read, or that trips the reader, costs that file alone (analyzers/per-item.ts),
+  // whether it is a config of its own or one another config includes.
+  const textOf = (p: string) =>
+    perItem({ problem }, { file: p }, "this Apache file", null, () => {
+      const r = ctx.repo.read(p);
+      return "text" in r ? r.text : null;
+    });
   const files: ApacheFile[] = [];
   // Files each config includes: one included by another config is read there, in its place, not again on its own.
   const reachedBy = new Map<string, Set<string>>();
@@ -54,9 +58,10 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
   const deployTos = new Set(stages.map(deployToOf));
   const common = deployTos.size === 1 ? [...deployTos][0]! : null;
   const reader = { paths: ctx.repo.paths, read: textOf, problem, deployTo: common };
-  for (const file of ctx.repo.paths) {
-    if (!isApacheCandidate(file, () => textOf(file))) continue;
-    const text = textOf(file)!;
+  for (const file of ctx.repo.paths) perItem({ problem }, { file }, "this Apache config", undefined, () => {
+    if (!isApacheCandidate(file, () => textOf(file))) return;
+    const text = textOf(file);
+    if (text === null) return;
     const example = EXAMPLE_SUFFIX.test(file);
     const erb = file.replace(EXAMPLE_SUFFIX, "").endsWith(".erb");
     for (const stage of (erb || includesTemplate(file, text, reader)) && stages.length ? stages : [null]) {
@@ -89,7 +94,7 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
       const directives = withoutSecrets(expandIncludes(file, restore(parsed.directives, refs, stage?.name ?? null, problem), stageReader, reached));
       files.push({ file, stage: stage?.name ?? null, directives, vhosts: vhostsOf(directives, problem), ...(example ? { example } : {}) });
     }
-  }
+  });
   // Dropped: a file another config includes, unless it includes that config in turn (a cycle: both kept).
   const included = (f: string) => [...reachedBy].some(([g, r]) => g !== f && r.has(f) && !reachedBy.get(f)?.has(g));
   return { files: files.filter((f) => !included(f.file)) };

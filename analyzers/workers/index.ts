@@ -22,6 +22,7 @@ import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, type BackendStart } from "./deploy-task-lines.js";
+import { readStartLine } from "./start-line.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -43,9 +44,6 @@ import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
 /** The line of such a file that starts the process. */
 const START_LINE = /^\s*(ExecStart\s*=|start\s+program\s*=|w\.start\s*=|exec\s|command\s*=)/i;
-/** One shell word without quoting, expansion or operators: safe to run as an argv element. */
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,.\/*-]+$/;
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 /** A systemd unit file kept in the repo. */
 const UNIT_FILE = /\.service(\.erb)?$/;
 
@@ -64,6 +62,11 @@ export function analyzeWorkers(
   // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
   const supervised = supervisorProcesses(ctx, stages);
   for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
+  // A backend's process whose start_command the file does not state (a local it cannot read): said at the line, with why.
+  for (const x of supervised) {
+    const b = x.p.command ? null : backendOfCommand(x.p.written);
+    if (b && x.p.unknown) ctx.problem({ ...x.p.commandSource, message: `${b.label}: the ${x.p.tool} process ${x.p.name} of ${x.p.source.file}, which the deploy loads (${x.load.source.file}:${x.load.source.line}), runs it, but ${x.p.unknown}: its command is not read (queues, flags), so it does not decide the worker's command`, severity: "warning" });
+  }
   const monit = monitChecks(ctx, stages, cap);
   const loops = monitLoops(ctx, stages, cap?.tasks ?? []);
   // capistrano-systemd-multiservice's units, rendered per stage (systemd-multiservice.ts).
@@ -393,7 +396,9 @@ export function analyzeWorkers(
     }
     const before = out.length;
     // God files kept per stage, or a god loop giving its processes different env (QUEUE, WORKERS): analyzers/workers/god-stages.ts.
-    const god = !ownLines.length && ownServices.length ? godStageWorkers(ctx, { ...base, ...extra }, ownServices, stages, (l) => commandOf(b, l.command, "service", l.source)) : null;
+    // A line of the repo's delayed_job script that could not be read (scriptWhy) is no command to run as written (`bin/delayed_job start` daemonizes).
+    const lineCommand = (line: string, from: "procfile" | "service", source: Source): Command => (scriptWhy ? { ...standardCommand(b), commandSource: source } : commandOf(b, line, from, source));
+    const god = !ownLines.length && ownServices.length ? godStageWorkers(ctx, { ...base, ...extra }, ownServices, stages, (l) => lineCommand(l.command, "service", l.source)) : null;
     if (god) {
       out.push(...god);
     } else if (ownLines.length && !procfileUnrun) {
@@ -411,12 +416,12 @@ export function analyzeWorkers(
         const unit = x.source.file.replace(/^.*\//, "").replace(UNIT_FILE, "");
         const on = unitPlacement(ctx, unit, startedUnits);
         const line = unitCommand(ctx, b, x);
-        const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, line, "service", x.source), name: `worker-${b.id}-${slug(unit)}`, carried: true }, x.command, x.source);
+        const w = withTimeout(ctx, b, { ...base, ...extra, ...lineCommand(line, "service", x.source), name: `worker-${b.id}-${slug(unit)}`, carried: true }, x.command, x.source);
         out.push(on ? { ...w, roles: on.roles, evidence: [...w.evidence, { value: `the deploy restarts ${unit} on ${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`, source: on.source }], ...(on.primary ? { primaryOnly: { role: on.roles[0]!, source: on.source } } : {}) } : w);
       });
     } else if (ownServices.length === 1) {
       warnPinnedEnv(ctx, stages, ownServices[0]!.command, ownServices[0]!.source, b.label);
-      out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
+      out.push(withGodCount(ctx, withTimeout(ctx, b, { ...base, ...extra, ...lineCommand(ownServices[0]!.command, "service", ownServices[0]!.source), name: `worker-${b.id}`, carried: true }, ownServices[0]!.command, ownServices[0]!.source), ownServices[0]!));
     } else {
       const task = tasks.find((t) => t.runs?.script);
       if (b.id === "delayed-job" && task) {
@@ -532,31 +537,33 @@ function sidekiqWorker(b: JobBackend, sk: SidekiqFacts, _stages: Stage[]): Worke
 
 type Command = Pick<WorkerFacts, "args" | "env" | "commandFrom" | "commandSource" | "commandNote" | "queues">;
 
-/** The repo's line as argv when it is plain words (leading `VAR=x` become env), else the standard command. */
+/**
+ * The repo's line as argv: its wrappers, a `cd` into the release and the servers' Ruby placement off,
+ * its assignments as env (analyzers/workers/start-line.ts); else the standard command, saying why at
+ * the line. The one reader of a worker's start line, whichever supervisor ran it.
+ */
 export function commandOf(b: JobBackend, line: string, from: "procfile" | "service", source: Source): Command {
-  const words = line.trim().replace(/^exec\s+/, "").split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words.length && ASSIGNMENT.test(words[0]!) && PLAIN_WORD.test(words[0]!)) {
-    const m = ASSIGNMENT.exec(words.shift()!)!;
-    env[m[1]!] = m[2]!;
+  // Resque's rake task daemonizes on BACKGROUND and writes PIDFILE: a pod runs it in the foreground, without either.
+  const r = readStartLine(line, (ws) => !!backendOfCommand(ws.join(" ")), b.id === "resque" ? RESQUE_DAEMON_VARS : []);
+  if ("unknown" in r) {
+    const std = standardCommand(b);
+    return { ...std, commandSource: source, commandNote: `the ${from === "service" ? "start" : "Procfile"} line at ${source.file}:${source.line} (${line.trim().slice(0, 160)}) is not read: ${r.unknown}; the backend's standard command runs instead` };
   }
-  // RAILS_ENV/RACK_ENV come from each stage's ConfigMap; the line's value was one server's.
-  delete env["RAILS_ENV"];
-  delete env["RACK_ENV"];
+  const words = r.words;
+  const env = r.env;
+  const notes = [...r.notes];
+  if (b.id === "resque") {
+    // The same two as rake's own arguments (`rake resque:work PIDFILE=…`).
+    const daemon = words.filter((w) => RESQUE_DAEMON_VARS.some((v) => w.startsWith(`${v}=`)));
+    for (let i = words.length - 1; i >= 0; i--) if (daemon.includes(words[i]!)) words.splice(i, 1);
+    if (daemon.length) notes.push(`left out ${[...new Set(daemon.map((w) => w.split("=")[0]!))].join(", ")} (a daemon's; the pod runs it in the foreground)`);
+  }
   // rake's own `RAILS_ENV=production` argument would win over the stage's too (pinned-env.ts).
   for (const i of pinnedEnvArgIndexes(words).reverse()) words.splice(i, 1);
-  const plain = words.length > 0 && words.every((w) => PLAIN_WORD.test(w)) && !/^\//.test(words[0]!);
-  // A service line in plain words (an upstart `exec bundle exec rake que:work`) runs as written.
-  if (!plain) {
-    const std = standardCommand(b);
-    return {
-      ...std,
-      commandSource: source,
-      commandNote: from === "service" ? `the service line names paths of the servers (${line.trim()}): the backend's standard command runs instead` : `the line uses shell syntax (${line.trim()}): the backend's standard command runs instead`,
-    };
-  }
-  return { args: words, env, commandFrom: from, commandSource: source, queues: queuesOf(words, env) };
+  return { args: words, env, commandFrom: from, commandSource: source, queues: queuesOf(words, env), ...(notes.length ? { commandNote: notes.join("; ") } : {}) };
 }
+
+const RESQUE_DAEMON_VARS = ["PIDFILE", "BACKGROUND"];
 
 function standardCommand(b: JobBackend): Command {
   // Resque's worker refuses to start without QUEUE; `*` is every queue, as its README starts it.
@@ -923,7 +930,7 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
         stop = r.timeout !== null ? { seconds: r.timeout, source: c.source } : w.stopTimeout;
       }
     } else if (un) {
-      cmd = commandOf(b, un.words.join(" "), "service", c.source);
+      cmd = commandOf(b, c.command!, "service", c.source);
     } else if (c.script && viaScript(c)) {
       cmd = scriptStartCommand(b, c, c.script);
     } else {
@@ -1045,12 +1052,12 @@ function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<Worker
     if (dj && !("unknown" in dj) && dj.pools.length === 1 && !dj.pools[0]!.args.some((a) => a.includes("ERB_VALUE")))
       cmd = { args: dj.pools[0]!.args, env: dj.env, commandFrom: "service", commandSource: s.source, commandNote: startNote(dj), queues: dj.pools[0]!.queues.length ? dj.pools[0]!.queues : ["*"] };
     else {
-      const un = unwrapCommand(line, (ws) => !!backendOfCommand(ws.join(" ")));
-      // Resque's rake task daemonizes on BACKGROUND and writes PIDFILE: a pod runs it in the foreground, without either.
-      if (un && b.id === "resque") un.words = un.words.filter((w) => !/^(PIDFILE|BACKGROUND)=/.test(w));
+      // Capistrano's release path, where the template names it, is the release for start-line.ts's `cd` rule, as Ruby would write it.
+      const shell = s.command.replace(/<%=\s*(current_path|release_path)\s*-?%>/g, "#{$1}").replace(/<%=?-?[^%]*-?%>/g, "ERB_VALUE");
+      const un = unwrapCommand(shell, (ws) => !!backendOfCommand(ws.join(" ")));
       cmd =
-        un && !un.words.some((w) => w.includes("ERB_VALUE"))
-          ? commandOf(b, un.words.join(" "), "service", s.source)
+        un && !un.words.some((w) => w.includes("ERB_VALUE") && !(b.id === "resque" && RESQUE_DAEMON_VARS.some((v) => w.startsWith(`${v}=`))))
+          ? commandOf(b, shell, "service", s.source)
           : { ...standardCommand(b), commandSource: s.source, commandNote: `the start program (${s.command.slice(0, 160)}) needs values of the template the pod has no use for or that are not known: the backend's standard command runs instead` };
     }
     if (!l.task?.roles) ctx.problem({ ...(l.task?.source ?? l.loop), message: `${b.label}: the monit loop ${l.file}:${l.loop.line} (${l.written}) starts it, but ${l.task ? `task ${l.task.name}'s roles are not literal` : "no deploy task is found that renders it"}: the worker runs on the backend's usual roles`, severity: "warning" });

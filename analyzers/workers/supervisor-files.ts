@@ -108,23 +108,54 @@ export function supervisedProcesses(ctx: AnalyzerContext, file: string, tool: Su
   const parsed = parseRuby(file, r.text);
   if (parsed.errors.length) return [];
   const out: SupervisedProcess[] = [];
-  const walk = (node: any, loops: { variable: string | null; first: number | null; count: number | null; written: string; source: Source }[]): void => {
+  // Locals assigned before a process block, in the file's order, are visible inside it (a block is a
+  // closure: `app_root = "/srv/x/current"` at the top, then `start_command "#{app_root}/bin/…"`).
+  // A block sees a copy (what it assigns stays in it); a method body sees none of them; an
+  // assignment under a condition or loop may not have run, so its local is not known.
+  const walk = (node: any, loops: Loop[], locals: Locals, maybe: boolean): void => {
     if (!node) return;
-    if (kind(node) === "CallNode" && node.block && kind(node.block) === "BlockNode") {
+    const k = kind(node);
+    if (k === "LocalVariableWriteNode") {
+      const name = String(node.name);
+      const line = parsed.sourceOf(node).line;
+      const v = stringOf(node.value, loopEnv(loops), locals);
+      locals.set(name, maybe ? { value: null, line, why: "is assigned under a condition or loop" } : v.value !== null ? { value: v.value, line } : { value: null, line, why: v.why ?? `is not a string the file states (${parsed.textOf(node.value).slice(0, 60)})` });
+      return;
+    }
+    if (k === "DefNode") return;
+    if (k === "CallNode" && node.block && kind(node.block) === "BlockNode") {
       const loop = loopOf(parsed, node);
       if (loop) {
-        for (const k of childrenOf(node.block)) walk(k, [...loops, loop]);
+        const inner = new Map(locals);
+        for (const c of childrenOf(node.block)) walk(c, [...loops, loop], inner, maybe);
         return;
       }
       if (node.name === "process" && argsOf(node).length >= 1) {
-        out.push(processOf(parsed, tool, node, loops));
+        out.push(processOf(parsed, tool, node, loops, locals));
         return;
       }
+      for (const c of childrenOf(node)) if (c !== node.block) walk(c, loops, locals, maybe);
+      const inner = new Map(locals);
+      for (const c of childrenOf(node.block)) walk(c, loops, inner, maybe);
+      return;
     }
-    for (const k of childrenOf(node)) walk(k, loops);
+    const branch = maybe || CONDITIONAL.has(k);
+    for (const c of childrenOf(node)) walk(c, loops, locals, branch);
   };
-  walk(parsed.root, []);
+  walk(parsed.root, [], new Map(), false);
   return out;
+}
+
+type Loop = { variable: string | null; first: number | null; count: number | null; written: string; source: Source };
+/** A local's string value where the file states it, else why not, with its line. */
+type Locals = Map<string, { value: string | null; line: number; why?: string }>;
+const CONDITIONAL = new Set(["IfNode", "UnlessNode", "CaseNode", "WhileNode", "UntilNode", "RescueNode", "EnsureNode", "ForNode", "AndNode", "OrNode"]);
+
+/** The loop variables at their first value. */
+function loopEnv(loops: Loop[]): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const l of loops) if (l.variable && l.first !== null) env.set(l.variable, String(l.first));
+  return env;
 }
 
 /** `(a..b).each do |i|`, `N.times do |i|` with literal numbers: the loop's variable, first value and count. */
@@ -151,22 +182,21 @@ function loopOf(parsed: ParsedRuby, call: any): { variable: string | null; first
   return { variable, first: null, count: null, written, source };
 }
 
-function processOf(parsed: ParsedRuby, tool: SupervisorTool, call: any, loops: { variable: string | null; first: number | null; count: number | null; written: string; source: Source }[]): SupervisedProcess {
-  const env = new Map<string, string>();
-  for (const l of loops) if (l.variable && l.first !== null) env.set(l.variable, String(l.first));
+function processOf(parsed: ParsedRuby, tool: SupervisorTool, call: any, loops: Loop[], outer: Locals): SupervisedProcess {
+  const env = loopEnv(loops);
   const name = parsed.textOf(argsOf(call)[0]).replace(/^["':]|["']$/g, "");
   let command: string | null = null;
   let written = "";
   let unknown: string | undefined = "the file sets no start_command";
   let commandSource = parsed.sourceOf(call);
   let stop: SupervisedProcess["stop"] = null;
-  const locals = new Map<string, string>();
+  const locals: Locals = new Map(outer);
   const visit = (n: any): void => {
     if (!n) return;
     const k = kind(n);
     if (k === "LocalVariableWriteNode") {
       const v = stringOf(n.value, env, locals);
-      if (v.value !== null) locals.set(String(n.name), v.value);
+      locals.set(String(n.name), v.value !== null ? { value: v.value, line: parsed.sourceOf(n).line } : { value: null, line: parsed.sourceOf(n).line, why: v.why ?? "is not a string the file states" });
     }
     if (k === "CallNode") {
       const m = String(n.name).replace(/=$/, "");
@@ -175,7 +205,7 @@ function processOf(parsed: ParsedRuby, tool: SupervisorTool, call: any, loops: {
         const v = stringOf(arg, env, locals);
         command = v.value;
         written = parsed.textOf(arg);
-        unknown = v.value === null ? `its start_command is not a string the file states (${parsed.textOf(arg).slice(0, 80)})` : undefined;
+        unknown = v.value === null ? `its start_command is not a string the file states (${parsed.textOf(arg).slice(0, 80)})${v.why ? `: ${v.why}` : ""}` : undefined;
         commandSource = parsed.sourceOf(n);
       }
       // bluepill's stop_grace_time, eye's stop_grace: how long a stopping process was given
@@ -202,19 +232,33 @@ function processOf(parsed: ParsedRuby, tool: SupervisorTool, call: any, loops: {
   };
 }
 
-/** A string literal, or one interpolating only the loop variables and locals of the block. */
-function stringOf(n: any, env: Map<string, string>, locals: Map<string, string>): { value: string | null } {
+/**
+ * A string literal, or one interpolating only the loop variables and the locals the file states
+ * (a local holding a string the file states: `app_root = "/srv/x/current"`); else why not, naming
+ * the local and its line.
+ */
+function stringOf(n: any, env: Map<string, string>, locals: Locals): { value: string | null; why?: string } {
   const k = kind(n);
   if (k === "StringNode") return { value: String(n.unescaped?.value ?? "") };
+  const read = (node: any): { value: string | null; why?: string } => {
+    const name = String(node.name);
+    const loop = env.get(name);
+    if (loop !== undefined) return { value: loop };
+    const l = locals.get(name);
+    if (!l) return { value: null, why: `the local \`${name}\` is not assigned before it in the file` };
+    return l.value !== null ? { value: l.value } : { value: null, why: `the local \`${name}\` (line ${l.line}) ${l.why}` };
+  };
+  if (k === "LocalVariableReadNode") return read(n);
   if (k !== "InterpolatedStringNode") return { value: null };
   let s = "";
   for (const p of n.parts ?? []) {
     if (kind(p) === "StringNode") s += String(p.unescaped?.value ?? "");
     else if (kind(p) === "EmbeddedStatementsNode") {
       const body = p.statements?.body ?? [];
-      const v = body.length === 1 && kind(body[0]) === "LocalVariableReadNode" ? (env.get(String(body[0].name)) ?? locals.get(String(body[0].name))) : undefined;
-      if (v === undefined) return { value: null };
-      s += v;
+      if (body.length !== 1 || kind(body[0]) !== "LocalVariableReadNode") return { value: null };
+      const v = read(body[0]);
+      if (v.value === null) return v;
+      s += v.value;
     } else return { value: null };
   }
   return { value: s };

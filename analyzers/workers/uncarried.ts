@@ -21,6 +21,7 @@ import { supervisorProcesses } from "./supervisor-files.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
+import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -103,8 +104,18 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   for (const r of foremanRuns(ctx))
     if (r.procfile === "Procfile") for (const name of r.names ?? []) if (!foremanStarts.some((f) => f.name === name)) foremanStarts.push({ name, source: r.source });
 
+  // The deploy's foreman reads another file (`foreman export … -f Procfile.production`) and none reads
+  // Procfile (or one whose file is not known): the root Procfile's lines never ran on the servers.
+  const runs = foremanRuns(ctx);
+  const otherFile = runs.find((r) => r.procfile !== null && r.procfile !== "Procfile");
+  const rootUnrun = otherFile && !runs.some((r) => r.procfile === null || r.procfile === "Procfile") ? otherFile : null;
   for (const p of procfile.filter((x) => x.source.file === "Procfile")) {
     if (cited.has(at(p.source))) continue;
+    if (rootUnrun) {
+      if (web?.evidence.some((e) => at(e.source) === at(p.source))) continue;
+      out.push({ name: p.name, command: p.command, source: p.source, why: `not run by the deploy, which ${rootUnrun.format ? "exports" : "starts"} ${rootUnrun.procfile} with foreman (${at(rootUnrun.source)}), not Procfile: nothing is lost by leaving this line out`, devOnly: true });
+      continue;
+    }
     const isWeb = p.name === "web" || APP_SERVER.test(p.command);
     if (isWeb) {
       const started = foremanStarts.find((f) => f.name === p.name);
@@ -198,12 +209,25 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       }
     }
   }
+  // A recipe gem's daemon the deploy starts on every deploy (potee.me's foreverb): named at the require that loads it.
+  for (const l of deploy) {
+    const r = cap2DaemonRecipe(l.text);
+    if (!r || seen.has(`recipe:${r.name}`)) continue;
+    seen.add(`recipe:${r.name}`);
+    // A stage file's require loads it for that stage alone; deploy.rb's for every stage.
+    const own = stages.filter((st) => st.source.file === l.source.file);
+    const on = own.length ? own : stages;
+    const off = on.filter((st) => st.variables[r.skip]?.value === true);
+    const script = ctx.repo.paths.includes(r.script) ? `, the repo's ${r.script}` : ` (${r.script} is not in the repo)`;
+    const skipped = off.length ? `; stage${off.length > 1 ? "s" : ""} ${off.map((st) => st.name).join(", ")} set :${r.skip} (its hook off there)` : "";
+    out.push({ name: r.name, command: r.starts.slice(0, 160), source: l.source, why: `a daemon ${r.gem}'s recipe starts on each deploy${own.length ? ` of stage ${own.map((st) => st.name).join(", ")}` : ""}: ${r.starts}${script}${skipped}; not a job backend the analysis knows, so no Deployment runs it` });
+  }
   // A bluepill/eye process of a file the deploy loads that no backend claims (a crawler daemon): named, with its line.
   for (const x of supervisorProcesses(ctx, stages)) {
     if (backendOfCommand(x.p.command ?? x.p.written)) continue;
     const on = x.load.roles ? ` on roles(${x.load.roles.roles.map((r) => `:${r}`).join(", ")})` : "";
     const n = x.p.loop ? `, ${x.p.count ?? "an unstated number of"} processes (${x.p.loop.written}, ${at(x.p.loop.source)})` : "";
-    out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)})${on}${n}; not a job backend the analysis knows, so no Deployment runs it` });
+    out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)})${on}${n}; not a job backend the analysis knows, so no Deployment runs it${x.p.unknown ? ` (${x.p.unknown})` : ""}` });
   }
   return out;
 }

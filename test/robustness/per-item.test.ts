@@ -69,6 +69,22 @@ describe("a throw while reading one item costs that item alone", () => {
     expect(unread(m.problems, "config/global/mailer.yml").length).toBeGreaterThan(0);
   });
 
+  it("Apache: the other config's vhost survives, the thrown file is named", async () => {
+    const files = {
+      ...FILES,
+      "config/apache/apples.conf": "<VirtualHost *:80>\n  ServerName apples.example.org\n  DocumentRoot /srv/orchard/current/public\n  PassengerEnabled on\n</VirtualHost>\n",
+      "config/apache/pears.conf": "<VirtualHost *:80>\n  ServerName pears.example.org\n  DocumentRoot /srv/orchard/current/public\n  PassengerEnabled on\n</VirtualHost>\n",
+    };
+    const whole = await analyzeFiles(memoryRepo(files), "orchard");
+    // Both are read when nothing throws: the test's files are Apache configs to the reader.
+    expect(whole.apache?.files.map((f) => f.file).sort()).toEqual(["config/apache/apples.conf", "config/apache/pears.conf"]);
+    const repo = memoryRepo(files);
+    const m = await analyzeFiles({ paths: repo.paths, read: (f) => { if (f === "config/apache/pears.conf") throw new Error("simulated fault"); return repo.read(f); } }, "orchard");
+    expect(m.apache?.files.map((f) => f.file)).toEqual(["config/apache/apples.conf"]);
+    expect(unread(m.problems, "config/apache/pears.conf").length).toBeGreaterThan(0);
+    expect(m.problems.filter((p) => p.file === "Apache config")).toEqual([]);
+  });
+
   it("no section is lost as an internal error", async () => {
     for (const f of ["config/unicorn/staging.rb", "config/global/mailer.yml"]) {
       const m = await analyzeFiles(throwingOn(f), "orchard");

@@ -95,4 +95,28 @@ describe("foreman export of a named Procfile", () => {
     const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
     expect(spec.stages.map((s) => s.replicas)).toEqual([6]);
   });
+
+  it("the root Procfile's lines were not run by the deploy, which exports another file: said so, not as a loss", async () => {
+    const m = await analyzeFiles(
+      pluginApp(
+        exportTask(""),
+        { production: 'server "w1.shop.example.org", roles: %w[web app db]\nserver "j1.shop.example.org", roles: %w[jobs]\n' },
+        { Procfile: "web: bundle exec rails server -p $PORT\nclock: bundle exec clockwork lib/clock.rb\n", "Procfile.live": LIVE, "lib/clock.rb": "require 'clockwork'\n" },
+        { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+        "",
+      ),
+      "shop",
+    );
+    // Real foreman, given the deploy's -f, writes units for that file's processes only.
+    const dir = mkdtempSync(join(tmpdir(), "r2k-fexport-root-"));
+    writeFileSync(join(dir, "Procfile"), "clock: echo ran clock\n");
+    writeFileSync(join(dir, "Procfile.live"), LIVE.replace(/^([\w-]+):.*$/gm, (_l, n) => `${n}: echo ran ${n}`));
+    const r = spawnSync("foreman", ["export", "systemd", join(dir, "out"), "-f", "Procfile.live", "-a", "shop"], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" }, encoding: "utf8", timeout: 20000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(dir, "out")).some((f) => f.includes("clock"))).toBe(false);
+    const clock = m.uncarried!.find((u) => u.name === "clock")!;
+    expect(clock.devOnly).toBe(true);
+    expect(clock.why).toMatch(/^not run by the deploy, which exports Procfile\.live with foreman \(config\/deploy\.rb:\d+\), not Procfile/);
+    expect(m.uncarried!.filter((u) => u.source.file === "Procfile").every((u) => u.devOnly)).toBe(true);
+  });
 });

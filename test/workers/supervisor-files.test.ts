@@ -100,3 +100,74 @@ describe("bluepill and eye files the deploy loads", () => {
     }
   });
 });
+
+// An eye file whose commands use locals assigned at its top (`app_root = "/srv/atlas/current"`):
+// Ruby's blocks see them, so they are the file's values. The command is the one real Ruby computes
+// with Eye's DSL stubbed (eye is not packaged); a local the file does not state is named with its line.
+const EYE = `app_root = "/srv/atlas/current"
+feed_root = ENV.fetch("FEED_ROOT")
+Eye.application "atlas" do
+  working_dir app_root
+  process :resque_mail do
+    pid_file "tmp/pids/resque_mail.pid"
+    start_command "/bin/sh -c 'cd #{app_root} && QUEUE=mail,digest bundle exec rake resque:work'"
+    stop_grace 30.seconds
+  end
+  process :indexer do
+    start_command "#{app_root}/bin/indexer --every 10"
+  end
+  process :feeds do
+    start_command "#{feed_root}/bin/feeds"
+  end
+end
+`;
+
+/** Real Ruby loads the eye file with Eye's DSL stubbed (blocks run by instance_eval, as Eye's own DSL runs them): each process's start command. */
+function realEye(env: Record<string, string>): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "r2k-eye-"));
+  writeFileSync(join(dir, "atlas.eye"), EYE);
+  const stub = `class Integer; def seconds = self; end
+class Opts; def initialize = (@o = {}); def method_missing(n, *a) = (@o[n] = a.first); def o = @o; end
+module Eye; @ps = {}; def self.ps = @ps
+  class App; def working_dir(_) = nil
+    def process(n, &b) = (p = Opts.new; p.instance_eval(&b); Eye.ps[n] = p.o[:start_command]); end
+  def self.application(_n, &b) = App.new.instance_eval(&b)
+end
+load ARGV[0]
+puts JSON.generate(Eye.ps)`;
+  const r = spawnSync("ruby", ["-rjson", "-e", stub, join(dir, "atlas.eye")], { encoding: "utf8", env: { ...process.env, ...env } });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("an eye file's top-level locals", () => {
+  it("are the values its commands use: the Resque process's queue is the worker's; the others are named", async () => {
+    const deploy = `namespace :eye do\n  task :load do\n    on roles(:jobs) do\n      execute :eye, :load, "#{current_path}/config/atlas.eye"\n    end\n  end\nend\nafter "deploy:publishing", "eye:load"\n`;
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
+        "config/deploy.rb": `set :application, "atlas"\nset :deploy_to, "/srv/atlas"\n${deploy}`,
+        "config/deploy/production.rb": 'server "a1.atlas.example.org", roles: %w[web app db]\nserver "j1.atlas.example.org", roles: %w[jobs]\n',
+        "config/atlas.eye": EYE,
+        "bin/indexer": "#!/usr/bin/env ruby\n",
+        Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "puma"\ngem "resque"\n',
+        "Gemfile.lock": lock({ rails: "6.1.7", puma: "6.4.2", resque: "2.6.0" }),
+        "config/puma.rb": "threads 5, 5\n",
+      }),
+      "atlas",
+    );
+    const real = realEye({ FEED_ROOT: "/opt/feeds" });
+    expect(real["resque_mail"]).toBe("/bin/sh -c 'cd /srv/atlas/current && QUEUE=mail,digest bundle exec rake resque:work'");
+    const w = m.workers!.find((x) => x.backend === "resque")!;
+    expect([w.commandFrom, w.args, w.env["QUEUE"], w.queues]).toEqual(["service", ["bundle", "exec", "rake", "resque:work"], "mail,digest", ["mail", "digest"]]);
+    expect(w.commandSource).toEqual({ file: "config/atlas.eye", line: 7 });
+    expect(w.stopTimeout.seconds).toBe(30);
+    expect(w.roles).toEqual(["jobs"]);
+    const indexer = m.uncarried!.find((u) => u.name === "indexer")!;
+    expect(indexer.why).not.toMatch(/not a string/);
+    // FEED_ROOT is the servers' environment: the file does not state it, and real Ruby reads it from there.
+    const feeds = m.uncarried!.find((u) => u.name === "feeds")!;
+    expect(feeds.why).toMatch(/the local `feed_root` \(line 2\) is not a string the file states \(ENV\.fetch\("FEED_ROOT"\)\)/);
+    expect(realEye({ FEED_ROOT: "/elsewhere" })["feeds"]).toBe("/elsewhere/bin/feeds");
+  });
+});
