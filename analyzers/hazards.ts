@@ -364,16 +364,22 @@ const envFromServers: Rule = (m) => {
     if (isHash(env)) for (const k of Object.keys(env)) set.add(k.toUpperCase());
   }
   const reads = new Map<string, Source>();
-  const committedDb = m.rails.database?.file === "config/database.yml";
+  const committedDb = m.rails.database?.file === "config/database.yml" && !m.rails.database.serversCopy;
   for (const r of bootEnvReads(m, deployed, committedDb)) if (!reads.has(r.env)) reads.set(r.env, r.source);
   // RAILS_ENV and RACK_ENV are the deploy's own: every pod gets them.
   const names = [...reads.keys()].filter((n) => !set.has(n.toUpperCase()) && n !== "RAILS_ENV" && n !== "RACK_ENV");
   if (!names.length) return [];
+  // Figaro's config/application.yml linked from shared/: Figaro put its keys into ENV at boot, from
+  // the servers' copy, which the repo does not have: that file is the first place to look.
+  const figaro = m.rails.gems["figaro"] ? m.linked.find((l) => l.kind === "file" && l.path === "config/application.yml") : undefined;
+  const from = figaro
+    ? `; Figaro loads config/application.yml into ENV as the app boots, and the servers' copy was linked from shared/ (${figaro.source.file}:${figaro.source.line}${figaro.serverOnly ? `; the repo ${figaro.example ? `holds only the example ${figaro.example}` : "has none"}` : "; the repo's copy is not the servers'"}): ${names.length === 1 ? "its value" : "their values"} came from that file or from the servers' environment`
+    : `; ${names.length === 1 ? "its value" : "their values"} came from the old setup's environment (the servers', or the deploying machine's for a template Capistrano rendered)`;
   return [
     {
       id: "env.from-servers",
-      message: `the app reads ${names.length} environment variable${names.length === 1 ? "" : "s"} while it boots that nothing in the repo sets: ${names.join(", ")}; ${names.length === 1 ? "its value" : "their values"} came from the old setup's environment (the servers', or the deploying machine's for a template Capistrano rendered)`,
-      advice: "Take each value from each stage's servers (/etc/environment, the app user's profile, a systemd unit, a dotenv file) into that stage's overlay: migrate lists them, commented out, in config.env (secret ones in secrets.env). Left unset, the pod runs on the defaults written in the files.",
+      message: `the app reads ${names.length} environment variable${names.length === 1 ? "" : "s"} while it boots that nothing in the repo sets: ${names.join(", ")}${from}`,
+      advice: (figaro ? "Copy the keys of shared/config/application.yml from a server of each stage into that stage's secrets.env (non-secret ones to config.env): the image has no servers' copy, so Figaro sets none of them. " : "") + "Take each value from each stage's servers (/etc/environment, the app user's profile, a systemd unit, a dotenv file) into that stage's overlay: migrate lists them, commented out, in config.env (secret ones in secrets.env). Left unset, the pod runs on the defaults written in the files.",
       source: reads.get(names[0])!,
     },
   ];
@@ -412,6 +418,30 @@ const otherJobBackends: Rule = (m) => {
       },
     ];
   });
+};
+
+/**
+ * A committed config/database.yml that is also linked from shared/: the servers connected with the
+ * shared copy (rendered, uploaded or placed by hand), so the repo's database name, host and pool are
+ * not production's. analyzers/rails/database-linked.ts found it and said per stage what a rendered
+ * template names; here it is the cutover risk, first among the database ones.
+ */
+const databaseServersCopy: Rule = (m) => {
+  const c = m.rails.database?.serversCopy;
+  if (!c) return [];
+  const by = c.templates?.length
+    ? `rendered by the deploy from ${c.templates.join(", ")} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}; its values per stage are in the warning at ${c.linked.file}:${c.linked.line})`
+    : c.writes.length
+      ? `uploaded by the deploy (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")})`
+      : "placed on the servers by hand (nothing in the repo writes it)";
+  return [
+    {
+      id: "database.servers-copy",
+      message: `config/database.yml is linked from shared/ (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it`,
+      advice: "Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/config/database.yml on a server of each stage), with the pool and timeout as URL parameters (?pool=N): Rails merges DATABASE_URL over the image's copy. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.",
+      source: c.linked,
+    },
+  ];
 };
 
 /** Every rule, by hazard id order in the report. */
@@ -493,7 +523,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -17,6 +17,7 @@ import { splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
+import { databaseServersCopy } from "../analyzers/rails/database-linked.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { thinConfigFiles, thinFacts } from "../analyzers/appserver/thin.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
@@ -107,6 +108,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // Nor its gems: a require of a dropped stage's file left in capistrano.requires would read as app-wide.
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
+  guard("database.yml linked from shared", undefined, () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name)));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));
@@ -129,7 +131,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
-  const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null));
+  const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null, webServer?.evidence[0]?.source ?? null));

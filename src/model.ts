@@ -448,6 +448,12 @@ export interface DatabaseFacts {
    * makes them while it boots, so the pod must be given what the servers' environment held.
    */
   envReads?: DatabaseEnvRead[];
+  /**
+   * config/database.yml is linked from shared/: the servers connected with their own copy, so this
+   * file's values are not what production used (analyzers/rails/database-linked.ts). `writes` are
+   * the deploy lines that render or upload the servers' copy, `templates` the ERB files rendered.
+   */
+  serversCopy?: { linked: Source; writes: Source[]; templates?: string[] };
 }
 
 export interface DatabaseEnvRead {

@@ -125,7 +125,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const bareReads = minaTool && minaBeforeOne(repo);
   const lockRead = major === 3 && has("Gemfile.lock") ? repo.read("Gemfile.lock") : null;
   const lockedCap = lockRead && "text" in lockRead ? lockedCapistrano(lockRead.text) : null;
-  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), lockedCap, ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
+  const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), lockedCap, labelDefaults: (src: Source, what: string) => pluginDefaults.set(src, what), ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
@@ -245,7 +245,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let lock: Session["lock"] = null;
   const keep = (s: Session) => {
     if (!sessions.length) sessions.push(s);
-    kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks });
+    kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks, recipeGems: s.recipeGems });
     lock ??= s.lock;
     // A fork holds the very task and hook objects of the config it came from: those are known
     // already, without building their keys again for each of 10,000 stages.
@@ -668,7 +668,7 @@ function exampleCopies(path: string): string[] {
 }
 
 /** What linkedOf reads of a stage's session. */
-type Kept = Pick<Session, "linkedSources" | "manualLinks">;
+type Kept = Pick<Session, "linkedSources" | "manualLinks" | "recipeGems">;
 
 /** mina-multistage's stages: the names of `<dir>/*.rb` (its `Dir["#{stages_dir}/*.rb"]`), sorted. */
 function minaStageFiles(paths: readonly string[], dir: string): string[] {
@@ -780,6 +780,16 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[]
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
     for (const l of s.manualLinks) add(l.path, l.kind, st.name, l.source);
+    // A recipe gem's list of paths its task links from shared/ (simple-rails-deploy's normal_symlinks:
+    // `rm -rf` then `ln -nfs`, so each path is the link itself).
+    for (const { gem } of s.recipeGems ?? []) {
+      const v = gem.linkedList ? st.variables[gem.linkedList] : undefined;
+      if (!v || !Array.isArray(v.value)) continue;
+      for (const x of v.value) {
+        const p = rubyToS(x)?.replace(/^\/+|\/+$/g, "");
+        if (p) add(p, p.split("/").pop()!.includes(".") ? "file" : "dir", st.name, v.source);
+      }
+    }
   });
   for (const l of out) l.stages.sort();
   return out;

@@ -19,6 +19,8 @@ import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/bloc
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
 import { DeployGlobal } from "./global-reads.js";
 import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
+import { manualLinksIn } from "./manual-links.js";
+import { cap2RecipeGem, type Cap2RecipeGem } from "./cap2-recipe-gems.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -42,6 +44,8 @@ export interface SessionOptions {
   lazyValues?: Map<Lazy, LazyValue>;
   /** The Capistrano Gemfile.lock resolves: decides what a plugin required after load:defaults did (after-defaults.ts). */
   lockedCap?: LockedCap | null;
+  /** Labels the values set at `source` as `what`'s defaults (a recipe gem's, cap2-recipe-gems.ts). */
+  labelDefaults?(source: Source, what: string): void;
 }
 
 /** A stored callable's value and everything its computation read. */
@@ -89,6 +93,8 @@ export class Session {
   /** Inside the path argument of `require`/`load`: `__dir__` names the deploying machine's checkout (read as the repo). */
   private localPath = false;
   readonly requires: { value: string; source: Source }[] = [];
+  /** Capistrano 2 recipe gems required (cap2-recipe-gems.ts), each at its require line. */
+  readonly recipeGems: { gem: Cap2RecipeGem; source: Source }[] = [];
   readonly installs: { value: string; source: Source }[] = [];
   readonly imports: string[] = [];
   readonly asked: AskedVariable[] = [];
@@ -161,6 +167,7 @@ export class Session {
     const frameCopy = (f: Frame): Frame => ({ ...f, locals: new Map(f.locals) });
     for (const d of from.loadDefaults) this.loadDefaults.push({ body: d.body, frame: frameCopy(d.frame) });
     this.manualLinks.push(...from.manualLinks);
+    this.recipeGems.push(...from.recipeGems);
     this.capAborts.push(...from.capAborts);
     for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
     for (const p of from.loaded) this.loaded.add(p);
@@ -708,7 +715,13 @@ export class Session {
       for (const c of erbCalls)
         this.opts.warn(c.source.file, c.source.line, `mina.erb-not-followed: task ${name} renders ${c.template} with Mina's erb() helper, but where the rendering is written is not known statically (only \`echo '#{erb(...)}' > <path>\` and a local written that way are followed): the settings it rendered on the servers are not read`);
     this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}) });
-    if (body) for (const l of manualLinksIn(f.parsed.textOf(body))) this.manualLinks.push({ ...l, source });
+    if (body)
+      for (const l of manualLinksIn(f.parsed.textOf(body), f.parsed.sourceOf(body).line, this.opts.repo)) {
+        const at = f.sourceOverride ? source : { file: source.file, line: l.line };
+        this.manualLinks.push({ path: l.path, kind: l.kind, source: at });
+        if (l.intoExisting !== undefined && !f.sourceOverride)
+          this.opts.warn(at.file, at.line, `capistrano.link-into-dir: the link target ${l.intoExisting || "(the release itself)"} is a directory the checkout holds, so ln put the link inside it, at ${l.path} (ln's rule for an existing directory; nothing removes it first), and ${l.intoExisting || "the release"} itself stayed the repo's`);
+      }
   }
 
   private execHook(node: any, f: Frame, kindName: "before" | "after"): void {
@@ -754,6 +767,15 @@ export class Session {
     }
     const pluginFile = isCapfileName(f.parsed.file) || (this.opts.major === 2 && (f.parsed.file === "config/deploy.rb" || f.parsed.file === this.stageFile));
     if (pluginFile && !found && (how === "require" || (how === "load" && this.opts.major === 2))) this.requires.push({ value: target, source: this.src(f, node) });
+    // A Capistrano 2 recipe gem whose defaults are known: run them here, labelled as the gem's.
+    const gem = this.opts.major === 2 && !found && how === "require" ? cap2RecipeGem(target) : undefined;
+    if (gem && !f.sourceOverride) {
+      const at = this.src(f, node);
+      this.opts.labelDefaults?.(at, gem.gem);
+      this.recipeGems.push({ gem, source: at });
+      this.runSnippet(parseRuby(`(${gem.gem})`, gem.defaults), at);
+      this.warnAt(f, node, `capistrano.recipe-gem: ${gem.gem} sets deploy values from its own files, not in the repo: its defaults are read as ${gem.gem}'s (from its ${gem.from})${gem.linkedList ? `, and the paths of :${gem.linkedList} as linked from shared/` : ""}; not read: ${gem.notRead}`);
+    }
     if (how === "import") {
       if (found) this.imports.push(found);
       else this.warnAt(f, node, `import of ${target}: no such file in the repo`);
@@ -1054,7 +1076,6 @@ function holdsCallable(v: RValue): boolean {
   return false;
 }
 
-/** Links a task makes by hand from shared/ into the release; the path is the one the app sees. */
 /** Receiver-less calls with arguments that the session or plain Ruby gives a meaning to. */
 const KNOWN_CALLS = new Set([...NO_OPS, ...PATH_HELPERS, ...DSL_METHODS, "_cset", "set_if_empty", "set_default", "append", "remove", "ask", "lock", "require", "require_relative", "import", "install_plugin", "delete", "lambda", "proc", "raise", "fail", "format", "sprintf", "Integer", "Float", "String", "Array", "Hash", "sleep", "system", "exit", "loop", "catch", "throw", "primary", "roles", "release_roles", "execute", "test", "capture", "within", "with", "as", "upload!", "download!"]);
 
@@ -1075,18 +1096,6 @@ function unknownCallIn(node: any): any | null {
   };
   walk(node, 0);
   return found;
-}
-
-function manualLinksIn(text: string): { path: string; kind: "file" | "dir" }[] {
-  const re = /ln\s+-[a-zA-Z]*s[a-zA-Z]*\s+#\{shared_path\}\/([^\s"';&]+)\s+#\{(?:release_path|latest_release|current_release|current_path)\}\/([^\s"';&]+)/g;
-  const out: { path: string; kind: "file" | "dir" }[] = [];
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    const path = m[2].replace(/\/+$/, "");
-    const base = path.split("/").pop() ?? path;
-    out.push({ path, kind: m[2].endsWith("/") || !base.includes(".") ? "dir" : "file" });
-  }
-  return out;
 }
 
 // --- helpers ----------------------------------------------------------------------------------------

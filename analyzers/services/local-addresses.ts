@@ -122,7 +122,7 @@ function stageEnvs(stages: Stage[]): StageEnv[] {
   return stages.length ? stages.map((s) => ({ stage: s.name, env: railsEnvOf(s) })) : [{ stage: "production", env: "production" }];
 }
 
-export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: GlobalFacts | null, railsVersion?: string | null): LocalAddress[] {
+export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: GlobalFacts | null, railsVersion?: string | null, databaseFromServers = false): LocalAddress[] {
   const envs = stageEnvs(stages);
   // The files are read again here: their problems were said once, by the analyzers that own them.
   const quiet: AnalyzerContext = { ...ctx, problem: () => {} };
@@ -147,7 +147,8 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
     for (const a of rubyAddresses(parsed, applies)) add(a.kind === "smtp" ? mail.onlySmtp(a, envs) : a);
   }
   const db = "config/database.yml";
-  if (ctx.repo.paths.includes(db)) for (const a of databaseAddresses(quiet, db, envs)) add(a);
+  // A database.yml linked from shared/ is not what the servers connected with (rails/database-linked.ts says so).
+  if (ctx.repo.paths.includes(db) && !databaseFromServers) for (const a of databaseAddresses(quiet, db, envs)) add(a);
   if (ctx.repo.paths.includes("config/cable.yml")) for (const a of cableAddresses(quiet, "config/cable.yml", envs)) add(a);
   // config/settings/<env>.yml beside config/settings.yml (the config gem): read for that env only.
   for (const file of ctx.repo.paths) {

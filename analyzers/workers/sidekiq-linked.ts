@@ -28,7 +28,7 @@ export function sidekiqLinkedConfig(ctx: AnalyzerContext, cap: CapistranoFacts |
 }
 
 /** The lines of the deploy's tasks that upload to `<somewhere>/<file>`, with the local file as written. */
-function uploadLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, file: string): { source: Source; from: string | null }[] {
+export function uploadLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, file: string): { source: Source; from: string | null }[] {
   const out: { source: Source; from: string | null }[] = [];
   const to = (dest: string) => dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`);
   for (const t of cap?.tasks ?? []) {

@@ -105,7 +105,7 @@ export function emitKustomize(model: AppModel, answers: Answers): EmitResult {
     files.push(...keptEnvFiles(sp.stage.name, envFiles(sp.stage.name, env), backend));
   }
   for (const d of serverDotenvFiles(model))
-    out.notes.push({ message: `${d.file} lived only on the servers (linked_files) and dotenv loads its variables when the app boots: copy them from each stage's servers into that stage's k8s/overlays/<stage>/secrets.env (non-secret ones may go to config.env); the image does not carry the file`, source: d.source });
+    out.notes.push({ message: `${d.file} ${d.inRepo ? "is linked from shared/ (the servers' copy, not the repo's, was read)" : "lived only on the servers (linked from shared/)"} and ${d.loader} loads its ${d.loader === "Figaro" ? "keys into ENV" : "variables"} when the app boots: copy them from each stage's servers into that stage's k8s/overlays/<stage>/secrets.env (non-secret ones may go to config.env); ${d.inRepo ? "the image carries the repo's copy, not the servers'" : "the image does not carry the file"}`, source: d.source });
   for (const d of dataDirs(model))
     out.notes.push({ message: `linked dir ${d.path} held data on the servers; in the pod it is an emptyDir (lost on restart): move it to object storage or a PersistentVolumeClaim`, source: d.source });
   if (!model.stages.length) out.notes.push({ message: "no Capistrano stage found: one overlay named production was emitted", source: model.name.source });

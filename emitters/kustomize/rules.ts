@@ -1067,7 +1067,8 @@ export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
   const out: ServerOnlyFile[] = [];
   const linked = (p: string) => model.linked.find((l) => l.kind === "file" && l.path === p);
   const db = linked("config/database.yml");
-  const committedDb = model.rails.database && model.rails.database.file === "config/database.yml";
+  // A committed database.yml that is also linked from shared/ is not what the servers ran (serversCopy).
+  const committedDb = model.rails.database && model.rails.database.file === "config/database.yml" && !model.rails.database.serversCopy;
   if (db && !committedDb) out.push({ file: "config/database.yml", env: "DATABASE_URL", source: db.source });
   const key = linked("config/master.key");
   if (key) out.push({ file: "config/master.key", env: "RAILS_MASTER_KEY", source: key.source });
@@ -1095,10 +1096,20 @@ export function serverOnlyFilesOf(model: ModelLike, railsEnv: string): ServerOnl
   return all.filter((f) => !(ownKey && f.file === "config/master.key"));
 }
 
-/** Linked dotenv files (`.env`, `.env.production`): variables the app loaded from the servers' disk. */
-export function serverDotenvFiles(model: ModelLike): { file: string; source: Source }[] {
-  return model.linked.filter((l) => l.kind === "file" && DOTENV_FILE.test(l.path)).map((l) => ({ file: l.path, source: l.source }));
+/**
+ * Linked files whose keys the app loaded into ENV from the servers' disk: dotenv files (`.env`,
+ * `.env.production`), and Figaro's config/application.yml when figaro is locked (Figaro copies its
+ * keys into ENV as the app boots, as dotenv does).
+ */
+export function serverDotenvFiles(model: ModelLike): { file: string; source: Source; loader: "dotenv" | "Figaro"; inRepo: boolean }[] {
+  const figaro = Boolean(model.rails.gems["figaro"]);
+  return model.linked
+    .filter((l) => l.kind === "file" && (DOTENV_FILE.test(l.path) || (figaro && l.path === FIGARO_FILE)))
+    .map((l) => ({ file: l.path, source: l.source, loader: DOTENV_FILE.test(l.path) ? ("dotenv" as const) : ("Figaro" as const), inRepo: !l.serverOnly }));
 }
+
+/** Where Figaro reads its keys (Figaro::Application#default_path, under Rails). */
+export const FIGARO_FILE = "config/application.yml";
 
 // ------------------------------------------------------------------------------------------------
 // nginx → the edge
