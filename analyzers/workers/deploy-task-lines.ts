@@ -82,7 +82,7 @@ const STOP = /(^|[^\w-])(kill|pkill|killall)(\s|$|["',])|:kill\b/;
 
 /** A repo path a line names as the program it runs: `script/x`, `./bin/x`, `#{current_path}/script/x`, `File.join(current_path, "script", "x")`. */
 function repoScriptOf(ctx: AnalyzerContext, text: string): string | null {
-  const joined = /File\.join\(\s*(?:current_path|release_path)\s*,\s*((?:["'][\w.-]+["']\s*,?\s*)+)\)/.exec(text);
+  const joined = /File\.join\(\s*(?:current_path|release_path)\s*,\s*((?:["'][\w.-]+["']\s*(?:,\s*)?)+)\)/.exec(text);
   if (joined) {
     const p = [...joined[1]!.matchAll(/["']([\w.-]+)["']/g)].map((m) => m[1]).join("/");
     if (hasPath(ctx.repo, p)) return p;
@@ -97,11 +97,28 @@ function repoScriptOf(ctx: AnalyzerContext, text: string): string | null {
  * "start_resque.sh")`, `#{shared_path}/script/x`): the file is in the servers' shared directory.
  */
 export function sharedScriptOf(text: string): string | null {
-  const joined = /File\.join\(\s*shared_path\s*,\s*((?:["'][\w.-]+["']\s*,?\s*)+)\)/.exec(text);
+  const joined = /File\.join\(\s*shared_path\s*,\s*((?:["'][\w.-]+["']\s*(?:,\s*)?)+)\)/.exec(text);
   if (joined) return [...joined[1]!.matchAll(/["']([\w.-]+)["']/g)].map((m) => m[1]).join("/");
   const interp = /#\{\s*shared_path\s*\}\/([\w./-]+)/.exec(text);
   return interp ? interp[1]! : null;
 }
+
+/**
+ * A line that runs a command whose words say it starts something named for the backend
+ * (`execute "/bin/bash", "…/start_resque.sh"`): the start word is looked for in the command, not in
+ * Capistrano's own `run`/`execute` method, and a command that only removes, reads or lists a file
+ * named for the backend (`run "rm -f …/resque_stale.pid"`) starts nothing.
+ */
+function startsByName(text: string): boolean {
+  const m = /^\s*(?:execute|run|sudo|system)\b\s*\(?\s*|`/.exec(text);
+  if (!m) return false;
+  const command = text.slice(m.index + m[0].length);
+  if (NOT_A_START.test(command)) return false;
+  return START_WORD.test(command.replace(/[_.]/g, " "));
+}
+
+/** Commands that touch a file or read a log named for the backend without starting anything. */
+const NOT_A_START = /^["'%:(\[{]*\s*(?:sudo\s+)?(?:rm|tail|cat|less|grep|ls|echo|test|mkdir|chmod|chown|ln|cp|mv|touch|find|head|du)\b/;
 
 export interface BackendStart extends TaskLine {
   /** The server-only script it runs (a path under shared/), when it runs one. */
@@ -111,7 +128,7 @@ export interface BackendStart extends TaskLine {
 /** Lines of hooked deploy tasks that start the backend: they run its command, or a start script named for it. */
 export function deployStartsOf(ctx: AnalyzerContext, cap: CapistranoFacts | null, b: JobBackend): BackendStart[] {
   return hookedTaskLines(ctx, cap)
-    .filter((l) => !STOP.test(l.text) && (b.command.test(l.text) || (namesBackend(b, l.text) && START_WORD.test(l.text.replace(/[_.]/g, " ")) && /\b(execute|run|sudo|system)\b|`/.test(l.text))))
+    .filter((l) => !STOP.test(l.text) && (b.command.test(l.text) || (namesBackend(b, l.text) && startsByName(l.text))))
     .map((l) => ({ ...l, shared: sharedScriptOf(l.text) }));
 }
 

@@ -12,6 +12,7 @@
 import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } from "../../src/model.js";
 import { taskLinePlacement } from "../capistrano/task-roles.js";
 import { methodStarts, type OnRoles } from "./deploy-methods.js";
+import { hookedTaskLines } from "./deploy-task-lines.js";
 import { startedUnits } from "../../src/service-managers.js";
 
 const START = /^sidekiq:(start|restart)$/;
@@ -21,17 +22,19 @@ const SIDEKIQ_UNIT = /(^|[-_.])sidekiq([-_.@]|$)/;
 const STARTS_SIDEKIQ = /\b(service|systemctl|initctl|start|restart|monit|god)\b[^\n]*\bsidekiq|(^|[\s"'/])sidekiq(\s|$|["'])(?!ctl)/;
 /** Sidekiq's upstart "manage-many" job (Sidekiq's examples/upstart): one entry per line of /etc/sidekiq.conf, `<app path>,<count>`. */
 const MANAGE_MANY = /^sidekiq-manager$/;
+/** Capistrano 2's `:once => true` option (configuration/actions/invocation.rb: the command runs on the first server only). */
+const ONCE = /(?::once\s*=>\s*true|\bonce:\s*true)\b/;
 
 /** Per stage, where the repo's own start of Sidekiq ran it; null when there is none the analysis can place. */
 export function sidekiqOwnTaskStarted(ctx: AnalyzerContext, cap: CapistranoFacts | null, stages: Stage[]): Record<string, SidekiqStarted> | null {
   if (!cap || cap.tool) return null;
-  return cap.major === 2 ? cap2Task(ctx, cap, stages) : unitRestart(ctx, stages);
+  return cap.major === 2 ? cap2Task(ctx, cap, stages) : unitRestart(ctx, cap, stages);
 }
 
 function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): Record<string, SidekiqStarted> | null {
   const hooked = cap.hooks.filter((h) => START.test(h.task.replace(/^:/, "")) && /^deploy:/.test(h.target.replace(/^:/, "")));
   if (!hooked.length) return null;
-  let found: { roles: string[] | null; name: string; source: Source; start: { text: string; source: Source } | null } | null = null;
+  let found: { roles: string[] | null; name: string; source: Source; start: { text: string; source: Source } | null; once: boolean } | null = null;
   // The hooked task first: tasks made in a loop share one line (`[:start, :restart].each { |n| task(n) {…} }`).
   const isHooked = (name: string) => hooked.some((h) => h.task.replace(/^:/, "") === name);
   const candidates = cap.tasks.filter((t) => START.test(t.name)).sort((a, b) => Number(isHooked(b.name)) - Number(isHooked(a.name)));
@@ -44,7 +47,9 @@ function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): 
     const start = bodyStart(lines, t.source);
     // A task with no roles of its own places Sidekiq on every server only when it visibly starts it.
     if ("all" in place && !start) continue;
-    found = { roles: "roles" in place ? place.roles : null, name: t.name, source: t.source, start };
+    // `:once => true` (on the task or on the run line): Capistrano 2 runs the command on the first server only.
+    const once = ONCE.test(lines[t.source.line - 1] ?? "") || (start !== null && ONCE.test(start.text));
+    found = { roles: "roles" in place ? place.roles : null, name: t.name, source: t.source, start, once };
     break;
   }
   if (!found) return null;
@@ -54,7 +59,7 @@ function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): 
     const many = manageMany(found.start.text);
     ctx.problem({
       ...found.start.source,
-      message: `Sidekiq: the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) names no roles, so Capistrano 2 runs it on every server of the stage: \`${found.start.text.trim().slice(0, 120)}\`${many ? `; ${many} is Sidekiq's upstart manage-many job (Sidekiq's examples/upstart), which starts the processes each line of the server's /etc/sidekiq.conf lists (\`<app path>,<count>\`): how many ran per server is on the servers, one is carried` : unit ? `; the service ${unit}'s own file is on the servers, not in the repo: what it ran (its -C, -q, -c) is not known` : ""}; the worker runs Sidekiq's command with the repo's config: read it on a server and set the worker's command and replicas`,
+      message: `Sidekiq: the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) names no roles, so Capistrano 2 runs it on ${found.once ? "the first server of the stage (:once)" : "every server of the stage"}: \`${found.start.text.trim().slice(0, 120)}\`${many ? `; ${many} is Sidekiq's upstart manage-many job (Sidekiq's examples/upstart), which starts the processes each line of the server's /etc/sidekiq.conf lists (\`<app path>,<count>\`): how many ran per server is on the servers, one is carried` : unit ? `; the service ${unit}'s own file is on the servers, not in the repo: what it ran (its -C, -q, -c) is not known` : ""}; the worker runs Sidekiq's command with the repo's config: read it on a server and set the worker's command and replicas`,
       severity: "warning",
     });
   }
@@ -62,8 +67,9 @@ function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): 
   for (const s of stages) {
     if (!s.servers.length) continue;
     const roles = found.roles ?? [...new Set(s.servers.flatMap((sv) => sv.roles))];
-    const servers = found.roles ? s.servers.filter((sv) => sv.roles.some((r) => found!.roles!.includes(r))).length : s.servers.length;
-    const where = found.roles ? `runs on roles ${found.roles.map((r) => `:${r}`).join(", ")}` : "names no roles, so it runs on every server of the stage";
+    const holders = found.roles ? s.servers.filter((sv) => sv.roles.some((r) => found!.roles!.includes(r))).length : s.servers.length;
+    const servers = found.once ? Math.min(1, holders) : holders;
+    const where = `${found.roles ? `runs on roles ${found.roles.map((r) => `:${r}`).join(", ")}` : "names no roles, so it runs on every server of the stage"}${found.once ? ", and with :once only on the first of them" : ""}`;
     const why = `the deploy's own task ${found.name} (${found.source.file}:${found.source.line}) ${where}, ${hook.kind} ${hook.target} (${hook.source.file}:${hook.source.line})${found.start ? `, and starts it with \`${found.start.text.trim().slice(0, 100)}\` (${found.start.source.file}:${found.start.source.line})` : ""}: ${servers} server(s) of stage ${s.name}, one process each`;
     out[s.name] = { processes: servers, servers, roles, why: servers === 0 ? `none: ${why}` : why, source: found.start?.source ?? found.source };
   }
@@ -95,12 +101,15 @@ function serviceFileOf(ctx: AnalyzerContext, unit: string): string | null {
   return ctx.repo.paths.find((p) => [`${unit}.service`, `${unit}.conf`].includes(base(p)) || new RegExp(`(^|/)(init\\.d|upstart|systemd)/${unit.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`).test(p)) ?? null;
 }
 
-function unitRestart(ctx: AnalyzerContext, stages: Stage[]): Record<string, SidekiqStarted> | null {
+function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): Record<string, SidekiqStarted> | null {
   const m = methodStarts(ctx);
-  const restarts: { unit: string; on: OnRoles | null; source: Source }[] = [];
+  // A task no hook runs (a hand-run `ops:kick_sidekiq`) is no part of the deploy: its restart places nothing.
+  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+  const all: { unit: string; on: OnRoles | null; source: Source }[] = [];
   for (const x of [...m.starts, ...m.direct])
     for (const u of startedUnits(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).map((u) => u.replace(/\.(service|socket|target|timer)$/, "")))
-      if (SIDEKIQ_UNIT.test(u)) restarts.push({ unit: u, on: x.on, source: x.source });
+      if (SIDEKIQ_UNIT.test(u)) all.push({ unit: u, on: x.on, source: x.source });
+  const restarts = all.filter((r) => hooked.has(`${r.source.file}:${r.source.line}`));
   if (!restarts.length) return null;
   const key = (o: OnRoles) => JSON.stringify([o.roles, o.primary]);
   const on = restarts[0]!.on;
