@@ -91,6 +91,39 @@ export function sidekiqStarted(ctx: AnalyzerContext, stage: Stage, version: Fact
   return { processes, servers: servers.length, roles: roles as string[], why: processes === 0 ? `none: ${why}` : why, source: rf?.source ?? pf?.source ?? version?.source ?? null };
 }
 
+/**
+ * 0.5.3 to 1.x, the count of each server's processes that sidekiq_options_per_process is indexed by:
+ * a server's pid files are, for each of its roles of sidekiq_roles in that order, `<role>_processes`
+ * (else sidekiq_processes) files numbered from 0 (v1.0.3 lib/capistrano/tasks/sidekiq.rake:209-216),
+ * and the start walks that list with its index (176-183) and appends entry idx (239-253). A server with
+ * one of the roles runs `<role>_processes` processes, process i with entry i: that count, when every
+ * Sidekiq server of the stage has one role and the same count. `mixed`: a server with two of the roles
+ * (its second role reuses the first one's pid files, and the start skips a pid file whose process
+ * already runs, so which entries ran there depends on timing), or servers whose counts differ.
+ * null: another version, no `<role>_processes` for the roles, or no server of them.
+ */
+export function perRoleProcesses(stage: Stage, version: Fact<string> | null): { value: RValue; variable: string; source: Fact<RValue>["source"] } | { mixed: string; source: Fact<RValue>["source"] } | null {
+  const v = parts(version?.value) ?? [1, 0, 3];
+  if (before(v, [0, 5, 3]) || !before(v, [2, 0, 0])) return null;
+  const rv = stage.variables[before(v, [1, 0, 0]) ? "sidekiq_role" : "sidekiq_roles"]?.value ?? { sym: "app" };
+  const roles = (Array.isArray(rv) ? rv : [rv]).map(name);
+  if (roles.some((r) => r === null)) return null;
+  const own = (roles as string[]).filter((r) => stage.variables[`${r}_processes`]);
+  if (!own.length) return null;
+  const first = stage.variables[`${own[0]}_processes`]!.source;
+  let seen: { value: RValue; variable: string; source: Fact<RValue>["source"] } | null = null;
+  for (const sv of stage.servers) {
+    const mine = (roles as string[]).filter((r) => sv.roles.includes(r));
+    if (!mine.length) continue;
+    if (mine.length > 1) return { mixed: `server ${sv.host} has the roles ${mine.join(", ")}, whose pid files overlap: which entries its processes got depends on which ran first`, source: first };
+    const f = stage.variables[`${mine[0]}_processes`] ?? stage.variables["sidekiq_processes"];
+    const here = { value: f?.value ?? 1, variable: stage.variables[`${mine[0]}_processes`] ? `${mine[0]}_processes` : "sidekiq_processes", source: f?.source ?? first };
+    if (seen && JSON.stringify(seen.value) !== JSON.stringify(here.value)) return { mixed: `its servers run different counts (${seen.variable} ${JSON.stringify(seen.value)}, ${here.variable} ${JSON.stringify(here.value)})`, source: first };
+    seen ??= here;
+  }
+  return seen ?? { mixed: "the stage lists no server with those roles", source: first };
+}
+
 function implausible(ctx: AnalyzerContext, stage: Stage, variable: string, n: number, source: { file: string; line: number }): null {
   ctx.problem({ ...source, message: `capistrano-sidekiq.process-count-implausible: ${variable} of stage ${stage.name} is ${n}, above the ${MAX_PROCESS_COUNT} processes the analysis takes from a repo: the replicas are asked instead`, severity: "warning" });
   return null;
