@@ -1,7 +1,7 @@
 // Sidekiq: config/sidekiq.yml as Sidekiq reads it (ERB, then YAML; keys symbolized, so `:concurrency:`
 // and `concurrency:` are the same; the section named after the Rails env merged over the top level),
 // and the evidence that the app runs it at all. Null when nothing says the app uses sidekiq.
-import type { AnalyzerContext, LinkedPath, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage, SidekiqStarted } from "../src/model.js";
+import type { AnalyzerContext, LinkedPath, SidekiqFacts, CapistranoFacts, ProcfileEntry, RailsFacts, Fact, RValue, Source, Stage, SidekiqStarted, SidekiqUnit } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { hasPath } from "../src/model.js";
@@ -18,6 +18,8 @@ import type { SidekiqStagePlugin } from "../src/model.js";
 import { lockedBy, lockedForApp } from "./workers/locked-for-app.js";
 import { backendOfCommand } from "./workers/backends.js";
 import { sidekiqLinkedConfig } from "./workers/sidekiq-linked.js";
+import { readUnitConfigs, sidekiqUnits } from "./workers/sidekiq-config-files.js";
+import { isV3 } from "./workers/sidekiq-v3-unread.js";
 
 /** Where Sidekiq (and capistrano-sidekiq's default `sidekiq_config`) looks. */
 const SIDEKIQ_FILES = ["config/sidekiq.yml", "config/sidekiq.yml.erb", "config/sidekiq.yaml"];
@@ -121,11 +123,24 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
     const plugin = sidekiqPluginStages(ctx, stages.filter(loadedIn), evidence, (f) => readSidekiqConfig(ctx, f), { version: rails.gems["capistrano-sidekiq"] ?? null, monit });
     if (Object.keys(plugin).length) facts.plugin = plugin;
     const started: Record<string, SidekiqStarted> = {};
+    const version = rails.gems["capistrano-sidekiq"] ?? null;
+    const units: Record<string, SidekiqUnit[]> = {};
     for (const s of stages.filter(loadedIn)) {
-      const n = s.servers.length ? sidekiqStarted(ctx, s, rails.gems["capistrano-sidekiq"] ?? null) : null;
+      // 3.x: one unit per sidekiq_config_files entry, each its own Sidekiq (sidekiq-config-files.ts).
+      const u = isV3(version?.value) ? sidekiqUnits(ctx, s) : undefined;
+      if (u) units[s.name] = u.units;
+      const n = s.servers.length ? sidekiqStarted(ctx, s, version, u) : null;
       if (n) started[s.name] = n;
     }
     if (Object.keys(started).length) facts.started = started;
+    if (Object.keys(units).length) {
+      facts.units = units;
+      const files = readUnitConfigs(ctx, units, (f) => {
+        sidekiqDaemonSettings(ctx, f, gem ?? null);
+        return readSidekiqConfig(ctx, f);
+      });
+      if (files) facts.configFiles = files;
+    }
   }
   mbSidekiq(ctx, cap, stages, facts);
   sidekiqLinkedConfig(ctx, cap, linked, facts);

@@ -4,7 +4,7 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import { capAbortShort } from "./kustomize/left-out.js";
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
-import { isExampleFile } from "../src/model.js";
+import { isExampleFile, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
@@ -181,8 +181,8 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
                 : `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
               : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
       p(
-        `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? `\`sidekiq\` with its config${sidekiqOptionsText(w)}` : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
-          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${processPerPodRule(w.backend) ? `; ${text(processPerPodRule(w.backend)!)}` : ""}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
+        `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? `\`sidekiq\` with ${sidekiqConfigText(model, w)}${sidekiqOptionsText(w)}` : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
+          `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${unitServersText(model, w)}${processPerPodRule(w.backend) ? `; ${text(processPerPodRule(w.backend)!)}` : ""}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,
       );
     }
     for (const line of unusedSidekiqOptions(model)) p(line);
@@ -412,6 +412,26 @@ function perStageText(w: WorkerFacts): string {
   if (w.commandFrom === "sidekiq")
     return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's Sidekiq servers: the roles of sidekiq_roles, without it its worker/sidekiq servers, else its app servers)`;
   return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's servers with the ${w.roles.map(code).join("/")} role; a stage not listed runs none)`;
+}
+
+/** The config a Sidekiq Deployment runs; for a 3.x unit, its sidekiq_config_files entry and the unit it replaces. */
+function sidekiqConfigText(model: AppModel, w: WorkerFacts): string {
+  const u = w.sidekiqConfig;
+  if (!u) return "its config";
+  const file = u.entry === SIDEKIQ_PLAIN_ENTRY ? model.sidekiq?.file : u.file;
+  const suffix = u.entry === SIDEKIQ_PLAIN_ENTRY ? "" : `.${u.entry.split(".").slice(0, -1).join(".")}`;
+  return `${file ? code(file) : "Sidekiq's defaults (no config file)"}, as capistrano-sidekiq 3.x's unit ${code(`<sidekiq_service_unit_name>${suffix}`)} for sidekiq_config_files entry ${code(u.entry)} ran it`;
+}
+
+/** A 3.x unit's Deployment: the servers that ran the unit on each stage, each one pod. */
+function unitServersText(model: AppModel, w: WorkerFacts): string {
+  const u = w.sidekiqConfig;
+  if (!u) return "";
+  const per = Object.entries(model.sidekiq?.units ?? {}).map(([stage, list]) => {
+    const x = list.find((y) => y.entry === u.entry);
+    return `${text(stage)} ${x ? (x.servers === null ? "no servers listed (one pod)" : x.servers) : 0}`;
+  });
+  return per.length ? `; servers running the unit: ${per.join(", ")} (replicas = those servers, one process each)` : "";
 }
 
 /** A Deployment of a Sidekiq split by capistrano-sidekiq's sidekiq_options_per_process: the words its processes got. */

@@ -946,6 +946,13 @@ export interface SidekiqFacts {
    * copy's. `linked` is the linked_files entry, `uploads` the deploy lines that upload the servers' copy.
    */
   repoCopy?: { linked: Source; uploads: Source[] };
+  /**
+   * capistrano-sidekiq 3.x: per stage name, its systemd units, one per sidekiq_config_files entry
+   * (analyzers/workers/sidekiq-config-files.ts). Absent before 3.x.
+   */
+  units?: Record<string, SidekiqUnit[]>;
+  /** The files those units pass with `--config config/<entry>`, by entry: the repo path and its settings (null when the repo has no such file). */
+  configFiles?: Record<string, { file: string; facts: SidekiqConfigFacts | null }>;
 }
 
 /** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */
@@ -954,6 +961,21 @@ export interface SidekiqStarted {
   servers: number;
   roles: string[];
   why: string;
+  source: Source | null;
+}
+
+/** The sidekiq_config_files entry whose unit passes no `--config` (Sidekiq finds config/sidekiq.yml itself). */
+export const SIDEKIQ_PLAIN_ENTRY = "sidekiq.yml";
+
+/** One systemd unit capistrano-sidekiq 3.x installs on a stage's servers for a sidekiq_config_files entry. */
+export interface SidekiqUnit {
+  /** The entry (`sidekiq.yml`, `mailers.yml`): the unit runs `sidekiq -e <sidekiq_env>`, plus `--config config/<entry>` unless it is `sidekiq.yml`. */
+  entry: string;
+  /** The unit's name after `<sidekiq_service_unit_name>`: "" for sidekiq.yml, else `.<entry without its extension>`. */
+  suffix: string;
+  /** Servers of the stage's sidekiq_roles that run it; null where the stage lists no servers (the stage's own list then says it ran). */
+  servers: number | null;
+  /** Where the entry is listed (a server line, or the stage's sidekiq_config_files); null: the gem's default ['sidekiq.yml']. */
   source: Source | null;
 }
 
@@ -1060,6 +1082,12 @@ export interface WorkerFacts {
    * one Sidekiq worker that runs each stage's command as a whole.
    */
   sidekiqOptions?: SidekiqOptionWords;
+  /**
+   * A Sidekiq worker split by capistrano-sidekiq 3.x's sidekiq_config_files: the entry whose unit it
+   * runs, and the repo file Sidekiq read for it (null: not in the repo). Replicas are the servers
+   * running that unit on each stage (SidekiqFacts units).
+   */
+  sidekiqConfig?: { entry: string; file: string | null };
   /** Processes per server the service file starts (a god file's `N.times { God.watch … }`), on every stage. */
   processesPerServer?: { value: number; why: string; source: Source };
   /** The deploy starts it on `primary(:role)`: the role's first server only, whatever the server count. */

@@ -2,7 +2,7 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
-import { WHENEVER_DEFAULT_FILE, cronRolesOf, railsEnvOf } from "./model.js";
+import { WHENEVER_DEFAULT_FILE, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
@@ -195,6 +195,23 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   } else lines.push("  (no sidekiq)");
   for (const w of m.workers ?? []) {
     if (w.commandFrom === "sidekiq" && w.carried) {
+      // A 3.x Sidekiq split by sidekiq_config_files: each unit's Deployment, its file's settings and its servers per stage.
+      if (w.sidekiqConfig) {
+        const u = w.sidekiqConfig;
+        const servers = Object.entries(m.sidekiq?.units ?? {}).map(([st, list]) => `${st} ${list.find((x) => x.entry === u.entry)?.servers ?? 0}`);
+        lines.push(
+          `  Sidekiq worker ${w.name}: capistrano-sidekiq 3.x unit for sidekiq_config_files entry ${u.entry}: ${w.carried ? `sidekiq ${u.entry === SIDEKIQ_PLAIN_ENTRY ? (m.sidekiq?.file ?? "with Sidekiq's defaults") : `-C ${u.file}`}` : `not carried, ${w.why}`}; servers per stage: ${servers.join(", ")}  ${at(w.commandSource ?? w.evidence.at(-1)?.source)}`.trimEnd(),
+        );
+        const f = u.entry === SIDEKIQ_PLAIN_ENTRY ? null : m.sidekiq?.configFiles?.[u.entry]?.facts;
+        if (f) {
+          fact("  sidekiq concurrency", f.concurrency);
+          fact("  sidekiq timeout", f.timeout);
+          for (const [env, over] of Object.entries(f.envOverrides ?? {}))
+            lines.push(`    sidekiq in ${env}: ${Object.entries(over).map(([k, v]) => `${k} ${formatValue(v)}`).join(", ")}  ${u.file ?? ""}`.trimEnd());
+          for (const q of f.queues) fact("  queue", q);
+        }
+        continue;
+      }
       // A Sidekiq split by sidekiq_options_per_process: each Deployment, its words and its processes per stage.
       if (w.sidekiqOptions)
         lines.push(

@@ -9,7 +9,7 @@
 import type { AnalyzerContext, CapistranoFacts, LinkedPath, SidekiqFacts, Source } from "../../src/model.js";
 
 export function sidekiqLinkedConfig(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], facts: SidekiqFacts): void {
-  const files = [...new Set([facts.file, ...Object.values(facts.plugin ?? {}).map((p) => p.config?.value)].filter((f): f is string => !!f))];
+  const files = [...new Set([facts.file, ...Object.values(facts.plugin ?? {}).map((p) => p.config?.value), ...Object.values(facts.configFiles ?? {}).map((c) => (c.facts ? c.file : null))].filter((f): f is string => !!f))];
   for (const file of files) {
     const l = linked.find((x) => x.kind === "file" && x.path === file && !x.serverOnly);
     if (!l) continue;

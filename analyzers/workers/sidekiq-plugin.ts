@@ -10,6 +10,7 @@
 import { queuesFromArgs } from "./backends.js";
 import { sidekiqFlagTimeout } from "./timeouts.js";
 import { isV3, warnV3Unread } from "./sidekiq-v3-unread.js";
+import { perRoleProcesses } from "./sidekiq-started.js";
 import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type SidekiqFacts, type SidekiqOptionWords, type SidekiqStagePlugin, type Stage } from "../../src/model.js";
 
 const scalar = (v: RValue | undefined): string | null =>
@@ -79,13 +80,14 @@ export function sidekiqPluginStages(
       if (env && env !== railsEnvOf(s)) p.env = { value: env, source: e.source };
       else if (!env) ctx.problem({ ...e.source, message: `capistrano-sidekiq: sidekiq_env of stage ${s.name} is not a name the analysis can read; Sidekiq runs in the stage's Rails env`, severity: "warning" });
     }
-    // 0.5–1.x count a server's processes per role: `<role>_processes` over sidekiq_processes.
-    if (startLine === true) {
-      const r = s.variables["sidekiq_roles"]?.value ?? s.variables["sidekiq_role"]?.value ?? { sym: "app" };
-      for (const role of (Array.isArray(r) ? r : [r]).map(scalar))
-        if (role && role !== "sidekiq" && s.variables[`${role}_processes`])
-          ctx.problem({ ...s.variables[`${role}_processes`]!.source, message: `capistrano-sidekiq: ${role}_processes of stage ${s.name} is the count it starts on servers with the ${role} role, over sidekiq_processes; the analysis counts sidekiq_processes for the replicas and the per-process options: check them`, severity: "warning" });
-    }
+    // 0.5.3–1.x count a server's processes per role: `<role>_processes` over sidekiq_processes, and
+    // index sidekiq_options_per_process by that count where each server has one of the roles
+    // (sidekiq-started.ts perRoleProcesses); where the count is not one per stage, a warning.
+    const perRole = startLine === true ? perRoleProcesses(s, gem.version) : null;
+    if (perRole && "mixed" in perRole && s.variables["sidekiq_options_per_process"])
+      ctx.problem({ ...perRole.source, message: `capistrano-sidekiq: stage ${s.name}'s processes per server are counted per role (<role>_processes over sidekiq_processes), and ${perRole.mixed}; the analysis indexes sidekiq_options_per_process by sidekiq_processes: check the per-process options`, severity: "warning" });
+    else if (perRole && !("mixed" in perRole) && perRole.variable !== "sidekiq_processes")
+      evidence.push({ value: `${s.name}: capistrano-sidekiq counts ${perRole.variable} ${JSON.stringify(perRole.value)} processes per server (its servers have that role), over sidekiq_processes`, source: perRole.source });
     // `sidekiq_options` follows the per-process words on every process's start line.
     const all = startLine === true ? s.variables["sidekiq_options"] : undefined;
     for (const name of ["sidekiq_options_per_process", "sidekiq_options"])
@@ -98,7 +100,7 @@ export function sidekiqPluginStages(
       else ctx.problem({ ...all.source, message: `capistrano-sidekiq: sidekiq_options of stage ${s.name} is not a string of plain flags and names the analysis can read; the worker runs without it`, severity: "warning" });
     }
     const per = startLine === true || startLine.monitOnly ? s.variables["sidekiq_options_per_process"] : undefined;
-    const o = per ? perProcessOptions(per.value, s.variables["sidekiq_processes"]?.value) : null;
+    const o = per ? perProcessOptions(per.value, perRole && !("mixed" in perRole) ? perRole.value : s.variables["sidekiq_processes"]?.value) : null;
     if (per && o && "unknown" in o) ctx.problem({ ...per.source, message: `capistrano-sidekiq: sidekiq_options_per_process of stage ${s.name} ${o.unknown}; the worker runs without those options`, severity: "warning" });
     const used = o && !("unknown" in o) ? o.used : common.length ? [[]] : null;
     if (used) {

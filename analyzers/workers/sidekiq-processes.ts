@@ -13,6 +13,7 @@ import { sidekiqFlagTimeout } from "./timeouts.js";
 import { dnsLabel } from "../../src/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { MAX_PROCESS_COUNT } from "../process-count.js";
+import { sidekiqConfigWorkers, splitByConfig } from "./sidekiq-config-files.js";
 
 type PerStage = NonNullable<WorkerFacts["perStage"]>;
 
@@ -30,6 +31,8 @@ const optionTimeout = (words: string[]): number | null => sidekiqFlagTimeout(wor
 const said = (words: string[]) => (words.length ? JSON.stringify(words.join(" ")) : "no per-process options");
 
 export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stage[]): WorkerFacts[] {
+  // capistrano-sidekiq 3.x with more than the plain unit: one worker per sidekiq_config_files entry.
+  if (splitByConfig(sk)) return sidekiqConfigWorkers(base, sk);
   if (!stages.some((s) => sk.plugin?.[s.name]?.perProcess)) return [unreadCounts(base, stages)];
   const groups = new Map<string, { set: SidekiqOptionWords; perStage: PerStage; source: Source | null }>();
   const add = (o: SidekiqOptionWords, stage: string, count: { processes: number; why: string; source: Source | null }) => {

@@ -76,6 +76,9 @@ export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec
 export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
   // Each stage's Sidekiq as capistrano-sidekiq ran it (its sidekiq_concurrency, sidekiq_config, sidekiq_env).
   const counts = model.stages.length ? model.stages.map((s) => sidekiqOfStage(model, s).concurrency) : [sidekiqConcurrency(model, "production")];
+  // capistrano-sidekiq 3.x's units of other sidekiq_config_files entries run their own files' concurrency.
+  for (const s of model.stages)
+    for (const u of model.sidekiq?.units?.[s.name] ?? []) if (u.servers !== 0 && model.sidekiq?.configFiles?.[u.entry]?.facts) counts.push(sidekiqOfStage(model, s, undefined, u).concurrency);
   return defaultWorkerResources(Math.max(...counts));
 }
 

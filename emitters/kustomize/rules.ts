@@ -471,7 +471,7 @@ export function sidekiqQueues(model: ModelLike, railsEnv: string): string[] {
 export interface SidekiqOfStage {
   /** The Rails env it ran in: `sidekiq_env`, else the stage's. */
   env: string;
-  /** Its config file: `sidekiq_config`, else the repo's default one. */
+  /** Its config file: a 3.x unit's `config/<entry>`, else `sidekiq_config`, else the repo's default one. */
   file: string | null;
   concurrency: number;
   queues: string[];
@@ -489,10 +489,14 @@ export interface SidekiqOfStage {
  * `own`: the sidekiq_options_per_process words of one Deployment of a split Sidekiq (WorkerFacts
  * sidekiqOptions), in place of the stage's own `options`; its `-t` then wins over the config's timeout.
  */
-export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOptionWords): SidekiqOfStage {
+export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOptionWords, unit?: { entry: string }): SidekiqOfStage {
   const p0 = model.sidekiq?.plugin?.[stage.name] ?? {};
   const p = own ? { ...p0, options: own.words.length ? { value: own.words, queues: own.queues, concurrency: own.concurrency } : undefined } : p0;
-  const m: ModelLike = p.config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...p.config.facts, file: p.config.value } } : model;
+  // capistrano-sidekiq 3.x's unit for a sidekiq_config_files entry runs `--config config/<entry>`:
+  // that file's settings, in place of the default file's (analyzers/workers/sidekiq-config-files.ts).
+  const entry = unit ? model.sidekiq?.configFiles?.[unit.entry] : undefined;
+  const config = entry?.facts ? { value: entry.file, facts: entry.facts } : p.config ? { value: p.config.value, facts: p.config.facts } : null;
+  const m: ModelLike = config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...config.facts, file: config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
   // sidekiq_options_per_process came after the plugin's own flags on its start line: each `-q` adds
   // a queue to those before it, and the last `-c` wins (Sidekiq's option parser).

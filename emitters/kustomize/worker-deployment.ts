@@ -2,7 +2,8 @@
 // the process's own command, the backend's drain signal delivered by a preStop hook, a grace period
 // above its drain timeout, a heartbeat-file liveness check. No Service. Nothing here is specific to
 // one backend: the backend's row (analyzers/workers/backends.ts) reached the model as data.
-import type { AppModel, EmitResult, SidekiqOptionWords, WorkerFacts } from "../../src/model.js";
+import type { AppModel, EmitResult, SidekiqOptionWords, SidekiqUnit, WorkerFacts } from "../../src/model.js";
+import { SIDEKIQ_PLAIN_ENTRY as PLAIN_ENTRY } from "../../src/model.js";
 import { appImage, labels, objectName, selectorLabels, workerName, type Component } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -35,9 +36,9 @@ export function workerArgs(plan: Plan): string[] {
  * sidekiq's command on a stage: its config file when there is one (it carries per-env sections),
  * else flags; then the flags capistrano-sidekiq added there, which win over the file as in Sidekiq's CLI.
  */
-export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords): string[] {
+export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords, unit?: { entry: string }): string[] {
   const sk = plan.model.sidekiq!;
-  const st = sidekiqOfStage(plan.model, sp.stage, own);
+  const st = sidekiqOfStage(plan.model, sp.stage, own, unit);
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
@@ -115,11 +116,18 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
     .map((w) => {
       const sidekiq = w.commandFrom === "sidekiq";
       const so = w.sidekiqOptions;
-      const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so) : w.args;
+      const unit = w.sidekiqConfig;
+      const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so, unit) : w.args;
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         if (sidekiq) {
-          const args = sidekiqArgs(plan, sp, so);
+          const args = sidekiqArgs(plan, sp, so, unit);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
+          // One Deployment of a 3.x Sidekiq split by sidekiq_config_files (analyzers/workers/sidekiq-config-files.ts).
+          if (unit) {
+            const timeout = sidekiqOfStage(plan.model, sp.stage, undefined, unit).timeout;
+            const r = sidekiqUnitReplicas(plan.model.sidekiq?.units?.[sp.stage.name], unit.entry, sp);
+            return { ...r, timeout, grace: workerGracePeriod(timeout), ...own };
+          }
           if (!so) return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
           // One Deployment of a Sidekiq split by sidekiq_options_per_process (analyzers/workers/sidekiq-processes.ts).
           const c = w.perStage?.[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it` };
@@ -169,7 +177,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
         name: workerDeploymentName(plan.app, w),
         // Sidekiq keeps the selector it always had (a Deployment's selector is immutable); a split
         // Sidekiq's other Deployments are named as the other workers are.
-        component: (sidekiq && !so ? "worker" : w.name) as Component,
+        component: (sidekiq && !so && !(unit && w.name !== "worker") ? "worker" : w.name) as Component,
         args: baseArgs,
         stages,
       };
@@ -188,9 +196,17 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
   if (w.commandFrom === "sidekiq" && sk) {
     // A linked config file: the servers ran their shared/ copy, these values are the repo's copy's.
     const copy = (s: { file: string }) => (sk.repoCopy && s.file === sk.file ? ` (the repo's copy; the servers read the linked shared/${sk.file})` : "");
-    if (sk.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(sk.concurrency.source)}`, source: sk.concurrency.source });
-    for (const q of sk.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
-    if (sk.timeout && !sk.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(sk.timeout.source)}`, source: sk.timeout.source });
+    // A 3.x unit of another sidekiq_config_files entry reads its own file.
+    const unitFile = w.sidekiqConfig ? sk.configFiles?.[w.sidekiqConfig.entry]?.facts : undefined;
+    const cf = unitFile ?? sk;
+    if (cf.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(cf.concurrency.source)}`, source: cf.concurrency.source });
+    for (const q of cf.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
+    if (cf.timeout && !cf.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(cf.timeout.source)}`, source: cf.timeout.source });
+    if (w.sidekiqConfig)
+      for (const [stage, list] of Object.entries(sk.units ?? {})) {
+        const u = list.find((x) => x.entry === w.sidekiqConfig!.entry);
+        if (u?.source) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq 3.x unit for sidekiq_config_files entry ${u.entry}${u.servers === null ? "" : ` on ${u.servers} server(s)`} → replicas`, source: u.source });
+      }
     if (sk.repoCopy) out.provenance.push({ output, what: `${sk.file} is a linked file: the servers' copy is not in the repo`, source: sk.repoCopy.linked });
     for (const [stage, p] of Object.entries(sk.plugin ?? {})) {
       if (p.stopWait) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_timeout (its stop's wait before SIGKILL) → terminationGracePeriodSeconds when longer than Sidekiq's own`, source: p.stopWait.source });
@@ -252,6 +268,24 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
 }
 
 /** `<app>-worker` for Sidekiq (the name it always had), `<app>-worker-<backend>` for the others. */
+/**
+ * Replicas of a 3.x unit's Deployment on a stage: the servers running it (one process each); one pod
+ * on a stage that lists no servers but whose list holds the entry, as the one Sidekiq worker gets
+ * there; none where the stage does not run it. Units that could not be read (a warning said so):
+ * the plain unit keeps the stage's Sidekiq count, another runs nowhere.
+ */
+function sidekiqUnitReplicas(units: SidekiqUnit[] | undefined, entry: string, sp: StagePlan): { replicas: number; replicasWhy: string } {
+  const stage = sp.stage.name;
+  if (!units)
+    return entry === PLAIN_ENTRY
+      ? { replicas: sp.workerReplicas, replicasWhy: `stage ${stage}'s sidekiq_config_files could not be read: its Sidekiq servers` }
+      : { replicas: 0, replicasWhy: `none: stage ${stage}'s sidekiq_config_files could not be read` };
+  const u = units.find((x) => x.entry === entry);
+  if (!u || u.servers === 0) return { replicas: 0, replicasWhy: `none: no server of stage ${stage} runs the unit for sidekiq_config_files entry ${entry}` };
+  if (u.servers === null) return { replicas: 1, replicasWhy: `default: stage ${stage} lists no servers; its sidekiq_config_files holds ${entry}: one pod` };
+  return { replicas: u.servers, replicasWhy: `${u.servers} server(s) of stage ${stage} run capistrano-sidekiq 3.x's unit for sidekiq_config_files entry ${entry}, one process each` };
+}
+
 export const workerDeploymentName = (app: string, w: WorkerFacts): string => (w.commandFrom === "sidekiq" && w.name === "worker" ? workerName(app) : objectName(app, w.name));
 
 /** The command a worker runs, as one line for people to read (env first, as a shell would show it). */

@@ -87,8 +87,8 @@ export function makeReleasePlan(model: AppModel, answers: Answers): ReleasePlan 
   };
 }
 
-/** The Sidekiq worker Deployments: the one it always had, or each of a split Sidekiq's. */
+/** The Sidekiq worker Deployments: the one it always had, or each of a split Sidekiq's (per-process options, or 3.x's config files). */
 function sidekiqDeployments(model: AppModel, app: string): string[] {
-  const split = workersOf(model).filter((w) => w.carried && w.commandFrom === "sidekiq" && w.sidekiqOptions);
+  const split = workersOf(model).filter((w) => w.carried && w.commandFrom === "sidekiq" && (w.sidekiqOptions || w.sidekiqConfig));
   return split.length ? split.map((w) => `deployment/${workerDeploymentName(app, w)}`) : [`deployment/${workerName(app)}`];
 }

@@ -123,9 +123,11 @@ describe("the edges of capistrano-sidekiq's indexing", () => {
     expect(app.sidekiq!.plugin!["production"]!.unusedOptions).toBeUndefined();
   });
 
-  it("<role>_processes, which the gem counts over sidekiq_processes on that role's servers, is named in a warning", async () => {
+  it("<role>_processes, which the gem counts over sidekiq_processes on that role's servers, indexes the entries there (test/workers/sidekiq-per-role-options.test.ts judges it with cap)", async () => {
     const app = await analyzeFiles(tallyApp({ production: ['server "jobs1.tally.example.net", roles: %w[app db web]', "set :app_processes, 2", 'set :sidekiq_options_per_process, ["-q payments", "-q reports"]', ""].join("\n") }), "parcel");
-    expect(app.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 2 && /app_processes of stage production is the count it starts on servers with the app role/.test(p.message))).toBe(true);
+    const ws = app.workers!.filter((w) => w.backend === "sidekiq");
+    expect(ws.map((w) => [w.name, w.perStage!["production"]!.processes])).toEqual([["worker-sidekiq-payments", 1], ["worker-sidekiq-reports", 1]]);
+    expect(app.problems.some((p) => /app_processes of stage production|counted per role/.test(p.message))).toBe(false);
   });
 
   it("the same words for every started process, the rest of the list unused: one worker as before, the rest named", async () => {

@@ -107,8 +107,9 @@ describe("capistrano-sidekiq 3.x: the pre-3.x variables are named as not read, a
   });
 
   it("the worker runs what the unit ran: no --queue, --concurrency or per-process split, and the grace period is not sidekiq_timeout's", () => {
+    // jobs2's own bulk.yml is a unit of its own (sidekiq-config-files.ts); the repo has no config/bulk.yml, so it is not carried
     const sk = m.workers!.filter((w) => w.backend === "sidekiq");
-    expect(sk.map((w) => w.name)).toEqual(["worker"]);
+    expect(sk.map((w) => [w.name, w.carried])).toEqual([["worker", true], ["worker-sidekiq-bulk", false]]);
     expect(m.sidekiq!.plugin?.["production"]?.queues).toBeUndefined();
     expect(m.sidekiq!.plugin?.["production"]?.concurrency).toBeUndefined();
     expect(m.sidekiq!.plugin?.["production"]?.stopWait).toBeUndefined();
