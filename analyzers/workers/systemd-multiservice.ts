@@ -224,6 +224,18 @@ export function withMultiservice(
     const src = running.find((u) => u.rolesSource)?.rolesSource;
     out = { ...out, roles, evidence: [...out.evidence, { value: `the units run on roles(${roles.map((r) => `:${r}`).join(", ")}) (systemd_${running[0]!.service}_role${src ? "" : ", the gem's default :app"})`, source: src ?? running[0]!.start!.source }] };
   }
+  // A `name@.service` template runs one process per instance on each server: the processes per server.
+  const inst = running.map((u) => u.instances).filter((x): x is NonNullable<MultiserviceUnit["instances"]> => x !== null);
+  if (inst.length) {
+    const counts = [...new Set(inst.map((x) => x.count))];
+    const src = inst.find((x) => x.source)?.source ?? running[0]!.start!.source;
+    if (counts.length === 1 && counts[0] !== null) {
+      const n = counts[0]!;
+      const why = `systemd_${running[0]!.service}_instances: ${n} instance${n === 1 ? "" : "s"} of ${running[0]!.file} per server${inst.some((x) => x.source) ? "" : " (the gem's default, one)"}`;
+      if (n !== 1) out = { ...out, processesPerServer: { value: n, why, source: src }, evidence: [...out.evidence, { value: why, source: src }] };
+    } else
+      ctx.problem({ ...src, message: `systemd-multiservice.instances-unknown: the instances of ${running[0]!.file} (systemd_${running[0]!.service}_instances) are ${counts.includes(null) ? "not a literal list" : `different per stage (${running.map((u) => `${u.stage}: ${u.instances?.count ?? "?"}`).join(", ")})`}: each server ran that many ${b.label} processes; the replicas count one per server: set each overlay's replicas`, severity: "warning" });
+  }
   const stops = running.map((u) => u.stopTimeout);
   if (stops.every((s) => s && s.seconds !== null)) {
     const max = stops.reduce((a, s) => (s!.seconds! > a!.seconds! ? s : a))!;
