@@ -83,12 +83,14 @@ export const MAX_START_LINE = 4000;
 
 /**
  * The lines that start or restart the servers' processes: every line of the deploy's task files
- * and of the service files kept in the repo (the first 5,000 of each), comments left out.
+ * (with the recipes it loads from vendor/plugins, ctx.deployRecipes) and of the service files kept
+ * in the repo (the first 5,000 of each), comments left out.
  */
 export function* startLines(ctx: AnalyzerContext): Generator<{ text: string; source: Source; service: boolean }> {
-  for (const file of ctx.repo.paths) {
-    const service = SERVICE_FILE.test(file);
-    if (!service && !DEPLOY_FILE.test(file)) continue;
+  const recipes = new Set(ctx.deployRecipes ?? []);
+  for (const file of [...ctx.repo.paths, ...recipes]) {
+    const service = !recipes.has(file) && SERVICE_FILE.test(file);
+    if (!service && !DEPLOY_FILE.test(file) && !recipes.has(file)) continue;
     // Many readers walk these lines (app server, workers, foreman): a file that cannot be read is
     // left out of all of them, and named once per repo, not once per reader.
     const once = unreadOnce.get(ctx.repo) ?? new Set<string>();

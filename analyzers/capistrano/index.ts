@@ -28,6 +28,11 @@ export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
   stages: Stage[];
   linked: LinkedPath[];
+  /**
+   * Recipe files the deploy loaded from trees the repo walk skips (the Rails 2 Capfile's
+   * vendor/plugins/<plugin>/recipes/*.rb): deploy files for the readers of the deploy's commands.
+   */
+  recipes?: string[];
 }
 
 export interface CapistranoOptions {
@@ -171,13 +176,18 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2"));
+    // The Capfile too: the recipes it loads (vendor/plugins/<plugin>/recipes) may be the multistage.
+    if (has(CAPFILE)) probe.runFile(CAPFILE, true);
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
+    probe.fireLoad();
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
     if (probe.vars.has("stage_dir") && rubyToS(probe.vars.fetch("stage_dir"))?.replace(/^\.\//, "").replace(/\/+$/, "") !== "config/deploy")
       otherStageDir = probe.vars.sourceOf("stage_dir") ?? { file: "config/deploy.rb", line: 0 };
     // capistrano-ext's multistage makes a stage task of each config/deploy/*.rb (or of `set :stages`).
     // Without it those files are only recipes deploy.rb may require (apache.rb, cron.rb...): no stages.
-    const multistage = probe.requires.some((r) => MULTISTAGE.test(r.value)) || [...probe.loadedFiles()].some((p) => MULTISTAGE_REQUIRE.test(parse(p)?.text ?? ""));
+    // A repo copy of it counts too: a recipe file named multistage.rb that makes stage tasks of
+    // `stages` (the Rails 2 plugins that vendor capistrano-ext's recipe, loaded by the Capfile).
+    const multistage = probe.requires.some((r) => MULTISTAGE.test(r.value)) || [...probe.loadedFiles()].some((p) => MULTISTAGE_REQUIRE.test(parse(p)?.text ?? "") || vendoredMultistage(p, parse(p)?.text ?? ""));
     if (!multistage) stageNames = [];
     if (multistage && Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
       stageNames = declared.map((s) => rubyToS(s)!);
@@ -231,7 +241,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const hookKeys = new Set<string>();
   const keptObjects = new Set<object>();
   let lock: Session["lock"] = null;
+  const recipes = new Set<string>();
   const keep = (s: Session) => {
+    for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks });
     lock ??= s.lock;
@@ -485,6 +497,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2", /load\s+['"]deploy['"]/));
     if (has(CAPFILE)) s.runFile(CAPFILE, true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    s.fireLoad();
     // Moonshine's `on :start` moonshine:configure: config/moonshine.yml's keys, over deploy.rb's.
     moonshine ??= usesMoonshine(ctx) ? moonshineSettings(ctx) : [];
     for (const m of moonshine) s.vars.set(m.name, m.value, m.source);
@@ -498,6 +511,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
     if (task) s.runTask(task);
     applyOverrides(s, stage);
+    s.resolveDynamicRoles();
   }
 
   function applyOverrides(s: Session, stage: string | null) {
@@ -634,7 +648,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (example) l.example = example;
     }
   refuseBadRailsEnvs(ctx, stages);
-  return { capistrano, stages, linked };
+  return { capistrano, stages, linked, ...(recipes.size ? { recipes: [...recipes] } : {}) };
 }
 
 /**
@@ -656,6 +670,14 @@ function exampleCopies(path: string): string[] {
 
 /** What linkedOf reads of a stage's session. */
 type Kept = Pick<Session, "linkedSources" | "manualLinks">;
+
+/**
+ * capistrano-ext's multistage recipe copied into the repo (`vendor/plugins/<plugin>/recipes/multistage.rb`):
+ * named multistage.rb, it makes a task of each of `stages` that sets `:stage` and loads its file.
+ */
+function vendoredMultistage(path: string, text: string): boolean {
+  return /(^|\/)multistage\.rb$/.test(path) && !STAGE_FILE.test(path) && /\bstages\.each\b/.test(text) && /\bset\s*\(?\s*:stage\s*,/.test(text);
+}
 
 /** mina-multistage's stages: the names of `<dir>/*.rb` (its `Dir["#{stages_dir}/*.rb"]`), sorted. */
 function minaStageFiles(paths: readonly string[], dir: string): string[] {
