@@ -1191,6 +1191,12 @@ export interface CronJob {
   type: string;
   /** The task as written (`"reports:daily"`, `"Report.nightly"`). */
   task: RValue;
+  /**
+   * The schedule's `job_type` line that redefined this whenever built-in type (rake, runner, script)
+   * with a template not whenever 1.0's own: the CronJob runs the line that template rendered, not
+   * one rebuilt from the task.
+   */
+  redefinedType?: Source;
   /** The full command line whenever writes, from its templates. */
   command: RValue;
   /**

@@ -71,7 +71,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(key)}`, source: job.source });
     const command = analysed ?? answeredCommand ?? unknownCronCommand(key);
     const rubySwitch = analysed === null ? null : cronRubySwitch(job);
-    if (rubySwitch) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): ${rubySwitchNote(rubySwitch)}; the CronJob runs \`${command}\``, source: job.source });
+    // A redefined built-in type says where its template is: the switch was written there, not at the job.
+    const typeAt = job.redefinedType ? `, its template from \`job_type :${job.type}\` at ${job.redefinedType.file}:${job.redefinedType.line}` : "";
+    if (rubySwitch) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}${typeAt}): ${rubySwitchNote(rubySwitch)}; the CronJob runs \`${command}\``, source: job.source });
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
     // A job that administered the servers is suspended for its own reason, never "put it in the repo".
     const admin = unknownCommand ? null : cronServerAdminReason(command);
