@@ -1197,6 +1197,12 @@ export interface CronJob {
    * one rebuilt from the task.
    */
   redefinedType?: Source;
+  /**
+   * whenever raises on this job's `every`/`at:` (`every '0 4 * * * *'`: Couldn't parse), at the
+   * `every` line. `whenever` then fails on the whole file: no crontab line came of any of its jobs,
+   * and none gets a CronJob (emitters/kustomize/cronjobs.ts).
+   */
+  wheneverRaises?: { message: string; source: Source };
   /** The full command line whenever writes, from its templates. */
   command: RValue;
   /**

@@ -33,6 +33,8 @@ export interface ScheduledJob {
   condition?: JobCondition;
   /** The schedule's `job_type` line that redefined this built-in type (rake, runner, script) with a template not whenever's own. */
   redefinedType?: Source;
+  /** whenever raises on this job's `every`/`at:` (its own ArgumentError), at the `every` line. */
+  wheneverRaises?: { message: string; source: Source };
 }
 
 /** An undecided condition around a job (`if File.exist?(...)`, `ENV[...]`, a list known only on the server). */
@@ -241,6 +243,7 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
 
   const command: RValue = jobTemplate === null ? { unknown: "job_template not known statically" } : jobCommand(p.template, jobTemplate, o);
   let times: string[] = [];
+  let raises: ScheduledJob["wheneverRaises"];
   const freq = toFrequency(time);
   const atV = toAt(at);
   if (freq === null) problem(p.atSource.line, "frequency of `every` not known statically");
@@ -252,10 +255,11 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
       if (!(e instanceof CronError)) throw e;
       // Either whenever itself raises here, or the time is one this reader does not follow: say which.
       const ours = /this tool|not understood|Chronic's current/.test(e.message);
-      problem(p.atSource.line, ours ? `schedule not computed (${e.message}): no CronJob for this job; run \`whenever\` and give the cron line by hand` : `whenever raises on this schedule: ${e.message}`);
+      problem(p.atSource.line, ours ? `schedule not computed (${e.message}): no CronJob for this job; run \`whenever\` and give the cron line by hand` : `whenever raises on this schedule: ${e.message} (\`whenever\` fails on the whole file: no crontab line came of it, and no CronJob is written for its jobs)`);
+      if (!ours) raises = { message: e.message, source: p.atSource };
     }
   }
-  return { ...p.job, command, roles, mailto, times };
+  return { ...p.job, command, roles, mailto, times, ...(raises ? { wheneverRaises: raises } : {}) };
 }
 
 function toFrequency(v: RValue): Frequency | null {
