@@ -6,6 +6,7 @@
 //   Cap 2: built-in defaults (`load 'deploy'`) → Capfile → config/deploy.rb → multistage's stage
 //          file (config/deploy/<stage>.rb).
 import { lockedCapistrano } from "./after-defaults.js";
+import { featuresNewerThan } from "./locked-features.js";
 import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef } from "../../src/model.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
@@ -743,7 +744,15 @@ function lockedMajorMismatch(ctx: AnalyzerContext, major: 2 | 3, warn: (file: st
   const version = /\(([^)]+)\)/.exec(lines[at]!)![1]!;
   const locked = Number.parseInt(version, 10);
   if (locked !== 2 && locked !== 3) return;
-  if (locked === major) return;
+  if (locked === major) {
+    // Same major, but the files use what a later 3.x brought (locked-features.ts).
+    if (major !== 3) return;
+    const newer = featuresNewerThan(ctx, version, capfilePath(ctx.repo) ?? "Capfile", ctx.repo.paths.filter((p) => p === "config/deploy.rb" || STAGE_FILE.test(p)));
+    if (!newer.length) return;
+    const uses = newer.map((n) => `${n.what} at ${n.source.file}:${n.source.line} (from ${n.since}, ${n.cited})`).join("; ");
+    warn("Gemfile.lock", at + 1, `capistrano.locked-version-mismatch: Gemfile.lock locks capistrano ${version}, but the deploy files use what later Capistrano 3 versions brought: ${uses}. The locked Capistrano cannot load these files, so the deploy ran with another Capistrano installed outside the bundle, which one is not known; the files are read as the later Capistrano 3 reads them`);
+    return;
+  }
   warn("Gemfile.lock", at + 1, `capistrano.locked-version-mismatch: Gemfile.lock locks capistrano ${version}, but the Capfile and deploy files are Capistrano ${major}'s (${major === 2 ? "`load 'deploy'`, capistrano-ext's multistage" : "`require 'capistrano/setup'`"}): the locked Capistrano cannot load them, so the deploy ran with another Capistrano installed outside the bundle, which one is not known; the files are read as Capistrano ${major}`);
 }
 
