@@ -228,6 +228,8 @@ function toCronJobs(r: ScheduleResult): CronJob[] {
     roles: j.roles,
     source: j.source,
     ...(j.condition ? { condition: j.condition } : {}),
+    ...(j.redefinedType ? { redefinedType: j.redefinedType } : {}),
+    ...(j.wheneverRaises ? { wheneverRaises: j.wheneverRaises } : {}),
   }));
   // A job whose times were computed but whose every line was combined into another job's: an exact
   // duplicate (whenever's combine joins equal lines field by field, `30,30 4 * * *`). Said as such,

@@ -267,6 +267,13 @@ export interface RepoFiles {
   paths: readonly string[];
   /** Reads a file as UTF-8 text, or says why it cannot (too big, binary, not UTF-8, unreadable). */
   read(path: string): FileRead;
+  /**
+   * Files under `dir` inside a tree the walk skipped (vendor/, tmp/...), listed only when a deploy
+   * file loads from there by a literal path or glob (the stock Rails 2 Capfile's
+   * `Dir['vendor/plugins/<plugin>/recipes/<file>.rb']` globbed). They stay out of `paths`, so no other analyzer sees
+   * them; `read` reads them once listed. Absent for in-memory repos, whose `paths` hold everything.
+   */
+  skippedUnder?(dir: string): readonly string[];
 }
 
 const pathSets = new WeakMap<readonly string[], Set<string>>();
@@ -287,6 +294,13 @@ export function hasPath(repo: RepoFiles, path: string): boolean {
   return set.has(path);
 }
 
+/** Whether the repo holds a file, counting a skipped tree's files (RepoFiles#skippedUnder) for a deploy file's load. */
+export function hasLoadablePath(repo: RepoFiles, path: string): boolean {
+  if (hasPath(repo, path)) return true;
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+  return !!dir && !!repo.skippedUnder && repo.skippedUnder(dir).includes(path);
+}
+
 /** A problem with the input: it is reported and analysis goes on with the rest. */
 export interface Problem {
   file: string;
@@ -304,6 +318,12 @@ export interface AnalyzerContext {
    * (analyzers handed files in tests) the same is reported as an error problem.
    */
   unusable?(p: Omit<Problem, "severity">): void;
+  /**
+   * Recipe files the deploy loads from trees the walk skipped (vendor/plugins/<plugin>/recipes/*.rb,
+   * RepoFiles#skippedUnder), set once the Capistrano config is read: the readers of the deploy's
+   * commands (startLines) read them as deploy files.
+   */
+  deployRecipes?: readonly string[];
 }
 
 /** Reports unusable input where the caller listens for it, else as an error problem. */
@@ -1205,6 +1225,18 @@ export interface CronJob {
   type: string;
   /** The task as written (`"reports:daily"`, `"Report.nightly"`). */
   task: RValue;
+  /**
+   * The schedule's `job_type` line that redefined this whenever built-in type (rake, runner, script)
+   * with a template not whenever 1.0's own: the CronJob runs the line that template rendered, not
+   * one rebuilt from the task.
+   */
+  redefinedType?: Source;
+  /**
+   * whenever raises on this job's `every`/`at:` (`every '0 4 * * * *'`: Couldn't parse), at the
+   * `every` line. `whenever` then fails on the whole file: no crontab line came of any of its jobs,
+   * and none gets a CronJob (emitters/kustomize/cronjobs.ts).
+   */
+  wheneverRaises?: { message: string; source: Source };
   /** The full command line whenever writes, from its templates. */
   command: RValue;
   /**

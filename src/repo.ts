@@ -34,10 +34,13 @@ export interface WalkResult {
 }
 
 export function readRepo(root: string): WalkResult {
-  const problems: Problem[] = [];
+  const walkProblems: Problem[] = [];
+  const problems = walkProblems;
   const paths: string[] = [];
   const realRoot = realpathSync(root);
-  const walk = (dir: string, rel: string, depth: number) => {
+  // `into` is the list a walk fills: the repo's paths, or a skipped tree's files listed on demand
+  // (skippedUnder), where the skipped trees are walked into since that is what was asked for.
+  const walk = (dir: string, rel: string, depth: number, into: string[] = paths, problems: Problem[] = walkProblems) => {
     if (depth > LIMITS.depth) {
       problems.push({ file: rel, line: 0, message: `directory nesting deeper than ${LIMITS.depth}: not read`, severity: "warning" });
       return;
@@ -51,14 +54,14 @@ export function readRepo(root: string): WalkResult {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
-      if (paths.length >= LIMITS.files) return;
+      if (into.length >= LIMITS.files) return;
       const relPath = rel ? `${rel}/${ent.name}` : ent.name;
       const abs = `${dir}${sep}${ent.name}`;
       if (ent.isDirectory()) {
-        if (SKIP_DIRS.has(ent.name) || SKIP_PATHS.has(relPath)) continue;
-        walk(abs, relPath, depth + 1);
+        if (SKIP_DIRS.has(ent.name) || (into === paths && SKIP_PATHS.has(relPath))) continue;
+        walk(abs, relPath, depth + 1, into, problems);
       } else if (ent.isFile()) {
-        paths.push(relPath);
+        into.push(relPath);
       } else if (ent.isSymbolicLink()) {
         // A link is followed only to a file inside the repo; linked directories are not walked
         // (they are how loops and escapes happen, and deploy trees link shared/ dirs).
@@ -75,7 +78,7 @@ export function readRepo(root: string): WalkResult {
           continue;
         }
         try {
-          if (statSync(target).isFile()) paths.push(relPath);
+          if (statSync(target).isFile()) into.push(relPath);
         } catch {
           /* vanished: ignore */
         }
@@ -95,10 +98,36 @@ export function readRepo(root: string): WalkResult {
     return result;
   };
   const set = new Set(paths);
+  const listed = new Map<string, string[]>();
+  const skippedUnder = (dir: string): readonly string[] => {
+    const d = dir.replace(/^\.\//, "").replace(/\/+$/, "");
+    const hit = listed.get(d);
+    if (hit) return hit;
+    const segs = d.split("/");
+    const inSkipped = [...SKIP_PATHS].some((sp) => d === sp || d.startsWith(`${sp}/`));
+    const out: string[] = [];
+    // Only a tree the walk skipped by its path, reached by plain segments (no `..`, no skipped name).
+    if (inSkipped && segs.every((x) => x && x !== "." && x !== ".." && !SKIP_DIRS.has(x))) {
+      const abs = join(realRoot, ...segs);
+      let inside = false;
+      try {
+        const real = realpathSync(abs);
+        inside = real.startsWith(realRoot + sep) && statSync(real).isDirectory() && !lstatSync(abs).isSymbolicLink();
+      } catch {
+        /* no such directory: nothing listed */
+      }
+      // Its problems (a symlink out of the repo...) concern files no analysis reads: not reported.
+      if (inside) walk(abs, d, segs.length, out, []);
+    }
+    for (const p of out) set.add(p);
+    listed.set(d, out);
+    return out;
+  };
   return {
     repo: {
       paths,
       read: (p) => (set.has(p) ? read(p) : { error: "no such file" }),
+      skippedUnder,
     },
     problems,
   };

@@ -276,8 +276,10 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
         lines.push(`  env ${shown}  ${at(fact.source)}`);
       }
     if (m.cron.jobs.length === 0) lines.push(`  (${(m.cron.files?.map((f) => f.file) ?? [m.cron.file]).join(", ")} define${(m.cron.files?.length ?? 1) > 1 ? "" : "s"} no jobs)`);
-    for (const j of m.cron.jobs)
-      lines.push(`  ${j.schedules.join(" | ") || "(schedule computed at run time)"}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}${cronControlText(j)}  ${at(j.source)}`);
+    for (const j of m.cron.jobs) {
+      const none = j.wheneverRaises ? `(whenever raises on this schedule at ${at(j.wheneverRaises.source)}: ${j.wheneverRaises.message}; no crontab line, no CronJob)` : "(schedule computed at run time)";
+      lines.push(`  ${j.schedules.join(" | ") || none}  ${cronEnvShown(m, j, formatValue(j.command).replace(/#\{fetch\(:(?:release|current)_path\)\}/g, "<release dir>"))} (${cronRolesText(m, j)})${cronEnvsText(j)}${cronStagesText(j)}${cronConditionText(j)}${cronControlText(j)}  ${at(j.source)}`);
+    }
   } else lines.push("  (no whenever schedule the deploy loads)");
 
   section("Secrets (names only)");

@@ -88,20 +88,23 @@ export interface StartLine {
 }
 
 /** startLines' result per repo: many readers walk these lines (app server, workers, foreman, services). */
-const startLinesOf = new WeakMap<object, readonly StartLine[]>();
+const startLinesOf = new WeakMap<object, { recipes: readonly string[] | undefined; lines: readonly StartLine[] }>();
 
 /**
  * The lines that start or restart the servers' processes: every line of the deploy's task files
- * and of the service files kept in the repo (the first 5,000 of each), comments left out.
+ * (with the recipes it loads from vendor/plugins, ctx.deployRecipes) and of the service files kept
+ * in the repo (the first 5,000 of each), comments left out.
  * Read once per repo: a file that cannot be read is left out of every reader and named once.
  */
 export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
+  // Kept with the recipe list it read: a call before the Capistrano analysis found them reads again after.
   const known = startLinesOf.get(ctx.repo);
-  if (known) return known;
+  if (known && known.recipes === ctx.deployRecipes) return known.lines;
   const out: StartLine[] = [];
-  for (const file of ctx.repo.paths) {
-    const service = SERVICE_FILE.test(file);
-    if (!service && !DEPLOY_FILE.test(file)) continue;
+  const recipes = new Set(ctx.deployRecipes ?? []);
+  for (const file of [...ctx.repo.paths, ...recipes]) {
+    const service = !recipes.has(file) && SERVICE_FILE.test(file);
+    if (!service && !DEPLOY_FILE.test(file) && !recipes.has(file)) continue;
     const read = perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
     if (read === null || "error" in read) continue;
     const lines = read.text.split(/\r?\n/);
@@ -109,7 +112,7 @@ export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
     for (let i = 0; i < lines.length && i < 5000; i++)
       if (lines[i]!.length <= MAX_START_LINE && !/^\s*#/.test(lines[i]!)) out.push({ text: lines[i]!, source: { file, line: i + 1 }, service });
   }
-  startLinesOf.set(ctx.repo, out);
+  startLinesOf.set(ctx.repo, { recipes: ctx.deployRecipes, lines: out });
   return out;
 }
 

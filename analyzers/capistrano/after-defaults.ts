@@ -25,7 +25,7 @@ export function lockedCapistrano(lockText: string): LockedCap | null {
 }
 
 /** a < b on the numeric release parts (3.4.1 < 3.5.0; a prerelease of 3.5.0 counts as 3.5.0). */
-function before(a: string, b: string): boolean {
+export function before(a: string, b: string): boolean {
   const na = a.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
   const nb = b.split(".").map(Number);
   for (let i = 0; i < nb.length; i++) {

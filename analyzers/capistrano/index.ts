@@ -6,6 +6,7 @@
 //   Cap 2: built-in defaults (`load 'deploy'`) → Capfile → config/deploy.rb → multistage's stage
 //          file (config/deploy/<stage>.rb).
 import { lockedCapistrano } from "./after-defaults.js";
+import { featuresNewerThan } from "./locked-features.js";
 import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef } from "../../src/model.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
@@ -28,6 +29,11 @@ export interface CapistranoResult {
   capistrano: CapistranoFacts | null;
   stages: Stage[];
   linked: LinkedPath[];
+  /**
+   * Recipe files the deploy loaded from trees the repo walk skips (the Rails 2 Capfile's
+   * vendor/plugins/<plugin>/recipes/*.rb): deploy files for the readers of the deploy's commands.
+   */
+  recipes?: string[];
 }
 
 export interface CapistranoOptions {
@@ -183,13 +189,18 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   if (major === 2) {
     const probe = new Session(sessionOpts);
     probe.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2"));
+    // The Capfile too: the recipes it loads (vendor/plugins/<plugin>/recipes) may be the multistage.
+    if (has(CAPFILE)) probe.runFile(CAPFILE, true);
     if (has("config/deploy.rb")) probe.runFile("config/deploy.rb", true);
+    probe.fireLoad();
     const declared = probe.vars.has("stages") ? probe.vars.fetch("stages") : null;
     if (probe.vars.has("stage_dir") && rubyToS(probe.vars.fetch("stage_dir"))?.replace(/^\.\//, "").replace(/\/+$/, "") !== "config/deploy")
       otherStageDir = probe.vars.sourceOf("stage_dir") ?? { file: "config/deploy.rb", line: 0 };
     // capistrano-ext's multistage makes a stage task of each config/deploy/*.rb (or of `set :stages`).
     // Without it those files are only recipes deploy.rb may require (apache.rb, cron.rb...): no stages.
-    const multistage = probe.requires.some((r) => MULTISTAGE.test(r.value)) || [...probe.loadedFiles()].some((p) => MULTISTAGE_REQUIRE.test(parse(p)?.text ?? ""));
+    // A repo copy of it counts too: a recipe file named multistage.rb that makes stage tasks of
+    // `stages` (the Rails 2 plugins that vendor capistrano-ext's recipe, loaded by the Capfile).
+    const multistage = probe.requires.some((r) => MULTISTAGE.test(r.value)) || [...probe.loadedFiles()].some((p) => MULTISTAGE_REQUIRE.test(parse(p)?.text ?? "") || vendoredMultistage(p, parse(p)?.text ?? ""));
     if (!multistage) stageNames = [];
     if (multistage && Array.isArray(declared) && declared.every((s) => typeof s === "string" || isSym(s))) {
       stageNames = declared.map((s) => rubyToS(s)!);
@@ -243,7 +254,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const hookKeys = new Set<string>();
   const keptObjects = new Set<object>();
   let lock: Session["lock"] = null;
+  const recipes = new Set<string>();
   const keep = (s: Session) => {
+    for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks, recipeGems: s.recipeGems });
     lock ??= s.lock;
@@ -498,6 +511,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     s.runSnippet(snippet("capistrano/recipes/deploy.rb", CAP2_CORE), capfileSource("Capistrano 2", /load\s+['"]deploy['"]/));
     if (has(CAPFILE)) s.runFile(CAPFILE, true);
     if (has("config/deploy.rb")) s.runFile("config/deploy.rb", true);
+    s.fireLoad();
     // Moonshine's `on :start` moonshine:configure: config/moonshine.yml's keys, over deploy.rb's.
     moonshine ??= usesMoonshine(ctx) ? moonshineSettings(ctx) : [];
     for (const m of moonshine) s.vars.set(m.name, m.value, m.source);
@@ -511,6 +525,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
     if (task) s.runTask(task);
     applyOverrides(s, stage);
+    s.resolveDynamicRoles();
   }
 
   function applyOverrides(s: Session, stage: string | null) {
@@ -647,7 +662,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (example) l.example = example;
     }
   refuseBadRailsEnvs(ctx, stages);
-  return { capistrano, stages, linked };
+  return { capistrano, stages, linked, ...(recipes.size ? { recipes: [...recipes] } : {}) };
 }
 
 /**
@@ -669,6 +684,14 @@ function exampleCopies(path: string): string[] {
 
 /** What linkedOf reads of a stage's session. */
 type Kept = Pick<Session, "linkedSources" | "manualLinks" | "recipeGems">;
+
+/**
+ * capistrano-ext's multistage recipe copied into the repo (`vendor/plugins/<plugin>/recipes/multistage.rb`):
+ * named multistage.rb, it makes a task of each of `stages` that sets `:stage` and loads its file.
+ */
+function vendoredMultistage(path: string, text: string): boolean {
+  return /(^|\/)multistage\.rb$/.test(path) && !STAGE_FILE.test(path) && /\bstages\.each\b/.test(text) && /\bset\s*\(?\s*:stage\s*,/.test(text);
+}
 
 /** mina-multistage's stages: the names of `<dir>/*.rb` (its `Dir["#{stages_dir}/*.rb"]`), sorted. */
 function minaStageFiles(paths: readonly string[], dir: string): string[] {
@@ -734,7 +757,15 @@ function lockedMajorMismatch(ctx: AnalyzerContext, major: 2 | 3, warn: (file: st
   const version = /\(([^)]+)\)/.exec(lines[at]!)![1]!;
   const locked = Number.parseInt(version, 10);
   if (locked !== 2 && locked !== 3) return;
-  if (locked === major) return;
+  if (locked === major) {
+    // Same major, but the files use what a later 3.x brought (locked-features.ts).
+    if (major !== 3) return;
+    const newer = featuresNewerThan(ctx, version, capfilePath(ctx.repo) ?? "Capfile", ctx.repo.paths.filter((p) => p === "config/deploy.rb" || STAGE_FILE.test(p)));
+    if (!newer.length) return;
+    const uses = newer.map((n) => `${n.what} at ${n.source.file}:${n.source.line} (from ${n.since}, ${n.cited})`).join("; ");
+    warn("Gemfile.lock", at + 1, `capistrano.locked-version-mismatch: Gemfile.lock locks capistrano ${version}, but the deploy files use what later Capistrano 3 versions brought: ${uses}. The locked Capistrano cannot load these files, so the deploy ran with another Capistrano installed outside the bundle, which one is not known; the files are read as the later Capistrano 3 reads them`);
+    return;
+  }
   warn("Gemfile.lock", at + 1, `capistrano.locked-version-mismatch: Gemfile.lock locks capistrano ${version}, but the Capfile and deploy files are Capistrano ${major}'s (${major === 2 ? "`load 'deploy'`, capistrano-ext's multistage" : "`require 'capistrano/setup'`"}): the locked Capistrano cannot load them, so the deploy ran with another Capistrano installed outside the bundle, which one is not known; the files are read as Capistrano ${major}`);
 }
 

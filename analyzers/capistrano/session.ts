@@ -13,7 +13,7 @@ import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
 import { globToRegExp } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
-import { hasPath } from "../../src/model.js";
+import { hasLoadablePath, hasPath } from "../../src/model.js";
 import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
 import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/blocks.js";
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
@@ -72,7 +72,7 @@ interface Frame {
 /** Methods a Global value answers itself (Configuration delegates them to its Hash, or Ruby's String has them): never a key read. */
 const HASH_METHODS = new Set(["to_hash", "to_h", "to_s", "to_str", "to_a", "to_sym", "to_i", "to_json", "inspect", "keys", "values", "each", "map", "size", "length", "dup", "first", "last", "compact", "freeze", "class", "strip", "split", "downcase", "upcase", "join", "flatten"]);
 /** Calls that are part of the DSL but have no effect on variables or servers. */
-const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "on", "run_locally", "info", "debug", "error", "abort", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
+const NO_OPS = new Set(["desc", "puts", "print", "warn", "p", "validate", "invoke", "invoke!", "run_locally", "info", "debug", "error", "abort", "default_run_options", "ssh_options", "logger", "depend", "include", "extend", "private", "module_function"]);
 
 /** Names Capistrano resolves to paths under deploy_to (dsl/paths.rb); values are Pathnames there. */
 const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "current_path", "releases_path", "release_path", "repo_path", "revision_log", "stage_config_path", "deploy_config_path"]);
@@ -141,6 +141,18 @@ export class Session {
    * file) only after it ran `load:defaults` and froze that task (immutable_task.rb).
    */
   deployRbAfterDefaults: string | null = null;
+  /**
+   * Capistrano 2's `on :load do ... end` blocks, in the order registered: `cap` fires :load once
+   * every recipe is loaded (the Capfile and what it loads), before the stage task runs
+   * (Capistrano::CLI::Execute#execute!: load_recipes, trigger(:load), then the requested tasks).
+   */
+  private onLoad: { body: any; frame: Frame }[] = [];
+  private loadFired = false;
+  /**
+   * Capistrano 2's `role(:app) { host }`: the block is called when the role's servers are first
+   * listed, at task time, after the stage file ran (Role::DynamicServerList#to_ary).
+   */
+  private dynamicRoles: { role: string; node: any; frame: Frame; options: Record<string, RValue> }[] = [];
   /** Requires that make the locked `cap` abort this stage (after-defaults.ts), with the warning's text. */
   readonly capAborts: { message: string; source: Source }[] = [];
 
@@ -170,6 +182,9 @@ export class Session {
     this.recipeGems.push(...from.recipeGems);
     this.capAborts.push(...from.capAborts);
     for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
+    for (const o of from.onLoad) this.onLoad.push({ body: o.body, frame: frameCopy(o.frame) });
+    this.loadFired = from.loadFired;
+    for (const d of from.dynamicRoles) this.dynamicRoles.push({ ...d, frame: frameCopy(d.frame) });
     for (const p of from.loaded) this.loaded.add(p);
     for (const [k, v] of from.constants) this.constants.set(k, v);
     for (const [k, v] of from.defs) this.defs.set(k, v);
@@ -200,6 +215,47 @@ export class Session {
   runTask(name: string): void {
     const t = this.topTasks.get(name);
     if (t) this.runStatements(statementsOf(t.body), t.frame);
+  }
+
+  /** Capistrano 2's trigger(:load): the `on :load` blocks, in the order they were registered. */
+  fireLoad(): void {
+    if (this.loadFired) return;
+    this.loadFired = true;
+    for (const o of this.onLoad) this.runStatements(statementsOf(o.body), o.frame);
+  }
+
+  /**
+   * Capistrano 2's dynamic roles, called as `cap` calls them when a task lists its servers: after the
+   * stage file. A block whose value is a known host (or list of hosts) declares them; any other is
+   * not followed, as before.
+   */
+  resolveDynamicRoles(): void {
+    const pending = this.dynamicRoles.splice(0);
+    for (const d of pending) {
+      const f = d.frame;
+      const body = statementsOf(d.node.block.body);
+      const v = body.length === 1 ? this.ev(body[0], f) : null;
+      const list = v === null ? null : Array.isArray(v) ? v : [v];
+      const hosts = list?.map((x) => this.hostOf(x, f, d.node)) ?? null;
+      if (!hosts || !hosts.length || hosts.some((h) => h === null)) {
+        this.notFollowed(f, d.node, `role ${d.role}: its hosts come from a block computed at deploy time (${short(f.parsed.textOf(d.node))}), not known statically`);
+        continue;
+      }
+      this.servers.addRole(d.role, hosts as string[], d.options, this.src(f, d.node));
+    }
+  }
+
+  /**
+   * Capistrano 2's `on(event, ...)`: a block for :load runs when :load fires (fireLoad); one registered
+   * after that (in a stage file, which the stage task loads) never runs. Task callbacks and other
+   * events (:start, :exit, :before) are not modelled, as before.
+   */
+  private execOn(node: any, f: Frame): void {
+    const args = argsOf(node);
+    const event = args.length ? this.nameOf(args[0], f) : null;
+    if (event !== "load" || !node.block || kind(node.block) !== "BlockNode") return;
+    if (this.loadFired) return this.warnAt(f, node, "`on :load` registered after Capistrano 2 fired :load (it fires once the Capfile's recipes are loaded, before the stage task loads this file): its block never runs, and is not read");
+    this.onLoad.push({ body: node.block.body, frame: { ...f, locals: new Map(f.locals) } });
   }
 
   /** Runs a repo file's top level. `once`: a second `require` of it does nothing. */
@@ -345,6 +401,9 @@ export class Session {
       case "load":
       case "import":
         return this.execRequire(node, f, name);
+      case "on":
+        if (this.opts.major === 2) return this.execOn(node, f);
+        return;
       case "install_plugin":
         if (args.length) this.installs.push({ value: f.parsed.textOf(args[0]), source: this.src(f, node) });
         return;
@@ -665,12 +724,16 @@ export class Session {
     const args = argsOf(node);
     const role = args.length ? this.nameOf(args[0], f) : null;
     if (role === null) return this.warnAt(f, node, "role with a name not known statically");
-    // Capistrano 2's `role(:web) { ENV["web_servers"].split(",") }`: the block is called for the
-    // hosts at deploy time, and what it returns is not known here.
-    if (node.block && kind(node.block) === "BlockNode") return this.notFollowed(f, node, `role ${role}: its hosts come from a block computed at deploy time (${short(f.parsed.textOf(node))}), not known statically`);
     const vals = args.slice(1).map((a) => this.ev(a, f));
     let options: Record<string, RValue> = {};
     if (vals.length && isHash(vals[vals.length - 1])) options = vals.pop() as Record<string, RValue>;
+    // Capistrano 2's `role(:web) { host }`: the block is called when the servers are listed, after
+    // the stage file (resolveDynamicRoles). Capistrano 3 has no such form.
+    if (node.block && kind(node.block) === "BlockNode") {
+      if (this.opts.major !== 2) return this.notFollowed(f, node, `role ${role}: its hosts come from a block computed at deploy time (${short(f.parsed.textOf(node))}), not known statically`);
+      this.dynamicRoles.push({ role, node, frame: { ...f, locals: new Map(f.locals) }, options });
+      return;
+    }
     const hosts: string[] = [];
     for (const v of vals.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
       const s = this.hostOf(v, f, node);
@@ -788,7 +851,8 @@ export class Session {
 
   /** A required file in the repo: `lib/` is on Capistrano's load path; relative paths from the file. */
   private findLoadable(target: string, how: string, from: string): string | null {
-    const have = (p: string) => hasPath(this.opts.repo, p);
+    // A file a glob listed under a skipped tree (vendor/plugins/*/recipes) is loadable too.
+    const have = (p: string) => hasLoadablePath(this.opts.repo, p);
     const norm = (p: string) => normalize(p);
     const cands: string[] = [];
     if (how === "require_relative") {
@@ -868,6 +932,11 @@ export class Session {
       if ((name === "roles" || name === "release_roles" || name === "primary" || name === "role_properties") && this.opts.major === 3)
         return unknown(f.parsed, node, "servers selected at deploy time");
       if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && !f.locals.has(name) && this.vars.has(name)) return this.vars.fetch(name);
+      // Capistrano 2's `exists?(:k)` (Variables#exists?): whether anything set it, whatever its value.
+      if (this.opts.major === 2 && name === "exists?" && args.length === 1 && !this.defs.has(name)) {
+        const key = this.nameOf(args[0], f);
+        return key === null ? unknown(f.parsed, node, "exists? of a name not known statically") : this.vars.has(key);
+      }
       if (name === "lambda" || name === "proc") return unknown(f.parsed, node, "a callable inside a value (not called by Capistrano)");
       const def = this.defs.get(name);
       this.lookups?.defs.set(name, def);
@@ -902,6 +971,13 @@ export class Session {
       if (c === "File" && (name === "exist?" || name === "file?") && args.length === 1) {
         const p = ev(args[0]);
         return typeof p === "string" ? hasPath(this.opts.repo, normalize(p.replace(/^\.\//, ""))) : undefined;
+      }
+      // `load File.join(File.dirname(__FILE__), "strategies", "x")`: a recipe loading its neighbour.
+      if (c === "File" && name === "dirname" && args.length === 1) {
+        const p = ev(args[0]);
+        if (typeof p !== "string") return undefined;
+        const t = p.replace(/\/+$/, "");
+        return t.includes("/") ? t.slice(0, t.lastIndexOf("/")) || "/" : ".";
       }
       if (c === "File" && name === "basename" && args.length >= 1) {
         const p = ev(args[0]);
@@ -1148,12 +1224,21 @@ function normalize(p: string): string {
   return out.join("/");
 }
 
-/** Dir.glob against the repo's paths (sorted, as Ruby 3 sorts by default). */
+/**
+ * Dir.glob against the repo's paths (sorted, as Ruby 3 sorts by default; Ruby before 3.0 gave the
+ * file system's order, which for recipes loaded one after another changes only what a later `set` overrides).
+ */
 export function globRepo(repo: RepoFiles, patterns: string[]): string[] {
   const out: string[] = [];
   for (const pat of patterns) {
-    const re = globToRegExp(normalize(pat.replace(/^\.\//, "")));
+    const norm = normalize(pat.replace(/^\.\//, ""));
+    const re = globToRegExp(norm);
     for (const p of repo.paths) if (re.test(p) && !out.includes(p)) out.push(p);
+    // The literal folder the pattern starts with may be one the walk skipped (vendor/): Ruby lists it.
+    const segs = norm.split("/");
+    const wild = segs.findIndex((x) => /[*?[{]/.test(x));
+    const lit = segs.slice(0, wild < 0 ? -1 : wild).join("/");
+    if (lit && repo.skippedUnder) for (const p of repo.skippedUnder(lit)) if (re.test(p) && !out.includes(p)) out.push(p);
   }
   return out.sort();
 }

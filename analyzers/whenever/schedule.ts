@@ -31,6 +31,10 @@ export interface ScheduledJob {
   taskText?: string;
   /** The condition the job call sits under that the analysis cannot decide: whenever may or may not have written it. */
   condition?: JobCondition;
+  /** The schedule's `job_type` line that redefined this built-in type (rake, runner, script) with a template not whenever's own. */
+  redefinedType?: Source;
+  /** whenever raises on this job's `every`/`at:` (its own ArgumentError), at the `every` line. */
+  wheneverRaises?: { message: string; source: Source };
 }
 
 /** An undecided condition around a job (`if File.exist?(...)`, `ENV[...]`, a list known only on the server). */
@@ -99,6 +103,8 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   const jobTypes: Record<string, string> = {};
   const pending: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "mailto">; options: Options; template: string; atSource: Source }[] = [];
   let readEnvironment = false;
+  /** Built-in job types the schedule redefined so far, with the `job_type` line (a job takes its type's template when called). */
+  const redefined: Record<string, Source> = {};
 
   const set = (name: string, value: RValue, source: Source | null) => {
     if (preSetKeys.has(name)) return;
@@ -156,6 +162,11 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
         if (name === null || typeof tpl !== "string") return problem(call.source.line, "job_type with a name or template not known statically");
         jobTypes[name] = tpl;
         settings[`job_type:${name}`] = { value: tpl, source: call.source };
+        // The same text as whenever's own (spacing aside) changes nothing; anything else is the repo's line.
+        if (name in BUILTIN_JOB_TYPES && name !== "command") {
+          if (tpl.trim().replace(/\s+/g, " ") === BUILTIN_JOB_TYPES[name]) delete redefined[name];
+          else redefined[name] = call.source;
+        }
         return;
       }
       case "every": {
@@ -185,7 +196,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
     if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
     pending.push({
-      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}) },
+      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}), ...(redefined[call.name] ? { redefinedType: redefined[call.name] } : {}) },
       options: { ...scope.every, ...setVars, ...options, __time: scope.time },
       template: jobTypes[call.name],
       atSource: scope.timeSource,
@@ -232,6 +243,7 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
 
   const command: RValue = jobTemplate === null ? { unknown: "job_template not known statically" } : jobCommand(p.template, jobTemplate, o);
   let times: string[] = [];
+  let raises: ScheduledJob["wheneverRaises"];
   const freq = toFrequency(time);
   const atV = toAt(at);
   if (freq === null) problem(p.atSource.line, "frequency of `every` not known statically");
@@ -243,10 +255,11 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
       if (!(e instanceof CronError)) throw e;
       // Either whenever itself raises here, or the time is one this reader does not follow: say which.
       const ours = /this tool|not understood|Chronic's current/.test(e.message);
-      problem(p.atSource.line, ours ? `schedule not computed (${e.message}): no CronJob for this job; run \`whenever\` and give the cron line by hand` : `whenever raises on this schedule: ${e.message}`);
+      problem(p.atSource.line, ours ? `schedule not computed (${e.message}): no CronJob for this job; run \`whenever\` and give the cron line by hand` : `whenever raises on this schedule: ${e.message} (\`whenever\` fails on the whole file: no crontab line came of it, and no CronJob is written for its jobs)`);
+      if (!ours) raises = { message: e.message, source: p.atSource };
     }
   }
-  return { ...p.job, command, roles, mailto, times };
+  return { ...p.job, command, roles, mailto, times, ...(raises ? { wheneverRaises: raises } : {}) };
 }
 
 function toFrequency(v: RValue): Frequency | null {

@@ -58,6 +58,14 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
   const result: EmittedCron[] = [];
   for (const [index, job] of cron.jobs.entries()) {
     const key = cronJobKey(cron.jobs, index);
+    // whenever raises on a schedule of this file: `whenever` fails on the whole file, so no crontab
+    // line came of any of its jobs (and a deploy that ran whenever on it failed at that step).
+    const raising = cron.jobs.find((j) => j.wheneverRaises && j.source.file === job.source.file);
+    if (raising?.wheneverRaises) {
+      const r = raising.wheneverRaises;
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}) gets no CronJob: whenever raises on the schedule at ${r.source.file}:${r.source.line} (${r.message}), so \`whenever\` wrote no crontab from ${job.source.file} (it fails on the whole file${raising === job ? "" : `, this job's line included`}). Correct that schedule to one whenever reads, then run migrate again`, source: job.source });
+      continue;
+    }
     if (job.sameLineAs) {
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is the same job as the one at ${job.sameLineAs.file}:${job.sameLineAs.line} (same time, command and roles): whenever wrote both as one crontab line, which cron ran once per time; that job's CronJob runs it, and this one gets none`, source: job.source });
       continue;
@@ -71,7 +79,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): part of its command is computed when whenever runs (${cronCommandUnknowns(job).join("; ") || "a value the analysis cannot know"}); its CronJob is written suspended, with a placeholder command, until you answer ${cronCommandAnswerId(key)}`, source: job.source });
     const command = analysed ?? answeredCommand ?? unknownCronCommand(key);
     const rubySwitch = analysed === null ? null : cronRubySwitch(job);
-    if (rubySwitch) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}): ${rubySwitchNote(rubySwitch)}; the CronJob runs \`${command}\``, source: job.source });
+    // A redefined built-in type says where its template is: the switch was written there, not at the job.
+    const typeAt = job.redefinedType ? `, its template from \`job_type :${job.type}\` at ${job.redefinedType.file}:${job.redefinedType.line}` : "";
+    if (rubySwitch) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} (${job.type}${typeAt}): ${rubySwitchNote(rubySwitch)}; the CronJob runs \`${command}\``, source: job.source });
     // Written suspended: with backoffLimit 0 it would fail on every run. The reason goes to MIGRATION.md.
     // A job that administered the servers is suspended for its own reason, never "put it in the repo".
     const admin = unknownCommand ? null : cronServerAdminReason(command);

@@ -665,20 +665,28 @@ const UNKNOWN_PIECE = "\u0001";
 
 function cronCommandParts(job: CronJob): { command: string | null; rubySwitch: string | null } {
   // whenever pastes a rake/runner/script task into its line unquoted: a task with a quote made a
-  // broken line on the servers too. Built from the task, each word quoted, it means what was meant.
-  if (BUILTIN_TASK_TYPES.has(job.type) && stringOf(job.task) !== null) return { command: fallbackCronCommand(job), rubySwitch: null };
+  // broken line on the servers too. Built from the task, each word quoted, it means what was meant —
+  // where the template is whenever's own. A repo's `job_type :runner, "…"` (redefinedType) is read
+  // like any job_type: its rendered line is what ran (a flock, a nice, no bundle exec).
+  if (wheneverOwnTemplate(job) && stringOf(job.task) !== null) return { command: fallbackCronCommand(job), rubySwitch: null };
   let s = cronCommandText(job.command);
   if (s === null) return { command: fallbackCronCommand(job), rubySwitch: null };
   s = s.trim();
   const wrapped = /^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/.exec(s);
   if (wrapped) s = wrapped[1]!.replace(/'\\''/g, "'");
-  if (job.type !== "command") s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
   s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
-  s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
-  // The image has no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/ruby-switch.ts).
-  const un = withoutRubySwitch(s);
-  s = un.command;
-  const rubySwitch = un.switch === null ? null : un.switch.split(UNKNOWN_PIECE).join("<not known>");
+  // The head of the line: whenever's `cd :path &&`, `RAILS_ENV=x`, and the servers' Ruby switch, in
+  // whatever order a template wrote them (`source ~/.rvm/scripts/rvm && cd :path && …`). The image has
+  // no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/ruby-switch.ts).
+  const switches: string[] = [];
+  for (let before = ""; before !== s; ) {
+    before = s;
+    const un = withoutRubySwitch(s);
+    if (un.switch !== null) switches.push(un.switch), (s = un.command);
+    if (job.type !== "command") s = s.replace(/^cd\s+\S+\s*&&\s*/, "");
+    s = s.replace(/^(?:RAILS_ENV|RACK_ENV)=\S+\s+/, "");
+  }
+  const rubySwitch = switches.length ? switches.join(" ").split(UNKNOWN_PIECE).join("<not known>") : null;
   // A piece not known outside the switch: the line is not known.
   if (s.includes(UNKNOWN_PIECE)) return { command: fallbackCronCommand(job), rubySwitch };
   s = s.replace(/(\brunner\s+-e\s+)\S+/, '$1"$RAILS_ENV"');
@@ -692,6 +700,8 @@ function cronCommandParts(job: CronJob): { command: string | null; rubySwitch: s
 
 /** whenever's own job types whose line is `cd :path && … <task>`: the command follows from the task. */
 const BUILTIN_TASK_TYPES = new Set(["rake", "runner", "script"]);
+/** A job of one of those types with whenever 1.0's own template (the schedule did not redefine it). */
+const wheneverOwnTemplate = (job: CronJob): boolean => BUILTIN_TASK_TYPES.has(job.type) && !job.redefinedType;
 
 /**
  * A command whenever rendered, as text: the release path Capistrano ran whenever in is the image's
@@ -737,6 +747,8 @@ export function serverLayoutPath(command: string): string | null {
 function fallbackCronCommand(job: CronJob): string | null {
   const task = stringOf(job.task);
   if (task === null) return null;
+  // A redefined rake/runner/script is the repo's own template: not rebuilt from the task, as no custom job_type is.
+  if (job.redefinedType) return null;
   const words = (s: string) => shellWords(s.trim().split(/\s+/).filter(Boolean));
   switch (job.type) {
     case "rake":

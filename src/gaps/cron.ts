@@ -11,6 +11,9 @@ export function cronGaps(model: ModelForGaps): Gap[] {
   return [...scheduleGaps(model), ...commandGaps(model)];
 }
 
+/** A file whenever raises on wrote no crontab: none of its jobs gets a CronJob, so none is asked about. */
+const inRaisingFile = (model: ModelForGaps, j: { source: { file: string } }): boolean => model.cron!.jobs.some((x) => x.wheneverRaises && x.source.file === j.source.file);
+
 /**
  * Jobs whose line has a part computed only when whenever runs (a custom job_type's `:check_in` set
  * from `Settings`): the CronJob is written suspended with a placeholder until a person gives the
@@ -20,7 +23,7 @@ function commandGaps(model: ModelForGaps): Gap[] {
   const jobs = model.cron!.jobs;
   return jobs
     .map((j, i) => ({ j, key: cronJobKey(jobs, i) }))
-    .filter(({ j }) => !j.sameLineAs && cronCommand(j) === null)
+    .filter(({ j }) => !j.sameLineAs && cronCommand(j) === null && !inRaisingFile(model, j))
     .map(({ j, key }) => ({
       id: cronCommandAnswerId(key),
       question: `What command (one shell line, run in the image's app directory) did the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line} run?`.replace(/  +/g, " "),
@@ -35,7 +38,8 @@ function scheduleGaps(model: ModelForGaps): Gap[] {
   const jobs = model.cron!.jobs;
   return jobs
     .map((j, i) => ({ j, key: cronJobKey(jobs, i) }))
-    .filter(({ j }) => j.schedules.length === 0 && !j.sameLineAs)
+    // A schedule whenever raises on made no line at all: nothing to ask (the report and notes say so).
+    .filter(({ j }) => j.schedules.length === 0 && !j.sameLineAs && !inRaisingFile(model, j))
     .map(({ j, key }) => ({
       id: cronScheduleAnswerId(key),
       question: `What cron line (5 fields, e.g. "30 3 * * *") ran the ${j.type} job ${typeof j.task === "string" ? JSON.stringify(j.task) : ""} of ${j.source.file}:${j.source.line}?`.replace(/  +/g, " "),

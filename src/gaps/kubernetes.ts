@@ -252,7 +252,9 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
       format: "http-path",
     });
 
-  if (model.cron && model.cron.jobs.length) {
+  // Only jobs that get a CronJob: a file whenever raises on wrote no crontab (CronJob.wheneverRaises).
+  const raisingFiles = new Set(model.cron?.jobs.filter((j) => j.wheneverRaises).map((j) => j.source.file) ?? []);
+  if (model.cron && model.cron.jobs.some((j) => !raisingFiles.has(j.source.file))) {
     const hint = cronTimeZoneHint(model);
     gaps.push({
       id: "cron.time_zone",
