@@ -99,6 +99,24 @@ puts $t.to_json`;
     expect(w?.message).toMatch(/names no roles, so Capistrano 2 runs it on every server of the stage.*sidekiq-manager is Sidekiq's upstart manage-many job/);
   });
 
+  it("a run with :once => true in a task with no roles: Capistrano 2 runs it on the first server only", async () => {
+    // Capistrano 2 is not installable here (only Capistrano 3), so its rule is cited, not run: in
+    // Capistrano 2's lib/capistrano/configuration/connections.rb, `execute_on_servers(options)`,
+    // which `run` (configuration/actions/invocation.rb) goes through with the command's options,
+    // finds the task's servers and then does `servers = [servers.first] if options[:once]`.
+    const once = 'namespace :sidekiq do\n  desc "Bounce the job daemon"\n  task :restart do\n    run "sudo service sidekiq restart", :once => true\n  end\nend\nafter "deploy:restart", "sidekiq:restart"\n';
+    const m = await analyzeFiles(memoryRepo(FILES(once)), "kettle");
+    const stage = m.stages.find((s) => s.name === "staging")!;
+    expect(stage.servers).toHaveLength(3);
+    const started = m.sidekiq!.started!["staging"]!;
+    expect([started.servers, started.processes]).toEqual([1, 1]);
+    expect(started.why).toMatch(/^the deploy's own task sidekiq:restart \(config\/recipes\/sidekiq\.rb:3\) names no roles, so it runs on every server of the stage, and with :once only on the first of them, after deploy:restart /);
+    expect(started.why).toContain(": 1 server(s) of stage staging, one process each");
+    const w = m.problems.find((p) => p.file === "config/recipes/sidekiq.rb" && p.line === 4 && p.message.startsWith("Sidekiq: the deploy's own task sidekiq:restart"));
+    expect(w?.message).toContain("so Capistrano 2 runs it on the first server of the stage (:once)");
+    expect(makePlan(m, {}).stages.find((s) => s.stage.name === "staging")!.workerReplicas).toBe(1);
+  });
+
   it("a task placed by hosts or a filter is not read as every server", async () => {
     const m = await analyzeFiles(memoryRepo(FILES('namespace :sidekiq do\n  task :restart, :hosts => "k-jobs.example.net" do\n    run "sudo service sidekiq restart"\n  end\nend\nafter "deploy:restart", "sidekiq:restart"\n')), "kettle");
     expect(m.sidekiq!.started).toBeUndefined();
