@@ -3,7 +3,10 @@
 // system_service.rb): those units are what the servers ran. A unit named for a job backend whose
 // ExecStart is a placeholder (`/bin/true`) ran no worker, even though the gem and its config are
 // in the repo; a unit that does run the backend gives its command, roles and stop timeout.
-// Real `ruby -rerb` renders the template as the plugin does, and is the oracle for the command.
+// A `<service>@.service` template runs one unit per entry of systemd_<service>_instances on each
+// server: that many processes per server; a list the analysis cannot count is named, not guessed.
+// Real `ruby -rerb` renders the template as the plugin does (its trim mode), and is the oracle for
+// the command; `kubectl kustomize` builds the overlays whose replicas are checked.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -12,7 +15,8 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { pluginApp } from "./app.js";
-import { emitAndBuild } from "../kustomize/built.js";
+import { emitAndBuild, find } from "../kustomize/built.js";
+import { requireKubectl } from "../kustomize/kubectl.js";
 import { systemdSeconds } from "../../analyzers/workers/systemd-multiservice.js";
 
 beforeAll(async () => {
@@ -50,7 +54,9 @@ function realRender(template: string, vars: Record<string, string>, deployTo: st
   const dir = mkdtempSync(join(tmpdir(), "multiservice-"));
   writeFileSync(join(dir, "t.erb"), template);
   const defs = `V = ${JSON.stringify(vars)}; def fetch(k); V.fetch(k.to_sym); end; def current_path; ${JSON.stringify(deployTo + "/current")}; end`;
-  const r = spawnSync("ruby", ["-rerb", "-e", `${defs}; print ERB.new(File.read(ARGV[0]), trim_mode: "-").result(binding)`, join(dir, "t.erb")], { encoding: "utf8" });
+  // The gem renders with `ERB.new(File.read(src), nil, 2)` (system_service.rb `setup`): legacy trim
+  // mode 2 is "<>" (a line that starts with <% and ends with %> loses its newline); `-` is not on.
+  const r = spawnSync("ruby", ["-rerb", "-e", `${defs}; print ERB.new(File.read(ARGV[0]), trim_mode: "<>").result(binding)`, join(dir, "t.erb")], { encoding: "utf8" });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -95,10 +101,39 @@ describe("capistrano-systemd-multiservice: the repo's unit templates are what th
     expect(w.carried).toBe(true);
     expect(w.commandFrom).toBe("service");
     // The words inside the wrapper, as real ERB rendered them (the release path mapped to the repo's file by commandOf).
-    expect(w.args.join(" ")).toMatch(/sidekiq -C .*config\/sidekiq\.yml -q mail -q default -c 4$/);
+    // Exactly: the servers' release path (/srv/lantern/current/…) must not be left in the pod.
+    expect(w.args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-q", "mail", "-q", "default", "-c", "4"]);
     expect(w.queues).toEqual(["mail", "default"]);
     expect(w.roles).toEqual(["db"]);
     expect(w.stopTimeout).toEqual({ seconds: 45, source: { file: "config/systemd/sidekiq.service.erb", line: 9 } });
+  });
+
+  it("a sidekiq@.service template with four instances on two app servers: eight processes, in the built overlay", async () => {
+    requireKubectl();
+    // One unit per instance: the gem restarts sidekiq@0 … sidekiq@3 on each server of its role
+    // (system_service.rb: the template's name with `@<i>.service` for each of systemd_<svc>_instances).
+    const template = running.replace("Description=<%= fetch(:application) %> jobs", "Description=<%= fetch(:application) %> jobs, slot %i");
+    const deploy = DEPLOY + "set :systemd_sidekiq_instances, [0, 1, 2, 3]\nset :jobs_drain, 30\n";
+    const m = await analyzeFiles(pluginApp(deploy, STAGES, { "config/systemd/sidekiq@.service.erb": template, "config/sidekiq.yml": SIDEKIQ_YML }, { sidekiq: "7.2.4" }, CAPFILE), "lantern");
+    const out = realRender(template, { application: "lantern", jobs_drain: "30" }, "/srv/lantern");
+    expect(out).toContain("Description=lantern jobs, slot %i\n");
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.carried).toBe(true);
+    expect(w.args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-q", "mail", "-q", "default", "-c", "4"]);
+    expect(m.problems.some((p) => p.message.startsWith("systemd-multiservice.instances-unknown:"))).toBe(false);
+    const { stages } = emitAndBuild(m);
+    // production: p1 and p2 have :app (the gem's default role), 4 instances each; staging: s1 only.
+    const replicas = (st: string) => (find(stages[st]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas;
+    expect(replicas("production")).toBe(8);
+    expect(replicas("staging")).toBe(4);
+  });
+
+  it("instances the analysis cannot count: named at the set line, not guessed", async () => {
+    const deploy = DEPLOY + "set :systemd_sidekiq_instances, -> { (0...fetch(:job_slots)).to_a }\nset :jobs_drain, 30\n";
+    const m = await analyzeFiles(pluginApp(deploy, STAGES, { "config/systemd/sidekiq@.service.erb": running, "config/sidekiq.yml": SIDEKIQ_YML }, { sidekiq: "7.2.4" }, CAPFILE), "lantern");
+    const p = m.problems.find((x) => x.message.startsWith("systemd-multiservice.instances-unknown:"));
+    expect(p?.message).toContain("not a literal list");
+    expect(p && `${p.file}:${p.line}`).toBe("config/deploy.rb:6");
   });
 
   it("systemd time spans", () => {
