@@ -172,7 +172,7 @@ const EXPANSION = /^\$[A-Za-z_{(0-9@*#?$!-]/;
  * after it joins the lines); inside single quotes nothing is special; inside double quotes a
  * backslash escapes only `$`, `` ` ``, `"`, `\` and a newline. `#{…}` (Ruby's, filled before the shell
  * runs) is kept whole. A `$` expansion outside single quotes, or a leading `~`, marks its word.
- * Null when it pipes, redirects input, substitutes a command outside double quotes, or a quote does not close.
+ * Null when it pipes, redirects input (from anything but /dev/null), substitutes a command outside double quotes, or a quote does not close.
  */
 function shellSteps(text: string, dropped: string[] = []): Word[][] | null {
   const steps: Word[][] = [[]];
@@ -244,6 +244,12 @@ function shellSteps(text: string, dropped: string[] = []): Word[][] | null {
       end();
       if (ch !== ";") i++;
       steps.push([]);
+    } else if (ch === "<" && /^<\s*\/dev\/null(?=[\s;&|]|$)/.test(text.slice(i))) {
+      // `</dev/null`: a daemon's empty input, what a pod's process has anyway; left out like an output redirect.
+      end();
+      const m = /^<\s*\/dev\/null/.exec(text.slice(i))!;
+      dropped.push(m[0]);
+      i += m[0].length - 1;
     } else if (ch === "|" || ch === "<" || ch === "`" || (ch === "$" && text[i + 1] === "(")) return null;
     else if (ch === ">" || ch === "&") {
       // `>> log 2>&1` / `&` (background): the output's place, not part of the command.

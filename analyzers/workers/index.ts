@@ -929,10 +929,11 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
         const w = shoryukenConfig(ctx, { ...base, ...cmd, name: "", carried: true } as WorkerFacts, r.config ? `-C ${r.config}` : "");
         stop = r.timeout !== null ? { seconds: r.timeout, source: c.source } : w.stopTimeout;
       }
+    } else if (c.script && viaScript(c)) {
+      // A start program that runs a repo script (whose line starts the backend): that line is the process.
+      cmd = scriptStartCommand(b, c, c.script);
     } else if (un) {
       cmd = commandOf(b, c.command!, "service", c.source);
-    } else if (c.script && viaScript(c)) {
-      cmd = scriptStartCommand(b, c, c.script);
     } else {
       const what = c.command === null ? "a start program whose value the analysis does not know" : `\`${c.command}\`, a program of the servers, not of the repo`;
       cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts ${what}: which queues and how many processes it ran is not known, so the backend's standard command runs instead` };

@@ -24,7 +24,7 @@ describe("job workers", () => {
     expect(w.commandFrom).toBe("standard");
     expect(w.args).toEqual(["bundle", "exec", "shoryuken", "-R"]);
     expect(w.commandSource).toEqual({ file: "lib/capistrano/templates/shoryuken.service.erb", line: 2 });
-    expect(w.commandNote).toMatch(/paths of the servers/);
+    expect(w.commandNote).toMatch(/is a path of the servers; the backend.s standard command runs instead/);
     expect(w.stopSignal).toBe("TERM");
     expect(w.stopTimeout).toEqual({ seconds: 8, source: null });
   });

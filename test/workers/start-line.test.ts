@@ -143,3 +143,18 @@ describe("a monit file's wrapped start program is the worker's command", () => {
     expect(m.problems.some((p) => /sets MAILGUN_API_KEY, which looks like a secret/.test(p.message))).toBe(true);
   });
 });
+
+describe("input redirects", () => {
+  // A daemon started with `</dev/null` read nothing; the pod's process has no input either. Any
+  // other input redirect feeds the process a file of the servers: not read.
+  it("`</dev/null` is left out like an output redirect; `< file` is not read", () => {
+    const pick = (ws: string[]) => ws.includes("resque:work");
+    const ok = readStartLine("nohup bundle exec rake environment resque:work >> log/jobs.log 2>&1 </dev/null &", pick, ["PIDFILE", "BACKGROUND"]);
+    expect("words" in ok && ok.words).toEqual(["bundle", "exec", "rake", "environment", "resque:work"]);
+    expect("notes" in ok && ok.notes.join("; ")).toMatch(/<\/dev\/null/);
+    const spaced = readStartLine("bundle exec rake resque:work < /dev/null", pick);
+    expect("words" in spaced && spaced.words).toEqual(["bundle", "exec", "rake", "resque:work"]);
+    expect(readStartLine("bundle exec rake resque:work < queues.txt", pick)).toHaveProperty("unknown");
+    expect(readStartLine("bundle exec rake resque:work </dev/nullx", pick)).toHaveProperty("unknown");
+  });
+});
