@@ -244,6 +244,9 @@ export const PROVIDING_GEMS: ProvidingGem[] = [
 ];
 
 /** The gems that give the app a backend: its own, then those that provide it under another name. */
+/** The words a unit, script or line names a backend by: its id (dashed and underscored) and its gems. */
+export const backendNames = (b: JobBackend): string[] => [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])];
+
 export const backendGems = (b: JobBackend): string[] => [...b.gems, ...PROVIDING_GEMS.filter((p) => p.backend === b.id).map((p) => p.gem)];
 
 /** The row of a gem that provides a backend under its own name, if it is one. */

@@ -11,7 +11,7 @@
 import type { AnalyzerContext, CapistranoFacts, Source, TaskDef } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { taskLineRoles } from "../capistrano/task-roles.js";
-import type { JobBackend } from "./backends.js";
+import { backendNames, type JobBackend } from "./backends.js";
 import type { OnRoles } from "./deploy-methods.js";
 
 export interface TaskLine {
@@ -72,7 +72,7 @@ export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | nul
 
 /** The backend's names as words of a line or a file name (`start_resque.sh`, `resque:restart`, `[r]esque` in a grep). */
 function namesBackend(b: JobBackend, text: string): boolean {
-  const names = [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])].map((n) => esc(n).replace(/[-_]/g, "[-_]")).join("|");
+  const names = backendNames(b).map((n) => esc(n).replace(/[-_]/g, "[-_]")).join("|");
   // `grep [r]esque` is the usual trick to keep grep out of its own match: the same word.
   return new RegExp(`(^|[^A-Za-z0-9])(${names})([^A-Za-z0-9]|$)`, "i").test(text.replace(/\[(\w)\]/g, "$1"));
 }

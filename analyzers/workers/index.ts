@@ -8,7 +8,7 @@ import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, Rai
 import { secretEnvEntry } from "../../src/secret-env.js";
 import { railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
-import { JOB_BACKENDS, backendGems, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
+import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
 import { resquePluginWorkers } from "./resque-plugin.js";
 import { sidekiqWorkers } from "./sidekiq-processes.js";
@@ -908,7 +908,7 @@ function unitCommand(ctx: AnalyzerContext, b: JobBackend, x: ServiceLine): strin
  * deploy's monit line. Null when no such check is tied to the deploy.
  */
 function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], base: Omit<WorkerFacts, "name" | keyof Command | "carried">, checks: MonitCheck[]): WorkerFacts[] | null {
-  const names = [...new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems])].map((n) => n.replace(/[-_]/g, "[-_]")).join("|");
+  const names = backendNames(b).map((n) => n.replace(/[-_]/g, "[-_]")).join("|");
   const named = new RegExp(`(^|[-_./\\s])(${names})([-_.@\\s]|\\d|$)`);
   const viaScript = (c: MonitCheck) => !!c.script && backendOfCommand(c.script.text) === b;
   const mine = checks.filter((c) => (c.command !== null && backendOfCommand(c.command) === b) || viaScript(c) || ((c.command === null || !backendOfCommand(c.command)) && !c.script && (named.test(c.check) || (c.command !== null && named.test(c.command.split(/\s+/)[0] ?? "")))));

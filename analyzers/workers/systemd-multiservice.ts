@@ -12,7 +12,7 @@
 // systemd then stops the unit's process with its KillSignal= (default SIGTERM) and KILLs it
 // TimeoutStopSec= later (TimeoutSec= sets both; systemd's own default is 90 s).
 import type { AnalyzerContext, CapistranoFacts, RValue, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { backendOfCommand, type JobBackend } from "./backends.js";
+import { backendNames, backendOfCommand, type JobBackend } from "./backends.js";
 import { isSym } from "../../src/model.js";
 import { renderErb, TOKEN_RE } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -177,7 +177,7 @@ export function withMultiservice(
   single: boolean,
   commandOf: (b: JobBackend, line: string, from: "service", source: Source) => Cmd,
 ): WorkerFacts {
-  const names = new Set([b.id, b.id.replace(/-/g, "_"), ...b.gems]);
+  const names = new Set(backendNames(b));
   // A value not known in a path prefix (`/home/<%= fetch(:user) %>/.rbenv/bin/rbenv exec … sidekiq`) hides not what runs.
   const runsIt = (u: MultiserviceUnit) => !!u.start && backendOfCommand(u.start.rendered) === b;
   // The pod's words, without the `-e <stage>` each stage's unit names (the stage's env comes from its overlay); null when not all known.

@@ -16,7 +16,7 @@ import type { AnalyzerContext, ProcfileEntry, Source, Stage, TaskDef, UncarriedP
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { startLines } from "../appserver/started.js";
-import { JOB_BACKENDS, backendOfCommand } from "./backends.js";
+import { JOB_BACKENDS, backendNames, backendOfCommand } from "./backends.js";
 import { supervisorProcesses } from "./supervisor-files.js";
 import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
@@ -84,7 +84,7 @@ export function withStaticFetches(line: string, stages: readonly Stage[]): strin
 function carriedBackendUnit(text: string, workers: WorkerFacts[]): boolean {
   const words = text.replace(/#\{[^}]*\}|\bfetch\([^)]*\)/g, "-").split(/[\s"'`,:()]+/);
   return JOB_BACKENDS.some(
-    (b) => workers.some((w) => w.backend === b.id && w.carried) && words.some((u) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(u))),
+    (b) => workers.some((w) => w.backend === b.id && w.carried) && words.some((u) => backendNames(b).some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(u))),
   );
 }
 
@@ -156,7 +156,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       if (!unit || seen.has(unit) || INFRA.test(unit) || /\$|#\{/.test(raw)) continue;
       seen.add(unit);
       // The job backend first: `shop-web-sidekiq` is a worker, whatever else its name says.
-      const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(unit)));
+      const backend = JOB_BACKENDS.find((b) => backendNames(b).some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.@]|\\d|$)`).test(unit)));
       if (backend && workers.some((w) => w.backend === backend.id)) continue;
       if (!backend && WEB_UNIT.test(unit)) continue;
       // monit itself: what it ran are the checks of the repo's monit files the deploy starts (monit-checks.ts), said one by one.
@@ -180,7 +180,7 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     }
     const script = repoScriptStart(l.text);
     if (script && !seen.has(`script\0${script.path}`)) {
-      const backend = JOB_BACKENDS.find((b) => [b.id, b.id.replace(/-/g, "_"), ...b.gems].some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.]|$)`).test(script.name)));
+      const backend = JOB_BACKENDS.find((b) => backendNames(b).some((n) => new RegExp(`(^|[-_.])${n.replace(/[-_]/g, "[-_]")}([-_.]|$)`).test(script.name)));
       if (!(backend && workers.some((w) => w.backend === backend.id))) {
         seen.add(`script\0${script.path}`);
         const inRepo = ctx.repo.paths.includes(script.path);
