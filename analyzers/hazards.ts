@@ -1,7 +1,7 @@
 // The hazards of the move, from the whole model: one small rule per hazard id, each saying what
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
-import type { AppModel, Hazard, RValue, Source, Stage } from "../src/model.js";
+import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
 import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
@@ -60,6 +60,9 @@ const localData: Rule = (m) =>
  * or config the app loaded from the servers' shared/ directory (a gitignored
  * config/environments/production.rb, an initializer). The image has none of it.
  */
+/** "a linked file", or for a copy made by a deploy task (`cp #{shared_path}/x …`) what copied it. */
+const linkedWord = (l: LinkedPath): string => (l.via ? `a file copied from shared/ by \`${l.via}\` in a deploy task` : "a linked file");
+
 const serverOnlyLinkedFiles: Rule = (m) => {
   // Figaro's config/application.yml holds ENV values, like a dotenv file: the env files carry them.
   const figaro = Boolean(m.rails.gems["figaro"]);
@@ -72,8 +75,8 @@ const serverOnlyLinkedFiles: Rule = (m) => {
       return {
         id: "files.server-only",
         message: l.example
-          ? `${l.path} is a linked file (${l.stages.join(", ") || "all stages"})${example}: the image has no ${l.path}: it lived on the servers, in the shared/ directory the app ${ruby ? "loaded it" : "read it"} from`
-          : `${l.path} is a linked file (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
+          ? `${l.path} is ${linkedWord(l)} (${l.stages.join(", ") || "all stages"})${example}: the image has no ${l.path}: it lived on the servers, in the shared/ directory the app ${ruby ? "loaded it" : "read it"} from`
+          : `${l.path} is ${linkedWord(l)} (${l.stages.join(", ") || "all stages"}) that the repo does not hold: the app ${ruby ? "loaded this Ruby file" : "read this file"} from the servers' shared/ directory, and the image will not have it`,
         advice: (l.example ? `Compare ${l.example} with the file on a server: it may differ from what the servers ran. ` : "") + (ruby
           ? `Copy it from a server and commit it with its secrets replaced by ENV reads (the secrets go to each stage's secrets.env), or mount it from a Secret at ${l.path}; without it Rails boots with different settings, or fails.`
           : `Copy it from a server into the repo if it holds nothing secret (a ConfigMap mounted at ${l.path} if it differs by stage), else mount it from a Secret; without it the app fails where it reads it.`),
@@ -429,6 +432,18 @@ const otherJobBackends: Rule = (m) => {
 const databaseServersCopy: Rule = (m) => {
   const c = m.rails.database?.serversCopy;
   if (!c) return [];
+  if (c.fromRepo) {
+    const per = c.fromRepo.map((x) => `${x.stage}: ${x.file ?? "not known"}`).join(", ");
+    return [
+      {
+        id: "database.servers-copy",
+        message: `a deploy task copies a repo file over config/database.yml (${c.linked.file}:${c.linked.line}): each stage's servers connected with that file (${per}; its values per stage are in the warning at that line), not with config/database.yml; the image never runs that copy`,
+        advice: "Set DATABASE_URL in each stage's secrets.env to the database named by that stage's file (and confirm on a server of each stage), with the pool and timeout as URL parameters (?pool=N). Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.",
+        source: c.linked,
+      },
+    ];
+  }
+  const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`` : "linked from shared/";
   const by = c.templates?.length
     ? `rendered by the deploy from ${c.templates.join(", ")} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}; its values per stage are in the warning at ${c.linked.file}:${c.linked.line})`
     : c.writes.length
@@ -437,7 +452,7 @@ const databaseServersCopy: Rule = (m) => {
   return [
     {
       id: "database.servers-copy",
-      message: `config/database.yml is linked from shared/ (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it`,
+      message: `config/database.yml is ${took} (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it`,
       advice: "Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/config/database.yml on a server of each stage), with the pool and timeout as URL parameters (?pool=N): Rails merges DATABASE_URL over the image's copy. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.",
       source: c.linked,
     },

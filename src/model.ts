@@ -473,7 +473,15 @@ export interface DatabaseFacts {
    * file's values are not what production used (analyzers/rails/database-linked.ts). `writes` are
    * the deploy lines that render or upload the servers' copy, `templates` the ERB files rendered.
    */
-  serversCopy?: { linked: Source; writes: Source[]; templates?: string[] };
+  serversCopy?: {
+    linked: Source;
+    writes: Source[];
+    templates?: string[];
+    /** How the servers' copy took the release's place: a link (the default) or a copy command. */
+    via?: "cp" | "mv" | "install" | "cat";
+    /** The servers' copy is a repo file the deploy copied over it, per stage (CapistranoFacts.releaseCopies). */
+    fromRepo?: { stage: string; file: string | null; why?: string }[];
+  };
 }
 
 export interface DatabaseEnvRead {
@@ -539,6 +547,22 @@ export interface CapistranoFacts {
   lock: Fact<string> | null;
   tasks: TaskDef[];
   hooks: HookDef[];
+  /**
+   * A task copies one of the release's own files over another (`cp #{release_path}/config/database.yml.#{rails_env}
+   * #{release_path}/config/database.yml`): the servers ran `from` under `path` (analyzers/capistrano/manual-links.ts).
+   */
+  releaseCopies?: ReleaseCopy[];
+}
+
+export interface ReleaseCopy {
+  /** The path the app read in the release. */
+  path: string;
+  /** The source as written, release-relative, `#{…}` unresolved. */
+  written: string;
+  /** Per stage: the repo file it named, or why it is not known. */
+  stages: { stage: string; file: string | null; why?: string }[];
+  /** The copy line. */
+  source: Source;
 }
 
 export interface TaskDef {
@@ -1309,6 +1333,8 @@ export interface LinkedPath {
   /** Stages where it is linked. */
   stages: string[];
   source: Source;
+  /** Copied from shared/ by a task (`cp`, `mv`, `install`, `cat x > y`) rather than linked: the same file for the app. */
+  via?: "cp" | "mv" | "install" | "cat";
   /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
   serverOnly?: boolean;
   /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */

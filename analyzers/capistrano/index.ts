@@ -7,7 +7,7 @@
 //          file (config/deploy/<stage>.rb).
 import { lockedCapistrano } from "./after-defaults.js";
 import { featuresNewerThan } from "./locked-features.js";
-import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef, ReleaseCopy } from "../../src/model.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
@@ -651,6 +651,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     hooks,
   };
   const linked = linkedOf(stages, kept, major);
+  const releaseCopies = releaseCopiesOf(stages, kept, has);
+  if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
   // capistrano-rails links public/<assets_prefix>: precompiled assets, rebuilt by every deploy (a cache, like public/assets).
   const assetDirs = new Set(stages.map((st) => st.variables["assets_prefix"]?.value).filter((v): v is string => typeof v === "string").map((v) => `public/${v.replace(/^\/+|\/+$/g, "")}`));
@@ -786,14 +788,14 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[]
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.
   const byKey = new Map<string, { linked: LinkedPath; stages: Set<string> }>();
-  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source) => {
+  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"]) => {
     const key = `${kind}\0${path}`;
     const hit = byKey.get(key);
     if (hit) {
       if (!hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
       return;
     }
-    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source };
+    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}) };
     byKey.set(key, { linked, stages: new Set([stage]) });
     out.push(linked);
   };
@@ -810,7 +812,8 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[]
       }
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
-    for (const l of s.manualLinks) add(l.path, l.kind, st.name, l.source);
+    // `cp #{shared_path}/x #{release_path}/x` too: a copy of the servers' file is that file for the app.
+    for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via);
     // A recipe gem's list of paths its task links from shared/ (simple-rails-deploy's normal_symlinks:
     // `rm -rf` then `ln -nfs`, so each path is the link itself).
     for (const { gem } of s.recipeGems ?? []) {
@@ -823,6 +826,34 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[]
     }
   });
   for (const l of out) l.stages.sort();
+  return out;
+}
+
+/**
+ * `cp #{release_path}/config/database.yml.#{rails_env} #{release_path}/config/database.yml` in a task:
+ * per stage, the repo file the servers ran under that path (`#{x}` and `#{fetch(:x)}` from the stage's
+ * variables; anything else is not known, and said so).
+ */
+function releaseCopiesOf(stages: Stage[], sessions: Kept[], has: (p: string) => boolean): ReleaseCopy[] {
+  const out: ReleaseCopy[] = [];
+  stages.forEach((st, i) => {
+    for (const l of sessions[i]!.manualLinks) {
+      if (l.fromRelease === undefined) continue;
+      let hit = out.find((c) => c.path === l.path && c.written === l.fromRelease && c.source.file === l.source.file && c.source.line === l.source.line);
+      if (!hit) out.push((hit = { path: l.path, written: l.fromRelease, stages: [], source: l.source }));
+      if (hit.stages.some((x) => x.stage === st.name)) continue;
+      let why: string | undefined;
+      const file = l.fromRelease.replace(/#\{\s*(?:fetch\(\s*:(\w+)\s*\)|(\w+))\s*\}/g, (all, a?: string, b?: string) => {
+        const v = st.variables[(a ?? b)!]?.value;
+        const s = v === undefined ? null : rubyToS(v);
+        if (s === null) why ??= `${all} has no value known for stage ${st.name}`;
+        return s ?? all;
+      });
+      if (!why && /#\{/.test(file)) why = `${file} is interpolated with an expression not evaluated statically`;
+      if (!why && !has(file)) why = `${file} is not in the repo`;
+      hit.stages.push(why ? { stage: st.name, file: null, why } : { stage: st.name, file });
+    }
+  });
   return out;
 }
 

@@ -9,14 +9,34 @@
 // existing directories are the checkout's (the repo's), unless the same task removed the path first
 // (`rm -rf #{release_path}/tmp && ln -nfs …`). So `ln -nfs #{shared_path}/config/database.yml
 // #{release_path}/config/` links the file config/database.yml, not the directory config.
+// Copies are read the same way (GNU cp/mv/install 9.1 `--help`, checked against the real commands
+// in test/capistrano/shared-copies-cp.test.ts): the operand rules are ln's (`-t DIR`, `-T`, the last
+// operand a directory when it ends in `/`, names an existing directory, or there are several sources).
+// A file copied from shared/ over the release's is what the app read, as with a link.
 import type { RepoFiles } from "../../src/model.js";
+
+export type CopyCommand = "cp" | "mv" | "install" | "cat";
 
 export interface ManualLink {
   /** The path the app sees in the release. */
   path: string;
   kind: "file" | "dir";
-  /** The ln line. */
+  /** The ln (or cp, mv, install, cat) line. */
   line: number;
+  /** Not a link but a copy of the shared file (`cp`, `mv`, `install`, `cat x > y`): the same file for the app. */
+  via?: CopyCommand;
+  /**
+   * The copy's source is a file of the release itself (`cp #{release_path}/config/database.yml.#{rails_env}
+   * #{release_path}/config/database.yml`): the release-relative path as written, `#{…}` left for each
+   * stage to resolve. The servers ran that repo file under `path`; nothing came from shared/.
+   */
+  fromRelease?: string;
+  /**
+   * The copy spreads what shared/ holds over `path` without naming the files (`cp shared/config/*.yml
+   * release/config`, `cp -r shared/config release/`): the shared source as written. Which files it
+   * replaced is known only on the servers.
+   */
+  spread?: string;
   /**
    * The link went inside a directory the checkout already held, without a `/` to say so: ln put
    * it at <dir>/<basename>, and the release kept the repo's <dir> (a named warning).
@@ -25,7 +45,7 @@ export interface ManualLink {
 }
 
 const SHARED = /^#\{\s*(?:shared_path|fetch\(\s*:shared_path\s*\))\s*\}|^#\{\s*(?:deploy_to|fetch\(\s*:deploy_to\s*\))\s*\}\/shared(?=\/|$)/;
-const RELEASE = /^#\{\s*(?:release_path|latest_release|current_release|current_path|fetch\(\s*:(?:release_path|current_path)\s*\))\s*\}/;
+const RELEASE = /^#\{\s*(?:release_path|latest_release|current_release|current_path|fetch\(\s*:(?:release_path|current_path)\s*\))\s*\}|^#\{\s*(?:deploy_to|fetch\(\s*:deploy_to\s*\))\s*\}\/current(?=\/|$)/;
 
 /** The links `text` (a task body's source) makes from shared/ into the release. `line0` is the text's first line. */
 export function manualLinksIn(text: string, line0: number, repo: RepoFiles): ManualLink[] {
@@ -33,17 +53,38 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
   const removed = new Set<string>();
   const made = new Set<string>();
   const lines = text.split("\n");
-  lines.forEach((raw, i) => {
+  const locals = new Map<string, string>();
+  lines.forEach((raw0, i) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
-    if (/^\s*#(?!\{)/.test(raw)) return;
-    for (const cmd of commandsIn(raw)) {
+    if (/^\s*#(?!\{)/.test(raw0)) return;
+    // A local holding a path (`config_dir = "#{shared_path}/config"`), put back where it is interpolated.
+    const raw = withLocals(raw0, locals);
+    const local = /^\s*([a-z_]\w*)\s*=\s*"([^"]*)"\s*$/.exec(raw);
+    if (local) locals.set(local[1]!, local[2]!);
+    for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
       if (words[0] === "mkdir") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) made.add(p.replace(/\/+$/, "")); }
-      if (words[0] !== "ln") continue;
-      const ln = parseLn(words.slice(1));
-      if (!ln || !ln.symbolic) continue;
       const isDir = (rel: string) => made.has(rel) || (!removed.has(rel) && repoDir(repo, rel));
+      let ln: LnCall | null = null;
+      let via: CopyCommand | undefined;
+      if (words[0] === "ln") {
+        ln = parseLn(words.slice(1));
+        if (!ln || !ln.symbolic) continue;
+      } else if (words[0] === "cp" || words[0] === "mv" || words[0] === "install") {
+        via = words[0];
+        ln = parseCopy(words[0], words.slice(1));
+        if (!ln) continue;
+      } else if (words[0] === "cat") {
+        // `cat SRC > DEST` (one source, a plain `>`; `>>` appends to the release's own file).
+        const gt = words.findIndex((w) => w === ">" || (w.startsWith(">") && !w.startsWith(">>")));
+        if (gt < 0) continue;
+        const dest = words[gt] === ">" ? words[gt + 1] : words[gt]!.slice(1);
+        const srcs = words.slice(1, gt).filter((w) => !w.startsWith("-"));
+        if (!dest || srcs.length !== 1) continue;
+        via = "cat";
+        ln = { symbolic: false, recursive: false, noTargetDir: true, targetDir: null, operands: [srcs[0]!, dest] };
+      } else continue;
       let dir: string | null = null;
       let sources = ln.operands;
       let name: string | null = null;
@@ -62,8 +103,11 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
       }
       for (const src of sources) {
         const shared = sharedRel(src);
-        if (shared === null) continue;
-        const base = shared.replace(/\/+$/, "").split("/").pop() ?? "";
+        // A copy of one of the release's own files (a per-stage database.yml.<stage> the repo holds).
+        const own = via && shared === null ? releaseRel(src) : null;
+        if (shared === null && !own) continue;
+        const from = (shared ?? own)!;
+        const base = from.replace(/\/+$/, "").split("/").pop() ?? "";
         let path: string | null;
         let into: string | undefined;
         if (dir !== null) {
@@ -71,13 +115,25 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
           if (d === null || !base) continue;
           const dd = d.replace(/\/+$/, "");
           path = dd ? `${dd}/${base}` : base;
-          if (!dir.endsWith("/") && ln.targetDir === null) into = dd;
+          if (!via && !dir.endsWith("/") && ln.targetDir === null) into = dd;
         } else path = releaseRel(name!)?.replace(/\/+$/, "") ?? null;
-        if (!path) continue;
+        if (path === null || (!path && !via)) continue;
         // What shared/<x> holds is on the servers: a trailing `/` or a dotless name reads as a directory.
         const last = path.split("/").pop()!;
-        const kind = shared.endsWith("/") || !last.includes(".") ? "dir" : "file";
-        out.push({ path, kind, line: line0 + i, ...(into !== undefined ? { intoExisting: into } : {}) });
+        // A copy without -r of a directory fails, so a dotless name copied so is a file (`Procfile`).
+        const kind = via && !ln.recursive && !from.endsWith("/") ? "file" : from.endsWith("/") || !last.includes(".") ? "dir" : "file";
+        if (via && shared !== null && (/[*?[]/.test(shared) || (ln.recursive && kind === "dir"))) {
+          // A glob or a whole tree: the files are the servers'. `cp -r shared/config release/` puts config/ in the release.
+          const target = /[*?[]/.test(shared) ? (dir !== null ? releaseRel(dir)!.replace(/\/+$/, "") : path) : path;
+          out.push({ path: target, kind: "dir", line: line0 + i, via, spread: shared });
+          continue;
+        }
+        if (own) {
+          if (kind !== "file" || own === path) continue;
+          out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own });
+          continue;
+        }
+        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}) });
       }
     }
   });
@@ -123,6 +179,8 @@ function wordsOf(cmd: string): string[] {
 
 interface LnCall {
   symbolic: boolean;
+  /** cp -r/-R/-a: a directory source is copied whole. */
+  recursive: boolean;
   noTargetDir: boolean;
   targetDir: string | null;
   operands: string[];
@@ -130,7 +188,7 @@ interface LnCall {
 
 /** ln's options (coreutils 9.1): the short ones cluster; -t and -S take an argument. */
 function parseLn(args: string[]): LnCall | null {
-  const r: LnCall = { symbolic: false, noTargetDir: false, targetDir: null, operands: [] };
+  const r: LnCall = { symbolic: false, recursive: false, noTargetDir: false, targetDir: null, operands: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -161,6 +219,96 @@ function parseLn(args: string[]): LnCall | null {
     r.operands.push(a);
   }
   return r;
+}
+
+/**
+ * cp, mv and install (coreutils 9.1): short options cluster; those that take an argument are cp/mv
+ * `-S SUFFIX`, `-t DIR` and install's `-g -m -o -S -t`. install's `-d` makes directories and copies
+ * nothing.
+ */
+function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null {
+  const r: LnCall = { symbolic: false, recursive: cmd === "mv", noTargetDir: false, targetDir: null, operands: [] };
+  const withArg = cmd === "install" ? "gmoSt" : "St";
+  const longWithArg = cmd === "install" ? ["--group", "--mode", "--owner", "--suffix", "--strip-program", "--target-directory"] : ["--suffix", "--target-directory", "--sparse", "--no-preserve"];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      r.operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const [opt, val] = a.split("=", 2) as [string, string | undefined];
+      if (opt === "--recursive" || opt === "--archive") r.recursive = true;
+      else if (opt === "--no-target-directory") r.noTargetDir = true;
+      else if (opt === "--directory" && cmd === "install") return null;
+      else if (opt === "--target-directory") r.targetDir = val ?? args[++i] ?? null;
+      else if (longWithArg.includes(opt) && val === undefined) i++;
+      continue;
+    }
+    if (a.startsWith("-") && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (cmd === "cp" && (c === "r" || c === "R" || c === "a")) r.recursive = true;
+        else if (c === "T") r.noTargetDir = true;
+        else if (c === "d" && cmd === "install") return null;
+        else if (withArg.includes(c)) {
+          const val = a.slice(j + 1) || args[++i] || "";
+          if (c === "t") r.targetDir = val;
+          break;
+        }
+      }
+      continue;
+    }
+    r.operands.push(a);
+  }
+  return r;
+}
+
+/**
+ * SSHKit's `execute :cp, "#{shared_path}/x", release_path.join("x")` (Capistrano 3) as the shell line
+ * it runs (`cp … …`), so the same reading applies; null when the line is no such call.
+ */
+function sshkitCall(line: string): string | null {
+  const m = /^\s*(?:execute|sudo|test)(\s*\(|\s+)\s*((?::sudo\s*,\s*)?:(?:cp|mv|install|ln|cat|rm|mkdir)\b.*?)\s*$/.exec(line);
+  if (!m) return null;
+  const args = m[1]!.includes("(") ? m[2]!.replace(/\)$/, "") : m[2]!;
+  const words: string[] = [];
+  for (const arg of splitArgs(args)) {
+    const a = arg.trim();
+    let w: RegExpExecArray | null;
+    if ((w = /^:(\w+)$/.exec(a))) words.push(w[1]!);
+    else if ((w = /^"([^"]*)"$/.exec(a)) || (w = /^'([^']*)'$/.exec(a))) words.push(w[1]!);
+    else if ((w = /^(shared_path|release_path|current_path|deploy_to)\.join\(\s*["']([^"']*)["']\s*\)$/.exec(a))) words.push(`#{${w[1]}}/${w[2]}`);
+    else if ((w = /^(shared_path|release_path|current_path)$/.exec(a))) words.push(`#{${w[1]}}`);
+    else return null;
+  }
+  return words.join(" ");
+}
+
+/** A call's arguments split at top-level commas (quotes and parentheses kept whole). */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let depth = 0;
+  let quote: string | null = null;
+  for (const c of s) {
+    if (quote) {
+      if (c === quote) quote = null;
+      cur += c;
+    } else if (c === '"' || c === "'") (quote = c), (cur += c);
+    else if (c === "(" || c === "{") depth++, (cur += c);
+    else if (c === ")" || c === "}") depth--, (cur += c);
+    else if (c === "," && depth === 0) out.push(cur), (cur = "");
+    else cur += c;
+  }
+  if (cur.trim()) out.push(cur);
+  return out;
+}
+
+/** `#{config_dir}/x` with `config_dir = "#{shared_path}/config"` earlier in the task: the local's text put back. */
+function withLocals(line: string, locals: Map<string, string>): string {
+  if (!locals.size) return line;
+  return line.replace(/#\{\s*([a-z_]\w*)\s*\}/g, (all, name: string) => locals.get(name) ?? all);
 }
 
 /** `#{release_path}/config/` → `config/`; `#{release_path}` → ``; anything else null. */
@@ -194,4 +342,14 @@ export function repoDir(repo: RepoFiles, rel: string): boolean {
     dirSets.set(repo.paths, s);
   }
   return s.has(rel);
+}
+
+/** Whether a copy of shared/<spread> over the release's <path> (a glob or a tree) can land on config/database.yml. */
+export function spreadHitsDatabase(path: string, spread: string): boolean {
+  const glob = /[*?[]/.test(spread);
+  if (!glob) return "config/database.yml".startsWith(path ? `${path}/` : "");
+  if (path !== "config") return false;
+  const last = spread.split("/").pop()!;
+  const re = new RegExp(`^${last.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  return re.test("database.yml");
 }

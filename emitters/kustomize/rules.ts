@@ -1082,10 +1082,12 @@ export function secretKeys(model: ModelLike): string[] {
 export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
   const out: ServerOnlyFile[] = [];
   const linked = (p: string) => model.linked.find((l) => l.kind === "file" && l.path === p);
-  const db = linked("config/database.yml");
+  // Linked (or copied) from shared/, or a repo file per stage copied over it by the deploy (serversCopy.fromRepo).
+  const fromRepo = model.rails.database?.serversCopy?.fromRepo ? model.rails.database.serversCopy.linked : undefined;
+  const db = linked("config/database.yml")?.source ?? fromRepo;
   // A committed database.yml that is also linked from shared/ is not what the servers ran (serversCopy).
   const committedDb = model.rails.database && model.rails.database.file === "config/database.yml" && !model.rails.database.serversCopy;
-  if (db && !committedDb) out.push({ file: "config/database.yml", env: "DATABASE_URL", source: db.source });
+  if (db && !committedDb) out.push({ file: "config/database.yml", env: "DATABASE_URL", source: db });
   const key = linked("config/master.key");
   if (key) out.push({ file: "config/master.key", env: "RAILS_MASTER_KEY", source: key.source });
   // Rails 6+ per-environment credentials: config/credentials/<env>.key, also read from
