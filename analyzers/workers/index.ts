@@ -22,7 +22,7 @@ import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, type BackendStart } from "./deploy-task-lines.js";
-import { readStartLine } from "./start-line.js";
+import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -58,6 +58,8 @@ export function analyzeWorkers(
   unread: ReadonlySet<string> = new Set(),
 ): WorkerFacts[] {
   const out: WorkerFacts[] = [];
+  // Each stage's release and shared paths, for the `cd` and paths of start lines (start-line.ts).
+  const layout = serverLayout(stages);
   const services = serviceLines(ctx);
   // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
   const supervised = supervisorProcesses(ctx, stages);
@@ -305,7 +307,7 @@ export function analyzeWorkers(
     // Monit checks of the repo the deploy starts (analyzers/workers/monit-checks.ts): each stage's own file, on the roles of the deploy's monit line;
     // checks an ERB loop defines (monit-loops.ts): the loop's count per server, on the rendering task's roles.
     if (!ownLines.length) {
-      const ws = [...(monitCheckWorkers(ctx, b, stages, base, monit) ?? []), ...(monitLoopWorkers(ctx, b, base, loops) ?? [])];
+      const ws = [...(monitCheckWorkers(ctx, b, stages, base, monit) ?? []), ...(monitLoopWorkers(ctx, b, base, loops, layout) ?? [])];
       if (ws.length) {
         out.push(...ws);
         continue;
@@ -397,7 +399,7 @@ export function analyzeWorkers(
     const before = out.length;
     // God files kept per stage, or a god loop giving its processes different env (QUEUE, WORKERS): analyzers/workers/god-stages.ts.
     // A line of the repo's delayed_job script that could not be read (scriptWhy) is no command to run as written (`bin/delayed_job start` daemonizes).
-    const lineCommand = (line: string, from: "procfile" | "service", source: Source): Command => (scriptWhy ? { ...standardCommand(b), commandSource: source } : commandOf(b, line, from, source));
+    const lineCommand = (line: string, from: "procfile" | "service", source: Source): Command => (scriptWhy ? { ...standardCommand(b), commandSource: source } : commandOf(b, line, from, source, layout));
     const god = !ownLines.length && ownServices.length ? godStageWorkers(ctx, { ...base, ...extra }, ownServices, stages, (l) => lineCommand(l.command, "service", l.source)) : null;
     if (god) {
       out.push(...god);
@@ -407,7 +409,7 @@ export function analyzeWorkers(
         // A line the deploy's foreman ran: its switch of the servers' Ruby off, its roles, count and stop from the run.
         const run = exported ? runOf(exported, p) : null;
         const un = run ? withoutRubySwitch(p.command) : { command: p.command, switch: null };
-        const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, un.command, "procfile", p.source), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, un.command, p.source);
+        const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, un.command, "procfile", p.source, layout), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, un.command, p.source);
         out.push(run ? withForemanRun(ctx, w, p, run, un.switch) : w);
       });
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
@@ -442,7 +444,7 @@ export function analyzeWorkers(
   if (msUnits.length)
     for (let i = 0; i < out.length; i++) {
       const b = JOB_BACKENDS.find((x) => x.id === out[i]!.backend);
-      if (b && out[i]!.carried) out[i] = withMultiservice(ctx, b, out[i]!, msUnits, otherStarts.get(b.id) ?? true, out.filter((w) => w.backend === b.id && w.carried).length === 1, commandOf);
+      if (b && out[i]!.carried) out[i] = withMultiservice(ctx, b, out[i]!, msUnits, otherStarts.get(b.id) ?? true, out.filter((w) => w.backend === b.id && w.carried).length === 1, (b2, l, f, src) => commandOf(b2, l, f, src, layout));
     }
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
@@ -542,9 +544,9 @@ type Command = Pick<WorkerFacts, "args" | "env" | "commandFrom" | "commandSource
  * its assignments as env (analyzers/workers/start-line.ts); else the standard command, saying why at
  * the line. The one reader of a worker's start line, whichever supervisor ran it.
  */
-export function commandOf(b: JobBackend, line: string, from: "procfile" | "service", source: Source): Command {
+export function commandOf(b: JobBackend, line: string, from: "procfile" | "service", source: Source, layout: ServerLayout = []): Command {
   // Resque's rake task daemonizes on BACKGROUND and writes PIDFILE: a pod runs it in the foreground, without either.
-  const r = readStartLine(line, (ws) => !!backendOfCommand(ws.join(" ")), b.id === "resque" ? RESQUE_DAEMON_VARS : []);
+  const r = readStartLine(line, (ws) => !!backendOfCommand(ws.join(" ")), b.id === "resque" ? RESQUE_DAEMON_VARS : [], layout);
   if ("unknown" in r) {
     const std = standardCommand(b);
     return { ...std, commandSource: source, commandNote: `the ${from === "service" ? "start" : "Procfile"} line at ${source.file}:${source.line} (${line.trim().slice(0, 160)}) is not read: ${r.unknown}; the backend's standard command runs instead` };
@@ -931,9 +933,9 @@ function monitCheckWorkers(ctx: AnalyzerContext, b: JobBackend, stages: Stage[],
       }
     } else if (c.script && viaScript(c)) {
       // A start program that runs a repo script (whose line starts the backend): that line is the process.
-      cmd = scriptStartCommand(b, c, c.script);
+      cmd = scriptStartCommand(b, c, c.script, serverLayout(stages));
     } else if (un) {
-      cmd = commandOf(b, c.command!, "service", c.source);
+      cmd = commandOf(b, c.command!, "service", c.source, serverLayout(stages));
     } else {
       const what = c.command === null ? "a start program whose value the analysis does not know" : `\`${c.command}\`, a program of the servers, not of the repo`;
       cmd = { ...standardCommand(b), commandSource: c.source, commandNote: `monit check ${c.check} starts ${what}: which queues and how many processes it ran is not known, so the backend's standard command runs instead` };
@@ -1027,12 +1029,12 @@ const ACCOUNT_ENV = /^(USER|LOGNAME|HOME|SHELL|PATH|PWD)=/;
  * starts `nohup bundle exec rake environment resque:work … &`): the pod runs that line in the
  * foreground, with the program's assignments as its environment (the servers' account left out).
  */
-function scriptStartCommand(b: JobBackend, c: MonitCheck, s: NonNullable<MonitCheck["script"]>): Command {
+function scriptStartCommand(b: JobBackend, c: MonitCheck, s: NonNullable<MonitCheck["script"]>, layout: ServerLayout): Command {
   const un = unwrapCommand(s.text, (ws) => !!backendOfCommand(ws.join(" ")));
   const env = s.env.filter((w) => !ACCOUNT_ENV.test(w));
   const dropped = s.env.filter((w) => ACCOUNT_ENV.test(w)).map((w) => w.replace(/=.*/, ""));
   if (!un || un.words.some((w) => /[$`]/.test(w))) return { ...standardCommand(b), commandSource: s.source, commandNote: `monit check ${c.check} runs ${s.file}, whose line ${s.file}:${s.source.line} (${s.text}) is not plain words: the backend's standard command runs instead` };
-  const cmd = commandOf(b, [...env, ...un.words].join(" "), "service", s.source);
+  const cmd = commandOf(b, [...env, ...un.words].join(" "), "service", s.source, layout);
   const off = [...un.wrappers, ...(dropped.length ? [`${dropped.join(", ")} (the servers' account)`] : [])];
   return { ...cmd, commandNote: `monit check ${c.check} (${c.source.file}:${c.source.line}) runs ${s.file}, whose ${s.file}:${s.source.line} starts it; the pod runs that line in the foreground with the check's environment${off.length ? `; left out: ${off.join(", ")}` : ""}` };
 }
@@ -1043,7 +1045,7 @@ function scriptStartCommand(b: JobBackend, c: MonitCheck, s: NonNullable<MonitCh
  * ERB values (the release path, the loop's index) only placed or named the daemon: a command that
  * still needs one of them runs the backend's standard command, said.
  */
-function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, loops: MonitLoop[]): WorkerFacts[] | null {
+function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, loops: MonitLoop[], layout: ServerLayout): WorkerFacts[] | null {
   const mine = loops.flatMap((l) => l.starts.filter((s) => backendOfCommand(s.command) === b).map((s) => ({ l, s })));
   if (!mine.length) return null;
   return mine.map(({ l, s }, i) => {
@@ -1058,7 +1060,7 @@ function monitLoopWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit<Worker
       const un = unwrapCommand(shell, (ws) => !!backendOfCommand(ws.join(" ")));
       cmd =
         un && !un.words.some((w) => w.includes("ERB_VALUE") && !(b.id === "resque" && RESQUE_DAEMON_VARS.some((v) => w.startsWith(`${v}=`))))
-          ? commandOf(b, shell, "service", s.source)
+          ? commandOf(b, shell, "service", s.source, layout)
           : { ...standardCommand(b), commandSource: s.source, commandNote: `the start program (${s.command.slice(0, 160)}) needs values of the template the pod has no use for or that are not known: the backend's standard command runs instead` };
     }
     if (!l.task?.roles) ctx.problem({ ...(l.task?.source ?? l.loop), message: `${b.label}: the monit loop ${l.file}:${l.loop.line} (${l.written}) starts it, but ${l.task ? `task ${l.task.name}'s roles are not literal` : "no deploy task is found that renders it"}: the worker runs on the backend's usual roles`, severity: "warning" });
