@@ -306,6 +306,7 @@ export class Session {
         const c = dslProbe ? true : this.ev(node.predicate, f);
         const t = isUnknown(c) || (typeof c === "object" && c !== null && !Array.isArray(c) && !isHash(c) && !isSym(c)) ? null : c !== null && c !== false;
         if (t === null) {
+          this.conditionalHooks(node, f);
           return this.notFollowed(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);
         }
         const takeThen = kind(node) === "IfNode" ? t : !t;
@@ -1110,6 +1111,48 @@ export class Session {
   }
 
   /** A statement not followed: warned, and remembered when it would declare servers or set variables. */
+  /**
+   * Hooks (`before`/`after`, also inside a `namespace`) under a condition that is not known statically,
+   * an `if ENV["X"]` most often: they ran only on deploys where the condition held, which the repo does
+   * not say. Each is named at its own line and not counted as part of the deploy; what real cap does with
+   * the variable unset (as it runs here) is said, not taken.
+   */
+  private conditionalHooks(node: any, f: Frame): void {
+    if (f.sourceOverride) return;
+    const cond = short(f.parsed.textOf(node.predicate));
+    const env = /\bENV\b/.test(cond);
+    const bare = /^ENV\[\s*(?:"[^"]*"|'[^']*')\s*\]$/.test(f.parsed.textOf(node.predicate).trim());
+    const positive = kind(node) === "IfNode";
+    // branch: which branch of this condition (null inside a nested one, whose own condition also decides).
+    const visit = (stmts: any[], ns: string[], branch: boolean | null) => {
+      for (const st of stmts) {
+        const k = kind(st);
+        if (k === "IfNode" || k === "UnlessNode") {
+          visit(statementsOf(st.statements), ns, null);
+          const other = k === "IfNode" ? st.subsequent ?? st.consequent : st.elseClause ?? st.else_clause;
+          if (other) visit(kind(other) === "ElseNode" ? statementsOf(other.statements) : [other], ns, null);
+          continue;
+        }
+        if (k !== "CallNode" || st.receiver) continue;
+        if (st.name === "namespace" && st.block) {
+          const a = argsOf(st)[0];
+          const n = a && kind(a) === "SymbolNode" ? a.unescaped?.value : a && kind(a) === "StringNode" ? a.unescaped?.value : null;
+          visit(statementsOf(st.block.body), n ? [...ns, n] : ns, branch);
+        } else if (st.name === "before" || st.name === "after") {
+          const names = argsOf(st).filter((a: any) => kind(a) === "SymbolNode" || kind(a) === "StringNode").map((a: any) => a.unescaped?.value as string);
+          const what = names.length >= 2 ? `${st.name} ${names[0]}: ${names.slice(1).join(", ")}` : short(f.parsed.textOf(st));
+          // With the variable unset (cap run with an empty environment), a bare `if ENV["X"]` is false and
+          // `unless ENV["X"]` true; any other test of it (`== "true"`, `.to_s.empty?`) is not worked out here.
+          const unsetRuns = bare && branch !== null ? branch === !positive : null;
+          this.warnAt(f, st, `capistrano.conditional-hook: the hook ${what} is inside \`${positive ? "if" : "unless"} ${cond}\` (${f.parsed.file}:${f.parsed.sourceOf(node).line}), ${env ? "a value of the deploying shell's environment" : "a condition not known statically"}: it ran only on deploys where that held, which the repo does not say, so it is not counted as part of the deploy${unsetRuns === null ? "" : ` (with the variable unset, cap ${unsetRuns ? "runs" : "does not run"} it)`}; check how the deploys were run`);
+        }
+      }
+    };
+    visit(statementsOf(node.statements), f.ns, true);
+    const other = kind(node) === "IfNode" ? node.subsequent ?? node.consequent : node.elseClause ?? node.else_clause;
+    if (other) visit(kind(other) === "ElseNode" ? statementsOf(other.statements) : [other], f.ns, false);
+  }
+
   private notFollowed(f: Frame, node: any, message: string): void {
     this.warnAt(f, node, message);
     if (f.sourceOverride) return;
