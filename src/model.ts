@@ -973,6 +973,12 @@ export interface SidekiqFacts {
   units?: Record<string, SidekiqUnit[]>;
   /** The files those units pass with `--config config/<entry>`, by entry: the repo path and its settings (null when the repo has no such file). */
   configFiles?: Record<string, { file: string; facts: SidekiqConfigFacts | null }>;
+  /**
+   * capistrano-sidekiq's variables the deploy sets but nothing it loads reads
+   * (analyzers/workers/plugin-unread-settings.ts): the servers ran without them, so no replica
+   * count or role is taken from them (emitters/kustomize/rules.ts).
+   */
+  unreadSettings?: string[];
 }
 
 /** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */

@@ -135,7 +135,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           const started = plan.model.sidekiq?.started?.[sp.stage.name];
           return {
             // capistrano-sidekiq's own servers (its role, by version) where it started Sidekiq.
-            replicas: started && c.processes > 0 ? started.servers * c.processes : sidekiqSetReplicas(sp.stage, c.processes),
+            replicas: started && c.processes > 0 ? started.servers * c.processes : sidekiqSetReplicas(sp.stage, c.processes, plan.model.sidekiq?.unreadSettings),
             replicasWhy: c.processes === 0 ? `none: ${c.why}` : `sidekiq servers of stage ${sp.stage.name} × ${c.processes} (${c.why})`,
             timeout,
             grace: workerGracePeriod(timeout),
