@@ -1013,12 +1013,14 @@ export interface SidekiqConfigFacts {
   envOverrides: Record<string, Record<string, RValue>>;
 }
 
-/** Words capistrano-sidekiq appended to a start line, as Sidekiq's CLI reads them: its `-q`s, the last `-c`, its `-t` (seconds). */
+/** Words capistrano-sidekiq appended to a start line, or Sidekiq's own start line's options, as Sidekiq's CLI reads them: its `-q`s, the last `-c`, its `-t` (seconds). */
 export interface SidekiqOptionWords {
   words: string[];
   queues: string[];
   concurrency: number | null;
   timeout: number | null;
+  /** The `-C` file of Sidekiq's own start line (analyzers/workers/sidekiq-line.ts): the repo path and its settings, read in place of the default file's. */
+  config?: { file: string; facts: SidekiqConfigFacts };
 }
 
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */

@@ -6,7 +6,7 @@
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
-import { railsEnvOf } from "../../src/model.js";
+import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
@@ -23,6 +23,8 @@ import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
 import { readStartLine } from "./start-line.js";
+import { sidekiqLineWorkers } from "./sidekiq-line.js";
+import { readSidekiqConfig } from "../sidekiq.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -110,7 +112,11 @@ export function analyzeWorkers(
     otherStarts.set(b.id, ownLines.length > 0 || ownServices.some((x) => !msFiles.has(x.source.file)) || pluginOrHook || stages.some((s) => s.servers.some((sv) => sv.roles.some((r) => roleNames(b).includes(r)))));
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
-      if (sidekiq) out.push(...sidekiqWorkers(sidekiqWorker(b, sidekiq, stages), sidekiq, stages));
+      // Without capistrano-sidekiq, a service file's own start line decides its options (sidekiq-line.ts).
+      const base = sidekiq ? sidekiqWorker(b, sidekiq, stages) : null;
+      const plugin = !!sidekiq && (Object.keys(sidekiq.plugin ?? {}).length > 0 || !!sidekiq.units);
+      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null)) : null;
+      if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));
       continue;
     }
     if (!evidence.length) continue;

@@ -507,7 +507,8 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
   // capistrano-sidekiq 3.x's unit for a sidekiq_config_files entry runs `--config config/<entry>`:
   // that file's settings, in place of the default file's (analyzers/workers/sidekiq-config-files.ts).
   const entry = unit ? model.sidekiq?.configFiles?.[unit.entry] : undefined;
-  const config = entry?.facts ? { value: entry.file, facts: entry.facts } : p.config ? { value: p.config.value, facts: p.config.facts } : null;
+  // Sidekiq's own start line's `-C` (analyzers/workers/sidekiq-line.ts) names the file it read.
+  const config = entry?.facts ? { value: entry.file, facts: entry.facts } : own?.config ? { value: own.config.file, facts: own.config.facts } : p.config ? { value: p.config.value, facts: p.config.facts } : null;
   const m: ModelLike = config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...config.facts, file: config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
   // sidekiq_options_per_process came after the plugin's own flags on its start line: each `-q` adds

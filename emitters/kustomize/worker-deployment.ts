@@ -40,7 +40,8 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords,
   const sk = plan.model.sidekiq!;
   const st = sidekiqOfStage(plan.model, sp.stage, own, unit);
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
-  const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
+  // A start line's own `-t` (among `own`'s words) is that Deployment's.
+  const t = sk.commandTimeout && own?.timeout == null ? ["-t", String(sk.commandTimeout.value)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
   if (own?.words.length) {
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
@@ -129,6 +130,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
             return { ...r, timeout, grace: workerGracePeriod(timeout), ...own };
           }
           if (!so) return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+          if (!w.perStage) {
+            // Sidekiq's own start line, one process per server (analyzers/workers/sidekiq-line.ts): the stage's Sidekiq servers, its options' timeout.
+            const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
+            return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout, grace: workerGracePeriod(timeout), ...own };
+          }
           // One Deployment of a Sidekiq split by sidekiq_options_per_process (analyzers/workers/sidekiq-processes.ts).
           const c = w.perStage?.[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it` };
           const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
