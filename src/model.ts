@@ -1021,6 +1021,8 @@ export interface SidekiqOptionWords {
   timeout: number | null;
   /** The `-C` file of Sidekiq's own start line (analyzers/workers/sidekiq-line.ts): the repo path and its settings, read in place of the default file's. */
   config?: { file: string; facts: SidekiqConfigFacts };
+  /** Sidekiq's own start line these options come from (sidekiq-line.ts); absent for capistrano-sidekiq's words. */
+  line?: Source;
 }
 
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */

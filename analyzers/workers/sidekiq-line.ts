@@ -154,7 +154,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       ...base,
       name,
       queues: g.r.queues.length ? g.r.queues : g.r.config ? g.r.config.facts.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)) : base.queues,
-      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}) },
+      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source },
       commandSource: first.source,
       ...(g.r.notes.length ? { commandNote: `${at(first.source)}: ${g.r.notes.join("; ")}` } : {}),
       ...(perStage ? { perStage } : {}),

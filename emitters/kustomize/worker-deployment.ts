@@ -204,7 +204,8 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     const copy = (s: { file: string }) => (sk.repoCopy && s.file === sk.file ? ` (the repo's copy; the servers read the linked shared/${sk.file})` : "");
     // A 3.x unit of another sidekiq_config_files entry reads its own file.
     const unitFile = w.sidekiqConfig ? sk.configFiles?.[w.sidekiqConfig.entry]?.facts : undefined;
-    const cf = unitFile ?? sk;
+    // The file Sidekiq's own start line names with -C (analyzers/workers/sidekiq-line.ts).
+    const cf = unitFile ?? w.sidekiqOptions?.config?.facts ?? sk;
     if (cf.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(cf.concurrency.source)}`, source: cf.concurrency.source });
     for (const q of cf.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
     if (cf.timeout && !cf.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(cf.timeout.source)}`, source: cf.timeout.source });
@@ -221,7 +222,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     }
     if (w.sidekiqOptions)
       for (const [stage, c] of Object.entries(w.perStage ?? {}))
-        if (c.source && c.processes > 0) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_options_per_process → ${w.sidekiqOptions.words.join(" ") || "(no words)"}, ${c.processes} per server`, source: c.source });
+        if (c.source && c.processes > 0) out.provenance.push({ output, what: `${stage}: ${w.sidekiqOptions.line ? "Sidekiq's own start line" : "capistrano-sidekiq sidekiq_options_per_process"} → ${w.sidekiqOptions.words.join(" ") || "(no words)"}, ${c.processes} per server`, source: c.source });
   } else if (w.evidence[0]) {
     out.provenance.push({
       output,

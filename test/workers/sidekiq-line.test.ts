@@ -15,6 +15,10 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import type { AppModel } from "../../src/model.js";
 import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { renderReport } from "../../src/report.js";
+import { defaultAnswers } from "../kustomize/answers.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { freePort, Procs, waitForListener } from "../container/procs.js";
@@ -69,6 +73,15 @@ describe("Sidekiq's own start lines in a monit file", () => {
     expect(bulk.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(40));
     expect(reports.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(12));
     expect([bulk.spec.replicas, reports.spec.replicas]).toEqual([2, 2]);
+  });
+
+  it("MIGRATION.md and the report say the options are the start line's, not capistrano-sidekiq's", () => {
+    const answers = defaultAnswers(m, {});
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    expect(md).toMatch(/`deployment\/parcel-worker`: Sidekiq, `sidekiq` with `config\/sidekiq_bulk\.yml` \(the start line's `-C`\) and `-q default,3 -q mailers -c 7 -t 40`, the options of its own start line .*\(from Sidekiq's own start line, its options over its config file, `config\/deploy\/templates\/sidekiq\.monitrc\.erb:2`\)/);
+    expect(md).not.toMatch(/sidekiq_options_per_process/);
+    const r = renderReport(m, { color: false });
+    expect(r).toMatch(/Sidekiq worker worker-sidekiq-reports: its start line: sidekiq -q reports -c 2; processes per server: production 1 +config\/deploy\/templates\/sidekiq\.monitrc\.erb:5/);
   });
 
   it("a line naming a config file the repo does not hold: said at the line, and Sidekiq runs as before", async () => {
