@@ -134,8 +134,8 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   }
   const groups = new Map<string, { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[] }>();
   for (const { l, r } of read) {
-    for (const [k, v] of Object.entries(r.envVars)) if (!(k in base.env)) base.env = { ...base.env, [k]: v };
-    const key = JSON.stringify([r.words, r.config?.file ?? null]);
+    // A process's environment from its line is its own: a different one makes another Deployment.
+    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars]);
     const g = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [] };
     groups.set(key, g);
     g.lines.push(l);
@@ -153,6 +153,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
     return {
       ...base,
       name,
+      env: { ...base.env, ...g.r.envVars },
       queues: g.r.queues.length ? g.r.queues : g.r.config ? g.r.config.facts.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)) : base.queues,
       sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source },
       commandSource: first.source,
