@@ -105,7 +105,10 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   // `-t N` on the line the servers started Sidekiq with (the Procfile, else a deploy task or a
   // service file): Sidekiq's CLI flag wins over the config file, so it is the timeout they drained with.
   const main = procfile.filter((p) => p.source.file === "Procfile");
-  const starts = [...startLines(ctx)].map((l) => ({ command: l.text, source: l.source }));
+  // Without capistrano-sidekiq, a service file's line is read per process with its other options
+  // (workers/sidekiq-line.ts), which says at the line what it cannot carry: its `-t` is that process's, not every one's.
+  const pluginRequired = !!cap?.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value));
+  const starts = [...startLines(ctx)].filter((l) => pluginRequired || !l.service).map((l) => ({ command: l.text, source: l.source }));
   const lines = [...(main.length ? main : procfile), ...starts].filter((p) => /\bsidekiq\b(?!ctl|\.yml|_)/.test(p.command));
   for (const l of lines) {
     const t = sidekiqFlagTimeout(l.command, l.source);

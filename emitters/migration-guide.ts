@@ -172,7 +172,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         w.commandFrom === "standard"
           ? `the backend's standard command${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
           : w.commandFrom === "sidekiq"
-            ? w.sidekiqOptions?.words.length
+            ? w.sidekiqOptions?.line
+              ? "Sidekiq's own start line, its options over its config file"
+              : w.sidekiqOptions?.words.length
               ? "Sidekiq's config and capistrano-sidekiq's sidekiq_options_per_process"
               : `Sidekiq's config`
             : w.commandFrom === "capistrano"
@@ -417,6 +419,8 @@ function perStageText(w: WorkerFacts): string {
 /** The config a Sidekiq Deployment runs; for a 3.x unit, its sidekiq_config_files entry and the unit it replaces. */
 function sidekiqConfigText(model: AppModel, w: WorkerFacts): string {
   const u = w.sidekiqConfig;
+  // The file Sidekiq's own start line names with -C (analyzers/workers/sidekiq-line.ts).
+  if (!u && w.sidekiqOptions?.config) return `${code(w.sidekiqOptions.config.file)} (the start line's ${code("-C")})`;
   if (!u) return "its config";
   const file = u.entry === SIDEKIQ_PLAIN_ENTRY ? model.sidekiq?.file : u.file;
   const suffix = u.entry === SIDEKIQ_PLAIN_ENTRY ? "" : `.${u.entry.split(".").slice(0, -1).join(".")}`;
@@ -438,6 +442,7 @@ function unitServersText(model: AppModel, w: WorkerFacts): string {
 function sidekiqOptionsText(w: WorkerFacts): string {
   const o = w.sidekiqOptions;
   if (!o) return "";
+  if (o.line) return o.words.length ? ` and ${code(o.words.join(" "))}, the options of its own start line (they win over the file, as in Sidekiq's CLI)` : "";
   return o.words.length
     ? ` and ${code(o.words.join(" "))}, the words capistrano-sidekiq's sidekiq_options_per_process gave these processes (after the stage's own flags, as on the servers' start line)`
     : ", the processes that got no sidekiq_options_per_process words";

@@ -29,7 +29,7 @@ import { analyzeApache } from "../analyzers/apache/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
 import { analyzeWorkers } from "../analyzers/workers/index.js";
-import { pluginUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
+import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { upstartJobs } from "../analyzers/workers/upstart-jobs.js";
@@ -126,6 +126,9 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
   const unreadSettings = guard("plugin settings nothing reads", new Set<string>(), () => pluginUnreadSettings(ctx, capistrano, rails, stages));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages, linked));
+  // capistrano-sidekiq's variables nothing reads: in the model, so neither the analysis nor the emitter counts by them.
+  const sidekiqUnread = sidekiqUnreadSettings(unreadSettings);
+  if (sidekiq && sidekiqUnread.length) sidekiq.unreadSettings = sidekiqUnread;
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq, unreadSettings));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));

@@ -997,6 +997,12 @@ export interface SidekiqFacts {
   units?: Record<string, SidekiqUnit[]>;
   /** The files those units pass with `--config config/<entry>`, by entry: the repo path and its settings (null when the repo has no such file). */
   configFiles?: Record<string, { file: string; facts: SidekiqConfigFacts | null }>;
+  /**
+   * capistrano-sidekiq's variables the deploy sets but nothing it loads reads
+   * (analyzers/workers/plugin-unread-settings.ts): the servers ran without them, so no replica
+   * count or role is taken from them (emitters/kustomize/rules.ts).
+   */
+  unreadSettings?: string[];
 }
 
 /** Sidekiq processes capistrano-sidekiq started on one stage: over `servers` servers with its `roles`. */
@@ -1031,12 +1037,16 @@ export interface SidekiqConfigFacts {
   envOverrides: Record<string, Record<string, RValue>>;
 }
 
-/** Words capistrano-sidekiq appended to a start line, as Sidekiq's CLI reads them: its `-q`s, the last `-c`, its `-t` (seconds). */
+/** Words capistrano-sidekiq appended to a start line, or Sidekiq's own start line's options, as Sidekiq's CLI reads them: its `-q`s, the last `-c`, its `-t` (seconds). */
 export interface SidekiqOptionWords {
   words: string[];
   queues: string[];
   concurrency: number | null;
   timeout: number | null;
+  /** The `-C` file of Sidekiq's own start line (analyzers/workers/sidekiq-line.ts): the repo path and its settings, read in place of the default file's. */
+  config?: { file: string; facts: SidekiqConfigFacts };
+  /** Sidekiq's own start line these options come from (sidekiq-line.ts); absent for capistrano-sidekiq's words. */
+  line?: Source;
 }
 
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */

@@ -213,7 +213,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
         continue;
       }
       // A Sidekiq split by sidekiq_options_per_process: each Deployment, its words and its processes per stage.
-      if (w.sidekiqOptions)
+      if (w.sidekiqOptions?.line)
+        lines.push(`  Sidekiq worker ${w.name}: its start line: sidekiq ${[...(w.sidekiqOptions.config ? ["-C", w.sidekiqOptions.config.file] : []), ...w.sidekiqOptions.words].join(" ")}${w.perStage ? `; processes per server: ${Object.entries(w.perStage).map(([st, c]) => `${st} ${c.processes}`).join(", ")}` : ""}  ${at(w.sidekiqOptions.line)}`.trimEnd());
+      else if (w.sidekiqOptions)
         lines.push(
           `  Sidekiq worker ${w.name}: ${w.sidekiqOptions.words.length ? `the stage's sidekiq command + ${w.sidekiqOptions.words.join(" ")}` : "the stage's sidekiq command (processes with no per-process options)"}; processes per server: ${Object.entries(w.perStage ?? {}).map(([st, c]) => `${st} ${c.processes}`).join(", ")}  ${at(w.commandSource ?? undefined)}`.trimEnd(),
         );

@@ -109,6 +109,12 @@ export function unitRestarts(ctx: AnalyzerContext, unit: string, units: (text: s
   return [...m.starts, ...m.direct].filter((x) => units(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).some((u) => u.replace(/\.(service|socket|target|timer)$/, "") === unit));
 }
 
+/** A repo file that defines the service: its unit, upstart job or init script. */
+export function serviceFileOf(ctx: AnalyzerContext, unit: string): string | null {
+  const base = (p: string) => p.replace(/^.*\//, "").replace(/\.erb$/, "");
+  return ctx.repo.paths.find((p) => [`${unit}.service`, `${unit}.conf`].includes(base(p)) || new RegExp(`(^|/)(init\\.d|upstart|systemd)/${esc(unit)}$`).test(p)) ?? null;
+}
+
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const usesParam = (t: string, p: string) => new RegExp(`#\\{\\s*${esc(p)}\\s*\\}|(^|[\\s,(])${esc(p)}(?=[\\s,)]|$)`).test(t);
 /** The parameter's uses in a line (`#{p}` in a string, `p` as an argument) replaced by the literal. */

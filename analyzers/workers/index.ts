@@ -6,7 +6,7 @@
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/secret-env.js";
-import { railsEnvOf } from "../../src/model.js";
+import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
 import { goodJobPlacement, solidQueuePlacement, type Placement } from "./in-web.js";
@@ -21,15 +21,17 @@ import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
-import { deployStartsOf, type BackendStart } from "./deploy-task-lines.js";
+import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
+import { sidekiqLineWorkers } from "./sidekiq-line.js";
+import { readSidekiqConfig } from "../sidekiq.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
-import { unitPlacement, unitRestarts } from "./deploy-methods.js";
+import { methodStarts, serviceFileOf, unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
@@ -112,7 +114,11 @@ export function analyzeWorkers(
     otherStarts.set(b.id, ownLines.length > 0 || ownServices.some((x) => !msFiles.has(x.source.file)) || pluginOrHook || stages.some((s) => s.servers.some((sv) => sv.roles.some((r) => roleNames(b).includes(r)))));
     if (b.id === "sidekiq") {
       // Sidekiq's own analyzer reads config/sidekiq.yml and decides whether the app runs it.
-      if (sidekiq) out.push(...sidekiqWorkers(sidekiqWorker(b, sidekiq, stages), sidekiq, stages));
+      // Without capistrano-sidekiq, a service file's own start line decides its options (sidekiq-line.ts).
+      const base = sidekiq ? sidekiqWorker(b, sidekiq, stages) : null;
+      const plugin = !!sidekiq && (Object.keys(sidekiq.plugin ?? {}).length > 0 || !!sidekiq.units);
+      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null)) : null;
+      if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));
       continue;
     }
     if (!evidence.length) continue;
@@ -316,7 +322,10 @@ export function analyzeWorkers(
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
     // Nothing else starts it, but the deploy restarts a unit named for it (`service inst_jobs restart`
     // in `on roles(:work)`): that unit ran the backend on those roles; its file is on the servers.
-    const restart = !own && !tasks.length && gem ? unitRestartOf(ctx, b) : null;
+    // A hooked task of the repo (`sneakers:restart`) whose body only restarts such a unit is that
+    // restart too: no line of the repo states the command, so the unit's roles and its warning hold.
+    const stated = ownLines.length > 0 || ownServices.length > 0 || !!plugin || scriptRuns.length > 0 || tasks.some((t) => t.runs);
+    const restart = !stated && gem ? unitRestartOf(ctx, b, cap) : null;
     if (restart) {
       evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
       base.roles = restart.on.roles;
@@ -472,14 +481,30 @@ function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
   return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))) };
 }
 
-/** A unit named for the backend (`inst_jobs`, `inst-jobs`) the deploy restarts in literal `on roles(…)`: its name and those roles. */
-function unitRestartOf(ctx: AnalyzerContext, b: JobBackend): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>>; lines: Source[] } | null {
-  for (const unit of [...new Set([b.id.replace(/-/g, "_"), b.id, ...b.gems])]) {
+/**
+ * A unit named for the backend (`inst_jobs`, `inst-jobs`, `<app>-sneakers`, `sneakers_<app>`) that a
+ * hooked task of the deploy restarts in literal `on roles(…)`, and whose file the repo does not hold:
+ * its name and those roles. A restart no hook runs (a hand-run task) is no part of the deploy, as for
+ * Sidekiq (sidekiq-own-task.ts).
+ */
+function unitRestartOf(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | null): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>>; lines: Source[] } | null {
+  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+  const m = methodStarts(ctx);
+  const units = new Set<string>();
+  for (const x of [...m.starts, ...m.direct])
+    if (hooked.has(`${x.source.file}:${x.source.line}`))
+      for (const u of startedUnits(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).map((u) => u.replace(/\.(service|socket|target|timer)$/, "")))
+        if (unitNamedFor(u, b) && !serviceFileOf(ctx, u)) units.add(u);
+  for (const unit of units) {
     const on = unitPlacement(ctx, unit, startedUnits);
     if (on) return { unit, on, lines: unitRestarts(ctx, unit, startedUnits).map((x) => x.source) };
   }
   return null;
 }
+
+/** A unit's name holds one of the backend's names as a word of it (`orangelight-sneakers`, `inst_jobs@2`), as unit names join words. */
+const unitNamedFor = (unit: string, b: JobBackend): boolean =>
+  backendNames(b).some((n) => new RegExp(`(^|[-_.])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([-_.@]|$)`).test(unit));
 
 /** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */
 function placements(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], procfile: ProcfileEntry[], cap: CapistranoFacts | null): { stage: Stage; p: Placement }[] | null {

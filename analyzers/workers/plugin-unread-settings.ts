@@ -89,6 +89,11 @@ const PLUGINS: Plugin[] = [
   },
 ];
 
+/** Of the dead settings, capistrano-sidekiq's: carried in the model (SidekiqFacts.unreadSettings) so the replicas rule skips them. */
+export function sidekiqUnreadSettings(unread: ReadonlySet<string>): string[] {
+  return PLUGINS.find((p) => p.id === "sidekiq")!.variables.filter((v) => unread.has(v));
+}
+
 /** Names each dead setting at its lines; returns the names, so that no count is taken from them (analyzers/workers/index.ts). */
 export function pluginUnreadSettings(ctx: AnalyzerContext, cap: CapistranoFacts | null, rails: RailsFacts, stages: Stage[]): Set<string> {
   const unread = new Set<string>();

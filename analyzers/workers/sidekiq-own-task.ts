@@ -11,7 +11,7 @@
 // Roles computed or restarts that disagree place nothing: the usual roles stand.
 import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } from "../../src/model.js";
 import { taskLinePlacement } from "../capistrano/task-roles.js";
-import { methodStarts, type OnRoles } from "./deploy-methods.js";
+import { methodStarts, serviceFileOf, type OnRoles } from "./deploy-methods.js";
 import { hookedTaskLines } from "./deploy-task-lines.js";
 import { startedUnits } from "../../src/service-managers.js";
 
@@ -93,12 +93,6 @@ function bodyStart(lines: string[], at: Source): { text: string; source: Source 
 function manageMany(text: string): string | null {
   const m = /\bservice\s+([\w.-]+)/.exec(text) ?? /\b(?:initctl\s+\w+|start|restart)\s+([\w.-]+)/.exec(text);
   return m && MANAGE_MANY.test(m[1]!) ? m[1]! : null;
-}
-
-/** A repo file that defines the service: its unit, upstart job or init script. */
-function serviceFileOf(ctx: AnalyzerContext, unit: string): string | null {
-  const base = (p: string) => p.replace(/^.*\//, "").replace(/\.erb$/, "");
-  return ctx.repo.paths.find((p) => [`${unit}.service`, `${unit}.conf`].includes(base(p)) || new RegExp(`(^|/)(init\\.d|upstart|systemd)/${unit.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`).test(p)) ?? null;
 }
 
 function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): Record<string, SidekiqStarted> | null {

@@ -17,9 +17,13 @@ import { sidekiqConfigWorkers, splitByConfig } from "./sidekiq-config-files.js";
 
 type PerStage = NonNullable<WorkerFacts["perStage"]>;
 
-/** The stage's processes per server; a value set but not read is 1 with `unknown` (the count is then asked, src/gaps/workers.ts). */
-const processesOf = (stage: Stage): { n: number; unknown?: string } => {
-  const v = stage.variables["sidekiq_processes"]?.value;
+/**
+ * The stage's processes per server; a value set but not read is 1 with `unknown` (the count is then
+ * asked, src/gaps/workers.ts). A sidekiq_processes nothing in the deploy reads (SidekiqFacts
+ * unreadSettings) counts for nothing: the servers ran one.
+ */
+const processesOf = (stage: Stage, unread: readonly string[] = []): { n: number; unknown?: string } => {
+  const v = unread.includes("sidekiq_processes") ? undefined : stage.variables["sidekiq_processes"]?.value;
   if (v === undefined || v === null) return { n: 1 };
   const n = typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null;
   if (n !== null && n > MAX_PROCESS_COUNT) return { n: 1, unknown: `sidekiq_processes ${n} is above the ${MAX_PROCESS_COUNT} processes the analysis takes from a repo` };
@@ -33,7 +37,7 @@ const said = (words: string[]) => (words.length ? JSON.stringify(words.join(" ")
 export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stage[]): WorkerFacts[] {
   // capistrano-sidekiq 3.x with more than the plain unit: one worker per sidekiq_config_files entry.
   if (splitByConfig(sk)) return sidekiqConfigWorkers(base, sk);
-  if (!stages.some((s) => sk.plugin?.[s.name]?.perProcess)) return [unreadCounts(base, stages)];
+  if (!stages.some((s) => sk.plugin?.[s.name]?.perProcess)) return [unreadCounts(base, stages, sk.unreadSettings)];
   const groups = new Map<string, { set: SidekiqOptionWords; perStage: PerStage; source: Source | null }>();
   const add = (o: SidekiqOptionWords, stage: string, count: { processes: number; why: string; source: Source | null }) => {
     const set = { words: o.words, queues: o.queues, concurrency: o.concurrency, timeout: o.timeout };
@@ -44,7 +48,7 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
   };
   for (const s of stages) {
     const p = sk.plugin?.[s.name];
-    const { n, unknown } = processesOf(s);
+    const { n, unknown } = processesOf(s, sk.unreadSettings);
     const unread = unknown ? { unknown } : {};
     if (p?.perProcess) {
       for (const set of p.perProcess.sets)
@@ -83,8 +87,8 @@ export function sidekiqWorkers(base: WorkerFacts, sk: SidekiqFacts, stages: Stag
  * read: that stage's count is then asked instead of taken as 1. Otherwise the replicas rule reads
  * the variable itself (processesVariable).
  */
-function unreadCounts(base: WorkerFacts, stages: Stage[]): WorkerFacts {
-  const read = stages.map((s) => [s, processesOf(s)] as const);
+function unreadCounts(base: WorkerFacts, stages: Stage[], unread: readonly string[] = []): WorkerFacts {
+  const read = stages.map((s) => [s, processesOf(s, unread)] as const);
   if (base.perStage || !read.some(([, r]) => r.unknown)) return base;
   const perStage: PerStage = Object.fromEntries(
     read.map(([s, r]) => {

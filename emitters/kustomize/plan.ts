@@ -102,7 +102,7 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
       // Never below today's capacity, whatever the answer says.
       maxReplicas: Math.max(min, answerNumber(answers, `stage.${stage.name}.max_replicas`, defaultMaxReplicas(min))),
       // capistrano-sidekiq's own count where it started Sidekiq (its roles and processes, by version).
-      workerReplicas: model.sidekiq?.started?.[stage.name]?.processes ?? workerReplicas(stage),
+      workerReplicas: model.sidekiq?.started?.[stage.name]?.processes ?? workerReplicas(stage, model.sidekiq?.unreadSettings),
       appServer,
       webTimeout: timeout,
       webGrace: webGracePeriod(timeout.seconds),

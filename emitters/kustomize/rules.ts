@@ -85,23 +85,35 @@ export function webServerBasis(stage: Stage, nginx?: AppModel["nginx"]): string 
   return `${n} (no server of stage ${stage.name} has the web or app role: the default minimum)`;
 }
 
+/**
+ * A capistrano-sidekiq variable of the stage, unless the deploy loads nothing that reads it
+ * (SidekiqFacts.unreadSettings, from analyzers/workers/plugin-unread-settings.ts): a setting the
+ * servers ran without gives no role and no count. The one place the Sidekiq rules read them.
+ */
+function sidekiqVariable(stage: Stage, name: string, unread: readonly string[]): RValue | undefined {
+  return unread.includes(name) ? undefined : stage.variables[name]?.value;
+}
+
 /** The roles sidekiq ran on: capistrano-sidekiq's `sidekiq_roles`, else `worker`/`sidekiq` servers, else `app` (its default). */
-export function sidekiqRoles(stage: Stage): string[] {
+export function sidekiqRoles(stage: Stage, unread: readonly string[] = []): string[] {
   // capistrano-mb's sidekiq recipe (when :mb_recipes lists it) runs its unit on :mb_sidekiq_role.
   const mbRecipes = stage.variables["mb_recipes"]?.value;
   const role = stage.variables["mb_sidekiq_role"]?.value;
   const mbRole = Array.isArray(mbRecipes) && mbRecipes.some((r) => stringOf(r) === "sidekiq") ? role : undefined;
-  const v = stage.variables["sidekiq_roles"]?.value ?? stage.variables["sidekiq_role"]?.value ?? mbRole;
+  const v = sidekiqVariable(stage, "sidekiq_roles", unread) ?? sidekiqVariable(stage, "sidekiq_role", unread) ?? mbRole;
   const list = Array.isArray(v) ? v.map(stringOf).filter((x): x is string => !!x) : stringOf(v) ? [stringOf(v)!] : [];
   if (list.length) return list;
   if (stage.servers.some(hasRole(["worker", "sidekiq"]))) return ["worker", "sidekiq"];
   return ["app"];
 }
 
-/** Worker replicas = servers with the sidekiq roles × `sidekiq_processes` (capistrano-sidekiq, default 1). */
-export function workerReplicas(stage: Stage): number {
-  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage))).length;
-  const processes = numberOf(stage.variables["sidekiq_processes"]?.value) ?? 1;
+/**
+ * Worker replicas = servers with the sidekiq roles × `sidekiq_processes` (capistrano-sidekiq, default 1).
+ * `unread`: the plugin's variables nothing in the deploy reads (SidekiqFacts.unreadSettings).
+ */
+export function workerReplicas(stage: Stage, unread: readonly string[] = []): number {
+  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage, unread))).length;
+  const processes = numberOf(sidekiqVariable(stage, "sidekiq_processes", unread)) ?? 1;
   return Math.max(1, servers * processes);
 }
 
@@ -495,7 +507,8 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
   // capistrano-sidekiq 3.x's unit for a sidekiq_config_files entry runs `--config config/<entry>`:
   // that file's settings, in place of the default file's (analyzers/workers/sidekiq-config-files.ts).
   const entry = unit ? model.sidekiq?.configFiles?.[unit.entry] : undefined;
-  const config = entry?.facts ? { value: entry.file, facts: entry.facts } : p.config ? { value: p.config.value, facts: p.config.facts } : null;
+  // Sidekiq's own start line's `-C` (analyzers/workers/sidekiq-line.ts) names the file it read.
+  const config = entry?.facts ? { value: entry.file, facts: entry.facts } : own?.config ? { value: own.config.file, facts: own.config.facts } : p.config ? { value: p.config.value, facts: p.config.facts } : null;
   const m: ModelLike = config && model.sidekiq ? { ...model, sidekiq: { ...model.sidekiq, ...config.facts, file: config.value } } : model;
   const env = p.env?.value ?? railsEnvOf(stage);
   // sidekiq_options_per_process came after the plugin's own flags on its start line: each `-q` adds
@@ -522,9 +535,9 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
  * processes per server that got its options (WorkerFacts perStage), 0 where none did; with no
  * Sidekiq server listed, the processes of one server (as workerReplicas' minimum of one).
  */
-export function sidekiqSetReplicas(stage: Stage, processes: number): number {
+export function sidekiqSetReplicas(stage: Stage, processes: number, unread: readonly string[] = []): number {
   if (processes === 0) return 0;
-  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage))).length;
+  const servers = stage.servers.filter(hasRole(sidekiqRoles(stage, unread))).length;
   return Math.max(1, servers) * processes;
 }
 

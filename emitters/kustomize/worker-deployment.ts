@@ -40,7 +40,8 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords,
   const sk = plan.model.sidekiq!;
   const st = sidekiqOfStage(plan.model, sp.stage, own, unit);
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
-  const t = sk.commandTimeout ? ["-t", String(sk.commandTimeout.value)] : [];
+  // A start line's own `-t` (among `own`'s words) is that Deployment's.
+  const t = sk.commandTimeout && own?.timeout == null ? ["-t", String(sk.commandTimeout.value)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
   if (own?.words.length) {
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
@@ -129,13 +130,18 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
             return { ...r, timeout, grace: workerGracePeriod(timeout), ...own };
           }
           if (!so) return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout: sp.sidekiqTimeout, grace: sp.workerGrace, ...own };
+          if (!w.perStage) {
+            // Sidekiq's own start line, one process per server (analyzers/workers/sidekiq-line.ts): the stage's Sidekiq servers, its options' timeout.
+            const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
+            return { replicas: sp.workerReplicas, replicasWhy: plan.model.sidekiq?.started?.[sp.stage.name]?.why ?? `sidekiq servers of stage ${sp.stage.name}`, timeout, grace: workerGracePeriod(timeout), ...own };
+          }
           // One Deployment of a Sidekiq split by sidekiq_options_per_process (analyzers/workers/sidekiq-processes.ts).
           const c = w.perStage?.[sp.stage.name] ?? { processes: 0, why: `stage ${sp.stage.name} did not start it` };
           const timeout = sidekiqOfStage(plan.model, sp.stage, so).timeout;
           const started = plan.model.sidekiq?.started?.[sp.stage.name];
           return {
             // capistrano-sidekiq's own servers (its role, by version) where it started Sidekiq.
-            replicas: started && c.processes > 0 ? started.servers * c.processes : sidekiqSetReplicas(sp.stage, c.processes),
+            replicas: started && c.processes > 0 ? started.servers * c.processes : sidekiqSetReplicas(sp.stage, c.processes, plan.model.sidekiq?.unreadSettings),
             replicasWhy: c.processes === 0 ? `none: ${c.why}` : `sidekiq servers of stage ${sp.stage.name} × ${c.processes} (${c.why})`,
             timeout,
             grace: workerGracePeriod(timeout),
@@ -198,7 +204,8 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     const copy = (s: { file: string }) => (sk.repoCopy && s.file === sk.file ? ` (the repo's copy; the servers read the linked shared/${sk.file})` : "");
     // A 3.x unit of another sidekiq_config_files entry reads its own file.
     const unitFile = w.sidekiqConfig ? sk.configFiles?.[w.sidekiqConfig.entry]?.facts : undefined;
-    const cf = unitFile ?? sk;
+    // The file Sidekiq's own start line names with -C (analyzers/workers/sidekiq-line.ts).
+    const cf = unitFile ?? w.sidekiqOptions?.config?.facts ?? sk;
     if (cf.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(cf.concurrency.source)}`, source: cf.concurrency.source });
     for (const q of cf.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
     if (cf.timeout && !cf.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(cf.timeout.source)}`, source: cf.timeout.source });
@@ -215,7 +222,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     }
     if (w.sidekiqOptions)
       for (const [stage, c] of Object.entries(w.perStage ?? {}))
-        if (c.source && c.processes > 0) out.provenance.push({ output, what: `${stage}: capistrano-sidekiq sidekiq_options_per_process → ${w.sidekiqOptions.words.join(" ") || "(no words)"}, ${c.processes} per server`, source: c.source });
+        if (c.source && c.processes > 0) out.provenance.push({ output, what: `${stage}: ${w.sidekiqOptions.line ? "Sidekiq's own start line" : "capistrano-sidekiq sidekiq_options_per_process"} → ${w.sidekiqOptions.words.join(" ") || "(no words)"}, ${c.processes} per server`, source: c.source });
   } else if (w.evidence[0]) {
     out.provenance.push({
       output,

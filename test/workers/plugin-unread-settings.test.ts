@@ -87,3 +87,35 @@ describe("a plugin's settings with the plugin never loaded", () => {
     expect(unread(none)).toEqual([]);
   });
 });
+
+describe("capistrano-sidekiq's variables with no reader loaded: the built overlay counts the servers only", () => {
+  // Two worker servers and a third with a role of the team's own; sidekiq from a Procfile line the
+  // deploy's servers ran, no capistrano-sidekiq anywhere.
+  const PRODUCTION = 'server "a.parcel.example.org", roles: %w[web app db]\nserver "q1.parcel.example.org", roles: %w[worker]\nserver "q2.parcel.example.org", roles: %w[worker]\nserver "r1.parcel.example.org", roles: %w[reports]\n';
+  const build = async (deploy: string) => {
+    const app = pluginApp(deploy, { production: PRODUCTION }, { Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq\n", "config/sidekiq.yml": ":concurrency: 4\n" }, { sidekiq: "6.4.1" }, "");
+    const m = await analyzeFiles(app, "parcel");
+    const replicas = (find(emitAndBuild(m).stages["production"]!, "Deployment", "parcel-worker") as { spec: { replicas: number } }).spec.replicas;
+    return { m, replicas };
+  };
+
+  it("sidekiq_processes 3, read by nothing: named, in the model, and 2 replicas (the two worker servers), not 6", async () => {
+    const { m, replicas } = await build("set :sidekiq_processes, 3\n");
+    expect(unread(m)).toEqual(["config/deploy.rb:3 sidekiq.settings-unread: sidekiq_processes"]);
+    expect(m.sidekiq!.unreadSettings).toEqual(["sidekiq_processes"]);
+    expect(replicas).toBe(2);
+  });
+
+  it("sidekiq_roles :reports, read by nothing: the worker servers still count (2), not the one reports server", async () => {
+    const { m, replicas } = await build("set :sidekiq_roles, :reports\n");
+    expect(m.sidekiq!.unreadSettings).toEqual(["sidekiq_roles"]);
+    expect(replicas).toBe(2);
+  });
+
+  it("required (capistrano-sidekiq 1.0.3 locked): the same sidekiq_processes multiplies: 3 on the one server of the plugin's default role :app", async () => {
+    const app = pluginApp("set :sidekiq_processes, 3\n", { production: PRODUCTION }, { "config/sidekiq.yml": ":concurrency: 4\n" }, { sidekiq: "6.4.1", "capistrano-sidekiq": "1.0.3" }, 'require "capistrano/sidekiq"\n');
+    const m = await analyzeFiles(app, "parcel");
+    expect(m.sidekiq!.unreadSettings).toBeUndefined();
+    expect((find(emitAndBuild(m).stages["production"]!, "Deployment", "parcel-worker") as { spec: { replicas: number } }).spec.replicas).toBe(3);
+  });
+});

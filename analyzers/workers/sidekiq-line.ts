@@ -1,0 +1,170 @@
+// Sidekiq's own start line in a service file of the repo (a monit `start program`, a systemd
+// ExecStart, an upstart `exec`, a god `w.start`, a bluepill/eye process the deploy loads), when no
+// capistrano-sidekiq started it: its options are what the servers' Sidekiq ran with, over the config
+// file, as Sidekiq's CLI takes them (sidekiq/cli.rb: options given on the line are merged over the
+// file's; 6.x `parse_options`):
+// - `-C file` / `--config file` names the config file read (a path in the release is the repo's file);
+// - `-q name[,weight]` once per queue (the line's queues replace the file's); the last `-c N` is the
+//   concurrency; `-t N` the shutdown timeout, hence the grace period;
+// - `-e env` is the pod's RAILS_ENV, which each stage's ConfigMap sets; `-d`, `-L`, `-P`, `-i` served
+//   the servers' daemon (podWords).
+// The line is read through the one reader of start lines (start-line.ts: wrappers, `cd` into the
+// release, assignments). Template values the deploy fills in from Capistrano's own variables are
+// read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
+// (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
+import type { AnalyzerContext, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { dnsLabel } from "../../src/names.js";
+import { queueSlug } from "./resque-plugin.js";
+import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
+import { podWords } from "./sidekiq-plugin.js";
+import { queuesFromArgs } from "./backends.js";
+
+/** What a Sidekiq start line sets, as the pod runs it; `words` are the options kept on the command. */
+export interface SidekiqLine extends SidekiqOptionWords {
+  /** The line's `-e` as written (null without one); the stage's own Rails env when the deploy filled it in. */
+  env: string | null;
+  notes: string[];
+  /** Environment the line set before the command (start-line.ts), other than the servers' own. */
+  envVars: Record<string, string>;
+}
+
+/** The release path as Capistrano's variables write it in ERB or Ruby, and the stand-in a release-path reader knows. */
+const RELEASE_VALUE = /<%=\s*(?:current_path|release_path|fetch\(:(?:current_path|release_path)\))\s*-?%>|#\{\s*(?:current_path|release_path|fetch\(:(?:current_path|release_path)\))\s*\}/g;
+const RELEASE_STAND_IN = "/srv/r2k-release/current";
+/** The stage's Rails env as the deploy fills it in. */
+const STAGE_ENV_VALUE = /<%=\s*(?:rails_env|fetch\(:(?:rails_env|stage)\)|fetch\(:rails_env,[^%]*\))\s*-?%>|#\{\s*(?:rails_env|fetch\(:(?:rails_env|stage)\)|fetch\(:rails_env,[^}]*\))\s*\}/g;
+const STAGE_ENV_STAND_IN = "R2K_STAGE_RAILS_ENV";
+
+const isSidekiq = (w: string) => /(^|\/)sidekiq$/.test(w);
+
+/** The repo path of a `-C` value: relative as written, or under the release; null for any other absolute path. */
+function repoConfigPath(v: string): string | null {
+  const m = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(v);
+  if (m) return m[1]!;
+  return v.startsWith("/") ? null : v.replace(/^\.\//, "");
+}
+
+/**
+ * A Sidekiq start line as options the pod can run; `readConfig` reads a config file the line names
+ * (null: not in the repo). `{ unknown }` says why the line is not read.
+ */
+export function readSidekiqLine(ctx: AnalyzerContext, line: string, readConfig: (file: string) => SidekiqConfigFacts | null, layout: ServerLayout = []): SidekiqLine | { unknown: string } {
+  const filled = line.replace(RELEASE_VALUE, RELEASE_STAND_IN).replace(STAGE_ENV_VALUE, STAGE_ENV_STAND_IN);
+  const r = readStartLine(filled, (ws) => ws.some(isSidekiq), [], layout);
+  if ("unknown" in r) return { unknown: r.unknown };
+  const at = r.words.findIndex(isSidekiq);
+  if (at < 0) return { unknown: "it does not run the sidekiq program itself" };
+  const notes = [...r.notes];
+  const pod = podWords(r.words.slice(at + 1));
+  if (pod.dropped.length) notes.push(`left out ${pod.dropped.map((w) => `\`${w}\``).join(", ")} (the servers' daemon, log and pid files; the pod runs Sidekiq in the foreground, logging to its output)`);
+  const words: string[] = [];
+  let env: string | null = null;
+  let config: SidekiqOptionWords["config"] = undefined;
+  const ws = pod.words;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const long = /^--(environment|config)=(.*)$/.exec(w);
+    const flag = long ? (long[1] === "config" ? "-C" : "-e") : w === "--environment" ? "-e" : w === "--config" ? "-C" : w;
+    if (flag !== "-e" && flag !== "-C") {
+      words.push(w);
+      continue;
+    }
+    const value = long ? long[2]! : ws[++i];
+    if (value === undefined) return { unknown: `\`${w}\` has no value` };
+    if (flag === "-e") {
+      env = value === STAGE_ENV_STAND_IN ? null : value;
+      notes.push(value === STAGE_ENV_STAND_IN ? "its `-e` is the stage's Rails env, which the pod's RAILS_ENV sets" : `left out \`-e ${value}\`: the pod runs with its stage's RAILS_ENV`);
+      continue;
+    }
+    const file = repoConfigPath(value);
+    if (file === null) return { unknown: `its config file \`${value}\` is a path of the servers, not of the release` };
+    const facts = readConfig(file);
+    if (facts === null) return { unknown: `its config file ${file} (\`-C ${value}\`) is not in the repo` };
+    config = { file, facts };
+  }
+  return {
+    words,
+    queues: queuesFromArgs(words),
+    concurrency: lastNumber(words, ["-c", "--concurrency"]),
+    timeout: lastNumber(words, ["-t", "--timeout"]),
+    ...(config ? { config } : {}),
+    env,
+    notes,
+    envVars: r.env,
+  };
+}
+
+/** The last `flag N` / `--flag=N` among the words, a whole number (Sidekiq's option parser keeps the last). */
+function lastNumber(words: string[], flags: string[]): number | null {
+  let out: number | null = null;
+  words.forEach((w, i) => {
+    const long = flags.find((f) => f.startsWith("--") && w.startsWith(`${f}=`));
+    const v = long ? w.slice(long.length + 1) : flags.includes(w) ? words[i + 1] : undefined;
+    if (v !== undefined && /^\d+(\.\d+)?$/.test(v)) out = Math.ceil(Number(v));
+  });
+  return out;
+}
+
+/** A service file's line that runs Sidekiq, with the processes per server its file starts (a god or supervisor loop). */
+export interface SidekiqServiceLine {
+  command: string;
+  source: Source;
+  count?: { count: number; written: string; source: Source } | { unknown: string; source: Source } | null;
+}
+
+/**
+ * The Sidekiq workers of the repo's service lines: one Deployment per distinct set of options (the
+ * processes per server summed over the lines that give it), the first keeping the name `worker`
+ * Sidekiq always had. Null where the lines do not decide (none, or none read, or several files that
+ * may be copies per stage or per server): said at the lines, and Sidekiq runs as before.
+ */
+export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stages: Stage[], lines: SidekiqServiceLine[], readConfig: (file: string) => SidekiqConfigFacts | null): WorkerFacts[] | null {
+  if (!lines.length) return null;
+  const read: { l: SidekiqServiceLine; r: SidekiqLine }[] = [];
+  const layout = serverLayout(stages);
+  for (const l of lines) {
+    const r = readSidekiqLine(ctx, l.command, readConfig, layout);
+    if ("unknown" in r) ctx.problem({ ...l.source, message: `Sidekiq: the start line at ${at(l.source)} (${l.command.trim().slice(0, 160)}) is not read: ${r.unknown}; the worker runs \`sidekiq\` with the repo's config file, not this line's options: compare them`, severity: "warning" });
+    else read.push({ l, r });
+  }
+  if (!read.length) return null;
+  const files = [...new Set(read.map((x) => x.l.source.file))];
+  if (files.length > 1 && !read.every((x) => /\.service(\.erb)?$/.test(x.l.source.file))) {
+    ctx.problem({ ...read[0]!.l.source, message: `Sidekiq: ${files.length} service files start it (${read.map((x) => at(x.l.source)).join(", ")}), which may be copies per stage or per kind of server: their options (queues, concurrency, timeout, config file) are not carried; the worker runs \`sidekiq\` with the repo's config file: compare them and set the Deployments' commands`, severity: "warning" });
+    return null;
+  }
+  const groups = new Map<string, { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[] }>();
+  for (const { l, r } of read) {
+    // A process's environment from its line is its own: a different one makes another Deployment.
+    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars]);
+    const g = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [] };
+    groups.set(key, g);
+    g.lines.push(l);
+    const c = l.count;
+    if (c && "unknown" in c) g.unknown.push(`${at(c.source)}: ${c.unknown}`);
+    g.processes += c && "count" in c ? c.count : 1;
+  }
+  const many = groups.size > 1;
+  return [...groups.values()].map((g, i) => {
+    const first = g.lines[0]!;
+    const why = `${g.lines.map((l) => at(l.source)).join(", ")} start${g.lines.length > 1 ? "" : "s"} ${g.processes} Sidekiq process${g.processes === 1 ? "" : "es"} per server with ${g.r.words.length || g.r.config ? `\`${[...(g.r.config ? ["-C", g.r.config.file] : []), ...g.r.words].join(" ")}\`` : "no options of their own"}`;
+    const counted = many || g.processes !== 1 || g.unknown.length > 0;
+    const perStage = counted && stages.length ? Object.fromEntries(stages.map((s) => [s.name, { processes: g.processes, why, source: first.source, ...(g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {}) }])) : undefined;
+    const name = !many || i === 0 ? base.name : `worker-sidekiq-${g.r.queues.length ? queueSlug(g.r.queues.join(",")) : dnsLabel(g.r.words.join(" ") || String(i + 1), 28)}`;
+    return {
+      ...base,
+      name,
+      env: { ...base.env, ...g.r.envVars },
+      queues: g.r.queues.length ? g.r.queues : g.r.config ? g.r.config.facts.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)) : base.queues,
+      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source },
+      commandSource: first.source,
+      ...(g.r.notes.length ? { commandNote: `${at(first.source)}: ${g.r.notes.join("; ")}` } : {}),
+      ...(perStage ? { perStage } : {}),
+      // `-t N` on the line: Sidekiq's flag wins over the config file's timeout for these processes.
+      ...(g.r.timeout !== null ? { stopTimeout: { seconds: g.r.timeout, source: first.source } } : {}),
+      evidence: [...base.evidence, { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
+    };
+  });
+}
+
+const at = (s: Source) => `${s.file}:${s.line}`;

@@ -1,0 +1,134 @@
+// Sidekiq started by a monit file of the repo, not by capistrano-sidekiq: the start program's own
+// options are what the servers' Sidekiq ran with, over its config file, as Sidekiq's CLI takes them.
+// The app ("parcel", hosts under quarry.example.org) and its monit template are this test's own: two
+// checks, one with `-C` naming a config file other than config/sidekiq.yml, weighted queues, `-c`
+// and `-t` (and the servers' daemon flags), the other with only `-q reports -c 2`, each wrapped in
+// a shell with a `cd` into the release as monit needs. Each becomes a Deployment; its command is
+// booted with Debian's Sidekiq 6.4 against a real Redis, which must register the line's queues and
+// concurrency (and the `-C` file's tag, to show that file was the one read).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import type { AppModel } from "../../src/model.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { renderReport } from "../../src/report.js";
+import { defaultAnswers } from "../kustomize/answers.js";
+import { emitAndBuild, find, type Built } from "../kustomize/built.js";
+import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
+import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { pluginApp } from "./app.js";
+
+const SIDEKIQ_YML = ":concurrency: 5\n:timeout: 12\n:queues:\n  - default\n  - low\n";
+const BULK_YML = ":concurrency: 3\n:timeout: 9\n:tag: bulk-from-file\n:queues:\n  - low\n";
+const MONIT = [
+  "check process sidekiq_bulk with pidfile <%= shared_path %>/tmp/pids/sidekiq_bulk.pid",
+  `  start program = "/bin/sh -c 'cd <%= current_path %> && RAILS_ENV=<%= fetch(:rails_env) %> bundle exec sidekiq -e <%= fetch(:rails_env) %> -C <%= current_path %>/config/sidekiq_bulk.yml -q default,3 -q mailers -c 7 -t 40 -d -P tmp/pids/sidekiq_bulk.pid -L log/sidekiq_bulk.log'" with timeout 90 seconds`,
+  '  stop program = "/bin/sh -c \'kill -TERM `cat <%= shared_path %>/tmp/pids/sidekiq_bulk.pid`\'"',
+  "check process sidekiq_reports with pidfile <%= shared_path %>/tmp/pids/sidekiq_reports.pid",
+  `  start program = "/bin/bash -lc 'cd <%= current_path %> && bundle exec sidekiq -q reports -c 2 -P tmp/pids/sidekiq_reports.pid'"`,
+  "",
+].join("\n");
+const STAGES = {
+  production: 'server "web1.quarry.example.org", roles: %w[web app db]\nserver "q1.quarry.example.org", roles: %w[worker]\nserver "q2.quarry.example.org", roles: %w[worker]\nset :rails_env, "production"\n',
+};
+const EXTRA = { "config/sidekiq.yml": SIDEKIQ_YML, "config/sidekiq_bulk.yml": BULK_YML, "config/deploy/templates/sidekiq.monitrc.erb": MONIT };
+
+const container = (o: any) => o.spec.template.spec.containers[0];
+let m: AppModel;
+let built: Built;
+
+beforeAll(async () => {
+  requireKubectl();
+  await initPrism();
+  m = await analyzeFiles(pluginApp("", STAGES, EXTRA, { sidekiq: "6.4.1" }, ""), "parcel");
+  built = emitAndBuild(m);
+}, 120_000);
+
+afterAll(() => removeTrees());
+
+describe("Sidekiq's own start lines in a monit file", () => {
+  it("one worker per line's options: the first keeps `worker`, with the line's -C file; the other is named for its queue", () => {
+    const ws = m.workers!.filter((w) => w.backend === "sidekiq");
+    expect(ws.map((w) => [w.name, w.sidekiqOptions?.words, w.sidekiqOptions?.config?.file])).toEqual([
+      ["worker", ["-q", "default,3", "-q", "mailers", "-c", "7", "-t", "40"], "config/sidekiq_bulk.yml"],
+      ["worker-sidekiq-reports", ["-q", "reports", "-c", "2"], undefined],
+    ]);
+    expect(ws[0]!.stopTimeout).toEqual({ seconds: 40, source: { file: "config/deploy/templates/sidekiq.monitrc.erb", line: 2 } });
+    expect(ws[0]!.commandNote).toMatch(/left out `-d`, `-P tmp\/pids\/sidekiq_bulk\.pid`, `-L log\/sidekiq_bulk\.log`/);
+    expect(ws[0]!.commandNote).toMatch(/its `-e` is the stage's Rails env/);
+  });
+
+  it("the built overlay: each Deployment runs its line's options after its config file, drains by its -t, one pod per worker server", () => {
+    const prod = built.stages["production"]!;
+    const bulk = find(prod, "Deployment", "parcel-worker");
+    const reports = find(prod, "Deployment", "-worker-sidekiq-reports");
+    expect(container(bulk).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq_bulk.yml", "-q", "default,3", "-q", "mailers", "-c", "7", "-t", "40"]);
+    expect(container(reports).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-q", "reports", "-c", "2"]);
+    expect(bulk.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(40));
+    expect(reports.spec.template.spec.terminationGracePeriodSeconds).toBe(workerGracePeriod(12));
+    expect([bulk.spec.replicas, reports.spec.replicas]).toEqual([2, 2]);
+  });
+
+  it("MIGRATION.md and the report say the options are the start line's, not capistrano-sidekiq's", () => {
+    const answers = defaultAnswers(m, {});
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    expect(md).toMatch(/`deployment\/parcel-worker`: Sidekiq, `sidekiq` with `config\/sidekiq_bulk\.yml` \(the start line's `-C`\) and `-q default,3 -q mailers -c 7 -t 40`, the options of its own start line .*\(from Sidekiq's own start line, its options over its config file, `config\/deploy\/templates\/sidekiq\.monitrc\.erb:2`\)/);
+    expect(md).not.toMatch(/sidekiq_options_per_process/);
+    const r = renderReport(m, { color: false });
+    expect(r).toMatch(/Sidekiq worker worker-sidekiq-reports: its start line: sidekiq -q reports -c 2; processes per server: production 1 +config\/deploy\/templates\/sidekiq\.monitrc\.erb:5/);
+  });
+
+  it("a line naming a config file the repo does not hold: said at the line, and Sidekiq runs as before", async () => {
+    const app = await analyzeFiles(pluginApp("", STAGES, { "config/sidekiq.yml": SIDEKIQ_YML, "config/deploy/templates/sidekiq.monitrc.erb": MONIT }, { sidekiq: "6.4.1" }, ""), "parcel");
+    const p = app.problems.find((x) => x.file === "config/deploy/templates/sidekiq.monitrc.erb" && x.line === 2 && x.message.startsWith("Sidekiq: the start line"));
+    expect(p?.message).toMatch(/its config file config\/sidekiq_bulk\.yml .* is not in the repo/);
+  });
+});
+
+describe("the Deployments' commands, started with Debian's Sidekiq 6.4 against a real Redis", () => {
+  const procs = new Procs();
+  const T = mkdtempSync(join(tmpdir(), "r2k-skline-run-"));
+  afterAll(async () => {
+    await procs.stopAll();
+    rmSync(T, { recursive: true, force: true });
+  });
+
+  it("each registers its line's queues and concurrency; the -C file's tag shows which file was read", async () => {
+    mkdirSync(join(T, "config"));
+    writeFileSync(join(T, "config/sidekiq.yml"), SIDEKIQ_YML);
+    writeFileSync(join(T, "config/sidekiq_bulk.yml"), BULK_YML);
+    writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
+    const port = await freePort();
+    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
+    await waitForListener(port, 10_000, () => r.exitCode === null);
+    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const expected: Record<string, { queues: string[]; concurrency: number; tag: string }> = {
+      "parcel-worker": { queues: ["default", "mailers"], concurrency: 7, tag: "bulk-from-file" },
+      "-worker-sidekiq-reports": { queues: ["reports"], concurrency: 2, tag: "" },
+    };
+    for (const [suffix, want] of Object.entries(expected)) {
+      const args: string[] = container(find(built.stages["production"]!, "Deployment", suffix)).args;
+      expect(args.slice(0, 3)).toEqual(["bundle", "exec", "sidekiq"]);
+      const child = procs.start(suffix, "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), RAILS_ENV: "production", REDIS_URL: `redis://127.0.0.1:${port}/0` } }, join(T, `${suffix.replace(/^-/, "")}.log`)).child;
+      const end = Date.now() + 30_000;
+      let info: { queues: string[]; concurrency: number; tag: string; pid: number } | null = null;
+      while (!info && Date.now() < end) {
+        for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
+          const i = JSON.parse(redis("HGET", id, "info") || "null");
+          if (i?.pid === child.pid) info = i;
+        }
+        if (!info) await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(info, `sidekiq ${args.slice(3).join(" ")} never registered`).not.toBeNull();
+      expect({ queues: info!.queues, concurrency: info!.concurrency, tag: info!.tag === "bulk-from-file" ? info!.tag : "" }).toEqual(want);
+      child.kill("SIGTERM");
+      await Procs.exited(child, 20_000);
+    }
+  }, 90_000);
+});
