@@ -248,7 +248,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     });
   }
   const notStartedOn = stagesStartingNoWeb(ctx, evidence, stages, kind);
-  const byRoles = stagesWithoutWebRoles(ctx, kind, evidence, lines.filter((l) => l.kind === kind), stages, !procfileUnrun);
+  const byRoles = stagesWithoutWebRoles(ctx, kind, evidence, lines.filter((l) => l.kind === kind), stages, procfileUnrun ? [] : procfileRunLines(ctx), startLines(ctx));
   for (const n of byRoles.notStarted) if (!notStartedOn.some((x) => x.stage === n.stage)) notStartedOn.push(n);
   for (const u of byRoles.undecided) if (!notStartedOn.some((x) => x.stage === u.stage)) ctx.problem({ file: u.source.file, line: u.source.line, message: `stage.web-roles-unknown: ${u.why}`, severity: "warning" });
   return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
@@ -287,7 +287,15 @@ const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s)
  * Procfile runner, or a deploy or service line that names a Procfile.
  */
 export function procfileRunByDeploy(ctx: AnalyzerContext): boolean {
-  if (foremanRuns(ctx).length) return true;
-  for (const { text } of startLines(ctx)) if (/(?:overmind|hivemind|honcho|forego)\s+start|Procfile/.test(text)) return true;
-  return false;
+  return procfileRunLines(ctx).length > 0;
+}
+
+/** The deploy or service lines that run a Procfile (procfileRunByDeploy's reasons): where they ran is where its processes ran. */
+export function procfileRunLines(ctx: AnalyzerContext): StartLine[] {
+  const lines = startLines(ctx);
+  const out: StartLine[] = [];
+  const add = (l: StartLine) => void (!out.some((o) => o.source.file === l.source.file && o.source.line === l.source.line) && out.push(l));
+  for (const run of foremanRuns(ctx)) add(lines.find((l) => l.source.file === run.source.file && l.source.line === run.source.line) ?? { text: run.command, source: run.source, service: SERVICE_FILE.test(run.source.file) });
+  for (const l of lines) if (/\b(?:overmind|hivemind|honcho|forego)\s+start\b|\bProcfile\b/.test(l.text)) add(l);
+  return out;
 }
