@@ -1399,6 +1399,8 @@ export interface Hazard {
   /** What to do about it in the move. */
   advice: string;
   source: Source;
+  /** The edge targets (`edge.target` answers) on which it holds; absent: all. MIGRATION.md leaves it out on another target. */
+  edgeTargets?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
