@@ -799,6 +799,12 @@ export interface NginxFile {
    * its own /var/www/<application>/shared/... socket). Cited at the line of that path.
    */
   servesStage?: Fact<string>;
+  /**
+   * For an `.erb` template: no deploy task renders it, while a task renders another template of its
+   * folder (`nginx:setup` renders nginx_unicorn.erb, not nginx_unicorn_nossl.erb). It is read with
+   * the stage's variables all the same; `renders` is the task line that renders the sibling.
+   */
+  notRendered?: { sibling: string; renders: Source };
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */
