@@ -160,7 +160,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     ctx.problem({
       file: capfileAt!,
       line: capLineOf(pumaRequire),
-      message: `capfile.plugin-not-locked: the Capfile requires capistrano/puma, but ${pumaUnbundled.inGemfile ? "Gemfile.lock does not lock capistrano3-puma (the Gemfile names it)" : "capistrano3-puma is in neither the Gemfile nor Gemfile.lock"}: \`cap\` cannot load it with this bundle (LoadError), so the deploy as committed could not run, and which Puma config the servers ran is not in the repo. capistrano3-puma's defaults (of whichever version ran) are not applied; ${own.length ? `the repo's own ${own.join(", ")} ${own.length > 1 ? "are" : "is"} read in their place` : "the repo has no Puma config of its own: Puma's own defaults are read in their place"}`,
+      message: `capfile.plugin-not-locked: the Capfile requires capistrano/puma, but ${pumaUnbundled.inGemfile ? "Gemfile.lock does not lock capistrano3-puma (the Gemfile names it)" : "capistrano3-puma is in neither the Gemfile nor Gemfile.lock"}: \`cap\` run with this bundle (\`bundle exec cap\`) cannot load it (LoadError), so the deploy as committed could not run that way; a \`cap\` run outside the bundle, with capistrano3-puma installed as a gem of the deploying machine, loads it and could have run the deploy, in a version the repo does not state. Which Puma config the servers ran is not in the repo: capistrano3-puma's defaults (of whichever version ran) are not applied; ${own.length ? `the repo's own ${own.join(", ")} ${own.length > 1 ? "are" : "is"} read in their place` : "the repo has no Puma config of its own: Puma's own defaults are read in their place"}`,
       severity: "warning",
     });
   }

@@ -11,7 +11,8 @@ import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
-import { isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
+import { answerString } from "./kustomize/answers.js";
+import { defaultEdgeTarget, isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -126,9 +127,12 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   }
 
   // --- hazards
-  if (model.hazards.length) {
+  // A hazard of some edge targets only (hosts.wildcard-depth: ingress-nginx) is no hazard on the answered one.
+  const edge = answerString(answers, "edge.target", defaultEdgeTarget(model).target);
+  const hazards = model.hazards.filter((h) => !h.edgeTargets || h.edgeTargets.includes(edge));
+  if (hazards.length) {
     p("## Hazards of the move", "");
-    for (const h of model.hazards) p(`- **${text(h.message)}** (${code(at(h.source))})`, `  ${text(h.advice)}`);
+    for (const h of hazards) p(`- **${text(h.message)}** (${code(at(h.source))})`, `  ${text(h.advice)}`);
     p("");
   }
 

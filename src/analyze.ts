@@ -37,7 +37,7 @@ import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
-import { loadedSchedules } from "../analyzers/whenever/loaded.js";
+import { loadedSchedules, notInvokedWarning } from "../analyzers/whenever/loaded.js";
 import { wheneverStageSets } from "../analyzers/whenever/variables.js";
 import { attachSchedules } from "../analyzers/workers/schedules.js";
 import { findSecrets } from "../analyzers/secrets.js";
@@ -137,6 +137,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
+  const notInvoked = scheduleLoads.notInvoked;
+  if (notInvoked) guard("whenever's file nothing runs", undefined, () => notInvokedWarning(ctx, notInvoked, cron?.jobs.find((j) => j.wheneverRaises && j.source.file === notInvoked.file)?.wheneverRaises));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));
   const unusedServers = guard("unused app server configs", [], () => unusedServerConfigs(ctx, appServers, rails, webServer?.kind ?? null, webServer?.evidence[0]?.source ?? null));
   guard("stage variables naming server numbers", undefined, () => unreadStageNumbers(ctx, stages, { appServers: appServers.filter((a) => !unusedServers.includes(a.file)), rails, webServer }));

@@ -823,6 +823,12 @@ export interface NginxFile {
    * its own /var/www/<application>/shared/... socket). Cited at the line of that path.
    */
   servesStage?: Fact<string>;
+  /**
+   * For an `.erb` template: no deploy task renders it, while a task renders another template of its
+   * folder (`nginx:setup` renders nginx_unicorn.erb, not nginx_unicorn_nossl.erb). It is read with
+   * the stage's variables all the same; `renders` is the task line that renders the sibling.
+   */
+  notRendered?: { sibling: string; renders: Source };
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */
@@ -1435,6 +1441,8 @@ export interface Hazard {
   /** What to do about it in the move. */
   advice: string;
   source: Source;
+  /** The edge targets (`edge.target` answers) on which it holds; absent: all. MIGRATION.md leaves it out on another target. */
+  edgeTargets?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
-import type { AppModel, CronJob, Fact, Gap, RValue, SidekiqConfigFacts, Source } from "./model.js";
+import type { AppModel, CronJob, Fact, Gap, NginxFile, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
 import { WHENEVER_DEFAULT_FILE, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./format.js";
@@ -113,7 +113,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   section("nginx");
   if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
   for (const f of m.nginx.files) {
-    lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? " (example copy)" : ""}`);
+    lines.push(`  ${f.file}${nginxStageNote(f)}${f.example ? " (example copy)" : ""}`);
     if (f.servesStage) lines.push(`    serves stage ${f.servesStage.value} only (its paths lie under that stage's deploy_to)  ${at(f.servesStage.source)}`);
     for (const u of f.upstreams) {
       lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);
@@ -302,6 +302,13 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const p of m.problems) lines.push(`  ${p.severity === "error" ? c.red("error") : c.yellow("warning")} ${at({ file: p.file, line: p.line })}: ${p.message}`);
   }
   return paint.lines(lines) + "\n";
+}
+
+/** How a template's stage is said: rendered for it, or only read with its values when no deploy task renders it. */
+function nginxStageNote(f: Pick<NginxFile, "stage" | "notRendered">): string {
+  if (!f.stage) return "";
+  if (!f.notRendered) return ` (rendered for ${f.stage})`;
+  return ` (a template no deploy task renders, read with stage ${f.stage}'s values; the deploy renders ${f.notRendered.sibling} instead, ${f.notRendered.renders.file}:${f.notRendered.renders.line})`;
 }
 
 function colors(wrap: (open: string, close: string) => (s: string) => string) {

@@ -14,15 +14,23 @@
 // A hook or invoke of a plugin's task (`after 'deploy:publishing', 'puma:restart'`) runs on the
 // plugin's roles (above); a `set` line only names a path.
 //
+// - a Procfile the deploy runs (`foreman export systemd …`, `foreman start web`, overmind…): the
+//   roles around each deploy line that runs it (the exported units start its web line there);
+// - a service definition kept in the repo (a systemd unit, a monit check, an init script): the roles
+//   around each deploy line that starts, restarts, reloads or installs it by name (`systemctl restart
+//   shop-web`, `monit restart shop_unicorn`, `upload! "config/systemd/shop-web.service", …`). The
+//   names are the file's (`shop-web.service` → `shop-web`, an `@` template's prefix) and monit's
+//   `check process NAME`.
 // Not decided, and said (a warning at the stage's file), when a stage has no server with those roles
 // but: its server list was not all read; a role variable or an `on` is not a literal; a deploy line
-// starting the server sits in no `on` and no task; the Procfile's web line runs under foreman (where
-// foreman ran is not read here); a service unit or a recipe gem (capistrano-mb, Moonshine) starts it
+// starting the server sits in no `on` and no task; no deploy line runs the Procfile or the service
+// by name (then where it ran is not in the repo); a recipe gem (capistrano-mb, Moonshine) starts it
 // on servers the repo does not name.
 import type { AnalyzerContext, Source, Stage, WebNotStarted, WebServerKind } from "../../src/model.js";
 import { argsOf, childrenOf, kind as nodeKind, parseRuby } from "../ruby/prism.js";
 import { taskLineRoles } from "../capistrano/task-roles.js";
 import type { PlacedEvidence } from "./started-stages.js";
+import type { StartLine } from "./started.js";
 
 /** A line of the deploy or service files that names the server (every one, not one per file). */
 export interface ServerLine {
@@ -90,6 +98,30 @@ function whereRan(ctx: AnalyzerContext, line: ServerLine, parsed: Map<string, Re
   return { unknown: `${at(line.source)} runs in no \`on roles(...)\` and no task` };
 }
 
+/** Names a service file is started by: its file name without extensions (`puma@.service.erb` → `puma`) and monit's `check process NAME`. */
+function serviceNames(ctx: AnalyzerContext, file: string): string[] {
+  const base = file.split("/").pop()!.replace(/\.erb$/, "").replace(/\.(?:service|socket|target|monitrc|conf|god|sh|init)$/, "").replace(/@$/, "");
+  const names = /^[\w.-]+$/.test(base) && base.length > 1 ? [base] : [];
+  const r = ctx.repo.read(file);
+  if ("text" in r) for (const m of r.text.matchAll(/^\s*check\s+process\s+([\w.-]+)/gm)) if (!names.includes(m[1]!)) names.push(m[1]!);
+  return names;
+}
+
+const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A deploy line that starts, restarts, reloads, enables or installs something (its object is the name it carries). */
+const CONTROLS = /\b(?:systemctl|service|monit|initctl|start|restart|reload|enable|upload!?|template|put|ln|cp|mv|install)\b/;
+
+/**
+ * The deploy lines (not service files) that start, restart or install a service definition by name:
+ * where they ran is where the service ran. Empty when none names it.
+ */
+function serviceDeployLines(ctx: AnalyzerContext, file: string, deployLines: readonly StartLine[]): StartLine[] {
+  const words = serviceNames(ctx, file).map(esc);
+  const base = esc(file.split("/").pop()!);
+  const named = new RegExp(`(?:^|[^\\w-])(?:${[...words, base].join("|")})(?=[^\\w-]|$)`);
+  return deployLines.filter((l) => !l.service && CONTROLS.test(l.text) && named.test(l.text));
+}
+
 export interface RoleDecision {
   notStarted: WebNotStarted[];
   /** Stages with no server of the web roles whose overlay keeps its web objects all the same, and why. */
@@ -101,12 +133,20 @@ export interface RoleDecision {
  * (started.ts), `lines` every deploy or service line naming it, `procfileRun` whether the deploy ran
  * the Procfile (foreman, a Procfile-based service).
  */
-export function stagesWithoutWebRoles(ctx: AnalyzerContext, kind: WebServerKind | null, evidence: PlacedEvidence[], lines: ServerLine[], stages: Stage[], procfileRun: boolean): RoleDecision {
+export function stagesWithoutWebRoles(ctx: AnalyzerContext, kind: WebServerKind | null, evidence: PlacedEvidence[], lines: ServerLine[], stages: Stage[], procfileRuns: readonly StartLine[], deployLines: readonly StartLine[]): RoleDecision {
   const out: RoleDecision = { notStarted: [], undecided: [] };
   if (!kind) return out;
   const stageFiles = new Set(stages.map((s) => s.source.file));
   const parsed = new Map<string, ReturnType<typeof parseRuby> | null>();
-  const where = new Map<ServerLine, Where>();
+  const where = new Map<string, Where>();
+  const whereOf = (l: { source: Source; text: string }): Where => {
+    const key = at(l.source);
+    if (!where.has(key)) where.set(key, whereRan(ctx, { kind, source: l.source, text: l.text, service: false }, parsed));
+    return where.get(key)!;
+  };
+  // A service file's deploy lines, once per file.
+  const tied = new Map<string, StartLine[]>();
+  const tiesOf = (file: string) => tied.get(file) ?? (tied.set(file, serviceDeployLines(ctx, file, deployLines)), tied.get(file)!);
   for (const st of stages) {
     if (st.undeclared || !st.servers.length) continue;
     const own = (file: string) => !stageFiles.has(file) || file === st.source.file;
@@ -122,21 +162,36 @@ export function stagesWithoutWebRoles(ctx: AnalyzerContext, kind: WebServerKind 
       if (vals.some((v) => v === null)) unknown.push(`\`${name}\` (${at(f.source)}) is not a literal role list`);
       else for (const v of vals) v === "all" ? (everywhere = f.source) : roles.add(v!);
     }
-    for (const e of evidence.filter((x) => own(x.fact.source.file))) {
-      if (e.tier === 0 && !PLUGIN_LOAD.test(e.fact.value)) unknown.push(`${kind} is started by a recipe (${at(e.fact.source)}) whose roles are not read`);
-      if ((e.tier === 1 || e.tier === 2.5) && procfileRun) unknown.push(`the Procfile's web line (${at(e.fact.source)}) runs wherever foreman ran, which is not read here`);
-    }
-    for (const l of lines.filter((x) => own(x.source.file))) {
-      if (l.service) {
-        unknown.push(`a service definition (${at(l.source)}) starts ${kind} on servers the repo does not name`);
-        continue;
-      }
-      if (!where.has(l)) where.set(l, whereRan(ctx, l, parsed));
-      const w = where.get(l)!;
-      if (!w) continue;
+    /** Adds where a deploy line ran; false when it runs nothing itself (a hook, a `set`). */
+    const place = (l: { source: Source; text: string }): boolean => {
+      const w = whereOf(l);
+      if (!w) return false;
       if ("unknown" in w) unknown.push(w.unknown);
       else if (w.roles === "all") everywhere = w.source;
       else for (const r of w.roles) roles.add(r);
+      return true;
+    };
+    /** A service file starts the server where the deploy lines naming it ran; none, and it is not known. */
+    const placeService = (file: string, line: Source, what: string) => {
+      const by = tiesOf(file).filter((d) => own(d.source.file));
+      if (!by.filter((d) => place(d)).length) unknown.push(`${what} (${at(line)}) starts ${kind}, and no deploy line starts, restarts or installs ${file} by name, so the servers it ran on are not in the repo`);
+    };
+    for (const e of evidence.filter((x) => own(x.fact.source.file))) {
+      if (e.tier === 0 && !PLUGIN_LOAD.test(e.fact.value)) unknown.push(`${kind} is started by a recipe (${at(e.fact.source)}) whose roles are not read`);
+      if ((e.tier === 1 || e.tier === 2.5) && procfileRuns.length) {
+        // The Procfile's web line ran wherever the deploy ran (or exported) that Procfile.
+        // A line that only names the Procfile (`set :linked_files, … "Procfile"`) runs nothing; if no line places it, it is not known.
+        let placed = 0;
+        for (const r of procfileRuns) {
+          if (r.service) placeService(r.source.file, r.source, "a service running the Procfile"), placed++;
+          else if (own(r.source.file) && place(r)) placed++;
+        }
+        if (!placed) unknown.push(`the Procfile's web line (${at(e.fact.source)}) runs wherever the Procfile was run, and no deploy line runs it (${procfileRuns.map((r) => at(r.source)).join(", ")} only name it)`);
+      }
+    }
+    for (const l of lines.filter((x) => own(x.source.file))) {
+      if (l.service) placeService(l.source.file, l.source, "a service definition");
+      else place(l);
     }
     if (everywhere) continue;
     if (st.servers.some((sv) => sv.roles.some((r) => roles.has(r)))) continue;

@@ -108,9 +108,19 @@ export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
     const read = perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
     if (read === null || "error" in read) continue;
     const lines = read.text.split(/\r?\n/);
+    // A task's `desc <<-DESC` text is documentation ("works by touching tmp/restart.txt"): its body runs nothing.
+    let descEnd: RegExp | null = null;
     // A line longer than MAX_START_LINE is no command anyone types: left out, so no pattern runs on it.
-    for (let i = 0; i < lines.length && i < 5000; i++)
-      if (lines[i]!.length <= MAX_START_LINE && !/^\s*#/.test(lines[i]!)) out.push({ text: lines[i]!, source: { file, line: i + 1 }, service });
+    for (let i = 0; i < lines.length && i < 5000; i++) {
+      const line = lines[i]!;
+      if (descEnd) {
+        if (descEnd.test(line)) descEnd = null;
+        continue;
+      }
+      const heredoc = service ? null : /^\s*desc\s*\(?\s*<<([-~]?)(["']?)(\w+)\2/.exec(line);
+      if (heredoc) descEnd = new RegExp(heredoc[1] ? `^\\s*${heredoc[3]}\\s*$` : `^${heredoc[3]}$`);
+      if (line.length <= MAX_START_LINE && !/^\s*#/.test(line)) out.push({ text: line, source: { file, line: i + 1 }, service });
+    }
   }
   startLinesOf.set(ctx.repo, { recipes: ctx.deployRecipes, lines: out });
   return out;
@@ -158,6 +168,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
     // A task's description (`desc "restart passenger"`) runs nothing: the task's own lines say what ran.
     if (!service && /^\s*desc\b/.test(line)) continue;
+    // A `case` branch (`when :passenger` of `case fetch(:daemon_strategy)`) names a value; its body says what ran.
+    if (!service && /^\s*when\b/.test(line)) continue;
     // capistrano-bundler's `bundle_bins` lists commands it runs through `bundle exec` (`<< :pumactl`): a binstub, not a start.
     if (!service && /\bbundle_bins\b/.test(line)) continue;
     const other = OTHER_SERVERS.exec(line);
@@ -165,7 +177,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
     // A bare `touch tmp/restart.txt` is in Mina's and Capistrano 2's stock restart tasks, whatever
     // server ran: weaker than any other line (tier 4), and dropped below when another server is started.
-    const touchOnly = kind === "passenger" && !service && !/\bpassenger/.test(line);
+    // A touch in a recipe file named for Passenger (`daemon_strategies/passenger.rb`) is Passenger's own restart.
+    const touchOnly = kind === "passenger" && !service && !/\bpassenger/.test(line) && !/(?:^|\/)passenger[^/]*$/.test(source.file);
     if (!kind) continue;
     lines.push({ kind, source, text: line, service });
     const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source };
@@ -248,10 +261,11 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     });
   }
   const notStartedOn = stagesStartingNoWeb(ctx, evidence, stages, kind);
-  const byRoles = stagesWithoutWebRoles(ctx, kind, evidence, lines.filter((l) => l.kind === kind), stages, !procfileUnrun);
+  const byRoles = stagesWithoutWebRoles(ctx, kind, evidence, lines.filter((l) => l.kind === kind), stages, procfileUnrun ? [] : procfileRunLines(ctx), startLines(ctx));
   for (const n of byRoles.notStarted) if (!notStartedOn.some((x) => x.stage === n.stage)) notStartedOn.push(n);
   for (const u of byRoles.undecided) if (!notStartedOn.some((x) => x.stage === u.stage)) ctx.problem({ file: u.source.file, line: u.source.line, message: `stage.web-roles-unknown: ${u.why}`, severity: "warning" });
-  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
+  // Strongest first, and within a tier a line that starts or restarts the server before one that names it.
+  return { kind, evidence: evidence.sort((a, b) => a.tier - b.tier || Number(!!b.starts) - Number(!!a.starts)).map((e) => ({ ...e.fact, value: `${e.kind}: ${e.fact.value}` })), ...(notStartedOn.length ? { notStartedOn } : {}) };
 }
 
 /**
@@ -287,7 +301,15 @@ const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s)
  * Procfile runner, or a deploy or service line that names a Procfile.
  */
 export function procfileRunByDeploy(ctx: AnalyzerContext): boolean {
-  if (foremanRuns(ctx).length) return true;
-  for (const { text } of startLines(ctx)) if (/(?:overmind|hivemind|honcho|forego)\s+start|Procfile/.test(text)) return true;
-  return false;
+  return procfileRunLines(ctx).length > 0;
+}
+
+/** The deploy or service lines that run a Procfile (procfileRunByDeploy's reasons): where they ran is where its processes ran. */
+export function procfileRunLines(ctx: AnalyzerContext): StartLine[] {
+  const lines = startLines(ctx);
+  const out: StartLine[] = [];
+  const add = (l: StartLine) => void (!out.some((o) => o.source.file === l.source.file && o.source.line === l.source.line) && out.push(l));
+  for (const run of foremanRuns(ctx)) add(lines.find((l) => l.source.file === run.source.file && l.source.line === run.source.line) ?? { text: run.command, source: run.source, service: SERVICE_FILE.test(run.source.file) });
+  for (const l of lines) if (/\b(?:overmind|hivemind|honcho|forego)\s+start\b|\bProcfile\b/.test(l.text)) add(l);
+  return out;
 }

@@ -121,10 +121,24 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       const tree = loadTree(ctx.repo, file, problem, opts);
       const directives = restoreTree(tree.directives, rendered.refs, stage?.name ?? null, problem);
       const site = nginxFile(file, stage?.name ?? null, directives, problem);
-      files.push(withDefaults ? labelDefaultNames(site, withDefaults) : site);
+      const unrendered = notRenderedBy(tasks, file);
+      files.push({ ...(withDefaults ? labelDefaultNames(site, withDefaults) : site), ...(unrendered ? { notRendered: unrendered } : {}) });
       });
   });
   return { files };
+}
+
+/**
+ * A template no deploy task renders, where a task renders another template of its folder: that
+ * sibling (and the line that renders it). Null when a task renders it, or when no task renders any
+ * template of its folder (a plugin may render it: not said).
+ */
+function notRenderedBy(tasks: TaskDef[], file: string): { sibling: string; renders: Source } | null {
+  const dir = file.slice(0, file.lastIndexOf("/") + 1);
+  const renders = tasks.flatMap((t) => t.renders ?? []);
+  if (renders.some((r) => r.template === file)) return null;
+  const sibling = renders.find((r) => r.template.startsWith(dir) && !r.template.slice(dir.length).includes("/") && /nginx/i.test(r.template.slice(dir.length)));
+  return sibling ? { sibling: sibling.template, renders: sibling.source } : null;
 }
 
 /**

@@ -108,6 +108,20 @@ function enclosingRoles(lines: string[], at: number): string[] | null {
 
 export interface LoadedSchedules {
   loads: ScheduleLoad[];
+  /** whenever's default file, which nothing in the deploy runs: said once the schedule is read (notInvokedWarning). */
+  notInvoked?: { file: string; blocks: number; gem: string };
+}
+
+/**
+ * `cron.whenever-not-invoked`, said after the schedule is read: its jobs are carried as written,
+ * unless whenever raises on the file (`raises`, from CronJob.wheneverRaises): then `whenever` by
+ * hand wrote no crontab line of it either, and no CronJob is made.
+ */
+export function notInvokedWarning(ctx: AnalyzerContext, n: NonNullable<LoadedSchedules["notInvoked"]>, raises: { message: string; source: Source } | undefined): void {
+  const carried = raises
+    ? `whenever raises on this file (${raises.source.file}:${raises.source.line}: ${raises.message}), so \`whenever\` run by hand failed on the whole file too: no crontab line came of it, and nothing is carried (no CronJob)`
+    : "the CronJobs carry them as written";
+  ctx.problem({ file: n.file, line: 1, message: `cron.whenever-not-invoked: ${n.file} exists but the deploy never runs whenever${n.gem}: no \`require "whenever/capistrano"\` in the Capfile, no whenever command in a deploy task. Its ${n.blocks} \`every\` block${n.blocks === 1 ? "" : "s"} reached a crontab only if someone ran whenever on the servers by hand: ${carried}; check the servers' \`crontab -l\` before relying on them`, severity: "warning" });
 }
 
 /**
@@ -201,16 +215,17 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     });
   }
   replacedCrontabs(ctx, stages, writers);
+  let notInvoked: LoadedSchedules["notInvoked"];
   if (!invoked && hasPath(ctx.repo, DEFAULT_SCHEDULE_FILE)) {
     loads.push({ file: DEFAULT_SCHEDULE_FILE, how: "whenever's default file (nothing in the deploy runs whenever)", notRunByDeploy: true });
     // capistrano-mb's crontab recipe says its own (analyzers/capistrano/mb-crontab.ts).
     const n = everyBlocks(ctx, DEFAULT_SCHEDULE_FILE);
     if (n && !(cap && mbStack(ctx, cap.requires))) {
       const gem = /^\s{4}whenever \(/m.test(lockText(ctx)) ? " (whenever is in Gemfile.lock)" : "";
-      ctx.problem({ file: DEFAULT_SCHEDULE_FILE, line: 1, message: `cron.whenever-not-invoked: ${DEFAULT_SCHEDULE_FILE} exists but the deploy never runs whenever${gem}: no \`require "whenever/capistrano"\` in the Capfile, no whenever command in a deploy task. Its ${n} \`every\` block${n === 1 ? "" : "s"} reached a crontab only if someone ran whenever on the servers by hand: the CronJobs carry them as written; check the servers' \`crontab -l\` before relying on them`, severity: "warning" });
+      notInvoked = { file: DEFAULT_SCHEDULE_FILE, blocks: n, gem };
     }
   }
-  return { loads: reportLoads(ctx, loads) };
+  return { loads: reportLoads(ctx, loads), ...(notInvoked ? { notInvoked } : {}) };
 }
 
 /**

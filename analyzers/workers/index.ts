@@ -86,6 +86,8 @@ export function analyzeWorkers(
   // Procfile processes no backend's command matches: a backend may claim one by what its script says.
   const claimed = new Set<ProcfileEntry>();
   const unmatched = lines.filter((p) => mainFiles.has(p.source.file) && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
+  // Initializer lines setting the adapter that Rails never read (analyzers/rails/queue-adapter.ts): said once each.
+  const ignoredAdapter = new Map<string, { source: Source; loadedAt: Source }>();
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
@@ -137,6 +139,7 @@ export function analyzeWorkers(
     const adapterAgainst = (s: Stage) => {
       if (!otherAdapter.has(s.name)) {
         const a = queueAdapterOf(ctx, railsEnvOf(s));
+        for (const x of a?.ignored ?? []) ignoredAdapter.set(`${x.source.file}:${x.source.line}`, x);
         const other = a && "adapter" in a && a.adapter !== b.id.replace(/-/g, "_") && JOB_BACKENDS.some((x) => x !== b && x.id.replace(/-/g, "_") === a.adapter) ? a : null;
         otherAdapter.set(s.name, other);
       }
@@ -381,7 +384,12 @@ export function analyzeWorkers(
       if (x.p.where === "unknown")
         ctx.problem({ ...(x.p.source ?? x.stage.source), message: `${b.label}, stage ${x.stage.name}: ${x.p.why}; a worker Deployment is emitted (if the web server ran the jobs too, both now take them)`, severity: "warning" });
     if (placed) for (const x of placed) if (x.p.source) evidence.push({ value: `${x.stage.name}: ${x.p.why}`, source: x.p.source });
-    const extra = perStage ? { perStage } : {};
+    // Started only by servers' roles, and on some stages the role is a generic one whose Active Job
+    // adapter there is another backend's: those stages never ran it (the same counter-evidence as
+    // above, per stage), so their overlay has none of it; the other stages keep one per server.
+    const adapterStages = !perStage && !own && !tasks.length && !restart && !placed && roleStarted && against.length ? adapterPerStage(b, stages, against, (base as { processesVariable?: string }).processesVariable) : undefined;
+    const extra = perStage ? { perStage } : adapterStages ? { perStage: adapterStages } : {};
+    if (adapterStages) for (const x of against) evidence.push({ value: `${x.stage}: Active Job's queue adapter is :${x.adapter.adapter}, so its ${x.role} role ran no ${b.label}`, source: x.adapter.source });
     let scriptWhy: { unknown: string; source: Source } | null = null;
     // The deploy's own line that starts the script outranks a Procfile nothing on the servers ran
     // (a development Procfile), as the web server's choice does (analyzers/appserver/started.ts).
@@ -449,6 +457,8 @@ export function analyzeWorkers(
     // Why the repo's own script line did not become the command, in place of a generic note.
     if (scriptWhy) for (let i = before; i < out.length; i++) if (out[i]!.commandFrom === "standard") out[i] = { ...out[i]!, commandSource: scriptWhy.source, commandNote: `${scriptWhy.source.file}:${scriptWhy.source.line} runs the repo's delayed_job script, but ${scriptWhy.unknown}: the backend's standard command runs instead` };
   }
+  for (const x of ignoredAdapter.values())
+    ctx.problem({ ...x.source, message: `active_job.queue_adapter: this assignment to config.active_job.queue_adapter changes nothing: ActiveJob::Base was already loaded (${x.loadedAt.file}:${x.loadedAt.line}), and Rails copies the config onto it only when it loads; the adapter is the one set before`, severity: "warning" });
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   if (msUnits.length)
     for (let i = 0; i < out.length; i++) {
@@ -505,6 +515,35 @@ function unitRestartOf(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts
 /** A unit's name holds one of the backend's names as a word of it (`orangelight-sneakers`, `inst_jobs@2`), as unit names join words. */
 const unitNamedFor = (unit: string, b: JobBackend): boolean =>
   backendNames(b).some((n) => new RegExp(`(^|[-_.])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([-_.@]|$)`).test(unit));
+
+/**
+ * Processes per server on each stage of a worker only roles started: none on a stage whose generic
+ * role the adapter gives to another backend (`against`); elsewhere the stage's processes variable
+ * where it is a number, else one (backendWorkerReplicas' own reading, so those stages are unchanged).
+ */
+function adapterPerStage(b: JobBackend, stages: Stage[], against: { stage: string; role: string; adapter: { adapter: string; source: Source } }[], processesVariable: string | undefined): NonNullable<WorkerFacts["perStage"]> {
+  const out: NonNullable<WorkerFacts["perStage"]> = {};
+  for (const s of stages) {
+    const a = against.find((x) => x.stage === s.name);
+    if (a && !s.servers.some((sv) => sv.roles.some((r) => roleNames(b).includes(r) && !GENERIC_ROLES.includes(r)))) {
+      out[s.name] = { processes: 0, why: `stage ${s.name}'s Active Job adapter is :${a.adapter.adapter} (${a.adapter.source.file}:${a.adapter.source.line}), another backend: its ${a.role} role ran that one, not ${b.label}`, source: a.adapter.source };
+      continue;
+    }
+    const v = processesVariable ? s.variables[processesVariable] : undefined;
+    const n = countOf(v?.value);
+    out[s.name] = n !== null && v ? { processes: n, why: `${processesVariable} on stage ${s.name}`, source: v.source } : { processes: 1, why: `one per server of its role on stage ${s.name}`, source: null };
+  }
+  return out;
+}
+
+/** A count as the replica rule reads a processes variable (emitters/kustomize/rules.ts numberOf): a number, a numeric string, `ENV.fetch`'s default. */
+function countOf(v: RValue | undefined): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  if (v && typeof v === "object" && typeof (v as { float?: unknown }).float === "string") return countOf(Number((v as { float: string }).float));
+  if (v && typeof v === "object" && "env" in v) return countOf((v as { default: RValue }).default);
+  return null;
+}
 
 /** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */
 function placements(ctx: AnalyzerContext, b: JobBackend, stages: Stage[], procfile: ProcfileEntry[], cap: CapistranoFacts | null): { stage: Stage; p: Placement }[] | null {

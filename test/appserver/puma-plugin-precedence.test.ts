@@ -10,7 +10,7 @@
 // and by real `cap`. (Apps written for this test, after shapes seen in the corpus.)
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -119,12 +119,27 @@ describe("capistrano/puma required, capistrano3-puma not in the bundle", () => {
     expect(r.stderr + r.stdout).toMatch(/LoadError: cannot load such file -- capistrano\/puma/);
   });
 
+  it("real cap run outside the bundle loads a capistrano/puma the deploying machine has installed: the deploy could have run that way", () => {
+    // The machine's own gem stands on cap's load path (as a `gem install capistrano3-puma` puts it);
+    // capistrano3-puma is not packaged, so a plugin class of our own stands in for it, on a real cap.
+    const lib = mkdtempSync(join(tmpdir(), "r2k-global-gem-"));
+    mkdirSync(join(lib, "capistrano"));
+    writeFileSync(join(lib, "capistrano/puma.rb"), 'require "capistrano/plugin"\nmodule Capistrano\n  class Puma < Capistrano::Plugin\n    def define_tasks\n      namespace :puma do\n        desc \"Restart Puma\"\n        task(:restart) { }\n      end\n    end\n  end\nend\n');
+    const dir = onDisk(unbundled());
+    const r = spawnSync("cap", ["production", "-T"], { cwd: dir, encoding: "utf8", timeout: 60000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8", RUBYLIB: lib } });
+    rmSync(lib, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/cap puma:restart/);
+  });
+
   it("is said at the require line, and the gem's defaults are not given as what ran", async () => {
     const m = await analyzeFiles(memoryRepo(unbundled()), "tally");
     const w = m.problems.filter((p) => /capfile\.plugin-not-locked/.test(p.message));
     expect(w).toHaveLength(1);
     expect(w[0]).toMatchObject({ file: "Capfile", line: 4, severity: "warning" });
     expect(w[0]!.message).toMatch(/capistrano3-puma is in neither the Gemfile nor Gemfile\.lock.*LoadError.*config\/puma\.rb/);
+    // Not "could not run" flatly: a cap outside the bundle, with the gem installed on the deploying machine, could have.
+    expect(w[0]!.message).toMatch(/could not run that way; a `cap` run outside the bundle, with capistrano3-puma installed as a gem of the deploying machine, loads it and could have run the deploy, in a version the repo does not state/);
     // no config carries a capistrano3-puma default
     const defaults = m.appServers.flatMap((a) => [a.workers, a.threads, a.preloadApp, a.pid]).filter((f) => f?.defaultOf === "capistrano3-puma");
     expect(defaults).toEqual([]);

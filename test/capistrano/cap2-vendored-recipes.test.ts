@@ -93,6 +93,38 @@ describe("Capistrano 2: recipes the Capfile loads from vendor/plugins/*/recipes"
     expect(m.capistrano?.tasks.some((t) => t.name === "deploy:restart" && t.source.file === `${PLUGIN}/restart_with/passenger.rb`)).toBe(true);
   });
 
+  it("the evidence cites the line that restarts Passenger, not the strategy's `when :passenger` nor the task's desc text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-cap2-vendor-case-"));
+    try {
+      const files: Record<string, string> = {
+        ...FILES,
+        [`${PLUGIN}/restarting.rb`]: ["on :load do", "  case fetch(:restart_with, :mongrel)", "  when :passenger", "    load File.join(File.dirname(__FILE__), 'restart_with', 'passenger')", "  end", "end"].join("\n"),
+        [`${PLUGIN}/restart_with/passenger.rb`]: [
+          "namespace :deploy do",
+          "  desc <<-TEXT",
+          "    Restarts the app: Passenger notices tmp/restart.txt and restarts",
+          "    its processes on the next request.",
+          "  TEXT",
+          "  task :restart, :roles => :app do",
+          '    run "touch #{File.join(current_path, \'tmp\', \'restart.txt\')}"',
+          "  end",
+          "end",
+        ].join("\n"),
+      };
+      for (const [p, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), text);
+      }
+      const m = await analyzeDir(dir);
+      expect(m.webServer?.kind).toBe("passenger");
+      expect(m.webServer?.evidence[0]).toMatchObject({ source: { file: `${PLUGIN}/restart_with/passenger.rb`, line: 7 } });
+      expect(m.webServer?.evidence[0]!.value).toMatch(/touch/);
+      expect(m.webServer?.evidence.some((e) => /when :passenger|Restarts the app/.test(e.value))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("vendor/ stays out of every other reader: only the globbed recipes are read", async () => {
     const m = await analyzeDir(root);
     const cited = JSON.stringify(m);

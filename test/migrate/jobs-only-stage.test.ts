@@ -5,7 +5,7 @@
 // web server ran is judged by real `cap`: a recording SSHKit backend runs the deploy's own restart
 // task per stage and lists the hosts its commands ran on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
@@ -162,5 +162,76 @@ describe("a jobs-only stage (no server with the web or app role)", () => {
     expect(warn?.message).toMatch(/stage production-jobs: no server has a role unicorn ran on .*keeps the web Deployment.*names no literal roles/);
     expect(webObjects(kustomizeBuild(dir, "k8s/overlays/production-jobs")).length).toBeGreaterThan(0);
     expect(readFileSync(join(dir, "MIGRATION.md"), "utf8")).toMatch(/stage\.web-roles-unknown: stage production-jobs/);
+  });
+});
+
+// The web server started by a supervisor the deploy drives: a Procfile foreman exports, a systemd
+// unit or a monit check kept in the repo. It ran where the deploy lines that run, restart or install
+// it ran; real cap's recording backend lists those hosts per stage.
+type Supervisor = "foreman" | "systemd" | "monit";
+const UNIT = ["[Unit]", "Description=shop web (unicorn)", "", "[Service]", "User=deploy", "WorkingDirectory=/var/www/shop/current", "ExecStart=/usr/local/bin/bundle exec unicorn -c config/unicorn/production.rb -E production", "KillSignal=SIGQUIT", "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
+const CHECK = [
+  "# monit keeps the app server up; the deploy restarts it by the check's name.",
+  "check process shop_unicorn with pidfile /var/www/shop/shared/tmp/pids/unicorn.pid",
+  `  start program = "/bin/sh -c 'cd /var/www/shop/current && bundle exec unicorn -c config/unicorn/production.rb -E production -D'" as uid deploy`,
+  `  stop program = "/bin/sh -c 'kill -QUIT $(cat /var/www/shop/shared/tmp/pids/unicorn.pid)'"`,
+  "",
+].join("\n");
+/** The deploy's restart of each supervisor, run `on` the roles given. */
+const RESTART: Record<Supervisor, string[]> = {
+  foreman: ["      within current_path do", '        execute :bundle, :exec, :foreman, :export, :systemd, "/etc/systemd/system", "-a", "shop", "-u", "deploy"', "      end", '      execute :sudo, :systemctl, :restart, "shop.target"'],
+  systemd: ['      execute :sudo, :systemctl, :restart, "shop-web"'],
+  monit: ['      execute :sudo, :monit, :restart, "shop_unicorn"'],
+};
+
+function supervised(by: Supervisor, on: string, restart = RESTART[by]): string {
+  const dir = withJobsStage();
+  writeFileSync(join(dir, "Capfile"), readFileSync(join(dir, "Capfile"), "utf8").replace('require "capistrano3/unicorn"\n', ""));
+  if (by === "foreman") writeFileSync(join(dir, "Procfile"), "web: bundle exec unicorn -c config/unicorn/production.rb -E production\n");
+  if (by === "systemd") mkdirSync(join(dir, "config/systemd")), writeFileSync(join(dir, "config/systemd/shop-web.service"), UNIT);
+  if (by === "monit") mkdirSync(join(dir, "config/monit")), writeFileSync(join(dir, "config/monit/web.monitrc"), CHECK);
+  const deployRb = readFileSync(join(dir, "config/deploy.rb"), "utf8");
+  writeFileSync(join(dir, "config/deploy.rb"), deployRb.replace('    invoke "unicorn:reload"\n', [`    on ${on} do`, ...restart, "    end", ""].join("\n")));
+  return dir;
+}
+
+describe("a jobs-only stage whose web server a supervisor starts (foreman export, systemd unit, monit check)", () => {
+  for (const by of ["foreman", "systemd", "monit"] as const) {
+    it(`${by}: restarted on roles(:app), it never ran on the job box; the stage drops its web objects, as real cap places the restart`, async () => {
+      const dir = supervised(by, "roles(:app)");
+      const ran = await capRestartHosts(dir, ["production", "production-jobs", "staging"]);
+      expect(ran["production-jobs"]).toEqual([]);
+      expect(ran["production"]!.length).toBeGreaterThan(0);
+      const model = await analyzeDir(dir);
+      expect(model.webServer?.kind).toBe("unicorn");
+      expect(model.problems.filter((p) => /stage\.web-roles-unknown/.test(p.message)).map((p) => p.message)).toEqual([]);
+      expect(model.webServer?.notStartedOn?.map((n) => n.stage) ?? []).toEqual(Object.keys(ran).filter((s) => ran[s]!.length === 0));
+    });
+
+    it(`${by}: restarted on the job box's role too, the stage keeps its web objects, as real cap places the restart`, async () => {
+      const dir = supervised(by, "roles(:app, :worker)");
+      const ran = await capRestartHosts(dir, ["production-jobs"]);
+      expect(ran["production-jobs"]).toEqual(["jobs1.shop.example.com"]);
+      const model = await analyzeDir(dir);
+      expect(model.webServer?.notStartedOn).toBeUndefined();
+      expect(model.problems.some((p) => /stage\.web-roles-unknown/.test(p.message))).toBe(false);
+    });
+  }
+
+  it("a unit no deploy line starts, restarts or installs by name decides nothing: the stage is named with the unit", async () => {
+    const dir = supervised("systemd", "roles(:app)", ["      execute :sudo, :systemctl, :daemon_reload"]);
+    const model = await analyzeDir(dir);
+    expect(model.webServer?.notStartedOn).toBeUndefined();
+    const warn = model.problems.find((p) => /stage\.web-roles-unknown/.test(p.message));
+    expect(warn?.file).toBe("config/deploy/production-jobs.rb");
+    expect(warn?.message).toMatch(/a service definition \(config\/systemd\/shop-web\.service:7\) starts unicorn, and no deploy line starts, restarts or installs config\/systemd\/shop-web\.service by name/);
+  });
+
+  it("a Procfile the deploy only links (no line runs it) decides nothing", async () => {
+    const dir = supervised("foreman", "roles(:app)", ['      execute :sudo, :systemctl, :restart, "shop.target"']);
+    appendFileSync(join(dir, "config/deploy.rb"), '\nappend :linked_files, "Procfile"\n');
+    const model = await analyzeDir(dir);
+    expect(model.webServer?.notStartedOn).toBeUndefined();
+    expect(model.problems.find((p) => /stage\.web-roles-unknown/.test(p.message))?.message).toMatch(/the Procfile's web line \(Procfile:1\) runs wherever the Procfile was run, and no deploy line runs it \(config\/deploy\.rb:\d+ only name it\)/);
   });
 });

@@ -11,6 +11,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
 import { runNginx, tempDir, writeTree } from "./nginx.js";
+import { renderReport } from "../../src/report.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -103,5 +104,16 @@ describe("an nginx template a Capistrano 2 task renders with its own ERB helper"
     const t = runNginx(join(dir, "main.conf"), dir);
     expect(t.stderr).not.toMatch(/emerg/);
     expect(t.ok).toBe(true);
+  });
+
+  it("a template of the same folder that no task renders is said to be one, not 'rendered for' the stage", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/recipes/templates/nginx_site_http_only.erb": SITE.replace("client_max_body_size 25m", "client_max_body_size 5m") }), "larder");
+    const spare = m.nginx.files.find((f) => f.file === "config/recipes/templates/nginx_site_http_only.erb")!;
+    expect(spare.notRendered).toEqual({ sibling: "config/recipes/templates/nginx_site.rb", renders: { file: "config/recipes/site.rb", line: 3 } });
+    expect(m.nginx.files.find((f) => f.file === "config/recipes/templates/nginx_site.rb")!.notRendered).toBeUndefined();
+    const report = renderReport(m, { color: false });
+    expect(report).toContain("config/recipes/templates/nginx_site_http_only.erb (a template no deploy task renders, read with stage production's values; the deploy renders config/recipes/templates/nginx_site.rb instead, config/recipes/site.rb:3)");
+    expect(report).not.toContain("nginx_site_http_only.erb (rendered for");
+    expect(m.hazards.find((h) => h.id === "hosts.wildcard-depth" && h.source.file.endsWith("http_only.erb"))?.message).toMatch(/\(a template no deploy task renders, read with stage production's values\)/);
   });
 });

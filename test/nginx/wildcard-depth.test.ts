@@ -12,6 +12,10 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { NGINX, runNginx, tempDir, writeTree } from "./nginx.js";
 import { wildcardHosts } from "../../analyzers/wildcard-hosts.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { emitAndBuild, find } from "../kustomize/built.js";
+import { defaultAnswers } from "../kustomize/answers.js";
+import { removeTrees, requireKubectl } from "../kustomize/kubectl.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -19,6 +23,7 @@ beforeAll(async () => {
 const cleanup: string[] = [];
 afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  removeTrees();
 });
 
 // A Capistrano 2 app whose rendered site answers its domain's subdomains (one tenant per label).
@@ -105,5 +110,25 @@ describe("a wildcard server_name on the edge", () => {
     expect(ingressMatches("a.b.heron.example.net", "*.heron.example.net")).toBe(false);
     expect(["qa.heron.example.org", "*.qa.heron.example.org"].some((h) => ingressMatches("qa.heron.example.org", h))).toBe(true);
     expect(["qa.heron.example.org", "*.qa.heron.example.org"].some((h) => ingressMatches("a.b.qa.heron.example.org", h))).toBe(false);
+  });
+
+  it("holds on the ingress-nginx edge target only: on gateway the HTTPRoute keeps *.x, a suffix match at any depth (Gateway API spec), and MIGRATION.md raises nothing", async () => {
+    requireKubectl();
+    const m = await analyzeFiles(memoryRepo(FILES), "heron");
+    expect(m.hazards.filter((h) => h.id === "hosts.wildcard-depth").map((h) => h.edgeTargets)).toEqual([["ingress-nginx"], ["ingress-nginx"]]);
+    const hazardsIn = (target: string) => {
+      const guide = emitMigrationGuide(m, defaultAnswers(m, { "edge.target": target }), []).content;
+      return guide.split("\n").filter((l) => /server_name \S+ .*matched/.test(l)).length;
+    };
+    expect(hazardsIn("ingress-nginx")).toBe(2);
+    expect(hazardsIn("gateway")).toBe(0);
+    expect(hazardsIn("alb")).toBe(0);
+    // What the gateway target builds: the wildcard as written, which the spec matches at any depth
+    // (`*.example.com` matches test.example.com and foo.test.example.com, not example.com), and the bare name beside it.
+    const { stages } = emitAndBuild(m, { "edge.target": "gateway" });
+    const hosts = find(stages["production"]!, "HTTPRoute").spec.hostnames as string[];
+    expect(hosts).toEqual(expect.arrayContaining(["heron.example.net", "*.heron.example.net"]));
+    const gatewayMatches = (host: string, rule: string): boolean => (rule.startsWith("*.") ? host.endsWith(rule.slice(1)) : host === rule);
+    expect(hosts.some((h) => gatewayMatches("a.b.heron.example.net", h))).toBe(true);
   });
 });

@@ -100,6 +100,27 @@ describe("delayed_job asked for through delayed_job_active_record", () => {
     expect(stages["production"]!.some((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-worker-delayed-job"))).toBe(false);
   });
 
+  it("the adapter differs per stage: the stage whose adapter is another backend's runs no delayed_job (0 replicas, said why); the other keeps one per worker server", async () => {
+    const { "config/initializers/jobs.rb": _dropped, ...rest } = files('gem "delayed_job_active_record"\ngem "sidekiq"\n');
+    const repo = {
+      ...rest,
+      "Gemfile.lock": LOCK.replace("    pg (1.5.6)\n", "    pg (1.5.6)\n    sidekiq (7.2.4)\n").replace("  pg\n", "  pg\n  sidekiq\n"),
+      "config/deploy/staging.rb": 'server "s1.quarry.example.org", roles: %w[web app db]\nserver "s2.quarry.example.org", roles: %w[worker]\nset :rails_env, "staging"\n',
+      "config/application.rb": "module Quarry\n  class Application < Rails::Application\n    config.active_job.queue_adapter = :delayed_job\n  end\nend\n",
+      // Staging tried Sidekiq: its jobs went to Redis, and its worker box ran Sidekiq, not delayed_job.
+      "config/environments/staging.rb": "Rails.application.configure do\n  config.eager_load = true\n  config.active_job.queue_adapter = :sidekiq\nend\n",
+    };
+    const m2 = await analyzeFiles(memoryRepo(repo), "quarry");
+    const w = m2.workers!.find((x) => x.backend === "delayed-job");
+    expect(w?.carried).toBe(true);
+    expect(w?.perStage?.["staging"]).toMatchObject({ processes: 0, source: { file: "config/environments/staging.rb", line: 3 } });
+    expect(w?.perStage?.["staging"]?.why).toMatch(/stage staging's Active Job adapter is :sidekiq \(config\/environments\/staging\.rb:3\), another backend/);
+    expect(w?.perStage?.["production"]?.processes).toBe(1);
+    const { stages } = emitAndBuild(m2);
+    expect(find(stages["production"]!, "Deployment", "-worker-delayed-job").spec.replicas).toBe(2);
+    expect(find(stages["staging"]!, "Deployment", "-worker-delayed-job").spec.replicas).toBe(0);
+  });
+
   it("no adapter set anywhere: the worker role still starts it (delayed_job is used without Active Job too)", async () => {
     const { "config/initializers/jobs.rb": _dropped, ...rest } = files('gem "delayed_job_active_record"\n');
     const m2 = await analyzeFiles(memoryRepo(rest), "quarry");
