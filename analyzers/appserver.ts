@@ -25,9 +25,9 @@ import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
-import type { Fact, RValue, Source } from "../src/model.js";
+import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
   const mb = mbStack(ctx, requires);
   const mbUnicorn = new Map<string, Source>();
@@ -84,7 +84,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
       if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
-      const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks) : null;
+      const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks, linked) : null;
       if (choice) {
         chosen.push({ stage, choice });
         continue;
