@@ -25,9 +25,9 @@ import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
-import type { Fact, RValue, Source } from "../src/model.js";
+import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
   const mb = mbStack(ctx, requires);
   const mbUnicorn = new Map<string, Source>();
@@ -80,10 +80,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
 
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
+  const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
       if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
-      const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks) : null;
+      const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks, linked) : null;
       if (choice) {
         chosen.push({ stage, choice });
         continue;
@@ -134,17 +135,26 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${captured ? `${capturedClause(variable, fact, captured)}; it` : `${variable}`} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           continue;
         }
-      } else if (fromCommand) {
+      } else if (fromCommand && !(kind === "unicorn" && usesUnicornPlugin && fromCommand.unrunProcfile)) {
         path = fromCommand.path!;
       } else if (kind === "unicorn" && usesUnicornPlugin) {
+        // capistrano3-unicorn's unicorn:start runs `unicorn -c <unicorn_config_path>`: a Procfile
+        // nothing in the deploy runs (Heroku's) does not outrank it, as with capistrano3-puma above.
         path = unicornPluginDefault(stage);
+        if (fromCommand?.unrunProcfile) {
+          const key = `${fromCommand.source.file}:${fromCommand.source.line}`;
+          const said = unicornProcfileOutranked.get(key) ?? { line: fromCommand, stages: [], paths: new Set<string>(), absent: new Set<string>() };
+          said.stages.push(stage.name);
+          (hasPath(ctx.repo, path) ? said.paths : said.absent).add(path);
+          unicornProcfileOutranked.set(key, said);
+        }
         if (!hasPath(ctx.repo, path)) continue;
       } else if (kind === "puma" && usesPumaPlugin) {
         generated.push(stage);
         continue;
       } else continue;
       point(kind, path, stage.name);
-      if (kind === "unicorn" && usesUnicornPlugin && (fact || !fromCommand)) {
+      if (kind === "unicorn" && usesUnicornPlugin && (fact || !fromCommand || fromCommand.unrunProcfile)) {
         const rackEnv = unicornPluginRackEnv(stage, unicornLock);
         pluginStarts.push({ path, ...(rackEnv ? { rackEnv } : {}) });
       }
@@ -155,6 +165,12 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
   for (const { line, stages: on, templates } of procfileOutranked.values())
     ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Puma with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${pumaGem} starts Puma with -C <puma_conf>, which its puma:config renders from ${[...templates].join(", ")}; that rendered config is read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}`, severity: "warning" });
+  const unicornGem = `capistrano3-unicorn${unicornLock ? ` ${unicornLock.version}` : ""} (${capfileAt}:${capLineOf(/^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/)}${unicornLock ? "" : "; no Gemfile.lock gives its version"})`;
+  for (const { line, stages: on, paths, absent } of unicornProcfileOutranked.values()) {
+    const read = paths.size ? `${[...paths].join(", ")} ${paths.size > 1 ? "are" : "is"} read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}` : "";
+    const missing = absent.size ? `the repo has no ${[...absent].join(", ")}: that config was a file of the servers, its settings are not known, and ${line.path} is not read in its place` : "";
+    ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Unicorn with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${unicornGem} starts \`unicorn -c <unicorn_config_path>\`, whose default is config/unicorn/<rails_env>.rb (the gem's lib/capistrano3/tasks/unicorn.rake: \`set :unicorn_config_path, -> { File.join(current_path, "config", "unicorn", "#{fetch(:rails_env)}.rb") }\`); ${[read, missing].filter(Boolean).join("; ")}`, severity: "warning" });
+  }
   if (pumaUnbundled) {
     const own = files.filter((f) => f.kind === "puma").map((f) => f.file);
     ctx.problem({
@@ -202,7 +218,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const recipeRack = f.kind === "unicorn" && requires.some((r) => { const x = cap2UnicornRecipe(r.value); return !!x && x.rackIsRails && x.config === f.file; });
     const read1 = (env: string | null, b = base) => (f.kind === "unicorn" ? readUnicorn(parsed, b, deployed, env, rackEnv, recipeRack) : readPuma(parsed, b, deployed, env, undefined, rackIsRails, rackEnv));
     const stated = (s: Stage) => statedRailsEnv(s, named.filter((n) => n.path === f.file && (n.stage === null || n.stage === s.name)));
-    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s))), stated));
+    // a stage whose capistrano3-unicorn start names a file the repo lacks runs no repo file by convention
+    const pluginMissing = (s: Stage) => f.kind === "unicorn" && [...unicornProcfileOutranked.values()].some((o) => o.absent.size && o.stages.includes(s.name));
+    out.push(...perEnv(f, read1, runningStages(f, byStage, files, stages).filter((s) => !(f.kind === "puma" && generated.includes(s)) && !pluginMissing(s)), stated));
   });
   for (const o of out) {
     const by = o.kind === "puma" ? startedBy.get(o.file) : undefined;

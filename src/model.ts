@@ -584,6 +584,8 @@ export interface TemplateRender {
   /** The destination as the Ruby expression written (quotes included), evaluated per stage by readers. */
   destination: string;
   source: Source;
+  /** A per-stage template (`template "unicorn.rb", to, true` → unicorn.rb.<stage>.erb): rendered on this stage only. */
+  stage?: string;
 }
 
 export interface HookDef {

@@ -8,8 +8,8 @@
 // the `-c`/`-C` of a start command in the deploy's tasks, service files and Procfile, or of a start
 // command inside another template the deploy renders (an init script or a systemd unit). Only when
 // nothing names the start path is the destination's shape (`…/config/unicorn.rb`) taken, and said.
-import type { AnalyzerContext, AppServerConfig, Fact, RValue, Source, Stage, TaskDef, Unknown } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Source, Stage, TaskDef, Unknown } from "../../src/model.js";
+import { isSym, railsEnvOf } from "../../src/model.js";
 import { parseRuby, argsOf } from "../ruby/prism.js";
 import { evaluate, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { renderErb, restoreRefs, type RenderedErb } from "../ruby/erb.js";
@@ -28,6 +28,8 @@ export interface RenderedUpload {
   task: TaskDef;
   /** The `template` call. */
   source: Source;
+  /** A per-stage template: rendered on this stage only (TemplateRender.stage). */
+  stage?: string;
 }
 
 /** A rendered config for one stage, with why it is the one the server started. */
@@ -40,8 +42,9 @@ export interface RenderedChoice {
 }
 
 // A server config template by its name: unicorn.rb.erb, unicorn_production.rb.erb, puma.rb.erb, and
-// the bare unicorn.erb / puma.erb of Capistrano 2 recipe folders (not unicorn_init.erb, monit_unicorn.erb).
-const TEMPLATE_KIND = /(?:^|\/)(?:[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.erb)?|(unicorn|puma)\.erb)$/;
+// the bare unicorn.erb / puma.erb of Capistrano 2 recipe folders (not unicorn_init.erb, monit_unicorn.erb),
+// and a per-stage template of a repo helper (unicorn.rb.staging.erb, render-helpers.ts).
+const TEMPLATE_KIND = /(?:^|\/)(?:[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.[\w-]+\.erb|\.erb)?|(unicorn|puma)\.erb)$/;
 // Destinations the servers are started with by convention, when no start command names one.
 const DEST_SHAPE: Record<ServerKind, RegExp> = {
   unicorn: /(?:^|\/|\})config\/unicorn(?:\/[\w.-]+)?\.rb["']?$|unicorn_config/,
@@ -77,7 +80,7 @@ export function renderedUploads(ctx: AnalyzerContext, tasks: TaskDef[]): Rendere
     for (const r of task.renders ?? []) {
       const kind = configTemplateKind(ctx, r.template);
       if (!kind) continue;
-      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind, template: r.template, destination: r.destination, task, source: r.source });
+      if (!out.some((o) => o.template === r.template && o.destination === r.destination)) out.push({ kind, template: r.template, destination: r.destination, task, source: r.source, ...(r.stage !== undefined ? { stage: r.stage } : {}) });
     }
   return out;
 }
@@ -121,7 +124,7 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
   const seen = new Set<string>();
   for (const t of tasks)
     for (const r of t.renders ?? []) {
-      if (seen.has(r.template) || configTemplateKind(ctx, r.template)) continue;
+      if (seen.has(r.template) || (r.stage !== undefined && r.stage !== stage.name) || configTemplateKind(ctx, r.template)) continue;
       seen.add(r.template);
       const read = ctx.repo.read(r.template);
       if (!("text" in read)) continue;
@@ -150,14 +153,22 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
 }
 
 /** The rendered config a stage's server started, if any; null when its start names another file. */
-export function renderedChoice(ctx: AnalyzerContext, stage: Stage, kind: ServerKind, uploads: RenderedUpload[], named: NamedConfig[], tasks: TaskDef[]): RenderedChoice | null {
-  const mine = uploads.filter((u) => u.kind === kind);
+export function renderedChoice(ctx: AnalyzerContext, stage: Stage, kind: ServerKind, uploads: RenderedUpload[], named: NamedConfig[], tasks: TaskDef[], linked: LinkedPath[] = []): RenderedChoice | null {
+  const mine = uploads.filter((u) => u.kind === kind && (u.stage === undefined || u.stage === stage.name));
   if (!mine.length) return null;
   const starts = startPaths(ctx, stage, kind, named, tasks);
   const withPath = mine.map((upload) => ({ upload, path: stagePath(upload.destination, stage) }));
+  // A rendering into shared/ that the deploy links into each release (linked_files, `ln -nfs` in a
+  // task) is the file a start from current/ reads.
+  const base = deployToOf(stage)?.replace(/\/+$/, "");
+  const inRelease = (p: string | null): string | null => {
+    if (!p || !base || !p.startsWith(`${base}/shared/`)) return null;
+    const rel = p.slice(`${base}/shared/`.length);
+    return linked.some((l) => l.kind === "file" && l.path === rel && (!l.stages.length || l.stages.includes(stage.name))) ? `${base}/current/${rel}` : null;
+  };
   if (starts.length) {
     for (const w of withPath) {
-      const s = starts.find((x) => x.path === w.path);
+      const s = starts.find((x) => x.path === w.path || (x.path !== null && x.path === inRelease(w.path)));
       if (s) return { ...w, startedAt: s.source };
     }
     return null;
@@ -177,7 +188,10 @@ export function renderedServerConfig(ctx: AnalyzerContext, up: RenderedUpload, s
     ctx.problem({ file, line: l.line, message: `${name} config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
   // A token standing alone (`worker_processes R2K_REF_0_`) would read as a method call: quoted, it
   // is a String that restoreRefs turns back into the tag's value (an unknown named by file:line).
-  const parsed = parseRuby(file, out.output.replace(/(^|[\s(,=])(R2K_REF_\d+_)(?=[\s),]|$)/gm, '$1"$2"'));
+  // ERB writes a Symbol as its name: inside a string (`"/tmp/unicorn.<%= stage %>.sock"`) that is text.
+  let text = out.output;
+  for (const [token, v] of out.refs) if (isSym(v)) text = text.replace(new RegExp(`(?<![\\s(,=]|^)${token}|${token}(?![\\s),]|$)`, "gm"), v.sym);
+  const parsed = parseRuby(file, text.replace(/(^|[\s(,=])(R2K_REF_\d+_)(?=[\s),]|$)/gm, '$1"$2"'));
   const base = { file, env: railsEnvOf(stage), stages: [stage.name] };
   const cfg = up.kind === "unicorn" ? readUnicorn(parsed, base, null, railsEnvOf(stage)) : readPuma(parsed, base, null, railsEnvOf(stage));
   backToTemplate(cfg, out.refs, out.lines, file, out);

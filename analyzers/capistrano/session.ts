@@ -20,6 +20,7 @@ import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } fr
 import { DeployGlobal } from "./global-reads.js";
 import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
 import { manualLinksIn, spreadHitsDatabase, type ManualLink } from "./manual-links.js";
+import { repoRenderHelpers, type RenderHelper } from "./render-helpers.js";
 import { cap2RecipeGem, type Cap2RecipeGem } from "./cap2-recipe-gems.js";
 
 export interface SessionOptions {
@@ -84,6 +85,8 @@ const DSL_METHODS = new Set(["namespace", "task", "set", "fetch", "role", "serve
 const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_environment"]);
 
 export class Session {
+  /** The repo's own render helpers (render-helpers.ts), read once. */
+  private renderHelpers?: Map<string, RenderHelper>;
   readonly vars: Variables;
   readonly servers: Servers = new Servers();
   readonly tasks: TaskDef[] = [];
@@ -773,7 +776,10 @@ export class Session {
   private addTask(name: string, node: any, body: any, f: Frame): void {
     const source = this.src(f, node);
     if (this.tasks.some((t) => t.name === name && t.source.file === source.file && t.source.line === source.line)) return;
-    const { templates, uploads, renders, erbCalls } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals) : { templates: [], uploads: [], renders: [], erbCalls: [] };
+    this.renderHelpers ??= repoRenderHelpers(this.opts.repo);
+    const { templates, uploads, renders, erbCalls, unfollowed } = body ? scanTask(body, f.parsed, this.opts.repo, f.locals, this.renderHelpers) : { templates: [], uploads: [], renders: [], erbCalls: [], unfollowed: [] };
+    for (const u of unfollowed)
+      this.opts.warn(u.source.file, u.source.line, `render-helper.not-followed: task ${name} renders a template with the repo's own ${u.helper.name} (${u.helper.source.file}:${u.helper.source.line}), but which template is not known statically: ${u.why}. What it wrote on the servers is not read`);
     // Mina's erb() rendering that reaches no path the analysis can follow: what it set on the servers is not read.
     if (this.opts.mina)
       for (const c of erbCalls)

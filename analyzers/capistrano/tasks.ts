@@ -1,11 +1,12 @@
 // What a task body shows without running it: the ERB templates it reads (string literals naming
 // `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
 // remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
-import type { RValue, RepoFiles, TemplateRender } from "../../src/model.js";
+import type { RValue, RepoFiles, Source, TemplateRender } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { globToRegExp } from "./glob.js";
 import { hasPath } from "../../src/model.js";
+import { helperTemplates, type RenderHelper } from "./render-helpers.js";
 
 /** Helpers the deploy recipes define to render an ERB file and upload it: `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"`. */
 const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template", "template_upload", "render_template"]);
@@ -13,8 +14,16 @@ const RENDER_HELPERS = new Set(["template", "smart_template", "upload_template",
 /** Mina's ways of adding a shell line to what runs on the server (0.3 `queue`/`queue!`, 1.x `command`). */
 const SHELL_QUEUES = new Set(["queue", "queue!", "command"]);
 
-export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>): { templates: string[]; uploads: string[]; renders: TemplateRender[]; erbCalls: TemplateRender[] } {
+/** A call of the repo's own render helper whose template cannot be named statically (render-helpers.ts). */
+export interface UnfollowedRender {
+  helper: RenderHelper;
+  source: Source;
+  why: string;
+}
+
+export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>, helpers: Map<string, RenderHelper> = new Map()): { templates: string[]; uploads: string[]; renders: TemplateRender[]; erbCalls: TemplateRender[]; unfollowed: UnfollowedRender[] } {
   const templates = new Set<string>();
+  const unfollowed: UnfollowedRender[] = [];
   const uploads: string[] = [];
   const renders: TemplateRender[] = [];
   /** Mina's `erb("…")` calls: the template, at the call (destination unused). */
@@ -90,14 +99,26 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       const template = erbNamedIn(argsOf(n)[0], assigns, repo);
       if (template) erbCalls.push({ template, destination: "", source: parsed.sourceOf(n) });
     }
-    if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
+    const own = k === "CallNode" && !n.receiver && argsOf(n).length >= 1 ? helpers.get(n.name) : undefined;
+    if (own) {
+      // The repo's own helper: its template is where the helper reads it, or named as not followed.
+      const a = argsOf(n);
+      const from = kind(a[0]) === "StringNode" ? (a[0].unescaped?.value ?? "").replace(/^\.\//, "") : null;
+      const flag = own.stageParam === undefined ? "absent" : a[own.stageParam] === undefined ? "absent" : kind(a[own.stageParam]) === "TrueNode" ? "true" : kind(a[own.stageParam]) === "FalseNode" || kind(a[own.stageParam]) === "NilNode" ? "false" : "other";
+      const found = helperTemplates(repo, own, from, flag);
+      let dest = a[1];
+      if (dest && kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
+      if ("unfollowed" in found) unfollowed.push({ helper: own, source: parsed.sourceOf(n), why: found.unfollowed });
+      else if (dest) for (const t of found.templates) renders.push({ template: t.path, destination: parsed.textOf(dest), source: parsed.sourceOf(n), ...(t.stage !== undefined ? { stage: t.stage } : {}) });
+      else unfollowed.push({ helper: own, source: parsed.sourceOf(n), why: `its destination is the helper's own default (${own.params.slice(1).join(", ")})` });
+    } else if (k === "CallNode" && !n.receiver && RENDER_HELPERS.has(n.name) && argsOf(n).length >= 2 && kind(argsOf(n)[0]) === "StringNode") {
       const template = templateFile(repo, (argsOf(n)[0].unescaped?.value ?? "").replace(/^\.\//, ""));
       let dest = argsOf(n)[1];
       if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);
       if (template) renders.push({ template, destination: parsed.textOf(dest), source: parsed.sourceOf(n) });
     }
   });
-  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders, erbCalls: erbCalls.filter((c) => !renders.some((r) => r.template === c.template)) };
+  return { templates: [...templates].sort(), uploads: [...new Set(uploads)], renders, erbCalls: erbCalls.filter((c) => !renders.some((r) => r.template === c.template)), unfollowed };
 }
 
 /** The one ERB file a content expression renders (through locals assigned in the task), or null. */

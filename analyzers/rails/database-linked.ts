@@ -11,8 +11,14 @@
 // - an upload (`upload!`/`put`): the line, and whether the repo holds the local file;
 // - nothing in the repo: placed on the servers by hand, so what it named is unknown.
 // The same shape as sidekiq-linked.ts, which does this for a linked sidekiq.yml.
-import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, Stage } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+// config/mongoid.yml linked and rendered the same way (a `db:setup` task writing the template to
+// shared/config/mongoid.yml) gets the same warning, rendered per stage; and where the servers'
+// rendering differs from the repo's copy (another database name), each difference is said with both
+// lines: the image carries the repo's copy, the servers ran the rendering. A repo with no
+// config/database.yml of its own (only an example) whose deploy renders the servers' copy gets the
+// rendered values per stage too: they are what each stage's DATABASE_URL must name.
+import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, Stage, TemplateRender } from "../../src/model.js";
+import { hasPath, isSym, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { loadRubyYaml } from "../ruby/yaml.js";
@@ -25,35 +31,82 @@ const FILE = "config/database.yml";
 const SHOWN = ["adapter", "database", "host", "port", "username", "pool"] as const;
 
 export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], db: DatabaseFacts | null): void {
+  for (const file of OTHER_DB_FILES) otherServersCopy(ctx, cap, linked, stages, file);
   const copies = (cap?.releaseCopies ?? []).filter((c) => c.path === FILE);
   if (copies.length) return repoFileCopied(ctx, copies, stages, db);
   const l = linked.find((x) => x.kind === "file" && x.path === FILE);
-  if (!l || !db || db.file !== FILE) return;
-  const hits = (dest: string) => dest === FILE || dest.endsWith(`/${FILE}`) || dest.includes(`/${FILE}"`) || dest.includes(`/${FILE}'`);
-  const renders = (cap?.tasks ?? []).flatMap((t) => (t.renders ?? []).filter((r) => hits(r.destination)));
+  if (!l) return;
+  const renders = rendersTo(cap, FILE);
+  if ((!db || db.file !== FILE) && !hasPath(ctx.repo, FILE)) {
+    // No database.yml in the repo: only the servers' copy ran; what the deploy renders is what each stage used.
+    if (renders.length)
+      ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/ (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${FILE}; ${renderedHow(ctx, renders, l, stages, null)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
+    return;
+  }
+  if (!db || db.file !== FILE) return;
   const uploads = uploadLines(ctx, cap, FILE).filter((u) => !renders.some((r) => r.source.file === u.source.file && r.source.line === u.source.line));
   db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}) };
   // A `cp` of the shared file over the release's is the same as a link for the app.
   const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task` : "linked from shared/";
-  const on = l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages";
+  const on = onStages(l);
   let how: string;
   if (renders.length) {
-    const per: string[] = [];
-    for (const r of renders) {
-      const read = ctx.repo.read(r.template);
-      if (!("text" in read)) {
-        per.push(`${r.template} (rendered at ${r.source.file}:${r.source.line}) could not be read: ${read.error}`);
-        continue;
-      }
-      for (const st of stages.filter((s) => !l.stages.length || l.stages.includes(s.name))) per.push(`stage ${st.name}: ${renderedSection(r.template, read.text, st)}`);
-    }
-    how = `the deploy renders the servers' copy from ${[...new Set(renders.map((r) => r.template))].join(", ")} (${renders.map((r) => `${r.source.file}:${r.source.line}`).join(", ")}): ${per.join("; ")}`;
+    how = renderedHow(ctx, renders, l, stages, FILE);
   } else if (uploads.length) {
     how = `the deploy uploads the servers' copy (${uploads.map((u) => `${u.source.file}:${u.source.line}${u.from ? ` from ${u.from}` : ""}`).join(", ")}); what it names is not read here`;
   } else how = "nothing in the repo writes shared/config/database.yml: it was placed on the servers by hand, and what it names is not known";
   ctx.problem({
     ...l.source,
     message: `database.servers-copy: ${FILE} is ${took} (${on}): the servers connected with shared/${FILE}, not the repo's copy; ${how}. The repo's ${FILE} is not taken as what production used: each stage's database is DATABASE_URL (its secrets.env), to be filled with the servers' database; Rails merges DATABASE_URL over the image's copy, so keys the URL does not give (pool, timeout) stay the repo's copy's: give them as URL parameters (?pool=N)`,
+    severity: "warning",
+  });
+}
+
+/** Database configs other than database.yml that the app reads and a deploy may link and render. */
+const OTHER_DB_FILES = ["config/mongoid.yml"];
+
+const onStages = (l: LinkedPath) => (l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages");
+
+/** The render calls whose destination is `file` (`"#{shared_path}/config/mongoid.yml"`). */
+function rendersTo(cap: CapistranoFacts | null, file: string): TemplateRender[] {
+  const hits = (dest: string) => dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`);
+  return (cap?.tasks ?? []).flatMap((t) => (t.renders ?? []).filter((r) => hits(r.destination)));
+}
+
+/** "the deploy renders the servers' copy from T (line): stage s: …; …", with where it differs from the repo's `repoFile`. */
+function renderedHow(ctx: AnalyzerContext, renders: TemplateRender[], l: LinkedPath, stages: Stage[], repoFile: string | null): string {
+  const per: string[] = [];
+  const repoText = repoFile ? ctx.repo.read(repoFile) : null;
+  for (const r of renders) {
+    const read = ctx.repo.read(r.template);
+    if (!("text" in read)) {
+      per.push(`${r.template} (rendered at ${r.source.file}:${r.source.line}) could not be read: ${read.error}`);
+      continue;
+    }
+    for (const st of stages.filter((s) => (!l.stages.length || l.stages.includes(s.name)) && (r.stage === undefined || r.stage === s.name))) {
+      const said = renderedSection(r.template, read.text, st);
+      let diff = "";
+      if (repoFile && repoText && "text" in repoText && said.leaves) {
+        const repo = repoLeaves(repoFile, repoText.text, railsEnvOf(st));
+        const d = repo.length ? differences(said.leaves, repo, r.template, repoFile) : [];
+        diff = !repo.length ? `; the repo's ${repoFile} has no ${railsEnvOf(st)} section` : d.length ? `; it differs from the repo's ${repoFile}: ${d.join(", ")}` : "";
+      }
+      per.push(`stage ${st.name}: ${said.text}${diff}`);
+    }
+  }
+  return `the deploy renders the servers' copy from ${[...new Set(renders.map((r) => r.template))].join(", ")} (${renders.map((r) => `${r.source.file}:${r.source.line}`).join(", ")}): ${per.join("; ")}`;
+}
+
+/** A linked mongoid.yml (and the like): the servers' copy said per stage, and where it differs from the repo's. */
+function otherServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], file: string): void {
+  const l = linked.find((x) => x.kind === "file" && x.path === file);
+  if (!l) return;
+  const renders = rendersTo(cap, file);
+  if (!renders.length) return;
+  const inRepo = hasPath(ctx.repo, file);
+  ctx.problem({
+    ...l.source,
+    message: `database.servers-copy: ${file} is linked from shared/ (${onStages(l)}): the servers connected with shared/${file}, ${inRepo ? "not the repo's copy" : "which the repo does not hold"}; ${renderedHow(ctx, renders, l, stages, inRepo ? file : null)}. ${inRepo ? `The image carries the repo's ${file}: before the cutover, give the pods the servers' values (the rendered database name and hosts), not the repo's` : `The image has no ${file}: give the pods the servers' values`}`,
     severity: "warning",
   });
 }
@@ -82,36 +135,87 @@ function repoFileCopied(ctx: AnalyzerContext, copies: ReleaseCopy[], stages: Sta
   });
 }
 
-/** The stage's section of a repo database.yml the deploy copies in place, in words (SHOWN keys only). */
+/** The stage's section of a repo database.yml the deploy copies in place, in words (shown keys only). */
 function repoSection(ctx: AnalyzerContext, file: string, stage: Stage): string {
   const yaml = readErbYaml(ctx, file);
   if (!yaml) return "which could not be read";
-  return sectionWords(file, yaml.value, stage, (p) => yaml.lineOf(p));
+  return sectionWords(file, yaml.value, stage, (p) => yaml.lineOf(p), file).text;
 }
 
-/** The stage's section of a rendered database.yml template, in words (keys of SHOWN only), each with its template line. */
-function renderedSection(file: string, text: string, stage: Stage): string {
+interface Leaf {
+  path: string[];
+  value: RValue;
+  line: number;
+}
+
+/** A key that holds a credential: its value is never printed, only whether it differs. */
+const SECRET_KEY = /pass(word)?|secret|token|credential|key$/i;
+/** Keys said per stage in a nested config (mongoid's sessions/clients): the database and where it is. */
+const SHOWN_NESTED = new Set(["database", "hosts", "host", "port", "username", "user", "adapter", "uri"]);
+
+/** The stage's section of a rendered database template, in words, each value with its template line; and its leaves. */
+function renderedSection(file: string, text: string, stage: Stage): { text: string; leaves?: Leaf[] } {
   const out = renderErb(file, text, stageScope(stage));
-  if (out.raises.length) return `rendering fails at ${file}:${out.lines[out.raises[0]!.line] ?? out.raises[0]!.line} (${out.raises[0]!.why})`;
-  const yaml = loadRubyYaml(out.output);
-  return sectionWords(file, yaml.value, stage, (p) => out.lines[yaml.lineOf(p)] ?? yaml.lineOf(p));
+  if (out.raises.length) return { text: `rendering fails at ${file}:${out.lines[out.raises[0]!.line] ?? out.raises[0]!.line} (${out.raises[0]!.why})` };
+  // ERB's `<%= %>` writes a Symbol as its name (`<%= fetch(:rails_env) %>:` with :production is `production:`)
+  const yaml = loadRubyYaml(symbolsAsText(out.output, out.refs));
+  return sectionWords(file, yaml.value, stage, (p) => out.lines[yaml.lineOf(p)] ?? yaml.lineOf(p), `its rendering (${file})`);
 }
 
-function sectionWords(file: string, value: RValue, stage: Stage, lineOf: (path: string[]) => number): string {
+/** The stage's section of a database config's value, in words (shown keys; a credential never printed), each with its line (`lineOf`); and its leaves. */
+function sectionWords(file: string, value: RValue, stage: Stage, lineOf: (p: string[]) => number, where: string): { text: string; leaves?: Leaf[] } {
   const env = railsEnvOf(stage);
-  const yaml = { value, lineOf };
-  const section = isHash(yaml.value) ? (yaml.value as Record<string, RValue>)[env] : undefined;
-  if (section === undefined || !isHash(section)) return `no ${env} section is known in ${file}`;
+  const section = isHash(value) ? (value as Record<string, RValue>)[env] : undefined;
+  if (section === undefined || !isHash(section)) return { text: `no ${env} section is known in ${where}` };
+  const all = leavesOf(section, [env], lineOf);
   const parts: string[] = [];
-  for (const k of SHOWN) {
-    if (!(k in section)) continue;
-    const v = (section as Record<string, RValue>)[k];
-    const at = yaml.lineOf([env, k]);
-    const known = (typeof v === "string" && !/R2K_REF_\d+_/.test(v)) || typeof v === "number";
-    parts.push(`${k} ${known ? JSON.stringify(v) : "not known statically"} (${file}:${at})`);
+  const flat = Object.keys(section).every((k) => !isHash((section as Record<string, RValue>)[k]));
+  const shown = (lf: Leaf) => (flat ? (SHOWN as readonly string[]).includes(lf.path[1]!) : SHOWN_NESTED.has(String(lf.path[lf.path.length - 1])) || SHOWN_NESTED.has(String(lf.path[lf.path.length - 2])));
+  const order = (lf: Leaf) => (flat ? (SHOWN as readonly string[]).indexOf(lf.path[1]!) : 0);
+  const leaves = all.filter(shown).sort((a, b) => order(a) - order(b));
+  for (const lf of leaves) parts.push(`${lf.path.slice(1).join(".")} ${SECRET_KEY.test(lf.path[lf.path.length - 1]!) ? "(not shown)" : shownValue(lf.value)} (${file}:${lf.line})`);
+  if (flat) {
+    const host = (section as Record<string, RValue>)["host"];
+    if (!("host" in section) && !("url" in section) && !("socket" in section)) parts.push("no host (the server's local socket: a database on the server itself, which no pod reaches)");
+    else if (typeof host === "string" && /^(localhost|127\.\d+\.\d+\.\d+|::1)$/.test(host)) parts.push("a database on the server itself, which no pod reaches");
   }
-  const host = (section as Record<string, RValue>)["host"];
-  if (!("host" in section) && !("url" in section) && !("socket" in section)) parts.push("no host (the server's local socket: a database on the server itself, which no pod reaches)");
-  else if (typeof host === "string" && /^(localhost|127\.\d+\.\d+\.\d+|::1)$/.test(host)) parts.push("a database on the server itself, which no pod reaches");
-  return parts.join(", ") || `its ${env} section names none of ${SHOWN.join(", ")}`;
+  return { text: parts.join(", ") || `its ${env} section names none of ${SHOWN.join(", ")}`, leaves };
+}
+
+/** The repo copy's leaves under `env` (its ERB rendered with no binding: a tag's value is not known). */
+function repoLeaves(file: string, text: string, env: string): Leaf[] {
+  const out = renderErb(file, text, {});
+  const yaml = loadRubyYaml(symbolsAsText(out.output, out.refs));
+  const section = isHash(yaml.value) ? (yaml.value as Record<string, RValue>)[env] : undefined;
+  return section !== undefined && isHash(section) ? leavesOf(section, [env], (p) => out.lines[yaml.lineOf(p)] ?? yaml.lineOf(p)) : [];
+}
+
+/** Each leaf the servers' rendering and the repo's copy give differently, with both lines. */
+function differences(servers: Leaf[], repo: Leaf[], template: string, repoFile: string): string[] {
+  const out: string[] = [];
+  const key = (l: Leaf) => l.path.slice(1).join(".");
+  for (const s of servers) {
+    const r = repo.find((x) => key(x) === key(s));
+    if (r && JSON.stringify(r.value) === JSON.stringify(s.value)) continue;
+    if (!known(s.value) || (r && !known(r.value))) continue;
+    const secret = SECRET_KEY.test(s.path[s.path.length - 1]!);
+    const sv = secret ? "" : ` ${shownValue(s.value)}`;
+    out.push(r ? `${key(s)} is${sv} on the servers (${template}:${s.line}) but${secret ? " another value" : ` ${shownValue(r.value)}`} in the repo's copy (${repoFile}:${r.line})` : `${key(s)} is${sv} on the servers (${template}:${s.line}) and not set in the repo's copy`);
+  }
+  return out;
+}
+
+const known = (v: RValue): boolean => (typeof v === "string" ? !/R2K_REF_\d+_/.test(v) : typeof v === "number" || typeof v === "boolean" || (Array.isArray(v) && v.every(known)));
+const shownValue = (v: RValue): string => (known(v) ? JSON.stringify(v) : "not known statically");
+
+function leavesOf(v: RValue, path: string[], lineOf: (p: string[]) => number): Leaf[] {
+  if (isHash(v)) return Object.entries(v as Record<string, RValue>).flatMap(([k, x]) => leavesOf(x, [...path, k], lineOf));
+  return [{ path, value: v, line: lineOf(path) }];
+}
+
+/** The rendering with each tag whose value is a Symbol written as ERB writes it (its name). */
+function symbolsAsText(output: string, refs: Map<string, RValue>): string {
+  let s = output;
+  for (const [token, v] of refs) if (isSym(v)) s = s.split(token).join(v.sym);
+  return s;
 }
