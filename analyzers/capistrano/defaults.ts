@@ -198,7 +198,11 @@ set_default :branch, "master"
 set_default :rails_env, "production"
 `;
 
-/** Mina 1.x's defaults (lib/mina/deploy.rb, git.rb, rails.rb): the deploy paths are absolute. */
+/**
+ * Mina 1.x's defaults (tasks/mina/deploy.rb, git.rb, rails.rb): the deploy paths are absolute, and
+ * mina/rails links log, tmp/cache and the compiled assets from shared/ (`set :shared_dirs,
+ * fetch(:shared_dirs, []).push('log', 'tmp/cache', fetch(:compiled_asset_path))`).
+ */
 export const MINA_1 = `
 set :releases_path, -> { "#{fetch(:deploy_to)}/releases" }
 set :shared_path, -> { "#{fetch(:deploy_to)}/shared" }
@@ -206,4 +210,6 @@ set :current_path, -> { "#{fetch(:deploy_to)}/current" }
 set :keep_releases, 5
 set :branch, "master"
 set :rails_env, "production"
+set :compiled_asset_path, "public/assets"
+set :shared_dirs, fetch(:shared_dirs, []).push("log", "tmp/cache", fetch(:compiled_asset_path))
 `;
