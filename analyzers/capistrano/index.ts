@@ -11,7 +11,7 @@ import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue,
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
-import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1 } from "./defaults.js";
+import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/repo.js";
@@ -130,6 +130,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
   const minaTool = isMina(parse, has);
   const bareReads = minaTool && minaBeforeOne(repo);
+  /** The Mina major Gemfile.lock resolves (0 for 0.x, 1 for 1.x), null when it does not say. */
+  const minaMajor = minaTool ? minaLockedMajor(repo) : null;
   const lockRead = major === 3 && has("Gemfile.lock") ? repo.read("Gemfile.lock") : null;
   const lockedCap = lockRead && "text" in lockRead ? lockedCapistrano(lockRead.text) : null;
   const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), lockedCap, labelDefaults: (src: Source, what: string) => pluginDefaults.set(src, what), ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
@@ -449,6 +451,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const requires = s.requires.map((r) => r.value);
     // Mina is not Capistrano: its own defaults (deploy paths, branch, rails_env), cited to its require.
     if (minaTool) s.runSnippet(snippet(bareReads ? "mina 0.3" : "mina 1", bareReads ? MINA_03 : MINA_1), minaSource());
+    if (minaTool && minaMajor === 1 && /^\s*require\s*\(?\s*["']mina\/rails["']/m.test(parse("config/deploy.rb")?.text ?? "")) s.runSnippet(snippet("mina/rails 1", MINA_1_RAILS), minaSource());
     else s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource("Capistrano", /capistrano\/setup/));
     const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
     const scmInstalled = s.installs.some((i) => /SCM::/.test(i.value));
@@ -680,7 +683,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
    * a list set while no loaded file invokes the task links nothing, and is said so.
    */
   function minaLinks(): [string, LinkedPath["kind"] | "either"][] {
-    const lists = minaSharedLists(bareReads);
+    const lists = minaSharedLists(minaMajor);
     const files = [...(sessions[0]?.loadedFiles() ?? [])];
     const invoked = files.some((p) => INVOKES_LINK.test(parse(p)?.text ?? ""));
     for (const st of stages) {
@@ -690,7 +693,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
           warn(v.source.file, v.source.line, `mina.shared-not-linked: ${key} is set, but no deploy file invokes deploy:link_shared_paths, the task that links it from shared/ (Mina runs it only when the deploy task invokes it): these paths are read as the repo's`);
       }
       const old = st.variables["shared_paths"];
-      if (!bareReads && old && Array.isArray(old.value) && old.value.length)
+      if (minaMajor === 1 && old && Array.isArray(old.value) && old.value.length)
         warn(old.source.file, old.source.line, "mina.shared-paths-unlinked: Mina 1.x links only shared_dirs and shared_files (its deploy:link_shared_paths); shared_paths is read by its setup task alone, to create folders, so these paths were not linked and are read as the repo's");
     }
     return invoked ? lists : [];
@@ -771,6 +774,15 @@ function lockedGem(repo: AnalyzerContext["repo"], gem: string): boolean {
   if (!hasPath(repo, "Gemfile.lock")) return false;
   const read = repo.read("Gemfile.lock");
   return "text" in read && parseLockfile(read.text).specs.some((x) => x.name === gem);
+}
+
+/** The major version of mina Gemfile.lock resolves: 0 (0.x), 1 (1.x and later), null when it resolves none. */
+function minaLockedMajor(repo: AnalyzerContext["repo"]): 0 | 1 | null {
+  if (!hasPath(repo, "Gemfile.lock")) return null;
+  const read = repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  const spec = parseLockfile(read.text).specs.find((x) => x.name === "mina");
+  return spec ? (/^0\./.test(spec.version) ? 0 : 1) : null;
 }
 
 /** Whether Gemfile.lock resolves mina below 1.0 (0.3's settings answer bare names; 1.x's only `fetch`). */
@@ -866,7 +878,7 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
       for (const x of v) {
         const p = rubyToS(x)?.replace(/^\.\//, "").replace(/\/+$/, "") ?? null;
         if (p === null || p === "") continue;
-        add(p, kind === "either" ? sharedPathKind(p, paths) : kind, st.name, s.linkedSources.get(`${key}\0${rubyToS(x)}`) ?? st.variables[key].source);
+        add(p, minaLists ? sharedPathKind(p, paths, kind) : (kind as LinkedPath["kind"]), st.name, s.linkedSources.get(`${key}\0${rubyToS(x)}`) ?? st.variables[key].source);
       }
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).

@@ -252,6 +252,24 @@ describe("Mina 1.x: shared_dirs and shared_files", () => {
     expect(r.problems.some((p) => p.message.startsWith("mina.shared-paths-unlinked") && p.line === 7)).toBe(true);
   });
 
+  it("a folder of the checkout listed in shared_files is linked as a folder; without mina/rails, none of its folders", async () => {
+    const deploy = files["config/deploy.rb"]!.replace("require 'mina/rails'\n", "").replace("'config/sidekiq.yml')", "'config/sidekiq.yml', 'log')");
+    const r = await analyze({ ...files, "config/deploy.rb": deploy, "log/.keep": "" });
+    expect(r.linked.map((l) => [l.path, l.kind])).toEqual([
+      ["public/uploads", "dir"],
+      ["config/database.yml", "file"],
+      ["config/sidekiq.yml", "file"],
+      ["log", "dir"],
+    ]);
+  });
+
+  it("with no Gemfile.lock to say the version, every list a deploy sets is read, and shared_paths is not called unlinked", async () => {
+    const { "Gemfile.lock": _lock, ...rest } = files;
+    const r = await analyze({ ...rest, "config/deploy.rb": files["config/deploy.rb"]!.replace(/^set :shared_(dirs|files).*\n/gm, "") });
+    expect(r.linked.map((l) => l.path)).toEqual(["config/newrelic.yml"]);
+    expect(r.problems.some((p) => p.message.startsWith("mina.shared-paths-unlinked"))).toBe(false);
+  });
+
   it("the database and sidekiq hazards apply", async () => {
     const m = await analyzeFiles(memoryRepo(files), "ledger");
     expect(m.hazards.map((h) => h.id)).toContain("database.servers-copy");
