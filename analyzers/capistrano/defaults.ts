@@ -198,7 +198,7 @@ set_default :branch, "master"
 set_default :rails_env, "production"
 `;
 
-/** Mina 1.x's defaults (lib/mina/deploy.rb, git.rb, rails.rb): the deploy paths are absolute. */
+/** Mina 1.x's defaults (tasks/mina/deploy.rb, git.rb, rails.rb): the deploy paths are absolute. */
 export const MINA_1 = `
 set :releases_path, -> { "#{fetch(:deploy_to)}/releases" }
 set :shared_path, -> { "#{fetch(:deploy_to)}/shared" }
@@ -206,4 +206,14 @@ set :current_path, -> { "#{fetch(:deploy_to)}/current" }
 set :keep_releases, 5
 set :branch, "master"
 set :rails_env, "production"
+`;
+
+/**
+ * What Mina 1.x's mina/rails adds when a deploy.rb requires it (tasks/mina/rails.rb): the paths it
+ * links from shared/, `set :shared_dirs, fetch(:shared_dirs, []).push('log', 'tmp/cache',
+ * fetch(:compiled_asset_path))`.
+ */
+export const MINA_1_RAILS = `
+set :compiled_asset_path, "public/assets"
+set :shared_dirs, fetch(:shared_dirs, []).push("log", "tmp/cache", fetch(:compiled_asset_path))
 `;

@@ -11,14 +11,15 @@ import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue,
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
-import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1 } from "./defaults.js";
+import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/repo.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
-import { envMarker, envReads, minaTargets, valuesLoading } from "./mina.js";
+import { envGuards, envMarker, envReads, minaTargets, valuesInvoking, valuesLoading } from "./mina.js";
+import { INVOKES_LINK, minaSharedLists, sharedPathKind } from "./mina-shared.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { moonshineSettings, usesMoonshine, type MoonshineSetting } from "./moonshine.js";
 import { MB, MB_READ_VERSION, MB_REQUIRE, mbLocked } from "./mb.js";
@@ -129,6 +130,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // Mina before 1.0 reads a bare name as its setting (method_missing), as Capistrano 2 does.
   const minaTool = isMina(parse, has);
   const bareReads = minaTool && minaBeforeOne(repo);
+  /** The Mina major Gemfile.lock resolves (0 for 0.x, 1 for 1.x), null when it does not say. */
+  const minaMajor = minaTool ? minaLockedMajor(repo) : null;
   const lockRead = major === 3 && has("Gemfile.lock") ? repo.read("Gemfile.lock") : null;
   const lockedCap = lockRead && "text" in lockRead ? lockedCapistrano(lockRead.text) : null;
   const sessionOpts = { major, repo, parse, warn, unusable, lazyValues: new Map(), lockedCap, labelDefaults: (src: Source, what: string) => pluginDefaults.set(src, what), ...(bareReads ? { bareReads } : {}), ...(minaTool ? { mina: true } : {}) };
@@ -448,6 +451,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const requires = s.requires.map((r) => r.value);
     // Mina is not Capistrano: its own defaults (deploy paths, branch, rails_env), cited to its require.
     if (minaTool) s.runSnippet(snippet(bareReads ? "mina 0.3" : "mina 1", bareReads ? MINA_03 : MINA_1), minaSource());
+    if (minaTool && minaMajor === 1 && /^\s*require\s*\(?\s*["']mina\/rails["']/m.test(parse("config/deploy.rb")?.text ?? "")) s.runSnippet(snippet("mina/rails 1", MINA_1_RAILS), minaSource());
     else s.runSnippet(snippet("capistrano/defaults.rb", CAP3_CORE), capfileSource("Capistrano", /capistrano\/setup/));
     const gitInstalled = s.installs.some((i) => /SCM::Git\b/.test(i.value));
     const scmInstalled = s.installs.some((i) => /SCM::/.test(i.value));
@@ -551,7 +555,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const unread = unreadOf(s.unread);
     // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
     // known, which is not the same as none (that would suspend its CronJobs on a false reason).
-    const call = stage.servers.length === 0 && !unread.some((u) => u.what === "servers") ? s.unknownCalls[0] : undefined;
+    // Mina's one server is its `domain`: once that is known, no other call declares servers.
+    const minaHost = minaTool && s.vars.has("domain") && rubyToS(s.vars.fetch("domain")) !== null;
+    const call = stage.servers.length === 0 && !minaHost && !unread.some((u) => u.what === "servers") ? s.unknownCalls[0] : undefined;
     if (call) unread.push({ what: "servers", source: call.source, message: `\`${call.name}\` (a method or plugin not known statically) may declare the stage's servers` });
     if (unread.length) stage.unread = unread;
     // A variable an output reads, set in code that was not followed: its value is not known (the
@@ -571,6 +577,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // task): each a run of the file with its task or its variable, kept when it knows its host.
     const { targets, envTasks, vars: compared } = minaTargets(parse("config/deploy.rb")!);
     const vars = [...compared];
+    // A list the variable must be in (`raise ... unless %w[sandbox production].include?(ENV['to'])`): each value a target.
+    for (const g of envGuards(parse("config/deploy.rb")!)) {
+      if (!vars.includes(g.env)) vars.push(g.env);
+      for (const value of g.values)
+        if (!targets.some((t) => t.name === value)) targets.push({ name: value, env: { [g.env]: value }, tasks: envTasks, source: parse("config/deploy.rb")!.sourceOf(g.node), named: true });
+    }
     // Targets named by the file a command-line variable makes the run load (`mina deploy on=staging`
     // requiring config/deploy/staging…rb): found by a run given a marker for each variable.
     const selectors = envReads(parse("config/deploy.rb")!).filter((v) => !vars.includes(v));
@@ -588,16 +600,33 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
             warn(file, 1, `Mina target ${v}=${value}: \`mina deploy ${v}=${value}\` loads this file (${miss.source.file}:${miss.source.line} builds its path from ENV[${JSON.stringify(v)}]); read as stage ${value}`);
           }
         }
+      // Targets named by the task an `invoke` picks with the variable while deploy.rb loads
+      // (`invoke :"env:#{server}"`, server from ENV['to']): each repo task that name fits.
+      const defined = probe.definedTasks();
+      for (const inv of probe.invokes)
+        for (const v of selectors) {
+          if (!inv.name.includes(envMarker(v))) continue;
+          const found = valuesInvoking(inv.name, envMarker(v), defined);
+          if (!found.length) warn(inv.source.file, inv.source.line, `mina.target-task-unknown: this invoke builds its task name from ENV[${JSON.stringify(v)}] (${inv.name.split(envMarker(v)).join(`<${v}>`)}) and no task of the repo fits it: the targets \`mina deploy ${v}=…\` selects are not known`);
+          for (const { value, task, source } of found) {
+            if (targets.some((t) => t.name === value)) continue;
+            if (!vars.includes(v)) vars.push(v);
+            targets.push({ name: value, env: { [v]: value }, tasks: envTasks, source, selects: task, named: true });
+          }
+        }
     }
     const runs = targets.map((t) => ({ ...t, s: minaRun(t.env, t.tasks) }));
     // Given no target, the variables the file branches on are unset.
     const plain = minaRun(Object.fromEntries(vars.map((v) => [v, null])), envTasks);
     const hostOf = (s: Session) => (s.vars.has("domain") ? rubyToS(s.vars.fetch("domain")) : null);
-    const known = runs.filter((r) => hostOf(r.s) !== null);
+    const known = runs.filter((r) => hostOf(r.s) !== null || r.named);
     const plainHost = hostOf(plain);
     const plainName = minaStageName(plain);
-    const clash = known.find((r) => r.name === plainName);
-    if (plainHost !== null && !clash) known.push({ name: plainName, env: {}, tasks: envTasks, source: { file: "config/deploy.rb", line: 1 }, s: plain });
+    // The run given no target may be one of the targets: the one whose env task it invoked
+    // (`ENV['to'] || default_server`), or whose value its ENV was given (`ENV['to'] ||= 'sandbox'`).
+    const byDefault = known.find((r) => (r.selects && plain.invokes.some((i) => i.name === r.selects)) || (Object.keys(r.env).length > 0 && Object.entries(r.env).every(([k, v]) => plain.envValue(k) === v)));
+    const clash = byDefault ? undefined : known.find((r) => r.name === plainName);
+    if (plainHost !== null && !clash && !byDefault) known.push({ name: plainName, env: {}, tasks: envTasks, source: { file: "config/deploy.rb", line: 1 }, s: plain });
     else if (plainHost !== null && clash && hostOf(clash.s) !== plainHost)
       warn("config/deploy.rb", 1, `Mina: a deploy given no target goes to ${plainHost}; it is not made a stage, since its name (${plainName}) is that of the target at line ${clash.source.line}`);
     const byName = new Map(known.map((r) => [r.name, r]));
@@ -610,14 +639,26 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
         keep(r.s);
         stages.push(stageOf(r.s, name, r.source.file, r.source.line));
       }
-      if (targets.length) warn("config/deploy.rb", 1, `Mina: ${accepted.length} target(s) read from config/deploy.rb: ${accepted.map((n) => `${n} (${Object.keys(byName.get(n)!.env).length ? Object.entries(byName.get(n)!.env).map(([k, v]) => `${k}=${v}`).join(" ") : byName.get(n)!.tasks[0] === n ? `task ${n}` : "no target given"})`).join(", ")}`);
+      const how = (n: string) => {
+        const r = byName.get(n)!;
+        const given = Object.keys(r.env).length ? Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") : r.tasks[0] === n ? `task ${n}` : "no target given";
+        return `${given}${r.selects ? `, task ${r.selects} at ${r.source.file}:${r.source.line}` : ""}${r === byDefault ? "; the default: a deploy given no target goes here" : ""}`;
+      };
+      if (targets.length) warn("config/deploy.rb", 1, `Mina: ${accepted.length} target(s) read from config/deploy.rb: ${accepted.map((n) => `${n} (${how(n)})`).join(", ")}`);
     }
   }
   if (mina) {
     if (stages.length === 0 && sessions[0] && sessions[0].vars.has("domain")) stages.push(stageOf(sessions[0], minaStageName(sessions[0]), "config/deploy.rb", 1));
     for (const st of stages) {
       const domain = st.variables["domain"];
-      const host = domain ? rubyToS(domain.value) : null;
+      let host = domain ? rubyToS(domain.value) : null;
+      // A URL is no SSH host (Mina runs `ssh <domain>`, which fails on one): not taken as the server.
+      if (domain && host && /^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
+        warn(domain.source.file, domain.source.line, `mina.domain-url: stage ${st.name}'s \`domain\` is a URL (${host}), not the host Mina reaches by SSH: it is not taken as the stage's server`);
+        (st.unread ??= []).push({ what: "servers", source: domain.source, message: `Mina's \`domain\` is a URL (${host}), not a host` });
+        host = null;
+        continue;
+      }
       if (!domain || !host || st.servers.some((x) => x.host === host)) {
         // `set :domain, ""` is known: empty, so the stage names no server (a scrubbed or unused target).
         if (!st.servers.length && domain && host === "") warn(domain.source.file, domain.source.line, `Mina stage ${st.name}: \`domain\` is set to an empty string; the stage declares no server`);
@@ -637,6 +678,27 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
 
+  /**
+   * Mina's lists of paths linked from shared/ (mina-shared.ts), when the deploy runs its link task;
+   * a list set while no loaded file invokes the task links nothing, and is said so.
+   */
+  function minaLinks(): [string, LinkedPath["kind"] | "either"][] {
+    const lists = minaSharedLists(minaMajor);
+    const files = [...(sessions[0]?.loadedFiles() ?? [])];
+    const invoked = files.some((p) => INVOKES_LINK.test(parse(p)?.text ?? ""));
+    for (const st of stages) {
+      for (const [key] of lists) {
+        const v = st.variables[key];
+        if (!invoked && v && Array.isArray(v.value) && v.value.length && !v.defaultOf)
+          warn(v.source.file, v.source.line, `mina.shared-not-linked: ${key} is set, but no deploy file invokes deploy:link_shared_paths, the task that links it from shared/ (Mina runs it only when the deploy task invokes it): these paths are read as the repo's`);
+      }
+      const old = st.variables["shared_paths"];
+      if (minaMajor === 1 && old && Array.isArray(old.value) && old.value.length)
+        warn(old.source.file, old.source.line, "mina.shared-paths-unlinked: Mina 1.x links only shared_dirs and shared_files (its deploy:link_shared_paths); shared_paths is read by its setup task alone, to create folders, so these paths were not linked and are read as the repo's");
+    }
+    return invoked ? lists : [];
+  }
+
   const first = sessions[0];
   const capistrano: CapistranoFacts = {
     major,
@@ -650,7 +712,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     tasks,
     hooks,
   };
-  const linked = linkedOf(stages, kept, major);
+  const linked = linkedOf(stages, kept, major, mina ? minaLinks() : null, repo.paths);
   const releaseCopies = releaseCopiesOf(stages, kept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
@@ -714,6 +776,15 @@ function lockedGem(repo: AnalyzerContext["repo"], gem: string): boolean {
   if (!hasPath(repo, "Gemfile.lock")) return false;
   const read = repo.read("Gemfile.lock");
   return "text" in read && parseLockfile(read.text).specs.some((x) => x.name === gem);
+}
+
+/** The major version of mina Gemfile.lock resolves: 0 (0.x), 1 (1.x and later), null when it resolves none. */
+function minaLockedMajor(repo: AnalyzerContext["repo"]): 0 | 1 | null {
+  if (!hasPath(repo, "Gemfile.lock")) return null;
+  const read = repo.read("Gemfile.lock");
+  if (!("text" in read)) return null;
+  const spec = parseLockfile(read.text).specs.find((x) => x.name === "mina");
+  return spec ? (/^0\./.test(spec.version) ? 0 : 1) : null;
 }
 
 /** Whether Gemfile.lock resolves mina below 1.0 (0.3's settings answer bare names; 1.x's only `fetch`). */
@@ -783,7 +854,8 @@ function detectMajor(ctx: AnalyzerContext, parse: (p: string) => ParsedRuby | nu
   return 3;
 }
 
-function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[] {
+/** `minaLists`: Mina's lists in place of Capistrano's (null for Capistrano); `paths`: the repo's, for a Mina 0.3 entry's kind. */
+function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [string, LinkedPath["kind"] | "either"][] | null, paths: readonly string[]): LinkedPath[] {
   const out: LinkedPath[] = [];
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.
@@ -801,14 +873,14 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3): LinkedPath[]
   };
   stages.forEach((st, i) => {
     const s = sessions[i];
-    const lists: [string, LinkedPath["kind"]][] = major === 3 ? [["linked_files", "file"], ["linked_dirs", "dir"]] : [["shared_children", "dir"]];
+    const lists: [string, LinkedPath["kind"] | "either"][] = minaLists ?? (major === 3 ? [["linked_files", "file"], ["linked_dirs", "dir"]] : [["shared_children", "dir"]]);
     for (const [key, kind] of lists) {
       const v = st.variables[key]?.value;
       if (!Array.isArray(v)) continue;
       for (const x of v) {
-        const p = rubyToS(x);
+        const p = rubyToS(x)?.replace(/^\.\//, "").replace(/\/+$/, "") ?? null;
         if (p === null || p === "") continue;
-        add(p, kind, st.name, s.linkedSources.get(`${key}\0${p}`) ?? st.variables[key].source);
+        add(p, minaLists ? sharedPathKind(p, paths, kind) : (kind as LinkedPath["kind"]), st.name, s.linkedSources.get(`${key}\0${rubyToS(x)}`) ?? st.variables[key].source);
       }
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).

@@ -5,8 +5,15 @@
 //   `if ENV['on'] == 'staging'`, run as `mina deploy to=production` (Rake-style `NAME=value`
 //   arguments are set in ENV);
 // - the host set inside `task :environment` (`remote_environment` in Mina 1.x), which every
-//   deploy runs before its own steps.
-// Each target whose `domain` is known becomes a stage, named by its task or by the value given.
+//   deploy runs before its own steps;
+// - a task per target picked by a command-line variable while deploy.rb loads: `set :server,
+//   ENV['to'] || default_server` then `invoke :"env:#{server}"`, the tasks `env:<name>` in
+//   lib/mina/servers/*.rb or mina-stack's config/servers/*.rb (valuesInvoking);
+// - a literal list the variable is checked against: `raise ... unless %w[sandbox production].include?(ENV['to'])`
+//   (envGuards), its default given by `ENV['to'] ||= 'sandbox'`.
+// Each target whose `domain` is known becomes a stage, named by its task or by the value given; a
+// target of the last two kinds is one even when its domain is not known (the repo names it as a
+// target; its servers are then a question, never invented).
 import type { Source } from "../../src/model.js";
 import { argsOf, kind, literalName, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 
@@ -17,6 +24,10 @@ const COMMANDS = new Set(["deploy", "setup", "rollback", "console", "log", "rest
 
 export interface MinaTarget {
   name: string;
+  /** The env task a command-line variable selects for this target (`env:production`). */
+  selects?: string;
+  /** Named by the repo as a target (an env task, a guard list): a stage even when its domain is not known. */
+  named?: boolean;
   /** ENV variables given to the run. */
   env: Record<string, string>;
   /** Top-level tasks run after the file, in order. */
@@ -143,6 +154,54 @@ export function valuesLoading(target: string, marker: string, paths: readonly st
     if (values.size === 1 && !out.some((o) => o.value === value)) out.push({ value, file: p });
   }
   return out.sort((a, b) => a.value.localeCompare(b.value));
+}
+
+/**
+ * The targets an `invoke` picks by a command-line variable: a probe run given `marker` invoked
+ * `name` (`env:R2KENVto…`); each task the repo defines whose name fits it in place of the marker is
+ * a target (`mina deploy to=<value>` invokes it), with the task and where it is defined.
+ */
+export function valuesInvoking(name: string, marker: string, tasks: readonly { name: string; source: Source }[]): { value: string; task: string; source: Source }[] {
+  const pieces = name.split(marker);
+  if (pieces.length < 2) return [];
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`^${pieces.map(esc).join("([A-Za-z0-9_-]+)")}$`);
+  const out: { value: string; task: string; source: Source }[] = [];
+  for (const t of tasks) {
+    const m = re.exec(t.name);
+    if (!m || new Set(m.slice(1)).size !== 1 || out.some((o) => o.value === m[1])) continue;
+    out.push({ value: m[1]!, task: t.name, source: t.source });
+  }
+  return out.sort((a, b) => a.value.localeCompare(b.value));
+}
+
+/**
+ * A literal list a command-line variable must be in, or the deploy stops: `raise(...) unless
+ * %w[a b].include?(ENV['to'])` (also `abort`/`fail`/`exit`, and `if !LIST.include?`). Each value is
+ * a target; any other value makes Mina stop while it loads deploy.rb.
+ */
+export function envGuards(parsed: ParsedRuby): { env: string; values: string[]; node: any }[] {
+  const out: { env: string; values: string[]; node: any }[] = [];
+  const stops = (n: any): boolean => {
+    let found = false;
+    visit(n, (x) => {
+      if (kind(x) === "CallNode" && !x.receiver && ["raise", "abort", "fail", "exit"].includes(x.name)) found = true;
+    });
+    return found;
+  };
+  visit(parsed.root, (n) => {
+    const k = kind(n);
+    if ((k !== "IfNode" && k !== "UnlessNode") || !stops(n.statements)) return;
+    let p = n.predicate;
+    let negated = k === "UnlessNode";
+    if (kind(p) === "CallNode" && p.name === "!" && p.receiver) (p = p.receiver), (negated = !negated);
+    if (!negated || kind(p) !== "CallNode" || p.name !== "include?" || kind(p.receiver) !== "ArrayNode") return;
+    const env = envRead(argsOf(p)[0]);
+    const values = (p.receiver.elements ?? []).map((e: any) => (kind(e) === "StringNode" || kind(e) === "SymbolNode" ? literalName(e) : null));
+    if (!env || !values.length || values.some((v: string | null) => v === null || !/^[A-Za-z0-9_-]+$/.test(v))) return;
+    out.push({ env, values: [...new Set(values as string[])], node: n });
+  });
+  return out;
 }
 
 function visit(node: any, fn: (n: any) => void): void {

@@ -22,6 +22,7 @@ import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
 import { manualLinksIn, spreadHitsDatabase, type ManualLink } from "./manual-links.js";
 import { repoRenderHelpers, type RenderHelper } from "./render-helpers.js";
 import { cap2RecipeGem, type Cap2RecipeGem } from "./cap2-recipe-gems.js";
+import { MINA_SHARED_KEYS } from "./mina-shared.js";
 
 export interface SessionOptions {
   major: 2 | 3;
@@ -102,7 +103,7 @@ export class Session {
   readonly imports: string[] = [];
   readonly asked: AskedVariable[] = [];
   lock: { value: string; source: Source } | null = null;
-  /** Where each linked_files / linked_dirs entry first appeared. */
+  /** Where each linked_files / linked_dirs entry (Mina: shared_paths / shared_dirs / shared_files) first appeared. */
   readonly linkedSources = new Map<string, Source>();
   /** `namespace :load do task :defaults` bodies from the Capfile and imported files. */
   readonly loadDefaults: { body: any; frame: Frame }[] = [];
@@ -110,6 +111,15 @@ export class Session {
   readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; via?: ManualLink["via"]; fromRelease?: string }[] = [];
   /** Top-level task bodies: Capistrano 2 stages written as `task :production do role ... end`. */
   private topTasks = new Map<string, { body: any; frame: Frame; source: Source }>();
+  /**
+   * Mina (Rake): every task by its full name, each definition's body and prerequisites in order (a
+   * task defined again adds its actions to the first's, as Rake does).
+   */
+  private minaTasks = new Map<string, { body: any; frame: Frame; source: Source; prereqs: string[] }[]>();
+  /** Mina (Rake): the tasks this run has invoked; Rake runs a task once per run. */
+  private invokedTasks = new Set<string>();
+  /** Mina: each `invoke` run outside a task the analysis skipped, with the task name it computed (known or not). */
+  readonly invokes: { name: string; source: Source }[] = [];
   private loaded = new Set<string>();
   /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
   private constants = new Map<string, RValue>();
@@ -185,6 +195,9 @@ export class Session {
     this.recipeGems.push(...from.recipeGems);
     this.capAborts.push(...from.capAborts);
     for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
+    for (const [k, ds] of from.minaTasks) this.minaTasks.set(k, ds.map((d) => ({ ...d, frame: frameCopy(d.frame) })));
+    for (const t of from.invokedTasks) this.invokedTasks.add(t);
+    this.invokes.push(...from.invokes);
     for (const o of from.onLoad) this.onLoad.push({ body: o.body, frame: frameCopy(o.frame) });
     this.loadFired = from.loadFired;
     for (const d of from.dynamicRoles) this.dynamicRoles.push({ ...d, frame: frameCopy(d.frame) });
@@ -214,8 +227,9 @@ export class Session {
     return this.loaded;
   }
 
-  /** Runs a top-level task's body, as `cap <task>` does before the tasks after it. */
+  /** Runs a top-level task's body, as `cap <task>` does before the tasks after it (Mina: as Rake invokes it). */
   runTask(name: string): void {
+    if (this.opts.mina && this.minaTasks.has(name)) return this.invokeTask(name);
     const t = this.topTasks.get(name);
     if (t) this.runStatements(statementsOf(t.body), t.frame);
   }
@@ -350,6 +364,9 @@ export class Session {
       case "DefNode":
         if (!node.receiver) this.defs.set(node.name, { node, parsed: f.parsed });
         return;
+      case "IndexOrWriteNode":
+        if (this.envOrWrite(node, f)) return;
+        break;
       case "ModuleNode":
       case "ClassNode":
       case "StringNode":
@@ -420,6 +437,9 @@ export class Session {
       case "fetch":
         this.ev(node, f); // a bare fetch still memoizes a lambda or stores a callable default
         return;
+      case "invoke":
+        if (this.opts.mina) return this.execInvoke(node, f);
+        break;
     }
     if ((this.opts.major === 2 || this.opts.bareReads) && args.length === 0 && !node.block && this.vars.has(name)) return; // reading a variable
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
@@ -643,7 +663,7 @@ export class Session {
 
   /** Records where each new linked_files / linked_dirs entry came from. */
   private noteLinked(key: string, before: RValue | null, after: RValue, source: Source): void {
-    if (key !== "linked_files" && key !== "linked_dirs") return;
+    if (key !== "linked_files" && key !== "linked_dirs" && !(this.opts.mina && MINA_SHARED_KEYS.has(key))) return;
     if (!Array.isArray(after)) return;
     const prev = Array.isArray(before) ? before : [];
     for (const v of after) {
@@ -770,7 +790,89 @@ export class Session {
     const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
     this.addTask(full, node, body, f);
     if (f.ns.length === 0 && body) this.topTasks.set(full, { body: body.body, frame: { ...f, locals: new Map(f.locals) }, source: this.src(f, node) });
+    if (this.opts.mina && !f.sourceOverride) {
+      const prereqs = this.prerequisitesOf(args[0], f);
+      const defs = this.minaTasks.get(full) ?? [];
+      defs.push({ body: body?.body ?? null, frame: { ...f, locals: new Map(f.locals) }, source: this.src(f, node), prereqs });
+      this.minaTasks.set(full, defs);
+    }
     if (full === "load:defaults" && body) this.loadDefaults.push({ body: body.body, frame: { ...f, locals: new Map(f.locals), ns: [] } });
+  }
+
+  /** `task :x => [:environment, :y]`: the prerequisites' names (none known statically: none). */
+  private prerequisitesOf(arg: any, f: Frame): string[] {
+    if (kind(arg) !== "KeywordHashNode" && kind(arg) !== "HashNode") return [];
+    const v = arg.elements[0]?.value;
+    const list = kind(v) === "ArrayNode" ? v.elements : v ? [v] : [];
+    return list.map((x: any) => this.nameOf(x, f)).filter((x: string | null): x is string => x !== null);
+  }
+
+  /**
+   * Mina's `invoke :task` (0.3 helpers.rb:19-27, `Rake.application.invoke_task`; 1.x the same): the
+   * task runs there and then, its prerequisites first, and only once per run. Outside a task body
+   * this runs while deploy.rb loads (`invoke :"env:#{server}"` picks the target's settings). A task
+   * the repo does not define (a gem's, `rvm:use[2.1.5]`) is not followed, as before.
+   */
+  private execInvoke(node: any, f: Frame): void {
+    const args = argsOf(node);
+    const name = args.length ? this.nameOf(args[0], f) : null;
+    if (name === null) return this.warnAt(f, node, "invoke of a task name not known statically: not followed");
+    // Rake's task arguments (`rvm:use[2.1.5]`) are not part of the name.
+    const task = name.replace(/\[[^\]]*\]$/, "");
+    this.invokes.push({ name: task, source: this.src(f, node) });
+    const full = this.minaTasks.has(task) ? task : [...f.ns, task].join(":");
+    this.invokeTask(full);
+  }
+
+  /** Rake's Task#invoke: prerequisites (looked up from the task's namespace outwards), then every action; once. */
+  private invokeTask(full: string): void {
+    const defs = this.minaTasks.get(full);
+    if (!defs || this.invokedTasks.has(full)) return;
+    this.invokedTasks.add(full);
+    if (this.callDepth >= EVAL_LIMITS.depth) return;
+    this.callDepth++;
+    try {
+      const scope = full.split(":").slice(0, -1);
+      for (const d of defs)
+        for (const p of d.prereqs) {
+          let found: string | null = null;
+          for (let i = scope.length; i >= 0 && !found; i--) {
+            const cand = [...scope.slice(0, i), p].join(":");
+            if (this.minaTasks.has(cand)) found = cand;
+          }
+          if (found) this.invokeTask(found);
+        }
+      for (const d of defs) if (d.body) this.runStatements(statementsOf(d.body), { ...d.frame, locals: new Map(d.frame.locals) });
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  /**
+   * `ENV['to'] ||= 'sandbox'` in a run given the variable (set or unset, as Mina's command line does):
+   * unset, it is set from here on, and what reads it sees the value. Copy on write: the run's own ENV.
+   */
+  private envOrWrite(node: any, f: Frame): boolean {
+    const recv = node.receiver;
+    const a = argsOf(node);
+    if (kind(recv) !== "ConstantReadNode" || recv.name !== "ENV" || a.length !== 1) return false;
+    const name = literalName(a[0]);
+    if (name === null || this.envValue(name) === undefined) return false;
+    if (this.envValue(name) !== null) return true;
+    const v = this.ev(node.value, f);
+    if (typeof v !== "string") return false;
+    this.opts = { ...this.opts, env: { ...this.opts.env, [name]: v } };
+    return true;
+  }
+
+  /** Mina: the tasks the repo's files define (full names), each at its first definition. */
+  definedTasks(): { name: string; source: Source }[] {
+    return [...this.minaTasks].map(([name, ds]) => ({ name, source: ds[0]!.source }));
+  }
+
+  /** The value a run's ENV holds for `name`: undefined when the run was not given it (unknown). */
+  envValue(name: string): string | null | undefined {
+    return this.opts.env && Object.hasOwn(this.opts.env, name) ? this.opts.env[name] : undefined;
   }
 
   private addTask(name: string, node: any, body: any, f: Frame): void {
@@ -858,6 +960,12 @@ export class Session {
       return;
     }
     if (found) return this.runFile(found, how !== "load");
+    // mina-stack (div/mina-stack lib/mina-stack.rb:10) loads the app's server files when required:
+    // `Dir['config/servers/*.rb'].each { |f| load f }`, whose `env:<name>` tasks are the targets.
+    if (this.opts.mina && how === "require" && target === "mina-stack") {
+      for (const p of this.opts.repo.paths.filter((x) => /^config\/servers\/[^/]+\.rb$/.test(x)).sort()) this.runFile(p);
+      return;
+    }
     // Gems (capistrano/rails...) are not in the repo: their effect is modelled by the defaults.
     if (how === "require_relative" || target.startsWith(".") || target.startsWith("config/") || target.startsWith("lib/")) this.warnAt(f, node, `${how} ${target}: no such file in the repo`);
   }
