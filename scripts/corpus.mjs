@@ -391,11 +391,14 @@ function analyzeOnce(outDir, appDir) {
 
 /**
  * The folders of a repo to run on: the root when it is a Rails app as the CLI decides (a Gemfile, a
- * Gemfile.lock, config/application.rb or config/environment.rb there); else each subfolder holding a
- * Rails app, by the CLI's own rule (nestedRailsRoots); else the root, which the CLI then refuses.
+ * Gemfile.lock, config/application.rb or config/environment.rb there), or when it holds the deploy
+ * (a Capfile or config/deploy.rb: the CLI reads the app in the subfolder the deploy releases, or
+ * refuses naming the folders); else each subfolder holding a Rails app, by the CLI's own rule
+ * (nestedRailsRoots); else the root, which the CLI then refuses.
  */
 function railsRoots(repoDir, files) {
   if (["Gemfile", "Gemfile.lock", "config/application.rb", "config/environment.rb"].some((f) => existsSync(join(repoDir, f)))) return ["."];
+  if ([...CAPFILE_NAMES, "config/deploy.rb"].some((f) => existsSync(join(repoDir, f)))) return ["."];
   const nested = nestedRailsRoots(files.filter((f) => !f.split("/").includes("node_modules")));
   return nested.length ? nested : ["."];
 }
