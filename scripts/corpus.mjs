@@ -25,7 +25,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareCapistrano, compareProcfile, compareUnicorn, compareWhenever, containerCommandsOf, countKinds, crashOf, cronJobsOf, cronLines, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
+import { detachLinkedLog, scratchCopy } from "./corpus/scratch.mjs";
+import { compareCapistrano, compareProcfile, compareUnicorn, compareWhenever, containerCommandsOf, countKinds, crashOf, cronJobsOf, cronLines, fileNotInRepo, ignoreLine, lineSchedule, overlayName, summariseModel, summaryLine, table } from "./corpus/report.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin/rails2k8s.js");
@@ -107,7 +108,8 @@ function toolStamp() {
   if (process.env.CORPUS_TOOL_STAMP) return process.env.CORPUS_TOOL_STAMP;
   const ruby = spawnSync("ruby", ["-e", 'v = [RUBY_DESCRIPTION]; %w[capistrano/version whenever/version unicorn/version].each { |f| begin; require f; rescue LoadError; end }; v << (Capistrano::VERSION rescue nil) << (Whenever::VERSION rescue nil) << (Unicorn::Const::UNICORN_VERSION rescue nil); print v.join(" ")'], { encoding: "utf8" });
   const kubectl = spawnSync("kubectl", ["version", "--client", "-o", "json"], { encoding: "utf8" });
-  const helpers = readdirSync(HERE).filter((f) => /\.(rb|rake)$/.test(f)).sort().map((f) => [f, readFileSync(join(HERE, f))]);
+  // scratch.mjs too: what an oracle's copy holds decides its answer.
+  const helpers = readdirSync(HERE).filter((f) => /\.(rb|rake)$/.test(f) || f === "scratch.mjs").sort().map((f) => [f, readFileSync(join(HERE, f))]);
   return (process.env.CORPUS_TOOL_STAMP = sha(ruby.stdout ?? "", kubectl.stdout ?? "", process.env.R2K_MULTICONFIG_LIB ?? "", ...helpers.flat()));
 }
 
@@ -146,14 +148,6 @@ function run(outDir, name, cmd, args, { cwd = neutral, env = process.env, input 
   appendFileSync(join(outDir, "commands.log"), `${name}: ${cmd} ${args.join(" ")} (cwd ${cwd}) → ${timedOut ? "timeout" : r.status ?? r.signal} in ${Math.round(ms)} ms${hit ? " (cached answer)" : ""}\n`);
   if (!hit && !timedOut && !r.error) cachePut(key, { ...result, stderr });
   return result;
-}
-
-/** A copy of the repo in a fresh scratch folder (symbolic links kept as links). */
-function scratchCopy(repoDir, scratchRoot, label) {
-  const dest = join(scratchRoot, label);
-  const r = spawnSync("cp", ["-a", "--", repoDir, dest], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`cp -a ${repoDir}: ${r.stderr}`);
-  return dest;
 }
 
 /** The line that says why a command failed: after Rake's "aborted!", else the last line. */
@@ -233,6 +227,8 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot, repoKey) {
   if (!capfile) return { verdict: "n.a.", details: ["no Capfile"], capEnv: {}, whenever: {} };
   if (summary.deployTool !== "cap3") return { verdict: "n.a.", details: [`deploy tool ${summary.deployTool ?? "none"} (this cap is 3.x)`], capEnv: {}, whenever: {} };
   const app = scratchCopy(repoDir, scratchRoot, "cap");
+  const detached = detachLinkedLog(app);
+  if (detached) appendFileSync(join(outDir, "commands.log"), `cap scratch copy: ${detached}\n`);
   appendFileSync(join(app, capfile), `\nload ${JSON.stringify(join(HERE, "cap_dump.rake"))}\n`);
   // ENV unset, stdin empty (`ask` takes its default), HOME in the copy: Capistrano as a fresh shell runs it.
   // R2K_MULTICONFIG_LIB: the lib/ of the real capistrano-multiconfig gem (Debian has none), so
@@ -248,6 +244,17 @@ function capistranoOracle(repoDir, summary, outDir, scratchRoot, repoKey) {
   for (const [stage, r] of Object.entries(perStage)) {
     const dump = r.status === 0 ? jsonAfterMarker(r.stdout) : null;
     servers[stage] = dump ? dump.servers : { error: r.timedOut ? "timeout" : firstLine(r.stderr + r.stdout) || `exit ${r.status}` };
+    if (!dump && !r.timedOut) {
+      // A file cap could not open that the repo does not hold: read from the repo itself (the copy has the dump's Capfile line).
+      const enoent = `${r.stderr}\n${r.stdout}`.split("\n").find((l) => /Errno::ENOENT/.test(l));
+      const missing = enoent ? fileNotInRepo(enoent, (rel) => existsSync(join(repoDir, rel)), app) : null;
+      if (missing) {
+        servers[stage].notInRepo = missing;
+        const gitignore = existsSync(join(repoDir, ".gitignore")) ? readFileSync(join(repoDir, ".gitignore"), "utf8") : "";
+        const line = ignoreLine(gitignore, missing);
+        if (line) servers[stage].ignoredAt = `.gitignore:${line}`;
+      }
+    }
     if (dump?.rails_env) capEnv[stage] = dump.rails_env;
     if (dump) whenever[stage] = { servers: dump.servers, roles: dump.whenever_roles ?? ["db"], env: dump.whenever_environment ?? null, loadFile: dump.whenever_load_file ?? null, set: typeof dump.whenever_set === "string" && dump.whenever_set ? dump.whenever_set : null };
   }
@@ -384,11 +391,14 @@ function analyzeOnce(outDir, appDir) {
 
 /**
  * The folders of a repo to run on: the root when it is a Rails app as the CLI decides (a Gemfile, a
- * Gemfile.lock, config/application.rb or config/environment.rb there); else each subfolder holding a
- * Rails app, by the CLI's own rule (nestedRailsRoots); else the root, which the CLI then refuses.
+ * Gemfile.lock, config/application.rb or config/environment.rb there), or when it holds the deploy
+ * (a Capfile or config/deploy.rb: the CLI reads the app in the subfolder the deploy releases, or
+ * refuses naming the folders); else each subfolder holding a Rails app, by the CLI's own rule
+ * (nestedRailsRoots); else the root, which the CLI then refuses.
  */
 function railsRoots(repoDir, files) {
   if (["Gemfile", "Gemfile.lock", "config/application.rb", "config/environment.rb"].some((f) => existsSync(join(repoDir, f)))) return ["."];
+  if ([...CAPFILE_NAMES, "config/deploy.rb"].some((f) => existsSync(join(repoDir, f)))) return ["."];
   const nested = nestedRailsRoots(files.filter((f) => !f.split("/").includes("node_modules")));
   return nested.length ? nested : ["."];
 }

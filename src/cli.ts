@@ -51,7 +51,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
     .action(async (dir: string, opts: { json?: boolean }) => {
       const mark = phaseTimer();
       mark("start");
-      const model = await analyzeDir(dir, undefined, { callSites: false });
+      const model = await analyzeDir(dir, undefined, { callSites: false, deployAtRoot: true });
       mark("analysis");
       // What is shown never holds a secret value (the emitters, in migrate, get the real model).
       const { model: shown, values } = redaction(model);

@@ -292,7 +292,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (shared) {
       s = shared.session.fork();
       loaded = shared.loaded;
-      if (major === 3) s.vars.set("stage", stageValue(name), { file, line: 1 });
+      if (major === 3 && !minaTool) s.vars.set("stage", stageValue(name), { file, line: 1 });
     } else {
       s = new Session(sessionOpts);
       if (major === 3) loaded = cap3Config(s, name, file);
@@ -325,9 +325,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
 
-  /** capistrano/setup sets the stage as a Symbol; capistrano-multiconfig as the String it was given. */
+  /**
+   * capistrano/setup sets the stage as a Symbol; capistrano-multiconfig as the String it was given;
+   * mina-multistage as the String its stage file's basename is.
+   */
   function stageValue(name: string): RValue {
-    return multi ? name : { sym: name };
+    return multi || minaTool ? name : { sym: name };
   }
 
   /**
@@ -445,7 +448,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   function cap3Config(s: Session, stage: string | null, file: string | null): Cap3Loaded {
     if (has(CAPFILE)) s.runFile(CAPFILE, true);
     for (const imp of [...s.imports]) s.runFile(imp, true);
-    if (stage) s.vars.set("stage", stageValue(stage), { file: file!, line: 1 });
+    // capistrano/setup's stage task sets :stage before it loads config/deploy.rb. mina-multistage's
+    // sets it only when the stage's task runs, after the whole of config/deploy.rb (cap3Stage).
+    if (stage && !minaTool) s.vars.set("stage", stageValue(stage), { file: file!, line: 1 });
     const stageEntry = s.vars.entry("stage");
     s.vars.watch = new Set();
     const requires = s.requires.map((r) => r.value);
@@ -476,6 +481,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   /** The stage's own file and what Capistrano does after it. */
   function cap3Stage(s: Session, stage: string | null, file: string | null, { requires, scmInstalled }: Cap3Loaded) {
     const own = stage !== null && multi?.byName.get(stage);
+    if (minaTool && stage && file) s.vars.set("stage", stageValue(stage), { file, line: 1 });
     if (own) for (const f of own.chain) f !== deployRb && s.runFile(f, true);
     else if (file && has(file)) {
       s.stageFile = file;

@@ -50,7 +50,7 @@ const text = sink();
 const codes = { json: 0, text: 0 };
 let shown = null;
 try {
-  const model = await analyzeDir(dir, undefined, { callSites: false });
+  const model = await analyzeDir(dir, undefined, { callSites: false, deployAtRoot: true });
   const r = redaction(model);
   shown = r.model;
   json.io.learn(r.values);

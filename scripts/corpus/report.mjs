@@ -67,10 +67,40 @@ export function summariseModel(model) {
 }
 
 /**
+ * The file a failed `cap` could not open, from its message (`Errno::ENOENT: No such file or directory
+ * @ rb_sysopen - ./config/app.yml`), as a path relative to the repo's root (cap runs there), or null
+ * when the message is no such error or names a path that `exists` (relative path → boolean) says the
+ * repo has. A path outside the repo (absolute, or `..` out of it) is not in the repo either: it was a
+ * file of the deploying machine. `root` is the folder cap ran in (the scratch copy), for absolute
+ * paths into it.
+ */
+export function fileNotInRepo(error, exists, root = null) {
+  const m = /Errno::ENOENT: No such file or directory @ \w+ - (.+?)\s*$/.exec(String(error ?? ""));
+  if (!m) return null;
+  const path = m[1];
+  let rel = path;
+  if (path.startsWith("/")) {
+    if (!root || !path.startsWith(`${root.replace(/\/+$/, "")}/`)) return path;
+    rel = path.slice(root.replace(/\/+$/, "").length + 1);
+  }
+  const parts = [];
+  for (const part of rel.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (!parts.length) return path;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.length && exists(parts.join("/")) ? null : parts.join("/") || path;
+}
+
+/**
  * Capistrano oracle: the stage names Capistrano accepts and, per stage, its servers (host → roles)
  * against the analysis. Returns { verdict: "agree" | "disagree" | "n.a.", details: string[] }.
  * `capStages` null = Capistrano could not list stages (the reason is in `error`); `capServers` maps
- * stage → servers or { error }.
+ * stage → servers or { error, notInRepo? }. `notInRepo` (fileNotInRepo's answer) says cap failed
+ * on a file the repo does not hold (a gitignored config kept on the deploying machine): that stage is
+ * not comparable here, which is no disagreement; the reason is kept in the details.
  */
 export function compareCapistrano(summary, capStages, capServers, error = null) {
   if (capStages === null) return { verdict: "n.a.", details: error ? [`cap: ${error}`] : [] };
@@ -85,6 +115,7 @@ export function compareCapistrano(summary, capStages, capServers, error = null) 
   let compared = 0;
   // What agrees but is worth saying: a stage cap aborts on, as the analysis said it would.
   const agreements = [];
+  const notComparable = [];
   for (const stage of [...summary.stages, ...empty]) {
     const got = capServers[stage.name];
     if (!got) continue;
@@ -92,6 +123,10 @@ export function compareCapistrano(summary, capStages, capServers, error = null) 
     if (got.error && abortAt) {
       compared++;
       agreements.push(`${stage.name}: cap fails, as the tool says (${abortAt}): ${got.error}`);
+      continue;
+    }
+    if (got.error && got.notInRepo) {
+      notComparable.push(`${stage.name}: n.a., cap could not read ${got.notInRepo}, which is not in the repo${got.ignoredAt ? ` (${got.ignoredAt} ignores it)` : ""}: a file of the deploying machine (${got.error})`);
       continue;
     }
     if (got.error) {
@@ -112,8 +147,8 @@ export function compareCapistrano(summary, capStages, capServers, error = null) 
     for (const h of hostsA) if (a.get(h) !== b.get(h)) details.push(`${stage.name}: ${h} roles ${a.get(h) || "-"} vs cap ${b.get(h) || "-"}`);
   }
   const failedOnly = compared === 0 && missing.length === 0 && extra.length === 0;
-  if (failedOnly && details.length) return { verdict: "n.a.", details };
-  return { verdict: details.length ? "disagree" : "agree", details: [...details, ...agreements] };
+  if (failedOnly && (details.length || notComparable.length)) return { verdict: "n.a.", details: [...details, ...notComparable] };
+  return { verdict: details.length ? "disagree" : "agree", details: [...details, ...agreements, ...notComparable] };
 }
 
 /**
@@ -335,4 +370,11 @@ export function summaryLine(results) {
   const total = oracles.reduce((n, o) => n + disagree[o], 0);
   const per = oracles.map((o) => `${o} ${disagree[o]}/${applied[o]}`).join(", ");
   return `Summary: ${results.length} repos, ${crashed} with crashes, ${total} oracle disagreements (${per} repos disagreeing/compared).`;
+}
+
+/** The line of a .gitignore text that names `rel` itself (`config/app.yml` or `/config/app.yml`), 1-based, or null. */
+export function ignoreLine(gitignore, rel) {
+  const lines = String(gitignore ?? "").split("\n");
+  const at = lines.findIndex((l) => l.trim().replace(/^\//, "") === rel);
+  return at >= 0 ? at + 1 : null;
 }

@@ -44,6 +44,60 @@ describe("Capistrano comparison", () => {
   });
 });
 
+describe("a stage cap fails on for a file the repo does not hold", () => {
+  // LifeMessager's shape: deploy.rb reads ./config/<app>.yml at load, a gitignored file of the
+  // deploying machine, so those stages fail under cap; another stage loads.
+  const inRepo = new Set(["config/deploy.rb", "config/database.yml.example"]);
+  const exists = (rel: string) => inRepo.has(rel);
+  const enoent = (path: string) => `Errno::ENOENT: No such file or directory @ rb_sysopen - ${path}`;
+
+  it("finds the path cap could not open, relative to the repo, when the repo does not have it", () => {
+    expect(report.fileNotInRepo(enoent("./config/mailer.yml"), exists)).toBe("config/mailer.yml");
+    expect(report.fileNotInRepo(enoent("config/../config/mailer.yml"), exists)).toBe("config/mailer.yml");
+    expect(report.fileNotInRepo(enoent("/tmp/scratch/cap/config/mailer.yml"), exists, "/tmp/scratch/cap")).toBe("config/mailer.yml");
+    // Out of the repo: a file of the deploying machine.
+    expect(report.fileNotInRepo(enoent("/etc/deploy/keys.yml"), exists, "/tmp/scratch/cap")).toBe("/etc/deploy/keys.yml");
+    expect(report.fileNotInRepo(enoent("../shared/keys.yml"), exists)).toBe("../shared/keys.yml");
+    expect(report.fileNotInRepo(`${enoent("./config/mailer.yml")}   `, exists)).toBe("config/mailer.yml");
+  });
+
+  it("is null for a file the repo has, and for any other failure", () => {
+    expect(report.fileNotInRepo(enoent("./config/deploy.rb"), exists)).toBeNull();
+    expect(report.fileNotInRepo(enoent("/tmp/scratch/cap/config/deploy.rb"), exists, "/tmp/scratch/cap")).toBeNull();
+    expect(report.fileNotInRepo("Errno::EACCES: Permission denied @ rb_sysopen - ./config/mailer.yml", exists)).toBeNull();
+    expect(report.fileNotInRepo("NameError: uninitialized constant Foo", exists)).toBeNull();
+    expect(report.fileNotInRepo(null, exists)).toBeNull();
+  });
+
+  it("names the .gitignore line that ignores the file itself", () => {
+    expect(report.ignoreLine("# secrets\n/log\n/config/mailer.yml\n", "config/mailer.yml")).toBe(3);
+    expect(report.ignoreLine("config/mailer.yml\n", "config/mailer.yml")).toBe(1);
+    expect(report.ignoreLine("*.yml\n", "config/mailer.yml")).toBeNull();
+  });
+
+  const ours = summary([
+    { name: "production", servers: [] },
+    { name: "staging", servers: [{ host: "stage.example.org", roles: ["app", "web"] }] },
+  ]);
+  const failed = { error: enoent("./config/mailer.yml"), notInRepo: "config/mailer.yml", ignoredAt: ".gitignore:3" };
+
+  it("is not a disagreement: that stage is n.a. with the reason, and the others are judged as usual", () => {
+    const r = compareCapistrano(ours, ["production", "staging"], { production: failed, staging: [{ host: "stage.example.org", roles: ["web", "app"] }] });
+    expect(r).toEqual({
+      verdict: "agree",
+      details: ["production: n.a., cap could not read config/mailer.yml, which is not in the repo (.gitignore:3 ignores it): a file of the deploying machine (Errno::ENOENT: No such file or directory @ rb_sysopen - ./config/mailer.yml)"],
+    });
+    const wrong = compareCapistrano(ours, ["production", "staging"], { production: failed, staging: [{ host: "other.example.org", roles: ["web", "app"] }] });
+    expect(wrong.verdict).toBe("disagree");
+  });
+
+  it("every stage failing so is n.a.; a failure on a file the repo has is still a disagreement", () => {
+    expect(compareCapistrano(ours, ["production", "staging"], { production: failed, staging: failed }).verdict).toBe("n.a.");
+    const plain = compareCapistrano(ours, ["production", "staging"], { production: { error: enoent("./config/deploy.rb") }, staging: [{ host: "stage.example.org", roles: ["web", "app"] }] });
+    expect(plain).toEqual({ verdict: "disagree", details: ["production: cap failed (Errno::ENOENT: No such file or directory @ rb_sysopen - ./config/deploy.rb)"] });
+  });
+});
+
 describe("a stage cap aborts on", () => {
   // As analyze --json writes it: one stage with servers, one whose file cap aborts on (hr-dash's `{ KEY: }`).
   const model = (abort: boolean) => ({
