@@ -104,6 +104,29 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     assign(name, plainHash(next));
   };
 
+  // One pass of an `each` body: a leading `next if <cond>` / `next unless <cond>` (a row the loop
+  // skips) ends the pass when the condition holds, changes nothing when it does not, and leaves the
+  // rest of the pass under the condition when that is not known.
+  const walkIteration = (stmts: any[], condition: Cond | null) => {
+    for (let i = 0; i < stmts.length; i++) {
+      const st = stmts[i];
+      const k = kind(st);
+      const elseBranch = k === "IfNode" ? st.subsequent ?? st.consequent : k === "UnlessNode" ? st.elseClause ?? st.else_clause : null;
+      const then = k === "IfNode" || k === "UnlessNode" ? statementsOf(st.statements) : [];
+      if (!elseBranch && then.length === 1 && kind(then[0]) === "NextNode" && !then[0].arguments) {
+        const t = truthy(ev(st.predicate));
+        const skips = t === null ? null : (k === "IfNode") === t;
+        if (skips === true) return;
+        if (skips === null) {
+          const text = `${k === "IfNode" ? "unless" : "if"} ${shorten(parsed.textOf(st.predicate))} (the loop's \`next\`)`;
+          return walk(stmts.slice(i + 1), condition ?? { text, source: parsed.sourceOf(st) });
+        }
+        continue;
+      }
+      walk([st], condition);
+    }
+  };
+
   const walk = (stmts: any[], condition: Cond | null) => {
     for (const st of stmts) {
       switch (kind(st)) {
@@ -177,10 +200,12 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             const list = ev(st.receiver);
             const param = blockParam(st.block);
             const noParams = !st.block.parameters;
-            if (Array.isArray(list) && isKnown(list) && (param || noParams)) {
+            // A literal list, its items known or not: one pass per item, so each item's job is its own
+            // (a table of jobs where one row's time comes from ENV keeps the other rows decided).
+            if (Array.isArray(list) && (param || noParams)) {
               for (const item of list) {
                 frames.push(new Map(param ? [[param, item]] : []));
-                walk(statementsOf(st.block.body), condition);
+                walkIteration(statementsOf(st.block.body), condition);
                 frames.pop();
               }
               break;

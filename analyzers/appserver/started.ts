@@ -161,6 +161,7 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   const others: { name: string; fact: Fact<string> }[] = [];
   // Every line naming a server (evidence keeps one per file): where each ran decides a jobs-only stage.
   const lines: ServerLine[] = [];
+  const pumaTouch = pumaTmpRestart(ctx);
   for (const { text: line, source, service } of startLines(ctx)) {
     // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
@@ -174,14 +175,19 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!service && /\bbundle_bins\b/.test(line)) continue;
     const other = OTHER_SERVERS.exec(line);
     if (other && STARTS.test(line) && !kindOf(line, COMMANDS)) others.push({ name: other[1]!.toLowerCase(), fact: { value: `${other[1]!.toLowerCase()}: ${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source } });
-    const kind = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
+    const kind0 = kindOf(line, COMMANDS) ?? (service ? null : kindOf(line, RUNTIME_FILES));
     // A bare `touch tmp/restart.txt` is in Mina's and Capistrano 2's stock restart tasks, whatever
     // server ran: weaker than any other line (tier 4), and dropped below when another server is started.
     // A touch in a recipe file named for Passenger (`daemon_strategies/passenger.rb`) is Passenger's own restart.
-    const touchOnly = kind === "passenger" && !service && !/\bpassenger/.test(line) && !/(?:^|\/)passenger[^/]*$/.test(source.file);
+    const touchOnly0 = kind0 === "passenger" && !service && !/\bpassenger/.test(line) && !/(?:^|\/)passenger[^/]*$/.test(source.file);
+    // Puma's tmp_restart plugin restarts Puma on the same touch: with Puma locked, no passenger gem,
+    // and the plugin loaded by the app's Puma config, the touch is Puma's restart (as strong as a
+    // deploy command), not a sign of Passenger.
+    const kind = touchOnly0 && pumaTouch ? "puma" : kind0;
+    const touchOnly = touchOnly0 && !pumaTouch;
     if (!kind) continue;
     lines.push({ kind, source, text: line, service });
-    const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}`, source };
+    const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}${touchOnly0 && pumaTouch ? ` (Puma restarts on this file: \`${pumaTouch.text}\` at ${pumaTouch.source.file}:${pumaTouch.source.line}; Gemfile.lock has puma and no passenger)` : ""}`, source };
     const same = evidence.find((e) => e.kind === kind && e.fact.source.file === source.file);
     // One line per file and server; a line that starts it is shown rather than one that names a path.
     if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : 2, fact, starts: STARTS.test(line) });
@@ -312,4 +318,21 @@ export function procfileRunLines(ctx: AnalyzerContext): StartLine[] {
   for (const run of foremanRuns(ctx)) add(lines.find((l) => l.source.file === run.source.file && l.source.line === run.source.line) ?? { text: run.command, source: run.source, service: SERVICE_FILE.test(run.source.file) });
   for (const l of lines) if (/\b(?:overmind|hivemind|honcho|forego)\s+start\b|\bProcfile\b/.test(l.text)) add(l);
   return out;
+}
+
+/**
+ * The app's Puma config loading Puma's tmp_restart plugin (`plugin :tmp_restart`), when Gemfile.lock
+ * locks puma and no passenger: then a deploy's `touch tmp/restart.txt` restarted Puma.
+ */
+function pumaTmpRestart(ctx: AnalyzerContext): { text: string; source: Source } | null {
+  const lock = ctx.repo.read("Gemfile.lock");
+  if ("error" in lock || !/^    puma \(/m.test(lock.text) || /^    passenger \(/m.test(lock.text)) return null;
+  for (const file of ctx.repo.paths.filter((p) => /^config\/puma(\.rb|\/[\w.-]+\.rb)$/.test(p))) {
+    const r = ctx.repo.read(file);
+    if ("error" in r) continue;
+    const lines = r.text.split(/\r?\n/);
+    const i = lines.findIndex((l) => /^\s*plugin\s*\(?\s*[:'"]tmp_restart\b/.test(l));
+    if (i >= 0) return { text: lines[i]!.trim(), source: { file, line: i + 1 } };
+  }
+  return null;
 }

@@ -8,7 +8,7 @@
 // - `cap shop:production` sets `:stage` to the String "shop:production", runs load:defaults, then loads
 //   `<stages_root>.rb`, `<stages_root>/shop.rb`, `<stages_root>/shop/production.rb`, each if it exists.
 import type { Source } from "../../src/model.js";
-import { globToRegExp } from "./glob.js";
+import { compileGlob } from "./glob.js";
 
 export const MULTICONFIG_REQUIRE = "capistrano/multiconfig";
 /** The gem's default for `:stages_root`. */
@@ -35,7 +35,7 @@ export const lockHasMulticonfig = (lock: string): boolean => /^    capistrano-mu
 /** The stages and what each loads, from the repo's paths, as the gem lists them (sorted). */
 export function multiconfigStages(paths: readonly string[], root: string): MulticonfigStage[] {
   const base = root.replace(/^\.\//, "").replace(/\/+$/, "");
-  const re = globToRegExp(`${base}/**/*.rb`);
+  const re = compileGlob(`${base}/**/*.rb`);
   const have = new Set(paths);
   const names = paths.filter((p) => re.test(p)).map((p) => p.slice(base.length + 1, -3).split("/").join(":"));
   const kept = names.filter((n) => !names.some((o) => o !== n && o.startsWith(`${n}:`)));

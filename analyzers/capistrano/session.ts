@@ -11,7 +11,7 @@ import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, u
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
-import { globToRegExp } from "./glob.js";
+import { compileGlob } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasLoadablePath, hasPath } from "../../src/model.js";
 import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
@@ -1395,7 +1395,7 @@ export function globRepo(repo: RepoFiles, patterns: string[]): string[] {
   const out: string[] = [];
   for (const pat of patterns) {
     const norm = normalize(pat.replace(/^\.\//, ""));
-    const re = globToRegExp(norm);
+    const re = compileGlob(norm);
     for (const p of repo.paths) if (re.test(p) && !out.includes(p)) out.push(p);
     // The literal folder the pattern starts with may be one the walk skipped (vendor/): Ruby lists it.
     const segs = norm.split("/");

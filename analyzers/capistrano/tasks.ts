@@ -4,7 +4,7 @@
 import type { RValue, RepoFiles, Source, TemplateRender } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
-import { globToRegExp } from "./glob.js";
+import { compileGlob, type GlobMatcher } from "./glob.js";
 import { hasPath } from "../../src/model.js";
 import { helperTemplates, type RenderHelper } from "./render-helpers.js";
 
@@ -32,15 +32,17 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
   walk(body, (n) => {
     if (kind(n) === "LocalVariableWriteNode") assigns.set(n.name, n.value);
   });
-  const erbIn = (re: RegExp) => repo.paths.filter((p) => p.endsWith(".erb") && re.test(p));
+  const erbIn = (re: GlobMatcher) => repo.paths.filter((p) => p.endsWith(".erb") && re.test(p));
   const scope = { local: (name: string) => locals.get(name) };
   walk(body, (n) => {
     const k = kind(n);
     if (k === "StringNode") {
       const s: string = n.unescaped?.value ?? "";
       if (!/\.erb$/.test(s) && !/\*/.test(s)) return;
+      // Text over several lines (a heredoc banner of asterisks) is a message, not a path.
+      if (s.includes("\n")) return;
       const path = s.replace(/^\.\//, "");
-      if (s.includes("*")) for (const p of erbIn(globToRegExp(path))) templates.add(p);
+      if (s.includes("*")) for (const p of erbIn(compileGlob(path))) templates.add(p);
       else if (hasPath(repo, path)) templates.add(path);
       else {
         const found = repo.paths.filter((p) => p.endsWith(`/${path}`) && /(^|\/)(config|lib)\//.test(p));
@@ -61,7 +63,7 @@ export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals:
       if (!/\.erb$/.test(glob)) return;
       glob = glob.replace(/^\.\//, "");
       if (!glob.includes("/")) glob = `**/${glob}`;
-      for (const p of erbIn(globToRegExp(glob))) templates.add(p);
+      for (const p of erbIn(compileGlob(glob))) templates.add(p);
     } else if (k === "CallNode" && !n.receiver && (n.name === "upload!" || n.name === "upload" || n.name === "put") && argsOf(n).length >= 2) {
       let dest = argsOf(n)[1];
       if (kind(dest) === "LocalVariableReadNode" && assigns.has(dest.name)) dest = assigns.get(dest.name);

@@ -472,6 +472,18 @@ function cast(v: RValue, how: "to_i" | "to_f" | "to_s" | "to_sym"): RValue | und
 /** Pure methods of known values. undefined = not handled. */
 function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
   if (["to_i", "to_f", "to_s", "to_sym"].includes(name) && a.length === 0) return cast(r, name as "to_i");
+  // A literal Hash some of whose values are not known (a row of a job table whose time comes from
+  // ENV): its keys are, so a lookup by a known key answers that key's value, known or not.
+  if (isHash(r) && !isKnown(r) && a.length >= 1 && isKnown(a[0]!) && ["[]", "fetch", "dig", "key?", "has_key?", "include?", "member?"].includes(name) && (name !== "dig" || a.length === 1)) {
+    const k = a[0];
+    const key = isSym(k) ? k.sym : typeof k === "string" ? k : null;
+    if (key !== null) {
+      if (name === "key?" || name === "has_key?" || name === "include?" || name === "member?") return a.length === 1 ? key in r : undefined;
+      if (key in r) return r[key];
+      if (name === "fetch") return a.length > 1 ? a[1] : undefined;
+      return null;
+    }
+  }
   if (!isKnown(r) || !a.every(isKnown)) {
     // Concatenation with a partly known string keeps the pieces.
     if (name === "+" && (typeof r === "string" || isInterp(r) || isEnvRef(r)) && a.length === 1) return joinParts([r, a[0]]);
@@ -555,6 +567,16 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
     switch (name) {
       case "merge":
         return isHash(a[0]) ? { ...r, ...a[0] } : undefined;
+      // The keys of a literal Hash are known even where some values are not (a row of a job table
+      // whose time comes from ENV): `row.key?(:only_when)`.
+      case "key?":
+      case "has_key?":
+      case "include?":
+      case "member?": {
+        const k = a[0];
+        const key = isSym(k) ? k.sym : typeof k === "string" ? k : null;
+        return key === null || a.length !== 1 ? undefined : key in r;
+      }
       case "[]":
       case "fetch": {
         const k = a[0];

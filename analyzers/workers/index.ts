@@ -245,7 +245,9 @@ export function analyzeWorkers(
       // The recipe only defines the tasks (its header asks for the hooks): unhooked, no deploy ran them.
       if (recipe && !hooked && !tasks.length)
         ctx.problem({ ...recipe.require.source, message: `delayed_job's recipe (require "${recipe.require.value}") defines delayed_job:start/restart, but no hook runs them in the deploy: the workers are carried as its start would run them, but the servers ran them only if someone ran \`cap <stage> delayed_job:start\``, severity: "warning" });
-      const ws = delayedJobPluginWorkers(ctx, b, stages, evidence, { backend: b.id, label: b.label, drain: b.drain }, recipe);
+      // A variable nothing in the deploy reads (plugin-unread-settings.ts) ran nothing: it neither decides nor zeroes a pool.
+      const readStages = unread.size ? stages.map((s) => ({ ...s, variables: Object.fromEntries(Object.entries(s.variables).filter(([n]) => !unread.has(n))) })) : stages;
+      const ws = delayedJobPluginWorkers(ctx, b, readStages, evidence, { backend: b.id, label: b.label, drain: b.drain }, recipe);
       if (ws && ws.length) {
         const note = [...ownLines.map((p) => `${p.source.file}:${p.source.line}`), ...ownServices.map((x) => `${x.source.file}:${x.source.line}`)];
         for (const w of ws) out.push(note.length ? { ...w, commandNote: `${w.commandNote}; the line${note.length > 1 ? "s" : ""} at ${note.join(", ")} did not decide the command` } : w);

@@ -70,6 +70,30 @@ describe("a plugin's settings with the plugin never loaded", () => {
     expect((find(stages["production"]!, "Deployment", "-worker-delayed-job") as { spec: { replicas: number } }).spec.replicas).toBe(1);
   });
 
+  it("delayed_job_pools with no delayed_job plugin, the deploy restarting the jobs through its own task: the unread pools neither decide nor zero a stage", async () => {
+    // A stage sets capistrano3-delayed-job's pools (one with the gem's "any queue" nil key, which the
+    // analysis cannot read as a Hash); nothing loads the plugin, and the repo's own task restarts the
+    // workers. The Procfile line decides the worker in both stages, one per jobs server.
+    const app = pluginApp(
+      "",
+      {
+        production: 'server "a.parcel.example.org", roles: %w[web app db]\nserver "j.parcel.example.org", roles: %w[jobs]\n',
+        staging: 'set :delayed_job_pools, { mail: 2, nil => 1 }\nserver "s.parcel.example.org", roles: %w[web app db]\nserver "sj.parcel.example.org", roles: %w[jobs]\n',
+      },
+      {
+        Procfile: "web: bundle exec puma -C config/puma.rb\njobs: bundle exec rake jobs:work\n",
+        "lib/capistrano/tasks/jobs.rake": 'namespace :delayed_job do\n  task :restart do\n    on roles(:jobs) do\n      sudo "systemctl restart parcel-delayed-job"\n    end\n  end\nend\nafter "deploy:published", "delayed_job:restart"\n',
+      },
+      { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
+      'Dir.glob("lib/capistrano/tasks/*.rake").each { |r| import r }\n',
+    );
+    const m = await analyzeFiles(app, "parcel");
+    expect(unread(m)).toEqual(["config/deploy/staging.rb:1 delayed-job.settings-unread: delayed_job_pools"]);
+    expect(m.problems.filter((p) => /delayed_job_pools` is not a Hash|0 replicas there/.test(p.message))).toEqual([]);
+    const { stages } = emitAndBuild(m);
+    for (const st of ["production", "staging"]) expect((find(stages[st]!, "Deployment", "-worker-delayed-job") as { spec: { replicas: number } }).spec.replicas, st).toBe(1);
+  });
+
   it("capistrano3-delayed-job required: its variable counts, nothing said", async () => {
     const app = pluginApp("set :delayed_job_workers, 4\n", { production: 'server "a.parcel.example.org", roles: %w[web app db]\n' }, {}, { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8", "capistrano3-delayed-job": "1.7.6" }, 'require "capistrano/delayed-job"\n');
     const m = await analyzeFiles(app, "parcel");
