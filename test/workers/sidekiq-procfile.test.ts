@@ -1,6 +1,7 @@
 // Sidekiq started by the Procfile the deploy runs, not by capistrano-sidekiq: the line's own options
 // are what the servers' Sidekiq ran with. The app (pluginApp's "parcel", hosts under tally.example.net) is this
-// test's own: its deploy exports Procfile.servers with foreman (a hooked task), whose jobs line runs
+// test's own: its deploy exports Procfile.servers with foreman (a hooked task, its command one Ruby
+// string continued over lines), whose jobs line runs
 // Sidekiq through the servers' rvm with `-c 3` and three `-q`, and no config file. Without the line,
 // Sidekiq works `default` only. The Deployment's command is booted with Debian's Sidekiq 6.4 against a
 // real Redis, which must register the line's three queues and concurrency 3.
@@ -24,7 +25,10 @@ const EXPORT_TASK = [
   "namespace :procs do",
   "  task :export do",
   "    on roles(:app) do",
-  '      execute "cd #{current_path} && sudo bundle exec foreman export systemd /etc/systemd/system -a ledger -u deploy -f Procfile.servers -l #{shared_path}/log"',
+  // One Ruby string over three lines (adjacent literals): the -f is on a later line than `foreman`.
+  '      execute "cd #{current_path} && sudo bundle exec foreman export systemd /etc/systemd/system " \\',
+  '        "-a ledger -u deploy " \\',
+  '        "-f Procfile.servers -l #{shared_path}/log"',
   "    end",
   "  end",
   "end",
