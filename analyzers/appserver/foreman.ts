@@ -38,9 +38,25 @@ const FORMATION = /^[\w-]+=\d+(?:,[\w-]+=\d+)*$/;
 /** The foreman runs (start/export) in the deploy's task files and the repo's service files. */
 export function foremanRuns(ctx: AnalyzerContext): ForemanRun[] {
   const out: ForemanRun[] = [];
-  for (const { text, source } of startLines(ctx)) {
-    const run = parseForeman(text);
+  for (const { text, source, service } of startLines(ctx)) {
+    const run = parseForeman(service ? text : continued(ctx, text, source));
     if (run && !out.some((o) => o.command === run.command && o.source.file === source.file)) out.push({ ...run, procfile: run.procfile === null ? null : procfilePath(ctx, run.procfile), source });
+  }
+  return out;
+}
+
+/** Ruby's string continued over lines (`"… -u deploy " \` then `"-f Procfile.production"`): one string, as Ruby joins adjacent literals. */
+const CONTINUED = /(["'])\s*\\\s*$/;
+function continued(ctx: AnalyzerContext, text: string, source: Source): string {
+  if (!CONTINUED.test(text) || !/\bforeman\b/.test(text)) return text;
+  const r = ctx.repo.read(source.file);
+  if ("error" in r) return text;
+  const lines = r.text.split(/\r?\n/);
+  let out = text;
+  for (let i = source.line; i < lines.length && CONTINUED.test(out); i++) {
+    const next = /^\s*(["'])(.*)$/.exec(lines[i]!);
+    if (!next || next[1] !== CONTINUED.exec(out)![1]) break;
+    out = out.replace(CONTINUED, "") + next[2];
   }
   return out;
 }

@@ -24,6 +24,7 @@ import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
+import { sidekiqProcfileLines } from "./sidekiq-procfile.js";
 import { readSidekiqConfig } from "../sidekiq.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
@@ -119,7 +120,11 @@ export function analyzeWorkers(
       // Without capistrano-sidekiq, a service file's own start line decides its options (sidekiq-line.ts).
       const base = sidekiq ? sidekiqWorker(b, sidekiq, stages) : null;
       const plugin = !!sidekiq && (Object.keys(sidekiq.plugin ?? {}).length > 0 || !!sidekiq.units);
-      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null)) : null;
+      // A Procfile line the deploy runs (foreman's export of a named Procfile, a root Procfile a
+      // deploy line runs) is Sidekiq's own start line as much as a service file's; a root Procfile
+      // nothing runs decides only where the deploy has no start of its own (sidekiq-procfile.ts).
+      const fromProcfile = base && !plugin ? sidekiqProcfileLines(ctx, cap, b, ownLines, mainFiles, exported, { services: ownServices.length > 0, ownTask: !!sidekiq?.started }) : null;
+      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, fromProcfile ?? ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null), fromProcfile ? "Procfiles" : "service files") : null;
       if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));
       continue;
     }

@@ -9,10 +9,10 @@
 // - `-e env` is the pod's RAILS_ENV, which each stage's ConfigMap sets; `-d`, `-L`, `-P`, `-i` served
 //   the servers' daemon (podWords).
 // The line is read through the one reader of start lines (start-line.ts: wrappers, `cd` into the
-// release, assignments). Template values the deploy fills in from Capistrano's own variables are
+// release, assignments). A Procfile line the deploy runs is read the same way (sidekiq-procfile.ts). Template values the deploy fills in from Capistrano's own variables are
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
-import type { AnalyzerContext, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
+import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { dnsLabel } from "../../src/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
@@ -110,6 +110,10 @@ export interface SidekiqServiceLine {
   command: string;
   source: Source;
   count?: { count: number; written: string; source: Source } | { unknown: string; source: Source } | null;
+  /** What was done to the line before it was read (a Procfile line's Ruby switch left out). */
+  notes?: string[];
+  /** What runs the line (the deploy's foreman run of its Procfile), cited with the worker. */
+  evidence?: Fact<string>[];
 }
 
 /**
@@ -118,19 +122,19 @@ export interface SidekiqServiceLine {
  * Sidekiq always had. Null where the lines do not decide (none, or none read, or several files that
  * may be copies per stage or per server): said at the lines, and Sidekiq runs as before.
  */
-export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stages: Stage[], lines: SidekiqServiceLine[], readConfig: (file: string) => SidekiqConfigFacts | null): WorkerFacts[] | null {
+export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stages: Stage[], lines: SidekiqServiceLine[], readConfig: (file: string) => SidekiqConfigFacts | null, kind: "service files" | "Procfiles" = "service files"): WorkerFacts[] | null {
   if (!lines.length) return null;
   const read: { l: SidekiqServiceLine; r: SidekiqLine }[] = [];
   const layout = serverLayout(stages);
   for (const l of lines) {
     const r = readSidekiqLine(ctx, l.command, readConfig, layout);
     if ("unknown" in r) ctx.problem({ ...l.source, message: `Sidekiq: the start line at ${at(l.source)} (${l.command.trim().slice(0, 160)}) is not read: ${r.unknown}; the worker runs \`sidekiq\` with the repo's config file, not this line's options: compare them`, severity: "warning" });
-    else read.push({ l, r });
+    else read.push({ l, r: l.notes?.length ? { ...r, notes: [...l.notes, ...r.notes] } : r });
   }
   if (!read.length) return null;
   const files = [...new Set(read.map((x) => x.l.source.file))];
   if (files.length > 1 && !read.every((x) => /\.service(\.erb)?$/.test(x.l.source.file))) {
-    ctx.problem({ ...read[0]!.l.source, message: `Sidekiq: ${files.length} service files start it (${read.map((x) => at(x.l.source)).join(", ")}), which may be copies per stage or per kind of server: their options (queues, concurrency, timeout, config file) are not carried; the worker runs \`sidekiq\` with the repo's config file: compare them and set the Deployments' commands`, severity: "warning" });
+    ctx.problem({ ...read[0]!.l.source, message: `Sidekiq: ${files.length} ${kind} start it (${read.map((x) => at(x.l.source)).join(", ")}), which may be copies per stage or per kind of server: their options (queues, concurrency, timeout, config file) are not carried; the worker runs \`sidekiq\` with the repo's config file: compare them and set the Deployments' commands`, severity: "warning" });
     return null;
   }
   const groups = new Map<string, { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[] }>();
@@ -162,7 +166,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       ...(perStage ? { perStage } : {}),
       // `-t N` on the line: Sidekiq's flag wins over the config file's timeout for these processes.
       ...(g.r.timeout !== null ? { stopTimeout: { seconds: g.r.timeout, source: first.source } } : {}),
-      evidence: [...base.evidence, { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
+      evidence: [...base.evidence, ...g.lines.flatMap((l) => l.evidence ?? []), { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
     };
   });
 }

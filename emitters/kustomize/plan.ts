@@ -79,7 +79,14 @@ export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceS
   // capistrano-sidekiq 3.x's units of other sidekiq_config_files entries run their own files' concurrency.
   for (const s of model.stages)
     for (const u of model.sidekiq?.units?.[s.name] ?? []) if (u.servers !== 0 && model.sidekiq?.configFiles?.[u.entry]?.facts) counts.push(sidekiqOfStage(model, s, undefined, u).concurrency);
-  return defaultWorkerResources(Math.max(...counts));
+  // Sidekiq's Deployments with options of their own (its own start line, sidekiq_options_per_process)
+  // run their `-c`, or their `-C` file's concurrency. Where every one is a start line's
+  // (analyzers/workers/sidekiq-line.ts), the stage's plain Sidekiq ran nowhere: its count is not one.
+  const own = (model.workers ?? []).filter((w) => w.backend === "sidekiq" && w.carried && w.sidekiqOptions);
+  const stages = model.stages.length ? model.stages : stagesOf(model as AppModel);
+  const ownCounts = own.flatMap((w) => stages.map((s) => sidekiqOfStage(model, s, w.sidekiqOptions).concurrency));
+  const lineOnly = own.length > 0 && (model.workers ?? []).filter((w) => w.backend === "sidekiq" && w.carried).every((w) => w.sidekiqOptions?.line);
+  return defaultWorkerResources(Math.max(...(lineOnly ? ownCounts : [...counts, ...ownCounts])));
 }
 
 export function makePlan(model: AppModel, answers: Answers): Plan {

@@ -47,7 +47,13 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords,
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
     // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
     const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null });
-    return [...stage.slice(0, stage.length - t.length), ...own.words, ...t];
+    // The stage's command ends with the servers' `-t` where there is one: the words' own -t replaces it.
+    const head = stage.slice(0, sk.commandTimeout ? stage.length - 2 : stage.length);
+    // A `-c` of the words wins over the stage's (Sidekiq keeps the last); the stage's, a default
+    // where nothing set it, is left off rather than shown and overridden.
+    const c = own.concurrency !== null ? head.indexOf("-c") : -1;
+    if (c >= 0) head.splice(c, 2);
+    return [...head, ...own.words, ...t];
   }
   const env = st.flags.includes("-e") ? ["-e", st.env] : [];
   const args = ["bundle", "exec", "sidekiq", ...env, "-c", String(st.concurrency)];
