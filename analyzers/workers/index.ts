@@ -137,7 +137,10 @@ export function analyzeWorkers(
     const against: { stage: string; role: string; adapter: { adapter: string; source: Source } }[] = [];
     for (const s of stages)
       for (const sv of s.servers) {
-        const role = sv.roles.find((r) => roleNames(b).includes(r));
+        // A role named for the backend outranks a generic one the same server holds (`%w[app worker
+        // sneakers]`): the generic role may be another backend's (the Active Job adapter's), this one is not.
+        const matching = sv.roles.filter((r) => roleNames(b).includes(r));
+        const role = matching.find((r) => !GENERIC_ROLES.includes(r)) ?? matching[0];
         if (!role) continue;
         evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
         if (!direct && GENERIC_ROLES.includes(role)) continue;
