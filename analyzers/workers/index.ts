@@ -739,6 +739,12 @@ function rolesOf(b: JobBackend, stages: Stage[], pluginDefault: string[] | null 
     if (list.length) return list;
   }
   if (pluginDefault) return pluginDefault;
+  // Servers holding a role named for the backend (`sneakers`): those ran it, not every generic worker server.
+  const named = [...new Set(roleNames(b))].filter((r) => !GENERIC_ROLES.includes(r) && stages.some((s) => s.servers.some((sv) => sv.roles.includes(r))));
+  if (named.length) {
+    GUESSED_ROLES.add(named);
+    return named;
+  }
   const guess = roleNames(b);
   GUESSED_ROLES.add(guess);
   return guess;

@@ -32,7 +32,7 @@ BUNDLED WITH
 const files = (roles: string) => ({
   Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
   "config/deploy.rb": 'set :application, "ferry"\nset :repo_url, "https://git.example.org/ferry.git"\n',
-  "config/deploy/production.rb": `server "web.ferry.example.org", roles: %w[web app db]\nserver "jobs.ferry.example.org", roles: %w[${roles}]\n`,
+  "config/deploy/production.rb": `server "web.ferry.example.org", roles: %w[web app db]\nserver "jobs.ferry.example.org", roles: %w[${roles}]\nserver "jobs2.ferry.example.org", roles: %w[app worker]\n`,
   Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "puma"\ngem "pg"\ngem "sidekiq"\ngem "sneakers"\n',
   "Gemfile.lock": LOCK,
   "config/puma.rb": "threads 5, 5\n",
@@ -45,6 +45,8 @@ describe("a role named for the backend outranks a generic role on the same serve
       const m = await analyzeFiles(memoryRepo(files(roles)), "ferry");
       const w = m.workers.find((x) => x.backend === "sneakers")!;
       expect(w.notStarted).toBeUndefined();
+      // placed on the servers with its own role only, not on every generic worker server
+      expect(w.roles).toEqual(["sneakers"]);
       expect(w.evidence.map((e) => e.value)).toContain("production: jobs.ferry.example.org has the sneakers role");
     });
 });
