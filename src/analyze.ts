@@ -21,6 +21,7 @@ import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
 import { databaseServersCopy } from "../analyzers/rails/database-linked.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
 import { thinConfigFiles, thinFacts } from "../analyzers/appserver/thin.js";
+import { withLinkedSites } from "../analyzers/nginx/linked-site.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
 import { mbNginxFiles, MB_NGINX_HTTP } from "../analyzers/nginx/mb-site.js";
 import { pumaNginxFiles } from "../analyzers/nginx/puma-site.js";
@@ -122,6 +123,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));
   appServers.push(...guard("server-only app server config", [], () => linkedServerConfigs(ctx, webServer, appServers, stages, linked)));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages, capistrano?.tasks ?? []), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
+  guard("nginx site linked per stage", undefined, () => withLinkedSites(ctx, capistrano, stages, nginx));
   guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
   guard("capistrano-unicorn-nginx site", undefined, () => withUnicornNginxSite(ctx, nginx, unicornNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));
   const apache = guard("Apache config", { files: [] }, () => analyzeApache(ctx, stages));

@@ -831,6 +831,12 @@ export interface NginxFile {
    * the stage's variables all the same; `renders` is the task line that renders the sibling.
    */
   notRendered?: { sibling: string; renders: Source };
+  /**
+   * For a plain file a deploy task links into nginx's folders under a condition on the stage
+   * (`unless "production" == rails_env`): the stages where the condition holds (none when it is not
+   * known), cited at the ln line. The file is the config of those stages only.
+   */
+  linkedFor?: { stages: string[]; source: Source };
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */

@@ -106,7 +106,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
   const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
   for (const r of rendered)
     problem({ file: r.file, line: 1, message: `read as an nginx template: task renders it through ERB to ${r.render.destination.replace(/^["']|["']$/g, "")} (${r.render.source.file}:${r.render.source.line})`, severity: "warning" });
-  for (const file of [...candidates.filter(isErb), ...rendered.map((r) => r.file)]) perItem(ctx, { file }, "this nginx template", undefined, () => {
+  const templates = renderedTemplates(ctx, stages, tasks, candidates.filter(isErb), problem);
+  for (const file of [...templates, ...rendered.map((r) => r.file)]) perItem(ctx, { file }, "this nginx template", undefined, () => {
     const text = textOf(file);
     if (text === null) return;
     // A template in a stage's own folder (config/deploy/<stage>/, capistrano3-nginx 1.0's default
@@ -126,6 +127,49 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       });
   });
   return { files };
+}
+
+/** Trees of other configuration tools (Chef cookbooks, Puppet modules): their ERB templates are rendered by those tools, never by the deploy. */
+const OTHER_TOOL = /^(?:(?:.*\/)?(chef-repo|chef|cookbooks|site-cookbooks)\/|(?:.*\/)?(puppet)\/|(?:.*\/)?modules\/[^/]+\/(templates)\/)/;
+/** Where Capistrano plugins and the usual `template` helpers look for a repo's own copy of their template: rendered by the plugin, with no task body naming it. */
+const PLUGIN_TEMPLATE_DIRS = /^(?:config\/deploy\/|lib\/capistrano\/)/;
+
+/**
+ * The ERB nginx templates the deploy renders for its stages: one a loaded task names (its body
+ * mentions it, or renders it through a helper), or one in a plugin's template folder
+ * (config/deploy/, lib/capistrano/). Any other is rendered by nothing the deploy loads (a Capistrano 2
+ * recipe no file requires, a Chef cookbook's template): named, never read as a stage's config.
+ * Without a deploy (no stage), every template is read as before, unrendered.
+ */
+function renderedTemplates(ctx: AnalyzerContext, stages: Stage[], tasks: TaskDef[], erb: string[], problem: (p: Problem) => void): string[] {
+  if (!stages.length) return erb;
+  const named = new Set(tasks.flatMap((t) => [...t.templates, ...(t.renders ?? []).map((r) => r.template)]));
+  const out: string[] = [];
+  const otherTool = new Map<string, { tool: string; files: string[] }>();
+  for (const file of erb) {
+    const other = OTHER_TOOL.exec(file);
+    if (other && !named.has(file)) {
+      const root = other[0]!;
+      const e = otherTool.get(root) ?? { tool: other[2] || other[3] ? "Puppet" : "Chef", files: [] };
+      e.files.push(file);
+      otherTool.set(root, e);
+    } else if (named.has(file) || PLUGIN_TEMPLATE_DIRS.test(file)) out.push(file);
+    else
+      problem({
+        file,
+        line: 1,
+        severity: "warning",
+        message: `${file} is an nginx template no loaded deploy task renders (no task of a file the deploy loads names it): not read as any stage's nginx config`,
+      });
+  }
+  for (const [root, e] of otherTool)
+    problem({
+      file: e.files[0]!,
+      line: 1,
+      severity: "warning",
+      message: `${e.files.length} nginx template${e.files.length > 1 ? "s" : ""} under ${root} belong to ${e.tool} (another tool renders them, not the deploy): not read as any stage's nginx config (${e.files.slice(0, 3).join(", ")}${e.files.length > 3 ? ", …" : ""})`,
+    });
+  return out;
 }
 
 /**

@@ -153,7 +153,10 @@ export function analyzeWorkers(
     const against: { stage: string; role: string; adapter: { adapter: string; source: Source } }[] = [];
     for (const s of stages)
       for (const sv of s.servers) {
-        const role = sv.roles.find((r) => roleNames(b).includes(r));
+        // A role named for the backend outranks a generic one the same server holds (`%w[app worker
+        // sneakers]`): the generic role may be another backend's (the Active Job adapter's), this one is not.
+        const matching = sv.roles.filter((r) => roleNames(b).includes(r));
+        const role = matching.find((r) => !GENERIC_ROLES.includes(r)) ?? matching[0];
         if (!role) continue;
         evidence.push({ value: `${s.name}: ${sv.host} has the ${role} role`, source: sv.source });
         if (!direct && GENERIC_ROLES.includes(role)) continue;
@@ -809,6 +812,12 @@ function rolesOf(b: JobBackend, stages: Stage[], pluginDefault: string[] | null 
     if (list.length) return list;
   }
   if (pluginDefault) return pluginDefault;
+  // Servers holding a role named for the backend (`sneakers`): those ran it, not every generic worker server.
+  const named = [...new Set(roleNames(b))].filter((r) => !GENERIC_ROLES.includes(r) && stages.some((s) => s.servers.some((sv) => sv.roles.includes(r))));
+  if (named.length) {
+    GUESSED_ROLES.add(named);
+    return named;
+  }
   const guess = roleNames(b);
   GUESSED_ROLES.add(guess);
   return guess;

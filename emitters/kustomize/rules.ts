@@ -1169,11 +1169,25 @@ export function nginxTimeToSeconds(time: string): number | null {
   return consumed === t && consumed !== "" ? Math.ceil(total) : null;
 }
 
+/**
+ * A name a cloud provider gives one machine, not a host the site answers on: EC2's public and
+ * private DNS names (ec2-1-2-3-4.compute-1.amazonaws.com, ….<region>.compute.amazonaws.com,
+ * ip-10-0-0-1.ec2.internal, ….compute.internal) and Compute Engine's reverse names
+ * (….bc.googleusercontent.com). The name goes with the machine (a new instance gets another), and
+ * no certificate authority (ACM included) issues a certificate for it.
+ */
+export function machineName(name: string): string | null {
+  const n = name.toLowerCase();
+  if (/\.compute(?:-1)?\.amazonaws\.com$/.test(n) || /\.(?:compute|ec2)\.internal$/.test(n)) return "an EC2 machine's own DNS name";
+  if (/\.bc\.googleusercontent\.com$/.test(n)) return "a Compute Engine machine's own DNS name";
+  return null;
+}
+
 /** A server_name the edge can route: a host name or a `*.` wildcard; not `_`, regexes, IPs or localhost. */
 export function isRoutableHost(name: string): boolean {
   // localhost, and .local names (mDNS, RFC 6762: resolved on the local network only, never by DNS)
   if (!name || name === "_" || name.startsWith("~") || name === "localhost" || /\.local$/i.test(name)) return false;
-  if (/^\d+(\.\d+){3}$/.test(name)) return false;
+  if (/^\d+(\.\d+){3}$/.test(name) || machineName(name)) return false;
   return /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(name);
 }
 
@@ -1183,11 +1197,16 @@ export function isRoutableHost(name: string): boolean {
  */
 export function nginxFilesFor(model: ModelLike, stage: Stage) {
   // An example copy (nginx.conf.example) speaks only where no real config does.
-  const real = model.nginx.files.filter((f) => !f.example);
-  const files = real.length ? real : model.nginx.files;
+  // A file the deploy linked into nginx only on some stages (NginxFile.linkedFor) is no other stage's.
+  const all = model.nginx.files.filter((f) => !f.linkedFor || f.linkedFor.stages.includes(stage.name));
+  const real = all.filter((f) => !f.example);
+  const files = real.length ? real : all;
   const rendered = files.filter((f) => f.stage === stage.name);
   return rendered.length ? rendered : plainFilesOf(files.filter((f) => f.stage === null), stage);
 }
+
+/** A plain file the deploy linked for this one stage alone: its hosts are that stage's own. */
+const linkedForOnly = (f: ModelLike["nginx"]["files"][number], stage: Stage): boolean => f.linkedFor?.stages.length === 1 && f.linkedFor.stages[0] === stage.name;
 
 /**
  * The plain files a stage's servers ran: where the repo keeps a config per stage (each file tied
@@ -1208,13 +1227,13 @@ function plainFilesOf(plain: ModelLike["nginx"]["files"], stage: Stage) {
  * so no production host ever lands on another stage (its hosts become a question instead).
  */
 function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
-  if (model.nginx.files.some((f) => f.stage === stage.name || f.servesStage?.value === stage.name)) return true;
+  if (model.nginx.files.some((f) => f.stage === stage.name || f.servesStage?.value === stage.name || linkedForOnly(f, stage))) return true;
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
 /** Whether the hosts of this one file of the stage's (nginxFilesFor) are the stage's: an untied plain file's are production's only. */
 function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["files"][number]): boolean {
-  if (f.stage !== null || f.servesStage?.value === stage.name) return true;
+  if (f.stage !== null || f.servesStage?.value === stage.name || linkedForOnly(f, stage)) return true;
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
 
@@ -1380,13 +1399,22 @@ function hostsFromApache(model: ModelLike, stage: Stage): { host: string; source
   return out;
 }
 
-/** Server names the edge cannot route (regexes): listed as notes. */
-export function unroutableServerNames(model: ModelLike, stage: Stage): { name: string; source: Source }[] {
-  const out: { name: string; source: Source }[] = [];
+/**
+ * Server names of the stage's own files the edge cannot route, each with why (listed as notes, never
+ * dropped silently): regexes, and names of one machine (a cloud provider's machine name, an IP
+ * address, localhost) that are no host of the site and for which no certificate is issued.
+ */
+export function unroutableServerNames(model: ModelLike, stage: Stage): { name: string; source: Source; why: "regex" | string }[] {
+  const out: { name: string; source: Source; why: "regex" | string }[] = [];
   if (!hostsBelongToStage(model, stage)) return out;
   for (const f of nginxFilesFor(model, stage).filter((x) => fileHostsBelong(model, stage, x)))
     for (const s of f.servers)
-      for (const n of s.serverNames) if (n.value.startsWith("~")) out.push({ name: n.value, source: n.source });
+      for (const n of s.serverNames) {
+        const name = n.value.toLowerCase();
+        const why = n.value.startsWith("~") ? "regex" : machineName(name) ?? (/^\d+(\.\d+){3}$/.test(name) ? "an IP address" : name === "localhost" ? "localhost" : null);
+        // an example copy's names are never hosts: only its regexes are noted, as before
+        if (why && (why === "regex" || !f.example) && !out.some((o) => o.name === n.value)) out.push({ name: n.value, source: n.source, why });
+      }
   return out;
 }
 

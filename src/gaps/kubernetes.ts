@@ -296,6 +296,13 @@ function noHostsWhy(model: ModelForGaps, st: Stage, prod: string | null): string
       : "it has no server_name";
     return `the nginx config rendered for stage ${st.name} (${files}) names no host: ${held}; no stage variable (${variables}) or mailer default_url_options names one either`;
   }
+  // a plain file linked for several stages (NginxFile.linkedFor): one set of server_names, no one stage's own
+  const shared = nginxFilesFor(model, st).filter((f) => f.linkedFor && f.linkedFor.stages.length > 1);
+  if (shared.length) {
+    const names = [...new Set(shared.flatMap((f) => f.servers.flatMap((s) => s.serverNames.map((n) => n.value))))];
+    const where = shared.map((f) => `${f.file}, linked at ${f.linkedFor!.source.file}:${f.linkedFor!.source.line} for stages ${f.linkedFor!.stages.join(", ")}`).join("; ");
+    return `the nginx config the deploy links for stage ${st.name} is also another stage's (${where}): its server_name${names.length ? ` ${names.join(" ")}` : "s"} are no one stage's own, so none is taken; no stage variable (${variables}) or mailer default_url_options names the hosts of stage ${st.name} either`;
+  }
   return prod && prod !== st.name
     ? `no nginx config rendered for stage ${st.name}, stage variable (${variables}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
     : `no nginx server_name, stage variable (${variables}) or mailer default_url_options names the hosts of stage ${st.name}`;

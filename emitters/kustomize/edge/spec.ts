@@ -50,7 +50,8 @@ export interface EdgeSpec {
   websockets: Sourced<{ path: string; proxyPass: string | null; readTimeout: number | null }>[];
   /** Directives nginx ran that no edge target expresses (rewrite, if, auth_basic, ...). */
   unportable: Sourced<string>[];
-  unroutableNames: Sourced<string>[];
+  /** Server names no route takes, with why: "regex", or what the name is (an EC2 machine's own DNS name, an IP address, localhost). */
+  unroutableNames: (Sourced<string> & { why: string })[];
 }
 
 export interface EdgeInput {
@@ -195,7 +196,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     sticky,
     websockets,
     unportable,
-    unroutableNames: unroutableServerNames(model, stage).map((n) => ({ value: n.name, source: n.source })),
+    unroutableNames: unroutableServerNames(model, stage).map((n) => ({ value: n.name, source: n.source, why: n.why })),
   };
 }
 
@@ -204,7 +205,13 @@ export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
   for (const u of input.spec.unportable)
     out.notes.push({ message: `stage ${input.stage}: nginx \`${u.value}\` has no equivalent at the edge; carry it in the app or the nginx sidecar`, source: u.source });
   for (const n of input.spec.unroutableNames)
-    out.notes.push({ message: `stage ${input.stage}: server_name ${n.value} is a regular expression; routes need literal hosts (list them in stage.${input.stage}.hosts)`, source: n.source });
+    out.notes.push({
+      message:
+        n.why === "regex"
+          ? `stage ${input.stage}: server_name ${n.value} is a regular expression; routes need literal hosts (list them in stage.${input.stage}.hosts)`
+          : `stage ${input.stage}: server_name ${n.value} is ${n.why}, the name of one machine, not a host of the site: not routed and not put on the certificate (a certificate authority issues none for it); list the site's hosts in stage.${input.stage}.hosts if it answered on them`,
+      source: n.source,
+    });
   for (const w of input.spec.websockets)
     if (w.value.proxyPass && !/^https?:\/\/(app|unicorn|puma|rails|backend)/.test(w.value.proxyPass) && w.value.proxyPass.includes("cable"))
       out.notes.push({ message: `stage ${input.stage}: websocket location ${w.value.path} proxied to ${w.value.proxyPass}, a separate server; only the Rails app is emitted`, source: w.source });
