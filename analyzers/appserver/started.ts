@@ -119,11 +119,48 @@ export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
       }
       const heredoc = service ? null : /^\s*desc\s*\(?\s*<<([-~]?)(["']?)(\w+)\2/.exec(line);
       if (heredoc) descEnd = new RegExp(heredoc[1] ? `^\\s*${heredoc[3]}\\s*$` : `^${heredoc[3]}$`);
-      if (line.length <= MAX_START_LINE && !/^\s*#/.test(line)) out.push({ text: line, source: { file, line: i + 1 }, service });
+      if (line.length > MAX_START_LINE || /^\s*#/.test(line)) continue;
+      // A Ruby command written over several lines is read as one, at its first line.
+      const joined = service ? null : continuedCommand(lines, i);
+      if (joined) {
+        out.push({ text: joined.text, source: { file, line: i + 1 }, service });
+        i = joined.last;
+      } else out.push({ text: line, source: { file, line: i + 1 }, service });
     }
   }
   startLinesOf.set(ctx.repo, { recipes: ctx.deployRecipes, lines: out });
   return out;
+}
+
+/** Lines one Ruby command may be continued over (a longer run is read line by line, as before). */
+const MAX_CONTINUED = 12;
+
+/**
+ * A Ruby command continued past line `i` (0-based), joined into one line as Ruby reads it, with the
+ * index of its last line; null when line `i` is not continued. A line ends unfinished after `\`
+ * (`"a " \` then `"b"`: adjacent literals, one string), after `+` (a string built in pieces), and
+ * after `,` or `(` inside a call (`execute :foreman, :export,` then its arguments). Joined string
+ * pieces become one literal, so a reader sees `"… -u deploy -f Procfile.production"`, not two.
+ */
+export function continuedCommand(lines: readonly string[], i: number): { text: string; last: number } | null {
+  const open = (t: string) => (t.match(/\(/g)?.length ?? 0) - (t.match(/\)/g)?.length ?? 0);
+  const unfinished = (t: string) => {
+    const code = t.replace(/\s+#[^{"']*$/, "").trimEnd();
+    return /(?:\\|\+|,|\()$/.test(code) && (/\\$/.test(code) || /\+$/.test(code) || open(t) > 0 || /^\s*(?:execute|sudo|test|capture|run)\b/.test(t));
+  };
+  let text = lines[i]!;
+  if (!unfinished(text)) return null;
+  let j = i;
+  while (unfinished(text) && j + 1 < lines.length && j - i < MAX_CONTINUED) {
+    const next = lines[++j]!.trim();
+    if (next.startsWith("#") || next.length > MAX_START_LINE) return null;
+    const head = text.replace(/\s+#[^{"']*$/, "").trimEnd();
+    // `"a " \` + `"b"` and `"a " +` + `"b"`: one string literal, as Ruby joins them
+    const glued = /(["'])\s*(?:\\|\+)$/.exec(head);
+    if (glued && next.startsWith(glued[1]!)) text = head.slice(0, glued.index) + next.slice(1);
+    else text = `${head.replace(/\s*\\$/, "")} ${next}`;
+  }
+  return j > i ? { text, last: j } : null;
 }
 
 export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = [], tasks: TaskDef[] = []): WebServerFacts | null {

@@ -687,7 +687,7 @@ function cronCommandParts(job: CronJob): { command: string | null; rubySwitch: s
   s = s.trim();
   const wrapped = /^\/bin\/(?:ba)?sh -l -c '([\s\S]*)'$/.exec(s);
   if (wrapped) s = wrapped[1]!.replace(/'\\''/g, "'");
-  s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
+  s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*\d?>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
   // The head of the line: whenever's `cd :path &&`, `RAILS_ENV=x`, and the servers' Ruby switch, in
   // whatever order a template wrote them (`source ~/.rvm/scripts/rvm && cd :path && …`). The image has
   // no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/ruby-switch.ts).
@@ -973,8 +973,34 @@ export function cronServerOnlyReason(job: CronJob, command: string): string | nu
   if (program) return `it runs ${program}, a program installed on the servers, not in the image`;
   const layout = serverLayoutPath(command);
   if (layout) return `it names ${layout}, a path of the servers' deploy layout that the container does not have`;
+  const path = serverPathArgument(command);
+  if (path) return `it names ${path}, a path of the servers outside the release (the image holds only the app, at ${APP_DIR}): what it reads or writes there is not in the pod, and what it writes is lost with the pod`;
   return null;
 }
+
+/**
+ * The first absolute path a command names as a word (an argument, `--opt=/x`, a redirect target)
+ * that the image does not have: outside the app directory (the release, already mapped to it by
+ * cronCommand), the system's own directories, /tmp and /dev. `--output-dir /data/dump` wrote to a
+ * disk or mount of the servers; in a pod the directory is missing, or the output dies with the pod.
+ * URLs (`https://x/y`) are not paths. The program's own path is serverOnlyProgram's.
+ */
+export function serverPathArgument(command: string): string | null {
+  for (const raw of command.split(/\s+/)) {
+    const word = raw
+      .replace(/^[(]+|[;&|)]+$/g, "")
+      .replace(/^\d*[<>]+&?/, "")
+      .replace(/^(?:--?[\w-]+|[A-Za-z_]\w*)=/, "")
+      .replace(/^['"]+|['"]+$/g, "");
+    if (!word.startsWith("/") || word.startsWith("//") || word === "/") continue;
+    if (word === APP_DIR || word.startsWith(`${APP_DIR}/`) || SYSTEM_PATH.test(word)) continue;
+    return word;
+  }
+  return null;
+}
+
+/** Directories every image has, or that mean the same in a pod: the system's programs and libraries, devices, scratch space. */
+const SYSTEM_PATH = /^\/(?:usr|bin|sbin|lib|lib64|proc|sys|dev|tmp|var\/tmp|etc\/ssl)(?:\/|$)/;
 
 /**
  * activeDeadlineSeconds of a cron job: the shortest interval of its schedule, within 10 minutes (a

@@ -22,9 +22,9 @@ beforeAll(async () => {
   requireKubectl();
 });
 
-const analyze = (schedule: string) => {
+const analyze = (schedule: string, files: Record<string, string> = {}) => {
   const problems: Problem[] = [];
-  const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": schedule, Gemfile: "", "bin/rails": "" }), problem: (p) => problems.push(p) })!;
+  const cron = analyzeCron({ repo: memoryRepo({ "config/schedule.rb": schedule, Gemfile: "", "bin/rails": "", ...files }), problem: (p) => problems.push(p) })!;
   return { cron, problems };
 };
 
@@ -35,9 +35,9 @@ const whenever = (schedule: string, set = "environment=production") => {
   return runWhenever(file, { gemfile: true, binRails: true }, set);
 };
 
-const built = (schedule: string, answers: Record<string, unknown> = {}) => {
+const built = (schedule: string, answers: Record<string, unknown> = {}, files: Record<string, string> = {}) => {
   const m = shopModel();
-  m.cron = analyze(schedule).cron;
+  m.cron = analyze(schedule, files).cron;
   const { result, stages } = emitAndBuild(m, { "cron.time_zone": "Etc/UTC", ...(answers as object) });
   const crons = all(stages["production"]!, "CronJob").map((c) => ({
     name: c.metadata.name,
@@ -110,6 +110,42 @@ end
     expect(serverLayoutPath("cd /tmp && ls")).toBeNull();
     const { notes } = built(SCHEDULE);
     expect(notes.some((n) => n.includes("/apps/x/backups"))).toBe(true);
+  });
+});
+
+describe("a path argument only the servers had", () => {
+  // An export that writes to a mount of the servers (an NFS share), beside jobs whose paths a pod has.
+  const SCHEDULE = `job_type :tool, 'cd :path && RAILS_ENV=:environment :task :output'
+every '0 3 * * 2-6' do
+  tool 'POOL=2 bin/dump-records -j4 --into /mnt/archive/records > /dev/null'
+end
+every 1.day, at: '1am' do
+  tool 'bin/dump-records --into=/srv-data/daily'
+end
+every 1.day, at: '2am' do
+  tool 'bin/dump-records --into /tmp/scratch 2> /dev/null'
+end
+every 1.day, at: '3am' do
+  command "cd /var/www/shop/current && bin/dump-records --into /var/www/shop/current/tmp/out"
+end
+every 1.day, at: '4am' do
+  command "curl -fsS https://ping.example.org/hook/abc && /usr/bin/find /tmp -mtime +3 -delete"
+end
+`;
+  it("suspends the CronJob that names it, and only that one", () => {
+    // whenever writes the path as it stands: the servers' directory, not the release
+    const real = whenever(SCHEDULE, "environment=production&path=/var/www/shop/releases/7");
+    expect(real.lines.length).toBe(5);
+    expect(real.lines[0]!.command).toContain("--into /mnt/archive/records > /dev/null");
+    const { crons, notes } = built(SCHEDULE, {}, { "bin/dump-records": "#!/usr/bin/env ruby\n" });
+    const by = (s: string) => crons.find((c) => c.command.includes(s))!;
+    expect(by("/mnt/archive/records").suspend).toBe(true);
+    expect(by("/srv-data/daily").suspend).toBe(true);
+    expect(by("/tmp/scratch").suspend).toBe(false);
+    expect(by("/tmp/scratch").command).toBe("bin/dump-records --into /tmp/scratch");
+    expect(by("/rails/tmp/out").suspend).toBe(false);
+    expect(by("ping.example.org").suspend).toBe(false);
+    expect(notes.filter((n) => n.includes("outside the release")).map((n) => /names (\S+),/.exec(n)![1]).sort()).toEqual(["/mnt/archive/records", "/srv-data/daily"]);
   });
 });
 

@@ -34,10 +34,10 @@ after "deploy:publishing", "foreman:export"
 after "foreman:export", "foreman:restart"
 `;
 
-async function app(flags: string) {
+async function app(flags: string, task = exportTask(flags)) {
   return analyzeFiles(
     pluginApp(
-      exportTask(flags),
+      task,
       { production: 'server "w1.shop.example.org", roles: %w[web app db]\nserver "j1.shop.example.org", roles: %w[jobs]\nserver "j2.shop.example.org", roles: %w[jobs]\nset :rails_env, "production"\n' },
       { Procfile: "web: bundle exec rails server -p $PORT\n", "Procfile.live": LIVE },
       { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
@@ -119,4 +119,23 @@ describe("foreman export of a named Procfile", () => {
     expect(clock.why).toMatch(/^not run by the deploy, which exports Procfile\.live with foreman \(config\/deploy\.rb:\d+\), not Procfile/);
     expect(m.uncarried!.filter((u) => u.source.file === "Procfile").every((u) => u.devOnly)).toBe(true);
   });
+
+  // The same export written over several lines, in the two ways Ruby allows: a string continued with
+  // `\` (adjacent literals are one string) or built with `+`, and SSHKit's words across lines.
+  const continued = (call: string) => exportTask("").replace(/^ {8}execute :sudo, :bundle.*$/m, call);
+  const FORMS: [string, string][] = [
+    ["a string continued with \\", `        execute "cd #{current_path} && " \\\n          "sudo bundle exec foreman export systemd /etc/systemd/system " \\\n          "-a shop-#{fetch(:stage)} -f Procfile.live " \\\n          "--timeout 20 --root #{current_path}"`],
+    ["a string built with +", `        execute "cd #{current_path} && sudo bundle exec foreman export systemd /etc/systemd/system " +\n          "-a shop-#{fetch(:stage)} -f Procfile.live " +\n          "--timeout 20 --root #{current_path}"`],
+    ["SSHKit words across lines", `        execute :sudo, :bundle, :exec, :foreman, :export,\n          :systemd, "/etc/systemd/system -a shop-#{fetch(:stage)}",\n          "-f Procfile.live --timeout 20 --root #{current_path}"`],
+  ];
+  for (const [form, call] of FORMS)
+    it(`reads an export written over several lines: ${form}`, async () => {
+      const task = continued(call);
+      expect(task).toContain("Procfile.live");
+      const m = await app("", task);
+      const w = m.workers!.find((x) => x.backend === "delayed-job")!;
+      expect(w.carried).toBe(true);
+      expect(w.commandSource).toEqual({ file: "Procfile.live", line: 2 });
+      expect(w.stopTimeout.seconds).toBe(Number(realExport(["--timeout", "20"]).timeout));
+    });
 });

@@ -38,9 +38,9 @@ describe("processes the deploy starts through a repo script", () => {
       "quill",
     );
     expect(m.stages.map((s) => s.name)).toEqual(["live"]);
-    expect((m.uncarried ?? []).map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([["queue_runner", "config/deploy/queue.rb:5"]]);
+    expect((m.uncarried ?? []).map((u) => [u.name, `${u.source.file}:${u.source.line}`])).toEqual([["queue_runner", "config/deploy/queue.rb:4"]]);
     expect(m.uncarried![0]!.why).toMatch(/script\/queue_runner/);
-    expect(renderReport(m, { color: false })).toMatch(/NOT CARRIED: queue_runner: .*config\/deploy\/queue\.rb:5/);
+    expect(renderReport(m, { color: false })).toMatch(/NOT CARRIED: queue_runner: .*config\/deploy\/queue\.rb:4/);
   });
 
   it("Rails' own scripts and app servers are not named; a script missing from the repo is said to be missing", async () => {
