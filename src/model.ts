@@ -1553,57 +1553,16 @@ export function cronRolesOf(stage: Stage, job: CronJob): string[] {
 
 // --- What looks secret: one rule for every folder (analyzers/secrets.ts explains the sources) -----
 
-/** ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD... */
-const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
-const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MASTER_KEY", "DEVISE_SECRET_KEY", "REDIS_PASSWORD"]);
-/** ENV names that contain a secret word but hold no secret. */
-const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
-
-/**
- * The same few hundred key names come up again and again across a model (every env of every Global
- * namespace, every stage): the answers are remembered, bounded so a hostile repo cannot grow it.
- */
-function memo(rule: (s: string) => boolean): (s: string) => boolean {
-  const known = new Map<string, boolean>();
-  return (s) => {
-    let r = known.get(s);
-    if (r === undefined) {
-      if (known.size > 50_000) known.clear();
-      known.set(s, (r = rule(s)));
-    }
-    return r;
-  };
-}
+// The name rules live in src/model/secret-names.ts (no import of this module: secret-shapes and
+// secret-env use them too); re-exported here so that every folder asks the same question.
+export { COUNT_OR_DURATION_KEY, looksSecretEnv, looksSecretKey, SECRET_KEY } from "./model/secret-names.js";
+import { COUNT_OR_DURATION_KEY, looksSecretKey } from "./model/secret-names.js";
 
 /** What stands in the model for a value an Apache environment directive gave a secret-named variable. */
 export const APACHE_SECRET_NOT_KEPT = "(secret value not kept)";
 /** Directives that set an environment variable for the app: `SetEnv NAME value` (mod_passenger has no directive of its own for it under Apache). */
 export const APACHE_ENV_DIRECTIVES = new Set(["setenv"]);
 
-export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolean {
-  const n = name.toUpperCase();
-  if (SECRET_ENV_EXACT.has(n) || /_DATABASE_URL$/.test(n)) return true;
-  if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
-  // An access key id is half of a credential pair: treat it as secret too.
-  if (n === "AWS_ACCESS_KEY_ID") return true;
-  return SECRET_ENV.test(n);
-});
-
-/** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
-export const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|pw|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
-const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
-
-export const looksSecretKey = memo(function looksSecretKey(key: string): boolean {
-  if (NOT_SECRET_KEY.test(key) && !/^access_key_id$/i.test(key)) return false;
-  if (/^(access_key_id|aws_access_key_id)$/i.test(key)) return true;
-  return SECRET_KEY.test(key) || /secret/i.test(key);
-});
-
-/**
- * A count or a length of time by its name (`token_expire_days`, `session_key_ttl`,
- * `api_token_expires_in`, `auth_retry_count`): a setting that sits beside a secret, not one.
- */
-export const COUNT_OR_DURATION_KEY = /(?:_(?:days?|hours?|minutes?|seconds?|secs|ms|ttl|count|size|length|lifetime|timeout|interval|limit|retries)$|_expir(?:e|es|y|ation)(?:_|$))/i;
 
 /**
  * A Global/YAML value secret by its key's name alone (no shape of its own): the name looks secret

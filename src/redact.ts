@@ -14,10 +14,10 @@ import type { Io } from "./cli.js";
 import { looksSecretKey } from "../analyzers/secrets.js";
 import { secretEnvName } from "./secret-env.js";
 import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
-import { cutSecretShapes, secretSpans, type SecretShape } from "./secret-shapes.js";
+import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
-export const SECRET_SHOWN_AS = "[secret]";
+export { SECRET_SHOWN_AS };
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
 /**
  * Only values that cannot be ordinary words are cut out of other strings: `secret`, `changeme` or

@@ -4,21 +4,8 @@
 import { readdirSync, readFileSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { RepoFiles, FileRead, Problem } from "./model.js";
-
-export const LIMITS = {
-  /** Largest file read, in bytes: config files are small; a bigger one is not what we look for. */
-  fileBytes: 2 * 1024 * 1024,
-  /** Paths listed at most; a larger tree is cut with a warning. */
-  files: 200_000,
-  /** Directory depth walked at most. */
-  depth: 32,
-  /**
-   * Capistrano stage files read at most. Each stage is a full evaluation of the deploy config
-   * (about 0.3 ms and 30 KB of model): 10,000 take a few seconds; far more is not a fleet of
-   * servers but generated input, refused rather than run out of memory.
-   */
-  stages: 10_000,
-};
+import { LIMITS } from "./model/limits.js";
+export { LIMITS };
 
 /** Trees skipped by name anywhere (dependencies, VCS, caches): never an app's own config. */
 const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", ".bundle", ".yarn", ".cache", ".rails2k8s"]);

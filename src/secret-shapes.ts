@@ -11,7 +11,7 @@
 // (`sha256:…`, `sha384-…`), SSH public keys, X.509 certificates (public), identifiers made of words.
 // Hex of 64+ characters with no label is a key (`secret_key_base` is 128 hex).
 
-import { secretEnvNameInText } from "./secret-env.js";
+import { secretEnvNameInText } from "./model/secret-names.js";
 
 export type SecretShape =
   | "private key"
@@ -460,6 +460,9 @@ function before(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray)
 export function looksSecretValue(v: unknown): boolean {
   return (typeof v === "string" || typeof v === "number") && secretSpans(String(v)).length > 0;
 }
+
+/** What a secret cut out of a text is shown as, everywhere: the report, MIGRATION.md, an analyzer's kept command line. */
+export const SECRET_SHOWN_AS = "[secret]";
 
 /** The text with every secret part replaced by `mark`. */
 export function cutSecretShapes(text: string, mark: string): string {

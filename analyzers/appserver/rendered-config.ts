@@ -18,6 +18,7 @@ import { readUnicorn } from "./unicorn.js";
 import { readPuma } from "./puma.js";
 import { CONFIG_VARIABLE, deployToOf, type ServerKind } from "./files.js";
 import { COMMANDS } from "./started.js";
+import { configTemplateKind } from "./config-templates.js";
 import { FLAG, type NamedConfig } from "./named-configs.js";
 
 export interface RenderedUpload {
@@ -41,37 +42,11 @@ export interface RenderedChoice {
   startedAt: Source | null;
 }
 
-// A server config template by its name: unicorn.rb.erb, unicorn_production.rb.erb, puma.rb.erb, and
-// the bare unicorn.erb / puma.erb of Capistrano 2 recipe folders (not unicorn_init.erb, monit_unicorn.erb),
-// and a per-stage template of a repo helper (unicorn.rb.staging.erb, render-helpers.ts).
-const TEMPLATE_KIND = /(?:^|\/)(?:[\w.-]*\b(unicorn|puma)[\w.-]*\.(?:rb|conf)(?:\.[\w-]+\.erb|\.erb)?|(unicorn|puma)\.erb)$/;
 // Destinations the servers are started with by convention, when no start command names one.
 const DEST_SHAPE: Record<ServerKind, RegExp> = {
   unicorn: /(?:^|\/|\})config\/unicorn(?:\/[\w.-]+)?\.rb["']?$|unicorn_config/,
   puma: /(?:^|\/|\})(?:config\/)?puma(?:\/[\w.-]+)?\.rb["']?$|puma_conf/,
 };
-
-// A shell script or a unit file is no server config, whatever its name (`templates/unicorn_server.rb`
-// holding an init script): its first line says so.
-const NOT_RUBY = /^\s*(?:#!\s*\/(?!\S*\bruby\b)|\[(?:Unit|Service|Install)\]|### BEGIN INIT INFO)/;
-
-/**
- * The server a rendered template configures, or null. Its name says which (TEMPLATE_KIND); a file
- * that is not ERB by its suffix counts only when the render helper renders it as ERB anyway: it
- * holds an ERB tag, or it lies in a templates/ folder beside the deploy's helpers (a repo's own
- * `template(from, to)` reading `templates/#{from}`), so a repo config such as config/unicorn.rb
- * that a helper's basename search happens to find is not taken for the rendering. A shell script
- * or unit is never a config.
- */
-export function configTemplateKind(ctx: AnalyzerContext, template: string): ServerKind | null {
-  const m = TEMPLATE_KIND.exec(template);
-  if (!m) return null;
-  const read = ctx.repo.read(template);
-  const text = "text" in read ? read.text : "";
-  if (NOT_RUBY.test(text)) return null;
-  if (!/\.erb$/.test(template) && !/<%/.test(text) && !/(?:^|\/)templates\//.test(template)) return null;
-  return (m[1] ?? m[2]) as ServerKind;
-}
 
 /** Every server config template a task renders, by kind. */
 export function renderedUploads(ctx: AnalyzerContext, tasks: TaskDef[]): RenderedUpload[] {

@@ -15,7 +15,7 @@ import { stagesStartingNoWeb } from "./started-stages.js";
 import { stagesWithoutWebRoles, type ServerLine } from "./role-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
-import { configTemplateKind } from "./rendered-config.js";
+import { configTemplateKind } from "./config-templates.js";
 import type { TaskDef } from "../../src/model.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */

@@ -62,10 +62,7 @@ const WORD_KIND: [RegExp, Kind][] = [
   [/mysql/i, "mysql"],
 ];
 
-export const LOCAL_KIND_LABEL: Record<Kind, string> = {
-  redis: "Redis", memcached: "memcached", elasticsearch: "Elasticsearch", opensearch: "OpenSearch", postgresql: "PostgreSQL", mysql: "MySQL",
-  rabbitmq: "RabbitMQ", solr: "Solr", mongodb: "MongoDB", sphinx: "Sphinx", smtp: "an SMTP server",
-};
+export { LOCAL_KIND_LABEL } from "../../src/model/local-kinds.js";
 
 const LOCAL_HOST = String.raw`localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0`;
 const URL_LOCAL = new RegExp(String.raw`^([a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?(${LOCAL_HOST})(?::(\d*))?(?:[/?#]|$)`, "i");
