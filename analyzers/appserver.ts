@@ -9,7 +9,7 @@ import { parseLockfile } from "./rails/lockfile.js";
 import { readUnicorn } from "./appserver/unicorn.js";
 import { readPuma } from "./appserver/puma.js";
 import { namedConfigs, type NamedConfig } from "./appserver/named-configs.js";
-import { SERVICE_FILE } from "../src/service-managers.js";
+import { SERVICE_FILE } from "../src/model/service-managers.js";
 import { rubyToS } from "./ruby/evaluate.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginNotBundled, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";

@@ -6,7 +6,7 @@ import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } f
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
-import { LOCAL_KIND_LABEL } from "./services/local-addresses.js";
+import { LOCAL_KIND_LABEL } from "../src/model/local-kinds.js";
 import { stagePairs } from "./stage-pairs.js";
 import { wildcardHosts } from "./wildcard-hosts.js";
 
@@ -495,7 +495,7 @@ const gitProtocolSources: Rule = (m) =>
  */
 const localBackends: Rule = (m) =>
   (m.localAddresses ?? [])
-    // Only an ENV read's default (Rails' stock cable.yml): the pod sets the variable; said by src/env-default-addresses.ts.
+    // Only an ENV read's default (Rails' stock cable.yml): the pod sets the variable; said by src/model/env-default-addresses.ts.
     .filter((a) => !a.envDefault)
     .map((a) => {
       const label = LOCAL_KIND_LABEL[a.kind];

@@ -6,7 +6,7 @@
 // key names), linked files classed secret (or named like key files), secret-looking keys of
 // config/secrets.yml and database.yml, Rails encrypted credentials, credentials in gem source URLs,
 // whenever's `env` lines, nginx headers carrying credentials, and any value written in the deploy
-// config whose shape is a secret's (src/secret-shapes.ts).
+// config whose shape is a secret's (src/model/secret-shapes.ts).
 import type { AppModel, SecretRef, Source, RValue, GlobalNamespace } from "../src/model.js";
 import { isHash } from "./ruby/evaluate.js";
 import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "./apache/index.js";
@@ -17,7 +17,7 @@ import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "./apache/index.js
 // what is shown all decide "looks secret" the same way.
 export { looksSecretEnv, looksSecretKey, isCredentialUrl, looksSecretValue } from "../src/model.js";
 import { allCronSettings, looksCredentialHeader, looksSecretKey, looksSecretValue, secretByKeyName } from "../src/model.js";
-import { secretEnvEntry, secretEnvName } from "../src/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../src/model/secret-env.js";
 
 /** Files that hold secrets by their name, whatever class the deploy config gave them. */
 const SECRET_FILE = /(^|\/)(master\.key|[^/]+\.key|[^/]+\.pem|[^/]+\.p12|credentials[^/]*|secrets\.ya?ml|\.env(\.[^/]+)?|database\.yml|[^/]*secret[^/]*|[^/]*password[^/]*|id_rsa[^/]*|[^/]+\.keystore)$/i;

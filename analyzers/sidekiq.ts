@@ -13,7 +13,7 @@ import { sidekiqOwnTaskStarted } from "./workers/sidekiq-own-task.js";
 import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
 import { pluginLoadedIn } from "./workers/index.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
-import { unwrapCommand } from "../src/service-managers.js";
+import { unwrapCommand } from "../src/model/service-managers.js";
 import type { SidekiqStagePlugin } from "../src/model.js";
 import { lockedBy, lockedForApp } from "./workers/locked-for-app.js";
 import { backendOfCommand } from "./workers/backends.js";

@@ -18,10 +18,10 @@ import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
 import { secretsGuide } from "./release/guide.js";
 import { secretsBackend, type SecretsBackend } from "./release/secrets-backend.js";
-import { conditionHolds } from "../src/answers.js";
+import { conditionHolds } from "../src/model/answers.js";
 import { backingServiceSummary } from "./backing-services.js";
 import { WEB_NUMBER_ID } from "./app-server.js";
-import { envDefaultAddresses } from "../src/env-default-addresses.js";
+import { envDefaultAddresses } from "../src/model/env-default-addresses.js";
 
 export const MIGRATION_GUIDE = "MIGRATION.md";
 

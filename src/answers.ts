@@ -1,10 +1,10 @@
 // The answers file (`.rails2k8s.yml`, or --answers FILE): gap id → answer, each preceded by the
 // question as a comment. Keys sorted, no timestamps, so the same answers give the same bytes.
 // A gap marked secret is never written here.
-import { DNS1123_SUBDOMAIN, isDnsLabel, NAME_LIMITS } from "./names.js";
+import { DNS1123_SUBDOMAIN, isDnsLabel, NAME_LIMITS } from "./model/names.js";
 import { LineCounter, parseDocument, stringify, visit } from "yaml";
 import type { AnswerFormat, Answers, AskCondition, Gap, RValue } from "./model.js";
-import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./time-zones.js";
+import { TIME_ZONE_NAMES, TZDATA_VERSION } from "./model/time-zones.js";
 import { isEnvKey } from "../emitters/encode/envfile.js";
 import { answerResources, isObject, type ResourceSpec } from "../emitters/kustomize/answers.js";
 import { BRANCH, EKS_CLUSTER, IAM_ROLE_ARN } from "../emitters/release/rules.js";

@@ -332,7 +332,7 @@ export function reportUnusable(ctx: AnalyzerContext, p: Omit<Problem, "severity"
   else ctx.problem({ ...p, severity: "error" });
 }
 
-export { stageSlug, stageLabel, shownPath } from "./names.js";
+export { stageSlug, stageLabel, shownPath } from "./model/names.js";
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -1589,7 +1589,7 @@ export const looksCredentialHeader = (name: string): boolean =>
 
 // A value shaped like a secret (a token, a key, a webhook, a URL password...), whatever it is called:
 // the rules live in their own module, re-exported here so that every folder asks the same question.
-import { looksSecretValue } from "./secret-shapes.js";
+import { looksSecretValue } from "./model/secret-shapes.js";
 export { looksSecretValue };
 
 /** A URL with a password in it (`postgres://user:pw@host/db`): a secret whatever its key is called. */

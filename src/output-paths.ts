@@ -38,7 +38,7 @@ const FIXED = new Set([
 ]);
 
 const NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
-/** An overlay directory is a stage label (src/names.ts stageLabel): lower-case letters, digits, "-". */
+/** An overlay directory is a stage label (src/model/names.ts stageLabel): lower-case letters, digits, "-". */
 const OVERLAY_FILE = new RegExp(`^k8s/overlays/[a-z0-9](?:[a-z0-9-]*[a-z0-9])?/${NAME}$`);
 const BASE_FILE = new RegExp(`^${K8S_BASE}/${NAME}$`);
 const ARGOCD_FILE = new RegExp(`^k8s/argocd/${NAME}\\.yaml$`);

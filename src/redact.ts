@@ -3,7 +3,7 @@
 // terminal, a CI log or a committed file must never hold one. Two passes over a copy:
 //  1. a string under a key that names a secret (`api_key`, `STRIPE_SECRET_KEY`, a stage variable
 //     `slack_webhook_token`, a whenever `env:CRON_TOKEN`, a Global path the analysis classed secret),
-//     or whose whole value is shaped like one (src/secret-shapes.ts), becomes an Unknown saying so;
+//     or whose whole value is shaped like one (src/model/secret-shapes.ts), becomes an Unknown saying so;
 //     a string that only contains a secret (a command with a Bearer token, a URL with a password)
 //     keeps its text with the secret part cut;
 //  2. any other string that contains one of those values (an expression echoed in an Unknown, a
@@ -12,9 +12,9 @@
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./cli.js";
 import { looksSecretKey } from "../analyzers/secrets.js";
-import { secretEnvName } from "./secret-env.js";
+import { secretEnvName } from "./model/secret-env.js";
 import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
-import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./secret-shapes.js";
+import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./model/secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
 export { SECRET_SHOWN_AS };

@@ -3,10 +3,10 @@
 import type { AppModel, CronJob, Fact, Gap, NginxFile, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
 import { WHENEVER_DEFAULT_FILE, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
-import { formatValue } from "./format.js";
+import { formatValue } from "./model/format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
-import { envDefaultAddresses } from "./env-default-addresses.js";
+import { envDefaultAddresses } from "./model/env-default-addresses.js";
 import { capAbortShort, noServersShort } from "../emitters/kustomize/left-out.js";
 
 /** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */

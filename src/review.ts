@@ -2,7 +2,7 @@
 // against the working tree, then one summary line per file. Secret files never show their content.
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { termLines, termText } from "../emitters/encode/terminal.js";
-import { CONTROL } from "../emitters/encode/controls.js";
+import { CONTROL } from "./model/controls.js";
 
 export type ReviewStatus = "new" | "changed" | "unchanged" | "conflict" | "overwrite" | "skipped" | "kept" | "delete";
 

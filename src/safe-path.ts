@@ -4,7 +4,7 @@
 // the repo: telling the two apart needs the link resolved, and refusing both is simpler and safe.
 import * as nodeFs from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
-import { hasControls, quotedText } from "../emitters/encode/controls.js";
+import { hasControls, quotedText } from "./model/controls.js";
 
 /** An output path that is, or passes through, a symbolic link: exit 2, nothing written. */
 export class LinkRefused extends Error {

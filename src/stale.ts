@@ -6,7 +6,7 @@
 // team's own k8s/overlays file whose hash it knows: without the marker that file is kept. Such a
 // file is staged for deletion in the Tree, so it shows in the review and the dry run like any
 // change and goes with the one atomic write. A file edited since is never deleted: a warning names it.
-import { ANSWERS_FILE } from "./answers.js";
+import { ANSWERS_FILE } from "./model/answers.js";
 import { RECORD_PATH, SECRET_RECORD_PATH, sha256, type GeneratedRecord } from "./generated.js";
 import { GITIGNORE } from "./gitignore.js";
 import { mayDeleteStale, mayGenerate } from "./output-paths.js";

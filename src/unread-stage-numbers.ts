@@ -6,7 +6,7 @@
 // with is said, with both numbers and both lines, so that the person checks what the servers ran.
 import type { AnalyzerContext, AppModel, AppServerConfig, Fact, RValue, Stage } from "./model.js";
 import { isEnvRefShape, isUnknown } from "./model.js";
-import { formatValue } from "./format.js";
+import { formatValue } from "./model/format.js";
 import { appServerFor } from "../emitters/app-server.js";
 
 type Setting = "workers" | "timeout" | "threads";

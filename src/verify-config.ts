@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, lstatSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { AppModel } from "./model.js";
 import { railsEnvOf } from "./model.js";
-import { stageLabel } from "./names.js";
+import { stageLabel } from "./model/names.js";
 import { termText } from "../emitters/encode/terminal.js";
 
 /** A report file that is not one the task wrote: bad input, exit 2 (named by file). */

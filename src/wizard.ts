@@ -6,7 +6,8 @@ import { confirm, input, password, select } from "@inquirer/prompts";
 import { parse, stringify } from "yaml";
 import type { Answers, Gap, RValue } from "./model.js";
 import { termLines, termText } from "../emitters/encode/terminal.js";
-import { answerProblem, applies, inContext, walkGaps } from "./answers.js";
+import { answerProblem, walkGaps } from "./answers.js";
+import { applies, inContext } from "./model/answers.js";
 
 export type PromptSpec =
   | { kind: "select"; config: { message: string; choices: { name: string; value: string }[]; default?: string }; parse: (v: string) => RValue }

@@ -7,7 +7,7 @@
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
 import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { deployToOf } from "../appserver/files.js";

@@ -5,7 +5,7 @@
 // kept with its file and line; pieces that disagree are said.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, Fact, ProcfileEntry, Source, WebServerFacts, WebServerKind } from "../../src/model.js";
-import { SERVICE_FILE } from "../../src/service-managers.js";
+import { SERVICE_FILE } from "../../src/model/service-managers.js";
 import { foremanRuns, foremanWebEntries } from "./foreman.js";
 import { moonshinePassenger } from "../capistrano/moonshine.js";
 import type { Stage } from "../../src/model.js";

@@ -14,7 +14,7 @@ import { Session } from "./session.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
-import { LIMITS } from "../../src/repo.js";
+import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";

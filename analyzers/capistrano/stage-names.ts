@@ -1,4 +1,4 @@
-// Stage names become overlay directories, namespaces and label values (src/names.ts maps them).
+// Stage names become overlay directories, namespaces and label values (src/model/names.ts maps them).
 // A name that cannot be mapped, or two stages that map to the same name, would make one overlay
 // overwrite another or a path leave k8s/overlays: unusable input, named by file, never guessed at.
 import type { AnalyzerContext, Source, Stage } from "../../src/model.js";

@@ -7,7 +7,7 @@
 // carried: it is named as the warning assets.frontend-build, at its file and line.
 import type { AnalyzerContext, AssetFacts, CapistranoFacts, Fact, FrontendBuild, FrontendStep, RValue, Source, Stage, TaskDef } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate, isHash, isSym, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";

@@ -4,7 +4,7 @@
 import type { RValue, SecretKeyRef } from "../../src/model.js";
 import { isHash, isEnvRef, isInterp } from "../ruby/evaluate.js";
 import { looksSecretKey } from "../secrets.js";
-import { secretEnvName } from "../../src/secret-env.js";
+import { secretEnvName } from "../../src/model/secret-env.js";
 import type { ErbYaml } from "./erb-yaml.js";
 
 export function secretKeysOf(file: string, yaml: ErbYaml): SecretKeyRef[] {

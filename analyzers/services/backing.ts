@@ -17,9 +17,8 @@
 import type { AnalyzerContext, BackingService, Fact, LinkedPath, Source } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
-import { startedUnits } from "../../src/service-managers.js";
-import { cutSecretShapes } from "../../src/secret-shapes.js";
-import { SECRET_SHOWN_AS } from "../../src/redact.js";
+import { startedUnits } from "../../src/model/service-managers.js";
+import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { DEPLOY_FILE } from "../appserver/started.js";
 import { argsOf, kind as nodeKind, literalName, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { execStarts, readUnit } from "./unit-file.js";

@@ -22,7 +22,7 @@
 //   PostgreSQL and MySQL clients use the local socket), cable.yml's redis adapter without url,
 //   `cache_store = :mem_cache_store` / `:redis_cache_store` without one. Labelled as the default.
 // - `shared:` in a config/*.yml file reaches a stage as the app's Rails version's config_for merges it
-//   (src/config-for-shared.ts): not at all before 6.0, shallowly in 6.0.0–6.0.3, deeply from 6.0.4;
+//   (src/model/config-for-shared.ts): not at all before 6.0, shallowly in 6.0.0–6.0.3, deeply from 6.0.4;
 //   an unknown version is read the current way, with a named warning saying it is an assumption.
 // - An SMTP address counts only in a stage where smtp is, or may be, ActionMailer's delivery method:
 //   the env's boot files assign it (literal, or not known), else the delivery_method the same
@@ -30,11 +30,11 @@
 //   default, :smtp.
 import type { AnalyzerContext, GlobalFacts, LocalAddress, RValue, Source, Stage } from "../../src/model.js";
 import { isSym, railsEnvOf } from "../../src/model.js";
-import { SECRET_SHOWN_AS } from "../../src/redact.js";
+import { SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { isEnvRef, isHash } from "../ruby/evaluate.js";
 import { argsOf, childrenOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
-import { CURRENT_SECTION_LOOKUP, CURRENT_SHARED_MERGE, sectionLookupOf, sharedMergeOf, type SharedMerge } from "../../src/config-for-shared.js";
+import { CURRENT_SECTION_LOOKUP, CURRENT_SHARED_MERGE, sectionLookupOf, sharedMergeOf, type SharedMerge } from "../../src/model/config-for-shared.js";
 
 type Kind = LocalAddress["kind"];
 
@@ -461,7 +461,7 @@ function yamlAddresses(ctx: AnalyzerContext, file: string, envs: StageEnv[], sha
     }
     return cur !== undefined;
   };
-  // How config_for merges `shared:` under an env's section (src/config-for-shared.ts): a shared leaf
+  // How config_for merges `shared:` under an env's section (src/model/config-for-shared.ts): a shared leaf
   // reaches the stage whose section does not set that key (deep: at any level; shallow: its
   // top-level key), and none whose section is not a Hash. Before 6.0 it reaches none.
   const sharedReaches = (env: string, path: (string | number)[]): boolean => {

@@ -5,7 +5,7 @@
 // Capistrano evaluation could not know stays unknown, under its name.
 import type { RValue, Source, Stage, Unknown } from "../../src/model.js";
 import { isInterp, isUnknown } from "../../src/model.js";
-import { formatValue } from "../../src/format.js";
+import { formatValue } from "../../src/model/format.js";
 import type { PreSet } from "./schedule.js";
 
 export interface StageWheneverSet {

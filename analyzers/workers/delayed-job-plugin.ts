@@ -20,7 +20,7 @@
 // replicas = the stage's servers with the roles × the pool's count. A stage without the pool runs 0.
 import { isHash } from "../ruby/evaluate.js";
 import { isSym, type AnalyzerContext, type Fact, type RValue, type Source, type Stage, type WorkerFacts } from "../../src/model.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 import type { JobBackend } from "./backends.js";
 
 export const DELAYED_JOB_PLUGIN_DEFAULTS = { workers: 1, role: "app" } as const;

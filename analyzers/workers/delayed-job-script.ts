@@ -1,6 +1,6 @@
 // delayed_job's own daemon script (`script/delayed_job`, `bin/delayed_job`) as a service file or a
 // deploy task ran it, read through the wrappers around it (`su -c '…' - app`, `sudo -u app`,
-// `cd … &&`, `bash -lc`; src/service-managers.ts). Its options are Delayed::Command's (delayed_job
+// `cd … &&`, `bash -lc`; src/model/service-managers.ts). Its options are Delayed::Command's (delayed_job
 // lib/delayed/command.rb, OptionParser in #initialize):
 // - `-n N` / `--number_of_workers=N`: N daemons per server (default 1); `--pool=queues:N` (repeated):
 //   N daemons per pool entry, each on its queues (`*` or empty: all), `-n` then unused (#daemonize);
@@ -14,7 +14,7 @@
 // pod runs `script/delayed_job run` with the worker's own options, one process per pod, and the
 // count (-n, each pool's N) becomes processes per server, which the replicas rule multiplies.
 import type { Source } from "../../src/model.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { boundedCount, unboundedCountWhy } from "../process-count.js";
 
 export const DJ_SCRIPT = /(?:^|\/)((?:script|bin)\/delayed_job)$/;

@@ -7,7 +7,7 @@
 import type { AnalyzerContext, Source } from "../../src/model.js";
 import { DEPLOY_FILE } from "../appserver/started.js";
 import { argsOf, kind, parseRuby, childrenOf } from "../ruby/prism.js";
-import { INIT_SYSTEM_WORD } from "../../src/service-managers.js";
+import { INIT_SYSTEM_WORD } from "../../src/model/service-managers.js";
 
 export interface MethodStart {
   /** The method's line with the call's literals in place of its parameters. */

@@ -8,7 +8,7 @@ import type { AnalyzerContext, ProcfileEntry, Source, WorkerFacts } from "../../
 import { foremanRuns, type ForemanRun } from "../appserver/foreman.js";
 import { parseRuby, kind, childrenOf } from "../ruby/prism.js";
 import { onRoles, type OnRoles } from "./deploy-methods.js";
-import { rubySwitchNote } from "../../src/ruby-switch.js";
+import { rubySwitchNote } from "../../src/model/ruby-switch.js";
 
 /** foreman's `-t/--timeout` default (`foreman help export`): the units' TimeoutStopSec. */
 export const FOREMAN_STOP_TIMEOUT = 5;

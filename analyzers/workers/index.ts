@@ -5,7 +5,7 @@
 // standard command, said so.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
@@ -15,7 +15,7 @@ import { sidekiqWorkers } from "./sidekiq-processes.js";
 import { DELAYED_JOB_PLUGIN_DEFAULTS, DELAYED_JOB_RECIPE, delayedJobPluginWorkers } from "./delayed-job-plugin.js";
 import { godStageWorkers } from "./god-stages.js";
 import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
-import { withoutRubySwitch } from "../../src/ruby-switch.js";
+import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
@@ -35,7 +35,7 @@ import { queTaskWorkers } from "./que-task.js";
 import { methodStarts, serviceFileOf, unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
-import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/service-managers.js";
+import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/model/service-managers.js";
 import { procfileRunByDeploy, startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
 import { readErbYaml } from "../rails/erb-yaml.js";

@@ -5,13 +5,13 @@
 // gems the Gemfile asked for, its specs' indented lines who needs whom (bundler's lockfile_parser).
 //
 // Rule: the gem counts when some gem the Gemfile asked for reaches it through the specs without
-// passing a deploy gem (src/deploy-gems.ts), and that asked-for gem is in a group the app runs
+// passing a deploy gem (src/model/deploy-gems.ts), and that asked-for gem is in a group the app runs
 // with: any group other than development and test, or no group known (no Gemfile read, or a gem
 // the Gemfile declares in a way not read). Otherwise the roots that pulled it in are returned, to
 // be named in a warning.
 import type { AnalyzerContext, RailsFacts, Source } from "../../src/model.js";
 import { parseLockfile } from "../rails/lockfile.js";
-import { isDeployGem } from "../../src/deploy-gems.js";
+import { isDeployGem } from "../../src/model/deploy-gems.js";
 
 const LOCKFILE = "Gemfile.lock";
 /** Groups Bundler installs for development only (the image's BUNDLE_WITHOUT always holds them). */

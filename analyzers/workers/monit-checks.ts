@@ -13,7 +13,7 @@ import { perItem } from "../per-item.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { repoPathOf } from "../appserver/files.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { backendOfCommand } from "./backends.js";
 import { methodStarts, type OnRoles } from "./deploy-methods.js";
 import { deployStopsOf } from "./deploy-task-lines.js";

@@ -1,7 +1,7 @@
 // Que as the repo's own deploy task started it (`namespace :que do task :restart`): the command is
 // the one `execute(...)` call of the task whose words run `que`, its pieces joined as SSHKit joins
 // them (each argument one word, a string's own spaces kept, `#{…}` filled on the server), read
-// through the wrappers around it (start-stop-daemon, su, sudo, env: src/service-managers.ts). Que's
+// through the wrappers around it (start-stop-daemon, su, sudo, env: src/model/service-managers.ts). Que's
 // own arguments are carried by the options of the version the lockfile pins (bin/que of 0.x: -w,
 // -i/--wake-interval, -l, -q once; 1.x and later: more, -q repeatable), and the files it requires
 // are the app's jobs: without them the pod works nothing. A loop around the call
@@ -10,7 +10,7 @@ import type { AnalyzerContext, Source, Stage, WorkerFacts } from "../../src/mode
 import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { onRoles } from "./deploy-methods.js";
 
 /** Options of bin/que that take a value, by major version; the rest of each list are flags. */

@@ -13,7 +13,7 @@
 // are not carried: BACKGROUND=yes would daemonize and the container would exit at once.
 import { isSym, railsEnvOf, type AnalyzerContext, type Fact, type RValue, type Source, type Stage, type WorkerFacts } from "../../src/model.js";
 import { isHash } from "../ruby/evaluate.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 import type { JobBackend } from "./backends.js";
 import { resqueTermTimeout } from "./timeouts.js";
 

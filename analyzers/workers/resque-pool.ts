@@ -15,7 +15,7 @@
 // entry's count is the replicas per server running the pool, per stage.
 import { railsEnvOf, type AnalyzerContext, type Fact, type RValue, type Source, type Stage, type WorkerFacts } from "../../src/model.js";
 import { isHash } from "../ruby/evaluate.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import type { JobBackend } from "./backends.js";
 import { boundedCount, unboundedCountWhy, MAX_PROCESS_COUNT } from "../process-count.js";

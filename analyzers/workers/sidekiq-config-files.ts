@@ -25,7 +25,7 @@
 import { posix } from "node:path";
 import type { AnalyzerContext, RValue, SidekiqConfigFacts, SidekiqFacts, SidekiqUnit, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { hasPath, isSym, SIDEKIQ_PLAIN_ENTRY } from "../../src/model.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 
 const PLAIN_ENTRY = SIDEKIQ_PLAIN_ENTRY;
 

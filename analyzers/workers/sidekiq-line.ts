@@ -13,7 +13,7 @@
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { podWords } from "./sidekiq-plugin.js";

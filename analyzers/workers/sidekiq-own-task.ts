@@ -13,7 +13,7 @@ import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } 
 import { taskLinePlacement } from "../capistrano/task-roles.js";
 import { methodStarts, serviceFileOf, type OnRoles } from "./deploy-methods.js";
 import { hookedTaskLines } from "./deploy-task-lines.js";
-import { startedUnits } from "../../src/service-managers.js";
+import { startedUnits } from "../../src/model/service-managers.js";
 
 const START = /^sidekiq:(start|restart)$/;
 /** A unit named for Sidekiq: `sidekiq`, `sidekiq-myapp`, `myapp_sidekiq`, `sidekiq@1`. */

@@ -10,7 +10,7 @@
 // one Deployment runs everything, as before.
 import type { SidekiqFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { sidekiqFlagTimeout } from "./timeouts.js";
-import { dnsLabel } from "../../src/names.js";
+import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { MAX_PROCESS_COUNT } from "../process-count.js";
 import { sidekiqConfigWorkers, splitByConfig } from "./sidekiq-config-files.js";

@@ -14,8 +14,8 @@ import type { JobBackend } from "./backends.js";
 import { deployStartsOf } from "./deploy-task-lines.js";
 import { runOf, type DeployProcfile } from "./foreman-export.js";
 import type { SidekiqServiceLine } from "./sidekiq-line.js";
-import { rubySwitchNote } from "../../src/ruby-switch.js";
-import { withoutRubySwitch } from "../../src/ruby-switch.js";
+import { rubySwitchNote } from "../../src/model/ruby-switch.js";
+import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 
 /**
  * The Sidekiq lines of the Procfile that decide its options, as start lines (the foreman run's

@@ -1,12 +1,12 @@
 // A worker's start line as the pod can run it: the one reader behind every supervisor's line
 // (Procfile, systemd, upstart, god, monit, bluepill, eye). Supervisors wrap the process in a shell
 // (`/bin/sh -c 'cd /srv/app/current && QUEUE=mail bundle exec rake jobs:work'`, `bash -lc "…"`,
-// `su - deploy -c '…'`, `sudo -u deploy -H sh -c "…"`); src/service-managers.ts takes the wrappers
+// `su - deploy -c '…'`, `sudo -u deploy -H sh -c "…"`); src/model/service-managers.ts takes the wrappers
 // off by POSIX's quoting rules. What they did is then decided here: a `cd` into the release is the
 // image's app directory (the pod's working directory), assignments and `export`s are the process's
 // environment, the servers' Ruby placement (PATH, rbenv, rvm, gem paths) is the image's own. What
 // cannot be read that way (a `cd` elsewhere, a value the servers' shell filled in) is said, never guessed.
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import type { Source, Stage } from "../../src/model.js";
 import { rubyToS } from "../ruby/evaluate.js";
 

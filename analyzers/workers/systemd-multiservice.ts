@@ -17,7 +17,7 @@ import { isSym } from "../../src/model.js";
 import { renderErb, TOKEN_RE } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { perItem } from "../per-item.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 
 /** The gem's require, as the Capfile writes it. */

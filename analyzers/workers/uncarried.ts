@@ -18,7 +18,7 @@ import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { startLines } from "../appserver/started.js";
 import { JOB_BACKENDS, backendNames, backendOfCommand } from "./backends.js";
 import { supervisorProcesses } from "./supervisor-files.js";
-import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/service-managers.js";
+import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/model/service-managers.js";
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";

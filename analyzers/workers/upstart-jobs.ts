@@ -13,8 +13,7 @@
 //   uncarried process) are left to it, and so are jobs running an app server or a job backend the
 //   worker analysis knows (their own rules decide whether a Deployment carries them).
 import type { AnalyzerContext, Stage, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
-import { SECRET_SHOWN_AS } from "../../src/redact.js";
-import { cutSecretShapes } from "../../src/secret-shapes.js";
+import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 
 const OTHERS = /\b(?:unicorn(?:_rails)?|puma(?:ctl)?|thin|passenger|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|que|rails\s+s(?:erver)?)\b/;
 

@@ -26,7 +26,7 @@ import {
 import { versionAtLeast } from "./version.js";
 import { checked, GEM_VERSION, shellWord, shellWords } from "../encode/shell.js";
 import { dockerComment, dockerPair, dockerPath, dockerQuoted, imageTag } from "../encode/dockerfile.js";
-import { ANSWERS_FILE } from "../../src/answers.js";
+import { ANSWERS_FILE } from "../../src/model/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind, replacedWebServer, WEB_SERVER_ANSWER } from "../app-server.js";
 import { appName } from "../kustomize/names.js";

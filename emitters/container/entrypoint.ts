@@ -4,7 +4,7 @@
 import template from "./entrypoint.sh.tmpl?raw";
 import { fill } from "../text/fill.js";
 import { shellWord } from "../encode/shell.js";
-import { escapeControls } from "../encode/controls.js";
+import { escapeControls } from "../../src/model/controls.js";
 export { ENTRYPOINT } from "../contract.js";
 
 /** The jemalloc library the Dockerfile links at the same path on every architecture. */

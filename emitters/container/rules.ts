@@ -6,7 +6,7 @@ import type { Answers, AppModel, AppServerConfig, Fact, NginxDirective, NginxFil
 import { railsEnvOf } from "../../src/model.js";
 import type { Base } from "./packages.js";
 import { versionAtLeast } from "./version.js";
-import { isDeployGem } from "../../src/deploy-gems.js";
+import { isDeployGem } from "../../src/model/deploy-gems.js";
 
 type Model = Omit<AppModel, "gaps">;
 

@@ -5,7 +5,7 @@
 // Paths (COPY) and image tags (FROM) are held to a strict grammar instead of being quoted, because
 // COPY globs its sources and a tag has its own syntax.
 import type { Source } from "../../src/model.js";
-import { escapeControls, hasControls } from "./controls.js";
+import { escapeControls, hasControls } from "../../src/model/controls.js";
 import { RefusedInput } from "./refuse.js";
 
 const BARE = /^[A-Za-z0-9_.,:/@+=%-]+$/;

@@ -4,7 +4,7 @@
 // no escape is read. So a value is written as it is, and the only values it cannot carry are those
 // holding a line break (a CR too: a trailing one is dropped as part of CRLF) or a lone surrogate
 // (not UTF-8, which kustomize rejects). Those are not written: the caller says so.
-import { escapeControls } from "./controls.js";
+import { escapeControls } from "../../src/model/controls.js";
 
 /** A name an env var can have in every shell and in Kubernetes' strictest rule. */
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

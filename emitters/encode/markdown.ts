@@ -3,7 +3,7 @@
 // text, it cannot open a heading, quote or list where a line or list item starts, cannot end a
 // table cell, and cannot become HTML, an entity or a link. In a code span it is literal: the fence
 // is longer than any run of backticks inside.
-import { escapeControls } from "./controls.js";
+import { escapeControls } from "../../src/model/controls.js";
 
 /** Escapes what would make text (our prose with values inside) more than inline text. */
 export function mdText(text: string, inTable = false): string {

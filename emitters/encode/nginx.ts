@@ -9,7 +9,7 @@
 // variables the same way, in quoted words too: a `$` there was meant, and quoting does not change
 // what nginx makes of it. Values the emitter makes itself hold no `$` but the ones it means.
 
-import { hasControls } from "./controls.js";
+import { hasControls } from "../../src/model/controls.js";
 
 /** A bare word: no space, no quote, no `;{}` or `#`, no backslash, nothing nginx reads as syntax. */
 const BARE = /^[^\s;{}#"'\\]+$/;

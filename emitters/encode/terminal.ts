@@ -6,7 +6,7 @@
 // colour with a random token chosen per rendering (a value cannot hold a token it cannot know),
 // escapes the finished line, then turns the tokens into real SGR sequences.
 import { randomBytes } from "node:crypto";
-import { CONTROL, escapeControls } from "./controls.js";
+import { CONTROL, escapeControls } from "../../src/model/controls.js";
 
 /** A value shown on the terminal: controls escaped, newlines too (one value, one line); a tab is harmless and stays. */
 export const termText = (value: string): string => escapeControls(value, true);

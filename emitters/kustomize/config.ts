@@ -11,7 +11,7 @@ import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
 import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
-import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { webNotStarted } from "./left-out.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */

@@ -7,7 +7,7 @@ import { appImage, labels, webName } from "./names.js";
 import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { rubySwitchNote } from "../../src/ruby-switch.js";
+import { rubySwitchNote } from "../../src/model/ruby-switch.js";
 import { cronCommand, cronRubySwitch, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";

@@ -2,7 +2,7 @@
 // app.kubernetes.io/* recommended labels. Selectors use only name + component, which never change
 // after the first apply (a Deployment's selector is immutable).
 import type { AppModel } from "../../src/model.js";
-import { dnsLabel, joinLabel, NAME_LIMITS, stageLabel } from "../../src/names.js";
+import { dnsLabel, joinLabel, NAME_LIMITS, stageLabel } from "../../src/model/names.js";
 
 export { dnsLabel };
 

@@ -3,19 +3,19 @@
 // The resource emitters only place these values; src/gaps/kubernetes.ts uses the same rules for the
 // defaults it offers, so a default and what gets emitted never disagree.
 import { createHash } from "node:crypto";
-import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
+import { TIME_ZONE_NAMES } from "../../src/model/time-zones.js";
 import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValue, SidekiqOptionWords, Source, Stage } from "../../src/model.js";
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
-import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { isEnvKey } from "../encode/envfile.js";
 import { isSym } from "../../src/model.js";
-import { joinLabel } from "../../src/names.js";
+import { joinLabel } from "../../src/model/names.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
-import { withoutRubySwitch } from "../../src/ruby-switch.js";
-import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/service-managers.js";
+import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
+import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
 
 type ModelLike = Omit<AppModel, "gaps">;
 
@@ -690,7 +690,7 @@ function cronCommandParts(job: CronJob): { command: string | null; rubySwitch: s
   s = s.replace(/\s*(?:>>?\s*\S+)?\s*2>&1\s*$/, "").replace(/\s*\d?>>?\s*\/dev\/null\s*$/, "").replace(/\s*>>\s*\S+\s*$/, "");
   // The head of the line: whenever's `cd :path &&`, `RAILS_ENV=x`, and the servers' Ruby switch, in
   // whatever order a template wrote them (`source ~/.rvm/scripts/rvm && cd :path && …`). The image has
-  // no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/ruby-switch.ts).
+  // no RVM, rbenv or chruby: its one Ruby runs the rest of the line (src/model/ruby-switch.ts).
   const switches: string[] = [];
   for (let before = ""; before !== s; ) {
     before = s;

@@ -1,7 +1,7 @@
 // YAML output: keys in the order the emitters build them (stable, no timestamps), one document per
 // object, an optional comment on top that says why the file looks as it does.
 import { Document, Scalar, stringify, visit } from "yaml";
-import { escapeControls } from "../encode/controls.js";
+import { escapeControls } from "../../src/model/controls.js";
 
 /**
  * Characters the yaml library writes raw, even inside double quotes: DEL and C1 controls (0x9b is a

@@ -11,8 +11,8 @@
 // Everything else is written literally, section by section, exactly as Global computes it.
 import type { AppModel, Answers, RValue, Source, Stage, GlobalNamespace } from "../../src/model.js";
 import { isCarriedErb, isCredentialUrl, isDateValue, isEnvRefShape, isFloatValue, isSym, isTaggedValue, isTimeValue, looksSecretKey, looksSecretValue, plainHash, isPlainHash as isRepoHash, railsEnvOf, secretByKeyName, setOwn, type EnvRef } from "../../src/model.js";
-import { secretEnvName } from "../../src/secret-env.js";
-import { sharedMergeOf } from "../../src/config-for-shared.js";
+import { secretEnvName } from "../../src/model/secret-env.js";
+import { sharedMergeOf } from "../../src/model/config-for-shared.js";
 import { type OutValue, erbCode, rubyLiteral, writeFlow } from "./yaml-writer.js";
 import { rubyString, rubyStringBody } from "../encode/ruby.js";
 
@@ -498,7 +498,7 @@ export function envErb(name: string, dflt: RValue | null): string {
 
 /**
  * `shared:` in config_for files: written only where the app's Rails deep-merges it with the env
- * section as Global did (6.0.4+; src/config-for-shared.ts). An unknown version gets none: plain
+ * section as Global did (6.0.4+; src/model/config-for-shared.ts). An unknown version gets none: plain
  * environment sections read the same on every version.
  */
 export function supportsSharedSection(version: string | null): boolean {

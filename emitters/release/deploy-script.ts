@@ -7,7 +7,7 @@ import argocd from "./argocd.sh.tmpl?raw";
 import migrationWait from "./migration-wait.sh.tmpl?raw";
 import { fill } from "../text/fill.js";
 import { shellWord } from "../encode/shell.js";
-import { escapeControls } from "../encode/controls.js";
+import { escapeControls } from "../../src/model/controls.js";
 import type { ReleasePlan } from "./plan.js";
 import { webName } from "../kustomize/names.js";
 

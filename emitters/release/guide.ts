@@ -9,7 +9,7 @@ import { appName } from "../kustomize/names.js";
 import { keyScheme, storeName } from "../kustomize/secrets-backend/external-secrets.js";
 import { ENCRYPTED_ENV, SOPS_CONFIG, sopsRecipient } from "../kustomize/secrets-backend/sops.js";
 import { k8sOverlay } from "../contract.js";
-import { stageLabel } from "../../src/names.js";
+import { stageLabel } from "../../src/model/names.js";
 import { secretsBackend } from "./secrets-backend.js";
 import { ciChoice, deployMode } from "./rules.js";
 

@@ -7,7 +7,7 @@ import { workerDeploymentName, workersOf } from "../kustomize/worker-deployment.
 import { needsMigration } from "../kustomize/rules.js";
 import { k8sOverlay } from "../contract.js";
 import { webNotStarted } from "../kustomize/left-out.js";
-import { stageLabel } from "../../src/names.js";
+import { stageLabel } from "../../src/model/names.js";
 import { answerString } from "../kustomize/answers.js";
 import { ciChoice, deployMode, ecrOf, EKS_CLUSTER, IAM_ROLE_ARN, isProtectedStage, registryOf, stageBranch, type CiChoice, type DeployMode } from "./rules.js";
 

@@ -30,7 +30,7 @@ export function sameNumber(a, b) {
   return String(a) === String(b);
 }
 
-/** Overlay directory name of a stage, as the tool names it (src/names.ts, simple cases). */
+/** Overlay directory name of a stage, as the tool names it (src/model/names.ts, simple cases). */
 export function overlayName(stage) {
   return String(stage)
     .toLowerCase()

@@ -3,7 +3,8 @@
 // `<stages_dir>/<stage>.rb` from (the gem's lib/mina/multistage.rb; default config/deploy).
 import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
-import { LIMITS, memoryRepo } from "../../src/repo.js";
+import { memoryRepo } from "../../src/repo.js";
+import { LIMITS } from "../../src/model/limits.js";
 
 const deployRb = (dir: string | null) =>
   [...(dir === null ? [] : [`set :stages_dir, ${JSON.stringify(dir)}`]), 'require "mina/rails"', 'require "mina/git"', 'require "mina/multistage"', "", 'set :application_name, "tidewater"', 'set :deploy_to, "/srv/tidewater"', ""].join("\n");

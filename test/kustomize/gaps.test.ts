@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesGaps } from "../../src/gaps/kubernetes.js";
 import { ledgerModel, shopModel } from "./models.js";
-import { inContext } from "../../src/answers.js";
+import { inContext } from "../../src/model/answers.js";
 
 const byId = (gaps: ReturnType<typeof kubernetesGaps>) => Object.fromEntries(gaps.map((g) => [g.id, g]));
 

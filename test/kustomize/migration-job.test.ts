@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { migrationInputsName } from "../../emitters/kustomize/names.js";
-import { DNS1123_LABEL } from "../../src/names.js";
+import { DNS1123_LABEL } from "../../src/model/names.js";
 import { defaultAnswers } from "./answers.js";
 import { kustomizeBuild, removeTrees, requireKubectl, writeTree, type K8sObject } from "./kubectl.js";
 import { shopModel } from "./models.js";

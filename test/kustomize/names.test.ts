@@ -1,14 +1,14 @@
 // Names from the repo (app name, stage names, whenever job names) become Kubernetes names, label
 // values, namespaces and overlay directories. Whatever the text, what comes out is valid by
 // Kubernetes' own rules (the patterns of k8s.io/apimachinery/pkg/util/validation, written out
-// here rather than imported from src/names.ts, so the test does not check the code against itself).
+// here rather than imported from src/model/names.ts, so the test does not check the code against itself).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { appName, stageInstance } from "../../emitters/kustomize/names.js";
 import { cronJobBaseName, placeholderHost } from "../../emitters/kustomize/rules.js";
 import { k8sOverlay } from "../../emitters/contract.js";
-import { dnsLabel, joinLabel, stageSlug } from "../../src/names.js";
+import { dnsLabel, joinLabel, stageSlug } from "../../src/model/names.js";
 import { hostProblem } from "../../src/answers.js";
 import type { AppModel, CronJob } from "../../src/model.js";
 import { parseAllDocuments } from "yaml";

@@ -2,8 +2,9 @@
 // a saved answer is held to its grammar like a typed one, and one that does not fit is asked again
 // in the wizard (under --yes or --answers: exit 2) before any emitter sees it.
 import { describe, it, expect } from "vitest";
-import { answerProblem, applies, checkSaved, formatProblem, hostProblem, inContext, notAskedBecause, problemLine, quantityValue, unknownAnswers, walkGaps } from "../../src/answers.js";
-import { TIME_ZONE_NAMES } from "../../src/time-zones.js";
+import { answerProblem, checkSaved, formatProblem, hostProblem, problemLine, quantityValue, unknownAnswers, walkGaps } from "../../src/answers.js";
+import { applies, inContext, notAskedBecause } from "../../src/model/answers.js";
+import { TIME_ZONE_NAMES } from "../../src/model/time-zones.js";
 import { answerResources } from "../../emitters/kustomize/answers.js";
 import { promptFor } from "../../src/wizard.js";
 import type { Gap } from "../../src/model.js";

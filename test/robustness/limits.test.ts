@@ -3,7 +3,8 @@ import { describe, it, expect } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { readRepo, LIMITS, decodeText } from "../../src/repo.js";
+import { readRepo, decodeText } from "../../src/repo.js";
+import { LIMITS } from "../../src/model/limits.js";
 import { loadRubyYaml } from "../../analyzers/ruby/yaml.js";
 
 function tree(files: Record<string, string | Buffer>): string {

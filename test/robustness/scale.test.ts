@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import fc from "fast-check";
 import { main } from "../../src/cli.js";
-import { LIMITS } from "../../src/repo.js";
+import { LIMITS } from "../../src/model/limits.js";
 import { memoryRepo } from "../../src/repo.js";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { parseGlobalText } from "../../analyzers/global/read-file.js";

@@ -2,7 +2,7 @@
 // and cut from anything printed, the user kept. Monit's other `allow` forms (hosts, nets, IPv6,
 // groups, a password file) are not secrets. Values are made up.
 import { describe, it, expect } from "vitest";
-import { cutSecretShapes, secretSpans, findSpans } from "../../src/secret-shapes.js";
+import { cutSecretShapes, secretSpans, findSpans } from "../../src/model/secret-shapes.js";
 
 const cut = (s: string) => cutSecretShapes(s, "[secret]");
 

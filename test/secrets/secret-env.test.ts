@@ -1,14 +1,14 @@
-// One rule for "does this environment variable hold a secret" (src/secret-env.ts). Before it, the
+// One rule for "does this environment variable hold a secret" (src/model/secret-env.ts). Before it, the
 // kustomize split asked the ENV-name rule or the key rule, while a worker's line and a front-end build
 // step asked the key rule alone (without its count/duration exemption being right for env strings):
 // a name only one of them caught reached a tracked file on the other path. The table says which old
 // rule caught each name, so that a row only one caught fails if the union ever narrows again.
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { secretEnvEntry, secretEnvName } from "../../src/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { looksSecretEnv, looksSecretKey, looksSecretValue, secretByKeyName } from "../../src/model.js";
 import { findSecrets } from "../../analyzers/secrets.js";
-import { cutSecretShapes } from "../../src/secret-shapes.js";
+import { cutSecretShapes } from "../../src/model/secret-shapes.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { redactModel } from "../../src/redact.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";

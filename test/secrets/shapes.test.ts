@@ -1,10 +1,10 @@
-// The value-shape detector (src/secret-shapes.ts): each kind it knows is found, and only its secret
+// The value-shape detector (src/model/secret-shapes.ts): each kind it knows is found, and only its secret
 // part is cut; ordinary config values (hosts, paths, cron lines, versions, UUIDs, git SHAs,
 // digests, identifiers) are never taken for secrets — a false positive hides a fact from the report
 // and, in a generated file, stops `migrate`.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { cutSecretShapes, secretSpans, looksSecretValue, entropy, mayHold, findSpans } from "../../src/secret-shapes.js";
+import { cutSecretShapes, secretSpans, looksSecretValue, entropy, mayHold, findSpans } from "../../src/model/secret-shapes.js";
 import { redactModel, scrubbingIo } from "../../src/redact.js";
 import { baseModel } from "../hazards/base-model.js";
 import { findSecrets } from "../../analyzers/secrets.js";
@@ -225,7 +225,7 @@ describe("a large text is scanned in linear time", () => {
 
 describe("public keys are not secrets", () => {
   it("an age recipient (SOPS encrypts for it) is not taken for a secret; a generated token still is", async () => {
-    const { looksSecretValue } = await import("../../src/secret-shapes.js");
+    const { looksSecretValue } = await import("../../src/model/secret-shapes.js");
     expect(looksSecretValue("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")).toBe(false);
     expect(looksSecretValue("k3J9sL2mQ8vX4nR7tY1wZ5bC6dF0gH2jP4s")).toBe(true);
   });

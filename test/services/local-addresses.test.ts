@@ -15,7 +15,7 @@ import { renderReport } from "../../src/report.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { defaultAnswers } from "../kustomize/answers.js";
-import { envDefaultAddresses } from "../../src/env-default-addresses.js";
+import { envDefaultAddresses } from "../../src/model/env-default-addresses.js";
 import type { AppModel, LocalAddress } from "../../src/model.js";
 
 const lock = (gems: Record<string, string>) =>

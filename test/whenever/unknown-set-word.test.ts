@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { formatValue } from "../../src/format.js";
+import { formatValue } from "../../src/model/format.js";
 import { cronCommand } from "../../emitters/kustomize/rules.js";
 import { runWhenever } from "./crontab.js";
 

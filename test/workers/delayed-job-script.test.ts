@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import { readDelayedJobScript, scriptLiteral } from "../../analyzers/workers/delayed-job-script.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
 import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
 import { pluginApp } from "./app.js";

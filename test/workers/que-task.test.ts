@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import type { AppModel } from "../../src/model.js";
-import { unwrapCommand } from "../../src/service-managers.js";
+import { unwrapCommand } from "../../src/model/service-managers.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
 import { pluginApp } from "./app.js";

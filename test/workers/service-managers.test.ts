@@ -1,4 +1,4 @@
-// src/service-managers.ts is the one reader of the servers' service managers. These tests hold it to
+// src/model/service-managers.ts is the one reader of the servers' service managers. These tests hold it to
 // the patterns it replaced (kept here as the reference): the same files and the same restarted units
 // on every fixture path and on a table of deploy lines; the only difference is the union of the two
 // near-twin file patterns (a `.socket` unit for the worker reader, a nested monit/god folder for the
@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, SERVICE_MANAGERS, INIT_SYSTEMS, startedUnits, SERVICE_START_ANY } from "../../src/service-managers.js";
+import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, SERVICE_MANAGERS, INIT_SYSTEMS, startedUnits, SERVICE_START_ANY } from "../../src/model/service-managers.js";
 import { serverOnlyProgram } from "../../emitters/kustomize/rules.js";
 
 const OLD_WORKERS = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$|^(lib\/capistrano\/templates|config\/deploy\/templates|script|config\/upstart)\/[^/]+\.conf(\.erb)?$/;

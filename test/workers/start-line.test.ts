@@ -1,6 +1,6 @@
 // A worker's start line wrapped in a shell (`/bin/sh -c 'cd …/current && QUEUE=mail bundle exec …'`,
 // `bash -c "…"`, `su - deploy -c '…'`) is read through its wrappers (analyzers/workers/start-line.ts
-// over src/service-managers.ts' POSIX word splitter): the words and environment the pod runs are
+// over src/model/service-managers.ts' POSIX word splitter): the words and environment the pod runs are
 // the ones real `sh` hands the program, checked by running each line in real sh with a stub
 // `bundle` that prints its argv, its queue variables and its directory. A `cd` into the release is
 // the image's app directory; a `cd` elsewhere, or a value the servers' shell fills in, stays the

@@ -11,7 +11,7 @@
 // (`sha256:…`, `sha384-…`), SSH public keys, X.509 certificates (public), identifiers made of words.
 // Hex of 64+ characters with no label is a key (`secret_key_base` is 128 hex).
 
-import { secretEnvNameInText } from "./model/secret-names.js";
+import { secretEnvNameInText } from "./secret-names.js";
 
 export type SecretShape =
   | "private key"
@@ -141,7 +141,7 @@ const RULES: Rule[] = [
   // ...and an environment variable set on a command line or in an env file, named in capitals as
   // such variables are (`DATABASE_PASSWORD=hunter2 bin/delayed_job start`): there a plain word is
   // the credential itself, not a setting, so only flags and references are spared. Secret by its
-  // name as every environment variable is (src/secret-env.ts: `MAILGUN_KEY`, `DATABASE_URL`), or
+  // name as every environment variable is (src/model/secret-env.ts: `MAILGUN_KEY`, `DATABASE_URL`), or
   // by the credential words this rule always knew.
   {
     re: /(?<![A-Za-z0-9_-])([A-Z][A-Z0-9_]*)=["']?([^\s"'&;,)]{4,})/g,

@@ -1,6 +1,6 @@
 // How an RValue reads in terminal output and generated docs. Secrets never reach here as values:
 // the analyzers keep secret values out of facts meant for display (see analyzers/secrets.ts).
-import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "./model.js";
+import { isDateValue, isFloatValue, isSym, isTimeValue, type RValue } from "../model.js";
 
 export function formatValue(v: RValue): string {
   if (v === null) return "nil";

@@ -8,11 +8,11 @@
 // No count-or-duration exemption (src/model.ts secretByKeyName, for Global/YAML keys): an environment
 // value is a string with no type to tell `AUTH_RETRY_COUNT=3` from a credential, and a false positive
 // only moves a plain value to the git-ignored secrets file.
-import { secretEnvName } from "./model/secret-names.js";
+import { secretEnvName } from "./secret-names.js";
 import { looksSecretValue } from "./secret-shapes.js";
 
 // The name rule lives with the other name rules (src/model/secret-names.ts): the value shapes use it too.
-export { secretEnvName, secretEnvNameInText } from "./model/secret-names.js";
+export { secretEnvName, secretEnvNameInText } from "./secret-names.js";
 
 /** A variable set to a value: secret by its name, or by the value's shape (a token, a webhook, a URL password). */
 export const secretEnvEntry = (name: string, value: unknown): boolean => secretEnvName(name) || looksSecretValue(value);

@@ -4,7 +4,7 @@
 // namespace or an overlay directory goes through here, so the rules live in one place. The
 // patterns are Kubernetes' own (k8s.io/apimachinery/pkg/util/validation).
 import { createHash } from "node:crypto";
-import { quotedText } from "../emitters/encode/controls.js";
+import { quotedText } from "./controls.js";
 
 /** RFC 1123 label: namespaces, Service names, label values we generate, overlay directories. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,7 +1,7 @@
 // Backing services whose address is only the default of an ENV read: informational lines, not
 // hazards (analyzers/hazards.ts leaves them out), shared by the analyze report and MIGRATION.md.
-import type { AppModel, Source } from "./model.js";
-import { LOCAL_KIND_LABEL } from "./model/local-kinds.js";
+import type { AppModel, Source } from "../model.js";
+import { LOCAL_KIND_LABEL } from "./local-kinds.js";
 
 /**
  * The addresses that are only the default of an ENV read (`ENV.fetch("REDIS_URL") { "redis://localhost:6379/1" }`
