@@ -13,9 +13,7 @@ import { keySchemeProblem } from "../emitters/kustomize/secrets-backend/external
 import { isSopsRecipient } from "../emitters/kustomize/secrets-backend/sops.js";
 import { NGINX_SIZE } from "../emitters/container/rules.js";
 import { MAX_REPLICAS_ANSWER } from "../emitters/kustomize/rules.js";
-import { ANSWERS_FILE, applies, conditionHolds, inContext, notAskedBecause } from "./model/answers.js";
-
-export { ANSWERS_FILE, applies, conditionHolds, inContext, notAskedBecause };
+import { applies, inContext, notAskedBecause } from "./model/answers.js";
 
 /**
  * The first line of every answers file rails2k8s writes: a file that does not start with it was

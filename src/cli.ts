@@ -7,13 +7,7 @@ import { redaction, scrubbingIo } from "./redact.js";
 import { modelJson } from "./model-json.js";
 import { VERSION } from "./version.js";
 import { termJson, termLines } from "../emitters/encode/terminal.js";
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Colour allowed: a TTY and no NO_COLOR, or FORCE_COLOR. */
-  color: boolean;
-}
+import type { Io } from "./io.js";
 
 /**
  * Colour on a terminal, never when NO_COLOR is set to anything non-empty (no-color.org); FORCE_COLOR

@@ -2,7 +2,7 @@
 // → atomic write. Nothing touches the disk before the last step, so Ctrl-C, a declined write, an
 // emitter that throws or a failed write all leave the repo as it was.
 import { resolve } from "node:path";
-import type { Io } from "./cli.js";
+import type { Io } from "./io.js";
 import { analyzeDir, type AnalyzeOptions } from "./analyze.js";
 import type { Answers, AppModel, Gap, RValue } from "./model.js";
 import { Tree, type Change } from "./tree.js";

@@ -10,14 +10,13 @@
 //     value copied to an innocent-looking key) has it cut out.
 // The values found are what every other output is checked against: the terminal (scrubbingIo), the
 // answers file and the committed generated files (secretLeak).
-import type { Io } from "./cli.js";
+import type { Io } from "./io.js";
 import { looksSecretKey } from "../analyzers/secrets.js";
 import { secretEnvName } from "./model/secret-env.js";
 import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./model/secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
-export { SECRET_SHOWN_AS };
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
 /**
  * Only values that cannot be ordinary words are cut out of other strings: `secret`, `changeme` or

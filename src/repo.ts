@@ -5,7 +5,6 @@ import { readdirSync, readFileSync, lstatSync, realpathSync, statSync } from "no
 import { join, relative, sep } from "node:path";
 import type { RepoFiles, FileRead, Problem } from "./model.js";
 import { LIMITS } from "./model/limits.js";
-export { LIMITS };
 
 /** Trees skipped by name anywhere (dependencies, VCS, caches): never an app's own config. */
 const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", ".bundle", ".yarn", ".cache", ".rails2k8s"]);

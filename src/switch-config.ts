@@ -5,7 +5,7 @@
 // stage clean in the reports, or --force) are the call sites rewritten by the Prism codemod.
 import { resolve } from "node:path";
 import { statSync } from "node:fs";
-import type { Io } from "./cli.js";
+import type { Io } from "./io.js";
 import { analyzeDir } from "./analyze.js";
 import { Tree } from "./tree.js";
 import { applyPatch } from "./patch.js";

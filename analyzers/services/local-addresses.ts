@@ -62,8 +62,6 @@ const WORD_KIND: [RegExp, Kind][] = [
   [/mysql/i, "mysql"],
 ];
 
-export { LOCAL_KIND_LABEL } from "../../src/model/local-kinds.js";
-
 const LOCAL_HOST = String.raw`localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0`;
 const URL_LOCAL = new RegExp(String.raw`^([a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?(${LOCAL_HOST})(?::(\d*))?(?:[/?#]|$)`, "i");
 const BARE_LOCAL = new RegExp(String.raw`^(${LOCAL_HOST}|::1)(?::(\d+))?(?::\d+)?$`, "i");

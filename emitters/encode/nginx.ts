@@ -16,7 +16,7 @@ const BARE = /^[^\s;{}#"'\\]+$/;
 /** Why a value cannot be written as an nginx word, or null when it can. */
 export function nginxRefusal(value: string): string | null {
   if (/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) return "it is not valid UTF-8 text";
-  // The shared set (controls.ts): C0, DEL, C1, and the line separators and bidi controls that would
+  // The shared set (src/model/controls.ts): C0, DEL, C1, and the line separators and bidi controls that would
   // make the committed config read differently from what nginx runs.
   if (hasControls(value)) return "it holds a control character (a newline, a tab, NUL, a terminal escape, a bidi override)";
   return null;

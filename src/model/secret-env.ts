@@ -12,7 +12,7 @@ import { secretEnvName } from "./secret-names.js";
 import { looksSecretValue } from "./secret-shapes.js";
 
 // The name rule lives with the other name rules (src/model/secret-names.ts): the value shapes use it too.
-export { secretEnvName, secretEnvNameInText } from "./secret-names.js";
+export { secretEnvName } from "./secret-names.js";
 
 /** A variable set to a value: secret by its name, or by the value's shape (a token, a webhook, a URL password). */
 export const secretEnvEntry = (name: string, value: unknown): boolean => secretEnvName(name) || looksSecretValue(value);

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import type { Io } from "../../src/cli.js";
+import type { Io } from "../../src/io.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const BIN = join(ROOT, "bin/rails2k8s.js");
