@@ -3,11 +3,12 @@ import { Command, CommanderError } from "commander";
 import { phaseTimer } from "./timing.js";
 import { analyzeDir, UnusableInput } from "./analyze.js";
 import { renderReport } from "./report.js";
-import { redaction, scrubbingIo } from "./redact.js";
+import { redaction, scrubbingIo, type ScrubbingIo } from "./redact.js";
 import { modelJson } from "./model-json.js";
 import { VERSION } from "./version.js";
 import { termJson, termLines } from "../emitters/encode/terminal.js";
 import type { Io } from "./io.js";
+import type { AppModel } from "./model.js";
 
 /**
  * Colour on a terminal, never when NO_COLOR is set to anything non-empty (no-color.org); FORCE_COLOR
@@ -24,6 +25,49 @@ const defaultIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   color: colorAllowed(process.stdout.isTTY, process.env),
 });
+
+/** A failed command's message and exit code: 2 and `rails2k8s: <message>` for unusable input, 1 and `internal error` for anything else. */
+export function failed(io: Io, e: unknown): number {
+  if (e instanceof UnusableInput) {
+    io.err(`rails2k8s: ${termLines(e.message)}\n`);
+    return 2;
+  }
+  io.err(`rails2k8s: internal error: ${termLines((e as Error).message)}\n`);
+  return 1;
+}
+
+/**
+ * `rails2k8s analyze DIR`: one analysis, redacted, printed to each output as that output asks (the
+ * report, or with `json` the AppModel); each output's exit code, in order. The CLI asks for one;
+ * the corpus runner (scripts/corpus/analyze_both.mjs) asks for both at once, and so prints exactly
+ * what two runs of the CLI would.
+ */
+export async function analyzeAction(dir: string, outputs: { json: boolean; io: ScrubbingIo }[], mark: (what: string) => void = phaseTimer()): Promise<number[]> {
+  mark("start");
+  let shown: AppModel;
+  try {
+    const model = await analyzeDir(dir, undefined, { callSites: false, deployAtRoot: true });
+    mark("analysis");
+    // What is shown never holds a secret value (the emitters, in migrate, get the real model).
+    const r = redaction(model);
+    for (const o of outputs) o.io.learn(r.values);
+    shown = r.model;
+    mark("redaction");
+  } catch (e) {
+    return outputs.map((o) => failed(o.io, e));
+  }
+  return outputs.map((o) => {
+    try {
+      const text = o.json ? termJson(modelJson(shown)) + "\n" : renderReport(shown, { color: o.io.color });
+      mark("rendering");
+      o.io.out(text);
+      mark("output");
+      return 0;
+    } catch (e) {
+      return failed(o.io, e);
+    }
+  });
+}
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], given: Io = defaultIo()): Promise<number> {
@@ -43,18 +87,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
     .argument("[dir]", "the Rails app", ".")
     .option("--json", "print the AppModel as JSON (schema/appmodel.schema.json)")
     .action(async (dir: string, opts: { json?: boolean }) => {
-      const mark = phaseTimer();
-      mark("start");
-      const model = await analyzeDir(dir, undefined, { callSites: false, deployAtRoot: true });
-      mark("analysis");
-      // What is shown never holds a secret value (the emitters, in migrate, get the real model).
-      const { model: shown, values } = redaction(model);
-      io.learn(values);
-      mark("redaction");
-      const text = opts.json ? termJson(modelJson(shown)) + "\n" : renderReport(shown, { color: io.color });
-      mark("rendering");
-      io.out(text);
-      mark("output");
+      [code] = await analyzeAction(dir, [{ json: Boolean(opts.json), io }]);
     });
 
   program
@@ -107,12 +140,7 @@ export async function main(argv: string[], given: Io = defaultIo()): Promise<num
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UnusableInput) {
-      io.err(`rails2k8s: ${termLines(e.message)}\n`);
-      return 2;
-    }
-    io.err(`rails2k8s: internal error: ${termLines((e as Error).message)}\n`);
-    return 1;
+    return failed(io, e);
   }
   return code;
 }
