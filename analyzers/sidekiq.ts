@@ -11,7 +11,7 @@ import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
 import { sidekiqStarted } from "./workers/sidekiq-started.js";
 import { sidekiqOwnTaskStarted } from "./workers/sidekiq-own-task.js";
 import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
-import { pluginLoadedIn } from "./workers/index.js";
+import { pluginLoadedIn } from "./capistrano/plugin-loaded.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
 import { unwrapCommand } from "../src/model/service-managers.js";
 import type { SidekiqStagePlugin } from "../src/model.js";

@@ -20,7 +20,7 @@ import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, St
 import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
 import { mbStack } from "../capistrano/mb.js";
 import { taskLineRoles } from "../capistrano/task-roles.js";
-import { pluginLoadedIn } from "../workers/index.js";
+import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
 
 const DEFAULT_SCHEDULE_FILE = WHENEVER_DEFAULT_FILE;
 

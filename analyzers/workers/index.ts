@@ -24,6 +24,7 @@ import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
+import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
 import { sidekiqProcfileLines } from "./sidekiq-procfile.js";
 import { readSidekiqConfig } from "../sidekiq.js";
 
@@ -777,17 +778,6 @@ function ownTasks(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | nu
     out.push({ name: t.name, source: t.source, runs });
   }
   return out;
-}
-
-/**
- * Whether a stage loads a plugin: every stage does when the Capfile or deploy.rb requires it; when
- * only Capistrano 2 stage files do, the stages whose own file requires it (its tasks and hooks exist
- * there alone), with the file that does, for the reason.
- */
-export function pluginLoadedIn(cap: CapistranoFacts, stages: Stage[], re: RegExp): (s: Stage) => boolean {
-  const ownFiles = new Set(stages.flatMap((st) => (st.plugins ?? []).map((p) => `${p.source.file}:${p.source.line}`)));
-  if (cap.requires.some((r) => re.test(r.value) && !ownFiles.has(`${r.source.file}:${r.source.line}`))) return () => true;
-  return (s) => (s.plugins ?? []).some((p) => re.test(p.value));
 }
 
 /** Roles that mean "this server ran the backend": its own name, the plugins' role names, `worker`. */
