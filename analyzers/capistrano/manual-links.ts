@@ -14,6 +14,13 @@
 // operand a directory when it ends in `/`, names an existing directory, or there are several sources).
 // A file copied from shared/ over the release's is what the app read, as with a link.
 import type { RepoFiles } from "../../src/model.js";
+import { MAX_START_LINE } from "../appserver/started.js";
+
+/**
+ * The longest value a task local is remembered with. Only a path under shared/ or the release is
+ * remembered, and a path is short: a longer one (`a = "#{a}#{a}"` doubling) is unknown, never cut.
+ */
+const MAX_LOCAL = 4096;
 
 export type CopyCommand = "cp" | "mv" | "install" | "cat";
 
@@ -57,10 +64,19 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
   lines.forEach((raw0, i) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
     if (/^\s*#(?!\{)/.test(raw0)) return;
+    // A line longer than MAX_START_LINE is no command anyone types: no pattern runs on it.
+    if (raw0.length > MAX_START_LINE) return;
     // A local holding a path (`config_dir = "#{shared_path}/config"`), put back where it is interpolated.
-    const raw = withLocals(raw0, locals);
+    // Put back, a line over MAX_START_LINE is read as written (its locals unknown).
+    const raw = withLocals(raw0, locals, MAX_START_LINE) ?? raw0;
     const local = /^\s*([a-z_]\w*)\s*=\s*"([^"]*)"\s*$/.exec(raw);
-    if (local) locals.set(local[1]!, local[2]!);
+    if (local) {
+      // Only a path under shared/ or the release is of use here; any other value, or one too long,
+      // leaves the name unknown (so its `#{name}` stays as written and reads as no shared path).
+      const v = local[2]!;
+      if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
+      else locals.delete(local[1]!);
+    }
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
@@ -306,9 +322,17 @@ function splitArgs(s: string): string[] {
 }
 
 /** `#{config_dir}/x` with `config_dir = "#{shared_path}/config"` earlier in the task: the local's text put back. */
-function withLocals(line: string, locals: Map<string, string>): string {
+function withLocals(line: string, locals: Map<string, string>, max: number): string | null {
   if (!locals.size) return line;
-  return line.replace(/#\{\s*([a-z_]\w*)\s*\}/g, (all, name: string) => locals.get(name) ?? all);
+  let out = "";
+  let at = 0;
+  for (const m of line.matchAll(/#\{\s*([a-z_]\w*)\s*\}/g)) {
+    out += line.slice(at, m.index) + (locals.get(m[1]!) ?? m[0]);
+    at = m.index + m[0].length;
+    if (out.length > max) return null;
+  }
+  out += line.slice(at);
+  return out.length > max ? null : out;
 }
 
 /** `#{release_path}/config/` → `config/`; `#{release_path}` → ``; anything else null. */
