@@ -285,7 +285,8 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
  * it runs (`cp … …`), so the same reading applies; null when the line is no such call.
  */
 function sshkitCall(line: string): string | null {
-  const m = /^\s*(?:execute|sudo|test)(\s*\(|\s+)\s*((?::sudo\s*,\s*)?:(?:cp|mv|install|ln|cat|rm|mkdir)\b.*?)\s*$/.exec(line);
+  // One way to match each space (no `\s+\s*`, no lazy `.*?` before `\s*$`): linear on a long line.
+  const m = /^\s*(?:execute|sudo|test)(\s*\(\s*|\s+)((?::sudo\s*,\s*)?:(?:cp|mv|install|ln|cat|rm|mkdir)\b.*)$/.exec(line.trimEnd());
   if (!m) return null;
   const args = m[1]!.includes("(") ? m[2]!.replace(/\)$/, "") : m[2]!;
   const words: string[] = [];

@@ -63,5 +63,10 @@ describe("hostile task bodies", () => {
     expect(links).not.toContain("wren.yml");
   }, 60_000);
 
+  it("a 150 KB execute line of spaces does not hang analyze", () => {
+    const body = ['execute :cp, "a", "b"' + " ".repeat(150_000) + "if true"];
+    const { took } = analyzeJson(appWithTask(task(body)));
+    expect(took).toBeLessThan(30_000);
+  }, 60_000);
 });
 
