@@ -375,6 +375,9 @@ export function spreadHitsDatabase(path: string, spread: string): boolean {
   if (!glob) return "config/database.yml".startsWith(path ? `${path}/` : "");
   if (path !== "config") return false;
   const last = spread.split("/").pop()!;
-  const re = new RegExp(`^${last.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  // A shell bracket class (`[dD]`, `[!a]`, or an unclosed `[` the shell takes literally) is not
+  // read here: such a name may hit. Every other regex character is escaped, so the pattern is valid.
+  if (last.includes("[")) return true;
+  const re = new RegExp(`^${last.replace(/[.+^${}()|[\]\\/-]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
   return re.test("database.yml");
 }

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spreadHitsDatabase } from "../../analyzers/capistrano/manual-links.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const cleanup: string[] = [];
@@ -70,3 +71,15 @@ describe("hostile task bodies", () => {
   }, 60_000);
 });
 
+describe("a copied glob with a bracket", () => {
+  it("an unclosed [ builds no invalid pattern and may hit config/database.yml", () => {
+    expect(() => spreadHitsDatabase("config", "config/[")).not.toThrow();
+    expect(spreadHitsDatabase("config", "config/[")).toBe(true);
+  });
+  it("a shell class may hit; a literal name that differs does not", () => {
+    expect(spreadHitsDatabase("config", "config/[d]atabase.yml")).toBe(true);
+    expect(spreadHitsDatabase("config", "config/*.yml")).toBe(true);
+    expect(spreadHitsDatabase("config", "config/*.y+ml")).toBe(false);
+    expect(spreadHitsDatabase("config", "config/settings.y?l")).toBe(false);
+  });
+});
