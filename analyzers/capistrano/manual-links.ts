@@ -13,6 +13,8 @@
 // in test/capistrano/shared-copies-cp.test.ts): the operand rules are ln's (`-t DIR`, `-T`, the last
 // operand a directory when it ends in `/`, names an existing directory, or there are several sources).
 // A file copied from shared/ over the release's is what the app read, as with a link.
+// `cp -n` / `mv -n` (`--no-clobber`) leave a file the checkout holds: such a copy changes nothing there.
+// (`-u` copies when shared/'s file is newer, which is the servers' to say: still read as a copy.)
 import type { RepoFiles } from "../../src/model.js";
 import { MAX_START_LINE } from "../appserver/started.js";
 
@@ -144,6 +146,9 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
           out.push({ path: target, kind: "dir", line: line0 + i, via, spread: shared });
           continue;
         }
+        // `cp -n`: over a file the checkout holds (and the task did not remove) the copy changes
+        // nothing, so the release kept the repo's file (real cp 9.1 in shared-copies-cp.test.ts).
+        if (ln.noClobber && kind === "file" && repoFile(repo, path) && !removed.has(path)) continue;
         if (own) {
           if (kind !== "file" || own === path) continue;
           out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own });
@@ -197,6 +202,8 @@ interface LnCall {
   symbolic: boolean;
   /** cp -r/-R/-a: a directory source is copied whole. */
   recursive: boolean;
+  /** cp/mv -n, --no-clobber, --update=none: a destination that exists is left as it is. */
+  noClobber?: boolean;
   noTargetDir: boolean;
   targetDir: string | null;
   operands: string[];
@@ -256,6 +263,7 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
       const [opt, val] = a.split("=", 2) as [string, string | undefined];
       if (opt === "--recursive" || opt === "--archive") r.recursive = true;
       else if (opt === "--no-target-directory") r.noTargetDir = true;
+      else if (cmd !== "install" && (opt === "--no-clobber" || (opt === "--update" && val === "none"))) r.noClobber = true;
       else if (opt === "--directory" && cmd === "install") return null;
       else if (opt === "--target-directory") r.targetDir = val ?? args[++i] ?? null;
       else if (longWithArg.includes(opt) && val === undefined) i++;
@@ -266,6 +274,7 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
         const c = a[j]!;
         if (cmd === "cp" && (c === "r" || c === "R" || c === "a")) r.recursive = true;
         else if (c === "T") r.noTargetDir = true;
+        else if (c === "n" && cmd !== "install") r.noClobber = true;
         else if (c === "d" && cmd === "install") return null;
         else if (withArg.includes(c)) {
           const val = a.slice(j + 1) || args[++i] || "";
@@ -351,6 +360,14 @@ function sharedRel(word: string): string | null {
   if (!m) return null;
   const rest = word.slice(m[0].length);
   return rest.startsWith("/") && rest.length > 1 ? rest.replace(/^\/+/, "") : null;
+}
+
+const fileSets = new WeakMap<readonly string[], Set<string>>();
+/** Whether the checkout holds a file at `rel`. */
+function repoFile(repo: RepoFiles, rel: string): boolean {
+  let s = fileSets.get(repo.paths);
+  if (!s) fileSets.set(repo.paths, (s = new Set(repo.paths)));
+  return s.has(rel);
 }
 
 const dirSets = new WeakMap<readonly string[], Set<string>>();
