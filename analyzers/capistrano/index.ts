@@ -718,8 +718,22 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     tasks,
     hooks,
   };
-  const linked = linkedOf(stages, kept, major, mina ? minaLinks() : null, repo.paths);
-  const releaseCopies = releaseCopiesOf(stages, kept, has);
+  // A copy (cp, mv, install, cat) counts only in a task a hook runs, as deploy-task-lines.ts reads
+  // task lines: a task no hook runs is no part of the deploy (run by hand, if at all). Links (`ln`)
+  // are still read from every task body. Mina runs its tasks by `invoke`, not hooks: not filtered.
+  const hookedTasks = new Set(hooks.map((h) => h.task.replace(/^:/, "")));
+  const unhookedCopy = (l: Kept["manualLinks"][number]) => !mina && l.via !== undefined && !hookedTasks.has(l.task);
+  const namedUnhooked = new Set<string>();
+  for (const k of kept)
+    for (const l of k.manualLinks) {
+      const key = `${l.source.file}:${l.source.line}:${l.path}`;
+      if (!unhookedCopy(l) || namedUnhooked.has(key)) continue;
+      namedUnhooked.add(key);
+      warn(l.source.file, l.source.line, `capistrano.copy-unhooked: task ${l.task} copies over the release's ${l.path || "root"} with ${l.via}, but no hook runs that task in the deploy: the copy is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} holds the copy, not the repo's file)`);
+    }
+  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhookedCopy(l)) }));
+  const linked = linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths);
+  const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).
   // capistrano-rails links public/<assets_prefix>: precompiled assets, rebuilt by every deploy (a cache, like public/assets).

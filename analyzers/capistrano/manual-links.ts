@@ -13,7 +13,16 @@
 // in test/capistrano/shared-copies-cp.test.ts): the operand rules are ln's (`-t DIR`, `-T`, the last
 // operand a directory when it ends in `/`, names an existing directory, or there are several sources).
 // A file copied from shared/ over the release's is what the app read, as with a link.
+// `cp -n` / `mv -n` (`--no-clobber`) leave a file the checkout holds: such a copy changes nothing there.
+// (`-u` copies when shared/'s file is newer, which is the servers' to say: still read as a copy.)
 import type { RepoFiles } from "../../src/model.js";
+import { MAX_START_LINE } from "../appserver/started.js";
+
+/**
+ * The longest value a task local is remembered with. Only a path under shared/ or the release is
+ * remembered, and a path is short: a longer one (`a = "#{a}#{a}"` doubling) is unknown, never cut.
+ */
+const MAX_LOCAL = 4096;
 
 export type CopyCommand = "cp" | "mv" | "install" | "cat";
 
@@ -57,10 +66,19 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
   lines.forEach((raw0, i) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
     if (/^\s*#(?!\{)/.test(raw0)) return;
+    // A line longer than MAX_START_LINE is no command anyone types: no pattern runs on it.
+    if (raw0.length > MAX_START_LINE) return;
     // A local holding a path (`config_dir = "#{shared_path}/config"`), put back where it is interpolated.
-    const raw = withLocals(raw0, locals);
+    // Put back, a line over MAX_START_LINE is read as written (its locals unknown).
+    const raw = withLocals(raw0, locals, MAX_START_LINE) ?? raw0;
     const local = /^\s*([a-z_]\w*)\s*=\s*"([^"]*)"\s*$/.exec(raw);
-    if (local) locals.set(local[1]!, local[2]!);
+    if (local) {
+      // Only a path under shared/ or the release is of use here; any other value, or one too long,
+      // leaves the name unknown (so its `#{name}` stays as written and reads as no shared path).
+      const v = local[2]!;
+      if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
+      else locals.delete(local[1]!);
+    }
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
@@ -128,6 +146,9 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
           out.push({ path: target, kind: "dir", line: line0 + i, via, spread: shared });
           continue;
         }
+        // `cp -n`: over a file the checkout holds (and the task did not remove) the copy changes
+        // nothing, so the release kept the repo's file (real cp 9.1 in shared-copies-cp.test.ts).
+        if (ln.noClobber && kind === "file" && repoFile(repo, path) && !removed.has(path)) continue;
         if (own) {
           if (kind !== "file" || own === path) continue;
           out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own });
@@ -181,6 +202,8 @@ interface LnCall {
   symbolic: boolean;
   /** cp -r/-R/-a: a directory source is copied whole. */
   recursive: boolean;
+  /** cp/mv -n, --no-clobber, --update=none: a destination that exists is left as it is. */
+  noClobber?: boolean;
   noTargetDir: boolean;
   targetDir: string | null;
   operands: string[];
@@ -240,6 +263,7 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
       const [opt, val] = a.split("=", 2) as [string, string | undefined];
       if (opt === "--recursive" || opt === "--archive") r.recursive = true;
       else if (opt === "--no-target-directory") r.noTargetDir = true;
+      else if (cmd !== "install" && (opt === "--no-clobber" || (opt === "--update" && val === "none"))) r.noClobber = true;
       else if (opt === "--directory" && cmd === "install") return null;
       else if (opt === "--target-directory") r.targetDir = val ?? args[++i] ?? null;
       else if (longWithArg.includes(opt) && val === undefined) i++;
@@ -250,6 +274,7 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
         const c = a[j]!;
         if (cmd === "cp" && (c === "r" || c === "R" || c === "a")) r.recursive = true;
         else if (c === "T") r.noTargetDir = true;
+        else if (c === "n" && cmd !== "install") r.noClobber = true;
         else if (c === "d" && cmd === "install") return null;
         else if (withArg.includes(c)) {
           const val = a.slice(j + 1) || args[++i] || "";
@@ -269,7 +294,8 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
  * it runs (`cp … …`), so the same reading applies; null when the line is no such call.
  */
 function sshkitCall(line: string): string | null {
-  const m = /^\s*(?:execute|sudo|test)(\s*\(|\s+)\s*((?::sudo\s*,\s*)?:(?:cp|mv|install|ln|cat|rm|mkdir)\b.*?)\s*$/.exec(line);
+  // One way to match each space (no `\s+\s*`, no lazy `.*?` before `\s*$`): linear on a long line.
+  const m = /^\s*(?:execute|sudo|test)(\s*\(\s*|\s+)((?::sudo\s*,\s*)?:(?:cp|mv|install|ln|cat|rm|mkdir)\b.*)$/.exec(line.trimEnd());
   if (!m) return null;
   const args = m[1]!.includes("(") ? m[2]!.replace(/\)$/, "") : m[2]!;
   const words: string[] = [];
@@ -306,9 +332,17 @@ function splitArgs(s: string): string[] {
 }
 
 /** `#{config_dir}/x` with `config_dir = "#{shared_path}/config"` earlier in the task: the local's text put back. */
-function withLocals(line: string, locals: Map<string, string>): string {
+function withLocals(line: string, locals: Map<string, string>, max: number): string | null {
   if (!locals.size) return line;
-  return line.replace(/#\{\s*([a-z_]\w*)\s*\}/g, (all, name: string) => locals.get(name) ?? all);
+  let out = "";
+  let at = 0;
+  for (const m of line.matchAll(/#\{\s*([a-z_]\w*)\s*\}/g)) {
+    out += line.slice(at, m.index) + (locals.get(m[1]!) ?? m[0]);
+    at = m.index + m[0].length;
+    if (out.length > max) return null;
+  }
+  out += line.slice(at);
+  return out.length > max ? null : out;
 }
 
 /** `#{release_path}/config/` → `config/`; `#{release_path}` → ``; anything else null. */
@@ -326,6 +360,14 @@ function sharedRel(word: string): string | null {
   if (!m) return null;
   const rest = word.slice(m[0].length);
   return rest.startsWith("/") && rest.length > 1 ? rest.replace(/^\/+/, "") : null;
+}
+
+const fileSets = new WeakMap<readonly string[], Set<string>>();
+/** Whether the checkout holds a file at `rel`. */
+function repoFile(repo: RepoFiles, rel: string): boolean {
+  let s = fileSets.get(repo.paths);
+  if (!s) fileSets.set(repo.paths, (s = new Set(repo.paths)));
+  return s.has(rel);
 }
 
 const dirSets = new WeakMap<readonly string[], Set<string>>();
@@ -350,6 +392,9 @@ export function spreadHitsDatabase(path: string, spread: string): boolean {
   if (!glob) return "config/database.yml".startsWith(path ? `${path}/` : "");
   if (path !== "config") return false;
   const last = spread.split("/").pop()!;
-  const re = new RegExp(`^${last.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  // A shell bracket class (`[dD]`, `[!a]`, or an unclosed `[` the shell takes literally) is not
+  // read here: such a name may hit. Every other regex character is escaped, so the pattern is valid.
+  if (last.includes("[")) return true;
+  const re = new RegExp(`^${last.replace(/[.+^${}()|[\]\\/-]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
   return re.test("database.yml");
 }

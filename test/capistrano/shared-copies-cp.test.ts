@@ -82,6 +82,11 @@ const CASES: { name: string; body: string[]; sh?: string }[] = [
   { name: "a local holding the shared dir", body: [`config_dir = "#{shared_path}/config"`, `run "cp #{config_dir}/database.yml #{release_path}/config/database.yml"`], sh: `cp #{shared_path}/config/database.yml #{release_path}/config/database.yml` },
   { name: "one of the release's own files over database.yml", body: [`run "cp #{release_path}/config/database.yml.production #{release_path}/config/database.yml"`] },
   { name: "a commented-out copy copies nothing", body: [`# run "cp #{shared_path}/config/database.yml #{release_path}/config/"`], sh: "true" },
+  // cp -n / mv -n leave a destination that exists: over a file the checkout holds, nothing changes.
+  { name: "cp -n over a file the checkout holds changes nothing", body: [`execute "cp -n #{shared_path}/config/database.yml #{release_path}/config/database.yml"`] },
+  { name: "cp --no-clobber where the checkout has no such file copies it", body: [`run "cp --no-clobber #{shared_path}/config/secrets.yml #{release_path}/config/secrets.yml"`] },
+  { name: "mv -n of two files into a directory: only the one the checkout lacks lands", body: [`run "mv -n #{shared_path}/config/database.yml #{shared_path}/config/application.yml #{release_path}/config/"`] },
+  { name: "cp -n after rm -f of the checkout's file copies it", body: [`run "rm -f #{release_path}/config/database.yml && cp -n #{shared_path}/config/database.yml #{release_path}/config/database.yml"`] },
   { name: "a copy from the release into shared/ is not a copy into the release", body: [`run "test -f #{shared_path}/config/database.yml || cp #{release_path}/config/database.yml #{shared_path}/config/database.yml"`] },
 ];
 
