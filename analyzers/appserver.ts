@@ -89,6 +89,16 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
         chosen.push({ stage, choice });
         continue;
       }
+      // A per-stage helper call (`template "unicorn.rb", …, true`) that found templates for other
+      // stages but none for this one raised there (no such file): this stage's config was made on
+      // its servers, not config/<kind>.rb. Said at the call, and the repo's file is not read for it.
+      const elsewhere = uploads.find((u) => u.kind === kind && u.stage !== undefined && u.stage !== stage.name && !uploads.some((o) => o.kind === kind && o.stage === stage.name && o.source.file === u.source.file && o.source.line === u.source.line));
+      if (elsewhere && !uploads.some((u) => u.kind === kind && u.stage === stage.name)) {
+        const at = elsewhere.template.lastIndexOf(`.${elsewhere.stage}`);
+        const missing = `${elsewhere.template.slice(0, at)}.${stage.name}${elsewhere.template.slice(at + 1 + elsewhere.stage!.length)}`;
+        ctx.problem({ file: elsewhere.source.file, line: elsewhere.source.line, message: `stage ${stage.name}: this per-stage render reads ${missing}, which is not in the repo (only ${uploads.filter((u) => u.kind === kind && u.source.file === elsewhere.source.file && u.source.line === elsewhere.source.line).map((u) => u.template).join(", ")}): cap raised there, so the ${kind} config stage ${stage.name}'s servers ran was made on them; its settings (workers, timeout) are not known and no repo config is read as this stage's`, severity: "warning" });
+        continue;
+      }
       const variable = CONFIG_VARIABLE[kind];
       const fact = stage.variables[variable];
       // what the stage's own commands name, its stage file first

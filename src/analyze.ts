@@ -238,21 +238,18 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
     const found = deployRoot(repo, nested);
     if (found.kind === "refused") throw new UnusableInput(`${dir}: not a Rails app at its root: ${found.message}`);
     if (found.kind === "split" && !opts.deployAtRoot)
-      throw new UnusableInput(`${dir}: the deploy is at the root and the Rails app in ${found.app}/ (${found.named ? `repo_tree at ${found.named}` : "the only folder holding one"}): \`rails2k8s analyze\` reads this shape; migrate does not write for it yet`);
+      throw new UnusableInput(`${dir}: the deploy is at the root and the Rails app in ${found.app}/ (repo_tree at ${found.named}): \`rails2k8s analyze\` reads this shape; migrate does not write for it yet`);
     if (found.kind === "split") split = found;
   }
   if (split) {
     const at = split.named;
     repo = split.view;
     has = (p: string) => hasPath(repo, p);
-    const [file, line] = at ? [at.slice(0, at.lastIndexOf(":")), Number(at.slice(at.lastIndexOf(":") + 1))] : [capfilePath(repo) ?? "config/deploy.rb", 1];
     problems.push({
-      file,
-      line,
+      file: at.slice(0, at.lastIndexOf(":")),
+      line: Number(at.slice(at.lastIndexOf(":") + 1)),
       severity: "warning",
-      message: at
-        ? `deploy-root.app-folder: the deploy here releases ${split.app}/ (repo_tree), the Rails app: its files are read from ${split.app}/ and cited there, the deploy's from the root`
-        : `deploy-root.app-folder: the deploy here sets no repo_tree, so Capistrano releases the whole repo and the Rails app is in the release's ${split.app}/; ${split.app}/ is the only folder holding a Rails app, and is read as the app (its files cited there, the deploy's from the root)`,
+      message: `deploy-root.app-folder: the deploy here releases ${split.app}/ (repo_tree), the Rails app: its files are read from ${split.app}/ and cited there, the deploy's from the root`,
     });
   } else if (!isRails) {
     const nested = nestedRailsRoots(repo.paths);

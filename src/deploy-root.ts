@@ -16,8 +16,8 @@ export type DeployRoot =
       kind: "split";
       /** The app's folder, relative to the root, without a trailing slash. */
       app: string;
-      /** The repo_tree setting that names it, as "file:line", or null when it is the only candidate. */
-      named: string | null;
+      /** The repo_tree setting that names it, as "file:line". */
+      named: string;
       view: RepoFiles;
       /** A path of the view → the file's real path in the repo. */
       realPath: (p: string) => string;
@@ -40,7 +40,10 @@ function repoTrees(repo: RepoFiles, files: string[]): { value: string; at: strin
 /**
  * The root's deploy and the app folder it deploys, when the root holds a deploy but no Rails app.
  * `candidates` are the folders holding a Rails app (src/rails-roots.ts). The app is the folder the
- * deploy's repo_tree names, or the only candidate; anything else is refused, naming the folders.
+ * deploy's repo_tree names; anything else is refused, naming the folders. With no repo_tree the
+ * release is the whole repo, so its linked_files and copies name paths from the repo's root (a
+ * `config/database.yml` there is not the app's `web/config/database.yml`), while the view reads them
+ * as the app folder's: until they are re-rooted, that shape is refused too.
  */
 export function deployRoot(repo: RepoFiles, candidates: readonly string[]): DeployRoot {
   const deployFiles = repo.paths.filter(isDeployPath);
@@ -48,18 +51,16 @@ export function deployRoot(repo: RepoFiles, candidates: readonly string[]): Depl
   const listed = (xs: readonly string[]) => xs.map((c) => `${c}/`).join(", ");
   const trees = repoTrees(repo, deployFiles);
   const values = [...new Set(trees.map((t) => t.value))];
-  let app: string;
-  let named: string | null = null;
   if (values.length > 1)
     return { kind: "refused", message: `the deploy at the root releases different folders (repo_tree ${trees.map((t) => `${JSON.stringify(t.value)} at ${t.at}`).join(", ")}); Rails apps are in ${listed(candidates)}: which one to analyze is not known` };
-  if (values.length === 1) {
-    const value = values[0]!;
-    if (!candidates.includes(value))
-      return { kind: "refused", message: `the deploy at the root releases ${JSON.stringify(value)} (repo_tree at ${trees[0]!.at}), which holds no Rails app (no ${value}/config/application.rb); ${candidates.length === 1 ? "a Rails app is" : "Rails apps are"} in ${listed(candidates)}` };
-    app = value;
-    named = trees[0]!.at;
-  } else if (candidates.length === 1) app = candidates[0]!;
-  else return { kind: "refused", message: `the deploy at the root sets no repo_tree, and Rails apps are in ${listed(candidates)}: which one it deploys is not known` };
+  if (!values.length)
+    return candidates.length === 1
+      ? { kind: "refused", message: `the deploy at the root sets no repo_tree, so Capistrano releases the whole repo and the Rails app is in its ${listed(candidates)}: the deploy's linked files and copies then name paths from the repo's root, which are not read here yet` }
+      : { kind: "refused", message: `the deploy at the root sets no repo_tree, and Rails apps are in ${listed(candidates)}: which one it deploys is not known` };
+  const app = values[0]!;
+  if (!candidates.includes(app))
+    return { kind: "refused", message: `the deploy at the root releases ${JSON.stringify(app)} (repo_tree at ${trees[0]!.at}), which holds no Rails app (no ${app}/config/application.rb); ${candidates.length === 1 ? "a Rails app is" : "Rails apps are"} in ${listed(candidates)}` };
+  const named = trees[0]!.at;
 
   const prefix = `${app}/`;
   const appPaths = repo.paths.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));

@@ -13,6 +13,7 @@
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { railsEnvOf } from "../../src/model.js";
 import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
@@ -133,27 +134,50 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   }
   if (!read.length) return null;
   const files = [...new Set(read.map((x) => x.l.source.file))];
-  if (files.length > 1 && !read.every((x) => /\.service(\.erb)?$/.test(x.l.source.file))) {
+  const copies = () => {
     ctx.problem({ ...read[0]!.l.source, message: `Sidekiq: ${files.length} ${kind} start it (${read.map((x) => at(x.l.source)).join(", ")}), which may be copies per stage or per kind of server: their options (queues, concurrency, timeout, config file) are not carried; the worker runs \`sidekiq\` with the repo's config file: compare them and set the Deployments' commands`, severity: "warning" });
     return null;
-  }
-  const groups = new Map<string, { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[] }>();
-  for (const { l, r } of read) {
+  };
+  if (files.length > 1 && !read.every((x) => /\.service(\.erb)?$/.test(x.l.source.file))) return copies();
+  // Several systemd units may be one per stage (sidekiq-production.service, sidekiq-staging.service,
+  // each installed only on its stage's servers): each is counted on the stage it names, never summed
+  // into every stage. A set where some units name no stage, or whose `-e` values differ while no
+  // stage is named, is said as possible copies.
+  const tiedTo = read.map((x) => stageOfLine(x.l, x.r, stages, layout));
+  const tiedStages = new Set(tiedTo.filter((t): t is string => t !== null));
+  const perStageUnits = files.length > 1 && tiedStages.size > 1;
+  if (files.length > 1 && ((tiedStages.size > 0 && tiedTo.includes(null)) || (!tiedStages.size && new Set(read.map((x) => x.r.env)).size > 1))) return copies();
+  type Group = { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[]; byStage: Map<string, { processes: number; lines: SidekiqServiceLine[] }> };
+  const groups = new Map<string, Group>();
+  for (const [i, { l, r }] of read.entries()) {
     // A process's environment from its line is its own: a different one makes another Deployment.
     const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars]);
-    const g = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [] };
+    const g: Group = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [], byStage: new Map() };
     groups.set(key, g);
     g.lines.push(l);
     const c = l.count;
     if (c && "unknown" in c) g.unknown.push(`${at(c.source)}: ${c.unknown}`);
-    g.processes += c && "count" in c ? c.count : 1;
+    const n = c && "count" in c ? c.count : 1;
+    g.processes += n;
+    const st = perStageUnits ? tiedTo[i]! : null;
+    if (st !== null) {
+      const b = g.byStage.get(st) ?? { processes: 0, lines: [] };
+      g.byStage.set(st, b);
+      b.processes += n;
+      b.lines.push(l);
+    }
   }
   const many = groups.size > 1;
   return [...groups.values()].map((g, i) => {
     const first = g.lines[0]!;
     const why = `${g.lines.map((l) => at(l.source)).join(", ")} start${g.lines.length > 1 ? "" : "s"} ${g.processes} Sidekiq process${g.processes === 1 ? "" : "es"} per server with ${g.r.words.length || g.r.config ? `\`${[...(g.r.config ? ["-C", g.r.config.file] : []), ...g.r.words].join(" ")}\`` : "no options of their own"}`;
     const counted = many || g.processes !== 1 || g.unknown.length > 0;
-    const perStage = counted && stages.length ? Object.fromEntries(stages.map((s) => [s.name, { processes: g.processes, why, source: first.source, ...(g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {}) }])) : undefined;
+    const unknown = g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {};
+    const perStage = perStageUnits
+      ? Object.fromEntries(
+          [...g.byStage].map(([st, b]) => [st, { processes: b.processes, why: `${b.lines.map((l) => at(l.source)).join(", ")} (stage ${st}'s own unit) start${b.lines.length > 1 ? "" : "s"} ${b.processes} Sidekiq process${b.processes === 1 ? "" : "es"} per server`, source: b.lines[0]!.source, ...unknown }]),
+        )
+      : counted && stages.length ? Object.fromEntries(stages.map((s) => [s.name, { processes: g.processes, why, source: first.source, ...(g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {}) }])) : undefined;
     const name = !many || i === 0 ? base.name : `worker-sidekiq-${g.r.queues.length ? queueSlug(g.r.queues.join(",")) : dnsLabel(g.r.words.join(" ") || String(i + 1), 28)}`;
     return {
       ...base,
@@ -169,6 +193,23 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       evidence: [...base.evidence, ...g.lines.flatMap((l) => l.evidence ?? []), { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
     };
   });
+}
+
+/**
+ * The one stage a service line belongs to, or null: its `-e` is that stage's Rails env, its file's
+ * name has the stage's name as a word (sidekiq-staging.service), or it names that stage's deploy_to
+ * (its `cd`). Signals that name different stages tie it to none.
+ */
+function stageOfLine(l: SidekiqServiceLine, r: SidekiqLine, stages: Stage[], layout: ServerLayout): string | null {
+  const found = new Set<string>();
+  const one = (xs: string[]) => {
+    if (xs.length === 1) found.add(xs[0]!);
+  };
+  if (r.env !== null) one(stages.filter((s) => railsEnvOf(s) === r.env).map((s) => s.name));
+  const words = (l.source.file.split("/").pop() ?? "").replace(/(\.erb)?$/, "").replace(/\.[a-z]+$/, "").split(/[-_.@]/);
+  one(stages.filter((s) => words.includes(s.name)).map((s) => s.name));
+  one([...new Set(layout.filter((p) => new RegExp(`${p.deployTo.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=[/\\s'";]|$)`).test(l.command)).map((p) => p.stage))]);
+  return found.size === 1 ? [...found][0]! : null;
 }
 
 const at = (s: Source) => `${s.file}:${s.line}`;

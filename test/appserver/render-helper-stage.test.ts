@@ -125,4 +125,14 @@ describe("a repo helper that renders a per-stage template", () => {
     expect(said!.message).toContain("config/recipes/helpers.rb:1");
     expect(m.appServers.some((a) => a.file.startsWith("config/recipes/templates/"))).toBe(false);
   });
+  it("a stage with no template of its own (the helper raised there): named at the call, and config/unicorn.rb is not read as that stage's", async () => {
+    const files = tannery();
+    delete files["config/recipes/templates/unicorn.rb.staging.erb"];
+    files["config/unicorn.rb"] = "worker_processes 4\ntimeout 60\n";
+    const m = await analyzeFiles(memoryRepo(files), "tannery");
+    expect(appServerFor(m, m.stages.find((s) => s.name === "production")!)!.workers?.value).toBe(6);
+    expect(m.appServers.find((a) => a.file === "config/unicorn.rb")?.stages ?? []).not.toContain("staging");
+    const said = m.problems.find((p) => p.message.startsWith("stage staging: this per-stage render reads config/recipes/templates/unicorn.rb.staging.erb, which is not in the repo"));
+    expect(said).toMatchObject({ file: "config/recipes/unicorn.rb", line: 3 });
+  });
 });

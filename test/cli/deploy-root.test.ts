@@ -1,8 +1,8 @@
 // A repo with its Capistrano deploy at the root and the Rails app in one subfolder (the deploy's
-// repo_tree names it, or it is the only folder holding an app): `analyze` reads the deploy from the
+// repo_tree names it): `analyze` reads the deploy from the
 // root and the app from its folder, citing each file at its real path. Real `cap` 3.17, run at the
 // root as the team ran it, is the oracle for the stages and servers. Where the folder is not
-// decided, the root is refused (exit 2) naming the folders; migrate does not write for this shape.
+// decided (no repo_tree: the release is then the whole repo), the root is refused (exit 2) naming the folders; migrate does not write for this shape.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -73,12 +73,16 @@ describe("the deploy at the root, the Rails app in a subfolder", () => {
     expect(cited.has("web/config/database.yml")).toBe(true);
   });
 
-  it("no repo_tree and one folder with a Rails app: read, with a warning that the release holds the whole repo", () => {
-    const r = run(["analyze", repo(base(null)), "--json"]);
-    expect(r.status).toBe(0);
-    const m = JSON.parse(r.stdout);
-    expect(m.appServers[0].file).toBe("web/config/puma.rb");
-    expect(m.problems).toContainEqual(expect.objectContaining({ file: "Capfile", line: 1, message: expect.stringMatching(/sets no repo_tree, so Capistrano releases the whole repo and the Rails app is in the release's web\//) }));
+  it("no repo_tree and one folder with a Rails app: refused, as the release is the whole repo and its linked paths are the root's", () => {
+    // linked_files "config/database.yml" lands at release/config/database.yml, which the app in web/
+    // never reads: reading it as the app's file gave a false database.servers-copy.
+    for (const linked of ["config/database.yml", "web/config/database.yml"]) {
+      const files: Record<string, string> = { ...base(null), "config/deploy.rb": deployRb(null).replace('"config/database.yml"', JSON.stringify(linked)) };
+      const r = run(["analyze", repo(files), "--json"]);
+      expect([linked, r.status]).toEqual([linked, 2]);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/the deploy at the root sets no repo_tree, so Capistrano releases the whole repo and the Rails app is in its web\/: the deploy's linked files and copies then name paths from the repo's root, which are not read here yet/);
+    }
   });
 
   it("two folders with a Rails app and no repo_tree, or a repo_tree with no app: refused, naming the folders", () => {

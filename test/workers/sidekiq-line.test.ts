@@ -132,3 +132,35 @@ describe("the Deployments' commands, started with Debian's Sidekiq 6.4 against a
     }
   }, 90_000);
 });
+
+// One systemd unit per stage (each installed only on its stage's servers): each counts on its own
+// stage, tied by its `-e`, its file name or its `cd` into the stage's deploy_to; never summed into
+// every stage (audit s22 B1: 2 processes per server on both stages where each ran one).
+describe("per-stage systemd units of Sidekiq", () => {
+  const UNIT_STAGES = {
+    production: 'server "web1.quarry.example.org", roles: %w[web app db]\nset :deploy_to, "/srv/parcel-production"\n',
+    staging: 'server "stage1.quarry.example.org", roles: %w[web app db]\nset :deploy_to, "/srv/parcel-staging"\nset :rails_env, "staging"\n',
+  };
+  const unit = (cmd: string) => `[Unit]\nDescription=sidekiq\n[Service]\nExecStart=/bin/bash -lc '${cmd}'\nRestart=always\n[Install]\nWantedBy=multi-user.target\n`;
+  const restart = (names: string[]) => `namespace :sidekiq do\n  task :restart do\n    on roles(:app) do\n      execute :sudo, :systemctl, :restart, ${names.map((n) => JSON.stringify(n)).join(", ")}\n    end\n  end\nend\nafter "deploy:published", "sidekiq:restart"\n`;
+  const analyzeUnits = (units: Record<string, string>) =>
+    analyzeFiles(pluginApp(restart(Object.keys(units).map((n) => n.replace(/\.service$/, ""))), UNIT_STAGES, { "config/sidekiq.yml": SIDEKIQ_YML, ...Object.fromEntries(Object.entries(units).map(([n, c]) => [`config/systemd/${n}`, unit(c)])) }, { sidekiq: "6.4.1" }, ""), "parcel");
+  const counts = (app: AppModel) => app.workers.filter((w) => w.backend === "sidekiq").map((w) => [w.name, Object.fromEntries(Object.entries(w.perStage ?? {}).map(([s, v]) => [s, v.processes]))]);
+
+  it.each([
+    ["the file name, -e and cd all name the stage", { "sidekiq-production.service": "cd /srv/parcel-production/current && bundle exec sidekiq -C config/sidekiq.yml -e production", "sidekiq-staging.service": "cd /srv/parcel-staging/current && bundle exec sidekiq -C config/sidekiq.yml -e staging" }],
+    ["only -e names it", { "sidekiq-blue.service": "bundle exec sidekiq -e production", "sidekiq-green.service": "bundle exec sidekiq -e staging" }],
+    ["only the cd into deploy_to names it", { "sidekiq-a.service": "cd /srv/parcel-production/current && bundle exec sidekiq", "sidekiq-b.service": "cd /srv/parcel-staging/current && bundle exec sidekiq" }],
+  ])("%s: one process per server on each stage, from its own unit", async (_, units) => {
+    const app = await analyzeUnits(units);
+    expect(counts(app)).toEqual([["worker", { production: 1, staging: 1 }]]);
+    const w = app.workers.find((x) => x.name === "worker")!;
+    expect(w.perStage!["staging"]!.source?.file).toBe(`config/systemd/${Object.keys(units)[1]}`);
+  });
+
+  it("a unit tied to no stage beside one that is: said as possible per-stage copies, not summed", async () => {
+    const app = await analyzeUnits({ "sidekiq-one.service": "bundle exec sidekiq -e production", "sidekiq-two.service": "bundle exec sidekiq -e qa" });
+    expect(counts(app)).toEqual([["worker", {}]]);
+    expect(app.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/^Sidekiq: 2 service files start it .* which may be copies per stage/));
+  });
+});
