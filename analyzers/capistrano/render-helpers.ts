@@ -4,6 +4,8 @@
 // - `File.read(File.expand_path("../templates/#{from}.erb", __FILE__))`: relative to the helper's
 //   file (Ruby's expand_path against a file path: "../" leaves the file itself);
 // - `File.read("config/deploy/templates/#{from}.erb")`: relative to where cap runs, the repo root;
+// - `File.read("#{here}/templates/#{from}")` with `here = File.dirname(File.absolute_path(__FILE__))`
+//   (or `File.dirname(__FILE__)`, `__dir__`): relative to the helper's folder;
 // - `from = "#{from}.#{stage}" if with_env` before it: a per-stage template when the call passes
 //   a literal `true` there (`template "unicorn.rb", to, true` → unicorn.rb.<stage>.erb).
 // A helper the repo defines outranks the gem's and the basename search in tasks.ts: it is what cap
@@ -61,7 +63,12 @@ function follow(file: string, body: string, params: string[]): Pick<RenderHelper
   const interp = `#\\{${esc}\\}`;
   const expand = new RegExp(`File\\.expand_path\\(\\s*["']([^"'#]*${interp}[^"'#]*)["']\\s*,\\s*__FILE__\\s*\\)`).exec(body);
   const plain = expand ? null : new RegExp(`(?:File|IO)\\.(?:read|open)\\(\\s*["']([^"'#]*${interp}[^"'#]*)["']`).exec(body);
-  const rel = expand ? posix.normalize(posix.join(file, expand[1]!)) : plain ? posix.normalize(plain[1]!.replace(/^\.\//, "")) : null;
+  // `here = File.dirname(File.absolute_path(__FILE__))` (or `File.dirname(__FILE__)`, `__dir__`), then
+  // `File.read("#{here}/templates/#{from}")`: relative to the helper's own folder.
+  const DIR_OF_FILE = String.raw`(?:File\.dirname\(\s*(?:File\.(?:absolute_path|expand_path|realpath)\(\s*)?__FILE__\s*\)?\s*\)|__dir__)`;
+  const dirVar = expand || plain ? null : new RegExp(`(?:^|[^\\w.])(\\w+)\\s*=\\s*${DIR_OF_FILE}`, "m").exec(body);
+  const inDir = expand || plain ? null : new RegExp(`(?:File|IO)\\.(?:read|open)\\(\\s*"#\\{(?:${dirVar ? dirVar[1] : "\\0"}|${DIR_OF_FILE})\\}\\/([^"#]*${interp}[^"#]*)"`).exec(body);
+  const rel = expand ? posix.normalize(posix.join(file, expand[1]!)) : plain ? posix.normalize(plain[1]!.replace(/^\.\//, "")) : inDir ? posix.normalize(posix.join(posix.dirname(file), inDir[1]!)) : null;
   if (!rel || rel.startsWith("..")) return { pattern: null, why: "where it reads the template is not a path written in the helper (a lookup through another method or a variable)" };
   return { pattern: rel.replace(new RegExp(interp.replace(/\\\{/g, "\\{"), "g"), "{from}"), ...(stageParam >= 0 ? { stageParam } : {}) };
 }
