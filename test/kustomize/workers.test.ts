@@ -150,7 +150,7 @@ describe("a scheduler the stage did not start", () => {
     const { stages, result } = emitAndBuild(m);
     expect(find(stages["staging"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(0);
     expect(find(stages["production"]!, "Deployment", "-worker-resque-scheduler").spec.replicas).toBe(1);
-    expect(result.provenance.some((p) => /resque-scheduler replicas 0 \(none: no server of stage staging has a resque_scheduler\//.test(p.what))).toBe(true);
+    expect(result.provenance.some((p) => /resque-scheduler replicas 0 \(none: no server of stage staging has a resque_scheduler\b/.test(p.what))).toBe(true);
   });
 });
 
