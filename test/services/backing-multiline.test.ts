@@ -69,10 +69,11 @@ describe("deploy commands over lines, and systemd units", () => {
       "tallyho",
     );
     const got = m.services!.map((s) => [s.kind, s.name, `${s.source.file}:${s.source.line}`, s.via ? `${s.via.file}:${s.via.line}` : null]);
+    // In the deploy file's line order: the execute over three lines is read as one command at its first line.
     expect(got).toEqual([
+      ["redis", "tallyho-redis-queue", "config/deploy.rb:11", "config/deploy.rb:2"],
       ["opensearch", "tallyho-opensearch", "config/deploy.rb:14", "config/deploy.rb:4"],
       ["memcached", "memcached", "config/deploy.rb:16", null],
-      ["redis", "tallyho-redis-queue", "config/deploy.rb:11", "config/deploy.rb:2"],
       ["postgresql", "tallyho-db", "config/systemd/tallyho-db.service:2", null],
       ["mysql", "tallyho-mysql", "config/systemd/tallyho-mysql.service.erb:3", null],
       ["elasticsearch", "search", "deploy/systemd/search.service:2", null],
