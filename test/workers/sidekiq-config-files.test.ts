@@ -15,7 +15,7 @@
 // answers. The overlays are built by kubectl kustomize, and the mailers Deployment's command is run
 // with Debian's Sidekiq 6.4 against a real Redis, which must register the file's production queues.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +34,8 @@ import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { validateObject } from "../kustomize/validate.js";
 import { prepareCopy } from "../capistrano/cap.js";
-import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { Procs } from "../container/procs.js";
+import { registeredSidekiq, startRedis } from "./real-sidekiq.js";
 
 const REAL_GEM = process.env.R2K_CAP_SIDEKIQ_LIB3 || null;
 
@@ -246,10 +247,7 @@ describe("the mailers Deployment's command, started with Debian's Sidekiq 6.4 ag
     writeFileSync(join(T, "config/sidekiq.yml"), SIDEKIQ_YML);
     writeFileSync(join(T, "config/mailers.yml"), MAILERS_YML);
     writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
-    const port = await freePort();
-    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
-    await waitForListener(port, 10_000, () => r.exitCode === null);
-    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const redis = await startRedis(procs, T);
     const expected: Record<string, { queues: string[]; concurrency: number }> = {
       "-worker-sidekiq-mailers": { queues: ["mailers", "digests"], concurrency: 8 },
       "harbor-worker": { queues: ["default", "reports"], concurrency: 5 },
@@ -257,16 +255,7 @@ describe("the mailers Deployment's command, started with Debian's Sidekiq 6.4 ag
     for (const [suffix, want] of Object.entries(expected)) {
       const args: string[] = container(find(built.stages["production"]!, "Deployment", suffix)).args;
       expect(args.slice(0, 3)).toEqual(["bundle", "exec", "sidekiq"]);
-      const child = procs.start(suffix, "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), RAILS_ENV: "production", REDIS_URL: `redis://127.0.0.1:${port}/0` } }, join(T, `${suffix}.log`)).child;
-      const end = Date.now() + 30_000;
-      let info: { queues: string[]; concurrency: number; pid: number } | null = null;
-      while (!info && Date.now() < end) {
-        for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
-          const i = JSON.parse(redis("HGET", id, "info") || "null");
-          if (i?.pid === child.pid) info = i;
-        }
-        if (!info) await new Promise((res) => setTimeout(res, 250));
-      }
+      const { child, info } = await registeredSidekiq(procs, redis, suffix, [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { RAILS_ENV: "production" }, log: join(T, `${suffix}.log`) });
       expect(info, `sidekiq ${args.slice(3).join(" ")} never registered`).not.toBeNull();
       expect({ queues: info!.queues, concurrency: info!.concurrency }).toEqual(want);
       child.kill("SIGTERM");

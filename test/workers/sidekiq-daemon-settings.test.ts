@@ -4,13 +4,13 @@
 // analysis says so for a 6.x lock, and for a 5.x lock (which honours both from the file, by its
 // source) names each line as a warning saying the pod would log into a file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
-import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { Procs } from "../container/procs.js";
+import { registeredSidekiq, startRedis } from "./real-sidekiq.js";
 import { pluginApp } from "./app.js";
 
 const YML = [":concurrency: 3", ":logfile: ./log/sidekiq.log", ":pidfile: ./tmp/pids/sidekiq.pid", ":queues:", "  - mailers", "  - default", "production:", "  :concurrency: 4", "  :logfile: ./log/sidekiq-production.log", ""].join("\n");
@@ -31,21 +31,9 @@ describe("sidekiq.yml :logfile: / :pidfile: with the real Sidekiq 6.4", () => {
     for (const d of ["config", "log", "tmp/pids"]) mkdirSync(join(T, d), { recursive: true });
     writeFileSync(join(T, "config/sidekiq.yml"), YML);
     writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
-    const port = await freePort();
-    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
-    await waitForListener(port, 10_000, () => r.exitCode === null);
-    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const redis = await startRedis(procs, T);
     const out = join(T, "stdout.log");
-    const child = procs.start("sidekiq", "sidekiq", ["-C", "config/sidekiq.yml", "-e", "production", "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), REDIS_URL: `redis://127.0.0.1:${port}/0` } }, out).child;
-    const end = Date.now() + 30_000;
-    let info: { concurrency: number; pid: number } | null = null;
-    while (!info && Date.now() < end) {
-      for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
-        const i = JSON.parse(redis("HGET", id, "info") || "null");
-        if (i?.pid === child.pid) info = i;
-      }
-      if (!info) await new Promise((res) => setTimeout(res, 250));
-    }
+    const { child, info } = await registeredSidekiq(procs, redis, "sidekiq", ["-C", "config/sidekiq.yml", "-e", "production", "-r", "./jobs.rb"], { cwd: T, log: out });
     expect(info, "sidekiq never registered").not.toBeNull();
     // the file was read (its production section's concurrency)...
     expect(info!.concurrency).toBe(4);

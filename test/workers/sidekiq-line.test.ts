@@ -7,7 +7,6 @@
 // booted with Debian's Sidekiq 6.4 against a real Redis, which must register the line's queues and
 // concurrency (and the `-C` file's tag, to show that file was the one read).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +20,8 @@ import { renderReport } from "../../src/report.js";
 import { defaultAnswers } from "../kustomize/answers.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
-import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { Procs } from "../container/procs.js";
+import { registeredSidekiq, startRedis } from "./real-sidekiq.js";
 import { pluginApp } from "./app.js";
 
 const SIDEKIQ_YML = ":concurrency: 5\n:timeout: 12\n:queues:\n  - default\n  - low\n";
@@ -104,10 +104,7 @@ describe("the Deployments' commands, started with Debian's Sidekiq 6.4 against a
     writeFileSync(join(T, "config/sidekiq.yml"), SIDEKIQ_YML);
     writeFileSync(join(T, "config/sidekiq_bulk.yml"), BULK_YML);
     writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
-    const port = await freePort();
-    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
-    await waitForListener(port, 10_000, () => r.exitCode === null);
-    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const redis = await startRedis(procs, T);
     const expected: Record<string, { queues: string[]; concurrency: number; tag: string }> = {
       "parcel-worker": { queues: ["default", "mailers"], concurrency: 7, tag: "bulk-from-file" },
       "-worker-sidekiq-reports": { queues: ["reports"], concurrency: 2, tag: "" },
@@ -115,16 +112,7 @@ describe("the Deployments' commands, started with Debian's Sidekiq 6.4 against a
     for (const [suffix, want] of Object.entries(expected)) {
       const args: string[] = container(find(built.stages["production"]!, "Deployment", suffix)).args;
       expect(args.slice(0, 3)).toEqual(["bundle", "exec", "sidekiq"]);
-      const child = procs.start(suffix, "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), RAILS_ENV: "production", REDIS_URL: `redis://127.0.0.1:${port}/0` } }, join(T, `${suffix.replace(/^-/, "")}.log`)).child;
-      const end = Date.now() + 30_000;
-      let info: { queues: string[]; concurrency: number; tag: string; pid: number } | null = null;
-      while (!info && Date.now() < end) {
-        for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
-          const i = JSON.parse(redis("HGET", id, "info") || "null");
-          if (i?.pid === child.pid) info = i;
-        }
-        if (!info) await new Promise((res) => setTimeout(res, 250));
-      }
+      const { child, info } = await registeredSidekiq(procs, redis, suffix, [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { RAILS_ENV: "production" }, log: join(T, `${suffix.replace(/^-/, "")}.log`) });
       expect(info, `sidekiq ${args.slice(3).join(" ")} never registered`).not.toBeNull();
       expect({ queues: info!.queues, concurrency: info!.concurrency, tag: info!.tag === "bulk-from-file" ? info!.tag : "" }).toEqual(want);
       child.kill("SIGTERM");

@@ -7,7 +7,6 @@
 // kubectl kustomize; then the split Deployments' command lines are started with Debian's Sidekiq 6.4
 // against a real Redis, which must register exactly the queues and concurrency given.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +21,8 @@ import { defaultAnswers } from "../kustomize/answers.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { validateObject } from "../kustomize/validate.js";
-import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { Procs } from "../container/procs.js";
+import { registeredSidekiq, startRedis } from "./real-sidekiq.js";
 import { pluginApp } from "./app.js";
 
 const SIDEKIQ_YML = ":concurrency: 6\n:timeout: 30\n:queues:\n  - [payments, 4]\n  - reports\n  - archive\n  - default\n";
@@ -232,10 +232,7 @@ describe("the split command lines, started with Debian's Sidekiq 6.4 against a r
     mkdirSync(join(T, "config"));
     writeFileSync(join(T, "config/sidekiq.yml"), SIDEKIQ_YML);
     writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
-    const port = await freePort();
-    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
-    await waitForListener(port, 10_000, () => r.exitCode === null);
-    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const redis = await startRedis(procs, T);
     const expected: Record<string, { queues: string[]; concurrency: number }> = {
       "-worker-sidekiq-payments-payments-retry": { queues: ["payments", "payments_retry"], concurrency: 6 },
       "-worker-sidekiq-reports": { queues: ["reports"], concurrency: 4 },
@@ -244,16 +241,7 @@ describe("the split command lines, started with Debian's Sidekiq 6.4 against a r
       const args: string[] = container(find(built.stages["production"]!, "Deployment", suffix)).args;
       expect(args.slice(0, 3)).toEqual(["bundle", "exec", "sidekiq"]);
       // No bundle here: Debian's sidekiq runs the words after `bundle exec sidekiq`; -r loads no Rails app.
-      const child = procs.start(suffix, "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), REDIS_URL: `redis://127.0.0.1:${port}/0` } }, join(T, `${suffix}.log`)).child;
-      const end = Date.now() + 30_000;
-      let info: { queues: string[]; concurrency: number; pid: number } | null = null;
-      while (!info && Date.now() < end) {
-        for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
-          const i = JSON.parse(redis("HGET", id, "info") || "null");
-          if (i?.pid === child.pid) info = i;
-        }
-        if (!info) await new Promise((res) => setTimeout(res, 250));
-      }
+      const { child, info } = await registeredSidekiq(procs, redis, suffix, [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, log: join(T, `${suffix}.log`) });
       expect(info, `sidekiq ${args.slice(3).join(" ")} never registered`).not.toBeNull();
       expect({ queues: info!.queues, concurrency: info!.concurrency }).toEqual(want);
       child.kill("SIGTERM");

@@ -8,7 +8,6 @@
 // Also: a root Procfile no deploy line runs does not override a monit start of the deploy, and one
 // with weighted queues and `-t` decides where the deploy starts Sidekiq nowhere else.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,8 @@ import type { AppModel } from "../../src/model.js";
 import { defaultWorkerResources, workerGracePeriod } from "../../emitters/kustomize/rules.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
-import { freePort, Procs, waitForListener } from "../container/procs.js";
+import { Procs } from "../container/procs.js";
+import { registeredSidekiq, startRedis } from "./real-sidekiq.js";
 import { pluginApp } from "./app.js";
 
 const EXPORT_TASK = [
@@ -100,22 +100,10 @@ describe("the exported line's Deployment, started with Debian's Sidekiq 6.4 agai
 
   it("registers the line's three queues and concurrency 3", async () => {
     writeFileSync(join(T, "jobs.rb"), 'require "sidekiq"\n');
-    const port = await freePort();
-    const r = procs.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", T], {}, join(T, "redis.log")).child;
-    await waitForListener(port, 10_000, () => r.exitCode === null);
-    const redis = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();
+    const redis = await startRedis(procs, T);
     const args: string[] = container(find(built.stages["production"]!, "Deployment", "parcel-worker")).args;
     expect(args.slice(0, 3)).toEqual(["bundle", "exec", "sidekiq"]);
-    const child = procs.start("sidekiq", "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { ...(process.env as Record<string, string>), RAILS_ENV: "production", REDIS_URL: `redis://127.0.0.1:${port}/0` } }, join(T, "sidekiq.log")).child;
-    const end = Date.now() + 30_000;
-    let info: { queues: string[]; concurrency: number; pid: number } | null = null;
-    while (!info && Date.now() < end) {
-      for (const id of redis("SMEMBERS", "processes").split("\n").filter(Boolean)) {
-        const i = JSON.parse(redis("HGET", id, "info") || "null");
-        if (i?.pid === child.pid) info = i;
-      }
-      if (!info) await new Promise((res) => setTimeout(res, 250));
-    }
+    const { child, info } = await registeredSidekiq(procs, redis, "sidekiq", [...args.slice(3), "-r", "./jobs.rb"], { cwd: T, env: { RAILS_ENV: "production" }, log: join(T, "sidekiq.log") });
     expect(info, `sidekiq ${args.slice(3).join(" ")} never registered`).not.toBeNull();
     expect({ queues: info!.queues, concurrency: info!.concurrency }).toEqual({ queues: ["default", "mailers", "searchkick"], concurrency: 3 });
     child.kill("SIGTERM");
