@@ -209,83 +209,72 @@ interface LnCall {
   operands: string[];
 }
 
-/** ln's options (coreutils 9.1): the short ones cluster; -t and -S take an argument. */
-function parseLn(args: string[]): LnCall | null {
-  const r: LnCall = { symbolic: false, recursive: false, noTargetDir: false, targetDir: null, operands: [] };
+/**
+ * Coreutils' option syntax (9.1), shared by ln, cp, mv and install: `--` ends the options;
+ * `--opt=val`, or `--opt val` for a long option that takes one (`longWithArg`); short options
+ * cluster, and one that takes an argument (`shortWithArg`) ends its cluster, the rest of it or the
+ * next word being its value. Flags are kept as written (`-s`, `--symbolic`), values by option, the
+ * last one winning as in getopt.
+ */
+function coreutilsOptions(args: string[], shortWithArg: string, longWithArg: readonly string[]): { flags: Set<string>; values: Map<string, string | null>; operands: string[] } {
+  const flags = new Set<string>();
+  const values = new Map<string, string | null>();
+  const operands: string[] = [];
+  // Re-set at the end, so the map's order is the order the values came in (targetDirOf's "last").
+  const set = (k: string, v: string | null) => (values.delete(k), values.set(k, v));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
-      r.operands.push(...args.slice(i + 1));
+      operands.push(...args.slice(i + 1));
       break;
     }
     if (a.startsWith("--")) {
       const [opt, val] = a.split("=", 2) as [string, string | undefined];
-      if (opt === "--symbolic") r.symbolic = true;
-      else if (opt === "--no-target-directory") r.noTargetDir = true;
-      else if (opt === "--target-directory") r.targetDir = val ?? args[++i] ?? null;
-      else if (opt === "--suffix" && val === undefined) i++;
+      if (val !== undefined) set(opt, val);
+      else if (longWithArg.includes(opt)) set(opt, args[++i] ?? null);
+      else flags.add(opt);
       continue;
     }
     if (a.startsWith("-") && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const c = a[j]!;
-        if (c === "s") r.symbolic = true;
-        else if (c === "T") r.noTargetDir = true;
-        else if (c === "t" || c === "S") {
-          const val = a.slice(j + 1) || args[++i] || "";
-          if (c === "t") r.targetDir = val;
+        if (shortWithArg.includes(c)) {
+          set(`-${c}`, a.slice(j + 1) || args[++i] || "");
           break;
         }
+        flags.add(`-${c}`);
       }
       continue;
     }
-    r.operands.push(a);
+    operands.push(a);
   }
-  return r;
+  return { flags, values, operands };
+}
+
+/** The target directory `-t DIR` / `--target-directory[=]DIR` names, whichever came last. */
+function targetDirOf(o: ReturnType<typeof coreutilsOptions>): string | null {
+  let out: string | null = null;
+  for (const [k, v] of o.values) if (k === "-t" || k === "--target-directory") out = v;
+  return out;
+}
+
+/** ln's options (coreutils 9.1): -t and -S take an argument. */
+function parseLn(args: string[]): LnCall | null {
+  const o = coreutilsOptions(args, "tS", ["--target-directory", "--suffix"]);
+  const has = (...f: string[]) => f.some((x) => o.flags.has(x));
+  return { symbolic: has("-s", "--symbolic"), recursive: false, noTargetDir: has("-T", "--no-target-directory"), targetDir: targetDirOf(o), operands: o.operands };
 }
 
 /**
- * cp, mv and install (coreutils 9.1): short options cluster; those that take an argument are cp/mv
- * `-S SUFFIX`, `-t DIR` and install's `-g -m -o -S -t`. install's `-d` makes directories and copies
- * nothing.
+ * cp, mv and install (coreutils 9.1): those that take an argument are cp/mv `-S SUFFIX`, `-t DIR`
+ * and install's `-g -m -o -S -t`. install's `-d` makes directories and copies nothing.
  */
 function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null {
-  const r: LnCall = { symbolic: false, recursive: cmd === "mv", noTargetDir: false, targetDir: null, operands: [] };
-  const withArg = cmd === "install" ? "gmoSt" : "St";
-  const longWithArg = cmd === "install" ? ["--group", "--mode", "--owner", "--suffix", "--strip-program", "--target-directory"] : ["--suffix", "--target-directory", "--sparse", "--no-preserve"];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      r.operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("--")) {
-      const [opt, val] = a.split("=", 2) as [string, string | undefined];
-      if (opt === "--recursive" || opt === "--archive") r.recursive = true;
-      else if (opt === "--no-target-directory") r.noTargetDir = true;
-      else if (cmd !== "install" && (opt === "--no-clobber" || (opt === "--update" && val === "none"))) r.noClobber = true;
-      else if (opt === "--directory" && cmd === "install") return null;
-      else if (opt === "--target-directory") r.targetDir = val ?? args[++i] ?? null;
-      else if (longWithArg.includes(opt) && val === undefined) i++;
-      continue;
-    }
-    if (a.startsWith("-") && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const c = a[j]!;
-        if (cmd === "cp" && (c === "r" || c === "R" || c === "a")) r.recursive = true;
-        else if (c === "T") r.noTargetDir = true;
-        else if (c === "n" && cmd !== "install") r.noClobber = true;
-        else if (c === "d" && cmd === "install") return null;
-        else if (withArg.includes(c)) {
-          const val = a.slice(j + 1) || args[++i] || "";
-          if (c === "t") r.targetDir = val;
-          break;
-        }
-      }
-      continue;
-    }
-    r.operands.push(a);
-  }
+  const o = coreutilsOptions(args, cmd === "install" ? "gmoSt" : "St", cmd === "install" ? ["--group", "--mode", "--owner", "--suffix", "--strip-program", "--target-directory"] : ["--suffix", "--target-directory", "--sparse", "--no-preserve"]);
+  const has = (...f: string[]) => f.some((x) => o.flags.has(x));
+  if (cmd === "install" && has("-d", "--directory")) return null;
+  const r: LnCall = { symbolic: false, recursive: cmd === "mv" || has("--recursive", "--archive") || (cmd === "cp" && has("-r", "-R", "-a")), noTargetDir: has("-T", "--no-target-directory"), targetDir: targetDirOf(o), operands: o.operands };
+  if (cmd !== "install" && (has("-n", "--no-clobber") || o.values.get("--update") === "none")) r.noClobber = true;
   return r;
 }
 
