@@ -1199,21 +1199,23 @@ export function nginxTimeToSeconds(time: string): number | null {
  * A name a cloud provider gives one machine, not a host the site answers on: EC2's public and
  * private DNS names (ec2-1-2-3-4.compute-1.amazonaws.com, ….<region>.compute.amazonaws.com,
  * ip-10-0-0-1.ec2.internal, ….compute.internal) and Compute Engine's reverse names
- * (….bc.googleusercontent.com). The name goes with the machine (a new instance gets another), and
- * no certificate authority (ACM included) issues a certificate for it.
+ * (….bc.googleusercontent.com), an IP address and localhost; what it is, or null. The name goes with
+ * the machine (a new instance gets another), and no certificate authority (ACM included) issues a
+ * certificate for it. One rule for the hosts the edge routes and the notes on those it does not.
  */
 export function machineName(name: string): string | null {
   const n = name.toLowerCase();
   if (/\.compute(?:-1)?\.amazonaws\.com$/.test(n) || /\.(?:compute|ec2)\.internal$/.test(n)) return "an EC2 machine's own DNS name";
   if (/\.bc\.googleusercontent\.com$/.test(n)) return "a Compute Engine machine's own DNS name";
+  if (/^\d+(\.\d+){3}$/.test(n)) return "an IP address";
+  if (n === "localhost") return "localhost";
   return null;
 }
 
 /** A server_name the edge can route: a host name or a `*.` wildcard; not `_`, regexes, IPs or localhost. */
 export function isRoutableHost(name: string): boolean {
-  // localhost, and .local names (mDNS, RFC 6762: resolved on the local network only, never by DNS)
-  if (!name || name === "_" || name.startsWith("~") || name === "localhost" || /\.local$/i.test(name)) return false;
-  if (/^\d+(\.\d+){3}$/.test(name) || machineName(name)) return false;
+  // .local names (mDNS, RFC 6762: resolved on the local network only, never by DNS); one machine's names (machineName)
+  if (!name || name === "_" || name.startsWith("~") || /\.local$/i.test(name) || machineName(name)) return false;
   return /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(name);
 }
 
@@ -1437,7 +1439,7 @@ export function unroutableServerNames(model: ModelLike, stage: Stage): { name: s
     for (const s of f.servers)
       for (const n of s.serverNames) {
         const name = n.value.toLowerCase();
-        const why = n.value.startsWith("~") ? "regex" : machineName(name) ?? (/^\d+(\.\d+){3}$/.test(name) ? "an IP address" : name === "localhost" ? "localhost" : null);
+        const why = n.value.startsWith("~") ? "regex" : machineName(name);
         // an example copy's names are never hosts: only its regexes are noted, as before
         if (why && (why === "regex" || !f.example) && !out.some((o) => o.name === n.value)) out.push({ name: n.value, source: n.source, why });
       }
