@@ -25,6 +25,7 @@ import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-tas
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
 import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
+import { numberOf } from "../../src/model/numbers.js";
 import { sidekiqProcfileLines } from "./sidekiq-procfile.js";
 import { readSidekiqConfig } from "../sidekiq.js";
 
@@ -541,19 +542,10 @@ function adapterPerStage(b: JobBackend, stages: Stage[], against: { stage: strin
       continue;
     }
     const v = processesVariable ? s.variables[processesVariable] : undefined;
-    const n = countOf(v?.value);
+    const n = numberOf(v?.value);
     out[s.name] = n !== null && v ? { processes: n, why: `${processesVariable} on stage ${s.name}`, source: v.source } : { processes: 1, why: `one per server of its role on stage ${s.name}`, source: null };
   }
   return out;
-}
-
-/** A count as the replica rule reads a processes variable (emitters/kustomize/rules.ts numberOf): a number, a numeric string, `ENV.fetch`'s default. */
-function countOf(v: RValue | undefined): number | null {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  if (v && typeof v === "object" && typeof (v as { float?: unknown }).float === "string") return countOf(Number((v as { float: string }).float));
-  if (v && typeof v === "object" && "env" in v) return countOf((v as { default: RValue }).default);
-  return null;
 }
 
 /** Where GoodJob / Solid Queue ran on each stage (analyzers/workers/in-web.ts). */

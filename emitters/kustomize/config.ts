@@ -10,7 +10,8 @@ import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, numberOf, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { numberOf } from "../../src/model/numbers.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { webNotStarted } from "./left-out.js";
 

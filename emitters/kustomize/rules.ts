@@ -13,6 +13,7 @@ import { joinLabel } from "../../src/model/names.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
+import { numberOf } from "../../src/model/numbers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
@@ -22,15 +23,6 @@ type ModelLike = Omit<AppModel, "gaps">;
 // ------------------------------------------------------------------------------------------------
 // Values in the model
 // ------------------------------------------------------------------------------------------------
-
-/** A number from a model value: literal numbers and numeric strings; `ENV.fetch("X", n)` gives n. */
-export function numberOf(v: RValue | undefined): number | null {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  if (isObject(v) && typeof (v as { float?: unknown }).float === "string") return numberOf(Number((v as { float: string }).float));
-  if (isObject(v) && "env" in v) return numberOf((v as { default: RValue }).default);
-  return null;
-}
 
 export function stringOf(v: RValue | undefined): string | null {
   if (typeof v === "string") return v;

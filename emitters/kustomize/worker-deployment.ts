@@ -9,7 +9,6 @@ import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import {
   backendWorkerReplicas,
-  numberOf,
   HEARTBEAT_ENV,
   HEARTBEAT_FILE,
   heartbeatProbeCommand,
@@ -22,6 +21,7 @@ import {
   workerProcessesAnswer,
   processPerPodRule,
 } from "./rules.js";
+import { numberOf } from "../../src/model/numbers.js";
 import { answerNumber } from "./answers.js";
 import { containerSecurityContext } from "./security.js";
 

@@ -9,7 +9,7 @@ import type { Answers, AppModel, AppServerConfig, Fact, Gap, RValue, Source, Sta
 import { isUnknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { APP_SERVER_DEFAULTS, appServerFor, appServerKind, placeholderOf, suggestionOf, webNumberAnswerId, webServerQuestion, WEB_NUMBER_ID, WEB_SERVER_ANSWER, type WebNumber } from "../../emitters/app-server.js";
-import { numberOf } from "../../emitters/kustomize/rules.js";
+import { numberOf } from "../model/numbers.js";
 import { webNotStarted } from "../../emitters/kustomize/left-out.js";
 
 
