@@ -548,6 +548,12 @@ export interface CapistranoFacts {
   tasks: TaskDef[];
   hooks: HookDef[];
   /**
+   * Hooks written under a condition the analysis cannot decide (`if ENV['X'] == 'true'`): they ran
+   * only on the deploys where it held, so they are not in `hooks`; a reader that needs to know a
+   * task ran at least on some deploys (the units it restarts exist on its roles) reads them here.
+   */
+  conditionalHooks?: ConditionalHook[];
+  /**
    * A task copies one of the release's own files over another (`cp #{release_path}/config/database.yml.#{rails_env}
    * #{release_path}/config/database.yml`): the servers ran `from` under `path` (analyzers/capistrano/manual-links.ts).
    */
@@ -593,6 +599,11 @@ export interface HookDef {
   target: string;
   task: string;
   source: Source;
+}
+
+/** A hook under a condition not known statically, with the line of that condition. */
+export interface ConditionalHook extends HookDef {
+  condition: Source;
 }
 
 export interface Stage {

@@ -7,7 +7,7 @@
 //          file (config/deploy/<stage>.rb).
 import { lockedCapistrano } from "./after-defaults.js";
 import { featuresNewerThan } from "./locked-features.js";
-import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, TaskDef, ReleaseCopy } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, ConditionalHook, TaskDef, ReleaseCopy } from "../../src/model.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
@@ -252,6 +252,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const kept: Kept[] = [];
   const tasks: TaskDef[] = [];
   const hooks: HookDef[] = [];
+  const condHooks: ConditionalHook[] = [];
   // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
   const taskKeys = new Set<string>();
   const hookKeys = new Set<string>();
@@ -276,6 +277,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       keptObjects.add(h);
       const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
       if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
+    }
+    for (const h of s.condHooks) {
+      if (keptObjects.has(h)) continue;
+      keptObjects.add(h);
+      const key = JSON.stringify(["if", h.kind, h.target, h.task, h.source.file, h.source.line]);
+      if (!hookKeys.has(key)) hookKeys.add(key), condHooks.push(h);
     }
   };
   // Every stage loads the same Capfile and deploy.rb before its own file. That part is run once, for
@@ -717,6 +724,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     lock,
     tasks,
     hooks,
+    ...(condHooks.length ? { conditionalHooks: condHooks } : {}),
   };
   // A copy (cp, mv, install, cat) counts only in a task a hook runs, as deploy-task-lines.ts reads
   // task lines: a task no hook runs is no part of the deploy (run by hand, if at all). Links (`ln`)

@@ -5,7 +5,7 @@
 // statements we do not model are reported as warnings, never run and never a crash.
 import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js";
 import { isCapfileName } from "./capfile.js";
-import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
+import type { AskedVariable, ConditionalHook, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
@@ -92,6 +92,8 @@ export class Session {
   readonly servers: Servers = new Servers();
   readonly tasks: TaskDef[] = [];
   readonly hooks: HookDef[] = [];
+  /** Hooks under a condition not known statically (conditionalHooks below): not part of every deploy. */
+  readonly condHooks: ConditionalHook[] = [];
   /** `require`/`load` of a path known but not in the repo, in order (what a run loads by a computed name). */
   readonly missedLoads: { target: string; source: Source }[] = [];
   /** Inside the path argument of `require`/`load`: `__dir__` names the deploying machine's checkout (read as the repo). */
@@ -182,6 +184,7 @@ export class Session {
     this.servers = from.servers.copy();
     this.tasks.push(...from.tasks);
     this.hooks.push(...from.hooks);
+    this.condHooks.push(...from.condHooks);
     this.requires.push(...from.requires);
     this.installs.push(...from.installs);
     this.imports.push(...from.imports);
@@ -1259,6 +1262,7 @@ export class Session {
           // With the variable unset (cap run with an empty environment), a bare `if ENV["X"]` is false and
           // `unless ENV["X"]` true; any other test of it (`== "true"`, `.to_s.empty?`) is not worked out here.
           const unsetRuns = bare && branch !== null ? branch === !positive : null;
+          if (names.length >= 2) for (const t of names.slice(1)) this.condHooks.push({ kind: st.name, target: names[0]!, task: t, source: this.src(f, st), condition: f.parsed.sourceOf(node) });
           this.warnAt(f, st, `capistrano.conditional-hook: the hook ${what} is inside \`${positive ? "if" : "unless"} ${cond}\` (${f.parsed.file}:${f.parsed.sourceOf(node).line}), ${env ? "a value of the deploying shell's environment" : "a condition not known statically"}: it ran only on deploys where that held, which the repo does not say, so it is not counted as part of the deploy${unsetRuns === null ? "" : ` (with the variable unset, cap ${unsetRuns ? "runs" : "does not run"} it)`}; check how the deploys were run`);
         }
       }

@@ -198,6 +198,23 @@ export const JOB_BACKENDS: JobBackend[] = [
     drain: "on QUIT the pool tells its workers to finish the job in hand, waits `slow_exit_timeout` (20s by default), TERMs the ones still running (their job is cut) and KILLs them 2s later; a job cut that way stays locked under the pod's host name, which no later pod has, so inst-jobs' start-up unlock does not free it",
   },
   {
+    // Rpush's push-notification daemon (gem rpush; its facts in analyzers/workers/rpush-plugin.ts).
+    // rpush 2.7.0 lib/rpush/daemon/signal_handler.rb: INT/TERM run Rpush::Daemon.shutdown (the RPC
+    // server, the feeder and the app runners stop; no timeout of its own). Each store claims a batch
+    // atomically (ActiveRecord `lock(true)` in a transaction, Redis MULTI, Mongoid `$isolated` with the
+    // pid) and marks it processing; nothing resets that flag at start, so a batch cut by SIGKILL is
+    // never delivered.
+    id: "rpush",
+    label: "Rpush",
+    gems: ["rpush"],
+    command: /(^|[\s/])rpush\s+start\b/,
+    capistrano: /^capistrano\/rpush$/,
+    standardCommand: ["bundle", "exec", "rpush", "start", "-f", "-e", "$(RAILS_ENV)"],
+    stopSignal: "TERM",
+    stopTimeout: 60,
+    drain: "on TERM it stops taking notifications and shuts its dispatchers down; a batch it had claimed when SIGKILL came stays marked processing and is never sent; the grace period is rails2k8s' default of 60s",
+  },
+  {
     // A clock process, not a queue worker: it enqueues or runs its scheduled blocks (a cron
     // replacement), so it runs once per stage (SINGLETON_BACKENDS in emitters/kustomize/rules.ts).
     id: "clockwork",

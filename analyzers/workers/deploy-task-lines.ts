@@ -22,6 +22,8 @@ export interface TaskLine {
   on: OnRoles | null;
   /** The hook that runs the task in the deploy. */
   hook: Source;
+  /** The hook is under a condition not known statically (`if ENV[...]`): the line of that condition. */
+  condition?: Source;
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -35,11 +37,16 @@ function literalRoles(args: string): string[] | null {
   return names.length && names.every((x) => x !== null) ? (names as string[]) : null;
 }
 
-/** Every line of each task a hook runs in the deploy, with its roles. */
-export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | null): TaskLine[] {
+/**
+ * Every line of each task a hook runs in the deploy, with its roles. `conditional`: also the tasks
+ * only a hook under an undecided condition runs (they ran on some deploys), each line saying so.
+ */
+export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, conditional = false): TaskLine[] {
   const out: TaskLine[] = [];
   for (const task of cap?.tasks ?? []) {
-    const hook = cap!.hooks.find((h) => h.task.replace(/^:/, "") === task.name);
+    const named = (h: { task: string }) => h.task.replace(/^:/, "") === task.name;
+    const cond = conditional ? (cap!.conditionalHooks ?? []).find(named) : undefined;
+    const hook = cap!.hooks.find(named) ?? cond;
     if (!hook) continue;
     const r = ctx.repo.read(task.source.file);
     if ("error" in r) continue;
@@ -64,7 +71,7 @@ export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | nul
         continue;
       }
       const inner = blocks.length ? blocks[blocks.length - 1]!.on : taskOn;
-      out.push({ task, text: line.trim(), source: { file: task.source.file, line: i + 1 }, on: cap!.major === 2 ? taskOn : inner, hook: hook.source });
+      out.push({ task, text: line.trim(), source: { file: task.source.file, line: i + 1 }, on: cap!.major === 2 ? taskOn : inner, hook: hook.source, ...(hook === cond ? { condition: cond.condition } : {}) });
     }
   }
   return out;

@@ -34,6 +34,8 @@ const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
 import { godWatchCount, godWatchStop } from "./god.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
+import { ownTaskUnits, type OwnUnits } from "./own-task-units.js";
+import { RPUSH_DEFAULT_ROLE, rpushPlugin } from "./rpush-plugin.js";
 import { methodStarts, serviceFileOf, unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
@@ -312,6 +314,13 @@ export function analyzeWorkers(
       out.push({ ...base, roles: roles.roles, name: `worker-${b.id}`, args: ["bundle", "exec", "rake", "sneakers:run"], env: r.workers ? { WORKERS: r.workers.value } : {}, commandFrom: "capistrano", commandSource: r.workers?.source ?? plugin.source, queues: [], carried: true });
       continue;
     }
+    if (b.id === "rpush" && plugin && !ownLines.length && !ownServices.length) {
+      // capistrano-rpush's daemon (rpush-plugin.ts), on rpush_role (:app by the plugin's load:defaults).
+      const r = rpushPlugin(ctx, stages, plugin, rails.gems["capistrano-rpush"] ? String(rails.gems["capistrano-rpush"].value) : null);
+      for (const p of r.problems) ctx.problem({ ...p.source, message: p.message, severity: "warning" });
+      out.push({ ...base, roles: rolesOf(b, stages, [RPUSH_DEFAULT_ROLE]), evidence: [...evidence, ...r.evidence], name: `worker-${b.id}`, args: r.args, env: {}, commandFrom: "capistrano", commandSource: plugin.source, commandNote: r.commandNote, queues: [], carried: true });
+      continue;
+    }
     let queWhy: { unknown: string; source: Source } | null = null;
     if (b.id === "que" && tasks.length && !ownLines.length && !ownServices.length) {
       // The repo's own que task: its start line is the command, its loop the count (que-task.ts).
@@ -340,6 +349,15 @@ export function analyzeWorkers(
     // A hooked task of the repo (`sneakers:restart`) whose body only restarts such a unit is that
     // restart too: no line of the repo states the command, so the unit's roles and its warning hold.
     const stated = ownLines.length > 0 || ownServices.length > 0 || !!plugin || scriptRuns.length > 0 || tasks.some((t) => t.runs);
+    // Several units of the backend a task of the repo starts on `on roles(…)` (own-task-units.ts):
+    // what the servers ran, outranking a Procfile no deploy line runs.
+    const procfileIdle = ownLines.length > 0 && !exported && !procfileRunByDeploy(ctx);
+    const units = gem && !ownServices.length && !plugin && !scriptRuns.length && !tasks.some((t) => t.runs) && (!ownLines.length || procfileIdle) ? ownTaskUnits(ctx, cap, b, stages) : null;
+    if (units && "unknown" in units) ctx.problem({ ...units.source, message: `${b.label}: ${units.unknown}; the roles and count decide nothing`, severity: "warning" });
+    else if (units) {
+      out.push(unitsWorker(ctx, b, base, units, ownLines));
+      continue;
+    }
     const restart = !stated && gem ? unitRestartOf(ctx, b, cap) : null;
     if (restart) {
       evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
@@ -487,6 +505,36 @@ export function analyzeWorkers(
     const guessed = GUESSED_ROLES.has(w.roles) ? { rolesGuessed: true as const } : {};
     return name === w.name && !guessed.rolesGuessed ? w : { ...w, name, ...guessed };
   });
+}
+
+/** The worker of a task's several units (own-task-units.ts): the task's roles, one pod per unit per server. */
+function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, u: OwnUnits, procfile: ProcfileEntry[]): WorkerFacts {
+  const at = (x: Source) => `${x.file}:${x.line}`;
+  const on = `${u.on.primary ? "primary" : "roles"}(${u.on.roles.map((r) => `:${r}`).join(", ")})`;
+  const why = `${u.units.length} unit${u.units.length > 1 ? "s" : ""} (${u.units.map((x) => `\`${x}\``).join(", ")}) that task ${u.task} starts on ${on}, one process each`;
+  const hookWhy = u.condition
+    ? `the hook that runs ${u.task} (${at(u.hook)}) is under a condition of the deploying shell (${at(u.condition)}), so not every deploy restarted them; a deploy that did found them on those servers, which ran them between deploys too`
+    : `the deploy runs ${u.task} (${at(u.hook)})`;
+  const std = standardCommand(b);
+  for (const l of u.lines)
+    ctx.problem({
+      ...l,
+      message: `${b.label}: task ${u.task} starts the unit \`${u.units[u.lines.indexOf(l)]}\` on ${on}; its ExecStart is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and options are not known); read the unit on a server and set the worker's command`,
+      severity: "warning",
+    });
+  const idle = procfile.length ? `; ${procfile.map((p) => at(p.source)).join(", ")} is in a Procfile no deploy line runs, so it did not decide the command` : "";
+  return {
+    ...base,
+    roles: u.on.roles,
+    ...(u.on.primary ? { primaryOnly: { role: u.on.roles[0]!, source: u.on.source } } : {}),
+    evidence: [...base.evidence, { value: why, source: u.lines[0]! }, { value: hookWhy, source: u.condition ?? u.hook }],
+    name: `worker-${b.id}`,
+    ...std,
+    commandSource: u.lines[0]!,
+    commandNote: `the units' own command is on the servers (${hookWhy})${idle}`,
+    carried: true,
+    processesPerServer: { value: u.units.length, why, source: u.lines[0]! },
+  };
 }
 
 /**
