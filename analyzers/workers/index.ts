@@ -36,6 +36,7 @@ import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./d
 import { queTaskWorkers } from "./que-task.js";
 import { ownTaskUnits, type OwnUnits } from "./own-task-units.js";
 import { RPUSH_DEFAULT_ROLE, rpushPlugin } from "./rpush-plugin.js";
+import { repoScriptStarts, type ScriptStart } from "./repo-script-starts.js";
 import { methodStarts, serviceFileOf, unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
@@ -376,6 +377,12 @@ export function analyzeWorkers(
     const placed = !own && (b.id === "good-job" || b.id === "solid-queue") ? placements(ctx, b, stages, procfile, cap) : null;
     const started = own || roleStarted || tasks.length > 0 || !!restart || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
+      // A shell script of the repo starts it, nothing in the deploy does (repo-script-starts.ts).
+      const byScript = gem ? repoScriptStarts(ctx, b) : [];
+      if (byScript.length) {
+        out.push(scriptWorker(ctx, b, base, byScript[0]!));
+        continue;
+      }
       // Only the lockfile names it: nothing says the servers ever ran its workers. A gem another
       // gem pulled in (resque-scheduler under capistrano-resque) is not even mentioned.
       if (direct) {
@@ -505,6 +512,29 @@ export function analyzeWorkers(
     const guessed = GUESSED_ROLES.has(w.roles) ? { rolesGuessed: true as const } : {};
     return name === w.name && !guessed.rolesGuessed ? w : { ...w, name, ...guessed };
   });
+}
+
+/**
+ * The worker a repo script starts when nothing in the deploy does: its line as the pod's command where
+ * the backend's line reader takes it (Shoryuken's), else named and not carried; where it ran is not
+ * known (the usual roles, said as guessed), and who ran the script is said.
+ */
+function scriptWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | keyof Command | "carried">, s: ScriptStart): WorkerFacts {
+  const at = (x: Source) => `${x.file}:${x.line}`;
+  const who = s.runBy.length
+    ? `${s.runBy.map(at).join(", ")} name${s.runBy.length > 1 ? "" : "s"} the script`
+    : `nothing in the deploy or config/schedule.rb runs the script: the servers ran it by hand or from a crontab the repo does not hold`;
+  const evidence = [...base.evidence, { value: `${s.source.file} starts it: ${s.text.slice(0, 160)}`, source: s.source }];
+  const un = b.id === "shoryuken" ? unwrapCommand(s.text, (ws) => backendOfCommand(ws.join(" ")) === b) : null;
+  const r = un ? shoryukenLine(un.words, ctx.repo.paths) : null;
+  if (!r || "unknown" in r) {
+    const why = r && "unknown" in r ? r.unknown : un === null && b.id === "shoryuken" ? "the line's shell syntax is not read" : `no reader of ${b.label}'s command line takes a script's line`;
+    return { ...base, evidence, name: `worker-${b.id}`, ...standardCommand(b), commandSource: s.source, carried: false, why: `${at(s.source)}, a script of the repo, starts it (${who}), but ${why}: no Deployment is generated; carry it by hand from that line` };
+  }
+  ctx.problem({ ...s.source, message: `${b.label}: ${at(s.source)}, a script of the repo, starts it; ${who}. The worker runs that line in the foreground on every stage; on which servers and how many it ran is not in the repo (the usual worker roles are used): check the servers' crontab and processes`, severity: "warning" });
+  const w: WorkerFacts = { ...base, evidence, name: `worker-${b.id}`, args: r.args, env: r.env, commandFrom: "service", commandSource: s.source, queues: r.queues, commandNote: `${at(s.source)} starts it (${who})${r.dropped.length ? `; the pod runs it in the foreground: left out ${r.dropped.map((d) => `\`${d}\``).join(", ")} (a daemon's pid and log files)` : ""}`, carried: true };
+  const c = shoryukenConfig(ctx, w, r.config ? `-C ${r.config}` : "");
+  return r.timeout !== null ? { ...c, stopTimeout: { seconds: r.timeout, source: s.source } } : c;
 }
 
 /** The worker of a task's several units (own-task-units.ts): the task's roles, one pod per unit per server. */
