@@ -11,6 +11,7 @@ import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, u
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
+import type { HookScope } from "./hook-names.js";
 import { compileGlob } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasLoadablePath, hasPath } from "../../src/model.js";
@@ -92,6 +93,8 @@ export class Session {
   readonly servers: Servers = new Servers();
   readonly tasks: TaskDef[] = [];
   readonly hooks: HookDef[] = [];
+  /** Where each hook was written (hook-names.ts resolves its names from there); shared with forks, as the hooks are. */
+  readonly hookScopes: WeakMap<HookDef, HookScope> = new WeakMap();
   /** `require`/`load` of a path known but not in the repo, in order (what a run loads by a computed name). */
   readonly missedLoads: { target: string; source: Source }[] = [];
   /** Inside the path argument of `require`/`load`: `__dir__` names the deploying machine's checkout (read as the repo). */
@@ -182,6 +185,7 @@ export class Session {
     this.servers = from.servers.copy();
     this.tasks.push(...from.tasks);
     this.hooks.push(...from.hooks);
+    this.hookScopes = from.hookScopes;
     this.requires.push(...from.requires);
     this.installs.push(...from.installs);
     this.imports.push(...from.imports);
@@ -908,8 +912,13 @@ export class Session {
     const names = args.filter((a) => kind(a) !== "KeywordHashNode" && kind(a) !== "HashNode").map((a) => this.nameOf(a, f));
     if (names.length < 2 || names.some((n) => n === null)) return this.warnAt(f, node, `${kindName} hook with task names not known statically`);
     const [target, ...tasks] = names as string[];
-    for (const t of tasks) this.hooks.push({ kind: kindName, target, task: t, source: this.src(f, node) });
     const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    tasks.forEach((t, i) => {
+      const h: HookDef = { kind: kindName, target, task: t, source: this.src(f, node) };
+      this.hooks.push(h);
+      // Capistrano 3 defines the first name's task from the block (task_enhancements.rb), in this namespace.
+      this.hookScopes.set(h, { ns: f.ns, defines: body !== null && i === 0 });
+    });
     if (body) this.addTask([...f.ns, tasks[0]].join(":"), node, body, f);
   }
 
