@@ -10,6 +10,7 @@ import { startLines } from "./appserver/started.js";
 import { sidekiqPluginStages } from "./workers/sidekiq-plugin.js";
 import { sidekiqStarted } from "./workers/sidekiq-started.js";
 import { sidekiqOwnTaskStarted } from "./workers/sidekiq-own-task.js";
+import { DLSS_GEM, DLSS_SYSTEMD, dlssSystemdStart } from "./workers/dlss-systemd.js";
 import { sidekiqDaemonSettings } from "./workers/sidekiq-daemon-settings.js";
 import { pluginLoadedIn } from "./capistrano/plugin-loaded.js";
 import { MB, mbRecipe, mbStack, mbUnitOverride } from "./capistrano/mb.js";
@@ -83,7 +84,13 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   // Other evidence decides; the gem is still said, with how it came to be locked.
   if (gem && weak) evidence.unshift({ value: `sidekiq ${gem.value} in Gemfile.lock (only through ${lockedBy(gemName!, weak)})`, source: gem.source });
   // The deploy's own hooked sidekiq:start/restart task, with literal roles, placed it (capistrano-sidekiq's reading below wins).
-  const ownTask = cap && !cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value)) ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
+  // dlss-capistrano's sidekiq_systemd, hooked (workers/dlss-systemd.ts), is the deploy's start before a task of the repo's own.
+  const noPlugin = !!cap && !cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value));
+  const dlss = noPlugin ? dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], DLSS_SYSTEMD.find((p) => p.backend === "sidekiq")!) : null;
+  if (dlss) evidence.push(...dlss.evidence);
+  const ownTask = dlss
+    ? Object.fromEntries(Object.entries(dlss.stages).map(([name, x]) => [name, { processes: x.servers, servers: x.servers, roles: x.roles, why: x.why, source: x.source }]))
+    : noPlugin ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
   const ownRoles = ownTask ? Object.values(ownTask)[0]?.roles : undefined;
   // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be
   // another job runner, so it counts only once sidekiq is otherwise in use).

@@ -11,6 +11,7 @@ import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue,
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
+import { CAP3_FRAMEWORK_TASKS, resolveHook } from "./hook-names.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
@@ -259,6 +260,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const keptObjects = new Set<object>();
   let lock: Session["lock"] = null;
   const recipes = new Set<string>();
+  const sessionTasks = new WeakMap<Session, Set<string>>();
+  const taskNames = (s: Session) => {
+    let names = sessionTasks.get(s);
+    if (!names) sessionTasks.set(s, (names = new Set(s.tasks.map((t) => t.name))));
+    return names;
+  };
   const keep = (s: Session) => {
     for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
@@ -272,15 +279,20 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       const key = JSON.stringify([t.name, t.source.file, t.source.line]);
       if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
     }
-    for (const h of s.hooks) {
-      if (keptObjects.has(h)) continue;
-      keptObjects.add(h);
+    for (const written of s.hooks) {
+      if (keptObjects.has(written)) continue;
+      keptObjects.add(written);
+      // Capistrano 3 (not Mina): the names as Rake runs them, looked up among this run's tasks (hook-names.ts).
+      const at = major === 3 && !minaTool ? s.hookScopes.get(written) : undefined;
+      const h = at ? resolveHook(written, at, (n) => CAP3_FRAMEWORK_TASKS.has(n) || (taskNames(s).has(n))) : written;
       const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
       if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
     }
-    for (const h of s.condHooks) {
-      if (keptObjects.has(h)) continue;
-      keptObjects.add(h);
+    for (const written of s.condHooks) {
+      if (keptObjects.has(written)) continue;
+      keptObjects.add(written);
+      const at = major === 3 && !minaTool ? s.hookScopes.get(written) : undefined;
+      const h = at ? (resolveHook(written, at, (n) => CAP3_FRAMEWORK_TASKS.has(n) || taskNames(s).has(n)) as ConditionalHook) : written;
       const key = JSON.stringify(["if", h.kind, h.target, h.task, h.source.file, h.source.line]);
       if (!hookKeys.has(key)) hookKeys.add(key), condHooks.push(h);
     }

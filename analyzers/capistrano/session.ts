@@ -11,6 +11,7 @@ import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, u
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
+import type { HookScope } from "./hook-names.js";
 import { compileGlob } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasLoadablePath, hasPath } from "../../src/model.js";
@@ -94,6 +95,8 @@ export class Session {
   readonly hooks: HookDef[] = [];
   /** Hooks under a condition not known statically (conditionalHooks below): not part of every deploy. */
   readonly condHooks: ConditionalHook[] = [];
+  /** Where each hook was written (hook-names.ts resolves its names from there); shared with forks, as the hooks are. */
+  readonly hookScopes: WeakMap<HookDef, HookScope> = new WeakMap();
   /** `require`/`load` of a path known but not in the repo, in order (what a run loads by a computed name). */
   readonly missedLoads: { target: string; source: Source }[] = [];
   /** Inside the path argument of `require`/`load`: `__dir__` names the deploying machine's checkout (read as the repo). */
@@ -185,6 +188,7 @@ export class Session {
     this.tasks.push(...from.tasks);
     this.hooks.push(...from.hooks);
     this.condHooks.push(...from.condHooks);
+    this.hookScopes = from.hookScopes;
     this.requires.push(...from.requires);
     this.installs.push(...from.installs);
     this.imports.push(...from.imports);
@@ -911,8 +915,13 @@ export class Session {
     const names = args.filter((a) => kind(a) !== "KeywordHashNode" && kind(a) !== "HashNode").map((a) => this.nameOf(a, f));
     if (names.length < 2 || names.some((n) => n === null)) return this.warnAt(f, node, `${kindName} hook with task names not known statically`);
     const [target, ...tasks] = names as string[];
-    for (const t of tasks) this.hooks.push({ kind: kindName, target, task: t, source: this.src(f, node) });
     const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    tasks.forEach((t, i) => {
+      const h: HookDef = { kind: kindName, target, task: t, source: this.src(f, node) };
+      this.hooks.push(h);
+      // Capistrano 3 defines the first name's task from the block (task_enhancements.rb), in this namespace.
+      this.hookScopes.set(h, { ns: f.ns, defines: body !== null && i === 0 });
+    });
     if (body) this.addTask([...f.ns, tasks[0]].join(":"), node, body, f);
   }
 
@@ -1262,7 +1271,13 @@ export class Session {
           // With the variable unset (cap run with an empty environment), a bare `if ENV["X"]` is false and
           // `unless ENV["X"]` true; any other test of it (`== "true"`, `.to_s.empty?`) is not worked out here.
           const unsetRuns = bare && branch !== null ? branch === !positive : null;
-          if (names.length >= 2) for (const t of names.slice(1)) this.condHooks.push({ kind: st.name, target: names[0]!, task: t, source: this.src(f, st), condition: f.parsed.sourceOf(node) });
+          if (names.length >= 2)
+            for (const t of names.slice(1)) {
+              const h: ConditionalHook = { kind: st.name, target: names[0]!, task: t, source: this.src(f, st), condition: f.parsed.sourceOf(node) };
+              this.condHooks.push(h);
+              // Its names resolve as an unconditional hook's do (hook-names.ts), from the namespace it sits in.
+              this.hookScopes.set(h, { ns, defines: false });
+            }
           this.warnAt(f, st, `capistrano.conditional-hook: the hook ${what} is inside \`${positive ? "if" : "unless"} ${cond}\` (${f.parsed.file}:${f.parsed.sourceOf(node).line}), ${env ? "a value of the deploying shell's environment" : "a condition not known statically"}: it ran only on deploys where that held, which the repo does not say, so it is not counted as part of the deploy${unsetRuns === null ? "" : ` (with the variable unset, cap ${unsetRuns ? "runs" : "does not run"} it)`}; check how the deploys were run`);
         }
       }

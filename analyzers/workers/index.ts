@@ -40,6 +40,7 @@ import { repoScriptStarts, type ScriptStart } from "./repo-script-starts.js";
 import { methodStarts, serviceFileOf, unitPlacement, unitRestarts } from "./deploy-methods.js";
 import { sneakersContainerOptions, sneakersPluginRoles, sneakersPluginWorkers, sneakersRunConfigOff } from "./sneakers-plugin.js";
 import { RESQUE_POOL_GEM, RESQUE_POOL_PLUGIN, resquePoolWorkers } from "./resque-pool.js";
+import { DLSS_GEM, DLSS_SYSTEMD, dlssSystemdStart } from "./dlss-systemd.js";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, startedUnits, unwrapCommand } from "../../src/model/service-managers.js";
 import { procfileRunByDeploy, startLines } from "../appserver/started.js";
 import { configFlagPath, goodJobShutdownTimeout } from "./timeouts.js";
@@ -94,6 +95,8 @@ export function analyzeWorkers(
   const unmatched = lines.filter((p) => mainFiles.has(p.source.file) && !backendOfCommand(p.command) && p.name !== "web" && !APP_SERVER.test(p.command));
   // Initializer lines setting the adapter that Rails never read (analyzers/rails/queue-adapter.ts): said once each.
   const ignoredAdapter = new Map<string, { source: Source; loadedAt: Source }>();
+  // A dlss-capistrano plugin for a process no backend here models (Racecar): named at its line, never dropped silently.
+  for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
@@ -344,16 +347,24 @@ export function analyzeWorkers(
         continue;
       }
     }
-    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0;
+    // dlss-capistrano's <backend>_systemd plugin, hooked: the deploy started the servers' unit on its role (dlss-systemd.ts).
+    const dlssPlugin = DLSS_SYSTEMD.find((p) => p.backend === b.id);
+    const dlss = dlssPlugin && gem && !ownLines.length && !ownServices.length ? dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], dlssPlugin) : null;
+    if (dlss) {
+      evidence.push(...dlss.evidence);
+      base.roles = dlss.roles;
+    }
+    const dlssStages = dlss ? Object.fromEntries(Object.entries(dlss.stages).map(([name, x]) => [name, { processes: x.servers > 0 ? 1 : 0, why: x.why, source: x.source }])) : undefined;
+    const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0 || !!dlss;
     // Nothing else starts it, but the deploy restarts a unit named for it (`service inst_jobs restart`
     // in `on roles(:work)`): that unit ran the backend on those roles; its file is on the servers.
     // A hooked task of the repo (`sneakers:restart`) whose body only restarts such a unit is that
     // restart too: no line of the repo states the command, so the unit's roles and its warning hold.
-    const stated = ownLines.length > 0 || ownServices.length > 0 || !!plugin || scriptRuns.length > 0 || tasks.some((t) => t.runs);
+    const stated = ownLines.length > 0 || ownServices.length > 0 || !!plugin || scriptRuns.length > 0 || tasks.some((t) => t.runs) || !!dlss;
     // Several units of the backend a task of the repo starts on `on roles(…)` (own-task-units.ts):
     // what the servers ran, outranking a Procfile no deploy line runs.
     const procfileIdle = ownLines.length > 0 && !exported && !procfileRunByDeploy(ctx);
-    const units = gem && !ownServices.length && !plugin && !scriptRuns.length && !tasks.some((t) => t.runs) && (!ownLines.length || procfileIdle) ? ownTaskUnits(ctx, cap, b, stages) : null;
+    const units = gem && !ownServices.length && !plugin && !dlss && !scriptRuns.length && !tasks.some((t) => t.runs) && (!ownLines.length || procfileIdle) ? ownTaskUnits(ctx, cap, b, stages) : null;
     if (units && "unknown" in units) ctx.problem({ ...units.source, message: `${b.label}: ${units.unknown}; the roles and count decide nothing`, severity: "warning" });
     else if (units) {
       out.push(unitsWorker(ctx, b, base, units, ownLines));
@@ -425,7 +436,7 @@ export function analyzeWorkers(
     // adapter there is another backend's: those stages never ran it (the same counter-evidence as
     // above, per stage), so their overlay has none of it; the other stages keep one per server.
     const adapterStages = !perStage && !own && !tasks.length && !restart && !placed && roleStarted && against.length ? adapterPerStage(b, stages, against, (base as { processesVariable?: string }).processesVariable) : undefined;
-    const extra = perStage ? { perStage } : adapterStages ? { perStage: adapterStages } : {};
+    const extra = perStage ? { perStage } : dlssStages ? { perStage: dlssStages } : adapterStages ? { perStage: adapterStages } : {};
     if (adapterStages) for (const x of against) evidence.push({ value: `${x.stage}: Active Job's queue adapter is :${x.adapter.adapter}, so its ${x.role} role ran no ${b.label}`, source: x.adapter.source });
     let scriptWhy: { unknown: string; source: Source } | null = null;
     // The deploy's own line that starts the script outranks a Procfile nothing on the servers ran

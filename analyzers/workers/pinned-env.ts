@@ -36,14 +36,20 @@ export function pinnedEnv(line: string): { name: string; value: string }[] {
 
 /** Warns, once per line, where the line's own environment differs from a stage's rails_env. */
 export function warnPinnedEnv(ctx: AnalyzerContext, stages: Stage[], line: string, source: Source, worker: string): void {
-  for (const p of pinnedEnv(line)) {
-    const value = p.value.replace(/^(["'])(.*)\1$/, "$2");
-    const differ = stages.filter((s) => railsEnvOf(s) !== value);
-    if (!differ.length) continue;
-    ctx.problem({
-      ...source,
-      message: `${worker}: the line sets ${p.name}=${p.value}, but stage${differ.length > 1 ? "s" : ""} ${differ.map((s) => `${s.name} (rails_env ${railsEnvOf(s)})`).join(", ")} run${differ.length > 1 ? "" : "s"} another environment: the pod drops the assignment and runs with its stage's RAILS_ENV; if those servers ran ${p.value} on purpose, set that stage's rails_env`,
-      severity: "warning",
-    });
-  }
+  for (const p of pinnedEnv(line)) warnEnvDiffers(ctx, stages, `sets ${p.name}=${p.value}`, p.value, source, worker, "the assignment");
+}
+
+/**
+ * The one warning for a line that names its environment (`RAILS_ENV=x`, Sidekiq's `-e x`), where a stage
+ * that runs the line has another rails_env: the pod follows the stage, which those servers may not have.
+ */
+export function warnEnvDiffers(ctx: AnalyzerContext, stages: Stage[], written: string, raw: string, source: Source, worker: string, dropped = "it"): void {
+  const value = raw.replace(/^(["'])(.*)\1$/, "$2");
+  const differ = stages.filter((s) => railsEnvOf(s) !== value);
+  if (!differ.length) return;
+  ctx.problem({
+    ...source,
+    message: `${worker}: the line ${written}, but stage${differ.length > 1 ? "s" : ""} ${differ.map((s) => `${s.name} (rails_env ${railsEnvOf(s)})`).join(", ")} run${differ.length > 1 ? "" : "s"} another environment: the pod drops ${dropped} and runs with its stage's RAILS_ENV; if those servers ran ${value} on purpose, set that stage's rails_env`,
+    severity: "warning",
+  });
 }

@@ -19,6 +19,7 @@ import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { podWords } from "./sidekiq-plugin.js";
 import { queuesFromArgs } from "./backends.js";
+import { warnEnvDiffers } from "./pinned-env.js";
 
 /** What a Sidekiq start line sets, as the pod runs it; `words` are the options kept on the command. */
 export interface SidekiqLine extends SidekiqOptionWords {
@@ -145,8 +146,22 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   // stage is named, is said as possible copies.
   const tiedTo = read.map((x) => stageOfLine(x.l, x.r, stages, layout));
   const tiedStages = new Set(tiedTo.filter((t): t is string => t !== null));
-  const perStageUnits = files.length > 1 && tiedStages.size > 1;
+  // One unit file that names one stage (sidekiq-production.service, or its `-e production`) is that
+  // stage's: counted there only, and the other stages, which the repo gives no unit, are named.
+  const oneStageUnit = files.length === 1 && stages.length > 1 && tiedStages.size === 1 && !tiedTo.includes(null);
+  const perStageUnits = (files.length > 1 && tiedStages.size > 1) || oneStageUnit;
   if (files.length > 1 && ((tiedStages.size > 0 && tiedTo.includes(null)) || (!tiedStages.size && new Set(read.map((x) => x.r.env)).size > 1))) return copies();
+  // A literal `-e x` the pod leaves out: said where a stage that runs the line has another rails_env.
+  for (const [i, { l, r }] of read.entries())
+    if (r.env !== null) warnEnvDiffers(ctx, perStageUnits ? stages.filter((st) => st.name === tiedTo[i]) : stages, `passes Sidekiq \`-e ${r.env}\``, r.env, l.source, "Sidekiq");
+  const own = oneStageUnit ? [...tiedStages][0]! : null;
+  const untied = own ? stages.filter((st) => st.name !== own) : [];
+  if (own && untied.length)
+    ctx.problem({
+      ...read[0]!.l.source,
+      message: `Sidekiq: ${files[0]} is stage ${own}'s own unit (its name or its \`-e\` names that stage), and the repo holds no unit for stage${untied.length > 1 ? "s" : ""} ${untied.map((st) => st.name).join(", ")}: it is counted on ${own} only, and ${untied.length > 1 ? "those overlays run" : "that overlay runs"} no Sidekiq from it; if the deploy installed this same unit there, those servers ran it as written (with ${own}'s environment): check a server and set the replicas`,
+      severity: "warning",
+    });
   type Group = { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[]; byStage: Map<string, { processes: number; lines: SidekiqServiceLine[] }> };
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {
@@ -175,7 +190,10 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
     const unknown = g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {};
     const perStage = perStageUnits
       ? Object.fromEntries(
-          [...g.byStage].map(([st, b]) => [st, { processes: b.processes, why: `${b.lines.map((l) => at(l.source)).join(", ")} (stage ${st}'s own unit) start${b.lines.length > 1 ? "" : "s"} ${b.processes} Sidekiq process${b.processes === 1 ? "" : "es"} per server`, source: b.lines[0]!.source, ...unknown }]),
+          [
+            ...[...g.byStage].map(([st, b]) => [st, { processes: b.processes, why: `${b.lines.map((l) => at(l.source)).join(", ")} (stage ${st}'s own unit) start${b.lines.length > 1 ? "" : "s"} ${b.processes} Sidekiq process${b.processes === 1 ? "" : "es"} per server`, source: b.lines[0]!.source, ...unknown }] as const),
+            ...untied.map((st) => [st.name, { processes: 0, why: `none: ${files[0]} is stage ${own}'s own unit, and the repo holds none for stage ${st.name}`, source: first.source }] as const),
+          ],
         )
       : counted && stages.length ? Object.fromEntries(stages.map((s) => [s.name, { processes: g.processes, why, source: first.source, ...(g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {}) }])) : undefined;
     const name = !many || i === 0 ? base.name : `worker-sidekiq-${g.r.queues.length ? queueSlug(g.r.queues.join(",")) : dnsLabel(g.r.words.join(" ") || String(i + 1), 28)}`;

@@ -13,7 +13,7 @@ import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } 
 import { taskLinePlacement } from "../capistrano/task-roles.js";
 import { methodStarts, serviceFileOf, type OnRoles } from "./deploy-methods.js";
 import { hookedTaskLines } from "./deploy-task-lines.js";
-import { startedUnits } from "../../src/model/service-managers.js";
+import { isUnitGlob, startedUnits } from "../../src/model/service-managers.js";
 
 const START = /^sidekiq:(start|restart)$/;
 /** A unit named for Sidekiq: `sidekiq`, `sidekiq-myapp`, `myapp_sidekiq`, `sidekiq@1`. */
@@ -114,9 +114,17 @@ function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]
   const units = [...new Set(restarts.map((r) => r.unit))];
   const where = `${on.primary ? "primary" : "roles"}(${on.roles.map((r) => `:${r}`).join(", ")})`;
   const first = restarts[0]!;
-  const offRepo = units.filter((u) => !serviceFileOf(ctx, u));
+  // A glob (`sidekiq-*`) restarts every unit of that pattern the server has: the units and their count are the servers'.
+  const globs = units.filter(isUnitGlob);
+  const offRepo = units.filter((u) => isUnitGlob(u) || !serviceFileOf(ctx, u));
+  for (const r of restarts.filter((x) => isUnitGlob(x.unit)))
+    ctx.problem({
+      ...r.source,
+      message: `sidekiq.unit-glob: the deploy restarts \`${r.unit}\` on ${where}, a glob: how many units per server is on the servers (systemctl matches the pattern against the units each server has loaded, and none of them is in the repo), so the replicas count one process per server with the role, a floor; the worker runs Sidekiq's standard command \`bundle exec sidekiq\` with the repo's config (what each unit ran, its -C, queues and concurrency, is not known); list the units on a server (\`systemctl list-units '${r.unit}'\`) and set the worker's command and replicas`,
+      severity: "warning",
+    });
   // What the unit ran is on the servers: the worker's command is Sidekiq's with the repo's config, a default, said where the deploy restarts it.
-  for (const r of restarts.filter((x) => offRepo.includes(x.unit)))
+  for (const r of restarts.filter((x) => offRepo.includes(x.unit) && !isUnitGlob(x.unit)))
     ctx.problem({
       ...r.source,
       message: `Sidekiq: the deploy restarts the unit \`${r.unit}\` on ${where}, whose ExecStart (or init script) is on the servers, not in the repo: the worker runs Sidekiq's standard command \`bundle exec sidekiq\` with the repo's config (not what the unit ran: its -C, queues, concurrency and process count are not known); read the unit on a server and set the worker's command`,
@@ -127,7 +135,8 @@ function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]
     if (!s.servers.length) continue;
     const holders = s.servers.filter((sv) => sv.roles.some((r) => on.roles.includes(r)));
     const servers = on.primary ? Math.min(1, holders.length) : holders.length;
-    const why = `the deploy restarts ${units.join(", ")} on ${where} (${first.source.file}:${first.source.line}): ${servers} server(s) of stage ${s.name}${on.primary ? " (the role's first)" : ""}, one process each${offRepo.length ? " (the unit's file is on the servers: one process per unit assumed)" : ""}`;
+    const each = globs.length ? `at least one process each (${globs.join(", ")} is a glob: how many units per server is on the servers; this is a floor)` : `one process each${offRepo.length ? " (the unit's file is on the servers: one process per unit assumed)" : ""}`;
+    const why = `the deploy restarts ${units.join(", ")} on ${where} (${first.source.file}:${first.source.line}): ${servers} server(s) of stage ${s.name}${on.primary ? " (the role's first)" : ""}, ${each}`;
     out[s.name] = { processes: servers, servers, roles: on.roles, why: servers === 0 ? `none: ${why}` : why, source: first.source };
   }
   return out;

@@ -19,8 +19,13 @@ const SYSTEMCTL_VERBS = "start|restart|reload|reload-or-restart|try-restart|enab
 const SERVICE_VERBS = "start|restart|reload";
 const INITCTL_VERBS = "start|restart";
 
-/** `systemctl [--user] <verb> units…`: the units, as words. */
-export const SYSTEMCTL_START = new RegExp(`\\bsystemctl\\s+(?:--user\\s+)?(?:${SYSTEMCTL_VERBS})\\s+([\\w@.\\s-]+)`);
+/** `systemctl [--user] <verb> units…`: the units, as words; a glob pattern (`sidekiq-*`) kept whole, as systemctl reads it. */
+export const SYSTEMCTL_START = new RegExp(`\\bsystemctl\\s+(?:--user\\s+)?(?:${SYSTEMCTL_VERBS})\\s+([\\w@.*?[\\]\\s-]+)`);
+/**
+ * A unit name that is a glob (systemctl(1): "PATTERN" arguments match the names of units systemd has
+ * loaded, with fnmatch's `*`, `?` and `[...]`): how many units it starts is on the servers.
+ */
+export const isUnitGlob = (unit: string): boolean => /[*?[\]]/.test(unit);
 /** `service <unit> <verb>`. */
 export const SERVICE_START = new RegExp(`\\bservice\\s+([\\w.-]+)\\s+(?:${SERVICE_VERBS})\\b`);
 /** `initctl <verb> <unit>`. */

@@ -1,0 +1,194 @@
+// dlss-capistrano's <backend>_systemd plugins (workers/dlss-systemd.ts): with `<backend>_systemd_use_hooks`
+// set, `<backend>_systemd:start` runs after deploy:published and starts the servers' unit on
+// `<backend>_systemd_role` (:app by the gem's load:defaults). Each becomes the worker's placement, with the
+// plugin as evidence and the off-repo unit named; Sidekiq's unit is a glob (a floor); Racecar, which no
+// backend here models, is named with its counts.
+// Judged by real cap 3.17 with a recording backend: which hosts got which `systemctl start`. The gem is
+// not installed here, so cap loads a stand-in `dlss/capistrano` made from DLSS_SYSTEMD (the units,
+// start lines and default role we read from the gem's v6.1.1 tasks), in the gem's shape (defaults,
+// a before-deploy:starting task that adds the hooks when use_hooks is set, start on the role): what is
+// judged is the repo's use of it (roles, use_hooks per stage). With R2K_DLSS_LIB set to the lib/ of the
+// real gem (`git archive v6.1.1 lib` of sul-dlss/dlss-capistrano) cap imports the gem's own four
+// *_systemd.rake files instead (the same four cases pass with them).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { DLSS_DEFAULT_ROLE, DLSS_SYSTEMD } from "../../analyzers/workers/dlss-systemd.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { emitAndBuild, find } from "../kustomize/built.js";
+import { prepareCopy } from "../capistrano/cap.js";
+import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
+
+const REAL_GEM = process.env.R2K_DLSS_LIB || null;
+const LOCK = (dlss: string) =>
+  `GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (3.17.2)\n    dlss-capistrano (${dlss})\n    pg (1.5.6)\n    puma (6.4.2)\n    racecar (2.10.0)\n    rails (7.1.3)\n    sidekiq (7.2.4)\n    sneakers (2.12.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  dlss-capistrano\n  pg\n  puma\n  racecar\n  rails\n  sidekiq\n  sneakers\n\nBUNDLED WITH\n   2.5.10\n`;
+const FILES = (dlss = "6.1.1"): Record<string, string> => ({
+  Gemfile: 'source "https://rubygems.org"\n%w[rails puma pg sidekiq sneakers racecar capistrano dlss-capistrano].each { |g| gem g }\n',
+  "Gemfile.lock": LOCK(dlss),
+  Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "dlss/capistrano"\n',
+  "config/deploy.rb": [
+    'set :application, "wren"',
+    'set :repo_url, "https://git.example.org/wren.git"',
+    'set :deploy_to, "/srv/wren"',
+    "",
+    "# the queue consumers and job units are the servers' own systemd units",
+    "set :sneakers_systemd_role, :consumers",
+    "set :sneakers_systemd_use_hooks, true",
+    "set :sidekiq_systemd_role, :jobs",
+    "set :sidekiq_systemd_use_hooks, true",
+    "set :racecar_systemd_use_hooks, true",
+    "",
+  ].join("\n"),
+  "config/deploy/production.rb": [
+    'server "web1.wren.example.net", roles: %w[web app db]',
+    'server "jobs1.wren.example.net", roles: %w[app jobs consumers]',
+    'server "jobs2.wren.example.net", roles: %w[app jobs]',
+    "",
+  ].join("\n"),
+  "config/deploy/staging.rb": ['server "all1.wren-staging.example.net", roles: %w[web app db jobs consumers]', "set :sneakers_systemd_use_hooks, false", ""].join("\n"),
+  "config/sidekiq.yml": ":concurrency: 5\n:queues:\n  - default\n",
+  "config/puma.rb": "threads 5, 5\n",
+});
+
+/** The stand-in gem: our reading of each plugin (DLSS_SYSTEMD), in the shape its tasks have. */
+const STAND_IN = DLSS_SYSTEMD.map(
+  (p) => `namespace :load do
+  task :defaults do
+    set :${p.prefix}_role, fetch(:${p.prefix}_role, :${DLSS_DEFAULT_ROLE})
+    set :${p.prefix}_use_hooks, fetch(:${p.prefix}_use_hooks, false)
+  end
+end
+namespace :deploy do
+  before :starting, :add_${p.prefix}_hooks do
+    invoke "${p.prefix}:add_hooks" if fetch(:${p.prefix}_use_hooks)
+  end
+end
+namespace :${p.prefix} do
+  task :add_hooks do
+    after "deploy:published", "${p.prefix}:start"
+  end
+  task :start do
+    on roles(fetch(:${p.prefix}_role)) do
+      ${p.start}
+    end
+  end
+end
+`,
+).join("\n");
+
+/** Runs deploy:starting's hook-adding prerequisites, then deploy:published, recording each command with its host. */
+const ORACLE = `
+task "r2k:published" do
+  require "sshkit/backends/printer"
+  $r2k_ran = []
+  recorder = Class.new(SSHKit::Backend::Printer) do
+    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
+  end
+  SSHKit.config.backend = recorder
+  SSHKit.config.output = StringIO.new
+  Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("systemd_hooks") }
+  invoke "deploy:published"
+  puts "R2K-RAN" + JSON.generate($r2k_ran)
+end
+`;
+
+const cleanup: string[] = [];
+/** Per stage, real cap's [host, command] pairs. */
+const ran: Record<string, [string, string][]> = {};
+
+beforeAll(async () => {
+  requireKubectl();
+  await initPrism();
+  const dir = mkdtempSync(join(tmpdir(), "r2k-dlss-"));
+  cleanup.push(dir);
+  for (const [p, text] of Object.entries(FILES())) {
+    mkdirSync(join(dir, p, ".."), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  const app = prepareCopy(dir);
+  cleanup.push(join(app, ".."));
+  // The real gem's other tasks need gems not installed here (capistrano-one_time_key's otk:generate):
+  // only its four *_systemd.rake files are imported, as its own dlss/capistrano.rb imports them.
+  const lib = join(app, "..", "lib");
+  mkdirSync(join(lib, "dlss"), { recursive: true });
+  writeFileSync(join(lib, "dlss", "capistrano.rb"), REAL_GEM ? `Dir.glob(${JSON.stringify(join(REAL_GEM, "dlss/capistrano/tasks"))} + "/*_systemd.rake").each { |r| import r }\n` : STAND_IN);
+  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
+  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
+  for (const stage of ["production", "staging"]) {
+    const r = spawnSync("cap", [stage, "r2k:published"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-I${lib} -r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
+    if (!line) throw new Error(`cap ${stage} r2k:published failed: ${r.stderr}`);
+    ran[stage] = JSON.parse(line.slice(7));
+  }
+}, 120_000);
+
+afterAll(() => {
+  removeTrees();
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+const hostsOf = (stage: string, re: RegExp) => [...new Set(ran[stage]!.filter(([, c]) => re.test(c)).map(([h]) => h))].sort();
+
+describe("dlss-capistrano's <backend>_systemd plugins place the workers", () => {
+  it("real cap: which servers each plugin started its unit on", () => {
+    expect(hostsOf("production", /systemctl start sidekiq-\* --all/)).toEqual(["jobs1.wren.example.net", "jobs2.wren.example.net"]);
+    expect(hostsOf("production", /systemctl start sneakers/)).toEqual(["jobs1.wren.example.net"]);
+    expect(hostsOf("production", /systemctl start racecar/)).toEqual(["jobs1.wren.example.net", "jobs2.wren.example.net", "web1.wren.example.net"]);
+    expect(hostsOf("staging", /systemctl start sidekiq-\*/)).toEqual(["all1.wren-staging.example.net"]);
+    expect(hostsOf("staging", /systemctl start sneakers/)).toEqual([]);
+    expect(hostsOf("production", /solid_queue/)).toEqual([]);
+  });
+
+  it("Sidekiq: the plugin's role, as many servers as real cap started it on, a floor, with the glob warning", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES()), "wren");
+    for (const stage of ["production", "staging"]) {
+      const st = m.sidekiq!.started![stage]!;
+      expect(st.roles).toEqual(["jobs"]);
+      expect(st.processes).toBe(hostsOf(stage, /systemctl start sidekiq-\*/).length);
+      expect(st.why).toContain("sidekiq-* is a glob: how many units per server is on the servers; this is a floor");
+    }
+    expect(m.sidekiq!.evidence.map((e) => e.value)).toContain(`require "dlss/capistrano": dlss-capistrano 6.1.1's sidekiq_systemd plugin starts the sidekiq-* unit on role :jobs`);
+    const glob = m.problems.filter((p) => p.message.startsWith("sidekiq.unit-glob"));
+    expect(glob.map((p) => [p.file, p.line])).toEqual([["config/deploy.rb", 9]]);
+    const { stages } = emitAndBuild(m);
+    for (const stage of ["production", "staging"]) {
+      const worker = find(stages[stage]!, "Deployment", "-worker") as { spec: { replicas: number } };
+      expect(worker.spec.replicas).toBe(hostsOf(stage, /systemctl start sidekiq-\*/).length);
+    }
+  });
+
+  it("Sneakers: from the plugin (its role, its use_hooks per stage), the unit named as the servers'", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES()), "wren");
+    const w = m.workers.find((x) => x.backend === "sneakers")!;
+    expect(w.carried).toBe(true);
+    expect(w.roles).toEqual(["consumers"]);
+    expect(w.evidence.map((e) => e.value)).toContain(`require "dlss/capistrano": dlss-capistrano 6.1.1's sneakers_systemd plugin starts the sneakers unit on role :consumers`);
+    expect(w.perStage!["staging"]!.processes).toBe(0);
+    const unit = m.problems.find((p) => p.message.startsWith("sneakers: dlss-capistrano's sneakers_systemd:start"));
+    expect([unit?.file, unit?.line]).toEqual(["config/deploy.rb", 7]);
+    expect(unit!.message).toContain("on the servers, not in the gem or the repo");
+    const { stages } = emitAndBuild(m);
+    for (const stage of ["production", "staging"]) {
+      const d = find(stages[stage]!, "Deployment", "-worker-sneakers") as { spec: { replicas: number } };
+      expect(d.spec.replicas).toBe(hostsOf(stage, /systemctl start sneakers/).length);
+    }
+  });
+
+  it("Racecar: no backend models it, so it is named with where the plugin started it", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES()), "wren");
+    const r = m.problems.find((p) => p.message.startsWith("racecar_systemd: dlss-capistrano's racecar_systemd:start"));
+    expect([r?.file, r?.line]).toEqual(["config/deploy.rb", 10]);
+    expect(r!.message).toContain(`production ran it on ${hostsOf("production", /systemctl start racecar/).length} server(s)`);
+    expect(r!.message).toContain("role :app");
+  });
+
+  it("a locked dlss-capistrano older than the plugin has none of it", async () => {
+    const m = await analyzeFiles(memoryRepo(FILES("3.5.0")), "wren");
+    expect(m.sidekiq!.started).toBeUndefined();
+    expect(m.problems.find((p) => /dlss-capistrano's/.test(p.message))).toBeUndefined();
+  });
+});
