@@ -25,6 +25,7 @@ import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
+import { unseenConfig } from "./appserver/server-only.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
@@ -77,6 +78,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // Configs the deploy renders from a template and uploads to the path the servers start with.
   const uploads = stages.length ? renderedUploads(ctx, tasks) : [];
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
+  const noTemplate: AppServerConfig[] = []; // stages a per-stage render found no template for
 
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
@@ -96,7 +98,14 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       if (elsewhere && !uploads.some((u) => u.kind === kind && u.stage === stage.name)) {
         const at = elsewhere.template.lastIndexOf(`.${elsewhere.stage}`);
         const missing = `${elsewhere.template.slice(0, at)}.${stage.name}${elsewhere.template.slice(at + 1 + elsewhere.stage!.length)}`;
-        ctx.problem({ file: elsewhere.source.file, line: elsewhere.source.line, message: `stage ${stage.name}: this per-stage render reads ${missing}, which is not in the repo (only ${uploads.filter((u) => u.kind === kind && u.source.file === elsewhere.source.file && u.source.line === elsewhere.source.line).map((u) => u.template).join(", ")}): cap raised there, so the ${kind} config stage ${stage.name}'s servers ran was made on them; its settings (workers, timeout) are not known and no repo config is read as this stage's`, severity: "warning" });
+        const others = uploads.filter((u) => u.kind === kind && u.source.file === elsewhere.source.file && u.source.line === elsewhere.source.line);
+        ctx.problem({ file: elsewhere.source.file, line: elsewhere.source.line, message: `stage ${stage.name}: this per-stage render reads ${missing}, which is not in the repo (only ${others.map((u) => u.template).join(", ")}): cap raised there, so the ${kind} config stage ${stage.name}'s servers ran was made on them; its settings (workers, timeout) are not known and no repo config is read as this stage's`, severity: "warning" });
+        // Its numbers are gaps (asked, the server's defaults as labelled placeholders), never the
+        // numbers of config/<kind>.rb or of another stage's template: appServerFor finds this config by its stage.
+        const why = `stage ${stage.name}'s per-stage render (${elsewhere.source.file}:${elsewhere.source.line}) reads ${missing}, which the repo does not hold (cap raised there, so the config its servers ran was made on them); the other stages ran ${others.map((u) => `${u.template} (stage ${u.stage})`).join(", ")}`;
+        const same = noTemplate.find((c) => c.kind === kind && c.file === missing);
+        if (same) same.stages.push(stage.name);
+        else noTemplate.push(unseenConfig(kind, missing, stage.name, why, elsewhere.source, `${why}; its numbers are asked (the server's defaults are placeholders)`));
         continue;
       }
       const variable = CONFIG_VARIABLE[kind];
@@ -298,6 +307,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
+  out.push(...noTemplate);
   reportRefusedValues(ctx, out);
   reportMachineCounts(ctx, out);
   return out;
