@@ -26,6 +26,7 @@ import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
 import { unseenConfig } from "./appserver/server-only.js";
+import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unicorn-cap3.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
@@ -38,6 +39,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   // capistrano-unicorn-nginx renders and starts its own Unicorn config on every stage (analyzers/appserver/unicorn-nginx.ts).
   const uniNginx = mb ? null : unicornNginxStack(ctx, requires);
+  // capistrano3-nginx_unicorn renders its unicorn.rb.erb on every deploy and starts unicorn with it (analyzers/appserver/nginx-unicorn-cap3.ts).
+  const nginxUnicorn3 = mb || uniNginx ? null : nginxUnicorn3Stack(ctx, requires);
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfileAt = capfilePath(ctx.repo);
@@ -85,7 +88,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
-      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
+      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx || nginxUnicorn3)) continue;
       const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks, linked) : null;
       if (choice) {
         chosen.push({ stage, choice });
@@ -276,6 +279,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // capistrano-nginx-unicorn (Capistrano 2) renders and starts its own Unicorn config (analyzers/appserver/nginx-unicorn-cap2.ts).
   const nginxUnicorn = mb || uniNginx ? null : nginxUnicornStack(ctx, requires);
   if (nginxUnicorn && stages.length) out.unshift(...nginxUnicornConfigs(ctx, stages, nginxUnicorn, out));
+  if (nginxUnicorn3 && !nginxUnicorn && stages.length) out.unshift(...nginxUnicorn3Configs(ctx, stages, nginxUnicorn3, out));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;
