@@ -27,6 +27,7 @@ import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserve
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
 import { unseenConfig } from "./appserver/server-only.js";
 import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unicorn-cap3.js";
+import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/simple-rails-deploy.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
@@ -41,6 +42,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const uniNginx = mb ? null : unicornNginxStack(ctx, requires);
   // capistrano3-nginx_unicorn renders its unicorn.rb.erb on every deploy and starts unicorn with it (analyzers/appserver/nginx-unicorn-cap3.ts).
   const nginxUnicorn3 = mb || uniNginx ? null : nginxUnicorn3Stack(ctx, requires);
+  // simple-rails-deploy's deploy/unicorn starts Unicorn with the gem's own config (analyzers/appserver/simple-rails-deploy.ts).
+  const srdUnicorn = mb || uniNginx || nginxUnicorn3 ? null : simpleRailsDeployUnicorn(ctx, requires);
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfileAt = capfilePath(ctx.repo);
@@ -88,7 +91,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
-      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx || nginxUnicorn3)) continue;
+      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx || nginxUnicorn3 || srdUnicorn)) continue;
       const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks, linked) : null;
       if (choice) {
         chosen.push({ stage, choice });
@@ -280,6 +283,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const nginxUnicorn = mb || uniNginx ? null : nginxUnicornStack(ctx, requires);
   if (nginxUnicorn && stages.length) out.unshift(...nginxUnicornConfigs(ctx, stages, nginxUnicorn, out));
   if (nginxUnicorn3 && !nginxUnicorn && stages.length) out.unshift(...nginxUnicorn3Configs(ctx, stages, nginxUnicorn3, out));
+  if (srdUnicorn && !nginxUnicorn && stages.length) out.unshift(...simpleRailsDeployConfigs(ctx, stages, srdUnicorn, out));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;
