@@ -46,7 +46,7 @@ export function simpleRailsDeployConfig(stage: Stage, gem: SimpleRailsDeployUnic
   const workers: Fact<RValue> = one ? ours(1) : { value: { unknown: why, expr: "worker_processes", source: at }, source: at };
   return {
     kind: "unicorn",
-    file: `(${label}'s lib/configs/unicorn.rb)`,
+    file: `${label}'s own lib/configs/unicorn.rb`,
     env,
     stages: [stage.name],
     workers,

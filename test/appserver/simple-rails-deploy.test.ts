@@ -40,7 +40,7 @@ describe("simple-rails-deploy's deploy/unicorn", () => {
   it("each stage runs the gem's config: timeout 30 and preload_app false as the gem's, 1 worker on staging, production's count asked", async () => {
     const m = await analyzeFiles(memoryRepo(quarry()), "quarry");
     const staging = appServerFor(m, m.stages.find((s) => s.name === "staging")!)!;
-    expect(staging.file).toBe("(simple-rails-deploy 0.0.1's lib/configs/unicorn.rb)");
+    expect(staging.file).toBe("simple-rails-deploy 0.0.1's own lib/configs/unicorn.rb");
     expect(staging.workers).toMatchObject({ value: 1, defaultOf: "simple-rails-deploy 0.0.1", source: { file: "config/deploy.rb", line: 2 } });
     expect(staging.timeout).toMatchObject({ value: 30, defaultOf: "simple-rails-deploy 0.0.1" });
     expect(staging.preloadApp).toMatchObject({ value: false });
