@@ -28,6 +28,7 @@ import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicor
 import { unseenConfig } from "./appserver/server-only.js";
 import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unicorn-cap3.js";
 import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/simple-rails-deploy.js";
+import { minaTemplateConfigs } from "./appserver/mina-templates.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
@@ -316,6 +317,15 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     out.unshift(...own);
   }
   out.push(...noTemplate);
+  // A Mina deploy that renders its Unicorn config from its own template folder and starts Unicorn
+  // with it (mina-templates.ts): the repo's own Unicorn files are not what those stages ran.
+  const mina = stages.length && !chosen.length && !mb && !uniNginx && !nginxUnicorn && !nginxUnicorn3 && !srdUnicorn ? minaTemplateConfigs(ctx, stages) : [];
+  for (const o of out) {
+    if (o.kind !== "unicorn" || !mina.length) continue;
+    ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: ${mina[0]!.renderedBy!.value}; its settings are read from the template`, severity: "warning" });
+    o.stages = o.stages.filter((s) => !mina.some((c) => c.stages.includes(s)));
+  }
+  out.unshift(...mina);
   reportRefusedValues(ctx, out);
   reportMachineCounts(ctx, out);
   return out;
