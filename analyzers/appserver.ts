@@ -25,6 +25,10 @@ import { mbStack, mbRecipe } from "./capistrano/mb.js";
 import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
+import { unseenConfig } from "./appserver/server-only.js";
+import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unicorn-cap3.js";
+import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/simple-rails-deploy.js";
+import { minaTemplateConfigs } from "./appserver/mina-templates.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
@@ -37,6 +41,10 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   }
   // capistrano-unicorn-nginx renders and starts its own Unicorn config on every stage (analyzers/appserver/unicorn-nginx.ts).
   const uniNginx = mb ? null : unicornNginxStack(ctx, requires);
+  // capistrano3-nginx_unicorn renders its unicorn.rb.erb on every deploy and starts unicorn with it (analyzers/appserver/nginx-unicorn-cap3.ts).
+  const nginxUnicorn3 = mb || uniNginx ? null : nginxUnicorn3Stack(ctx, requires);
+  // simple-rails-deploy's deploy/unicorn starts Unicorn with the gem's own config (analyzers/appserver/simple-rails-deploy.ts).
+  const srdUnicorn = mb || uniNginx || nginxUnicorn3 ? null : simpleRailsDeployUnicorn(ctx, requires);
   const files = conventionalFiles(ctx.repo.paths);
   const byStage = new Map<string, string[]>(); // file → stages pointing at it
   const capfileAt = capfilePath(ctx.repo);
@@ -77,13 +85,14 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // Configs the deploy renders from a template and uploads to the path the servers start with.
   const uploads = stages.length ? renderedUploads(ctx, tasks) : [];
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
+  const noTemplate: AppServerConfig[] = []; // stages a per-stage render found no template for
 
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
   const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
   for (const stage of stages) {
     for (const kind of ["unicorn", "puma"] as ServerKind[]) {
-      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx)) continue;
+      if (kind === "unicorn" && (mbUnicorn.has(stage.name) || uniNginx || nginxUnicorn3 || srdUnicorn)) continue;
       const choice = uploads.length ? renderedChoice(ctx, stage, kind, uploads, named, tasks, linked) : null;
       if (choice) {
         chosen.push({ stage, choice });
@@ -96,7 +105,14 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       if (elsewhere && !uploads.some((u) => u.kind === kind && u.stage === stage.name)) {
         const at = elsewhere.template.lastIndexOf(`.${elsewhere.stage}`);
         const missing = `${elsewhere.template.slice(0, at)}.${stage.name}${elsewhere.template.slice(at + 1 + elsewhere.stage!.length)}`;
-        ctx.problem({ file: elsewhere.source.file, line: elsewhere.source.line, message: `stage ${stage.name}: this per-stage render reads ${missing}, which is not in the repo (only ${uploads.filter((u) => u.kind === kind && u.source.file === elsewhere.source.file && u.source.line === elsewhere.source.line).map((u) => u.template).join(", ")}): cap raised there, so the ${kind} config stage ${stage.name}'s servers ran was made on them; its settings (workers, timeout) are not known and no repo config is read as this stage's`, severity: "warning" });
+        const others = uploads.filter((u) => u.kind === kind && u.source.file === elsewhere.source.file && u.source.line === elsewhere.source.line);
+        ctx.problem({ file: elsewhere.source.file, line: elsewhere.source.line, message: `stage ${stage.name}: this per-stage render reads ${missing}, which is not in the repo (only ${others.map((u) => u.template).join(", ")}): cap raised there, so the ${kind} config stage ${stage.name}'s servers ran was made on them; its settings (workers, timeout) are not known and no repo config is read as this stage's`, severity: "warning" });
+        // Its numbers are gaps (asked, the server's defaults as labelled placeholders), never the
+        // numbers of config/<kind>.rb or of another stage's template: appServerFor finds this config by its stage.
+        const why = `stage ${stage.name}'s per-stage render (${elsewhere.source.file}:${elsewhere.source.line}) reads ${missing}, which the repo does not hold (cap raised there, so the config its servers ran was made on them); the other stages ran ${others.map((u) => `${u.template} (stage ${u.stage})`).join(", ")}`;
+        const same = noTemplate.find((c) => c.kind === kind && c.file === missing);
+        if (same) same.stages.push(stage.name);
+        else noTemplate.push(unseenConfig(kind, missing, stage.name, why, elsewhere.source, `${why}; its numbers are asked (the server's defaults are placeholders)`));
         continue;
       }
       const variable = CONFIG_VARIABLE[kind];
@@ -267,6 +283,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // capistrano-nginx-unicorn (Capistrano 2) renders and starts its own Unicorn config (analyzers/appserver/nginx-unicorn-cap2.ts).
   const nginxUnicorn = mb || uniNginx ? null : nginxUnicornStack(ctx, requires);
   if (nginxUnicorn && stages.length) out.unshift(...nginxUnicornConfigs(ctx, stages, nginxUnicorn, out));
+  if (nginxUnicorn3 && !nginxUnicorn && stages.length) out.unshift(...nginxUnicorn3Configs(ctx, stages, nginxUnicorn3, out));
+  if (srdUnicorn && !nginxUnicorn && stages.length) out.unshift(...simpleRailsDeployConfigs(ctx, stages, srdUnicorn, out));
   for (const kind of ["unicorn", "puma"] as ServerKind[]) {
     const mine = chosen.filter((c) => c.choice.upload.kind === kind);
     if (!mine.length) continue;
@@ -298,6 +316,16 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
+  out.push(...noTemplate);
+  // A Mina deploy that renders its Unicorn config from its own template folder and starts Unicorn
+  // with it (mina-templates.ts): the repo's own Unicorn files are not what those stages ran.
+  const mina = stages.length && !chosen.length && !mb && !uniNginx && !nginxUnicorn && !nginxUnicorn3 && !srdUnicorn ? minaTemplateConfigs(ctx, stages) : [];
+  for (const o of out) {
+    if (o.kind !== "unicorn" || !mina.length) continue;
+    ctx.problem({ file: o.file, line: 1, message: `${o.file} is not the Unicorn config the servers ran: ${mina[0]!.renderedBy!.value}; its settings are read from the template`, severity: "warning" });
+    o.stages = o.stages.filter((s) => !mina.some((c) => c.stages.includes(s)));
+  }
+  out.unshift(...mina);
   reportRefusedValues(ctx, out);
   reportMachineCounts(ctx, out);
   return out;

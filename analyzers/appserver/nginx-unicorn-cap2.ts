@@ -88,22 +88,7 @@ export function nginxUnicornConfig(ctx: AnalyzerContext, stage0: Stage, gem: Ngi
   const env = railsEnvOf(stage);
   let cfg: AppServerConfig;
   if (override && read && "text" in read) {
-    const out = renderErb(override, read.text, stageScope(stage), ctx.problem, { branches: true });
-    for (const l of out.logic)
-      ctx.problem({ file: override, line: l.line, message: `Unicorn config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
-    cfg = readUnicorn(parseRuby(override, out.output), { file: override, env, stages: [stage.name] }, conf, env);
-    backToTemplate(cfg, out.refs, out.lines, override);
-    // A line that only writes a variable says the variable's value: cited where the stage sets it, or as the gem's default.
-    const lines = read.text.split(/\r?\n/);
-    const fetched = (f: Fact<RValue> | null): Fact<RValue> | null => {
-      if (!f) return f;
-      const m = /^\s*\w+\s+<%=\s*(?:fetch\(\s*:)?(\w+)\)?\s*%>\s*$/.exec(lines[f.source.line - 1] ?? "");
-      const v = m ? stage.variables[m[1]!] : undefined;
-      if (!v) return f;
-      return v.defaultOf ? { value: f.value, source: v.source, defaultOf: v.defaultOf } : { value: f.value, source: v.source };
-    };
-    cfg.workers = fetched(cfg.workers);
-    cfg.timeout = fetched(cfg.timeout);
+    cfg = renderedUnicornTemplate(ctx, stage, override, read.text, conf);
   } else {
     cfg = readUnicorn(parseRuby(`(${NGINX_UNICORN} unicorn.rb.erb)`, nginxUnicornText(stage)), { file: conf, env, stages: [stage.name] }, null, env);
     const dflt = <T>(f: Fact<T> | null): Fact<T> | null => (f ? { value: f.value, source: gem.required, defaultOf: NGINX_UNICORN } : null);
@@ -124,6 +109,32 @@ export function nginxUnicornConfig(ctx: AnalyzerContext, stage0: Stage, gem: Ngi
     value: `${NGINX_UNICORN} ${gem.version.value}: after deploy:setup its unicorn:setup renders ${override ?? "the gem's unicorn.rb.erb"} to ${conf}; /etc/init.d/unicorn_<application> runs \`bundle exec unicorn -D -c ${conf} -E production\` in current/, restarted after each deploy`,
     source: gem.required,
   };
+  return cfg;
+}
+
+/**
+ * A repo's copy of a plugin's unicorn.rb.erb, rendered with the stage's variables (bare names as
+ * Capistrano 2's binding has them, or `fetch(:name)`) and read as Unicorn reads it. A line that only
+ * writes a variable (`worker_processes <%= fetch(:unicorn_workers) %>`) is cited where the stage sets
+ * the variable, or as the plugin's default.
+ */
+export function renderedUnicornTemplate(ctx: AnalyzerContext, stage: Stage, template: string, text: string, conf: string): AppServerConfig {
+  const env = railsEnvOf(stage);
+  const out = renderErb(template, text, stageScope(stage), ctx.problem, { branches: true });
+  for (const l of out.logic)
+    ctx.problem({ file: template, line: l.line, message: `Unicorn config template: Ruby code tag (<% %>) not run for stage ${stage.name} (its condition or code is not known statically); every branch under it is read as if rendered`, severity: "warning" });
+  const cfg = readUnicorn(parseRuby(template, out.output), { file: template, env, stages: [stage.name] }, conf, env);
+  backToTemplate(cfg, out.refs, out.lines, template);
+  const lines = text.split(/\r?\n/);
+  const fetched = (f: Fact<RValue> | null): Fact<RValue> | null => {
+    if (!f) return f;
+    const m = /^\s*\w+\s+<%=\s*(?:fetch\(\s*:)?(\w+)\)?\s*%>\s*$/.exec(lines[f.source.line - 1] ?? "");
+    const v = m ? stage.variables[m[1]!] : undefined;
+    if (!v) return f;
+    return v.defaultOf ? { value: f.value, source: v.source, defaultOf: v.defaultOf } : { value: f.value, source: v.source };
+  };
+  cfg.workers = fetched(cfg.workers);
+  cfg.timeout = fetched(cfg.timeout);
   return cfg;
 }
 

@@ -63,7 +63,7 @@ function unseenService(web: WebServerFacts, kind: "unicorn" | "puma"): { file: s
 }
 
 /** A config the repo does not hold: every number unknown for `why`, each a question. */
-function unseenConfig(kind: "unicorn" | "puma", file: string, stage: string, why: string, at: Source, startedBy: string): AppServerConfig {
+export function unseenConfig(kind: "unicorn" | "puma", file: string, stage: string, why: string, at: Source, startedBy: string): AppServerConfig {
   const gap = (expr: string): Fact<RValue> => ({ value: { unknown: why, expr, source: at }, source: at });
   return {
     kind,

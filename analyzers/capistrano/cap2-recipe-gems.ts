@@ -40,7 +40,7 @@ export const CAP2_RECIPE_GEMS: Cap2RecipeGem[] = [
     from: "lib/simple-rails-deploy/common.rb and lib/deploy/sharing-files.rb",
     linkedList: "normal_symlinks",
     notRead:
-      "its recipes loaded by name from the gem (`load 'deploy/unicorn'` starts Unicorn with the gem's own lib/configs/unicorn.rb, `deploy/rvm`, `deploy/add-to-autostart`) and its setup tasks (create_database_yml writes shared/config/database.yml)",
+      "its recipes loaded by name from the gem (`deploy/rvm`, `deploy/add-to-autostart`; `deploy/unicorn`'s Unicorn config is read apart, in analyzers/appserver/simple-rails-deploy.ts) and its setup tasks (create_database_yml writes shared/config/database.yml)",
   },
 ];
 

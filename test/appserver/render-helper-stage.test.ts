@@ -15,12 +15,21 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { appServerFor } from "../../emitters/app-server.js";
 import { runRubyFile } from "./ruby.js";
+import { APP_SERVER_DEFAULTS } from "../../emitters/app-server.js";
+import { analyzeDir } from "../../src/analyze.js";
+import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
+import { EMITTERS } from "../../emitters/index.js";
+import type { Prompts } from "../../src/wizard.js";
+import { recordingIo } from "../migrate/helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 beforeAll(async () => {
   await initPrism();
 });
+
+const noPrompts: Prompts = new Proxy({} as Prompts, { get: (_t, name) => () => Promise.reject(new Error(`unexpected prompt: ${String(name)}`)) });
+const env: MigrateEnv = { interactive: false, prompts: noPrompts, analyze: analyzeDir, emitters: EMITTERS };
 
 const HELPER = [
   "def template(from, to, with_env = false)",
@@ -134,5 +143,39 @@ describe("a repo helper that renders a per-stage template", () => {
     expect(m.appServers.find((a) => a.file === "config/unicorn.rb")?.stages ?? []).not.toContain("staging");
     const said = m.problems.find((p) => p.message.startsWith("stage staging: this per-stage render reads config/recipes/templates/unicorn.rb.staging.erb, which is not in the repo"));
     expect(said).toMatchObject({ file: "config/recipes/unicorn.rb", line: 3 });
+    // What the emitters follow for staging: a config whose numbers are not known, never config/unicorn.rb's 4 and 60.
+    const staging = appServerFor(m, m.stages.find((s) => s.name === "staging")!)!;
+    expect(staging.file).toBe("config/recipes/templates/unicorn.rb.staging.erb");
+    expect(staging.workers?.value).toMatchObject({ unknown: expect.stringContaining("the other stages ran config/recipes/templates/unicorn.rb.production.erb (stage production)") });
+    const gap = m.gaps.find((g) => g.id === "stage.staging.web.workers");
+    expect(gap).toMatchObject({ default: APP_SERVER_DEFAULTS.unicorn.workers, placeholder: true, source: { file: "config/recipes/unicorn.rb", line: 3 } });
+    expect(m.gaps.find((g) => g.id === "stage.staging.web.timeout")).toMatchObject({ default: APP_SERVER_DEFAULTS.unicorn.timeout, placeholder: true });
+    expect(m.gaps.some((g) => g.id.startsWith("stage.production.web."))).toBe(false);
+  });
+
+  it("migrate --yes: staging's overlay carries Unicorn's labelled defaults, MIGRATION.md names the missing template and production's, and a replay changes nothing", async () => {
+    const files = tannery();
+    delete files["config/recipes/templates/unicorn.rb.staging.erb"];
+    files["config/unicorn.rb"] = "worker_processes 4\ntimeout 60\n";
+    const dir = join(mkdtempSync(join(tmpdir(), "r2k-tannery-")), "app");
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    expect(await runMigrate(dir, { yes: true }, recordingIo(), env)).toBe(0);
+    const read = (p: string) => readFileSync(join(dir, p), "utf8");
+    const staging = read("k8s/overlays/staging/config.env");
+    expect(staging).toMatch(/# PLACEHOLDER: Unicorn's default, [^\n]*stage\.staging\.web\.workers[^\n]*\nWEB_CONCURRENCY=1\n/);
+    expect(staging).not.toMatch(/WEB_CONCURRENCY=4/);
+    expect(read("k8s/overlays/production/config.env")).toMatch(/\nWEB_CONCURRENCY=[1-9]/);
+    expect(read("k8s/overlays/production/config.env")).not.toMatch(/PLACEHOLDER/);
+    const guide = read("MIGRATION.md");
+    expect(guide).toMatch(/Fill in the web server's numbers of stage staging\*\*: the config that held them is not in the repo \(`config\/recipes\/unicorn\.rb:3`\)/);
+    expect(guide).toMatch(/stage staging's per-stage render \(`?config\/recipes\/unicorn\.rb:3`?\) reads `?config\/recipes\/templates\/unicorn\.rb\.staging\.erb`?, which the repo does not hold/);
+    expect(guide).toMatch(/the other stages ran `?config\/recipes\/templates\/unicorn\.rb\.production\.erb`? \(stage production\)/);
+    expect(guide).not.toMatch(/Fill in the web server's numbers of stage production/);
+    const before = new Map(["MIGRATION.md", ".rails2k8s.yml", "k8s/overlays/staging/config.env", "k8s/overlays/production/config.env"].map((p) => [p, read(p)]));
+    expect(await runMigrate(dir, { yes: true }, recordingIo(), env)).toBe(0);
+    for (const [p, c] of before) expect(read(p), p).toBe(c);
   });
 });
