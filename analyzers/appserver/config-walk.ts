@@ -5,7 +5,7 @@
 import type { AppServerConfig, RValue, Source } from "../../src/model.js";
 import { plainHash, setOwn } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, truthy, isKnown, isHash, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, truthy, isKnown, isHash, same, unknown, hashKeyOf, type Scope } from "../ruby/evaluate.js";
 import { fileScopeCall } from "./ruby-file.js";
 import { caseBranch } from "../ruby/idioms/blocks.js";
 
@@ -53,7 +53,8 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
  * and setup.rb values): `@x ||= v` keeps that value and takes `v` only when it is nil.
  */
 /** `caseSubject`: a `case` subject the caller knows (the Rails env a config is read for), as Scope.caseSubject. */
-export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"]): void {
+/** `env`: an ENV variable's value where the caller knows it (whenever's process, from the deploy), as Scope.env. */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"], env?: Scope["env"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
   // Instance variables the file assigns (`@scenario ||= "api"`): one object (the DSL's) for the whole file.
   const ivars = new Map<string, RValue>();
@@ -62,6 +63,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
   const constants = new Map<string, RValue>();
   const scope: Scope = {
     ...(caseSubject ? { caseSubject } : {}),
+    ...(env ? { env } : {}),
     constant: (name) => constants.get(name),
     local(name) {
       for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
@@ -210,6 +212,23 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
               }
               break;
             }
+            // A Hash literal: one pass per entry, `|key, value|` given the key as Ruby wrote it (a Symbol
+            // for `a:`) and its value, `|pair|` the two as a list (Hash#each yields [key, value]).
+            const pairParams = blockParams(st.block);
+            if (isHash(list) && pairParams) {
+              const entries = Object.entries(list).map(([k, v]): [RValue, RValue] | null => {
+                const key = hashKeyOf(list, k);
+                return key === undefined ? null : [key, v];
+              });
+              if (entries.every((e) => e !== null)) {
+                for (const [k, v] of entries as [RValue, RValue][]) {
+                  frames.push(new Map(pairParams.length === 2 ? [[pairParams[0]!, k], [pairParams[1]!, v]] : [[pairParams[0]!, [k, v]]]));
+                  walkIteration(statementsOf(st.block.body), condition);
+                  frames.pop();
+                }
+                break;
+              }
+            }
             // A list known only on the server (`ENV.fetch("REGIONS").split(",").each`): its body
             // runs once here, each call marked as under that loop and the item not known, so what
             // the loop declares is said rather than dropped.
@@ -242,6 +261,16 @@ function isStringAtRun(v: RValue): boolean {
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
   return keys.length === 1 && ((keys[0] === "cap" && typeof o.cap === "string") || (keys[0] === "interp" && Array.isArray(o.interp)));
+}
+
+/** `|a|` or `|a, b|`: the names of a block's one or two plain parameters, or null for any other list. */
+function blockParams(block: any): string[] | null {
+  const p = block.parameters?.parameters;
+  if (!p) return null;
+  const req = p.requireds ?? [];
+  if ((p.optionals?.length ?? 0) || p.rest || (p.posts?.length ?? 0) || (p.keywords?.length ?? 0) || p.keywordRest || p.block) return null;
+  if (req.length < 1 || req.length > 2 || !req.every((r: any) => kind(r) === "RequiredParameterNode")) return null;
+  return req.map((r: any) => String(r.name));
 }
 
 function blockParam(block: any): string | null {
