@@ -7,6 +7,7 @@ import { parseRuby } from "./ruby/prism.js";
 import { readSchedule, type PreSet, type ScheduleResult } from "./whenever/schedule.js";
 import { customWheneverVariables, type ScheduleLoad } from "./whenever/loaded.js";
 import type { StageWheneverSet } from "./whenever/variables.js";
+import { envNamesRead, type StageWheneverEnv } from "./whenever/process-env.js";
 import { withProcessControl } from "./whenever/process-control.js";
 import { WHENEVER_DEFAULT_FILE, hasPath, isSym, isUnknown } from "../src/model.js";
 
@@ -25,6 +26,11 @@ export interface CronOptions {
    * (analyzers/whenever/variables.ts): the schedule is run once per stage with them.
    */
   stageSets?: StageWheneverSet[] | null;
+  /**
+   * Per stage, the environment its deploy exported to whenever's process (whenever/process-env.ts):
+   * a schedule reading one of those variables is run once per stage with them.
+   */
+  stageEnvs?: StageWheneverEnv[];
 }
 
 /**
@@ -43,7 +49,7 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
   const jobs: CronJob[] = [];
   const varsFrom = opts.set || opts.stageSets?.length ? null : customWheneverVariables(ctx);
   for (const load of loads) {
-    const stageSets = opts.set ? [] : (opts.stageSets ?? []).filter((s) => !load.stages || load.stages.includes(s.stage));
+    const stageSets = opts.set ? [] : withProcessEnv(ctx, load.file, (opts.stageSets ?? []).filter((s) => !load.stages || load.stages.includes(s.stage)), (opts.stageEnvs ?? []).filter((s) => !load.stages || load.stages.includes(s.stage)));
     const one = stageSets.length ? cronOfFileByStage(ctx, load.file, stageSets) : cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom, load);
     if (!one) continue;
     files.push({ ...load, settings: one.settings });
@@ -51,6 +57,24 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
   }
   if (!files.length) return null;
   return { file: files[0]!.file, settings: files[0]!.settings, jobs, files };
+}
+
+/**
+ * The stages' runs with the environment whenever's process had: added to the stages' own `--set`
+ * runs, or, where every stage runs the plugin's `--set environment=<whenever_environment>`, made
+ * from it when the schedule reads a variable some stage's deploy exported (else the per-Rails-env
+ * reading stands, as before).
+ */
+function withProcessEnv(ctx: AnalyzerContext, file: string, sets: StageWheneverSet[], envs: StageWheneverEnv[]): StageWheneverSet[] {
+  if (!envs.length) return sets;
+  const envOf = new Map(envs.map((e) => [e.stage, e]));
+  if (sets.length) return sets.map((s) => ({ ...s, env: envOf.get(s.stage)?.env ?? {} }));
+  const read = hasPath(ctx.repo, file) ? ctx.repo.read(file) : null;
+  const names = read && !("error" in read) ? envNamesRead(read.text) : new Set<string>();
+  if (!envs.some((e) => Object.keys(e.env).some((k) => names.has(k)))) return [];
+  // A stage whose whenever_environment is not known is left out of this reading: the per-env one stands.
+  if (envs.some((e) => e.environment === null)) return [];
+  return envs.map((e) => ({ stage: e.stage, set: { environment: e.environment! }, open: null, from: e.from, env: e.env, byEnvironment: true }));
 }
 
 function cronOfFile(ctx: AnalyzerContext, file: string, opts: CronOptions, railsEnvs: string[], varsFrom: Source | null, load?: ScheduleLoad): { settings: CronFacts["settings"]; jobs: CronJob[] } | null {
@@ -146,7 +170,7 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
     return JSON.stringify([j.source.line, j.type, j.task, command, j.schedules, j.roles]);
   };
   const runs = stageSets.map((s) => {
-    const r = schedule.run(s.set, report, s.open);
+    const r = schedule.run(s.set, report, s.open, s.env);
     return { s, r, jobs: toCronJobs(r) };
   });
   const all = new Map<string, { job: CronJob; stages: string[]; open: string[]; environmentOn: Record<string, string> }>();
@@ -169,7 +193,7 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
     const decided = withConditionOn(shown, open, stages, (on) => ({ stages: on }));
     if (stages.length === stageSets.length) return decided;
     const custom = stageSets.find((s) => !stages.includes(s.stage)) ?? stageSets[0]!;
-    return { ...decided, onStages: { stages, with: custom.from } };
+    return { ...decided, onStages: { stages, with: custom.from, ...(custom.byEnvironment ? { by: "environment" as const } : {}) } };
   });
   jobs.sort((a, b) => a.source.line - b.source.line);
   return { settings: runs[0]!.r.settings, jobs: jobs.map((j) => withProcessControl(ctx, withMissingFiles(j, ctx.repo.paths))) };
@@ -200,7 +224,7 @@ export function readCrontab(ctx: AnalyzerContext, opts: CronOptions = {}, file: 
 }
 
 /** A schedule file read and parsed once; `run` is whenever with a `--set`, as often as needed. */
-function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | null = null): { run: (set: PreSet, report: AnalyzerContext["problem"], openFrom?: Source | null) => ScheduleResult } | null {
+function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | null = null): { run: (set: PreSet, report: AnalyzerContext["problem"], openFrom?: Source | null, env?: Record<string, string>) => ScheduleResult } | null {
   if (!hasPath(ctx.repo, file)) return null;
   const read = ctx.repo.read(file);
   if ("error" in read) {
@@ -211,7 +235,7 @@ function loadSchedule(ctx: AnalyzerContext, file: string, varsFrom: Source | nul
   for (const e of parsed.errors.slice(0, 1)) ctx.problem({ file, line: e.line, message: `Ruby syntax error: ${e.message}`, severity: "error" });
   const paths = ctx.repo.paths;
   const files = { binRails: paths.includes("bin/rails"), scriptRails: paths.includes("script/rails"), gemfile: paths.includes("Gemfile") };
-  return { run: (set, report, openFrom) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" }), openFrom === undefined ? varsFrom : openFrom) };
+  return { run: (set, report, openFrom, env) => readSchedule(parsed, files, set, RELEASE_PATH, (line, message) => report({ file, line, message, severity: "warning" }), openFrom === undefined ? varsFrom : openFrom, env) };
 }
 
 /**

@@ -1330,7 +1330,8 @@ export interface CronJob {
    * The stages whose whenever variables (`set :whenever_variables`) make the schedule define this
    * job, when not every stage's do; `with` names the deploy line that sets them.
    */
-  onStages?: { stages: string[]; with: Source };
+  /** `by`: "environment" where the stages differ by the environment their deploy exported to whenever, not by its variables. */
+  onStages?: { stages: string[]; with: Source; by?: "environment" };
   /**
    * Where `condition` stays undecided, when other stages decide it (by their Rails env or whenever
    * variables) and run the job: the Rails envs (`envs`) or stage names (`stages`). Absent = everywhere.

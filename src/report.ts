@@ -358,7 +358,7 @@ const cronControlText = (job: CronJob): string => (job.controlsProcess ? ` [susp
 const cronConditionText = (job: CronJob): string => (job.condition && job.conditionOn ? ` [suspended on ${job.conditionOn.stages ? `stages ${job.conditionOn.stages.join(", ")}` : `RAILS_ENV ${(job.conditionOn.envs ?? []).join(", ")}`} only: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided there; the other stages decide it and run the job]` : job.condition ? ` [suspended: under \`${job.condition.text}\` (${job.condition.source.file}:${job.condition.source.line}), not decided statically; resume once you confirm the servers ran it]` : "");
 
 /** A job the schedule defines only with some stages' whenever variables. */
-const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stages ${job.onStages.stages.join(", ")}: their whenever variables (${job.onStages.with.file}:${job.onStages.with.line})]` : "");
+const cronStagesText = (job: CronJob): string => (job.onStages ? ` [only on stages ${job.onStages.stages.join(", ")}: ${job.onStages.by === "environment" ? "the environment the stages' deploys exported to whenever" : "their whenever variables"} (${job.onStages.with.file}:${job.onStages.with.line})]` : "");
 
 /** A question that depends on an earlier answer says on which. */
 const askedWhen = (g: Gap): string => (g.askIf?.length ? ` (asked only when ${g.askIf.map((c) => `${c.id} is ${c.oneOf.join(" or ")}${c.or ? ` (or ${c.or.id} is ${c.or.label})` : ""}`).join(" and ")})` : "");

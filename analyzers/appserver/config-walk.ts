@@ -5,7 +5,7 @@
 import type { AppServerConfig, RValue, Source } from "../../src/model.js";
 import { plainHash, setOwn } from "../../src/model.js";
 import { kind, argsOf, statementsOf, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, truthy, isKnown, isHash, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, truthy, isKnown, isHash, same, unknown, hashKeyOf, type Scope } from "../ruby/evaluate.js";
 import { fileScopeCall } from "./ruby-file.js";
 import { caseBranch } from "../ruby/idioms/blocks.js";
 
@@ -27,6 +27,11 @@ export interface DslCall {
 interface Cond {
   text: string;
   source: Source;
+  /**
+   * The rest of an `each` pass after a `next if <undecided>`: the pass goes on only where the
+   * condition let it, so what it assigns is known there; only whether its calls ran is not.
+   */
+  passOnly?: boolean;
 }
 
 export interface ConfigWalker {
@@ -53,7 +58,8 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
  * and setup.rb values): `@x ||= v` keeps that value and takes `v` only when it is nil.
  */
 /** `caseSubject`: a `case` subject the caller knows (the Rails env a config is read for), as Scope.caseSubject. */
-export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"]): void {
+/** `env`: an ENV variable's value where the caller knows it (whenever's process, from the deploy), as Scope.env. */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"], env?: Scope["env"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
   // Instance variables the file assigns (`@scenario ||= "api"`): one object (the DSL's) for the whole file.
   const ivars = new Map<string, RValue>();
@@ -62,6 +68,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
   const constants = new Map<string, RValue>();
   const scope: Scope = {
     ...(caseSubject ? { caseSubject } : {}),
+    ...(env ? { env } : {}),
     constant: (name) => constants.get(name),
     local(name) {
       for (let i = frames.length - 1; i >= 0; i--) if (frames[i].has(name)) return frames[i].get(name);
@@ -100,7 +107,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     const keyName = key !== null && typeof key === "object" && !Array.isArray(key) && "sym" in key && typeof key.sym === "string" ? key.sym : typeof key === "string" ? key : null;
     if (keyName === null || v === undefined) return assign(name, unknown(parsed, st, `${name}[...] = ...: a key not known statically`));
     const next: Record<string, RValue> = { ...(cur as Record<string, RValue>) };
-    setOwn(next, keyName, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(v));
+    setOwn(next, keyName, valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(v));
     assign(name, plainHash(next));
   };
 
@@ -119,7 +126,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
         if (skips === true) return;
         if (skips === null) {
           const text = `${k === "IfNode" ? "unless" : "if"} ${shorten(parsed.textOf(st.predicate))} (the loop's \`next\`)`;
-          return walk(stmts.slice(i + 1), condition ?? { text, source: parsed.sourceOf(st) });
+          return walk(stmts.slice(i + 1), condition ?? { text, source: parsed.sourceOf(st), passOnly: true });
         }
         continue;
       }
@@ -127,28 +134,33 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     }
   };
 
+  // A condition inside another: the outer one marks the calls (as before), unless it only ended a
+  // loop pass (passOnly), where the inner one is named too and values under it are no longer known.
+  const inner = (outer: Cond | null, text: string, source: Source): Cond =>
+    outer === null ? { text, source } : outer.passOnly ? { text: `${text}, after ${outer.text}`, source } : outer;
+
   const walk = (stmts: any[], condition: Cond | null) => {
     for (const st of stmts) {
       switch (kind(st)) {
         case "LocalVariableWriteNode":
-          assign(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
+          assign(st.name, valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(st.value));
           break;
         case "ConstantWriteNode":
-          constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
+          constants.set(st.name, valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(st.value));
           break;
         case "ConstantOrWriteNode": {
           const cur = constants.get(st.name);
-          if (cur === undefined || truthy(cur) === false) constants.set(st.name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
+          if (cur === undefined || truthy(cur) === false) constants.set(st.name, valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(st.value));
           break;
         }
         case "InstanceVariableWriteNode":
-          ivars.set(String(st.name), condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
+          ivars.set(String(st.name), valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(st.value));
           break;
         case "InstanceVariableOrWriteNode": {
           const name = String(st.name);
           const cur = ivars.has(name) ? ivars.get(name)! : ivar?.(name.slice(1));
           const t = cur === undefined ? false : isStringAtRun(cur) ? true : truthy(cur);
-          if (t === false) ivars.set(name, condition ? unknown(parsed, st, `assigned under \`${condition.text}\`, not known statically`) : ev(st.value));
+          if (t === false) ivars.set(name, valueCond(condition) ? unknown(parsed, st, `assigned under \`${condition!.text}\`, not known statically`) : ev(st.value));
           else if (t === null) ivars.set(name, unknown(parsed, st, `${name} ||= ...: ${cur !== undefined && typeof cur === "object" && cur !== null && typeof (cur as { unknown?: unknown }).unknown === "string" ? (cur as { unknown: string }).unknown : `whether ${name} was already set is not known statically`}`));
           break;
         }
@@ -170,8 +182,8 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             walk(thenStmts, condition);
           } else if (c === null) {
             const text = `${kind(st) === "IfNode" ? "if" : "unless"} ${shorten(parsed.textOf(st.predicate))}`;
-            walk(thenStmts, condition ?? { text, source: parsed.sourceOf(st) });
-            walk(elseStmts, condition ?? { text, source: parsed.sourceOf(st) });
+            walk(thenStmts, inner(condition, text, parsed.sourceOf(st)));
+            walk(elseStmts, inner(condition, text, parsed.sourceOf(st)));
           } else walk((kind(st) === "IfNode") === c ? thenStmts : elseStmts, condition);
           break;
         }
@@ -184,7 +196,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           if (b) walk(statementsOf(b.statements), condition);
           else {
             const text = `case ${shorten(parsed.textOf(st.predicate ?? st))}`;
-            const here = condition ?? { text, source: parsed.sourceOf(st) };
+            const here = inner(condition, text, parsed.sourceOf(st));
             for (const w of st.conditions ?? []) walk(statementsOf(w.statements), here);
             const last = st.elseClause ?? st.else_clause ?? st.consequent;
             if (last) walk(statementsOf(last.statements), here);
@@ -210,12 +222,29 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
               }
               break;
             }
+            // A Hash literal: one pass per entry, `|key, value|` given the key as Ruby wrote it (a Symbol
+            // for `a:`) and its value, `|pair|` the two as a list (Hash#each yields [key, value]).
+            const pairParams = blockParams(st.block);
+            if (isHash(list) && pairParams) {
+              const entries = Object.entries(list).map(([k, v]): [RValue, RValue] | null => {
+                const key = hashKeyOf(list, k);
+                return key === undefined ? null : [key, v];
+              });
+              if (entries.every((e) => e !== null)) {
+                for (const [k, v] of entries as [RValue, RValue][]) {
+                  frames.push(new Map(pairParams.length === 2 ? [[pairParams[0]!, k], [pairParams[1]!, v]] : [[pairParams[0]!, [k, v]]]));
+                  walkIteration(statementsOf(st.block.body), condition);
+                  frames.pop();
+                }
+                break;
+              }
+            }
             // A list known only on the server (`ENV.fetch("REGIONS").split(",").each`): its body
             // runs once here, each call marked as under that loop and the item not known, so what
             // the loop declares is said rather than dropped.
             const text = `${shorten(parsed.textOf(st.receiver))}.each`;
             frames.push(new Map(param ? [[param, unknown(parsed, st.receiver, `an item of ${text}, a list not known statically`)]] : []));
-            walk(statementsOf(st.block.body), condition ?? { text, source: parsed.sourceOf(st) });
+            walk(statementsOf(st.block.body), inner(condition, text, parsed.sourceOf(st)));
             frames.pop();
             break;
           }
@@ -236,12 +265,25 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
   walk(statementsOf(parsed.root), null);
 }
 
+/** The condition a value assigned under it is unknown for: none after a loop's undecided `next` alone. */
+const valueCond = (c: Cond | null): Cond | null => (c && !c.passOnly ? c : null);
+
 /** A Capistrano reference (`release_path`) or a string with unknown pieces: a String when the file runs, never nil. */
 function isStringAtRun(v: RValue): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
   return keys.length === 1 && ((keys[0] === "cap" && typeof o.cap === "string") || (keys[0] === "interp" && Array.isArray(o.interp)));
+}
+
+/** `|a|` or `|a, b|`: the names of a block's one or two plain parameters, or null for any other list. */
+function blockParams(block: any): string[] | null {
+  const p = block.parameters?.parameters;
+  if (!p) return null;
+  const req = p.requireds ?? [];
+  if ((p.optionals?.length ?? 0) || p.rest || (p.posts?.length ?? 0) || (p.keywords?.length ?? 0) || p.keywordRest || p.block) return null;
+  if (req.length < 1 || req.length > 2 || !req.every((r: any) => kind(r) === "RequiredParameterNode")) return null;
+  return req.map((r: any) => String(r.name));
 }
 
 function blockParam(block: any): string | null {

@@ -303,8 +303,20 @@ function joinParts(parts: RValue[]): RValue {
   return { interp: merged };
 }
 
+/**
+ * What each key of a Hash literal was in Ruby (a Symbol, a String, an Integer), for the Hashes this
+ * evaluator built: the model's Hash keys are text, and `each do |key, value|` hands the key itself.
+ */
+const literalKeys = new WeakMap<object, Map<string, RValue>>();
+
+/** The Ruby key of a Hash literal's entry (`:a`, `"a"`, `1`), or undefined where the Hash was not built from a literal here. */
+export function hashKeyOf(hash: RValue, key: string): RValue | undefined {
+  return typeof hash === "object" && hash !== null ? literalKeys.get(hash)?.get(key) : undefined;
+}
+
 function evalHash(node: any, p: ParsedRuby, scope: Scope): RValue {
   const out: { [k: string]: RValue } = {};
+  const keys = new Map<string, RValue>();
   for (const el of node.elements) {
     if (kind(el) === "AssocSplatNode") {
       const v = ev(el.value, p, scope);
@@ -316,9 +328,12 @@ function evalHash(node: any, p: ParsedRuby, scope: Scope): RValue {
     const key = isSym(k) ? k.sym : typeof k === "string" || typeof k === "number" ? String(k) : null;
     if (key === null) return unknown(p, el.key, "hash key not known statically");
     setOwn(out, key, ev(el.value, p, scope));
+    keys.set(key, k);
   }
   // A Ruby Hash literal is a Hash whatever its keys spell (`{ sym: "x" }` is no Symbol).
-  return plainHash(out);
+  const h = plainHash(out);
+  if (typeof h === "object" && h !== null) literalKeys.set(h, keys);
+  return h;
 }
 
 const isConst = (node: any, name: string) => kind(node) === "ConstantReadNode" && node.name === name;
@@ -490,6 +505,12 @@ function method(r: RValue, name: string, a: RValue[]): RValue | undefined {
     return undefined;
   }
   if (["freeze", "dup", "clone", "itself"].includes(name)) return r;
+  // #inspect of a Symbol, a plain String or an Integer (Ruby's quoting for text without escapes).
+  if (name === "inspect" && a.length === 0) {
+    if (isSym(r) && /^[A-Za-z_][A-Za-z0-9_]*[?!]?$/.test(r.sym)) return `:${r.sym}`;
+    if (typeof r === "string" && /^[ -~]*$/.test(r) && !/["\\#]/.test(r)) return `"${r}"`;
+    if (typeof r === "number" && Number.isInteger(r)) return String(r);
+  }
   if (typeof r === "string") {
     switch (name) {
       case "strip":

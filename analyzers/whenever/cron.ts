@@ -10,7 +10,7 @@ export class CronError extends Error {}
 /** A frequency as the schedule gives it: seconds (`15.minutes`), a Symbol, a String, or a list. */
 export type Frequency = number | { sym: string } | string | Frequency[];
 /** An `at:` as the schedule gives it: nothing, minutes/hours as a number, a Chronic string, or a list. */
-export type At = null | number | string | At[];
+export type At = null | number | string | { clock: number } | At[];
 
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -61,6 +61,7 @@ function timeInCronSyntax(time: Frequency | null, atGiven: At, chronic: ChronicO
     if (t === null) throw new CronError(`at: ${JSON.stringify(atGiven)} is not a time this tool reads as Chronic does`);
     at = t === "nil" ? 0 : t;
   } else if (atGiven === null) at = 0;
+  else if (!Array.isArray(atGiven) && typeof atGiven === "object") at = { hour: Math.floor(atGiven.clock / 3600), min: Math.floor((atGiven.clock % 3600) / 60) };
   else if (typeof atGiven === "number") at = atGiven;
   else throw new CronError("at: a list inside a list");
   const ctx = { at, atGiven };

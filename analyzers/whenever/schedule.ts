@@ -10,6 +10,7 @@ import { walkConfig, type DslCall, type ConfigWalker } from "../appserver/config
 import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } from "./cron.js";
 import type { ChronicOptions } from "./chronic.js";
 import { jobCommand, redirection, shellescape, type Options } from "./job.js";
+import { clockCall, clockOf } from "./clock.js";
 
 /**
  * What `whenever --set 'a=b&c=d'` passes: variables the schedule's own `set` cannot override. A
@@ -27,8 +28,6 @@ export interface ScheduledJob {
   timeKey: string;
   times: string[];
   source: Source;
-  /** The task argument as written (`"scrape[#{region}]"`): tells apart tasks that evaluate to the same unknown. */
-  taskText?: string;
   /** The condition the job call sits under that the analysis cannot decide: whenever may or may not have written it. */
   condition?: JobCondition;
   /** The schedule's `job_type` line that redefined this built-in type (rake, runner, script) with a template not whenever's own. */
@@ -95,7 +94,8 @@ const BUILTIN_JOB_TYPES: Record<string, string> = {
   runner: "cd :path && :bundle_command :runner_command -e :environment ':task' :output",
 };
 
-export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem, varsFrom: Source | null = null): ScheduleResult {
+/** `processEnv`: the variables whenever's process had that the deploy says (process-env.ts); any other is not known. */
+export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: PreSet, defaultPath: RValue, problem: Problem, varsFrom: Source | null = null, processEnv: Record<string, string> = {}): ScheduleResult {
   const setVars: Options = {};
   const settings: Record<string, Fact<RValue>> = {};
   const preSetKeys = new Set(Object.keys(preSet).filter((k) => k !== "" && preSet[k] !== "" && preSet[k] !== null));
@@ -117,7 +117,14 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   for (const [name, tpl] of Object.entries(BUILTIN_JOB_TYPES)) jobTypes[name] = tpl;
 
   // `path`, `environment`... read as methods (method_missing) or `@environment`: the set variables
-  const varHook = (node: any): RValue | undefined => {
+  const clockLines = new Set<number>();
+  const varHook = (node: any, ev: (n: any) => RValue): RValue | undefined => {
+    const clock = clockCall(node, ev, (n) => parsed.textOf(n), (n) => {
+      const line = parsed.sourceOf(n).line;
+      if (!clockLines.has(line)) problem(line, "cron.at-clock-arithmetic: a time of day computed from a Time (`Time.parse(...) ± n`): read on the clock, as whenever gets it on any day without a daylight-saving change between the two times (a deploy on such a day wrote the line an hour off)");
+      clockLines.add(line);
+    });
+    if (clock !== undefined) return clock;
     const k = kind(node);
     const name = k === "InstanceVariableReadNode" ? String(node.name).slice(1) : k === "CallNode" && !node.receiver && !node.arguments_ && !node.block ? String(node.name) : null;
     if (name !== null && name in setVars) {
@@ -173,7 +180,8 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
         if (!call.block) return problem(call.source.line, "`every` without a block");
         const opts = call.args[1] ? arg(1) : {};
         const outer = scope;
-        scope = { every: isHash(opts) ? opts : {}, time: arg(0), timeSource: call.source };
+        // Options not known (an `at:` among them, maybe): the times are not known either, never read as no `at:`.
+        scope = { every: isHash(opts) ? opts : { at: { unknown: "the options of `every` are not known statically" } }, time: arg(0), timeSource: call.source };
         if (!isHash(opts)) problem(call.source.line, "options of `every` not known statically");
         w.body(call.block, call.condition, call.conditionAt);
         scope = outer;
@@ -196,7 +204,7 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
     if ("cron_log" in setVars || "cron_log" in options) options["output"] = options["cron_log"] ?? setVars["cron_log"];
     if ("output" in setVars && !("output" in options)) options["output"] = setVars["output"];
     pending.push({
-      job: { type: call.name, task: arg(0), ...(call.args[0] ? { taskText: w.parsed.textOf(call.args[0]) } : {}), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}), ...(redefined[call.name] ? { redefinedType: redefined[call.name] } : {}) },
+      job: { type: call.name, task: arg(0), timeKey: JSON.stringify(scope.time), source: call.source, ...(condition ? { condition } : {}), ...(redefined[call.name] ? { redefinedType: redefined[call.name] } : {}) },
       options: { ...scope.every, ...setVars, ...options, __time: scope.time },
       template: jobTypes[call.name],
       atSource: scope.timeSource,
@@ -204,8 +212,10 @@ export function readSchedule(parsed: ParsedRuby, files: ReleaseFiles, preSet: Pr
   };
 
   // `@x ||= v`: whenever's `--set` and `set` assign @x first (JobList#set), so a set x keeps its value
-  walkConfig(parsed, null, visit, (node) => varHook(node), (name) =>
+  walkConfig(parsed, null, visit, (node, ev) => varHook(node, ev), (name) =>
     name in setVars ? setVars[name] : varsFrom ? { unknown: `the deploy passes whenever variables of its own (${varsFrom.file}:${varsFrom.line}); whether they set ${name} is not known statically` } : undefined,
+    undefined,
+    (name) => (Object.hasOwn(processEnv, name) ? processEnv[name] : undefined),
   );
   if (readEnvironment && !preSetKeys.has("environment"))
     problem(1, "the schedule reads `environment`; Capistrano's whenever passes each stage's rails_env, so jobs may differ per stage (read here for " + rubyToS(setVars["environment"] ?? null) + ")");
@@ -274,7 +284,13 @@ function toFrequency(v: RValue): Frequency | null {
 
 function toAt(v: RValue): At | undefined {
   if (v === null || typeof v === "number" || typeof v === "string") return v;
-  if (Array.isArray(v) && v.every((x) => x === null || typeof x === "number" || typeof x === "string")) return v as At[];
+  // A Time computed in the schedule (clock.ts): whenever reads its hour and minute.
+  const clock = clockOf(v);
+  if (clock !== undefined) return { clock };
+  if (Array.isArray(v)) {
+    const list = v.map(toAt);
+    return list.every((x) => x !== undefined && !Array.isArray(x)) ? (list as At[]) : undefined;
+  }
   return undefined;
 }
 
@@ -300,9 +316,9 @@ function crontab(jobs: ScheduledJob[], byRoles = false): CrontabLine[] {
             // `entry.split(/ +/, 6)`: the command is one field, compared as a whole
             const fields = schedule.split(/ +/);
             // A command holding a piece not known statically reads as that piece alone, so two jobs
-            // whose tasks are written differently (`rake "a[#{region}]"`, `rake "b[#{region}]"` in a
-            // loop over a server-side list) would look the same: they are told apart by the task as written.
-            const same = JSON.stringify([...(byRoles ? [j.command, [...j.roles].sort()] : [j.command]), ...(holdsUnknown(j.command) ? [j.type, j.taskText ?? i] : [])]);
+            // (`rake "a[#{region}]"`, `rake "b[#{region}]"`, or one call's passes over a Hash whose
+            // values differ) would look the same: a job whose command is not known combines with no other.
+            const same = JSON.stringify([...(byRoles ? [j.command, [...j.roles].sort()] : [j.command]), ...(holdsUnknown(j.command) ? [i] : [])]);
             if (fields.length !== 5) regular.push({ row: [schedule, "", "", "", "", same], line });
             else regular.push({ row: [...fields, same], line });
           }

@@ -19,6 +19,10 @@ export interface StageWheneverSet {
   open: Source | null;
   /** The deploy line that sets them (whenever_variables, else whenever_update_flags). */
   from: Source;
+  /** The environment variables whenever's process had, where the deploy exported them (process-env.ts). */
+  env?: Record<string, string>;
+  /** The sets differ by that environment only (the plugin's own `--set`): said as such. */
+  byEnvironment?: boolean;
 }
 
 /** A literal run of text, a value not known, or a Capistrano path reference (`#{release_path}`). */

@@ -17,6 +17,7 @@ import { numberOf } from "../../src/model/numbers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
+import { absolutePathWords, hasGrammar, rubyStringPaths, simpleCommands, wordRoles, type ShellWord } from "./cron-words.js";
 
 type ModelLike = Omit<AppModel, "gaps">;
 
@@ -130,7 +131,7 @@ export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
 export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
   const env = railsEnvOf(stage);
   if (job.envs && !job.envs.includes(env)) return `${job.source.file} defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
-  if (job.onStages && !job.onStages.stages.includes(stage.name)) return `with the stage's whenever variables (${job.onStages.with.file}:${job.onStages.with.line}) ${job.source.file} does not define it, so whenever wrote no crontab line for it there`;
+  if (job.onStages && !job.onStages.stages.includes(stage.name)) return `with the stage's whenever ${job.onStages.by === "environment" ? "environment" : "variables"} (${job.onStages.with.file}:${job.onStages.with.line}) ${job.source.file} does not define it, so whenever wrote no crontab line for it there`;
   if (job.stages && !job.stages.includes(stage.name)) return `the stage's deploy does not load ${job.source.file} (only ${job.stages.join(", ")} do), so whenever wrote no crontab line for it there`;
   if (cronServersOf(stage, job).length) return null;
   if (job.taskRoles && stage.servers.length > 0)
@@ -737,12 +738,22 @@ function cronCommandText(v: RValue): string | null {
  * app directory (the image has no such directory, so the command would fail on every run).
  */
 export function serverLayoutPath(command: string): string | null {
-  const m = /(?:^|[\s'"=])((?:\/var\/www|\/home\/\w+|\/srv\/\w+|\/opt\/\w+)\/[^\s'";|&>]*|\/[^\s'";|&>]*\/(?:shared|releases|current)\/[^\s'";|&>]*)/.exec(command);
-  if (m) return m[1]!;
-  const cd = /(?:^|[;&|]\s*)cd\s+['"]?(\/[^\s'";|&>]*)/.exec(command);
-  if (cd && cd[1] !== APP_DIR && !cd[1]!.startsWith(`${APP_DIR}/`) && !/^\/(?:tmp|var\/tmp)(?:\/|$)/.test(cd[1]!)) return cd[1]!;
+  // Only words that name files by their program's grammar (cron-words.ts): a grep pattern or a sed
+  // script that spells `/var/www/` names no directory.
+  for (const words of simpleCommands(command)) {
+    const roles = wordRoles(words);
+    for (const { word, role } of roles) {
+      const paths = role === "ruby" ? rubyStringPaths(word.text) : role === "path" || role === "program" ? [word.text.replace(/^(?:--?[\w-]+|[A-Za-z_]\w*)=/, "")] : [];
+      for (const p of paths) if (SERVER_LAYOUT.test(p)) return p;
+    }
+    const cd = roles[0]?.role === "program" && roles[0].word.text === "cd" ? roles[1]?.word.text : undefined;
+    if (cd?.startsWith("/") && cd !== APP_DIR && !cd.startsWith(`${APP_DIR}/`) && !/^\/(?:tmp|var\/tmp)(?:\/|$)/.test(cd)) return cd;
+  }
   return null;
 }
+
+/** The servers' deploy layout: the usual deploy roots, or a path through a release's shared/, releases/ or current/. */
+const SERVER_LAYOUT = /^(?:(?:\/var\/www|\/home\/\w+|\/srv\/\w+|\/opt\/\w+)\/|\/[^\s'";|&>]*\/(?:shared|releases|current)\/)/;
 
 /**
  * The command of a job whenever did not render. whenever pastes a rake task or script name into the
@@ -822,8 +833,8 @@ export const cronScheduleAnswerId = (key: string): string => `cron.${key}.schedu
  * (`/usr/local/bin/backup`, `/home/deploy/bin/x`): it was installed on the servers, not in the image.
  */
 export function serverOnlyProgram(command: string): string | null {
-  for (const segment of command.split(/&&|\|\||[;|]/)) {
-    const w = programOf(segment.trim().split(/\s+/).filter(Boolean));
+  for (const words of simpleCommands(command)) {
+    const w = programOf(words);
     if (!w) continue;
     // The image's Ruby puts these on PATH: a shim or wrapper path to them is rewritten, not suspended (cronCommand).
     if (RUBY_TOOL_PATH.test(w) && !w.startsWith(`${APP_DIR}/`)) continue;
@@ -842,13 +853,15 @@ const SERVER_DAEMON_PROGRAMS: ReadonlySet<string> = new Set([...SERVICE_MANAGERS
  * (`env`, `nice`, `nohup`, `timeout 60`, `bundle exec`, `exec`), so `/usr/bin/env X=1 /opt/x/run`
  * is /opt/x/run. `sudo` is kept: the container has no sudo, and what it ran was the server's.
  */
-function programOf(words: string[]): string | undefined {
+function programOf(shell: ShellWord[]): string | undefined {
+  const words = shell.map((w) => w.text);
   let i = 0;
   for (;;) {
     const w = words[i];
     if (w === undefined) return undefined;
     const base = w.replace(/^\/(?:usr\/)?bin\//, "");
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
+    if (shell[i]!.redirect) i += /&[\d-]*$/.test(w) ? 1 : 2;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
     else if (base === "env" || base === "nice" || base === "nohup" || base === "exec" || base === "command") {
       i++;
       while (words[i]?.startsWith("-")) i += words[i] === "-n" || words[i] === "-u" ? 2 : 1;
@@ -858,17 +871,17 @@ function programOf(words: string[]): string | undefined {
       while (words[i]?.startsWith("-")) i += ["-s", "-k", "--signal", "--kill-after"].includes(words[i]!) ? 2 : 1;
       i++;
     } else if (w === "bundle" && words[i + 1] === "exec") i += 2;
-    else if (w.includes("/") || NOT_WRAPPERS.has(w)) return w;
+    else if (w.includes("/") || NOT_WRAPPERS.has(w) || hasGrammar(w)) return w;
     else {
       // A wrapper not known here (`flock -n /tmp/x.lock /opt/backup/run.sh`): a server's absolute
       // path among its words is what it runs. Redirect targets, the app's own files, /tmp, /dev/null
       // and the system's bin directories are not.
       for (let j = i + 1; j < words.length; j++) {
-        if (/^\d*>>?&?$/.test(words[j]!)) {
-          j++;
+        if (shell[j]!.redirect) {
+          if (!/&[\d-]*$/.test(words[j]!)) j++;
           continue;
         }
-        const arg = words[j]!.replace(/^['"]+|['"]+$/g, "");
+        const arg = words[j]!;
         if (!arg.startsWith("/") || arg === APP_DIR || arg.startsWith(`${APP_DIR}/`)) continue;
         if (/^\/(tmp|dev\/null)(\/|$)/.test(arg) || /^\/(usr\/)?s?bin\/[\w.-]+$/.test(arg)) continue;
         return arg;
@@ -978,14 +991,10 @@ export function cronServerOnlyReason(job: CronJob, command: string): string | nu
  * URLs (`https://x/y`) are not paths. The program's own path is serverOnlyProgram's.
  */
 export function serverPathArgument(command: string): string | null {
-  for (const raw of command.split(/\s+/)) {
-    const word = raw
-      .replace(/^[(]+|[;&|)]+$/g, "")
-      .replace(/^\d*[<>]+&?/, "")
-      .replace(/^(?:--?[\w-]+|[A-Za-z_]\w*)=/, "")
-      .replace(/^['"]+|['"]+$/g, "");
-    if (!word.startsWith("/") || word.startsWith("//") || word === "/") continue;
-    if (word === APP_DIR || word.startsWith(`${APP_DIR}/`) || SYSTEM_PATH.test(word)) continue;
+  // A word counts only where its program reads it as a file (cron-words.ts): `grep '/api/v1/'`,
+  // `sed 's/a/b/'`, a runner's `/regex/` name none; a runner's `'/data/in'` string does.
+  for (const word of absolutePathWords(command)) {
+    if (word === "/" || word === APP_DIR || word.startsWith(`${APP_DIR}/`) || SYSTEM_PATH.test(word)) continue;
     return word;
   }
   return null;
