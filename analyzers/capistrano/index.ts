@@ -786,6 +786,9 @@ const FLOW_TASKS: Record<2 | 3, readonly string[]> = {
 /** The tasks a deploy runs: hooked, Capistrano's flow tasks, and those some task invokes by name. */
 function deployRunTasks(hooks: HookDef[], tasks: TaskDef[], major: 2 | 3, text: (file: string) => string): Set<string> {
   const out = new Set([...hooks.map((h) => h.task.replace(/^:/, "")), ...FLOW_TASKS[major]]);
+  // Capistrano 2.0-2.5 also ran `before_<task>` / `after_<task>` by name around a task (its
+  // callbacks' find_hook, searched up the namespaces; later 2.x dropped it): run, on the safe side.
+  if (major === 2) for (const t of tasks) if (/(?:^|:)(?:before|after)_\w+$/.test(t.name)) out.add(t.name);
   for (const file of new Set(tasks.map((t) => t.source.file)))
     for (const m of text(file).matchAll(/\b(?:invoke!?|Rake::Task\s*\[)\s*\(?\s*(?:["']|:["']?)([\w:]+)/g)) out.add(m[1]!.replace(/^:/, ""));
   return out;

@@ -162,3 +162,23 @@ describe("a copy guarded by a test of its source", () => {
     expect(l[0]!.condition).toContain("only where the servers held #{shared_path}/config/database.yml (the copy is guarded by a test of it on line 9)");
   });
 });
+
+describe("Capistrano 2's by-name callbacks", () => {
+  it("a task named after_<task> is run around that task (Capistrano 2.0-2.5's find_hook): its link counts, unhooked or not", async () => {
+    const { analyzeFiles } = await import("../../src/analyze.js");
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy'\nload 'config/deploy'\n",
+        "Gemfile.lock": LOCK(["rails (2.3.18)", "mysql (2.8.1)"]),
+        "config/database.yml": "production:\n  adapter: mysql\n  database: tally_laptop\n",
+        "config/deploy.rb": 'set :application, "tally"\nset :repository, "git@example.org:tally.git"\nserver "t1.example.org", :app, :web, :db, :primary => true\ntask :after_symlink do\n  run "ln -nsf #{shared_path}/config/database.yml #{current_path}/config/database.yml"\nend\ntask :scratch do\n  run "ln -nsf #{shared_path}/config/scratch.yml #{current_path}/config/scratch.yml"\nend\n',
+      }),
+      "tally",
+    );
+    // (besides Capistrano 2's own shared_children)
+    expect(m.linked.map((l) => l.path)).toContain("config/database.yml");
+    expect(m.linked.map((l) => l.path)).not.toContain("config/scratch.yml");
+    expect(m.rails.database?.serversCopy).toBeDefined();
+    expect(m.problems.filter((p) => p.message.startsWith("capistrano.link-unhooked")).map((p) => p.line)).toEqual([8]);
+  });
+});
