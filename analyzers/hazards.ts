@@ -9,6 +9,10 @@ import { JOB_BACKENDS, backendById } from "./workers/backends.js";
 import { LOCAL_KIND_LABEL } from "../src/model/local-kinds.js";
 import { stagePairs } from "./stage-pairs.js";
 import { wildcardHosts } from "./wildcard-hosts.js";
+import { serversDatabaseWords, type WordsEncoding } from "../src/model/servers-database.js";
+
+/** A hazard's words are plain text (the report encodes them for the terminal, MIGRATION.md for Markdown). */
+const PLAIN: WordsEncoding = { quote: (v) => JSON.stringify(v), cite: (s) => s, text: (s) => s };
 
 type Model = Omit<AppModel, "gaps" | "hazards">;
 type Rule = (m: Model, asOf: Date) => Hazard[];
@@ -443,7 +447,7 @@ const databaseServersCopy: Rule = (m) => {
       },
     ];
   }
-  const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`` : "linked from shared/";
+  const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`${c.condition ? ` (it landed ${c.condition})` : ""}` : "linked from shared/";
   const by = c.templates?.length
     ? `rendered by the deploy from ${c.templates.join(", ")} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}; its values per stage are in the warning at ${c.linked.file}:${c.linked.line})`
     : c.writes.length
@@ -458,6 +462,28 @@ const databaseServersCopy: Rule = (m) => {
     },
   ];
 };
+
+/**
+ * A servers' database config shown for a section the servers' Rails may not have read: a Capistrano 2
+ * stage that sets no rails_env ran Rails as production (Capistrano 2's default), while the section
+ * shown (and carried beside the overlay's DATABASE_URL) is the stage's name. Per stage, at the
+ * section's line (analyzers/rails/database-linked.ts namedDatabase).
+ */
+const databaseSectionEnv: Rule = (m) =>
+  (m.rails.serversDatabases ?? []).flatMap((d) => {
+    const o = d.otherSection;
+    if (!o) return [];
+    const shown = serversDatabaseWords(d, PLAIN);
+    const other = o.holds ? `its ${o.railsEnv} section names ${serversDatabaseWords(o.holds, PLAIN)}` : `${d.from} renders no ${o.railsEnv} section, so a Rails running ${o.railsEnv} there would not have booted with it`;
+    return [
+      {
+        id: "database.section-env",
+        message: `stage ${d.stage}: the servers' ${d.file} is shown from its ${d.section} section (${shown}), but ${o.why}: if they ran ${o.railsEnv}, ${other}. The servers may have read another section than the one shown`,
+        advice: `Before the cutover, read RAILS_ENV on a server of stage ${d.stage} (the app process's environment, or its log file's name under shared/log) and read the section of that name in its shared/${d.file}; set that stage's DATABASE_URL and RAILS_ENV (config.env) from it, or set rails_env in the stage file so both agree.`,
+        source: o.source,
+      },
+    ];
+  });
 
 /** Every rule, by hazard id order in the report. */
 /** Global files with plain top-level keys: the gem reads only `default` and environment sections. */
@@ -538,7 +564,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

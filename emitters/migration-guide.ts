@@ -7,7 +7,7 @@ import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, W
 import { isExampleFile, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
-import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles } from "./kustomize/rules.js";
+import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
@@ -262,6 +262,10 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
         ? `**Load the secrets into the ${secretsBackend(answers) === "sops" ? "SOPS-encrypted files" : "secret store"}** from each stage's servers, as "Secrets at rest" shows; no plaintext secrets.env is written.`
         : "**Secrets**: no secret file was generated; check that the app reads no secret the cluster lacks.",
   );
+  // What each stage's servers' own database config named: the database the stage's overlay must reach.
+  const dbLines = stages.flatMap((st) => serversDatabaseLines(model, st, { quote: code, cite: code, text }).map((d) => `stage ${text(st)}: ${d.line}${d.env ? ` (its ${code(d.env)} in ${code(secretEnvFile(st))})` : ""}`));
+  if (dbLines.length)
+    steps.push(`**Point each stage at the database its servers used**, read from the repo's copy of their config (never the password): ${dbLines.join("; ")}. Confirm each on a server of the stage before the cutover, and from a pod with ${code("rails runner")} that ActiveRecord (or Mongoid) connects there.`);
   // Hosts no evidence named: the edge routes a placeholder that never resolves until they are answered.
   const unnamed = stagesOf(model).flatMap((st) => edgeHosts(model, st, answers, app).filter(isPlaceholderHost).map((h) => ({ stage: st.name, host: h })));
   for (const u of unnamed)

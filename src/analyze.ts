@@ -119,7 +119,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // Nor its gems: a require of a dropped stage's file left in capistrano.requires would read as app-wide.
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
-  guard("database.yml linked from shared", undefined, () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
+  const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
+  if (serversDatabases.length) rails.serversDatabases = serversDatabases;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));

@@ -431,6 +431,13 @@ export interface RailsFacts {
   /** Gems from git or path sources, and private gem servers (need build secrets). */
   privateSources: Fact<string>[];
   database: DatabaseFacts | null;
+  /**
+   * Per stage, the database the servers' own copy of a database config named (a template the deploy
+   * rendered into shared/, or the per-stage repo file it copied in place): analyzers/rails/database-linked.ts.
+   * Carried into each overlay beside DATABASE_URL and into MIGRATION.md (emitters/kustomize/rules.ts
+   * serversDatabaseLine); never the password.
+   */
+  serversDatabases?: ServersDatabase[];
   assets: AssetFacts;
   /** Rails env → the host `config.action_mailer.default_url_options` links to in config/environments/<env>.rb. */
   mailerHosts?: Record<string, Fact<string>>;
@@ -479,10 +486,45 @@ export interface DatabaseFacts {
     templates?: string[];
     /** How the servers' copy took the release's place: a link (the default) or a copy command. */
     via?: "cp" | "mv" | "install" | "cat";
+    /** The copy landed only under this condition (LinkedPath.condition). */
+    condition?: string;
     /** The servers' copy is a repo file the deploy copied over it, per stage (CapistranoFacts.releaseCopies). */
     fromRepo?: { stage: string; file: string | null; why?: string }[];
   };
 }
+
+/** What one stage's servers' database config named (RailsFacts.serversDatabases). */
+export interface ServersDatabase extends ServersDbParts {
+  stage: string;
+  /** The app's file the servers read: config/database.yml or config/mongoid.yml. */
+  file: string;
+  /** The repo file its content comes from: the template rendered, or the per-stage file copied. */
+  from: string;
+  /** The section read: the stage's Rails env as the analysis knows it. */
+  section: string;
+  /**
+   * The servers' Rails may have read another section (hazard database.section-env): Capistrano 2's
+   * rails_env is "production" unless the deploy sets it, while the section shown is the stage's name.
+   */
+  otherSection?: {
+    railsEnv: string;
+    why: string;
+    /** The shown section's key line in `from`. */
+    source: Source;
+    /** What that other section names (no password), or null when the file has none. */
+    holds: ServersDbParts | null;
+  };
+}
+
+/** The parts of a database config that say which database a server used (src/model/servers-database.ts says them). */
+export interface ServersDbParts {
+  database: ServersDbValue;
+  host: ServersDbValue;
+  username: ServersDbValue;
+}
+
+/** One part of a servers' database: its value and line, not set in the file, or not known (why). */
+export type ServersDbValue = { value: string; source: Source } | { none: string } | { unknown: string; source?: Source };
 
 export interface DatabaseEnvRead {
   env: string;
@@ -1371,6 +1413,8 @@ export interface LinkedPath {
   source: Source;
   /** Copied from shared/ by a task (`cp`, `mv`, `install`, `cat x > y`) rather than linked: the same file for the app. */
   via?: "cp" | "mv" | "install" | "cat";
+  /** The copy landed only under a condition (cp -u over the checkout's file, a `test -f` guard): in words (analyzers/capistrano/manual-links.ts). */
+  condition?: string;
   /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
   serverOnly?: boolean;
   /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */

@@ -738,20 +738,25 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     hooks,
     ...(condHooks.length ? { conditionalHooks: condHooks } : {}),
   };
-  // A copy (cp, mv, install, cat) counts only in a task a hook runs, as deploy-task-lines.ts reads
-  // task lines: a task no hook runs is no part of the deploy (run by hand, if at all). Links (`ln`)
-  // are still read from every task body. Mina runs its tasks by `invoke`, not hooks: not filtered.
-  const hookedTasks = new Set(hooks.map((h) => h.task.replace(/^:/, "")));
-  const unhookedCopy = (l: Kept["manualLinks"][number]) => !mina && l.via !== undefined && !hookedTasks.has(l.task);
+  // A link or a copy (ln, cp, mv, install, cat) counts only in a task the deploy runs, as
+  // deploy-task-lines.ts reads task lines: a task no hook runs is no part of the deploy (run by hand,
+  // if at all). Run also: one of Capistrano's own flow tasks a repo redefines or extends (the deploy
+  // calls it without a hook), and a task some task invokes by name (read wherever the call is written,
+  // so a doubt counts the task). Mina runs its tasks by `invoke`, not hooks: not filtered.
+  const ranTasks = deployRunTasks(hooks, tasks, major, (p) => parse(p)?.text ?? "");
+  const unhooked = (l: Kept["manualLinks"][number]) => !mina && !ranTasks.has(l.task);
   const namedUnhooked = new Set<string>();
   for (const k of kept)
     for (const l of k.manualLinks) {
       const key = `${l.source.file}:${l.source.line}:${l.path}`;
-      if (!unhookedCopy(l) || namedUnhooked.has(key)) continue;
+      if (!unhooked(l) || namedUnhooked.has(key)) continue;
       namedUnhooked.add(key);
-      warn(l.source.file, l.source.line, `capistrano.copy-unhooked: task ${l.task} copies over the release's ${l.path || "root"} with ${l.via}, but no hook runs that task in the deploy: the copy is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} holds the copy, not the repo's file)`);
+      if (l.via !== undefined)
+        warn(l.source.file, l.source.line, `capistrano.copy-unhooked: task ${l.task} copies over the release's ${l.path || "root"} with ${l.via}, but no hook runs that task in the deploy: the copy is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} holds the copy, not the repo's file)`);
+      else
+        warn(l.source.file, l.source.line, `capistrano.link-unhooked: task ${l.task} links shared/${l.path} into the release, but no hook runs that task in the deploy (nor does Capistrano's flow or an invoke): the link is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} is the shared file, not the repo's)`);
     }
-  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhookedCopy(l)) }));
+  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l)) }));
   const linked = linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths);
   const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
@@ -783,6 +788,29 @@ function exampleCopies(path: string): string[] {
     out.push(`${path}.${tag}`);
     if (dot > 0) out.push(`${dir}${base.slice(0, dot)}.${tag}${base.slice(dot)}`, `${dir}${base.slice(0, dot)}_${tag}${base.slice(dot)}`);
   }
+  return out;
+}
+
+/**
+ * Capistrano's own deploy flow tasks: a repo task of that name (Capistrano 2 replaces the built-in,
+ * Capistrano 3's Rake appends to it) runs in every deploy without a hook. Capistrano 2's
+ * lib/capistrano/recipes/deploy.rb (deploy, update, update_code, finalize_update, symlink,
+ * create_symlink, restart, migrate, migrations, cleanup, cold, start) and Capistrano 3's
+ * tasks/framework.rake and deploy.rake.
+ */
+const FLOW_TASKS: Record<2 | 3, readonly string[]> = {
+  2: ["deploy", "deploy:default", "deploy:update", "deploy:update_code", "deploy:finalize_update", "deploy:symlink", "deploy:create_symlink", "deploy:restart", "deploy:migrate", "deploy:migrations", "deploy:cleanup", "deploy:cold", "deploy:start"],
+  3: ["deploy", "deploy:starting", "deploy:started", "deploy:updating", "deploy:updated", "deploy:publishing", "deploy:published", "deploy:finishing", "deploy:finished", "deploy:symlink:shared", "deploy:symlink:linked_files", "deploy:symlink:linked_dirs", "deploy:symlink:release", "deploy:cleanup"],
+};
+
+/** The tasks a deploy runs: hooked, Capistrano's flow tasks, and those some task invokes by name. */
+function deployRunTasks(hooks: HookDef[], tasks: TaskDef[], major: 2 | 3, text: (file: string) => string): Set<string> {
+  const out = new Set([...hooks.map((h) => h.task.replace(/^:/, "")), ...FLOW_TASKS[major]]);
+  // Capistrano 2.0-2.5 also ran `before_<task>` / `after_<task>` by name around a task (its
+  // callbacks' find_hook, searched up the namespaces; later 2.x dropped it): run, on the safe side.
+  if (major === 2) for (const t of tasks) if (/(?:^|:)(?:before|after)_\w+$/.test(t.name)) out.add(t.name);
+  for (const file of new Set(tasks.map((t) => t.source.file)))
+    for (const m of text(file).matchAll(/\b(?:invoke!?|Rake::Task\s*\[)\s*\(?\s*(?:["']|:["']?)([\w:]+)/g)) out.add(m[1]!.replace(/^:/, ""));
   return out;
 }
 
@@ -900,14 +928,14 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.
   const byKey = new Map<string, { linked: LinkedPath; stages: Set<string> }>();
-  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"]) => {
+  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"], condition?: string) => {
     const key = `${kind}\0${path}`;
     const hit = byKey.get(key);
     if (hit) {
       if (!hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
       return;
     }
-    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}) };
+    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}), ...(condition ? { condition } : {}) };
     byKey.set(key, { linked, stages: new Set([stage]) });
     out.push(linked);
   };
@@ -925,7 +953,7 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
     // `cp #{shared_path}/x #{release_path}/x` too: a copy of the servers' file is that file for the app.
-    for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via);
+    for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via, l.condition);
     // A recipe gem's list of paths its task links from shared/ (simple-rails-deploy's normal_symlinks:
     // `rm -rf` then `ln -nfs`, so each path is the link itself).
     for (const { gem } of s.recipeGems ?? []) {

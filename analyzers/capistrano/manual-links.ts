@@ -14,7 +14,12 @@
 // operand a directory when it ends in `/`, names an existing directory, or there are several sources).
 // A file copied from shared/ over the release's is what the app read, as with a link.
 // `cp -n` / `mv -n` (`--no-clobber`) leave a file the checkout holds: such a copy changes nothing there.
-// (`-u` copies when shared/'s file is newer, which is the servers' to say: still read as a copy.)
+// `cp -u` / `--update` copies only when the source is newer than the destination (real cp 9.1: an
+// older or same-age source leaves the destination). Over a file the checkout holds, whose time is the
+// deployed commit's (Capistrano 3's `git archive`), shared/'s file landed only if it was written after
+// that commit: read as the servers' file (the safe side), with that doubt named (`condition`).
+// A copy guarded on the same line by `test -f SRC &&`, `[ -f SRC ] &&` or `if test -f SRC; then`
+// ran only where the servers held SRC: read as a copy, with that condition named.
 import type { RepoFiles } from "../../src/model.js";
 import { MAX_START_LINE } from "../appserver/started.js";
 
@@ -51,6 +56,8 @@ export interface ManualLink {
    * it at <dir>/<basename>, and the release kept the repo's <dir> (a named warning).
    */
   intoExisting?: string;
+  /** When the copy landed, where that is not always (cp -u over a checkout's file; a `test -f` guard): in words. */
+  condition?: string;
 }
 
 const SHARED = /^#\{\s*(?:shared_path|fetch\(\s*:shared_path\s*\))\s*\}|^#\{\s*(?:deploy_to|fetch\(\s*:deploy_to\s*\))\s*\}\/shared(?=\/|$)/;
@@ -79,6 +86,7 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
       if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
       else locals.delete(local[1]!);
     }
+    const guards = guardsIn(raw);
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
@@ -149,12 +157,18 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
         // `cp -n`: over a file the checkout holds (and the task did not remove) the copy changes
         // nothing, so the release kept the repo's file (real cp 9.1 in shared-copies-cp.test.ts).
         if (ln.noClobber && kind === "file" && repoFile(repo, path) && !removed.has(path)) continue;
+        const conditions: string[] = [];
+        const guard = guards.find((g) => g === src || (sharedRel(g) !== null && sharedRel(g) === shared));
+        if (via && guard !== undefined) conditions.push(`only where the servers held ${guard} (the copy is guarded by a test of it on line ${line0 + i})`);
+        if (ln.update && kind === "file" && repoFile(repo, path) && !removed.has(path))
+          conditions.push(`only if that file was newer than the release's ${path} (cp -u): the release's file has the deployed commit's time (a git archive checkout), so a shared file written after that commit (rendered by the same deploy) landed, one written before it did not`);
+        const condition = conditions.length ? conditions.join("; and ") : undefined;
         if (own) {
           if (kind !== "file" || own === path) continue;
-          out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own });
+          out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own, ...(condition ? { condition } : {}) });
           continue;
         }
-        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}) });
+        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(condition ? { condition } : {}) });
       }
     }
   });
@@ -176,8 +190,19 @@ function commandsIn(line: string): string[] {
     } else cur += c;
   }
   if (cur.trim()) out.push(cur.trim());
-  // `run "ln …"`, `sudo ln …`: the command word may follow a Ruby call or a sudo.
-  return out.map((c) => c.replace(/^(?:run|execute|sudo|#\{\s*try_sudo\s*\})\s+/, "").replace(/^(?:sudo|#\{\s*try_sudo\s*\})\s+/, ""));
+  // `run "ln …"`, `sudo ln …`: the command word may follow a Ruby call or a sudo; `then cp …` (an
+  // `if …; then cp …; fi` on one line) is the command after the shell keyword.
+  return out.map((c) => c.replace(/^(?:then|else|do)\s+/, "").replace(/^(?:run|execute|sudo|#\{\s*try_sudo\s*\})\s+/, "").replace(/^(?:sudo|#\{\s*try_sudo\s*\})\s+/, ""));
+}
+
+/**
+ * The paths a line tests before a copy runs: `test -f P &&`, `[ -f P ] &&`, `if test -f P; then`,
+ * `if [ -f P ]; then` (also -e, -r, -s). A copy of P on that line ran only where P existed.
+ */
+function guardsIn(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?:\btest|\[)\s+-[efrs]\s+(['"]?)([^\s'"\]]+)\1\s*\]?\s*(?:&&|;\s*then\b)/g)) out.push(m[2]!);
+  return out;
 }
 
 /** Whitespace-separated words, a `#{…}` kept whole. */
@@ -204,6 +229,8 @@ interface LnCall {
   recursive: boolean;
   /** cp/mv -n, --no-clobber, --update=none: a destination that exists is left as it is. */
   noClobber?: boolean;
+  /** cp/mv -u, --update (=older): a destination as new as the source or newer is left as it is. */
+  update?: boolean;
   noTargetDir: boolean;
   targetDir: string | null;
   operands: string[];
@@ -275,6 +302,7 @@ function parseCopy(cmd: "cp" | "mv" | "install", args: string[]): LnCall | null 
   if (cmd === "install" && has("-d", "--directory")) return null;
   const r: LnCall = { symbolic: false, recursive: cmd === "mv" || has("--recursive", "--archive") || (cmd === "cp" && has("-r", "-R", "-a")), noTargetDir: has("-T", "--no-target-directory"), targetDir: targetDirOf(o), operands: o.operands };
   if (cmd !== "install" && (has("-n", "--no-clobber") || o.values.get("--update") === "none")) r.noClobber = true;
+  else if (cmd !== "install" && (has("-u", "--update") || o.values.get("--update") === "older")) r.update = true;
   return r;
 }
 

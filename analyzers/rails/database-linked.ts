@@ -17,7 +17,7 @@
 // lines: the image carries the repo's copy, the servers ran the rendering. A repo with no
 // config/database.yml of its own (only an example) whose deploy renders the servers' copy gets the
 // rendered values per stage too: they are what each stage's DATABASE_URL must name.
-import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, Stage, TemplateRender } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TemplateRender } from "../../src/model.js";
 import { hasPath, isSym, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -30,28 +30,33 @@ const FILE = "config/database.yml";
 /** Keys said per stage; a password (or anything else) is never printed. */
 const SHOWN = ["adapter", "database", "host", "port", "username", "pool"] as const;
 
-export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], db: DatabaseFacts | null): void {
-  for (const file of OTHER_DB_FILES) otherServersCopy(ctx, cap, linked, stages, file);
+/**
+ * Says where each stage's servers' database config came from, and returns what it named per stage
+ * (RailsFacts.serversDatabases) where the repo holds its content (a rendered template, a per-stage copy).
+ */
+export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], db: DatabaseFacts | null): ServersDatabase[] {
+  const named: ServersDatabase[] = [];
+  for (const file of OTHER_DB_FILES) otherServersCopy(ctx, cap, linked, stages, file, named);
   const copies = (cap?.releaseCopies ?? []).filter((c) => c.path === FILE);
-  if (copies.length) return repoFileCopied(ctx, copies, stages, db);
+  if (copies.length) return repoFileCopied(ctx, cap, copies, stages, db, named), named;
   const l = linked.find((x) => x.kind === "file" && x.path === FILE);
-  if (!l) return;
+  if (!l) return named;
   const renders = rendersTo(cap, FILE);
   if ((!db || db.file !== FILE) && !hasPath(ctx.repo, FILE)) {
     // No database.yml in the repo: only the servers' copy ran; what the deploy renders is what each stage used.
     if (renders.length)
-      ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/ (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${FILE}; ${renderedHow(ctx, renders, l, stages, null)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
-    return;
+      ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/ (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${FILE}; ${renderedHow(ctx, cap, renders, l, stages, FILE, null, named)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
+    return named;
   }
-  if (!db || db.file !== FILE) return;
+  if (!db || db.file !== FILE) return named;
   const uploads = uploadLines(ctx, cap, FILE).filter((u) => !renders.some((r) => r.source.file === u.source.file && r.source.line === u.source.line));
-  db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}) };
+  db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}), ...(l.condition ? { condition: l.condition } : {}) };
   // A `cp` of the shared file over the release's is the same as a link for the app.
-  const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task` : "linked from shared/";
+  const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task${l.condition ? ` (it landed ${l.condition}: read as the servers' copy, which is not certain)` : ""}` : "linked from shared/";
   const on = onStages(l);
   let how: string;
   if (renders.length) {
-    how = renderedHow(ctx, renders, l, stages, FILE);
+    how = renderedHow(ctx, cap, renders, l, stages, FILE, FILE, named);
   } else if (uploads.length) {
     how = `the deploy uploads the servers' copy (${uploads.map((u) => `${u.source.file}:${u.source.line}${u.from ? ` from ${u.from}` : ""}`).join(", ")}); what it names is not read here`;
   } else how = "nothing in the repo writes shared/config/database.yml: it was placed on the servers by hand, and what it names is not known";
@@ -60,6 +65,7 @@ export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts |
     message: `database.servers-copy: ${FILE} is ${took} (${on}): the servers connected with shared/${FILE}, not the repo's copy; ${how}. The repo's ${FILE} is not taken as what production used: each stage's database is DATABASE_URL (its secrets.env), to be filled with the servers' database; Rails merges DATABASE_URL over the image's copy, so keys the URL does not give (pool, timeout) stay the repo's copy's: give them as URL parameters (?pool=N)`,
     severity: "warning",
   });
+  return named;
 }
 
 /** Database configs other than database.yml that the app reads and a deploy may link and render. */
@@ -73,8 +79,11 @@ function rendersTo(cap: CapistranoFacts | null, file: string): TemplateRender[] 
   return (cap?.tasks ?? []).flatMap((t) => (t.renders ?? []).filter((r) => hits(r.destination)));
 }
 
-/** "the deploy renders the servers' copy from T (line): stage s: …; …", with where it differs from the repo's `repoFile`. */
-function renderedHow(ctx: AnalyzerContext, renders: TemplateRender[], l: LinkedPath, stages: Stage[], repoFile: string | null): string {
+/**
+ * "the deploy renders the servers' copy from T (line): stage s: …; …", with where it differs from the
+ * repo's `repoFile`; what each stage's rendering names is added to `named` (the app's `file`).
+ */
+function renderedHow(ctx: AnalyzerContext, cap: CapistranoFacts | null, renders: TemplateRender[], l: LinkedPath, stages: Stage[], file: string, repoFile: string | null, named: ServersDatabase[]): string {
   const per: string[] = [];
   const repoText = repoFile ? ctx.repo.read(repoFile) : null;
   for (const r of renders) {
@@ -85,6 +94,7 @@ function renderedHow(ctx: AnalyzerContext, renders: TemplateRender[], l: LinkedP
     }
     for (const st of stages.filter((s) => (!l.stages.length || l.stages.includes(s.name)) && (r.stage === undefined || r.stage === s.name))) {
       const said = renderedSection(r.template, read.text, st);
+      if (said.value !== undefined && !named.some((n) => n.stage === st.name && n.file === file)) named.push(namedDatabase(cap, st, file, r.template, said.value, said.lineOf!));
       let diff = "";
       if (repoFile && repoText && "text" in repoText && said.leaves) {
         const repo = repoLeaves(repoFile, repoText.text, railsEnvOf(st));
@@ -98,7 +108,7 @@ function renderedHow(ctx: AnalyzerContext, renders: TemplateRender[], l: LinkedP
 }
 
 /** A linked mongoid.yml (and the like): the servers' copy said per stage, and where it differs from the repo's. */
-function otherServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], file: string): void {
+function otherServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], stages: Stage[], file: string, named: ServersDatabase[]): void {
   const l = linked.find((x) => x.kind === "file" && x.path === file);
   if (!l) return;
   const renders = rendersTo(cap, file);
@@ -106,7 +116,7 @@ function otherServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, lin
   const inRepo = hasPath(ctx.repo, file);
   ctx.problem({
     ...l.source,
-    message: `database.servers-copy: ${file} is linked from shared/ (${onStages(l)}): the servers connected with shared/${file}, ${inRepo ? "not the repo's copy" : "which the repo does not hold"}; ${renderedHow(ctx, renders, l, stages, inRepo ? file : null)}. ${inRepo ? `The image carries the repo's ${file}: before the cutover, give the pods the servers' values (the rendered database name and hosts), not the repo's` : `The image has no ${file}: give the pods the servers' values`}`,
+    message: `database.servers-copy: ${file} is linked from shared/ (${onStages(l)}): the servers connected with shared/${file}, ${inRepo ? "not the repo's copy" : "which the repo does not hold"}; ${renderedHow(ctx, cap, renders, l, stages, file, inRepo ? file : null, named)}. ${inRepo ? `The image carries the repo's ${file}: before the cutover, give the pods the servers' values (the rendered database name and hosts), not the repo's` : `The image has no ${file}: give the pods the servers' values`}`,
     severity: "warning",
   });
 }
@@ -117,15 +127,19 @@ function otherServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts | null, lin
  * section is cited per stage (password never printed), and the image, which never ran that copy,
  * gets DATABASE_URL per stage like the linked case.
  */
-function repoFileCopied(ctx: AnalyzerContext, copies: ReleaseCopy[], stages: Stage[], db: DatabaseFacts | null): void {
+function repoFileCopied(ctx: AnalyzerContext, cap: CapistranoFacts | null, copies: ReleaseCopy[], stages: Stage[], db: DatabaseFacts | null, named: ServersDatabase[]): void {
   const c = copies[0]!;
   const per: { stage: string; file: string | null; why?: string }[] = [];
   for (const x of copies) for (const s of x.stages) if (!per.some((p) => p.stage === s.stage)) per.push(s);
   if (db) db.serversCopy = { linked: c.source, writes: copies.slice(1).map((x) => x.source), fromRepo: per };
   const said = per.map((p) => {
     const st = stages.find((s) => s.name === p.stage);
-    if (!p.file || !st) return `stage ${p.stage}: not known (${p.why ?? "no such stage"})`;
-    return `stage ${p.stage}: ${p.file}, ${repoSection(ctx, p.file, st)}`;
+    if (!p.file || !st) {
+      const unknown = { unknown: `the file the copy names is not known (${p.why ?? "no such stage"})`, source: c.source };
+      named.push({ stage: p.stage, file: FILE, from: c.written, section: st ? railsEnvOf(st) : p.stage, database: unknown, host: unknown, username: unknown });
+      return `stage ${p.stage}: not known (${p.why ?? "no such stage"})`;
+    }
+    return `stage ${p.stage}: ${p.file}, ${repoSection(ctx, cap, p.file, st, named)}`;
   });
   const image = db?.file === FILE ? `the image carries the repo's ${FILE}, which is not what any stage's servers read` : `the image has no ${FILE} of its own for them`;
   ctx.problem({
@@ -135,10 +149,15 @@ function repoFileCopied(ctx: AnalyzerContext, copies: ReleaseCopy[], stages: Sta
   });
 }
 
-/** The stage's section of a repo database.yml the deploy copies in place, in words (shown keys only). */
-function repoSection(ctx: AnalyzerContext, file: string, stage: Stage): string {
+/** The stage's section of a repo database.yml the deploy copies in place, in words (shown keys only); what it names goes to `named`. */
+function repoSection(ctx: AnalyzerContext, cap: CapistranoFacts | null, file: string, stage: Stage, named: ServersDatabase[]): string {
   const yaml = readErbYaml(ctx, file);
-  if (!yaml) return "which could not be read";
+  if (!yaml) {
+    const unknown = { unknown: `${file} could not be read` };
+    named.push({ stage: stage.name, file: FILE, from: file, section: railsEnvOf(stage), database: unknown, host: unknown, username: unknown });
+    return "which could not be read";
+  }
+  named.push(namedDatabase(cap, stage, FILE, file, yaml.value, (p) => yaml.lineOf(p)));
   return sectionWords(file, yaml.value, stage, (p) => yaml.lineOf(p), file).text;
 }
 
@@ -153,13 +172,14 @@ const SECRET_KEY = /pass(word)?|secret|token|credential|key$/i;
 /** Keys said per stage in a nested config (mongoid's sessions/clients): the database and where it is. */
 const SHOWN_NESTED = new Set(["database", "hosts", "host", "port", "username", "user", "adapter", "uri"]);
 
-/** The stage's section of a rendered database template, in words, each value with its template line; and its leaves. */
-function renderedSection(file: string, text: string, stage: Stage): { text: string; leaves?: Leaf[] } {
+/** The stage's section of a rendered database template, in words, each value with its template line; its leaves; the whole rendering with its template lines. */
+function renderedSection(file: string, text: string, stage: Stage): { text: string; leaves?: Leaf[]; value?: RValue; lineOf?: (p: string[]) => number } {
   const out = renderErb(file, text, stageScope(stage));
   if (out.raises.length) return { text: `rendering fails at ${file}:${out.lines[out.raises[0]!.line] ?? out.raises[0]!.line} (${out.raises[0]!.why})` };
   // ERB's `<%= %>` writes a Symbol as its name (`<%= fetch(:rails_env) %>:` with :production is `production:`)
   const yaml = loadRubyYaml(symbolsAsText(out.output, out.refs));
-  return sectionWords(file, yaml.value, stage, (p) => out.lines[yaml.lineOf(p)] ?? yaml.lineOf(p), `its rendering (${file})`);
+  const lineOf = (p: string[]) => out.lines[yaml.lineOf(p)] ?? yaml.lineOf(p);
+  return { ...sectionWords(file, yaml.value, stage, lineOf, `its rendering (${file})`), value: yaml.value, lineOf };
 }
 
 /** The stage's section of a database config's value, in words (shown keys; a credential never printed), each with its line (`lineOf`); and its leaves. */
@@ -218,4 +238,74 @@ function symbolsAsText(output: string, refs: Map<string, RValue>): string {
   let s = output;
   for (const [token, v] of refs) if (isSym(v)) s = s.split(token).join(v.sym);
   return s;
+}
+
+/**
+ * What the stage's section of a servers' database config names (database, host, user), each cited at
+ * its line in `from`; and, on a Capistrano 2 stage whose rails_env no file sets, the section its
+ * Rails may have read instead (hazard database.section-env).
+ */
+function namedDatabase(cap: CapistranoFacts | null, stage: Stage, file: string, from: string, value: RValue, lineOf: (p: string[]) => number): ServersDatabase {
+  const env = railsEnvOf(stage);
+  const base = { stage: stage.name, file, from, section: env };
+  const section = isHash(value) ? (value as Record<string, RValue>)[env] : undefined;
+  const parts = section !== undefined && isHash(section) ? dbParts(section, [env], lineOf, from) : noSection(`${from} has no ${env} section`);
+  // Capistrano 2's deploy recipe runs Rails with `fetch(:rails_env, "production")` (lib/capistrano/
+  // recipes/deploy.rb, deploy:migrate) and sets no rails_env of its own: a stage that sets none ran
+  // production unless the servers' own environment said otherwise, while the section shown is the stage's name.
+  const cap2Default = cap?.major === 2 && cap.tool === undefined && stage.variables["rails_env"] === undefined && env !== "production";
+  if (!cap2Default || section === undefined) return { ...base, ...parts };
+  const prod = isHash(value) ? (value as Record<string, RValue>)["production"] : undefined;
+  return {
+    ...base,
+    ...parts,
+    otherSection: {
+      railsEnv: "production",
+      why: `stage ${stage.name} sets no rails_env, and Capistrano 2's is "production" unless the deploy sets it (its deploy:migrate runs Rails with fetch(:rails_env, "production")); the servers' Rails read the section of the RAILS_ENV it ran with, which the repo does not show`,
+      source: { file: from, line: lineOf([env]) },
+      holds: prod !== undefined && isHash(prod) ? dbParts(prod, ["production"], lineOf, from) : null,
+    },
+  };
+}
+
+const noSection = (why: string) => ({ database: { unknown: why }, host: { unknown: why }, username: { unknown: why } });
+
+/** Database, host and user of one section: flat (database.yml) or nested (mongoid's sessions/clients, the `default` one first). */
+function dbParts(section: RValue, path: string[], lineOf: (p: string[]) => number, from: string): Pick<ServersDatabase, "database" | "host" | "username"> {
+  const leaves = leavesOf(section, path, lineOf);
+  const at = (lf: Leaf): Source => ({ file: from, line: lf.line });
+  const pick = (...keys: string[]): Leaf | undefined => {
+    const hits = leaves.filter((lf) => keys.includes(String(lf.path[lf.path.length - 1])));
+    return hits.find((lf) => lf.path.includes("default")) ?? hits[0];
+  };
+  const valueOf = (lf: Leaf): ServersDbValue => {
+    const v = lf.value;
+    if (Array.isArray(v) && v.length && v.every((x) => (typeof x === "string" || typeof x === "number") && known(x))) return { value: v.join(", "), source: at(lf) };
+    if ((typeof v === "string" || typeof v === "number") && known(v)) return { value: String(v), source: at(lf) };
+    if (v === null) return { none: `${lf.path.slice(1).join(".")} is empty at ${from}:${lf.line}` };
+    return { unknown: "not known statically", source: at(lf) };
+  };
+  // A URL (`url:`, mongoid's `uri:`) names all three; its password is never kept.
+  const url = pick("url", "uri");
+  if (url) {
+    if (typeof url.value !== "string" || !known(url.value)) return { database: valueOf(url), host: valueOf(url), username: valueOf(url) };
+    let u: URL | null = null;
+    try {
+      u = new URL(url.value);
+    } catch {
+      u = null;
+    }
+    if (!u) return noSection(`the ${url.path.slice(1).join(".")} at ${from}:${url.line} is not a URL`);
+    const part = (v: string, none: string): ServersDbValue => (v ? { value: decodeURIComponent(v), source: at(url) } : { none });
+    return { database: part(u.pathname.replace(/^\//, ""), "the URL names none"), host: part(u.hostname, "the URL names none"), username: part(u.username, "the URL names none") };
+  }
+  const db = pick("database");
+  const host = pick("host", "hosts");
+  const user = pick("username", "user");
+  const socket = pick("socket");
+  return {
+    database: db ? valueOf(db) : { none: "the section names none" },
+    host: host ? valueOf(host) : { none: socket ? "a local socket: a database on the server itself" : "no host: the server's local socket, a database on the server itself" },
+    username: user ? valueOf(user) : { none: "the adapter's default user" },
+  };
 }

@@ -10,7 +10,8 @@ import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, workersPerPod } from "./rules.js";
+import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines, workersPerPod } from "./rules.js";
+import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { webNotStarted } from "./left-out.js";
@@ -25,6 +26,8 @@ export interface StageEnv {
   unset: BootRead[];
   /** A comment over a config line: its value is a placeholder (src/gaps/appserver.ts). */
   comments?: Record<string, string>;
+  /** Comment lines over a secret's line (in secrets.env and its example): what the servers used instead (no value of the secret). */
+  secretComments?: Record<string, string[]>;
 }
 
 export interface BootRead {
@@ -165,6 +168,10 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   for (const f of serverOnlyFilesOf(plan.model, sp.railsEnv))
     out.provenance.push({ output: put(f.env, null, true, f.source), what: `${f.env}: ${f.file} lived only on the servers (linked_files); fill it from stage ${sp.stage.name}'s own servers`, source: f.source });
+  // What the servers' own database config named, over the variable that replaces it (never its password).
+  const secretComments: Record<string, string[]> = {};
+  for (const d of serversDatabaseLines(plan.model, sp.stage.name, ENV_COMMENT_WORDS))
+    if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with that database (the password from a server's shared/${d.file}).`);
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
@@ -215,7 +222,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     });
     for (const r of unset) out.provenance.push({ output: cfg, what: `${r.name}: read while the app boots; not set (commented out, to fill in from stage ${sp.stage.name}'s servers)`, source: r.source });
   }
-  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset, ...(Object.keys(comments).length ? { comments } : {}) };
+  return { config: [...config], secrets: [...secrets].sort(([a], [b]) => a.localeCompare(b)), unset, ...(Object.keys(comments).length ? { comments } : {}), ...(Object.keys(secretComments).length ? { secretComments } : {}) };
 }
 
 /** Puma's [min, max] threads when both are readable numbers (one value: min = max). */
@@ -261,12 +268,12 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
     },
     {
       path: secretEnvFile(stage),
-      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + UNSET_SECRET_NOTE + env.secrets.map(([k, v]) => secretLine(k, v)).join(""),
+      content: header("secrets (git-ignored: never commit this file), read by the secretGenerator in kustomization.yaml.") + UNSET_SECRET_NOTE + env.secrets.map(([k, v]) => secretNote(env, k) + secretLine(k, v)).join(""),
       secret: true,
     },
     {
       path: secretEnvExample(stage),
-      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + UNSET_SECRET_NOTE + env.secrets.map(([k]) => secretLine(k, "")).join(""),
+      content: header("the keys of secrets.env, without values (committed). Copy to secrets.env and fill in.") + UNSET_SECRET_NOTE + env.secrets.map(([k]) => secretNote(env, k) + secretLine(k, "")).join(""),
     },
   ];
 }
@@ -275,6 +282,9 @@ export function envFiles(stage: string, env: StageEnv): EmittedFile[] {
  * A secret without a value is a commented line, so the pod does not get it at all: an empty
  * SECRET_KEY_BASE would beat the credentials and an empty DATABASE_URL database.yml, and boot fails.
  */
+const secretNote = (env: StageEnv, key: string): string => (env.secretComments?.[key] ?? []).map(envComment).join("");
+/** An env file's comment holds the repo's values as JSON strings (envComment keeps it one line). */
+const ENV_COMMENT_WORDS: WordsEncoding = { quote: (v) => JSON.stringify(v), cite: (s) => s, text: (s) => s };
 const secretLine = (key: string, value: string): string => (value === "" ? envComment(`${key}=`) : envLine(key, value));
 const UNSET_SECRET_NOTE = envComment("A commented key is absent from the pod (an empty value would override the app's fallback): uncomment it when you fill it in.");
 

@@ -10,6 +10,7 @@ import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { isEnvKey } from "../encode/envfile.js";
 import { isSym } from "../../src/model.js";
 import { joinLabel } from "../../src/model/names.js";
+import { serversDatabaseWords, type WordsEncoding } from "../../src/model/servers-database.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
@@ -1137,6 +1138,22 @@ export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
     if (l.kind === "file" && m) out.push({ file: l.path, env: "RAILS_MASTER_KEY", source: l.source, railsEnv: m[1] });
   }
   return out;
+}
+
+/**
+ * What stage `stage`'s servers' own database config named (RailsFacts.serversDatabases), one line per
+ * file, said where the overlay takes its place: beside DATABASE_URL in secrets.env (`env`), and in
+ * MIGRATION.md. "the servers used database X on host Y as user Z (from file:line)", each repo value
+ * through `enc`, the encoder of the target file; a part not known is named unknown; never a password.
+ */
+export function serversDatabaseLines(model: ModelLike, stage: string, enc: WordsEncoding): { file: string; env: string | null; line: string }[] {
+  const replaced = new Set(serverOnlyFiles(model).map((f) => f.file));
+  return (model.rails.serversDatabases ?? [])
+    .filter((d) => d.stage === stage)
+    .map((d) => {
+      const doubt = d.otherSection ? `; they may have read its ${enc.quote(d.otherSection.railsEnv)} section instead (hazard database.section-env)` : "";
+      return { file: d.file, env: d.file === "config/database.yml" && replaced.has(d.file) ? "DATABASE_URL" : null, line: `${enc.cite(d.file)}, section ${enc.quote(d.section)}: the servers used ${serversDatabaseWords(d, enc)}${doubt}` };
+    });
 }
 
 export interface ServerOnlyFile {

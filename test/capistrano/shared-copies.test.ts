@@ -56,7 +56,7 @@ describe("database.yml rendered by the deploy into shared/ and linked over the r
   });
 
   it("a linked database.yml that nothing in the repo writes: placed by hand, what it names is unknown", async () => {
-    const m = await analyzeFiles(memoryRepo({ ...files, "config/recipes/pg.rb": `namespace :pg do\n  task :link do\n    run "ln -nfs #{shared_path}/config/database.yml #{release_path}/config/"\n  end\nend\n` }), "ledger");
+    const m = await analyzeFiles(memoryRepo({ ...files, "config/recipes/pg.rb": `namespace :pg do\n  task :link do\n    run "ln -nfs #{shared_path}/config/database.yml #{release_path}/config/"\n  end\nend\nafter "deploy:finalize_update", "pg:link"\n` }), "ledger");
     const w = m.problems.find((p) => p.message.startsWith("database.servers-copy"))!;
     expect(w.message).toContain("placed on the servers by hand");
     expect(m.rails.database?.serversCopy?.writes).toEqual([]);

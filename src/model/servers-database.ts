@@ -1,0 +1,36 @@
+// How a stage's servers' database is said, in one place for the report's hazard, each overlay's
+// secrets.env comment and MIGRATION.md: "database X on host Y as user Z (from file:line, …)". Each
+// repo value goes through the caller's encoder (`quote`: code() for Markdown, a JSON string in an env
+// comment or the report); a part the file does not set says so, one not known statically is named
+// unknown. No password is ever part of it (the analyzer keeps none: analyzers/rails/database-linked.ts).
+import type { ServersDbParts, ServersDbValue, Source } from "../model.js";
+
+const PART_WORDS: Record<keyof ServersDbParts, string> = { database: "database", host: "on host", username: "as user" };
+
+/** The encoders of the target: a repo value, a file:line, and the analysis' own prose (which may name files). */
+export interface WordsEncoding {
+  quote: (v: string) => string;
+  cite: (fileLine: string) => string;
+  text: (prose: string) => string;
+}
+
+/** "database "x" on host "y" as user "z" (from f:4, f:8, f:6)", every part through `enc`. */
+export function serversDatabaseWords(d: ServersDbParts, enc: WordsEncoding): string {
+  const { quote, text } = enc;
+  const cited: Source[] = [];
+  const part = (v: ServersDbValue, words: string): string => {
+    if ("value" in v) {
+      cited.push(v.source);
+      return `${words} ${quote(v.value)}`;
+    }
+    if ("none" in v) return `${words} not set (${text(v.none)})`;
+    if (v.source) cited.push(v.source);
+    return `${words} unknown (${text(v.unknown)})`;
+  };
+  const said = (Object.keys(PART_WORDS) as (keyof ServersDbParts)[]).map((k) => part(d[k], PART_WORDS[k])).join(" ");
+  // One file's lines together: `t.erb:4, 8, 6`.
+  const byFile = new Map<string, number[]>();
+  for (const c of cited) if (!byFile.get(c.file)?.includes(c.line)) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c.line]);
+  const at = [...byFile].map(([f, lines]) => `${f}:${lines.join(", ")}`);
+  return at.length ? `${said} (from ${at.map(enc.cite).join(", ")})` : said;
+}
