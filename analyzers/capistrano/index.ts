@@ -809,8 +809,27 @@ function deployRunTasks(hooks: HookDef[], tasks: TaskDef[], major: 2 | 3, text: 
   // Capistrano 2.0-2.5 also ran `before_<task>` / `after_<task>` by name around a task (its
   // callbacks' find_hook, searched up the namespaces; later 2.x dropped it): run, on the safe side.
   if (major === 2) for (const t of tasks) if (/(?:^|:)(?:before|after)_\w+$/.test(t.name)) out.add(t.name);
-  for (const file of new Set(tasks.map((t) => t.source.file)))
-    for (const m of text(file).matchAll(/\b(?:invoke!?|Rake::Task\s*\[)\s*\(?\s*(?:["']|:["']?)([\w:]+)/g)) out.add(m[1]!.replace(/^:/, ""));
+  const files = new Set(tasks.map((t) => t.source.file));
+  for (const file of files)
+    for (const m of text(file).matchAll(/\b(?:invoke!?|find_and_execute_task|Rake::Task\s*\[)\s*\(?\s*(?:["']|:["']?)([\w:]+)/g)) out.add(m[1]!.replace(/^:/, ""));
+  // Capistrano 2's tasks are methods of their namespace: `symlink_config` (or `deploy.symlink_config`,
+  // `top.deploy.symlink_config`, `find_and_execute_task("deploy:symlink_config")`) in another task's
+  // body runs it. Any such call by its last name, outside its own definition line, counts the task:
+  // a doubt counts it, so a link that did run is never taken for the repo's file. Strings (a path
+  // that holds the name) and comments are not calls.
+  if (major === 2)
+    for (const t of tasks) {
+      if (out.has(t.name)) continue;
+      const short = t.name.split(":").pop()!;
+      if (!/^\w+$/.test(short)) continue;
+      const call = new RegExp(`(?<![\\w:@$"'])${short}(?![\\w"'?!:]|\\s*(?:=[^=~]|,\\s*:roles))`);
+      const called = [...files].some((file) =>
+        text(file)
+          .split(/\r?\n/)
+          .some((line, i) => !(file === t.source.file && i + 1 === t.source.line) && !/^\s*#/.test(line) && call.test(line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""').replace(/#.*$/, ""))),
+      );
+      if (called) out.add(t.name);
+    }
   return out;
 }
 

@@ -182,3 +182,48 @@ describe("Capistrano 2's by-name callbacks", () => {
     expect(m.problems.filter((p) => p.message.startsWith("capistrano.link-unhooked")).map((p) => p.line)).toEqual([8]);
   });
 });
+
+describe("Capistrano 2's tasks are methods", () => {
+  it("a task another task calls by its name (a plain method call, a namespace call, find_and_execute_task) runs: its link counts; one nothing calls does not", async () => {
+    const { analyzeFiles } = await import("../../src/analyze.js");
+    const deploy = [
+      'set :application, "ledger"',
+      'set :repository, "git@example.org:ledger.git"',
+      'server "l1.example.org", :app, :web, :db, :primary => true',
+      "namespace :deploy do",
+      "  task :link_db, :roles => :app do",
+      '    run "ln -nsf #{shared_path}/config/database.yml #{release_path}/config/database.yml"',
+      "  end",
+      "  task :link_mail do",
+      '    run "ln -nsf #{shared_path}/config/mail.yml #{release_path}/config/mail.yml"',
+      "  end",
+      "  task :link_search do",
+      '    run "ln -nsf #{shared_path}/config/search.yml #{release_path}/config/search.yml"',
+      "  end",
+      "  task :link_scratch do",
+      '    run "ln -nsf #{shared_path}/config/scratch.yml #{release_path}/config/scratch.yml"',
+      "  end",
+      "  task :finalize_update, :except => { :no_release => true } do",
+      "    link_db # the servers' database.yml",
+      "    deploy.link_mail",
+      '    find_and_execute_task("deploy:link_search")',
+      "  end",
+      "end",
+      "",
+    ].join("\n");
+    const m = await analyzeFiles(
+      memoryRepo({
+        Capfile: "load 'deploy'\nload 'config/deploy'\n",
+        "Gemfile.lock": LOCK(["rails (2.3.18)", "mysql (2.8.1)"]),
+        "config/database.yml": "production:\n  adapter: mysql\n  database: ledger_laptop\n",
+        "config/deploy.rb": deploy,
+      }),
+      "ledger",
+    );
+    const paths = m.linked.map((l) => l.path);
+    expect(paths).toEqual(expect.arrayContaining(["config/database.yml", "config/mail.yml", "config/search.yml"]));
+    expect(paths).not.toContain("config/scratch.yml");
+    expect(m.rails.database?.serversCopy).toBeDefined();
+    expect(m.problems.filter((p) => p.message.startsWith("capistrano.link-unhooked")).map((p) => p.line)).toEqual([15]);
+  });
+});
