@@ -24,8 +24,8 @@ const STAGES = {
   production: 'server "jobs1.parcel.example.org", roles: %w[web app db]\nset :rails_env, "production"\nset :sidekiq_queue, "ingest"\n',
 };
 const container = (o: any) => o.spec.template.spec.containers[0];
-const app = (sidekiq: string | null, extra: Record<string, string> = {}) =>
-  analyzeFiles(pluginApp("", STAGES, { Procfile: "web: bundle exec puma -C config/puma.rb\n", ...extra }, sidekiq ? { sidekiq, "capistrano-sidekiq": "0.5.4" } : { "capistrano-sidekiq": "0.5.4" }, 'require "capistrano/sidekiq"\n'), "parcel");
+const app = (sidekiq: string | null, extra: Record<string, string> = {}, deploy = "") =>
+  analyzeFiles(pluginApp(deploy, STAGES, { Procfile: "web: bundle exec puma -C config/puma.rb\n", ...extra }, sidekiq ? { sidekiq, "capistrano-sidekiq": "0.5.4" } : { "capistrano-sidekiq": "0.5.4" }, 'require "capistrano/sidekiq"\n'), "parcel");
 
 let m: AppModel;
 let built: Built;
@@ -65,6 +65,27 @@ describe("Sidekiq's default concurrency by its locked version", () => {
     const b = emitAndBuild(a);
     const p = b.result.provenance.find((x) => /sidekiq concurrency/.test(x.what));
     expect(p?.what).toMatch(/^production: sidekiq concurrency 10 → -c 10, Sidekiq 5\.2–6\.x's default \(Gemfile\.lock locks no sidekiq version/);
+  });
+
+  it("a Sidekiq config the deploy renders from a repo template, which no start line read passes: the default is said beside it", async () => {
+    const task = [
+      "namespace :deploy do",
+      "  task :upload_sidekiq do",
+      "    on roles(:app) do",
+      '      tpl = ERB.new File.read("config/deploy/templates/sidekiq.yml.erb")',
+      '      upload! StringIO.new(tpl.result(binding)), File.join(shared_path, "sidekiq.yml")',
+      "    end",
+      "  end",
+      "end",
+      "",
+    ].join("\n");
+    const a = await app("3.4.2", { "config/deploy/templates/sidekiq.yml.erb": ":concurrency: 6\n" }, task);
+    const b = emitAndBuild(a);
+    const note = b.result.notes.find((n) => /Sidekiq threads/.test(n.message));
+    expect(note?.message).toBe(
+      "production: the worker runs 25 Sidekiq threads, Sidekiq 3.4's default, but the deploy's deploy:upload_sidekiq renders config/deploy/templates/sidekiq.yml.erb onto the servers, and no start line the analysis read passes that file: if the servers' Sidekiq read it (-C), it ran that file's concurrency; set the worker's -c to it",
+    );
+    expect(note?.source.file).toBe("config/deploy.rb");
   });
 
   it("a config file's concurrency wins over the default, and no default is cited", async () => {
