@@ -49,7 +49,8 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       source: bodySize.source,
     });
 
-  if (!model.rails.rubyVersion)
+  // A Ruby that is not MRI is refused by the image emitter: no MRI version to ask for.
+  if (!model.rails.rubyVersion && !model.rails.rubyEngine)
     gaps.push({
       id: RUBY_VERSION_ANSWER,
       question: "Which Ruby version should the image use?",
