@@ -3,7 +3,7 @@
 // and the places secrets sit in Rails' own YAML. Each reader lives in analyzers/rails/.
 import { readMailerHosts } from "./rails/mailer-hosts.js";
 import type { AnalyzerContext, RailsFacts, ProcfileEntry, Fact, SecretKeyRef } from "../src/model.js";
-import { parseLockfile, lockRubyVersion, type Lockfile } from "./rails/lockfile.js";
+import { parseLockfile, lockRubyEngine, lockRubyVersion, type Lockfile } from "./rails/lockfile.js";
 import { readGemfile, redactUrl, type GemfileFacts } from "./rails/gemfile.js";
 import { readDatabase } from "./rails/database.js";
 import { readAssets } from "./rails/assets.js";
@@ -59,8 +59,10 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
     .filter((p) => p === "config/master.key" || p === "config/credentials.yml.enc" || /^config\/credentials\/[^/]+\.(key|yml\.enc)$/.test(p))
     .map((p) => ({ value: p, source: { file: p, line: 0 } }));
 
+  const ruby = rubyVersion(ctx, lock, gemfile, text);
   const rails: RailsFacts = {
-    rubyVersion: rubyVersion(ctx, lock, gemfile, text),
+    rubyVersion: ruby.version,
+    ...(ruby.engine ? { rubyEngine: ruby.engine } : {}),
     railsVersion,
     bundlerVersion,
     gems,
@@ -89,15 +91,20 @@ function gemsOf(lock: Lockfile): Record<string, Fact<string>> {
 /**
  * The Ruby the app runs on: `.ruby-version` first (what rbenv/rvm picked on the servers and what
  * Rails' Dockerfile template reads), then an exact `ruby "x.y.z"` in the Gemfile, then the
- * lockfile's RUBY VERSION (the Ruby that last ran `bundle lock`). Disagreement is reported.
+ * lockfile's RUBY VERSION (the Ruby that last ran `bundle lock`). Disagreement is reported. A
+ * first-ranked Ruby that is not MRI (a `jruby-…` .ruby-version, a RUBY VERSION `(jruby …)`), or a
+ * lockfile resolved for `java` only, is the engine, not a version: no official ruby image runs it.
+ * The deploy's own Ruby settings rank below these (analyzers/rails/deploy-ruby.ts, after the stages).
  */
-function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: GemfileFacts | null, text: (p: string) => string | null): Fact<string> | null {
-  const candidates: Fact<string>[] = [];
-  const fromFile = (file: string): Fact<string> | null => {
+function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: GemfileFacts | null, text: (p: string) => string | null): { version: Fact<string> | null; engine: Fact<string> | null } {
+  const candidates: (Fact<string> & { engine?: string })[] = [];
+  const fromFile = (file: string): (Fact<string> & { engine?: string }) | null => {
     const t = text(file);
     if (t === null) return null;
     const v = normalizeRubyVersion(t);
     if (!v) {
+      const other = otherRubyEngine(t);
+      if (other) return { value: other.written, engine: other.engine, source: { file, line: 1 } };
       ctx.problem({ file, line: 1, message: "not a Ruby version (the file's first line must be one, such as 3.3.6): ignored", severity: "warning" });
       return null;
     }
@@ -118,7 +125,9 @@ function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: Gemfi
   }
   if (lock?.rubyVersion) {
     const v = lockRubyVersion(lock.rubyVersion.value);
-    if (v) candidates.push({ value: v, source: { file: LOCKFILE, line: lock.rubyVersion.line } });
+    const engine = lockRubyEngine(lock.rubyVersion.value);
+    if (engine) candidates.push({ value: lock.rubyVersion.value.trim(), engine, source: { file: LOCKFILE, line: lock.rubyVersion.line } });
+    else if (v) candidates.push({ value: v, source: { file: LOCKFILE, line: lock.rubyVersion.line } });
     else if (/^ruby\s/.test(lock.rubyVersion.value.trim())) ctx.problem({ file: LOCKFILE, line: lock.rubyVersion.line, message: "RUBY VERSION is not a Ruby version (such as ruby 3.3.6p108): ignored", severity: "warning" });
   }
   const chosen = candidates[0] ?? null;
@@ -127,7 +136,22 @@ function rubyVersion(ctx: AnalyzerContext, lock: Lockfile | null, gemfile: Gemfi
       ctx.problem({ file: c.source.file, line: c.source.line, message: `Ruby ${c.value} here, but ${chosen.source.file} says ${chosen.value} (used)`, severity: "warning" });
     }
   }
-  return chosen;
+  // A lockfile resolved only for Java platforms installs on JRuby alone, whatever else says a version.
+  const platforms = lock?.platforms ?? [];
+  const javaOnly = platforms.length > 0 && platforms.every((p) => /(^|-)java(-|$)/.test(p));
+  const engine: Fact<string> | null = chosen?.engine
+    ? { value: chosen.engine, source: chosen.source }
+    : javaOnly
+      ? { value: "jruby", source: { file: LOCKFILE, line: lock?.platformsLine ?? 0 } }
+      : null;
+  return { version: chosen && !chosen.engine ? { value: chosen.value, source: chosen.source } : null, engine };
+}
+
+/** `jruby-9.4.5.0`, `rbx-3.107`, `truffleruby-23.1.2` (rbenv/rvm/chruby names): a Ruby that is not MRI. */
+export function otherRubyEngine(text: string): { engine: string; written: string } | null {
+  const first = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).find(Boolean);
+  const m = first ? /^(jruby|rbx|rubinius|truffleruby|truffleruby\+graalvm|mruby|maglev|ironruby)(?:[- ]\S*)?$/i.exec(first) : null;
+  return m ? { engine: m[1]!.toLowerCase().replace(/^rubinius$/, "rbx").replace(/\+graalvm$/, ""), written: first! } : null;
 }
 
 /** `ruby-2.3.8`, `2.3.8-p459`, `3.1.4@gemset`, `ruby 3.2.2` → the version number. */

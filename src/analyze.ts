@@ -12,6 +12,7 @@ import { LIMITS } from "./model/limits.js";
 import { initPrism } from "../analyzers/ruby/prism.js";
 import { analyzeRails } from "../analyzers/rails.js";
 import { readFrontend } from "../analyzers/rails/frontend.js";
+import { deployRuby, notMriWarning } from "../analyzers/rails/deploy-ruby.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
 import { stagesWord, withGemSite } from "../analyzers/nginx/gem-site.js";
@@ -21,6 +22,7 @@ import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
 import { databaseServersCopy } from "../analyzers/rails/database-linked.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
+import { unicornStartEnv } from "../analyzers/appserver/start-options.js";
 import { thinConfigFiles, thinFacts } from "../analyzers/appserver/thin.js";
 import { withLinkedSites } from "../analyzers/nginx/linked-site.js";
 import { analyzeNginx } from "../analyzers/nginx/index.js";
@@ -119,11 +121,17 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // Nor its gems: a require of a dropped stage's file left in capistrano.requires would read as app-wide.
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
+  // The deploy's own Ruby per stage, below the repo's Ruby files (analyzers/rails.ts), above the default.
+  guard("the deploy's Ruby", undefined, () => deployRuby(ctx, rails, stages));
+  guard("a Ruby that is not MRI", undefined, () => notMriWarning(ctx, rails));
   const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
   if (serversDatabases.length) rails.serversDatabases = serversDatabases;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));
+  // The environment a stage's Unicorn start line set (unicorn_rails --path), its other options named.
+  const startEnv = guard("Unicorn start options", {}, () => unicornStartEnv(ctx, capistrano?.requires ?? [], stages));
+  if (webServer && Object.keys(startEnv).length) webServer.startEnv = startEnv;
   appServers.push(...guard("server-only app server config", [], () => linkedServerConfigs(ctx, webServer, appServers, stages, linked)));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages, capistrano?.tasks ?? []), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
   guard("nginx site linked per stage", undefined, () => withLinkedSites(ctx, capistrano, stages, nginx));

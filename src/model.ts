@@ -420,6 +420,18 @@ export interface GlobalCallSite {
 
 export interface RailsFacts {
   rubyVersion: Fact<string> | null;
+  /**
+   * Set when rubyVersion came from the deploy's own Ruby setting (analyzers/rails/deploy-ruby.ts),
+   * not from the repo's Ruby files: which plugin variable of which stage, e.g.
+   * "capistrano-rbenv's rbenv_ruby (stage production)".
+   */
+  rubyFrom?: string;
+  /**
+   * The app's Ruby is not MRI (`jruby`, `rbx`, `truffleruby`): a `jruby-9.4.5.0` in .ruby-version
+   * or the deploy's rbenv_ruby/rvm_ruby_version/rvm_ruby_string/chruby_ruby, a lockfile RUBY VERSION
+   * `(jruby …)`, or a lockfile resolved only for `java`. No official ruby image runs it.
+   */
+  rubyEngine?: Fact<string>;
   railsVersion: Fact<string> | null;
   bundlerVersion: Fact<string> | null;
   /** Gems resolved in Gemfile.lock (name → version), the platform-specific suffixes dropped. */
@@ -782,6 +794,22 @@ export interface WebServerFacts {
    * restart hooks). Their overlays get no web Deployment, Service, HPA, PDB or edge.
    */
   notStartedOn?: WebNotStarted[];
+  /**
+   * Per stage name, the environment the deploy's start line gave the web server
+   * (unicorn_rails `--path /x` in capistrano3-unicorn's unicorn_options → RAILS_RELATIVE_URL_ROOT):
+   * analyzers/appserver/start-options.ts. The stage's config.env carries it.
+   */
+  startEnv?: Record<string, StartEnv[]>;
+}
+
+/** One variable a stage's web server start line set, with the option that set it. */
+export interface StartEnv {
+  name: string;
+  value: string;
+  /** The line of the setting that holds the option. */
+  source: Source;
+  /** How, e.g. "unicorn_rails --path /staging (capistrano3-unicorn's unicorn_options), which sets it". */
+  why: string;
 }
 
 /** Thin's config as `thin -C FILE` loads it (Thin::Runner#load_options_from_config_file!: ERB, YAML, each key to a Symbol, the file's value over the command line's). */

@@ -31,7 +31,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   lines.push(c.bold(`rails2k8s analysis of ${m.name.value}`) + `  ${at(m.name.source)}`);
 
   section("App");
-  fact("Ruby", m.rails.rubyVersion);
+  fact(m.rails.rubyFrom ? `Ruby (the deploy's ${m.rails.rubyFrom})` : "Ruby", m.rails.rubyVersion);
+  fact("Ruby engine (not MRI)", m.rails.rubyEngine);
   fact("Rails", m.rails.railsVersion);
   fact("Bundler", m.rails.bundlerVersion);
   if (m.rails.database) for (const [env, f] of Object.entries(m.rails.database.adapters)) fact(`database (${env})`, f);

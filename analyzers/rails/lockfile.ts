@@ -41,6 +41,8 @@ export interface Lockfile {
   sources: LockSource[];
   specs: LockSpec[];
   platforms: string[];
+  /** The PLATFORMS section's heading line, when there is one. */
+  platformsLine?: number;
   dependencies: LockDependency[];
   /** `ruby 3.1.4p223` as written. */
   rubyVersion: { value: string; line: number } | null;
@@ -65,6 +67,7 @@ export function parseLockfile(text: string): Lockfile {
       section = raw.trim();
       lastSpec = null;
       current = null;
+      if (section === "PLATFORMS") out.platformsLine ??= line;
       if (SOURCE_TYPES.has(section)) {
         current = { type: section as LockSourceType, remotes: [], options: {}, line };
         out.sources.push(current);
@@ -118,6 +121,12 @@ export function parseLockfile(text: string): Lockfile {
     }
   });
   return out;
+}
+
+/** `ruby 2.5.7p0 (jruby 9.2.11.1)`: Bundler writes the engine in parentheses when it is not MRI. */
+export function lockRubyEngine(written: string): string | null {
+  const m = /^ruby\s+\S+\s+\((\w+)\s[^)]*\)$/.exec(written.trim());
+  return m && m[1] !== "ruby" ? m[1] : null;
 }
 
 /** `ruby 3.1.4p223` → `3.1.4`; `ruby 3.3.0.preview1` stays with its prerelease part. */

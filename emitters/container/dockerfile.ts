@@ -121,12 +121,15 @@ export function emitDockerfile(model: AppModel, answers: Answers, out: Out): str
   const note = (message: string, source?: Source) => out.notes.push(source ? { message, source } : { message });
 
   // --- Facts ------------------------------------------------------------------------------------
+  // JRuby (or another Ruby that is not MRI): no official ruby image runs the app, and no answer makes one.
+  if (r.rubyEngine)
+    throw new RefusedInput(r.rubyEngine.source, `ruby.not-mri: the app runs on ${r.rubyEngine.value}, not MRI, and the image is built FROM the official ruby (MRI) image, which cannot run it. Move the app to MRI first (a .ruby-version naming an MRI version and a Gemfile.lock resolved for the ruby platform), then run migrate again`);
   const ruby = imageTag(
     r.rubyVersion ? rubyTag(r.rubyVersion.value) : answerString(answers, RUBY_VERSION_ANSWER, DEFAULT_RUBY_VERSION),
     r.rubyVersion?.source ?? answerSource,
     "the Ruby version",
   );
-  if (r.rubyVersion) prov(`Ruby ${ruby} → ARG RUBY_VERSION (ruby:${ruby}-${base})`, r.rubyVersion.source);
+  if (r.rubyVersion) prov(`Ruby ${ruby}${r.rubyFrom ? `, the deploy's ${r.rubyFrom} (the repo has no .ruby-version nor RUBY VERSION)` : ""} → ARG RUBY_VERSION (ruby:${ruby}-${base})`, r.rubyVersion.source);
   else note(`no .ruby-version nor RUBY VERSION in Gemfile.lock: the image uses Ruby ${ruby} (answer ${RUBY_VERSION_ANSWER})`);
   if (!versionAtLeast(ruby, "2.6"))
     note(`Ruby ${ruby} is long past its end of life: the ruby:${ruby}-${base} image is built on an archived distribution whose package sources no longer answer; point them at the archive or upgrade Ruby first`, r.rubyVersion?.source);

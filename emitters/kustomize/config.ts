@@ -39,6 +39,9 @@ export interface BootRead {
   secret?: boolean;
 }
 
+/** Rails' relative URL root (Rails::Application::Configuration reads it at boot; unicorn_rails' --path sets it). */
+const RELATIVE_URL_ROOT = "RAILS_RELATIVE_URL_ROOT";
+
 export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitResult): StageEnv {
   const keys = answerList(plan.answers, "secret.keys", secretKeys(plan.model));
   const secretSet = new Set(keys);
@@ -148,6 +151,17 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const output = put(e.name, e.value, false, e.source);
     // A value or key left out is not listed as carried over: the notes below say what happened to it.
     if (isEnvKey(e.name) && (e.value === null || envExpressible(e.value) || output === sec)) out.provenance.push({ output, what: `${e.name} (Capistrano default_env)`, source: e.source });
+  }
+  // What the stage's web server start line set (unicorn_rails --path → RAILS_RELATIVE_URL_ROOT): after
+  // default_env, as the option set it in the process after the environment it started with.
+  for (const e of serves ? (plan.model.webServer?.startEnv?.[sp.stage.name] ?? []) : []) {
+    const output = put(e.name, e.value, false, e.source);
+    out.provenance.push({ output, what: `${e.name}: ${e.why}`, source: e.source });
+    if (e.name === RELATIVE_URL_ROOT)
+      out.notes.push({
+        message: `stage ${sp.stage.name}: the app ran mounted under ${e.value} (${e.why}): its links and asset paths start with it, and ${cfg} sets ${RELATIVE_URL_ROOT} for the pods. The route written serves the app at /: send ${e.value} to it as the old nginx did (a path-prefix match on the route, the prefix kept or stripped as the servers' nginx did), or links will point where nothing answers`,
+        source: e.source,
+      });
   }
   // Apache's `SetEnv NAME value` in the stage's vhosts: Passenger hands it to the app as ENV.
   for (const e of apacheSetEnv(plan.model, sp.stage)) {

@@ -444,13 +444,28 @@ export function sidekiqTimeout(model: ModelLike, railsEnv: string): number {
   return Number.isFinite(major) && major < 6 ? 8 : 25;
 }
 
-/** Sidekiq's concurrency: the config's, else its default (5 since Sidekiq 7, 10 before). */
+/**
+ * Sidekiq's own default concurrency (threads per process) for the locked version, as its changelog
+ * (sidekiq/sidekiq Changes.md, also Debian's /usr/share/doc/ruby-sidekiq/changelog.gz) and sources say:
+ * 25 up to 5.1.x; "5.2.0: Decrease default concurrency from 25 to 10 [#3892]" (lib/sidekiq.rb
+ * DEFAULTS `concurrency: 10` through 6.x, 6.4.1 here); 5 from 7.0 (docs/7.0-Upgrade.md: "default
+ * concurrency has been reduced from 10 to 5", lib/sidekiq/config.rb DEFAULTS). `of` names whose
+ * default it is; with no locked version it is the 5.2–6.x value, and `of` says the version is unknown.
+ */
+export function sidekiqDefaultConcurrency(model: ModelLike): { value: number; of: string; source: Source | null } {
+  const fact = model.rails.gems["sidekiq"];
+  const m = fact ? /^(\d+)(?:\.(\d+))?/.exec(fact.value) : null;
+  if (!fact || !m) return { value: 10, of: "Sidekiq 5.2–6.x's default (Gemfile.lock locks no sidekiq version, so which Sidekiq's default applied is not known)", source: fact?.source ?? null };
+  const [major, minor] = [Number(m[1]), Number(m[2] ?? 0)];
+  const value = major >= 7 ? 5 : major > 5 || (major === 5 && minor >= 2) ? 10 : 25;
+  return { value, of: `Sidekiq ${major}.${minor}'s default`, source: fact.source };
+}
+
+/** Sidekiq's concurrency: the config's, else Sidekiq's default for the locked version (sidekiqDefaultConcurrency). */
 export function sidekiqConcurrency(model: ModelLike, railsEnv: string): number {
   const n = numberOf(sidekiqSetting(model, railsEnv, "concurrency"));
   if (n !== null) return n;
-  const version = model.rails.gems["sidekiq"]?.value;
-  const major = version ? Number.parseInt(version, 10) : NaN;
-  return Number.isFinite(major) && major >= 7 ? 5 : 10;
+  return sidekiqDefaultConcurrency(model).value;
 }
 
 /** Queues as `name` or `name,weight` (sidekiq's `-q` syntax). */
@@ -489,6 +504,11 @@ export interface SidekiqOfStage {
   timeout: number;
   /** Flags the plugin added to the command line: `-e`, `-q` each, `-c`. */
   flags: string[];
+  /**
+   * Set where no flag and no config the analysis read sets the concurrency: whose default it is
+   * (sidekiqDefaultConcurrency), and why none was read, for the provenance.
+   */
+  concurrencyDefault?: { of: string; source: Source | null; why: string };
 }
 
 /**
@@ -514,10 +534,15 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
     ...(p.options?.value ?? []),
   ];
   const flagQueues = [...(p.queues?.value ?? []), ...(p.options?.queues ?? [])];
+  const set = p.options?.concurrency ?? p.concurrency?.value ?? numberOf(sidekiqSetting(m, env, "concurrency"));
+  const dflt = sidekiqDefaultConcurrency(m);
+  // A config that names a concurrency the analysis cannot read is not a config that sets none.
+  const why = sidekiqSetting(m, env, "concurrency") !== undefined ? `${m.sidekiq?.file ?? "the config"}'s concurrency is not known statically` : `nothing sets it (no -c on its command line${m.sidekiq?.file ? `, no concurrency in ${m.sidekiq.file}` : ", no config file"})`;
   return {
     env,
     file: m.sidekiq?.file ?? null,
-    concurrency: p.options?.concurrency ?? p.concurrency?.value ?? sidekiqConcurrency(m, env),
+    concurrency: set ?? dflt.value,
+    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why } } : {}),
     queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
     timeout: Math.max(own?.timeout ?? sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,

@@ -15,6 +15,7 @@ import {
   isSingletonWorker,
   SINGLETON_WHY,
   sidekiqOfStage,
+  type SidekiqOfStage,
   sidekiqSetReplicas,
   workerGracePeriod,
   workerPreStop,
@@ -213,6 +214,33 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     // The file Sidekiq's own start line names with -C (analyzers/workers/sidekiq-line.ts).
     const cf = unitFile ?? w.sidekiqOptions?.config?.facts ?? sk;
     if (cf.concurrency) out.provenance.push({ output, what: `sidekiq concurrency${copy(cf.concurrency.source)}`, source: cf.concurrency.source });
+    // Where nothing set it, the concurrency is Sidekiq's own default for the locked version: said as whose.
+    const byDefault = new Map<string, { stages: string[]; n: number; d: NonNullable<SidekiqOfStage["concurrencyDefault"]>; flag: boolean }>();
+    for (const sp of plan.stages) {
+      const st = sidekiqOfStage(model, sp.stage, w.sidekiqOptions, w.sidekiqConfig);
+      if (!st.concurrencyDefault) continue;
+      const key = `${st.concurrency} ${st.concurrencyDefault.of} ${st.concurrencyDefault.why}`;
+      const flag = sidekiqArgs(plan, sp, w.sidekiqOptions, w.sidekiqConfig).includes("-c");
+      const e = byDefault.get(key) ?? { stages: [], n: st.concurrency, d: st.concurrencyDefault, flag };
+      e.stages.push(sp.stage.name);
+      byDefault.set(key, e);
+    }
+    // A Sidekiq config the deploy renders from a repo template onto the servers, which no start line
+    // the analysis read names: the servers' Sidekiq may have read it (a start line off the repo), so the
+    // default is said to be one, beside that file, rather than taken as what ran.
+    const rendered = byDefault.size ? (model.capistrano?.tasks ?? []).flatMap((t) => (t.renders ?? []).filter((r) => /sidekiq/i.test(r.template)).map((r) => ({ task: t.name, ...r }))) : [];
+    for (const { stages, n, d, flag } of byDefault.values()) {
+      out.provenance.push({
+        output,
+        what: `${stages.join(", ")}: sidekiq concurrency ${n}${flag ? ` → -c ${n}` : ""}, ${d.of}: ${d.why}`,
+        source: d.source ?? { file: "Gemfile.lock", line: 0 },
+      });
+      for (const r of rendered)
+        out.notes.push({
+          message: `${stages.join(", ")}: the worker runs ${n} Sidekiq threads, ${d.of}, but the deploy's ${r.task} renders ${r.template} onto the servers, and no start line the analysis read passes that file: if the servers' Sidekiq read it (-C), it ran that file's concurrency; set the worker's -c to it`,
+          source: r.source,
+        });
+    }
     for (const q of cf.queues.slice(0, 1)) out.provenance.push({ output, what: `sidekiq queues${copy(q.source)}`, source: q.source });
     if (cf.timeout && !cf.timeout.defaultOf) out.provenance.push({ output, what: `sidekiq timeout → terminationGracePeriodSeconds${copy(cf.timeout.source)}`, source: cf.timeout.source });
     if (w.sidekiqConfig)

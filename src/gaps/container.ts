@@ -49,11 +49,12 @@ export function containerGaps(model: ModelForGaps): Gap[] {
       source: bodySize.source,
     });
 
-  if (!model.rails.rubyVersion)
+  // A Ruby that is not MRI is refused by the image emitter: no MRI version to ask for.
+  if (!model.rails.rubyVersion && !model.rails.rubyEngine)
     gaps.push({
       id: RUBY_VERSION_ANSWER,
       question: "Which Ruby version should the image use?",
-      why: "neither .ruby-version nor the RUBY VERSION section of Gemfile.lock names one",
+      why: "neither .ruby-version nor the RUBY VERSION section of Gemfile.lock names one, nor does the deploy (rbenv_ruby, rvm_ruby_version, rvm_ruby_string, chruby_ruby)",
       default: DEFAULT_RUBY_VERSION,
       format: "version",
     });
