@@ -71,7 +71,10 @@ function withProcessEnv(ctx: AnalyzerContext, file: string, sets: StageWheneverS
   if (sets.length) return sets.map((s) => ({ ...s, env: envOf.get(s.stage)?.env ?? {} }));
   const read = hasPath(ctx.repo, file) ? ctx.repo.read(file) : null;
   const names = read && !("error" in read) ? envNamesRead(read.text) : new Set<string>();
-  if (!envs.some((e) => Object.keys(e.env).some((k) => names.has(k)))) return [];
+  // RAILS_ENV exported as the stage's whenever_environment (the plugin's default merge) says what the
+  // per-Rails-env reading already says, and that reading also names `set :environment, ENV[...]`.
+  const telling = (e: StageWheneverEnv, k: string) => names.has(k) && !(k === "RAILS_ENV" && e.env[k] === e.environment);
+  if (!envs.some((e) => Object.keys(e.env).some((k) => telling(e, k)))) return [];
   // A stage whose whenever_environment is not known is left out of this reading: the per-env one stands.
   if (envs.some((e) => e.environment === null)) return [];
   return envs.map((e) => ({ stage: e.stage, set: { environment: e.environment! }, open: null, from: e.from, env: e.env, byEnvironment: true }));
