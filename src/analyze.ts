@@ -120,7 +120,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   guard("database.yml linked from shared", undefined, () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
-  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked));
+  const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked, capistrano?.hooks ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));
   appServers.push(...guard("server-only app server config", [], () => linkedServerConfigs(ctx, webServer, appServers, stages, linked)));
   const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages, capistrano?.tasks ?? []), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));

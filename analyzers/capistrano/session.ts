@@ -7,7 +7,7 @@ import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js
 import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, fileJoin, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
@@ -1087,8 +1087,8 @@ export class Session {
       const data = readDataFile(c, name, node, args, ev, this.opts.repo, f.parsed, this.opts.unusable);
       if (data !== undefined) return data;
       if (c === "File" && name === "join") {
-        const parts = args.map(ev);
-        return parts.every((p) => typeof p === "string") ? (parts as string[]).join("/").replace(/\/+/g, "/") : undefined;
+        const parts = (args.map(ev) as RValue[]).flat(Infinity as 1) as RValue[];
+        return parts.every((p) => typeof p === "string") ? fileJoin(parts as string[]) : undefined;
       }
       if (c === "File" && (name === "exist?" || name === "file?") && args.length === 1) {
         const p = ev(args[0]);
