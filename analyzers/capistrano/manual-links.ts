@@ -51,6 +51,11 @@ export interface ManualLink {
    * it at <dir>/<basename>, and the release kept the repo's <dir> (a named warning).
    */
   intoExisting?: string;
+  /**
+   * The shared/ file it came from, when not shared/<path> (`ln -nfs #{deploy_to}/shared/database.yml
+   * #{current_path}/config/database.yml` links shared/database.yml): what a task must write to be the file.
+   */
+  shared?: string;
 }
 
 const SHARED = /^#\{\s*(?:shared_path|fetch\(\s*:shared_path\s*\))\s*\}|^#\{\s*(?:deploy_to|fetch\(\s*:deploy_to\s*\))\s*\}\/shared(?=\/|$)/;
@@ -154,7 +159,8 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
           out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own });
           continue;
         }
-        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}) });
+        const fromShared = shared!.replace(/\/+$/, "");
+        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(fromShared !== path ? { shared: fromShared } : {}) });
       }
     }
   });

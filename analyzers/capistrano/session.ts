@@ -109,7 +109,7 @@ export class Session {
   readonly loadDefaults: { body: any; frame: Frame }[] = [];
   /** `ln -s #{shared_path}/x #{release_path}/x` written in task bodies (the Capistrano 2 way to link). */
   /** `task`: the task whose body holds it (a copy counts only when a hook runs that task: index.ts). */
-  readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; task: string; via?: ManualLink["via"]; fromRelease?: string }[] = [];
+  readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; task: string; via?: ManualLink["via"]; fromRelease?: string; shared?: string }[] = [];
   /** Top-level task bodies: Capistrano 2 stages written as `task :production do role ... end`. */
   private topTasks = new Map<string, { body: any; frame: Frame; source: Source }>();
   /**
@@ -897,7 +897,7 @@ export class Session {
             this.opts.warn(at.file, at.line, `capistrano.copy-spread: task ${name} copies shared/${l.spread} over the release's ${l.path || "root"} with ${l.via}: each file the servers held there replaced the repo's${spreadHitsDatabase(l.path, l.spread) ? " (config/database.yml among them, if shared/ had one: then the servers connected with that copy, not the repo's)" : ""}, and which files they held is not in the repo, so what is read here from the repo's ${l.path || "files"} may not be what the servers read. Compare with a server's shared/${l.spread.replace(/\/[^/]*[*?[].*$/, "")}`);
           continue;
         }
-        this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}) });
+        this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) });
         if (l.intoExisting !== undefined && !f.sourceOverride)
           this.opts.warn(at.file, at.line, `capistrano.link-into-dir: the link target ${l.intoExisting || "(the release itself)"} is a directory the checkout holds, so ln put the link inside it, at ${l.path} (ln's rule for an existing directory; nothing removes it first), and ${l.intoExisting || "the release"} itself stayed the repo's`);
       }
