@@ -14,7 +14,8 @@ import { rubyToS } from "./ruby/evaluate.js";
 import { pumaPluginConfig, pumaTemplatePaths, renderedPumaTemplate, pumaPluginLocked, pumaPluginNotBundled, pumaPluginStart, pumaEnvOf, pumaConfigForEnv, pumaUnitOverride } from "./appserver/puma-plugin.js";
 import { hasPath } from "../src/model.js";
 import { capfilePath } from "./capistrano/capfile.js";
-import type { TaskDef } from "../src/model.js";
+import type { HookDef, TaskDef } from "../src/model.js";
+import { hookRunning } from "./capistrano/tasks.js";
 import { renderedUploads, renderedChoice, renderedServerConfig, type RenderedChoice } from "./appserver/rendered-config.js";
 import { reportRefusedValues } from "./appserver/refused-values.js";
 import { capturedDeployTo, capturedClause } from "./appserver/captured-path.js";
@@ -31,7 +32,7 @@ import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/
 import { minaTemplateConfigs } from "./appserver/mina-templates.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
 
-export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = []): AppServerConfig[] {
+export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = [], hooks: HookDef[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
   const mb = mbStack(ctx, requires);
   const mbUnicorn = new Map<string, Source>();
@@ -73,10 +74,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
 
   // Start commands naming a config (`unicorn -c x`, `puma -C x`): read even without stages.
   const named = namedConfigs(ctx, procfile, stages.map((s) => s.name), dropped);
+  // Said after the stages are read: a rendering the deploy uploads to that very path is its config.
+  const offRepo: NamedConfig[] = [];
   for (const n of named) {
     if (n.path === null) {
-      if (!(n.kind === "puma" && usesPumaPlugin))
-        ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config as ${n.written}, which is not a file of the repo (a path on the server or not known statically); its settings are not read`, severity: "warning" });
+      if (!(n.kind === "puma" && usesPumaPlugin)) offRepo.push(n);
     } else if (!hasPath(ctx.repo, n.path)) {
       ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config ${n.written}, but the repo has no ${n.path}; its settings are not read`, severity: "warning" });
     } else if (stages.length === 0) point(n.kind, n.path, null);
@@ -187,6 +189,15 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
   }
 
+  for (const n of offRepo) {
+    const rendered = chosen.filter((c) => c.choice.startedAt?.file === n.source.file && c.choice.startedAt.line === n.source.line);
+    const rest = n.stage === null ? stages.filter((st) => !rendered.some((c) => c.stage.name === st.name)).map((st) => st.name) : rendered.length ? [] : [n.stage];
+    if (rendered.length && !rest.length) continue;
+    const on = rendered.length ? ` (stage${rest.length > 1 ? "s" : ""} ${rest.join(", ")}: no task of the deploy renders a config to it there)` : "";
+    ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config as ${n.written}, which is not a file of the repo (a path on the server or not known statically)${on}; its settings are not read`, severity: "warning" });
+  }
+  // A render task no hook runs: the servers hold what its last manual run wrote (read all the same: nothing else writes that path).
+  const byHand = (t: TaskDef) => (hooks.length || tasks.length) && !hookRunning(t, hooks) ? `; no hook of the deploy runs ${t.name}: it was run by hand (\`cap <stage> ${t.name}\`), so the servers held the rendering of its last run` : "";
   const capLineOf = (re: RegExp) => capText.split("\n").findIndex((l) => re.test(l)) + 1;
   const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
   for (const { line, stages: on, templates } of procfileOutranked.values())
@@ -300,7 +311,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
       }
       const cfg = renderedServerConfig(ctx, up, stage);
       if (!cfg) continue;
-      cfg.renderedBy = { value: `task ${up.task.name} renders it to ${up.destination.replace(/^["']|["']$/g, "")}, ${why}`, source: up.source };
+      cfg.renderedBy = { value: `task ${up.task.name} renders it to ${up.destination.replace(/^["']|["']$/g, "")}, ${why}${byHand(up.task)}`, source: up.source };
       const key = (c: AppServerConfig) => JSON.stringify({ ...c, stages: [], env: null });
       const same = own.find((o) => key(o) === key(cfg));
       if (same) same.stages.push(stage.name);

@@ -436,6 +436,17 @@ const otherJobBackends: Rule = (m) => {
 const databaseServersCopy: Rule = (m) => {
   const c = m.rails.database?.serversCopy;
   if (!c) return [];
+  if (c.fromRepo && c.uploadedBy) {
+    const per = c.fromRepo.map((x) => `${x.stage}: ${x.file ?? "not known"}`).join(", ");
+    return [
+      {
+        id: "database.servers-copy",
+        message: `task ${c.uploadedBy.task} uploads the repo's own database config to shared/${c.shared ?? "config/database.yml"} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}), which the release links as config/database.yml (${c.linked.file}:${c.linked.line}): each stage's servers connected with that file (${per}; its values per stage, host included, are in the warning at that line)${c.uploadedBy.byHand ? `, as of the last time someone ran the task by hand (no hook runs it)` : ""}`,
+        advice: "Set DATABASE_URL in each stage's secrets.env to the database that section names, as the pods reach it (a host of localhost was the server itself), with the pool and timeout as URL parameters (?pool=N); confirm against shared/" + (c.shared ?? "config/database.yml") + " on a server of each stage, since the task could have been run from another checkout. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.",
+        source: c.linked,
+      },
+    ];
+  }
   if (c.fromRepo) {
     const per = c.fromRepo.map((x) => `${x.stage}: ${x.file ?? "not known"}`).join(", ");
     return [
@@ -457,7 +468,7 @@ const databaseServersCopy: Rule = (m) => {
     {
       id: "database.servers-copy",
       message: `config/database.yml is ${took} (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it`,
-      advice: "Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/config/database.yml on a server of each stage), with the pool and timeout as URL parameters (?pool=N): Rails merges DATABASE_URL over the image's copy. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.",
+      advice: `Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/${c.shared ?? "config/database.yml"} on a server of each stage), with the pool and timeout as URL parameters (?pool=N): Rails merges DATABASE_URL over the image's copy. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.`,
       source: c.linked,
     },
   ];

@@ -502,6 +502,10 @@ export interface DatabaseFacts {
     condition?: string;
     /** The servers' copy is a repo file the deploy copied over it, per stage (CapistranoFacts.releaseCopies). */
     fromRepo?: { stage: string; file: string | null; why?: string }[];
+    /** The shared/ file the release links, when not shared/config/database.yml (a task's own `ln`). */
+    shared?: string;
+    /** fromRepo by an upload of the repo file to that shared/ file: the task, and whether no hook runs it (run by hand). */
+    uploadedBy?: { task: string; byHand: boolean };
   };
 }
 
@@ -1443,6 +1447,8 @@ export interface LinkedPath {
   via?: "cp" | "mv" | "install" | "cat";
   /** The copy landed only under a condition (cp -u over the checkout's file, a `test -f` guard): in words (analyzers/capistrano/manual-links.ts). */
   condition?: string;
+  /** The shared/ path it comes from when not shared/<path> (a task's `ln -nfs #{deploy_to}/shared/database.yml …/config/database.yml`). */
+  shared?: string;
   /** A linked file the checkout does not hold: it existed only on the servers' shared/ directory. */
   serverOnly?: boolean;
   /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */

@@ -123,6 +123,8 @@ export function startPaths(ctx: AnalyzerContext, stage: Stage, kind: ServerKind,
     if (n.kind !== kind || (n.stage !== null && n.stage !== stage.name)) continue;
     if (n.path !== null) add(deployTo ? `${deployTo}/current/${n.path}` : null, n.source);
     else if (/#\{/.test(n.written)) add(stagePath(`"${n.written.replace(/"/g, '\\"')}"`, stage), n.source);
+    // a server path written out (`puma -C /srv/www/app/shared/puma.rb`): a rendering uploaded there is it
+    else if (n.written.startsWith("/") && !/[$<%`]/.test(n.written)) add(normal(n.written), n.source);
   }
   return out;
 }

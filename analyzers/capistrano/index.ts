@@ -947,14 +947,14 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.
   const byKey = new Map<string, { linked: LinkedPath; stages: Set<string> }>();
-  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"], condition?: string) => {
+  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"], condition?: string, shared?: string) => {
     const key = `${kind}\0${path}`;
     const hit = byKey.get(key);
     if (hit) {
       if (!hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
       return;
     }
-    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}), ...(condition ? { condition } : {}) };
+    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}), ...(condition ? { condition } : {}), ...(shared !== undefined ? { shared } : {}) };
     byKey.set(key, { linked, stages: new Set([stage]) });
     out.push(linked);
   };
@@ -972,7 +972,7 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
     }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
     // `cp #{shared_path}/x #{release_path}/x` too: a copy of the servers' file is that file for the app.
-    for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via, l.condition);
+    for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via, l.condition, l.shared);
     // A recipe gem's list of paths its task links from shared/ (simple-rails-deploy's normal_symlinks:
     // `rm -rf` then `ln -nfs`, so each path is the link itself).
     for (const { gem } of s.recipeGems ?? []) {

@@ -58,6 +58,11 @@ export interface ManualLink {
   intoExisting?: string;
   /** When the copy landed, where that is not always (cp -u over a checkout's file; a `test -f` guard): in words. */
   condition?: string;
+  /**
+   * The shared/ file it came from, when not shared/<path> (`ln -nfs #{deploy_to}/shared/database.yml
+   * #{current_path}/config/database.yml` links shared/database.yml): what a task must write to be the file.
+   */
+  shared?: string;
 }
 
 const SHARED = /^#\{\s*(?:shared_path|fetch\(\s*:shared_path\s*\))\s*\}|^#\{\s*(?:deploy_to|fetch\(\s*:deploy_to\s*\))\s*\}\/shared(?=\/|$)/;
@@ -168,7 +173,8 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
           out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own, ...(condition ? { condition } : {}) });
           continue;
         }
-        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(condition ? { condition } : {}) });
+        const fromShared = shared!.replace(/\/+$/, "");
+        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(condition ? { condition } : {}), ...(fromShared !== path ? { shared: fromShared } : {}) });
       }
     }
   });

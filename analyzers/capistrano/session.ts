@@ -7,7 +7,7 @@ import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js
 import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, ConditionalHook, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, fileJoin, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
 import { scanTask } from "./tasks.js";
@@ -114,7 +114,7 @@ export class Session {
   readonly loadDefaults: { body: any; frame: Frame }[] = [];
   /** `ln -s #{shared_path}/x #{release_path}/x` written in task bodies (the Capistrano 2 way to link). */
   /** `task`: the task whose body holds it (a copy counts only when a hook runs that task: index.ts). */
-  readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; task: string; via?: ManualLink["via"]; fromRelease?: string; condition?: string }[] = [];
+  readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; task: string; via?: ManualLink["via"]; fromRelease?: string; condition?: string; shared?: string }[] = [];
   /** Top-level task bodies: Capistrano 2 stages written as `task :production do role ... end`. */
   private topTasks = new Map<string, { body: any; frame: Frame; source: Source }>();
   /**
@@ -904,7 +904,7 @@ export class Session {
             this.opts.warn(at.file, at.line, `capistrano.copy-spread: task ${name} copies shared/${l.spread} over the release's ${l.path || "root"} with ${l.via}: each file the servers held there replaced the repo's${spreadHitsDatabase(l.path, l.spread) ? " (config/database.yml among them, if shared/ had one: then the servers connected with that copy, not the repo's)" : ""}, and which files they held is not in the repo, so what is read here from the repo's ${l.path || "files"} may not be what the servers read. Compare with a server's shared/${l.spread.replace(/\/[^/]*[*?[].*$/, "")}`);
           continue;
         }
-        this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}), ...(l.condition ? { condition: l.condition } : {}) });
+        this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) });
         if (l.intoExisting !== undefined && !f.sourceOverride)
           this.opts.warn(at.file, at.line, `capistrano.link-into-dir: the link target ${l.intoExisting || "(the release itself)"} is a directory the checkout holds, so ln put the link inside it, at ${l.path} (ln's rule for an existing directory; nothing removes it first), and ${l.intoExisting || "the release"} itself stayed the repo's`);
       }
@@ -1099,8 +1099,8 @@ export class Session {
       const data = readDataFile(c, name, node, args, ev, this.opts.repo, f.parsed, this.opts.unusable);
       if (data !== undefined) return data;
       if (c === "File" && name === "join") {
-        const parts = args.map(ev);
-        return parts.every((p) => typeof p === "string") ? (parts as string[]).join("/").replace(/\/+/g, "/") : undefined;
+        const parts = (args.map(ev) as RValue[]).flat(Infinity as 1) as RValue[];
+        return parts.every((p) => typeof p === "string") ? fileJoin(parts as string[]) : undefined;
       }
       if (c === "File" && (name === "exist?" || name === "file?") && args.length === 1) {
         const p = ev(args[0]);

@@ -1,7 +1,7 @@
 // What a task body shows without running it: the ERB templates it reads (string literals naming
 // `.erb` files, `Dir.glob` patterns of them, interpolated paths matched against the repo) and the
 // remote paths it uploads to (`upload!`, Capistrano 2's `put`/`upload`).
-import type { RValue, RepoFiles, Source, TemplateRender } from "../../src/model.js";
+import type { HookDef, RValue, RepoFiles, Source, TaskDef, TemplateRender } from "../../src/model.js";
 import { kind, argsOf, type ParsedRuby, childrenOf } from "../ruby/prism.js";
 import { evaluate } from "../ruby/evaluate.js";
 import { compileGlob, type GlobMatcher } from "./glob.js";
@@ -163,4 +163,17 @@ function walk(node: any, visit: (n: any) => void): void {
   visit(node);
   const kids: any[] = childrenOf(node);
   for (const c of kids) walk(c, visit);
+}
+
+/**
+ * The hook that runs a task in the deploy (`after "deploy:published", "deploy:upload_conf"`), or
+ * null: a task no hook runs ran only when someone typed `cap <stage> <task>`, so what it wrote on the
+ * servers is that of its last such run. A hook inside the task's namespace names it short
+ * (`after :restart, :clear_cache` in `namespace :deploy`).
+ */
+export function hookRunning(task: TaskDef, hooks: HookDef[]): HookDef | null {
+  return hooks.find((h) => {
+    const name = h.task.replace(/^:/, "");
+    return name === task.name || task.name.endsWith(`:${name}`);
+  }) ?? null;
 }

@@ -17,7 +17,8 @@
 // lines: the image carries the repo's copy, the servers ran the rendering. A repo with no
 // config/database.yml of its own (only an example) whose deploy renders the servers' copy gets the
 // rendered values per stage too: they are what each stage's DATABASE_URL must name.
-import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TemplateRender } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
+import { hookRunning } from "../capistrano/tasks.js";
 import { hasPath, isSym, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -41,16 +42,23 @@ export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts |
   if (copies.length) return repoFileCopied(ctx, cap, copies, stages, db, named), named;
   const l = linked.find((x) => x.kind === "file" && x.path === FILE);
   if (!l) return named;
-  const renders = rendersTo(cap, FILE);
+  // The shared/ file the link names: shared/config/database.yml unless the task's `ln` says another
+  // (`ln -nfs #{deploy_to}/shared/database.yml …`): what a task must write to be the servers' copy.
+  const shared = l.shared ?? FILE;
+  const renders = rendersTo(cap, shared, l.shared !== undefined);
   if ((!db || db.file !== FILE) && !hasPath(ctx.repo, FILE)) {
     // No database.yml in the repo: only the servers' copy ran; what the deploy renders is what each stage used.
     if (renders.length)
-      ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/ (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${FILE}; ${renderedHow(ctx, cap, renders, l, stages, FILE, null, named)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
+      ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/${l.shared ?? ""} (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${shared}; ${renderedHow(ctx, cap, renders, l, stages, FILE, null, named)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
     return named;
   }
   if (!db || db.file !== FILE) return named;
-  const uploads = uploadLines(ctx, cap, FILE).filter((u) => !renders.some((r) => r.source.file === u.source.file && r.source.line === u.source.line));
-  db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}), ...(l.condition ? { condition: l.condition } : {}) };
+  const uploads = uploadLines(ctx, cap, shared, l.shared !== undefined).filter((u) => !renders.some((r) => r.source.file === u.source.file && r.source.line === u.source.line));
+  // A task uploading a file the repo holds (`upload! 'config/database.yml', "#{deploy_to}/shared/database.yml"`):
+  // the servers' copy is that repo file, as with a copy in the release (repoFileCopied).
+  const repoUpload = !renders.length && uploads.length === 1 && uploads[0]!.from && !/#\{/.test(uploads[0]!.from) && hasPath(ctx.repo, uploads[0]!.from.replace(/^\.\//, "")) ? uploads[0]! : null;
+  if (repoUpload) return repoFileUploaded(ctx, cap, l, shared, repoUpload, stages, db, named), named;
+  db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) };
   // A `cp` of the shared file over the release's is the same as a link for the app.
   const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task${l.condition ? ` (it landed ${l.condition}: read as the servers' copy, which is not certain)` : ""}` : "linked from shared/";
   const on = onStages(l);
@@ -59,10 +67,10 @@ export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts |
     how = renderedHow(ctx, cap, renders, l, stages, FILE, FILE, named);
   } else if (uploads.length) {
     how = `the deploy uploads the servers' copy (${uploads.map((u) => `${u.source.file}:${u.source.line}${u.from ? ` from ${u.from}` : ""}`).join(", ")}); what it names is not read here`;
-  } else how = "nothing in the repo writes shared/config/database.yml: it was placed on the servers by hand, and what it names is not known";
+  } else how = `nothing in the repo writes shared/${shared}: it was placed on the servers by hand, and what it names is not known`;
   ctx.problem({
     ...l.source,
-    message: `database.servers-copy: ${FILE} is ${took} (${on}): the servers connected with shared/${FILE}, not the repo's copy; ${how}. The repo's ${FILE} is not taken as what production used: each stage's database is DATABASE_URL (its secrets.env), to be filled with the servers' database; Rails merges DATABASE_URL over the image's copy, so keys the URL does not give (pool, timeout) stay the repo's copy's: give them as URL parameters (?pool=N)`,
+    message: `database.servers-copy: ${FILE} is ${took} (${on}): the servers connected with shared/${shared}, not the repo's copy; ${how}. The repo's ${FILE} is not taken as what production used: each stage's database is DATABASE_URL (its secrets.env), to be filled with the servers' database; Rails merges DATABASE_URL over the image's copy, so keys the URL does not give (pool, timeout) stay the repo's copy's: give them as URL parameters (?pool=N)`,
     severity: "warning",
   });
   return named;
@@ -73,9 +81,11 @@ const OTHER_DB_FILES = ["config/mongoid.yml"];
 
 const onStages = (l: LinkedPath) => (l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages");
 
-/** The render calls whose destination is `file` (`"#{shared_path}/config/mongoid.yml"`). */
-function rendersTo(cap: CapistranoFacts | null, file: string): TemplateRender[] {
-  const hits = (dest: string) => dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`);
+/** The render calls whose destination is `file` (`"#{shared_path}/config/mongoid.yml"`); with `inShared`, right under shared/ only. */
+function rendersTo(cap: CapistranoFacts | null, file: string, inShared = false): TemplateRender[] {
+  const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const shared = new RegExp(`(?:\\/shared|shared_path\\)?\\})\\/${esc}(?=["'\\s,)]|$)|shared_path\\)?\\s*,\\s*["']${esc}["']`);
+  const hits = (dest: string) => (inShared ? shared.test(dest) : dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`));
   return (cap?.tasks ?? []).flatMap((t) => (t.renders ?? []).filter((r) => hits(r.destination)));
 }
 
@@ -145,6 +155,26 @@ function repoFileCopied(ctx: AnalyzerContext, cap: CapistranoFacts | null, copie
   ctx.problem({
     ...c.source,
     message: `database.servers-copy: a deploy task copies ${c.written} over ${FILE} in the release (${copies.map((x) => `${x.source.file}:${x.source.line}`).join(", ")}): the servers connected with that repo file, per stage: ${said.join("; ")}. ${image}: each stage's database is DATABASE_URL (its secrets.env), to be filled from the file above or a server's ${FILE}; give pool and timeout as URL parameters (?pool=N)`,
+    severity: "warning",
+  });
+}
+
+/**
+ * A deploy task uploads a file the repo holds to the shared/ file the release links as
+ * config/database.yml: each stage's servers connected with that repo file's section for its
+ * rails_env, as of the task's last run (a task no hook runs was run by hand). Cited per stage, the
+ * password never printed; the image still gets DATABASE_URL per stage, as for a copy.
+ */
+function repoFileUploaded(ctx: AnalyzerContext, cap: CapistranoFacts | null, l: LinkedPath, shared: string, u: { source: { file: string; line: number }; from: string | null; task: TaskDef }, stages: Stage[], db: DatabaseFacts, named: ServersDatabase[]): void {
+  const from = u.from!.replace(/^\.\//, "");
+  const on = stages.filter((s) => !l.stages.length || l.stages.includes(s.name));
+  const hook = hookRunning(u.task, cap?.hooks ?? []);
+  db.serversCopy = { linked: l.source, writes: [u.source], fromRepo: on.map((s) => ({ stage: s.name, file: from })), shared, uploadedBy: { task: u.task.name, byHand: !hook }, ...(l.via ? { via: l.via } : {}) };
+  const when = hook ? `hooked at ${hook.source.file}:${hook.source.line}` : `no hook of the deploy runs it: it was run by hand (\`cap <stage> ${u.task.name}\`), so the servers held the repo's file as of its last run`;
+  const said = on.map((st) => `stage ${st.name}: ${repoSection(ctx, cap, from, st, named)}`);
+  ctx.problem({
+    ...l.source,
+    message: `database.servers-copy: ${FILE} is linked from shared/${shared} (${onStages(l)}), and task ${u.task.name} uploads the repo's own ${from} there (${u.source.file}:${u.source.line}; ${when}): the servers connected with that file, per stage: ${said.join("; ")}. The image carries the same file, but its database is each stage's DATABASE_URL (its secrets.env), to be filled from the section above and the servers' password; give pool and timeout as URL parameters (?pool=N)`,
     severity: "warning",
   });
 }

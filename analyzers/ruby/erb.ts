@@ -7,6 +7,7 @@ import { kind, parseRuby, statementsOf } from "./prism.js";
 import { evaluate, rubyToS, isEnvRef, isUnknown, isInterp, truthy, type Scope } from "./evaluate.js";
 import { isCarriedErb, setOwn } from "../../src/model.js";
 import { rubyNumberToS } from "./yaml.js";
+import { formatValue } from "../../src/model/format.js";
 
 export interface ErbTag {
   kind: "output" | "code" | "comment";
@@ -311,10 +312,30 @@ export function restoreRefs(v: RValue, refs: Map<string, RValue>): RValue {
   if (refs.size === 0) return v;
   if (typeof v === "string") return restoreString(v, refs);
   if (Array.isArray(v)) return v.map((x) => restoreRefs(x, refs));
+  if (isUnknown(v)) return restoreInUnknown(v, refs);
   if (v && typeof v === "object") {
     const out: { [k: string]: RValue } = {};
     for (const [k, x] of Object.entries(v)) setOwn(out, k, restoreRefs(x, refs));
     return out;
   }
   return v;
+}
+
+/**
+ * An Unknown read from a rendering (`workers R2K_REF_3_` read as a constant): its reason and
+ * expression are words about the value, where a token is no value to put back (an object there
+ * printed as `[object Object]`). A token standing for a tag whose value is itself unknown gives that
+ * tag's Unknown, whose reason is the real one (`Figaro.env.puma_workers || 2`); any other token is
+ * put back as the text the tag rendered.
+ */
+function restoreInUnknown(v: RValue & { unknown: string }, refs: Map<string, RValue>): RValue {
+  const texts = Object.values(v).filter((x): x is string => typeof x === "string");
+  for (const t of texts)
+    for (const m of t.matchAll(TOKEN_RE)) {
+      const r = refs.get(m[0]);
+      if (r !== undefined && isUnknown(r)) return r;
+    }
+  const out: { [k: string]: RValue } = {};
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, typeof x === "string" ? x.replace(TOKEN_RE, (tok) => { const r = refs.get(tok); return r === undefined ? tok : rubyToS(r) ?? formatValue(r); }) : x);
+  return out;
 }

@@ -381,6 +381,13 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     return scope.fetch(keyName, dflt, node);
   }
 
+  // `File.join(shared_path, "puma.rb")`: a path built from known Strings (and Arrays of them).
+  if (recv && isConst(recv, "File") && name === "join" && !node.block) {
+    const parts = args.map(self).flat(Infinity as 1) as RValue[];
+    const strs = parts.map((x) => (typeof x === "string" ? x : null));
+    return strs.every((x) => x !== null) ? fileJoin(strs as string[]) : unknown(p, node, "File.join of a value not known statically");
+  }
+
   // Integer(x) / Float(x) / String(x): keep ENV references (their default cast), cast literals.
   if (!recv && (name === "Integer" || name === "Float" || name === "String") && args.length >= 1) {
     const v = self(args[0]);
@@ -422,6 +429,23 @@ function evalCall(node: any, p: ParsedRuby, scope: Scope): RValue {
     if (host) return host;
   }
   return unknown(p, node, recv ? `method \`${name}\` on a value not known statically` : `call to \`${name}\` is not evaluated statically`);
+}
+
+/**
+ * Ruby's File.join (file.c rb_file_join): a part that starts with `/` replaces the separators the
+ * result ends with; else one `/` is added unless the result ends with one. So `File.join("a/", "b")`
+ * and `File.join("a", "/b")` are "a/b", `File.join("a//", "//b")` is "a//b", `File.join("a", "")` "a/".
+ */
+export function fileJoin(parts: string[]): string {
+  let out = "";
+  parts.forEach((part, i) => {
+    if (i > 0) {
+      if (part.startsWith("/")) out = out.replace(/\/+$/, "");
+      else if (!out.endsWith("/")) out += "/";
+    }
+    out += part;
+  });
+  return out;
 }
 
 /** Integer literals and `+ - *` of them (with durations inside): what Ruby computes as an Integer. */

@@ -6,7 +6,7 @@
 // server's copy names would never be worked. What the analysis read stays the repo's copy, said as
 // such (SidekiqFacts.repoCopy, shown in the report and the provenance), with a named warning at
 // the linked_files entry naming the upload lines.
-import type { AnalyzerContext, CapistranoFacts, LinkedPath, SidekiqFacts, Source } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, LinkedPath, SidekiqFacts, Source, TaskDef } from "../../src/model.js";
 
 export function sidekiqLinkedConfig(ctx: AnalyzerContext, cap: CapistranoFacts | null, linked: LinkedPath[], facts: SidekiqFacts): void {
   const files = [...new Set([facts.file, ...Object.values(facts.plugin ?? {}).map((p) => p.config?.value), ...Object.values(facts.configFiles ?? {}).map((c) => (c.facts ? c.file : null))].filter((f): f is string => !!f))];
@@ -27,10 +27,16 @@ export function sidekiqLinkedConfig(ctx: AnalyzerContext, cap: CapistranoFacts |
   }
 }
 
-/** The lines of the deploy's tasks that upload to `<somewhere>/<file>`, with the local file as written. */
-export function uploadLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, file: string): { source: Source; from: string | null }[] {
-  const out: { source: Source; from: string | null }[] = [];
-  const to = (dest: string) => dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`);
+/**
+ * The lines of the deploy's tasks that upload to `<somewhere>/<file>`, with the local file as written
+ * and the task. With `inShared`, only an upload right under shared/ (`#{shared_path}/<file>`,
+ * `#{deploy_to}/shared/<file>`): `database.yml` there is not `shared/config/database.yml`.
+ */
+export function uploadLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, file: string, inShared = false): { source: Source; from: string | null; task: TaskDef }[] {
+  const out: { source: Source; from: string | null; task: TaskDef }[] = [];
+  const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const shared = new RegExp(`(?:\\/shared|shared_path\\)?\\})\\/${esc}(?=["'\\s,)]|$)|shared_path\\)?\\s*,\\s*["']${esc}["']`);
+  const to = (dest: string) => (inShared ? shared.test(dest) : dest === file || dest.endsWith(`/${file}`) || dest.includes(`/${file}"`) || dest.includes(`/${file}'`));
   for (const t of cap?.tasks ?? []) {
     if (!t.uploads.some(to)) continue;
     const r = ctx.repo.read(t.source.file);
@@ -39,10 +45,10 @@ export function uploadLines(ctx: AnalyzerContext, cap: CapistranoFacts | null, f
     for (let i = t.source.line; i < ls.length && i < t.source.line + 60; i++) {
       const line = ls[i]!;
       if (/^\s*(task|namespace)\b/.test(line)) break;
-      if (!/\b(upload!?|put)\b/.test(line) || !line.includes(`/${file}`)) continue;
+      if (!/\b(upload!?|put)\b/.test(line) || (inShared ? !shared.test(line) : !line.includes(`/${file}`))) continue;
       const q = /\b(?:upload!?|put)\s*\(?\s*(["'])(.*?)\1/.exec(line);
       // A path with `#{…}` (the stage's name) is said as written; a plain one is checked against the repo.
-      out.push({ source: { file: t.source.file, line: i + 1 }, from: q ? q[2]! : null });
+      out.push({ source: { file: t.source.file, line: i + 1 }, from: q ? q[2]! : null, task: t });
     }
   }
   return out;

@@ -332,7 +332,7 @@ export function rowCells(r) {
   const s = r.summary;
   const secs = (run) => (run ? (run.ms / 1000).toFixed(1) : "-");
   const code = (run) => (run ? (run.timedOut ? "T" : run.status ?? "sig") : "-");
-  const appServers = s ? s.appServers.map((a) => `${a.kind}:${a.workers === null ? "-" : isUnknownValue(a.workers) ? "?" : a.workers}`).join(" ") : "";
+  const appServers = s ? s.appServers.map((a) => `${a.kind}:${a.workers === null ? "-" : isUnknownValue(a.workers) || typeof a.workers === "object" ? "?" : a.workers}`).join(" ") : "";
   const overlays = (r.overlays ?? []).map((o) => `${o.name} ${o.kinds ? `${o.kinds.Deployment ?? 0}/${o.kinds.CronJob ?? 0}` : "fail"}`).join("<br>");
   const notes = [];
   for (const [name, c] of [["cap", r.cap], ["unicorn", r.unicorn], ["whenever", r.whenever], ["procfile", r.procfile]]) for (const d of c?.details ?? []) notes.push(`${name}: ${d}`);

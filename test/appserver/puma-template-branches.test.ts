@@ -14,6 +14,7 @@ import { stageScope } from "../../analyzers/ruby/stage-scope.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { Problem, RValue, Stage } from "../../src/model.js";
 import { runRubyFile } from "./ruby.js";
+import { formatValue } from "../../src/model/format.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 beforeAll(async () => {
@@ -122,5 +123,18 @@ describe("capistrano3-puma template conditionals", () => {
     const at = (text: string) => out.lines[lines.indexOf(text) + 1];
     expect(at("threads 2, 8")).toBe(15);
     expect(at("prune_bundler")).toBe(20);
+  });
+
+  it("a worker count the deploy computes from something unknown stays that Unknown, with its own reason", () => {
+    // `set :puma_workers, Settings.web_workers || 2` in the deploy: `workers <%= puma_workers %>` in the
+    // rendering reads as the constant-like token, whose Unknown was printed as [object Object].
+    const why: RValue = { unknown: "`||` over a value not known statically (truthy either way)", expr: "Settings.web_workers || 2", source: { file: "config/deploy.rb", line: 12 } };
+    const text = "threads <%= fetch(:puma_threads).join(',') %>\nworkers <%= puma_workers %>\n";
+    const r = memoryRepo({ Capfile: 'require "capistrano/setup"\nrequire "capistrano/puma"\n', [TEMPLATE_PATH]: text });
+    const servers = analyzeAppServers({ repo: r, problem: () => {} }, [stage("production", { puma_threads: [0, 16], puma_workers: why })]);
+    const w = servers.find((s) => s.stages.includes("production"))!.workers!;
+    expect(w.value).toEqual(why);
+    expect(w.source).toEqual({ file: TEMPLATE_PATH, line: 2 });
+    expect(formatValue(w.value)).toBe("<unknown: `||` over a value not known statically (truthy either way) — Settings.web_workers || 2>");
   });
 });

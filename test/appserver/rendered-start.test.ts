@@ -15,7 +15,8 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo, readRepo } from "../../src/repo.js";
 import { appServerFor } from "../../emitters/app-server.js";
-import type { AppModel } from "../../src/model.js";
+import type { AppModel, RValue } from "../../src/model.js";
+import { withEnvDefaults } from "./values.js";
 import { runRubyFile } from "./ruby.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,5 +152,79 @@ describe("a rendering held in a local and uploaded into the release", () => {
     expect(ours.renderedBy?.value).toContain("config/deploy/templates/unicorn_init.erb:3");
     expect(ours.workers?.value).toBe(real.worker_processes);
     expect(ours.timeout?.value).toBe(real.timeout);
+  });
+});
+
+describe("a rendering uploaded to the server path the Procfile's -C names", () => {
+  // The repo's own task renders a template with ERB and uploads it into shared/ by a File.join;
+  // the Procfile starts Puma with that absolute server path written out. No hook runs the task:
+  // someone ran it by hand, and nothing else writes that path.
+  const FILES: Record<string, string> = {
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "stringio"\nrequire "erb"\n',
+    "config/deploy.rb": [
+      'lock "~> 3.17"',
+      'set :application, "lantern"',
+      'set :repo_url, "git@git.example.org:ops/lantern.git"',
+      'set :deploy_to, "/home/deploy/lantern"',
+      'set :puma_sock, -> { File.join(shared_path, "sockets", "puma.sock") }',
+      "",
+      "namespace :config do",
+      "  task :push do",
+      "    on roles(:app) do",
+      '      tpl = ERB.new File.read("config/deploy/templates/puma.erb")',
+      "      upload! StringIO.new(tpl.result(binding)), File.join(shared_path, 'puma.rb')",
+      "    end",
+      "  end",
+      "end",
+      "",
+    ].join("\n"),
+    "config/deploy/production.rb": 'server "lantern1.example.org", roles: %w[app web db]\n',
+    "config/deploy/templates/puma.erb": [
+      "directory '<%= current_path %>'",
+      "workers Integer(ENV['WEB_CONCURRENCY'] || 4)",
+      "count = Integer(ENV['MAX_THREADS'] || 6)",
+      "threads count, count",
+      "bind 'unix://<%= fetch(:puma_sock) %>'",
+      "preload_app!",
+      "worker_timeout 40",
+      "",
+    ].join("\n"),
+    Procfile: "web: bundle exec puma -C /home/deploy/lantern/shared/puma.rb\n",
+    Gemfile: 'source "https://rubygems.org"\ngem "puma"\n',
+  };
+  const write = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-lantern-"));
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    return dir;
+  };
+
+  it("is the stage's config, as real cap renders it and Puma reads it; the task is said to run by hand", async () => {
+    const uploads = capUploads(write(FILES), "production", ["config:push"]);
+    const started = /-C\s+(\S+)/.exec(FILES.Procfile!)![1]!;
+    expect(uploads.has(started)).toBe(true);
+    const [real] = runRubyFile(join(here, "puma_oracle.rb"), [{ path: uploads.get(started)!, env: "production" }]);
+    expect(real.error).toBeUndefined();
+    const m = await analyzeFiles(memoryRepo(FILES), "lantern");
+    const ours = appServerFor(m, m.stages[0]!)!;
+    expect(ours.kind).toBe("puma");
+    expect(ours.file).toBe("config/deploy/templates/puma.erb");
+    expect(ours.renderedBy?.value).toContain("Procfile:1");
+    expect(ours.renderedBy?.value).toContain("no hook of the deploy runs config:push");
+    expect(withEnvDefaults(ours.workers!.value)).toBe(real.workers);
+    expect((ours.threads!.value as RValue[]).map(withEnvDefaults)).toEqual(real.threads);
+    expect(ours.timeout?.value).toBe(real.worker_timeout);
+    expect(ours.preloadApp?.value).toBe(real.preload_app);
+    expect(ours.listen.map((l) => `${l.kind === "unix" ? "unix" : "tcp"}://${l.address}`)).toEqual(real.binds);
+    expect(m.problems.some((p) => p.file === "Procfile" && /not a file of the repo/.test(p.message))).toBe(false);
+  });
+
+  it("a -C path no task uploads to keeps the warning, and no config is read", async () => {
+    const other = { ...FILES, Procfile: "web: bundle exec puma -C /home/deploy/lantern/shared/config/puma.rb\n" };
+    const m = await analyzeFiles(memoryRepo(other), "lantern");
+    expect(m.appServers.filter((a) => a.stages.length)).toEqual([]);
+    expect(m.problems.some((p) => p.file === "Procfile" && /names its config as \/home\/deploy\/lantern\/shared\/config\/puma\.rb, which is not a file of the repo/.test(p.message))).toBe(true);
   });
 });

@@ -65,7 +65,8 @@ describe("links made by hand in a task: ln's own rules (real ln is the oracle)",
     const text = `do\n  # run "ln -nfs #{shared_path}/config/secrets.yml #{release_path}/config/"\n  run "ln -nfs #{shared_path}/config/application.yml #{release_path}/config/"\n  run "ln -nfs #{shared_path}/config/production.rb #{release_path}/config/environments/"\nend`;
     expect(manualLinksIn(text, 10, repo)).toEqual([
       { path: "config/application.yml", kind: "file", line: 12 },
-      { path: "config/environments/production.rb", kind: "file", line: 13 },
+      // from shared/config/production.rb: the shared file it names is not shared/<path>
+      { path: "config/environments/production.rb", kind: "file", line: 13, shared: "config/production.rb" },
     ]);
   });
 });
