@@ -42,6 +42,7 @@ import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
+import { dockerCompose } from "../analyzers/capistrano/docker-compose.js";
 import { loadedSchedules, notInvokedWarning } from "../analyzers/whenever/loaded.js";
 import { wheneverStageSets } from "../analyzers/whenever/variables.js";
 import { wheneverStageEnvs } from "../analyzers/whenever/process-env.js";
@@ -156,6 +157,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
+  guard("capistrano-docker compose", undefined, () => dockerCompose(ctx, capistrano, stages));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })), stageEnvs: wheneverStageEnvs(stages) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   const notInvoked = scheduleLoads.notInvoked;
   if (notInvoked) guard("whenever's file nothing runs", undefined, () => notInvokedWarning(ctx, notInvoked, cron?.jobs.find((j) => j.wheneverRaises && j.source.file === notInvoked.file)?.wheneverRaises));

@@ -616,6 +616,18 @@ export interface CapistranoFacts {
    * #{release_path}/config/database.yml`): the servers ran `from` under `path` (analyzers/capistrano/manual-links.ts).
    */
   releaseCopies?: ReleaseCopy[];
+  /**
+   * Capistrano 2 with no stage in the repo, whose deploy files read :stage: the stage tasks come from
+   * a gem it requires (analyzers/capistrano/gem-stages.ts). The gems, the first read, and the stage
+   * names its comparisons spell (`stage == "production"`).
+   */
+  stagesFromGem?: GemStages;
+}
+
+export interface GemStages {
+  gems: Fact<string>[];
+  read: Source;
+  names: Fact<string>[];
 }
 
 export interface ReleaseCopy {

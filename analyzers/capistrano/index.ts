@@ -7,7 +7,8 @@
 //          file (config/deploy/<stage>.rb).
 import { lockedCapistrano } from "./after-defaults.js";
 import { featuresNewerThan } from "./locked-features.js";
-import type { AnalyzerContext, CapistranoFacts, Stage, LinkedPath, Fact, RValue, Source, HookDef, ConditionalHook, TaskDef, ReleaseCopy } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, GemStages, Stage, LinkedPath, Fact, RValue, Source, HookDef, ConditionalHook, TaskDef, ReleaseCopy } from "../../src/model.js";
+import { gemStages } from "./gem-stages.js";
 import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
@@ -326,6 +327,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     stages.push(stage);
     if (!task) parsedCache.delete(file);
   });
+  let stagesFromGem: GemStages | undefined;
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
     const s = new Session(sessionOpts);
@@ -341,6 +343,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
       warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);
       stages.push(stageOf(s, name, "config/deploy.rb", 1));
+    }
+    if (major === 2 && !minaTool && !stages.length) {
+      const files = [...s.loadedFiles()].map((p) => parse(p)).filter((p): p is NonNullable<typeof p> => p !== null);
+      stagesFromGem = gemStages(files, s.requires, has) ?? undefined;
     }
   }
 
@@ -737,6 +743,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     tasks,
     hooks,
     ...(condHooks.length ? { conditionalHooks: condHooks } : {}),
+    ...(stagesFromGem ? { stagesFromGem } : {}),
   };
   // A link or a copy (ln, cp, mv, install, cat) counts only in a task the deploy runs, as
   // deploy-task-lines.ts reads task lines: a task no hook runs is no part of the deploy (run by hand,

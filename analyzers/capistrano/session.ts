@@ -127,6 +127,8 @@ export class Session {
   /** Mina: each `invoke` run outside a task the analysis skipped, with the task name it computed (known or not). */
   readonly invokes: { name: string; source: Source }[] = [];
   private loaded = new Set<string>();
+  /** The repo files being run now, outermost first: a `load` of one of them is a cycle. */
+  private running: string[] = [];
   /** Constants assigned at a file's top level (`DOMAIN = "example.com"`). */
   private constants = new Map<string, RValue>();
   /** Global as the deploy configured it (global-reads.ts). */
@@ -272,15 +274,62 @@ export class Session {
 
   /**
    * Capistrano 2's `on(event, ...)`: a block for :load runs when :load fires (fireLoad); one registered
-   * after that (in a stage file, which the stage task loads) never runs. Task callbacks and other
-   * events (:start, :exit, :before) are not modelled, as before.
+   * after that (in a stage file, which the stage task loads) never runs. The other events run tasks
+   * as hooks do (execOnEvent).
    */
   private execOn(node: any, f: Frame): void {
     const args = argsOf(node);
     const event = args.length ? this.nameOf(args[0], f) : null;
+    if (event !== null && event !== "load") return this.execOnEvent(event, node, f);
     if (event !== "load" || !node.block || kind(node.block) !== "BlockNode") return;
     if (this.loadFired) return this.warnAt(f, node, "`on :load` registered after Capistrano 2 fired :load (it fires once the Capfile's recipes are loaded, before the stage task loads this file): its block never runs, and is not read");
     this.onLoad.push({ body: node.block.body, frame: { ...f, locals: new Map(f.locals) } });
+  }
+
+  /**
+   * `on :start|:finish|:exit|:before|:after, "task"…, :only/:except => …` (or a block), read as the
+   * hooks they are. Capistrano 2 (lib/capistrano/configuration/callbacks.rb `on`/`trigger`,
+   * lib/capistrano/callback.rb `applies_to?`, lib/capistrano/cli/execute.rb): each top-level task of
+   * `cap <stage> deploy` runs through `find_and_execute_task(action, :before => :start, :after =>
+   * :finish)`, so :start/:finish fire around `deploy` when :only names it, or when there is no :only
+   * and :except does not name it; :exit fires once after every task with no task, and `applies_to?(nil)`
+   * is true whatever :only/:except say. :before/:after fire around every task :only names (without
+   * :only, around every task: not read as any one hook, and said).
+   */
+  private execOnEvent(event: string, node: any, f: Frame): void {
+    if (!["start", "finish", "exit", "before", "after"].includes(event)) return this.warnAt(f, node, `on :${event}: not an event Capistrano 2 triggers (:before, :after, :start, :finish, :load, :exit), so it never fires; not read`);
+    const args = argsOf(node).slice(1);
+    const last = args.length ? args[args.length - 1] : null;
+    const opts = last && (kind(last) === "KeywordHashNode" || kind(last) === "HashNode") ? this.ev(last, f) : null;
+    const taskArgs = opts === null ? args : args.slice(0, -1);
+    const names = taskArgs.map((a) => this.nameOf(a, f));
+    if (names.some((n) => n === null)) return this.warnAt(f, node, `on :${event} with task names not known statically: what it runs is not read`);
+    const listOf = (key: string): string[] | null => {
+      if (opts === null) return [];
+      if (!isHash(opts)) return null;
+      const v = opts[key];
+      if (v === undefined || v === null) return [];
+      const vs = Array.isArray(v) ? v : [v];
+      const out = vs.map((x) => (isSym(x) ? x.sym : typeof x === "string" ? x : null));
+      return out.some((x) => x === null) ? null : (out as string[]);
+    };
+    const only = listOf("only");
+    const except = listOf("except");
+    if (only === null || except === null) return this.warnAt(f, node, `on :${event}: its :only/:except tasks are not known statically, so whether it runs on a deploy is not read`);
+    const hookKind: "before" | "after" = event === "start" || event === "before" ? "before" : "after";
+    let targets: string[];
+    if (event === "exit") targets = ["deploy"];
+    else if (only.length) targets = only;
+    else if (event === "before" || event === "after") return this.warnAt(f, node, `on :${event} with no :only runs around every task cap runs, not one task: not read as a hook`);
+    else if (except.includes("deploy")) return this.warnAt(f, node, `on :${event} with :except naming deploy: it does not fire around \`cap deploy\` (it may fire around the other top-level tasks of the command, such as a stage task); not read as a deploy hook`);
+    else targets = ["deploy"];
+    const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    const at = this.src(f, node);
+    // A block is an anonymous callback (ProcCallback): read as a task named for where it is written.
+    const tasks = body ? [`on :${event} block (${at.file}:${at.line})`] : (names as string[]);
+    if (!tasks.length) return this.warnAt(f, node, `on :${event} names no task and has no block (Capistrano 2 raises ArgumentError)`);
+    for (const target of targets) for (const t of tasks) this.hooks.push({ kind: hookKind, target, task: t, source: at });
+    if (body) this.addTask(tasks[0], node, body, f);
   }
 
   /** Runs a repo file's top level. `once`: a second `require` of it does nothing. */
@@ -289,7 +338,12 @@ export class Session {
     this.loaded.add(path);
     const parsed = this.opts.parse(path);
     if (!parsed) return;
-    this.runStatements(statementsOf(parsed.root), { parsed, locals: new Map(), ns: [] });
+    this.running.push(path);
+    try {
+      this.runStatements(statementsOf(parsed.root), { parsed, locals: new Map(), ns: [] });
+    } finally {
+      this.running.pop();
+    }
   }
 
   /** Runs Ruby that is not in the repo (Capistrano's own defaults), reporting facts at `source`. */
@@ -937,7 +991,17 @@ export class Session {
     }
     const target = typeof v === "string" ? v : null;
     if (target === null) return this.warnAt(f, node, `${how} of a path not known statically`);
+    // A path that leaves the checkout (absolute, or climbing above the repo root) names a file of the
+    // deploying machine, not of the repo: it is never read, and never mistaken for a repo file.
+    const outside = outsideRepo(target, how === "require_relative" ? f.parsed.file : "");
+    if (outside) return this.warnAt(f, node, `capistrano.load-outside-repo: ${how} ${target} names a file outside the repo (${outside}): what it sets, defines or hooks is not read`);
     const found = this.findLoadable(target, how, f.parsed.file);
+    // `load` runs a file again each time (Kernel#load), so two recipes that load each other recurse
+    // in Ruby until the stack runs out, unless a condition stops it. Read once here, and said.
+    if (found && how === "load" && this.running.includes(found)) {
+      const chain = [...this.running.slice(this.running.indexOf(found)), found].join(" → ");
+      return this.warnAt(f, node, `capistrano.load-cycle: load ${target} runs ${found}, which is still being loaded (${chain}): Kernel#load runs a file again each time, so unless a condition stops it Ruby recurses until its stack is exhausted and cap aborts while loading the recipes; each file is read once here`);
+    }
     if (!found) this.missedLoads.push({ target, source: this.src(f, node) });
     // Plugins: Capfile requires (Cap 3); Cap 2 also loads recipes in the Capfile (`load 'deploy'`)
     // and requires plugins from config/deploy.rb.
@@ -1395,6 +1459,22 @@ function short(s: string): string {
 function pathJoin(base: string, part: string): string {
   if (part.startsWith("/")) return part;
   return `${base.replace(/\/+$/, "")}/${part}`;
+}
+
+/**
+ * Why a loaded path is not a repo file: absolute (`/etc/x`, `~/x`), or `..` climbing above the repo
+ * root from `from`'s folder (require_relative) or the root (load/require, run from the repo root).
+ * null when it stays inside.
+ */
+function outsideRepo(target: string, from: string): string | null {
+  if (target.startsWith("/") || target.startsWith("~")) return "an absolute path";
+  let depth = from.includes("/") ? from.split("/").length - 1 : 0;
+  for (const seg of target.split("/")) {
+    if (seg === "..") depth--;
+    else if (seg !== "" && seg !== ".") depth++;
+    if (depth < 0) return "above the repo root";
+  }
+  return null;
 }
 
 function normalize(p: string): string {

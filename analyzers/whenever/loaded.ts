@@ -184,6 +184,15 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     // Every stage loading the same file needs no stage list.
     for (const l of loads) if (l.stages && l.stages.length === stages.length) delete l.stages;
   }
+  // capistrano-docker's compose whenever plugin (TomNaessens/capistrano-docker,
+  // lib/capistrano/tasks/docker/compose/whenever.rake): after docker:deploy:compose:start it runs
+  // `bundle exec whenever --update-crontab` inside the compose container, on the image's own
+  // config/schedule.rb: whenever ran, in the container's crontab.
+  const composeWhenever = cap?.requires.find((r) => r.value === "capistrano/docker/compose/whenever");
+  if (composeWhenever) {
+    invoked = true;
+    add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: composeWhenever.source, how: "capistrano-docker's docker:compose:whenever:update (`bundle exec whenever --update-crontab` inside the compose container)" });
+  }
   const mina = cap?.tool === "mina" ? minaWheneverUpdate(ctx) : null;
   if (mina) {
     invoked = true;

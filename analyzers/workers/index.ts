@@ -22,6 +22,7 @@ import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
+import { monitoredRestarts } from "./monitored-restarts.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
 import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
@@ -513,6 +514,7 @@ export function analyzeWorkers(
       const b = JOB_BACKENDS.find((x) => x.id === out[i]!.backend);
       if (b && out[i]!.carried) out[i] = withMultiservice(ctx, b, out[i]!, msUnits, otherStarts.get(b.id) ?? true, out.filter((w) => w.backend === b.id && w.carried).length === 1, (b2, l, f, src) => commandOf(b2, l, f, src, layout));
     }
+  for (const w of monitoredRestarts(ctx, cap, JOB_BACKENDS, out)) ctx.problem({ ...w.source, message: w.message, severity: "warning" });
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
   const used = new Set<string>();

@@ -3,7 +3,7 @@
 // reads set in such code. A server list is the source of replica counts, so a partial one is never
 // taken as the stage's: the question has no default and `--yes` refuses without an answer.
 // Ids: `servers.<stage>` (answer: ["host role role", ...]) and `cap.<stage>.<variable>`.
-import type { AppModel, Answers, Gap, Server, Stage } from "../model.js";
+import type { AppModel, Answers, Gap, GemStages, Server, Stage } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { capAnswerId } from "./core.js";
 
@@ -20,6 +20,8 @@ export const NO_STAGE_ANSWER = "stages.none";
  */
 export function noStageGaps(model: ModelForGaps): Gap[] {
   if (model.stages.length) return [];
+  const fromGem = model.capistrano?.stagesFromGem;
+  if (fromGem) return [gemStageGap(fromGem)];
   const deploy = model.capistrano?.tool === "mina" ? "Mina's config/deploy.rb" : "Capistrano";
   return [
     {
@@ -35,6 +37,26 @@ export function noStageGaps(model: ModelForGaps): Gap[] {
 }
 
 const at = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
+
+/**
+ * The stages live in a required gem (gem-stages.ts): the gems are named as the source, and the one
+ * overlay's name, production, is offered as the default only where the repo's own comparison spells it
+ * (`stage == "production"`), cited; otherwise it stays a question with no default.
+ */
+function gemStageGap(g: GemStages): Gap {
+  const gems = g.gems.map((r) => `${r.value} (${at(r.source)})`).join(", ");
+  const prod = g.names.find((n) => n.value === "production");
+  const spelled = g.names.length ? `; the repo's own files compare :stage with ${g.names.map((n) => `"${n.value}" (${at(n.source)})`).join(", ")}` : "; no file of the repo spells a stage name";
+  return {
+    id: NO_STAGE_ANSWER,
+    question: `The Capistrano stages are defined by a gem the deploy requires, not by the repo: ${gems}. Write one overlay, "production"?`,
+    why: `the deploy reads :stage (${at(g.read)}) but no file of the repo defines a stage (no config/deploy/<stage>.rb, no stage task, no server in config/deploy.rb): the stage tasks, their servers and roles come from one of these gems' own files, which are not in the repo${spelled}. Only one overlay, "production", can be written for it${prod ? ` (the default, as spelled at ${at(prod.source)})` : ""}; the servers each stage had are not known. Or add config/deploy/<stage>.rb files with the gem's stages and servers and run again to get an overlay per stage`,
+    default: prod ? "production" : null,
+    choices: ["production"],
+    required: true,
+    source: g.gems[0].source,
+  };
+}
 
 /** Servers past the evaluation limit are valid lines not read: the question names the limit, not a fault of the line. */
 function serversUnreadSaid(servers: { message: string }[], where: string): string {
