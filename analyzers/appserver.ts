@@ -89,6 +89,25 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const chosen: { stage: Stage; choice: RenderedChoice }[] = [];
   const noTemplate: AppServerConfig[] = []; // stages a per-stage render found no template for
 
+  // Stages whose plugin starts the server with a config the repo does not hold (capistrano3-unicorn's
+  // `unicorn -c <unicorn_config_path>`, no fallback): each gets a config whose numbers are gaps, so
+  // appServerFor never gives it config/unicorn.rb's (youhei19880130/v_studio: production had no
+  // config/unicorn/production.rb). A path linked from shared/ is left to linkedServerConfigs, which says so.
+  const absentConfigs: AppServerConfig[] = [];
+  const absentSaid = new Map<string, { stages: string[]; set: Fact<RValue> | null }>();
+  const pluginAbsent = (stage: Stage, kind: ServerKind, path: string, set: Fact<RValue> | null, offRepo = false) => {
+    if (linked.some((l) => l.kind === "file" && l.serverOnly && l.stages.includes(stage.name) && l.path === path)) return;
+    const said = absentSaid.get(path) ?? { stages: [], set };
+    said.stages.push(stage.name);
+    absentSaid.set(path, said);
+    const same = absentConfigs.find((c) => c.kind === kind && c.file === path);
+    if (same) return void same.stages.push(stage.name);
+    const at: Source = set?.source ?? { file: capfileAt ?? "Capfile", line: capText.split("\n").findIndex((l) => /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/.test(l)) + 1 };
+    const how = set ? `unicorn_config_path (${set.source.file}:${set.source.line})` : "unicorn_config_path's default, config/unicorn/<rails_env>.rb";
+    const why = `capistrano3-unicorn starts \`unicorn -c ${path}\` with ${how} and no fallback, and ${offRepo ? "that is not a file of a release (the repo cannot hold it)" : `the repo has no ${path}`}: that start failed, or the servers had a file of their own`;
+    absentConfigs.push(unseenConfig(kind, path, stage.name, why, at, `${why}; its numbers are asked (Unicorn's defaults are placeholders), and no other config of the repo is read in its place`));
+  };
+
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
   const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
@@ -161,6 +180,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
             continue;
           }
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${captured ? `${capturedClause(variable, fact, captured)}; it` : `${variable}`} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
+          // The plugin starts the server with that path: its numbers are that file's, not another's.
+          if (kind === "unicorn" && usesUnicornPlugin) pluginAbsent(stage, kind, path ?? describe(fact.value), fact, path === null);
           continue;
         }
       } else if (fromCommand && !(kind === "unicorn" && usesUnicornPlugin && fromCommand.unrunProcfile)) {
@@ -176,7 +197,10 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
           (hasPath(ctx.repo, path) ? said.paths : said.absent).add(path);
           unicornProcfileOutranked.set(key, said);
         }
-        if (!hasPath(ctx.repo, path)) continue;
+        if (!hasPath(ctx.repo, path)) {
+          pluginAbsent(stage, kind, path, null);
+          continue;
+        }
       } else if (kind === "puma" && usesPumaPlugin) {
         generated.push(stage);
         continue;
@@ -202,6 +226,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
   for (const { line, stages: on, templates } of procfileOutranked.values())
     ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Puma with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${pumaGem} starts Puma with -C <puma_conf>, which its puma:config renders from ${[...templates].join(", ")}; that rendered config is read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}`, severity: "warning" });
+  for (const [path, { stages: on, set }] of absentSaid) {
+    if (set) continue; // said at the `set` above
+    const others = files.filter((f) => f.kind === "unicorn" && f.env === null && hasPath(ctx.repo, f.file)).map((f) => f.file); // the every-env files appServerFor would otherwise give it
+    ctx.problem({ file: capfileAt ?? "Capfile", line: capLineOf(/^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/), message: `unicorn.plugin-config-absent: stage${on.length > 1 ? "s" : ""} ${on.join(", ")}: capistrano3-unicorn${unicornLock ? ` ${unicornLock.version}` : ""} starts \`unicorn -c <current>/${path}\` (unicorn_config_path's default, config/unicorn/<rails_env>.rb, with no fallback to another file), and the repo has no ${path}: that start failed, or the servers had a file of their own. Its worker_processes and timeout are not known (asked as gaps, with Unicorn's defaults as placeholders)${others.length ? `; ${others.join(", ")} ${others.length > 1 ? "are" : "is"} not read in its place` : ""}`, severity: "warning" });
+  }
   const unicornGem = `capistrano3-unicorn${unicornLock ? ` ${unicornLock.version}` : ""} (${capfileAt}:${capLineOf(/^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/)}${unicornLock ? "" : "; no Gemfile.lock gives its version"})`;
   for (const { line, stages: on, paths, absent } of unicornProcfileOutranked.values()) {
     const read = paths.size ? `${[...paths].join(", ")} ${paths.size > 1 ? "are" : "is"} read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}` : "";
@@ -327,7 +356,7 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
-  out.push(...noTemplate);
+  out.push(...noTemplate, ...absentConfigs);
   // A Mina deploy that renders its Unicorn config from its own template folder and starts Unicorn
   // with it (mina-templates.ts): the repo's own Unicorn files are not what those stages ran.
   const mina = stages.length && !chosen.length && !mb && !uniNginx && !nginxUnicorn && !nginxUnicorn3 && !srdUnicorn ? minaTemplateConfigs(ctx, stages) : [];

@@ -54,6 +54,26 @@ export function readSidekiqConfig(ctx: AnalyzerContext, file: string): SidekiqCo
   return facts;
 }
 
+/** What a start line's `-t` replaced (the config's timeout, the evidence before its row), to undo it. */
+const beforeFlag = new WeakMap<SidekiqFacts, { timeout: SidekiqFacts["timeout"]; evidence: Fact<string> }>();
+
+/**
+ * Undoes the first start line's `-t` as every process's timeout when the start lines are read one
+ * by one (workers/sidekiq-line.ts, from sidekiq-procfile.ts or the service files): each line's `-t`
+ * is then its own Deployment's, and a line with none drains with the config's timeout (Sidekiq's
+ * CLI flag wins only on the line that gives it). No-op unless `lines` holds the line that gave it.
+ */
+export function lineTimeoutIsOwn(facts: SidekiqFacts, lines: readonly { source: Source }[]): void {
+  const was = beforeFlag.get(facts);
+  const at = facts.commandTimeout?.source;
+  if (!was || !at || !lines.some((l) => l.source.file === at.file && l.source.line === at.line)) return;
+  delete facts.commandTimeout;
+  facts.timeout = was.timeout;
+  const i = facts.evidence.indexOf(was.evidence);
+  if (i >= 0) facts.evidence.splice(i, 1);
+  beforeFlag.delete(facts);
+}
+
 export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: CapistranoFacts | null, procfile: ProcfileEntry[], stages: Stage[] = [], linked: LinkedPath[] = []): SidekiqFacts | null {
   const evidence: Fact<string>[] = [];
   const gemName = ["sidekiq", "sidekiq-pro", "sidekiq-ent"].find((g) => rails.gems[g]);
@@ -120,9 +140,11 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   for (const l of lines) {
     const t = sidekiqFlagTimeout(l.command, l.source);
     if (!t) continue;
+    const row = { value: `${t.written} on the command line (Sidekiq's flag wins over its config file)`, source: t.source };
+    beforeFlag.set(facts, { timeout: facts.timeout, evidence: row });
     facts.commandTimeout = { value: t.seconds, source: t.source };
     facts.timeout = { value: t.seconds, source: t.source };
-    evidence.push({ value: `${t.written} on the command line (Sidekiq's flag wins over its config file)`, source: t.source });
+    evidence.push(row);
     break;
   }
   if (cap && cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value))) {

@@ -194,6 +194,18 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     if (sk.repoCopy) lines.push(`  sidekiq config ${sk.file} is the repo's copy: it is linked (${at(sk.repoCopy.linked)}${sk.repoCopy.uploads.length ? `; uploaded by ${sk.repoCopy.uploads.map((u) => at(u)).join(", ")}` : ""}), the servers read shared/${sk.file}`);
     for (const e of sk.evidence) fact("evidence", e);
   } else lines.push("  (no sidekiq)");
+  // An in-worker schedule (sidekiq-cron's YAML…) is on each carried worker's evidence
+  // (analyzers/workers/schedules.ts); a worker read from its own start line keeps a list of its own,
+  // which the Sidekiq rows above do not print: said once per row under that worker.
+  const printed = new Set((m.sidekiq?.evidence ?? []).map((e) => `${e.value}\0${at(e.source)}`));
+  const schedulesOf = (w: (typeof m.workers & {})[number]) => {
+    for (const e of w.evidence) {
+      const key = `${e.value}\0${at(e.source)}`;
+      if (!/ scheduled jobs? of .+ run inside this worker$/.test(e.value) || printed.has(key)) continue;
+      printed.add(key);
+      fact("  evidence", e);
+    }
+  };
   for (const w of m.workers ?? []) {
     if (w.commandFrom === "sidekiq" && w.carried) {
       // A 3.x Sidekiq split by sidekiq_config_files: each unit's Deployment, its file's settings and its servers per stage.
@@ -211,6 +223,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
             lines.push(`    sidekiq in ${env}: ${Object.entries(over).map(([k, v]) => `${k} ${formatValue(v)}`).join(", ")}  ${u.file ?? ""}`.trimEnd());
           for (const q of f.queues) fact("  queue", q);
         }
+        schedulesOf(w);
         continue;
       }
       // A Sidekiq split by sidekiq_options_per_process: each Deployment, its words and its processes per stage.
@@ -220,6 +233,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
         lines.push(
           `  Sidekiq worker ${w.name}: ${w.sidekiqOptions.words.length ? `the stage's sidekiq command + ${w.sidekiqOptions.words.join(" ")}` : "the stage's sidekiq command (processes with no per-process options)"}; processes per server: ${Object.entries(w.perStage ?? {}).map(([st, c]) => `${st} ${c.processes}`).join(", ")}  ${at(w.commandSource ?? undefined)}`.trimEnd(),
         );
+      schedulesOf(w);
       continue;
     }
     const cmd = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.args].join(" ");

@@ -28,7 +28,7 @@ import { sidekiqLineWorkers } from "./sidekiq-line.js";
 import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { sidekiqProcfileLines } from "./sidekiq-procfile.js";
-import { readSidekiqConfig } from "../sidekiq.js";
+import { lineTimeoutIsOwn, readSidekiqConfig } from "../sidekiq.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
@@ -134,6 +134,8 @@ export function analyzeWorkers(
       // nothing runs decides only where the deploy has no start of its own (sidekiq-procfile.ts).
       const fromProcfile = base && !plugin ? sidekiqProcfileLines(ctx, cap, b, ownLines, mainFiles, exported, { services: ownServices.length > 0, ownTask: !!sidekiq?.started }) : null;
       const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, fromProcfile ?? ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null), fromProcfile ? "Procfiles" : "service files") : null;
+      // Read one by one, a line's -t is its own Deployment's, not every one's (the loose scan of analyzers/sidekiq.ts).
+      if (own && sidekiq) lineTimeoutIsOwn(sidekiq, fromProcfile ?? ownServices);
       if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));
       continue;
     }

@@ -321,8 +321,13 @@ describe("drain timeouts on the command line", () => {
       }),
       "sk",
     );
-    expect(m.sidekiq!.commandTimeout).toEqual({ value: 40, source: { file: "Procfile", line: 2 } });
-    expect(m.sidekiq!.timeout!.value).toBe(40);
+    // The Procfile decides and its line is read on its own (workers/sidekiq-line.ts): the -t is that
+    // line's worker's, not a timeout for every Sidekiq process (analyzers/sidekiq.ts's loose scan undone).
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.sidekiqOptions?.timeout).toBe(40);
+    expect(w.stopTimeout).toEqual({ seconds: 40, source: { file: "Procfile", line: 2 } });
+    expect(m.sidekiq!.commandTimeout).toBeUndefined();
+    expect(m.sidekiq!.timeout!.value).toBe(25);
     // A deploy task's Ruby starting it: the flag inside the string counts.
     const task = await analyzeFiles(
       memoryRepo({
@@ -333,7 +338,7 @@ describe("drain timeouts on the command line", () => {
     );
     expect(task.sidekiq!.commandTimeout).toEqual({ value: 35, source: { file: "lib/capistrano/tasks/workers.rake", line: 5 } });
     const long = await analyzeFiles(memoryRepo({ "Gemfile.lock": lock({ sidekiq: "7.2.0", rails: "7.1.3" }), Procfile: "worker: bundle exec sidekiq --timeout=55 -q default\n" }), "sk");
-    expect(long.sidekiq!.commandTimeout!.value).toBe(55);
+    expect(long.workers!.find((x) => x.backend === "sidekiq")!.stopTimeout.seconds).toBe(55);
   });
 
   it("Shoryuken has no timeout flag: the -C file a service line names is kept on the standard command, and its timeout: is the drain", async () => {

@@ -7,6 +7,7 @@ import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { defaultAnswers } from "../kustomize/answers.js";
 import { pluginApp } from "./app.js";
+import { renderReport } from "../../src/report.js";
 
 const CRON_YAML = `# minute hour dom month dow
 nightly_digest:
@@ -34,6 +35,19 @@ describe("sidekiq-cron", () => {
     const answers = defaultAnswers(m, {});
     const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
     expect(md).toContain("It also runs 2 scheduled jobs of config/cron_jobs.yml (sidekiq-cron) (`config/initializers/sidekiq.rb:3`)");
+  });
+
+  it("a worker read from its own start line (a Procfile that decides): the report's Workers section still says the schedule, once", async () => {
+    const m = await analyzeFiles(
+      pluginApp("", { production: 'server "a.parcel.example.org", roles: %w[web app db]\n' }, { Procfile: "web: bundle exec puma\nworker: bundle exec sidekiq -q default -q mailers -c 4\n", "config/cron_jobs.yml": CRON_YAML, "config/initializers/sidekiq.rb": INIT }, { sidekiq: "6.5.12", "sidekiq-cron": "1.12.0" }, ""),
+      "parcel",
+    );
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.sidekiqOptions?.line).toEqual({ file: "Procfile", line: 2 });
+    const report = renderReport(m, { color: false });
+    const rows = report.split("\n").filter((l) => l.includes("2 scheduled jobs of config/cron_jobs.yml (sidekiq-cron) run inside this worker"));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain("config/initializers/sidekiq.rb:3");
   });
 
   it("no Sidekiq worker carried: a warning that the schedule's jobs no longer run", async () => {

@@ -1,0 +1,96 @@
+// capistrano3-unicorn starts `unicorn -c <unicorn_config_path>`, whose default is
+// config/unicorn/<rails_env>.rb with no fallback (the gem's unicorn.rake). An app holding only
+// config/unicorn/staging.rb and config/unicorn.rb (the shape of youhei19880130/v_studio) gives its
+// production stage no file of the repo: that start failed, or the servers had their own file. Its
+// numbers are gaps, never config/unicorn.rb's. Judged by real `cap` (each stage's path, through a
+// stand-in of the plugin's load:defaults in unicorn3-standin/) and Unicorn::Configurator reading
+// staging's file. App "kiln", written here.
+import { beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { appServerFor } from "../../emitters/app-server.js";
+import { prepareCopy, runCap } from "../capistrano/cap.js";
+import { runRubyFile } from "./ruby.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const FILES: Record<string, string> = {
+  Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "capistrano/rails"\nrequire "capistrano3/unicorn"\n',
+  "config/deploy.rb": [
+    'lock "3.9.0"',
+    'set :application, "kiln"',
+    'set :repo_url, "git@git.example.test:clay/kiln.git"',
+    'set :deploy_to, "/var/www/kiln"',
+    "namespace :deploy do",
+    "  task :restart do",
+    '    invoke "unicorn:restart"',
+    "  end",
+    "  after :publishing, :restart",
+    "end",
+    "",
+  ].join("\n"),
+  // rails_env set here: capistrano-rails (its default, production) is not installed for real `cap`
+  "config/deploy/production.rb": 'set :rails_env, "production"\nserver "kiln1.example.test", user: "deploy", roles: %w[web app db]\n',
+  "config/deploy/staging.rb": 'set :rails_env, "staging"\nset :deploy_to, "/home/deploy/staging"\nserver "kiln-stg.example.test", user: "deploy", roles: %w[web app db]\n',
+  "config/unicorn.rb": 'worker_processes Integer(ENV["WEB_CONCURRENCY"] || 3)\ntimeout 15\npreload_app true\n',
+  "config/unicorn/staging.rb": "worker_processes 2\ntimeout 30\npreload_app true\n",
+};
+
+beforeAll(async () => {
+  await initPrism();
+});
+
+describe("capistrano3-unicorn with no config/unicorn/<rails_env>.rb for a stage", () => {
+  it("production's numbers are gaps, named at the Capfile require; staging reads its own file as Unicorn does", async () => {
+    const root = mkdtempSync(join(tmpdir(), "r2k-kiln-"));
+    for (const [p, text] of Object.entries(FILES)) {
+      mkdirSync(dirname(join(root, p)), { recursive: true });
+      writeFileSync(join(root, p), text);
+    }
+    const app = prepareCopy(root);
+    const lib = join(here, "unicorn3-standin");
+    const real = { production: await runCap(app, "production", lib), staging: await runCap(app, "staging", lib) };
+    const rel = (v: unknown, deployTo: string) => String(v).replace(`${deployTo}/current/`, "");
+    const prodPath = rel(real.production.variables["unicorn_config_path"], "/var/www/kiln");
+    const stagingPath = rel(real.staging.variables["unicorn_config_path"], "/home/deploy/staging");
+    expect(prodPath).toBe("config/unicorn/production.rb");
+    expect(existsSync(join(root, prodPath))).toBe(false);
+    expect(stagingPath).toBe("config/unicorn/staging.rb");
+
+    const m = await analyzeFiles(memoryRepo(FILES), "kiln");
+    const prod = appServerFor(m, m.stages.find((s) => s.name === "production")!)!;
+    expect(prod.file).toBe(prodPath);
+    for (const f of [prod.workers, prod.timeout]) expect(f && typeof f.value === "object" && f.value !== null && "unknown" in f.value).toBe(true);
+    const said = m.problems.filter((p) => /unicorn\.plugin-config-absent/.test(p.message));
+    expect(said).toHaveLength(1);
+    expect([said[0]!.file, said[0]!.line]).toEqual(["Capfile", 4]);
+    expect(said[0]!.message).toContain("stage production:");
+    expect(said[0]!.message).toContain("config/unicorn.rb is not read in its place");
+
+    const staging = appServerFor(m, m.stages.find((s) => s.name === "staging")!)!;
+    const set = runRubyFile(join(here, "unicorn_oracle.rb"), [{ path: join(root, stagingPath), env: "staging" }])[0];
+    expect(staging.file).toBe(stagingPath);
+    expect(staging.workers?.value).toBe(set.worker_processes);
+    expect(staging.timeout?.value).toBe(set.timeout);
+  });
+
+  it("a unicorn_config_path the repo does not hold is a gap too, said at its `set`", async () => {
+    const files = { ...FILES, "config/deploy/production.rb": 'set :unicorn_config_path, -> { "#{current_path}/config/unicorn/live.rb" }\n' + FILES["config/deploy/production.rb"] };
+    const m = await analyzeFiles(memoryRepo(files), "kiln");
+    const prod = appServerFor(m, m.stages.find((s) => s.name === "production")!)!;
+    expect(prod.file).toBe("config/unicorn/live.rb");
+    expect(prod.workers && typeof prod.workers.value === "object" && prod.workers.value !== null && "unknown" in prod.workers.value).toBe(true);
+    expect(m.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 1 && /unicorn_config_path does not name/.test(p.message) && /stage production/.test(p.message))).toBe(true);
+  });
+
+  it("a repo that holds config/unicorn/production.rb reads it: no warning", async () => {
+    const m = await analyzeFiles(memoryRepo({ ...FILES, "config/unicorn/production.rb": "worker_processes 6\ntimeout 60\n" }), "kiln");
+    expect(appServerFor(m, m.stages.find((s) => s.name === "production")!)?.workers?.value).toBe(6);
+    expect(m.problems.some((p) => /plugin-config-absent/.test(p.message))).toBe(false);
+  });
+});
