@@ -108,8 +108,19 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   const noPlugin = !!cap && !cap.requires.some((r) => /^capistrano\/sidekiq(\/|$)/.test(r.value));
   const dlss = noPlugin ? dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], DLSS_SYSTEMD.find((p) => p.backend === "sidekiq")!) : null;
   if (dlss) evidence.push(...dlss.evidence);
+  // A stage whose dlss hooks are off may still run Sidekiq: the repo's own hooked task that restarts
+  // it there (`systemctl restart sidekiq` on roles(:app)) ran on each of its deploys, and a missing
+  // unit would have failed them. "Not started by dlss" is not "ran none": that stage takes the
+  // task's reading (audit s23 F16).
+  const repoTask = dlss && Object.values(dlss.stages).some((x) => x.servers === 0) ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
   const ownTask = dlss
-    ? Object.fromEntries(Object.entries(dlss.stages).map(([name, x]) => [name, { processes: x.servers, servers: x.servers, roles: x.roles, why: x.why, source: x.source }]))
+    ? Object.fromEntries(
+        Object.entries(dlss.stages).map(([name, x]) => {
+          const t = x.servers === 0 ? repoTask?.[name] : undefined;
+          if (t && t.processes > 0) return [name, { ...t, why: `${t.why}; ${DLSS_GEM}'s hooks do not start it there (${x.why.replace(/^none: /, "")})` }];
+          return [name, { processes: x.servers, servers: x.servers, roles: x.roles, why: x.why, source: x.source }];
+        }),
+      )
     : noPlugin ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
   const ownRoles = ownTask ? Object.values(ownTask)[0]?.roles : undefined;
   // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be

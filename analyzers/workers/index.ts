@@ -133,7 +133,7 @@ export function analyzeWorkers(
       // deploy line runs) is Sidekiq's own start line as much as a service file's; a root Procfile
       // nothing runs decides only where the deploy has no start of its own (sidekiq-procfile.ts).
       const fromProcfile = base && !plugin ? sidekiqProcfileLines(ctx, cap, b, ownLines, mainFiles, exported, { services: ownServices.length > 0, ownTask: !!sidekiq?.started }) : null;
-      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, fromProcfile ?? ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null), fromProcfile ? "Procfiles" : "service files") : null;
+      const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, fromProcfile ?? ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null), fromProcfile ? "Procfiles" : "service files", cap) : null;
       // Read one by one, a line's -t is its own Deployment's, not every one's (the loose scan of analyzers/sidekiq.ts).
       if (own && sidekiq) lineTimeoutIsOwn(sidekiq, fromProcfile ?? ownServices);
       if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));

@@ -20,6 +20,10 @@ import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js"
 import { podWords } from "./sidekiq-plugin.js";
 import { queuesFromArgs } from "./backends.js";
 import { warnEnvDiffers } from "./pinned-env.js";
+import { hookedTaskLines } from "./deploy-task-lines.js";
+import { unitRestarts, type OnRoles } from "./deploy-methods.js";
+import { startedUnits } from "../../src/model/service-managers.js";
+import type { CapistranoFacts } from "../../src/model.js";
 
 /** What a Sidekiq start line sets, as the pod runs it; `words` are the options kept on the command. */
 export interface SidekiqLine extends SidekiqOptionWords {
@@ -124,7 +128,7 @@ export interface SidekiqServiceLine {
  * Sidekiq always had. Null where the lines do not decide (none, or none read, or several files that
  * may be copies per stage or per server): said at the lines, and Sidekiq runs as before.
  */
-export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stages: Stage[], lines: SidekiqServiceLine[], readConfig: (file: string) => SidekiqConfigFacts | null, kind: "service files" | "Procfiles" = "service files"): WorkerFacts[] | null {
+export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stages: Stage[], lines: SidekiqServiceLine[], readConfig: (file: string) => SidekiqConfigFacts | null, kind: "service files" | "Procfiles" = "service files", cap: CapistranoFacts | null = null): WorkerFacts[] | null {
   if (!lines.length) return null;
   const read: { l: SidekiqServiceLine; r: SidekiqLine }[] = [];
   const layout = serverLayout(stages);
@@ -162,6 +166,11 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       message: `Sidekiq: ${files[0]} is stage ${own}'s own unit (its name or its \`-e\` names that stage), and the repo holds no unit for stage${untied.length > 1 ? "s" : ""} ${untied.map((st) => st.name).join(", ")}: it is counted on ${own} only, and ${untied.length > 1 ? "those overlays run" : "that overlay runs"} no Sidekiq from it; if the deploy installed this same unit there, those servers ran it as written (with ${own}'s environment): check a server and set the replicas`,
       severity: "warning",
     });
+  // A stage the repo gives no unit, but whose deploy's hooked task restarts this very unit on its
+  // servers: `systemctl restart` of a unit a server lacks fails (exit 5) and aborts the deploy, so on
+  // a stage that deployed, the unit was there and ran (audit s23 F10). Counted, with the doubt named.
+  const restart = own ? hookedUnitRestart(ctx, cap, files[0]!.replace(/^.*\//, "").replace(/\.erb$/, "").replace(/\.service$/, "")) : null;
+  const restartServers = (st: Stage) => (restart ? st.servers.filter((sv) => sv.roles.some((r) => restart.on.roles.includes(r))).length : 0);
   type Group = { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[]; byStage: Map<string, { processes: number; lines: SidekiqServiceLine[] }> };
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {
@@ -192,7 +201,11 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       ? Object.fromEntries(
           [
             ...[...g.byStage].map(([st, b]) => [st, { processes: b.processes, why: `${b.lines.map((l) => at(l.source)).join(", ")} (stage ${st}'s own unit) start${b.lines.length > 1 ? "" : "s"} ${b.processes} Sidekiq process${b.processes === 1 ? "" : "es"} per server`, source: b.lines[0]!.source, ...unknown }] as const),
-            ...untied.map((st) => [st.name, { processes: 0, why: `none: ${files[0]} is stage ${own}'s own unit, and the repo holds none for stage ${st.name}`, source: first.source }] as const),
+            ...untied.map((st) =>
+              restart && restartServers(st) > 0
+                ? ([st.name, { processes: g.byStage.get(own!)?.processes ?? g.processes, why: `${files[0]} is stage ${own}'s own unit, but the deploy's hooked restart of ${restart.unit} on roles(${restart.on.roles.map((r) => `:${r}`).join(", ")}) (${at(restart.source)}) runs on stage ${st.name}'s ${restartServers(st)} server(s), and would fail where the unit is missing: they ran it`, source: restart.source, unknown: `whether stage ${st.name}'s servers ran ${files[0]} as the repo has it (with stage ${own}'s environment) or their own unit of that name` }] as const)
+                : ([st.name, { processes: 0, why: `none: ${files[0]} is stage ${own}'s own unit, and the repo holds none for stage ${st.name}`, source: first.source }] as const),
+            ),
           ],
         )
       : counted && stages.length ? Object.fromEntries(stages.map((s) => [s.name, { processes: g.processes, why, source: first.source, ...(g.unknown.length ? { unknown: `how many Sidekiq processes ${g.unknown.join("; ")}` } : {}) }])) : undefined;
@@ -231,3 +244,15 @@ function stageOfLine(l: SidekiqServiceLine, r: SidekiqLine, stages: Stage[], lay
 }
 
 const at = (s: Source) => `${s.file}:${s.line}`;
+
+/**
+ * The roles on which a hooked task of the deploy restarts (or starts) a unit by name, when every such
+ * line agrees on literal roles; a restart no hook runs is no part of the deploy.
+ */
+function hookedUnitRestart(ctx: AnalyzerContext, cap: CapistranoFacts | null, unit: string): { unit: string; on: OnRoles; source: Source } | null {
+  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+  const lines = unitRestarts(ctx, unit, startedUnits).filter((x) => hooked.has(`${x.source.file}:${x.source.line}`));
+  const on = lines[0]?.on;
+  if (!on || lines.some((x) => !x.on || JSON.stringify([x.on.roles, x.on.primary]) !== JSON.stringify([on.roles, on.primary]))) return null;
+  return { unit, on, source: lines[0]!.source };
+}

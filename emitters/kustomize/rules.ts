@@ -461,6 +461,37 @@ export function sidekiqDefaultConcurrency(model: ModelLike): { value: number; of
   return { value, of: `Sidekiq ${major}.${minor}'s default`, source: fact.source };
 }
 
+/**
+ * Whether the locked Sidekiq reads RAILS_MAX_THREADS where no -c and no config sets the concurrency:
+ * from 4.2 ("4.2.0: Allow tuning of concurrency with the RAILS_MAX_THREADS env var [#2985]"; Debian's
+ * 6.4.1 lib/sidekiq/cli.rb:254 `opts[:concurrency] = Integer(ENV["RAILS_MAX_THREADS"]) if
+ * opts[:concurrency].nil? && ENV["RAILS_MAX_THREADS"]`; 7.x's DEFAULTS `Integer(ENV["RAILS_MAX_THREADS"] || 5)`).
+ * With no locked version, the 5.2–6.x default is the one used, and those read it.
+ */
+export function sidekiqReadsMaxThreads(model: ModelLike): boolean {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(model.rails.gems["sidekiq"]?.value ?? "");
+  if (!m) return true;
+  const [major, minor] = [Number(m[1]), Number(m[2] ?? 0)];
+  return major > 4 || (major === 4 && minor >= 2);
+}
+
+/**
+ * Why the servers' concurrency may not be the one a config of the repo says: a config file the
+ * servers' Sidekiq read that the repo lacks. Sidekiq reads ./config/sidekiq.yml when no -C is given
+ * (changelog 2.17.5: "Automatically use the config file found at config/sidekiq.yml, if not passed
+ * -C. [#1481]"), so a linked config/sidekiq.yml the checkout does not hold is one; so is a
+ * capistrano-sidekiq `sidekiq_config` naming a file off the repo (analyzers/workers/sidekiq-plugin.ts
+ * keeps only repo files). Null where the repo holds what the servers read.
+ */
+function serversOnlySidekiqConfig(model: ModelLike, stage: Stage, file: string | null): { what: string; source: Source } | null {
+  const off = stage.variables["sidekiq_config"];
+  if (!model.sidekiq?.plugin?.[stage.name]?.config && off && typeof off.value === "string")
+    return { what: `the servers' ${off.value} (capistrano-sidekiq sidekiq_config, not in the repo)`, source: off.source };
+  if (file) return null;
+  const linked = model.linked.find((l) => l.path === "config/sidekiq.yml" && l.serverOnly && (!l.stages.length || l.stages.includes(stage.name)));
+  return linked ? { what: "the servers' config/sidekiq.yml (a linked file the repo does not hold, which Sidekiq reads when no -C is given)", source: linked.source } : null;
+}
+
 /** Sidekiq's concurrency: the config's, else Sidekiq's default for the locked version (sidekiqDefaultConcurrency). */
 export function sidekiqConcurrency(model: ModelLike, railsEnv: string): number {
   const n = numberOf(sidekiqSetting(model, railsEnv, "concurrency"));
@@ -508,7 +539,7 @@ export interface SidekiqOfStage {
    * Set where no flag and no config the analysis read sets the concurrency: whose default it is
    * (sidekiqDefaultConcurrency), and why none was read, for the provenance.
    */
-  concurrencyDefault?: { of: string; source: Source | null; why: string };
+  concurrencyDefault?: { of: string; source: Source | null; why: string; unknown?: { what: string; source: Source } };
 }
 
 /**
@@ -535,14 +566,29 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
   ];
   const flagQueues = [...(p.queues?.value ?? []), ...(p.options?.queues ?? [])];
   const set = p.options?.concurrency ?? p.concurrency?.value ?? numberOf(sidekiqSetting(m, env, "concurrency"));
-  const dflt = sidekiqDefaultConcurrency(m);
+  const version = sidekiqDefaultConcurrency(m);
+  const offRepo = set === null ? serversOnlySidekiqConfig(model, stage, m.sidekiq?.file ?? null) : null;
+  // Sidekiq ≥ 4.2 takes RAILS_MAX_THREADS where nothing else sets it: the deploy's default_env
+  // exported it to the start command (sidekiqReadsMaxThreads).
+  const reads = sidekiqReadsMaxThreads(m);
+  // A config the servers read that the repo lacks comes before RAILS_MAX_THREADS (cli.rb merges it first).
+  const maxThreads = reads && !offRepo ? defaultEnv(stage).find((e) => e.name === "RAILS_MAX_THREADS") : undefined;
+  const fromEnv = maxThreads && maxThreads.value !== null && /^\d+$/.test(maxThreads.value.trim()) ? Number(maxThreads.value.trim()) : null;
+  const dflt = fromEnv !== null && maxThreads ? { value: fromEnv, of: `RAILS_MAX_THREADS ${fromEnv} in Capistrano's default_env, which ${version.of.replace(/'s default.*$/, "")} reads where nothing else sets the concurrency`, source: maxThreads.source } : version;
   // A config that names a concurrency the analysis cannot read is not a config that sets none.
-  const why = sidekiqSetting(m, env, "concurrency") !== undefined ? `${m.sidekiq?.file ?? "the config"}'s concurrency is not known statically` : `nothing sets it (no -c on its command line${m.sidekiq?.file ? `, no concurrency in ${m.sidekiq.file}` : ", no config file"})`;
+  const why0 = offRepo
+    ? `not known: ${offRepo.what} may set it, so this is a placeholder for the servers' value`
+    : sidekiqSetting(m, env, "concurrency") !== undefined ? `${m.sidekiq?.file ?? "the config"}'s concurrency is not known statically` : `nothing sets it (no -c on its command line${m.sidekiq?.file ? `, no concurrency in ${m.sidekiq.file}` : ", no config file"})`;
+  const why = fromEnv !== null ? why0.replace(/^nothing sets it/, "nothing else sets it") : !reads || offRepo
+    ? why0
+    : maxThreads
+      ? `${why0}; Capistrano's default_env sets RAILS_MAX_THREADS to a value the analysis cannot read, which Sidekiq took in place of its default`
+      : `${why0}, unless the servers' environment set RAILS_MAX_THREADS, which Sidekiq takes in place of its default`;
   return {
     env,
     file: m.sidekiq?.file ?? null,
     concurrency: set ?? dflt.value,
-    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why } } : {}),
+    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why, ...(offRepo ? { unknown: offRepo } : {}) } } : {}),
     queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
     timeout: Math.max(own?.timeout ?? sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,

@@ -235,6 +235,12 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
         what: `${stages.join(", ")}: sidekiq concurrency ${n}${flag ? ` → -c ${n}` : ""}, ${d.of}: ${d.why}`,
         source: d.source ?? { file: "Gemfile.lock", line: 0 },
       });
+      // The servers read a Sidekiq config the repo lacks: the count above is a placeholder, said as one.
+      if (d.unknown)
+        out.notes.push({
+          message: `${stages.join(", ")}: the servers' Sidekiq concurrency is not known: ${d.unknown.what} may set it; the worker runs ${n} threads (${d.of}) as a placeholder: set the worker's -c to the servers' value`,
+          source: d.unknown.source,
+        });
       for (const r of rendered)
         out.notes.push({
           message: `${stages.join(", ")}: the worker runs ${n} Sidekiq threads, ${d.of}, but the deploy's ${r.task} renders ${r.template} onto the servers, and no start line the analysis read passes that file: if the servers' Sidekiq read it (-C), it ran that file's concurrency; set the worker's -c to it`,

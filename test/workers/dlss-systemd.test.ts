@@ -186,6 +186,20 @@ describe("dlss-capistrano's <backend>_systemd plugins place the workers", () => 
     expect(r!.message).toContain("role :app");
   });
 
+  it("a stage whose dlss hooks are off but whose deploy restarts Sidekiq by the repo's own task ran it there (not 0)", async () => {
+    const f = FILES();
+    f["config/deploy/staging.rb"] = 'server "all1.wren-staging.example.net", roles: %w[web app db jobs]\nset :sidekiq_systemd_use_hooks, false\n';
+    f["Capfile"] += 'Dir.glob("lib/capistrano/tasks/*.rake").each { |r| import r }\n';
+    f["lib/capistrano/tasks/jobs.rake"] = 'namespace :jobs do\n  task :bounce do\n    on roles(:jobs) do\n      execute :sudo, :systemctl, :restart, "sidekiq"\n    end\n  end\nend\nafter "deploy:published", "jobs:bounce"\n';
+    const m = await analyzeFiles(memoryRepo(f), "wren");
+    const st = m.sidekiq!.started!["staging"]!;
+    expect(st.processes).toBe(1);
+    expect(st.why).toMatch(/^the deploy restarts sidekiq on roles\(:jobs\) \(lib\/capistrano\/tasks\/jobs\.rake:4\).*dlss-capistrano's hooks do not start it there/);
+    const { stages } = emitAndBuild(m);
+    expect((find(stages["staging"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(1);
+    expect((find(stages["production"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(2);
+  });
+
   it("a locked dlss-capistrano older than the plugin has none of it", async () => {
     const m = await analyzeFiles(memoryRepo(FILES("3.5.0")), "wren");
     expect(m.sidekiq!.started).toBeUndefined();

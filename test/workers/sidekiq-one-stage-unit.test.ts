@@ -1,6 +1,7 @@
 // One Sidekiq unit file in the repo that names one stage (its file name `sidekiq-production.service`, or
-// its `-e production`) is that stage's: counted there only, never on every stage, and the stages the repo
-// gives no unit are named (if the deploy installed the same unit there, it ran with that stage's env).
+// its `-e production`) is that stage's: never summed into every stage, and the stages the repo gives no
+// unit are named. A stage whose deploy's hooked task restarts that very unit on its servers ran it (a
+// missing unit fails `systemctl restart`, aborting the deploy): counted there, the doubt named.
 // A start line's literal `-e` that no stage running it has as its rails_env is said (the pod leaves it out
 // and runs with its stage's RAILS_ENV), as a Procfile's RAILS_ENV=x is (pinned-env.ts).
 // The app ("larch", hosts under fen.example.org) is this test's own.
@@ -31,9 +32,13 @@ describe("a single Sidekiq unit file that names one stage", () => {
   it.each([
     ["its file name", "sidekiq-production.service", "sidekiq -C config/sidekiq.yml"],
     ["its -e", "sidekiq.service", "sidekiq -C config/sidekiq.yml -e production"],
-  ])("named by %s: counted on that stage only, the other named", async (_, name, cmd) => {
+  ])("named by %s: the other stage, whose deploy's hooked task restarts that unit on its servers, ran it too (the doubt named)", async (_, name, cmd) => {
     const app = await analyzeUnit(name, cmd);
-    expect(counts(app)).toEqual([{ production: 1, staging: 0 }]);
+    // `systemctl restart` of a unit a server lacks fails and aborts the deploy: staging's server had it.
+    expect(counts(app)).toEqual([{ production: 1, staging: 1 }]);
+    const st = app.workers.find((w) => w.backend === "sidekiq")!.perStage!["staging"]!;
+    expect(st.source).toEqual({ file: "config/deploy.rb", line: 6 });
+    expect(st.unknown).toContain(`whether stage staging's servers ran config/systemd/${name} as the repo has it`);
     const said = app.problems.find((p) => p.message.startsWith(`Sidekiq: config/systemd/${name} is stage production's own unit`));
     expect([said?.file, said?.line]).toEqual([`config/systemd/${name}`, 4]);
     expect(said!.message).toContain("the repo holds no unit for stage staging");
@@ -41,6 +46,13 @@ describe("a single Sidekiq unit file that names one stage", () => {
     expect(app.problems.find((p) => /passes Sidekiq `-e/.test(p.message))).toBeUndefined();
     const { stages } = emitAndBuild(app);
     expect((find(stages["production"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(2);
+    expect((find(stages["staging"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(1);
+  });
+
+  it("a restart task no hook runs is no part of the deploy: the other stage still runs none from it", async () => {
+    const app = await analyzeFiles(pluginApp(RESTART("sidekiq-production.service").replace(/after .*\n$/, ""), STAGES, { "config/sidekiq.yml": ":concurrency: 4\n:queues:\n  - default\n", "config/systemd/sidekiq-production.service": unit("sidekiq -C config/sidekiq.yml") }, { sidekiq: "6.4.1" }, ""), "larch");
+    expect(counts(app)).toEqual([{ production: 1, staging: 0 }]);
+    const { stages } = emitAndBuild(app);
     expect((find(stages["staging"]!, "Deployment", "-worker") as { spec: { replicas: number } }).spec.replicas).toBe(0);
   });
 });
