@@ -129,3 +129,24 @@ describe("linear in the task files", () => {
     expect(paths).not.toContain("config/f8.yml");
   }, 120000);
 });
+
+describe("Capistrano 2's anonymous hook block", () => {
+  it("`after \"deploy:update_code\" do run \"ln …\" end` runs around that task: its link is the servers' database.yml", async () => {
+    const deploy = [
+      'set :application, "almanac"',
+      'set :repository, "git@example.org:almanac.git"',
+      'server "a1.example.org", :app, :web, :db, :primary => true',
+      'after "deploy:update_code" do',
+      '  run "ln -nfs #{shared_path}/config/database.yml #{release_path}/config/database.yml"',
+      "end",
+      "",
+    ].join("\n");
+    const m = await analyzeFiles(
+      memoryRepo({ Capfile: "load 'deploy'\nload 'config/deploy'\n", "Gemfile.lock": LOCK(["rails (2.3.18)", "mysql (2.8.1)"]), "config/database.yml": "production:\n  adapter: mysql\n  database: almanac_laptop\n", "config/deploy.rb": deploy }),
+      "almanac",
+    );
+    expect(m.linked.map((l) => l.path)).toContain("config/database.yml");
+    expect(m.rails.database?.serversCopy).toBeDefined();
+    expect(m.capistrano?.hooks.map((h) => [h.kind, h.target, h.task])).toContainEqual(["after", "deploy:update_code", "after block (config/deploy.rb:4)"]);
+  });
+});
