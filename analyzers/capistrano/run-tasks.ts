@@ -96,7 +96,8 @@ function prerequisites(code: string, bare: string): string[] | null {
   return names;
 }
 
-const INVOKE = /(?<![.\w])(?:invoke!?|find_and_execute_task|Rake::Task\s*\[)\s*\(?\s*/g;
+// A call of invoke (not `task :invoke`, `x.invoke`, `invoke_command`, `def invoke`).
+const INVOKE = /(?<![.\w:@$])(?<!\bdef\s+)(?:invoke(?:!|(?![\w?=]))|find_and_execute_task\b|Rake::Task\s*\[)[ \t]*\(?[ \t]*/g;
 const WORD = /(?<![\w:@$"'])\w+(?![\w"'?!:])/g;
 
 /** The tasks a deploy runs: hooked (conditionally or not), Capistrano's flow tasks, prerequisites, and those some task invokes or calls. */
@@ -133,7 +134,10 @@ export function deployRunTasks(hooks: HookDef[], condHooks: readonly Conditional
       // (a string argument's contents are blank in `bare`; read them from `code` at the same offset)
       const codeNoComment = code.slice(0, bare.length);
       for (const m of bare.matchAll(INVOKE)) {
-        const p = invokedName(codeNoComment, m.index! + m[0].length);
+        const at = m.index! + m[0].length;
+        // what follows must be an argument: a name, or an expression (a variable, a call) naming any task
+        if (!/^[\w"':@$]/.test(codeNoComment.slice(at, at + 1)) || /^(?:do|if|unless|and|or|then|end)\b/.test(bare.slice(at, at + 8))) continue;
+        const p = invokedName(codeNoComment, at);
         if (p === null) anyTask = true;
         else if ("exact" in p) exact.add(p.exact);
         else patterns.push(p);

@@ -97,6 +97,26 @@ describe("Capistrano 3: a task run as a Rake prerequisite or by an interpolated 
   });
 });
 
+describe("words that are no invoke of a task", () => {
+  it("a task named invoke, invoke_command, a receiver's .invoke and a comment do not make every task run", async () => {
+    const rake = [
+      `namespace :ops do`,
+      ...linkTask("scratch", "database.yml"),
+      `end`,
+      `task :invoke, [:command] => "deploy:set_current_revision" do |_task, args|`,
+      `  on roles(:app) do`,
+      `    invoke_command "echo #{args[:command]}"`,
+      `  end`,
+      `end`,
+      `# invoke fetch(:anything) by hand`,
+      ``,
+    ].join("\n");
+    const m = await analyzeDir(writeApp(cap3(rake)));
+    expect(m.linked.map((l) => l.path)).not.toContain("config/database.yml");
+    expect(m.problems.filter((p) => p.message.startsWith("capistrano.link-unhooked")).map((p) => p.message)).toEqual([expect.stringContaining("task ops:scratch")]);
+  });
+});
+
 describe("a task run by a conditional hook", () => {
   it("real cap runs it (the variable unset); the link counts, with its condition said", async () => {
     const files = cap3([`namespace :db do`, ...linkTask("link", "database.yml"), `end`, `after "deploy:updating", "db:link" unless ENV["QUILL_SKIP_LINK"]`, ``].join("\n"));
