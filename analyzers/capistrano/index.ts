@@ -15,6 +15,7 @@ import { Session } from "./session.js";
 import { CAP3_FRAMEWORK_TASKS, resolveHook } from "./hook-names.js";
 import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
+import { deployRunTasks } from "./run-tasks.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
@@ -750,8 +751,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // if at all). Run also: one of Capistrano's own flow tasks a repo redefines or extends (the deploy
   // calls it without a hook), and a task some task invokes by name (read wherever the call is written,
   // so a doubt counts the task). Mina runs its tasks by `invoke`, not hooks: not filtered.
-  const ranTasks = deployRunTasks(hooks, tasks, major, (p) => parse(p)?.text ?? "");
-  const unhooked = (l: Kept["manualLinks"][number]) => !mina && !ranTasks.has(l.task);
+  // A task run only by a conditional hook counts, its link saying so.
+  const ranTasks = deployRunTasks(hooks, condHooks, tasks, major, (p) => parse(p)?.text ?? "");
+  const unhooked = (l: Kept["manualLinks"][number]) => !mina && !ranTasks.ran.has(l.task);
   const namedUnhooked = new Set<string>();
   for (const k of kept)
     for (const l of k.manualLinks) {
@@ -763,7 +765,11 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       else
         warn(l.source.file, l.source.line, `capistrano.link-unhooked: task ${l.task} links shared/${l.path} into the release, but no hook runs that task in the deploy (nor does Capistrano's flow or an invoke): the link is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} is the shared file, not the repo's)`);
     }
-  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l)) }));
+  const onlyIf = (l: Kept["manualLinks"][number]) => {
+    const c = mina ? undefined : ranTasks.onlyIf.get(l.task);
+    return c === undefined ? l : { ...l, condition: l.condition ? `${l.condition}; and ${c}` : c };
+  };
+  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l)).map(onlyIf) }));
   const linked = linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths);
   const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
@@ -795,48 +801,6 @@ function exampleCopies(path: string): string[] {
     out.push(`${path}.${tag}`);
     if (dot > 0) out.push(`${dir}${base.slice(0, dot)}.${tag}${base.slice(dot)}`, `${dir}${base.slice(0, dot)}_${tag}${base.slice(dot)}`);
   }
-  return out;
-}
-
-/**
- * Capistrano's own deploy flow tasks: a repo task of that name (Capistrano 2 replaces the built-in,
- * Capistrano 3's Rake appends to it) runs in every deploy without a hook. Capistrano 2's
- * lib/capistrano/recipes/deploy.rb (deploy, update, update_code, finalize_update, symlink,
- * create_symlink, restart, migrate, migrations, cleanup, cold, start) and Capistrano 3's
- * tasks/framework.rake and deploy.rake.
- */
-const FLOW_TASKS: Record<2 | 3, readonly string[]> = {
-  2: ["deploy", "deploy:default", "deploy:update", "deploy:update_code", "deploy:finalize_update", "deploy:symlink", "deploy:create_symlink", "deploy:restart", "deploy:migrate", "deploy:migrations", "deploy:cleanup", "deploy:cold", "deploy:start"],
-  3: ["deploy", "deploy:starting", "deploy:started", "deploy:updating", "deploy:updated", "deploy:publishing", "deploy:published", "deploy:finishing", "deploy:finished", "deploy:symlink:shared", "deploy:symlink:linked_files", "deploy:symlink:linked_dirs", "deploy:symlink:release", "deploy:cleanup"],
-};
-
-/** The tasks a deploy runs: hooked, Capistrano's flow tasks, and those some task invokes by name. */
-function deployRunTasks(hooks: HookDef[], tasks: TaskDef[], major: 2 | 3, text: (file: string) => string): Set<string> {
-  const out = new Set([...hooks.map((h) => h.task.replace(/^:/, "")), ...FLOW_TASKS[major]]);
-  // Capistrano 2.0-2.5 also ran `before_<task>` / `after_<task>` by name around a task (its
-  // callbacks' find_hook, searched up the namespaces; later 2.x dropped it): run, on the safe side.
-  if (major === 2) for (const t of tasks) if (/(?:^|:)(?:before|after)_\w+$/.test(t.name)) out.add(t.name);
-  const files = new Set(tasks.map((t) => t.source.file));
-  for (const file of files)
-    for (const m of text(file).matchAll(/\b(?:invoke!?|find_and_execute_task|Rake::Task\s*\[)\s*\(?\s*(?:["']|:["']?)([\w:]+)/g)) out.add(m[1]!.replace(/^:/, ""));
-  // Capistrano 2's tasks are methods of their namespace: `symlink_config` (or `deploy.symlink_config`,
-  // `top.deploy.symlink_config`, `find_and_execute_task("deploy:symlink_config")`) in another task's
-  // body runs it. Any such call by its last name, outside its own definition line, counts the task:
-  // a doubt counts it, so a link that did run is never taken for the repo's file. Strings (a path
-  // that holds the name) and comments are not calls.
-  if (major === 2)
-    for (const t of tasks) {
-      if (out.has(t.name)) continue;
-      const short = t.name.split(":").pop()!;
-      if (!/^\w+$/.test(short)) continue;
-      const call = new RegExp(`(?<![\\w:@$"'])${short}(?![\\w"'?!:]|\\s*(?:=[^=~]|,\\s*:roles))`);
-      const called = [...files].some((file) =>
-        text(file)
-          .split(/\r?\n/)
-          .some((line, i) => !(file === t.source.file && i + 1 === t.source.line) && !/^\s*#/.test(line) && call.test(line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""').replace(/#.*$/, ""))),
-      );
-      if (called) out.add(t.name);
-    }
   return out;
 }
 

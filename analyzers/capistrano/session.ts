@@ -967,9 +967,17 @@ export class Session {
   private execHook(node: any, f: Frame, kindName: "before" | "after"): void {
     const args = argsOf(node);
     const names = args.filter((a) => kind(a) !== "KeywordHashNode" && kind(a) !== "HashNode").map((a) => this.nameOf(a, f));
+    const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
+    // Capistrano 2's `after "deploy:update_code" do … end`: an anonymous callback (ProcCallback) run
+    // around that task, read as a task named for where it is written, as `on :after` blocks are.
+    if (this.opts.major === 2 && !this.opts.mina && names.length === 1 && names[0] !== null && body) {
+      const at = this.src(f, node);
+      const task = `${kindName} block (${at.file}:${at.line})`;
+      this.hooks.push({ kind: kindName, target: names[0], task, source: at });
+      return this.addTask(task, node, body, f);
+    }
     if (names.length < 2 || names.some((n) => n === null)) return this.warnAt(f, node, `${kindName} hook with task names not known statically`);
     const [target, ...tasks] = names as string[];
-    const body = node.block && kind(node.block) === "BlockNode" ? node.block : null;
     tasks.forEach((t, i) => {
       const h: HookDef = { kind: kindName, target, task: t, source: this.src(f, node) };
       this.hooks.push(h);
