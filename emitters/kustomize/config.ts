@@ -185,7 +185,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // What the servers' own database config named, over the variable that replaces it (never its password).
   const secretComments: Record<string, string[]> = {};
   for (const d of serversDatabaseLines(plan.model, sp.stage.name, ENV_COMMENT_WORDS))
-    if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with that database (the password from a server's shared/${d.file}).`);
+    if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with ${d.sectionKnown ? "that database" : `the database of the section a server's RAILS_ENV names`} (the password from a server's shared/${d.file}).`);
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
