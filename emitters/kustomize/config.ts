@@ -154,14 +154,23 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   }
   // What the stage's web server start line set (unicorn_rails --path → RAILS_RELATIVE_URL_ROOT): after
   // default_env, as the option set it in the process after the environment it started with.
+  // A value an env file cannot carry (a line break) is left out by `put`: neither listed as carried
+  // nor said to be set, and the note says what the pods then lack.
   for (const e of serves ? (plan.model.webServer?.startEnv?.[sp.stage.name] ?? []) : []) {
     const output = put(e.name, e.value, false, e.source);
-    out.provenance.push({ output, what: `${e.name}: ${e.why}`, source: e.source });
-    if (e.name === RELATIVE_URL_ROOT)
+    const written = (output === cfg ? config.get(e.name) : secrets.get(e.name)) === e.value;
+    if (written) out.provenance.push({ output, what: `${e.name}: ${e.why}`, source: e.source });
+    if (e.name === RELATIVE_URL_ROOT) {
+      // An earlier value (default_env) stays in the file: the start line overrode it on the servers.
+      const earlier = !written && output === cfg && config.has(e.name);
+      const set = written
+        ? `${cfg} sets ${RELATIVE_URL_ROOT} for the pods`
+        : `${cfg} does not set it to that: the value holds a line break, which a kustomize env file cannot carry, so it is not written${earlier ? ` (${cfg} keeps the ${RELATIVE_URL_ROOT} the stage's environment gave before the start line, which that line overrode on the servers)` : " and the pods run without it"}; set it another way (a ConfigMap entry from a file)`;
       out.notes.push({
-        message: `stage ${sp.stage.name}: the app ran mounted under ${e.value} (${e.why}): its links and asset paths start with it, and ${cfg} sets ${RELATIVE_URL_ROOT} for the pods. The route written serves the app at /: send ${e.value} to it as the old nginx did (a path-prefix match on the route, the prefix kept or stripped as the servers' nginx did), or links will point where nothing answers`,
+        message: `stage ${sp.stage.name}: the app ran mounted under ${e.value} (${e.why}): its links and asset paths start with it, and ${set}. The route written serves the app at /: send ${e.value} to it as the old nginx did (a path-prefix match on the route, the prefix kept or stripped as the servers' nginx did), or links will point where nothing answers`,
         source: e.source,
       });
+    }
   }
   // Apache's `SetEnv NAME value` in the stage's vhosts: Passenger hands it to the app as ENV.
   for (const e of apacheSetEnv(plan.model, sp.stage)) {
@@ -185,7 +194,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   // What the servers' own database config named, over the variable that replaces it (never its password).
   const secretComments: Record<string, string[]> = {};
   for (const d of serversDatabaseLines(plan.model, sp.stage.name, ENV_COMMENT_WORDS))
-    if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with that database (the password from a server's shared/${d.file}).`);
+    if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with ${d.sectionKnown ? "that database" : `the database of the section a server's RAILS_ENV names`} (the password from a server's shared/${d.file}).`);
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];

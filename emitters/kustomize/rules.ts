@@ -1216,14 +1216,27 @@ export function serverOnlyFiles(model: ModelLike): ServerOnlyFile[] {
  * file, said where the overlay takes its place: beside DATABASE_URL in secrets.env (`env`), and in
  * MIGRATION.md. "the servers used database X on host Y as user Z (from file:line)", each repo value
  * through `enc`, the encoder of the target file; a part not known is named unknown; never a password.
+ * `sectionKnown` is false where the servers' Rails may have read another section (otherSection): the
+ * line then says what is certain (the section the file renders under the stage's name, and what it
+ * names) apart from what is the hazard (which section their Rails read), and names neither as used.
  */
-export function serversDatabaseLines(model: ModelLike, stage: string, enc: WordsEncoding): { file: string; env: string | null; line: string }[] {
+export function serversDatabaseLines(model: ModelLike, stage: string, enc: WordsEncoding): { file: string; env: string | null; line: string; sectionKnown: boolean }[] {
   const replaced = new Set(serverOnlyFiles(model).map((f) => f.file));
   return (model.rails.serversDatabases ?? [])
     .filter((d) => d.stage === stage)
     .map((d) => {
-      const doubt = d.otherSection ? `; they may have read its ${enc.quote(d.otherSection.railsEnv)} section instead (hazard database.section-env)` : "";
-      return { file: d.file, env: d.file === "config/database.yml" && replaced.has(d.file) ? "DATABASE_URL" : null, line: `${enc.cite(d.file)}, section ${enc.quote(d.section)}: the servers used ${serversDatabaseWords(d, enc)}${doubt}` };
+      const env = d.file === "config/database.yml" && replaced.has(d.file) ? "DATABASE_URL" : null;
+      const o = d.otherSection;
+      if (!o) return { file: d.file, env, sectionKnown: true, line: `${enc.cite(d.file)}, section ${enc.quote(d.section)}: the servers used ${serversDatabaseWords(d, enc)}` };
+      const other = o.holds
+        ? `if they ran ${enc.quote(o.railsEnv)}, they read its ${enc.quote(o.railsEnv)} section: ${serversDatabaseWords(o.holds, enc)}`
+        : `it renders no ${enc.quote(o.railsEnv)} section, so a Rails running ${enc.quote(o.railsEnv)} there would not have booted with it`;
+      return {
+        file: d.file,
+        env,
+        sectionKnown: false,
+        line: `${enc.cite(d.file)}: the servers' copy certainly renders section ${enc.quote(d.section)}, with ${serversDatabaseWords(d, enc)}; which section their Rails read is not certain (hazard database.section-env): ${enc.text(o.why)}; ${other}`,
+      };
     });
 }
 

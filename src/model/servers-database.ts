@@ -2,8 +2,12 @@
 // secrets.env comment and MIGRATION.md: "database X on host Y as user Z (from file:line, …)". Each
 // repo value goes through the caller's encoder (`quote`: code() for Markdown, a JSON string in an env
 // comment or the report); a part the file does not set says so, one not known statically is named
-// unknown. No password is ever part of it (the analyzer keeps none: analyzers/rails/database-linked.ts).
-import type { ServersDbParts, ServersDbValue, Source } from "../model.js";
+// unknown. No password is ever part of it (the analyzer keeps none: analyzers/rails/database-linked.ts),
+// and a part whose value is itself secret-shaped (a `database:` holding a URL with its password, a key
+// id) is said as not shown: the same words from the model as the emitters have it and from the
+// redacted one MIGRATION.md and `analyze` get (src/redact.ts hides such a value whole, as an object).
+import { isCredentialUrl, type ServersDbParts, type ServersDbValue, type Source } from "../model.js";
+import { cutSecretShapes, SECRET_SHOWN_AS } from "./secret-shapes.js";
 
 const PART_WORDS: Record<keyof ServersDbParts, string> = { database: "database", host: "on host", username: "as user" };
 
@@ -21,7 +25,8 @@ export function serversDatabaseWords(d: ServersDbParts, enc: WordsEncoding): str
   const part = (v: ServersDbValue, words: string): string => {
     if ("value" in v) {
       cited.push(v.source);
-      return `${words} ${quote(v.value)}`;
+      const shown = shownValue(v.value);
+      return shown === null ? `${words} ${NOT_SHOWN}` : `${words} ${quote(shown)}`;
     }
     if ("none" in v) return `${words} not set (${text(v.none)})`;
     if (v.source) cited.push(v.source);
@@ -33,4 +38,17 @@ export function serversDatabaseWords(d: ServersDbParts, enc: WordsEncoding): str
   for (const c of cited) if (!byFile.get(c.file)?.includes(c.line)) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c.line]);
   const at = [...byFile].map(([f, lines]) => `${f}:${lines.join(", ")}`);
   return at.length ? `${said} (from ${at.map(enc.cite).join(", ")})` : said;
+}
+
+const NOT_SHOWN = "not shown (a secret value)";
+
+/**
+ * A part's value as it may be shown: null when it is a secret whole (hidden by the redaction, a URL
+ * with a password, nothing but a secret by its shape), else with its secret parts cut, as
+ * src/redact.ts shows them. Never the raw secret, whichever model it is read from.
+ */
+function shownValue(v: unknown): string | null {
+  if (typeof v !== "string" || isCredentialUrl(v)) return null;
+  const cut = cutSecretShapes(v, SECRET_SHOWN_AS);
+  return cut !== v && cut.split(SECRET_SHOWN_AS).join("").trim() === "" ? null : cut;
 }

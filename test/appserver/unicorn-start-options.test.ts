@@ -18,8 +18,10 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
+import { defaultAnswers } from "../kustomize/answers.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { prepareCopy } from "../capistrano/cap.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 
 const STAND_IN = `namespace :load do
   task :defaults do
@@ -117,7 +119,8 @@ const relativeRoot = (options: string) => {
   if (r.status !== 0) throw new Error(`unicorn_rails ${options}: ${r.stderr}`);
   return JSON.parse(r.stdout) as string | null;
 };
-const configMap = (stage: string) => find(built.stages[stage]!, "ConfigMap", "").data as Record<string, string>;
+const configMap_ = (b: Built, stage: string) => find(b.stages[stage]!, "ConfigMap", "").data as Record<string, string>;
+const configMap = (stage: string) => configMap_(built, stage);
 
 describe("capistrano3-unicorn's start options per stage, against real cap and unicorn_rails", () => {
   it("cap records each stage's start line with its own exec and options", () => {
@@ -148,6 +151,31 @@ describe("capistrano3-unicorn's start options per stage, against real cap and un
     expect(m.problems.filter((p) => p.message.startsWith("unicorn.start-options:")).map((p) => [p.file, p.line, p.message])).toEqual([
       ["config/deploy/production.rb", 3, 'unicorn.start-options: stage production: capistrano3-unicorn\'s unicorn_options pass "-N" to unicorn, which the image\'s command does not carry: set its equivalent in the container\'s Unicorn config or the stage\'s overlay'],
     ]);
+  });
+
+  it("a --path holding a line break (unicorn_rails sets it so): not written to config.env, and neither MIGRATION.md nor the provenance says config.env sets it (audit s23 F14)", async () => {
+    // a Ruby "\n" inside the shell's single quotes: one word with a line break, which unicorn_rails takes whole
+    const options = "--path '/atelier\nbeta'";
+    expect(relativeRoot(options)).toBe("/atelier\nbeta");
+    const staging = FILES["config/deploy/staging.rb"]!.replace('set :unicorn_options, -> { "--path /atelier" }', 'set :unicorn_options, -> { "--path \'/atelier\\nbeta\'" }');
+    const check = async (stagingFile: string, earlier: string | null) => {
+      const a = await analyzeFiles(memoryRepo({ ...FILES, "config/deploy/staging.rb": stagingFile }), "atelier");
+      expect(a.webServer?.startEnv?.["staging"]?.map((e) => e.value)).toEqual(["/atelier\nbeta"]);
+      const b = emitAndBuild(a);
+      expect(configMap_(b, "staging")["RAILS_RELATIVE_URL_ROOT"]).toBe(earlier ?? undefined);
+      expect(b.result.provenance.filter((p) => p.what.startsWith("RAILS_RELATIVE_URL_ROOT: unicorn_rails"))).toEqual([]);
+      const note = b.result.notes.find((n) => /mounted under \/atelier/.test(n.message))!;
+      expect(note.message).not.toContain("sets RAILS_RELATIVE_URL_ROOT for the pods");
+      expect(note.message).toContain("config.env does not set it to that: the value holds a line break, which a kustomize env file cannot carry, so it is not written");
+      const guide = emitMigrationGuide(a, defaultAnswers(a), [{ name: "kustomize", result: b.result }]).content;
+      expect(guide).not.toMatch(/sets `?RAILS_RELATIVE_URL_ROOT`? for the pods/);
+      expect(guide).toContain("does not set it to that");
+      return note.message;
+    };
+    expect(await check(staging, null)).toContain("so it is not written and the pods run without it");
+    // an earlier value from the stage's default_env stays in config.env: said, not hidden behind "not set"
+    const withDefault = staging + 'set :default_env, { "RAILS_RELATIVE_URL_ROOT" => "/old" }\n';
+    expect(await check(withDefault, "/old")).toContain("keeps the RAILS_RELATIVE_URL_ROOT the stage's environment gave before the start line");
   });
 
   it("plain unicorn given --path: the warning says the servers' start failed (real unicorn rejects it)", async () => {

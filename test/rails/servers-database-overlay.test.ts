@@ -150,9 +150,35 @@ describe("a Capistrano 2 stage that renders its own section while its rails_env 
     expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/recipes/templates/db.yml.erb:1"]);
     expect(h[0]!.message).toContain(`stage staging: the servers' config/database.yml is shown from its staging section (database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user ${JSON.stringify(real.staging.username)}`);
     expect(h[0]!.message).toContain("renders no production section");
-    // the overlay's DATABASE_URL comment says so too
+    // the overlay's DATABASE_URL comment says so too: the staging section is what the file certainly
+    // renders, not what "the servers used"; the production section is the hazard (audit s23 F15)
     const k = emitKustomize(m, {} as any);
-    expect(overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/staging/secrets.env.example")!.content, "staging")).toContain(`they may have read its "production" section instead (hazard database.section-env)`);
+    const line = overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/staging/secrets.env.example")!.content, "staging");
+    expect(line).toContain(`# Stage staging: config/database.yml: the servers' copy certainly renders section "staging", with database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user ${JSON.stringify(real.staging.username)} (from config/recipes/templates/db.yml.erb:3, 5, 4); which section their Rails read is not certain (hazard database.section-env): stage staging sets no rails_env, and Capistrano 2's is "production"`);
+    expect(line).toContain(`it renders no "production" section, so a Rails running "production" there would not have booted with it. Fill DATABASE_URL with the database of the section a server's RAILS_ENV names`);
+    expect(line).not.toContain("the servers used");
+  });
+
+  it("with a production section in the file too: neither section is said to be the one the servers used, both are shown, the production one as the hazard", async () => {
+    const files = loom("server 'loom-stg.example.test', :web, :app, :db, primary: true\n");
+    // a template with a fixed section per environment, rendered per stage
+    files["config/recipes/templates/db.yml.erb"] = "production:\n  adapter: postgresql\n  database: <%= application %>_main\n  host: <%= db_host %>\nstaging:\n  adapter: postgresql\n  database: <%= db_name %>\n  host: <%= db_host %>\n";
+    const real = rubyRendered(files["config/recipes/templates/db.yml.erb"]!, { stage: "staging", application: "loom", db_name: "loom_staging", db_host: "db.loom.internal" });
+    expect(Object.keys(real)).toEqual(["production", "staging"]);
+    const m = await analyzeFiles(memoryRepo(files), "loom");
+    expect(m.hazards.filter((x) => x.id === "database.section-env").map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/recipes/templates/db.yml.erb:5"]);
+    const k = emitKustomize(m, {} as any);
+    const line = overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/staging/secrets.env.example")!.content, "staging");
+    expect(line).toContain(`the servers' copy certainly renders section "staging", with database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user not set`);
+    expect(line).toContain(`which section their Rails read is not certain (hazard database.section-env)`);
+    expect(line).toContain(`if they ran "production", they read its "production" section: database ${JSON.stringify(real.production.database)} on host ${JSON.stringify(real.production.host)} as user not set`);
+    expect(line).toContain("Fill DATABASE_URL with the database of the section a server's RAILS_ENV names");
+    expect(line).not.toContain("the servers used");
+    const guide = emitMigrationGuide(m, {} as any, [{ name: "kustomize", result: k }]).content;
+    expect(guide).toContain(`stage staging: ${mdCode("config/database.yml")}: the servers' copy certainly renders section ${mdCode("staging")}, with database ${mdCode(real.staging.database)}`);
+    expect(guide).toContain(`if they ran ${mdCode("production")}, they read its ${mdCode("production")} section: database ${mdCode(real.production.database)}`);
+    // production's own stage is Capistrano 2's default: said as used, no hazard
+    expect(overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content, "production")).toContain(`config/database.yml, section "production": the servers used database "loom_main"`);
   });
 
   it("is no hazard once the stage sets its rails_env", async () => {
