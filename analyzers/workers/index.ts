@@ -390,7 +390,10 @@ export function analyzeWorkers(
     const started = own || roleStarted || tasks.length > 0 || !!restart || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
       // A shell script of the repo starts it, nothing in the deploy does (repo-script-starts.ts).
-      const byScript = gem ? repoScriptStarts(ctx, b) : [];
+      const scripts = gem ? repoScriptStarts(ctx, b, new Set(stages.map((s) => railsEnvOf(s)).filter((e): e is string => !!e))) : { starts: [], notServers: [] };
+      for (const n of scripts.notServers)
+        ctx.problem({ ...n.source, message: `${b.label}: ${n.source.file}:${n.source.line}, a script of the repo, starts it (\`${n.text.slice(0, 160)}\`), but ${n.why}: it is not taken as the servers' start, and its options are not the servers'`, severity: "warning" });
+      const byScript = scripts.starts;
       if (byScript.length) {
         out.push(scriptWorker(ctx, b, base, byScript[0]!));
         continue;
