@@ -562,10 +562,10 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
     ? `the hook that runs ${u.task} (${at(u.hook)}) is under a condition of the deploying shell (${at(u.condition)}), so not every deploy restarted them; a deploy that did found them on those servers, which ran them between deploys too`
     : `the deploy runs ${u.task} (${at(u.hook)})`;
   const std = standardCommand(b);
-  for (const l of u.lines)
+  for (const [i, l] of u.lines.entries())
     ctx.problem({
       ...l,
-      message: `${b.label}: task ${u.task} starts the unit \`${u.units[u.lines.indexOf(l)]}\` on ${on}; its ExecStart is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and options are not known); read the unit on a server and set the worker's command`,
+      message: `${b.label}: task ${u.task} starts the unit \`${u.units[i]}\` on ${on}; its ExecStart is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and options are not known); read the unit on a server and set the worker's command`,
       severity: "warning",
     });
   const idle = procfile.length ? `; ${procfile.map((p) => at(p.source)).join(", ")} is in a Procfile no deploy line runs, so it did not decide the command` : "";
