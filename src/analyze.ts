@@ -123,7 +123,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   // The deploy's own Ruby per stage, below the repo's Ruby files (analyzers/rails.ts), above the default.
-  guard("the deploy's Ruby", undefined, () => deployRuby(ctx, rails, stages));
+  guard("the deploy's Ruby", undefined, () => deployRuby(ctx, rails, stages, capistrano?.requires ?? []));
   guard("a Ruby that is not MRI", undefined, () => notMriWarning(ctx, rails));
   const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
   if (serversDatabases.length) rails.serversDatabases = serversDatabases;

@@ -61,6 +61,9 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
 /** `env`: an ENV variable's value where the caller knows it (whenever's process, from the deploy), as Scope.env. */
 export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"], env?: Scope["env"]): void {
   const frames: Map<string, RValue>[] = [new Map()];
+  // Methods the file defines (`def nightly(name)`), walked where it calls them; the depth stops recursion.
+  const defs = new Map<string, any>();
+  let callDepth = 0;
   // Instance variables the file assigns (`@scenario ||= "api"`): one object (the DSL's) for the whole file.
   const ivars = new Map<string, RValue>();
   // Top-level constants the file assigns (`RAILS_ENV = ENV["RAILS_ENV"]`): the DSL's instance_eval
@@ -203,6 +206,10 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           }
           break;
         }
+        case "DefNode":
+          // `def self.x` is another object's; a plain def is a method of the DSL object the file runs in.
+          if (!st.receiver) defs.set(String(st.name), st);
+          break;
         case "ParenthesesNode":
         case "BeginNode":
           walk(statementsOf(st), condition);
@@ -239,6 +246,17 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
                 break;
               }
             }
+            // Other parameter shapes over a known list or Hash (`|n, t|` over pairs, `|(name, time)|`): bound as Ruby yields.
+            const yields = iterationYields("each_with_index", list, st.receiver)?.map((y) => [y[0]!]);
+            const passes = yields?.map((y) => bindYield(st.block.parameters?.parameters ?? null, y));
+            if (passes && passes.every((b) => b !== null)) {
+              for (const b of passes) {
+                frames.push(b!);
+                walkIteration(statementsOf(st.block.body), condition);
+                frames.pop();
+              }
+              break;
+            }
             // A list known only on the server (`ENV.fetch("REGIONS").split(",").each`): its body
             // runs once here, each call marked as under that loop and the item not known, so what
             // the loop declares is said rather than dropped.
@@ -248,11 +266,55 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             frames.pop();
             break;
           }
+          // Hash#each_pair is Hash#each; each_with_index and N.times over what is known: one pass per
+          // item with the block's parameters bound as Ruby yields them (whenever writes every job).
+          if (st.receiver && st.block && kind(st.block) === "BlockNode" && ITERATIONS.has(String(st.name))) {
+            const yields = iterationYields(String(st.name), ev(st.receiver), st.receiver);
+            const params = st.block.parameters ? st.block.parameters.parameters : null;
+            const passes = yields?.map((y) => bindYield(params, y));
+            if (passes && passes.every((b) => b !== null)) {
+              for (const b of passes) {
+                frames.push(b!);
+                walkIteration(statementsOf(st.block.body), condition);
+                frames.pop();
+              }
+              break;
+            }
+            // Not known here (the list, or parameters this reader does not bind): the body runs once,
+            // each call marked as under that loop, its parameters unknown — said, never dropped.
+            const text = `${shorten(parsed.textOf(st.receiver))}.${st.name}`;
+            const names = paramNames(params);
+            frames.push(new Map(names.map((n) => [n, unknown(parsed, st.receiver, `a value ${text} yields, not known statically`)])));
+            walk(statementsOf(st.block.body), inner(condition, text, parsed.sourceOf(st)));
+            frames.pop();
+            break;
+          }
           if (st.name === "[]=" && kind(st.receiver) === "LocalVariableReadNode") {
             indexWrite(st, condition);
             break;
           }
           if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
+          // A helper the file defined (`def nightly(name) every … end; nightly "Fn"`): its body runs
+          // with the call's arguments, as Ruby does; arguments it cannot bind make the body run once
+          // under the call, marked, so its jobs are said rather than dropped.
+          const def = defs.get(String(st.name));
+          if (def && callDepth < 8) {
+            const names = paramNames(def.parameters);
+            const args = argsOf(st);
+            const simple = def.parameters ? bindYield(def.parameters, args.map((a: any) => ev(a)), true) : args.length === 0 ? new Map<string, RValue>() : null;
+            callDepth++;
+            if (simple) {
+              frames.push(simple);
+              walk(statementsOf(def.body), condition);
+            } else {
+              const text = `${shorten(parsed.textOf(st))} (the file's method ${st.name})`;
+              frames.push(new Map(names.map((n) => [n, unknown(parsed, st, `an argument of ${st.name}, not bound statically`)])));
+              walk(statementsOf(def.body), inner(condition, text, parsed.sourceOf(st)));
+            }
+            frames.pop();
+            callDepth--;
+            break;
+          }
           const block = st.block ? (kind(st.block) === "BlockArgumentNode" ? st.block.expression ?? st.block : st.block) : null;
           visit({ name: st.name, node: st, args: argsOf(st), block, source: parsed.sourceOf(st), condition: condition?.text ?? null, conditionAt: condition?.source ?? null }, walker);
           break;
@@ -277,6 +339,65 @@ function isStringAtRun(v: RValue): boolean {
 }
 
 /** `|a|` or `|a, b|`: the names of a block's one or two plain parameters, or null for any other list. */
+/** Block calls that iterate: read per item where the receiver is known, else marked as a loop. */
+const ITERATIONS = new Set(["each_pair", "each_with_index", "times", "each_slice", "each_cons", "each_with_object", "each_key", "each_value", "each_entry", "map", "collect", "flat_map", "upto", "downto", "step", "reverse_each", "cycle"]);
+
+/** What each pass yields, for the iterations read here over a known receiver; null: not read. */
+function iterationYields(name: string, recv: RValue, node: any): RValue[][] | null {
+  if (name === "times") return kind(node) === "IntegerNode" && typeof recv === "number" && Number.isInteger(recv) && recv >= 0 && recv <= 1000 ? Array.from({ length: recv }, (_, i) => [i]) : null;
+  const items: RValue[] | null = Array.isArray(recv)
+    ? recv
+    : isHash(recv)
+      ? (() => {
+          const e = Object.entries(recv).map(([k, v]) => {
+            const key = hashKeyOf(recv, k);
+            return key === undefined ? null : ([key, v] as RValue);
+          });
+          return e.every((x) => x !== null) ? (e as RValue[]) : null;
+        })()
+      : null;
+  if (!items) return null;
+  if (name === "each_pair") return isHash(recv) ? items.map((x) => [x]) : null;
+  if (name === "each_with_index") return items.map((x, i) => [x, i]);
+  return null;
+}
+
+/** The names a parameter list binds (destructured ones included). */
+function paramNames(p: any): string[] {
+  if (!p) return [];
+  const out: string[] = [];
+  const add = (n: any) => {
+    if (kind(n) === "RequiredParameterNode") out.push(String(n.name));
+    else if (kind(n) === "MultiTargetNode") for (const x of [...(n.lefts ?? []), ...(n.rights ?? [])]) add(x);
+  };
+  for (const n of [...(p.requireds ?? []), ...(p.optionals ?? []).map((o: any) => ({ ...o, type: "RequiredParameterNode" }))]) add(n);
+  return out;
+}
+
+/**
+ * The locals one pass binds, as Ruby binds a block's (or, `method`, a method's) required parameters
+ * to what is yielded: one Array yielded to several parameters is spread, a `(a, b)` parameter spreads
+ * its item. null where the list has other parameter kinds or the counts do not fit.
+ */
+function bindYield(p: any, yielded: RValue[], method = false): Map<string, RValue> | null {
+  const out = new Map<string, RValue>();
+  if (!p) return out;
+  if ((p.optionals?.length ?? 0) || p.rest || (p.posts?.length ?? 0) || (p.keywords?.length ?? 0) || p.keywordRest || p.block) return null;
+  const req: any[] = p.requireds ?? [];
+  let vals = yielded;
+  if (!method && req.length > 1 && vals.length === 1 && Array.isArray(vals[0])) vals = vals[0] as RValue[];
+  if (method && vals.length !== req.length) return null;
+  const bind = (n: any, v: RValue | undefined): boolean => {
+    if (kind(n) === "RequiredParameterNode") return out.set(String(n.name), v === undefined ? null : v), true;
+    if (kind(n) === "MultiTargetNode" && !n.rest && !(n.rights?.length)) {
+      const arr = Array.isArray(v) ? v : [v ?? null];
+      return (n.lefts ?? []).every((x: any, i: number) => bind(x, arr[i]));
+    }
+    return false;
+  };
+  return req.every((n, i) => bind(n, vals[i])) ? out : null;
+}
+
 function blockParams(block: any): string[] | null {
   const p = block.parameters?.parameters;
   if (!p) return null;

@@ -6,16 +6,21 @@
 // Gemfile.lock's RUBY VERSION: analyzers/rails.ts) and above the tool's default. Stages that disagree,
 // and a deploy that disagrees with those files, are named warnings; a `jruby-…` is the engine, which
 // no official ruby image runs.
-import type { AnalyzerContext, RailsFacts, Source, Stage } from "../../src/model.js";
+import type { AnalyzerContext, Fact, RailsFacts, Source, Stage } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { normalizeRubyVersion, otherRubyEngine } from "../rails.js";
 
-/** The variables, in the order a stage's is looked for, with the plugin that reads each. */
-export const DEPLOY_RUBY_VARIABLES: readonly { name: string; via: string }[] = [
-  { name: "rbenv_ruby", via: "capistrano-rbenv" },
-  { name: "rvm_ruby_version", via: "capistrano-rvm" },
-  { name: "rvm_ruby_string", via: "rvm-capistrano" },
-  { name: "chruby_ruby", via: "capistrano-chruby" },
+/**
+ * The variables, in the order a stage's is looked for, with the plugin that reads each and the
+ * require that loads it. A variable is a fact of the servers only where its plugin was loaded: a
+ * `set :rbenv_ruby` left behind after the Capfile moved to capistrano/rvm was read by nothing.
+ * (capistrano-rbenv-install's capistrano/rbenv_install requires capistrano/rbenv itself.)
+ */
+export const DEPLOY_RUBY_VARIABLES: readonly { name: string; via: string; loadedBy: RegExp; require: string }[] = [
+  { name: "rbenv_ruby", via: "capistrano-rbenv", loadedBy: /^capistrano\/rbenv(?:_install)?$/, require: "capistrano/rbenv" },
+  { name: "rvm_ruby_version", via: "capistrano-rvm", loadedBy: /^capistrano\/rvm$/, require: "capistrano/rvm" },
+  { name: "rvm_ruby_string", via: "rvm-capistrano", loadedBy: /^rvm\/capistrano(?:\/.*)?$/, require: "rvm/capistrano" },
+  { name: "chruby_ruby", via: "capistrano-chruby", loadedBy: /^capistrano\/chruby$/, require: "capistrano/chruby" },
 ];
 
 interface StageRuby {
@@ -28,11 +33,15 @@ interface StageRuby {
 }
 
 /** One stage's setting, or null where it sets none as a plain string (a Symbol such as rvm's `:local` is said, not read). */
-function stageRuby(ctx: AnalyzerContext, stage: Stage): StageRuby | null {
+function stageRuby(ctx: AnalyzerContext, stage: Stage, loaded: (require: RegExp) => boolean): StageRuby | null {
   for (const v of DEPLOY_RUBY_VARIABLES) {
     const f = stage.variables[v.name];
     if (!f) continue;
     const what = `${v.via}'s ${v.name}`;
+    if (!loaded(v.loadedBy)) {
+      ctx.problem({ ...f.source, message: `ruby.deploy-plugin-not-loaded: stage ${stage.name}: ${v.name} ${typeof f.value === "string" ? JSON.stringify(f.value) : ""} is read by ${v.via}, which the deploy does not load (no \`require "${v.require}"\`): nothing on the servers read it, so it says nothing of their Ruby`.replace("  ", " "), severity: "warning" });
+      continue;
+    }
     if (typeof f.value !== "string") {
       ctx.problem({ ...f.source, message: `ruby.deploy-unread: stage ${stage.name}: ${what} is not a plain version string the analysis can read, so it says nothing of the servers' Ruby`, severity: "warning" });
       return null;
@@ -63,8 +72,11 @@ const same = (a: StageRuby, b: StageRuby) => (a.engine ?? "mri") === (b.engine ?
  * Reads the deploy's Ruby of each stage into `rails`: sets rubyVersion (with rubyFrom) or rubyEngine
  * where the repo's Ruby files said nothing, and warns where they or the stages disagree.
  */
-export function deployRuby(ctx: AnalyzerContext, rails: RailsFacts, stages: Stage[]): void {
-  const per = stages.map((s) => stageRuby(ctx, s)).filter((r): r is StageRuby => r !== null);
+export function deployRuby(ctx: AnalyzerContext, rails: RailsFacts, stages: Stage[], requires: readonly Fact<string>[]): void {
+  // A Capistrano 2 stage file's own requires (Stage.plugins) load in that stage only.
+  const stageOnly = (r: Fact<string>, stage: Stage) => stages.some((o) => o !== stage && (o.plugins ?? []).some((p) => p.source.file === r.source.file)) && !(stage.plugins ?? []).some((p) => p.source.file === r.source.file);
+  const loadedIn = (stage: Stage) => (re: RegExp) => requires.some((r) => re.test(r.value) && !stageOnly(r, stage)) || (stage.plugins ?? []).some((p) => re.test(p.value));
+  const per = stages.map((s) => stageRuby(ctx, s, loadedIn(s))).filter((r): r is StageRuby => r !== null);
   if (!per.length) return;
   // The image is one for every stage: production's Ruby where the stages differ (by name, then rails_env).
   const production = per.find((r) => r.stage === "production") ?? per.find((r) => railsEnvOf(stages.find((s) => s.name === r.stage)!) === "production") ?? null;

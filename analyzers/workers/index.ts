@@ -392,7 +392,10 @@ export function analyzeWorkers(
     const started = own || roleStarted || tasks.length > 0 || !!restart || (placed?.some((x) => x.p.where !== "own") ?? false);
     if (!started) {
       // A shell script of the repo starts it, nothing in the deploy does (repo-script-starts.ts).
-      const byScript = gem ? repoScriptStarts(ctx, b) : [];
+      const scripts = gem ? repoScriptStarts(ctx, b, new Set(stages.map((s) => railsEnvOf(s)).filter((e): e is string => !!e))) : { starts: [], notServers: [] };
+      for (const n of scripts.notServers)
+        ctx.problem({ ...n.source, message: `${b.label}: ${n.source.file}:${n.source.line}, a script of the repo, starts it (\`${n.text.slice(0, 160)}\`), but ${n.why}: it is not taken as the servers' start, and its options are not the servers'`, severity: "warning" });
+      const byScript = scripts.starts;
       if (byScript.length) {
         out.push(scriptWorker(ctx, b, base, byScript[0]!));
         continue;
@@ -561,10 +564,10 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
     ? `the hook that runs ${u.task} (${at(u.hook)}) is under a condition of the deploying shell (${at(u.condition)}), so not every deploy restarted them; a deploy that did found them on those servers, which ran them between deploys too`
     : `the deploy runs ${u.task} (${at(u.hook)})`;
   const std = standardCommand(b);
-  for (const l of u.lines)
+  for (const [i, l] of u.lines.entries())
     ctx.problem({
       ...l,
-      message: `${b.label}: task ${u.task} starts the unit \`${u.units[u.lines.indexOf(l)]}\` on ${on}; its ExecStart is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and options are not known); read the unit on a server and set the worker's command`,
+      message: `${b.label}: task ${u.task} starts the unit \`${u.units[i]}\` on ${on}; its ExecStart is on the servers, not in the repo: the worker runs ${b.label}'s standard command \`${[...Object.entries(std.env).map(([k, v]) => `${k}=${v}`), ...std.args].join(" ")}\` (the backend's default, not what the unit ran: its queues and options are not known); read the unit on a server and set the worker's command`,
       severity: "warning",
     });
   const idle = procfile.length ? `; ${procfile.map((p) => at(p.source)).join(", ")} is in a Procfile no deploy line runs, so it did not decide the command` : "";

@@ -20,7 +20,7 @@ export interface OwnUnits {
   task: string;
   units: string[];
   on: OnRoles;
-  /** The start lines, one per unit. */
+  /** The start lines, one per unit (the same line for units started together). */
   lines: Source[];
   hook: Source;
   /** The hook's undecided condition, when it has one. */
@@ -29,8 +29,10 @@ export interface OwnUnits {
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** A unit word: letters, digits, `@._-` and whole `#{…}` interpolations. */
-const UNIT = String.raw`((?:[\w@.-]|#\{[^{}]*\})+)`;
-const SYSTEMCTL = new RegExp(String.raw`(?:^|[\s"'\`/])systemctl\s+(?:--\S+\s+)*(?:re)?start\s+` + UNIT);
+const UNIT_WORD = String.raw`(?:[\w@.-]|#\{[^{}]*\})+`;
+const UNIT = `(${UNIT_WORD})`;
+// systemctl takes every unit on its line (`systemctl restart dj.1 dj.2 dj.3` starts three); service one.
+const SYSTEMCTL = new RegExp(String.raw`(?:^|[\s"'\`/])systemctl\s+(?:--\S+\s+)*(?:re)?start\s+(${UNIT_WORD}(?:[ \t]+${UNIT_WORD})*)`);
 const SERVICE = new RegExp(String.raw`(?:^|[\s"'\`/])service\s+` + UNIT + String.raw`\s+(?:re)?start\b`);
 
 /** The init tool a value names: a path ending in systemctl/service, or an ENV read whose default is one. */
@@ -53,12 +55,13 @@ function toolVariables(stages: readonly Stage[]): Map<string, string> {
   return out;
 }
 
-/** The unit a task line starts, or null (a stop, or no unit start). */
-export function startedUnitOf(text: string, tools: ReadonlyMap<string, string>): string | null {
+/** The units a task line starts, in order (none: a stop, or no unit start). */
+export function startedUnitsOf(text: string, tools: ReadonlyMap<string, string>): string[] {
   let t = text;
   for (const [n, tool] of tools) t = t.replace(new RegExp(String.raw`#\{\s*fetch\(\s*:${esc(n)}\s*\)\s*\}`, "g"), tool);
   const m = SYSTEMCTL.exec(t) ?? SERVICE.exec(t);
-  return m ? m[1]!.replace(/\.service$/, "") : null;
+  // A word after the units that is shell or Ruby, not a unit (`systemctl restart dj.1 && …` stops at `&&`).
+  return m ? m[1]!.split(/[ \t]+/).filter((u) => !/^(do|end|if|then|and|or|unless)$/.test(u)).map((u) => u.replace(/\.service$/, "")) : [];
 }
 
 /** The unit's name holds one of the backend's names as a word (`delayed_job-acme.1`). */
@@ -74,11 +77,12 @@ export function ownTaskUnits(ctx: AnalyzerContext, cap: CapistranoFacts | null, 
   const tools = toolVariables(stages);
   const byTask = new Map<string, { lines: TaskLine[]; units: string[] }>();
   for (const l of hookedTaskLines(ctx, cap, true)) {
-    const u = startedUnitOf(l.text, tools);
-    if (!u || !namedFor(u, b)) continue;
-    const x = byTask.get(l.task.name) ?? { lines: [], units: [] };
-    if (!x.units.includes(u)) x.units.push(u), x.lines.push(l);
-    byTask.set(l.task.name, x);
+    for (const u of startedUnitsOf(l.text, tools)) {
+      if (!namedFor(u, b)) continue;
+      const x = byTask.get(l.task.name) ?? { lines: [], units: [] };
+      if (!x.units.includes(u)) x.units.push(u), x.lines.push(l);
+      byTask.set(l.task.name, x);
+    }
   }
   for (const [task, x] of byTask) {
     const first = x.lines[0]!;

@@ -133,3 +133,33 @@ describe("JRuby", () => {
     expect(m.rails.rubyFrom).toMatch(/^rvm-capistrano's rvm_ruby_string \(stage /);
   });
 });
+
+// A variable is read only by its plugin: a `set :rbenv_ruby` left after the Capfile moved to
+// capistrano/rvm (its require commented out) is read by nothing on the servers. Real cap says which
+// plugins the Capfile loaded (its `stubbed` requires: these gems are not installed here).
+describe("a Ruby-manager setting whose plugin is not loaded", () => {
+  const LEFTOVER = files('set :rbenv_ruby, "2.1.2"\nset :rvm_ruby_version, "2.6.3"\n', { production: 'set :rails_env, "production"\n' }, {}, 'require "capistrano/rvm"\n# require "capistrano/rbenv"\n');
+  it("is named and not taken: the loaded plugin's setting decides", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-deploy-ruby-leftover-"));
+    cleanup.push(dir);
+    for (const [p, text] of Object.entries(LEFTOVER)) {
+      mkdirSync(join(dir, p, ".."), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    const app = prepareCopy(dir);
+    cleanup.push(join(app, ".."));
+    const real = await runCap(app, "production");
+    expect(real.stubbed).toContain("capistrano/rvm");
+    expect(real.stubbed).not.toContain("capistrano/rbenv");
+    const m = await analyzeFiles(memoryRepo(LEFTOVER), "tally");
+    expect(m.rails.rubyVersion).toEqual({ value: "2.6.3", source: { file: "config/deploy.rb", line: 4 } });
+    expect(m.rails.rubyFrom).toMatch(/^capistrano-rvm's rvm_ruby_version \(stage production\)/);
+    expect(warnings(m, "ruby.deploy-plugin-not-loaded")[0]).toMatch(/stage production: rbenv_ruby "2\.1\.2" is read by capistrano-rbenv, which the deploy does not load \(no `require "capistrano\/rbenv"`\)/);
+  }, 120_000);
+
+  it("with no plugin loaded at all, the image's Ruby is not taken from the leftover", async () => {
+    const m = await analyzeFiles(memoryRepo(files('set :rbenv_ruby, "2.1.2"\n', { production: "" }, {}, "")), "tally");
+    expect(m.rails.rubyVersion).toBeNull();
+    expect(warnings(m, "ruby.deploy-plugin-not-loaded")).toHaveLength(1);
+  });
+});

@@ -68,7 +68,8 @@ function capStarts(fs: Record<string, string>, env: Record<string, string>): Rec
       "  CMDS = Hash.new { |h, k| h[k] = [] }",
       "  def execute(*args)",
       '    line = args.reject { |a| a.is_a?(Hash) }.map(&:to_s).join(" ")',
-      '    CMDS[host.hostname] << $1 if line =~ /systemctl start (\\S+)/',
+      // Every unit of the line: systemctl starts each one it is given.
+      '    CMDS[host.hostname].concat($1.split) if line =~ /systemctl (?:re)?start ([^;&|]+)/',
       "  end",
       "end",
       'task "r2k:ran" do',
@@ -149,4 +150,26 @@ describe("several units of a backend that a task of the repo starts", () => {
     expect(dj(m).processesPerServer).toBeUndefined();
     expect(m.problems.some((p) => /a name computed in the task/.test(p.message) && p.line === 7)).toBe(true);
   });
+
+  // `systemctl restart a b c` starts every unit it is given: three units on one line are three processes per server.
+  it("three units on one systemctl line: three per server, as real cap runs them on each jobs host", async () => {
+    const oneLine = [
+      `namespace :jobs do`,
+      `  task :bounce do`,
+      `    on roles(:jobs) do`,
+      `      execute :sudo, "systemctl restart ledger-delayed_job.1 ledger-delayed_job.2 ledger-delayed_job.3"`,
+      `    end`,
+      `  end`,
+      `end`,
+      `after "deploy:published", "jobs:bounce"`,
+      ``,
+    ].join("\n");
+    const fs = files("none", {}, oneLine);
+    const ran = capStarts(fs, {});
+    expect(ran).toEqual({ "j1.ledger.example.org": ["ledger-delayed_job.1", "ledger-delayed_job.2", "ledger-delayed_job.3"], "j2.ledger.example.org": ["ledger-delayed_job.1", "ledger-delayed_job.2", "ledger-delayed_job.3"] });
+    const m = await analyzeFiles(memoryRepo(fs), "ledger");
+    expect(dj(m)).toMatchObject({ carried: true, roles: ["jobs"], processesPerServer: { value: 3, source: { file: "config/deploy.rb", line: 6 } } });
+    expect(replicas(m)).toEqual([Object.values(ran).reduce((a, u) => a + u.length, 0)]);
+    expect(offRepo(m).map((p) => p.message.match(/`(ledger-delayed_job\.\d)`/)![1])).toEqual(["ledger-delayed_job.1", "ledger-delayed_job.2", "ledger-delayed_job.3"]);
+  }, 120_000);
 });

@@ -58,4 +58,32 @@ describe("Shoryuken started by a script of the repo", () => {
       expect(sh(m)).toMatchObject({ carried: false, notStarted: true });
     }
   });
+
+  // A script that says it is a laptop's (docker/dev-worker.sh with RAILS_ENV=development … -c 2) is
+  // not the servers' start: named, never the worker of every stage, its -c not the servers'.
+  it("a development-only script (RAILS_ENV=development, or under docker/ and named by no deploy line): named, not the worker", async () => {
+    const dev = "#!/bin/sh\n# local development only\nRAILS_ENV=development bundle exec shoryuken -R -C config/shoryuken.yml -c 2\n";
+    const exported = "#!/bin/sh\nexport RAILS_ENV=test\nbundle exec shoryuken -R -C config/shoryuken.yml -c 2\n";
+    for (const [path, text, why] of [
+      ["ops/dev-worker.sh", dev, /runs in the Rails environment "development", a development or test environment no stage deploys \(the stages deploy production\)/],
+      ["ops/test-worker.sh", exported, /runs in the Rails environment "test"/],
+      ["docker/worker.sh", SCRIPT, /sits under docker\/, a development or CI tree/],
+    ] as const) {
+      const m = await analyzeFiles(memoryRepo(files({ [path]: text })), "quay");
+      const w = sh(m);
+      expect(w).toMatchObject({ carried: false, notStarted: true });
+      expect(w.args).not.toContain("2");
+      const named = m.problems.filter((p) => p.file === path);
+      expect(named).toHaveLength(1);
+      expect(named[0]!.message).toMatch(why);
+      expect(named[0]!.message).toContain("it is not taken as the servers' start");
+    }
+  });
+
+  it("a production script beside a development one: the production one is the worker, the other named", async () => {
+    const dev = "#!/bin/sh\nRAILS_ENV=development bundle exec shoryuken -R -C config/shoryuken.yml -c 2\n";
+    const m = await analyzeFiles(memoryRepo(files({ "ops/restart-consumers.sh": SCRIPT.replace("QUAY_MODE=queue", "RAILS_ENV=production QUAY_MODE=queue"), "docker/dev-worker.sh": dev })), "quay");
+    expect(sh(m)).toMatchObject({ carried: true, commandSource: { file: "ops/restart-consumers.sh", line: 3 } });
+    expect(m.problems.filter((p) => p.file === "docker/dev-worker.sh")).toHaveLength(1);
+  });
 });
