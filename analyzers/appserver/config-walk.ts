@@ -137,6 +137,18 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
     }
   };
 
+  // One pass of a block per yielded value, its parameters bound as Ruby binds them; false (nothing
+  // walked) when the yields are not known or a binding is not one this reader makes.
+  const walkPasses = (passes: (Map<string, RValue> | null)[] | null | undefined, body: any, condition: Cond | null): boolean => {
+    if (!passes || !passes.every((b) => b !== null)) return false;
+    for (const b of passes) {
+      frames.push(b!);
+      walkIteration(statementsOf(body), condition);
+      frames.pop();
+    }
+    return true;
+  };
+
   // A condition inside another: the outer one marks the calls (as before), unless it only ended a
   // loop pass (passOnly), where the inner one is named too and values under it are no longer known.
   const inner = (outer: Cond | null, text: string, source: Source): Cond =>
@@ -248,15 +260,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             }
             // Other parameter shapes over a known list or Hash (`|n, t|` over pairs, `|(name, time)|`): bound as Ruby yields.
             const yields = iterationYields("each_with_index", list, st.receiver)?.map((y) => [y[0]!]);
-            const passes = yields?.map((y) => bindYield(st.block.parameters?.parameters ?? null, y));
-            if (passes && passes.every((b) => b !== null)) {
-              for (const b of passes) {
-                frames.push(b!);
-                walkIteration(statementsOf(st.block.body), condition);
-                frames.pop();
-              }
-              break;
-            }
+            if (walkPasses(yields?.map((y) => bindYield(st.block.parameters?.parameters ?? null, y)), st.block.body, condition)) break;
             // A list known only on the server (`ENV.fetch("REGIONS").split(",").each`): its body
             // runs once here, each call marked as under that loop and the item not known, so what
             // the loop declares is said rather than dropped.
@@ -271,15 +275,7 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
           if (st.receiver && st.block && kind(st.block) === "BlockNode" && ITERATIONS.has(String(st.name))) {
             const yields = iterationYields(String(st.name), ev(st.receiver), st.receiver);
             const params = st.block.parameters ? st.block.parameters.parameters : null;
-            const passes = yields?.map((y) => bindYield(params, y));
-            if (passes && passes.every((b) => b !== null)) {
-              for (const b of passes) {
-                frames.push(b!);
-                walkIteration(statementsOf(st.block.body), condition);
-                frames.pop();
-              }
-              break;
-            }
+            if (walkPasses(yields?.map((y) => bindYield(params, y)), st.block.body, condition)) break;
             // Not known here (the list, or parameters this reader does not bind): the body runs once,
             // each call marked as under that loop, its parameters unknown — said, never dropped.
             const text = `${shorten(parsed.textOf(st.receiver))}.${st.name}`;
