@@ -108,6 +108,36 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     absentConfigs.push(unseenConfig(kind, path, stage.name, why, at, `${why}; its numbers are asked (Unicorn's defaults are placeholders), and no other config of the repo is read in its place`));
   };
 
+  // capistrano3-puma before 6 with `puma_conf` inside the release (`"#{release_path}/config/puma/x.rb"`)
+  // and no such file in the repo. Its puma:check (after deploy:check) renders the plugin's template
+  // to that path only when nothing is there, and deploy:check runs before the new release exists:
+  // the release Puma then starts from has no such file, and Puma raises on a missing -C file
+  // (Errno::ENOENT). Before 5.0 puma:start renders it too when Puma is not running (a cold start ran
+  // the template; a restart, `pumactl -F <path>`, raised the same). Either way the stage's numbers are
+  // not the repo's: gaps, said at the `set` (seuros/capistrano-puma v1.2.1–v5.2.0, puma.rake/daemon.rake).
+  const pumaConfAbsent = (stage: Stage, path: string, set: Fact<RValue>) => {
+    const same = absentConfigs.find((c) => c.kind === "puma" && c.file === path && c.startedBy?.source.file === set.source.file && c.startedBy.source.line === set.source.line);
+    const gem = `capistrano3-puma${pumaLock ? ` ${pumaLock.version}` : ""}`;
+    // A file linked from shared/ is there in the release: the servers' own copy, unknown all the same.
+    const link = linked.find((l) => l.kind === "file" && l.serverOnly && l.stages.includes(stage.name) && l.path === path);
+    if (link) {
+      if (same) return void same.stages.push(stage.name);
+      const why = `${gem} starts Puma with \`-C <release>/${path}\` (puma_conf, ${set.source.file}:${set.source.line}), which is linked from the servers' shared/ directory (linked_files, ${link.source.file}:${link.source.line}) and not in the repo${link.example ? ` (${link.example} is an example, not what ran)` : ""}: the servers' own copy is the config it loaded`;
+      const cfg = unseenConfig("puma", path, stage.name, why, set.source, `${why}; its numbers are asked (Puma's defaults are placeholders), and no other config of the repo is read in its place`);
+      absentConfigs.push(cfg);
+      pumaAbsent.push({ cfg, why });
+      return;
+    }
+    const cold = pumaLock && Number.parseInt(pumaLock.version, 10) < 5 ? `; before 5.0 its puma:start also renders it when Puma is not running, so a cold start ran the plugin's template (${pumaTemplatePaths(stage.name).find((p) => hasPath(ctx.repo, p)) ?? "the gem's own"}) until the next restart (\`pumactl -F ${path}\`) raised` : "";
+    const why = `${gem} starts Puma with \`-C <release>/${path}\` (puma_conf, ${set.source.file}:${set.source.line}), and the repo has no ${path}: that start failed, or the servers had a file of their own`;
+    const story = `its puma:check renders the plugin's template to that path only when no file is there, at deploy:check, before the new release exists, so the release Puma starts from has none, and Puma raises on a missing -C file (Errno::ENOENT)${cold}`;
+    if (same) return void same.stages.push(stage.name);
+    const cfg = unseenConfig("puma", path, stage.name, why, set.source, `${why}; its numbers are asked (Puma's defaults are placeholders), and no other config of the repo is read in its place`);
+    absentConfigs.push(cfg);
+    pumaAbsent.push({ cfg, why: `${why}. Why: ${story}` });
+  };
+  const pumaAbsent: { cfg: AppServerConfig; why: string }[] = []; // said once per `set`, with its stages, after the stages are read
+
   const unitsSaid = new Map<string, { unit: NamedConfig; stages: string[] }>();
   const procfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; templates: Set<string> }>();
   const unicornProcfileOutranked = new Map<string, { line: NamedConfig; stages: string[]; paths: Set<string>; absent: Set<string> }>();
@@ -179,6 +209,12 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
             generated.push(stage);
             continue;
           }
+          // capistrano3-puma before 6 starts `puma -C <puma_conf>`: a path inside the release the repo
+          // does not hold is that stage's config, unknown, never config/puma.rb's numbers.
+          if (kind === "puma" && usesPumaPlugin && pumaStart === "template" && path !== null) {
+            pumaConfAbsent(stage, path, fact);
+            continue;
+          }
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${captured ? `${capturedClause(variable, fact, captured)}; it` : `${variable}`} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           // The plugin starts the server with that path: its numbers are that file's, not another's.
           if (kind === "unicorn" && usesUnicornPlugin) pluginAbsent(stage, kind, path ?? describe(fact.value), fact, path === null);
@@ -226,6 +262,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
   for (const { line, stages: on, templates } of procfileOutranked.values())
     ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Puma with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${pumaGem} starts Puma with -C <puma_conf>, which its puma:config renders from ${[...templates].join(", ")}; that rendered config is read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}`, severity: "warning" });
+  for (const { cfg, why } of pumaAbsent) {
+    const others = files.filter((f) => f.kind === "puma" && f.env === null && hasPath(ctx.repo, f.file)).map((f) => f.file); // the every-env files appServerFor would otherwise give it
+    const at = cfg.startedBy!.source;
+    ctx.problem({ file: at.file, line: at.line, message: `puma.plugin-config-absent: stage${cfg.stages.length > 1 ? "s" : ""} ${cfg.stages.join(", ")}: ${why}. Its workers, threads and worker_timeout are not known (asked as gaps, with Puma's defaults as placeholders)${others.length ? `; ${others.join(", ")} ${others.length > 1 ? "are" : "is"} not read in its place` : ""}`, severity: "warning" });
+  }
   for (const [path, { stages: on, set }] of absentSaid) {
     if (set) continue; // said at the `set` above
     const others = files.filter((f) => f.kind === "unicorn" && f.env === null && hasPath(ctx.repo, f.file)).map((f) => f.file); // the every-env files appServerFor would otherwise give it
