@@ -92,11 +92,23 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // Stages whose plugin starts the server with a config the repo does not hold (capistrano3-unicorn's
   // `unicorn -c <unicorn_config_path>`, no fallback): each gets a config whose numbers are gaps, so
   // appServerFor never gives it config/unicorn.rb's (youhei19880130/v_studio: production had no
-  // config/unicorn/production.rb). A path linked from shared/ is left to linkedServerConfigs, which says so.
+  // config/unicorn/production.rb). A path linked from shared/ is the servers' own copy: gaps too, said
+  // as linked (left to linkedServerConfigs, a config/unicorn.rb beside it was read in its place).
   const absentConfigs: AppServerConfig[] = [];
   const absentSaid = new Map<string, { stages: string[]; set: Fact<RValue> | null }>();
+  const linkedSaid: AppServerConfig[] = [];
   const pluginAbsent = (stage: Stage, kind: ServerKind, path: string, set: Fact<RValue> | null, offRepo = false) => {
-    if (linked.some((l) => l.kind === "file" && l.serverOnly && l.stages.includes(stage.name) && l.path === path)) return;
+    const link = linked.find((l) => l.kind === "file" && l.serverOnly && l.stages.includes(stage.name) && l.path === path);
+    if (link) {
+      const same = linkedSaid.find((c) => c.file === path);
+      if (same) return void same.stages.push(stage.name);
+      const how = set ? `unicorn_config_path (${set.source.file}:${set.source.line})` : "unicorn_config_path's default, config/unicorn/<rails_env>.rb";
+      const why = `capistrano3-unicorn starts \`unicorn -c ${path}\` with ${how}, and ${path} is linked from the servers' shared/ directory (linked_files, ${link.source.file}:${link.source.line}) and not in the repo${link.example ? ` (${link.example} is an example, not what ran)` : ""}: the servers' own copy is the config it loaded`;
+      const cfg = unseenConfig(kind, path, stage.name, why, set?.source ?? link.source, `${why}; its numbers are asked (Unicorn's defaults are placeholders), and no other config of the repo is read in its place`);
+      linkedSaid.push(cfg);
+      absentConfigs.push(cfg);
+      return;
+    }
     const said = absentSaid.get(path) ?? { stages: [], set };
     said.stages.push(stage.name);
     absentSaid.set(path, said);
@@ -262,6 +274,11 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   const pumaGem = pumaLock ? `capistrano3-puma ${pumaLock.version} (${capfileAt}:${capLineOf(pumaRequire)}, ${pumaLock.source.file}:${pumaLock.source.line})` : `capistrano3-puma (${capfileAt}:${capLineOf(pumaRequire)}; no Gemfile.lock gives its version)`;
   for (const { line, stages: on, templates } of procfileOutranked.values())
     ctx.problem({ file: line.source.file, line: line.source.line, message: `this Procfile's web line starts Puma with ${line.written}, but nothing in the deploy runs this Procfile (no foreman start or export, no Procfile-based service): ${pumaGem} starts Puma with -C <puma_conf>, which its puma:config renders from ${[...templates].join(", ")}; that rendered config is read for stage${on.length > 1 ? "s" : ""} ${on.join(", ")}, not ${line.path}`, severity: "warning" });
+  for (const cfg of linkedSaid) {
+    const others = files.filter((f) => f.kind === cfg.kind && f.env === null && hasPath(ctx.repo, f.file)).map((f) => f.file);
+    const at = cfg.startedBy!.source;
+    ctx.problem({ file: at.file, line: at.line, message: `unicorn.plugin-config-linked: stage${cfg.stages.length > 1 ? "s" : ""} ${cfg.stages.join(", ")}: ${(cfg.workers!.value as { unknown: string }).unknown}. Its worker_processes and timeout are not known (asked as gaps, with Unicorn's defaults as placeholders)${others.length ? `; ${others.join(", ")} ${others.length > 1 ? "are" : "is"} not read in its place` : ""}`, severity: "warning" });
+  }
   for (const { cfg, why } of pumaAbsent) {
     const others = files.filter((f) => f.kind === "puma" && f.env === null && hasPath(ctx.repo, f.file)).map((f) => f.file); // the every-env files appServerFor would otherwise give it
     const at = cfg.startedBy!.source;

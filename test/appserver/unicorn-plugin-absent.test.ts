@@ -88,6 +88,20 @@ describe("capistrano3-unicorn with no config/unicorn/<rails_env>.rb for a stage"
     expect(m.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 1 && /unicorn_config_path does not name/.test(p.message) && /stage production/.test(p.message))).toBe(true);
   });
 
+  it("a default path linked from shared/ is the servers' copy: gaps said as linked, never config/unicorn.rb's 3 workers", async () => {
+    const files = { ...FILES, "config/deploy.rb": FILES["config/deploy.rb"] + 'append :linked_files, "config/unicorn/production.rb"\n' };
+    const m = await analyzeFiles(memoryRepo(files), "kiln");
+    const prod = appServerFor(m, m.stages.find((s) => s.name === "production")!)!;
+    expect(prod.file).toBe("config/unicorn/production.rb");
+    for (const f of [prod.workers, prod.timeout]) expect(f && typeof f.value === "object" && f.value !== null && "unknown" in f.value).toBe(true);
+    const said = m.problems.filter((p) => /unicorn\.plugin-config-linked/.test(p.message));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.message).toMatch(/stage production: .*linked from the servers' shared\/ directory \(linked_files, config\/deploy\.rb:11\).*config\/unicorn\.rb is not read in its place/);
+    expect(m.problems.some((p) => /plugin-config-absent/.test(p.message))).toBe(false);
+    // staging keeps its own file
+    expect(appServerFor(m, m.stages.find((s) => s.name === "staging")!)!.workers?.value).toBe(2);
+  });
+
   it("a repo that holds config/unicorn/production.rb reads it: no warning", async () => {
     const m = await analyzeFiles(memoryRepo({ ...FILES, "config/unicorn/production.rb": "worker_processes 6\ntimeout 60\n" }), "kiln");
     expect(appServerFor(m, m.stages.find((s) => s.name === "production")!)?.workers?.value).toBe(6);
