@@ -106,6 +106,8 @@ function numberGaps(model: ModelForGaps): Gap[] {
     for (const u of unreadWebNumbers(server)) {
       const file = server.file;
       const tail = `Take it from a server of stage ${name}; MIGRATION.md lists it until you answer`;
+      // Where the numbers were set: a file the repo lacks cannot be said to set them here.
+      const setBy = (them: string) => (server.notInRepo ? `${file} is not in the repo (it was on the servers): ${u.why}` : `${file} sets ${them}, but ${u.why}`);
       // A number the replaced server ran (Thin's servers, timeout): the suggestion, labelled as that server's.
       const hint = u.key === "workers" || u.key === "timeout" ? server.suggested?.[u.key] : undefined;
       const offered = hint ? { default: hint.value, suggestion: true as const } : { placeholder: true as const };
@@ -113,7 +115,7 @@ function numberGaps(model: ModelForGaps): Gap[] {
         gaps.push({
           id: webNumberAnswerId(name, "workers"),
           question: `How many ${kind === "puma" ? "Puma workers (0 = single mode)" : "Unicorn worker_processes"} did each web server of stage ${name} run?`,
-          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}` : `${file} sets them, but ${u.why}. The default ${d.workers} is ${label(kind)}'s own default when nothing sets it, a placeholder: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}`,
+          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}` : `${setBy("them")}. The default ${d.workers} is ${label(kind)}'s own default when nothing sets it, a placeholder: WEB_CONCURRENCY, the web pods' CPU and memory and the HPA minimum follow this number. ${tail}`,
           default: d.workers,
           format: "count",
           min: kind === "unicorn" ? 1 : 0,
@@ -124,7 +126,7 @@ function numberGaps(model: ModelForGaps): Gap[] {
         gaps.push({
           id: webNumberAnswerId(name, "threads"),
           question: `Which Puma threads [min, max] did each web server of stage ${name} run?`,
-          why: `${file} sets them, but ${u.why}. The default [${APP_SERVER_DEFAULTS.puma.threads.join(", ")}] is Puma's own default (5.0+, MRI), a placeholder: RAILS_MIN_THREADS and RAILS_MAX_THREADS in the stage's config.env follow it. ${tail}`,
+          why: `${setBy("them")}. The default [${APP_SERVER_DEFAULTS.puma.threads.join(", ")}] is Puma's own default (5.0+, MRI), a placeholder: RAILS_MIN_THREADS and RAILS_MAX_THREADS in the stage's config.env follow it. ${tail}`,
           default: [...APP_SERVER_DEFAULTS.puma.threads],
           format: "thread-range",
           placeholder: true,
@@ -134,7 +136,7 @@ function numberGaps(model: ModelForGaps): Gap[] {
         gaps.push({
           id: webNumberAnswerId(name, "timeout"),
           question: `Which ${kind === "puma" ? "Puma worker_timeout" : "Unicorn timeout"} (seconds) did the web servers of stage ${name} use?`,
-          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}` : `${file} sets it, but ${u.why}. The default ${d.timeout} is ${label(kind)}'s own default, a placeholder: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}`,
+          why: hint ? `${u.why}. The default ${hint.value} is ${hint.label}, a suggestion to confirm: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}` : `${setBy("it")}. The default ${d.timeout} is ${label(kind)}'s own default, a placeholder: the web pods' terminationGracePeriodSeconds${kind === "unicorn" ? " and UNICORN_TIMEOUT" : " and the container's worker_timeout"} follow it. ${tail}`,
           default: d.timeout,
           format: "seconds",
           ...offered,
