@@ -488,6 +488,7 @@ function unknownPumaConfig(unit: NamedConfig, stages: string[]): AppServerConfig
     workingDirectory: null,
     hooks: [],
     startedBy: { value: `${unit.source.file}:${unit.source.line} starts Puma with -C ${unit.written}, a file only the servers hold`, source: unit.source },
+    notInRepo: true,
   };
 }
 

@@ -778,6 +778,8 @@ export interface AppServerConfig {
   renderedBy?: Fact<string>;
   /** A config no deploy file names, loaded by how the deploy starts the server (capistrano3-puma 6+: `puma -e <env>`). */
   startedBy?: Fact<string>;
+  /** The repo does not hold `file` (it was on the servers: linked from shared/, a path outside the release, a service's own config). */
+  notInRepo?: true;
   /**
    * Numbers a server the image replaces ran (Thin's `servers`, `timeout`): offered as the
    * suggestion of the unread number's question, labelled with `label` (whose value and where).

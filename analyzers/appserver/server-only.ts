@@ -81,6 +81,7 @@ export function unseenConfig(kind: "unicorn" | "puma", file: string, stage: stri
     workingDirectory: null,
     hooks: [],
     startedBy: { value: startedBy, source: at },
+    notInRepo: true,
   };
 }
 

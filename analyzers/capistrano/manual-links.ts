@@ -19,7 +19,9 @@
 // deployed commit's (Capistrano 3's `git archive`), shared/'s file landed only if it was written after
 // that commit: read as the servers' file (the safe side), with that doubt named (`condition`).
 // A copy guarded on the same line by `test -f SRC &&`, `[ -f SRC ] &&` or `if test -f SRC; then`
-// ran only where the servers held SRC: read as a copy, with that condition named.
+// ran only where the servers held SRC: read as a copy, with that condition named. So did one in the
+// `then` branch of an `if test -f SRC` whose `then` and `fi` are on later lines (a heredoc, a string
+// over several lines, nested ifs), as bash reads it; in its `else` or after its `fi` it is not guarded.
 import type { RepoFiles } from "../../src/model.js";
 import { MAX_START_LINE } from "../appserver/started.js";
 
@@ -75,6 +77,9 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
   const made = new Set<string>();
   const lines = text.split("\n");
   const locals = new Map<string, string>();
+  // The shell `if`s open at the start of a line (a guard's `then` and `fi` on later lines, in a
+  // heredoc or a string over several lines): the paths they test, while in their `then` branch.
+  const blocks: ShellIf[] = [];
   lines.forEach((raw0, i) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
     if (/^\s*#(?!\{)/.test(raw0)) return;
@@ -91,7 +96,8 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
       if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
       else locals.delete(local[1]!);
     }
-    const guards = guardsIn(raw);
+    const guards = [...guardsIn(raw).map((path) => ({ path, line: line0 + i })), ...blocks.filter((b) => b.guard !== null && !b.inElse).map((b) => ({ path: b.guard!, line: b.line }))];
+    shellIfs(raw, line0 + i, blocks);
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
@@ -163,8 +169,8 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
         // nothing, so the release kept the repo's file (real cp 9.1 in shared-copies-cp.test.ts).
         if (ln.noClobber && kind === "file" && repoFile(repo, path) && !removed.has(path)) continue;
         const conditions: string[] = [];
-        const guard = guards.find((g) => g === src || (sharedRel(g) !== null && sharedRel(g) === shared));
-        if (via && guard !== undefined) conditions.push(`only where the servers held ${guard} (the copy is guarded by a test of it on line ${line0 + i})`);
+        const guard = guards.find((g) => g.path === src || (sharedRel(g.path) !== null && sharedRel(g.path) === shared));
+        if (via && guard !== undefined) conditions.push(`only where the servers held ${guard.path} (the copy is guarded by a test of it on line ${guard.line})`);
         if (ln.update && kind === "file" && repoFile(repo, path) && !removed.has(path))
           conditions.push(`only if that file was newer than the release's ${path} (cp -u): the release's file has the deployed commit's time (a git archive checkout), so a shared file written after that commit (rendered by the same deploy) landed, one written before it did not`);
         const condition = conditions.length ? conditions.join("; and ") : undefined;
@@ -209,6 +215,31 @@ function guardsIn(line: string): string[] {
   const out: string[] = [];
   for (const m of line.matchAll(/(?:\btest|\[)\s+-[efrs]\s+(['"]?)([^\s'"\]]+)\1\s*\]?\s*(?:&&|;\s*then\b)/g)) out.push(m[2]!);
   return out;
+}
+
+interface ShellIf {
+  /** The path the `if` tests for (`if test -f P`, `if [ -e P ]`), or null for any other condition. */
+  guard: string | null;
+  line: number;
+  /** Past its `else`/`elif`: the test is no longer what lets a command run. */
+  inElse: boolean;
+}
+
+/**
+ * Opens and closes the shell `if`s of one line, in order, as bash reads them: `if COND` opens one
+ * (its `then` may be on this line or the next), `else`/`elif` ends its `then` branch, `fi` closes
+ * it. An `if … fi` on one line opens and closes (its guard is guardsIn's). A Ruby `if` is no shell
+ * `if`: only one followed by a shell test (`test`, `[`, `[[`, `!`) opens a block; a Ruby `else` or
+ * `end` with no shell block open changes nothing.
+ */
+function shellIfs(line: string, at: number, blocks: ShellIf[]): void {
+  const re = /(?:^|[\s;"'`(])(?:if\s+(?:(?:test|\[)\s+-[efrs]\s+(['"]?)([^\s'";\]]+)\1(?=$|[\s;"'`\]])|!|test\b|\[\[?(?=\s))|(else|elif|fi)(?=$|[\s;"'`)]))/g;
+  for (const m of line.matchAll(re)) {
+    if (m[3] === undefined) blocks.push({ guard: m[2] ?? null, line: at, inElse: false });
+    else if (!blocks.length) continue;
+    else if (m[3] === "fi") blocks.pop();
+    else blocks[blocks.length - 1]!.inElse = true;
+  }
 }
 
 /** Whitespace-separated words, a `#{…}` kept whole. */

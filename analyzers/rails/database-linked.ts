@@ -26,6 +26,8 @@ import { loadRubyYaml } from "../ruby/yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { uploadLines } from "../workers/sidekiq-linked.js";
 import { readErbYaml } from "./erb-yaml.js";
+import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
+import { PASSWORD_NOT_SHOWN, withoutPassword } from "../../src/model/servers-database.js";
 
 const FILE = "config/database.yml";
 /** Keys said per stage; a password (or anything else) is never printed. */
@@ -256,7 +258,16 @@ function differences(servers: Leaf[], repo: Leaf[], template: string, repoFile: 
 }
 
 const known = (v: RValue): boolean => (typeof v === "string" ? !/R2K_REF_\d+_/.test(v) : typeof v === "number" || typeof v === "boolean" || (Array.isArray(v) && v.every(known)));
-const shownValue = (v: RValue): string => (known(v) ? JSON.stringify(v) : "not known statically");
+/**
+ * A value as the warning says it: a password in a host or URL's user-info (`admin:pw@db1`, with or
+ * without a scheme, alone or in a `hosts:` list) is cut and said not shown; the rest is shown.
+ */
+const shownValue = (v: RValue): string => {
+  if (!known(v)) return "not known statically";
+  const text = JSON.stringify(v);
+  const bare = withoutPassword(cutSecretShapes(text, SECRET_SHOWN_AS));
+  return bare === null ? text : `${bare} ${PASSWORD_NOT_SHOWN}`;
+};
 
 function leavesOf(v: RValue, path: string[], lineOf: (p: string[]) => number): Leaf[] {
   if (isHash(v)) return Object.entries(v as Record<string, RValue>).flatMap(([k, x]) => leavesOf(x, [...path, k], lineOf));
@@ -319,6 +330,14 @@ function dbParts(section: RValue, path: string[], lineOf: (p: string[]) => numbe
   const url = pick("url", "uri");
   if (url) {
     if (typeof url.value !== "string" || !known(url.value)) return { database: valueOf(url), host: valueOf(url), username: valueOf(url) };
+    // `user:pw@host:5432/db` with no `scheme://`: ActiveRecord (URI.parse) reads its first word as the
+    // adapter and the rest as the database name, so it names no database Rails could have reached.
+    // The host is said as written before the path, its password cut where it is shown (servers-database.ts).
+    const bare = /^([^:/@\s]*(?::[^/@\s]*)?@[^/?#\s]+)/.exec(url.value);
+    if (!url.value.includes("://") && bare) {
+      const why = `the ${url.path.slice(1).join(".")} at ${from}:${url.line} has no scheme, only user-info and a host: Rails reads its first word as the adapter and the rest as the database name, which no server could have connected with`;
+      return { database: { unknown: why, source: at(url) }, host: { value: bare[1]!, source: at(url) }, username: { unknown: why, source: at(url) } };
+    }
     let u: URL | null = null;
     try {
       u = new URL(url.value);

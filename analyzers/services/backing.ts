@@ -38,7 +38,9 @@ const COMMAND_MAP = /command_map\s*\[\s*:(\w+)\s*\]\s*=\s*(['"])([^'"#]*)\2/;
 /** `execute :name, args…` / `sudo :name, …` / `test :name …`: the first word is a command_map key. */
 const EXECUTE = /^\s*(?:execute|sudo|capture)\s*\(?\s*:(\w+)\s*(?:,\s*(.*?))?\)?\s*$/;
 /** A Ruby deploy line as shell words: symbols, quotes and commas gone. */
-const asShell = (line: string) => line.replace(/[:'",()]/g, " ").replace(/\s+/g, " ").trim();
+// Secrets are cut first: the colons and quotes this drops are what the shapes are found by
+// (`"postgres://app:pw@db/x"` became `postgres //app pw@db/x`, a password no rule then sees).
+const asShell = (line: string) => cutSecretShapes(line, SECRET_SHOWN_AS).replace(/[:'",()]/g, " ").replace(/\s+/g, " ").trim();
 
 
 /** A command the deploy runs, as shell words in one string, with the line that runs it. */
@@ -136,7 +138,7 @@ function deployCommands(ctx: AnalyzerContext): DeployCommand[] {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;
     const unit = file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, "");
-    for (const e of execStarts(readUnit(r.text))) out.push({ shell: e.command.replace(/["']/g, " ").replace(/\s+/g, " ").trim(), source: { file, line: e.line }, ...(/[<%$#{]/.test(unit) ? {} : { unit }) });
+    for (const e of execStarts(readUnit(r.text))) out.push({ shell: cutSecretShapes(e.command, SECRET_SHOWN_AS).replace(/["']/g, " ").replace(/\s+/g, " ").trim(), source: { file, line: e.line }, ...(/[<%$#{]/.test(unit) ? {} : { unit }) });
   }
   return out;
 }

@@ -27,6 +27,7 @@ export type SecretShape =
   | "SendGrid key"
   | "JWT"
   | "URL password"
+  | "userinfo password"
   | "Authorization header"
   | "monit password"
   | "secret parameter"
@@ -340,6 +341,9 @@ const MAY_HOLD_WORD = /pass|pwd|secret|token|key|signature|authorization|basic|b
  */
 export function mayHold(text: string): boolean {
   if (MAY_HOLD.test(text) || MAY_HOLD_WORD.test(text)) return true;
+  // ...or it has an `@` after a `:` (the userinfo rule)...
+  const at = text.lastIndexOf("@");
+  if (at > 0 && text.lastIndexOf(":", at) >= 0) return true;
   // ...or it is a run of 32 or more characters of the entropy rule's alphabet.
   let run = 0;
   for (let i = 0; i < text.length; i++) {
@@ -382,6 +386,7 @@ export function findSpans(text: string): SecretSpan[] {
       take(rule, m);
     }
   }
+  userinfoPasswords(text, found);
   highEntropy(text, found);
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: SecretSpan[] = [];
@@ -453,6 +458,43 @@ function before(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray)
     if (!m) continue;
     done = m.index + m[0].length;
     take(rule, m);
+  }
+}
+
+// userinfo with a password and no scheme: `admin:s3cret@db1.internal` as a database.yml `host:`,
+// `app:pw@pg1:5432/shop` as a `url:` without `postgres://`, `:pw@redis1:6379` as a redis address.
+// Nothing parses them as URLs (ActiveRecord reads the first word as a scheme), yet the password is
+// there all the same. Found from each `@`: back over the run before it (no space, quote, slash or
+// `@`) to its first `:` after a user name (maybe empty), then forward over a host name. Spared: an
+// image digest (`ruby:3.3-slim@sha256:…`: the "host" is the digest's algorithm), a mailto/xmpp/sip
+// address (`mailto:ops@example.org` has a scheme, not a user), a version or pixel ratio after the
+// `@`, and placeholders.
+const RUN_STOP = /[\s"'`<>()[\]{}\\/@|]/;
+const HOST_AFTER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*/;
+const DIGEST_HOST = /^(?:sha\d*|md5|blake2[bs]?\d*)$/i;
+/** After the `@`, not a host: a version (`pkg:name@1.2.3`; an IPv4 address has four numbers), a pixel ratio (`logo@2x.png`). */
+const NOT_A_HOST = /^(?:\d+(?:\.\d+){0,2}|\d+(?:\.\d+){4,}|\d+x(?:\..*)?)$/;
+const NOT_USERINFO_SCHEME = /^(?:mailto|xmpp|sips?|tel|im|pres|news|urn|npm|data)$/i;
+/** Longest run looked back over from an `@`: a linear scan of the terminal output, not one per offset. */
+const USERINFO_MAX = 256;
+
+function userinfoPasswords(text: string, out: SecretSpan[]) {
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    let s = at;
+    while (s > 0 && at - s < USERINFO_MAX && !RUN_STOP.test(text[s - 1]!)) s--;
+    if (s === at || (s > 0 && at - s >= USERINFO_MAX)) continue;
+    // `scheme://user:pw@`: the URL rule's (its scheme run stops at the slash).
+    if (s > 0 && text[s - 1] === "/") continue;
+    const run = text.slice(s, at);
+    // The first `:` ends the user name (`host:admin:pw@h`: all after it is cut, more than the password, never less).
+    const colon = run.indexOf(":");
+    if (colon >= 0 && NOT_USERINFO_SCHEME.test(run.slice(0, colon).replace(/^.*[^A-Za-z0-9._~%+-]/, ""))) continue;
+    if (colon < 0) continue;
+    const password = run.slice(colon + 1);
+    if (password === "" || !notPlaceholder(password)) continue;
+    const host = HOST_AFTER.exec(text.slice(at + 1, at + 1 + 256));
+    if (!host || DIGEST_HOST.test(host[0]) || NOT_A_HOST.test(host[0])) continue;
+    out.push({ start: s + colon + 1, end: at, shape: "userinfo password" });
   }
 }
 

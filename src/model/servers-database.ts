@@ -26,7 +26,9 @@ export function serversDatabaseWords(d: ServersDbParts, enc: WordsEncoding): str
     if ("value" in v) {
       cited.push(v.source);
       const shown = shownValue(v.value);
-      return shown === null ? `${words} ${NOT_SHOWN}` : `${words} ${quote(shown)}`;
+      if (shown === null) return `${words} ${NOT_SHOWN}`;
+      const bare = withoutPassword(shown);
+      return bare === null ? `${words} ${quote(shown)}` : `${words} ${quote(bare)} ${PASSWORD_NOT_SHOWN}`;
     }
     if ("none" in v) return `${words} not set (${text(v.none)})`;
     if (v.source) cited.push(v.source);
@@ -41,6 +43,17 @@ export function serversDatabaseWords(d: ServersDbParts, enc: WordsEncoding): str
 }
 
 const NOT_SHOWN = "not shown (a secret value)";
+/** Said after a host or URL whose user-info held a password (`admin:…@db1`), shown without it. */
+export const PASSWORD_NOT_SHOWN = "(password not shown)";
+
+/**
+ * A value with its user-info password cut (`admin:[secret]@db1.internal`, as cutSecretShapes and the
+ * redaction leave it) as said to a person: `admin@db1.internal`; null when it holds no such cut.
+ */
+export function withoutPassword(cut: string): string | null {
+  const mark = `:${SECRET_SHOWN_AS}@`;
+  return cut.includes(mark) ? cut.split(mark).join("@") : null;
+}
 
 /**
  * A part's value as it may be shown: null when it is a secret whole (hidden by the redaction, a URL

@@ -5,7 +5,8 @@
 // - `cp -u` lands only when shared/'s file is newer than the release's: real coreutils cp 9.1 on files
 //   with set times (the release's file has the deployed commit's time, as a git archive checkout has).
 // - a copy guarded by `test -f SRC &&` / `[ -f SRC ] &&` / `if test -f SRC; then` ran only where the
-//   servers held SRC: real sh and coreutils with and without that file.
+//   servers held SRC: real sh and coreutils with and without that file. So does one in the then branch
+//   of such an `if` over several lines (a heredoc, a string, nested): real `bash -n` and bash runs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -112,7 +113,7 @@ function realCp(cmd: string, opts: { releaseFile: boolean; sharedFile: boolean; 
     const sh = join(root, "shared/config/database.yml");
     if (opts.releaseFile) writeFileSync(rel, "repo"), opts.releaseTime && utimesSync(rel, opts.releaseTime, opts.releaseTime);
     if (opts.sharedFile) writeFileSync(sh, "shared"), opts.sharedTime && utimesSync(sh, opts.sharedTime, opts.sharedTime);
-    const r = spawnSync("sh", ["-c", cmd.replaceAll("#{shared_path}", `${root}/shared`).replaceAll("#{release_path}", `${root}/release`)], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", cmd.replaceAll("#{shared_path}", `${root}/shared`).replaceAll("#{release_path}", `${root}/release`)], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     try {
       return readFileSync(rel, "utf8");
@@ -162,6 +163,59 @@ describe("a copy guarded by a test of its source", () => {
     expect(l[0]!.condition).toContain("only where the servers held #{shared_path}/config/database.yml (the copy is guarded by a test of it on line 9)");
   });
 });
+
+describe("a copy guarded by a test over several lines (an if … then … fi in a heredoc or a string)", () => {
+  const DB = "#{shared_path}/config/database.yml";
+  const TO = "#{release_path}/config/database.yml";
+  // Each shell text as bash reads it, and the task body that hands it to the servers.
+  // [case, shell, task body, the line of the if that tests the file (the task body starts on line 20)]
+  const guarded: [string, string, (sh: string) => string, number][] = [
+    ["then on the if's line, in a heredoc", `if test -f ${DB}; then\n  echo "taking the servers' database.yml"\n  cp ${DB} ${TO}\nfi`, (sh) => `execute <<-SH\n${sh}\nSH`, 21],
+    ["then on its own line, in a string over lines", `if [ -f ${DB} ]\nthen\n  cp ${DB} ${TO}\nfi`, (sh) => `run "${sh}"`, 20],
+    ["nested in another if", `if [ -d #{shared_path}/config ]; then\n  if [ -e '${DB}' ]; then\n    cp ${DB} ${TO}\n  fi\nfi`, (sh) => `execute <<~SH\n${sh}\nSH`, 22],
+  ];
+  it.each(guarded)("%s: real bash copies only where shared/ holds the file; read as a copy conditional on it", (_, sh, wrap, ifLine) => {
+    expect(realBash(sh, "-n")).toBe(true);
+    expect(realCp(sh, { releaseFile: true, sharedFile: true })).toBe("shared");
+    expect(realCp(sh, { releaseFile: true, sharedFile: false })).toBe("repo");
+    const l = manualLinksIn(wrap(sh), 20, memoryRepo({ "config/database.yml": "x" }));
+    expect(l.map((x) => [x.path, x.via])).toEqual([["config/database.yml", "cp"]]);
+    expect(l[0]!.condition).toBe(`only where the servers held ${DB} (the copy is guarded by a test of it on line ${ifLine})`);
+  });
+
+  // Past the block (after its fi, or in its else), the test no longer decides whether the copy runs.
+  const unguarded: [string, string][] = [
+    ["after the fi", `if test -f ${DB}; then\n  echo "found"\nfi\ncp ${DB} ${TO}`],
+    ["in the else", `if test -f ${DB}; then\n  echo "kept"\nelse\n  cp #{shared_path}/config/database.yml.default ${TO}\nfi`],
+    ["after a negated test's fi", `if [ ! -f ${DB} ]; then\n  echo "none"\nfi\ncp ${DB} ${TO}`],
+  ];
+  it.each(unguarded)("%s: real bash runs the copy whatever the test said; read with no condition", (_, sh) => {
+    expect(realBash(sh, "-n")).toBe(true);
+    const l = manualLinksIn(`execute <<-SH\n${sh}\nSH`, 1, memoryRepo({ "config/database.yml": "x" }));
+    expect(l).toHaveLength(1);
+    expect(l[0]!.condition).toBeUndefined();
+  });
+  it("real bash: the copy after the fi runs where shared/ holds the file and fails (no copy) where it does not; the else's copy runs only without it", () => {
+    expect(realCp(`${unguarded[0]![1]}\ntrue`, { releaseFile: true, sharedFile: true })).toBe("shared");
+    const root = mkdtempSync(join(tmpdir(), "r2k-else-"));
+    try {
+      mkdirSync(join(root, "release/config"), { recursive: true });
+      mkdirSync(join(root, "shared/config"), { recursive: true });
+      writeFileSync(join(root, "release/config/database.yml"), "repo");
+      writeFileSync(join(root, "shared/config/database.yml.default"), "default");
+      const sh = unguarded[1]![1].replaceAll("#{shared_path}", `${root}/shared`).replaceAll("#{release_path}", `${root}/release`);
+      expect(spawnSync("bash", ["-c", sh]).status).toBe(0);
+      expect(readFileSync(join(root, "release/config/database.yml"), "utf8")).toBe("default");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Real bash on a shell text (its paths made real under a temp dir): with `-n`, only whether it parses. */
+function realBash(sh: string, flag: "-n"): boolean {
+  return spawnSync("bash", [flag, "-c", sh.replaceAll("#{shared_path}", "/tmp/s").replaceAll("#{release_path}", "/tmp/r")], { encoding: "utf8" }).status === 0;
+}
 
 describe("Capistrano 2's by-name callbacks", () => {
   it("a task named after_<task> is run around that task (Capistrano 2.0-2.5's find_hook): its link counts, unhooked or not", async () => {
