@@ -523,8 +523,10 @@ export function analyzeWorkers(
   for (const x of ignoredAdapter.values())
     ctx.problem({ ...x.source, message: `active_job.queue_adapter: this assignment to config.active_job.queue_adapter changes nothing: ActiveJob::Base was already loaded (${x.loadedAt.file}:${x.loadedAt.line}), and Rails copies the config onto it only when it loads; the adapter is the one set before`, severity: "warning" });
   for (let i = 0; i < out.length; i++) {
-    const gate = gates.get(out[i]!.backend);
-    if (gate && out[i]!.carried && !out[i]!.offStages) out[i] = { ...out[i]!, offStages: gate };
+    const w = out[i]!;
+    // A stage the worker's own reading already runs none on (its plugin not loaded there) keeps that reason.
+    const gate = Object.entries(gates.get(w.backend) ?? {}).filter(([stage]) => w.perStage?.[stage]?.processes !== 0);
+    if (gate.length && w.carried && !w.offStages) out[i] = { ...w, offStages: Object.fromEntries(gate) };
   }
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   if (msUnits.length)
