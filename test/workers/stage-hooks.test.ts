@@ -18,6 +18,9 @@ import { emitAndBuild, find } from "../kustomize/built.js";
 import { prepareCopy } from "../capistrano/cap.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { ORACLE, STAND_IN } from "./dlss-stand-in.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { defaultAnswers } from "../kustomize/answers.js";
 
 const lock = (gems: string[]) =>
   `GEM\n  remote: https://rubygems.org/\n  specs:\n${gems.map((g) => `    ${g}\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${gems.map((g) => `  ${g.split(" ")[0]}\n`).join("")}\nBUNDLED WITH\n   2.5.10\n`;
@@ -176,6 +179,12 @@ describe("a hook in one stage's file runs in that stage's deploy only", () => {
     // :workers { "mail,default" => 2 } on each server the restart reached.
     expect(replicas(stages["production"]!, w.name)).toBe(2 * hostsOf("resque", "production", /resque:restart-stand-in/).length);
     expect(replicas(stages["staging"]!, w.name)).toBe(hostsOf("resque", "staging", /resque:restart-stand-in/).length);
+    // MIGRATION.md counts production's processes and says staging ran none, with why.
+    const answers = defaultAnswers(m, {});
+    const md = emitMigrationGuide(m, answers, EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }))).content;
+    const row = md.split("\n").find((l) => l.startsWith("- `deployment/") && l.includes(w.name))!;
+    expect(row).toContain("processes per server: production 2, each one pod");
+    expect(row).toContain("none on staging (stage staging's deploy runs no hook of Resque's tasks");
   });
 
   it("a conditional hook in one stage's file keeps its doubt there, and is none elsewhere", async () => {
