@@ -122,7 +122,9 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
         }),
       )
     : noPlugin ? sidekiqOwnTaskStarted(ctx, cap, stages) : null;
-  const ownRoles = ownTask ? Object.values(ownTask)[0]?.roles : undefined;
+  // The stages where it ran say where (a stage whose deploy did not run the task has none).
+  const ranOwn = ownTask ? Object.values(ownTask).find((x) => x.processes > 0) ?? Object.values(ownTask)[0] : undefined;
+  const ownRoles = ranOwn?.roles;
   // Servers with a sidekiq or worker role: where the processes ran (a worker role alone could be
   // another job runner, so it counts only once sidekiq is otherwise in use).
   for (const s of stages) {
@@ -135,7 +137,7 @@ export function analyzeSidekiq(ctx: AnalyzerContext, rails: RailsFacts, cap: Cap
   const facts: SidekiqFacts = { file, concurrency: null, timeout: null, queues: [], envOverrides: {}, evidence };
   if (ownTask && Object.keys(ownTask).length) {
     facts.started = ownTask;
-    const first = Object.values(ownTask)[0]!;
+    const first = ranOwn!;
     evidence.push({ value: first.why.replace(/^none: /, "").replace(/: \d+ server\(s\) of stage .*$/, ""), source: first.source! });
   }
   if (file) sidekiqDaemonSettings(ctx, file, gem ?? null);

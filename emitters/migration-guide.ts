@@ -416,8 +416,16 @@ function verifyThenSwitchSteps(model: AppModel, servers: string[], backend: Secr
  * replicas (one process per pod, × the servers of its role; k8s/overlays/<stage>/patches.yaml).
  */
 function perStageText(w: WorkerFacts): string {
+  // Stages whose deploy never started it: none there, said with why.
+  const off = Object.entries(w.offStages ?? {}).map(([stage, o]) => `${text(stage)} (${text(o.why)})`);
+  const offText = off.length ? `; none on ${off.join(", ")}` : "";
+  return perStageCounts(w) + offText;
+}
+
+function perStageCounts(w: WorkerFacts): string {
   if (!w.perStage) return "";
-  const counts = Object.entries(w.perStage).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
+  // A stage whose deploy never started it is said once, as none (perStageText).
+  const counts = Object.entries(w.perStage).filter(([stage]) => !w.offStages?.[stage]).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
   // Sidekiq's servers are the stage's sidekiq roles (kustomize/rules.ts sidekiqRoles), not the worker's role list.
   if (w.commandFrom === "sidekiq")
     return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's Sidekiq servers: the roles of sidekiq_roles, without it its worker/sidekiq servers, else its app servers)`;

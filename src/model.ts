@@ -651,6 +651,8 @@ export interface TaskDef {
   uploads: string[];
   /** Templates it renders with the recipes' `template(from, to)` helper, each with its destination. */
   renders?: TemplateRender[];
+  /** The stages whose deploy defines the task (one written in a stage's own file exists there only); absent: every stage. */
+  stages?: string[];
 }
 
 /** `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"` in a task body. */
@@ -669,6 +671,12 @@ export interface HookDef {
   target: string;
   task: string;
   source: Source;
+  /**
+   * The stages whose deploy defines the hook: one written in a stage's own file
+   * (config/deploy/<stage>.rb), or under a branch on the stage, is in that stage only. Absent: every
+   * stage (the Capfile, deploy.rb and what they load). Read it with onStage (analyzers/capistrano/stage-scope.ts).
+   */
+  stages?: string[];
 }
 
 /** A hook under a condition not known statically, with the line of that condition. */
@@ -1241,8 +1249,16 @@ export interface WorkerFacts {
    * `:workers` hash) or ran the backend elsewhere in some stages (0: GoodJob `:async` there).
    * A stage absent from a present map ran none. Absent: `processesVariable` or 1. `unknown`: the
    * deploy set the count in a way the analysis could not read; the count is then asked (a gap).
+   * `roles`: the roles it ran on in that stage where they differ by stage (dlss-capistrano's
+   * `<backend>_systemd_role` set per stage); absent: `roles`.
    */
-  perStage?: Record<string, { processes: number; why: string; source: Source | null; unknown?: string }>;
+  perStage?: Record<string, { processes: number; why: string; source: Source | null; unknown?: string; roles?: string[] }>;
+  /**
+   * Stages whose deploy never started it: the hooks (or the task) that start it are written in other
+   * stages' own files only (HookDef.stages, TaskDef.stages). 0 replicas there, whatever the roles,
+   * perStage or the plugin's variables say.
+   */
+  offStages?: Record<string, { why: string; source: Source }>;
   /**
    * A Sidekiq worker split by capistrano-sidekiq's `sidekiq_options_per_process`: the words its
    * processes got after each stage's own flags ([] for the processes that got none). Absent on the

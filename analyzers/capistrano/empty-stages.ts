@@ -28,11 +28,26 @@ export function splitEmptyStages(stages: Stage[], unusableFiles: ReadonlySet<str
 
 /**
  * The facts without the gems only dropped stages' own files require (Stage.plugins): kept, they
- * would read as Capfile requires and switch their plugin on for every stage that is left.
+ * would read as Capfile requires and switch their plugin on for every stage that is left. Hooks and
+ * tasks only dropped stages' deploys define go too (HookDef.stages), and the others name kept stages only.
  */
 export function withoutDroppedPlugins(cap: CapistranoFacts, all: Stage[], kept: Stage[]): CapistranoFacts {
   const at = (p: { source: { file: string; line: number } }) => `${p.source.file}:${p.source.line}`;
   const keptAt = new Set(kept.flatMap((s) => (s.plugins ?? []).map(at)));
   const droppedAt = new Set(all.filter((s) => !kept.includes(s)).flatMap((s) => (s.plugins ?? []).map(at)).filter((k) => !keptAt.has(k)));
-  return droppedAt.size ? { ...cap, requires: cap.requires.filter((r) => !droppedAt.has(at(r))) } : cap;
+  const out = droppedAt.size ? { ...cap, requires: cap.requires.filter((r) => !droppedAt.has(at(r))) } : cap;
+  // Hooks and tasks defined only in dropped stages' deploys are gone with them; the others name only kept stages.
+  const names = kept.map((s) => s.name);
+  const within = <T extends { stages?: string[] }>(list: T[]): T[] =>
+    list.flatMap((x) => {
+      if (!x.stages) return [x];
+      const on = x.stages.filter((n) => names.includes(n));
+      if (!on.length) return [];
+      if (on.length === names.length) {
+        const { stages: _all, ...rest } = x;
+        return [rest as T];
+      }
+      return [{ ...x, stages: on }];
+    });
+  return { ...out, tasks: within(out.tasks), hooks: within(out.hooks), ...(out.conditionalHooks ? { conditionalHooks: within(out.conditionalHooks) } : {}) };
 }

@@ -256,10 +256,14 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const tasks: TaskDef[] = [];
   const hooks: HookDef[] = [];
   const condHooks: ConditionalHook[] = [];
-  // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order.
-  const taskKeys = new Set<string>();
-  const hookKeys = new Set<string>();
-  const keptObjects = new Set<object>();
+  // Every stage's session defines the same tasks and hooks again: kept once each, by key, in order,
+  // with the stages whose run defined it (a hook or task written in one stage's file exists in that
+  // stage only; one in the Capfile, deploy.rb or a file they load, in every stage).
+  const taskKeys = new Map<string, number>();
+  const hookKeys = new Map<string, number>();
+  const condKeys = new Map<string, number>();
+  const keptObjects = new Map<object, { list: "tasks" | "hooks" | "cond"; at: number }>();
+  const onStages = { tasks: [] as StageSet[], hooks: [] as StageSet[], cond: [] as StageSet[] };
   let lock: Session["lock"] = null;
   const recipes = new Set<string>();
   const sessionTasks = new WeakMap<Session, Set<string>>();
@@ -268,35 +272,59 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (!names) sessionTasks.set(s, (names = new Set(s.tasks.map((t) => t.name))));
     return names;
   };
-  const keep = (s: Session) => {
+  /** Counts the entry at `at` of `list` as defined in `stage`'s run (null: a run of no stage, every stage's). */
+  const seenOn = (list: "tasks" | "hooks" | "cond", at: number, stage: string | null) => {
+    const e = (onStages[list][at] ??= { every: false, names: [] });
+    if (stage === null) e.every = true;
+    else if (e.names[e.names.length - 1] !== stage) e.names.push(stage);
+  };
+  const keep = (s: Session, stage: string | null) => {
     for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks, recipeGems: s.recipeGems });
     lock ??= s.lock;
     // A fork holds the very task and hook objects of the config it came from: those are known
-    // already, without building their keys again for each of 10,000 stages.
+    // already, without building their keys again for each of 10,000 stages; only the stage is counted.
     for (const t of s.tasks) {
-      if (keptObjects.has(t)) continue;
-      keptObjects.add(t);
+      const known = keptObjects.get(t);
+      if (known) {
+        seenOn(known.list, known.at, stage);
+        continue;
+      }
       const key = JSON.stringify([t.name, t.source.file, t.source.line]);
-      if (!taskKeys.has(key)) taskKeys.add(key), tasks.push(t);
+      let at = taskKeys.get(key);
+      if (at === undefined) taskKeys.set(key, (at = tasks.length)), tasks.push(t);
+      keptObjects.set(t, { list: "tasks", at });
+      seenOn("tasks", at, stage);
     }
     for (const written of s.hooks) {
-      if (keptObjects.has(written)) continue;
-      keptObjects.add(written);
+      const known = keptObjects.get(written);
+      if (known) {
+        seenOn(known.list, known.at, stage);
+        continue;
+      }
       // Capistrano 3 (not Mina): the names as Rake runs them, looked up among this run's tasks (hook-names.ts).
       const at = major === 3 && !minaTool ? s.hookScopes.get(written) : undefined;
       const h = at ? resolveHook(written, at, (n) => CAP3_FRAMEWORK_TASKS.has(n) || (taskNames(s).has(n))) : written;
       const key = JSON.stringify([h.kind, h.target, h.task, h.source.file, h.source.line]);
-      if (!hookKeys.has(key)) hookKeys.add(key), hooks.push(h);
+      let i = hookKeys.get(key);
+      if (i === undefined) hookKeys.set(key, (i = hooks.length)), hooks.push(h);
+      keptObjects.set(written, { list: "hooks", at: i });
+      seenOn("hooks", i, stage);
     }
     for (const written of s.condHooks) {
-      if (keptObjects.has(written)) continue;
-      keptObjects.add(written);
+      const known = keptObjects.get(written);
+      if (known) {
+        seenOn(known.list, known.at, stage);
+        continue;
+      }
       const at = major === 3 && !minaTool ? s.hookScopes.get(written) : undefined;
       const h = at ? (resolveHook(written, at, (n) => CAP3_FRAMEWORK_TASKS.has(n) || taskNames(s).has(n)) as ConditionalHook) : written;
       const key = JSON.stringify(["if", h.kind, h.target, h.task, h.source.file, h.source.line]);
-      if (!hookKeys.has(key)) hookKeys.add(key), condHooks.push(h);
+      let i = condKeys.get(key);
+      if (i === undefined) condKeys.set(key, (i = condHooks.length)), condHooks.push(h);
+      keptObjects.set(written, { list: "cond", at: i });
+      seenOn("cond", i, stage);
     }
   };
   // Every stage loads the same Capfile and deploy.rb before its own file. That part is run once, for
@@ -322,7 +350,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
     if (major === 3) cap3Stage(s, name, file, loaded!);
     else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
-    keep(s);
+    keep(s, name);
     const stage = stageOf(s, name, declared.file, declared.line);
     if (noDeployRb && !stage.capAborts) stage.capAborts = noDeployRb;
     stages.push(stage);
@@ -334,7 +362,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const s = new Session(sessionOpts);
     if (major === 3) runCap3(s, null, null);
     else runCap2(s, null, null);
-    keep(s);
+    keep(s, null);
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
     // Roles whose hosts are not known here (`role :web, ENV["WEB_HOST"]`) still declare that stage:
@@ -668,7 +696,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       kept.length = 0;
       for (const name of accepted) {
         const r = byName.get(name)!;
-        keep(r.s);
+        keep(r.s, name);
         stages.push(stageOf(r.s, name, r.source.file, r.source.line));
       }
       const how = (n: string) => {
@@ -741,9 +769,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       .filter((r, i, all) => all.findIndex((x) => x.value === r.value && x.source.file === r.source.file && x.source.line === r.source.line) === i)
       .map((r) => ({ value: r.value, source: r.source })),
     lock,
-    tasks,
-    hooks,
-    ...(condHooks.length ? { conditionalHooks: condHooks } : {}),
+    tasks: withStages(tasks, onStages.tasks, stages),
+    hooks: withStages(hooks, onStages.hooks, stages),
+    ...(condHooks.length ? { conditionalHooks: withStages(condHooks, onStages.cond, stages) } : {}),
     ...(stagesFromGem ? { stagesFromGem } : {}),
   };
   // A link or a copy (ln, cp, mv, install, cat) counts only in a task the deploy runs, as
@@ -752,7 +780,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // calls it without a hook), and a task some task invokes by name (read wherever the call is written,
   // so a doubt counts the task). Mina runs its tasks by `invoke`, not hooks: not filtered.
   // A task run only by a conditional hook counts, its link saying so.
-  const ranTasks = deployRunTasks(hooks, condHooks, tasks, major, (p) => parse(p)?.text ?? "");
+  const ranTasks = deployRunTasks(capistrano.hooks, capistrano.conditionalHooks ?? [], capistrano.tasks, major, (p) => parse(p)?.text ?? "");
   const unhooked = (l: Kept["manualLinks"][number]) => !mina && !ranTasks.ran.has(l.task);
   const namedUnhooked = new Set<string>();
   for (const k of kept)
@@ -802,6 +830,27 @@ function exampleCopies(path: string): string[] {
     if (dot > 0) out.push(`${dir}${base.slice(0, dot)}.${tag}${base.slice(dot)}`, `${dir}${base.slice(0, dot)}_${tag}${base.slice(dot)}`);
   }
   return out;
+}
+
+/** The stages whose run defined a kept task or hook; `every`: a run of no stage defined it. */
+interface StageSet {
+  every: boolean;
+  names: string[];
+}
+
+/**
+ * Each entry with `stages` set where the runs of only some of the stages defined it (a hook or task
+ * written in one stage's file, or under a branch on the stage): in `stages`' order. An entry every
+ * stage defined stays as it was (absent `stages`: every stage).
+ */
+function withStages<T extends { stages?: string[] }>(list: T[], seen: StageSet[], stages: Stage[]): T[] {
+  return list.map((x, i) => {
+    const e = seen[i];
+    if (!e || e.every || !stages.length) return x;
+    const on = new Set(e.names);
+    if (stages.every((st) => on.has(st.name))) return x;
+    return { ...x, stages: stages.filter((st) => on.has(st.name)).map((st) => st.name) };
+  });
 }
 
 /** What linkedOf reads of a stage's session. */

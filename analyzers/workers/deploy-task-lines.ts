@@ -11,6 +11,7 @@
 import type { AnalyzerContext, CapistranoFacts, Source, TaskDef } from "../../src/model.js";
 import { hasPath } from "../../src/model.js";
 import { taskLineRoles } from "../capistrano/task-roles.js";
+import { stagesRun } from "../capistrano/stage-scope.js";
 import { backendNames, type JobBackend } from "./backends.js";
 import type { OnRoles } from "./deploy-methods.js";
 
@@ -24,6 +25,8 @@ export interface TaskLine {
   hook: Source;
   /** The hook is under a condition not known statically (`if ENV[...]`): the line of that condition. */
   condition?: Source;
+  /** The stages whose deploy runs the task (its hooks or the task written in some stage files only); absent: every stage. */
+  stages?: string[];
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -48,6 +51,10 @@ export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     const cond = conditional ? (cap!.conditionalHooks ?? []).find(named) : undefined;
     const hook = cap!.hooks.find(named) ?? cond;
     if (!hook) continue;
+    // A hook written in one stage's file runs the task in that stage's deploy only.
+    const plain = cap!.hooks.filter(named);
+    const stages = stagesRun(plain.length ? plain : (cap!.conditionalHooks ?? []).filter(named), task);
+    if (stages && !stages.length) continue;
     const r = ctx.repo.read(task.source.file);
     if ("error" in r) continue;
     const ls = r.text.split(/\r?\n/);
@@ -71,7 +78,7 @@ export function hookedTaskLines(ctx: AnalyzerContext, cap: CapistranoFacts | nul
         continue;
       }
       const inner = blocks.length ? blocks[blocks.length - 1]!.on : taskOn;
-      out.push({ task, text: line.trim(), source: { file: task.source.file, line: i + 1 }, on: cap!.major === 2 ? taskOn : inner, hook: hook.source, ...(hook === cond ? { condition: cond.condition } : {}) });
+      out.push({ task, text: line.trim(), source: { file: task.source.file, line: i + 1 }, on: cap!.major === 2 ? taskOn : inner, hook: hook.source, ...(hook === cond ? { condition: cond.condition } : {}), ...(stages ? { stages } : {}) });
     }
   }
   return out;

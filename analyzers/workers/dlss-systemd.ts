@@ -66,7 +66,7 @@ export interface DlssSystemdStart {
   required: Source;
   /** Every stage the plugin started the unit on, and those where its hooks were off (servers 0). */
   stages: Record<string, DlssStageStart>;
-  /** The roles of the first stage that started it. */
+  /** The roles of the first stage that started it; each stage's own are in `stages` (a stage may set its own `<prefix>_role`). */
   roles: string[];
   evidence: Fact<string>[];
 }
@@ -107,7 +107,11 @@ export function dlssSystemdStart(ctx: AnalyzerContext, cap: CapistranoFacts | nu
   }
   if (!roles) return null;
   const first = Object.values(out)[0]!;
-  evidence.push({ value: `require "${req.value}": ${DLSS_GEM}${version ? ` ${version}` : ""}'s ${p.prefix} plugin starts the ${p.unit} unit on role${roles.length > 1 ? "s" : ""} ${roles.map((x) => `:${x}`).join(", ")}`, source: req.source });
+  // Roles by stage where the stages set different ones (`set :<prefix>_role` in a stage's file).
+  const byRoles = new Map<string, string[]>();
+  for (const [name, x] of Object.entries(out)) byRoles.set(x.roles.map((r) => `:${r}`).join(", "), [...(byRoles.get(x.roles.map((r) => `:${r}`).join(", ")) ?? []), name]);
+  const rolesText = byRoles.size > 1 ? `roles by stage: ${[...byRoles].map(([r, names]) => `${r} (${names.join(", ")})`).join("; ")}` : `role${roles.length > 1 ? "s" : ""} ${roles.map((x) => `:${x}`).join(", ")}`;
+  evidence.push({ value: `require "${req.value}": ${DLSS_GEM}${version ? ` ${version}` : ""}'s ${p.prefix} plugin starts the ${p.unit} unit on ${rolesText}`, source: req.source });
   evidence.push({ value: `${p.prefix}_use_hooks is true: its ${p.prefix}:start runs after deploy:published`, source: first.source });
   // Stages with the hooks off ran none there.
   for (const s of stages) if (!out[s.name] && s.servers.length) out[s.name] = { servers: 0, roles, why: `none: ${p.prefix}_use_hooks is not set on stage ${s.name} (${DLSS_GEM}'s default is false), so ${p.prefix}:start never ran there`, source: req.source };
@@ -116,8 +120,8 @@ export function dlssSystemdStart(ctx: AnalyzerContext, cap: CapistranoFacts | nu
   ctx.problem({
     ...first.source,
     message: isUnitGlob(p.unit)
-      ? `${p.backend ?? p.prefix}.unit-glob: ${DLSS_GEM}'s ${p.prefix}:start runs \`systemctl start ${p.unit} --all\` on role${roles.length > 1 ? "s" : ""} ${roles.map((x) => `:${x}`).join(", ")} (${where}), a glob: how many units per server is on the servers (systemctl matches the pattern against the units each server has loaded, and the gem and the repo ship none), so the replicas count one process per server with the role, a floor; the worker runs the standard command with the repo's config (what each unit ran, its -C, queues and concurrency, is not known); list the units on a server (\`systemctl list-units '${p.unit}'\`) and set the worker's command and replicas`
-      : `${p.backend ?? p.prefix}: ${DLSS_GEM}'s ${p.prefix}:start runs \`systemctl start ${p.unit}\` on role${roles.length > 1 ? "s" : ""} ${roles.map((x) => `:${x}`).join(", ")} (${where}); the unit's file (its ExecStart) is on the servers, not in the gem or the repo: ${p.backend ? "the worker runs the standard command (what the unit ran is not known); read the unit on a server and set the worker's command" : `no worker is carried for it (this tool has no ${p.unit} backend): ${Object.entries(out).filter(([, x]) => x.servers > 0).map(([n, x]) => `${n} ran it on ${x.servers} server(s)`).join(", ")}; add its Deployment by hand with the unit's command`}`,
+      ? `${p.backend ?? p.prefix}.unit-glob: ${DLSS_GEM}'s ${p.prefix}:start runs \`systemctl start ${p.unit} --all\` on ${rolesText} (${where}), a glob: how many units per server is on the servers (systemctl matches the pattern against the units each server has loaded, and the gem and the repo ship none), so the replicas count one process per server with the role, a floor; the worker runs the standard command with the repo's config (what each unit ran, its -C, queues and concurrency, is not known); list the units on a server (\`systemctl list-units '${p.unit}'\`) and set the worker's command and replicas`
+      : `${p.backend ?? p.prefix}: ${DLSS_GEM}'s ${p.prefix}:start runs \`systemctl start ${p.unit}\` on ${rolesText} (${where}); the unit's file (its ExecStart) is on the servers, not in the gem or the repo: ${p.backend ? "the worker runs the standard command (what the unit ran is not known); read the unit on a server and set the worker's command" : `no worker is carried for it (this tool has no ${p.unit} backend): ${Object.entries(out).filter(([, x]) => x.servers > 0).map(([n, x]) => `${n} ran it on ${x.servers} server(s)`).join(", ")}; add its Deployment by hand with the unit's command`}`,
     severity: "warning",
   });
   return { plugin: p, required: req.source, stages: out, roles, evidence };

@@ -21,7 +21,7 @@ import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
-import { deployStartsOf, hookedTaskLines, type BackendStart } from "./deploy-task-lines.js";
+import { deployStartsOf, hookedTaskLines, type BackendStart, type TaskLine } from "./deploy-task-lines.js";
 import { monitoredRestarts } from "./monitored-restarts.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
@@ -49,6 +49,7 @@ import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
+import { offStagesOf, stageHookGate } from "./stage-hooks.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -98,6 +99,8 @@ export function analyzeWorkers(
   const ignoredAdapter = new Map<string, { source: Source; loadedAt: Source }>();
   // A dlss-capistrano plugin for a process no backend here models (Racecar): named at its line, never dropped silently.
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
+  /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
+  const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>>>();
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
@@ -110,6 +113,11 @@ export function analyzeWorkers(
       if (h.task.replace(/^:/, "").startsWith(`${prefix}:`)) evidence.push({ value: `${h.kind} "${h.target}", "${h.task}" (Capistrano hook)`, source: h.source });
     const ownLines = lines.filter((p) => backendOfCommand(p.command) === b);
     const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
+    // Started only by the repo's hooks of its tasks, each written in some stages' files: none elsewhere (stage-hooks.ts).
+    if (!ownLines.length && !ownServices.length) {
+      const gate = stageHookGate(b, cap, stages);
+      if (gate) gates.set(b.id, gate);
+    }
     const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
     if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
       for (const p of unmatched) {
@@ -357,7 +365,7 @@ export function analyzeWorkers(
       evidence.push(...dlss.evidence);
       base.roles = dlss.roles;
     }
-    const dlssStages = dlss ? Object.fromEntries(Object.entries(dlss.stages).map(([name, x]) => [name, { processes: x.servers > 0 ? 1 : 0, why: x.why, source: x.source }])) : undefined;
+    const dlssStages = dlss ? Object.fromEntries(Object.entries(dlss.stages).map(([name, x]) => [name, { processes: x.servers > 0 ? 1 : 0, why: x.why, source: x.source, ...(x.roles.join() !== dlss.roles.join() ? { roles: x.roles } : {}) }])) : undefined;
     const own = ownLines.length > 0 || ownServices.length > 0 || !!plugin || hooked || scriptRuns.length > 0 || !!dlss;
     // Nothing else starts it, but the deploy restarts a unit named for it (`service inst_jobs restart`
     // in `on roles(:work)`): that unit ran the backend on those roles; its file is on the servers.
@@ -370,7 +378,7 @@ export function analyzeWorkers(
     const units = gem && !ownServices.length && !plugin && !dlss && !scriptRuns.length && !tasks.some((t) => t.runs) && (!ownLines.length || procfileIdle) ? ownTaskUnits(ctx, cap, b, stages) : null;
     if (units && "unknown" in units) ctx.problem({ ...units.source, message: `${b.label}: ${units.unknown}; the roles and count decide nothing`, severity: "warning" });
     else if (units) {
-      out.push(unitsWorker(ctx, b, base, units, ownLines));
+      out.push(unitsWorker(ctx, b, base, units, ownLines, stages.map((st) => st.name)));
       continue;
     }
     const restart = !stated && gem ? unitRestartOf(ctx, b, cap) : null;
@@ -378,6 +386,7 @@ export function analyzeWorkers(
       evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
       base.roles = restart.on.roles;
       if (restart.on.primary) Object.assign(base, { primaryOnly: { role: restart.on.roles[0]!, source: restart.on.source } });
+      Object.assign(base, offStagesOf(restart.stages, stages.map((st) => st.name), `the restart of ${restart.unit}`, restart.on.source, restart.hook));
       // What the unit runs (its queues, its -n) is in its ExecStart on the servers: the worker's
       // command is the backend's standard one, a default, said at each restart line.
       const std = standardCommand(b);
@@ -513,6 +522,12 @@ export function analyzeWorkers(
   }
   for (const x of ignoredAdapter.values())
     ctx.problem({ ...x.source, message: `active_job.queue_adapter: this assignment to config.active_job.queue_adapter changes nothing: ActiveJob::Base was already loaded (${x.loadedAt.file}:${x.loadedAt.line}), and Rails copies the config onto it only when it loads; the adapter is the one set before`, severity: "warning" });
+  for (let i = 0; i < out.length; i++) {
+    const w = out[i]!;
+    // A stage the worker's own reading already runs none on (its plugin not loaded there) keeps that reason.
+    const gate = Object.entries(gates.get(w.backend) ?? {}).filter(([stage]) => w.perStage?.[stage]?.processes !== 0);
+    if (gate.length && w.carried && !w.offStages) out[i] = { ...w, offStages: Object.fromEntries(gate) };
+  }
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   if (msUnits.length)
     for (let i = 0; i < out.length; i++) {
@@ -556,7 +571,7 @@ function scriptWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFact
 }
 
 /** The worker of a task's several units (own-task-units.ts): the task's roles, one pod per unit per server. */
-function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, u: OwnUnits, procfile: ProcfileEntry[]): WorkerFacts {
+function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, u: OwnUnits, procfile: ProcfileEntry[], stagesNamed: string[]): WorkerFacts {
   const at = (x: Source) => `${x.file}:${x.line}`;
   const on = `${u.on.primary ? "primary" : "roles"}(${u.on.roles.map((r) => `:${r}`).join(", ")})`;
   const why = `${u.units.length} unit${u.units.length > 1 ? "s" : ""} (${u.units.map((x) => `\`${x}\``).join(", ")}) that task ${u.task} starts on ${on}, one process each`;
@@ -582,6 +597,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
     commandNote: `the units' own command is on the servers (${hookWhy})${idle}`,
     carried: true,
     processesPerServer: { value: u.units.length, why, source: u.lines[0]! },
+    ...offStagesOf(u.stages, stagesNamed, `the deploy's own task ${u.task}, which starts the units`, u.lines[0]!, u.hook),
   };
 }
 
@@ -605,17 +621,21 @@ function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
  * its name and those roles. A restart no hook runs (a hand-run task) is no part of the deploy, as for
  * Sidekiq (sidekiq-own-task.ts).
  */
-function unitRestartOf(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | null): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>>; lines: Source[] } | null {
-  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+function unitRestartOf(ctx: AnalyzerContext, b: JobBackend, cap: CapistranoFacts | null): { unit: string; on: NonNullable<ReturnType<typeof unitPlacement>>; lines: Source[]; stages?: string[]; hook: Source } | null {
+  const hooked = new Map(hookedTaskLines(ctx, cap).map((l) => [`${l.source.file}:${l.source.line}`, l]));
   const m = methodStarts(ctx);
-  const units = new Set<string>();
-  for (const x of [...m.starts, ...m.direct])
-    if (hooked.has(`${x.source.file}:${x.source.line}`))
+  // Each unit with the hooked lines that restart it: the stages whose deploy runs one of them.
+  const units = new Map<string, TaskLine[]>();
+  for (const x of [...m.starts, ...m.direct]) {
+    const line = hooked.get(`${x.source.file}:${x.source.line}`);
+    if (line)
       for (const u of startedUnits(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).map((u) => u.replace(/\.(service|socket|target|timer)$/, "")))
-        if (unitNamedFor(u, b) && !serviceFileOf(ctx, u)) units.add(u);
-  for (const unit of units) {
+        if (unitNamedFor(u, b) && !serviceFileOf(ctx, u)) units.set(u, [...(units.get(u) ?? []), line]);
+  }
+  for (const [unit, ls] of units) {
     const on = unitPlacement(ctx, unit, startedUnits);
-    if (on) return { unit, on, lines: unitRestarts(ctx, unit, startedUnits).map((x) => x.source) };
+    const stages = ls.some((l) => !l.stages) ? undefined : [...new Set(ls.flatMap((l) => l.stages!))];
+    if (on) return { unit, on, lines: unitRestarts(ctx, unit, startedUnits).map((x) => x.source), ...(stages ? { stages } : {}), hook: ls[0]!.hook };
   }
   return null;
 }
@@ -1153,7 +1173,7 @@ function deployStartWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<Worke
   const what = start.shared ? `runs ${start.shared} from the servers' shared directory${where ? ` (${where})` : ""}, a file only the servers hold` : `starts ${b.label} in a way the analysis does not read as a command`;
   ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} ${what}: the worker runs ${b.label}'s standard command \`${stdText}\` (the backend's default, not what the servers ran: their queues and process count are in that script); read it on a server and set the worker's command${procfile.length ? `; ${unrun}` : ""}`, severity: "warning" });
   if (!start.on) ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} starts it on roles that are not literal: the worker runs on the backend's usual roles`, severity: "warning" });
-  return { ...base, ...roles, ...std, commandSource: start.source, commandNote: `${at} ${what}: the backend's standard command runs instead; ${unrun}`, name: `worker-${b.id}`, carried: true, evidence };
+  return { ...base, ...roles, ...std, commandSource: start.source, commandNote: `${at} ${what}: the backend's standard command runs instead; ${unrun}`, name: `worker-${b.id}`, carried: true, evidence, ...offStagesOf(start.stages, stages.map((st) => st.name), `the deploy's task ${start.task.name}`, start.source, start.hook) };
 }
 
 /** Where a shared-directory path comes from: the linked dir that holds it (each stage's linked_dirs), else shared_path as written. */

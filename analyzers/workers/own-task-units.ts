@@ -25,6 +25,8 @@ export interface OwnUnits {
   hook: Source;
   /** The hook's undecided condition, when it has one. */
   condition?: Source;
+  /** The stages whose deploy runs the task (its hooks or itself written in their files only); absent: every stage. */
+  stages?: string[];
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -94,7 +96,7 @@ export function ownTaskUnits(ctx: AnalyzerContext, cap: CapistranoFacts | null, 
     const key = (o: OnRoles) => JSON.stringify([o.roles, o.primary]);
     if (ons.some((o) => !o)) return { unknown: `task ${task} starts ${b.label}'s units ${x.units.map((u) => `\`${u}\``).join(", ")}, but not all within a literal \`on roles(…)\`: where they ran is not known`, source: first.source };
     if (ons.some((o) => key(o!) !== key(ons[0]!))) return { unknown: `task ${task} starts ${b.label}'s units on different roles (${[...new Set(ons.map((o) => o!.roles.join(",")))].join(" / ")}): one count per server is not read`, source: first.source };
-    return { task, units: x.units, on: ons[0]!, lines: x.lines.map((l) => l.source), hook: first.hook, ...(first.condition ? { condition: first.condition } : {}) };
+    return { task, units: x.units, on: ons[0]!, lines: x.lines.map((l) => l.source), hook: first.hook, ...(first.condition ? { condition: first.condition } : {}), ...(first.stages ? { stages: first.stages } : {}) };
   }
   return null;
 }

@@ -9,11 +9,12 @@
 // One process per server (a task starts one service). Where the service's own file is not in the
 // repo, what it ran (its -C, -q, -c, its process count) is on the servers: said at each restart line.
 // Roles computed or restarts that disagree place nothing: the usual roles stand.
-import type { AnalyzerContext, CapistranoFacts, SidekiqStarted, Source, Stage } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, HookDef, SidekiqStarted, Source, Stage, TaskDef } from "../../src/model.js";
 import { taskLinePlacement } from "../capistrano/task-roles.js";
 import { methodStarts, serviceFileOf, type OnRoles } from "./deploy-methods.js";
 import { hookedTaskLines } from "./deploy-task-lines.js";
 import { isUnitGlob, startedUnits } from "../../src/model/service-managers.js";
+import { onStage, onlyOnWords, stagesRun } from "../capistrano/stage-scope.js";
 
 const START = /^sidekiq:(start|restart)$/;
 /** A unit named for Sidekiq: `sidekiq`, `sidekiq-myapp`, `myapp_sidekiq`, `sidekiq@1`. */
@@ -63,9 +64,16 @@ function cap2Task(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): 
       severity: "warning",
     });
   }
+  // A hook written in one stage's file (or the task itself) runs it in that stage's deploy only.
+  const task = cap.tasks.find((t) => t.name === found!.name && t.source.file === found!.source.file && t.source.line === found!.source.line);
+  const runsOn = stagesRun(hooked.filter((h) => h.task.replace(/^:/, "") === found!.name), task);
   const out: Record<string, SidekiqStarted> = {};
   for (const s of stages) {
     if (!s.servers.length) continue;
+    if (runsOn && !runsOn.includes(s.name)) {
+      out[s.name] = { processes: 0, servers: 0, roles: found.roles ?? [], why: `none: stage ${s.name}'s deploy does not run the deploy's own task ${found.name} (${found.source.file}:${found.source.line}): ${notRunWhy(hooked.filter((h) => h.task.replace(/^:/, "") === found!.name), task)}`, source: found.source };
+      continue;
+    }
     const roles = found.roles ?? [...new Set(s.servers.flatMap((sv) => sv.roles))];
     const holders = found.roles ? s.servers.filter((sv) => sv.roles.some((r) => found!.roles!.includes(r))).length : s.servers.length;
     const servers = found.once ? Math.min(1, holders) : holders;
@@ -98,7 +106,8 @@ function manageMany(text: string): string | null {
 function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]): Record<string, SidekiqStarted> | null {
   const m = methodStarts(ctx);
   // A task no hook runs (a hand-run `ops:kick_sidekiq`) is no part of the deploy: its restart places nothing.
-  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+  const hookedLines = new Map(hookedTaskLines(ctx, cap).map((l) => [`${l.source.file}:${l.source.line}`, l]));
+  const hooked = new Set(hookedLines.keys());
   const all: { unit: string; on: OnRoles | null; source: Source }[] = [];
   for (const x of [...m.starts, ...m.direct])
     for (const u of startedUnits(x.text.replace(/[:'",()]/g, " ").replace(/\s+/g, " ")).map((u) => u.replace(/\.(service|socket|target|timer)$/, "")))
@@ -130,9 +139,16 @@ function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]
       message: `Sidekiq: the deploy restarts the unit \`${r.unit}\` on ${where}, whose ExecStart (or init script) is on the servers, not in the repo: the worker runs Sidekiq's standard command \`bundle exec sidekiq\` with the repo's config (not what the unit ran: its -C, queues, concurrency and process count are not known); read the unit on a server and set the worker's command`,
       severity: "warning",
     });
+  // Restarts in a task that only some stages' deploys run (its hook, or the task, written in their files): none elsewhere.
+  const lineOf = (r: { source: Source }) => hookedLines.get(`${r.source.file}:${r.source.line}`)!;
   const out: Record<string, SidekiqStarted> = {};
   for (const s of stages) {
     if (!s.servers.length) continue;
+    if (!restarts.some((r) => onStage(lineOf(r), s.name))) {
+      const l = lineOf(first);
+      out[s.name] = { processes: 0, servers: 0, roles: on.roles, why: `none: stage ${s.name}'s deploy does not run the restart of ${units.join(", ")} (${first.source.file}:${first.source.line}): ${notRunWhy(cap.hooks.filter((h) => h.task.replace(/^:/, "") === l.task.name), l.task)}`, source: first.source };
+      continue;
+    }
     const holders = s.servers.filter((sv) => sv.roles.some((r) => on.roles.includes(r)));
     const servers = on.primary ? Math.min(1, holders.length) : holders.length;
     const each = globs.length ? `at least one process each (${globs.join(", ")} is a glob: how many units per server is on the servers; this is a floor)` : `one process each${offRepo.length ? " (the unit's file is on the servers: one process per unit assumed)" : ""}`;
@@ -140,4 +156,10 @@ function unitRestart(ctx: AnalyzerContext, cap: CapistranoFacts, stages: Stage[]
     out[s.name] = { processes: servers, servers, roles: on.roles, why: servers === 0 ? `none: ${why}` : why, source: first.source };
   }
   return out;
+}
+
+/** Why a stage's deploy does not run a task: its hooks, or the task itself, are written in other stages' files only. */
+function notRunWhy(hooks: readonly HookDef[], task: TaskDef | undefined): string {
+  if (task?.stages) return `the task is defined ${onlyOnWords(task)}`;
+  return hooks.filter((h) => h.stages).map((h) => `the hook ${h.kind} ${h.target} is ${onlyOnWords(h)}`).join("; ");
 }

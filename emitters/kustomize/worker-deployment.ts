@@ -127,6 +127,12 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       const unit = w.sidekiqConfig;
       const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so, unit) : w.args;
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
+        // A stage whose deploy never started it (its hooks are written in other stages' files only).
+        const off = w.offStages?.[sp.stage.name];
+        if (off) {
+          const timeout = sidekiq ? sp.sidekiqTimeout : w.stopTimeout.seconds;
+          return { replicas: 0, replicasWhy: `none: ${off.why}`, timeout, grace: workerGracePeriod(timeout) };
+        }
         if (sidekiq) {
           const args = sidekiqArgs(plan, sp, so, unit);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
@@ -172,15 +178,17 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
             ? { replicas: 0, replicasWhy: `none: ${none}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
             : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
         }
-        const r = backendWorkerReplicas(sp.stage, w.roles, w.processesVariable, own?.processes ?? w.processesPerServer?.value, !!w.primaryOnly);
+        // The stage's own roles where they differ by stage (dlss-capistrano's per-stage <backend>_systemd_role).
+        const roles = own?.roles ?? w.roles;
+        const r = backendWorkerReplicas(sp.stage, roles, w.processesVariable, own?.processes ?? w.processesPerServer?.value, !!w.primaryOnly);
         return {
           replicas: r.replicas,
           replicasWhy:
             (own?.processes === 0
               ? `none: ${own.why}`
               : r.fromServers
-                ? `${w.primaryOnly ? `the first (primary) server of the ${w.primaryOnly.role} role only (${w.primaryOnly.source.file}:${w.primaryOnly.source.line}) of ` : ""}servers with a ${w.roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
-                : `default: no server of stage ${sp.stage.name} has a ${w.roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && numberOf(sp.stage.variables[w.processesVariable]?.value) !== null ? `, so one server × ${w.processesVariable} ${numberOf(sp.stage.variables[w.processesVariable]?.value)}` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
+                ? `${w.primaryOnly ? `the first (primary) server of the ${w.primaryOnly.role} role only (${w.primaryOnly.source.file}:${w.primaryOnly.source.line}) of ` : ""}servers with a ${roles.join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
+                : `default: no server of stage ${sp.stage.name} has a ${roles.join("/")} role${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && numberOf(sp.stage.variables[w.processesVariable]?.value) !== null ? `, so one server × ${w.processesVariable} ${numberOf(sp.stage.variables[w.processesVariable]?.value)}` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };

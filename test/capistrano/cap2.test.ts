@@ -161,7 +161,7 @@ describe("legacy fixture (Capistrano 2)", () => {
     expect(r.stages[2].servers.map((s) => [s.host, s.user])).toEqual([["qa.legacy.example.net", "qa"]]);
     expect(r.linked.find((l) => l.path === "public/system")).toMatchObject({ kind: "dir", class: "data", stages: ["production", "qa", "staging"] });
     expect(r.linked.find((l) => l.path === "config/database.yml")).toMatchObject({ kind: "file", class: "config", source: { file: "config/deploy.rb" } });
-    expect(r.capistrano!.hooks.find((h) => h.task === "qa:reset_data")).toMatchObject({ kind: "after", target: "deploy:migrate" });
+    expect(r.capistrano!.hooks.find((h) => h.task === "qa:reset_data")).toMatchObject({ kind: "after", target: "deploy:migrate", stages: ["qa"] });
     expect(r.capistrano!.requires.map((q) => q.value)).toEqual(["deploy", "deploy/assets", "capistrano/ext/multistage", "bundler/capistrano", "rvm/capistrano", "whenever/capistrano"]);
   });
 });
