@@ -13,6 +13,7 @@
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
+import { isUnitFile, unitEnvironment } from "./unit-environment.js";
 import { railsEnvOf } from "../../src/model.js";
 import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
@@ -30,8 +31,11 @@ export interface SidekiqLine extends SidekiqOptionWords {
   /** The line's `-e` as written (null without one); the stage's own Rails env when the deploy filled it in. */
   env: string | null;
   notes: string[];
-  /** Environment the line set before the command (start-line.ts), other than the servers' own. */
+  /** Environment the line set before the command (start-line.ts), other than the servers' own; a unit's `Environment=` under it. */
   envVars: Record<string, string>;
+  /** RAILS_MAX_THREADS as the process saw it, and whether default_env reached it (withProcessEnv). */
+  maxThreads?: SidekiqOptionWords["maxThreads"];
+  ownEnvironment?: string;
 }
 
 /** The release path as Capistrano's variables write it in ERB or Ruby, and the stand-in a release-path reader knows. */
@@ -135,7 +139,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   for (const l of lines) {
     const r = readSidekiqLine(ctx, l.command, readConfig, layout);
     if ("unknown" in r) ctx.problem({ ...l.source, message: `Sidekiq: the start line at ${at(l.source)} (${l.command.trim().slice(0, 160)}) is not read: ${r.unknown}; the worker runs \`sidekiq\` with the repo's config file, not this line's options: compare them`, severity: "warning" });
-    else read.push({ l, r: l.notes?.length ? { ...r, notes: [...l.notes, ...r.notes] } : r });
+    else read.push({ l, r: withProcessEnv(ctx, l, l.notes?.length ? { ...r, notes: [...l.notes, ...r.notes] } : r) });
   }
   if (!read.length) return null;
   const files = [...new Set(read.map((x) => x.l.source.file))];
@@ -175,7 +179,8 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {
     // A process's environment from its line is its own: a different one makes another Deployment.
-    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars]);
+    // Per-stage copies of one unit cite their own lines: their RAILS_MAX_THREADS is compared by value.
+    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars, r.maxThreads ? ("value" in r.maxThreads ? r.maxThreads.value : "unknown") : null, !!r.ownEnvironment]);
     const g: Group = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [], byStage: new Map() };
     groups.set(key, g);
     g.lines.push(l);
@@ -215,7 +220,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       name,
       env: { ...base.env, ...g.r.envVars },
       queues: g.r.queues.length ? g.r.queues : g.r.config ? g.r.config.facts.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)) : base.queues,
-      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source },
+      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source, ...(g.r.maxThreads ? { maxThreads: g.r.maxThreads } : {}), ...(g.r.ownEnvironment ? { ownEnvironment: g.r.ownEnvironment } : {}) },
       commandSource: first.source,
       ...(g.r.notes.length ? { commandNote: `${at(first.source)}: ${g.r.notes.join("; ")}` } : {}),
       ...(perStage ? { perStage } : {}),
@@ -224,6 +229,44 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       evidence: [...base.evidence, ...g.lines.flatMap((l) => l.evidence ?? []), { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
     };
   });
+}
+
+/**
+ * The environment of a line's process beyond the line's own assignments: a systemd unit's
+ * `Environment=` and `EnvironmentFile=` (unit-environment.ts), under the line's (the shell's
+ * assignment wins). RAILS_MAX_THREADS among them is kept apart, because Sidekiq ≥ 4.2 takes it as
+ * its concurrency where no -c and no config file sets one (Debian's 6.4.1 lib/sidekiq/cli.rb:254;
+ * 7.x's DEFAULTS). The unit's other literal values are the pod's, as the line's are; values the
+ * deploy fills in are said in the command note.
+ */
+function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqLine): SidekiqLine {
+  const own = r.envVars["RAILS_MAX_THREADS"];
+  const lineMax = own !== undefined ? { value: own, source: l.source, via: "its start line" } : undefined;
+  if (!isUnitFile(l.source.file)) return lineMax ? { ...r, maxThreads: lineMax } : r;
+  const text = ctx.repo.read(l.source.file);
+  const u = "error" in text ? null : unitEnvironment(text.text);
+  const ownEnvironment = `${l.source.file} is a systemd unit: systemd starts it with the unit's own environment, and Capistrano's default_env never reaches it`;
+  if (!u) return { ...r, ...(lineMax ? { maxThreads: lineMax } : {}), ownEnvironment };
+  const at = (line: number) => ({ file: l.source.file, line });
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(u.vars)) env[k] = v.value;
+  const notes = [...r.notes];
+  const carried = Object.keys(u.vars).filter((k) => !(k in r.envVars));
+  if (carried.length) notes.push(`its unit's Environment= sets ${carried.join(", ")}, carried into the pod's environment`);
+  if (u.dropped.length) notes.push(`left out its unit's Environment= ${u.dropped.join(", ")} (the servers' Ruby, user and directory, and the stage's Rails env, which the pod's own set)`);
+  const filled = Object.keys(u.filled).filter((k) => !(k in r.envVars));
+  if (filled.length) notes.push(`its unit's Environment= ${filled.map((k) => `${k} (line ${u.filled[k]})`).join(", ")} ${filled.length > 1 ? "are" : "is"} filled in by the deploy, not known here: set ${filled.length > 1 ? "them" : "it"} in the stage's config`);
+  const files = u.files.map((f) => `EnvironmentFile=${f.optional ? "-" : ""}${f.path} (${l.source.file}:${f.line})`);
+  if (files.length) notes.push(`its unit reads ${files.join(", ")}, a file of the servers the repo does not hold, whose settings override Environment='s: what it set is not carried`);
+  let maxThreads: SidekiqOptionWords["maxThreads"] = lineMax;
+  if (!maxThreads) {
+    const v = u.vars["RAILS_MAX_THREADS"];
+    const f = u.files[u.files.length - 1];
+    if (f) maxThreads = { unknown: `${files.join(", ")}, a file of the servers, may set RAILS_MAX_THREADS (it overrides the unit's Environment=${v ? `, which sets ${v.value}` : ""})`, source: at(f.line) };
+    else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS is filled in by the deploy`, source: at(u.filled["RAILS_MAX_THREADS"]) };
+    else if (v) maxThreads = { value: v.value, source: at(v.line), via: "its unit's Environment=" };
+  }
+  return { ...r, envVars: { ...env, ...r.envVars }, notes, ...(maxThreads ? { maxThreads } : {}), ownEnvironment };
 }
 
 /**

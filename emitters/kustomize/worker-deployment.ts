@@ -47,7 +47,8 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords,
   if (own?.words.length) {
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
     // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
-    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null });
+    // The line's process environment (its RAILS_MAX_THREADS, a unit's own environment) stays with it.
+    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null, ...(own.maxThreads ? { maxThreads: own.maxThreads } : {}), ...(own.ownEnvironment ? { ownEnvironment: own.ownEnvironment } : {}) });
     // The stage's command ends with the servers' `-t` where there is one: the words' own -t replaces it.
     const head = stage.slice(0, sk.commandTimeout ? stage.length - 2 : stage.length);
     // A `-c` of the words wins over the stage's (Sidekiq keeps the last); the stage's, a default
