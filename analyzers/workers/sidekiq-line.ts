@@ -14,7 +14,7 @@
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { isUnitFile, unitEnvironment } from "./unit-environment.js";
-import { railsEnvOf } from "../../src/model.js";
+import { hasPath, railsEnvOf } from "../../src/model.js";
 import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
@@ -59,7 +59,8 @@ function repoConfigPath(v: string): string | null {
  * (null: not in the repo). `{ unknown }` says why the line is not read.
  */
 export function readSidekiqLine(ctx: AnalyzerContext, line: string, readConfig: (file: string) => SidekiqConfigFacts | null, layout: ServerLayout = []): SidekiqLine | { unknown: string } {
-  const filled = line.replace(RELEASE_VALUE, RELEASE_STAND_IN).replace(STAGE_ENV_VALUE, STAGE_ENV_STAND_IN);
+  // Any other value the deploy fills in becomes one word (an ERB tag's spaces would split it), still said as the deploy's.
+  const filled = line.replace(RELEASE_VALUE, RELEASE_STAND_IN).replace(STAGE_ENV_VALUE, STAGE_ENV_STAND_IN).replace(/<%=?-?[^%]*\s[^%]*-?%>/g, "ERB_VALUE");
   const r = readStartLine(filled, (ws) => ws.some(isSidekiq), [], layout);
   if ("unknown" in r) return { unknown: r.unknown };
   const at = r.words.findIndex(isSidekiq);
@@ -256,17 +257,39 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
   if (u.dropped.length) notes.push(`left out its unit's Environment= ${u.dropped.join(", ")} (the servers' Ruby, user and directory, and the stage's Rails env, which the pod's own set)`);
   const filled = Object.keys(u.filled).filter((k) => !(k in r.envVars));
   if (filled.length) notes.push(`its unit's Environment= ${filled.map((k) => `${k} (line ${u.filled[k]})`).join(", ")} ${filled.length > 1 ? "are" : "is"} filled in by the deploy, not known here: set ${filled.length > 1 ? "them" : "it"} in the stage's config`);
-  const files = u.files.map((f) => `EnvironmentFile=${f.optional ? "-" : ""}${f.path} (${l.source.file}:${f.line})`);
+  // An env file in the release that the repo holds is read; any other is the servers' own.
+  const inRepo = u.files.map((f) => {
+    const m = /^(?:<%=\s*(?:current_path|release_path|fetch\(:(?:current_path|release_path)\))\s*-?%>|\/\S*\/current|\/\S*\/releases\/[^/]+)\/(.+)$/.exec(f.path);
+    const t = m && hasPath(ctx.repo, m[1]!) ? ctx.repo.read(m[1]!) : null;
+    return t && !("error" in t) ? { file: m![1]!, vars: envFileVars(t.text) } : null;
+  });
+  const offRepo = u.files.filter((_, i) => !inRepo[i]);
+  const files = offRepo.map((f) => `EnvironmentFile=${f.optional ? "-" : ""}${f.path} (${l.source.file}:${f.line})`);
   if (files.length) notes.push(`its unit reads ${files.join(", ")}, a file of the servers the repo does not hold, whose settings override Environment='s: what it set is not carried`);
   let maxThreads: SidekiqOptionWords["maxThreads"] = lineMax;
   if (!maxThreads) {
-    const v = u.vars["RAILS_MAX_THREADS"];
-    const f = u.files[u.files.length - 1];
+    // systemd reads the files in order, after Environment=: the last that sets it wins.
+    const fromFiles = u.files.map((f, i) => ({ f, r: inRepo[i] })).filter((x) => !x.r || x.r.vars["RAILS_MAX_THREADS"]);
+    const lastFile = fromFiles[fromFiles.length - 1];
+    const v = lastFile?.r ? { value: lastFile.r.vars["RAILS_MAX_THREADS"]!.value, line: lastFile.r.vars["RAILS_MAX_THREADS"]!.line, file: lastFile.r.file } : u.vars["RAILS_MAX_THREADS"] ? { ...u.vars["RAILS_MAX_THREADS"]!, file: l.source.file } : undefined;
+    const f = lastFile && !lastFile.r ? lastFile.f : undefined;
     if (f) maxThreads = { unknown: `${files.join(", ")}, a file of the servers, may set RAILS_MAX_THREADS (it overrides the unit's Environment=${v ? `, which sets ${v.value}` : ""})`, source: at(f.line) };
     else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS is filled in by the deploy`, source: at(u.filled["RAILS_MAX_THREADS"]) };
-    else if (v) maxThreads = { value: v.value, source: at(v.line), via: "its unit's Environment=" };
+    else if (v) maxThreads = { value: v.value, source: { file: v.file, line: v.line }, via: v.file === l.source.file ? "its unit's Environment=" : `its unit's EnvironmentFile= ${v.file}` };
   }
-  return { ...r, envVars: { ...env, ...r.envVars }, notes, ...(maxThreads ? { maxThreads } : {}), ownEnvironment };
+  // A RAILS_MAX_THREADS read from the repo's env file is the process's too (the app's pool may read it).
+  const fromFile: Record<string, string> = maxThreads && "value" in maxThreads && maxThreads.source.file !== l.source.file ? { RAILS_MAX_THREADS: maxThreads.value } : {};
+  return { ...r, envVars: { ...env, ...fromFile, ...r.envVars }, notes, ...(maxThreads ? { maxThreads } : {}), ownEnvironment };
+}
+
+/** `NAME=value` lines of an environment file (systemd's EnvironmentFile= format: `#` comments, optional quotes, `export` not read). */
+function envFileVars(text: string): Record<string, { value: string; line: number }> {
+  const out: Record<string, { value: string; line: number }> = {};
+  text.split(/\r?\n/).forEach((l, i) => {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(l);
+    if (m) out[m[1]!] = { value: m[2]!.replace(/^(["'])(.*)\1$/, "$2"), line: i + 1 };
+  });
+  return out;
 }
 
 /**

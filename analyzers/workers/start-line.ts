@@ -155,6 +155,12 @@ export function readStartLine(line: string, pick: (words: string[]) => boolean, 
     words.shift();
     expands.shift();
   }
+  // `rbenv exec cmd` (at any path, the servers' own rbenv) ran cmd with the servers' Ruby: the image has its own.
+  if (words.length > 2 && /(^|\/)rbenv$/.test(words[0]!) && words[1] === "exec") {
+    notes.push(`left out ${quote(words.slice(0, 2).join(" "))} (the servers' Ruby; the image has its own)`);
+    words.splice(0, 2);
+    expands.splice(0, 2);
+  }
   if (!words.length) return { unknown: "it runs no program" };
   for (let i = 0; i < words.length; i++) {
     if (expands[i]) return { unknown: `${quote(words[i]!)} is filled in by the servers' shell` };

@@ -85,11 +85,12 @@ describe("RAILS_MAX_THREADS on Sidekiq's own start line", () => {
 describe("a systemd unit's environment", () => {
   it("Environment=RAILS_MAX_THREADS 6 is the concurrency, over default_env's 3, which the unit never saw", () => {
     const b = built["unitEnv"]!;
-    expect(container(worker(b)).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml"]);
+    // Pinned with -c: the pod's ConfigMap may hold Puma's RAILS_MAX_THREADS.
+    expect(container(worker(b)).args).toEqual(["bundle", "exec", "sidekiq", "-C", "config/sidekiq.yml", "-c", "6"]);
     const env = containerEnv(b);
     expect([env["RAILS_MAX_THREADS"], env["MALLOC_ARENA_MAX"], env["RAILS_ENV"]]).toEqual(["6", "2", undefined]);
     expect(concurrencyLines(b)).toEqual([
-      `production: sidekiq concurrency 6, RAILS_MAX_THREADS 6 on its unit's Environment= (${UNIT_FILE}:7), which Sidekiq 6.4 reads where nothing else sets the concurrency: nothing else sets it (no -c on its command line, no concurrency in config/sidekiq.yml)`,
+      `production: sidekiq concurrency 6 → -c 6, RAILS_MAX_THREADS 6 on its unit's Environment= (${UNIT_FILE}:7), which Sidekiq 6.4 reads where nothing else sets the concurrency: nothing else sets it (no -c on its command line, no concurrency in config/sidekiq.yml)`,
     ]);
     const w = models["unitEnv"]!.workers!.find((x) => x.backend === "sidekiq")!;
     expect(w.commandNote).toMatch(/its unit's Environment= sets MALLOC_ARENA_MAX, RAILS_MAX_THREADS, carried into the pod's environment/);
@@ -109,6 +110,31 @@ describe("a systemd unit's environment", () => {
     expect(concurrencyLines(b)[0]).toMatch(/^production: sidekiq concurrency 10 → -c 10, Sidekiq 6\.4's default: not known: EnvironmentFile=-\/etc\/tally\/jobs\.env \(config\/systemd\/tally-sidekiq\.service:7\), a file of the servers, may set RAILS_MAX_THREADS \(it overrides the unit's Environment=, which sets 6\) may set it, so this is a placeholder/);
     const note = b.result.notes.find((n) => /concurrency is not known/.test(n.message));
     expect(note?.source).toEqual({ file: UNIT_FILE, line: 7 });
+  });
+});
+
+// A unit template the deploy renders: its ExecStart runs the servers' rbenv at a path the deploy
+// fills in, and its EnvironmentFile= is the release's .env.
+describe("a unit template with the servers' rbenv and an EnvironmentFile= in the release", () => {
+  const TEMPLATE = "config/systemd/sidekiq.service.erb";
+  const service = ["Environment=RAILS_ENV=<%= fetch(:rails_env) %>", "EnvironmentFile=<%= current_path %>/.env", "WorkingDirectory=<%= current_path %>", "ExecStart=/home/<%= fetch(:user) %>/.rbenv/bin/rbenv exec bundle exec sidekiq -e <%= fetch(:rails_env) %>"];
+  const run = (extra: Record<string, string>) =>
+    analyzeFiles(pluginApp(RESTART.replace("tally-sidekiq", "sidekiq"), STAGES, { [TEMPLATE]: unit(service), ...extra }, { sidekiq: "6.4.1" }, ""), "tally");
+
+  it("the repo holds no .env: the line is read, and the concurrency is a placeholder named at EnvironmentFile=", async () => {
+    const m = await run({});
+    expect(m.problems.filter((p) => p.file === TEMPLATE && /is not read/.test(p.message))).toEqual([]);
+    const b = emitAndBuild(m);
+    expect(container(worker(b)).args).toEqual(["bundle", "exec", "sidekiq", "-c", "10"]);
+    expect(b.result.notes.find((n) => /concurrency is not known/.test(n.message))?.source).toEqual({ file: TEMPLATE, line: 7 });
+    expect(m.workers!.find((w) => w.backend === "sidekiq")!.commandNote).toMatch(/left out `\/home\/ERB_VALUE\/\.rbenv\/bin\/rbenv exec` \(the servers' Ruby/);
+  });
+
+  it("the repo holds the release's .env: its RAILS_MAX_THREADS is the concurrency, carried into the pod", async () => {
+    const b = emitAndBuild(await run({ ".env": "# jobs\nRAILS_MAX_THREADS=8\n" }));
+    expect(container(worker(b)).args).toEqual(["bundle", "exec", "sidekiq", "-c", "8"]);
+    expect(containerEnv(b)["RAILS_MAX_THREADS"]).toBe("8");
+    expect(concurrencyLines(b)[0]).toMatch(/^production: sidekiq concurrency 8 → -c 8, RAILS_MAX_THREADS 8 on its unit's EnvironmentFile= \.env \(\.env:2\)/);
   });
 });
 
