@@ -273,8 +273,8 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
     const lastFile = fromFiles[fromFiles.length - 1];
     const v = lastFile?.r ? { value: lastFile.r.vars["RAILS_MAX_THREADS"]!.value, line: lastFile.r.vars["RAILS_MAX_THREADS"]!.line, file: lastFile.r.file } : u.vars["RAILS_MAX_THREADS"] ? { ...u.vars["RAILS_MAX_THREADS"]!, file: l.source.file } : undefined;
     const f = lastFile && !lastFile.r ? lastFile.f : undefined;
-    if (f) maxThreads = { unknown: `${files.join(", ")}, a file of the servers, may set RAILS_MAX_THREADS (it overrides the unit's Environment=${v ? `, which sets ${v.value}` : ""})`, source: at(f.line) };
-    else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS is filled in by the deploy`, source: at(u.filled["RAILS_MAX_THREADS"]) };
+    if (f) maxThreads = { unknown: `${files.join(", ")} (a file of the servers, read over the unit's Environment=${v ? `, which sets RAILS_MAX_THREADS ${v.value}` : ""})`, source: at(f.line) };
+    else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS, which the deploy fills in,`, source: at(u.filled["RAILS_MAX_THREADS"]) };
     else if (v) maxThreads = { value: v.value, source: { file: v.file, line: v.line }, via: v.file === l.source.file ? "its unit's Environment=" : `its unit's EnvironmentFile= ${v.file}` };
   }
   // A RAILS_MAX_THREADS read from the repo's env file is the process's too (the app's pool may read it).

@@ -107,7 +107,7 @@ describe("a systemd unit's environment", () => {
 
   it("an EnvironmentFile= of the servers: the concurrency is a placeholder, named at that line", async () => {
     const b = emitAndBuild(await analyze(["Environment=RAILS_MAX_THREADS=6", "EnvironmentFile=-/etc/tally/jobs.env", "ExecStart=/usr/bin/env bundle exec sidekiq -q default"]));
-    expect(concurrencyLines(b)[0]).toMatch(/^production: sidekiq concurrency 10 → -c 10, Sidekiq 6\.4's default: not known: EnvironmentFile=-\/etc\/tally\/jobs\.env \(config\/systemd\/tally-sidekiq\.service:7\), a file of the servers, may set RAILS_MAX_THREADS \(it overrides the unit's Environment=, which sets 6\) may set it, so this is a placeholder/);
+    expect(concurrencyLines(b)[0]).toMatch(/^production: sidekiq concurrency 10 → -c 10, Sidekiq 6\.4's default: not known: EnvironmentFile=-\/etc\/tally\/jobs\.env \(config\/systemd\/tally-sidekiq\.service:7\) \(a file of the servers, read over the unit's Environment=, which sets RAILS_MAX_THREADS 6\) may set it, so this is a placeholder/);
     const note = b.result.notes.find((n) => /concurrency is not known/.test(n.message));
     expect(note?.source).toEqual({ file: UNIT_FILE, line: 7 });
   });
