@@ -1168,6 +1168,14 @@ export interface SidekiqOptionWords {
   config?: { file: string; facts: SidekiqConfigFacts };
   /** Sidekiq's own start line these options come from (sidekiq-line.ts); absent for capistrano-sidekiq's words. */
   line?: Source;
+  /**
+   * RAILS_MAX_THREADS as that line's process saw it (sidekiq-line.ts): the line's own assignment, else
+   * its systemd unit's `Environment=`; `unknown` where a file of the servers (`EnvironmentFile=`) may
+   * set it. Sidekiq ≥ 4.2 takes it where no -c and no config file sets the concurrency.
+   */
+  maxThreads?: { value: string; source: Source; via: string } | { unknown: string; source: Source };
+  /** Why the line's process did not see Capistrano's default_env (a unit systemd starts has its own environment). */
+  ownEnvironment?: string;
 }
 
 /** What capistrano-sidekiq's start and stop did on one stage, from its variables; absent = not set. */

@@ -26,6 +26,10 @@ export interface ForemanRun {
   format: string | null;
   /** `--timeout N` (`-t` for start): seconds between the stop signal and KILL (foreman's default 5), when written. */
   timeout: number | null;
+  /** `--timeout` as written where it is not a number (`#{fetch(:foreman_timeout)}`): the deploy filled it in. */
+  timeoutWritten?: string;
+  /** `export`'s `--template DIR` (`-t` there) as written: foreman reads DIR/<template> before its own templates. */
+  template?: string;
   /** The foreman command as written (from `foreman` to the end of the shell command). */
   command: string;
   source: Source;
@@ -75,7 +79,13 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   const masked = maskInterpolations(from);
   const end = masked.split(/\s*(?:;|&&|\|\||\||["'`)]|\bfi\b|\bdo\b)/)[0]!.length;
   const rest = from.slice(0, end);
-  const words = rest.trim().split(/\s+/).slice(2);
+  // Words split on spaces outside `#{…}` (`--timeout #{fetch :t}` is one value).
+  const masked2 = maskInterpolations(rest.trim());
+  const words: string[] = [];
+  for (const mm of masked2.matchAll(/\S+/g)) words.push(rest.trim().slice(mm.index!, mm.index! + mm[0].length));
+  words.splice(0, 2);
+  let timeoutWritten: string | undefined;
+  let template: string | undefined;
   let procfile = "Procfile";
   let formation: string | null = null;
   let timeout: number | null = null;
@@ -91,6 +101,8 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
     // `export` reads `-t` as --template (two options share the alias; foreman 0.87's systemd units keep
     // TimeoutStopSec=5 with `-t 20`): only `--timeout` sets it there
     else if ((w === "--timeout" || (w === "-t" && m[1] === "start")) && /^\d+$/.test(value ?? "")) timeout = Number(value);
+    else if (w === "--timeout" || (w === "-t" && m[1] === "start")) timeoutWritten = value;
+    else if (w === "--template" || (w === "-t" && m[1] === "export")) template = value;
     else if (w === "-m" || w === "--formation" || w === "--concurrency" || (w === "-c" && value !== undefined)) formation = value ?? null;
     else if (!w.startsWith("-") && !VALUED.has(w)) positional.push(w);
   }
@@ -104,7 +116,7 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   }
   // `export FORMAT LOCATION`: the first positional word is the format
   const format = m[1] === "export" ? (positional[0] ?? null) : null;
-  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, counts, format, timeout, command: rest.trim() };
+  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, counts, format, timeout, ...(timeoutWritten !== undefined ? { timeoutWritten } : {}), ...(template !== undefined ? { template } : {}), command: rest.trim() };
 }
 
 /** The text with each `#{…}` (nested braces counted) replaced by as many `x`, so that separators inside it are not seen. */

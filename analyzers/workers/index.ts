@@ -490,7 +490,7 @@ export function analyzeWorkers(
         const run = exported ? runOf(exported, p) : null;
         const un = run ? withoutRubySwitch(p.command) : { command: p.command, switch: null };
         const w = withTimeout(ctx, b, { ...base, ...extra, ...commandOf(b, un.command, "procfile", p.source, layout), name: ownLines.length > 1 ? `worker-${b.id}-${slug(p.name)}` : `worker-${b.id}`, carried: true }, un.command, p.source);
-        out.push(run ? withForemanRun(ctx, w, p, run, un.switch) : w);
+        out.push(run ? withForemanRun(ctx, w, p, run, un.switch, stages) : w);
       });
     } else if (ownServices.length > 1 && ownServices.every((x) => UNIT_FILE.test(x.source.file))) {
       // One systemd unit per process kind (a queue each): each is a worker, on the roles the deploy restarts it on.

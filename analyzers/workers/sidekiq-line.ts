@@ -13,7 +13,8 @@
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
+import { isUnitFile, unitEnvironment } from "./unit-environment.js";
+import { hasPath, railsEnvOf } from "../../src/model.js";
 import { dnsLabel } from "../../src/model/names.js";
 import { queueSlug } from "./resque-plugin.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
@@ -30,8 +31,11 @@ export interface SidekiqLine extends SidekiqOptionWords {
   /** The line's `-e` as written (null without one); the stage's own Rails env when the deploy filled it in. */
   env: string | null;
   notes: string[];
-  /** Environment the line set before the command (start-line.ts), other than the servers' own. */
+  /** Environment the line set before the command (start-line.ts), other than the servers' own; a unit's `Environment=` under it. */
   envVars: Record<string, string>;
+  /** RAILS_MAX_THREADS as the process saw it, and whether default_env reached it (withProcessEnv). */
+  maxThreads?: SidekiqOptionWords["maxThreads"];
+  ownEnvironment?: string;
 }
 
 /** The release path as Capistrano's variables write it in ERB or Ruby, and the stand-in a release-path reader knows. */
@@ -55,7 +59,8 @@ function repoConfigPath(v: string): string | null {
  * (null: not in the repo). `{ unknown }` says why the line is not read.
  */
 export function readSidekiqLine(ctx: AnalyzerContext, line: string, readConfig: (file: string) => SidekiqConfigFacts | null, layout: ServerLayout = []): SidekiqLine | { unknown: string } {
-  const filled = line.replace(RELEASE_VALUE, RELEASE_STAND_IN).replace(STAGE_ENV_VALUE, STAGE_ENV_STAND_IN);
+  // Any other value the deploy fills in becomes one word (an ERB tag's spaces would split it), still said as the deploy's.
+  const filled = line.replace(RELEASE_VALUE, RELEASE_STAND_IN).replace(STAGE_ENV_VALUE, STAGE_ENV_STAND_IN).replace(/<%=?-?[^%]*\s[^%]*-?%>/g, "ERB_VALUE");
   const r = readStartLine(filled, (ws) => ws.some(isSidekiq), [], layout);
   if ("unknown" in r) return { unknown: r.unknown };
   const at = r.words.findIndex(isSidekiq);
@@ -135,7 +140,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   for (const l of lines) {
     const r = readSidekiqLine(ctx, l.command, readConfig, layout);
     if ("unknown" in r) ctx.problem({ ...l.source, message: `Sidekiq: the start line at ${at(l.source)} (${l.command.trim().slice(0, 160)}) is not read: ${r.unknown}; the worker runs \`sidekiq\` with the repo's config file, not this line's options: compare them`, severity: "warning" });
-    else read.push({ l, r: l.notes?.length ? { ...r, notes: [...l.notes, ...r.notes] } : r });
+    else read.push({ l, r: withProcessEnv(ctx, l, l.notes?.length ? { ...r, notes: [...l.notes, ...r.notes] } : r) });
   }
   if (!read.length) return null;
   const files = [...new Set(read.map((x) => x.l.source.file))];
@@ -175,7 +180,8 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {
     // A process's environment from its line is its own: a different one makes another Deployment.
-    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars]);
+    // Per-stage copies of one unit cite their own lines: their RAILS_MAX_THREADS is compared by value.
+    const key = JSON.stringify([r.words, r.config?.file ?? null, r.envVars, r.maxThreads ? ("value" in r.maxThreads ? r.maxThreads.value : "unknown") : null, !!r.ownEnvironment]);
     const g: Group = groups.get(key) ?? { r, lines: [], processes: 0, unknown: [], byStage: new Map() };
     groups.set(key, g);
     g.lines.push(l);
@@ -215,7 +221,7 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       name,
       env: { ...base.env, ...g.r.envVars },
       queues: g.r.queues.length ? g.r.queues : g.r.config ? g.r.config.facts.queues.map((q) => String(Array.isArray(q.value) ? q.value[0] : q.value)) : base.queues,
-      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source },
+      sidekiqOptions: { words: g.r.words, queues: g.r.queues, concurrency: g.r.concurrency, timeout: g.r.timeout, ...(g.r.config ? { config: g.r.config } : {}), line: first.source, ...(g.r.maxThreads ? { maxThreads: g.r.maxThreads } : {}), ...(g.r.ownEnvironment ? { ownEnvironment: g.r.ownEnvironment } : {}) },
       commandSource: first.source,
       ...(g.r.notes.length ? { commandNote: `${at(first.source)}: ${g.r.notes.join("; ")}` } : {}),
       ...(perStage ? { perStage } : {}),
@@ -224,6 +230,66 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
       evidence: [...base.evidence, ...g.lines.flatMap((l) => l.evidence ?? []), { value: `${why} (Sidekiq's options on its own start line win over its config file)`, source: first.source }],
     };
   });
+}
+
+/**
+ * The environment of a line's process beyond the line's own assignments: a systemd unit's
+ * `Environment=` and `EnvironmentFile=` (unit-environment.ts), under the line's (the shell's
+ * assignment wins). RAILS_MAX_THREADS among them is kept apart, because Sidekiq ≥ 4.2 takes it as
+ * its concurrency where no -c and no config file sets one (Debian's 6.4.1 lib/sidekiq/cli.rb:254;
+ * 7.x's DEFAULTS). The unit's other literal values are the pod's, as the line's are; values the
+ * deploy fills in are said in the command note.
+ */
+function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqLine): SidekiqLine {
+  const own = r.envVars["RAILS_MAX_THREADS"];
+  const lineMax = own !== undefined ? { value: own, source: l.source, via: "its start line" } : undefined;
+  if (!isUnitFile(l.source.file)) return lineMax ? { ...r, maxThreads: lineMax } : r;
+  const text = ctx.repo.read(l.source.file);
+  const u = "error" in text ? null : unitEnvironment(text.text);
+  const ownEnvironment = `${l.source.file} is a systemd unit: systemd starts it with the unit's own environment, and Capistrano's default_env never reaches it`;
+  if (!u) return { ...r, ...(lineMax ? { maxThreads: lineMax } : {}), ownEnvironment };
+  const at = (line: number) => ({ file: l.source.file, line });
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(u.vars)) env[k] = v.value;
+  const notes = [...r.notes];
+  const carried = Object.keys(u.vars).filter((k) => !(k in r.envVars));
+  if (carried.length) notes.push(`its unit's Environment= sets ${carried.join(", ")}, carried into the pod's environment`);
+  if (u.dropped.length) notes.push(`left out its unit's Environment= ${u.dropped.join(", ")} (the servers' Ruby, user and directory, and the stage's Rails env, which the pod's own set)`);
+  const filled = Object.keys(u.filled).filter((k) => !(k in r.envVars));
+  if (filled.length) notes.push(`its unit's Environment= ${filled.map((k) => `${k} (line ${u.filled[k]})`).join(", ")} ${filled.length > 1 ? "are" : "is"} filled in by the deploy, not known here: set ${filled.length > 1 ? "them" : "it"} in the stage's config`);
+  // An env file in the release that the repo holds is read; any other is the servers' own.
+  const inRepo = u.files.map((f) => {
+    const m = /^(?:<%=\s*(?:current_path|release_path|fetch\(:(?:current_path|release_path)\))\s*-?%>|\/\S*\/current|\/\S*\/releases\/[^/]+)\/(.+)$/.exec(f.path);
+    const t = m && hasPath(ctx.repo, m[1]!) ? ctx.repo.read(m[1]!) : null;
+    return t && !("error" in t) ? { file: m![1]!, vars: envFileVars(t.text) } : null;
+  });
+  const offRepo = u.files.filter((_, i) => !inRepo[i]);
+  const files = offRepo.map((f) => `EnvironmentFile=${f.optional ? "-" : ""}${f.path} (${l.source.file}:${f.line})`);
+  if (files.length) notes.push(`its unit reads ${files.join(", ")}, a file of the servers the repo does not hold, whose settings override Environment='s: what it set is not carried`);
+  let maxThreads: SidekiqOptionWords["maxThreads"] = lineMax;
+  if (!maxThreads) {
+    // systemd reads the files in order, after Environment=: the last that sets it wins.
+    const fromFiles = u.files.map((f, i) => ({ f, r: inRepo[i] })).filter((x) => !x.r || x.r.vars["RAILS_MAX_THREADS"]);
+    const lastFile = fromFiles[fromFiles.length - 1];
+    const v = lastFile?.r ? { value: lastFile.r.vars["RAILS_MAX_THREADS"]!.value, line: lastFile.r.vars["RAILS_MAX_THREADS"]!.line, file: lastFile.r.file } : u.vars["RAILS_MAX_THREADS"] ? { ...u.vars["RAILS_MAX_THREADS"]!, file: l.source.file } : undefined;
+    const f = lastFile && !lastFile.r ? lastFile.f : undefined;
+    if (f) maxThreads = { unknown: `${files.join(", ")} (a file of the servers, read over the unit's Environment=${v ? `, which sets RAILS_MAX_THREADS ${v.value}` : ""})`, source: at(f.line) };
+    else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS, which the deploy fills in,`, source: at(u.filled["RAILS_MAX_THREADS"]) };
+    else if (v) maxThreads = { value: v.value, source: { file: v.file, line: v.line }, via: v.file === l.source.file ? "its unit's Environment=" : `its unit's EnvironmentFile= ${v.file}` };
+  }
+  // A RAILS_MAX_THREADS read from the repo's env file is the process's too (the app's pool may read it).
+  const fromFile: Record<string, string> = maxThreads && "value" in maxThreads && maxThreads.source.file !== l.source.file ? { RAILS_MAX_THREADS: maxThreads.value } : {};
+  return { ...r, envVars: { ...env, ...fromFile, ...r.envVars }, notes, ...(maxThreads ? { maxThreads } : {}), ownEnvironment };
+}
+
+/** `NAME=value` lines of an environment file (systemd's EnvironmentFile= format: `#` comments, optional quotes, `export` not read). */
+function envFileVars(text: string): Record<string, { value: string; line: number }> {
+  const out: Record<string, { value: string; line: number }> = {};
+  text.split(/\r?\n/).forEach((l, i) => {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(l);
+    if (m) out[m[1]!] = { value: m[2]!.replace(/^(["'])(.*)\1$/, "$2"), line: i + 1 };
+  });
+  return out;
 }
 
 /**

@@ -33,6 +33,12 @@ function repoPath(v: RValue): string | null {
   if (typeof last !== "string") return null;
   // `"#{current_path}/config/sidekiq.yml"`: the text after the release's root is the repo path.
   if (pieces.length > 1) {
+    // Under shared_path (or any other place than the release) it is the servers' file, not the repo's.
+    const head = JSON.stringify(pieces.slice(0, -1));
+    if (/shared/.test(head)) return null;
+    const rel = /\/(?:current|releases\/[^/]+)\/(.+)$/.exec(last);
+    if (rel) return rel[1]!;
+    if (!/current_path|release_path/.test(head)) return null;
     const m = /^\/?(config\/.+)$/.exec(last);
     return m ? m[1]! : null;
   }
@@ -72,7 +78,12 @@ export function sidekiqPluginStages(
     if (c) {
       const file = repoPath(c.value);
       if (file && ctx.repo.paths.includes(file)) p.config = { value: file, source: c.source, facts: readConfig(file) };
-      else ctx.problem({ ...c.source, message: `capistrano-sidekiq: sidekiq_config of stage ${s.name} names no file of the repo${file ? ` (${file})` : ""}; the worker reads the repo's default Sidekiq config`, severity: "warning" });
+      else {
+        // The servers' Sidekiq read that file (its -C); the repo's own config, if any, is only a stand-in.
+        const shown = typeof c.value === "string" ? `\`${c.value}\`` : "a value the analysis cannot read";
+        const where = file ? `${file}, which the repo does not hold` : "a path of the servers, not of the release";
+        ctx.problem({ ...c.source, message: `capistrano-sidekiq: sidekiq_config of stage ${s.name} is ${shown} (${where}): the servers' Sidekiq took its concurrency, queues and timeout from that file, which are not known here; the worker runs with the repo's own config/sidekiq.yml where it has one (else Sidekiq's defaults) as a placeholder: read the servers' file and set the worker's -c, queues and timeout`, severity: "warning" });
+      }
     }
     const e = s.variables["sidekiq_env"];
     if (e) {

@@ -72,7 +72,7 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
  * Variables that placed the servers' Ruby and user, not the app's settings: the image has its own
  * Ruby, gems and user, so their servers' values would break it.
  */
-const SERVER_PLACEMENT = /^(PATH|HOME|USER|SHELL|RBENV_\w+|RVM_\w+|rvm_\w+|GEM_HOME|GEM_PATH|RUBY_VERSION|RUBY_ROOT|RUBY_ENGINE|CHRUBY_\w+|MY_RUBY_HOME|IRBRC)$/;
+export const SERVER_PLACEMENT = /^(PATH|HOME|USER|SHELL|RBENV_\w+|RVM_\w+|rvm_\w+|GEM_HOME|GEM_PATH|RUBY_VERSION|RUBY_ROOT|RUBY_ENGINE|CHRUBY_\w+|MY_RUBY_HOME|IRBRC)$/;
 
 /**
  * The release on the servers, as deploy lines and templates write it: a path ending in `current`
@@ -148,6 +148,18 @@ export function readStartLine(line: string, pick: (words: string[]) => boolean, 
   while (words.length && ASSIGNMENT.test(words[0]!)) {
     const why = assign(words.shift()!, expands.shift()!);
     if (why) return { unknown: why };
+  }
+  // `X=1 exec cmd`: the shell replaces itself with cmd, which gets the assignments (POSIX: an
+  // assignment before a special built-in such as exec holds for it and for what it runs).
+  if (words[0] === "exec" && words.length > 1 && !words[1]!.startsWith("-") && !expands[0]) {
+    words.shift();
+    expands.shift();
+  }
+  // `rbenv exec cmd` (at any path, the servers' own rbenv) ran cmd with the servers' Ruby: the image has its own.
+  if (words.length > 2 && /(^|\/)rbenv$/.test(words[0]!) && words[1] === "exec") {
+    notes.push(`left out ${quote(words.slice(0, 2).join(" "))} (the servers' Ruby; the image has its own)`);
+    words.splice(0, 2);
+    expands.splice(0, 2);
   }
   if (!words.length) return { unknown: "it runs no program" };
   for (let i = 0; i < words.length; i++) {

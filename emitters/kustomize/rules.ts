@@ -485,8 +485,8 @@ export function sidekiqReadsMaxThreads(model: ModelLike): boolean {
  */
 function serversOnlySidekiqConfig(model: ModelLike, stage: Stage, file: string | null): { what: string; source: Source } | null {
   const off = stage.variables["sidekiq_config"];
-  if (!model.sidekiq?.plugin?.[stage.name]?.config && off && typeof off.value === "string")
-    return { what: `the servers' ${off.value} (capistrano-sidekiq sidekiq_config, not in the repo)`, source: off.source };
+  if (!model.sidekiq?.plugin?.[stage.name]?.config && off && off.value !== null && off.value !== false)
+    return { what: `the servers' ${typeof off.value === "string" ? off.value : "file"} (capistrano-sidekiq sidekiq_config, not in the repo)`, source: off.source };
   if (file) return null;
   const linked = model.linked.find((l) => l.path === "config/sidekiq.yml" && l.serverOnly && (!l.stages.length || l.stages.includes(stage.name)));
   return linked ? { what: "the servers' config/sidekiq.yml (a linked file the repo does not hold, which Sidekiq reads when no -C is given)", source: linked.source } : null;
@@ -571,24 +571,33 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
   // Sidekiq ≥ 4.2 takes RAILS_MAX_THREADS where nothing else sets it: the deploy's default_env
   // exported it to the start command (sidekiqReadsMaxThreads).
   const reads = sidekiqReadsMaxThreads(m);
-  // A config the servers read that the repo lacks comes before RAILS_MAX_THREADS (cli.rb merges it first).
-  const maxThreads = reads && !offRepo ? defaultEnv(stage).find((e) => e.name === "RAILS_MAX_THREADS") : undefined;
+  // Sidekiq's own start line may give its process RAILS_MAX_THREADS (its assignment, its systemd
+  // unit's Environment=, analyzers/workers/sidekiq-line.ts), which wins over default_env; a unit's
+  // process never saw default_env at all. A config the servers read that the repo lacks comes before
+  // RAILS_MAX_THREADS (cli.rb merges it first), and -c and a config of the repo before both.
+  const line = reads && !offRepo ? own?.maxThreads : undefined;
+  const lineUnknown = line && "unknown" in line ? { what: line.unknown, source: line.source } : null;
+  const deployEnv = defaultEnv(stage).find((e) => e.name === "RAILS_MAX_THREADS");
+  const maxThreads = !reads || offRepo || lineUnknown ? undefined : line && "value" in line ? { value: line.value as string | null, source: line.source, in: `on ${line.via} (${line.source.file}:${line.source.line})` } : own?.ownEnvironment || !deployEnv ? undefined : { value: deployEnv.value, source: deployEnv.source, in: "in Capistrano's default_env" };
   const fromEnv = maxThreads && maxThreads.value !== null && /^\d+$/.test(maxThreads.value.trim()) ? Number(maxThreads.value.trim()) : null;
-  const dflt = fromEnv !== null && maxThreads ? { value: fromEnv, of: `RAILS_MAX_THREADS ${fromEnv} in Capistrano's default_env, which ${version.of.replace(/'s default.*$/, "")} reads where nothing else sets the concurrency`, source: maxThreads.source } : version;
+  const dflt = fromEnv !== null && maxThreads ? { value: fromEnv, of: `RAILS_MAX_THREADS ${fromEnv} ${maxThreads.in}, which ${version.of.replace(/'s default.*$/, "")} reads where nothing else sets the concurrency`, source: maxThreads.source } : version;
+  const unknown = offRepo ?? lineUnknown;
   // A config that names a concurrency the analysis cannot read is not a config that sets none.
-  const why0 = offRepo
-    ? `not known: ${offRepo.what} may set it, so this is a placeholder for the servers' value`
+  const why0 = unknown
+    ? `not known: ${unknown.what} may set it, so this is a placeholder for the servers' value`
     : sidekiqSetting(m, env, "concurrency") !== undefined ? `${m.sidekiq?.file ?? "the config"}'s concurrency is not known statically` : `nothing sets it (no -c on its command line${m.sidekiq?.file ? `, no concurrency in ${m.sidekiq.file}` : ", no config file"})`;
-  const why = fromEnv !== null ? why0.replace(/^nothing sets it/, "nothing else sets it") : !reads || offRepo
+  const why = fromEnv !== null ? why0.replace(/^nothing sets it/, "nothing else sets it") : !reads || unknown
     ? why0
     : maxThreads
-      ? `${why0}; Capistrano's default_env sets RAILS_MAX_THREADS to a value the analysis cannot read, which Sidekiq took in place of its default`
-      : `${why0}, unless the servers' environment set RAILS_MAX_THREADS, which Sidekiq takes in place of its default`;
+      ? `${why0}; RAILS_MAX_THREADS ${maxThreads.in} is a value the analysis cannot read, which Sidekiq took in place of its default`
+      : own?.ownEnvironment
+        ? `${why0}${deployEnv ? `; Capistrano's default_env sets RAILS_MAX_THREADS (${deployEnv.source.file}:${deployEnv.source.line}), but ${own.ownEnvironment}` : ""}, unless the servers' systemd gave every unit RAILS_MAX_THREADS (DefaultEnvironment=), which Sidekiq takes in place of its default`
+        : `${why0}, unless the servers' environment set RAILS_MAX_THREADS, which Sidekiq takes in place of its default`;
   return {
     env,
     file: m.sidekiq?.file ?? null,
     concurrency: set ?? dflt.value,
-    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why, ...(offRepo ? { unknown: offRepo } : {}) } } : {}),
+    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why, ...(unknown ? { unknown } : {}) } } : {}),
     queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
     timeout: Math.max(own?.timeout ?? sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,

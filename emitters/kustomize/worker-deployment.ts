@@ -43,11 +43,16 @@ export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords,
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   // A start line's own `-t` (among `own`'s words) is that Deployment's.
   const t = sk.commandTimeout && own?.timeout == null ? ["-t", String(sk.commandTimeout.value)] : [];
-  if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...t];
+  // Sidekiq's own start line whose concurrency neither a -c nor the config sets: the servers' count
+  // came from their environment (or Sidekiq's default), and the pod's ConfigMap may hold another
+  // RAILS_MAX_THREADS (Puma's threads): the stated count is pinned with -c.
+  const pin = own?.line && own.concurrency === null && st.concurrencyDefault ? ["-c", String(st.concurrency)] : [];
+  if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...pin, ...t];
   if (own?.words.length) {
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
     // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
-    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null });
+    // The line's process environment (its RAILS_MAX_THREADS, a unit's own environment) stays with it.
+    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null, ...(own.maxThreads ? { maxThreads: own.maxThreads } : {}), ...(own.ownEnvironment ? { ownEnvironment: own.ownEnvironment } : {}) });
     // The stage's command ends with the servers' `-t` where there is one: the words' own -t replaces it.
     const head = stage.slice(0, sk.commandTimeout ? stage.length - 2 : stage.length);
     // A `-c` of the words wins over the stage's (Sidekiq keeps the last); the stage's, a default

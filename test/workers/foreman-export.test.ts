@@ -5,9 +5,9 @@
 // units it writes for each process, and their TimeoutStopSec. The app is written for this test.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { analyzeFiles } from "../../src/analyze.js";
 import { parseForeman } from "../../analyzers/appserver/foreman.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
@@ -34,12 +34,12 @@ after "deploy:publishing", "foreman:export"
 after "foreman:export", "foreman:restart"
 `;
 
-async function app(flags: string, task = exportTask(flags)) {
+async function app(flags: string, task = exportTask(flags), extra: Record<string, string> = {}) {
   return analyzeFiles(
     pluginApp(
       task,
       { production: 'server "w1.shop.example.org", roles: %w[web app db]\nserver "j1.shop.example.org", roles: %w[jobs]\nserver "j2.shop.example.org", roles: %w[jobs]\nset :rails_env, "production"\n' },
-      { Procfile: "web: bundle exec rails server -p $PORT\n", "Procfile.live": LIVE },
+      { Procfile: "web: bundle exec rails server -p $PORT\n", "Procfile.live": LIVE, ...extra },
       { delayed_job: "4.1.11", delayed_job_active_record: "4.1.8" },
       "",
     ),
@@ -48,8 +48,12 @@ async function app(flags: string, task = exportTask(flags)) {
 }
 
 /** Units real foreman writes for the worker process, and their TimeoutStopSec. */
-function realExport(flags: string[]): { workers: number; timeout: string | null } {
+function realExport(flags: string[], files: Record<string, string> = {}): { workers: number; timeout: string | null } {
   const dir = mkdtempSync(join(tmpdir(), "r2k-fexport-"));
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
   writeFileSync(join(dir, "Procfile.live"), LIVE.replace(/^([\w-]+):.*$/gm, (_l, n) => `${n}: echo ran ${n}`));
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" };
   const r = spawnSync("foreman", ["export", "systemd", join(dir, "out"), "-f", "Procfile.live", "-a", "shop-production", ...flags], { cwd: dir, env, encoding: "utf8", timeout: 20000 });
@@ -94,6 +98,29 @@ describe("foreman export of a named Procfile", () => {
     expect(w.stopTimeout.seconds).toBe(Number(real.timeout));
     const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;
     expect(spec.stages.map((s) => s.replicas)).toEqual([6]);
+  });
+
+  it("--timeout filled in from a variable every stage sets is that drain; one not known is said, never foreman's 5", async () => {
+    const set = await app("--timeout #{fetch(:jobs_drain)} ", `set :jobs_drain, 300\n${exportTask("--timeout #{fetch(:jobs_drain)} ")}`);
+    const w = set.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(w.stopTimeout.seconds).toBe(Number(realExport(["--timeout", "300"]).timeout));
+    expect(w.stopTimeout.source).toEqual({ file: "config/deploy.rb", line: 3 });
+    const unknown = await app("--timeout #{fetch(:jobs_drain)} ");
+    const u = unknown.workers!.find((x) => x.backend === "delayed-job")!;
+    expect(u.stopTimeout.seconds).not.toBe(5);
+    expect(unknown.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/foreman export's `--timeout #\{fetch\(:jobs_drain\)\}` \(config\/deploy\.rb:\d+\) is filled in by the deploy .* not known; the worker keeps delayed_job's own \d+s drain/));
+  });
+
+  it("--template: the repo's DIR/process.service.erb decides the units' stop, where real foreman reads it; DIR/systemd/ is not looked in", async () => {
+    const TEMPLATE = "[Unit]\nPartOf=<%= app %>.target\n\n[Service]\nWorkingDirectory=<%= engine.root %>\nExecStart=/bin/bash -lc 'exec <%= process.command %>'\nKillMode=mixed\nTimeoutStopSec=45\n";
+    const flags = "--template #{current_path}/config/foreman_units --timeout 20 ";
+    const own = await app(flags, exportTask(flags), { "config/foreman_units/process.service.erb": TEMPLATE });
+    const real = realExport(["--template", "tpl", "--timeout", "20"], { "tpl/process.service.erb": TEMPLATE });
+    expect(own.workers!.find((x) => x.backend === "delayed-job")!.stopTimeout.seconds).toBe(Number(real.timeout));
+    const nested = await app(flags, exportTask(flags), { "config/foreman_units/systemd/process.service.erb": TEMPLATE });
+    const realNested = realExport(["--template", "tpl", "--timeout", "20"], { "tpl/systemd/process.service.erb": TEMPLATE });
+    expect(nested.workers!.find((x) => x.backend === "delayed-job")!.stopTimeout.seconds).toBe(Number(realNested.timeout));
+    expect(nested.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/the release holds no config\/foreman_units\/process\.service\.erb \(the repo's config\/foreman_units\/systemd\/process\.service\.erb is not where foreman 0\.87 looks\)/));
   });
 
   it("the root Procfile's lines were not run by the deploy, which exports another file: said so, not as a loss", async () => {

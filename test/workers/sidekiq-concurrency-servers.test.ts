@@ -72,6 +72,20 @@ describe("a Sidekiq config the servers read that the repo lacks", () => {
     expect(concurrencyLines(b)[0]).toMatch(/not known: the servers' \/etc\/sidekiq\/parcel\.yml \(capistrano-sidekiq sidekiq_config, not in the repo\) may set it, so this is a placeholder/);
     expect(b.result.notes.some((n) => /concurrency is not known/.test(n.message))).toBe(true);
   });
+
+  it("the warning at sidekiq_config says the servers' file is not in the repo, and what runs in its place", async () => {
+    for (const [value, where] of [
+      ['"/etc/sidekiq/parcel.yml"', "a path of the servers, not of the release"],
+      ['"#{shared_path}/config/sidekiq.yml"', "a path of the servers, not of the release"],
+      ['"config/sidekiq_heavy.yml"', "config/sidekiq_heavy.yml, which the repo does not hold"],
+    ]) {
+      const m = await app(`set :sidekiq_config, ${value}\n`);
+      const p = m.problems.find((x) => x.message.startsWith("capistrano-sidekiq: sidekiq_config"));
+      expect([p?.file, p?.line]).toEqual(["config/deploy.rb", 3]);
+      expect(p?.message).toContain(`(${where}): the servers' Sidekiq took its concurrency, queues and timeout from that file, which are not known here; the worker runs with the repo's own config/sidekiq.yml where it has one (else Sidekiq's defaults) as a placeholder`);
+      expect(p?.message).not.toMatch(/the repo's default Sidekiq config/);
+    }
+  });
 });
 
 describe("the RAILS_MAX_THREADS Deployment's command, started with Debian's Sidekiq against a real Redis", () => {

@@ -55,6 +55,8 @@ describe("a start line wrapped in a shell, read as real sh runs it", () => {
     `sh -c "cd ${release} && QUEUE=\\"mail\\" bundle exec rake jobs:work NOTE=\\"a\\\\zb\\" back\\\\slash"`,
     `cd ${release} && bundle exec rake jobs:work QUEUE=a\\,b "x\\\\y" 'it''s' ''`,
     `env QUEUE=reports /bin/sh -c 'cd ${release} && bundle exec rake jobs:work'`,
+    // An assignment before `exec` reaches the program exec runs.
+    `/bin/sh -c 'cd ${release} && QUEUE=mail exec bundle exec rake jobs:work'`,
   ];
   for (const line of LINES)
     it(line.replace(release, "<release>"), () => {
@@ -104,6 +106,9 @@ describe("a start line wrapped in a shell, read as real sh runs it", () => {
     // The servers' Ruby placement is the image's own: left out, said.
     const r = readStartLine(`/bin/sh -l -c 'cd /srv/a/current && PATH=/opt/rbenv/shims:$PATH RBENV_ROOT=/opt/rbenv QUEUE=mail bundle exec rake jobs:work'`, pick);
     expect(r).toEqual({ words: ["bundle", "exec", "rake", "jobs:work"], env: { QUEUE: "mail" }, notes: expect.arrayContaining([expect.stringMatching(/left out PATH, RBENV_ROOT/)]) });
+    // So is the servers' `rbenv exec` (rbenv is not installed here: its `exec` runs the rest as the command).
+    const rb = readStartLine(`/home/deploy/.rbenv/bin/rbenv exec bundle exec rake jobs:work QUEUE=mail`, pick);
+    expect(rb).toEqual({ words: ["bundle", "exec", "rake", "jobs:work", "QUEUE=mail"], env: {}, notes: [expect.stringMatching(/^left out `\/home\/deploy\/\.rbenv\/bin\/rbenv exec` \(the servers' Ruby/)] });
   });
 });
 
