@@ -99,6 +99,9 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
   return { ...setOfWords(words, from), cut };
 }
 
+/** whenever's options that take the next word as their argument (bin/whenever's OptionParser). */
+const OPTION_WITH_ARG = /^(?:-[iwcfukrx]|--(?:update-crontab|write-crontab|clear-crontab|load-file|user|cut|roles|crontab-command))$/;
+
 /** whenever's `-s`/`--set` among its argument words (the last one given wins, as OptionParser keeps it), read as JobList#pre_set reads it. */
 function setOfWords(words: Piece[][], from: Source): { set: PreSet; open: boolean } {
   let at = -1;
@@ -106,8 +109,9 @@ function setOfWords(words: Piece[][], from: Source): { set: PreSet; open: boolea
     const t = literal(w);
     if (t === "--set" || t === "-s" || (typeof w[0] === "string" && w[0].startsWith("--set="))) at = i;
   });
-  // A flags word not known at all may hold a --set of its own.
-  const open = words.some((w) => literal(w) === null && w.length === 1);
+  // A flags word not known at all may hold a --set of its own, unless it is the argument of the
+  // whenever option before it (`-u #{cron_user}`, `--update-crontab #{identifier}`).
+  const open = words.some((w, i) => literal(w) === null && w.length === 1 && !(i > 0 && OPTION_WITH_ARG.test(literal(words[i - 1]!) ?? "")));
   if (at < 0) return { set: {}, open };
   const first = words[at]!;
   const word = literal(first) === "--set" || literal(first) === "-s" ? words[at + 1] ?? [] : [(first[0] as string).slice("--set=".length), ...first.slice(1)];
