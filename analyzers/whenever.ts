@@ -31,6 +31,8 @@ export interface CronOptions {
    * a schedule reading one of those variables is run once per stage with them.
    */
   stageEnvs?: StageWheneverEnv[];
+  /** Stages whose whenever ran with no `--roles` (whenever/command-string.ts): every job was written on each of their whenever servers. */
+  rolesNotPassedOn?: string[];
 }
 
 /**
@@ -53,7 +55,8 @@ export function analyzeCron(ctx: AnalyzerContext, opts: CronOptions = {}, railsE
     const one = stageSets.length ? cronOfFileByStage(ctx, load.file, stageSets) : cronOfFile(ctx, load.file, opts, railsEnvs, varsFrom, load);
     if (!one) continue;
     files.push({ ...load, settings: one.settings });
-    jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}) })));
+    const noRoles = load.taskRoles ? [] : (opts.rolesNotPassedOn ?? []).filter((s) => !load.stages || load.stages.includes(s));
+    jobs.push(...one.jobs.map((j) => ({ ...j, ...(load.taskRoles ? { taskRoles: load.taskRoles } : {}), ...(load.stages ? { stages: load.stages } : {}), ...(j.roles.length && noRoles.length ? { rolesNotPassedOn: noRoles } : {}) })));
   }
   if (!files.length) return null;
   return { file: files[0]!.file, settings: files[0]!.settings, jobs, files };

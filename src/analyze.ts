@@ -46,6 +46,7 @@ import { dockerCompose } from "../analyzers/capistrano/docker-compose.js";
 import { loadedSchedules, notInvokedWarning } from "../analyzers/whenever/loaded.js";
 import { wheneverStageSets } from "../analyzers/whenever/variables.js";
 import { wheneverStageEnvs } from "../analyzers/whenever/process-env.js";
+import { stringCommands } from "../analyzers/whenever/command-string.js";
 import { attachSchedules } from "../analyzers/workers/schedules.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
@@ -158,7 +159,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
   guard("capistrano-docker compose", undefined, () => dockerCompose(ctx, capistrano, stages));
-  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })), stageEnvs: wheneverStageEnvs(stages) }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
+  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) ?? scheduleLoads.mina ?? null, stageEnvs: wheneverStageEnvs(stages), rolesNotPassedOn: [...stringCommands(stages).filter((c) => c.run && !c.run.roles).map((c) => c.stage), ...(scheduleLoads.mina ?? []).map((s) => s.stage)] }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
   const notInvoked = scheduleLoads.notInvoked;
   if (notInvoked) guard("whenever's file nothing runs", undefined, () => notInvokedWarning(ctx, notInvoked, cron?.jobs.find((j) => j.wheneverRaises && j.source.file === notInvoked.file)?.wheneverRaises));
   workers = guard("job queues worked from cron", workers, () => cronWorkedBackends(workers, cron));

@@ -1430,6 +1430,12 @@ export interface CronJob {
   sameLineAs?: Source;
   /** The roles of the repo's deploy task that ran whenever on this job's file (its ScheduleFile.taskRoles). */
   taskRoles?: { roles: string[]; byRole: boolean };
+  /**
+   * Stages whose deploy ran whenever with no `--roles` (a whenever_command String that SSHKit sends as
+   * written drops the task's `--roles=`, analyzers/whenever/command-string.ts): whenever then wrote
+   * every job on each server it ran on, so the job's `roles:` did not choose its servers there.
+   */
+  rolesNotPassedOn?: string[];
   /** The stages whose deploy loaded this job's file, when not every stage. */
   stages?: string[];
   /**
@@ -1651,6 +1657,7 @@ export function railsEnvOf(stage: Stage): string {
  * Capistrano task (no `whenever_roles` on the stage), the job's roles alone (default :db).
  */
 export function cronServersOf(stage: Stage, job: CronJob): Stage["servers"] {
+  if (job.roles.length && job.rolesNotPassedOn?.includes(stage.name)) job = { ...job, roles: [] };
   const has = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.some((r) => roles.includes(r));
   // The repo's own task ran whenever on the servers of its roles; with `--roles` a job's `roles:` filter too.
   if (job.taskRoles) {
@@ -1659,8 +1666,13 @@ export function cronServersOf(stage: Stage, job: CronJob): Stage["servers"] {
   }
   const ran = stage.servers.filter(has(cronRolesOf(stage, job)));
   const whenever = wheneverRolesOf(stage);
-  return job.roles.length && whenever ? ran.filter(has(whenever)) : ran;
+  // Capistrano 2's recipe (whenever/capistrano/v2/support.rb) passes `--roles` with the server's
+  // roles among whenever_roles only: cronRolesOf already holds just those.
+  return job.roles.length && whenever && !cap2Whenever(stage) ? ran.filter(has(whenever)) : ran;
 }
+
+/** The stage runs whenever's Capistrano 2 recipe (its `whenever_options`, a v2 default only). */
+const cap2Whenever = (stage: Stage): boolean => stage.variables["whenever_options"] !== undefined;
 
 /** The stage's `whenever_roles` as names, or null when the stage has none (whenever's Capistrano task not loaded). */
 function wheneverRolesOf(stage: Stage): string[] | null {
@@ -1673,6 +1685,11 @@ const roleNames = (v: RValue | undefined): string[] =>
   typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(roleNames) : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? [v.sym] : [];
 
 export function cronRolesOf(stage: Stage, job: CronJob): string[] {
+  if (job.roles.length && job.rolesNotPassedOn?.includes(stage.name)) job = { ...job, roles: [] };
+  if (job.roles.length && cap2Whenever(stage) && !job.taskRoles) {
+    const whenever = wheneverRolesOf(stage) ?? ["db"];
+    return job.roles.filter((r) => whenever.includes(r));
+  }
   if (job.taskRoles) return job.taskRoles.byRole && job.roles.length ? job.roles.filter((r) => job.taskRoles!.roles.includes(r)) : job.taskRoles.roles;
   if (job.roles.length) return job.roles;
   const fromStage = wheneverRolesOf(stage) ?? [];

@@ -336,7 +336,10 @@ function colors(wrap: (open: string, close: string) => (s: string) => string) {
  */
 function cronRolesText(m: AppModel, job: CronJob): string {
   if (job.taskRoles) return `roles ${job.taskRoles.roles.join(", ")} (the deploy task that runs whenever on ${job.source.file})${job.roles.length ? `, job roles ${job.roles.join(", ")}${job.taskRoles.byRole ? "" : " (not passed: the task gives no --roles)"}` : ""}`;
-  if (job.roles.length) return `roles ${job.roles.join(", ")}`;
+  const unpassed = job.rolesNotPassedOn?.length ? ` (not passed on stage${job.rolesNotPassedOn.length > 1 ? "s" : ""} ${job.rolesNotPassedOn.join(", ")}: whenever ran there with no --roles, so it wrote the job on every server it ran on)` : "";
+  // Mina's whenever:update runs on its one server (`set :domain`), with no --roles.
+  if (m.capistrano?.tool === "mina" && (m.cron?.files ?? []).some((f) => /^Mina's whenever/.test(f.how))) return `the Mina server (domain)${job.roles.length ? `, job roles ${job.roles.join(", ")} not passed: Mina's whenever:update gives no --roles` : ""}`;
+  if (job.roles.length) return `roles ${job.roles.join(", ")}${unpassed}`;
   const per = m.stages.map((st) => ({ stage: st.name, roles: cronRolesOf(st, job).join(", "), set: st.variables["whenever_roles"] !== undefined }));
   if (per.length === 0) return "roles db (whenever_roles default)";
   const distinct = new Set(per.map((p) => p.roles));

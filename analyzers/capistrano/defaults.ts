@@ -169,6 +169,25 @@ export const CAP3_AFTER_STAGE: Record<string, string> = {
 };
 
 /**
+ * whenever's Capistrano 2 recipe (ruby-whenever 1.0, lib/whenever/capistrano/v2/recipes.rb, Debian's
+ * copy), loaded by `require "whenever/capistrano"` under Capistrano 2: `_cset`, so a value the deploy
+ * set before or after the require wins. Its whenever:update_crontab (before deploy:finalize_update)
+ * runs `cd <whenever_path> && <whenever_command> <whenever_update_flags> --roles <the server's roles
+ * among whenever_roles>` on the servers of whenever_roles (v2/support.rb).
+ */
+export const CAP2_WHENEVER = `
+_cset(:whenever_roles)        { :db }
+_cset(:whenever_options)      { {:roles => fetch(:whenever_roles)} }
+_cset(:whenever_command)      { "whenever" }
+_cset(:whenever_identifier)   { fetch :application }
+_cset(:whenever_environment)  { fetch :rails_env, fetch(:stage, "production") }
+_cset(:whenever_variables)    { "environment=#{fetch :whenever_environment}" }
+_cset(:whenever_update_flags) { "--update-crontab #{fetch :whenever_identifier} --set #{fetch :whenever_variables}" }
+_cset(:whenever_clear_flags)  { "--clear-crontab #{fetch :whenever_identifier}" }
+_cset(:whenever_path)         { fetch :latest_release }
+`;
+
+/**
  * Capistrano 2.15 `lib/capistrano/recipes/deploy.rb` (`_cset`, loaded by `load 'deploy'` in the
  * Capfile before config/deploy.rb): the variables that shape a deploy. `shared_children` are the
  * directories every release links to shared/ (public/system, log, tmp/pids).

@@ -13,7 +13,7 @@ import { parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { isSym, rubyToS, same } from "../ruby/evaluate.js";
 import { Session } from "./session.js";
 import { CAP3_FRAMEWORK_TASKS, resolveHook } from "./hook-names.js";
-import { CAP2_CORE, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
+import { CAP2_CORE, CAP2_WHENEVER, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
 import { deployRunTasks } from "./run-tasks.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
@@ -588,6 +588,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (file && has(file)) s.runFile(file, true);
     // A stage written as a task: `cap production deploy` runs the task, then deploy.
     if (task) s.runTask(task);
+    // whenever's v2 recipe, where deploy.rb, the Capfile or this stage's file required it: its `_cset`s
+    // keep what the deploy set, so they are run once the stage's own values are in.
+    const whenever = s.requires.find((r) => /^whenever\/capistrano(?:\/v2\/recipes)?$/.test(r.value));
+    if (whenever) {
+      pluginDefaults.set(whenever.source, "whenever/capistrano (v2)");
+      s.runSnippet(snippet("whenever/capistrano/v2/recipes.rb", CAP2_WHENEVER), whenever.source);
+    }
     applyOverrides(s, stage);
     s.resolveDynamicRoles();
   }

@@ -17,7 +17,8 @@
 // one's jobs become CronJobs. A schedule file nothing loads, or one a deploy names that the repo
 // does not hold, is a named warning.
 import type { AnalyzerContext, CapistranoFacts, RValue, ScheduleFile, Source, Stage } from "../../src/model.js";
-import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown } from "../../src/model.js";
+import { WHENEVER_DEFAULT_FILE, hasPath, isUnknown, railsEnvOf } from "../../src/model.js";
+import type { StageWheneverSet } from "./variables.js";
 import { mbStack } from "../capistrano/mb.js";
 import { taskLineRoles } from "../capistrano/task-roles.js";
 import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
@@ -108,6 +109,8 @@ function enclosingRoles(lines: string[], at: number): string[] | null {
 
 export interface LoadedSchedules {
   loads: ScheduleLoad[];
+  /** Mina's whenever:update, where the deploy invokes it: per stage the `--set` it passed (minaWheneverRun). */
+  mina?: StageWheneverSet[];
   /** whenever's default file, which nothing in the deploy runs: said once the schedule is read (notInvokedWarning). */
   notInvoked?: { file: string; blocks: number; gem: string };
 }
@@ -194,9 +197,12 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: composeWhenever.source, how: "capistrano-docker's docker:compose:whenever:update (`bundle exec whenever --update-crontab` inside the compose container)" });
   }
   const mina = cap?.tool === "mina" ? minaWheneverUpdate(ctx) : null;
+  let minaSets: StageWheneverSet[] | undefined;
   if (mina) {
     invoked = true;
-    add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: mina, how: "Mina's whenever:update (mina/whenever)" });
+    const run = minaWheneverRun(lockText(ctx));
+    add({ file: DEFAULT_SCHEDULE_FILE, loadedBy: mina, how: `Mina's whenever:update (mina/whenever${run.version ? `, mina ${run.version}` : ""}: \`cd <deploy_to>/current ; bundle exec whenever --update-crontab ${run.identifier} --set 'environment=${run.production ? "production" : "<rails_env>"}&path=<deploy_to>/current'\`, with no --roles, so every job, whatever its \`roles:\`)` });
+    minaSets = stages.map((st) => ({ stage: st.name, set: { environment: run.production ? "production" : railsEnvOf(st), path: { cap: "release_path" } }, open: null, from: mina, ...(run.railsEnvWord ? { env: { RAILS_ENV: railsEnvOf(st) } } : {}) }));
   }
   const stageOfFile = new Map<string, string>();
   for (const st of stages) if (!st.undeclared && !stageOfFile.has(st.source.file)) stageOfFile.set(st.source.file, st.name);
@@ -234,7 +240,7 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
       notInvoked = { file: DEFAULT_SCHEDULE_FILE, blocks: n, gem };
     }
   }
-  return { loads: reportLoads(ctx, loads), ...(notInvoked ? { notInvoked } : {}) };
+  return { loads: reportLoads(ctx, loads), ...(minaSets?.length ? { mina: minaSets } : {}), ...(notInvoked ? { notInvoked } : {}) };
 }
 
 /**
@@ -283,6 +289,25 @@ function minaWheneverUpdate(ctx: AnalyzerContext): Source | null {
     });
   }
   return required ? at : null;
+}
+
+/**
+ * What Mina's whenever:update ran, by the Mina that Gemfile.lock resolves (mina-deploy/mina's
+ * lib/mina/whenever.rb, and for Mina 1.x the mina-whenever gem's lib/mina/whenever/tasks.rb):
+ * - 0.2.x to 0.3.0: `--update-crontab <domain> --set 'environment=production&path=…'`: production,
+ *   whatever rails_env says;
+ * - 0.3.1 on: identifier `<domain>_<rails_env>` (0.3.7 on: `whenever_name`), environment=<rails_env>;
+ * - mina-whenever (Mina 1.x): the same, with `RAILS_ENV=<rails_env>` before the command.
+ * Each runs in `<deploy_to>/current` and passes `path=` that directory (the image's app directory), and
+ * none passes --roles. Without a lock the newer reading (environment=<rails_env>) is taken.
+ */
+export function minaWheneverRun(lock: string): { version: string | null; production: boolean; identifier: string; railsEnvWord: boolean } {
+  const m = /^\s{4}mina \((\d+)\.(\d+)\.(\d+)[^)]*\)/m.exec(lock);
+  const version = m ? `${m[1]}.${m[2]}.${m[3]}` : null;
+  const [major, minor, patch] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [1, 0, 0];
+  const production = major === 0 && (minor < 3 || (minor === 3 && patch === 0));
+  if (production) return { version, production, identifier: "<domain>", railsEnvWord: false };
+  return { version, production, identifier: major === 0 && minor === 3 && patch < 7 ? "<domain>_<rails_env>" : "<whenever_name, default <domain>_<rails_env>>", railsEnvWord: major >= 1 };
 }
 
 /** Loads of files the repo holds; the rest, and the schedule files nothing loads, said by name. */

@@ -10,7 +10,8 @@
 // upcased, a String key as written, the value's `to_s` — but only when the command is mapped
 // (`should_map?`: its first word holds no blank). A `whenever_command` string such as
 // `"bundle exec whenever"` or a `bash -l -c '…'` is sent as written: no export, no `cd`, so the
-// process has only what the servers' login gave it, which the repo does not say.
+// process has only what the servers' login gave it, which the repo does not say, and the String's
+// own `NAME=value` words before whenever (whenever/command-string.ts).
 //
 // What is not exported (and every variable where nothing is) stays unknown: the servers' own
 // environment may have set it. Capistrano 2's whenever recipe is not read here (its run has no such
@@ -18,6 +19,7 @@
 import type { RValue, Source, Stage } from "../../src/model.js";
 import { isSym } from "../../src/model.js";
 import { hashKeyOf } from "../ruby/evaluate.js";
+import { mapped, piecesOf, wheneverRunIn } from "./command-string.js";
 
 export interface StageWheneverEnv {
   stage: string;
@@ -40,6 +42,8 @@ export function wheneverStageEnvs(stages: Stage[]): StageWheneverEnv[] {
     const environment = we ? text(we.value) : null;
     const env: Record<string, string> = {};
     if (!mapped(command.value)) {
+      // Sent as written (whenever/command-string.ts): only the String's own `NAME=value` words reach whenever.
+      Object.assign(env, wheneverRunIn(piecesOf(command.value))?.env ?? {});
       out.push({ stage: st.name, env, from: command.source, environment });
       continue;
     }
@@ -57,13 +61,6 @@ export function wheneverStageEnvs(stages: Stage[]): StageWheneverEnv[] {
     out.push({ stage: st.name, env, from, environment });
   }
   return out;
-}
-
-/** SSHKit maps a command whose first word holds no blank: `[:bundle, :exec, :whenever]`, `"whenever"`. */
-function mapped(v: RValue): boolean {
-  const first = Array.isArray(v) ? v[0] : v;
-  const word = isSym(first) ? first.sym : typeof first === "string" ? first : null;
-  return word !== null && word !== "" && !/\s/.test(word);
 }
 
 /**

@@ -5,8 +5,8 @@
 // Capistrano evaluation could not know stays unknown, under its name.
 import type { RValue, Source, Stage, Unknown } from "../../src/model.js";
 import { isInterp, isUnknown } from "../../src/model.js";
-import { formatValue } from "../../src/model/format.js";
 import type { PreSet } from "./schedule.js";
+import { isCap, literal, piecesOf, shellSegments, stringCommands, stringCommandWarnings, type Piece } from "./command-string.js";
 
 export interface StageWheneverSet {
   stage: string;
@@ -25,10 +25,6 @@ export interface StageWheneverSet {
   byEnvironment?: boolean;
 }
 
-/** A literal run of text, a value not known, or a Capistrano path reference (`#{release_path}`). */
-type Piece = string | Unknown | { cap: string };
-const isCap = (p: unknown): p is { cap: string } => typeof p === "object" && p !== null && typeof (p as { cap?: unknown }).cap === "string" && Object.keys(p).length === 1;
-
 /**
  * Per stage, the `--set` variables its deploy passed, when some stage sets whenever_variables or
  * whenever_update_flags of its own; null when every stage runs the plugin's defaults
@@ -36,14 +32,22 @@ const isCap = (p: unknown): p is { cap: string } => typeof p === "object" && p !
  */
 export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: string) => void = () => {}): StageWheneverSet[] | null {
   const withPlugin = stages.filter((st) => st.variables["whenever_update_flags"] !== undefined);
-  const custom = withPlugin.some((st) => st.variables["whenever_update_flags"]!.defaultOf === undefined || (st.variables["whenever_variables"] !== undefined && st.variables["whenever_variables"].defaultOf === undefined));
+  // A whenever_command SSHKit sends as written drops the flags: its own words are what whenever got.
+  const strings = new Map(stringCommands(withPlugin).map((c) => [c.stage, c]));
+  stringCommandWarnings([...strings.values()], stages, warn);
+  const custom = strings.size > 0 || withPlugin.some((st) => st.variables["whenever_update_flags"]!.defaultOf === undefined || (st.variables["whenever_variables"] !== undefined && st.variables["whenever_variables"].defaultOf === undefined));
   if (!custom) return null;
   const unknownOn = new Map<string, { at: Source; stages: string[] }>();
   const sets = withPlugin.map((st) => {
     const flags = st.variables["whenever_update_flags"]!;
     const vars = st.variables["whenever_variables"];
-    const from = flags.defaultOf === undefined || !vars ? flags.source : vars.source;
-    const r = setOfFlags(piecesOf(flags.value), from);
+    const sc = strings.get(st.name);
+    const from = sc ? sc.source : flags.defaultOf === undefined || !vars ? flags.source : vars.source;
+    const r = !sc
+      ? setOfFlags(piecesOf(flags.value), from)
+      : sc.run
+        ? { ...setOfWords(sc.run.args, from), cut: sc.run.background ? "&" : null }
+        : { ...setOfWords([[{ unknown: "whenever_command runs no whenever command: what set the crontab is not read" }]], from), cut: null };
     if (r.cut) warn(from, `cron.whenever-set-cut: stage ${st.name}: the whenever command is run by the servers' shell, and an unquoted \`${r.cut}\` in its flags ends the command there: whenever got only the variables before it (quote the --set value, as whenever's README does)`);
     for (const [name, set] of Object.entries(r.set))
       for (const v of isInterp(set) ? set.interp : [set]) {
@@ -55,6 +59,9 @@ export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: s
     if (r.open) warn(from, `cron.whenever-variables-open: stage ${st.name}: the whenever variables its deploy passes hold a name (or the whole --set) not known statically: any of the schedule's \`@x ||= default\` may not take its default there`);
     return { stage: st.name, set: r.set, open: r.open ? from : null, from };
   });
+  // Every stage passes `environment=` alone (a String command's own --set among them): the stages differ
+  // by their environment only, and are said so (as analyzeCron's process-env reading does).
+  if (strings.size && sets.every((x) => !x.open && Object.keys(x.set).every((k) => k === "environment"))) return sets.map((x) => ({ ...x, byEnvironment: true }));
   for (const [k, { at, stages: on }] of unknownOn) {
     const [name, why] = k.split("\0");
     warn(at, `cron.whenever-variable-unknown: stage${on.length > 1 ? "s" : ""} ${on.join(", ")}: ${why}: the schedule's \`${name}\` (\`@${name}\`) is not known there, and jobs that depend on it are written suspended or with a placeholder`);
@@ -62,54 +69,10 @@ export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: s
   return sets;
 }
 
-function piecesOf(v: RValue): Piece[] {
-  if (typeof v === "string") return [v];
-  if (isInterp(v)) return v.interp.flatMap((p): Piece[] => (typeof p === "string" ? [p] : typeof p === "number" ? [String(p)] : isCap(p) || isUnknown(p) ? [p] : [{ unknown: `${formatValue(p)}, not known statically` }]));
-  if (isUnknown(v) || isCap(v)) return [v];
-  return [{ unknown: `${formatValue(v)}, not known statically` }];
-}
-
 /** Shell words of the flags (quotes removed), up to an unquoted `&`, `;` or `|`, which ends the command. */
 function shellWords(pieces: Piece[]): { words: Piece[][]; cut: string | null } {
-  const words: Piece[][] = [];
-  let word: Piece[] = [];
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  const push = (p: Piece) => {
-    inWord = true;
-    const last = word[word.length - 1];
-    if (typeof p === "string" && typeof last === "string") word[word.length - 1] = last + p;
-    else word.push(p);
-  };
-  const end = () => {
-    if (inWord) words.push(word);
-    word = [];
-    inWord = false;
-  };
-  for (const piece of pieces) {
-    if (typeof piece !== "string") {
-      push(piece);
-      continue;
-    }
-    for (let i = 0; i < piece.length; i++) {
-      const ch = piece[i]!;
-      if (quote) {
-        if (ch === quote) quote = null;
-        else if (quote === '"' && ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
-        else push(ch);
-      } else if (ch === "'" || ch === '"') {
-        quote = ch;
-        inWord = true;
-      } else if (ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
-      else if (/\s/.test(ch)) end();
-      else if (ch === "&" || ch === ";" || ch === "|") {
-        end();
-        return { words, cut: ch };
-      } else push(ch);
-    }
-  }
-  end();
-  return { words, cut: null };
+  const first = shellSegments(pieces)[0];
+  return { words: first?.words ?? [], cut: first?.sep ? first.sep[0]! : null };
 }
 
 /** Splits pieces at each literal occurrence of `sep`. */
@@ -129,17 +92,29 @@ function splitPieces(pieces: Piece[], sep: string): Piece[][] {
   return out;
 }
 
-const literal = (ps: Piece[]): string | null => (ps.every((p) => typeof p === "string") ? (ps as string[]).join("") : null);
 
 /** The `--set` word of the flags, read as JobList#pre_set reads it. */
 function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean; cut: string | null } {
   const { words, cut } = shellWords(pieces);
-  const at = words.findIndex((w) => literal(w) === "--set" || (typeof w[0] === "string" && w[0].startsWith("--set=")));
-  // A flags word not known at all may hold a --set of its own.
-  const open = words.some((w) => literal(w) === null && w.length === 1);
-  if (at < 0) return { set: {}, open, cut };
+  return { ...setOfWords(words, from), cut };
+}
+
+/** whenever's options that take the next word as their argument (bin/whenever's OptionParser). */
+const OPTION_WITH_ARG = /^(?:-[iwcfukrx]|--(?:update-crontab|write-crontab|clear-crontab|load-file|user|cut|roles|crontab-command))$/;
+
+/** whenever's `-s`/`--set` among its argument words (the last one given wins, as OptionParser keeps it), read as JobList#pre_set reads it. */
+function setOfWords(words: Piece[][], from: Source): { set: PreSet; open: boolean } {
+  let at = -1;
+  words.forEach((w, i) => {
+    const t = literal(w);
+    if (t === "--set" || t === "-s" || (typeof w[0] === "string" && w[0].startsWith("--set="))) at = i;
+  });
+  // A flags word not known at all may hold a --set of its own, unless it is the argument of the
+  // whenever option before it (`-u #{cron_user}`, `--update-crontab #{identifier}`).
+  const open = words.some((w, i) => literal(w) === null && w.length === 1 && !(i > 0 && OPTION_WITH_ARG.test(literal(words[i - 1]!) ?? "")));
+  if (at < 0) return { set: {}, open };
   const first = words[at]!;
-  const word = literal(first) === "--set" ? words[at + 1] ?? [] : [(first[0] as string).slice("--set=".length), ...first.slice(1)];
+  const word = literal(first) === "--set" || literal(first) === "-s" ? words[at + 1] ?? [] : [(first[0] as string).slice("--set=".length), ...first.slice(1)];
   const set: PreSet = {};
   let unnamed = false;
   // whenever's `set` keeps a pre-set variable's FIRST value (JobList#set returns when
@@ -186,5 +161,5 @@ function setOfFlags(pieces: Piece[], from: Source): { set: PreSet; open: boolean
   if (open || unnamed)
     for (const name of ["environment", "path"])
       if (!(name in set)) set[name] = { unknown: `the deploy passes whenever variables not known statically (${from.file}:${from.line}); whether they set ${name} is not known` };
-  return { set, open: open || unnamed, cut };
+  return { set, open: open || unnamed };
 }

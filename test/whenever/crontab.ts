@@ -18,7 +18,7 @@ export interface ServerState {
   homeFiles?: string[];
 }
 
-export function runWhenever(scheduleFile: string, release: { gemfile: boolean; binRails: boolean }, set: string, server: ServerState = {}): WheneverOutput {
+export function runWhenever(scheduleFile: string, release: { gemfile: boolean; binRails: boolean }, set: string, server: ServerState = {}, extra: string[] = []): WheneverOutput {
   const dir = mkdtempSync(join(tmpdir(), "r2k-whenever-"));
   try {
     for (const f of server.homeFiles ?? []) writeFileSync(join(dir, f), "");
@@ -27,7 +27,7 @@ export function runWhenever(scheduleFile: string, release: { gemfile: boolean; b
       mkdirSync(join(dir, "bin"));
       writeFileSync(join(dir, "bin/rails"), "#!/usr/bin/env ruby\n");
     }
-    const r = spawnSync("whenever", ["-f", scheduleFile, "--set", set], { cwd: dir, encoding: "utf8", env: { ...server.env, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
+    const r = spawnSync("whenever", ["-f", scheduleFile, "--set", set, ...extra], { cwd: dir, encoding: "utf8", env: { ...server.env, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
     if (r.status !== 0) throw new Error(`whenever failed (${r.status}): ${r.stderr}`);
     return parseCrontab(r.stdout);
   } finally {
