@@ -14,6 +14,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { appServerFor } from "../../emitters/app-server.js";
+import { renderReport } from "../../src/report.js";
 import { prepareCopy, runCap } from "../capistrano/cap.js";
 import { runRubyFile } from "./ruby.js";
 
@@ -121,6 +122,7 @@ describe("capistrano3-unicorn with no config/unicorn/<rails_env>.rb for a stage"
     const files = { ...FILES, "config/deploy/production.rb": 'set :unicorn_config_path, File.join(ENV["KILN_CONF"], "u.rb")\n' + FILES["config/deploy/production.rb"], "config/deploy/staging.rb": 'set :unicorn_config_path, File.join(ENV["KILN_CONF_TRY"], "u.rb")\n' + FILES["config/deploy/staging.rb"] };
     const m = await analyzeFiles(memoryRepo(files), "kiln");
     for (const p of m.problems) expect(p.message).not.toMatch(/\{"(unknown|env|interp|cap|sym)"/);
+    expect(renderReport(m, { color: false })).not.toMatch(/\{"(unknown|env|interp|cap|sym)"/);
     for (const stage of ["production", "staging"])
       expect(m.problems.some((p) => p.file === `config/deploy/${stage}.rb` && p.line === 1 && /unicorn_config_path does not name/.test(p.message) && /<unknown: /.test(p.message))).toBe(true);
   });
