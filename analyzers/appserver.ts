@@ -31,6 +31,7 @@ import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unic
 import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/simple-rails-deploy.js";
 import { minaTemplateConfigs } from "./appserver/mina-templates.js";
 import type { Fact, LinkedPath, RValue, Source } from "../src/model.js";
+import { formatValue } from "../src/model/format.js";
 
 export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[] = [], tasks: TaskDef[] = [], requires: Fact<string>[] = [], dropped: string[] = [], linked: LinkedPath[] = [], hooks: HookDef[] = []): AppServerConfig[] {
   // Stages whose unicorn capistrano-mb's unicorn recipe configured and started (analyzers/appserver/mb-unicorn.ts).
@@ -112,7 +113,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     const said = absentSaid.get(path) ?? { stages: [], set };
     said.stages.push(stage.name);
     absentSaid.set(path, said);
-    const same = absentConfigs.find((c) => c.kind === kind && c.file === path);
+    // A path not known statically is one config per `set` line: two stages' lines name two files.
+    const same = offRepo ? null : absentConfigs.find((c) => c.kind === kind && c.file === path);
     if (same) return void same.stages.push(stage.name);
     const at: Source = set?.source ?? { file: capfileAt ?? "Capfile", line: capText.split("\n").findIndex((l) => /^\s*require\s*\(?\s*["']capistrano3\/unicorn["']/.test(l)) + 1 };
     const how = set ? `unicorn_config_path (${set.source.file}:${set.source.line})` : "unicorn_config_path's default, config/unicorn/<rails_env>.rb";
@@ -662,7 +664,8 @@ function deployedPath(f: ConfigFile, pointing: string[], stages: Stage[]): strin
   return dir ? `${dir.replace(/\/+$/, "")}/current/${f.file}` : null;
 }
 
-function describe(v: unknown): string {
-  const s = JSON.stringify(v);
+/** A value in words (formatValue: `ENV["X"]`, `<unknown: …>`), never the model's JSON. */
+function describe(v: RValue): string {
+  const s = formatValue(v);
   return s.length > 80 ? s.slice(0, 77) + "..." : s;
 }

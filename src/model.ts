@@ -653,6 +653,8 @@ export interface TaskDef {
   renders?: TemplateRender[];
   /** The stages whose deploy defines the task (one written in a stage's own file exists there only); absent: every stage. */
   stages?: string[];
+  /** It lists shared/ on the servers and sets this list to what it found: the globs in the list are expanded there (the `set` line). */
+  expandsLinkedGlobs?: { key: "linked_files" | "linked_dirs"; source: Source };
 }
 
 /** `template "unicorn.rb.erb", "#{shared_path}/config/unicorn.rb"` in a task body. */
@@ -1497,6 +1499,12 @@ export interface LinkedPath {
   serverOnly?: boolean;
   /** For a serverOnly file: the example copy the repo holds instead (production.dist.rb, application.yml.example). */
   example?: string;
+  /**
+   * One of the repo's paths a glob entry of the list matches (`config/*.yml`): the entry names no
+   * file, it names whatever the servers' shared/ held that matches; each repo path it matches is read
+   * as replaced by the servers' copy. `expandedBy`: the repo task that expands it there.
+   */
+  glob?: { pattern: string; expandedBy?: { task: string; source: Source } };
 }
 
 export interface SecretRef {

@@ -109,10 +109,14 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
       if (!out.some((o) => o.kind === "puma" && o.written === named.written && o.stage === named.stage)) out.push(named);
       return;
     }
-    const written = m[1]!;
+    let written = m[1]!;
     // `-c fetch(:unicorn_config_path)` or `-C $CONF`: a variable, read where it is set
     if (!/[/.]/.test(written) || /^fetch\(|^\$\w+$/.test(written)) return;
-    const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1];
+    // An init script's `-c $APP_ROOT/config/x.rb`, with APP_ROOT=/…/current set in the script itself.
+    const root = /^\$\{?(\w+)\}?\//.exec(written);
+    const rootValue = root ? scriptVariable(ctx, source.file, root[1]!) : null;
+    if (root && rootValue && /\/(?:current|releases\/[^/]+)\/?$/.test(rootValue)) written = `${rootValue.replace(/\/+$/, "")}/${written.slice(root[0].length)}`;
+    const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(startedAt.file)?.[1] ?? initScriptStage(ctx, source.file, stageNames);
     if (stageFile && dropped.includes(stageFile)) return;
     const stage = stageFile && stageNames.includes(stageFile) ? stageFile : null;
     const railsEnv = lineRailsEnv(line);
@@ -128,6 +132,33 @@ export function namedConfigs(ctx: AnalyzerContext, procfile: ProcfileEntry[], st
   if (!started.length) for (const p of webProcfileEntries(procfile)) consider(p.command, p.source, p.source, unrun);
   for (const { text, source } of startLines(ctx)) consider(text, source);
   return out;
+}
+
+/** `NAME=value` (or `NAME="value"`) alone on a line of a shell script of the repo: its value, when plain. */
+function scriptVariable(ctx: AnalyzerContext, file: string, name: string): string | null {
+  const text = readText(ctx, file);
+  if (!/\.(sh|init|initd)$|(^|\/)init\.d\//.test(file) && !/^#!.*\bsh\b/.test(text.slice(0, 80))) return null;
+  const m = new RegExp(`^${name}=(["']?)([^\\s"'$\`;]+)\\1\\s*$`, "m").exec(text);
+  return m ? m[2]! : null;
+}
+
+const readText = (ctx: AnalyzerContext, file: string): string => {
+  if (!ctx.repo.paths.includes(file)) return "";
+  const r = ctx.repo.read(file);
+  return "text" in r ? r.text : "";
+};
+
+/**
+ * The one stage whose own deploy file links this repo script into /etc/init.d
+ * (`ln -nfs #{current_path}/config/unicorn_init-staging.sh /etc/init.d/…`): the start line in it is that
+ * stage's (Cap 2 recipes keep one init script per stage). Null when no stage file, or more than one, does.
+ */
+function initScriptStage(ctx: AnalyzerContext, file: string, stageNames: string[]): string | null {
+  if (/^config\/deploy(\/|\.rb$)/.test(file)) return null;
+  const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const link = new RegExp(`\\bln\\s+(?:-\\w+\\s+)*["']?\\S*?(?:^|[/}])${esc}["']?\\s+["']?/etc/init\\.d/`, "m");
+  const hits = stageNames.filter((st) => link.test(readText(ctx, `config/deploy/${st}.rb`)));
+  return hits.length === 1 ? hits[0]! : null;
 }
 
 /** `config/unicorn.rb`, `./config/x.rb`, `#{current_path}/config/x.rb`, `/var/www/app/current/config/x.rb` → the repo path. */

@@ -96,14 +96,34 @@ const startLinesOf = new WeakMap<object, { recipes: readonly string[] | undefine
  * in the repo (the first 5,000 of each), comments left out.
  * Read once per repo: a file that cannot be read is left out of every reader and named once.
  */
+/**
+ * Repo scripts a deploy file links into /etc/init.d (`ln -nfs #{current_path}/config/unicorn_init.sh
+ * /etc/init.d/unicorn_app`, the Railscasts Cap 2 recipe): init scripts, whatever their name, so their
+ * start lines are read like those of a script kept under init.d/.
+ */
+function initScriptsLinked(ctx: AnalyzerContext): Set<string> {
+  const out = new Set<string>();
+  for (const file of ctx.repo.paths) {
+    if (!DEPLOY_FILE.test(file)) continue;
+    const read = ctx.repo.read(file);
+    if (!("text" in read)) continue;
+    for (const m of read.text.matchAll(/\bln\s+(?:-\w+\s+)*["']?([^\s"']+)["']?\s+["']?\/etc\/init\.d\//g)) {
+      const path = m[1]!.replace(/^#\{(?:fetch\(:)?(?:current_path|release_path)\)?\}\//, "").replace(/^\/\S*?\/(?:current|releases\/[^/]+)\//, "");
+      if (ctx.repo.paths.includes(path)) out.add(path);
+    }
+  }
+  return out;
+}
+
 export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
   // Kept with the recipe list it read: a call before the Capistrano analysis found them reads again after.
   const known = startLinesOf.get(ctx.repo);
   if (known && known.recipes === ctx.deployRecipes) return known.lines;
   const out: StartLine[] = [];
   const recipes = new Set(ctx.deployRecipes ?? []);
+  const initLinked = initScriptsLinked(ctx);
   for (const file of [...ctx.repo.paths, ...recipes]) {
-    const service = !recipes.has(file) && SERVICE_FILE.test(file);
+    const service = !recipes.has(file) && (SERVICE_FILE.test(file) || initLinked.has(file));
     if (!service && !DEPLOY_FILE.test(file) && !recipes.has(file)) continue;
     const read = perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));
     if (read === null || "error" in read) continue;

@@ -15,6 +15,7 @@ import { Session } from "./session.js";
 import { CAP3_FRAMEWORK_TASKS, resolveHook } from "./hook-names.js";
 import { CAP2_CORE, CAP2_WHENEVER, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_PLUGINS, CAP3_PLUGIN_SNIPPETS, MINA_03, MINA_1, MINA_1_RAILS } from "./defaults.js";
 import { classifyLinked } from "./linked.js";
+import { expandLinkedGlobs } from "./linked-globs.js";
 import { deployRunTasks } from "./run-tasks.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/model/limits.js";
@@ -805,7 +806,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     return c === undefined ? l : { ...l, condition: l.condition ? `${l.condition}; and ${c}` : c };
   };
   const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l)).map(onlyIf) }));
-  const linked = linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths);
+  const linked = expandLinkedGlobs(linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths), repo.paths, tasks, hooks, warn);
   const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;
   // A linked file the checkout lacks existed only on the servers: the image will not have it (hazards.ts).

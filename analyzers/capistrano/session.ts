@@ -7,10 +7,10 @@ import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js
 import { isCapfileName } from "./capfile.js";
 import type { AskedVariable, ConditionalHook, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
-import { evaluate, fileJoin, isEnvRef, isHash, isKnown, isSym, isUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
+import { evaluate, fileJoin, isEnvRef, isHash, isKnown, isSym, isUnknown, releaseRootUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
 import { Servers } from "./servers.js";
-import { scanTask } from "./tasks.js";
+import { linkedGlobExpansion, scanTask } from "./tasks.js";
 import type { HookScope } from "./hook-names.js";
 import { compileGlob } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
@@ -948,7 +948,8 @@ export class Session {
     if (this.opts.mina)
       for (const c of erbCalls)
         this.opts.warn(c.source.file, c.source.line, `mina.erb-not-followed: task ${name} renders ${c.template} with Mina's erb() helper, but where the rendering is written is not known statically (only \`echo '#{erb(...)}' > <path>\` and a local written that way are followed): the settings it rendered on the servers are not read`);
-    this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}) });
+    const expands = body ? linkedGlobExpansion(body, f.parsed) : null;
+    this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}), ...(expands ? { expandsLinkedGlobs: expands } : {}) });
     if (body)
       for (const l of manualLinksIn(f.parsed.textOf(body), f.parsed.sourceOf(body).line, this.opts.repo)) {
         const at = f.sourceOverride ? source : { file: source.file, line: l.line };
@@ -1269,13 +1270,17 @@ export class Session {
   private pathHelper(name: string, node: any, f: Frame): RValue {
     if (name === "release_path") {
       if (this.vars.has("release_path")) return this.vars.fetch("release_path");
-      return this.pathHelper("current_path", node, f);
+      const current = this.pathHelper("current_path", node, f);
+      return isUnknown(current) ? releaseRootUnknown(current, "release_path") : current;
     }
     // Capistrano 3 dsl/paths.rb: repo-relative, `Pathname.new fetch(:stage_config_path, "config/deploy")`.
     if (name === "stage_config_path" || name === "deploy_config_path") return this.vars.fetch(name, name === "stage_config_path" ? "config/deploy" : "config/deploy.rb");
     const deployTo = this.opts.major === 2 ? this.vars.fetch("deploy_to") : this.vars.fetch("deploy_to");
     if (name === "deploy_to") return deployTo;
-    if (typeof deployTo !== "string") return isUnknown(deployTo) ? deployTo : unknown(f.parsed, node, `${name}: deploy_to is not known statically`);
+    if (typeof deployTo !== "string") {
+      const u = isUnknown(deployTo) ? deployTo : unknown(f.parsed, node, `${name}: deploy_to is not known statically`);
+      return name === "current_path" ? releaseRootUnknown(u, "current_path") : u;
+    }
     const sub = (k: string, d: string) => {
       const v = this.vars.fetch(k, d);
       return typeof v === "string" ? v : d;

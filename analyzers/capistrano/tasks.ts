@@ -21,6 +21,23 @@ export interface UnfollowedRender {
   why: string;
 }
 
+/**
+ * A task that lists shared/ on the servers and sets linked_files/linked_dirs to what it found
+ * (`capture(:ls, linked_file)` inside shared_path, then `set :linked_files, new_list`): the `set`
+ * line of the first such list, or null. Its globs are what the servers held, not file names.
+ */
+export function linkedGlobExpansion(body: any, parsed: ParsedRuby): { key: "linked_files" | "linked_dirs"; source: Source } | null {
+  let found: { key: "linked_files" | "linked_dirs"; source: Source } | null = null;
+  walk(body, (n) => {
+    if (found || kind(n) !== "CallNode" || n.receiver || n.name !== "set") return;
+    const a = argsOf(n)[0];
+    const key = a && kind(a) === "SymbolNode" ? a.unescaped?.value : null;
+    if (key === "linked_files" || key === "linked_dirs") found = { key, source: parsed.sourceOf(n) };
+  });
+  // The list it sets must come from the servers' listing (ls, find) or a glob of theirs.
+  return found && /\bcapture\s*\(?\s*:(ls|find)\b|\b(ls|find)\s|Dir\.glob|Dir\[/.test(parsed.textOf(body)) ? found : null;
+}
+
 export function scanTask(body: any, parsed: ParsedRuby, repo: RepoFiles, locals: Map<string, RValue>, helpers: Map<string, RenderHelper> = new Map()): { templates: string[]; uploads: string[]; renders: TemplateRender[]; erbCalls: TemplateRender[]; unfollowed: UnfollowedRender[] } {
   const templates = new Set<string>();
   const unfollowed: UnfollowedRender[] = [];

@@ -286,10 +286,27 @@ function lastValue(stmts: any, p: ParsedRuby, scope: Scope): RValue {
 }
 
 /** Joins interpolation pieces: a plain string when all are known, else an Interp. */
+/**
+ * Unknowns that stand for the release's own root (`release_path`/`current_path` while deploy_to is not
+ * known), each with the name it was read by. Inside an interpolation such a root stays a reference
+ * (`{cap: "release_path"}`), so `"#{release_path}/config/unicorn.rb"` keeps its tail: the release's
+ * file at that path is the repo's file there, whatever deploy_to is.
+ */
+const releaseRoots = new WeakMap<object, string>();
+
+/** A fresh Unknown for `name` (release_path, current_path) read while deploy_to is not known. */
+export function releaseRootUnknown(u: Unknown, name: string): Unknown {
+  const copy = { ...u };
+  releaseRoots.set(copy, name);
+  return copy;
+}
+
 function joinParts(parts: RValue[]): RValue {
   const merged: RValue[] = [];
-  for (const part of parts) {
+  for (let part of parts) {
     const last = merged[merged.length - 1];
+    // Only as the first piece: "#{release_path}/x" is the release's x; "a#{release_path}" is no path of it.
+    if (isUnknown(part) && merged.length === 0 && releaseRoots.has(part)) part = { cap: releaseRoots.get(part)! };
     if (typeof part === "string" && typeof last === "string") merged[merged.length - 1] = last + part;
     else if (isInterp(part)) merged.push(...part.interp);
     else if (part !== "") merged.push(part);

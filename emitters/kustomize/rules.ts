@@ -485,8 +485,15 @@ export function sidekiqReadsMaxThreads(model: ModelLike): boolean {
  */
 function serversOnlySidekiqConfig(model: ModelLike, stage: Stage, file: string | null): { what: string; source: Source } | null {
   const off = stage.variables["sidekiq_config"];
+  if (!model.sidekiq?.plugin?.[stage.name]?.config && off && typeof off.value === "string")
+    return { what: `the servers' ${off.value} (capistrano-sidekiq sidekiq_config, not in the repo)`, source: off.source };
+  // A path not known statically (`File.join(shared_path, …)` with deploy_to from ENV) is no less a
+  // file of the servers: Sidekiq was started with it, and the repo does not say what it held.
+  if (!model.sidekiq?.plugin?.[stage.name]?.config && off && off.value !== null && off.value !== false && typeof off.value === "object" && !Array.isArray(off.value) && "unknown" in off.value)
+    return { what: `the servers' file that capistrano-sidekiq sidekiq_config names (${off.value.expr ?? "its value"}, a path not known statically, not in the repo)`, source: off.source };
+  // Any other value that names something (a list, a symbol): still the servers' file, said as such.
   if (!model.sidekiq?.plugin?.[stage.name]?.config && off && off.value !== null && off.value !== false)
-    return { what: `the servers' ${typeof off.value === "string" ? off.value : "file"} (capistrano-sidekiq sidekiq_config, not in the repo)`, source: off.source };
+    return { what: "the servers' file (capistrano-sidekiq sidekiq_config, not in the repo)", source: off.source };
   if (file) return null;
   const linked = model.linked.find((l) => l.path === "config/sidekiq.yml" && l.serverOnly && (!l.stages.length || l.stages.includes(stage.name)));
   return linked ? { what: "the servers' config/sidekiq.yml (a linked file the repo does not hold, which Sidekiq reads when no -C is given)", source: linked.source } : null;

@@ -14,6 +14,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { appServerFor } from "../../emitters/app-server.js";
+import { renderReport } from "../../src/report.js";
 import { prepareCopy, runCap } from "../capistrano/cap.js";
 import { runRubyFile } from "./ruby.js";
 
@@ -100,6 +101,44 @@ describe("capistrano3-unicorn with no config/unicorn/<rails_env>.rb for a stage"
     expect(m.problems.some((p) => /plugin-config-absent/.test(p.message))).toBe(false);
     // staging keeps its own file
     expect(appServerFor(m, m.stages.find((s) => s.name === "staging")!)!.workers?.value).toBe(2);
+  });
+
+  it("`#{release_path}/x` with deploy_to from ENV is the repo's x, per stage, read as real Unicorn reads it; no JSON of a value in any message", async () => {
+    // deploy_to only from the deploying machine's ENV: release_path is not known, but a path under it
+    // is the release's file at that relative path, whatever deploy_to is.
+    const files: Record<string, string> = {
+      ...FILES,
+      "config/deploy.rb": FILES["config/deploy.rb"]!.replace('set :deploy_to, "/var/www/kiln"\n', ""),
+      "config/deploy/production.rb": 'set :rails_env, "production"\nset :deploy_to, ENV["KILN_DIR_LIVE"]\nset :unicorn_config_path, "#{release_path}/config/unicorn.live.rb"\nserver "kiln1.example.test", user: "deploy", roles: %w[web app db]\n',
+      "config/deploy/staging.rb": 'set :rails_env, "staging"\nset :deploy_to, ENV["KILN_DIR_TRY"]\nset :unicorn_config_path, "#{release_path}/config/unicorn.try.rb"\nserver "kiln-stg.example.test", user: "deploy", roles: %w[web app db]\n',
+      "config/unicorn.live.rb": "worker_processes 5\ntimeout 45\npreload_app true\n",
+      "config/unicorn.try.rb": "worker_processes 2\ntimeout 20\n",
+    };
+    const root = mkdtempSync(join(tmpdir(), "r2k-kiln-env-"));
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, p)), { recursive: true });
+      writeFileSync(join(root, p), text);
+    }
+    const m = await analyzeFiles(memoryRepo(files), "kiln");
+    for (const [stage, file] of [["production", "config/unicorn.live.rb"], ["staging", "config/unicorn.try.rb"]] as const) {
+      const got = appServerFor(m, m.stages.find((s) => s.name === stage)!)!;
+      const real = runRubyFile(join(here, "unicorn_oracle.rb"), [{ path: join(root, file), env: stage }])[0];
+      expect(got.file).toBe(file);
+      expect(got.workers?.value).toBe(real.worker_processes);
+      expect(got.timeout?.value).toBe(real.timeout);
+    }
+    expect(m.problems.some((p) => /not a file of a release/.test(p.message))).toBe(false);
+    // A value object never reaches a message as the model's JSON.
+    for (const p of m.problems) expect(p.message).not.toMatch(/\{"(unknown|env|interp|cap|sym)"/);
+  });
+
+  it("a unicorn_config_path not known statically is said in words, per stage at its own line", async () => {
+    const files = { ...FILES, "config/deploy/production.rb": 'set :unicorn_config_path, File.join(ENV["KILN_CONF"], "u.rb")\n' + FILES["config/deploy/production.rb"], "config/deploy/staging.rb": 'set :unicorn_config_path, File.join(ENV["KILN_CONF_TRY"], "u.rb")\n' + FILES["config/deploy/staging.rb"] };
+    const m = await analyzeFiles(memoryRepo(files), "kiln");
+    for (const p of m.problems) expect(p.message).not.toMatch(/\{"(unknown|env|interp|cap|sym)"/);
+    expect(renderReport(m, { color: false })).not.toMatch(/\{"(unknown|env|interp|cap|sym)"/);
+    for (const stage of ["production", "staging"])
+      expect(m.problems.some((p) => p.file === `config/deploy/${stage}.rb` && p.line === 1 && /unicorn_config_path does not name/.test(p.message) && /<unknown: /.test(p.message))).toBe(true);
   });
 
   it("a repo that holds config/unicorn/production.rb reads it: no warning", async () => {

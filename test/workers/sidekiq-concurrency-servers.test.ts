@@ -86,6 +86,14 @@ describe("a Sidekiq config the servers read that the repo lacks", () => {
       expect(p?.message).not.toMatch(/the repo's default Sidekiq config/);
     }
   });
+
+  it("sidekiq_config under shared/ whose deploy_to comes from ENV: still the servers' file, worded as such, never \"nothing sets it\"", async () => {
+    const b = emitAndBuild(await app('set :deploy_to, ENV["PARCEL_DIR"]\nset :sidekiq_config, -> { File.join(shared_path, "config", "sidekiq.yml") }\n'));
+    const [line] = concurrencyLines(b);
+    expect(line).toMatch(/not known: the servers' file that capistrano-sidekiq sidekiq_config names \(File\.join\(shared_path, "config", "sidekiq\.yml"\), a path not known statically, not in the repo\) may set it, so this is a placeholder/);
+    expect(line).not.toMatch(/nothing sets it/);
+    expect(b.result.notes.some((n) => /concurrency is not known/.test(n.message))).toBe(true);
+  });
 });
 
 describe("the RAILS_MAX_THREADS Deployment's command, started with Debian's Sidekiq against a real Redis", () => {
