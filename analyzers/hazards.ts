@@ -508,7 +508,8 @@ const railsEnvMissing: Rule = (m) =>
     const envs = m.rails.environments;
     const db = m.rails.database;
     const noFile = envs !== undefined && envs.length > 0 && !envs.includes(env);
-    const noSection = db?.sections !== undefined && db.sections.length > 0 && !db.serversCopy && !db.sections.includes(env);
+    // An example (database.yml.example, database.example.yml) is not what the servers read: no doubt from it.
+    const noSection = db?.sections !== undefined && db.sections.length > 0 && !db.serversCopy && !/example|sample|dist/.test(db.file) && !db.sections.includes(env);
     if (!noFile && !noSection) return [];
     const fact = st.variables["rails_env"];
     const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
@@ -519,7 +520,7 @@ const railsEnvMissing: Rule = (m) =>
         : fact
           ? `the stage's rails_env (${fact.source.file}:${fact.source.line})`
           : "no file sets rails_env, and the stage's name stands in (capistrano-rails' default)";
-    const lacks = [noFile ? `config/environments/${env}.rb (the app defines ${envs!.join(", ")})` : null, noSection ? `a ${env} section in ${db!.file} (it has ${db!.sections!.join(", ")})` : null].filter(Boolean).join(" and ");
+    const lacks = [noFile ? `config/environments/${env}.rb (the app defines ${envs!.join(", ")})` : null, noSection ? `${env} section in ${db!.file} (it has ${db!.sections!.join(", ")})` : null].filter(Boolean).join(" and no ");
     return [{
       id: "stage.rails-env-missing",
       message: `stage ${st.name} runs RAILS_ENV=${env} (${why}), but the app has no ${lacks}`,

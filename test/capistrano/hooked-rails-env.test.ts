@@ -106,12 +106,17 @@ describe("the environment an overlay runs, said and checked against the app", ()
     const m = await analyzeFiles(memoryRepo(app("set :rails_env, 'staging'\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n", false)), "tern");
     const h = m.hazards.filter((x) => x.id === "stage.rails-env-missing");
     expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/deploy/staging.rb:1"]);
-    expect(h[0]!.message).toBe("stage staging runs RAILS_ENV=staging (the stage's rails_env (config/deploy/staging.rb:1)), but the app has no config/environments/staging.rb (the app defines development, production) and a staging section in config/database.yml (it has development, production)");
+    expect(h[0]!.message).toBe("stage staging runs RAILS_ENV=staging (the stage's rails_env (config/deploy/staging.rb:1)), but the app has no config/environments/staging.rb (the app defines development, production) and no staging section in config/database.yml (it has development, production)");
   });
 
   it("with the hook, every overlay runs production, and config.env's provenance names the task and the hook", async () => {
     const m = await analyzeFiles(memoryRepo(app("set :rails_env, 'staging'\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n", true)), "tern");
     expect(m.hazards.filter((x) => x.id === "stage.rails-env-missing")).toEqual([]);
+    // an example database file is not what the servers read: it raises no doubt
+    const ex = app("set :rails_env, 'production'\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n", false);
+    ex["config/database.yml.example"] = ex["config/database.yml"]!.replace("production:", "live:");
+    delete ex["config/database.yml"];
+    expect((await analyzeFiles(memoryRepo(ex), "tern")).hazards.filter((x) => x.id === "stage.rails-env-missing")).toEqual([]);
     const k = emitKustomize(m, {} as any);
     expect(k.files.find((f) => f.path === "k8s/overlays/staging/config.env")!.content).toMatch(/^RAILS_ENV=production$/m);
     const row = k.provenance.find((p) => p.output === "k8s/overlays/staging/config.env" && p.what.startsWith("RAILS_ENV="));
