@@ -496,6 +496,39 @@ const databaseSectionEnv: Rule = (m) =>
     ];
   });
 
+/**
+ * The Rails environment a stage's overlay runs (railsEnvOf) that the app does not define: no
+ * config/environments/<env>.rb (Rails boots with none of that file's settings, and an app that
+ * requires per-env settings fails), or no <env> section in database.yml (ActiveRecord raises at the
+ * first query). Said with why the stage runs that env, never run silently.
+ */
+const railsEnvMissing: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const env = railsEnvOf(st);
+    const envs = m.rails.environments;
+    const db = m.rails.database;
+    const noFile = envs !== undefined && envs.length > 0 && !envs.includes(env);
+    // An example (database.yml.example, database.example.yml) is not what the servers read: no doubt from it.
+    const noSection = db?.sections !== undefined && db.sections.length > 0 && !db.serversCopy && !/example|sample|dist/.test(db.file) && !db.sections.includes(env);
+    if (!noFile && !noSection) return [];
+    const fact = st.variables["rails_env"];
+    const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
+    const why = hooked
+      ? `task ${hooked.task} sets it and the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs it on every deploy`
+      : fact?.defaultOf
+        ? `${fact.defaultOf}'s default: no file sets the stage's rails_env`
+        : fact
+          ? `the stage's rails_env (${fact.source.file}:${fact.source.line})`
+          : "no file sets rails_env, and the stage's name stands in (capistrano-rails' default)";
+    const lacks = [noFile ? `config/environments/${env}.rb (the app defines ${envs!.join(", ")})` : null, noSection ? `${env} section in ${db!.file} (it has ${db!.sections!.join(", ")})` : null].filter(Boolean).join(" and no ");
+    return [{
+      id: "stage.rails-env-missing",
+      message: `stage ${st.name} runs RAILS_ENV=${env} (${why}), but the app has no ${lacks}`,
+      advice: `Check which RAILS_ENV the servers of stage ${st.name} ran (the app process's environment, its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to an environment the app defines, or add the missing environment file and database section before the switch.`,
+      source: hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
+    }];
+  });
+
 /** Every rule, by hazard id order in the report. */
 /** Global files with plain top-level keys: the gem reads only `default` and environment sections. */
 const globalPlainKeys: Rule = (m) =>
@@ -575,7 +608,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -73,6 +73,7 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
     assets: readAssets(ctx, gems),
     appModule: app.appModule,
     timeZone: app.timeZone,
+    environments: ctx.repo.paths.filter((p) => /^config\/environments\/[^/]+\.rb$/.test(p)).map((p) => p.slice("config/environments/".length, -3)).sort(),
     mailerHosts: readMailerHosts(ctx),
     healthPaths: readHealthPaths(ctx, gems),
     secretKeys,

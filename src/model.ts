@@ -451,6 +451,8 @@ export interface RailsFacts {
    */
   serversDatabases?: ServersDatabase[];
   assets: AssetFacts;
+  /** The Rails environments the app defines: the names of config/environments/*.rb (absent in hand-built models). */
+  environments?: string[];
   /** Rails env → the host `config.action_mailer.default_url_options` links to in config/environments/<env>.rb. */
   mailerHosts?: Record<string, Fact<string>>;
   /** The Rails application module (`module Shop` in config/application.rb). */
@@ -482,6 +484,8 @@ export interface DatabaseFacts {
   adapters: Record<string, Fact<RValue>>;
   /** The database.yml file used, or the example when only that exists. */
   file: string;
+  /** Its top-level sections that are mappings (the Rails environments it configures), in file order. */
+  sections?: string[];
   /**
    * The ENV reads of its ERB, per Rails environment section (`host: <%= ENV["DB_HOST"] %>`): the app
    * makes them while it boots, so the pod must be given what the servers' environment held.
@@ -719,6 +723,12 @@ export interface Stage {
    * still written from these files; the report and MIGRATION.md say so.
    */
   capAborts?: { message: string; source: Source };
+  /**
+   * Variables a task body sets that a hook on a deploy step runs (`set :rails_env, "production"` in a
+   * task `set_env`, `before 'deploy:assets:precompile', 'set_env'`): the stage's value from that step
+   * on, whatever the stage file says (its fact cites the set line; this names the task and hook).
+   */
+  hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
 }
 
 export interface StageWithoutServers {

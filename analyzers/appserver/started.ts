@@ -222,6 +222,9 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
   for (const { text: line, source, service } of startLines(ctx)) {
     // A service file says what it runs on its ExecStart/start lines; a deploy file in its commands.
     if (service && !/ExecStart|ExecReload|start|exec|command/i.test(line)) continue;
+    // god's :restart_file_touched condition (`c.restart_file = …restart.txt`) watches the file to
+    // restart its own watch (a worker): it starts no web server, whatever the file's name says.
+    if (service && /^\s*\w+\.restart_file\s*=/.test(line)) continue;
     // Loading a recipe file named for a server (`require_relative 'deploy_modules/puma'`) starts nothing.
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
     // A task's description (`desc "restart passenger"`) runs nothing: the task's own lines say what ran.

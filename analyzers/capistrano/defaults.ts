@@ -190,11 +190,16 @@ _cset(:whenever_path)         { fetch :latest_release }
 /**
  * Capistrano 2.15 `lib/capistrano/recipes/deploy.rb` (`_cset`, loaded by `load 'deploy'` in the
  * Capfile before config/deploy.rb): the variables that shape a deploy. `shared_children` are the
- * directories every release links to shared/ (public/system, log, tmp/pids).
+ * directories every release links to shared/ (public/system, log, tmp/pids). `rails_env` is
+ * "production" unless the deploy sets it: `_cset :rails_env, "production"` since 2.8.0 (commit
+ * f68fcae, "Rails 3.1 Asset Pipeline support"; 2.15.x line 33), and before that every recipe read
+ * `fetch(:rails_env, "production")` (deploy:migrate). Never the stage's name: capistrano-ext's
+ * multistage sets :stage only.
  */
 export const CAP2_CORE = `
 _cset :scm, :subversion
 _cset :deploy_via, :checkout
+_cset :rails_env, "production"
 _cset(:deploy_to) { "/u/apps/#{application}" }
 _cset :version_dir, "releases"
 _cset :shared_dir, "shared"

@@ -142,6 +142,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // A value a plugin's defaults set is cited to the Capfile line that loaded the plugin (never a
   // comment that names it), and labelled as that plugin's default (pluginDefaults, read in stageOf).
   const pluginDefaults = new WeakMap<Source, string>();
+  /** Task-body sets already warned about (capistrano.task-set): once per line, not once per stage. */
+  const warnedSets = new Set<string>();
   const capfileSources = new Map<string, Source>();
   const capfileSource = (what: string, req?: RegExp): Source => {
     const key = `${what}\0${req?.source ?? ""}`;
@@ -369,7 +371,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // Roles whose hosts are not known here (`role :web, ENV["WEB_HOST"]`) still declare that stage:
     // its servers become the stage's `servers.<stage>` question, not a missing stage.
     if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
-      const env = s.vars.has("rails_env") ? rubyToS(s.vars.fetch("rails_env")) : null;
+      const envAt = s.vars.sourceOf("rails_env");
+      const env = s.vars.has("rails_env") && !(envAt && pluginDefaults.has(envAt)) ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
       warn("config/deploy.rb", 1, `Capistrano 2 without stages: config/deploy.rb's servers are read as one stage, ${name}${env ? " (its rails_env)" : " (Capistrano 2's default rails_env)"}`);
       stages.push(stageOf(s, name, "config/deploy.rb", 1));
@@ -607,6 +610,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   }
 
   function stageOf(s: Session, name: string, file: string, line = 1): Stage {
+    // Task bodies a hook runs on every deploy set their variables for the steps after it: the stage's value.
+    const hookedSets = s.applyHookedSets();
+    for (const h of hookedSets)
+      if (!warnedSets.has(`${h.set.file}:${h.set.line}`)) {
+        warnedSets.add(`${h.set.file}:${h.set.line}`);
+        warn(h.set.file, h.set.line, `capistrano.task-set: task ${h.task} sets ${h.variable}, and the hook \`${h.hook.kind} ${h.hook.target}\` (${h.hook.source.file}:${h.hook.source.line}) runs it on every deploy: from that step on the deploy ran with this value, whatever the stage file or a default said, so it is each stage's ${h.variable}`);
+      }
     const variables: Record<string, Fact<RValue>> = {};
     for (const k of s.vars.keys()) {
       const value = s.vars.fetch(k);
@@ -620,6 +630,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const own = s.stageFile ? s.requires.filter((r) => r.source.file === s.stageFile) : [];
     if (own.length) stage.plugins = own.map((r) => ({ value: r.value, source: r.source }));
     if (s.capAborts.length) stage.capAborts = s.capAborts[0];
+    if (hookedSets.length) stage.hookedSets = hookedSets.map((h) => ({ variable: h.variable, task: h.task, set: h.set, hook: h.hook }));
     const unread = unreadOf(s.unread);
     // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
     // known, which is not the same as none (that would suspend its CronJobs on a false reason).

@@ -83,6 +83,9 @@ const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "curren
 /** What a Capistrano configuration responds to (its DSL), for `respond_to?` guards in Capfiles. */
 const DSL_METHODS = new Set(["namespace", "task", "set", "fetch", "role", "server", "load", "before", "after", "desc", "run"]);
 
+/** Variables whose `set` inside a task body a hook makes the stage's (Session.applyHookedSets): the Rails environment the deploy ran. */
+const TASK_SET_VARIABLES = new Set(["rails_env"]);
+
 /** Cap 2: these are configuration attributes (Hashes), used with `[]=`. */
 const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_environment"]);
 
@@ -176,6 +179,11 @@ export class Session {
   private dynamicRoles: { role: string; node: any; frame: Frame; options: Record<string, RValue> }[] = [];
   /** Requires that make the locked `cap` abort this stage (after-defaults.ts), with the warning's text. */
   readonly capAborts: { message: string; source: Source }[] = [];
+  /**
+   * `set :rails_env, …` as a statement of a task body: nothing runs while the files load, but a hook
+   * that runs the task on a deploy makes it the value of every step after the hook (hookedSets).
+   */
+  private taskSets: { task: string; node: any; frame: Frame }[] = [];
 
   constructor(private opts: SessionOptions, from?: Session) {
     this.global = from ? from.global.copy() : new DeployGlobal(opts.repo);
@@ -204,6 +212,7 @@ export class Session {
     this.manualLinks.push(...from.manualLinks);
     this.recipeGems.push(...from.recipeGems);
     this.capAborts.push(...from.capAborts);
+    for (const t of from.taskSets) this.taskSets.push({ ...t, frame: frameCopy(t.frame) });
     for (const [k, t] of from.topTasks) this.topTasks.set(k, { ...t, frame: frameCopy(t.frame) });
     for (const [k, ds] of from.minaTasks) this.minaTasks.set(k, ds.map((d) => ({ ...d, frame: frameCopy(d.frame) })));
     for (const t of from.invokedTasks) this.invokedTasks.add(t);
@@ -242,6 +251,31 @@ export class Session {
     if (this.opts.mina && this.minaTasks.has(name)) return this.invokeTask(name);
     const t = this.topTasks.get(name);
     if (t) this.runStatements(statementsOf(t.body), t.frame);
+  }
+
+  /**
+   * The task-body sets (taskSets) that a deploy runs: a task an unconditional hook on a deploy step
+   * (`before 'deploy:assets:precompile', 'set_env'`) runs sets the variable for every step after that
+   * hook, so it is the stage's value for what the deploy ran (Capistrano 2's `set` in a task body and
+   * Capistrano 3's alike: they change the one configuration the later steps fetch from). Run here, on
+   * the stage's own state, after its file. A set under a conditional hook is only named.
+   */
+  applyHookedSets(): { variable: string; task: string; set: Source; hook: HookDef }[] {
+    const out: { variable: string; task: string; set: Source; hook: HookDef }[] = [];
+    const bare = (t: string) => t.replace(/^:/, "");
+    for (const ts of this.taskSets) {
+      const hook = this.hooks.find((h) => bare(h.task) === ts.task && /^:?deploy(?::|$)/.test(h.target));
+      const at = ts.frame.parsed.sourceOf(ts.node);
+      const variable = String(this.nameOf(argsOf(ts.node)[0], ts.frame));
+      if (!hook) {
+        const cond = this.condHooks.find((h) => bare(h.task) === ts.task);
+        if (cond) this.opts.warn(at.file, at.line, `capistrano.task-set-conditional: task ${ts.task} sets ${variable}, and only a conditional hook runs it (${cond.condition.file}:${cond.condition.line}): the stage's ${variable} is read without it`);
+        continue;
+      }
+      this.execSet(ts.node, { ...ts.frame, locals: new Map(ts.frame.locals) }, false);
+      out.push({ variable, task: ts.task, set: { file: at.file, line: at.line }, hook });
+    }
+    return out;
   }
 
   /** Capistrano 2's trigger(:load): the `on :load` blocks, in the order they were registered. */
@@ -950,6 +984,10 @@ export class Session {
         this.opts.warn(c.source.file, c.source.line, `mina.erb-not-followed: task ${name} renders ${c.template} with Mina's erb() helper, but where the rendering is written is not known statically (only \`echo '#{erb(...)}' > <path>\` and a local written that way are followed): the settings it rendered on the servers are not read`);
     const expands = body ? linkedGlobExpansion(body, f.parsed) : null;
     this.tasks.push({ name, source, templates, uploads, ...(renders.length ? { renders } : {}), ...(expands ? { expandsLinkedGlobs: expands } : {}) });
+    if (body && !f.sourceOverride)
+      for (const st of statementsOf(body.body))
+        if (kind(st) === "CallNode" && !st.receiver && st.name === "set" && argsOf(st).length >= 2 && TASK_SET_VARIABLES.has(String(this.nameOf(argsOf(st)[0], f))))
+          this.taskSets.push({ task: name, node: st, frame: { ...f, locals: new Map(f.locals) } });
     if (body)
       for (const l of manualLinksIn(f.parsed.textOf(body), f.parsed.sourceOf(body).line, this.opts.repo)) {
         const at = f.sourceOverride ? source : { file: source.file, line: l.line };

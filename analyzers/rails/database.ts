@@ -24,6 +24,7 @@ export function readDatabase(ctx: AnalyzerContext): { facts: DatabaseFacts; yaml
   if (!yaml) return null;
   const adapters: Record<string, Fact<RValue>> = {};
   const envReads: DatabaseEnvRead[] = [];
+  const sections = isHash(yaml.value) ? Object.entries(yaml.value).filter(([, v]) => isHash(v)).map(([k]) => k) : [];
   if (isHash(yaml.value)) {
     for (const [env, section] of Object.entries(yaml.value)) {
       if (!isHash(section)) continue;
@@ -43,7 +44,7 @@ export function readDatabase(ctx: AnalyzerContext): { facts: DatabaseFacts; yaml
   } else if (yaml.value !== null) {
     ctx.problem({ file, line: 1, message: "database.yml is not a mapping of environments", severity: "warning" });
   }
-  return { facts: { adapters, file, ...(envReads.length ? { envReads } : {}) }, yaml };
+  return { facts: { adapters, file, sections, ...(envReads.length ? { envReads } : {}) }, yaml };
 }
 
 function adapterOf(section: Record<string, RValue>, path: string[], file: string, yaml: ErbYaml): Fact<RValue> | null {

@@ -10,7 +10,7 @@ import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { apacheFilesFor, defaultEnv, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines, workersPerPod } from "./rules.js";
+import { apacheFilesFor, defaultEnv, railsEnvWhy, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines, workersPerPod } from "./rules.js";
 import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
@@ -73,6 +73,8 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     return cfg;
   };
   config.set("RAILS_ENV", sp.railsEnv);
+  const envWhy = railsEnvWhy(sp.stage);
+  out.provenance.push({ output: cfg, what: envWhy.what, source: envWhy.source });
   config.set("RAILS_LOG_TO_STDOUT", "true");
   // Without nginx in the pod, Rails serves the precompiled assets itself.
   if (!plan.sidecar) config.set("RAILS_SERVE_STATIC_FILES", "true");

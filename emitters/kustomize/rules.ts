@@ -44,6 +44,19 @@ export function railsEnvOf(stage: Stage): string {
   return stringOf(stage.variables["rails_env"]?.value) ?? stage.name;
 }
 
+/** Why a stage runs its RAILS_ENV, and where that is said: the overlay's provenance row. */
+export function railsEnvWhy(stage: Stage): { what: string; source: Source } {
+  const env = railsEnvOf(stage);
+  const fact = stage.variables["rails_env"];
+  const hooked = stage.hookedSets?.find((h) => h.variable === "rails_env");
+  if (fact && stringOf(fact.value) !== null) {
+    if (hooked) return { what: `RAILS_ENV=${env}: set by task ${hooked.task}, which the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs on every deploy, over what the stage file says`, source: hooked.set };
+    if (fact.defaultOf) return { what: `RAILS_ENV=${env}: ${fact.defaultOf}'s default (no file sets rails_env for stage ${stage.name})`, source: fact.source };
+    return { what: `RAILS_ENV=${env} (the stage's rails_env)`, source: fact.source };
+  }
+  return { what: `RAILS_ENV=${env}: the stage's name (no file sets rails_env; capistrano-rails' default)`, source: stage.source };
+}
+
 const hasRole = (roles: string[]) => (s: Stage["servers"][number]) => s.roles.some((r) => roles.includes(r));
 
 /**
