@@ -4,7 +4,7 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import { capAbortShort } from "./kustomize/left-out.js";
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
-import { isExampleFile, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
+import { isExampleFile, isRetiredCopy, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
@@ -31,7 +31,7 @@ export interface EmitterOutput {
 }
 
 // An example copy (config/nginx.conf.example) is said to be one wherever a value from it is cited.
-const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}${isExampleFile(s.file) ? " (an example file)" : ""}` : "");
+const at = (s: Source | undefined | null): string => (s ? `${s.file}${s.line ? `:${s.line}` : ""}${isRetiredCopy(s.file) ? " (a retired copy)" : isExampleFile(s.file) ? " (an example file)" : ""}` : "");
 // Every value (and every message that may carry one) goes through the Markdown encoder: code spans
 // in table cells escape `|` too, prose keeps our own code spans but cannot open structure.
 const code = (s: string): string => mdCode(s);

@@ -16,7 +16,7 @@ import { deployRuby, notMriWarning } from "../analyzers/rails/deploy-ruby.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
 import { stagesWord, withGemSite } from "../analyzers/nginx/gem-site.js";
-import { splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano/empty-stages.js";
+import { markHelperStages, splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano/empty-stages.js";
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
@@ -120,6 +120,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (read.recipes) ctx.deployRecipes = read.recipes;
   // A stage file that declares no server deploys nowhere: no later reader (and no overlay) sees it.
   const { stages, empty: stagesWithoutServers } = splitEmptyStages(read.stages, unusableFiles);
+  guard("helper files in config/deploy", undefined, () => markHelperStages(stagesWithoutServers, stages, (f) => { const r = repo.read(f); return "text" in r ? r.text : null; }));
   // Nor its gems: a require of a dropped stage's file left in capistrano.requires would read as app-wide.
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;

@@ -282,10 +282,14 @@ const pathSets = new WeakMap<readonly string[], Set<string>>();
  * of a list that can hold 200,000 paths: a Set is built once per list.
  */
 /**
- * A copy meant to be edited before use (config/nginx.conf.example, database.yml.sample): read, and
- * cited as an example's wherever its values are, so its limits may be carried but its hosts are never facts.
+ * A copy meant to be edited before use (config/nginx.conf.example, database.yml.sample), or a retired
+ * copy kept beside the live file (`site.conf.old`, `.bak`, `.orig`, `.backup`: nothing on the servers
+ * reads it under that name): read, and cited as an example's wherever its values are, so its limits
+ * may be carried but its hosts are never facts.
  */
-export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl)$/i;
+export const EXAMPLE_SUFFIX = /\.(?:example|sample|dist|default|template|tmpl|old|bak|orig|backup)$/i;
+/** A retired copy (`.old`, `.bak`, `.orig`, `.backup`), worded apart from an example in citations. */
+export const isRetiredCopy = (file: string): boolean => /\.(?:old|bak|orig|backup)$/i.test(file);
 export const isExampleFile = (file: string): boolean => EXAMPLE_SUFFIX.test(file);
 
 export function hasPath(repo: RepoFiles, path: string): boolean {
@@ -737,6 +741,11 @@ export interface StageWithoutServers {
   source: Source;
   /** Set when `cap <stage>` aborts while loading it (Stage.capAborts): then its file is not "nothing unknown". */
   capAborts?: { message: string; source: Source };
+  /**
+   * The lines of other stage files that `require`/`require_relative` this one: a helper they load,
+   * not a deploy target (Capistrano 3 still defines `cap <name>` for it, which deploys to no host).
+   */
+  loadedBy?: Source[];
 }
 
 export interface UnreadCode {
@@ -944,6 +953,13 @@ export interface NginxFile {
    * its own /var/www/<application>/shared/... socket). Cited at the line of that path.
    */
   servesStage?: Fact<string>;
+  /**
+   * For a plain file where the repo keeps a config per stage (other files carry servesStage): every
+   * absolute path it serves lies under no stage's deploy_to (`/home/root/apps/other_app/...`), so it
+   * is another deployment's config kept in the repo, not one this app's servers ran. Cited at its
+   * first such path. Its hosts, TLS and limits are no stage's.
+   */
+  servesNoStage?: Source;
   /**
    * For an `.erb` template: no deploy task renders it, while a task renders another template of its
    * folder (`nginx:setup` renders nginx_unicorn.erb, not nginx_unicorn_nossl.erb). It is read with

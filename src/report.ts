@@ -2,7 +2,7 @@
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, NginxFile, RValue, SidekiqConfigFacts, Source } from "./model.js";
 import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
-import { WHENEVER_DEFAULT_FILE, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
+import { WHENEVER_DEFAULT_FILE, isRetiredCopy, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./model/format.js";
 import { painter } from "../emitters/encode/terminal.js";
 import { backingServiceSummary } from "../emitters/backing-services.js";
@@ -114,7 +114,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   section("nginx");
   if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
   for (const f of m.nginx.files) {
-    lines.push(`  ${f.file}${nginxStageNote(f)}${f.example ? " (example copy)" : ""}`);
+    lines.push(`  ${f.file}${nginxStageNote(f)}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
+    if (f.servesNoStage) lines.push(`    serves no stage (its paths lie under no stage's deploy_to: another deployment's config, not read for any stage)  ${at(f.servesNoStage)}`);
     if (f.servesStage) lines.push(`    serves stage ${f.servesStage.value} only (its paths lie under that stage's deploy_to)  ${at(f.servesStage.source)}`);
     for (const u of f.upstreams) {
       lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);
@@ -136,7 +137,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   if (m.apache?.files.length) {
     section("Apache");
     for (const f of m.apache.files) {
-      lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? " (example copy)" : ""}`);
+      lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
       for (const v of f.vhosts) {
         lines.push(`    <VirtualHost ${v.address}> ${v.serverNames.map((n) => n.value).join(" ") || "(no ServerName)"}${v.ssl ? " ssl" : ""}  ${at(v.source)}`);
         if (v.limitRequestBody) lines.push(`      LimitRequestBody ${v.limitRequestBody.value}  ${at(v.limitRequestBody.source)}`);

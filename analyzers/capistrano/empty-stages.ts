@@ -9,7 +9,7 @@
 //   their question servers.<stage>.
 // - When every stage is such a file, nothing says which one was the real deploy: the stages are
 //   kept as they are (each one's CronJobs suspended, as before), so no overlay set is invented.
-import type { CapistranoFacts, Stage, StageWithoutServers } from "../../src/model.js";
+import type { CapistranoFacts, Source, Stage, StageWithoutServers } from "../../src/model.js";
 
 /** True when the stage declares no server and nothing it could not read would have declared one. */
 export function declaresNoServer(stage: Stage): boolean {
@@ -50,4 +50,41 @@ export function withoutDroppedPlugins(cap: CapistranoFacts, all: Stage[], kept: 
       return [{ ...x, stages: on }];
     });
   return { ...out, tasks: within(out.tasks), hooks: within(out.hooks), ...(out.conditionalHooks ? { conditionalHooks: within(out.conditionalHooks) } : {}) };
+}
+
+/**
+ * Marks the stages left out that other stage files load (`require_relative "helper"`, `require
+ * "./config/deploy/helper"`): a helper file kept in config/deploy/. Capistrano 3's setup defines a
+ * task for every config/deploy/*.rb, so `cap helper deploy` exists and runs on no host; the file is
+ * still a stage to cap, so it stays listed as one without servers, named as the helper it is.
+ */
+export function markHelperStages(empty: StageWithoutServers[], stages: Stage[], text: (file: string) => string | null): void {
+  for (const e of empty) {
+    const dir = e.source.file.replace(/[^/]*$/, "");
+    const by: Source[] = [];
+    for (const st of stages) {
+      const t = st.source.file !== e.source.file ? text(st.source.file) : null;
+      if (t === null) continue;
+      t.split("\n").forEach((line, i) => {
+        const m = /^\s*(require_relative|require)\s*\(?\s*["']([^"']+)["']/.exec(line);
+        if (!m) return;
+        const name = m[2]!.replace(/\.rb$/, "");
+        // require_relative resolves from the loading file's folder; a plain require from the repo root (`./config/deploy/x`)
+        const target = m[1] === "require_relative" ? joinPath(st.source.file.replace(/[^/]*$/, ""), name) : name.replace(/^\.\//, "");
+        if (`${target}.rb` === e.source.file && target.startsWith(dir)) by.push({ file: st.source.file, line: i + 1 });
+      });
+    }
+    if (by.length) e.loadedBy = by;
+  }
+}
+
+/** `dir/` + a relative path, with `./` and `../` resolved. */
+function joinPath(dir: string, rel: string): string {
+  const parts: string[] = [];
+  for (const p of `${dir}${rel}`.split("/")) {
+    if (p === "" || p === ".") continue;
+    if (p === "..") parts.pop();
+    else parts.push(p);
+  }
+  return parts.join("/");
 }

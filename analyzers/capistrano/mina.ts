@@ -83,6 +83,20 @@ function setsDomain(node: any): boolean {
   return found;
 }
 
+/**
+ * A `case ENV[...]` branch that sets what tells targets apart (its host, deploy_to, rails_env or
+ * branch): `when "production" then set :deploy_to, ".../production/app"` is a target even where
+ * `domain` is set once for all, above the case.
+ */
+const STAGE_VARIABLES = ["domain", "deploy_to", "rails_env", "branch"];
+function setsStageVariable(node: any): boolean {
+  let found = false;
+  visit(node, (n) => {
+    if (kind(n) === "CallNode" && !n.receiver && n.name === "set" && STAGE_VARIABLES.includes(literalName(argsOf(n)[0]) ?? "")) found = true;
+  });
+  return found;
+}
+
 /** `ENV['X']` / `ENV.fetch('X', ...)`: the variable's name. */
 function envRead(n: any): string | null {
   if (kind(n) !== "CallNode" || (n.name !== "[]" && n.name !== "fetch") || kind(n.receiver) !== "ConstantReadNode" || n.receiver.name !== "ENV") return null;
@@ -90,7 +104,7 @@ function envRead(n: any): string | null {
 }
 
 /**
- * String values a command-line variable is compared with where the branch sets `domain`:
+ * String values a command-line variable is compared with where the branch sets what tells targets apart (setsStageVariable):
  * `case ENV['to'] when 'a', 'b'`, `ENV['on'] == 'staging'` (either side), in source order.
  */
 function envComparisons(parsed: ParsedRuby): { env: string; value: string; node: any }[] {
@@ -101,12 +115,14 @@ function envComparisons(parsed: ParsedRuby): { env: string; value: string; node:
       const env = envRead(n.predicate);
       if (!env) return;
       for (const w of n.conditions ?? []) {
-        if (kind(w) !== "WhenNode" || !setsDomain(w.statements)) continue;
+        if (kind(w) !== "WhenNode" || !setsStageVariable(w.statements)) continue;
         for (const c of w.conditions ?? []) {
           const v = kind(c) === "StringNode" ? literalName(c) : null;
           if (v) out.push({ env, value: v, node: c });
         }
       }
+      // The `else` branch is what a run without the variable takes (a plain `mina deploy`): index.ts's
+      // run given no target (the variable unset) reads it, and names it by its rails_env.
     }
     if ((k === "IfNode" || k === "UnlessNode") && setsDomain(n)) {
       const p = n.predicate;

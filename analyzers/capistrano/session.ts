@@ -140,6 +140,12 @@ export class Session {
   private globalMissing = new WeakMap<object, string>();
   /** Helper methods defined in the config (`def host(name) ... end`), called with known arguments. */
   private defs = new Map<string, Def>();
+  /**
+   * Modules and classes the loaded files define, by name: their methods are not run here, but a call
+   * into one (`Deployer.deploy_to([:web1])` in a stage file) that may call `server`/`role` means the
+   * stage's servers are not read (not that it has none).
+   */
+  private modules = new Map<string, { node: any; parsed: Def["parsed"] }>();
   private callDepth = 0;
   /** Statements run so far: whether a computation did more than compute a value. */
   private execs = 0;
@@ -223,6 +229,7 @@ export class Session {
     for (const p of from.loaded) this.loaded.add(p);
     for (const [k, v] of from.constants) this.constants.set(k, v);
     for (const [k, v] of from.defs) this.defs.set(k, v);
+    for (const [k, v] of from.modules) this.modules.set(k, v);
   }
 
   /** A session that goes on from this one's state (the deploy config every stage loads the same). */
@@ -464,7 +471,13 @@ export class Session {
         if (this.envOrWrite(node, f)) return;
         break;
       case "ModuleNode":
-      case "ClassNode":
+      case "ClassNode": {
+        const name = f.parsed.textOf(node.constantPath).replace(/^::/, "");
+        const prev = this.modules.get(name);
+        // a module reopened in several files: any of its bodies may call `server`
+        this.modules.set(name, prev && declaredIn(prev.node).servers ? prev : { node, parsed: f.parsed });
+        return;
+      }
       case "StringNode":
       case "SymbolNode":
       case "NilNode":
@@ -621,6 +634,16 @@ export class Session {
         else this.vars.set(attr, { [k]: a[1] }, this.src(f, node));
         return;
       }
+    }
+    const mod = kind(recv) === "ConstantReadNode" || kind(recv) === "ConstantPathNode" ? this.modules.get(f.parsed.textOf(recv).replace(/^::/, "")) : undefined;
+    if (mod && !f.sourceOverride) {
+      // A call into repo code that may declare servers: its servers are unread (asked), never "none".
+      const d = declaredIn(mod.node);
+      const at = `${mod.parsed.file}:${mod.parsed.sourceOf(mod.node).line}`;
+      const message = `\`${short(f.parsed.textOf(node))}\` runs ${f.parsed.textOf(recv)} (${at}), repo code not followed statically${d.servers ? " that calls `server`/`role`: the stage's servers are not read" : ""}`;
+      this.warnAt(f, node, message);
+      if (d.servers || d.variables.length) this.unread.push({ ...d, source: this.src(f, node), message });
+      return;
     }
     this.warnAt(f, node, `${short(f.parsed.textOf(node))}: not followed statically`);
   }

@@ -228,6 +228,13 @@ function claimByDeployTo(files: NginxFile[], stages: Stage[]): void {
   }
   if (new Set([...claims.values()].map((c) => c.value)).size < 2) return;
   for (const [f, c] of claims) f.servesStage = c;
+  // With a config per stage, an unclaimed file all of whose served paths are absolute and lie under
+  // no stage's deploy_to is another deployment's (a template copied from another app): never a stage's.
+  for (const f of files) {
+    if (f.stage !== null || f.example || claims.has(f)) continue;
+    const paths = servedPaths(f);
+    if (paths.length && paths.every(({ path }) => path.startsWith("/") && !roots.some((r) => path === r.dir || path.startsWith(`${r.dir}/`)))) f.servesNoStage = paths[0]!.source;
+  }
 }
 
 /** The server-side paths a file serves from: unix sockets it proxies to, and its roots. */

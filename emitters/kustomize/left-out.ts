@@ -30,11 +30,23 @@ export const NO_SERVERS_SHORT = "defines no servers: no overlay written, nothing
 
 /** The report's line under a stage without servers whose file cap aborts on: "nothing unknown" would not be true. */
 export const noServersShort = (s: StageWithoutServers): string =>
-  s.capAborts ? `defines no servers and \`cap ${s.name}\` aborts while loading it (${abortCode(s)}, ${s.capAborts.source.file}:${s.capAborts.source.line}): no overlay written, nothing asked` : NO_SERVERS_SHORT;
+  s.loadedBy?.length
+    ? `${helperWords(s)}: no overlay written, nothing asked`
+    : s.capAborts ? `defines no servers and \`cap ${s.name}\` aborts while loading it (${abortCode(s)}, ${s.capAborts.source.file}:${s.capAborts.source.line}): no overlay written, nothing asked` : NO_SERVERS_SHORT;
+
+/**
+ * A config/deploy/*.rb the other stage files load: a helper, not a deploy target. Capistrano 3
+ * defines `cap <name>` for every file there (its setup loops over config/deploy/*.rb), so the name is
+ * a stage to cap, but it declares no server and its deploy reaches no host.
+ */
+const helperWords = (s: StageWithoutServers): string =>
+  `${s.source.file} is a helper the stage files load (${(s.loadedBy ?? []).map((l) => `${l.file}:${l.line}`).join(", ")}), not a deploy target: Capistrano 3 still makes \`cap ${s.name}\` a stage of it (one per config/deploy/*.rb), which declares no server and deploys to no host`;
 
 /** MIGRATION.md's line for a stage left without an overlay. */
 export const noServersMessage = (s: StageWithoutServers): string =>
-  s.capAborts
+  s.loadedBy?.length
+    ? `stage ${s.name}: ${helperWords(s)}; no overlay written`
+    : s.capAborts
     ? `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server, and \`cap ${s.name}\` aborts while loading it: ${abortCode(s)} at ${s.capAborts.source.file}:${s.capAborts.source.line}; no deploy of it ran with the repo as it stands, so nothing is asked about it)`
     : `stage ${s.name} defines no servers: no overlay written (${s.source.file} declares no server and nothing in it is unknown, so its deploy ran on no host; nothing is asked about it)`;
 

@@ -1374,7 +1374,8 @@ const linkedForOnly = (f: ModelLike["nginx"]["files"][number], stage: Stage): bo
  */
 function plainFilesOf(plain: ModelLike["nginx"]["files"], stage: Stage) {
   if (!plain.some((f) => f.servesStage)) return plain;
-  const untied = plain.filter((f) => !f.servesStage);
+  // another deployment's file (NginxFile.servesNoStage) is no stage's: not even an untied one
+  const untied = plain.filter((f) => !f.servesStage && !f.servesNoStage);
   const own = plain.filter((f) => f.servesStage?.value === stage.name);
   if (own.length) return [...own, ...untied];
   return untied.length ? untied : plain;
@@ -1418,17 +1419,35 @@ export function sshHostSuggestion(model: ModelLike, stage: Stage): { host: strin
 }
 
 /**
+ * Capistrano variables that hold nginx's own server_name for the stage (a hand-made
+ * `set :server_name, "a.be www.a.be"` rendered into the site, capistrano3-puma's nginx_server_name,
+ * capistrano3-nginx's nginx_domains): the stage says these are its hosts, so they join the hosts nginx
+ * names (each cited to its own line) instead of standing only where nginx names none.
+ */
+const SERVER_NAME_VARIABLES = ["server_name", "nginx_server_name", "nginx_domains"];
+
+/**
  * Hosts of a stage from its own evidence only, never another stage's: its nginx `server_name`s (see
- * hostsBelongToStage), else its Capistrano host variables. Empty when nothing names one: a gap (whose
- * default may be the mailer's host, mailerHostSuggestion).
+ * hostsBelongToStage) together with the hosts its server_name-style variables name (a host the
+ * variable names and nginx does not is not dropped: stageHostDifference names it), else its other
+ * Capistrano host variables. Empty when nothing names one: a gap (whose default may be the mailer's
+ * host, mailerHostSuggestion).
  */
 export function stageHosts(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const fromNginx = hostsFromNginx(model, stage);
-  if (fromNginx.length) return fromNginx;
+  const named = serverNameVariableHosts(model, stage);
+  if (fromNginx.length) {
+    const seen = new Set(fromNginx.map((h) => h.host));
+    return [...fromNginx, ...named.filter((h) => !seen.has(h.host))];
+  }
   const fromApache = hostsFromApache(model, stage);
-  if (fromApache.length) return fromApache;
-  const out: { host: string; source: Source }[] = [];
+  if (fromApache.length) {
+    const seen = new Set(fromApache.map((h) => h.host));
+    return [...fromApache, ...named.filter((h) => !seen.has(h.host))];
+  }
+  const out: { host: string; source: Source }[] = [...named];
   for (const name of hostVariables(model)) {
+    if (SERVER_NAME_VARIABLES.includes(name)) continue;
     const fact = stage.variables[name];
     const text = fact ? stringOf(fact.value) : null;
     if (!fact || text === null) continue;
@@ -1438,6 +1457,51 @@ export function stageHosts(model: ModelLike, stage: Stage): { host: string; sour
     }
   }
   return out;
+}
+
+/**
+ * The hosts a stage's server_name-style variables name, split as nginx splits a server_name
+ * (whitespace only: a comma would be part of the name in nginx, so a word holding one is no host), a
+ * leading-dot name being the name and its wildcard (nginxNameHosts). A list value (nginx_domains) is
+ * one name per element.
+ */
+function serverNameVariableHosts(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
+  const out: { host: string; source: Source }[] = [];
+  for (const name of SERVER_NAME_VARIABLES) {
+    if (!hostVariables(model).includes(name)) continue;
+    const fact = stage.variables[name];
+    if (!fact) continue;
+    const words = Array.isArray(fact.value) ? fact.value.map((v) => stringOf(v)) : [stringOf(fact.value)];
+    for (const text of words) {
+      if (text === null) continue;
+      for (const word of text.split(/\s+/).filter(Boolean))
+        for (const host of nginxNameHosts(word))
+          if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: fact.source });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a stage's server_name-style variable and the server_names of its nginx (or Apache) config
+ * disagree: the hosts only the variable names (kept: the stage said so) and the hosts only the config
+ * names (kept too: the servers answered on them). Both are listed for the person to confirm, never
+ * silently unioned. Null when they agree or one side is silent.
+ */
+export function stageHostDifference(model: ModelLike, stage: Stage): { variable: Source; onlyVariable: string[]; config: Source[]; onlyConfig: string[] } | null {
+  const named = serverNameVariableHosts(model, stage);
+  if (!named.length) return null;
+  const nginx = hostsFromNginx(model, stage);
+  const config = nginx.length ? nginx : hostsFromApache(model, stage);
+  if (!config.length) return null;
+  const inConfig = new Set(config.map((h) => h.host));
+  const inVariable = new Set(named.map((h) => h.host));
+  const onlyVariable = named.filter((h) => !inConfig.has(h.host)).map((h) => h.host);
+  const onlyConfigHosts = config.filter((h) => !inVariable.has(h.host));
+  if (!onlyVariable.length && !onlyConfigHosts.length) return null;
+  const sources: Source[] = [];
+  for (const h of config) if (!sources.some((s) => s.file === h.source.file && s.line === h.source.line)) sources.push(h.source);
+  return { variable: named[0]!.source, onlyVariable, config: sources, onlyConfig: onlyConfigHosts.map((h) => h.host) };
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/model.js";
 import { answerBool, answerList } from "../answers.js";
 import {
+  stageHostDifference,
   stageHosts,
   mailerHostSuggestion,
   exampleHostSuggestion,
@@ -32,6 +33,13 @@ export interface EdgeSpec {
   hostsFrom: Source | "answer";
   /** What named the hosts when the repo did (nginx server_name unless said). */
   hostsVia?: string;
+  /**
+   * The repo's hosts grouped by the line that names them (a stage variable's and each server_name
+   * line's apart), so that every host is cited to its own line. Empty when the hosts are answered.
+   */
+  hostLines?: { hosts: string[]; source: Source; via: string }[];
+  /** The stage's server_name variable and its nginx/Apache config name different hosts (both kept, the difference named). */
+  hostDifference?: NonNullable<ReturnType<typeof stageHostDifference>>;
   /** The hosts are the mailer's host, a suggestion nothing else agrees with: to confirm. */
   hostsToConfirm?: Sourced<string> & { example?: true };
   /** nginx listened with ssl: the edge terminates TLS for these hosts. */
@@ -183,11 +191,20 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   for (const f of nginxFilesFor(model, stage))
     for (const u of f.upstreams) if (u.sticky && !sticky) sticky = { value: u.sticky.value, source: u.sticky.source };
 
+  const hostLines: NonNullable<EdgeSpec["hostLines"]> = [];
+  if (hostsFrom !== "answer")
+    for (const h of fromNginx) {
+      const line = hostLines.find((l) => l.source.file === h.source.file && l.source.line === h.source.line);
+      if (line) line.hosts.push(h.host);
+      else hostLines.push({ hosts: [h.host], source: h.source, via: hostsNamedBy(model, stage, h.source) });
+    }
+  const difference = hostsFrom !== "answer" ? stageHostDifference(model, stage) : null;
   return {
     stage: stage.name,
     hosts,
     hostsFrom,
-    ...(hostsFrom !== "answer" ? { hostsVia: hostsNamedBy(model, stage, hostsFrom) } : {}),
+    ...(hostsFrom !== "answer" ? { hostsVia: hostsNamedBy(model, stage, hostsFrom), hostLines } : {}),
+    ...(difference ? { hostDifference: difference } : {}),
     ...(hostsToConfirm ? { hostsToConfirm } : {}),
     tls,
     httpsRedirect,
@@ -220,7 +237,22 @@ export function commonNotes(input: EdgeInput, out: EdgeOutput): void {
 /** Provenance of the hosts, shared by the targets. */
 export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   const src = input.spec.hostsFrom;
-  if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (${input.spec.hostsVia ?? "nginx server_name"})`, source: src });
+  const lines = input.spec.hostLines ?? [];
+  // one row per line that names hosts: each host cited to its own line, never to a neighbour's
+  if (src !== "answer" && lines.length) for (const l of lines) out.provenance.push({ output: input.output, what: `hosts ${l.hosts.join(", ")} (${l.via})`, source: l.source });
+  else if (src !== "answer") out.provenance.push({ output: input.output, what: `hosts ${input.spec.hosts.join(", ")} (${input.spec.hostsVia ?? "nginx server_name"})`, source: src });
+  const diff = input.spec.hostDifference;
+  if (diff) {
+    const cfg = diff.config.map((s) => `${s.file}:${s.line ?? "?"}`).join(", ");
+    const parts = [
+      ...(diff.onlyVariable.length ? [`${diff.onlyVariable.join(", ")} only in the stage's server_name variable`] : []),
+      ...(diff.onlyConfig.length ? [`${diff.onlyConfig.join(", ")} only in the server_name of ${cfg}`] : []),
+    ];
+    out.notes.push({
+      message: `stage ${input.stage}: the stage's server_name variable and its web server config name different hosts (${parts.join("; ")}); ${input.output} routes all of them: confirm stage.${input.stage}.hosts`,
+      source: diff.variable,
+    });
+  }
   const toConfirm = input.spec.hostsToConfirm;
   if (toConfirm) {
     if (toConfirm.example) {
