@@ -458,7 +458,7 @@ const databaseServersCopy: Rule = (m) => {
       },
     ];
   }
-  const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`${c.condition ? ` (it landed ${c.condition})` : ""}` : "linked from shared/";
+  const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`${c.condition ? ` (it landed ${c.condition})` : ""}` : c.condition ? `linked from shared/ ${c.condition}` : "linked from shared/";
   const by = c.templates?.length
     ? `rendered by the deploy from ${c.templates.join(", ")} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}; its values per stage are in the warning at ${c.linked.file}:${c.linked.line})`
     : c.writes.length

@@ -733,6 +733,27 @@ export interface Stage {
    * on, whatever the stage file says (its fact cites the set line; this names the task and hook).
    */
   hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
+  /**
+   * `append :k, x if ENV["X"]` and the like: a change to a list variable under a condition the analysis
+   * does not decide (the deploying shell's). The variable keeps what is certain (its entries from
+   * before, in `variables`); each of these may also have happened on the servers.
+   */
+  maybe?: MaybeChange[];
+}
+
+/** A list change that ran only on deploys where `condition` held (Stage.maybe). */
+export interface MaybeChange {
+  /** The variable (`linked_files`). */
+  name: string;
+  /** `append`: the entries may also be in the list; `remove`: they may be gone from it. */
+  change: "append" | "remove";
+  /** The arguments as written (`ENV['LINKED_FILES']`). */
+  expr: string;
+  /** Their values as far as known (an Unknown where not). */
+  values: RValue[];
+  /** In words: "when `ENV['LINKED_FILES']` holds", "unless `x`". */
+  condition: string;
+  source: Source;
 }
 
 export interface StageWithoutServers {
@@ -1517,7 +1538,11 @@ export interface LinkedPath {
   source: Source;
   /** Copied from shared/ by a task (`cp`, `mv`, `install`, `cat x > y`) rather than linked: the same file for the app. */
   via?: "cp" | "mv" | "install" | "cat";
-  /** The copy landed only under a condition (cp -u over the checkout's file, a `test -f` guard): in words (analyzers/capistrano/manual-links.ts). */
+  /**
+   * The copy landed only under a condition (cp -u over the checkout's file, a `test -f` guard): in words
+   * (analyzers/capistrano/manual-links.ts); or the entry was appended to linked_files/linked_dirs under
+   * a condition of the deploying shell (Stage.maybe): linked only on deploys where that held.
+   */
   condition?: string;
   /** The shared/ path it comes from when not shared/<path> (a task's `ln -nfs #{deploy_to}/shared/database.yml …/config/database.yml`). */
   shared?: string;

@@ -74,6 +74,8 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
           ? `    ${c.bold("servers not read")}: ${u.message}  ${at(u.source)} — the ${s.servers.length} server(s) above may be only part of the stage (question servers.${s.name})`
           : `    ${c.bold(`${u.name} not read`)}: ${u.message}  ${at(u.source)}`,
       );
+    // A list change under a condition of the deploying machine: the list above is certain, this may be in it too.
+    for (const m of s.maybe ?? []) lines.push(`    ${c.bold(`${m.name} maybe`)} ${m.change === "append" ? "also" : "without"} ${m.expr} (only ${m.condition})  ${at(m.source)}`);
   }
   for (const s of m.stagesWithoutServers ?? []) lines.push(`  ${c.bold(s.name)}  ${at(s.source)}`, `    (${noServersShort(s)})`);
   if (m.capistrano?.tasks.length) {

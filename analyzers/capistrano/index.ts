@@ -639,6 +639,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const call = stage.servers.length === 0 && !minaHost && !unread.some((u) => u.what === "servers") ? s.unknownCalls[0] : undefined;
     if (call) unread.push({ what: "servers", source: call.source, message: `\`${call.name}\` (a method or plugin not known statically) may declare the stage's servers` });
     if (unread.length) stage.unread = unread;
+    // Maybe changes of a variable that is not known anyway (unread below) say nothing more.
+    const maybe = s.maybe.filter((m) => !unread.some((u) => u.what === "variable" && u.name === m.name));
+    if (maybe.length) stage.maybe = maybe;
     // A variable an output reads, set in code that was not followed: its value is not known (the
     // value before that code would be a guess). Overrides (answers) stand.
     for (const u of unread)
@@ -1009,6 +1012,17 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
         add(p, minaLists ? sharedPathKind(p, paths, kind) : (kind as LinkedPath["kind"]), st.name, s.linkedSources.get(`${key}\0${rubyToS(x)}`) ?? st.variables[key].source);
       }
     }
+    // `append :linked_files, "x" if ENV["X"]` (Stage.maybe): linked on the deploys where that held,
+    // read as the servers' copy with its condition said (a known entry only; the others are named by the maybe).
+    if (!minaLists && major === 3)
+      for (const m of st.maybe ?? []) {
+        const kind = m.name === "linked_files" ? "file" : m.name === "linked_dirs" ? "dir" : null;
+        if (m.change !== "append" || !kind) continue;
+        for (const x of m.values) {
+          const p = typeof x === "string" ? x.replace(/^\.\//, "").replace(/\/+$/, "") : "";
+          if (p) add(p, kind, st.name, m.source, undefined, `only on deploys of stage ${st.name} run ${m.condition} (${m.source.file}:${m.source.line})`);
+        }
+      }
     // `ln -s #{shared_path}/x #{release_path}/x` in a task body: a link made by hand (Cap 2 style).
     // `cp #{shared_path}/x #{release_path}/x` too: a copy of the servers' file is that file for the app.
     for (const l of s.manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, st.name, l.source, l.via, l.condition, l.shared);

@@ -32,7 +32,7 @@ export function expandLinkedGlobs(linked: LinkedPath[], paths: readonly string[]
         same.stages.sort();
         continue;
       }
-      out.push({ path: p, kind: g.kind, class: classifyLinked(p, g.kind), stages: [...g.stages], source: g.source, glob: { pattern: g.path, ...(expandedBy ? { expandedBy } : {}) } });
+      out.push({ path: p, kind: g.kind, class: classifyLinked(p, g.kind), stages: [...g.stages], source: g.source, ...(g.condition ? { condition: g.condition } : {}), glob: { pattern: g.path, ...(expandedBy ? { expandedBy } : {}) } });
     }
     const on = g.stages.length ? `stage${g.stages.length > 1 ? "s" : ""} ${g.stages.join(", ")}` : "all stages";
     const how = expandedBy

@@ -5,7 +5,7 @@
 // statements we do not model are reported as warnings, never run and never a crash.
 import { afterDefaults, lateDefaults, type LockedCap } from "./after-defaults.js";
 import { isCapfileName } from "./capfile.js";
-import type { AskedVariable, ConditionalHook, HookDef, RValue, Source, TaskDef } from "../../src/model.js";
+import type { AskedVariable, ConditionalHook, HookDef, MaybeChange, RValue, Source, TaskDef } from "../../src/model.js";
 import { kind, argsOf, statementsOf, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { evaluate, fileJoin, isEnvRef, isHash, isKnown, isSym, isUnknown, releaseRootUnknown, rubyToS, same, unknown, type Scope } from "../ruby/evaluate.js";
 import { Variables, isLazy, type Lazy, type Reads, type Stored } from "./variables.js";
@@ -156,6 +156,12 @@ export class Session {
   /** Code that would declare servers or set variables and was not followed (for gaps). */
   readonly unread: Unread[] = [];
   /**
+   * List changes under a condition not known statically (maybeChanges): the variable keeps its
+   * certain entries, and each of these may also have happened. A later `set` or `delete` of the
+   * variable ends them (what it stored is certain again).
+   */
+  maybe: MaybeChange[] = [];
+  /**
    * Top-level calls to methods neither Capistrano nor we know (`ec2_role :app` from cap-ec2): such
    * a method may declare servers, so a stage with none read is not taken as declaring none.
    */
@@ -210,6 +216,7 @@ export class Session {
     this.imports.push(...from.imports);
     this.asked.push(...from.asked);
     this.unknownCalls.push(...from.unknownCalls);
+    this.maybe.push(...from.maybe);
     this.lock = from.lock;
     for (const [k, v] of from.linkedSources) this.linkedSources.set(k, v);
     // Task bodies keep the locals of where they were defined; running one sets locals in its frame.
@@ -427,7 +434,9 @@ export class Session {
         const t = isUnknown(c) || (typeof c === "object" && c !== null && !Array.isArray(c) && !isHash(c) && !isSym(c)) ? null : c !== null && c !== false;
         if (t === null) {
           this.conditionalHooks(node, f);
-          return this.notFollowed(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed`);
+          const read = this.maybeChanges(node, f);
+          if (read.all) return;
+          return this.notFollowed(f, node, `condition not known statically (${short(f.parsed.textOf(node.predicate))}): neither branch followed${read.keys.size ? ` (its ${[...read.keys].map((k) => `:${k}`).join(", ")} change${read.keys.size > 1 ? "s are" : " is"} read as maybe, see capistrano.maybe-change)` : ""}`, read.keys);
         }
         const takeThen = kind(node) === "IfNode" ? t : !t;
         if (takeThen) return this.runStatements(statementsOf(node.statements), f);
@@ -540,7 +549,7 @@ export class Session {
       case "delete":
         if (args.length) {
           const k = this.nameOf(args[0], f);
-          if (k !== null) this.vars.delete(k);
+          if (k !== null) this.vars.delete(k), this.endMaybe(k);
         }
         return;
       case "fetch":
@@ -677,7 +686,13 @@ export class Session {
     // A built-in default that re-sets a value unchanged (`set :x, fetch(:x, d)`) keeps its origin.
     if (f.sourceOverride && this.vars.has(key) && !isLazy(value) && prev !== null && same(prev, value as RValue)) return;
     this.vars.set(key, value, this.globalSource(value, f) ?? this.src(f, node));
+    this.endMaybe(key);
     if (!isLazy(value)) this.noteLinked(key, prev, value as RValue, this.src(f, node));
+  }
+
+  /** What a `set`/`delete` of `key` stored is certain: the maybe changes before it no longer hold. */
+  private endMaybe(key: string): void {
+    if (this.maybe.some((m) => m.name === key)) this.maybe = this.maybe.filter((m) => m.name !== key);
   }
 
   /** Arguments as Ruby passes them: `*list` spreads a known Array, else stays one Unknown. */
@@ -701,6 +716,8 @@ export class Session {
       return;
     }
     const next = name === "append" ? [...base, ...vals] : base.filter((x) => !vals.some((y) => same(x, y)));
+    // A certain remove of everything a maybe append added: that maybe no longer holds.
+    if (name === "remove") this.maybe = this.maybe.filter((m) => !(m.name === key && m.change === "append" && m.values.every((v) => isKnown(v) && vals.some((y) => same(v, y)))));
     this.noteLinked(key, cur, next, this.src(f, node));
     this.vars.set(key, next, this.src(f, node));
   }
@@ -1425,10 +1442,117 @@ export class Session {
     if (other) visit(kind(other) === "ElseNode" ? statementsOf(other.statements) : [other], f.ns, false);
   }
 
-  private notFollowed(f: Frame, node: any, message: string): void {
+  /**
+   * The list changes of an `if`/`unless` whose condition is not known statically (`append
+   * :linked_files, ENV['LINKED_FILES'] if ENV['LINKED_FILES']`). Capistrano ran the branch on some
+   * deploys and not on others, so an `append` leaves the list's entries certain and may add its
+   * values; a `remove` of values the list does not hold changes nothing either way. Each is kept as a
+   * maybe (Stage.maybe, warned capistrano.maybe-change with its line) and the variable keeps its
+   * value from before. Read only when it is certain to be the same statement on every such deploy: a
+   * branch is read statement by statement until one that is not a list change (or a hook, or a
+   * no-op call) whose values may depend on what it did; a change whose arguments read a variable
+   * changed before it in the branch, a `remove` of something the list may hold, a list not known,
+   * and a variable also changed in code not read stay as before (not followed, the variable unknown).
+   * `all`: every statement of both branches was read so.
+   */
+  private maybeChanges(node: any, f: Frame): { keys: Set<string>; all: boolean } {
+    const none = { keys: new Set<string>(), all: false };
+    if (f.sourceOverride) return none;
+    const cond = short(f.parsed.textOf(node.predicate));
+    const isIf = kind(node) === "IfNode";
+    const other = isIf ? node.subsequent ?? node.consequent : node.elseClause ?? node.else_clause;
+    const branches: { stmts: any[]; when: string }[] = [{ stmts: statementsOf(node.statements), when: isIf ? `when \`${cond}\` holds` : `unless \`${cond}\` holds` }];
+    // An `elsif` has a condition of its own: not read here (its code stays not followed).
+    const unreadOther = other && kind(other) !== "ElseNode" ? other : null;
+    if (other && kind(other) === "ElseNode") branches.push({ stmts: statementsOf(other.statements), when: isIf ? `unless \`${cond}\` holds` : `when \`${cond}\` holds` });
+    const found: MaybeChange[] = [];
+    const notRead: any[] = unreadOther ? [unreadOther] : [];
+    for (const b of branches) {
+      const changed = new Map<string, MaybeChange["change"]>();
+      let blocked = false;
+      for (const st of b.stmts) {
+        const m = blocked ? null : this.maybeChange(st, f, changed, b.when);
+        if (m === "skip") continue;
+        if (m === null) {
+          blocked = true;
+          notRead.push(st);
+          continue;
+        }
+        changed.set(m.name, changed.get(m.name) === "remove" ? "remove" : m.change);
+        found.push(m);
+      }
+    }
+    // A variable that code not read also changes stays not known: its maybe would say less than that.
+    const elsewhere = new Set(notRead.flatMap((n) => declaredIn(n).variables));
+    const keys = new Set<string>();
+    for (const m of found) {
+      if (elsewhere.has(m.name)) continue;
+      keys.add(m.name);
+      this.maybe.push(m);
+      const vals = m.values.map((v) => (isUnknown(v) ? null : rubyToS(v) ?? null));
+      const known = vals.every((v) => v !== null) ? ` (${vals.join(", ")})` : " (not known statically)";
+      const what =
+        m.change === "append"
+          ? `:${m.name} keeps its entries from before, certain, and maybe also ${m.expr}${known}: the servers' list held it only on deploys run that way`
+          : `:${m.name} does not hold ${m.expr}, so either way its entries stay as they were`;
+      this.opts.warn(m.source.file, m.source.line, `capistrano.maybe-change: \`${m.change} :${m.name}, ${m.expr}\` runs only ${m.condition}, which the analysis does not decide (a condition of the deploying machine, ${f.parsed.file}:${f.parsed.sourceOf(node).line}): ${what}; check how the deploys were run`);
+    }
+    for (const n of notRead) for (const k of declaredIn(n).variables) keys.delete(k);
+    return { keys, all: notRead.length === 0 };
+  }
+
+  /**
+   * One statement of such a branch: a list change read as a maybe, "skip" for a hook
+   * (conditionalHooks names it) or a call that changes nothing, null for anything else.
+   * `changed`: the variables changed before it in the branch.
+   */
+  private maybeChange(st: any, f: Frame, changed: Map<string, MaybeChange["change"]>, condition: string): MaybeChange | "skip" | null {
+    if (kind(st) !== "CallNode") return null;
+    const args = argsOf(st);
+    let key: string | null = null;
+    let change: MaybeChange["change"];
+    let valueArgs: any[];
+    if (!st.receiver && (st.name === "append" || st.name === "remove")) {
+      key = args.length ? literalName(args[0]) : null;
+      change = st.name;
+      valueArgs = args.slice(1);
+    } else if (!st.receiver && (st.name === "before" || st.name === "after" || (NO_OPS.has(st.name) && !st.block && st.name !== "invoke" && st.name !== "invoke!"))) {
+      return "skip";
+    } else if (st.receiver && (st.name === "push" || st.name === "<<" || st.name === "concat") && !st.block) {
+      // `fetch(:linked_files) << x`, `fetch(:linked_dirs).push(x)`: the same as an append.
+      key = this.mutationTarget(st.receiver, f);
+      change = "append";
+      valueArgs = args;
+    } else return null;
+    // Appends after appends to the same list all may add; anything else after a change of it has a maybe for base.
+    if (key === null || (changed.has(key) && (change !== "append" || changed.get(key) !== "append"))) return null;
+    const base = toArray(this.vars.fetch(key));
+    if (base === null) return null;
+    // What the arguments read: a variable the branch changed before them holds a value not known here.
+    const outer = this.vars.watch;
+    const watch = new Set<string>();
+    this.vars.watch = watch;
+    let values: RValue[];
+    try {
+      values = this.evArgs(valueArgs, f);
+      if (st.name === "concat") values = values.flatMap((x) => (Array.isArray(x) ? x : [x]));
+    } finally {
+      this.vars.watch = outer;
+      if (outer) for (const w of watch) outer.add(w);
+    }
+    if (watch.has("*") || [...watch].some((w) => changed.has(w))) return null;
+    // A remove of a value the list may hold: with or without it is not known (the variable stays unknown).
+    if (change === "remove" && !values.every((v) => isKnown(v) && !base.some((x) => same(x, v)))) return null;
+    const expr = valueArgs.map((a) => f.parsed.textOf(a)).join(", ");
+    return { name: key, change, expr, values, condition, source: this.src(f, st) };
+  }
+
+  /** `read`: variables whose changes in `node` were read anyway (maybeChanges): not unread. */
+  private notFollowed(f: Frame, node: any, message: string, read?: ReadonlySet<string>): void {
     this.warnAt(f, node, message);
     if (f.sourceOverride) return;
     const d = declaredIn(node);
+    if (read?.size) d.variables = d.variables.filter((v) => !read.has(v));
     if (d.servers || d.variables.length) this.unread.push({ ...d, source: f.parsed.sourceOf(node), message });
     // A loop we gave up on that calls a method we do not know (`hosts.each { |h| ec2_role h }`).
     const call = d.servers ? null : unknownCallIn(node);

@@ -62,7 +62,7 @@ export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts |
   if (repoUpload) return repoFileUploaded(ctx, cap, l, shared, repoUpload, stages, db, named), named;
   db.serversCopy = { linked: l.source, writes: [...renders.map((r) => r.source), ...uploads.map((u) => u.source)], ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) };
   // A `cp` of the shared file over the release's is the same as a link for the app.
-  const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task${l.condition ? ` (it landed ${l.condition}: read as the servers' copy, which is not certain)` : ""}` : l.glob ? `linked from shared/ by the glob ${l.glob.pattern} (${l.source.file}:${l.source.line}${l.glob.expandedBy ? `, which task ${l.glob.expandedBy.task} expands in shared/, ${l.glob.expandedBy.source.file}:${l.glob.expandedBy.source.line}` : ""})` : "linked from shared/";
+  const took = l.via ? `copied over the release's from shared/ by \`${l.via}\` in a deploy task${l.condition ? ` (it landed ${l.condition}: read as the servers' copy, which is not certain)` : ""}` : l.condition ? `linked from shared/ ${l.condition} (read as the servers' copy, which is not certain)` : l.glob ? `linked from shared/ by the glob ${l.glob.pattern} (${l.source.file}:${l.source.line}${l.glob.expandedBy ? `, which task ${l.glob.expandedBy.task} expands in shared/, ${l.glob.expandedBy.source.file}:${l.glob.expandedBy.source.line}` : ""})` : "linked from shared/";
   const on = onStages(l);
   let how: string;
   if (renders.length) {

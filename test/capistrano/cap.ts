@@ -85,13 +85,16 @@ export function prepareCopy(appDir: string): string {
   return app;
 }
 
-/** `rubyLib`: a folder put on Ruby's load path (a real plugin gem's lib/, when one is given). */
-export function runCap(app: string, stage: string, rubyLib?: string): Promise<CapView> {
+/**
+ * `rubyLib`: a folder put on Ruby's load path (a real plugin gem's lib/, when one is given). `env`:
+ * variables of the deploying shell set for this run (the others stay unset).
+ */
+export function runCap(app: string, stage: string, rubyLib?: string, env: Record<string, string> = {}): Promise<CapView> {
   return new Promise((resolve, reject) => {
     const child = spawn("cap", [stage, "r2k:dump"], {
       cwd: app,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `${rubyLib ? `-I${rubyLib} ` : ""}-r${join(app, "..", "prelude.rb")} -rjson` },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `${rubyLib ? `-I${rubyLib} ` : ""}-r${join(app, "..", "prelude.rb")} -rjson`, ...env },
     });
     let out = "";
     let err = "";
