@@ -59,7 +59,8 @@ export function emptyConfig(kind: AppServerConfig["kind"], base: Base): AppServe
  */
 /** `caseSubject`: a `case` subject the caller knows (the Rails env a config is read for), as Scope.caseSubject. */
 /** `env`: an ENV variable's value where the caller knows it (whenever's process, from the deploy), as Scope.env. */
-export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"], env?: Scope["env"]): void {
+/** `receiverCalls`: calls on an object (`God.watch`, `w.start = …`) are handed to `visit` too, for DSLs whose calls have a receiver (god). */
+export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visit: (call: DslCall, w: ConfigWalker) => void, extraCall?: Scope["call"], ivar?: (name: string) => RValue | undefined, caseSubject?: Scope["caseSubject"], env?: Scope["env"], opts: { receiverCalls?: boolean } = {}): void {
   const frames: Map<string, RValue>[] = [new Map()];
   // Methods the file defines (`def nightly(name)`), walked where it calls them; the depth stops recursion.
   const defs = new Map<string, any>();
@@ -289,11 +290,11 @@ export function walkConfig(parsed: ParsedRuby, deployedPath: string | null, visi
             indexWrite(st, condition);
             break;
           }
-          if (st.receiver) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
+          if (st.receiver && !opts.receiverCalls) break; // `require`-like calls on objects, `ActiveRecord::Base...`: not DSL
           // A helper the file defined (`def nightly(name) every … end; nightly "Fn"`): its body runs
           // with the call's arguments, as Ruby does; arguments it cannot bind make the body run once
           // under the call, marked, so its jobs are said rather than dropped.
-          const def = defs.get(String(st.name));
+          const def = st.receiver ? undefined : defs.get(String(st.name));
           if (def && callDepth < 8) {
             const names = paramNames(def.parameters);
             const args = argsOf(st);
@@ -340,7 +341,8 @@ const ITERATIONS = new Set(["each_pair", "each_with_index", "times", "each_slice
 
 /** What each pass yields, for the iterations read here over a known receiver; null: not read. */
 function iterationYields(name: string, recv: RValue, node: any): RValue[][] | null {
-  if (name === "times") return kind(node) === "IntegerNode" && typeof recv === "number" && Number.isInteger(recv) && recv >= 0 && recv <= 1000 ? Array.from({ length: recv }, (_, i) => [i]) : null;
+  // A literal count, or a constant or local the file set to one (`WORKERS = 3`, `WORKERS.times`).
+  if (name === "times") return ["IntegerNode", "ConstantReadNode", "LocalVariableReadNode"].includes(kind(node)) && typeof recv === "number" && Number.isInteger(recv) && recv >= 0 && recv <= 1000 ? Array.from({ length: recv }, (_, i) => [i]) : null;
   const items: RValue[] | null = Array.isArray(recv)
     ? recv
     : isHash(recv)

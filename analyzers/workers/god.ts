@@ -75,6 +75,10 @@ function watchBlock(ls: string[], at: number): { from: number; to: number } | nu
   return { from, to };
 }
 
+/** god's lib/god.rb: STOP_TIMEOUT_DEFAULT = 10 (seconds), STOP_SIGNAL_DEFAULT = 'TERM'. */
+export const GOD_STOP_TIMEOUT_DEFAULT = 10;
+export const GOD_STOP_SIGNAL_DEFAULT = "TERM";
+
 const SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600 };
 
 /**
@@ -82,7 +86,18 @@ const SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, min
  * after the stop command before it sends KILL: the servers' drain bound) and a memory restart
  * (`c.above = 150.megabytes` under :memory_usage), each as written, with its line.
  */
-export function godWatchStop(file: string, text: string, at: number): { stopTimeout?: { seconds: number; written: string; source: Source }; memory?: { written: string; source: Source } } {
+export function godWatchStop(
+  file: string,
+  text: string,
+  at: number,
+): {
+  stopTimeout?: { seconds: number; written: string; source: Source; godDefault?: true };
+  memory?: { written: string; source: Source };
+  /** `w.stop = …`: god ran that command and waited for it before its own stop_timeout began. */
+  stopCommand?: { written: string; source: Source };
+  /** `w.stop_signal = 'QUIT'`: what god sends when the watch has no stop command. */
+  stopSignal?: { signal: string; source: Source };
+} {
   const ls = text.split(/\r?\n/);
   const b = watchBlock(ls, at);
   if (!b) return {};
@@ -93,10 +108,16 @@ export function godWatchStop(file: string, text: string, at: number): { stopTime
     if (!code(l)) continue;
     const t = /^\s*\w+\.stop_timeout\s*=\s*(\d+)(?:\.(seconds?|minutes?|hours?))?\s*(#.*)?$/.exec(l);
     if (t) out.stopTimeout = { seconds: Number(t[1]) * SECONDS[t[2] ?? "seconds"]!, written: l.trim(), source: { file, line: i + 1 } };
+    if (/^\s*\w+\.stop\s*=/.test(l)) out.stopCommand = { written: l.trim(), source: { file, line: i + 1 } };
+    const sig = /^\s*\w+\.stop_signal\s*=\s*(?:["']|:)(?:SIG)?([A-Z0-9]+)["']?\s*(#.*)?$/.exec(l);
+    if (sig) out.stopSignal = { signal: sig[1]!, source: { file, line: i + 1 } };
     if (/:memory_usage\b/.test(l)) memoryCondition = true;
     const m = /^\s*\w+\.above\s*=\s*(\d+(?:\.\d+)?\.(?:kilobytes|megabytes|gigabytes|kilobyte|megabyte|gigabyte))/.exec(l);
     if (m && memoryCondition && !out.memory) out.memory = { written: m[1]!, source: { file, line: i + 1 } };
   }
+  // No stop_timeout: god's own (God::STOP_TIMEOUT_DEFAULT, lib/god.rb), which Process#call_action
+  // waits after sending the stop signal, and Process#ensure_stop after a stop command, before KILL.
+  if (!out.stopTimeout) out.stopTimeout = { seconds: GOD_STOP_TIMEOUT_DEFAULT, written: `god's default stop_timeout, God::STOP_TIMEOUT_DEFAULT = ${GOD_STOP_TIMEOUT_DEFAULT}; the watch sets none`, source: { file, line: b.from + 1 }, godDefault: true };
   return out;
 }
 

@@ -32,7 +32,8 @@ import { lineTimeoutIsOwn, readSidekiqConfig } from "../sidekiq.js";
 
 /** capistrano3-delayed-job's require (its tasks run `on roles(fetch(:delayed_job_roles))`). */
 const DELAYED_JOB_PLUGIN_REQUIRE = /^capistrano\/delayed-job$/;
-import { godWatchCount, godWatchStop } from "./god.js";
+import { GOD_STOP_SIGNAL_DEFAULT, godWatchCount, godWatchStop } from "./god.js";
+import { godStarts } from "./god-starts.js";
 import { readDelayedJobScript, restartedBy, scriptLiteral, startNote } from "./delayed-job-script.js";
 import { queTaskWorkers } from "./que-task.js";
 import { ownTaskUnits, type OwnUnits } from "./own-task-units.js";
@@ -71,7 +72,7 @@ export function analyzeWorkers(
   const out: WorkerFacts[] = [];
   // Each stage's release and shared paths, for the `cd` and paths of start lines (start-line.ts).
   const layout = serverLayout(stages);
-  const services = serviceLines(ctx);
+  const services = serviceLines(ctx, layout);
   // Processes of bluepill/eye files the deploy loads (supervisor-files.ts): a backend's are service lines like god's.
   const supervised = supervisorProcesses(ctx, stages);
   for (const x of supervised) if (x.single && x.p.command && backendOfCommand(x.p.command)) services.push(supervisedLine(x.p));
@@ -938,32 +939,73 @@ interface ServiceLine {
   count?: ReturnType<typeof godWatchCount>;
   /** The god watch's stop_timeout and memory restart, where it sets them (`by`: the supervisor, when not god). */
   god?: ReturnType<typeof godWatchStop> & { by?: string };
+  /** A god loop whose watches compute different commands (the loop variable in them): how many; the first is carried. */
+  variants?: number;
 }
 
-function serviceLines(ctx: AnalyzerContext): ServiceLine[] {
+function serviceLines(ctx: AnalyzerContext, layout: ServerLayout): ServiceLine[] {
   const out: ServiceLine[] = [];
   for (const file of ctx.repo.paths.filter(isServiceFile)) perItem(ctx, { file }, "this worker source (unit, god or monit file)", undefined, () => {
     const r = ctx.repo.read(file);
     if ("error" in r) return;
+    // A god file is Ruby that god loads: its `w.start` is what that Ruby computes (god-starts.ts).
+    const godFile = /\.god$/.test(file) || (/(^|\/)god\//.test(file) && !/\.erb$/.test(file) && /^\s*w\.start\s*=/m.test(r.text)) ? godStarts(file, r.text) : null;
+    const saidRoots = new Set<string>();
     r.text.split(/\r?\n/).forEach((text, i) => perItem(ctx, { file, line: i + 1 }, "this worker start line", undefined, () => {
       if (!START_LINE.test(text)) return;
       const rest = text.replace(START_LINE, "").trim();
       // A quoted command ends at its closing quote (monit's `"…" as uid app` goes on after it).
       const q = /^["']/.test(rest) ? rest[0]! : null;
-      const command = q && rest.lastIndexOf(q) > 0 ? rest.slice(1, rest.lastIndexOf(q)) : rest;
-      if (!backendOfCommand(command)) return;
+      let command = q && rest.lastIndexOf(q) > 0 ? rest.slice(1, rest.lastIndexOf(q)) : rest;
       const god = /^\s*w\.start\s*=/.test(text);
+      const computed = god ? godFile?.starts.get(i + 1) : undefined;
+      if (computed?.command) command = computed.command;
+      else if (computed?.unknown) {
+        // Never dropped: what the line starts is not known, so whether it is a job worker is not either.
+        const u = computed.unknown;
+        // The line as written may still name its backend (`… rake jobs:work -i #{n}` in a loop whose count is computed): read as written, as before.
+        const asWritten = !!backendOfCommand(command);
+        ctx.problem({ file, line: i + 1, message: `the god watch's start command (${rest.slice(0, 120)}) is not known statically: ${u.reason} (${u.source.file}:${u.source.line}); ${asWritten ? "it is read as written" : "whether it starts a job worker, and with what, is not read"}`, severity: "warning" });
+        if (!asWritten) return;
+      }
+      if (!backendOfCommand(command)) return;
       const count = god ? godWatchCount(file, r.text, i) : null;
       const stop = god ? godWatchStop(file, r.text, i) : {};
-      out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}), ...(stop.stopTimeout || stop.memory ? { god: stop } : {}) });
+      if (computed && godFile) godRootDoubt(ctx, godFile.roots, command, layout, saidRoots);
+      const variants = computed && computed.commands.length > 1 ? { variants: computed.commands.length } : {};
+      out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}), ...(stop.stopTimeout || stop.memory ? { god: stop } : {}), ...variants });
     }));
   });
   return out;
 }
 
+/**
+ * A god file whose start changes into a directory its constant or local names (`RAILS_ROOT =
+ * "/home/x/app/current"`, `cd #{RAILS_ROOT}`) that no stage's layout has (its deploy_to, current path or releases): the file may have been
+ * written for other servers than this deploy's. Said once per name, per stage; the watches are still
+ * read as this deploy's.
+ */
+function godRootDoubt(ctx: AnalyzerContext, roots: { name: string; value: string; source: Source }[], command: string, layout: ServerLayout, said: Set<string>): void {
+  for (const root of roots) {
+    const v = root.value.replace(/\/+$/, "");
+    // Only the directory the start changes into: that is where god ran the app.
+    if (said.has(root.name) || !new RegExp(`(^|[\\s;&|'"(])cd\\s+${v.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/?(?=$|[\\s;&|'")])`).test(command)) continue;
+    said.add(root.name);
+    const off = layout.filter((l) => v !== l.current && v !== l.deployTo && !v.startsWith(`${l.releases}/`));
+    if (!off.length) continue;
+    // Stages with the same layout are said once.
+    const places = [...new Map(off.map((l) => [l.current, l])).values()].map((l) => `${l.current} (deploy_to at ${l.source.file}:${l.source.line}; stage${off.filter((o) => o.current === l.current).length > 1 ? "s" : ""} ${off.filter((o) => o.current === l.current).map((o) => o.stage).join(", ")})`);
+    ctx.problem({
+      ...root.source,
+      message: `the god file's ${root.name} (${root.value}) is not the release the deploy puts on its servers, ${places.join(", nor ")}: the god file may have been written for other servers than this deploy's; its watches are read as this deploy's workers, and its \`cd ${root.value}\` as the release`,
+      severity: "warning",
+    });
+  }
+}
+
 /** The processes per server a god loop states, as the worker's; a loop whose count is unknown is a warning. */
 function withGodCount(ctx: AnalyzerContext, w0: WorkerFacts, s: ServiceLine): WorkerFacts {
-  const w = withGodStop(w0, s);
+  const w = withVariants(withGodStop(w0, s), s);
   const c = s.count;
   if (!c) return w;
   if ("unknown" in c) {
@@ -974,22 +1016,46 @@ function withGodCount(ctx: AnalyzerContext, w0: WorkerFacts, s: ServiceLine): Wo
   return { ...w, processesPerServer: { value: c.count, why, source: c.source }, evidence: [...w.evidence, { value: why, source: c.source }] };
 }
 
+/** A god loop whose watches computed different commands (the loop variable in them): the first pass's is carried, and that is said. */
+function withVariants(w: WorkerFacts, s: ServiceLine): WorkerFacts {
+  if (!s.variants) return w;
+  return { ...w, evidence: [...w.evidence, { value: `the god loop's watches compute ${s.variants} different start commands (its variable is in them); the first watch's is the pod's`, source: s.source }] };
+}
+
 /**
  * God's stop_timeout bounded the servers' drain (god KILLs the process that long after its stop
- * command): it is the worker's drain timeout, so the grace period follows it. A memory restart
- * is said, since the pod has only its memory limit.
+ * signal, or after its stop command returned): it is the worker's drain timeout, so the grace period
+ * follows it. Unset, god's own default (10s) is that bound where god sent the signal itself; after a
+ * `w.stop` command the bound is that command's own wait plus it, which god does not state, so the
+ * backend's default stays. A memory restart is said, since the pod has only its memory limit.
  */
 function withGodStop(w: WorkerFacts, s: ServiceLine): WorkerFacts {
   const g = s.god;
   if (!g) return w;
   const evidence = [...w.evidence];
   let stopTimeout = w.stopTimeout;
-  if (g.stopTimeout) {
-    evidence.push({ value: g.by ? `${g.by} gave a stopping process ${g.stopTimeout.seconds}s (${g.stopTimeout.written}): the drain the servers allowed` : `god sends KILL ${g.stopTimeout.seconds}s after its stop command (${g.stopTimeout.written}): the drain the servers allowed`, source: g.stopTimeout.source });
-    stopTimeout = { seconds: g.stopTimeout.seconds, source: g.stopTimeout.source };
+  let stopSignal = w.stopSignal;
+  const t = g.stopTimeout;
+  if (t && !t.godDefault) {
+    evidence.push({ value: g.by ? `${g.by} gave a stopping process ${t.seconds}s (${t.written}): the drain the servers allowed` : `god sends KILL ${t.seconds}s after its stop ${g.stopCommand ? "command" : "signal"} (${t.written}): the drain the servers allowed`, source: t.source });
+    stopTimeout = { seconds: t.seconds, source: t.source };
+  } else if (t && g.stopCommand) {
+    // Process#call_action waits for the stop command, then #ensure_stop waits stop_timeout: no bound god states.
+    evidence.push({ value: `god ran its stop command (${g.stopCommand.written}) and waited for it to return, then ${t.seconds}s more before KILL (${t.written}): the servers' drain was that command's own wait plus ${t.seconds}s, a bound god does not state; ${w.label}'s default stop timeout (${w.stopTimeout.seconds}s) is kept`, source: g.stopCommand.source });
+  } else if (t) {
+    const sig = g.stopSignal?.signal ?? `${GOD_STOP_SIGNAL_DEFAULT} (god's default stop_signal)`;
+    evidence.push({ value: `god sent ${sig} and KILL ${t.seconds}s later (${t.written}): the drain the servers allowed`, source: t.source });
+    stopTimeout = { seconds: t.seconds, source: t.source };
+  }
+  // The signal god sent counts only where it sent one (no stop command); the pod's is the kubelet's TERM otherwise.
+  if (g.stopSignal && !g.stopCommand) {
+    if (g.stopSignal.signal === "TERM" || g.stopSignal.signal === "QUIT" || g.stopSignal.signal === "INT") {
+      stopSignal = g.stopSignal.signal;
+      evidence.push({ value: `god stopped it with SIG${g.stopSignal.signal} (w.stop_signal)`, source: g.stopSignal.source });
+    } else evidence.push({ value: `god stopped it with SIG${g.stopSignal.signal} (w.stop_signal), a signal the pod's stop does not send: ${w.stopSignal} is kept`, source: g.stopSignal.source });
   }
   if (g.memory) evidence.push({ value: `god restarted it above ${g.memory.written} of memory: not carried (the container's memory limit kills instead of restarting gracefully)`, source: g.memory.source });
-  return { ...w, stopTimeout, evidence };
+  return { ...w, stopTimeout, stopSignal, evidence };
 }
 
 /**
@@ -1056,7 +1122,7 @@ function delayedJobScriptWorkers(ctx: AnalyzerContext, b: JobBackend, base: Omit
       carried: true,
       ...(g.processes !== 1 || g.why.length > 1 ? { processesPerServer: { value: g.processes, why: g.why.join("; "), source: g.source } } : {}),
     };
-    return g.run ? withGodStop(w, g.run) : w;
+    return g.run ? withVariants(withGodStop(w, g.run), g.run) : w;
   });
 }
 

@@ -40,7 +40,8 @@ describe("delayed_job's script through wrappers", () => {
     expect(w.args).toEqual(["bundle", "exec", "bin/delayed_job", "run", "--queues=mail,import", "--min-priority", "2"]);
     expect([w.commandFrom, w.commandSource, w.queues]).toEqual(["service", { file: "config/god/dj.god", line: 7 }, ["mail", "import"]]);
     expect(w.commandNote).toMatch(/Daemons to fork into the background.*the pod runs bin\/delayed_job run, the same worker in the foreground/);
-    expect(w.commandNote).toMatch(/left out `-i #\{n\}`/);
+    // god loads the file as Ruby: the first watch's `-i #{n}` is `-i 0`
+    expect(w.commandNote).toMatch(/left out `-i 0`/);
     expect(w.processesPerServer).toMatchObject({ value: 3, source: { file: "config/god/dj.god", line: 7 } });
     expect(w.stopTimeout).toEqual({ seconds: 40, source: { file: "config/god/dj.god", line: 6 } });
     const spec = workerSpecs(makePlan(m, {})).find((s) => s.facts === w)!;

@@ -102,7 +102,8 @@ describe("Moonshine + god", () => {
 
   it("stop_timeout only counts inside the watch that starts the process", () => {
     const text = 'God.watch do |w|\n  w.start = "a"\nend\nGod.watch do |w|\n  w.stop_timeout = 30.seconds\n  w.start = "b"\nend\n';
-    expect(godWatchStop("x.god", text, 1).stopTimeout).toBeUndefined();
+    // the first watch sets none: god's own default (God::STOP_TIMEOUT_DEFAULT), labelled as god's
+    expect(godWatchStop("x.god", text, 1).stopTimeout).toMatchObject({ seconds: 10, godDefault: true, source: { line: 1 } });
     expect(godWatchStop("x.god", text, 5).stopTimeout).toMatchObject({ seconds: 30, source: { line: 5 } });
   });
 });
