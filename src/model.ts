@@ -1277,6 +1277,8 @@ export interface WorkerFacts {
   args: string[];
   /** `VAR=value` words that led the command line: env of the container. */
   env: Record<string, string>;
+  /** Variables its line or unit set whose values look secret: held out of \`env\` (a tracked file), named for the stage's secrets. */
+  secretEnv?: { name: string; source: Source | null }[];
   /** Where the command comes from; `standard` means the gem's documented command (labelled as such). */
   commandFrom: "procfile" | "service" | "sidekiq" | "standard" | "capistrano";
   commandSource: Source | null;

@@ -609,11 +609,27 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
 function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
-  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]));
+  // Any userinfo at all (`@` after a `:`) is held back too: a password the shape rule cannot tell from a setting still stays out of a tracked file.
+  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]) || /:[^@]*@/.test(w.env[k]!));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;
-  if (at) ctx.problem({ ...at, message: `worker ${w.name}: the line that starts it sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: put ${secret.length > 1 ? "them" : "it"} in the stage's secrets, which every pod reads`, severity: "warning" });
-  return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))) };
+  // A systemd unit's values are on its Environment= lines, not on the ExecStart= line that starts it.
+  const held = secret.map((name) => ({ name, source: (at && environmentLine(ctx, at.file, name)) ?? at ?? null }));
+  const places = [...new Set(held.map((h) => h.source && `${h.source.file}:${h.source.line}`).filter(Boolean))];
+  const who = w.name.startsWith("worker") ? w.name : `worker ${w.name}`;
+  const first = held.find((h) => h.source)?.source;
+  if (first) ctx.problem({ ...first, message: `${who}: ${places.length && places[0] !== (at && `${at.file}:${at.line}`) ? `its unit's Environment= (${places.join(", ")})` : "the line that starts it"} sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: ${secret.length > 1 ? "they are" : "it is"} listed in the stage's secrets.env.example, to fill in secrets.env, which every pod reads`, severity: "warning" });
+  return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))), secretEnv: held.map((h) => ({ name: h.name, source: h.source })) };
+}
+
+/** The `Environment=` line of a systemd unit that sets `name`, if the file is one and holds it. */
+function environmentLine(ctx: AnalyzerContext, file: string, name: string): Source | null {
+  if (!/\.(?:service|socket|target)$/.test(file)) return null;
+  const text = ctx.repo.read(file);
+  if ("error" in text) return null;
+  const lines = text.text.split(/\r?\n/);
+  const i = lines.findIndex((l) => /^\s*Environment\s*=/.test(l) && new RegExp(`(?:^|[\\s="'])${name}=`).test(l.replace(/^\s*Environment\s*=/, " ")));
+  return i >= 0 ? { file, line: i + 1 } : null;
 }
 
 /**

@@ -1208,6 +1208,8 @@ export function secretKeys(model: ModelLike): string[] {
   const keys = new Set<string>();
   for (const s of model.secrets) if (s.kind === "env" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) keys.add(s.name);
   keys.add("SECRET_KEY_BASE");
+  // A worker's start line or unit set them, their values held out of its Deployment (workers/index.ts withoutSecretEnv).
+  for (const w of model.workers ?? []) for (const e of w.secretEnv ?? []) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) keys.add(e.name);
   for (const st of model.stages) for (const e of defaultEnv(st)) if (secretEnvName(e.name)) keys.add(e.name);
   // A per-environment credentials key gives its stages the variable (stageEnv), not every stage.
   for (const f of serverOnlyFiles(model)) if (f.railsEnv === undefined) keys.add(f.env);

@@ -463,39 +463,78 @@ function before(rule: Rule, text: string, take: (rule: Rule, m: RegExpExecArray)
 
 // userinfo with a password and no scheme: `admin:s3cret@db1.internal` as a database.yml `host:`,
 // `app:pw@pg1:5432/shop` as a `url:` without `postgres://`, `:pw@redis1:6379` as a redis address.
-// Nothing parses them as URLs (ActiveRecord reads the first word as a scheme), yet the password is
-// there all the same. Found from each `@`: back over the run before it (no space, quote, slash or
-// `@`) to its first `:` after a user name (maybe empty), then forward over a host name. Spared: an
-// image digest (`ruby:3.3-slim@sha256:…`: the "host" is the digest's algorithm), a mailto/xmpp/sip
-// address (`mailto:ops@example.org` has a scheme, not a user), a version or pixel ratio after the
-// `@`, and placeholders.
-const RUN_STOP = /[\s"'`<>()[\]{}\\/@|]/;
-const HOST_AFTER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*/;
+// Nothing parses them as URLs (ActiveRecord reads the first word as a scheme), so the password may
+// hold any character a URL would need escaped: `/`, `(`, `'`, `|`, `{`, `\`, a leading `$`, even
+// `@`. The decision is made on the whole word (a run without white space: a YAML scalar, an env
+// value, a host: field, one word of a terminal line): the userinfo runs from the word's start (or
+// after its `scheme://`) to its LAST `@` that a host follows (`[fd00::5]`, `_db`, `2x.example.com`
+// included), and everything from its first `:` to that `@` is cut — more than the password when
+// in doubt, never less. Spared: an image digest (`ruby:3.3-slim@sha256:…`), a mailto/xmpp/sip/urn
+// address, a version or pixel ratio after the `@`, a placeholder, a port or a time before the `@`
+// (`localhost:3000@foo`, `10:30@daily`) and a labelled mail address (`contact:ops@example.com`).
+const HOST_AFTER = /^(?:\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]|[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*)/;
 const DIGEST_HOST = /^(?:sha\d*|md5|blake2[bs]?\d*)$/i;
 /** After the `@`, not a host: a version (`pkg:name@1.2.3`; an IPv4 address has four numbers), a pixel ratio (`logo@2x.png`). */
-const NOT_A_HOST = /^(?:\d+(?:\.\d+){0,2}|\d+(?:\.\d+){4,}|\d+x(?:\..*)?)$/;
+const NOT_A_HOST = /^(?:\d+(?:\.\d+){0,2}|\d+(?:\.\d+){4,}|\d+x(?:\.[A-Za-z]{2,4})?)$/;
 const NOT_USERINFO_SCHEME = /^(?:mailto|xmpp|sips?|tel|im|pres|news|urn|npm|data)$/i;
-/** Longest run looked back over from an `@`: a linear scan of the terminal output, not one per offset. */
-const USERINFO_MAX = 256;
+/** A whole password that is a placeholder for one (a shell or ERB expansion, a mask), not one itself. */
+const USERINFO_PLACEHOLDER = /^(?:\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+-][^}]*)?\}|\$[A-Z_][A-Z0-9_]*|<%.*%>|#\{.*\}|%\{.*\}|\{\{.*\}\}|\[secret\]|\*{3,}|x{6,}|X{6,}|ENV\[.*\]|<[A-Za-z_][^>]*>)$/;
+/** A port before the `@` (`redis:6379@host`, `localhost:3000@foo`): the word before it is a host. */
+const PORT_USER = /^(?:localhost|[A-Za-z0-9_-]*\d|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|redis|memcached?|mysql|postgres(?:ql)?|pg|db|mongo(?:db)?|elasticsearch|es|solr|rabbitmq|amqp|smtp|mail|cache|web|app|api|host|server|sidekiq)$/i;
+const WELL_KNOWN_PORT = /^(?:21|22|25|80|443|465|587|1433|1521|2375|2376|3000|3306|4369|5432|5672|6379|8080|8443|8983|9000|9092|9200|9300|11211|15672|27017)$/;
+/** A label before a mail address (`contact:ops@example.com`): the right side is the address, not a password. */
+const MAIL_LABEL = /^(?:e-?mail|mail|contact|note|see|reply-?to|from|to|cc|bcc|author|maintainer|owner|support|sender|recipient|address)$/i;
+const MAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff;
+const trimPunct = (s: string) => s.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 
 function userinfoPasswords(text: string, out: SecretSpan[]) {
-  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
-    let s = at;
-    while (s > 0 && at - s < USERINFO_MAX && !RUN_STOP.test(text[s - 1]!)) s--;
-    if (s === at || (s > 0 && at - s >= USERINFO_MAX)) continue;
-    // `scheme://user:pw@`: the URL rule's (its scheme run stops at the slash).
-    if (s > 0 && text[s - 1] === "/") continue;
-    const run = text.slice(s, at);
-    // The first `:` ends the user name (`host:admin:pw@h`: all after it is cut, more than the password, never less).
-    const colon = run.indexOf(":");
-    if (colon >= 0 && NOT_USERINFO_SCHEME.test(run.slice(0, colon).replace(/^.*[^A-Za-z0-9._~%+-]/, ""))) continue;
-    if (colon < 0) continue;
-    const password = run.slice(colon + 1);
-    if (password === "" || !notPlaceholder(password)) continue;
-    const host = HOST_AFTER.exec(text.slice(at + 1, at + 1 + 256));
-    if (!host || DIGEST_HOST.test(host[0]) || NOT_A_HOST.test(host[0])) continue;
-    out.push({ start: s + colon + 1, end: at, shape: "userinfo password" });
+  let done = 0;
+  for (let p = text.indexOf("@"); p >= 0; p = text.indexOf("@", Math.max(p + 1, done))) {
+    // The word holding this `@`: each word is decided once, as a whole.
+    let s = p;
+    while (s > done && !isSpace(text.charCodeAt(s - 1))) s--;
+    let e = p + 1;
+    while (e < text.length && !isSpace(text.charCodeAt(e))) e++;
+    done = e;
+    userinfoInWord(text, s, e, out);
   }
+}
+
+/** The userinfo password of the word text[s, e), if it has one. */
+function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]) {
+  // The last `@` a host follows (digests and versions are no hosts: `name@1.2.3`, `@sha256:`).
+  // Every scan stays inside the word: one over the text from each word would make a line of words quadratic.
+  let host: string | undefined;
+  let at = e - 1;
+  for (; at >= s; at--) {
+    if (text.charCodeAt(at) !== 64 /* @ */) continue;
+    const h = HOST_AFTER.exec(text.slice(at + 1, Math.min(e, at + 257)));
+    if (h && !DIGEST_HOST.test(h[0]) && !NOT_A_HOST.test(h[0])) {
+      host = h[0];
+      break;
+    }
+  }
+  if (host === undefined || at < s) return;
+  // After a `scheme://`, the userinfo starts there (a password may hold `/`, so the URL rule's stop at it is not enough).
+  let scheme = at - 3;
+  while (scheme >= s && !(text.charCodeAt(scheme) === 58 && text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme--;
+  const start = scheme >= s ? scheme + 3 : s;
+  let colon = start;
+  while (colon < at && text.charCodeAt(colon) !== 58 /* : */) colon++;
+  if (colon >= at) return;
+  const user = text.slice(start, colon);
+  if (NOT_USERINFO_SCHEME.test(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""))) return;
+  const password = text.slice(colon + 1, at);
+  if (password === "" || USERINFO_PLACEHOLDER.test(password)) return;
+  const word = trimPunct(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""));
+  // A port (or the minutes of a time) is no password: `redis:6379@host`, `10:30@daily`, `https://h:8443/x@y`.
+  // In a URL a port is followed by its path; without a path the URL rule's decision stands.
+  if (scheme >= s && /^\d{1,5}\//.test(password)) return;
+  if (scheme < s && /^\d{1,5}$/.test(password) && (/^\d{1,2}$/.test(word) || PORT_USER.test(word) || WELL_KNOWN_PORT.test(password))) return;
+  // A labelled mail address: `contact:ops@example.com`.
+  if (MAIL_LABEL.test(word) && /^[A-Za-z0-9._%+-]+$/.test(trimPunct(password)) && MAIL_DOMAIN.test(host)) return;
+  out.push({ start: colon + 1, end: at, shape: "userinfo password" });
 }
 
 /** Whether a value (a string, or a number written as one) holds a secret by its shape. */
