@@ -8,7 +8,7 @@
 // among them makes the servers' database unknown (analyzers/rails/database-linked.ts), as a literal
 // link does. The glob itself is never a path: one warning names it, the task and what it matched.
 import type { HookDef, LinkedPath, TaskDef } from "../../src/model.js";
-import { compileGlob } from "./glob.js";
+import { compileGlob, MAX_ALTERNATIVES } from "./glob.js";
 import { classifyLinked } from "./linked.js";
 import { hookRunning } from "./tasks.js";
 
@@ -21,8 +21,8 @@ import { hookRunning } from "./tasks.js";
  */
 export const KNOWN_SERVER_FILES = ["config/database.yml", "config/mongoid.yml", "config/secrets.yml", "config/master.key", "config/application.yml", ".env"];
 
-/** Characters that make an entry a pattern for the shell and for Dir.glob. */
-const GLOB_CHARS = /[*?[]/;
+/** Characters that make an entry a pattern for the shell and for Dir.glob (a `{a,b}` too: both expand it). */
+const GLOB_CHARS = /[*?[]|\{[^{}]*,[^{}]*\}/;
 
 export function expandLinkedGlobs(linked: LinkedPath[], paths: readonly string[], tasks: TaskDef[], hooks: HookDef[], warn: (file: string, line: number, message: string) => void): LinkedPath[] {
   const out = linked.filter((l) => !GLOB_CHARS.test(l.path));
@@ -32,6 +32,8 @@ export function expandLinkedGlobs(linked: LinkedPath[], paths: readonly string[]
     const hook = task ? hookRunning(task, hooks) : null;
     const expandedBy = task && hook ? { task: task.name, source: task.source } : undefined;
     const m = compileGlob(g.path);
+    if (m.bracesCut)
+      warn(g.source.file, g.source.line, `capistrano.linked-glob-braces: ${key} entry ${g.path} has more than ${MAX_ALTERNATIVES} {…} alternatives: only the first ${MAX_ALTERNATIVES} are matched here, so a file a later one names is not read as linked; check which files it links on a server's shared/`);
     const candidates = g.kind === "file" ? paths : dirsOf(paths);
     const hits = candidates.filter((p) => m.test(p)).sort();
     // The servers-only files the glob names, which the repo does not hold (git-ignored, as usual).

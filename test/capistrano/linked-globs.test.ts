@@ -140,4 +140,18 @@ describe("linked_files globs", () => {
     const said = m.problems.find((p) => p.message.startsWith("capistrano.linked-glob: linked_files entry config/*.yml "))!;
     expect(said.message).toContain("it also matches config/application.yml, config/database.yml, config/mongoid.yml, config/secrets.yml, which the repo does not hold");
   });
+  it("a brace glob past the alternatives it expands is named, not silently cut (real Dir.glob links the late one)", async () => {
+    // 2^9 = 512 alternatives; the file the last one names is in the repo
+    const pattern = `config/${"{a,b}".repeat(9)}.yml`;
+    const files: Record<string, string> = { ...FILES, Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n', "config/bbbbbbbbb.yml": "x: 1\n", "config/deploy.rb": FILES["config/deploy.rb"]!.replace('"config/*.yml"', JSON.stringify(pattern)) };
+    const root = writeRepo(files);
+    expect(rubyGlob(root, pattern)).toEqual(["config/bbbbbbbbb.yml"]);
+    const started = Date.now();
+    const m = await analyzeFiles(memoryRepo(files), "ledger");
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const said = m.problems.filter((p) => p.message.startsWith("capistrano.linked-glob-braces:"));
+    expect(said).toHaveLength(1);
+    expect([said[0]!.file, said[0]!.line]).toEqual(["config/deploy.rb", 4]);
+    expect(said[0]!.message).toContain(`entry ${pattern} has more than 256`);
+  });
 });
