@@ -8,18 +8,24 @@
 
 export interface GlobMatcher {
   test(path: string): boolean;
+  /** The pattern's `{a,b}` alternatives ran past MAX_ALTERNATIVES: the later ones are not matched (the caller names it). */
+  bracesCut: boolean;
 }
 
-/** Brace alternatives beyond this many are not expanded: the rest of the pattern matches nothing. */
-const MAX_ALTERNATIVES = 256;
+/**
+ * Brace alternatives beyond this many are not expanded (each is tried against every path: the cost
+ * stays bounded); the matcher says so (bracesCut), so the caller names what it did not match.
+ */
+export const MAX_ALTERNATIVES = 256;
 
 type Token = { t: "lit"; c: string } | { t: "any" } | { t: "star" } | { t: "set"; neg: boolean; ranges: [string, string][] };
 // A pattern segment: `**` (any depth, from `**/`) or the tokens of one path segment.
 type Seg = "**" | Token[];
 
 export function compileGlob(pattern: string): GlobMatcher {
-  const alternatives = expandBraces(pattern).map(compileOne);
-  return { test: (path) => alternatives.some((segs) => matchSegs(segs, path.split("/"))) };
+  const state = { cut: false };
+  const alternatives = expandBraces(pattern, state).map(compileOne);
+  return { test: (path) => alternatives.some((segs) => matchSegs(segs, path.split("/"))), bracesCut: state.cut };
 }
 
 function compileOne(pattern: string): Seg[] {
@@ -113,7 +119,7 @@ function matchSegs(segs: Seg[], path: string[]): boolean {
 }
 
 /** `{a,b}` alternatives as separate patterns (nested braces too), at most MAX_ALTERNATIVES of them. */
-function expandBraces(pattern: string): string[] {
+function expandBraces(pattern: string, state: { cut: boolean }): string[] {
   const open = pattern.indexOf("{");
   if (open < 0) return [pattern];
   let depth = 0;
@@ -133,8 +139,11 @@ function expandBraces(pattern: string): string[] {
   const out: string[] = [];
   for (let k = 0; k + 1 < bounds.length; k++) {
     const alt = pattern.slice(bounds[k] + 1, bounds[k + 1]);
-    for (const rest of expandBraces(alt + pattern.slice(close + 1))) {
-      if (out.length >= MAX_ALTERNATIVES) return out;
+    for (const rest of expandBraces(alt + pattern.slice(close + 1), state)) {
+      if (out.length >= MAX_ALTERNATIVES) {
+        state.cut = true;
+        return out;
+      }
       out.push(head + rest);
     }
   }

@@ -36,6 +36,8 @@ export function shellSegments(pieces: Piece[]): { words: Piece[][]; sep: string 
   let word: Piece[] = [];
   let inWord = false;
   let quote: "'" | '"' | null = null;
+  // `#` at the start of a word comments out the rest of its line (bash without -i still does).
+  let comment = false;
   const push = (p: Piece) => {
     inWord = true;
     const last = word[word.length - 1];
@@ -49,11 +51,15 @@ export function shellSegments(pieces: Piece[]): { words: Piece[][]; sep: string 
   };
   for (const piece of pieces) {
     if (typeof piece !== "string") {
-      push(piece);
+      if (!comment) push(piece);
       continue;
     }
     for (let i = 0; i < piece.length; i++) {
       const ch = piece[i]!;
+      if (comment) {
+        if (ch !== "\n") continue;
+        comment = false;
+      }
       if (quote) {
         if (ch === quote) quote = null;
         else if (quote === '"' && ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
@@ -61,8 +67,17 @@ export function shellSegments(pieces: Piece[]): { words: Piece[][]; sep: string 
       } else if (ch === "'" || ch === '"') {
         quote = ch;
         inWord = true;
-      } else if (ch === "\\" && i + 1 < piece.length) push(piece[++i]!);
-      else if (/\s/.test(ch)) end();
+      } else if (ch === "\\" && i + 1 < piece.length) {
+        // a backslash before a newline joins the lines
+        if (piece[i + 1] === "\n") i++;
+        else push(piece[++i]!);
+      } else if (ch === "#" && !inWord) comment = true;
+      else if (ch === "\n") {
+        // a newline ends a command as `;` does
+        end();
+        if (words.length) out.push({ words, sep: "\n" });
+        words = [];
+      } else if (/\s/.test(ch)) end();
       else if (ch === "&" || ch === ";" || ch === "|") {
         end();
         const sep = (ch === "&" || ch === "|") && piece[i + 1] === ch ? ch + piece[++i]! : ch;
@@ -101,6 +116,7 @@ export function wheneverRunIn(pieces: Piece[], depth = 0): WheneverRun | null {
   const env: Record<string, string> = {};
   const envUnknown: string[] = [];
   let cd = false;
+  const exported = new Set<string>();
   const segments = shellSegments(pieces);
   for (let s = 0; s < segments.length; s++) {
     const words = segments[s]!.words;
@@ -110,7 +126,11 @@ export function wheneverRunIn(pieces: Piece[], depth = 0): WheneverRun | null {
       continue;
     }
     if (first === "export") {
-      for (const w of words.slice(1)) assign(w, env, envUnknown);
+      for (const w of words.slice(1)) {
+        assign(w, env, envUnknown);
+        const name = assignedName(w) ?? literal(w);
+        if (name !== null && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) exported.add(name);
+      }
       continue;
     }
     // `bash -l -c '…'`, `sh -c '…'`: the quoted line is the command.
@@ -122,7 +142,13 @@ export function wheneverRunIn(pieces: Piece[], depth = 0): WheneverRun | null {
       }
       continue;
     }
-    const at = words.findIndex((w) => WHENEVER_WORD.test(literal(w) ?? ""));
+    const lead = words.findIndex((w) => !isAssignment(w));
+    if (lead < 0) {
+      // `NAME=value` alone: a shell variable, which reaches a later command only when it was exported
+      for (const w of words) if (exported.has(assignedName(w)!)) assign(w, env, envUnknown);
+      continue;
+    }
+    const at = commandWord(words, lead);
     if (at < 0) continue;
     const own: Record<string, string> = {};
     const ownUnknown: string[] = [];
@@ -147,6 +173,39 @@ export function wheneverRunIn(pieces: Piece[], depth = 0): WheneverRun | null {
     return { env: { ...env, ...own }, envUnknown: [...envUnknown, ...ownUnknown], args, installs, roles, cd, background: segments[s]!.sep === "&" };
   }
   return null;
+}
+
+const isAssignment = (w: Piece[]): boolean => assignedName(w) !== null;
+const assignedName = (w: Piece[]): string | null => (typeof w[0] === "string" ? ASSIGN.exec(w[0])?.[1] ?? null : null);
+
+/**
+ * The index of the whenever word when the simple command runs whenever, else -1: the command word
+ * (the first word that is no assignment) is whenever, or a wrapper that runs what follows it
+ * (`bundle exec`, `env NAME=v`, `nice -n 5`, `nohup`, `sudo -u x`, `exec`, `command`, `time`).
+ * `echo … whenever -i` runs echo: whenever is only a word there.
+ */
+function commandWord(words: Piece[][], lead: number): number {
+  let i = lead;
+  for (let guard = 0; guard < 16 && i < words.length; guard++) {
+    const t = literal(words[i]!);
+    if (t === null) return -1;
+    if (WHENEVER_WORD.test(t)) return i;
+    const base = t.replace(/^.*\//, "");
+    if (base === "bundle" && literal(words[i + 1] ?? []) === "exec") i += 2;
+    else if (base === "env" || base === "nohup" || base === "exec" || base === "command" || base === "time" || base === "nice" || base === "sudo") {
+      i++;
+      while (i < words.length) {
+        const o = literal(words[i]!);
+        if (o === null) break;
+        if ((base === "env" && ASSIGN.test(o)) || (o.startsWith("-") && o !== "-")) {
+          // an option that takes the next word as its value
+          if ((base === "nice" && o === "-n") || (base === "sudo" && /^-[ugCDhprT]$/.test(o)) || (base === "env" && /^-[uC]$/.test(o))) i++;
+          i++;
+        } else break;
+      }
+    } else return -1;
+  }
+  return -1;
 }
 
 /** `NAME=value` into env (or envUnknown), true when the word is an assignment. */
@@ -190,6 +249,14 @@ export function mapped(v: RValue): boolean {
   return word !== null && word !== "" && !/\s/.test(word);
 }
 
+/**
+ * Names whose value the warning may show: they choose Rails' environment or the bundle, and hold no
+ * secret by any rule. Every other env word is shown by its name only: a value the line holds
+ * (PGPASSWORD=…, a token under a name no rule knows) must not reach the terminal or MIGRATION.md.
+ */
+const SHOWN_VALUES = new Set(["RAILS_ENV", "RACK_ENV", "BUNDLE_GEMFILE"]);
+const envWordText = (name: string, value: string): string => (SHOWN_VALUES.has(name) ? `${name}=${value}` : name);
+
 /** The warning for each such stage (one per whenever_command line): what the String dropped and what it ran. */
 export function stringCommandWarnings(cmds: StageStringCommand[], stages: Stage[], warn: (at: Source, message: string) => void): void {
   const byLine = new Map<string, StageStringCommand[]>();
@@ -209,7 +276,7 @@ export function stringCommandWarnings(cmds: StageStringCommand[], stages: Stage[
       : [
           r.installs ? `it ${r.installs === "write" ? "writes the whole crontab" : "updates the crontab"} itself` : "it has no --update-crontab/--write-crontab, so whenever only printed the crontab and installed nothing: the deploy did not change the servers' crontab (its jobs are carried, as the schedule says; check `crontab -l` on the servers)",
           !r.installs ? "" : r.roles ? `with --roles ${r.roles.join(",")}` : "with no --roles, so whenever wrote every job on each whenever_roles server, whatever the job's `roles:`",
-          Object.keys(r.env).length ? `with ${Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ")} in its environment` : "",
+          Object.keys(r.env).length ? `with ${Object.entries(r.env).map(([k, v]) => envWordText(k, v)).join(" ")} in its environment` : "",
           r.envUnknown.length ? `with ${r.envUnknown.join(", ")} set to a value not known statically` : "",
           r.cd ? "" : "in the login shell's directory (no cd)",
         ].filter(Boolean).join("; ");

@@ -6,6 +6,12 @@
 /** ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD... */
 const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
 const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MASTER_KEY", "DEVISE_SECRET_KEY", "REDIS_PASSWORD"]);
+/**
+ * The same words glued to what comes before them, at the end of a name: libpq's own PGPASSWORD,
+ * MYSQLPASSWD, APPSECRET, GHTOKEN. Only at the end, so a name that goes on (PASSWORDLESS_LOGIN,
+ * TOKENIZER_MODE) is not caught by it.
+ */
+const SECRET_ENV_GLUED = /[A-Z0-9](PASSWORD|PASSWD|SECRET|TOKEN)$/;
 /** ENV names that contain a secret word but hold no secret. */
 const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
 
@@ -31,7 +37,7 @@ export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolea
   if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
   // An access key id is half of a credential pair: treat it as secret too.
   if (n === "AWS_ACCESS_KEY_ID") return true;
-  return SECRET_ENV.test(n);
+  return SECRET_ENV.test(n) || SECRET_ENV_GLUED.test(n);
 });
 
 /** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */

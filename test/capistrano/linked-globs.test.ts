@@ -70,6 +70,14 @@ function writeRepo(files: Record<string, string>): string {
 const rubyGlob = (root: string, pattern: string): string[] =>
   execFileSync("ruby", ["-e", "Dir.chdir(ARGV[0]); puts Dir.glob(ARGV[1]).sort", root, pattern], { encoding: "utf8" }).split("\n").filter(Boolean);
 
+/**
+ * A shared/ shaped like the servers': the repo's files, and the files the app reads that live only on
+ * servers (git-ignored: database.yml, master.key, .env...), which every such shared/ holds whatever
+ * the repo holds. Real Dir.glob there is what the shell expanded the entry to.
+ */
+const SERVERS_ONLY = ["config/database.yml", "config/mongoid.yml", "config/secrets.yml", "config/master.key", "config/application.yml", ".env"];
+const sharedLike = (files: Record<string, string>): string => writeRepo({ ...Object.fromEntries(SERVERS_ONLY.map((p) => [p, "servers: own\n"])), ...files });
+
 beforeAll(async () => {
   await initPrism();
 });
@@ -86,7 +94,7 @@ describe("linked_files globs", () => {
     expect(m.linked.filter((l) => /[*?[]/.test(l.path))).toEqual([]);
     for (const pattern of list.filter((p) => /[*?]/.test(p))) {
       const got = m.linked.filter((l) => l.glob?.pattern === pattern).map((l) => l.path).sort();
-      expect(got).toEqual(rubyGlob(root, pattern));
+      expect(got).toEqual(rubyGlob(sharedLike(FILES), pattern));
       expect(got.length).toBeGreaterThan(0);
       const said = m.problems.filter((p) => p.message.startsWith(`capistrano.linked-glob: linked_files entry ${pattern} `));
       expect(said).toHaveLength(1);
@@ -108,10 +116,42 @@ describe("linked_files globs", () => {
     const files = { ...FILES, Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n' };
     const root = writeRepo(files);
     const m = await analyzeFiles(memoryRepo(files), "ledger");
-    expect(m.linked.filter((l) => l.glob?.pattern === "config/*.yml").map((l) => l.path).sort()).toEqual(rubyGlob(root, "config/*.yml"));
+    expect(m.linked.filter((l) => l.glob?.pattern === "config/*.yml").map((l) => l.path).sort()).toEqual(rubyGlob(sharedLike(files), "config/*.yml"));
     expect(m.linked.find((l) => l.path === "config/database.yml")?.glob).toEqual({ pattern: "config/*.yml" });
     const said = m.problems.find((p) => p.message.startsWith("capistrano.linked-glob: linked_files entry config/*.yml "))!;
     expect(said.message).toContain("no task of the deploy expands it");
     expect(m.rails.database?.serversCopy).toBeTruthy();
+  });
+  it("a glob that names a servers-only file the repo lacks (database.yml git-ignored) links the servers' copy and asks for DATABASE_URL", async () => {
+    const files: Record<string, string> = { ...FILES, Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n', "config/database.example.yml": "production:\n  adapter: postgresql\n  database: ledger\n" };
+    delete files["config/database.yml"];
+    const root = writeRepo(files);
+    // real cap keeps the glob itself in linked_files; the shell on the servers expands it in shared/
+    const real = await runCap(prepareCopy(root), "production");
+    expect(real.variables["linked_files"]).toEqual(["config/*.yml", "config/keys/k?.pem", "public/robots.txt"]);
+    const m = await analyzeFiles(memoryRepo(files), "ledger");
+    const expected = rubyGlob(sharedLike(files), "config/*.yml");
+    expect(expected).toContain("config/database.yml");
+    expect(m.linked.filter((l) => l.glob?.pattern === "config/*.yml").map((l) => l.path).sort()).toEqual(expected);
+    const db = m.linked.find((l) => l.path === "config/database.yml")!;
+    expect(db).toMatchObject({ kind: "file", serverOnly: true, example: "config/database.example.yml", glob: { pattern: "config/*.yml" }, source: { file: "config/deploy.rb", line: 4 } });
+    const { serverOnlyFiles } = await import("../../emitters/kustomize/rules.js");
+    expect(serverOnlyFiles(m).find((f) => f.file === "config/database.yml")).toMatchObject({ env: "DATABASE_URL", source: { file: "config/deploy.rb", line: 4 } });
+    const said = m.problems.find((p) => p.message.startsWith("capistrano.linked-glob: linked_files entry config/*.yml "))!;
+    expect(said.message).toContain("it also matches config/application.yml, config/database.yml, config/mongoid.yml, config/secrets.yml, which the repo does not hold");
+  });
+  it("a brace glob past the alternatives it expands is named, not silently cut (real Dir.glob links the late one)", async () => {
+    // 2^9 = 512 alternatives; the file the last one names is in the repo
+    const pattern = `config/${"{a,b}".repeat(9)}.yml`;
+    const files: Record<string, string> = { ...FILES, Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n', "config/bbbbbbbbb.yml": "x: 1\n", "config/deploy.rb": FILES["config/deploy.rb"]!.replace('"config/*.yml"', JSON.stringify(pattern)) };
+    const root = writeRepo(files);
+    expect(rubyGlob(root, pattern)).toEqual(["config/bbbbbbbbb.yml"]);
+    const started = Date.now();
+    const m = await analyzeFiles(memoryRepo(files), "ledger");
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const said = m.problems.filter((p) => p.message.startsWith("capistrano.linked-glob-braces:"));
+    expect(said).toHaveLength(1);
+    expect([said[0]!.file, said[0]!.line]).toEqual(["config/deploy.rb", 4]);
+    expect(said[0]!.message).toContain(`entry ${pattern} has more than 256`);
   });
 });
