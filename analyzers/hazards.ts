@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvFallback, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
@@ -529,6 +529,34 @@ const railsEnvMissing: Rule = (m) =>
     }];
   });
 
+/**
+ * Two tasks that hooks run before the app's start set the stage's rails_env to different values: which
+ * one the deploy ran with is not read from the repo (session.ts applyHookedSets applies neither), so
+ * the stage's own value stands and the conflict is a doubt, both set lines named.
+ */
+const hookedSetConflict: Rule = (m) =>
+  m.stages.flatMap((st) =>
+    (st.hookedSetConflicts ?? []).filter((c) => c[0]?.variable === "rails_env").map((c) => ({
+      id: "stage.rails-env-hooked-conflict",
+      message: `stage ${st.name}: ${c.map((h) => `task ${h.task} (${h.set.file}:${h.set.line}, run by \`${h.hook.kind} ${h.hook.target}\` at ${h.hook.source.file}:${h.hook.source.line})`).join(" and ")} set rails_env to different values before the app starts: which one the deploy ran is not known, so the overlay runs the stage's own RAILS_ENV=${railsEnvOf(st)}`,
+      advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it, or remove the set the deploy does not need.`,
+      source: c[0]!.set,
+    })),
+  );
+
+/** `set :rails_env, ENV['X'] || 'staging'`: the fallback is used, unless the deploying machine exported X. */
+const railsEnvFromEnv: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const fb = railsEnvFallback(st);
+    if (!fb) return [];
+    return [{
+      id: "stage.rails-env-from-env",
+      message: `stage ${st.name}: rails_env is ENV['${fb.env}'] of the machine that ran cap, else '${fb.value}' (${fb.source.file}:${fb.source.line}); the overlay runs the fallback RAILS_ENV=${fb.value}`,
+      advice: `Ask who deployed stage ${st.name} whether ${fb.env} was set when they ran cap (or read RAILS_ENV on a server of the stage), and set that stage's RAILS_ENV in its config.env to what the servers ran.`,
+      source: fb.source,
+    }];
+  });
+
 /** Every rule, by hazard id order in the report. */
 /** Global files with plain top-level keys: the gem reads only `default` and environment sections. */
 const globalPlainKeys: Rule = (m) =>
@@ -608,7 +636,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -729,6 +729,12 @@ export interface Stage {
    * on, whatever the stage file says (its fact cites the set line; this names the task and hook).
    */
   hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
+  /**
+   * Task-body sets of one variable that hooks before the app's start run with different values: the
+   * analysis does not pick one (which ran last depends on hook order it does not prove), applies none,
+   * and names them (hazard stage.hooked-set-conflict).
+   */
+  hookedSetConflicts?: { variable: string; task: string; set: Source; hook: HookDef }[][];
 }
 
 export interface StageWithoutServers {
@@ -1660,7 +1666,21 @@ export type Emitter = (model: AppModel, answers: Answers) => EmitResult;
  */
 export function railsEnvOf(stage: Stage): string {
   const v = stage.variables["rails_env"]?.value;
-  return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : stage.name;
+  return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : railsEnvFallback(stage)?.value ?? stage.name;
+}
+
+/**
+ * `set :rails_env, ENV['X'] || 'staging'`: the deploy ran 'staging' unless the deploying machine
+ * exported X. That fallback is the stage's env (a doubt, hazard stage.rails-env-from-env), never the
+ * stage's name.
+ */
+export function railsEnvFallback(stage: Stage): { env: string; value: string; source: Source } | null {
+  const fact = stage.variables["rails_env"];
+  const v = fact?.value as unknown;
+  if (!fact || !v || typeof v !== "object" || Array.isArray(v) || typeof (v as { env?: unknown }).env !== "string") return null;
+  const d = (v as { default?: unknown }).default;
+  const value = typeof d === "string" && d !== "" ? d : typeof d === "object" && d !== null && typeof (d as { sym?: unknown }).sym === "string" ? (d as { sym: string }).sym : null;
+  return value === null ? null : { env: (v as { env: string }).env, value, source: fact.source };
 }
 
 /**

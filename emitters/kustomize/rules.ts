@@ -8,7 +8,7 @@ import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValu
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { isEnvKey } from "../encode/envfile.js";
-import { isSym } from "../../src/model.js";
+import { isSym, railsEnvFallback } from "../../src/model.js";
 import { joinLabel } from "../../src/model/names.js";
 import { serversDatabaseWords, type WordsEncoding } from "../../src/model/servers-database.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -41,7 +41,7 @@ export function stringOf(v: RValue | undefined): string | null {
 
 /** Rails environment of a stage: Capistrano's `rails_env`, else the stage name (capistrano/rails' default). */
 export function railsEnvOf(stage: Stage): string {
-  return stringOf(stage.variables["rails_env"]?.value) ?? stage.name;
+  return stringOf(stage.variables["rails_env"]?.value) ?? railsEnvFallback(stage)?.value ?? stage.name;
 }
 
 /** Why a stage runs its RAILS_ENV, and where that is said: the overlay's provenance row. */
@@ -54,6 +54,9 @@ export function railsEnvWhy(stage: Stage): { what: string; source: Source } {
     if (fact.defaultOf) return { what: `RAILS_ENV=${env}: ${fact.defaultOf}'s default (no file sets rails_env for stage ${stage.name})`, source: fact.source };
     return { what: `RAILS_ENV=${env} (the stage's rails_env)`, source: fact.source };
   }
+  const fb = railsEnvFallback(stage);
+  if (fb) return { what: `RAILS_ENV=${env}: the fallback of rails_env, which is ENV['${fb.env}'] of the deploying machine when it set one (${fb.source.file}:${fb.source.line})`, source: fb.source };
+  if (fact && fact.value !== null && fact.value !== undefined) return { what: `RAILS_ENV=${env}: the stage's name stands in; its rails_env (${fact.source.file}:${fact.source.line}) is not known statically`, source: fact.source };
   return { what: `RAILS_ENV=${env}: the stage's name (no file sets rails_env; capistrano-rails' default)`, source: stage.source };
 }
 
