@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvFallback, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
@@ -513,7 +513,10 @@ const railsEnvMissing: Rule = (m) =>
     if (!noFile && !noSection) return [];
     const fact = st.variables["rails_env"];
     const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
-    const why = hooked
+    const c2 = cap2DefaultEnv(st);
+    const why = c2
+      ? c2.evidence ? `the ${c2.evidence.name} its deploy exported (${c2.evidence.source.file}:${c2.evidence.source.line}), over Capistrano 2's default` : "no file sets rails_env, and the stage's name stands in over Capistrano 2's default"
+      : hooked
       ? `task ${hooked.task} sets it and the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs it on every deploy`
       : fact?.defaultOf
         ? `${fact.defaultOf}'s default: no file sets the stage's rails_env`
@@ -543,6 +546,25 @@ const hookedSetConflict: Rule = (m) =>
       source: c[0]!.set,
     })),
   );
+
+/**
+ * Capistrano 2's `_cset :rails_env, "production"` is what its recipes ran with; the app process ran
+ * what its start gave it. Where the overlay runs another env (default_environment's RAILS_ENV, or the
+ * stage's name for want of evidence), the two disagree: a doubt, both named.
+ */
+const railsEnvCap2Default: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const c = cap2DefaultEnv(st);
+    const fact = st.variables["rails_env"];
+    if (!c || !fact) return [];
+    const ran = c.evidence ? `the ${c.evidence.name} its deploy exported (${c.evidence.source.file}:${c.evidence.source.line})` : "its name (no file sets rails_env, and nothing else says which env the app ran)";
+    return [{
+      id: "stage.rails-env-cap2-default",
+      message: `stage ${st.name} runs RAILS_ENV=${c.env} from ${ran}, but Capistrano 2's default rails_env is ${JSON.stringify(fact.value)} (${fact.source.file}:${fact.source.line}), which its recipes (deploy:migrate, assets) ran with: the app may have run either, and read that database section`,
+      advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it, or set rails_env in the stage file.`,
+      source: c.evidence?.source ?? st.source,
+    }];
+  });
 
 /** `set :rails_env, ENV['X'] || 'staging'`: the fallback is used, unless the deploying machine exported X. */
 const railsEnvFromEnv: Rule = (m) =>
@@ -636,7 +658,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

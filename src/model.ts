@@ -1665,8 +1665,34 @@ export type Emitter = (model: AppModel, answers: Answers) => EmitResult;
  * capistrano-rails computes (`fetch(:rails_env) || fetch(:stage)` in deploy:set_rails_env).
  */
 export function railsEnvOf(stage: Stage): string {
+  const cap2 = cap2DefaultEnv(stage);
+  if (cap2) return cap2.env;
   const v = stage.variables["rails_env"]?.value;
   return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : railsEnvFallback(stage)?.value ?? stage.name;
+}
+
+/**
+ * A stage whose rails_env is only Capistrano 2's `_cset :rails_env, "production"`: that is what its
+ * recipes (deploy:migrate) ran with, not what the app process was started with. The environment the
+ * deploy exported to its commands (default_environment / default_env RAILS_ENV, else RACK_ENV) is
+ * the evidence of that, cited; with none, the stage's name stands in (capistrano-ext's multistage
+ * stage, as before), and Capistrano 2's production is the doubt (hazards stage.rails-env-cap2-default
+ * and database.section-env). Null when the value is not that default, or it is the stage's own name.
+ */
+export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: string; source: Source } | null } | null {
+  const fact = stage.variables["rails_env"];
+  if (!fact || fact.defaultOf !== "Capistrano 2") return null;
+  for (const variable of ["default_environment", "default_env"])
+    for (const name of ["RAILS_ENV", "RACK_ENV"]) {
+      const env = stage.variables[variable];
+      const h = env?.value;
+      if (!env || !h || typeof h !== "object" || Array.isArray(h)) continue;
+      const hit = Object.entries(h as Record<string, RValue>).find(([k]) => k.replace(/^:/, "").toUpperCase() === name);
+      const val = hit ? hit[1] : undefined;
+      const text = typeof val === "string" && val !== "" ? val : typeof val === "object" && val !== null && typeof (val as { sym?: unknown }).sym === "string" ? (val as { sym: string }).sym : null;
+      if (text !== null) return text === fact.value ? null : { env: text, evidence: { name: `${variable} ${name}`, source: env.source } };
+    }
+  return fact.value === stage.name ? null : { env: stage.name, evidence: null };
 }
 
 /**

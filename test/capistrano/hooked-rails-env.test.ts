@@ -209,3 +209,22 @@ describe("rails_env from ENV with a fallback: the fallback, labelled, and a doub
     expect(row.source).toEqual({ file: "config/deploy/production.rb", line: 1 });
   });
 });
+
+describe("Capistrano 2's default production does not hide what the deploy exported (audit s24b B3)", () => {
+  it("default_environment RAILS_ENV=staging is the overlay's env, cited; the default is a doubt", async () => {
+    const f = tern2("set :default_environment, { 'RAILS_ENV' => 'staging' }\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n");
+    f["config/deploy.rb"] = f["config/deploy.rb"]!.replace("before 'deploy:assets:precompile', 'pin_environment'", "");
+    const m = await analyzeFiles(memoryRepo(f), "tern");
+    const st = m.stages.find((s) => s.name === "staging")!;
+    expect(st.variables["rails_env"]).toMatchObject({ value: "production", defaultOf: "Capistrano 2" });
+    const k = emitKustomize(m, {} as any);
+    expect(k.files.find((x) => x.path === "k8s/overlays/staging/config.env")!.content).toMatch(/^RAILS_ENV=staging$/m);
+    const row = k.provenance.find((p) => p.output === "k8s/overlays/staging/config.env" && p.what.startsWith("RAILS_ENV="))!;
+    expect(row.source).toEqual({ file: "config/deploy/staging.rb", line: 1 });
+    expect(row.what).toContain("default_environment RAILS_ENV");
+    const h = m.hazards.filter((x) => x.id === "stage.rails-env-cap2-default");
+    expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/deploy/staging.rb:1"]);
+    // production's own name is the default: no doubt there
+    expect(k.files.find((x) => x.path === "k8s/overlays/production/config.env")!.content).toMatch(/^RAILS_ENV=production$/m);
+  });
+});
