@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, hasEnvStandIn, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
@@ -513,7 +513,10 @@ const railsEnvMissing: Rule = (m) =>
     if (!noFile && !noSection) return [];
     const fact = st.variables["rails_env"];
     const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
-    const why = hooked
+    const c2 = cap2DefaultEnv(st);
+    const why = c2
+      ? c2.evidence ? `the ${c2.evidence.name} its deploy exported (${c2.evidence.source.file}:${c2.evidence.source.line}), over Capistrano 2's default` : "no file sets rails_env, and the stage's name stands in over Capistrano 2's default"
+      : hooked
       ? `task ${hooked.task} sets it and the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs it on every deploy`
       : fact?.defaultOf
         ? `${fact.defaultOf}'s default: no file sets the stage's rails_env`
@@ -526,6 +529,53 @@ const railsEnvMissing: Rule = (m) =>
       message: `stage ${st.name} runs RAILS_ENV=${env} (${why}), but the app has no ${lacks}`,
       advice: `Check which RAILS_ENV the servers of stage ${st.name} ran (the app process's environment, its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to an environment the app defines, or add the missing environment file and database section before the switch.`,
       source: hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
+    }];
+  });
+
+/**
+ * Two tasks that hooks run before the app's start set the stage's rails_env to different values: which
+ * one the deploy ran with is not read from the repo (session.ts applyHookedSets applies neither), so
+ * the stage's own value stands and the conflict is a doubt, both set lines named.
+ */
+const hookedSetConflict: Rule = (m) =>
+  m.stages.flatMap((st) =>
+    (st.hookedSetConflicts ?? []).filter((c) => c[0]?.variable === "rails_env").map((c) => ({
+      id: "stage.rails-env-hooked-conflict",
+      message: `stage ${st.name}: ${c.map((h) => `task ${h.task} (${h.set.file}:${h.set.line}, run by \`${h.hook.kind} ${h.hook.target}\` at ${h.hook.source.file}:${h.hook.source.line})`).join(" and ")} set rails_env to different values before the app starts: which one the deploy ran is not known, so the overlay runs the stage's own RAILS_ENV=${railsEnvOf(st)}`,
+      advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it, or remove the set the deploy does not need.`,
+      source: c[0]!.set,
+    })),
+  );
+
+/**
+ * Capistrano 2's `_cset :rails_env, "production"` is what its recipes ran with; the app process ran
+ * what its start gave it. Where the overlay runs another env (default_environment's RAILS_ENV, or the
+ * stage's name for want of evidence), the two disagree: a doubt, both named.
+ */
+const railsEnvCap2Default: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const c = cap2DefaultEnv(st);
+    const fact = st.variables["rails_env"];
+    if (!c || !fact) return [];
+    const ran = c.evidence ? `the ${c.evidence.name} its deploy exported (${c.evidence.source.file}:${c.evidence.source.line})` : "its name (no file sets rails_env, and nothing else says which env the app ran)";
+    return [{
+      id: "stage.rails-env-cap2-default",
+      message: `stage ${st.name} runs RAILS_ENV=${c.env} from ${ran}, but Capistrano 2's default rails_env is ${JSON.stringify(fact.value)} (${fact.source.file}:${fact.source.line}), which its recipes (deploy:migrate, assets) ran with: the app may have run either, and read that database section`,
+      advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it, or set rails_env in the stage file.`,
+      source: c.evidence?.source ?? st.source,
+    }];
+  });
+
+/** `set :rails_env, ENV['X'] || 'staging'`: the fallback is used, unless the deploying machine exported X. */
+const railsEnvFromEnv: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const fb = railsEnvFallback(st);
+    if (!fb) return [];
+    return [{
+      id: "stage.rails-env-from-env",
+      message: `stage ${st.name}: rails_env is ENV['${fb.env}'] of the machine that ran cap, else '${fb.value}' (${fb.source.file}:${fb.source.line}); the overlay runs the fallback RAILS_ENV=${fb.value}`,
+      advice: `Ask who deployed stage ${st.name} whether ${fb.env} was set when they ran cap (or read RAILS_ENV on a server of the stage), and set that stage's RAILS_ENV in its config.env to what the servers ran.`,
+      source: fb.source,
     }];
   });
 
@@ -608,7 +658,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -734,6 +734,12 @@ export interface Stage {
    */
   hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
   /**
+   * Task-body sets of one variable that hooks before the app's start run with different values: the
+   * analysis does not pick one (which ran last depends on hook order it does not prove), applies none,
+   * and names them (hazard stage.hooked-set-conflict).
+   */
+  hookedSetConflicts?: { variable: string; task: string; set: Source; hook: HookDef }[][];
+  /**
    * `append :k, x if ENV["X"]` and the like: a change to a list variable under a condition the analysis
    * does not decide (the deploying shell's). The variable keeps what is certain (its entries from
    * before, in `variables`); each of these may also have happened on the servers.
@@ -1702,8 +1708,48 @@ export type Emitter = (model: AppModel, answers: Answers) => EmitResult;
  * capistrano-rails computes (`fetch(:rails_env) || fetch(:stage)` in deploy:set_rails_env).
  */
 export function railsEnvOf(stage: Stage): string {
+  const cap2 = cap2DefaultEnv(stage);
+  if (cap2) return cap2.env;
   const v = stage.variables["rails_env"]?.value;
-  return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : stage.name;
+  return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : railsEnvFallback(stage)?.value ?? stage.name;
+}
+
+/**
+ * A stage whose rails_env is only Capistrano 2's `_cset :rails_env, "production"`: that is what its
+ * recipes (deploy:migrate) ran with, not what the app process was started with. The environment the
+ * deploy exported to its commands (default_environment / default_env RAILS_ENV, else RACK_ENV) is
+ * the evidence of that, cited; with none, the stage's name stands in (capistrano-ext's multistage
+ * stage, as before), and Capistrano 2's production is the doubt (hazards stage.rails-env-cap2-default
+ * and database.section-env). Null when the value is not that default, or it is the stage's own name.
+ */
+export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: string; source: Source } | null } | null {
+  const fact = stage.variables["rails_env"];
+  if (!fact || fact.defaultOf !== "Capistrano 2") return null;
+  for (const variable of ["default_environment", "default_env"])
+    for (const name of ["RAILS_ENV", "RACK_ENV"]) {
+      const env = stage.variables[variable];
+      const h = env?.value;
+      if (!env || !h || typeof h !== "object" || Array.isArray(h)) continue;
+      const hit = Object.entries(h as Record<string, RValue>).find(([k]) => k.replace(/^:/, "").toUpperCase() === name);
+      const val = hit ? hit[1] : undefined;
+      const text = typeof val === "string" && val !== "" ? val : typeof val === "object" && val !== null && typeof (val as { sym?: unknown }).sym === "string" ? (val as { sym: string }).sym : null;
+      if (text !== null) return text === fact.value ? null : { env: text, evidence: { name: `${variable} ${name}`, source: env.source } };
+    }
+  return fact.value === stage.name ? null : { env: stage.name, evidence: null };
+}
+
+/**
+ * `set :rails_env, ENV['X'] || 'staging'`: the deploy ran 'staging' unless the deploying machine
+ * exported X. That fallback is the stage's env (a doubt, hazard stage.rails-env-from-env), never the
+ * stage's name.
+ */
+export function railsEnvFallback(stage: Stage): { env: string; value: string; source: Source } | null {
+  const fact = stage.variables["rails_env"];
+  const v = fact?.value as unknown;
+  if (!fact || !v || typeof v !== "object" || Array.isArray(v) || typeof (v as { env?: unknown }).env !== "string") return null;
+  const d = (v as { default?: unknown }).default;
+  const value = typeof d === "string" && d !== "" ? d : typeof d === "object" && d !== null && typeof (d as { sym?: unknown }).sym === "string" ? (d as { sym: string }).sym : null;
+  return value === null ? null : { env: (v as { env: string }).env, value, source: fact.source };
 }
 
 /**

@@ -611,7 +611,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
 
   function stageOf(s: Session, name: string, file: string, line = 1): Stage {
     // Task bodies a hook runs on every deploy set their variables for the steps after it: the stage's value.
-    const hookedSets = s.applyHookedSets();
+    // Hooks matched by their full names (hook-names.ts), as Rake runs them (Capistrano 3, not Mina).
+    const resolve = (h: HookDef): HookDef => {
+      const at = major === 3 && !minaTool ? s.hookScopes.get(h) : undefined;
+      return at ? resolveHook(h, at, (n) => CAP3_FRAMEWORK_TASKS.has(n) || taskNames(s).has(n)) : h;
+    };
+    const { sets: hookedSets, conflicts } = s.applyHookedSets(resolve);
     for (const h of hookedSets)
       if (!warnedSets.has(`${h.set.file}:${h.set.line}`)) {
         warnedSets.add(`${h.set.file}:${h.set.line}`);
@@ -631,6 +636,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (own.length) stage.plugins = own.map((r) => ({ value: r.value, source: r.source }));
     if (s.capAborts.length) stage.capAborts = s.capAborts[0];
     if (hookedSets.length) stage.hookedSets = hookedSets.map((h) => ({ variable: h.variable, task: h.task, set: h.set, hook: h.hook }));
+    if (conflicts.length) stage.hookedSetConflicts = conflicts.map((c) => c.map((h) => ({ variable: h.variable, task: h.task, set: h.set, hook: h.hook })));
     const unread = unreadOf(s.unread);
     // No server read, but a call we do not know ran (a plugin's `ec2_role`): its servers are not
     // known, which is not the same as none (that would suspend its CronJobs on a false reason).

@@ -83,6 +83,27 @@ const PATH_HELPERS = new Set(["deploy_to", "deploy_path", "shared_path", "curren
 /** What a Capistrano configuration responds to (its DSL), for `respond_to?` guards in Capfiles. */
 const DSL_METHODS = new Set(["namespace", "task", "set", "fetch", "role", "server", "load", "before", "after", "desc", "run"]);
 
+/** A set in a task body that a hook runs on a deploy. */
+export type HookedSet = { variable: string; task: string; set: Source; hook: HookDef };
+
+/**
+ * Deploy steps a hook on which runs before the app is started (deploy:publishing / deploy:restart) and
+ * before it is migrated or its assets compiled: Capistrano 3's flow (deploy.rake: starting, started,
+ * updating, updated, publishing…; capistrano-rails hooks migrate and compile_assets after
+ * deploy:updated, so only `before deploy:updated` is surely earlier) and Capistrano 2's
+ * (deploy → update → update_code → finalize_update, then migrate in deploy:migrations, then symlink,
+ * restart). `before`/`after` each listed separately: an `after` a step runs after it.
+ */
+const HOOK_BEFORE_START: Record<"before" | "after", ReadonlySet<string>> = {
+  before: new Set(["deploy", "deploy:starting", "deploy:started", "deploy:updating", "deploy:updated", "deploy:check", "deploy:set_rails_env", "deploy:migrate", "deploy:assets:precompile", "deploy:compile_assets", "deploy:update", "deploy:update_code", "deploy:finalize_update"]),
+  after: new Set(["deploy:starting", "deploy:started", "deploy:updating", "deploy:check", "deploy:set_rails_env"]),
+};
+
+function runsBeforeStart(h: HookDef): boolean {
+  const kind = h.kind === "before" || h.kind === "after" ? h.kind : null;
+  return kind !== null && HOOK_BEFORE_START[kind].has(h.target.replace(/^:/, ""));
+}
+
 /** Variables whose `set` inside a task body a hook makes the stage's (Session.applyHookedSets): the Rails environment the deploy ran. */
 const TASK_SET_VARIABLES = new Set(["rails_env"]);
 
@@ -268,28 +289,52 @@ export class Session {
   }
 
   /**
-   * The task-body sets (taskSets) that a deploy runs: a task an unconditional hook on a deploy step
-   * (`before 'deploy:assets:precompile', 'set_env'`) runs sets the variable for every step after that
-   * hook, so it is the stage's value for what the deploy ran (Capistrano 2's `set` in a task body and
-   * Capistrano 3's alike: they change the one configuration the later steps fetch from). Run here, on
-   * the stage's own state, after its file. A set under a conditional hook is only named.
+   * The task-body sets (taskSets) that a deploy runs before it starts (or migrates) the app: a task an
+   * unconditional hook on such a step (`before 'deploy:assets:precompile', 'set_env'`, HOOK_BEFORE_START)
+   * runs sets the variable for every step after that hook, so it is the stage's value for what the
+   * deploy ran (Capistrano 2's `set` in a task body and Capistrano 3's alike: they change the one
+   * configuration the later steps fetch from). Run here, on the stage's own state, after its file.
+   * A hook is matched by its full names (`resolve`, hook-names.ts: `before :starting, :env` inside
+   * `namespace :deploy` runs deploy:env before deploy:starting). A set under a conditional hook, a hook
+   * after the app started (after deploy:published, `after 'deploy'`) or on a step a deploy does not run
+   * in order (rollback, cleanup) is only named: the app ran before it changed the value. Two counting
+   * sets of different values are not chosen between: neither is applied, and the conflict is returned.
    */
-  applyHookedSets(): { variable: string; task: string; set: Source; hook: HookDef }[] {
-    const out: { variable: string; task: string; set: Source; hook: HookDef }[] = [];
+  applyHookedSets(resolve: (h: HookDef) => HookDef = (h) => h): { sets: HookedSet[]; conflicts: HookedSet[][] } {
+    const out: HookedSet[] = [];
     const bare = (t: string) => t.replace(/^:/, "");
+    const counting: { ts: { task: string; node: any; frame: Frame }; set: HookedSet; value: unknown }[] = [];
+    const hooks = this.hooks.map((h) => ({ h: resolve(h), written: h }));
     for (const ts of this.taskSets) {
-      const hook = this.hooks.find((h) => bare(h.task) === ts.task && /^:?deploy(?::|$)/.test(h.target));
+      const mine = hooks.filter(({ h }) => bare(h.task) === ts.task);
       const at = ts.frame.parsed.sourceOf(ts.node);
       const variable = String(this.nameOf(argsOf(ts.node)[0], ts.frame));
-      if (!hook) {
-        const cond = this.condHooks.find((h) => bare(h.task) === ts.task);
-        if (cond) this.opts.warn(at.file, at.line, `capistrano.task-set-conditional: task ${ts.task} sets ${variable}, and only a conditional hook runs it (${cond.condition.file}:${cond.condition.line}): the stage's ${variable} is read without it`);
+      const early = mine.find(({ h }) => runsBeforeStart(h));
+      if (!early) {
+        const late = mine[0]?.h;
+        if (late) this.opts.warn(at.file, at.line, `capistrano.task-set-late: task ${ts.task} sets ${variable}, and the hook \`${late.kind} ${late.target}\` (${late.source.file}:${late.source.line}) runs it only after the app was started or migrated (or on a step a deploy does not run in order): the app ran with the stage's ${variable}, and the value changed after it started; the stage's ${variable} is read without it`);
+        const cond = this.condHooks.find((h) => bare(resolve(h).task) === ts.task);
+        if (!late && cond) this.opts.warn(at.file, at.line, `capistrano.task-set-conditional: task ${ts.task} sets ${variable}, and only a conditional hook runs it (${cond.condition.file}:${cond.condition.line}): the stage's ${variable} is read without it`);
         continue;
       }
-      this.execSet(ts.node, { ...ts.frame, locals: new Map(ts.frame.locals) }, false);
-      out.push({ variable, task: ts.task, set: { file: at.file, line: at.line }, hook });
+      const args = argsOf(ts.node);
+      const value = args.length > 1 ? this.ev(args[1], { ...ts.frame, locals: new Map(ts.frame.locals) }) : null;
+      counting.push({ ts, set: { variable, task: ts.task, set: { file: at.file, line: at.line }, hook: early.h }, value });
     }
-    return out;
+    const conflicts: HookedSet[][] = [];
+    for (const variable of new Set(counting.map((c) => c.set.variable))) {
+      const mine = counting.filter((c) => c.set.variable === variable);
+      const values = new Set(mine.map((c) => JSON.stringify(c.value ?? null)));
+      if (mine.length > 1 && values.size > 1) {
+        conflicts.push(mine.map((c) => c.set));
+        continue;
+      }
+      for (const c of mine) {
+        this.execSet(c.ts.node, { ...c.ts.frame, locals: new Map(c.ts.frame.locals) }, false);
+        out.push(c.set);
+      }
+    }
+    return { sets: out, conflicts };
   }
 
   /** Capistrano 2's trigger(:load): the `on :load` blocks, in the order they were registered. */

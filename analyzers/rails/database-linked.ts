@@ -291,21 +291,21 @@ function namedDatabase(cap: CapistranoFacts | null, stage: Stage, file: string, 
   const base = { stage: stage.name, file, from, section: env };
   const section = isHash(value) ? (value as Record<string, RValue>)[env] : undefined;
   const parts = section !== undefined && isHash(section) ? dbParts(section, [env], lineOf, from) : noSection(`${from} has no ${env} section`);
-  // Capistrano 2's rails_env is "production" unless the deploy sets it (`_cset :rails_env,
-  // "production"` in lib/capistrano/recipes/deploy.rb): the section shown. A servers' copy that also
-  // renders a section named for the stage says their Rails may have run that instead (a RAILS_ENV
-  // the servers' own environment gave it, which the repo does not show).
-  const cap2Default = cap?.major === 2 && cap.tool === undefined && stage.variables["rails_env"]?.defaultOf === "Capistrano 2" && stage.name !== env;
-  const named = isHash(value) ? (value as Record<string, RValue>)[stage.name] : undefined;
-  if (!cap2Default || named === undefined) return { ...base, ...parts };
+  // Capistrano 2's recipes run with rails_env "production" unless the deploy sets it (`_cset :rails_env,
+  // "production"` in lib/capistrano/recipes/deploy.rb), but the app process ran the environment its
+  // start gave it, which the repo does not show: the overlay runs the stage's own name (railsEnvOf:
+  // no other evidence) and the production section is the doubt.
+  const cap2Default = cap?.major === 2 && cap.tool === undefined && stage.variables["rails_env"]?.defaultOf === "Capistrano 2" && env !== "production";
+  if (!cap2Default || section === undefined) return { ...base, ...parts };
+  const prod = isHash(value) ? (value as Record<string, RValue>)["production"] : undefined;
   return {
     ...base,
     ...parts,
     otherSection: {
-      railsEnv: stage.name,
-      why: `stage ${stage.name} sets no rails_env, so the deploy ran Capistrano 2's "${env}" (lib/capistrano/recipes/deploy.rb: \`_cset :rails_env, "production"\`), yet the servers' copy renders a section named for the stage; the servers' Rails read the section of the RAILS_ENV it ran with, which the repo does not show`,
-      source: { file: from, line: lineOf([stage.name]) },
-      holds: isHash(named) ? dbParts(named, [stage.name], lineOf, from) : null,
+      railsEnv: "production",
+      why: `stage ${stage.name} sets no rails_env, and Capistrano 2's is "production" unless the deploy sets it (lib/capistrano/recipes/deploy.rb: \`_cset :rails_env, "production"\`, which its deploy:migrate runs Rails with); the servers' Rails read the section of the RAILS_ENV it ran with, which the repo does not show`,
+      source: { file: from, line: lineOf([env]) },
+      holds: prod !== undefined && isHash(prod) ? dbParts(prod, ["production"], lineOf, from) : null,
     },
   };
 }

@@ -8,7 +8,7 @@ import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValu
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { isEnvKey } from "../encode/envfile.js";
-import { isSym } from "../../src/model.js";
+import { cap2DefaultEnv, isSym, railsEnvFallback } from "../../src/model.js";
 import { joinLabel } from "../../src/model/names.js";
 import { serversDatabaseWords, type WordsEncoding } from "../../src/model/servers-database.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -41,7 +41,7 @@ export function stringOf(v: RValue | undefined): string | null {
 
 /** Rails environment of a stage: Capistrano's `rails_env`, else the stage name (capistrano/rails' default). */
 export function railsEnvOf(stage: Stage): string {
-  return stringOf(stage.variables["rails_env"]?.value) ?? stage.name;
+  return cap2DefaultEnv(stage)?.env ?? stringOf(stage.variables["rails_env"]?.value) ?? railsEnvFallback(stage)?.value ?? stage.name;
 }
 
 /** Why a stage runs its RAILS_ENV, and where that is said: the overlay's provenance row. */
@@ -49,11 +49,19 @@ export function railsEnvWhy(stage: Stage): { what: string; source: Source } {
   const env = railsEnvOf(stage);
   const fact = stage.variables["rails_env"];
   const hooked = stage.hookedSets?.find((h) => h.variable === "rails_env");
+  const cap2 = cap2DefaultEnv(stage);
+  if (cap2 && fact) {
+    const ran = cap2.evidence ? `the ${cap2.evidence.name} the deploy exported to its commands (${cap2.evidence.source.file}:${cap2.evidence.source.line})` : `the stage's name (no file sets rails_env)`;
+    return { what: `RAILS_ENV=${env}: ${ran}; Capistrano 2's default "${stringOf(fact.value)}" is what its recipes ran with, a doubt (hazard stage.rails-env-cap2-default)`, source: cap2.evidence?.source ?? stage.source };
+  }
   if (fact && stringOf(fact.value) !== null) {
     if (hooked) return { what: `RAILS_ENV=${env}: set by task ${hooked.task}, which the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs on every deploy, over what the stage file says`, source: hooked.set };
     if (fact.defaultOf) return { what: `RAILS_ENV=${env}: ${fact.defaultOf}'s default (no file sets rails_env for stage ${stage.name})`, source: fact.source };
     return { what: `RAILS_ENV=${env} (the stage's rails_env)`, source: fact.source };
   }
+  const fb = railsEnvFallback(stage);
+  if (fb) return { what: `RAILS_ENV=${env}: the fallback of rails_env, which is ENV['${fb.env}'] of the deploying machine when it set one (${fb.source.file}:${fb.source.line})`, source: fb.source };
+  if (fact && fact.value !== null && fact.value !== undefined) return { what: `RAILS_ENV=${env}: the stage's name stands in; its rails_env (${fact.source.file}:${fact.source.line}) is not known statically`, source: fact.source };
   return { what: `RAILS_ENV=${env}: the stage's name (no file sets rails_env; capistrano-rails' default)`, source: stage.source };
 }
 

@@ -123,3 +123,108 @@ describe("the environment an overlay runs, said and checked against the app", ()
     expect(row).toEqual({ output: "k8s/overlays/staging/config.env", what: "RAILS_ENV=production: set by task pin_environment, which the hook `before deploy:assets:precompile` (config/deploy.rb:10) runs on every deploy, over what the stage file says", source: { file: "config/deploy.rb", line: 8 } });
   });
 });
+
+describe("which hooked sets make the stage's rails_env: only those run before the app starts (real cap 3 decides)", () => {
+  // An app "plover" (written here): a namespaced task hooked with short names before deploy:starting
+  // pins production; a top-level task hooked after deploy:finished switches to development once the
+  // app already runs. A probe before deploy:publishing prints what the app is started with.
+  const files: Record<string, string> = {
+    Capfile: CAPFILE3 + "import 'lib/capistrano/tasks/env.rake'\n",
+    "config/deploy.rb": "lock '~> 3.17'\nset :application, 'plover'\nset :repo_url, 'git@git.example.test:shore/plover.git'\nset :deploy_to, '/srv/plover'\n",
+    "lib/capistrano/tasks/env.rake": [
+      "namespace :deploy do",
+      "  task :pin_live do",
+      "    set :rails_env, 'production'",
+      "  end",
+      "  before :starting, :pin_live",
+      "  before :publishing, :show_env",
+      "  task :show_env do",
+      "    puts \"R2K-ENV-AT-START #{fetch(:rails_env)}\"",
+      "  end",
+      "end",
+      "task :dev_after do",
+      "  set :rails_env, 'development'",
+      "end",
+      "after 'deploy:finished', 'dev_after'",
+      "",
+    ].join("\n"),
+    "config/deploy/staging.rb": "set :rails_env, 'staging'\nserver 'plover-stg.example.test', roles: %w[web app db]\n",
+  };
+
+  it("cap starts staging with production; the analysis agrees, and names the late set", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "r2k-hooked-late-"));
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    const run = spawnSync("cap", ["staging", "deploy", "--dry-run"], { cwd: dir, encoding: "utf8", input: "", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8" } });
+    expect(run.stdout + run.stderr).toContain("R2K-ENV-AT-START production");
+    const r = await analyze(files);
+    expect(r.stage("staging").variables["rails_env"]).toEqual({ value: "production", source: { file: "lib/capistrano/tasks/env.rake", line: 3 } });
+    expect(r.stage("staging").hookedSets?.map((h) => `${h.hook.kind} ${h.hook.target} ${h.task}`)).toEqual(["before deploy:starting deploy:pin_live"]);
+    const late = r.problems.filter((p) => /capistrano\.task-set-late:/.test(p.message));
+    expect(late.map((p) => `${p.file}:${p.line}`)).toEqual(["lib/capistrano/tasks/env.rake:12"]);
+    expect(late[0]!.message).toContain("`after deploy:finished` (lib/capistrano/tasks/env.rake:14)");
+  });
+
+  it("a set hooked only after the app started (or on rollback) leaves the stage's own value", async () => {
+    const only = { ...files, "lib/capistrano/tasks/env.rake": "task :dev_after do\n  set :rails_env, 'development'\nend\nafter 'deploy', 'dev_after'\ntask :rb_env do\n  set :rails_env, 'development'\nend\nbefore 'deploy:rollback', 'rb_env'\n" };
+    const r = await analyze(only);
+    expect(r.v("staging", "rails_env")).toBe("staging");
+    expect(r.stage("staging").hookedSets).toBeUndefined();
+    expect(r.problems.filter((p) => /capistrano\.task-set-late:/.test(p.message)).map((p) => p.line)).toEqual([2, 6]);
+  });
+});
+
+describe("two hooked sets before the start with different values: not picked", () => {
+  it("the stage's own rails_env stands and the conflict is hazard stage.rails-env-hooked-conflict, both lines named", async () => {
+    const f = tern2("set :rails_env, 'staging'\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n");
+    f["config/deploy.rb"] += "task :dev_env do\n  set :rails_env, 'development'\nend\nbefore 'deploy:update_code', 'dev_env'\n";
+    const m = await analyzeFiles(memoryRepo(f), "tern");
+    const st = m.stages.find((s) => s.name === "staging")!;
+    expect(st.variables["rails_env"]!.value).toBe("staging");
+    expect(st.hookedSets).toBeUndefined();
+    const h = m.hazards.filter((x) => x.id === "stage.rails-env-hooked-conflict" && x.message.startsWith("stage staging:"));
+    expect(h).toHaveLength(1);
+    expect(h[0]!.message).toContain("task pin_environment (config/deploy.rb:8");
+    expect(h[0]!.message).toContain("task dev_env (config/deploy.rb:12");
+    expect(h[0]!.message).toContain("RAILS_ENV=staging");
+  });
+});
+
+describe("rails_env from ENV with a fallback: the fallback, labelled, and a doubt", () => {
+  it("runs the fallback, cites the set, and names ENV['PLOVER_ENV']", async () => {
+    const f = tern2("set :rails_env, ENV['PLOVER_ENV'] || 'staging'\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n");
+    f["config/deploy.rb"] = f["config/deploy.rb"]!.replace("before 'deploy:assets:precompile', 'pin_environment'", "");
+    f["config/deploy/production.rb"] = "set :rails_env, ENV['PLOVER_ENV'] || 'staging'\n" + f["config/deploy/production.rb"];
+    const m = await analyzeFiles(memoryRepo(f), "tern");
+    const h = m.hazards.filter((x) => x.id === "stage.rails-env-from-env");
+    expect(h.map((x) => `${x.source.file}:${x.source.line}`).sort()).toEqual(["config/deploy/production.rb:1", "config/deploy/staging.rb:1"]);
+    expect(h[0]!.message).toContain("ENV['PLOVER_ENV']");
+    const k = emitKustomize(m, {} as any);
+    expect(k.files.find((x) => x.path === "k8s/overlays/production/config.env")!.content).toMatch(/^RAILS_ENV=staging$/m);
+    const row = k.provenance.find((p) => p.output === "k8s/overlays/production/config.env" && p.what.startsWith("RAILS_ENV="))!;
+    expect(row.what).not.toContain("no file sets");
+    expect(row.what).toContain("ENV['PLOVER_ENV']");
+    expect(row.source).toEqual({ file: "config/deploy/production.rb", line: 1 });
+  });
+});
+
+describe("Capistrano 2's default production does not hide what the deploy exported (audit s24b B3)", () => {
+  it("default_environment RAILS_ENV=staging is the overlay's env, cited; the default is a doubt", async () => {
+    const f = tern2("set :default_environment, { 'RAILS_ENV' => 'staging' }\nserver 'tern-stg.example.test', :web, :app, :db, :primary => true\n");
+    f["config/deploy.rb"] = f["config/deploy.rb"]!.replace("before 'deploy:assets:precompile', 'pin_environment'", "");
+    const m = await analyzeFiles(memoryRepo(f), "tern");
+    const st = m.stages.find((s) => s.name === "staging")!;
+    expect(st.variables["rails_env"]).toMatchObject({ value: "production", defaultOf: "Capistrano 2" });
+    const k = emitKustomize(m, {} as any);
+    expect(k.files.find((x) => x.path === "k8s/overlays/staging/config.env")!.content).toMatch(/^RAILS_ENV=staging$/m);
+    const row = k.provenance.find((p) => p.output === "k8s/overlays/staging/config.env" && p.what.startsWith("RAILS_ENV="))!;
+    expect(row.source).toEqual({ file: "config/deploy/staging.rb", line: 1 });
+    expect(row.what).toContain("default_environment RAILS_ENV");
+    const h = m.hazards.filter((x) => x.id === "stage.rails-env-cap2-default");
+    expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/deploy/staging.rb:1"]);
+    // production's own name is the default: no doubt there
+    expect(k.files.find((x) => x.path === "k8s/overlays/production/config.env")!.content).toMatch(/^RAILS_ENV=production$/m);
+  });
+});

@@ -140,30 +140,31 @@ function rubyRendered(template: string, vars: Record<string, string>): any {
   return JSON.parse(r.stdout);
 }
 
-// Capistrano 2.8+ sets `_cset :rails_env, "production"` in lib/capistrano/recipes/deploy.rb (read on
-// the legacy-v2 branch: Capistrano 2 is not installable here), so a stage that sets none deployed
-// production, never its own name: the production section is the one shown, and a section named for
-// the stage (which the servers' own environment may have picked) is the hazard.
 describe("a Capistrano 2 stage that renders its own section while its rails_env is Capistrano 2's default", () => {
-  it("shows the production section its deploy ran; the stage-named section is hazard database.section-env, at its line", async () => {
+  it("is hazard database.section-env on that stage, at the section's line: the servers may have read the production section", async () => {
     const files = loom("server 'loom-stg.example.test', :web, :app, :db, primary: true\n");
     const real = rubyRendered(files["config/recipes/templates/db.yml.erb"]!, { stage: "staging", application: "loom", db_name: "loom_staging", db_host: "db.loom.internal" });
     expect(Object.keys(real)).toEqual(["staging"]); // no production section on staging's servers
     const m = await analyzeFiles(memoryRepo(files), "loom");
+    // Capistrano 2's default (lib/capistrano/recipes/deploy.rb `_cset :rails_env, "production"`) is kept,
+    // labelled; with nothing else saying which env the app ran, the stage's name stands in and the
+    // default is the doubt (audit s24b B3).
     expect(m.stages.find((s) => s.name === "staging")!.variables["rails_env"]).toMatchObject({ value: "production", defaultOf: "Capistrano 2" });
+    expect(m.hazards.filter((x) => x.id === "stage.rails-env-cap2-default").map((x) => x.message.split(" from ")[0])).toEqual(["stage staging runs RAILS_ENV=staging"]);
     const h = m.hazards.filter((x) => x.id === "database.section-env");
     expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/recipes/templates/db.yml.erb:1"]);
-    expect(h[0]!.message).toContain("stage staging: the servers' config/database.yml is shown from its production section");
-    expect(h[0]!.message).toContain("has no production section");
-    expect(h[0]!.message).toContain(`if they ran staging, its staging section names database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user ${JSON.stringify(real.staging.username)}`);
+    expect(h[0]!.message).toContain(`stage staging: the servers' config/database.yml is shown from its staging section (database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user ${JSON.stringify(real.staging.username)}`);
+    expect(h[0]!.message).toContain("renders no production section");
+    // the overlay's DATABASE_URL comment says so too: the staging section is what the file certainly
+    // renders, not what "the servers used"; the production section is the hazard (audit s23 F15)
     const k = emitKustomize(m, {} as any);
     const line = overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/staging/secrets.env.example")!.content, "staging");
-    expect(line).toContain(`which section their Rails read is not certain (hazard database.section-env): stage staging sets no rails_env, so the deploy ran Capistrano 2's "production"`);
-    expect(line).toContain(`if they ran "staging", they read its "staging" section: database ${JSON.stringify(real.staging.database)}`);
+    expect(line).toContain(`# Stage staging: config/database.yml: the servers' copy certainly renders section "staging", with database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user ${JSON.stringify(real.staging.username)} (from config/recipes/templates/db.yml.erb:3, 5, 4); which section their Rails read is not certain (hazard database.section-env): stage staging sets no rails_env, and Capistrano 2's is "production"`);
+    expect(line).toContain(`it renders no "production" section, so a Rails running "production" there would not have booted with it. Fill DATABASE_URL with the database of the section a server's RAILS_ENV names`);
     expect(line).not.toContain("the servers used");
   });
 
-  it("with a production section in the file too: both are shown, production as what the deploy ran, the stage's own as the hazard", async () => {
+  it("with a production section in the file too: neither section is said to be the one the servers used, both are shown, the production one as the hazard", async () => {
     const files = loom("server 'loom-stg.example.test', :web, :app, :db, primary: true\n");
     // a template with a fixed section per environment, rendered per stage
     files["config/recipes/templates/db.yml.erb"] = "production:\n  adapter: postgresql\n  database: <%= application %>_main\n  host: <%= db_host %>\nstaging:\n  adapter: postgresql\n  database: <%= db_name %>\n  host: <%= db_host %>\n";
@@ -173,13 +174,14 @@ describe("a Capistrano 2 stage that renders its own section while its rails_env 
     expect(m.hazards.filter((x) => x.id === "database.section-env").map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["config/recipes/templates/db.yml.erb:5"]);
     const k = emitKustomize(m, {} as any);
     const line = overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/staging/secrets.env.example")!.content, "staging");
-    expect(line).toContain(`the servers' copy certainly renders section "production", with database ${JSON.stringify(real.production.database)} on host ${JSON.stringify(real.production.host)} as user not set`);
+    expect(line).toContain(`the servers' copy certainly renders section "staging", with database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user not set`);
     expect(line).toContain(`which section their Rails read is not certain (hazard database.section-env)`);
-    expect(line).toContain(`if they ran "staging", they read its "staging" section: database ${JSON.stringify(real.staging.database)} on host ${JSON.stringify(real.staging.host)} as user not set`);
+    expect(line).toContain(`if they ran "production", they read its "production" section: database ${JSON.stringify(real.production.database)} on host ${JSON.stringify(real.production.host)} as user not set`);
+    expect(line).toContain("Fill DATABASE_URL with the database of the section a server's RAILS_ENV names");
     expect(line).not.toContain("the servers used");
     const guide = emitMigrationGuide(m, {} as any, [{ name: "kustomize", result: k }]).content;
-    expect(guide).toContain(`stage staging: ${mdCode("config/database.yml")}: the servers' copy certainly renders section ${mdCode("production")}, with database ${mdCode(real.production.database)}`);
-    expect(guide).toContain(`if they ran ${mdCode("staging")}, they read its ${mdCode("staging")} section: database ${mdCode(real.staging.database)}`);
+    expect(guide).toContain(`stage staging: ${mdCode("config/database.yml")}: the servers' copy certainly renders section ${mdCode("staging")}, with database ${mdCode(real.staging.database)}`);
+    expect(guide).toContain(`if they ran ${mdCode("production")}, they read its ${mdCode("production")} section: database ${mdCode(real.production.database)}`);
     // production's own stage is Capistrano 2's default: said as used, no hazard
     expect(overDatabaseUrl(k.files.find((f) => f.path === "k8s/overlays/production/secrets.env.example")!.content, "production")).toContain(`config/database.yml, section "production": the servers used database "loom_main"`);
   });
