@@ -729,6 +729,12 @@ export interface Stage {
    * on, whatever the stage file says (its fact cites the set line; this names the task and hook).
    */
   hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
+  /**
+   * The first code the stage's run loads or evaluates that was not followed (`instance_eval(File.read(…))`,
+   * a `load` of a computed path): the tasks and hooks read for the stage may be incomplete, so the
+   * stage is never said to run no hook of a task (analyzers/workers/stage-hooks.ts).
+   */
+  unfollowedLoad?: { call: string; source: Source };
 }
 
 export interface StageWithoutServers {
