@@ -734,6 +734,12 @@ export interface Stage {
    */
   hookedSets?: { variable: string; task: string; set: Source; hook: HookDef }[];
   /**
+   * The first code the stage's run loads or evaluates that was not followed (`instance_eval(File.read(…))`,
+   * a `load` of a computed path): the tasks and hooks read for the stage may be incomplete, so the
+   * stage is never said to run no hook of a task (analyzers/workers/stage-hooks.ts).
+   */
+  unfollowedLoad?: { call: string; source: Source };
+  /**
    * Task-body sets of one variable that hooks before the app's start run with different values: the
    * analysis does not pick one (which ran last depends on hook order it does not prove), applies none,
    * and names them (hazard stage.hooked-set-conflict).

@@ -635,6 +635,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const own = s.stageFile ? s.requires.filter((r) => r.source.file === s.stageFile) : [];
     if (own.length) stage.plugins = own.map((r) => ({ value: r.value, source: r.source }));
     if (s.capAborts.length) stage.capAborts = s.capAborts[0];
+    if (s.unfollowedLoads.length) stage.unfollowedLoad = s.unfollowedLoads[0];
     if (hookedSets.length) stage.hookedSets = hookedSets.map((h) => ({ variable: h.variable, task: h.task, set: h.set, hook: h.hook }));
     if (conflicts.length) stage.hookedSetConflicts = conflicts.map((c) => c.map((h) => ({ variable: h.variable, task: h.task, set: h.set, hook: h.hook })));
     const unread = unreadOf(s.unread);

@@ -79,7 +79,7 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
   const locals = new Map<string, string>();
   // The shell `if`s open at the start of a line (a guard's `then` and `fi` on later lines, in a
   // heredoc or a string over several lines): the paths they test, while in their `then` branch.
-  const blocks: ShellIf[] = [];
+  const blocks: IfStack = { open: [], over: 0 };
   lines.forEach((raw0, i) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
     if (/^\s*#(?!\{)/.test(raw0)) return;
@@ -96,7 +96,7 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
       if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
       else locals.delete(local[1]!);
     }
-    const guards = [...guardsIn(raw).map((path) => ({ path, line: line0 + i })), ...blocks.filter((b) => b.guard !== null && !b.inElse).map((b) => ({ path: b.guard!, line: b.line }))];
+    const guards = [...guardsIn(raw).map((path) => ({ path, line: line0 + i })), ...openGuards(blocks)];
     shellIfs(raw, line0 + i, blocks);
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
@@ -217,6 +217,20 @@ function guardsIn(line: string): string[] {
   return out;
 }
 
+/**
+ * How deep the shell `if`s are read: bash scripts rarely nest past a handful, and an `if` that is
+ * never closed (an unbalanced one, or a Ruby `if !…` read as a shell one) stays open to the end of
+ * the text. Past this depth an `if` is counted (its `fi` closes it) but guards nothing, so each line
+ * costs at most this many open guards, however many `if`s the text leaves open.
+ */
+const MAX_IF_DEPTH = 64;
+
+/** The open shell `if`s: the first MAX_IF_DEPTH of them, and how many are open past those. */
+interface IfStack {
+  open: ShellIf[];
+  over: number;
+}
+
 interface ShellIf {
   /** The path the `if` tests for (`if test -f P`, `if [ -e P ]`), or null for any other condition. */
   guard: string | null;
@@ -232,14 +246,27 @@ interface ShellIf {
  * `if`: only one followed by a shell test (`test`, `[`, `[[`, `!`) opens a block; a Ruby `else` or
  * `end` with no shell block open changes nothing.
  */
-function shellIfs(line: string, at: number, blocks: ShellIf[]): void {
+function shellIfs(line: string, at: number, blocks: IfStack): void {
   const re = /(?:^|[\s;"'`(])(?:if\s+(?:(?:test|\[)\s+-[efrs]\s+(['"]?)([^\s'";\]]+)\1(?=$|[\s;"'`\]])|!|test\b|\[\[?(?=\s))|(else|elif|fi)(?=$|[\s;"'`)]))/g;
+  const open = blocks.open;
   for (const m of line.matchAll(re)) {
-    if (m[3] === undefined) blocks.push({ guard: m[2] ?? null, line: at, inElse: false });
-    else if (!blocks.length) continue;
-    else if (m[3] === "fi") blocks.pop();
-    else blocks[blocks.length - 1]!.inElse = true;
+    if (m[3] === undefined) {
+      if (open.length < MAX_IF_DEPTH) open.push({ guard: m[2] ?? null, line: at, inElse: false });
+      else blocks.over++;
+    } else if (blocks.over > 0) {
+      // the innermost `if` is one past the cap, which guards nothing: its else changes nothing
+      if (m[3] === "fi") blocks.over--;
+    } else if (!open.length) continue;
+    else if (m[3] === "fi") open.pop();
+    else open[open.length - 1]!.inElse = true;
   }
+}
+
+/** The paths the open `if`s test, while in their `then` branch: at most MAX_IF_DEPTH of them. */
+function openGuards(blocks: IfStack): { path: string; line: number }[] {
+  const out: { path: string; line: number }[] = [];
+  for (const b of blocks.open) if (b.guard !== null && !b.inElse) out.push({ path: b.guard, line: b.line });
+  return out;
 }
 
 /** Whitespace-separated words, a `#{…}` kept whole. */

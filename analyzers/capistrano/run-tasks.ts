@@ -25,6 +25,12 @@ export interface RunTasks {
   ran: Set<string>;
   /** Tasks run only through conditional hooks: the condition's words, for the link's wording. */
   onlyIf: Map<string, string>;
+  /**
+   * Every name a task body runs by name, repo task or not (a plugin's `resque:restart`): invoked
+   * (literal, or the literal ends of an interpolated name), a Rake prerequisite, a Capistrano 2
+   * namespace call (`resque.restart`); `any` when some invoke's name is computed (any task).
+   */
+  named: { names: Set<string>; patterns: { prefix: string; suffix: string }[]; any: boolean };
 }
 
 /**
@@ -99,6 +105,8 @@ function prerequisites(code: string, bare: string): string[] | null {
 // A call of invoke (not `task :invoke`, `x.invoke`, `invoke_command`, `def invoke`).
 const INVOKE = /(?<![.\w:@$])(?<!\bdef\s+)(?:invoke(?:!|(?![\w?=]))|find_and_execute_task\b|Rake::Task\s*\[)[ \t]*\(?[ \t]*/g;
 const WORD = /(?<![\w:@$"'])\w+(?![\w"'?!:])/g;
+// A Capistrano 2 namespace method call, `resque.restart` or `top.deploy.web.disable` (a lower-case chain, not `File.join`).
+const DOTTED = /(?<![\w:@$."'])(?:top\.)?([a-z_]\w*(?:\.[a-z_]\w*)+)(?![\w?!(])/g;
 
 /** The tasks a deploy runs: hooked (conditionally or not), Capistrano's flow tasks, prerequisites, and those some task invokes or calls. */
 export function deployRunTasks(hooks: HookDef[], condHooks: readonly ConditionalHook[], tasks: TaskDef[], major: 2 | 3, text: (file: string) => string): RunTasks {
@@ -124,6 +132,7 @@ export function deployRunTasks(hooks: HookDef[], condHooks: readonly Conditional
   // comments are not calls. Occurrences per last name, as file:line keys (two are enough to know).
   const shorts = new Set(major === 2 ? tasks.map((t) => t.name.split(":").pop()!).filter((s) => /^\w+$/.test(s)) : []);
   const calls = new Map<string, Set<string>>();
+  const dotted = new Set<string>();
   let anyTask = false;
   for (const file of new Set(tasks.map((t) => t.source.file))) {
     const lines = text(file).split(/\r?\n/);
@@ -143,6 +152,7 @@ export function deployRunTasks(hooks: HookDef[], condHooks: readonly Conditional
         else patterns.push(p);
       }
       if (major === 3) for (const n of prerequisites(codeNoComment, bare) ?? []) prereqs.add(n.split(":").pop()!), prereqs.add(n);
+      if (major === 2) for (const m of bare.matchAll(DOTTED)) dotted.add(m[1]!.replace(/\./g, ":"));
       if (shorts.size)
         for (const m of bare.matchAll(WORD)) {
           const w = m[0];
@@ -166,5 +176,5 @@ export function deployRunTasks(hooks: HookDef[], condHooks: readonly Conditional
   for (const n of exact) ran.add(n);
   for (const t of ran) onlyIf.delete(t);
   for (const t of onlyIf.keys()) ran.add(t);
-  return { ran, onlyIf };
+  return { ran, onlyIf, named: { names: new Set([...exact, ...prereqs, ...dotted]), patterns, any: anyTask } };
 }

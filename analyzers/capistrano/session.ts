@@ -110,6 +110,9 @@ const TASK_SET_VARIABLES = new Set(["rails_env"]);
 /** Cap 2: these are configuration attributes (Hashes), used with `[]=`. */
 const CAP2_HASH_ATTRS = new Set(["ssh_options", "default_run_options", "default_environment"]);
 
+/** Calls that run code of another file or string: not followed, they may define tasks and hooks of the run. */
+const EVALS = new Set(["eval", "instance_eval", "class_eval", "module_eval", "instance_exec", "class_exec", "load", "require", "require_relative", "import"]);
+
 export class Session {
   /** The repo's own render helpers (render-helpers.ts), read once. */
   private renderHelpers?: Map<string, RenderHelper>;
@@ -187,6 +190,12 @@ export class Session {
    * a method may declare servers, so a stage with none read is not taken as declaring none.
    */
   readonly unknownCalls: { name: string; source: Source }[] = [];
+  /**
+   * Code this run loads or evaluates but that was not followed (`instance_eval(File.read(…))`,
+   * `eval File.read(…)`, a `load` of a path not known statically): what it defines or hooks is not
+   * known, so the run's tasks and hooks may be incomplete (Stage.unfollowedLoad).
+   */
+  readonly unfollowedLoads: { call: string; source: Source }[] = [];
   private serverLimitSaid = false;
   /**
    * Capistrano 2: the stage file this session runs (config/deploy/<stage>.rb). multistage loads it
@@ -238,6 +247,7 @@ export class Session {
     this.asked.push(...from.asked);
     this.unknownCalls.push(...from.unknownCalls);
     this.maybe.push(...from.maybe);
+    this.unfollowedLoads.push(...from.unfollowedLoads);
     this.lock = from.lock;
     for (const [k, v] of from.linkedSources) this.linkedSources.set(k, v);
     // Task bodies keep the locals of where they were defined; running one sets locals in its frame.
@@ -608,6 +618,7 @@ export class Session {
     if (NO_OPS.has(name) || PATH_HELPERS.has(name)) return;
     this.warnAt(f, node, `call to \`${name}\` not followed statically`);
     if (!f.sourceOverride) this.unknownCalls.push({ name, source: this.src(f, node) });
+    if (EVALS.has(name) && !f.sourceOverride) this.unfollowedLoads.push({ call: name, source: this.src(f, node) });
   }
 
   /**
@@ -1122,7 +1133,10 @@ export class Session {
       this.localPath = false;
     }
     const target = typeof v === "string" ? v : null;
-    if (target === null) return this.warnAt(f, node, `${how} of a path not known statically`);
+    if (target === null) {
+      this.unfollowedLoads.push({ call: how, source: this.src(f, node) });
+      return this.warnAt(f, node, `${how} of a path not known statically`);
+    }
     // A path that leaves the checkout (absolute, or climbing above the repo root) names a file of the
     // deploying machine, not of the repo: it is never read, and never mistaken for a repo file.
     const outside = outsideRepo(target, how === "require_relative" ? f.parsed.file : "");

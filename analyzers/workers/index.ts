@@ -101,7 +101,7 @@ export function analyzeWorkers(
   // A dlss-capistrano plugin for a process no backend here models (Racecar): named at its line, never dropped silently.
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
-  const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>>>();
+  const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>["off"]>>();
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
@@ -116,8 +116,12 @@ export function analyzeWorkers(
     const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
     // Started only by the repo's hooks of its tasks, each written in some stages' files: none elsewhere (stage-hooks.ts).
     if (!ownLines.length && !ownServices.length) {
-      const gate = stageHookGate(b, cap, stages);
-      if (gate) gates.set(b.id, gate);
+      const gate = stageHookGate(b, cap, stages, (file) => {
+        const r = ctx.repo.read(file);
+        return "error" in r ? "" : r.text;
+      });
+      if (gate.off) gates.set(b.id, gate.off);
+      for (const d of gate.doubts) ctx.problem({ ...d.source, message: `workers.stage-hook-doubt: ${d.message}`, severity: "warning" });
     }
     const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
     if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)

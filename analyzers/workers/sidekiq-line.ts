@@ -265,7 +265,9 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
   });
   const offRepo = u.files.filter((_, i) => !inRepo[i]);
   const files = offRepo.map((f) => `EnvironmentFile=${f.optional ? "-" : ""}${f.path} (${l.source.file}:${f.line})`);
-  if (files.length) notes.push(`its unit reads ${files.join(", ")}, a file of the servers the repo does not hold, whose settings override Environment='s: what it set is not carried`);
+  // Worded for what the unit has: an env file read over Environment= lines, or the unit's only environment.
+  const hasEnvironment = Object.keys(u.vars).length > 0 || u.dropped.length > 0 || Object.keys(u.filled).length > 0;
+  if (files.length) notes.push(`its unit reads ${files.join(", ")}, a file of the servers the repo does not hold${hasEnvironment ? ", whose settings override Environment='s" : ""}: what it set is not carried`);
   let maxThreads: SidekiqOptionWords["maxThreads"] = lineMax;
   if (!maxThreads) {
     // systemd reads the files in order, after Environment=: the last that sets it wins.
@@ -273,7 +275,10 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
     const lastFile = fromFiles[fromFiles.length - 1];
     const v = lastFile?.r ? { value: lastFile.r.vars["RAILS_MAX_THREADS"]!.value, line: lastFile.r.vars["RAILS_MAX_THREADS"]!.line, file: lastFile.r.file } : u.vars["RAILS_MAX_THREADS"] ? { ...u.vars["RAILS_MAX_THREADS"]!, file: l.source.file } : undefined;
     const f = lastFile && !lastFile.r ? lastFile.f : undefined;
-    if (f) maxThreads = { unknown: `${files.join(", ")} (a file of the servers, read over the unit's Environment=${v ? `, which sets RAILS_MAX_THREADS ${v.value}` : ""})`, source: at(f.line) };
+    if (f) {
+      const over = v && v.file !== l.source.file ? `, read after ${v.file}, which sets RAILS_MAX_THREADS ${v.value}` : hasEnvironment ? `, read over the unit's Environment=${v ? `, which sets RAILS_MAX_THREADS ${v.value}` : ""}` : "";
+      maxThreads = { unknown: `${files.join(", ")} (a file of the servers${over})`, source: at(f.line) };
+    }
     else if (u.filled["RAILS_MAX_THREADS"] !== undefined) maxThreads = { unknown: `the unit's Environment= RAILS_MAX_THREADS, which the deploy fills in,`, source: at(u.filled["RAILS_MAX_THREADS"]) };
     else if (v) maxThreads = { value: v.value, source: { file: v.file, line: v.line }, via: v.file === l.source.file ? "its unit's Environment=" : `its unit's EnvironmentFile= ${v.file}` };
   }

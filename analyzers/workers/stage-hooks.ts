@@ -8,6 +8,7 @@
 import type { CapistranoFacts, HookDef, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { onStage, onlyOnWords } from "../capistrano/stage-scope.js";
 import type { JobBackend } from "./backends.js";
+import { deployRunTasks } from "../capistrano/run-tasks.js";
 
 /** Backends a plugin starts by its own hooks, in every stage that loads it. */
 const SELF_HOOKED = new Set(["sidekiq", "rpush"]);
@@ -20,20 +21,75 @@ function runsBackend(b: JobBackend, task: string): boolean {
   return t.startsWith(`${b.id.replace(/-/g, "_")}:`);
 }
 
+/** What stageHookGate decides: the stages that ran none of the backend's tasks, and the stages kept running for a doubt. */
+export interface StageHookGate {
+  off: WorkerFacts["offStages"] | null;
+  /** A stage counted as running the backend because its reading may be incomplete, or a task may run the backend's: said. */
+  doubts: { stage: string; message: string; source: Source }[];
+}
+
 /**
- * The stages whose deploy runs none of the hooks of the backend's tasks, when every such hook is
- * written in some stages' files only; null when there is no such hook, or one is in every stage.
+ * The stages whose deploy runs none of the backend's tasks, when every hook of them is written in
+ * some stages' files only; off null when there is no such hook, or one is in every stage.
+ * A stage counts as running the backend (a doubt counts it, never 0 replicas) when:
+ * - a hook of its deploy runs a task of the backend's;
+ * - a task of its deploy names one of the backend's tasks (`invoke "resque:restart"`, a Rake
+ *   prerequisite `task :bounce => "resque:restart"`, Capistrano 2's `resque.restart`), or invokes a
+ *   name not known statically (run-tasks.ts reads those calls wherever they are written);
+ * - its run loads or evaluates code that was not followed (Stage.unfollowedLoad): that code may hook it.
  */
-export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages: readonly Stage[]): WorkerFacts["offStages"] | null {
-  if (!cap || cap.tool || SELF_HOOKED.has(b.id)) return null;
-  const hooks: HookDef[] = [...cap.hooks, ...(cap.conditionalHooks ?? [])].filter((h) => runsBackend(b, h.task));
-  if (!hooks.length || hooks.some((h) => !h.stages)) return null;
+export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string): StageHookGate {
+  const none: StageHookGate = { off: null, doubts: [] };
+  if (!cap || cap.tool || SELF_HOOKED.has(b.id)) return none;
+  const all = [...cap.hooks, ...(cap.conditionalHooks ?? [])];
+  const hooks: HookDef[] = all.filter((h) => runsBackend(b, h.task));
+  if (!hooks.length || hooks.some((h) => !h.stages)) return none;
   const out: NonNullable<WorkerFacts["offStages"]> = {};
+  const doubts: StageHookGate["doubts"] = [];
+  const said = hooks.map((h) => `${h.kind} "${h.target}", "${h.task}" is ${onlyOnWords(h)}`).join("; ");
   for (const s of stages) {
     if (hooks.some((h) => onStage(h, s.name))) continue;
-    out[s.name] = { why: `stage ${s.name}'s deploy runs no hook of ${b.label}'s tasks: ${hooks.map((h) => `${h.kind} "${h.target}", "${h.task}" is ${onlyOnWords(h)}`).join("; ")}`, source: hooks[0]!.source };
+    if (s.unfollowedLoad) {
+      const u = s.unfollowedLoad;
+      doubts.push({ stage: s.name, source: u.source, message: `${b.label} runs on stage ${s.name} as on its servers: its deploy's reading has no hook of ${b.label}'s tasks (${said}), but its run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may hook them; if stage ${s.name}'s deploy never restarted ${b.label}, set its replicas to 0` });
+      continue;
+    }
+    const reach = reachingTask(b, cap, s.name, text);
+    if (reach) {
+      doubts.push({ stage: s.name, source: reach.source, message: `${b.label} runs on stage ${s.name} as on its servers: no hook of its deploy names ${b.label}'s tasks (${said}), but ${reach.how} (${reach.source.file}:${reach.source.line}), which its deploy may run` });
+      continue;
+    }
+    out[s.name] = { why: `stage ${s.name}'s deploy runs no hook of ${b.label}'s tasks: ${said}`, source: hooks[0]!.source };
   }
-  return Object.keys(out).length ? out : null;
+  return { off: Object.keys(out).length ? out : null, doubts };
+}
+
+/**
+ * A task of the stage's deploy that runs one of the backend's tasks by name (run-tasks.ts's reading
+ * of invokes, prerequisites and Capistrano 2 calls, over the task files of that stage), or null.
+ */
+function reachingTask(b: JobBackend, cap: CapistranoFacts, stage: string, text: (file: string) => string): { how: string; source: Source } | null {
+  const tasks = cap.tasks.filter((t) => !t.stages || t.stages.includes(stage));
+  if (!tasks.length) return null;
+  const { named } = deployRunTasks([], [], tasks, cap.major, text);
+  const name = [...named.names].find((n) => runsBackend(b, n));
+  const pattern = named.patterns.find((p) => runsBackend(b, p.prefix) || (p.prefix === "" && p.suffix === "") || b.id.replace(/-/g, "_").startsWith(p.prefix));
+  if (!name && !pattern && !named.any) return null;
+  const how = name ? `a task of its deploy runs ${name}` : pattern ? `a task of its deploy invokes "${pattern.prefix}#{…}${pattern.suffix}", which may be one of them` : "a task of its deploy invokes a task whose name is not known statically";
+  // cited at the first line of the stage's task files that names it (the calls are read per file)
+  const words = name ? [name, name.replace(/:/g, ".")] : pattern ? [pattern.prefix || "invoke"] : ["invoke", "Rake::Task"];
+  for (const file of new Set(tasks.map((t) => t.source.file))) {
+    const at = lineOf(text(file), file, words);
+    if (at) return { how, source: at };
+  }
+  return { how, source: tasks[0]!.source };
+}
+
+/** The first line of the file holding one of the words. */
+function lineOf(tx: string, file: string, words: string[]): Source | null {
+  const ls = tx.split(/\r?\n/);
+  const i = ls.findIndex((l) => words.some((w) => l.includes(w)));
+  return i < 0 ? null : { file, line: i + 1 };
 }
 
 /**

@@ -108,9 +108,10 @@ function numberGaps(model: ModelForGaps): Gap[] {
       const tail = `Take it from a server of stage ${name}; MIGRATION.md lists it until you answer`;
       // "<file> sets them" only where the number's line is in that file: a config the repo lacks
       // (a start path with no file, a servers' copy) sets nothing the repo shows, and its why says so.
-      // A file the repo lacks cannot be said to set them here: it says it was on the servers.
+      // A file the repo lacks cannot be said to set them here: it says only that the repo lacks it; the
+      // why says what is known of it (the servers' copy, or a start that may have failed).
       const says = (verb: "sets them" | "sets it") =>
-        server.notInRepo ? `${file} is not in the repo (it was on the servers): ${u.why}` : u.source.file === file ? `${file} ${verb}, but ${u.why}` : u.why; // as written: it may start with a gem's or a file's name
+        server.notInRepo ? `${file} is not in the repo: ${u.why}` : u.source.file === file ? `${file} ${verb}, but ${u.why}` : u.why; // as written: it may start with a gem's or a file's name
       // A number the replaced server ran (Thin's servers, timeout): the suggestion, labelled as that server's.
       const hint = u.key === "workers" || u.key === "timeout" ? server.suggested?.[u.key] : undefined;
       const offered = hint ? { default: hint.value, suggestion: true as const } : { placeholder: true as const };

@@ -72,6 +72,10 @@ describe("capistrano3-unicorn with no config/unicorn/<rails_env>.rb for a stage"
     expect([said[0]!.file, said[0]!.line]).toEqual(["Capfile", 4]);
     expect(said[0]!.message).toContain("stage production:");
     expect(said[0]!.message).toContain("config/unicorn.rb is not read in its place");
+    // The gap says the repo lacks the file, and leaves whether the servers had one to its why (audit s24a A7).
+    const gap = m.gaps.find((g) => g.id === "stage.production.web.workers")!;
+    expect(gap.why.startsWith(`${prodPath} is not in the repo: `)).toBe(true);
+    expect(gap.why).not.toContain("it was on the servers");
 
     const staging = appServerFor(m, m.stages.find((s) => s.name === "staging")!)!;
     const set = runRubyFile(join(here, "unicorn_oracle.rb"), [{ path: join(root, stagingPath), env: "staging" }])[0];

@@ -75,7 +75,7 @@ describe("web numbers only the servers hold", () => {
     expect(g["stage.production.web.workers"]).toMatchObject({ default: 0, placeholder: true, format: "count", min: 0, source: { file: "config/systemd/ledger_puma.service", line: 3 } });
     expect(g["stage.production.web.threads"]).toMatchObject({ default: [0, 5], placeholder: true, format: "thread-range" });
     expect(g["stage.staging.web.timeout"]).toMatchObject({ default: 60, placeholder: true, format: "seconds" });
-    expect(g["stage.production.web.workers"]!.why).toMatch(/\/srv\/ledger\/shared\/puma\.rb is not in the repo \(it was on the servers\): .*Puma's own default.*a placeholder/);
+    expect(g["stage.production.web.workers"]!.why).toMatch(/\/srv\/ledger\/shared\/puma\.rb is not in the repo: .*Puma's own default.*a placeholder/);
     expect(g["stage.production.web.threads"]!.why).not.toContain("sets them");
     expect(g["stage.production.web.timeout"]!.why).toMatch(/^\/srv\/ledger\/shared\/puma\.rb is not in the repo/);
     // The resources are sized for that placeholder count: a placeholder too.

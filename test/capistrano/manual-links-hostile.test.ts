@@ -64,6 +64,14 @@ describe("hostile task bodies", () => {
     expect(links).not.toContain("wren.yml");
   }, 60_000);
 
+  it("20,000 shell `if test -f` lines never closed do not hold analyze (each line read against a capped stack of open ifs, not all of them)", () => {
+    const ifs = Array.from({ length: 20_000 }, (_, i) => `  if test -f #{shared_path}/config/part${i}.yml; then`);
+    const body = ["execute <<-SH", ...ifs, "  ln -nfs #{shared_path}/config/database.yml #{release_path}/config/database.yml", "SH"];
+    const { out, took } = analyzeJson(appWithTask(task(body)));
+    expect(took).toBeLessThan(20_000);
+    expect(JSON.stringify(out.capistrano?.manualLinks ?? out)).toContain("config/database.yml");
+  }, 60_000);
+
   it("a 150 KB execute line of spaces does not hang analyze", () => {
     const body = ['execute :cp, "a", "b"' + " ".repeat(150_000) + "if true"];
     const { took } = analyzeJson(appWithTask(task(body)));

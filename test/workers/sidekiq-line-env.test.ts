@@ -111,6 +111,17 @@ describe("a systemd unit's environment", () => {
     const note = b.result.notes.find((n) => /concurrency is not known/.test(n.message));
     expect(note?.source).toEqual({ file: UNIT_FILE, line: 7 });
   });
+
+  it("an EnvironmentFile= and no Environment=: the file is named as the unit's only environment, never as read over an Environment= the unit lacks (audit s24a A9)", async () => {
+    const m = await analyze(["EnvironmentFile=/etc/tally/jobs.env", "ExecStart=/usr/bin/env bundle exec sidekiq -q default"]);
+    const b = emitAndBuild(m);
+    const line = concurrencyLines(b)[0]!;
+    expect(line).toMatch(/^production: sidekiq concurrency 10 → -c 10, Sidekiq 6\.4's default: not known: EnvironmentFile=\/etc\/tally\/jobs\.env \(config\/systemd\/tally-sidekiq\.service:6\) \(a file of the servers\) may set it/);
+    expect(line).not.toContain("Environment=,");
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.commandNote).toContain("a file of the servers the repo does not hold: what it set is not carried");
+    expect(w.commandNote).not.toContain("override Environment=");
+  });
 });
 
 // A unit template the deploy renders: its ExecStart runs the servers' rbenv at a path the deploy

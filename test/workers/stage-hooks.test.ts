@@ -143,13 +143,38 @@ const DLSS: Record<string, string> = {
   "config/puma.rb": "threads 5, 5\n",
 };
 
+// A1: production.rb evaluates the text of staging.rb, whose hook restarts Resque: real cap runs the
+// restart in both stages. The evaluated code is not followed here, so production is never said to run no hook.
+const EVALED = (how: string): Record<string, string> => ({
+  ...RESQUE,
+  "config/deploy/production.rb": [how, 'server "web1.plover.example.net", roles: %w[web app db]', 'server "q1.plover.example.net", roles: %w[app resque_worker]', ""].join("\n"),
+  "config/deploy/staging.rb": ['server "box1.plover-staging.example.net", roles: %w[web app db resque_worker]', "", 'after "deploy:published", "resque:restart"', ""].join("\n"),
+});
+const EVAL_FORMS: Record<string, string> = {
+  instance_eval: 'instance_eval(File.read(File.expand_path("../staging.rb", __FILE__)))',
+  eval: 'eval File.read("config/deploy/staging.rb")',
+};
+
+// A2: a task of every stage's deploy runs Resque's restart by name; production.rb also hooks the restart itself.
+const THROUGH = (body: string): Record<string, string> => ({
+  ...RESQUE,
+  Capfile: `${RESQUE["Capfile"]}Dir.glob("lib/capistrano/tasks/*.rake").each { |f| import f }\n`,
+  "lib/capistrano/tasks/queues.rake": body,
+});
+const THROUGH_FORMS: Record<string, string> = {
+  invoke: ["namespace :queues do", "  task :cycle do", '    invoke "resque:restart"', "  end", "end", 'after "deploy:published", "queues:cycle"', ""].join("\n"),
+  prerequisite: ["namespace :queues do", '  task :cycle => "resque:restart"', "end", 'after "deploy:published", "queues:cycle"', ""].join("\n"),
+};
+
 beforeAll(async () => {
   requireKubectl();
   await initPrism();
   capRan("resque", RESQUE, ["production", "staging"], { "capistrano-resque.rb": RESQUE_STAND_IN });
   capRan("sidekiq", SIDEKIQ, ["production", "staging"]);
   capRan("dlss", DLSS, ["production", "staging"], { "dlss/capistrano.rb": STAND_IN });
-}, 180_000);
+  for (const [k, how] of Object.entries(EVAL_FORMS)) capRan(`eval-${k}`, EVALED(how), ["production", "staging"], { "capistrano-resque.rb": RESQUE_STAND_IN });
+  for (const [k, body] of Object.entries(THROUGH_FORMS)) capRan(`through-${k}`, THROUGH(body), ["production", "staging"], { "capistrano-resque.rb": RESQUE_STAND_IN });
+}, 300_000);
 
 afterAll(() => {
   removeTrees();
@@ -211,6 +236,33 @@ describe("a hook in one stage's file runs in that stage's deploy only", () => {
     const { stages } = emitAndBuild(m);
     for (const stage of ["production", "staging"]) expect(replicas(stages[stage]!, "-worker")).toBe(hostsOf("sidekiq", stage, /systemctl restart tern-sidekiq/).length);
   });
+});
+
+describe("a stage is never said to run no hook of a backend when its reading may be incomplete", () => {
+  for (const [k, how] of Object.entries(EVAL_FORMS))
+    it(`production.rb runs staging.rb's text by ${k}: real cap restarts Resque in both stages; production keeps its workers, the doubt named`, async () => {
+      expect(hostsOf(`eval-${k}`, "production", /resque:restart-stand-in/).length).toBeGreaterThan(0);
+      expect(hostsOf(`eval-${k}`, "staging", /resque:restart-stand-in/)).toEqual(["box1.plover-staging.example.net"]);
+      const m = await analyzeFiles(memoryRepo(EVALED(how)), "plover");
+      expect(m.stages.find((s) => s.name === "production")!.unfollowedLoad).toEqual({ call: k, source: { file: "config/deploy/production.rb", line: 1 } });
+      const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+      expect(w.offStages).toBeUndefined();
+      expect(m.problems.some((p) => p.file === "config/deploy/production.rb" && p.line === 1 && p.message.startsWith("workers.stage-hook-doubt: Resque runs on stage production") && p.message.includes(`\`${k}\``))).toBe(true);
+      const { stages } = emitAndBuild(m);
+      expect(replicas(stages["production"]!, w.name)).toBeGreaterThan(0);
+      expect(replicas(stages["staging"]!, w.name)).toBe(2);
+    });
+
+  for (const [k, body] of Object.entries(THROUGH_FORMS))
+    it(`a task hooked in every stage runs resque:restart by ${k}: real cap restarts Resque on staging; staging keeps its workers, the doubt named`, async () => {
+      expect(hostsOf(`through-${k}`, "staging", /resque:restart-stand-in/)).toEqual(["box1.plover-staging.example.net"]);
+      const m = await analyzeFiles(memoryRepo(THROUGH(body)), "plover");
+      const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+      expect(w.offStages).toBeUndefined();
+      expect(m.problems.some((p) => p.file === "lib/capistrano/tasks/queues.rake" && p.message.startsWith("workers.stage-hook-doubt: Resque runs on stage staging") && p.message.includes("runs resque:restart"))).toBe(true);
+      const { stages } = emitAndBuild(m);
+      for (const stage of ["production", "staging"]) expect(replicas(stages[stage]!, w.name)).toBe(2 * hostsOf(`through-${k}`, stage, /resque:restart-stand-in/).length);
+    });
 });
 
 describe("dlss-capistrano: a stage's own <backend>_systemd_role places its units", () => {
