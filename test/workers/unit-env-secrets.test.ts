@@ -57,4 +57,10 @@ describe("a unit's secret Environment= values", () => {
     expect(w.message).toContain(`${UNIT_FILE}:7, ${UNIT_FILE}:8`);
     expect(w.message).not.toMatch(/worker worker/);
   });
+
+  it("are not said to be carried into the pod's environment", () => {
+    const notes = (model.workers ?? []).map((x) => JSON.stringify(x)).join("\n");
+    expect(notes).toMatch(/Environment= sets [^"]*MALLOC_ARENA_MAX[^"]*, carried into the pod's environment/);
+    for (const k of ["MAIL_RELAY", "MEMO_SERVERS", "REDIS_URL"]) expect(notes).not.toMatch(new RegExp(`Environment= sets [^"]*${k}[^"]*, carried`));
+  });
 });
