@@ -189,7 +189,7 @@ describe("database.yml", () => {
   });
   it("prefers the real file over the example", () => {
     const { rails } = mem({ "config/database.yml": "production:\n  adapter: postgresql\n", "config/database.yml.example": "production:\n  adapter: mysql2\n" });
-    expect(rails.database).toEqual({ file: "config/database.yml", adapters: { production: { value: "postgresql", source: { file: "config/database.yml", line: 2 } } } });
+    expect(rails.database).toEqual({ file: "config/database.yml", sections: ["production"], adapters: { production: { value: "postgresql", source: { file: "config/database.yml", line: 2 } } } });
   });
   it("reports broken YAML and goes on", () => {
     const { rails, problems } = mem({ "config/database.yml": "production:\n  adapter: [mysql2\n", "config/application.rb": "module Foo\n  class Application < Rails::Application\n  end\nend\n" });
