@@ -66,7 +66,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
-    if (!s.variables["rails_env"]) {
+    // Capistrano 2's own default (`_cset :rails_env, "production"`) is not the stage setting one.
+    if (!s.variables["rails_env"] || s.variables["rails_env"].defaultOf === "Capistrano 2") {
       problem({ ...s.source, message: `stage ${s.name} sets no rails_env: Global's environment taken as "${railsEnvOf(s)}" (capistrano-rails uses the stage name)`, severity: "warning" });
     }
   }

@@ -31,6 +31,8 @@ function side(text: string): { lit: string } | { ref: "rails_env" | "stage" } | 
 /** The stage's value of a reference: its name, or its rails_env as set (null when no stage file or deploy.rb sets it). */
 function refValue(ref: "rails_env" | "stage", s: Stage): string | null {
   if (ref === "stage") return s.name;
+  // Capistrano 2's own default (`_cset :rails_env, "production"`) is no file of the repo setting it.
+  if (s.variables["rails_env"]?.defaultOf === "Capistrano 2") return null;
   const v = s.variables["rails_env"]?.value;
   if (typeof v === "string") return v;
   if (v && typeof v === "object" && "sym" in v && typeof (v as { sym: unknown }).sym === "string") return (v as { sym: string }).sym;
