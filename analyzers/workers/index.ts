@@ -5,7 +5,7 @@
 // standard command, said so.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/model/secret-env.js";
+import { heldFromDeployment } from "../../src/model/secret-env.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
@@ -613,8 +613,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
 function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
-  // Any userinfo at all (`@` after a `:`) is held back too: a password the shape rule cannot tell from a setting still stays out of a tracked file.
-  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]) || /:[^@]*@/.test(w.env[k]!));
+  const secret = Object.keys(w.env).filter((k) => heldFromDeployment(k, w.env[k]!));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;
   // A systemd unit's values are on its Environment= lines, not on the ExecStart= line that starts it.

@@ -17,3 +17,10 @@ export { secretEnvName } from "./secret-names.js";
 /** A variable set to a value: secret by its name, or by the value's shape (a token, a webhook, a URL password). */
 export const secretEnvEntry = (name: string, value: unknown): boolean => secretEnvName(name) || looksSecretValue(value);
 
+/**
+ * A worker's env entry held back from its tracked Deployment: secret by name or shape, or any
+ * userinfo at all (`@` after a `:`) — a password the shape rule cannot tell from a setting still
+ * stays out of a tracked file.
+ */
+export const heldFromDeployment = (name: string, value: string): boolean => secretEnvEntry(name, value) || /:[^@]*@/.test(value);
+
