@@ -2,7 +2,7 @@
 // (analyzers/appserver/unicorn.ts, puma.ts); `__FILE__` is where Capistrano puts the file
 // (`<deploy_to>/current/<path>`) when the stages running it agree on `deploy_to`.
 import type { AnalyzerContext, AppServerConfig, ProcfileEntry, Stage } from "../src/model.js";
-import { cap2DefaultEnv, railsEnvOf } from "../src/model.js";
+import { cap2DefaultEnv, railsEnvIsCap2Default, railsEnvOf } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, unicornPluginRackEnv, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
 import { parseLockfile } from "./rails/lockfile.js";
@@ -600,9 +600,8 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   // Capistrano 2's own `_cset :rails_env, "production"` is what its recipes (deploy:migrate) ran
   // with, not what the repo's start line started the server with: that line, or the environment the
   // deploy exported (cap2DefaultEnv's evidence), decides; with neither, the server's own env did.
-  const fact = stage.variables["rails_env"];
-  const cap2 = fact?.defaultOf === "Capistrano 2";
-  const v = cap2 ? undefined : fact?.value;
+  const cap2 = railsEnvIsCap2Default(stage);
+  const v = cap2 ? undefined : stage.variables["rails_env"]?.value;
   if (typeof v === "string" && v !== "") return v;
   if (typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string") return v.sym;
   const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);

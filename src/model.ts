@@ -1720,6 +1720,11 @@ export function railsEnvOf(stage: Stage): string {
   return typeof v === "string" && v !== "" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : railsEnvFallback(stage)?.value ?? stage.name;
 }
 
+/** The stage's rails_env is only Capistrano 2's own `_cset :rails_env, "production"`: no file of the repo sets it. */
+export function railsEnvIsCap2Default(stage: Stage): boolean {
+  return stage.variables["rails_env"]?.defaultOf === "Capistrano 2";
+}
+
 /**
  * A stage whose rails_env is only Capistrano 2's `_cset :rails_env, "production"`: that is what its
  * recipes (deploy:migrate) ran with, not what the app process was started with. The environment the
@@ -1729,8 +1734,8 @@ export function railsEnvOf(stage: Stage): string {
  * and database.section-env). Null when the value is not that default, or it is the stage's own name.
  */
 export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: string; source: Source } | null } | null {
-  const fact = stage.variables["rails_env"];
-  if (!fact || fact.defaultOf !== "Capistrano 2") return null;
+  if (!railsEnvIsCap2Default(stage)) return null;
+  const fact = stage.variables["rails_env"]!;
   for (const variable of ["default_environment", "default_env"])
     for (const name of ["RAILS_ENV", "RACK_ENV"]) {
       const env = stage.variables[variable];

@@ -7,6 +7,7 @@
 // (`rails_env`, `fetch(:rails_env)`) or its name (`stage`, `fetch(:stage)`), each side may end in
 // `.to_s`/`.to_sym`. Anything else is unknown: named (a warning at its line), never taken as true.
 import type { AnalyzerContext, CapistranoFacts, NginxFacts, Problem, Stage } from "../../src/model.js";
+import { railsEnvIsCap2Default } from "../../src/model.js";
 import { hookedTaskLines } from "../workers/deploy-task-lines.js";
 
 const RELEASE_WORD = /^["']?#\{\s*(?:current_path|release_path|latest_release|current_release|fetch\(\s*:(?:current_path|release_path)\s*\))\s*\}\/([\w./-]+?)["']?$/;
@@ -32,7 +33,7 @@ function side(text: string): { lit: string } | { ref: "rails_env" | "stage" } | 
 function refValue(ref: "rails_env" | "stage", s: Stage): string | null {
   if (ref === "stage") return s.name;
   // Capistrano 2's own default (`_cset :rails_env, "production"`) is no file of the repo setting it.
-  if (s.variables["rails_env"]?.defaultOf === "Capistrano 2") return null;
+  if (railsEnvIsCap2Default(s)) return null;
   const v = s.variables["rails_env"]?.value;
   if (typeof v === "string") return v;
   if (v && typeof v === "object" && "sym" in v && typeof (v as { sym: unknown }).sym === "string") return (v as { sym: string }).sym;

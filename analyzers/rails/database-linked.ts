@@ -19,7 +19,7 @@
 // rendered values per stage too: they are what each stage's DATABASE_URL must name.
 import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { hookRunning } from "../capistrano/tasks.js";
-import { hasPath, isSym, railsEnvOf } from "../../src/model.js";
+import { hasPath, isSym, railsEnvIsCap2Default, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { loadRubyYaml } from "../ruby/yaml.js";
@@ -295,7 +295,7 @@ function namedDatabase(cap: CapistranoFacts | null, stage: Stage, file: string, 
   // "production"` in lib/capistrano/recipes/deploy.rb), but the app process ran the environment its
   // start gave it, which the repo does not show: the overlay runs the stage's own name (railsEnvOf:
   // no other evidence) and the production section is the doubt.
-  const cap2Default = cap?.major === 2 && cap.tool === undefined && stage.variables["rails_env"]?.defaultOf === "Capistrano 2" && env !== "production";
+  const cap2Default = cap?.major === 2 && cap.tool === undefined && railsEnvIsCap2Default(stage) && env !== "production";
   if (!cap2Default || section === undefined) return { ...base, ...parts };
   const prod = isHash(value) ? (value as Record<string, RValue>)["production"] : undefined;
   return {
