@@ -27,6 +27,8 @@ import {
   workersPerPod,
   workerGracePeriod,
   workerReplicas,
+  answeredThreads,
+  type AnsweredThreads,
 } from "./rules.js";
 
 export interface StagePlan {
@@ -73,18 +75,23 @@ export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec
   return defaultWebResources(Math.max(...stages.map((s) => workersPerPod(appServerWorkers(appServerFor(model, s))))));
 }
 
-export function workerResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec {
+/**
+ * `threads`: a worker's answered thread count on a stage, where only a placeholder stood (rules.ts
+ * answeredThreads); without it, each count is the analysis' own (the resources question's default).
+ */
+export function workerResourcesDefault(model: Omit<AppModel, "gaps">, threads: (stage: string, worker: string) => AnsweredThreads | undefined = () => undefined): ResourceSpec {
   // Each stage's Sidekiq as capistrano-sidekiq ran it (its sidekiq_concurrency, sidekiq_config, sidekiq_env).
-  const counts = model.stages.length ? model.stages.map((s) => sidekiqOfStage(model, s).concurrency) : [sidekiqConcurrency(model, "production")];
+  const counts = model.stages.length ? model.stages.map((s) => sidekiqOfStage(model, s, undefined, undefined, threads(s.name, "worker")).concurrency) : [sidekiqConcurrency(model, "production")];
   // capistrano-sidekiq 3.x's units of other sidekiq_config_files entries run their own files' concurrency.
+  const unitWorker = (entry: string) => (model.workers ?? []).find((w) => w.sidekiqConfig?.entry === entry)?.name ?? "worker";
   for (const s of model.stages)
-    for (const u of model.sidekiq?.units?.[s.name] ?? []) if (u.servers !== 0 && model.sidekiq?.configFiles?.[u.entry]?.facts) counts.push(sidekiqOfStage(model, s, undefined, u).concurrency);
+    for (const u of model.sidekiq?.units?.[s.name] ?? []) if (u.servers !== 0 && model.sidekiq?.configFiles?.[u.entry]?.facts) counts.push(sidekiqOfStage(model, s, undefined, u, threads(s.name, unitWorker(u.entry))).concurrency);
   // Sidekiq's Deployments with options of their own (its own start line, sidekiq_options_per_process)
   // run their `-c`, or their `-C` file's concurrency. Where every one is a start line's
   // (analyzers/workers/sidekiq-line.ts), the stage's plain Sidekiq ran nowhere: its count is not one.
   const own = (model.workers ?? []).filter((w) => w.backend === "sidekiq" && w.carried && w.sidekiqOptions);
   const stages = model.stages.length ? model.stages : stagesOf(model as AppModel);
-  const ownCounts = own.flatMap((w) => stages.map((s) => sidekiqOfStage(model, s, w.sidekiqOptions).concurrency));
+  const ownCounts = own.flatMap((w) => stages.map((s) => sidekiqOfStage(model, s, w.sidekiqOptions, undefined, threads(s.name, w.name)).concurrency));
   const lineOnly = own.length > 0 && (model.workers ?? []).filter((w) => w.backend === "sidekiq" && w.carried).every((w) => w.sidekiqOptions?.line);
   return defaultWorkerResources(Math.max(...(lineOnly ? ownCounts : [...counts, ...ownCounts])));
 }
@@ -94,7 +101,12 @@ export function makePlan(model: AppModel, answers: Answers): Plan {
   const found = healthPath(model);
   const target = answerString(answers, "edge.target", defaultEdgeTarget(model).target);
   const webRes = answerResources(answers, "resources.web", webResourcesDefault(model));
-  const workerRes = answerResources(answers, "resources.worker", workerResourcesDefault(model));
+  // A thread count answered where a placeholder stood resizes the workers, unless resources.worker
+  // was answered with sizes of its own: an answer still equal to the default sized for the placeholder
+  // (the question's default, asked before the count was known) follows the count.
+  const asAnalyzed = workerResourcesDefault(model);
+  const given = answerResources(answers, "resources.worker", asAnalyzed);
+  const workerRes = JSON.stringify(given) === JSON.stringify(asAnalyzed) ? workerResourcesDefault(model, (stage, worker) => answeredThreads(model, answers, stage, worker)) : given;
   const stages = stagesOf(model).map((stage): StagePlan => {
     const railsEnv = railsEnvOf(stage);
     const appServer = appServerFor(model, model.stages.length ? stage : null);

@@ -15,6 +15,7 @@ import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { isObject } from "./answers.js";
 import { numberOf } from "../../src/model/numbers.js";
+import { ANSWERS_FILE } from "../../src/model/answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
@@ -567,14 +568,46 @@ export interface SidekiqOfStage {
    * Set where no flag and no config the analysis read sets the concurrency: whose default it is
    * (sidekiqDefaultConcurrency), and why none was read, for the provenance.
    */
-  concurrencyDefault?: { of: string; source: Source | null; why: string; unknown?: { what: string; source: Source } };
+  concurrencyDefault?: {
+    of: string;
+    source: Source | null;
+    why: string;
+    unknown?: { what: string; source: Source };
+    /** The question that asks the count `unknown` holds back (src/gaps/workers.ts), still a placeholder. */
+    asked?: string;
+    /** The answer to that question: the count the pod is pinned to with -c. */
+    answered?: string;
+  };
+}
+
+/**
+ * A Sidekiq worker's thread count asked where only a placeholder stood (the servers' config or
+ * environment file the repo lacks): its answer (or the default taken with no one asked), and whether
+ * it is still the placeholder (src/migrate.ts drops `placeholder` from a question someone answered).
+ */
+export interface AnsweredThreads {
+  id: string;
+  value: number;
+  placeholder: boolean;
+}
+
+/** The answer id of a Sidekiq worker's threads per process on a stage, asked where only a placeholder stood. */
+export const workerThreadsAnswer = (stage: string, worker: string): string => `workers.${stage}.${worker}.threads`;
+
+/** The answered thread count of a worker on a stage, where the model asked it (model.gaps holds the question as asked). */
+export function answeredThreads(model: Pick<AppModel, "gaps">, answers: Record<string, RValue>, stage: string, worker: string): AnsweredThreads | undefined {
+  const id = workerThreadsAnswer(stage, worker);
+  const g = model.gaps.find((x) => x.id === id);
+  const v = answers[id];
+  if (!g || typeof v !== "number" || !Number.isInteger(v) || v < 1) return undefined;
+  return { id, value: v, placeholder: g.placeholder === true };
 }
 
 /**
  * `own`: the sidekiq_options_per_process words of one Deployment of a split Sidekiq (WorkerFacts
  * sidekiqOptions), in place of the stage's own `options`; its `-t` then wins over the config's timeout.
  */
-export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOptionWords, unit?: { entry: string }): SidekiqOfStage {
+export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOptionWords, unit?: { entry: string }, answered?: AnsweredThreads): SidekiqOfStage {
   const p0 = model.sidekiq?.plugin?.[stage.name] ?? {};
   const p = own ? { ...p0, options: own.words.length ? { value: own.words, queues: own.queues, concurrency: own.concurrency } : undefined } : p0;
   // capistrano-sidekiq 3.x's unit for a sidekiq_config_files entry runs `--config config/<entry>`:
@@ -621,11 +654,16 @@ export function sidekiqOfStage(model: ModelLike, stage: Stage, own?: SidekiqOpti
       : own?.ownEnvironment
         ? `${why0}${deployEnv ? `; Capistrano's default_env sets RAILS_MAX_THREADS (${deployEnv.source.file}:${deployEnv.source.line}), but ${own.ownEnvironment}` : ""}, unless the servers' systemd gave every unit RAILS_MAX_THREADS (DefaultEnvironment=), which Sidekiq takes in place of its default`
         : `${why0}, unless the servers' environment set RAILS_MAX_THREADS, which Sidekiq takes in place of its default`;
+  // A placeholder's question answered: the answer is the count; still the default, it stays the placeholder, naming its question.
+  const given = set === null && unknown && answered ? answered : undefined;
+  const concurrencyDefault = given && !given.placeholder
+    ? { of: `the answer to ${given.id}`, source: { file: ANSWERS_FILE, line: 0 }, why: `the servers' count was not known (${unknown!.what} may set it), so it was asked`, answered: given.id }
+    : { of: dflt.of, source: dflt.source, why, ...(unknown ? { unknown } : {}), ...(given ? { asked: given.id } : {}) };
   return {
     env,
     file: m.sidekiq?.file ?? null,
-    concurrency: set ?? dflt.value,
-    ...(set === null ? { concurrencyDefault: { of: dflt.of, source: dflt.source, why, ...(unknown ? { unknown } : {}) } } : {}),
+    concurrency: set ?? given?.value ?? dflt.value,
+    ...(set === null ? { concurrencyDefault } : {}),
     queues: flagQueues.length ? flagQueues : sidekiqQueues(m, env),
     timeout: Math.max(own?.timeout ?? sidekiqTimeout(m, env), p.stopWait?.value ?? 0),
     flags,

@@ -21,6 +21,7 @@ import {
   workerPreStop,
   workerProcessesAnswer,
   processPerPodRule,
+  answeredThreads,
 } from "./rules.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { answerNumber } from "./answers.js";
@@ -37,22 +38,23 @@ export function workerArgs(plan: Plan): string[] {
  * sidekiq's command on a stage: its config file when there is one (it carries per-env sections),
  * else flags; then the flags capistrano-sidekiq added there, which win over the file as in Sidekiq's CLI.
  */
-export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords, unit?: { entry: string }): string[] {
+export function sidekiqArgs(plan: Plan, sp: StagePlan, own?: SidekiqOptionWords, unit?: { entry: string }, worker = "worker"): string[] {
   const sk = plan.model.sidekiq!;
-  const st = sidekiqOfStage(plan.model, sp.stage, own, unit);
+  const st = sidekiqOfStage(plan.model, sp.stage, own, unit, answeredThreads(plan.model, plan.answers, sp.stage.name, worker));
   // The servers' `-t N` is carried as a flag: it overrides the config file there and here alike.
   // A start line's own `-t` (among `own`'s words) is that Deployment's.
   const t = sk.commandTimeout && own?.timeout == null ? ["-t", String(sk.commandTimeout.value)] : [];
   // Sidekiq's own start line whose concurrency neither a -c nor the config sets: the servers' count
   // came from their environment (or Sidekiq's default), and the pod's ConfigMap may hold another
   // RAILS_MAX_THREADS (Puma's threads): the stated count is pinned with -c.
-  const pin = own?.line && own.concurrency === null && st.concurrencyDefault ? ["-c", String(st.concurrency)] : [];
+  // An answer to the count a placeholder held is pinned the same way, over whatever config the pod reads.
+  const pin = (own?.line && own.concurrency === null && st.concurrencyDefault) || st.concurrencyDefault?.answered ? ["-c", String(st.concurrency)] : [];
   if (st.file) return ["bundle", "exec", "sidekiq", "-C", st.file, ...st.flags, ...pin, ...t];
   if (own?.words.length) {
     // Without a config file the stage's command is rebuilt from flags; a split Sidekiq's words follow
     // them as written (their -t, --tag, queue weights kept), as on the servers' start line.
     // The line's process environment (its RAILS_MAX_THREADS, a unit's own environment) stays with it.
-    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null, ...(own.maxThreads ? { maxThreads: own.maxThreads } : {}), ...(own.ownEnvironment ? { ownEnvironment: own.ownEnvironment } : {}) });
+    const stage = sidekiqArgs(plan, sp, { words: [], queues: [], concurrency: null, timeout: null, ...(own.maxThreads ? { maxThreads: own.maxThreads } : {}), ...(own.ownEnvironment ? { ownEnvironment: own.ownEnvironment } : {}) }, undefined, worker);
     // The stage's command ends with the servers' `-t` where there is one: the words' own -t replaces it.
     const head = stage.slice(0, sk.commandTimeout ? stage.length - 2 : stage.length);
     // A `-c` of the words wins over the stage's (Sidekiq keeps the last); the stage's, a default
@@ -130,7 +132,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
       const sidekiq = w.commandFrom === "sidekiq";
       const so = w.sidekiqOptions;
       const unit = w.sidekiqConfig;
-      const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so, unit) : w.args;
+      const baseArgs = sidekiq ? sidekiqArgs(plan, plan.stages[0]!, so, unit, w.name) : w.args;
       const stages = plan.stages.map((sp: StagePlan): WorkerStage => {
         // A stage whose deploy never started it (its hooks are written in other stages' files only).
         const off = w.offStages?.[sp.stage.name];
@@ -139,7 +141,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           return { replicas: 0, replicasWhy: `none: ${off.why}`, timeout, grace: workerGracePeriod(timeout) };
         }
         if (sidekiq) {
-          const args = sidekiqArgs(plan, sp, so, unit);
+          const args = sidekiqArgs(plan, sp, so, unit, w.name);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
           // One Deployment of a 3.x Sidekiq split by sidekiq_config_files (analyzers/workers/sidekiq-config-files.ts).
           if (unit) {
@@ -230,10 +232,10 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     // Where nothing set it, the concurrency is Sidekiq's own default for the locked version: said as whose.
     const byDefault = new Map<string, { stages: string[]; n: number; d: NonNullable<SidekiqOfStage["concurrencyDefault"]>; flag: boolean }>();
     for (const sp of plan.stages) {
-      const st = sidekiqOfStage(model, sp.stage, w.sidekiqOptions, w.sidekiqConfig);
+      const st = sidekiqOfStage(model, sp.stage, w.sidekiqOptions, w.sidekiqConfig, answeredThreads(model, plan.answers, sp.stage.name, w.name));
       if (!st.concurrencyDefault) continue;
-      const key = `${st.concurrency} ${st.concurrencyDefault.of} ${st.concurrencyDefault.why}`;
-      const flag = sidekiqArgs(plan, sp, w.sidekiqOptions, w.sidekiqConfig).includes("-c");
+      const key = `${st.concurrency} ${st.concurrencyDefault.of} ${st.concurrencyDefault.why} ${st.concurrencyDefault.asked ?? ""}`;
+      const flag = sidekiqArgs(plan, sp, w.sidekiqOptions, w.sidekiqConfig, w.name).includes("-c");
       const e = byDefault.get(key) ?? { stages: [], n: st.concurrency, d: st.concurrencyDefault, flag };
       e.stages.push(sp.stage.name);
       byDefault.set(key, e);
@@ -251,7 +253,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
       // The servers read a Sidekiq config the repo lacks: the count above is a placeholder, said as one.
       if (d.unknown)
         out.notes.push({
-          message: `${stages.join(", ")}: the servers' Sidekiq concurrency is not known: ${d.unknown.what} may set it; the worker runs ${n} threads (${d.of}) as a placeholder: set the worker's -c to the servers' value`,
+          message: `${stages.join(", ")}: the servers' Sidekiq concurrency is not known: ${d.unknown.what} may set it; the worker runs ${n} threads (${d.of}) as a placeholder: ${d.asked ? `answer ${d.asked} with the servers' value and run rails2k8s migrate again` : "set the worker's -c to the servers' value"}`,
           source: d.unknown.source,
         });
       for (const r of rendered)

@@ -2,7 +2,7 @@
 // lockfile gems and Capfile requires are the test's own.
 import { memoryRepo } from "../../src/repo.js";
 
-const lock = (gems: Record<string, string>) =>
+export const lock = (gems: Record<string, string>) =>
   `GEM\n  remote: https://rubygems.org/\n  specs:\n${Object.entries(gems).map(([g, v]) => `    ${g} (${v})\n`).join("")}\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n${Object.keys(gems).map((g) => `  ${g}\n`).join("")}\nBUNDLED WITH\n   2.5.10\n`;
 
 export function pluginApp(deploy: string, stages: Record<string, string>, extra: Record<string, string>, gems: Record<string, string>, capfile: string) {
