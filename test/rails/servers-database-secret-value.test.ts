@@ -7,10 +7,9 @@
 // Capistrano 3 app ("kiln", written here) whose template the deploy renders into shared/ and links.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { main } from "../../src/cli.js";
+import { expectHeldNowhere, runCli, writeApp, written } from "../written-files.js";
 
 const URL_PASSWORD = "Sup3rSecretPw";
 const KEY_ID = "AKIAIOSFODNN7EXAMPLE";
@@ -34,47 +33,22 @@ function kiln(): Record<string, string> {
   };
 }
 
-function writeApp(files: Record<string, string>): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "r2k-db-secret-")), "kiln");
-  for (const [f, text] of Object.entries(files)) mkdirSync(dirname(join(dir, f)), { recursive: true }), writeFileSync(join(dir, f), text);
-  return dir;
-}
 
-/** Every file under `dir` written since `since` (the app's own files are older), path → text. */
-function written(dir: string, since: Set<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${e}` : e;
-      if (statSync(join(dir, r)).isDirectory()) walk(r);
-      else if (!since.has(r) || r === ".rails2k8s.yml") out[r] = readFileSync(join(dir, r), "utf8");
-    }
-  };
-  walk("");
-  return out;
-}
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), color: false });
-  return { code, out, err };
-}
 
 const SECRETS = [URL_PASSWORD, KEY_ID, DB_PASSWORD];
 
 describe("a servers' database value that is itself a secret", () => {
   it("migrate runs through, says it as not shown over DATABASE_URL and in MIGRATION.md, writes and prints no password, and the overlays build", async () => {
     const files = kiln();
-    const dir = writeApp(files);
+    const dir = writeApp(files, "r2k-db-secret-", "kiln");
     try {
-      const r = await run(["migrate", "--yes", dir]);
+      const r = await runCli(["migrate", "--yes", dir]);
       expect(r.code, r.err + r.out).toBe(0);
       expect(r.err + r.out).not.toContain("internal error");
       const tree = written(dir, new Set(Object.keys(files)));
       expect(Object.keys(tree)).toContain("MIGRATION.md");
-      for (const [path, text] of Object.entries(tree)) for (const s of SECRETS) expect(text.includes(s), `${path} holds ${s}`).toBe(false);
-      for (const s of SECRETS) expect(r.out + r.err).not.toContain(s);
+      expectHeldNowhere(tree, r.out + r.err, SECRETS);
       // over DATABASE_URL: the secret part not shown, the rest said with the template's lines
       const prod = tree["k8s/overlays/production/secrets.env.example"]!;
       expect(prod).toContain(`# Stage production: config/database.yml, section "production": the servers used database not shown (a secret value) on host "pg.kiln.internal" as user "kiln_app" (from ${TEMPLATE}:3, 4, 5).`);
@@ -91,10 +65,10 @@ describe("a servers' database value that is itself a secret", () => {
   });
 
   it("analyze and analyze --json hold no password and do not show the value", async () => {
-    const dir = writeApp(kiln());
+    const dir = writeApp(kiln(), "r2k-db-secret-", "kiln");
     try {
-      const text = await run(["analyze", dir]);
-      const json = await run(["analyze", "--json", dir]);
+      const text = await runCli(["analyze", dir]);
+      const json = await runCli(["analyze", "--json", dir]);
       expect(text.code, text.err).toBe(0);
       expect(json.code, json.err).toBe(0);
       for (const s of SECRETS) expect(text.out + text.err + json.out + json.err).not.toContain(s);

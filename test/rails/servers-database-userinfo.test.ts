@@ -9,10 +9,9 @@
 // Capistrano 3 app ("quern", written here) whose templates the deploy renders into shared/ and links.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { main } from "../../src/cli.js";
+import { expectHeldNowhere, runCli, writeApp, written } from "../written-files.js";
 
 const HOST_PW = "Millst0ne-host";
 const URL_PW = "Gr1stUrlPw";
@@ -47,32 +46,8 @@ function quern(): Record<string, string> {
   };
 }
 
-function writeApp(files: Record<string, string>): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "r2k-db-userinfo-")), "quern");
-  for (const [f, text] of Object.entries(files)) mkdirSync(dirname(join(dir, f)), { recursive: true }), writeFileSync(join(dir, f), text);
-  return dir;
-}
 
-/** Every file under `dir` that migrate wrote (not one of the app's own), path → text. */
-function written(dir: string, own: Set<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${e}` : e;
-      if (statSync(join(dir, r)).isDirectory()) walk(r);
-      else if (!own.has(r) || r === ".rails2k8s.yml") out[r] = readFileSync(join(dir, r), "utf8");
-    }
-  };
-  walk("");
-  return out;
-}
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), color: false });
-  return { code, out, err };
-}
 
 const PASSWORDS = [HOST_PW, URL_PW, MONGO_PW, CACHE_PW];
 
@@ -88,15 +63,14 @@ describe("a password in a host or URL value with no scheme", () => {
 
   it("migrate writes and prints none, says each host without its password, and the overlays build", async () => {
     const files = quern();
-    const dir = writeApp(files);
+    const dir = writeApp(files, "r2k-db-userinfo-", "quern");
     try {
-      const r = await run(["migrate", "--yes", dir]);
+      const r = await runCli(["migrate", "--yes", dir]);
       expect(r.code, r.err + r.out).toBe(0);
       expect(r.err + r.out).not.toContain("internal error");
       const tree = written(dir, new Set(Object.keys(files)));
       expect(Object.keys(tree)).toContain("MIGRATION.md");
-      for (const [path, text] of Object.entries(tree)) for (const s of PASSWORDS) expect(text.includes(s), `${path} holds ${s}`).toBe(false);
-      for (const s of PASSWORDS) expect(r.out + r.err).not.toContain(s);
+      expectHeldNowhere(tree, r.out + r.err, PASSWORDS);
       const prod = tree["k8s/overlays/production/secrets.env.example"]!;
       expect(prod).toContain(`# Stage production: config/database.yml, section "production": the servers used database "quern" on host "admin@db1.quern.internal" (password not shown) as user "quern_app" (from ${DB_TEMPLATE}:3, 4, 5).`);
       const stg = tree["k8s/overlays/staging/secrets.env.example"]!;
@@ -114,10 +88,10 @@ describe("a password in a host or URL value with no scheme", () => {
   });
 
   it("analyze and analyze --json hold no password", async () => {
-    const dir = writeApp(quern());
+    const dir = writeApp(quern(), "r2k-db-userinfo-", "quern");
     try {
-      const text = await run(["analyze", dir]);
-      const json = await run(["analyze", "--json", dir]);
+      const text = await runCli(["analyze", dir]);
+      const json = await runCli(["analyze", "--json", dir]);
       expect(text.code, text.err).toBe(0);
       expect(json.code, json.err).toBe(0);
       for (const s of PASSWORDS) expect(text.out + text.err + json.out + json.err, s).not.toContain(s);

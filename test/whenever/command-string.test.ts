@@ -5,7 +5,7 @@
 // whenever:update_crontab` on a recording backend: the command the servers got), then that very
 // command run by bash against the real `whenever` (a `crontab` shim keeps what it installed).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,7 +14,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, all } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { sentWheneverCommands } from "./cap-whenever.js";
 import { parseCrontab } from "./crontab.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,21 +35,6 @@ const FILES: Record<string, string> = {
 };
 const STAGES = ["production", "staging", "plain"];
 const TASKS = ["ledger:close", "ledger:batch", "ledger:inline", "ledger:sweep", "ledger:north_report"];
-
-const ORACLE = `
-class R2kRecorder < SSHKit::Backend::Printer
-  def execute_command(cmd)
-    ($r2k_commands ||= []) << cmd.to_command
-  end
-end
-task "r2k:whenever" do
-  SSHKit.config.backend = R2kRecorder
-  # the release directory a deploy makes before whenever runs (deploy:updated)
-  invoke "deploy:new_release_path"
-  invoke "whenever:update_crontab"
-  puts "R2K-WH" + JSON.generate($r2k_commands)
-end
-`;
 
 const cleanup: string[] = [];
 /** Per stage: what the deploy's whenever command installed (null: nothing), as the real whenever wrote it. */
@@ -78,24 +63,9 @@ function runSent(command: string): string[] | null {
 
 beforeAll(async () => {
   await initPrism();
-  const dir = mkdtempSync(join(tmpdir(), "r2k-wh-str-app-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "wh.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "wh.rake"))}\n`);
-  for (const st of STAGES) {
-    const r = spawnSync("cap", [st, "r2k:whenever"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson` } });
-    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-WH"));
-    if (!line) throw new Error(`cap ${st} r2k:whenever failed: ${r.stderr}`);
-    const cmds = (JSON.parse(line.slice(6)) as string[]).filter((c) => /\bwhenever\b/.test(c));
-    expect(cmds).toHaveLength(1);
-    installed[st] = runSent(cmds[0]!);
-  }
+  // the release directory a deploy makes before whenever runs (deploy:updated)
+  const sent = sentWheneverCommands(FILES, STAGES, cleanup, "r2k-wh-str-app-", ["deploy:new_release_path"]);
+  for (const st of STAGES) installed[st] = runSent(sent[st]!);
 }, 180_000);
 
 afterAll(() => {

@@ -5,9 +5,7 @@
 // the servers got) and the real `whenever -f` run with that command's exports and `--set`, under each
 // state the servers' own environment may have been in.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -15,7 +13,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { renderReport } from "../../src/report.js";
 import { emitAndBuild, all } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { sentWheneverCommands } from "./cap-whenever.js";
 import { runWhenever } from "./crontab.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,44 +35,12 @@ const FILES: Record<string, string> = {
 const STAGES = ["production", "staging", "legacy"];
 const TASKS = ["sync:fast", "sync:slow", "demo:reset", "mirror:pull"];
 
-// Records each command the whenever task sends, as SSHKit builds it for the servers.
-const ORACLE = `
-class R2kRecorder < SSHKit::Backend::Printer
-  def execute_command(cmd)
-    ($r2k_commands ||= []) << cmd.to_command
-  end
-end
-task "r2k:whenever" do
-  SSHKit.config.backend = R2kRecorder
-  invoke "whenever:update_crontab"
-  puts "R2K-WH" + JSON.generate($r2k_commands)
-end
-`;
-
 const cleanup: string[] = [];
 const sent: Record<string, string> = {};
 
 beforeAll(async () => {
   await initPrism();
-  const dir = mkdtempSync(join(tmpdir(), "r2k-wh-env-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "wh.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "wh.rake"))}\n`);
-  for (const st of STAGES) {
-    const r = spawnSync("cap", [st, "r2k:whenever"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson` } });
-    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-WH"));
-    if (!line) throw new Error(`cap ${st} r2k:whenever failed: ${r.stderr}`);
-    // (SSHKit's `within` first tests the directory exists; the whenever command is the other one)
-    const cmds = (JSON.parse(line.slice(6)) as string[]).filter((c) => /\bwhenever\b/.test(c));
-    expect(cmds).toHaveLength(1);
-    sent[st] = cmds[0]!;
-  }
+  Object.assign(sent, sentWheneverCommands(FILES, STAGES, cleanup, "r2k-wh-env-"));
 }, 180_000);
 
 afterAll(() => {

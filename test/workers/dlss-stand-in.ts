@@ -1,6 +1,7 @@
 // The stand-in for dlss-capistrano's *_systemd plugins that real cap loads in the dlss tests (the gem
 // is not installed here), and the oracle task that records which host got which command.
 import { DLSS_DEFAULT_ROLE, DLSS_SYSTEMD } from "../../analyzers/workers/dlss-systemd.js";
+import { hostRecorder } from "../capistrano/cap-record.js";
 
 /** The stand-in gem: our reading of each plugin (DLSS_SYSTEMD), in the shape its tasks have. */
 export const STAND_IN = DLSS_SYSTEMD.map(
@@ -29,18 +30,9 @@ end
 ).join("\n");
 
 /** Runs deploy:starting's hook-adding prerequisites, then deploy:published, recording each command with its host. */
-export const ORACLE = `
-task "r2k:published" do
-  require "sshkit/backends/printer"
-  $r2k_ran = []
-  recorder = Class.new(SSHKit::Backend::Printer) do
-    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
-  end
-  SSHKit.config.backend = recorder
-  SSHKit.config.output = StringIO.new
-  Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("systemd_hooks") }
-  invoke "deploy:published"
-  puts "R2K-RAN" + JSON.generate($r2k_ran)
-end
-`;
+export const ORACLE = hostRecorder(
+  "r2k:published",
+  `Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("systemd_hooks") }
+  invoke "deploy:published"`,
+);
 

@@ -11,15 +11,13 @@
 // real gem (`git archive v6.1.1 lib` of sul-dlss/dlss-capistrano) cap imports the gem's own four
 // *_systemd.rake files instead (the same four cases pass with them).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { capApp, capJson } from "../capistrano/cap-record.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { ORACLE, STAND_IN } from "./dlss-stand-in.js";
 
@@ -61,27 +59,11 @@ const ran: Record<string, [string, string][]> = {};
 beforeAll(async () => {
   requireKubectl();
   await initPrism();
-  const dir = mkdtempSync(join(tmpdir(), "r2k-dlss-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES())) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
   // The real gem's other tasks need gems not installed here (capistrano-one_time_key's otk:generate):
   // only its four *_systemd.rake files are imported, as its own dlss/capistrano.rb imports them.
-  const lib = join(app, "..", "lib");
-  mkdirSync(join(lib, "dlss"), { recursive: true });
-  writeFileSync(join(lib, "dlss", "capistrano.rb"), REAL_GEM ? `Dir.glob(${JSON.stringify(join(REAL_GEM, "dlss/capistrano/tasks"))} + "/*_systemd.rake").each { |r| import r }\n` : STAND_IN);
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
-  for (const stage of ["production", "staging"]) {
-    const r = spawnSync("cap", [stage, "r2k:published"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-I${lib} -r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-    if (!line) throw new Error(`cap ${stage} r2k:published failed: ${r.stderr}`);
-    ran[stage] = JSON.parse(line.slice(7));
-  }
+  const dlss = REAL_GEM ? `Dir.glob(${JSON.stringify(join(REAL_GEM, "dlss/capistrano/tasks"))} + "/*_systemd.rake").each { |r| import r }\n` : STAND_IN;
+  const { app, lib } = capApp(FILES(), "r2k-dlss-", ORACLE, cleanup, "ran.rake", { "dlss/capistrano.rb": dlss });
+  for (const stage of ["production", "staging"]) ran[stage] = capJson(app, stage, "r2k:published", "R2K-RAN", { lib });
 }, 120_000);
 
 afterAll(() => {

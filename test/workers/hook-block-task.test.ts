@@ -8,15 +8,13 @@
 // Judged by real cap with a recording backend: which hosts got which command, and that the task
 // exists under the namespaced name.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { capApp, capJson, hostRecorder } from "../capistrano/cap-record.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 
 const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    capistrano (3.17.2)\n    pg (1.5.6)\n    puma (6.4.2)\n    rails (7.1.3)\n    sidekiq (7.2.4)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  capistrano\n  pg\n  puma\n  rails\n  sidekiq\n\nBUNDLED WITH\n   2.5.10\n";
@@ -56,45 +54,19 @@ const FILES: Record<string, string> = {
 };
 
 /** Invokes `what` with a backend that records each command with its host. */
-const ORACLE = `
-task "r2k:ran", [:what] do |_, args|
-  require "sshkit/backends/printer"
-  $r2k_ran = []
-  recorder = Class.new(SSHKit::Backend::Printer) do
-    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
-  end
-  SSHKit.config.backend = recorder
-  SSHKit.config.output = StringIO.new
-  invoke args[:what]
-  puts "R2K-RAN" + JSON.generate($r2k_ran)
-end
-`;
+const ORACLE = hostRecorder("r2k:ran", "invoke args[:what]", ":what");
 
 const cleanup: string[] = [];
 let app = "";
 /** Real cap: each invoked task's [host, command] pairs. */
 const ran: Record<string, [string, string][]> = {};
 
-function capRan(what: string): [string, string][] {
-  const r = spawnSync("cap", ["production", `r2k:ran[${what}]`], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-  const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-  if (!line) throw new Error(`cap production r2k:ran[${what}] failed: ${r.stderr}`);
-  return JSON.parse(line.slice(7));
-}
+const capRan = (what: string): [string, string][] => capJson(app, "production", `r2k:ran[${what}]`, "R2K-RAN");
 
 beforeAll(async () => {
   requireKubectl();
   await initPrism();
-  const dir = mkdtempSync(join(tmpdir(), "r2k-hook-block-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
+  app = capApp(FILES, "r2k-hook-block-", ORACLE, cleanup).app;
   for (const t of ["deploy:restart", "deploy:publishing", "deploy:bounce_job_units"]) ran[t] = capRan(t);
 }, 120_000);
 

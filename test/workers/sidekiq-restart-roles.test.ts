@@ -5,15 +5,13 @@
 // command are the servers that ran Sidekiq. Where the unit's file is not in the repo, what it ran
 // is on the servers: said at the restart line.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { capApp, capJson, hostRecorder } from "../capistrano/cap-record.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 
 const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    pg (1.5.6)\n    puma (6.4.2)\n    rails (7.1.3)\n    sidekiq (7.2.4)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  pg\n  puma\n  rails\n  sidekiq\n\nBUNDLED WITH\n   2.5.10\n";
@@ -60,19 +58,7 @@ const FILES: Record<string, string> = {
 };
 
 /** Invokes the repo's sidekiq:restart with a backend that records each command with its host. */
-const ORACLE = `
-task "r2k:ran" do
-  require "sshkit/backends/printer"
-  $r2k_ran = []
-  recorder = Class.new(SSHKit::Backend::Printer) do
-    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
-  end
-  SSHKit.config.backend = recorder
-  SSHKit.config.output = StringIO.new
-  invoke "sidekiq:restart"
-  puts "R2K-RAN" + JSON.generate($r2k_ran)
-end
-`;
+const ORACLE = hostRecorder("r2k:ran", 'invoke "sidekiq:restart"');
 
 const cleanup: string[] = [];
 const ran: Record<string, string[]> = {};
@@ -80,21 +66,9 @@ const ran: Record<string, string[]> = {};
 beforeAll(async () => {
   requireKubectl();
   await initPrism();
-  const dir = mkdtempSync(join(tmpdir(), "r2k-sk-restart-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
+  const { app } = capApp(FILES, "r2k-sk-restart-", ORACLE, cleanup);
   for (const st of ["production", "staging"]) {
-    const r = spawnSync("cap", [st, "r2k:ran"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-    if (!line) throw new Error(`cap ${st} r2k:ran failed: ${r.stderr}`);
-    const cmds: [string, string][] = JSON.parse(line.slice(7));
+    const cmds = capJson<[string, string][]>(app, st, "r2k:ran", "R2K-RAN");
     ran[st] = [...new Set(cmds.filter(([, c]) => /systemctl restart sidekiq-ledger/.test(c)).map(([h]) => h))];
   }
 }, 120_000);

@@ -5,15 +5,13 @@
 // hook names) with a recording SSHKit backend, and the hosts that got the restart command are where
 // the deploy restarted Sidekiq; invoking the task itself shows it would run on the :app servers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
+import { capApp, capJson, hostRecorder } from "../capistrano/cap-record.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 
 const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    pg (1.5.6)\n    puma (6.4.2)\n    rails (7.1.3)\n    sidekiq (7.2.4)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  pg\n  puma\n  rails\n  sidekiq\n\nBUNDLED WITH\n   2.5.10\n";
@@ -47,39 +45,15 @@ const FILES = (hooked: boolean): Record<string, string> => ({
 });
 
 /** Invokes `what` with a backend that records each command with its host. */
-const ORACLE = `
-task "r2k:ran", [:what] do |_, args|
-  require "sshkit/backends/printer"
-  $r2k_ran = []
-  recorder = Class.new(SSHKit::Backend::Printer) do
-    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
-  end
-  SSHKit.config.backend = recorder
-  SSHKit.config.output = StringIO.new
-  invoke args[:what]
-  puts "R2K-RAN" + JSON.generate($r2k_ran)
-end
-`;
+const ORACLE = hostRecorder("r2k:ran", "invoke args[:what]", ":what");
 
 const cleanup: string[] = [];
 /** Per case, the hosts real cap restarted sidekiq-x on. */
 const ran: Record<string, string[]> = {};
 
 function capRan(hooked: boolean, what: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), "r2k-sk-unhooked-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(FILES(hooked))) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
-  const r = spawnSync("cap", ["production", `r2k:ran[${what}]`], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-  const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-  if (!line) throw new Error(`cap production r2k:ran[${what}] failed: ${r.stderr}`);
-  const cmds: [string, string][] = JSON.parse(line.slice(7));
+  const { app } = capApp(FILES(hooked), "r2k-sk-unhooked-", ORACLE, cleanup);
+  const cmds = capJson<[string, string][]>(app, "production", `r2k:ran[${what}]`, "R2K-RAN");
   return [...new Set(cmds.filter(([, c]) => /systemctl restart sidekiq-x/.test(c)).map(([h]) => h))].sort();
 }
 

@@ -6,9 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { render } from "@inquirer/testing";
 import { input } from "@inquirer/prompts";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeDir, analyzeFiles } from "../../src/analyze.js";
@@ -18,6 +17,7 @@ import { EMITTERS } from "../../emitters/index.js";
 import { promptFor, type Prompts } from "../../src/wizard.js";
 import { recordingIo } from "../migrate/helpers.js";
 import { lock } from "./app.js";
+import { writeApp } from "../written-files.js";
 
 beforeAll(async () => {
   await initPrism();
@@ -39,14 +39,7 @@ const app = (): Record<string, string> => ({
   [UNIT]: ["[Unit]", "Description=parcel jobs", "", "[Service]", "EnvironmentFile=/etc/parcel/jobs.env", "WorkingDirectory=/srv/parcel/current", "ExecStart=/usr/bin/env bundle exec sidekiq -q default", "", "[Install]", "WantedBy=multi-user.target", ""].join("\n"),
 });
 
-function onDisk(files: Record<string, string>): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "r2k-sk-threads-")), "app");
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
-  return dir;
-}
+const onDisk = (files: Record<string, string>): string => writeApp(files, "r2k-sk-threads-", "app");
 const read = (dir: string, p: string) => readFileSync(join(dir, p), "utf8");
 const docs = (dir: string, p: string): any[] => parseAllDocuments(read(dir, p)).map((d) => d.toJS());
 const baseWorker = (dir: string) => docs(dir, "k8s/base/worker-deployment.yaml")[0].spec.template.spec.containers[0];
