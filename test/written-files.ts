@@ -41,3 +41,16 @@ export function expectHeldNowhere(tree: Record<string, string>, printed: string,
   for (const [path, text] of Object.entries(tree)) for (const s of values) expect(text.includes(s), `${path} holds ${s}`).toBe(false);
   for (const s of values) expect(printed).not.toContain(s);
 }
+
+/**
+ * `migrate --yes` on the app written at `dir` (its own files `files`): it exits 0 with no internal
+ * error and writes MIGRATION.md; what it printed and every file it wrote.
+ */
+export async function migrateWritten(dir: string, files: Record<string, string>): Promise<{ r: { code: number; out: string; err: string }; tree: Record<string, string> }> {
+  const r = await runCli(["migrate", "--yes", dir]);
+  expect(r.code, r.err + r.out).toBe(0);
+  expect(r.err + r.out).not.toContain("internal error");
+  const tree = written(dir, new Set(Object.keys(files)));
+  expect(Object.keys(tree)).toContain("MIGRATION.md");
+  return { r, tree };
+}
