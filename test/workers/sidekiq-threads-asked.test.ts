@@ -102,6 +102,10 @@ describe("a Sidekiq thread count only a placeholder stands for", () => {
     expect(guide).toMatch(/production: sidekiq concurrency 4 → -c 4, the answer to workers\.production\.worker\.threads/);
     expect(guide).toMatch(/`workers\.staging\.worker\.threads` \| `20` \| answered/);
     expect(parse(read(dir, "answers.yml"))).toMatchObject({ "workers.production.worker.threads": 4, "workers.staging.worker.threads": 20 });
+    // Replayed once more from the answers file it saved: the same output.
+    const again = recordingIo();
+    expect(await runMigrate(dir, { yes: true, answers: join(dir, "answers.yml") }, again, env)).toBe(0);
+    expect(again.stdout()).toContain("Nothing to write");
   });
 
   it("resources.worker answered with sizes of its own stays as answered", async () => {
