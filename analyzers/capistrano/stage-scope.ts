@@ -76,3 +76,21 @@ export function stageRunsOf(cap: CapistranoFacts, task: TaskDef, stages: readonl
       : { stage: s.name, runs: false, source: task.source, why: `task ${task.name} is ${onlyOnWords(task)}: stage ${s.name}'s deploy has no such task` };
   });
 }
+
+/**
+ * Per stage, whether a task that writes something on the servers (renders, uploads, links) wrote it
+ * there: stageRunsOf where some hook runs it; where none does (run by hand, if at all), every stage
+ * whose run defines the task. A stage whose run hit code not followed counts, with the doubt.
+ */
+export function writtenOnStage(cap: CapistranoFacts | null, task: TaskDef | undefined, stages: readonly Stage[], text: (file: string) => string): (st: Stage) => { runs: true; doubt?: string } | { runs: false; why: string } {
+  if (!cap || cap.tool || !task) return () => ({ runs: true });
+  const runs = stageRunsOf(cap, task, stages, text);
+  return (st) => {
+    const r = runs?.find((x) => x.stage === st.name);
+    if (r) return r.runs ? { runs: true, ...(r.doubt ? { doubt: r.doubt.why } : {}) } : { runs: false, why: r.why };
+    if (onStage(task, st.name)) return { runs: true };
+    const u = st.unfollowedLoad;
+    if (u) return { runs: true, doubt: `stage ${st.name}'s run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may define task ${task.name} there` };
+    return { runs: false, why: `task ${task.name} is ${onlyOnWords(task)}: stage ${st.name}'s deploy has no such task` };
+  };
+}

@@ -19,7 +19,7 @@
 // rendered values per stage too: they are what each stage's DATABASE_URL must name.
 import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { hookRunning } from "../capistrano/tasks.js";
-import { onStage, onlyOnWords, stageRunsOf } from "../capistrano/stage-scope.js";
+import { writtenOnStage } from "../capistrano/stage-scope.js";
 import { hasPath, isSym, railsEnvIsCap2Default, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -84,27 +84,12 @@ const OTHER_DB_FILES = ["config/mongoid.yml"];
 
 const onStages = (l: LinkedPath) => (l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages");
 
-/**
- * Whether the task that writes the servers' copy wrote it on the stage's servers: a task only some
- * stages' runs define, or only their hooks run, never wrote it on another stage's, whose copy came
- * from elsewhere (what it names: not known). A task no hook of any stage runs was run by hand, on
- * any stage whose run defines it. In doubt (Stage.unfollowedLoad) it wrote it there, the doubt said.
- */
-function writtenOn(ctx: AnalyzerContext, cap: CapistranoFacts | null, task: TaskDef | undefined, stages: Stage[]): (st: Stage) => { wrote: true; doubt?: string } | { wrote: false; why: string } {
-  if (!cap || cap.tool || !task) return () => ({ wrote: true });
-  const runs = stageRunsOf(cap, task, stages, (f) => {
+/** Whether the task that writes the servers' copy wrote it on the stage's servers (stage-scope.ts writtenOnStage). */
+const writtenOn = (ctx: AnalyzerContext, cap: CapistranoFacts | null, task: TaskDef | undefined, stages: Stage[]) =>
+  writtenOnStage(cap, task, stages, (f) => {
     const r = ctx.repo.read(f);
     return "text" in r ? r.text : "";
   });
-  return (st) => {
-    const r = runs?.find((x) => x.stage === st.name);
-    if (r) return r.runs ? { wrote: true, ...(r.doubt ? { doubt: r.doubt.why } : {}) } : { wrote: false, why: r.why };
-    if (onStage(task, st.name)) return { wrote: true };
-    const u = st.unfollowedLoad;
-    if (u) return { wrote: true, doubt: `stage ${st.name}'s run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may define task ${task.name} there` };
-    return { wrote: false, why: `task ${task.name} is ${onlyOnWords(task)}: stage ${st.name}'s deploy has no such task` };
-  };
-}
 
 /** A stage whose servers' copy no task of the repo wrote: what it names is not known, said why. */
 const notWritten = (st: Stage, file: string, from: string, why: string, source: Source): ServersDatabase => {
@@ -137,7 +122,7 @@ function renderedHow(ctx: AnalyzerContext, cap: CapistranoFacts | null, renders:
     const wrote = writtenOn(ctx, cap, task, stages);
     for (const st of stages.filter((s) => (!l.stages.length || l.stages.includes(s.name)) && (r.stage === undefined || r.stage === s.name))) {
       const w = wrote(st);
-      if (!w.wrote) {
+      if (!w.runs) {
         if (!named.some((n) => n.stage === st.name && n.file === file)) named.push(notWritten(st, file, r.template, w.why, r.source));
         per.push(`stage ${st.name}: not rendered by its deploy (${w.why}), so what its servers' copy names is not known`);
         continue;
@@ -214,7 +199,7 @@ function repoFileUploaded(ctx: AnalyzerContext, cap: CapistranoFacts | null, l: 
     writes: [u.source],
     fromRepo: on.map((s) => {
       const w = wrote(s);
-      return w.wrote ? { stage: s.name, file: from } : { stage: s.name, file: null, why: w.why };
+      return w.runs ? { stage: s.name, file: from } : { stage: s.name, file: null, why: w.why };
     }),
     shared,
     uploadedBy: { task: u.task.name, byHand: !hook },
@@ -223,7 +208,7 @@ function repoFileUploaded(ctx: AnalyzerContext, cap: CapistranoFacts | null, l: 
   const when = hook ? `hooked at ${hook.source.file}:${hook.source.line}` : `no hook of the deploy runs it: it was run by hand (\`cap <stage> ${u.task.name}\`), so the servers held the repo's file as of its last run`;
   const said = on.map((st) => {
     const w = wrote(st);
-    if (!w.wrote) {
+    if (!w.runs) {
       named.push(notWritten(st, FILE, from, w.why, u.source));
       return `stage ${st.name}: not uploaded by its deploy (${w.why}), so what its servers' copy names is not known`;
     }
