@@ -5,49 +5,10 @@
 // Judged by real cap 3.17 per stage with a recording backend: which host got which command when the
 // hooked deploy step ran (analyzers/capistrano/stage-scope.ts stageRunsOf).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { prepareCopy } from "../capistrano/cap.js";
-
-/** Invokes $R2K_TARGET (a deploy step, its hooks with it), recording each command with its host. */
-const ORACLE = `
-task "r2k:ran" do
-  require "sshkit/backends/printer"
-  $r2k_ran = []
-  recorder = Class.new(SSHKit::Backend::Printer) do
-    def execute_command(cmd) = ($r2k_ran << [host.hostname, cmd.to_command])
-  end
-  SSHKit.config.backend = recorder
-  SSHKit.config.output = StringIO.new
-  invoke ENV.fetch("R2K_TARGET")
-  puts "R2K-RAN" + JSON.generate($r2k_ran)
-end
-`;
-
-const cleanup: string[] = [];
-
-/** Real cap's [host, command] pairs for `target` and its hooks on `stage`. */
-function capRan(files: Record<string, string>, stage: string, target: string): [string, string][] {
-  const dir = mkdtempSync(join(tmpdir(), "r2k-db-stage-"));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
-  const r = spawnSync("cap", [stage, "r2k:ran"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", R2K_TARGET: target, RUBYOPT: `-r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-  const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-  if (!line) throw new Error(`cap ${stage} r2k:ran failed: ${r.stderr}`);
-  return JSON.parse(line.slice(7));
-}
+import { removeStepRuns, stepRan as capRan } from "../capistrano/step-ran.js";
 
 const REPO_DB = [
   "default: &default",
@@ -142,9 +103,7 @@ beforeAll(async () => {
   await initPrism();
 });
 
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => removeStepRuns());
 
 const links = (ran: [string, string][]) => ran.filter(([, c]) => /ln -nfs \S+\/shared\/config\/database\.yml/.test(c)).map(([h]) => h);
 const dbLinked = async (files: Record<string, string>) => (await analyzeFiles(memoryRepo(files), "heron")).linked.find((l) => l.path === "config/database.yml");
