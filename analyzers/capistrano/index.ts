@@ -842,6 +842,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const r = taskRuns.get(key)?.[i];
     return !r || r.runs;
   };
+  const deployKept = kept.map((k, i) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l) && runsOn(l, i)).map(onlyIf) }));
+  // Said where a stage's deploy got no link of that path at all (a stage file's own task of the same
+  // name linking it there is that stage's link, nothing to say).
   const namedStaged = new Set<string>();
   for (const [i, k] of kept.entries())
     for (const l of k.manualLinks) {
@@ -852,12 +855,12 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (!r || namedStaged.has(key)) continue;
       namedStaged.add(key);
       const what = l.via !== undefined ? `copies over the release's ${l.path || "root"} with ${l.via}` : `links shared/${l.path} into the release`;
-      const off = r.filter((x): x is Extract<StageRun, { runs: false }> => !x.runs);
+      const linksPath = (j: number) => deployKept[j]!.manualLinks.some((x) => x.path === l.path && x.kind === l.kind);
+      const off = r.filter((x, j): x is Extract<StageRun, { runs: false }> => !x.runs && !linksPath(j));
       if (off.length)
-        warn(l.source.file, l.source.line, `capistrano.link-stages: task ${l.task} ${what}, but the deploy of stage${off.length > 1 ? "s" : ""} ${off.map((x) => x.stage).join(", ")} never runs it (${off[0]!.why}): there the servers read the release's ${l.path || "files"}, not the servers' copy`);
+        warn(l.source.file, l.source.line, `capistrano.link-stages: task ${l.task} ${what}, but the deploy of stage${off.length > 1 ? "s" : ""} ${off.map((x) => x.stage).join(", ")} never runs it (${off[0]!.why}), nor links ${l.path || "it"} otherwise: there the servers read the release's ${l.path || "files"}, not the servers' copy`);
       for (const d of r) if (d.runs && d.doubt) warn(d.doubt.source.file, d.doubt.source.line, `capistrano.link-stage-doubt: task ${l.task} ${what} (${l.source.file}:${l.source.line}); no hook read in stage ${d.stage}'s deploy runs it, but ${d.doubt.why}: read as linked there too, the servers' copy; confirm on a server of stage ${d.stage}`);
     }
-  const deployKept = kept.map((k, i) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l) && runsOn(l, i)).map(onlyIf) }));
   const linked = expandLinkedGlobs(linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths), repo.paths, tasks, hooks, warn);
   const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;

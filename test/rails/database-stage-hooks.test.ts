@@ -115,7 +115,7 @@ describe("a database.yml link hooked in one stage's file is that stage's alone",
     const m = await analyzeFiles(memoryRepo(HERON), "heron");
     expect(m.linked.find((l) => l.path === "config/database.yml")!.stages).toEqual(["production"]);
     const w = m.problems.find((p) => p.message.startsWith("capistrano.link-stages: task config:link_db"))!;
-    expect(w.message).toContain("the deploy of stage staging never runs it (no hook of stage staging's deploy runs task config:link_db (its hook after deploy:symlink:shared is only in the deploy of stage production (config/deploy/production.rb:2)))");
+    expect(w.message).toContain("the deploy of stage staging never runs it (no hook of stage staging's deploy runs task config:link_db (its hook after deploy:symlink:shared is only in the deploy of stage production (config/deploy/production.rb:2))), nor links config/database.yml otherwise");
     expect(m.rails.database!.serversCopy!.linked).toEqual({ file: "config/deploy.rb", line: 8 });
   });
 
