@@ -136,7 +136,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const startEnv = guard("Unicorn start options", {}, () => unicornStartEnv(ctx, capistrano?.requires ?? [], stages));
   if (webServer && Object.keys(startEnv).length) webServer.startEnv = startEnv;
   appServers.push(...guard("server-only app server config", [], () => linkedServerConfigs(ctx, webServer, appServers, stages, linked)));
-  const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages, capistrano?.tasks ?? []), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
+  const nginx = guard("nginx config", { files: [] }, () => withPumaNginx(ctx, withMbNginx(ctx, analyzeNginx(ctx, stages, capistrano?.tasks ?? [], capistrano), mbNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)), pumaNginxFiles(ctx, stages, ctx.problem)));
   guard("nginx site linked per stage", undefined, () => withLinkedSites(ctx, capistrano, stages, nginx));
   guard("capistrano3-nginx site", undefined, () => withCap3Nginx(ctx, nginx, cap3NginxFiles(ctx, stages, ctx.problem)));
   guard("capistrano-unicorn-nginx site", undefined, () => withUnicornNginxSite(ctx, nginx, unicornNginxFiles(ctx, capistrano?.requires ?? [], stages, ctx.problem)));

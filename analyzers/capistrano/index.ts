@@ -17,6 +17,7 @@ import { CAP2_CORE, CAP2_WHENEVER, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_P
 import { classifyLinked } from "./linked.js";
 import { expandLinkedGlobs } from "./linked-globs.js";
 import { deployRunTasks } from "./run-tasks.js";
+import { stageRunsOf, type StageRun } from "./stage-scope.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
@@ -826,7 +827,40 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const c = mina ? undefined : ranTasks.onlyIf.get(l.task);
     return c === undefined ? l : { ...l, condition: l.condition ? `${l.condition}; and ${c}` : c };
   };
-  const deployKept = kept.map((k) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l)).map(onlyIf) }));
+  // A task only some stages' deploys run (its hook, or the task itself, written in those stages'
+  // files): its link is those stages' alone; `cap staging deploy` never made it, so staging's servers
+  // read the release's file (the repo's database.yml). A stage whose run hit code not followed keeps
+  // the link, the doubt said (stage-scope.ts stageRunsOf).
+  const taskRuns = new Map<string, StageRun[] | null>();
+  const runsOn = (l: Kept["manualLinks"][number], i: number): boolean => {
+    if (mina || !stages[i]) return true;
+    const key = `${l.task}\0${l.source.file}`;
+    if (!taskRuns.has(key)) {
+      const def = capistrano.tasks.find((t) => t.name === l.task && t.source.file === l.source.file) ?? capistrano.tasks.find((t) => t.name === l.task);
+      taskRuns.set(key, def ? stageRunsOf(capistrano, def, stages, (p) => parse(p)?.text ?? "") : null);
+    }
+    const r = taskRuns.get(key)?.[i];
+    return !r || r.runs;
+  };
+  const deployKept = kept.map((k, i) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l) && runsOn(l, i)).map(onlyIf) }));
+  // Said where a stage's deploy got no link of that path at all (a stage file's own task of the same
+  // name linking it there is that stage's link, nothing to say).
+  const namedStaged = new Set<string>();
+  for (const [i, k] of kept.entries())
+    for (const l of k.manualLinks) {
+      if (unhooked(l)) continue;
+      runsOn(l, i);
+      const r = taskRuns.get(`${l.task}\0${l.source.file}`);
+      const key = `${l.source.file}:${l.source.line}:${l.path}`;
+      if (!r || namedStaged.has(key)) continue;
+      namedStaged.add(key);
+      const what = l.via !== undefined ? `copies over the release's ${l.path || "root"} with ${l.via}` : `links shared/${l.path} into the release`;
+      const linksPath = (j: number) => deployKept[j]!.manualLinks.some((x) => x.path === l.path && x.kind === l.kind);
+      const off = r.filter((x, j): x is Extract<StageRun, { runs: false }> => !x.runs && !linksPath(j));
+      if (off.length)
+        warn(l.source.file, l.source.line, `capistrano.link-stages: task ${l.task} ${what}, but the deploy of stage${off.length > 1 ? "s" : ""} ${off.map((x) => x.stage).join(", ")} never runs it (${off[0]!.why}), nor links ${l.path || "it"} otherwise: there the servers read the release's ${l.path || "files"}, not the servers' copy`);
+      for (const d of r) if (d.runs && d.doubt) warn(d.doubt.source.file, d.doubt.source.line, `capistrano.link-stage-doubt: task ${l.task} ${what} (${l.source.file}:${l.source.line}); no hook read in stage ${d.stage}'s deploy runs it, but ${d.doubt.why}: read as linked there too, the servers' copy; confirm on a server of stage ${d.stage}`);
+    }
   const linked = expandLinkedGlobs(linkedOf(stages, deployKept, major, mina ? minaLinks() : null, repo.paths), repo.paths, tasks, hooks, warn);
   const releaseCopies = releaseCopiesOf(stages, deployKept, has);
   if (releaseCopies.length) capistrano.releaseCopies = releaseCopies;

@@ -9,7 +9,8 @@
 // 4. The model: one namespace per file/directory with values per environment, each leaf's
 //    file:line, and the leaves that hold a secret written in the file (namespaces.ts).
 import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Problem, RValue, Source, Stage, RailsFacts, CapistranoFacts } from "../../src/model.js";
-import { railsEnvIsCap2Default, railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
+import { hasPath, railsEnvIsCap2Default, railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
+import { writtenOnStage } from "../capistrano/stage-scope.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
 import { readSetup, SETUP_PLACES } from "./setup.js";
@@ -75,9 +76,23 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
 
   // The files as each stage's servers have them: templates rendered with the stage's variables.
   const rendered = new Map<string, Map<string, GlobalFile>>();
+  const writtenOn = templates.map((t) => writtenOnStages(c, cap, t, stages));
   for (const s of stages) {
     const overrides = new Map<string, GlobalFile>();
-    for (const t of templates) overrides.set(t.target, renderTemplate(c, t, s));
+    templates.forEach((t, i) => {
+      // A template only some stages' deploys render (its task or hook written in their files) is
+      // not what this stage's servers read: theirs is the release's file, or a linked one nobody in
+      // the repo wrote (said); never the rendering of a task this stage's deploy does not have.
+      const w = writtenOn[i]!(s);
+      if (w.runs) overrides.set(t.target, renderTemplate(c, t, s));
+      if (!w.runs)
+        problem({
+          ...t.source,
+          message: `global.template-other-stages: stage ${s.name}'s deploy does not render ${t.template} (${w.why}): ${linkedIn(s, t.target) ? `its servers' ${t.target} is linked from shared/ and nothing in the repo wrote it there, so what Global read from it on stage ${s.name} is not known; it is read here as the repo's` : `its servers read the release's ${t.target}${hasPath(c.repo, t.target) ? " (the repo's)" : ", which the repo does not hold"}`}`,
+          severity: "warning",
+        });
+      else if (w.doubt) problem({ ...t.source, message: `global.template-stage-doubt: ${t.template} is read as rendered for stage ${s.name}, though no hook read in its deploy runs the task: ${w.doubt}; confirm on a server of stage ${s.name}`, severity: "warning" });
+    });
     rendered.set(s.name, overrides);
   }
   templateNotes(c, templates, stages, rendered);
@@ -126,7 +141,7 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
       for (const p of secretLeaves(slice.value)) if (!ns.secretPaths.includes(p)) ns.secretPaths.push(p);
       differingStages(c, name, env, slices, targets.get(name));
       for (const v of slices) {
-        if (v.stage === null || !targets.has(name)) continue;
+        if (v.stage === null || !targets.has(name) || !rendered.get(v.stage)?.has(targets.get(name)!.target)) continue;
         const rec = templateValues.get(name) ?? {};
         setOwn(rec, v.stage, v.slices.get(name)?.value ?? {});
         templateValues.set(name, rec);
@@ -270,6 +285,20 @@ function differingStages(c: AnalyzerContext, name: string, env: string, variants
       severity: "warning",
     });
   }
+}
+
+/** Per stage, whether one of the tasks rendering the template ran there (a template found by its place alone: every stage). */
+function writtenOnStages(c: AnalyzerContext, cap: CapistranoFacts | null, t: TemplateSpec, stages: Stage[]): (s: Stage) => { runs: true; doubt?: string } | { runs: false; why: string } {
+  if (!t.writers.length) return () => ({ runs: true });
+  const text = (f: string) => {
+    const r = c.repo.read(f);
+    return "text" in r ? r.text : "";
+  };
+  const each = t.writers.map((w) => writtenOnStage(cap, w, stages, text));
+  return (s) => {
+    const rs = each.map((f) => f(s));
+    return rs.find((r) => r.runs && !r.doubt) ?? rs.find((r) => r.runs) ?? rs[0]!;
+  };
 }
 
 function templateNotes(c: AnalyzerContext, templates: TemplateSpec[], stages: Stage[], rendered: Map<string, Map<string, GlobalFile>>): void {

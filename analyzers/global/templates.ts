@@ -2,7 +2,7 @@
 // variables: `fetch(:s3_bucket)`) and uploaded into config/global, usually under shared/ and linked
 // into each release. Found under config/deploy/templates/global/ and wherever a Capistrano task
 // reads a `.yml.erb` template and uploads into a config/global directory.
-import type { AnalyzerContext, CapistranoFacts, Source, Stage, RValue } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Source, Stage, RValue, TaskDef } from "../../src/model.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { parseGlobalText, type GlobalFile } from "./read-file.js";
 import { hasPath } from "../../src/model.js";
@@ -12,14 +12,17 @@ export interface TemplateSpec {
   /** Where the rendered file lands, relative to the release (e.g. config/global/aws.yml). */
   target: string;
   source: Source;
+  /** The deploy tasks that render it (none: found by its place, rendered for every stage). */
+  writers: TaskDef[];
 }
 
 const TEMPLATE_DIR = /^config\/deploy\/templates\/global\/(.+\.ya?ml)\.erb$/;
 
 export function findTemplates(ctx: AnalyzerContext, dir: string, cap: CapistranoFacts | null): TemplateSpec[] {
   const out = new Map<string, TemplateSpec>();
-  const add = (template: string, rel: string, source: Source) => {
-    if (!out.has(template)) out.set(template, { template, target: `${dir}/${rel}`, source });
+  const add = (template: string, rel: string, source: Source, writer?: TaskDef) => {
+    if (!out.has(template)) out.set(template, { template, target: `${dir}/${rel}`, source, writers: [] });
+    if (writer && !out.get(template)!.writers.includes(writer)) out.get(template)!.writers.push(writer);
   };
   for (const task of cap?.tasks ?? []) {
     const toGlobal = task.uploads.filter((u) => u.includes(`${dir}/`) || /config\/global\//.test(u));
@@ -44,7 +47,7 @@ export function findTemplates(ctx: AnalyzerContext, dir: string, cap: Capistrano
       }
       const base = t.split("/").pop()!.replace(/\.erb$/, "");
       // The name it is uploaded under: the template's, without `.erb` (`x.yaml` is skipped by Global).
-      add(t, dest && "name" in dest ? dest.name(base) : m ? m[1] : base, task.source);
+      add(t, dest && "name" in dest ? dest.name(base) : m ? m[1] : base, task.source, task);
     }
   }
   for (const p of ctx.repo.paths) {

@@ -1,13 +1,14 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
 import { perItem } from "../per-item.js";
-import type { AnalyzerContext, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
 import { nginxValueRefusal } from "./values.js";
 import { restoreTree, renderTemplate } from "./template.js";
 import { pumaTemplateStage } from "./puma-site.js";
+import { writtenOnStage } from "../capistrano/stage-scope.js";
 import { loadTree, type TreeNode, type TreeOptions } from "./tree.js";
 import { prepareTextTemplate, restoreTextTemplate, textTemplateKind, type TextTemplateKind } from "./text-template.js";
 
@@ -66,7 +67,7 @@ function renderedToNginx(ctx: AnalyzerContext, tasks: TaskDef[], text: (p: strin
   return out;
 }
 
-export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskDef[] = []): NginxFacts {
+export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskDef[] = [], cap: CapistranoFacts | null = null): NginxFacts {
   const seen = new Set<string>();
   // Problems of a template are the same for every stage; say each once.
   const problem = (p: Problem) => {
@@ -113,7 +114,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
     // A template in a stage's own folder (config/deploy/<stage>/, capistrano3-nginx 1.0's default
     // :nginx_template) is rendered for that stage alone: no other stage's deploy reads it.
     const owner = stages.find((s) => file.startsWith(`config/deploy/${s.name}/`));
-    for (const stage of owner ? [owner] : stages.length ? stages : [null])
+    const rendering = owner ? [owner] : renderingStages(cap, tasks, file, stages, (p) => textOf(p) ?? "", problem);
+    for (const stage of rendering.length ? rendering : stages.length ? [] : [null])
       perItem(ctx, { file }, `this nginx template${stage ? ` for stage ${stage.name}` : ""}`, undefined, () => {
       // A repo copy of capistrano3-puma's template renders with the gem's defaults for what the stage leaves unset.
       const withDefaults = stage ? pumaTemplateStage(ctx, stage, file, problem) : null;
@@ -127,6 +129,31 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       });
   });
   return { files };
+}
+
+/**
+ * The stages whose deploy renders a template: every stage, unless each task naming it is defined or
+ * hooked in some stages' runs only (`cap staging deploy` never loads production.rb): then another
+ * stage's nginx config is not this file (its hosts are not that stage's). A stage whose run hit code
+ * not followed keeps it, the doubt said (capistrano/stage-scope.ts writtenOnStage).
+ */
+function renderingStages(cap: CapistranoFacts | null, tasks: TaskDef[], file: string, stages: Stage[], text: (p: string) => string, problem: (p: Problem) => void): Stage[] {
+  const writers = tasks.filter((t) => t.templates.includes(file) || (t.renders ?? []).some((r) => r.template === file));
+  if (!cap || !writers.length) return stages;
+  const on = writers.map((t) => writtenOnStage(cap, t, stages, text));
+  const out: Stage[] = [];
+  const off: { stage: string; why: string }[] = [];
+  for (const st of stages) {
+    const rs = on.map((f) => f(st));
+    const doubt = rs.every((r) => !r.runs || r.doubt) ? rs.find((r) => r.runs && r.doubt) : undefined;
+    if (rs.some((r) => r.runs)) out.push(st);
+    else off.push({ stage: st.name, why: (rs[0] as { why: string }).why });
+    if (doubt && doubt.runs) problem({ file, line: 1, severity: "warning", message: `nginx.stage-doubt: ${file} is read as stage ${st.name}'s nginx config, though no hook read in its deploy renders it: ${doubt.doubt}; confirm on a server of stage ${st.name}` });
+  }
+  if (off.length && out.length)
+    problem({ file, line: 1, severity: "warning", message: `nginx.other-stages: ${file} is rendered by the deploy of stage${out.length > 1 ? "s" : ""} ${out.map((s) => s.name).join(", ")} only: not read as the nginx config of ${off.map((o) => `stage ${o.stage} (${o.why})`).join("; ")}` });
+  else if (off.length) problem({ file, line: 1, severity: "warning", message: `nginx.other-stages: no stage's deploy renders ${file} (${off[0]!.why}): not read as any stage's nginx config` });
+  return out;
 }
 
 /** Trees of other configuration tools (Chef cookbooks, Puppet modules): their ERB templates are rendered by those tools, never by the deploy. */

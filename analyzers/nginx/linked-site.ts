@@ -9,6 +9,7 @@
 import type { AnalyzerContext, CapistranoFacts, NginxFacts, Problem, Stage } from "../../src/model.js";
 import { railsEnvIsCap2Default } from "../../src/model.js";
 import { hookedTaskLines } from "../workers/deploy-task-lines.js";
+import { writtenOnStage } from "../capistrano/stage-scope.js";
 
 const RELEASE_WORD = /^["']?#\{\s*(?:current_path|release_path|latest_release|current_release|fetch\(\s*:(?:current_path|release_path)\s*\))\s*\}\/([\w./-]+?)["']?$/;
 const NGINX_DESTINATION = /nginx|sites-(?:available|enabled)\/|conf\.d\//i;
@@ -96,7 +97,8 @@ export function withLinkedSites(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     return texts.get(file)!;
   };
   // file → stages it was linked for, per link (an unconditional link: every stage)
-  const links = new Map<string, { stages: Set<string>; source: { file: string; line: number }; conditions: string[]; unknown: string[] }>();
+  const links = new Map<string, { stages: Set<string>; source: { file: string; line: number }; conditions: string[]; unknown: string[]; doubts: string[] }>();
+  const text = (file: string) => linesOf(file).join("\n");
   for (const l of hookedTaskLines(ctx, cap)) {
     const words = l.text.match(/#\{[^}]*\}[^\s"']*|[^\s"']+/g) ?? [];
     const ln = words.findIndex((w) => w === "ln");
@@ -109,20 +111,34 @@ export function withLinkedSites(ctx: AnalyzerContext, cap: CapistranoFacts | nul
       if (!f) continue;
       const lines = linesOf(l.source.file);
       const conds = conditionsAround(lines, l.task.source.line - 1, l.source.line - 1);
-      const entry = links.get(f.file) ?? { stages: new Set<string>(), source: l.source, conditions: [], unknown: [] };
+      const entry = links.get(f.file) ?? { stages: new Set<string>(), source: l.source, conditions: [], unknown: [], doubts: [] };
+      // A task only some stages' deploys run (its hook or itself written in their files) linked it
+      // on their servers alone; a stage whose run hit code not followed keeps it, the doubt said.
+      const ran = writtenOnStage(cap, l.task, stages, text);
+      const off: string[] = [];
       for (const s of stages) {
+        const r = ran(s);
+        if (!r.runs) {
+          off.push(r.why);
+          continue;
+        }
+        if (r.doubt) entry.doubts.push(r.doubt);
         const held = conds.map((c) => c.cond.holds(s));
         if (held.every((h) => h === true)) entry.stages.add(s.name);
         else if (held.includes(null) && !held.includes(false)) entry.unknown.push(s.name);
       }
       for (const c of conds) entry.conditions.push(`\`${c.cond.text}\` (${l.source.file}:${c.line})`);
-      if (!conds.length) entry.conditions.push("");
+      if (off.length) entry.conditions.push(`in the deploys that run task ${l.task.name} (${[...new Set(off)].join("; ")})`);
+      else if (!conds.length) entry.conditions.push("");
       links.set(f.file, entry);
     }
   }
   for (const [file, e] of links) {
     // linked on every stage's servers, with no condition: nothing to narrow
-    if (e.conditions.includes("") || (e.stages.size === stages.length && !e.unknown.length)) continue;
+    if (e.conditions.includes("") || (e.stages.size === stages.length && !e.unknown.length)) {
+      if (e.doubts.length) ctx.problem({ file: e.source.file, line: e.source.line, severity: "warning", message: `nginx.linked-site-doubt: ${file} is read as linked into nginx on every stage, though no hook read in some stages' deploys runs the link: ${[...new Set(e.doubts)].join("; ")}; confirm on a server of each` });
+      continue;
+    }
     const f = plain.get(file)!;
     const conds = [...new Set(e.conditions)].join(", ");
     const unknown = [...new Set(e.unknown)].filter((s) => !e.stages.has(s));
@@ -131,7 +147,7 @@ export function withLinkedSites(ctx: AnalyzerContext, cap: CapistranoFacts | nul
       file: e.source.file,
       line: e.source.line,
       severity: "warning",
-      message: `${file} is linked into nginx only ${conds}: it is the nginx config of ${f.linkedFor.stages.length ? `stage ${f.linkedFor.stages.join(", ")}` : "no stage"} alone${unknown.length ? `; whether stage ${unknown.join(", ")} linked it is not known (the condition is not one this analysis decides), so it is not taken as theirs` : ""}`,
+      message: `${file} is linked into nginx only ${conds}: it is the nginx config of ${f.linkedFor.stages.length ? `stage ${f.linkedFor.stages.join(", ")}` : "no stage"} alone${unknown.length ? `; whether stage ${unknown.join(", ")} linked it is not known (the condition is not one this analysis decides), so it is not taken as theirs` : ""}${e.doubts.length ? `; read as linked where ${[...new Set(e.doubts)].join("; ")}, which is not certain` : ""}`,
     };
     ctx.problem(p);
   }

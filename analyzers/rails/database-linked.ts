@@ -19,6 +19,7 @@
 // rendered values per stage too: they are what each stage's DATABASE_URL must name.
 import type { AnalyzerContext, CapistranoFacts, DatabaseFacts, LinkedPath, ReleaseCopy, RValue, ServersDatabase, ServersDbValue, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { hookRunning } from "../capistrano/tasks.js";
+import { writtenOnStage } from "../capistrano/stage-scope.js";
 import { hasPath, isSym, railsEnvIsCap2Default, railsEnvOf } from "../../src/model.js";
 import { renderErb } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -83,6 +84,19 @@ const OTHER_DB_FILES = ["config/mongoid.yml"];
 
 const onStages = (l: LinkedPath) => (l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages");
 
+/** Whether the task that writes the servers' copy wrote it on the stage's servers (stage-scope.ts writtenOnStage). */
+const writtenOn = (ctx: AnalyzerContext, cap: CapistranoFacts | null, task: TaskDef | undefined, stages: Stage[]) =>
+  writtenOnStage(cap, task, stages, (f) => {
+    const r = ctx.repo.read(f);
+    return "text" in r ? r.text : "";
+  });
+
+/** A stage whose servers' copy no task of the repo wrote: what it names is not known, said why. */
+const notWritten = (st: Stage, file: string, from: string, why: string, source: Source): ServersDatabase => {
+  const unknown = { unknown: `stage ${st.name}'s servers' ${file} was not written by the deploy (${why}): placed on them by hand or by the task run by hand, so what it names is not known`, source };
+  return { stage: st.name, file, from, section: railsEnvOf(st), database: unknown, host: unknown, username: unknown };
+};
+
 /** The render calls whose destination is `file` (`"#{shared_path}/config/mongoid.yml"`); with `inShared`, right under shared/ only. */
 function rendersTo(cap: CapistranoFacts | null, file: string, inShared = false): TemplateRender[] {
   const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -104,7 +118,15 @@ function renderedHow(ctx: AnalyzerContext, cap: CapistranoFacts | null, renders:
       per.push(`${r.template} (rendered at ${r.source.file}:${r.source.line}) could not be read: ${read.error}`);
       continue;
     }
+    const task = cap?.tasks.find((t) => t.renders?.includes(r));
+    const wrote = writtenOn(ctx, cap, task, stages);
     for (const st of stages.filter((s) => (!l.stages.length || l.stages.includes(s.name)) && (r.stage === undefined || r.stage === s.name))) {
+      const w = wrote(st);
+      if (!w.runs) {
+        if (!named.some((n) => n.stage === st.name && n.file === file)) named.push(notWritten(st, file, r.template, w.why, r.source));
+        per.push(`stage ${st.name}: not rendered by its deploy (${w.why}), so what its servers' copy names is not known`);
+        continue;
+      }
       const said = renderedSection(r.template, read.text, st);
       if (said.value !== undefined && !named.some((n) => n.stage === st.name && n.file === file)) named.push(namedDatabase(cap, st, file, r.template, said.value, said.lineOf!));
       let diff = "";
@@ -113,7 +135,7 @@ function renderedHow(ctx: AnalyzerContext, cap: CapistranoFacts | null, renders:
         const d = repo.length ? differences(said.leaves, repo, r.template, repoFile) : [];
         diff = !repo.length ? `; the repo's ${repoFile} has no ${railsEnvOf(st)} section` : d.length ? `; it differs from the repo's ${repoFile}: ${d.join(", ")}` : "";
       }
-      per.push(`stage ${st.name}: ${said.text}${diff}`);
+      per.push(`stage ${st.name}: ${said.text}${diff}${w.doubt ? ` (read as rendered there, which is not certain: ${w.doubt})` : ""}`);
     }
   }
   return `the deploy renders the servers' copy from ${[...new Set(renders.map((r) => r.template))].join(", ")} (${renders.map((r) => `${r.source.file}:${r.source.line}`).join(", ")}): ${per.join("; ")}`;
@@ -171,9 +193,27 @@ function repoFileUploaded(ctx: AnalyzerContext, cap: CapistranoFacts | null, l: 
   const from = u.from!.replace(/^\.\//, "");
   const on = stages.filter((s) => !l.stages.length || l.stages.includes(s.name));
   const hook = hookRunning(u.task, cap?.hooks ?? []);
-  db.serversCopy = { linked: l.source, writes: [u.source], fromRepo: on.map((s) => ({ stage: s.name, file: from })), shared, uploadedBy: { task: u.task.name, byHand: !hook }, ...(l.via ? { via: l.via } : {}) };
+  const wrote = writtenOn(ctx, cap, u.task, stages);
+  db.serversCopy = {
+    linked: l.source,
+    writes: [u.source],
+    fromRepo: on.map((s) => {
+      const w = wrote(s);
+      return w.runs ? { stage: s.name, file: from } : { stage: s.name, file: null, why: w.why };
+    }),
+    shared,
+    uploadedBy: { task: u.task.name, byHand: !hook },
+    ...(l.via ? { via: l.via } : {}),
+  };
   const when = hook ? `hooked at ${hook.source.file}:${hook.source.line}` : `no hook of the deploy runs it: it was run by hand (\`cap <stage> ${u.task.name}\`), so the servers held the repo's file as of its last run`;
-  const said = on.map((st) => `stage ${st.name}: ${repoSection(ctx, cap, from, st, named)}`);
+  const said = on.map((st) => {
+    const w = wrote(st);
+    if (!w.runs) {
+      named.push(notWritten(st, FILE, from, w.why, u.source));
+      return `stage ${st.name}: not uploaded by its deploy (${w.why}), so what its servers' copy names is not known`;
+    }
+    return `stage ${st.name}: ${repoSection(ctx, cap, from, st, named)}${w.doubt ? ` (read as uploaded there, which is not certain: ${w.doubt})` : ""}`;
+  });
   ctx.problem({
     ...l.source,
     message: `database.servers-copy: ${FILE} is linked from shared/${shared} (${onStages(l)}), and task ${u.task.name} uploads the repo's own ${from} there (${u.source.file}:${u.source.line}; ${when}): the servers connected with that file, per stage: ${said.join("; ")}. The image carries the same file, but its database is each stage's DATABASE_URL (its secrets.env), to be filled from the section above and the servers' password; give pool and timeout as URL parameters (?pool=N)`,

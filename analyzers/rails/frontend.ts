@@ -12,6 +12,7 @@ import { argsOf, kind, parseRuby, type ParsedRuby, childrenOf } from "../ruby/pr
 import { evaluate, isHash, isSym, rubyToS, type Scope } from "../ruby/evaluate.js";
 import { stageScope } from "../ruby/stage-scope.js";
 import { capfilePath } from "../capistrano/capfile.js";
+import { hooksOn, onStage } from "../capistrano/stage-scope.js";
 
 /** Stands for the release directory in evaluated paths (release_path, current_path): never text a repo writes. */
 const RELEASE = "\u0001release\u0001";
@@ -81,7 +82,22 @@ export function readFrontend(ctx: AnalyzerContext, assets: AssetFacts, capistran
   const paths = new Set(ctx.repo.paths);
   const stage = stages.find((s) => s.name === "production") ?? stages.find((s) => railsEnvOf(s) === "production") ?? stages[0] ?? null;
   const c: Ctx = { ctx, stage, scope: releaseScope(stage), deployTo: stage ? str(stage.variables["deploy_to"]?.value) : null, packages: new Map() };
-  const steps = [...pluginSteps(c, capistrano), ...taskSteps(c, capistrano)];
+  // The image builds assets once, as the deploy of `stage` built them: a hook or task written in
+  // other stages' files only is no step of that deploy (`cap production deploy` never loads
+  // staging.rb). Such a step is named for the stages that ran it, not carried. A stage whose run hit
+  // code not followed is read with every stage's hooks (they may be its own), the doubt said.
+  const scoped = capistrano && stage && !capistrano.tool && !stage.unfollowedLoad ? { ...capistrano, hooks: hooksOn(capistrano, stage.name), tasks: capistrano.tasks.filter((t) => onStage(t, stage.name)) } : capistrano;
+  const steps = [...pluginSteps(c, scoped), ...taskSteps(c, scoped)];
+  if (capistrano && stage && scoped !== capistrano) {
+    const quiet: Ctx = { ...c, ctx: { ...ctx, problem: () => {} } };
+    const at = (x: FrontendStep) => `${x.source.file}:${x.source.line}`;
+    const own = new Set(steps.map(at));
+    for (const x of [...pluginSteps(quiet, capistrano), ...taskSteps(quiet, capistrano)].filter((x) => !own.has(at(x))))
+      ctx.problem({ file: x.source.file, line: x.source.line, message: `assets.frontend-build-other-stages: ${x.argv.length ? x.argv.join(" ") : "a front-end build"} runs only in deploys of other stages than ${stage.name} (a hook or task written in their own files), so it is no step of the image, whose assets are built as stage ${stage.name}'s deploy built them; the pods of those stages serve assets built without it: if they need it, build their image with that step`, severity: "warning" });
+  } else if (capistrano && stage?.unfollowedLoad && capistrano.hooks.some((h) => h.stages) && !capistrano.tool) {
+    const u = stage.unfollowedLoad;
+    ctx.problem({ file: u.source.file, line: u.source.line, message: `assets.frontend-build-stage-doubt: stage ${stage.name}'s run calls \`${u.call}\` on code not followed statically, so the front-end steps of the image are read with the hooks of every stage's files, which may not all be its own; check the image's build steps against what stage ${stage.name}'s deploy ran`, severity: "warning" });
+  }
   for (const s of steps.filter((x) => x.uncarried))
     ctx.problem({ file: s.source.file, line: s.source.line, message: `assets.frontend-build: the deploy ran ${s.argv.length ? s.argv.join(" ") : "a front-end build"} on the servers, which the image build cannot repeat (${s.uncarried}); the image build runs only assets:precompile, so add that step to the Dockerfile before it, with the environment the deploy gave it (what such a build reads is baked into the image at build time)`, severity: "warning" });
 
