@@ -37,6 +37,7 @@ import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { initScriptDaemons } from "../analyzers/workers/init-scripts.js";
 import { upstartJobs } from "../analyzers/workers/upstart-jobs.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
@@ -156,6 +157,9 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
+  const daemons = guard("init scripts' daemons", { workers: [], uncarried: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
+  workers = [...workers, ...daemons.workers];
+  uncarried.push(...daemons.uncarried);
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
