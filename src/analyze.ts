@@ -157,8 +157,10 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
-  const daemons = guard("init scripts' daemons", { workers: [], uncarried: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
+  const daemons = guard("init scripts' daemons", { workers: [], uncarried: [], units: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
   workers = [...workers, ...daemons.workers];
+  // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
+  for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));

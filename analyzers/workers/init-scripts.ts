@@ -26,6 +26,7 @@ import { dnsLabel } from "../../src/model/names.js";
 import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { backendOfCommand } from "./backends.js";
 import { readStartLine, serverLayout } from "./start-line.js";
+import { godStarts } from "./god-starts.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
 const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
@@ -59,15 +60,18 @@ const RUBY_PORT = /(?:[:"']port["']?\s*(?:=>|:)\s*|\bport:\s*|start_server\s*\(?
 export interface InitScriptFinding {
   workers: WorkerFacts[];
   uncarried: UncarriedProcess[];
+  /** Units of the repo read here: a deploy's restart of one of them is no longer "a unit file on the servers". */
+  units: string[];
 }
 
 const at = (s: Source) => `${s.file}:${s.line}`;
 
 export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
-  const out: InitScriptFinding = { workers: [], uncarried: [] };
+  const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
   const named = new Set([...known.map((u) => u.source), ...workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source)]), ...(web?.evidence ?? []).map((e) => e.source)].filter((x): x is Source => !!x).map((x) => x.file));
-  const candidates = ctx.repo.paths.filter((p) => !named.has(p) && !/\.(?:rb|yml|yaml|json|md|js|ts|css|scss|html|haml|slim|png|jpg|gif|svg|lock)$/i.test(p) && !/^(?:app|spec|test|features|public|db|vendor|node_modules)\//.test(p));
-  const scripts: { file: string; text: string }[] = [];
+  // A god file's watches are judged one by one (a backend's watch beside a websocket server's).
+  const candidates = ctx.repo.paths.filter((p) => (!named.has(p) || GOD_FILE.test(p)) && !/\.(?:rb|yml|yaml|json|md|js|ts|css|scss|html|haml|slim|png|jpg|gif|svg|lock)$/i.test(p) && !/^(?:app|spec|test|features|public|db|vendor|node_modules)\//.test(p));
+  const scripts: Start[] = [];
   for (const file of candidates) {
     if (scripts.length >= MAX_FILES) {
       ctx.problem({ file, line: 1, message: `workers.init-scripts-not-read: more than ${MAX_FILES} init scripts; from ${file} on they are not read: a daemon one of them starts is not named, check them by hand`, severity: "warning" });
@@ -75,15 +79,24 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     }
     const r = ctx.repo.read(file);
     if ("error" in r || r.text.length > MAX_SCRIPT_BYTES) continue;
+    if (GOD_FILE.test(file)) {
+      scripts.push(...godDaemons(file, r.text));
+      continue;
+    }
+    if (UNIT_FILE.test(file)) {
+      const u = unitStart(file, r.text);
+      if (u) scripts.push(u);
+      continue;
+    }
     if (!LSB_HEADER.test(r.text) && !(INIT_FOLDER.test(file) && /^\s*start\s*(?:\|[^)]*)?\)/m.test(r.text))) continue;
-    scripts.push({ file, text: r.text });
+    const start = startCommand(r.text);
+    if (start) scripts.push({ kind: "init script", file, text: r.text, name: serviceName(file), ...start, stop: stopSignal(file, r.text) });
   }
   if (!scripts.length) return out;
   const layout = serverLayout(stages);
   const names = new Set<string>();
   for (const s of scripts) {
-    const start = startCommand(s.text);
-    if (!start) continue;
+    const start = s;
     const line = start.line;
     const source = { file: s.file, line: start.lineNo };
     const read: ReturnType<typeof readStartLine> = start.unknown ? { unknown: start.unknown } : readStartLine(line, isProcess, [], layout);
@@ -93,6 +106,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     // script's whole text (a unicorn_init.erb whose command the deploy fills in is the web server's).
     if (backendOfCommand(text)) continue;
     if (!words && OTHERS_NAMED.test(s.text.replace(/^\s*#.*$/gm, "")) && !RACK_FILE.test(s.text)) continue;
+    if (!words && s.kind !== "init script" && backendOfCommand(s.text)) continue;
     const program = words ? programOf(words) : null;
     if (program && APP_SERVER.test(program.name) && !program.rackFile) continue;
     const runs = words ? repoFileRun(ctx, words) : null;
@@ -100,8 +114,9 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     const fromRelease = "words" in read ? read.notes.some((n) => /is the release/.test(n)) : /\/current\b|\/releases\/|(?:<%=|#\{)\s*(?:fetch\(:)?(?:current_path|release_path)\b/.test(s.text.replace(/^\s*#.*$/gm, ""));
     // Not the app's code: infrastructure (a database, a proxy) or a program of the servers.
     if (!runs && !fromRelease && !(program && /^(?:bundle|ruby|rackup|thin)$/.test(program.name))) continue;
-    const name = serviceName(s.file, s.text);
-    const installed = installedBy(ctx, s.file, name);
+    const name = s.name;
+    if (s.kind === "systemd unit") out.units.push(name);
+    const installed = installedBy(ctx, s.file, s.kind === "god watch" ? s.file.replace(/^.*\//, "") : name);
     const kind = runs ? serverKind(ctx, runs.file) : null;
     const ports = [...(words ? flagPorts(words, source) : []), ...(runs ? filePorts(ctx, runs.file, kind?.what ?? "the process") : [])];
     const portText = ports.length
@@ -115,7 +130,11 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     const why = !("words" in read)
       ? `its start command (${cutSecretShapes(line.trim(), SECRET_SHOWN_AS).slice(0, 160)}) is not known: ${read.unknown}`
       : !installed
-        ? "nothing in the repo installs or starts this init script (no link or copy into /etc/init.d, no `service`/`update-rc.d` line naming it): whether the servers ran it is not known"
+        ? s.kind === "init script"
+          ? "nothing in the repo installs or starts this init script (no link or copy into /etc/init.d, no `service`/`update-rc.d` line naming it): whether the servers ran it is not known"
+          : s.kind === "god watch"
+            ? "nothing in the repo loads this god file (no `god -c`/`god load` line naming it): whether the servers ran it is not known"
+            : "nothing in the repo installs, enables or starts this unit (no `systemctl` line naming it): whether the servers ran it is not known"
         : daemonizes
           ? `${daemonizes.file}:${daemonizes.line} detaches the process (${daemonizes.text}): in a pod the main process would exit at once. Remove the detach (the pod runs it in the foreground), then run \`${text}\` as a worker Deployment`
           : null;
@@ -123,13 +142,13 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     if (names.has(label)) continue;
     names.add(label);
     if (why) {
-      out.uncarried.push({ name, command: cutSecretShapes(text, SECRET_SHOWN_AS).slice(0, 200), source, why: `${what}, started by the init script ${s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
+      out.uncarried.push({ name, command: cutSecretShapes(text, SECRET_SHOWN_AS).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
       continue;
     }
     const env = (read as { env: Record<string, string> }).env;
     const args = words!.filter((w) => !DAEMON_FLAG.test(w));
-    const notes = [...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : [])];
-    const stop = stopSignal(s.file, s.text);
+    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : [])];
+    const stop = s.stop;
     const firstPort = ports[0];
     out.workers.push({
       backend: DAEMON_BACKEND,
@@ -146,7 +165,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       stopTimeout: { seconds: DAEMON_STOP_SECONDS, source: null },
       roles: [],
       evidence: [
-        { value: `${what}: init script ${s.file} starts \`${text}\``, source },
+        { value: `${what}: ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file} starts \`${text}\``, source },
         { value: `${installed!.how}`, source: installed!.source },
         ...(stop.source ? [{ value: `its stop sends ${stop.signal}`, source: stop.source }] : []),
         ...ports.map((p) => ({ value: `listens on ${p.port}: ${p.what}; clients reach it only through a Service and a route of their own, which rails2k8s does not write`, source: p.source })),
@@ -156,7 +175,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       // The Rails heartbeat initializer never loads in a process that does not boot the app: the port
       // answering is its liveness where it listens on one; else the process being alive is.
       liveness: firstPort ? { tcpPort: firstPort.port, source: firstPort.source } : { none: "it does not boot Rails (no heartbeat) and no port it listens on is read: the container's process being alive is its only check" },
-      singleton: `one pod per stage: the init script ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
+      singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
     });
   }
   return out;
@@ -356,8 +375,101 @@ function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line
   return null;
 }
 
+/** A start the servers' service manager ran: the line, and the text that says what surrounds it (an init script's whole text; a god watch's or unit's own lines). */
+interface Start {
+  kind: "init script" | "god watch" | "systemd unit";
+  file: string;
+  text: string;
+  name: string;
+  line: string;
+  lineNo: number;
+  unknown?: string;
+  /** What was taken off the line before it was read (the servers' absolute path to Ruby's tools). */
+  note?: string;
+  stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
+}
+
+const GOD_FILE = /\.god$/;
+const UNIT_FILE = /\.service(?:\.erb)?$/;
+
+/**
+ * The god watches of a god file whose start is no job backend's (a backend's watch is read by the
+ * workers' own reader): the command god's Ruby computes (god-starts.ts), run in the watch's `w.dir`
+ * (god's Process#spawn chdirs into `dir` before it execs the start, god 0.13 lib/god/process.rb).
+ */
+function godDaemons(file: string, text: string): Start[] {
+  const out: Start[] = [];
+  const lines = text.split(/\r?\n/);
+  const computed = godStarts(file, text).starts;
+  lines.forEach((l, i) => {
+    if (!/^\s*\w+\.start\s*=/.test(l)) return;
+    const c = computed.get(i + 1);
+    const written = l.replace(/^\s*\w+\.start\s*=\s*/, "").trim();
+    const tool = c?.command ? serversTool(c.command) : null;
+    const cmd = tool ? tool.line : null;
+    if ((cmd && backendOfCommand(cmd)) || (!cmd && backendOfCommand(written))) return;
+    // The watch's own lines: from its `God.watch` to the next one.
+    const from = c?.watch ? c.watch.line - 1 : Math.max(0, i - 20);
+    let to = lines.findIndex((x, j) => j > i && /\bGod\.watch\b/.test(x));
+    if (to < 0) to = lines.length;
+    const body = lines.slice(from, to).join("\n");
+    const name = /^\s*\w+\.name\s*=\s*["']([^"'#]+)["']/m.exec(body)?.[1] ?? file.replace(/^.*\//, "").replace(/\.god$/, "");
+    const dir = /^\s*\w+\.dir\s*=\s*["']([^"'#]+)["']/m.exec(body)?.[1];
+    const sig = /^\s*\w+\.stop_signal\s*=\s*["']?(?:SIG)?(TERM|QUIT|INT)\b/m.exec(body);
+    const sigLine = sig ? from + body.slice(0, sig.index).split("\n").length - 1 + 1 : 0;
+    const unknown = cmd === null ? (c?.unknown ? `${c.unknown.reason} (${c.unknown.source.file}:${c.unknown.source.line})` : "god's Ruby for it is not read") : undefined;
+    out.push({
+      kind: "god watch",
+      file,
+      text: `${body}`,
+      name,
+      line: cmd === null ? written : dir ? `cd ${dir} && ${cmd}` : cmd,
+      lineNo: i + 1,
+      ...(unknown ? { unknown } : {}),
+      ...(tool?.note ? { note: tool.note } : {}),
+      // god's default stop is TERM, then KILL (god-starts.ts GOD_STOP_SIGNAL_DEFAULT).
+      stop: sig ? { signal: sig[1] as "TERM" | "QUIT" | "INT", source: { file, line: sigLine } } : { signal: "TERM", source: null },
+    });
+  });
+  return out;
+}
+
+/**
+ * A systemd unit's `ExecStart=` (systemd.service(5): a leading `-`, `@`, `+`, `!` or `:` only changes how
+ * it is run), in its `WorkingDirectory=`, stopped by its `KillSignal=` (SIGTERM by default, systemd.kill(5)).
+ */
+function unitStart(file: string, text: string): Start | null {
+  const lines = text.split(/\r?\n/);
+  const i = lines.findIndex((l) => /^\s*ExecStart\s*=/.test(l));
+  if (i < 0) return null;
+  const exec = serversTool(lines[i]!.replace(/^\s*ExecStart\s*=\s*[-@+!:]*/, "").trim());
+  const cmd = exec.line;
+  const dir = lines.map((l) => /^\s*WorkingDirectory\s*=\s*-?(\S+)\s*$/.exec(l)?.[1]).find(Boolean);
+  const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
+  const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
+  return {
+    kind: "systemd unit",
+    file,
+    text: [lines[i]!, ...(dir ? [`WorkingDirectory=${dir}`] : [])].join("\n"),
+    name: file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, ""),
+    line: dir ? `cd ${dir} && ${cmd}` : cmd,
+    lineNo: i + 1,
+    ...(exec.note ? { note: exec.note } : {}),
+    stop: { signal, source: k >= 0 ? { file, line: k + 1 } : null },
+  };
+}
+
+/**
+ * systemd wants an absolute program (`/home/deploy/.rbenv/shims/bundle exec …`): the servers' copy of a
+ * Ruby tool, which the image has on its own PATH. Taken off to the tool's name, and said.
+ */
+function serversTool(line: string): { line: string; note?: string } {
+  const m = /^(\/\S*\/)(bundle|ruby|rackup|thin)(?=\s|$)/.exec(line);
+  return m ? { line: `${m[2]}${line.slice(m[0].length)}`, note: `\`${m[1]}${m[2]}\` is the servers' ${m[2]}: the image runs its own` } : { line };
+}
+
 /** The service name the servers knew it by: its file name without an `_initd`/`.sh`/`.init` suffix. */
-function serviceName(file: string, _text: string): string {
+function serviceName(file: string): string {
   return file.replace(/^.*\//, "").replace(/\.erb$/i, "").replace(/\.sh$/i, "").replace(/[._-]init(?:d|\.d)?$/i, "") || file;
 }
 
@@ -369,6 +481,8 @@ function installedBy(ctx: AnalyzerContext, file: string, name: string): { how: s
   const n = `(?:${esc(name)}|${esc(base)})(?:[-_.](?:#\\{[^}]*\\}|<%=[^%]*%>))?`;
   const res: { re: RegExp; how: string }[] = [
     { re: new RegExp(`(?:^|[\\s"'/:(])${esc(file)}\\b`), how: `${file} is named here (linked, copied or run)` },
+    // A god file or unit named by its base name under a path of the servers (`god -c #{current_path}/config/x.god`).
+    ...(/\.(?:god|service)$/.test(base) ? [{ re: new RegExp(`/${esc(base)}(?![\\w.-])`), how: `${base} is named here (loaded, linked or started)` }] : []),
     // A deploy template helper rendering it by its file name (`template "faye_init.erb", "/tmp/x"`).
     ...(/\.erb$/.test(base) ? [{ re: new RegExp(`\\btemplate\\s*\\(?\\s*["']${esc(base)}["']`), how: `rendered by the deploy's template call` }] : []),
     { re: new RegExp(`/etc/(?:rc\\.d/)?init\\.d/${n}(?![\\w.-])`), how: `put into /etc/init.d as ${name}` },
@@ -379,7 +493,11 @@ function installedBy(ctx: AnalyzerContext, file: string, name: string): { how: s
     const r = ctx.repo.read(p);
     if ("error" in r || r.text.length > MAX_SCRIPT_BYTES || !r.text.includes(name)) continue;
     const lines = r.text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) for (const x of res) if (x.re.test(lines[i]!)) return { how: x.how, source: { file: p, line: i + 1 } };
+    for (let i = 0; i < lines.length; i++) {
+      // A Ruby deploy line read as shell words too (`execute :sudo, :systemctl, :restart, "x"`).
+      const shell = lines[i]!.replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
+      for (const x of res) if (x.re.test(lines[i]!) || x.re.test(shell)) return { how: x.how, source: { file: p, line: i + 1 } };
+    }
   }
   return null;
 }

@@ -170,6 +170,34 @@ describe("init scripts that start the app's own daemons", () => {
     expect((m.workers ?? []).filter((w) => w.backend === "daemon")).toEqual([]);
   });
 
+  it("a god watch and a systemd unit of the repo that start such a server are carried too; the unit's restart is no longer 'a unit file on the servers'", async () => {
+    const m = await analyzeFiles(
+      tally({
+        "config/deploy.rb":
+          'set :application, "tally"\nset :deploy_to, "/srv/tally"\nnamespace :deploy do\n  task :restart do\n    on roles(:app) do\n      execute "god -c #{current_path}/config/tally.god"\n      execute :sudo, :systemctl, :restart, "tally-relay"\n    end\n  end\n  after :publishing, :restart\nend\n',
+        // god: Process#spawn chdirs into w.dir before it runs w.start (god lib/god/process.rb).
+        "config/tally.god": 'God.watch do |w|\n  w.name = "board_push"\n  w.dir = "/srv/tally/current"\n  w.start = "bundle exec ruby script/board_push.rb"\n  w.stop_signal = "QUIT"\n  w.keepalive\nend\n',
+        "script/board_push.rb": 'require "em-websocket"\nEM.run { EM::WebSocket.run(host: "0.0.0.0", port: 8090) { |ws| ws.onmessage { |m| ws.send(m) } } }\n',
+        "config/systemd/tally-relay.service": "[Unit]\nDescription=relay\n[Service]\nWorkingDirectory=/srv/tally/current\nExecStart=/home/tally/.rbenv/shims/bundle exec thin -R relay.ru -p 9292 start\nKillSignal=SIGINT\n[Install]\nWantedBy=multi-user.target\n",
+        "relay.ru": 'require "private_pub"\nrun PrivatePub.faye_app\n',
+      }),
+      "tally",
+    );
+    const push = m.workers!.find((w) => w.name === "worker-board-push")!;
+    expect(push.args).toEqual(["bundle", "exec", "ruby", "script/board_push.rb"]);
+    expect(push.commandSource).toEqual({ file: "config/tally.god", line: 4 });
+    expect(push.stopSignal).toBe("QUIT");
+    expect(push.ports!.map((p) => p.port)).toEqual([8090]);
+    const relay = m.workers!.find((w) => w.name === "worker-tally-relay")!;
+    expect(relay.args).toEqual(["bundle", "exec", "thin", "-R", "relay.ru", "-p", "9292", "start"]);
+    expect(relay.commandNote).toMatch(/\/home\/tally\/\.rbenv\/shims\/bundle` is the servers' bundle/);
+    expect(relay.stopSignal).toBe("INT");
+    expect(relay.ports).toEqual([{ port: 9292, source: { file: "config/systemd/tally-relay.service", line: 5 }, websocket: true }]);
+    expect((m.uncarried ?? []).map((u) => u.name)).not.toContain("tally-relay");
+    const { stages } = emitAndBuild(m);
+    for (const objs of Object.values(stages)) for (const o of objs) validateObject(o);
+  });
+
   it("the start line's variables are filled in as real sh fills them", () => {
     // sh runs the script's top-level assignments, then the start branch's line with `su` as a function
     // that prints the words it got: the same words as the line the analysis filled in.
