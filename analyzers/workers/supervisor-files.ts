@@ -303,17 +303,20 @@ export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Sta
   for (const load of supervisorLoads(ctx, stages)) {
     const files = [...new Set(load.files.map((f) => f.file))];
     const backends = new Map<string, string[]>();
+    /** Per backend, what each stage's file starts (count and command), to tell files that agree from files that differ. */
+    const starts = new Map<string, Set<string>>();
     for (const f of load.files)
       for (const p of supervisedProcesses(ctx, f.file, load.tool)) {
         const b = backendOf(p.command ?? p.written);
         if (!b) continue;
         const said = `${f.stage}: ${f.file}:${p.commandSource.line} starts ${p.count ?? "an unstated number of"} × \`${(p.command ?? p.written).slice(0, 120)}\``;
         backends.set(b.label, [...(backends.get(b.label) ?? []), said]);
+        starts.set(b.label, (starts.get(b.label) ?? new Set()).add(`${p.count} ${p.command ?? p.written}`));
       }
     const missing = load.missing ?? [];
     if (files.length > 1)
       for (const [label, said] of backends)
-        ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage (${said.join("; ")}); the ${label} worker does not take each stage's command and processes from its own file: set them per stage${missing.length ? `; ${missing.map((m) => `stage ${m.stage}'s ${m.file} is not in the repo`).join(", ")}` : ""}`, severity: "warning" });
+        ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage (${said.join("; ")}); ${starts.get(label)!.size === 1 && load.files.length === stages.length ? `each stage's file starts the same, but the ${label} worker does not take its other settings (stop grace, checks) per stage from its own file: compare them` : `the ${label} worker does not take each stage's command and processes from its own file: set them per stage`}${missing.length ? `; ${missing.map((m) => `stage ${m.stage}'s ${m.file} is not in the repo`).join(", ")}` : ""}`, severity: "warning" });
     if (missing.length && !(files.length > 1 && backends.size))
       ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads ${missing.map((m) => `${m.file} on stage ${m.stage}`).join(", ")}, not in the repo: what ${missing.length > 1 ? "those stages" : "that stage"} ran under ${load.tool} is not known (the other stages' files are not taken for ${missing.length > 1 ? "theirs" : "its"}); read it on a server`, severity: "warning" });
   }
