@@ -37,6 +37,9 @@ import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { initScriptDaemons } from "../analyzers/workers/init-scripts.js";
+import { supervisorStageDoubts } from "../analyzers/workers/supervisor-files.js";
+import { backendOfCommand } from "../analyzers/workers/backends.js";
 import { upstartJobs } from "../analyzers/workers/upstart-jobs.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
@@ -156,6 +159,12 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
+  const daemons = guard("init scripts' daemons", { workers: [], uncarried: [], units: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
+  workers = [...workers, ...daemons.workers];
+  // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
+  for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
+  uncarried.push(...daemons.uncarried);
+  guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));

@@ -1351,6 +1351,16 @@ export interface WorkerFacts {
    * Queue's Puma plugin): no Deployment, and nothing is lost, since the web pods run it too.
    */
   inWeb?: { why: string; source: Source };
+  /** Ports the process listens on (an init script's websocket server): named, since its clients need a Service and a route rails2k8s does not write. */
+  ports?: { port: number; source: Source; websocket: boolean }[];
+  /**
+   * A process that does not boot Rails (an init script's daemon), so the heartbeat initializer never
+   * runs in it: its liveness is the port answering, or the process alone being alive (`none` says why).
+   * Absent: the heartbeat file.
+   */
+  liveness?: { tcpPort: number; source: Source } | { none: string };
+  /** Exactly one pod on every stage, replaced with Recreate, never scaled; the text says why (a backend's schedulers are SINGLETON_BACKENDS instead). */
+  singleton?: string;
 }
 
 /** A process the servers ran that no Deployment carries: named in MIGRATION.md and the report. */

@@ -41,6 +41,8 @@ export interface SupervisorLoad {
   source: Source;
   /** The roles of the task around the line; null when not literal. */
   roles: { roles: string[]; source: Source } | null;
+  /** Stages whose file, as the line names it for them, is not a file of the repo (the path as filled in). */
+  missing?: { stage: string; file: string }[];
 }
 
 const LOAD = /\b(bluepill|eye)\b[\s\S]*?\bload\b[\s,:"']+((?:#\{[^}]*\}|[^\s"',)])+)/;
@@ -54,13 +56,15 @@ export function supervisorLoads(ctx: AnalyzerContext, stages: readonly Stage[]):
     if (!m) continue;
     const tool = m[1] as SupervisorTool;
     const files: { stage: string; file: string }[] = [];
+    const missing: { stage: string; file: string }[] = [];
     for (const st of stages.length ? stages : [{ name: "", variables: {} } as unknown as Stage]) {
       const written = m[2]!.replace(/#\{\s*fetch\(\s*:stage\s*\)\s*\}|#\{\s*stage\s*\}/g, st.name);
       const file = written.replace(/^#\{\s*(?:fetch\(\s*:)?(?:current_path|release_path)\s*\)?\s*\}\//, "").replace(/^\/.*\/(?:current|releases\/[^/]+)\//, "").replace(/^\.\//, "");
       if (ctx.repo.paths.includes(file)) files.push({ stage: st.name, file });
+      else missing.push({ stage: st.name, file });
     }
     if (!files.length) continue;
-    out.push({ tool, files, source: l.source, roles: taskRoles(ctx, l.source) });
+    out.push({ tool, files, source: l.source, roles: taskRoles(ctx, l.source), ...(missing.length && stages.length ? { missing } : {}) });
   }
   return out;
 }
@@ -286,4 +290,34 @@ export function supervisorProcesses(ctx: AnalyzerContext, stages: readonly Stage
     for (const file of files) for (const p of supervisedProcesses(ctx, file, load.tool)) out.push({ p, load, single: files.length === 1 });
   }
   return out;
+}
+
+/**
+ * A bluepill/eye file per stage (`#{fetch(:stage)}.eye`): each stage's processes are its own file's.
+ * Where a job backend's process is in them, the backend's worker does not take each stage's command
+ * and count from its own file, and a stage whose file the repo lacks ran a file the analysis cannot
+ * read: both said at the load line, so no stage silently runs another stage's processes. A load whose
+ * path names a value other than the stage (`#{fetch(:rails_env)}.pill` unresolved) is said likewise.
+ */
+export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Stage[], backendOf: (command: string) => { label: string } | undefined): void {
+  for (const load of supervisorLoads(ctx, stages)) {
+    const files = [...new Set(load.files.map((f) => f.file))];
+    const backends = new Map<string, string[]>();
+    /** Per backend, what each stage's file starts (count and command), to tell files that agree from files that differ. */
+    const starts = new Map<string, Set<string>>();
+    for (const f of load.files)
+      for (const p of supervisedProcesses(ctx, f.file, load.tool)) {
+        const b = backendOf(p.command ?? p.written);
+        if (!b) continue;
+        const said = `${f.stage}: ${f.file}:${p.commandSource.line} starts ${p.count ?? "an unstated number of"} × \`${(p.command ?? p.written).slice(0, 120)}\``;
+        backends.set(b.label, [...(backends.get(b.label) ?? []), said]);
+        starts.set(b.label, (starts.get(b.label) ?? new Set()).add(`${p.count} ${p.command ?? p.written}`));
+      }
+    const missing = load.missing ?? [];
+    if (files.length > 1)
+      for (const [label, said] of backends)
+        ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage (${said.join("; ")}); ${starts.get(label)!.size === 1 && load.files.length === stages.length ? `each stage's file starts the same, but the ${label} worker does not take its other settings (stop grace, checks) per stage from its own file: compare them` : `the ${label} worker does not take each stage's command and processes from its own file: set them per stage`}${missing.length ? `; ${missing.map((m) => `stage ${m.stage}'s ${m.file} is not in the repo`).join(", ")}` : ""}`, severity: "warning" });
+    if (missing.length && !(files.length > 1 && backends.size))
+      ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads ${missing.map((m) => `${m.file} on stage ${m.stage}`).join(", ")}, not in the repo: what ${missing.length > 1 ? "those stages" : "that stage"} ran under ${load.tool} is not known (the other stages' files are not taken for ${missing.length > 1 ? "theirs" : "its"}); read it on a server`, severity: "warning" });
+  }
 }

@@ -176,14 +176,14 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           ? { ...listed, processes: answerNumber(plan.answers, workerProcessesAnswer(sp.stage.name, w.name), listed.processes), why: `answer ${workerProcessesAnswer(sp.stage.name, w.name)}` }
           : listed;
         // A scheduler is one pod wherever the stage ran it at all.
-        if (isSingletonWorker(w.backend)) {
+        if (isSingletonWorker(w.backend) || w.singleton) {
           // Role names the deploy never gave (a Procfile's scheduler line), held by no server of any
           // stage, say nothing of where it ran: the servers ran it without a role of its own.
           const unplaced = w.rolesGuessed && !plan.stages.some((x) => x.stage.servers.some((sv) => sv.roles.some((r) => w.roles.includes(r))));
           const none = own?.processes === 0 ? own.why : own || unplaced ? null : singletonNotStarted(sp, w.roles);
           return none !== null
             ? { replicas: 0, replicasWhy: `none: ${none}`, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) }
-            : { replicas: 1, replicasWhy: SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
+            : { replicas: 1, replicasWhy: w.singleton ?? SINGLETON_WHY, timeout: w.stopTimeout.seconds, grace: workerGracePeriod(w.stopTimeout.seconds) };
         }
         // The stage's own roles where they differ by stage (dlss-capistrano's per-stage <backend>_systemd_role).
         const roles = own?.roles ?? w.roles;
@@ -216,7 +216,18 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
   const { app, model } = plan;
   const w = spec.facts;
   const scratch = railsScratch(model);
-  const exec = { exec: { command: heartbeatProbeCommand() } };
+  // A process that boots no Rails never touches the heartbeat file: its port, or nothing but the process itself.
+  const live = w.liveness;
+  const check = !live ? { exec: { command: heartbeatProbeCommand() } } : "tcpPort" in live ? { tcpSocket: { port: live.tcpPort } } : null;
+  const probes = check
+    ? {
+        // Boot may take minutes (startup allows 5); then the heartbeat must be under 2 minutes old (or the port answer).
+        startupProbe: { ...check, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+        livenessProbe: { ...check, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      }
+    : {};
+  if (live && "tcpPort" in live) out.provenance.push({ output, what: `${w.label} liveness: port ${live.tcpPort} answers (it boots no Rails, so no heartbeat)`, source: live.source });
+  for (const p of w.ports ?? []) out.provenance.push({ output, what: `${w.label} listens on ${p.port}: no Service or route is written for it`, source: p.source });
   for (const e of w.evidence.slice(0, 1)) out.provenance.push({ output, what: `${w.label} worker`, source: e.source });
   if (w.commandSource)
     out.provenance.push({ output, what: `${w.label} command${w.commandFrom === "standard" ? " (the backend's standard command)" : ""}`, source: w.commandSource });
@@ -286,7 +297,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     });
   }
   const env = [
-    { name: HEARTBEAT_ENV, value: HEARTBEAT_FILE },
+    ...(live ? [] : [{ name: HEARTBEAT_ENV, value: HEARTBEAT_FILE }]),
     ...Object.entries(w.env)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => ({ name, value })),
@@ -300,7 +311,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(app, spec.component) },
       // A scheduler never overlaps itself: the old pod is gone before the new one starts.
-      strategy: isSingletonWorker(w.backend) ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: isSingletonWorker(w.backend) || w.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels: labels(app, spec.component) },
         spec: {
@@ -314,9 +325,8 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
               env,
               envFrom: envFrom(app),
               resources: resources(plan.stages[0]!.workerResources),
-              // Boot may take minutes (startup allows 5); then the heartbeat must be under 2 minutes old.
-              startupProbe: { ...exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
-              livenessProbe: { ...exec, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+              ...(w.ports?.length ? { ports: [...new Map(w.ports.map((p) => [p.port, p])).values()].map((p) => ({ containerPort: p.port, protocol: "TCP" })) } : {}),
+              ...probes,
               lifecycle: { preStop: { exec: { command: workerPreStop(w.stopSignal) } } },
               securityContext: containerSecurityContext(),
               volumeMounts: scratch.mounts,

@@ -1,0 +1,515 @@
+// SysV init scripts kept in the repo that start a long-running process of the app which is neither
+// the web server nor a job backend: an EventMachine websocket server (`bundle exec ruby
+// bin/ws_server.rb`), a Faye or private_pub server (`thin -R faye.ru`, `rackup private_pub.ru`), a
+// daemon of the app's own. The servers ran it next to the app; left unread it would vanish at the
+// cutover. Each one is carried as a worker Deployment where its start command is fully known, the
+// repo installs or starts the script, and the process stays in the foreground; else it is named with
+// its line, never dropped. The ports it listens on are named: a server that clients reach needs a
+// Service and a route, which rails2k8s does not write for it.
+//
+// Rules:
+// - An init script: a file in an `init.d`/`init` folder, or any file with an LSB header
+//   (`### BEGIN INIT INFO`, the Linux Standard Base's comment block every Debian script carries).
+// - Its start command is the `start)` branch of its `case "$1"`, functions it calls (`do_start`) read
+//   in place, with the script's own top-level `NAME=value` assignments filled in (a value the shell
+//   would split or re-read differently is not filled in: the line is then not known).
+// - Its process is read through the wrappers by the one start-line reader (start-line.ts): `su -c`,
+//   `start-stop-daemon --exec … --`, `cd <release> &&`.
+// - A job backend's or an app server's line (on config.ru) is left to their readers. A process that
+//   does not run from the release and runs no file of the repo is infrastructure, not the app's.
+// - The repo starts it when another file of the repo names the script or its service name (a link or
+//   copy into /etc/init.d, `update-rc.d`, `service <name> start`, `systemctl start <name>`).
+// - A daemonizing process (a `-d`/`--daemonize` flag; `Process.daemon`, `daemonize`, `Daemons.run` in
+//   the Ruby file it runs) would leave the container's foreground and the pod would exit at once.
+import type { AnalyzerContext, Source, Stage, UncarriedProcess, WebServerFacts, WorkerFacts } from "../../src/model.js";
+import { dnsLabel } from "../../src/model/names.js";
+import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
+import { backendOfCommand } from "./backends.js";
+import { readStartLine, serverLayout } from "./start-line.js";
+import { godStarts } from "./god-starts.js";
+
+/** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
+const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
+/** A Rack file other than config.ru: a server of its own (faye.ru, private_pub.ru). */
+const RACK_FILE = /\b(?!config\.ru\b)[\w-]+\.ru\b/;
+const LSB_HEADER = /^###\s*BEGIN INIT INFO\b/m;
+const INIT_FOLDER = /(?:^|\/)init(?:\.d)?\/[^/]+$/;
+const MAX_FILES = 200;
+const MAX_SCRIPT_BYTES = 200_000;
+
+/** An app server serving the app itself: its Rack file is config.ru (the default) — the web Deployment's. */
+const APP_SERVER = /^(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|falcon|iodine|rainbows|pitchfork|rails)$/;
+/** Shell built-ins and helpers of an init script that are never the process it starts. */
+const NOT_THE_PROCESS = /^(?:cd|echo|printf|test|\[|\[\[|exit|return|sleep|true|false|:|export|source|\.|mkdir|chown|chmod|rm|touch|kill|log_\w+|pidofproc|status_of_proc|local|set|shift|wait|ulimit|umask|trap|if|then|fi|else|elif)$/;
+/** A flag by which the program forks into the background (thin/rackup/rainbows `-d`/`-D`, `--daemonize`). */
+const DAEMON_FLAG = /^(?:-d|-D|--daemon|--daemonize)$/;
+/** Ruby that detaches the process from its parent: the pod's main process would exit at once. */
+const DAEMONIZES = /\bProcess\.daemon\b|^\s*daemonize\b|\bDaemons\.(?:run|run_proc|daemonize)\b|\bWEBrick::Daemon\b/m;
+
+/** What kind of server a Ruby/Rack file is, by the library it starts. */
+const SERVER_KINDS: { what: string; re: RegExp; websocket: boolean }[] = [
+  { what: "an EventMachine websocket server (em-websocket)", re: /\b(?:EM|EventMachine)::WebSocket\b/, websocket: true },
+  { what: "a Faye server", re: /\bFaye::RackAdapter\b/, websocket: true },
+  { what: "a private_pub server (Faye)", re: /\bPrivatePub\b/, websocket: true },
+  { what: "an EventMachine server", re: /\b(?:EM|EventMachine)\.start_server\b/, websocket: false },
+];
+
+/** A port in a Ruby/Rack file: `:port => 8080`, `port: 8080`, `start_server("0.0.0.0", 8080`. */
+const RUBY_PORT = /(?:[:"']port["']?\s*(?:=>|:)\s*|\bport:\s*|start_server\s*\(?\s*["'][^"']*["']\s*,\s*)(\d{2,5})\b/;
+
+export interface InitScriptFinding {
+  workers: WorkerFacts[];
+  uncarried: UncarriedProcess[];
+  /** Units of the repo read here: a deploy's restart of one of them is no longer "a unit file on the servers". */
+  units: string[];
+}
+
+const at = (s: Source) => `${s.file}:${s.line}`;
+
+export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
+  const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
+  const named = new Set([...known.map((u) => u.source), ...workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source)]), ...(web?.evidence ?? []).map((e) => e.source)].filter((x): x is Source => !!x).map((x) => x.file));
+  // A god file's watches are judged one by one (a backend's watch beside a websocket server's).
+  const candidates = ctx.repo.paths.filter((p) => (!named.has(p) || GOD_FILE.test(p)) && !/\.(?:rb|yml|yaml|json|md|js|ts|css|scss|html|haml|slim|png|jpg|gif|svg|lock)$/i.test(p) && !/^(?:app|spec|test|features|public|db|vendor|node_modules)\//.test(p));
+  const scripts: Start[] = [];
+  for (const file of candidates) {
+    if (scripts.length >= MAX_FILES) {
+      ctx.problem({ file, line: 1, message: `workers.init-scripts-not-read: more than ${MAX_FILES} init scripts; from ${file} on they are not read: a daemon one of them starts is not named, check them by hand`, severity: "warning" });
+      break;
+    }
+    const r = ctx.repo.read(file);
+    if ("error" in r || r.text.length > MAX_SCRIPT_BYTES) continue;
+    if (GOD_FILE.test(file)) {
+      scripts.push(...godDaemons(file, r.text));
+      continue;
+    }
+    if (UNIT_FILE.test(file)) {
+      const u = unitStart(file, r.text);
+      if (u) scripts.push(u);
+      continue;
+    }
+    if (!LSB_HEADER.test(r.text) && !(INIT_FOLDER.test(file) && /^\s*start\s*(?:\|[^)]*)?\)/m.test(r.text))) continue;
+    const start = startCommand(r.text);
+    if (start) scripts.push({ kind: "init script", file, text: r.text, name: serviceName(file), ...start, stop: stopSignal(file, r.text) });
+  }
+  if (!scripts.length) return out;
+  const layout = serverLayout(stages);
+  const names = new Set<string>();
+  for (const s of scripts) {
+    const start = s;
+    const line = start.line;
+    const source = { file: s.file, line: start.lineNo };
+    const read: ReturnType<typeof readStartLine> = start.unknown ? { unknown: start.unknown } : readStartLine(line, isProcess, [], layout);
+    const words = "words" in read ? read.words : null;
+    const text = words ? words.join(" ") : line;
+    // A job backend's or the web server's: their own readers decide. A line not read is judged by the
+    // script's whole text (a unicorn_init.erb whose command the deploy fills in is the web server's).
+    if (backendOfCommand(text)) continue;
+    if (!words && OTHERS_NAMED.test(s.text.replace(/^\s*#.*$/gm, "")) && !RACK_FILE.test(s.text)) continue;
+    if (!words && s.kind !== "init script" && backendOfCommand(s.text)) continue;
+    const program = words ? programOf(words) : null;
+    if (program && APP_SERVER.test(program.name) && !program.rackFile) continue;
+    const runs = words ? repoFileRun(ctx, words) : null;
+    // A start line not read: the script's own text says whether it runs from the release.
+    const fromRelease = "words" in read ? read.notes.some((n) => /is the release/.test(n)) : /\/current\b|\/releases\/|(?:<%=|#\{)\s*(?:fetch\(:)?(?:current_path|release_path)\b/.test(s.text.replace(/^\s*#.*$/gm, ""));
+    // Not the app's code: infrastructure (a database, a proxy) or a program of the servers.
+    if (!runs && !fromRelease && !(program && /^(?:bundle|ruby|rackup|thin)$/.test(program.name))) continue;
+    const name = s.name;
+    if (s.kind === "systemd unit") out.units.push(name);
+    const installed = installedBy(ctx, s.file, s.kind === "god watch" ? s.file.replace(/^.*\//, "") : name);
+    const kind = runs ? serverKind(ctx, runs.file) : null;
+    const ports = [...(words ? flagPorts(words, source) : []), ...(runs ? filePorts(ctx, runs.file, kind?.what ?? "the process") : [])];
+    const portText = ports.length
+      ? ` It listens on ${ports.map((p) => `${p.port} (${at(p.source)})`).join(", ")}: ${kind?.websocket ? "its websocket clients" : "its clients"} reach it only through a Service and a route (the edge) of their own, which rails2k8s does not write; add them, and point the clients at the new address`
+      : kind?.websocket
+        ? " Its port is not read: its websocket clients reach it only through a Service and a route of their own, which rails2k8s does not write"
+        : "";
+    const what = kind?.what ?? "a long-running process of the app (not a web server or a job backend the analysis knows)";
+    const daemonFlags = words?.filter((w) => DAEMON_FLAG.test(w)) ?? [];
+    const daemonizes = runs ? daemonizeLine(ctx, runs.file) : null;
+    const why = !("words" in read)
+      ? `its start command (${cutSecretShapes(line.trim(), SECRET_SHOWN_AS).slice(0, 160)}) is not known: ${read.unknown}`
+      : !installed
+        ? s.kind === "init script"
+          ? "nothing in the repo installs or starts this init script (no link or copy into /etc/init.d, no `service`/`update-rc.d` line naming it): whether the servers ran it is not known"
+          : s.kind === "god watch"
+            ? "nothing in the repo loads this god file (no `god -c`/`god load` line naming it): whether the servers ran it is not known"
+            : "nothing in the repo installs, enables or starts this unit (no `systemctl` line naming it): whether the servers ran it is not known"
+        : daemonizes
+          ? `${daemonizes.file}:${daemonizes.line} detaches the process (${daemonizes.text}): in a pod the main process would exit at once. Remove the detach (the pod runs it in the foreground), then run \`${text}\` as a worker Deployment`
+          : null;
+    const label = dnsLabel(name.replace(/_/g, "-"));
+    if (names.has(label)) continue;
+    names.add(label);
+    if (why) {
+      out.uncarried.push({ name, command: cutSecretShapes(text, SECRET_SHOWN_AS).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
+      continue;
+    }
+    const env = (read as { env: Record<string, string> }).env;
+    const args = words!.filter((w) => !DAEMON_FLAG.test(w));
+    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : [])];
+    const stop = s.stop;
+    const firstPort = ports[0];
+    out.workers.push({
+      backend: DAEMON_BACKEND,
+      label: kind?.websocket ? "websocket server" : "daemon",
+      drain: `on ${stop.signal} it stops as its init script's stop did; Kubernetes' TERM comes first when the preStop hook sends no other signal, and SIGKILL ends it after the grace period${kind?.websocket ? ": its open websocket connections drop, and clients must reconnect" : ""}`,
+      name: `worker-${label}`,
+      args,
+      env,
+      commandFrom: "service",
+      commandSource: source,
+      ...(notes.length ? { commandNote: notes.join("; ") } : {}),
+      queues: [],
+      stopSignal: stop.signal,
+      stopTimeout: { seconds: DAEMON_STOP_SECONDS, source: null },
+      roles: [],
+      evidence: [
+        { value: `${what}: ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file} starts \`${text}\``, source },
+        { value: `${installed!.how}`, source: installed!.source },
+        ...(stop.source ? [{ value: `its stop sends ${stop.signal}`, source: stop.source }] : []),
+        ...ports.map((p) => ({ value: `listens on ${p.port}: ${p.what}; clients reach it only through a Service and a route of their own, which rails2k8s does not write`, source: p.source })),
+      ],
+      carried: true,
+      ports: ports.map((p) => ({ port: p.port, source: p.source, websocket: !!kind?.websocket })),
+      // The Rails heartbeat initializer never loads in a process that does not boot the app: the port
+      // answering is its liveness where it listens on one; else the process being alive is.
+      liveness: firstPort ? { tcpPort: firstPort.port, source: firstPort.source } : { none: "it does not boot Rails (no heartbeat) and no port it listens on is read: the container's process being alive is its only check" },
+      singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
+    });
+  }
+  return out;
+}
+
+/** Backend id of a carried init-script daemon: not a job backend (backends.ts), a process of its own. */
+export const DAEMON_BACKEND = "daemon";
+/** Seconds a daemon gets after its stop signal: Kubernetes' own default grace period, labelled as a default. */
+export const DAEMON_STOP_SECONDS = 30;
+
+const isProcess = (words: string[]): boolean => words.length > 0 && !NOT_THE_PROCESS.test(words[0]!) && !/^\w+\(\)$/.test(words[0]!);
+
+/**
+ * The `start)` branch's command line with the script's own variables filled in, following a function
+ * the branch calls (`do_start`). The first line naming a program that is not a built-in is the start.
+ */
+export function startCommand(text: string): { line: string; lineNo: number; unknown?: string } | null {
+  const lines = text.split(/\r?\n/);
+  const vars = assignments(lines);
+  const fns = functions(lines);
+  const branch = caseBranch(lines, "start");
+  if (!branch) return null;
+  const seen = new Set<string>();
+  const walk = (from: number, to: number, depth: number): { line: string; lineNo: number; unknown?: string } | null => {
+    for (let i = from; i < to; i++) {
+      const raw = lines[i]!.replace(/^\s*start\s*(?:\|[^)]*)?\)\s*/, "").trim();
+      if (!raw || raw.startsWith("#") || raw === ";;") continue;
+      const first = raw.split(/\s+/)[0]!.replace(/;+$/, "");
+      const fn = fns.get(first);
+      if (fn && depth < 3 && !seen.has(first)) {
+        seen.add(first);
+        const r = walk(fn.from, fn.to, depth + 1);
+        if (r) return r;
+        continue;
+      }
+      // A line that starts with a built-in and chains on with `&&`/`||` (`sig 0 && echo … && exit 0`) is a check.
+      if (NOT_THE_PROCESS.test(first) || fns.has(first) || /^(?:sig|oldsig|status)$/.test(first)) continue;
+      const filled = fill(raw, vars);
+      if (typeof filled !== "string") return { line: raw, lineNo: i + 1, unknown: filled.unknown };
+      return { line: filled.replace(/\s*;;\s*$/, ""), lineNo: i + 1 };
+    }
+    return null;
+  };
+  return walk(branch.from, branch.to, 0);
+}
+
+/** The lines of the `case` branch whose patterns include `start` (not `restart` alone). */
+function caseBranch(lines: string[], verb: string): { from: number; to: number } | null {
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*["']?([\w|"' -]+?)["']?\s*\)/.exec(lines[i]!);
+    if (!m || !m[1]!.split("|").map((x) => x.trim().replace(/["']/g, "")).includes(verb)) continue;
+    let j = i;
+    while (j < lines.length && !/;;\s*$/.test(lines[j]!)) j++;
+    return { from: i, to: Math.min(j + 1, lines.length) };
+  }
+  return null;
+}
+
+/** `name() {` … `}` and `function name {` … `}` at the top level of the script. */
+function functions(lines: string[]): Map<string, { from: number; to: number }> {
+  const out = new Map<string, { from: number; to: number }>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(?:function\s+)?([A-Za-z_][\w-]*)\s*(?:\(\s*\))?\s*\{\s*$/.exec(lines[i]!) ?? /^([A-Za-z_][\w-]*)\s*\(\s*\)\s*$/.exec(lines[i]!);
+    if (!m || (!/\(\s*\)|^function\s/.test(lines[i]!))) continue;
+    let j = i + 1;
+    while (j < lines.length && !/^\}\s*$/.test(lines[j]!)) j++;
+    out.set(m[1]!, { from: i + 1, to: j });
+  }
+  return out;
+}
+
+/** The script's top-level `NAME=value` / `NAME="value"` assignments (the last one wins, as the shell runs them in order before the case). */
+function assignments(lines: string[]): Map<string, string | { unknown: string }> {
+  const vars = new Map<string, string | { unknown: string }>();
+  for (const l of lines) {
+    const m = /^([A-Za-z_]\w*)=(?:"([^"`\\]*)"|'([^']*)'|([^\s"'`;&|<>()$\\]*))\s*(?:#.*)?$/.exec(l);
+    if (m) {
+      const v = m[2] ?? m[3] ?? m[4] ?? "";
+      vars.set(m[1]!, m[3] !== undefined ? v : fill(v, vars, m[1]));
+      continue;
+    }
+    // Any other assignment (a command substitution, a quote the pattern does not read): its value is not known.
+    const other = /^([A-Za-z_]\w*)=/.exec(l);
+    if (other) vars.set(other[1]!, { unknown: `${other[1]} is set in a way the analysis does not read (${l.trim().slice(0, 80)})` });
+  }
+  return vars;
+}
+
+/**
+ * `$NAME`/`${NAME}` filled in from the script's own values. The shell does not read a variable's value
+ * again as shell syntax, except where a `-c` string does; a value with quotes, operators or glob
+ * characters is therefore only filled in inside double quotes and without quotes of its own. A
+ * variable the script does not set (or sets in a way not read): null.
+ */
+function fill(line: string, vars: Map<string, string | { unknown: string }>, of?: string): string | { unknown: string } {
+  let quoted = false;
+  let out = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'" && !quoted) {
+      const j = line.indexOf("'", i + 1);
+      if (j < 0) return { unknown: "a quote does not close" };
+      out += line.slice(i, j + 1);
+      i = j;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (c === "\\") {
+      out += line.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (c !== "$") {
+      out += c;
+      continue;
+    }
+    const m = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/.exec(line.slice(i));
+    if (!m) {
+      // `$(…)`, `$1`, `$$`: computed by the shell where the script runs.
+      if (/^\$[({0-9$!@*#?-]/.test(line.slice(i))) return { unknown: `${of ? `${of} holds ` : ""}\`${line.slice(i, i + 40)}\`, which the servers' shell computes when the script runs` };
+      out += c;
+      continue;
+    }
+    const name = (m[1] ?? m[2])!;
+    const v = vars.get(name);
+    if (v === undefined) return { unknown: `$${name} is not set by the script (the servers' environment)` };
+    if (typeof v !== "string") return v;
+    if (/["'`\\$]/.test(v) || (!quoted && /[;&|<>*?[\]]/.test(v))) return { unknown: `$${name}'s value would be read again by the shell in a way the analysis does not follow` };
+    out += v;
+    i += m[0].length - 1;
+  }
+  return out;
+}
+
+/** The program of the words and the Rack file it serves (`thin -R faye.ru`, `rackup private_pub.ru`), past `bundle exec`. */
+function programOf(words: string[]): { name: string; rackFile: string | null } | null {
+  let w = words;
+  if (/(^|\/)bundle$/.test(w[0] ?? "") && w[1] === "exec") w = w.slice(2);
+  if (!w.length) return null;
+  const name = w[0]!.replace(/^.*\//, "");
+  const r = w.findIndex((x) => x === "-R" || x === "--rackup");
+  const flag = r >= 0 ? w[r + 1] : w.find((x) => /^--rackup=/.test(x))?.replace(/^--rackup=/, "");
+  const positional = name === "rackup" ? w.slice(1).find((x) => /\.ru$/.test(x)) : undefined;
+  const rack = flag ?? positional ?? null;
+  return { name, rackFile: rack && rack.replace(/^\.\//, "") !== "config.ru" ? rack : null };
+}
+
+/** The repo file the process runs (`ruby bin/ws.rb`, `script/daemon`, `thin -R faye.ru`). */
+function repoFileRun(ctx: AnalyzerContext, words: string[]): { file: string } | null {
+  for (const w of words.slice(0, 8)) {
+    const f = w.replace(/^--?[\w-]+=/, "").replace(/^\.\//, "");
+    if (f && ctx.repo.paths.includes(f)) return { file: f };
+  }
+  return null;
+}
+
+function serverKind(ctx: AnalyzerContext, file: string): { what: string; websocket: boolean } | null {
+  const r = ctx.repo.read(file);
+  if ("error" in r) return null;
+  const k = SERVER_KINDS.find((x) => x.re.test(r.text));
+  return k ? { what: k.what, websocket: k.websocket } : null;
+}
+
+/** `-p 9292`, `--port 9292`, `--port=9292`, `-p9292` on the command line. */
+function flagPorts(words: string[], source: Source): { port: number; source: Source; what: string }[] {
+  for (let i = 0; i < words.length; i++) {
+    const m = /^(?:-p|--port)(?:=?(\d+))?$/.exec(words[i]!);
+    if (!m) continue;
+    const n = Number(m[1] ?? words[i + 1]);
+    if (Number.isInteger(n) && n > 0 && n < 65536) return [{ port: n, source, what: "its command line's port flag" }];
+  }
+  return [];
+}
+
+function filePorts(ctx: AnalyzerContext, file: string, what: string): { port: number; source: Source; what: string }[] {
+  const r = ctx.repo.read(file);
+  if ("error" in r) return [];
+  const lines = r.text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*#/.test(lines[i]!)) continue;
+    const m = RUBY_PORT.exec(lines[i]!);
+    const n = m ? Number(m[1]) : NaN;
+    if (n > 0 && n < 65536) return [{ port: n, source: { file, line: i + 1 }, what: `${what} in ${file}` }];
+  }
+  return [];
+}
+
+function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line: number; text: string } | null {
+  const r = ctx.repo.read(file);
+  if ("error" in r) return null;
+  const lines = r.text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*#/.test(lines[i]!)) continue;
+    const m = DAEMONIZES.exec(lines[i]!);
+    if (m) return { file, line: i + 1, text: m[0].trim() };
+  }
+  return null;
+}
+
+/** A start the servers' service manager ran: the line, and the text that says what surrounds it (an init script's whole text; a god watch's or unit's own lines). */
+interface Start {
+  kind: "init script" | "god watch" | "systemd unit";
+  file: string;
+  text: string;
+  name: string;
+  line: string;
+  lineNo: number;
+  unknown?: string;
+  /** What was taken off the line before it was read (the servers' absolute path to Ruby's tools). */
+  note?: string;
+  stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
+}
+
+const GOD_FILE = /\.god$/;
+const UNIT_FILE = /\.service(?:\.erb)?$/;
+
+/**
+ * The god watches of a god file whose start is no job backend's (a backend's watch is read by the
+ * workers' own reader): the command god's Ruby computes (god-starts.ts), run in the watch's `w.dir`
+ * (god's Process#spawn chdirs into `dir` before it execs the start, god 0.13 lib/god/process.rb).
+ */
+function godDaemons(file: string, text: string): Start[] {
+  const out: Start[] = [];
+  const lines = text.split(/\r?\n/);
+  const computed = godStarts(file, text).starts;
+  lines.forEach((l, i) => {
+    if (!/^\s*\w+\.start\s*=/.test(l)) return;
+    const c = computed.get(i + 1);
+    const written = l.replace(/^\s*\w+\.start\s*=\s*/, "").trim();
+    const tool = c?.command ? serversTool(c.command) : null;
+    const cmd = tool ? tool.line : null;
+    if ((cmd && backendOfCommand(cmd)) || (!cmd && backendOfCommand(written))) return;
+    // The watch's own lines: from its `God.watch` to the next one.
+    const from = c?.watch ? c.watch.line - 1 : Math.max(0, i - 20);
+    let to = lines.findIndex((x, j) => j > i && /\bGod\.watch\b/.test(x));
+    if (to < 0) to = lines.length;
+    const body = lines.slice(from, to).join("\n");
+    const name = /^\s*\w+\.name\s*=\s*["']([^"'#]+)["']/m.exec(body)?.[1] ?? file.replace(/^.*\//, "").replace(/\.god$/, "");
+    const dir = /^\s*\w+\.dir\s*=\s*["']([^"'#]+)["']/m.exec(body)?.[1];
+    const sig = /^\s*\w+\.stop_signal\s*=\s*["']?(?:SIG)?(TERM|QUIT|INT)\b/m.exec(body);
+    const sigLine = sig ? from + body.slice(0, sig.index).split("\n").length - 1 + 1 : 0;
+    const unknown = cmd === null ? (c?.unknown ? `${c.unknown.reason} (${c.unknown.source.file}:${c.unknown.source.line})` : "god's Ruby for it is not read") : undefined;
+    out.push({
+      kind: "god watch",
+      file,
+      text: `${body}`,
+      name,
+      line: cmd === null ? written : dir ? `cd ${dir} && ${cmd}` : cmd,
+      lineNo: i + 1,
+      ...(unknown ? { unknown } : {}),
+      ...(tool?.note ? { note: tool.note } : {}),
+      // god's default stop is TERM, then KILL (god-starts.ts GOD_STOP_SIGNAL_DEFAULT).
+      stop: sig ? { signal: sig[1] as "TERM" | "QUIT" | "INT", source: { file, line: sigLine } } : { signal: "TERM", source: null },
+    });
+  });
+  return out;
+}
+
+/**
+ * A systemd unit's `ExecStart=` (systemd.service(5): a leading `-`, `@`, `+`, `!` or `:` only changes how
+ * it is run), in its `WorkingDirectory=`, stopped by its `KillSignal=` (SIGTERM by default, systemd.kill(5)).
+ */
+function unitStart(file: string, text: string): Start | null {
+  const lines = text.split(/\r?\n/);
+  const i = lines.findIndex((l) => /^\s*ExecStart\s*=/.test(l));
+  if (i < 0) return null;
+  const exec = serversTool(lines[i]!.replace(/^\s*ExecStart\s*=\s*[-@+!:]*/, "").trim());
+  const cmd = exec.line;
+  const dir = lines.map((l) => /^\s*WorkingDirectory\s*=\s*-?(\S+)\s*$/.exec(l)?.[1]).find(Boolean);
+  const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
+  const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
+  return {
+    kind: "systemd unit",
+    file,
+    text: [lines[i]!, ...(dir ? [`WorkingDirectory=${dir}`] : [])].join("\n"),
+    name: file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, ""),
+    line: dir ? `cd ${dir} && ${cmd}` : cmd,
+    lineNo: i + 1,
+    ...(exec.note ? { note: exec.note } : {}),
+    stop: { signal, source: k >= 0 ? { file, line: k + 1 } : null },
+  };
+}
+
+/**
+ * systemd wants an absolute program (`/home/deploy/.rbenv/shims/bundle exec …`): the servers' copy of a
+ * Ruby tool, which the image has on its own PATH. Taken off to the tool's name, and said.
+ */
+function serversTool(line: string): { line: string; note?: string } {
+  const m = /^(\/\S*\/)(bundle|ruby|rackup|thin)(?=\s|$)/.exec(line);
+  return m ? { line: `${m[2]}${line.slice(m[0].length)}`, note: `\`${m[1]}${m[2]}\` is the servers' ${m[2]}: the image runs its own` } : { line };
+}
+
+/** The service name the servers knew it by: its file name without an `_initd`/`.sh`/`.init` suffix. */
+function serviceName(file: string): string {
+  return file.replace(/^.*\//, "").replace(/\.erb$/i, "").replace(/\.sh$/i, "").replace(/[._-]init(?:d|\.d)?$/i, "") || file;
+}
+
+/** Another repo file that installs or starts the script: by its path, by `/etc/init.d/<name>`, `service <name> start`, `update-rc.d <name>`. */
+function installedBy(ctx: AnalyzerContext, file: string, name: string): { how: string; source: Source } | null {
+  const base = file.replace(/^.*\//, "");
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // A name the deploy completes (`/etc/init.d/faye_#{application}`) still names it.
+  const n = `(?:${esc(name)}|${esc(base)})(?:[-_.](?:#\\{[^}]*\\}|<%=[^%]*%>))?`;
+  const res: { re: RegExp; how: string }[] = [
+    { re: new RegExp(`(?:^|[\\s"'/:(])${esc(file)}\\b`), how: `${file} is named here (linked, copied or run)` },
+    // A god file or unit named by its base name under a path of the servers (`god -c #{current_path}/config/x.god`).
+    ...(/\.(?:god|service)$/.test(base) ? [{ re: new RegExp(`/${esc(base)}(?![\\w.-])`), how: `${base} is named here (loaded, linked or started)` }] : []),
+    // A deploy template helper rendering it by its file name (`template "faye_init.erb", "/tmp/x"`).
+    ...(/\.erb$/.test(base) ? [{ re: new RegExp(`\\btemplate\\s*\\(?\\s*["']${esc(base)}["']`), how: `rendered by the deploy's template call` }] : []),
+    { re: new RegExp(`/etc/(?:rc\\.d/)?init\\.d/${n}(?![\\w.-])`), how: `put into /etc/init.d as ${name}` },
+    { re: new RegExp(`\\b(?:service\\s+${n}\\s+(?:start|restart)|update-rc\\.d\\s+(?:-f\\s+)?${n}|systemctl\\s+(?:start|restart|enable)\\s+${n}|invoke-rc\\.d\\s+${n}\\s+(?:start|restart))(?![\\w.-])`), how: `the service ${name} is started or enabled here` },
+  ];
+  for (const p of ctx.repo.paths) {
+    if (p === file || /^(?:app|spec|test|features|public|db|vendor|node_modules|log|tmp)\//.test(p) || /\.(?:png|jpg|gif|svg|css|scss|lock|sqlite3)$/i.test(p)) continue;
+    const r = ctx.repo.read(p);
+    if ("error" in r || r.text.length > MAX_SCRIPT_BYTES || !r.text.includes(name)) continue;
+    const lines = r.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      // A Ruby deploy line read as shell words too (`execute :sudo, :systemctl, :restart, "x"`).
+      const shell = lines[i]!.replace(/[:'",()]/g, " ").replace(/\s+/g, " ");
+      for (const x of res) if (x.re.test(lines[i]!) || x.re.test(shell)) return { how: x.how, source: { file: p, line: i + 1 } };
+    }
+  }
+  return null;
+}
+
+/** The signal the script's `stop)` branch sends (`kill -QUIT`, `sig QUIT`, `start-stop-daemon --signal INT`); TERM when it says none of the three. */
+function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "INT"; source: Source | null } {
+  const lines = text.split(/\r?\n/);
+  const b = caseBranch(lines, "stop");
+  if (b)
+    for (let i = b.from; i < b.to; i++) {
+      const m = /(?:\bkill\s+-(?:s\s+)?|\bsig\s+|--signal[=\s]+|--retry[=\s]+)(?:SIG)?(TERM|QUIT|INT)\b/.exec(lines[i]!);
+      if (m) return { signal: m[1] as "TERM" | "QUIT" | "INT", source: { file, line: i + 1 } };
+    }
+  return { signal: "TERM", source: null };
+}
