@@ -7,10 +7,11 @@
 // Capistrano 3 app ("kiln", written here) whose template the deploy renders into shared/ and links.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../src/cli.js";
+import { written } from "../written-files.js";
 
 const URL_PASSWORD = "Sup3rSecretPw";
 const KEY_ID = "AKIAIOSFODNN7EXAMPLE";
@@ -40,19 +41,6 @@ function writeApp(files: Record<string, string>): string {
   return dir;
 }
 
-/** Every file under `dir` written since `since` (the app's own files are older), path → text. */
-function written(dir: string, since: Set<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${e}` : e;
-      if (statSync(join(dir, r)).isDirectory()) walk(r);
-      else if (!since.has(r) || r === ".rails2k8s.yml") out[r] = readFileSync(join(dir, r), "utf8");
-    }
-  };
-  walk("");
-  return out;
-}
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

@@ -9,10 +9,11 @@
 // Capistrano 3 app ("quern", written here) whose templates the deploy renders into shared/ and links.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../src/cli.js";
+import { written } from "../written-files.js";
 
 const HOST_PW = "Millst0ne-host";
 const URL_PW = "Gr1stUrlPw";
@@ -53,19 +54,6 @@ function writeApp(files: Record<string, string>): string {
   return dir;
 }
 
-/** Every file under `dir` that migrate wrote (not one of the app's own), path → text. */
-function written(dir: string, own: Set<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${e}` : e;
-      if (statSync(join(dir, r)).isDirectory()) walk(r);
-      else if (!own.has(r) || r === ".rails2k8s.yml") out[r] = readFileSync(join(dir, r), "utf8");
-    }
-  };
-  walk("");
-  return out;
-}
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
