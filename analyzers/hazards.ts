@@ -459,7 +459,7 @@ const mongoidConnection: Rule = (m) => {
     out.push({
       id: "database.mongoid",
       message: `${on}: which MongoDB the app connects to is said by ${mg.file} (${mg.why}): ${mongoidWords(mg, s, MONGO_PLAIN)}.${keys.length ? ` Mongoid has no DATABASE_URL: ${[...new Set(keys)].join(", ")} came from the servers' environment, so each overlay's secrets.env lists ${keys.length > 1 ? "them" : "it"} to fill in (never guessed).` : ""}${written ? ` What the file writes is where the pods connect too${local ? "; a MongoDB on the server itself (localhost) is reached by no pod" : ""}.` : ""}${linked}`,
-      advice: `Fill ${keys.length ? `${[...new Set(keys)].join(", ")} in each stage's secrets.env from that stage's own servers (production's from a production server)` : "nothing from ENV: the file decides"}; ${local ? "move the MongoDB off the server or give the file an ENV read for its host, and " : ""}before the cutover check from a pod with \`rails runner 'p Mongoid.default_client.cluster.addresses, Mongoid.default_client.database.name'\` which MongoDB it reaches.`,
+      advice: `${keys.length ? `Fill ${[...new Set(keys)].join(", ")} in each stage's secrets.env from that stage's own servers (production's from a production server)` : "Nothing here is read from ENV: the file decides"}; ${local ? "move the MongoDB off the server or give the file an ENV read for its host, and " : ""}before the cutover check from a pod with \`rails runner 'p Mongoid.default_client.cluster.addresses, Mongoid.default_client.database.name'\` which MongoDB it reaches.`,
       source,
     });
   }

@@ -68,7 +68,10 @@ export function readMongoid(ctx: AnalyzerContext, rails: Pick<RailsFacts, "gems"
     const s = section as Record<string, RValue>;
     const holder = key === null ? { [env]: s } : s[key];
     if (key !== null && (holder === undefined || !isHash(holder))) {
-      sections.push({ railsEnv: env, missing: `its ${env} section has no \`${key}\` (${why})`, source: at([env]), clients: [] });
+      // A file written for another generation (`sessions` under Mongoid 5+): the locked one reads none of it.
+      const other = key === "clients" ? "sessions" : "clients";
+      const only = isHash(s[other]) ? ` (only \`${other}\`, which that version does not read)` : "";
+      sections.push({ railsEnv: env, missing: `its ${env} section has no \`${key}\`${only}`, source: at([env]), clients: [] });
       continue;
     }
     const clients = Object.entries(holder as Record<string, RValue>).filter(([, c]) => isHash(c));

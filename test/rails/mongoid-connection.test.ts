@@ -126,6 +126,21 @@ describe("config/mongoid.yml: which MongoDB each stage reaches", () => {
     }
   });
 
+  it("Mongoid 2 reads the section's own keys: its uri's ENV name is the placeholder, its written host cited", async () => {
+    const text = ["production:", "  uri: <%= ENV['TANNERY_MONGOHQ_URL'] %>", "staging:", "  host: mongo-stg.tannery.internal", "  database: tannery_staging", ""].join("\n");
+    const files = tannery({ mongoid: text, lock: "2.4.12" });
+    const dir = writeApp("r2k-mongoid-", "tannery", files);
+    try {
+      const r = await runCli(["migrate", "--yes", dir]);
+      expect(r.code, r.err + r.out).toBe(0);
+      const tree = written(dir, new Set(Object.keys(files)));
+      expect(tree["k8s/overlays/production/secrets.env.example"]).toMatch(/^# TANNERY_MONGOHQ_URL=$/m);
+      expect(tree["MIGRATION.md"]).toContain("stage staging: `config/mongoid.yml`, section `staging`: database `tannery_staging` written in the file (`config/mongoid.yml:5`), host `mongo-stg.tannery.internal` written in the file (`config/mongoid.yml:4`)");
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
   it("a mongoid.yml only the servers had (linked, git-ignored) is the gap: which MongoDB each stage used is not known", async () => {
     const files = tannery({ mongoid: null, linked: true });
     const dir = writeApp("r2k-mongoid-", "tannery", files);
