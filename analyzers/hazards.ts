@@ -10,6 +10,7 @@ import { LOCAL_KIND_LABEL } from "../src/model/local-kinds.js";
 import { stagePairs } from "./stage-pairs.js";
 import { wildcardHosts } from "./wildcard-hosts.js";
 import { serversDatabaseWords, type WordsEncoding } from "../src/model/servers-database.js";
+import { LOCAL_MONGO_HOST, mongoidWords } from "../src/model/mongoid-words.js";
 
 /** A hazard's words are plain text (the report encodes them for the terminal, MIGRATION.md for Markdown). */
 const PLAIN: WordsEncoding = { quote: (v) => JSON.stringify(v), cite: (s) => s, text: (s) => s };
@@ -71,7 +72,8 @@ const serverOnlyLinkedFiles: Rule = (m) => {
   // Figaro's config/application.yml holds ENV values, like a dotenv file: the env files carry them.
   const figaro = Boolean(m.rails.gems["figaro"]);
   return m.linked
-    .filter((l) => l.kind === "file" && l.serverOnly && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path))
+    // A server-only mongoid.yml has its own rule (mongoidServersOnly), which says what it decided.
+    .filter((l) => l.kind === "file" && l.serverOnly && !hasEnvStandIn(l.path) && !(figaro && l.path === "config/application.yml") && !renderedByDeploy(m, l.path) && !(m.rails.mongoid?.inRepo === false && l.path === m.rails.mongoid.file))
     .map((l) => {
       const ruby = /\.rb$/.test(l.path);
       // Only an example copy in the repo (production.dist.rb): the real file, the one the app ran with, lived on the servers.
@@ -427,6 +429,63 @@ const otherJobBackends: Rule = (m) => {
   });
 };
 
+/** The hazard's words: plain text, the repo's values as JSON strings. */
+const MONGO_PLAIN: WordsEncoding = { quote: (v) => JSON.stringify(v), cite: (s) => s, text: (s) => s };
+
+/**
+ * Which MongoDB each stage connects to, from config/mongoid.yml (analyzers/rails/mongoid.ts): Mongoid
+ * has no DATABASE_URL, so the ENV names its ERB reads are each overlay's secret placeholders (to
+ * fill in from that stage's servers, never guessed), and a host or database written in the file is
+ * where the pods connect too (one on the server itself is reached by no pod). A linked copy is said
+ * as the repo's, not the servers'. Per Rails environment the stages run.
+ */
+const mongoidConnection: Rule = (m) => {
+  const mg = m.rails.mongoid;
+  if (!mg?.inRepo) return [];
+  const out: Hazard[] = [];
+  for (const s of mg.sections) {
+    const stages = m.stages.filter((st) => railsEnvOf(st) === s.railsEnv).map((st) => st.name);
+    const on = stages.length ? `stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")} (Rails env ${s.railsEnv})` : `the one overlay (Rails env ${s.railsEnv}, no stage declared)`;
+    const source = s.source ?? { file: mg.file, line: 1 };
+    const linked = mg.linked ? ` The deploy links it from shared/ (${mg.linked.file}:${mg.linked.line}): the servers connected with their own copy, which may name another database; the image carries the repo's.` : "";
+    if (s.missing) {
+      out.push({ id: "database.mongoid", message: `${on}: Mongoid finds no client to connect with: ${s.missing} (${mg.why}), so the app fails when it first uses a model.${linked}`, advice: `Read shared/${mg.file} on a server of each stage and give ${mg.file} a ${s.railsEnv} section whose default client reads its connection from ENV (its values in each stage's secrets.env).`, source });
+      continue;
+    }
+    if (!s.clients.length) continue;
+    const keys = s.clients.flatMap((c) => c.envReads.map((r) => r.env));
+    const local = s.clients.some((c) => c.named.some((n) => (n.key === "hosts" || n.key === "host" || n.key === "uri") && LOCAL_MONGO_HOST.test(n.value)));
+    const written = s.clients.some((c) => c.named.length);
+    out.push({
+      id: "database.mongoid",
+      message: `${on}: which MongoDB the app connects to is said by ${mg.file} (${mg.why}): ${mongoidWords(mg, s, MONGO_PLAIN)}.${keys.length ? ` Mongoid has no DATABASE_URL: ${[...new Set(keys)].join(", ")} came from the servers' environment, so each overlay's secrets.env lists ${keys.length > 1 ? "them" : "it"} to fill in (never guessed).` : ""}${written ? ` What the file writes is where the pods connect too${local ? "; a MongoDB on the server itself (localhost) is reached by no pod" : ""}.` : ""}${linked}`,
+      advice: `${keys.length ? `Fill ${[...new Set(keys)].join(", ")} in each stage's secrets.env from that stage's own servers (production's from a production server)` : "Nothing here is read from ENV: the file decides"}; ${local ? "move the MongoDB off the server or give the file an ENV read for its host, and " : ""}before the cutover check from a pod with \`rails runner 'p Mongoid.default_client.cluster.addresses, Mongoid.default_client.database.name'\` which MongoDB it reaches.`,
+      source,
+    });
+  }
+  return out;
+};
+
+/**
+ * config/mongoid.yml linked from shared/ and not in the repo, which no deploy task writes: which
+ * MongoDB each stage used is only in the servers' copy, and the image has none (Mongoid 5+ raises
+ * NoClientsConfig without a default client). The same gap as a database.yml placed by hand.
+ */
+const mongoidServersOnly: Rule = (m) => {
+  const mg = m.rails.mongoid;
+  const l = m.linked.find((x) => x.kind === "file" && x.path === mg?.file);
+  if (!mg || mg.inRepo || !l || renderedByDeploy(m, l.path)) return [];
+  const on = l.stages.length ? `stage${l.stages.length > 1 ? "s" : ""} ${l.stages.join(", ")}` : "all stages";
+  return [
+    {
+      id: "database.mongoid-servers-only",
+      message: `${mg.file} is ${linkedWord(l)} (${on}) that the repo does not hold and nothing in the repo writes: which MongoDB (hosts, database, user) each stage's servers connected to is written only in their shared/${mg.file}, so it is not known here; the image has no ${mg.file}, and Mongoid cannot connect without one`,
+      advice: `Read shared/${mg.file} on a server of each stage. Commit a ${mg.file} whose clients read their connection from ENV (\`uri: <%= ENV["MONGODB_URI"] %>\`, no password in the file) and run rails2k8s migrate again: each overlay's secrets.env then lists that name, to fill with its own stage's value (production's from a production server), never another stage's.`,
+      source: l.source,
+    },
+  ];
+};
+
 /**
  * A committed config/database.yml that is also linked from shared/: the servers connected with the
  * shared copy (rendered, uploaded or placed by hand), so the repo's database name, host and pool are
@@ -658,7 +717,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

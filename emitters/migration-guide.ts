@@ -4,7 +4,8 @@
 // cut-over checklist. Never a secret value: secret gaps show no answer, secret files no content.
 import { capAbortShort } from "./kustomize/left-out.js";
 import type { Answers, AppModel, EmitResult, EmittedFile, Gap, RValue, Source, WorkerFacts } from "../src/model.js";
-import { isExampleFile, isRetiredCopy, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
+import { isExampleFile, isRetiredCopy, railsEnvOf, SIDEKIQ_PLAIN_ENTRY } from "../src/model.js";
+import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../src/model/mongoid-words.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
 import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
@@ -264,6 +265,14 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   );
   // What each stage's servers' own database config named: the database the stage's overlay must reach.
   const dbLines = stages.flatMap((st) => serversDatabaseLines(model, st, { quote: code, cite: code, text }).map((d) => `stage ${text(st)}: ${d.line}${d.env ? ` (its ${code(d.env)} in ${code(secretEnvFile(st))})` : ""}`));
+  // Mongoid's connection per stage: what its mongoid.yml reads from ENV (in secrets.env, to fill in) and writes itself.
+  for (const st of stagesOf(model)) {
+    const mg = model.rails.mongoid;
+    const sec = mongoidSection(mg, railsEnvOf(st));
+    if (!mg || !sec || !sec.clients.length) continue;
+    const keys = mongoidEnvKeys(mg, railsEnvOf(st)).map((r) => r.env);
+    dbLines.push(`stage ${text(st.name)}: ${code(mg.file)}, section ${code(sec.railsEnv)}: ${mongoidWords(mg, sec, { quote: code, cite: code, text })}${keys.length ? ` (${keys.map(code).join(", ")} in ${code(secretEnvFile(st.name))}: to fill in from that stage's servers, never guessed)` : ""}`);
+  }
   if (dbLines.length)
     steps.push(`**Point each stage at the database its servers used**, read from the repo's copy of their config (never the password): ${dbLines.join("; ")}. Confirm each on a server of the stage before the cutover, and from a pod with ${code("rails runner")} that ActiveRecord (or Mongoid) connects there.`);
   // Hosts no evidence named: the edge routes a placeholder that never resolves until they are answered.

@@ -54,6 +54,7 @@ import { attachSchedules } from "../analyzers/workers/schedules.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
+import { readMongoid } from "../analyzers/rails/mongoid.js";
 import { unusedServerConfigs } from "../analyzers/appserver/unused.js";
 import { unreadStageNumbers } from "./unread-stage-numbers.js";
 import { workerKillerLines } from "../analyzers/appserver/worker-killer.js";
@@ -132,6 +133,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   guard("a Ruby that is not MRI", undefined, () => notMriWarning(ctx, rails));
   const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));
   if (serversDatabases.length) rails.serversDatabases = serversDatabases;
+  const mongoid = guard("config/mongoid.yml", null, () => readMongoid(ctx, rails, stages, linked));
+  if (mongoid) rails.mongoid = mongoid;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked, capistrano?.hooks ?? []));
   const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));

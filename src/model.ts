@@ -454,6 +454,8 @@ export interface RailsFacts {
    * serversDatabaseLine); never the password.
    */
   serversDatabases?: ServersDatabase[];
+  /** config/mongoid.yml per Rails environment the stages run: what says which MongoDB (analyzers/rails/mongoid.ts). */
+  mongoid?: MongoidFacts;
   assets: AssetFacts;
   /** The Rails environments the app defines: the names of config/environments/*.rb (absent in hand-built models). */
   environments?: string[];
@@ -515,6 +517,46 @@ export interface DatabaseFacts {
     /** fromRepo by an upload of the repo file to that shared/ file: the task, and whether no hook runs it (run by hand). */
     uploadedBy?: { task: string; byHand: boolean };
   };
+}
+
+/**
+ * config/mongoid.yml as Mongoid reads it for each Rails environment the stages run: the ENV names its
+ * ERB reads in each client (placeholders in each overlay's secrets.env) and the hosts and database
+ * written in it (a password never kept). `inRepo` false: linked from shared/ and not in the repo.
+ */
+export interface MongoidFacts {
+  file: string;
+  inRepo: boolean;
+  /** Where the clients are for the locked Mongoid: `clients` (5+), `sessions` (3/4), null (2: the section itself). */
+  clientsKey: "clients" | "sessions" | null;
+  /** Why that key: the locked version, or the file's own shape. */
+  why: string;
+  sections: MongoidSection[];
+  /** The deploy links it from shared/ (linked_files): the servers connected with their own copy. */
+  linked?: Source;
+}
+
+export interface MongoidSection {
+  railsEnv: string;
+  source?: Source;
+  /** Why Mongoid finds no (default) client here: the app fails at boot or first query. */
+  missing?: string;
+  /** The section's clients, the `default` one first. */
+  clients: {
+    /** The client's name (null: Mongoid 2's section), and its dotted path under the section. */
+    name: string | null;
+    path: string;
+    envReads: { env: string; key: string; default: RValue | null; source: Source }[];
+    named: MongoidNamed[];
+  }[];
+}
+
+/** A connection value written in mongoid.yml (`hosts`, `database`, `uri`), a user-info password cut. */
+export interface MongoidNamed {
+  key: string;
+  value: string;
+  passwordCut?: true;
+  source: Source;
 }
 
 /** What one stage's servers' database config named (RailsFacts.serversDatabases). */

@@ -13,6 +13,7 @@ import { containerAppServer } from "../container/rules.js";
 import { apacheFilesFor, defaultEnv, railsEnvWhy, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines, workersPerPod } from "./rules.js";
 import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
+import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../../src/model/mongoid-words.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { webNotStarted } from "./left-out.js";
 
@@ -197,11 +198,23 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
   const secretComments: Record<string, string[]> = {};
   for (const d of serversDatabaseLines(plan.model, sp.stage.name, ENV_COMMENT_WORDS))
     if (d.env && secrets.has(d.env)) (secretComments[d.env] ??= []).push(`Stage ${sp.stage.name}: ${d.line}. Fill ${d.env} with ${d.sectionKnown ? "that database" : `the database of the section a server's RAILS_ENV names`} (the password from a server's shared/${d.file}).`);
+  // Mongoid has no DATABASE_URL: the names its mongoid.yml reads decide which MongoDB the stage
+  // reaches, so each is a secret placeholder left empty (a default prefilled would look decided),
+  // with what the file says of it (src/model/mongoid-words.ts); never guessed.
+  const mongoKeys = new Set<string>();
+  const mongo = mongoidSection(plan.model.rails.mongoid, sp.railsEnv);
+  for (const r of mongoidEnvKeys(plan.model.rails.mongoid, sp.railsEnv)) {
+    const first = mongoKeys.size === 0;
+    mongoKeys.add(r.env);
+    out.provenance.push({ output: put(r.env, null, true, r.source), what: `${r.env}: read by ${r.source.file} (${r.key || "its section"}), which MongoDB stage ${sp.stage.name} connects to; to fill in from the stage's servers, never guessed`, source: r.source });
+    const shown = typeof r.default === "string" && !looksSecretValue(r.default) ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
+    (secretComments[r.env] ??= []).push(`${first ? `Stage ${sp.stage.name}: ${r.source.file}, section ${JSON.stringify(sp.railsEnv)}: ${mongoidWords(plan.model.rails.mongoid!, mongo!, ENV_COMMENT_WORDS)}. ` : ""}Fill ${r.env} from a server of stage ${sp.stage.name} (its environment, or the process's); never guessed${shown}.`);
+  }
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
   // secrets.env like every other; the rest is listed, commented out, in config.env.
   const unset: BootRead[] = [];
   for (const r of bootReads(plan, sp)) {
-    if (config.has(r.name)) continue;
+    if (config.has(r.name) || mongoKeys.has(r.name)) continue;
     const secret = r.secret || secretSet.has(r.name) || secretEnvEntry(r.name, r.fallback);
     if (!secret) {
       if (!secrets.has(r.name)) unset.push(r);

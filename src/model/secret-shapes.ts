@@ -479,9 +479,8 @@ const NOT_A_HOST = /^(?:\d+(?:\.\d+){0,2}|\d+(?:\.\d+){4,}|\d+x(?:\.[A-Za-z]{2,4
 const NOT_USERINFO_SCHEME = /^(?:mailto|xmpp|sips?|tel|im|pres|news|urn|npm|data)$/i;
 /** A whole password that is a placeholder for one (a shell or ERB expansion, a mask), not one itself. */
 const USERINFO_PLACEHOLDER = /^(?:\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+-][^}]*)?\}|\$[A-Z_][A-Z0-9_]*|<%.*%>|#\{.*\}|%\{.*\}|\{\{.*\}\}|\[secret\]|\*{3,}|x{6,}|X{6,}|ENV\[.*\]|<[A-Za-z_][^>]*>)$/;
-/** A port before the `@` (`redis:6379@host`, `localhost:3000@foo`): the word before it is a host. */
-const PORT_USER = /^(?:localhost|[A-Za-z0-9_-]*\d|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|redis|memcached?|mysql|postgres(?:ql)?|pg|db|mongo(?:db)?|elasticsearch|es|solr|rabbitmq|amqp|smtp|mail|cache|web|app|api|host|server|sidekiq)$/i;
-const WELL_KNOWN_PORT = /^(?:21|22|25|80|443|465|587|1433|1521|2375|2376|3000|3306|4369|5432|5672|6379|8080|8443|8983|9000|9092|9200|9300|11211|15672|27017)$/;
+/** A word before `:digits@` that is a host and no user's name: `localhost`, an IPv4 address (a dotted name may be a user's: `jo.doe`). */
+const NOT_A_USER = /^(?:localhost|\d{1,3}(?:\.\d{1,3}){3})$/i;
 /** A label before a mail address (`contact:ops@example.com`): the right side is the address, not a password. */
 const MAIL_LABEL = /^(?:e-?mail|mail|contact|note|see|reply-?to|from|to|cc|bcc|author|maintainer|owner|support|sender|recipient|address)$/i;
 const MAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -490,19 +489,27 @@ const trimPunct = (s: string) => s.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "")
 
 function userinfoPasswords(text: string, out: SecretSpan[]) {
   let done = 0;
+  // A text of one line may be one value by itself (a YAML scalar, a host: field): its start is a value's.
+  const oneLine = text.indexOf("\n") < 0;
   for (let p = text.indexOf("@"); p >= 0; p = text.indexOf("@", Math.max(p + 1, done))) {
     // The word holding this `@`: each word is decided once, as a whole.
     let s = p;
     while (s > done && !isSpace(text.charCodeAt(s - 1))) s--;
     let e = p + 1;
     while (e < text.length && !isSpace(text.charCodeAt(e))) e++;
+    const from = done;
     done = e;
-    userinfoInWord(text, s, e, out);
+    const open = userinfoInWord(text, s, e, out);
+    // No `:` in the word: the password may hold a space, where the value's grammar lets one in.
+    if (open && s > from) spacedUserinfo(text, from, s, open, oneLine, out);
   }
 }
 
-/** The userinfo password of the word text[s, e), if it has one. */
-function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]) {
+/**
+ * The userinfo password of the word text[s, e), if it has one; where the word holds a host after an
+ * `@` but no `:` before it, that `@` and host (the password may have begun in an earlier word).
+ */
+function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]): { at: number; host: string } | null {
   // The last `@` a host follows (digests and versions are no hosts: `name@1.2.3`, `@sha256:`).
   // Every scan stays inside the word: one over the text from each word would make a line of words quadratic.
   let host: string | undefined;
@@ -515,23 +522,76 @@ function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]) {
       break;
     }
   }
-  if (host === undefined || at < s) return;
+  if (host === undefined || at < s) return null;
   // After a `scheme://`, the userinfo starts there (a password may hold `/`, so the URL rule's stop at it is not enough).
   let scheme = at - 3;
   while (scheme >= s && !(text.charCodeAt(scheme) === 58 && text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme--;
   const start = scheme >= s ? scheme + 3 : s;
   let colon = start;
   while (colon < at && text.charCodeAt(colon) !== 58 /* : */) colon++;
-  if (colon >= at) return;
+  if (colon >= at) return scheme >= s ? null : { at, host };
+  decide(text, start, colon, at, host, scheme >= s, out);
+  return null;
+}
+
+/**
+ * A password holding a space (`admin:pass word@db1`), where the grammar of the value lets one in: a
+ * quoted string (`"…"`, `'…'`, closed after the host in the same word), or the whole rest of a line
+ * that is one value — a YAML mapping value or list item (`host: admin:pass word@db1`, a plain scalar
+ * runs to the line's end) or a dotenv line (`KEY=…`: dotenv takes an unquoted value to the line's
+ * end), or a text of one line by itself (a value handed over alone: `admin:pass word@db1`). Nowhere
+ * else: in a shell or terminal line, white space ends the word. The userinfo starts at
+ * the value's start (after its `scheme://`), its user holds no space, and its password neither starts
+ * nor ends with one (`note: see ops:x and y@z` is prose). Looks back only to `from`, the end of the
+ * last word decided, so the whole text is still read a bounded number of times.
+ */
+function spacedUserinfo(text: string, from: number, s: number, w: { at: number; host: string }, oneLine: boolean, out: SecretSpan[]) {
+  // The nearest quote before the word on its line, and the line's start, within [from, s).
+  let q = s - 1;
+  while (q >= from && text.charCodeAt(q) !== 10 && text.charCodeAt(q) !== 34 && text.charCodeAt(q) !== 39) q--;
+  let valueStart: number;
+  if (q >= from && text.charCodeAt(q) !== 10) {
+    // Quoted: the same quote closes it right after the host.
+    const closing = text.charCodeAt(q);
+    let c = w.at + 1 + w.host.length;
+    const end = Math.min(text.length, c + 256);
+    while (c < end && text.charCodeAt(c) !== closing && !isSpace(text.charCodeAt(c))) c++;
+    if (text.charCodeAt(c) !== closing) return;
+    valueStart = q + 1;
+  } else {
+    // Only a whole line is known to be one value: the line must start inside [from, s).
+    if (q < from && from > 0) return;
+    const lineStart = q + 1;
+    const m = LINE_VALUE.exec(text.slice(lineStart, s));
+    if (!m && !(oneLine && lineStart === 0)) return;
+    valueStart = lineStart + (m ? m[0].length : 0);
+  }
+  let start = valueStart;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text.slice(valueStart, Math.min(s, valueStart + 40)));
+  if (scheme) start += scheme[0].length;
+  let colon = start;
+  while (colon < w.at && text.charCodeAt(colon) !== 58 /* : */ && !isSpace(text.charCodeAt(colon))) colon++;
+  if (colon >= w.at || text.charCodeAt(colon) !== 58) return;
+  if (isSpace(text.charCodeAt(colon + 1)) || isSpace(text.charCodeAt(w.at - 1))) return;
+  decide(text, start, colon, w.at, w.host, scheme !== null, out);
+}
+
+/** The start of a line whose rest is one value: a YAML key (or list item) and its `: `, or a dotenv `KEY=`. */
+const LINE_VALUE = /^(?:[ \t]*(?:-[ \t]+)?[A-Za-z0-9_.-]+:[ \t]+|[ \t]*-[ \t]+|[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=)/;
+
+/** Whether text(colon, at) is a userinfo password: cut unless it is a placeholder, a time, a labelled mail address or a URL's port and path. */
+function decide(text: string, start: number, colon: number, at: number, host: string, inUrl: boolean, out: SecretSpan[]) {
   const user = text.slice(start, colon);
   if (NOT_USERINFO_SCHEME.test(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""))) return;
   const password = text.slice(colon + 1, at);
   if (password === "" || USERINFO_PLACEHOLDER.test(password)) return;
   const word = trimPunct(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""));
-  // A port (or the minutes of a time) is no password: `redis:6379@host`, `10:30@daily`, `https://h:8443/x@y`.
-  // In a URL a port is followed by its path; without a path the URL rule's decision stands.
-  if (scheme >= s && /^\d{1,5}\//.test(password)) return;
-  if (scheme < s && /^\d{1,5}$/.test(password) && (/^\d{1,2}$/.test(word) || PORT_USER.test(word) || WELL_KNOWN_PORT.test(password))) return;
+  // In a URL a port is followed by its path (`https://h:8443/x@y`); without a path the URL rule's decision stands.
+  if (inUrl && /^\d{1,5}\//.test(password)) return;
+  // Before the `@` is userinfo: a port follows the host, never precedes the `@`, so digits there are a
+  // password (`db:4321@db1`, `redis:6379@cache1`) unless the word before them cannot be a user's name:
+  // the minutes of a time (`10:30@daily`), or a host (`localhost:3000@dev`, `10.0.0.5:6379@x`).
+  if (!inUrl && /^\d{1,5}$/.test(password) && (/^\d{1,2}$/.test(word) || NOT_A_USER.test(word))) return;
   // A labelled mail address: `contact:ops@example.com`.
   if (MAIL_LABEL.test(word) && /^[A-Za-z0-9._%+-]+$/.test(trimPunct(password)) && MAIL_DOMAIN.test(host)) return;
   out.push({ start: colon + 1, end: at, shape: "userinfo password" });
