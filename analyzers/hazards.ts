@@ -607,9 +607,10 @@ const railsEnvStartLine: Rule = (m) =>
     if (line.env === env) return [];
     const exported = cap2 ? cap2DefaultEnv(st)?.evidence : null;
     const why = exported ? `the ${exported.name} the deploy exported (${exported.source.file}:${exported.source.line})` : said !== null && fact && !cap2 ? `the deploy's rails_env ${JSON.stringify(said)} (${fact.source.file}:${fact.source.line})` : `the RAILS_ENV the deploy exported`;
+    const ran = line.sets ? `nothing in the deploy is seen to install or run that file, so whether the servers started the app with it is not in the repo` : `the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`;
     return [{
       id: "stage.rails-env-start-line",
-      message: `stage ${st.name}: the app server's start line ${line.how} (${at}) gives ${line.variable}=${line.env}, but the overlay runs RAILS_ENV=${env} from ${why}: the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`,
+      message: `stage ${st.name}: the app server's start line ${line.how} (${at}) gives ${line.variable}=${line.env}, but the overlay runs RAILS_ENV=${env} from ${why}: ${ran}`,
       advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it.`,
       source: line.source,
     }];

@@ -770,6 +770,12 @@ export interface StartedEnv {
   /** The words that say it, e.g. "`unicorn_rails -E staging`". */
   how: string;
   source: Source;
+  /**
+   * The line is one the deploy runs for this stage: a task of its deploy files, the stage's own file,
+   * the Procfile it runs, a service file its stage file links or that is named for the stage. A unit
+   * lying elsewhere in the repo (an example, a docker trial) is weaker: it never overrides a stated rails_env.
+   */
+  byDeploy: boolean;
 }
 
 /** A list change that ran only on deploys where `condition` held (Stage.maybe). */
@@ -1789,12 +1795,12 @@ function exportedRailsEnv(stage: Stage): string | null {
  * The stage's start line, where it decides the RAILS_ENV the app process ran (Stage.startedEnv);
  * null where it does not. Precedence is what the process really ran, not which file is more
  * trusted: the start line is what started the app, so
- * - a line that sets RAILS_ENV itself (`RAILS_ENV=x …`, `unicorn_rails -E x`) decides over
- *   everything, a stated `set :rails_env` included: whatever the deploy exported or set, the
+ * - a line the deploy runs (StartedEnv.byDeploy) that sets RAILS_ENV itself (`RAILS_ENV=x …`,
+ *   `unicorn_rails -E x`) decides over everything, a stated `set :rails_env` included: whatever the deploy exported or set, the
  *   process got x (that the deploy's recipes, migrations first, ran with the other is hazard
  *   stage.rails-env-start-line);
- * - a weaker line (`unicorn -E x`, `puma -e x`: RACK_ENV; `rails s -e x`: RAILS_ENV only if unset)
- *   gave x only when RAILS_ENV was not already in the process's environment. It decides where
+ * - a weaker line (`unicorn -E x`, `puma -e x`: RACK_ENV; `rails s -e x`: RAILS_ENV only if unset;
+ *   or a unit file the deploy is not seen to install) gave x only when RAILS_ENV was not already in the process's environment. It decides where
  *   nothing states the stage's env (no rails_env, only a default — Capistrano 2's or a plugin's —,
  *   or one not known statically) and the deploy exports no RAILS_ENV; against a stated rails_env
  *   it does not (that may have been exported to the start: a doubt, the same hazard).
@@ -1802,7 +1808,7 @@ function exportedRailsEnv(stage: Stage): string | null {
 export function startedRailsEnv(stage: Stage): StartedEnv | null {
   const started = stage.startedEnv;
   if (!started) return null;
-  if (started.sets) return started;
+  if (started.sets && started.byDeploy) return started;
   const fact = stage.variables["rails_env"];
   const v = fact?.value;
   const stated = !!fact && !fact.defaultOf && (typeof v === "string" && v !== "" || typeof v === "object" && v !== null && ("sym" in v || "env" in v));

@@ -15,19 +15,20 @@
 // independent evidence, and is not read. `deployment` and `none` are Rack's middleware presets
 // (capistrano3-unicorn passes `-E deployment`), not a Rails environment anyone chose.
 import type { AnalyzerContext, ProcfileEntry, Source, Stage, StartedEnv } from "../../src/model.js";
-import { isServerCommand, procfileRunByDeploy, startLines } from "./started.js";
+import { DEPLOY_FILE, initScriptsLinked, isServerCommand, procfileRunByDeploy, startLines } from "./started.js";
 import { foremanWebEntries } from "./foreman.js";
 import { initScriptStage } from "./named-configs.js";
 
-type LineEnv = Omit<StartedEnv, "source">;
+type LineEnv = Omit<StartedEnv, "source" | "byDeploy">;
 
-// The server program as a command word: not `unicorn.rb`, `unicorn:restart`, `pumactl`, `puma.sock`.
-const SERVER = /(?:^|[\s/"'`(;&|])(unicorn_rails|unicorn|puma|rails\s+(?:s|server))(?=[\s"'`;&|)]|$)/;
+// The server program as a command word, also as SSHKit writes it (`execute :unicorn_rails, '-D'`,
+// `execute :bundle, 'exec', 'unicorn_rails'`): not `unicorn.rb`, `unicorn:restart`, `pumactl`, `puma.sock`.
+const SERVER = /(?:^|[\s/"'`(;&|:])(unicorn_rails|unicorn|puma|rails\s+(?:s|server))(?=[\s"'`;&|),]|$)/;
 // Where a shell command ends (the line may hold several: `cd … && RAILS_ENV=x bundle exec unicorn …`).
 const OPERATOR = /&&|\|\||[;|]/g;
 const RACK_PRESETS = new Set(["deployment", "none"]);
-// A literal word as the value, ended by a space, a quote, an operator or the line's end.
-const VALUE = `(["']?)([\\w.-]+)\\1(?=[\\s"'\`;&|)]|$)`;
+// A literal word as the value, ended by a space, a quote, an operator, SSHKit's comma or the line's end.
+const VALUE = `(["']?)([\\w.-]+)\\1(?=[\\s"'\`;&|),]|$)`;
 
 /** The environment one start line gives the app server it starts, or null when it states none as a literal word. */
 export function lineStartedEnv(line: string): LineEnv | null {
@@ -50,7 +51,8 @@ export function lineStartedEnv(line: string): LineEnv | null {
     // RAILS_ENV=#{rails_env}: the deploy's own value, and it is what Rails reads first: nothing else on the line counts
     return v ? { env: v[2]!, variable: "RAILS_ENV", sets: true, how: `\`RAILS_ENV=${v[2]}\` before ${program}` } : null;
   }
-  const flag = (re: string) => new RegExp(`\\s(?:${re})${VALUE}`).exec(after);
+  // `-E x`, `-Ex`, `--env=x`, and SSHKit's argument lists: `'-E production'`, `'-E', 'production'`
+  const flag = (re: string) => new RegExp(`[\\s"',](?:${re})(?:["']\\s*,\\s*)?${VALUE}`).exec(after);
   if (program === "unicorn_rails") {
     const e = flag(`-E\\s*|--env(?:=|\\s+)`);
     if (e) return { env: e[2]!, variable: "RAILS_ENV", sets: true, how: `\`unicorn_rails -E ${e[2]}\`` };
@@ -95,16 +97,27 @@ function ownStage(ctx: AnalyzerContext, file: string, service: boolean, names: s
  */
 export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[]): void {
   const names = stages.map((s) => s.name);
-  const lines: { env: LineEnv; source: Source; stage: string | null }[] = [];
+  const lines: { env: LineEnv; source: Source; stage: string | null; byDeploy: boolean }[] = [];
   const seen = new Set<string>();
+  const linked = initScriptsLinked(ctx);
   const add = (text: string, source: Source, file: string, service: boolean) => {
     if (!isServerCommand(text) && !/\brails\s+(?:s|server)\b/.test(text)) return;
-    const env = lineStartedEnv(text);
+    let env = lineStartedEnv(text);
+    // a systemd unit's `Environment=RAILS_ENV=x` is the ExecStart process's own environment: below a
+    // RAILS_ENV the line itself sets, above what the line only defaults (RACK_ENV, `rails s -e`)
+    if (service && /^\s*ExecStart=/.test(text) && !env?.sets) {
+      const unit = unitRailsEnv(ctx, file);
+      if (unit) {
+        env = unit.env;
+        source = unit.source;
+      }
+    }
     if (!env) return;
     const key = `${source.file}:${source.line}`;
     if (seen.has(key)) return;
     seen.add(key);
-    lines.push({ env, source, stage: ownStage(ctx, file, service, names) });
+    const stage = ownStage(ctx, file, service, names);
+    lines.push({ env, source, stage, byDeploy: !service || stage !== null || DEPLOY_FILE.test(file) || linked.has(file) });
   };
   for (const { text, source, service } of startLines(ctx)) add(text, source, source.file, service);
   // The Procfile's web line, where the deploy runs that Procfile (Heroku's or a laptop's is not the servers').
@@ -125,6 +138,21 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
     }
     // RAILS_ENV (a `rails s -e`) over RACK_ENV when both weaker forms agree: Rails reads it first.
     const first = pool.find((l) => l.env.variable === "RAILS_ENV") ?? pool[0]!;
-    st.startedEnv = { ...first.env, source: first.source };
+    st.startedEnv = { ...first.env, source: first.source, byDeploy: pool.every((l) => l.byDeploy) };
   }
+}
+
+/** `Environment=RAILS_ENV=x` (or `Environment="RAILS_ENV=x" …`) in a systemd unit kept in the repo: the env of its ExecStart. */
+function unitRailsEnv(ctx: AnalyzerContext, file: string): { env: LineEnv; source: Source } | null {
+  const read = ctx.repo.read(file);
+  if (!("text" in read)) return null;
+  const lines = read.text.split(/\r?\n/);
+  let found: { env: LineEnv; source: Source } | null = null;
+  for (const [i, line] of lines.entries()) {
+    const m = /^\s*Environment\s*=\s*(.*)$/.exec(line);
+    const v = m ? /(?:^|[\s"'])RAILS_ENV=([\w.-]+)(?=["'\s]|$)/.exec(m[1]!) : null;
+    // the last assignment wins, as systemd reads them
+    if (v) found = { env: { env: v[1]!, variable: "RAILS_ENV", sets: true, how: `\`Environment=RAILS_ENV=${v[1]}\` of the unit that starts it` }, source: { file, line: i + 1 } };
+  }
+  return found;
 }

@@ -63,6 +63,9 @@ describe("what a start line says, read as the programs read their options", () =
     ["bundle exec puma --environment=staging", { env: "staging", variable: "RACK_ENV", sets: false }],
     ["bundle exec rails s -e staging -d -p 3000", { env: "staging", variable: "RAILS_ENV", sets: false }],
     ["bundle exec rails server --environment staging", { env: "staging", variable: "RAILS_ENV", sets: false }],
+    // SSHKit's argument lists
+    ["execute :unicorn_rails, '-D', '-E staging', '-c config/unicorn.rb'", { env: "staging", variable: "RAILS_ENV", sets: true }],
+    ["execute(:bundle, 'exec', 'unicorn_rails', '-E', 'staging', '-c',", { env: "staging", variable: "RAILS_ENV", sets: true }],
   ])("%s", (line, want) => {
     expect(lineStartedEnv(line)).toMatchObject(want);
   });
@@ -80,6 +83,8 @@ describe("what a start line says, read as the programs read their options", () =
     "RAILS_ENV=staging bundle exec rake assets:precompile && bundle exec unicorn -c config/unicorn.rb -D",
     "unicorn_rails -c config/unicorn.rb -D",
     "kill -USR2 `cat tmp/pids/unicorn.pid`",
+    'execute :bundle, :exec, :unicorn, "-c", fetch(:unicorn_config_path), "-E", fetch(:unicorn_rack_env), "-D"',
+    "web: bundle exec puma -t 5:5 -p ${PORT:-3000} -e ${RACK_ENV:-development}",
   ])("nothing from %s", (line) => {
     expect(lineStartedEnv(line)).toBeNull();
   });
@@ -218,6 +223,25 @@ describe("service files per stage, and lines that disagree", () => {
     expect(m.stages.find((s) => s.name === "qa")!.startedEnv).toMatchObject({ env: "staging", source: { file: "config/systemd/unicorn-qa.service", line: 3 } });
     expect(m.stages.find((s) => s.name === "production")!.startedEnv).toMatchObject({ env: "production", source: { file: "config/systemd/unicorn.service", line: 3 } });
     expect(envLine(m, "qa")).toBe("RAILS_ENV=staging");
+  });
+
+  it("a unit's Environment=RAILS_ENV is its ExecStart's environment, over the line's puma -e", async () => {
+    const files = finch2({ qa: "server 'finch-qa.example.test', :web, :app, :db, :primary => true\n" });
+    files["config/systemd/puma.service"] = "[Service]\nEnvironment=RAILS_ENV=staging\nWorkingDirectory=/srv/finch/current\nExecStart=/usr/bin/bundle exec puma -e production -C config/puma.rb\n";
+    const m = await analyzeFiles(memoryRepo(files), "finch");
+    expect(m.stages[0]!.startedEnv).toMatchObject({ env: "staging", variable: "RAILS_ENV", sets: true, source: { file: "config/systemd/puma.service", line: 2 } });
+    expect(envLine(m, "qa")).toBe("RAILS_ENV=staging");
+  });
+
+  it("a unit lying outside the deploy does not override a stated rails_env: a doubt, named", async () => {
+    const files = finch2({ staging: "set :rails_env, 'staging'\nserver 'finch-stg.example.test', :web, :app, :db, :primary => true\n" });
+    files["trial/systemd/puma.service"] = "[Service]\nEnvironment=RAILS_ENV=production\nExecStart=/usr/bin/bundle exec puma -C config/puma.rb\n";
+    const m = await analyzeFiles(memoryRepo(files), "finch");
+    expect(m.stages[0]!.startedEnv).toMatchObject({ env: "production", sets: true, byDeploy: false });
+    expect(envLine(m, "staging")).toBe("RAILS_ENV=staging");
+    const h = m.hazards.filter((x) => x.id === "stage.rails-env-start-line");
+    expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["trial/systemd/puma.service:2"]);
+    expect(h[0]!.message).toContain("nothing in the deploy is seen to install or run that file");
   });
 
   it("shared lines naming two environments decide nothing, and say so", async () => {
