@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf, startedRailsEnv } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, exportedRailsEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf, startedRailsEnv } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
@@ -514,7 +514,10 @@ const railsEnvMissing: Rule = (m) =>
     const fact = st.variables["rails_env"];
     const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
     const c2 = cap2DefaultEnv(st);
-    const why = c2
+    const started = startedRailsEnv(st);
+    const why = started
+      ? `the app server's start line ${started.how} (${started.source.file}:${started.source.line}) started the app with it`
+      : c2
       ? c2.evidence ? `the ${c2.evidence.name} its deploy exported (${c2.evidence.source.file}:${c2.evidence.source.line}), over Capistrano 2's default` : "no file sets rails_env, and the stage's name stands in over Capistrano 2's default"
       : hooked
       ? `task ${hooked.task} sets it and the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs it on every deploy`
@@ -528,7 +531,7 @@ const railsEnvMissing: Rule = (m) =>
       id: "stage.rails-env-missing",
       message: `stage ${st.name} runs RAILS_ENV=${env} (${why}), but the app has no ${lacks}`,
       advice: `Check which RAILS_ENV the servers of stage ${st.name} ran (the app process's environment, its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to an environment the app defines, or add the missing environment file and database section before the switch.`,
-      source: hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
+      source: started?.source ?? hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
     }];
   });
 
@@ -606,7 +609,15 @@ const railsEnvStartLine: Rule = (m) =>
     }
     if (line.env === env) return [];
     const exported = cap2 ? cap2DefaultEnv(st)?.evidence : null;
-    const why = exported ? `the ${exported.name} the deploy exported (${exported.source.file}:${exported.source.line})` : said !== null && fact && !cap2 ? `the deploy's rails_env ${JSON.stringify(said)} (${fact.source.file}:${fact.source.line})` : `the RAILS_ENV the deploy exported`;
+    const why = exported
+      ? `the ${exported.name} the deploy exported (${exported.source.file}:${exported.source.line})`
+      : said !== null && fact && !fact.defaultOf
+        ? `the deploy's rails_env ${JSON.stringify(said)} (${fact.source.file}:${fact.source.line})`
+        : exportedRailsEnv(st) !== null
+          ? `the RAILS_ENV the deploy exported (default_env)`
+          : fact?.defaultOf && !cap2 && stringOfEnv(fact.value) === env
+            ? `${fact.defaultOf}'s default (${fact.source.file}:${fact.source.line})`
+            : `the stage's name (no file sets rails_env)`;
     const ran = line.sets ? `nothing in the deploy is seen to install or run that file, so whether the servers started the app with it is not in the repo` : `the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`;
     return [{
       id: "stage.rails-env-start-line",
@@ -616,6 +627,7 @@ const railsEnvStartLine: Rule = (m) =>
     }];
   });
 
+const stringOfEnv = (v: unknown): string | null => (typeof v === "string" ? v : isSymValue(v) ? v.sym : null);
 const isSymValue = (v: unknown): v is { sym: string } => typeof v === "object" && v !== null && typeof (v as { sym?: unknown }).sym === "string";
 
 /** `set :rails_env, ENV['X'] || 'staging'`: the fallback is used, unless the deploying machine exported X. */

@@ -772,8 +772,9 @@ export interface StartedEnv {
   source: Source;
   /**
    * The line is one the deploy runs for this stage: a task of its deploy files, the stage's own file,
-   * the Procfile it runs, a service file its stage file links or that is named for the stage. A unit
-   * lying elsewhere in the repo (an example, a docker trial) is weaker: it never overrides a stated rails_env.
+   * the Procfile it runs, a service file the deploy names (links, uploads, renders) or that is named
+   * for the stage. A unit nothing in the deploy names (documentation, an example, a docker trial)
+   * decides nothing: it is only named where it disagrees (hazard stage.rails-env-start-line).
    */
   byDeploy: boolean;
 }
@@ -1779,7 +1780,7 @@ export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: s
 }
 
 /** The RAILS_ENV the deploy exported to its commands (default_environment / default_env), when a literal. */
-function exportedRailsEnv(stage: Stage): string | null {
+export function exportedRailsEnv(stage: Stage): string | null {
   for (const variable of ["default_environment", "default_env"]) {
     const h = stage.variables[variable]?.value;
     if (!h || typeof h !== "object" || Array.isArray(h)) continue;
@@ -1799,16 +1800,17 @@ function exportedRailsEnv(stage: Stage): string | null {
  *   `unicorn_rails -E x`) decides over everything, a stated `set :rails_env` included: whatever the deploy exported or set, the
  *   process got x (that the deploy's recipes, migrations first, ran with the other is hazard
  *   stage.rails-env-start-line);
- * - a weaker line (`unicorn -E x`, `puma -e x`: RACK_ENV; `rails s -e x`: RAILS_ENV only if unset;
- *   or a unit file the deploy is not seen to install) gave x only when RAILS_ENV was not already in the process's environment. It decides where
+ * - a weaker line (`unicorn -E x`, `puma -e x`: RACK_ENV; `rails s -e x`: RAILS_ENV only if unset)
+ *   gave x only when RAILS_ENV was not already in the process's environment. It decides where
  *   nothing states the stage's env (no rails_env, only a default — Capistrano 2's or a plugin's —,
  *   or one not known statically) and the deploy exports no RAILS_ENV; against a stated rails_env
  *   it does not (that may have been exported to the start: a doubt, the same hazard).
  */
 export function startedRailsEnv(stage: Stage): StartedEnv | null {
   const started = stage.startedEnv;
-  if (!started) return null;
-  if (started.sets && started.byDeploy) return started;
+  // a unit file nothing in the deploy installs or names (documentation, an example) is no evidence of the servers
+  if (!started?.byDeploy) return null;
+  if (started.sets) return started;
   const fact = stage.variables["rails_env"];
   const v = fact?.value;
   const stated = !!fact && !fact.defaultOf && (typeof v === "string" && v !== "" || typeof v === "object" && v !== null && ("sym" in v || "env" in v));

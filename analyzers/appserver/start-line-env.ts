@@ -100,6 +100,15 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
   const lines: { env: LineEnv; source: Source; stage: string | null; byDeploy: boolean }[] = [];
   const seen = new Set<string>();
   const linked = initScriptsLinked(ctx);
+  const deployText = [...ctx.repo.paths.filter((f) => DEPLOY_FILE.test(f)), ...(ctx.deployRecipes ?? [])].map((f) => {
+    const r = ctx.repo.read(f);
+    return "text" in r ? r.text : "";
+  }).join("\n");
+  // a service file the deploy names (uploads, links, renders it: `upload! "config/puma.service"`, `template "puma.service.erb"`)
+  const named = (file: string) => {
+    const base = file.split("/").pop()!.replace(/\.erb$/, "");
+    return deployText.includes(base);
+  };
   const add = (text: string, source: Source, file: string, service: boolean) => {
     if (!isServerCommand(text) && !/\brails\s+(?:s|server)\b/.test(text)) return;
     let env = lineStartedEnv(text);
@@ -117,7 +126,7 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
     if (seen.has(key)) return;
     seen.add(key);
     const stage = ownStage(ctx, file, service, names);
-    lines.push({ env, source, stage, byDeploy: !service || stage !== null || DEPLOY_FILE.test(file) || linked.has(file) });
+    lines.push({ env, source, stage, byDeploy: !service || stage !== null || DEPLOY_FILE.test(file) || linked.has(file) || named(file) });
   };
   for (const { text, source, service } of startLines(ctx)) add(text, source, source.file, service);
   // The Procfile's web line, where the deploy runs that Procfile (Heroku's or a laptop's is not the servers').
@@ -127,7 +136,10 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
   if (!lines.length) return;
   for (const st of stages) {
     const own = lines.filter((l) => l.stage === st.name);
-    const mine = own.length ? own : lines.filter((l) => l.stage === null);
+    const shared = own.length ? own : lines.filter((l) => l.stage === null);
+    // the lines the deploy runs, over unit files it is not seen to use
+    const ran = shared.filter((l) => l.byDeploy);
+    const mine = ran.length ? ran : shared;
     const strong = mine.filter((l) => l.env.sets);
     const pool = strong.length ? strong : mine;
     if (!pool.length) continue;

@@ -228,6 +228,8 @@ describe("service files per stage, and lines that disagree", () => {
   it("a unit's Environment=RAILS_ENV is its ExecStart's environment, over the line's puma -e", async () => {
     const files = finch2({ qa: "server 'finch-qa.example.test', :web, :app, :db, :primary => true\n" });
     files["config/systemd/puma.service"] = "[Service]\nEnvironment=RAILS_ENV=staging\nWorkingDirectory=/srv/finch/current\nExecStart=/usr/bin/bundle exec puma -e production -C config/puma.rb\n";
+    // the deploy installs the unit: it is what the servers ran
+    files["config/deploy.rb"] += "task :install_unit do\n  upload 'config/systemd/puma.service', '/etc/systemd/system/puma.service'\nend\n";
     const m = await analyzeFiles(memoryRepo(files), "finch");
     expect(m.stages[0]!.startedEnv).toMatchObject({ env: "staging", variable: "RAILS_ENV", sets: true, source: { file: "config/systemd/puma.service", line: 2 } });
     expect(envLine(m, "qa")).toBe("RAILS_ENV=staging");
@@ -242,6 +244,14 @@ describe("service files per stage, and lines that disagree", () => {
     const h = m.hazards.filter((x) => x.id === "stage.rails-env-start-line");
     expect(h.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["trial/systemd/puma.service:2"]);
     expect(h[0]!.message).toContain("nothing in the deploy is seen to install or run that file");
+    // nor does it stand in where nothing states the env: the stage's name stays, the unit is named
+    const bare = finch2({ qa: "server 'finch-qa.example.test', :web, :app, :db, :primary => true\n" });
+    bare["trial/systemd/puma.service"] = files["trial/systemd/puma.service"]!;
+    const b = await analyzeFiles(memoryRepo(bare), "finch");
+    expect(envLine(b, "qa")).toBe("RAILS_ENV=qa");
+    const bh = b.hazards.filter((x) => x.id === "stage.rails-env-start-line");
+    expect(bh.map((x) => `${x.source.file}:${x.source.line}`)).toEqual(["trial/systemd/puma.service:2"]);
+    expect(bh[0]!.message).toContain("the overlay runs RAILS_ENV=qa from the stage's name");
   });
 
   it("shared lines naming two environments decide nothing, and say so", async () => {
