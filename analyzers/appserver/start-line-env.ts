@@ -85,6 +85,8 @@ function ownStage(ctx: AnalyzerContext, file: string, service: boolean, names: s
   if (!service) return null;
   const linked = initScriptStage(ctx, file, names);
   if (linked) return linked;
+  // documentation and examples are named for stages too; they are not what a stage's servers ran
+  if (/(?:^|\/)(?:docs?|examples?|samples?)\//i.test(file)) return null;
   const base = file.split("/").pop()!;
   const hits = names.filter((n) => new RegExp(`(?:^|[._-])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:[._-]|$)`).test(base));
   return hits.length === 1 ? hits[0]! : null;
@@ -104,11 +106,9 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
     const r = ctx.repo.read(f);
     return "text" in r ? r.text : "";
   }).join("\n");
-  // a service file the deploy names (uploads, links, renders it: `upload! "config/puma.service"`, `template "puma.service.erb"`)
-  const named = (file: string) => {
-    const base = file.split("/").pop()!.replace(/\.erb$/, "");
-    return deployText.includes(base);
-  };
+  // a service file the deploy names by its path (uploads or links it: `upload! "config/systemd/puma.service", …`);
+  // a bare name such as puma.service is what plugins call the servers' own unit, not this file
+  const named = (file: string) => deployText.includes(file.replace(/\.erb$/, ""));
   const add = (text: string, source: Source, file: string, service: boolean) => {
     if (!isServerCommand(text) && !/\brails\s+(?:s|server)\b/.test(text)) return;
     let env = lineStartedEnv(text);
