@@ -2,7 +2,7 @@
 // (analyzers/appserver/unicorn.ts, puma.ts); `__FILE__` is where Capistrano puts the file
 // (`<deploy_to>/current/<path>`) when the stages running it agree on `deploy_to`.
 import type { AnalyzerContext, AppServerConfig, ProcfileEntry, Stage } from "../src/model.js";
-import { cap2DefaultEnv, railsEnvIsCap2Default, railsEnvOf } from "../src/model.js";
+import { cap2DefaultEnv, railsEnvIsCap2Default, railsEnvOf, startedRailsEnv } from "../src/model.js";
 import { parseRuby } from "./ruby/prism.js";
 import { conventionalFiles, repoPathOf, deployToOf, unicornPluginDefault, unicornPluginRackEnv, CONFIG_VARIABLE, type ConfigFile, type ServerKind } from "./appserver/files.js";
 import { parseLockfile } from "./rails/lockfile.js";
@@ -600,6 +600,10 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   // Capistrano 2's own `_cset :rails_env, "production"` is what its recipes (deploy:migrate) ran
   // with, not what the repo's start line started the server with: that line, or the environment the
   // deploy exported (cap2DefaultEnv's evidence), decides; with neither, the server's own env did.
+  // The stage's start line, where it decides the process's RAILS_ENV (startedRailsEnv): what the
+  // config was evaluated with. A RACK_ENV-only line leaves RAILS_ENV to what follows.
+  const started = startedRailsEnv(stage);
+  if (started?.variable === "RAILS_ENV") return started.env;
   const cap2 = railsEnvIsCap2Default(stage);
   const v = cap2 ? undefined : stage.variables["rails_env"]?.value;
   if (typeof v === "string" && v !== "") return v;
@@ -607,7 +611,7 @@ function statedRailsEnv(stage: Stage, lines: { railsEnv?: string; stage: string 
   const own = lines.find((l) => l.stage === stage.name && l.railsEnv) ?? lines.find((l) => l.railsEnv);
   if (own?.railsEnv) return own.railsEnv;
   const exported = cap2 ? cap2DefaultEnv(stage) : null;
-  return exported?.evidence ? exported.env : null;
+  return exported?.evidence && !exported.evidence.startLine ? exported.env : null;
 }
 
 /** A gem's locked version, and whether it comes from rubygems.org (not a git or path source). */

@@ -2,7 +2,7 @@
 // is wrong, what to do about it, and where it comes from. Rules read only the model, so each can be
 // tested with a hand-built one.
 import type { AppModel, Hazard, LinkedPath, RValue, Source, Stage } from "../src/model.js";
-import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf } from "../src/model.js";
+import { bootEnvReads, cronRolesOf, cronServersOf, cap2DefaultEnv, exportedRailsEnv, hasEnvStandIn, railsEnvFallback, railsEnvOf, startedRailsEnv } from "../src/model.js";
 import { isHash, isUnknown, isEnvRef, isInterp, same } from "./ruby/evaluate.js";
 import { looksSecretKey } from "./secrets.js";
 import { JOB_BACKENDS, backendById } from "./workers/backends.js";
@@ -573,7 +573,10 @@ const railsEnvMissing: Rule = (m) =>
     const fact = st.variables["rails_env"];
     const hooked = st.hookedSets?.find((h) => h.variable === "rails_env");
     const c2 = cap2DefaultEnv(st);
-    const why = c2
+    const started = startedRailsEnv(st);
+    const why = started
+      ? `the app server's start line ${started.how} (${started.source.file}:${started.source.line}) started the app with it`
+      : c2
       ? c2.evidence ? `the ${c2.evidence.name} its deploy exported (${c2.evidence.source.file}:${c2.evidence.source.line}), over Capistrano 2's default` : "no file sets rails_env, and the stage's name stands in over Capistrano 2's default"
       : hooked
       ? `task ${hooked.task} sets it and the hook \`${hooked.hook.kind} ${hooked.hook.target}\` (${hooked.hook.source.file}:${hooked.hook.source.line}) runs it on every deploy`
@@ -587,7 +590,7 @@ const railsEnvMissing: Rule = (m) =>
       id: "stage.rails-env-missing",
       message: `stage ${st.name} runs RAILS_ENV=${env} (${why}), but the app has no ${lacks}`,
       advice: `Check which RAILS_ENV the servers of stage ${st.name} ran (the app process's environment, its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to an environment the app defines, or add the missing environment file and database section before the switch.`,
-      source: hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
+      source: started?.source ?? hooked?.set ?? (fact && !fact.defaultOf ? fact.source : st.source),
     }];
   });
 
@@ -616,20 +619,82 @@ const railsEnvCap2Default: Rule = (m) =>
     const c = cap2DefaultEnv(st);
     const fact = st.variables["rails_env"];
     if (!c || !fact) return [];
-    const ran = c.evidence ? `the ${c.evidence.name} its deploy exported (${c.evidence.source.file}:${c.evidence.source.line})` : "its name (no file sets rails_env, and nothing else says which env the app ran)";
+    const line = c.evidence?.startLine ? st.startedEnv : undefined;
+    const ran = line ? `its app server's start line ${line.how} (${line.source.file}:${line.source.line}), which started the app with it${line.sets ? "" : ` (unless RAILS_ENV was already in the server's environment)`}` : c.evidence ? `the ${c.evidence.name} its deploy exported (${c.evidence.source.file}:${c.evidence.source.line})` : "its name (no file sets rails_env, and nothing else says which env the app ran)";
+    const either = line ? "the app and its migrations may have used different database sections" : "the app may have run either, and read that database section";
     return [{
       id: "stage.rails-env-cap2-default",
-      message: `stage ${st.name} runs RAILS_ENV=${c.env} from ${ran}, but Capistrano 2's default rails_env is ${JSON.stringify(fact.value)} (${fact.source.file}:${fact.source.line}), which its recipes (deploy:migrate, assets) ran with: the app may have run either, and read that database section`,
+      message: `stage ${st.name} runs RAILS_ENV=${c.env} from ${ran}, but Capistrano 2's default rails_env is ${JSON.stringify(fact.value)} (${fact.source.file}:${fact.source.line}), which its recipes (deploy:migrate, assets) ran with: ${either}`,
       advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it, or set rails_env in the stage file.`,
       source: c.evidence?.source ?? st.source,
     }];
   });
 
+/**
+ * The app server's start line names another environment than the stage's rails_env (stated, or
+ * exported): the app was started with one, the deploy's own tasks (migrations, assets, whenever)
+ * ran with the other. Which the overlay runs follows startedRailsEnv (src/model.ts); Capistrano 2's
+ * own default is hazard stage.rails-env-cap2-default instead.
+ */
+const railsEnvStartLine: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const line = st.startedEnv;
+    const fact = st.variables["rails_env"];
+    const cap2 = fact?.defaultOf === "Capistrano 2";
+    // where the line decides over Capistrano 2's default, hazard stage.rails-env-cap2-default names it
+    if (!line || (cap2 && startedRailsEnv(st))) return [];
+    const env = railsEnvOf(st);
+    const decided = startedRailsEnv(st) !== null;
+    const fb = railsEnvFallback(st);
+    const said = typeof fact?.value === "string" ? fact.value : isSymValue(fact?.value) ? fact!.value.sym : fb?.value ?? null;
+    const at = `${line.source.file}:${line.source.line}`;
+    if (decided) {
+      // no rails_env at all: capistrano-rails' deploy:set_rails_env ran its tasks with the stage's name
+      const railsPlugin = !fact && (m.capistrano?.requires ?? []).some((r) => /^capistrano\/rails(?:\/|$)/.test(r.value));
+      if (railsPlugin && line.env !== st.name)
+        return [{
+          id: "stage.rails-env-start-line",
+          message: `stage ${st.name}: the app server's start line ${line.how} (${at}) started the app with ${line.variable}=${line.env}, but no file sets rails_env, so capistrano-rails ran the deploy's migrations and assets with the stage's name ${JSON.stringify(st.name)}; the overlay runs RAILS_ENV=${env}`,
+          advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log). If the app and its migrations really used different environments, decide which database section the pods and the migration Job must read, and set that stage's RAILS_ENV in its config.env.`,
+          source: line.source,
+        }];
+      if (!fact || said === null || said === line.env) return [];
+      return [{
+        id: "stage.rails-env-start-line",
+        message: `stage ${st.name}: the app server's start line ${line.how} (${at}) sets RAILS_ENV=${line.env}, over the deploy's rails_env ${JSON.stringify(said)} (${fact.source.file}:${fact.source.line}${fact.defaultOf ? `, ${fact.defaultOf}'s default` : ""}): the app ran ${line.env}, while the deploy's own tasks (migrations, assets, cron) ran with ${said}; the overlay runs RAILS_ENV=${env}`,
+        advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log). If the app and its migrations really used different environments, decide which database section the pods and the migration Job must read, and set that stage's RAILS_ENV in its config.env.`,
+        source: line.source,
+      }];
+    }
+    if (line.env === env) return [];
+    const exported = cap2 ? cap2DefaultEnv(st)?.evidence : null;
+    const why = exported
+      ? `the ${exported.name} the deploy exported (${exported.source.file}:${exported.source.line})`
+      : said !== null && fact && !fact.defaultOf
+        ? `the deploy's rails_env ${JSON.stringify(said)} (${fact.source.file}:${fact.source.line})`
+        : exportedRailsEnv(st) !== null
+          ? `the RAILS_ENV the deploy exported (default_env)`
+          : fact?.defaultOf && !cap2 && stringOfEnv(fact.value) === env
+            ? `${fact.defaultOf}'s default (${fact.source.file}:${fact.source.line})`
+            : `the stage's name (no file sets rails_env)`;
+    const ran = line.sets ? `nothing in the deploy is seen to install or run that file, so whether the servers started the app with it is not in the repo` : `the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`;
+    return [{
+      id: "stage.rails-env-start-line",
+      message: `stage ${st.name}: the app server's start line ${line.how} (${at}) gives ${line.variable}=${line.env}, but the overlay runs RAILS_ENV=${env} from ${why}: ${ran}`,
+      advice: `Read RAILS_ENV on a server of stage ${st.name} (the app process's environment, or its log file's name under shared/log) and set that stage's RAILS_ENV in its config.env to it.`,
+      source: line.source,
+    }];
+  });
+
+const stringOfEnv = (v: unknown): string | null => (typeof v === "string" ? v : isSymValue(v) ? v.sym : null);
+const isSymValue = (v: unknown): v is { sym: string } => typeof v === "object" && v !== null && typeof (v as { sym?: unknown }).sym === "string";
+
 /** `set :rails_env, ENV['X'] || 'staging'`: the fallback is used, unless the deploying machine exported X. */
 const railsEnvFromEnv: Rule = (m) =>
   m.stages.flatMap((st) => {
     const fb = railsEnvFallback(st);
-    if (!fb) return [];
+    // a start line that sets RAILS_ENV to another env decides instead (hazard stage.rails-env-start-line)
+    if (!fb || (startedRailsEnv(st) && railsEnvOf(st) !== fb.value)) return [];
     return [{
       id: "stage.rails-env-from-env",
       message: `stage ${st.name}: rails_env is ENV['${fb.env}'] of the machine that ran cap, else '${fb.value}' (${fb.source.file}:${fb.source.line}); the overlay runs the fallback RAILS_ENV=${fb.value}`,
@@ -717,7 +782,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, railsEnvStartLine, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

@@ -19,6 +19,7 @@ import { stagesWord, withGemSite } from "../analyzers/nginx/gem-site.js";
 import { markHelperStages, splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano/empty-stages.js";
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
 import { analyzeAppServers } from "../analyzers/appserver.js";
+import { stageStartedEnvs } from "../analyzers/appserver/start-line-env.js";
 import { linkedServerConfigs } from "../analyzers/appserver/server-only.js";
 import { databaseServersCopy } from "../analyzers/rails/database-linked.js";
 import { startedWebServer } from "../analyzers/appserver/started.js";
@@ -129,6 +130,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   // The deploy's own Ruby per stage, below the repo's Ruby files (analyzers/rails.ts), above the default.
+  // The environment each stage's app-server start line gave the process: evidence of its RAILS_ENV (railsEnvOf), before anything reads that.
+  guard("environment of the app server start lines", undefined, () => stageStartedEnvs(ctx, stages, procfile));
   guard("the deploy's Ruby", undefined, () => deployRuby(ctx, rails, stages, capistrano?.requires ?? []));
   guard("a Ruby that is not MRI", undefined, () => notMriWarning(ctx, rails));
   const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));

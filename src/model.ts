@@ -793,6 +793,32 @@ export interface Stage {
    * before, in `variables`); each of these may also have happened on the servers.
    */
   maybe?: MaybeChange[];
+  /**
+   * The environment the deploy's own app-server start line gave the process on this stage
+   * (`unicorn_rails -E staging`, `RAILS_ENV=x bundle exec unicorn`, `puma -e x`), when its lines
+   * agree (analyzers/appserver/start-line-env.ts). Whether it decides the stage's RAILS_ENV:
+   * startedRailsEnv.
+   */
+  startedEnv?: StartedEnv;
+}
+
+/** The environment one app-server start line gives the process it starts (Stage.startedEnv). */
+export interface StartedEnv {
+  env: string;
+  /** The variable the line sets: RAILS_ENV (a prefix, unicorn_rails -E, rails s -e) or RACK_ENV (unicorn -E, puma -e). */
+  variable: "RAILS_ENV" | "RACK_ENV";
+  /** True when the line sets RAILS_ENV over whatever the process inherited (a prefix, unicorn_rails -E); false when an inherited RAILS_ENV wins. */
+  sets: boolean;
+  /** The words that say it, e.g. "`unicorn_rails -E staging`". */
+  how: string;
+  source: Source;
+  /**
+   * The line is one the deploy runs for this stage: a task of its deploy files, the stage's own file,
+   * the Procfile it runs, a service file the deploy names (links, uploads, renders) or that is named
+   * for the stage. A unit nothing in the deploy names (documentation, an example, a docker trial)
+   * decides nothing: it is only named where it disagrees (hazard stage.rails-env-start-line).
+   */
+  byDeploy: boolean;
 }
 
 /** A list change that ran only on deploys where `condition` held (Stage.maybe). */
@@ -1766,6 +1792,8 @@ export type Emitter = (model: AppModel, answers: Answers) => EmitResult;
  * capistrano-rails computes (`fetch(:rails_env) || fetch(:stage)` in deploy:set_rails_env).
  */
 export function railsEnvOf(stage: Stage): string {
+  const started = startedRailsEnv(stage);
+  if (started) return started.env;
   const cap2 = cap2DefaultEnv(stage);
   if (cap2) return cap2.env;
   const v = stage.variables["rails_env"]?.value;
@@ -1785,9 +1813,11 @@ export function railsEnvIsCap2Default(stage: Stage): boolean {
  * stage, as before), and Capistrano 2's production is the doubt (hazards stage.rails-env-cap2-default
  * and database.section-env). Null when the value is not that default, or it is the stage's own name.
  */
-export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: string; source: Source } | null } | null {
+export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: string; source: Source; startLine?: true } | null } | null {
   if (!railsEnvIsCap2Default(stage)) return null;
   const fact = stage.variables["rails_env"]!;
+  const started = startedRailsEnv(stage);
+  if (started) return started.env === fact.value ? null : { env: started.env, evidence: { name: `start line ${started.how}`, source: started.source, startLine: true } };
   for (const variable of ["default_environment", "default_env"])
     for (const name of ["RAILS_ENV", "RACK_ENV"]) {
       const env = stage.variables[variable];
@@ -1799,6 +1829,44 @@ export function cap2DefaultEnv(stage: Stage): { env: string; evidence: { name: s
       if (text !== null) return text === fact.value ? null : { env: text, evidence: { name: `${variable} ${name}`, source: env.source } };
     }
   return fact.value === stage.name ? null : { env: stage.name, evidence: null };
+}
+
+/** The RAILS_ENV the deploy exported to its commands (default_environment / default_env), when a literal. */
+export function exportedRailsEnv(stage: Stage): string | null {
+  for (const variable of ["default_environment", "default_env"]) {
+    const h = stage.variables[variable]?.value;
+    if (!h || typeof h !== "object" || Array.isArray(h)) continue;
+    const hit = Object.entries(h as Record<string, RValue>).find(([k]) => k.replace(/^:/, "").toUpperCase() === "RAILS_ENV");
+    const v = hit?.[1];
+    if (typeof v === "string" && v !== "") return v;
+    if (typeof v === "object" && v !== null && typeof (v as { sym?: unknown }).sym === "string") return (v as { sym: string }).sym;
+  }
+  return null;
+}
+
+/**
+ * The stage's start line, where it decides the RAILS_ENV the app process ran (Stage.startedEnv);
+ * null where it does not. Precedence is what the process really ran, not which file is more
+ * trusted: the start line is what started the app, so
+ * - a line the deploy runs (StartedEnv.byDeploy) that sets RAILS_ENV itself (`RAILS_ENV=x …`,
+ *   `unicorn_rails -E x`) decides over everything, a stated `set :rails_env` included: whatever the deploy exported or set, the
+ *   process got x (that the deploy's recipes, migrations first, ran with the other is hazard
+ *   stage.rails-env-start-line);
+ * - a weaker line (`unicorn -E x`, `puma -e x`: RACK_ENV; `rails s -e x`: RAILS_ENV only if unset)
+ *   gave x only when RAILS_ENV was not already in the process's environment. It decides where
+ *   nothing states the stage's env (no rails_env, only a default — Capistrano 2's or a plugin's —,
+ *   or one not known statically) and the deploy exports no RAILS_ENV; against a stated rails_env
+ *   it does not (that may have been exported to the start: a doubt, the same hazard).
+ */
+export function startedRailsEnv(stage: Stage): StartedEnv | null {
+  const started = stage.startedEnv;
+  // a unit file nothing in the deploy installs or names (documentation, an example) is no evidence of the servers
+  if (!started?.byDeploy) return null;
+  if (started.sets) return started;
+  const fact = stage.variables["rails_env"];
+  const v = fact?.value;
+  const stated = !!fact && !fact.defaultOf && (typeof v === "string" && v !== "" || typeof v === "object" && v !== null && ("sym" in v || "env" in v));
+  return stated || exportedRailsEnv(stage) !== null ? null : started;
 }
 
 /**

@@ -153,7 +153,7 @@ const readText = (ctx: AnalyzerContext, file: string): string => {
  * (`ln -nfs #{current_path}/config/unicorn_init-staging.sh /etc/init.d/…`): the start line in it is that
  * stage's (Cap 2 recipes keep one init script per stage). Null when no stage file, or more than one, does.
  */
-function initScriptStage(ctx: AnalyzerContext, file: string, stageNames: string[]): string | null {
+export function initScriptStage(ctx: AnalyzerContext, file: string, stageNames: string[]): string | null {
   if (/^config\/deploy(\/|\.rb$)/.test(file)) return null;
   const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const link = new RegExp(`\\bln\\s+(?:-\\w+\\s+)*["']?\\S*?(?:^|[/}])${esc}["']?\\s+["']?/etc/init\\.d/`, "m");

@@ -101,7 +101,7 @@ const startLinesOf = new WeakMap<object, { recipes: readonly string[] | undefine
  * /etc/init.d/unicorn_app`, the Railscasts Cap 2 recipe): init scripts, whatever their name, so their
  * start lines are read like those of a script kept under init.d/.
  */
-function initScriptsLinked(ctx: AnalyzerContext): Set<string> {
+export function initScriptsLinked(ctx: AnalyzerContext): Set<string> {
   const out = new Set<string>();
   for (const file of ctx.repo.paths) {
     if (!DEPLOY_FILE.test(file)) continue;

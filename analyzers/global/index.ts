@@ -9,7 +9,7 @@
 // 4. The model: one namespace per file/directory with values per environment, each leaf's
 //    file:line, and the leaves that hold a secret written in the file (namespaces.ts).
 import type { AnalyzerContext, GlobalFacts, GlobalNamespace, GlobalTemplate, Problem, RValue, Source, Stage, RailsFacts, CapistranoFacts } from "../../src/model.js";
-import { hasPath, railsEnvIsCap2Default, railsEnvOf, reportUnusable, setOwn } from "../../src/model.js";
+import { hasPath, railsEnvIsCap2Default, railsEnvOf, reportUnusable, setOwn, startedRailsEnv } from "../../src/model.js";
 import { writtenOnStage } from "../capistrano/stage-scope.js";
 import { isRubyHash, keyString, type RubyHash } from "../ruby/yaml.js";
 import { same } from "../ruby/evaluate.js";
@@ -68,7 +68,8 @@ export function analyzeGlobal(ctx: AnalyzerContext, stages: Stage[], rails: Rail
   // Rails env per stage: the stage's rails_env (capistrano-rails: else the stage name).
   for (const s of stages) {
     // Capistrano 2's own default (`_cset :rails_env, "production"`) is not the stage setting one.
-    if (!s.variables["rails_env"] || railsEnvIsCap2Default(s)) {
+    // A start line that decides the env (startedRailsEnv) is cited in the overlay's provenance instead.
+    if ((!s.variables["rails_env"] || railsEnvIsCap2Default(s)) && !startedRailsEnv(s)) {
       problem({ ...s.source, message: `stage ${s.name} sets no rails_env: Global's environment taken as "${railsEnvOf(s)}" (capistrano-rails uses the stage name)`, severity: "warning" });
     }
   }

@@ -8,7 +8,7 @@ import type { AppModel, ApacheFile, AppServerConfig, CronJob, NginxServer, RValu
 import { CREDENTIALS_KEY_FILE, CRON_OUTPUT_UNKNOWN, DOTENV_FILE, WHENEVER_DEFAULT_FILE, cronRolesOf, cronServersOf, stageLabel } from "../../src/model.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { isEnvKey } from "../encode/envfile.js";
-import { cap2DefaultEnv, isSym, railsEnvFallback } from "../../src/model.js";
+import { cap2DefaultEnv, isSym, railsEnvFallback, startedRailsEnv } from "../../src/model.js";
 import { joinLabel } from "../../src/model/names.js";
 import { serversDatabaseWords, type WordsEncoding } from "../../src/model/servers-database.js";
 import { APP_DIR, APP_PORT, NGINX_PID_FILE } from "../contract.js";
@@ -42,7 +42,7 @@ export function stringOf(v: RValue | undefined): string | null {
 
 /** Rails environment of a stage: Capistrano's `rails_env`, else the stage name (capistrano/rails' default). */
 export function railsEnvOf(stage: Stage): string {
-  return cap2DefaultEnv(stage)?.env ?? stringOf(stage.variables["rails_env"]?.value) ?? railsEnvFallback(stage)?.value ?? stage.name;
+  return startedRailsEnv(stage)?.env ?? cap2DefaultEnv(stage)?.env ?? stringOf(stage.variables["rails_env"]?.value) ?? railsEnvFallback(stage)?.value ?? stage.name;
 }
 
 /** Why a stage runs its RAILS_ENV, and where that is said: the overlay's provenance row. */
@@ -51,6 +51,13 @@ export function railsEnvWhy(stage: Stage): { what: string; source: Source } {
   const fact = stage.variables["rails_env"];
   const hooked = stage.hookedSets?.find((h) => h.variable === "rails_env");
   const cap2 = cap2DefaultEnv(stage);
+  const started = startedRailsEnv(stage);
+  // The start line decided (src/model.ts startedRailsEnv): cite it, and what it overrode.
+  if (started) {
+    const said = fact ? stringOf(fact.value) : null;
+    const over = fact && said !== null && said !== env ? `; the deploy's rails_env "${said}" (${fact.source.file}:${fact.source.line}${fact.defaultOf ? `, ${fact.defaultOf}'s default` : ""}) is what its own tasks ran with (hazard ${cap2 ? "stage.rails-env-cap2-default" : "stage.rails-env-start-line"})` : "";
+    return { what: `RAILS_ENV=${env}: the app server's start line ${started.how} (${started.source.file}:${started.source.line}) started the app with it${over}`, source: started.source };
+  }
   if (cap2 && fact) {
     const ran = cap2.evidence ? `the ${cap2.evidence.name} the deploy exported to its commands (${cap2.evidence.source.file}:${cap2.evidence.source.line})` : `the stage's name (no file sets rails_env)`;
     return { what: `RAILS_ENV=${env}: ${ran}; Capistrano 2's default "${stringOf(fact.value)}" is what its recipes ran with, a doubt (hazard stage.rails-env-cap2-default)`, source: cap2.evidence?.source ?? stage.source };
