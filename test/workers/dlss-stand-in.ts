@@ -28,7 +28,7 @@ end
 `,
 ).join("\n");
 
-/** Runs deploy:starting's hook-adding prerequisites, then deploy:published, recording each command with its host. */
+/** Runs deploy:starting's hook-adding prerequisites (a plugin's `before :starting, :check_x_hooks`), then deploy:published, recording each command with its host. */
 export const ORACLE = `
 task "r2k:published" do
   require "sshkit/backends/printer"
@@ -38,7 +38,7 @@ task "r2k:published" do
   end
   SSHKit.config.backend = recorder
   SSHKit.config.output = StringIO.new
-  Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("systemd_hooks") }
+  Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("_hooks") }
   invoke "deploy:published"
   puts "R2K-RAN" + JSON.generate($r2k_ran)
 end

@@ -7,17 +7,13 @@
 // deploy:published (and the hooks after it) ran. Plugins not installed here are stand-ins in their
 // shape (capistrano-resque's resque:restart on :resque_worker; dlss-stand-in.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { prepareCopy } from "../capistrano/cap.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
-import { ORACLE, STAND_IN } from "./dlss-stand-in.js";
+import { STAND_IN } from "./dlss-stand-in.js";
+import { capRan, hostsOf, removeCapRuns } from "./cap-ran.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { defaultAnswers } from "../kustomize/answers.js";
@@ -37,36 +33,6 @@ const RESQUE_STAND_IN = `namespace :resque do
 end
 `;
 
-/** Per app and stage, real cap's [host, command] pairs for deploy:published and its hooks. */
-const ran: Record<string, Record<string, [string, string][]>> = {};
-const cleanup: string[] = [];
-
-function capRan(name: string, files: Record<string, string>, stages: string[], lib: Record<string, string> = {}): void {
-  const dir = mkdtempSync(join(tmpdir(), `r2k-stage-hooks-${name}-`));
-  cleanup.push(dir);
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, ".."), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  const app = prepareCopy(dir);
-  cleanup.push(join(app, ".."));
-  const libDir = join(app, "..", "lib");
-  for (const [p, text] of Object.entries(lib)) {
-    mkdirSync(join(libDir, p, ".."), { recursive: true });
-    writeFileSync(join(libDir, p), text);
-  }
-  writeFileSync(join(app, "..", "ran.rake"), ORACLE);
-  appendFileSync(join(app, "Capfile"), `\nload ${JSON.stringify(join(app, "..", "ran.rake"))}\n`);
-  ran[name] = {};
-  for (const stage of stages) {
-    const r = spawnSync("cap", [stage, "r2k:published"], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: app, LANG: "C.UTF-8", RUBYOPT: `-I${libDir} -r${join(app, "..", "prelude.rb")} -rjson -rstringio` } });
-    const line = r.stdout.split("\n").find((l) => l.startsWith("R2K-RAN"));
-    if (!line) throw new Error(`cap ${stage} r2k:published failed: ${r.stderr}`);
-    ran[name]![stage] = JSON.parse(line.slice(7));
-  }
-}
-
-const hostsOf = (app: string, stage: string, re: RegExp) => [...new Set(ran[app]![stage]!.filter(([, c]) => re.test(c)).map(([h]) => h))].sort();
 const replicas = (objs: unknown[], suffix: string) => (find(objs as never, "Deployment", suffix) as { spec: { replicas: number } }).spec.replicas;
 
 // capistrano-resque, restarted by a hook in production.rb only; staging has a resque_worker server too.
@@ -178,7 +144,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   removeTrees();
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  removeCapRuns();
 });
 
 describe("a hook in one stage's file runs in that stage's deploy only", () => {
