@@ -4,7 +4,8 @@
 // - capistrano-sidekiq with `set :sidekiq_default_hooks, false` and a restart hooked in one stage's file;
 // - a repo task that restarts the backend through monit (monitored-restarts.ts) or runs its command;
 // - a per-stage Sidekiq unit whose restart is hooked in one stage's file (sidekiq-line.ts);
-// - a task that links shared/config/database.yml, hooked in one stage's file (run-tasks.ts per stage).
+// - a task that links shared/config/database.yml, hooked in one stage's file (run-tasks.ts per stage);
+// - a task that uploads the servers' linked sidekiq.yml, hooked in one stage's file (sidekiq-linked.ts).
 // Judged by real cap 3.17 per stage with a recording backend (cap-ran.ts); capistrano-sidekiq is not
 // installed here, so its tasks are a stand-in in the shape of its 1.x sidekiq.rake.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +100,22 @@ const LINK = wren([], {
   production: ['before "deploy:published", "config:link_db"'],
 });
 
+// sidekiq.yml is linked on every stage; the task uploading the servers' copy is hooked in production.rb only.
+const UPLOAD = wren(["sidekiq (6.4.1)"], {
+  deploy: [
+    "set :linked_files, %w[config/sidekiq.yml]",
+    "namespace :uploads do",
+    "  task :sidekiq_config do",
+    "    on roles(:worker) do",
+    '      upload! "config/deploy/files/#{fetch(:stage)}/sidekiq.yml", "#{shared_path}/config/sidekiq.yml"',
+    "    end",
+    "  end",
+    "end",
+  ],
+  production: ['before "deploy:published", "uploads:sidekiq_config"'],
+  files: { ...SK_FILES, "config/deploy/files/production/sidekiq.yml": ":concurrency: 9\n" },
+});
+
 const replicas = (objs: unknown[], suffix: string) => (find(objs as never, "Deployment", suffix) as { spec: { replicas: number } }).spec.replicas;
 const guide = (m: AppModel) => {
   const answers = defaultAnswers(m, {});
@@ -113,6 +130,7 @@ beforeAll(async () => {
   capRan("sk-line", SK_LINE, ["production", "staging"]);
   capRan("sk-unit", SK_UNIT, ["production", "staging"]);
   capRan("link", LINK, ["production", "staging"]);
+  capRan("upload", UPLOAD, ["production", "staging"]);
 }, 300_000);
 
 afterAll(() => {
@@ -192,5 +210,16 @@ describe("a link task hooked in production.rb only (run-tasks.ts per stage)", ()
     expect(hostsOf("link", "staging", /ln /)).toEqual([]);
     const m = await analyzeFiles(memoryRepo(LINK), "wren");
     expect(m.linked.filter((l) => l.path === "config/database.yml").map((l) => l.stages)).toEqual([["production"]]);
+  });
+});
+
+describe("an upload of the linked sidekiq.yml hooked in production.rb only (sidekiq-linked.ts)", () => {
+  it("the warning says which stage's deploy uploads the servers' copy", async () => {
+    expect(hostsOf("upload", "production", /files\/production\/sidekiq\.yml/)).toEqual(["q1.wren.example.net", "q2.wren.example.net"]);
+    expect(hostsOf("upload", "staging", /sidekiq\.yml/)).toEqual([]);
+    const m = await analyzeFiles(memoryRepo(UPLOAD), "wren");
+    const p = m.problems.find((x) => x.message.startsWith("sidekiq.config-linked:"))!;
+    expect(p.message).toContain("(stages production, staging)");
+    expect(p.message).toContain("the deploy uploads the servers' copy (config/deploy.rb:8 from config/deploy/files/#{fetch(:stage)}/sidekiq.yml, on stage production only)");
   });
 });
