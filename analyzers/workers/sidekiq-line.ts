@@ -177,8 +177,9 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   // servers: `systemctl restart` of a unit a server lacks fails (exit 5) and aborts the deploy, so on
   // a stage that deployed, the unit was there and ran (audit s23 F10). Counted, with the doubt named.
   const restart = own ? hookedUnitRestart(ctx, cap, files[0]!.replace(/^.*\//, "").replace(/\.erb$/, "").replace(/\.service$/, "")) : null;
-  // A restart whose hook (or task) is written in other stages' files only never ran on this stage's servers.
-  const restartServers = (st: Stage) => (restart && onStage(restart, st.name) ? st.servers.filter((sv) => sv.roles.some((r) => restart.on.roles.includes(r))).length : 0);
+  // A restart whose hook (or task) is written in other stages' files only never ran on this stage's
+  // servers, unless the stage's run loads code not followed (Stage.unfollowedLoad), which may hook it.
+  const restartServers = (st: Stage) => (restart && (onStage(restart, st.name) || st.unfollowedLoad) ? st.servers.filter((sv) => sv.roles.some((r) => restart.on.roles.includes(r))).length : 0);
   type Group = { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[]; byStage: Map<string, { processes: number; lines: SidekiqServiceLine[] }> };
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {

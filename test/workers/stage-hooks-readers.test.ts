@@ -94,6 +94,13 @@ const SK_UNIT = wren(["sidekiq (6.4.1)"], {
   files: { ...SK_FILES, "config/systemd/sidekiq-production.service": UNIT },
 });
 
+// Staging's file evaluates a file of hooks the analysis does not follow: real cap restarts the unit there too.
+const SK_UNIT_EVAL = {
+  ...SK_UNIT,
+  "config/deploy/staging.rb": `${SK_UNIT["config/deploy/staging.rb"]}instance_eval(File.read(File.expand_path("../../jobs_hooks.rb", __FILE__)))\n`,
+  "config/jobs_hooks.rb": 'after "deploy:published", "jobs:bounce"\n',
+};
+
 // A task links the servers' database.yml into the release, hooked in production.rb only.
 const LINK = wren([], {
   deploy: ["namespace :config do", "  task :link_db do", "    on roles(:app) do", '      execute :ln, "-nfs", "#{shared_path}/config/database.yml", "#{release_path}/config/database.yml"', "    end", "  end", "end"],
@@ -129,6 +136,7 @@ beforeAll(async () => {
   capRan("monit", MONIT, ["production", "staging"]);
   capRan("sk-line", SK_LINE, ["production", "staging"]);
   capRan("sk-unit", SK_UNIT, ["production", "staging"]);
+  capRan("sk-unit-eval", SK_UNIT_EVAL, ["production", "staging"]);
   capRan("link", LINK, ["production", "staging"]);
   capRan("upload", UPLOAD, ["production", "staging"]);
 }, 300_000);
@@ -201,6 +209,16 @@ describe("production's own Sidekiq unit, restarted by a hook in production.rb on
     expect(w.perStage?.["staging"]?.processes).toBe(0);
     const { stages } = emitAndBuild(m);
     expect(replicas(stages["staging"]!, "-worker")).toBe(0);
+  });
+});
+
+describe("production's own Sidekiq unit, where staging's run evaluates code not followed", () => {
+  it("staging's deploy may restart it (real cap does): staging keeps it", async () => {
+    expect(hostsOf("sk-unit-eval", "staging", /systemctl restart sidekiq-production/)).toEqual(["box.wren-staging.example.net"]);
+    const m = await analyzeFiles(memoryRepo(SK_UNIT_EVAL), "wren");
+    expect(m.stages.find((s) => s.name === "staging")!.unfollowedLoad?.call).toBe("instance_eval");
+    const w = m.workers.find((x) => x.backend === "sidekiq" && x.carried)!;
+    expect(w.perStage?.["staging"]?.processes).toBe(1);
   });
 });
 
