@@ -17,7 +17,7 @@ import { CAP2_CORE, CAP2_WHENEVER, CAP3_AFTER_STAGE, CAP3_CORE, CAP3_GIT, CAP3_P
 import { classifyLinked } from "./linked.js";
 import { expandLinkedGlobs } from "./linked-globs.js";
 import { deployRunTasks } from "./run-tasks.js";
-import { stageRunsOf, type StageRun } from "./stage-scope.js";
+import { onStage, stageRunsOf, type StageRun } from "./stage-scope.js";
 import { hasPath, reportUnusable } from "../../src/model.js";
 import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
@@ -810,23 +810,44 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   // calls it without a hook), and a task some task invokes by name (read wherever the call is written,
   // so a doubt counts the task). Mina runs its tasks by `invoke`, not hooks: not filtered.
   // A task run only by a conditional hook counts, its link saying so.
-  const ranTasks = deployRunTasks(capistrano.hooks, capistrano.conditionalHooks ?? [], capistrano.tasks, major, (p) => parse(p)?.text ?? "");
-  const unhooked = (l: Kept["manualLinks"][number]) => !mina && !ranTasks.ran.has(l.task);
+  // Each stage's deploy runs its own hooks and tasks (stage-scope.ts): a link task hooked in
+  // production.rb alone links nothing on staging's servers. Stages whose deploys define the same
+  // hooks and tasks share one reading. A stage whose run loads code not followed (Stage.unfollowedLoad)
+  // may hook any of them: every stage's hooks count there, as a doubt counts the task.
+  const runs = new Map<string, ReturnType<typeof deployRunTasks>>();
+  const ranOn = (i: number) => {
+    const st = stages[i]?.unfollowedLoad ? undefined : stages[i];
+    const lists = [capistrano.hooks, capistrano.conditionalHooks ?? [], capistrano.tasks] as const;
+    const key = st ? lists.map((xs) => xs.flatMap((x, j) => (x.stages && onStage(x, st.name) ? [j] : [])).join(",")).join("|") : "";
+    let r = runs.get(key);
+    if (!r) {
+      const on = <T extends { stages?: string[] }>(xs: readonly T[]) => xs.filter((x) => !st || onStage(x, st.name));
+      r = deployRunTasks(on(lists[0]), on(lists[1]), on(lists[2]), major, (p) => parse(p)?.text ?? "");
+      runs.set(key, r);
+    }
+    return r;
+  };
+  const unhooked = (l: Kept["manualLinks"][number], i: number) => !mina && !ranOn(i).ran.has(l.task);
+  // Said once, for a link no stage's deploy runs.
+  const ranSomewhere = new Set<string>();
+  kept.forEach((k, i) => k.manualLinks.forEach((l) => !unhooked(l, i) && ranSomewhere.add(`${l.source.file}:${l.source.line}:${l.path}`)));
   const namedUnhooked = new Set<string>();
   for (const k of kept)
     for (const l of k.manualLinks) {
       const key = `${l.source.file}:${l.source.line}:${l.path}`;
-      if (!unhooked(l) || namedUnhooked.has(key)) continue;
+      if (ranSomewhere.has(key) || namedUnhooked.has(key)) continue;
       namedUnhooked.add(key);
       if (l.via !== undefined)
         warn(l.source.file, l.source.line, `capistrano.copy-unhooked: task ${l.task} copies over the release's ${l.path || "root"} with ${l.via}, but no hook runs that task in the deploy: the copy is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} holds the copy, not the repo's file)`);
       else
         warn(l.source.file, l.source.line, `capistrano.link-unhooked: task ${l.task} links shared/${l.path} into the release, but no hook runs that task in the deploy (nor does Capistrano's flow or an invoke): the link is not read as what the servers ran (where someone ran the task by hand, that server's ${l.path || "release"} is the shared file, not the repo's)`);
     }
-  const onlyIf = (l: Kept["manualLinks"][number]) => {
-    const c = mina ? undefined : ranTasks.onlyIf.get(l.task);
+  const onlyIf = (l: Kept["manualLinks"][number], i: number) => {
+    const c = mina ? undefined : ranOn(i).onlyIf.get(l.task);
     return c === undefined ? l : { ...l, condition: l.condition ? `${l.condition}; and ${c}` : c };
   };
+  // h-hw's per-stage deployRunTasks (ranOn) already drops a task a stage's hooks never reach; this
+  // names it, and keeps the doubt where a stage's run hit code not followed.
   // A task only some stages' deploys run (its hook, or the task itself, written in those stages'
   // files): its link is those stages' alone; `cap staging deploy` never made it, so staging's servers
   // read the release's file (the repo's database.yml). A stage whose run hit code not followed keeps
@@ -842,13 +863,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     const r = taskRuns.get(key)?.[i];
     return !r || r.runs;
   };
-  const deployKept = kept.map((k, i) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l) && runsOn(l, i)).map(onlyIf) }));
+  const deployKept = kept.map((k, i) => ({ ...k, manualLinks: k.manualLinks.filter((l) => !unhooked(l, i) && runsOn(l, i)).map((l) => onlyIf(l, i)) }));
   // Said where a stage's deploy got no link of that path at all (a stage file's own task of the same
   // name linking it there is that stage's link, nothing to say).
   const namedStaged = new Set<string>();
   for (const [i, k] of kept.entries())
     for (const l of k.manualLinks) {
-      if (unhooked(l)) continue;
+      if (unhooked(l, i)) continue;
       runsOn(l, i);
       const r = taskRuns.get(`${l.task}\0${l.source.file}`);
       const key = `${l.source.file}:${l.source.line}:${l.path}`;

@@ -22,7 +22,7 @@ import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
 import { multiserviceUnits, withMultiservice } from "./systemd-multiservice.js";
 import { deployStartsOf, hookedTaskLines, type BackendStart, type TaskLine } from "./deploy-task-lines.js";
-import { monitoredRestarts } from "./monitored-restarts.js";
+import { monitorTasks, monitoredRestarts } from "./monitored-restarts.js";
 import { readStartLine, serverLayout, type ServerLayout } from "./start-line.js";
 import { sidekiqLineWorkers } from "./sidekiq-line.js";
 import { pluginLoadedIn } from "../capistrano/plugin-loaded.js";
@@ -50,7 +50,7 @@ import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
-import { offStagesOf, stageHookGate } from "./stage-hooks.js";
+import { offStagesOf, stageHookGate, startTasksGate } from "./stage-hooks.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -115,15 +115,22 @@ export function analyzeWorkers(
     const ownLines = lines.filter((p) => backendOfCommand(p.command) === b);
     const ownServices = services.filter((s) => backendOfCommand(s.command) === b);
     // Started only by the repo's hooks of its tasks, each written in some stages' files: none elsewhere (stage-hooks.ts).
+    const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
     if (!ownLines.length && !ownServices.length) {
-      const gate = stageHookGate(b, cap, stages, (file) => {
+      const text = (file: string) => {
         const r = ctx.repo.read(file);
         return "error" in r ? "" : r.text;
-      });
-      if (gate.off) gates.set(b.id, gate.off);
-      for (const d of gate.doubts) ctx.problem({ ...d.source, message: `workers.stage-hook-doubt: ${d.message}`, severity: "warning" });
+      };
+      // Else, where the deploy's only starts are the repo's own tasks that restart it through monit/god
+      // (monitored-restarts.ts) or run its command (deploy-task-lines.ts), the stages that run those tasks.
+      const onlyOwnTasks = !pluginOrHook && !(cap?.conditionalHooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`)) && !(b.id === "sidekiq" && sidekiq?.started);
+      const gate = stageHookGate(b, cap, stages, text);
+      const startTasks = !gate.off && !gate.doubts.length && onlyOwnTasks ? [...new Set([...monitorTasks(ctx, cap, b, JOB_BACKENDS), ...deployStartsOf(ctx, cap, b).map((l) => l.task.name)])] : [];
+      for (const g of [gate, startTasksGate(b, startTasks, cap, stages, text)]) {
+        if (g?.off) gates.set(b.id, g.off);
+        for (const d of g?.doubts ?? []) ctx.problem({ ...d.source, message: `workers.stage-hook-doubt: ${d.message}`, severity: "warning" });
+      }
     }
-    const pluginOrHook = (cap?.requires ?? []).some((r) => b.capistrano.test(r.value)) || (cap?.hooks ?? []).some((h) => h.task.replace(/^:/, "").startsWith(`${prefix}:`));
     if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
       for (const p of unmatched) {
         if (claimed.has(p)) continue;

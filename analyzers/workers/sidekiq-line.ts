@@ -23,6 +23,7 @@ import { podWords } from "./sidekiq-plugin.js";
 import { queuesFromArgs } from "./backends.js";
 import { warnEnvDiffers } from "./pinned-env.js";
 import { hookedTaskLines } from "./deploy-task-lines.js";
+import { onStage } from "../capistrano/stage-scope.js";
 import { unitRestarts, type OnRoles } from "./deploy-methods.js";
 import { startedUnits } from "../../src/model/service-managers.js";
 import type { CapistranoFacts } from "../../src/model.js";
@@ -176,7 +177,9 @@ export function sidekiqLineWorkers(ctx: AnalyzerContext, base: WorkerFacts, stag
   // servers: `systemctl restart` of a unit a server lacks fails (exit 5) and aborts the deploy, so on
   // a stage that deployed, the unit was there and ran (audit s23 F10). Counted, with the doubt named.
   const restart = own ? hookedUnitRestart(ctx, cap, files[0]!.replace(/^.*\//, "").replace(/\.erb$/, "").replace(/\.service$/, "")) : null;
-  const restartServers = (st: Stage) => (restart ? st.servers.filter((sv) => sv.roles.some((r) => restart.on.roles.includes(r))).length : 0);
+  // A restart whose hook (or task) is written in other stages' files only never ran on this stage's
+  // servers, unless the stage's run loads code not followed (Stage.unfollowedLoad), which may hook it.
+  const restartServers = (st: Stage) => (restart && (onStage(restart, st.name) || st.unfollowedLoad) ? st.servers.filter((sv) => sv.roles.some((r) => restart.on.roles.includes(r))).length : 0);
   type Group = { r: SidekiqLine; lines: SidekiqServiceLine[]; processes: number; unknown: string[]; byStage: Map<string, { processes: number; lines: SidekiqServiceLine[] }> };
   const groups = new Map<string, Group>();
   for (const [i, { l, r }] of read.entries()) {
@@ -322,10 +325,13 @@ const at = (s: Source) => `${s.file}:${s.line}`;
  * The roles on which a hooked task of the deploy restarts (or starts) a unit by name, when every such
  * line agrees on literal roles; a restart no hook runs is no part of the deploy.
  */
-function hookedUnitRestart(ctx: AnalyzerContext, cap: CapistranoFacts | null, unit: string): { unit: string; on: OnRoles; source: Source } | null {
-  const hooked = new Set(hookedTaskLines(ctx, cap).map((l) => `${l.source.file}:${l.source.line}`));
+function hookedUnitRestart(ctx: AnalyzerContext, cap: CapistranoFacts | null, unit: string): { unit: string; on: OnRoles; source: Source; stages?: string[] } | null {
+  const hooked = new Map(hookedTaskLines(ctx, cap).map((l) => [`${l.source.file}:${l.source.line}`, l]));
   const lines = unitRestarts(ctx, unit, startedUnits).filter((x) => hooked.has(`${x.source.file}:${x.source.line}`));
   const on = lines[0]?.on;
   if (!on || lines.some((x) => !x.on || JSON.stringify([x.on.roles, x.on.primary]) !== JSON.stringify([on.roles, on.primary]))) return null;
-  return { unit, on, source: lines[0]!.source };
+  // The stages whose deploy runs one of the restarts (deploy-task-lines.ts); absent: every stage.
+  const ran = lines.map((x) => hooked.get(`${x.source.file}:${x.source.line}`)!);
+  const stages = ran.some((l) => !l.stages) ? undefined : [...new Set(ran.flatMap((l) => l.stages!))];
+  return { unit, on, source: lines[0]!.source, ...(stages ? { stages } : {}) };
 }

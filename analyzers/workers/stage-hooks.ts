@@ -4,7 +4,11 @@
 // (analyzers/capistrano/stage-scope.ts). Those stages get WorkerFacts.offStages: 0 replicas there.
 // A hook under an undecided condition keeps its doubt: the stage it is written for counts as started.
 // Plugins whose own default hooks start the backend in every stage (capistrano-sidekiq, capistrano-rpush)
-// are not gated here: their starts are read by their own readers.
+// are not gated here, except on a stage whose `<plugin>_default_hooks` is literally false: Capistrano 3's
+// `before :starting, :check_<x>_hooks` fetches it at deploy time and adds no hook, so only the repo's
+// hooks of the plugin's tasks started it there.
+// The same gate serves the repo's own tasks whose lines start a backend (`monit restart <check>`,
+// monitored-restarts.ts; a start line, deploy-task-lines.ts) when nothing else starts it: startTasksGate.
 import type { CapistranoFacts, HookDef, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { onStage, onlyOnWords } from "../capistrano/stage-scope.js";
 import type { JobBackend } from "./backends.js";
@@ -40,9 +44,58 @@ export interface StageHookGate {
  */
 export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string): StageHookGate {
   const none: StageHookGate = { off: null, doubts: [] };
-  if (!cap || cap.tool || SELF_HOOKED.has(b.id)) return none;
+  if (!cap || cap.tool) return none;
+  const off = SELF_HOOKED.has(b.id) ? defaultHooksOff(b, cap, stages) : null;
+  if (SELF_HOOKED.has(b.id) && !off?.length) return none;
+  const gated = off ? stages.filter((s) => off.some((o) => o.stage === s.name)) : stages;
+  const why = (stage: string) => {
+    const o = off?.find((x) => x.stage === stage);
+    return o ? `${o.plugin} adds none of its own hooks there (set :${o.variable}, false at ${o.source.file}:${o.source.line}), and ` : "";
+  };
+  return gateByHooks(b.label, `${b.label}'s tasks`, (t) => runsBackend(b, t), (n) => runsBackend(b, n), (p) => runsBackend(b, p.prefix) || b.id.replace(/-/g, "_").startsWith(p.prefix), cap, gated, text, why);
+}
+
+/** stageHookGate for the repo's own tasks whose lines start the backend (`workers:bounce` running `monit restart resque_app`). */
+export function startTasksGate(b: JobBackend, tasks: readonly string[], cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string): StageHookGate {
+  if (!cap || cap.tool || !tasks.length) return { off: null, doubts: [] };
+  const set = new Set(tasks);
+  const what = `the task${tasks.length > 1 ? "s" : ""} that start${tasks.length > 1 ? "" : "s"} ${b.label} (${tasks.join(", ")})`;
+  return gateByHooks(b.label, what, (t) => set.has(t), (n) => set.has(n), (p) => tasks.some((t) => t.startsWith(p.prefix) && t.endsWith(p.suffix)), cap, stages, text);
+}
+
+/** A Capistrano 3 stage where the backend's plugin adds none of its own hooks (`<prefix>_default_hooks` literally false). */
+function defaultHooksOff(b: JobBackend, cap: CapistranoFacts, stages: readonly Stage[]): { stage: string; plugin: string; variable: string; source: Source }[] {
+  if (cap.major !== 3) return [];
+  const plugin = cap.requires.find((r) => b.capistrano.test(r.value));
+  if (!plugin) return [];
+  const variable = `${b.id.replace(/-/g, "_")}_default_hooks`;
+  return stages.flatMap((s) => {
+    const v = s.variables[variable];
+    return v && v.value === false && !v.defaultOf ? [{ stage: s.name, plugin: `require "${plugin.value}"`, variable, source: v.source }] : [];
+  });
+}
+
+/**
+ * The gate for tasks that start something (`runs`: a hooked task name that does): the stages whose
+ * deploy runs none of them, when every hook of them is written in some stages' files only. A stage
+ * whose run was not followed, or one of whose tasks names such a task (`names`, `pattern`: run-tasks.ts's
+ * reading of invokes), counts as running it, the doubt said. `why` opens a stage's reason.
+ */
+function gateByHooks(
+  label: string,
+  /** The tasks, in words: "Resque's tasks". */
+  what: string,
+  runs: (task: string) => boolean,
+  names: (name: string) => boolean,
+  pattern: (p: { prefix: string; suffix: string }) => boolean,
+  cap: CapistranoFacts,
+  stages: readonly Stage[],
+  text: (file: string) => string,
+  why: (stage: string) => string = () => "",
+): StageHookGate {
+  const none: StageHookGate = { off: null, doubts: [] };
   const all = [...cap.hooks, ...(cap.conditionalHooks ?? [])];
-  const hooks: HookDef[] = all.filter((h) => runsBackend(b, h.task));
+  const hooks: HookDef[] = all.filter((h) => runs(h.task.replace(/^:/, "")));
   if (!hooks.length || hooks.some((h) => !h.stages)) return none;
   const out: NonNullable<WorkerFacts["offStages"]> = {};
   const doubts: StageHookGate["doubts"] = [];
@@ -51,33 +104,33 @@ export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages
     if (hooks.some((h) => onStage(h, s.name))) continue;
     if (s.unfollowedLoad) {
       const u = s.unfollowedLoad;
-      doubts.push({ stage: s.name, source: u.source, message: `${b.label} runs on stage ${s.name} as on its servers: its deploy's reading has no hook of ${b.label}'s tasks (${said}), but its run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may hook them; if stage ${s.name}'s deploy never restarted ${b.label}, set its replicas to 0` });
+      doubts.push({ stage: s.name, source: u.source, message: `${label} runs on stage ${s.name} as on its servers: its deploy's reading has no hook of ${what} (${said}), but its run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may hook them; if stage ${s.name}'s deploy never restarted ${label}, set its replicas to 0` });
       continue;
     }
-    const reach = reachingTask(b, cap, s.name, text);
+    const reach = reachingTask(names, pattern, cap, s.name, text);
     if (reach) {
-      doubts.push({ stage: s.name, source: reach.source, message: `${b.label} runs on stage ${s.name} as on its servers: no hook of its deploy names ${b.label}'s tasks (${said}), but ${reach.how} (${reach.source.file}:${reach.source.line}), which its deploy may run` });
+      doubts.push({ stage: s.name, source: reach.source, message: `${label} runs on stage ${s.name} as on its servers: no hook of its deploy names ${what} (${said}), but ${reach.how} (${reach.source.file}:${reach.source.line}), which its deploy may run` });
       continue;
     }
-    out[s.name] = { why: `stage ${s.name}'s deploy runs no hook of ${b.label}'s tasks: ${said}`, source: hooks[0]!.source };
+    out[s.name] = { why: `${why(s.name)}stage ${s.name}'s deploy runs no hook of ${what}: ${said}`, source: hooks[0]!.source };
   }
   return { off: Object.keys(out).length ? out : null, doubts };
 }
 
 /**
- * A task of the stage's deploy that runs one of the backend's tasks by name (run-tasks.ts's reading
- * of invokes, prerequisites and Capistrano 2 calls, over the task files of that stage), or null.
+ * A task of the stage's deploy that runs one of the tasks by name (run-tasks.ts's reading of
+ * invokes, prerequisites and Capistrano 2 calls, over the task files of that stage), or null.
  */
-function reachingTask(b: JobBackend, cap: CapistranoFacts, stage: string, text: (file: string) => string): { how: string; source: Source } | null {
+function reachingTask(names: (name: string) => boolean, pattern: (p: { prefix: string; suffix: string }) => boolean, cap: CapistranoFacts, stage: string, text: (file: string) => string): { how: string; source: Source } | null {
   const tasks = cap.tasks.filter((t) => !t.stages || t.stages.includes(stage));
   if (!tasks.length) return null;
   const { named } = deployRunTasks([], [], tasks, cap.major, text);
-  const name = [...named.names].find((n) => runsBackend(b, n));
-  const pattern = named.patterns.find((p) => runsBackend(b, p.prefix) || (p.prefix === "" && p.suffix === "") || b.id.replace(/-/g, "_").startsWith(p.prefix));
-  if (!name && !pattern && !named.any) return null;
-  const how = name ? `a task of its deploy runs ${name}` : pattern ? `a task of its deploy invokes "${pattern.prefix}#{…}${pattern.suffix}", which may be one of them` : "a task of its deploy invokes a task whose name is not known statically";
+  const name = [...named.names].find(names);
+  const p = named.patterns.find((x) => (x.prefix === "" && x.suffix === "") || pattern(x));
+  if (!name && !p && !named.any) return null;
+  const how = name ? `a task of its deploy runs ${name}` : p ? `a task of its deploy invokes "${p.prefix}#{…}${p.suffix}", which may be one of them` : "a task of its deploy invokes a task whose name is not known statically";
   // cited at the first line of the stage's task files that names it (the calls are read per file)
-  const words = name ? [name, name.replace(/:/g, ".")] : pattern ? [pattern.prefix || "invoke"] : ["invoke", "Rake::Task"];
+  const words = name ? [name, name.replace(/:/g, ".")] : p ? [p.prefix || "invoke"] : ["invoke", "Rake::Task"];
   for (const file of new Set(tasks.map((t) => t.source.file))) {
     const at = lineOf(text(file), file, words);
     if (at) return { how, source: at };

@@ -29,10 +29,10 @@ end
 `,
 ).join("\n");
 
-/** Runs deploy:starting's hook-adding prerequisites, then deploy:published, recording each command with its host. */
+/** Runs deploy:starting's hook-adding prerequisites (a plugin's `before :starting, :check_x_hooks`), then deploy:published, recording each command with its host. */
 export const ORACLE = hostRecorder(
   "r2k:published",
-  `Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("systemd_hooks") }
+  `Rake::Task["deploy:starting"].prerequisite_tasks.each { |t| t.invoke if t.name.end_with?("_hooks") }
   invoke "deploy:published"`,
 );
 

@@ -7,15 +7,13 @@
 // deploy:published (and the hooks after it) ran. Plugins not installed here are stand-ins in their
 // shape (capistrano-resque's resque:restart on :resque_worker; dlss-stand-in.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { emitAndBuild, find } from "../kustomize/built.js";
-import { capApp, capJson } from "../capistrano/cap-record.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
-import { ORACLE, STAND_IN } from "./dlss-stand-in.js";
+import { STAND_IN } from "./dlss-stand-in.js";
+import { capRan, hostsOf, removeCapRuns } from "./cap-ran.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { defaultAnswers } from "../kustomize/answers.js";
@@ -35,17 +33,6 @@ const RESQUE_STAND_IN = `namespace :resque do
 end
 `;
 
-/** Per app and stage, real cap's [host, command] pairs for deploy:published and its hooks. */
-const ran: Record<string, Record<string, [string, string][]>> = {};
-const cleanup: string[] = [];
-
-function capRan(name: string, files: Record<string, string>, stages: string[], lib: Record<string, string> = {}): void {
-  const { app, lib: libDir } = capApp(files, `r2k-stage-hooks-${name}-`, ORACLE, cleanup, "ran.rake", lib);
-  ran[name] = {};
-  for (const stage of stages) ran[name]![stage] = capJson(app, stage, "r2k:published", "R2K-RAN", { lib: libDir });
-}
-
-const hostsOf = (app: string, stage: string, re: RegExp) => [...new Set(ran[app]![stage]!.filter(([, c]) => re.test(c)).map(([h]) => h))].sort();
 const replicas = (objs: unknown[], suffix: string) => (find(objs as never, "Deployment", suffix) as { spec: { replicas: number } }).spec.replicas;
 
 // capistrano-resque, restarted by a hook in production.rb only; staging has a resque_worker server too.
@@ -157,7 +144,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   removeTrees();
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  removeCapRuns();
 });
 
 describe("a hook in one stage's file runs in that stage's deploy only", () => {
