@@ -34,15 +34,9 @@ export function crontabEnvOn(stage: Stage, job: CronJob): CrontabEnv | null {
   }
   const we = v["whenever_environment"];
   if (!we) return null;
-  // The plugin's own `--set environment=#{whenever_environment}`: only where no custom flags replace it
-  // (a String whenever_command is sent as written, without the plugin's flags).
-  const stringCommand = v["whenever_command"]?.defaultOf === undefined && typeof v["whenever_command"]?.value === "string";
-  const custom = stringCommand || ["whenever_variables", "whenever_update_flags"].some((k) => v[k] !== undefined && v[k]!.defaultOf === undefined);
-  if (custom) {
-    // No stage passed an environment: the line holds the schedule's own (its `set :environment`, else whenever's production).
-    const word = envWordOf(job);
-    return { env: word, source: from?.source ?? job.source, how: word ? `the deploy's whenever run passes no --set environment, so the line holds the schedule's own environment (its \`set :environment\`, else whenever's default production)` : "the deploy's whenever run passes no --set environment, and the schedule's own is not known statically" };
-  }
+  // The plugin's own `--set environment=#{whenever_environment}`: only where no custom flags replace it.
+  const custom = ["whenever_variables", "whenever_update_flags"].some((k) => v[k] !== undefined && v[k]!.defaultOf === undefined);
+  if (custom) return null;
   const text = typeof we.value === "string" ? we.value : isSym(we.value) ? we.value.sym : null;
   return text !== null && text !== ""
     ? { env: text, source: we.source, how: `whenever_environment${we.defaultOf !== undefined ? ` (${we.defaultOf}'s default, fetch(:rails_env))` : ""}, which Capistrano's whenever passes as --set environment=${text}` }
@@ -61,13 +55,4 @@ export function crontabEnvDiffers(stage: Stage, job: CronJob): (CrontabEnv & { o
 export function crontabEnvVariable(job: CronJob): string {
   const text = typeof job.command === "string" ? job.command : JSON.stringify(job.command);
   return /\bRACK_ENV=/.test(text) && !/\bRAILS_ENV=/.test(text) ? "RACK_ENV" : "RAILS_ENV";
-}
-
-/** The environment word whenever's template wrote into the job's line (`RAILS_ENV=x`, `runner -e x`), where it is literal text. */
-function envWordOf(job: CronJob): string | null {
-  const c = job.command as unknown;
-  const text = typeof c === "string" ? c : c && typeof c === "object" && Array.isArray((c as { interp?: unknown }).interp) ? (c as { interp: unknown[] }).interp.map((p) => (typeof p === "string" ? p : "\u0001")).join("") : null;
-  if (text === null) return null;
-  const m = /\b(?:RAILS_ENV|RACK_ENV)=([\w.-]+)(?=\s)/.exec(text) ?? /\brunner\s+-e\s+([\w.-]+)(?=\s)/.exec(text);
-  return m ? m[1]! : null;
 }

@@ -88,14 +88,3 @@ describe("the crontab's environment vs the overlay's RAILS_ENV", () => {
     expect(named[0]!.message).toContain("an environment not known statically");
   });
 });
-
-describe("a String whenever_command sent as written (no --set)", () => {
-  it("the line holds whenever's own environment: each stage's CronJobs run it, and staging's difference is named", async () => {
-    const { model, built } = await migrated(`${DEPLOY}set :whenever_command, "bundle exec whenever --update-crontab ledger"\n`);
-    const crontab = runWhenever(FILE, { gemfile: true, binRails: true }, "").lines.map((l) => /RAILS_ENV=(\w+)/.exec(l.command)?.[1] ?? /runner -e (\w+)/.exec(l.command)?.[1]);
-    expect(crontab).toEqual(["production", "production"]);
-    for (const stage of ["production", "staging"]) expect(cronEnvs(built(stage)).map((j) => j.env), stage).toEqual(crontab);
-    const named = model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"));
-    expect(named.map((p) => /^cron\.crontab-environment: stage (\w+):/.exec(p.message)?.[1])).toEqual(["staging"]);
-  });
-});
