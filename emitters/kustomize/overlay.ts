@@ -7,6 +7,7 @@ import { appImage, configMapName, nginxImage, secretName, stageInstance, version
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
 import { CRON_CRONTAB_ENV_ANNOTATION, CRON_NOT_RUN_ANNOTATION, cronCrontabEnv, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules.js";
+import { repoWheneverTask } from "../../src/model/cron-env.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 import { noWebPatches, webNotStarted } from "./left-out.js";
@@ -79,7 +80,7 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
     // A condition this stage leaves open where others decide it: suspended here only.
     const undecided = cronUndecidedOnStage(sp.stage, c.job) !== null && !!c.job.condition;
     // The crontab's environment, where it is not the overlay's: run with it, or suspended where it is not known.
-    const env = cronCrontabEnv(sp.stage, c.job);
+    const env = cronCrontabEnv(sp.stage, c.job, repoWheneverTask(plan.model.capistrano?.tasks));
     if (!undecided && !env) continue;
     const annotations = { ...(undecided ? cronUndecidedAnnotation(c.job) : {}), ...(env ? { [CRON_CRONTAB_ENV_ANNOTATION]: env.why } : {}) };
     const containers = env?.value ? [{ name: "cron", env: [{ name: env.variable, value: env.value }] }] : null;

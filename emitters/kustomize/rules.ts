@@ -148,8 +148,8 @@ export const CRON_CRONTAB_ENV_ANNOTATION = "rails2k8s.dev/crontab-environment";
  * (src/model/cron-env.ts): the variable and value the CronJob must run with there, or null value
  * where that environment is not known (then it stays suspended on the stage: a gap, not the overlay's).
  */
-export function cronCrontabEnv(stage: Stage, job: CronJob): { variable: string; value: string | null; why: string } | null {
-  const d = crontabEnvDiffers(stage, job);
+export function cronCrontabEnv(stage: Stage, job: CronJob, repoUpdateTask = false): { variable: string; value: string | null; why: string } | null {
+  const d = crontabEnvDiffers(stage, job, repoUpdateTask);
   if (!d) return null;
   const overlay = railsEnvWhy(stage);
   const at = (s: Source) => `${s.file}:${s.line}`;

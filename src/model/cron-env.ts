@@ -21,7 +21,7 @@ export interface CrontabEnv {
  * What the stage's crontab ran the job with, or null where nothing says it differs from the stage's
  * Rails env (whenever not run by the plugin, or run with the analysis's per-Rails-env reading).
  */
-export function crontabEnvOn(stage: Stage, job: CronJob): CrontabEnv | null {
+export function crontabEnvOn(stage: Stage, job: CronJob, repoUpdateTask = false): CrontabEnv | null {
   const v = stage.variables;
   const from = v["whenever_command"]?.defaultOf === undefined && v["whenever_command"] ? v["whenever_command"] : v["whenever_variables"]?.defaultOf === undefined && v["whenever_variables"] ? v["whenever_variables"] : v["whenever_update_flags"];
   // The stage's whenever variables were read (a String command, whenever_variables of its own, Mina's whenever).
@@ -33,7 +33,8 @@ export function crontabEnvOn(stage: Stage, job: CronJob): CrontabEnv | null {
       : { env: null, source, how: "its whenever run was given no environment known statically (whenever then uses the schedule's `set :environment`, else production)" };
   }
   const we = v["whenever_environment"];
-  if (!we) return null;
+  // A repo's own whenever:update_crontab replaces (Capistrano 2) or runs beside (3) the plugin's: its --set is its own.
+  if (!we || repoUpdateTask) return null;
   // The plugin's own `--set environment=#{whenever_environment}`: only where no custom flags replace it.
   const custom = ["whenever_variables", "whenever_update_flags"].some((k) => v[k] !== undefined && v[k]!.defaultOf === undefined);
   if (custom) return null;
@@ -44,8 +45,8 @@ export function crontabEnvOn(stage: Stage, job: CronJob): CrontabEnv | null {
 }
 
 /** Where the stage's crontab ran the job with another environment than the overlay's RAILS_ENV (or one not known). */
-export function crontabEnvDiffers(stage: Stage, job: CronJob): (CrontabEnv & { overlay: string }) | null {
-  const c = crontabEnvOn(stage, job);
+export function crontabEnvDiffers(stage: Stage, job: CronJob, repoUpdateTask = false): (CrontabEnv & { overlay: string }) | null {
+  const c = crontabEnvOn(stage, job, repoUpdateTask);
   if (!c) return null;
   const overlay = railsEnvOf(stage);
   return c.env === overlay ? null : { ...c, overlay };
@@ -56,3 +57,6 @@ export function crontabEnvVariable(job: CronJob): string {
   const text = typeof job.command === "string" ? job.command : JSON.stringify(job.command);
   return /\bRACK_ENV=/.test(text) && !/\bRAILS_ENV=/.test(text) ? "RACK_ENV" : "RAILS_ENV";
 }
+
+/** The repo defines whenever:update_crontab itself (model.capistrano.tasks). */
+export const repoWheneverTask = (tasks: { name: string }[] | undefined): boolean => !!tasks?.some((t) => t.name === "whenever:update_crontab");

@@ -88,3 +88,10 @@ describe("the crontab's environment vs the overlay's RAILS_ENV", () => {
     expect(named[0]!.message).toContain("an environment not known statically");
   });
 });
+
+describe("a repo's own whenever:update_crontab", () => {
+  it("passes its own --set: the plugin's whenever_environment is not claimed for the crontab", async () => {
+    const { model } = await migrated(`${DEPLOY}set :whenever_environment, ENV["LEDGER_CRON_ENV"]\nnamespace :whenever do\n  task :update_crontab do\n    on roles(:db) do\n      within release_path do\n        execute :bundle, :exec, :whenever, "--update-crontab ledger --set environment=#{fetch(:rails_env)}"\n      end\n    end\n  end\nend\n`);
+    expect(model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"))).toEqual([]);
+  });
+});
