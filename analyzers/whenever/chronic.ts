@@ -13,6 +13,11 @@ export interface ChronicTime {
   /** Day of month and month, when the text names a date. */
   day?: number;
   month?: number;
+  /**
+   * The words before the time that Chronic read as a span ("end of the month" in "end of the month
+   * at 2am"): whenever keeps only the hour and minute of such a time, so they never reach the line.
+   */
+  spanWords?: string;
 }
 
 export interface ChronicOptions {
@@ -70,6 +75,14 @@ export function chronicParse(text: string, opts: ChronicOptions = {}): ChronicTi
     if (t.next !== tokens.length) return null;
     return { ...hm(t.secs), day: date.day, month: date.month };
   }
+  const span = spanPrefix(tokens);
+  if (span > 0) {
+    const i = tokens[span] === "at" ? span + 1 : span;
+    const t = readTime(tokens, i, opts);
+    // A time Chronic finds nothing for after a span is not checked against Chronic: not guessed as 0.
+    if (t === null || t === "nil" || t.next !== tokens.length) return null;
+    return { ...hm(t.secs), spanWords: tokens.slice(0, span).join(" ") };
+  }
   const t = readTime(tokens, 0, opts);
   if (t === null || t === "nil") return t;
   if (t.next === tokens.length) return hm(t.secs);
@@ -77,6 +90,28 @@ export function chronicParse(text: string, opts: ChronicOptions = {}): ChronicTi
   const after = readDate(tokens, t.next);
   if (!after || after.next !== tokens.length) return null;
   return { ...hm(t.secs), day: after.day, month: after.month };
+}
+
+// Chronic drops the words it has no tag for ("start", "beginning", "end", "middle", "of") and reads
+// "the month at 6am", "this week 6am", "every sunday at noon" as a span of the current day, week or
+// month with the time put on a day of it: its hour and minute are the time's, whatever day whenever
+// runs on (checked against Chronic over a year of `now`s, test/whenever/chronic-span-oracle.test.ts).
+// Only these words are read so; anything else before a time stays outside the subset.
+const SPAN_FILLER = new Set(["start", "beginning", "end", "middle", "of", "the", "this", "each", "every"]);
+const SPAN_UNIT = new Set(["day", "week", "month", "year", "today", "tomorrow", "weekday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]);
+
+const DAY_NAMED = new Set(["today", "tomorrow"]);
+
+/** How many leading tokens are span words (at least one a unit), else 0. */
+function spanPrefix(tokens: string[]): number {
+  let n = 0;
+  let unit = false;
+  while (n < tokens.length && (SPAN_FILLER.has(tokens[n]!) || SPAN_UNIT.has(tokens[n]!))) {
+    // "this today at 6am" is nil in Chronic (a grabber before a day it cannot grab): not read
+    if (DAY_NAMED.has(tokens[n]!) && tokens[n - 1] === "this") return 0;
+    unit = SPAN_UNIT.has(tokens[n++]!) || unit;
+  }
+  return unit ? n : 0;
 }
 
 const hm = (secs: number) => ({ hour: Math.floor(secs / H) % 24, min: Math.floor((secs % H) / 60) });

@@ -8,7 +8,7 @@ import { kind } from "../ruby/prism.js";
 import { isHash, isInterp, isSym, isUnknown, rubyToS } from "../ruby/evaluate.js";
 import { walkConfig, type DslCall, type ConfigWalker } from "../appserver/config-walk.js";
 import { cronTimes, combine, CronError, UNIT_SECONDS, type Frequency, type At } from "./cron.js";
-import type { ChronicOptions } from "./chronic.js";
+import { chronicParse, type ChronicOptions } from "./chronic.js";
 import { jobCommand, redirection, shellescape, type Options } from "./job.js";
 import { clockCall, clockOf } from "./clock.js";
 
@@ -261,6 +261,7 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
   else {
     try {
       times = cronTimes(freq, atV, chronic);
+      spanDropped(atV, chronic, (m) => problem(p.atSource.line, m), times);
     } catch (e) {
       if (!(e instanceof CronError)) throw e;
       // Either whenever itself raises here, or the time is one this reader does not follow: say which.
@@ -270,6 +271,25 @@ function buildJob(p: { job: Omit<ScheduledJob, "command" | "times" | "roles" | "
     }
   }
   return { ...p.job, command, roles, mailto, times, ...(raises ? { wheneverRaises: raises } : {}) };
+}
+
+/**
+ * whenever keeps only the hour and minute of an `at:` Chronic reads as a span ("end of the month at
+ * 11:59pm", "sunday at 6am"): a span that names another day than the line's did not reach the crontab.
+ * The line is what ran (and what the CronJob runs); the words that say otherwise are named.
+ */
+function spanDropped(at: At, chronic: ChronicOptions, warn: (message: string) => void, times: string[]): void {
+  for (const a of Array.isArray(at) ? at : [at]) {
+    if (typeof a !== "string") continue;
+    for (const one of a.split(",")) {
+      const t = chronicParse(one, chronic);
+      const words = t && t !== "nil" ? t.spanWords : undefined;
+      // a day of the week the line also chooses (`every :sunday, at: "sunday at 6am"`) did reach it
+      const anyWeekday = times.every((x) => x.split(" ")[4] === "*");
+      if (words && (/\b(?:end|middle|tomorrow)\b/.test(words) || (anyWeekday && /\b(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|weekday)\b/.test(words))))
+        warn(`cron.at-span-dropped: whenever keeps only the time of day of at: ${JSON.stringify(one.trim())}; "${words}" never reached its crontab line (${times.join(", ")}), which is what ran and what the CronJob runs`);
+    }
+  }
 }
 
 function toFrequency(v: RValue): Frequency | null {

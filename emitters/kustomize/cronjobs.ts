@@ -8,10 +8,11 @@ import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { rubySwitchNote } from "../../src/model/ruby-switch.js";
-import { cronCommand, cronRubySwitch, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronRubySwitch, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, cronCrontabEnv, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
+import { repoWheneverTask } from "../../src/model/cron-env.js";
 
 /** Annotation of a CronJob written suspended because it supervised the servers' processes: the reason and the Deployment that replaces it. */
 export const CRON_PROCESS_CONTROL_ANNOTATION = "rails2k8s.dev/supervised-process";
@@ -178,6 +179,8 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
       if (n > 1) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} ran on ${n} servers (roles ${job.roles.join(", ") || "db"}); its CronJob runs it once`, source: job.source });
       const notRun = cronNotRunReason(st.stage, job);
       if (notRun) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is suspended there: ${notRun}`, source: job.source });
+      const env = notRun ? null : cronCrontabEnv(st.stage, job, repoWheneverTask(model.capistrano?.tasks));
+      if (env) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)}: ${env.why}`, source: job.source });
       const open = notRun ? null : cronUndecidedOnStage(st.stage, job);
       if (open) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is written suspended there: ${open}`, source: job.source });
     }

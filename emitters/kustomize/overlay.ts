@@ -6,7 +6,8 @@ import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration
 import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { CRON_NOT_RUN_ANNOTATION, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules.js";
+import { CRON_CRONTAB_ENV_ANNOTATION, CRON_NOT_RUN_ANNOTATION, cronCrontabEnv, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules.js";
+import { repoWheneverTask } from "../../src/model/cron-env.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 import { noWebPatches, webNotStarted } from "./left-out.js";
@@ -75,9 +76,20 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
     const notRun = cronNotRunReason(sp.stage, c.job);
     // The stage's own reason, stated on the object: whenever wrote no line here, whatever else the base says.
     if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
+    if (notRun !== null) continue;
     // A condition this stage leaves open where others decide it: suspended here only.
-    else if (cronUndecidedOnStage(sp.stage, c.job) !== null && c.job.condition)
-      patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: cronUndecidedAnnotation(c.job) }, spec: { suspend: true } });
+    const undecided = cronUndecidedOnStage(sp.stage, c.job) !== null && !!c.job.condition;
+    // The crontab's environment, where it is not the overlay's: run with it, or suspended where it is not known.
+    const env = cronCrontabEnv(sp.stage, c.job, repoWheneverTask(plan.model.capistrano?.tasks));
+    if (!undecided && !env) continue;
+    const annotations = { ...(undecided ? cronUndecidedAnnotation(c.job) : {}), ...(env ? { [CRON_CRONTAB_ENV_ANNOTATION]: env.why } : {}) };
+    const containers = env?.value ? [{ name: "cron", env: [{ name: env.variable, value: env.value }] }] : null;
+    patches.push({
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: c.name, annotations },
+      spec: { ...(undecided || (env && env.value === null) ? { suspend: true } : {}), ...(containers ? { jobTemplate: { spec: { template: { spec: { containers } } } } } : {}) },
+    });
   }
   return patches;
 }

@@ -18,6 +18,7 @@ import { numberOf } from "../../src/model/numbers.js";
 import { ANSWERS_FILE } from "../../src/model/answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
+import { crontabEnvDiffers, crontabEnvVariable } from "../../src/model/cron-env.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
 import { absolutePathWords, hasGrammar, rubyStringPaths, simpleCommands, wordRoles, type ShellWord } from "./cron-words.js";
 
@@ -146,6 +147,26 @@ export function workerReplicas(stage: Stage, unread: readonly string[] = []): nu
  * program is, on a stage without its roles, simply not run there).
  */
 export const CRON_NOT_RUN_ANNOTATION = "rails2k8s.dev/not-run-on-stage";
+
+/** Annotation of a CronJob whose stage's crontab ran another Rails environment than the overlay's (or one not known). */
+export const CRON_CRONTAB_ENV_ANNOTATION = "rails2k8s.dev/crontab-environment";
+
+/**
+ * Where the stage's crontab ran the job with another environment than its overlay's RAILS_ENV
+ * (src/model/cron-env.ts): the variable and value the CronJob must run with there, or null value
+ * where that environment is not known (then it stays suspended on the stage: a gap, not the overlay's).
+ */
+export function cronCrontabEnv(stage: Stage, job: CronJob, repoUpdateTask = false): { variable: string; value: string | null; why: string } | null {
+  const d = crontabEnvDiffers(stage, job, repoUpdateTask);
+  if (!d) return null;
+  const overlay = railsEnvWhy(stage);
+  const at = (s: Source) => `${s.file}:${s.line}`;
+  const variable = crontabEnvVariable(job);
+  const why = d.env
+    ? `the servers' crontab ran it with ${variable}=${d.env} (${d.how}, ${at(d.source)}), not the overlay's RAILS_ENV=${d.overlay} (${at(overlay.source)}): its CronJob runs ${variable}=${d.env} here, as the crontab did; confirm that environment is meant for this stage's database`
+    : `the servers' crontab ran it with an environment not known statically (${d.how}, ${at(d.source)}), and the overlay's is RAILS_ENV=${d.overlay} (${at(overlay.source)}): written suspended here until you confirm which one it ran`;
+  return { variable, value: d.env, why };
+}
 
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
 export function cronRanOnStage(stage: Stage, job: CronJob): boolean {

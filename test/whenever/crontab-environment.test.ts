@@ -1,0 +1,97 @@
+// Audit B6: whenever writes the environment it was given (`--set environment=<whenever_environment>`)
+// into each crontab line, and a deploy may give it another one than the stage's rails_env. The
+// CronJob of each stage must run what that stage's crontab ran — judged by the real `whenever -f
+// --set environment=X` (the line's RAILS_ENV) against the real `kubectl kustomize` of the overlay
+// (the container's RAILS_ENV, else the stage's ConfigMap) — and the difference is named at the deploy
+// line; an environment not known keeps the CronJob suspended on that stage, never the overlay's.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { initPrism } from "../../analyzers/ruby/prism.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { emitKustomize } from "../../emitters/kustomize/index.js";
+import { kustomizeBuild, removeTrees, writeTree, type K8sObject } from "../kustomize/kubectl.js";
+import { runWhenever } from "./crontab.js";
+
+const FILE = join(import.meta.dirname, "crontab_env_schedule.rb");
+const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (7.1.3)\n    unicorn (6.1.0)\n    whenever (1.0.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  unicorn\n  whenever\n\nBUNDLED WITH\n   2.4.22\n";
+
+beforeAll(async () => {
+  await initPrism();
+});
+afterAll(() => removeTrees());
+
+async function migrated(deploy: string) {
+  const repo = memoryRepo({
+    Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\ngem "whenever"\n',
+    "Gemfile.lock": LOCK,
+    "bin/rails": "",
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\nrequire "whenever/capistrano"\n',
+    "config/deploy.rb": deploy,
+    "config/deploy/production.rb": 'server "p1.ledger.example.org", roles: %w[app db]\n',
+    "config/deploy/staging.rb": 'server "s1.ledger.example.org", roles: %w[app db]\nset :rails_env, "staging"\n',
+    "config/schedule.rb": readFileSync(FILE, "utf8"),
+  });
+  const model = await analyzeFiles(repo, "ledger");
+  const out = emitKustomize(model, {});
+  const root = writeTree(out.files);
+  const built = (stage: string) => kustomizeBuild(root, `k8s/overlays/${stage}`);
+  return { model, out, built };
+}
+
+/** The RAILS_ENV each CronJob's pod runs with, and whether it is suspended. */
+function cronEnvs(objects: K8sObject[]) {
+  const cm = objects.find((o) => o.kind === "ConfigMap" && o.data?.RAILS_ENV !== undefined)!;
+  return objects
+    .filter((o) => o.kind === "CronJob")
+    .map((o) => {
+      const c = o.spec.jobTemplate.spec.template.spec.containers[0];
+      const env = (c.env ?? []).find((e: { name: string }) => e.name === "RAILS_ENV")?.value ?? cm.data.RAILS_ENV;
+      return { env, suspend: o.spec.suspend === true };
+    });
+}
+
+/** The RAILS_ENV of each line the real whenever writes when given `environment`. */
+const crontabEnvs = (environment: string) => runWhenever(FILE, { gemfile: true, binRails: true }, `environment=${environment}`).lines.map((l) => /RAILS_ENV=(\w+)/.exec(l.command)?.[1] ?? /runner -e (\w+)/.exec(l.command)?.[1]);
+
+const DEPLOY = 'set :application, "ledger"\nset :deploy_to, "/srv/ledger"\n';
+
+describe("the crontab's environment vs the overlay's RAILS_ENV", () => {
+  it("a whenever_environment every stage shares: staging's CronJobs run what its crontab ran, and that is named", async () => {
+    const { model, built } = await migrated(`${DEPLOY}set :whenever_environment, "production"\n`);
+    const crontab = crontabEnvs("production");
+    expect(crontab).toEqual(["production", "production"]);
+    for (const stage of ["production", "staging"]) {
+      const jobs = cronEnvs(built(stage));
+      expect(jobs.length).toBe(2);
+      expect(jobs.map((j) => j.env), stage).toEqual(crontab);
+      expect(jobs.every((j) => !j.suspend)).toBe(true);
+    }
+    const named = model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"));
+    expect(named.map((p) => `${p.file}:${p.line}`)).toEqual(["config/deploy.rb:3"]);
+    expect(named[0]!.message).toMatch(/stage staging: .*environment production .*RAILS_ENV=staging \(config\/deploy\/staging\.rb:2\)/);
+  });
+
+  it("the plugin's default (each stage's rails_env): nothing differs, nothing is said", async () => {
+    const { model, built } = await migrated(DEPLOY);
+    expect(cronEnvs(built("staging")).map((j) => j.env)).toEqual(crontabEnvs("staging"));
+    expect(cronEnvs(built("production")).map((j) => j.env)).toEqual(crontabEnvs("production"));
+    expect(model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"))).toEqual([]);
+  });
+
+  it("a whenever_environment not known statically: a gap on every stage, suspended, never the overlay's", async () => {
+    const { model, built } = await migrated(`${DEPLOY}set :whenever_environment, ENV["LEDGER_CRON_ENV"]\n`);
+    for (const stage of ["production", "staging"]) expect(cronEnvs(built(stage)).map((j) => j.suspend), stage).toEqual([true, true]);
+    const named = model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"));
+    expect(named.map((p) => `${p.file}:${p.line}`)).toEqual(["config/deploy.rb:3", "config/deploy.rb:3"]);
+    expect(named[0]!.message).toContain("an environment not known statically");
+  });
+});
+
+describe("a repo's own whenever:update_crontab", () => {
+  it("passes its own --set: the plugin's whenever_environment is not claimed for the crontab", async () => {
+    const { model } = await migrated(`${DEPLOY}set :whenever_environment, ENV["LEDGER_CRON_ENV"]\nnamespace :whenever do\n  task :update_crontab do\n    on roles(:db) do\n      within release_path do\n        execute :bundle, :exec, :whenever, "--update-crontab ledger --set environment=#{fetch(:rails_env)}"\n      end\n    end\n  end\nend\n`);
+    expect(model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"))).toEqual([]);
+  });
+});
