@@ -284,6 +284,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const keep = (s: Session, stage: string | null) => {
     for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
+    // The run's last file has run: a loop in a task reads its list as the stage left it.
+    s.readLoopLinks();
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks, recipeGems: s.recipeGems });
     lock ??= s.lock;
     // A fork holds the very task and hook objects of the config it came from: those are known
