@@ -162,6 +162,18 @@ describe("Capistrano 2: links made in a loop (Ruby runs the task, real ln makes 
     expect(m.hazards.some((h) => h.id === "files.server-only" && h.message.includes("config/secrets.yml"))).toBe(true);
   });
 
+  it("a deploy with no stage read (no servers in the repo): its hooked links are still every deploy's", async () => {
+    const deploy = cap2Deploy([], [`%W(queue database mailer).each do |name|`, `  run "ln -nfs #{shared_path}/#{name}.yml #{release_path}/config/"`, `end`]).replace(/^server .*\n/m, "");
+    const dir = writeApp({ ...CAP2, "config/deploy.rb": deploy });
+    const real = cap2Links(dir, REPO_FILES, "deploy:link_configs");
+    const { m, links, map } = await analysedLinks(dir);
+    expect(m.stages).toEqual([]);
+    expect(map).toEqual(real);
+    expect(links.map((l) => [l.source.line, l.stages])).toEqual([[7, []], [7, []], [7, []]]);
+    expect(m.rails.database?.serversCopy?.linked).toEqual({ file: "config/deploy.rb", line: 7 });
+    expect(m.hazards.some((h) => h.id === "files.server-only" && h.message.includes("config/mailer.yml is a linked file (all stages)"))).toBe(true);
+  });
+
   it("a list not known statically: named with its line, and database.yml among its links is not certain", async () => {
     const dir = writeApp({ ...CAP2, "config/deploy.rb": cap2Deploy([], [`ENV.fetch("LINKED", "").split(",").each do |name|`, `  run "ln -nfs #{shared_path}/#{name}.yml #{release_path}/config/"`, `end`]) });
     const { m, links } = await analysedLinks(dir);
