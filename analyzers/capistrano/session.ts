@@ -1129,7 +1129,7 @@ export class Session {
     }
     for (const loop of loops)
       if (loop.cut?.length)
-        this.opts.warn(loop.source.file, loop.source.line, `capistrano.loop-cut: task ${name} runs its block once for each element of \`${loop.list}\`, and only the first ${MAX_LOOP_ELEMENTS} elements (at most ${MAX_UNROLLED} copies of loop bodies per task) are read: what the block did for ${loop.cut.length} more (${loop.cut.slice(0, 10).join(", ")}${loop.cut.length > 10 ? ", ..." : ""}) is not read`);
+        this.opts.warn(loop.source.file, loop.source.line, `capistrano.loop-cut: task ${name} runs its block once for each element of \`${loop.list}\`, and only the first ${MAX_LOOP_ELEMENTS} elements (at most ${MAX_UNROLLED} copies of loop bodies per task), each a String, Symbol or Integer, are read: what the block did for ${loop.cut.length} more (${loop.cut.slice(0, 10).join(", ")}${loop.cut.length > 10 ? ", ..." : ""}) is not read`);
     for (const [loop, ls] of notRead) {
       const why = loop.unknown !== undefined ? `whose elements are not known statically (${loop.unknown})` : "but the path is built from the block variable with an expression not read statically";
       const what = [...new Set(ls.map((l) => `${l.via ? `${l.via} ` : ""}${l.fromRelease !== undefined ? l.fromRelease : `shared/${l.shared ?? l.path}`} → ${l.path || "(the release)"} (line ${l.line})`))].join(", ");

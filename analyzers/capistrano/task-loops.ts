@@ -69,8 +69,13 @@ export function runLinesOf(node: any, parsed: ParsedRuby, listOf: ListOf): { lin
   const loops: TaskLoop[] = [];
   let unrolled = 0;
 
-  const visit = (n: any, bound: ReadonlyMap<string, RValue>): void => {
-    if (isLoop(n)) return loop(n, bound);
+  // Only a loop written as a statement runs its block as lines of the task; one inside an expression
+  // (`run "ln -s #{%w(a b).map { |x| … }.join(" ")} …"`) is not unrolled, its variable named as unread.
+  const visit = (n: any, bound: ReadonlyMap<string, RValue>, stmt = false): void => {
+    if (isLoop(n)) {
+      if (stmt) return loop(n, bound);
+      loops.push({ ...loopInfo(n), unknown: "the loop is part of an expression, not a statement of the task: not unrolled" });
+    }
     if (bound.size) {
       const r = replacement(n, bound, parsed);
       if (r !== null) {
@@ -80,7 +85,14 @@ export function runLinesOf(node: any, parsed: ParsedRuby, listOf: ListOf): { lin
         return;
       }
     }
-    for (const c of childrenOf(n)) visit(c, bound);
+    const stmts = kind(n) === "StatementsNode";
+    for (const c of childrenOf(n)) visit(c, bound, stmts);
+  };
+
+  const loopInfo = (n: any): TaskLoop => {
+    const isFor = kind(n) === "ForNode";
+    const vars = isFor ? forVars(n.index) : blockVars(n.block.parameters);
+    return { source: parsed.sourceOf(n), endLine: parsed.lineOf(n.location.startOffset + n.location.length), vars: vars ?? [], list: oneLine(parsed.textOf(isFor ? n.collection : n.receiver)) };
   };
 
   const loop = (n: any, bound: ReadonlyMap<string, RValue>): void => {
@@ -88,8 +100,7 @@ export function runLinesOf(node: any, parsed: ParsedRuby, listOf: ListOf): { lin
     const recv = isFor ? n.collection : n.receiver;
     const body = isFor ? n.statements : n.block.body;
     const vars = isFor ? forVars(n.index) : blockVars(n.block.parameters);
-    const start = parsed.sourceOf(n);
-    const info: TaskLoop = { source: start, endLine: parsed.lineOf(n.location.startOffset + n.location.length), vars: vars ?? [], list: oneLine(parsed.textOf(recv)) };
+    const info = loopInfo(n);
     loops.push(info);
     const list = listOf(recv, bound);
     let why: string | null = null;

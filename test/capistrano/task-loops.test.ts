@@ -44,4 +44,10 @@ describe("runLinesOf", () => {
     expect(loops[0]!.unknown).toBeTruthy();
     expect([loops[0]!.source.line, loops[0]!.endLine, loops[0]!.list]).toEqual([2, 4, 'Dir["x/*"]']);
   });
+
+  it("a loop inside an expression is not unrolled: returned as not read, its line kept", () => {
+    const { lines, loops } = linesOf([`task :links do`, `  run "ln -s #{%w(a b).map { |x| "#{shared_path}/#{x}" }.join(" ")} #{release_path}/config/"`, `end`].join("\n"));
+    expect(lines.filter((l) => l.line === 2)).toHaveLength(1);
+    expect(loops.map((l) => [l.source.line, l.vars, l.unknown])).toEqual([[2, ["x"], "the loop is part of an expression, not a statement of the task: not unrolled"]]);
+  });
 });
