@@ -21,7 +21,7 @@ import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } fr
 import { DeployGlobal } from "./global-reads.js";
 import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
 import { manualLinksIn, manualLinksOfLines, spreadHitsDatabase, type ManualLink } from "./manual-links.js";
-import { hasTaskLoop, MAX_LOOP_ELEMENTS, MAX_UNROLLED, runLinesOf, type TaskLoop } from "./task-loops.js";
+import { hasTaskLoop, MAX_LOOP_ELEMENTS, MAX_UNROLLED, MAX_UNROLLED_BYTES, runLinesOf, type TaskLoop } from "./task-loops.js";
 import { repoRenderHelpers, type RenderHelper } from "./render-helpers.js";
 import { cap2RecipeGem, type Cap2RecipeGem } from "./cap2-recipe-gems.js";
 import { MINA_SHARED_KEYS } from "./mina-shared.js";
@@ -1129,7 +1129,7 @@ export class Session {
     }
     for (const loop of loops)
       if (loop.cut?.length)
-        this.opts.warn(loop.source.file, loop.source.line, `capistrano.loop-cut: task ${name} runs its block once for each element of \`${loop.list}\`, and only the first ${MAX_LOOP_ELEMENTS} elements (at most ${MAX_UNROLLED} copies of loop bodies per task), each a String, Symbol or Integer, are read: what the block did for ${loop.cut.length} more (${loop.cut.slice(0, 10).join(", ")}${loop.cut.length > 10 ? ", ..." : ""}) is not read`);
+        this.opts.warn(loop.source.file, loop.source.line, `capistrano.loop-cut: task ${name} runs its block once for each element of \`${loop.list}\`, and only the first ${MAX_LOOP_ELEMENTS} elements (at most ${MAX_UNROLLED} copies of loop bodies per task, ${MAX_UNROLLED_BYTES} bytes of them), each a String, Symbol or Integer, are read: what the block did for ${loop.cut.length} more (${loop.cut.slice(0, 10).join(", ")}${loop.cut.length > 10 ? ", ..." : ""}) is not read`);
     for (const [loop, ls] of notRead) {
       const why = loop.unknown !== undefined ? `whose elements are not known statically (${loop.unknown})` : "but the path is built from the block variable with an expression not read statically";
       const what = [...new Set(ls.map((l) => `${l.via ? `${l.via} ` : ""}${l.fromRelease !== undefined ? l.fromRelease : `shared/${l.shared ?? l.path}`} → ${l.path || "(the release)"} (line ${l.line})`))].join(", ");

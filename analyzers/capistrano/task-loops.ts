@@ -7,7 +7,8 @@
 // a Capistrano 2 variable as the stage left it). A list not known statically is not guessed: its
 // body is kept as written, and the loop is returned so that what its lines do with the block
 // variable is named as not read. Each loop is cut at MAX_LOOP_ELEMENTS elements and a task at
-// MAX_UNROLLED copies of loop bodies (nested loops multiply): what is cut is returned, by element.
+// MAX_UNROLLED copies of loop bodies (nested loops multiply), or MAX_UNROLLED_BYTES of them: what is
+// cut is returned, by element.
 import type { RValue, Source } from "../../src/model.js";
 import { kind, argsOf, childrenOf, type ParsedRuby } from "../ruby/prism.js";
 import { fileJoin, isSym, isUnknown, rubyToS } from "../ruby/evaluate.js";
@@ -17,6 +18,8 @@ import { bindParams, yieldsOf } from "../ruby/idioms/blocks.js";
 export const MAX_LOOP_ELEMENTS = 100;
 /** Copies of loop bodies one task body is unrolled into (a loop in a loop multiplies them). */
 export const MAX_UNROLLED = 1000;
+/** Bytes of loop bodies one task body is unrolled into: a long body copied MAX_UNROLLED times is cut here first. */
+export const MAX_UNROLLED_BYTES = 1 << 20;
 /** An element longer than this, or holding a newline, is no path part: its copy is not read. */
 const MAX_ELEMENT = 1024;
 
@@ -68,6 +71,7 @@ export function runLinesOf(node: any, parsed: ParsedRuby, listOf: ListOf): { lin
   const out = new Emitter(bytes, parsed, node.location.startOffset);
   const loops: TaskLoop[] = [];
   let unrolled = 0;
+  let copied = 0;
 
   // Only a loop written as a statement runs its block as lines of the task; one inside an expression
   // (`run "ln -s #{%w(a b).map { |x| … }.join(" ")} …"`) is not unrolled, its variable named as unread.
@@ -121,10 +125,12 @@ export function runLinesOf(node: any, parsed: ParsedRuby, listOf: ListOf): { lin
     out.to(n.location.startOffset);
     out.newLine();
     yields.forEach((y, i) => {
-      if (unrolled >= MAX_UNROLLED) return void cut.push(items[i]!);
+      const size = body ? body.location.length : 0;
+      if (unrolled >= MAX_UNROLLED || copied + size > MAX_UNROLLED_BYTES) return void cut.push(items[i]!);
       const b = isFor ? new Map([[vars![0]!, y[0]!]]) : bindParams(n.block.parameters, y);
       if (!b || [...b.values()].some((v) => !scalarText(v))) return void cut.push(items[i]!);
       unrolled++;
+      copied += size;
       const inner = new Map(bound);
       b.forEach((v, k) => inner.set(k, v));
       if (body) {

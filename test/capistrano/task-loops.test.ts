@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initPrism, parseRuby, statementsOf } from "../../analyzers/ruby/prism.js";
 import { evaluate } from "../../analyzers/ruby/evaluate.js";
-import { runLinesOf } from "../../analyzers/capistrano/task-loops.js";
+import { MAX_UNROLLED_BYTES, runLinesOf } from "../../analyzers/capistrano/task-loops.js";
 
 beforeAll(initPrism);
 
@@ -50,4 +50,15 @@ describe("runLinesOf", () => {
     expect(lines.filter((l) => l.line === 2)).toHaveLength(1);
     expect(loops.map((l) => [l.source.line, l.vars, l.unknown])).toEqual([[2, ["x"], "the loop is part of an expression, not a statement of the task: not unrolled"]]);
   });
+
+  it("a long body copied many times is cut at MAX_UNROLLED_BYTES, the elements cut returned", () => {
+    const filler = `    note = "${"x".repeat(30_000)}"`;
+    const t0 = Date.now();
+    const { lines, loops } = linesOf([`task :links do`, `  (1..50).to_a.each do |n|`, filler, `    run "ln -s #{shared_path}/#{n} #{release_path}/#{n}"`, `  end`, `end`].join("\n"));
+    const kept = Math.floor(MAX_UNROLLED_BYTES / 30_010);
+    expect(lines.filter((l) => l.text.includes("ln -s"))).toHaveLength(kept);
+    expect(loops[0]!.cut).toEqual(Array.from({ length: 50 - kept }, (_, i) => `"${kept + i + 1}"`));
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });
+
