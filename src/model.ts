@@ -1625,7 +1625,7 @@ export interface LinkedPath {
   kind: "file" | "dir";
   /** secret file (keys, credentials), config file, data dir (uploads), cache dir (tmp, logs). */
   class: "secret" | "config" | "data" | "cache" | "log" | "pids" | "other";
-  /** Stages where it is linked. */
+  /** Stages where it is linked; empty when the deploy has no stage read (every deploy of it linked it). */
   stages: string[];
   source: Source;
   /** Copied from shared/ by a task (`cp`, `mv`, `install`, `cat x > y`) rather than linked: the same file for the app. */

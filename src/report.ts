@@ -158,7 +158,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     }
     for (const t of m.global.templates) lines.push(`    template ${t.template} → ${t.target} (stages: ${Object.keys(t.rendered).join(", ")})  ${at(t.source)}`);
   } else lines.push("  (no Global config)");
-  for (const l of m.linked) lines.push(`  linked ${l.kind} ${l.path}: ${l.class} (stages ${l.stages.join(", ")})  ${at(l.source)}`);
+  for (const l of m.linked) lines.push(`  linked ${l.kind} ${l.path}: ${l.class} (${l.stages.length ? `stages ${l.stages.join(", ")}` : "all stages"})  ${at(l.source)}`);
   if (m.bootEnv?.length) {
     // Each read with the Rails environment it applies to: a stage gets it only where that env runs.
     section(`ENV read while the app boots (outside Global and database.yml): ${new Set(m.bootEnv.map((r) => r.env)).size} name(s)`);

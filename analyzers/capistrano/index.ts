@@ -285,6 +285,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const keep = (s: Session, stage: string | null) => {
     for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
     if (!sessions.length) sessions.push(s);
+    // The run's last file has run: a loop in a task reads its list as the stage left it.
+    s.readLoopLinks();
     kept.push({ linkedSources: s.linkedSources, manualLinks: s.manualLinks, recipeGems: s.recipeGems });
     lock ??= s.lock;
     // A fork holds the very task and hook objects of the config it came from: those are known
@@ -1051,15 +1053,16 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
   // By path and kind, each with the set of its stages: every stage links the same few paths, and a
   // scan of the list per stage would grow with the square of the stages.
   const byKey = new Map<string, { linked: LinkedPath; stages: Set<string> }>();
-  const add = (path: string, kind: LinkedPath["kind"], stage: string, source: Source, via?: LinkedPath["via"], condition?: string, shared?: string) => {
+  // stage null: a deploy with no stage read (its servers not in the repo), whose links are every deploy's.
+  const add = (path: string, kind: LinkedPath["kind"], stage: string | null, source: Source, via?: LinkedPath["via"], condition?: string, shared?: string) => {
     const key = `${kind}\0${path}`;
     const hit = byKey.get(key);
     if (hit) {
-      if (!hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
+      if (stage !== null && !hit.stages.has(stage)) hit.stages.add(stage), hit.linked.stages.push(stage);
       return;
     }
-    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: [stage], source, ...(via ? { via } : {}), ...(condition ? { condition } : {}), ...(shared !== undefined ? { shared } : {}) };
-    byKey.set(key, { linked, stages: new Set([stage]) });
+    const linked: LinkedPath = { path, kind, class: classifyLinked(path, kind), stages: stage === null ? [] : [stage], source, ...(via ? { via } : {}), ...(condition ? { condition } : {}), ...(shared !== undefined ? { shared } : {}) };
+    byKey.set(key, { linked, stages: new Set(stage === null ? [] : [stage]) });
     out.push(linked);
   };
   stages.forEach((st, i) => {
@@ -1099,6 +1102,10 @@ function linkedOf(stages: Stage[], sessions: Kept[], major: 2 | 3, minaLists: [s
       }
     }
   });
+  // No stage (Capistrano 2 whose servers the repo does not name): the hooked tasks' links are still
+  // what every deploy of it did, so the repo's copies of those files are not what the servers ran.
+  if (!stages.length && sessions[0] && !minaLists)
+    for (const l of sessions[0].manualLinks) if (l.fromRelease === undefined) add(l.path, l.kind, null, l.source, l.via, l.condition, l.shared);
   for (const l of out) l.stages.sort();
   return out;
 }

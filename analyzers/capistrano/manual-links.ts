@@ -24,6 +24,7 @@
 // over several lines, nested ifs), as bash reads it; in its `else` or after its `fi` it is not guarded.
 import type { RepoFiles } from "../../src/model.js";
 import { MAX_START_LINE } from "../appserver/started.js";
+import type { RunLine } from "./task-loops.js";
 
 /**
  * The longest value a task local is remembered with. Only a path under shared/ or the release is
@@ -72,15 +73,19 @@ const RELEASE = /^#\{\s*(?:release_path|latest_release|current_release|current_p
 
 /** The links `text` (a task body's source) makes from shared/ into the release. `line0` is the text's first line. */
 export function manualLinksIn(text: string, line0: number, repo: RepoFiles): ManualLink[] {
+  return manualLinksOfLines(text.split("\n").map((t, i) => ({ text: t, line: line0 + i })), repo);
+}
+
+/** The links a task's lines as run (task-loops.ts: its loops unrolled) make from shared/ into the release. */
+export function manualLinksOfLines(runLines: readonly RunLine[], repo: RepoFiles): ManualLink[] {
   const out: ManualLink[] = [];
   const removed = new Set<string>();
   const made = new Set<string>();
-  const lines = text.split("\n");
   const locals = new Map<string, string>();
   // The shell `if`s open at the start of a line (a guard's `then` and `fi` on later lines, in a
   // heredoc or a string over several lines): the paths they test, while in their `then` branch.
   const blocks: IfStack = { open: [], over: 0 };
-  lines.forEach((raw0, i) => {
+  runLines.forEach(({ text: raw0, line: at }) => {
     // A commented-out line (`# run "ln -nfs …"`) runs nothing.
     if (/^\s*#(?!\{)/.test(raw0)) return;
     // A line longer than MAX_START_LINE is no command anyone types: no pattern runs on it.
@@ -96,8 +101,8 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
       if (v.length <= MAX_LOCAL && (SHARED.test(v) || RELEASE.test(v))) locals.set(local[1]!, v);
       else locals.delete(local[1]!);
     }
-    const guards = [...guardsIn(raw).map((path) => ({ path, line: line0 + i })), ...openGuards(blocks)];
-    shellIfs(raw, line0 + i, blocks);
+    const guards = [...guardsIn(raw).map((path) => ({ path, line: at })), ...openGuards(blocks)];
+    shellIfs(raw, at, blocks);
     for (const cmd of commandsIn(sshkitCall(raw) ?? raw)) {
       const words = wordsOf(cmd);
       if (words[0] === "rm") for (const w of words.slice(1)) if (!w.startsWith("-")) { const p = releaseRel(w); if (p !== null) removed.add(p.replace(/\/+$/, "")); }
@@ -162,7 +167,7 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
         if (via && shared !== null && (/[*?[]/.test(shared) || (ln.recursive && kind === "dir"))) {
           // A glob or a whole tree: the files are the servers'. `cp -r shared/config release/` puts config/ in the release.
           const target = /[*?[]/.test(shared) ? (dir !== null ? releaseRel(dir)!.replace(/\/+$/, "") : path) : path;
-          out.push({ path: target, kind: "dir", line: line0 + i, via, spread: shared });
+          out.push({ path: target, kind: "dir", line: at, via, spread: shared });
           continue;
         }
         // `cp -n`: over a file the checkout holds (and the task did not remove) the copy changes
@@ -176,11 +181,11 @@ export function manualLinksIn(text: string, line0: number, repo: RepoFiles): Man
         const condition = conditions.length ? conditions.join("; and ") : undefined;
         if (own) {
           if (kind !== "file" || own === path) continue;
-          out.push({ path, kind, line: line0 + i, via: via!, fromRelease: own, ...(condition ? { condition } : {}) });
+          out.push({ path, kind, line: at, via: via!, fromRelease: own, ...(condition ? { condition } : {}) });
           continue;
         }
         const fromShared = shared!.replace(/\/+$/, "");
-        out.push({ path, kind, line: line0 + i, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(condition ? { condition } : {}), ...(fromShared !== path ? { shared: fromShared } : {}) });
+        out.push({ path, kind, line: at, ...(via ? { via } : {}), ...(into !== undefined ? { intoExisting: into } : {}), ...(condition ? { condition } : {}), ...(fromShared !== path ? { shared: fromShared } : {}) });
       }
     }
   });

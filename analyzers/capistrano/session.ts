@@ -20,7 +20,8 @@ import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/bloc
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
 import { DeployGlobal } from "./global-reads.js";
 import { RUBY_CONSTANTS, definedInDeployFiles } from "./load-constants.js";
-import { manualLinksIn, spreadHitsDatabase, type ManualLink } from "./manual-links.js";
+import { manualLinksIn, manualLinksOfLines, spreadHitsDatabase, type ManualLink } from "./manual-links.js";
+import { hasTaskLoop, MAX_LOOP_ELEMENTS, MAX_UNROLLED, MAX_UNROLLED_BYTES, runLinesOf, type TaskLoop } from "./task-loops.js";
 import { repoRenderHelpers, type RenderHelper } from "./render-helpers.js";
 import { cap2RecipeGem, type Cap2RecipeGem } from "./cap2-recipe-gems.js";
 import { MINA_SHARED_KEYS } from "./mina-shared.js";
@@ -142,6 +143,8 @@ export class Session {
   /** `ln -s #{shared_path}/x #{release_path}/x` written in task bodies (the Capistrano 2 way to link). */
   /** `task`: the task whose body holds it (a copy counts only when a hook runs that task: index.ts). */
   readonly manualLinks: { path: string; kind: "file" | "dir"; source: Source; task: string; via?: ManualLink["via"]; fromRelease?: string; condition?: string; shared?: string }[] = [];
+  /** Task bodies holding a loop whose links are not read yet (readLoopLinks). */
+  private loopTasks: { name: string; body: any; frame: Frame; source: Source }[] = [];
   /** Top-level task bodies: Capistrano 2 stages written as `task :production do role ... end`. */
   private topTasks = new Map<string, { body: any; frame: Frame; source: Source }>();
   /**
@@ -254,6 +257,7 @@ export class Session {
     const frameCopy = (f: Frame): Frame => ({ ...f, locals: new Map(f.locals) });
     for (const d of from.loadDefaults) this.loadDefaults.push({ body: d.body, frame: frameCopy(d.frame) });
     this.manualLinks.push(...from.manualLinks);
+    for (const t of from.loopTasks) this.loopTasks.push({ ...t, frame: frameCopy(t.frame) });
     this.recipeGems.push(...from.recipeGems);
     this.capAborts.push(...from.capAborts);
     for (const t of from.taskSets) this.taskSets.push({ ...t, frame: frameCopy(t.frame) });
@@ -1084,19 +1088,57 @@ export class Session {
       for (const st of statementsOf(body.body))
         if (kind(st) === "CallNode" && !st.receiver && st.name === "set" && argsOf(st).length >= 2 && TASK_SET_VARIABLES.has(String(this.nameOf(argsOf(st)[0], f))))
           this.taskSets.push({ task: name, node: st, frame: { ...f, locals: new Map(f.locals) } });
-    if (body)
-      for (const l of manualLinksIn(f.parsed.textOf(body), f.parsed.sourceOf(body).line, this.opts.repo)) {
-        const at = f.sourceOverride ? source : { file: source.file, line: l.line };
-        if (l.spread !== undefined) {
-          // Which files land is known only on the servers: named, never taken as the repo's files.
-          if (!f.sourceOverride)
-            this.opts.warn(at.file, at.line, `capistrano.copy-spread: task ${name} copies shared/${l.spread} over the release's ${l.path || "root"} with ${l.via}: each file the servers held there replaced the repo's${spreadHitsDatabase(l.path, l.spread) ? " (config/database.yml among them, if shared/ had one: then the servers connected with that copy, not the repo's)" : ""}, and which files they held is not in the repo, so what is read here from the repo's ${l.path || "files"} may not be what the servers read. Compare with a server's shared/${l.spread.replace(/\/[^/]*[*?[].*$/, "")}`);
-          continue;
-        }
-        this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) });
-        if (l.intoExisting !== undefined && !f.sourceOverride)
-          this.opts.warn(at.file, at.line, `capistrano.link-into-dir: the link target ${l.intoExisting || "(the release itself)"} is a directory the checkout holds, so ln put the link inside it, at ${l.path} (ln's rule for an existing directory; nothing removes it first), and ${l.intoExisting || "the release"} itself stayed the repo's`);
+    if (!body) return;
+    // A loop's list may be a variable a later file sets (the stage file): read once every file ran.
+    if (hasTaskLoop(body)) this.loopTasks.push({ name, body, frame: { ...f, locals: new Map(f.locals) }, source });
+    else this.readTaskLinks(name, f, source, manualLinksIn(f.parsed.textOf(body), f.parsed.sourceOf(body).line, this.opts.repo), []);
+  }
+
+  /**
+   * The links and copies of the task bodies that hold a loop (task-loops.ts), read with the lists as
+   * the run left them: once, after the run's last file (the stage's), before its facts are taken.
+   */
+  readLoopLinks(): void {
+    for (const t of this.loopTasks.splice(0)) {
+      const listOf = (node: any, bound: ReadonlyMap<string, RValue>) => this.ev(node, bound.size ? { ...t.frame, locals: new Map([...t.frame.locals, ...bound]) } : t.frame);
+      const { lines, loops } = runLinesOf(t.body, t.frame.parsed, listOf);
+      this.readTaskLinks(t.name, t.frame, t.source, manualLinksOfLines(lines, this.opts.repo), loops);
+    }
+  }
+
+  private readTaskLinks(name: string, f: Frame, source: Source, links: ManualLink[], loops: TaskLoop[]): void {
+    const notRead = new Map<TaskLoop, ManualLink[]>();
+    for (const l of links) {
+      const at = f.sourceOverride ? source : { file: source.file, line: l.line };
+      if (l.spread !== undefined) {
+        // Which files land is known only on the servers: named, never taken as the repo's files.
+        if (!f.sourceOverride)
+          this.opts.warn(at.file, at.line, `capistrano.copy-spread: task ${name} copies shared/${l.spread} over the release's ${l.path || "root"} with ${l.via}: each file the servers held there replaced the repo's${spreadHitsDatabase(l.path, l.spread) ? " (config/database.yml among them, if shared/ had one: then the servers connected with that copy, not the repo's)" : ""}, and which files they held is not in the repo, so what is read here from the repo's ${l.path || "files"} may not be what the servers read. Compare with a server's shared/${l.spread.replace(/\/[^/]*[*?[].*$/, "")}`);
+        continue;
       }
+      // A path still built on a loop's block variable: the loop was not unrolled (its list is not
+      // known) or the expression was not read; such a path names no file.
+      const loop = loops.find((x) => x.source.line <= l.line && l.line <= x.endLine && x.vars.some((v) => readsVar([l.path, l.shared, l.fromRelease], v)));
+      if (loop) {
+        notRead.set(loop, [...(notRead.get(loop) ?? []), l]);
+        continue;
+      }
+      this.manualLinks.push({ path: l.path, kind: l.kind, source: at, task: name, ...(l.via ? { via: l.via } : {}), ...(l.fromRelease !== undefined ? { fromRelease: l.fromRelease } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) });
+      if (l.intoExisting !== undefined && !f.sourceOverride)
+        this.opts.warn(at.file, at.line, `capistrano.link-into-dir: the link target ${l.intoExisting || "(the release itself)"} is a directory the checkout holds, so ln put the link inside it, at ${l.path} (ln's rule for an existing directory; nothing removes it first), and ${l.intoExisting || "the release"} itself stayed the repo's`);
+    }
+    for (const loop of loops)
+      if (loop.cut?.length)
+        this.opts.warn(loop.source.file, loop.source.line, `capistrano.loop-cut: task ${name} runs its block once for each element of \`${loop.list}\`, and only the first ${MAX_LOOP_ELEMENTS} elements (at most ${MAX_UNROLLED} copies of loop bodies per task, ${MAX_UNROLLED_BYTES} bytes of them), each a String, Symbol or Integer, are read: what the block did for ${loop.cut.length} more (${loop.cut.slice(0, 10).join(", ")}${loop.cut.length > 10 ? ", ..." : ""}) is not read`);
+    for (const [loop, ls] of notRead) {
+      const why = loop.unknown !== undefined ? `whose elements are not known statically (${loop.unknown})` : "but the path is built from the block variable with an expression not read statically";
+      const what = [...new Set(ls.map((l) => `${l.via ? `${l.via} ` : ""}${l.fromRelease !== undefined ? l.fromRelease : `shared/${l.shared ?? l.path}`} → ${l.path || "(the release)"} (line ${l.line})`))].join(", ");
+      const db = ls.find((l) => l.fromRelease === undefined && mayName(l.path, "config/database.yml"));
+      const at = f.sourceOverride ? source : loop.source;
+      this.opts.warn(at.file, at.line, `capistrano.loop-links-not-read: task ${name} links or copies into the release once for each element of \`${loop.list}\`, ${why}: ${what}. Which files the servers took from shared/ there is not read, so the repo's copies of them may not be what the servers ran${db ? "; config/database.yml may be among them (read as the servers' copy, which is not certain)" : ""}`);
+      if (db)
+        this.manualLinks.push({ path: "config/database.yml", kind: "file", source: f.sourceOverride ? source : { file: source.file, line: db.line }, task: name, ...(db.via ? { via: db.via } : {}), condition: `only if \`${loop.list}\` (${loop.source.file}:${loop.source.line}) held the element that names it, which is not known statically` });
+    }
   }
 
   private execHook(node: any, f: Frame, kindName: "before" | "after"): void {
@@ -1764,3 +1806,15 @@ export function globRepo(repo: RepoFiles, patterns: string[]): string[] {
 }
 
 export { parseRuby };
+
+/** Whether one of the texts interpolates the variable (`#{f}`, `#{f.upcase}`, `#{File.join(x, f)}`). */
+function readsVar(texts: (string | undefined)[], v: string): boolean {
+  const re = new RegExp(`#\\{[^}]*\\b${v}\\b`);
+  return texts.some((t) => t !== undefined && re.test(t));
+}
+
+/** Whether a path with interpolations (`config/#{f}.yml`) may name `file`, each `#{...}` any text. */
+function mayName(pattern: string, file: string): boolean {
+  const re = pattern.split(/#\{[^}]*\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
+  return new RegExp(`^${re}$`).test(file);
+}
