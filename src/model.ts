@@ -751,6 +751,14 @@ export interface Stage {
    * before, in `variables`); each of these may also have happened on the servers.
    */
   maybe?: MaybeChange[];
+  /**
+   * Capistrano 2 whose other stages are switch tasks (`task :production do role … end`): this stage is
+   * config/deploy.rb's top level, what a plain `cap deploy` (no switch task) deployed. Its name is the
+   * tool's (see analyzers/capistrano/top-level-stage.ts): `by` says what it was taken from, `source`
+   * the line that says it (the first top-level server for "default"), `envRead` whether that value
+   * reads ENV (a name to confirm).
+   */
+  topLevel?: { by: "rails_env" | "stage" | "default"; source: Source; envRead?: string };
 }
 
 /** A list change that ran only on deploys where `condition` held (Stage.maybe). */

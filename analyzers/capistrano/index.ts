@@ -22,6 +22,7 @@ import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
+import { topLevelStageName, type TopLevelName } from "./top-level-stage.js";
 import { envGuards, envMarker, envReads, minaTargets, valuesInvoking, valuesLoading } from "./mina.js";
 import { INVOKES_LINK, minaSharedLists, sharedPathKind } from "./mina-shared.js";
 import { parseLockfile } from "../rails/lockfile.js";
@@ -192,6 +193,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
   const taskStages = new Map<string, Source>();
+  /** Capistrano 2 with switch tasks: config/deploy.rb's top level as a stage of its own (top-level-stage.ts). */
+  let topLevel: TopLevelName | null = null;
   let stagesSetAt: Source | null = null;
   /** capistrano-ext's `stage_dir` when set elsewhere than config/deploy (its stage files are not read from there). */
   let otherStageDir: Source | null = null;
@@ -218,6 +221,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // Without multistage, stages are tasks that declare the servers: `task :production do role ...`.
     if (!stageNames.length) for (const t of probe.stageTasks()) taskStages.set(t.name, t.source);
     if (taskStages.size) stageNames = [...taskStages.keys()];
+    // The top level declares servers of its own: what a plain `cap deploy` (no switch task) deployed.
+    const topServers = probe.servers.list(null);
+    const topUnread = probe.unread.find((u) => u.servers);
+    if (taskStages.size && (topServers.length || topUnread)) {
+      topLevel = topLevelStageName(probe.vars, (src) => pluginDefaults.has(src), [...taskStages.keys()], topServers[0]?.source ?? topUnread!.source);
+      stageNames = [topLevel.name, ...stageNames];
+    }
   }
 
   // mina-multistage reads its stage files from `stages_dir` (default config/deploy).
@@ -232,7 +242,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const minaListed = minaTool && !multi && stageNames.length <= LIMITS.stages ? minaListedStages(minaDir ?? "config/deploy", stageNames) : null;
   if (minaListed) stageNames = minaListed;
   const stageFileOf = (name: string): string => multi?.byName.get(name)?.file ?? `${minaDir ?? "config/deploy"}/${name}.rb`;
-  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
+  const declaredAt = (name: string): Source => taskStages.get(name) ?? (topLevel?.name === name ? topLevel.source : null) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
   // capistrano-ext's stage task is `load "config/deploy/<stage>"`, and Capistrano 2's load raises
   // LoadError when no such file is found: `cap <stage>` fails, so the stage deployed nothing and no
@@ -336,9 +346,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let shared: { session: Session; loaded: Cap3Loaded | null } | null = null;
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
-    const file = task ? task.file : stageFileOf(name);
+    const top = topLevel?.name === name ? topLevel : null;
+    const file = task ? task.file : top ? top.source.file : stageFileOf(name);
     // Every stage left has its file (a stage named in `set :stages` without one was dropped above).
-    const declared: Source = { file, line: task?.line ?? 1 };
+    const declared: Source = top ? top.source : { file, line: task?.line ?? 1 };
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
@@ -352,12 +363,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (i === 0 && stageNames.length > 1 && (loaded === null || loaded.sameForEveryStage)) shared = { session: s.fork(), loaded };
     }
     if (major === 3) cap3Stage(s, name, file, loaded!);
-    else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
+    else cap2Stage(s, name, task || top ? null : file, task ? name : null, declared);
     keep(s, name);
     const stage = stageOf(s, name, declared.file, declared.line);
     if (noDeployRb && !stage.capAborts) stage.capAborts = noDeployRb;
+    if (top) stage.topLevel = { by: top.by, source: top.source, ...(top.envRead ? { envRead: top.envRead } : {}) };
     stages.push(stage);
-    if (!task) parsedCache.delete(file);
+    if (!task && !top) parsedCache.delete(file);
   });
   let stagesFromGem: GemStages | undefined;
   if (!stageNames.length) {
