@@ -630,6 +630,13 @@ export interface CapistranoFacts {
    * names its comparisons spell (`stage == "production"`).
    */
   stagesFromGem?: GemStages;
+  /**
+   * Capistrano 2 with no stage in the repo, whose config/deploy.rb loads its settings from a file whose
+   * path it builds from ENV (`cap deploy DEPLOY=<name>` reads config/deploy/<name>.yml): those files
+   * are the stages, kept off the repo; the repo's files of that shape are examples
+   * (analyzers/capistrano/env-stage-files.ts). Asked (stages.none), never read as one stage.
+   */
+  envStageFiles?: { env: string; pattern: string | null; source: Source; examples: string[] };
 }
 
 export interface GemStages {

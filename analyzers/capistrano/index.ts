@@ -23,6 +23,7 @@ import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
 import { topLevelStageName, type TopLevelName } from "./top-level-stage.js";
+import { envStageFiles, type EnvStageFiles } from "./env-stage-files.js";
 import { envGuards, envMarker, envReads, minaTargets, valuesInvoking, valuesLoading } from "./mina.js";
 import { INVOKES_LINK, minaSharedLists, sharedPathKind } from "./mina-shared.js";
 import { parseLockfile } from "../rails/lockfile.js";
@@ -372,17 +373,25 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     if (!task && !top) parsedCache.delete(file);
   });
   let stagesFromGem: GemStages | undefined;
+  let envFiles: EnvStageFiles | null = null;
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
     const s = new Session(sessionOpts);
     if (major === 3) runCap3(s, null, null);
     else runCap2(s, null, null);
     keep(s, null);
+    // A deploy.rb whose settings come from a file named by ENV (`cap deploy DEPLOY=x` loads config/deploy/x.yml):
+    // each such file is a stage, and none is in the repo. Named and asked, not one stage "production".
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
     // Roles whose hosts are not known here (`role :web, ENV["WEB_HOST"]`) still declare that stage:
     // its servers become the stage's `servers.<stage>` question, not a missing stage.
-    if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
+    // (Only where deploy.rb itself declares no known server: servers it names are that one stage's.)
+    envFiles = major === 2 && !minaTool && !unloadable && has("config/deploy.rb") && !s.servers.list(null).length ? envStageFiles("config/deploy.rb", parse("config/deploy.rb")?.text ?? "", repo.paths) : null;
+    if (envFiles) {
+      const shape = envFiles.pattern ?? `a path built from ENV[${JSON.stringify(envFiles.env)}]`;
+      warn(envFiles.source.file, envFiles.source.line, `capistrano.env-stage-files: config/deploy.rb loads its settings from ${shape}, the file \`cap deploy ${envFiles.env}=<name>\` names: each such file is a stage, and the repo holds ${envFiles.examples.length ? `only ${envFiles.examples.join(", ")}, ${envFiles.examples.length === 1 ? "an example" : "examples"} of that shape (not read as stages)` : "none of them"}; its stages, servers and settings are asked (stages.none), not read as one stage`);
+    } else if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
       const envAt = s.vars.sourceOf("rails_env");
       const env = s.vars.has("rails_env") && !(envAt && pluginDefaults.has(envAt)) ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
@@ -814,6 +823,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     hooks: withStages(hooks, onStages.hooks, stages),
     ...(condHooks.length ? { conditionalHooks: withStages(condHooks, onStages.cond, stages) } : {}),
     ...(stagesFromGem ? { stagesFromGem } : {}),
+    ...(envFiles ? { envStageFiles: envFiles } : {}),
   };
   // A link or a copy (ln, cp, mv, install, cat) counts only in a task the deploy runs, as
   // deploy-task-lines.ts reads task lines: a task no hook runs is no part of the deploy (run by hand,
