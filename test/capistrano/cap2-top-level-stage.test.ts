@@ -108,3 +108,34 @@ describe("Capistrano 2 switch tasks: the top level is a stage of its own", () =>
     expect(h[0]!.message).toContain("slot (ENV['SLOT'], config/deploy.rb:4)");
   });
 });
+
+describe("a deploy.rb task's whenever command, with switch-task stages", () => {
+  it("is every stage's (config/deploy.rb is no one stage's file), not the first stage's", async () => {
+    await initPrism();
+    const model = await analyzeFiles(
+      memoryRepo({
+        Capfile: CAPFILE2,
+        "config/deploy.rb": [
+          ...deployRb([`set :rails_env, "preview"`, `role :db, "preview.bakery.example", :primary => true`]).split("\n"),
+          `task :live_db do`,
+          `  role :db, "db.bakery.example", :primary => true`,
+          `end`,
+          `namespace :deploy do`,
+          `  task :crontab, :roles => :db do`,
+          `    run "cd #{current_path} && whenever --update-crontab bakery"`,
+          `  end`,
+          `end`,
+          `after "deploy:symlink", "deploy:crontab"`,
+        ].join("\n"),
+        "config/schedule.rb": `every 1.day, :at => "4:30 am" do\n  rake "loaves:count"\nend\n`,
+      }),
+      "bakery",
+      [],
+      { callSites: false },
+    );
+    expect(model.stages.map((s) => s.name)).toEqual(["preview", "live", "live_db"]);
+    const loaded = (model.cron?.files ?? []).find((f) => f.file === "config/schedule.rb")!;
+    expect(loaded.loadedBy).toEqual({ file: "config/deploy.rb", line: 18 });
+    expect(loaded.stages).toBeUndefined();
+  });
+});
