@@ -26,9 +26,9 @@ export function ignoredAt(repo: RepoFiles, target: string): number | null {
 }
 
 /** `config/deploy.rb.example is in the repo: …` for a message about the missing `target`; "" when there is none. */
-export function deployExampleSaid(repo: RepoFiles, target: string): string {
+export function deployExampleSaid(repo: RepoFiles, target: string, asked = true): string {
   const examples = deployExamplesOf(target, repo.paths);
   if (!examples.length) return "";
   const ignored = ignoredAt(repo, target);
-  return `; ${examples.join(" and ")} ${examples.length === 1 ? "is" : "are"} in the repo, the deploy's template${ignored !== null ? ` (${target} itself is git-ignored, .gitignore:${ignored})` : ""}: the servers deployed with a copy of ${target} made from it and kept off the repo, so their stages, servers and settings are not read from it (copy it to ${target} with the real values, or answer the questions, and run again)`;
+  return `; ${examples.join(" and ")} ${examples.length === 1 ? "is" : "are"} in the repo, the deploy's template${ignored !== null ? ` (${target} itself is git-ignored, .gitignore:${ignored})` : ""}: the servers deployed with a copy of ${target} made from it and kept off the repo, so their stages, servers and settings are not read from it (copy it to ${target} with the real values${asked ? ", or answer the questions," : ""} and run again)`;
 }

@@ -30,6 +30,8 @@ describe("a git-ignored deploy file with a committed example", () => {
     const msg = (err as Error).message;
     expect(msg).toContain("no Capistrano deploy config");
     expect(msg).toContain("config/deploy.rb.sample is in the repo, the deploy's template (config/deploy.rb itself is git-ignored, .gitignore:3)");
+    // nothing is asked when the run stops: the message says only what to do
+    expect(msg).not.toContain("answer the questions");
   });
 
   it("a Capfile that loads config/deploy, held only as config/deploy.rb.example: the warning names the example", async () => {
