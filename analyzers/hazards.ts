@@ -9,6 +9,7 @@ import { JOB_BACKENDS, backendById } from "./workers/backends.js";
 import { LOCAL_KIND_LABEL } from "../src/model/local-kinds.js";
 import { stagePairs } from "./stage-pairs.js";
 import { wildcardHosts } from "./wildcard-hosts.js";
+import { envNamesIn } from "./capistrano/top-level-stage.js";
 import { serversDatabaseWords, type WordsEncoding } from "../src/model/servers-database.js";
 import { LOCAL_MONGO_HOST, mongoidWords } from "../src/model/mongoid-words.js";
 
@@ -703,6 +704,34 @@ const railsEnvFromEnv: Rule = (m) =>
     }];
   });
 
+/**
+ * Capistrano 2 with switch tasks: a plain `cap deploy` (no switch) deployed config/deploy.rb's top level
+ * (analyzers/capistrano/top-level-stage.ts). Capistrano gives that deploy no name: the overlay's name
+ * is rails2k8s's, by a stated rule, and the values the top level read from the deploying shell's ENV
+ * are the fallbacks, to confirm.
+ */
+const cap2TopLevelStage: Rule = (m) =>
+  m.stages.flatMap((st) => {
+    const t = st.topLevel;
+    if (!t) return [];
+    const at = `${t.source.file}:${t.source.line}`;
+    const named =
+      t.by === "default"
+        ? `"${st.name}" is rails2k8s's name for it (the top level sets no rails_env or stage of its own that another stage does not already have)`
+        : `its name "${st.name}" is rails2k8s's, taken from the top level's ${t.by} (${at})${t.envRead ? `, which is ENV['${t.envRead}'] of the machine that ran cap, else '${st.name}': the fallback` : ""}`;
+    const reads = Object.entries(st.variables)
+      .filter(([, f]) => !f.defaultOf)
+      .map(([k, f]) => ({ k, f, envs: [...envNamesIn(f.value)] }))
+      .filter((x) => x.envs.length)
+      .map((x) => `${x.k} (${x.envs.map((e) => `ENV['${e}']`).join(", ")}, ${x.f.source.file}:${x.f.source.line})`);
+    return [{
+      id: "stage.cap2-top-level",
+      message: `stage ${st.name} is config/deploy.rb's top level: what a plain \`cap deploy\` deployed, with no stage task run before it (the other stages are tasks that switch servers and settings). Capistrano names no such stage: ${named}${reads.length ? `. Its settings read the deploying machine's ENV, read here as their fallbacks: ${reads.join("; ")}` : ""}`,
+      advice: `Confirm with whoever ran \`cap deploy\` which environment it deployed, and that ${st.name} is the name its overlay should have${reads.length ? ", and which values those ENV names held when they ran it (each such value may have been a separate deploy: one per value)" : ""}. To name the stage otherwise, write it as a task (\`task :${st.name} do … end\`) or a config/deploy/<stage>.rb file and run again.`,
+      source: t.source,
+    }];
+  });
+
 /** Every rule, by hazard id order in the report. */
 /** Global files with plain top-level keys: the gem reads only `default` and environment sections. */
 const globalPlainKeys: Rule = (m) =>
@@ -782,7 +811,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, railsEnvStartLine, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, railsEnvStartLine, cap2TopLevelStage, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

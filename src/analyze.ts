@@ -15,6 +15,7 @@ import { readFrontend } from "../analyzers/rails/frontend.js";
 import { deployRuby, notMriWarning } from "../analyzers/rails/deploy-ruby.js";
 import { analyzeCapistranoWith, STAGE_FILE, type CapistranoOptions } from "../analyzers/capistrano/index.js";
 import { multiconfigRequire } from "../analyzers/capistrano/multiconfig.js";
+import { deployExampleSaid } from "../analyzers/capistrano/deploy-examples.js";
 import { stagesWord, withGemSite } from "../analyzers/nginx/gem-site.js";
 import { markHelperStages, splitEmptyStages, withoutDroppedPlugins } from "../analyzers/capistrano/empty-stages.js";
 import { capfilePath, isCapfileName } from "../analyzers/capistrano/capfile.js";
@@ -294,7 +295,7 @@ export async function analyzeDir(dir: string, exclude?: (path: string) => boolea
   }
   const capfileAt = capfilePath(repo);
   const hasDeploy = capfileAt !== null || has("config/deploy.rb") || repo.paths.some((p) => p.startsWith("config/deploy/"));
-  if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)`);
+  if (!hasDeploy) throw new UnusableInput(`${dir}: no Capistrano deploy config (Capfile, config/deploy.rb or config/deploy/<stage>.rb)${deployExampleSaid(repo, "config/deploy.rb", false)}`);
   // A deploy file that cannot be read (binary, not UTF-8, too big) is one `cap` cannot load either:
   // whatever the analysis made of the rest would be a guess at that stage.
   const deployFiles = repo.paths.filter((p) => isCapfileName(p) || p === "config/deploy.rb" || STAGE_FILE.test(p));

@@ -672,6 +672,13 @@ export interface CapistranoFacts {
    * names its comparisons spell (`stage == "production"`).
    */
   stagesFromGem?: GemStages;
+  /**
+   * Capistrano 2 with no stage in the repo, whose config/deploy.rb loads its settings from a file whose
+   * path it builds from ENV (`cap deploy DEPLOY=<name>` reads config/deploy/<name>.yml): those files
+   * are the stages, kept off the repo; the repo's files of that shape are examples
+   * (analyzers/capistrano/env-stage-files.ts). Asked (stages.none), never read as one stage.
+   */
+  envStageFiles?: { env: string; pattern: string | null; source: Source; examples: string[] };
 }
 
 export interface GemStages {
@@ -800,6 +807,14 @@ export interface Stage {
    * startedRailsEnv.
    */
   startedEnv?: StartedEnv;
+  /**
+   * Capistrano 2 whose other stages are switch tasks (`task :production do role … end`): this stage is
+   * config/deploy.rb's top level, what a plain `cap deploy` (no switch task) deployed. Its name is the
+   * tool's (see analyzers/capistrano/top-level-stage.ts): `by` says what it was taken from, `source`
+   * the line that says it (the first top-level server for "default"), `envRead` whether that value
+   * reads ENV (a name to confirm).
+   */
+  topLevel?: { by: "rails_env" | "stage" | "default"; source: Source; envRead?: string };
 }
 
 /** The environment one app-server start line gives the process it starts (Stage.startedEnv). */

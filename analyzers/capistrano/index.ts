@@ -23,6 +23,8 @@ import { LIMITS } from "../../src/model/limits.js";
 import { acceptedStages, refuseBadRailsEnvs } from "./stage-names.js";
 import { unreadOf } from "./follow.js";
 import { shapeParser } from "./same-shape.js";
+import { topLevelStageName, type TopLevelName } from "./top-level-stage.js";
+import { envStageFiles, type EnvStageFiles } from "./env-stage-files.js";
 import { envGuards, envMarker, envReads, minaTargets, valuesInvoking, valuesLoading } from "./mina.js";
 import { INVOKES_LINK, minaSharedLists, sharedPathKind } from "./mina-shared.js";
 import { parseLockfile } from "../rails/lockfile.js";
@@ -193,6 +195,8 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     }
   }
   const taskStages = new Map<string, Source>();
+  /** Capistrano 2 with switch tasks: config/deploy.rb's top level as a stage of its own (top-level-stage.ts). */
+  let topLevel: TopLevelName | null = null;
   let stagesSetAt: Source | null = null;
   /** capistrano-ext's `stage_dir` when set elsewhere than config/deploy (its stage files are not read from there). */
   let otherStageDir: Source | null = null;
@@ -219,6 +223,13 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     // Without multistage, stages are tasks that declare the servers: `task :production do role ...`.
     if (!stageNames.length) for (const t of probe.stageTasks()) taskStages.set(t.name, t.source);
     if (taskStages.size) stageNames = [...taskStages.keys()];
+    // The top level declares servers of its own: what a plain `cap deploy` (no switch task) deployed.
+    const topServers = probe.servers.list(null);
+    const topUnread = probe.unread.find((u) => u.servers);
+    if (taskStages.size && (topServers.length || topUnread)) {
+      topLevel = topLevelStageName(probe.vars, (src) => pluginDefaults.has(src), [...taskStages.keys()], topServers[0]?.source ?? topUnread!.source);
+      stageNames = [topLevel.name, ...stageNames];
+    }
   }
 
   // mina-multistage reads its stage files from `stages_dir` (default config/deploy).
@@ -233,7 +244,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   const minaListed = minaTool && !multi && stageNames.length <= LIMITS.stages ? minaListedStages(minaDir ?? "config/deploy", stageNames) : null;
   if (minaListed) stageNames = minaListed;
   const stageFileOf = (name: string): string => multi?.byName.get(name)?.file ?? `${minaDir ?? "config/deploy"}/${name}.rb`;
-  const declaredAt = (name: string): Source => taskStages.get(name) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
+  const declaredAt = (name: string): Source => taskStages.get(name) ?? (topLevel?.name === name ? topLevel.source : null) ?? stagesSetAt ?? { file: stageFileOf(name), line: 1 };
   stageNames = acceptedStages(ctx, stageNames, declaredAt);
   // capistrano-ext's stage task is `load "config/deploy/<stage>"`, and Capistrano 2's load raises
   // LoadError when no such file is found: `cap <stage>` fails, so the stage deployed nothing and no
@@ -339,9 +350,10 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
   let shared: { session: Session; loaded: Cap3Loaded | null } | null = null;
   stageNames.forEach((name, i) => {
     const task = taskStages.get(name);
-    const file = task ? task.file : stageFileOf(name);
+    const top = topLevel?.name === name ? topLevel : null;
+    const file = task ? task.file : top ? top.source.file : stageFileOf(name);
     // Every stage left has its file (a stage named in `set :stages` without one was dropped above).
-    const declared: Source = { file, line: task?.line ?? 1 };
+    const declared: Source = top ? top.source : { file, line: task?.line ?? 1 };
     let s: Session;
     let loaded: Cap3Loaded | null = null;
     if (shared) {
@@ -355,25 +367,34 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
       if (i === 0 && stageNames.length > 1 && (loaded === null || loaded.sameForEveryStage)) shared = { session: s.fork(), loaded };
     }
     if (major === 3) cap3Stage(s, name, file, loaded!);
-    else cap2Stage(s, name, task ? null : file, task ? name : null, declared);
+    else cap2Stage(s, name, task || top ? null : file, task ? name : null, declared);
     keep(s, name);
     const stage = stageOf(s, name, declared.file, declared.line);
     if (noDeployRb && !stage.capAborts) stage.capAborts = noDeployRb;
+    if (top) stage.topLevel = { by: top.by, source: top.source, ...(top.envRead ? { envRead: top.envRead } : {}) };
     stages.push(stage);
-    if (!task) parsedCache.delete(file);
+    if (!task && !top) parsedCache.delete(file);
   });
   let stagesFromGem: GemStages | undefined;
+  let envFiles: EnvStageFiles | null = null;
   if (!stageNames.length) {
     // No stage files: still read the config for its tasks, hooks and requires.
     const s = new Session(sessionOpts);
     if (major === 3) runCap3(s, null, null);
     else runCap2(s, null, null);
     keep(s, null);
+    // A deploy.rb whose settings come from a file named by ENV (`cap deploy DEPLOY=x` loads config/deploy/x.yml):
+    // each such file is a stage, and none is in the repo. Named and asked, not one stage "production".
     // Capistrano 2 without stages deploys config/deploy.rb's own servers (`server "x", :app, :web`):
     // that is the one stage there is, named after its rails_env (Capistrano 2's default: production).
     // Roles whose hosts are not known here (`role :web, ENV["WEB_HOST"]`) still declare that stage:
     // its servers become the stage's `servers.<stage>` question, not a missing stage.
-    if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
+    // (Only where deploy.rb itself declares no known server: servers it names are that one stage's.)
+    envFiles = major === 2 && !minaTool && !unloadable && has("config/deploy.rb") && !s.servers.list(null).length ? envStageFiles("config/deploy.rb", parse("config/deploy.rb")?.text ?? "", repo.paths) : null;
+    if (envFiles) {
+      const shape = envFiles.pattern ?? `a path built from ENV[${JSON.stringify(envFiles.env)}]`;
+      warn(envFiles.source.file, envFiles.source.line, `capistrano.env-stage-files: config/deploy.rb loads its settings from ${shape}, the file \`cap deploy ${envFiles.env}=<name>\` names: each such file is a stage, and the repo holds ${envFiles.examples.length ? `only ${envFiles.examples.join(", ")}, ${envFiles.examples.length === 1 ? "an example" : "examples"} of that shape (not read as stages)` : "none of them"}; its stages, servers and settings are asked (stages.none), not read as one stage`);
+    } else if (major === 2 && !unloadable && (s.servers.list(null).length > 0 || s.unread.some((u) => u.servers))) {
       const envAt = s.vars.sourceOf("rails_env");
       const env = s.vars.has("rails_env") && !(envAt && pluginDefaults.has(envAt)) ? rubyToS(s.vars.fetch("rails_env")) : null;
       const name = env && /^[a-z][a-z0-9_-]*$/i.test(env) ? env : "production";
@@ -805,6 +826,7 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     hooks: withStages(hooks, onStages.hooks, stages),
     ...(condHooks.length ? { conditionalHooks: withStages(condHooks, onStages.cond, stages) } : {}),
     ...(stagesFromGem ? { stagesFromGem } : {}),
+    ...(envFiles ? { envStageFiles: envFiles } : {}),
   };
   // A link or a copy (ln, cp, mv, install, cat) counts only in a task the deploy runs, as
   // deploy-task-lines.ts reads task lines: a task no hook runs is no part of the deploy (run by hand,

@@ -15,6 +15,7 @@ import type { HookScope } from "./hook-names.js";
 import { compileGlob } from "./glob.js";
 import type { RepoFiles } from "../../src/model.js";
 import { hasLoadablePath, hasPath } from "../../src/model.js";
+import { deployExampleSaid } from "./deploy-examples.js";
 import { Budget, EVAL_LIMITS } from "../ruby/idioms/limits.js";
 import { yieldsOf, bindParams, caseBranch, closureOf } from "../ruby/idioms/blocks.js";
 import { readDataFile, declaredIn, LOOP_METHODS, localMutation, type Unread } from "./follow.js";
@@ -1232,7 +1233,11 @@ export class Session {
       return;
     }
     // Gems (capistrano/rails...) are not in the repo: their effect is modelled by the defaults.
-    if (how === "require_relative" || target.startsWith(".") || target.startsWith("config/") || target.startsWith("lib/")) this.warnAt(f, node, `${how} ${target}: no such file in the repo`);
+    if (how === "require_relative" || target.startsWith(".") || target.startsWith("config/") || target.startsWith("lib/")) {
+      // Ruby's load/require add .rb: a committed example of that file (config/deploy.rb.example) is named.
+      const rb = normalize(target).replace(/^\.\//, "").replace(/(?:\.rb)?$/, ".rb");
+      this.warnAt(f, node, `${how} ${target}: no such file in the repo${deployExampleSaid(this.opts.repo, rb)}`);
+    }
   }
 
   /** A required file in the repo: `lib/` is on Capistrano's load path; relative paths from the file. */

@@ -205,7 +205,9 @@ export function loadedSchedules(ctx: AnalyzerContext, cap: CapistranoFacts | nul
     minaSets = stages.map((st) => ({ stage: st.name, set: { environment: run.production ? "production" : railsEnvOf(st), path: { cap: "release_path" } }, open: null, from: mina, ...(run.railsEnvWord ? { env: { RAILS_ENV: railsEnvOf(st) } } : {}) }));
   }
   const stageOfFile = new Map<string, string>();
-  for (const st of stages) if (!st.undeclared && !stageOfFile.has(st.source.file)) stageOfFile.set(st.source.file, st.name);
+  // config/deploy.rb is every stage's file, even where stages are tasks written in it (Capistrano 2
+  // switch tasks, its top level, Mina targets): a line there is no one stage's.
+  for (const st of stages) if (!st.undeclared && st.source.file !== "config/deploy.rb" && !stageOfFile.has(st.source.file)) stageOfFile.set(st.source.file, st.name);
   for (const file of ctx.repo.paths.filter((p) => DEPLOY_CODE.test(p))) {
     const r = ctx.repo.read(file);
     if ("error" in r) continue;

@@ -22,6 +22,8 @@ export function noStageGaps(model: ModelForGaps): Gap[] {
   if (model.stages.length) return [];
   const fromGem = model.capistrano?.stagesFromGem;
   if (fromGem) return [gemStageGap(fromGem)];
+  const envFiles = model.capistrano?.envStageFiles;
+  if (envFiles) return [envStageFilesGap(envFiles)];
   const deploy = model.capistrano?.tool === "mina" ? "Mina's config/deploy.rb" : "Capistrano";
   return [
     {
@@ -55,6 +57,24 @@ function gemStageGap(g: GemStages): Gap {
     choices: ["production"],
     required: true,
     source: g.gems[0].source,
+  };
+}
+
+/**
+ * config/deploy.rb loads its settings from a file named by ENV (env-stage-files.ts): the stages are
+ * those files, none in the repo. Which there were, and their servers, only the team knows: no default.
+ */
+function envStageFilesGap(e: NonNullable<NonNullable<ModelForGaps["capistrano"]>["envStageFiles"]>): Gap {
+  const shape = e.pattern ?? `a file whose path is built from ENV[${JSON.stringify(e.env)}]`;
+  const examples = e.examples.length ? `; the repo holds only ${e.examples.join(", ")}, ${e.examples.length === 1 ? "an example" : "examples"} of that shape, not a stage` : "; the repo holds none of them";
+  return {
+    id: NO_STAGE_ANSWER,
+    question: `The deploy's stages are the files \`cap deploy ${e.env}=<name>\` loads (${shape}), and none is in the repo. Write one overlay, "production"?`,
+    why: `config/deploy.rb loads its servers and settings from ${shape} (${at(e.source)}), one file per value of ${e.env} given when deploying${examples}. Which stages there were, and their servers, are not in the repo. Answer "production" to write one overlay anyway; or write each stage into the deploy (a stage task, or capistrano-ext's multistage with config/deploy/<stage>.rb, holding its servers and rails_env) and run again to get an overlay per stage`,
+    default: null,
+    choices: ["production"],
+    required: true,
+    source: e.source,
   };
 }
 
