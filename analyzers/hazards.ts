@@ -783,7 +783,7 @@ const localBackends: Rule = (m) =>
         (started ? `; the deploy started ${label} ${started.name} on the servers (${started.source.file}:${started.source.line}), listed with the backing services the cluster must provide` : "");
       const advice = database
         ? `The pod would connect to a database on itself, not the one the servers used. Before the cutover point each stage at its real database: set DATABASE_URL in the stage's secrets.env (Rails merges it over database.yml, its host winning) or make this ${a.what.replace(/^database\.yml \S+ /, "")} an ENV read; then check from a pod, with rails runner, which host and database ActiveRecord connects to, and that it is the servers' database, not a copy.`
-        : `Replace the address with an ENV read (ENV.fetch("NAME")) and set that variable per stage to the ${label} the cluster reaches (a managed service, or a Service in the cluster); left as it is, the app fails to connect in the pod, or reaches whatever listens on the pod's own port.`;
+        : `Replace the address with an ENV read (ENV.fetch("NAME")) and set that variable per stage to the ${label.replace(/^an? /, "")} the cluster reaches (a managed service, or a Service in the cluster); left as it is, the app fails to connect in the pod, or reaches whatever listens on the pod's own port.`;
       return { id: database ? "database.localhost" : "services.localhost", message, advice, source: a.source };
     })
     // The database first: the one whose silence costs the most.

@@ -8,7 +8,7 @@ import { isExampleFile, isRetiredCopy, railsEnvOf, SIDEKIQ_PLAIN_ENTRY } from ".
 import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../src/model/mongoid-words.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
-import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
+import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, mongoidOnly, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
@@ -354,7 +354,11 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
   };
   steps.push(
     `**Apply the overlay, ${hasJob ? "run the migration Job and wait for it, " : ""}then watch the rollout** (the pods must pass their probes), production last:\n${rehearsalOrder(stages).map(perStage).join("\n")}` +
-      (hasJob ? "" : "\n  No migration Job was generated: run `bin/rails db:migrate` once against the database before the new pods serve."),
+      (hasJob
+        ? ""
+        : mongoidOnly(model)
+          ? "\n  No migration Job was generated, and none is needed: the app's database is MongoDB (mongoid in Gemfile.lock, no ActiveRecord database), which has no ActiveRecord migrations."
+          : "\n  No migration Job was generated: run `bin/rails db:migrate` once against the database before the new pods serve."),
   );
   const stopWorkers = carried.length
     ? ` and stop their ${[...new Set(carried.map((w) => text(w.label)))].join(", ")} workers only once the cluster runs its own (${carried.map((w) => code(workerDeploymentName(app, w))).join(", ")})`

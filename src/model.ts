@@ -1469,7 +1469,8 @@ export interface BackingService {
  * ran on the same box; in a pod localhost is the pod itself, where nothing listens.
  */
 export interface LocalAddress {
-  kind: BackingService["kind"] | "rabbitmq" | "solr" | "mongodb" | "sphinx" | "smtp";
+  /** `local`: a service of the server's own that nothing names (a socket the app's code opens). */
+  kind: BackingService["kind"] | "rabbitmq" | "solr" | "mongodb" | "sphinx" | "smtp" | "local";
   /** What reads it, in words: "Sidekiq's Redis", "database.yml production host", "cache_store". */
   what: string;
   /** The address as written, credentials cut; for a client default, the address the client falls back to. */

@@ -34,6 +34,7 @@ import { SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { isEnvRef, isHash } from "../ruby/evaluate.js";
 import { argsOf, childrenOf, kind, literalName, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
+import { searchDaemonAddresses } from "./search-daemons.js";
 import { CURRENT_SECTION_LOOKUP, CURRENT_SHARED_MERGE, sectionLookupOf, sharedMergeOf, type SharedMerge } from "../../src/model/config-for-shared.js";
 
 type Kind = LocalAddress["kind"];
@@ -158,6 +159,52 @@ export function localAddresses(ctx: AnalyzerContext, stages: Stage[], global: Gl
     for (const a of yamlAddresses(quiet, file, envs, shared, mail)) add(a);
   }
   if (global) for (const a of globalAddresses(quiet, global, envs, mail)) add(a);
+  for (const a of searchDaemonAddresses(quiet, stages)) add(a);
+  for (const a of socketAddresses(quiet, envs)) add(a);
+  return out;
+}
+
+// --- Sockets the app's own code opens --------------------------------------------------------
+
+/** `UNIXSocket.new("/abs/path.sock")` / `TCPSocket.new("localhost", 1234)` (also `.open`, without parentheses). */
+const SOCKET_OPEN = /\b(UNIXSocket|TCPSocket)\.(?:new|open)\s*\(?\s*(['"])([^'"#]+)\2(?:\s*,\s*(\d+))?/;
+
+/**
+ * A socket the app's own code opens to a literal address of its machine: a service beside the app on
+ * the server (a Node side process, a local daemon), which no pod runs. A TCP port that is not written
+ * (`TCPSocket.new("localhost", $port)`) says no service, and may be the app's own: left alone.
+ * config/environments/<env>.rb counts for that env only; app/, lib/ and the rest of config/ for every stage.
+ */
+function socketAddresses(ctx: AnalyzerContext, envs: StageEnv[]): LocalAddress[] {
+  const out: LocalAddress[] = [];
+  for (const file of ctx.repo.paths) {
+    if (!/^(?:app|lib|config)\/.+\.rb$/.test(file)) continue;
+    const envFile = /^config\/environments\/([^/]+)\.rb$/.exec(file)?.[1];
+    const applies = envFile ? envs.filter((e) => e.env === envFile) : envs;
+    if (!applies.length) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || !/\b(?:UNIX|TCP)Socket\./.test(r.text)) continue;
+    r.text.split(/\r?\n/).forEach((line, i) => {
+      if (/^\s*#/.test(line)) return;
+      const m = SOCKET_OPEN.exec(line);
+      if (!m) return;
+      const [, klass, , target, port] = m;
+      let address: string;
+      let found: Found | null;
+      if (klass === "UNIXSocket") {
+        if (!target!.startsWith("/")) return;
+        address = target!;
+        found = { socket: true };
+      } else {
+        const host = localAddressOf(target!);
+        if (!host || port === undefined) return;
+        address = `${target}:${port}`;
+        found = { port };
+      }
+      const k = kindOf(found, line) ?? "local";
+      out.push({ kind: k, what: `${klass} in the app's code`, address, source: { file, line: i + 1 }, stages: applies.map((e) => e.stage) });
+    });
+  }
   return out;
 }
 

@@ -22,6 +22,7 @@ import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/mod
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
+import { searchDaemonProcesses } from "../services/search-daemons.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -222,6 +223,8 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     const skipped = off.length ? `; stage${off.length > 1 ? "s" : ""} ${off.map((st) => st.name).join(", ")} set :${r.skip} (its hook off there)` : "";
     out.push({ name: r.name, command: r.starts.slice(0, 160), source: l.source, why: `a daemon ${r.gem}'s recipe starts on each deploy${own.length ? ` of stage ${own.map((st) => st.name).join(", ")}` : ""}: ${r.starts}${script}${skipped}; not a job backend the analysis knows, so no Deployment runs it` });
   }
+  // A search daemon the deploy starts through its gem's rake task (thinking-sphinx's searchd, sunspot's Solr).
+  out.push(...searchDaemonProcesses(ctx));
   // A bluepill/eye process of a file the deploy loads that no backend claims (a crawler daemon): named, with its line.
   for (const x of supervisorProcesses(ctx, stages)) {
     if (backendOfCommand(x.p.command ?? x.p.written)) continue;

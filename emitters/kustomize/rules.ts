@@ -1760,6 +1760,15 @@ export const needsMigration = (model: ModelLike): boolean =>
   model.linked.some((l) => l.path === "config/database.yml") ||
   model.stages.some((s) => s.variables["migration_role"] !== undefined && model.capistrano?.requires.some((r) => r.value === "capistrano/rails/migrations"));
 
+/**
+ * Mongoid with no ActiveRecord database: the app's database is MongoDB, which has no ActiveRecord
+ * migrations (`db:migrate` is ActiveRecord's task; Mongoid creates collections as documents are
+ * written). A gem that adds Mongoid migrations (mongoid_rails_migrations, mongoid-migrations) keeps a
+ * `db:migrate` of its own, so such an app is not this case.
+ */
+export const mongoidOnly = (model: ModelLike): boolean =>
+  !needsMigration(model) && model.rails.gems["mongoid"] !== undefined && !["mongoid_rails_migrations", "mongoid-migrations", "mongoid_migrations"].some((g) => model.rails.gems[g] !== undefined);
+
 /** Rails ≥ 5 runs tasks through bin/rails; older apps through rake. Both read RAILS_ENV. */
 export function migrateArgs(model: ModelLike): string[] {
   const v = model.rails.railsVersion?.value;

@@ -12,6 +12,7 @@ import { k8sOverlay } from "../contract.js";
 import { stageLabel } from "../../src/model/names.js";
 import { secretsBackend } from "./secrets-backend.js";
 import { ciChoice, deployMode } from "./rules.js";
+import { needsMigration } from "../kustomize/rules.js";
 
 const stagesOf = (model: AppModel): string[] => (model.stages.length ? model.stages.map((s) => s.name) : ["production"]);
 
@@ -39,12 +40,14 @@ export function secretsGuide(model: AppModel, answers: Answers): string[] {
   const stages = stagesOf(model);
   const mode = deployMode(answers);
   const ci = ciChoice(model, answers);
+  // Without a migration Job (no ActiveRecord database) the release has no migration step to describe.
+  const migrates = needsMigration(model);
   const out = [
     "## The release",
     "",
     mode === "push"
-      ? `Each release is ${mdCode("bin/k8s-deploy STAGE TAG")}: it sets every image of the release to TAG, runs the migration Job and waits for it (printing its logs and stopping when it fails), applies the overlay and waits for each rollout. ${ci === "none" ? "No pipeline was written: run it by hand after pushing the images." : "The pipeline runs it on a push to each stage's branch, after building and pushing the images tagged with the commit."} It needs kubectl and kustomize.`
-      : `Argo CD syncs each stage (${mdCode("k8s/argocd/<stage>.yaml")}, applied once); the migration Job runs first as a PreSync hook. ${ci === "none" ? "Release by hand:" : "The pipeline does this on a push to each stage's branch:"} ${mdCode("bin/k8s-deploy STAGE TAG")} sets the images, then commit and push the overlay.`,
+      ? `Each release is ${mdCode("bin/k8s-deploy STAGE TAG")}: it sets every image of the release to TAG, ${migrates ? "runs the migration Job and waits for it (printing its logs and stopping when it fails), " : ""}applies the overlay and waits for each rollout. ${ci === "none" ? "No pipeline was written: run it by hand after pushing the images." : "The pipeline runs it on a push to each stage's branch, after building and pushing the images tagged with the commit."} It needs kubectl and kustomize.`
+      : `Argo CD syncs each stage (${mdCode("k8s/argocd/<stage>.yaml")}, applied once)${migrates ? "; the migration Job runs first as a PreSync hook" : ""}. ${ci === "none" ? "Release by hand:" : "The pipeline does this on a push to each stage's branch:"} ${mdCode("bin/k8s-deploy STAGE TAG")} sets the images, then commit and push the overlay.`,
     "",
   ];
   const backend = secretsBackend(answers);

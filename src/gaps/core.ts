@@ -30,7 +30,7 @@ export function coreGaps(model: ModelForGaps): Gap[] {
     {
       id: "image.tag",
       question: "Which image tag should the overlays deploy first?",
-      why: `Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag, and the db:migrate Job's name carries it. CI replaces it per release (\`kustomize edit set image\`). ${initialTag(model) ? "Default: the repo's current commit (short SHA)" : `The repo is not a git checkout, so no commit names the first image: default ${UNRELEASED_TAG}, a tag no image has, until the pipeline sets one`}; never latest`,
+      why: `Capistrano deployed a branch (or :branch), not an image; the overlays pin a tag${needsMigration(model) ? ", and the db:migrate Job's name carries it" : ""}. CI replaces it per release (\`kustomize edit set image\`). ${initialTag(model) ? "Default: the repo's current commit (short SHA)" : `The repo is not a git checkout, so no commit names the first image: default ${UNRELEASED_TAG}, a tag no image has, until the pipeline sets one`}; never latest`,
       default: initialTag(model)?.tag ?? UNRELEASED_TAG,
       // Any OCI tag: the db:migrate Job's name carries a validated, shortened form of it plus a
       // hash of its inputs (emitters/kustomize/migration-job.ts), so the tag itself need not be a name.

@@ -8,7 +8,7 @@ import type { ModelForGaps } from "./index.js";
 import { BRANCH, CI_PROVIDERS, DEPLOY_MODES, defaultCi, ECR_REPOSITORY, stageBranch } from "../../emitters/release/rules.js";
 import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
 import { AWS_IDENTITIES, readsStaticKeys, roleAnswer } from "../../emitters/kustomize/secrets-backend/aws-identity.js";
-import { secretKeys } from "../../emitters/kustomize/rules.js";
+import { needsMigration, secretKeys } from "../../emitters/kustomize/rules.js";
 import { DEFAULT_KEY_SCHEME, DEFAULT_STORE } from "../../emitters/kustomize/secrets-backend/external-secrets.js";
 
 export function releaseGaps(model: ModelForGaps): Gap[] {
@@ -25,7 +25,10 @@ export function releaseGaps(model: ModelForGaps): Gap[] {
     {
       id: "deploy.mode",
       question: "How does a new tag reach the cluster?",
-      why: "push = the pipeline runs the migration Job and applies each overlay (default: what Capistrano did); argocd = the pipeline commits the new tag and Argo CD syncs it, running the migration Job as a PreSync hook",
+      // No migration Job (no ActiveRecord database): the modes differ only in who applies the overlay.
+      why: needsMigration(model)
+        ? "push = the pipeline runs the migration Job and applies each overlay (default: what Capistrano did); argocd = the pipeline commits the new tag and Argo CD syncs it, running the migration Job as a PreSync hook"
+        : "push = the pipeline applies each overlay (default: what Capistrano did); argocd = the pipeline commits the new tag and Argo CD syncs it",
       default: "push",
       choices: [...DEPLOY_MODES],
     },

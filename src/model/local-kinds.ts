@@ -7,4 +7,5 @@ import type { LocalAddress } from "../model.js";
 export const LOCAL_KIND_LABEL: Record<LocalAddress["kind"], string> = {
   redis: "Redis", memcached: "memcached", elasticsearch: "Elasticsearch", opensearch: "OpenSearch", postgresql: "PostgreSQL", mysql: "MySQL",
   rabbitmq: "RabbitMQ", solr: "Solr", mongodb: "MongoDB", sphinx: "Sphinx", smtp: "an SMTP server",
+  local: "a local service",
 };
