@@ -951,6 +951,24 @@ export interface ListenSpec {
 export interface NginxFacts {
   /** Each nginx config file or template found, parsed. Templates once per stage they render for. */
   files: NginxFile[];
+  /**
+   * nginx files found that are no stage's servers' config, so read for nothing (no hosts, TLS,
+   * limits, sidecar, routes or defaults): a developer's own (under a development-named folder, or
+   * serving a laptop path such as /Users/<name>/…, and serving no stage's deploy_to), or another
+   * deployment's (a config per stage kept, and this one's paths lie under no stage's deploy_to).
+   * Named in the report with the hosts they hold.
+   */
+  notServed?: NginxNotServed[];
+}
+
+export interface NginxNotServed {
+  file: string;
+  why: "development" | "other-deployment";
+  /** What says so, in words: the folder, or the path it serves and why that is no server's. */
+  detail: string;
+  source: Source;
+  /** Its server_names: named, never routed. */
+  hosts: string[];
 }
 
 export interface NginxDirective {

@@ -114,10 +114,11 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
 
   section("nginx");
-  if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
+  if (m.nginx.files.length === 0) lines.push(`  (no nginx config ${m.nginx.notServed?.length ? "of the servers " : ""}found)`);
+  for (const n of m.nginx.notServed ?? [])
+    lines.push(`  ${n.file}: ${n.why === "development" ? "a developer's own nginx config" : "another deployment's nginx config"}, not the servers': ${n.detail}; read for no stage (no hosts, TLS, limits, sidecar or routes)${n.hosts.length ? `; its server_name ${n.hosts.join(" ")} routed nowhere` : ""}  ${at(n.source)}`);
   for (const f of m.nginx.files) {
     lines.push(`  ${f.file}${nginxStageNote(f)}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
-    if (f.servesNoStage) lines.push(`    serves no stage (its paths lie under no stage's deploy_to: another deployment's config, not read for any stage)  ${at(f.servesNoStage)}`);
     if (f.servesStage) lines.push(`    serves stage ${f.servesStage.value} only (its paths lie under that stage's deploy_to)  ${at(f.servesStage.source)}`);
     for (const u of f.upstreams) {
       lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);

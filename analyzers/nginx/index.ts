@@ -1,7 +1,7 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
 import { perItem } from "../per-item.js";
-import type { AnalyzerContext, CapistranoFacts, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Fact, NginxFacts, NginxFile, NginxNotServed, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
@@ -102,6 +102,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
     perItem(ctx, { file }, "this nginx file", undefined, () => files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) }));
   }
   claimByDeployTo(files, stages);
+  const notServed = developmentConfigs(files, stages, tasks);
 
   // A template the deploy renders to nginx's path through its own helper is read as ERB, whatever its name.
   const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
@@ -128,7 +129,50 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       files.push({ ...(withDefaults ? labelDefaultNames(site, withDefaults) : site), ...(unrendered ? { notRendered: unrendered } : {}) });
       });
   });
-  return { files };
+  // Another deployment's or a developer's file is read for nothing: named, with its hosts.
+  for (const f of files)
+    if (f.servesNoStage && !notServed.has(f))
+      notServed.set(f, { why: "other-deployment", detail: "a config is kept per stage, and every absolute path this one serves lies under no stage's deploy_to", source: f.servesNoStage });
+  const out = [...notServed].map(([f, n]) => ({ file: f.file, ...n, hosts: [...new Set(f.servers.flatMap((s) => s.serverNames.map((x) => x.value)))] }));
+  return { files: files.filter((f) => !notServed.has(f)), ...(out.length ? { notServed: out } : {}) };
+}
+
+/** A folder named for a developer's machine, never a server's: config/development/, dev/, local/. */
+const DEVELOPMENT_FOLDER = /(?:^|\/)(?:development|dev|local|localhost)\//i;
+
+/**
+ * Plain files that are a developer's own nginx config, not one the servers ran: none of the paths
+ * it serves lies under a stage's deploy_to, no deploy task links it, and either it sits in a
+ * development-named folder or it serves a laptop path (/Users/<name>/…, macOS's homes, or
+ * /home/<name>/… of a user no stage deploys as and whose home holds no stage's deploy_to). Such a
+ * file gives no hosts, TLS, limits, sidecar or routes to any stage.
+ */
+function developmentConfigs(files: NginxFile[], stages: Stage[], tasks: TaskDef[]): Map<NginxFile, Omit<NginxNotServed, "file" | "hosts">> {
+  const out = new Map<NginxFile, Omit<NginxNotServed, "file" | "hosts">>();
+  const roots = stages.flatMap((s) => {
+    const d = deployToOf(s)?.replace(/\/+$/, "");
+    return d && d.startsWith("/") ? [d] : [];
+  });
+  const users = new Set(stages.flatMap((s) => {
+    const u = s.variables["user"]?.value;
+    return typeof u === "string" ? [u] : [];
+  }));
+  const named = new Set(tasks.flatMap((t) => [...t.templates, ...(t.renders ?? []).map((r) => r.template)]));
+  const laptop = (path: string): boolean => {
+    if (path.startsWith("/Users/")) return true;
+    const home = /^\/home\/([^/]+)\//.exec(path);
+    return !!home && !users.has(home[1]!) && !roots.some((r) => r.startsWith(`/home/${home[1]}/`));
+  };
+  for (const f of files) {
+    if (f.stage !== null || f.example || f.linkedFor || named.has(f.file)) continue;
+    const paths = servedPaths(f);
+    if (paths.some(({ path }) => roots.some((r) => path === r || path.startsWith(`${r}/`)))) continue;
+    const home = paths.find(({ path }) => laptop(path));
+    const folder = DEVELOPMENT_FOLDER.exec(f.file.slice(0, f.file.lastIndexOf("/") + 1));
+    if (home) out.set(f, { why: "development", detail: `it serves ${home.path}, a path on a developer's machine, and no path under a stage's deploy_to`, source: home.source });
+    else if (folder) out.set(f, { why: "development", detail: `it sits in a development-named folder (${f.file.slice(0, f.file.lastIndexOf("/") + 1)}) and serves no path under a stage's deploy_to`, source: f.servers[0]?.source ?? { file: f.file, line: 1 } });
+  }
+  return out;
 }
 
 /**
@@ -273,6 +317,9 @@ function servedPaths(f: NginxFile): { path: string; source: Source }[] {
     for (const l of s.locations) {
       const m = l.proxyPass ? /^https?:\/\/unix:(\/[^:]+)/.exec(l.proxyPass) : null;
       if (m) out.push({ path: m[1]!, source: l.source });
+      // a location's own root or alias serves files from that path too
+      for (const d of l.directives)
+        if ((d.name === "root" || d.name === "alias") && d.args[0]?.startsWith("/")) out.push({ path: d.args[0].replace(/\/+$/, ""), source: d.source });
     }
   }
   return out;
