@@ -1124,6 +1124,20 @@ export interface ApacheVhost {
   documentRoot: Fact<string> | null;
   /** A plain-HTTP vhost sending every request to https:// (`Redirect / https://…`, a RewriteRule to https://): nginx's redirectsToHttps. */
   redirectsToHttps?: Fact<boolean> | null;
+  /**
+   * The one stage this vhost serves: the stage whose deploy_to holds the directory it serves
+   * (DocumentRoot, PassengerAppRoot, RailsBaseURI's target, PassengerRoot), else the stage whose
+   * rails_env its RailsEnv/RackEnv/PassengerAppEnv names, else the stage a config/apache/<stage>.conf
+   * file is named for. Its hosts are that stage's alone. Cited at the line that says it.
+   */
+  servesStage?: Fact<string>;
+  /**
+   * The vhost serves nothing of this app's stages: every absolute directory it serves lies under no
+   * stage's deploy_to (a static site, another domain, another deployment), or it names a Rails
+   * environment no stage deploys. Its hosts are no stage's: named in the report, never routed.
+   * `why` says which, cited at that line.
+   */
+  servesNoStage?: { why: string; source: Source };
 }
 
 // --- Global ---------------------------------------------------------------------------------------

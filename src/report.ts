@@ -143,6 +143,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
       for (const v of f.vhosts) {
         lines.push(`    <VirtualHost ${v.address}> ${v.serverNames.map((n) => n.value).join(" ") || "(no ServerName)"}${v.ssl ? " ssl" : ""}  ${at(v.source)}`);
+        if (v.servesNoStage)
+          lines.push(`      serves no stage (${v.servesNoStage.why}): ${v.serverNames.length ? `its hosts ${v.serverNames.map((n) => n.value).join(" ")} are routed nowhere` : "read for no stage"}  ${at(v.servesNoStage.source)}`);
+        if (v.servesStage) lines.push(`      serves stage ${v.servesStage.value} only  ${at(v.servesStage.source)}`);
         if (v.limitRequestBody) lines.push(`      LimitRequestBody ${v.limitRequestBody.value}  ${at(v.limitRequestBody.source)}`);
       }
     }

@@ -1654,6 +1654,23 @@ export function apacheFilesFor(model: ModelLike, stage: Stage): ApacheFile[] {
 }
 
 /**
+ * The vhosts of one of the stage's Apache files that serve the stage: not one another stage's
+ * directory or environment ties to that stage (ApacheVhost.servesStage), nor one serving no stage
+ * (a static site, another domain: ApacheVhost.servesNoStage, named in the report).
+ */
+export function apacheVhostsOf(f: ApacheFile, stage: Stage): ApacheFile["vhosts"] {
+  return f.vhosts.filter((v) => !v.servesNoStage && (!v.servesStage || v.servesStage.value === stage.name));
+}
+
+/**
+ * The Apache files the stage reads, with a plain file's vhosts tied to another stage taken out
+ * of each stage but that one (apacheVhostsOf).
+ */
+export function apacheVhostsFor(model: ModelLike, stage: Stage): ApacheFile["vhosts"] {
+  return apacheFilesFor(model, stage).flatMap((f) => apacheVhostsOf(f, stage));
+}
+
+/**
  * Hosts of a stage from its Apache vhosts' ServerName/ServerAlias, by the rule nginx's follow: a
  * template rendered for the stage names its own hosts; a plain file's are the production stage's
  * only; an example copy's are never hosts.
@@ -1661,9 +1678,10 @@ export function apacheFilesFor(model: ModelLike, stage: Stage): ApacheFile[] {
 function hostsFromApache(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const out: { host: string; source: Source }[] = [];
   const own = (f: ApacheFile) => f.stage === stage.name || model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
-  for (const f of apacheFilesFor(model, stage).filter((x) => !x.example && own(x)))
-    for (const v of f.vhosts)
-      for (const n of v.serverNames) {
+  // a vhost tied to a stage (ApacheVhost.servesStage) names that stage's hosts, whichever it is
+  for (const f of apacheFilesFor(model, stage).filter((x) => !x.example))
+    for (const v of apacheVhostsOf(f, stage))
+      for (const n of v.servesStage || own(f) ? v.serverNames : []) {
         const host = n.value.toLowerCase();
         if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
       }

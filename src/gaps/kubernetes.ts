@@ -20,7 +20,7 @@ import {
   productionStage,
   secretKeys,
   stageServers,
-  apacheFilesFor,
+  apacheVhostsFor,
   webServerCount,
   webMinReplicas,
   webServerBasis,
@@ -84,8 +84,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
     // Passenger under Apache, where no nginx config describes the stage: `SSLEngine on` in a vhost
-    if (!servers.length && apacheFilesFor(model, st).some((f) => f.vhosts.some((v) => v.ssl))) anySsl = true;
-    if (!servers.length && apacheFilesFor(model, st).some((f) => f.vhosts.some((v) => v.redirectsToHttps?.value))) anyRedirect = true;
+    if (!servers.length && apacheVhostsFor(model, st).some((v) => v.ssl)) anySsl = true;
+    if (!servers.length && apacheVhostsFor(model, st).some((v) => v.redirectsToHttps?.value)) anyRedirect = true;
     const mailer = mailerHostSuggestion(model, st);
     if (mailer)
       gaps.push({

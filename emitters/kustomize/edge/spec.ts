@@ -14,7 +14,7 @@ import {
   stageServers,
   nginxFilesFor,
   unroutableServerNames,
-  apacheFilesFor,
+  apacheVhostsFor,
 } from "../rules.js";
 
 /** Apache's LimitRequestBody when no line sets it: 1 GiB from 2.4.54 (0, unlimited, up to 2.4.53). */
@@ -164,7 +164,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     }
   }
   // Passenger under Apache, where no nginx config describes the stage: its vhosts' TLS and upload limit.
-  const apacheVhosts = servers.length ? [] : apacheFilesFor(model, stage).flatMap((f) => f.vhosts);
+  const apacheVhosts = servers.length ? [] : apacheVhostsFor(model, stage);
   if (!servers.length)
     for (const v of apacheVhosts) {
       if (v.ssl && !tls) tls = { value: true, source: v.ssl.source };
