@@ -1023,6 +1023,12 @@ export interface NginxFile {
    * known), cited at the ln line. The file is the config of those stages only.
    */
   linkedFor?: { stages: string[]; source: Source };
+  /**
+   * For a plain file: the stages whose own deploy files name it (Mina's `def nginx_template` in each
+   * stage file, a per-stage `set :nginx_config`), when two or more do. Each of those stages' deploys
+   * rendered it, so its server_names are shared evidence, no one stage's: asked, never picked.
+   */
+  sharedBy?: { stages: string[]; sources: Source[] };
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */

@@ -103,6 +103,7 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
   }
   claimByDeployTo(files, stages);
   const notServed = developmentConfigs(files, stages, tasks);
+  sharedByStages(files, stages, textOf);
 
   // A template the deploy renders to nginx's path through its own helper is read as ERB, whatever its name.
   const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
@@ -135,6 +136,28 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       notServed.set(f, { why: "other-deployment", detail: "a config is kept per stage, and every absolute path this one serves lies under no stage's deploy_to", source: f.servesNoStage });
   const out = [...notServed].map(([f, n]) => ({ file: f.file, ...n, hosts: [...new Set(f.servers.flatMap((s) => s.serverNames.map((x) => x.value)))] }));
   return { files: files.filter((f) => !notServed.has(f)), ...(out.length ? { notServed: out } : {}) };
+}
+
+/**
+ * Marks each plain file that two or more stages' own deploy files name (a quoted path ending in the
+ * file's folder and name: `File.expand_path '../../../samples/nginx.conf', __FILE__` in each Mina
+ * stage file): every one of those stages rendered it, so its hosts are theirs together.
+ */
+function sharedByStages(files: NginxFile[], stages: Stage[], text: (p: string) => string | null): void {
+  const own = stages.filter((s) => s.source.file !== "" && stages.filter((o) => o.source.file === s.source.file).length === 1);
+  for (const f of files) {
+    if (f.stage !== null || f.example) continue;
+    const tail = f.file.split("/").slice(-2).join("/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const named = new RegExp(`["'](?:[^"'\\s]*/)?${tail}["']`);
+    const sources: Source[] = [];
+    const by: string[] = [];
+    for (const s of own) {
+      const lines = (text(s.source.file) ?? "").split("\n");
+      const i = lines.findIndex((l) => !/^\s*#/.test(l) && named.test(l));
+      if (i >= 0) by.push(s.name), sources.push({ file: s.source.file, line: i + 1 });
+    }
+    if (by.length > 1) f.sharedBy = { stages: by, sources };
+  }
 }
 
 /** A folder named for a developer's machine, never a server's: config/development/, dev/, local/. */

@@ -1441,6 +1441,8 @@ function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
 
 /** Whether the hosts of this one file of the stage's (nginxFilesFor) are the stage's: an untied plain file's are production's only. */
 function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["files"][number]): boolean {
+  // a file several stages' deploys render names no one stage's hosts: asked (sharedHostSuggestion)
+  if (f.sharedBy) return false;
   if (f.stage !== null || f.servesStage?.value === stage.name || linkedForOnly(f, stage)) return true;
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
@@ -1588,6 +1590,28 @@ export function exampleHostSuggestion(model: ModelLike, stage: Stage): { hosts: 
       for (const n of s.serverNames)
         for (const host of nginxNameHosts(n.value)) if (isRoutableHost(host) && !found.some((o) => o.host === host)) found.push({ host, source: n.source });
   return found.length ? { hosts: found.map((h) => h.host), source: found[0]!.source } : null;
+}
+
+/**
+ * The hosts of a plain nginx file that several stages' deploys render (NginxFile.sharedBy), for a
+ * stage among them whose hosts nothing else names: offered as the production stage's default (the
+ * rule a plain file's hosts follow), to confirm; another stage sharing it is asked with a
+ * placeholder, the file's hosts named (sharedHostFiles). Never a fact of any one stage.
+ */
+export function sharedHostSuggestion(model: ModelLike, stage: Stage): { hosts: string[]; source: Source; stages: string[] } | null {
+  if (stageHosts(model, stage).length || productionStage(model.stages)?.name !== stage.name) return null;
+  const files = sharedHostFiles(model, stage);
+  const found: { host: string; source: Source }[] = [];
+  for (const f of files)
+    for (const s of f.servers)
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value)) if (isRoutableHost(host) && !found.some((o) => o.host === host)) found.push({ host, source: n.source });
+  return found.length ? { hosts: found.map((h) => h.host), source: found[0]!.source, stages: [...new Set(files.flatMap((f) => f.sharedBy!.stages))] } : null;
+}
+
+/** The stage's nginx files that several stages' deploys render (NginxFile.sharedBy), this one among them. */
+export function sharedHostFiles(model: ModelLike, stage: Stage): ModelLike["nginx"]["files"] {
+  return nginxFilesFor(model, stage).filter((f) => !f.example && f.sharedBy?.stages.includes(stage.name));
 }
 
 /**
