@@ -954,7 +954,7 @@ export interface NginxFacts {
   /**
    * nginx files found that are no stage's servers' config, so read for nothing (no hosts, TLS,
    * limits, sidecar, routes or defaults): a developer's own (under a development-named folder, or
-   * serving a laptop path such as /Users/<name>/…, and serving no stage's deploy_to), or another
+   * serving a macOS home path /Users/<name>/…, and serving no stage's deploy_to), or another
    * deployment's (a config per stage kept, and this one's paths lie under no stage's deploy_to).
    * Named in the report with the hosts they hold.
    */

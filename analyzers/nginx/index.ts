@@ -166,8 +166,7 @@ const DEVELOPMENT_FOLDER = /(?:^|\/)(?:development|dev|local|localhost)\//i;
 /**
  * Plain files that are a developer's own nginx config, not one the servers ran: none of the paths
  * it serves lies under a stage's deploy_to, no deploy task links it, and either it sits in a
- * development-named folder or it serves a laptop path (/Users/<name>/…, macOS's homes, or
- * /home/<name>/… of a user no stage deploys as and whose home holds no stage's deploy_to). Such a
+ * development-named folder or it serves a laptop path (/Users/<name>/…, macOS's homes). Such a
  * file gives no hosts, TLS, limits, sidecar or routes to any stage.
  */
 function developmentConfigs(files: NginxFile[], stages: Stage[], tasks: TaskDef[]): Map<NginxFile, Omit<NginxNotServed, "file" | "hosts">> {
@@ -176,16 +175,10 @@ function developmentConfigs(files: NginxFile[], stages: Stage[], tasks: TaskDef[
     const d = deployToOf(s)?.replace(/\/+$/, "");
     return d && d.startsWith("/") ? [d] : [];
   });
-  const users = new Set(stages.flatMap((s) => {
-    const u = s.variables["user"]?.value;
-    return typeof u === "string" ? [u] : [];
-  }));
   const named = new Set(tasks.flatMap((t) => [...t.templates, ...(t.renders ?? []).map((r) => r.template)]));
-  const laptop = (path: string): boolean => {
-    if (path.startsWith("/Users/")) return true;
-    const home = /^\/home\/([^/]+)\//.exec(path);
-    return !!home && !users.has(home[1]!) && !roots.some((r) => r.startsWith(`/home/${home[1]}/`));
-  };
+  // macOS's homes only: a /home/<user>/ path is as often a server's deploy user's (an app deployed
+  // under /home/deploy/apps while deploy_to says otherwise) as a developer's, so it says nothing.
+  const laptop = (path: string): boolean => path.startsWith("/Users/");
   for (const f of files) {
     if (f.stage !== null || f.example || f.linkedFor || named.has(f.file)) continue;
     const paths = servedPaths(f);
