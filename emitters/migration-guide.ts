@@ -13,7 +13,7 @@ import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
 import { answerString } from "./kustomize/answers.js";
-import { defaultEdgeTarget, isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
+import { defaultEdgeTarget, isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, sharedHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -300,6 +300,11 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     if (mailer && hostsSuggested(model, st.name) && edgeHosts(model, st, answers, app).includes(mailer.host))
       steps.push(
         `**Confirm the hosts of stage ${text(st.name)}**: its edge routes ${code(mailer.host)}, which only the mailer's ${code("action_mailer.default_url_options")} names (${code(at(mailer.source))}); mail may link to another app (an admin app's mail points at the public site), and routing that host would take its traffic. Answer ${code(`stage.${st.name}.hosts`)} in ${code(".rails2k8s.yml")} with this stage's own host names (or with this one once you know it is this app's) and run ${code("rails2k8s migrate")} again.`,
+      );
+    const shared = sharedHostSuggestion(model, st);
+    if (shared && hostsSuggested(model, st.name) && shared.hosts.every((h) => edgeHosts(model, st, answers, app).includes(h)))
+      steps.push(
+        `**Confirm which stage answers ${shared.hosts.map(code).join(", ")}**: stage ${text(st.name)}'s edge routes ${shared.hosts.length > 1 ? "them" : "it"}, as ${code(at(shared.source))} names, a file the deploys of stages ${shared.stages.map((s) => text(s)).join(", ")} all render, so no one stage's own. Answer ${code(`stage.${st.name}.hosts`)} (and the other stages' hosts questions) in ${code(".rails2k8s.yml")} with each stage's own host names and run ${code("rails2k8s migrate")} again.`,
       );
     const example = exampleHostSuggestion(model, st);
     const routed = example && hostsSuggested(model, st.name) ? edgeHosts(model, st, answers, app) : [];

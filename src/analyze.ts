@@ -214,7 +214,7 @@ function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppMode
   // The repo's copy of the gem's server-wide nginx.erb is read into the gem's site (its http {}).
   const rest = nginx.files.filter((f) => f.file !== MB_NGINX_HTTP);
   const own = rest.find((f) => !f.example);
-  if (!own) return { files: [...rest, ...mb] };
+  if (!own) return { ...nginx, files: [...rest, ...mb] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.mb-site-not-read: capistrano-mb's nginx recipe installs its own site (nginx_unicorn.erb: client_max_body_size 4G, keepalive_timeout 5) on provision; this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
 }
@@ -223,7 +223,7 @@ function withMbNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], mb: AppMode
 function withPumaNginx(ctx: AnalyzerContext, nginx: AppModel["nginx"], puma: AppModel["nginx"]["files"]): AppModel["nginx"] {
   if (!puma.length) return nginx;
   const own = nginx.files.find((f) => !f.example);
-  if (!own) return { files: [...nginx.files, ...puma] };
+  if (!own) return { ...nginx, files: [...nginx.files, ...puma] };
   ctx.problem({ file: own.file, line: 1, message: `nginx.puma-site-not-read: the Capfile loads capistrano3-puma's Nginx plugin, whose puma:nginx_config installs the gem's own site (client_max_body_size 4G, keepalive_timeout 10); this repo file is read instead: check which one the servers ran`, severity: "warning" });
   return nginx;
 }

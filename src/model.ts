@@ -1034,6 +1034,24 @@ export interface ListenSpec {
 export interface NginxFacts {
   /** Each nginx config file or template found, parsed. Templates once per stage they render for. */
   files: NginxFile[];
+  /**
+   * nginx files found that are no stage's servers' config, so read for nothing (no hosts, TLS,
+   * limits, sidecar, routes or defaults): a developer's own (under a development-named folder, or
+   * serving a macOS home path /Users/<name>/…, and serving no stage's deploy_to), or another
+   * deployment's (a config per stage kept, and this one's paths lie under no stage's deploy_to).
+   * Named in the report with the hosts they hold.
+   */
+  notServed?: NginxNotServed[];
+}
+
+export interface NginxNotServed {
+  file: string;
+  why: "development" | "other-deployment";
+  /** What says so, in words: the folder, or the path it serves and why that is no server's. */
+  detail: string;
+  source: Source;
+  /** Its server_names: named, never routed. */
+  hosts: string[];
 }
 
 export interface NginxDirective {
@@ -1088,6 +1106,12 @@ export interface NginxFile {
    * known), cited at the ln line. The file is the config of those stages only.
    */
   linkedFor?: { stages: string[]; source: Source };
+  /**
+   * For a plain file: the stages whose own deploy files name it (Mina's `def nginx_template` in each
+   * stage file, a per-stage `set :nginx_config`), when two or more do. Each of those stages' deploys
+   * rendered it, so its server_names are shared evidence, no one stage's: asked, never picked.
+   */
+  sharedBy?: { stages: string[]; sources: Source[] };
 }
 
 /** An nginx word whose value the analysis does not know: an ERB tag or a Jinja/Go template tag kept as written. */
@@ -1189,6 +1213,20 @@ export interface ApacheVhost {
   documentRoot: Fact<string> | null;
   /** A plain-HTTP vhost sending every request to https:// (`Redirect / https://…`, a RewriteRule to https://): nginx's redirectsToHttps. */
   redirectsToHttps?: Fact<boolean> | null;
+  /**
+   * The one stage this vhost serves: the stage whose deploy_to holds the directory it serves
+   * (DocumentRoot, PassengerAppRoot, RailsBaseURI's target, PassengerRoot), else the stage whose
+   * rails_env its RailsEnv/RackEnv/PassengerAppEnv names, else the stage a config/apache/<stage>.conf
+   * file is named for. Its hosts are that stage's alone. Cited at the line that says it.
+   */
+  servesStage?: Fact<string>;
+  /**
+   * The vhost serves nothing of this app's stages: every absolute directory it serves lies under no
+   * stage's deploy_to (a static site, another domain, another deployment), or it names a Rails
+   * environment no stage deploys. Its hosts are no stage's: named in the report, never routed.
+   * `why` says which, cited at that line.
+   */
+  servesNoStage?: { why: string; source: Source };
 }
 
 // --- Global ---------------------------------------------------------------------------------------

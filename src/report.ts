@@ -114,10 +114,11 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   }
 
   section("nginx");
-  if (m.nginx.files.length === 0) lines.push("  (no nginx config found)");
+  if (m.nginx.files.length === 0) lines.push(`  (no nginx config ${m.nginx.notServed?.length ? "of the servers " : ""}found)`);
+  for (const n of m.nginx.notServed ?? [])
+    lines.push(`  ${n.file}: ${n.why === "development" ? "a developer's own nginx config" : "another deployment's nginx config"}, not the servers': ${n.detail}; read for no stage (no hosts, TLS, limits, sidecar or routes)${n.hosts.length ? `; its server_name ${n.hosts.join(" ")} routed nowhere` : ""}  ${at(n.source)}`);
   for (const f of m.nginx.files) {
     lines.push(`  ${f.file}${nginxStageNote(f)}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
-    if (f.servesNoStage) lines.push(`    serves no stage (its paths lie under no stage's deploy_to: another deployment's config, not read for any stage)  ${at(f.servesNoStage)}`);
     if (f.servesStage) lines.push(`    serves stage ${f.servesStage.value} only (its paths lie under that stage's deploy_to)  ${at(f.servesStage.source)}`);
     for (const u of f.upstreams) {
       lines.push(`    upstream ${u.name}: ${u.servers.map((s) => s.value.address).join(", ")}${u.sticky ? ` (sticky: ${u.sticky.value})` : ""}  ${at(u.source)}`);
@@ -142,6 +143,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
       lines.push(`  ${f.file}${f.stage ? ` (rendered for ${f.stage})` : ""}${f.example ? (isRetiredCopy(f.file) ? " (retired copy: read as an example, never a source of hosts)" : " (example copy)") : ""}`);
       for (const v of f.vhosts) {
         lines.push(`    <VirtualHost ${v.address}> ${v.serverNames.map((n) => n.value).join(" ") || "(no ServerName)"}${v.ssl ? " ssl" : ""}  ${at(v.source)}`);
+        if (v.servesNoStage)
+          lines.push(`      serves no stage (${v.servesNoStage.why}): ${v.serverNames.length ? `its hosts ${v.serverNames.map((n) => n.value).join(" ")} are routed nowhere` : "read for no stage"}  ${at(v.servesNoStage.source)}`);
+        if (v.servesStage) lines.push(`      serves stage ${v.servesStage.value} only  ${at(v.servesStage.source)}`);
         if (v.limitRequestBody) lines.push(`      LimitRequestBody ${v.limitRequestBody.value}  ${at(v.limitRequestBody.source)}`);
       }
     }

@@ -6,7 +6,7 @@
 // upload limit (LimitRequestBody). Passenger's own directives are read by appserver/passenger.ts.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, ApacheDirective, ApacheFacts, ApacheFile, ApacheVhost, Fact, Problem, RValue, Stage } from "../../src/model.js";
-import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT } from "../../src/model.js";
+import { APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT, railsEnvOf } from "../../src/model.js";
 import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { renderErb, restoreString } from "../ruby/erb.js";
 import { stageScope } from "../ruby/stage-scope.js";
@@ -97,7 +97,89 @@ export function analyzeApache(ctx: AnalyzerContext, stages: Stage[]): ApacheFact
   });
   // Dropped: a file another config includes, unless it includes that config in turn (a cycle: both kept).
   const included = (f: string) => [...reachedBy].some(([g, r]) => g !== f && r.has(f) && !reachedBy.get(f)?.has(g));
-  return { files: files.filter((f) => !included(f.file)) };
+  const kept = files.filter((f) => !included(f.file));
+  // As with nginx's config per stage: a directory outside every deploy_to says "no stage" only where
+  // some vhost's directory lies under one (the repo's vhosts do name the deploy's paths).
+  const roots = deployRoots(stages);
+  const pathsSpeak = kept.some((f) => f.stage === null && f.vhosts.some((v) => servedDirs(vhostBody(f.directives, v) ?? []).some((d) => roots.some((r) => under(d.path, r.dir)))));
+  for (const f of kept) if (!f.example) for (const v of f.vhosts) tieToStage(f, v, stages, pathsSpeak);
+  return { files: kept };
+}
+
+/**
+ * Directives naming a directory a vhost serves the app from. Not PassengerRoot (Passenger's own
+ * install) nor RailsBaseURI/RackBaseURI (a URL path under the DocumentRoot, which is read).
+ */
+const SERVED_DIRS = ["DocumentRoot", "PassengerAppRoot"];
+/** Directives naming the Rails environment Passenger runs the vhost's app in. */
+const ENV_NAMES = ["RailsEnv", "RackEnv", "PassengerAppEnv"];
+
+/**
+ * Which stage a vhost serves, by the rule nginx's server blocks follow (nginx/index.ts
+ * claimByDeployTo): the directory it serves, under a stage's deploy_to (the deepest); else the Rails
+ * environment Passenger runs it in, when one stage deploys that environment; else the stage a
+ * config/apache/<stage>.conf is named for. A vhost whose absolute directories all lie under no
+ * stage's deploy_to, or whose environment no stage deploys, serves no stage. A template rendered
+ * for a stage is that stage's already.
+ */
+function tieToStage(f: ApacheFile, v: ApacheVhost, stages: Stage[], pathsSpeak: boolean): void {
+  if (f.stage !== null || !stages.length) return;
+  const body = vhostBody(f.directives, v);
+  if (!body) return;
+  const roots = deployRoots(stages);
+  const dirs = servedDirs(body);
+  const byPath = new Map<string, ApacheDirective["source"]>();
+  for (const { path, source } of dirs) {
+    const holding = roots.filter((r) => under(path, r.dir));
+    if (!holding.length) continue;
+    const deepest = Math.max(...holding.map((r) => r.dir.length));
+    const owners = holding.filter((r) => r.dir.length === deepest);
+    if (owners.length === 1 && !byPath.has(owners[0]!.stage)) byPath.set(owners[0]!.stage, source);
+  }
+  if (byPath.size === 1) {
+    const [[stage, source]] = [...byPath];
+    v.servesStage = { value: stage!, source: source! };
+    return;
+  }
+  if (byPath.size > 1) return;
+  const env = ENV_NAMES.flatMap((n) => all(body, n)).find((d) => d.args[0] && !unresolved(d.args[0]));
+  if (env) {
+    const deploying = stages.filter((s) => railsEnvOf(s) === env.args[0]);
+    if (deploying.length === 1) v.servesStage = { value: deploying[0]!.name, source: env.source };
+    else if (!deploying.length) v.servesNoStage = { why: `${env.name} ${env.args[0]}: no stage deploys Rails environment ${env.args[0]}`, source: env.source };
+    if (deploying.length) return;
+  }
+  if (pathsSpeak && dirs.length && !v.servesNoStage) {
+    v.servesNoStage = { why: `${dirs[0]!.path} lies under no stage's deploy_to (${[...new Set(roots.map((r) => r.dir))].join(", ")})`, source: dirs[0]!.source };
+    return;
+  }
+  if (v.servesNoStage) return;
+  const named = /^config\/apache2?\/([^/]+)\.conf$/.exec(f.file.replace(EXAMPLE_SUFFIX, ""));
+  const owner = named ? stages.find((s) => s.name === named[1]) : undefined;
+  if (owner) v.servesStage = { value: owner.name, source: v.source };
+}
+
+const deployRoots = (stages: Stage[]): { stage: string; dir: string }[] =>
+  stages.flatMap((s) => {
+    const d = deployToOf(s)?.replace(/\/+$/, "");
+    return d && d.startsWith("/") ? [{ stage: s.name, dir: d }] : [];
+  });
+const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+
+/** The absolute server directories a vhost serves (SERVED_DIRS); a value no stage knows says nothing. */
+function servedDirs(body: ApacheDirective[]): { path: string; source: ApacheDirective["source"] }[] {
+  return SERVED_DIRS.flatMap((n) => all(body, n))
+    .flatMap((d) => (d.args[0] && d.args[0].startsWith("/") && !unresolved(d.args[0]) ? [{ path: d.args[0].replace(/\/+$/, ""), source: d.source }] : []));
+}
+
+/** The body of the <VirtualHost> section a vhost was read from. */
+function vhostBody(ds: ApacheDirective[], v: ApacheVhost): ApacheDirective[] | null {
+  for (const d of ds) {
+    if (d.name.toLowerCase() === "virtualhost" && d.source.file === v.source.file && d.source.line === v.source.line) return d.block ?? [];
+    const inner = d.block ? vhostBody(d.block, v) : null;
+    if (inner) return inner;
+  }
+  return null;
 }
 
 /** Whether a plain config includes a `.erb` template (then read once per stage, as the template renders). */

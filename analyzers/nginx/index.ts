@@ -1,7 +1,7 @@
 // nginx configs and `.erb` templates (rendered per stage): which files are nginx's, each parsed
 // with nginx's grammar (conf-parser.ts), includes spliced in (tree.ts), facts read (facts.ts).
 import { perItem } from "../per-item.js";
-import type { AnalyzerContext, CapistranoFacts, Fact, NginxFacts, NginxFile, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
+import type { AnalyzerContext, CapistranoFacts, Fact, NginxFacts, NginxFile, NginxNotServed, Problem, Source, Stage, TaskDef, TemplateRender } from "../../src/model.js";
 import { deployToOf } from "../appserver/files.js";
 import { parseConf } from "./conf-parser.js";
 import { extract, isUnresolved, toModel } from "./facts.js";
@@ -102,6 +102,8 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
     perItem(ctx, { file }, "this nginx file", undefined, () => files.push({ ...nginxFile(file, null, tree.directives, problem), ...(template ? { template } : {}) }));
   }
   claimByDeployTo(files, stages);
+  const notServed = developmentConfigs(files, stages, tasks);
+  sharedByStages(files, stages, textOf);
 
   // A template the deploy renders to nginx's path through its own helper is read as ERB, whatever its name.
   const rendered = renderedToNginx(ctx, tasks, textOf).filter((r) => !candidates.includes(r.file));
@@ -128,7 +130,65 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
       files.push({ ...(withDefaults ? labelDefaultNames(site, withDefaults) : site), ...(unrendered ? { notRendered: unrendered } : {}) });
       });
   });
-  return { files };
+  // Another deployment's or a developer's file is read for nothing: named, with its hosts.
+  for (const f of files)
+    if (f.servesNoStage && !notServed.has(f))
+      notServed.set(f, { why: "other-deployment", detail: "a config is kept per stage, and every absolute path this one serves lies under no stage's deploy_to", source: f.servesNoStage });
+  const out = [...notServed].map(([f, n]) => ({ file: f.file, ...n, hosts: [...new Set(f.servers.flatMap((s) => s.serverNames.map((x) => x.value)))] }));
+  return { files: files.filter((f) => !notServed.has(f)), ...(out.length ? { notServed: out } : {}) };
+}
+
+/**
+ * Marks each plain file that two or more stages' own deploy files name (a quoted path ending in the
+ * file's folder and name: `File.expand_path '../../../samples/nginx.conf', __FILE__` in each Mina
+ * stage file): every one of those stages rendered it, so its hosts are theirs together.
+ */
+function sharedByStages(files: NginxFile[], stages: Stage[], text: (p: string) => string | null): void {
+  const own = stages.filter((s) => s.source.file !== "" && stages.filter((o) => o.source.file === s.source.file).length === 1);
+  for (const f of files) {
+    if (f.stage !== null || f.example) continue;
+    const tail = f.file.split("/").slice(-2).join("/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const named = new RegExp(`["'](?:[^"'\\s]*/)?${tail}["']`);
+    const sources: Source[] = [];
+    const by: string[] = [];
+    for (const s of own) {
+      const lines = (text(s.source.file) ?? "").split("\n");
+      const i = lines.findIndex((l) => !/^\s*#/.test(l) && named.test(l));
+      if (i >= 0) by.push(s.name), sources.push({ file: s.source.file, line: i + 1 });
+    }
+    if (by.length > 1) f.sharedBy = { stages: by, sources };
+  }
+}
+
+/** A folder named for a developer's machine, never a server's: config/development/, dev/, local/. */
+const DEVELOPMENT_FOLDER = /(?:^|\/)(?:development|dev|local|localhost)\//i;
+
+/**
+ * Plain files that are a developer's own nginx config, not one the servers ran: none of the paths
+ * it serves lies under a stage's deploy_to, no deploy task links it, and either it sits in a
+ * development-named folder or it serves a laptop path (/Users/<name>/…, macOS's homes). Such a
+ * file gives no hosts, TLS, limits, sidecar or routes to any stage.
+ */
+function developmentConfigs(files: NginxFile[], stages: Stage[], tasks: TaskDef[]): Map<NginxFile, Omit<NginxNotServed, "file" | "hosts">> {
+  const out = new Map<NginxFile, Omit<NginxNotServed, "file" | "hosts">>();
+  const roots = stages.flatMap((s) => {
+    const d = deployToOf(s)?.replace(/\/+$/, "");
+    return d && d.startsWith("/") ? [d] : [];
+  });
+  const named = new Set(tasks.flatMap((t) => [...t.templates, ...(t.renders ?? []).map((r) => r.template)]));
+  // macOS's homes only: a /home/<user>/ path is as often a server's deploy user's (an app deployed
+  // under /home/deploy/apps while deploy_to says otherwise) as a developer's, so it says nothing.
+  const laptop = (path: string): boolean => path.startsWith("/Users/");
+  for (const f of files) {
+    if (f.stage !== null || f.example || f.linkedFor || named.has(f.file)) continue;
+    const paths = servedPaths(f);
+    if (paths.some(({ path }) => roots.some((r) => path === r || path.startsWith(`${r}/`)))) continue;
+    const home = paths.find(({ path }) => laptop(path));
+    const folder = DEVELOPMENT_FOLDER.exec(f.file.slice(0, f.file.lastIndexOf("/") + 1));
+    if (home) out.set(f, { why: "development", detail: `it serves ${home.path}, a path on a developer's machine, and no path under a stage's deploy_to`, source: home.source });
+    else if (folder) out.set(f, { why: "development", detail: `it sits in a development-named folder (${f.file.slice(0, f.file.lastIndexOf("/") + 1)}) and serves no path under a stage's deploy_to`, source: f.servers[0]?.source ?? { file: f.file, line: 1 } });
+  }
+  return out;
 }
 
 /**
@@ -273,6 +333,9 @@ function servedPaths(f: NginxFile): { path: string; source: Source }[] {
     for (const l of s.locations) {
       const m = l.proxyPass ? /^https?:\/\/unix:(\/[^:]+)/.exec(l.proxyPass) : null;
       if (m) out.push({ path: m[1]!, source: l.source });
+      // a location's own root or alias serves files from that path too
+      for (const d of l.directives)
+        if ((d.name === "root" || d.name === "alias") && d.args[0]?.startsWith("/")) out.push({ path: d.args[0].replace(/\/+$/, ""), source: d.source });
     }
   }
   return out;

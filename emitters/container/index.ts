@@ -65,10 +65,17 @@ export function emitContainer(model: AppModel, answers: Answers): EmitResult {
   if (sidecar) {
     const file = chosenNginxFile(model);
     const health = model.rails.healthPaths[0]?.value ?? null;
-    out.files.push({ path: NGINX_SIDECAR_CONFIG, content: emitNginxSidecarConfig({ file, kind, healthPath: health, dataDirs: dataDirs(model).map((d) => d.path), bodySize: answerString(answers, BODY_SIZE_ANSWER, "") || null, assetsPrefix: assetsPrefix(model) }, out) });
+    out.files.push({ path: NGINX_SIDECAR_CONFIG, content: emitNginxSidecarConfig({ file, kind, healthPath: health, dataDirs: dataDirs(model).map((d) => d.path), bodySize: answerString(answers, BODY_SIZE_ANSWER, "") || null, assetsPrefix: assetsPrefix(model), ...appSocketsOf(kind === "passenger" ? null : serverOfKind) }, out) });
     out.files.push({ path: NGINX_SIDECAR_DOCKERFILE, content: emitNginxDockerfile(appName(model)) });
   } else if (model.nginx.files.length) {
     out.notes.push({ message: `nginx is replaced by the edge (answer ${SIDECAR_ANSWER}): ${sidecarDefault(model).why}`, source: model.nginx.files[0]!.servers[0]?.source ?? { file: model.nginx.files[0]!.file, line: 1 } });
   }
   return out;
+}
+
+/** The unix sockets an app server's config listens on, for the sidecar to tell the app's socket from another service's; nothing when no config was read. */
+function appSocketsOf(server: { listen: { kind: string; address: unknown }[] } | null | undefined): { appSockets?: string[] } {
+  // a listen address not known as a literal may be any socket: then nothing is concluded
+  if (!server || server.listen.some((l) => l.kind === "unknown" || (l.kind === "unix" && typeof l.address !== "string"))) return {};
+  return { appSockets: server.listen.flatMap((l) => (l.kind === "unix" && typeof l.address === "string" ? [l.address.replace(/^unix:(\/\/)?/, "")] : [])) };
 }

@@ -64,6 +64,8 @@ interface Ctx {
   dataDirs: string[];
   /** The answer for a client_max_body_size the template's ERB left unknown; null when not answered. */
   bodySize: string | null;
+  /** The unix sockets the app server listens on (none: TCP only); undefined when its config is not known. */
+  appSockets?: string[];
 }
 
 function note(ctx: Ctx, message: string, source?: Source) {
@@ -115,7 +117,11 @@ function mapPublicPath(path: string, dataDirs: string[]): string | null {
   return m ? PUBLIC_DIR + (m[2] ?? "") : null;
 }
 
-function rewriteProxyPass(url: string, ctx: Ctx): string {
+function rewriteProxyPass(url: string, ctx: Ctx): string | null {
+  // A unix socket the app server does not listen on is another local service (a Node or websocket
+  // daemon): not the app, so never sent to it.
+  const socket = /^https?:\/\/unix:([^:]+)/.exec(url)?.[1];
+  if (socket && ctx.appSockets && !ctx.appSockets.some((a) => a === socket || a.endsWith(`/${socket.replace(/^.*\//, "")}`) || socket.endsWith(`/${a.replace(/^.*\//, "")}`))) return null;
   const m = /^(https?):\/\/([^/]+)(\/.*)?$/.exec(url);
   if (m && ctx.upstreams.has(m[2]!)) return `http://${m[2]}${m[3] ?? ""}`;
   if (/^https?:\/\/\$/.test(url)) return url; // a variable target: left as written
@@ -163,7 +169,14 @@ function rewriteBlock(list: NginxDirective[], ctx: Ctx, level: "server" | "locat
       continue;
     }
     if (n === "proxy_pass" && x.args[0]) {
-      res.push({ ...x, args: [rewriteProxyPass(x.args[0], ctx)] });
+      const to = rewriteProxyPass(x.args[0], ctx);
+      if (to === null) {
+        // the location answers 502 until that service is carried: neither the app nor silently gone
+        res.push({ name: "return", args: ["502"], source: x.source });
+        note(ctx, `proxy_pass ${x.args[0]}: a unix socket the app server does not listen on (${ctx.appSockets!.join(", ") || "it listens on TCP"}), so another local service of the servers, which no pod runs; not routed to the app: this location answers 502 until that service is carried and this line points at it`, x.source);
+        continue;
+      }
+      res.push({ ...x, args: [to] });
       continue;
     }
     if (n === "proxy_set_header" && /^x-forwarded-proto$/i.test(x.args[0] ?? "") && x.args[1] === "$scheme") {
@@ -304,11 +317,13 @@ export interface SidecarInput {
   bodySize?: string | null;
   /** Where the assets are served when not /assets (rules.ts assetsPrefix). */
   assetsPrefix?: { path: string; source: Source; via: string } | null;
+  /** The unix sockets the app server's config listens on ([]: TCP only); absent when no config is read. */
+  appSockets?: string[];
 }
 
 export function emitNginxSidecarConfig(input: SidecarInput, out: Out): string {
   const appAddress = input.kind === "unicorn" ? `unix:${UNICORN_SOCKET}` : `127.0.0.1:${APP_PORT}`;
-  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map(), dataDirs: (input.dataDirs ?? []).map((d) => d.replace(/\/+$/, "")), bodySize: input.bodySize ?? null };
+  const ctx: Ctx = { out, file: input.file?.file ?? "", upstreams: new Set(), appAddress, needForwardedProto: false, needDefaultUpstream: false, dropped: new Map(), dataDirs: (input.dataDirs ?? []).map((d) => d.replace(/\/+$/, "")), bodySize: input.bodySize ?? null, ...(input.appSockets ? { appSockets: input.appSockets } : {}) };
   const prov = (what: string, source: Source) => out.provenance.push({ output: NGINX_SIDECAR_CONFIG, what, source });
 
   let httpLevel: NginxDirective[] = [];

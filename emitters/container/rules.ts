@@ -164,7 +164,10 @@ export interface SidecarDefault {
 /** Keep nginx when it serves files (assets) or does what no edge can say; else let the edge replace it. */
 export function sidecarDefault(model: Model): SidecarDefault {
   const file = chosenNginxFile(model);
-  if (!file) return { keep: false, why: "no nginx config in the repo: the edge talks to the app server directly" };
+  if (!file) {
+    const other = (model.nginx.notServed ?? []).map((n) => n.file);
+    return { keep: false, why: `no nginx config ${other.length ? `of the servers in the repo (${other.join(", ")}: no server's, not read)` : "in the repo"}: the edge talks to the app server directly` };
+  }
   const assets = file.servers.flatMap((s) => s.locations).filter((l) => l.assets);
   if (assets.length)
     return {

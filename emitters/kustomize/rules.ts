@@ -1469,6 +1469,8 @@ function hostsBelongToStage(model: ModelLike, stage: Stage): boolean {
 
 /** Whether the hosts of this one file of the stage's (nginxFilesFor) are the stage's: an untied plain file's are production's only. */
 function fileHostsBelong(model: ModelLike, stage: Stage, f: ModelLike["nginx"]["files"][number]): boolean {
+  // a file several stages' deploys render names no one stage's hosts: asked (sharedHostSuggestion)
+  if (f.sharedBy) return false;
   if (f.stage !== null || f.servesStage?.value === stage.name || linkedForOnly(f, stage)) return true;
   return model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
 }
@@ -1619,6 +1621,28 @@ export function exampleHostSuggestion(model: ModelLike, stage: Stage): { hosts: 
 }
 
 /**
+ * The hosts of a plain nginx file that several stages' deploys render (NginxFile.sharedBy), for a
+ * stage among them whose hosts nothing else names: offered as the production stage's default (the
+ * rule a plain file's hosts follow), to confirm; another stage sharing it is asked with a
+ * placeholder, the file's hosts named (sharedHostFiles). Never a fact of any one stage.
+ */
+export function sharedHostSuggestion(model: ModelLike, stage: Stage): { hosts: string[]; source: Source; stages: string[] } | null {
+  if (stageHosts(model, stage).length || productionStage(model.stages)?.name !== stage.name) return null;
+  const files = sharedHostFiles(model, stage);
+  const found: { host: string; source: Source }[] = [];
+  for (const f of files)
+    for (const s of f.servers)
+      for (const n of s.serverNames)
+        for (const host of nginxNameHosts(n.value)) if (isRoutableHost(host) && !found.some((o) => o.host === host)) found.push({ host, source: n.source });
+  return found.length ? { hosts: found.map((h) => h.host), source: found[0]!.source, stages: [...new Set(files.flatMap((f) => f.sharedBy!.stages))] } : null;
+}
+
+/** The stage's nginx files that several stages' deploys render (NginxFile.sharedBy), this one among them. */
+export function sharedHostFiles(model: ModelLike, stage: Stage): ModelLike["nginx"]["files"] {
+  return nginxFilesFor(model, stage).filter((f) => !f.example && f.sharedBy?.stages.includes(stage.name));
+}
+
+/**
  * Whether a mailer host may be offered to this stage: never when another stage's own evidence (its
  * hosts, or the name of a server it deploys to) is that host. An environment file that several stages
  * run (staging with rails_env production) is no one stage's evidence: it is offered only to the stage
@@ -1682,6 +1706,23 @@ export function apacheFilesFor(model: ModelLike, stage: Stage): ApacheFile[] {
 }
 
 /**
+ * The vhosts of one of the stage's Apache files that serve the stage: not one another stage's
+ * directory or environment ties to that stage (ApacheVhost.servesStage), nor one serving no stage
+ * (a static site, another domain: ApacheVhost.servesNoStage, named in the report).
+ */
+export function apacheVhostsOf(f: ApacheFile, stage: Stage): ApacheFile["vhosts"] {
+  return f.vhosts.filter((v) => !v.servesNoStage && (!v.servesStage || v.servesStage.value === stage.name));
+}
+
+/**
+ * The Apache files the stage reads, with a plain file's vhosts tied to another stage taken out
+ * of each stage but that one (apacheVhostsOf).
+ */
+export function apacheVhostsFor(model: ModelLike, stage: Stage): ApacheFile["vhosts"] {
+  return apacheFilesFor(model, stage).flatMap((f) => apacheVhostsOf(f, stage));
+}
+
+/**
  * Hosts of a stage from its Apache vhosts' ServerName/ServerAlias, by the rule nginx's follow: a
  * template rendered for the stage names its own hosts; a plain file's are the production stage's
  * only; an example copy's are never hosts.
@@ -1689,9 +1730,10 @@ export function apacheFilesFor(model: ModelLike, stage: Stage): ApacheFile[] {
 function hostsFromApache(model: ModelLike, stage: Stage): { host: string; source: Source }[] {
   const out: { host: string; source: Source }[] = [];
   const own = (f: ApacheFile) => f.stage === stage.name || model.stages.length === 0 || productionStage(model.stages)?.name === stage.name;
-  for (const f of apacheFilesFor(model, stage).filter((x) => !x.example && own(x)))
-    for (const v of f.vhosts)
-      for (const n of v.serverNames) {
+  // a vhost tied to a stage (ApacheVhost.servesStage) names that stage's hosts, whichever it is
+  for (const f of apacheFilesFor(model, stage).filter((x) => !x.example))
+    for (const v of apacheVhostsOf(f, stage))
+      for (const n of v.servesStage || own(f) ? v.serverNames : []) {
         const host = n.value.toLowerCase();
         if (isRoutableHost(host) && !out.some((o) => o.host === host)) out.push({ host, source: n.source });
       }

@@ -20,7 +20,9 @@ import {
   productionStage,
   secretKeys,
   stageServers,
-  apacheFilesFor,
+  apacheVhostsFor,
+  sharedHostFiles,
+  sharedHostSuggestion,
   webServerCount,
   webMinReplicas,
   webServerBasis,
@@ -84,8 +86,8 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
     if (servers.some((s) => s.listens.some((l) => l.value.ssl))) anySsl = true;
     if (servers.some((s) => s.redirectsToHttps?.value)) anyRedirect = true;
     // Passenger under Apache, where no nginx config describes the stage: `SSLEngine on` in a vhost
-    if (!servers.length && apacheFilesFor(model, st).some((f) => f.vhosts.some((v) => v.ssl))) anySsl = true;
-    if (!servers.length && apacheFilesFor(model, st).some((f) => f.vhosts.some((v) => v.redirectsToHttps?.value))) anyRedirect = true;
+    if (!servers.length && apacheVhostsFor(model, st).some((v) => v.ssl)) anySsl = true;
+    if (!servers.length && apacheVhostsFor(model, st).some((v) => v.redirectsToHttps?.value)) anyRedirect = true;
     const mailer = mailerHostSuggestion(model, st);
     if (mailer)
       gaps.push({
@@ -107,6 +109,18 @@ export function kubernetesGaps(model: ModelForGaps): Gap[] {
         suggestion: true,
         format: "host-list",
         source: ex.source,
+      });
+    } else if (sharedHostSuggestion(model, st)) {
+      const sh = sharedHostSuggestion(model, st)!;
+      const files = sharedHostFiles(model, st);
+      gaps.push({
+        id: `stage.${st.name}.hosts`,
+        question: `Which host names does stage ${st.name} answer on?`,
+        why: `${sharedWhere(files)}: its server_name ${sh.hosts.join(" ")} (${sh.source.file}:${sh.source.line}) is shared evidence, no one stage's own. The default gives it to stage ${st.name}, as a plain config's hosts are the production stage's: confirm which stage answers it (the other stages are asked too); MIGRATION.md lists it until you answer`,
+        default: sh.hosts,
+        suggestion: true,
+        format: "host-list",
+        source: sh.source,
       });
     } else if (!stageHosts(model, st).length)
       gaps.push({
@@ -296,6 +310,12 @@ function noHostsWhy(model: ModelForGaps, st: Stage, prod: string | null): string
       : "it has no server_name";
     return `the nginx config rendered for stage ${st.name} (${files}) names no host: ${held}; no stage variable (${variables}) or mailer default_url_options names one either`;
   }
+  // a plain file several stages' deploys render (NginxFile.sharedBy): its hosts offered to production's question
+  const sharedFiles = sharedHostFiles(model, st);
+  if (sharedFiles.length) {
+    const names = [...new Set(sharedFiles.flatMap((f) => f.servers.flatMap((s) => s.serverNames.map((n) => n.value))))];
+    return `${sharedWhere(sharedFiles)}: its server_name${names.length ? ` ${names.join(" ")}` : "s"} are shared evidence, no one stage's own, so none is taken for stage ${st.name}${prod && prod !== st.name ? ` (stage ${prod}'s question offers them as its default): answer ${names.length > 1 ? "them" : "it"} here if stage ${st.name} is the one that answers ${names.length > 1 ? "them" : "it"}` : ""}; no stage variable (${variables}) or mailer default_url_options names the hosts of stage ${st.name} either`;
+  }
   // a plain file linked for several stages (NginxFile.linkedFor): one set of server_names, no one stage's own
   const shared = nginxFilesFor(model, st).filter((f) => f.linkedFor && f.linkedFor.stages.length > 1);
   if (shared.length) {
@@ -306,6 +326,11 @@ function noHostsWhy(model: ModelForGaps, st: Stage, prod: string | null): string
   return prod && prod !== st.name
     ? `no nginx config rendered for stage ${st.name}, stage variable (${variables}) or mailer default_url_options names its hosts; the production hosts are never reused for another stage`
     : `no nginx server_name, stage variable (${variables}) or mailer default_url_options names the hosts of stage ${st.name}`;
+}
+
+/** Which stages' deploys render these shared nginx files, each cited at the stage file's line naming it. */
+function sharedWhere(files: ModelForGaps["nginx"]["files"]): string {
+  return files.map((f) => `${f.file} is rendered by the deploys of stages ${f.sharedBy!.stages.join(", ")} (${f.sharedBy!.sources.map((s) => `${s.file}:${s.line}`).join(", ")})`).join("; ");
 }
 
 function sshHostWhy(model: ModelForGaps, st: Stage): string {

@@ -104,8 +104,9 @@ describe("a stage's server_name variable and its nginx sites", () => {
 
   it("another app's site kept in the repo is no stage's: no TLS cited to it", async () => {
     const m = await model();
-    const other = m.nginx.files.find((f) => f.file === "config/nginx.conf")!;
-    expect(other.servesNoStage).toEqual({ file: "config/nginx.conf", line: 1 });
+    // read for nothing: named with why, and no longer among the files any stage reads
+    expect(m.nginx.files.some((f) => f.file === "config/nginx.conf")).toBe(false);
+    expect(m.nginx.notServed).toEqual([expect.objectContaining({ file: "config/nginx.conf", why: "other-deployment", source: { file: "config/nginx.conf", line: 1 } })]);
     for (const s of m.stages) {
       const spec = edgeSpec(m, s, {}, "kiosk");
       expect(spec.tls?.source.file).not.toBe("config/nginx.conf");

@@ -14,7 +14,8 @@ import {
   stageServers,
   nginxFilesFor,
   unroutableServerNames,
-  apacheFilesFor,
+  apacheVhostsFor,
+  sharedHostSuggestion,
 } from "../rules.js";
 
 /** Apache's LimitRequestBody when no line sets it: 1 GiB from 2.4.54 (0, unlimited, up to 2.4.53). */
@@ -41,7 +42,7 @@ export interface EdgeSpec {
   /** The stage's server_name variable and its nginx/Apache config name different hosts (both kept, the difference named). */
   hostDifference?: NonNullable<ReturnType<typeof stageHostDifference>>;
   /** The hosts are the mailer's host, a suggestion nothing else agrees with: to confirm. */
-  hostsToConfirm?: Sourced<string> & { example?: true };
+  hostsToConfirm?: Sourced<string> & { example?: true; sharedBy?: string[] };
   /** nginx listened with ssl: the edge terminates TLS for these hosts. */
   tls: Sourced<true> | null;
   /** A plain-HTTP server redirected to https. */
@@ -120,12 +121,15 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
   const mailer = mailerHostSuggestion(model, stage);
   const suggested = model.gaps.some((g) => g.id === `stage.${stage.name}.hosts` && g.suggestion === true);
   const example = exampleHostSuggestion(model, stage);
+  const shared = sharedHostSuggestion(model, stage);
   const hostsToConfirm =
     mailer && suggested && hosts.length === 1 && hosts[0] === mailer.host
       ? { value: mailer.host, source: mailer.source }
       : example && suggested && example.hosts.every((h) => hosts.includes(h))
         ? { value: example.hosts.join(", "), source: example.source, example: true as const }
-        : null;
+        : shared && suggested && shared.hosts.every((h) => hosts.includes(h))
+          ? { value: shared.hosts.join(", "), source: shared.source, sharedBy: shared.stages }
+          : null;
 
   let tls: EdgeSpec["tls"] = null;
   let httpsRedirect: EdgeSpec["httpsRedirect"] = null;
@@ -164,7 +168,7 @@ export function edgeSpec(model: AppModel, stage: Stage, answers: Answers, app: s
     }
   }
   // Passenger under Apache, where no nginx config describes the stage: its vhosts' TLS and upload limit.
-  const apacheVhosts = servers.length ? [] : apacheFilesFor(model, stage).flatMap((f) => f.vhosts);
+  const apacheVhosts = servers.length ? [] : apacheVhostsFor(model, stage);
   if (!servers.length)
     for (const v of apacheVhosts) {
       if (v.ssl && !tls) tls = { value: true, source: v.ssl.source };
@@ -255,7 +259,13 @@ export function hostProvenance(input: EdgeInput, out: EdgeOutput): void {
   }
   const toConfirm = input.spec.hostsToConfirm;
   if (toConfirm) {
-    if (toConfirm.example) {
+    if (toConfirm.sharedBy) {
+      out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (nginx server_name of ${toConfirm.source.file}, which the deploys of stages ${toConfirm.sharedBy.join(", ")} all render: a suggestion to confirm)`, source: toConfirm.source });
+      out.notes.push({
+        message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which ${toConfirm.source.file} names, a file the deploys of stages ${toConfirm.sharedBy.join(", ")} all render: no one stage's own, so confirm which stage answers it (stage.<stage>.hosts)`,
+        source: toConfirm.source,
+      });
+    } else if (toConfirm.example) {
       out.provenance.push({ output: input.output, what: `hosts ${toConfirm.value} (nginx server_name of ${toConfirm.source.file}, an example file: a suggestion to confirm)`, source: toConfirm.source });
       out.notes.push({
         message: `stage ${input.stage}: ${input.output} routes ${toConfirm.value}, which only ${toConfirm.source.file}, an example file, names: it may name another deployment's host, so confirm stage.${input.stage}.hosts (or give this stage's own hosts)`,
