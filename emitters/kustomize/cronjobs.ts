@@ -13,6 +13,7 @@ import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
 import { repoWheneverTask } from "../../src/model/cron-env.js";
+import { kubeletLiteral } from "../encode/kubelet.js";
 
 /** Annotation of a CronJob written suspended because it supervised the servers' processes: the reason and the Deployment that replaces it. */
 export const CRON_PROCESS_CONTROL_ANNOTATION = "rails2k8s.dev/supervised-process";
@@ -156,7 +157,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                       {
                         name: "cron",
                         image: appImage(app),
-                        args: ["/bin/sh", "-c", command],
+                        args: ["/bin/sh", "-c", kubeletLiteral(command)],
                         envFrom: envFrom(app),
                         ...(cronEnv.length ? { env: cronEnv } : {}),
                         resources: resources(taskResources()),
@@ -202,7 +203,7 @@ function scheduleEnv(settings: CronFacts["settings"], file: string, out: EmitRes
     const name = key.slice(4);
     const fate = cronEnvFate(name, fact.value);
     if (fate.kind === "left-out") out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${fate.why}`, source: fact.source });
-    else if (fate.kind === "carried") env.push({ name, value: fate.value });
+    else if (fate.kind === "carried") env.push({ name, value: kubeletLiteral(fate.value) });
   }
   return env;
 }
