@@ -74,7 +74,7 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
       },
     });
   for (const c of crons) {
-    const notRun = cronNotRunReason(sp.stage, c.job);
+    const notRun = cronNotRunReason(sp.stage, c.job, repoWheneverTask(plan.model.capistrano?.tasks));
     // The stage's own reason, stated on the object: whenever wrote no line here, whatever else the base says.
     if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
     if (notRun !== null) continue;
