@@ -47,6 +47,7 @@ import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { crontabEnvWarnings } from "../analyzers/whenever/crontab-env.js";
+import { pluginCrontabEnv, repoWheneverTask } from "./model/cron-env.js";
 import { mbCrontab } from "../analyzers/capistrano/mb-crontab.js";
 import { dockerCompose } from "../analyzers/capistrano/docker-compose.js";
 import { loadedSchedules, notInvokedWarning } from "../analyzers/whenever/loaded.js";
@@ -177,7 +178,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
   guard("capistrano-docker compose", undefined, () => dockerCompose(ctx, capistrano, stages));
-  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) ?? scheduleLoads.mina ?? null, stageEnvs: wheneverStageEnvs(stages), rolesNotPassedOn: [...stringCommands(stages).filter((c) => c.run && !c.run.roles).map((c) => c.stage), ...(scheduleLoads.mina ?? []).map((s) => s.stage)] }, [...new Set(stages.map(railsEnvOf))], scheduleLoads.loads)));
+  const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) ?? scheduleLoads.mina ?? null, stageEnvs: wheneverStageEnvs(stages), rolesNotPassedOn: [...stringCommands(stages).filter((c) => c.run && !c.run.roles).map((c) => c.stage), ...(scheduleLoads.mina ?? []).map((s) => s.stage)] }, [...new Set([...stages.map(railsEnvOf), ...stages.flatMap((st) => pluginCrontabEnv(st, repoWheneverTask(capistrano?.tasks))?.env ?? [])])], scheduleLoads.loads)));
   guard("whenever's crontab environment", undefined, () => crontabEnvWarnings(ctx, stages, cron, capistrano?.tasks));
   const notInvoked = scheduleLoads.notInvoked;
   if (notInvoked) guard("whenever's file nothing runs", undefined, () => notInvokedWarning(ctx, notInvoked, cron?.jobs.find((j) => j.wheneverRaises && j.source.file === notInvoked.file)?.wheneverRaises));

@@ -3,8 +3,7 @@
 // crontab's is not known, it is named at the deploy line that set it, with the line of the
 // overlay's; the CronJob then runs the crontab's (emitters/kustomize/overlay.ts).
 import type { AnalyzerContext, CronFacts, Stage, TaskDef } from "../../src/model.js";
-import { railsEnvOf } from "../../src/model.js";
-import { crontabEnvDiffers, repoWheneverTask } from "../../src/model/cron-env.js";
+import { crontabEnvDiffers, repoWheneverTask, scheduleEnvOn } from "../../src/model/cron-env.js";
 
 export function crontabEnvWarnings(ctx: AnalyzerContext, stages: Stage[], cron: CronFacts | null, tasks: TaskDef[] = []): void {
   if (!cron) return;
@@ -13,7 +12,8 @@ export function crontabEnvWarnings(ctx: AnalyzerContext, stages: Stage[], cron: 
   for (const st of stages)
     for (const job of cron.jobs) {
       if (job.stages && !job.stages.includes(st.name)) continue;
-      if (job.envs && !job.envs.includes(railsEnvOf(st))) continue;
+      const scheduled = scheduleEnvOn(st, job, repoTask).env;
+      if (job.envs && scheduled !== null && !job.envs.includes(scheduled)) continue;
       if (job.onStages && !job.onStages.stages.includes(st.name)) continue;
       const d = crontabEnvDiffers(st, job, repoTask);
       if (!d) continue;

@@ -13,6 +13,7 @@ import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
 import { repoWheneverTask } from "../../src/model/cron-env.js";
+import { kubeletLiteral } from "../encode/kubelet.js";
 
 /** Annotation of a CronJob written suspended because it supervised the servers' processes: the reason and the Deployment that replaces it. */
 export const CRON_PROCESS_CONTROL_ANNOTATION = "rails2k8s.dev/supervised-process";
@@ -47,6 +48,7 @@ export interface EmittedCron {
 export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCron[] {
   const { app, model } = plan;
   const cron = model.cron;
+  const repoTask = repoWheneverTask(model.capistrano?.tasks);
   if (!cron) return [];
   const scratch = railsScratch(model);
   // Each file's `env` lines topped its own crontab block: a job gets its file's.
@@ -92,9 +94,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     if (supervises) out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended, not to be resumed: ${supervises}`, source: job.source });
     const serverOnly = unknownCommand || admin || supervises ? null : cronServerOnlyReason(job, command);
     // Where no stage ran it (its roles are on none of their servers), that is the reason it stays suspended.
-    const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job) !== null);
+    const nowhere = plan.stages.length > 0 && plan.stages.every((st) => cronNotRunReason(st.stage, job, repoTask) !== null);
     if (serverOnly && nowhere)
-      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: whenever wrote no line for it on any stage (${plan.stages.map((st) => `${st.stage.name}: ${cronNotRunReason(st.stage, job)}`).join("; ")}); it would also need what only the servers had (${serverOnly})`, source: job.source });
+      out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: whenever wrote no line for it on any stage (${plan.stages.map((st) => `${st.stage.name}: ${cronNotRunReason(st.stage, job, repoTask)}`).join("; ")}); it would also need what only the servers had (${serverOnly})`, source: job.source });
     else if (serverOnly)
       out.notes.push({ message: `cron job ${JSON.stringify(job.task)} is written suspended: ${serverOnly}. Put what it needs in the repo (or point it at a mounted volume or object storage), then remove suspend: true`, source: job.source });
     // Under a condition not decided statically: the CronJob exists (one per job), suspended.
@@ -156,7 +158,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                       {
                         name: "cron",
                         image: appImage(app),
-                        args: ["/bin/sh", "-c", command],
+                        args: ["/bin/sh", "-c", kubeletLiteral(command)],
                         envFrom: envFrom(app),
                         ...(cronEnv.length ? { env: cronEnv } : {}),
                         resources: resources(taskResources()),
@@ -177,9 +179,9 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
     for (const st of plan.stages) {
       const n = cronServerCount(st.stage, job);
       if (n > 1) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} ran on ${n} servers (roles ${job.roles.join(", ") || "db"}); its CronJob runs it once`, source: job.source });
-      const notRun = cronNotRunReason(st.stage, job);
+      const notRun = cronNotRunReason(st.stage, job, repoTask);
       if (notRun) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is suspended there: ${notRun}`, source: job.source });
-      const env = notRun ? null : cronCrontabEnv(st.stage, job, repoWheneverTask(model.capistrano?.tasks));
+      const env = notRun ? null : cronCrontabEnv(st.stage, job, repoTask);
       if (env) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)}: ${env.why}`, source: job.source });
       const open = notRun ? null : cronUndecidedOnStage(st.stage, job);
       if (open) out.notes.push({ message: `stage ${st.stage.name}: cron job ${JSON.stringify(job.task)} is written suspended there: ${open}`, source: job.source });
@@ -202,7 +204,7 @@ function scheduleEnv(settings: CronFacts["settings"], file: string, out: EmitRes
     const name = key.slice(4);
     const fate = cronEnvFate(name, fact.value);
     if (fate.kind === "left-out") out.notes.push({ message: `${file}: env ${name} is not carried to the CronJobs: ${fate.why}`, source: fact.source });
-    else if (fate.kind === "carried") env.push({ name, value: fate.value });
+    else if (fate.kind === "carried") env.push({ name, value: kubeletLiteral(fate.value) });
   }
   return env;
 }

@@ -11,6 +11,7 @@ import { repoWheneverTask } from "../../src/model/cron-env.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";
 import { noWebPatches, webNotStarted } from "./left-out.js";
+import { kubeletLiteral } from "../encode/kubelet.js";
 
 export const PATCHES_FILE = "patches.yaml";
 
@@ -69,11 +70,11 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
       metadata: { name: w.name },
       spec: {
         replicas: w.stages[si]!.replicas,
-        template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, ...(w.stages[si]!.args ? { args: w.stages[si]!.args } : {}), resources: resources(sp.workerResources) }] } },
+        template: { spec: { terminationGracePeriodSeconds: w.stages[si]!.grace, containers: [{ name: WORKER_CONTAINER, ...(w.stages[si]!.args ? { args: w.stages[si]!.args!.map(kubeletLiteral) } : {}), resources: resources(sp.workerResources) }] } },
       },
     });
   for (const c of crons) {
-    const notRun = cronNotRunReason(sp.stage, c.job);
+    const notRun = cronNotRunReason(sp.stage, c.job, repoWheneverTask(plan.model.capistrano?.tasks));
     // The stage's own reason, stated on the object: whenever wrote no line here, whatever else the base says.
     if (notRun !== null) patches.push({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: c.name, annotations: { [CRON_NOT_RUN_ANNOTATION]: notRun } }, spec: { suspend: true } });
     if (notRun !== null) continue;
@@ -83,7 +84,7 @@ export function overlayPatches(plan: Plan, sp: StagePlan, crons: EmittedCron[], 
     const env = cronCrontabEnv(sp.stage, c.job, repoWheneverTask(plan.model.capistrano?.tasks));
     if (!undecided && !env) continue;
     const annotations = { ...(undecided ? cronUndecidedAnnotation(c.job) : {}), ...(env ? { [CRON_CRONTAB_ENV_ANNOTATION]: env.why } : {}) };
-    const containers = env?.value ? [{ name: "cron", env: [{ name: env.variable, value: env.value }] }] : null;
+    const containers = env?.value ? [{ name: "cron", env: [{ name: env.variable, value: kubeletLiteral(env.value) }] }] : null;
     patches.push({
       apiVersion: "batch/v1",
       kind: "CronJob",

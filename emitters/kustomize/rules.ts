@@ -18,7 +18,7 @@ import { numberOf } from "../../src/model/numbers.js";
 import { ANSWERS_FILE } from "../../src/model/answers.js";
 import { shellWord, shellWords } from "../encode/shell.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
-import { crontabEnvDiffers, crontabEnvVariable } from "../../src/model/cron-env.js";
+import { crontabEnvDiffers, crontabEnvVariable, scheduleEnvOn } from "../../src/model/cron-env.js";
 import { INIT_SYSTEMS, SERVICE_MANAGERS } from "../../src/model/service-managers.js";
 import { absolutePathWords, hasGrammar, rubyStringPaths, simpleCommands, wordRoles, type ShellWord } from "./cron-words.js";
 
@@ -169,8 +169,8 @@ export function cronCrontabEnv(stage: Stage, job: CronJob, repoUpdateTask = fals
 }
 
 /** whenever's jobs run on the servers with their `roles:` (default :db); a stage without one never ran it. */
-export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
-  return cronNotRunReason(stage, job) === null;
+export function cronRanOnStage(stage: Stage, job: CronJob, repoUpdateTask = false): boolean {
+  return cronNotRunReason(stage, job, repoUpdateTask) === null;
 }
 
 /**
@@ -179,9 +179,11 @@ export function cronRanOnStage(stage: Stage, job: CronJob): boolean {
  * servers.<stage>, and until it is answered nothing says the job ran there. Only the overlay
  * written when the repo has no stage (stages.none) knows nothing of its servers: the job is kept.
  */
-export function cronNotRunReason(stage: Stage, job: CronJob): string | null {
-  const env = railsEnvOf(stage);
-  if (job.envs && !job.envs.includes(env)) return `${job.source.file} defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}`;
+export function cronNotRunReason(stage: Stage, job: CronJob, repoUpdateTask = false): string | null {
+  // The schedule's `if @environment == …` was decided by the environment whenever was given there
+  // (the crontab's), not by the overlay's RAILS_ENV; one not known decides nothing here.
+  const { env, crontab } = scheduleEnvOn(stage, job, repoUpdateTask);
+  if (job.envs && env !== null && !job.envs.includes(env)) return `${job.source.file} defines it only for RAILS_ENV ${job.envs.join(", ")}, not ${env}${crontab ? ` (the environment the stage's crontab was written with: ${crontab.how})` : ""}`;
   if (job.onStages && !job.onStages.stages.includes(stage.name)) return `with the stage's whenever ${job.onStages.by === "environment" ? "environment" : "variables"} (${job.onStages.with.file}:${job.onStages.with.line}) ${job.source.file} does not define it, so whenever wrote no crontab line for it there`;
   if (job.stages && !job.stages.includes(stage.name)) return `the stage's deploy does not load ${job.source.file} (only ${job.stages.join(", ")} do), so whenever wrote no crontab line for it there`;
   if (cronServersOf(stage, job).length) return null;

@@ -26,6 +26,7 @@ import {
 import { numberOf } from "../../src/model/numbers.js";
 import { answerNumber } from "./answers.js";
 import { containerSecurityContext } from "./security.js";
+import { kubeletLiteral } from "../encode/kubelet.js";
 
 export const WORKER_CONTAINER = "worker";
 
@@ -300,7 +301,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
     ...(live ? [] : [{ name: HEARTBEAT_ENV, value: HEARTBEAT_FILE }]),
     ...Object.entries(w.env)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, value]) => ({ name, value })),
+      .map(([name, value]) => ({ name, value: kubeletLiteral(value) })),
   ];
   return {
     apiVersion: "apps/v1",
@@ -321,7 +322,7 @@ export function workerDeployment(plan: Plan, spec: WorkerSpec, out: EmitResult, 
             {
               name: WORKER_CONTAINER,
               image: appImage(app),
-              args: spec.args,
+              args: spec.args.map(kubeletLiteral),
               env,
               envFrom: envFrom(app),
               resources: resources(plan.stages[0]!.workerResources),

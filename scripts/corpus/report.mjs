@@ -267,7 +267,7 @@ export function containerCommandsOf(yamlText) {
     const o = doc.toJS();
     if (!o || o.kind !== "Deployment") continue;
     const pod = o.spec?.template?.spec ?? {};
-    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) out.push([...(c.command ?? []), ...(c.args ?? [])].join(" "));
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) out.push([...(c.command ?? []), ...(c.args ?? [])].join(" ").replace(/\$\$/g, "$"));
   }
   return out;
 }

@@ -32,6 +32,16 @@ export function crontabEnvOn(stage: Stage, job: CronJob, repoUpdateTask = false)
       ? { env, source, how: `the --set environment=${env} its whenever run was given` }
       : { env: null, source, how: "its whenever run was given no environment known statically (whenever then uses the schedule's `set :environment`, else production)" };
   }
+  return pluginCrontabEnv(stage, repoUpdateTask);
+}
+
+/**
+ * The environment Capistrano's whenever plugin passed the stage's run (`--set
+ * environment=#{whenever_environment}`), whatever the job; null where nothing says it (no
+ * whenever_environment, custom flags, or a repo task of its own).
+ */
+export function pluginCrontabEnv(stage: Stage, repoUpdateTask = false): CrontabEnv | null {
+  const v = stage.variables;
   const we = v["whenever_environment"];
   // A repo's own whenever:update_crontab replaces (Capistrano 2) or runs beside (3) the plugin's: its --set is its own.
   if (!we || repoUpdateTask) return null;
@@ -60,3 +70,13 @@ export function crontabEnvVariable(job: CronJob): string {
 
 /** The repo defines whenever:update_crontab itself (model.capistrano.tasks). */
 export const repoWheneverTask = (tasks: { name: string }[] | undefined): boolean => !!tasks?.some((t) => t.name === "whenever:update_crontab");
+
+/**
+ * The environment whenever evaluated the schedule with on the stage — what decides `if @environment
+ * == …` in schedule.rb: the crontab's where known, else the stage's Rails env; null where the
+ * crontab's is not known statically (the CronJob is then suspended, cronCrontabEnv).
+ */
+export function scheduleEnvOn(stage: Stage, job: CronJob, repoUpdateTask = false): { env: string | null; crontab: CrontabEnv | null } {
+  const crontab = crontabEnvOn(stage, job, repoUpdateTask);
+  return { env: crontab ? crontab.env : railsEnvOf(stage), crontab };
+}

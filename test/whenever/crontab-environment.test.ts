@@ -22,7 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => removeTrees());
 
-async function migrated(deploy: string) {
+const BRANCHED = join(import.meta.dirname, "crontab_env_branch_schedule.rb");
+
+async function migrated(deploy: string, schedule = FILE) {
   const repo = memoryRepo({
     Gemfile: 'source "https://rubygems.org"\ngem "rails"\ngem "unicorn"\ngem "whenever"\n',
     "Gemfile.lock": LOCK,
@@ -31,7 +33,7 @@ async function migrated(deploy: string) {
     "config/deploy.rb": deploy,
     "config/deploy/production.rb": 'server "p1.ledger.example.org", roles: %w[app db]\n',
     "config/deploy/staging.rb": 'server "s1.ledger.example.org", roles: %w[app db]\nset :rails_env, "staging"\n',
-    "config/schedule.rb": readFileSync(FILE, "utf8"),
+    "config/schedule.rb": readFileSync(schedule, "utf8"),
   });
   const model = await analyzeFiles(repo, "ledger");
   const out = emitKustomize(model, {});
@@ -48,7 +50,7 @@ function cronEnvs(objects: K8sObject[]) {
     .map((o) => {
       const c = o.spec.jobTemplate.spec.template.spec.containers[0];
       const env = (c.env ?? []).find((e: { name: string }) => e.name === "RAILS_ENV")?.value ?? cm.data.RAILS_ENV;
-      return { env, suspend: o.spec.suspend === true };
+      return { env, suspend: o.spec.suspend === true, task: /rake (\S+)/.exec(c.args[2])?.[1] };
     });
 }
 
@@ -58,6 +60,23 @@ const crontabEnvs = (environment: string) => runWhenever(FILE, { gemfile: true, 
 const DEPLOY = 'set :application, "ledger"\nset :deploy_to, "/srv/ledger"\n';
 
 describe("the crontab's environment vs the overlay's RAILS_ENV", () => {
+  it("jobs under `if @environment == …` are the ones whenever wrote with the crontab's environment, not the overlay's (audit A1/A2)", async () => {
+    const { model, built } = await migrated(`${DEPLOY}set :whenever_environment, "production"\n`, BRANCHED);
+    // What staging's crontab held: whenever given production.
+    const lines = runWhenever(BRANCHED, { gemfile: true, binRails: true }, "environment=production").lines;
+    const wrote = lines.map((l) => /rake (\S+)/.exec(l.command)![1]).sort();
+    expect(wrote).toEqual(["ledger:close_books", "ledger:settle"]);
+    for (const stage of ["production", "staging"]) {
+      const running = cronEnvs(built(stage)).filter((j) => !j.suspend);
+      expect(running.map((j) => j.task).sort(), stage).toEqual(wrote);
+      expect(running.every((j) => j.env === "production"), stage).toBe(true);
+    }
+    const named = model.problems.filter((p) => p.message.startsWith("cron.crontab-environment"));
+    expect(named.length).toBe(1);
+    expect(named[0]!.message).toMatch(/stage staging: .*environment production/);
+    expect(named[0]!.message).toContain("config/schedule.rb:9");
+  });
+
   it("a whenever_environment every stage shares: staging's CronJobs run what its crontab ran, and that is named", async () => {
     const { model, built } = await migrated(`${DEPLOY}set :whenever_environment, "production"\n`);
     const crontab = crontabEnvs("production");
