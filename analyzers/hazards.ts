@@ -519,6 +519,8 @@ const databaseServersCopy: Rule = (m) => {
     ];
   }
   const took = c.via ? `copied over the release's from shared/ by \`${c.via}\`${c.condition ? ` (it landed ${c.condition})` : ""}` : c.condition ? `linked from shared/ ${c.condition}` : "linked from shared/";
+  // No config/database.yml in the repo, only an example (database.yml.example): the image has none either.
+  const exampleOnly = m.rails.database!.file !== "config/database.yml" ? m.rails.database!.file : null;
   const by = c.templates?.length
     ? `rendered by the deploy from ${c.templates.join(", ")} (${c.writes.map((w) => `${w.file}:${w.line}`).join(", ")}; its values per stage are in the warning at ${c.linked.file}:${c.linked.line})`
     : c.writes.length
@@ -527,8 +529,8 @@ const databaseServersCopy: Rule = (m) => {
   return [
     {
       id: "database.servers-copy",
-      message: `config/database.yml is ${took} (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it`,
-      advice: `Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/${c.shared ?? "config/database.yml"} on a server of each stage), with the pool and timeout as URL parameters (?pool=N): Rails merges DATABASE_URL over the image's copy. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.`,
+      message: `config/database.yml is ${took} (${c.linked.file}:${c.linked.line}): the servers connected with their own copy, ${by}; ${exampleOnly ? `the repo holds only ${exampleOnly}, the repo's example, not what the servers used: its adapter, database name and host are no stage's database` : "the repo's config/database.yml (its database name, host, pool) is not what production used, and the image carries it"}`,
+      advice: `Set DATABASE_URL in each stage's secrets.env to the database the servers used (read shared/${c.shared ?? "config/database.yml"} on a server of each stage), with the pool and timeout as URL parameters (?pool=N)${exampleOnly ? "" : ": Rails merges DATABASE_URL over the image's copy"}. Before the cutover, check from a pod with rails runner which host and database ActiveRecord connects to.`,
       source: c.linked,
     },
   ];

@@ -12,6 +12,7 @@ import { readHealthPaths } from "./rails/routes.js";
 import { readProcfiles } from "./rails/procfile.js";
 import { readErbYaml } from "./rails/erb-yaml.js";
 import { secretKeysOf } from "./rails/secret-keys.js";
+import { bootYamlFiles } from "./rails/boot-yaml.js";
 import { hasPath } from "../src/model.js";
 
 export interface RailsResult {
@@ -54,6 +55,10 @@ export function analyzeRails(ctx: AnalyzerContext): RailsResult {
   if (has("config/secrets.yml")) {
     const y = readErbYaml(ctx, "config/secrets.yml");
     if (y) secretKeys.push(...secretKeysOf("config/secrets.yml", y));
+  }
+  for (const b of bootYamlFiles(ctx)) {
+    const y = readErbYaml(ctx, b.file);
+    if (y) secretKeys.push(...secretKeysOf(b.file, y));
   }
   const credentials: Fact<string>[] = ctx.repo.paths
     .filter((p) => p === "config/master.key" || p === "config/credentials.yml.enc" || /^config\/credentials\/[^/]+\.(key|yml\.enc)$/.test(p))

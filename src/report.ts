@@ -35,7 +35,12 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   fact("Ruby engine (not MRI)", m.rails.rubyEngine);
   fact("Rails", m.rails.railsVersion);
   fact("Bundler", m.rails.bundlerVersion);
-  if (m.rails.database) for (const [env, f] of Object.entries(m.rails.database.adapters)) fact(`database (${env})`, f);
+  if (m.rails.database) {
+    // Only an example in the repo (database.yml.example): its values are the example's, never said as a stage's database.
+    const db = m.rails.database;
+    const example = db.file !== "config/database.yml" ? (db.serversCopy ? ", the repo's example, not what the servers used" : ", the repo's example: no config/database.yml in the repo") : "";
+    for (const [env, f] of Object.entries(db.adapters)) fact(example ? `database (${env}${example})` : `database (${env})`, f);
+  }
   for (const p of m.rails.assets.pipeline) fact("assets", p);
   if (m.rails.assets.prefix) fact("assets prefix (config.assets.prefix)", m.rails.assets.prefix);
   if (m.rails.assets.needsNode.value) fact("Node needed for assets", m.rails.assets.needsNode);

@@ -51,6 +51,9 @@ export function databaseServersCopy(ctx: AnalyzerContext, cap: CapistranoFacts |
   const renders = rendersTo(cap, shared, l.shared !== undefined);
   if ((!db || db.file !== FILE) && !hasPath(ctx.repo, FILE)) {
     // No database.yml in the repo: only the servers' copy ran; what the deploy renders is what each stage used.
+    // The repo's example (database.yml.example) is then never a stage's database: marked so that
+    // its adapters are said as the example's and the servers' copy is the hazard.
+    if (db) db.serversCopy = { linked: l.source, writes: renders.map((r) => r.source), ...(renders.length ? { templates: [...new Set(renders.map((r) => r.template))] } : {}), ...(l.via ? { via: l.via } : {}), ...(l.condition ? { condition: l.condition } : {}), ...(l.shared !== undefined ? { shared: l.shared } : {}) };
     if (renders.length)
       ctx.problem({ ...l.source, message: `database.servers-copy: ${FILE} is linked from shared/${l.shared ?? ""} (${onStages(l)}) and the repo has none${db ? ` (only ${db.file})` : ""}: the servers connected with shared/${shared}; ${renderedHow(ctx, cap, renders, l, stages, FILE, null, named)}. Each stage's database is DATABASE_URL (its secrets.env), to be filled with these values and the servers' password`, severity: "warning" });
     return named;
