@@ -45,6 +45,16 @@ export function lineStartedEnv(line: string): LineEnv | null {
   const end = /&&|\|\||[;|]/.exec(rest);
   const before = line.slice(start, at);
   const after = end ? rest.slice(0, end.index) : rest;
+  // unicorn_rails' `-E x` sets ENV['RAILS_ENV'] while it parses its options, after the shell's prefix:
+  // it wins over `RAILS_ENV=…`, and of several, optparse leaves the last. Interpolated: the deploy's own value.
+  if (program === "unicorn_rails") {
+    const all = [...after.matchAll(/[\s"',](?:-E\s*|--env(?:=|\s+))(?:["']\s*,\s*)?(\S+)/g)];
+    const last = all[all.length - 1];
+    if (last) {
+      const v = new RegExp(`^${VALUE}`).exec(last[1]!);
+      return v ? { env: v[2]!, variable: "RAILS_ENV", sets: true, how: `\`unicorn_rails -E ${v[2]}\`` } : null;
+    }
+  }
   const prefix = (name: string) => new RegExp(`(?:^|[\\s"'\`(])${name}=(\\S*)`).exec(before);
   const rails = prefix("RAILS_ENV");
   if (rails) {
