@@ -680,7 +680,7 @@ const railsEnvStartLine: Rule = (m) =>
           : fact?.defaultOf && !cap2 && stringOfEnv(fact.value) === env
             ? `${fact.defaultOf}'s default (${fact.source.file}:${fact.source.line})`
             : `the stage's name (no file sets rails_env)`;
-    const ran = line.sets ? `nothing in the deploy is seen to install or run that file, so whether the servers started the app with it is not in the repo` : `the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`;
+    const ran = line.doubt ? `whether stage ${st.name}'s servers ran that line is in doubt (${line.doubt}), so the stated value is kept` : line.sets ? `nothing in the deploy is seen to install or run that file, so whether the servers started the app with it is not in the repo` : `the app ran ${line.env} unless RAILS_ENV=${env} was already in its environment when it started, and which one the servers ran is not in the repo`;
     return [{
       id: "stage.rails-env-start-line",
       message: `stage ${st.name}: the app server's start line ${line.how} (${at}) gives ${line.variable}=${line.env}, but the overlay runs RAILS_ENV=${env} from ${why}: ${ran}`,

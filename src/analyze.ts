@@ -134,7 +134,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
   // The deploy's own Ruby per stage, below the repo's Ruby files (analyzers/rails.ts), above the default.
   // The environment each stage's app-server start line gave the process: evidence of its RAILS_ENV (railsEnvOf), before anything reads that.
-  guard("environment of the app server start lines", undefined, () => stageStartedEnvs(ctx, stages, procfile));
+  guard("environment of the app server start lines", undefined, () => stageStartedEnvs(ctx, stages, procfile, capistrano));
   guard("the deploy's Ruby", undefined, () => deployRuby(ctx, rails, stages, capistrano?.requires ?? []));
   guard("a Ruby that is not MRI", undefined, () => notMriWarning(ctx, rails));
   const serversDatabases = guard("database.yml linked from shared", [], () => databaseServersCopy(ctx, capistrano, linked, stages, rails.database));

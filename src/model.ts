@@ -834,6 +834,12 @@ export interface StartedEnv {
    * decides nothing: it is only named where it disagrees (hazard stage.rails-env-start-line).
    */
   byDeploy: boolean;
+  /**
+   * Whether the line ran on this stage is not certain (its file is not seen loaded by the stage's run,
+   * the run loaded code not followed): the words of that doubt. Such a line never overrides a stated
+   * rails_env (startedRailsEnv); hazard stage.rails-env-start-line names the doubt.
+   */
+  doubt?: string;
 }
 
 /** A list change that ran only on deploys where `condition` held (Stage.maybe). */
@@ -1910,16 +1916,19 @@ export function exportedRailsEnv(stage: Stage): string | null {
  *   gave x only when RAILS_ENV was not already in the process's environment. It decides where
  *   nothing states the stage's env (no rails_env, only a default — Capistrano 2's or a plugin's —,
  *   or one not known statically) and the deploy exports no RAILS_ENV; against a stated rails_env
- *   it does not (that may have been exported to the start: a doubt, the same hazard).
+ *   it does not (that may have been exported to the start: a doubt, the same hazard);
+ * - a line whose stage scope is in doubt (StartedEnv.doubt) never overrides a stated rails_env.
  */
 export function startedRailsEnv(stage: Stage): StartedEnv | null {
   const started = stage.startedEnv;
   // a unit file nothing in the deploy installs or names (documentation, an example) is no evidence of the servers
   if (!started?.byDeploy) return null;
-  if (started.sets) return started;
   const fact = stage.variables["rails_env"];
   const v = fact?.value;
   const stated = !!fact && !fact.defaultOf && (typeof v === "string" && v !== "" || typeof v === "object" && v !== null && ("sym" in v || "env" in v));
+  // a line that may not be this stage's does not outrank what the stage states
+  if (started.doubt && stated) return null;
+  if (started.sets) return started;
   return stated || exportedRailsEnv(stage) !== null ? null : started;
 }
 

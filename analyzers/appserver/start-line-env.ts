@@ -14,12 +14,13 @@
 // `-E <%= fetch(:rails_env) %>`, `-E $RAILS_ENV`) is the deploy's own rails_env again, not
 // independent evidence, and is not read. `deployment` and `none` are Rack's middleware presets
 // (capistrano3-unicorn passes `-E deployment`), not a Rails environment anyone chose.
-import type { AnalyzerContext, ProcfileEntry, Source, Stage, StartedEnv } from "../../src/model.js";
-import { DEPLOY_FILE, initScriptsLinked, isServerCommand, procfileRunByDeploy, startLines } from "./started.js";
+import type { AnalyzerContext, CapistranoFacts, ProcfileEntry, Source, Stage, StartedEnv } from "../../src/model.js";
+import { DEPLOY_FILE, isServerCommand, procfileRunByDeploy, startLines } from "./started.js";
 import { foremanWebEntries } from "./foreman.js";
 import { initScriptStage } from "./named-configs.js";
+import { scopeReader, type LineOn } from "./start-line-scope.js";
 
-type LineEnv = Omit<StartedEnv, "source" | "byDeploy">;
+type LineEnv = Omit<StartedEnv, "source" | "byDeploy" | "doubt">;
 
 // The server program as a command word, also as SSHKit writes it (`execute :unicorn_rails, '-D'`,
 // `execute :bundle, 'exec', 'unicorn_rails'`): not `unicorn.rb`, `unicorn:restart`, `pumactl`, `puma.sock`.
@@ -44,6 +45,16 @@ export function lineStartedEnv(line: string): LineEnv | null {
   const end = /&&|\|\||[;|]/.exec(rest);
   const before = line.slice(start, at);
   const after = end ? rest.slice(0, end.index) : rest;
+  // unicorn_rails' `-E x` sets ENV['RAILS_ENV'] while it parses its options, after the shell's prefix:
+  // it wins over `RAILS_ENV=…`, and of several, optparse leaves the last. Interpolated: the deploy's own value.
+  if (program === "unicorn_rails") {
+    const all = [...after.matchAll(/[\s"',](?:-E\s*|--env(?:=|\s+))(?:["']\s*,\s*)?(\S+)/g)];
+    const last = all[all.length - 1];
+    if (last) {
+      const v = new RegExp(`^${VALUE}`).exec(last[1]!);
+      return v ? { env: v[2]!, variable: "RAILS_ENV", sets: true, how: `\`unicorn_rails -E ${v[2]}\`` } : null;
+    }
+  }
   const prefix = (name: string) => new RegExp(`(?:^|[\\s"'\`(])${name}=(\\S*)`).exec(before);
   const rails = prefix("RAILS_ENV");
   if (rails) {
@@ -74,15 +85,11 @@ export function lineStartedEnv(line: string): LineEnv | null {
 }
 
 /**
- * The stage a start line belongs to alone: its own deploy file (`config/deploy/<stage>.rb`), an
- * init script only that stage's file links into /etc/init.d, or a service file whose name names
- * that stage and no other (`unicorn-staging.service`, `config/monit/unicorn_production.monitrc`).
- * Null for a line every stage runs (deploy.rb, lib/capistrano/tasks, a shared unit).
+ * A service file's own stage by its place or name: an init script only that stage's file links into
+ * /etc/init.d, or a file whose name names that stage and no other (`unicorn-staging.service`,
+ * `config/monit/unicorn_production.monitrc`). Null otherwise.
  */
-function ownStage(ctx: AnalyzerContext, file: string, service: boolean, names: string[]): string | null {
-  const stageFile = /^config\/deploy\/([^/]+)\.rb$/.exec(file)?.[1];
-  if (stageFile) return names.includes(stageFile) ? stageFile : null;
-  if (!service) return null;
+function serviceStage(ctx: AnalyzerContext, file: string, names: string[]): string | null {
   const linked = initScriptStage(ctx, file, names);
   if (linked) return linked;
   // documentation and examples are named for stages too; they are not what a stage's servers ran
@@ -94,22 +101,20 @@ function ownStage(ctx: AnalyzerContext, file: string, service: boolean, names: s
 
 /**
  * Sets each stage's `startedEnv`: the environment its start lines give the app server, when they
- * agree. A stage's own lines are read over the shared ones; RAILS_ENV set on the line over the weaker
- * forms. Lines that name different environments decide nothing, and say so.
+ * agree. A line counts on the stages whose run executes it (start-line-scope.ts): a stage's own lines
+ * (its file, its stage task, a task only its deploy runs) are read over the shared ones; RAILS_ENV
+ * set on the line over the weaker forms. Lines that name different environments decide nothing, and
+ * say so. A line whose stage scope is in doubt carries the doubt (StartedEnv.doubt).
  */
-export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[]): void {
+export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile: ProcfileEntry[], cap: CapistranoFacts | null = null): void {
   const names = stages.map((s) => s.name);
-  const lines: { env: LineEnv; source: Source; stage: string | null; byDeploy: boolean }[] = [];
+  const lines: { env: LineEnv; source: Source; on: LineOn; byDeploy: boolean }[] = [];
   const seen = new Set<string>();
-  const linked = initScriptsLinked(ctx);
-  const deployText = [...ctx.repo.paths.filter((f) => DEPLOY_FILE.test(f)), ...(ctx.deployRecipes ?? [])].map((f) => {
-    const r = ctx.repo.read(f);
-    return "text" in r ? r.text : "";
-  }).join("\n");
-  // a service file the deploy names by its path (uploads or links it: `upload! "config/systemd/puma.service", …`);
-  // a bare name such as puma.service is what plugins call the servers' own unit, not this file
-  const named = (file: string) => deployText.includes(file.replace(/\.erb$/, ""));
-  const add = (text: string, source: Source, file: string, service: boolean) => {
+  const deployFiles = [...ctx.repo.paths.filter((f) => DEPLOY_FILE.test(f)), ...(ctx.deployRecipes ?? [])];
+  const scope = scopeReader(ctx, cap, stages, deployFiles);
+  const every: LineOn = () => ({ runs: true });
+  // `at`: the deploy line that runs it (the line itself, or the foreman run of a Procfile); null: not a deploy line
+  const add = (text: string, source: Source, file: string, service: boolean, at: Source | null) => {
     if (!isServerCommand(text) && !/\brails\s+(?:s|server)\b/.test(text)) return;
     let env = lineStartedEnv(text);
     // a systemd unit's `Environment=RAILS_ENV=x` is the ExecStart process's own environment: below a
@@ -125,18 +130,29 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
     const key = `${source.file}:${source.line}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const stage = ownStage(ctx, file, service, names);
-    lines.push({ env, source, stage, byDeploy: !service || stage !== null || DEPLOY_FILE.test(file) || linked.has(file) || named(file) });
+    if (!service) {
+      lines.push({ env, source, on: at && DEPLOY_FILE.test(at.file) || at && ctx.deployRecipes?.includes(at.file) ? scope.ofLine(at) : every, byDeploy: true });
+      return;
+    }
+    const own = serviceStage(ctx, file, names);
+    // a service file counts on the stages whose deploy runs the lines that install, link or start it
+    // (an upload hooked in production.rb installs it on production's servers only)
+    const named = scope.ofNamed(file);
+    if (named) lines.push({ env, source, on: own ? (st) => (st.name === own ? named(st) : { runs: false, why: `${file} is named for stage ${own}` }) : named, byDeploy: true });
+    else if (own) lines.push({ env, source, on: (st) => (st.name === own ? { runs: true } : { runs: false, why: `${file} is named for stage ${own}` }), byDeploy: true });
+    else lines.push({ env, source, on: every, byDeploy: false });
   };
-  for (const { text, source, service } of startLines(ctx)) add(text, source, source.file, service);
+  for (const { text, source, service } of startLines(ctx)) add(text, source, source.file, service, service ? null : source);
   // The Procfile's web line, where the deploy runs that Procfile (Heroku's or a laptop's is not the servers').
   const started = foremanWebEntries(ctx, procfile, isServerCommand);
-  for (const { entry, run } of started) add(entry.command, entry.source, run.source.file, false);
-  if (!started.length && procfileRunByDeploy(ctx)) for (const p of procfile.filter((x) => x.name === "web" && x.source.file === "Procfile")) add(p.command, p.source, p.source.file, false);
+  for (const { entry, run } of started) add(entry.command, entry.source, run.source.file, false, run.source);
+  if (!started.length && procfileRunByDeploy(ctx)) for (const p of procfile.filter((x) => x.name === "web" && x.source.file === "Procfile")) add(p.command, p.source, p.source.file, false, null);
   if (!lines.length) return;
+  const runsOn = lines.map((l) => new Map(stages.map((st) => [st.name, l.on(st)])));
   for (const st of stages) {
-    const own = lines.filter((l) => l.stage === st.name);
-    const shared = own.length ? own : lines.filter((l) => l.stage === null);
+    const here = lines.map((l, i) => ({ ...l, r: runsOn[i]!.get(st.name)!, alone: [...runsOn[i]!.values()].filter((r) => r.runs).length === 1 })).filter((l) => l.r.runs);
+    const own = here.filter((l) => l.alone && stages.length > 1);
+    const shared = own.length ? own : here;
     // the lines the deploy runs, over unit files it is not seen to use
     const ran = shared.filter((l) => l.byDeploy);
     const mine = ran.length ? ran : shared;
@@ -150,7 +166,8 @@ export function stageStartedEnvs(ctx: AnalyzerContext, stages: Stage[], procfile
     }
     // RAILS_ENV (a `rails s -e`) over RACK_ENV when both weaker forms agree: Rails reads it first.
     const first = pool.find((l) => l.env.variable === "RAILS_ENV") ?? pool[0]!;
-    st.startedEnv = { ...first.env, source: first.source, byDeploy: pool.every((l) => l.byDeploy) };
+    const doubts = [...new Set(pool.map((l) => ("doubt" in l.r ? l.r.doubt : undefined)).filter((d): d is string => !!d))];
+    st.startedEnv = { ...first.env, source: first.source, byDeploy: pool.every((l) => l.byDeploy), ...(doubts.length ? { doubt: doubts.join("; ") } : {}) };
   }
 }
 
