@@ -37,6 +37,7 @@ import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { asWebProcesses } from "../analyzers/workers/web-processes.js";
 import { initScriptDaemons } from "../analyzers/workers/init-scripts.js";
 import { supervisorStageDoubts } from "../analyzers/workers/supervisor-files.js";
 import { backendOfCommand } from "../analyzers/workers/backends.js";
@@ -164,6 +165,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
   for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);
+  guard("supervised web server processes", undefined, () => asWebProcesses(uncarried, webServer));
   guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));

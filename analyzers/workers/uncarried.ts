@@ -22,6 +22,7 @@ import { INIT_SYSTEM_WORD, SERVICE_START_ANY, startedUnits } from "../../src/mod
 import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
+import { webServerRun, webWhy } from "./web-processes.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -225,6 +226,13 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   // A bluepill/eye process of a file the deploy loads that no backend claims (a crawler daemon): named, with its line.
   for (const x of supervisorProcesses(ctx, stages)) {
     if (backendOfCommand(x.p.command ?? x.p.written)) continue;
+    const server = webServerRun(x.p.command ?? x.p.written);
+    if (server) {
+      // The app server under the supervisor: the web Deployment's, with the drain the supervisor gave it to compare.
+      const stop = x.p.stop ? `, ${x.p.stop.written} (${at(x.p.stop.source)})` : "";
+      out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: webWhy(web, `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)}), runs ${server}${stop}`), replacedByWeb: true });
+      continue;
+    }
     const on = x.load.roles ? ` on roles(${x.load.roles.roles.map((r) => `:${r}`).join(", ")})` : "";
     const n = x.p.loop ? `, ${x.p.count ?? "an unstated number of"} processes (${x.p.loop.written}, ${at(x.p.loop.source)})` : "";
     out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)})${on}${n}; not a job backend the analysis knows, so no Deployment runs it${x.p.unknown ? ` (${x.p.unknown})` : ""}` });
