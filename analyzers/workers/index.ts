@@ -17,6 +17,7 @@ import { godStageWorkers } from "./god-stages.js";
 import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
+import { configGems } from "../rails/config-gems.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
@@ -102,12 +103,16 @@ export function analyzeWorkers(
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
   const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>["off"]>>();
+  let oldGems: Record<string, Fact<string>> | undefined;
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
-    const gemName = backendGems(b).find((g) => rails.gems[g] && providedAt(g, String(rails.gems[g]!.value)));
-    const gem = gemName ? rails.gems[gemName] : undefined;
-    if (gem) evidence.push({ value: `${gemName} ${gem.value} in Gemfile.lock${b.gems.includes(gemName!) ? "" : ` (${providingGem(gemName!)!.why})`}`, source: gem.source });
+    const locked = backendGems(b).find((g) => rails.gems[g] && providedAt(g, String(rails.gems[g]!.value)));
+    // No lockfile: a Rails 2.3 `config.gem` declares it (config-gems.ts).
+    const declared = locked ? undefined : backendGems(b).find((g) => (oldGems ??= configGems(ctx))[g]);
+    const gemName = locked ?? declared;
+    const gem = locked ? rails.gems[locked] : declared ? oldGems![declared] : undefined;
+    if (gem) evidence.push({ value: declared ? `config.gem "${declared}" (${gem.value}) in ${gem.source.file}, with no Gemfile.lock` : `${gemName} ${gem.value} in Gemfile.lock${b.gems.includes(gemName!) ? "" : ` (${providingGem(gemName!)!.why})`}`, source: gem.source });
     for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in ${isCapfileName(r.source.file) ? "the Capfile" : r.source.file}`, source: r.source });
     const prefix = b.id.replace(/-/g, "_");
     for (const h of cap?.hooks ?? [])
