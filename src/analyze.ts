@@ -38,6 +38,7 @@ import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/worker
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
 import { asWebProcesses } from "../analyzers/workers/web-processes.js";
+import { foremanDaemons } from "../analyzers/workers/foreman-daemons.js";
 import { initScriptDaemons } from "../analyzers/workers/init-scripts.js";
 import { supervisorStageDoubts } from "../analyzers/workers/supervisor-files.js";
 import { backendOfCommand } from "../analyzers/workers/backends.js";
@@ -158,6 +159,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (sidekiq && sidekiqUnread.length) sidekiq.unreadSettings = sidekiqUnread;
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq, unreadSettings));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
+  workers = [...workers, ...guard("foreman-exported processes", [], () => foremanDaemons(ctx, procfile, stages, workers))];
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
   const daemons = guard("init scripts' daemons", { workers: [], uncarried: [], units: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));

@@ -90,7 +90,7 @@ function stagePath(written: string, st: Stage): string {
 }
 
 /** The roles around a deploy line: Capistrano 3's `on roles(:x)`, or Capistrano 2's `task :x, roles: [:y]`. */
-function taskRoles(ctx: AnalyzerContext, at: Source): { roles: string[]; source: Source } | null {
+export function taskRoles(ctx: AnalyzerContext, at: Source): { roles: string[]; source: Source } | null {
   const r = ctx.repo.read(at.file);
   if ("error" in r) return null;
   const parsed = parseRuby(at.file, r.text);

@@ -23,6 +23,7 @@ import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
 import { webServerRun, webWhy } from "./web-processes.js";
+import { exportedUncarriedWhy } from "./foreman-daemons.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -129,6 +130,19 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       }
       const heroku = /\$\{?PORT\b/.test(p.command) ? " It binds $PORT, a Heroku-style line." : "";
       out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line the servers did not run: the deploy starts ${foremanStarts.map((f) => `\`${f.name}\``).join(", ")} with foreman (${at(foremanStarts[0]!.source)}), not this one.${heroku} The web Deployment runs the app server the deploy started`, devOnly: true });
+      continue;
+    }
+    // Exported by the deploy's foreman: what its formation ran is what was lost (foreman-daemons.ts carries the rest).
+    const exported = runs.find((r) => r.format !== null && r.procfile === "Procfile");
+    if (exported) {
+      const n = exported.counts[p.name] ?? exported.counts["all"] ?? (Object.keys(exported.counts).length ? 0 : 1);
+      const formation = p.name in exported.counts ? `${p.name}=${n}` : "all" in exported.counts ? `all=${n}` : Object.keys(exported.counts).length ? "not listed" : "foreman's default all=1";
+      if (n === 0) {
+        out.push({ name: p.name, command: p.command, source: p.source, why: `the deploy's foreman export (${at(exported.source)}) starts 0 of it (formation ${formation}): it did not run on the servers`, devOnly: true });
+        continue;
+      }
+      const whyNot = exportedUncarriedWhy(ctx, p) ?? "it is not a job backend the analysis knows";
+      out.push({ name: p.name, command: p.command, source: p.source, why: `a long-running process the deploy's foreman export ran, ${n} per server (${exported.format} jobs, formation ${formation}, ${at(exported.source)}); no Deployment runs it: ${whyNot}` });
       continue;
     }
     out.push({ name: p.name, command: p.command, source: p.source, why: "no Deployment runs this Procfile process: it is not a web server, and not a job backend the analysis knows" });
