@@ -18,6 +18,7 @@ import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
 import { configGems } from "../rails/config-gems.js";
+import { startTaskRoles } from "./start-task-roles.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
@@ -256,7 +257,10 @@ export function analyzeWorkers(
         if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in ${isCapfileName(poolPlugin.source.file) ? "the Capfile" : poolPlugin.source.file} (capistrano-resque-pool)`, source: poolPlugin.source });
         if (!poolPlugin && !starts.length)
           evidence.push({ value: "nothing in the repo starts resque-pool (no Procfile line, service file, deploy task or capistrano-resque-pool): the layout is its config's alone", source: rails.gems[RESQUE_POOL_GEM]!.source });
-        const poolRoles = poolPlugin ? resquePoolRoles(stages) : roles;
+        // Without the plugin, the roles of the task that starts the pool are where it ran (start-task-roles.ts).
+        const taskOn = poolPlugin ? null : starts.map((x) => startTaskRoles(ctx, x.source)).find((o) => o && !o.primary) ?? null;
+        if (taskOn) evidence.push({ value: `the task that starts it runs on roles(${taskOn.roles.map((r) => `:${r}`).join(", ")})`, source: taskOn.source });
+        const poolRoles = poolPlugin ? resquePoolRoles(stages) : taskOn ? taskOn.roles : roles;
         // Only Capistrano 2 stage files require the plugin, and nothing else starts the pool: the other stages ran none.
         // Only Capistrano 2 stage files require the plugin, and nothing outside the stage files starts
         // the pool: a stage whose file neither requires it nor runs resque-pool ran none.
