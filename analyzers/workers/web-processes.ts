@@ -32,6 +32,10 @@ function serverOf(words: string[]): string | null {
     while (w.length && ASSIGN.test(w[0]!)) w = w.slice(1);
   }
   const p = base(w[0]).replace(/\.rb$/, "");
+  // A rack file other than the app's (`thin -R faye.ru`, `rackup private_pub.ru`) is a side server of its own (init-scripts.ts), not the web server.
+  const r = w.findIndex((x) => x === "-R" || x === "--rackup");
+  const rack = (r >= 0 ? w[r + 1] : w.find((x) => /^--rackup=/.test(x))?.replace(/^--rackup=/, "")) ?? w.slice(1).find((x) => /\.ru$/.test(x));
+  if (rack && rack.replace(/^\.\//, "") !== "config.ru") return null;
   if (SERVERS.has(p)) return p;
   if (p === "pumactl" || p === "passenger-config") return p === "pumactl" ? "puma" : "passenger";
   if (p === "rackup") return "rackup";

@@ -85,5 +85,8 @@ describe("a supervised process that runs the web server", () => {
     expect(webServerRun("bundle exec rails server -p 3000")).toBe("rails server");
     expect(webServerRun("bundle exec rake unicorn:stats")).toBeNull();
     expect(webServerRun("bin/report --to unicorn.log")).toBeNull();
+    // A rack file of its own is a side server (a Faye or websocket server), not the app.
+    expect(webServerRun("bundle exec thin -R faye.ru -p 9292 start")).toBeNull();
+    expect(webServerRun("bundle exec rackup config.ru -p 3000")).toBe("rackup");
   });
 });
