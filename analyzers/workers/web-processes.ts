@@ -11,7 +11,9 @@ const SERVERS = new Set(["unicorn", "unicorn_rails", "puma", "thin", "passenger"
 const ASSIGN = /^[A-Za-z_]\w*=/;
 
 /** The app server a command line runs (`bundle exec unicorn -Dc config/unicorn.rb`), by its program, not by a word anywhere in it; null when it runs none. */
-export function webServerRun(command: string): string | null {
+export function webServerRun(written: string): string | null {
+  // A Ruby literal the analysis could not evaluate (`"bundle exec unicorn_rails -D -c #{dir}/unicorn.rb"`) still names its program.
+  const command = /^(["'])[^]*\1$/.test(written.trim()) ? written.trim().slice(1, -1) : written;
   const u = unwrapCommand(command, (words) => serverOf(words) !== null);
   return u ? serverOf(u.words) : serverOf(command.trim().split(/\s+/));
 }

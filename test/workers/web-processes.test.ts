@@ -88,5 +88,7 @@ describe("a supervised process that runs the web server", () => {
     // A rack file of its own is a side server (a Faye or websocket server), not the app.
     expect(webServerRun("bundle exec thin -R faye.ru -p 9292 start")).toBeNull();
     expect(webServerRun("bundle exec rackup config.ru -p 3000")).toBe("rackup");
+    // A start_command the file builds from a value it does not state, as written: its program is still read.
+    expect(webServerRun('"bundle exec unicorn_rails -D -c #{root}/config/unicorn.rb"')).toBe("unicorn_rails");
   });
 });
