@@ -202,7 +202,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
       p(
         u.devOnly
           ? `- Not run: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.`
-          : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.${u.replacedByWeb ? "" : " Keep it running on the servers until a Deployment you write runs it."}`,
+          : u.replacedByWeb
+          ? `- Web server: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}.`
+          : `- **Not carried**: ${code(u.name)} (${code(u.command)}, ${code(at(u.source))}): ${text(u.why)}. Keep it running on the servers until a Deployment you write runs it.`,
       );
     for (const w of unstarted) p(`- ${text(w.label)}: no Deployment: ${text(w.why ?? "")}${w.evidence[0] ? ` (${code(at(w.evidence[0].source))})` : ""}. If the servers did run its workers some other way, add a Deployment running ${code(workerCommandLine(w))} before stopping them.`);
     p("");

@@ -39,6 +39,8 @@ import { analyzeWorkers } from "../analyzers/workers/index.js";
 import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
+import { asWebProcesses } from "../analyzers/workers/web-processes.js";
+import { foremanDaemons } from "../analyzers/workers/foreman-daemons.js";
 import { initScriptDaemons } from "../analyzers/workers/init-scripts.js";
 import { supervisorStageDoubts } from "../analyzers/workers/supervisor-files.js";
 import { backendOfCommand } from "../analyzers/workers/backends.js";
@@ -166,6 +168,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (sidekiq && sidekiqUnread.length) sidekiq.unreadSettings = sidekiqUnread;
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq, unreadSettings));
   guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
+  workers = [...workers, ...guard("foreman-exported processes", [], () => foremanDaemons(ctx, procfile, stages, workers))];
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
   const daemons = guard("init scripts' daemons", { workers: [], uncarried: [], units: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
@@ -173,6 +176,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
   for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);
+  guard("supervised web server processes", undefined, () => asWebProcesses(uncarried, webServer));
   guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));

@@ -262,7 +262,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   for (const [st, p] of Object.entries(m.sidekiq?.plugin ?? {}))
     for (const entry of p.unusedOptions?.value ?? [])
       lines.push(`  not started: stage ${st}: sidekiq_options_per_process entry ${JSON.stringify(entry)}: only ${p.unusedOptions!.processes} process(es) per server start (sidekiq_processes); no Deployment runs it  ${at(p.unusedOptions!.source)}`);
-  for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
+  for (const u of m.uncarried ?? []) lines.push(`  ${u.devOnly ? "not run" : u.replacedByWeb ? "web server" : "NOT CARRIED"}: ${u.name}: ${u.why}  ${at(u.source)}`);
 
   if (m.services?.length) {
     // Started by the deploy on the servers; the cluster runs none of them.

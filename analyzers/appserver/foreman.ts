@@ -70,6 +70,9 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   // SSHKit's word form (`execute :bundle, :exec, :foreman, "start web_daemon"`): the words joined
   const sshkit = /\b(?:execute|sudo|test)\b\s*\(?\s*((?::\w+\s*,\s*)*:foreman\b.*)$/.exec(line);
   if (sshkit) line = sshkit[1]!.replace(/\)\s*$/, "").split(/\s*,\s*(?=[:"'])/).map((w) => w.replace(/^:|^["']|["']$/g, "")).join(" ");
+  // A shell quote escaped inside the Ruby string (`run "… --concurrency=\\"a=1,b=0\\""`) quotes a shell
+  // word; it does not end the Ruby string: kept apart so the command does not end there.
+  line = line.replace(/\\(["'])/g, "\u0001");
   const m = /(?:^|[\s"'`;&|(])foreman\s+(start|export)\b/.exec(line);
   if (!m) return null;
   const start = m.index + m[0].indexOf("foreman");
@@ -84,6 +87,7 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   const words: string[] = [];
   for (const mm of masked2.matchAll(/\S+/g)) words.push(rest.trim().slice(mm.index!, mm.index! + mm[0].length));
   words.splice(0, 2);
+  for (let i = 0; i < words.length; i++) words[i] = words[i]!.replace(/\u0001/g, "");
   let timeoutWritten: string | undefined;
   let template: string | undefined;
   let procfile = "Procfile";
@@ -116,7 +120,9 @@ export function parseForeman(line: string): Omit<ForemanRun, "source"> | null {
   }
   // `export FORMAT LOCATION`: the first positional word is the format
   const format = m[1] === "export" ? (positional[0] ?? null) : null;
-  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, counts, format, timeout, ...(timeoutWritten !== undefined ? { timeoutWritten } : {}), ...(template !== undefined ? { template } : {}), command: rest.trim() };
+  // `-f #{current_path}/Procfile`: the release's Procfile, the repo's.
+  procfile = procfile.replace(/^#\{\s*(?:fetch\(\s*:)?(?:current_path|release_path)\s*\)?\s*\}\//, "");
+  return { procfile: /#\{|<%|\$/.test(procfile) ? null : procfile, names, counts, format, timeout, ...(timeoutWritten !== undefined ? { timeoutWritten } : {}), ...(template !== undefined ? { template } : {}), command: rest.trim().replace(/\u0001/g, '"') };
 }
 
 /** The text with each `#{…}` (nested braces counted) replaced by as many `x`, so that separators inside it are not seen. */

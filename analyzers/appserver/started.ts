@@ -122,7 +122,7 @@ export function startLines(ctx: AnalyzerContext): readonly StartLine[] {
   const out: StartLine[] = [];
   const recipes = new Set(ctx.deployRecipes ?? []);
   const initLinked = initScriptsLinked(ctx);
-  for (const file of [...ctx.repo.paths, ...recipes]) {
+  for (const file of new Set([...ctx.repo.paths, ...recipes])) {
     const service = !recipes.has(file) && (SERVICE_FILE.test(file) || initLinked.has(file));
     if (!service && !DEPLOY_FILE.test(file) && !recipes.has(file)) continue;
     const read = perItem(ctx, { file }, "this deploy or service file", null, () => ctx.repo.read(file));

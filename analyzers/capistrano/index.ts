@@ -38,8 +38,9 @@ export interface CapistranoResult {
   stages: Stage[];
   linked: LinkedPath[];
   /**
-   * Recipe files the deploy loaded from trees the repo walk skips (the Rails 2 Capfile's
-   * vendor/plugins/<plugin>/recipes/*.rb): deploy files for the readers of the deploy's commands.
+   * Files the deploy loaded: from trees the repo walk skips (the Rails 2 Capfile's
+   * vendor/plugins/<plugin>/recipes/*.rb) and from the repo (lib/recipes/*.rb): deploy files for the
+   * readers of the deploy's commands.
    */
   recipes?: string[];
 }
@@ -294,7 +295,9 @@ export function analyzeCapistranoWith(ctx: AnalyzerContext, options: CapistranoO
     else if (e.names[e.names.length - 1] !== stage) e.names.push(stage);
   };
   const keep = (s: Session, stage: string | null) => {
-    for (const p of s.loadedFiles()) if (!has(p)) recipes.add(p);
+    // Every file the deploy loaded is a deploy file: a skipped tree's (vendor/plugins), and a repo
+    // file outside the usual places (`Dir['lib/recipes/*.rb'].each { |r| load(r) }` in a Capfile).
+    for (const p of s.loadedFiles()) recipes.add(p);
     if (!sessions.length) sessions.push(s);
     // The run's last file has run: a loop in a task reads its list as the stage left it.
     s.readLoopLinks();

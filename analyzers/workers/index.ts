@@ -17,6 +17,8 @@ import { godStageWorkers } from "./god-stages.js";
 import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
+import { configGems } from "../rails/config-gems.js";
+import { startTaskRoles } from "./start-task-roles.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
 import { monitLoops, type MonitLoop } from "./monit-loops.js";
 import { shoryukenLine } from "./shoryuken-line.js";
@@ -102,12 +104,16 @@ export function analyzeWorkers(
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
   const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>["off"]>>();
+  let oldGems: Record<string, Fact<string>> | undefined;
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
     // The backend's own gem, else a gem that provides it under another name (kicks for Sneakers).
-    const gemName = backendGems(b).find((g) => rails.gems[g] && providedAt(g, String(rails.gems[g]!.value)));
-    const gem = gemName ? rails.gems[gemName] : undefined;
-    if (gem) evidence.push({ value: `${gemName} ${gem.value} in Gemfile.lock${b.gems.includes(gemName!) ? "" : ` (${providingGem(gemName!)!.why})`}`, source: gem.source });
+    const locked = backendGems(b).find((g) => rails.gems[g] && providedAt(g, String(rails.gems[g]!.value)));
+    // No lockfile: a Rails 2.3 `config.gem` declares it (config-gems.ts).
+    const declared = locked ? undefined : backendGems(b).find((g) => (oldGems ??= configGems(ctx))[g]);
+    const gemName = locked ?? declared;
+    const gem = locked ? rails.gems[locked] : declared ? oldGems![declared] : undefined;
+    if (gem) evidence.push({ value: declared ? `config.gem "${declared}" (${gem.value}) in ${gem.source.file}, with no Gemfile.lock` : `${gemName} ${gem.value} in Gemfile.lock${b.gems.includes(gemName!) ? "" : ` (${providingGem(gemName!)!.why})`}`, source: gem.source });
     for (const r of cap?.requires ?? []) if (b.capistrano.test(r.value)) evidence.push({ value: `require "${r.value}" in ${isCapfileName(r.source.file) ? "the Capfile" : r.source.file}`, source: r.source });
     const prefix = b.id.replace(/-/g, "_");
     for (const h of cap?.hooks ?? [])
@@ -258,7 +264,10 @@ export function analyzeWorkers(
         if (poolPlugin) evidence.push({ value: `require "${poolPlugin.value}" in ${isCapfileName(poolPlugin.source.file) ? "the Capfile" : poolPlugin.source.file} (capistrano-resque-pool)`, source: poolPlugin.source });
         if (!poolPlugin && !starts.length)
           evidence.push({ value: "nothing in the repo starts resque-pool (no Procfile line, service file, deploy task or capistrano-resque-pool): the layout is its config's alone", source: rails.gems[RESQUE_POOL_GEM]!.source });
-        const poolRoles = poolPlugin ? resquePoolRoles(stages) : roles;
+        // Without the plugin, the roles of the task that starts the pool are where it ran (start-task-roles.ts).
+        const taskOn = poolPlugin ? null : starts.map((x) => startTaskRoles(ctx, x.source)).find((o) => o && !o.primary) ?? null;
+        if (taskOn) evidence.push({ value: `the task that starts it runs on roles(${taskOn.roles.map((r) => `:${r}`).join(", ")})`, source: taskOn.source });
+        const poolRoles = poolPlugin ? resquePoolRoles(stages) : taskOn ? taskOn.roles : roles;
         // Only Capistrano 2 stage files require the plugin, and nothing else starts the pool: the other stages ran none.
         // Only Capistrano 2 stage files require the plugin, and nothing outside the stage files starts
         // the pool: a stage whose file neither requires it nor runs resque-pool ran none.

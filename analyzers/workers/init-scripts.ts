@@ -324,7 +324,7 @@ function programOf(words: string[]): { name: string; rackFile: string | null } |
 }
 
 /** The repo file the process runs (`ruby bin/ws.rb`, `script/daemon`, `thin -R faye.ru`). */
-function repoFileRun(ctx: AnalyzerContext, words: string[]): { file: string } | null {
+export function repoFileRun(ctx: AnalyzerContext, words: string[]): { file: string } | null {
   for (const w of words.slice(0, 8)) {
     const f = w.replace(/^--?[\w-]+=/, "").replace(/^\.\//, "");
     if (f && ctx.repo.paths.includes(f)) return { file: f };
@@ -363,7 +363,7 @@ function filePorts(ctx: AnalyzerContext, file: string, what: string): { port: nu
   return [];
 }
 
-function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line: number; text: string } | null {
+export function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line: number; text: string } | null {
   const r = ctx.repo.read(file);
   if ("error" in r) return null;
   const lines = r.text.split(/\r?\n/);

@@ -7,6 +7,7 @@
 // and eye's `stop_grace` are how long the supervisor gave a stopping process before it counted it
 // down: the drain the servers allowed, carried as the worker's stop timeout.
 import type { AnalyzerContext, Source, Stage } from "../../src/model.js";
+import { railsEnvOf } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { argsOf, childrenOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
 import { onRoles } from "./deploy-methods.js";
@@ -58,7 +59,7 @@ export function supervisorLoads(ctx: AnalyzerContext, stages: readonly Stage[]):
     const files: { stage: string; file: string }[] = [];
     const missing: { stage: string; file: string }[] = [];
     for (const st of stages.length ? stages : [{ name: "", variables: {} } as unknown as Stage]) {
-      const written = m[2]!.replace(/#\{\s*fetch\(\s*:stage\s*\)\s*\}|#\{\s*stage\s*\}/g, st.name);
+      const written = stagePath(m[2]!, st);
       const file = written.replace(/^#\{\s*(?:fetch\(\s*:)?(?:current_path|release_path)\s*\)?\s*\}\//, "").replace(/^\/.*\/(?:current|releases\/[^/]+)\//, "").replace(/^\.\//, "");
       if (ctx.repo.paths.includes(file)) files.push({ stage: st.name, file });
       else missing.push({ stage: st.name, file });
@@ -69,8 +70,27 @@ export function supervisorLoads(ctx: AnalyzerContext, stages: readonly Stage[]):
   return out;
 }
 
+/**
+ * A load path as the stage's deploy filled it in: `#{fetch(:stage)}`/`#{stage}` is the stage's name,
+ * `#{fetch(:rails_env)}`/`#{rails_env}` its Rails env (a Capistrano 2 `set :rails_env, :production`
+ * is the word), and another variable the stage sets to a plain word is that word. Anything else stays
+ * as written, so the file is not found and the stage is said to load a file the repo lacks.
+ */
+function stagePath(written: string, st: Stage): string {
+  return written.replace(/#\{\s*(?:fetch\(\s*:(\w+)\s*\)|(\w+))\s*\}/g, (all, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    if (name === "stage") return st.name;
+    if (name === "current_path" || name === "release_path") return all;
+    if (!st.variables) return all;
+    if (name === "rails_env" && st.variables["rails_env"]) return railsEnvOf(st);
+    const v = st.variables[name]?.value;
+    const word = typeof v === "string" ? v : typeof v === "object" && v !== null && "sym" in v && typeof v.sym === "string" ? v.sym : null;
+    return word !== null && /^[\w.-]+$/.test(word) ? word : all;
+  });
+}
+
 /** The roles around a deploy line: Capistrano 3's `on roles(:x)`, or Capistrano 2's `task :x, roles: [:y]`. */
-function taskRoles(ctx: AnalyzerContext, at: Source): { roles: string[]; source: Source } | null {
+export function taskRoles(ctx: AnalyzerContext, at: Source): { roles: string[]; source: Source } | null {
   const r = ctx.repo.read(at.file);
   if ("error" in r) return null;
   const parsed = parseRuby(at.file, r.text);
@@ -119,7 +139,8 @@ export function supervisedProcesses(ctx: AnalyzerContext, file: string, tool: Su
   const walk = (node: any, loops: Loop[], locals: Locals, maybe: boolean): void => {
     if (!node) return;
     const k = kind(node);
-    if (k === "LocalVariableWriteNode") {
+    // A constant (`RAILS_ROOT = "#{APP_ROOT}/current"`) is read like a local: a pill file's paths are often constants.
+    if (k === "LocalVariableWriteNode" || k === "ConstantWriteNode") {
       const name = String(node.name);
       const line = parsed.sourceOf(node).line;
       const v = stringOf(node.value, loopEnv(loops), locals);
@@ -252,14 +273,14 @@ function stringOf(n: any, env: Map<string, string>, locals: Locals): { value: st
     if (!l) return { value: null, why: `the local \`${name}\` is not assigned before it in the file` };
     return l.value !== null ? { value: l.value } : { value: null, why: `the local \`${name}\` (line ${l.line}) ${l.why}` };
   };
-  if (k === "LocalVariableReadNode") return read(n);
+  if (k === "LocalVariableReadNode" || k === "ConstantReadNode") return read(n);
   if (k !== "InterpolatedStringNode") return { value: null };
   let s = "";
   for (const p of n.parts ?? []) {
     if (kind(p) === "StringNode") s += String(p.unescaped?.value ?? "");
     else if (kind(p) === "EmbeddedStatementsNode") {
       const body = p.statements?.body ?? [];
-      if (body.length !== 1 || kind(body[0]) !== "LocalVariableReadNode") return { value: null };
+      if (body.length !== 1 || !["LocalVariableReadNode", "ConstantReadNode"].includes(kind(body[0]))) return { value: null };
       const v = read(body[0]);
       if (v.value === null) return v;
       s += v.value;

@@ -23,6 +23,8 @@ import { parseLockfile } from "../rails/lockfile.js";
 import { methodStarts, type MethodStart } from "./deploy-methods.js";
 import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
 import { searchDaemonProcesses } from "../services/search-daemons.js";
+import { webServerRun, webWhy } from "./web-processes.js";
+import { exportedUncarriedWhy } from "./foreman-daemons.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -131,6 +133,19 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
       out.push({ name: p.name, command: p.command, source: p.source, why: `a web server line the servers did not run: the deploy starts ${foremanStarts.map((f) => `\`${f.name}\``).join(", ")} with foreman (${at(foremanStarts[0]!.source)}), not this one.${heroku} The web Deployment runs the app server the deploy started`, devOnly: true });
       continue;
     }
+    // Exported by the deploy's foreman: what its formation ran is what was lost (foreman-daemons.ts carries the rest).
+    const exported = runs.find((r) => r.format !== null && r.procfile === "Procfile");
+    if (exported) {
+      const n = exported.counts[p.name] ?? exported.counts["all"] ?? (Object.keys(exported.counts).length ? 0 : 1);
+      const formation = p.name in exported.counts ? `${p.name}=${n}` : "all" in exported.counts ? `all=${n}` : Object.keys(exported.counts).length ? "not listed" : "foreman's default all=1";
+      if (n === 0) {
+        out.push({ name: p.name, command: p.command, source: p.source, why: `the deploy's foreman export (${at(exported.source)}) starts 0 of it (formation ${formation}): it did not run on the servers`, devOnly: true });
+        continue;
+      }
+      const whyNot = exportedUncarriedWhy(ctx, p) ?? "it is not a job backend the analysis knows";
+      out.push({ name: p.name, command: p.command, source: p.source, why: `a long-running process the deploy's foreman export ran, ${n} per server (${exported.format} jobs, formation ${formation}, ${at(exported.source)}); no Deployment runs it: ${whyNot}` });
+      continue;
+    }
     out.push({ name: p.name, command: p.command, source: p.source, why: "no Deployment runs this Procfile process: it is not a web server, and not a job backend the analysis knows" });
   }
 
@@ -228,6 +243,13 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
   // A bluepill/eye process of a file the deploy loads that no backend claims (a crawler daemon): named, with its line.
   for (const x of supervisorProcesses(ctx, stages)) {
     if (backendOfCommand(x.p.command ?? x.p.written)) continue;
+    const server = webServerRun(x.p.command ?? x.p.written);
+    if (server) {
+      // The app server under the supervisor: the web Deployment's, with the drain the supervisor gave it to compare.
+      const stop = x.p.stop ? `, ${x.p.stop.written} (${at(x.p.stop.source)})` : "";
+      out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: webWhy(web, `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)}), runs ${server}${stop}`), replacedByWeb: true });
+      continue;
+    }
     const on = x.load.roles ? ` on roles(${x.load.roles.roles.map((r) => `:${r}`).join(", ")})` : "";
     const n = x.p.loop ? `, ${x.p.count ?? "an unstated number of"} processes (${x.p.loop.written}, ${at(x.p.loop.source)})` : "";
     out.push({ name: x.p.name, command: x.p.written.slice(0, 160), source: x.p.commandSource, why: `a ${x.p.tool} process of ${x.p.source.file}, which the deploy loads (${at(x.load.source)})${on}${n}; not a job backend the analysis knows, so no Deployment runs it${x.p.unknown ? ` (${x.p.unknown})` : ""}` });
