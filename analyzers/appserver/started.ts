@@ -62,7 +62,8 @@ const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/temp
 const OTHER_SERVERS = /\b(iodine|falcon|agoo|rainbows|pitchfork|goliath)\b(?![.\/])/i;
 
 /** A deploy line that starts or restarts a server rather than naming its files. */
-const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
+// SSHKit passes each flag as its own string (`execute :unicorn_rails, '-D', '-c config/unicorn.rb'`): a quote bounds it too.
+const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|(?:\s|["'])-[cCD](?=\s|["'])|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
 
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
@@ -238,6 +239,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
     // A task's description (`desc "restart passenger"`) runs nothing: the task's own lines say what ran.
     if (!service && /^\s*desc\b/.test(line)) continue;
+    // A namespace named for a server (`namespace :unicorn do`) is a name; its tasks' lines say what ran.
+    if (!service && /^\s*namespace\b/.test(line)) continue;
     // A `case` branch (`when :passenger` of `case fetch(:daemon_strategy)`) names a value; its body says what ran.
     if (!service && /^\s*when\b/.test(line)) continue;
     // capistrano-bundler's `bundle_bins` lists commands it runs through `bundle exec` (`<< :pumactl`): a binstub, not a start.
@@ -387,12 +390,14 @@ function unhookedTaskAt(ctx: AnalyzerContext, cap: CapistranoFacts | null): (at:
     return "text" in r ? r.text : "";
   };
   return (at) => {
-    let task: TaskDef | null = null;
-    for (const t of cap.tasks) if (t.source.file === at.file && t.source.line <= at.line && (!task || t.source.line > task.source.line)) task = t;
-    if (!task || !withinTask(text(at.file), task.source.line, at.line)) return null;
+    let def = 0;
+    for (const t of cap.tasks) if (t.source.file === at.file && t.source.line <= at.line && t.source.line > def) def = t.source.line;
+    if (!def || !withinTask(text(at.file), def, at.line)) return null;
+    // One line may define several tasks (`%w(start restart).each { |c| task c.to_sym do … }`): run if any of them is.
+    const here = cap.tasks.filter((t) => t.source.file === at.file && t.source.line === def).map((t) => t.name);
     ran ??= deployRunTasks(cap.hooks, cap.conditionalHooks ?? [], cap.tasks, cap.major, text).ran;
-    const name = task.name;
-    return ran.has(name) || [...ran].some((x) => name.endsWith(`:${x}`)) ? null : name;
+    const run = ran;
+    return here.some((name) => run.has(name) || [...run].some((x) => name.endsWith(`:${x}`))) ? null : here.join(", ");
   };
 }
 

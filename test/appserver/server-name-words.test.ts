@@ -5,6 +5,7 @@
 // still says which server: someone ran it by hand, so it counts, more weakly than a hooked start.
 // Fixtures "beacon" and "kettle" are written for this test. Real `cap` (3.17) confirms what the
 // fixtures' tasks send and that the deploy flow runs the unhooked start only once it is hooked.
+// A namespace named for the server (`namespace :unicorn do`) is a name too, not a start.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -41,14 +42,14 @@ const KETTLE = (opts: { hooked?: boolean; pumaRestart?: boolean } = {}): Record<
     'set :application, "kettle"',
     'set :repo_url, "https://git.example.test/kettle.git"',
     'set :deploy_to, "/srv/kettle"',
-    ...(opts.hooked ? ['after "deploy:publishing", "deploy:web:boot"'] : []),
+    ...(opts.hooked ? ['after "deploy:publishing", "deploy:unicorn:boot"'] : []),
     ...(opts.pumaRestart ? ['after "deploy:publishing", "deploy:phased"', "namespace :deploy do", "  task :phased do", "    on roles(:app) do", '      execute :pumactl, "-S /srv/kettle/shared/tmp/pids/puma.state phased-restart"', "    end", "  end", "end"] : []),
     "",
   ].join("\n"),
   "config/deploy/production.rb": 'server "kettle1.example.test", roles: %w[web app db]\n',
-  "lib/capistrano/tasks/web/boot.rake": [
+  "lib/capistrano/tasks/server/unicorn.rake": [
     "namespace :deploy do",
-    "  namespace :web do",
+    "  namespace :unicorn do",
     "    task :boot do",
     "      on roles(:app) do",
     "        within current_path do",
@@ -88,7 +89,7 @@ beforeAll(async () => {
   beaconLinked = (await runCap(beacon, "production")).variables["linked_files"];
   for (const [name, hooked] of [["unhooked", false], ["hooked", true]] as const) {
     const { app } = capApp(KETTLE({ hooked }), "r2k-kettle-", ORACLE, cleanup);
-    real[name] = { publishing: capJson(app, "production", "r2k:ran[deploy:publishing]", "R2K-RAN"), boot: capJson(app, "production", "r2k:ran[deploy:web:boot]", "R2K-RAN") };
+    real[name] = { publishing: capJson(app, "production", "r2k:ran[deploy:publishing]", "R2K-RAN"), boot: capJson(app, "production", "r2k:ran[deploy:unicorn:boot]", "R2K-RAN") };
   }
 }, 120_000);
 
@@ -125,8 +126,10 @@ describe("an unhooked task that starts the server", () => {
   it("is evidence of Unicorn, said as run by hand, at its line in the subfolder", async () => {
     const m = await analyzeFiles(memoryRepo(KETTLE()), "kettle");
     expect(m.webServer?.kind).toBe("unicorn");
-    expect(m.webServer?.evidence[0]).toEqual({ value: expect.stringMatching(/^unicorn: task deploy:web:boot, run by hand \(no hook runs it\): execute :unicorn_rails/), source: { file: "lib/capistrano/tasks/web/boot.rake", line: 6 } });
+    expect(m.webServer?.evidence[0]).toEqual({ value: expect.stringMatching(/^unicorn: task deploy:unicorn:boot, run by hand \(no hook runs it\): execute :unicorn_rails/), source: { file: "lib/capistrano/tasks/server/unicorn.rake", line: 6 } });
     expect(m.gaps.find((g) => g.id === "web.server")).toBeUndefined();
+    // the namespace named for the server (line 2) is a name, not a start
+    expect(m.webServer?.evidence.some((e) => /namespace/.test(e.value))).toBe(false);
   });
 
   it("hooked, it is the deploy's own start, without the label", async () => {
