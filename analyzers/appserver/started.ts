@@ -285,11 +285,14 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     for (const t of touches) (t.tier = 2), (t.starts = true);
     restarts = touches;
   }
+  // A start only someone ran by hand still says more of the servers than a Procfile nothing runs.
+  if (!restarts.length && procfileUnrun) restarts = evidence.filter((e) => e.tier === 3.5 && e.starts);
   const restart = new Set(restarts.map((e) => e.kind)).size === 1 && procfileUnrun ? restarts[0] : undefined;
   const outranked: { procfile: Fact<string>; by: Fact<string> }[] = [];
   for (const e of restart ? evidence : [])
     if (e.tier === 1 && e.kind !== restart!.kind) {
-      e.tier = 2.5;
+      // just below the line that outranks it (a start run by hand sits at 3.5)
+      e.tier = restart!.tier === 2 ? 2.5 : restart!.tier + 0.25;
       outranked.push({ procfile: { ...e.fact }, by: restart!.fact });
       e.fact = { ...e.fact, value: `${e.fact.value} (not run by the deploy: no foreman start or export and no Procfile-based service; outranked by ${restart!.fact.source.file}:${restart!.fact.source.line})` };
     }
