@@ -90,7 +90,9 @@ export function webServerQuestion(model: Model): WebServerQuestion | null {
   const thinAt = ws?.kind === "thin" ? (ws.evidence.find((e) => e.value.startsWith("thin:")) ?? ws.evidence[0]) : undefined;
   const said = thinAt ? `the deploy starts Thin (${thinAt.source.file}:${thinAt.source.line}), a web server the image does not run; choose the one the container starts in its place` : ws?.unsupported?.length ? `the deploy restarts ${ws.unsupported.join(" and ")} (${ws.evidence.map((e) => `${e.source.file}:${e.source.line}`).join(", ")}), a web server the image does not run; choose the one the container starts` : tied.length > 1 ? `the deploy names ${tied.join(" and ")} and nothing breaks the tie` : "nothing in the repo says which web server the deploy started (no Capistrano plugin, Procfile web line, restart command or service unit names one)";
   const heldChoices = choices.filter(has);
-  if (locked && heldChoices.length === 1) return { choices, default: heldChoices[0]!, why: `${said}; ${heldChoices[0]} is the only one of ${choices.join(", ")} that Gemfile.lock holds` };
+  // One choice: "the only one of unicorn" says nothing; the lockfile holding no other server gem does.
+  const only = choices.length === 1 ? `Gemfile.lock holds ${heldChoices[0]} and none of the other server gems the image runs (${IMAGE_KINDS.filter((k) => k !== heldChoices[0]).join(", ")})` : `${heldChoices[0]} is the only one of ${choices.join(", ")} that Gemfile.lock holds`;
+  if (locked && heldChoices.length === 1) return { choices, default: heldChoices[0]!, why: `${said}; ${only}` };
   // A repo config of a server the bundle holds (or no lockfile to say): what the evidence supports, as a default.
   const configured = [...new Set(model.appServers.filter((a) => a.kind !== "passenger" && choices.includes(a.kind) && (!locked || has(a.kind))).map((a) => a.kind as ImageServerKind))];
   if (configured.length === 1) {

@@ -145,7 +145,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   if (mongoid) rails.mongoid = mongoid;
   rails.assets = guard("front-end build", rails.assets, () => readFrontend(ctx, rails.assets, capistrano, stages));
   const appServers = guard("app server config", [], () => analyzeAppServers(ctx, stages, procfile, capistrano?.tasks ?? [], capistrano?.requires ?? [], stagesWithoutServers.map((s) => s.name), linked, capistrano?.hooks ?? []));
-  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? []));
+  const webServer = guard("web server started", null, () => startedWebServer(ctx, capistrano?.requires ?? [], procfile, stages, capistrano?.tasks ?? [], capistrano));
   // The environment a stage's Unicorn start line set (unicorn_rails --path), its other options named.
   const startEnv = guard("Unicorn start options", {}, () => unicornStartEnv(ctx, capistrano?.requires ?? [], stages));
   if (webServer && Object.keys(startEnv).length) webServer.startEnv = startEnv;

@@ -16,7 +16,8 @@ import { stagesWithoutWebRoles, type ServerLine } from "./role-stages.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { cap2UnicornRecipe } from "./cap2-unicorn-recipes.js";
 import { configTemplateKind } from "./config-templates.js";
-import type { TaskDef } from "../../src/model.js";
+import type { CapistranoFacts, TaskDef } from "../../src/model.js";
+import { deployRunTasks } from "../capistrano/run-tasks.js";
 
 /** Capistrano plugins that start a web server (their `require` in the Capfile). */
 const PLUGINS: [RegExp, WebServerKind][] = [
@@ -43,11 +44,15 @@ export const COMMANDS: [RegExp, WebServerKind][] = [
   [/\bthin\s+(?:start|restart|-C)\b|\bthin:(?:restart|start|reload)\b/, "thin"],
 ];
 
-/** In deploy files: a pid file or socket named for the server (`/tmp/unicorn_app.pid` signalled with USR2) says which ran. */
+/**
+ * In deploy files: a pid file or socket named for the server (`/tmp/unicorn_app.pid` signalled with
+ * USR2) says which ran. The name must begin a word of the path (after `/`, `_`, `-`, `.` or a quote):
+ * inside another word (`browse_everything_providers.yml` holds "thin") it names no server.
+ */
 const RUNTIME_FILES: [RegExp, WebServerKind][] = [
-  [/unicorn[\w.-]*\.(?:pid|sock)\b/, "unicorn"],
-  [/puma[\w.-]*\.(?:pid|sock|state)\b/, "puma"],
-  [/thin[\w.-]*\.(?:pid|sock|ya?ml)\b/, "thin"],
+  [/(?<![A-Za-z0-9])unicorn[\w.-]*\.(?:pid|sock)\b/, "unicorn"],
+  [/(?<![A-Za-z0-9])puma[\w.-]*\.(?:pid|sock|state)\b/, "puma"],
+  [/(?<![A-Za-z0-9])thin[\w.-]*\.(?:pid|sock|ya?ml)\b/, "thin"],
 ];
 
 /** A server's config template the deploy renders onto the servers (`lib/capistrano/templates/thin.yml.erb`). */
@@ -57,12 +62,16 @@ const DEPLOY_TEMPLATES: [RegExp, WebServerKind][] = [[/^(?:lib\/capistrano\/temp
 const OTHER_SERVERS = /\b(iodine|falcon|agoo|rainbows|pitchfork|goliath)\b(?![.\/])/i;
 
 /** A deploy line that starts or restarts a server rather than naming its files. */
-const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|\s-[cCD]\s|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
+// SSHKit passes each flag as its own string (`execute :unicorn_rails, '-D', '-c config/unicorn.rb'`): a quote bounds it too.
+const STARTS = /\b(start|restart|reload|phased[-_]restart|exec|ExecStart)\b|(?:\s|["'])-[cCD](?=\s|["'])|\bservice\s+\S|:service\s*,|\bsystemctl\b|\/etc\/init\.d\//;
 
 const kindOf = (text: string, table: [RegExp, WebServerKind][]): WebServerKind | null => table.find(([re]) => re.test(text))?.[1] ?? null;
 
-/** Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files, lib/capistrano). */
-export const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/[^/]+\.(?:rake|rb|cap))$/;
+/**
+ * Deploy files whose restart commands tell which server ran (tasks of deploy.rb, stage files,
+ * lib/capistrano/tasks, in subfolders too: a Capfile's recursive glob of that folder loads them).
+ */
+export const DEPLOY_FILE = /^(?:config\/deploy\.rb|config\/deploy\/[^/]+\.rb|lib\/capistrano\/tasks\/(?:[^/]+\/)*[^/]+\.(?:rake|rb|cap))$/;
 
 /**
  * The Procfile's web server entries: the ones the deploy starts with foreman when it names them
@@ -183,7 +192,8 @@ export function continuedCommand(lines: readonly string[], i: number): { text: s
   return j > i ? { text, last: j } : null;
 }
 
-export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = [], tasks: TaskDef[] = []): WebServerFacts | null {
+export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[], procfile: ProcfileEntry[], stages: Stage[] = [], tasks: TaskDef[] = [], cap: CapistranoFacts | null = null): WebServerFacts | null {
+  const byHand = unhookedTaskAt(ctx, cap);
   const evidence: { kind: WebServerKind; fact: Fact<string>; tier: number; starts?: boolean }[] = [];
   // capistrano-mb's unicorn recipe (in its default :mb_recipes) installs a systemd unit running
   // bin/unicorn and restarts it on every deploy: a plugin that starts the server.
@@ -229,6 +239,8 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     if (!service && /^\s*(require(_relative)?|load|import)\b/.test(line)) continue;
     // A task's description (`desc "restart passenger"`) runs nothing: the task's own lines say what ran.
     if (!service && /^\s*desc\b/.test(line)) continue;
+    // A namespace named for a server (`namespace :unicorn do`) is a name; its tasks' lines say what ran.
+    if (!service && /^\s*namespace\b/.test(line)) continue;
     // A `case` branch (`when :passenger` of `case fetch(:daemon_strategy)`) names a value; its body says what ran.
     if (!service && /^\s*when\b/.test(line)) continue;
     // capistrano-bundler's `bundle_bins` lists commands it runs through `bundle exec` (`<< :pumactl`): a binstub, not a start.
@@ -246,11 +258,14 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     const kind = touchOnly0 && pumaTouch ? "puma" : kind0;
     const touchOnly = touchOnly0 && !pumaTouch;
     if (!kind) continue;
-    lines.push({ kind, source, text: line, service });
-    const fact = { value: `${service ? "service definition" : "deploy task"}: ${line.trim().slice(0, 120)}${touchOnly0 && pumaTouch ? ` (Puma restarts on this file: \`${pumaTouch.text}\` at ${pumaTouch.source.file}:${pumaTouch.source.line}; Gemfile.lock has puma and no passenger)` : ""}`, source };
+    // A start in a task no hook, flow step or invoke runs: someone ran it by hand, so it says which
+    // server, but more weakly than a task every deploy runs (below service units and templates).
+    const hand = service ? null : byHand(source);
+    if (!hand) lines.push({ kind, source, text: line, service });
+    const fact = { value: `${service ? "service definition" : hand ? `task ${hand}, run by hand (no hook runs it)` : "deploy task"}: ${line.trim().slice(0, 120)}${touchOnly0 && pumaTouch ? ` (Puma restarts on this file: \`${pumaTouch.text}\` at ${pumaTouch.source.file}:${pumaTouch.source.line}; Gemfile.lock has puma and no passenger)` : ""}`, source };
     const same = evidence.find((e) => e.kind === kind && e.fact.source.file === source.file);
     // One line per file and server; a line that starts it is shown rather than one that names a path.
-    if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : 2, fact, starts: STARTS.test(line) });
+    if (!same) evidence.push({ kind, tier: touchOnly ? 4 : service ? 3 : hand ? 3.5 : 2, fact, starts: STARTS.test(line) });
     else if (!same.starts && STARTS.test(line)) (same.fact = fact), (same.starts = true);
   }
   // An init script or unit the deploy's own tasks render onto the servers (`template("unicorn_server.rb",
@@ -270,11 +285,14 @@ export function startedWebServer(ctx: AnalyzerContext, requires: Fact<string>[],
     for (const t of touches) (t.tier = 2), (t.starts = true);
     restarts = touches;
   }
+  // A start only someone ran by hand still says more of the servers than a Procfile nothing runs.
+  if (!restarts.length && procfileUnrun) restarts = evidence.filter((e) => e.tier === 3.5 && e.starts);
   const restart = new Set(restarts.map((e) => e.kind)).size === 1 && procfileUnrun ? restarts[0] : undefined;
   const outranked: { procfile: Fact<string>; by: Fact<string> }[] = [];
   for (const e of restart ? evidence : [])
     if (e.tier === 1 && e.kind !== restart!.kind) {
-      e.tier = 2.5;
+      // just below the line that outranks it (a start run by hand sits at 3.5)
+      e.tier = restart!.tier === 2 ? 2.5 : restart!.tier + 0.25;
       outranked.push({ procfile: { ...e.fact }, by: restart!.fact });
       e.fact = { ...e.fact, value: `${e.fact.value} (not run by the deploy: no foreman start or export and no Procfile-based service; outranked by ${restart!.fact.source.file}:${restart!.fact.source.line})` };
     }
@@ -358,6 +376,45 @@ function renderedServiceLines(ctx: AnalyzerContext, tasks: TaskDef[]): { kind: W
       }
     }
   return out;
+}
+
+/**
+ * For a deploy line, the name of the Capistrano task it is written in when the deploy never runs that
+ * task (run-tasks.ts: no hook, flow step, invoke or Capistrano 2 call; a doubt counts it as run),
+ * else null. The task is the last one defined above the line in its file, up to its `end` (the first
+ * line after it indented as it is): a line past that is not the task's. Mina's tasks are not read
+ * this way (its deploy block runs them by name, not by hooks).
+ */
+function unhookedTaskAt(ctx: AnalyzerContext, cap: CapistranoFacts | null): (at: Source) => string | null {
+  if (!cap || cap.tool === "mina" || !cap.tasks.length) return () => null;
+  let ran: Set<string> | null = null;
+  const text = (file: string) => {
+    const r = ctx.repo.read(file);
+    return "text" in r ? r.text : "";
+  };
+  return (at) => {
+    let def = 0;
+    for (const t of cap.tasks) if (t.source.file === at.file && t.source.line <= at.line && t.source.line > def) def = t.source.line;
+    if (!def || !withinTask(text(at.file), def, at.line)) return null;
+    // One line may define several tasks (`%w(start restart).each { |c| task c.to_sym do … }`): run if any of them is.
+    const here = cap.tasks.filter((t) => t.source.file === at.file && t.source.line === def).map((t) => t.name);
+    ran ??= deployRunTasks(cap.hooks, cap.conditionalHooks ?? [], cap.tasks, cap.major, text).ran;
+    const run = ran;
+    return here.some((name) => run.has(name) || [...run].some((x) => name.endsWith(`:${x}`))) ? null : here.join(", ");
+  };
+}
+
+/** Whether 1-based line `at` lies inside the block of the task defined at line `def` (before its `end` or `}` at the task's indentation). */
+function withinTask(text: string, def: number, at: number): boolean {
+  const lines = text.split(/\r?\n/);
+  const indent = /^\s*/.exec(lines[def - 1] ?? "")![0];
+  // A one-line task (`task :x do … end`) holds only its own line.
+  if (/\bend\s*$|\}\s*$/.test(lines[def - 1] ?? "") && !/\bdo\s*(?:\|[^|]*\|)?\s*$/.test(lines[def - 1] ?? "")) return at === def;
+  for (let i = def; i < lines.length && i < at; i++) {
+    const l = lines[i]!;
+    if (l.trim() && /^\s*/.exec(l)![0].length <= indent.length && /^\s*(?:end\b|\})/.test(l)) return false;
+  }
+  return true;
 }
 
 const clip = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
