@@ -1,0 +1,62 @@
+// Init-script, god and systemd daemons (init-scripts.ts) held to the rules every other worker keeps:
+// a secret on the start line or in the arguments never reaches the tracked Deployment; a per-stage
+// file runs only on its stage; a start line not read is named, never dropped. The app written here
+// is "quill", a notes service deployed by Capistrano 3 to /srv/quill, whose servers ran a push relay.
+import { describe, expect, it } from "vitest";
+import { analyzeFiles } from "../../src/analyze.js";
+import { memoryRepo } from "../../src/repo.js";
+import { redactModel } from "../../src/redact.js";
+import { EMITTERS } from "../../emitters/index.js";
+import { emitMigrationGuide } from "../../emitters/migration-guide.js";
+import { defaultAnswers } from "../kustomize/answers.js";
+import type { AppModel } from "../../src/model.js";
+
+const quill = (extra: Record<string, string>) =>
+  memoryRepo({
+    Capfile: 'require "capistrano/setup"\nrequire "capistrano/deploy"\n',
+    "config/deploy.rb": 'set :application, "quill"\nset :deploy_to, "/srv/quill"\n',
+    "config/deploy/production.rb": 'server "notes1.example.org", roles: %w[app web db]\n',
+    "config/deploy/staging.rb": 'server "notes-stage.example.org", roles: %w[app web db]\n',
+    "bin/relay.rb": 'require "socket"\nserver = TCPServer.new(7070)\nloop { server.accept.close }\n',
+    "deploy/install.sh": "#!/bin/sh\ncp deploy/rc/relay /etc/init.d/relay\nupdate-rc.d relay defaults\n",
+    ...extra,
+  });
+
+/** An LSB script whose start branch runs `start` verbatim. */
+const rc = (start: string) => `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          relay
+### END INIT INFO
+HOME_DIR="/srv/quill/current"
+case "$1" in
+  start)
+    ${start}
+    ;;
+  stop)
+    kill -TERM \`cat /tmp/relay.pid\`
+    ;;
+esac
+`;
+
+/** Every generated file's text and the guide, as migrate writes them (the guide from the shown model). */
+const emitted = (m: AppModel): string => {
+  const answers = defaultAnswers(m, {});
+  const results = EMITTERS.map((e) => ({ name: e.name, result: e.emit(m, answers) }));
+  const files = results.flatMap((r) => r.result.files.filter((f) => !/secrets\.env$/.test(f.path)).map((f) => `${f.path}\n${f.content}`));
+  return [...files, emitMigrationGuide(redactModel(m), answers, results).content].join("\n");
+};
+
+describe("daemons' secrets", () => {
+  it("a password set on the start line is held out of the Deployment and the guide, named for secrets.env", async () => {
+    const m = await analyzeFiles(quill({ "deploy/rc/relay": rc('su - quill -c "cd $HOME_DIR && RELAY_DB_PASSWORD=quietword9 bundle exec ruby bin/relay.rb"') }), "quill");
+    const w = m.workers!.find((x) => x.name === "worker-relay")!;
+    expect(w.carried).toBe(true);
+    expect(w.env).toEqual({});
+    expect(w.secretEnv!.map((e) => e.name)).toEqual(["RELAY_DB_PASSWORD"]);
+    const out = emitted(m);
+    expect(out).not.toContain("quietword9");
+    expect(out).not.toContain("Object]");
+    expect(out).toMatch(/secrets\.env\.example[\s\S]*RELAY_DB_PASSWORD/);
+    expect(m.problems.some((p) => p.file === "deploy/rc/relay" && /RELAY_DB_PASSWORD/.test(p.message))).toBe(true);
+  });
+});
