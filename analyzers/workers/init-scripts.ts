@@ -65,6 +65,8 @@ export interface InitScriptFinding {
 }
 
 const at = (s: Source) => `${s.file}:${s.line}`;
+/** A URL's password cut out (`redis://:pw@host`), whatever its shape: the shape rule misses a short or plain one. */
+const cutUserinfo = (line: string) => line.replace(/(\b[a-z][\w+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi, `$1${SECRET_SHOWN_AS}@`);
 
 export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
   const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
@@ -127,6 +129,10 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     const what = kind?.what ?? "a long-running process of the app (not a web server or a job backend the analysis knows)";
     const daemonFlags = words?.filter((w) => DAEMON_FLAG.test(w)) ?? [];
     const daemonizes = runs ? daemonizeLine(ctx, runs.file) : null;
+    // A secret in the arguments is only seen on the line as a whole (`--token` and its value are two
+    // words, neither secret alone): as the report and the leak check read it.
+    const argLine = words ? words.join(" ") : "";
+    const argSecret = !!words && (cutSecretShapes(argLine, SECRET_SHOWN_AS) !== argLine || words.some((w) => /^[a-z][\w+.-]*:\/\/[^/\s]*:[^@/\s]*@/i.test(w)));
     const why = !("words" in read)
       ? `its start command (${cutSecretShapes(line.trim(), SECRET_SHOWN_AS).slice(0, 160)}) is not known: ${read.unknown}`
       : !installed
@@ -135,14 +141,16 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
           : s.kind === "god watch"
             ? "nothing in the repo loads this god file (no `god -c`/`god load` line naming it): whether the servers ran it is not known"
             : "nothing in the repo installs, enables or starts this unit (no `systemctl` line naming it): whether the servers ran it is not known"
-        : daemonizes
+        : argSecret
+          ? `its arguments hold a secret (\`${cutUserinfo(cutSecretShapes(argLine, SECRET_SHOWN_AS)).slice(0, 160)}\`): a secret never goes into a tracked Deployment. Have the process read it from an environment variable, put that variable in the stage's secrets.env, and carry the line by hand`
+          : daemonizes
           ? `${daemonizes.file}:${daemonizes.line} detaches the process (${daemonizes.text}): in a pod the main process would exit at once. Remove the detach (the pod runs it in the foreground), then run \`${text}\` as a worker Deployment`
           : null;
     const label = dnsLabel(name.replace(/_/g, "-"));
     if (names.has(label)) continue;
     names.add(label);
     if (why) {
-      out.uncarried.push({ name, command: cutSecretShapes(text, SECRET_SHOWN_AS).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
+      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
       continue;
     }
     const env = (read as { env: Record<string, string> }).env;

@@ -59,4 +59,15 @@ describe("daemons' secrets", () => {
     expect(out).toMatch(/secrets\.env\.example[\s\S]*RELAY_DB_PASSWORD/);
     expect(m.problems.some((p) => p.file === "deploy/rc/relay" && /RELAY_DB_PASSWORD/.test(p.message))).toBe(true);
   });
+
+  it("a secret in the daemon's arguments (a flag and its value, a URL's password) keeps it from being carried, named without the secret", async () => {
+    for (const [args, secret] of [["--auth-token Qv81zzmp40aa", "Qv81zzmp40aa"], ["--queue redis://:plainpw@cache.internal:6379/2", "plainpw"]] as const) {
+      const m = await analyzeFiles(quill({ "deploy/rc/relay": rc(`su - quill -c "cd $HOME_DIR && bundle exec ruby bin/relay.rb ${args}"`) }), "quill");
+      expect(m.workers!.some((x) => x.name === "worker-relay"), args).toBe(false);
+      const u = m.uncarried!.find((x) => x.name === "relay")!;
+      expect(u.why).toMatch(/not carried: its arguments hold a secret/);
+      expect(JSON.stringify(u)).not.toContain(secret);
+      expect(emitted(m)).not.toContain(secret);
+    }
+  });
 });
