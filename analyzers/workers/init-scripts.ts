@@ -27,6 +27,7 @@ import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.
 import { backendOfCommand } from "./backends.js";
 import { readStartLine, serverLayout } from "./start-line.js";
 import { godStarts } from "./god-starts.js";
+import { fileStage } from "./god-stages.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
 const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
@@ -96,7 +97,8 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
   }
   if (!scripts.length) return out;
   const layout = serverLayout(stages);
-  const names = new Set<string>();
+  const names = new Map<string, Source>();
+  const stageNames = stages.map((x) => x.name);
   for (const s of scripts) {
     const start = s;
     const line = start.line;
@@ -146,9 +148,16 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
           : daemonizes
           ? `${daemonizes.file}:${daemonizes.line} detaches the process (${daemonizes.text}): in a pod the main process would exit at once. Remove the detach (the pod runs it in the foreground), then run \`${text}\` as a worker Deployment`
           : null;
-    const label = dnsLabel(name.replace(/_/g, "-"));
-    if (names.has(label)) continue;
-    names.add(label);
+    // A file kept for one stage (`feed_production.god`, `feed-staging.service`) ran on that stage's servers only.
+    const stage = fileStage(s.file, stageNames);
+    const label = dnsLabel((stage && !name.includes(stage) ? `${name}-${stage}` : name).replace(/_/g, "-"));
+    const first = names.get(label);
+    if (first) {
+      // Two starts of one name (a unit and an init script of one daemon, two watches named alike): carrying both could run it twice.
+      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}; not carried: ${at(first)} already starts a daemon named ${name} (carried or named from there), and both could be one process the servers ran once: check which of the two the servers ran, and carry the other by hand if both ran` });
+      continue;
+    }
+    names.set(label, source);
     if (why) {
       out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
       continue;
@@ -183,6 +192,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       // The Rails heartbeat initializer never loads in a process that does not boot the app: the port
       // answering is its liveness where it listens on one; else the process being alive is.
       liveness: firstPort ? { tcpPort: firstPort.port, source: firstPort.source } : { none: "it does not boot Rails (no heartbeat) and no port it listens on is read: the container's process being alive is its only check" },
+      ...(stage ? { offStages: Object.fromEntries(stageNames.filter((x) => x !== stage).map((x) => [x, { why: `${s.file} is kept for stage ${stage} (its name or folder says so): only ${stage}'s servers ran it`, source }])) } : {}),
       singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
     });
   }

@@ -70,4 +70,25 @@ describe("daemons' secrets", () => {
       expect(emitted(m)).not.toContain(secret);
     }
   });
+
+});
+
+describe("daemons' files kept per stage", () => {
+  const watch = (flag: string) => `God.watch do |w|\n  w.name = "relay"\n  w.dir = "/srv/quill/current"\n  w.start = "bundle exec ruby bin/relay.rb ${flag}"\n  w.keepalive\nend\n`;
+  const unit = (flag: string) => `[Unit]\nDescription=relay\n[Service]\nWorkingDirectory=/srv/quill/current\nExecStart=/usr/local/bin/bundle exec ruby bin/relay.rb ${flag}\n[Install]\nWantedBy=multi-user.target\n`;
+  it.each([
+    ["god files", { "ops/god/relay_production.god": watch("--fanout 8"), "ops/god/relay_staging.god": watch("--fanout 1"), "ops/load.sh": "#!/bin/sh\ngod -c /srv/quill/current/ops/god/relay_production.god\ngod -c /srv/quill/current/ops/god/relay_staging.god\n" }],
+    ["systemd units", { "ops/units/relay-production.service": unit("--fanout 8"), "ops/units/relay-staging.service": unit("--fanout 1"), "ops/load.sh": "#!/bin/sh\nsystemctl enable relay-production\nsystemctl enable relay-staging\n" }],
+  ])("%s: each stage runs only its own file's daemon, 0 replicas elsewhere with the reason", async (_, files) => {
+    const m = await analyzeFiles(quill(files as Record<string, string>), "quill");
+    const ds = m.workers!.filter((w) => w.backend === "daemon");
+    expect(ds.map((w) => w.name).sort()).toEqual(["worker-relay-production", "worker-relay-staging"]);
+    for (const w of ds) {
+      const own = w.name.endsWith("production") ? "production" : "staging";
+      const other = own === "production" ? "staging" : "production";
+      expect(w.args).toContain(own === "production" ? "8" : "1");
+      expect(w.offStages?.[own]).toBeUndefined();
+      expect(w.offStages?.[other]?.why).toMatch(new RegExp(`kept for stage ${own}`));
+    }
+  });
 });
