@@ -230,14 +230,17 @@ export function startCommand(text: string): { line: string; lineNo: number; unkn
         continue;
       }
       // A line that starts with a built-in and chains on with `&&`/`||` (`sig 0 && echo … && exit 0`) is a check.
-      if (NOT_THE_PROCESS.test(first) || fns.has(first) || /^(?:sig|oldsig|status)$/.test(first)) continue;
+      // `cd <dir> && cmd`: the start line reader follows the cd (start-line.ts); a cd alone is a step.
+      const cdThen = first === "cd" && /&&/.test(raw);
+      if ((NOT_THE_PROCESS.test(first) && !cdThen) || fns.has(first) || /^(?:sig|oldsig|status)$/.test(first)) continue;
       const filled = fill(raw, vars);
       if (typeof filled !== "string") return { line: raw, lineNo: i + 1, unknown: filled.unknown };
       return { line: filled.replace(/\s*;;\s*$/, ""), lineNo: i + 1 };
     }
     return null;
   };
-  return walk(branch.from, branch.to, 0);
+  // A start branch with no line read as the start: named, never dropped.
+  return walk(branch.from, branch.to, 0) ?? { line: lines[branch.from]!.trim(), lineNo: branch.from + 1, unknown: "no line of its start) branch (or of a function it calls) is read as the command it starts" };
 }
 
 /** The lines of the `case` branch whose patterns include `start` (not `restart` alone). */

@@ -92,3 +92,18 @@ describe("daemons' files kept per stage", () => {
     }
   });
 });
+
+describe("daemons whose start line is written another way", () => {
+  it("`cd <dir> && cmd &` in the start branch is read through its cd", async () => {
+    const m = await analyzeFiles(quill({ "deploy/rc/relay": rc("cd $HOME_DIR && bundle exec ruby bin/relay.rb &") }), "quill");
+    const w = m.workers!.find((x) => x.name === "worker-relay")!;
+    expect(w.args).toEqual(["bundle", "exec", "ruby", "bin/relay.rb"]);
+    expect(w.commandSource).toEqual({ file: "deploy/rc/relay", line: 8 });
+  });
+
+  it("a start branch whose command is not read is named as not carried", async () => {
+    const m = await analyzeFiles(quill({ "deploy/rc/relay": rc('echo "relay up"\n    true').replace("HOME_DIR=", "# runs /srv/quill/current/bin/relay.rb\nHOME_DIR=") }), "quill");
+    expect(m.workers!.some((x) => x.name === "worker-relay")).toBe(false);
+    expect(m.uncarried!.find((x) => x.name === "relay")?.why).toMatch(/its start command .* is not known: no line of its start\) branch/);
+  });
+});
