@@ -204,6 +204,23 @@ export const DAEMON_BACKEND = "daemon";
 /** Seconds a daemon gets after its stop signal: Kubernetes' own default grace period, labelled as a default. */
 export const DAEMON_STOP_SECONDS = 30;
 
+/**
+ * The file's lines with each `\\`-newline continuation joined onto the line it continues, as sh and
+ * systemd read them; the lines it took are left empty, so every line keeps its number.
+ */
+function joinedLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (/(?<!\\)(?:\\\\)*\\$/.test(lines[i]!) && j + 1 < lines.length) {
+      lines[i] = `${lines[i]!.slice(0, -1)} ${lines[++j]!.trim()}`;
+      lines[j] = "";
+    }
+    i = j;
+  }
+  return lines;
+}
+
 const isProcess = (words: string[]): boolean => words.length > 0 && !NOT_THE_PROCESS.test(words[0]!) && !/^\w+\(\)$/.test(words[0]!);
 
 /**
@@ -211,7 +228,7 @@ const isProcess = (words: string[]): boolean => words.length > 0 && !NOT_THE_PRO
  * the branch calls (`do_start`). The first line naming a program that is not a built-in is the start.
  */
 export function startCommand(text: string): { line: string; lineNo: number; unknown?: string } | null {
-  const lines = text.split(/\r?\n/);
+  const lines = joinedLines(text);
   const vars = assignments(lines);
   const fns = functions(lines);
   const branch = caseBranch(lines, "start");
@@ -460,7 +477,7 @@ function godDaemons(file: string, text: string): Start[] {
  * it is run), in its `WorkingDirectory=`, stopped by its `KillSignal=` (SIGTERM by default, systemd.kill(5)).
  */
 function unitStart(file: string, text: string): Start | null {
-  const lines = text.split(/\r?\n/);
+  const lines = joinedLines(text);
   const i = lines.findIndex((l) => /^\s*ExecStart\s*=/.test(l));
   if (i < 0) return null;
   const exec = serversTool(lines[i]!.replace(/^\s*ExecStart\s*=\s*[-@+!:]*/, "").trim());

@@ -106,4 +106,11 @@ describe("daemons whose start line is written another way", () => {
     expect(m.workers!.some((x) => x.name === "worker-relay")).toBe(false);
     expect(m.uncarried!.find((x) => x.name === "relay")?.why).toMatch(/its start command .* is not known: no line of its start\) branch/);
   });
+
+  it("a start line continued with a backslash is read whole, from its first line", async () => {
+    const m = await analyzeFiles(quill({ "deploy/rc/relay": rc('su - quill -c "cd $HOME_DIR && bundle exec ruby bin/relay.rb \\\n      --fanout 4"') }), "quill");
+    const w = m.workers!.find((x) => x.name === "worker-relay")!;
+    expect(w.args).toEqual(["bundle", "exec", "ruby", "bin/relay.rb", "--fanout", "4"]);
+    expect(w.commandSource).toEqual({ file: "deploy/rc/relay", line: 8 });
+  });
 });
