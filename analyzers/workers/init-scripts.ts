@@ -130,7 +130,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
         : "";
     const what = kind?.what ?? "a long-running process of the app (not a web server or a job backend the analysis knows)";
     const daemonFlags = words?.filter((w) => DAEMON_FLAG.test(w)) ?? [];
-    const daemonizes = runs ? daemonizeLine(ctx, runs.file) : null;
+    const daemonizes = s.detaches ? { file: s.detaches.source.file, line: s.detaches.source.line, text: s.detaches.text } : (words ? configDaemonizes(ctx, words) : null) ?? (runs ? daemonizeLine(ctx, runs.file) : null);
     // A secret in the arguments is only seen on the line as a whole (`--token` and its value are two
     // words, neither secret alone): as the report and the leak check read it.
     const argLine = words ? words.join(" ") : "";
@@ -401,6 +401,18 @@ function filePorts(ctx: AnalyzerContext, file: string, what: string): { port: nu
   return [];
 }
 
+/** A server config the line loads (`thin -C config/x.yml`) that sets `daemonize: true`: thin forks into the background. */
+function configDaemonizes(ctx: AnalyzerContext, words: string[]): { file: string; line: number; text: string } | null {
+  const i = words.findIndex((w) => w === "-C" || w === "--config");
+  const file = (i >= 0 ? words[i + 1] : words.find((w) => /^--config=/.test(w))?.slice(9))?.replace(/^\.\//, "");
+  if (!file || !ctx.repo.paths.includes(file)) return null;
+  const r = ctx.repo.read(file);
+  if ("error" in r) return null;
+  const lines = r.text.split(/\r?\n/);
+  const n = lines.findIndex((l) => /^\s*:?daemonize:\s*true\b/.test(l));
+  return n >= 0 ? { file, line: n + 1, text: lines[n]!.trim() } : null;
+}
+
 function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line: number; text: string } | null {
   const r = ctx.repo.read(file);
   if ("error" in r) return null;
@@ -425,6 +437,8 @@ interface Start {
   /** What was taken off the line before it was read (the servers' absolute path to Ruby's tools). */
   note?: string;
   stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
+  /** The service manager's own word that the process forks away (a unit's `Type=forking`, `PIDFile=`). */
+  detaches?: { source: Source; text: string };
 }
 
 const GOD_FILE = /\.god$/;
@@ -483,6 +497,8 @@ function unitStart(file: string, text: string): Start | null {
   const exec = serversTool(lines[i]!.replace(/^\s*ExecStart\s*=\s*[-@+!:]*/, "").trim());
   const cmd = exec.line;
   const dir = lines.map((l) => /^\s*WorkingDirectory\s*=\s*-?(\S+)\s*$/.exec(l)?.[1]).find(Boolean);
+  // systemd.service(5): Type=forking waits for the started process to fork and exit; a PIDFile= is read for the forked child.
+  const f = lines.findIndex((l) => /^\s*(?:Type\s*=\s*forking|PIDFile\s*=)/.test(l));
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
   return {
@@ -493,6 +509,7 @@ function unitStart(file: string, text: string): Start | null {
     line: dir ? `cd ${dir} && ${cmd}` : cmd,
     lineNo: i + 1,
     ...(exec.note ? { note: exec.note } : {}),
+    ...(f >= 0 ? { detaches: { source: { file, line: f + 1 }, text: lines[f]!.trim() } } : {}),
     stop: { signal, source: k >= 0 ? { file, line: k + 1 } : null },
   };
 }

@@ -114,3 +114,16 @@ describe("daemons whose start line is written another way", () => {
     expect(w.commandSource).toEqual({ file: "deploy/rc/relay", line: 8 });
   });
 });
+
+describe("daemons that detach", () => {
+  const unit = (extra: string, cmd = "bundle exec ruby bin/relay.rb") => `[Service]\n${extra}WorkingDirectory=/srv/quill/current\nExecStart=/usr/local/bin/${cmd}\n`;
+  it.each([
+    ["Type=forking", { "ops/relay.service": unit("Type=forking\n") }, /ops\/relay\.service:2 detaches the process \(Type=forking\)/],
+    ["PIDFile=", { "ops/relay.service": unit("PIDFile=/srv/quill/shared/relay.pid\n") }, /ops\/relay\.service:2 detaches the process \(PIDFile=/],
+    ["a thin config with daemonize: true", { "ops/relay.service": unit("", "bundle exec thin -R relay.ru -C ops/relay-thin.yml start"), "relay.ru": 'run ->(env) { [200, {}, ["ok"]] }\n', "ops/relay-thin.yml": "port: 9400\ndaemonize: true\n" }, /ops\/relay-thin\.yml:2 detaches the process \(daemonize: true\)/],
+  ])("%s: not carried, named with the line", async (_, files, why) => {
+    const m = await analyzeFiles(quill({ ...(files as Record<string, string>), "deploy/install.sh": "#!/bin/sh\nsystemctl enable relay\n" }), "quill");
+    expect(m.workers!.some((x) => x.backend === "daemon")).toBe(false);
+    expect(m.uncarried!.find((x) => x.name === "relay")?.why).toMatch(why);
+  });
+});
