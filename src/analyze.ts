@@ -35,7 +35,7 @@ import { unicornNginxFiles, withUnicornNginxSite } from "../analyzers/nginx/unic
 import { analyzeApache } from "../analyzers/apache/index.js";
 import { analyzeGlobal } from "../analyzers/global/index.js";
 import { analyzeSidekiq } from "../analyzers/sidekiq.js";
-import { analyzeWorkers } from "../analyzers/workers/index.js";
+import { analyzeWorkers, withoutSecretEnv } from "../analyzers/workers/index.js";
 import { pluginUnreadSettings, sidekiqUnreadSettings } from "../analyzers/workers/plugin-unread-settings.js";
 import { cronWorkedBackends } from "../analyzers/workers/cron-worked.js";
 import { uncarriedProcesses } from "../analyzers/workers/uncarried.js";
@@ -172,7 +172,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
   const daemons = guard("init scripts' daemons", { workers: [], uncarried: [], units: [] }, () => initScriptDaemons(ctx, stages, workers, webServer, uncarried));
-  workers = [...workers, ...daemons.workers];
+  // A daemon's start line is a worker's line like any other: a secret on it is held out of the Deployment.
+  workers = [...workers, ...daemons.workers.map((w) => withoutSecretEnv(ctx, w))];
   // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
   for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);

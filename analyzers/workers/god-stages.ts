@@ -15,13 +15,27 @@ type Command = Pick<WorkerFacts, "args" | "env" | "commandFrom" | "commandSource
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "worker";
 
 /** A god file named for a stage: `<stage>.god`, or `<stem>` then `_`, `-` or `.` then `<stage>.god`; its stem (the name without the stage). */
-function stageSuffix(base: string, names: readonly string[]): { stage: string; stem: string } | null {
+function stageSuffix(base: string, names: readonly string[], ext = ".god"): { stage: string; stem: string } | null {
   // The longest stage name first (`production` before a stage named `tion`).
   for (const s of [...names].sort((a, b) => b.length - a.length)) {
-    if (base === `${s}.god`) return { stage: s, stem: "" };
-    for (const sep of ["_", "-", "."]) if (base.endsWith(`${sep}${s}.god`) && base.length > s.length + 5) return { stage: s, stem: base.slice(0, -(s.length + 5)) };
+    if (base === `${s}${ext}`) return { stage: s, stem: "" };
+    for (const sep of ["_", "-", "."]) if (base.endsWith(`${sep}${s}${ext}`) && base.length > s.length + 1 + ext.length) return { stage: s, stem: base.slice(0, -(s.length + 1 + ext.length)) };
   }
   return null;
+}
+
+/**
+ * The stage a service manager's file (a god file, a systemd unit, an init script) was kept for: the
+ * same rule as god files' (a directory named for the stage, or the stage's name ending the file's
+ * name before its extension); null when the file names no stage.
+ */
+export function fileStage(file: string, names: readonly string[]): string | null {
+  const parts = file.split("/");
+  const own = parts[parts.length - 2];
+  if (own && names.includes(own)) return own;
+  const base = parts[parts.length - 1]!;
+  const ext = /(?:\.service\.erb|\.service|\.god|\.sh|\.erb|\.init|\.conf)$/.exec(base)?.[0] ?? "";
+  return stageSuffix(base, names, ext)?.stage ?? null;
 }
 
 /**

@@ -628,7 +628,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
  * Deployment, which is a tracked file, nor the model the report prints: the name is kept in a
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
-function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
+export function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
   const secret = Object.keys(w.env).filter((k) => heldFromDeployment(k, w.env[k]!));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;

@@ -27,6 +27,7 @@ import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.
 import { backendOfCommand } from "./backends.js";
 import { readStartLine, serverLayout } from "./start-line.js";
 import { godStarts } from "./god-starts.js";
+import { fileStage } from "./god-stages.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
 const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
@@ -65,6 +66,8 @@ export interface InitScriptFinding {
 }
 
 const at = (s: Source) => `${s.file}:${s.line}`;
+/** A URL's password cut out (`redis://:pw@host`), whatever its shape: the shape rule misses a short or plain one. */
+const cutUserinfo = (line: string) => line.replace(/(\b[a-z][\w+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi, `$1${SECRET_SHOWN_AS}@`);
 
 export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
   const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
@@ -94,7 +97,8 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
   }
   if (!scripts.length) return out;
   const layout = serverLayout(stages);
-  const names = new Set<string>();
+  const names = new Map<string, Source>();
+  const stageNames = stages.map((x) => x.name);
   for (const s of scripts) {
     const start = s;
     const line = start.line;
@@ -126,7 +130,11 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
         : "";
     const what = kind?.what ?? "a long-running process of the app (not a web server or a job backend the analysis knows)";
     const daemonFlags = words?.filter((w) => DAEMON_FLAG.test(w)) ?? [];
-    const daemonizes = runs ? daemonizeLine(ctx, runs.file) : null;
+    const daemonizes = s.detaches ? { file: s.detaches.source.file, line: s.detaches.source.line, text: s.detaches.text } : (words ? configDaemonizes(ctx, words) : null) ?? (runs ? daemonizeLine(ctx, runs.file) : null);
+    // A secret in the arguments is only seen on the line as a whole (`--token` and its value are two
+    // words, neither secret alone): as the report and the leak check read it.
+    const argLine = words ? words.join(" ") : "";
+    const argSecret = !!words && (cutSecretShapes(argLine, SECRET_SHOWN_AS) !== argLine || words.some((w) => /^[a-z][\w+.-]*:\/\/[^/\s]*:[^@/\s]*@/i.test(w)));
     const why = !("words" in read)
       ? `its start command (${cutSecretShapes(line.trim(), SECRET_SHOWN_AS).slice(0, 160)}) is not known: ${read.unknown}`
       : !installed
@@ -135,14 +143,23 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
           : s.kind === "god watch"
             ? "nothing in the repo loads this god file (no `god -c`/`god load` line naming it): whether the servers ran it is not known"
             : "nothing in the repo installs, enables or starts this unit (no `systemctl` line naming it): whether the servers ran it is not known"
-        : daemonizes
+        : argSecret
+          ? `its arguments hold a secret (\`${cutUserinfo(cutSecretShapes(argLine, SECRET_SHOWN_AS)).slice(0, 160)}\`): a secret never goes into a tracked Deployment. Have the process read it from an environment variable, put that variable in the stage's secrets.env, and carry the line by hand`
+          : daemonizes
           ? `${daemonizes.file}:${daemonizes.line} detaches the process (${daemonizes.text}): in a pod the main process would exit at once. Remove the detach (the pod runs it in the foreground), then run \`${text}\` as a worker Deployment`
           : null;
-    const label = dnsLabel(name.replace(/_/g, "-"));
-    if (names.has(label)) continue;
-    names.add(label);
+    // A file kept for one stage (`feed_production.god`, `feed-staging.service`) ran on that stage's servers only.
+    const stage = fileStage(s.file, stageNames);
+    const label = dnsLabel((stage && !name.includes(stage) ? `${name}-${stage}` : name).replace(/_/g, "-"));
+    const first = names.get(label);
+    if (first) {
+      // Two starts of one name (a unit and an init script of one daemon, two watches named alike): carrying both could run it twice.
+      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}; not carried: ${at(first)} already starts a daemon named ${name} (carried or named from there), and both could be one process the servers ran once: check which of the two the servers ran, and carry the other by hand if both ran` });
+      continue;
+    }
+    names.set(label, source);
     if (why) {
-      out.uncarried.push({ name, command: cutSecretShapes(text, SECRET_SHOWN_AS).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
+      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
       continue;
     }
     const env = (read as { env: Record<string, string> }).env;
@@ -175,6 +192,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       // The Rails heartbeat initializer never loads in a process that does not boot the app: the port
       // answering is its liveness where it listens on one; else the process being alive is.
       liveness: firstPort ? { tcpPort: firstPort.port, source: firstPort.source } : { none: "it does not boot Rails (no heartbeat) and no port it listens on is read: the container's process being alive is its only check" },
+      ...(stage ? { offStages: Object.fromEntries(stageNames.filter((x) => x !== stage).map((x) => [x, { why: `${s.file} is kept for stage ${stage} (its name or folder says so): only ${stage}'s servers ran it`, source }])) } : {}),
       singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
     });
   }
@@ -186,6 +204,23 @@ export const DAEMON_BACKEND = "daemon";
 /** Seconds a daemon gets after its stop signal: Kubernetes' own default grace period, labelled as a default. */
 export const DAEMON_STOP_SECONDS = 30;
 
+/**
+ * The file's lines with each `\\`-newline continuation joined onto the line it continues, as sh and
+ * systemd read them; the lines it took are left empty, so every line keeps its number.
+ */
+function joinedLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (/(?<!\\)(?:\\\\)*\\$/.test(lines[i]!) && j + 1 < lines.length) {
+      lines[i] = `${lines[i]!.slice(0, -1)} ${lines[++j]!.trim()}`;
+      lines[j] = "";
+    }
+    i = j;
+  }
+  return lines;
+}
+
 const isProcess = (words: string[]): boolean => words.length > 0 && !NOT_THE_PROCESS.test(words[0]!) && !/^\w+\(\)$/.test(words[0]!);
 
 /**
@@ -193,7 +228,7 @@ const isProcess = (words: string[]): boolean => words.length > 0 && !NOT_THE_PRO
  * the branch calls (`do_start`). The first line naming a program that is not a built-in is the start.
  */
 export function startCommand(text: string): { line: string; lineNo: number; unknown?: string } | null {
-  const lines = text.split(/\r?\n/);
+  const lines = joinedLines(text);
   const vars = assignments(lines);
   const fns = functions(lines);
   const branch = caseBranch(lines, "start");
@@ -212,14 +247,17 @@ export function startCommand(text: string): { line: string; lineNo: number; unkn
         continue;
       }
       // A line that starts with a built-in and chains on with `&&`/`||` (`sig 0 && echo … && exit 0`) is a check.
-      if (NOT_THE_PROCESS.test(first) || fns.has(first) || /^(?:sig|oldsig|status)$/.test(first)) continue;
+      // `cd <dir> && cmd`: the start line reader follows the cd (start-line.ts); a cd alone is a step.
+      const cdThen = first === "cd" && /&&/.test(raw);
+      if ((NOT_THE_PROCESS.test(first) && !cdThen) || fns.has(first) || /^(?:sig|oldsig|status)$/.test(first)) continue;
       const filled = fill(raw, vars);
       if (typeof filled !== "string") return { line: raw, lineNo: i + 1, unknown: filled.unknown };
       return { line: filled.replace(/\s*;;\s*$/, ""), lineNo: i + 1 };
     }
     return null;
   };
-  return walk(branch.from, branch.to, 0);
+  // A start branch with no line read as the start: named, never dropped.
+  return walk(branch.from, branch.to, 0) ?? { line: lines[branch.from]!.trim(), lineNo: branch.from + 1, unknown: "no line of its start) branch (or of a function it calls) is read as the command it starts" };
 }
 
 /** The lines of the `case` branch whose patterns include `start` (not `restart` alone). */
@@ -363,6 +401,18 @@ function filePorts(ctx: AnalyzerContext, file: string, what: string): { port: nu
   return [];
 }
 
+/** A server config the line loads (`thin -C config/x.yml`) that sets `daemonize: true`: thin forks into the background. */
+function configDaemonizes(ctx: AnalyzerContext, words: string[]): { file: string; line: number; text: string } | null {
+  const i = words.findIndex((w) => w === "-C" || w === "--config");
+  const file = (i >= 0 ? words[i + 1] : words.find((w) => /^--config=/.test(w))?.slice(9))?.replace(/^\.\//, "");
+  if (!file || !ctx.repo.paths.includes(file)) return null;
+  const r = ctx.repo.read(file);
+  if ("error" in r) return null;
+  const lines = r.text.split(/\r?\n/);
+  const n = lines.findIndex((l) => /^\s*:?daemonize:\s*true\b/.test(l));
+  return n >= 0 ? { file, line: n + 1, text: lines[n]!.trim() } : null;
+}
+
 export function daemonizeLine(ctx: AnalyzerContext, file: string): { file: string; line: number; text: string } | null {
   const r = ctx.repo.read(file);
   if ("error" in r) return null;
@@ -387,6 +437,8 @@ interface Start {
   /** What was taken off the line before it was read (the servers' absolute path to Ruby's tools). */
   note?: string;
   stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
+  /** The service manager's own word that the process forks away (a unit's `Type=forking`, `PIDFile=`). */
+  detaches?: { source: Source; text: string };
 }
 
 const GOD_FILE = /\.god$/;
@@ -439,12 +491,14 @@ function godDaemons(file: string, text: string): Start[] {
  * it is run), in its `WorkingDirectory=`, stopped by its `KillSignal=` (SIGTERM by default, systemd.kill(5)).
  */
 function unitStart(file: string, text: string): Start | null {
-  const lines = text.split(/\r?\n/);
+  const lines = joinedLines(text);
   const i = lines.findIndex((l) => /^\s*ExecStart\s*=/.test(l));
   if (i < 0) return null;
   const exec = serversTool(lines[i]!.replace(/^\s*ExecStart\s*=\s*[-@+!:]*/, "").trim());
   const cmd = exec.line;
   const dir = lines.map((l) => /^\s*WorkingDirectory\s*=\s*-?(\S+)\s*$/.exec(l)?.[1]).find(Boolean);
+  // systemd.service(5): Type=forking waits for the started process to fork and exit; a PIDFile= is read for the forked child.
+  const f = lines.findIndex((l) => /^\s*(?:Type\s*=\s*forking|PIDFile\s*=)/.test(l));
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
   return {
@@ -455,6 +509,7 @@ function unitStart(file: string, text: string): Start | null {
     line: dir ? `cd ${dir} && ${cmd}` : cmd,
     lineNo: i + 1,
     ...(exec.note ? { note: exec.note } : {}),
+    ...(f >= 0 ? { detaches: { source: { file, line: f + 1 }, text: lines[f]!.trim() } } : {}),
     stop: { signal, source: k >= 0 ? { file, line: k + 1 } : null },
   };
 }

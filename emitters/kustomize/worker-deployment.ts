@@ -4,6 +4,7 @@
 // one backend: the backend's row (analyzers/workers/backends.ts) reached the model as data.
 import type { AppModel, EmitResult, SidekiqOptionWords, SidekiqUnit, WorkerFacts } from "../../src/model.js";
 import { SIDEKIQ_PLAIN_ENTRY as PLAIN_ENTRY } from "../../src/model.js";
+import { SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { appImage, labels, objectName, selectorLabels, workerName, type Component } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
@@ -363,7 +364,8 @@ export const workerDeploymentName = (app: string, w: WorkerFacts): string => (w.
 
 /** The command a worker runs, as one line for people to read (env first, as a shell would show it). */
 export const workerCommandLine = (w: WorkerFacts, args: string[] = w.args): string =>
-  [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...args].join(" ");
+  // A value the shown model hid is an Unknown, not text: said as hidden, never as "[object Object]".
+  [...Object.entries(w.env).map(([k, v]) => `${k}=${typeof v === "string" ? v : SECRET_SHOWN_AS}`), ...args].join(" ");
 
 /** base/ file name of a worker's Deployment. */
 export const workerFile = (spec: WorkerSpec): string => workerFileOf(spec.facts);
