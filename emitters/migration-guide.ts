@@ -186,7 +186,9 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
               ? /^the deploy's own task/.test(w.commandNote ?? "")
                 ? text(w.commandNote!)
                 : `the Capistrano plugin's settings${w.commandNote ? ` (${text(w.commandNote)})` : ""}`
-              : `${w.commandFrom === "procfile" ? "the Procfile" : "a service file"}`;
+              : w.commandFrom === "procfile"
+                ? "the Procfile"
+                : `a service file${w.commandNote ? ` (${text(w.commandNote)})` : ""}`;
       p(
         `- ${code(`deployment/${workerDeploymentName(app, w)}`)}: ${text(w.label)}, ${w.commandFrom === "sidekiq" ? `\`sidekiq\` with ${sidekiqConfigText(model, w)}${sidekiqOptionsText(w)}` : code(workerCommandLine(w))} (from ${from}${w.commandSource ? `, ${code(at(w.commandSource))}` : ""})` +
           `${w.queues.length ? `; queues ${w.queues.map(code).join(", ")}` : ""}${perStageText(w)}${unitServersText(model, w)}${processPerPodRule(w.backend) ? `; ${text(processPerPodRule(w.backend)!)}` : ""}${isSingletonWorker(w.backend) ? "; exactly one pod on every stage, replaced with Recreate, never scaled (a scheduler: two would enqueue each due job twice)" : w.singleton ? `; exactly one pod on every stage, replaced with Recreate, never scaled (${text(w.singleton)})` : ""}${w.ports?.length ? `; listens on ${w.ports.map((x) => `${code(String(x.port))} (${code(at(x.source))})`).join(", ")}: ${w.ports.some((x) => x.websocket) ? "its websocket clients" : "its clients"} reach it only through a Service and a route of their own, which rails2k8s does not write: add them before the cutover` : ""}${w.liveness && "none" in w.liveness ? `; no probe: ${text(w.liveness.none)}` : ""}; stops on ${code(`SIG${w.stopSignal}`)} sent by its preStop hook, ${w.stopTimeout.seconds}s to drain${w.stopTimeout.source ? "" : " (default)"}, then the grace period ends it: ${text(w.drain)}.${inWorkerSchedulesText(w)}`,

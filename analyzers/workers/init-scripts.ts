@@ -28,6 +28,7 @@ import { backendOfCommand } from "./backends.js";
 import { readStartLine, serverLayout } from "./start-line.js";
 import { godStarts } from "./god-starts.js";
 import { fileStage } from "./god-stages.js";
+import { unitEnvironment } from "./unit-environment.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
 const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
@@ -93,7 +94,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     }
     if (!LSB_HEADER.test(r.text) && !(INIT_FOLDER.test(file) && /^\s*start\s*(?:\|[^)]*)?\)/m.test(r.text))) continue;
     const start = startCommand(r.text);
-    if (start) scripts.push({ kind: "init script", file, text: r.text, name: serviceName(file), ...start, stop: stopSignal(file, r.text) });
+    if (start) scripts.push({ kind: "init script", file, text: r.text, name: serviceName(file), ...start, stop: stopSignal(file, r.text), ...scriptEnv(file, r.text) });
   }
   if (!scripts.length) return out;
   const layout = serverLayout(stages);
@@ -158,13 +159,18 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       continue;
     }
     names.set(label, source);
+    // What the source gave the process beyond its command line (its environment, a loop's other
+    // passes) is not carried: said at its line, by name only (a value may be a secret), never dropped.
+    const extra = [...envNotes(s), ...(s.others ? [s.others] : [])];
+    for (const e of extra) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.daemon-start-not-carried: the ${s.kind} ${name} ${e.text}`, severity: "warning" });
+    const extraText = extra.map((e) => ` The ${s.kind} ${e.text} (${at(e.source)}).`).join("");
     if (why) {
-      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}` });
+      out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}${portText && extraText ? "." : ""}${extraText}` });
       continue;
     }
     const env = (read as { env: Record<string, string> }).env;
     const args = words!.filter((w) => !DAEMON_FLAG.test(w));
-    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : [])];
+    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : []), ...extra.map((e) => `the ${s.kind} ${e.text} (${at(e.source)})`)];
     const stop = s.stop;
     const firstPort = ports[0];
     out.workers.push({
@@ -439,6 +445,21 @@ interface Start {
   stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
   /** The service manager's own word that the process forks away (a unit's `Type=forking`, `PIDFile=`). */
   detaches?: { source: Source; text: string };
+  /** Environment the source sets for the process: names only (a value may be a secret), and files of the servers it reads. */
+  env?: { names: string[]; files: string[]; source: Source }[];
+  /** A god loop that started more than this one process: the others, said (only the first pass is carried). */
+  others?: { text: string; source: Source };
+}
+
+/** The warning text of each environment setting of a start: names only, never a value. */
+function envNotes(s: Start): { text: string; source: Source }[] {
+  return (s.env ?? []).map((e) => ({
+    source: e.source,
+    text: [
+      ...(e.names.length ? [`sets ${e.names.map((n) => `\`${n}\``).join(", ")} in its process's environment`] : []),
+      ...(e.files.length ? [`reads ${e.files.map((f) => `\`${f}\``).join(", ")} (a file of the servers, which may set any variable) into its process's environment`] : []),
+    ].join(" and ") + ": not carried into the Deployment (values not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand",
+  }));
 }
 
 const GOD_FILE = /\.god$/;
@@ -470,8 +491,19 @@ function godDaemons(file: string, text: string): Start[] {
     const sig = /^\s*\w+\.stop_signal\s*=\s*["']?(?:SIG)?(TERM|QUIT|INT)\b/m.exec(body);
     const sigLine = sig ? from + body.slice(0, sig.index).split("\n").length - 1 + 1 : 0;
     const unknown = cmd === null ? (c?.unknown ? `${c.unknown.reason} (${c.unknown.source.file}:${c.unknown.source.line})` : "god's Ruby for it is not read") : undefined;
+    // `w.env = { "NAME" => … }`: god sets these for the started process (god 0.13 lib/god/process.rb).
+    const env: NonNullable<Start["env"]> = [];
+    body.split("\n").forEach((b, k) => {
+      if (!/^\s*\w+\.env\s*=/.test(b)) return;
+      const names = [...b.matchAll(/["']([A-Za-z_]\w*)["']\s*=>|\b([A-Za-z_]\w*):\s/g)].map((m) => (m[1] ?? m[2])!);
+      env.push({ names: [...new Set(names)], files: [], source: { file, line: from + k + 1 } });
+      if (!names.length) env[env.length - 1]!.names.push("(names not read)");
+    });
+    const more = c && c.commands.length > 1 ? c.commands.slice(1) : [];
     out.push({
       kind: "god watch",
+      ...(env.length ? { env } : {}),
+      ...(more.length ? { others: { source: { file, line: i + 1 }, text: `is 1 of ${c!.commands.length} processes the watch loop started (the others: ${more.map((x) => `\`${cutUserinfo(cutSecretShapes(x, SECRET_SHOWN_AS)).slice(0, 120)}\``).join(", ")}): only the first is carried; carry the others by hand` } } : {}),
       file,
       text: `${body}`,
       name,
@@ -501,8 +533,19 @@ function unitStart(file: string, text: string): Start | null {
   const f = lines.findIndex((l) => /^\s*(?:Type\s*=\s*forking|PIDFile\s*=)/.test(l));
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
+  const ue = unitEnvironment(text);
+  const env: NonNullable<Start["env"]> = [];
+  if (ue) {
+    const byLine = new Map<number, string[]>();
+    for (const [n, v] of Object.entries(ue.vars)) byLine.set(v.line, [...(byLine.get(v.line) ?? []), n]);
+    for (const [n, l] of Object.entries(ue.filled)) byLine.set(l, [...(byLine.get(l) ?? []), n]);
+    for (const [l, names] of byLine) env.push({ names, files: [], source: { file, line: l } });
+    for (const f of ue.files) env.push({ names: [], files: [f.path], source: { file, line: f.line } });
+    env.sort((a, b) => a.source.line - b.source.line);
+  }
   return {
     kind: "systemd unit",
+    ...(env.length ? { env } : {}),
     file,
     text: [lines[i]!, ...(dir ? [`WorkingDirectory=${dir}`] : [])].join("\n"),
     name: file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, ""),
@@ -567,4 +610,27 @@ function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "IN
       if (m) return { signal: m[1] as "TERM" | "QUIT" | "INT", source: { file, line: i + 1 } };
     }
   return { signal: "TERM", source: null };
+}
+
+/**
+ * What an init script exports to the process it starts, at its top level or in its `start)` branch:
+ * `export NAME=…`, `NAME=…; export NAME`, and a file of the servers it sources (`. /etc/default/x`),
+ * which may set any variable. Names only: a value may be a secret.
+ */
+function scriptEnv(file: string, text: string): { env?: NonNullable<Start["env"]> } {
+  const lines = joinedLines(text);
+  const start = caseBranch(lines, "start");
+  const caseAt = lines.findIndex((l) => /^\s*case\b/.test(l));
+  const fns = [...functions(lines).values()];
+  const env: NonNullable<Start["env"]> = [];
+  lines.forEach((l, i) => {
+    const top = (caseAt < 0 || i < caseAt) && !fns.some((f) => i >= f.from - 1 && i <= f.to);
+    if (!top && !(start && i >= start.from && i < start.to)) return;
+    const code = l.replace(/^\s*start\s*(?:\|[^)]*)?\)\s*/, "");
+    if (/^\s*#/.test(code)) return;
+    const names = [...code.matchAll(/\bexport\s+((?:[A-Za-z_]\w*(?:=\S*)?\s*)+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/).map((w) => w.replace(/=.*$/, ""))).filter((n) => /^[A-Za-z_]\w*$/.test(n));
+    const files = [...code.matchAll(/(?:^|[;&|]\s*|&&\s*)(?:\.|source)\s+([^\s;&|]+)/g)].map((m) => m[1]!);
+    if (names.length || files.length) env.push({ names: [...new Set(names)], files, source: { file, line: i + 1 } });
+  });
+  return env.length ? { env } : {};
 }
