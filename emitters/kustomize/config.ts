@@ -15,6 +15,7 @@ import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../../src/model/mongoid-words.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
+import { looksSecretKey } from "../../src/model/secret-names.js";
 import { webNotStarted } from "./left-out.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
@@ -207,7 +208,11 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const first = mongoKeys.size === 0;
     mongoKeys.add(r.env);
     out.provenance.push({ output: put(r.env, null, true, r.source), what: `${r.env}: read by ${r.source.file} (${r.key || "its section"}), which MongoDB stage ${sp.stage.name} connects to; to fill in from the stage's servers, never guessed`, source: r.source });
-    const shown = typeof r.default === "string" && !looksSecretValue(r.default) ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
+    // A default is shown only where nothing says it is a secret: not its shape, not the variable's
+    // name, not the mongoid.yml key it fills (`password:`), and no userinfo (`user:pw@host`, whose
+    // password may hold what no shape rule sees, a space).
+    const leaf = (r.key ?? "").split(".").pop() ?? "";
+    const shown = typeof r.default === "string" && !looksSecretValue(r.default) && !secretEnvName(r.env) && !looksSecretKey(leaf) && !r.default.includes("@") ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
     (secretComments[r.env] ??= []).push(`${first ? `Stage ${sp.stage.name}: ${r.source.file}, section ${JSON.stringify(sp.railsEnv)}: ${mongoidWords(plan.model.rails.mongoid!, mongo!, ENV_COMMENT_WORDS)}. ` : ""}Fill ${r.env} from a server of stage ${sp.stage.name} (its environment, or the process's); never guessed${shown}.`);
   }
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in

@@ -13,6 +13,8 @@ import { dirname, join } from "node:path";
 import { expectHeldNowhere as expectNoSecret, runCli, writeApp, written } from "../written-files.js";
 
 const ARCHIVE_PW = "Hid3sAndTann1n";
+// a default whose shape says nothing: only its key (`password:`) and name (`_PW`) say it is secret
+const LEDGER_PW = "curing vat";
 
 const MONGOID_7 = [
   "development:",
@@ -35,6 +37,12 @@ const MONGOID_7 = [
   "      database: tannery_archive",
   "      hosts:",
   `        - hideman:${ARCHIVE_PW}@mongo-arch.tannery.internal:27017`,
+  "    ledger:",
+  "      database: tannery_ledger",
+  "      hosts:",
+  "        - ledger.tannery.internal:27017",
+  "      options:",
+  `        password: <%= ENV.fetch('TANNERY_LEDGER_PW', '${LEDGER_PW}') %>`,
   "",
 ].join("\n");
 
@@ -78,7 +86,7 @@ describe("config/mongoid.yml: which MongoDB each stage reaches", () => {
       const tree = written(dir, new Set(Object.keys(files)));
       const a = await runCli(["analyze", dir]);
       const j = await runCli(["analyze", "--json", dir]);
-      expectNoSecret(tree, r.out + r.err + a.out + a.err + j.out + j.err, [ARCHIVE_PW]);
+      expectNoSecret(tree, r.out + r.err + a.out + a.err + j.out + j.err, [ARCHIVE_PW, LEDGER_PW]);
       const prod = tree["k8s/overlays/production/secrets.env.example"]!;
       const stg = tree["k8s/overlays/staging/secrets.env.example"]!;
       expect(prod).toMatch(/^# TANNERY_MONGO_URI=$/m);
