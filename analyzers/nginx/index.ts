@@ -144,7 +144,10 @@ export function analyzeNginx(ctx: AnalyzerContext, stages: Stage[], tasks: TaskD
  * stage file): every one of those stages rendered it, so its hosts are theirs together.
  */
 function sharedByStages(files: NginxFile[], stages: Stage[], text: (p: string) => string | null): void {
-  const own = stages.filter((s) => s.source.file !== "" && stages.filter((o) => o.source.file === s.source.file).length === 1);
+  // Counted once: a filter per stage over every stage was quadratic (10,000 stage files took 3 s here).
+  const perFile = new Map<string, number>();
+  for (const s of stages) perFile.set(s.source.file, (perFile.get(s.source.file) ?? 0) + 1);
+  const own = stages.filter((s) => s.source.file !== "" && perFile.get(s.source.file) === 1);
   for (const f of files) {
     if (f.stage !== null || f.example) continue;
     const tail = f.file.split("/").slice(-2).join("/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
