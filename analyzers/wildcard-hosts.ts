@@ -12,7 +12,7 @@
 //   apis/v1/httproute_types.go, HTTPRouteSpec.Hostnames): any depth, as nginx. An ALB host-header
 //   condition's `*` matches 0 or more characters (dots included): any depth too.
 // So only on ingress-nginx is `a.b.example.org`, which nginx served, no longer routed. The bare
-// domain of `.example.org` is emitted as its own host already (emitters/kustomize/rules.ts
+// domain of `.example.org` is emitted as its own host already (emitters/kustomize/rules/hosts.ts
 // nginxNameHosts). Said as a hazard per wildcard name, at its nginx line, that holds on the
 // ingress-nginx edge target only (`edgeTargets`): the target is answered later, and MIGRATION.md,
 // which knows the answer, leaves it out on gateway and alb.

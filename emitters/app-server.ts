@@ -144,7 +144,7 @@ export const PASSENGER_RULE =
  *   process. Puma runs `workers` = the pool size with `threads 1, 1` (the app was never shown to be
  *   thread-safe); Unicorn runs that many worker_processes.
  * Either way the count is a per-server count, spread over pods by the rule for large worker counts
- * (kustomize/rules.ts podsPerServer, workersPerPod): the config returned carries it as `workers`.
+ * (kustomize/rules/web.ts podsPerServer, workersPerPod): the config returned carries it as `workers`.
  */
 function passengerAsServer(model: Model, stage: Stage | null): AppServerConfig {
   const kind = appServerKind(model);

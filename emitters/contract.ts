@@ -12,7 +12,7 @@ export const NGINX_PORT = 8080;
 export const SOCKET_DIR = "/var/run/app";
 /**
  * The nginx sidecar's pid file, in that directory: nginx deletes it when its master exits, which is
- * how the app container's preStop knows nginx has finished (see kustomize/rules.ts unicornPreStop).
+ * how the app container's preStop knows nginx has finished (see kustomize/rules/shutdown.ts unicornPreStop).
  */
 export const NGINX_PID_FILE = `${SOCKET_DIR}/nginx.pid`;
 /** Unicorn's socket in that directory, when nginx stays as a sidecar. */

@@ -8,12 +8,16 @@ import { isExampleFile, isRetiredCopy, railsEnvOf, SIDEKIQ_PLAIN_ENTRY } from ".
 import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../src/model/mongoid-words.js";
 import { appName, migrationName, webName, workerName } from "./kustomize/names.js";
 import { configEnvFile, k8sOverlay, K8S_BASE, NGINX_SIDECAR_DOCKERFILE, secretEnvFile } from "./contract.js";
-import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS, mongoidOnly, serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules.js";
+import { CRON_GRACE_SECONDS, MIGRATION_GRACE_SECONDS } from "./kustomize/rules/shutdown.js";
+import { mongoidOnly } from "./kustomize/rules/migration.js";
+import { serverOnlyFiles, serversDatabaseLines } from "./kustomize/rules/server-files.js";
 import { dataDirs } from "./kustomize/pod.js";
 import { PDB_RULE } from "./kustomize/pdb.js";
 import { edgeHosts } from "./kustomize/edge/spec.js";
 import { answerString } from "./kustomize/answers.js";
-import { defaultEdgeTarget, isPlaceholderHost, isSingletonWorker, mailerHostSuggestion, exampleHostSuggestion, sharedHostSuggestion, processPerPodRule } from "./kustomize/rules.js";
+import { defaultEdgeTarget } from "./kustomize/rules/edge.js";
+import { isPlaceholderHost, mailerHostSuggestion, exampleHostSuggestion, sharedHostSuggestion } from "./kustomize/rules/hosts.js";
+import { isSingletonWorker, processPerPodRule } from "./kustomize/rules/workers.js";
 import { stagesOf } from "./kustomize/plan.js";
 import { workerCommandLine, workerDeploymentName, workerFileOf, workersOf } from "./kustomize/worker-deployment.js";
 import { mdCell, mdCode, mdText } from "./encode/markdown.js";
@@ -224,7 +228,7 @@ export function emitMigrationGuide(model: AppModel, answers: Answers, outputs: E
     p("");
   }
 
-  // --- how each process stops (kustomize/rules.ts): the kubelet runs the preStop hook, then sends
+  // --- how each process stops (kustomize/rules/shutdown.ts): the kubelet runs the preStop hook, then sends
   // the image's STOPSIGNAL, then SIGKILL when the grace period ends.
   const hasCron = files.some((f) => f.path === `${K8S_BASE}/cronjobs.yaml`);
   const hasMigrationJob = has(`${K8S_BASE}/migration-job.yaml`);
@@ -448,7 +452,7 @@ function perStageCounts(w: WorkerFacts): string {
   if (!w.perStage) return "";
   // A stage whose deploy never started it is said once, as none (perStageText).
   const counts = Object.entries(w.perStage).filter(([stage]) => !w.offStages?.[stage]).map(([stage, c]) => `${text(stage)} ${c.processes}${c.processes === 0 ? ` (${text(c.why)})` : ""}`);
-  // Sidekiq's servers are the stage's sidekiq roles (kustomize/rules.ts sidekiqRoles), not the worker's role list.
+  // Sidekiq's servers are the stage's sidekiq roles (kustomize/rules/sidekiq.ts sidekiqRoles), not the worker's role list.
   if (w.commandFrom === "sidekiq")
     return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's Sidekiq servers: the roles of sidekiq_roles, without it its worker/sidekiq servers, else its app servers)`;
   return `; processes per server: ${counts.join(", ")}, each one pod (replicas = that count × the stage's servers with the ${w.roles.map(code).join("/")} role; a stage not listed runs none)`;

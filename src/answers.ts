@@ -12,7 +12,7 @@ import { REPO_URL } from "../emitters/release/argocd.js";
 import { keySchemeProblem } from "../emitters/kustomize/secrets-backend/external-secrets.js";
 import { isSopsRecipient } from "../emitters/kustomize/secrets-backend/sops.js";
 import { NGINX_SIZE } from "../emitters/container/rules.js";
-import { MAX_REPLICAS_ANSWER } from "../emitters/kustomize/rules.js";
+import { MAX_REPLICAS_ANSWER } from "../emitters/kustomize/rules/web.js";
 import { applies, inContext, notAskedBecause } from "./model/answers.js";
 
 /**

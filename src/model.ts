@@ -450,8 +450,8 @@ export interface RailsFacts {
   /**
    * Per stage, the database the servers' own copy of a database config named (a template the deploy
    * rendered into shared/, or the per-stage repo file it copied in place): analyzers/rails/database-linked.ts.
-   * Carried into each overlay beside DATABASE_URL and into MIGRATION.md (emitters/kustomize/rules.ts
-   * serversDatabaseLine); never the password.
+   * Carried into each overlay beside DATABASE_URL and into MIGRATION.md (emitters/kustomize/rules/server-files.ts
+   * serversDatabaseLines); never the password.
    */
   serversDatabases?: ServersDatabase[];
   /** config/mongoid.yml per Rails environment the stages run: what says which MongoDB (analyzers/rails/mongoid.ts). */
@@ -1309,7 +1309,7 @@ export interface SidekiqFacts {
   /**
    * capistrano-sidekiq's variables the deploy sets but nothing it loads reads
    * (analyzers/workers/plugin-unread-settings.ts): the servers ran without them, so no replica
-   * count or role is taken from them (emitters/kustomize/rules.ts).
+   * count or role is taken from them (emitters/kustomize/rules/sidekiq.ts).
    */
   unreadSettings?: string[];
 }
@@ -1672,7 +1672,7 @@ export interface ProcfileEntry {
 // --- Linked files and dirs -------------------------------------------------------------------------
 
 /**
- * Linked files a variable takes the place of in the pod (emitters/kustomize/rules.ts serverOnlyFiles,
+ * Linked files a variable takes the place of in the pod (emitters/kustomize/rules/server-files.ts serverOnlyFiles,
  * serverDotenvFiles): Rails reads DATABASE_URL without config/database.yml, RAILS_MASTER_KEY without
  * a credentials key, and a dotenv file's variables go to the stage's env files.
  */

@@ -1,7 +1,8 @@
 // The human report of `rails2k8s analyze`: what was found, grouped, each fact with file:line; then
 // the gaps (with the default the wizard will offer) and the hazards of the move. Pure: model → text.
 import type { AppModel, CronJob, Fact, Gap, NginxFile, RValue, SidekiqConfigFacts, Source } from "./model.js";
-import { cronEnvFate, sidekiqOfStage } from "../emitters/kustomize/rules.js";
+import { cronEnvFate } from "../emitters/kustomize/rules/cron.js";
+import { sidekiqOfStage } from "../emitters/kustomize/rules/sidekiq.js";
 import { WHENEVER_DEFAULT_FILE, isRetiredCopy, SIDEKIQ_PLAIN_ENTRY, cronRolesOf, railsEnvOf } from "./model.js";
 import { formatValue } from "./model/format.js";
 import { painter } from "../emitters/encode/terminal.js";
@@ -9,7 +10,7 @@ import { backingServiceSummary } from "../emitters/backing-services.js";
 import { envDefaultAddresses } from "./model/env-default-addresses.js";
 import { capAbortShort, noServersShort } from "../emitters/kustomize/left-out.js";
 
-/** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules.ts HOST_VARIABLES). */
+/** Stage variables that name hosts, shown with the stage (the edge reads the same ones: emitters/kustomize/rules/hosts.ts HOST_VARIABLES). */
 const STAGE_HOST_VARIABLES = ["domain", "nginx_server_name", "server_name", "url"];
 
 export interface ReportOptions {

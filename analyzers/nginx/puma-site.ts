@@ -71,7 +71,7 @@ export function pumaNginxFiles(ctx: AnalyzerContext, stages: Stage[], problem: (
  * load:defaults, v1.1.0); from 2.0 by the Nginx plugin only. The stage with those defaults added,
  * each labelled as the gem's and cited at the Capfile line that loads them; null when the file is no
  * such copy for the stage or nothing loads the defaults. The server_name default names no host the
- * edge can route (localhost, a .local name: emitters/kustomize/rules.ts isRoutableHost): it is
+ * edge can route (localhost, a .local name: emitters/kustomize/rules/hosts.ts isRoutableHost): it is
  * rendered as the gem rendered it, and never offered as a host.
  */
 export function pumaTemplateStage(ctx: AnalyzerContext, stage: Stage, file: string, problem?: (p: Problem) => void): Stage | null {

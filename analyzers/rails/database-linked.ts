@@ -3,7 +3,7 @@
 // connected with the shared copy, not the repo's. The repo's copy is often a developer's (another
 // database name, another pool), and taking it as production's is how a cutover points at the wrong
 // database. So the repo's copy is said to be not what ran (DatabaseFacts.serversCopy), each stage's
-// database becomes DATABASE_URL (emitters/kustomize/rules.ts serverOnlyFiles, filled per stage),
+// database becomes DATABASE_URL (emitters/kustomize/rules/server-files.ts serverOnlyFiles, filled per stage),
 // and one named warning says where the servers' copy came from:
 // - a template the deploy renders there (`template "postgresql.yml.erb", "#{shared_path}/config/database.yml"`,
 //   the Railscasts recipes): rendered per stage with the stage's variables, its database, host,

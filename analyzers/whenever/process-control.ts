@@ -3,7 +3,7 @@
 // `sidekiqctl`) or reads a pid file (`tmp/pids/sidekiq.pid`). On a server it kept Sidekiq alive;
 // in a CronJob's pod there is no such process and no pid file, so each run would start a second
 // Sidekiq inside the cron pod, or kill nothing. The cluster runs those processes as Deployments and
-// restarts them itself: the job is written suspended (emitters/kustomize/rules.ts
+// restarts them itself: the job is written suspended (emitters/kustomize/cronjobs.ts
 // cronProcessControlReason). What counts as supervising is named here, in PROCESS_CONTROL, and
 // nowhere else.
 //

@@ -216,7 +216,7 @@ export const JOB_BACKENDS: JobBackend[] = [
   },
   {
     // A clock process, not a queue worker: it enqueues or runs its scheduled blocks (a cron
-    // replacement), so it runs once per stage (SINGLETON_BACKENDS in emitters/kustomize/rules.ts).
+    // replacement), so it runs once per stage (SINGLETON_BACKENDS in emitters/kustomize/rules/workers.ts).
     id: "clockwork",
     label: "Clockwork",
     gems: ["clockwork"],

@@ -5,7 +5,7 @@
 // defaults add no flag (concurrency, queues and config nil; sidekiq_env the stage's Rails env), so only
 // a variable the repo set changes the command; its default `sidekiq_timeout` of 10 is shorter than
 // Sidekiq's own and changes nothing here. `sidekiq_processes` and `sidekiq_roles` are read where the
-// replicas are counted (emitters/kustomize/rules.ts workerReplicas); processes started with different
+// replicas are counted (emitters/kustomize/rules/sidekiq.ts workerReplicas); processes started with different
 // `sidekiq_options_per_process` words become one Deployment each (analyzers/workers/sidekiq-processes.ts).
 import { queuesFromArgs } from "./backends.js";
 import { sidekiqFlagTimeout } from "./timeouts.js";

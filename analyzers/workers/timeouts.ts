@@ -10,7 +10,7 @@
 //   default) lives in the file `-C` names, read here when that file is in the repo.
 // - delayed_job, Que, Sneakers, Backburner: no shutdown timeout on the command line.
 // The seconds found reach the grace period through the one rule that maps a drain timeout to it
-// (emitters/kustomize/rules.ts workerGracePeriod).
+// (emitters/kustomize/rules/shutdown.ts workerGracePeriod).
 import type { Source } from "../../src/model.js";
 
 export interface CommandTimeout {

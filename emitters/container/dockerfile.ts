@@ -30,7 +30,7 @@ import { ANSWERS_FILE } from "../../src/model/answers.js";
 import { RefusedInput } from "../encode/refuse.js";
 import { appServerKind, replacedWebServer, WEB_SERVER_ANSWER } from "../app-server.js";
 import { appName } from "../kustomize/names.js";
-import { webServerArgs } from "../kustomize/rules.js";
+import { webServerArgs } from "../kustomize/rules/web.js";
 
 /** The JS lockfiles analyzers/rails/assets.ts names a package manager by. */
 const JS_LOCKFILES = new Set(["yarn.lock", "package-lock.json", "pnpm-lock.yaml", "bun.lockb", "bun.lock"]);

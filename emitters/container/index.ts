@@ -16,7 +16,8 @@ import { appName } from "../kustomize/names.js";
 import { emitUnicornConfig } from "./unicorn-config.js";
 import { emitPassengerfile, PASSENGERFILE } from "./passengerfile.js";
 import { PASSENGER_RULE } from "../app-server.js";
-import { appServerTimeout, webGracePeriod } from "../kustomize/rules.js";
+import { appServerTimeout } from "../kustomize/rules/web.js";
+import { webGracePeriod } from "../kustomize/rules/shutdown.js";
 import { emitProbesInitializer, PROBES_INITIALIZER } from "./probes.js";
 
 export function emitContainer(model: AppModel, answers: Answers): EmitResult {

@@ -2,10 +2,11 @@
 // place `passenger start` looks for it) holds production's numbers as the image's defaults, and each
 // stage's own go in its config.env as PASSENGER_* variables, which Passenger Standalone reads over
 // the file (tested: test/appserver/passenger.test.ts). The pool size is per server on EC2 and per pod
-// here, spread by the rule for large worker counts (kustomize/rules.ts workersPerPod).
+// here, spread by the rule for large worker counts (kustomize/rules/web.ts workersPerPod).
 import type { AppModel, EmitResult, Source } from "../../src/model.js";
 import { passengerNumber, passengerSettingsFor, PASSENGER_DEFAULTS } from "../app-server.js";
-import { MAX_WORKERS_PER_POD, podsPerServer, productionStage, workersPerPod } from "../kustomize/rules.js";
+import { MAX_WORKERS_PER_POD, podsPerServer, workersPerPod } from "../kustomize/rules/web.js";
+import { productionStage } from "../kustomize/rules/stage.js";
 
 export const PASSENGERFILE = "Passengerfile.json";
 

@@ -10,7 +10,10 @@ import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile
 import type { Plan, StagePlan } from "./plan.js";
 import { APP_SERVER_DEFAULTS, isPlaceholderNumber, isUnconfirmedSuggestion } from "../app-server.js";
 import { containerAppServer } from "../container/rules.js";
-import { apacheFilesFor, defaultEnv, railsEnvWhy, HOST_LAYOUT_ENV, MAX_WORKERS_PER_POD, podsPerServer, secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines, workersPerPod } from "./rules.js";
+import { apacheFilesFor } from "./rules/site-files.js";
+import { defaultEnv, railsEnvWhy, HOST_LAYOUT_ENV } from "./rules/stage.js";
+import { MAX_WORKERS_PER_POD, podsPerServer, workersPerPod } from "./rules/web.js";
+import { secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines } from "./rules/server-files.js";
 import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../../src/model/mongoid-words.js";

@@ -8,7 +8,12 @@ import { workerDeploymentName, workersOf } from "./worker-deployment.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
 import { rubySwitchNote } from "../../src/model/ruby-switch.js";
-import { cronCommand, cronRubySwitch, cronDeadlineSeconds, cronScheduleAnswerId, cronServerOnlyReason, cronServerAdminReason, cronJobBaseName, cronCommandAnswerId, cronCommandUnknowns, unknownCronCommand, cronJobKey, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, cronCrontabEnv, isRunnableSchedule, taskResources, CRON_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { cronCommand, cronRubySwitch, cronCommandUnknowns } from "./rules/cron-command.js";
+import { cronDeadlineSeconds, cronNotRunReason, cronServerCount, cronUndecidedReason, cronUndecidedOnStage, cronUndecidedAnnotation, cronEnvFate, cronCrontabEnv, isRunnableSchedule } from "./rules/cron.js";
+import { cronScheduleAnswerId, cronJobBaseName, cronCommandAnswerId, unknownCronCommand, cronJobKey } from "./rules/cron-names.js";
+import { cronServerOnlyReason, cronServerAdminReason } from "./rules/cron-server-only.js";
+import { taskResources } from "./rules/resources.js";
+import { CRON_GRACE_SECONDS, taskPreStop } from "./rules/shutdown.js";
 import { containerSecurityContext } from "./security.js";
 import { answerString } from "./answers.js";
 import { cronSettingsOf, looksSecretValue } from "../../src/model.js";
@@ -152,7 +157,7 @@ export function cronJobs(plan: Plan, out: EmitResult, output: string): EmittedCr
                   spec: {
                     restartPolicy: "Never",
                     ...podDefaults(),
-                    // Drains on nothing: the run finishes (rules.ts taskPreStop), within a default bound.
+                    // Drains on nothing: the run finishes (rules/shutdown.ts taskPreStop), within a default bound.
                     terminationGracePeriodSeconds: CRON_GRACE_SECONDS,
                     containers: [
                       {

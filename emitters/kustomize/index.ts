@@ -1,5 +1,5 @@
 // The kustomize emitter: k8s/base (everything the stages share) and k8s/overlays/<stage> (one per
-// Capistrano stage). Mapping rules live in rules.ts; each object kind has its own module; the edge
+// Capistrano stage). Mapping rules live in rules/ (one module per question, indexed in rules/README.md); each object kind has its own module; the edge
 // has one module per target (edge/). Output is YAML in a stable key order, without timestamps.
 import type { AppModel, Answers, EmitResult, EmittedFile } from "../../src/model.js";
 import { K8S_BASE, k8sOverlay } from "../contract.js";
@@ -16,7 +16,10 @@ import { webPdb, WORKER_PDB_COMMENT, workerPdb, workerPdbFile } from "./pdb.js";
 import { dataDirs } from "./pod.js";
 import { makePlan } from "./plan.js";
 import { withPlacement } from "./placement.js";
-import { appServerWorkers, defaultEdgeTarget, MAX_WEB_PODS_FROM_SERVERS, needsMigration, podsPerServer, serverDotenvFiles, webPodsCapNote, webServerBasis } from "./rules.js";
+import { appServerWorkers, MAX_WEB_PODS_FROM_SERVERS, podsPerServer, webPodsCapNote, webServerBasis } from "./rules/web.js";
+import { defaultEdgeTarget } from "./rules/edge.js";
+import { needsMigration } from "./rules/migration.js";
+import { serverDotenvFiles } from "./rules/server-files.js";
 import { SERVICE_PORT, webService } from "./service.js";
 import { webDeployment } from "./web-deployment.js";
 import { workerDeployment, workerFile, workerSpecs } from "./worker-deployment.js";

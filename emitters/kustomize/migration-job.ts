@@ -12,7 +12,9 @@ import type { EmitResult } from "../../src/model.js";
 import { appImage, labels, migrationInputsName, nginxImage, OCI_DIGEST, OCI_TAG } from "./names.js";
 import { podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import { migrateArgs, taskResources, MIGRATION_GRACE_SECONDS, taskPreStop } from "./rules.js";
+import { migrateArgs } from "./rules/migration.js";
+import { taskResources } from "./rules/resources.js";
+import { MIGRATION_GRACE_SECONDS, taskPreStop } from "./rules/shutdown.js";
 import { containerSecurityContext } from "./security.js";
 import { secretsBackend } from "../release/secrets-backend.js";
 
@@ -102,7 +104,7 @@ export function migrationJob(plan: Plan, out: EmitResult, output: string): Recor
         spec: {
           restartPolicy: "Never",
           ...podDefaults(),
-          // Drains on nothing: it finishes (rules.ts taskPreStop).
+          // Drains on nothing: it finishes (rules/shutdown.ts taskPreStop).
           terminationGracePeriodSeconds: MIGRATION_GRACE_SECONDS,
           containers: [
             {

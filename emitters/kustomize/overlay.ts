@@ -6,7 +6,7 @@ import { imageEntry, KUSTOMIZE_CONFIG_FILE, migrationOverlay } from "./migration
 import { appImage, configMapName, nginxImage, secretName, stageInstance, versionLabel, webName, workerName } from "./names.js";
 import { resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import { CRON_CRONTAB_ENV_ANNOTATION, CRON_NOT_RUN_ANNOTATION, cronCrontabEnv, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules.js";
+import { CRON_CRONTAB_ENV_ANNOTATION, CRON_NOT_RUN_ANNOTATION, cronCrontabEnv, cronNotRunReason, cronUndecidedAnnotation, cronUndecidedOnStage } from "./rules/cron.js";
 import { repoWheneverTask } from "../../src/model/cron-env.js";
 import { NGINX_CONTAINER, WEB_CONTAINER } from "./web-deployment.js";
 import { WORKER_CONTAINER, workerSpecs, type WorkerSpec } from "./worker-deployment.js";

@@ -1,5 +1,5 @@
 // Everything the resource emitters need, derived once from the model and the answers through the
-// rules (rules.ts). Per stage: replicas, grace periods, resources, hosts.
+// rules (rules/, indexed in rules/README.md). Per stage: replicas, grace periods, resources, hosts.
 import type { AppModel, Answers, AppServerConfig, Source, Stage } from "../../src/model.js";
 import { appServerFor, appServerKind } from "../app-server.js";
 import { planConfig, type ConfigPlan } from "../rails-config/plan.js";
@@ -8,28 +8,14 @@ import { answerBool, answerNumber, answerResources, answerString, type ResourceS
 import { appName, stageInstance } from "./names.js";
 import { imageTagOf } from "../release/rules.js";
 import { EDGE_TARGETS, type EdgeTarget } from "./edge/index.js";
-import {
-  appServerTimeout,
-  appServerWorkers,
-  defaultEdgeTarget,
-  defaultMaxReplicas,
-  defaultWebResources,
-  defaultWorkerResources,
-  DEFAULT_CRON_TIME_ZONE,
-  cronTimeZoneHint,
-  DEFAULT_HEALTH_PATH,
-  healthPath,
-  railsEnvOf,
-  sidekiqConcurrency,
-  sidekiqOfStage,
-  webGracePeriod,
-  webMinReplicas,
-  workersPerPod,
-  workerGracePeriod,
-  workerReplicas,
-  answeredThreads,
-  type AnsweredThreads,
-} from "./rules.js";
+import { appServerTimeout, appServerWorkers, defaultMaxReplicas, webMinReplicas, workersPerPod } from "./rules/web.js";
+import { defaultEdgeTarget } from "./rules/edge.js";
+import { defaultWebResources, defaultWorkerResources } from "./rules/resources.js";
+import { DEFAULT_CRON_TIME_ZONE, cronTimeZoneHint } from "./rules/cron.js";
+import { DEFAULT_HEALTH_PATH, healthPath } from "./rules/health.js";
+import { railsEnvOf } from "./rules/stage.js";
+import { sidekiqConcurrency, sidekiqOfStage, workerReplicas, answeredThreads, type AnsweredThreads } from "./rules/sidekiq.js";
+import { webGracePeriod, workerGracePeriod } from "./rules/shutdown.js";
 
 export interface StagePlan {
   stage: Stage;
@@ -76,7 +62,7 @@ export function webResourcesDefault(model: Omit<AppModel, "gaps">): ResourceSpec
 }
 
 /**
- * `threads`: a worker's answered thread count on a stage, where only a placeholder stood (rules.ts
+ * `threads`: a worker's answered thread count on a stage, where only a placeholder stood (rules/sidekiq.ts
  * answeredThreads); without it, each count is the analysis' own (the resources question's default).
  */
 export function workerResourcesDefault(model: Omit<AppModel, "gaps">, threads: (stage: string, worker: string) => AnsweredThreads | undefined = () => undefined): ResourceSpec {

@@ -5,7 +5,7 @@ import type { AppModel } from "../../src/model.js";
 import { APP_DIR } from "../contract.js";
 import type { ResourceSpec } from "./answers.js";
 import { configMapName, secretName } from "./names.js";
-import { cpuLimitOf } from "./rules.js";
+import { cpuLimitOf } from "./rules/resources.js";
 
 /**
  * What every pod of the app sets: no Service env vars (they clash with gems reading REDIS_PORT and
@@ -16,7 +16,7 @@ export const podDefaults = () => ({ enableServiceLinks: false, automountServiceA
 export const envFrom = (app: string) => [{ configMapRef: { name: configMapName(app) } }, { secretRef: { name: secretName(app) } }];
 
 /**
- * Kubernetes' shape. The CPU limit follows the request whatever the answer said (rules.ts
+ * Kubernetes' shape. The CPU limit follows the request whatever the answer said (rules/resources.ts
  * cpuLimitOf), unless the answer removed it (null): a limit answered null is left out.
  */
 export const resources = (r: ResourceSpec) => {

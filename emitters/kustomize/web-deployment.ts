@@ -1,24 +1,15 @@
 // The web Deployment: the Rails app server (Unicorn or Puma, from the container config the image
 // carries), optionally behind an nginx sidecar that shares the socket and the precompiled assets.
-// Rules: rules.ts (grace period, preStop, probes, resources); security: security.ts.
+// Rules: rules/shutdown.ts (grace period, preStop), rules/health.ts (probes), rules/resources.ts; security: security.ts.
 import type { EmitResult } from "../../src/model.js";
 import { APP_DIR, APP_PORT, NGINX_PORT, NGINX_SIDECAR_CONFIG, PUMA_CONTAINER_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG } from "../contract.js";
 import { appImage, labels, nginxImage, selectorLabels, webName } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan } from "./plan.js";
-import {
-  livenessPath,
-  livenessTiming,
-  nginxPreStop,
-  nginxResources,
-  passengerPreStop,
-  pumaPreStop,
-  readinessTiming,
-  startupTiming,
-  taskResources,
-  unicornPreStop,
-  webServerArgs,
-} from "./rules.js";
+import { livenessPath, livenessTiming, readinessTiming, startupTiming } from "./rules/health.js";
+import { nginxPreStop, passengerPreStop, pumaPreStop, unicornPreStop } from "./rules/shutdown.js";
+import { nginxResources, taskResources } from "./rules/resources.js";
+import { webServerArgs } from "./rules/web.js";
 import { containerSecurityContext } from "./security.js";
 
 export const WEB_CONTAINER = "app";

@@ -8,22 +8,10 @@ import { SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { appImage, labels, objectName, selectorLabels, workerName, type Component } from "./names.js";
 import { envFrom, podDefaults, railsScratch, resources } from "./pod.js";
 import type { Plan, StagePlan } from "./plan.js";
-import {
-  backendWorkerReplicas,
-  HEARTBEAT_ENV,
-  HEARTBEAT_FILE,
-  heartbeatProbeCommand,
-  isSingletonWorker,
-  SINGLETON_WHY,
-  sidekiqOfStage,
-  type SidekiqOfStage,
-  sidekiqSetReplicas,
-  workerGracePeriod,
-  workerPreStop,
-  workerProcessesAnswer,
-  processPerPodRule,
-  answeredThreads,
-} from "./rules.js";
+import { backendWorkerReplicas, isSingletonWorker, SINGLETON_WHY, workerProcessesAnswer, processPerPodRule } from "./rules/workers.js";
+import { HEARTBEAT_ENV, HEARTBEAT_FILE, heartbeatProbeCommand } from "./rules/health.js";
+import { sidekiqOfStage, type SidekiqOfStage, sidekiqSetReplicas, answeredThreads } from "./rules/sidekiq.js";
+import { workerGracePeriod, workerPreStop } from "./rules/shutdown.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { answerNumber } from "./answers.js";
 import { containerSecurityContext } from "./security.js";

@@ -12,7 +12,7 @@ import { k8sOverlay } from "../contract.js";
 import { stageLabel } from "../../src/model/names.js";
 import { secretsBackend } from "./secrets-backend.js";
 import { ciChoice, deployMode } from "./rules.js";
-import { needsMigration } from "../kustomize/rules.js";
+import { needsMigration } from "../kustomize/rules/migration.js";
 
 const stagesOf = (model: AppModel): string[] => (model.stages.length ? model.stages.map((s) => s.name) : ["production"]);
 

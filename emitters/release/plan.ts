@@ -4,7 +4,7 @@ import type { AppModel, Answers, Source } from "../../src/model.js";
 import { makePlan, type Plan } from "../kustomize/plan.js";
 import { appImage, nginxImage, webName, workerName } from "../kustomize/names.js";
 import { workerDeploymentName, workersOf } from "../kustomize/worker-deployment.js";
-import { needsMigration } from "../kustomize/rules.js";
+import { needsMigration } from "../kustomize/rules/migration.js";
 import { k8sOverlay } from "../contract.js";
 import { webNotStarted } from "../kustomize/left-out.js";
 import { stageLabel } from "../../src/model/names.js";

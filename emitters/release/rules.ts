@@ -3,7 +3,7 @@
 // read them, so a default and the output that follows it cannot disagree.
 import type { Answers, AppModel, CiProvider, RValue, Source, Stage } from "../../src/model.js";
 import { isEnvRefShape, isSym, isUnknown, railsEnvOf } from "../../src/model.js";
-import { productionStage } from "../kustomize/rules.js";
+import { productionStage } from "../kustomize/rules/stage.js";
 import { answerString } from "../kustomize/answers.js";
 
 type ModelLike = Omit<AppModel, "gaps">;

@@ -203,7 +203,7 @@ export function cronJobsOf(yamlText) {
   const out = [];
   for (const doc of parseAllDocuments(yamlText)) {
     const o = doc.toJS();
-    // notRunOnStage: the overlay suspended it because whenever wrote no line for it on this stage (emitters/kustomize/rules.ts CRON_NOT_RUN_ANNOTATION).
+    // notRunOnStage: the overlay suspended it because whenever wrote no line for it on this stage (emitters/kustomize/rules/cron.ts CRON_NOT_RUN_ANNOTATION).
     if (o && o.kind === "CronJob") out.push({ name: String(o.metadata?.name ?? "?"), schedule: String(o.spec?.schedule ?? ""), suspend: o.spec?.suspend === true, notRunOnStage: o.metadata?.annotations?.["rails2k8s.dev/not-run-on-stage"] !== undefined, undecided: o.metadata?.annotations?.["rails2k8s.dev/undecided-condition"] !== undefined });
   }
   return out;
@@ -240,7 +240,7 @@ export function compareWhenever(perStage) {
     }
     compared++;
     // `@reboot` ran when a server booted; Kubernetes has no such moment, so the tool leaves those
-    // lines out on purpose (emitters/kustomize/rules.ts isRunnableSchedule) and names them.
+    // lines out on purpose (emitters/kustomize/rules/cron.ts isRunnableSchedule) and names them.
     const reboot = s.reboot ?? 0;
     const notes = [reboot ? `+${reboot} @reboot, left out by design` : "", s.suspended ? `+${s.suspended} suspended` : ""].filter(Boolean);
     // A CronJob under a condition only the servers decided (suspended, annotated) may or may not

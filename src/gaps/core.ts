@@ -5,7 +5,7 @@
 import type { Gap, GlobalTemplate, RValue, Stage, Unknown } from "../model.js";
 import type { ModelForGaps } from "./index.js";
 import { dnsLabel, migrationName, stageInstance } from "../../emitters/kustomize/names.js";
-import { needsMigration } from "../../emitters/kustomize/rules.js";
+import { needsMigration } from "../../emitters/kustomize/rules/migration.js";
 import { NAME_LIMITS } from "../model/names.js";
 import { k8sOverlay } from "../../emitters/contract.js";
 import { holdsSecretShape, looksSecretKey } from "../../analyzers/secrets.js";

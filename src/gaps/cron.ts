@@ -3,7 +3,8 @@
 // is written suspended until a person gives the cron line whenever wrote; never a guessed time.
 import type { Gap } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import { cronCommand, cronCommandAnswerId, cronCommandUnknowns, cronJobKey, cronScheduleAnswerId } from "../../emitters/kustomize/rules.js";
+import { cronCommand, cronCommandUnknowns } from "../../emitters/kustomize/rules/cron-command.js";
+import { cronCommandAnswerId, cronJobKey, cronScheduleAnswerId } from "../../emitters/kustomize/rules/cron-names.js";
 
 
 export function cronGaps(model: ModelForGaps): Gap[] {

@@ -1,33 +1,15 @@
 // Gaps of the kubernetes family: what the Kustomize output needs and the repo does not say. Each
-// default comes from the same rules the emitter uses (emitters/kustomize/rules.ts), with the reason.
+// default comes from the same rules the emitter uses (emitters/kustomize/rules/, indexed in its README.md), with the reason.
 import type { Gap, Stage } from "../model.js";
 import type { ModelForGaps } from "./index.js";
-import {
-  cronTimeZoneHint,
-  DEFAULT_CRON_TIME_ZONE,
-  DEFAULT_HEALTH_PATH,
-  defaultEdgeTarget,
-  defaultMaxReplicas,
-  MAX_WEB_PODS_FROM_SERVERS,
-  MAX_REPLICAS_ANSWER,
-  healthPath,
-  stageHosts,
-  nginxFilesFor,
-  sshHostSuggestion,
-  mailerHostSuggestion,
-  exampleHostSuggestion,
-  placeholderHost,
-  productionStage,
-  secretKeys,
-  stageServers,
-  apacheVhostsFor,
-  sharedHostFiles,
-  sharedHostSuggestion,
-  webServerCount,
-  webMinReplicas,
-  webServerBasis,
-  MAX_WORKERS_PER_POD,
-} from "../../emitters/kustomize/rules.js";
+import { cronTimeZoneHint, DEFAULT_CRON_TIME_ZONE } from "../../emitters/kustomize/rules/cron.js";
+import { DEFAULT_HEALTH_PATH, healthPath } from "../../emitters/kustomize/rules/health.js";
+import { defaultEdgeTarget } from "../../emitters/kustomize/rules/edge.js";
+import { defaultMaxReplicas, MAX_WEB_PODS_FROM_SERVERS, MAX_REPLICAS_ANSWER, webServerCount, webMinReplicas, webServerBasis, MAX_WORKERS_PER_POD } from "../../emitters/kustomize/rules/web.js";
+import { stageHosts, sshHostSuggestion, mailerHostSuggestion, exampleHostSuggestion, placeholderHost, sharedHostFiles, sharedHostSuggestion } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor, stageServers, apacheVhostsFor } from "../../emitters/kustomize/rules/site-files.js";
+import { productionStage } from "../../emitters/kustomize/rules/stage.js";
+import { secretKeys } from "../../emitters/kustomize/rules/server-files.js";
 import { webResourcesDefault, workerResourcesDefault } from "../../emitters/kustomize/plan.js";
 import { dnsLabel } from "../../emitters/kustomize/names.js";
 import { appServerFor, appServerKind, webServerQuestion } from "../../emitters/app-server.js";

@@ -8,7 +8,8 @@ import type { ModelForGaps } from "./index.js";
 import { BRANCH, CI_PROVIDERS, DEPLOY_MODES, defaultCi, ECR_REPOSITORY, stageBranch } from "../../emitters/release/rules.js";
 import { SECRETS_BACKENDS } from "../../emitters/release/secrets-backend.js";
 import { AWS_IDENTITIES, readsStaticKeys, roleAnswer } from "../../emitters/kustomize/secrets-backend/aws-identity.js";
-import { needsMigration, secretKeys } from "../../emitters/kustomize/rules.js";
+import { needsMigration } from "../../emitters/kustomize/rules/migration.js";
+import { secretKeys } from "../../emitters/kustomize/rules/server-files.js";
 import { DEFAULT_KEY_SCHEME, DEFAULT_STORE } from "../../emitters/kustomize/secrets-backend/external-secrets.js";
 
 export function releaseGaps(model: ModelForGaps): Gap[] {

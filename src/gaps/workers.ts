@@ -3,10 +3,11 @@
 // - the processes per server (capistrano-resque's `:workers` computed at deploy time): the answer
 //   sets the replicas (emitters/kustomize/worker-deployment.ts), instead of a default the deploy never said;
 // - a Sidekiq process's threads where only a placeholder stands for them (a config or an
-//   EnvironmentFile= only the servers hold: rules.ts sidekiqOfStage's `unknown`): the placeholder is
+//   EnvironmentFile= only the servers hold: emitters/kustomize/rules/sidekiq.ts sidekiqOfStage's `unknown`): the placeholder is
 //   the labelled default, and the answer is the worker's pinned -c, its memory and MIGRATION.md's count.
 import type { AppModel, Gap } from "../model.js";
-import { sidekiqOfStage, workerProcessesAnswer, workerThreadsAnswer } from "../../emitters/kustomize/rules.js";
+import { sidekiqOfStage, workerThreadsAnswer } from "../../emitters/kustomize/rules/sidekiq.js";
+import { workerProcessesAnswer } from "../../emitters/kustomize/rules/workers.js";
 import { stagesOf } from "../../emitters/kustomize/plan.js";
 import { workersOf } from "../../emitters/kustomize/worker-deployment.js";
 import type { ModelForGaps } from "./index.js";

@@ -10,7 +10,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
-import { apacheFilesFor } from "../../emitters/kustomize/rules.js";
+import { apacheFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import { APACHE, runApache } from "./apache.js";
 
 beforeAll(async () => {

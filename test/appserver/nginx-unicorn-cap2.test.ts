@@ -13,7 +13,8 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
 import { nginxUnicornText } from "../../analyzers/appserver/nginx-unicorn-cap2.js";
-import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import { runRubyFile } from "./ruby.js";
 import { runNginx, tempDir, writeTree } from "../nginx/nginx.js";
 

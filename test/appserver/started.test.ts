@@ -111,7 +111,7 @@ describe("large per-server worker counts", () => {
     const plan = makePlan(m, answers);
     expect(plan.kind).toBe("unicorn");
     expect(plan.stages[0]!.minReplicas).toBe(8);
-    // 4 workers (half a core each, rules.ts defaultWebResources), not 30 workers' worth in one pod
+    // 4 workers (half a core each, kustomize/rules/resources.ts defaultWebResources), not 30 workers' worth in one pod
     expect(plan.stages[0]!.webResources.requests?.cpu).toBe("2000m");
     const out = emitKustomize(m, answers);
     const env = out.files.find((f) => f.path.endsWith("production/config.env"))!.content;

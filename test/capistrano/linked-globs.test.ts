@@ -135,7 +135,7 @@ describe("linked_files globs", () => {
     expect(m.linked.filter((l) => l.glob?.pattern === "config/*.yml").map((l) => l.path).sort()).toEqual(expected);
     const db = m.linked.find((l) => l.path === "config/database.yml")!;
     expect(db).toMatchObject({ kind: "file", serverOnly: true, example: "config/database.example.yml", glob: { pattern: "config/*.yml" }, source: { file: "config/deploy.rb", line: 4 } });
-    const { serverOnlyFiles } = await import("../../emitters/kustomize/rules.js");
+    const { serverOnlyFiles } = await import("../../emitters/kustomize/rules/server-files.js");
     expect(serverOnlyFiles(m).find((f) => f.file === "config/database.yml")).toMatchObject({ env: "DATABASE_URL", source: { file: "config/deploy.rb", line: 4 } });
     const said = m.problems.find((p) => p.message.startsWith("capistrano.linked-glob: linked_files entry config/*.yml "))!;
     expect(said.message).toContain("it also matches config/application.yml, config/database.yml, config/mongoid.yml, config/secrets.yml, which the repo does not hold");

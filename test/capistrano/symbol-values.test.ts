@@ -12,7 +12,8 @@ import { prepareCopy, runCap, type CapView } from "./cap.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
-import { railsEnvOf, sidekiqRoles, workerReplicas } from "../../emitters/kustomize/rules.js";
+import { railsEnvOf } from "../../emitters/kustomize/rules/stage.js";
+import { sidekiqRoles, workerReplicas } from "../../emitters/kustomize/rules/sidekiq.js";
 import { stageBranch } from "../../emitters/release/rules.js";
 
 // A ledger app whose job servers are named by a role of their own, every value a Symbol.

@@ -14,7 +14,7 @@ import { emitContainer } from "../../emitters/container/index.js";
 import { JEMALLOC_LINK } from "../../emitters/container/entrypoint.js";
 import { NGINX_PID, NGINX_TEMP, PUBLIC_DIR } from "../../emitters/container/nginx-sidecar.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
-import { LIVENESS_PATH } from "../../emitters/kustomize/rules.js";
+import { LIVENESS_PATH } from "../../emitters/kustomize/rules/health.js";
 import { PROBES_INITIALIZER } from "../../emitters/container/probes.js";
 import { parseAllDocuments } from "yaml";
 import { APP_DIR, APP_PORT, ENTRYPOINT, NGINX_PID_FILE, NGINX_PORT, NGINX_SIDECAR_CONFIG, SOCKET_DIR, UNICORN_CONTAINER_CONFIG, UNICORN_SOCKET } from "../../emitters/contract.js";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { emitContainer } from "../../emitters/container/index.js";
 import { PROBES_INITIALIZER } from "../../emitters/container/probes.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
-import { HEARTBEAT_ENV, HEARTBEAT_FILE } from "../../emitters/kustomize/rules.js";
+import { HEARTBEAT_ENV, HEARTBEAT_FILE } from "../../emitters/kustomize/rules/health.js";
 import { ENTRYPOINT } from "../../emitters/contract.js";
 import { parseAllDocuments } from "yaml";
 import { shopModel } from "../kustomize/models.js";

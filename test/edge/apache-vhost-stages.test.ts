@@ -9,7 +9,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { renderReport } from "../../src/report.js";
-import { stageHosts } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { edgeSpec } from "../../emitters/kustomize/edge/spec.js";
 import { runApache } from "../apache/apache.js";
 

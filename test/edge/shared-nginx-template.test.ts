@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { edgeSpec } from "../../emitters/kustomize/edge/spec.js";
 import { runNginx, tempDir, writeTree } from "../nginx/nginx.js";
 

@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import type { CronJob } from "../../src/model.js";
-import { cronCommand } from "../../emitters/kustomize/rules.js";
+import { cronCommand } from "../../emitters/kustomize/rules/cron-command.js";
 
 const job = (type: string, task: string): CronJob => ({ schedules: ["0 3 * * *"], type, task, command: { unknown: "not rendered" } as never, roles: [], source: { file: "config/schedule.rb", line: 3 } });
 

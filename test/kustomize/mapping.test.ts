@@ -7,7 +7,14 @@ import { requireKubectl, removeTrees } from "./kubectl.js";
 import { emitAndBuild, find, all } from "./built.js";
 import { ledgerModel, shopModel, SHOP_SECRET_VALUES } from "./models.js";
 import { APP_PORT, NGINX_PID_FILE } from "../../emitters/contract.js";
-import { cronCommand, defaultEnv, needsMigration, webServerCount, serverLayoutPath, PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod, nginxTimeToSeconds, nginxSizeToBytes, heartbeatProbeCommand, HEARTBEAT_ENV, HEARTBEAT_FILE, LIVENESS_PATH } from "../../emitters/kustomize/rules.js";
+import { cronCommand } from "../../emitters/kustomize/rules/cron-command.js";
+import { defaultEnv } from "../../emitters/kustomize/rules/stage.js";
+import { needsMigration } from "../../emitters/kustomize/rules/migration.js";
+import { webServerCount } from "../../emitters/kustomize/rules/web.js";
+import { serverLayoutPath } from "../../emitters/kustomize/rules/cron-server-only.js";
+import { PRESTOP_SLEEP_SECONDS, webGracePeriod, workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
+import { nginxTimeToSeconds, nginxSizeToBytes } from "../../emitters/kustomize/rules/edge.js";
+import { heartbeatProbeCommand, HEARTBEAT_ENV, HEARTBEAT_FILE, LIVENESS_PATH } from "../../emitters/kustomize/rules/health.js";
 
 beforeAll(() => {
   requireKubectl();

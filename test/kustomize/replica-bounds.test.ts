@@ -9,7 +9,7 @@ import { memoryRepo } from "../../src/repo.js";
 import { answerProblem } from "../../src/answers.js";
 import { emitKustomize } from "../../emitters/kustomize/index.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
-import { MAX_REPLICAS_ANSWER, MAX_WEB_PODS_FROM_SERVERS } from "../../emitters/kustomize/rules.js";
+import { MAX_REPLICAS_ANSWER, MAX_WEB_PODS_FROM_SERVERS } from "../../emitters/kustomize/rules/web.js";
 import { defaultAnswers } from "./answers.js";
 import { kustomizeBuild, removeTrees, requireKubectl, writeTree } from "./kubectl.js";
 import { validateObject } from "./validate.js";

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts, nginxFilesFor, mailerHostSuggestion } from "../../emitters/kustomize/rules.js";
+import { stageHosts, mailerHostSuggestion } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import { chosenNginxFile } from "../../emitters/container/rules.js";
 import { isNginxCandidate } from "../../analyzers/nginx/index.js";
 

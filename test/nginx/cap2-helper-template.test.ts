@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import { runNginx, tempDir, writeTree } from "./nginx.js";
 import { renderReport } from "../../src/report.js";
 

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { nginxFilesFor, stageHosts } from "../../emitters/kustomize/rules.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { siteText, CAP3_NGINX_FILE } from "../../analyzers/nginx/cap3-nginx-site.js";
 import { runNginx, selfSigned, tempDir, writeTree } from "./nginx.js";
 

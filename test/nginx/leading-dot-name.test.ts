@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { nginxNameHosts, stageHosts } from "../../emitters/kustomize/rules.js";
+import { nginxNameHosts, stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { NGINX, runNginx, tempDir, writeTree } from "./nginx.js";
 
 beforeAll(async () => {

@@ -13,7 +13,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { nginxFilesFor, stageHosts } from "../../emitters/kustomize/rules.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { emitAndBuild } from "../kustomize/built.js";
 import { requireKubectl } from "../kustomize/kubectl.js";
 

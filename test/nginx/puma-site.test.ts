@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import { siteText, PUMA_NGINX_FILE } from "../../analyzers/nginx/puma-site.js";
 import { runNginx, tempDir, writeTree } from "./nginx.js";
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHostDifference, stageHosts } from "../../emitters/kustomize/rules.js";
+import { stageHostDifference, stageHosts } from "../../emitters/kustomize/rules/hosts.js";
 import { edgeSpec, hostProvenance } from "../../emitters/kustomize/edge/spec.js";
 import { NGINX, runNginx, tempDir, writeTree } from "./nginx.js";
 

@@ -8,7 +8,8 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { analyzeNginx } from "../../analyzers/nginx/index.js";
 import { memoryRepo } from "../../src/repo.js";
-import { stageHosts, nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 import type { NginxFile } from "../../src/model.js";
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
-import { nginxFilesFor } from "../../emitters/kustomize/rules.js";
+import { nginxFilesFor } from "../../emitters/kustomize/rules/site-files.js";
 
 beforeAll(async () => {
   await initPrism();

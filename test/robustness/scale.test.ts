@@ -12,7 +12,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { parseGlobalText } from "../../analyzers/global/read-file.js";
 import { isEnvRef } from "../../analyzers/ruby/evaluate.js";
 import { isRubyHash, loadRubyYaml, YAML_LIMITS, type RubyHash } from "../../analyzers/ruby/yaml.js";
-import { productionStage } from "../../emitters/kustomize/rules.js";
+import { productionStage } from "../../emitters/kustomize/rules/stage.js";
 import type { Problem, Stage } from "../../src/model.js";
 
 function app(stages: number): string {

@@ -9,7 +9,7 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import type { AppModel } from "../../src/model.js";
 import { MB_NGINX_FILE } from "../../analyzers/nginx/mb-site.js";
-import { sidekiqRoles, workerReplicas } from "../../emitters/kustomize/rules.js";
+import { sidekiqRoles, workerReplicas } from "../../emitters/kustomize/rules/sidekiq.js";
 
 const APP_DIR = join(import.meta.dirname, "../../fixtures/apps/kiln");
 const APP: Record<string, string> = {};

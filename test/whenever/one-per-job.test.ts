@@ -15,7 +15,8 @@ import { emitAndBuild, all } from "../kustomize/built.js";
 import { requireKubectl } from "../kustomize/kubectl.js";
 import { cronGaps } from "../../src/gaps/cron.js";
 import { formatProblem } from "../../src/answers.js";
-import { cronCommand, serverLayoutPath } from "../../emitters/kustomize/rules.js";
+import { cronCommand } from "../../emitters/kustomize/rules/cron-command.js";
+import { serverLayoutPath } from "../../emitters/kustomize/rules/cron-server-only.js";
 
 beforeAll(async () => {
   await initPrism();

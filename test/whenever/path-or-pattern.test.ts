@@ -13,7 +13,7 @@ import { runWhenever } from "./crontab.js";
 import { shopModel } from "../kustomize/models.js";
 import { emitAndBuild, all } from "../kustomize/built.js";
 import { requireKubectl } from "../kustomize/kubectl.js";
-import { serverPathArgument, serverLayoutPath, serverOnlyProgram } from "../../emitters/kustomize/rules.js";
+import { serverPathArgument, serverLayoutPath, serverOnlyProgram } from "../../emitters/kustomize/rules/cron-server-only.js";
 import { absolutePathWords, rubyStringPaths } from "../../emitters/kustomize/cron-words.js";
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { runWhenever } from "./crontab.js";
 import { shopModel } from "../kustomize/models.js";
 import { emitAndBuild, all } from "../kustomize/built.js";
 import { requireKubectl } from "../kustomize/kubectl.js";
-import { serverAdminCommand, serverOnlyProgram } from "../../emitters/kustomize/rules.js";
+import { serverAdminCommand, serverOnlyProgram } from "../../emitters/kustomize/rules/cron-server-only.js";
 
 beforeAll(async () => {
   await initPrism();

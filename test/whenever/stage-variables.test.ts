@@ -11,7 +11,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { renderReport } from "../../src/report.js";
-import { cronNotRunReason, cronUndecidedReason } from "../../emitters/kustomize/rules.js";
+import { cronNotRunReason, cronUndecidedReason } from "../../emitters/kustomize/rules/cron.js";
 import type { AppModel } from "../../src/model.js";
 import { runWhenever } from "./crontab.js";
 

@@ -11,7 +11,7 @@ import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { formatValue } from "../../src/model/format.js";
-import { cronCommand } from "../../emitters/kustomize/rules.js";
+import { cronCommand } from "../../emitters/kustomize/rules/cron-command.js";
 import { runWhenever } from "./crontab.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,7 @@
 // (default :db), each with `--roles=<that server's roles>`: a job `roles: [:web]` on a stage whose
 // one server is web+app (no db) was never in any crontab (a corpus repo's daily restart job).
 import { describe, expect, it } from "vitest";
-import { cronNotRunReason, cronServerCount } from "../../emitters/kustomize/rules.js";
+import { cronNotRunReason, cronServerCount } from "../../emitters/kustomize/rules/cron.js";
 import type { CronJob, Stage } from "../../src/model.js";
 
 const src = { file: "config/deploy/server.rb", line: 3 };

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import type { AppModel } from "../../src/model.js";
-import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { godStarts } from "../../analyzers/workers/god-starts.js";

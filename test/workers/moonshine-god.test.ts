@@ -7,7 +7,8 @@ import { analyzeFiles } from "../../src/analyze.js";
 import { memoryRepo } from "../../src/repo.js";
 import { makePlan } from "../../emitters/kustomize/plan.js";
 import { workerSpecs } from "../../emitters/kustomize/worker-deployment.js";
-import { stageHosts, workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { stageHosts } from "../../emitters/kustomize/rules/hosts.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import { godWatchStop } from "../../analyzers/workers/god.js";
 
 const LOCK = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (3.2.22)\n    delayed_job (3.0.5)\n    god (0.13.7)\n    capistrano (2.15.9)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails\n  delayed_job\n  god\n  capistrano\n\nBUNDLED WITH\n   1.17.3\n";

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SERVICE_FILE, SERVICE_TEMPLATE_CONF, SERVICE_MANAGERS, INIT_SYSTEMS, startedUnits, SERVICE_START_ANY } from "../../src/model/service-managers.js";
-import { serverOnlyProgram } from "../../emitters/kustomize/rules.js";
+import { serverOnlyProgram } from "../../emitters/kustomize/rules/cron-server-only.js";
 
 const OLD_WORKERS = /(^|\/)(systemd|monit|god|upstart|init\.d)(\/|$)|\.(service|monitrc|god)(\.erb)?$|^(lib\/capistrano\/templates|config\/deploy\/templates|script|config\/upstart)\/[^/]+\.conf(\.erb)?$/;
 const OLD_STARTED = /(?:^|\/)[^/]*\.(?:service|socket)(?:\.erb)?$|(?:^|\/)(?:init\.d|upstart|systemd|monit|god)\/[^/]+$|\.(?:monitrc|god)(?:\.erb)?$/;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
-import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import { emitAndBuild } from "../kustomize/built.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { pluginApp } from "./app.js";

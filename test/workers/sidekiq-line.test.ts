@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { initPrism } from "../../analyzers/ruby/prism.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import type { AppModel } from "../../src/model.js";
-import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { renderReport } from "../../src/report.js";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
 import { pluginApp } from "./app.js";
-import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import type { AppModel } from "../../src/model.js";
 import { requireKubectl, removeTrees } from "../kustomize/kubectl.js";
 import { emitAndBuild, find } from "../kustomize/built.js";

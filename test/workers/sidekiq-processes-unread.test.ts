@@ -4,7 +4,7 @@
 // app is written here: "parcel", hosts under tally.example.net.
 import { describe, expect, it } from "vitest";
 import { analyzeFiles } from "../../src/analyze.js";
-import { workerProcessesAnswer } from "../../emitters/kustomize/rules.js";
+import { workerProcessesAnswer } from "../../emitters/kustomize/rules/workers.js";
 import { pluginApp } from "./app.js";
 
 const PRODUCTION = 'server "jobs1.tally.example.net", roles: %w[app db web]\nset :rails_env, "production"\nset :sidekiq_processes, 2\n';

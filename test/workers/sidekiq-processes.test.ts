@@ -15,7 +15,7 @@ import type { AppModel } from "../../src/model.js";
 import { EMITTERS } from "../../emitters/index.js";
 import { emitMigrationGuide } from "../../emitters/migration-guide.js";
 import { makeReleasePlan } from "../../emitters/release/plan.js";
-import { workerGracePeriod } from "../../emitters/kustomize/rules.js";
+import { workerGracePeriod } from "../../emitters/kustomize/rules/shutdown.js";
 import { renderReport } from "../../src/report.js";
 import { defaultAnswers } from "../kustomize/answers.js";
 import { emitAndBuild, find, type Built } from "../kustomize/built.js";

@@ -2,21 +2,9 @@
 // (gateway.ts, alb.ts, ingress-nginx.ts) carries this over as far as it can, through its own table.
 import type { AppModel, Answers, EmitResult, Source, Stage } from "../../../src/model.js";
 import { answerBool, answerList } from "../answers.js";
-import {
-  stageHostDifference,
-  stageHosts,
-  mailerHostSuggestion,
-  exampleHostSuggestion,
-  nginxSizeToBytes,
-  nginxTimeToSeconds,
-  placeholderHost,
-  isPlaceholderHost,
-  stageServers,
-  nginxFilesFor,
-  unroutableServerNames,
-  apacheVhostsFor,
-  sharedHostSuggestion,
-} from "../rules.js";
+import { stageHostDifference, stageHosts, mailerHostSuggestion, exampleHostSuggestion, placeholderHost, isPlaceholderHost, unroutableServerNames, sharedHostSuggestion } from "../rules/hosts.js";
+import { nginxSizeToBytes, nginxTimeToSeconds } from "../rules/edge.js";
+import { stageServers, nginxFilesFor, apacheVhostsFor } from "../rules/site-files.js";
 
 /** Apache's LimitRequestBody when no line sets it: 1 GiB from 2.4.54 (0, unlimited, up to 2.4.53). */
 export const APACHE_DEFAULT_BODY_BYTES = 1073741824;
