@@ -12,7 +12,7 @@
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./io.js";
 import { looksSecretKey } from "../analyzers/secrets.js";
-import { secretEnvName } from "./model/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "./model/secret-env.js";
 import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
 import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./model/secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
@@ -98,13 +98,15 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
     // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
+    // Whether the default may be shown at all is the one rule of src/model/secret-env.ts (the variable's
+    // name, the key it fills, its shape, an `@`): the config.env comment and the report say the same.
     const env = typeof o.env === "string" ? o.env : null;
     let out: Record<string, unknown> | null = null;
     for (const k in o) {
       const was = o[k];
       const x =
         k === "default" && env !== null
-          ? hide(was, o.secret === true ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
+          ? hide(was, o.secret === true || secretEnvEntry(env, was, typeof o.key === "string" ? o.key : null) ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
           : hide(was, k === "value" && key !== null && isSourceLike(o.source) ? key : k, secretPath, secretPath === null ? "" : sub(k));
       if (out === null && x !== was) out = copyBefore(o, k);
       if (out !== null) put(out, k, x);

@@ -5,7 +5,7 @@
 // standard command, said so.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { heldFromDeployment } from "../../src/model/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
@@ -629,7 +629,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
 export function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
-  const secret = Object.keys(w.env).filter((k) => heldFromDeployment(k, w.env[k]!));
+  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]!));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;
   // A systemd unit's values are on its Environment= lines, not on the ExecStart= line that starts it.
