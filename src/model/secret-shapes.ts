@@ -656,3 +656,35 @@ export function cutSecretShapes(text: string, mark: string): string {
   }
   return out + text.slice(at);
 }
+
+/**
+ * An argv (a worker's command, a directive's arguments) with every secret part cut, judged on the
+ * words joined by spaces as the line they were: `--password` and its value, `-a` after `redis-cli`,
+ * `Authorization` and `Basic …` are two words, neither a secret alone. Each span found on the line is
+ * cut out of the words it covers (the flag rule's span is the value's word only). Null when nothing
+ * is secret; `parts` are the texts cut, for the known values every other output is checked against.
+ */
+export function cutArgv(words: readonly string[], mark: string): { words: string[]; parts: string[] } | null {
+  const line = words.join(" ");
+  const spans = secretSpans(line);
+  if (!spans.length) return null;
+  const out: string[] = [];
+  const parts: string[] = [];
+  let start = 0;
+  for (const w of words) {
+    const end = start + w.length;
+    let shown = "";
+    let at = start;
+    for (const sp of spans) {
+      if (sp.end <= start || sp.start >= end) continue;
+      const a = Math.max(sp.start, start);
+      const b = Math.min(sp.end, end);
+      shown += line.slice(at, a) + mark;
+      parts.push(line.slice(a, b));
+      at = b;
+    }
+    out.push(at === start ? w : shown + line.slice(at, end));
+    start = end + 1;
+  }
+  return { words: out, parts };
+}
