@@ -12,9 +12,9 @@
 // answers file and the committed generated files (secretLeak).
 import type { Io } from "./io.js";
 import { looksSecretKey } from "../analyzers/secrets.js";
-import { secretEnvName } from "./model/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "./model/secret-env.js";
 import { isCredentialUrl, isEnvRefShape, isPlainHash, looksCredentialHeader, plainHash, railsEnvOf, type AppModel, type RValue, type Source } from "./model.js";
-import { cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./model/secret-shapes.js";
+import { cutArgv, cutSecretShapes, SECRET_SHOWN_AS, secretSpans, type SecretShape } from "./model/secret-shapes.js";
 import { isProvenanceRecord } from "../analyzers/global/namespaces.js";
 
 const HIDDEN: RValue = { unknown: "secret value (not shown)" };
@@ -26,6 +26,12 @@ const HIDDEN: RValue = { unknown: "secret value (not shown)" };
 const scrubbable = (v: string) => v.length >= 8 && (/\d/.test(v) || /[^A-Za-z0-9]/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v)));
 /** Fields that name things (ids, files, kinds): never rewritten, whatever they contain. */
 const NAMING = new Set(["id", "file", "path", "kind", "class", "name", "target", "template", "env", "version"]);
+
+/**
+ * Arrays of words that were one line: a worker's command (`args`), Sidekiq's option words, the
+ * arguments of an nginx or Apache directive.
+ */
+const ARGV_KEYS = new Set(["args", "words"]);
 
 /** The model's own fields about secrets hold names and places, not values. */
 const STRUCTURAL = new Set(["secrets", "secretKeys", "secretPaths", "secret", "credentials"]);
@@ -86,9 +92,15 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     if (secretPath === null && !secretKey && anySettled && settled.has(v)) return v;
     const sub = (k: string) => (secretPath === null ? "" : path === "" ? k : `${path}.${k}`);
     if (Array.isArray(v)) {
-      let copy: unknown[] | null = null;
-      for (let i = 0; i < v.length; i++) {
-        const x = hide(v[i], key, secretPath, secretPath === null ? "" : sub(String(i)));
+      // An argv is judged as the line it was, then word by word: a secret split over two words
+      // (`--password`, `s3cr3t`) is no secret in either alone (analyzers/workers/init-scripts.ts
+      // reads a daemon's the same way).
+      const argv = key !== null && ARGV_KEYS.has(key) && v.length > 1 && v.every((x) => typeof x === "string") ? cutArgv(v as string[], SECRET_SHOWN_AS) : null;
+      if (argv) for (const part of argv.parts) if (scrubbable(part)) found.add(part);
+      const items: unknown[] = argv ? argv.words : v;
+      let copy: unknown[] | null = argv ? [] : null;
+      for (let i = 0; i < items.length; i++) {
+        const x = hide(items[i], key, secretPath, secretPath === null ? "" : sub(String(i)));
         if (copy === null && x !== v[i]) copy = v.slice(0, i);
         if (copy !== null) copy.push(x);
       }
@@ -98,13 +110,15 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     // References name where a value comes from, not a value: an ENV reference's default (a
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
     // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
+    // Whether the default may be shown at all is the one rule of src/model/secret-env.ts (the variable's
+    // name, the key it fills, its shape, an `@`): the config.env comment and the report say the same.
     const env = typeof o.env === "string" ? o.env : null;
     let out: Record<string, unknown> | null = null;
     for (const k in o) {
       const was = o[k];
       const x =
         k === "default" && env !== null
-          ? hide(was, o.secret === true ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
+          ? hide(was, o.secret === true || secretEnvEntry(env, was, typeof o.key === "string" ? o.key : null) ? "password" : secretName(env) || key === null ? env : key, secretPath, path)
           : hide(was, k === "value" && key !== null && isSourceLike(o.source) ? key : k, secretPath, secretPath === null ? "" : sub(k));
       if (out === null && x !== was) out = copyBefore(o, k);
       if (out !== null) put(out, k, x);

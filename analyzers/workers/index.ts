@@ -5,7 +5,8 @@
 // standard command, said so.
 import { perItem } from "../per-item.js";
 import type { AnalyzerContext, CapistranoFacts, Fact, ProcfileEntry, RValue, RailsFacts, SidekiqFacts, Source, Stage, WorkerFacts } from "../../src/model.js";
-import { heldFromDeployment } from "../../src/model/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
+import { cutArgv, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
 import { queueAdapterOf } from "../rails/queue-adapter.js";
 import { JOB_BACKENDS, backendGems, backendNames, backendOfCommand, providingGem, queuesFromArgs, type JobBackend } from "./backends.js";
@@ -559,7 +560,7 @@ export function analyzeWorkers(
   // resque-scheduler is a process of its own only when Resque runs at all.
   // Names are Deployment suffixes: unique across backends (a Resque queue named "scheduler").
   const used = new Set<string>();
-  return out.map((w) => withoutSecretEnv(ctx, w)).map((w) => {
+  return out.map((w) => withoutSecretArgs(ctx, withoutSecretEnv(ctx, w))).map((w) => {
     let name = w.name;
     for (let i = 2; used.has(name); i++) name = `${w.name}-${i}`;
     used.add(name);
@@ -629,7 +630,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
  * warning, and the value belongs in the stage's secrets, which every pod reads.
  */
 export function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
-  const secret = Object.keys(w.env).filter((k) => heldFromDeployment(k, w.env[k]!));
+  const secret = Object.keys(w.env).filter((k) => secretEnvEntry(k, w.env[k]!));
   if (!secret.length) return w;
   const at = w.commandSource ?? w.evidence[0]?.source;
   // A systemd unit's values are on its Environment= lines, not on the ExecStart= line that starts it.
@@ -639,6 +640,31 @@ export function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFa
   const first = held.find((h) => h.source)?.source;
   if (first) ctx.problem({ ...first, message: `${who}: ${places.length && places[0] !== (at && `${at.file}:${at.line}`) ? `its unit's Environment= (${places.join(", ")})` : "the line that starts it"} sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: ${secret.length > 1 ? "they are" : "it is"} listed in the stage's secrets.env.example, to fill in secrets.env, which every pod reads`, severity: "warning" });
   return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))), secretEnv: held.map((h) => ({ name: h.name, source: h.source })) };
+}
+
+/**
+ * A worker's command may give a credential as an argument (`--password s3cr3t`, `--token=…`, a
+ * `redis://:pw@host` word): a flag and its value are two words, neither secret alone, so the words are
+ * judged joined, as the line they were (init-scripts.ts reads a daemon's the same way). Such a worker
+ * is not carried: its Deployment is a tracked file, and the value would be in it. Its words are kept
+ * with the secret cut, and the warning says how to carry it (the process reads the value from an
+ * environment variable in the stage's secrets.env).
+ */
+export function withoutSecretArgs(ctx: AnalyzerContext, w: WorkerFacts): WorkerFacts {
+  const args = cutArgv(w.args, SECRET_SHOWN_AS);
+  const opts = w.sidekiqOptions ? cutArgv(w.sidekiqOptions.words, SECRET_SHOWN_AS) : null;
+  if (!args && !opts) return w;
+  const shown = [...(args?.words ?? w.args), ...(opts?.words ?? [])].join(" ").slice(0, 160);
+  const why = `its command holds a secret (\`${shown}\`): a secret never goes into a tracked Deployment. Have the process read it from an environment variable, put that variable in the stage's secrets.env, and carry the worker by hand`;
+  const at = w.sidekiqOptions?.line ?? w.commandSource ?? w.evidence[0]?.source;
+  const who = w.name.startsWith("worker") ? w.name : `worker ${w.name}`;
+  if (at && w.carried) ctx.problem({ ...at, message: `${who}: not carried: ${why}`, severity: "warning" });
+  return {
+    ...w,
+    args: args?.words ?? w.args,
+    ...(w.sidekiqOptions && opts ? { sidekiqOptions: { ...w.sidekiqOptions, words: opts.words } } : {}),
+    ...(w.carried ? { carried: false, why } : {}),
+  };
 }
 
 /** The `Environment=` line of a systemd unit that sets `name`, if the file is one and holds it. */

@@ -12,7 +12,7 @@
 // release, assignments). A Procfile line the deploy runs is read the same way (sidekiq-procfile.ts). Template values the deploy fills in from Capistrano's own variables are
 // read as such: the release path (`<%= current_path %>`, `#{current_path}`) and the stage's Rails env
 // (`<%= rails_env %>`, `#{fetch(:rails_env)}`) as the `-e` value. Anything else is said, not guessed.
-import { heldFromDeployment } from "../../src/model/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import type { AnalyzerContext, Fact, SidekiqConfigFacts, SidekiqOptionWords, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { isUnitFile, unitEnvironment } from "./unit-environment.js";
 import { hasPath, railsEnvOf } from "../../src/model.js";
@@ -257,7 +257,7 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
   for (const [k, v] of Object.entries(u.vars)) env[k] = v.value;
   const notes = [...r.notes];
   // A secret-looking value is held back from the Deployment (workers/index.ts withoutSecretEnv): not said to be carried.
-  const carried = Object.keys(u.vars).filter((k) => !(k in r.envVars) && !heldFromDeployment(k, u.vars[k]!.value));
+  const carried = Object.keys(u.vars).filter((k) => !(k in r.envVars) && !secretEnvEntry(k, u.vars[k]!.value));
   if (carried.length) notes.push(`its unit's Environment= sets ${carried.join(", ")}, carried into the pod's environment`);
   if (u.dropped.length) notes.push(`left out its unit's Environment= ${u.dropped.join(", ")} (the servers' Ruby, user and directory, and the stage's Rails env, which the pod's own set)`);
   const filled = Object.keys(u.filled).filter((k) => !(k in r.envVars));

@@ -3,7 +3,7 @@
 // and secrets.env.example (committed) lists its keys without values. Containers read both via envFrom.
 import { passengerEnvName, passengerValues } from "../container/passengerfile.js";
 import type { ApacheDirective, EmitResult, EmittedFile, RValue, Source } from "../../src/model.js";
-import { allCronSettings, APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT, bootEnvReads, isFloatValue, looksSecretValue } from "../../src/model.js";
+import { allCronSettings, APACHE_ENV_DIRECTIVES, APACHE_SECRET_NOT_KEPT, bootEnvReads, isFloatValue } from "../../src/model.js";
 import { configEnvFile, secretEnvExample, secretEnvFile } from "../contract.js";
 import { answerList } from "./answers.js";
 import { envComment, envExpressible, envLine, isEnvKey } from "../encode/envfile.js";
@@ -17,8 +17,7 @@ import { secretKeys, serverOnlyFiles, serverOnlyFilesOf, serversDatabaseLines } 
 import type { WordsEncoding } from "../../src/model/servers-database.js";
 import { numberOf } from "../../src/model/numbers.js";
 import { mongoidEnvKeys, mongoidSection, mongoidWords } from "../../src/model/mongoid-words.js";
-import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
-import { looksSecretKey } from "../../src/model/secret-names.js";
+import { envValueShown, secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { webNotStarted } from "./left-out.js";
 
 /** The env var holding the stage's hosts (comma-separated), for `config.hosts` and URL helpers. */
@@ -211,11 +210,9 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     const first = mongoKeys.size === 0;
     mongoKeys.add(r.env);
     out.provenance.push({ output: put(r.env, null, true, r.source), what: `${r.env}: read by ${r.source.file} (${r.key || "its section"}), which MongoDB stage ${sp.stage.name} connects to; to fill in from the stage's servers, never guessed`, source: r.source });
-    // A default is shown only where nothing says it is a secret: not its shape, not the variable's
-    // name, not the mongoid.yml key it fills (`password:`), and no userinfo (`user:pw@host`, whose
-    // password may hold what no shape rule sees, a space).
-    const leaf = (r.key ?? "").split(".").pop() ?? "";
-    const shown = typeof r.default === "string" && !looksSecretValue(r.default) && !secretEnvName(r.env) && !looksSecretKey(leaf) && !r.default.includes("@") ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
+    // A default is shown only where the one rule says it may be (its name, the mongoid.yml key it
+    // fills, its shape, an `@`: src/model/secret-env.ts).
+    const shown = typeof r.default === "string" && envValueShown(r.env, r.default, r.key) ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
     (secretComments[r.env] ??= []).push(`${first ? `Stage ${sp.stage.name}: ${r.source.file}, section ${JSON.stringify(sp.railsEnv)}: ${mongoidWords(plan.model.rails.mongoid!, mongo!, ENV_COMMENT_WORDS)}. ` : ""}Fill ${r.env} from a server of stage ${sp.stage.name} (its environment, or the process's); never guessed${shown}.`);
   }
   // What the app reads while it boots and nothing here sets: a secret gets its empty line in
@@ -344,7 +341,7 @@ function unsetLines(stage: string, unset: BootRead[]): string {
   text += "# the old setup gave them (the servers', or the deploying machine's for a template Capistrano rendered).\n";
   text += "# Uncomment and fill in each with that value; left commented, the app falls back to the default shown (or nil).\n";
   for (const r of unset) {
-    const shown = typeof r.fallback === "number" || typeof r.fallback === "boolean" || (typeof r.fallback === "string" && !looksSecretValue(r.fallback));
+    const shown = envValueShown(r.name, r.fallback);
     const fallback = shown ? `default ${JSON.stringify(r.fallback)}` : r.fallback === null ? "no default" : "a default (see the source)";
     text += envComment(`${r.source.file}:${r.source.line}, ${fallback}`) + envComment(`${r.name}=`);
   }

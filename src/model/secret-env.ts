@@ -8,19 +8,37 @@
 // No count-or-duration exemption (src/model.ts secretByKeyName, for Global/YAML keys): an environment
 // value is a string with no type to tell `AUTH_RETRY_COUNT=3` from a credential, and a false positive
 // only moves a plain value to the git-ignored secrets file.
-import { secretEnvName } from "./secret-names.js";
+import { looksSecretKey, secretEnvName } from "./secret-names.js";
 import { looksSecretValue } from "./secret-shapes.js";
 
 // The name rule lives with the other name rules (src/model/secret-names.ts): the value shapes use it too.
 export { secretEnvName } from "./secret-names.js";
 
-/** A variable set to a value: secret by its name, or by the value's shape (a token, a webhook, a URL password). */
-export const secretEnvEntry = (name: string, value: unknown): boolean => secretEnvName(name) || looksSecretValue(value);
+/** One mail address and nothing else: an `@` that holds no password (`MAILER_FROM=ops@example.com`). */
+const MAIL_ADDRESS = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 
 /**
- * A worker's env entry held back from its tracked Deployment: secret by name or shape, or any
- * userinfo at all (`@` after a `:`) — a password the shape rule cannot tell from a setting still
- * stays out of a tracked file.
+ * Whether a variable's value — set (`default_env`, a worker's line, a unit's Environment=, SetEnv, a
+ * whenever `env`) or fallen back to (`ENV.fetch("X", default)`, a mongoid.yml or Global read) — is a
+ * secret, so that it may not be shown: not in a tracked file (config.env, a worker's Deployment, a
+ * comment of secrets.env.example), not in the report, not on the terminal. The one rule every such
+ * place asks; it is the union of what two of them asked apart before (audit: the boot reads asked the
+ * name and the shape; the Mongoid comment also the key it fills and any `@`):
+ *  - the variable's name (`MAILGUN_KEY`, `DATABASE_URL`);
+ *  - the key the value fills, where it fills one (a mongoid.yml `password:`, a Global `api_key`);
+ *  - the value's shape (a token, a webhook, a URL password);
+ *  - an `@` in the value, unless the value is one mail address: a user-info password may hold what no
+ *    shape rule sees (a space, an `@` of its own: `user:p@ss word@db`), and a password may hold an
+ *    `@` with no user-info around it at all.
+ * A false positive only moves a plain value to the git-ignored secrets file, or says "a default (see
+ * the source)" where the value would have been shown.
  */
-export const heldFromDeployment = (name: string, value: string): boolean => secretEnvEntry(name, value) || /:[^@]*@/.test(value);
+export function secretEnvEntry(name: string, value: unknown, key?: string | null): boolean {
+  if (secretEnvName(name) || looksSecretValue(value)) return true;
+  if (key && looksSecretKey(key.split(".").pop() ?? "")) return true;
+  return typeof value === "string" && value.includes("@") && !MAIL_ADDRESS.test(value);
+}
 
+/** A value that may be shown where it stands: text, a number or a flag, and no secret by secretEnvEntry. */
+export const envValueShown = (name: string, value: unknown, key?: string | null): boolean =>
+  (typeof value === "string" || typeof value === "number" || typeof value === "boolean") && !secretEnvEntry(name, value, key);

@@ -489,27 +489,52 @@ const trimPunct = (s: string) => s.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "")
 
 function userinfoPasswords(text: string, out: SecretSpan[]) {
   let done = 0;
-  // A text of one line may be one value by itself (a YAML scalar, a host: field): its start is a value's.
-  const oneLine = text.indexOf("\n") < 0;
+  // Where each line starts and its last quote so far, tracked forward as the words are (each
+  // character read once): a word's value may have started many words back, before the last word
+  // decided (`mysql2://user:p@ss word@db1`: the first word's `@ss` is not the password's end).
+  const at: ValueScan = { oneLine: text.indexOf("\n") < 0, scanned: 0, lineStart: 0, quote: -1, line: null, value: null, openTail: -1 };
   for (let p = text.indexOf("@"); p >= 0; p = text.indexOf("@", Math.max(p + 1, done))) {
     // The word holding this `@`: each word is decided once, as a whole.
     let s = p;
     while (s > done && !isSpace(text.charCodeAt(s - 1))) s--;
     let e = p + 1;
     while (e < text.length && !isSpace(text.charCodeAt(e))) e++;
-    const from = done;
     done = e;
-    const open = userinfoInWord(text, s, e, out);
-    // No `:` in the word: the password may hold a space, where the value's grammar lets one in.
-    if (open && s > from) spacedUserinfo(text, from, s, open, oneLine, out);
+    const hostAt = userinfoInWord(text, s, e, out);
+    // The password may hold a space, where the value's grammar lets one in: the userinfo then
+    // started in an earlier word of the value (`postgres://u:p@ss w:x@db1`: the password is `p@ss w:x`).
+    if (hostAt) {
+      for (; at.scanned < s; at.scanned++) {
+        const c = text.charCodeAt(at.scanned);
+        if (c === 10) (at.lineStart = at.scanned + 1), (at.quote = -1);
+        else if (c === 34 || c === 39) at.quote = at.scanned;
+      }
+      spacedUserinfo(text, s, hostAt, at, out);
+      // Its "host" is all that follows its `@`: that `@` may be inside a password the next words go on with.
+      if (hostAt.at + 1 + hostAt.host.length === e) at.openTail = e;
+    }
   }
+}
+
+/** The scan's place in the text: the current line's start, its last quote before the word, and the value found there. */
+interface ValueScan {
+  oneLine: boolean;
+  scanned: number;
+  lineStart: number;
+  quote: number;
+  /** The current line's LINE_VALUE prefix end (-1: none), once looked for. */
+  line: { lineStart: number; end: number } | null;
+  /** The current value's userinfo start and first `:` (-1: the user part ends at a space, or the value has none). */
+  value: { valueStart: number; start: number; colon: number; scheme: boolean } | null;
+  /** The end of the last word whose `@` had nothing but a host after it to the word's end (`p@ss`), or -1. */
+  openTail: number;
 }
 
 /**
  * The userinfo password of the word text[s, e), if it has one; where the word holds a host after an
- * `@` but no `:` before it, that `@` and host (the password may have begun in an earlier word).
+ * `@`, that `@` and host (the password may have begun in an earlier word).
  */
-function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]): { at: number; host: string } | null {
+function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]): { at: number; host: string; ownColon: boolean } | null {
   // The last `@` a host follows (digests and versions are no hosts: `name@1.2.3`, `@sha256:`).
   // Every scan stays inside the word: one over the text from each word would make a line of words quadratic.
   let host: string | undefined;
@@ -523,15 +548,16 @@ function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]): 
     }
   }
   if (host === undefined || at < s) return null;
-  // After a `scheme://`, the userinfo starts there (a password may hold `/`, so the URL rule's stop at it is not enough).
-  let scheme = at - 3;
-  while (scheme >= s && !(text.charCodeAt(scheme) === 58 && text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme--;
+  // After a `scheme://`, the userinfo starts there (a password may hold `/`, so the URL rule's stop at
+  // it is not enough). The word's first one: a password may hold `://` too.
+  let scheme = s;
+  while (scheme < at - 2 && !(text.charCodeAt(scheme) === 58 && text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme++;
+  if (scheme >= at - 2) scheme = s - 1;
   const start = scheme >= s ? scheme + 3 : s;
   let colon = start;
   while (colon < at && text.charCodeAt(colon) !== 58 /* : */) colon++;
-  if (colon >= at) return scheme >= s ? null : { at, host };
-  decide(text, start, colon, at, host, scheme >= s, out);
-  return null;
+  if (colon < at) decide(text, start, colon, at, host, scheme >= s, out);
+  return { at, host, ownColon: colon < at };
 }
 
 /**
@@ -541,39 +567,51 @@ function userinfoInWord(text: string, s: number, e: number, out: SecretSpan[]): 
  * runs to the line's end) or a dotenv line (`KEY=…`: dotenv takes an unquoted value to the line's
  * end), or a text of one line by itself (a value handed over alone: `admin:pass word@db1`). Nowhere
  * else: in a shell or terminal line, white space ends the word. The userinfo starts at
- * the value's start (after its `scheme://`), its user holds no space, and its password neither starts
- * nor ends with one (`note: see ops:x and y@z` is prose). Looks back only to `from`, the end of the
- * last word decided, so the whole text is still read a bounded number of times.
+ * the value's start (after its `scheme://`), its user holds no space, and (without a `scheme://`,
+ * which says the rest up to the `@` is userinfo) its password neither starts nor ends with one
+ * (`note: see ops:x and y@z` is prose). The password runs to this word's `@`, however many `@` and
+ * words came before it in the value (`p@ss word`, `pa ss@w`). What is known of a line and of a value
+ * is found once, so a line of many such words is still read a bounded number of times.
  */
-function spacedUserinfo(text: string, from: number, s: number, w: { at: number; host: string }, oneLine: boolean, out: SecretSpan[]) {
-  // The nearest quote before the word on its line, and the line's start, within [from, s).
-  let q = s - 1;
-  while (q >= from && text.charCodeAt(q) !== 10 && text.charCodeAt(q) !== 34 && text.charCodeAt(q) !== 39) q--;
+function spacedUserinfo(text: string, s: number, w: { at: number; host: string; ownColon: boolean }, scan: ValueScan, out: SecretSpan[]) {
   let valueStart: number;
-  if (q >= from && text.charCodeAt(q) !== 10) {
+  if (scan.quote >= 0) {
     // Quoted: the same quote closes it right after the host.
-    const closing = text.charCodeAt(q);
+    const closing = text.charCodeAt(scan.quote);
     let c = w.at + 1 + w.host.length;
     const end = Math.min(text.length, c + 256);
     while (c < end && text.charCodeAt(c) !== closing && !isSpace(text.charCodeAt(c))) c++;
     if (text.charCodeAt(c) !== closing) return;
-    valueStart = q + 1;
+    valueStart = scan.quote + 1;
   } else {
-    // Only a whole line is known to be one value: the line must start inside [from, s).
-    if (q < from && from > 0) return;
-    const lineStart = q + 1;
-    const m = LINE_VALUE.exec(text.slice(lineStart, s));
-    if (!m && !(oneLine && lineStart === 0)) return;
-    valueStart = lineStart + (m ? m[0].length : 0);
+    const lineStart = scan.lineStart;
+    if (scan.line === null || scan.line.lineStart !== lineStart) {
+      // A line's key is short: its prefix is looked for in a bounded slice, once per line.
+      const m = LINE_VALUE.exec(text.slice(lineStart, Math.min(text.length, lineStart + 512)));
+      scan.line = { lineStart, end: m ? lineStart + m[0].length : -1 };
+    }
+    if (scan.line.end >= 0 && scan.line.end <= s) valueStart = scan.line.end;
+    else if (scan.oneLine && lineStart === 0) valueStart = 0;
+    else return;
   }
-  let start = valueStart;
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text.slice(valueStart, Math.min(s, valueStart + 40)));
-  if (scheme) start += scheme[0].length;
-  let colon = start;
-  while (colon < w.at && text.charCodeAt(colon) !== 58 /* : */ && !isSpace(text.charCodeAt(colon))) colon++;
-  if (colon >= w.at || text.charCodeAt(colon) !== 58) return;
-  if (isSpace(text.charCodeAt(colon + 1)) || isSpace(text.charCodeAt(w.at - 1))) return;
-  decide(text, start, colon, w.at, w.host, scheme !== null, out);
+  // The word is the value's first: its own userinfo was decided with it.
+  if (s <= valueStart) return;
+  if (scan.value === null || scan.value.valueStart !== valueStart) {
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text.slice(valueStart, Math.min(s, valueStart + 40)));
+    const start = valueStart + (scheme ? scheme[0].length : 0);
+    // The user part holds no space: the first `:` is looked for up to the first space.
+    let colon = start;
+    while (colon < s && text.charCodeAt(colon) !== 58 /* : */ && !isSpace(text.charCodeAt(colon))) colon++;
+    scan.value = { valueStart, start, colon: colon < s && text.charCodeAt(colon) === 58 ? colon : -1, scheme: scheme !== null };
+  }
+  const v = scan.value;
+  if (v.colon < 0 || v.colon >= w.at) return;
+  // A word with a userinfo of its own (`a:pw@h1:27017, b:pw@h2`) is another value's, unless the value
+  // is a URL (one userinfo: a space is inside its password) or an earlier word of it ended in an
+  // `@` and a bare host (`u:p@ss w:x@db1`), which a password holding an `@` gives.
+  if (w.ownColon && !v.scheme && !(scan.openTail > valueStart && scan.openTail <= s)) return;
+  if (!v.scheme && (isSpace(text.charCodeAt(v.colon + 1)) || isSpace(text.charCodeAt(w.at - 1)))) return;
+  decide(text, v.start, v.colon, w.at, w.host, v.scheme, out);
 }
 
 /** The start of a line whose rest is one value: a YAML key (or list item) and its `: `, or a dotenv `KEY=`. */
@@ -584,7 +622,8 @@ function decide(text: string, start: number, colon: number, at: number, host: st
   const user = text.slice(start, colon);
   if (NOT_USERINFO_SCHEME.test(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""))) return;
   const password = text.slice(colon + 1, at);
-  if (password === "" || USERINFO_PLACEHOLDER.test(password)) return;
+  // A placeholder is short; a longer text is a password, and testing it whole for each word of a long line would be quadratic.
+  if (password === "" || (password.length <= 512 && USERINFO_PLACEHOLDER.test(password))) return;
   const word = trimPunct(user.replace(/^.*[^A-Za-z0-9._~%+-]/, ""));
   // In a URL a port is followed by its path (`https://h:8443/x@y`); without a path the URL rule's decision stands.
   if (inUrl && /^\d{1,5}\//.test(password)) return;
@@ -616,4 +655,36 @@ export function cutSecretShapes(text: string, mark: string): string {
     at = s.end;
   }
   return out + text.slice(at);
+}
+
+/**
+ * An argv (a worker's command, a directive's arguments) with every secret part cut, judged on the
+ * words joined by spaces as the line they were: `--password` and its value, `-a` after `redis-cli`,
+ * `Authorization` and `Basic …` are two words, neither a secret alone. Each span found on the line is
+ * cut out of the words it covers (the flag rule's span is the value's word only). Null when nothing
+ * is secret; `parts` are the texts cut, for the known values every other output is checked against.
+ */
+export function cutArgv(words: readonly string[], mark: string): { words: string[]; parts: string[] } | null {
+  const line = words.join(" ");
+  const spans = secretSpans(line);
+  if (!spans.length) return null;
+  const out: string[] = [];
+  const parts: string[] = [];
+  let start = 0;
+  for (const w of words) {
+    const end = start + w.length;
+    let shown = "";
+    let at = start;
+    for (const sp of spans) {
+      if (sp.end <= start || sp.start >= end) continue;
+      const a = Math.max(sp.start, start);
+      const b = Math.min(sp.end, end);
+      shown += line.slice(at, a) + mark;
+      parts.push(line.slice(a, b));
+      at = b;
+    }
+    out.push(at === start ? w : shown + line.slice(at, end));
+    start = end + 1;
+  }
+  return { words: out, parts };
 }
