@@ -143,6 +143,8 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           return { replicas: 0, replicasWhy: `none: ${off.why}`, timeout, grace: workerGracePeriod(timeout) };
         }
         if (sidekiq) {
+          // A stage whose servers ran their own file's Sidekiq line (an eye file per stage) runs its own options.
+          const so = w.stageSidekiqOptions?.[sp.stage.name] ?? w.sidekiqOptions;
           const args = sidekiqArgs(plan, sp, so, unit, w.name);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
           // One Deployment of a 3.x Sidekiq split by sidekiq_config_files (analyzers/workers/sidekiq-config-files.ts).
