@@ -178,7 +178,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);
   guard("supervised web server processes", undefined, () => asWebProcesses(uncarried, webServer));
-  guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand));
+  guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand, workers));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));

@@ -1464,6 +1464,11 @@ export interface WorkerFacts {
    */
   sidekiqOptions?: SidekiqOptionWords;
   /**
+   * Sidekiq's own start line per stage, where each stage's servers ran their own file's (an eye or
+   * bluepill file per stage, supervisor-stage-sidekiq.ts): that stage's overlay runs these options.
+   */
+  stageSidekiqOptions?: Record<string, SidekiqOptionWords>;
+  /**
    * A Sidekiq worker split by capistrano-sidekiq 3.x's sidekiq_config_files: the entry whose unit it
    * runs, and the repo file Sidekiq read for it (null: not in the repo). Replicas are the servers
    * running that unit on each stage (SidekiqFacts units).

@@ -6,7 +6,8 @@
 // the command carried is the first pass's (the watches differ in the loop variable only where they use
 // it, e.g. a `-i #{num}` identifier). A value the walk cannot know is said with the line it comes from.
 import type { RValue, Source } from "../../src/model.js";
-import { isEnvRef, isInterp, isUnknown, rubyToS } from "../ruby/evaluate.js";
+import { isEnvRef, isHash, isInterp, isUnknown, rubyToS } from "../ruby/evaluate.js";
+import type { EnvSetting } from "./daemon-env.js";
 import { kind, parseRuby, statementsOf } from "../ruby/prism.js";
 import { walkConfig } from "../appserver/config-walk.js";
 
@@ -19,6 +20,21 @@ export interface GodStart {
   commands: string[];
   /** The `God.watch` line the start sits in. */
   watch: Source;
+  /**
+   * Each pass of the watch (a loop runs it once per value): the command and the `w.env` god gave that
+   * process (god 0.13 lib/god/process.rb sets each pair in the child's ENV before it execs the start).
+   */
+  passes: GodPass[];
+}
+
+/** One process a watch started: its command (null when not known) and its `w.env`, each value as god's `to_s` gives it. */
+export interface GodPass {
+  command: string | null;
+  /** `w.name = …` as this pass computed it, where it is a string. */
+  name?: string;
+  env: EnvSetting[];
+  /** `w.env = …` whose value is no Hash the file states: its line. */
+  envUnknown?: Source;
 }
 
 /**
@@ -58,7 +74,7 @@ export function godStarts(file: string, text: string): { starts: Map<number, God
   const parsed = parseRuby(file, text);
   if (parsed.errors.length) return { starts, roots };
   // The watch whose body the walk is in, with the name its block gives the watch (`|w|`).
-  let watch: { param: string; source: Source } | null = null;
+  let watch: { param: string; source: Source; pass: GodPass & { line?: number } } | null = null;
   walkConfig(
     parsed,
     null,
@@ -67,19 +83,39 @@ export function godStarts(file: string, text: string): { starts: Map<number, God
       if ((call.name === "watch" || call.name === "task") && recv && kind(recv) === "ConstantReadNode" && recv.name === "God" && call.block && kind(call.block) === "BlockNode") {
         const req = call.block.parameters?.parameters?.requireds ?? [];
         const outer = watch;
-        watch = { param: req[0] && kind(req[0]) === "RequiredParameterNode" ? String(req[0].name) : "", source: call.source };
+        const own: NonNullable<typeof watch> = { param: req[0] && kind(req[0]) === "RequiredParameterNode" ? String(req[0].name) : "", source: call.source, pass: { command: null, env: [] } };
+        watch = own;
         w.body(call.block, call.condition, call.conditionAt);
         watch = outer;
+        const { line, ...pass } = own.pass;
+        if (line !== undefined) starts.get(line)?.passes.push(pass);
+        return;
+      }
+      if (watch && call.name === "name=" && recv && kind(recv) === "LocalVariableReadNode" && String(recv.name) === watch.param) {
+        const v: RValue = call.args[0] === undefined ? null : w.ev(call.args[0]);
+        if (typeof v === "string" || typeof v === "number") watch.pass.name = String(v);
+        return;
+      }
+      if (watch && call.name === "env=" && recv && kind(recv) === "LocalVariableReadNode" && String(recv.name) === watch.param) {
+        const v: RValue = call.args[0] === undefined ? null : w.ev(call.args[0]);
+        if (!isHash(v)) watch.pass.envUnknown = call.source;
+        else
+          watch.pass.env = Object.entries(v).map(([name, x]) => {
+            const s = rubyToS(x);
+            return s !== null && (typeof x === "string" || typeof x === "number" || typeof x === "boolean") ? { name, value: s, source: call.source } : { name, value: null, source: call.source, why: "its value is not one the file states" };
+          });
         return;
       }
       if (!watch || call.name !== "start=" || !recv || kind(recv) !== "LocalVariableReadNode" || String(recv.name) !== watch.param) return;
       const v: RValue = call.args[0] === undefined ? null : w.ev(call.args[0]);
       const s = asCommand(v);
       const prev = starts.get(call.source.line);
+      watch.pass.line = call.source.line;
+      watch.pass.command = typeof s === "string" ? s : null;
       if (typeof s === "string") {
         if (prev) {
           if (!prev.commands.includes(s)) prev.commands.push(s);
-        } else starts.set(call.source.line, { command: s, commands: [s], watch: watch.source });
+        } else starts.set(call.source.line, { command: s, commands: [s], watch: watch.source, passes: [] });
         return;
       }
       if (prev) return;
@@ -88,6 +124,7 @@ export function godStarts(file: string, text: string): { starts: Map<number, God
         command: null,
         commands: [],
         watch: watch.source,
+        passes: [],
         unknown: { reason: u.unknown ? `${u.expr ? `\`${u.expr}\`: ` : ""}${u.unknown}` : "its value is not a String the file states", source: u.source ?? call.source },
       });
     },

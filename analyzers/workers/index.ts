@@ -18,6 +18,7 @@ import { godStageWorkers } from "./god-stages.js";
 import { deployProcfile, runOf, withForemanRun } from "./foreman-export.js";
 import { withoutRubySwitch } from "../../src/model/ruby-switch.js";
 import { supervisorProcesses, type LoadedProcess } from "./supervisor-files.js";
+import { stageFileSidekiq, withStageSidekiq } from "./supervisor-stage-sidekiq.js";
 import { configGems } from "../rails/config-gems.js";
 import { startTaskRoles } from "./start-task-roles.js";
 import { monitChecks, type MonitCheck } from "./monit-checks.js";
@@ -163,7 +164,9 @@ export function analyzeWorkers(
       const own = base && !plugin ? sidekiqLineWorkers(ctx, base, stages, fromProcfile ?? ownServices, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null), fromProcfile ? "Procfiles" : "service files", cap) : null;
       // Read one by one, a line's -t is its own Deployment's, not every one's (the loose scan of analyzers/sidekiq.ts).
       if (own && sidekiq) lineTimeoutIsOwn(sidekiq, fromProcfile ?? ownServices);
-      if (sidekiq) out.push(...(own ?? sidekiqWorkers(base!, sidekiq, stages)));
+      // Eye/bluepill files per stage, each with its own Sidekiq line: each stage's options in its overlay (supervisor-stage-sidekiq.ts).
+      const byFile = !own && !plugin && sidekiq ? stageFileSidekiq(ctx, stages, (f) => (hasPath(ctx.repo, f) ? readSidekiqConfig(ctx, f) : null)) : null;
+      if (sidekiq) out.push(...(own ?? withStageSidekiq(sidekiqWorkers(base!, sidekiq, stages), byFile, stages)));
       continue;
     }
     if (!evidence.length) continue;
@@ -639,7 +642,7 @@ export function withoutSecretEnv(ctx: AnalyzerContext, w: WorkerFacts): WorkerFa
   const who = w.name.startsWith("worker") ? w.name : `worker ${w.name}`;
   const first = held.find((h) => h.source)?.source;
   if (first) ctx.problem({ ...first, message: `${who}: ${places.length && places[0] !== (at && `${at.file}:${at.line}`) ? `its unit's Environment= (${places.join(", ")})` : "the line that starts it"} sets ${secret.join(", ")}, which look${secret.length > 1 ? "" : "s"} like ${secret.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: ${secret.length > 1 ? "they are" : "it is"} listed in the stage's secrets.env.example, to fill in secrets.env, which every pod reads`, severity: "warning" });
-  return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))), secretEnv: held.map((h) => ({ name: h.name, source: h.source })) };
+  return { ...w, env: Object.fromEntries(Object.entries(w.env).filter(([k]) => !secret.includes(k))), secretEnv: [...(w.secretEnv ?? []), ...held.map((h) => ({ name: h.name, source: h.source }))] };
 }
 
 /**

@@ -27,8 +27,11 @@ import { cutSecretShapes, SECRET_SHOWN_AS } from "../../src/model/secret-shapes.
 import { backendOfCommand } from "./backends.js";
 import { readStartLine, serverLayout } from "./start-line.js";
 import { godStarts } from "./god-starts.js";
+import { godWatchCount } from "./god.js";
 import { fileStage } from "./god-stages.js";
 import { unitEnvironment } from "./unit-environment.js";
+import { daemonEnv, daemonEnvNote, type EnvSetting } from "./daemon-env.js";
+import { godKinds, MAX_LOOP_KINDS } from "./god-loops.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
 const OTHERS_NAMED = /\b(?:unicorn(?:_rails)?|puma|pumactl|thin|passenger|rainbows|sidekiq|resque|delayed_job|jobs:work|shoryuken|sneakers|good_job|solid_queue|rpush|clockwork)\b/;
@@ -84,7 +87,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
     const r = ctx.repo.read(file);
     if ("error" in r || r.text.length > MAX_SCRIPT_BYTES) continue;
     if (GOD_FILE.test(file)) {
-      scripts.push(...godDaemons(file, r.text));
+      scripts.push(...godDaemons(ctx, file, r.text));
       continue;
     }
     if (UNIT_FILE.test(file)) {
@@ -159,18 +162,24 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       continue;
     }
     names.set(label, source);
-    // What the source gave the process beyond its command line (its environment, a loop's other
-    // passes) is not carried: said at its line, by name only (a value may be a secret), never dropped.
-    const extra = [...envNotes(s), ...(s.others ? [s.others] : [])];
-    for (const e of extra) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.daemon-start-not-carried: the ${s.kind} ${name} ${e.text}`, severity: "warning" });
-    const extraText = extra.map((e) => ` The ${s.kind} ${e.text} (${at(e.source)}).`).join("");
     if (why) {
+      // The daemon is not carried, so neither is anything its source set: said at its line, by name only (a value may be a secret).
+      const extra = envNotes(s);
+      for (const e of extra) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.daemon-start-not-carried: the ${s.kind} ${name} ${e.text}`, severity: "warning" });
+      const extraText = extra.map((e) => ` The ${s.kind} ${e.text} (${at(e.source)}).`).join("");
       out.uncarried.push({ name, command: cutUserinfo(cutSecretShapes(text, SECRET_SHOWN_AS)).slice(0, 200), source, why: `${what}, started by the ${s.kind} ${s.kind === "god watch" ? `${name} of ${s.file}` : s.file}${installed ? ` (${installed.how}, ${at(installed.source)})` : ""}; not carried: ${why}.${portText}${portText && extraText ? "." : ""}${extraText}` });
       continue;
     }
-    const env = (read as { env: Record<string, string> }).env;
+    // The environment its source gave the process (daemon-env.ts): literal values carried, secrets to
+    // the stage's secrets, a server path or an expansion named at its line.
+    const de = daemonEnv(s.settings ?? [], s.envFiles ?? []);
+    for (const e of de.notCarried) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.daemon-start-not-carried: the ${s.kind} ${name} ${e.text}`, severity: "warning" });
+    if (de.secretEnv.length)
+      ctx.problem({ ...de.secretEnv[0]!.source, message: `worker-${label}: the ${s.kind} ${name} sets ${de.secretEnv.map((e) => `${e.name} (${at(e.source)})`).join(", ")}, which look${de.secretEnv.length > 1 ? "" : "s"} like ${de.secretEnv.length > 1 ? "secrets" : "a secret"}; the value is not written into the worker's Deployment: ${de.secretEnv.length > 1 ? "they are" : "it is"} listed in the stage's secrets.env.example, to fill in secrets.env, which every pod reads`, severity: "warning" });
+    const extra = de.notCarried;
+    const env = { ...(read as { env: Record<string, string> }).env, ...de.env };
     const args = words!.filter((w) => !DAEMON_FLAG.test(w));
-    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : []), ...extra.map((e) => `the ${s.kind} ${e.text} (${at(e.source)})`)];
+    const notes = [...(s.note ? [s.note] : []), ...(read as { notes: string[] }).notes, ...(daemonFlags.length ? [`left out ${daemonFlags.map((f) => `\`${f}\``).join(", ")} (it forked into the background; the pod runs it in the foreground)`] : []), ...daemonEnvNote(de, `the ${s.kind}`), ...extra.map((e) => `the ${s.kind} ${e.text} (${at(e.source)})`)];
     const stop = s.stop;
     const firstPort = ports[0];
     out.workers.push({
@@ -180,6 +189,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       name: `worker-${label}`,
       args,
       env,
+      ...(de.secretEnv.length ? { secretEnv: de.secretEnv } : {}),
       commandFrom: "service",
       commandSource: source,
       ...(notes.length ? { commandNote: notes.join("; ") } : {}),
@@ -199,7 +209,12 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       // answering is its liveness where it listens on one; else the process being alive is.
       liveness: firstPort ? { tcpPort: firstPort.port, source: firstPort.source } : { none: "it does not boot Rails (no heartbeat) and no port it listens on is read: the container's process being alive is its only check" },
       ...(stage ? { offStages: Object.fromEntries(stageNames.filter((x) => x !== stage).map((x) => [x, { why: `${s.file} is kept for stage ${stage} (its name or folder says so): only ${stage}'s servers ran it`, source }])) } : {}),
-      singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}`,
+      ...(s.loop
+        ? {
+            // A loop's passes alike: that many processes, on the one server's worth the repo lets us count.
+            processesPerServer: { value: s.loop.count, why: `${s.file}'s loop (${s.loop.written}) starts ${s.loop.count} of this process`, source: s.loop.source },
+          }
+        : { singleton: `one pod per stage: the ${s.kind} ran one process on each server it was installed on, and the repo does not say which servers those were${kind?.websocket ? "; a websocket server keeps its clients in memory, so clients split over several pods would not hear each other's messages" : ""}` }),
     });
   }
   return out;
@@ -445,21 +460,29 @@ interface Start {
   stop: { signal: "TERM" | "QUIT" | "INT"; source: Source | null };
   /** The service manager's own word that the process forks away (a unit's `Type=forking`, `PIDFile=`). */
   detaches?: { source: Source; text: string };
-  /** Environment the source sets for the process: names only (a value may be a secret), and files of the servers it reads. */
-  env?: { names: string[]; files: string[]; source: Source }[];
-  /** A god loop that started more than this one process: the others, said (only the first pass is carried). */
-  others?: { text: string; source: Source };
+  /** Environment the source sets for the process, each assignment with its value where the source states it (daemon-env.ts). */
+  settings?: EnvSetting[];
+  /** Files of the servers the source reads into the process's environment. */
+  envFiles?: { path: string; source: Source }[];
+  /** Processes of this very kind a god loop started (its passes alike): that many pods. */
+  loop?: { count: number; written: string; source: Source };
 }
 
-/** The warning text of each environment setting of a start: names only, never a value. */
+/** The warning text of each environment setting of a start not carried (the daemon itself is not): names only, never a value. */
 function envNotes(s: Start): { text: string; source: Source }[] {
-  return (s.env ?? []).map((e) => ({
-    source: e.source,
-    text: [
-      ...(e.names.length ? [`sets ${e.names.map((n) => `\`${n}\``).join(", ")} in its process's environment`] : []),
-      ...(e.files.length ? [`reads ${e.files.map((f) => `\`${f}\``).join(", ")} (a file of the servers, which may set any variable) into its process's environment`] : []),
-    ].join(" and ") + ": not carried into the Deployment (values not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand",
-  }));
+  const byLine = new Map<string, { names: string[]; files: string[]; source: Source }>();
+  const at1 = (x: Source) => byLine.get(`${x.line}`) ?? byLine.set(`${x.line}`, { names: [], files: [], source: x }).get(`${x.line}`)!;
+  for (const e of s.settings ?? []) if (!at1(e.source).names.includes(e.name)) at1(e.source).names.push(e.name);
+  for (const f of s.envFiles ?? []) at1(f.source).files.push(f.path);
+  return [...byLine.values()]
+    .sort((a, b) => a.source.line - b.source.line)
+    .map((e) => ({
+      source: e.source,
+      text: [
+        ...(e.names.length ? [`sets ${e.names.map((n) => `\`${n}\``).join(", ")} in its process's environment`] : []),
+        ...(e.files.length ? [`reads ${e.files.map((f) => `\`${f}\``).join(", ")} (a file of the servers, which may set any variable) into its process's environment`] : []),
+      ].join(" and ") + ": not carried into the Deployment (values not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand",
+    }));
 }
 
 const GOD_FILE = /\.god$/;
@@ -470,7 +493,7 @@ const UNIT_FILE = /\.service(?:\.erb)?$/;
  * workers' own reader): the command god's Ruby computes (god-starts.ts), run in the watch's `w.dir`
  * (god's Process#spawn chdirs into `dir` before it execs the start, god 0.13 lib/god/process.rb).
  */
-function godDaemons(file: string, text: string): Start[] {
+function godDaemons(ctx: AnalyzerContext, file: string, text: string): Start[] {
   const out: Start[] = [];
   const lines = text.split(/\r?\n/);
   const computed = godStarts(file, text).starts;
@@ -491,29 +514,57 @@ function godDaemons(file: string, text: string): Start[] {
     const sig = /^\s*\w+\.stop_signal\s*=\s*["']?(?:SIG)?(TERM|QUIT|INT)\b/m.exec(body);
     const sigLine = sig ? from + body.slice(0, sig.index).split("\n").length - 1 + 1 : 0;
     const unknown = cmd === null ? (c?.unknown ? `${c.unknown.reason} (${c.unknown.source.file}:${c.unknown.source.line})` : "god's Ruby for it is not read") : undefined;
-    // `w.env = { "NAME" => … }`: god sets these for the started process (god 0.13 lib/god/process.rb).
-    const env: NonNullable<Start["env"]> = [];
-    body.split("\n").forEach((b, k) => {
-      if (!/^\s*\w+\.env\s*=/.test(b)) return;
-      const names = [...b.matchAll(/["']([A-Za-z_]\w*)["']\s*=>|\b([A-Za-z_]\w*):\s/g)].map((m) => (m[1] ?? m[2])!);
-      env.push({ names: [...new Set(names)], files: [], source: { file, line: from + k + 1 } });
-      if (!names.length) env[env.length - 1]!.names.push("(names not read)");
-    });
-    const more = c && c.commands.length > 1 ? c.commands.slice(1) : [];
-    out.push({
-      kind: "god watch",
-      ...(env.length ? { env } : {}),
-      ...(more.length ? { others: { source: { file, line: i + 1 }, text: `is 1 of ${c!.commands.length} processes the watch loop started (the others: ${more.map((x) => `\`${cutUserinfo(cutSecretShapes(x, SECRET_SHOWN_AS)).slice(0, 120)}\``).join(", ")}): only the first is carried; carry the others by hand` } } : {}),
+    const base = {
+      kind: "god watch" as const,
       file,
       text: `${body}`,
-      name,
-      line: cmd === null ? written : dir ? `cd ${dir} && ${cmd}` : cmd,
       lineNo: i + 1,
-      ...(unknown ? { unknown } : {}),
-      ...(tool?.note ? { note: tool.note } : {}),
       // god's default stop is TERM, then KILL (god-starts.ts GOD_STOP_SIGNAL_DEFAULT).
-      stop: sig ? { signal: sig[1] as "TERM" | "QUIT" | "INT", source: { file, line: sigLine } } : { signal: "TERM", source: null },
+      stop: sig ? { signal: sig[1] as "TERM" | "QUIT" | "INT", source: { file, line: sigLine } } : { signal: "TERM" as const, source: null },
+    };
+    // god runs the start in `w.dir` (god 0.13 lib/god/process.rb chdirs before it execs).
+    const inDir = (command: string) => (dir ? `cd ${dir} && ${command}` : command);
+    // `w.env = { "NAME" => … }`: god sets these for the started process (god 0.13 lib/god/process.rb).
+    const envOf = (p: { env: EnvSetting[]; envUnknown?: Source } | undefined): EnvSetting[] =>
+      p ? [...p.env, ...(p.envUnknown ? [{ name: "w.env", value: null, source: p.envUnknown, why: "it is not a Hash the file states" }] : [])] : writtenEnv(file, body, from);
+    const passes = cmd !== null && c ? c.passes.filter((p) => p.command !== null) : [];
+    if (passes.length <= 1) {
+      const settings = envOf(passes[0]);
+      out.push({ ...base, ...(settings.length ? { settings } : {}), name, line: cmd === null ? written : inDir(cmd), ...(unknown ? { unknown } : {}), ...(tool?.note ? { note: tool.note } : {}) });
+      return;
+    }
+    // A loop: every pass is a process; passes alike are one worker with that many, the others one each (god-loops.ts).
+    const { kinds, cut } = godKinds(passes);
+    const loop = godWatchCount(file, text, i);
+    const loopAt = loop && "count" in loop ? { written: loop.written, source: loop.source } : { written: lines[(c!.watch.line || 1) - 1]!.trim(), source: c!.watch };
+    if (cut.length)
+      ctx.problem({ file, line: i + 1, message: `workers.god-loop-cut: the god watch ${name}'s loop (${loopAt.written}, ${at(loopAt.source)}) starts ${kinds.length + cut.length} different processes; the first ${MAX_LOOP_KINDS} are carried, ${cut.length} are not (${cut.slice(0, 3).map((k) => `\`${cutUserinfo(cutSecretShapes(k.command, SECRET_SHOWN_AS)).slice(0, 80)}\``).join(", ")}${cut.length > 3 ? ", …" : ""}): a loop that long is better set by hand`, severity: "warning" });
+    const names = new Set(kinds.map((k) => k.name));
+    kinds.forEach((k, j) => {
+      const t = serversTool(k.command);
+      if (backendOfCommand(t.line)) return;
+      const own = kinds.length === 1 ? name : k.name && names.size === kinds.length ? k.name : `${name}-${j + 1}`;
+      const settings = envOf(k);
+      out.push({
+        ...base,
+        ...(settings.length ? { settings } : {}),
+        name: own,
+        line: inDir(t.line),
+        ...(t.note ? { note: t.note } : {}),
+        ...(k.count > 1 ? { loop: { count: k.count, ...loopAt } } : {}),
+      });
     });
+  });
+  return out;
+}
+
+/** A watch's `w.env` names as written, where god's Ruby is not read: names only, values not known. */
+function writtenEnv(file: string, body: string, from: number): EnvSetting[] {
+  const out: EnvSetting[] = [];
+  body.split("\n").forEach((b, k) => {
+    if (!/^\s*\w+\.env\s*=/.test(b)) return;
+    const names = [...new Set([...b.matchAll(/["']([A-Za-z_]\w*)["']\s*=>|\b([A-Za-z_]\w*):\s/g)].map((m) => (m[1] ?? m[2])!))];
+    for (const n of names.length ? names : ["w.env"]) out.push({ name: n, value: null, source: { file, line: from + k + 1 }, why: "god's Ruby for it is not read" });
   });
   return out;
 }
@@ -534,18 +585,18 @@ function unitStart(file: string, text: string): Start | null {
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
   const ue = unitEnvironment(text);
-  const env: NonNullable<Start["env"]> = [];
-  if (ue) {
-    const byLine = new Map<number, string[]>();
-    for (const [n, v] of Object.entries(ue.vars)) byLine.set(v.line, [...(byLine.get(v.line) ?? []), n]);
-    for (const [n, l] of Object.entries(ue.filled)) byLine.set(l, [...(byLine.get(l) ?? []), n]);
-    for (const [l, names] of byLine) env.push({ names, files: [], source: { file, line: l } });
-    for (const f of ue.files) env.push({ names: [], files: [f.path], source: { file, line: f.line } });
-    env.sort((a, b) => a.source.line - b.source.line);
-  }
+  // systemd.exec(5): `Environment=` values are not run through a shell, but `%h`-style specifiers are filled in by the servers' systemd.
+  const settings: EnvSetting[] = ue
+    ? [
+        ...Object.entries(ue.vars).map(([name, v]) => (/%[a-zA-Z]/.test(v.value) ? { name, value: null, source: { file, line: v.line }, why: "it holds a systemd specifier (`%…`) the servers' systemd filled in" } : { name, value: v.value, source: { file, line: v.line } })),
+        ...Object.entries(ue.filled).map(([name, line]) => ({ name, value: null, source: { file, line }, why: "the deploy fills its value in (ERB or Ruby interpolation) when it renders the unit" })),
+      ].sort((a, b) => a.source.line - b.source.line)
+    : [];
+  const envFiles = (ue?.files ?? []).map((f) => ({ path: f.path, source: { file, line: f.line } }));
   return {
     kind: "systemd unit",
-    ...(env.length ? { env } : {}),
+    ...(settings.length ? { settings } : {}),
+    ...(envFiles.length ? { envFiles } : {}),
     file,
     text: [lines[i]!, ...(dir ? [`WorkingDirectory=${dir}`] : [])].join("\n"),
     name: file.replace(/^.*\//, "").replace(/\.service(?:\.erb)?$/, ""),
@@ -614,23 +665,43 @@ function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "IN
 
 /**
  * What an init script exports to the process it starts, at its top level or in its `start)` branch:
- * `export NAME=…`, `NAME=…; export NAME`, and a file of the servers it sources (`. /etc/default/x`),
- * which may set any variable. Names only: a value may be a secret.
+ * `export NAME=value`, `NAME=…; export NAME`, each value as the shell gives it (the script's own
+ * variables filled in, quotes taken off; a value the shell computes is not known), and a file of the
+ * servers it sources (`. /etc/default/x`), which may set any variable.
  */
-function scriptEnv(file: string, text: string): { env?: NonNullable<Start["env"]> } {
+function scriptEnv(file: string, text: string): { settings?: EnvSetting[]; envFiles?: { path: string; source: Source }[] } {
   const lines = joinedLines(text);
   const start = caseBranch(lines, "start");
   const caseAt = lines.findIndex((l) => /^\s*case\b/.test(l));
   const fns = [...functions(lines).values()];
-  const env: NonNullable<Start["env"]> = [];
+  const vars = assignments(lines);
+  const settings: EnvSetting[] = [];
+  const envFiles: { path: string; source: Source }[] = [];
   lines.forEach((l, i) => {
     const top = (caseAt < 0 || i < caseAt) && !fns.some((f) => i >= f.from - 1 && i <= f.to);
     if (!top && !(start && i >= start.from && i < start.to)) return;
     const code = l.replace(/^\s*start\s*(?:\|[^)]*)?\)\s*/, "");
     if (/^\s*#/.test(code)) return;
-    const names = [...code.matchAll(/\bexport\s+((?:[A-Za-z_]\w*(?:=\S*)?\s*)+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/).map((w) => w.replace(/=.*$/, ""))).filter((n) => /^[A-Za-z_]\w*$/.test(n));
-    const files = [...code.matchAll(/(?:^|[;&|]\s*|&&\s*)(?:\.|source)\s+([^\s;&|]+)/g)].map((m) => m[1]!);
-    if (names.length || files.length) env.push({ names: [...new Set(names)], files, source: { file, line: i + 1 } });
+    const source = { file, line: i + 1 };
+    for (const m of code.matchAll(/\bexport\s+((?:[A-Za-z_]\w*(?:=(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?\s*)+)/g))
+      for (const w of m[1]!.matchAll(/([A-Za-z_]\w*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?/g)) {
+        const name = w[1]!;
+        if (w[2] === undefined) {
+          // `export NAME`: the value the script gave it (its last top-level assignment).
+          const v = vars.get(name);
+          settings.push(v === undefined ? { name, value: null, source, why: "the script does not set it (the servers' environment)" } : typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
+          continue;
+        }
+        const raw = w[2];
+        if (raw.startsWith("'")) {
+          settings.push({ name, value: raw.slice(1, -1), source });
+          continue;
+        }
+        const inner = raw.startsWith('"') ? raw.slice(1, -1) : raw;
+        const filled = /[`\\]/.test(inner) ? { unknown: "its value holds a command substitution or an escape the servers' shell reads" } : fill(raw.startsWith('"') ? `"${inner}"` : inner, vars, name);
+        settings.push(typeof filled === "string" ? { name, value: filled.replace(/^"(.*)"$/s, "$1"), source } : { name, value: null, source, why: filled.unknown });
+      }
+    for (const m of code.matchAll(/(?:^|[;&|]\s*|&&\s*)(?:\.|source)\s+([^\s;&|]+)/g)) envFiles.push({ path: m[1]!, source });
   });
-  return env.length ? { env } : {};
+  return { ...(settings.length ? { settings } : {}), ...(envFiles.length ? { envFiles } : {}) };
 }

@@ -6,7 +6,7 @@
 // first value (the processes differ only in it, as `-i #{i}`). Stop: bluepill's `stop_grace_time`
 // and eye's `stop_grace` are how long the supervisor gave a stopping process before it counted it
 // down: the drain the servers allowed, carried as the worker's stop timeout.
-import type { AnalyzerContext, Source, Stage } from "../../src/model.js";
+import type { AnalyzerContext, Source, Stage, WorkerFacts } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { startLines } from "../appserver/started.js";
 import { argsOf, childrenOf, kind, parseRuby, type ParsedRuby } from "../ruby/prism.js";
@@ -320,7 +320,7 @@ export function supervisorProcesses(ctx: AnalyzerContext, stages: readonly Stage
  * read: both said at the load line, so no stage silently runs another stage's processes. A load whose
  * path names a value other than the stage (`#{fetch(:rails_env)}.pill` unresolved) is said likewise.
  */
-export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Stage[], backendOf: (command: string) => { label: string } | undefined): void {
+export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Stage[], backendOf: (command: string) => { label: string } | undefined, workers: readonly WorkerFacts[] = []): void {
   for (const load of supervisorLoads(ctx, stages)) {
     const files = [...new Set(load.files.map((f) => f.file))];
     const backends = new Map<string, string[]>();
@@ -335,8 +335,11 @@ export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Sta
         starts.set(b.label, (starts.get(b.label) ?? new Set()).add(`${p.count} ${p.command ?? p.written}`));
       }
     const missing = load.missing ?? [];
+    // A worker that takes each stage's own line from these files (supervisor-stage-sidekiq.ts): nothing left to say.
+    const perStage = (label: string) => workers.some((w) => w.label === label && w.stageSidekiqOptions && Object.values(w.stageSidekiqOptions).every((o) => o.line && files.includes(o.line.file)));
     if (files.length > 1)
       for (const [label, said] of backends)
+        if (!perStage(label))
         ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage (${said.join("; ")}); ${starts.get(label)!.size === 1 && load.files.length === stages.length ? `each stage's file starts the same, but the ${label} worker does not take its other settings (stop grace, checks) per stage from its own file: compare them` : `the ${label} worker does not take each stage's command and processes from its own file: set them per stage`}${missing.length ? `; ${missing.map((m) => `stage ${m.stage}'s ${m.file} is not in the repo`).join(", ")}` : ""}`, severity: "warning" });
     if (missing.length && !(files.length > 1 && backends.size))
       ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads ${missing.map((m) => `${m.file} on stage ${m.stage}`).join(", ")}, not in the repo: what ${missing.length > 1 ? "those stages" : "that stage"} ran under ${load.tool} is not known (the other stages' files are not taken for ${missing.length > 1 ? "theirs" : "its"}); read it on a server`, severity: "warning" });

@@ -131,6 +131,8 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           return { replicas: 0, replicasWhy: `none: ${off.why}`, timeout, grace: workerGracePeriod(timeout) };
         }
         if (sidekiq) {
+          // A stage whose servers ran their own file's Sidekiq line (an eye file per stage) runs its own options.
+          const so = w.stageSidekiqOptions?.[sp.stage.name] ?? w.sidekiqOptions;
           const args = sidekiqArgs(plan, sp, so, unit, w.name);
           const own = JSON.stringify(args) !== JSON.stringify(baseArgs) ? { args } : {};
           // One Deployment of a 3.x Sidekiq split by sidekiq_config_files (analyzers/workers/sidekiq-config-files.ts).
@@ -185,7 +187,7 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
               ? `none: ${own.why}`
               : r.fromServers
                 ? `${w.primaryOnly ? `the first (primary) server of the ${w.primaryOnly.role} role only (${w.primaryOnly.source.file}:${w.primaryOnly.source.line}) of ` : ""}servers with a ${[...new Set(roles)].join("/")} role in stage ${sp.stage.name}${own && own.processes !== 1 ? ` × ${own.processes} (${own.why})` : !own && w.processesPerServer ? ` × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && sp.stage.variables[w.processesVariable] ? ` × ${w.processesVariable}` : ""}`
-                : `default: no server of stage ${sp.stage.name} has a ${[...new Set(roles)].join("/")} role${w.rolesGuessed && !own?.roles ? " (the usual role names, a fallback: the deploy does not say which roles ran it)" : ""}${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && numberOf(sp.stage.variables[w.processesVariable]?.value) !== null ? `, so one server × ${w.processesVariable} ${numberOf(sp.stage.variables[w.processesVariable]?.value)}` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
+                : `default: ${roles.length ? `no server of stage ${sp.stage.name} has a ${[...new Set(roles)].join("/")} role` : `the repo does not say which servers of stage ${sp.stage.name} ran it`}${w.rolesGuessed && !own?.roles ? " (the usual role names, a fallback: the deploy does not say which roles ran it)" : ""}${own ? ` (${own.why})` : w.processesPerServer ? `, so one server × ${w.processesPerServer.value} (${w.processesPerServer.why})` : w.processesVariable && numberOf(sp.stage.variables[w.processesVariable]?.value) !== null ? `, so one server × ${w.processesVariable} ${numberOf(sp.stage.variables[w.processesVariable]?.value)}` : ""}`) + (processPerPodRule(w.backend) && own?.processes !== 0 ? `; ${processPerPodRule(w.backend)}` : ""),
           timeout: w.stopTimeout.seconds,
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };
