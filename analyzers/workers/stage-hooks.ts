@@ -147,11 +147,19 @@ function lineOf(tx: string, file: string, words: string[]): Source | null {
 
 /**
  * `offStages` for a worker a task of the repo starts, when only some stages' deploys run that task
- * (`stages`, from its hooks and its own definition); {} when every stage does.
+ * (`stages`, from its hooks and its own definition); {} when every stage does. A stage whose run
+ * loads or evaluates code not followed (Stage.unfollowedLoad) may hook the task there: it is not
+ * declared off (it keeps the worker), and the doubt is said through `doubt`, at the line of that call.
  */
-export function offStagesOf(stages: string[] | undefined, all: readonly string[], what: string, source: Source, hook: Source): Pick<WorkerFacts, "offStages"> {
+export function offStagesOf(stages: string[] | undefined, all: readonly Stage[], what: string, source: Source, hook: Source, doubt: (d: { source: Source; message: string }) => void): Pick<WorkerFacts, "offStages"> {
   if (!stages) return {};
-  const off = all.filter((s) => !stages.includes(s));
-  if (!off.length) return {};
-  return { offStages: Object.fromEntries(off.map((s) => [s, { why: `stage ${s}'s deploy does not run ${what} (${source.file}:${source.line}): the hook that runs it (${hook.file}:${hook.line}), or the task, is only in the deploy of stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")}`, source: hook }])) };
+  const off = all.filter((s) => !stages.includes(s.name));
+  const only = `the hook that runs it (${hook.file}:${hook.line}), or the task, is only in the deploy of stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")}`;
+  for (const s of off) {
+    const u = s.unfollowedLoad;
+    if (u) doubt({ source: u.source, message: `workers.stage-hook-doubt: stage ${s.name} keeps the worker ${what} (${source.file}:${source.line}) starts: ${only}, but stage ${s.name}'s run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may hook it; if stage ${s.name}'s deploy never ran it, set its replicas to 0` });
+  }
+  const sure = off.filter((s) => !s.unfollowedLoad);
+  if (!sure.length) return {};
+  return { offStages: Object.fromEntries(sure.map((s) => [s.name, { why: `stage ${s.name}'s deploy does not run ${what} (${source.file}:${source.line}): ${only}`, source: hook }])) };
 }

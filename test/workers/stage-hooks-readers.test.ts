@@ -101,6 +101,18 @@ const SK_UNIT_EVAL = {
   "config/jobs_hooks.rb": 'after "deploy:published", "jobs:bounce"\n',
 };
 
+// A task restarts the servers' own Resque unit (its unit file is not in the repo), hooked in production.rb;
+// staging's file evaluates a file of hooks the analysis does not follow, which hooks it there too.
+const resqueUnit = (staging: string[], files: Record<string, string> = {}) =>
+  wren(["resque (2.6.0)"], {
+    deploy: ["namespace :jobs do", "  task :bounce_resque do", "    on roles(:worker) do", '      execute :sudo, :systemctl, :restart, "resque-wren"', "    end", "  end", "end"],
+    production: ['after "deploy:published", "jobs:bounce_resque"'],
+    staging,
+    files,
+  });
+const RESQUE_UNIT_EVAL = resqueUnit(['instance_eval(File.read(File.expand_path("../../resque_hooks.rb", __FILE__)))'], { "config/resque_hooks.rb": 'after "deploy:published", "jobs:bounce_resque"\n' });
+const RESQUE_UNIT = resqueUnit([]);
+
 // A task links the servers' database.yml into the release, hooked in production.rb only.
 const LINK = wren([], {
   deploy: ["namespace :config do", "  task :link_db do", "    on roles(:app) do", '      execute :ln, "-nfs", "#{shared_path}/config/database.yml", "#{release_path}/config/database.yml"', "    end", "  end", "end"],
@@ -138,6 +150,7 @@ beforeAll(async () => {
   capRan("sk-unit", SK_UNIT, ["production", "staging"]);
   capRan("sk-unit-eval", SK_UNIT_EVAL, ["production", "staging"]);
   capRan("link", LINK, ["production", "staging"]);
+  capRan("resque-unit-eval", RESQUE_UNIT_EVAL, ["production", "staging"]);
   capRan("upload", UPLOAD, ["production", "staging"]);
 }, 300_000);
 
@@ -219,6 +232,26 @@ describe("production's own Sidekiq unit, where staging's run evaluates code not 
     expect(m.stages.find((s) => s.name === "staging")!.unfollowedLoad?.call).toBe("instance_eval");
     const w = m.workers.find((x) => x.backend === "sidekiq" && x.carried)!;
     expect(w.perStage?.["staging"]?.processes).toBe(1);
+  });
+});
+
+describe("a restart of the servers' own unit hooked in production.rb only (offStagesOf)", () => {
+  it("staging's run evaluates code not followed, which hooks it (real cap restarts it there): staging is not declared off, and the doubt is named", async () => {
+    expect(hostsOf("resque-unit-eval", "staging", /systemctl restart resque-wren/)).toEqual(["box.wren-staging.example.net"]);
+    const m = await analyzeFiles(memoryRepo(RESQUE_UNIT_EVAL), "wren");
+    const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+    expect(w.offStages?.["staging"]).toBeUndefined();
+    const doubt = m.problems.find((p) => p.message.startsWith("workers.stage-hook-doubt: stage staging keeps"))!;
+    expect([doubt.file, doubt.line]).toEqual(["config/deploy/staging.rb", 2]);
+    expect(doubt.message).toContain("calls `instance_eval` on code not followed statically");
+    const { stages } = emitAndBuild(m);
+    expect(replicas(stages["staging"]!, "-worker-resque")).toBeGreaterThan(0);
+  });
+
+  it("without that call staging's deploy never restarted it: staging runs none", async () => {
+    const m = await analyzeFiles(memoryRepo(RESQUE_UNIT), "wren");
+    const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+    expect(Object.keys(w.offStages ?? {})).toEqual(["staging"]);
   });
 });
 
