@@ -1458,6 +1458,12 @@ export interface WorkerFacts {
    */
   offStages?: Record<string, { why: string; source: Source }>;
   /**
+   * Stages whose deploy neither started nor restarted it although the app has it (capistrano-sidekiq
+   * with `sidekiq_default_hooks` false and no hook of its tasks: started by hand, if at all). The
+   * worker keeps its replicas there, labelled with why (analyzers/workers/stage-hooks.ts).
+   */
+  notStartedByDeploy?: Record<string, { why: string; source: Source }>;
+  /**
    * A Sidekiq worker split by capistrano-sidekiq's `sidekiq_options_per_process`: the words its
    * processes got after each stage's own flags ([] for the processes that got none). Absent on the
    * one Sidekiq worker that runs each stage's command as a whole.

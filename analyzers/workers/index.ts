@@ -52,7 +52,7 @@ import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
-import { offStagesOf, stageHookGate, startTasksGate } from "./stage-hooks.js";
+import { notStartedByDeploy, offStagesOf, stageHookGate, startTasksGate } from "./stage-hooks.js";
 
 /** A stage kept running a worker for a doubt (stage-hooks.ts offStagesOf): a named warning at the line of the doubt. */
 const warnDoubt = (ctx: AnalyzerContext) => (d: { source: Source; message: string }) => ctx.problem({ ...d.source, message: d.message, severity: "warning" });
@@ -107,6 +107,8 @@ export function analyzeWorkers(
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
   const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>["off"]>>();
+  /** Per backend, the stages whose deploy neither started nor restarted it (stage-hooks.ts notStartedByDeploy). */
+  const unstarted = new Map<string, ReturnType<typeof notStartedByDeploy>>();
   let oldGems: Record<string, Fact<string>> | undefined;
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
@@ -139,6 +141,10 @@ export function analyzeWorkers(
         if (g?.off) gates.set(b.id, g.off);
         for (const d of g?.doubts ?? []) ctx.problem({ ...d.source, message: `workers.stage-hook-doubt: ${d.message}`, severity: "warning" });
       }
+      // A monitor restart names its check, not the stages: any such task counts as a start everywhere.
+      const starts = monitorTasks(ctx, cap, b, JOB_BACKENDS).length ? [{}] : deployStartsOf(ctx, cap, b);
+      const none = notStartedByDeploy(b, cap, stages, text, starts);
+      if (none.length) unstarted.set(b.id, none);
     }
     if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
       for (const p of unmatched) {
@@ -551,6 +557,22 @@ export function analyzeWorkers(
     // A stage the worker's own reading already runs none on (its plugin not loaded there) keeps that reason.
     const gate = Object.entries(gates.get(w.backend) ?? {}).filter(([stage]) => w.perStage?.[stage]?.processes !== 0);
     if (gate.length && w.carried && !w.offStages) out[i] = { ...w, offStages: Object.fromEntries(gate) };
+  }
+  // The worker stays where the deploy never started it (the app has it), labelled so; said once per line.
+  for (const [backend, none] of unstarted) {
+    const carried = out.map((w, i) => [w, i] as const).filter(([w]) => w.backend === backend && w.carried);
+    if (!carried.length) continue;
+    const on = none.filter((n) => carried.some(([w]) => !w.offStages?.[n.stage] && w.perStage?.[n.stage]?.processes !== 0));
+    for (const [w, i] of carried) {
+      const mine = on.filter((n) => !w.offStages?.[n.stage] && w.perStage?.[n.stage]?.processes !== 0);
+      if (mine.length) out[i] = { ...w, notStartedByDeploy: Object.fromEntries(mine.map((n) => [n.stage, { why: n.why, source: n.source }])) };
+    }
+    const byLine = new Map<string, typeof on>();
+    for (const n of on) byLine.set(`${n.source.file}:${n.source.line}`, [...(byLine.get(`${n.source.file}:${n.source.line}`) ?? []), n]);
+    for (const group of byLine.values()) {
+      const names = group.map((n) => n.stage);
+      ctx.problem({ ...group[0]!.source, severity: "warning", message: `workers.not-started-by-deploy: ${group[0]!.words(names)}. Its worker is carried with the replicas of its servers (the app has ${carried[0]![0].label}), labelled in the overlay and MIGRATION.md; if those stages ran none, set their replicas to 0` });
+    }
   }
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   if (msUnits.length)

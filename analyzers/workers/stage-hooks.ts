@@ -55,6 +55,42 @@ export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages
   return gateByHooks(b.label, `${b.label}'s tasks`, (t) => runsBackend(b, t), (n) => runsBackend(b, n), (p) => runsBackend(b, p.prefix) || b.id.replace(/-/g, "_").startsWith(p.prefix), cap, gated, text, why);
 }
 
+/** A stage whose deploy never started the backend (notStartedByDeploy); `words(stages)` says it for several stages of one line. */
+export interface NotStarted {
+  stage: string;
+  why: string;
+  source: Source;
+  words: (stages: string[]) => string;
+}
+
+const notStartedWords = (b: JobBackend, plugin: string, variable: string, at: Source) => (stages: string[]): string =>
+  `${plugin} adds none of its own hooks on stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")} (set :${variable}, false at ${at.file}:${at.line}), and no hook or task of ${stages.length > 1 ? "their deploys" : "its deploy"} starts or restarts ${b.label}: the old deploy never (re)started it there, so it ran only where someone started it by hand (\`cap <stage> ${b.id.replace(/-/g, "_")}:start\`), if at all`;
+
+/**
+ * The stages where the backend's plugin adds none of its own hooks (`<plugin>_default_hooks` literally
+ * false) and nothing else of the deploy starts it: no hook of the backend's tasks anywhere (where some
+ * stage's deploy has one, stageHookGate decides), no task of the stage's deploy that names them, no
+ * line of a hooked task that starts it (`starts`: the stages whose deploy runs such a line; absent
+ * stages = every stage), and a run that was followed in full. The old deploy never started or
+ * restarted it there: it ran only where someone started it by hand (`cap <stage> sidekiq:start`),
+ * if at all. The app has the backend, so the worker stays; this names that the deploy did not start it.
+ */
+export function notStartedByDeploy(b: JobBackend, cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string, starts: readonly { stages?: string[] }[]): NotStarted[] {
+  if (!cap || cap.tool || !SELF_HOOKED.has(b.id)) return [];
+  const off = defaultHooksOff(b, cap, stages);
+  if (!off.length) return [];
+  if ([...cap.hooks, ...(cap.conditionalHooks ?? [])].some((h) => runsBackend(b, h.task.replace(/^:/, "")))) return [];
+  const prefix = b.id.replace(/-/g, "_");
+  const out: NotStarted[] = [];
+  for (const o of off) {
+    const s = stages.find((x) => x.name === o.stage)!;
+    if (s.unfollowedLoad || starts.some((l) => !l.stages || l.stages.includes(s.name))) continue;
+    if (reachingTask((n) => runsBackend(b, n), (p) => runsBackend(b, p.prefix) || prefix.startsWith(p.prefix), cap, s.name, text)) continue;
+    out.push({ stage: s.name, source: o.source, words: notStartedWords(b, o.plugin, o.variable, o.source), why: notStartedWords(b, o.plugin, o.variable, o.source)([s.name]) });
+  }
+  return out;
+}
+
 /** stageHookGate for the repo's own tasks whose lines start the backend (`workers:bounce` running `monit restart resque_app`). */
 export function startTasksGate(b: JobBackend, tasks: readonly string[], cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string): StageHookGate {
   if (!cap || cap.tool || !tasks.length) return { off: null, doubts: [] };

@@ -76,6 +76,8 @@ const SK = {
   off: skApp(["set :sidekiq_default_hooks, false"], ['after "deploy:published", "sidekiq:restart"']),
   // default hooks off in production only: staging's deploy still starts it by the plugin's own hook
   offInProduction: skApp([], ["set :sidekiq_default_hooks, false", 'after "deploy:published", "sidekiq:restart"']),
+  // default hooks off in every stage, and no hook of its tasks anywhere: no deploy started it
+  noHook: skApp(["set :sidekiq_default_hooks, false"], []),
   // the restart hooked in deploy.rb: every stage
   hookedEverywhere: skApp(["set :sidekiq_default_hooks, false", 'after "deploy:published", "sidekiq:restart"'], []),
 };
@@ -173,6 +175,24 @@ describe("capistrano-sidekiq with sidekiq_default_hooks false", () => {
     for (const stage of ["production", "staging"]) expect(replicas(stages[stage]!, "-worker")).toBe(hostsOf("sk-off", stage, SK_RAN).length);
     const row = guide(m).split("\n").find((l) => l.startsWith("- `deployment/") && l.includes(w.name))!;
     expect(row).toContain("none on staging (require \"capistrano/sidekiq\" adds none of its own hooks there");
+  });
+
+  it("no hook of its tasks anywhere: no stage's deploy started it; the worker stays (the app has it), labelled, and the line is named", async () => {
+    for (const stage of ["production", "staging"]) expect(hostsOf("sk-noHook", stage, SK_RAN)).toEqual([]);
+    const m = await analyzeFiles(memoryRepo(SK.noHook), "wren");
+    const w = m.workers.find((x) => x.backend === "sidekiq" && x.carried)!;
+    expect(w.offStages).toBeUndefined();
+    expect(Object.keys(w.notStartedByDeploy ?? {})).toEqual(["production", "staging"]);
+    expect(w.notStartedByDeploy!["staging"]!.source).toEqual({ file: "config/deploy.rb", line: 4 });
+    const p = m.problems.filter((x) => x.message.startsWith("workers.not-started-by-deploy:"));
+    expect(p.map((x) => [x.file, x.line])).toEqual([["config/deploy.rb", 4]]);
+    expect(p[0]!.message).toContain('require "capistrano/sidekiq" adds none of its own hooks on stages production, staging (set :sidekiq_default_hooks, false at config/deploy.rb:4)');
+    const { stages } = emitAndBuild(m);
+    // the servers the plugin's own tasks run on (sidekiq_roles :app): what `cap <stage> sidekiq:start` started
+    expect(replicas(stages["production"]!, "-worker")).toBe(3);
+    expect(replicas(stages["staging"]!, "-worker")).toBe(1);
+    const row = guide(m).split("\n").find((l) => l.startsWith("- `deployment/") && l.includes(w.name))!;
+    expect(row).toContain("kept, though the old deploy did not start it, on production (");
   });
 
   it.each([
