@@ -1666,6 +1666,10 @@ export interface CronJob {
   environment?: string;
   /** Per stage, the `environment` its whenever variables passed (absent: each stage's Rails env). */
   environmentOn?: Record<string, string>;
+  /** Per stage, how whenever got that environment when not from the deploy's --set (its own default, the schedule's `set`), or why it is not known. */
+  environmentHow?: Record<string, string>;
+  /** Stages whose whenever run installed no crontab (a String whenever_command without --update-crontab): no claim about its environment. */
+  environmentUnclaimed?: string[];
   source: Source;
 }
 
