@@ -179,23 +179,27 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
     const r = schedule.run(s.set, report, s.open, s.env);
     return { s, r, jobs: toCronJobs(r) };
   });
-  const all = new Map<string, { job: CronJob; stages: string[]; open: string[]; environmentOn: Record<string, string> }>();
-  for (const { s, jobs } of runs)
+  const all = new Map<string, { job: CronJob; stages: string[]; open: string[]; environmentOn: Record<string, string>; environmentHow: Record<string, string>; unclaimed: string[] }>();
+  for (const { s, r, jobs } of runs) {
+    const { env, how, unclaimed } = crontabEnvironmentOf(s, r.settings["environment"]);
     for (const j of jobs) {
       const k = key(j, s.set);
-      const env = typeof s.set["environment"] === "string" ? s.set["environment"].trim() : null;
       let seen = all.get(k);
       if (seen) {
         seen.stages.push(s.stage);
         if (!seen.job.condition && j.condition) seen.job = { ...seen.job, condition: j.condition };
-      } else all.set(k, (seen = { job: { ...j, ...(env ? { environment: env } : {}) }, stages: [s.stage], open: [], environmentOn: {} }));
+      } else all.set(k, (seen = { job: { ...j, ...(env ? { environment: env } : {}) }, stages: [s.stage], open: [], environmentOn: {}, environmentHow: {}, unclaimed: [] }));
       // Where this stage's variables decide the condition, its run has none: the job runs there.
       if (j.condition) seen.open.push(s.stage);
       if (env) seen.environmentOn[s.stage] = env;
+      if (how) seen.environmentHow[s.stage] = how;
+      if (unclaimed) seen.unclaimed.push(s.stage);
     }
-  const jobs = [...all.values()].map(({ job, stages, open, environmentOn }) => {
+  }
+  const jobs = [...all.values()].map(({ job, stages, open, environmentOn, environmentHow, unclaimed }) => {
     const envs = new Set(Object.values(environmentOn));
-    const shown = envs.size ? { ...job, environmentOn } : job;
+    const hows = { ...(Object.keys(environmentHow).length ? { environmentHow } : {}), ...(unclaimed.length ? { environmentUnclaimed: unclaimed } : {}) };
+    const shown = { ...job, ...(envs.size ? { environmentOn } : {}), ...hows };
     const decided = withConditionOn(shown, open, stages, (on) => ({ stages: on }));
     if (stages.length === stageSets.length) return decided;
     const custom = stageSets.find((s) => !stages.includes(s.stage)) ?? stageSets[0]!;
@@ -206,6 +210,24 @@ function cronOfFileByStage(ctx: AnalyzerContext, file: string, stageSets: StageW
 }
 
 type Problem = Parameters<AnalyzerContext["problem"]>[0];
+
+/**
+ * The environment whenever wrote into a stage's crontab: its `--set environment=`; without one,
+ * whenever's own (setup.rb's `set :environment, "production"`, which the schedule's own `set
+ * :environment` replaces) — whenever reads no RAILS_ENV of its process, and a String
+ * whenever_command drops whenever_environment's --set (command-string.ts). `how` says which, when
+ * not the --set; a run that installs no crontab claims nothing of the crontab's (`unclaimed`).
+ */
+function crontabEnvironmentOf(s: StageWheneverSet, own: { value: RValue; source: Source } | undefined): { env: string | null; how: string | null; unclaimed?: true } {
+  const set = s.set["environment"];
+  // Nothing installed: the deploy claims nothing of the crontab (named by cron.whenever-command-string); the stage's own reading stands.
+  if (s.installsNothing) return { env: null, how: null, unclaimed: true };
+  if (typeof set === "string") return { env: set.trim() || null, how: null };
+  if (set !== undefined || s.open) return { env: null, how: null };
+  if (!own) return { env: "production", how: `its whenever run was given no --set environment (${s.from.file}:${s.from.line}), so whenever wrote its own default, production (whenever's setup.rb; it reads no RAILS_ENV)` };
+  const v = typeof own.value === "string" ? own.value : isSym(own.value) ? own.value.sym : null;
+  return v ? { env: v, how: `its whenever run was given no --set environment (${s.from.file}:${s.from.line}), so the schedule's own \`set :environment\` (${own.source.file}:${own.source.line}) decided it` } : { env: null, how: null };
+}
 
 /** schedule.ts's warning for a job under a condition it cannot decide. */
 const UNDECIDED = /^cron\.condition-undecided:/;

@@ -445,7 +445,10 @@ function perStageText(w: WorkerFacts): string {
   // Stages whose deploy never started it: none there, said with why.
   const off = Object.entries(w.offStages ?? {}).map(([stage, o]) => `${text(stage)} (${text(o.why)})`);
   const offText = off.length ? `; none on ${off.join(", ")}` : "";
-  return perStageCounts(w) + offText;
+  // Stages whose old deploy never started it: carried, and said.
+  const unstarted = Object.entries(w.notStartedByDeploy ?? {}).map(([stage, o]) => `${text(stage)} (${text(o.why)})`);
+  const unstartedText = unstarted.length ? `; kept, though the old deploy did not start it, on ${unstarted.join(", ")}` : "";
+  return perStageCounts(w) + offText + unstartedText;
 }
 
 function perStageCounts(w: WorkerFacts): string {

@@ -1458,6 +1458,12 @@ export interface WorkerFacts {
    */
   offStages?: Record<string, { why: string; source: Source }>;
   /**
+   * Stages whose deploy neither started nor restarted it although the app has it (capistrano-sidekiq
+   * with `sidekiq_default_hooks` false and no hook of its tasks: started by hand, if at all). The
+   * worker keeps its replicas there, labelled with why (analyzers/workers/stage-hooks.ts).
+   */
+  notStartedByDeploy?: Record<string, { why: string; source: Source }>;
+  /**
    * A Sidekiq worker split by capistrano-sidekiq's `sidekiq_options_per_process`: the words its
    * processes got after each stage's own flags ([] for the processes that got none). Absent on the
    * one Sidekiq worker that runs each stage's command as a whole.
@@ -1665,6 +1671,10 @@ export interface CronJob {
   environment?: string;
   /** Per stage, the `environment` its whenever variables passed (absent: each stage's Rails env). */
   environmentOn?: Record<string, string>;
+  /** Per stage, how whenever got that environment when not from the deploy's --set (its own default, the schedule's `set`), or why it is not known. */
+  environmentHow?: Record<string, string>;
+  /** Stages whose whenever run installed no crontab (a String whenever_command without --update-crontab): no claim about its environment. */
+  environmentUnclaimed?: string[];
   source: Source;
 }
 

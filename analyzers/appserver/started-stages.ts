@@ -7,12 +7,15 @@
 // Rules (each piece of evidence from analyzers/appserver/started.ts, with its file):
 // - Evidence outside the stage files (Capfile, deploy.rb, lib/capistrano/tasks, Procfile, service
 //   units, templates) applies to every stage: then every stage starts it, nothing is decided here.
+//   config/deploy.rb is loaded by every stage even where a stage is declared in it (Capistrano 2's
+//   top-level stage, switch tasks): only a switch task's body is that stage's own (own-lines.ts).
 // - Evidence in a stage's own file applies to that stage alone. A stage starts no web server when
 //   none of the evidence is in its file, and another stage's file loads a server plugin or runs a
 //   line that starts one (a file that only names a pid path decides nothing).
 // - A stage file that loads other repo code (`load 'config/deploy/common'`, `require_relative`,
 //   `eval`) may start the server from there: not decided, the stage keeps its web objects.
 import type { AnalyzerContext, Fact, Stage, WebNotStarted, WebServerKind } from "../../src/model.js";
+import { ownPlaceOf, stagesOwningLine } from "../capistrano/own-lines.js";
 
 export interface PlacedEvidence {
   kind: WebServerKind;
@@ -45,9 +48,9 @@ function loadsRepoCode(ctx: AnalyzerContext, file: string): boolean {
 
 export function stagesStartingNoWeb(ctx: AnalyzerContext, evidence: PlacedEvidence[], stages: Stage[], kind: WebServerKind | null): WebNotStarted[] {
   if (!kind || stages.length < 2 || !evidence.length) return [];
-  const stageFiles = new Set(stages.map((s) => s.source.file));
-  if (evidence.some((e) => !stageFiles.has(e.fact.source.file))) return [];
-  const ownOf = (st: Stage) => evidence.filter((e) => e.fact.source.file === st.source.file);
+  const owners = new Map(evidence.map((e) => [e, stagesOwningLine(ctx, stages, e.fact.source)]));
+  if (evidence.some((e) => !owners.get(e))) return [];
+  const ownOf = (st: Stage) => evidence.filter((e) => owners.get(e)!.includes(st));
   const starting = stages.filter((st) => ownOf(st).some((e) => e.tier === 0 || e.starts));
   if (!starting.length) return [];
   const at = (e: PlacedEvidence) => `${e.fact.source.file}:${e.fact.source.line}`;
@@ -56,7 +59,7 @@ export function stagesStartingNoWeb(ctx: AnalyzerContext, evidence: PlacedEviden
     .filter((st) => !ownOf(st).length && !loadsRepoCode(ctx, st.source.file))
     .map((st) => ({
       stage: st.name,
-      why: `its deploy starts no web server: ${kind} is loaded or restarted only in the stage files of ${starting.map((s) => s.name).join(", ")} (${cited.join(", ")}), and neither ${st.source.file} nor any file every stage loads (Capfile, config/deploy.rb, Procfile, service units) starts one`,
+      why: `its deploy starts no web server: ${kind} is loaded or restarted only in the stage files of ${starting.map((s) => s.name).join(", ")} (${cited.join(", ")}), and neither ${ownPlaceOf(ctx, st)} nor any file every stage loads (Capfile, config/deploy.rb, Procfile, service units) starts one`,
       source: { file: st.source.file, line: 1 },
     }));
 }

@@ -23,6 +23,8 @@ export interface StageWheneverSet {
   env?: Record<string, string>;
   /** The sets differ by that environment only (the plugin's own `--set`): said as such. */
   byEnvironment?: boolean;
+  /** whenever_command is a String that installs no crontab (no --update-crontab/--write-crontab): the servers' crontab is not this run's. */
+  installsNothing?: true;
 }
 
 /**
@@ -57,7 +59,7 @@ export function wheneverStageSets(stages: Stage[], warn: (at: Source, message: s
         else unknownOn.set(k, { at: from, stages: [st.name] });
       }
     if (r.open) warn(from, `cron.whenever-variables-open: stage ${st.name}: the whenever variables its deploy passes hold a name (or the whole --set) not known statically: any of the schedule's \`@x ||= default\` may not take its default there`);
-    return { stage: st.name, set: r.set, open: r.open ? from : null, from };
+    return { stage: st.name, set: r.set, open: r.open ? from : null, from, ...(sc && !sc.run?.installs ? { installsNothing: true as const } : {}) };
   });
   // Every stage passes `environment=` alone (a String command's own --set among them): the stages differ
   // by their environment only, and are said so (as analyzeCron's process-env reading does).

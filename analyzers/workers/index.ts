@@ -54,7 +54,10 @@ import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
 import { isCapfileName } from "../capistrano/capfile.js";
 import { pinnedEnvArgIndexes, warnPinnedEnv } from "./pinned-env.js";
-import { offStagesOf, stageHookGate, startTasksGate } from "./stage-hooks.js";
+import { notStartedByDeploy, offStagesOf, stageHookGate, startTasksGate } from "./stage-hooks.js";
+
+/** A stage kept running a worker for a doubt (stage-hooks.ts offStagesOf): a named warning at the line of the doubt. */
+const warnDoubt = (ctx: AnalyzerContext) => (d: { source: Source; message: string }) => ctx.problem({ ...d.source, message: d.message, severity: "warning" });
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -106,6 +109,8 @@ export function analyzeWorkers(
   for (const p of DLSS_SYSTEMD) if (!p.backend) dlssSystemdStart(ctx, cap, stages, rails.gems[DLSS_GEM], p);
   /** Per backend, the stages whose deploy ran none of the hooks that start it (stage-hooks.ts). */
   const gates = new Map<string, NonNullable<ReturnType<typeof stageHookGate>["off"]>>();
+  /** Per backend, the stages whose deploy neither started nor restarted it (stage-hooks.ts notStartedByDeploy). */
+  const unstarted = new Map<string, ReturnType<typeof notStartedByDeploy>>();
   let oldGems: Record<string, Fact<string>> | undefined;
   for (const b of JOB_BACKENDS) {
     const evidence: Fact<string>[] = [];
@@ -138,6 +143,10 @@ export function analyzeWorkers(
         if (g?.off) gates.set(b.id, g.off);
         for (const d of g?.doubts ?? []) ctx.problem({ ...d.source, message: `workers.stage-hook-doubt: ${d.message}`, severity: "warning" });
       }
+      // A monitor restart names its check, not the stages: any such task counts as a start everywhere.
+      const starts = monitorTasks(ctx, cap, b, JOB_BACKENDS).length ? [{}] : deployStartsOf(ctx, cap, b);
+      const none = notStartedByDeploy(b, cap, stages, text, starts);
+      if (none.length) unstarted.set(b.id, none);
     }
     if (gem && b.mention && !ownLines.length && !ownServices.length && !pluginOrHook)
       for (const p of unmatched) {
@@ -403,7 +412,7 @@ export function analyzeWorkers(
     const units = gem && !ownServices.length && !plugin && !dlss && !scriptRuns.length && !tasks.some((t) => t.runs) && (!ownLines.length || procfileIdle) ? ownTaskUnits(ctx, cap, b, stages) : null;
     if (units && "unknown" in units) ctx.problem({ ...units.source, message: `${b.label}: ${units.unknown}; the roles and count decide nothing`, severity: "warning" });
     else if (units) {
-      out.push(unitsWorker(ctx, b, base, units, ownLines, stages.map((st) => st.name)));
+      out.push(unitsWorker(ctx, b, base, units, ownLines, stages));
       continue;
     }
     const restart = !stated && gem ? unitRestartOf(ctx, b, cap) : null;
@@ -411,7 +420,7 @@ export function analyzeWorkers(
       evidence.push({ value: `the deploy restarts ${restart.unit} on ${restart.on.primary ? "primary" : "roles"}(${restart.on.roles.map((r) => `:${r}`).join(", ")}); its unit file is on the servers, not in the repo`, source: restart.on.source });
       base.roles = restart.on.roles;
       if (restart.on.primary) Object.assign(base, { primaryOnly: { role: restart.on.roles[0]!, source: restart.on.source } });
-      Object.assign(base, offStagesOf(restart.stages, stages.map((st) => st.name), `the restart of ${restart.unit}`, restart.on.source, restart.hook));
+      Object.assign(base, offStagesOf(restart.stages, stages, `the restart of ${restart.unit}`, restart.on.source, restart.hook, warnDoubt(ctx)));
       // What the unit runs (its queues, its -n) is in its ExecStart on the servers: the worker's
       // command is the backend's standard one, a default, said at each restart line.
       const std = standardCommand(b);
@@ -553,6 +562,22 @@ export function analyzeWorkers(
     const gate = Object.entries(gates.get(w.backend) ?? {}).filter(([stage]) => w.perStage?.[stage]?.processes !== 0);
     if (gate.length && w.carried && !w.offStages) out[i] = { ...w, offStages: Object.fromEntries(gate) };
   }
+  // The worker stays where the deploy never started it (the app has it), labelled so; said once per line.
+  for (const [backend, none] of unstarted) {
+    const carried = out.map((w, i) => [w, i] as const).filter(([w]) => w.backend === backend && w.carried);
+    if (!carried.length) continue;
+    const on = none.filter((n) => carried.some(([w]) => !w.offStages?.[n.stage] && w.perStage?.[n.stage]?.processes !== 0));
+    for (const [w, i] of carried) {
+      const mine = on.filter((n) => !w.offStages?.[n.stage] && w.perStage?.[n.stage]?.processes !== 0);
+      if (mine.length) out[i] = { ...w, notStartedByDeploy: Object.fromEntries(mine.map((n) => [n.stage, { why: n.why, source: n.source }])) };
+    }
+    const byLine = new Map<string, typeof on>();
+    for (const n of on) byLine.set(`${n.source.file}:${n.source.line}`, [...(byLine.get(`${n.source.file}:${n.source.line}`) ?? []), n]);
+    for (const group of byLine.values()) {
+      const names = group.map((n) => n.stage);
+      ctx.problem({ ...group[0]!.source, severity: "warning", message: `workers.not-started-by-deploy: ${group[0]!.words(names)}. Its worker is carried with the replicas of its servers (the app has ${carried[0]![0].label}), labelled in the overlay and MIGRATION.md; if those stages ran none, set their replicas to 0` });
+    }
+  }
   for (let i = 0; i < out.length; i++) out[i] = withSupervisor(out[i]!, supervised, GUESSED_ROLES.has(out[i]!.roles));
   if (msUnits.length)
     for (let i = 0; i < out.length; i++) {
@@ -596,7 +621,7 @@ function scriptWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFact
 }
 
 /** The worker of a task's several units (own-task-units.ts): the task's roles, one pod per unit per server. */
-function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, u: OwnUnits, procfile: ProcfileEntry[], stagesNamed: string[]): WorkerFacts {
+function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts, "name" | "args" | "env" | "commandFrom" | "commandSource" | "queues" | "carried">, u: OwnUnits, procfile: ProcfileEntry[], stages: Stage[]): WorkerFacts {
   const at = (x: Source) => `${x.file}:${x.line}`;
   const on = `${u.on.primary ? "primary" : "roles"}(${u.on.roles.map((r) => `:${r}`).join(", ")})`;
   const why = `${u.units.length} unit${u.units.length > 1 ? "s" : ""} (${u.units.map((x) => `\`${x}\``).join(", ")}) that task ${u.task} starts on ${on}, one process each`;
@@ -622,7 +647,7 @@ function unitsWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<WorkerFacts
     commandNote: `the units' own command is on the servers (${hookWhy})${idle}`,
     carried: true,
     processesPerServer: { value: u.units.length, why, source: u.lines[0]! },
-    ...offStagesOf(u.stages, stagesNamed, `the deploy's own task ${u.task}, which starts the units`, u.lines[0]!, u.hook),
+    ...offStagesOf(u.stages, stages, `the deploy's own task ${u.task}, which starts the units`, u.lines[0]!, u.hook, warnDoubt(ctx)),
   };
 }
 
@@ -1303,7 +1328,7 @@ function deployStartWorker(ctx: AnalyzerContext, b: JobBackend, base: Omit<Worke
   const what = start.shared ? `runs ${start.shared} from the servers' shared directory${where ? ` (${where})` : ""}, a file only the servers hold` : `starts ${b.label} in a way the analysis does not read as a command`;
   ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} ${what}: the worker runs ${b.label}'s standard command \`${stdText}\` (the backend's default, not what the servers ran: their queues and process count are in that script); read it on a server and set the worker's command${procfile.length ? `; ${unrun}` : ""}`, severity: "warning" });
   if (!start.on) ctx.problem({ ...start.source, message: `${b.label}: the deploy's task ${start.task.name} starts it on roles that are not literal: the worker runs on the backend's usual roles`, severity: "warning" });
-  return { ...base, ...roles, ...std, commandSource: start.source, commandNote: `${at} ${what}: the backend's standard command runs instead; ${unrun}`, name: `worker-${b.id}`, carried: true, evidence, ...offStagesOf(start.stages, stages.map((st) => st.name), `the deploy's task ${start.task.name}`, start.source, start.hook) };
+  return { ...base, ...roles, ...std, commandSource: start.source, commandNote: `${at} ${what}: the backend's standard command runs instead; ${unrun}`, name: `worker-${b.id}`, carried: true, evidence, ...offStagesOf(start.stages, stages, `the deploy's task ${start.task.name}`, start.source, start.hook, warnDoubt(ctx)) };
 }
 
 /** Where a shared-directory path comes from: the linked dir that holds it (each stage's linked_dirs), else shared_path as written. */

@@ -55,6 +55,42 @@ export function stageHookGate(b: JobBackend, cap: CapistranoFacts | null, stages
   return gateByHooks(b.label, `${b.label}'s tasks`, (t) => runsBackend(b, t), (n) => runsBackend(b, n), (p) => runsBackend(b, p.prefix) || b.id.replace(/-/g, "_").startsWith(p.prefix), cap, gated, text, why);
 }
 
+/** A stage whose deploy never started the backend (notStartedByDeploy); `words(stages)` says it for several stages of one line. */
+export interface NotStarted {
+  stage: string;
+  why: string;
+  source: Source;
+  words: (stages: string[]) => string;
+}
+
+const notStartedWords = (b: JobBackend, plugin: string, variable: string, at: Source) => (stages: string[]): string =>
+  `${plugin} adds none of its own hooks on stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")} (set :${variable}, false at ${at.file}:${at.line}), and no hook or task of ${stages.length > 1 ? "their deploys" : "its deploy"} starts or restarts ${b.label}: the old deploy never (re)started it there, so it ran only where someone started it by hand (\`cap <stage> ${b.id.replace(/-/g, "_")}:start\`), if at all`;
+
+/**
+ * The stages where the backend's plugin adds none of its own hooks (`<plugin>_default_hooks` literally
+ * false) and nothing else of the deploy starts it: no hook of the backend's tasks anywhere (where some
+ * stage's deploy has one, stageHookGate decides), no task of the stage's deploy that names them, no
+ * line of a hooked task that starts it (`starts`: the stages whose deploy runs such a line; absent
+ * stages = every stage), and a run that was followed in full. The old deploy never started or
+ * restarted it there: it ran only where someone started it by hand (`cap <stage> sidekiq:start`),
+ * if at all. The app has the backend, so the worker stays; this names that the deploy did not start it.
+ */
+export function notStartedByDeploy(b: JobBackend, cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string, starts: readonly { stages?: string[] }[]): NotStarted[] {
+  if (!cap || cap.tool || !SELF_HOOKED.has(b.id)) return [];
+  const off = defaultHooksOff(b, cap, stages);
+  if (!off.length) return [];
+  if ([...cap.hooks, ...(cap.conditionalHooks ?? [])].some((h) => runsBackend(b, h.task.replace(/^:/, "")))) return [];
+  const prefix = b.id.replace(/-/g, "_");
+  const out: NotStarted[] = [];
+  for (const o of off) {
+    const s = stages.find((x) => x.name === o.stage)!;
+    if (s.unfollowedLoad || starts.some((l) => !l.stages || l.stages.includes(s.name))) continue;
+    if (reachingTask((n) => runsBackend(b, n), (p) => runsBackend(b, p.prefix) || prefix.startsWith(p.prefix), cap, s.name, text)) continue;
+    out.push({ stage: s.name, source: o.source, words: notStartedWords(b, o.plugin, o.variable, o.source), why: notStartedWords(b, o.plugin, o.variable, o.source)([s.name]) });
+  }
+  return out;
+}
+
 /** stageHookGate for the repo's own tasks whose lines start the backend (`workers:bounce` running `monit restart resque_app`). */
 export function startTasksGate(b: JobBackend, tasks: readonly string[], cap: CapistranoFacts | null, stages: readonly Stage[], text: (file: string) => string): StageHookGate {
   if (!cap || cap.tool || !tasks.length) return { off: null, doubts: [] };
@@ -147,11 +183,19 @@ function lineOf(tx: string, file: string, words: string[]): Source | null {
 
 /**
  * `offStages` for a worker a task of the repo starts, when only some stages' deploys run that task
- * (`stages`, from its hooks and its own definition); {} when every stage does.
+ * (`stages`, from its hooks and its own definition); {} when every stage does. A stage whose run
+ * loads or evaluates code not followed (Stage.unfollowedLoad) may hook the task there: it is not
+ * declared off (it keeps the worker), and the doubt is said through `doubt`, at the line of that call.
  */
-export function offStagesOf(stages: string[] | undefined, all: readonly string[], what: string, source: Source, hook: Source): Pick<WorkerFacts, "offStages"> {
+export function offStagesOf(stages: string[] | undefined, all: readonly Stage[], what: string, source: Source, hook: Source, doubt: (d: { source: Source; message: string }) => void): Pick<WorkerFacts, "offStages"> {
   if (!stages) return {};
-  const off = all.filter((s) => !stages.includes(s));
-  if (!off.length) return {};
-  return { offStages: Object.fromEntries(off.map((s) => [s, { why: `stage ${s}'s deploy does not run ${what} (${source.file}:${source.line}): the hook that runs it (${hook.file}:${hook.line}), or the task, is only in the deploy of stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")}`, source: hook }])) };
+  const off = all.filter((s) => !stages.includes(s.name));
+  const only = `the hook that runs it (${hook.file}:${hook.line}), or the task, is only in the deploy of stage${stages.length > 1 ? "s" : ""} ${stages.join(", ")}`;
+  for (const s of off) {
+    const u = s.unfollowedLoad;
+    if (u) doubt({ source: u.source, message: `workers.stage-hook-doubt: stage ${s.name} keeps the worker ${what} (${source.file}:${source.line}) starts: ${only}, but stage ${s.name}'s run calls \`${u.call}\` on code not followed statically (${u.source.file}:${u.source.line}), which may hook it; if stage ${s.name}'s deploy never ran it, set its replicas to 0` });
+  }
+  const sure = off.filter((s) => !s.unfollowedLoad);
+  if (!sure.length) return {};
+  return { offStages: Object.fromEntries(sure.map((s) => [s.name, { why: `stage ${s.name}'s deploy does not run ${what} (${source.file}:${source.line}): ${only}`, source: hook }])) };
 }

@@ -25,6 +25,7 @@ import { cap2DaemonRecipe } from "./cap2-daemon-recipes.js";
 import { searchDaemonProcesses } from "../services/search-daemons.js";
 import { webServerRun, webWhy } from "./web-processes.js";
 import { exportedUncarriedWhy } from "./foreman-daemons.js";
+import { stagesOwningLine } from "../capistrano/own-lines.js";
 
 /**
  * On which servers of each stage the restart ran, by its `on roles(...)`/`on primary(...)` (Capistrano's
@@ -230,8 +231,8 @@ export function uncarriedProcesses(ctx: AnalyzerContext, procfile: ProcfileEntry
     const r = cap2DaemonRecipe(l.text);
     if (!r || seen.has(`recipe:${r.name}`)) continue;
     seen.add(`recipe:${r.name}`);
-    // A stage file's require loads it for that stage alone; deploy.rb's for every stage.
-    const own = stages.filter((st) => st.source.file === l.source.file);
+    // A stage file's require loads it for that stage alone; deploy.rb's for every stage (but a switch task's body, own-lines.ts).
+    const own = stagesOwningLine(ctx, stages, l.source) ?? [];
     const on = own.length ? own : stages;
     const off = on.filter((st) => st.variables[r.skip]?.value === true);
     const script = ctx.repo.paths.includes(r.script) ? `, the repo's ${r.script}` : ` (${r.script} is not in the repo)`;

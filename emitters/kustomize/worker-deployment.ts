@@ -192,6 +192,11 @@ export function workerSpecs(plan: Plan): WorkerSpec[] {
           grace: workerGracePeriod(w.stopTimeout.seconds),
         };
       });
+      // A stage whose old deploy never started it keeps its replicas (the app has the worker), labelled with why.
+      for (const [i, sp] of plan.stages.entries()) {
+        const n = w.notStartedByDeploy?.[sp.stage.name];
+        if (n && stages[i]!.replicas > 0) stages[i] = { ...stages[i]!, replicasWhy: `${stages[i]!.replicasWhy}; the old deploy did not start it here: ${n.why}` };
+      }
       return {
         facts: w,
         name: workerDeploymentName(plan.app, w),

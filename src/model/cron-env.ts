@@ -24,13 +24,16 @@ export interface CrontabEnv {
 export function crontabEnvOn(stage: Stage, job: CronJob, repoUpdateTask = false): CrontabEnv | null {
   const v = stage.variables;
   const from = v["whenever_command"]?.defaultOf === undefined && v["whenever_command"] ? v["whenever_command"] : v["whenever_variables"]?.defaultOf === undefined && v["whenever_variables"] ? v["whenever_variables"] : v["whenever_update_flags"];
+  // Its whenever run installed nothing: no claim about the crontab's environment, the stage's reading stands.
+  if (job.environmentUnclaimed?.includes(stage.name)) return null;
   // The stage's whenever variables were read (a String command, whenever_variables of its own, Mina's whenever).
   if (job.environmentOn) {
     const env = job.environmentOn[stage.name];
     const source = from?.source ?? job.source;
+    const how = job.environmentHow?.[stage.name];
     return env !== undefined
-      ? { env, source, how: `the --set environment=${env} its whenever run was given` }
-      : { env: null, source, how: "its whenever run was given no environment known statically (whenever then uses the schedule's `set :environment`, else production)" };
+      ? { env, source, how: how ?? `the --set environment=${env} its whenever run was given` }
+      : { env: null, source, how: how ?? "its whenever run was given no environment known statically (whenever then uses the schedule's `set :environment`, else production)" };
   }
   return pluginCrontabEnv(stage, repoUpdateTask);
 }

@@ -76,6 +76,8 @@ const SK = {
   off: skApp(["set :sidekiq_default_hooks, false"], ['after "deploy:published", "sidekiq:restart"']),
   // default hooks off in production only: staging's deploy still starts it by the plugin's own hook
   offInProduction: skApp([], ["set :sidekiq_default_hooks, false", 'after "deploy:published", "sidekiq:restart"']),
+  // default hooks off in every stage, and no hook of its tasks anywhere: no deploy started it
+  noHook: skApp(["set :sidekiq_default_hooks, false"], []),
   // the restart hooked in deploy.rb: every stage
   hookedEverywhere: skApp(["set :sidekiq_default_hooks, false", 'after "deploy:published", "sidekiq:restart"'], []),
 };
@@ -100,6 +102,18 @@ const SK_UNIT_EVAL = {
   "config/deploy/staging.rb": `${SK_UNIT["config/deploy/staging.rb"]}instance_eval(File.read(File.expand_path("../../jobs_hooks.rb", __FILE__)))\n`,
   "config/jobs_hooks.rb": 'after "deploy:published", "jobs:bounce"\n',
 };
+
+// A task restarts the servers' own Resque unit (its unit file is not in the repo), hooked in production.rb;
+// staging's file evaluates a file of hooks the analysis does not follow, which hooks it there too.
+const resqueUnit = (staging: string[], files: Record<string, string> = {}) =>
+  wren(["resque (2.6.0)"], {
+    deploy: ["namespace :jobs do", "  task :bounce_resque do", "    on roles(:worker) do", '      execute :sudo, :systemctl, :restart, "resque-wren"', "    end", "  end", "end"],
+    production: ['after "deploy:published", "jobs:bounce_resque"'],
+    staging,
+    files,
+  });
+const RESQUE_UNIT_EVAL = resqueUnit(['instance_eval(File.read(File.expand_path("../../resque_hooks.rb", __FILE__)))'], { "config/resque_hooks.rb": 'after "deploy:published", "jobs:bounce_resque"\n' });
+const RESQUE_UNIT = resqueUnit([]);
 
 // A task links the servers' database.yml into the release, hooked in production.rb only.
 const LINK = wren([], {
@@ -138,6 +152,7 @@ beforeAll(async () => {
   capRan("sk-unit", SK_UNIT, ["production", "staging"]);
   capRan("sk-unit-eval", SK_UNIT_EVAL, ["production", "staging"]);
   capRan("link", LINK, ["production", "staging"]);
+  capRan("resque-unit-eval", RESQUE_UNIT_EVAL, ["production", "staging"]);
   capRan("upload", UPLOAD, ["production", "staging"]);
 }, 300_000);
 
@@ -160,6 +175,24 @@ describe("capistrano-sidekiq with sidekiq_default_hooks false", () => {
     for (const stage of ["production", "staging"]) expect(replicas(stages[stage]!, "-worker")).toBe(hostsOf("sk-off", stage, SK_RAN).length);
     const row = guide(m).split("\n").find((l) => l.startsWith("- `deployment/") && l.includes(w.name))!;
     expect(row).toContain("none on staging (require \"capistrano/sidekiq\" adds none of its own hooks there");
+  });
+
+  it("no hook of its tasks anywhere: no stage's deploy started it; the worker stays (the app has it), labelled, and the line is named", async () => {
+    for (const stage of ["production", "staging"]) expect(hostsOf("sk-noHook", stage, SK_RAN)).toEqual([]);
+    const m = await analyzeFiles(memoryRepo(SK.noHook), "wren");
+    const w = m.workers.find((x) => x.backend === "sidekiq" && x.carried)!;
+    expect(w.offStages).toBeUndefined();
+    expect(Object.keys(w.notStartedByDeploy ?? {})).toEqual(["production", "staging"]);
+    expect(w.notStartedByDeploy!["staging"]!.source).toEqual({ file: "config/deploy.rb", line: 4 });
+    const p = m.problems.filter((x) => x.message.startsWith("workers.not-started-by-deploy:"));
+    expect(p.map((x) => [x.file, x.line])).toEqual([["config/deploy.rb", 4]]);
+    expect(p[0]!.message).toContain('require "capistrano/sidekiq" adds none of its own hooks on stages production, staging (set :sidekiq_default_hooks, false at config/deploy.rb:4)');
+    const { stages } = emitAndBuild(m);
+    // the servers the plugin's own tasks run on (sidekiq_roles :app): what `cap <stage> sidekiq:start` started
+    expect(replicas(stages["production"]!, "-worker")).toBe(3);
+    expect(replicas(stages["staging"]!, "-worker")).toBe(1);
+    const row = guide(m).split("\n").find((l) => l.startsWith("- `deployment/") && l.includes(w.name))!;
+    expect(row).toContain("kept, though the old deploy did not start it, on production (");
   });
 
   it.each([
@@ -219,6 +252,26 @@ describe("production's own Sidekiq unit, where staging's run evaluates code not 
     expect(m.stages.find((s) => s.name === "staging")!.unfollowedLoad?.call).toBe("instance_eval");
     const w = m.workers.find((x) => x.backend === "sidekiq" && x.carried)!;
     expect(w.perStage?.["staging"]?.processes).toBe(1);
+  });
+});
+
+describe("a restart of the servers' own unit hooked in production.rb only (offStagesOf)", () => {
+  it("staging's run evaluates code not followed, which hooks it (real cap restarts it there): staging is not declared off, and the doubt is named", async () => {
+    expect(hostsOf("resque-unit-eval", "staging", /systemctl restart resque-wren/)).toEqual(["box.wren-staging.example.net"]);
+    const m = await analyzeFiles(memoryRepo(RESQUE_UNIT_EVAL), "wren");
+    const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+    expect(w.offStages?.["staging"]).toBeUndefined();
+    const doubt = m.problems.find((p) => p.message.startsWith("workers.stage-hook-doubt: stage staging keeps"))!;
+    expect([doubt.file, doubt.line]).toEqual(["config/deploy/staging.rb", 2]);
+    expect(doubt.message).toContain("calls `instance_eval` on code not followed statically");
+    const { stages } = emitAndBuild(m);
+    expect(replicas(stages["staging"]!, "-worker-resque")).toBeGreaterThan(0);
+  });
+
+  it("without that call staging's deploy never restarted it: staging runs none", async () => {
+    const m = await analyzeFiles(memoryRepo(RESQUE_UNIT), "wren");
+    const w = m.workers.find((x) => x.backend === "resque" && x.carried)!;
+    expect(Object.keys(w.offStages ?? {})).toEqual(["staging"]);
   });
 });
 
