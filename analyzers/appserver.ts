@@ -27,6 +27,7 @@ import { mbUnicornConfig } from "./appserver/mb-unicorn.js";
 import { unicornNginxStack, unicornNginxConfig, UNICORN_NGINX } from "./appserver/unicorn-nginx.js";
 import { nginxUnicornStack, nginxUnicornConfigs } from "./appserver/nginx-unicorn-cap2.js";
 import { unseenConfig } from "./appserver/server-only.js";
+import { outsideConfigs, type OutsideStart } from "./appserver/outside-config.js";
 import { nginxUnicorn3Stack, nginxUnicorn3Configs } from "./appserver/nginx-unicorn-cap3.js";
 import { simpleRailsDeployUnicorn, simpleRailsDeployConfigs } from "./appserver/simple-rails-deploy.js";
 import { minaTemplateConfigs } from "./appserver/mina-templates.js";
@@ -96,6 +97,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
   // config/unicorn/production.rb). A path linked from shared/ is the servers' own copy: gaps too, said
   // as linked (left to linkedServerConfigs, a config/unicorn.rb beside it was read in its place).
   const absentConfigs: AppServerConfig[] = [];
+  // Stages whose server the deploy starts with a config outside the repo, no plugin involved (analyzers/appserver/outside-config.ts).
+  const outsideStarts: OutsideStart[] = [];
   const absentSaid = new Map<string, { stages: string[]; set: Fact<RValue> | null }>();
   const linkedSaid: AppServerConfig[] = [];
   const pluginAbsent = (stage: Stage, kind: ServerKind, path: string, set: Fact<RValue> | null, offRepo = false) => {
@@ -232,6 +235,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
           ctx.problem({ file: fact.source.file, line: fact.source.line, message: `stage ${stage.name}: ${captured ? `${capturedClause(variable, fact, captured)}; it` : `${variable}`} does not name a ${kind} config file of the repo (${describe(fact.value)}); the server reads a file made on the server`, severity: "warning" });
           // The plugin starts the server with that path: its numbers are that file's, not another's.
           if (kind === "unicorn" && usesUnicornPlugin) pluginAbsent(stage, kind, path ?? describe(fact.value), fact, path === null);
+          // Without the plugin the variable still says which file the servers read: its numbers are gaps, never config/<kind>.rb's.
+          else outsideStarts.push({ kind, stage, written: rubyToS(fact.value) ?? describe(fact.value), at: fact.source, by: variable, where: path === null ? "a path outside the release, which the repo cannot hold" : `${path}, which the repo does not hold` });
           continue;
         }
       } else if (fromCommand && !(kind === "unicorn" && usesUnicornPlugin && fromCommand.unrunProcfile)) {
@@ -269,6 +274,8 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     if (rendered.length && !rest.length) continue;
     const on = rendered.length ? ` (stage${rest.length > 1 ? "s" : ""} ${rest.join(", ")}: no task of the deploy renders a config to it there)` : "";
     ctx.problem({ file: n.source.file, line: n.source.line, message: `this ${n.kind} start command names its config as ${n.written}, which is not a file of the repo (a path on the server or not known statically)${on}; its settings are not read`, severity: "warning" });
+    // Its stages' numbers are gaps, not the repo's config/<kind>.rb's (a Procfile nothing runs says nothing of the servers).
+    if (!n.unrunProcfile) for (const name of rest) outsideStarts.push({ kind: n.kind, stage: stages.find((x) => x.name === name)!, written: n.written, at: n.source, by: "the start line's config option", where: "a path on the server or not known statically, not a file of the repo" });
   }
   // A render task no hook runs: the servers hold what its last manual run wrote (read all the same: nothing else writes that path).
   const byHand = (t: TaskDef) => (hooks.length || tasks.length) && !hookRunning(t, hooks) ? `; no hook of the deploy runs ${t.name}: it was run by hand (\`cap <stage> ${t.name}\`), so the servers held the rendering of its last run` : "";
@@ -416,7 +423,9 @@ export function analyzeAppServers(ctx: AnalyzerContext, stages: Stage[], procfil
     }
     out.unshift(...own);
   }
-  out.push(...noTemplate, ...absentConfigs);
+  // Read before the stages lose them: the repo's own configs offer their numbers as labelled defaults.
+  const outside = outsideConfigs(ctx, outsideStarts.filter((o) => stages.includes(o.stage)), out);
+  out.push(...noTemplate, ...absentConfigs, ...outside);
   // A Mina deploy that renders its Unicorn config from its own template folder and starts Unicorn
   // with it (mina-templates.ts): the repo's own Unicorn files are not what those stages ran.
   const mina = stages.length && !chosen.length && !mb && !uniNginx && !nginxUnicorn && !nginxUnicorn3 && !srdUnicorn ? minaTemplateConfigs(ctx, stages) : [];

@@ -9,6 +9,7 @@ import { JOB_BACKENDS, backendById } from "./workers/backends.js";
 import { LOCAL_KIND_LABEL } from "../src/model/local-kinds.js";
 import { stagePairs } from "./stage-pairs.js";
 import { wildcardHosts } from "./wildcard-hosts.js";
+import { linkedConfigDirHazards } from "./linked-config-dir-hazard.js";
 import { envNamesIn } from "./capistrano/top-level-stage.js";
 import { serversDatabaseWords, type WordsEncoding } from "../src/model/servers-database.js";
 import { LOCAL_MONGO_HOST, mongoidWords } from "../src/model/mongoid-words.js";
@@ -780,7 +781,7 @@ const localBackends: Rule = (m) =>
       const how = a.defaultOf ? `${a.address} (written nowhere: ${a.defaultOf})` : a.address;
       const started = (m.services ?? []).find((sv) => sv.kind === a.kind);
       const message =
-        `${a.what} reaches ${label} at ${how}` +
+        `${a.what}${a.repoCopy ? ` (${a.repoCopy})` : ""} reaches ${label} at ${how}` +
         ` (${stages}${unsure}): in a pod localhost is the pod itself, where no ${label.replace(/^an? /, "")} runs` +
         (started ? `; the deploy started ${label} ${started.name} on the servers (${started.source.file}:${started.source.line}), listed with the backing services the cluster must provide` : "");
       const advice = database
@@ -813,7 +814,7 @@ const separateSites: Rule = (m) =>
     }];
   });
 
-export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, railsEnvStartLine, cap2TopLevelStage, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
+export const RULES: Rule[] = [separateSites, databaseServersCopy, databaseSectionEnv, mongoidServersOnly, mongoidConnection, railsEnvMissing, hookedSetConflict, railsEnvFromEnv, railsEnvCap2Default, railsEnvStartLine, cap2TopLevelStage, stagePairs, localBackends, globalPlainKeys, gitProtocolSources, localData, serverOnlyLinkedFiles, linkedConfigDirHazards, linkedFilesInRepo, cronOnOneServer, stickySessions, secretsInYaml, masterKeyCommitted, unicornSocket, rubyEol, railsEol, capAsk, unknownTemplateValues, assetsFromDisk, sharedRailsEnv, wildcardHosts, envFromServers, otherJobBackends];
 
 export function findHazards(model: Omit<AppModel, "gaps" | "hazards">, asOf: Date = new Date()): Hazard[] {
   return RULES.flatMap((rule) => rule(model, asOf));

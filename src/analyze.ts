@@ -47,6 +47,8 @@ import { backendOfCommand } from "../analyzers/workers/backends.js";
 import { upstartJobs } from "../analyzers/workers/upstart-jobs.js";
 import { backingServices } from "../analyzers/services/backing.js";
 import { localAddresses } from "../analyzers/services/local-addresses.js";
+import { withRepoFiles } from "../analyzers/linked-config-dirs.js";
+import { labelLocalAddresses, markGlobalRepoCopies } from "../analyzers/linked-config-values.js";
 import { analyzeCron } from "../analyzers/whenever.js";
 import { crontabEnvWarnings } from "../analyzers/whenever/crontab-env.js";
 import { pluginCrontabEnv, repoWheneverTask } from "./model/cron-env.js";
@@ -134,6 +136,8 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // Nor its gems: a require of a dropped stage's file left in capistrano.requires would read as app-wide.
   const capistrano = read.capistrano && stagesWithoutServers.length ? withoutDroppedPlugins(read.capistrano, read.stages, stages) : read.capistrano;
   const linked = stagesWithoutServers.length ? linkedOnStages(read.linked, stages) : read.linked;
+  // A linked config directory: the repo's files under it are not what the servers read (analyzers/linked-config-dirs.ts).
+  guard("linked config directories", undefined, () => withRepoFiles(repo.paths, linked));
   // The deploy's own Ruby per stage, below the repo's Ruby files (analyzers/rails.ts), above the default.
   // The environment each stage's app-server start line gave the process: evidence of its RAILS_ENV (railsEnvOf), before anything reads that.
   guard("environment of the app server start lines", undefined, () => stageStartedEnvs(ctx, stages, procfile, capistrano));
@@ -161,6 +165,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   }
   if (webServer?.kind === "passenger") webServer.passenger = guard("Passenger settings", { settings: [], capistrano: [] }, () => passengerFacts(ctx, nginx, stages, apache));
   const global = guard("Global config", null, () => analyzeGlobal(ctx, stages, rails, capistrano));
+  guard("Global files the servers replaced", undefined, () => markGlobalRepoCopies(global, linked));
   const unreadSettings = guard("plugin settings nothing reads", new Set<string>(), () => pluginUnreadSettings(ctx, capistrano, rails, stages));
   const sidekiq = guard("sidekiq config", null, () => analyzeSidekiq(ctx, rails, capistrano, procfile, stages, linked));
   // capistrano-sidekiq's variables nothing reads: in the model, so neither the analysis nor the emitter counts by them.
@@ -182,6 +187,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));
   const scheduleLoads = guard("whenever files the deploy loads", { loads: [] }, () => loadedSchedules(ctx, capistrano, stages));
   const localAddrs = guard("backing services at the app's own address", [], () => localAddresses(ctx, stages, global, rails.railsVersion?.value ?? null, !!rails.database?.serversCopy));
+  guard("addresses read from the repo's copy of linked config", undefined, () => labelLocalAddresses(localAddrs, linked, stages));
   guard("capistrano-docker compose", undefined, () => dockerCompose(ctx, capistrano, stages));
   const cron = guard("whenever schedules", null, () => mbCrontab(ctx, capistrano, stages, analyzeCron(ctx, { stageSets: wheneverStageSets(stages, (at, message) => ctx.problem({ ...at, message, severity: "warning" })) ?? scheduleLoads.mina ?? null, stageEnvs: wheneverStageEnvs(stages), rolesNotPassedOn: [...stringCommands(stages).filter((c) => c.run && !c.run.roles).map((c) => c.stage), ...(scheduleLoads.mina ?? []).map((s) => s.stage)] }, [...new Set([...stages.map(railsEnvOf), ...stages.flatMap((st) => pluginCrontabEnv(st, repoWheneverTask(capistrano?.tasks))?.env ?? [])])], scheduleLoads.loads)));
   guard("whenever's crontab environment", undefined, () => crontabEnvWarnings(ctx, stages, cron, capistrano?.tasks));

@@ -1267,6 +1267,12 @@ export interface GlobalNamespace {
    * written in the file (not read from ENV): the values are in `values`, never to be printed.
    */
   secretPaths?: string[];
+  /**
+   * Its files are the repo's copy of files the servers replaced with their own (a linked config/global,
+   * or the file linked by itself): `values` are not the stages' (analyzers/linked-config-values.ts).
+   * `label` says so in words, with the link's line; `stages` where linked (empty: every stage).
+   */
+  repoCopy?: { label: string; source: Source; stages: string[] };
 }
 
 export interface GlobalTemplate {
@@ -1539,6 +1545,8 @@ export interface LocalAddress {
   stages: string[];
   /** Stages where a condition around it decides whether it is read, and the analysis cannot tell (the condition as written). */
   unsure?: { stages: string[]; condition: string };
+  /** Read from the repo's copy of a file the servers replaced (a linked config directory): in words, with the link's line. */
+  repoCopy?: string;
 }
 
 export interface UncarriedProcess {
@@ -1723,6 +1731,11 @@ export interface LinkedPath {
    * as replaced by the servers' copy. `expandedBy`: the repo task that expands it there.
    */
   glob?: { pattern: string; expandedBy?: { task: string; source: Source } };
+  /**
+   * A linked directory under config/ (analyzers/linked-config-dirs.ts): the repo's files under it.
+   * The servers replaced the whole directory with their shared/ copy, so none of these is what ran.
+   */
+  repoFiles?: string[];
 }
 
 export interface SecretRef {

@@ -164,7 +164,9 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
     for (const ns of m.global.namespaces) {
       // A namespace made only of plain-key files holds nothing Global reads: not listed as holding values.
       const empty = ns.files.length > 0 && ns.files.every((f) => plain.has(f));
-      lines.push(`    ${ns.name}  ${c.dim(ns.files.join(", "))}  ${empty ? "no values: its keys are never read by Global (no default: or environment section)" : `envs: ${Object.keys(ns.values).join(", ")}`}`);
+      // Values of files the servers replaced (a linked config/global): the repo's copy, never the stages'.
+      const copy = ns.repoCopy ? `  (${ns.repoCopy.label})` : "";
+      lines.push(`    ${ns.name}  ${c.dim(ns.files.join(", "))}  ${empty ? "no values: its keys are never read by Global (no default: or environment section)" : `envs: ${Object.keys(ns.values).join(", ")}`}${copy}`);
     }
     for (const t of m.global.templates) lines.push(`    template ${t.template} → ${t.target} (stages: ${Object.keys(t.rendered).join(", ")})  ${at(t.source)}`);
   } else lines.push("  (no Global config)");

@@ -8,6 +8,30 @@
 import type { AnalyzerContext, AppServerConfig, Fact, LinkedPath, RValue, Source, Stage, WebServerFacts } from "../../src/model.js";
 import { railsEnvOf } from "../../src/model.js";
 import { restartsService } from "./started.js";
+import { exampleSuggested } from "./suggested-numbers.js";
+
+/** The example's numbers as the config's suggestions (the link's own example copy first), when it holds any. */
+function withExample(ctx: AnalyzerContext, cfg: AppServerConfig, preferred?: string): AppServerConfig {
+  const ex = cfg.kind === "unicorn" || cfg.kind === "puma" ? exampleSuggested(ctx, cfg.kind, preferred) : null;
+  return ex ? { ...cfg, suggested: ex.suggested } : cfg;
+}
+
+/** What the questions offer as defaults: the example's numbers, labelled, else the server's own defaults. */
+function defaultsWords(kind: "unicorn" | "puma", o: AppServerConfig): string {
+  const ex = o.suggested?.workers ?? o.suggested?.timeout;
+  return ex ? `with the numbers of the repo's example ${ex.source.file} as labelled defaults, not as what ran` : `with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders`;
+}
+
+const EXAMPLE_ONLY = "(the config the servers ran; the repo holds only its example ";
+const exampleOnlyFile = (example: string): string => `${EXAMPLE_ONLY}${example})`;
+
+/** A stage no config of the repo serves, where the repo holds an example copy: each number a gap. */
+function exampleOnlyConfig(kind: "unicorn" | "puma", example: string, stage: string, web: WebServerFacts): AppServerConfig {
+  const started = web.evidence.find((e) => e.value.startsWith(`${kind}:`)) ?? web.evidence[0];
+  const at = started?.source ?? { file: example, line: 0 };
+  const why = `no ${kind} config of the repo or linked file serves this stage, and the repo holds only the example ${example}, not what the servers ran`;
+  return unseenConfig(kind, exampleOnlyFile(example), stage, why, at, `the deploy starts ${kind}${started ? ` (${started.source.file}:${started.source.line})` : ""}; ${why}`);
+}
 
 /** Where each server's config conventionally sits in a release, for a stage's Rails env. */
 const CONVENTIONAL: Record<"unicorn" | "puma", (env: string) => string[]> = {
@@ -34,18 +58,28 @@ export function linkedServerConfigs(ctx: AnalyzerContext, webServer: WebServerFa
       if (service) {
         const same = out.find((o) => o.file === service.file);
         if (same) same.stages.push(st.name);
-        else out.push(serviceConfig(kind, service, st.name));
+        else out.push(withExample(ctx, serviceConfig(kind, service, st.name)));
+      } else {
+        // Only an example copy (config/unicorn.rb.sample): its numbers are offered, labelled, never stated.
+        const ex = exampleSuggested(ctx, kind);
+        if (ex) {
+          const same = out.find((o) => o.file === exampleOnlyFile(ex.file));
+          if (same) same.stages.push(st.name);
+          else out.push({ ...exampleOnlyConfig(kind, ex.file, st.name, webServer!), suggested: ex.suggested });
+        }
       }
       continue;
     }
     const same = out.find((o) => o.file === link.path);
     if (same) same.stages.push(st.name);
-    else out.push(unknownConfig(kind, link, st.name, webServer!));
+    else out.push(withExample(ctx, unknownConfig(kind, link, st.name, webServer!), link.example));
   }
   for (const o of out.filter((x) => x.file === service?.file))
-    ctx.problem({ file: service!.line.source.file, line: service!.line.source.line, message: `stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")}: the deploy restarts ${kind} as a service defined only on the servers, and no ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the repo or linked file serves ${o.stages.length > 1 ? "them" : "it"}: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders)`, severity: "warning" });
-  for (const o of out.filter((x) => x.file !== service?.file))
-    ctx.problem({ file: o.file, line: 0, message: `the ${kind === "unicorn" ? "Unicorn" : "Puma"} config stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")} ran is ${o.file}, linked from the servers' shared/ directory and not in the repo: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, with ${kind === "unicorn" ? "Unicorn" : "Puma"}'s defaults as placeholders)`, severity: "warning" });
+    ctx.problem({ file: service!.line.source.file, line: service!.line.source.line, message: `stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")}: the deploy restarts ${kind} as a service defined only on the servers, and no ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the repo or linked file serves ${o.stages.length > 1 ? "them" : "it"}: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, ${defaultsWords(kind, o)})`, severity: "warning" });
+  for (const o of out.filter((x) => x.file !== service?.file && x.file.startsWith(EXAMPLE_ONLY)))
+    ctx.problem({ file: o.file.slice(EXAMPLE_ONLY.length, -1), line: 0, message: `no ${kind === "unicorn" ? "Unicorn" : "Puma"} config of the repo or linked file serves stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")}, and the repo holds only the example ${o.file.slice(EXAMPLE_ONLY.length, -1)}: read as an example, its numbers offered as the questions' labelled defaults, not as what the servers ran`, severity: "warning" });
+  for (const o of out.filter((x) => x.file !== service?.file && !x.file.startsWith(EXAMPLE_ONLY)))
+    ctx.problem({ file: o.file, line: 0, message: `the ${kind === "unicorn" ? "Unicorn" : "Puma"} config stage${o.stages.length > 1 ? "s" : ""} ${o.stages.join(", ")} ran is ${o.file}, linked from the servers' shared/ directory and not in the repo: its ${kind === "unicorn" ? "worker_processes and timeout" : "workers, threads and worker_timeout"} are not known (asked as gaps, ${defaultsWords(kind, o)})`, severity: "warning" });
   return out;
 }
 

@@ -92,5 +92,8 @@ export function renderTemplate(ctx: AnalyzerContext, spec: TemplateSpec, stage: 
 /** Whether the stage links the target from shared/ (else the release's own file is what Global reads). */
 export function linkedIn(stage: Stage, target: string): boolean {
   const v: RValue | undefined = stage.variables["linked_files"]?.value;
-  return Array.isArray(v) && v.some((x) => x === target);
+  if (Array.isArray(v) && v.some((x) => x === target)) return true;
+  // A linked directory holding it (`linked_dirs` config/global): the target is in the servers' shared/ copy too.
+  const d: RValue | undefined = stage.variables["linked_dirs"]?.value;
+  return Array.isArray(d) && d.some((x) => typeof x === "string" && x.replace(/\/+$/, "") !== "" && target.startsWith(`${x.replace(/\/+$/, "")}/`));
 }

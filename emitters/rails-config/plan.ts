@@ -43,6 +43,8 @@ export interface PlannedFile {
   sections: Record<string, OutValue>;
   shared: OutValue | null;
   files: string[];
+  /** The namespace's files are the repo's copy of files the servers replaced (GlobalNamespace.repoCopy): in words. */
+  repoCopy?: string;
 }
 
 export interface ConfigPlan {
@@ -136,7 +138,7 @@ function makeConfigPlan(model: AppModel, answers: Answers): ConfigPlan {
         envSections = Object.fromEntries(allEnvs.map((e, i) => [e, split.rest[i]]));
       }
     }
-    plan.files.push({ namespace: ns.name, path: `config/custom/${nsPath}.yml`, configFor: `custom/${nsPath}`, sections: envSections, shared, files: ns.files });
+    plan.files.push({ namespace: ns.name, path: `config/custom/${nsPath}.yml`, configFor: `custom/${nsPath}`, sections: envSections, shared, files: ns.files, ...(ns.repoCopy ? { repoCopy: ns.repoCopy.label } : {}) });
   }
   return plan;
 }
