@@ -59,6 +59,7 @@ import { wheneverStageSets } from "../analyzers/whenever/variables.js";
 import { wheneverStageEnvs } from "../analyzers/whenever/process-env.js";
 import { stringCommands } from "../analyzers/whenever/command-string.js";
 import { attachSchedules } from "../analyzers/workers/schedules.js";
+import { secondRackServers } from "../analyzers/workers/rack-servers.js";
 import { findSecrets } from "../analyzers/secrets.js";
 import { findGlobalCalls, staleNamespaceCalls } from "../analyzers/global-calls.js";
 import { findBootEnvReads } from "../analyzers/rails/boot-env.js";
@@ -172,7 +173,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   const sidekiqUnread = sidekiqUnreadSettings(unreadSettings);
   if (sidekiq && sidekiqUnread.length) sidekiq.unreadSettings = sidekiqUnread;
   let workers = guard("job workers", [], () => analyzeWorkers(ctx, rails, capistrano, procfile, stages, sidekiq, unreadSettings));
-  guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers));
+  guard("schedules inside workers", undefined, () => attachSchedules(ctx, rails, workers, linked));
   workers = [...workers, ...guard("foreman-exported processes", [], () => foremanDaemons(ctx, procfile, stages, workers))];
   const uncarried = guard("processes no Deployment carries", [], () => uncarriedProcesses(ctx, procfile, workers, webServer, stages, capistrano?.tasks ?? []));
   uncarried.push(...guard("upstart jobs kept in the repo", [], () => upstartJobs(ctx, stages, uncarried, workers, webServer)));
@@ -182,6 +183,7 @@ export async function analyzeFiles(repo: RepoFiles, folderName: string, initialP
   // A restart of a unit the repo holds was read from that unit: the restart line's "unit file not in the repo" no longer holds.
   for (let i = uncarried.length - 1; i >= 0; i--) if (daemons.units.includes(uncarried[i]!.name) && !/\.service(\.erb)?$/.test(uncarried[i]!.source.file)) uncarried.splice(i, 1);
   uncarried.push(...daemons.uncarried);
+  uncarried.push(...guard("second Rack servers", [], () => secondRackServers(ctx, stages, workers, uncarried)));
   guard("supervised web server processes", undefined, () => asWebProcesses(uncarried, webServer));
   guard("bluepill/eye files per stage", undefined, () => supervisorStageDoubts(ctx, stages, backendOfCommand, workers));
   const services = guard("backing services the deploy starts", [], () => backingServices(ctx, linked));

@@ -13,7 +13,7 @@
 // - the servers' Ruby and user placement and RAILS_ENV/RACK_ENV: the image and each overlay's
 //   ConfigMap set those, so they are left out, said in the worker's note.
 import type { Source } from "../../src/model.js";
-import { heldFromDeployment } from "../../src/model/secret-env.js";
+import { secretEnvEntry } from "../../src/model/secret-env.js";
 import { SERVER_PLACEMENT } from "./start-line.js";
 
 /** One assignment as the source wrote it: `value` null when the source does not state it as a literal (`why` says how). */
@@ -59,7 +59,7 @@ export function daemonEnv(settings: readonly EnvSetting[], files: readonly { pat
       continue;
     }
     // A secret by its name is held whatever its value (even one not known): it is filled in on the stage's side.
-    if (s.value === null ? heldFromDeployment(s.name, "") : heldFromDeployment(s.name, s.value)) {
+    if (secretEnvEntry(s.name, s.value ?? "")) {
       out.secretEnv.push({ name: s.name, source: s.source });
       continue;
     }

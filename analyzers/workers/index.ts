@@ -58,6 +58,7 @@ import { notStartedByDeploy, offStagesOf, stageHookGate, startTasksGate } from "
 
 /** A stage kept running a worker for a doubt (stage-hooks.ts offStagesOf): a named warning at the line of the doubt. */
 const warnDoubt = (ctx: AnalyzerContext) => (d: { source: Source; message: string }) => ctx.problem({ ...d.source, message: d.message, severity: "warning" });
+import { initScriptBackendLine } from "./init-script-lines.js";
 
 /** Service definitions the servers were set up from, and the .conf templates the deploy renders into them. */
 const isServiceFile = (p: string) => SERVICE_FILE.test(p) || SERVICE_TEMPLATE_CONF.test(p);
@@ -158,7 +159,7 @@ export function analyzeWorkers(
         evidence.push({ value: `Procfile ${p.name} runs ${said.file}, which names ${b.label}: ${said.text}`, source: said.source });
       }
     for (const p of ownLines) evidence.push({ value: `${p.name}: ${p.command}`, source: p.source });
-    for (const s of ownServices) evidence.push({ value: s.command, source: s.source });
+    for (const s of ownServices) evidence.push({ value: s.command, source: s.source }, ...(s.evidence ?? []));
     // Something other than a multiservice unit starts it: a Procfile line, a service file, its plugin or hook, a server with its role.
     otherStarts.set(b.id, ownLines.length > 0 || ownServices.some((x) => !msFiles.has(x.source.file)) || pluginOrHook || stages.some((s) => s.servers.some((sv) => sv.roles.some((r) => roleNames(b).includes(r)))));
     if (b.id === "sidekiq") {
@@ -1030,6 +1031,8 @@ interface ServiceLine {
   god?: ReturnType<typeof godWatchStop> & { by?: string };
   /** A god loop whose watches compute different commands (the loop variable in them): how many; the first is carried. */
   variants?: number;
+  /** What else the file says about the start (an init script's installer, its exports): the worker's evidence. */
+  evidence?: Fact<string>[];
 }
 
 function serviceLines(ctx: AnalyzerContext, layout: ServerLayout): ServiceLine[] {
@@ -1064,6 +1067,11 @@ function serviceLines(ctx: AnalyzerContext, layout: ServerLayout): ServiceLine[]
       const variants = computed && computed.commands.length > 1 ? { variants: computed.commands.length } : {};
       out.push({ command, source: { file, line: i + 1 }, ...(count ? { count } : {}), ...(stop.stopTimeout || stop.memory ? { god: stop } : {}), ...variants });
     }));
+    // An init script's start is its `start)` branch with its variables filled in, not one line (init-script-lines.ts).
+    if (!out.some((x) => x.source.file === file)) {
+      const init = initScriptBackendLine(ctx, file, r.text);
+      if (init) out.push(init);
+    }
   });
   return out;
 }

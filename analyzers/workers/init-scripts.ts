@@ -40,6 +40,9 @@ const RACK_FILE = /\b(?!config\.ru\b)[\w-]+\.ru\b/;
 const LSB_HEADER = /^###\s*BEGIN INIT INFO\b/m;
 const INIT_FOLDER = /(?:^|\/)init(?:\.d)?\/[^/]+$/;
 const MAX_FILES = 200;
+
+/** An init script: an LSB header anywhere, or a file in an `init.d`/`init` folder with a `start)` branch. */
+export const isInitScript = (file: string, text: string): boolean => LSB_HEADER.test(text) || (INIT_FOLDER.test(file) && /^\s*start\s*(?:\|[^)]*)?\)/m.test(text));
 const MAX_SCRIPT_BYTES = 200_000;
 
 /** An app server serving the app itself: its Rack file is config.ru (the default) — the web Deployment's. */
@@ -95,7 +98,7 @@ export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers
       if (u) scripts.push(u);
       continue;
     }
-    if (!LSB_HEADER.test(r.text) && !(INIT_FOLDER.test(file) && /^\s*start\s*(?:\|[^)]*)?\)/m.test(r.text))) continue;
+    if (!isInitScript(file, r.text)) continue;
     const start = startCommand(r.text);
     if (start) scripts.push({ kind: "init script", file, text: r.text, name: serviceName(file), ...start, stop: stopSignal(file, r.text), ...scriptEnv(file, r.text) });
   }
@@ -310,7 +313,8 @@ function functions(lines: string[]): Map<string, { from: number; to: number }> {
 function assignments(lines: string[]): Map<string, string | { unknown: string }> {
   const vars = new Map<string, string | { unknown: string }>();
   for (const l of lines) {
-    const m = /^([A-Za-z_]\w*)=(?:"([^"`\\]*)"|'([^']*)'|([^\s"'`;&|<>()$\\]*))\s*(?:#.*)?$/.exec(l);
+    // An unquoted value may hold `$NAME` (`PID=$ROOT/shared/x.pid`): the shell fills it in (an assignment is not split).
+    const m = /^([A-Za-z_]\w*)=(?:"([^"`\\]*)"|'([^']*)'|([^\s"'`;&|<>()\\]*))\s*(?:#.*)?$/.exec(l);
     if (m) {
       const v = m[2] ?? m[3] ?? m[4] ?? "";
       vars.set(m[1]!, m[3] !== undefined ? v : fill(v, vars, m[1]));
@@ -618,12 +622,12 @@ function serversTool(line: string): { line: string; note?: string } {
 }
 
 /** The service name the servers knew it by: its file name without an `_initd`/`.sh`/`.init` suffix. */
-function serviceName(file: string): string {
+export function serviceName(file: string): string {
   return file.replace(/^.*\//, "").replace(/\.erb$/i, "").replace(/\.sh$/i, "").replace(/[._-]init(?:d|\.d)?$/i, "") || file;
 }
 
 /** Another repo file that installs or starts the script: by its path, by `/etc/init.d/<name>`, `service <name> start`, `update-rc.d <name>`. */
-function installedBy(ctx: AnalyzerContext, file: string, name: string): { how: string; source: Source } | null {
+export function installedBy(ctx: AnalyzerContext, file: string, name: string): { how: string; source: Source } | null {
   const base = file.replace(/^.*\//, "");
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // A name the deploy completes (`/etc/init.d/faye_#{application}`) still names it.
@@ -669,7 +673,7 @@ function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "IN
  * variables filled in, quotes taken off; a value the shell computes is not known), and a file of the
  * servers it sources (`. /etc/default/x`), which may set any variable.
  */
-function scriptEnv(file: string, text: string): { settings?: EnvSetting[]; envFiles?: { path: string; source: Source }[] } {
+export function scriptEnv(file: string, text: string): { settings?: EnvSetting[]; envFiles?: { path: string; source: Source }[] } {
   const lines = joinedLines(text);
   const start = caseBranch(lines, "start");
   const caseAt = lines.findIndex((l) => /^\s*case\b/.test(l));

@@ -19,6 +19,7 @@ import { dnsLabel } from "../../src/model/names.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import type { JobBackend } from "./backends.js";
 import { boundedCount, unboundedCountWhy, MAX_PROCESS_COUNT } from "../process-count.js";
+import { writtenAtDeploy, type WrittenAtDeploy } from "./pool-config-written.js";
 
 export const RESQUE_POOL_GEM = "resque-pool";
 const DEFAULT_FILES = ["resque-pool.yml", "config/resque-pool.yml"];
@@ -160,6 +161,8 @@ export function resquePoolWorkers(
   const cfg = configFile(ctx, starts);
   if (!cfg) return null;
   if ("missing" in cfg) {
+    const written = writtenAtDeploy(ctx, cfg.missing);
+    if (written) return [generatedPool(ctx, b, cfg.missing, cfg.chosen, written, starts, roles, evidence, base)];
     ctx.problem({ ...cfg.chosen.source, message: `resque-pool is in Gemfile.lock, but its config ${cfg.missing} is not in the repo (nor an example of it): the worker layout (queues and counts) lived on the servers; copy it into the repo to carry it`, severity: "warning" });
     return null;
   }
@@ -252,4 +255,58 @@ function linkedAt(stages: Stage[], file: string): Source | null {
     if (list.some((x) => x === file)) return f.source;
   }
   return null;
+}
+
+/** Flags of the servers' daemon that a pod does not use: it runs in the foreground and logs to stdout. */
+const DAEMON_ONLY = /^(?:-d|--daemon|--daemonize)$/;
+const DAEMON_VALUE = /^(?:-p|--pidfile|--stdout|--stderr)$/;
+
+/**
+ * The pool whose config the deploy wrote on the servers (pool-config-written.ts): the queues and
+ * counts are what that task computed there, so no layout is read and no Deployment is generated; the
+ * worker is named with the pool's start line, the file and the task, and what to do.
+ */
+function generatedPool(ctx: AnalyzerContext, b: JobBackend, file: string, chosen: Fact<string>, w: WrittenAtDeploy, starts: PoolStart[], roles: string[], evidence: Fact<string>[], base: Pick<WorkerFacts, "backend" | "label" | "drain">): WorkerFacts {
+  const at = (s: Source) => `${s.file}:${s.line}`;
+  const ran = w.runBy ? `the deploy runs it (${at(w.runBy)})` : "no deploy line runs it (it ran by hand, if at all)";
+  const message = `resque-pool reads ${file} (${chosen.value}), which is not in the repo: rake ${w.task} (${at(w.defined)}) writes it (${at(w.writes)}) and ${ran}, so its queues and counts are what that task computed on the servers; no Resque worker Deployment is generated. Run \`bundle exec rake ${w.task}\` where the database is reachable and commit its output as ${file} (or run the task before the pool starts), then carry the pool's entries`;
+  ctx.problem({ ...(w.runBy ?? w.writes), message: `workers.pool-config-generated: ${message}`, severity: "warning" });
+  // The start line's words in the foreground: the daemon's own flags dropped, the server path made the repo's.
+  const words = (starts[0]?.text ?? "bundle exec resque-pool").trim().split(/\s+/);
+  const args: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const x = words[i]!;
+    if (DAEMON_ONLY.test(x)) continue;
+    if (DAEMON_VALUE.test(x)) {
+      i++;
+      continue;
+    }
+    if ((x === "-c" || x === "--config") && words[i + 1]) {
+      args.push(x, file);
+      i++;
+      continue;
+    }
+    args.push(x);
+  }
+  return {
+    ...base,
+    name: "worker-resque-pool",
+    args,
+    env: {},
+    commandFrom: starts.length ? "service" : "standard",
+    commandSource: starts[0]?.source ?? chosen.source,
+    queues: [],
+    stopSignal: "QUIT",
+    stopTimeout: { seconds: b.stopTimeout, source: null },
+    roles,
+    evidence: [
+      ...evidence,
+      chosen,
+      ...starts.map((s) => ({ value: `starts resque-pool: ${s.text.trim().slice(0, 120)}`, source: s.source })),
+      { value: `${file} is written at deploy time by rake ${w.task}`, source: w.writes },
+      ...(w.runBy ? [{ value: `the deploy runs rake ${w.task}`, source: w.runBy }] : []),
+    ],
+    carried: false,
+    why: message,
+  };
 }

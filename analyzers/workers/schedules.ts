@@ -3,9 +3,10 @@
 // GoodJob's `cron:` entries. They are cron jobs too: they ran as long as the backend's worker (or
 // scheduler) ran, so they are carried exactly when that worker is. Each is named on its worker's
 // evidence; where no worker of the backend is carried, a warning says the jobs no longer run.
-import type { AnalyzerContext, RailsFacts, Source, WorkerFacts } from "../../src/model.js";
+import type { AnalyzerContext, LinkedPath, RailsFacts, Source, WorkerFacts } from "../../src/model.js";
 import { readErbYaml } from "../rails/erb-yaml.js";
 import { isHash } from "../ruby/evaluate.js";
+import { DEPLOY_FILE } from "../appserver/started.js";
 
 export interface InWorkerSchedule {
   /** Backend id (backends.ts) whose processes ran the schedule. */
@@ -15,7 +16,19 @@ export interface InWorkerSchedule {
   file: string;
   entries: number;
   source: Source;
+  /** The jobs, by name with their schedule, as the file (or its example) lists them. */
+  jobs?: string[];
+  /**
+   * The file is the servers' (linked from shared/, or not in the repo at all): `example` is the
+   * repo's copy whose jobs are listed instead; neither: which jobs ran is not known.
+   */
+  serversCopy?: { linked: Source | null; example: string | null };
 }
+
+/** Suffixes of a committed example standing in for a file the servers held. */
+const EXAMPLE_SUFFIXES = [".sample", ".example", ".dist"];
+/** Ruby the app loads (rake files, lib/, config/) where resque-scheduler's schedule may be set. */
+const APP_RUBY = /^(?:config\/.+\.rb|lib\/.+\.(?:rb|rake)|Rakefile|app\/.+\.rb)$/;
 
 const INITIALIZERS = /^config\/(initializers\/.+|application|environments\/.+)\.rb$/;
 /** `"config/x.yml"`, or `Rails.root.join("config", "x.yml")` / `File.join(..., "config", "x.yml")`. */
@@ -34,7 +47,7 @@ function countEntries(ctx: AnalyzerContext, file: string, pick?: (v: Record<stri
   return isHash(v as never) ? Object.keys(v as object).length : Array.isArray(v) ? v.length : null;
 }
 
-export function inWorkerSchedules(ctx: AnalyzerContext, rails: RailsFacts): InWorkerSchedule[] {
+export function inWorkerSchedules(ctx: AnalyzerContext, rails: RailsFacts, linked: readonly LinkedPath[] = []): InWorkerSchedule[] {
   const out: InWorkerSchedule[] = [];
   const has = (g: string) => !!rails.gems[g];
   const ruby = ctx.repo.paths.filter((p) => INITIALIZERS.test(p));
@@ -50,7 +63,9 @@ export function inWorkerSchedules(ctx: AnalyzerContext, rails: RailsFacts): InWo
     }
   };
   if (has("sidekiq-cron")) scan("sidekiq-cron", "sidekiq", /Sidekiq::Cron::Job\.load_from_(hash|array)/);
-  if (has("resque-scheduler")) scan("resque-scheduler", "resque-scheduler", /Resque\.schedule\s*=/);
+  // resque-scheduler reads whatever `Resque.schedule =` gets, wherever the app sets it: an initializer, or
+  // the rake task its scheduler runs first (`task :setup_schedule` in lib/tasks/resque.rake).
+  if (has("resque-scheduler")) out.push(...resqueSchedules(ctx, linked));
   if (has("sidekiq-scheduler"))
     for (const file of ["config/sidekiq.yml", "config/sidekiq_scheduler.yml"]) {
       const n = countEntries(ctx, file, (v) => v[":schedule"] ?? v["schedule"] ?? (isHash(v[":scheduler"] as never) ? (v[":scheduler"] as Record<string, unknown>)[":schedule"] : undefined));
@@ -72,9 +87,10 @@ export function inWorkerSchedules(ctx: AnalyzerContext, rails: RailsFacts): InWo
 }
 
 /** Each schedule on its carried worker's evidence, or a warning that nothing runs it any more. */
-export function attachSchedules(ctx: AnalyzerContext, rails: RailsFacts, workers: WorkerFacts[]): void {
-  for (const s of inWorkerSchedules(ctx, rails)) {
-    const said = `${s.entries} scheduled job${s.entries === 1 ? "" : "s"} of ${s.file} (${s.gem}) run inside this worker`;
+export function attachSchedules(ctx: AnalyzerContext, rails: RailsFacts, workers: WorkerFacts[], linked: readonly LinkedPath[] = []): void {
+  for (const s of inWorkerSchedules(ctx, rails, linked)) {
+    const said = scheduleSaid(s);
+    if (s.serversCopy) ctx.problem({ ...s.source, message: `cron.in-worker-schedule-servers-copy: ${serversCopyText(s)}`, severity: "warning" });
     // A backend run inside the web server (Solid Queue in Puma, GoodJob async) ran its schedule there too.
     const carried = workers.filter((w) => w.backend === s.backend && (w.carried || w.inWeb));
     // In place: the Sidekiq worker shares its evidence list with the Sidekiq facts the report prints.
@@ -82,8 +98,107 @@ export function attachSchedules(ctx: AnalyzerContext, rails: RailsFacts, workers
     else
       ctx.problem({
         ...s.source,
-        message: `cron.in-worker-schedule: ${s.file} holds ${s.entries} scheduled job${s.entries === 1 ? "" : "s"} that ${s.gem} ran inside the ${s.backend} processes, and no worker of that backend is carried: these jobs no longer run; carry the worker or make them CronJobs`,
+        message: `cron.in-worker-schedule: ${s.file} holds ${s.serversCopy && !s.serversCopy.example ? "scheduled jobs (which, is not known)" : `${s.entries} scheduled job${s.entries === 1 ? "" : "s"}${s.jobs?.length ? ` (${s.jobs.join(", ")})` : ""}`} that ${s.gem} ran inside the ${s.backend} processes, and no worker of that backend is carried: these jobs no longer run; carry the worker or make them CronJobs`,
         severity: "warning",
       });
   }
+}
+
+/** The worker's evidence line (report and MIGRATION.md read it by its ` scheduled job(s) of … run inside this worker` shape). */
+function scheduleSaid(s: InWorkerSchedule): string {
+  const n = `${s.entries} scheduled job${s.entries === 1 ? "" : "s"}`;
+  const jobs = s.jobs?.length ? `: ${s.jobs.join(", ")}` : "";
+  if (!s.serversCopy) return `${n} of ${s.file} (${s.gem}${jobs}) run inside this worker`;
+  const where = s.serversCopy.linked ? `linked from the servers at ${s.serversCopy.linked.file}:${s.serversCopy.linked.line}` : "not in the repo";
+  return s.serversCopy.example
+    ? `${n} of ${s.file} (${s.gem}; the schedule is the servers' copy, ${where}; the repo's example ${s.serversCopy.example} lists${jobs}) run inside this worker`
+    : `the scheduled jobs of ${s.file} (${s.gem}; the schedule is the servers' copy, ${where}, and no example of it is in the repo: which jobs, is not known) run inside this worker`;
+}
+
+function serversCopyText(s: InWorkerSchedule): string {
+  const c = s.serversCopy!;
+  const where = c.linked ? `is linked from the servers' shared/ (${c.linked.file}:${c.linked.line})` : "is not in the repo";
+  return c.example
+    ? `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}), which ${where}: the jobs that ran are the servers' copy's; the repo's example ${c.example} lists ${s.entries} (${(s.jobs ?? []).join(", ")}), read as the repo's example: confirm them against the servers' file and commit it for the image`
+    : `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}), which ${where}, and the repo holds no example of it: the scheduled jobs that ran are not known; copy the servers' file into the repo for the image`;
+}
+
+/** `Resque.schedule = …` (or `Resque::Scheduler.schedule =`) in the app's Ruby, and the YAML file it loads. */
+function resqueSchedules(ctx: AnalyzerContext, linked: readonly LinkedPath[]): InWorkerSchedule[] {
+  const out: InWorkerSchedule[] = [];
+  const call = /\bResque(?:::Scheduler)?\.schedule\s*=/;
+  for (const file of ctx.repo.paths) {
+    if (!APP_RUBY.test(file) || /^(?:spec|test)\//.test(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || !call.test(r.text)) continue;
+    const lines = r.text.split(/\r?\n/);
+    const at = lines.findIndex((l) => call.test(l) && !/^\s*#/.test(l));
+    if (at < 0) continue;
+    const source = { file, line: at + 1 };
+    // The file named on the assignment's line, else anywhere in the file (a constant set above it).
+    const named = yamlPaths(lines[at]!);
+    for (const y of named.length ? named : yamlPaths(r.text)) {
+      const link = linked.find((l) => l.kind === "file" && l.path === y) ?? linkedInDeploy(ctx, y);
+      if (ctx.repo.paths.includes(y) && !link) {
+        const read = scheduleJobs(ctx, y);
+        if (read?.length) out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: read.length, jobs: read, source });
+        continue;
+      }
+      // Not in the repo, or linked over the repo's copy: the servers' file is the schedule.
+      const example = (link?.example && ctx.repo.paths.includes(link.example) ? link.example : null) ?? exampleOf(ctx, y) ?? (link && ctx.repo.paths.includes(y) ? y : null);
+      const jobs = example ? scheduleJobs(ctx, example) : null;
+      out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: jobs?.length ?? 0, ...(jobs ? { jobs } : {}), source, serversCopy: { linked: link?.source ?? null, example: jobs ? example : null } });
+    }
+  }
+  return out;
+}
+
+function exampleOf(ctx: AnalyzerContext, f: string): string | null {
+  const dot = f.lastIndexOf(".");
+  for (const s of EXAMPLE_SUFFIXES)
+    for (const c of [f + s, ...(dot > f.lastIndexOf("/") ? [f.slice(0, dot) + s + f.slice(dot)] : [])]) if (ctx.repo.paths.includes(c)) return c;
+  return null;
+}
+
+/** The jobs of a resque-scheduler YAML: each name with its `cron`/`every` and `class` (resque-scheduler's keys). */
+function scheduleJobs(ctx: AnalyzerContext, file: string): string[] | null {
+  const y = readErbYaml(ctx, file);
+  if (!y || !isHash(y.value)) return null;
+  const MAX = 20;
+  const names = Object.keys(y.value as object);
+  const jobs = names.slice(0, MAX).map((name) => {
+    const v = (y.value as Record<string, unknown>)[name];
+    if (!isHash(v as never)) return name;
+    const h = v as Record<string, unknown>;
+    const when = ["cron", "every", "at"].map((k) => (typeof h[k] === "string" || typeof h[k] === "number" ? `${k} ${JSON.stringify(String(h[k]))}` : null)).find(Boolean);
+    const cls = typeof h["class"] === "string" ? ` → ${h["class"]}` : "";
+    return `${name}${when ? ` ${when}` : ""}${cls}`;
+  });
+  if (names.length > MAX) jobs.push(`and ${names.length - MAX} more`);
+  return jobs;
+}
+
+/**
+ * Where no stage was read (so no linked list either), the deploy file's own words: the path inside a
+ * `linked_files` list (`set :linked_files, %w{ … }` over several lines) or linked from `shared_path`.
+ */
+function linkedInDeploy(ctx: AnalyzerContext, path: string): { example?: string; source: Source } | undefined {
+  const esc = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const word = new RegExp(`(?:^|[\\s"'{(\\[/])${esc}(?=$|[\\s"'})\\],])`);
+  for (const file of ctx.repo.paths) {
+    if (!DEPLOY_FILE.test(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || !r.text.includes(path)) continue;
+    const lines = r.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      if (!word.test(lines[i]!) || /^\s*#/.test(lines[i]!)) continue;
+      if (/shared_path|\/shared\//.test(lines[i]!)) return { source: { file, line: i + 1 } };
+      // Up to the list's opening line: a `set`/`append` of linked_files, with no other call between.
+      for (let j = i; j >= Math.max(0, i - 40); j--) {
+        if (/\b(?:set|append)\s*\(?\s*:linked_files\b/.test(lines[j]!)) return { source: { file, line: j + 1 } };
+        if (j < i && /^\s*(?:set|append|task|namespace|after|before|desc|on|server|role)\b/.test(lines[j]!)) break;
+      }
+    }
+  }
+  return undefined;
 }
