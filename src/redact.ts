@@ -111,7 +111,7 @@ export function redaction(model: AppModel): { model: AppModel; values: string[] 
     // database.yml read's too) is secret when the variable's name is, or the key holding it.
     // A fact (`{ value, source }`) is named by the key holding it: `env:CRON_TOKEN`, `Authorization`.
     // Whether the default may be shown at all is the one rule of src/model/secret-env.ts (the variable's
-    // name, the key it fills, its shape, an `@`): the config.env comment and the report say the same.
+    // name, the key it fills, its shape, a user-info): the config.env comment and the report say the same.
     const env = typeof o.env === "string" ? o.env : null;
     let out: Record<string, unknown> | null = null;
     for (const k in o) {

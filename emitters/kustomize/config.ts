@@ -211,7 +211,7 @@ export function stageEnv(plan: Plan, sp: StagePlan, hosts: string[], out: EmitRe
     mongoKeys.add(r.env);
     out.provenance.push({ output: put(r.env, null, true, r.source), what: `${r.env}: read by ${r.source.file} (${r.key || "its section"}), which MongoDB stage ${sp.stage.name} connects to; to fill in from the stage's servers, never guessed`, source: r.source });
     // A default is shown only where the one rule says it may be (its name, the mongoid.yml key it
-    // fills, its shape, an `@`: src/model/secret-env.ts).
+    // fills, its shape, a user-info: src/model/secret-env.ts).
     const shown = typeof r.default === "string" && envValueShown(r.env, r.default, r.key) ? `; left unset, the app falls back to ${JSON.stringify(r.default)}, which may not be what the servers had` : "";
     (secretComments[r.env] ??= []).push(`${first ? `Stage ${sp.stage.name}: ${r.source.file}, section ${JSON.stringify(sp.railsEnv)}: ${mongoidWords(plan.model.rails.mongoid!, mongo!, ENV_COMMENT_WORDS)}. ` : ""}Fill ${r.env} from a server of stage ${sp.stage.name} (its environment, or the process's); never guessed${shown}.`);
   }

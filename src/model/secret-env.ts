@@ -14,8 +14,8 @@ import { looksSecretValue } from "./secret-shapes.js";
 // The name rule lives with the other name rules (src/model/secret-names.ts): the value shapes use it too.
 export { secretEnvName } from "./secret-names.js";
 
-/** One mail address and nothing else: an `@` that holds no password (`MAILER_FROM=ops@example.com`). */
-const MAIL_ADDRESS = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+/** An `@` after a `:`: a user-info, its password whatever it holds. */
+const USERINFO = /:[^@]*@/;
 
 /**
  * Whether a variable's value — set (`default_env`, a worker's line, a unit's Environment=, SetEnv, a
@@ -23,20 +23,21 @@ const MAIL_ADDRESS = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Z
  * secret, so that it may not be shown: not in a tracked file (config.env, a worker's Deployment, a
  * comment of secrets.env.example), not in the report, not on the terminal. The one rule every such
  * place asks; it is the union of what two of them asked apart before (audit: the boot reads asked the
- * name and the shape; the Mongoid comment also the key it fills and any `@`):
+ * name and the shape; the Mongoid comment also the key it fills and any `@`; a worker's line a
+ * user-info):
  *  - the variable's name (`MAILGUN_KEY`, `DATABASE_URL`);
  *  - the key the value fills, where it fills one (a mongoid.yml `password:`, a Global `api_key`);
  *  - the value's shape (a token, a webhook, a URL password);
- *  - an `@` in the value, unless the value is one mail address: a user-info password may hold what no
- *    shape rule sees (a space, an `@` of its own: `user:p@ss word@db`), and a password may hold an
- *    `@` with no user-info around it at all.
+ *  - a user-info in the value, an `@` after a `:`, whatever the shape rules spare: its password may
+ *    hold what no shape rule sees (`user: p@ss word@db`). An `@` alone is no password's mark: a
+ *    mail address, a Resque queue list (`QUEUE=@mail`), an ssh `deploy@web1`.
  * A false positive only moves a plain value to the git-ignored secrets file, or says "a default (see
  * the source)" where the value would have been shown.
  */
 export function secretEnvEntry(name: string, value: unknown, key?: string | null): boolean {
   if (secretEnvName(name) || looksSecretValue(value)) return true;
   if (key && looksSecretKey(key.split(".").pop() ?? "")) return true;
-  return typeof value === "string" && value.includes("@") && !MAIL_ADDRESS.test(value);
+  return typeof value === "string" && USERINFO.test(value);
 }
 
 /** A value that may be shown where it stands: text, a number or a flag, and no secret by secretEnvEntry. */
