@@ -30,7 +30,7 @@ import { godStarts } from "./god-starts.js";
 import { godWatchCount } from "./god.js";
 import { fileStage } from "./god-stages.js";
 import { unitEnvironment } from "./unit-environment.js";
-import { daemonEnv, daemonEnvNote, type EnvSetting } from "./daemon-env.js";
+import { daemonEnv, daemonEnvNote, ENV_NAME, envNameShown, type EnvSetting } from "./daemon-env.js";
 import { godKinds, MAX_LOOP_KINDS } from "./god-loops.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
@@ -483,7 +483,7 @@ function envNotes(s: Start): { text: string; source: Source }[] {
     .map((e) => ({
       source: e.source,
       text: [
-        ...(e.names.length ? [`sets ${e.names.map((n) => `\`${n}\``).join(", ")} in its process's environment`] : []),
+        ...(e.names.length ? [`sets ${e.names.map((n) => (ENV_NAME.test(n) ? `\`${n}\`` : envNameShown(n))).join(", ")} in its process's environment`] : []),
         ...(e.files.length ? [`reads ${e.files.map((f) => `\`${f}\``).join(", ")} (a file of the servers, which may set any variable) into its process's environment`] : []),
       ].join(" and ") + ": not carried into the Deployment (values not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand",
     }));
@@ -589,10 +589,11 @@ function unitStart(file: string, text: string): Start | null {
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
   const ue = unitEnvironment(text);
-  // systemd.exec(5): `Environment=` values are not run through a shell, but `%h`-style specifiers are filled in by the servers' systemd.
+  // systemd.exec(5): `Environment=` values are not run through a shell; escapes and `%%` are decoded, a `%h`-style specifier named (unit-environment.ts).
   const settings: EnvSetting[] = ue
     ? [
-        ...Object.entries(ue.vars).map(([name, v]) => (/%[a-zA-Z]/.test(v.value) ? { name, value: null, source: { file, line: v.line }, why: "it holds a systemd specifier (`%…`) the servers' systemd filled in" } : { name, value: v.value, source: { file, line: v.line } })),
+        ...Object.entries(ue.vars).map(([name, v]) => ({ name, value: v.value, source: { file, line: v.line } })),
+        ...Object.entries(ue.unknown).map(([name, v]) => ({ name, value: null, source: { file, line: v.line }, why: v.why })),
         ...Object.entries(ue.filled).map(([name, line]) => ({ name, value: null, source: { file, line }, why: "the deploy fills its value in (ERB or Ruby interpolation) when it renders the unit" })),
       ].sort((a, b) => a.source.line - b.source.line)
     : [];
