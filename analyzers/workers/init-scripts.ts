@@ -30,6 +30,7 @@ import { godStarts } from "./god-starts.js";
 import { godWatchCount } from "./god.js";
 import { fileStage } from "./god-stages.js";
 import { unitEnvironment } from "./unit-environment.js";
+import { simpleCommands, type ShellWord } from "../../src/model/shell-words.js";
 import { daemonEnv, daemonEnvNote, ENV_NAME, envNameShown, type EnvSetting } from "./daemon-env.js";
 import { godKinds, MAX_LOOP_KINDS } from "./god-loops.js";
 
@@ -668,6 +669,83 @@ function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "IN
   return { signal: "TERM", source: null };
 }
 
+/** Words before a command that only open a block (`then export X=1`, `do export …`). */
+const OPENERS = new Set(["then", "do", "else", "{", "!"]);
+
+/**
+ * The `export NAME=value …`, `declare -x`/`typeset -x` commands of a line, each name with the value
+ * the shell gives it, read with the one shell-words reader (src/model/shell-words.ts) so quoting is
+ * the shell's (`x"y z"` is `xy z`, `'it'"'"'s'` is `it's`). A value the reader cannot decide is named
+ * with why, not carried: a command substitution, a brace, glob or `~` the shell may expand, a flag of
+ * `declare` that changes the value (`-i` computes it, `-l`/`-u` change its case).
+ */
+function exportsOf(code: string, vars: Map<string, string | { unknown: string }>, source: Source): EnvSetting[] {
+  const out: EnvSetting[] = [];
+  for (const words of simpleCommands(code)) {
+    let i = 0;
+    while (i < words.length && !words[i]!.quoted && OPENERS.has(words[i]!.text)) i++;
+    const cmd = words[i];
+    if (!cmd || cmd.quoted || !/^(?:export|declare|typeset)$/.test(cmd.text)) continue;
+    const flags: string[] = [];
+    for (i++; i < words.length && !words[i]!.quoted && /^[-+]/.test(words[i]!.text); i++) if (words[i]!.text !== "--") flags.push(words[i]!.text);
+    const letters = flags.map((f) => f.slice(1)).join("");
+    // `export -n` takes the export off, `-f` names functions, `-p` prints: none exports a variable.
+    if (cmd.text === "export" ? /[nfp]/.test(letters) || flags.some((f) => f.startsWith("+")) : !flags.some((f) => f.startsWith("-") && f.includes("x"))) continue;
+    const changes = cmd.text === "export" ? null : letters.replace(/[xrg]/g, "");
+    for (const w of words.slice(i)) {
+      if (w.redirect) break;
+      const first = w.parts[0];
+      const m = first && first.quote === "" ? /^([A-Za-z_]\w*)(=|$)/.exec(first.text) : null;
+      if (!m) continue;
+      const name = m[1]!;
+      if (w.substitution) {
+        out.push({ name, value: null, source, why: "its value holds a command substitution the servers' shell runs" });
+        // The reader stops at the substitution's `(`: the line's later names are named too, not dropped.
+        for (const n of code.slice(code.indexOf(`${name}=`) + name.length + 1).matchAll(/(?:^|\s)([A-Za-z_]\w*)=/g)) out.push({ name: n[1]!, value: null, source, why: "it follows a command substitution on its line, which the analysis does not read past" });
+        return out;
+      }
+      if (!m[2]) {
+        // `export NAME`: the value the script gave it (its last top-level assignment).
+        if (w.parts.length > 1 || first!.text !== name) continue;
+        const v = vars.get(name);
+        out.push(v === undefined ? { name, value: null, source, why: "the script does not set it (the servers' environment)" } : typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
+        continue;
+      }
+      if (changes) {
+        out.push({ name, value: null, source, why: `\`${cmd.text} -${letters}\` changes the value as it sets it` });
+        continue;
+      }
+      const v = wordValue([{ text: first!.text.slice(m[0].length), quote: "" }, ...w.parts.slice(1)], vars, name);
+      out.push(typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
+    }
+  }
+  return out;
+}
+
+/** An assignment's value from its pieces as the shell expands them (a piece's quoting says which expansions apply). */
+function wordValue(parts: ShellWord["parts"], vars: Map<string, string | { unknown: string }>, name: string): string | { unknown: string } {
+  let out = "";
+  for (const [k, p] of parts.entries()) {
+    if (p.quote === "'" || p.quote === "\\") {
+      out += p.text;
+      continue;
+    }
+    if (p.text.includes("`")) return { unknown: "its value holds a command substitution the servers' shell runs" };
+    if (p.quote === "") {
+      // bash expands `{a,b}`/`{1..3}` (giving the name twice: the last wins); a glob may match the servers' files; `~` is a home directory there.
+      if (/\{[^{}]*(?:,|\.\.)[^{}]*\}/.test(p.text)) return { unknown: "its value holds a brace expansion (`{a,b}`), which bash expands and sh does not" };
+      if (/[*?[]/.test(p.text)) return { unknown: "its value holds a glob the servers' shell may expand" };
+      // bash reads `$'…'` (C escapes) and `$"…"` (a translation) where sh reads a `$` and a quote.
+      if (p.text.endsWith("$") && parts[k + 1]) return { unknown: "its value holds a `$'…'` or `$\"…\"` quote, which bash and sh read apart" };
+      if ((k === 0 && p.text.startsWith("~")) || p.text.includes(":~")) return { unknown: "its value holds a `~` the servers' shell expands to a home directory" };
+    }
+    const f = fill(p.quote === '"' ? `"${p.text}"` : p.text, vars, name);
+    if (typeof f !== "string") return f;
+    out += p.quote === '"' ? f.slice(1, -1) : f;
+  }
+  return out;
+}
+
 /**
  * What an init script exports to the process it starts, at its top level or in its `start)` branch:
  * `export NAME=value`, `NAME=…; export NAME`, each value as the shell gives it (the script's own
@@ -688,24 +766,7 @@ export function scriptEnv(file: string, text: string): { settings?: EnvSetting[]
     const code = l.replace(/^\s*start\s*(?:\|[^)]*)?\)\s*/, "");
     if (/^\s*#/.test(code)) return;
     const source = { file, line: i + 1 };
-    for (const m of code.matchAll(/\bexport\s+((?:[A-Za-z_]\w*(?:=(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?\s*)+)/g))
-      for (const w of m[1]!.matchAll(/([A-Za-z_]\w*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?/g)) {
-        const name = w[1]!;
-        if (w[2] === undefined) {
-          // `export NAME`: the value the script gave it (its last top-level assignment).
-          const v = vars.get(name);
-          settings.push(v === undefined ? { name, value: null, source, why: "the script does not set it (the servers' environment)" } : typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
-          continue;
-        }
-        const raw = w[2];
-        if (raw.startsWith("'")) {
-          settings.push({ name, value: raw.slice(1, -1), source });
-          continue;
-        }
-        const inner = raw.startsWith('"') ? raw.slice(1, -1) : raw;
-        const filled = /[`\\]/.test(inner) ? { unknown: "its value holds a command substitution or an escape the servers' shell reads" } : fill(raw.startsWith('"') ? `"${inner}"` : inner, vars, name);
-        settings.push(typeof filled === "string" ? { name, value: filled.replace(/^"(.*)"$/s, "$1"), source } : { name, value: null, source, why: filled.unknown });
-      }
+    settings.push(...exportsOf(code, vars, source));
     for (const m of code.matchAll(/(?:^|[;&|]\s*|&&\s*)(?:\.|source)\s+([^\s;&|]+)/g)) envFiles.push({ path: m[1]!, source });
   });
   return { ...(settings.length ? { settings } : {}), ...(envFiles.length ? { envFiles } : {}) };
