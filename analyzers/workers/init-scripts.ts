@@ -80,6 +80,7 @@ const cutUserinfo = (line: string) => line.replace(/(\b[a-z][\w+.-]*:\/\/[^/\s:@
 export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
   const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
   const named = new Set([...known.map((u) => u.source), ...workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source)]), ...(web?.evidence ?? []).map((e) => e.source)].filter((x): x is Source => !!x).map((x) => x.file));
+  evidenceUnitsEnv(ctx, workers);
   // A god file's watches are judged one by one (a backend's watch beside a websocket server's).
   const candidates = ctx.repo.paths.filter((p) => (!named.has(p) || GOD_FILE.test(p)) && !/\.(?:rb|yml|yaml|json|md|js|ts|css|scss|html|haml|slim|png|jpg|gif|svg|lock)$/i.test(p) && !/^(?:app|spec|test|features|public|db|vendor|node_modules)\//.test(p));
   const scripts: Start[] = [];
@@ -473,8 +474,35 @@ interface Start {
   loop?: { count: number; written: string; source: Source };
 }
 
+/**
+ * A unit of the repo that only serves as evidence of a worker another reader carries (capistrano-resque's
+ * worker whose `rake resque:work` a unit also runs): the worker's Deployment is built from that reader's
+ * facts, so the unit's own `Environment=`/`EnvironmentFile=` is not in it. Said on the worker and at the
+ * unit's lines, by name only (a value may be a secret).
+ */
+function evidenceUnitsEnv(ctx: AnalyzerContext, workers: readonly WorkerFacts[]): void {
+  const own = new Set(workers.map((w) => w.commandSource?.file).filter(Boolean));
+  for (const file of ctx.repo.paths) {
+    if (!UNIT_FILE.test(file) || own.has(file)) continue;
+    const ws = workers.filter((w) => w.evidence.some((e) => e.source?.file === file));
+    if (!ws.length) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || r.text.length > MAX_SCRIPT_BYTES) continue;
+    const ue = unitEnvironment(r.text);
+    if (!ue) continue;
+    const settings: EnvSetting[] = [...Object.entries(ue.vars).map(([name, v]) => ({ name, line: v.line })), ...Object.entries(ue.unknown).map(([name, v]) => ({ name, line: v.line })), ...Object.entries(ue.filled).map(([name, line]) => ({ name, line }))].map((x) => ({ name: x.name, value: null, source: { file, line: x.line } }));
+    const notes = envNotes({ settings, envFiles: ue.files.map((f) => ({ path: f.path, source: { file, line: f.line } })) });
+    for (const w of ws) {
+      const what = `${file}, read as evidence of ${w.name} (whose command another reader gives),`;
+      for (const e of notes) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.evidence-unit-env-not-carried: ${what} ${e.text}`, severity: "warning" });
+      const said = notes.map((e) => `${file} ${e.text} (${at(e.source)})`).join("; ");
+      w.commandNote = w.commandNote ? `${w.commandNote}; ${said}` : said;
+    }
+  }
+}
+
 /** The warning text of each environment setting of a start not carried (the daemon itself is not): names only, never a value. */
-function envNotes(s: Start): { text: string; source: Source }[] {
+function envNotes(s: Pick<Start, "settings" | "envFiles">): { text: string; source: Source }[] {
   const byLine = new Map<string, { names: string[]; files: string[]; source: Source }>();
   const at1 = (x: Source) => byLine.get(`${x.line}`) ?? byLine.set(`${x.line}`, { names: [], files: [], source: x }).get(`${x.line}`)!;
   for (const e of s.settings ?? []) if (!at1(e.source).names.includes(e.name)) at1(e.source).names.push(e.name);
