@@ -539,6 +539,6 @@ function callSitesByFile(model: AppModel): [string, number, number][] {
 
 /** Schedules the worker's processes run (analyzers/workers/schedules.ts): cron jobs carried with it. */
 function inWorkerSchedulesText(w: WorkerFacts): string {
-  const said = w.evidence.filter((e) => / scheduled jobs? of .+ run inside this worker$/.test(e.value));
-  return said.map((e) => ` It also runs ${text(e.value.replace(/ run inside this worker$/, ""))} (${code(at(e.source))}): they run as long as this Deployment does.`).join("");
+  const said = w.evidence.filter((e) => / scheduled jobs? of .+ run inside this worker$/s.test(e.value));
+  return said.map((e) => ` It also runs ${text(e.value.replace(/ run inside this worker$/s, ""))} (${code(at(e.source))}): they run as long as this Deployment does.`).join("");
 }

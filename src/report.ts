@@ -216,7 +216,7 @@ export function renderReport(m: AppModel, opts: ReportOptions): string {
   const schedulesOf = (w: (typeof m.workers & {})[number]) => {
     for (const e of w.evidence) {
       const key = `${e.value}\0${at(e.source)}`;
-      if (!/ scheduled jobs? of .+ run inside this worker$/.test(e.value) || printed.has(key)) continue;
+      if (!/ scheduled jobs? of .+ run inside this worker$/s.test(e.value) || printed.has(key)) continue;
       printed.add(key);
       fact("  evidence", e);
     }

@@ -13,7 +13,7 @@
 // - the servers' Ruby and user placement and RAILS_ENV/RACK_ENV: the image and each overlay's
 //   ConfigMap set those, so they are left out, said in the worker's note.
 import type { Source } from "../../src/model.js";
-import { secretEnvEntry } from "../../src/model/secret-env.js";
+import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { SERVER_PLACEMENT } from "./start-line.js";
 
 /** One assignment as the source wrote it: `value` null when the source does not state it as a literal (`why` says how). */
@@ -36,6 +36,27 @@ export interface DaemonEnv {
 /** Names the image (its Ruby, user, directory) or the overlay's ConfigMap (the stage's Rails env) set. */
 const IMAGE_OR_STAGE = (name: string) => SERVER_PLACEMENT.test(name) || /^(?:PWD|RAILS_ENV|RACK_ENV|PIDFILE|LOGFILE)$/.test(name);
 
+/** A name a process's environment can carry as a variable (POSIX: letters, digits, `_`, not led by a digit); Kubernetes rejects `""` or a name with `=`. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A secret word anywhere in a key's text, glued or not (`MY TOKEN`, `XTOKENY`, `db pass`): for a key
+ * that is no variable name, which the word rules (src/model/secret-names.ts) read only between `_`s.
+ */
+const SECRET_WORD_ANYWHERE = /PASS|PWD|SECRET|TOKEN|KEY|CRED|AUTH|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT|WEBHOOK|SESSION/i;
+
+/**
+ * How a setting's name may be shown: the name itself when it is one a variable can have; otherwise
+ * (a god Hash key like `"X_TOKEN=Y"`, `"MY TOKEN"`, `""`) as written, escaped, unless it may hold a
+ * secret: a `=` means part of it is a value, and a secret word anywhere in it cuts it.
+ */
+export function envNameShown(name: string): string {
+  if (ENV_NAME.test(name)) return name;
+  if (name === "") return "an empty key";
+  if (name.includes("=") || SECRET_WORD_ANYWHERE.test(name) || secretEnvName(name.replace(/[^A-Za-z0-9_]+/g, "_"))) return "a key that is no variable name (not shown: it may hold a secret)";
+  return `the key ${JSON.stringify(name)}`;
+}
+
 /** A path of the servers in the value: an absolute or home path, alone or in a `:`/`,`/space-separated list (a URL's own path is not one). */
 export function serverPathIn(value: string): boolean {
   const noUrls = value.replace(/\b[a-z][\w+.-]*:\/\/\S*/gi, "");
@@ -54,6 +75,12 @@ export function daemonEnv(settings: readonly EnvSetting[], files: readonly { pat
   }
   const out: DaemonEnv = { env: {}, secretEnv: [], notCarried: [], dropped: [] };
   for (const s of last.values()) {
+    // A key that is no variable name (god's `w.env` takes any Hash key) is no env entry a container can
+    // have, and its text may hold a value: named, never carried nor held as a secret's name.
+    if (!ENV_NAME.test(s.name)) {
+      out.notCarried.push({ source: s.source, text: `sets ${envNameShown(s.name)} in its process's environment, which is not a variable name (letters, digits and \`_\`): not carried into the Deployment (value not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand` });
+      continue;
+    }
     if (IMAGE_OR_STAGE(s.name)) {
       out.dropped.push(s.name);
       continue;

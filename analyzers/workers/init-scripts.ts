@@ -30,7 +30,8 @@ import { godStarts } from "./god-starts.js";
 import { godWatchCount } from "./god.js";
 import { fileStage } from "./god-stages.js";
 import { unitEnvironment } from "./unit-environment.js";
-import { daemonEnv, daemonEnvNote, type EnvSetting } from "./daemon-env.js";
+import { simpleCommands, type ShellWord } from "../../src/model/shell-words.js";
+import { daemonEnv, daemonEnvNote, ENV_NAME, envNameShown, type EnvSetting } from "./daemon-env.js";
 import { godKinds, MAX_LOOP_KINDS } from "./god-loops.js";
 
 /** An app server or job backend named anywhere in a script whose start line is not read: left to their readers. */
@@ -79,6 +80,7 @@ const cutUserinfo = (line: string) => line.replace(/(\b[a-z][\w+.-]*:\/\/[^/\s:@
 export function initScriptDaemons(ctx: AnalyzerContext, stages: Stage[], workers: readonly WorkerFacts[], web: WebServerFacts | null, known: readonly UncarriedProcess[]): InitScriptFinding {
   const out: InitScriptFinding = { workers: [], uncarried: [], units: [] };
   const named = new Set([...known.map((u) => u.source), ...workers.flatMap((w) => [w.commandSource, ...w.evidence.map((e) => e.source)]), ...(web?.evidence ?? []).map((e) => e.source)].filter((x): x is Source => !!x).map((x) => x.file));
+  evidenceUnitsEnv(ctx, workers);
   // A god file's watches are judged one by one (a backend's watch beside a websocket server's).
   const candidates = ctx.repo.paths.filter((p) => (!named.has(p) || GOD_FILE.test(p)) && !/\.(?:rb|yml|yaml|json|md|js|ts|css|scss|html|haml|slim|png|jpg|gif|svg|lock)$/i.test(p) && !/^(?:app|spec|test|features|public|db|vendor|node_modules)\//.test(p));
   const scripts: Start[] = [];
@@ -472,8 +474,35 @@ interface Start {
   loop?: { count: number; written: string; source: Source };
 }
 
+/**
+ * A unit of the repo that only serves as evidence of a worker another reader carries (capistrano-resque's
+ * worker whose `rake resque:work` a unit also runs): the worker's Deployment is built from that reader's
+ * facts, so the unit's own `Environment=`/`EnvironmentFile=` is not in it. Said on the worker and at the
+ * unit's lines, by name only (a value may be a secret).
+ */
+function evidenceUnitsEnv(ctx: AnalyzerContext, workers: readonly WorkerFacts[]): void {
+  const own = new Set(workers.map((w) => w.commandSource?.file).filter(Boolean));
+  for (const file of ctx.repo.paths) {
+    if (!UNIT_FILE.test(file) || own.has(file)) continue;
+    const ws = workers.filter((w) => w.evidence.some((e) => e.source?.file === file));
+    if (!ws.length) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || r.text.length > MAX_SCRIPT_BYTES) continue;
+    const ue = unitEnvironment(r.text);
+    if (!ue) continue;
+    const settings: EnvSetting[] = [...Object.entries(ue.vars).map(([name, v]) => ({ name, line: v.line })), ...Object.entries(ue.unknown).map(([name, v]) => ({ name, line: v.line })), ...Object.entries(ue.filled).map(([name, line]) => ({ name, line }))].map((x) => ({ name: x.name, value: null, source: { file, line: x.line } }));
+    const notes = envNotes({ settings, envFiles: ue.files.map((f) => ({ path: f.path, source: { file, line: f.line } })) });
+    for (const w of ws) {
+      const what = `${file}, read as evidence of ${w.name} (whose command another reader gives),`;
+      for (const e of notes) ctx.problem({ file: e.source.file, line: e.source.line, message: `workers.evidence-unit-env-not-carried: ${what} ${e.text}`, severity: "warning" });
+      const said = notes.map((e) => `${file} ${e.text} (${at(e.source)})`).join("; ");
+      w.commandNote = w.commandNote ? `${w.commandNote}; ${said}` : said;
+    }
+  }
+}
+
 /** The warning text of each environment setting of a start not carried (the daemon itself is not): names only, never a value. */
-function envNotes(s: Start): { text: string; source: Source }[] {
+function envNotes(s: Pick<Start, "settings" | "envFiles">): { text: string; source: Source }[] {
   const byLine = new Map<string, { names: string[]; files: string[]; source: Source }>();
   const at1 = (x: Source) => byLine.get(`${x.line}`) ?? byLine.set(`${x.line}`, { names: [], files: [], source: x }).get(`${x.line}`)!;
   for (const e of s.settings ?? []) if (!at1(e.source).names.includes(e.name)) at1(e.source).names.push(e.name);
@@ -483,7 +512,7 @@ function envNotes(s: Start): { text: string; source: Source }[] {
     .map((e) => ({
       source: e.source,
       text: [
-        ...(e.names.length ? [`sets ${e.names.map((n) => `\`${n}\``).join(", ")} in its process's environment`] : []),
+        ...(e.names.length ? [`sets ${e.names.map((n) => (ENV_NAME.test(n) ? `\`${n}\`` : envNameShown(n))).join(", ")} in its process's environment`] : []),
         ...(e.files.length ? [`reads ${e.files.map((f) => `\`${f}\``).join(", ")} (a file of the servers, which may set any variable) into its process's environment`] : []),
       ].join(" and ") + ": not carried into the Deployment (values not shown); set what the process needs in the stage's ConfigMap, or in secrets.env for a secret, by hand",
     }));
@@ -589,10 +618,11 @@ function unitStart(file: string, text: string): Start | null {
   const k = lines.findIndex((l) => /^\s*KillSignal\s*=\s*(?:SIG)?(TERM|QUIT|INT)\s*$/.test(l));
   const signal = k >= 0 ? (/(TERM|QUIT|INT)/.exec(lines[k]!)![1] as "TERM" | "QUIT" | "INT") : "TERM";
   const ue = unitEnvironment(text);
-  // systemd.exec(5): `Environment=` values are not run through a shell, but `%h`-style specifiers are filled in by the servers' systemd.
+  // systemd.exec(5): `Environment=` values are not run through a shell; escapes and `%%` are decoded, a `%h`-style specifier named (unit-environment.ts).
   const settings: EnvSetting[] = ue
     ? [
-        ...Object.entries(ue.vars).map(([name, v]) => (/%[a-zA-Z]/.test(v.value) ? { name, value: null, source: { file, line: v.line }, why: "it holds a systemd specifier (`%…`) the servers' systemd filled in" } : { name, value: v.value, source: { file, line: v.line } })),
+        ...Object.entries(ue.vars).map(([name, v]) => ({ name, value: v.value, source: { file, line: v.line } })),
+        ...Object.entries(ue.unknown).map(([name, v]) => ({ name, value: null, source: { file, line: v.line }, why: v.why })),
         ...Object.entries(ue.filled).map(([name, line]) => ({ name, value: null, source: { file, line }, why: "the deploy fills its value in (ERB or Ruby interpolation) when it renders the unit" })),
       ].sort((a, b) => a.source.line - b.source.line)
     : [];
@@ -667,6 +697,83 @@ function stopSignal(file: string, text: string): { signal: "TERM" | "QUIT" | "IN
   return { signal: "TERM", source: null };
 }
 
+/** Words before a command that only open a block (`then export X=1`, `do export …`). */
+const OPENERS = new Set(["then", "do", "else", "{", "!"]);
+
+/**
+ * The `export NAME=value …`, `declare -x`/`typeset -x` commands of a line, each name with the value
+ * the shell gives it, read with the one shell-words reader (src/model/shell-words.ts) so quoting is
+ * the shell's (`x"y z"` is `xy z`, `'it'"'"'s'` is `it's`). A value the reader cannot decide is named
+ * with why, not carried: a command substitution, a brace, glob or `~` the shell may expand, a flag of
+ * `declare` that changes the value (`-i` computes it, `-l`/`-u` change its case).
+ */
+function exportsOf(code: string, vars: Map<string, string | { unknown: string }>, source: Source): EnvSetting[] {
+  const out: EnvSetting[] = [];
+  for (const words of simpleCommands(code)) {
+    let i = 0;
+    while (i < words.length && !words[i]!.quoted && OPENERS.has(words[i]!.text)) i++;
+    const cmd = words[i];
+    if (!cmd || cmd.quoted || !/^(?:export|declare|typeset)$/.test(cmd.text)) continue;
+    const flags: string[] = [];
+    for (i++; i < words.length && !words[i]!.quoted && /^[-+]/.test(words[i]!.text); i++) if (words[i]!.text !== "--") flags.push(words[i]!.text);
+    const letters = flags.map((f) => f.slice(1)).join("");
+    // `export -n` takes the export off, `-f` names functions, `-p` prints: none exports a variable.
+    if (cmd.text === "export" ? /[nfp]/.test(letters) || flags.some((f) => f.startsWith("+")) : !flags.some((f) => f.startsWith("-") && f.includes("x"))) continue;
+    const changes = cmd.text === "export" ? null : letters.replace(/[xrg]/g, "");
+    for (const w of words.slice(i)) {
+      if (w.redirect) break;
+      const first = w.parts[0];
+      const m = first && first.quote === "" ? /^([A-Za-z_]\w*)(=|$)/.exec(first.text) : null;
+      if (!m) continue;
+      const name = m[1]!;
+      if (w.substitution) {
+        out.push({ name, value: null, source, why: "its value holds a command substitution the servers' shell runs" });
+        // The reader stops at the substitution's `(`: the line's later names are named too, not dropped.
+        for (const n of code.slice(code.indexOf(`${name}=`) + name.length + 1).matchAll(/(?:^|\s)([A-Za-z_]\w*)=/g)) out.push({ name: n[1]!, value: null, source, why: "it follows a command substitution on its line, which the analysis does not read past" });
+        return out;
+      }
+      if (!m[2]) {
+        // `export NAME`: the value the script gave it (its last top-level assignment).
+        if (w.parts.length > 1 || first!.text !== name) continue;
+        const v = vars.get(name);
+        out.push(v === undefined ? { name, value: null, source, why: "the script does not set it (the servers' environment)" } : typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
+        continue;
+      }
+      if (changes) {
+        out.push({ name, value: null, source, why: `\`${cmd.text} -${letters}\` changes the value as it sets it` });
+        continue;
+      }
+      const v = wordValue([{ text: first!.text.slice(m[0].length), quote: "" }, ...w.parts.slice(1)], vars, name);
+      out.push(typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
+    }
+  }
+  return out;
+}
+
+/** An assignment's value from its pieces as the shell expands them (a piece's quoting says which expansions apply). */
+function wordValue(parts: ShellWord["parts"], vars: Map<string, string | { unknown: string }>, name: string): string | { unknown: string } {
+  let out = "";
+  for (const [k, p] of parts.entries()) {
+    if (p.quote === "'" || p.quote === "\\") {
+      out += p.text;
+      continue;
+    }
+    if (p.text.includes("`")) return { unknown: "its value holds a command substitution the servers' shell runs" };
+    if (p.quote === "") {
+      // bash expands `{a,b}`/`{1..3}` (giving the name twice: the last wins); a glob may match the servers' files; `~` is a home directory there.
+      if (/\{[^{}]*(?:,|\.\.)[^{}]*\}/.test(p.text)) return { unknown: "its value holds a brace expansion (`{a,b}`), which bash expands and sh does not" };
+      if (/[*?[]/.test(p.text)) return { unknown: "its value holds a glob the servers' shell may expand" };
+      // bash reads `$'…'` (C escapes) and `$"…"` (a translation) where sh reads a `$` and a quote.
+      if (p.text.endsWith("$") && parts[k + 1]) return { unknown: "its value holds a `$'…'` or `$\"…\"` quote, which bash and sh read apart" };
+      if ((k === 0 && p.text.startsWith("~")) || p.text.includes(":~")) return { unknown: "its value holds a `~` the servers' shell expands to a home directory" };
+    }
+    const f = fill(p.quote === '"' ? `"${p.text}"` : p.text, vars, name);
+    if (typeof f !== "string") return f;
+    out += p.quote === '"' ? f.slice(1, -1) : f;
+  }
+  return out;
+}
+
 /**
  * What an init script exports to the process it starts, at its top level or in its `start)` branch:
  * `export NAME=value`, `NAME=…; export NAME`, each value as the shell gives it (the script's own
@@ -687,24 +794,7 @@ export function scriptEnv(file: string, text: string): { settings?: EnvSetting[]
     const code = l.replace(/^\s*start\s*(?:\|[^)]*)?\)\s*/, "");
     if (/^\s*#/.test(code)) return;
     const source = { file, line: i + 1 };
-    for (const m of code.matchAll(/\bexport\s+((?:[A-Za-z_]\w*(?:=(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?\s*)+)/g))
-      for (const w of m[1]!.matchAll(/([A-Za-z_]\w*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]*))?/g)) {
-        const name = w[1]!;
-        if (w[2] === undefined) {
-          // `export NAME`: the value the script gave it (its last top-level assignment).
-          const v = vars.get(name);
-          settings.push(v === undefined ? { name, value: null, source, why: "the script does not set it (the servers' environment)" } : typeof v === "string" ? { name, value: v, source } : { name, value: null, source, why: v.unknown });
-          continue;
-        }
-        const raw = w[2];
-        if (raw.startsWith("'")) {
-          settings.push({ name, value: raw.slice(1, -1), source });
-          continue;
-        }
-        const inner = raw.startsWith('"') ? raw.slice(1, -1) : raw;
-        const filled = /[`\\]/.test(inner) ? { unknown: "its value holds a command substitution or an escape the servers' shell reads" } : fill(raw.startsWith('"') ? `"${inner}"` : inner, vars, name);
-        settings.push(typeof filled === "string" ? { name, value: filled.replace(/^"(.*)"$/s, "$1"), source } : { name, value: null, source, why: filled.unknown });
-      }
+    settings.push(...exportsOf(code, vars, source));
     for (const m of code.matchAll(/(?:^|[;&|]\s*|&&\s*)(?:\.|source)\s+([^\s;&|]+)/g)) envFiles.push({ path: m[1]!, source });
   });
   return { ...(settings.length ? { settings } : {}), ...(envFiles.length ? { envFiles } : {}) };

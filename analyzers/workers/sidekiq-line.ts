@@ -260,6 +260,8 @@ function withProcessEnv(ctx: AnalyzerContext, l: SidekiqServiceLine, r: SidekiqL
   const carried = Object.keys(u.vars).filter((k) => !(k in r.envVars) && !secretEnvEntry(k, u.vars[k]!.value));
   if (carried.length) notes.push(`its unit's Environment= sets ${carried.join(", ")}, carried into the pod's environment`);
   if (u.dropped.length) notes.push(`left out its unit's Environment= ${u.dropped.join(", ")} (the servers' Ruby, user and directory, and the stage's Rails env, which the pod's own set)`);
+  const unread = Object.keys(u.unknown).filter((k) => !(k in r.envVars));
+  if (unread.length) notes.push(`its unit's Environment= ${unread.map((k) => `${k} (line ${u.unknown[k]!.line}: ${u.unknown[k]!.why})`).join(", ")} not carried: set ${unread.length > 1 ? "them" : "it"} in the stage's config`);
   const filled = Object.keys(u.filled).filter((k) => !(k in r.envVars));
   if (filled.length) notes.push(`its unit's Environment= ${filled.map((k) => `${k} (line ${u.filled[k]})`).join(", ")} ${filled.length > 1 ? "are" : "is"} filled in by the deploy, not known here: set ${filled.length > 1 ? "them" : "it"} in the stage's config`);
   // An env file in the release that the repo holds is read; any other is the servers' own.

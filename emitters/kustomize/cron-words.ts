@@ -5,77 +5,9 @@
 // `/regex/` literals do not), `echo`'s words text. The rules follow each tool's own synopsis (GNU grep
 // 3.8, sed 4.9, gawk 5.2, findutils 4.9 manuals; Rails' `runner` command).
 
-/** One shell word: its text with quotes removed, and whether any of it was quoted. */
-export interface ShellWord {
-  text: string;
-  quoted: boolean;
-  /** A redirection operator (`>`, `>>`, `2>`, `<`, `2>&1`...): the next word is its target (a file), unless the operator duplicates a descriptor. */
-  redirect?: boolean;
-}
-
-/**
- * The simple commands of a line: words split at unquoted blanks, commands split at unquoted `;`, `&`,
- * `&&`, `|`, `||`, newlines and parentheses. Quotes are POSIX sh's: `'…'` literal, `"…"` with `\`
- * escaping `"`, `\`, `$` and `` ` ``, a bare `\` escaping the next character.
- */
-export function simpleCommands(line: string): ShellWord[][] {
-  const out: ShellWord[][] = [];
-  let words: ShellWord[] = [];
-  let text = "";
-  let quoted = false;
-  let inWord = false;
-  const endWord = () => {
-    if (inWord) words.push({ text, quoted });
-    text = "";
-    quoted = false;
-    inWord = false;
-  };
-  const endCommand = () => {
-    endWord();
-    if (words.length) out.push(words);
-    words = [];
-  };
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === "'") {
-      const close = line.indexOf("'", i + 1);
-      const end = close < 0 ? line.length : close;
-      text += line.slice(i + 1, end);
-      quoted = inWord = true;
-      i = end;
-    } else if (ch === '"') {
-      quoted = inWord = true;
-      for (i++; i < line.length && line[i] !== '"'; i++) {
-        if (line[i] === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) i++;
-        text += line[i];
-      }
-    } else if (ch === "\\" && i + 1 < line.length) {
-      text += line[++i];
-      quoted = inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (ch === "\n") endCommand();
-      else endWord();
-    } else if (ch === ";" || ch === "&" || ch === "|" || ch === "(" || ch === ")") {
-      endCommand();
-    } else if (ch === ">" || ch === "<") {
-      // `2>`, `>>`, `>&`, `2>&1`: the operator is a word of its own (a leading descriptor number joins it).
-      const fd = inWord && !quoted && /^\d+$/.test(text) ? text : "";
-      if (!fd) endWord();
-      let op = fd + ch;
-      while (line[i + 1] === ">" || line[i + 1] === "&" || line[i + 1] === "<") op += line[++i];
-      if (/&$/.test(op)) while (/[\d-]/.test(line[i + 1] ?? "")) op += line[++i];
-      text = "";
-      inWord = false;
-      quoted = false;
-      words.push({ text: op, quoted: false, redirect: true });
-    } else {
-      text += ch;
-      inWord = true;
-    }
-  }
-  endCommand();
-  return out;
-}
+// The shell's words are read in one place for the analyzers and emitters both (src/model/shell-words.ts).
+import { simpleCommands, type ShellWord } from "../../src/model/shell-words.js";
+export { simpleCommands, type ShellWord };
 
 /** What a word of a command is, by the grammar of its program. */
 export type WordRole = "program" | "path" | "text" | "ruby";

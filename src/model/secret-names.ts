@@ -3,15 +3,25 @@
 // value shapes (src/model/secret-shapes.ts) and the environment rule (src/model/secret-env.ts) all
 // ask these; they import nothing, so none of those modules needs another in a circle.
 
-/** ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD... */
-const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
+/**
+ * ENV names: SECRET_KEY_BASE, RAILS_MASTER_KEY, DATABASE_URL, *_KEY, *_SECRET, *_TOKEN, *_PASSWORD,
+ * *_PASSPHRASE (a GPG or SSH key's), *_PASSCODE, Redis' REQUIREPASS... Whole words between `_`s, so
+ * PASSENGER_*, BYPASS_CACHE, COMPASS_* are not caught.
+ */
+const SECRET_ENV = /(^|_)(KEY|KEYS|SECRET|SECRETS|TOKEN|PASSWORD|PASSWD|PASSPHRASE|PASSCODE|REQUIREPASS|PASS|PWD|CREDENTIALS?|DSN|SALT|PEPPER|PRIVATE|SIGNATURE|CERT_KEY)(_|$)/;
 const SECRET_ENV_EXACT = new Set(["DATABASE_URL", "SECRET_KEY_BASE", "RAILS_MASTER_KEY", "DEVISE_SECRET_KEY", "REDIS_PASSWORD"]);
 /**
  * The same words glued to what comes before them, at the end of a name: libpq's own PGPASSWORD,
  * MYSQLPASSWD, APPSECRET, GHTOKEN. Only at the end, so a name that goes on (PASSWORDLESS_LOGIN,
  * TOKENIZER_MODE) is not caught by it.
  */
-const SECRET_ENV_GLUED = /[A-Z0-9](PASSWORD|PASSWD|SECRET|TOKEN)$/;
+const SECRET_ENV_GLUED = /[A-Z0-9](PASSWORD|PASSWD|PASSPHRASE|PASSCODE|REQUIREPASS|SECRET|TOKEN)$/;
+/**
+ * A webhook's address (SLACK_WEBHOOK, WEBHOOK_URL, DEPLOY_WEBHOOK_URLS): the URL itself is the
+ * credential (Slack's and Discord's carry their token in the path), whatever shape it has. Only as the
+ * name's last word (an `_URL` after it allowed), so WEBHOOK_ENABLED or WEBHOOK_TIMEOUT stay settings.
+ */
+const SECRET_ENV_WEBHOOK = /WEBHOOKS?(_URLS?)?$/;
 /** ENV names that contain a secret word but hold no secret. */
 const NOT_SECRET_ENV = /(_KEY_ID$|^AWS_ACCESS_KEY_ID$|_PUBLIC_KEY$|_PUBLISHABLE_KEY$|_TOKEN_TTL$|_KEY_PREFIX$|_KEY_PATH$|_SITE_KEY$)/;
 
@@ -37,11 +47,11 @@ export const looksSecretEnv = memo(function looksSecretEnv(name: string): boolea
   if (NOT_SECRET_ENV.test(n) && n !== "AWS_ACCESS_KEY_ID") return false;
   // An access key id is half of a credential pair: treat it as secret too.
   if (n === "AWS_ACCESS_KEY_ID") return true;
-  return SECRET_ENV.test(n) || SECRET_ENV_GLUED.test(n);
+  return SECRET_ENV.test(n) || SECRET_ENV_GLUED.test(n) || SECRET_ENV_WEBHOOK.test(n);
 });
 
 /** YAML / Global keys: password, secret_key_base, api_key, auth_token, client_secret, private_key... */
-export const SECRET_KEY = /(^|[_.-])(password|passwd|pass|pwd|pw|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
+export const SECRET_KEY = /(^|[_.-])(password|passwd|passphrase|passcode|pass|pwd|pw|secret|secrets|tokens?|api_?keys?|access_?keys?|secret_?keys?|private_?keys?|signing_?keys?|encryption_?keys?|jwt_?(?:keys?|secrets?)?|(?:cert|certificate)_?keys?|master_?keys?|license_?keys?|credentials?|auth|dsn|salt|pepper)([_.-]|$)/i;
 const NOT_SECRET_KEY = /(_id$|^public_|_public_key$|publishable|_ttl$|_expires?(_in)?$|_length$|_path$|_file$|_url_prefix$|^token_type$)/i;
 
 export const looksSecretKey = memo(function looksSecretKey(key: string): boolean {
