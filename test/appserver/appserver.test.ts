@@ -110,8 +110,11 @@ describe("bad and unusual input", () => {
   it("a stage pointing outside the release is a warning; syntax errors are reported; nothing throws", () => {
     const repo = memoryRepo({ "config/unicorn.rb": "worker_processes 2\nlisten 'x' do\n", "config/puma.rb": "workers `nproc`.to_i\n" });
     const { servers, problems } = run(repo, [stage("production", { deploy_to: "/srv/a", puma_conf: "/srv/a/shared/puma.rb" })]);
-    expect(servers.map((s) => s.file)).toEqual(["config/puma.rb", "config/unicorn.rb"]);
+    // The servers' own config outside the release is a config of its own whose numbers are asked
+    // (analyzers/appserver/outside-config.ts), never the repo's config/puma.rb read as the stage's.
+    expect(servers.map((s) => s.file)).toEqual(["config/puma.rb", "config/unicorn.rb", "/srv/a/shared/puma.rb"]);
     expect((servers[0].workers?.value as any).unknown).toBeDefined();
+    expect((servers[2].workers?.value as any).unknown).toBeDefined();
     expect(problems.map((p) => p.message).join("\n")).toMatch(/puma_conf does not name[\s\S]*syntax error/);
   });
 
