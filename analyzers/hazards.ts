@@ -406,10 +406,14 @@ const otherJobBackends: Rule = (m) => {
       .filter((w) => !w.carried && !w.inWeb && !w.notStarted)
       .map((w) => {
         const b = backendById(w.backend)!;
+        // "Add the gem" fits only a backend whose gem is missing; with it in the lockfile the reason is another (audit B s26 #8).
+        const gemHeld = b.gems.some((g) => m.rails.gems[g]);
         return {
           id: "workers.backend-not-migrated",
           message: `${b.label} ran the app's jobs in worker processes of its own, and migrate emits no worker Deployment for it: ${w.why ?? "its command is unknown"}`,
-          advice: `Add ${b.gems[0]} to the Gemfile (then migrate emits a Deployment running \`${b.standardCommand.join(" ")}\`), or add that Deployment by hand; keep the EC2 workers running until the cluster runs it.`,
+          advice: gemHeld
+            ? `Resolve what the message names, or add a Deployment by hand running the command the servers ran (${b.label}'s standard one is \`${b.standardCommand.join(" ")}\`); keep the EC2 workers running until the cluster runs it.`
+            : `Add ${b.gems[0]} to the Gemfile (then migrate emits a Deployment running \`${b.standardCommand.join(" ")}\`), or add that Deployment by hand; keep the EC2 workers running until the cluster runs it.`,
           source: w.evidence[0]?.source ?? { file: "Gemfile.lock", line: 0 },
         };
       });

@@ -36,7 +36,8 @@ function hazardOf(m: Model, l: LinkedPath): Hazard {
   }
   // The config gem (rubyconfig/config): config/settings/<env>.yml merged over config/settings.yml.
   const base = /^config\/([^/]+)$/.exec(dir)?.[1];
-  if (base && (m.rails.gems["config"] || base === "settings")) {
+  // Only its settings folder: the gem merges nothing of config/locales or config/certs (audit B s26 #9).
+  if (base === "settings") {
     const envs = [...new Set(m.stages.filter((s) => on.includes(s.name)).map(railsEnvOf))];
     const each = envs.map((e) => {
       const f = `${dir}/${e}.yml`;

@@ -13,6 +13,7 @@
 // - the servers' Ruby and user placement and RAILS_ENV/RACK_ENV: the image and each overlay's
 //   ConfigMap set those, so they are left out, said in the worker's note.
 import type { Source } from "../../src/model.js";
+import { localAddressOf } from "../services/local-addresses.js";
 import { secretEnvEntry, secretEnvName } from "../../src/model/secret-env.js";
 import { SERVER_PLACEMENT } from "./start-line.js";
 
@@ -64,6 +65,15 @@ export function serverPathIn(value: string): boolean {
 }
 
 /**
+ * An address of the server itself (`localhost`, `127.0.0.1:6379`, `http://127.0.0.1:9200`), as the
+ * local-address hazard reads one, alone or as a word of a list (`HOSTS=localhost:9200,search2:9200`):
+ * carried, the pod would reach itself, the wrong host (audit B s26 #5).
+ */
+function localInValue(value: string): boolean {
+  return [value, ...value.split(/[\s,;]+/)].some((w) => w !== "" && localAddressOf(w) !== null && !localAddressOf(w)!.socket);
+}
+
+/**
  * The settings sorted (later settings of a name win, as each manager applies them in order); `files`:
  * files of the servers the manager read into the environment, which may set any name.
  */
@@ -95,7 +105,9 @@ export function daemonEnv(settings: readonly EnvSetting[], files: readonly { pat
         ? (s.why ?? "its value is not a literal the file states")
         : serverPathIn(s.value)
           ? "its value names a path of the servers, which the image does not have"
-          : null;
+          : localInValue(s.value)
+            ? "its value is an address of the server itself (localhost): in a pod localhost is the pod itself, where that service does not run"
+            : null;
     if (why) out.notCarried.push({ source: s.source, text: `sets \`${s.name}\` in its process's environment, but ${why}: not carried into the Deployment (value not shown); set what the process needs in the stage's ConfigMap by hand` });
     else out.env[s.name] = s.value!;
   }

@@ -29,6 +29,15 @@ export function secondRackServers(ctx: AnalyzerContext, stages: Stage[], workers
     const base = file.replace(/^.*\//, "");
     const mentions = (t: string) => new RegExp(`(?:^|[\\s/=])${esc(base)}(?![\\w.-])`).test(t);
     if (workers.some((w) => w.args.some(mentions)) || known.some((u) => mentions(u.command) || u.source.file === file)) continue;
+    // A deploy recipe's start line (`run "cd #{current_path} && thin start -R faye.ru -p 9291 -d"`):
+    // something starts it, so "nothing starts it" would be false; cited, and an entry of the same name
+    // (its init script, named by init-scripts.ts) takes the citation instead of a second entry (audit B s26 #7).
+    const started = recipeStart(ctx, base);
+    const same = known.find((u) => u.name === base.replace(/\.ru$/, ""));
+    if (same && started) {
+      same.why += `; the deploy recipe starts ${file} as \`${started.text}\` (${at(started.source)})`;
+      continue;
+    }
     const r = ctx.repo.read(file);
     if ("error" in r || r.text.length > MAX_BYTES) continue;
     const lines = r.text.split(/\r?\n/);
@@ -41,7 +50,7 @@ export function secondRackServers(ctx: AnalyzerContext, stages: Stage[], workers
     const users = port ? clientsOf(ctx, stem, port.port) : [];
     const hint = commentedStart(file, lines, base);
     const why = [
-      `a second Rack server: ${file} (${kind}${port ? `, port ${port.port} set at ${at(port.source)}` : ", its port not read"}), not carried: nothing in the repo starts it on the servers (no init script, unit, god watch, Procfile line or deploy task runs it), and the web Deployment serves config.ru only`,
+      `a second Rack server: ${file} (${kind}${port ? `, port ${port.port} set at ${at(port.source)}` : ", its port not read"}), not carried: ${started ? `the deploy recipe starts it on the servers as \`${started.text}\` (${at(started.source)})` : "nothing in the repo starts it on the servers (no init script, unit, god watch, Procfile line or deploy task runs it)"}, and the web Deployment serves config.ru only`,
       ...(hint ? [`its own comment starts it as \`${hint.text}\` (${at(hint.source)})`] : []),
       ...(users.length ? [`the app reaches it there: ${users.map((u) => at(u)).join(", ")}`] : []),
       `write a Deployment that runs it in the foreground (thin or rackup on ${file}), a Service${port ? ` on port ${port.port}` : ""} and a route for its clients${/Faye|private_pub/.test(kind) ? " (a websocket server keeps its clients in memory: one pod, or a shared engine such as faye-redis)" : ""}, and point its clients at the new address`,
@@ -88,6 +97,23 @@ function clientsOf(ctx: AnalyzerContext, stem: string, port: number): Source[] {
     });
   }
   return out;
+}
+
+/** Deploy files and the recipes they load (config/recipes/*.rb, lib/recipes/, lib/capistrano/). */
+const RECIPE = /^(?:Capfile|config\/recipes\/.+\.rb|lib\/(?:recipes|capistrano)\/.+\.(?:rb|rake|cap))$/;
+
+/** A start of the Rack file in a deploy file or recipe: `-R faye.ru`, `--rackup faye.ru`, `rackup … faye.ru`, not in a comment. */
+function recipeStart(ctx: AnalyzerContext, base: string): { text: string; source: Source } | null {
+  const start = new RegExp(`(?:-R|--rackup)[\\s=]+(?:\\S*/)?${esc(base)}(?![\\w.-])|\\brackup\\b[^#\\n]*?(?:^|[\\s/])${esc(base)}(?![\\w.-])`);
+  for (const file of ctx.repo.paths) {
+    if (!DEPLOY_FILE.test(file) && !RECIPE.test(file)) continue;
+    const r = ctx.repo.read(file);
+    if ("error" in r || r.text.length > MAX_BYTES || !r.text.includes(base)) continue;
+    const lines = r.text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++)
+      if (!/^\s*#/.test(lines[i]!) && start.test(lines[i]!)) return { text: cutSecretShapes(lines[i]!.trim(), SECRET_SHOWN_AS).slice(0, 200), source: { file, line: i + 1 } };
+  }
+  return null;
 }
 
 /** A commented command line in the Rack file that serves it (`# bundle exec thin -p 9295 -R ./faye.ru start`): the team's own note. */

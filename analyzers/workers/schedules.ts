@@ -23,6 +23,13 @@ export interface InWorkerSchedule {
    * repo's copy whose jobs are listed instead; neither: which jobs ran is not known.
    */
   serversCopy?: { linked: Source | null; example: string | null };
+  /** The other lines that set the same schedule from the same file (a rake task and an initializer both). */
+  alsoAt?: Source[];
+  /**
+   * `Resque.schedule =` is given something that is not a YAML load the analysis follows (a wrapper's
+   * result, a hash built in Ruby): the expression as written. No file is the schedule; which jobs, not known.
+   */
+  notRead?: string;
 }
 
 /** Suffixes of a committed example standing in for a file the servers held. */
@@ -89,6 +96,10 @@ export function inWorkerSchedules(ctx: AnalyzerContext, rails: RailsFacts, linke
 /** Each schedule on its carried worker's evidence, or a warning that nothing runs it any more. */
 export function attachSchedules(ctx: AnalyzerContext, rails: RailsFacts, workers: WorkerFacts[], linked: readonly LinkedPath[] = []): void {
   for (const s of inWorkerSchedules(ctx, rails, linked)) {
+    if (s.notRead !== undefined) {
+      notReadSchedule(ctx, s, workers);
+      continue;
+    }
     const said = scheduleSaid(s);
     if (s.serversCopy) ctx.problem({ ...s.source, message: `cron.in-worker-schedule-servers-copy: ${serversCopyText(s)}`, severity: "warning" });
     // A backend run inside the web server (Solid Queue in Puma, GoodJob async) ran its schedule there too.
@@ -98,29 +109,44 @@ export function attachSchedules(ctx: AnalyzerContext, rails: RailsFacts, workers
     else
       ctx.problem({
         ...s.source,
-        message: `cron.in-worker-schedule: ${s.file} holds ${s.serversCopy && !s.serversCopy.example ? "scheduled jobs (which, is not known)" : `${s.entries} scheduled job${s.entries === 1 ? "" : "s"}${s.jobs?.length ? ` (${s.jobs.join(", ")})` : ""}`} that ${s.gem} ran inside the ${s.backend} processes, and no worker of that backend is carried: these jobs no longer run; carry the worker or make them CronJobs`,
+        message: `cron.in-worker-schedule: ${s.file} holds ${s.serversCopy && !s.serversCopy.example ? "scheduled jobs (which, is not known)" : `${s.entries} scheduled job${s.entries === 1 ? "" : "s"}${s.jobs?.length ? ` (${s.jobs.join(", ")})` : ""}`} that ${s.gem} ran inside the ${s.backend} processes${alsoText(s)}, and no worker of that backend is carried: these jobs no longer run; carry the worker or make them CronJobs`,
         severity: "warning",
       });
   }
+}
+
+/** `Resque.schedule =` given what no YAML load names: said on the scheduler's evidence and as a warning, never another YAML of the file. */
+function notReadSchedule(ctx: AnalyzerContext, s: InWorkerSchedule, workers: readonly WorkerFacts[]): void {
+  const carried = workers.filter((w) => w.backend === s.backend && (w.carried || w.inWeb));
+  const what = `${s.gem}'s schedule is set at ${s.source.file}:${s.source.line} from \`${s.notRead!.slice(0, 120)}\`, which is not a YAML file's load the analysis follows: the schedule was not read and which jobs it holds is not known`;
+  for (const w of carried) w.evidence.push({ value: `the scheduled jobs of ${s.gem} (its schedule was not read: ${s.source.file}:${s.source.line}) run inside this worker`, source: s.source });
+  ctx.problem({
+    ...s.source,
+    message: `cron.in-worker-schedule-unread: ${what}; ${carried.length ? "they run inside the carried worker: list them from the file or Ruby that builds the schedule and confirm them" : `no worker of ${s.backend} is carried, so they no longer run: list them and make them CronJobs or carry the worker`}`,
+    severity: "warning",
+  });
 }
 
 /** The worker's evidence line (report and MIGRATION.md read it by its ` scheduled job(s) of … run inside this worker` shape). */
 function scheduleSaid(s: InWorkerSchedule): string {
   const n = `${s.entries} scheduled job${s.entries === 1 ? "" : "s"}`;
   const jobs = s.jobs?.length ? `: ${s.jobs.join(", ")}` : "";
-  if (!s.serversCopy) return `${n} of ${s.file} (${s.gem}${jobs}) run inside this worker`;
+  if (!s.serversCopy) return `${n} of ${s.file} (${s.gem}${jobs}${alsoText(s)}) run inside this worker`;
   const where = s.serversCopy.linked ? `linked from the servers at ${s.serversCopy.linked.file}:${s.serversCopy.linked.line}` : "not in the repo";
   return s.serversCopy.example
     ? `${n} of ${s.file} (${s.gem}; the schedule is the servers' copy, ${where}; the repo's example ${s.serversCopy.example} lists${jobs}) run inside this worker`
     : `the scheduled jobs of ${s.file} (${s.gem}; the schedule is the servers' copy, ${where}, and no example of it is in the repo: which jobs, is not known) run inside this worker`;
 }
 
+/** The other lines that load the same schedule file, said once with it. */
+const alsoText = (s: InWorkerSchedule) => (s.alsoAt?.length ? `; also set from it at ${s.alsoAt.map((a) => `${a.file}:${a.line}`).join(", ")}` : "");
+
 function serversCopyText(s: InWorkerSchedule): string {
   const c = s.serversCopy!;
   const where = c.linked ? `is linked from the servers' shared/ (${c.linked.file}:${c.linked.line})` : "is not in the repo";
   return c.example
-    ? `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}), which ${where}: the jobs that ran are the servers' copy's; the repo's example ${c.example} lists ${s.entries} (${(s.jobs ?? []).join(", ")}), read as the repo's example: confirm them against the servers' file and commit it for the image`
-    : `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}), which ${where}, and the repo holds no example of it: the scheduled jobs that ran are not known; copy the servers' file into the repo for the image`;
+    ? `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}${alsoText(s)}), which ${where}: the jobs that ran are the servers' copy's; the repo's example ${c.example} lists ${s.entries} (${(s.jobs ?? []).join(", ")}), read as the repo's example: confirm them against the servers' file and commit it for the image`
+    : `${s.gem} reads its schedule from ${s.file} (${s.source.file}:${s.source.line}${alsoText(s)}), which ${where}, and the repo holds no example of it: the scheduled jobs that ran are not known; copy the servers' file into the repo for the image`;
 }
 
 /** `Resque.schedule = …` (or `Resque::Scheduler.schedule =`) in the app's Ruby, and the YAML file it loads. */
@@ -135,22 +161,64 @@ function resqueSchedules(ctx: AnalyzerContext, linked: readonly LinkedPath[]): I
     const at = lines.findIndex((l) => call.test(l) && !/^\s*#/.test(l));
     if (at < 0) continue;
     const source = { file, line: at + 1 };
-    // The file named on the assignment's line, else anywhere in the file (a constant set above it).
-    const named = yamlPaths(lines[at]!);
-    for (const y of named.length ? named : yamlPaths(r.text)) {
+    const from = scheduleSource(lines, at);
+    if ("notRead" in from) {
+      out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: "", entries: 0, source, notRead: from.notRead });
+      continue;
+    }
+    for (const y of from.files) {
+      // The same file set from two places (an initializer and the scheduler's rake task): one schedule.
+      const same = out.find((o) => o.file === y);
+      if (same) {
+        same.alsoAt = [...(same.alsoAt ?? []), source];
+        continue;
+      }
       const link = linked.find((l) => l.kind === "file" && l.path === y) ?? linkedInDeploy(ctx, y);
       if (ctx.repo.paths.includes(y) && !link) {
         const read = scheduleJobs(ctx, y);
-        if (read?.length) out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: read.length, jobs: read, source });
+        if (read?.jobs.length) out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: read.total, jobs: read.jobs, source });
         continue;
       }
       // Not in the repo, or linked over the repo's copy: the servers' file is the schedule.
       const example = (link?.example && ctx.repo.paths.includes(link.example) ? link.example : null) ?? exampleOf(ctx, y) ?? (link && ctx.repo.paths.includes(y) ? y : null);
-      const jobs = example ? scheduleJobs(ctx, example) : null;
-      out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: jobs?.length ?? 0, ...(jobs ? { jobs } : {}), source, serversCopy: { linked: link?.source ?? null, example: jobs ? example : null } });
+      const read = example ? scheduleJobs(ctx, example) : null;
+      out.push({ backend: "resque-scheduler", gem: "resque-scheduler", file: y, entries: read?.total ?? 0, ...(read ? { jobs: read.jobs } : {}), source, serversCopy: { linked: link?.source ?? null, example: read ? example : null } });
     }
   }
   return out;
+}
+
+/** A YAML load of a repo path: `YAML.load_file(…)`, `YAML.load(ERB.new(File.read(…)).result)`, `YAML.safe_load(File.read(…))`. */
+const YAML_LOAD = /\b(?:YAML|Psych)\.(?:load_file|safe_load_file|unsafe_load_file|load|safe_load|unsafe_load)\b/;
+
+/**
+ * What `Resque.schedule =` on line `at` is given: the YAML file a load on its right side reads, or a
+ * local/constant assigned above it from such a load (`schedule = YAML.load_file(…)`, followed
+ * through plain renames). Anything else (a wrapper's result, a hash built in Ruby) is not read: the
+ * other YAML paths of the file are not the schedule (audit B s26 #3: `config/redis.yml` was taken for it).
+ */
+function scheduleSource(lines: readonly string[], at: number): { files: string[] } | { notRead: string } {
+  let rhs = lines[at]!.replace(/^.*?\bschedule\s*=\s*/, "").replace(/\s+#.*$/, "").trim();
+  const written = rhs;
+  for (let hop = 0, before = at; hop < 4; hop++) {
+    if (YAML_LOAD.test(rhs)) {
+      const files = yamlPaths(rhs);
+      return files.length ? { files } : { notRead: written };
+    }
+    const name = /^([A-Za-z_]\w*)(?:\s*\|\|\s*\{\s*\})?$/.exec(rhs)?.[1];
+    if (!name) break;
+    const assign = new RegExp(`^\\s*${name}\\s*=(?!=)\\s*(.+?)\\s*$`);
+    let found = -1;
+    for (let i = before - 1; i >= 0; i--)
+      if (assign.test(lines[i]!) && !/^\s*#/.test(lines[i]!)) {
+        found = i;
+        break;
+      }
+    if (found < 0) break;
+    rhs = assign.exec(lines[found]!)![1]!.replace(/\s+#.*$/, "").replace(/\s*(?:\|\||or)\s*\{\s*\}\s*$/, "").trim();
+    before = found;
+  }
+  return { notRead: written };
 }
 
 function exampleOf(ctx: AnalyzerContext, f: string): string | null {
@@ -161,7 +229,7 @@ function exampleOf(ctx: AnalyzerContext, f: string): string | null {
 }
 
 /** The jobs of a resque-scheduler YAML: each name with its `cron`/`every` and `class` (resque-scheduler's keys). */
-function scheduleJobs(ctx: AnalyzerContext, file: string): string[] | null {
+function scheduleJobs(ctx: AnalyzerContext, file: string): { jobs: string[]; total: number } | null {
   const y = readErbYaml(ctx, file);
   if (!y || !isHash(y.value)) return null;
   const MAX = 20;
@@ -174,8 +242,9 @@ function scheduleJobs(ctx: AnalyzerContext, file: string): string[] | null {
     const cls = typeof h["class"] === "string" ? ` → ${h["class"]}` : "";
     return `${name}${when ? ` ${when}` : ""}${cls}`;
   });
+  // The list ends with "and N more"; the count is the file's own (audit B s26 #4: 26 jobs were said as 21).
   if (names.length > MAX) jobs.push(`and ${names.length - MAX} more`);
-  return jobs;
+  return { jobs, total: names.length };
 }
 
 /**

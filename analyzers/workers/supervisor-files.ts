@@ -313,6 +313,11 @@ export function supervisorProcesses(ctx: AnalyzerContext, stages: readonly Stage
   return out;
 }
 
+/** Every stage's process states the same known count and the same stop grace (or none): one value carries them all. */
+export function stageSettingsAgree(ps: readonly Pick<SupervisedProcess, "count" | "stop">[]): boolean {
+  return ps.length > 0 && ps.every((p) => p.count !== null && p.count === ps[0]!.count && (p.stop?.seconds ?? null) === (ps[0]!.stop?.seconds ?? null));
+}
+
 /**
  * A bluepill/eye file per stage (`#{fetch(:stage)}.eye`): each stage's processes are its own file's.
  * Where a job backend's process is in them, the backend's worker does not take each stage's command
@@ -326,21 +331,32 @@ export function supervisorStageDoubts(ctx: AnalyzerContext, stages: readonly Sta
     const backends = new Map<string, string[]>();
     /** Per backend, what each stage's file starts (count and command), to tell files that agree from files that differ. */
     const starts = new Map<string, Set<string>>();
+    /** Per backend, each stage's processes: what a worker taking only each stage's command leaves out. */
+    const procs = new Map<string, { stage: string; p: SupervisedProcess }[]>();
     for (const f of load.files)
       for (const p of supervisedProcesses(ctx, f.file, load.tool)) {
         const b = backendOf(p.command ?? p.written);
         if (!b) continue;
+        procs.set(b.label, [...(procs.get(b.label) ?? []), { stage: f.stage, p }]);
         const said = `${f.stage}: ${f.file}:${p.commandSource.line} starts ${p.count ?? "an unstated number of"} × \`${(p.command ?? p.written).slice(0, 120)}\``;
         backends.set(b.label, [...(backends.get(b.label) ?? []), said]);
         starts.set(b.label, (starts.get(b.label) ?? new Set()).add(`${p.count} ${p.command ?? p.written}`));
       }
     const missing = load.missing ?? [];
-    // A worker that takes each stage's own line from these files (supervisor-stage-sidekiq.ts): nothing left to say.
+    // A worker that takes each stage's own line from these files (supervisor-stage-sidekiq.ts) takes the
+    // count and stop grace too where every stage's file states the same; where they differ they are not
+    // carried, and are said (audit B s26 #2: production's 4 × and 120s drain became 1 × and 25s, silently).
     const perStage = (label: string) => workers.some((w) => w.label === label && w.stageSidekiqOptions && Object.values(w.stageSidekiqOptions).every((o) => o.line && files.includes(o.line.file)));
     if (files.length > 1)
-      for (const [label, said] of backends)
-        if (!perStage(label))
+      for (const [label, said] of backends) {
+        if (perStage(label)) {
+          const ps = procs.get(label) ?? [];
+          if (!stageSettingsAgree(ps.map((x) => x.p)))
+            ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage; the ${label} worker takes each stage's options from its own file, but the stages' process counts or stop graces differ and are not carried (${ps.map(({ stage, p }) => `${stage}: ${p.commandSource.file}:${p.commandSource.line} starts ${p.count ?? "an unstated number of"} ×, ${p.stop ? `stop grace ${p.stop.seconds}s (${p.stop.source.file}:${p.stop.source.line})` : "no stop grace"}`).join("; ")}): each Deployment runs one process per pod with the default stop timeout; set replicas and terminationGracePeriodSeconds per stage`, severity: "warning" });
+          continue;
+        }
         ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads a file per stage (${said.join("; ")}); ${starts.get(label)!.size === 1 && load.files.length === stages.length ? `each stage's file starts the same, but the ${label} worker does not take its other settings (stop grace, checks) per stage from its own file: compare them` : `the ${label} worker does not take each stage's command and processes from its own file: set them per stage`}${missing.length ? `; ${missing.map((m) => `stage ${m.stage}'s ${m.file} is not in the repo`).join(", ")}` : ""}`, severity: "warning" });
+      }
     if (missing.length && !(files.length > 1 && backends.size))
       ctx.problem({ ...load.source, message: `workers.supervisor-stage-files: ${load.tool} loads ${missing.map((m) => `${m.file} on stage ${m.stage}`).join(", ")}, not in the repo: what ${missing.length > 1 ? "those stages" : "that stage"} ran under ${load.tool} is not known (the other stages' files are not taken for ${missing.length > 1 ? "theirs" : "its"}); read it on a server`, severity: "warning" });
   }

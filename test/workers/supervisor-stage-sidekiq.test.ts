@@ -46,3 +46,29 @@ describe("eye files per stage with their own Sidekiq queues", () => {
     expect(m.workers!.find((x) => x.backend === "sidekiq")?.stageSidekiqOptions).toBeUndefined();
   });
 });
+
+// Audit B s26 #2: taking each stage's options must not drop each file's process count and stop grace.
+const COUNTED = (n: number, queues: string, grace: number) =>
+  `Eye.application "parcel" do\n  working_dir "/srv/parcel/current"\n  ${n}.times do |i|\n    process "sidekiq#{i}" do\n      start_command "bundle exec sidekiq -c 5 ${queues}"\n      daemonize true\n      stop_grace ${grace}.seconds\n    end\n  end\nend\n`;
+const two = { production: stages.production, staging: stages.staging };
+
+describe("eye files per stage: process count and stop grace", () => {
+  it("where the stages' counts and graces differ, the load line names each stage's and nothing is carried as if known", async () => {
+    const m = await analyzeFiles(pluginApp(LOAD, two, { "config/eye/production.eye": COUNTED(4, "-q mail", 120), "config/eye/staging.eye": COUNTED(1, "-q reports", 10) }, { sidekiq: "7.2.4" }, ""), "parcel");
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.stageSidekiqOptions).toBeDefined();
+    expect(w.processesPerServer).toBeUndefined();
+    const said = m.problems.filter((p) => p.message.startsWith("workers.supervisor-stage-files:"));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.message).toMatch(/production: config\/eye\/production\.eye:\d+ starts 4 ×, stop grace 120s.*staging: config\/eye\/staging\.eye:\d+ starts 1 ×, stop grace 10s/);
+    expect(said[0]!.message).toMatch(/set replicas and terminationGracePeriodSeconds per stage/);
+  });
+
+  it("where every stage's file states the same, the count and the grace are carried from the files", async () => {
+    const m = await analyzeFiles(pluginApp(LOAD, two, { "config/eye/production.eye": COUNTED(3, "-q mail", 90), "config/eye/staging.eye": COUNTED(3, "-q reports", 90) }, { sidekiq: "7.2.4" }, ""), "parcel");
+    const w = m.workers!.find((x) => x.backend === "sidekiq")!;
+    expect(w.processesPerServer).toMatchObject({ value: 3, source: { file: "config/eye/production.eye" } });
+    expect(w.stopTimeout).toMatchObject({ seconds: 90, source: { file: "config/eye/production.eye", line: 7 } });
+    expect(m.problems.filter((p) => p.message.startsWith("workers.supervisor-stage-files:"))).toEqual([]);
+  });
+});
