@@ -27,7 +27,9 @@ describe("secretEnvEntry: the union of the name, the key, the shape and a user-i
     ["CONTACT", "contact:ops@example.com", null, true], // a user-info the shape rule spares as a label
     ["MAILER_FROM", "ops@tannery.example", null, false], // an `@` alone holds no password: a mail address,
     ["QUEUE", "@mail", null, false], // a Resque queue list,
-    ["DEPLOY_HOST", "deploy@web1", null, false], // an ssh address
+    // An ssh address reads like a bare password with an @ in it (`p@ssw0rd`): held, the safe side of the doubt.
+    ["DEPLOY_HOST", "deploy@web1", null, true],
+    ["QUEUE", "@mail,@billing", null, false], // Resque dynamic queues: a sigil, not a user-info
     ["MONGO_DATABASE", "tannery_staging", "database", false],
     ["WEB_CONCURRENCY", "3", null, false],
   ] as const)("%s=%s (key %s): secret %s", (name, value, key, secret) => {
