@@ -9,8 +9,7 @@
 // Judged by real `cap` (the stage's unicorn_config_path, linked_files) and Unicorn's own
 // Configurator (unicorn_oracle.rb) reading the repo's files. Apps "lantern" and "tollgate", written here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initPrism } from "../../analyzers/ruby/prism.js";
@@ -22,6 +21,7 @@ import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
 import { EMITTERS } from "../../emitters/index.js";
 import type { Prompts } from "../../src/wizard.js";
 import { recordingIo } from "../migrate/helpers.js";
+import { writeApp } from "../written-files.js";
 import { prepareCopy, runCap } from "../capistrano/cap.js";
 import { runRubyFile } from "./ruby.js";
 
@@ -35,13 +35,8 @@ afterAll(() => {
 });
 
 function onDisk(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "r2k-outside-"));
-  cleanup.push(root);
-  const dir = join(root, "app");
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
+  const dir = writeApp(files, "r2k-outside-", "app");
+  cleanup.push(dirname(dir));
   return dir;
 }
 const isGap = (f: { value: unknown } | null | undefined) => !!f && typeof f.value === "object" && f.value !== null && "unknown" in f.value;

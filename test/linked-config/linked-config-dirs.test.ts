@@ -20,6 +20,7 @@ import { runMigrate, type MigrateEnv } from "../../src/migrate.js";
 import { EMITTERS } from "../../emitters/index.js";
 import type { Prompts } from "../../src/wizard.js";
 import { recordingIo } from "../migrate/helpers.js";
+import { writeApp } from "../written-files.js";
 import { prepareCopy, runCap } from "../capistrano/cap.js";
 import { runRubyFile } from "../appserver/ruby.js";
 
@@ -33,13 +34,8 @@ afterAll(() => {
 });
 
 function onDisk(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "r2k-linkdir-"));
-  cleanup.push(root);
-  const dir = join(root, "app");
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
+  const dir = writeApp(files, "r2k-linkdir-", "app");
+  cleanup.push(dirname(dir));
   return dir;
 }
 
